@@ -1,0 +1,28 @@
+"""Exception types of the project.
+
+Every error that a user can cause (a bad model file, a bad config key, a bad event log) is a
+``SimError`` whose message names the file, element, field or row and says what was expected.
+The command line turns these into a readable message and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class SimError(Exception):
+    """Base class of all user-facing errors."""
+
+
+class ModelError(SimError):
+    """A process model is invalid: the message names the element and field."""
+
+
+class ConfigError(SimError):
+    """A configuration key has a bad value: the message names the key."""
+
+
+class EventLogError(SimError):
+    """An event log cannot be read or is unusable: the message names the file, column or rows."""
+
+
+class RedesignRefused(SimError):
+    """A redesign operator cannot be applied to this model; the message says why."""
