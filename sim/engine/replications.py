@@ -1,0 +1,71 @@
+"""Independent replications, in parallel worker processes when more than one core is free."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+from tqdm.auto import tqdm
+
+from sim.engine.runner import run_replication
+from sim.model.process import ProcessModel
+from sim.model.scenario import Scenario
+from sim.model.trace import Trace
+
+
+def available_cores() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _one(args: tuple[ProcessModel, Scenario, int, int]) -> tuple[int, Trace]:
+    model, scenario, seed, rep = args
+    return rep, run_replication(model, scenario, seed=seed, replication=rep)
+
+
+def run_replications(
+    model: ProcessModel,
+    scenario: Scenario,
+    *,
+    seed: int,
+    workers: int | None = None,
+    progress: bool = False,
+    on_result: Callable[[int, Trace], None] | None = None,
+) -> list[Trace]:
+    """Run ``scenario.replications`` replications of ``model``; traces in replication order.
+
+    Replication ``r`` uses the random streams of ``(seed, r)`` whatever the number of workers, so
+    results do not depend on ``workers``. ``workers=None`` uses every available core (one process
+    per core); ``workers=1`` runs in this process. ``on_result`` is called as each one finishes.
+    """
+    n = scenario.replications
+    if workers is None:
+        workers = available_cores()
+    workers = max(1, min(workers, n))
+    jobs = [(model, scenario, seed, r) for r in range(n)]
+    bar = tqdm(total=n, desc=f"{model.name}: replications", unit="rep", disable=not progress)
+    traces: dict[int, Trace] = {}
+    try:
+        if workers == 1:
+            for job in jobs:
+                rep, trace = _one(job)
+                traces[rep] = trace
+                if on_result:
+                    on_result(rep, trace)
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = [pool.submit(_one, job) for job in jobs]
+                for fut in as_completed(futures):
+                    rep, trace = fut.result()
+                    traces[rep] = trace
+                    if on_result:
+                        on_result(rep, trace)
+                    bar.update()
+    finally:
+        bar.close()
+    return [traces[r] for r in range(n)]

@@ -1,0 +1,470 @@
+"""One replication of a process model as a SimPy discrete-event simulation.
+
+Each case is a SimPy process that walks the model's graph; each role is a SimPy resource with
+``headcount`` units (a ``PriorityResource`` when segments have different priorities). Time is in
+hours since the model's ``start_date``.
+
+Semantics worth knowing (also in the README):
+
+* **Calendars.** Everyone in a role works the role's weekly calendar. A case waits for the shift to
+  open before it asks for a person. Work that reaches the end of a shift pauses and is resumed by
+  the same person at the next shift: step durations are *working* time, like the processing times
+  that calibration measures. A step that needs several roles runs only while all of them are on
+  shift (the intersection of their calendars).
+* **Several people at once.** A step with several roles takes one person of each, in a fixed
+  global order of roles (so two such steps can never deadlock), holding the first while waiting
+  for the next.
+* **Patience.** The patience clock starts when the case is ready for the step (after any hand-off
+  delay) and stops when the (last) person is assigned. If it runs out first, the case leaves with
+  the drop-off outcome ``abandoned`` at that step.
+* **Hand-off delay.** Added before a staffed step when none of its roles did the case's previous
+  staffed step. Automated steps do not count as a hand-off. After a parallel join, the previous
+  step is the one that finished last.
+* **Priority.** Lower segment priority is served first among cases queueing for a role; it never
+  interrupts work that has started.
+* **Enabled time.** The moment the case reached the step, so a step's waiting (start - enabled)
+  includes hand-off delay, closed shifts and queueing, as it does in a real event log.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+from datetime import datetime
+
+import numpy as np
+import simpy
+
+from sim.errors import ConfigError
+from sim.model.calendar import WeeklyRate
+from sim.model.process import ABANDONED, ProcessModel
+from sim.model.scenario import Scenario
+from sim.model.trace import IN_PROGRESS, Trace
+from sim.random import stream
+
+BLOCK = 256  # random draws per refill of a stream's buffer
+
+STEP, DECISION, PARALLEL, JOIN, END = range(5)
+
+
+class _Draws:
+    """Buffered draws of one named stream (block sampling keeps scipy's overhead off the loop)."""
+
+    __slots__ = ("dist", "rng", "factor", "buf", "i")
+
+    def __init__(self, dist, rng: np.random.Generator, factor: float) -> None:
+        self.dist = dist
+        self.rng = rng
+        self.factor = factor
+        self.buf: list[float] = []
+        self.i = 0
+
+    def __call__(self) -> float:
+        i = self.i
+        if i >= len(self.buf):
+            self.buf = (self.dist.sample(self.rng, BLOCK) * self.factor).tolist()
+            i = 0
+        self.i = i + 1
+        return self.buf[i]
+
+
+class _Uniforms:
+    """Buffered U(0,1) draws of one named stream."""
+
+    __slots__ = ("rng", "buf", "i")
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.buf: list[float] = []
+        self.i = 0
+
+    def __call__(self) -> float:
+        i = self.i
+        if i >= len(self.buf):
+            self.buf = self.rng.random(BLOCK).tolist()
+            i = 0
+        self.i = i + 1
+        return self.buf[i]
+
+
+class _StepPlan:
+    __slots__ = (
+        "idx",
+        "next",
+        "draw",
+        "roles",
+        "roleset",
+        "resources",
+        "free",
+        "calendar",
+        "patience",
+    )
+
+
+def _week_offset(start_date: str) -> float:
+    d = datetime.fromisoformat(start_date)
+    return d.weekday() * 24.0 + d.hour + d.minute / 60.0 + d.second / 3600.0
+
+
+class Replication:
+    """Build the SimPy model for one replication; ``run()`` returns its ``Trace``."""
+
+    def __init__(
+        self, model: ProcessModel, scenario: Scenario, *, seed: int, replication: int = 0
+    ) -> None:
+        self.model = model
+        self.scenario = scenario
+        self.seed = seed
+        self.replication = replication
+        env = self.env = simpy.Environment()
+        factor = model.time_factor
+        self.offset = _week_offset(model.start_date)
+
+        # --- staff
+        for role in scenario.staffing:
+            if role not in model.roles:
+                raise ConfigError(
+                    f"scenario.staffing.{role}: unknown role; valid roles are {sorted(model.roles)}"
+                )
+        segments = model.arrivals.segments
+        self.use_priority = len({s.priority for s in segments}) > 1
+        resource_cls = simpy.PriorityResource if self.use_priority else simpy.Resource
+        self.role_order = list(model.roles)
+        self.resources: dict[str, simpy.Resource] = {}
+        self.free: dict[str, deque[int]] = {}
+        res_names: list[str] = []
+        res_roles: list[str] = []
+        used_roles = {r for s in model.steps.values() for r in s.roles}
+        for role_name, role in model.roles.items():
+            n = scenario.staffing.get(role_name, role.headcount)
+            if role_name in used_roles and n < 1:
+                raise ConfigError(
+                    f"scenario.staffing.{role_name}: the role does steps, so it needs at least "
+                    f"1 person, got {n}"
+                )
+            ids = []
+            for k in range(n):
+                ids.append(len(res_names))
+                res_names.append(
+                    role.members[k] if k < len(role.members) else f"{role_name}_{k + 1}"
+                )
+                res_roles.append(role_name)
+            self.free[role_name] = deque(ids)
+            if n > 0:
+                self.resources[role_name] = resource_cls(env, capacity=n)
+        self.res_names = tuple(res_names)
+        self.res_roles = tuple(res_roles)
+
+        # --- nodes
+        names = model.node_names()
+        self.node_index = {n: i for i, n in enumerate(names)}
+        self.kind = [0] * len(names)
+        self.activities = tuple(model.steps)
+        act_index = {n: i for i, n in enumerate(self.activities)}
+        self.plans: list[_StepPlan | None] = [None] * len(names)
+        self.decision_cum: list[list[list[float]] | None] = [None] * len(names)
+        self.decision_targets: list[list[int] | None] = [None] * len(names)
+        self.decision_draw: list[_Uniforms | None] = [None] * len(names)
+        self.parallel_info: list[tuple | None] = [None] * len(names)
+        self.end_outcome = [0] * len(names)
+
+        outcomes = list(dict.fromkeys(e.outcome for e in model.ends.values()))
+        success = {e.outcome: e.success for e in model.ends.values()}
+        if ABANDONED not in outcomes and any(s.patience is not None for s in model.steps.values()):
+            outcomes.append(ABANDONED)
+            success[ABANDONED] = False
+        self.outcomes = tuple(outcomes)
+        self.outcome_success = tuple(success[o] for o in outcomes)
+        self.abandon_code = outcomes.index(ABANDONED) if ABANDONED in outcomes else -1
+        seg_names = [s.name for s in segments]
+        self.end_value: list[list[float]] = [[0.0] * len(seg_names) for _ in names]
+
+        cal_cache: dict[tuple[str, ...], WeeklyRate | None] = {}
+        for name in names:
+            i = self.node_index[name]
+            kind = model.node_kind(name)
+            if kind == "step":
+                s = model.steps[name]
+                plan = _StepPlan()
+                plan.idx = act_index[name]
+                plan.next = self.node_index[s.next]
+                plan.draw = _Draws(
+                    s.duration, stream(seed, replication, f"duration:{name}"), factor
+                )
+                roles = tuple(sorted(s.roles, key=self.role_order.index))
+                plan.roles = roles
+                plan.roleset = frozenset(roles)
+                plan.resources = [self.resources[r] for r in roles]
+                plan.free = [self.free[r] for r in roles]
+                if roles not in cal_cache:
+                    cal = None
+                    for r in roles:
+                        c = model.calendar_of(r)
+                        cal = c if cal is None else cal.intersect(c)
+                    cal_cache[roles] = None if cal is None or cal.is_constant else cal
+                plan.calendar = cal_cache[roles]
+                plan.patience = (
+                    None
+                    if s.patience is None
+                    else _Draws(s.patience, stream(seed, replication, f"patience:{name}"), factor)
+                )
+                self.plans[i] = plan
+                self.kind[i] = STEP
+            elif kind == "decision":
+                d = model.decisions[name]
+                self.kind[i] = DECISION
+                self.decision_targets[i] = [self.node_index[b.to] for b in d.branches]
+                self.decision_cum[i] = [
+                    list(np.cumsum(d.probabilities(seg))[:-1]) for seg in seg_names
+                ]
+                self.decision_draw[i] = _Uniforms(stream(seed, replication, f"decision:{name}"))
+            elif kind == "parallel":
+                p = model.parallels[name]
+                self.kind[i] = PARALLEL
+                draws = (
+                    None
+                    if p.probabilities is None
+                    else _Uniforms(stream(seed, replication, f"parallel:{name}"))
+                )
+                self.parallel_info[i] = (
+                    [self.node_index[b] for b in p.branches],
+                    self.node_index[p.join],
+                    self.node_index[p.next],
+                    p.probabilities,
+                    draws,
+                )
+            elif kind == "join":
+                self.kind[i] = JOIN
+            else:
+                e = model.ends[name]
+                self.kind[i] = END
+                self.end_outcome[i] = outcomes.index(e.outcome)
+                self.end_value[i] = [e.value_for(sg) for sg in seg_names]
+
+        self.handoff = (
+            None
+            if model.handoff_delay is None
+            else _Draws(model.handoff_delay, stream(seed, replication, "handoff"), factor)
+        )
+        self.segment_priority = [s.priority for s in segments]
+        self.segment_scale = [s.duration_scale for s in segments]
+        self.segment_cum = list(np.cumsum([s.share for s in segments])[:-1])
+        self.segment_draw = _Uniforms(stream(seed, replication, "segment"))
+        self.interarrival = _Draws(
+            model.arrivals.interarrival, stream(seed, replication, "arrivals"), factor
+        )
+        self.profile = model.arrivals.profile
+        self.segment_names = tuple(seg_names)
+
+        # --- records
+        self.events: list[tuple] = []
+        self.extra: list[tuple[int, int]] = []
+        self.c_arrival: list[float] = []
+        self.c_segment: list[int] = []
+        self.c_end: list[float] = []
+        self.c_outcome: list[int] = []
+        self.c_dropped: list[int] = []
+        self.c_value: list[float] = []
+
+    # ------------------------------------------------------------------------------ processes
+    def _arrivals(self):
+        env = self.env
+        scale = self.scenario.arrival_scale
+        end = self.scenario.arrivals_end_hours
+        limit = self.scenario.max_cases
+        profile = self.profile
+        offset = self.offset
+        op = profile.cumulative(offset) if profile is not None else 0.0
+        t = 0.0
+        n = 0
+        seg_cum = self.segment_cum
+        draw_seg = self.segment_draw
+        while limit is None or n < limit:
+            gap = self.interarrival() / scale
+            if profile is None:
+                t += gap
+            else:
+                op += gap
+                t = profile.inverse(op) - offset
+            if t >= end:
+                break
+            yield env.timeout(t - env.now)
+            seg = bisect.bisect_right(seg_cum, draw_seg()) if seg_cum else 0
+            self.c_arrival.append(t)
+            self.c_segment.append(seg)
+            self.c_end.append(np.nan)
+            self.c_outcome.append(IN_PROGRESS)
+            self.c_dropped.append(-1)
+            self.c_value.append(0.0)
+            env.process(self._case(n, seg))
+            n += 1
+
+    def _case(self, cid: int, seg: int):
+        result = yield from self._walk(cid, seg, self.node_index[self.model.start], -1, None)
+        if isinstance(result, int):  # abandoned at this activity
+            self.c_end[cid] = self.env.now
+            self.c_outcome[cid] = self.abandon_code
+            self.c_dropped[cid] = result
+
+    def _walk(self, cid: int, seg: int, node: int, stop: int, last: frozenset | None):
+        """Walk from ``node`` until ``stop`` (a join) or an end.
+
+        Returns ``(time, roles of the last staffed step)`` at the join, the activity index where
+        the case abandoned (an int), or None when the case reached an end.
+        """
+        env = self.env
+        kind = self.kind
+        plans = self.plans
+        events = self.events
+        handoff = self.handoff
+        prio = self.segment_priority[seg]
+        use_prio = self.use_priority
+        scale = self.segment_scale[seg]
+        offset = self.offset
+        while True:
+            k = kind[node]
+            if k == STEP:
+                p = plans[node]
+                enabled = env.now
+                if not p.roles:
+                    d = p.draw() * scale
+                    if d > 0:
+                        yield env.timeout(d)
+                    events.append((cid, p.idx, -1, enabled, enabled, env.now))
+                    node = p.next
+                    continue
+                if handoff is not None and last is not None and p.roleset.isdisjoint(last):
+                    h = handoff()
+                    if h > 0:
+                        yield env.timeout(h)
+                cal = p.calendar
+                deadline = None if p.patience is None else env.now + p.patience()
+                if cal is not None:
+                    opens = cal.next_positive(env.now + offset) - offset
+                    if opens > env.now:
+                        if deadline is not None and deadline < opens:
+                            yield env.timeout(deadline - env.now)
+                            return p.idx
+                        yield env.timeout(opens - env.now)
+                reqs = []
+                for res in p.resources:
+                    req = res.request(priority=prio) if use_prio else res.request()
+                    if deadline is None:
+                        yield req
+                    else:
+                        wait = deadline - env.now
+                        if not req.triggered:
+                            if wait <= 0:
+                                req.cancel()
+                                self._release(p, reqs, [])
+                                return p.idx
+                            yield req | env.timeout(wait)
+                        if not req.triggered:
+                            req.cancel()
+                            self._release(p, reqs, [])
+                            return p.idx
+                    reqs.append(req)
+                who = [f.popleft() for f in p.free]
+                start = env.now
+                d = p.draw() * scale
+                if cal is None:
+                    end = start + d
+                else:
+                    start = cal.next_positive(start + offset) - offset
+                    end = (
+                        cal.inverse(cal.cumulative(start + offset) + d) - offset if d > 0 else start
+                    )
+                if end > env.now:
+                    yield env.timeout(end - env.now)
+                self._release(p, reqs, who)
+                if len(who) > 1:
+                    ev = len(events)
+                    self.extra.extend((ev, w) for w in who[1:])
+                events.append((cid, p.idx, who[0], enabled, start, end))
+                last = p.roleset
+                node = p.next
+            elif k == DECISION:
+                u = self.decision_draw[node]()
+                node = self.decision_targets[node][
+                    bisect.bisect_right(self.decision_cum[node][seg], u)
+                ]
+            elif k == PARALLEL:
+                branches, join, nxt, probs, draws = self.parallel_info[node]
+                if probs is not None:
+                    chosen = [b for b, q in zip(branches, probs, strict=True) if draws() < q]
+                    if not chosen:
+                        chosen = [branches[int(np.argmax(probs))]]
+                else:
+                    chosen = branches
+                procs = [env.process(self._walk(cid, seg, b, join, last)) for b in chosen]
+                done = yield env.all_of(procs)
+                results = [done[pr] for pr in procs]
+                abandoned = [r for r in results if isinstance(r, int)]
+                if abandoned:  # the case leaves once its other branches have finished
+                    return abandoned[0]
+                last = max(results, key=lambda r: r[0])[1]  # the branch that finished last
+                node = nxt
+            elif k == JOIN:
+                if node == stop:
+                    return (env.now, last)
+                raise RuntimeError("join reached outside its parallel block")  # validated away
+            else:  # END
+                self.c_end[cid] = env.now
+                self.c_outcome[cid] = self.end_outcome[node]
+                self.c_value[cid] = self.end_value[node][seg]
+                return None
+
+    @staticmethod
+    def _release(p: _StepPlan, reqs: list, who: list[int]) -> None:
+        for res, req in zip(p.resources, reqs, strict=False):
+            res.release(req)
+        for f, w in zip(p.free, who, strict=False):
+            f.append(w)
+
+    # ------------------------------------------------------------------------------------ run
+    def run(self) -> Trace:
+        """Run the replication and return its trace."""
+        sc = self.scenario
+        self.env.process(self._arrivals())
+        self.env.run(until=sc.run_limit_hours)
+        ev = self.events
+        n = len(ev)
+        cols = np.array(ev, dtype=float).reshape(n, 6) if n else np.zeros((0, 6))
+        extra = np.array(self.extra, dtype=np.int64).reshape(-1, 2)
+        return Trace(
+            activities=self.activities,
+            resources=self.res_names,
+            resource_roles=self.res_roles,
+            outcomes=self.outcomes,
+            outcome_success=self.outcome_success,
+            segments=self.segment_names,
+            ev_case=cols[:, 0].astype(np.int64),
+            ev_activity=cols[:, 1].astype(np.int64),
+            ev_resource=cols[:, 2].astype(np.int64),
+            ev_enabled=cols[:, 3].copy(),
+            ev_start=cols[:, 4].copy(),
+            ev_end=cols[:, 5].copy(),
+            ev_extra=extra,
+            case_arrival=np.array(self.c_arrival, dtype=float),
+            case_end=np.array(self.c_end, dtype=float),
+            case_outcome=np.array(self.c_outcome, dtype=np.int64),
+            case_segment=np.array(self.c_segment, dtype=np.int64),
+            case_dropped_at=np.array(self.c_dropped, dtype=np.int64),
+            case_value=np.array(self.c_value, dtype=float),
+            window=(sc.warmup_hours, sc.arrivals_end_hours),
+            run_end=float(self.env.now),
+            start_date=self.model.start_date,
+            meta={
+                "model": self.model.name,
+                "seed": self.seed,
+                "replication": self.replication,
+                "staffing": {r: len(self.free[r]) for r in self.free},
+            },
+        )
+
+
+def run_replication(
+    model: ProcessModel, scenario: Scenario | None = None, *, seed: int = 0, replication: int = 0
+) -> Trace:
+    """Simulate one replication of ``model`` and return its trace."""
+    return Replication(model, scenario or Scenario(), seed=seed, replication=replication).run()

@@ -1,0 +1,270 @@
+"""Weekly calendars (when staff work) and weekly arrival-rate profiles.
+
+Both are a piecewise-constant rate over the 168 hours of a week, repeated every week:
+a calendar has rate 1 while staff work and 0 otherwise; an arrival profile has the relative arrival
+rate per hour. ``WeeklyRate`` holds the breakpoints and the cumulative integral so that the two
+questions the engine asks are answered exactly in O(log n):
+
+* ``cumulative(t)``: integral of the rate from 0 to ``t`` (working hours elapsed, or arrivals'
+  operational time);
+* ``inverse(x)``: the earliest ``t`` with ``cumulative(t) >= x`` (when a piece of work that needs
+  ``x`` working hours ends; when an arrival in operational time happens in clock time).
+
+Time ``t`` is in hours since Monday 00:00 of the model's first week.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.errors import ModelError
+
+HOURS_PER_WEEK = 168.0
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_GROUPS = {
+    "weekdays": DAYS[:5],
+    "weekend": DAYS[5:],
+    "every_day": DAYS,
+}
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+@dataclass(frozen=True)
+class WeeklyRate:
+    """A piecewise-constant weekly rate: ``rates[i]`` holds on ``[breaks[i], breaks[i+1])``."""
+
+    breaks: tuple[float, ...]  # starts 0.0, strictly increasing, all < 168
+    rates: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        cum = [0.0]
+        ends = (*self.breaks[1:], HOURS_PER_WEEK)
+        for b, e, r in zip(self.breaks, ends, self.rates, strict=True):
+            cum.append(cum[-1] + (e - b) * r)
+        object.__setattr__(self, "_cum", tuple(cum))
+        object.__setattr__(self, "_ends", ends)
+
+    @property
+    def weekly_total(self) -> float:
+        """Integral of the rate over one week (working hours per week, for a calendar)."""
+        return self._cum[-1]  # type: ignore[attr-defined]
+
+    @property
+    def is_constant(self) -> bool:
+        """True when the rate never changes (a 24/7 calendar, a flat profile)."""
+        return len(self.rates) == 1
+
+    def rate_at(self, t: float) -> float:
+        """The rate at clock time ``t``."""
+        r = t % HOURS_PER_WEEK
+        return self.rates[bisect.bisect_right(self.breaks, r) - 1]
+
+    def cumulative(self, t: float) -> float:
+        """Integral of the rate over ``[0, t]``."""
+        weeks, r = divmod(t, HOURS_PER_WEEK)
+        i = bisect.bisect_right(self.breaks, r) - 1
+        cum = self._cum  # type: ignore[attr-defined]
+        return weeks * cum[-1] + cum[i] + (r - self.breaks[i]) * self.rates[i]
+
+    def inverse(self, x: float) -> float:
+        """The earliest ``t`` with ``cumulative(t) >= x`` (``x`` >= 0)."""
+        cum = self._cum  # type: ignore[attr-defined]
+        total = cum[-1]
+        if x <= 0:
+            return 0.0
+        weeks, r = divmod(x, total)
+        if r == 0.0:  # exactly at a week boundary: end of the previous week's last open piece
+            weeks -= 1
+            r = total
+        # first piece whose cumulative end reaches r (skipping zero-rate pieces)
+        i = bisect.bisect_left(cum, r, 1) - 1
+        while self.rates[i] == 0.0:
+            i += 1
+        return weeks * HOURS_PER_WEEK + self.breaks[i] + (r - cum[i]) / self.rates[i]
+
+    def next_positive(self, t: float) -> float:
+        """The earliest time >= ``t`` at which the rate is positive (a shift is open)."""
+        weeks, r = divmod(t, HOURS_PER_WEEK)
+        i = bisect.bisect_right(self.breaks, r) - 1
+        if self.rates[i] > 0:
+            return t
+        n = len(self.rates)
+        for k in range(1, n + 1):
+            j = (i + k) % n
+            if self.rates[j] > 0:
+                wrap = HOURS_PER_WEEK if i + k >= n else 0.0
+                return weeks * HOURS_PER_WEEK + wrap + self.breaks[j]
+        raise ModelError("calendar has no working time")  # unreachable after validation
+
+    def cumulative_array(self, t: np.ndarray) -> np.ndarray:
+        """Vectorised ``cumulative`` for KPI code."""
+        t = np.asarray(t, dtype=float)
+        weeks, r = np.divmod(t, HOURS_PER_WEEK)
+        breaks = np.asarray(self.breaks)
+        rates = np.asarray(self.rates)
+        cum = np.asarray(self._cum)  # type: ignore[attr-defined]
+        i = np.searchsorted(breaks, r, side="right") - 1
+        return weeks * cum[-1] + cum[i] + (r - breaks[i]) * rates[i]
+
+    def intersect(self, other: WeeklyRate) -> WeeklyRate:
+        """The calendar open when both are (product of 0/1 rates)."""
+        points = sorted(set(self.breaks) | set(other.breaks))
+        rates = [self.rate_at(p) * other.rate_at(p) for p in points]
+        return _compress(points, rates)
+
+    def intervals(self) -> list[tuple[float, float, float]]:
+        """``(start, end, rate)`` pieces over one week."""
+        return list(zip(self.breaks, self._ends, self.rates, strict=True))  # type: ignore[attr-defined]
+
+
+def _compress(points: list[float], rates: list[float]) -> WeeklyRate:
+    b: list[float] = []
+    r: list[float] = []
+    for p, x in zip(points, rates, strict=True):
+        if r and r[-1] == x:
+            continue
+        b.append(p)
+        r.append(x)
+    return WeeklyRate(tuple(b), tuple(r))
+
+
+ALWAYS = WeeklyRate((0.0,), (1.0,))
+
+
+def _parse_span(where: str, text: Any) -> tuple[float, float]:
+    m = _SPAN.match(str(text))
+    if not m:
+        raise ModelError(f"{where}: expected a time span like '09:00-17:00', got {text!r}")
+    h1, m1, h2, m2 = (int(g) for g in m.groups())
+    start, end = h1 + m1 / 60, h2 + m2 / 60
+    if not (0 <= start < 24 and 0 < end <= 24 and m1 < 60 and m2 < 60):
+        raise ModelError(f"{where}: times must be within 00:00-24:00, got {text!r}")
+    if end <= start:
+        raise ModelError(
+            f"{where}: a span must end after it starts, got {text!r} "
+            "(split a night shift into '22:00-24:00' and the next day's '00:00-06:00')"
+        )
+    return start, end
+
+
+def _expand_days(where: str, spec: dict[str, Any]) -> dict[str, Any]:
+    days: dict[str, Any] = {}
+    for key, value in spec.items():
+        k = str(key).lower()
+        if k in DAY_GROUPS:
+            for d in DAY_GROUPS[k]:
+                days.setdefault(d, value)
+        elif k in DAYS:
+            days[k] = value  # an explicit day wins over a group
+        else:
+            raise ModelError(
+                f"{where}: unknown day '{key}'; expected one of {list(DAYS) + list(DAY_GROUPS)}"
+            )
+    return days
+
+
+def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
+    """Parse ``{weekdays: ['09:00-17:00'], saturday: ['10:00-14:00']}`` or ``'24/7'``."""
+    if spec in ("24/7", "always", None):
+        return ALWAYS
+    if not isinstance(spec, dict):
+        raise ModelError(
+            f"{where}: expected a mapping of days to spans like "
+            "{weekdays: ['09:00-17:00']} or the string '24/7'"
+        )
+    days = _expand_days(where, spec)
+    pieces: list[tuple[float, float]] = []
+    for d, spans in days.items():
+        if spans in (None, [], ()):
+            continue
+        if isinstance(spans, str):
+            spans = [spans]
+        offset = DAYS.index(d) * 24.0
+        for s in spans:
+            a, b = _parse_span(f"{where}.{d}", s)
+            pieces.append((offset + a, offset + b))
+    if not pieces:
+        raise ModelError(f"{where}: the calendar has no working time")
+    pieces.sort()
+    merged: list[list[float]] = []
+    for a, b in pieces:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    points: list[float] = [0.0]
+    rates: list[float] = [0.0]
+    for a, b in merged:
+        points += [a, b]
+        rates += [1.0, 0.0]
+    # drop a break at 168 and merge equal neighbours
+    keep = [(p, r) for p, r in zip(points, rates, strict=True) if p < HOURS_PER_WEEK]
+    dedup: dict[float, float] = {}
+    for p, r in keep:
+        dedup[p] = r
+    return _compress(sorted(dedup), [dedup[p] for p in sorted(dedup)])
+
+
+def calendar_to_dict(cal: WeeklyRate) -> Any:
+    """Inverse of ``calendar_from_dict`` (per-day spans)."""
+    if cal.is_constant and cal.rates[0] > 0:
+        return "24/7"
+    out: dict[str, list[str]] = {}
+    for start, end, rate in cal.intervals():
+        if rate == 0:
+            continue
+        t = start
+        while t < end:
+            day = int(t // 24)
+            day_end = min(end, (day + 1) * 24.0)
+            out.setdefault(DAYS[day], []).append(
+                f"{_hhmm(t - day * 24)}-{_hhmm(day_end - day * 24)}"
+            )
+            t = day_end
+    return out
+
+
+def _hhmm(h: float) -> str:
+    minutes = int(round(h * 60))
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def profile_from_dict(spec: Any, *, where: str) -> WeeklyRate:
+    """Parse an hour-of-day x weekday arrival-rate profile.
+
+    ``{weekdays: [24 numbers], saturday: [24 numbers]}``; days not given have rate 0. The profile
+    is normalised to mean 1 over the week, so it redistributes arrivals without changing their
+    average rate.
+    """
+    if not isinstance(spec, dict):
+        raise ModelError(f"{where}: expected a mapping of days to 24 hourly relative rates")
+    days = _expand_days(where, spec)
+    rates = [0.0] * 168
+    for d, values in days.items():
+        if not isinstance(values, list | tuple) or len(values) != 24:
+            raise ModelError(f"{where}.{d}: expected a list of 24 hourly rates")
+        for h, v in enumerate(values):
+            try:
+                x = float(v)
+            except (TypeError, ValueError):
+                raise ModelError(f"{where}.{d}[{h}]: expected a number, got {v!r}") from None
+            if not np.isfinite(x) or x < 0:
+                raise ModelError(f"{where}.{d}[{h}]: rates must be finite and >= 0, got {v!r}")
+            rates[DAYS.index(d) * 24 + h] = x
+    total = sum(rates)
+    if total <= 0:
+        raise ModelError(f"{where}: the arrival profile is zero everywhere")
+    mean = total / 168.0
+    if abs(mean - 1.0) > 1e-12:  # keep an already-normalised profile bit-identical (round trips)
+        rates = [r / mean for r in rates]
+    return _compress([float(h) for h in range(168)], rates)
+
+
+def profile_to_dict(profile: WeeklyRate) -> dict[str, list[float]]:
+    """Inverse of ``profile_from_dict`` (24 rates per day, normalised to mean 1)."""
+    return {d: [profile.rate_at(i * 24 + h + 0.5) for h in range(24)] for i, d in enumerate(DAYS)}

@@ -1,0 +1,511 @@
+"""Reading and writing process models (YAML/JSON) with a schema version.
+
+``from_dict`` turns the model-file mapping into a validated ``ProcessModel`` and ``to_dict``
+turns it back; ``load``/``save`` do the same with files. The file format is documented, with a
+complete commented example, in ``configs/process/crm_sales.yaml`` and the README.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import ModelError
+from sim.model.calendar import (
+    calendar_from_dict,
+    calendar_to_dict,
+    profile_from_dict,
+    profile_to_dict,
+)
+from sim.model.distributions import Distribution
+from sim.model.process import (
+    DEFAULT_SEGMENT,
+    SCHEMA_VERSION,
+    TIME_UNITS,
+    Arrivals,
+    Branch,
+    Decision,
+    End,
+    Parallel,
+    ProcessModel,
+    Role,
+    Segment,
+    Step,
+)
+from sim.model.validate import validate
+
+MAX_MODEL_BYTES = 50 * 1024 * 1024
+
+TOP_KEYS = (
+    "schema_version",
+    "name",
+    "description",
+    "time_unit",
+    "start_date",
+    "start",
+    "arrivals",
+    "calendars",
+    "roles",
+    "handoff_delay",
+    "steps",
+    "decisions",
+    "parallel",
+    "ends",
+    "metadata",
+)
+STEP_KEYS = (
+    "role",
+    "roles",
+    "duration",
+    "next",
+    "cost",
+    "value_adding",
+    "mandatory",
+    "requires",
+    "patience",
+    "description",
+    "provenance",
+)
+ROLE_KEYS = ("headcount", "calendar", "hourly_cost", "members", "provenance")
+DECISION_KEYS = ("branches", "requires", "by_segment", "description", "provenance")
+PARALLEL_KEYS = ("branches", "join", "next", "probabilities", "description")
+END_KEYS = ("success", "outcome", "value")
+SEGMENT_KEYS = ("share", "priority", "duration_scale")
+ARRIVAL_KEYS = ("interarrival", "profile", "segments")
+
+
+# --------------------------------------------------------------------------------- helpers
+def _mapping(where: str, value: Any, *, allow_none: bool = False) -> dict[str, Any]:
+    if value is None and allow_none:
+        return {}
+    if not isinstance(value, dict):
+        raise ModelError(f"{where}: expected a mapping, got {type(value).__name__}")
+    return value
+
+
+def _keys(where: str, spec: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = [k for k in spec if k not in allowed]
+    if unknown:
+        raise ModelError(f"{where}: unknown field(s) {unknown}; valid fields are {list(allowed)}")
+
+
+def _require(where: str, spec: dict[str, Any], key: str) -> Any:
+    if key not in spec or spec[key] is None:
+        raise ModelError(f"{where}: missing required field '{key}'")
+    return spec[key]
+
+
+def _number(where: str, value: Any, *, low: float | None = None, integer: bool = False) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        try:
+            value = float(value) if not integer else int(value)
+        except (TypeError, ValueError):
+            kind = "an integer" if integer else "a number"
+            raise ModelError(f"{where}: expected {kind}, got {value!r}") from None
+    if integer and float(value) != int(value):
+        raise ModelError(f"{where}: expected an integer, got {value!r}")
+    x = int(value) if integer else float(value)
+    if not math.isfinite(x):
+        raise ModelError(f"{where}: expected a finite number, got {value!r}")
+    if low is not None and x < low:
+        raise ModelError(f"{where}: must be >= {low:g}, got {value!r}")
+    return x
+
+
+def _bool(where: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ModelError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _names(where: str, value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ModelError(f"{where}: expected a name or a list of names, got {value!r}")
+    return tuple(value)
+
+
+def _opt_dict(where: str, value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return dict(_mapping(where, value))
+
+
+# ------------------------------------------------------------------------------- from_dict
+def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> ProcessModel:
+    """Build a ``ProcessModel`` from a model-file mapping and validate it.
+
+    ``source`` (a file name) prefixes every error message. ``check=False`` skips the graph
+    validation (for tools that build a model step by step and validate at the end).
+    """
+    spec = _mapping(source, spec)
+    _keys(source, spec, TOP_KEYS)
+    version = spec.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise ModelError(
+            f"{source}: schema_version {version!r} is not supported; this version reads "
+            f"schema_version {SCHEMA_VERSION}"
+        )
+    time_unit = spec.get("time_unit", "hours")
+    if time_unit not in TIME_UNITS:
+        raise ModelError(
+            f"{source}: time_unit {time_unit!r} is unknown; expected one of {list(TIME_UNITS)}"
+        )
+    start_date = str(spec.get("start_date", "2026-01-05T00:00:00"))
+    _check_start_date(f"{source}: start_date", start_date)
+
+    calendars = {
+        str(name): calendar_from_dict(cal, where=f"{source}: calendars.{name}")
+        for name, cal in _mapping(
+            f"{source}: calendars", spec.get("calendars"), allow_none=True
+        ).items()
+    }
+    roles = {
+        str(name): _role(f"{source}: roles.{name}", str(name), r)
+        for name, r in _mapping(f"{source}: roles", spec.get("roles"), allow_none=True).items()
+    }
+    steps_spec = _mapping(f"{source}: steps", _require(source, spec, "steps"))
+    steps = {str(n): _step(f"{source}: steps.{n}", str(n), s) for n, s in steps_spec.items()}
+    decisions = {
+        str(n): _decision(f"{source}: decisions.{n}", str(n), d)
+        for n, d in _mapping(f"{source}: decisions", spec.get("decisions"), allow_none=True).items()
+    }
+    parallels = {
+        str(n): _parallel(f"{source}: parallel.{n}", str(n), p)
+        for n, p in _mapping(f"{source}: parallel", spec.get("parallel"), allow_none=True).items()
+    }
+    ends = {
+        str(n): _end(f"{source}: ends.{n}", str(n), e)
+        for n, e in _mapping(f"{source}: ends", _require(source, spec, "ends")).items()
+    }
+    handoff = spec.get("handoff_delay")
+    model = ProcessModel(
+        name=str(spec.get("name", "process")),
+        description=str(spec.get("description", "") or ""),
+        time_unit=time_unit,
+        start_date=start_date,
+        start=str(_require(source, spec, "start")),
+        arrivals=_arrivals(f"{source}: arrivals", _require(source, spec, "arrivals")),
+        calendars=calendars,
+        roles=roles,
+        steps=steps,
+        decisions=decisions,
+        parallels=parallels,
+        ends=ends,
+        handoff_delay=None
+        if handoff is None
+        else Distribution.from_dict(handoff, where=f"{source}: handoff_delay"),
+        metadata=dict(_mapping(f"{source}: metadata", spec.get("metadata"), allow_none=True)),
+    )
+    if check:
+        validate(model, source=source)
+    return model
+
+
+def _check_start_date(where: str, text: str) -> None:
+    from datetime import datetime
+
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise ModelError(
+            f"{where}: expected an ISO date like 2026-01-05T00:00:00, got {text!r}"
+        ) from None
+
+
+def _role(where: str, name: str, spec: Any) -> Role:
+    spec = _mapping(where, spec)
+    _keys(where, spec, ROLE_KEYS)
+    members = _names(f"{where}.members", spec.get("members"))
+    return Role(
+        name=name,
+        headcount=_number(f"{where}.headcount", _require(where, spec, "headcount"), integer=True),
+        calendar=str(spec.get("calendar", "24/7")),
+        hourly_cost=_number(f"{where}.hourly_cost", spec.get("hourly_cost", 0.0), low=0),
+        members=members,
+        provenance=_opt_dict(f"{where}.provenance", spec.get("provenance")),
+    )
+
+
+def _step(where: str, name: str, spec: Any) -> Step:
+    spec = _mapping(where, spec)
+    _keys(where, spec, STEP_KEYS)
+    if "role" in spec and "roles" in spec:
+        raise ModelError(f"{where}: give either 'role' (one person) or 'roles' (several), not both")
+    roles = _names(f"{where}.roles", spec.get("roles", spec.get("role")))
+    patience = spec.get("patience")
+    return Step(
+        name=name,
+        next=str(_require(where, spec, "next")),
+        duration=Distribution.from_dict(
+            _require(where, spec, "duration"), where=f"{where}.duration"
+        ),
+        roles=roles,
+        cost=_number(f"{where}.cost", spec.get("cost", 0.0), low=0),
+        value_adding=_bool(f"{where}.value_adding", spec.get("value_adding", True)),
+        mandatory=_bool(f"{where}.mandatory", spec.get("mandatory", False)),
+        requires=_names(f"{where}.requires", spec.get("requires")),
+        patience=None
+        if patience is None
+        else Distribution.from_dict(patience, where=f"{where}.patience"),
+        description=str(spec.get("description", "") or ""),
+        provenance=_opt_dict(f"{where}.provenance", spec.get("provenance")),
+    )
+
+
+def _branch_probs(where: str, spec: Any) -> dict[str, float]:
+    spec = _mapping(where, spec)
+    if not spec:
+        raise ModelError(f"{where}: needs at least one branch (target: probability)")
+    return {str(t): _number(f"{where}.{t}", p, low=0) for t, p in spec.items()}
+
+
+def _decision(where: str, name: str, spec: Any) -> Decision:
+    spec = _mapping(where, spec)
+    _keys(where, spec, DECISION_KEYS)
+    probs = _branch_probs(f"{where}.branches", _require(where, spec, "branches"))
+    by_segment: dict[str, tuple[float, ...]] = {}
+    for seg, seg_spec in _mapping(
+        f"{where}.by_segment", spec.get("by_segment"), allow_none=True
+    ).items():
+        seg_probs = _branch_probs(f"{where}.by_segment.{seg}", seg_spec)
+        unknown = [t for t in seg_probs if t not in probs]
+        if unknown:
+            raise ModelError(
+                f"{where}.by_segment.{seg}: unknown branch target(s) {unknown}; "
+                f"the decision's branches are {list(probs)}"
+            )
+        by_segment[str(seg)] = tuple(seg_probs.get(t, 0.0) for t in probs)
+    return Decision(
+        name=name,
+        branches=tuple(Branch(t, p) for t, p in probs.items()),
+        requires=_names(f"{where}.requires", spec.get("requires")),
+        by_segment=by_segment,
+        description=str(spec.get("description", "") or ""),
+        provenance=_opt_dict(f"{where}.provenance", spec.get("provenance")),
+    )
+
+
+def _parallel(where: str, name: str, spec: Any) -> Parallel:
+    spec = _mapping(where, spec)
+    _keys(where, spec, PARALLEL_KEYS)
+    branches = _names(f"{where}.branches", _require(where, spec, "branches"))
+    probs = spec.get("probabilities")
+    if probs is not None:
+        if not isinstance(probs, list | tuple) or len(probs) != len(branches):
+            raise ModelError(
+                f"{where}.probabilities: expected one probability per branch ({len(branches)})"
+            )
+        probs = tuple(_number(f"{where}.probabilities[{i}]", p, low=0) for i, p in enumerate(probs))
+        if any(p > 1 for p in probs):
+            raise ModelError(f"{where}.probabilities: each must be in [0, 1], got {list(probs)}")
+    return Parallel(
+        name=name,
+        branches=branches,
+        join=str(_require(where, spec, "join")),
+        next=str(_require(where, spec, "next")),
+        probabilities=probs,
+        description=str(spec.get("description", "") or ""),
+    )
+
+
+def _end(where: str, name: str, spec: Any) -> End:
+    spec = _mapping(where, spec, allow_none=True)
+    _keys(where, spec, END_KEYS)
+    value = spec.get("value", 0.0)
+    by_segment: dict[str, float] = {}
+    if isinstance(value, dict):
+        by_segment = {str(s): _number(f"{where}.value.{s}", v) for s, v in value.items()}
+        value = 0.0
+    return End(
+        name=name,
+        outcome=str(spec.get("outcome", name)),
+        success=_bool(f"{where}.success", _require(where, spec, "success")),
+        value=_number(f"{where}.value", value),
+        value_by_segment=by_segment,
+    )
+
+
+def _arrivals(where: str, spec: Any) -> Arrivals:
+    spec = _mapping(where, spec)
+    _keys(where, spec, ARRIVAL_KEYS)
+    inter = Distribution.from_dict(
+        _require(where, spec, "interarrival"), where=f"{where}.interarrival"
+    )
+    profile = spec.get("profile")
+    segments: tuple[Segment, ...] = (Segment(DEFAULT_SEGMENT, 1.0),)
+    seg_spec = spec.get("segments")
+    if seg_spec is not None:
+        segs = []
+        for name, s in _mapping(f"{where}.segments", seg_spec).items():
+            w = f"{where}.segments.{name}"
+            s = _mapping(w, s)
+            _keys(w, s, SEGMENT_KEYS)
+            segs.append(
+                Segment(
+                    name=str(name),
+                    share=_number(f"{w}.share", _require(w, s, "share"), low=0),
+                    priority=_number(f"{w}.priority", s.get("priority", 0), integer=True),
+                    duration_scale=_number(
+                        f"{w}.duration_scale", s.get("duration_scale", 1.0), low=0
+                    ),
+                )
+            )
+        if not segs:
+            raise ModelError(f"{where}.segments: needs at least one segment")
+        segments = tuple(segs)
+    return Arrivals(
+        interarrival=inter,
+        profile=None if profile is None else profile_from_dict(profile, where=f"{where}.profile"),
+        segments=segments,
+    )
+
+
+# --------------------------------------------------------------------------------- to_dict
+def to_dict(model: ProcessModel) -> dict[str, Any]:
+    """The model-file mapping of a model (``from_dict(to_dict(m)) == m``)."""
+    out: dict[str, Any] = {
+        "schema_version": model.schema_version,
+        "name": model.name,
+    }
+    if model.description:
+        out["description"] = model.description
+    out["time_unit"] = model.time_unit
+    out["start_date"] = model.start_date
+    out["start"] = model.start
+    arrivals: dict[str, Any] = {"interarrival": model.arrivals.interarrival.to_dict()}
+    if model.arrivals.profile is not None:
+        arrivals["profile"] = profile_to_dict(model.arrivals.profile)
+    if model.arrivals.segment_names != (DEFAULT_SEGMENT,):
+        arrivals["segments"] = {
+            s.name: {"share": s.share, "priority": s.priority, "duration_scale": s.duration_scale}
+            for s in model.arrivals.segments
+        }
+    out["arrivals"] = arrivals
+    if model.calendars:
+        out["calendars"] = {n: calendar_to_dict(c) for n, c in model.calendars.items()}
+    out["roles"] = {}
+    for r in model.roles.values():
+        role: dict[str, Any] = {
+            "headcount": r.headcount,
+            "calendar": r.calendar,
+            "hourly_cost": r.hourly_cost,
+        }
+        if r.members:
+            role["members"] = list(r.members)
+        if r.provenance:
+            role["provenance"] = dict(r.provenance)
+        out["roles"][r.name] = role
+    if model.handoff_delay is not None:
+        out["handoff_delay"] = model.handoff_delay.to_dict()
+    out["steps"] = {s.name: _step_dict(s) for s in model.steps.values()}
+    if model.decisions:
+        out["decisions"] = {d.name: _decision_dict(d) for d in model.decisions.values()}
+    if model.parallels:
+        out["parallel"] = {p.name: _parallel_dict(p) for p in model.parallels.values()}
+    out["ends"] = {e.name: _end_dict(e) for e in model.ends.values()}
+    if model.metadata:
+        out["metadata"] = dict(model.metadata)
+    return out
+
+
+def _step_dict(s: Step) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if len(s.roles) == 1:
+        d["role"] = s.roles[0]
+    elif s.roles:
+        d["roles"] = list(s.roles)
+    d["duration"] = s.duration.to_dict()
+    if s.cost:
+        d["cost"] = s.cost
+    d["value_adding"] = s.value_adding
+    d["mandatory"] = s.mandatory
+    if s.requires:
+        d["requires"] = list(s.requires)
+    if s.patience is not None:
+        d["patience"] = s.patience.to_dict()
+    if s.description:
+        d["description"] = s.description
+    if s.provenance:
+        d["provenance"] = dict(s.provenance)
+    d["next"] = s.next
+    return d
+
+
+def _decision_dict(dec: Decision) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if dec.description:
+        d["description"] = dec.description
+    if dec.requires:
+        d["requires"] = list(dec.requires)
+    d["branches"] = {b.to: b.probability for b in dec.branches}
+    if dec.by_segment:
+        d["by_segment"] = {
+            seg: {b.to: p for b, p in zip(dec.branches, probs, strict=True)}
+            for seg, probs in dec.by_segment.items()
+        }
+    if dec.provenance:
+        d["provenance"] = dict(dec.provenance)
+    return d
+
+
+def _parallel_dict(p: Parallel) -> dict[str, Any]:
+    d: dict[str, Any] = {"branches": list(p.branches), "join": p.join, "next": p.next}
+    if p.probabilities is not None:
+        d["probabilities"] = list(p.probabilities)
+    if p.description:
+        d["description"] = p.description
+    return d
+
+
+def _end_dict(e: End) -> dict[str, Any]:
+    d: dict[str, Any] = {"success": e.success}
+    if e.outcome != e.name:
+        d["outcome"] = e.outcome
+    if e.value_by_segment:
+        d["value"] = dict(e.value_by_segment)
+    elif e.value:
+        d["value"] = e.value
+    return d
+
+
+# ------------------------------------------------------------------------------------ files
+def load(path: str | Path) -> ProcessModel:
+    """Read a model from a YAML or JSON file (safely: no arbitrary objects, size-bounded)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: no such model file")
+    size = path.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise ModelError(f"{path}: {size} bytes is larger than the {MAX_MODEL_BYTES} bytes allowed")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (yaml.YAMLError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{path}: not valid YAML/JSON: {exc}") from None
+    return from_dict(data, source=str(path))
+
+
+def dumps(model: ProcessModel) -> str:
+    """The model as YAML text."""
+    return yaml.safe_dump(to_dict(model), sort_keys=False, allow_unicode=True, width=100)
+
+
+def save(model: ProcessModel, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write a model as YAML (or JSON for ``.json``); refuses to overwrite unless asked."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise ModelError(f"{path}: exists already; refusing to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".json":
+        path.write_text(json.dumps(to_dict(model), indent=2), encoding="utf-8")
+    else:
+        path.write_text(dumps(model), encoding="utf-8")
+    return path

@@ -1,0 +1,208 @@
+"""The process model as data: steps, decisions, parallel blocks, ends, staff, arrivals.
+
+A model is a directed graph of named nodes. Cases enter at ``start`` and follow ``next`` links:
+
+* a **step** is work done by zero (automated or a timer), one, or several roles at once;
+* a **decision** picks one branch at random with the given probabilities (a branch back to an
+  earlier node is a rework loop; a branch to an end drops the case or closes it);
+* a **parallel** block starts every branch at once (or, when ``probabilities`` are given, each
+  branch independently with its probability: an inclusive gateway) and waits for them at ``join``
+  before going on to ``next``;
+* an **end** closes the case with a named outcome that counts as success or drop-off.
+
+Clock times are hours. Durations in the model file are in ``time_unit`` and converted by the
+engine. All objects are frozen; redesign operators build new ones with ``dataclasses.replace``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.model.calendar import WeeklyRate
+from sim.model.distributions import Distribution
+
+SCHEMA_VERSION = 1
+TIME_UNITS = {"seconds": 1 / 3600, "minutes": 1 / 60, "hours": 1.0, "days": 24.0}
+DEFAULT_SEGMENT = "default"
+ABANDONED = "abandoned"  # outcome of a case whose patience ran out while waiting
+
+
+@dataclass(frozen=True)
+class Role:
+    """A staff pool: ``headcount`` people who share a weekly ``calendar``."""
+
+    name: str
+    headcount: int
+    calendar: str = "24/7"
+    hourly_cost: float = 0.0
+    members: tuple[str, ...] = ()  # names of the individuals (from a log); optional
+    provenance: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """A unit of work. ``roles`` empty = automated/system step or a timer delay."""
+
+    name: str
+    next: str
+    duration: Distribution
+    roles: tuple[str, ...] = ()
+    cost: float = 0.0
+    value_adding: bool = True
+    mandatory: bool = False
+    requires: tuple[str, ...] = ()
+    patience: Distribution | None = None
+    description: str = ""
+    provenance: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One way out of a decision."""
+
+    to: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An exclusive choice; ``by_segment`` overrides the probabilities for some segments."""
+
+    name: str
+    branches: tuple[Branch, ...]
+    requires: tuple[str, ...] = ()
+    by_segment: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    description: str = ""
+    provenance: dict[str, Any] | None = None
+
+    def probabilities(self, segment: str | None = None) -> tuple[float, ...]:
+        """Branch probabilities, in ``branches`` order, for a segment."""
+        if segment is not None and segment in self.by_segment:
+            return self.by_segment[segment]
+        return tuple(b.probability for b in self.branches)
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Split into ``branches`` that all meet at ``join``; then continue at ``next``."""
+
+    name: str
+    branches: tuple[str, ...]
+    join: str
+    next: str
+    probabilities: tuple[float, ...] | None = None  # inclusive gateway: each branch independently
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class End:
+    """A way a case finishes. ``value`` is revenue per case, optionally per segment."""
+
+    name: str
+    outcome: str
+    success: bool
+    value: float = 0.0
+    value_by_segment: dict[str, float] = field(default_factory=dict)
+
+    def value_for(self, segment: str) -> float:
+        """The value of a case of ``segment`` ending here."""
+        return self.value_by_segment.get(segment, self.value)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A class of cases (key account, small business) with its share and treatment."""
+
+    name: str
+    share: float
+    priority: int = 0  # lower is served first
+    duration_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """How cases arrive: a renewal process in operational time, shaped by a weekly profile."""
+
+    interarrival: Distribution
+    profile: WeeklyRate | None = None
+    segments: tuple[Segment, ...] = (Segment(DEFAULT_SEGMENT, 1.0),)
+
+    @property
+    def segment_names(self) -> tuple[str, ...]:
+        """Names of the case segments."""
+        return tuple(s.name for s in self.segments)
+
+
+@dataclass(frozen=True)
+class ProcessModel:
+    """A complete, validated process model (build it with ``sim.model.from_dict``/``load``)."""
+
+    name: str
+    start: str
+    arrivals: Arrivals
+    roles: dict[str, Role]
+    steps: dict[str, Step]
+    ends: dict[str, End]
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    parallels: dict[str, Parallel] = field(default_factory=dict)
+    calendars: dict[str, WeeklyRate] = field(default_factory=dict)
+    handoff_delay: Distribution | None = None
+    time_unit: str = "hours"
+    start_date: str = "2026-01-05T00:00:00"  # a Monday: clock 0 of every run
+    description: str = ""
+    schema_version: int = SCHEMA_VERSION
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------------------- navigation
+    @property
+    def joins(self) -> dict[str, Parallel]:
+        """Join node name -> its parallel block."""
+        return {p.join: p for p in self.parallels.values()}
+
+    def node_kind(self, name: str) -> str:
+        """``step``, ``decision``, ``parallel``, ``join`` or ``end`` (KeyError if unknown)."""
+        if name in self.steps:
+            return "step"
+        if name in self.decisions:
+            return "decision"
+        if name in self.parallels:
+            return "parallel"
+        if name in self.ends:
+            return "end"
+        if name in self.joins:
+            return "join"
+        raise KeyError(name)
+
+    def node_names(self) -> list[str]:
+        """Every node name (steps, decisions, parallels, joins, ends)."""
+        return [*self.steps, *self.decisions, *self.parallels, *self.joins, *self.ends]
+
+    def successors(self, name: str) -> tuple[str, ...]:
+        """The nodes a case can go to next from ``name``."""
+        kind = self.node_kind(name)
+        if kind == "step":
+            return (self.steps[name].next,)
+        if kind == "decision":
+            return tuple(b.to for b in self.decisions[name].branches)
+        if kind == "parallel":
+            return self.parallels[name].branches
+        if kind == "join":
+            return (self.joins[name].next,)
+        return ()
+
+    def predecessors(self, name: str) -> tuple[str, ...]:
+        """The nodes that can lead to ``name``."""
+        return tuple(n for n in self.node_names() if name in self.successors(n))
+
+    def calendar_of(self, role: str) -> WeeklyRate:
+        """The weekly calendar of a role."""
+        from sim.model.calendar import ALWAYS
+
+        cal = self.roles[role].calendar
+        return ALWAYS if cal == "24/7" else self.calendars[cal]
+
+    @property
+    def time_factor(self) -> float:
+        """Hours per model time unit (durations in the file are multiplied by it)."""
+        return TIME_UNITS[self.time_unit]

@@ -1,0 +1,99 @@
+"""What one simulation run does: horizon, warm-up, replications, what-if knobs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.errors import ConfigError
+
+HOURS_PER_DAY = 24.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Run settings, independent of the model.
+
+    Cases arrive from time 0 until ``warmup_days + horizon_days`` (or until ``max_cases`` have
+    arrived). KPIs count the cases that arrive after the warm-up. When ``drain`` is on, the run goes
+    on after arrivals stop until every case has finished (at most ``drain_days`` more), so cycle
+    times are not cut short; cases still open then are reported as in progress.
+    """
+
+    horizon_days: float = 28.0
+    warmup_days: float = 7.0
+    replications: int = 10
+    arrival_scale: float = 1.0
+    staffing: dict[str, int] = field(default_factory=dict)
+    max_cases: int | None = None
+    drain: bool = True
+    drain_days: float | None = None  # default: as long as warm-up + horizon
+
+    def __post_init__(self) -> None:
+        def check(key: str, value: float, low: float, strict: bool = False) -> None:
+            bad = not math.isfinite(value) or (value <= low if strict else value < low)
+            if bad:
+                op = ">" if strict else ">="
+                raise ConfigError(
+                    f"scenario.{key}: expected a finite number {op} {low:g}, got {value!r}"
+                )
+
+        check("horizon_days", self.horizon_days, 0, strict=True)
+        check("warmup_days", self.warmup_days, 0)
+        check("arrival_scale", self.arrival_scale, 0, strict=True)
+        if not isinstance(self.replications, int) or self.replications < 1:
+            raise ConfigError(
+                f"scenario.replications: expected an integer >= 1, got {self.replications!r}"
+            )
+        if self.max_cases is not None and (
+            not isinstance(self.max_cases, int) or self.max_cases < 1
+        ):
+            raise ConfigError(
+                f"scenario.max_cases: expected an integer >= 1 or null, got {self.max_cases!r}"
+            )
+        if self.drain_days is not None:
+            check("drain_days", self.drain_days, 0)
+        for role, n in self.staffing.items():
+            if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+                raise ConfigError(f"scenario.staffing.{role}: expected an integer >= 0, got {n!r}")
+
+    @property
+    def warmup_hours(self) -> float:
+        """Warm-up length in hours (clock unit)."""
+        return self.warmup_days * HOURS_PER_DAY
+
+    @property
+    def arrivals_end_hours(self) -> float:
+        """When arrivals stop, in hours."""
+        return (self.warmup_days + self.horizon_days) * HOURS_PER_DAY
+
+    @property
+    def run_limit_hours(self) -> float:
+        """When the run stops at the latest, in hours."""
+        if not self.drain:
+            return self.arrivals_end_hours
+        extra = (
+            self.drain_days if self.drain_days is not None else self.warmup_days + self.horizon_days
+        )
+        return self.arrivals_end_hours + extra * HOURS_PER_DAY
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any] | None) -> Scenario:
+        """Build from a config mapping; unknown keys are named in the error."""
+        spec = dict(spec or {})
+        allowed = set(cls.__dataclass_fields__)
+        unknown = sorted(set(spec) - allowed)
+        if unknown:
+            raise ConfigError(
+                f"scenario: unknown key(s) {unknown}; valid keys are {sorted(allowed)}"
+            )
+        if "staffing" in spec:
+            spec["staffing"] = dict(spec["staffing"] or {})
+        return cls(**spec)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The config mapping."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__} | {
+            "staffing": dict(self.staffing)
+        }

@@ -1,0 +1,59 @@
+"""The result of one simulated replication, as plain numpy arrays (columnar, no pandas).
+
+``events`` has one entry per executed activity instance; ``cases`` one per arrived case. Names
+are stored once (``activities``, ``resources``, ...) and referenced by index. ``sim.kpis``
+turns a ``Trace`` into the standard event table (the same columns as a real log).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+IN_PROGRESS = -1  # case outcome code of a case still open when the run stopped
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Events and cases of one replication. Times are hours since the model's start_date."""
+
+    # names
+    activities: tuple[str, ...]
+    resources: tuple[str, ...]
+    resource_roles: tuple[str, ...]  # role of each resource
+    outcomes: tuple[str, ...]
+    outcome_success: tuple[bool, ...]
+    segments: tuple[str, ...]
+    # events (one per activity instance)
+    ev_case: np.ndarray  # int64
+    ev_activity: np.ndarray  # int64 index into activities
+    ev_resource: np.ndarray  # int64 index into resources, -1 = no staff (automated)
+    ev_enabled: np.ndarray  # float64: when the case reached the step
+    ev_start: np.ndarray
+    ev_end: np.ndarray
+    # extra people of multi-person steps: (event index, resource index)
+    ev_extra: np.ndarray  # int64, shape (k, 2)
+    # cases
+    case_arrival: np.ndarray  # float64
+    case_end: np.ndarray  # float64, nan while in progress
+    case_outcome: np.ndarray  # int64 index into outcomes, IN_PROGRESS if open
+    case_segment: np.ndarray  # int64 index into segments
+    case_dropped_at: np.ndarray  # int64 activity index where the case abandoned, -1 otherwise
+    case_value: np.ndarray  # float64 value of the outcome for the case's segment
+    # run
+    window: tuple[float, float]  # measurement window [warm-up end, arrivals end) in hours
+    run_end: float  # clock time when the run stopped
+    start_date: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_cases(self) -> int:
+        """Number of arrived cases."""
+        return int(self.case_arrival.shape[0])
+
+    @property
+    def n_events(self) -> int:
+        """Number of activity instances."""
+        return int(self.ev_case.shape[0])

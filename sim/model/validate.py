@@ -1,0 +1,242 @@
+"""Validation of a ``ProcessModel``: one validator for every way a model is built.
+
+YAML files, BPMN imports, calibration and redesign operators all end here, so a model that passes
+is safe to simulate. Every problem is reported with the element and field it concerns, what was
+expected and, for names, the valid choices. All problems are collected and raised together.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import TYPE_CHECKING
+
+from sim.errors import ModelError
+
+if TYPE_CHECKING:
+    from sim.model.process import ProcessModel
+
+PROB_TOL = 1e-6
+MAX_LISTED = 25
+
+
+def _choices(names: object) -> str:
+    names = sorted(names)  # type: ignore[arg-type]
+    shown = names[:MAX_LISTED]
+    more = f" (and {len(names) - MAX_LISTED} more)" if len(names) > MAX_LISTED else ""
+    return f"{shown}{more}"
+
+
+def problems(model: ProcessModel) -> list[str]:
+    """Every validation problem of ``model`` as a readable sentence (empty when valid)."""
+    out: list[str] = []
+    nodes_by_section = {
+        "steps": list(model.steps),
+        "decisions": list(model.decisions),
+        "parallel": list(model.parallels),
+        "parallel joins": [p.join for p in model.parallels.values()],
+        "ends": list(model.ends),
+    }
+    seen: dict[str, str] = {}
+    for section, names in nodes_by_section.items():
+        for n in names:
+            if n in seen:
+                out.append(
+                    f"name '{n}' is used twice (in {seen[n]} and {section}); node names must be unique"
+                )
+            seen[n] = section
+    nodes = set(seen)
+
+    def ref(where: str, target: str, *, allow: set[str] | None = None) -> bool:
+        pool = nodes if allow is None else allow
+        if target not in pool:
+            out.append(f"{where}: unknown node '{target}'; valid choices are {_choices(pool)}")
+            return False
+        return True
+
+    if not model.steps:
+        out.append("steps: a model needs at least one step")
+    if not model.ends:
+        out.append("ends: a model needs at least one end")
+    joins = {p.join for p in model.parallels.values()}
+    ref("start", model.start, allow=nodes - set(model.ends) - joins)
+
+    # --- calendars and roles
+    for name, role in model.roles.items():
+        if role.headcount < 0:
+            out.append(f"roles.{name}.headcount: must be >= 0, got {role.headcount}")
+        if role.calendar != "24/7" and role.calendar not in model.calendars:
+            out.append(
+                f"roles.{name}.calendar: unknown calendar '{role.calendar}'; valid choices are "
+                f"{_choices(['24/7', *model.calendars])}"
+            )
+    for name, cal in model.calendars.items():
+        if cal.weekly_total <= 0:
+            out.append(f"calendars.{name}: the calendar has no working time")
+
+    # --- steps
+    segments = set(model.arrivals.segment_names)
+    for name, step in model.steps.items():
+        w = f"steps.{name}"
+        ref(f"{w}.next", step.next)
+        cals = []
+        for r in step.roles:
+            if r not in model.roles:
+                out.append(
+                    f"{w}.role: unknown role '{r}'; valid choices are {_choices(model.roles)}"
+                )
+                continue
+            need = step.roles.count(r)
+            if model.roles[r].headcount < need:
+                out.append(
+                    f"{w}.role: role '{r}' has headcount {model.roles[r].headcount} but the step "
+                    f"needs {need} of them at once"
+                )
+            if model.roles[r].calendar == "24/7" or model.roles[r].calendar in model.calendars:
+                cals.append(model.calendar_of(r))
+        if len(cals) > 1:
+            joint = cals[0]
+            for c in cals[1:]:
+                joint = joint.intersect(c)
+            if joint.weekly_total <= 0:
+                out.append(
+                    f"{w}.roles: the calendars of {list(step.roles)} never overlap, so the step "
+                    "can never start"
+                )
+        for req in step.requires:
+            if req not in model.steps:
+                out.append(
+                    f"{w}.requires: unknown step '{req}'; valid choices are {_choices(model.steps)}"
+                )
+        if step.patience is not None and not step.roles:
+            out.append(
+                f"{w}.patience: only a step done by staff has a queue to abandon; give it a role"
+            )
+
+    # --- decisions
+    for name, dec in model.decisions.items():
+        w = f"decisions.{name}"
+        for b in dec.branches:
+            ref(f"{w}.branches", b.to)
+        total = sum(b.probability for b in dec.branches)
+        if abs(total - 1.0) > PROB_TOL:
+            out.append(f"{w}.branches: probabilities must sum to 1, they sum to {total:.6g}")
+        for seg, probs in dec.by_segment.items():
+            if seg not in segments:
+                out.append(
+                    f"{w}.by_segment: unknown segment '{seg}'; valid choices are {_choices(segments)}"
+                )
+            if abs(sum(probs) - 1.0) > PROB_TOL:
+                out.append(
+                    f"{w}.by_segment.{seg}: probabilities must sum to 1, they sum to {sum(probs):.6g}"
+                )
+        for req in dec.requires:
+            if req not in model.steps:
+                out.append(
+                    f"{w}.requires: unknown step '{req}'; valid choices are {_choices(model.steps)}"
+                )
+
+    # --- parallel blocks
+    for name, par in model.parallels.items():
+        w = f"parallel.{name}"
+        if len(par.branches) < 2:
+            out.append(f"{w}.branches: a parallel block needs at least two branches")
+        for b in par.branches:
+            ref(f"{w}.branches", b)
+        ref(f"{w}.next", par.next)
+        if par.probabilities is not None and any(not 0 <= p <= 1 for p in par.probabilities):
+            out.append(f"{w}.probabilities: each must be in [0, 1]")
+
+    # --- arrivals and segments
+    shares = sum(s.share for s in model.arrivals.segments)
+    if abs(shares - 1.0) > PROB_TOL:
+        out.append(f"arrivals.segments: shares must sum to 1, they sum to {shares:.6g}")
+    names = [s.name for s in model.arrivals.segments]
+    if len(set(names)) != len(names):
+        out.append(f"arrivals.segments: segment names must be unique, got {names}")
+    for e in model.ends.values():
+        for seg in e.value_by_segment:
+            if seg not in segments:
+                out.append(
+                    f"ends.{e.name}.value: unknown segment '{seg}'; valid choices are {_choices(segments)}"
+                )
+    if model.arrivals.interarrival.mean() <= 0:
+        out.append("arrivals.interarrival: the mean inter-arrival time must be > 0")
+
+    if out:  # graph checks need sound references
+        return out
+    out += _graph_problems(model)
+    return out
+
+
+def _graph_problems(model: ProcessModel) -> list[str]:
+    out: list[str] = []
+    succ = {n: model.successors(n) for n in model.node_names()}
+    # reachability from start
+    reached = _reach(model.start, succ)
+    unreachable = [n for n in model.node_names() if n not in reached]
+    if unreachable:
+        out.append(f"unreachable from start '{model.start}': {_choices(unreachable)}")
+    # an end must be reachable from every node (no trap loops)
+    pred: dict[str, list[str]] = {n: [] for n in succ}
+    for n, ss in succ.items():
+        for s in ss:
+            pred[s].append(n)
+    can_end: set[str] = set()
+    for e in model.ends:
+        can_end |= _reach(e, pred)
+    trapped = [n for n in model.node_names() if n in reached and n not in can_end]
+    if trapped:
+        out.append(f"no end can be reached from {_choices(trapped)} (a loop with no way out)")
+    # parallel branches must meet at their join without ending the case or looping to the split
+    for name, par in model.parallels.items():
+        for b in par.branches:
+            seen: set[str] = set()
+            queue = deque([b])
+            while queue:
+                n = queue.popleft()
+                if n in seen or n == par.join:
+                    continue
+                seen.add(n)
+                if n in model.ends:
+                    out.append(
+                        f"parallel.{name}: branch '{b}' can reach end '{n}' before the join "
+                        f"'{par.join}'; every branch must reach its join"
+                    )
+                    break
+                if n == name:
+                    out.append(f"parallel.{name}: branch '{b}' loops back to the split")
+                    break
+                queue.extend(succ[n])
+            else:
+                if par.join not in _reach(b, succ):
+                    out.append(f"parallel.{name}: branch '{b}' never reaches the join '{par.join}'")
+    # requires: each required step must be able to precede the step that needs it
+    for node in [*model.steps.values(), *model.decisions.values()]:
+        for req in node.requires:
+            if node.name not in _reach(req, succ) or req == node.name:
+                kind = "steps" if node.name in model.steps else "decisions"
+                out.append(
+                    f"{kind}.{node.name}.requires: '{req}' can never be done before "
+                    f"'{node.name}' (it is not upstream of it)"
+                )
+    return out
+
+
+def _reach(start: str, succ: dict[str, tuple[str, ...]] | dict[str, list[str]]) -> set[str]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for s in succ.get(queue.popleft(), ()):
+            if s not in seen:
+                seen.add(s)
+                queue.append(s)
+    return seen
+
+
+def validate(model: ProcessModel, *, source: str = "model") -> ProcessModel:
+    """Raise ``ModelError`` listing every problem; return the model when it is valid."""
+    found = problems(model)
+    if found:
+        head = f"{source}: {len(found)} problem(s) in the process model:"
+        raise ModelError("\n".join([head, *(f"  - {p}" for p in found)]))
+    return model

@@ -1,0 +1,32 @@
+"""Shared test fixtures: paths to the repository, its configs and the shared public data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = REPO / "configs"
+SHARED_DATA = Path(os.environ.get("SIM_SHARED_DATA", REPO.parent / "shared" / "data")).resolve()
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root."""
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` (or ``$SIM_SHARED_DATA``): public logs and models, never copied here."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared public data not found at {SHARED_DATA} (set SIM_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def crm_path() -> Path:
+    """The bundled CRM example model."""
+    return CONFIGS / "process" / "crm_sales.yaml"
