@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
-from datetime import datetime
 
 import numpy as np
 import simpy
 
 from sim.errors import ConfigError
-from sim.model.calendar import WeeklyRate
+from sim.model.calendar import WeeklyRate, week_offset
 from sim.model.process import ABANDONED, ProcessModel
 from sim.model.scenario import Scenario
 from sim.model.trace import IN_PROGRESS, Trace
@@ -101,11 +100,6 @@ class _StepPlan:
     )
 
 
-def _week_offset(start_date: str) -> float:
-    d = datetime.fromisoformat(start_date)
-    return d.weekday() * 24.0 + d.hour + d.minute / 60.0 + d.second / 3600.0
-
-
 class Replication:
     """Build the SimPy model for one replication; ``run()`` returns its ``Trace``."""
 
@@ -118,7 +112,7 @@ class Replication:
         self.replication = replication
         env = self.env = simpy.Environment()
         factor = model.time_factor
-        self.offset = _week_offset(model.start_date)
+        self.offset = week_offset(model.start_date)
 
         # --- staff
         for role in scenario.staffing:
@@ -458,7 +452,7 @@ class Replication:
                 "model": self.model.name,
                 "seed": self.seed,
                 "replication": self.replication,
-                "staffing": {r: len(self.free[r]) for r in self.free},
+                "staffing": {r: self.res_roles.count(r) for r in self.model.roles},
             },
         )
 

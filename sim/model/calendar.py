@@ -122,6 +122,14 @@ class WeeklyRate:
         return list(zip(self.breaks, self._ends, self.rates, strict=True))  # type: ignore[attr-defined]
 
 
+def week_offset(start_date: str) -> float:
+    """Hours from Monday 00:00 to ``start_date`` (the clock's zero) within its week."""
+    from datetime import datetime
+
+    d = datetime.fromisoformat(start_date)
+    return d.weekday() * 24.0 + d.hour + d.minute / 60.0 + d.second / 3600.0
+
+
 def _compress(points: list[float], rates: list[float]) -> WeeklyRate:
     b: list[float] = []
     r: list[float] = []
