@@ -1,0 +1,36 @@
+"""KPIs: pure functions from a trace (real or simulated) to key figures with confidence intervals.
+
+Pipeline: ``Trace`` (or a real log's events) -> events and cases tables (``frames``) -> a flat
+KPI mapping per replication (``summary.log_kpis``/``replication_kpis``) -> a replications table
+(``kpi_table``, saved as ``replications.csv``) -> 95 % confidence intervals and views
+(``kpi_report``, saved as ``kpis.json``). KPI definitions are in ``measures``.
+"""
+
+from sim.kpis.frames import log_cases, trace_cases, trace_events, trace_to_event_log
+from sim.kpis.stats import confidence_interval, paired_comparison, summarize
+from sim.kpis.summary import (
+    HEADLINE,
+    format_report,
+    kpi_report,
+    kpi_table,
+    log_kpis,
+    main_path_order,
+    replication_kpis,
+)
+
+__all__ = [
+    "HEADLINE",
+    "confidence_interval",
+    "format_report",
+    "kpi_report",
+    "kpi_table",
+    "log_cases",
+    "log_kpis",
+    "main_path_order",
+    "paired_comparison",
+    "replication_kpis",
+    "summarize",
+    "trace_cases",
+    "trace_events",
+    "trace_to_event_log",
+]

@@ -1,0 +1,170 @@
+"""Tables that every KPI reads: an *events* table and a *cases* table, times in float hours.
+
+Both real logs and simulated traces are turned into the same two tables, so one set of KPI
+functions serves both:
+
+* events: ``case_id, activity, resource, role, enabled, start, end`` (hours since an origin);
+  ``resource``/``role`` hold ``"a;b"`` for a step done by several people at once;
+* cases: ``case_id, arrival, end, outcome, success, dropped_at, segment, value, measured``;
+  ``success`` is True/False for finished cases and missing (NA) for cases still in progress;
+  ``measured`` marks the cases whose KPIs count (arrived after the warm-up, before arrivals
+  stopped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from sim.model import columns as col
+from sim.model.trace import IN_PROGRESS, Trace
+
+EVENT_COLUMNS = ("case_id", "activity", "resource", "role", "enabled", "start", "end")
+CASE_COLUMNS = (
+    "case_id",
+    "arrival",
+    "end",
+    "outcome",
+    "success",
+    "dropped_at",
+    "segment",
+    "value",
+    "measured",
+)
+
+
+def _joined_names(trace: Trace, names: tuple[str, ...]) -> np.ndarray:
+    """Per event: the resource (or role) names, ';'-joined for multi-person steps."""
+    lookup = np.array([*names, ""], dtype=object)  # index -1 -> ""
+    out = lookup[trace.ev_resource]
+    if trace.ev_extra.shape[0]:
+        out = out.copy()
+        for ev, res in trace.ev_extra:
+            out[ev] = f"{out[ev]};{names[res]}"
+    return out
+
+
+def trace_events(trace: Trace) -> pd.DataFrame:
+    """The events table of a simulated trace (times in hours since the model's start_date)."""
+    acts = np.array(trace.activities, dtype=object)
+    resources = _joined_names(trace, trace.resources)
+    roles = _joined_names(trace, trace.resource_roles)
+    df = pd.DataFrame(
+        {
+            "case_id": trace.ev_case,
+            "activity": acts[trace.ev_activity] if trace.n_events else np.array([], dtype=object),
+            "resource": resources,
+            "role": roles,
+            "enabled": trace.ev_enabled,
+            "start": trace.ev_start,
+            "end": trace.ev_end,
+        }
+    )
+    df.loc[df["resource"] == "", ["resource", "role"]] = None
+    return df
+
+
+def trace_cases(trace: Trace) -> pd.DataFrame:
+    """The cases table of a simulated trace."""
+    outcomes = np.array([*trace.outcomes, ""], dtype=object)
+    success = np.array([*trace.outcome_success, False], dtype=object)
+    open_ = trace.case_outcome == IN_PROGRESS
+    acts = np.array([*trace.activities, ""], dtype=object)
+    lo, hi = trace.window
+    df = pd.DataFrame(
+        {
+            "case_id": np.arange(trace.n_cases),
+            "arrival": trace.case_arrival,
+            "end": trace.case_end,
+            "outcome": outcomes[trace.case_outcome],
+            "success": pd.array(success[trace.case_outcome], dtype="boolean"),
+            "dropped_at": acts[trace.case_dropped_at],
+            "segment": np.array(trace.segments, dtype=object)[trace.case_segment]
+            if trace.n_cases
+            else np.array([], dtype=object),
+            "value": trace.case_value,
+            "measured": (trace.case_arrival >= lo) & (trace.case_arrival < hi),
+        }
+    )
+    df.loc[open_, "outcome"] = None
+    df.loc[open_, "success"] = pd.NA
+    df.loc[df["dropped_at"] == "", "dropped_at"] = None
+    return df
+
+
+def trace_to_event_log(trace: Trace, *, case_prefix: str = "") -> pd.DataFrame:
+    """A simulated trace as a standard event log (datetimes; same columns as an input log).
+
+    Columns: case_id, activity, start_time, end_time, resource, enabled_time, role, segment,
+    outcome. Abandoned cases appear through their ``outcome`` on the events they did have.
+    """
+    ev = trace_events(trace)
+    cases = trace_cases(trace)
+    origin = pd.Timestamp(trace.start_date)
+    hours = pd.Timedelta(hours=1)
+    out = pd.DataFrame(
+        {
+            col.CASE: case_prefix + ev["case_id"].astype(str),
+            col.ACTIVITY: ev["activity"],
+            col.START: origin + ev["start"] * hours,
+            col.END: origin + ev["end"] * hours,
+            col.RESOURCE: ev["resource"],
+            col.ENABLED: origin + ev["enabled"] * hours,
+            col.ROLE: ev["role"],
+            col.SEGMENT: cases["segment"].to_numpy()[ev["case_id"].to_numpy()]
+            if len(ev)
+            else np.array([], dtype=object),
+            col.OUTCOME: cases["outcome"].to_numpy()[ev["case_id"].to_numpy()]
+            if len(ev)
+            else np.array([], dtype=object),
+        }
+    )
+    return out.sort_values([col.CASE, col.START], kind="stable").reset_index(drop=True)
+
+
+def log_cases(
+    events: pd.DataFrame,
+    *,
+    dropoff_outcomes: Iterable[str] = (),
+    open_cases: Iterable[str] = (),
+    outcome_column: str | None = None,
+    window: tuple[float, float] | None = None,
+) -> pd.DataFrame:
+    """The cases table of a real log's events table (times already in hours).
+
+    A case's outcome is ``outcome_column`` when given, else its last activity; it is a drop-off
+    when the outcome is in ``dropoff_outcomes``. Cases in ``open_cases`` are in progress
+    (right-censored): no outcome, not counted as drop-off. ``window`` limits ``measured`` to cases
+    arriving in it (default: all).
+    """
+    if events.empty:
+        return pd.DataFrame(columns=list(CASE_COLUMNS))
+    dropoff = set(dropoff_outcomes)
+    ordered = events.sort_values(["case_id", "end"], kind="stable")
+    first_time = (
+        ordered[["enabled", "start"]].min(axis=1) if "enabled" in ordered else ordered["start"]
+    )
+    g = ordered.assign(_first=first_time).groupby("case_id", sort=False)
+    df = pd.DataFrame(
+        {
+            "arrival": g["_first"].min(),
+            "end": g["end"].max(),
+            "outcome": g[outcome_column].last() if outcome_column else g["activity"].last(),
+        }
+    ).reset_index()
+    open_set = set(open_cases)
+    is_open = df["case_id"].isin(open_set)
+    df["success"] = pd.array(~df["outcome"].isin(dropoff), dtype="boolean")
+    df.loc[is_open, "success"] = pd.NA
+    df.loc[is_open, "outcome"] = None
+    df.loc[is_open, "end"] = np.nan
+    df["dropped_at"] = None
+    df["segment"] = "default"
+    df["value"] = 0.0
+    if window is None:
+        df["measured"] = True
+    else:
+        df["measured"] = (df["arrival"] >= window[0]) & (df["arrival"] < window[1])
+    return df[list(CASE_COLUMNS)]

@@ -1,0 +1,321 @@
+"""KPI definitions: pure functions of the events and cases tables (see ``frames``).
+
+Definitions (all over *measured* cases: those that arrived in the measurement window):
+
+* cycle time: case end - arrival, over finished cases (completed or dropped);
+* waiting of a step: start - enabled (queueing, closed shifts, hand-off); processing: end - start;
+* drop-off rate: finished cases whose outcome is a drop-off / finished cases;
+* throughput: successful completions per day and per week of the window;
+* WIP: time-average number of cases in the process during the window;
+* utilisation of a role: hours its people are busy within their calendar, over the hours they are
+  scheduled, in the window;
+* cost per case: (staff cost of the scheduled hours in the window + per-execution step costs) /
+  measured cases; processing cost per case counts only busy hours (activity-based);
+* value-added ratio: processing time of value-adding steps / cycle time (ratio of totals over
+  finished cases);
+* revenue per case: mean outcome value; margin per case: revenue - cost per case;
+* bottleneck: the step with the largest waiting share (its total waiting / total cycle time).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.model.calendar import week_offset
+from sim.model.process import ProcessModel
+
+DAY = 24.0
+WEEK = 168.0
+
+
+def measured_events(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    """Events of measured cases only."""
+    keep = cases.loc[cases["measured"].astype(bool), "case_id"]
+    return events[events["case_id"].isin(keep)]
+
+
+def finished(cases: pd.DataFrame) -> pd.DataFrame:
+    """Measured cases that have an outcome (not in progress)."""
+    m = cases["measured"].astype(bool) & cases["success"].notna()
+    return cases[m]
+
+
+def cycle_times(cases: pd.DataFrame) -> np.ndarray:
+    """Cycle times (hours) of finished measured cases."""
+    f = finished(cases)
+    return (f["end"] - f["arrival"]).to_numpy(dtype=float)
+
+
+def cycle_time_stats(cases: pd.DataFrame) -> dict[str, float]:
+    """Mean, median, p90 and p95 cycle time in hours (NaN when no case finished)."""
+    ct = cycle_times(cases)
+    if ct.size == 0:
+        return dict.fromkeys(
+            ("cycle_time_mean", "cycle_time_median", "cycle_time_p90", "cycle_time_p95"), np.nan
+        )
+    q = np.quantile(ct, [0.5, 0.9, 0.95])
+    return {
+        "cycle_time_mean": float(ct.mean()),
+        "cycle_time_median": float(q[0]),
+        "cycle_time_p90": float(q[1]),
+        "cycle_time_p95": float(q[2]),
+    }
+
+
+def working_processing(events: pd.DataFrame, model: ProcessModel) -> np.ndarray:
+    """Processing time of each event in working hours of its step's calendar.
+
+    A step done by staff only progresses while they are on shift (the intersection of its roles'
+    calendars), so the time it spends paused overnight is not processing. Activities that are not
+    steps of ``model``, and automated steps, count elapsed time.
+    """
+    off = week_offset(model.start_date)
+    start = events["start"].to_numpy(dtype=float)
+    end = events["end"].to_numpy(dtype=float)
+    work = end - start
+    acts = events["activity"].to_numpy()
+    for name in pd.unique(acts):
+        step = model.steps.get(name)
+        if step is None or not step.roles or any(r not in model.roles for r in step.roles):
+            continue
+        cal = model.calendar_of(step.roles[0])
+        for r in step.roles[1:]:
+            cal = cal.intersect(model.calendar_of(r))
+        if cal.is_constant:
+            continue
+        sel = acts == name
+        work[sel] = cal.cumulative_array(end[sel] + off) - cal.cumulative_array(start[sel] + off)
+    return work
+
+
+def step_table(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    """Per activity: visits, share of cases reaching it, mean waiting and processing (hours).
+
+    Processing is the ``work`` column when the events table has one (working time, see
+    ``working_processing``), else end - start.
+    """
+    ev = measured_events(events, cases)
+    n_cases = int(cases["measured"].astype(bool).sum())
+    if ev.empty:
+        return pd.DataFrame(
+            columns=[
+                "visits",
+                "reached",
+                "waiting_mean",
+                "processing_mean",
+                "waiting_total",
+                "processing_total",
+            ]
+        )
+    wait = ev["start"] - ev["enabled"]
+    proc = ev["work"] if "work" in ev else ev["end"] - ev["start"]
+    g = ev.assign(_wait=wait, _proc=proc).groupby("activity", sort=False)
+    out = pd.DataFrame(
+        {
+            "visits": g.size(),
+            "reached": g["case_id"].nunique() / max(n_cases, 1),
+            "waiting_mean": g["_wait"].mean(),
+            "processing_mean": g["_proc"].mean(),
+            "waiting_total": g["_wait"].sum(),
+            "processing_total": g["_proc"].sum(),
+        }
+    )
+    return out
+
+
+def waiting_shares(events: pd.DataFrame, cases: pd.DataFrame) -> pd.Series:
+    """Each step's total waiting over the total cycle time of finished measured cases."""
+    total_ct = cycle_times(cases).sum()
+    f = finished(cases)["case_id"]
+    ev = events[events["case_id"].isin(f)]
+    wait = (ev["start"] - ev["enabled"]).groupby(ev["activity"]).sum()
+    return wait / total_ct if total_ct > 0 else wait * np.nan
+
+
+def dropoff(events: pd.DataFrame, cases: pd.DataFrame) -> dict[str, float]:
+    """Drop-off and abandonment rates; ``dropoff_at:<step>``: share of finished cases lost there.
+
+    A dropped case is lost at the step where it abandoned, or else at its last activity.
+    """
+    f = finished(cases)
+    n = len(f)
+    out: dict[str, float] = {"dropoff_rate": np.nan, "abandon_rate": np.nan}
+    if n == 0:
+        return out
+    lost = f[~f["success"].astype(bool)]
+    out["dropoff_rate"] = len(lost) / n
+    out["abandon_rate"] = float(lost["dropped_at"].notna().sum()) / n
+    if len(lost):
+        last = events[events["case_id"].isin(lost["case_id"])].sort_values("end", kind="stable")
+        last_act = last.groupby("case_id")["activity"].last()
+        where = lost.set_index("case_id")["dropped_at"].fillna(last_act).fillna("(before any step)")
+        for step, k in where.value_counts().items():
+            out[f"dropoff_at:{step}"] = k / n
+    return out
+
+
+def outcome_shares(cases: pd.DataFrame) -> dict[str, float]:
+    """Share of finished measured cases per outcome."""
+    f = finished(cases)
+    if len(f) == 0:
+        return {}
+    return {f"outcome_share:{o}": k / len(f) for o, k in f["outcome"].value_counts().items()}
+
+
+def funnel(
+    events: pd.DataFrame, cases: pd.DataFrame, order: list[str] | None = None
+) -> pd.DataFrame:
+    """Stage-by-stage funnel: share of measured cases reaching each step, and conversion.
+
+    Stages are ordered by ``order`` (e.g. the model's main path) or else by the share reaching
+    them, descending. ``conversion`` is reached / reached at the previous stage.
+    """
+    table = step_table(events, cases)
+    if table.empty:
+        return pd.DataFrame(columns=["stage", "reached", "conversion"])
+    reached = table["reached"]
+    stages = [s for s in (order or []) if s in reached.index]
+    stages += [s for s in reached.sort_values(ascending=False).index if s not in stages]
+    r = reached.reindex(stages).to_numpy()
+    conv = np.concatenate([[r[0]], r[1:] / np.where(r[:-1] > 0, r[:-1], np.nan)])
+    return pd.DataFrame({"stage": stages, "reached": r, "conversion": conv})
+
+
+def throughput(cases: pd.DataFrame, window: tuple[float, float]) -> dict[str, float]:
+    """Successful completions per day and per week inside the window."""
+    lo, hi = window
+    span = hi - lo
+    done = cases[
+        (cases["success"].fillna(False).astype(bool)) & (cases["end"] >= lo) & (cases["end"] < hi)
+    ]
+    per_hour = len(done) / span if span > 0 else np.nan
+    arrived = int(((cases["arrival"] >= lo) & (cases["arrival"] < hi)).sum())
+    return {
+        "throughput_per_day": per_hour * DAY,
+        "throughput_per_week": per_hour * WEEK,
+        "arrivals_per_week": arrived / span * WEEK if span > 0 else np.nan,
+    }
+
+
+def wip_mean(cases: pd.DataFrame, window: tuple[float, float]) -> float:
+    """Time-average number of cases in the process during the window (Little's L)."""
+    lo, hi = window
+    if hi <= lo:
+        return np.nan
+    a = cases["arrival"].to_numpy(dtype=float)
+    e = cases["end"].to_numpy(dtype=float)
+    e = np.where(np.isnan(e), hi, e)
+    overlap = np.clip(np.minimum(e, hi) - np.maximum(a, lo), 0.0, None)
+    return float(overlap.sum() / (hi - lo))
+
+
+def _explode_people(events: pd.DataFrame) -> pd.DataFrame:
+    staffed = events[events["role"].notna()]
+    if staffed.empty or not staffed["role"].str.contains(";", regex=False).any():
+        return staffed
+    people = staffed.assign(
+        role=staffed["role"].str.split(";"), resource=staffed["resource"].str.split(";")
+    )
+    return people.explode(["role", "resource"], ignore_index=True)
+
+
+def busy_hours(
+    events: pd.DataFrame, model: ProcessModel, window: tuple[float, float] | None = None
+) -> pd.DataFrame:
+    """Working hours each person is busy, per event row (one row per person), clipped to window."""
+    people = _explode_people(events)
+    if people.empty:
+        return people.assign(busy=pd.Series(dtype=float))
+    off = week_offset(model.start_date)
+    start = people["start"].to_numpy(dtype=float)
+    end = people["end"].to_numpy(dtype=float)
+    if window is not None:
+        start = np.clip(start, *window)
+        end = np.clip(end, *window)
+    busy = np.zeros(len(people))
+    roles = people["role"].to_numpy()
+    for role in pd.unique(roles):
+        m = roles == role
+        if role not in model.roles:
+            busy[m] = end[m] - start[m]
+            continue
+        cal = model.calendar_of(role)
+        busy[m] = cal.cumulative_array(end[m] + off) - cal.cumulative_array(start[m] + off)
+    return people.assign(busy=busy)
+
+
+def scheduled_hours(
+    model: ProcessModel, headcount: dict[str, int], window: tuple[float, float]
+) -> dict[str, float]:
+    """Scheduled staff hours per role in the window (headcount x calendar working hours)."""
+    off = week_offset(model.start_date)
+    out = {}
+    for role, n in headcount.items():
+        if role not in model.roles:
+            continue
+        cal = model.calendar_of(role)
+        lo, hi = window
+        out[role] = n * (cal.cumulative(hi + off) - cal.cumulative(lo + off))
+    return out
+
+
+def utilisation(
+    events: pd.DataFrame,
+    model: ProcessModel,
+    headcount: dict[str, int],
+    window: tuple[float, float],
+) -> dict[str, float]:
+    """Busy hours within the calendar over scheduled hours, per role, in the window."""
+    busy = busy_hours(events, model, window)
+    per_role = busy.groupby("role")["busy"].sum() if len(busy) else pd.Series(dtype=float)
+    sched = scheduled_hours(model, headcount, window)
+    return {
+        f"utilisation:{role}": float(per_role.get(role, 0.0)) / h if h > 0 else np.nan
+        for role, h in sched.items()
+    }
+
+
+def costs(
+    events: pd.DataFrame,
+    cases: pd.DataFrame,
+    model: ProcessModel,
+    headcount: dict[str, int],
+    window: tuple[float, float],
+) -> dict[str, float]:
+    """Cost per case (scheduled staff + step costs) and processing cost per case (busy only)."""
+    n = int(cases["measured"].astype(bool).sum())
+    if n == 0:
+        return {"cost_per_case": np.nan, "processing_cost_per_case": np.nan}
+    ev = measured_events(events, cases)
+    step_cost = {s.name: s.cost for s in model.steps.values()}
+    fixed = float(ev["activity"].map(step_cost).fillna(0.0).sum())
+    rate = {r.name: r.hourly_cost for r in model.roles.values()}
+    busy = busy_hours(ev, model)
+    busy_cost = (
+        float((busy["busy"] * busy["role"].map(rate).fillna(0.0)).sum()) if len(busy) else 0.0
+    )
+    sched = scheduled_hours(model, headcount, window)
+    staff_cost = sum(h * rate[r] for r, h in sched.items())
+    return {
+        "cost_per_case": (staff_cost + fixed) / n,
+        "processing_cost_per_case": (busy_cost + fixed) / n,
+    }
+
+
+def value_added_ratio(events: pd.DataFrame, cases: pd.DataFrame, model: ProcessModel) -> float:
+    """Processing time of value-adding steps / cycle time, over finished measured cases."""
+    f = finished(cases)
+    total = float((f["end"] - f["arrival"]).sum())
+    if total <= 0:
+        return np.nan
+    va = {s.name for s in model.steps.values() if s.value_adding}
+    ev = events[events["case_id"].isin(f["case_id"]) & events["activity"].isin(va)]
+    proc = ev["work"] if "work" in ev else ev["end"] - ev["start"]
+    return float(proc.sum()) / total
+
+
+def revenue(cases: pd.DataFrame) -> float:
+    """Mean outcome value per finished measured case."""
+    f = finished(cases)
+    return float(f["value"].mean()) if len(f) else np.nan

@@ -1,0 +1,98 @@
+"""Confidence intervals across replications and paired comparisons (common random numbers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import scipy.stats as st
+
+LEVEL = 0.95
+
+
+def confidence_interval(
+    values: Sequence[float] | np.ndarray, level: float = LEVEL
+) -> dict[str, float]:
+    """Mean and Student-t confidence interval of replication values (NaNs ignored).
+
+    Returns ``mean, std, n, half_width, ci_low, ci_high``; with one value the interval is
+    unbounded (NaN half width), with none everything is NaN.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return {
+            "mean": np.nan,
+            "std": np.nan,
+            "n": 0,
+            "half_width": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+        }
+    mean = float(x.mean())
+    if n == 1:
+        return {
+            "mean": mean,
+            "std": np.nan,
+            "n": 1,
+            "half_width": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+        }
+    std = float(x.std(ddof=1))
+    half = float(st.t.ppf(0.5 + level / 2, n - 1) * std / np.sqrt(n))
+    return {
+        "mean": mean,
+        "std": std,
+        "n": n,
+        "half_width": half,
+        "ci_low": mean - half,
+        "ci_high": mean + half,
+    }
+
+
+def summarize(table: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
+    """One row per KPI column of a replications table: mean, std, n and confidence interval."""
+    rows = {
+        c: confidence_interval(table[c].to_numpy(dtype=float), level)
+        for c in table.columns
+        if pd.api.types.is_numeric_dtype(table[c]) and c != "replication"
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def paired_comparison(
+    base: pd.DataFrame, alt: pd.DataFrame, kpis: Sequence[str] | None = None, level: float = LEVEL
+) -> pd.DataFrame:
+    """Per KPI: mean difference alt - base over paired replications, its CI and significance.
+
+    Rows are paired by position (replication r of both used the same random streams). A change
+    is ``significant`` when its confidence interval excludes zero.
+    """
+    n = min(len(base), len(alt))
+    names = (
+        list(kpis)
+        if kpis is not None
+        else [c for c in base.columns if c in alt.columns and c != "replication"]
+    )
+    rows = {}
+    for k in names:
+        b = base[k].to_numpy(dtype=float)[:n] if k in base else np.full(n, np.nan)
+        a = alt[k].to_numpy(dtype=float)[:n] if k in alt else np.full(n, np.nan)
+        ci = confidence_interval(a - b, level)
+        base_mean = float(np.nanmean(b)) if np.isfinite(b).any() else np.nan
+        rows[k] = {
+            "base": base_mean,
+            "alt": float(np.nanmean(a)) if np.isfinite(a).any() else np.nan,
+            "diff": ci["mean"],
+            "ci_low": ci["ci_low"],
+            "ci_high": ci["ci_high"],
+            "n": ci["n"],
+            "relative": ci["mean"] / base_mean
+            if base_mean not in (0.0,) and np.isfinite(base_mean)
+            else np.nan,
+            "significant": bool(ci["n"] > 1 and (ci["ci_low"] > 0 or ci["ci_high"] < 0)),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")

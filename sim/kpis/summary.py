@@ -1,0 +1,265 @@
+"""KPIs of one replication (a flat mapping), of many (a table), and the ``kpis.json`` views."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.kpis import measures as m
+from sim.kpis.frames import trace_cases, trace_events
+from sim.kpis.stats import confidence_interval, summarize
+from sim.model.process import ProcessModel
+from sim.model.trace import Trace
+
+HEADLINE = (
+    "cycle_time_mean",
+    "cycle_time_median",
+    "cycle_time_p90",
+    "cycle_time_p95",
+    "dropoff_rate",
+    "abandon_rate",
+    "throughput_per_week",
+    "wip_mean",
+    "cost_per_case",
+    "processing_cost_per_case",
+    "value_added_ratio",
+    "revenue_per_case",
+    "margin_per_case",
+    "cases_arrived",
+)
+UNITS = {
+    "cycle_time_mean": "h",
+    "cycle_time_median": "h",
+    "cycle_time_p90": "h",
+    "cycle_time_p95": "h",
+    "wip_mean": "cases",
+    "throughput_per_week": "cases/week",
+    "cost_per_case": "money",
+    "processing_cost_per_case": "money",
+    "revenue_per_case": "money",
+    "margin_per_case": "money",
+}
+
+
+def main_path_order(model: ProcessModel) -> list[str]:
+    """Steps in breadth-first order from the start (the funnel's stage order)."""
+    seen = {model.start}
+    order: list[str] = []
+    queue = deque([model.start])
+    while queue:
+        n = queue.popleft()
+        if n in model.steps:
+            order.append(n)
+        for s in model.successors(n):
+            if s not in seen:
+                seen.add(s)
+                queue.append(s)
+    return order
+
+
+def log_kpis(
+    events: pd.DataFrame,
+    cases: pd.DataFrame,
+    *,
+    model: ProcessModel | None = None,
+    headcount: dict[str, int] | None = None,
+    window: tuple[float, float] | None = None,
+) -> dict[str, float]:
+    """Every KPI of one events/cases pair as a flat ``{name: value}`` mapping.
+
+    Works for real logs and simulated traces. Without ``model`` the KPIs that need calendars,
+    costs or value-adding flags are left out; ``headcount`` defaults to the model's.
+    """
+    if model is not None and "work" not in events:
+        events = events.assign(work=m.working_processing(events, model))
+    if window is None:
+        meas = cases[cases["measured"].astype(bool)]
+        window = (
+            (float(meas["arrival"].min()), float(meas["arrival"].max()))
+            if len(meas)
+            else (0.0, 0.0)
+        )
+    measured = cases["measured"].astype(bool)
+    out: dict[str, float] = {
+        "cases_arrived": float(measured.sum()),
+        "cases_completed": float((measured & cases["success"].fillna(False).astype(bool)).sum()),
+        "cases_dropped": float((measured & ~cases["success"].fillna(True).astype(bool)).sum()),
+        "cases_in_progress": float((measured & cases["success"].isna()).sum()),
+    }
+    out |= m.cycle_time_stats(cases)
+    out |= m.dropoff(events, cases)
+    out |= m.outcome_shares(cases)
+    out |= m.throughput(cases, window)
+    out["wip_mean"] = m.wip_mean(cases, window)
+    table = m.step_table(events, cases)
+    shares = m.waiting_shares(events, cases)
+    n = max(out["cases_arrived"], 1.0)
+    for step, row in table.iterrows():
+        out[f"waiting_mean:{step}"] = float(row["waiting_mean"])
+        out[f"processing_mean:{step}"] = float(row["processing_mean"])
+        out[f"reached:{step}"] = float(row["reached"])
+        out[f"visits_per_case:{step}"] = float(row["visits"]) / n
+        out[f"waiting_share:{step}"] = float(shares.get(step, np.nan))
+    if model is not None:
+        if headcount is None:
+            headcount = {r.name: r.headcount for r in model.roles.values()}
+        out |= m.utilisation(events, model, headcount, window)
+        out |= m.costs(events, cases, model, headcount, window)
+        out["value_added_ratio"] = m.value_added_ratio(events, cases, model)
+        out["revenue_per_case"] = m.revenue(cases)
+        out["margin_per_case"] = out["revenue_per_case"] - out["cost_per_case"]
+        for step in model.steps:  # steps never visited: reached 0, not missing
+            out.setdefault(f"reached:{step}", 0.0)
+            out.setdefault(f"visits_per_case:{step}", 0.0)
+    return out
+
+
+def replication_kpis(trace: Trace, model: ProcessModel) -> dict[str, float]:
+    """Every KPI of one simulated replication."""
+    return log_kpis(
+        trace_events(trace),
+        trace_cases(trace),
+        model=model,
+        headcount=dict(trace.meta.get("staffing") or {r: 0 for r in model.roles}),
+        window=trace.window,
+    )
+
+
+def kpi_table(traces: list[Trace], model: ProcessModel) -> pd.DataFrame:
+    """One row per replication, one column per KPI (``replications.csv``)."""
+    rows = []
+    for i, t in enumerate(traces):
+        row = {"replication": t.meta.get("replication", i)} | replication_kpis(t, model)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    # KPIs absent in a replication (no drop-off at a step, an outcome that never happened) are 0
+    fill_zero = [c for c in table.columns if c.split(":")[0] in ("dropoff_at", "outcome_share")]
+    table[fill_zero] = table[fill_zero].fillna(0.0)
+    return table
+
+
+def _ci(summary: pd.DataFrame, key: str) -> dict[str, float] | None:
+    if key not in summary.index:
+        return None
+    return {k: (None if pd.isna(v) else float(v)) for k, v in summary.loc[key].items()}
+
+
+def kpi_report(
+    table: pd.DataFrame, model: ProcessModel, *, headcount: dict[str, int] | None = None
+) -> dict[str, Any]:
+    """The structured summary written to ``kpis.json``: every KPI with its 95 % CI, plus views."""
+    summary = summarize(table)
+    headcount = headcount or {r.name: r.headcount for r in model.roles.values()}
+    steps = []
+    for s in main_path_order(model) + [s for s in model.steps if s not in main_path_order(model)]:
+        steps.append(
+            {
+                "step": s,
+                "roles": list(model.steps[s].roles),
+                "waiting_mean": _ci(summary, f"waiting_mean:{s}"),
+                "processing_mean": _ci(summary, f"processing_mean:{s}"),
+                "waiting_share": _ci(summary, f"waiting_share:{s}"),
+                "reached": _ci(summary, f"reached:{s}"),
+                "dropoff_at": _ci(summary, f"dropoff_at:{s}"),
+            }
+        )
+    roles = [
+        {"role": r, "headcount": headcount.get(r), "utilisation": _ci(summary, f"utilisation:{r}")}
+        for r in model.roles
+    ]
+    shares = {s["step"]: (s["waiting_share"] or {}).get("mean") for s in steps}
+    shares = {k: v for k, v in shares.items() if v is not None and np.isfinite(v)}
+    bottleneck = None
+    if shares:
+        b = max(shares, key=shares.get)
+        role_utils = {
+            r: (_ci(summary, f"utilisation:{r}") or {}).get("mean") for r in model.steps[b].roles
+        }
+        bottleneck = {
+            "step": b,
+            "waiting_share": _ci(summary, f"waiting_share:{b}"),
+            "waiting_mean": _ci(summary, f"waiting_mean:{b}"),
+            "roles": role_utils,
+        }
+    outcomes = {
+        k.split(":", 1)[1]: _ci(summary, k) for k in summary.index if k.startswith("outcome_share:")
+    }
+    funnel = [
+        {"stage": s["step"], "reached": (s["reached"] or {}).get("mean")}
+        for s in steps
+        if s["reached"] is not None
+    ]
+    prev = None
+    for f in funnel:
+        f["conversion"] = f["reached"] if prev is None else (f["reached"] / prev if prev else None)
+        prev = f["reached"]
+    return {
+        "model": model.name,
+        "replications": int(len(table)),
+        "confidence_level": 0.95,
+        "time_unit": "hours",
+        "headline": {k: _ci(summary, k) for k in HEADLINE if k in summary.index},
+        "steps": steps,
+        "roles": roles,
+        "bottleneck": bottleneck,
+        "outcomes": outcomes,
+        "funnel": funnel,
+        "all": {k: _ci(summary, k) for k in summary.index},
+    }
+
+
+def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
+    if not ci or ci.get("mean") is None:
+        return "-"
+    scale = 100.0 if pct else 1.0
+    mean = ci["mean"] * scale
+    hw = ci.get("half_width")
+    unit = " %" if pct else ""
+    if hw is None or not np.isfinite(hw):
+        return f"{mean:,.3g}{unit}"
+    return f"{mean:,.4g} ± {hw * scale:,.2g}{unit}"
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A plain-text table of the headline KPIs, steps and roles for the terminal."""
+    lines = [
+        f"{report['model']}: {report['replications']} replications, 95 % confidence intervals",
+        "",
+    ]
+    pct = {"dropoff_rate", "abandon_rate", "value_added_ratio"}
+    for k, ci in report["headline"].items():
+        unit = UNITS.get(k, "")
+        lines.append(f"  {k:<26} {_fmt(ci, k in pct):>24} {'' if k in pct else unit}")
+    lines += ["", f"  {'step':<26} {'waiting (h)':>20} {'processing (h)':>20} {'reached':>14}"]
+    for s in report["steps"]:
+        lines.append(
+            f"  {s['step']:<26} {_fmt(s['waiting_mean']):>20} {_fmt(s['processing_mean']):>20} "
+            f"{_fmt(s['reached'], True):>14}"
+        )
+    lines += ["", f"  {'role':<26} {'headcount':>10} {'utilisation':>20}"]
+    for r in report["roles"]:
+        lines.append(f"  {r['role']:<26} {r['headcount']!s:>10} {_fmt(r['utilisation'], True):>20}")
+    b = report.get("bottleneck")
+    if b:
+        utils = ", ".join(f"{r} {u:.0%}" for r, u in b["roles"].items() if u is not None)
+        lines += [
+            "",
+            f"  bottleneck: {b['step']} — waiting is {_fmt(b['waiting_share'], True)} of cycle time"
+            + (f" (utilisation {utils})" if utils else ""),
+        ]
+    return "\n".join(lines)
+
+
+__all__ = [
+    "HEADLINE",
+    "confidence_interval",
+    "format_report",
+    "kpi_report",
+    "kpi_table",
+    "log_kpis",
+    "main_path_order",
+    "replication_kpis",
+]
