@@ -1,0 +1,38 @@
+"""Event logs: read CSV / XES / parquet into the standard event table, clean, split, write.
+
+Public API::
+
+    read_event_log(path, *, case_id_key=None, activity_key=None, start_key=None, end_key=None,
+                   resource_key=None, time_format=None, max_rows=None, end_activities=None,
+                   open_tail_fraction=0.05) -> EventLog
+    clean_event_table(table, *, <same keys>, source="<table>") -> EventLog
+    split_by_time(log, *, train_fraction=0.8) -> tuple[EventLog, EventLog]
+    to_relative_hours(events, *, origin=None) -> DataFrame
+    write_event_log(events, path, *, overwrite=False) -> Path
+    estimate_start_times(events, *, only_missing=True) -> DataFrame
+    flag_open_cases(events, *, end_activities=None, tail_fraction=0.05) -> (DataFrame, list)
+
+The table has the columns of ``sim.model.columns`` (times tz-naive UTC, ``datetime64[us]``;
+strings with ``pd.NA`` for missing), a boolean ``case_open`` column, then the file's other
+attributes unchanged. Every removed row is counted in ``EventLog.report``.
+"""
+
+from sim.eventlog.estimate import estimate_start_times
+from sim.eventlog.log import CASE_OPEN, CleaningReport, EventLog
+from sim.eventlog.open_cases import flag_open_cases, infer_end_activities
+from sim.eventlog.read import clean_event_table, read_event_log
+from sim.eventlog.transform import split_by_time, to_relative_hours, write_event_log
+
+__all__ = [
+    "CASE_OPEN",
+    "CleaningReport",
+    "EventLog",
+    "clean_event_table",
+    "estimate_start_times",
+    "flag_open_cases",
+    "infer_end_activities",
+    "read_event_log",
+    "split_by_time",
+    "to_relative_hours",
+    "write_event_log",
+]

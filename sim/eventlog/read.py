@@ -1,0 +1,559 @@
+"""Read CSV / XES / parquet event logs into the standard event table and clean them.
+
+Pipeline (each step counts what it removes; see ``CleaningReport``):
+
+1. read the file (CSV and parquet with pandas/pyarrow, XES with a streaming defusedxml parser);
+2. find the key columns (given keys, else the common conventions) and rename them to the
+   standard names of ``sim.model.columns``; other columns are kept unchanged;
+3. parse timestamps to tz-naive UTC (offsets converted, naive values taken as UTC);
+4. remove rows with no case id or activity, then rows with no end timestamp;
+5. remove exact duplicate rows;
+6. lifecycle logs (a ``lifecycle:transition`` column and no start column): pair start/complete
+   events FIFO into one row per activity instance (``sim.eventlog.lifecycle``);
+7. remove rows whose end is before their start;
+8. if the log has no start times at all, estimate them (``sim.eventlog.estimate``);
+9. refuse logs that are empty, have one case only or one activity only;
+10. flag right-censored cases (``sim.eventlog.open_cases``) and sort.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import re
+import zlib
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import EventLogError
+from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
+from sim.eventlog.estimate import estimate_start_times
+from sim.eventlog.lifecycle import ROW, pair_lifecycle
+from sim.eventlog.log import CASE_OPEN, CleaningReport, EventLog
+from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
+from sim.eventlog.timestamps import TIME_DTYPE, ZoneCount, parse_timestamps
+from sim.eventlog.xes import read_xes_table
+from sim.model import columns as C
+
+LIFECYCLE = "lifecycle"  # internal role name of the lifecycle column
+
+#: Column names recognised automatically, in order of preference (matched ignoring case, spaces,
+#: underscores and hyphens).
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    C.CASE: ("case_id", "case:concept:name", "CaseID", "case"),
+    C.ACTIVITY: ("activity", "concept:name", "activity_name"),
+    C.START: ("start_time", "start_timestamp", "StartTimestamp"),
+    C.END: (
+        "end_time",
+        "time:timestamp",
+        "end_timestamp",
+        "EndTimestamp",
+        "complete_timestamp",
+        "timestamp",
+    ),
+    C.RESOURCE: ("resource", "org:resource"),
+    C.ENABLED: ("enabled_time", "enable_time", "enabled_timestamp"),
+    C.ROLE: ("role", "org:role"),
+    C.SEGMENT: ("segment", "case:segment"),
+    C.OUTCOME: ("outcome", "case:outcome"),
+    LIFECYCLE: ("lifecycle:transition", "lifecycle"),
+}
+#: Keyword argument of ``read_event_log`` that maps each key column.
+KEY_ARGUMENT = {
+    C.CASE: "case_id_key",
+    C.ACTIVITY: "activity_key",
+    C.START: "start_key",
+    C.END: "end_key",
+    C.RESOURCE: "resource_key",
+}
+REQUIRED_KEYS = (C.CASE, C.ACTIVITY, C.END)
+TIME_KEYS = (C.START, C.END, C.ENABLED)
+STRING_KEYS = (C.CASE, C.ACTIVITY, C.RESOURCE, C.ROLE, C.SEGMENT, C.OUTCOME)
+SUFFIXES = (".csv", ".csv.gz", ".xes", ".xes.gz", ".parquet", ".pq")
+STRING_DTYPE = pd.StringDtype()  # missing values are pd.NA
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s_\-]", "", str(name)).lower()
+
+
+def resolve_columns(
+    columns: Iterable[str],
+    *,
+    source: str,
+    keys: dict[str, str | None],
+) -> dict[str, str]:
+    """Map standard names to the file's column names. Raises for a missing required column.
+
+    ``keys`` holds the user's explicit choices (``None`` = recognise automatically).
+    """
+    cols = [str(c) for c in columns]
+    found = ", ".join(repr(c) for c in cols) or "none"
+    by_norm: dict[str, str] = {}
+    for c in cols:
+        by_norm.setdefault(_norm(c), c)
+    mapping: dict[str, str] = {}
+    for std, candidates in CANDIDATES.items():
+        given = keys.get(std)
+        if given is not None:
+            if given not in cols:
+                raise EventLogError(
+                    f"{source}: column {given!r} given as {KEY_ARGUMENT[std]}= is not in the "
+                    f"file; columns found: {found}"
+                )
+            mapping[std] = given
+            continue
+        for cand in candidates:
+            hit = by_norm.get(_norm(cand))
+            if hit is not None and hit not in mapping.values():
+                mapping[std] = hit
+                break
+    for std in REQUIRED_KEYS:
+        if std not in mapping:
+            expected = ", ".join(repr(c) for c in CANDIDATES[std])
+            raise EventLogError(
+                f"{source}: no {_describe(std)} column found; expected one of {expected}; "
+                f"columns found: {found}; pass {KEY_ARGUMENT[std]}='<column>' to name it"
+            )
+    return mapping
+
+
+def _describe(std: str) -> str:
+    return {
+        C.CASE: "case id",
+        C.ACTIVITY: "activity",
+        C.END: "end/completion timestamp",
+    }.get(std, std)
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    raise EventLogError(
+        f"{path}: unknown file type; expected one of {', '.join(SUFFIXES)} "
+        "(CSV, gzip CSV, XES, gzip XES, parquet)"
+    )
+
+
+def _too_many(path: Path, max_rows: int) -> EventLogError:
+    return EventLogError(
+        f"{path}: more than max_rows={max_rows} rows; raise max_rows= to read this file"
+    )
+
+
+def _read_csv(path: Path, keys: dict[str, str | None], max_rows: int | None) -> pd.DataFrame:
+    try:
+        header = pd.read_csv(path, nrows=0)
+        mapping = resolve_columns(header.columns, source=str(path), keys=keys)
+        as_text = {col: str for col in mapping.values()}
+        nrows = None if max_rows is None else max_rows + 1
+        df = pd.read_csv(path, dtype=as_text, nrows=nrows, low_memory=False)
+    except pd.errors.EmptyDataError:
+        raise EventLogError(
+            f"{path}: the file is empty; expected a CSV header line with column names"
+        ) from None
+    except pd.errors.ParserError as err:
+        raise EventLogError(f"{path}: not a readable CSV file ({err})") from None
+    except UnicodeDecodeError as err:
+        raise EventLogError(f"{path}: cannot decode the text ({err}); expected UTF-8") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as err:
+        raise EventLogError(
+            f"{path}: cannot decompress ({err}); expected a gzip-compressed CSV file"
+        ) from None
+    if max_rows is not None and len(df) > max_rows:
+        raise _too_many(path, max_rows)
+    return df
+
+
+def _read_parquet(path: Path, max_rows: int | None) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if max_rows is not None and pq.ParquetFile(path).metadata.num_rows > max_rows:
+            raise _too_many(path, max_rows)
+        return pd.read_parquet(path)
+    except (pa.ArrowException, OSError) as err:
+        raise EventLogError(f"{path}: not a readable parquet file ({err})") from None
+
+
+def read_event_log(
+    path: str | os.PathLike[str],
+    *,
+    case_id_key: str | None = None,
+    activity_key: str | None = None,
+    start_key: str | None = None,
+    end_key: str | None = None,
+    resource_key: str | None = None,
+    time_format: str | None = None,
+    max_rows: int | None = None,
+    end_activities: Iterable[str] | None = None,
+    open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
+) -> EventLog:
+    """Read a CSV (.csv, .csv.gz), XES (.xes, .xes.gz) or parquet event log and clean it.
+
+    Key columns are recognised automatically when a ``*_key`` is None (see ``CANDIDATES``).
+    ``time_format`` is a ``strptime`` format for non-ISO timestamps. ``max_rows`` bounds the rows
+    (XES: events) read; a longer file is refused. ``end_activities`` overrides the inferred set of
+    activities that end a case (used to flag open cases, with the final ``open_tail_fraction`` of
+    the extract's time span). Raises ``EventLogError`` for unusable input.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise EventLogError(f"{p}: no such file; expected an event log (CSV, XES or parquet)")
+    if not p.is_file():
+        raise EventLogError(f"{p}: not a file; expected an event log (CSV, XES or parquet)")
+    if max_rows is not None and max_rows < 1:
+        raise EventLogError(f"{p}: max_rows={max_rows} must be a positive number of rows")
+    suffix = _suffix(p)
+    keys = {
+        C.CASE: case_id_key,
+        C.ACTIVITY: activity_key,
+        C.START: start_key,
+        C.END: end_key,
+        C.RESOURCE: resource_key,
+    }
+    xes_types: dict[str, str] = {}
+    if suffix in (".csv", ".csv.gz"):
+        raw = _read_csv(p, keys, max_rows)
+
+        def row_label(i: int) -> str:
+            return f"line {i + 2}"
+
+    elif suffix in (".xes", ".xes.gz"):
+        raw, xes_types = read_xes_table(p, max_rows=max_rows)
+
+        def row_label(i: int) -> str:
+            return f"event {i + 1}"
+
+    else:
+        raw = _read_parquet(p, max_rows)
+
+        def row_label(i: int) -> str:
+            return f"row {i + 1}"
+
+    return _clean(
+        raw,
+        keys=keys,
+        source=str(p),
+        path=p,
+        time_format=time_format,
+        row_label=row_label,
+        xes_types=xes_types,
+        end_activities=end_activities,
+        open_tail_fraction=open_tail_fraction,
+    )
+
+
+def clean_event_table(
+    table: pd.DataFrame,
+    *,
+    case_id_key: str | None = None,
+    activity_key: str | None = None,
+    start_key: str | None = None,
+    end_key: str | None = None,
+    resource_key: str | None = None,
+    time_format: str | None = None,
+    end_activities: Iterable[str] | None = None,
+    open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
+    source: str = "<table>",
+) -> EventLog:
+    """Standardise and clean an in-memory table exactly as ``read_event_log`` does a file.
+
+    ``source`` names the table in error messages; rows are named by position ("row 1" first).
+    """
+    keys = {
+        C.CASE: case_id_key,
+        C.ACTIVITY: activity_key,
+        C.START: start_key,
+        C.END: end_key,
+        C.RESOURCE: resource_key,
+    }
+    return _clean(
+        table,
+        keys=keys,
+        source=source,
+        path=None,
+        time_format=time_format,
+        row_label=lambda i: f"row {i + 1}",
+        xes_types={},
+        end_activities=end_activities,
+        open_tail_fraction=open_tail_fraction,
+    )
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Strings with pd.NA for missing/blank; '10861.0'-style float ids become '10861'."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        finite = values.dropna()
+        if len(finite) and bool((finite == np.floor(finite)).all()):
+            values = values.astype("Int64")
+    text = values.astype(STRING_DTYPE).str.strip()
+    text = text.mask(text == "")
+    present = text.dropna()
+    if len(present) and bool(present.str.fullmatch(r"-?\d+\.0").all()):
+        text = text.str.replace(r"\.0$", "", regex=True)
+    return text
+
+
+def _convert_xes_attribute(values: pd.Series, kind: str) -> pd.Series:
+    """Convert an XES attribute column by its declared type; keep strings when that fails."""
+    present = values.notna()
+    if kind == "date":
+        parsed = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+        if (parsed.notna() == present).all():
+            return parsed.dt.tz_localize(None).astype(TIME_DTYPE)
+    elif kind in ("int", "float"):
+        num = pd.to_numeric(values, errors="coerce")
+        if (num.notna() == present).all():
+            return num.astype("Int64") if kind == "int" else num.astype("float64")
+    elif kind == "boolean":
+        low = values.astype(STRING_DTYPE).str.strip().str.lower()
+        if low.dropna().isin(["true", "false"]).all():
+            return low.map({"true": True, "false": False}).astype("boolean")
+    return values.astype(STRING_DTYPE)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _clean(
+    raw: pd.DataFrame,
+    *,
+    keys: dict[str, str | None],
+    source: str,
+    path: Path | None,
+    time_format: str | None,
+    row_label: Callable[[int], str],
+    xes_types: dict[str, str],
+    end_activities: Iterable[str] | None,
+    open_tail_fraction: float,
+) -> EventLog:
+    report = CleaningReport(source=source, rows_read=len(raw))
+    notes = report.notes
+    if len(raw) == 0:
+        raise EventLogError(f"{source}: the log is empty (no rows/events); expected event rows")
+    if not 0.0 <= open_tail_fraction < 1.0:
+        raise EventLogError(f"{source}: open_tail_fraction={open_tail_fraction} must be in [0, 1)")
+    mapping = resolve_columns(raw.columns, source=source, keys=keys)
+    mapped = set(mapping.values())
+    use_lifecycle = LIFECYCLE in mapping and C.START not in mapping
+
+    # --- 2. standard columns first, then the other columns unchanged --------------------------
+    std: dict[str, pd.Series] = {}
+    for name in (*C.STANDARD, LIFECYCLE):
+        if name in mapping:
+            std[name] = raw[mapping[name]].reset_index(drop=True)
+    if LIFECYCLE in mapping and not use_lifecycle:
+        mapped.discard(mapping[LIFECYCLE])  # an ordinary attribute then
+        del std[LIFECYCLE]
+    frame = pd.DataFrame(std)
+    if LIFECYCLE in frame.columns:
+        frame = frame.rename(columns={LIFECYCLE: mapping[LIFECYCLE]})
+    taken = set(frame.columns) | {CASE_OPEN, ROW}
+    for col in raw.columns:
+        if col in mapped:
+            continue
+        name = str(col)
+        if name in taken:
+            new = f"{name}_orig"
+            notes.append(f"Input column {name!r} clashes with a standard name; kept as {new!r}.")
+            name = new
+        values = raw[col].reset_index(drop=True)
+        if col in xes_types and xes_types[col] != "string":
+            values = _convert_xes_attribute(values, xes_types[col])
+        frame[name] = values
+    frame[ROW] = np.arange(len(frame), dtype=np.int64)
+    if C.RESOURCE not in frame.columns:
+        frame[C.RESOURCE] = pd.Series(pd.NA, index=frame.index, dtype=STRING_DTYPE)
+        notes.append("No resource column found; resource is missing on every row.")
+    for name in STRING_KEYS:
+        if name in frame.columns:
+            frame[name] = _as_text(frame[name])
+
+    # --- 3. timestamps ------------------------------------------------------------------------
+    zones = ZoneCount()
+    for name in TIME_KEYS:
+        if name in frame.columns:
+            frame[name], count = parse_timestamps(
+                frame[name],
+                column=mapping[name],
+                source=source,
+                time_format=time_format,
+                row_label=row_label,
+            )
+            zones.add(count)
+    if C.START not in frame.columns:
+        frame[C.START] = pd.Series(pd.NaT, index=frame.index, dtype=TIME_DTYPE)
+    report.timezone_aware_values = zones.aware
+    report.timezone_naive_values = zones.naive
+    report.timezone_offsets = dict(sorted(zones.offsets.items()))
+    if zones.aware:
+        shown = ", ".join(f"{k} ({v})" for k, v in report.timezone_offsets.items())
+        notes.append(
+            f"{zones.aware} timestamps carried a UTC offset [{shown}] and were converted to UTC"
+            + (f"; {zones.naive} had none and were taken as UTC." if zones.naive else ".")
+        )
+
+    # --- 4. missing keys and timestamps ---------------------------------------------------------
+    missing_key = frame[C.CASE].isna() | frame[C.ACTIVITY].isna()
+    report.missing_case_or_activity_removed = int(missing_key.sum())
+    if missing_key.any():
+        notes.append(
+            f"Removed {_plural(report.missing_case_or_activity_removed, 'row')} "
+            "without a case id or activity."
+        )
+        frame = frame.loc[~missing_key]
+    missing_end = frame[C.END].isna()
+    report.missing_timestamp_removed = int(missing_end.sum())
+    if missing_end.any():
+        what = "timestamp" if use_lifecycle else "end timestamp"
+        notes.append(
+            f"Removed {_plural(report.missing_timestamp_removed, 'row')} without a {what}."
+        )
+        frame = frame.loc[~missing_end]
+
+    # --- 5. exact duplicates --------------------------------------------------------------------
+    content = [c for c in frame.columns if c != ROW]
+    dup = frame.duplicated(subset=content, keep="first")
+    report.duplicates_removed = int(dup.sum())
+    if dup.any():
+        notes.append(f"Removed {_plural(report.duplicates_removed, 'exact duplicate row')}.")
+        frame = frame.loc[~dup]
+
+    # --- 6. lifecycle pairing -------------------------------------------------------------------
+    if use_lifecycle:
+        frame, pc = pair_lifecycle(frame, mapping[LIFECYCLE])
+        report.lifecycle_events_merged = pc.merged
+        report.unmatched_starts_removed = pc.unmatched_starts
+        report.lifecycle_events_removed = pc.removed_other + pc.unmatched_schedules
+        if pc.merged:
+            notes.append(
+                f"Merged {_plural(pc.merged, 'start/schedule event')} into the row of the "
+                "completion they belong to (FIFO per case and activity)."
+            )
+        if pc.unmatched_starts:
+            notes.append(f"Removed {_plural(pc.unmatched_starts, 'start event')} never completed.")
+        if pc.removed_other:
+            notes.append(
+                f"Removed {_plural(pc.removed_other, 'lifecycle event')} other than "
+                "schedule/start/complete (suspend, resume, ...)."
+            )
+        if pc.unmatched_schedules:
+            notes.append(
+                f"Removed {_plural(pc.unmatched_schedules, 'schedule event')} with no later "
+                "instance of the activity."
+            )
+        if pc.kept_lifecycle_column:
+            notes.append(
+                f"Column {mapping[LIFECYCLE]!r} uses its own status vocabulary: every event "
+                "is kept as one instance and the status kept as an attribute."
+            )
+
+    # --- 7. end before start --------------------------------------------------------------------
+    backwards = frame[C.START].notna() & (frame[C.END] < frame[C.START])
+    report.end_before_start_removed = int(backwards.sum())
+    if backwards.any():
+        notes.append(
+            f"Removed {_plural(report.end_before_start_removed, 'row')} whose end is before "
+            "its start."
+        )
+        frame = frame.loc[~backwards]
+
+    # --- 9. refuse unusable logs ------------------------------------------------------------------
+    if frame.empty:
+        raise EventLogError(
+            f"{source}: no usable rows: all {report.rows_read} rows were removed "
+            f"({report.removed()} removed: {_removal_text(report)})"
+        )
+    n_cases = frame[C.CASE].nunique()
+    if n_cases < 2:
+        only = frame[C.CASE].iloc[0]
+        raise EventLogError(
+            f"{source}: the log has a single case ({only!r}); expected at least two cases to "
+            "learn arrivals and variation from"
+        )
+    n_acts = frame[C.ACTIVITY].nunique()
+    if n_acts < 2:
+        only = frame[C.ACTIVITY].iloc[0]
+        raise EventLogError(
+            f"{source}: the log has a single activity ({only!r}); expected at least two "
+            "activities (is activity_key= naming the right column?)"
+        )
+
+    # --- 8. missing or absent start times ---------------------------------------------------------
+    frame = frame.reset_index(drop=True)
+    report.missing_start = int(frame[C.START].isna().sum())
+    if report.missing_start == len(frame):
+        frame = estimate_start_times(frame, only_missing=True)
+        report.start_times_estimated = True
+        report.start_estimation_method = ESTIMATION_METHOD
+        notes.append(
+            "The log has no start times; estimated them as the later of the end of the case's "
+            "previous activity and the end of the resource's previous activity (start = end "
+            "when neither exists)."
+        )
+    elif report.missing_start:
+        notes.append(
+            f"{_plural(report.missing_start, 'row')} have no start time (completion-only "
+            "events); left missing (see estimate_start_times)."
+        )
+
+    # --- 10. sort, open cases, summary -------------------------------------------------------------
+    sort_time = frame[C.START].fillna(frame[C.END])
+    frame = (
+        frame.assign(_sort=sort_time)
+        .sort_values([C.CASE, "_sort", C.END, ROW], kind="stable")
+        .drop(columns=["_sort", ROW])
+        .reset_index(drop=True)
+    )
+    if CASE_OPEN in raw.columns:
+        notes.append("Input column 'case_open' replaced by the open-case rule's result.")
+    frame, ends = flag_open_cases(
+        frame, end_activities=end_activities, tail_fraction=open_tail_fraction
+    )
+    frame = frame[_column_order(frame.columns)]
+    report.open_tail_fraction = float(open_tail_fraction)
+    report.end_activities = ends
+    report.open_cases = int(frame.loc[frame[CASE_OPEN], C.CASE].nunique())
+    report.rows_kept = len(frame)
+    report.cases = int(frame[C.CASE].nunique())
+    report.activities = int(frame[C.ACTIVITY].nunique())
+    report.resources = int(frame[C.RESOURCE].nunique())
+    notes.insert(0, f"Read {_plural(report.rows_read, 'row')}; kept {report.rows_kept}.")
+    notes.append(
+        f"{report.cases} cases, {report.activities} activities, {report.resources} resources; "
+        f"{_plural(report.open_cases, 'case')} flagged open (last event among the final "
+        f"{open_tail_fraction:.0%} of the extract's events and last activity not one of the "
+        f"end activities {', '.join(ends) or '(none)'})."
+    )
+    return EventLog(
+        events=frame,
+        report=report,
+        source=path,
+        start_times_estimated=report.start_times_estimated,
+    )
+
+
+def _removal_text(report: CleaningReport) -> str:
+    parts = {
+        "no case id or activity": report.missing_case_or_activity_removed,
+        "no timestamp": report.missing_timestamp_removed,
+        "duplicates": report.duplicates_removed,
+        "end before start": report.end_before_start_removed,
+        "lifecycle events": report.lifecycle_events_removed,
+        "starts never completed": report.unmatched_starts_removed,
+    }
+    return ", ".join(f"{k}: {v}" for k, v in parts.items() if v) or "none"
+
+
+def _column_order(columns: Iterable[str]) -> list[str]:
+    cols = list(columns)
+    first = [c for c in C.STANDARD if c in cols] + [CASE_OPEN]
+    return first + [c for c in cols if c not in first]

@@ -1,0 +1,101 @@
+"""Timestamp parsing: ISO 8601 (or a given format) to tz-naive UTC, counting time zones on the way.
+
+Rule: a value with a UTC offset (``+02:00``, ``+0200``, ``Z``) is converted to UTC; a value without
+one is taken to be UTC already. Both kinds are counted, and the offsets seen are tallied, so the
+cleaning report can say what was converted. Unparseable values are an error that names the column,
+the first offending rows and their values (never a silent ``NaT``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sim.errors import EventLogError
+
+#: Resolution of every timestamp column in the standard table.
+TIME_DTYPE = "datetime64[us]"
+
+# An offset at the very end, right after a clock time (so a date-only "2012-01-31" never matches).
+_OFFSET_RE = r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*([zZ]|[+-]\d{2}(?::?\d{2})?)$"
+
+
+@dataclass
+class ZoneCount:
+    """How many parsed values carried an offset (converted) or none (taken as UTC)."""
+
+    aware: int = 0
+    naive: int = 0
+    offsets: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: ZoneCount) -> None:
+        self.aware += other.aware
+        self.naive += other.naive
+        for key, n in other.offsets.items():
+            self.offsets[key] = self.offsets.get(key, 0) + n
+
+
+def _normalise_offset(raw: pd.Series) -> pd.Series:
+    """'Z' -> '+00:00', '+0100' -> '+01:00', '+01' -> '+01:00'."""
+    s = raw.str.upper().replace("Z", "+00:00")
+    sign, digits = s.str[0], s.str[1:].str.replace(":", "", regex=False).str.pad(4, "right", "0")
+    return sign + digits.str[:2] + ":" + digits.str[2:4]
+
+
+def parse_timestamps(
+    values: pd.Series,
+    *,
+    column: str,
+    source: str,
+    time_format: str | None,
+    row_label: Callable[[int], str],
+) -> tuple[pd.Series, ZoneCount]:
+    """Parse one timestamp column to ``datetime64[us]`` tz-naive UTC; count zones.
+
+    ``row_label(position)`` turns a 0-based position into a human label ("line 7") for errors.
+    """
+    count = ZoneCount()
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        n = int(values.notna().sum())
+        count.aware = n
+        if n:
+            count.offsets[str(values.dtype.tz)] = n
+        return values.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE), count
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        count.naive = int(values.notna().sum())
+        return values.astype(TIME_DTYPE), count
+
+    text = values.astype("string").str.strip()
+    text = text.mask(text == "")
+    present = text.notna()
+    try:
+        parsed = pd.to_datetime(
+            text, utc=True, format=time_format or "ISO8601", errors="coerce", cache=True
+        )
+    except (ValueError, TypeError, OverflowError) as err:  # e.g. an invalid format string
+        raise EventLogError(
+            f"{source}: cannot parse column '{column}' with time_format={time_format!r}: {err}"
+        ) from None
+    bad = present & parsed.isna()
+    if bad.any():
+        positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
+        shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
+        hint = (
+            f"time_format={time_format!r} did not match"
+            if time_format
+            else "expected ISO 8601 such as '2012-01-31T09:15:00+01:00'; pass time_format= "
+            "(e.g. time_format='%d/%m/%Y %H:%M') for other layouts"
+        )
+        raise EventLogError(
+            f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not timestamps, "
+            f"first at {shown}; {hint}"
+        )
+    offsets = text[present].str.extract(_OFFSET_RE, expand=False).dropna()
+    count.aware = len(offsets)
+    count.naive = int(present.sum()) - count.aware
+    if count.aware:
+        tally = _normalise_offset(offsets).value_counts()
+        count.offsets = {str(k): int(v) for k, v in tally.items()}
+    return parsed.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE), count

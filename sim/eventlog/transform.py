@@ -1,0 +1,116 @@
+"""Operations on a read log: time split for back-testing, relative hours, writing to disk."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import ConfigError, EventLogError
+from sim.eventlog.log import EventLog
+from sim.model import columns as C
+
+TIME_COLUMNS = (C.START, C.END, C.ENABLED)
+WRITE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
+
+
+def case_start_times(events: pd.DataFrame) -> pd.Series:
+    """Each case's first timestamp (start, or end where the start is missing), indexed by case."""
+    first = events[C.START].fillna(events[C.END]) if C.START in events else events[C.END]
+    return first.groupby(events[C.CASE], sort=False, observed=True).min()
+
+
+def split_by_time(log: EventLog, *, train_fraction: float = 0.8) -> tuple[EventLog, EventLog]:
+    """Split a log by case start time: the first ``train_fraction`` of cases, then the rest.
+
+    Cases are ordered by their first timestamp (ties by case id) and never cut in half. Both parts
+    keep the source, the flags (``case_open``) and the reading report (with one note added).
+    """
+    if not 0.0 < train_fraction < 1.0:
+        raise ConfigError(f"train_fraction={train_fraction} must be strictly between 0 and 1")
+    starts = case_start_times(log.events)
+    n = len(starts)
+    if n < 2:
+        raise EventLogError(f"{log.source}: cannot split a log with {n} case(s) in two")
+    order = starts.reset_index()
+    order.columns = ["case", "start"]
+    order = order.sort_values(["start", "case"], kind="stable")
+    n_train = min(max(round(train_fraction * n), 1), n - 1)
+    train_ids = set(order["case"].iloc[:n_train])
+    in_train = log.events[C.CASE].isin(train_ids)
+    cut = order["start"].iloc[n_train]
+
+    def part(mask: pd.Series, label: str, k: int) -> EventLog:
+        report = dataclasses.replace(
+            log.report,
+            notes=[
+                *log.report.notes,
+                f"split_by_time: {label} part, {k} of {n} cases "
+                f"({'before' if label == 'training' else 'from'} case start {cut}).",
+            ],
+        )
+        return EventLog(
+            events=log.events.loc[mask].reset_index(drop=True),
+            report=report,
+            source=log.source,
+            start_times_estimated=log.start_times_estimated,
+        )
+
+    return part(in_train, "training", n_train), part(~in_train, "test", n - n_train)
+
+
+def to_relative_hours(
+    events: pd.DataFrame, *, origin: pd.Timestamp | str | None = None
+) -> pd.DataFrame:
+    """Copy of ``events`` with start/end/enabled times as float hours since ``origin``.
+
+    ``origin`` defaults to the earliest of those timestamps; a tz-aware origin is converted to
+    UTC. Missing timestamps become NaN.
+    """
+    cols = [c for c in TIME_COLUMNS if c in events.columns]
+    if not cols:
+        raise EventLogError(f"no time columns to convert; expected one of {TIME_COLUMNS}")
+    if origin is None:
+        mins = [events[c].min() for c in cols if events[c].notna().any()]
+        if not mins:
+            raise EventLogError("all timestamps are missing; cannot choose an origin")
+        base = min(mins)
+    else:
+        base = pd.Timestamp(origin)
+        if base.tzinfo is not None:
+            base = base.tz_convert("UTC").tz_localize(None)
+    out = events.copy()
+    hour = pd.Timedelta(hours=1)
+    for c in cols:
+        out[c] = ((events[c] - base) / hour).astype("float64")
+    return out
+
+
+def write_event_log(
+    events: pd.DataFrame | EventLog, path: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
+    """Write an event table to CSV (.csv, .csv.gz) or parquet (.parquet, .pq) by extension.
+
+    Refuses to replace an existing file unless ``overwrite=True``. Timestamps are written as ISO
+    8601 without offset (they are UTC). Returns the path written.
+    """
+    table = events.events if isinstance(events, EventLog) else events
+    p = Path(path)
+    name = p.name.lower()
+    suffix = next(
+        (s for s in sorted(WRITE_SUFFIXES, key=len, reverse=True) if name.endswith(s)), None
+    )
+    if suffix is None:
+        raise EventLogError(
+            f"{p}: unknown file type for writing; expected one of {', '.join(WRITE_SUFFIXES)}"
+        )
+    if p.exists() and not overwrite:
+        raise EventLogError(f"{p}: file exists; pass overwrite=True to replace it")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in (".csv", ".csv.gz"):
+        table.to_csv(p, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f")
+    else:
+        table.to_parquet(p, index=False)
+    return p
