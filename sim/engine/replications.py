@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from tqdm.auto import tqdm
 
-from sim.engine.runner import run_replication
+from sim.engine.runner import Replication, run_replication
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario
 from sim.model.trace import Trace
@@ -43,6 +43,7 @@ def run_replications(
     per core); ``workers=1`` runs in this process. ``on_result`` is called as each one finishes.
     """
     n = scenario.replications
+    Replication(model, scenario, seed=seed)  # fail fast on bad staffing, before any worker starts
     if workers is None:
         workers = available_cores()
     workers = max(1, min(workers, n))

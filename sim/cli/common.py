@@ -1,0 +1,179 @@
+"""What every command shares: loading the process, the run directory, the run record."""
+
+from __future__ import annotations
+
+import json
+import platform
+import re
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.errors import ConfigError, SimError
+from sim.model import ProcessModel, from_dict, load
+
+PACKAGES = (
+    "sim-redesign",
+    "simpy",
+    "numpy",
+    "scipy",
+    "pandas",
+    "optuna",
+    "matplotlib",
+    "hydra-core",
+)
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@\s]+)@"
+)
+
+
+def redact(text: str) -> str:
+    """Mask passwords in URLs (``postgresql://user:secret@host`` -> ``user:***@host``)."""
+    return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
+
+
+def redact_obj(obj: Any) -> Any:
+    """``redact`` applied to every string in a nested structure."""
+    if isinstance(obj, str):
+        return redact(obj)
+    if isinstance(obj, dict):
+        return {k: redact_obj(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [redact_obj(v) for v in obj]
+    return obj
+
+
+def load_process(cfg: DictConfig, *, choice: str | None = None) -> ProcessModel:
+    """The process model a config names: a bundled model (inline mapping) or a file path."""
+    proc = cfg.get("process")
+    if proc is None:
+        raise ConfigError(
+            "process: no process given; use process=crm_sales or process=path/to/model.yaml"
+        )
+    if "path" in proc:
+        path = Path(str(proc.path))
+        suffix = "".join(path.suffixes[-1:]).lower()
+        if suffix == ".bpmn":
+            try:
+                from sim.model.bpmn import load_bpmn
+            except ImportError as exc:  # pragma: no cover - until BPMN support lands
+                raise ConfigError(f"process={path}: BPMN import is not available ({exc})") from None
+            params = proc.get("params")
+            return load_bpmn(path, params_path=None if params is None else Path(str(params)))
+        if proc.get("params") is not None:
+            raise ConfigError("process.params: only used with a BPMN process (process=model.bpmn)")
+        return load(path)
+    spec = OmegaConf.to_container(proc, resolve=True)
+    return from_dict(spec, source=f"process={choice or 'inline'}")
+
+
+def guard_run_dir(run_dir: Path, results: tuple[str, ...], *, overwrite: bool) -> None:
+    """Refuse to write into a run directory that already holds results (unless overwrite)."""
+    found = [r for r in results if (run_dir / r).exists()]
+    if found and not overwrite:
+        raise ConfigError(
+            f"{run_dir}: already holds results ({', '.join(found)}); choose another "
+            "hydra.run.dir or pass output.overwrite=true"
+        )
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the numbers."""
+    out = {"python": platform.python_version()}
+    for p in PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = "not installed"
+    return out
+
+
+def git_commit() -> str | None:
+    """The repository's commit, when run from a git checkout."""
+    try:
+        here = Path(__file__).resolve().parent
+        res = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+        return res.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def write_run_record(
+    run_dir: Path, cfg: DictConfig, *, command: str, extra: dict[str, Any] | None = None
+) -> None:
+    """Write ``config.yaml`` (resolved) and ``run.json`` (command, seed, versions) beside results."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    resolved = redact_obj(OmegaConf.to_container(cfg, resolve=True))
+    (run_dir / "config.yaml").write_text(
+        OmegaConf.to_yaml(OmegaConf.create(resolved)), encoding="utf-8"
+    )
+    record = {
+        "command": command,
+        "argv": redact_obj(["python", "-m", "sim", *sys.argv[1:]]),
+        "seed": cfg.get("seed"),
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "platform": platform.platform(),
+    } | (extra or {})
+    (run_dir / "run.json").write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    _redact_hydra_files(run_dir)
+
+
+def _redact_hydra_files(run_dir: Path) -> None:
+    # Hydra saves the overrides as typed; a password typed on the command line must not stay there.
+    for f in (run_dir / ".hydra").glob("*.yaml"):
+        text = f.read_text(encoding="utf-8")
+        clean = redact(text)
+        if clean != text:
+            f.write_text(clean, encoding="utf-8")
+
+
+def json_default(obj: Any) -> Any:
+    """JSON encoder fallback for numpy scalars and paths."""
+    import numpy as np
+
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return None if not np.isfinite(obj) else float(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON with NaN as null."""
+    text = json.dumps(_nan_to_none(data), indent=2, default=json_default)
+    path.write_text(text, encoding="utf-8")
+
+
+def _nan_to_none(obj: Any) -> Any:
+    if isinstance(obj, float) and obj != obj:
+        return None
+    if isinstance(obj, dict):
+        return {k: _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_nan_to_none(v) for v in obj]
+    return obj
+
+
+__all__ = [
+    "SimError",
+    "guard_run_dir",
+    "load_process",
+    "package_versions",
+    "redact",
+    "write_json",
+    "write_run_record",
+]

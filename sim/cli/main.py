@@ -1,0 +1,157 @@
+"""``python -m sim [command] [key=value ...]``: one Hydra app per command.
+
+The first argument names the command (default ``simulate``); the rest are Hydra overrides.
+``process=<file>`` (a model file rather than a bundled name) is rewritten to
+``process=_from_file process.path=<absolute path>``. User errors (a bad model, a bad config
+value) print a readable message and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.errors import SimError
+
+COMMANDS: dict[str, str] = {
+    "simulate": "simulate a process model; KPIs with 95 % confidence intervals (default command)",
+    "calibrate": "calibrate a process model from an event log, and back-test it",
+    "optimize": "search process redesigns with Optuna; Pareto front and recommendations",
+    "report": "rebuild the figures and report.html of a run directory (run=out/some_run)",
+    "export": "export a process model (format=bpmn|mermaid|dot|yaml)",
+}
+MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".bpmn")
+
+
+def config_dir() -> Path:
+    """The Hydra configs: ``$SIM_CONFIG_DIR`` or the repository's ``configs/``."""
+    env = os.environ.get("SIM_CONFIG_DIR")
+    path = Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
+    if not path.is_dir():
+        raise SimError(
+            f"config directory {path} not found (install with pip install -e . or set SIM_CONFIG_DIR)"
+        )
+    return path
+
+
+def usage() -> str:
+    """The ``--help`` text listing the commands."""
+    width = max(map(len, COMMANDS))
+    lines = [
+        "usage: python -m sim [command] [key=value ...]",
+        "",
+        "Test a business-process redesign before rolling it out.",
+        "",
+        "commands:",
+        *(f"  {c:<{width}}  {d}" for c, d in COMMANDS.items()),
+        "",
+        "examples:",
+        "  python -m sim                                   # simulate the bundled CRM model",
+        "  python -m sim simulate process=crm_sales scenario.replications=20 seed=7",
+        "  python -m sim simulate process=path/to/model.yaml hydra.run.dir=out/run1",
+        "",
+        "Options of a command: python -m sim <command> --help (Hydra's config and overrides).",
+    ]
+    return "\n".join(lines)
+
+
+def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
+    """Turn ``process=<file>`` into ``process=_from_file process.path=<abs>`` (bundled names stay)."""
+    out: list[str] = []
+    for a in args:
+        if a.startswith("process=") and not a.startswith("process=_from_file"):
+            value = a.split("=", 1)[1]
+            bundled = (configs / "process" / f"{value}.yaml").is_file()
+            looks_like_file = value.lower().endswith(MODEL_SUFFIXES) or os.sep in value
+            if not bundled and looks_like_file:
+                path = Path(value).expanduser()
+                if not path.is_file():
+                    raise SimError(f"process={value}: no such model file")
+                out += ["process=_from_file", f"process.path={path.resolve()}"]
+                continue
+            if not bundled:
+                names = sorted(
+                    p.stem
+                    for p in (configs / "process").glob("*.yaml")
+                    if not p.stem.startswith("_")
+                )
+                raise SimError(
+                    f"process={value}: not a bundled model nor a model file; bundled models are "
+                    f"{names}, or give a path to a .yaml/.json/.bpmn file"
+                )
+        elif a.startswith("scenario.staffing."):
+            a = "++" + a  # staffing is an open mapping: add or override a role's headcount
+        elif a.startswith("process.params="):
+            value = a.split("=", 1)[1]
+            if value not in ("", "null") and Path(value).expanduser().is_file():
+                a = f"process.params={Path(value).expanduser().resolve()}"
+        out.append(a)
+    return out
+
+
+def _explicit_run_dir(args: list[str]) -> Path | None:
+    for a in args:
+        if a.startswith("hydra.run.dir="):
+            return Path(a.split("=", 1)[1])
+    return None
+
+
+def _task(command: str) -> Callable:
+    def task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
+        from hydra.core.hydra_config import HydraConfig
+
+        hc = HydraConfig.get()
+        run_dir = Path(hc.runtime.output_dir)
+        choice = hc.runtime.choices.get("process")
+        try:
+            module = __import__(f"sim.cli.{command}", fromlist=["run"])
+            module.run(cfg, run_dir, process_choice=choice)
+        except SimError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            print("\ninterrupted; finished work is saved in " + str(run_dir), file=sys.stderr)
+            sys.exit(130)
+
+    return task
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``python -m sim`` and the ``sim`` script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("-h", "--help", "help"):
+        print(usage())
+        return
+    command = "simulate"
+    if args and "=" not in args[0] and not args[0].startswith("-"):
+        command = args.pop(0)
+    if command not in COMMANDS:
+        print(f"error: unknown command '{command}'\n\n{usage()}", file=sys.stderr)
+        sys.exit(2)
+    try:
+        configs = config_dir()
+        args = rewrite_process_override(args, configs)
+        run_dir = _explicit_run_dir(args)
+        overwrite = any(a in ("output.overwrite=true", "output.overwrite=True") for a in args)
+        if command in ("simulate", "calibrate") and run_dir is not None and not overwrite:
+            from sim.cli.common import guard_run_dir
+
+            results = (
+                ("kpis.json", "replications.csv")
+                if command == "simulate"
+                else ("model.yaml", "backtest.json")
+            )
+            guard_run_dir(run_dir, results, overwrite=False)
+    except SimError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
+
+    import hydra
+
+    sys.argv = [f"python -m sim {command}", *args]
+    app = hydra.main(config_path=str(configs), config_name=command, version_base="1.3")(
+        _task(command)
+    )
+    app()

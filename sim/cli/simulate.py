@@ -1,0 +1,52 @@
+"""``python -m sim simulate``: replications of a model, KPIs with 95 % CIs, written to the run dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig
+
+from sim.cli.common import guard_run_dir, load_process, write_json, write_run_record
+from sim.engine import run_replications
+from sim.errors import ConfigError
+from sim.kpis import format_report, kpi_report, kpi_table, trace_to_event_log
+from sim.model import save
+from sim.model.scenario import Scenario
+
+RESULTS = ("kpis.json", "replications.csv")
+
+
+def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
+    """Simulate, write ``kpis.json``, ``replications.csv``, ``model.yaml`` and the run record."""
+    overwrite = bool(cfg.output.overwrite)
+    guard_run_dir(run_dir, RESULTS, overwrite=overwrite)
+    model = load_process(cfg, choice=process_choice)
+    scenario = Scenario.from_dict(dict(cfg.scenario))
+    fmt = str(cfg.output.trace_format)
+    if fmt not in ("csv.gz", "parquet"):
+        raise ConfigError(f"output.trace_format: expected csv.gz or parquet, got {fmt!r}")
+    write_run_record(run_dir, cfg, command="simulate", extra={"model": model.name})
+    traces = run_replications(
+        model, scenario, seed=int(cfg.seed), workers=cfg.workers, progress=bool(cfg.progress)
+    )
+    table = kpi_table(traces, model)
+    report = kpi_report(table, model, headcount=traces[0].meta.get("staffing"))
+    report["seed"] = int(cfg.seed)
+    report["scenario"] = scenario.to_dict()
+    table.to_csv(run_dir / "replications.csv", index=False)
+    write_json(run_dir / "kpis.json", report)
+    save(model, run_dir / "model.yaml", overwrite=True)
+    if cfg.output.trace:
+        logs = [
+            trace_to_event_log(t, case_prefix=f"{i}-").assign(replication=i)
+            for i, t in enumerate(traces)
+        ]
+        log = pd.concat(logs, ignore_index=True)
+        if fmt == "parquet":
+            log.to_parquet(run_dir / "trace.parquet", index=False)
+        else:
+            log.to_csv(run_dir / "trace.csv.gz", index=False)
+    print(format_report(report))
+    print(f"\nresults in {run_dir}")
+    return report

@@ -1,0 +1,1 @@
+"""Redesign search with Optuna (the only package that imports Optuna)."""
