@@ -1,0 +1,138 @@
+"""The command line: configs compose, errors exit 2 with a message, results are never overwritten."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hydra import compose, initialize_config_dir
+
+from sim.cli.common import redact, redact_obj
+from sim.cli.main import COMMANDS, config_dir
+from sim.model import columns as col
+
+CONFIGS = config_dir()
+
+
+def run_sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+def primary_configs() -> list[str]:
+    return sorted(p.stem for p in CONFIGS.glob("*.yaml") if p.stem in COMMANDS)
+
+
+@pytest.mark.parametrize("name", primary_configs())
+def test_every_primary_config_composes(name):
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose(config_name=name)
+    assert cfg is not None
+
+
+@pytest.mark.parametrize(
+    "process",
+    sorted(p.stem for p in (CONFIGS / "process").glob("*.yaml") if not p.stem.startswith("_")),
+)
+def test_every_bundled_process_composes_and_validates(process):
+    from sim.cli.common import load_process
+
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose(config_name="simulate", overrides=[f"process={process}"])
+    model = load_process(cfg, choice=process)
+    assert model.steps
+
+
+def test_help_lists_every_command():
+    res = run_sim("--help")
+    assert res.returncode == 0
+    for c in COMMANDS:
+        assert c in res.stdout
+
+
+def test_simulate_writes_results_and_same_seed_gives_same_numbers(tmp_path):
+    args = [
+        "simulate",
+        "process=mmc",
+        "scenario.replications=3",
+        "scenario.horizon_days=20",
+        "seed=5",
+        "progress=false",
+    ]
+    a = run_sim(*args, f"hydra.run.dir={tmp_path / 'a'}", "workers=1", "output.trace=true")
+    b = run_sim(*args, f"hydra.run.dir={tmp_path / 'b'}", "workers=2")
+    assert a.returncode == 0, a.stderr
+    assert b.returncode == 0, b.stderr
+    assert "cycle_time_mean" in a.stdout
+    ka = json.loads((tmp_path / "a" / "kpis.json").read_text())
+    kb = json.loads((tmp_path / "b" / "kpis.json").read_text())
+    assert ka["all"] == kb["all"]  # workers do not change the numbers
+    run = json.loads((tmp_path / "a" / "run.json").read_text())
+    assert run["seed"] == 5 and "simpy" in run["versions"]
+    reps = pd.read_csv(tmp_path / "a" / "replications.csv")
+    assert len(reps) == 3
+    trace = pd.read_csv(tmp_path / "a" / "trace.csv.gz")
+    assert set(col.STANDARD) <= set(trace.columns)
+    assert trace["replication"].nunique() == 3
+
+
+def test_refuses_to_overwrite_results(tmp_path):
+    args = [
+        "process=mmc",
+        "scenario.replications=2",
+        "scenario.horizon_days=5",
+        f"hydra.run.dir={tmp_path}",
+    ]
+    assert run_sim(*args).returncode == 0
+    before = (tmp_path / "kpis.json").read_text()
+    res = run_sim(*args, "seed=9")
+    assert res.returncode == 2
+    assert "already holds results" in res.stderr
+    assert (tmp_path / "kpis.json").read_text() == before
+
+
+def test_bad_model_exits_2_with_readable_message(tmp_path, crm_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        crm_path.read_text()
+        .replace("role: legal", "role: lawyer")
+        .replace(
+            "{solution_proposal: 0.6, lost_no_fit: 0.4}",
+            "{solution_proposal: 0.6, lost_no_fit: 0.3}",
+        )
+    )
+    res = run_sim(f"process={bad}", f"hydra.run.dir={tmp_path / 'out'}")
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert "steps.contract_review.role: unknown role 'lawyer'" in res.stderr
+    assert "'legal'" in res.stderr  # lists the valid choices
+    assert "decisions.needs_match.branches: probabilities must sum to 1" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("process=no_such_model", "not a bundled model"),
+        ("scenario.replications=0", "scenario.replications"),
+        ("scenario.staffing.server=0", "scenario.staffing.server"),
+        ("scenario.staffing.nobody=2", "scenario.staffing.nobody: unknown role"),
+        ("output.trace_format=xlsx", "output.trace_format"),
+    ],
+)
+def test_bad_config_values_exit_2_naming_the_key(tmp_path, override, message):
+    res = run_sim("process=mmc", override, f"hydra.run.dir={tmp_path}")
+    assert res.returncode == 2, res.stderr
+    assert message in res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_secrets_are_redacted():
+    url = "postgresql://alice:s3cret@db.example.com:5432/studies"
+    assert redact(url) == "postgresql://alice:***@db.example.com:5432/studies"
+    assert "s3cret" not in json.dumps(redact_obj({"optimizer": {"storage": url}, "x": [url]}))
+    assert redact("sqlite:///out/study.db") == "sqlite:///out/study.db"

@@ -1,0 +1,194 @@
+"""KPI definitions on hand-made tables and deterministic simulations, with exact expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.engine import run_replication
+from sim.kpis import kpi_report, kpi_table, log_cases, log_kpis, paired_comparison, replication_kpis
+from sim.kpis import measures as m
+from sim.kpis.stats import confidence_interval
+from sim.model import from_dict
+from sim.model.scenario import Scenario
+
+
+def _cases(rows):
+    df = pd.DataFrame(
+        rows, columns=["case_id", "arrival", "end", "outcome", "success", "dropped_at"]
+    )
+    df["success"] = pd.array(df["success"], dtype="boolean")
+    return df.assign(segment="default", value=0.0, measured=True)
+
+
+def _events(rows):
+    return pd.DataFrame(
+        rows, columns=["case_id", "activity", "resource", "role", "enabled", "start", "end"]
+    )
+
+
+def test_cycle_time_waiting_and_dropoff_by_hand():
+    cases = _cases(
+        [
+            (0, 0.0, 4.0, "won", True, None),
+            (1, 1.0, 3.0, "lost", False, None),
+            (2, 2.0, 2.5, "abandoned", False, "a"),
+            (3, 3.0, np.nan, None, pd.NA, None),  # in progress: not in cycle time or drop-off
+        ]
+    )
+    events = _events(
+        [
+            (0, "a", "r1", "x", 0.0, 1.0, 2.0),
+            (0, "b", "r1", "x", 2.0, 2.0, 4.0),
+            (1, "a", "r2", "x", 1.0, 1.0, 3.0),
+            (3, "a", "r1", "x", 3.0, 4.0, 5.0),
+        ]
+    )
+    stats = m.cycle_time_stats(cases)
+    assert stats["cycle_time_mean"] == pytest.approx((4 + 2 + 0.5) / 3)
+    assert stats["cycle_time_median"] == pytest.approx(2.0)
+    d = m.dropoff(events, cases)
+    assert d["dropoff_rate"] == pytest.approx(2 / 3)
+    assert d["abandon_rate"] == pytest.approx(1 / 3)
+    assert d["dropoff_at:a"] == pytest.approx(2 / 3)  # case 1 lost after a, case 2 abandoned at a
+    table = m.step_table(events, cases)
+    assert table.loc["a", "waiting_mean"] == pytest.approx((1 + 0 + 1) / 3)
+    assert table.loc["a", "processing_mean"] == pytest.approx((1 + 2 + 1) / 3)
+    assert table.loc["b", "reached"] == pytest.approx(1 / 4)
+    shares = m.waiting_shares(events, cases)
+    assert shares["a"] == pytest.approx(1.0 / 6.5)  # only finished cases: waiting 1 of 6.5 h
+    assert m.outcome_shares(cases) == pytest.approx(
+        {"outcome_share:won": 1 / 3, "outcome_share:lost": 1 / 3, "outcome_share:abandoned": 1 / 3}
+    )
+
+
+def test_wip_is_time_average_and_throughput_counts_successes_in_window():
+    cases = _cases([(0, 0.0, 10.0, "w", True, None), (1, 5.0, np.nan, None, pd.NA, None)])
+    # window [0, 10): case 0 present 10 h, case 1 present 5 h -> L = 1.5
+    assert m.wip_mean(cases, (0.0, 10.0)) == pytest.approx(1.5)
+    tp = m.throughput(cases, (0.0, 10.0))
+    assert tp["throughput_per_day"] == 0.0  # the success ends at 10, outside [0, 10)
+    assert m.throughput(cases, (0.0, 24.0))["throughput_per_day"] == pytest.approx(1.0)
+
+
+def test_funnel_conversion_is_ratio_of_successive_stages():
+    cases = _cases([(i, float(i), float(i) + 1, "w", True, None) for i in range(4)])
+    events = _events(
+        [(i, "a", None, None, 0.0, 0.0, 0.0) for i in range(4)]
+        + [(i, "b", None, None, 0.0, 0.0, 0.0) for i in range(2)]
+        + [(0, "c", None, None, 0.0, 0.0, 0.0)]
+    )
+    f = m.funnel(events, cases, order=["a", "b", "c"])
+    assert f["reached"].tolist() == pytest.approx([1.0, 0.5, 0.25])
+    assert f["conversion"].tolist() == pytest.approx([1.0, 0.5, 0.5])
+
+
+def _one_station(*, calendar=None, cost=0.0, hourly=10.0, value=100.0):
+    spec = {
+        "name": "one",
+        "start": "work",
+        "arrivals": {"interarrival": {"dist": "fixed", "value": 2.0}},
+        "roles": {"clerk": {"headcount": 1, "hourly_cost": hourly}},
+        "steps": {"work": {"role": "clerk", "duration": 1.0, "cost": cost, "next": "done"}},
+        "ends": {"done": {"success": True, "value": value}},
+    }
+    if calendar:
+        spec["calendars"] = {"office": calendar}
+        spec["roles"]["clerk"]["calendar"] = "office"
+    return from_dict(spec)
+
+
+def test_deterministic_station_gives_exact_kpis():
+    model = _one_station(cost=3.0)
+    trace = run_replication(model, Scenario(horizon_days=10, warmup_days=1, replications=1), seed=1)
+    k = replication_kpis(trace, model)
+    # arrivals every 2 h, 1 h of work, never a queue
+    assert k["cycle_time_mean"] == pytest.approx(1.0)
+    assert k["waiting_mean:work"] == pytest.approx(0.0)
+    assert k["processing_mean:work"] == pytest.approx(1.0)
+    assert k["utilisation:clerk"] == pytest.approx(0.5, abs=1e-9)
+    assert k["throughput_per_day"] == pytest.approx(12.0)
+    assert k["wip_mean"] == pytest.approx(0.5)
+    assert k["cases_arrived"] == 120
+    # staff cost: 10/h for 240 scheduled hours over 120 cases = 20, plus step cost 3
+    assert k["cost_per_case"] == pytest.approx(23.0)
+    assert k["processing_cost_per_case"] == pytest.approx(13.0)
+    assert k["value_added_ratio"] == pytest.approx(1.0)
+    assert k["revenue_per_case"] == pytest.approx(100.0)
+    assert k["margin_per_case"] == pytest.approx(77.0)
+    assert k["dropoff_rate"] == 0.0
+
+
+def test_processing_excludes_off_shift_time_and_utilisation_uses_the_calendar():
+    # office 09:00-10:00 every day; a 1 h task started at 09:30 pauses at 10:00 and ends 09:30 next day
+    model = from_dict(
+        {
+            "name": "pause",
+            "start": "work",
+            "arrivals": {"interarrival": {"dist": "fixed", "value": 33.5}},
+            "calendars": {"office": {"every_day": ["09:00-10:00"]}},
+            "roles": {"clerk": {"headcount": 1, "calendar": "office"}},
+            "steps": {"work": {"role": "clerk", "duration": 1.0, "next": "done"}},
+            "ends": {"done": {"success": True}},
+        }
+    )
+    trace = run_replication(model, Scenario(horizon_days=1.5, warmup_days=0, max_cases=1), seed=0)
+    k = replication_kpis(trace, model)
+    assert trace.ev_start[0] == pytest.approx(33.5) and trace.ev_end[0] == pytest.approx(57.5)
+    assert k["processing_mean:work"] == pytest.approx(1.0)  # working time, not 24 h elapsed
+
+
+def test_log_cases_marks_dropoffs_and_open_cases():
+    events = _events(
+        [
+            ("a", "start", None, None, 0.0, 0.0, 1.0),
+            ("a", "approve", None, None, 1.0, 1.0, 2.0),
+            ("b", "start", None, None, 0.0, 0.5, 1.0),
+            ("b", "decline", None, None, 1.0, 1.5, 3.0),
+            ("c", "start", None, None, 5.0, 5.0, 6.0),
+        ]
+    )
+    cases = log_cases(events, dropoff_outcomes=["decline"], open_cases=["c"])
+    by = cases.set_index("case_id")
+    assert bool(by.loc["a", "success"]) and not bool(by.loc["b", "success"])
+    assert pd.isna(by.loc["c", "success"]) and np.isnan(by.loc["c", "end"])
+    k = log_kpis(events, cases)
+    assert k["dropoff_rate"] == pytest.approx(0.5)
+    assert k["cases_in_progress"] == 1
+
+
+def test_confidence_interval_matches_student_t():
+    x = [1.0, 2.0, 3.0, 4.0]
+    ci = confidence_interval(x)
+    # t_{0.975, 3} = 3.182446; s = 1.290994; half = t s / 2
+    assert ci["half_width"] == pytest.approx(3.182446 * 1.290994 / 2, rel=1e-5)
+    assert confidence_interval([5.0])["n"] == 1 and np.isnan(
+        confidence_interval([5.0])["half_width"]
+    )
+
+
+def test_paired_comparison_detects_a_consistent_change_and_not_noise():
+    base = pd.DataFrame({"k": [10.0, 12.0, 11.0, 13.0, 9.0]})
+    better = pd.DataFrame({"k": [9.0, 11.1, 10.0, 12.05, 8.0]})
+    noise = pd.DataFrame({"k": [10.5, 11.5, 11.4, 12.6, 9.2]})
+    assert bool(paired_comparison(base, better).loc["k", "significant"])
+    assert not bool(paired_comparison(base, noise).loc["k", "significant"])
+
+
+def test_kpi_report_has_ci_for_every_headline_and_names_the_bottleneck(crm_path):
+    from sim.engine import run_replications
+    from sim.model import load
+
+    model = load(crm_path)
+    traces = run_replications(model, Scenario(replications=3, horizon_days=14), seed=3, workers=1)
+    table = kpi_table(traces, model)
+    report = kpi_report(table, model)
+    assert len(table) == 3
+    for key in ("cycle_time_mean", "dropoff_rate", "cost_per_case", "throughput_per_week"):
+        ci = report["headline"][key]
+        assert ci["ci_low"] <= ci["mean"] <= ci["ci_high"]
+    assert report["bottleneck"]["step"] in model.steps
+    assert {r["role"] for r in report["roles"]} == set(model.roles)
+    reached = [f["reached"] for f in report["funnel"]]
+    assert reached[0] == pytest.approx(1.0)
