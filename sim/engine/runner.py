@@ -13,7 +13,8 @@ Semantics worth knowing (also in the README):
   shift (the intersection of their calendars).
 * **Several people at once.** A step with several roles takes one person of each, in a fixed
   global order of roles (so two such steps can never deadlock), holding the first while waiting
-  for the next.
+  for the next. A step that needs several people of one role collects them one case at a time
+  (a per-role gate), so two cases can never each hold some of them and wait for the rest.
 * **Patience.** The patience clock starts when the case is ready for the step (after any hand-off
   delay) and stops when the (last) person is assigned. If it runs out first, the case leaves with
   the drop-off outcome ``abandoned`` at that step.
@@ -94,6 +95,7 @@ class _StepPlan:
         "roles",
         "roleset",
         "resources",
+        "gates",
         "free",
         "calendar",
         "patience",
@@ -148,6 +150,7 @@ class Replication:
                 self.resources[role_name] = resource_cls(env, capacity=n)
         self.res_names = tuple(res_names)
         self.res_roles = tuple(res_roles)
+        self.gates: dict[str, simpy.Resource] = {}  # per role, for steps needing several of it
 
         # --- nodes
         names = model.node_names()
@@ -188,7 +191,16 @@ class Replication:
                 roles = tuple(sorted(s.roles, key=self.role_order.index))
                 plan.roles = roles
                 plan.roleset = frozenset(roles)
-                plan.resources = [self.resources[r] for r in roles]
+                plan.resources = []
+                plan.gates = {}  # position of a role's last person -> position of its gate
+                for r in dict.fromkeys(roles):
+                    k = roles.count(r)
+                    if k > 1:
+                        if r not in self.gates:
+                            self.gates[r] = resource_cls(env, capacity=1)
+                        plan.gates[len(plan.resources) + k] = len(plan.resources)
+                        plan.resources.append(self.gates[r])
+                    plan.resources.extend([self.resources[r]] * k)
                 plan.free = [self.free[r] for r in roles]
                 if roles not in cal_cache:
                     cal = None
@@ -341,7 +353,7 @@ class Replication:
                             return p.idx
                         yield env.timeout(opens - env.now)
                 reqs = []
-                for res in p.resources:
+                for j, res in enumerate(p.resources):
                     req = res.request(priority=prio) if use_prio else res.request()
                     if deadline is None:
                         yield req
@@ -358,6 +370,10 @@ class Replication:
                             self._release(p, reqs, [])
                             return p.idx
                     reqs.append(req)
+                    if p.gates and j in p.gates:  # has all its people of this role: open the gate
+                        g = p.gates[j]
+                        p.resources[g].release(reqs[g])
+                        reqs[g] = None
                 who = [f.popleft() for f in p.free]
                 start = env.now
                 d = p.draw() * scale
@@ -411,7 +427,8 @@ class Replication:
     @staticmethod
     def _release(p: _StepPlan, reqs: list, who: list[int]) -> None:
         for res, req in zip(p.resources, reqs, strict=False):
-            res.release(req)
+            if req is not None:  # None: a gate already opened
+                res.release(req)
         for f, w in zip(p.free, who, strict=False):
             f.append(w)
 
