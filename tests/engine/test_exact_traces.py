@@ -1,0 +1,675 @@
+"""Exact traces of tiny models with deterministic durations, one feature at a time.
+
+Every expected row below is worked out by hand from the semantics in the docstring of
+``sim.engine.runner`` (SimPy's tests/test_resources.py style). Rows are
+``(case, step, person, enabled, start, end)`` in hours since ``start_date``; cases are
+``(arrival, end, outcome, dropped at)``. Where a model needs randomness (a rework loop, a segment
+draw), the expected path is derived from the engine's named stream, reproduced here.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+import pytest
+from engine_testkit import build, cases, fixed, rows
+
+from sim.engine import run_replication
+from sim.engine.runner import BLOCK
+from sim.errors import ConfigError
+from sim.model.scenario import Scenario
+from sim.random import stream
+
+DONE = "done"
+
+
+def run(model, *, seed=0, **scenario):
+    scenario.setdefault("warmup_days", 0)
+    scenario.setdefault("horizon_days", 1)
+    return run_replication(model, Scenario(**scenario), seed=seed)
+
+
+# ----------------------------------------------------------------------------- basic flow
+def test_single_step():
+    m = build({"a": {"role": "r", "duration": fixed(0.5), "next": DONE}}, roles={"r": 1})
+    t = run(m, max_cases=3)
+    assert rows(t) == [
+        (0, "a", "r_1", 1.0, 1.0, 1.5),
+        (1, "a", "r_1", 2.0, 2.0, 2.5),
+        (2, "a", "r_1", 3.0, 3.0, 3.5),
+    ]
+    assert cases(t) == [(1.0, 1.5, DONE, None), (2.0, 2.5, DONE, None), (3.0, 3.5, DONE, None)]
+    assert t.ev_extra.shape == (0, 2)
+
+
+def test_two_steps_with_queueing():
+    # a takes 2 h but cases come every hour: case 1 queues at a from 2 to 3.
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(2), "next": "b"},
+            "b": {"role": "r2", "duration": fixed(0.5), "next": DONE},
+        },
+        roles={"r1": 1, "r2": 1},
+    )
+    t = run(m, max_cases=2)
+    assert rows(t) == [
+        (0, "a", "r1_1", 1.0, 1.0, 3.0),
+        (0, "b", "r2_1", 3.0, 3.0, 3.5),
+        (1, "a", "r1_1", 2.0, 3.0, 5.0),
+        (1, "b", "r2_1", 5.0, 5.0, 5.5),
+    ]
+    assert cases(t) == [(1.0, 3.5, DONE, None), (2.0, 5.5, DONE, None)]
+
+
+def test_members_name_the_people_and_fifo_rotation():
+    # Two people, cases every hour, 1.5 h of work: ann takes case 0, bob case 1, ann case 2.
+    m = build(
+        {"a": {"role": "r", "duration": fixed(1.5), "next": DONE}},
+        roles={"r": {"headcount": 2, "members": ["ann", "bob"]}},
+    )
+    t = run(m, max_cases=3)
+    assert rows(t) == [
+        (0, "a", "ann", 1.0, 1.0, 2.5),
+        (1, "a", "bob", 2.0, 2.0, 3.5),
+        (2, "a", "ann", 3.0, 3.0, 4.5),
+    ]
+    assert t.resources == ("ann", "bob")
+    assert t.resource_roles == ("r", "r")
+
+
+def test_decision_branches():
+    # a -> check -> b (probability 1) -> second -> lost (probability 1): c is never visited.
+    m = build(
+        {
+            "a": {"role": "r", "duration": fixed(0.25), "next": "check"},
+            "b": {"role": "r", "duration": fixed(0.25), "next": "second"},
+            "c": {"role": "r", "duration": fixed(0.25), "next": DONE},
+        },
+        roles={"r": 1},
+        decisions={
+            "check": {"branches": {"b": 1.0, "c": 0.0}},
+            "second": {"branches": {"c": 0.0, "lost": 1.0}},
+        },
+        ends={DONE: {"success": True}, "lost": {"success": False}},
+    )
+    t = run(m, max_cases=2)
+    assert rows(t) == [
+        (0, "a", "r_1", 1.0, 1.0, 1.25),
+        (0, "b", "r_1", 1.25, 1.25, 1.5),
+        (1, "a", "r_1", 2.0, 2.0, 2.25),
+        (1, "b", "r_1", 2.25, 2.25, 2.5),
+    ]
+    assert cases(t) == [(1.0, 1.5, "lost", None), (2.0, 2.5, "lost", None)]
+    assert t.outcome_success == (True, False)
+
+
+def test_decision_by_segment():
+    # The only segment overrides the default branch probabilities.
+    m = build(
+        {
+            "a": {"role": "r", "duration": fixed(0.5), "next": "check"},
+            "b": {"role": "r", "duration": fixed(0.25), "next": DONE},
+        },
+        roles={"r": 1},
+        arrivals={
+            "interarrival": 1.0,
+            "segments": {"vip": {"share": 1.0}},
+        },
+        decisions={
+            "check": {
+                "branches": {"b": 0.0, "lost": 1.0},
+                "by_segment": {"vip": {"b": 1.0, "lost": 0.0}},
+            }
+        },
+        ends={DONE: {"success": True}, "lost": {"success": False}},
+    )
+    t = run(m, max_cases=1)
+    assert rows(t) == [(0, "a", "r_1", 1.0, 1.0, 1.5), (0, "b", "r_1", 1.5, 1.5, 1.75)]
+    assert cases(t) == [(1.0, 1.75, DONE, None)]
+
+
+def test_rework_loop_follows_the_decision_stream():
+    # fix -> check: back to fix with probability 0.5, else done. The decision draws u from the
+    # stream "decision:check" and goes back when u < 0.5 (first branch). One case, 1 h per visit.
+    m = build(
+        {"fix": {"role": "r", "duration": fixed(1), "next": "check"}},
+        roles={"r": 1},
+        decisions={"check": {"branches": {"fix": 0.5, DONE: 0.5}}},
+    )
+
+    def visits(seed):
+        u = stream(seed, 0, "decision:check").random(BLOCK)
+        return 1 + int(np.argmax(u >= 0.5))
+
+    seed = next(s for s in range(1000) if visits(s) == 3)
+    visits = visits(seed)
+    t = run(m, seed=seed, max_cases=1)
+    expected = [(0, "fix", "r_1", 1.0 + k, 1.0 + k, 2.0 + k) for k in range(visits)]
+    assert rows(t) == expected
+    assert cases(t) == [(1.0, 1.0 + visits, DONE, None)]
+
+
+# ------------------------------------------------------------------------------- parallel
+def _parallel_model(probabilities=None):
+    par = {"branches": ["b", "c"], "join": "j", "next": "d"}
+    if probabilities is not None:
+        par["probabilities"] = probabilities
+    return build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "split"},
+            "b": {"role": "r2", "duration": fixed(2), "next": "j"},
+            "c": {"role": "r3", "duration": fixed(0.5), "next": "j"},
+            "d": {"role": "r1", "duration": fixed(1), "next": DONE},
+        },
+        roles={"r1": 1, "r2": 1, "r3": 1},
+        parallel={"split": par},
+    )
+
+
+def test_parallel_join_waits_for_the_slower_branch():
+    t = run(_parallel_model(), max_cases=1)
+    assert rows(t) == [
+        (0, "a", "r1_1", 1.0, 1.0, 2.0),
+        (0, "b", "r2_1", 2.0, 2.0, 4.0),
+        (0, "c", "r3_1", 2.0, 2.0, 2.5),
+        (0, "d", "r1_1", 4.0, 4.0, 5.0),
+    ]
+    assert cases(t) == [(1.0, 5.0, DONE, None)]
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "branch", "end"),
+    [
+        ([1.0, 0.0], ("b", "r2_1", 2.0, 2.0, 4.0), 5.0),
+        ([0.0, 1.0], ("c", "r3_1", 2.0, 2.0, 2.5), 3.5),
+    ],
+)
+def test_inclusive_parallel_runs_only_the_chosen_branches(probabilities, branch, end):
+    t = run(_parallel_model(probabilities), max_cases=1)
+    assert rows(t) == [
+        (0, "a", "r1_1", 1.0, 1.0, 2.0),
+        (0, *branch),
+        (0, "d", "r1_1", branch[-1], branch[-1], end),
+    ]
+
+
+def test_parallel_branches_share_a_role():
+    # Both branches need the one person of r2: the second waits for the first (2 + 0.5 h).
+    m = build(
+        {
+            "b": {"role": "r2", "duration": fixed(2), "next": "j"},
+            "c": {"role": "r2", "duration": fixed(0.5), "next": "j"},
+            "d": {"role": "r2", "duration": fixed(1), "next": DONE},
+        },
+        start="split",
+        roles={"r2": 1},
+        parallel={"split": {"branches": ["b", "c"], "join": "j", "next": "d"}},
+    )
+    t = run(m, max_cases=1)
+    assert rows(t) == [
+        (0, "b", "r2_1", 1.0, 1.0, 3.0),
+        (0, "c", "r2_1", 1.0, 3.0, 3.5),
+        (0, "d", "r2_1", 3.5, 3.5, 4.5),
+    ]
+
+
+# --------------------------------------------------------------------------- staff kinds
+def test_multi_person_step_holds_the_first_role_while_the_other_is_busy():
+    # a: one b-person (2 h), x: an a-person and a b-person together (1 h).
+    # t=3: case 0 leaves a; the b-person goes to case 1's a (queued since 2); case 0 takes the
+    # a-person at once and waits for the b-person until 5. Case 1 then waits for the a-person.
+    m = build(
+        {
+            "first": {"role": "b", "duration": fixed(2), "next": "x"},
+            "x": {"roles": ["a", "b"], "duration": fixed(1), "next": DONE},
+        },
+        roles={"a": 1, "b": 1},
+    )
+    t = run(m, max_cases=2)
+    assert rows(t) == [
+        (0, "first", "b_1", 1.0, 1.0, 3.0),
+        (0, "x", ("a_1", "b_1"), 3.0, 5.0, 6.0),
+        (1, "first", "b_1", 2.0, 3.0, 5.0),
+        (1, "x", ("a_1", "b_1"), 5.0, 6.0, 7.0),
+    ]
+    assert t.ev_extra.shape == (2, 2)
+
+
+def test_multi_person_step_with_two_people_of_one_role_does_not_deadlock():
+    # x needs two people of role a (headcount 2) for 2 h; cases every hour queue for them.
+    # Served one at a time: case k runs [1 + 2k, 3 + 2k). A case must never hold one person
+    # while another case holds the other (a deadlock: both wait for ever).
+    m = build(
+        {"x": {"roles": ["a", "a"], "duration": fixed(2), "next": DONE}},
+        roles={"a": {"headcount": 2, "members": ["ann", "bob"]}},
+    )
+    t = run(m, max_cases=4, horizon_days=1)
+    got = [(c, s, frozenset(w), e, b, f) for c, s, w, e, b, f in rows(t)]
+    assert got == [
+        (k, "x", frozenset({"ann", "bob"}), 1.0 + k, 1.0 + 2 * k, 3.0 + 2 * k) for k in range(4)
+    ]
+    assert [c[2] for c in cases(t)] == [DONE] * 4
+
+
+def test_automated_step_has_no_person_and_no_queue():
+    # Three cases arrive 0.5 h apart at a 2 h automated step: they run side by side.
+    m = build({"auto": {"duration": fixed(2), "next": DONE}}, interarrival=0.5)
+    t = run(m, max_cases=3)
+    assert rows(t) == [
+        (0, "auto", None, 0.5, 0.5, 2.5),
+        (1, "auto", None, 1.0, 1.0, 3.0),
+        (2, "auto", None, 1.5, 1.5, 3.5),
+    ]
+    assert t.resources == ()
+
+
+def test_handoff_delay_only_between_different_roles():
+    # start (auto) -> a (r1) -> b (r1) -> sys (auto) -> c (r2) -> d (r2) -> e (r1 + r2) -> f (r1)
+    # Hand-off of 0.25 h: none before a (no earlier staffed step), b (same role), sys and any
+    # automated step, d (same role), e (shares r2 with d); one before c (r1 -> r2 across the
+    # automated step) and before f (r3 after r1 + r2).
+    m = build(
+        {
+            "start": {"duration": fixed(0.5), "next": "a"},
+            "a": {"role": "r1", "duration": fixed(1), "next": "b"},
+            "b": {"role": "r1", "duration": fixed(1), "next": "sys"},
+            "sys": {"duration": fixed(0.5), "next": "c"},
+            "c": {"role": "r2", "duration": fixed(1), "next": "d"},
+            "d": {"role": "r2", "duration": fixed(1), "next": "e"},
+            "e": {"roles": ["r1", "r2"], "duration": fixed(1), "next": "f"},
+            "f": {"role": "r3", "duration": fixed(1), "next": DONE},
+        },
+        roles={"r1": 1, "r2": 1, "r3": 1},
+        handoff_delay=fixed(0.25),
+        interarrival=10.0,
+    )
+    t = run(m, max_cases=1)
+    assert rows(t) == [
+        (0, "start", None, 10.0, 10.0, 10.5),
+        (0, "a", "r1_1", 10.5, 10.5, 11.5),
+        (0, "b", "r1_1", 11.5, 11.5, 12.5),
+        (0, "sys", None, 12.5, 12.5, 13.0),
+        (0, "c", "r2_1", 13.0, 13.25, 14.25),
+        (0, "d", "r2_1", 14.25, 14.25, 15.25),
+        (0, "e", ("r1_1", "r2_1"), 15.25, 15.25, 16.25),
+        (0, "f", "r3_1", 16.25, 16.5, 17.5),
+    ]
+
+
+def test_handoff_after_a_join_is_from_the_branch_that_finished_last():
+    # Branches: b (r2, 2 h) and c (r3, 0.5 h); then d. d by r2 = the last branch's role: no
+    # hand-off. In the second model d is by r3 (the faster branch): hand-off of 0.25 h.
+    def model(d_role):
+        return build(
+            {
+                "b": {"role": "r2", "duration": fixed(2), "next": "j"},
+                "c": {"role": "r3", "duration": fixed(0.5), "next": "j"},
+                "d": {"role": d_role, "duration": fixed(1), "next": DONE},
+            },
+            start="split",
+            roles={"r2": 1, "r3": 1},
+            parallel={"split": {"branches": ["b", "c"], "join": "j", "next": "d"}},
+            handoff_delay=fixed(0.25),
+        )
+
+    assert rows(run(model("r2"), max_cases=1))[-1] == (0, "d", "r2_1", 3.0, 3.0, 4.0)
+    assert rows(run(model("r3"), max_cases=1))[-1] == (0, "d", "r3_1", 3.0, 3.25, 4.25)
+
+
+def test_handoff_time_counts_in_the_waiting_and_against_patience():
+    # Hand-off 1 h, patience 0.5 h at b: the case is ready at 2 + 1 and leaves at 3.5 as the
+    # person of r2 is busy with an earlier case until 5.
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "b"},
+            "b": {"role": "r2", "duration": fixed(4), "patience": fixed(0.5), "next": DONE},
+        },
+        roles={"r1": 1, "r2": 1},
+        handoff_delay=fixed(1.0),
+    )
+    t = run(m, max_cases=2)
+    # case 0: a 1-2, hand-off to 3, b 3-7; case 1: a 2-3, hand-off to 4, gives up at 4.5.
+    assert rows(t) == [
+        (0, "a", "r1_1", 1.0, 1.0, 2.0),
+        (0, "b", "r2_1", 2.0, 3.0, 7.0),
+        (1, "a", "r1_1", 2.0, 2.0, 3.0),
+    ]
+    assert cases(t) == [(1.0, 7.0, DONE, None), (2.0, 4.5, "abandoned", "b")]
+
+
+# ------------------------------------------------------------------------------- patience
+def test_patience_abandonment_releases_the_queue_place():
+    # One person, 3 h of work, patience 1.5 h, a case every hour.
+    # case 0: 1-4. case 1 (ready 2) gives up at 3.5. case 2 (ready 3, patience until 4.5) gets
+    # the person at 4, ahead of nobody: case 1's cancelled request does not hold it. case 3
+    # (ready 4, until 5.5) gives up at 5.5; case 4 (ready 5, until 6.5) gives up at 6.5.
+    m = build(
+        {"a": {"role": "r", "duration": fixed(3), "patience": fixed(1.5), "next": DONE}},
+        roles={"r": 1},
+    )
+    t = run(m, max_cases=5)
+    assert rows(t) == [(0, "a", "r_1", 1.0, 1.0, 4.0), (2, "a", "r_1", 3.0, 4.0, 7.0)]
+    assert cases(t) == [
+        (1.0, 4.0, DONE, None),
+        (2.0, 3.5, "abandoned", "a"),
+        (3.0, 7.0, DONE, None),
+        (4.0, 5.5, "abandoned", "a"),
+        (5.0, 6.5, "abandoned", "a"),
+    ]
+    assert "abandoned" in t.outcomes
+    assert t.outcome_success[t.outcomes.index("abandoned")] is False
+
+
+def test_patience_in_a_multi_person_step_releases_the_person_already_held():
+    # Three branches start at 1: 'hold' takes the b-person for 3 h; 'x' (a + b, patience 1 h)
+    # takes the a-person at once and waits for b; 'pre' (automated, 0.5 h) leads to 'other'
+    # (a, 1 h), which asks for the a-person at 1.5. x gives up at 2 and lets a go: other runs
+    # 2-3. The case ends when its last branch (hold) finishes, at 4, abandoned at x.
+    m = build(
+        {
+            "hold": {"role": "b", "duration": fixed(3), "next": "j"},
+            "x": {"roles": ["a", "b"], "duration": fixed(1), "patience": fixed(1), "next": "j"},
+            "pre": {"duration": fixed(0.5), "next": "other"},
+            "other": {"role": "a", "duration": fixed(1), "next": "j"},
+        },
+        start="split",
+        roles={"a": 1, "b": 1},
+        parallel={"split": {"branches": ["hold", "x", "pre"], "join": "j", "next": DONE}},
+    )
+    t = run(m, max_cases=1)
+    assert rows(t) == [
+        (0, "hold", "b_1", 1.0, 1.0, 4.0),
+        (0, "pre", None, 1.0, 1.0, 1.5),
+        (0, "other", "a_1", 1.5, 2.0, 3.0),
+    ]
+    assert cases(t) == [(1.0, 4.0, "abandoned", "x")]
+
+
+def test_patience_runs_out_while_the_shift_is_closed():
+    # Office 09:00-17:00 Monday to Friday; the case is ready at 20:00 Monday with 5 h of
+    # patience: it leaves at 01:00 before the office opens. With 13 h it is served at 09:00.
+    def model(patience):
+        return build(
+            {"a": {"role": "r", "duration": fixed(1), "patience": fixed(patience), "next": DONE}},
+            roles={"r": {"headcount": 1, "calendar": "office"}},
+            calendars={"office": {"weekdays": ["09:00-17:00"]}},
+            interarrival=20.0,
+        )
+
+    assert cases(run(model(5), max_cases=1)) == [(20.0, 25.0, "abandoned", "a")]
+    t = run(model(13), max_cases=1, horizon_days=2)
+    assert rows(t) == [(0, "a", "r_1", 20.0, 33.0, 34.0)]
+
+
+# ------------------------------------------------------------------------------- calendars
+OFFICE = {"office": {"weekdays": ["09:00-17:00"]}}
+
+
+def _office_model(duration, interarrival, headcount=1, start_date=None):
+    extra = {} if start_date is None else {"start_date": start_date}
+    return build(
+        {"a": {"role": "r", "duration": fixed(duration), "next": DONE}},
+        roles={"r": {"headcount": headcount, "calendar": "office"}},
+        calendars=OFFICE,
+        interarrival=interarrival,
+        **extra,
+    )
+
+
+def test_work_pauses_at_shift_end_and_the_same_person_resumes_it():
+    # Case 0 arrives Monday 15:00 with 3 h of work: 2 h on Monday, 1 h from Tuesday 09:00 -> 10.
+    # Case 1 arrives Tuesday 06:00 (night): waits for 09:00, then for the person (held by case 0
+    # overnight) until 10:00.
+    t = run(_office_model(3, 15.0), max_cases=2, horizon_days=2)
+    assert rows(t) == [(0, "a", "r_1", 15.0, 15.0, 34.0), (1, "a", "r_1", 30.0, 34.0, 37.0)]
+
+
+def test_two_people_one_resumes_the_other_starts_fresh():
+    # Two people: case 1 (Tuesday 06:00) gets the second person at 09:00, not 10:00.
+    t = run(_office_model(3, 15.0, headcount=2), max_cases=2, horizon_days=2)
+    assert rows(t) == [(0, "a", "r_1", 15.0, 15.0, 34.0), (1, "a", "r_2", 30.0, 33.0, 36.0)]
+
+
+def test_case_arriving_at_night_waits_for_opening():
+    t = run(_office_model(1, 20.0), max_cases=1, horizon_days=2)  # Monday 20:00
+    assert rows(t) == [(0, "a", "r_1", 20.0, 33.0, 34.0)]
+
+
+def test_weekend():
+    # Friday 16:00 with 2 h of work: 16-17 on Friday, 09-10 on the next Monday (168 + 10).
+    t = run(_office_model(2, 4 * 24 + 16.0), max_cases=1, horizon_days=7)
+    assert rows(t) == [(0, "a", "r_1", 112.0, 112.0, 178.0)]
+    # Saturday 10:00: nothing until Monday 09:00.
+    t = run(_office_model(2, 5 * 24 + 10.0), max_cases=1, horizon_days=7)
+    assert rows(t) == [(0, "a", "r_1", 130.0, 177.0, 179.0)]
+
+
+def test_work_ending_exactly_at_shift_end_does_not_spill_over():
+    # 2 h from 15:00 ends at 17:00 sharp, not on Tuesday morning.
+    t = run(_office_model(2, 15.0), max_cases=1)
+    assert rows(t) == [(0, "a", "r_1", 15.0, 15.0, 17.0)]
+
+
+def test_split_shift_with_lunch_break():
+    cal = {"office": {"weekdays": ["09:00-12:30", "13:30-17:00"]}}
+    m = build(
+        {"a": {"role": "r", "duration": fixed(1.5), "next": DONE}},
+        roles={"r": {"headcount": 1, "calendar": "office"}},
+        calendars=cal,
+        interarrival=11.5,
+    )
+    # 11:30 + 1 h before lunch, lunch 12:30-13:30, 0.5 h after: ends at 14:00.
+    assert rows(run(m, max_cases=1)) == [(0, "a", "r_1", 11.5, 11.5, 14.0)]
+
+
+def test_multi_person_step_runs_only_while_both_calendars_are_open():
+    # a works 09:00-17:00, b 13:00-21:00 (weekdays). Together 13-17. Ready at 10:00 with 6 h of
+    # work: 13-17 Monday (4 h) and 13-15 Tuesday.
+    m = build(
+        {"x": {"roles": ["a", "b"], "duration": fixed(6), "next": DONE}},
+        roles={
+            "a": {"headcount": 1, "calendar": "early"},
+            "b": {"headcount": 1, "calendar": "late"},
+        },
+        calendars={"early": {"weekdays": ["09:00-17:00"]}, "late": {"weekdays": ["13:00-21:00"]}},
+        interarrival=10.0,
+    )
+    assert rows(run(m, max_cases=1, horizon_days=2)) == [
+        (0, "x", ("a_1", "b_1"), 10.0, 13.0, 24.0 + 15.0)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start_date", "arrival", "start", "end"),
+    [
+        # Wednesday 12:00 is clock 0. Clock 6 = Wednesday 18:00 (closed); Thursday 09:00 is
+        # 21 h after clock 0; 2 h of work ends at 23.
+        ("2026-01-07T12:00:00", 6.0, 21.0, 23.0),
+        # Saturday 00:00 is clock 0. Clock 1 = Saturday 01:00; Monday 09:00 = 57.
+        ("2026-01-10T00:00:00", 1.0, 57.0, 59.0),
+        # Friday 16:30: clock 0.25 = 16:45, works 0.25 h, resumes Monday 09:00 = clock 64.5
+        # for the remaining 1.75 h: ends at 66.25.
+        ("2026-01-09T16:30:00", 0.25, 0.25, 66.25),
+    ],
+)
+def test_start_date_that_is_not_a_monday(start_date, arrival, start, end):
+    t = run(_office_model(2, arrival, start_date=start_date), max_cases=1, horizon_days=7)
+    assert rows(t) == [(0, "a", "r_1", arrival, start, end)]
+    assert t.start_date == start_date
+
+
+def test_arrival_profile_is_aligned_with_start_date():
+    # Arrivals only on Mondays 10:00-11:00 (rate 168 in that hour after normalisation); one
+    # arrival per hour of operational time = 1 h / 168 of clock time in that window... With a
+    # fixed gap of 84 operational hours, the first arrival is at the middle of the first open
+    # hour (10:30 Monday) and the second at the end of it (11:00).
+    profile = {"monday": [0] * 10 + [1] + [0] * 13}
+    m = build(
+        {"auto": {"duration": fixed(0), "next": DONE}},
+        arrivals={"interarrival": 84.0, "profile": profile},
+    )
+    t = run(m, max_cases=3, horizon_days=21)
+    assert cases(t)[:3] == [
+        (10.5, 10.5, DONE, None),
+        (11.0, 11.0, DONE, None),
+        (178.5, 178.5, DONE, None),
+    ]
+    # Starting on Tuesday 00:00: the first Monday 10:30 is 6 days + 10.5 h later.
+    m2 = build(
+        {"auto": {"duration": fixed(0), "next": DONE}},
+        arrivals={"interarrival": 84.0, "profile": profile},
+        start_date="2026-01-06T00:00:00",
+    )
+    t2 = run(m2, max_cases=1, horizon_days=21)
+    assert cases(t2) == [(144.0 + 10.5, 154.5, DONE, None)]
+
+
+# ------------------------------------------------------------------------------- segments
+def _segments_for(seed, shares, n):
+    u = stream(seed, 0, "segment").random(BLOCK)[:n]
+    cum = list(np.cumsum(shares)[:-1])
+    return [bisect.bisect_right(cum, x) for x in u]
+
+
+def test_priority_overtakes_and_duration_scale():
+    # One person, 2.5 h of work, a case every hour; segments 'high' (priority 0, durations x0.5)
+    # and 'low' (priority 1). With this seed the draws are low, low, high: case 0 (low) 1-3.5;
+    # case 1 (low, queued at 2) is overtaken by case 2 (high, queued at 3): case 2 runs
+    # 3.5-4.75 (1.25 h), case 1 4.75-7.25.
+    seed = next(s for s in range(1000) if _segments_for(s, [0.5, 0.5], 3) == [1, 1, 0])
+    m = build(
+        {"a": {"role": "r", "duration": fixed(2.5), "next": DONE}},
+        roles={"r": 1},
+        arrivals={
+            "interarrival": 1.0,
+            "segments": {
+                "high": {"share": 0.5, "priority": 0, "duration_scale": 0.5},
+                "low": {"share": 0.5, "priority": 1},
+            },
+        },
+    )
+    t = run(m, seed=seed, max_cases=3)
+    assert t.segments == ("high", "low")
+    assert t.case_segment.tolist() == [1, 1, 0]
+    assert rows(t) == [
+        (0, "a", "r_1", 1.0, 1.0, 3.5),
+        (1, "a", "r_1", 2.0, 4.75, 7.25),
+        (2, "a", "r_1", 3.0, 3.5, 4.75),
+    ]
+
+
+def test_equal_priorities_stay_first_come_first_served():
+    seed = next(s for s in range(1000) if _segments_for(s, [0.5, 0.5], 3) == [1, 1, 0])
+    m = build(
+        {"a": {"role": "r", "duration": fixed(2.5), "next": DONE}},
+        roles={"r": 1},
+        arrivals={
+            "interarrival": 1.0,
+            "segments": {"high": {"share": 0.5}, "low": {"share": 0.5}},
+        },
+    )
+    t = run(m, seed=seed, max_cases=3)
+    assert [r[4] for r in rows(t)] == [1.0, 3.5, 6.0]
+
+
+def test_segment_value_of_the_end():
+    m = build(
+        {"a": {"duration": fixed(0.5), "next": DONE}},
+        arrivals={"interarrival": 1.0, "segments": {"big": {"share": 1.0}}},
+        ends={DONE: {"success": True, "value": {"big": 100.0}}},
+    )
+    t = run(m, max_cases=2)
+    assert t.case_value.tolist() == [100.0, 100.0]
+
+
+# ----------------------------------------------------------------------- run boundaries
+def _long_model():
+    return build(
+        {"a": {"role": "r", "duration": fixed(20), "next": DONE}},
+        roles={"r": 1},
+        interarrival=12.0,
+    )
+
+
+def test_window_and_no_drain_leaves_cases_in_progress():
+    # Warm-up 1 day, horizon 1 day: arrivals at 12, 24, 36 (48 is the end of arrivals).
+    # Work: case 0 12-32, case 1 32-52, case 2 52-72. Without drain the run stops at 48.
+    t = run(_long_model(), warmup_days=1, horizon_days=1, drain=False)
+    assert t.window == (24.0, 48.0)
+    assert t.run_end == 48.0
+    assert rows(t) == [(0, "a", "r_1", 12.0, 12.0, 32.0)]
+    assert cases(t) == [
+        (12.0, 32.0, DONE, None),
+        (24.0, None, "in_progress", None),
+        (36.0, None, "in_progress", None),
+    ]
+    assert np.isnan(t.case_end[1:]).all()
+
+
+def test_drain_finishes_open_cases_within_drain_days():
+    t = run(_long_model(), warmup_days=1, horizon_days=1, drain=True, drain_days=1.5)
+    assert [c[1] for c in cases(t)] == [32.0, 52.0, 72.0]
+    assert t.n_cases == 3
+    # A drain too short for case 2: still open at 48 + 12 = 60.
+    t = run(_long_model(), warmup_days=1, horizon_days=1, drain=True, drain_days=0.5)
+    assert t.run_end == 60.0
+    assert cases(t)[2] == (36.0, None, "in_progress", None)
+    assert rows(t)[-1] == (1, "a", "r_1", 24.0, 32.0, 52.0)
+
+
+def test_max_cases_stops_arrivals():
+    m = build({"a": {"duration": fixed(0.25), "next": DONE}})
+    t = run(m, max_cases=4, horizon_days=10)
+    assert t.case_arrival.tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+# ------------------------------------------------------------------------------ scenario
+def test_staffing_override():
+    m = build({"a": {"role": "r", "duration": fixed(1.5), "next": DONE}}, roles={"r": 1})
+    t = run(m, max_cases=3, staffing={"r": 2})
+    assert rows(t) == [
+        (0, "a", "r_1", 1.0, 1.0, 2.5),
+        (1, "a", "r_2", 2.0, 2.0, 3.5),
+        (2, "a", "r_1", 3.0, 3.0, 4.5),
+    ]
+    assert t.meta["staffing"] == {"r": 2}
+    # The same model with its own headcount of 1 queues case 1.
+    assert rows(run(m, max_cases=2))[1] == (1, "a", "r_1", 2.0, 2.5, 4.0)
+
+
+def test_staffing_override_errors_name_the_role():
+    m = build({"a": {"role": "r", "duration": fixed(1.5), "next": DONE}}, roles={"r": 1})
+    with pytest.raises(ConfigError, match=r"scenario\.staffing\.nobody.*valid roles are \['r'\]"):
+        run(m, staffing={"nobody": 1})
+    with pytest.raises(ConfigError, match=r"scenario\.staffing\.r.*at least 1"):
+        run(m, staffing={"r": 0})
+
+
+def test_arrival_scale():
+    m = build({"a": {"duration": fixed(0.25), "next": DONE}}, interarrival=2.0)
+    t = run_replication(m, Scenario(warmup_days=0, horizon_days=1, max_cases=3, arrival_scale=4))
+    assert t.case_arrival.tolist() == [0.5, 1.0, 1.5]
+
+
+def test_time_unit_minutes():
+    # Gaps of 90 min, work of 45 and 120 min, hand-off 15 min, patience 15 min: all in hours.
+    # case 0: a 1.5-2.25, hand-off to 2.5, b 2.5-4.5. case 1: a 3-3.75, hand-off to 4, patience
+    # until 4.25 while b is busy until 4.5: abandons.
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(45), "next": "b"},
+            "b": {"role": "r2", "duration": fixed(120), "patience": fixed(15), "next": DONE},
+        },
+        roles={"r1": 1, "r2": 1},
+        interarrival=90.0,
+        handoff_delay=fixed(15),
+        time_unit="minutes",
+    )
+    t = run(m, max_cases=2)
+    assert rows(t) == [
+        (0, "a", "r1_1", 1.5, 1.5, 2.25),
+        (0, "b", "r2_1", 2.25, 2.5, 4.5),
+        (1, "a", "r1_1", 3.0, 3.0, 3.75),
+    ]
+    assert cases(t) == [(1.5, 4.5, DONE, None), (3.0, 4.25, "abandoned", "b")]
