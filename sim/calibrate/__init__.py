@@ -1,0 +1,44 @@
+"""Calibration (layer 2): event log -> validated ``ProcessModel``, and the back-test report.
+
+Public API::
+
+    calibrate_model(log, *, dropoff_outcomes=None, abandonment_outcomes=None,
+                    rare_path_threshold=0.0, parallel_threshold=0.3, role_similarity=0.7,
+                    calendar_threshold=0.1, extraneous_delays=True, criterion="aic", ...,
+                    seed=0) -> Calibration        # .model, .fits, .suggested_dropoff, .notes
+    suggest_dropoff(log) -> (outcomes, reasons)
+    fit_distribution(values, *, families=DEFAULT_FAMILIES, criterion="aic", ...) -> FitResult
+    fit_patience(times, abandoned, *, families=PATIENCE_FAMILIES, ...) -> FitResult
+    kaplan_meier(times, observed) -> DataFrame
+"""
+
+from sim.calibrate.calibrate import Calibration, calibrate_model, suggest_dropoff, wilson_interval
+from sim.calibrate.fitting import (
+    DEFAULT_FAMILIES,
+    FITTERS,
+    PATIENCE_FAMILIES,
+    FamilyFit,
+    FitError,
+    FitResult,
+    Fitter,
+    fit_distribution,
+    fit_patience,
+    kaplan_meier,
+)
+
+__all__ = [
+    "DEFAULT_FAMILIES",
+    "FITTERS",
+    "PATIENCE_FAMILIES",
+    "Calibration",
+    "FamilyFit",
+    "FitError",
+    "FitResult",
+    "Fitter",
+    "calibrate_model",
+    "fit_distribution",
+    "fit_patience",
+    "kaplan_meier",
+    "suggest_dropoff",
+    "wilson_interval",
+]

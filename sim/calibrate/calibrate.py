@@ -1,0 +1,837 @@
+"""``calibrate_model``: event log -> validated ``ProcessModel`` with provenance, and a fits table.
+
+Stages (each in its own module): prepare the log (``prepare``), discover parallel groups and the
+abstract case sequences (``routing``), roles, headcounts and calendars (``staff``), then fit
+durations, extraneous delays, patience and arrivals (``fitting``) and assemble the model here.
+
+Waiting is split the way the extraneous-delay literature does (Chapela-Campa & Dumas, 2023): an
+activity waits from when it was enabled until its resource was available (free of its previous
+activity and on shift): that part comes back in simulation from queueing and calendars; the rest
+of the wait, while the resource was available but did not start, is an *extraneous delay*. Where
+it matters it becomes a timer step ``delay:<activity>`` (no role, clock time) before the activity.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate.fitting import FitError, FitResult, fit_distribution, fit_patience
+from sim.calibrate.prepare import Prepared, case_outcomes, prepare_log
+from sim.calibrate.routing import START, Routing, discover_groups, discover_routing
+from sim.calibrate.staff import RoleFit, discover_roles, working_time
+from sim.errors import ConfigError, EventLogError
+from sim.eventlog import EventLog
+from sim.model import (
+    ALWAYS,
+    Arrivals,
+    Branch,
+    Decision,
+    Distribution,
+    End,
+    Parallel,
+    ProcessModel,
+    Role,
+    Step,
+    validate,
+)
+from sim.model.calendar import DAYS, HOURS_PER_WEEK, profile_from_dict
+
+DROPOFF_PATTERN = re.compile(
+    r"declin|cancel|reject|lost|abandon|withdr|refus|denied|deny|expire|timeout|time-out|fail|"
+    r"terminat|drop|afgewezen|geannuleerd",
+    re.IGNORECASE,
+)
+ABANDON_PATTERN = re.compile(r"cancel|abandon|withdr|expire|timeout|time-out|no.?show", re.I)
+TIMER_PREFIX = "delay:"
+END_PREFIX = "end:"
+JOIN_SUFFIX = "_join"
+
+
+@dataclass
+class Calibration:
+    """The result of ``calibrate_model``."""
+
+    model: ProcessModel
+    fits: pd.DataFrame  # every fitted value: distributions (all candidates), probabilities, staff
+    suggested_dropoff: list[str]
+    dropoff_reasons: dict[str, str]
+    dropoff_outcomes: list[str]
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    concurrency: pd.DataFrame = field(default_factory=pd.DataFrame)
+    waiting: pd.DataFrame = field(default_factory=pd.DataFrame)  # per activity instance
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-safe summary (counts, choices, notes, timings)."""
+        m = self.model
+        return {
+            "model": m.name,
+            "steps": len(m.steps),
+            "timer_steps": list(m.metadata.get("timer_steps", [])),
+            "decisions": len(m.decisions),
+            "parallel_blocks": len(m.parallels),
+            "roles": {r.name: r.headcount for r in m.roles.values()},
+            "ends": {e.name: e.success for e in m.ends.values()},
+            "dropoff_outcomes": list(self.dropoff_outcomes),
+            "suggested_dropoff": list(self.suggested_dropoff),
+            "dropoff_reasons": dict(self.dropoff_reasons),
+            "notes": list(self.notes),
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+# ------------------------------------------------------------------------------------ helpers
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score 95 % interval of a binomial proportion ``k/n``."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _r(x: float, nd: int = 6) -> float | None:
+    x = float(x)
+    return round(x, nd) if math.isfinite(x) else None
+
+
+def suggest_dropoff(
+    log: EventLog | pd.DataFrame | Prepared, *, short_case_ratio: float = 0.5
+) -> tuple[list[str], dict[str, str]]:
+    """Outcomes that look like drop-off, with the reason for each.
+
+    An outcome (a case's last activity, or its ``outcome`` column) is suggested when its name
+    reads like a loss (declined, cancelled, rejected, lost, withdrawn, ...), or when the cases
+    ending there are much shorter than the others (median cycle time below ``short_case_ratio``
+    of the other ends' median: they stop early). Open cases are ignored.
+    """
+    p = log if isinstance(log, Prepared) else prepare_log(log)
+    outcomes = case_outcomes(p).dropna()
+    if outcomes.empty:
+        return [], {}
+    bounds = p.case_bounds().loc[outcomes.index]
+    ct = (bounds["last"] - bounds["first"]).rename("ct")
+    df = pd.DataFrame({"outcome": outcomes.astype(str), "ct": ct})
+    counts = df["outcome"].value_counts()
+    reasons: dict[str, str] = {}
+    for o in counts.index:
+        if DROPOFF_PATTERN.search(o):
+            reasons[o] = "the name reads like a loss"
+    if len(counts) >= 2:
+        med = df.groupby("outcome")["ct"].median()
+        for o in counts.index[1:]:  # never the most common end
+            if o in reasons or counts[o] < max(5, 0.02 * len(df)):
+                continue
+            others = df.loc[df["outcome"] != o, "ct"].median()
+            if others > 0 and med[o] < short_case_ratio * others:
+                reasons[o] = (
+                    f"its cases are short (median cycle time {med[o]:.3g} h vs {others:.3g} h "
+                    "for the other ends): they stop early"
+                )
+    suggested = [o for o in counts.index if o in reasons]
+    return suggested, reasons
+
+
+def _extraneous_delays(
+    ev: pd.DataFrame, enabled: np.ndarray, act_role: dict[str, str], roles: dict[str, RoleFit]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: (when its resource was available and on shift, extraneous delay)."""
+    s = ev["start"].to_numpy(dtype=float)
+    ready = enabled.copy()
+    has_res = ev["resource"].notna().to_numpy()
+    if has_res.any():
+        sub = ev.loc[has_res, ["resource", "start", "end"]].copy()
+        sub["_i"] = np.flatnonzero(has_res)
+        sub = sub.sort_values(["resource", "start", "end"], kind="stable")
+        prev = sub.groupby("resource", sort=False)["end"].cummax()
+        prev = prev.groupby(sub["resource"], sort=False).shift(1)
+        idx = sub["_i"].to_numpy()
+        pe = prev.to_numpy(dtype=float)
+        ok = ~np.isnan(pe)
+        ready[idx[ok]] = np.maximum(ready[idx[ok]], pe[ok])
+    acts = ev["activity"].to_numpy()
+    for a in pd.unique(acts):
+        role = act_role.get(a)
+        if role is None:
+            continue
+        cal = roles[role].calendar
+        if cal.is_constant:
+            continue
+        m = np.flatnonzero(acts == a)
+        ready[m] = [cal.next_positive(float(t)) for t in ready[m]]
+    ready = np.minimum(ready, s)
+    return ready, np.maximum(s - ready, 0.0)
+
+
+def _arrival_profile(arrivals: np.ndarray) -> tuple[Any, dict[str, Any]]:
+    week = np.floor(arrivals / HOURS_PER_WEEK)
+    n_weeks = int(week.max() - week.min() + 1)
+    slot = (np.floor(arrivals % HOURS_PER_WEEK).astype(np.int64)) % 168
+    counts = np.bincount(slot, minlength=168).astype(float)
+    spec = {d: [float(c) for c in counts[i * 24 : (i + 1) * 24]] for i, d in enumerate(DAYS)}
+    profile = profile_from_dict(spec, where="calibrated arrival profile")
+    return profile, {
+        "n": int(arrivals.size),
+        "weeks_observed": n_weeks,
+        "rule": "arrivals per hour of the week, normalised to mean 1",
+    }
+
+
+# -------------------------------------------------------------------------------- main entry
+def calibrate_model(
+    log: EventLog | pd.DataFrame,
+    *,
+    name: str = "calibrated",
+    dropoff_outcomes: list[str] | None = None,
+    abandonment_outcomes: list[str] | None = None,
+    rare_path_threshold: float = 0.0,
+    parallel_threshold: float = 0.3,
+    role_similarity: float = 0.7,
+    calendar_threshold: float = 0.1,
+    extraneous_delays: bool = True,
+    min_delay_share: float = 0.05,
+    criterion: str = "aic",
+    families: tuple[str, ...] | None = None,
+    ks_alpha: float = 0.01,
+    ks_tolerance: float = 0.05,
+    min_abandonments: int = 20,
+    seed: int = 0,
+) -> Calibration:
+    """Calibrate a process model from an event log.
+
+    Parameters (all keyword-only):
+
+    * ``dropoff_outcomes``: outcomes (a case's last activity, or its ``outcome`` column) that are
+      drop-offs; ``None`` uses ``suggest_dropoff``'s suggestions (recorded in the notes), ``[]``
+      means none.
+    * ``abandonment_outcomes``: drop-off outcomes that mean "left while waiting"; where the log
+      shows at least ``min_abandonments`` of them after the same step, a patience distribution is
+      fitted by censored maximum likelihood and attached to the step the case was waiting for.
+      ``None`` (default) fits no patience but names, in the notes, the drop-off outcomes whose
+      names read like cancellation or withdrawal.
+    * ``rare_path_threshold``: branches with a probability below it are removed (the others are
+      renormalised), unless the model would lose its way to an end.
+    * ``parallel_threshold``: share of cases in which two activities overlap in time for them to
+      count as concurrent (see ``sim.calibrate.routing``); above 1 disables parallel blocks.
+    * ``role_similarity``, ``calendar_threshold``: see ``sim.calibrate.staff``.
+    * ``extraneous_delays``: model waits not explained by resource availability as timer steps
+      ``delay:<activity>`` (added where at least ``min_delay_share`` of instances have one).
+    * ``criterion``, ``families``, ``ks_alpha``, ``ks_tolerance``: distribution selection (see
+      ``sim.calibrate.fitting.fit_distribution``).
+    """
+    if not 0.0 <= rare_path_threshold < 1.0:
+        raise ConfigError(f"rare_path_threshold must be in [0, 1), got {rare_path_threshold}")
+    if not 0.0 < calendar_threshold <= 1.0:
+        raise ConfigError(f"calendar_threshold must be in (0, 1], got {calendar_threshold}")
+    if not 0.0 <= role_similarity <= 1.0:
+        raise ConfigError(f"role_similarity must be in [0, 1], got {role_similarity}")
+    fam = tuple(families) if families is not None else None
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    p = prepare_log(log)
+    ev = p.events
+    notes = list(p.notes)
+    timings["prepare"] = time.perf_counter() - t0
+
+    # ---- outcomes and drop-off
+    t = time.perf_counter()
+    outcomes = case_outcomes(p)
+    suggested, reasons = suggest_dropoff(p)
+    seen_outcomes = sorted({str(o) for o in outcomes.dropna()})
+    if dropoff_outcomes is None:
+        dropoff = [o for o in suggested]
+        if dropoff:
+            notes.append(
+                f"drop-off outcomes not given: using the suggested {dropoff} (pass "
+                "dropoff_outcomes=[] for none)"
+            )
+    else:
+        dropoff = [str(o) for o in dropoff_outcomes]
+        unknown = [o for o in dropoff if o not in seen_outcomes]
+        if unknown:
+            notes.append(f"drop-off outcome(s) {unknown} never end a case in this log")
+    suggested_abandon = [o for o in dropoff if ABANDON_PATTERN.search(o)]
+    if abandonment_outcomes is None:
+        abandon = []
+        if suggested_abandon:
+            notes.append(
+                f"{suggested_abandon} may mean 'left while waiting': pass "
+                "abandonment_outcomes=[...] to fit a patience distribution for them"
+            )
+    else:
+        abandon = [str(o) for o in abandonment_outcomes]
+
+    # ---- routing
+    groups, pairs = discover_groups(ev, parallel_threshold=parallel_threshold)
+    routing = discover_routing(ev, outcomes, groups=groups, pairs=pairs)
+    if groups:
+        notes.append(
+            "parallel blocks from overlapping activities: "
+            + "; ".join(
+                f"{g.name} = " + " || ".join("→".join(b) for b in g.branches)
+                for g in groups.values()
+            )
+        )
+    timings["routing"] = time.perf_counter() - t
+
+    # ---- staff
+    t = time.perf_counter()
+    roles, act_role = discover_roles(
+        ev, role_similarity=role_similarity, calendar_threshold=calendar_threshold
+    )
+    timings["staff"] = time.perf_counter() - t
+
+    # ---- waiting, extraneous delays, processing
+    t = time.perf_counter()
+    enabled = routing.enabled
+    ready, delay = _extraneous_delays(ev, enabled, act_role, roles)
+    acts = ev["activity"].to_numpy()
+    s = ev["start"].to_numpy(dtype=float)
+    e = ev["end"].to_numpy(dtype=float)
+    work = np.maximum(e - s, 0.0)
+    for a in pd.unique(acts):
+        role = act_role.get(a)
+        if role is not None:
+            m = acts == a
+            work[m] = working_time(roles[role].calendar, s[m], e[m])
+    waiting = pd.DataFrame(
+        {
+            "case_id": ev["case_id"],
+            "activity": ev["activity"],
+            "resource": ev["resource"],
+            "enabled": enabled,
+            "ready": ready,
+            "start": s,
+            "end": e,
+            "waiting": s - enabled,
+            "extraneous_delay": delay,
+            "processing": work,
+        }
+    )
+    fit_rows: list[dict[str, Any]] = []
+    fits: dict[str, FitResult] = {}
+
+    def fit(target: str, values: np.ndarray) -> FitResult:
+        kw: dict[str, Any] = {}
+        if fam is not None:
+            kw["families"] = fam
+        res = fit_distribution(
+            values,
+            target=target,
+            criterion=criterion,
+            alpha=ks_alpha,
+            ks_tolerance=ks_tolerance,
+            seed=seed,
+            **kw,
+        )
+        fits[target] = res
+        fit_rows.extend(res.rows())
+        return res
+
+    activities = sorted(pd.unique(acts))
+    durations: dict[str, Distribution] = {}
+    timers: dict[str, Distribution] = {}
+    for a in activities:
+        m = acts == a
+        durations[a] = fit(f"steps.{a}.duration", work[m]).distribution
+        if extraneous_delays:
+            d = delay[m]
+            if (d > 1e-6).mean() >= min_delay_share and d.mean() > 0:
+                timers[a] = fit(f"steps.{TIMER_PREFIX}{a}.duration", d).distribution
+    timings["durations"] = time.perf_counter() - t
+
+    # ---- patience (abandonment while waiting)
+    t = time.perf_counter()
+    patience: dict[str, FitResult] = {}
+    removed_abandon: dict[tuple, int] = {}
+    if abandon:
+        patience, removed_abandon = _fit_patience(
+            ev, routing, waiting, abandon, min_abandonments, fit_rows, notes
+        )
+    timings["patience"] = time.perf_counter() - t
+
+    # ---- arrivals
+    t = time.perf_counter()
+    first = np.sort(ev.groupby("case_id", sort=False)["start"].min().to_numpy(dtype=float))
+    profile, prof_prov = _arrival_profile(first)
+    op = profile.cumulative_array(first)
+    gaps = np.diff(op)
+    inter = fit("arrivals.interarrival", gaps)
+    timings["arrivals"] = time.perf_counter() - t
+
+    # ---- assemble
+    t = time.perf_counter()
+    model, graph_rows = _assemble(
+        name=name,
+        p=p,
+        routing=routing,
+        roles=roles,
+        act_role=act_role,
+        durations=durations,
+        timers=timers,
+        patience={k: v.distribution for k, v in patience.items()},
+        removed=removed_abandon,
+        dropoff=dropoff,
+        abandon=abandon,
+        inter=inter.distribution,
+        profile=profile,
+        rare=rare_path_threshold,
+        waiting=waiting,
+        notes=notes,
+        settings={
+            "rare_path_threshold": rare_path_threshold,
+            "parallel_threshold": parallel_threshold,
+            "role_similarity": role_similarity,
+            "calendar_threshold": calendar_threshold,
+            "extraneous_delays": extraneous_delays,
+            "criterion": criterion,
+        },
+        prof_prov=prof_prov,
+    )
+    fit_rows.extend(graph_rows)
+    for r in roles.values():
+        if r.name in model.roles:
+            fit_rows.append(
+                {
+                    "target": f"roles.{r.name}.headcount",
+                    "kind": "headcount",
+                    "family": "count",
+                    "chosen": True,
+                    "n": r.provenance.get("n_events"),
+                    "value": r.headcount,
+                    "note": "distinct resources; " + r.provenance["calendar"]["rule"],
+                }
+            )
+    timings["assemble"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    return Calibration(
+        model=model,
+        fits=pd.DataFrame(fit_rows),
+        suggested_dropoff=suggested,
+        dropoff_reasons=reasons,
+        dropoff_outcomes=dropoff,
+        notes=notes,
+        timings=timings,
+        concurrency=routing.pairs,
+        waiting=waiting,
+    )
+
+
+def _fit_patience(
+    ev: pd.DataFrame,
+    routing: Routing,
+    waiting: pd.DataFrame,
+    abandon: list[str],
+    min_abandonments: int,
+    fit_rows: list[dict[str, Any]],
+    notes: list[str],
+) -> tuple[dict[str, FitResult], dict[tuple, int]]:
+    """Patience per step from abandonment events (see ``calibrate_model``)."""
+    trans = routing.transitions
+    abandon_set = set(abandon)
+    # abandonment events: an event of an abandonment activity that directly follows item X
+    acts = ev["activity"].to_numpy()
+    case = ev["case_id"].to_numpy()
+    item = routing.item_index
+    # predecessor item node of each event: the node of the previous item in the case
+    node_of_event = np.array(
+        [("group:" + routing.group_of[a]) if a in routing.group_of else "act:" + a for a in acts],
+        dtype=object,
+    )
+    prev_node = np.full(len(ev), None, dtype=object)
+    same_case = np.r_[False, case[1:] == case[:-1]]
+    # the previous item's node: walk back to the last event with a smaller item index
+    last_node_of_item: dict[tuple[str, int], str] = {}
+    for i in range(len(ev)):
+        last_node_of_item[(case[i], int(item[i]))] = node_of_event[i]
+        if same_case[i] and item[i] > 0:
+            prev_node[i] = last_node_of_item.get((case[i], int(item[i]) - 1))
+    by_step: dict[str, list[float]] = {}
+    removed: dict[tuple, int] = {}
+    for key, counter in trans.items():
+        kind, label = key
+        if kind not in ("act", "group"):
+            continue
+        ab = {tgt: c for tgt, c in counter.items() if tgt[0] == "act" and tgt[1] in abandon_set}
+        k = sum(ab.values())
+        if k < min_abandonments:
+            continue
+        cont = [
+            (c, tgt) for tgt, c in counter.items() if tgt[0] == "act" and tgt[1] not in abandon_set
+        ]
+        if not cont:
+            continue
+        _, target = max(cont)
+        step = target[1]
+        if step in routing.group_of:
+            continue
+        pn = f"{kind}:{label}"
+        m = np.flatnonzero(np.isin(acts, list(ab_t[1] for ab_t in ab)) & (prev_node == pn))
+        by_step.setdefault(step, []).extend(waiting["waiting"].to_numpy()[m].tolist())
+        for tgt, c in ab.items():
+            removed[(key, tgt)] = c
+    out: dict[str, FitResult] = {}
+    for step, ab_times in by_step.items():
+        served = waiting.loc[waiting["activity"] == step, "waiting"].to_numpy(dtype=float)
+        times = np.r_[np.asarray(ab_times, dtype=float), served]
+        flags = np.r_[np.ones(len(ab_times), bool), np.zeros(len(served), bool)]
+        try:
+            res = fit_patience(
+                times, flags, target=f"steps.{step}.patience", min_abandonments=min_abandonments
+            )
+        except FitError as exc:
+            notes.append(f"patience for '{step}' not fitted: {exc}")
+            continue
+        out[step] = res
+        fit_rows.extend(res.rows())
+        notes.append(
+            f"patience fitted for '{step}' ({res.family}, {len(ab_times)} abandonment(s), "
+            f"{len(served)} served case(s) censored)"
+        )
+    # only remove the abandonment branches whose step got a patience distribution
+    keep: dict[tuple, int] = {}
+    for (key, tgt), c in removed.items():
+        counter = trans[key]
+        cont = [(cc, t) for t, cc in counter.items() if t[0] == "act" and t[1] not in abandon_set]
+        if cont and max(cont)[1][1] in out:
+            keep[(key, tgt)] = c
+    return out, keep
+
+
+def _target_name(node: tuple[str, str], entry: dict[str, str]) -> str:
+    kind, label = node
+    if kind == "act":
+        return entry[label]
+    if kind == "group":
+        return label
+    if kind == "end":
+        return END_PREFIX + label
+    raise ValueError(node)
+
+
+def _assemble(
+    *,
+    name: str,
+    p: Prepared,
+    routing: Routing,
+    roles: dict[str, RoleFit],
+    act_role: dict[str, str],
+    durations: dict[str, Distribution],
+    timers: dict[str, Distribution],
+    patience: dict[str, Distribution],
+    removed: dict[tuple, int],
+    dropoff: list[str],
+    abandon: list[str],
+    inter: Distribution,
+    profile: Any,
+    rare: float,
+    waiting: pd.DataFrame,
+    notes: list[str],
+    settings: dict[str, Any],
+    prof_prov: dict[str, Any],
+) -> tuple[ProcessModel, list[dict[str, Any]]]:
+    """Build and validate the model graph (see ``calibrate_model``)."""
+    activities = sorted(durations)
+    entry = {a: (TIMER_PREFIX + a if a in timers else a) for a in activities}
+    groups = routing.groups
+    join = {g: g + JOIN_SUFFIX for g in groups}
+
+    # decision points: point name -> (label for the decision, Counter(target node name))
+    points: dict[str, Counter] = {}
+    point_label: dict[str, str] = {}
+    point_decision: dict[str, str] = {}
+    for key, counter in routing.transitions.items():
+        c: Counter = Counter()
+        for tgt, k in counter.items():
+            if (key, tgt) in removed:
+                continue
+            c[_target_name(tgt, entry)] += k
+        if key == START:
+            points["<start>"] = c
+            point_label["<start>"] = "the start"
+            point_decision["<start>"] = "start"
+        elif key[0] == "act":
+            points[key[1]] = c
+            point_label[key[1]] = key[1]
+            point_decision[key[1]] = f"after:{key[1]}"
+        else:
+            points[join[key[1]]] = c
+            point_label[join[key[1]]] = key[1]
+            point_decision[join[key[1]]] = f"after:{key[1]}"
+    branch_entry_points: dict[str, list[str]] = {}
+    for g, grp in groups.items():
+        names = []
+        for b in range(len(grp.branches)):
+            bt = routing.branch_transitions.get((g, b), {})
+            pt = f"<entry {g} {b + 1}>"
+            names.append(pt)
+            points[pt] = Counter({entry[a]: k for a, k in bt.get("<entry>", Counter()).items()})
+            point_label[pt] = f"the start of {g} branch {b + 1}"
+            point_decision[pt] = f"enter:{g}:{b + 1}"
+            for a, cnt in bt.items():
+                if a == "<entry>":
+                    continue
+                points[a] = Counter(
+                    {(join[g] if x == "<join>" else entry[x]): k for x, k in cnt.items()}
+                )
+                point_label[a] = a
+                point_decision[a] = f"after:{a}"
+        branch_entry_points[g] = names
+    end_counts: Counter = Counter()
+    for c in points.values():
+        for tgt, k in c.items():
+            if tgt.startswith(END_PREFIX):
+                end_counts[tgt] += k
+    if not end_counts:
+        raise EventLogError(
+            f"{p.source}: no case is finished (every case looks still open), so no end of the "
+            "process can be calibrated"
+        )
+    default_end = end_counts.most_common(1)[0][0]
+    for a in activities:  # activities only seen as the last of open cases: no way out observed
+        if a not in points or not points[a]:
+            points[a] = Counter({default_end: 1})
+            point_label[a] = a
+            point_decision[a] = f"after:{a}"
+            notes.append(f"'{a}' never leads anywhere in closed cases: routed to '{default_end}'")
+
+    # rare-path filter with a way back when it would trap a node
+    kept = {k: Counter(v) for k, v in points.items()}
+    dropped: dict[str, dict[str, int]] = {}
+    if rare > 0:
+        for k, c in kept.items():
+            tot = sum(c.values())
+            small = [t for t, n in c.items() if n / tot < rare]
+            if len(small) < len(c):
+                for t in small:
+                    dropped.setdefault(k, {})[t] = c.pop(t)
+
+    def successors_of(node: str) -> list[str]:
+        if node.startswith(END_PREFIX):
+            return []
+        if node.startswith(TIMER_PREFIX) and node[len(TIMER_PREFIX) :] in durations:
+            return [node[len(TIMER_PREFIX) :]]
+        if node in groups:
+            return [t for pt in branch_entry_points[node] for t in kept[pt]] + [join[node]]
+        if node == "<start>" or node in kept:
+            return list(kept.get(node, ()))
+        return []
+
+    for _ in range(100):
+        reach_end: set[str] = set()
+        nodes = set(kept) | {t for c in kept.values() for t in c} | set(groups)
+        nodes |= {TIMER_PREFIX + a for a in timers}
+        pred: dict[str, set[str]] = {n: set() for n in nodes}
+        for n in nodes:
+            for s_ in successors_of(n):
+                pred.setdefault(s_, set()).add(n)
+        queue = deque(n for n in pred if n.startswith(END_PREFIX))
+        reach_end |= set(queue)
+        while queue:
+            n = queue.popleft()
+            for q in pred.get(n, ()):
+                if q not in reach_end:
+                    reach_end.add(q)
+                    queue.append(q)
+        trapped = [k for k in kept if k not in reach_end and k in dropped]
+        if not trapped:
+            break
+        for k in trapped:
+            kept[k].update(dropped.pop(k))
+    if dropped:
+        notes.append(
+            f"rare paths below {rare:.3g} removed at {len(dropped)} decision(s) "
+            f"({sum(sum(v.values()) for v in dropped.values())} transitions)"
+        )
+
+    # reachable nodes from the start
+    reach: set[str] = set()
+    queue = deque(["<start>"])
+    while queue:
+        n = queue.popleft()
+        if n in reach:
+            continue
+        reach.add(n)
+        for s_ in successors_of(n):
+            queue.append(s_)
+
+    rows: list[dict[str, Any]] = []
+    decisions: dict[str, Decision] = {}
+
+    def route(point: str) -> str:
+        """The node that a step/join/start goes to: the single target, or a decision."""
+        c = kept[point]
+        tot = sum(c.values())
+        if len(c) == 1:
+            return next(iter(c))
+        label = point_label[point]
+        dname = point_decision[point]
+        order = sorted(c, key=lambda x: (-c[x], x))
+        ci = {t: [_r(v, 4) for v in wilson_interval(c[t], tot)] for t in order}
+        prov: dict[str, Any] = {
+            "n": int(tot),
+            "counts": {t: int(c[t]) for t in order},
+            "ci95": ci,
+            "rule": "transition frequencies in the log (open cases' last step not counted)",
+        }
+        if point in dropped:
+            prov["rare_removed"] = {t: int(k) for t, k in dropped[point].items()}
+        decisions[dname] = Decision(
+            name=dname,
+            branches=tuple(Branch(t, c[t] / tot) for t in order),
+            description=f"what happens after {label}",
+            provenance=prov,
+        )
+        for t in order:
+            lo, hi = wilson_interval(c[t], tot)
+            rows.append(
+                {
+                    "target": f"decisions.{dname}.{t}",
+                    "kind": "probability",
+                    "family": "binomial",
+                    "chosen": True,
+                    "n": int(tot),
+                    "value": c[t] / tot,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                }
+            )
+        return dname
+
+    # ---- roles
+    used_roles = {act_role[a] for a in activities if a in act_role and a in reach}
+    model_roles: dict[str, Role] = {}
+    calendars: dict[str, Any] = {}
+    for rname, r in roles.items():
+        if rname not in used_roles:
+            continue
+        if r.calendar is ALWAYS or r.calendar.is_constant:
+            cal_name = "24/7"
+        else:
+            cal_name = f"{rname}_hours"
+            calendars[cal_name] = r.calendar
+        model_roles[rname] = Role(
+            name=rname,
+            headcount=max(r.headcount, 1),
+            calendar=cal_name,
+            hourly_cost=0.0,
+            members=tuple(r.members),
+            provenance=_safe(r.provenance),
+        )
+
+    # ---- steps, timers, parallel blocks, ends
+    steps: dict[str, Step] = {}
+    wstats = waiting.groupby("activity").agg(
+        n=("waiting", "size"),
+        waiting_mean=("waiting", "mean"),
+        delay_mean=("extraneous_delay", "mean"),
+    )
+    for a in activities:
+        if a not in reach and entry[a] not in reach:
+            continue
+        role = act_role.get(a)
+        w = wstats.loc[a]
+        prov = {
+            "n": int(w["n"]),
+            "role": role,
+            "waiting_mean_h": _r(w["waiting_mean"]),
+            "extraneous_delay_mean_h": _r(w["delay_mean"]),
+            "duration": "working hours under the role's calendar" if role else "clock hours",
+        }
+        if role:
+            prov["role_coverage"] = roles[role].provenance["coverage"].get(a)
+        steps[a] = Step(
+            name=a,
+            next=route(a),
+            duration=durations[a],
+            roles=(role,) if role else (),
+            patience=patience.get(a) if role else None,
+            provenance=prov,
+        )
+        if a in timers:
+            steps[TIMER_PREFIX + a] = Step(
+                name=TIMER_PREFIX + a,
+                next=a,
+                duration=timers[a],
+                roles=(),
+                value_adding=False,
+                description=f"extraneous delay before '{a}' (waiting while its resource was "
+                "available)",
+                provenance={"n": int(w["n"]), "kind": "extraneous delay timer"},
+            )
+    parallels: dict[str, Parallel] = {}
+    for g, grp in groups.items():
+        if g not in reach:
+            continue
+        inc = routing.branch_included.get(g, Counter())
+        visits = max(routing.visits.get(g, 0), 1)
+        probs = tuple(min(1.0, inc.get(b, 0) / visits) for b in range(len(grp.branches)))
+        parallels[g] = Parallel(
+            name=g,
+            branches=tuple(route(pt) for pt in branch_entry_points[g]),
+            join=join[g],
+            next=route(join[g]),
+            probabilities=None if all(q >= 0.999 for q in probs) else probs,
+            description="overlapping activities: "
+            + " || ".join(" -> ".join(b) for b in grp.branches)
+            + f" ({visits} visits)",
+        )
+    start = route("<start>")
+    ends: dict[str, End] = {}
+    referenced = {b.to for d in decisions.values() for b in d.branches}
+    referenced |= {s_.next for s_ in steps.values()} | {q.next for q in parallels.values()}
+    referenced.add(start)
+    for t in sorted(referenced):
+        if t.startswith(END_PREFIX):
+            o = t[len(END_PREFIX) :]
+            ends[t] = End(name=t, outcome=o, success=o not in dropoff)
+    metadata = {
+        "calibrated_from": p.source,
+        "origin": p.origin.isoformat(),
+        "timer_steps": sorted(TIMER_PREFIX + a for a in timers if TIMER_PREFIX + a in steps),
+        "dropoff_outcomes": list(dropoff),
+        "abandonment_outcomes": list(abandon),
+        "patience_steps": sorted(a for a in patience if a in steps),
+        "settings": _safe(settings),
+        "arrival_profile": _safe(prof_prov),
+        "notes": list(notes),
+    }
+    model = ProcessModel(
+        name=name,
+        start=start,
+        arrivals=Arrivals(interarrival=inter, profile=profile),
+        roles=model_roles,
+        steps=steps,
+        ends=ends,
+        decisions=decisions,
+        parallels=parallels,
+        calendars=calendars,
+        start_date=p.origin.isoformat(timespec="seconds"),
+        description=f"Calibrated from {p.source} ({p.n_cases} cases).",
+        metadata=metadata,
+    )
+    validate(model, source=f"model calibrated from {p.source}")
+    return model, rows
+
+
+def _safe(x: Any) -> Any:
+    """Plain YAML types (numpy scalars -> Python; tuples -> lists)."""
+    if isinstance(x, dict):
+        return {str(k): _safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_safe(v) for v in x]
+    if isinstance(x, np.generic):
+        return _safe(x.item())
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x

@@ -1,0 +1,727 @@
+"""Fitting duration, inter-arrival and patience distributions by maximum likelihood.
+
+One ``Fitter`` per candidate family (exponential, gamma, lognormal, Weibull, normal truncated at
+zero, uniform, fixed). Every fitter has the same contract, checked by one test class run against
+all of them: ``fit`` -> ``to_distribution`` -> sample -> ``fit`` again recovers the parameters.
+
+``fit_distribution`` fits every candidate to the positive values (the share of zeros becomes a
+point mass ``p_zero``), picks the family with the lowest AIC (or BIC), checks it with a
+Kolmogorov-Smirnov test and falls back to the empirical distribution when the best family does
+not fit. Note on the KS p-value: the parameters are estimated from the same data, so the p-value
+is optimistic (Lilliefors); it is reported, and used only together with the KS distance.
+
+``fit_patience`` fits a patience (time-to-abandon) distribution to right-censored data by
+maximum likelihood (served cases are censored at their waiting time), and ``kaplan_meier`` gives
+the non-parametric survival curve it is checked against.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.optimize as opt
+import scipy.stats as st
+
+from sim.errors import SimError
+from sim.model.distributions import Distribution
+
+#: Candidate families tried by default, in the order they are reported.
+DEFAULT_FAMILIES = (
+    "exponential",
+    "expon_shifted",
+    "gamma",
+    "lognormal",
+    "weibull",
+    "truncnorm",
+    "uniform",
+)
+PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal", "gamma")
+ZERO_TOL = 1e-6  # hours (3.6 ms): durations at or below it are instants
+KS_NOTE = "KS p-value is optimistic: parameters were fitted on the same data"
+TRUNCNORM_B = 60.0  # upper bound of the truncated normal in standard units above max(mu, 0)
+
+
+class FitError(SimError):
+    """A family cannot be fitted to the given values."""
+
+
+def _py(x: Any) -> Any:
+    """A YAML/JSON-safe Python scalar (numpy scalars and non-finite floats converted)."""
+    if isinstance(x, np.integer | int) and not isinstance(x, bool):
+        return int(x)
+    if isinstance(x, np.floating | float):
+        f = float(x)
+        return f if math.isfinite(f) else None
+    return x
+
+
+# ------------------------------------------------------------------------------------ fitters
+class Fitter:
+    """Base class: one distribution family fitted by maximum likelihood to positive values."""
+
+    family: str = ""
+    k: int = 0  # number of fitted parameters (for AIC/BIC)
+
+    def fit_params(self, x: np.ndarray) -> dict[str, float]:
+        """Maximum-likelihood parameters for positive values ``x``."""
+        raise NotImplementedError
+
+    def frozen(self, params: dict[str, float]) -> Any:
+        """The frozen ``scipy.stats`` distribution for ``params``."""
+        raise NotImplementedError
+
+    def to_distribution(self, params: dict[str, float]) -> Distribution:
+        """The model's ``Distribution`` for ``params``."""
+        raise NotImplementedError
+
+    def loglik(self, x: np.ndarray, params: dict[str, float]) -> float:
+        """Log-likelihood of ``x`` under ``params``."""
+        with np.errstate(all="ignore"):
+            ll = float(np.sum(self.frozen(params).logpdf(x)))
+        return ll if math.isfinite(ll) else -math.inf
+
+    def fit(self, x: np.ndarray) -> FamilyFit:
+        """Fit, score (log-likelihood, AIC, BIC, KS) and build the distribution."""
+        x = np.asarray(x, dtype=float)
+        n = int(x.size)
+        params = self.fit_params(x)
+        ll = self.loglik(x, params)
+        aic = 2 * self.k - 2 * ll
+        bic = self.k * math.log(max(n, 1)) - 2 * ll
+        with np.errstate(all="ignore"):
+            ks = st.kstest(x, self.frozen(params).cdf)
+        return FamilyFit(
+            family=self.family,
+            params={k: float(v) for k, v in params.items()},
+            n=n,
+            loglik=ll,
+            aic=aic,
+            bic=bic,
+            ks_statistic=float(ks.statistic),
+            ks_pvalue=float(ks.pvalue),
+            distribution=self.to_distribution(params),
+        )
+
+
+class ExponentialFitter(Fitter):
+    """Exponential with location 0: MLE scale = sample mean."""
+
+    family = "exponential"
+    k = 1
+
+    def fit_params(self, x: np.ndarray) -> dict[str, float]:
+        m = float(np.mean(x))
+        if not m > 0:
+            raise FitError("exponential needs a positive mean")
+        return {"mean": m}
+
+    def frozen(self, params: dict[str, float]) -> Any:
+        return st.expon(scale=params["mean"])
+
+    def to_distribution(self, params: dict[str, float]) -> Distribution:
+        return Distribution.from_dict({"dist": "exponential", "mean": params["mean"]})
+
+
+class ShiftedExponentialFitter(Fitter):
+    """Exponential shifted by a minimum ``loc`` (MLE: loc just below the sample minimum).
+
+    Simulators (Prosimos among them) often generate ``min + exponential`` durations.
+    """
+
+    family = "expon_shifted"
+    k = 2
+
+    def fit_params(self, x: np.ndarray) -> dict[str, float]:
+        n = x.size
+        lo, m = float(np.min(x)), float(np.mean(x))
+        if n < 2 or not m > lo:
+            raise FitError("expon_shifted needs at least two different values")
+        scale = (m - lo) * n / (n - 1)  # unbiased for the shifted exponential
+        loc = max(lo - scale / n, 0.0)
+        return {"loc": loc, "scale": m - loc}
+
+    def frozen(self, params: dict[str, float]) -> Any:
+        return st.expon(loc=params["loc"], scale=params["scale"])
+
+    def to_distribution(self, params: dict[str, float]) -> Distribution:
+        return Distribution.from_dict(
+            {"dist": "expon", "loc": params["loc"], "scale": params["scale"]}
+        )
+
+
+class GammaFitter(Fitter):
+    """Gamma with location 0 (``scipy.stats.gamma.fit(x, floc=0)``)."""
+
+    family = "gamma"
+    k = 2
+
+    def fit_params(self, x: np.ndarray) -> dict[str, float]:
+        if x.size < 2 or np.ptp(x) <= 0:
+            raise FitError("gamma needs at least two different values")
+        a, _, scale = st.gamma.fit(x, floc=0)
+        return {"a": float(a), "scale": float(scale)}
+
+    def frozen(self, params: dict[str, float]) -> Any:
+        return st.gamma(a=params["a"], scale=params["scale"])
+
+    def to_distribution(self, params: dict[str, float]) -> Distribution:
+        return Distribution.from_dict({"dist": "gamma", "a": params["a"], "scale": params["scale"]})
+
+
+class LognormalFitter(Fitter):
+    """Lognormal with location 0: MLE in closed form on log values."""
+
+    family = "lognormal"
+    k = 2
+
+    def fit_params(self, x: np.ndarray) -> dict[str, float]:
+        lx = np.log(x)
+        s = float(np.std(lx))
+        if x.size < 2 or not s > 0:
+            raise FitError("lognormal needs at least two different values")
+        return {"s": s, "scale": float(np.exp(np.mean(lx)))}
+
+    def frozen(self, params: dict[str, float]) -> Any:
+        return st.lognorm(s=params["s"], scale=params["scale"])
+
+    def to_distribution(self, params: dict[str, float]) -> Distribution:
+        return Distribution.from_dict(
+            {"dist": "lognorm", "s": params["s"], "scale": params["scale"]}
+        )
+
+
+class WeibullFitter(Fitter):
+    """Weibull with location 0 (``scipy.stats.weibull_min.fit(x, floc=0)``)."""
+
+    family = "weibull"
+    k = 2
+
+    def fit_params(self, x: np.ndarray) -> dict[str, float]:
+        if x.size < 2 or np.ptp(x) <= 0:
+            raise FitError("weibull needs at least two different values")
+        c, _, scale = st.weibull_min.fit(x, floc=0)
+        return {"c": float(c), "scale": float(scale)}
+
+    def frozen(self, params: dict[str, float]) -> Any:
+        return st.weibull_min(c=params["c"], scale=params["scale"])
+
+    def to_distribution(self, params: dict[str, float]) -> Distribution:
+        return Distribution.from_dict(
+            {"dist": "weibull_min", "c": params["c"], "scale": params["scale"]}
+        )
+
+
+class TruncNormalFitter(Fitter):
+    """Normal truncated at zero (``mu``, ``sigma`` of the parent normal), MLE numerically."""
+
+    family = "truncnorm"
+    k = 2
+
+    @staticmethod
+    def _bounds(mu: float, sigma: float) -> tuple[float, float]:
+        a = -mu / sigma
+        return a, max(a, 0.0) + TRUNCNORM_B
+
+    def fit_params(self, x: np.ndarray) -> dict[str, float]:
+        if x.size < 2 or np.ptp(x) <= 0:
+            raise FitError("truncnorm needs at least two different values")
+        m, s = float(np.mean(x)), float(np.std(x))
+
+        def nll(theta: np.ndarray) -> float:
+            mu, sigma = theta[0] * s, math.exp(theta[1]) * s
+            # log pdf of N(mu, sigma) truncated to [0, inf)
+            z = (x - mu) / sigma
+            ll = -0.5 * np.sum(z * z) - x.size * (math.log(sigma) + 0.5 * math.log(2 * math.pi))
+            ll -= x.size * st.norm.logsf(-mu / sigma)
+            return -ll if math.isfinite(ll) else 1e300
+
+        res = opt.minimize(nll, np.array([m / s, 0.0]), method="Nelder-Mead")
+        mu, sigma = float(res.x[0] * s), float(math.exp(res.x[1]) * s)
+        if mu / sigma < -30:  # the data look exponential; the mass is far out in the tail
+            raise FitError("truncnorm: the fitted mean is far below zero")
+        return {"mu": mu, "sigma": sigma}
+
+    def frozen(self, params: dict[str, float]) -> Any:
+        a, b = self._bounds(params["mu"], params["sigma"])
+        return st.truncnorm(a=a, b=b, loc=params["mu"], scale=params["sigma"])
+
+    def to_distribution(self, params: dict[str, float]) -> Distribution:
+        a, b = self._bounds(params["mu"], params["sigma"])
+        return Distribution.from_dict(
+            {"dist": "truncnorm", "a": a, "b": b, "loc": params["mu"], "scale": params["sigma"]}
+        )
+
+
+class UniformFitter(Fitter):
+    """Uniform on [min, max] (the MLE)."""
+
+    family = "uniform"
+    k = 2
+
+    def fit_params(self, x: np.ndarray) -> dict[str, float]:
+        lo, hi = float(np.min(x)), float(np.max(x))
+        if not hi > lo:
+            raise FitError("uniform needs at least two different values")
+        return {"min": lo, "max": hi}
+
+    def frozen(self, params: dict[str, float]) -> Any:
+        return st.uniform(loc=params["min"], scale=params["max"] - params["min"])
+
+    def to_distribution(self, params: dict[str, float]) -> Distribution:
+        return Distribution.from_dict(
+            {"dist": "uniform", "min": params["min"], "max": params["max"]}
+        )
+
+
+class FixedFitter(Fitter):
+    """A constant: chosen when every value is the same (relative spread below ``rtol``)."""
+
+    family = "fixed"
+    k = 1
+    rtol = 1e-6
+
+    def fit_params(self, x: np.ndarray) -> dict[str, float]:
+        lo, hi = float(np.min(x)), float(np.max(x))
+        if hi - lo > self.rtol * max(abs(hi), 1e-12):
+            raise FitError("fixed needs (almost) identical values")
+        return {"value": float(np.median(x))}
+
+    def frozen(self, params: dict[str, float]) -> Any:
+        return None
+
+    def loglik(self, x: np.ndarray, params: dict[str, float]) -> float:
+        return math.inf  # a point mass: infinitely likely against any density
+
+    def fit(self, x: np.ndarray) -> FamilyFit:
+        x = np.asarray(x, dtype=float)
+        params = self.fit_params(x)
+        return FamilyFit(
+            family=self.family,
+            params=params,
+            n=int(x.size),
+            loglik=math.inf,
+            aic=-math.inf,
+            bic=-math.inf,
+            ks_statistic=0.0,
+            ks_pvalue=1.0,
+            distribution=self.to_distribution(params),
+        )
+
+    def to_distribution(self, params: dict[str, float]) -> Distribution:
+        return Distribution.fixed(params["value"])
+
+
+FITTERS: dict[str, Fitter] = {
+    f.family: f
+    for f in (
+        ExponentialFitter(),
+        ShiftedExponentialFitter(),
+        GammaFitter(),
+        LognormalFitter(),
+        WeibullFitter(),
+        TruncNormalFitter(),
+        UniformFitter(),
+        FixedFitter(),
+    )
+}
+
+
+# ------------------------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class FamilyFit:
+    """One candidate family fitted to one sample."""
+
+    family: str
+    params: dict[str, float]
+    n: int
+    loglik: float
+    aic: float
+    bic: float
+    ks_statistic: float
+    ks_pvalue: float
+    distribution: Distribution | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The chosen distribution for one target, with every candidate tried."""
+
+    target: str
+    distribution: Distribution
+    family: str
+    n: int
+    n_zero: int = 0
+    candidates: tuple[FamilyFit, ...] = ()
+    criterion: str = "aic"
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def chosen(self) -> FamilyFit | None:
+        """The chosen candidate (None for empirical/fixed fallbacks)."""
+        for c in self.candidates:
+            if c.family == self.family:
+                return c
+        return None
+
+    def provenance(self) -> dict[str, Any]:
+        """The provenance mapping written into model.yaml (plain YAML types)."""
+        c = self.chosen
+        out: dict[str, Any] = {"n": int(self.n), "family": self.family}
+        if self.n_zero:
+            out["n_zero"] = int(self.n_zero)
+        if c is not None and self.family != "fixed":
+            out[self.criterion] = _py(round(c.aic if self.criterion == "aic" else c.bic, 4))
+            if math.isfinite(c.ks_statistic):
+                out["ks_statistic"] = _py(round(c.ks_statistic, 4))
+                out["ks_pvalue"] = _py(round(c.ks_pvalue, 4))
+        for k, v in self.extra.items():
+            out[k] = _py(v) if not isinstance(v, dict | list | str) else v
+        if self.note:
+            out["note"] = self.note
+        return out
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per candidate for the fits table (``Calibration.fits``)."""
+        rows = []
+        for c in self.candidates:
+            rows.append(
+                {
+                    "target": self.target,
+                    "kind": "distribution",
+                    "family": c.family,
+                    "chosen": c.family == self.family,
+                    "n": c.n,
+                    "n_zero": self.n_zero,
+                    "params": {k: _py(v) for k, v in c.params.items()},
+                    "mean": _py(c.distribution.mean()) if c.distribution is not None else None,
+                    "loglik": _py(c.loglik),
+                    "aic": _py(c.aic),
+                    "bic": _py(c.bic),
+                    "ks_statistic": _py(c.ks_statistic),
+                    "ks_pvalue": _py(c.ks_pvalue),
+                    "note": c.note,
+                }
+            )
+        if self.family not in {c.family for c in self.candidates}:
+            rows.append(
+                {
+                    "target": self.target,
+                    "kind": "distribution",
+                    "family": self.family,
+                    "chosen": True,
+                    "n": self.n,
+                    "n_zero": self.n_zero,
+                    "params": {},
+                    "mean": _py(self.distribution.mean()),
+                    "note": self.note,
+                }
+            )
+        return rows
+
+
+def _empirical(x: np.ndarray, max_values: int) -> Distribution:
+    x = np.sort(np.asarray(x, dtype=float))
+    if x.size > max_values:  # equally spaced quantiles keep the shape with a bounded file size
+        q = (np.arange(max_values) + 0.5) / max_values
+        x = np.quantile(x, q)
+    return Distribution.from_dict({"dist": "empirical", "values": [float(v) for v in x]})
+
+
+def _with(dist: Distribution, *, p_zero: float, provenance: dict[str, Any]) -> Distribution:
+    spec = dist.to_dict()
+    spec.pop("provenance", None)
+    if p_zero > 0:
+        spec["p_zero"] = min(float(p_zero), 0.999999)
+    spec["provenance"] = provenance
+    return Distribution.from_dict(spec)
+
+
+def fit_distribution(
+    values: np.ndarray | list[float],
+    *,
+    target: str = "values",
+    families: tuple[str, ...] = DEFAULT_FAMILIES,
+    criterion: str = "aic",
+    alpha: float = 0.01,
+    ks_tolerance: float = 0.05,
+    zero_tol: float = ZERO_TOL,
+    min_sample: int = 5,
+    max_empirical: int = 250,
+    max_fit_sample: int = 20000,
+    seed: int = 0,
+) -> FitResult:
+    """Fit a non-negative sample (durations, gaps) and choose a distribution.
+
+    * values ``<= zero_tol`` are instants: their share is the point mass ``p_zero``;
+    * all positive values equal -> ``fixed``; fewer than ``min_sample`` -> ``empirical``;
+    * otherwise every family in ``families`` is fitted by maximum likelihood and the lowest
+      ``criterion`` (``aic`` or ``bic``) wins;
+    * the winner is checked with a KS test: when its p-value is below ``alpha`` *and* its KS
+      distance is above ``ks_tolerance`` (a rejection that also matters in practice), the
+      empirical distribution (at most ``max_empirical`` equally spaced quantiles) is used instead.
+    """
+    if criterion not in ("aic", "bic"):
+        raise SimError(f"criterion must be 'aic' or 'bic', got {criterion!r}")
+    unknown = [f for f in families if f not in FITTERS]
+    if unknown:
+        raise SimError(f"unknown families {unknown}; valid families are {sorted(FITTERS)}")
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = int(x.size)
+    if n == 0:
+        raise FitError(f"{target}: no values to fit")
+    x = np.maximum(x, 0.0)
+    zero = x <= zero_tol
+    n_zero = int(zero.sum())
+    pos = x[~zero]
+    p_zero = n_zero / n
+
+    def done(dist, family, cands=(), note=""):
+        res = FitResult(
+            target=target,
+            distribution=dist,
+            family=family,
+            n=n,
+            n_zero=n_zero,
+            candidates=tuple(cands),
+            criterion=criterion,
+            note=note,
+        )
+        prov = res.provenance()
+        return FitResult(
+            target=target,
+            distribution=_with(
+                dist, p_zero=p_zero if family != "fixed-zero" else 0.0, provenance=prov
+            ),
+            family=family,
+            n=n,
+            n_zero=n_zero,
+            candidates=tuple(cands),
+            criterion=criterion,
+            note=note,
+        )
+
+    if pos.size == 0:
+        return done(Distribution.fixed(0.0), "fixed-zero", note="every value is an instant (0)")
+    try:
+        fixed = FITTERS["fixed"].fit(pos)
+        return done(fixed.distribution, "fixed", [fixed])
+    except FitError:
+        pass
+    if pos.size < min_sample:
+        return done(
+            _empirical(pos, max_empirical),
+            "empirical",
+            note=f"only {pos.size} positive values: empirical distribution",
+        )
+    fit_x = pos
+    if pos.size > max_fit_sample:  # fit on a random subsample; scores use every value
+        rng = np.random.default_rng(seed)
+        fit_x = rng.choice(pos, size=max_fit_sample, replace=False)
+    cands: list[FamilyFit] = []
+    for fam in families:
+        f = FITTERS[fam]
+        try:
+            params = f.fit_params(fit_x)
+            ll = f.loglik(pos, params)
+            if not math.isfinite(ll):
+                raise FitError("zero likelihood")
+            with np.errstate(all="ignore"):
+                ks = st.kstest(pos, f.frozen(params).cdf)
+            cands.append(
+                FamilyFit(
+                    family=fam,
+                    params={k: float(v) for k, v in params.items()},
+                    n=int(pos.size),
+                    loglik=ll,
+                    aic=2 * f.k - 2 * ll,
+                    bic=f.k * math.log(pos.size) - 2 * ll,
+                    ks_statistic=float(ks.statistic),
+                    ks_pvalue=float(ks.pvalue),
+                    distribution=f.to_distribution(params),
+                )
+            )
+        except (FitError, ValueError, RuntimeError, FloatingPointError, Exception) as exc:  # noqa: B902
+            cands.append(
+                FamilyFit(
+                    family=fam,
+                    params={},
+                    n=int(pos.size),
+                    loglik=-math.inf,
+                    aic=math.inf,
+                    bic=math.inf,
+                    ks_statistic=math.nan,
+                    ks_pvalue=math.nan,
+                    note=f"not fitted: {exc}",
+                )
+            )
+    ok = [c for c in cands if math.isfinite(c.aic)]
+    if not ok:
+        return done(_empirical(pos, max_empirical), "empirical", cands, "no family could be fitted")
+    best = min(ok, key=lambda c: c.aic if criterion == "aic" else c.bic)
+    if best.ks_pvalue < alpha and best.ks_statistic > ks_tolerance:
+        return done(
+            _empirical(pos, max_empirical),
+            "empirical",
+            cands,
+            f"best family {best.family} rejected (KS D={best.ks_statistic:.3f} > "
+            f"{ks_tolerance}, p={best.ks_pvalue:.2g} < {alpha}): empirical distribution; "
+            + KS_NOTE,
+        )
+    return done(best.distribution, best.family, cands, KS_NOTE)
+
+
+# ----------------------------------------------------------------------------------- survival
+def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> pd.DataFrame:
+    """Kaplan-Meier survival estimate: columns ``time, at_risk, events, survival``.
+
+    ``observed`` is True where the event (abandonment) happened at ``times``, False where the
+    observation is right-censored (the case was served after waiting ``times``).
+    """
+    t = np.asarray(times, dtype=float)
+    d = np.asarray(observed, dtype=bool)
+    if t.size == 0:
+        return pd.DataFrame(columns=["time", "at_risk", "events", "survival"])
+    order = np.argsort(t, kind="stable")
+    t, d = t[order], d[order]
+    uniq, idx = np.unique(t, return_index=True)
+    events = np.add.reduceat(d.astype(int), idx)
+    at_risk = t.size - idx
+    surv = np.cumprod(1.0 - events / at_risk)
+    keep = events > 0
+    return pd.DataFrame(
+        {
+            "time": uniq[keep],
+            "at_risk": at_risk[keep],
+            "events": events[keep],
+            "survival": surv[keep],
+        }
+    )
+
+
+def _censored_nll(family: str, theta: np.ndarray, t: np.ndarray, d: np.ndarray) -> float:
+    dist = _patience_frozen(family, theta)
+    with np.errstate(all="ignore"):
+        ll = np.sum(dist.logpdf(t[d])) + np.sum(dist.logsf(t[~d]))
+    return -float(ll) if math.isfinite(ll) else 1e300
+
+
+def _patience_frozen(family: str, theta: np.ndarray) -> Any:
+    a, b = math.exp(theta[0]), math.exp(theta[1]) if len(theta) > 1 else 0.0
+    if family == "exponential":
+        return st.expon(scale=a)
+    if family == "weibull":
+        return st.weibull_min(c=a, scale=b)
+    if family == "gamma":
+        return st.gamma(a=a, scale=b)
+    if family == "lognormal":
+        return st.lognorm(s=a, scale=b)
+    raise FitError(f"unknown patience family {family!r}")
+
+
+def _patience_dist(family: str, theta: np.ndarray) -> Distribution:
+    a, b = math.exp(theta[0]), math.exp(theta[1]) if len(theta) > 1 else 0.0
+    spec = {
+        "exponential": {"dist": "exponential", "mean": a},
+        "weibull": {"dist": "weibull_min", "c": a, "scale": b},
+        "gamma": {"dist": "gamma", "a": a, "scale": b},
+        "lognormal": {"dist": "lognorm", "s": a, "scale": b},
+    }[family]
+    return Distribution.from_dict(spec)
+
+
+def fit_patience(
+    times: np.ndarray | list[float],
+    abandoned: np.ndarray | list[bool],
+    *,
+    target: str = "patience",
+    families: tuple[str, ...] = PATIENCE_FAMILIES,
+    criterion: str = "aic",
+    min_abandonments: int = 5,
+) -> FitResult:
+    """Fit a patience distribution to right-censored waiting times by maximum likelihood.
+
+    ``times[i]`` is how long case ``i`` waited; ``abandoned[i]`` is True when it left then
+    (an observed patience), False when it was served then (its patience is only known to be
+    longer: a censored observation). The log-likelihood is
+    ``sum(log f(t) for abandoned) + sum(log S(t) for served)``. The family with the lowest AIC
+    (BIC) wins; the largest gap between its survival function and the Kaplan-Meier curve is
+    reported as ``km_distance`` (there is no KS test for censored samples).
+    """
+    t = np.asarray(times, dtype=float)
+    d = np.asarray(abandoned, dtype=bool)
+    ok = np.isfinite(t)
+    t, d = np.maximum(t[ok], 1e-9), d[ok]
+    n, k = int(t.size), int(d.sum())
+    if k < min_abandonments:
+        raise FitError(
+            f"{target}: {k} abandonment(s) observed, at least {min_abandonments} are needed "
+            "to fit a patience distribution"
+        )
+    km = kaplan_meier(t, d)
+    cands: list[FamilyFit] = []
+    mean_t = float(np.mean(t))
+    for fam in families:
+        npar = 1 if fam == "exponential" else 2
+        if fam == "exponential":
+            x0 = np.array([math.log(max(t.sum() / k, 1e-9))])
+        elif fam == "lognormal":
+            x0 = np.array([0.0, math.log(max(mean_t, 1e-9))])
+        else:
+            x0 = np.array([0.0, math.log(max(t.sum() / k, 1e-9))])
+        res = opt.minimize(lambda th, f=fam: _censored_nll(f, th, t, d), x0, method="Nelder-Mead")
+        ll = -float(res.fun)
+        if not math.isfinite(ll) or ll < -1e299:
+            continue
+        dist = _patience_dist(fam, res.x)
+        frozen = _patience_frozen(fam, res.x)
+        km_dist = float(
+            np.max(np.abs(frozen.sf(km["time"].to_numpy()) - km["survival"].to_numpy()))
+        )
+        params = {kk: float(v) for kk, v in dist.params.items()}
+        cands.append(
+            FamilyFit(
+                family=fam,
+                params=params,
+                n=n,
+                loglik=ll,
+                aic=2 * npar - 2 * ll,
+                bic=npar * math.log(n) - 2 * ll,
+                ks_statistic=km_dist,
+                ks_pvalue=math.nan,
+                distribution=dist,
+                note="ks_statistic = max |S_fit - S_KM|",
+            )
+        )
+    if not cands:
+        raise FitError(f"{target}: no patience family could be fitted")
+    best = min(cands, key=lambda c: c.aic if criterion == "aic" else c.bic)
+    res = FitResult(
+        target=target,
+        distribution=best.distribution,
+        family=best.family,
+        n=n,
+        candidates=tuple(cands),
+        criterion=criterion,
+        note="right-censored MLE (served cases censored at their waiting time)",
+        extra={"abandoned": k, "censored": n - k, "km_distance": round(best.ks_statistic, 4)},
+    )
+    prov = res.provenance()
+    prov.pop("ks_statistic", None)
+    prov.pop("ks_pvalue", None)
+    return FitResult(
+        target=target,
+        distribution=_with(best.distribution, p_zero=0.0, provenance=prov),
+        family=best.family,
+        n=n,
+        candidates=tuple(cands),
+        criterion=criterion,
+        note=res.note,
+        extra=res.extra,
+    )

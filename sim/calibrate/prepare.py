@@ -1,0 +1,188 @@
+"""Turn an event log (``EventLog`` or a standard DataFrame) into the table calibration works on.
+
+Times become float hours since ``origin``, the Monday 00:00 (UTC) of the log's first week, so that
+``t % 168`` is the hour of the week that weekly calendars and arrival profiles use. Rows are
+sorted by case, start, end. Missing start times are taken as the end time (an instant), and
+counted. Right-censored (still open) cases come from the log's ``case_open`` flag, or are
+flagged with ``sim.eventlog.flag_open_cases`` when a bare DataFrame is given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import EventLogError
+from sim.eventlog import CASE_OPEN, EventLog, flag_open_cases
+from sim.model import columns as C
+
+HOUR = pd.Timedelta(hours=1)
+
+
+@dataclass
+class Prepared:
+    """A log ready for calibration (see the module docstring)."""
+
+    events: pd.DataFrame  # case_id, activity, resource, start, end (hours), + outcome if given
+    origin: pd.Timestamp
+    open_cases: set[str]
+    source: str = "event log"
+    notes: list[str] = field(default_factory=list)
+    has_outcome: bool = False
+
+    @property
+    def n_cases(self) -> int:
+        """Number of cases."""
+        return int(self.events["case_id"].nunique())
+
+    def case_bounds(self) -> pd.DataFrame:
+        """Per case: first start and last end (hours)."""
+        g = self.events.groupby("case_id", sort=False)
+        return pd.DataFrame({"first": g["start"].min(), "last": g["end"].max()})
+
+
+def _to_datetime(values: pd.Series, name: str, source: str) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        s = values
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        return s
+    try:
+        s = pd.to_datetime(values, utc=True, errors="raise", format="mixed")
+    except (ValueError, TypeError) as exc:
+        raise EventLogError(
+            f"{source}: column '{name}' has values that are not timestamps ({exc}); read the log "
+            "with sim.eventlog.read_event_log, which reports the offending rows"
+        ) from None
+    return s.dt.tz_localize(None)
+
+
+def week_start(ts: pd.Timestamp) -> pd.Timestamp:
+    """Monday 00:00 of the week of ``ts``."""
+    ts = pd.Timestamp(ts)
+    return (ts - pd.Timedelta(days=ts.weekday())).normalize()
+
+
+def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> Prepared:
+    """Check and convert a log for calibration; raise ``EventLogError`` on unusable input."""
+    if isinstance(log, EventLog):
+        raw = log.events
+        src = source or str(log.source or "event log")
+    elif isinstance(log, pd.DataFrame):
+        raw = log
+        src = source or "event table"
+    else:
+        raise EventLogError(
+            f"expected an EventLog (sim.eventlog.read_event_log) or a DataFrame, got "
+            f"{type(log).__name__}"
+        )
+    missing = [c for c in (C.CASE, C.ACTIVITY, C.END) if c not in raw.columns]
+    if missing:
+        raise EventLogError(
+            f"{src}: missing required column(s) {missing}; found {list(raw.columns)}. Read the "
+            "log with sim.eventlog.read_event_log(path, case_id_key=..., activity_key=..., "
+            "end_key=...) to map the column names"
+        )
+    notes: list[str] = []
+    if raw.empty:
+        raise EventLogError(f"{src}: the event log is empty; calibration needs events")
+    ev = pd.DataFrame(
+        {
+            "case_id": raw[C.CASE].astype(str).to_numpy(),
+            "activity": raw[C.ACTIVITY].astype(str).to_numpy(),
+        }
+    )
+    end = _to_datetime(raw[C.END], C.END, src).reset_index(drop=True)
+    if C.START in raw.columns:
+        start = _to_datetime(raw[C.START], C.START, src).reset_index(drop=True)
+    else:
+        start = pd.Series(pd.NaT, index=end.index, dtype=end.dtype)
+    bad = end.isna()
+    if bad.any():
+        notes.append(f"{int(bad.sum())} event(s) without an end time ignored")
+    n_nostart = int((start.isna() & ~bad).sum())
+    if n_nostart:
+        notes.append(f"{n_nostart} event(s) without a start time taken as instants (start = end)")
+    start = start.fillna(end)
+    if C.RESOURCE in raw.columns:
+        res = raw[C.RESOURCE].reset_index(drop=True)
+        res = res.astype(object).where(res.notna(), None)
+        res = res.map(lambda r: None if r is None or str(r).strip() == "" else str(r))
+        ev["resource"] = res.to_numpy()
+    else:
+        ev["resource"] = None
+        notes.append("no resource column: every activity is treated as automated")
+    has_outcome = C.OUTCOME in raw.columns and raw[C.OUTCOME].notna().any()
+    if has_outcome:
+        out = raw[C.OUTCOME].reset_index(drop=True)
+        ev["outcome"] = out.astype(object).where(out.notna(), None).to_numpy()
+    ev = ev[~bad.to_numpy()].reset_index(drop=True)
+    start, end = start[~bad].reset_index(drop=True), end[~bad].reset_index(drop=True)
+    if ev.empty:
+        raise EventLogError(f"{src}: no event has an end time; calibration needs timestamps")
+    swapped = (start > end).to_numpy()
+    if swapped.any():
+        notes.append(f"{int(swapped.sum())} event(s) with end before start taken as instants")
+        start = start.where(~swapped, end)
+    origin = week_start(start.min())
+    ev["start"] = ((start - origin) / HOUR).to_numpy(dtype=float)
+    ev["end"] = ((end - origin) / HOUR).to_numpy(dtype=float)
+
+    n_cases = ev["case_id"].nunique()
+    acts = ev["activity"].unique()
+    if n_cases < 2:
+        raise EventLogError(
+            f"{src}: the log has {n_cases} case; calibration needs at least two cases to "
+            "estimate arrivals, routing and durations"
+        )
+    if len(acts) < 2:
+        raise EventLogError(
+            f"{src}: the log has one activity only ('{acts[0]}'); calibration needs at least "
+            "two distinct activities to discover routing (check the activity column mapping)"
+        )
+
+    if isinstance(log, EventLog) or CASE_OPEN in raw.columns:
+        if CASE_OPEN in raw.columns:
+            flag = raw[CASE_OPEN].reset_index(drop=True)[~bad].astype(bool).to_numpy()
+            open_cases = set(ev.loc[flag, "case_id"].unique().tolist())
+        else:
+            open_cases = set(log.open_case_ids)  # type: ignore[union-attr]
+    else:
+        table = pd.DataFrame(
+            {C.CASE: ev["case_id"], C.ACTIVITY: ev["activity"], C.START: start, C.END: end}
+        )
+        flagged, _ = flag_open_cases(table)
+        open_cases = set(flagged.loc[flagged[CASE_OPEN], C.CASE].unique().tolist())
+    if open_cases:
+        notes.append(
+            f"{len(open_cases)} case(s) still open at the end of the extract: right-censored "
+            "(their routing counts, their last transition and cycle time do not)"
+        )
+    ev = ev.sort_values(["case_id", "start", "end"], kind="stable").reset_index(drop=True)
+    return Prepared(
+        events=ev,
+        origin=origin,
+        open_cases=open_cases,
+        source=src,
+        notes=notes,
+        has_outcome=bool(has_outcome),
+    )
+
+
+def case_outcomes(p: Prepared) -> pd.Series:
+    """Each case's outcome: the ``outcome`` column when the log has one, else its last activity
+    (the activity of the event that ends last). Open cases get None."""
+    ev = p.events
+    order = np.lexsort((ev["start"].to_numpy(), ev["end"].to_numpy()))
+    by_end = ev.iloc[order]
+    if p.has_outcome:
+        last = by_end.groupby("case_id", sort=False)["outcome"].last()
+        fallback = by_end.groupby("case_id", sort=False)["activity"].last()
+        last = last.where(last.notna(), fallback)
+    else:
+        last = by_end.groupby("case_id", sort=False)["activity"].last()
+    last = last.astype(object)
+    last[last.index.isin(p.open_cases)] = None
+    return last

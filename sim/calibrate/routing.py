@@ -1,0 +1,265 @@
+"""Routing discovery: concurrency, the abstract case sequences, transitions and enabled times.
+
+The approach (a directly-follows graph with concurrency from overlapping intervals):
+
+1. **Concurrency.** Two activities are concurrent when, among the cases that have both, at least
+   ``parallel_threshold`` of them execute the two *at overlapping times*. Interval overlap is
+   hard evidence (a sequence never overlaps), unlike order alone, which rework loops also mix.
+2. **Parallel groups.** Connected components of the concurrency graph. Inside a group, the
+   activities that never overlap (overlap share at most ``sequence_tolerance``) are sequential and
+   belong to the same *branch* (connected components of that relation). A group with fewer than two
+   branches is dropped (its activities stay ordinary steps).
+3. **Abstract sequences.** Each case's events, ordered by start time, become a sequence of items:
+   an activity, or one *visit* of a parallel group (a maximal run of consecutive events of the
+   group's activities). Transitions between consecutive items (plus start and end) give the
+   branch probabilities of the decision after each item; rework loops are transitions back.
+4. **Inside a group visit** each branch is a small sequence of its own: entry activity, transitions
+   within the branch, and the way out to the join; each branch's inclusion share in the visits
+   gives the inclusive gateway's probabilities.
+5. **Enabled times.** An item is enabled when the previous item ended (the last end of a group
+   visit = its join); the first item of a case is enabled at its own start (the log does not know
+   the arrival). Inside a group, a branch's first activity is enabled with the visit, the next ones
+   when the previous activity of the branch ended.
+
+Limits, documented: no OR-joins other than the inclusive gateway of a group, no nested parallel
+blocks, no long-distance dependencies (the decision after an item depends on that item only: a
+first-order Markov chain); a group visit that repeats back-to-back is merged into one visit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+START = ("start", "")
+
+
+@dataclass
+class Group:
+    """A parallel block: its branches (lists of activities, in typical order)."""
+
+    name: str
+    branches: list[list[str]]
+
+    @property
+    def activities(self) -> list[str]:
+        """Every activity of the group."""
+        return [a for b in self.branches for a in b]
+
+
+@dataclass
+class Routing:
+    """What routing discovery found (input to the model builder)."""
+
+    groups: dict[str, Group]
+    group_of: dict[str, str]
+    branch_of: dict[str, int]
+    # item-level transitions: node -> Counter(next node); nodes are ("act", a), ("group", g),
+    # ("end", outcome) and START
+    transitions: dict[tuple[str, str], Counter]
+    # per group: visits, branch inclusion counts, per-branch entry/transition counts
+    visits: Counter
+    branch_included: dict[str, Counter]
+    branch_transitions: dict[tuple[str, int], dict[str, Counter]]
+    enabled: np.ndarray  # per event (aligned with the prepared events)
+    item_index: np.ndarray  # per event: index of its item in the case's abstract sequence
+    pairs: pd.DataFrame = field(default_factory=pd.DataFrame)  # concurrency statistics
+
+
+def concurrency_stats(events: pd.DataFrame) -> pd.DataFrame:
+    """Per unordered activity pair: cases with both, cases where they overlap, order counts."""
+    case = events["case_id"].to_numpy()
+    act = events["activity"].to_numpy()
+    s = events["start"].to_numpy(dtype=float)
+    e = events["end"].to_numpy(dtype=float)
+    both: Counter = Counter()
+    overlap: Counter = Counter()
+    a_first: Counter = Counter()
+    bounds = np.flatnonzero(np.r_[True, case[1:] != case[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        first: dict[str, int] = {}
+        for i in range(lo, hi):
+            first.setdefault(act[i], i)
+        names = sorted(first)
+        for i, x in enumerate(names):
+            for y in names[i + 1 :]:
+                both[(x, y)] += 1
+                if first[x] < first[y]:
+                    a_first[(x, y)] += 1
+        seen = set()
+        for i in range(lo, hi):
+            j = i + 1
+            while j < hi and s[j] < e[i]:
+                if act[i] != act[j]:
+                    seen.add((act[i], act[j]) if act[i] < act[j] else (act[j], act[i]))
+                j += 1
+        for k in seen:
+            overlap[k] += 1
+    rows = [
+        {
+            "a": x,
+            "b": y,
+            "cases_with_both": n,
+            "cases_overlapping": overlap.get((x, y), 0),
+            "overlap_share": overlap.get((x, y), 0) / n,
+            "a_first_share": a_first.get((x, y), 0) / n,
+        }
+        for (x, y), n in both.items()
+    ]
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "a",
+            "b",
+            "cases_with_both",
+            "cases_overlapping",
+            "overlap_share",
+            "a_first_share",
+        ],
+    )
+
+
+def _components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
+    parent = {n: n for n in nodes}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[ra] = rb
+    comps: dict[str, list[str]] = defaultdict(list)
+    for n in nodes:
+        comps[find(n)].append(n)
+    return list(comps.values())
+
+
+def discover_groups(
+    events: pd.DataFrame,
+    *,
+    parallel_threshold: float = 0.3,
+    sequence_tolerance: float = 0.02,
+    min_cases: int = 5,
+) -> tuple[dict[str, Group], pd.DataFrame]:
+    """Parallel groups from overlap evidence (see the module docstring)."""
+    pairs = concurrency_stats(events)
+    if pairs.empty or parallel_threshold > 1.0:
+        return {}, pairs
+    conc = pairs[
+        (pairs["overlap_share"] >= parallel_threshold) & (pairs["cases_overlapping"] >= min_cases)
+    ]
+    nodes = sorted(set(conc["a"]) | set(conc["b"]))
+    groups: dict[str, Group] = {}
+    if not nodes:
+        return groups, pairs
+    # typical position of each activity (mean rank of its first occurrence in a case)
+    first = events.groupby(["case_id", "activity"], sort=False)["start"].min().reset_index()
+    first["rank"] = first.groupby("case_id")["start"].rank(method="first")
+    pos = first.groupby("activity")["rank"].mean()
+    seq_pairs = pairs[pairs["overlap_share"] <= sequence_tolerance]
+    seq_edges = list(zip(seq_pairs["a"], seq_pairs["b"], strict=True))
+    k = 0
+    for comp in sorted(_components(nodes, list(zip(conc["a"], conc["b"], strict=True))), key=min):
+        cset = set(comp)
+        inner = [(a, b) for a, b in seq_edges if a in cset and b in cset]
+        branches = _components(sorted(comp), inner)
+        if len(branches) < 2:
+            continue
+        branches = [sorted(b, key=lambda a: (pos.get(a, 0.0), a)) for b in branches]
+        branches.sort(key=lambda b: (pos.get(b[0], 0.0), b[0]))
+        k += 1
+        groups[f"parallel_{k}"] = Group(f"parallel_{k}", branches)
+    return groups, pairs
+
+
+def discover_routing(
+    events: pd.DataFrame,
+    outcomes: pd.Series,
+    *,
+    groups: dict[str, Group],
+    pairs: pd.DataFrame | None = None,
+) -> Routing:
+    """Abstract sequences, transitions and enabled times (see the module docstring).
+
+    ``events`` are the prepared events (sorted by case, start, end); ``outcomes`` maps each case
+    to its outcome, None for open (right-censored) cases: their last transition is not counted.
+    """
+    group_of = {a: g.name for g in groups.values() for a in g.activities}
+    branch_of = {a: i for g in groups.values() for i, b in enumerate(g.branches) for a in b}
+    case = events["case_id"].to_numpy()
+    act = events["activity"].to_numpy()
+    s = events["start"].to_numpy(dtype=float)
+    e = events["end"].to_numpy(dtype=float)
+    n = len(events)
+    enabled = np.empty(n)
+    item_index = np.zeros(n, dtype=np.int64)
+    transitions: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    visits: Counter = Counter()
+    included: dict[str, Counter] = defaultdict(Counter)
+    btrans: dict[tuple[str, int], dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    out_map = outcomes.to_dict()
+    bounds = np.flatnonzero(np.r_[True, case[1:] != case[:-1], True])
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        prev_node = START
+        prev_end = None
+        i = lo
+        k = 0
+        while i < hi:
+            a = act[i]
+            g = group_of.get(a)
+            if g is None:
+                node = ("act", a)
+                enabled[i] = s[i] if prev_end is None else min(prev_end, s[i])
+                item_index[i] = k
+                item_end = e[i]
+                j = i + 1
+            else:
+                node = ("group", g)
+                j = i
+                while j < hi and group_of.get(act[j]) == g:
+                    j += 1
+                visit_enabled = s[i] if prev_end is None else min(prev_end, s[i])
+                last_in_branch: dict[int, int] = {}
+                for m in range(i, j):
+                    b = branch_of[act[m]]
+                    p = last_in_branch.get(b)
+                    if p is None:
+                        enabled[m] = min(visit_enabled, s[m])
+                        btrans[(g, b)]["<entry>"][act[m]] += 1
+                    else:
+                        enabled[m] = min(e[p], s[m])
+                        btrans[(g, b)][act[p]][act[m]] += 1
+                    last_in_branch[b] = m
+                    item_index[m] = k
+                for b, m in last_in_branch.items():
+                    btrans[(g, b)][act[m]]["<join>"] += 1
+                    included[g][b] += 1
+                visits[g] += 1
+                item_end = float(np.max(e[i:j]))
+            transitions[prev_node][node] += 1
+            prev_node = node
+            prev_end = item_end
+            k += 1
+            i = j
+        outcome = out_map.get(case[lo])
+        if outcome is not None:
+            transitions[prev_node][("end", str(outcome))] += 1
+    return Routing(
+        groups=groups,
+        group_of=group_of,
+        branch_of=branch_of,
+        transitions=dict(transitions),
+        visits=visits,
+        branch_included=dict(included),
+        branch_transitions={k: dict(v) for k, v in btrans.items()},
+        enabled=enabled,
+        item_index=item_index,
+        pairs=pairs if pairs is not None else pd.DataFrame(),
+    )

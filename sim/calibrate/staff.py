@@ -1,0 +1,169 @@
+"""Staff: roles from resources, headcount per role, weekly working calendars.
+
+* **Roles.** Each resource's activity profile (how many instances of each activity it did) is
+  compared with every other's by Pearson correlation; resources are clustered by average linkage
+  and the tree is cut at ``1 - role_similarity`` (the resource-pool discovery of Song & van der
+  Aalst, as Simod uses it, threshold 0.7 by default). Each activity is done by the cluster that did
+  most of its instances; a cluster that is the main one for no activity joins the role whose
+  activities make up most of its work, so its people still count. One role = one activity set.
+* **Headcount** = number of distinct resources in the role.
+* **Calendars.** For each role, an hour of the week is a working hour when at least one member
+  started or ended an activity in that hour in at least ``calendar_threshold`` of the weeks the role
+  was observed. Hourly costs are not in event logs: they are set to 0 with a note.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.cluster.hierarchy import fcluster, linkage
+
+from sim.model.calendar import ALWAYS, HOURS_PER_WEEK, WeeklyRate, _compress
+
+COST_NOTE = "hourly cost is not in the event log: set to 0, fill it in for cost KPIs"
+
+
+@dataclass
+class RoleFit:
+    """One discovered role."""
+
+    name: str
+    members: list[str]
+    activities: list[str]  # the steps this role does
+    calendar: WeeklyRate
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def headcount(self) -> int:
+        """Number of people."""
+        return len(self.members)
+
+
+def cluster_resources(events: pd.DataFrame, *, role_similarity: float = 0.7) -> dict[str, int]:
+    """Resource -> cluster id, by correlation of activity profiles (average linkage)."""
+    staffed = events[events["resource"].notna()]
+    if staffed.empty:
+        return {}
+    profile = pd.crosstab(staffed["resource"], staffed["activity"])
+    names = [str(r) for r in profile.index]
+    if len(names) == 1 or profile.shape[1] == 1:
+        return dict.fromkeys(names, 1)
+    x = profile.to_numpy(dtype=float)
+    # a constant row has no correlation: give it a tiny, unique tilt so it clusters with its peers
+    const = x.std(axis=1) == 0
+    if const.any():
+        x[const] += np.linspace(0, 1e-9, x.shape[1])
+    z = linkage(x, method="average", metric="correlation")
+    z[:, 2] = np.nan_to_num(z[:, 2], nan=2.0)
+    labels = fcluster(z, t=max(1.0 - role_similarity, 1e-9), criterion="distance")
+    return {r: int(c) for r, c in zip(names, labels, strict=True)}
+
+
+def discover_roles(
+    events: pd.DataFrame,
+    *,
+    role_similarity: float = 0.7,
+    calendar_threshold: float = 0.1,
+) -> tuple[dict[str, RoleFit], dict[str, str]]:
+    """Roles and the role of each staffed activity (see the module docstring).
+
+    Returns ``(roles by name, activity -> role name)``; activities never done by a named resource
+    are automated (not in the mapping).
+    """
+    clusters = cluster_resources(events, role_similarity=role_similarity)
+    if not clusters:
+        return {}, {}
+    staffed = events[events["resource"].notna()]
+    cl = staffed["resource"].map(clusters)
+    counts = pd.crosstab(staffed["activity"], cl)  # activity x cluster
+    main = counts.idxmax(axis=1)  # activity -> main cluster
+    role_clusters = sorted(set(main), key=lambda c: (-counts[c].sum(), c))
+    members: dict[int, list[str]] = {c: [] for c in role_clusters}
+    acts_of: dict[int, list[str]] = {c: sorted(main[main == c].index) for c in role_clusters}
+    res_counts = pd.crosstab(staffed["resource"], staffed["activity"])
+    for r, c in sorted(clusters.items()):
+        if c in members:
+            members[c].append(r)
+            continue
+        # join the role whose activities make up most of this resource's work
+        row = res_counts.loc[r]
+        best = max(role_clusters, key=lambda rc: (row.reindex(acts_of[rc]).fillna(0).sum(), -rc))
+        members[best].append(r)
+    roles: dict[str, RoleFit] = {}
+    act_role: dict[str, str] = {}
+    for k, c in enumerate(role_clusters, start=1):
+        name = f"role_{k}"
+        mem = sorted(members[c])
+        ev_role = staffed[staffed["activity"].isin(acts_of[c])]
+        coverage = {
+            a: round(float((ev_role.loc[ev_role["activity"] == a, "resource"].isin(mem)).mean()), 4)
+            for a in acts_of[c]
+        }
+        mine = staffed[staffed["resource"].isin(mem)]
+        cal, cal_prov = discover_calendar(mine, threshold=calendar_threshold)
+        roles[name] = RoleFit(
+            name=name,
+            members=mem,
+            activities=acts_of[c],
+            calendar=cal,
+            provenance={
+                "n_events": int(len(mine)),
+                "headcount_from": "distinct resources in the log",
+                "activities": list(acts_of[c]),
+                "coverage": coverage,
+                "role_similarity": role_similarity,
+                "calendar": cal_prov,
+                "hourly_cost_note": COST_NOTE,
+            },
+        )
+        for a in acts_of[c]:
+            act_role[a] = name
+    return roles, act_role
+
+
+def discover_calendar(
+    events: pd.DataFrame, *, threshold: float = 0.1
+) -> tuple[WeeklyRate, dict[str, Any]]:
+    """Working hours of a group of resources (see the module docstring)."""
+    if events.empty:
+        return ALWAYS, {"note": "no events: 24/7"}
+    t = np.concatenate([events["start"].to_numpy(dtype=float), events["end"].to_numpy(dtype=float)])
+    t = t[np.isfinite(t)]
+    week = np.floor(t / HOURS_PER_WEEK).astype(np.int64)
+    slot = np.floor(t % HOURS_PER_WEEK).astype(np.int64) % 168
+    n_weeks = int(week.max() - week.min() + 1)
+    active = pd.DataFrame({"w": week, "s": slot}).drop_duplicates()
+    share = np.bincount(active["s"].to_numpy(), minlength=168) / max(n_weeks, 1)
+    open_ = share >= threshold
+    if not open_.any():
+        open_ = share > 0
+    rates = [1.0 if o else 0.0 for o in open_]
+    prov = {
+        "rule": f"hours with activity in >= {threshold:.0%} of {n_weeks} observed week(s)",
+        "weeks_observed": n_weeks,
+        "working_hours_per_week": int(open_.sum()),
+    }
+    if all(open_):
+        return ALWAYS, prov
+    return _compress([float(h) for h in range(168)], rates), prov
+
+
+def working_time(cal: WeeklyRate, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Working hours between ``start`` and ``end`` (hours since a Monday 00:00) under ``cal``.
+
+    An activity that lies entirely outside the calendar (done off-shift) keeps its clock duration,
+    rather than becoming an instant.
+    """
+    start = np.asarray(start, dtype=float)
+    end = np.asarray(end, dtype=float)
+    clock = np.maximum(end - start, 0.0)
+    if cal.is_constant:
+        return clock
+    work = cal.cumulative_array(end) - cal.cumulative_array(start)
+    work = np.maximum(work, 0.0)
+    off = (work <= 1e-9) & (clock > 1e-9)
+    work[off] = clock[off]
+    return work
