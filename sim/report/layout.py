@@ -1,0 +1,910 @@
+"""Swimlane layout of a process map: pure geometry, no matplotlib.
+
+The map is drawn left to right with one horizontal lane per role. The layout is a Sugiyama-style
+layered drawing constrained to lanes:
+
+1. **Graph.** Every node of the model plus a synthetic start event; edges follow ``next`` links,
+   decision branches (labelled with their probability) and parallel branches.
+2. **Lanes.** A step sits in the lane of its first role (``system`` when it has none). Gateways
+   and ends sit in the lane of the node that leads into them (the majority of their forward
+   predecessors); the start event in the lane of the first node.
+3. **Back edges.** A depth-first search from the start marks edges that return to a node on the
+   current path: these are the rework loops. They are reversed for layering.
+4. **Layers.** Longest-path layering on the resulting acyclic graph gives each node a column.
+5. **Dummies.** A forward edge spanning several columns gets a dummy point in every column in
+   between (in the target's lane); a loop gets a dummy in every column from its target to its
+   source, in a channel glued above its two ends, so it can be drawn as an arrow going back over
+   the top without crossing any box.
+6. **Order.** Lanes are ordered to keep connected lanes close; within each (column, lane) cell
+   the items are ordered by barycentric sweeps that minimise edge crossings.
+7. **Coordinates.** Each lane has rows; the items of a cell take rows in their order, placed by a
+   small dynamic programme that keeps chains straight. Rows and columns take the size of their
+   largest item, so boxes never overlap.
+8. **Routes.** Edges are orthogonal polylines; a change of height happens in the gap between two
+   columns, on a vertical channel of its own.
+
+Coordinates are in inches, ``x`` grows to the right and ``y`` grows *downwards* (lane 0 on top).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter, defaultdict, deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.model import ProcessModel
+
+SYSTEM_LANE = "system"
+START_NAME = "__start__"
+
+# sizes in inches (1 data unit = 1 inch at the default scale)
+STEP_W = 1.6
+STEP_MIN_H = 0.62
+LINE_H = 0.15  # one line of 8 pt text
+NOTE_LINE_H = 0.13  # one line of 6.5 pt text
+DIAMOND = 0.5
+EVENT_W = 1.05
+EVENT_H = 0.42
+DUMMY_W = 0.12
+DUMMY_HALF_H = 0.1
+ROW_PAD = 0.22
+LANE_PAD = 0.22
+MIN_GAP = 0.8
+CHANNEL_STEP = 0.13
+HEADER_W = 1.45
+MARGIN = 0.15
+STEP_WRAP = 18
+GATEWAY_WRAP = 18
+EVENT_WRAP = 14
+MAX_LINES = 3
+CHAR_W = 0.075  # approximate width of one 8 pt character
+
+
+def pretty(name: str) -> str:
+    """A readable label: underscores become spaces; an all-lower-case name gets a capital."""
+    text = " ".join(name.replace("_", " ").split())
+    if text and text == text.lower():
+        text = text[0].upper() + text[1:]
+    return text or name
+
+
+def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> tuple[str, ...]:
+    """Wrap ``text`` to at most ``max_lines`` lines of ``width`` characters (ellipsis if cut)."""
+    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=True)
+    if not lines:
+        return ("",)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        lines[-1] = (last[: width - 1] if len(last) >= width else last) + "…"
+    return tuple(lines)
+
+
+@dataclass(frozen=True)
+class Box:
+    """One node of the map: its shape centre ``(x, y)`` and the extent of shape plus label."""
+
+    name: str
+    kind: str  # start | step | decision | parallel | join | end
+    lane: str
+    layer: int
+    row: int
+    x: float
+    y: float
+    shape_w: float
+    shape_h: float
+    left: float
+    right: float
+    top: float
+    bottom: float
+    label: tuple[str, ...]
+    note: tuple[str, ...] = ()
+
+    def overlaps(self, other: Box, pad: float = 0.0) -> bool:
+        """Whether the two extents intersect (with ``pad`` inches of clearance)."""
+        return not (
+            self.right + pad <= other.left
+            or other.right + pad <= self.left
+            or self.bottom + pad <= other.top
+            or other.bottom + pad <= self.top
+        )
+
+
+@dataclass(frozen=True)
+class Route:
+    """One drawn edge: an orthogonal polyline from ``source`` to ``target``."""
+
+    source: str
+    target: str
+    label: str
+    back: bool  # a rework loop (drawn going back over the top)
+    points: tuple[tuple[float, float], ...]
+    label_at: tuple[float, float] | None = None
+    label_align: str = "left"
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A horizontal swimlane (``top`` < ``bottom``)."""
+
+    name: str
+    label: str
+    top: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class MapLayout:
+    """Everything needed to draw a process map."""
+
+    boxes: dict[str, Box]
+    routes: tuple[Route, ...]
+    lanes: tuple[Lane, ...]
+    width: float
+    height: float
+    n_layers: int
+    crossings: int
+    back_edges: frozenset[tuple[str, str]]
+    start: str = START_NAME
+    meta: dict[str, object] = field(default_factory=dict)
+
+    def lane_of(self, name: str) -> Lane:
+        """The lane a node is drawn in."""
+        lane = self.boxes[name].lane
+        return next(lane_ for lane_ in self.lanes if lane_.name == lane)
+
+
+# ------------------------------------------------------------------------------------- graph
+@dataclass
+class _Graph:
+    nodes: list[str]
+    kind: dict[str, str]
+    edges: list[tuple[str, str, str]]  # (source, target, label)
+    start: str
+
+
+def _percent(p: float) -> str:
+    pct = 100.0 * p
+    if abs(pct - round(pct)) < 1e-9:
+        return f"{round(pct)}%"
+    if pct >= 1:
+        return f"{pct:.1f}%"
+    return f"{pct:.2g}%"
+
+
+def model_graph(model: ProcessModel) -> _Graph:
+    """The map's graph: model nodes plus a start event, edges labelled with probabilities."""
+    start = START_NAME
+    names = set(model.node_names())
+    while start in names:
+        start = "_" + start + "_"
+    nodes = [start, *model.node_names()]
+    kind = {start: "start", **{n: model.node_kind(n) for n in model.node_names()}}
+    edges: list[tuple[str, str, str]] = [(start, model.start, "")]
+    for n in model.node_names():
+        k = kind[n]
+        if k == "decision":
+            for b in model.decisions[n].branches:
+                edges.append((n, b.to, _percent(b.probability)))
+        elif k == "parallel":
+            par = model.parallels[n]
+            probs = par.probabilities or (None,) * len(par.branches)
+            for b, p in zip(par.branches, probs, strict=False):
+                edges.append((n, b, "" if p is None else _percent(p)))
+        else:
+            for s in model.successors(n):
+                edges.append((n, s, ""))
+    return _Graph(nodes=nodes, kind=kind, edges=edges, start=start)
+
+
+def back_edges(graph: _Graph) -> set[int]:
+    """Indices of edges that close a cycle in a depth-first search from the start (loops)."""
+    out_edges: dict[str, list[int]] = defaultdict(list)
+    for i, (s, _t, _l) in enumerate(graph.edges):
+        out_edges[s].append(i)
+    state: dict[str, int] = {}  # 1 on stack, 2 done
+    back: set[int] = set()
+    roots = [graph.start, *[n for n in graph.nodes if n != graph.start]]
+    for root in roots:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(out_edges[root]))]
+        while stack:
+            node, it = stack[-1]
+            for i in it:
+                t = graph.edges[i][1]
+                if state.get(t) == 1:
+                    back.add(i)
+                elif t not in state:
+                    state[t] = 1
+                    stack.append((t, iter(out_edges[t])))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
+    return back
+
+
+def _dfs_order(graph: _Graph, back: set[int]) -> dict[str, int]:
+    """Discovery order of a DFS over forward edges (a good initial order for crossings)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for i, (s, t, _l) in enumerate(graph.edges):
+        if i not in back:
+            out[s].append(t)
+    order: dict[str, int] = {}
+    for root in [graph.start, *graph.nodes]:
+        if root in order:
+            continue
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            if n in order:
+                continue
+            order[n] = len(order)
+            stack.extend(reversed([t for t in out[n] if t not in order]))
+    return order
+
+
+def _layers(graph: _Graph, back: set[int]) -> dict[str, int]:
+    """Longest-path layering of the graph with the back edges reversed."""
+    succ: dict[str, list[str]] = defaultdict(list)
+    indeg: Counter[str] = Counter()
+    for i, (s, t, _l) in enumerate(graph.edges):
+        if i in back:
+            s, t = t, s
+        if s == t:
+            continue
+        succ[s].append(t)
+        indeg[t] += 1
+    layer = {n: 0 for n in graph.nodes}
+    queue = deque(n for n in graph.nodes if indeg[n] == 0)
+    seen = 0
+    while queue:
+        n = queue.popleft()
+        seen += 1
+        for t in succ[n]:
+            layer[t] = max(layer[t], layer[n] + 1)
+            indeg[t] -= 1
+            if indeg[t] == 0:
+                queue.append(t)
+    if seen != len(graph.nodes):  # cannot happen: the DFS removed every cycle
+        raise RuntimeError("process map layering found a cycle that is not a back edge")
+    return layer
+
+
+def step_lane(model: ProcessModel, step: str) -> str:
+    """The lane of a step: its first role, or the system lane when it has none."""
+    roles = model.steps[step].roles
+    return roles[0] if roles else SYSTEM_LANE
+
+
+def _lanes(
+    model: ProcessModel, graph: _Graph, back: set[int], layer: dict[str, int]
+) -> dict[str, str]:
+    lane: dict[str, str] = {n: step_lane(model, n) for n in model.steps}
+    preds: dict[str, list[str]] = defaultdict(list)
+    succs: dict[str, list[str]] = defaultdict(list)
+    for i, (s, t, _l) in enumerate(graph.edges):
+        if i not in back:
+            preds[t].append(s)
+            succs[s].append(t)
+    rest = sorted((n for n in graph.nodes if n not in lane), key=lambda n: layer[n])
+    pending: list[str] = []
+    for n in rest:
+        if n == graph.start:
+            continue
+        known = [lane[p] for p in preds[n] if p in lane]
+        if known:
+            counts = Counter(known)
+            best = max(counts.values())
+            lane[n] = next(x for x in known if counts[x] == best)
+        else:
+            pending.append(n)
+    # nodes with no lane-carrying predecessor (a gateway at the start): first lane downstream
+    for n in [*pending, graph.start]:
+        seen = {n}
+        queue = deque(succs[n])
+        found = None
+        while queue and found is None:
+            m = queue.popleft()
+            if m in seen:
+                continue
+            seen.add(m)
+            if m in lane:
+                found = lane[m]
+            queue.extend(succs[m])
+        lane[n] = found or SYSTEM_LANE
+    return lane
+
+
+def _order_lanes(
+    lanes_used: list[str],
+    graph: _Graph,
+    lane: dict[str, str],
+    layer: dict[str, int],
+    first_seen: dict[str, int],
+) -> list[str]:
+    """Lanes in first-appearance order, then improved to keep connected lanes adjacent."""
+    first = {
+        ln: min((layer[n], first_seen[n]) for n in graph.nodes if lane[n] == ln)
+        for ln in lanes_used
+    }
+    order = sorted(lanes_used, key=lambda ln: first[ln])
+    weight: Counter[tuple[str, str]] = Counter()
+    for s, t, _l in graph.edges:
+        a, b = lane[s], lane[t]
+        if a != b:
+            weight[(min(a, b), max(a, b))] += 1
+
+    initial = {ln: k for k, ln in enumerate(order)}
+
+    def cost(seq: list[str]) -> float:
+        pos = {ln: i for i, ln in enumerate(seq)}
+        spread = sum(w * abs(pos[a] - pos[b]) for (a, b), w in weight.items())
+        # tie-break: stay close to first-appearance order
+        return spread + 1e-3 * sum(abs(pos[ln] - initial[ln]) for ln in seq)
+
+    best = cost(order)
+    improved = True
+    rounds = 0
+    while improved and rounds < 50:
+        improved = False
+        rounds += 1
+        for i in range(len(order)):
+            for j in range(len(order)):
+                if i == j:
+                    continue
+                cand = order.copy()
+                cand.insert(j, cand.pop(i))
+                c = cost(cand)
+                if c < best - 1e-9:
+                    order, best, improved = cand, c, True
+    return order
+
+
+# ------------------------------------------------------------------------------------ items
+@dataclass
+class _Item:
+    id: int
+    layer: int
+    lane: int
+    node: str | None  # None for a dummy
+    half_w: float
+    up: float  # extent above the centre line
+    down: float  # extent below
+    glued_to: int | None = None  # a loop channel point glued above this item
+    glue_rank: float = 0.0
+    init: float = 0.0
+
+
+@dataclass
+class _Chain:
+    edge: int
+    source: str
+    target: str
+    label: str
+    back: bool
+    items: list[int]  # dummies, in drawing order (source side first)
+
+
+def _node_geometry(
+    name: str, kind: str, model: ProcessModel, notes: Mapping[str, Sequence[str]]
+) -> tuple[float, float, float, float, float, tuple[str, ...], tuple[str, ...]]:
+    """(shape_w, shape_h, half_w, up, down, label, note) of a node box, sizes in inches."""
+    extra = tuple(notes.get(name, ()))
+    if kind == "step":
+        label = wrap(pretty(name), STEP_WRAP)
+        others = model.steps[name].roles[1:]
+        texts = [
+            *(["with " + ", ".join(pretty(r).lower() for r in others)] if others else []),
+            *extra,
+        ]
+        note = tuple(ln for n in texts for ln in wrap(n, 26, 2))
+        h = max(STEP_MIN_H, 0.26 + LINE_H * len(label) + NOTE_LINE_H * len(note))
+        return STEP_W, h, STEP_W / 2, h / 2, h / 2, label, note
+    if kind in ("decision", "parallel", "join"):
+        label = wrap(pretty(name), GATEWAY_WRAP, 2) if kind == "decision" else ()
+        note = tuple(ln for n in extra for ln in wrap(n, 22, 2))
+        text_w = max([len(s) for s in (*label, *note)] or [0]) * CHAR_W * 0.9
+        below = DIAMOND / 2 + (0.05 + 0.13 * len(label) if label else 0) + NOTE_LINE_H * len(note)
+        half_w = max(DIAMOND / 2, text_w / 2)
+        return DIAMOND, DIAMOND, half_w, DIAMOND / 2, below, label, note
+    # start / end events
+    text = "Start" if kind == "start" else pretty(model.ends[name].outcome or name)
+    label = wrap(text, EVENT_WRAP, 2)
+    note = tuple(ln for n in extra for ln in wrap(n, 20, 2))
+    h = max(EVENT_H, 0.2 + LINE_H * len(label))
+    below = h / 2 + NOTE_LINE_H * len(note)
+    return EVENT_W, h, EVENT_W / 2, h / 2, below, label, note
+
+
+def layout_process(
+    model: ProcessModel,
+    *,
+    lane_order: Sequence[str] | None = None,
+    notes: Mapping[str, Sequence[str]] | None = None,
+    iterations: int = 24,
+) -> MapLayout:
+    """Lay the model out as a left-to-right flowchart with one swimlane per role.
+
+    ``lane_order`` fixes the order of the lanes (top to bottom; lanes not listed follow in the
+    computed order). ``notes`` adds lines of text under a node (the boxes grow to fit them).
+    """
+    notes = notes or {}
+    graph = model_graph(model)
+    back = back_edges(graph)
+    layer = _layers(graph, back)
+    first_seen = _dfs_order(graph, back)
+    lane_of = _lanes(model, graph, back, layer)
+    used = list(dict.fromkeys(lane_of[n] for n in sorted(graph.nodes, key=first_seen.get)))
+    lanes = _order_lanes(used, graph, lane_of, layer, first_seen)
+    if lane_order:
+        fixed = [ln for ln in lane_order if ln in used]
+        lanes = fixed + [ln for ln in lanes if ln not in fixed]
+    lane_idx = {ln: i for i, ln in enumerate(lanes)}
+    n_layers = max(layer.values()) + 1
+
+    # --- items: nodes, then dummies
+    items: list[_Item] = []
+    geom: dict[str, tuple] = {}
+    node_item: dict[str, int] = {}
+    for n in sorted(graph.nodes, key=first_seen.get):
+        g = _node_geometry(n, graph.kind[n], model, notes)
+        geom[n] = g
+        it = _Item(
+            len(items), layer[n], lane_idx[lane_of[n]], n, g[2], g[3], g[4], init=first_seen[n]
+        )
+        node_item[n] = it.id
+        items.append(it)
+
+    chains: list[_Chain] = []
+    links: list[tuple[int, int]] = []  # between consecutive layers (left item, right item)
+    for e, (s, t, lab) in enumerate(graph.edges):
+        is_back = e in back
+        chain = _Chain(e, s, t, lab, is_back, [])
+        if not is_back:
+            prev = node_item[s]
+            # a long edge runs in the lane of its target when it leaves a split (fan out) and
+            # in the lane of its source otherwise (a merge drops into its target at the end)
+            run_lane = (
+                lane_of[t] if graph.kind[s] in ("decision", "parallel", "start") else (lane_of[s])
+            )
+            for L in range(layer[s] + 1, layer[t]):
+                d = _Item(
+                    len(items),
+                    L,
+                    lane_idx[run_lane],
+                    None,
+                    DUMMY_W / 2,
+                    DUMMY_HALF_H,
+                    DUMMY_HALF_H,
+                    init=first_seen[s] + 0.5,
+                )
+                items.append(d)
+                chain.items.append(d.id)
+                links.append((prev, d.id))
+                prev = d.id
+            links.append((prev, node_item[t]))
+        else:
+            # loop from s (right) back to t (left): channel points from layer[s] down to layer[t]
+            span = layer[s] - layer[t]
+            prev = None
+            for L in range(layer[s], layer[t] - 1, -1):
+                ln = lane_of[s] if L == layer[s] else lane_of[t]
+                d = _Item(
+                    len(items),
+                    L,
+                    lane_idx[ln],
+                    None,
+                    DUMMY_W / 2,
+                    DUMMY_HALF_H,
+                    DUMMY_HALF_H,
+                    init=first_seen[t] - 0.5,
+                )
+                if L == layer[s]:
+                    d.glued_to, d.glue_rank = node_item[s], span
+                if L == layer[t] and (L != layer[s] or s == t):
+                    if L == layer[s]:  # self loop or a loop within one column
+                        d.glued_to, d.glue_rank = node_item[s], span
+                    else:
+                        d.glued_to, d.glue_rank = node_item[t], span
+                items.append(d)
+                chain.items.append(d.id)
+                if prev is not None:
+                    links.append((d.id, prev))  # d is one layer left of prev
+                prev = d.id
+        chains.append(chain)
+
+    left_nb: dict[int, list[int]] = defaultdict(list)
+    right_nb: dict[int, list[int]] = defaultdict(list)
+    for a, b in links:
+        right_nb[a].append(b)
+        left_nb[b].append(a)
+
+    order = _crossing_reduction(items, links, left_nb, right_nb, n_layers, len(lanes), iterations)
+    crossings = _count_crossings(order, links, items)
+    rows, n_rows = _assign_rows(items, order, left_nb, right_nb, len(lanes))
+
+    # --- y: lanes, rows
+    row_up: dict[tuple[int, int], float] = defaultdict(float)
+    row_down: dict[tuple[int, int], float] = defaultdict(float)
+    for it in items:
+        key = (it.lane, rows[it.id])
+        row_up[key] = max(row_up[key], it.up)
+        row_down[key] = max(row_down[key], it.down)
+    row_y: dict[tuple[int, int], float] = {}
+    lane_boxes: list[Lane] = []
+    y = MARGIN
+    for li, ln in enumerate(lanes):
+        top = y
+        y += LANE_PAD
+        for r in range(n_rows[li]):
+            key = (li, r)
+            if key not in row_up:
+                continue
+            y += row_up[key]
+            row_y[key] = y
+            y += row_down[key] + ROW_PAD
+        y += LANE_PAD - ROW_PAD
+        min_h = 0.9
+        if y - top < min_h:  # centre a thin lane
+            shift = (min_h - (y - top)) / 2
+            for r in range(n_rows[li]):
+                if (li, r) in row_y:
+                    row_y[(li, r)] += shift
+            y = top + min_h
+        lane_boxes.append(Lane(ln, _lane_label(model, ln), top, y))
+    height = y + MARGIN
+    item_y = {it.id: row_y[(it.lane, rows[it.id])] for it in items}
+
+    # --- point sequences per chain: (layer, y) hops; count channels per gap
+    def node_y(n: str) -> float:
+        return item_y[node_item[n]]
+
+    seqs: list[list[tuple[int, float]]] = []
+    for ch in chains:
+        if not ch.back:
+            seq = [(layer[ch.source], node_y(ch.source))]
+            seq += [(items[d].layer, item_y[d]) for d in ch.items]
+            seq.append((layer[ch.target], node_y(ch.target)))
+        else:
+            seq = [(items[d].layer, item_y[d]) for d in ch.items]
+        seqs.append(seq)
+    gap_segments: dict[int, list[tuple[int, int, float, float]]] = defaultdict(list)
+    for ci, seq in enumerate(seqs):
+        for k in range(len(seq) - 1):
+            (la, ya), (lb, yb) = seq[k], seq[k + 1]
+            if la == lb or abs(ya - yb) < 1e-9:
+                continue
+            gap = min(la, lb)
+            yl, yr = (ya, yb) if la < lb else (yb, ya)
+            gap_segments[gap].append((ci, k, yl, yr))
+
+    # --- x: columns sized by their widest item, gaps by their channels
+    layer_half = [DUMMY_W / 2] * n_layers
+    for it in items:
+        layer_half[it.layer] = max(layer_half[it.layer], it.half_w)
+    gap_w = [
+        max(MIN_GAP, CHANNEL_STEP * (len(gap_segments.get(g, [])) + 3)) for g in range(n_layers)
+    ]
+    layer_x: list[float] = []
+    x = MARGIN + HEADER_W + 0.35
+    for L in range(n_layers):
+        x += layer_half[L]
+        layer_x.append(x)
+        x += layer_half[L] + gap_w[L]
+    width = x - gap_w[-1] + 0.35 + MARGIN
+    channel_x: dict[tuple[int, int], float] = {}
+    for g, segs in gap_segments.items():
+        left = layer_x[g] + layer_half[g]
+        right = layer_x[g + 1] - layer_half[g + 1]
+        down = sorted((s for s in segs if s[3] > s[2]), key=lambda s: (-s[3], -s[2], s[0]))
+        up = sorted((s for s in segs if s[3] < s[2]), key=lambda s: (s[3], s[2], s[0]))
+        ordered = down + up
+        n = len(ordered)
+        # keep the right part of the gap free for probability labels
+        span_right = left + (right - left) * (0.55 if n <= 2 else 0.75)
+        for k, s in enumerate(ordered):
+            channel_x[(s[0], s[1])] = left + (span_right - left) * (k + 1) / (n + 1)
+
+    # --- boxes
+    boxes: dict[str, Box] = {}
+    for n in graph.nodes:
+        it = items[node_item[n]]
+        sw, sh, hw, up, dn, label, note = geom[n]
+        cx, cy = layer_x[it.layer], item_y[it.id]
+        boxes[n] = Box(
+            n,
+            graph.kind[n],
+            lanes[it.lane],
+            it.layer,
+            rows[it.id],
+            cx,
+            cy,
+            sw,
+            sh,
+            cx - hw,
+            cx + hw,
+            cy - up,
+            cy + dn,
+            label,
+            note,
+        )
+
+    # --- routes
+    routes: list[Route] = []
+    for ci, ch in enumerate(chains):
+        routes.append(_route(ci, ch, seqs[ci], boxes, layer_x, items, item_y, channel_x))
+
+    return MapLayout(
+        boxes=boxes,
+        routes=tuple(routes),
+        lanes=tuple(lane_boxes),
+        width=width,
+        height=height,
+        n_layers=n_layers,
+        crossings=crossings,
+        back_edges=frozenset((graph.edges[i][0], graph.edges[i][1]) for i in back),
+        start=graph.start,
+    )
+
+
+def _lane_label(model: ProcessModel, lane: str) -> str:
+    if lane == SYSTEM_LANE and lane not in model.roles:
+        return "System\n(automated)"
+    role = model.roles.get(lane)
+    head = f" ({role.headcount})" if role is not None else ""
+    return "\n".join(wrap(pretty(lane) + head, 18, 3))
+
+
+def _route(
+    ci: int,
+    ch: _Chain,
+    seq: list[tuple[int, float]],
+    boxes: dict[str, Box],
+    layer_x: list[float],
+    items: list[_Item],
+    item_y: dict[int, float],
+    channel_x: dict[tuple[int, int], float],
+) -> Route:
+    src, dst = boxes[ch.source], boxes[ch.target]
+    pts: list[tuple[float, float]] = []
+    label_at = None
+    align = "left"
+    if not ch.back:
+        pts.append((src.x + src.shape_w / 2, src.y))
+        for k in range(len(seq) - 1):
+            (la, ya), (lb, yb) = seq[k], seq[k + 1]
+            if abs(ya - yb) > 1e-9:
+                xc = channel_x[(ci, k)]
+                pts += [(xc, ya), (xc, yb)]
+                if k == 0 and ch.label:
+                    label_at = (xc + 0.06, yb - 0.05)
+            if k < len(seq) - 2:
+                pts.append((layer_x[lb], yb))
+        pts.append((dst.x - dst.shape_w / 2, dst.y))
+        if ch.label and label_at is None:
+            label_at = (pts[0][0] + 0.06, pts[0][1] - 0.05)
+    else:
+        top_s = src.y - src.shape_h / 2
+        top_t = dst.y - dst.shape_h / 2
+        if ch.source == ch.target or len(seq) == 1:
+            yd = seq[0][1]
+            q = src.shape_w / 4
+            pts = [(src.x + q, top_s), (src.x + q, yd), (src.x - q, yd), (src.x - q, top_t)]
+        else:
+            pts.append((src.x, top_s))
+            for k in range(len(seq) - 1):
+                (la, ya), (lb, yb) = seq[k], seq[k + 1]
+                pts.append((layer_x[la], ya))
+                if abs(ya - yb) > 1e-9:
+                    xc = channel_x[(ci, k)]
+                    pts += [(xc, ya), (xc, yb)]
+            pts.append((layer_x[seq[-1][0]], seq[-1][1]))
+            pts.append((dst.x, top_t))
+        if ch.label:
+            label_at = (pts[1][0] - 0.1, pts[1][1] - 0.05)
+            align = "right"
+    # drop repeated points
+    clean = [pts[0]]
+    for p in pts[1:]:
+        if abs(p[0] - clean[-1][0]) > 1e-9 or abs(p[1] - clean[-1][1]) > 1e-9:
+            clean.append(p)
+    return Route(ch.source, ch.target, ch.label, ch.back, tuple(clean), label_at, align)
+
+
+# --------------------------------------------------------------------------- crossing reduction
+def _initial_order(items: list[_Item], n_layers: int) -> list[list[int]]:
+    order: list[list[int]] = [[] for _ in range(n_layers)]
+    for it in sorted(items, key=lambda i: (i.layer, i.lane, i.init, i.id)):
+        order[it.layer].append(it.id)
+    return [_apply_glue(layer, items) for layer in order]
+
+
+def _apply_glue(seq: list[int], items: list[_Item]) -> list[int]:
+    """Put glued loop points right above their anchors (outermost loop farthest)."""
+    glued: dict[int, list[int]] = defaultdict(list)
+    for i in seq:
+        if items[i].glued_to is not None:
+            glued[items[i].glued_to].append(i)
+    out: list[int] = []
+    for i in seq:
+        if items[i].glued_to is not None:
+            continue
+        if i in glued:
+            out += sorted(glued[i], key=lambda d: (-items[d].glue_rank, d))
+        out.append(i)
+    return out
+
+
+def _sweep(
+    order: list[list[int]],
+    items: list[_Item],
+    nb: dict[int, list[int]],
+    layers: range,
+    ref_offset: int,
+) -> None:
+    for L in layers:
+        ref = {v: k for k, v in enumerate(order[L + ref_offset])}
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in order[L]:
+            if items[i].glued_to is None:
+                groups[items[i].lane].append(i)
+        new: list[int] = []
+        for lane in sorted(groups):
+            grp = groups[lane]
+            keyed = []
+            free_slots = []
+            for k, i in enumerate(grp):
+                ns = [ref[n] for n in nb.get(i, ()) if n in ref]
+                if ns:
+                    keyed.append((sum(ns) / len(ns), k, i))
+                else:
+                    free_slots.append(k)
+            keyed.sort()
+            slots = [None] * len(grp)
+            for k in free_slots:
+                slots[k] = grp[k]
+            it = iter(keyed)
+            for k in range(len(grp)):
+                if slots[k] is None:
+                    slots[k] = next(it)[2]
+            new += slots  # type: ignore[arg-type]
+        glued = [i for i in order[L] if items[i].glued_to is not None]
+        order[L] = _apply_glue(new + glued, items)
+
+
+def _count_crossings(order: list[list[int]], links: list[tuple[int, int]], items) -> int:
+    pos = {}
+    for seq in order:
+        for k, i in enumerate(seq):
+            pos[i] = k
+    by_layer: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for a, b in links:
+        by_layer[items[a].layer].append((pos[a], pos[b]))
+    total = 0
+    for pairs in by_layer.values():
+        pairs.sort()
+        for x in range(len(pairs)):
+            a1, b1 = pairs[x]
+            for y in range(x + 1, len(pairs)):
+                a2, b2 = pairs[y]
+                if a1 != a2 and b1 != b2 and (a1 < a2) != (b1 < b2):
+                    total += 1
+    return total
+
+
+def _crossing_reduction(
+    items: list[_Item],
+    links: list[tuple[int, int]],
+    left_nb: dict[int, list[int]],
+    right_nb: dict[int, list[int]],
+    n_layers: int,
+    n_lanes: int,
+    iterations: int,
+) -> list[list[int]]:
+    order = _initial_order(items, n_layers)
+    best = [list(s) for s in order]
+    best_c = _count_crossings(order, links, items)
+    for _ in range(iterations):
+        _sweep(order, items, left_nb, range(1, n_layers), -1)
+        _sweep(order, items, right_nb, range(n_layers - 2, -1, -1), +1)
+        c = _count_crossings(order, links, items)
+        if c < best_c:
+            best, best_c = [list(s) for s in order], c
+        if best_c == 0:
+            break
+    return best
+
+
+# ------------------------------------------------------------------------------------- rows
+def _assign_rows(
+    items: list[_Item],
+    order: list[list[int]],
+    left_nb: dict[int, list[int]],
+    right_nb: dict[int, list[int]],
+    n_lanes: int,
+) -> tuple[dict[int, int], list[int]]:
+    """Rows within each lane: cells keep their order; chains stay as straight as possible."""
+    cells: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for L, seq in enumerate(order):
+        for i in seq:
+            cells[(L, items[i].lane)].append(i)
+    # rows 0..G-1 of a lane are room for loop channels above the main line (row G)
+    n_rows = [1] * n_lanes
+    n_glued = [0] * n_lanes
+    for (_L, lane), cell in cells.items():
+        g = sum(1 for i in cell if items[i].glued_to is not None)
+        n_glued[lane] = max(n_glued[lane], g)
+    for (_L, lane), cell in cells.items():
+        n_rows[lane] = max(n_rows[lane], len(cell) + n_glued[lane])
+    rows: dict[int, int] = {}
+    for (_L, lane), cell in cells.items():
+        lead = next((k for k, i in enumerate(cell) if items[i].glued_to is None), 0)
+        for k, i in enumerate(cell):
+            rows[i] = n_glued[lane] - lead + k
+    n_layers = len(order)
+
+    def place(cell: list[int], lane: int) -> None:
+        K = n_rows[lane]
+        # blocks: glued loop points + their anchor move together
+        blocks: list[list[int]] = []
+        for i in cell:
+            if blocks and items[blocks[-1][-1]].glued_to is not None:
+                blocks[-1].append(i)
+            else:
+                blocks.append([i])
+        want = []
+        weight = []
+        for i in cell:
+            ns = [
+                rows[n]
+                for n in (*left_nb.get(i, ()), *right_nb.get(i, ()))
+                if items[n].lane == lane
+            ]
+            want.append(sum(ns) / len(ns) if ns else float(rows[i]))
+            # items with more neighbours in the lane (the main line) bend less
+            weight.append(max(1, len(ns)) * (0.5 if items[i].node is None else 1.0))
+        # dp over blocks: start row of each block, strictly increasing, within [0, K)
+        sizes = [len(b) for b in blocks]
+        offs = [sum(sizes[:j]) for j in range(len(blocks))]
+        INF = float("inf")
+        nb_ = len(blocks)
+        cost = [[INF] * K for _ in range(nb_)]
+        arg = [[-1] * K for _ in range(nb_)]
+        for j in range(nb_):
+            for r in range(K - sizes[j] + 1):
+                c_own = sum(
+                    weight[offs[j] + t] * abs(r + t - want[offs[j] + t]) for t in range(sizes[j])
+                )
+                c_own += 1e-3 * r  # prefer the upper rows when free
+                if j == 0:
+                    cost[j][r] = c_own
+                    continue
+                best, barg = INF, -1
+                for rp in range(0, r - sizes[j - 1] + 1):
+                    if cost[j - 1][rp] < best:
+                        best, barg = cost[j - 1][rp], rp
+                if barg >= 0:
+                    cost[j][r] = best + c_own
+                    arg[j][r] = barg
+        r = min(range(K), key=lambda rr: cost[nb_ - 1][rr])
+        starts = [0] * nb_
+        for j in range(nb_ - 1, -1, -1):
+            starts[j] = r
+            r = arg[j][r]
+        for j, blk in enumerate(blocks):
+            for t, i in enumerate(blk):
+                rows[i] = starts[j] + t
+
+    for _ in range(4):
+        for L in list(range(n_layers)) + list(range(n_layers - 1, -1, -1)):
+            for lane in range(n_lanes):
+                cell = cells.get((L, lane))
+                if cell:
+                    place(cell, lane)
+    return rows, n_rows

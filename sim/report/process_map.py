@@ -1,0 +1,492 @@
+"""The process map as a swimlane flowchart, coloured by a KPI so the bottleneck stands out.
+
+>>> from sim.model import load
+>>> from sim.report import draw_process_map, save_figure
+>>> model = load("configs/process/crm_sales.yaml")
+>>> fig = draw_process_map(model, kpi={"quote_approval": 0.31, "negotiation": 0.05})
+>>> save_figure(fig, "out/map.png")  # doctest: +SKIP
+
+Notation: the start and the ends are rounded (an end's border is green for success, red for a
+drop-off), steps are rectangles, decisions are diamonds with their branch probabilities on the
+arrows, parallel split and join are diamonds with a ``+``; rework loops are red arrows that go
+back over the top of the boxes. Each role has a horizontal lane; automated steps sit in the
+*System* lane; a step done by several people sits in the lane of its first role with a note of
+the others.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sim.report._mpl import (
+    DROP,
+    GRID,
+    HEADER_FILL,
+    INK,
+    LANE_FILLS,
+    LOOP,
+    MUTED,
+    STEP_EDGE,
+    STEP_FILL,
+    SUCCESS,
+    new_figure,
+    save_figure,
+)
+from sim.report.layout import MARGIN, Box, MapLayout, Route, layout_process
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.colors import Colormap, Normalize
+    from matplotlib.figure import Figure
+
+    from sim.model import ProcessModel
+
+TITLE_H = 0.55
+FOOTER_H = 0.95
+DEFAULT_KPI_LABEL = "waiting share of cycle time"
+
+
+@dataclass
+class NodeStyle:
+    """How one node is painted (the diff map overrides some of them)."""
+
+    fill: str | tuple[float, ...] = STEP_FILL
+    edge: str = STEP_EDGE
+    linewidth: float = 1.0
+    linestyle: str = "-"
+    hatch: str | None = None
+    text_color: str = INK
+    strike: bool = False
+    alpha: float = 1.0
+    note_color: str = MUTED
+
+
+@dataclass
+class MapStyle:
+    """Per-node styles and extra artists for one map."""
+
+    nodes: dict[str, NodeStyle] = field(default_factory=dict)
+    lane_labels: dict[str, str] = field(default_factory=dict)
+    faded_edges: set[tuple[str, str]] = field(default_factory=set)
+
+
+def _luminance(color: Sequence[float]) -> float:
+    r, g, b = color[:3]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def text_color_on(fill: str | Sequence[float]) -> str:
+    """Black or white, whichever reads better on ``fill``."""
+    from matplotlib.colors import to_rgb
+
+    return "white" if _luminance(to_rgb(fill)) < 0.45 else INK
+
+
+def rounded_path(points: Sequence[tuple[float, float]], radius: float = 0.12):
+    """A matplotlib ``Path`` through ``points`` with rounded corners."""
+    from matplotlib.path import Path as MPath
+
+    pts = list(points)
+    verts = [pts[0]]
+    codes = [MPath.MOVETO]
+    for k in range(1, len(pts) - 1):
+        (x0, y0), (x1, y1), (x2, y2) = pts[k - 1], pts[k], pts[k + 1]
+        d_in = math.hypot(x1 - x0, y1 - y0)
+        d_out = math.hypot(x2 - x1, y2 - y1)
+        r = min(radius, d_in / 2, d_out / 2)
+        if r <= 1e-9 or d_in == 0 or d_out == 0:
+            verts.append((x1, y1))
+            codes.append(MPath.LINETO)
+            continue
+        a = (x1 - (x1 - x0) / d_in * r, y1 - (y1 - y0) / d_in * r)
+        b = (x1 + (x2 - x1) / d_out * r, y1 + (y2 - y1) / d_out * r)
+        verts += [a, (x1, y1), b]
+        codes += [MPath.LINETO, MPath.CURVE3, MPath.CURVE3]
+    verts.append(pts[-1])
+    codes.append(MPath.LINETO)
+    return MPath(verts, codes)
+
+
+# ------------------------------------------------------------------------------------ public
+def draw_process_map(
+    model: ProcessModel,
+    *,
+    kpi: Mapping[str, float] | None = None,
+    kpi_label: str = DEFAULT_KPI_LABEL,
+    kpi_format: str | Callable[[float], str] = "wait {:.0%}",
+    cmap: str = "YlOrRd",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    mark_bottleneck: bool = True,
+    title: str | None = None,
+    lane_order: Sequence[str] | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Draw ``model`` as a left-to-right swimlane flowchart; return the figure.
+
+    ``kpi`` maps step names to a number (by default read as the *waiting share of cycle time*:
+    the mean waiting before the step divided by the mean cycle time). Steps are filled with
+    ``cmap`` on that value, the value is written in the box, a colour bar explains the scale
+    and, with ``mark_bottleneck``, the step with the highest value gets a heavy border. Steps
+    without a value are left plain. ``path`` also saves the figure (PNG, SVG or PDF).
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+
+    values = {k: float(v) for k, v in (kpi or {}).items() if k in model.steps and _finite(v)}
+    fmt = kpi_format.format if isinstance(kpi_format, str) else kpi_format
+    notes = {k: [fmt(v)] for k, v in values.items()}
+    layout = layout_process(model, lane_order=lane_order, notes=notes)
+    style = MapStyle()
+    norm = cm = None
+    if values:
+        lo = min(values.values()) if vmin is None else vmin
+        hi = max(values.values()) if vmax is None else vmax
+        lo = min(lo, 0.0) if vmin is None and lo >= 0 else lo
+        if hi <= lo:
+            hi = lo + 1.0
+        norm = Normalize(lo, hi)
+        cm = colormaps[cmap]
+        top = max(values, key=values.get) if mark_bottleneck else None
+        for name, v in values.items():
+            fill = cm(norm(v))
+            style.nodes[name] = NodeStyle(
+                fill=fill,
+                text_color=text_color_on(fill),
+                note_color=text_color_on(fill),
+                edge=DROP if name == top else STEP_EDGE,
+                linewidth=2.6 if name == top else 1.0,
+            )
+    heading = title or f"{_title_name(model)}: process map" + (
+        f", steps coloured by {kpi_label}" if values else ""
+    )
+    fig, _ax = render_map(
+        layout,
+        model,
+        style,
+        title=heading,
+        colorbar=(cm, norm, kpi_label) if values else None,
+        legend_extra=[("bottleneck", "heavy")] if values and mark_bottleneck else [],
+    )
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def _finite(v: object) -> bool:
+    try:
+        return math.isfinite(float(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _title_name(model: ProcessModel) -> str:
+    return model.name.replace("_", " ")
+
+
+# ---------------------------------------------------------------------------------- renderer
+def render_map(
+    layout: MapLayout,
+    model: ProcessModel,
+    style: MapStyle,
+    *,
+    title: str,
+    colorbar: tuple[Colormap, Normalize, str] | None = None,
+    legend_extra: Sequence[tuple[str, str]] = (),
+    footer_text: str | None = None,
+    footer_lines: int = 0,
+) -> tuple[Figure, Axes]:
+    """Paint a laid-out map; returns the figure and the map's axes (data units = inches)."""
+    extra_footer = 0.16 * footer_lines
+    footer = FOOTER_H + extra_footer
+    width = max(layout.width, 9.0)
+    height = TITLE_H + layout.height + footer
+    fig = new_figure(width, height)
+    ax = fig.add_axes((0, footer / height, layout.width / width, layout.height / height))
+    ax.set_xlim(0, layout.width)
+    ax.set_ylim(layout.height, 0)
+    ax.set_axis_off()
+
+    _draw_lanes(ax, layout, style)
+    for route in layout.routes:
+        _draw_route(ax, route, faded=(route.source, route.target) in style.faded_edges)
+    for box in layout.boxes.values():
+        _draw_node(ax, box, model, style.nodes.get(box.name, NodeStyle()))
+    for route in layout.routes:
+        if route.label and route.label_at:
+            ax.text(
+                *route.label_at,
+                route.label,
+                fontsize=7,
+                color=LOOP if route.back else MUTED,
+                ha=route.label_align,
+                va="bottom",
+                zorder=6,
+                bbox={"boxstyle": "square,pad=0.08", "fc": "white", "ec": "none", "alpha": 0.85},
+            )
+
+    fig.text(
+        MARGIN / width,
+        1 - 0.18 / height,
+        title,
+        fontsize=12,
+        fontweight="bold",
+        color=INK,
+        va="top",
+    )
+    _draw_footer(fig, width, height, colorbar, legend_extra, footer_text, extra_footer)
+    return fig, ax
+
+
+def _draw_lanes(ax: Axes, layout: MapLayout, style: MapStyle) -> None:
+    from matplotlib.patches import Rectangle
+
+    from sim.report.layout import HEADER_W
+
+    x0, x1 = MARGIN, layout.width - MARGIN
+    for k, lane in enumerate(layout.lanes):
+        h = lane.bottom - lane.top
+        ax.add_patch(
+            Rectangle((x0, lane.top), x1 - x0, h, fc=LANE_FILLS[k % 2], ec=GRID, lw=0.8, zorder=0)
+        )
+        ax.add_patch(
+            Rectangle((x0, lane.top), HEADER_W, h, fc=HEADER_FILL, ec=GRID, lw=0.8, zorder=0.5)
+        )
+        ax.text(
+            x0 + HEADER_W / 2,
+            (lane.top + lane.bottom) / 2,
+            style.lane_labels.get(lane.name, lane.label),
+            ha="center",
+            va="center",
+            fontsize=8.5,
+            fontweight="bold",
+            color=INK,
+            zorder=1,
+            linespacing=1.25,
+        )
+
+
+def _draw_route(ax: Axes, route: Route, *, faded: bool = False) -> None:
+    from matplotlib.patches import FancyArrowPatch
+
+    color = LOOP if route.back else "#455a64"
+    arrow = FancyArrowPatch(
+        path=rounded_path(route.points, 0.14 if route.back else 0.09),
+        arrowstyle="-|>,head_length=0.45,head_width=0.22",
+        mutation_scale=12,
+        lw=1.25 if route.back else 1.0,
+        color=color,
+        linestyle=(0, (4, 2)) if route.back else "-",
+        alpha=0.3 if faded else 1.0,
+        zorder=2,
+        shrinkA=0,
+        shrinkB=0,
+    )
+    ax.add_patch(arrow)
+
+
+def _draw_node(ax: Axes, box: Box, model: ProcessModel, st: NodeStyle) -> None:
+    from matplotlib.patches import FancyBboxPatch, Polygon
+
+    x, y, w, h = box.x, box.y, box.shape_w, box.shape_h
+    common = {"lw": st.linewidth, "ec": st.edge, "ls": st.linestyle, "zorder": 3, "alpha": st.alpha}
+    if box.kind == "step":
+        patch = FancyBboxPatch(
+            (x - w / 2, y - h / 2),
+            w,
+            h,
+            boxstyle="square,pad=0",
+            fc=st.fill,
+            hatch=st.hatch,
+            **common,
+        )
+        ax.add_patch(patch)
+        n_note = len(box.note)
+        label_y = y - (n_note * 0.13) / 2
+        txt = ax.text(
+            x,
+            label_y,
+            "\n".join(box.label),
+            ha="center",
+            va="center",
+            fontsize=8,
+            color=st.text_color,
+            zorder=4,
+            linespacing=1.15,
+        )
+        if st.strike:
+            _strike(ax, txt, x, label_y, box)
+        if box.note:
+            ax.text(
+                x,
+                y + h / 2 - 0.06,
+                "\n".join(box.note),
+                ha="center",
+                va="bottom",
+                fontsize=6.5,
+                style="italic",
+                color=st.note_color,
+                zorder=4,
+                linespacing=1.1,
+            )
+        return
+    if box.kind in ("decision", "parallel", "join"):
+        fill = st.fill if st.fill != STEP_FILL else "#fff8e1"
+        diamond = [(x, y - h / 2), (x + w / 2, y), (x, y + h / 2), (x - w / 2, y)]
+        ax.add_patch(Polygon(diamond, closed=True, fc=fill, hatch=st.hatch, **common))
+        if box.kind != "decision":
+            par = model.parallels.get(box.name) or model.joins.get(box.name)
+            mark = "○" if par is not None and par.probabilities is not None else "+"
+            ax.text(x, y, mark, ha="center", va="center", fontsize=13, color=INK, zorder=4)
+        lines = (*box.label, *box.note)
+        if lines:
+            ax.text(
+                x,
+                y + h / 2 + 0.04,
+                "\n".join(lines),
+                ha="center",
+                va="top",
+                fontsize=7,
+                style="italic",
+                color=st.text_color if st.text_color != "white" else INK,
+                zorder=4,
+                linespacing=1.1,
+            )
+        return
+    # start and end events
+    if box.kind == "start":
+        edge, lw = SUCCESS, 1.2
+        fill = "#e8f5e9"
+    else:
+        end = model.ends[box.name]
+        edge, lw = (SUCCESS, 2.6) if end.success else (DROP, 2.6)
+        fill = "#e8f5e9" if end.success else "#ffebee"
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - w / 2, y - h / 2),
+            w,
+            h,
+            boxstyle=f"round,pad=0,rounding_size={h / 2:.3f}",
+            fc=fill,
+            ec=edge,
+            lw=lw,
+            zorder=3,
+            alpha=st.alpha,
+        )
+    )
+    ax.text(
+        x,
+        y,
+        "\n".join(box.label),
+        ha="center",
+        va="center",
+        fontsize=7.5,
+        color=INK,
+        zorder=4,
+        linespacing=1.1,
+    )
+    if box.note:
+        ax.text(
+            x,
+            y + h / 2 + 0.03,
+            "\n".join(box.note),
+            ha="center",
+            va="top",
+            fontsize=6.5,
+            style="italic",
+            color=st.note_color,
+            zorder=4,
+        )
+
+
+def _strike(ax: Axes, txt, x: float, y: float, box: Box) -> None:
+    half = min(box.shape_w / 2 - 0.08, max(len(s) for s in box.label) * 0.037 + 0.05)
+    n = len(box.label)
+    for k in range(n):
+        yy = y + (k - (n - 1) / 2) * 0.135
+        ax.plot([x - half, x + half], [yy, yy], color=DROP, lw=1.3, zorder=5)
+
+
+def _draw_footer(
+    fig: Figure,
+    width: float,
+    height: float,
+    colorbar: tuple[Colormap, Normalize, str] | None,
+    legend_extra: Sequence[tuple[str, str]],
+    footer_text: str | None,
+    extra: float,
+) -> None:
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyBboxPatch, Patch
+
+    base = extra  # footer strip starts above the optional text block
+    x = MARGIN + 0.1
+    if colorbar is not None:
+        cm, norm, label = colorbar
+        cax = fig.add_axes(((x + 0.1) / width, (base + 0.45) / height, 3.2 / width, 0.14 / height))
+        cb = fig.colorbar(ScalarMappable(norm=norm, cmap=cm), cax=cax, orientation="horizontal")
+        cb.ax.tick_params(labelsize=7, length=2, pad=1)
+        cb.set_label(label, fontsize=8, labelpad=2)
+        if getattr(norm, "vmax", 0) <= 1.0 and getattr(norm, "vmin", 0) >= -1.0:
+            from matplotlib.ticker import PercentFormatter
+
+            cb.ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        x += 3.8
+    handles = [
+        FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0", fc="#e8f5e9", ec=SUCCESS, lw=1.2),
+        Patch(fc=STEP_FILL, ec=STEP_EDGE, lw=1.0),
+        Line2D([], [], marker="D", ls="", ms=7, mfc="#fff8e1", mec=STEP_EDGE),
+        Line2D([], [], marker="P", ls="", ms=8, mfc="#fff8e1", mec=STEP_EDGE),
+        Line2D([], [], color=LOOP, ls=(0, (4, 2)), lw=1.3),
+        Patch(fc="#ffebee", ec=DROP, lw=2.2),
+    ]
+    labels = [
+        "start",
+        "step",
+        "decision (% = branch probability)",
+        "parallel split / join",
+        "rework loop",
+        "end: drop-off (green: success)",
+    ]
+    for label, kind in legend_extra:
+        if kind == "heavy":
+            handles.append(Patch(fc="white", ec=DROP, lw=2.6))
+        elif kind == "hatch":
+            handles.append(Patch(fc="#eceff1", ec=MUTED, hatch="///"))
+        elif kind == "dashed":
+            handles.append(Patch(fc="white", ec="#6a1b9a", ls="--", lw=1.5))
+        else:
+            handles.append(Patch(fc=kind, ec=STEP_EDGE))
+        labels.append(label)
+    ncol = max(1, min(len(handles), int((width - x - 0.3) // 2.6)))
+    fig.legend(
+        handles,
+        labels,
+        loc="lower left",
+        bbox_to_anchor=(x / width, (base + 0.08) / height),
+        ncol=ncol,
+        fontsize=7.5,
+        frameon=False,
+        handlelength=1.6,
+        columnspacing=1.2,
+        borderaxespad=0,
+    )
+    if footer_text:
+        fig.text(
+            (MARGIN + 0.2) / width,
+            (extra - 0.05) / height,
+            footer_text,
+            fontsize=7.5,
+            color=INK,
+            va="top",
+            ha="left",
+            linespacing=1.35,
+        )
+
+
+__all__ = ["draw_process_map", "render_map", "rounded_path", "save_figure"]

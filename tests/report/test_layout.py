@@ -1,0 +1,166 @@
+"""The swimlane layout: no overlaps, lanes respected, loops found, routes clear of boxes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from random_models import random_model
+
+from sim.model import load
+from sim.report.layout import SYSTEM_LANE, MapLayout, layout_process, model_graph, pretty, wrap
+
+EPS = 1e-6
+
+
+def check_layout(model, layout: MapLayout) -> None:
+    """Every geometric promise of the layout, asserted."""
+    boxes = list(layout.boxes.values())
+    # every node of the model (and the start event) has a box
+    assert set(layout.boxes) == {*model.node_names(), layout.start}
+    # no two boxes overlap
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b, pad=0.02), f"{a.name} overlaps {b.name}"
+    # steps sit in the lane of their first role (system when automated); boxes inside lanes
+    lanes = {ln.name: ln for ln in layout.lanes}
+    for box in boxes:
+        if box.kind == "step":
+            roles = model.steps[box.name].roles
+            assert box.lane == (roles[0] if roles else SYSTEM_LANE)
+        lane = lanes[box.lane]
+        assert lane.top - EPS <= box.top and box.bottom <= lane.bottom + EPS, box.name
+    # lanes are stacked without overlap
+    ordered = sorted(layout.lanes, key=lambda ln: ln.top)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        assert a.bottom <= b.top + EPS
+    # one route per edge of the graph
+    graph = model_graph(model)
+    assert sorted((r.source, r.target) for r in layout.routes) == sorted(
+        (s, t) for s, t, _ in graph.edges
+    )
+    for r in layout.routes:
+        pts = r.points
+        assert len(pts) >= 2
+        # orthogonal segments
+        for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+            assert abs(x0 - x1) < EPS or abs(y0 - y1) < EPS, (r.source, r.target, pts)
+        src, dst = layout.boxes[r.source], layout.boxes[r.target]
+        if not r.back:
+            # leaves the source's right side, enters the target's left side, never goes back
+            assert pts[0] == pytest.approx((src.x + src.shape_w / 2, src.y))
+            assert pts[-1] == pytest.approx((dst.x - dst.shape_w / 2, dst.y))
+            xs = [p[0] for p in pts]
+            assert all(b >= a - EPS for a, b in zip(xs, xs[1:], strict=False))
+        else:
+            # loops leave and enter over the top and go back (right to left)
+            assert pts[0][1] == pytest.approx(src.y - src.shape_h / 2)
+            assert pts[-1][1] == pytest.approx(dst.y - dst.shape_h / 2)
+            assert pts[-1][0] <= pts[0][0] + EPS
+        # segments never cross a box other than their own ends
+        for box in boxes:
+            if box.name in (r.source, r.target):
+                continue
+            for a, b in zip(pts, pts[1:], strict=False):
+                assert not _segment_hits(a, b, box), (r.source, r.target, box.name)
+
+
+def _segment_hits(a, b, box, shrink=0.01) -> bool:
+    x0, x1 = sorted((a[0], b[0]))
+    y0, y1 = sorted((a[1], b[1]))
+    return not (
+        x1 <= box.left + shrink
+        or x0 >= box.right - shrink
+        or y1 <= box.top + shrink
+        or y0 >= box.bottom - shrink
+    )
+
+
+def test_crm_layout(crm_path):
+    model = load(crm_path)
+    layout = layout_process(model)
+    check_layout(model, layout)
+    # the only rework loop of the CRM model is the quote sent back for rework
+    assert layout.back_edges == {("quote_ok", "quote_preparation")}
+    # roles that never lead a step get no lane; automated billing has the system lane
+    lanes = [ln.name for ln in layout.lanes]
+    assert "solutions_eng" not in lanes and "pricing" not in lanes
+    assert layout.boxes["billing_setup"].lane == SYSTEM_LANE
+    # the multi-person steps carry a note with the other role
+    assert layout.boxes["quote_approval"].note == ("with pricing",)
+    # flow goes left to right along the main path
+    main = ["lead_identification", "first_contact", "needs_analysis", "solution_proposal",
+            "quote_preparation", "quote_approval", "negotiation", "contract_review", "signing",
+            "after_sales_service", "won"]  # fmt: skip
+    xs = [layout.boxes[n].x for n in main]
+    assert xs == sorted(xs)
+    # a clean drawing of a small model: at most a couple of crossings
+    assert layout.crossings <= 2
+    # gateways and ends sit in the lane of the step before them
+    assert layout.boxes["quote_ok"].lane == "sales_manager"
+    assert layout.boxes["lost_price"].lane == "account_exec"
+
+
+def test_lane_order_can_be_fixed(crm_path):
+    model = load(crm_path)
+    layout = layout_process(model, lane_order=["system", "legal"])
+    assert [ln.name for ln in layout.lanes][:2] == ["system", "legal"]
+    check_layout(model, layout)
+
+
+def test_notes_grow_boxes(crm_path):
+    model = load(crm_path)
+    plain = layout_process(model)
+    noted = layout_process(model, notes={"signing": ["removed", "merged into x"]})
+    assert noted.boxes["signing"].shape_h > plain.boxes["signing"].shape_h
+    check_layout(model, noted)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10**6),
+    n_blocks=st.integers(3, 18),
+    n_roles=st.integers(1, 8),
+)
+def test_random_models(seed, n_blocks, n_roles):
+    gen = random_model(seed, n_blocks=n_blocks, n_roles=n_roles)
+    layout = layout_process(gen.model)
+    check_layout(gen.model, layout)
+    # the back edges are exactly the rework loops the generator made
+    assert layout.back_edges == gen.expected_loops
+
+
+def test_large_model_with_many_loops():
+    gen = random_model(9, n_blocks=30, n_roles=8, p_loop=0.35)
+    assert len(gen.model.steps) >= 20 and len(gen.expected_loops) >= 5
+    layout = layout_process(gen.model)
+    check_layout(gen.model, layout)
+    assert layout.back_edges == gen.expected_loops
+
+
+def test_self_loop():
+    from sim.model import from_dict
+
+    model = from_dict(
+        {
+            "start": "a",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1}},
+            "roles": {"r": {"headcount": 1}},
+            "steps": {
+                "a": {"role": "r", "duration": 1, "next": "again"},
+                "b": {"role": "r", "duration": 1, "next": "done"},
+            },
+            "decisions": {"again": {"branches": {"again": 0.1, "b": 0.9}}},
+            "ends": {"done": {"success": True}},
+        }
+    )
+    layout = layout_process(model)
+    assert layout.back_edges == {("again", "again")}
+    check_layout(model, layout)
+
+
+def test_labels():
+    assert pretty("lead_identification") == "Lead identification"
+    assert pretty("A_SUBMITTED") == "A SUBMITTED"
+    lines = wrap("a very long activity name that will not fit in three short lines", 10, 3)
+    assert len(lines) == 3 and lines[-1].endswith("…")
