@@ -1,0 +1,110 @@
+"""Redesign operators and the redesign search space (layer 2: no Optuna, no pandas, no SimPy).
+
+A redesign operator is a pure function ``ProcessModel -> ProcessModel``: it never changes its
+input, returns a new model that passes ``sim.model.validate``, or raises
+``sim.errors.RedesignRefused`` with a sentence saying why. Every operator also keeps each
+``requires`` that the input satisfied satisfied: a required step is still done, on every path,
+before the node that requires it (``sim.redesign.graph.done_before``); a change that would break
+that is refused. Each applied change is appended to ``metadata["changes"]`` of the returned model
+as a plain dict::
+
+    {"operator": "automate", "target": "billing_setup", "parameters": {...},
+     "one_off_cost": 20000.0, "summary": "Automate 'billing_setup' (one-off cost 20,000)"}
+
+(``SearchSpace.apply`` adds ``"variable"`` and ``"value"``), so reports and the optimiser can
+explain a redesign and add up its one-off costs.
+
+Operators
+---------
+``remove_step(model, step, *, check=None, one_off_cost=0)``
+    Drop a step that is not ``mandatory``; whatever led to it goes to its successor. Nodes that
+    required it now require what it required. A parallel block left with one branch dissolves.
+    **Checks.** If the step was a check, ``check=Check(...)`` says what it caught: with
+    ``catch_rate`` c, removing it adds a decision ``missed_by_<step>`` right after
+    ``found_at``: with probability c the case goes to ``rework_to`` (a step or decision to redo
+    work from, or an end such as a lost customer), else on as before. Like every rework loop of
+    the model, the probability applies per pass. When the check records its outcome in a
+    decision right after it (``verdict``, e.g. CRM ``quote_ok`` after ``quote_approval``), that
+    decision goes too: cases continue at ``pass_to``, and c defaults to the share the verdict
+    sent back (per segment where the verdict has segment probabilities). All of this is ordinary
+    decisions, so the engine simulates it unchanged; the check's description lives in the
+    search-space config (``checks:``), not on ``Step``.
+``merge_steps(model, steps, *, role=None, setup_saving=0, name=None, one_off_cost=0)``
+    Consecutive steps (each the only way into the next) become one step named ``"a+b"``, done by
+    ``role`` (default: the parts' one common role). Duration: a ``sum`` distribution of the parts
+    scaled by ``1 - setup_saving`` (mean ``(a + b)(1 - saving)``); cost: the sum; mandatory /
+    value adding if any part is; requires: the parts' requires outside the merge; patience: the
+    first part's. One role does it, so the hand-offs between the parts are gone. Whatever
+    required a part now requires the merged step.
+``move_decision(model, decision, *, one_off_cost=0)``
+    Take a decision right after the last of its ``requires`` is done: the chain of steps between
+    there and the decision moves to just after it, on its one branch that goes on; exits (to an
+    end) and rework (back upstream) now happen before those steps, so exiting cases skip them.
+``parallelise_steps(model, (a, b), *, one_off_cost=0)``
+    Two consecutive steps that do not require each other run side by side: a parallel block
+    ``"a|b"`` joined at ``"a|b/join"``, followed by what followed ``b``.
+``automate_step(model, step, *, duration, cost_per_execution=0, one_off_cost=0, error_rate=0,
+rework_to=None)``
+    No roles (no queue, hand-off or patience), ``duration`` from the automation's distribution,
+    ``cost_per_execution`` added to the step's cost. With ``error_rate`` e a decision
+    ``<step>_automation_error`` after it sends a share e of passes to ``rework_to`` (default: the
+    step itself).
+``simplify_step(model, step, *, factor, one_off_cost=0)``
+    Every duration draw multiplied by ``factor`` in (0, 1].
+``delegate_step(model, step, *, to_role, duration_factor=1, one_off_cost=0)``
+    A decision or approval step is done by ``to_role``, usually the role doing the work before it
+    (CRM: ``quote_approval`` from sales_manager + pricing to account_exec): no escalation queue,
+    and no hand-off when the previous step is done by the same role.
+``change_staffing(model, role, *, headcount, one_off_cost=0)``
+    A role's headcount; refused below what one of its steps needs at once.
+
+Search space and canonical order
+--------------------------------
+``SearchSpace.from_dict(config, model)`` (``sim.redesign.space``; config such as
+``configs/redesign/crm_sales.yaml``) lists which operator may apply to which step, decision or
+role, with bounds, costs and a budget for one-off costs; bad keys raise ``ConfigError`` naming
+them. Its ``variables`` are plain decision variables that an optimiser samples without knowing
+the operators: ``remove:contract_review`` in {False, True}, ``staffing:legal`` int in [1, 2],
+``simplify:onboarding`` float in [0.6, 1.0] (step 0.05), each with the ``baseline`` value that
+changes nothing. ``space.sample(suggest)`` builds a choice define-by-run, skipping variables
+that conflict with earlier active ones. ``space.apply(model, choice)`` applies the chosen
+operators in this canonical order (and, within an operator, in config order):
+
+    remove -> merge -> move_decision -> parallelise -> automate -> simplify -> delegate -> staffing
+
+Structure first, then the work of single steps, then people. Before building anything it refuses
+(``RedesignRefused``) a choice whose one-off costs exceed the budget or that combines an operator
+with a step another one removes or merges away, or two of automate / simplify / delegate on one
+step. ``describe(choice)`` gives the changes in plain words, ``one_off_cost(choice)`` their cost.
+"""
+
+from sim.redesign.graph import done_before, unsatisfied_requirements
+from sim.redesign.operators import (
+    Check,
+    automate_step,
+    change_staffing,
+    delegate_step,
+    merge_steps,
+    move_decision,
+    parallelise_steps,
+    remove_step,
+    simplify_step,
+)
+from sim.redesign.space import CANONICAL_ORDER, SearchSpace, Variable
+
+__all__ = [
+    "CANONICAL_ORDER",
+    "Check",
+    "SearchSpace",
+    "Variable",
+    "automate_step",
+    "change_staffing",
+    "delegate_step",
+    "done_before",
+    "merge_steps",
+    "move_decision",
+    "parallelise_steps",
+    "remove_step",
+    "simplify_step",
+    "unsatisfied_requirements",
+]

@@ -1,0 +1,763 @@
+"""The redesign operators: pure functions ``ProcessModel -> ProcessModel``.
+
+Every operator takes the model first, its target second and everything else as explicit keyword
+arguments. It returns a new, validated model whose ``metadata["changes"]`` ends with one plain
+dict describing the change (see ``record``), or raises ``RedesignRefused`` with a sentence that
+says why. The input model is never modified. See the package docstring for the semantics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sim.errors import ModelError, RedesignRefused
+from sim.model.distributions import Distribution
+from sim.model.process import Branch, Decision, Parallel, ProcessModel, Step
+from sim.model.validate import problems
+from sim.redesign.graph import Draft, done_before, reachable, unsatisfied_requirements
+
+__all__ = [
+    "Check",
+    "automate_step",
+    "change_staffing",
+    "delegate_step",
+    "merge_steps",
+    "move_decision",
+    "parallelise_steps",
+    "remove_step",
+    "simplify_step",
+]
+
+
+# ------------------------------------------------------------------------------------ names
+def merged_name(steps: Sequence[str]) -> str:
+    """Name of the step that replaces merged ``steps``: ``"a+b"``."""
+    return "+".join(steps)
+
+
+def parallel_names(a: str, b: str) -> tuple[str, str]:
+    """Names of the split and the join that run ``a`` and ``b`` side by side: ``"a|b"``, ``"a|b/join"``."""
+    split = f"{a}|{b}"
+    return split, f"{split}/join"
+
+
+def escaped_errors_name(check: str) -> str:
+    """Name of the decision where errors a removed check used to catch are found."""
+    return f"missed_by_{check}"
+
+
+def automation_error_name(step: str) -> str:
+    """Name of the decision that sends an automated step's errors to rework."""
+    return f"{step}_automation_error"
+
+
+# ---------------------------------------------------------------------------------- wording
+def money(x: float) -> str:
+    """``20000`` -> ``"20,000"``; ``2.5`` -> ``"2.50"``."""
+    return f"{x:,.0f}" if float(x).is_integer() or abs(x) >= 100 else f"{x:,.2f}"
+
+
+def percent(x: float) -> str:
+    """``0.15`` -> ``"15%"``; ``0.125`` -> ``"12.5%"``."""
+    return f"{100 * x:.3g}%"
+
+
+def names(items: Sequence[str]) -> str:
+    """``["a", "b", "c"]`` -> ``"'a', 'b' and 'c'"``."""
+    quoted = [f"'{i}'" for i in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def roles_text(roles: Sequence[str]) -> str:
+    """``["sales_manager", "pricing"]`` -> ``"sales_manager and pricing"``."""
+    items = list(roles)
+    if not items:
+        return "nobody (automated)"
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _with_cost(text: str, one_off_cost: float, extra: str = "") -> str:
+    bits = [extra] if extra else []
+    if one_off_cost:
+        bits.append(f"one-off cost {money(one_off_cost)}")
+    return f"{text} ({'; '.join(bits)})" if bits else text
+
+
+# ----------------------------------------------------------------------------------- checks
+@dataclass(frozen=True)
+class Check:
+    """What a checking step catches, and what happens to those errors once it is gone.
+
+    ``catch_rate`` is the probability, per pass, that the check finds an error (fixed inside the
+    check's own duration). When the check is removed, that share of passes carries an error that
+    is found at step ``found_at`` and sends the case to ``rework_to`` (a step or decision to redo
+    work from, or an end such as a lost customer). When the check records its outcome in a decision
+    right after it (``verdict``, e.g. approved / sent back), removing the check removes that
+    decision too: cases go to ``pass_to``, and ``catch_rate`` defaults to the share the verdict did
+    not pass (per segment, when the verdict has segment probabilities).
+    """
+
+    found_at: str
+    rework_to: str
+    catch_rate: float | None = None
+    verdict: str | None = None
+    pass_to: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain mapping (for ``metadata["changes"]``)."""
+        out: dict[str, Any] = {
+            "escaped_errors_found_at": self.found_at,
+            "rework_to": self.rework_to,
+        }
+        if self.catch_rate is not None:
+            out["catch_rate"] = float(self.catch_rate)
+        if self.verdict is not None:
+            out["verdict"] = self.verdict
+            out["pass_to"] = self.pass_to
+        return out
+
+
+# ------------------------------------------------------------------------------- machinery
+def _refuse(action: str, reason: str) -> RedesignRefused:
+    return RedesignRefused(f"cannot {action}: {reason}")
+
+
+def _step(model: ProcessModel, name: str, action: str) -> Step:
+    if not isinstance(name, str) or name not in model.steps:
+        kind = _kind(model, name)
+        what = f"'{name}' is a {kind}, not a step" if kind else f"there is no step '{name}'"
+        raise _refuse(action, f"{what}; the steps are {sorted(model.steps)}")
+    return model.steps[name]
+
+
+def _kind(model: ProcessModel, name: Any) -> str | None:
+    try:
+        return model.node_kind(name)
+    except (KeyError, TypeError):
+        return None
+
+
+def _number(
+    action: str,
+    label: str,
+    value: Any,
+    *,
+    low: float,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _refuse(action, f"{label} must be a number, got {value!r}")
+    x = float(value)
+    bad = x != x or (x <= low if low_open else x < low)
+    if high is not None:
+        bad = bad or (x >= high if high_open else x > high)
+    if bad:
+        lo = "(" if low_open else "["
+        hi = ")" if high_open else "]"
+        rng = f"{lo}{low:g}, {'inf' if high is None else format(high, 'g')}{hi}"
+        raise _refuse(action, f"{label} must be in {rng}, got {value!r}")
+    return x
+
+
+def record(
+    model: ProcessModel,
+    *,
+    operator: str,
+    target: str,
+    parameters: Mapping[str, Any],
+    one_off_cost: float,
+    summary: str,
+) -> ProcessModel:
+    """A copy of ``model`` whose ``metadata["changes"]`` ends with this change (plain data)."""
+    change = {
+        "operator": operator,
+        "target": target,
+        "parameters": _plain(dict(parameters)),
+        "one_off_cost": float(one_off_cost),
+        "summary": summary,
+    }
+    meta = dict(model.metadata)
+    meta["changes"] = [*(dict(c) for c in model.metadata.get("changes", ())), change]
+    return replace(model, metadata=meta)
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, Mapping):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if isinstance(x, Distribution):
+        return x.to_dict()
+    if isinstance(x, bool | str) or x is None:
+        return x
+    if isinstance(x, int):
+        return int(x)
+    if isinstance(x, float):
+        return float(x)
+    return str(x)
+
+
+def _finish(
+    before: ProcessModel,
+    after: ProcessModel,
+    action: str,
+    *,
+    operator: str,
+    target: str,
+    parameters: Mapping[str, Any],
+    one_off_cost: float,
+    summary: str,
+) -> ProcessModel:
+    """Validate ``after``, keep every ``requires`` satisfied that was, and record the change."""
+    found = problems(after)
+    if found:
+        raise _refuse(action, "the redesigned model would be invalid: " + "; ".join(found))
+    new = unsatisfied_requirements(after) - unsatisfied_requirements(before)
+    if new:
+        node, req = sorted(new)[0]
+        raise _refuse(
+            action,
+            f"'{node}' requires '{req}', which would no longer always be done before it",
+        )
+    return record(
+        after,
+        operator=operator,
+        target=target,
+        parameters=parameters,
+        one_off_cost=one_off_cost,
+        summary=summary,
+    )
+
+
+def _cost(action: str, one_off_cost: Any) -> float:
+    return _number(action, "one_off_cost", one_off_cost, low=0.0)
+
+
+# ------------------------------------------------------------------------------------ remove
+def remove_step(
+    model: ProcessModel, step: str, *, check: Check | None = None, one_off_cost: float = 0.0
+) -> ProcessModel:
+    """Remove a non-mandatory step; whatever led to it goes straight to its successor.
+
+    Steps and decisions that required the removed step now require what it required (order
+    constraints pass through it). With a ``check`` (see ``Check``), the errors it caught appear
+    downstream as a rework decision named ``missed_by_<step>`` right after ``check.found_at``.
+    """
+    action = f"remove '{step}'"
+    s = _step(model, step, action)
+    cost = _cost(action, one_off_cost)
+    if s.mandatory:
+        raise _refuse(action, "it is mandatory (the model says a redesign must keep it)")
+    draft = Draft(model)
+    removed = [step]
+    successor = s.next
+    catch: float | None = None
+    by_segment: dict[str, tuple[float, ...]] = {}
+    if check is not None:
+        if not isinstance(check, Check):
+            raise _refuse(action, f"check must be a Check, got {type(check).__name__}")
+        if check.verdict is not None:
+            v = model.decisions.get(check.verdict)
+            if v is None:
+                raise _refuse(action, f"its verdict '{check.verdict}' is not a decision")
+            if s.next != v.name:
+                raise _refuse(action, f"its verdict '{v.name}' does not come right after it")
+            if model.predecessors(v.name) != (step,):
+                raise _refuse(action, f"other paths lead into its verdict '{v.name}'")
+            targets = [b.to for b in v.branches]
+            if check.pass_to not in targets:
+                raise _refuse(
+                    action,
+                    f"pass_to '{check.pass_to}' is not a branch of '{v.name}' ({targets})",
+                )
+            i = targets.index(check.pass_to)
+            if check.catch_rate is None:
+                catch = 1.0 - v.branches[i].probability
+                by_segment = {seg: (1.0 - p[i],) for seg, p in v.by_segment.items()}
+            removed.append(v.name)
+            successor = check.pass_to
+        if catch is None:
+            if check.catch_rate is None:
+                raise _refuse(action, "the check needs a catch_rate (or a verdict to derive it)")
+            catch = _number(
+                action, "catch_rate", check.catch_rate, low=0.0, high=1.0, high_open=True
+            )
+        if catch >= 1.0 or any(p[0] >= 1.0 for p in by_segment.values()):
+            raise _refuse(action, "its verdict never passes a case, so nothing would go on")
+        fa = check.found_at
+        if fa not in model.steps or fa in removed:
+            raise _refuse(action, f"escaped errors must be found at another step, not '{fa}'")
+        if fa not in reachable(model, s.next):
+            raise _refuse(
+                action,
+                f"'{fa}' does not come after '{step}', so errors it missed cannot be found there",
+            )
+        if _kind(model, check.rework_to) not in ("step", "decision", "end") or (
+            check.rework_to in removed
+        ):
+            raise _refuse(
+                action,
+                f"rework_to '{check.rework_to}' must be a remaining step, decision or end",
+            )
+    if successor in removed:
+        raise _refuse(action, "it loops onto itself")
+    referrers = draft.referrers(step)
+    if successor in referrers:
+        raise _refuse(action, f"'{successor}' would lead straight back to itself")
+    for name in removed:
+        draft.steps.pop(name, None)
+        draft.decisions.pop(name, None)
+    draft.redirect(step, successor)
+    draft.replace_requirement(step, s.requires)
+    text = f"Remove '{step}'"
+    if len(removed) > 1:
+        text += f" and its decision '{removed[1]}'"
+    text += f" (cases go straight on to '{successor}')"
+    if (
+        check is not None
+        and catch is not None
+        and (catch > 0 or any(p[0] > 0 for p in by_segment.values()))
+    ):
+        fa_step = draft.steps[check.found_at]
+        after_fa = fa_step.next
+        if check.rework_to == after_fa:
+            raise _refuse(
+                action, f"rework_to '{check.rework_to}' is where '{fa_step.name}' goes anyway"
+            )
+        name = escaped_errors_name(step)
+        if _kind(model, name) is not None:
+            raise _refuse(action, f"the model already has a node named '{name}'")
+        draft.decisions[name] = Decision(
+            name=name,
+            branches=(Branch(check.rework_to, catch), Branch(after_fa, 1.0 - catch)),
+            requires=(fa_step.name,),
+            by_segment={seg: (p[0], 1.0 - p[0]) for seg, p in by_segment.items()},
+            description=f"Errors that '{step}' used to catch, found at '{fa_step.name}'",
+        )
+        draft.steps[fa_step.name] = replace(fa_step, next=name)
+        went = "end as" if check.rework_to in model.ends else "go back to"
+        text += (
+            f"; the {percent(catch)} of cases with an error it used to catch are found at "
+            f"'{fa_step.name}' and {went} '{check.rework_to}'"
+        )
+    draft.normalise_parallels()
+    return _finish(
+        model,
+        draft.build(),
+        action,
+        operator="remove",
+        target=step,
+        parameters={"check": check.to_dict() if check is not None else None},
+        one_off_cost=cost,
+        summary=_with_cost(text, cost),
+    )
+
+
+# ------------------------------------------------------------------------------------- merge
+def merge_steps(
+    model: ProcessModel,
+    steps: Sequence[str],
+    *,
+    role: str | None = None,
+    setup_saving: float = 0.0,
+    name: str | None = None,
+    one_off_cost: float = 0.0,
+) -> ProcessModel:
+    """Merge consecutive steps into one step done by one ``role``.
+
+    The merged step (named ``"a+b"`` unless ``name`` is given) takes the place of the first: its
+    duration is the ``sum`` of the parts scaled by ``1 - setup_saving``, its cost the sum of
+    theirs; it is mandatory / value adding when any part is, requires what the parts required
+    (outside the merge), keeps the first part's patience, and whatever required a part requires
+    it. One role does it all, so the hand-offs between the parts disappear.
+    """
+    if isinstance(steps, str) or not isinstance(steps, Sequence):
+        raise _refuse(f"merge {steps!r}", "give the steps to merge as a list of names")
+    steps = tuple(steps)
+    action = f"merge {names(steps) if steps else 'nothing'}"
+    if len(steps) < 2 or len(set(steps)) != len(steps):
+        raise _refuse(action, "give at least two different steps")
+    parts = [_step(model, n, action) for n in steps]
+    cost = _cost(action, one_off_cost)
+    saving = _number(action, "setup_saving", setup_saving, low=0.0, high=1.0, high_open=True)
+    for a, b in zip(parts, parts[1:], strict=False):
+        if a.next != b.name:
+            raise _refuse(action, f"'{b.name}' does not come right after '{a.name}'")
+        others = [p for p in model.predecessors(b.name) if p != a.name]
+        if others or model.start == b.name:
+            where = names(others) if others else "the start"
+            raise _refuse(
+                action, f"'{b.name}' is also entered from {where}, not only from '{a.name}'"
+            )
+    if parts[-1].next in steps:
+        raise _refuse(action, f"'{parts[-1].name}' loops back into the merge")
+    if role is None:
+        role_sets = {p.roles for p in parts}
+        if len(role_sets) == 1 and len(parts[0].roles) == 1:
+            role = parts[0].roles[0]
+        else:
+            raise _refuse(
+                action,
+                "say which role does the merged step (the parts are done by different roles)",
+            )
+    if role not in model.roles:
+        raise _refuse(action, f"there is no role '{role}'; the roles are {sorted(model.roles)}")
+    new_name = merged_name(steps) if name is None else name
+    if _kind(model, new_name) is not None:
+        raise _refuse(action, f"the model already has a node named '{new_name}'")
+    duration = Distribution("sum", {}, parts=tuple(p.duration for p in parts))
+    if saving:
+        duration = duration.scaled(1.0 - saving)
+    requires = tuple(dict.fromkeys(r for p in parts for r in p.requires if r not in steps))
+    provenance: dict[str, Any] = {"merged_from": list(steps)}
+    if any(p.provenance for p in parts):
+        provenance["parts"] = {p.name: dict(p.provenance or {}) for p in parts}
+    merged = Step(
+        name=new_name,
+        next=parts[-1].next,
+        duration=duration,
+        roles=(role,),
+        cost=sum(p.cost for p in parts),
+        value_adding=any(p.value_adding for p in parts),
+        mandatory=any(p.mandatory for p in parts),
+        requires=requires,
+        patience=parts[0].patience,
+        description=f"Merged from {', '.join(steps)}",
+        provenance=provenance,
+    )
+    draft = Draft(model)
+    for p in parts:
+        del draft.steps[p.name]
+    draft.steps[new_name] = merged
+    draft.redirect(steps[0], new_name)
+    for p in steps:
+        draft.replace_requirement(p, (new_name,))
+    draft.steps[new_name] = replace(draft.steps[new_name], requires=requires)
+    text = f"Merge {names(steps)} into one step '{new_name}' done by {role}"
+    extra = f"{percent(saving)} less time than the parts together" if saving else ""
+    return _finish(
+        model,
+        draft.build(),
+        action,
+        operator="merge",
+        target=new_name,
+        parameters={"steps": list(steps), "role": role, "setup_saving": saving},
+        one_off_cost=cost,
+        summary=_with_cost(text, cost, extra),
+    )
+
+
+# ---------------------------------------------------------------------------------- automate
+def automate_step(
+    model: ProcessModel,
+    step: str,
+    *,
+    duration: Distribution | Mapping[str, Any],
+    cost_per_execution: float = 0.0,
+    one_off_cost: float = 0.0,
+    error_rate: float = 0.0,
+    rework_to: str | None = None,
+) -> ProcessModel:
+    """Let a system do a step: no roles (no queue, no hand-off, no patience), ``duration`` drawn
+    from the automation's distribution, ``cost_per_execution`` added to the step's cost.
+
+    With ``error_rate`` > 0, a decision ``<step>_automation_error`` right after the step sends
+    that share of passes to ``rework_to`` (default: the step itself, run again).
+    """
+    action = f"automate '{step}'"
+    s = _step(model, step, action)
+    cost = _cost(action, one_off_cost)
+    per_run = _number(action, "cost_per_execution", cost_per_execution, low=0.0)
+    err = _number(action, "error_rate", error_rate, low=0.0, high=1.0, high_open=True)
+    try:
+        dist = Distribution.from_dict(duration, where="duration")
+    except ModelError as exc:
+        raise _refuse(action, str(exc)) from None
+    draft = Draft(model)
+    new = replace(s, roles=(), duration=dist, cost=s.cost + per_run, patience=None)
+    extra = [f"done by {roles_text(s.roles)} until now"] if s.roles else []
+    if per_run:
+        extra.append(f"{money(per_run)} per execution")
+    if err > 0:
+        target = step if rework_to is None else rework_to
+        if _kind(model, target) not in ("step", "decision", "end"):
+            raise _refuse(action, f"rework_to '{target}' must be a step, decision or end")
+        if target == s.next:
+            raise _refuse(action, f"rework_to '{target}' is where '{step}' goes anyway")
+        name = automation_error_name(step)
+        if _kind(model, name) is not None:
+            raise _refuse(action, f"the model already has a node named '{name}'")
+        draft.decisions[name] = Decision(
+            name=name,
+            branches=(Branch(target, err), Branch(s.next, 1.0 - err)),
+            requires=(step,),
+            description=f"Errors of the automated '{step}'",
+        )
+        new = replace(new, next=name)
+        extra.append(f"{percent(err)} errors go back to '{target}'")
+    draft.steps[step] = new
+    text = f"Automate '{step}'"
+    return _finish(
+        model,
+        draft.build(),
+        action,
+        operator="automate",
+        target=step,
+        parameters={
+            "duration": dist,
+            "cost_per_execution": per_run,
+            "error_rate": err,
+            "rework_to": (step if rework_to is None else rework_to) if err > 0 else None,
+            "roles_before": list(s.roles),
+        },
+        one_off_cost=cost,
+        summary=_with_cost(text, cost, "; ".join(extra)),
+    )
+
+
+# ---------------------------------------------------------------------------------- simplify
+def simplify_step(
+    model: ProcessModel, step: str, *, factor: float, one_off_cost: float = 0.0
+) -> ProcessModel:
+    """Make a step faster: every duration draw is multiplied by ``factor`` in (0, 1]."""
+    action = f"simplify '{step}'"
+    s = _step(model, step, action)
+    cost = _cost(action, one_off_cost)
+    f = _number(action, "factor", factor, low=0.0, high=1.0, low_open=True)
+    draft = Draft(model)
+    draft.steps[step] = replace(s, duration=s.duration.scaled(f))
+    text = f"Simplify '{step}' so it takes {percent(f)} of its time"
+    return _finish(
+        model,
+        draft.build(),
+        action,
+        operator="simplify",
+        target=step,
+        parameters={"factor": f},
+        one_off_cost=cost,
+        summary=_with_cost(text, cost),
+    )
+
+
+# ----------------------------------------------------------------------------- move decision
+def move_decision(model: ProcessModel, decision: str, *, one_off_cost: float = 0.0) -> ProcessModel:
+    """Take a decision earlier: right after the last of its ``requires`` is done.
+
+    The steps between that point and the decision (a simple chain: nothing else enters it) move
+    to just after the decision, on its one branch that goes on; branches to an end (exits) and
+    branches back upstream (rework) now leave before those steps, so exiting cases skip them.
+    The decision's outcome must not depend on the skipped steps: that is what its ``requires``
+    say.
+    """
+    action = f"move decision '{decision}'"
+    if not isinstance(decision, str) or decision not in model.decisions:
+        raise _refuse(
+            action,
+            f"there is no decision '{decision}'; the decisions are {sorted(model.decisions)}",
+        )
+    cost = _cost(action, one_off_cost)
+    d = model.decisions[decision]
+    preds = model.predecessors(decision)
+    if len(preds) != 1 or model.start == decision:
+        raise _refuse(action, "several paths lead into it, so there is no single place to move")
+    chain: list[str] = []  # the steps the decision will jump over, in flow order
+    cur = decision
+    while True:
+        ps = model.predecessors(cur)
+        x = ps[0] if len(ps) == 1 else None
+        if x is None or x not in model.steps or x in d.requires or x == model.start:
+            break
+        xps = model.predecessors(x)
+        if len(xps) != 1 or _kind(model, xps[0]) == "parallel":
+            break
+        chain.insert(0, x)
+        cur = x
+    done = done_before(model)
+    required = set(d.requires)
+    while chain:
+        p = model.predecessors(chain[0])[0]
+        after_p = done[p] | ({p} if p in model.steps else set())
+        if required <= after_p:
+            break
+        chain.pop(0)
+    if not chain:
+        inputs = f"its inputs {names(sorted(required))}" if required else "the start"
+        raise _refuse(action, f"it already comes right after {inputs} (nothing to skip)")
+    here = model.predecessors(chain[0])[0]
+    goes_on = []  # branches that are neither exits (ends) nor rework (back through ``here``)
+    for b in d.branches:
+        if b.to not in model.ends and here not in reachable(model, b.to):
+            goes_on.append(b.to)
+    goes_on = list(dict.fromkeys(goes_on))
+    if len(goes_on) != 1:
+        which = names(goes_on) if goes_on else "none"
+        raise _refuse(
+            action,
+            f"it needs exactly one branch that goes on (not to an end, not back), it has {which}",
+        )
+    cont = goes_on[0]
+    draft = Draft(model)
+    draft.redirect(chain[0], decision)  # ``here`` now leads to the decision
+    last = draft.steps[chain[-1]]
+    draft.steps[chain[-1]] = replace(last, next=cont)
+    draft.decisions[decision] = replace(
+        d,
+        branches=tuple(
+            Branch(chain[0] if b.to == cont else b.to, b.probability) for b in d.branches
+        ),
+    )
+    exits = [b.to for b in d.branches if b.to != cont]
+    text = (
+        f"Take decision '{decision}' right after '{here}', before {names(chain)}, "
+        f"so cases that go to {names(exits) if exits else 'another branch'} skip "
+        f"{'it' if len(chain) == 1 else 'them'}"
+    )
+    return _finish(
+        model,
+        draft.build(),
+        action,
+        operator="move_decision",
+        target=decision,
+        parameters={"after": here, "skipped": list(chain)},
+        one_off_cost=cost,
+        summary=_with_cost(text, cost),
+    )
+
+
+# ---------------------------------------------------------------------------------- delegate
+def delegate_step(
+    model: ProcessModel,
+    step: str,
+    *,
+    to_role: str,
+    duration_factor: float = 1.0,
+    one_off_cost: float = 0.0,
+) -> ProcessModel:
+    """Let ``to_role`` (usually the role that does the work before) do a decision/approval step.
+
+    The step's roles become ``(to_role,)``; its duration is scaled by ``duration_factor``. When
+    the previous step is done by ``to_role`` too, the escalation's hand-off and the wait for the
+    approvers disappear.
+    """
+    action = f"delegate '{step}' to {to_role}"
+    s = _step(model, step, action)
+    cost = _cost(action, one_off_cost)
+    f = _number(action, "duration_factor", duration_factor, low=0.0, low_open=True)
+    if to_role not in model.roles:
+        raise _refuse(action, f"there is no role '{to_role}'; the roles are {sorted(model.roles)}")
+    if not s.roles:
+        raise _refuse(action, "it is automated (no role does it), so there is nobody to replace")
+    if s.roles == (to_role,):
+        raise _refuse(action, f"{to_role} does it already")
+    draft = Draft(model)
+    draft.steps[step] = replace(s, roles=(to_role,), duration=s.duration.scaled(f))
+    text = f"Let {to_role} do '{step}' instead of {roles_text(s.roles)}"
+    extra = "no escalation"
+    if f != 1.0:
+        extra += f"; it takes {percent(f)} of the time"
+    return _finish(
+        model,
+        draft.build(),
+        action,
+        operator="delegate",
+        target=step,
+        parameters={"to_role": to_role, "from_roles": list(s.roles), "duration_factor": f},
+        one_off_cost=cost,
+        summary=_with_cost(text, cost, extra),
+    )
+
+
+# ---------------------------------------------------------------------------------- staffing
+def change_staffing(
+    model: ProcessModel, role: str, *, headcount: int, one_off_cost: float = 0.0
+) -> ProcessModel:
+    """Set a role's headcount (its hourly cost per person is unchanged)."""
+    action = f"staff {role} with {headcount!r}"
+    if role not in model.roles:
+        raise _refuse(action, f"there is no role '{role}'; the roles are {sorted(model.roles)}")
+    cost = _cost(action, one_off_cost)
+    if isinstance(headcount, bool) or not isinstance(headcount, int) or headcount < 0:
+        raise _refuse(action, f"headcount must be an integer >= 0, got {headcount!r}")
+    need = {s.name: s.roles.count(role) for s in model.steps.values() if role in s.roles}
+    if need and headcount < max(need.values()):
+        worst = max(need, key=lambda n: need[n])
+        raise _refuse(
+            action,
+            f"'{worst}' needs {need[worst]} {role} at once; give the role at least that many "
+            "people, or change the steps it does first",
+        )
+    before = model.roles[role].headcount
+    roles = dict(model.roles)
+    roles[role] = replace(model.roles[role], headcount=headcount)
+    people = "person" if headcount == 1 else "people"
+    text = f"Staff {role} with {headcount} {people} instead of {before}"
+    return _finish(
+        model,
+        replace(model, roles=roles),
+        action,
+        operator="staffing",
+        target=role,
+        parameters={"headcount": headcount, "headcount_before": before},
+        one_off_cost=cost,
+        summary=_with_cost(text, cost),
+    )
+
+
+# ------------------------------------------------------------------------------- parallelise
+def parallelise_steps(
+    model: ProcessModel, steps: Sequence[str], *, one_off_cost: float = 0.0
+) -> ProcessModel:
+    """Run two consecutive steps side by side: a parallel block ``"a|b"`` joined at ``"a|b/join"``.
+
+    Only when ``b`` comes right after ``a``, nothing else enters ``b``, and neither requires the
+    other. Whatever came after ``b`` comes after the join.
+    """
+    if isinstance(steps, str) or not isinstance(steps, Sequence):
+        raise _refuse(f"parallelise {steps!r}", "give the two steps as a list of names")
+    steps = tuple(steps)
+    action = f"parallelise {names(steps) if steps else 'nothing'}"
+    if len(steps) != 2 or steps[0] == steps[1]:
+        raise _refuse(action, "give exactly two different steps")
+    a, b = (_step(model, n, action) for n in steps)
+    cost = _cost(action, one_off_cost)
+    if a.next != b.name:
+        raise _refuse(action, f"'{b.name}' does not come right after '{a.name}'")
+    others = [p for p in model.predecessors(b.name) if p != a.name]
+    if others:
+        raise _refuse(action, f"'{b.name}' is also entered from {names(others)}")
+    if a.name in b.requires:
+        raise _refuse(action, f"'{b.name}' requires '{a.name}', so they cannot run side by side")
+    if b.name in a.requires:
+        raise _refuse(action, f"'{a.name}' requires '{b.name}'")
+    if b.next in steps:
+        raise _refuse(action, f"'{b.name}' loops back to '{b.next}'")
+    split, join = parallel_names(a.name, b.name)
+    for n in (split, join):
+        if _kind(model, n) is not None:
+            raise _refuse(action, f"the model already has a node named '{n}'")
+    draft = Draft(model)
+    draft.redirect(a.name, split)
+    draft.steps[a.name] = replace(draft.steps[a.name], next=join)
+    draft.steps[b.name] = replace(draft.steps[b.name], next=join)
+    draft.parallels[split] = Parallel(
+        name=split,
+        branches=(a.name, b.name),
+        join=join,
+        next=b.next,
+        description=f"'{a.name}' and '{b.name}' side by side",
+    )
+    text = f"Do '{a.name}' and '{b.name}' at the same time instead of one after the other"
+    return _finish(
+        model,
+        draft.build(),
+        action,
+        operator="parallelise",
+        target=split,
+        parameters={"steps": [a.name, b.name]},
+        one_off_cost=cost,
+        summary=_with_cost(text, cost),
+    )
