@@ -130,7 +130,10 @@ def discover_calendar(
     """Working hours of a group of resources (see the module docstring)."""
     if events.empty:
         return ALWAYS, {"note": "no events: 24/7"}
-    t = np.concatenate([events["start"].to_numpy(dtype=float), events["end"].to_numpy(dtype=float)])
+    # an activity ending exactly on the hour (17:00) belongs to the hour before it (16:00-17:00)
+    end = events["end"].to_numpy(dtype=float)
+    end = np.maximum(end - 1e-6, events["start"].to_numpy(dtype=float))
+    t = np.concatenate([events["start"].to_numpy(dtype=float), end])
     t = t[np.isfinite(t)]
     week = np.floor(t / HOURS_PER_WEEK).astype(np.int64)
     slot = np.floor(t % HOURS_PER_WEEK).astype(np.int64) % 168

@@ -1,0 +1,546 @@
+"""Back-testing: simulate a calibrated model over a held-out period and compare with history.
+
+``backtest(model, train, test, *, replications=5, seed=0)``:
+
+1. The **test period** runs from the first case arrival in the test log (a case's first start) to
+   its last arrival; the extract ends at the test log's last timestamp.
+2. The **model** is simulated with clock zero ``warmup_days`` before the test period (by default
+   the whole training period, so that the work in progress when the measured cases arrive builds
+   up as it really did), with the arrival rate scaled so that the expected number of arrivals in
+   the test period equals the test log's number of cases (same arrival volume). Only cases
+   arriving in the test period are compared, and the simulated log is cut at the extract's end,
+   as the real extract was: events ending later are dropped and their cases count as still open
+   (right-censored) in both.
+3. The **naive baseline** resamples whole (closed) training cases with replacement onto the test
+   cases' real arrival times, then is cut the same way.
+4. The same measures are computed on the three logs with ``sim.kpis`` (one code path for real and
+   simulated logs): cycle time (mean, p90, relative errors; Wasserstein and KS on the
+   distribution), per-step waiting and processing means, throughput per week, drop-off and
+   outcome shares, activity frequencies, and the distances of the ``log-distance-measures``
+   package that Simod reports (optional extra; reported as "not installed" without it).
+
+Simulated and baseline logs are returned as standard event tables (same columns as an input
+log), so the caller can write them next to ``backtest.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.stats as st
+
+from sim.calibrate.prepare import prepare_log
+from sim.calibrate.routing import discover_routing
+from sim.engine import run_replications
+from sim.errors import ConfigError, EventLogError
+from sim.eventlog import EventLog
+from sim.kpis import confidence_interval, log_cases, log_kpis, trace_cases, trace_to_event_log
+from sim.model import ABANDONED, ProcessModel
+from sim.model import columns as C
+from sim.model.calendar import week_offset
+from sim.model.scenario import Scenario
+
+HOUR = pd.Timedelta(hours=1)
+DISTANCES = (
+    "ngram_3",
+    "absolute_emd",
+    "circadian_emd",
+    "arrival_emd",
+    "relative_emd",
+    "cycle_time_emd",
+)
+
+
+@dataclass
+class BacktestResult:
+    """Everything the back-test measured (``to_dict`` is ``backtest.json``) and the logs."""
+
+    metrics: dict[str, Any]
+    simulated: list[pd.DataFrame] = field(default_factory=list)
+    baseline: list[pd.DataFrame] = field(default_factory=list)
+    historical: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe figures (no DataFrames)."""
+        return _json_safe(self.metrics)
+
+    def event_logs(self) -> dict[str, pd.DataFrame]:
+        """The simulated and baseline logs by file stem (``trace_1``, ``baseline_1``, ...)."""
+        out = {f"trace_{i + 1}": df for i, df in enumerate(self.simulated)}
+        out |= {f"baseline_{i + 1}": df for i, df in enumerate(self.baseline)}
+        return out
+
+
+def _json_safe(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _json_safe(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_json_safe(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, pd.Timestamp):
+        return x.isoformat()
+    return x
+
+
+def log_distance_measures_available() -> bool:
+    """True when the optional ``log-distance-measures`` package can be imported."""
+    try:
+        import log_distance_measures  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- standard tables
+def _standard(df: pd.DataFrame) -> pd.DataFrame:
+    cols = [C.CASE, C.ACTIVITY, C.START, C.END, C.RESOURCE]
+    if C.OUTCOME in df.columns:
+        cols.append(C.OUTCOME)
+    return df[cols].reset_index(drop=True)
+
+
+def _from_prepared(p, events: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            C.CASE: events["case_id"].to_numpy(),
+            C.ACTIVITY: events["activity"].to_numpy(),
+            C.START: p.origin + events["start"].to_numpy() * HOUR,
+            C.END: p.origin + events["end"].to_numpy() * HOUR,
+            C.RESOURCE: events["resource"].to_numpy(),
+        }
+    )
+    if "outcome" in events.columns:
+        out[C.OUTCOME] = events["outcome"].to_numpy()
+    return out
+
+
+def _cut(df: pd.DataFrame, extract_end: pd.Timestamp) -> tuple[pd.DataFrame, set[str]]:
+    """Drop events that end after the extract; their cases are open (right-censored)."""
+    late = df[C.END] > extract_end
+    open_cases = set(df.loc[late, C.CASE].astype(str))
+    return df.loc[~late].reset_index(drop=True), open_cases
+
+
+def _measure(
+    df: pd.DataFrame,
+    open_cases: set[str],
+    *,
+    origin: pd.Timestamp,
+    window: tuple[float, float],
+    dropoff: list[str],
+) -> dict[str, Any]:
+    """KPIs (``sim.kpis.log_kpis``) plus the raw samples the distances need."""
+    if df.empty:
+        return {"kpis": {}, "cycle_times": np.array([]), "weekly": np.array([])}
+    events = pd.DataFrame(
+        {
+            "case_id": df[C.CASE].astype(str).to_numpy(),
+            "activity": df[C.ACTIVITY].astype(str).to_numpy(),
+            "resource": df[C.RESOURCE].to_numpy(),
+            "role": None,
+            "start": ((df[C.START] - origin) / HOUR).to_numpy(dtype=float),
+            "end": ((df[C.END] - origin) / HOUR).to_numpy(dtype=float),
+        }
+    )
+    events = events.sort_values(["case_id", "start", "end"], kind="stable").reset_index(drop=True)
+    # enabled = end of the previous activity of the case (its own start for the first one): the
+    # same rule for the historical, simulated and baseline logs
+    dummy = pd.Series(None, index=pd.unique(events["case_id"]), dtype=object)
+    events["enabled"] = discover_routing(events, dummy, groups={}).enabled
+    outcome_col = None
+    if C.OUTCOME in df.columns:
+        oc = df[[C.CASE, C.OUTCOME]].astype({C.CASE: str}).drop_duplicates(C.CASE)
+        events = events.merge(
+            oc.rename(columns={C.CASE: "case_id", C.OUTCOME: "outcome"}), on="case_id", how="left"
+        )
+        last_act = events.sort_values("end", kind="stable").groupby("case_id")["activity"].last()
+        events["outcome"] = events["outcome"].where(
+            events["outcome"].notna(), events["case_id"].map(last_act)
+        )
+        outcome_col = "outcome"
+    cases = log_cases(
+        events,
+        dropoff_outcomes=dropoff,
+        open_cases=open_cases,
+        outcome_column=outcome_col,
+        window=window,
+    )
+    kpis = log_kpis(events, cases, window=window)
+    fin = cases[cases["measured"].astype(bool) & cases["success"].notna()]
+    ct = (fin["end"] - fin["arrival"]).to_numpy(dtype=float)
+    lo, hi = window
+    n_weeks = max(int(math.ceil((hi - lo) / 168.0)), 1)
+    ends = fin["end"].to_numpy(dtype=float)
+    weekly = np.bincount(
+        np.clip(((ends - lo) // 168.0).astype(int), 0, n_weeks - 1), minlength=n_weeks
+    ).astype(float)
+    acts = events.groupby("activity").size()
+    return {
+        "kpis": kpis,
+        "cycle_times": ct,
+        "weekly": weekly,
+        "activity_share": (acts / acts.sum()).to_dict(),
+        "n_cases": int(cases["measured"].astype(bool).sum()),
+    }
+
+
+def _relerr(sim: float, real: float) -> float:
+    if real is None or sim is None or not np.isfinite(real) or not np.isfinite(sim) or real == 0:
+        return math.nan
+    return (sim - real) / real
+
+
+def _tvd(p: dict[str, float], q: dict[str, float]) -> float:
+    keys = set(p) | set(q)
+    return 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys)
+
+
+def _compare(sim: dict[str, Any], real: dict[str, Any]) -> dict[str, Any]:
+    """Per-replication comparison figures of one simulated log with the historical one."""
+    sk, rk = sim["kpis"], real["kpis"]
+    out: dict[str, Any] = {}
+    for k in ("cycle_time_mean", "cycle_time_p90", "cycle_time_median"):
+        out[f"{k}"] = sk.get(k, math.nan)
+        out[f"{k}_relerr"] = _relerr(sk.get(k, math.nan), rk.get(k, math.nan))
+    a, b = sim["cycle_times"], real["cycle_times"]
+    if a.size and b.size:
+        out["cycle_time_wasserstein_h"] = float(st.wasserstein_distance(a, b))
+        ks = st.ks_2samp(a, b)
+        out["cycle_time_ks_statistic"] = float(ks.statistic)
+        out["cycle_time_ks_pvalue"] = float(ks.pvalue)
+    else:
+        out["cycle_time_wasserstein_h"] = math.nan
+        out["cycle_time_ks_statistic"] = math.nan
+        out["cycle_time_ks_pvalue"] = math.nan
+    out["dropoff_rate"] = sk.get("dropoff_rate", math.nan)
+    out["dropoff_rate_abserr"] = abs(
+        sk.get("dropoff_rate", math.nan) - rk.get("dropoff_rate", math.nan)
+    )
+    so = {k: v for k, v in sk.items() if k.startswith("outcome_share:")}
+    ro = {k: v for k, v in rk.items() if k.startswith("outcome_share:")}
+    out["outcome_share_tvd"] = _tvd(so, ro)
+    out["activity_share_tvd"] = _tvd(sim.get("activity_share", {}), real.get("activity_share", {}))
+    sw, rw = sim["weekly"], real["weekly"]
+    n = min(sw.size, rw.size)
+    out["throughput_per_week"] = float(np.mean(sw)) if sw.size else math.nan
+    out["throughput_per_week_relerr"] = _relerr(float(np.mean(sw[:n])), float(np.mean(rw[:n])))
+    out["weekly_throughput_mae"] = float(np.mean(np.abs(sw[:n] - rw[:n]))) if n else math.nan
+    out["cases"] = sim.get("n_cases", 0)
+    for key in list(rk):
+        if key.split(":")[0] in ("waiting_mean", "processing_mean", "visits_per_case"):
+            out[key] = sk.get(key, math.nan)
+            out[key + "_relerr"] = _relerr(sk.get(key, math.nan), rk[key])
+    return out
+
+
+def _distances(real: pd.DataFrame, sim: pd.DataFrame) -> dict[str, Any]:
+    """Simod's log distances (``log-distance-measures``), or a note when it is not installed."""
+    if not log_distance_measures_available():
+        return {
+            k: "not installed (pip install log-distance-measures, the [backtest] extra)"
+            for k in DISTANCES
+        }
+    from log_distance_measures.absolute_event_distribution import (
+        absolute_event_distribution_distance,
+    )
+    from log_distance_measures.case_arrival_distribution import case_arrival_distribution_distance
+    from log_distance_measures.circadian_event_distribution import (
+        circadian_event_distribution_distance,
+    )
+    from log_distance_measures.config import EventLogIDs
+    from log_distance_measures.cycle_time_distribution import cycle_time_distribution_distance
+    from log_distance_measures.n_gram_distribution import n_gram_distribution_distance
+    from log_distance_measures.relative_event_distribution import (
+        relative_event_distribution_distance,
+    )
+
+    ids = EventLogIDs(
+        case=C.CASE, activity=C.ACTIVITY, start_time=C.START, end_time=C.END, resource=C.RESOURCE
+    )
+    if real.empty or sim.empty:
+        return dict.fromkeys(DISTANCES, math.nan)
+    a = real[[C.CASE, C.ACTIVITY, C.START, C.END, C.RESOURCE]].copy()
+    b = sim[[C.CASE, C.ACTIVITY, C.START, C.END, C.RESOURCE]].copy()
+    out: dict[str, Any] = {}
+    calls = {
+        "ngram_3": lambda: n_gram_distribution_distance(a, ids, b, ids, n=3),
+        "absolute_emd": lambda: absolute_event_distribution_distance(a, ids, b, ids),
+        "circadian_emd": lambda: circadian_event_distribution_distance(a, ids, b, ids),
+        "arrival_emd": lambda: case_arrival_distribution_distance(a, ids, b, ids),
+        "relative_emd": lambda: relative_event_distribution_distance(a, ids, b, ids),
+        "cycle_time_emd": lambda: cycle_time_distribution_distance(
+            a, ids, b, ids, bin_size=dt.timedelta(hours=1)
+        ),
+    }
+    for k, f in calls.items():
+        try:
+            out[k] = float(f())
+        except Exception as exc:  # a third-party failure must not sink the report
+            out[k] = f"failed: {type(exc).__name__}: {exc}"
+    return out
+
+
+def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    out: dict[str, Any] = {}
+    for k in keys:
+        vals = [r.get(k) for r in rows]
+        if all(isinstance(v, int | float | np.floating) or v is None for v in vals):
+            x = [math.nan if v is None else float(v) for v in vals]
+            ci = confidence_interval(x)
+            out[k] = {
+                "mean": ci["mean"],
+                "ci_low": ci["ci_low"],
+                "ci_high": ci["ci_high"],
+                "per_replication": x,
+            }
+        else:
+            out[k] = vals[0] if len(set(map(str, vals))) == 1 else vals
+    return out
+
+
+# ------------------------------------------------------------------------------ simulation
+def simulate_event_logs(
+    model: ProcessModel,
+    *,
+    start: pd.Timestamp | str,
+    last_arrival: pd.Timestamp | str,
+    n_cases: int,
+    extract_end: pd.Timestamp | str | None = None,
+    replications: int = 5,
+    warmup_days: float = 7.0,
+    seed: int = 0,
+    workers: int | None = 1,
+) -> list[pd.DataFrame]:
+    """Simulate ``model`` so that about ``n_cases`` arrive in ``[start, last_arrival]``.
+
+    Returns one standard event table per replication (datetimes; the model's timer steps
+    removed; only cases arriving in the period; events ending after ``extract_end`` dropped).
+    The ``outcome`` column holds each case's outcome (``None`` while in progress).
+    """
+    start = pd.Timestamp(start)
+    last_arrival = pd.Timestamp(last_arrival)
+    if last_arrival <= start:
+        last_arrival = start + pd.Timedelta(hours=1)
+    extract_end = pd.Timestamp(extract_end) if extract_end is not None else None
+    clock0 = start - pd.Timedelta(days=warmup_days)
+    m = dataclasses.replace(model, start_date=clock0.isoformat(timespec="seconds"))
+    horizon_h = (last_arrival - start) / HOUR + 1e-6
+    off = week_offset(m.start_date)
+    lo, hi = warmup_days * 24.0, warmup_days * 24.0 + horizon_h
+    mean_gap = m.arrivals.interarrival.mean() * m.time_factor
+    prof = m.arrivals.profile
+    op = (prof.cumulative(hi + off) - prof.cumulative(lo + off)) if prof is not None else hi - lo
+    expected = op / mean_gap if mean_gap > 0 else 0.0
+    if expected <= 0:
+        raise ConfigError(
+            "the model's arrival profile has no arrivals in the test period; cannot scale it to "
+            f"{n_cases} cases"
+        )
+    scale = max(n_cases, 1) / expected
+    drain_h = ((extract_end - last_arrival) / HOUR) if extract_end is not None else horizon_h
+    scenario = Scenario(
+        horizon_days=horizon_h / 24.0,
+        warmup_days=warmup_days,
+        replications=replications,
+        arrival_scale=scale,
+        drain=True,
+        drain_days=max(drain_h, 1.0) / 24.0,
+    )
+    traces = run_replications(m, scenario, seed=seed, workers=workers)
+    timers = set(m.metadata.get("timer_steps", []))
+    abandon = list(m.metadata.get("abandonment_outcomes", []))
+    out = []
+    for tr in traces:
+        cases = trace_cases(tr)
+        df = trace_to_event_log(tr)
+        keep_ids = set(cases.loc[cases["measured"], "case_id"].astype(str))
+        df = df[df[C.CASE].isin(keep_ids) & ~df[C.ACTIVITY].isin(timers)]
+        if len(abandon) == 1:  # a patience abandonment is the log's abandonment outcome
+            df.loc[df[C.OUTCOME] == ABANDONED, C.OUTCOME] = abandon[0]
+        if extract_end is not None:
+            ends = pd.Timestamp(tr.start_date) + cases["end"] * HOUR
+            late = set(cases.loc[~(ends <= extract_end), "case_id"].astype(str))
+            df = df.copy()
+            df.loc[df[C.CASE].isin(late), C.OUTCOME] = None
+            df = df[df[C.END] <= extract_end]
+        out.append(df.reset_index(drop=True))
+    return out
+
+
+def resample_cases(
+    train: pd.DataFrame, arrivals: pd.Series | np.ndarray, *, rng: np.random.Generator
+) -> pd.DataFrame:
+    """The naive baseline: a random training case (with replacement) shifted onto each arrival."""
+    first = train.groupby(C.CASE, sort=False)[C.START].min()
+    ids = first.index.to_numpy()
+    pick = rng.integers(0, len(ids), size=len(arrivals))
+    groups = {cid: g for cid, g in train.groupby(C.CASE, sort=False)}
+    parts = []
+    for i, (k, at) in enumerate(zip(pick, pd.to_datetime(np.asarray(arrivals)), strict=True)):
+        g = groups[ids[k]]
+        shift = at - first[ids[k]]
+        parts.append(
+            pd.DataFrame(
+                {
+                    C.CASE: f"b{i}",
+                    C.ACTIVITY: g[C.ACTIVITY].to_numpy(),
+                    C.START: (g[C.START] + shift).to_numpy(),
+                    C.END: (g[C.END] + shift).to_numpy(),
+                    C.RESOURCE: g[C.RESOURCE].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else train.iloc[:0]
+
+
+def backtest(
+    model: ProcessModel,
+    train: EventLog | pd.DataFrame,
+    test: EventLog | pd.DataFrame,
+    *,
+    replications: int = 5,
+    seed: int = 0,
+    warmup_days: float | None = None,
+    dropoff_outcomes: list[str] | None = None,
+    baseline: bool = True,
+    distances: bool = True,
+    workers: int | None = 1,
+) -> BacktestResult:
+    """Compare ``model`` with the held-out ``test`` log (see the module docstring).
+
+    ``dropoff_outcomes`` defaults to the model's (``metadata.dropoff_outcomes``, else the
+    outcomes of its non-success ends). ``warmup_days`` defaults to the training period (from the
+    training log's first arrival to the test period), so that the work in progress when the test
+    period starts builds up as it did in reality (at least 7 days).
+    """
+    t0 = time.perf_counter()
+    if replications < 1:
+        raise ConfigError(f"replications must be >= 1, got {replications}")
+    pt = prepare_log(test, source="test log")
+    ptr = prepare_log(train, source="training log")
+    if dropoff_outcomes is None:
+        dropoff = list(
+            model.metadata.get("dropoff_outcomes")
+            or [e.outcome for e in model.ends.values() if not e.success]
+        )
+    else:
+        dropoff = [str(o) for o in dropoff_outcomes]
+    hist = _from_prepared(pt, pt.events)
+    first = pt.events.groupby("case_id", sort=False)["start"].min()
+    test_start = pt.origin + first.min() * HOUR
+    last_arrival = pt.origin + first.max() * HOUR
+    extract_end = pt.origin + pt.events["end"].max() * HOUR
+    n_test = int(first.size)
+    if warmup_days is None:
+        train_start = ptr.origin + ptr.events["start"].min() * HOUR
+        warmup_days = max(7.0, (test_start - train_start) / pd.Timedelta(days=1))
+    origin = test_start
+    window = (0.0, (last_arrival - test_start) / HOUR + 1e-6)
+    real = _measure(hist, pt.open_cases, origin=origin, window=window, dropoff=dropoff)
+
+    sims = simulate_event_logs(
+        model,
+        start=test_start,
+        last_arrival=last_arrival,
+        n_cases=n_test,
+        extract_end=extract_end,
+        replications=replications,
+        warmup_days=warmup_days,
+        seed=seed,
+        workers=workers,
+    )
+    t_sim = time.perf_counter() - t0
+
+    def score(logs: list[pd.DataFrame]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        rows, dists = [], []
+        for df in logs:
+            open_ids = set()
+            if C.OUTCOME in df.columns:
+                open_ids = set(df.loc[df[C.OUTCOME].isna(), C.CASE].astype(str))
+            meas = _measure(df, open_ids, origin=origin, window=window, dropoff=dropoff)
+            rows.append(_compare(meas, real))
+            if distances:
+                dists.append(_distances(hist, df))
+        return rows, dists
+
+    m_rows, m_dist = score(sims)
+    result: dict[str, Any] = {
+        "settings": {
+            "replications": replications,
+            "seed": seed,
+            "warmup_days": warmup_days,
+            "dropoff_outcomes": dropoff,
+            "log_distance_measures": log_distance_measures_available(),
+        },
+        "test": {
+            "cases": n_test,
+            "start": test_start.isoformat(),
+            "last_arrival": last_arrival.isoformat(),
+            "extract_end": extract_end.isoformat(),
+            "open_cases": len(pt.open_cases),
+            "kpis": {
+                k: v
+                for k, v in real["kpis"].items()
+                if not k.startswith(("reached:", "waiting_share:"))
+            },
+        },
+        "model": {**_summarise(m_rows), "distances": _summarise(m_dist) if distances else {}},
+    }
+    base_logs: list[pd.DataFrame] = []
+    if baseline:
+        train_df = _from_prepared(ptr, ptr.events)
+        train_closed = train_df[~train_df[C.CASE].isin(ptr.open_cases)]
+        if train_closed.empty:
+            raise EventLogError("training log: every case is open; no case to resample")
+        arrivals = pd.Series(pt.origin + np.sort(first.to_numpy()) * HOUR)
+        rng = np.random.default_rng(seed)
+        b_rows, b_dist = [], []
+        for _ in range(replications):
+            b_log, late = _cut(resample_cases(train_closed, arrivals, rng=rng), extract_end)
+            base_logs.append(b_log)
+            meas = _measure(b_log, late, origin=origin, window=window, dropoff=dropoff)
+            b_rows.append(_compare(meas, real))
+            if distances:
+                b_dist.append(_distances(hist, b_log))
+        result["baseline"] = {
+            **_summarise(b_rows),
+            "distances": _summarise(b_dist) if distances else {},
+        }
+    result["verdict"] = _verdict(result)
+    result["settings"]["seconds"] = round(time.perf_counter() - t0, 2)
+    result["settings"]["simulation_seconds"] = round(t_sim, 2)
+    return BacktestResult(metrics=result, simulated=sims, baseline=base_logs, historical=hist)
+
+
+def _verdict(result: dict[str, Any]) -> dict[str, Any]:
+    def mean(section: str, key: str) -> float:
+        v = result.get(section, {}).get(key)
+        if isinstance(v, dict):
+            return v.get("mean", math.nan)
+        return math.nan
+
+    out: dict[str, Any] = {}
+    err = mean("model", "cycle_time_mean_relerr")
+    out["cycle_time_mean_relerr"] = err
+    out["cycle_time_mean_within_10pct"] = bool(abs(err) <= 0.10) if np.isfinite(err) else None
+    out["cycle_time_mean_within_5pct"] = bool(abs(err) <= 0.05) if np.isfinite(err) else None
+    mw, bw = mean("model", "cycle_time_wasserstein_h"), mean("baseline", "cycle_time_wasserstein_h")
+    out["cycle_time_wasserstein_below_baseline"] = (
+        bool(mw < bw) if np.isfinite(mw) and np.isfinite(bw) else None
+    )
+    md = result.get("model", {}).get("distances", {}).get("cycle_time_emd")
+    bd = result.get("baseline", {}).get("distances", {}).get("cycle_time_emd")
+    if isinstance(md, dict) and isinstance(bd, dict):
+        out["cycle_time_emd_below_baseline"] = bool(md["mean"] < bd["mean"])
+    return out
