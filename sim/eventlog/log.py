@@ -48,6 +48,7 @@ class CleaningReport:
     timezone_offsets: dict[str, int] = field(default_factory=dict)
     cases: int = 0
     activities: int = 0
+    activities_dropped: list[str] = field(default_factory=list)
     resources: int = 0
     open_cases: int = 0
     end_activities: list[str] = field(default_factory=list)

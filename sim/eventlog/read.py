@@ -358,7 +358,7 @@ def _clean(
         frame = frame.rename(columns={LIFECYCLE: mapping[LIFECYCLE]})
     taken = set(frame.columns) | {CASE_OPEN, ROW}
     for col in raw.columns:
-        if col in mapped:
+        if col in mapped or str(col) == CASE_OPEN:  # case_open is recomputed below
             continue
         name = str(col)
         if name in taken:
@@ -400,6 +400,8 @@ def _clean(
             f"{zones.aware} timestamps carried a UTC offset [{shown}] and were converted to UTC"
             + (f"; {zones.naive} had none and were taken as UTC." if zones.naive else ".")
         )
+
+    activities_in = set(frame[C.ACTIVITY].dropna().unique().tolist())
 
     # --- 4. missing keys and timestamps ---------------------------------------------------------
     missing_key = frame[C.CASE].isna() | frame[C.ACTIVITY].isna()
@@ -526,6 +528,11 @@ def _clean(
     report.cases = int(frame[C.CASE].nunique())
     report.activities = int(frame[C.ACTIVITY].nunique())
     report.resources = int(frame[C.RESOURCE].nunique())
+    report.activities_dropped = sorted(activities_in - set(frame[C.ACTIVITY].unique().tolist()))
+    if report.activities_dropped:
+        notes.append(
+            "Activities seen only in removed rows: " + ", ".join(report.activities_dropped) + "."
+        )
     notes.insert(0, f"Read {_plural(report.rows_read, 'row')}; kept {report.rows_kept}.")
     notes.append(
         f"{report.cases} cases, {report.activities} activities, {report.resources} resources; "

@@ -1,0 +1,365 @@
+"""Small hand-written logs: pairing, cleaning, time zones, start estimation, open cases."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.eventlog import (
+    clean_event_table,
+    estimate_start_times,
+    flag_open_cases,
+    read_event_log,
+)
+from sim.model import columns as C
+
+T = pd.Timestamp
+
+
+def write(path: Path, text: str) -> Path:
+    data = text.strip() + "\n"
+    if path.name.endswith(".gz"):
+        path.write_bytes(gzip.compress(data.encode()))
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+def xes(*traces: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" ?>\n'
+        '<log xes.version="1.0" xmlns="http://www.xes-standard.org/">\n'
+        '<extension name="Concept" prefix="concept" uri="http://www.xes-standard.org/concept.xesext"/>\n'
+        + "".join(traces)
+        + "\n</log>"
+    )
+
+
+def ev(name: str, ts: str, lc: str | None = None, res: str | None = None, extra: str = "") -> str:
+    parts = [
+        f'<string key="concept:name" value="{name}"/>',
+        f'<date key="time:timestamp" value="{ts}"/>',
+    ]
+    if lc is not None:
+        parts.append(f'<string key="lifecycle:transition" value="{lc}"/>')
+    if res is not None:
+        parts.append(f'<string key="org:resource" value="{res}"/>')
+    return "<event>" + "".join(parts) + extra + "</event>"
+
+
+def trace(case: str, *events: str, attrs: str = "") -> str:
+    return f'<trace><string key="concept:name" value="{case}"/>{attrs}{"".join(events)}</trace>'
+
+
+def rows(log) -> list[tuple]:
+    e = log.events
+    return [
+        (r.case_id, r.activity, r.start_time, r.end_time)
+        for r in e[[C.CASE, C.ACTIVITY, C.START, C.END]].itertuples(index=False)
+    ]
+
+
+# ---------------------------------------------------------------- XES start/complete pairing
+
+
+def test_xes_start_complete_pairing_fifo(tmp_path: Path) -> None:
+    body = xes(
+        trace(
+            "c1",
+            ev("a", "2020-01-01T10:00:00+00:00", "start", "r1"),
+            ev("a", "2020-01-01T10:30:00+00:00", "complete"),  # resource from the start
+            ev("b", "2020-01-01T11:00:00+00:00", "complete", "r2"),  # complete only
+            ev("a", "2020-01-01T11:00:00+00:00", "start", "r1"),
+            ev("a", "2020-01-01T11:05:00+00:00", "start", "r3"),
+            # listed out of time order: pairing goes by time, not file order
+            ev("a", "2020-01-01T11:20:00+00:00", "complete", "r3"),
+            ev("a", "2020-01-01T11:10:00+00:00", "complete", "r1"),
+            ev("b", "2020-01-01T12:00:00+00:00", "start", "r2"),  # never completed
+            attrs='<string key="outcome" value="approved"/><int key="amount" value="500"/>',
+        ),
+        trace(
+            "c2",
+            ev("a", "2020-01-01T09:00:00+00:00", "schedule"),
+            ev("a", "2020-01-01T09:10:00+00:00", "start", "r1"),
+            ev("a", "2020-01-01T09:20:00+00:00", "suspend", "r1"),
+            ev("a", "2020-01-01T09:40:00+00:00", "complete", "r1"),
+            ev("b", "2020-01-01T09:50:00+00:00", "complete", "r2"),
+            attrs='<string key="outcome" value="declined"/><int key="amount" value="70"/>',
+        ),
+    )
+    log = read_event_log(write(tmp_path / "log.xes", body))
+    assert rows(log) == [
+        ("c1", "a", T("2020-01-01 10:00"), T("2020-01-01 10:30")),
+        ("c1", "b", pd.NaT, T("2020-01-01 11:00")),
+        ("c1", "a", T("2020-01-01 11:00"), T("2020-01-01 11:10")),
+        ("c1", "a", T("2020-01-01 11:05"), T("2020-01-01 11:20")),
+        ("c2", "a", T("2020-01-01 09:10"), T("2020-01-01 09:40")),
+        ("c2", "b", pd.NaT, T("2020-01-01 09:50")),
+    ]
+    e = log.events
+    assert e[C.RESOURCE].tolist() == ["r1", "r2", "r1", "r3", "r1", "r2"]
+    assert e[C.ENABLED].iloc[4] == T("2020-01-01 09:00") and e[C.ENABLED].iloc[:4].isna().all()
+    # trace attributes become per-row case columns; 'outcome' is the standard outcome column
+    assert e[C.OUTCOME].tolist() == ["approved"] * 4 + ["declined"] * 2
+    assert e["case:amount"].tolist() == [500] * 4 + [70] * 2
+    r = log.report
+    assert r.rows_read == 13
+    assert r.lifecycle_events_merged == 5  # 4 starts + 1 schedule
+    assert r.unmatched_starts_removed == 1
+    assert r.lifecycle_events_removed == 1  # the suspend
+    assert r.rows_kept == 6
+    assert r.rows_read == r.rows_kept + r.lifecycle_events_merged + r.removed()
+    assert r.missing_start == 2
+    assert not log.start_times_estimated  # some starts are known: missing ones stay missing
+
+
+def test_xes_gz_and_nested_attributes_and_mixed_zones(tmp_path: Path) -> None:
+    nested = '<list key="tags"><string key="t" value="x"/></list>'
+    body = xes(
+        trace(
+            "1", ev("a", "2020-03-01T10:00:00+01:00", extra=nested), ev("b", "2020-03-01T10:00:00")
+        ),
+        trace("2", ev("a", "2020-03-01T12:00:00Z"), ev("b", "2020-03-01T13:00:00.500+02:00")),
+    )
+    log = read_event_log(write(tmp_path / "log.xes.gz", body))
+    assert log.events[C.END].tolist() == [
+        T("2020-03-01 09:00"),
+        T("2020-03-01 10:00"),
+        T("2020-03-01 11:00:00.5"),
+        T("2020-03-01 12:00"),
+    ]
+    assert "tags" not in log.events.columns
+    r = log.report
+    assert (r.timezone_aware_values, r.timezone_naive_values) == (3, 1)
+    assert r.timezone_offsets == {"+00:00": 1, "+01:00": 1, "+02:00": 1}
+    assert log.start_times_estimated  # no start at all: estimated
+
+
+def test_xes_status_vocabulary_kept(tmp_path: Path) -> None:
+    body = xes(
+        trace(
+            "1",
+            ev("x", "2020-01-01T10:00:00", "In Progress"),
+            ev("y", "2020-01-01T11:00:00", "Closed"),
+        ),
+        trace(
+            "2", ev("x", "2020-01-01T10:00:00", "Queued"), ev("y", "2020-01-01T12:00:00", "Closed")
+        ),
+    )
+    log = read_event_log(write(tmp_path / "s.xes", body))
+    assert log.events["lifecycle:transition"].tolist() == [
+        "In Progress",
+        "Closed",
+        "Queued",
+        "Closed",
+    ]
+    assert log.report.lifecycle_events_merged == 0 and log.report.rows_kept == 4
+
+
+# ---------------------------------------------------------------- CSV cleaning
+
+
+CSV_HEADER = "case_id,activity,start_time,end_time,resource,cost"
+
+
+def test_duplicates_removed_and_counted(tmp_path: Path) -> None:
+    text = f"""{CSV_HEADER}
+1,a,2020-01-01 10:00,2020-01-01 10:10,r1,5
+1,a,2020-01-01 10:00,2020-01-01 10:10,r1,5
+1,a,2020-01-01 10:00,2020-01-01 10:10,r1,5
+1,b,2020-01-01 10:20,2020-01-01 10:30,r1,5
+2,a,2020-01-01 10:00,2020-01-01 10:10,r1,6
+2,a,2020-01-01 10:00,2020-01-01 10:10,r1,7
+"""
+    log = read_event_log(write(tmp_path / "d.csv", text))
+    assert log.report.duplicates_removed == 2
+    assert log.report.rows_kept == 4  # rows differing in any column (cost) are not duplicates
+    assert "Removed 2 exact duplicate rows." in log.report.notes
+
+
+def test_end_before_start_removed(tmp_path: Path) -> None:
+    text = f"""{CSV_HEADER}
+1,a,2020-01-01 10:00,2020-01-01 10:10,r1,1
+1,b,2020-01-01 11:00,2020-01-01 10:30,r1,1
+2,a,2020-01-01 10:00,2020-01-01 10:00,r2,1
+2,b,2020-01-01 10:05,2020-01-01 10:20,r2,1
+"""
+    log = read_event_log(write(tmp_path / "e.csv", text))
+    assert log.report.end_before_start_removed == 1
+    assert ("1", "b") not in {(c, a) for c, a, *_ in rows(log)}
+    assert ("2", "a", T("2020-01-01 10:00"), T("2020-01-01 10:00")) in rows(log)  # instant: kept
+
+
+def test_missing_values(tmp_path: Path) -> None:
+    text = f"""{CSV_HEADER}
+1,a,2020-01-01 10:00,2020-01-01 10:10,r1,1
+1,b,,2020-01-01 10:30,,1
+1,c,2020-01-01 10:40,,r1,1
+,a,2020-01-01 10:00,2020-01-01 10:10,r1,1
+2,,2020-01-01 10:00,2020-01-01 10:10,r1,1
+2,a,2020-01-01 10:00,2020-01-01 10:10,r2,1
+2,b,2020-01-01 11:00,2020-01-01 11:10,r2,1
+"""
+    log = read_event_log(write(tmp_path / "m.csv", text))
+    r = log.report
+    assert r.missing_case_or_activity_removed == 2
+    assert r.missing_timestamp_removed == 1
+    assert r.missing_start == 1  # kept, start left missing (the log has start times)
+    assert r.rows_kept == 4 and r.rows_read == 7
+    row = log.events[log.events[C.ACTIVITY] == "b"].iloc[0]
+    assert pd.isna(row[C.START]) and row[C.RESOURCE] is pd.NA
+    assert r.rows_read == r.rows_kept + r.removed()
+
+
+def test_mixed_time_zones_converted_and_counted(tmp_path: Path) -> None:
+    text = """case_id,activity,start_time,end_time,resource
+1,a,2020-06-01T10:00:00+02:00,2020-06-01T10:30:00+0200,r1
+1,b,2020-06-01 08:40:00,2020-06-01 09:00:00,r1
+2,a,2020-06-01T08:00:00Z,2020-06-01T09:00:00.250-01:00,r1
+2,b,2020-06-01 11:00,2020-06-01 11:30,r1
+"""
+    log = read_event_log(write(tmp_path / "tz.csv", text))
+    assert rows(log) == [
+        ("1", "a", T("2020-06-01 08:00"), T("2020-06-01 08:30")),
+        ("1", "b", T("2020-06-01 08:40"), T("2020-06-01 09:00")),
+        ("2", "a", T("2020-06-01 08:00"), T("2020-06-01 10:00:00.25")),
+        ("2", "b", T("2020-06-01 11:00"), T("2020-06-01 11:30")),
+    ]
+    r = log.report
+    assert (r.timezone_aware_values, r.timezone_naive_values) == (4, 4)
+    assert r.timezone_offsets == {"+00:00": 1, "+02:00": 2, "-01:00": 1}
+    json.dumps(r.to_dict())
+
+
+def test_time_format_for_non_iso_layouts(tmp_path: Path) -> None:
+    text = """case,activity,end_timestamp
+x,a,31/12/2020 23:59
+x,b,01/01/2021 00:30
+y,a,02/01/2021 08:00
+"""
+    log = read_event_log(write(tmp_path / "f.csv", text), time_format="%d/%m/%Y %H:%M")
+    assert log.events[C.END].tolist() == [
+        T("2020-12-31 23:59"),
+        T("2021-01-01 00:30"),
+        T("2021-01-02 08:00"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "case:concept:name,concept:name,org:resource,start_timestamp,time:timestamp",
+        "CaseID,Activity,Resource,StartTimestamp,EndTimestamp",
+        "Case ID,ACTIVITY,resource,start_time,complete_timestamp",
+    ],
+)
+def test_common_column_conventions(tmp_path: Path, header: str) -> None:
+    text = f"""{header}
+1,a,r,2020-01-01 10:00,2020-01-01 10:05
+1,b,r,2020-01-01 10:10,2020-01-01 10:15
+2,a,s,2020-01-01 11:00,2020-01-01 11:05
+"""
+    log = read_event_log(write(tmp_path / "k.csv", text))
+    assert rows(log)[0] == ("1", "a", T("2020-01-01 10:00"), T("2020-01-01 10:05"))
+    assert log.events[C.RESOURCE].tolist() == ["r", "r", "s"]
+
+
+def test_explicit_keys_and_clashing_column(tmp_path: Path) -> None:
+    text = """ticket,step,who,begin,finish,activity
+1,a,r,2020-01-01 10:00,2020-01-01 10:05,old
+1,b,r,2020-01-01 10:10,2020-01-01 10:15,old
+2,a,s,2020-01-01 11:00,2020-01-01 11:05,old
+"""
+    log = read_event_log(
+        write(tmp_path / "x.csv", text),
+        case_id_key="ticket",
+        activity_key="step",
+        start_key="begin",
+        end_key="finish",
+        resource_key="who",
+    )
+    assert log.events[C.ACTIVITY].tolist() == ["a", "b", "a"]
+    assert log.events["activity_orig"].tolist() == ["old"] * 3
+    assert any("activity_orig" in n for n in log.report.notes)
+
+
+# ---------------------------------------------------------------- start estimation
+
+
+def test_completion_only_start_estimation_exact(tmp_path: Path) -> None:
+    text = """case_id,activity,end_time,resource
+1,A,2020-01-01 10:00,r1
+2,A,2020-01-01 10:10,r1
+1,B,2020-01-01 10:30,r2
+2,B,2020-01-01 10:50,r2
+1,C,2020-01-01 11:00,r1
+2,C,2020-01-01 11:30,
+"""
+    log = read_event_log(write(tmp_path / "c.csv", text))
+    assert log.start_times_estimated and log.report.start_times_estimated
+    got = {(c, a): s for c, a, s, _ in rows(log)}
+    assert got == {
+        ("1", "A"): T("2020-01-01 10:00"),  # nothing before: start = end
+        ("2", "A"): T("2020-01-01 10:00"),  # r1 free at 10:00 (end of 1/A)
+        ("1", "B"): T("2020-01-01 10:00"),  # enabled by 1/A; r2 had no earlier work
+        ("2", "B"): T("2020-01-01 10:30"),  # max(enabled 10:10, r2 free 10:30)
+        ("1", "C"): T("2020-01-01 10:30"),  # max(enabled 10:30, r1 free 10:10)
+        ("2", "C"): T("2020-01-01 10:50"),  # no resource: enablement only
+    }
+    assert any("estimated" in n for n in log.report.notes)
+
+
+def test_estimate_start_times_only_missing() -> None:
+    table = pd.DataFrame(
+        {
+            C.CASE: ["1", "1"],
+            C.ACTIVITY: ["a", "b"],
+            C.START: [pd.NaT, T("2020-01-01 10:20")],
+            C.END: [T("2020-01-01 10:00"), T("2020-01-01 10:30")],
+            C.RESOURCE: ["r", "r"],
+        }
+    )
+    kept = estimate_start_times(table)
+    assert kept[C.START].tolist() == [T("2020-01-01 10:00"), T("2020-01-01 10:20")]
+    redone = estimate_start_times(table, only_missing=False)
+    assert redone[C.START].tolist() == [T("2020-01-01 10:00"), T("2020-01-01 10:00")]
+
+
+# ---------------------------------------------------------------- open cases
+
+
+def _open_case_table() -> pd.DataFrame:
+    base = T("2020-01-01")
+    recs = []
+    for i in range(40):  # 40 finished cases: a -> b -> done
+        t = base + pd.Timedelta(days=i)
+        recs += [(f"c{i}", "a", t), (f"c{i}", "b", t + pd.Timedelta(hours=1))]
+        recs.append((f"c{i}", "done", t + pd.Timedelta(hours=2)))
+    last = base + pd.Timedelta(days=40)
+    recs += [("open", "a", last), ("open", "b", last + pd.Timedelta(hours=3))]
+    recs += [("early", "a", base), ("early", "b", base + pd.Timedelta(hours=5))]
+    df = pd.DataFrame(recs, columns=[C.CASE, C.ACTIVITY, C.END])
+    df[C.START] = df[C.END]
+    return df
+
+
+def test_open_cases_flagged_not_removed() -> None:
+    log = clean_event_table(_open_case_table())
+    assert log.report.end_activities == ["done"]
+    assert log.open_case_ids == {"open"}  # 'early' stopped at b too, but long ago
+    assert log.report.open_cases == 1 and log.report.rows_kept == 124
+    ev = log.events
+    assert ev.loc[ev[C.CASE] == "open", "case_open"].all()
+    assert not ev.loc[ev[C.CASE] != "open", "case_open"].any()
+
+
+def test_end_activities_override() -> None:
+    log = clean_event_table(_open_case_table(), end_activities=["b", "done"])
+    assert log.open_case_ids == set() and log.report.end_activities == ["b", "done"]
+    flagged, ends = flag_open_cases(log.events, end_activities=["done"], tail_fraction=0.5)
+    assert ends == ["done"]
+    assert set(flagged.loc[flagged["case_open"], C.CASE]) == {"open"}

@@ -1,0 +1,191 @@
+"""Bad input gives one clear EventLogError naming the file and what was expected."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.errors import ConfigError, EventLogError, SimError
+from sim.eventlog import (
+    clean_event_table,
+    read_event_log,
+    split_by_time,
+    to_relative_hours,
+    write_event_log,
+)
+
+GOOD = """case_id,activity,start_time,end_time,resource
+1,a,2020-01-01 10:00,2020-01-01 10:10,r1
+1,b,2020-01-01 10:20,2020-01-01 10:30,r1
+2,a,2020-01-01 11:00,2020-01-01 11:10,r2
+"""
+
+
+def put(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    p = tmp_path / name
+    if isinstance(text, bytes):
+        p.write_bytes(text)
+    else:
+        p.write_text(text, encoding="utf-8")
+    return p
+
+
+def fails(path: Path, **kwargs) -> str:
+    with pytest.raises(EventLogError) as info:
+        read_event_log(path, **kwargs)
+    assert isinstance(info.value, SimError)
+    msg = str(info.value)
+    assert str(path) in msg  # always names the file
+    return msg
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    assert "no such file" in fails(tmp_path / "nope.csv")
+
+
+def test_directory_is_not_a_file(tmp_path: Path) -> None:
+    d = tmp_path / "dir.csv"
+    d.mkdir()
+    assert "not a file" in fails(d)
+
+
+def test_unknown_extension(tmp_path: Path) -> None:
+    msg = fails(put(tmp_path, "log.xlsx", "x"))
+    assert "unknown file type" in msg and ".csv" in msg and ".xes.gz" in msg
+
+
+def test_missing_required_column_names_it_and_the_keyword(tmp_path: Path) -> None:
+    p = put(tmp_path, "m.csv", "ticket,activity,end_time\n1,a,2020-01-01\n")
+    msg = fails(p)
+    assert "no case id column" in msg
+    assert "'ticket'" in msg and "'activity'" in msg  # columns found
+    assert "case_id_key=" in msg and "'case:concept:name'" in msg  # how to fix, what we expected
+
+
+def test_missing_end_column(tmp_path: Path) -> None:
+    msg = fails(put(tmp_path, "m.csv", "case_id,activity,when\n1,a,2020-01-01\n"))
+    assert "end/completion timestamp" in msg and "end_key=" in msg and "'when'" in msg
+
+
+def test_given_key_not_in_file(tmp_path: Path) -> None:
+    msg = fails(put(tmp_path, "g.csv", GOOD), resource_key="user")
+    assert "'user'" in msg and "resource_key=" in msg and "'resource'" in msg
+
+
+def test_unparseable_timestamps_name_rows_and_values(tmp_path: Path) -> None:
+    text = GOOD + "2,b,2020-01-01 11:20,yesterday,r2\n3,a,2020-01-01 12:00,2020-13-45 10:00,r1\n"
+    msg = fails(put(tmp_path, "t.csv", text))
+    assert "'end_time'" in msg and "2 value(s)" in msg
+    assert "line 5: 'yesterday'" in msg and "line 6: '2020-13-45 10:00'" in msg
+    assert "time_format=" in msg
+
+
+def test_wrong_time_format(tmp_path: Path) -> None:
+    msg = fails(put(tmp_path, "t.csv", GOOD), time_format="%d/%m/%Y")
+    assert "time_format='%d/%m/%Y' did not match" in msg and "line 2" in msg
+
+
+def test_empty_log_header_only(tmp_path: Path) -> None:
+    msg = fails(put(tmp_path, "e.csv", "case_id,activity,end_time\n"))
+    assert "empty" in msg
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    assert "empty" in fails(put(tmp_path, "z.csv", ""))
+
+
+def test_all_rows_removed(tmp_path: Path) -> None:
+    text = "case_id,activity,end_time\n,a,2020-01-01\n1,,2020-01-01\n"
+    msg = fails(put(tmp_path, "r.csv", text))
+    assert "no usable rows" in msg and "no case id or activity: 2" in msg
+
+
+def test_one_case_log(tmp_path: Path) -> None:
+    text = "case_id,activity,end_time\n7,a,2020-01-01 10:00\n7,b,2020-01-01 11:00\n"
+    msg = fails(put(tmp_path, "one.csv", text))
+    assert "single case ('7')" in msg and "at least two cases" in msg
+
+
+def test_single_activity_log(tmp_path: Path) -> None:
+    text = "case_id,activity,end_time\n1,a,2020-01-01 10:00\n2,a,2020-01-01 11:00\n"
+    msg = fails(put(tmp_path, "act.csv", text))
+    assert "single activity ('a')" in msg and "activity_key=" in msg
+
+
+def test_malformed_xml_gives_line_number(tmp_path: Path) -> None:
+    text = (
+        '<?xml version="1.0"?>\n<log>\n<trace>\n<string key="concept:name" value="1"/>\n'
+        '<event><string key="concept:name" value="a"></event>\n</trace>\n</log>\n'
+    )
+    msg = fails(put(tmp_path, "bad.xes", text))
+    assert "malformed XML at line 5" in msg
+
+
+def test_truncated_gzip_xes(tmp_path: Path) -> None:
+    data = gzip.compress(b'<?xml version="1.0"?><log><trace></trace></log>' * 50)
+    msg = fails(put(tmp_path, "cut.xes.gz", data[: len(data) // 2]))
+    assert "decompress" in msg or "malformed XML" in msg
+
+
+def test_not_gzip_at_all(tmp_path: Path) -> None:
+    assert "decompress" in fails(put(tmp_path, "plain.csv.gz", GOOD))
+
+
+def test_entity_expansion_refused(tmp_path: Path) -> None:
+    bomb = (
+        '<?xml version="1.0"?>\n<!DOCTYPE log [<!ENTITY a "aaaaaaaaaa">'
+        '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n<log><trace>&b;</trace></log>\n'
+    )
+    assert "forbidden construct" in fails(put(tmp_path, "bomb.xes", bomb))
+
+
+def test_external_entity_refused(tmp_path: Path) -> None:
+    xxe = (
+        '<?xml version="1.0"?>\n<!DOCTYPE log [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+        "<log><trace>&x;</trace></log>\n"
+    )
+    assert "forbidden construct" in fails(put(tmp_path, "xxe.xes", xxe))
+
+
+def test_not_an_xes_root(tmp_path: Path) -> None:
+    assert "expected <log>" in fails(put(tmp_path, "html.xes", "<html><body/></html>"))
+
+
+def test_max_rows_bound(tmp_path: Path) -> None:
+    assert "max_rows=2" in fails(put(tmp_path, "g.csv", GOOD), max_rows=2)
+    assert read_event_log(put(tmp_path, "h.csv", GOOD), max_rows=3).report.rows_read == 3
+    body = '<log><trace><string key="concept:name" value="1"/>' + "<event/>" * 5 + "</trace></log>"
+    assert "max_rows=4" in fails(put(tmp_path, "big.xes", body), max_rows=4)
+
+
+def test_corrupt_parquet(tmp_path: Path) -> None:
+    assert "parquet" in fails(put(tmp_path, "x.parquet", b"not parquet at all"))
+
+
+def test_in_memory_table_errors_name_rows() -> None:
+    table = pd.DataFrame(
+        {"case_id": ["1", "2"], "activity": ["a", "b"], "end_time": ["2020-01-01", "soon"]}
+    )
+    with pytest.raises(EventLogError, match=r"my table: column 'end_time' .* row 2: 'soon'"):
+        clean_event_table(table, source="my table")
+
+
+def test_write_refuses_overwrite_and_unknown_extension(tmp_path: Path) -> None:
+    log = read_event_log(put(tmp_path, "g.csv", GOOD))
+    out = write_event_log(log, tmp_path / "out.csv")
+    with pytest.raises(EventLogError, match="file exists; pass overwrite=True"):
+        write_event_log(log, out)
+    write_event_log(log, out, overwrite=True)
+    with pytest.raises(EventLogError, match="unknown file type"):
+        write_event_log(log, tmp_path / "out.json")
+
+
+def test_split_and_hours_parameter_errors(tmp_path: Path) -> None:
+    log = read_event_log(put(tmp_path, "g.csv", GOOD))
+    with pytest.raises(ConfigError, match="train_fraction=1.5"):
+        split_by_time(log, train_fraction=1.5)
+    with pytest.raises(EventLogError, match="no time columns"):
+        to_relative_hours(pd.DataFrame({"x": [1]}))
