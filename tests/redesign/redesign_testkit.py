@@ -112,13 +112,20 @@ def move_model() -> ProcessModel:
         },
         decisions={"fit": {"requires": ["qualify"], "branches": {"offer": 0.5, "lost": 0.5}}},
         ends={"won": {"success": True}, "lost": {"success": False}},
+        interarrival=20.0,  # no queueing: a case is done before the next arrives
     )
 
 
 def events(trace: Trace) -> list[tuple[int, str, float, float]]:
-    """``(case, activity, start, end)`` rows of a trace, in time order."""
+    """``(case, activity, start, end)`` rows, times since the case arrived, in time order."""
+    arr = trace.case_arrival
     rows = [
-        (int(c), trace.activities[int(a)], round(float(s), 9), round(float(e), 9))
+        (
+            int(c),
+            trace.activities[int(a)],
+            round(float(s - arr[c]), 9),
+            round(float(e - arr[c]), 9),
+        )
         for c, a, s, e in zip(
             trace.ev_case, trace.ev_activity, trace.ev_start, trace.ev_end, strict=True
         )

@@ -1,0 +1,528 @@
+"""Operator by operator: exact structure on tiny models, exact traces, refusal messages."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from redesign_testkit import (
+    build,
+    check_model,
+    crm,
+    cycle_times,
+    events,
+    fixed,
+    linear,
+    move_model,
+    outcomes,
+    verdict_model,
+)
+
+from sim.engine import run_replication
+from sim.errors import RedesignRefused
+from sim.model import validate
+from sim.model.process import Branch
+from sim.model.scenario import Scenario
+from sim.redesign import (
+    Check,
+    automate_step,
+    change_staffing,
+    delegate_step,
+    merge_steps,
+    move_decision,
+    parallelise_steps,
+    remove_step,
+    simplify_step,
+)
+
+ONE_CASE = Scenario(horizon_days=1, warmup_days=0, replications=1, max_cases=1)
+
+
+def one_case_events(model):
+    return events(run_replication(model, ONE_CASE, seed=0))
+
+
+# ------------------------------------------------------------------------------------ remove
+def test_remove_connects_predecessor_to_successor() -> None:
+    out = remove_step(linear(), "b")
+    assert "b" not in out.steps
+    assert out.steps["a"].next == "c"
+    assert out.steps["c"].requires == ("a",)  # c required b, b required a
+    assert out.metadata["changes"][-1]["summary"] == "Remove 'b' (cases go straight on to 'c')"
+
+
+def test_remove_the_start_step_moves_the_start() -> None:
+    out = remove_step(build({"a": {"duration": fixed(1), "next": "b"},
+                             "b": {"duration": fixed(1), "next": "done"}}), "a")  # fmt: skip
+    assert out.start == "b"
+
+
+def test_remove_check_makes_escaped_errors_rework_downstream() -> None:
+    out = remove_step(
+        check_model(), "review", check=Check(catch_rate=0.2, found_at="deliver", rework_to="build")
+    )
+    assert out.steps["intake"].next == "build"
+    assert out.steps["deliver"].next == "missed_by_review"
+    dec = out.decisions["missed_by_review"]
+    assert dec.branches == (Branch("build", 0.2), Branch("done", 0.8))
+    assert dec.requires == ("deliver",)
+    assert out.metadata["changes"][-1]["parameters"]["check"] == {
+        "catch_rate": 0.2,
+        "escaped_errors_found_at": "deliver",
+        "rework_to": "build",
+    }
+    assert "found at 'deliver'" in out.metadata["changes"][-1]["summary"]
+
+
+def test_removed_check_rework_rate_in_simulation() -> None:
+    """Per pass, a share catch_rate of cases goes back: build runs 1/(1-0.2) times per case."""
+    out = remove_step(
+        check_model(), "review", check=Check(catch_rate=0.2, found_at="deliver", rework_to="build")
+    )
+    sc = Scenario(horizon_days=150, warmup_days=0, replications=1)
+    tr = run_replication(out, sc, seed=11)
+    done = tr.case_outcome >= 0
+    builds = np.bincount(tr.ev_case[tr.ev_activity == tr.activities.index("build")],
+                         minlength=tr.n_cases)[done]  # fmt: skip
+    # E[number of builds] = 1 / (1 - 0.2) = 1.25; the 99.9 % interval of the sample mean
+    se = np.std(builds, ddof=1) / np.sqrt(len(builds))
+    assert abs(builds.mean() - 1.25) < 3.3 * se
+
+
+def test_remove_check_with_verdict_removes_the_verdict_and_keeps_segment_rates() -> None:
+    out = remove_step(
+        verdict_model(),
+        "approve",
+        check=Check(verdict="ok", pass_to="send", found_at="send", rework_to="prepare"),
+    )
+    assert "ok" not in out.decisions and "approve" not in out.steps
+    assert out.steps["prepare"].next == "send"
+    assert out.steps["send"].requires == ("prepare",)
+    dec = out.decisions["missed_by_approve"]
+    assert [b.to for b in dec.branches] == ["prepare", "done"]
+    assert [b.probability for b in dec.branches] == pytest.approx([0.3, 0.7])
+    assert dec.by_segment["big"] == pytest.approx((0.4, 0.6))
+
+
+def test_remove_check_errors_can_end_the_case() -> None:
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "check"},
+            "check": {"role": "r2", "duration": fixed(1), "next": "b"},
+            "b": {"role": "r1", "duration": fixed(1), "next": "renew"},
+        },
+        decisions={"renew": {"branches": {"done": 0.95, "churned": 0.05}}},
+        ends={"done": {"success": True}, "churned": {"success": False}},
+    )
+    out = remove_step(m, "check", check=Check(catch_rate=0.1, found_at="b", rework_to="churned"))
+    assert out.decisions["missed_by_check"].branches == (
+        Branch("churned", 0.1),
+        Branch("renew", 0.9),
+    )
+    assert "end as 'churned'" in out.metadata["changes"][-1]["summary"]
+
+
+def test_remove_a_parallel_branch_dissolves_the_block() -> None:
+    out = remove_step(crm(), "billing_setup")
+    assert out.parallels == {}
+    assert out.steps["signing"].next == "handover_to_delivery"
+    assert out.steps["onboarding"].next == "after_sales_service"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"step": "signing"}, "mandatory"),
+        ({"step": "nope"}, "there is no step 'nope'"),
+        ({"step": "quote_ok"}, "'quote_ok' is a decision, not a step"),
+        (
+            {"step": "contract_review",
+             "check": Check(catch_rate=0.1, found_at="needs_analysis", rework_to="negotiation")},
+            "does not come after 'contract_review'",
+        ),
+        (
+            {"step": "contract_review",
+             "check": Check(catch_rate=0.1, found_at="after_sales_service", rework_to="won")},
+            "where 'after_sales_service' goes anyway",
+        ),
+        (
+            {"step": "quote_approval",
+             "check": Check(verdict="deal_agreed", pass_to="contract_review",
+                            found_at="negotiation", rework_to="quote_preparation")},
+            "does not come right after it",
+        ),
+        (
+            {"step": "contract_review",
+             "check": Check(catch_rate=0.1, found_at="onboarding", rework_to="negotiation")},
+            "invalid",  # a rework from inside a parallel branch to outside it
+        ),
+    ],
+)  # fmt: skip
+def test_remove_refusals(kwargs, message) -> None:
+    with pytest.raises(RedesignRefused, match=message):
+        remove_step(crm(), **kwargs)
+
+
+# ------------------------------------------------------------------------------------- merge
+def test_merge_duration_is_the_scaled_sum_and_the_handoff_goes() -> None:
+    m = linear(handoff_delay=fixed(0.5))
+    out = merge_steps(m, ["a", "b"], role="r1", setup_saving=0.2)
+    s = out.steps["a+b"]
+    assert s.duration.mean() == pytest.approx((1 + 2) * (1 - 0.2))
+    assert s.duration.name == "sum" and s.roles == ("r1",) and s.next == "c"
+    assert s.requires == () and out.steps["c"].requires == ("a+b",)
+    assert s.provenance == {"merged_from": ["a", "b"]}
+    # before: a 0-1, hand-off 0.5, b 1.5-3.5, hand-off 0.5, c 4-7
+    assert one_case_events(m) == [(0, "a", 0, 1), (0, "b", 1.5, 3.5), (0, "c", 4, 7)]
+    # after: one role does a+b (2.4 h), and c is the same role: no hand-off at all
+    assert one_case_events(out) == [(0, "a+b", 0, 2.4), (0, "c", 2.4, 5.4)]
+
+
+def test_merge_combines_flags_cost_and_patience() -> None:
+    m = crm()
+    out = merge_steps(m, ["first_contact", "needs_analysis"], role="account_exec")
+    s = out.steps["first_contact+needs_analysis"]
+    assert s.mandatory and s.value_adding
+    assert s.patience == m.steps["first_contact"].patience
+    assert out.steps["lead_identification"].next == s.name
+    assert out.decisions["needs_match"].requires == (s.name,)
+    out = merge_steps(m, ["contract_review", "signing"], role="account_exec")
+    s = out.steps["contract_review+signing"]
+    assert s.cost == 15 and s.mandatory and s.requires == ("negotiation",)
+    assert out.steps["handover_to_delivery"].requires == ("contract_review+signing",)
+
+
+def test_merge_default_role_and_custom_name() -> None:
+    out = merge_steps(crm(), ["handover_to_delivery", "onboarding"], name="delivery_start")
+    s = out.steps["delivery_start"]
+    assert s.roles == ("customer_success",)
+    assert out.parallels["handover"].branches == ("delivery_start", "billing_setup")
+    assert out.steps["after_sales_service"].requires == ("delivery_start",)
+
+
+@pytest.mark.parametrize(
+    ("steps", "kwargs", "message"),
+    [
+        (["solution_proposal", "quote_preparation"], {"role": "account_exec"},
+         "also entered from 'quote_ok'"),
+        (["needs_analysis", "solution_proposal"], {"role": "account_exec"},
+         "does not come right after"),
+        (["contract_review", "signing"], {}, "say which role"),
+        (["contract_review", "signing"], {"role": "ghost"}, "no role 'ghost'"),
+        (["contract_review", "signing"], {"role": "legal", "setup_saving": 1.0}, "setup_saving"),
+        (["contract_review"], {"role": "legal"}, "at least two"),
+    ],
+)  # fmt: skip
+def test_merge_refusals(steps, kwargs, message) -> None:
+    with pytest.raises(RedesignRefused, match=message):
+        merge_steps(crm(), steps, **kwargs)
+
+
+# ---------------------------------------------------------------------------------- automate
+def test_automate_records_the_plain_sentence() -> None:
+    out = automate_step(crm(), "billing_setup", duration=fixed(0.05), one_off_cost=20000)
+    assert out.metadata["changes"] == [
+        {
+            "operator": "automate",
+            "target": "billing_setup",
+            "parameters": {
+                "duration": {"dist": "fixed", "value": 0.05},
+                "cost_per_execution": 0.0,
+                "error_rate": 0.0,
+                "rework_to": None,
+                "roles_before": [],
+            },
+            "one_off_cost": 20000.0,
+            "summary": "Automate 'billing_setup' (one-off cost 20,000)",
+        }
+    ]
+
+
+def test_automate_drops_roles_and_patience_and_adds_errors() -> None:
+    m = crm()
+    out = automate_step(
+        m, "first_contact", duration=fixed(0.1), cost_per_execution=1.5, error_rate=0.1
+    )
+    s = out.steps["first_contact"]
+    assert s.roles == () and s.patience is None and s.cost == 1.5
+    assert s.duration.mean() == pytest.approx(0.1)
+    assert s.next == "first_contact_automation_error"
+    dec = out.decisions["first_contact_automation_error"]
+    assert dec.branches == (Branch("first_contact", 0.1), Branch("needs_analysis", 0.9))
+    out = automate_step(m, "signing", duration=fixed(0.1), cost_per_execution=1)
+    assert out.steps["signing"].cost == 16  # the e-signature fee stays
+
+
+def test_automated_step_runs_without_staff_or_handoff() -> None:
+    m = linear(handoff_delay=fixed(0.5))
+    out = automate_step(m, "b", duration=fixed(0.25))
+    # a 0-1, b automated 1-1.25 (no hand-off into it), c: no staffed step since a... r1 did a
+    assert one_case_events(out) == [(0, "a", 0, 1), (0, "b", 1, 1.25), (0, "c", 1.25, 4.25)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"duration": fixed(0.1), "error_rate": 1.0}, "error_rate"),
+        ({"duration": fixed(0.1), "error_rate": 0.1, "rework_to": "ghost"}, "rework_to 'ghost'"),
+        ({"duration": {"dist": "nope"}}, "unknown distribution"),
+        ({"duration": fixed(0.1), "one_off_cost": -1}, "one_off_cost"),
+    ],
+)
+def test_automate_refusals(kwargs, message) -> None:
+    with pytest.raises(RedesignRefused, match=message):
+        automate_step(crm(), "quote_preparation", **kwargs)
+
+
+# ---------------------------------------------------------------------------------- simplify
+def test_simplify_scales_the_duration() -> None:
+    m = crm()
+    out = simplify_step(m, "onboarding", factor=0.8, one_off_cost=5000)
+    assert out.steps["onboarding"].duration.mean() == pytest.approx(0.8 * 6.0)
+    assert out.metadata["changes"][-1]["summary"] == (
+        "Simplify 'onboarding' so it takes 80% of its time (one-off cost 5,000)"
+    )
+    assert one_case_events(simplify_step(linear(), "c", factor=0.5))[-1] == (0, "c", 3, 4.5)
+
+
+@pytest.mark.parametrize("factor", [0.0, -0.5, 1.5, float("nan")])
+def test_simplify_refuses_factors_outside_0_1(factor) -> None:
+    with pytest.raises(RedesignRefused, match="factor"):
+        simplify_step(crm(), "onboarding", factor=factor)
+
+
+# ----------------------------------------------------------------------------- move decision
+def test_move_decision_rewires_the_chain() -> None:
+    out = move_decision(move_model(), "fit")
+    assert out.steps["qualify"].next == "fit"
+    assert out.decisions["fit"].branches == (Branch("demo", 0.5), Branch("lost", 0.5))
+    assert out.steps["demo"].next == "offer"
+    assert out.metadata["changes"][-1]["parameters"] == {"after": "qualify", "skipped": ["demo"]}
+    assert out.metadata["changes"][-1]["summary"] == (
+        "Take decision 'fit' right after 'qualify', before 'demo', so cases that go to 'lost' "
+        "skip it"
+    )
+
+
+def test_moved_decision_lets_exiting_cases_skip_the_expensive_step() -> None:
+    """Same seed, same decision draws: the same cases are lost; now they skip the 10 h demo."""
+    m = move_model()
+    out = move_decision(m, "fit")
+    sc = Scenario(horizon_days=20, warmup_days=0, replications=1)  # a case every 20 h
+    before, after = run_replication(m, sc, seed=7), run_replication(out, sc, seed=7)
+    assert outcomes(before) == outcomes(after)
+    lost = np.array([o == "lost" for o in outcomes(before)])
+    assert 5 < lost.sum() < before.n_cases - 5
+    assert np.all(cycle_times(before)[lost] == 11.0)  # qualify 1 + demo 10
+    assert np.all(cycle_times(after)[lost] == 1.0)  # qualify only
+    assert np.all(cycle_times(after)[~lost] == cycle_times(before)[~lost])  # 1 + 10 + 1
+    demo = after.activities.index("demo")
+    assert set(after.ev_case[after.ev_activity == demo]) == set(np.flatnonzero(~lost))
+
+
+def test_move_decision_stops_after_its_last_requirement() -> None:
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "b"},
+            "b": {"role": "r1", "duration": fixed(1), "next": "c"},
+            "c": {"role": "r2", "duration": fixed(5), "next": "d"},
+            "go": {"role": "r1", "duration": fixed(1), "next": "done"},
+        },
+        decisions={"d": {"requires": ["b"], "branches": {"go": 0.6, "stop": 0.4}}},
+        ends={"done": {"success": True}, "stop": {"success": False}},
+    )
+    out = move_decision(m, "d")
+    assert out.steps["b"].next == "d" and out.steps["c"].next == "go"
+    assert out.steps["a"].next == "b"
+
+
+def test_move_decision_keeps_rework_branches() -> None:
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "b"},
+            "b": {"role": "r2", "duration": fixed(5), "next": "d"},
+            "go": {"role": "r1", "duration": fixed(1), "next": "done"},
+        },
+        decisions={"d": {"requires": ["a"], "branches": {"go": 0.5, "a": 0.2, "stop": 0.3}}},
+        ends={"done": {"success": True}, "stop": {"success": False}},
+    )
+    out = move_decision(m, "d")
+    assert out.decisions["d"].branches == (Branch("b", 0.5), Branch("a", 0.2), Branch("stop", 0.3))
+    assert out.steps["b"].next == "go"
+
+
+@pytest.mark.parametrize(
+    ("decision", "message"),
+    [
+        ("deal_agreed", "already comes right after its inputs 'negotiation'"),
+        ("needs_match", "already comes right after"),
+        ("nope", "no decision 'nope'"),
+    ],
+)
+def test_move_decision_refusals(decision, message) -> None:
+    with pytest.raises(RedesignRefused, match=message):
+        move_decision(crm(), decision)
+
+
+def test_move_decision_refuses_two_ways_on() -> None:
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "b"},
+            "b": {"role": "r2", "duration": fixed(5), "next": "d"},
+            "x": {"role": "r1", "duration": fixed(1), "next": "done"},
+            "y": {"role": "r1", "duration": fixed(1), "next": "done"},
+        },
+        decisions={"d": {"requires": ["a"], "branches": {"x": 0.5, "y": 0.5}}},
+    )
+    with pytest.raises(RedesignRefused, match="exactly one branch that goes on"):
+        move_decision(m, "d")
+
+
+# ------------------------------------------------------------------------------- parallelise
+def test_parallelise_runs_both_steps_at_once() -> None:
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(2), "next": "b"},
+            "b": {"role": "r2", "duration": fixed(3), "next": "c"},
+            "c": {"role": "r1", "duration": fixed(1), "requires": ["a", "b"], "next": "done"},
+        }
+    )
+    out = parallelise_steps(m, ["a", "b"])
+    p = out.parallels["a|b"]
+    assert (p.branches, p.join, p.next) == (("a", "b"), "a|b/join", "c")
+    assert out.start == "a|b"
+    assert one_case_events(m) == [(0, "a", 0, 2), (0, "b", 2, 5), (0, "c", 5, 6)]
+    assert one_case_events(out) == [(0, "a", 0, 2), (0, "b", 0, 3), (0, "c", 3, 4)]
+
+
+def test_parallelise_crm_contract_review_and_signing() -> None:
+    out = parallelise_steps(crm(), ["contract_review", "signing"])
+    assert out.decisions["deal_agreed"].branches[0].to == "contract_review|signing"
+    assert out.parallels["contract_review|signing"].next == "handover"
+    assert out.steps["handover_to_delivery"].requires == ("signing",)
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        (["handover_to_delivery", "onboarding"], "requires 'handover_to_delivery'"),
+        (["negotiation", "contract_review"], "does not come right after"),
+        (["signing", "signing"], "two different steps"),
+        (["a"], "two different steps"),
+    ],
+)
+def test_parallelise_refusals(steps, message) -> None:
+    with pytest.raises(RedesignRefused, match=message):
+        parallelise_steps(crm(), steps)
+
+
+# ---------------------------------------------------------------------------------- delegate
+def test_delegate_moves_the_step_to_the_working_role() -> None:
+    m = crm()
+    out = delegate_step(m, "quote_approval", to_role="account_exec", duration_factor=0.5)
+    s = out.steps["quote_approval"]
+    assert s.roles == ("account_exec",)
+    assert s.duration.mean() == pytest.approx(0.5 * m.steps["quote_approval"].duration.mean())
+    assert out.metadata["changes"][-1]["summary"] == (
+        "Let account_exec do 'quote_approval' instead of sales_manager and pricing "
+        "(no escalation; it takes 50% of the time)"
+    )
+
+
+def test_delegation_removes_the_escalation_handoff() -> None:
+    m = build(
+        {
+            "prepare": {"role": "ae", "duration": fixed(1), "next": "approve"},
+            "approve": {"roles": ["manager", "pricing"], "duration": fixed(1), "next": "done"},
+        },
+        roles={"ae": 1, "manager": 1, "pricing": 1},
+        handoff_delay=fixed(4),
+    )
+    out = delegate_step(m, "approve", to_role="ae")
+    assert one_case_events(m) == [(0, "prepare", 0, 1), (0, "approve", 5, 6)]
+    assert one_case_events(out) == [(0, "prepare", 0, 1), (0, "approve", 1, 2)]
+
+
+@pytest.mark.parametrize(
+    ("step", "role", "message"),
+    [
+        ("quote_approval", "ghost", "no role 'ghost'"),
+        ("billing_setup", "account_exec", "automated"),
+        ("negotiation", "account_exec", "does it already"),
+    ],
+)
+def test_delegate_refusals(step, role, message) -> None:
+    with pytest.raises(RedesignRefused, match=message):
+        delegate_step(crm(), step, to_role=role)
+
+
+# ---------------------------------------------------------------------------------- staffing
+def test_change_staffing_sets_the_headcount() -> None:
+    m = crm()
+    out = change_staffing(m, "legal", headcount=3, one_off_cost=12000)
+    assert out.roles["legal"].headcount == 3
+    assert out.roles["legal"].hourly_cost == m.roles["legal"].hourly_cost
+    assert out.metadata["changes"][-1]["summary"] == (
+        "Staff legal with 3 people instead of 1 (one-off cost 12,000)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "headcount", "message"),
+    [
+        ("legal", 0, "'contract_review' needs 1 legal"),
+        ("ghost", 1, "no role 'ghost'"),
+        ("legal", -1, "integer >= 0"),
+        ("legal", 1.5, "integer >= 0"),
+    ],
+)
+def test_staffing_refusals(role, headcount, message) -> None:
+    with pytest.raises(RedesignRefused, match=message):
+        change_staffing(crm(), role, headcount=headcount)
+
+
+def test_staffing_zero_is_fine_once_the_role_does_nothing() -> None:
+    m = merge_steps(crm(), ["first_contact", "needs_analysis"], role="account_exec")
+    out = change_staffing(m, "sales_dev", headcount=0)
+    assert out.roles["sales_dev"].headcount == 0
+    assert [c["operator"] for c in out.metadata["changes"]] == ["merge", "staffing"]
+
+
+# -------------------------------------------------------------------------- never a crash
+CRM = crm()
+STEPS = sorted(CRM.steps)
+PAIRS = list(itertools.permutations(STEPS, 2))
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_every_single_step_operator_gives_a_model_or_a_refusal(step) -> None:
+    calls = [
+        lambda: remove_step(CRM, step),
+        lambda: automate_step(CRM, step, duration=fixed(0.1), error_rate=0.1),
+        lambda: simplify_step(CRM, step, factor=0.5),
+        *[lambda r=r: delegate_step(CRM, step, to_role=r) for r in CRM.roles],
+    ]
+    for call in calls:
+        try:
+            validate(call())
+        except RedesignRefused:
+            pass
+
+
+def test_every_pair_and_decision_gives_a_model_or_a_refusal() -> None:
+    applied = 0
+    for a, b in PAIRS:
+        for call in (
+            lambda a=a, b=b: merge_steps(CRM, [a, b], role="account_exec"),
+            lambda a=a, b=b: parallelise_steps(CRM, [a, b]),
+        ):
+            try:
+                validate(call())
+                applied += 1
+            except RedesignRefused:
+                pass
+    for d in CRM.decisions:
+        with pytest.raises(RedesignRefused):
+            move_decision(CRM, d)
+    assert applied >= 5
