@@ -285,6 +285,7 @@ def _draw_route(ax: Axes, route: Route, *, faded: bool = False) -> None:
         zorder=2,
         shrinkA=0,
         shrinkB=0,
+        gid=f"edge:{route.source}->{route.target}",
     )
     ax.add_patch(arrow)
 
@@ -293,7 +294,14 @@ def _draw_node(ax: Axes, box: Box, model: ProcessModel, st: NodeStyle) -> None:
     from matplotlib.patches import FancyBboxPatch, Polygon
 
     x, y, w, h = box.x, box.y, box.shape_w, box.shape_h
-    common = {"lw": st.linewidth, "ec": st.edge, "ls": st.linestyle, "zorder": 3, "alpha": st.alpha}
+    common = {
+        "lw": st.linewidth,
+        "ec": st.edge,
+        "ls": st.linestyle,
+        "zorder": 3,
+        "alpha": st.alpha,
+        "gid": f"node:{box.name}",
+    }
     if box.kind == "step":
         patch = FancyBboxPatch(
             (x - w / 2, y - h / 2),
@@ -301,7 +309,7 @@ def _draw_node(ax: Axes, box: Box, model: ProcessModel, st: NodeStyle) -> None:
             h,
             boxstyle="square,pad=0",
             fc=st.fill,
-            hatch=st.hatch,
+            **_hatch(st.hatch),
             **common,
         )
         ax.add_patch(patch)
@@ -337,7 +345,7 @@ def _draw_node(ax: Axes, box: Box, model: ProcessModel, st: NodeStyle) -> None:
     if box.kind in ("decision", "parallel", "join"):
         fill = st.fill if st.fill != STEP_FILL else "#fff8e1"
         diamond = [(x, y - h / 2), (x + w / 2, y), (x, y + h / 2), (x - w / 2, y)]
-        ax.add_patch(Polygon(diamond, closed=True, fc=fill, hatch=st.hatch, **common))
+        ax.add_patch(Polygon(diamond, closed=True, fc=fill, **_hatch(st.hatch), **common))
         if box.kind != "decision":
             par = model.parallels.get(box.name) or model.joins.get(box.name)
             mark = "○" if par is not None and par.probabilities is not None else "+"
@@ -376,6 +384,7 @@ def _draw_node(ax: Axes, box: Box, model: ProcessModel, st: NodeStyle) -> None:
             lw=lw,
             zorder=3,
             alpha=st.alpha,
+            gid=f"node:{box.name}",
         )
     )
     ax.text(
@@ -401,6 +410,16 @@ def _draw_node(ax: Axes, box: Box, model: ProcessModel, st: NodeStyle) -> None:
             color=st.note_color,
             zorder=4,
         )
+
+
+def _hatch(hatch: str | None) -> dict:
+    """Hatch keywords: a light hatch colour where matplotlib supports it (3.10+)."""
+    if not hatch:
+        return {}
+    import matplotlib
+
+    major, minor = (int(x) for x in matplotlib.__version__.split(".")[:2])
+    return {"hatch": hatch, **({"hatchcolor": GRID} if (major, minor) >= (3, 10) else {})}
 
 
 def _strike(ax: Axes, txt, x: float, y: float, box: Box) -> None:
@@ -460,6 +479,8 @@ def _draw_footer(
             handles.append(Patch(fc="#eceff1", ec=MUTED, hatch="///"))
         elif kind == "dashed":
             handles.append(Patch(fc="white", ec="#6a1b9a", ls="--", lw=1.5))
+        elif kind == "changed":
+            handles.append(Patch(fc="white", ec="#1565c0", lw=2.2))
         else:
             handles.append(Patch(fc=kind, ec=STEP_EDGE))
         labels.append(label)

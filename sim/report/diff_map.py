@@ -1,0 +1,335 @@
+"""The redesign diff map: the baseline map with what a redesign changes marked on it.
+
+Removed steps are struck out and hatched, automated, merged, simplified, delegated and
+parallelised steps carry a note, moved decisions get a dashed outline and a dotted arrow to
+where they now sit, staffing changes show in the lane header; every change's summary is listed
+under the map. Steps are coloured by the change in mean waiting (scenario minus baseline, in
+hours) **only where that change is statistically significant** (its confidence interval
+excludes zero); elsewhere they stay white and say "n.s.".
+
+The changes are read from ``redesigned.metadata["changes"]`` (written by ``sim.redesign``: dicts
+with ``operator``, ``target``, ``parameters``, ``one_off_cost`` and ``summary``) and completed by
+comparing the two models, so a hand-edited redesign is shown too.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.report._mpl import DROP, MUTED, save_figure
+from sim.report.layout import layout_process, pretty
+from sim.report.process_map import MapStyle, NodeStyle, render_map, text_color_on
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from sim.model import ProcessModel
+
+MOVED = "#6a1b9a"
+CHANGED = "#1565c0"
+
+
+@dataclass
+class ModelChanges:
+    """What differs between a baseline and a redesigned model, per baseline node."""
+
+    removed: set[str] = field(default_factory=set)
+    automated: set[str] = field(default_factory=set)
+    merged: dict[str, str] = field(default_factory=dict)  # source step -> merged step name
+    moved: dict[str, str | None] = field(default_factory=dict)  # decision -> node it now follows
+    notes: dict[str, list[str]] = field(default_factory=dict)  # node -> extra note lines
+    staffing: dict[str, tuple[int, int]] = field(default_factory=dict)  # role -> (before, after)
+    added: list[str] = field(default_factory=list)  # nodes only in the redesign
+    summaries: list[str] = field(default_factory=list)  # one sentence per recorded change
+
+    def note(self, node: str, text: str) -> None:
+        """Add a note line to ``node`` (once)."""
+        lines = self.notes.setdefault(node, [])
+        if text not in lines:
+            lines.append(text)
+
+
+def _names(x: Any) -> list[str]:
+    if isinstance(x, str):
+        return [x]
+    if isinstance(x, list | tuple):
+        return [str(v) for v in x]
+    return []
+
+
+def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChanges:
+    """The changes of ``redesigned`` against ``baseline`` (recorded ones first, then inferred)."""
+    ch = ModelChanges()
+    base_nodes = set(baseline.node_names())
+    new_nodes = set(redesigned.node_names())
+    for c in redesigned.metadata.get("changes", ()) or ():
+        if not isinstance(c, Mapping):
+            continue
+        op = str(c.get("operator", ""))
+        target = str(c.get("target", ""))
+        params = c.get("parameters") or {}
+        text = c.get("summary") or c.get("description") or f"{op} {target}".strip()
+        cost = c.get("one_off_cost")
+        if cost and str(cost) not in str(text) and "one-off" not in str(text):
+            text = f"{text} (one-off cost {float(cost):,.0f})"
+        ch.summaries.append(str(text))
+        if op == "merge":
+            for s in _names(params.get("steps")):
+                if s in baseline.steps:
+                    ch.merged[s] = target
+        elif op == "move_decision" and target in baseline.decisions:
+            after = params.get("after")
+            ch.moved[target] = str(after) if after is not None else None
+        elif op == "staffing" and target in baseline.roles:
+            before = params.get("headcount_before", baseline.roles[target].headcount)
+            after = params.get("headcount")
+            if after is not None:
+                ch.staffing[target] = (int(before), int(after))
+        elif op == "parallelise":
+            steps = _names(params.get("steps"))
+            for s in steps:
+                others = [pretty(o).lower() for o in steps if o != s]
+                if s in baseline.steps and others:
+                    ch.note(s, "in parallel with " + ", ".join(others))
+        elif op == "delegate" and target in baseline.steps:
+            to = params.get("to_role")
+            if to:
+                ch.note(target, f"delegated to {pretty(str(to)).lower()}")
+
+    # inferred from the two models
+    for name, step in baseline.steps.items():
+        if name not in new_nodes:
+            if name not in ch.merged:
+                ch.removed.add(name)
+            continue
+        new = redesigned.steps.get(name)
+        if new is None:
+            continue
+        if step.roles and not new.roles:
+            ch.automated.add(name)
+        elif new.roles and new.roles != step.roles and not ch.notes.get(name):
+            ch.note(name, "now " + ", ".join(pretty(r).lower() for r in new.roles))
+        try:
+            ratio = new.duration.mean() / step.duration.mean()
+        except (ZeroDivisionError, ValueError, TypeError):
+            ratio = 1.0
+        if name not in ch.automated and math.isfinite(ratio) and abs(ratio - 1.0) > 1e-3:
+            ch.note(name, f"time ×{ratio:.2g}")
+    for name in baseline.decisions:
+        if name in redesigned.decisions and name not in ch.moved:
+            before = set(baseline.predecessors(name))
+            after = set(redesigned.predecessors(name))
+            known = after & base_nodes
+            if known and known != before and not (before - new_nodes):
+                ch.moved[name] = sorted(known)[0]
+    for name in baseline.decisions:
+        if name not in new_nodes:
+            ch.removed.add(name)
+    for role, r in redesigned.roles.items():
+        if role in baseline.roles and role not in ch.staffing:
+            if r.headcount != baseline.roles[role].headcount:
+                ch.staffing[role] = (baseline.roles[role].headcount, r.headcount)
+    merged_into = set(ch.merged.values())
+    ch.added = [n for n in redesigned.node_names() if n not in base_nodes and n not in merged_into]
+    for s in ch.removed:
+        ch.note(s, "removed")
+    for s in sorted(ch.automated):
+        ch.note(s, "automated")
+    for s, into in ch.merged.items():
+        ch.note(s, f"merged into {pretty(into).lower()}")
+    for d, after in ch.moved.items():
+        ch.note(d, f"moved after {pretty(after).lower()}" if after else "moved")
+    if not ch.summaries:
+        ch.summaries = _inferred_summaries(ch)
+    return ch
+
+
+def _inferred_summaries(ch: ModelChanges) -> list[str]:
+    out = [f"Remove '{s}'" for s in sorted(ch.removed)]
+    out += [f"Automate '{s}'" for s in sorted(ch.automated)]
+    out += [f"Merge '{s}' into '{t}'" for s, t in ch.merged.items()]
+    out += [f"Move decision '{d}'" for d in ch.moved]
+    out += [f"Staff '{r}': {a} -> {b}" for r, (a, b) in ch.staffing.items()]
+    return out
+
+
+def waiting_differences(table: pd.DataFrame | Mapping[str, Any]) -> dict[str, dict[str, float]]:
+    """Normalise a per-step waiting difference table to ``{step: {diff_mean, ci_low, ci_high}}``.
+
+    Accepts a DataFrame with columns ``step, diff_mean, ci_low, ci_high``, the output of
+    ``sim.kpis.paired_comparison`` (index ``waiting_mean:<step>``, columns ``diff, ci_low,
+    ci_high``), or a mapping step -> (diff_mean, ci_low, ci_high).
+    """
+    import pandas as pd
+
+    out: dict[str, dict[str, float]] = {}
+    if isinstance(table, pd.DataFrame):
+        df = table
+        if "step" not in df.columns:
+            df = df[[str(i).startswith("waiting_mean:") for i in df.index]].copy()
+            df["step"] = [str(i).split(":", 1)[1] for i in df.index]
+        mean_col = "diff_mean" if "diff_mean" in df.columns else "diff"
+        for _, row in df.iterrows():
+            out[str(row["step"])] = {
+                "diff_mean": float(row[mean_col]),
+                "ci_low": float(row["ci_low"]),
+                "ci_high": float(row["ci_high"]),
+            }
+        return out
+    for step, v in table.items():
+        if isinstance(v, Mapping):
+            d = {k: float(v[k]) for k in ("diff_mean", "ci_low", "ci_high")}
+        else:
+            a, b, c = v
+            d = {"diff_mean": float(a), "ci_low": float(b), "ci_high": float(c)}
+        out[str(step)] = d
+    return out
+
+
+def significant(d: Mapping[str, float]) -> bool:
+    """Whether a difference's confidence interval excludes zero."""
+    lo, hi = d.get("ci_low", math.nan), d.get("ci_high", math.nan)
+    return (math.isfinite(lo) and lo > 0) or (math.isfinite(hi) and hi < 0)
+
+
+def _hours(x: float) -> str:
+    ax = abs(x)
+    if ax >= 100:
+        return f"{x:+,.0f}"
+    if ax >= 10:
+        return f"{x:+.0f}"
+    if ax >= 1:
+        return f"{x:+.1f}"
+    return f"{x:+.2f}"
+
+
+def draw_diff_map(
+    baseline: ProcessModel,
+    redesigned: ProcessModel,
+    *,
+    waiting_diff: pd.DataFrame | Mapping[str, Any] | None = None,
+    cmap: str = "RdYlGn_r",
+    unit: str = "h",
+    title: str | None = None,
+    lane_order: Sequence[str] | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Draw the baseline map with the changes of ``redesigned`` marked on it.
+
+    ``waiting_diff`` gives, per step, the mean change of waiting (redesign minus baseline) with
+    its confidence interval (see ``waiting_differences`` for the accepted forms). Significant
+    changes colour the step (green: less waiting, red: more); others say "n.s.".
+    """
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+
+    ch = model_changes(baseline, redesigned)
+    diffs = waiting_differences(waiting_diff) if waiting_diff is not None else {}
+    # a merged step's difference applies to each of its parts
+    for src, into in ch.merged.items():
+        if into in diffs and src not in diffs:
+            diffs[src] = diffs[into]
+    notes: dict[str, list[str]] = {k: list(v) for k, v in ch.notes.items()}
+    sig = {}
+    for step, d in diffs.items():
+        if step not in baseline.steps or step in ch.removed:
+            continue
+        if significant(d):
+            sig[step] = d["diff_mean"]
+            notes.setdefault(step, []).append(
+                f"wait {_hours(d['diff_mean'])} {unit} "
+                f"[{_hours(d['ci_low'])}, {_hours(d['ci_high'])}]"
+            )
+        elif math.isfinite(d.get("diff_mean", math.nan)):
+            notes.setdefault(step, []).append(f"wait {_hours(d['diff_mean'])} {unit} (n.s.)")
+    layout = layout_process(baseline, lane_order=lane_order, notes=notes)
+
+    style = MapStyle()
+    norm = cm = None
+    if sig:
+        m = max(abs(v) for v in sig.values()) or 1.0
+        norm = Normalize(-m, m)
+        cm = colormaps[cmap]
+    for step in baseline.steps:
+        st = NodeStyle()
+        if step in diffs and step not in ch.removed:
+            st.fill = cm(norm(sig[step])) if step in sig else "white"
+            st.text_color = text_color_on(st.fill)
+            st.note_color = st.text_color if step in sig else MUTED
+        if step in ch.removed:
+            st = NodeStyle(fill="#f5f7f8", hatch="//", edge=MUTED, text_color=MUTED, strike=True)
+            st.note_color = DROP
+        elif step in ch.merged:
+            st.edge, st.linewidth, st.linestyle = MOVED, 2.0, "--"
+        elif step in ch.automated or step in ch.notes:
+            st.edge, st.linewidth = CHANGED, 2.2
+        style.nodes[step] = st
+    for d in baseline.decisions:
+        if d in ch.moved:
+            style.nodes[d] = NodeStyle(fill="#f3e5f5", edge=MOVED, linewidth=1.8, linestyle="--")
+        elif d in ch.removed:
+            style.nodes[d] = NodeStyle(fill="#eceff1", hatch="///", edge=MUTED)
+    for role, (a, b) in ch.staffing.items():
+        lane = next((ln for ln in layout.lanes if ln.name == role), None)
+        if lane is not None:
+            style.lane_labels[role] = "\n".join(textwrap.wrap(f"{pretty(role)} ({a} → {b})", 16))
+    for s in ch.removed:
+        for r in layout.routes:
+            if s in (r.source, r.target):
+                style.faded_edges.add((r.source, r.target))
+
+    summaries = [f"{k}. {s}" for k, s in enumerate(ch.summaries, 1)]
+    if ch.added:
+        summaries.append(
+            "New in the redesign (not drawn): " + ", ".join(pretty(a) for a in ch.added)
+        )
+    width_chars = max(60, int(max(layout.width, 9.0) / 0.075) - 10)
+    lines = [ln for s in summaries for ln in textwrap.wrap(s, width_chars)] or ["(no changes)"]
+    legend: list[tuple[str, str]] = [("removed", "hatch"), ("moved / merged", "dashed")]
+    legend.append(("changed (see note)", "changed"))
+    names = (
+        pretty(baseline.name)
+        if redesigned.name == baseline.name
+        else f"{pretty(redesigned.name)} vs {pretty(baseline.name)}"
+    )
+    heading = title or (
+        f"{names}: what the redesign changes"
+        + (", coloured where waiting changes significantly" if sig else "")
+    )
+    fig, ax = render_map(
+        layout,
+        baseline,
+        style,
+        title=heading,
+        colorbar=(cm, norm, f"change in mean waiting ({unit}), significant only") if sig else None,
+        legend_extra=legend,
+        footer_text="Changes:\n" + "\n".join(lines),
+        footer_lines=len(lines) + 2,
+    )
+    from matplotlib.patches import FancyArrowPatch
+
+    for d, after in ch.moved.items():
+        if after in layout.boxes and d in layout.boxes:
+            src, dst = layout.boxes[d], layout.boxes[after]
+            ax.add_patch(
+                FancyArrowPatch(
+                    (src.x, src.y + src.shape_h / 2),
+                    (dst.x + dst.shape_w / 2, dst.y + dst.shape_h / 2),
+                    connectionstyle="arc3,rad=0.25",
+                    arrowstyle="-|>",
+                    mutation_scale=12,
+                    lw=1.4,
+                    ls=":",
+                    color=MOVED,
+                    zorder=5,
+                )
+            )
+    if path is not None:
+        save_figure(fig, path)
+    return fig
