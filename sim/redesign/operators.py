@@ -211,12 +211,16 @@ def _finish(
     parameters: Mapping[str, Any],
     one_off_cost: float,
     summary: str,
+    rewired: bool = True,
 ) -> ProcessModel:
-    """Validate ``after``, keep every ``requires`` satisfied that was, and record the change."""
+    """Validate ``after``, keep every ``requires`` satisfied that was, and record the change.
+
+    ``rewired=False`` (the graph and every ``requires`` are unchanged) skips the order check.
+    """
     found = problems(after)
     if found:
         raise _refuse(action, "the redesigned model would be invalid: " + "; ".join(found))
-    new = unsatisfied_requirements(after) - unsatisfied_requirements(before)
+    new = unsatisfied_requirements(after) - unsatisfied_requirements(before) if rewired else set()
     if new:
         node, req = sorted(new)[0]
         raise _refuse(
@@ -540,6 +544,7 @@ def simplify_step(
         parameters={"factor": f},
         one_off_cost=cost,
         summary=_with_cost(text, cost),
+        rewired=False,
     )
 
 
@@ -668,6 +673,7 @@ def delegate_step(
         parameters={"to_role": to_role, "from_roles": list(s.roles), "duration_factor": f},
         one_off_cost=cost,
         summary=_with_cost(text, cost, extra),
+        rewired=False,
     )
 
 
@@ -704,6 +710,7 @@ def change_staffing(
         parameters={"headcount": headcount, "headcount_before": before},
         one_off_cost=cost,
         summary=_with_cost(text, cost),
+        rewired=False,
     )
 
 
