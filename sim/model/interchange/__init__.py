@@ -1,0 +1,30 @@
+"""BPMN 2.0 and Prosimos parameters: import and export of process models (layer 0).
+
+>>> from sim.model.interchange import load_bpmn
+>>> model = load_bpmn("Loan_Application.bpmn", params_path="Loan_Application.json")
+
+* ``load_bpmn(bpmn_path, *, params_path=None)``: BPMN + Prosimos JSON -> validated ``ProcessModel``
+  (``params_path`` defaults to the ``.json`` next to the ``.bpmn``);
+* ``from_prosimos_json(params, *, bpmn_path)``: the same with the parameters as a mapping or path;
+* ``save_bpmn(model, path, *, overwrite=False, allow_loss=False)``: writes ``path`` (.bpmn with a
+  diagram bpmn.io can open) and the Prosimos ``.json`` next to it;
+* ``to_prosimos_json(model, *, allow_loss=False)``: the Prosimos parameters as a dict.
+
+XML is parsed with defusedxml only. What the formats cannot express is reported, never dropped
+silently: unsupported BPMN raises ``ModelError`` with the element id; approximations on import
+are ``BpmnImportWarning`` warnings; features an export would lose make it refuse (listing them)
+unless ``allow_loss=True``. The decisions and conventions are documented in the modules
+``importer``, ``structure``, ``prosimos`` and ``exporter``.
+"""
+
+from sim.model.interchange.exporter import ExportResult, save_bpmn, to_prosimos_json
+from sim.model.interchange.importer import BpmnImportWarning, from_prosimos_json, load_bpmn
+
+__all__ = [
+    "BpmnImportWarning",
+    "ExportResult",
+    "from_prosimos_json",
+    "load_bpmn",
+    "save_bpmn",
+    "to_prosimos_json",
+]

@@ -1,0 +1,447 @@
+"""Reading BPMN 2.0 XML (untrusted input: parsed with defusedxml only) into a flat flow graph.
+
+The result is a ``Graph`` of typed nodes and sequence flows, with embedded sub-processes
+flattened: a sub-process becomes a pass-through entry node wired to its inner start event, and
+its inner end events pass through to an exit node that carries the sub-process' outgoing flows.
+Everything the importer cannot simulate is reported with the element's id (``ModelError``);
+nothing is skipped silently. ``sim.model.interchange.structure`` turns the graph into a model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError
+
+import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
+
+from sim.errors import ModelError
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SIM_NS = "https://sim-redesign.dev/schema/bpmn-extension/1"
+MAX_BPMN_BYTES = 50 * 1024 * 1024
+
+TASKS = (
+    "task",
+    "userTask",
+    "serviceTask",
+    "manualTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+)
+GATEWAYS = {"exclusiveGateway": "xor", "parallelGateway": "and", "inclusiveGateway": "or"}
+# Process children that carry no flow: read (lanes) or ignored on purpose.
+NON_FLOW = {
+    "laneSet",
+    "documentation",
+    "extensionElements",
+    "textAnnotation",
+    "association",
+    "dataObject",
+    "dataObjectReference",
+    "dataStoreReference",
+    "group",
+    "property",
+    "ioSpecification",
+    "ioBinding",
+    "auditing",
+    "monitoring",
+    "correlationSubscription",
+    "resourceRole",
+    "performer",
+    "humanPerformer",
+    "potentialOwner",
+    "supports",
+    "category",
+}
+UNSUPPORTED = {
+    "callActivity": "a call activity (call to another process); replace it with a task or an "
+    "embedded sub-process",
+    "boundaryEvent": "a boundary event (interrupting/escalating a task) is not supported",
+    "eventBasedGateway": "an event-based gateway (race between events) is not supported; use an "
+    "exclusive gateway with probabilities",
+    "complexGateway": "a complex gateway is not supported",
+    "transaction": "a transaction sub-process is not supported",
+    "adHocSubProcess": "an ad-hoc sub-process (no defined order) is not supported",
+    "implicitThrowEvent": "an implicit throw event is not supported",
+    "choreographyTask": "choreographies are not supported",
+}
+
+
+@dataclass
+class Node:
+    """One flow node of the flattened process."""
+
+    id: str
+    kind: str  # start, end, task, delay, xor, and, or, pass
+    tag: str  # the BPMN element (task, userTask, exclusiveGateway, ...; "" for synthetic nodes)
+    name: str = ""
+    lane: str | None = None
+    documentation: str = ""
+    ext: dict[str, Any] = field(default_factory=dict)  # our sim:* extension attributes
+    requires: tuple[str, ...] = ()
+    timer: str | None = None  # ISO 8601 timeDuration of a timer event
+    event: str = ""  # event definition (timer, message, terminate, error, ...)
+    join_ok: bool = False  # parallel branches may end here (end events, sub-process exits)
+
+
+@dataclass
+class Flow:
+    """A sequence flow."""
+
+    id: str
+    source: str
+    target: str
+    name: str = ""
+    condition: bool = False
+
+
+@dataclass
+class Graph:
+    """The flattened flow graph of one BPMN process."""
+
+    source: str  # file name, for messages
+    process_id: str
+    name: str
+    documentation: str
+    nodes: dict[str, Node]
+    flows: dict[str, Flow]
+    lanes: dict[str, str]  # lane id -> name
+    model_ext: dict[str, Any]  # sim:model attributes
+    notes: list[str]  # things the user should know (reported as warnings)
+
+    def out_flows(self) -> dict[str, list[str]]:
+        """Node id -> outgoing flow ids (in document order)."""
+        out: dict[str, list[str]] = {n: [] for n in self.nodes}
+        for f in self.flows.values():
+            out[f.source].append(f.id)
+        return out
+
+    def in_flows(self) -> dict[str, list[str]]:
+        """Node id -> incoming flow ids (in document order)."""
+        inc: dict[str, list[str]] = {n: [] for n in self.nodes}
+        for f in self.flows.values():
+            inc[f.target].append(f.id)
+        return inc
+
+
+def _local(tag: Any) -> tuple[str, str]:
+    if not isinstance(tag, str):  # comments, processing instructions
+        return "", ""
+    if tag.startswith("{"):
+        ns, _, name = tag[1:].partition("}")
+        return ns, name
+    return "", tag
+
+
+def _text(el: Element | None) -> str:
+    return "" if el is None else "".join(el.itertext()).strip()
+
+
+def parse_xml(path: Path) -> Element:
+    """Parse ``path`` with defusedxml; malformed or hostile XML is a ``ModelError`` with its line."""
+    if not path.is_file():
+        raise ModelError(f"{path}: no such BPMN file")
+    size = path.stat().st_size
+    if size > MAX_BPMN_BYTES:
+        raise ModelError(f"{path}: {size} bytes is larger than the {MAX_BPMN_BYTES} bytes allowed")
+    try:
+        return DET.parse(str(path), forbid_dtd=True).getroot()
+    except ParseError as exc:
+        line, col = getattr(exc, "position", (None, None))
+        raise ModelError(f"{path}: malformed XML at line {line}, column {col}: {exc}") from None
+    except DefusedXmlException as exc:
+        raise ModelError(
+            f"{path}: refused to read XML with DTDs, entities or external references ({exc})"
+        ) from None
+
+
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.nodes: dict[str, Node] = {}
+        self.flows: dict[str, Flow] = {}
+        self.lanes: dict[str, str] = {}
+        self.notes: list[str] = []
+        self.loops: list[str] = []
+        self.conditions: list[str] = []
+
+    def err(self, msg: str) -> ModelError:
+        return ModelError(f"{self.source}: {msg}")
+
+    # ------------------------------------------------------------------------------ elements
+    def add(self, node: Node) -> None:
+        if node.id in self.nodes or node.id in self.flows:
+            raise self.err(f"element id '{node.id}' is used twice")
+        self.nodes[node.id] = node
+
+    def add_flow(self, flow: Flow) -> None:
+        if flow.id in self.nodes or flow.id in self.flows:
+            raise self.err(f"element id '{flow.id}' is used twice")
+        self.flows[flow.id] = flow
+
+    def container(self, el: Element, prefix: str) -> tuple[list[str], list[str]]:
+        """Read the flow nodes and flows of a process or sub-process.
+
+        Returns the ids of its start events and end events.
+        """
+        starts: list[str] = []
+        ends: list[str] = []
+        for child in el:
+            ns, tag = _local(child.tag)
+            if not tag:
+                continue
+            if ns != BPMN_NS:
+                continue  # a vendor's extension outside extensionElements: carries no flow
+            cid = child.get("id")
+            if tag in NON_FLOW:
+                if tag == "laneSet":
+                    self.lane_set(child)
+                continue
+            if tag == "sequenceFlow":
+                self.sequence_flow(child)
+                continue
+            if not cid:
+                raise self.err(f"a <{tag}> element in {prefix or 'the process'} has no id")
+            if tag in UNSUPPORTED:
+                raise self.err(f"element '{cid}' ({tag}): {UNSUPPORTED[tag]}")
+            if tag == "subProcess":
+                self.sub_process(child, cid)
+                continue
+            node = self.flow_node(child, tag, cid)
+            self.add(node)
+            if node.kind == "start":
+                starts.append(cid)
+            elif node.kind == "end":
+                ends.append(cid)
+        return starts, ends
+
+    def common(self, el: Element, node: Node) -> Node:
+        node.name = " ".join((el.get("name") or "").split())
+        node.documentation = "\n".join(
+            _text(d) for d in el if _local(d.tag)[1] == "documentation" and _text(d)
+        )
+        for ext in el:
+            if _local(ext.tag) != (BPMN_NS, "extensionElements"):
+                continue
+            for item in ext:
+                ns, tag = _local(item.tag)
+                if ns != SIM_NS:
+                    continue
+                if tag == "requires":
+                    node.requires = (*node.requires, _text(item))
+                else:
+                    node.ext.update(item.attrib)
+        return node
+
+    def flow_node(self, el: Element, tag: str, cid: str) -> Node:
+        defs = [_local(c.tag)[1] for c in el if _local(c.tag)[1].endswith("EventDefinition")] + (
+            ["ref"] if any(_local(c.tag)[1] == "eventDefinitionRef" for c in el) else []
+        )
+        children = {_local(c.tag)[1] for c in el}
+        if tag in TASKS:
+            if "multiInstanceLoopCharacteristics" in children:
+                raise self.err(
+                    f"element '{cid}' ({tag}): multi-instance tasks are not supported (the number "
+                    "of instances is not simulation data); model the instances explicitly"
+                )
+            if "standardLoopCharacteristics" in children:
+                self.loops.append(cid)
+            if el.get("isForCompensation") == "true":
+                raise self.err(f"element '{cid}' ({tag}): compensation tasks are not supported")
+            return self.common(el, Node(cid, "task", tag))
+        if tag in GATEWAYS:
+            return self.common(el, Node(cid, GATEWAYS[tag], tag))
+        if tag == "startEvent":
+            return self.common(el, Node(cid, "start", tag, event=defs[0] if defs else ""))
+        if tag == "endEvent":
+            ev = defs[0] if defs else ""
+            if len(defs) > 1:
+                raise self.err(f"element '{cid}' (endEvent): several event definitions")
+            return self.common(el, Node(cid, "end", tag, event=ev, join_ok=True))
+        if tag == "intermediateCatchEvent":
+            if len(defs) != 1:
+                raise self.err(
+                    f"element '{cid}' (intermediateCatchEvent): expected one event definition, "
+                    f"got {defs or 'none'}"
+                )
+            ev = defs[0]
+            if ev == "linkEventDefinition":
+                raise self.err(f"element '{cid}': link events are not supported; draw the flow")
+            timer = None
+            if ev == "timerEventDefinition":
+                tdef = next(c for c in el if _local(c.tag)[1] == ev)
+                for c in tdef:
+                    ctag = _local(c.tag)[1]
+                    if ctag == "timeDuration":
+                        timer = _text(c)
+                    elif ctag in ("timeDate", "timeCycle"):
+                        raise self.err(
+                            f"element '{cid}': a timer with {ctag} (a calendar date or cycle) is "
+                            "not supported; give a timeDuration or a duration in the parameters"
+                        )
+            return self.common(el, Node(cid, "delay", tag, timer=timer, event=ev))
+        if tag == "intermediateThrowEvent":
+            if "linkEventDefinition" in defs:
+                raise self.err(f"element '{cid}': link events are not supported; draw the flow")
+            # a throw (none, message, signal, escalation, ...) takes no time: pass through
+            return self.common(el, Node(cid, "pass", tag, event=defs[0] if defs else ""))
+        raise self.err(
+            f"element '{cid}' ({tag}) is not supported; supported flow elements are start/end "
+            f"events, {', '.join(TASKS)}, exclusive/parallel/inclusive gateways, intermediate "
+            "catch (timer) and throw events, and embedded sub-processes"
+        )
+
+    def sequence_flow(self, el: Element) -> None:
+        fid = el.get("id")
+        if not fid:
+            raise self.err("a <sequenceFlow> has no id")
+        src, tgt = el.get("sourceRef"), el.get("targetRef")
+        if not src or not tgt:
+            raise self.err(f"sequence flow '{fid}' needs a sourceRef and a targetRef")
+        cond = any(_local(c.tag)[1] == "conditionExpression" for c in el)
+        if cond:
+            self.conditions.append(fid)
+        self.add_flow(Flow(fid, src, tgt, " ".join((el.get("name") or "").split()), cond))
+
+    def lane_set(self, el: Element) -> None:
+        for lane in el:
+            if _local(lane.tag)[1] != "lane":
+                continue
+            lid = lane.get("id", "")
+            name = " ".join((lane.get("name") or lid).split())
+            self.lanes[lid] = name
+            for ref in lane:
+                rtag = _local(ref.tag)[1]
+                if rtag == "flowNodeRef":
+                    self.lane_of[_text(ref)] = name  # innermost lane wins (visited last)
+                elif rtag == "childLaneSet":
+                    self.lane_set(ref)
+
+    lane_of: dict[str, str]
+
+    def sub_process(self, el: Element, cid: str) -> None:
+        if el.get("triggeredByEvent") == "true":
+            raise self.err(f"element '{cid}': event sub-processes are not supported")
+        children = {_local(c.tag)[1] for c in el}
+        if children & {"multiInstanceLoopCharacteristics", "standardLoopCharacteristics"}:
+            raise self.err(
+                f"element '{cid}' (subProcess): looping or multi-instance sub-processes are not "
+                "supported; draw the loop with an exclusive gateway"
+            )
+        entry = self.common(el, Node(cid, "pass", "subProcess"))
+        self.add(entry)
+        exit_id = f"{cid}#exit"
+        self.add(Node(exit_id, "pass", "", name=entry.name, join_ok=True))
+        starts, ends = self.container(el, f"sub-process '{cid}'")
+        if len(starts) != 1:
+            raise self.err(
+                f"element '{cid}' (subProcess): needs exactly one start event inside, found "
+                f"{starts or 'none'}"
+            )
+        if not ends:
+            raise self.err(f"element '{cid}' (subProcess): has no end event inside")
+        self.nodes[starts[0]].kind = "pass"
+        self.add_flow(Flow(f"{cid}#in", cid, starts[0]))
+        for e in ends:
+            node = self.nodes[e]
+            if node.event == "terminateEventDefinition":
+                raise self.err(
+                    f"element '{e}': a terminate end event inside sub-process '{cid}' is not "
+                    "supported"
+                )
+            node.kind = "pass"
+            self.add_flow(Flow(f"{e}#out", e, exit_id))
+        self.sub_exits[cid] = exit_id
+
+    sub_exits: dict[str, str]
+
+
+def read_bpmn(path: str | Path) -> Graph:
+    """Read a BPMN 2.0 file into a flat ``Graph`` (see the module docstring)."""
+    path = Path(path)
+    root = parse_xml(path)
+    source = str(path)
+    ns, tag = _local(root.tag)
+    if (ns, tag) != (BPMN_NS, "definitions"):
+        raise ModelError(
+            f"{source}: not a BPMN 2.0 file (root element is <{tag}> in namespace '{ns}', expected "
+            f"<definitions> in '{BPMN_NS}')"
+        )
+    processes = [c for c in root if _local(c.tag) == (BPMN_NS, "process")]
+    if not processes:
+        raise ModelError(f"{source}: no <process> element")
+    with_flow = [
+        p for p in processes if any(_local(c.tag)[1] in ("startEvent", "sequenceFlow") for c in p)
+    ]
+    if len(with_flow) > 1:
+        ids = [p.get("id") for p in with_flow]
+        raise ModelError(
+            f"{source}: {len(with_flow)} processes (pools) with a flow {ids}; only one process "
+            "can be simulated: keep the others as collapsed pools"
+        )
+    proc = (with_flow or processes)[0]
+    reader = _Reader(source)
+    reader.lane_of = {}
+    reader.sub_exits = {}
+    starts, _ = reader.container(proc, "")
+    if len(starts) != 1:
+        raise ModelError(
+            f"{source}: the process needs exactly one start event, found {starts or 'none'}"
+        )
+    # flows: every end must exist; a flow into a sub-process enters it, one out of it leaves
+    # from its exit
+    for f in reader.flows.values():
+        for end, ref in (("sourceRef", f.source), ("targetRef", f.target)):
+            if ref not in reader.nodes:
+                raise ModelError(
+                    f"{source}: sequence flow '{f.id}' has {end} '{ref}', which is not a "
+                    "supported element of the process"
+                )
+        if f.source in reader.sub_exits:
+            f.source = reader.sub_exits[f.source]
+    for nid, lane in reader.lane_of.items():
+        if nid in reader.nodes:
+            reader.nodes[nid].lane = lane
+    if reader.loops:
+        reader.notes.append(
+            f"tasks {reader.loops} have loop markers (standardLoopCharacteristics) without a "
+            "loop probability: each runs once per visit, as in Prosimos"
+        )
+    if reader.conditions:
+        reader.notes.append(
+            f"condition expressions on flows {reader.conditions} are not evaluated; the branching "
+            "probabilities of the parameters decide"
+        )
+    model_ext: dict[str, Any] = {}
+    for ext in proc:
+        if _local(ext.tag) == (BPMN_NS, "extensionElements"):
+            for item in ext:
+                if _local(item.tag) == (SIM_NS, "model"):
+                    model_ext.update(item.attrib)
+    name = " ".join((proc.get("name") or "").split())
+    if not name:
+        collab = [c for c in root if _local(c.tag) == (BPMN_NS, "collaboration")]
+        for c in collab:
+            for part in c:
+                if _local(part.tag)[1] == "participant" and part.get("processRef") == proc.get(
+                    "id"
+                ):
+                    name = " ".join((part.get("name") or "").split())
+    doc = "\n".join(_text(d) for d in proc if _local(d.tag) == (BPMN_NS, "documentation"))
+    return Graph(
+        source=source,
+        process_id=proc.get("id", ""),
+        name=name or re.sub(r"\s+", "_", path.stem),
+        documentation=doc,
+        nodes=reader.nodes,
+        flows=reader.flows,
+        lanes=reader.lanes,
+        model_ext=model_ext,
+        notes=reader.notes,
+    )

@@ -1,0 +1,796 @@
+"""``ProcessModel`` -> BPMN 2.0 XML (with a diagram) + Prosimos parameters.
+
+The BPMN has one process; when steps have roles it sits in a pool with **one lane per role**
+(the steps of that role; gateways and events go to the lane of the step before them). Steps with
+a role are ``task`` elements (Prosimos only reads ``task``); steps without a role (automated work
+or timers: a pure delay) are timer intermediate catch events whose duration Prosimos takes from
+``event_distribution``. A node that several flows enter gets an exclusive merge gateway in front
+of it (and each branch of a parallel block one in front of the join), so every gateway is a pure
+split or a pure join, as Prosimos expects. The layout is left to right by longest path, lanes
+stacked top to bottom: plain but readable in bpmn.io, Camunda Modeler or Signavio.
+
+Things only our model has and that do not change what Prosimos simulates (step cost, value
+adding, mandatory, requires, descriptions, end outcomes and values, the time unit and start date)
+travel in ``extensionElements`` of our namespace, so an import gives them back.
+
+What neither BPMN nor Prosimos can express makes ``save_bpmn``/``to_prosimos_json`` refuse with
+the list of what would be lost, unless ``allow_loss=True``, which exports the nearest model and
+returns that list: case segments (priorities, duration scales, per-segment probabilities) are
+dropped, steps done by several roles keep the first, patience and hand-off delays are dropped,
+an arrival profile with several rate levels becomes the calendar of its open hours (keeping the
+weekly volume), and a distribution Prosimos cannot draw becomes a gamma with its mean and
+variance. Prosimos 2.1 also simulates only models with a single end event: several ends are
+valid BPMN and are exported, but that Prosimos version will refuse the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ModelError
+from sim.model.calendar import ALWAYS
+from sim.model.distributions import Distribution
+from sim.model.interchange import prosimos as P
+from sim.model.interchange.bpmn_read import BPMN_NS, SIM_NS
+from sim.model.process import DEFAULT_SEGMENT, ProcessModel
+
+BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
+DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
+DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+_NCNAME = re.compile(r"[^\W\d][\w.\-]*")
+
+SIZES = {"task": (100, 80), "gateway": (50, 50), "event": (36, 36)}
+COL = 160  # horizontal distance between layers
+ROW = 120  # vertical distance between rows in a lane
+LANE_LABEL = 30
+POOL_X = 20.0
+POOL_Y = 20.0
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What ``save_bpmn`` wrote, and what the export could not express (with ``allow_loss``)."""
+
+    bpmn: Path
+    params: Path
+    lost: tuple[str, ...] = ()
+
+
+@dataclass
+class _El:
+    id: str
+    tag: str  # task, intermediateCatchEvent, exclusiveGateway, ... , startEvent, endEvent
+    name: str
+    node: str | None  # model node name (None for the start event and merges)
+    direction: str = ""
+    incoming: list[str] = field(default_factory=list)
+    outgoing: list[str] = field(default_factory=list)
+    lane: str | None = None
+    x: float = 0.0
+    y: float = 0.0
+
+
+@dataclass
+class _Flow:
+    id: str
+    source: str
+    target: str
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^\w.\-]+", "_", text).strip("_")
+    if not s or not _NCNAME.fullmatch(s):
+        s = "_" + s
+    return s
+
+
+class _Plan:
+    """Element ids, flows, merges, lanes and the Prosimos parameters of one model."""
+
+    def __init__(self, model: ProcessModel) -> None:
+        self.m = model
+        self.lost: list[str] = []
+        self.used_ids: set[str] = set()
+        self.el: dict[str, _El] = {}  # by element id
+        self.id_of: dict[str, str] = {}  # model node name -> element id
+        self.flows: list[_Flow] = []
+        self.flow_prob: dict[str, float] = {}
+        self._check_losses()
+        self._elements()
+        self._edges()
+        self._lanes()
+
+    # ---------------------------------------------------------------------------------- ids
+    def new_id(self, preferred: str | None, fallback: str) -> str:
+        for cand in (preferred, fallback):
+            if cand and _NCNAME.fullmatch(cand) and cand not in self.used_ids:
+                self.used_ids.add(cand)
+                return cand
+        base = _slug(fallback)
+        k = 2
+        cand = base
+        while cand in self.used_ids:
+            cand = f"{base}_{k}"
+            k += 1
+        self.used_ids.add(cand)
+        return cand
+
+    def add_el(self, el: _El) -> _El:
+        self.el[el.id] = el
+        if el.node is not None:
+            self.id_of[el.node] = el.id
+        return el
+
+    # ------------------------------------------------------------------------------ losses
+    def _check_losses(self) -> None:
+        m = self.m
+        segs = m.arrivals.segments
+        if len(segs) > 1 or segs[0].name != DEFAULT_SEGMENT or segs[0].duration_scale != 1.0:
+            self.lost.append(
+                f"arrivals.segments {[s.name for s in segs]}: Prosimos has one kind of case; "
+                "shares, priorities and duration scales are dropped"
+            )
+        for d in m.decisions.values():
+            if d.by_segment:
+                self.lost.append(
+                    f"decisions.{d.name}.by_segment: dropped (one set of probabilities)"
+                )
+        for s in m.steps.values():
+            if len(s.roles) > 1:
+                self.lost.append(
+                    f"steps.{s.name}: done by {list(s.roles)} at once; Prosimos assigns one "
+                    f"resource, so only '{s.roles[0]}' is kept"
+                )
+            if s.patience is not None:
+                self.lost.append(f"steps.{s.name}.patience: Prosimos cases never abandon; dropped")
+        if m.handoff_delay is not None:
+            self.lost.append("handoff_delay: Prosimos has no hand-off delay; dropped")
+        for e in m.ends.values():
+            if e.value_by_segment:
+                self.lost.append(f"ends.{e.name}.value: per-segment values are dropped")
+
+    # ---------------------------------------------------------------------------- elements
+    def _elements(self) -> None:
+        m = self.m
+        self.start_id = self.new_id("StartEvent_1", "StartEvent_1")
+        self.add_el(_El(self.start_id, "startEvent", "start", None))
+        for s in m.steps.values():
+            prov = (s.provenance or {}).get("bpmn_id")
+            tag = "task" if s.roles else "intermediateCatchEvent"
+            eid = self.new_id(
+                prov, s.name if _NCNAME.fullmatch(s.name) else f"Activity_{_slug(s.name)}"
+            )
+            self.add_el(_El(eid, tag, s.name, s.name))
+        for d in m.decisions.values():
+            prov = (d.provenance or {}).get("bpmn_id")
+            eid = self.new_id(
+                prov, d.name if _NCNAME.fullmatch(d.name) else f"Gateway_{_slug(d.name)}"
+            )
+            self.add_el(_El(eid, "exclusiveGateway", d.name, d.name, "Diverging"))
+        for p in m.parallels.values():
+            tag = "parallelGateway" if p.probabilities is None else "inclusiveGateway"
+            eid = self.new_id(
+                None, p.name if _NCNAME.fullmatch(p.name) else f"Gateway_{_slug(p.name)}"
+            )
+            self.add_el(_El(eid, tag, p.name, p.name, "Diverging"))
+            jid = self.new_id(
+                None, p.join if _NCNAME.fullmatch(p.join) else f"Gateway_{_slug(p.join)}"
+            )
+            self.add_el(_El(jid, tag, p.join, p.join, "Converging"))
+        for e in m.ends.values():
+            eid = self.new_id(
+                None, e.name if _NCNAME.fullmatch(e.name) else f"Event_{_slug(e.name)}"
+            )
+            self.add_el(_El(eid, "endEvent", e.name, e.name))
+
+    def flow(self, source: str, target: str, prob: float | None = None) -> str:
+        fid = self.new_id(None, f"Flow_{len(self.flows) + 1}")
+        self.flows.append(_Flow(fid, source, target))
+        self.el[source].outgoing.append(fid)
+        self.el[target].incoming.append(fid)
+        if prob is not None:
+            self.flow_prob[fid] = prob
+        return fid
+
+    def _edges(self) -> None:
+        """Model edges, with exclusive merges where several enter one node."""
+        m = self.m
+        # (source element, target node, probability or None, branch key for joins)
+        edges: list[tuple[str, str, float | None, Any]] = [(self.start_id, m.start, None, None)]
+        branch_of = self._join_branches()
+        for s in m.steps.values():
+            edges.append((self.id_of[s.name], s.next, None, branch_of.get((s.name, s.next))))
+        for d in m.decisions.values():
+            for b in d.branches:
+                edges.append(
+                    (self.id_of[d.name], b.to, b.probability, branch_of.get((d.name, b.to)))
+                )
+        for p in m.parallels.values():
+            for k, b in enumerate(p.branches):
+                prob = None if p.probabilities is None else p.probabilities[k]
+                key = (p.name, k) if b == p.join else None
+                edges.append((self.id_of[p.name], b, prob, key))
+            edges.append((self.id_of[p.join], p.next, None, branch_of.get((p.join, p.next))))
+
+        # several edges into one node (one branch of a join): an exclusive merge in front.
+        # Flows are created in edge order, so a gateway's outgoing flows keep the branch order.
+        def key(tgt: str, k: Any) -> tuple[str, Any]:
+            return (tgt, k if tgt in m.joins else None)
+
+        count: dict[tuple[str, Any], int] = {}
+        for _, tgt, _, k in edges:
+            count[key(tgt, k)] = count.get(key(tgt, k), 0) + 1
+        merges: dict[tuple[str, Any], str] = {}
+        for src, tgt, prob, k in edges:
+            g = key(tgt, k)
+            target_id = self.id_of[tgt]
+            if count[g] == 1:
+                self.flow(src, target_id, prob)
+                continue
+            if g not in merges:
+                merges[g] = self.new_id(None, f"Merge_{target_id}")
+                self.add_el(_El(merges[g], "exclusiveGateway", "", None, "Converging"))
+            self.flow(src, merges[g], prob)
+        for (tgt, _), mid in merges.items():
+            self.flow(mid, self.id_of[tgt])
+
+    def _join_branches(self) -> dict[tuple[str, str], Any]:
+        """(node, join) edge -> (parallel, branch index): which branch it closes."""
+        m = self.m
+        out: dict[tuple[str, str], Any] = {}
+        for p in m.parallels.values():
+            owner: dict[str, int] = {}
+            for k, b in enumerate(p.branches):
+                seen: set[str] = set()
+                queue = deque([b])
+                while queue:
+                    n = queue.popleft()
+                    if n == p.join or n in seen:
+                        continue
+                    seen.add(n)
+                    if n in owner and owner[n] != k:
+                        raise ModelError(
+                            f"cannot export: branches {owner[n]} and {k} of parallel block "
+                            f"'{p.name}' share node '{n}'; BPMN needs each branch to have its own "
+                            "nodes (duplicate the shared steps)"
+                        )
+                    owner[n] = k
+                    for s in m.successors(n):
+                        if s == p.join:
+                            out[(n, p.join)] = (p.name, k)
+                        else:
+                            queue.append(s)
+        return out
+
+    # -------------------------------------------------------------------------------- lanes
+    def _lanes(self) -> None:
+        m = self.m
+        for s in m.steps.values():
+            if s.roles:
+                self.el[self.id_of[s.name]].lane = s.roles[0]
+        self.lane_names = [r for r in m.roles if any(e.lane == r for e in self.el.values())]
+        if not self.lane_names:
+            return
+        target = {f.id: f.target for f in self.flows}
+        source = {f.id: f.source for f in self.flows}
+        # propagate forward along flows, then backward for what is still unassigned
+        order = self.order()
+        for eid in order:
+            el = self.el[eid]
+            if el.lane is None:
+                for f in el.incoming:
+                    lane = self.el[source[f]].lane
+                    if lane is not None:
+                        el.lane = lane
+                        break
+        for eid in reversed(order):
+            el = self.el[eid]
+            if el.lane is None:
+                for f in el.outgoing:
+                    lane = self.el[target[f]].lane
+                    if lane is not None:
+                        el.lane = lane
+                        break
+        for el in self.el.values():
+            if el.lane is None:
+                el.lane = self.lane_names[0]
+
+    def order(self) -> list[str]:
+        """Elements in breadth-first order from the start event."""
+        target = {f.id: f.target for f in self.flows}
+        seen = [self.start_id]
+        done = {self.start_id}
+        queue = deque([self.start_id])
+        while queue:
+            for f in self.el[queue.popleft()].outgoing:
+                t = target[f]
+                if t not in done:
+                    done.add(t)
+                    seen.append(t)
+                    queue.append(t)
+        return seen + [e for e in self.el if e not in done]
+
+    # ------------------------------------------------------------------------------- layout
+    def layout(self) -> tuple[dict[str, tuple[float, float]], float]:
+        """Place the elements; returns lane name -> (top, height) and the pool's width."""
+        target = {f.id: f.target for f in self.flows}
+        # back edges by DFS from the start; layers by longest path over the other edges
+        state: dict[str, int] = {self.start_id: 1}
+        back: set[str] = set()
+        stack = [(self.start_id, iter(self.el[self.start_id].outgoing))]
+        topo: list[str] = []
+        while stack:
+            node, it = stack[-1]
+            f = next(it, None)
+            if f is None:
+                state[node] = 2
+                topo.append(node)
+                stack.pop()
+                continue
+            t = target[f]
+            if state.get(t) == 1:
+                back.add(f)
+            elif t not in state:
+                state[t] = 1
+                stack.append((t, iter(self.el[t].outgoing)))
+        topo.reverse()
+        topo += [x for x in self.el if x not in state]
+        layer = {e: 0 for e in self.el}
+        for e in topo:
+            for f in self.el[e].outgoing:
+                if f not in back:
+                    t = target[f]
+                    layer[t] = max(layer[t], layer[e] + 1)
+        lanes: list[str | None] = list(self.lane_names) or [None]
+        rows: dict[tuple[Any, int], int] = {}
+        row_of: dict[str, int] = {}
+        for e in topo:
+            key = (self.el[e].lane if self.lane_names else None, layer[e])
+            row_of[e] = rows.get(key, 0)
+            rows[key] = row_of[e] + 1
+        bands: dict[Any, tuple[float, float]] = {}
+        y = POOL_Y
+        for lane in lanes:
+            n_rows = max([c for (ln, _), c in rows.items() if ln == lane] or [1])
+            bands[lane] = (y, n_rows * ROW + 40)
+            y += n_rows * ROW + 40
+        x0 = POOL_X + (2 * LANE_LABEL if self.lane_names else 0) + 40
+        for eid, el in self.el.items():
+            w, h = SIZES[_kind(el.tag)]
+            top, _ = bands[el.lane if self.lane_names else None]
+            cx = x0 + layer[eid] * COL + 50
+            cy = top + 20 + ROW / 2 + row_of[eid] * ROW
+            el.x, el.y = cx - w / 2, cy - h / 2
+        width = x0 + (max(layer.values()) + 1) * COL + 40 - POOL_X
+        return {str(k): v for k, v in bands.items()}, width
+
+
+def _kind(tag: str) -> str:
+    if tag == "task":
+        return "task"
+    if tag.endswith("Gateway"):
+        return "gateway"
+    return "event"
+
+
+def _center(el: _El) -> tuple[float, float, float, float]:
+    w, h = SIZES[_kind(el.tag)]
+    return el.x, el.y, w, h
+
+
+# ------------------------------------------------------------------------------ Prosimos JSON
+def _seconds(model: ProcessModel) -> float:
+    return 1.0 if model.time_unit == "seconds" else model.time_factor * 3600.0
+
+
+class _Params:
+    def __init__(self, plan: _Plan) -> None:
+        self.plan = plan
+        self.m = plan.m
+        self.k = _seconds(self.m)
+
+    def spec(self, d: Distribution, where: str) -> dict[str, Any]:
+        spec, why = P.distribution_to_prosimos(P.scale_distribution(d, self.k))
+        if why:
+            self.plan.lost.append(f"{where}: {why}")
+        return spec
+
+    def build(self) -> dict[str, Any]:
+        m = self.m
+        profiles, entries_of_role, calendars = self.profiles()
+        tasks = []
+        events = []
+        for s in m.steps.values():
+            eid = self.plan.id_of[s.name]
+            if not s.roles:
+                prov = (s.duration.provenance or {}).get("prosimos")
+                if (
+                    self.k == 1.0
+                    and isinstance(prov, dict)
+                    and P.reproduces(prov, s.duration, mixture=False)
+                ):
+                    spec = prov
+                else:
+                    spec = self.spec(s.duration, f"steps.{s.name}.duration")
+                events.append({"event_id": eid, **spec})
+                continue
+            entries = entries_of_role[s.roles[0]]
+            prov = (s.duration.provenance or {}).get("prosimos")
+            if (
+                self.k == 1.0
+                and isinstance(prov, list)
+                and {str(p.get("resource_id")) for p in prov} <= set(entries)
+                and P.reproduces(prov, s.duration, mixture=True)
+            ):
+                resources = [dict(p) for p in prov]
+            else:
+                spec = self.spec(s.duration, f"steps.{s.name}.duration")
+                resources = [{"resource_id": r, **spec} for r in entries]
+            tasks.append({"task_id": eid, "resources": resources})
+        gateways = []
+        for d in m.decisions.values():
+            gateways.append(self.gateway(d.name))
+        for p in m.parallels.values():
+            if p.probabilities is not None:
+                gateways.append(self.gateway(p.name))
+        arrival, arrival_cal = self.arrivals()
+        return {
+            "resource_profiles": profiles,
+            "resource_calendars": calendars,
+            "task_resource_distribution": tasks,
+            "event_distribution": events,
+            "gateway_branching_probabilities": gateways,
+            "arrival_time_distribution": arrival,
+            "arrival_time_calendar": arrival_cal,
+            "batch_processing": [],
+            "model_type": "CRISP",
+        }
+
+    def gateway(self, name: str) -> dict[str, Any]:
+        el = self.plan.el[self.plan.id_of[name]]
+        return {
+            "gateway_id": el.id,
+            "probabilities": [
+                {"path_id": f, "value": self.plan.flow_prob[f]}
+                for f in el.outgoing
+                if f in self.plan.flow_prob
+            ],
+        }
+
+    def profiles(self) -> tuple[list[dict[str, Any]], dict[str, list[str]], list[dict[str, Any]]]:
+        m = self.m
+        used_cals: dict[str, None] = {}
+        by_id: dict[str, dict[str, Any]] = {}
+        entries_of_role: dict[str, list[str]] = {}
+        taken: set[str] = set()
+        for role in m.roles.values():
+            profs = self.role_profiles(role, taken)
+            entries_of_role[role.name] = [r["id"] for p in profs for r in p["resource_list"]]
+            for p in profs:
+                for r in p["resource_list"]:
+                    used_cals[r["calendar"]] = None
+                    taken.add(r["id"])
+                if p["id"] in by_id:  # a profile split over roles on import: merge back
+                    by_id[p["id"]]["resource_list"].extend(p["resource_list"])
+                else:
+                    by_id[p["id"]] = p
+        calendars = []
+        for name in {**dict.fromkeys(m.calendars), **used_cals}:
+            cal = ALWAYS if name == "24/7" else m.calendars[name]
+            calendars.append(
+                {"id": name, "name": name, "time_periods": P.calendar_to_prosimos(cal)}
+            )
+        return list(by_id.values()), entries_of_role, calendars
+
+    def role_profiles(self, role: Any, taken: set[str]) -> list[dict[str, Any]]:
+        prov = ((role.provenance or {}).get("prosimos") or {}).get("profiles")
+        if prov and self._consistent(role, prov):
+            return [
+                {
+                    "id": p["id"],
+                    "name": p["name"],
+                    "resource_list": [
+                        {
+                            "id": r["id"],
+                            "name": r["name"],
+                            "cost_per_hour": r["cost_per_hour"],
+                            "amount": r["amount"],
+                            "calendar": r["calendar"],
+                        }
+                        for r in p["resources"]
+                    ],
+                }
+                for p in prov
+            ]
+        pid = _slug(role.name)
+        while pid in taken:
+            pid += "_"
+        if role.members and len(role.members) == role.headcount:
+            rl = [
+                {
+                    "id": f"{pid}_{k + 1}",
+                    "name": name,
+                    "cost_per_hour": role.hourly_cost,
+                    "amount": 1,
+                    "calendar": role.calendar,
+                }
+                for k, name in enumerate(role.members)
+            ]
+        else:
+            rl = [
+                {
+                    "id": f"{pid}_1",
+                    "name": role.name,
+                    "cost_per_hour": role.hourly_cost,
+                    "amount": role.headcount,
+                    "calendar": role.calendar,
+                }
+            ]
+        return [{"id": pid, "name": role.name, "resource_list": rl}]
+
+    def _consistent(self, role: Any, profiles: list[dict[str, Any]]) -> bool:
+        """The imported pools still describe the role (no redesign changed it)."""
+        try:
+            res = [r for p in profiles for r in p["resources"]]
+            if sum(int(r["amount"]) for r in res) != role.headcount:
+                return False
+            cals = {r["calendar"] for r in res}
+            if role.calendar not in cals or not cals <= {"24/7", *self.m.calendars}:
+                return False
+            cost = sum(float(r["cost_per_hour"]) * int(r["amount"]) for r in res) / max(
+                role.headcount, 1
+            )
+            return math.isclose(cost, role.hourly_cost, rel_tol=1e-9, abs_tol=1e-12)
+        except (KeyError, TypeError, ValueError):
+            return False
+
+    def arrivals(self) -> tuple[dict[str, Any], list[dict[str, str]]]:
+        m = self.m
+        inter = m.arrivals.interarrival
+        profile = m.arrivals.profile
+        if profile is None:
+            cal, factor, exact = ALWAYS, 1.0, True
+        else:
+            cal, factor, exact = P.profile_calendar(profile)
+            if not exact:
+                self.plan.lost.append(
+                    "arrivals.profile: several rate levels; Prosimos has an open/closed arrival "
+                    "calendar, so arrivals are spread evenly over the open hours (same weekly volume)"
+                )
+        prov = (inter.provenance or {}).get("prosimos")
+        if self.k == 1.0 and isinstance(prov, dict) and exact:
+            try:
+                again = P.distribution_from_prosimos(prov)
+                _, f_in = P.arrival_profile(cal)
+                if f_in != 1.0:
+                    again = again.scaled(f_in)
+                if P.without_provenance(again) == P.without_provenance(inter):
+                    return prov, P.calendar_to_prosimos(cal)
+            except ModelError:
+                pass
+        clock = inter.scaled(factor) if factor != 1.0 else inter
+        return self.spec(clock, "arrivals.interarrival"), P.calendar_to_prosimos(cal)
+
+
+# ---------------------------------------------------------------------------------- XML
+def _q(ns: str, tag: str) -> str:
+    return f"{{{ns}}}{tag}"
+
+
+def _bool(x: bool) -> str:
+    return "true" if x else "false"
+
+
+def _xml(plan: _Plan) -> ET.ElementTree:
+    m = plan.m
+    bands, width = plan.layout()
+    ET.register_namespace("bpmn", BPMN_NS)
+    ET.register_namespace("bpmndi", BPMNDI_NS)
+    ET.register_namespace("dc", DC_NS)
+    ET.register_namespace("di", DI_NS)
+    ET.register_namespace("sim", SIM_NS)
+    ET.register_namespace("xsi", XSI_NS)
+    b = lambda tag: _q(BPMN_NS, tag)  # noqa: E731
+    defs = ET.Element(
+        b("definitions"),
+        {
+            "id": "Definitions_1",
+            "targetNamespace": "https://sim-redesign.dev/bpmn",
+            "exporter": "sim-redesign",
+            "exporterVersion": "1",
+        },
+    )
+    pid = plan.new_id(None, f"Process_{_slug(m.name)}")
+    use_pool = bool(plan.lane_names)
+    if use_pool:
+        collab = ET.SubElement(
+            defs, b("collaboration"), {"id": plan.new_id(None, "Collaboration_1")}
+        )
+        part_id = plan.new_id(None, "Participant_1")
+        ET.SubElement(collab, b("participant"), {"id": part_id, "name": m.name, "processRef": pid})
+    proc = ET.SubElement(defs, b("process"), {"id": pid, "name": m.name, "isExecutable": "false"})
+    if m.description:
+        ET.SubElement(proc, b("documentation")).text = m.description
+    ext = ET.SubElement(proc, b("extensionElements"))
+    ET.SubElement(
+        ext,
+        _q(SIM_NS, "model"),
+        {"name": m.name, "time_unit": m.time_unit, "start_date": m.start_date},
+    )
+    lane_ids: dict[str, str] = {}
+    if use_pool:
+        lset = ET.SubElement(proc, b("laneSet"), {"id": plan.new_id(None, "LaneSet_1")})
+        for lane in plan.lane_names:
+            lid = plan.new_id(None, f"Lane_{_slug(lane)}")
+            lane_ids[lane] = lid
+            lel = ET.SubElement(lset, b("lane"), {"id": lid, "name": lane})
+            for el in plan.el.values():
+                if el.lane == lane:
+                    ET.SubElement(lel, b("flowNodeRef")).text = el.id
+    for el in plan.el.values():
+        attrs = {"id": el.id}
+        if el.name:
+            attrs["name"] = el.name
+        if el.direction:
+            attrs["gatewayDirection"] = el.direction
+        node = ET.SubElement(proc, b(el.tag), attrs)
+        _node_details(plan, el, node)
+    for f in plan.flows:
+        ET.SubElement(
+            proc, b("sequenceFlow"), {"id": f.id, "sourceRef": f.source, "targetRef": f.target}
+        )
+
+    # diagram
+    d = lambda tag: _q(BPMNDI_NS, tag)  # noqa: E731
+    diagram = ET.SubElement(defs, d("BPMNDiagram"), {"id": "BPMNDiagram_1"})
+    plane = ET.SubElement(
+        diagram, d("BPMNPlane"), {"id": "BPMNPlane_1", "bpmnElement": part_id if use_pool else pid}
+    )
+
+    def shape(eid: str, x: float, y: float, w: float, h: float, **extra: str) -> None:
+        s = ET.SubElement(plane, d("BPMNShape"), {"id": f"{eid}_di", "bpmnElement": eid, **extra})
+        ET.SubElement(
+            s,
+            _q(DC_NS, "Bounds"),
+            {"x": f"{x:g}", "y": f"{y:g}", "width": f"{w:g}", "height": f"{h:g}"},
+        )
+
+    if use_pool:
+        total_h = sum(h for _, h in bands.values())
+        shape(part_id, POOL_X, POOL_Y, width, total_h, isHorizontal="true")
+        for lane, lid in lane_ids.items():
+            top, h = bands[lane]
+            shape(lid, POOL_X + LANE_LABEL, top, width - LANE_LABEL, h, isHorizontal="true")
+    for el in plan.el.values():
+        shape(el.id, *_center(el))
+    for f in plan.flows:
+        e = ET.SubElement(plane, d("BPMNEdge"), {"id": f"{f.id}_di", "bpmnElement": f.id})
+        for x, y in _waypoints(plan.el[f.source], plan.el[f.target]):
+            ET.SubElement(e, _q(DI_NS, "waypoint"), {"x": f"{x:g}", "y": f"{y:g}"})
+    ET.indent(defs, space="  ")
+    return ET.ElementTree(defs)
+
+
+def _waypoints(a: _El, b: _El) -> list[tuple[float, float]]:
+    ax, ay, aw, ah = _center(a)
+    bx, by, bw, bh = _center(b)
+    start = (ax + aw, ay + ah / 2)
+    end = (bx, by + bh / 2)
+    if end[0] > start[0] + 10:  # forward: an elbow half way
+        mid = (start[0] + end[0]) / 2
+        if abs(start[1] - end[1]) < 1:
+            return [start, end]
+        return [start, (mid, start[1]), (mid, end[1]), end]
+    # backward (a loop): leave from the bottom, run below both, enter from the bottom
+    low = max(ay + ah, by + bh) + 25
+    s = (ax + aw / 2, ay + ah)
+    t = (bx + bw / 2, by + bh)
+    return [s, (s[0], low), (t[0], low), t]
+
+
+def _node_details(plan: _Plan, el: _El, node: ET.Element) -> None:
+    m = plan.m
+    b = lambda tag: _q(BPMN_NS, tag)  # noqa: E731
+    ext_items: list[ET.Element] = []
+    doc = ""
+    if el.node in m.steps:
+        s = m.steps[el.node]
+        doc = s.description
+        attrs = {"value_adding": _bool(s.value_adding), "mandatory": _bool(s.mandatory)}
+        if s.cost:
+            attrs["cost"] = repr(float(s.cost))
+        ext_items.append(ET.Element(_q(SIM_NS, "step"), attrs))
+        for r in s.requires:
+            req = ET.Element(_q(SIM_NS, "requires"))
+            req.text = r
+            ext_items.append(req)
+    elif el.node in m.decisions:
+        dec = m.decisions[el.node]
+        doc = dec.description
+        for r in dec.requires:
+            req = ET.Element(_q(SIM_NS, "requires"))
+            req.text = r
+            ext_items.append(req)
+    elif el.node in m.parallels:
+        doc = m.parallels[el.node].description
+    elif el.node in m.ends:
+        e = m.ends[el.node]
+        attrs = {"outcome": e.outcome, "success": _bool(e.success)}
+        if e.value:
+            attrs["value"] = repr(float(e.value))
+        ext_items.append(ET.Element(_q(SIM_NS, "end"), attrs))
+    if doc:
+        ET.SubElement(node, b("documentation")).text = doc
+    if ext_items:
+        ext = ET.SubElement(node, b("extensionElements"))
+        ext.extend(ext_items)
+    for f in el.incoming:
+        ET.SubElement(node, b("incoming")).text = f
+    for f in el.outgoing:
+        ET.SubElement(node, b("outgoing")).text = f
+    if el.tag == "intermediateCatchEvent":
+        ET.SubElement(node, b("timerEventDefinition"), {"id": f"{el.id}_timer"})
+
+
+# ------------------------------------------------------------------------------- public API
+def _refuse(lost: list[str], what: str) -> None:
+    raise ModelError(
+        f"cannot export to {what} without losing what BPMN/Prosimos cannot express (pass "
+        "allow_loss=True to export the nearest model anyway):\n"
+        + "\n".join(f"  - {x}" for x in lost)
+    )
+
+
+def _plan_and_params(model: ProcessModel) -> tuple[_Plan, dict[str, Any]]:
+    plan = _Plan(model)
+    params = _Params(plan).build()
+    return plan, params
+
+
+def to_prosimos_json(model: ProcessModel, *, allow_loss: bool = False) -> dict[str, Any]:
+    """The Prosimos simulation parameters of ``model`` (ids match ``save_bpmn``'s BPMN).
+
+    Refuses (``ModelError`` listing them) when something would be lost, unless ``allow_loss``.
+    """
+    plan, params = _plan_and_params(model)
+    if plan.lost and not allow_loss:
+        _refuse(plan.lost, "Prosimos parameters")
+    return params
+
+
+def save_bpmn(
+    model: ProcessModel,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    allow_loss: bool = False,
+) -> ExportResult:
+    """Write ``model`` as BPMN 2.0 (``path``, with a diagram) and Prosimos JSON (same name, .json).
+
+    Refuses to overwrite existing files unless ``overwrite``, and refuses (``ModelError`` listing
+    every loss) when BPMN/Prosimos cannot express part of the model, unless ``allow_loss``: then
+    the nearest model is written and ``ExportResult.lost`` lists what was lost.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".bpmn":
+        path = path.with_suffix(".bpmn")
+    json_path = path.with_suffix(".json")
+    for p in (path, json_path):
+        if p.exists() and not overwrite:
+            raise ModelError(f"{p}: exists already; refusing to overwrite it")
+    plan, params = _plan_and_params(model)
+    if plan.lost and not allow_loss:
+        _refuse(plan.lost, str(path))
+    tree = _xml(plan)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tree.write(path, encoding="UTF-8", xml_declaration=True)
+    json_path.write_text(json.dumps(params, indent=2), encoding="utf-8")
+    return ExportResult(bpmn=path, params=json_path, lost=tuple(plan.lost))

@@ -1,0 +1,779 @@
+"""BPMN 2.0 + Prosimos parameters -> ``ProcessModel``.
+
+Decisions (also in the package docstring and the README of ``experiments/prosimos_crosscheck``):
+
+* **Roles are the resource pools of the parameters**, not the lanes (Prosimos ignores lanes too).
+  A role is a set of resources that share tasks: resources are grouped with every other resource
+  that can do one of their tasks (connected components of the task-resource graph). In Prosimos'
+  own examples each task names one pool, so a role is exactly one resource profile, with
+  ``headcount`` = the sum of its resources' ``amount``. When tasks name overlapping but different
+  sets of resources, the role is their union and any of its people may do any of its tasks (a
+  warning lists where Prosimos is stricter). Only when the parameters have no
+  ``resource_profiles`` at all do the lanes become the roles (one person each, working 24/7).
+* **A role's calendar** is the calendar of most of its people (by headcount; ties go to the one
+  with more working hours); a warning names the people whose calendar differs. Its hourly cost
+  is the headcount-weighted mean.
+* **Durations** follow ``sim.model.interchange.prosimos`` (exact conversions; an equal-weight
+  mixture when several resources of a task have different distributions). The model's
+  ``time_unit`` is ``seconds``, Prosimos' unit, so parameters are carried over unchanged.
+* **Gateways**: an exclusive split without branching probabilities is an error; so is an
+  inclusive split. Probabilities that sum to 1 within 1e-6 are normalised; flows missing from the
+  list get probability 0 and flows listed without a value share the rest, as in Prosimos (both
+  with a warning).
+* **End events**: the outcome is the event's name; it counts as a drop-off when the name
+  contains reject, cancel, declin, lost, fail, abort, abandon, drop, expire, withdraw or denied,
+  or when it is an error end event; otherwise as a success. Our own exports say it explicitly.
+* **Timers and other intermediate catch events** are delays: steps without a role whose
+  duration is the event's entry in ``event_distribution`` (Prosimos' convention), or, for a timer
+  without one, its ISO 8601 ``timeDuration``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ModelError
+from sim.model.calendar import WeeklyRate
+from sim.model.distributions import Distribution
+from sim.model.interchange import prosimos as P
+from sim.model.interchange.bpmn_read import Graph, read_bpmn
+from sim.model.interchange.structure import DECISION, END, SPLIT, STEP, Skeleton, build_skeleton
+from sim.model.process import (
+    TIME_UNITS,
+    Arrivals,
+    Branch,
+    Decision,
+    End,
+    Parallel,
+    ProcessModel,
+    Role,
+    Step,
+)
+from sim.model.validate import validate
+
+DROP_OFF_WORDS = (
+    "reject",
+    "cancel",
+    "declin",
+    "lost",
+    "fail",
+    "abort",
+    "abandon",
+    "drop",
+    "expire",
+    "withdraw",
+    "denied",
+)
+PROB_TOL = 1e-6
+MAX_PARAMS_BYTES = 50 * 1024 * 1024
+_ISO_DURATION = re.compile(
+    r"^P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
+    r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+class BpmnImportWarning(UserWarning):
+    """Something in a BPMN/Prosimos import the user should know (approximations, defaults)."""
+
+
+def is_drop_off(name: str) -> bool:
+    """The end-event naming rule: True when the name says the case was lost."""
+    low = name.lower()
+    return any(w in low for w in DROP_OFF_WORDS)
+
+
+def iso_duration_seconds(where: str, text: str) -> float:
+    """Seconds of an ISO 8601 duration such as ``PT1H30M`` (no years or months)."""
+    m = _ISO_DURATION.match(text.strip())
+    if not m or text.strip() in ("P", "PT"):
+        raise ModelError(
+            f"{where}: timeDuration {text!r} is not an ISO 8601 duration like 'PT2H' or 'P1DT4H' "
+            "(years and months are not fixed lengths)"
+        )
+    f = {k: float(v) if v else 0.0 for k, v in m.groupdict().items()}
+    return f["w"] * 604800 + f["d"] * 86400 + f["h"] * 3600 + f["m"] * 60 + f["s"]
+
+
+def _read_params(params: Any) -> tuple[dict[str, Any], str]:
+    if isinstance(params, Mapping):
+        return dict(params), "parameters"
+    path = Path(params)
+    if not path.is_file():
+        raise ModelError(f"{path}: no such parameters file")
+    size = path.stat().st_size
+    if size > MAX_PARAMS_BYTES:
+        raise ModelError(f"{path}: {size} bytes is larger than the {MAX_PARAMS_BYTES} allowed")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{path}: not valid JSON: line {exc.lineno}: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise ModelError(f"{path}: expected a JSON object with Prosimos parameters")
+    return data, str(path)
+
+
+def _list(src: str, data: dict[str, Any], key: str, *, required: bool = True) -> list[Any]:
+    if key not in data or data[key] is None:
+        if required:
+            raise ModelError(f"{src}: missing '{key}'")
+        return []
+    value = data[key]
+    if not isinstance(value, list):
+        raise ModelError(
+            f"{src}: '{key}' must be a list (the Prosimos format of the JSON files Prosimos "
+            f"and Simod write), got {type(value).__name__}"
+        )
+    return value
+
+
+class _Importer:
+    def __init__(self, graph: Graph, skeleton: Skeleton, params: dict[str, Any], src: str) -> None:
+        self.g = graph
+        self.sk = skeleton
+        self.data = params
+        self.src = src
+        self.notes: list[str] = list(graph.notes)
+        unit = graph.model_ext.get("time_unit", "seconds")
+        if unit not in TIME_UNITS:
+            raise ModelError(f"{graph.source}: sim:model time_unit {unit!r} is unknown")
+        self.unit = unit
+        self.to_unit = 1.0 if unit == "seconds" else 1.0 / (TIME_UNITS[unit] * 3600.0)
+
+    def err(self, msg: str) -> ModelError:
+        return ModelError(f"{self.src}: {msg}")
+
+    def duration(self, d: Distribution) -> Distribution:
+        """A duration in seconds, in the model's time unit."""
+        if self.to_unit == 1.0:
+            return d
+        return P.without_provenance(P.scale_distribution(d, self.to_unit))
+
+    # ---------------------------------------------------------------------- unsupported parts
+    def check_sections(self) -> None:
+        d = self.data
+        if str(d.get("model_type", "CRISP")).upper() == "FUZZY":
+            raise self.err(
+                "model_type FUZZY (probabilistic availability calendars) is not supported; "
+                "discover CRISP calendars"
+            )
+        for key, what in (
+            ("batch_processing", "batch processing of tasks"),
+            ("prioritisation_rules", "case prioritisation rules"),
+            ("branch_rules", "attribute-based branching rules"),
+        ):
+            items = d.get(key) or []
+            if items:
+                ids = (
+                    [i.get("task_id") for i in items if isinstance(i, Mapping)]
+                    if key == "batch_processing"
+                    else []
+                )
+                raise self.err(
+                    f"'{key}' ({what}) is not supported{f' (tasks {ids})' if ids else ''}; remove "
+                    "it to simulate without it"
+                )
+        if d.get("multitask"):
+            raise self.err(
+                "'multitask' (resources working on several tasks at once) is not supported"
+            )
+        for key in ("case_attributes", "event_attributes", "global_attributes"):
+            if d.get(key):
+                self.notes.append(
+                    f"{self.src}: '{key}' are ignored (without branching or priority rules they do "
+                    "not change the simulation)"
+                )
+        for g in d.get("gateway_branching_probabilities") or []:
+            if isinstance(g, Mapping):
+                for p in g.get("probabilities") or []:
+                    if isinstance(p, Mapping) and "condition_id" in p:
+                        raise self.err(
+                            f"gateway '{g.get('gateway_id')}': conditions (condition_id) are not "
+                            "supported; give probabilities"
+                        )
+
+    # ------------------------------------------------------------------------------ calendars
+    def calendars(self) -> None:
+        self.cal_name: dict[str, str] = {}  # Prosimos calendar id -> our name ("24/7" built in)
+        self.calendars_out: dict[str, WeeklyRate] = {}
+        items = _list(self.src, self.data, "resource_calendars", required=False)
+        names = [str(c.get("name") or c.get("id")) for c in items if isinstance(c, Mapping)]
+        for i, c in enumerate(items):
+            w = f"{self.src}: resource_calendars[{i}]"
+            if not isinstance(c, Mapping) or "id" not in c:
+                raise ModelError(f"{w}: expected a mapping with 'id' and 'time_periods'")
+            cid = str(c["id"])
+            if cid in self.cal_name:
+                raise ModelError(f"{w}: calendar id '{cid}' is used twice")
+            cal = P.calendar_from_prosimos(
+                c.get("time_periods"), where=f"{self.src}: calendar '{cid}'", notes=self.notes
+            )
+            name = str(c.get("name") or cid)
+            if names.count(name) > 1 or name == "24/7" or not name:
+                name = cid
+            if P.is_always(cal):
+                self.cal_name[cid] = "24/7"
+                continue
+            self.cal_name[cid] = name
+            self.calendars_out[name] = cal
+
+    # ---------------------------------------------------------------------------- resources
+    def resources(self) -> None:
+        profiles = _list(self.src, self.data, "resource_profiles", required=False)
+        self.entries: dict[str, dict[str, Any]] = {}  # entry id -> info
+        self.profile_order: list[dict[str, Any]] = []
+        for i, prof in enumerate(profiles):
+            w = f"{self.src}: resource_profiles[{i}]"
+            if not isinstance(prof, Mapping) or "id" not in prof:
+                raise ModelError(f"{w}: expected a mapping with 'id', 'name' and 'resource_list'")
+            pid = str(prof["id"])
+            pinfo = {"id": pid, "name": str(prof.get("name") or pid), "resources": []}
+            rlist = prof.get("resource_list")
+            if not isinstance(rlist, list) or not rlist:
+                raise ModelError(f"{w} ('{pid}'): 'resource_list' must be a non-empty list")
+            for j, r in enumerate(rlist):
+                wr = f"{w}.resource_list[{j}]"
+                if not isinstance(r, Mapping) or "id" not in r:
+                    raise ModelError(f"{wr}: expected a mapping with 'id', 'amount', 'calendar'")
+                rid = str(r["id"])
+                if rid in self.entries:
+                    raise ModelError(f"{wr}: resource id '{rid}' is used twice")
+                if not r.get("calendar"):
+                    raise ModelError(f"{self.src}: resource '{rid}' has no calendar")
+                cal = str(r["calendar"])
+                if cal not in self.cal_name:
+                    raise ModelError(
+                        f"{self.src}: resource '{rid}' has calendar '{cal}', which is not in "
+                        f"resource_calendars {sorted(self.cal_name)}"
+                    )
+                amount = P.number(f"{wr}.amount", r.get("amount", 1))
+                if amount < 0 or amount != int(amount):
+                    raise ModelError(
+                        f"{wr}.amount: expected an integer >= 0, got {r.get('amount')!r}"
+                    )
+                cost = P.number(f"{wr}.cost_per_hour", r.get("cost_per_hour", 0))
+                if cost < 0:
+                    raise ModelError(f"{wr}.cost_per_hour: must be >= 0, got {cost}")
+                info = {
+                    "id": rid,
+                    "name": str(r.get("name") or rid),
+                    "amount": int(amount),
+                    "cost_per_hour": cost,
+                    "calendar": self.cal_name[cal],
+                    "profile": pid,
+                }
+                self.entries[rid] = info
+                pinfo["resources"].append(info)
+            self.profile_order.append(pinfo)
+
+    # -------------------------------------------------------------------------------- tasks
+    def task_table(self) -> dict[str, list[dict[str, Any]]]:
+        raw = self.data.get("task_resource_distribution")
+        if raw is None:
+            raise self.err("missing 'task_resource_distribution' (durations of the tasks)")
+        if not isinstance(raw, list):
+            raise self.err("'task_resource_distribution' must be a list of {task_id, resources}")
+        table: dict[str, list[dict[str, Any]]] = {}
+        for i, t in enumerate(raw):
+            if not isinstance(t, Mapping) or "task_id" not in t:
+                raise self.err(f"task_resource_distribution[{i}]: expected {{task_id, resources}}")
+            res = t.get("resources")
+            if not isinstance(res, list):
+                raise self.err(f"task '{t['task_id']}': 'resources' must be a list")
+            table.setdefault(str(t["task_id"]), []).extend(res)
+        known = {n.bpmn.id for n in self.sk.of_kind(STEP) if n.bpmn is not None}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            self.notes.append(
+                f"{self.src}: task_resource_distribution has tasks {unknown} that are not tasks of "
+                "the BPMN process; ignored"
+            )
+        return table
+
+    def roles(
+        self, table: dict[str, list[dict[str, Any]]]
+    ) -> tuple[dict[str, Role], dict[str, str]]:
+        """Roles and the role of every task (by BPMN id)."""
+        tasks = [n for n in self.sk.of_kind(STEP) if n.bpmn is not None and n.bpmn.kind == "task"]
+        if not self.profile_order:
+            return self.lane_roles(tasks)
+        parent = {rid: rid for rid in self.entries}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        task_entries: dict[str, list[str]] = {}
+        for t in tasks:
+            tid = t.bpmn.id
+            items = table.get(tid)
+            if not items:
+                raise ModelError(
+                    f"{self.src}: task '{tid}' ({t.bpmn.name or 'unnamed'}) has no durations: add "
+                    "it to task_resource_distribution with at least one resource"
+                )
+            ids = []
+            for k, it in enumerate(items):
+                rid = str(it.get("resource_id")) if isinstance(it, Mapping) else None
+                if rid not in self.entries:
+                    raise ModelError(
+                        f"{self.src}: task '{tid}' resources[{k}]: resource '{rid}' is not in "
+                        "resource_profiles"
+                    )
+                ids.append(rid)
+            task_entries[tid] = ids
+            for rid in ids[1:]:
+                parent[find(rid)] = find(ids[0])
+        comps: dict[str, list[str]] = {}
+        for rid in self.entries:
+            comps.setdefault(find(rid), []).append(rid)
+        used = {r for ids in task_entries.values() for r in ids}
+        profile_names = [p["name"] for p in self.profile_order]
+        roles: dict[str, Role] = {}
+        role_of_entry: dict[str, str] = {}
+        pools = 0
+        for members in comps.values():
+            if not set(members) & used:
+                # resources no task uses: keep them, one role per profile
+                by_profile: dict[str, list[str]] = {}
+                for rid in members:
+                    by_profile.setdefault(self.entries[rid]["profile"], []).append(rid)
+                groups = list(by_profile.values())
+            else:
+                groups = [members]
+            for group in groups:
+                profs = list(dict.fromkeys(self.entries[r]["profile"] for r in group))
+                pinfo = [p for p in self.profile_order if p["id"] in profs]
+                if len(profs) == 1 and len(group) == len(pinfo[0]["resources"]):
+                    name = pinfo[0]["name"]
+                    if profile_names.count(name) > 1:
+                        name = pinfo[0]["id"]
+                elif len(profs) == 1:
+                    name = (
+                        f"{pinfo[0]['name']} ({', '.join(self.entries[r]['name'] for r in group)})"
+                    )
+                else:
+                    pools += 1
+                    name = f"pool_{pools}"
+                while name in roles:
+                    name += "_"
+                roles[name] = self.role(name, group, pinfo)
+                for r in group:
+                    role_of_entry[r] = name
+        role_of_task: dict[str, str] = {}
+        for t in tasks:
+            tid = t.bpmn.id
+            role = role_of_entry[task_entries[tid][0]]
+            role_of_task[tid] = role
+            n_task = sum(self.entries[r]["amount"] for r in dict.fromkeys(task_entries[tid]))
+            if n_task < roles[role].headcount:
+                self.notes.append(
+                    f"{self.src}: task '{t.name}' can be done by {n_task} of the "
+                    f"{roles[role].headcount} people of role '{role}' in Prosimos; here by any of them"
+                )
+        self.task_entries = task_entries
+        return roles, role_of_task
+
+    def role(self, name: str, group: list[str], profiles: list[dict[str, Any]]) -> Role:
+        infos = [self.entries[r] for r in group]
+        headcount = sum(i["amount"] for i in infos)
+        by_cal: dict[str, int] = {}
+        for i in infos:
+            by_cal[i["calendar"]] = by_cal.get(i["calendar"], 0) + i["amount"]
+
+        def hours(c: str) -> float:
+            return 168.0 if c == "24/7" else self.calendars_out[c].weekly_total
+
+        calendar = max(by_cal, key=lambda c: (by_cal[c], hours(c)))
+        if len(by_cal) > 1:
+            odd = [i["name"] for i in infos if i["calendar"] != calendar]
+            self.notes.append(
+                f"{self.src}: role '{name}' works calendar '{calendar}' (that of {by_cal[calendar]} "
+                f"of its {headcount} people); {odd} have other calendars"
+            )
+        cost = (
+            sum(i["cost_per_hour"] * i["amount"] for i in infos) / headcount if headcount else 0.0
+        )
+        if len({i["cost_per_hour"] for i in infos}) > 1:
+            self.notes.append(
+                f"{self.src}: role '{name}' costs the mean {cost:g} per hour of its people's costs"
+            )
+        canonical = (
+            len(profiles) == 1
+            and len(infos) == 1
+            and len(profiles[0]["resources"]) == 1
+            and infos[0]["name"] == profiles[0]["name"]
+        )
+        members: list[str] = []
+        if not canonical:
+            for i in infos:
+                if i["amount"] > 1:
+                    members += [f"{i['name']}_{k}" for k in range(i["amount"])]
+                elif i["amount"] == 1:
+                    members.append(i["name"])
+            seen: dict[str, int] = {}
+            for k, m in enumerate(members):
+                seen[m] = seen.get(m, 0) + 1
+                if seen[m] > 1:
+                    members[k] = f"{m}#{seen[m]}"
+        prov = {
+            "prosimos": {
+                "profiles": [
+                    {
+                        "id": p["id"],
+                        "name": p["name"],
+                        "resources": [
+                            {k: r[k] for k in ("id", "name", "amount", "cost_per_hour", "calendar")}
+                            for r in p["resources"]
+                            if r["id"] in group
+                        ],
+                    }
+                    for p in profiles
+                ]
+            }
+        }
+        return Role(
+            name=name,
+            headcount=headcount,
+            calendar=calendar,
+            hourly_cost=cost,
+            members=tuple(members),
+            provenance=prov,
+        )
+
+    def lane_roles(self, tasks: list[Any]) -> tuple[dict[str, Role], dict[str, str]]:
+        roles: dict[str, Role] = {}
+        role_of_task: dict[str, str] = {}
+        for t in tasks:
+            if not t.bpmn.lane:
+                raise ModelError(
+                    f"{self.src}: no resource_profiles, and task '{t.bpmn.id}' is in no lane: "
+                    "give resource profiles, or lanes to use as roles"
+                )
+            role_of_task[t.bpmn.id] = t.bpmn.lane
+            roles.setdefault(t.bpmn.lane, Role(t.bpmn.lane, 1))
+        self.notes.append(
+            f"{self.src}: no resource_profiles: the lanes {sorted(roles)} are the roles, one person "
+            "each, working 24/7"
+        )
+        self.task_entries = {}
+        return roles, role_of_task
+
+    # ---------------------------------------------------------------------------- probabilities
+    def gateway_table(self) -> dict[str, list[Any]]:
+        raw = self.data.get("gateway_branching_probabilities") or []
+        table: dict[str, list[Any]] = {}
+        if isinstance(raw, Mapping):  # {gateway: {flow: p}}
+            for gid, probs in raw.items():
+                if not isinstance(probs, Mapping):
+                    raise self.err(f"gateway '{gid}': expected {{flow id: probability}}")
+                table[str(gid)] = [{"path_id": k, "value": v} for k, v in probs.items()]
+            return table
+        if not isinstance(raw, list):
+            raise self.err("'gateway_branching_probabilities' must be a list")
+        for i, g in enumerate(raw):
+            if not isinstance(g, Mapping) or "gateway_id" not in g:
+                raise self.err(
+                    f"gateway_branching_probabilities[{i}]: expected {{gateway_id, probabilities}}"
+                )
+            probs = g.get("probabilities")
+            if not isinstance(probs, list):
+                raise self.err(f"gateway '{g['gateway_id']}': 'probabilities' must be a list")
+            table[str(g["gateway_id"])] = probs
+        return table
+
+    def probabilities(
+        self, gid: str, flows: list[str], table: dict[str, list[Any]], *, inclusive: bool
+    ) -> list[float]:
+        kind = "inclusive" if inclusive else "exclusive"
+        if gid not in table:
+            raise ModelError(
+                f"{self.src}: {kind} gateway '{gid}' has no branching probabilities: add it to "
+                f"gateway_branching_probabilities with a probability for each of its flows {flows}"
+            )
+        given: dict[str, float | None] = {}
+        for k, p in enumerate(table[gid]):
+            w = f"{self.src}: gateway '{gid}' probabilities[{k}]"
+            if not isinstance(p, Mapping) or "path_id" not in p:
+                raise ModelError(f"{w}: expected {{path_id, value}}")
+            fid = str(p["path_id"])
+            if fid not in flows:
+                raise ModelError(
+                    f"{w}: path '{fid}' is not an outgoing flow of the gateway; its flows are {flows}"
+                )
+            value = P.number(w, p["value"]) if "value" in p else None
+            if value is not None and not 0 <= value <= 1 + PROB_TOL:
+                raise ModelError(f"{w}: a probability must be in [0, 1], got {value}")
+            given[fid] = value
+        missing = [f for f in flows if f not in given]
+        if missing:
+            self.notes.append(
+                f"{self.src}: gateway '{gid}' gives no probability for flows {missing}: never taken"
+            )
+        if inclusive:
+            unset = [f for f, v in given.items() if v is None]
+            if unset:
+                raise ModelError(
+                    f"{self.src}: inclusive gateway '{gid}': flows {unset} have no value"
+                )
+            return [min(given.get(f) or 0.0, 1.0) for f in flows]
+        unset = [f for f, v in given.items() if v is None]
+        total = sum(v for v in given.values() if v is not None)
+        if unset:
+            share = max(1.0 - total, 0.0) / len(unset)
+            self.notes.append(
+                f"{self.src}: gateway '{gid}': flows {unset} have no value; they share the rest "
+                f"({share:.6g} each), as in Prosimos"
+            )
+            for f in unset:
+                given[f] = share
+            total = sum(v for v in given.values() if v is not None)
+        if abs(total - 1.0) > PROB_TOL:
+            raise ModelError(
+                f"{self.src}: the probabilities of exclusive gateway '{gid}' sum to {total:.6g}, not 1"
+            )
+        return [(given.get(f) or 0.0) / total for f in flows]
+
+    # ---------------------------------------------------------------------------------- build
+    def build(self) -> ProcessModel:
+        self.check_sections()
+        self.calendars()
+        self.resources()
+        table = self.task_table()
+        roles, role_of_task = self.roles(table)
+        gateways = self.gateway_table()
+        events = {}
+        for i, e in enumerate(self.data.get("event_distribution") or []):
+            if not isinstance(e, Mapping) or "event_id" not in e:
+                raise self.err(
+                    f"event_distribution[{i}]: expected {{event_id, distribution_name, ...}}"
+                )
+            events[str(e["event_id"])] = e
+
+        steps: dict[str, Step] = {}
+        decisions: dict[str, Decision] = {}
+        parallels: dict[str, Parallel] = {}
+        ends: dict[str, End] = {}
+        for name, n in self.sk.nodes.items():
+            b = n.bpmn
+            if n.kind == STEP:
+                steps[name] = self.step(n, role_of_task, table, events)
+            elif n.kind == DECISION:
+                probs = self.probabilities(
+                    b.id, [f for f, _ in n.branches], gateways, inclusive=False
+                )
+                merged: dict[str, float] = {}
+                for (_, target), p in zip(n.branches, probs, strict=True):
+                    merged[target] = merged.get(target, 0.0) + p
+                decisions[name] = Decision(
+                    name=name,
+                    branches=tuple(Branch(t, p) for t, p in merged.items()),
+                    requires=b.requires,
+                    description=b.documentation,
+                    provenance={"bpmn_id": b.id},
+                )
+            elif n.kind == SPLIT:
+                probs = None
+                if n.gateway == "or":
+                    probs = tuple(
+                        self.probabilities(
+                            b.id, [f for f, _ in n.branches], gateways, inclusive=True
+                        )
+                    )
+                parallels[name] = Parallel(
+                    name=name,
+                    branches=tuple(t for _, t in n.branches),
+                    join=n.join,
+                    next=n.next,
+                    probabilities=probs,
+                    description=b.documentation if b is not None else "",
+                )
+            elif n.kind == END:
+                ends[name] = self.end(name, b)
+        arrivals = self.arrivals(roles, role_of_task)
+        used_cals = {r.calendar for r in roles.values()}
+        calendars = {k: v for k, v in self.calendars_out.items()}
+        del used_cals
+        ext = self.g.model_ext
+        model = ProcessModel(
+            name=ext.get("name") or self.g.name,
+            description=self.g.documentation,
+            time_unit=self.unit,
+            start_date=ext.get("start_date", "2026-01-05T00:00:00"),
+            start=self.sk.start,
+            arrivals=arrivals,
+            roles=roles,
+            steps=steps,
+            ends=ends,
+            decisions=decisions,
+            parallels=parallels,
+            calendars=calendars,
+        )
+        return validate(model, source=self.g.source)
+
+    def step(
+        self,
+        n: Any,
+        role_of_task: dict[str, str],
+        table: dict[str, list[Any]],
+        events: dict[str, Any],
+    ) -> Step:
+        b = n.bpmn
+        where = f"{self.src}: task '{b.id}'"
+        if b.kind == "task":
+            items = table[b.id]
+            if role_of_task and self.task_entries:
+                duration = P.mixture_from_prosimos(items, where=where)
+            else:  # lanes as roles: resources are not profiles; mix what is given
+                duration = P.mixture_from_prosimos(items, where=where)
+            roles: tuple[str, ...] = (role_of_task[b.id],)
+        else:  # an intermediate catch event: a delay
+            where = f"{self.src}: event '{b.id}'"
+            if b.id in events:
+                duration = P.distribution_from_prosimos(events[b.id], where=where)
+            elif b.timer:
+                duration = Distribution.fixed(iso_duration_seconds(where, b.timer))
+            else:
+                raise ModelError(
+                    f"{where} ({b.event or 'event'}) has no duration: add it to event_distribution"
+                    + (
+                        " or give the timer a timeDuration"
+                        if b.event == "timerEventDefinition"
+                        else ""
+                    )
+                )
+            roles = ()
+        ext = b.ext
+        return Step(
+            name=n.name,
+            next=n.next,
+            duration=self.duration(duration),
+            roles=roles,
+            cost=_float(ext.get("cost", 0.0), f"{self.g.source}: element '{b.id}' sim:cost"),
+            value_adding=ext.get("value_adding", "true") == "true",
+            mandatory=ext.get("mandatory", "false") == "true",
+            requires=b.requires,
+            description=b.documentation,
+            provenance={"bpmn_id": b.id},
+        )
+
+    def end(self, name: str, b: Any) -> End:
+        ext = b.ext
+        if "success" in ext:
+            success = ext["success"] == "true"
+        else:
+            success = not (b.event == "errorEventDefinition" or is_drop_off(b.name or name))
+        return End(
+            name=name,
+            outcome=ext.get("outcome", name),
+            success=success,
+            value=_float(ext.get("value", 0.0), f"{self.g.source}: element '{b.id}' sim:value"),
+        )
+
+    def arrivals(self, roles: dict[str, Role], role_of_task: dict[str, str]) -> Arrivals:
+        spec = self.data.get("arrival_time_distribution")
+        if spec is None:
+            raise self.err("missing 'arrival_time_distribution'")
+        inter = P.distribution_from_prosimos(spec, where=f"{self.src}: arrival_time_distribution")
+        if "arrival_time_calendar" in self.data and self.data["arrival_time_calendar"] is not None:
+            cal = P.calendar_from_prosimos(
+                self.data["arrival_time_calendar"],
+                where=f"{self.src}: arrival_time_calendar",
+                notes=self.notes,
+            )
+        else:
+            cal = self.first_tasks_calendar(roles, role_of_task)
+        profile, factor = P.arrival_profile(cal)
+        if factor != 1.0:
+            inter = inter.scaled(factor)
+        return Arrivals(interarrival=self.duration(inter), profile=profile)
+
+    def first_tasks_calendar(
+        self, roles: dict[str, Role], role_of_task: dict[str, str]
+    ) -> WeeklyRate:
+        """Prosimos' default arrival calendar: the union of the first tasks' resources' calendars."""
+        first: list[str] = []
+        seen: set[str] = set()
+        stack = [self.sk.start]
+        while stack:
+            n = self.sk.nodes[stack.pop()]
+            if n.name in seen:
+                continue
+            seen.add(n.name)
+            if n.kind == STEP:
+                first.append(n.name)
+            elif n.kind in (DECISION, SPLIT):
+                stack.extend(t for _, t in n.branches)
+        cals: list[WeeklyRate] = []
+        for name in first:
+            n = self.sk.nodes[name]
+            if n.bpmn is None or n.bpmn.kind != "task":
+                continue
+            for rid in self.task_entries.get(n.bpmn.id, []):
+                c = self.entries[rid]["calendar"]
+                cals.append(P.ALWAYS if c == "24/7" else self.calendars_out[c])
+            if not self.task_entries:
+                cals.append(P.ALWAYS)
+        if not cals:
+            return P.ALWAYS
+        points = sorted({b for c in cals for b in c.breaks})
+        rates = [1.0 if any(c.rate_at(t) > 0 for c in cals) else 0.0 for t in points]
+        self.notes.append(
+            f"{self.src}: no arrival_time_calendar: cases arrive while the first tasks' "
+            "resources work (as in Prosimos)"
+        )
+        return P._merge(WeeklyRate(tuple(points), tuple(rates)))
+
+
+def _float(value: Any, where: str) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ModelError(f"{where}: expected a number, got {value!r}") from None
+    if not math.isfinite(x):
+        raise ModelError(f"{where}: expected a finite number, got {value!r}")
+    return x
+
+
+def from_prosimos_json(
+    params: Mapping[str, Any] | str | Path, *, bpmn_path: str | Path
+) -> ProcessModel:
+    """A validated model from a BPMN file and Prosimos parameters (a mapping or a JSON file).
+
+    Warnings (``BpmnImportWarning``) report approximations and defaults; everything that cannot
+    be simulated raises ``ModelError`` naming the file and the element id.
+    """
+    data, src = _read_params(params)
+    graph = read_bpmn(bpmn_path)
+    skeleton = build_skeleton(graph)
+    imp = _Importer(graph, skeleton, data, src)
+    model = imp.build()
+    for note in imp.notes:
+        warnings.warn(note, BpmnImportWarning, stacklevel=3)
+    return model
+
+
+def load_bpmn(bpmn_path: str | Path, *, params_path: str | Path | None = None) -> ProcessModel:
+    """Read a BPMN 2.0 model with its Prosimos simulation parameters.
+
+    ``params_path`` defaults to the ``.json`` file next to the BPMN file with the same name
+    (``Loan.bpmn`` -> ``Loan.json``), the way Prosimos and Simod store them and ``save_bpmn``
+    writes them.
+    """
+    bpmn_path = Path(bpmn_path)
+    if params_path is None:
+        params_path = bpmn_path.with_suffix(".json")
+        if not params_path.is_file():
+            raise ModelError(
+                f"{bpmn_path}: simulation parameters are needed (durations, staff, arrivals, "
+                f"branching probabilities): pass params_path, or put them in {params_path.name} "
+                "next to the BPMN file"
+            )
+    return from_prosimos_json(params_path, bpmn_path=bpmn_path)
