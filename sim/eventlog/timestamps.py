@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sim.errors import EventLogError
 
@@ -19,7 +21,7 @@ from sim.errors import EventLogError
 TIME_DTYPE = "datetime64[us]"
 
 # An offset at the very end, right after a clock time (so a date-only "2012-01-31" never matches).
-_OFFSET_RE = r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*([zZ]|[+-]\d{2}(?::?\d{2})?)$"
+_OFFSET_RE = r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?P<off>[zZ]|[+-]\d{2}(?::?\d{2})?)$"
 
 
 @dataclass
@@ -92,10 +94,17 @@ def parse_timestamps(
             f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not timestamps, "
             f"first at {shown}; {hint}"
         )
-    offsets = text[present].str.extract(_OFFSET_RE, expand=False).dropna()
-    count.aware = len(offsets)
+    # Offsets found with Arrow's vectorised regex (a Python-level str.extract is ~20x slower).
+    found = pc.extract_regex(pa.array(text[present], type=pa.large_string()), pattern=_OFFSET_RE)
+    matched = pc.is_valid(found)
+    count.aware = int(pc.sum(matched).as_py() or 0)
     count.naive = int(present.sum()) - count.aware
     if count.aware:
-        tally = _normalise_offset(offsets).value_counts()
-        count.offsets = {str(k): int(v) for k, v in tally.items()}
+        offsets = pc.filter(found, matched).field("off")
+        tally = {r["values"]: r["counts"] for r in pc.value_counts(offsets).to_pylist()}
+        normalised = _normalise_offset(pd.Series(list(tally), dtype="string"))
+        merged: dict[str, int] = {}
+        for key, n in zip(normalised, tally.values(), strict=True):
+            merged[str(key)] = merged.get(str(key), 0) + int(n)
+        count.offsets = merged
     return parsed.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE), count

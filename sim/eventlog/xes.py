@@ -40,8 +40,17 @@ class _Tags(dict):
         return local
 
 
-def _attributes(elem, tags: _Tags, types: dict[str, str], prefix: str = "") -> dict[str, str]:
-    """Single-valued attributes directly under ``elem`` (nested lists/containers are skipped)."""
+#: At most this many distinct non-date values are shared (one string object per value).
+_POOL_LIMIT = 200_000
+
+
+def _attributes(
+    elem, tags: _Tags, types: dict[str, str], pool: dict[str, str], prefix: str = ""
+) -> dict[str, str]:
+    """Single-valued attributes directly under ``elem`` (nested lists/containers are skipped).
+
+    Repeated values (activity names, resources, lifecycle words) share one string via ``pool``.
+    """
     out: dict[str, str] = {}
     for child in elem:
         kind = tags[child.tag]
@@ -52,7 +61,14 @@ def _attributes(elem, tags: _Tags, types: dict[str, str], prefix: str = "") -> d
         if key is None:
             continue
         name = prefix + key
-        out[name] = attrib.get("value")
+        value = attrib.get("value")
+        if kind != "date" and value is not None:
+            shared = pool.get(value)
+            if shared is not None:
+                value = shared
+            elif len(pool) < _POOL_LIMIT:
+                pool[value] = value
+        out[name] = value
         if name not in types:
             types[name] = kind
     return out
@@ -69,6 +85,7 @@ def read_xes_table(
     """
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     tags = _Tags()
+    pool: dict[str, str] = {}
     columns: dict[str, list[str | None]] = {}
     types: dict[str, str] = {}
     trace_of_event: list[int] = []
@@ -88,7 +105,7 @@ def read_xes_table(
                             f"{path}: more than max_rows={max_rows} events; raise max_rows= "
                             "to read this file"
                         )
-                    attrs = _attributes(elem, tags, types)
+                    attrs = _attributes(elem, tags, types, pool)
                     for key, values in columns.items():
                         values.append(attrs.pop(key, None))
                     for key, value in attrs.items():
@@ -101,7 +118,7 @@ def read_xes_table(
                     trace_of_event.extend([-1] * (pending - inside))  # stray events before it
                     trace_of_event.extend([len(trace_rows)] * inside)
                     pending = 0
-                    trace_rows.append(_attributes(elem, tags, types, prefix="case:"))
+                    trace_rows.append(_attributes(elem, tags, types, pool, prefix="case:"))
                     elem.clear()
     except ParseError as err:
         line, col = getattr(err, "position", (None, None))
