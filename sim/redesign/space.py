@@ -535,7 +535,7 @@ class SearchSpace:
     ) -> SearchSpace:
         """Read a search-space config and check it against ``model`` (``ConfigError`` naming the
         key on any problem). See ``configs/redesign/crm_sales.yaml`` for the format."""
-        cfg = _mapping(prefix, config)
+        cfg = _mapping(prefix, _plain_config(config))
         _fields(prefix, cfg, TOP_KEYS)
         if cfg.get("model") is not None and str(cfg["model"]) != model.name:
             raise ConfigError(
@@ -596,6 +596,15 @@ def _conflict(a: Option, b: Option) -> str | None:
 
 
 # ------------------------------------------------------------------------------ config parse
+def _plain_config(value: Any) -> Any:
+    """Any mapping / sequence (an OmegaConf ``DictConfig`` too) as plain dicts and lists."""
+    if isinstance(value, Mapping):
+        return {k: _plain_config(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [_plain_config(v) for v in value]
+    return value
+
+
 def _mapping(key: str, value: Any, *, allow_none: bool = False) -> dict[str, Any]:
     if value is None and allow_none:
         return {}

@@ -230,6 +230,21 @@ def test_random_choices_are_mostly_valid(space: SearchSpace) -> None:
     assert ok >= 30
 
 
+def test_any_mapping_will_do() -> None:
+    """Hydra hands over a DictConfig: any Mapping / Sequence is read like dicts and lists."""
+    from types import MappingProxyType
+
+    def frozen(x: Any) -> Any:
+        if isinstance(x, dict):
+            return MappingProxyType({k: frozen(v) for k, v in x.items()})
+        if isinstance(x, list):
+            return tuple(frozen(v) for v in x)
+        return x
+
+    space = SearchSpace.from_dict(frozen(crm_space_config()), MODEL)
+    assert space.variables == SearchSpace.from_dict(crm_space_config(), MODEL).variables
+
+
 def test_the_config_is_not_modified() -> None:
     cfg = crm_space_config()
     before = copy.deepcopy(cfg)
