@@ -148,11 +148,11 @@ def _too_many(path: Path, max_rows: int) -> EventLogError:
 
 def _read_csv(path: Path, keys: dict[str, str | None], max_rows: int | None) -> pd.DataFrame:
     try:
-        header = pd.read_csv(path, nrows=0)
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig")
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         as_text = {col: str for col in mapping.values()}
         nrows = None if max_rows is None else max_rows + 1
-        df = pd.read_csv(path, dtype=as_text, nrows=nrows, low_memory=False)
+        df = pd.read_csv(path, dtype=as_text, nrows=nrows, low_memory=False, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise EventLogError(
             f"{path}: the file is empty; expected a CSV header line with column names"

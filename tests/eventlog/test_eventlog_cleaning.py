@@ -363,3 +363,28 @@ def test_end_activities_override() -> None:
     flagged, ends = flag_open_cases(log.events, end_activities=["done"], tail_fraction=0.5)
     assert ends == ["done"]
     assert set(flagged.loc[flagged["case_open"], C.CASE]) == {"open"}
+
+
+def test_csv_with_byte_order_mark(tmp_path: Path) -> None:
+    p = tmp_path / "bom.csv"
+    p.write_bytes("\ufeffcase_id,activity,end_time\n1,a,2020-01-01\n2,b,2020-01-02\n".encode())
+    assert read_event_log(p).events[C.CASE].tolist() == ["1", "2"]
+
+
+def test_parquet_with_typed_columns(tmp_path: Path) -> None:
+    stamps = pd.to_datetime(["2020-01-01 10:00", "2020-01-01 11:00", "2020-01-01 12:00"])
+    table = pd.DataFrame(
+        {
+            "case_id": [1, 1, 2],  # integers become strings
+            "activity": ["a", "b", "a"],
+            "start_time": stamps.tz_localize("Europe/Amsterdam"),  # aware: converted
+            "end_time": (stamps + pd.Timedelta(minutes=30)).tz_localize("Europe/Amsterdam"),
+            "resource": ["r", None, "s"],
+        }
+    )
+    p = tmp_path / "typed.parquet"
+    table.to_parquet(p)
+    log = read_event_log(p)
+    assert rows(log)[0] == ("1", "a", T("2020-01-01 09:00"), T("2020-01-01 09:30"))
+    assert log.report.timezone_offsets == {"Europe/Amsterdam": 6}
+    assert log.events[C.RESOURCE].isna().tolist() == [False, True, False]
