@@ -3,8 +3,11 @@
 The approach (a directly-follows graph with concurrency from overlapping intervals):
 
 1. **Concurrency.** Two activities are concurrent when, among the cases that have both, at least
-   ``parallel_threshold`` of them execute the two *at overlapping times*. Interval overlap is
-   hard evidence (a sequence never overlaps), unlike order alone, which rework loops also mix.
+   ``parallel_threshold`` of them execute the two *at overlapping times*, or when they overlap in
+   at least ``min_overlap`` of them *and* appear in both orders (the rarer order in at least
+   ``order_threshold`` of them: queues in front of either branch make either start first).
+   Interval overlap is hard evidence (a sequence never overlaps); order alone is not, since rework
+   loops also mix orders, so some overlap is always required.
 2. **Parallel groups.** Connected components of the concurrency graph. Inside a group, the
    activities that never overlap (overlap share at most ``sequence_tolerance``) are sequential and
    belong to the same *branch* (connected components of that relation). A group with fewer than two
@@ -16,8 +19,9 @@ The approach (a directly-follows graph with concurrency from overlapping interva
 4. **Inside a group visit** each branch is a small sequence of its own: entry activity, transitions
    within the branch, and the way out to the join; each branch's inclusion share in the visits
    gives the inclusive gateway's probabilities.
-5. **Enabled times.** An item is enabled when the previous item ended (the last end of a group
-   visit = its join); the first item of a case is enabled at its own start (the log does not know
+5. **Enabled times.** An item is enabled when every earlier item of the case had ended (the last
+   end of a group visit = its join; for overlaps that were not made a parallel block, the latest
+   end so far); the first item of a case is enabled at its own start (the log does not know
    the arrival). Inside a group, a branch's first activity is enabled with the visit, the next ones
    when the previous activity of the branch ended.
 
@@ -145,6 +149,8 @@ def discover_groups(
     events: pd.DataFrame,
     *,
     parallel_threshold: float = 0.3,
+    order_threshold: float = 0.2,
+    min_overlap: float = 0.05,
     sequence_tolerance: float = 0.02,
     min_cases: int = 5,
 ) -> tuple[dict[str, Group], pd.DataFrame]:
@@ -152,9 +158,11 @@ def discover_groups(
     pairs = concurrency_stats(events)
     if pairs.empty or parallel_threshold > 1.0:
         return {}, pairs
-    conc = pairs[
-        (pairs["overlap_share"] >= parallel_threshold) & (pairs["cases_overlapping"] >= min_cases)
-    ]
+    both_orders = np.minimum(pairs["a_first_share"], 1.0 - pairs["a_first_share"])
+    evidence = (pairs["overlap_share"] >= parallel_threshold) | (
+        (pairs["overlap_share"] >= min_overlap) & (both_orders >= order_threshold)
+    )
+    conc = pairs[evidence & (pairs["cases_overlapping"] >= min_cases)]
     nodes = sorted(set(conc["a"]) | set(conc["b"]))
     groups: dict[str, Group] = {}
     if not nodes:
@@ -245,7 +253,8 @@ def discover_routing(
                 item_end = float(np.max(e[i:j]))
             transitions[prev_node][node] += 1
             prev_node = node
-            prev_end = item_end
+            # enabled = when everything before had finished (a join of undetected parallelism)
+            prev_end = item_end if prev_end is None else max(prev_end, item_end)
             k += 1
             i = j
         outcome = out_map.get(case[lo])

@@ -1,0 +1,138 @@
+"""Contract tests run against every distribution fitter, and the model-selection rules.
+
+Fit -> to_distribution -> sample -> refit must recover the parameters: for a sample of n = 4000
+draws, each fitted parameter is asserted within 5 standard errors (estimated by a parametric
+bootstrap of the fitter itself), so a correct fitter fails about once in 10^6 runs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.calibrate import FITTERS, fit_distribution
+from sim.calibrate.fitting import FitError
+
+TRUE_PARAMS = {
+    "exponential": {"mean": 2.0},
+    "expon_shifted": {"loc": 0.5, "scale": 1.5},
+    "gamma": {"a": 3.0, "scale": 0.7},
+    "lognormal": {"s": 0.6, "scale": 1.8},
+    "weibull": {"c": 1.7, "scale": 2.5},
+    "truncnorm": {"mu": 2.0, "sigma": 1.5},
+    "uniform": {"min": 0.5, "max": 3.0},
+    "fixed": {"value": 1.25},
+}
+N = 4000
+
+
+@pytest.fixture(params=sorted(FITTERS))
+def fitter(request):
+    return FITTERS[request.param]
+
+
+class TestFitterContract:
+    """Every fitter: valid distribution, recovers its own parameters, refuses bad input."""
+
+    def test_every_fitter_has_true_parameters(self, fitter):
+        assert fitter.family in TRUE_PARAMS
+
+    def test_distribution_is_valid_and_mean_matches_scipy(self, fitter):
+        params = TRUE_PARAMS[fitter.family]
+        dist = fitter.to_distribution(params)
+        frozen = fitter.frozen(params)
+        if frozen is not None:
+            assert dist.mean() == pytest.approx(float(frozen.mean()), rel=1e-6)
+
+    def test_fit_sample_refit_recovers_parameters(self, fitter):
+        rng = np.random.default_rng(7)
+        truth = TRUE_PARAMS[fitter.family]
+        x = fitter.to_distribution(truth).sample(rng, N)
+        fitted = fitter.fit_params(x)
+        if fitter.family == "fixed":
+            assert fitted["value"] == pytest.approx(truth["value"])
+            return
+        # standard errors by a parametric bootstrap of the fitter around the truth
+        boot = []
+        for _ in range(30):
+            xb = fitter.to_distribution(truth).sample(rng, N)
+            boot.append(fitter.fit_params(xb))
+        for k, v in truth.items():
+            se = float(np.std([b[k] for b in boot], ddof=1))
+            assert abs(fitted[k] - v) <= 5 * se + 1e-9, (fitter.family, k, fitted[k], v, se)
+        # and the refitted distribution reproduces the sample mean
+        refit = fitter.to_distribution(fitted)
+        assert refit.mean() == pytest.approx(float(np.mean(x)), rel=0.05)
+
+    def test_fit_scores_are_finite(self, fitter):
+        rng = np.random.default_rng(3)
+        x = fitter.to_distribution(TRUE_PARAMS[fitter.family]).sample(rng, 500)
+        res = fitter.fit(x)
+        assert res.n == 500
+        if fitter.family != "fixed":
+            assert math.isfinite(res.aic) and math.isfinite(res.bic)
+            assert 0.0 <= res.ks_statistic <= 1.0
+
+    def test_refuses_degenerate_input(self, fitter):
+        if fitter.family in ("exponential", "fixed"):
+            pytest.skip("a constant sample is valid for these")
+        with pytest.raises(FitError):
+            fitter.fit_params(np.array([1.0, 1.0, 1.0]))
+
+
+@pytest.mark.parametrize("family", ["exponential", "gamma", "lognormal", "weibull", "uniform"])
+def test_selection_picks_the_generating_family(family):
+    rng = np.random.default_rng(11)
+    truth = {
+        "exponential": {"mean": 2.0},
+        "gamma": {"a": 6.0, "scale": 0.5},
+        "lognormal": {"s": 1.0, "scale": 1.0},
+        "weibull": {"c": 3.5, "scale": 2.0},
+        "uniform": {"min": 1.0, "max": 2.0},
+    }[family]
+    x = FITTERS[family].to_distribution(truth).sample(rng, 3000)
+    res = fit_distribution(x, target="t")
+    assert res.family == family
+    prov = res.distribution.provenance
+    assert prov["n"] == 3000 and prov["family"] == family and "ks_statistic" in prov
+
+
+def test_zeros_become_a_point_mass():
+    rng = np.random.default_rng(5)
+    x = rng.gamma(2.0, 1.0, 2000)
+    x[:500] = 0.0
+    res = fit_distribution(x, target="t")
+    assert res.distribution.p_zero == pytest.approx(0.25)
+    assert res.n_zero == 500
+    assert res.distribution.mean() == pytest.approx(np.mean(x), rel=0.08)
+
+
+def test_all_zero_and_constant_samples():
+    assert fit_distribution(np.zeros(10)).distribution.mean() == 0.0
+    res = fit_distribution(np.full(20, 3.0))
+    assert res.family == "fixed" and res.distribution.params["value"] == 3.0
+
+
+def test_bimodal_sample_falls_back_to_empirical():
+    rng = np.random.default_rng(2)
+    x = np.r_[rng.normal(1.0, 0.05, 2000), rng.normal(10.0, 0.5, 2000)]
+    res = fit_distribution(x, target="t")
+    assert res.family == "empirical"
+    assert "rejected" in res.note and "optimistic" in res.note
+    assert len(res.distribution.values) <= 250
+    assert res.distribution.mean() == pytest.approx(np.mean(x), rel=0.02)
+
+
+def test_small_sample_is_empirical():
+    res = fit_distribution([1.0, 2.0, 4.0])
+    assert res.family == "empirical"
+
+
+def test_rows_list_every_candidate():
+    rng = np.random.default_rng(1)
+    res = fit_distribution(rng.exponential(1.0, 300), target="steps.a.duration")
+    rows = res.rows()
+    assert {r["family"] for r in rows} >= {"exponential", "gamma", "lognormal", "weibull"}
+    assert sum(r["chosen"] for r in rows) == 1

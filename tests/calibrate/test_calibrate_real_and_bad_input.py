@@ -1,0 +1,152 @@
+"""Calibration of the real BPIC 2012 W log, back-testing, and bad input."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pandas as pd
+import pytest
+
+from sim.calibrate import calibrate_model
+from sim.calibrate.backtest import backtest, log_distance_measures_available
+from sim.engine import run_replication
+from sim.errors import EventLogError
+from sim.model import load, save
+from sim.model.scenario import Scenario
+
+
+@pytest.fixture(scope="module")
+def bpic_train(shared_data):
+    from sim.eventlog import read_event_log
+
+    return read_event_log(shared_data / "bpic2012_w" / "BPIC_2012_W_train.csv.gz")
+
+
+@pytest.fixture(scope="module")
+def bpic_test(shared_data):
+    from sim.eventlog import read_event_log
+
+    return read_event_log(shared_data / "bpic2012_w" / "BPIC_2012_W_test.csv.gz")
+
+
+@pytest.fixture(scope="module")
+def bpic_calibration(bpic_train):
+    return calibrate_model(bpic_train, dropoff_outcomes=[], seed=0)
+
+
+def test_bpic_train_gives_a_valid_model_that_simulates(bpic_calibration, tmp_path):
+    m = bpic_calibration.model
+    assert len([s for s in m.steps if not s.startswith("delay:")]) == 6
+    assert sum(r.headcount for r in m.roles.values()) >= 40
+    path = save(m, tmp_path / "model.yaml")
+    again = load(path)  # validated on load
+    trace = run_replication(again, Scenario(horizon_days=14, warmup_days=0), seed=1)
+    assert trace.n_cases > 100 and trace.n_events > trace.n_cases
+    # every fitted duration carries its provenance
+    for s in again.steps.values():
+        assert s.duration.provenance and s.duration.provenance["n"] > 0
+
+
+@pytest.mark.slow
+def test_bpic_backtest_report(bpic_calibration, bpic_train, bpic_test):
+    res = backtest(bpic_calibration.model, bpic_train, bpic_test, replications=2, seed=0)
+    d = res.to_dict()
+    json.dumps(d)  # backtest.json is plain JSON
+    assert d["test"]["cases"] > 1000
+    for section in ("model", "baseline"):
+        assert "cycle_time_mean_relerr" in d[section]
+        assert "cycle_time_wasserstein_h" in d[section]
+        assert "distances" in d[section]
+    logs = res.event_logs()
+    assert set(logs) == {"trace_1", "trace_2", "baseline_1", "baseline_2"}
+    assert {"case_id", "activity", "start_time", "end_time", "resource"} <= set(logs["trace_1"])
+    assert not logs["trace_1"]["activity"].str.startswith("delay:").any()
+
+
+def test_backtest_reports_missing_distance_package(monkeypatch, bpic_calibration, bpic_train):
+    import sim.calibrate.backtest as bt
+
+    monkeypatch.setattr(bt, "log_distance_measures_available", lambda: False)
+    ev = bpic_train.events
+    cases = ev["case_id"].drop_duplicates()
+    train = ev[ev["case_id"].isin(cases.iloc[:300])]
+    test = ev[ev["case_id"].isin(cases.iloc[300:400])]
+    res = bt.backtest(bpic_calibration.model, train, test, replications=1, seed=0, warmup_days=7)
+    dist = res.to_dict()["model"]["distances"]
+    assert all("not installed" in str(v) for v in dist.values())
+
+
+def test_distance_package_detection_is_boolean():
+    assert log_distance_measures_available() in (True, False)
+
+
+@pytest.mark.slow
+def test_full_bpic2012_w_calibrates_in_under_60_s(shared_data):
+    from sim.eventlog import read_event_log
+
+    log = read_event_log(shared_data / "bpic2012_w" / "BPIC_2012_W.csv.gz")
+    t = time.perf_counter()
+    cal = calibrate_model(log)
+    assert time.perf_counter() - t < 60
+    assert cal.model.steps
+
+
+# ------------------------------------------------------------------------------- bad input
+def _table(rows):
+    df = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+    for c in ("start_time", "end_time"):
+        df[c] = pd.to_datetime(df[c])
+    return df
+
+
+def test_empty_log_is_refused():
+    with pytest.raises(EventLogError, match="empty"):
+        calibrate_model(_table([]))
+
+
+def test_one_case_log_is_refused():
+    df = _table(
+        [
+            ("1", "a", "2024-01-01 09:00", "2024-01-01 10:00", "r"),
+            ("1", "b", "2024-01-01 10:00", "2024-01-01 11:00", "r"),
+        ]
+    )
+    with pytest.raises(EventLogError, match="1 case"):
+        calibrate_model(df)
+
+
+def test_one_activity_log_is_refused():
+    df = _table(
+        [
+            ("1", "a", "2024-01-01 09:00", "2024-01-01 10:00", "r"),
+            ("2", "a", "2024-01-01 10:00", "2024-01-01 11:00", "r"),
+        ]
+    )
+    with pytest.raises(EventLogError, match="one activity only"):
+        calibrate_model(df)
+
+
+def test_missing_column_names_the_column_and_the_mapping_arguments():
+    df = _table([("1", "a", "2024-01-01 09:00", "2024-01-01 10:00", "r")]).drop(
+        columns=["activity"]
+    )
+    with pytest.raises(EventLogError, match="activity") as err:
+        calibrate_model(df)
+    assert "activity_key" in str(err.value) and "case_id" in str(err.value)
+
+
+def test_bad_setting_is_a_config_error():
+    from sim.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="rare_path_threshold"):
+        calibrate_model(_table([]), rare_path_threshold=1.5)
+
+
+def test_rare_path_threshold_removes_rare_branches_and_stays_valid(bpic_train):
+    cal = calibrate_model(bpic_train, dropoff_outcomes=[], rare_path_threshold=0.05)
+    for d in cal.model.decisions.values():
+        assert all(b.probability >= 0.05 - 1e-12 for b in d.branches) or "rare_removed" not in (
+            d.provenance or {}
+        )
+    assert any("rare paths" in n for n in cal.notes)

@@ -1,0 +1,168 @@
+"""Round trip on known ground truth: simulate a model with the engine, calibrate from its trace.
+
+The ground-truth model has two roles (one on office hours), a rework loop, a drop-off end, a
+parallel block and an automated step. Calibrating from ~1,700 simulated cases must give back the
+structure, the branch probabilities (inside their 99 % Wilson intervals around the observed
+frequencies, and the true value inside that interval), the duration means (within 4 standard
+errors), the headcounts exactly and the office calendar.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.calibrate import calibrate_model, wilson_interval
+from sim.engine import run_replication
+from sim.kpis import trace_to_event_log
+from sim.model import dumps, from_dict, load
+from sim.model.scenario import Scenario
+
+TRUTH = {
+    "name": "truth",
+    "start": "register",
+    "arrivals": {
+        "interarrival": {"dist": "exponential", "mean": 1.0},
+        "profile": {"weekdays": [0] * 8 + [1] * 8 + [0] * 8},
+    },
+    "calendars": {"office": {"weekdays": ["08:00-18:00"]}},
+    "roles": {
+        "clerk": {"headcount": 3, "calendar": "office"},
+        "expert": {"headcount": 2},
+    },
+    "steps": {
+        "register": {
+            "role": "clerk",
+            "duration": {"dist": "gamma", "mean": 0.5, "std": 0.25},
+            "next": "check",
+        },
+        "check": {
+            "role": "expert",
+            "duration": {"dist": "lognormal", "mean": 0.6, "std": 0.3},
+            "next": "verdict",
+        },
+        "notify": {
+            "role": "clerk",
+            "duration": {"dist": "exponential", "mean": 0.3},
+            "next": "handled_join",
+        },
+        "pay": {
+            "role": "expert",
+            "duration": {"dist": "uniform", "min": 0.2, "max": 0.6},
+            "next": "handled_join",
+        },
+        "archive": {"duration": {"dist": "fixed", "value": 0.1}, "next": "won"},
+    },
+    "decisions": {
+        "verdict": {"branches": {"handled": 0.6, "register": 0.15, "lost": 0.25}},
+    },
+    "parallel": {
+        "handled": {"branches": ["notify", "pay"], "join": "handled_join", "next": "archive"},
+    },
+    "ends": {"won": {"success": True}, "lost": {"success": False}},
+}
+TRUE_MEANS = {"register": 0.5, "check": 0.6, "notify": 0.3, "pay": 0.4, "archive": 0.1}
+
+
+@pytest.fixture(scope="module")
+def truth_log():
+    model = from_dict(TRUTH)
+    trace = run_replication(model, Scenario(horizon_days=70, warmup_days=0), seed=3)
+    return trace_to_event_log(trace)
+
+
+@pytest.fixture(scope="module")
+def calibration(truth_log):
+    return calibrate_model(truth_log, dropoff_outcomes=["lost"], seed=0)
+
+
+def test_structure(calibration):
+    m = calibration.model
+    assert set(m.steps) >= {"register", "check", "notify", "pay", "archive"}
+    assert [s for s in m.steps if s.startswith("delay:")] == []  # no extraneous delays
+    assert m.start == "register"
+    assert len(m.parallels) == 1
+    par = next(iter(m.parallels.values()))
+    assert set(par.branches) == {"notify", "pay"}
+    assert m.joins[par.join].next == "archive"
+    assert m.steps["archive"].roles == ()
+    assert m.steps["archive"].next == "end:won"
+    assert {e.outcome: e.success for e in m.ends.values()} == {"won": True, "lost": False}
+
+
+def test_branch_probabilities_within_ci(calibration):
+    dec = calibration.model.decisions["after:check"]
+    par = next(iter(calibration.model.parallels))
+    truth = {par: 0.6, "register": 0.15, "end:lost": 0.25}
+    n = dec.provenance["n"]
+    assert n > 1000
+    for b in dec.branches:
+        lo, hi = wilson_interval(round(b.probability * n), n, z=2.576)
+        assert lo <= truth[b.to] <= hi, (b.to, b.probability, truth[b.to])
+    # the ci95 in the provenance is the 95 % Wilson interval
+    lo, hi = dec.provenance["ci95"]["register"]
+    assert lo < dec.branches[[b.to for b in dec.branches].index("register")].probability < hi
+
+
+def test_duration_means_within_ci(calibration, truth_log):
+    m = calibration.model
+    ev = truth_log
+    for step, mean in TRUE_MEANS.items():
+        n = int((ev["activity"] == step).sum())
+        d = m.steps[step].duration
+        sd = max(float(np.sqrt(np.var(d.sample(np.random.default_rng(0), 20000)))), 1e-9)
+        assert abs(d.mean() - mean) <= 4 * sd / np.sqrt(n) + 1e-6, (step, d.describe(), mean)
+        assert d.provenance["n"] == n
+
+
+def test_headcounts_and_calendar(calibration):
+    m = calibration.model
+    by_members = {frozenset(r.members): r for r in m.roles.values()}
+    clerk = by_members[frozenset({"clerk_1", "clerk_2", "clerk_3"})]
+    expert = by_members[frozenset({"expert_1", "expert_2"})]
+    assert clerk.headcount == 3 and expert.headcount == 2
+    assert m.steps["register"].roles == (clerk.name,)
+    assert m.steps["pay"].roles == (expert.name,)
+    cal = m.calendar_of(clerk.name)
+    assert cal.weekly_total == pytest.approx(50.0)  # 5 x 10 hours
+    assert cal.rate_at(8.5) == 1.0 and cal.rate_at(18.5) == 0.0 and cal.rate_at(5 * 24 + 9) == 0.0
+    # the expert is on 24/7 but only ever works when cases come (weekdays from 8:00): the log can
+    # only show the hours worked, and they cover the office hours
+    exp_cal = m.calendar_of(expert.name)
+    assert all(exp_cal.rate_at(d * 24 + h + 0.5) == 1.0 for d in range(5) for h in range(8, 18))
+    assert clerk.hourly_cost == 0.0 and "hourly_cost_note" in clerk.provenance
+
+
+def test_arrivals_and_profile(calibration):
+    m = calibration.model
+    prof = m.arrivals.profile
+    assert prof.rate_at(10.0) > 0 and prof.rate_at(20.0) == 0 and prof.rate_at(6 * 24 + 10) == 0
+    # profiles are normalised to mean 1, so the gap in operational time is the true 1 h
+    assert m.arrivals.interarrival.mean() == pytest.approx(1.0, rel=0.08)
+    assert m.arrivals.interarrival.provenance["n"] > 1000
+
+
+def test_model_is_valid_yaml_round_trip_with_provenance(calibration, tmp_path):
+    from sim.model import save
+
+    path = save(calibration.model, tmp_path / "model.yaml")
+    again = load(path)
+    assert again.steps["check"].duration.provenance["n"] > 0
+    assert again.decisions["after:check"].provenance["n"] > 0
+    assert "family" in dumps(again)
+    fits = calibration.fits
+    assert {"distribution", "probability", "headcount"} <= set(fits["kind"])
+    assert fits.loc[fits["kind"] == "distribution", "chosen"].any()
+
+
+@pytest.mark.slow
+def test_calibrated_model_reproduces_cycle_time(calibration, truth_log):
+    from sim.kpis import log_kpis, trace_cases, trace_events
+
+    sc = Scenario(horizon_days=70, warmup_days=0)
+    real = run_replication(from_dict(TRUTH), sc, seed=11)
+    sim = run_replication(calibration.model, sc, seed=11)
+    k_real = log_kpis(trace_events(real), trace_cases(real))
+    k_sim = log_kpis(trace_events(sim), trace_cases(sim))
+    assert k_sim["cycle_time_mean"] == pytest.approx(k_real["cycle_time_mean"], rel=0.15)
+    assert k_sim["dropoff_rate"] == pytest.approx(k_real["dropoff_rate"], abs=0.05)
