@@ -149,7 +149,7 @@ class MapLayout:
     crossings: int
     back_edges: frozenset[tuple[str, str]]
     start: str = START_NAME
-    meta: dict[str, object] = field(default_factory=dict)
+    hidden: tuple[tuple[str, str, str], ...] = ()  # (source, target, label) left out as rare
 
     def lane_of(self, name: str) -> Lane:
         """The lane a node is drawn in."""
@@ -164,6 +164,7 @@ class _Graph:
     kind: dict[str, str]
     edges: list[tuple[str, str, str]]  # (source, target, label)
     start: str
+    hidden: list[tuple[str, str, str]] = field(default_factory=list)  # rare branches left out
 
 
 def _percent(p: float) -> str:
@@ -175,8 +176,12 @@ def _percent(p: float) -> str:
     return f"{pct:.2g}%"
 
 
-def model_graph(model: ProcessModel) -> _Graph:
-    """The map's graph: model nodes plus a start event, edges labelled with probabilities."""
+def model_graph(model: ProcessModel, *, min_probability: float = 0.0) -> _Graph:
+    """The map's graph: model nodes plus a start event, edges labelled with probabilities.
+
+    Decision branches below ``min_probability`` are left out (``_Graph.hidden``), except a
+    decision's most likely branch and any branch needed to keep every node reachable.
+    """
     start = START_NAME
     names = set(model.node_names())
     while start in names:
@@ -184,20 +189,58 @@ def model_graph(model: ProcessModel) -> _Graph:
     nodes = [start, *model.node_names()]
     kind = {start: "start", **{n: model.node_kind(n) for n in model.node_names()}}
     edges: list[tuple[str, str, str]] = [(start, model.start, "")]
+    probs: dict[int, float] = {}
     for n in model.node_names():
         k = kind[n]
         if k == "decision":
             for b in model.decisions[n].branches:
                 edges.append((n, b.to, _percent(b.probability)))
+                probs[len(edges) - 1] = b.probability
         elif k == "parallel":
             par = model.parallels[n]
-            probs = par.probabilities or (None,) * len(par.branches)
-            for b, p in zip(par.branches, probs, strict=False):
+            par_probs = par.probabilities or (None,) * len(par.branches)
+            for b, p in zip(par.branches, par_probs, strict=False):
                 edges.append((n, b, "" if p is None else _percent(p)))
         else:
             for s in model.successors(n):
                 edges.append((n, s, ""))
-    return _Graph(nodes=nodes, kind=kind, edges=edges, start=start)
+    hidden = _rare_edges(edges, probs, start, min_probability) if min_probability > 0 else set()
+    return _Graph(
+        nodes=nodes,
+        kind=kind,
+        edges=[e for i, e in enumerate(edges) if i not in hidden],
+        start=start,
+        hidden=[edges[i] for i in sorted(hidden)],
+    )
+
+
+def _rare_edges(
+    edges: list[tuple[str, str, str]], probs: dict[int, float], start: str, threshold: float
+) -> set[int]:
+    """Indices of rare branches that can be hidden without cutting any node off."""
+    best: dict[str, int] = {}
+    for i, p in probs.items():
+        s = edges[i][0]
+        if s not in best or p > probs[best[s]]:
+            best[s] = i
+    hidden = {i for i, p in probs.items() if p < threshold and best[edges[i][0]] != i}
+    while True:
+        succ: dict[str, list[str]] = defaultdict(list)
+        for i, (a, b, _l) in enumerate(edges):
+            if i not in hidden:
+                succ[a].append(b)
+        seen = {start}
+        queue = deque([start])
+        while queue:
+            for t in succ[queue.popleft()]:
+                if t not in seen:
+                    seen.add(t)
+                    queue.append(t)
+        # restore the likeliest hidden edge from a reached node into an unreached one
+        cands = [i for i in hidden if edges[i][0] in seen and edges[i][1] not in seen]
+        if not cands:
+            return hidden
+        hidden.discard(max(cands, key=lambda i: (probs[i], -i)))
 
 
 def back_edges(graph: _Graph) -> set[int]:
@@ -427,15 +470,18 @@ def layout_process(
     *,
     lane_order: Sequence[str] | None = None,
     notes: Mapping[str, Sequence[str]] | None = None,
+    min_probability: float = 0.0,
     iterations: int = 24,
 ) -> MapLayout:
     """Lay the model out as a left-to-right flowchart with one swimlane per role.
 
     ``lane_order`` fixes the order of the lanes (top to bottom; lanes not listed follow in the
     computed order). ``notes`` adds lines of text under a node (the boxes grow to fit them).
+    ``min_probability`` hides rarer decision branches (``MapLayout.hidden``), keeping every
+    node reachable: a map discovered from a real log stays readable.
     """
     notes = notes or {}
-    graph = model_graph(model)
+    graph = model_graph(model, min_probability=min_probability)
     back = back_edges(graph)
     layer = _layers(graph, back)
     first_seen = _dfs_order(graph, back)
@@ -650,6 +696,7 @@ def layout_process(
         crossings=crossings,
         back_edges=frozenset((graph.edges[i][0], graph.edges[i][1]) for i in back),
         start=graph.start,
+        hidden=tuple(graph.hidden),
     )
 
 
@@ -798,6 +845,47 @@ def _count_crossings(order: list[list[int]], links: list[tuple[int, int]], items
     return total
 
 
+def _transpose(
+    order: list[list[int]],
+    items: list[_Item],
+    left_nb: dict[int, list[int]],
+    right_nb: dict[int, list[int]],
+    anchors: set[int],
+) -> None:
+    """Swap neighbours in a cell while that removes crossings (loop channels stay put)."""
+    pos: dict[int, int] = {}
+    for seq in order:
+        for k, i in enumerate(seq):
+            pos[i] = k
+
+    def cross(u: int, v: int) -> int:  # crossings between u's and v's edges, u above v
+        c = 0
+        for nb in (left_nb, right_nb):
+            for a in nb.get(u, ()):
+                for b in nb.get(v, ()):
+                    if pos[a] > pos[b]:
+                        c += 1
+        return c
+
+    for _ in range(4):
+        improved = False
+        for seq in order:
+            for k in range(len(seq) - 1):
+                u, v = seq[k], seq[k + 1]
+                if items[u].lane != items[v].lane:
+                    continue
+                if u in anchors or v in anchors or items[u].glued_to is not None:
+                    continue
+                if items[v].glued_to is not None:
+                    continue
+                if cross(v, u) < cross(u, v):
+                    seq[k], seq[k + 1] = v, u
+                    pos[u], pos[v] = k + 1, k
+                    improved = True
+        if not improved:
+            break
+
+
 def _crossing_reduction(
     items: list[_Item],
     links: list[tuple[int, int]],
@@ -810,9 +898,11 @@ def _crossing_reduction(
     order = _initial_order(items, n_layers)
     best = [list(s) for s in order]
     best_c = _count_crossings(order, links, items)
+    anchors = {it.glued_to for it in items if it.glued_to is not None}
     for _ in range(iterations):
         _sweep(order, items, left_nb, range(1, n_layers), -1)
         _sweep(order, items, right_nb, range(n_layers - 2, -1, -1), +1)
+        _transpose(order, items, left_nb, right_nb, anchors)
         c = _count_crossings(order, links, items)
         if c < best_c:
             best, best_c = [list(s) for s in order], c

@@ -124,6 +124,7 @@ def draw_process_map(
     mark_bottleneck: bool = True,
     title: str | None = None,
     lane_order: Sequence[str] | None = None,
+    min_probability: float | str = "auto",
     path: str | Path | None = None,
 ) -> Figure:
     """Draw ``model`` as a left-to-right swimlane flowchart; return the figure.
@@ -133,6 +134,11 @@ def draw_process_map(
     ``cmap`` on that value, the value is written in the box, a colour bar explains the scale
     and, with ``mark_bottleneck``, the step with the highest value gets a heavy border. Steps
     without a value are left plain. ``path`` also saves the figure (PNG, SVG or PDF).
+
+    ``min_probability`` hides decision branches rarer than that (never a decision's likeliest
+    branch, never one that would cut a node off); the map says how many it hid. ``"auto"``
+    (default) hides nothing on a clean map and, on a tangled map discovered from a log, the
+    least threshold of 1, 2, 5 or 10 % that untangles it.
     """
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
@@ -140,7 +146,9 @@ def draw_process_map(
     values = {k: float(v) for k, v in (kpi or {}).items() if k in model.steps and _finite(v)}
     fmt = kpi_format.format if isinstance(kpi_format, str) else kpi_format
     notes = {k: [fmt(v)] for k, v in values.items()}
-    layout = layout_process(model, lane_order=lane_order, notes=notes)
+    layout = readable_layout(
+        model, lane_order=lane_order, notes=notes, min_probability=min_probability
+    )
     style = MapStyle()
     norm = cm = None
     if values:
@@ -171,10 +179,56 @@ def draw_process_map(
         title=heading,
         colorbar=(cm, norm, kpi_label) if values else None,
         legend_extra=[("bottleneck", "heavy")] if values and mark_bottleneck else [],
+        footer_text=hidden_note(layout),
+        footer_lines=1 if layout.hidden else 0,
     )
     if path is not None:
         save_figure(fig, path)
     return fig
+
+
+AUTO_THRESHOLDS = (0.0, 0.01, 0.02, 0.05, 0.1)
+
+
+def readable_layout(
+    model: ProcessModel,
+    *,
+    lane_order: Sequence[str] | None = None,
+    notes: Mapping[str, Sequence[str]] | None = None,
+    min_probability: float | str = "auto",
+) -> MapLayout:
+    """The layout, hiding rare branches when ``min_probability`` says so (``"auto"``: see
+    ``draw_process_map``)."""
+    if min_probability != "auto":
+        return layout_process(
+            model, lane_order=lane_order, notes=notes, min_probability=float(min_probability)
+        )
+    allowed = max(6.0, len(model.steps) / 2)
+    layout = None
+    for th in AUTO_THRESHOLDS:
+        layout = layout_process(model, lane_order=lane_order, notes=notes, min_probability=th)
+        if layout.crossings <= allowed:
+            break
+    assert layout is not None
+    return layout
+
+
+def hidden_note(layout: MapLayout) -> str | None:
+    """A sentence saying how many rare branches the map leaves out, or None."""
+    if not layout.hidden:
+        return None
+    top = max(_pct(lab) for *_, lab in layout.hidden)
+    return (
+        f"{len(layout.hidden)} rare branch(es) not drawn (each at most {top:g}% of the cases "
+        "leaving its decision); draw with min_probability=0 to see them all."
+    )
+
+
+def _pct(label: str) -> float:
+    try:
+        return float(label.rstrip("%"))
+    except ValueError:
+        return 0.0
 
 
 def _finite(v: object) -> bool:

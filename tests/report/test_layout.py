@@ -164,3 +164,30 @@ def test_labels():
     assert pretty("A_SUBMITTED") == "A SUBMITTED"
     lines = wrap("a very long activity name that will not fit in three short lines", 10, 3)
     assert len(lines) == 3 and lines[-1].endswith("…")
+
+
+def test_rare_branches_hidden_but_every_node_stays_reachable():
+    from sim.model import from_dict
+
+    model = from_dict(
+        {
+            "start": "a",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1}},
+            "roles": {"r": {"headcount": 1}},
+            "steps": {
+                "a": {"role": "r", "duration": 1, "next": "d"},
+                "b": {"role": "r", "duration": 1, "next": "c"},
+                "c": {"role": "r", "duration": 1, "next": "done"},
+                "only_rarely": {"role": "r", "duration": 1, "next": "done"},
+            },
+            # d -> c (3 %) is a shortcut past b: hidden; d -> only_rarely (2 %) is the only way in
+            "decisions": {"d": {"branches": {"b": 0.95, "c": 0.03, "only_rarely": 0.02}}},
+            "ends": {"done": {"success": True}},
+        }
+    )
+    full = layout_process(model)
+    assert full.hidden == ()
+    thin = layout_process(model, min_probability=0.05)
+    assert thin.hidden == (("d", "c", "3%"),)
+    assert ("d", "only_rarely") in {(r.source, r.target) for r in thin.routes}
+    assert set(thin.boxes) == set(full.boxes)
