@@ -7,6 +7,8 @@ The command line turns these into a readable message and exit status 2, never a 
 
 from __future__ import annotations
 
+import re
+
 
 class SimError(Exception):
     """Base class of all user-facing errors."""
@@ -26,3 +28,16 @@ class EventLogError(SimError):
 
 class RedesignRefused(SimError):
     """A redesign operator cannot be applied to this model; the message says why."""
+
+
+_URL_PASSWORD = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@\s]+)@"
+)
+
+
+def redact(text: str) -> str:
+    """Mask passwords in URLs (``postgresql://user:secret@host`` -> ``user:***@host``).
+
+    Used for every message, saved config and log line that may hold a storage URL.
+    """
+    return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)

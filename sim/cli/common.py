@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import platform
-import re
 import subprocess
 import sys
 from importlib import metadata
@@ -13,7 +12,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.errors import ConfigError, SimError
+from sim.errors import ConfigError, SimError, redact
 from sim.model import ProcessModel, from_dict, load
 
 PACKAGES = (
@@ -26,14 +25,6 @@ PACKAGES = (
     "matplotlib",
     "hydra-core",
 )
-_URL_PASSWORD = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@\s]+)@"
-)
-
-
-def redact(text: str) -> str:
-    """Mask passwords in URLs (``postgresql://user:secret@host`` -> ``user:***@host``)."""
-    return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
 
 
 def redact_obj(obj: Any) -> Any:
