@@ -23,6 +23,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -237,14 +238,20 @@ def read_event_log(
         def row_label(i: int) -> str:
             return f"row {i + 1}"
 
-    return _clean(
+    std = _standardise(
         raw,
         keys=keys,
         source=str(p),
-        path=p,
         time_format=time_format,
         row_label=row_label,
         xes_types=xes_types,
+        open_tail_fraction=open_tail_fraction,
+    )
+    del raw  # the raw table can be freed before cleaning
+    return _finish(
+        std,
+        source=str(p),
+        path=p,
         end_activities=end_activities,
         open_tail_fraction=open_tail_fraction,
     )
@@ -323,6 +330,17 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
+@dataclass
+class _Standard:
+    """A table after step 2-3 (standard columns, parsed times), before any row is removed."""
+
+    frame: pd.DataFrame
+    report: CleaningReport
+    mapping: dict[str, str]
+    use_lifecycle: bool
+    had_case_open: bool
+
+
 def _clean(
     raw: pd.DataFrame,
     *,
@@ -335,6 +353,34 @@ def _clean(
     end_activities: Iterable[str] | None,
     open_tail_fraction: float,
 ) -> EventLog:
+    std = _standardise(
+        raw,
+        keys=keys,
+        source=source,
+        time_format=time_format,
+        row_label=row_label,
+        xes_types=xes_types,
+        open_tail_fraction=open_tail_fraction,
+    )
+    return _finish(
+        std,
+        source=source,
+        path=path,
+        end_activities=end_activities,
+        open_tail_fraction=open_tail_fraction,
+    )
+
+
+def _standardise(
+    raw: pd.DataFrame,
+    *,
+    keys: dict[str, str | None],
+    source: str,
+    time_format: str | None,
+    row_label: Callable[[int], str],
+    xes_types: dict[str, str],
+    open_tail_fraction: float,
+) -> _Standard:
     report = CleaningReport(source=source, rows_read=len(raw))
     notes = report.notes
     if len(raw) == 0:
@@ -354,6 +400,8 @@ def _clean(
         mapped.discard(mapping[LIFECYCLE])  # an ordinary attribute then
         del std[LIFECYCLE]
     frame = pd.DataFrame(std)
+    if LIFECYCLE in frame.columns and frame[LIFECYCLE].dtype == object:
+        frame[LIFECYCLE] = frame[LIFECYCLE].astype(STRING_DTYPE)
     if LIFECYCLE in frame.columns:
         frame = frame.rename(columns={LIFECYCLE: mapping[LIFECYCLE]})
     taken = set(frame.columns) | {CASE_OPEN, ROW}
@@ -366,7 +414,7 @@ def _clean(
             notes.append(f"Input column {name!r} clashes with a standard name; kept as {new!r}.")
             name = new
         values = raw[col].reset_index(drop=True)
-        if col in xes_types and xes_types[col] != "string":
+        if col in xes_types:  # XES: typed values (strings as compact Arrow strings)
             values = _convert_xes_attribute(values, xes_types[col])
         frame[name] = values
     frame[ROW] = np.arange(len(frame), dtype=np.int64)
@@ -401,6 +449,26 @@ def _clean(
             + (f"; {zones.naive} had none and were taken as UTC." if zones.naive else ".")
         )
 
+    return _Standard(
+        frame=frame,
+        report=report,
+        mapping=mapping,
+        use_lifecycle=use_lifecycle,
+        had_case_open=CASE_OPEN in raw.columns,
+    )
+
+
+def _finish(
+    std: _Standard,
+    *,
+    source: str,
+    path: Path | None,
+    end_activities: Iterable[str] | None,
+    open_tail_fraction: float,
+) -> EventLog:
+    frame, report, mapping, use_lifecycle = std.frame, std.report, std.mapping, std.use_lifecycle
+    std.frame = pd.DataFrame()  # let the caller's copy go while we work
+    notes = report.notes
     activities_in = set(frame[C.ACTIVITY].dropna().unique().tolist())
 
     # --- 4. missing keys and timestamps ---------------------------------------------------------
@@ -515,7 +583,7 @@ def _clean(
         .drop(columns=["_sort", ROW])
         .reset_index(drop=True)
     )
-    if CASE_OPEN in raw.columns:
+    if std.had_case_open:
         notes.append("Input column 'case_open' replaced by the open-case rule's result.")
     frame, ends = flag_open_cases(
         frame, end_activities=end_activities, tail_fraction=open_tail_fraction
