@@ -382,26 +382,25 @@ def resample_cases(
     train: pd.DataFrame, arrivals: pd.Series | np.ndarray, *, rng: np.random.Generator
 ) -> pd.DataFrame:
     """The naive baseline: a random training case (with replacement) shifted onto each arrival."""
-    first = train.groupby(C.CASE, sort=False)[C.START].min()
-    ids = first.index.to_numpy()
-    pick = rng.integers(0, len(ids), size=len(arrivals))
-    groups = {cid: g for cid, g in train.groupby(C.CASE, sort=False)}
-    parts = []
-    for i, (k, at) in enumerate(zip(pick, pd.to_datetime(np.asarray(arrivals)), strict=True)):
-        g = groups[ids[k]]
-        shift = at - first[ids[k]]
-        parts.append(
-            pd.DataFrame(
-                {
-                    C.CASE: f"b{i}",
-                    C.ACTIVITY: g[C.ACTIVITY].to_numpy(),
-                    C.START: (g[C.START] + shift).to_numpy(),
-                    C.END: (g[C.END] + shift).to_numpy(),
-                    C.RESOURCE: g[C.RESOURCE].to_numpy(),
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True) if parts else train.iloc[:0]
+    train = train.sort_values([C.CASE, C.START], kind="stable").reset_index(drop=True)
+    codes, ids = pd.factorize(train[C.CASE])
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(train)])
+    first = train[C.START].to_numpy()[starts]
+    at = pd.to_datetime(np.asarray(arrivals)).to_numpy()
+    pick = rng.integers(0, len(ids), size=len(at))
+    rows = np.concatenate([np.arange(starts[k], starts[k] + sizes[k]) for k in pick])
+    new_case = np.repeat(np.arange(len(at)), sizes[pick])
+    shift = np.repeat(at - first[pick], sizes[pick])
+    return pd.DataFrame(
+        {
+            C.CASE: pd.Series(new_case).map(lambda i: f"b{i}").to_numpy(),
+            C.ACTIVITY: train[C.ACTIVITY].to_numpy()[rows],
+            C.START: train[C.START].to_numpy()[rows] + shift,
+            C.END: train[C.END].to_numpy()[rows] + shift,
+            C.RESOURCE: train[C.RESOURCE].to_numpy()[rows],
+        }
+    )
 
 
 def backtest(

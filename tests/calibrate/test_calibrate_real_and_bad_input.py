@@ -50,7 +50,9 @@ def test_bpic_train_gives_a_valid_model_that_simulates(bpic_calibration, tmp_pat
 
 @pytest.mark.slow
 def test_bpic_backtest_report(bpic_calibration, bpic_train, bpic_test):
-    res = backtest(bpic_calibration.model, bpic_train, bpic_test, replications=2, seed=0)
+    res = backtest(
+        bpic_calibration.model, bpic_train, bpic_test, replications=2, seed=0, distances=False
+    )
     d = res.to_dict()
     json.dumps(d)  # backtest.json is plain JSON
     assert d["test"]["cases"] > 1000
@@ -79,6 +81,26 @@ def test_backtest_reports_missing_distance_package(monkeypatch, bpic_calibration
 
 def test_distance_package_detection_is_boolean():
     assert log_distance_measures_available() in (True, False)
+
+
+def test_simod_distances_when_installed(bpic_calibration, bpic_train):
+    if not log_distance_measures_available():
+        pytest.skip("log-distance-measures (the [backtest] extra) is not installed")
+    ev = bpic_train.events
+    cases = ev["case_id"].drop_duplicates()
+    train = ev[ev["case_id"].isin(cases.iloc[:300])]
+    test = ev[ev["case_id"].isin(cases.iloc[300:360])]
+    res = backtest(bpic_calibration.model, train, test, replications=1, seed=0, warmup_days=7)
+    dist = res.to_dict()["model"]["distances"]
+    assert set(dist) == {
+        "ngram_3",
+        "absolute_emd",
+        "circadian_emd",
+        "arrival_emd",
+        "relative_emd",
+        "cycle_time_emd",
+    }
+    assert all(isinstance(v, dict) and v["mean"] >= 0 for v in dist.values())
 
 
 @pytest.mark.slow
