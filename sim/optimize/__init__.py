@@ -1,1 +1,33 @@
-"""Redesign search with Optuna (the only package that imports Optuna)."""
+"""Redesign search with Optuna (the only package that imports Optuna).
+
+``optimize_redesign(SearchJob(...), run_dir=...)`` searches the redesigns of a
+``sim.redesign.SearchSpace`` against KPI objectives and constraints, simulating every candidate
+with the baseline's random numbers (paired differences), then re-runs the best ones with more
+replications (confirmation with 95 % CIs) and takes their changes out one at a time (ablation).
+"""
+
+from sim.optimize.confirm import Candidate, ablate, confirm, select_candidates, verdict
+from sim.optimize.evaluate import Evaluator
+from sim.optimize.objectives import Constraint, Objective, parse_constraints, parse_objectives
+from sim.optimize.pipeline import FollowUp, optimize_redesign
+from sim.optimize.study import SamplerSpec, SearchJob, SearchSettings, open_storage, run_search
+
+__all__ = [
+    "Candidate",
+    "Constraint",
+    "Evaluator",
+    "FollowUp",
+    "Objective",
+    "SamplerSpec",
+    "SearchJob",
+    "SearchSettings",
+    "ablate",
+    "confirm",
+    "open_storage",
+    "optimize_redesign",
+    "parse_constraints",
+    "parse_objectives",
+    "run_search",
+    "select_candidates",
+    "verdict",
+]

@@ -1,0 +1,270 @@
+"""After the search: pick candidates, confirm them with more replications, and ablate them.
+
+* **Candidates** are the feasible Pareto-optimal trials (multi-objective) or the best trials
+  (single objective), one per distinct redesign, ranked by their mean relative improvement over
+  the baseline across the objectives.
+* **Confirmation** re-simulates each candidate and the baseline with ``confirm_replications``
+  paired replications (common random numbers) and reports, per objective, the improvement and its
+  95 % confidence interval. A candidate is ``better`` when at least one objective improves
+  significantly and none gets significantly worse, ``trade-off`` when some improve and some get
+  worse, ``within noise`` when nothing changes significantly, ``worse`` otherwise.
+* **Ablation** takes one change at a time out of a confirmed redesign and re-simulates it: the
+  contribution of a change is how much each objective gets worse without it (paired, with a CI),
+  so the analyst sees which change carries the gain and which is noise or harm.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+import pandas as pd
+from optuna.trial import FrozenTrial, TrialState
+
+from sim.errors import RedesignRefused
+from sim.kpis import paired_comparison
+from sim.optimize.evaluate import Evaluator
+from sim.optimize.objectives import Constraint, Objective, derived_value
+
+COMPARED = (
+    "cycle_time_mean",
+    "cycle_time_p90",
+    "dropoff_rate",
+    "cost_per_case",
+    "throughput_per_week",
+    "utilisation_max",
+)
+
+
+@dataclass
+class Candidate:
+    """A redesign chosen by the search, with its confirmation and ablation."""
+
+    trial: int
+    choice: dict[str, Any]
+    changes: list[str]
+    one_off_cost: float
+    search_values: list[float]
+    rank: int = 0
+    verdict: str = ""
+    feasible: bool = True
+    comparison: pd.DataFrame | None = None  # per KPI: base, alt, diff, CI, significant
+    ablation: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        comp = None
+        if self.comparison is not None:
+            comp = {k: {c: _py(v) for c, v in row.items()} for k, row in self.comparison.iterrows()}
+        return {
+            "rank": self.rank,
+            "trial": self.trial,
+            "verdict": self.verdict,
+            "feasible": self.feasible,
+            "changes": self.changes,
+            "choice": self.choice,
+            "one_off_cost": self.one_off_cost,
+            "search_values": self.search_values,
+            "comparison": comp,
+            "ablation": self.ablation,
+        }
+
+
+def _py(v: Any) -> Any:
+    if hasattr(v, "item"):
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def _feasible(t: FrozenTrial) -> bool:
+    return all(c <= 0 for c in t.user_attrs.get("constraints", []))
+
+
+def _choice_of(trial: FrozenTrial) -> dict[str, Any]:
+    return dict(trial.params)
+
+
+def select_candidates(
+    study: optuna.Study,
+    evaluator: Evaluator,
+    objectives: Sequence[Objective],
+    *,
+    top_k: int,
+    baseline_values: Sequence[float],
+) -> list[Candidate]:
+    """Feasible Pareto-optimal (or best) trials, one per distinct redesign, best first."""
+    done = [
+        t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if _feasible(t)
+    ]
+    if len(objectives) > 1:
+        front_numbers = {t.number for t in _pareto(done, objectives)}
+        pool = [t for t in done if t.number in front_numbers]
+    else:
+        pool = list(done)
+
+    def gain(t: FrozenTrial) -> float:
+        total = 0.0
+        for o, v, b in zip(objectives, t.values, baseline_values, strict=True):
+            scale = abs(b) if b else 1.0
+            total += (b - v) * o.sign / scale
+        return total / len(objectives)
+
+    pool.sort(key=gain, reverse=True)
+    seen: set[str] = set()
+    out: list[Candidate] = []
+    for t in pool:
+        key = evaluator.key(_choice_of(t))
+        if key in seen or key == evaluator.key({}):
+            continue
+        seen.add(key)
+        out.append(
+            Candidate(
+                trial=t.number,
+                choice=_choice_of(t),
+                changes=list(t.user_attrs.get("changes", [])),
+                one_off_cost=float(t.user_attrs.get("one_off_cost", 0.0)),
+                search_values=list(t.values),
+            )
+        )
+        if len(out) >= top_k:
+            break
+    for i, c in enumerate(out, start=1):
+        c.rank = i
+    return out
+
+
+def _pareto(trials: list[FrozenTrial], objectives: Sequence[Objective]) -> list[FrozenTrial]:
+    def key(t: FrozenTrial) -> list[float]:
+        return [v * o.sign for v, o in zip(t.values, objectives, strict=True)]
+
+    pts = [(t, key(t)) for t in trials]
+    front = []
+    for t, p in pts:
+        dominated = any(
+            all(a <= b for a, b in zip(q, p, strict=True))
+            and any(a < b for a, b in zip(q, p, strict=True))
+            for _, q in pts
+        )
+        if not dominated:
+            front.append(t)
+    return front
+
+
+def verdict(comparison: pd.DataFrame, objectives: Sequence[Objective]) -> str:
+    """``better``, ``trade-off``, ``within noise`` or ``worse`` from a paired comparison."""
+    better = worse = 0
+    for o in objectives:
+        row = comparison.loc[o.kpi]
+        if not row["significant"]:
+            continue
+        if row["diff"] * o.sign < 0:
+            better += 1
+        else:
+            worse += 1
+    if better and not worse:
+        return "better"
+    if better and worse:
+        return "trade-off"
+    if worse:
+        return "worse"
+    return "within noise"
+
+
+def confirm(
+    candidates: list[Candidate],
+    evaluator: Evaluator,
+    objectives: Sequence[Objective],
+    constraints: Sequence[Constraint],
+    *,
+    replications: int,
+) -> pd.DataFrame:
+    """Re-simulate baseline and candidates with ``replications`` paired replications.
+
+    Fills each candidate's ``comparison``, ``verdict`` and ``feasible``; returns the baseline's
+    KPI table.
+    """
+    base = evaluator.table({}, replications)
+    kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED)))
+    for c in candidates:
+        alt = evaluator.table(c.choice, replications)
+        b2 = base.assign(utilisation_max=_util_max(base), one_off_cost=0.0)
+        a2 = alt.assign(utilisation_max=_util_max(alt), one_off_cost=c.one_off_cost)
+        c.comparison = paired_comparison(b2, a2, [k for k in kpis if k in b2 and k in a2])
+        c.verdict = verdict(c.comparison, objectives)
+        means = {k: float(a2[k].mean()) for k in a2.columns if k != "replication"}
+        c.feasible = all(cn.violation(derived_value(means, cn.kpi)) <= 0 for cn in constraints)
+    return base
+
+
+def _util_max(table: pd.DataFrame) -> pd.Series:
+    cols = [c for c in table.columns if c.startswith("utilisation:")]
+    return table[cols].max(axis=1) if cols else pd.Series(float("nan"), index=table.index)
+
+
+def ablate(
+    candidate: Candidate,
+    evaluator: Evaluator,
+    objectives: Sequence[Objective],
+    *,
+    replications: int,
+) -> list[dict[str, Any]]:
+    """Contribution of each change: the redesign without it vs the full redesign (paired).
+
+    ``contribution[kpi]`` is the loss when the change is taken out, expressed as an improvement
+    (positive = the change helps that objective).
+    """
+    space = evaluator.space
+    full = evaluator.table(candidate.choice, replications)
+    active = space.active(candidate.choice)
+    baseline = space.baseline()
+    rows: list[dict[str, Any]] = []
+    for name, value in active.items():
+        without = dict(candidate.choice) | {name: baseline[name]}
+        sentence = space.describe({name: value})
+        entry: dict[str, Any] = {
+            "variable": name,
+            "value": value,
+            "change": sentence[0] if sentence else name,
+        }
+        try:
+            space.check(without)
+            evaluator.redesigned(without)
+        except RedesignRefused as exc:
+            entry["refused"] = f"cannot be taken out alone: {exc}"
+            rows.append(entry)
+            continue
+        alt = evaluator.table(without, replications)
+        comp = paired_comparison(full, alt, [o.kpi for o in objectives if o.kpi in full])
+        contrib = {}
+        for o in objectives:
+            if o.kpi not in comp.index:
+                continue
+            r = comp.loc[o.kpi]
+            # without - full, sign-adjusted: positive means taking the change out makes it worse
+            lo, hi = sorted((r["ci_low"] * o.sign, r["ci_high"] * o.sign))
+            contrib[o.kpi] = {
+                "improvement": _py(r["diff"] * o.sign),
+                "ci_low": _py(lo),
+                "ci_high": _py(hi),
+                "significant": bool(r["significant"]),
+            }
+        helps = [v["significant"] and v["improvement"] > 0 for v in contrib.values()]
+        harms = [v["significant"] and v["improvement"] < 0 for v in contrib.values()]
+        entry["contribution"] = contrib
+        entry["role"] = (
+            "carries gain"
+            if any(helps) and not any(harms)
+            else "trade-off"
+            if any(helps)
+            else "harm"
+            if any(harms)
+            else "noise"
+        )
+        rows.append(entry)
+    candidate.ablation = rows
+    return rows

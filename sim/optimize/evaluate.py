@@ -1,0 +1,125 @@
+"""Simulating redesign candidates with common random numbers, and remembering the results.
+
+Replication ``r`` of every candidate uses the random streams of ``(seed, r)``, like the baseline,
+so differences between a candidate and the baseline are paired. Results are cached per distinct
+redesign (its active changes), and replications are added incrementally: confirming a candidate
+with 20 replications after the search ran 5 simulates only the 15 missing ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+import pandas as pd
+
+from sim.engine import available_cores, run_replication
+from sim.kpis import replication_kpis
+from sim.model import ProcessModel
+from sim.model.scenario import Scenario
+from sim.optimize.objectives import derived_value
+from sim.redesign import SearchSpace
+
+
+def _simulate_kpis(args: tuple[ProcessModel, Scenario, int, int]) -> tuple[int, dict[str, float]]:
+    model, scenario, seed, rep = args
+    trace = run_replication(model, scenario, seed=seed, replication=rep)
+    return rep, replication_kpis(trace, model)
+
+
+class Evaluator:
+    """Simulate choices of a search space against the same seeds; cache by distinct redesign."""
+
+    def __init__(
+        self,
+        *,
+        model: ProcessModel,
+        space: SearchSpace,
+        scenario: Scenario,
+        seed: int,
+        workers: int | None = None,
+    ) -> None:
+        self.model = model
+        self.space = space
+        self.scenario = scenario
+        self.seed = int(seed)
+        self.workers = max(1, available_cores() if workers is None else int(workers))
+        self._pool: Executor | None = None
+        self._tables: dict[str, pd.DataFrame] = {}
+        self.simulations = 0  # replications actually simulated (cache hits excluded)
+
+    # -------------------------------------------------------------------------------- helpers
+    def key(self, choice: Mapping[str, Any]) -> str:
+        """A canonical key of the redesign a choice makes (inactive variables ignored)."""
+        return json.dumps(self.space.active(choice), sort_keys=True, default=str)
+
+    def redesigned(self, choice: Mapping[str, Any]) -> ProcessModel:
+        """The redesigned model (``RedesignRefused`` when the combination is invalid)."""
+        return self.space.apply(self.model, choice)
+
+    def cached_replications(self, choice: Mapping[str, Any]) -> int:
+        """How many replications of this redesign are already known."""
+        t = self._tables.get(self.key(choice))
+        return 0 if t is None else len(t)
+
+    def seed_cache(self, choice: Mapping[str, Any], table: pd.DataFrame) -> None:
+        """Remember replications simulated elsewhere (e.g. by an earlier run of the study)."""
+        k = self.key(choice)
+        if k not in self._tables or len(self._tables[k]) < len(table):
+            self._tables[k] = table.reset_index(drop=True)
+
+    # ----------------------------------------------------------------------------- simulate
+    def table(self, choice: Mapping[str, Any], replications: int) -> pd.DataFrame:
+        """KPIs of replications ``0..replications-1`` of a redesign, one row each."""
+        k = self.key(choice)
+        have = self._tables.get(k)
+        n_have = 0 if have is None else len(have)
+        if n_have < replications:
+            model = self.redesigned(choice)
+            rows = self._run(model, range(n_have, replications))
+            new = pd.DataFrame([{"replication": r} | kp for r, kp in rows])
+            have = new if have is None else pd.concat([have, new], ignore_index=True)
+            self._tables[k] = have
+        assert have is not None
+        return have.iloc[:replications].reset_index(drop=True)
+
+    def _run(self, model: ProcessModel, reps: range) -> list[tuple[int, dict[str, float]]]:
+        jobs = [(model, self.scenario, self.seed, r) for r in reps]
+        self.simulations += len(jobs)
+        if self.workers == 1 or len(jobs) == 1:
+            return [_simulate_kpis(j) for j in jobs]
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        return sorted(self._pool.map(_simulate_kpis, jobs), key=lambda x: x[0])
+
+    def means(self, choice: Mapping[str, Any], replications: int) -> dict[str, float]:
+        """Mean of every KPI over the replications, plus ``one_off_cost`` and the derived KPIs."""
+        table = self.table(choice, replications)
+        means = {c: float(table[c].mean()) for c in table.columns if c != "replication"}
+        means["utilisation_max"] = derived_value(means, "utilisation_max")
+        means["one_off_cost"] = self.space.one_off_cost(choice)
+        return means
+
+    def close(self) -> None:
+        """Stop the worker processes."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def objective_values(means: Mapping[str, float], kpis: list[str]) -> list[float]:
+    """The values of the named KPIs (derived names included), NaN when absent."""
+    out = []
+    for k in kpis:
+        v = derived_value(means, k) if k == "utilisation_max" else float(means.get(k, math.nan))
+        out.append(v)
+    return out

@@ -1,0 +1,151 @@
+"""Objectives and constraints of a redesign search, chosen from the KPIs by name.
+
+An objective is a KPI to minimise or maximise (``cycle_time_mean``, ``dropoff_rate``,
+``cost_per_case``, ``margin_per_case``, ``waiting_mean:legal_review``, ...). A constraint bounds a
+KPI (``utilisation_max <= 0.9``). Besides the KPIs of ``sim.kpis`` two derived names exist:
+
+* ``utilisation_max``: the highest utilisation of any role;
+* ``one_off_cost``: the one-off cost of the redesign (from the search space).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sim.errors import ConfigError
+
+DIRECTIONS = ("minimize", "maximize")
+DERIVED = ("utilisation_max", "one_off_cost")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A KPI to minimise or maximise."""
+
+    kpi: str
+    direction: str = "minimize"
+
+    @property
+    def sign(self) -> float:
+        """+1 when smaller is better, -1 when larger is better."""
+        return 1.0 if self.direction == "minimize" else -1.0
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``low <= kpi <= high`` (either bound may be absent)."""
+
+    kpi: str
+    high: float | None = None
+    low: float | None = None
+
+    def violation(self, value: float) -> float:
+        """How far ``value`` is outside the bounds (<= 0 when satisfied; NaN counts as violated)."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return 1.0
+        v = -math.inf
+        if self.high is not None:
+            v = max(v, value - self.high)
+        if self.low is not None:
+            v = max(v, self.low - value)
+        return v
+
+    def describe(self) -> str:
+        """``kpi <= high`` in words."""
+        parts = []
+        if self.low is not None:
+            parts.append(f"{self.low:g} <=")
+        parts.append(self.kpi)
+        if self.high is not None:
+            parts.append(f"<= {self.high:g}")
+        return " ".join(parts)
+
+
+def derived_value(kpis: Mapping[str, float], name: str) -> float:
+    """A KPI's value from a mapping of KPI means, including the derived names."""
+    if name == "utilisation_max":
+        vals = [v for k, v in kpis.items() if k.startswith("utilisation:") and not math.isnan(v)]
+        return max(vals) if vals else math.nan
+    return float(kpis.get(name, math.nan))
+
+
+def parse_objectives(spec: Any, *, key: str = "optimizer.objectives") -> tuple[Objective, ...]:
+    """``[{kpi: cycle_time_mean, direction: minimize}, ...]`` or ``{cycle_time_mean: minimize}``."""
+    if isinstance(spec, Mapping):
+        items = [{"kpi": k, "direction": v} for k, v in spec.items()]
+    elif isinstance(spec, Sequence) and not isinstance(spec, str):
+        items = [s if isinstance(s, Mapping) else {"kpi": s} for s in spec]
+    else:
+        raise ConfigError(
+            f"{key}: expected a list of objectives like [{{kpi: cycle_time_mean, direction: minimize}}]"
+        )
+    if not items:
+        raise ConfigError(f"{key}: needs at least one objective")
+    out = []
+    for i, item in enumerate(items):
+        unknown = sorted(set(item) - {"kpi", "direction"})
+        if unknown:
+            raise ConfigError(
+                f"{key}[{i}]: unknown field(s) {unknown}; valid fields are ['kpi', 'direction']"
+            )
+        direction = str(item.get("direction", "minimize"))
+        if direction not in DIRECTIONS:
+            raise ConfigError(
+                f"{key}[{i}].direction: expected one of {list(DIRECTIONS)}, got {direction!r}"
+            )
+        if not item.get("kpi"):
+            raise ConfigError(f"{key}[{i}].kpi: missing KPI name")
+        out.append(Objective(str(item["kpi"]), direction))
+    names = [o.kpi for o in out]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{key}: an objective is listed twice: {names}")
+    return tuple(out)
+
+
+def parse_constraints(spec: Any, *, key: str = "optimizer.constraints") -> tuple[Constraint, ...]:
+    """``{utilisation_max: {max: 0.9}, dropoff_rate: {max: 0.6}}`` (``min``/``max`` bounds)."""
+    if spec is None:
+        return ()
+    if not isinstance(spec, Mapping):
+        raise ConfigError(f"{key}: expected a mapping like {{utilisation_max: {{max: 0.9}}}}")
+    out = []
+    for name, bounds in spec.items():
+        k = f"{key}.{name}"
+        if not isinstance(bounds, Mapping):
+            raise ConfigError(f"{k}: expected {{max: <number>}} and/or {{min: <number>}}")
+        unknown = sorted(set(bounds) - {"min", "max"})
+        if unknown:
+            raise ConfigError(f"{k}: unknown field(s) {unknown}; valid fields are ['min', 'max']")
+        low, high = bounds.get("min"), bounds.get("max")
+        for b, v in (("min", low), ("max", high)):
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
+            ):
+                raise ConfigError(f"{k}.{b}: expected a finite number, got {v!r}")
+        if low is None and high is None:
+            raise ConfigError(f"{k}: give min and/or max")
+        if low is not None and high is not None and low > high:
+            raise ConfigError(f"{k}: min {low} is above max {high} (inverted bounds)")
+        out.append(
+            Constraint(
+                str(name),
+                None if high is None else float(high),
+                None if low is None else float(low),
+            )
+        )
+    return tuple(out)
+
+
+def check_kpi_names(names: Sequence[str], known: Sequence[str], *, key: str) -> None:
+    """Refuse KPI names that the simulation does not produce, listing the valid ones."""
+    valid = set(known) | set(DERIVED)
+    for n in names:
+        if n not in valid:
+            plain = sorted(k for k in valid if ":" not in k)
+            raise ConfigError(
+                f"{key}: unknown KPI '{n}'; valid KPIs are {plain} and per-step/role ones such as "
+                f"'waiting_mean:<step>', 'utilisation:<role>'"
+            )

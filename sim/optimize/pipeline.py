@@ -1,0 +1,93 @@
+"""The whole search for one process: search, choose, confirm, ablate, write the results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.optimize.confirm import Candidate, ablate, confirm, select_candidates
+from sim.optimize.evaluate import Evaluator, objective_values
+from sim.optimize.outputs import (
+    pareto_table,
+    recommendations_markdown,
+    trials_table,
+    write_best_models,
+    write_json,
+)
+from sim.optimize.study import FINISHED, SearchJob, run_search
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """What happens after the search."""
+
+    confirm_replications: int = 20
+    top_k: int = 5
+    ablate_top: int = 3
+
+
+def optimize_redesign(
+    job: SearchJob,
+    *,
+    run_dir: Path,
+    follow_up: FollowUp = FollowUp(),
+    progress: bool = True,
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """Run (or resume) the search, then confirm and ablate the best redesigns.
+
+    Writes ``trials.csv``, ``pareto.csv``, ``best/<rank>.yaml``, ``confirmation.json`` and
+    ``recommendations.md`` into ``run_dir`` and returns the confirmation summary.
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with Evaluator(
+        model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=workers
+    ) as ev:
+        study, sims_search = run_search(job, ev, progress=progress)
+        trials = trials_table(study, job.objectives)
+        trials.to_csv(run_dir / "trials.csv", index=False)
+        base_means = ev.means({}, job.settings.replications)
+        baseline_values = objective_values(base_means, [o.kpi for o in job.objectives])
+        candidates: list[Candidate] = select_candidates(
+            study, ev, job.objectives, top_k=follow_up.top_k, baseline_values=baseline_values
+        )
+        before = ev.simulations
+        baseline = confirm(
+            candidates,
+            ev,
+            job.objectives,
+            job.constraints,
+            replications=follow_up.confirm_replications,
+        )
+        for c in candidates[: follow_up.ablate_top]:
+            if c.verdict in ("better", "trade-off"):
+                ablate(c, ev, job.objectives, replications=follow_up.confirm_replications)
+        sims_confirm = ev.simulations - before
+        pareto_table(candidates, job.objectives).to_csv(run_dir / "pareto.csv", index=False)
+        write_best_models(candidates, ev, run_dir / "best")
+        n_finished = len(study.get_trials(deepcopy=False, states=FINISHED))
+        md = recommendations_markdown(
+            model_name=job.model.name,
+            candidates=candidates,
+            baseline=baseline,
+            objectives=job.objectives,
+            constraints=job.constraints,
+            confirm_replications=follow_up.confirm_replications,
+            n_trials=n_finished,
+            simulations=sims_search + sims_confirm,
+        )
+        (run_dir / "recommendations.md").write_text(md, encoding="utf-8")
+        summary = {
+            "model": job.model.name,
+            "study_name": job.settings.study_name,
+            "trials_finished": n_finished,
+            "simulations_this_run": {"search": sims_search, "confirmation": sims_confirm},
+            "objectives": [o.__dict__ for o in job.objectives],
+            "constraints": [c.__dict__ for c in job.constraints],
+            "baseline": {o.kpi: v for o, v in zip(job.objectives, baseline_values, strict=True)},
+            "confirm_replications": follow_up.confirm_replications,
+            "candidates": [c.to_dict() for c in candidates],
+        }
+        write_json(run_dir / "confirmation.json", summary)
+        return summary

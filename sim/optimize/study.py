@@ -1,0 +1,370 @@
+"""The Optuna study: storage, sampler, the objective, resuming, several workers.
+
+A study lives in an Optuna RDB storage (by default a SQLite file in the run directory), so it can
+be resumed after an interruption and watched with ``optuna-dashboard``; a ``postgresql://`` URL
+lets several processes or machines share it. Every finished trial is committed to the storage as
+it ends: Ctrl-C or a killed worker loses only the trial in flight (a killed worker's trial is
+failed by the heartbeat and retried).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import math
+import multiprocessing as mp
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+import pandas as pd
+from optuna.storages import RDBStorage, RetryFailedTrialCallback
+from optuna.trial import FrozenTrial, TrialState
+
+from sim.errors import ConfigError, RedesignRefused, redact
+from sim.kpis import paired_comparison
+from sim.model import ProcessModel
+from sim.model.scenario import Scenario
+from sim.optimize.evaluate import Evaluator, objective_values
+from sim.optimize.objectives import Constraint, Objective, derived_value
+from sim.redesign import SearchSpace, Variable
+
+HEADLINE_ATTRS = (
+    "cycle_time_mean",
+    "cycle_time_p90",
+    "dropoff_rate",
+    "cost_per_case",
+    "utilisation_max",
+    "throughput_per_week",
+    "margin_per_case",
+)
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    """An Optuna sampler by dotted class path and keyword arguments (picklable for workers)."""
+
+    target: str = "optuna.samplers.NSGAIISampler"
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def build(self, constraints_func: Callable | None) -> optuna.samplers.BaseSampler:
+        """Instantiate the sampler, passing ``constraints_func`` when it accepts one."""
+        module, _, name = self.target.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError, ValueError):
+            raise ConfigError(
+                f"optimizer.sampler._target_: cannot import '{self.target}'"
+            ) from None
+        kwargs = dict(self.params)
+        import inspect
+
+        if constraints_func is not None and "constraints_func" in inspect.signature(cls).parameters:
+            kwargs["constraints_func"] = constraints_func
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:
+            raise ConfigError(
+                f"optimizer.sampler: {self.target} does not accept {sorted(kwargs)}: {exc}"
+            ) from None
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """How the search runs (see ``configs/optimizer/*.yaml``)."""
+
+    n_trials: int = 100
+    replications: int = 5
+    min_replications: int = 3
+    early_stop: bool = True
+    n_jobs: int = 1
+    workers: int | None = None
+    study_name: str = "redesign"
+    storage: str | None = None  # None: in memory (tests); else an RDB URL
+
+    def __post_init__(self) -> None:
+        if self.n_trials < 1:
+            raise ConfigError(f"optimizer.n_trials: expected >= 1, got {self.n_trials}")
+        if self.replications < 2:
+            raise ConfigError(
+                f"optimizer.replications: expected >= 2 (a CI needs two), got {self.replications}"
+            )
+        if not 2 <= self.min_replications <= self.replications:
+            raise ConfigError(
+                f"optimizer.min_replications: expected between 2 and optimizer.replications "
+                f"({self.replications}), got {self.min_replications}"
+            )
+        if self.n_jobs < 1:
+            raise ConfigError(f"optimizer.n_jobs: expected >= 1, got {self.n_jobs}")
+
+
+def suggest(trial: optuna.Trial, v: Variable) -> Any:
+    """The ``trial.suggest_*`` call matching a decision variable's domain."""
+    if v.kind == "categorical":
+        return trial.suggest_categorical(v.name, list(v.choices))
+    if v.kind == "int":
+        return trial.suggest_int(v.name, int(v.low), int(v.high), step=int(v.step or 1))
+    return trial.suggest_float(v.name, float(v.low), float(v.high), step=v.step)
+
+
+def fingerprint(*parts: Any) -> str:
+    """A short hash of what defines a study (model, space, objectives, scenario, seed)."""
+    text = json.dumps(parts, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
+    """An RDB storage with heartbeats (a killed worker's trial is failed and retried)."""
+    if url is None:
+        return None
+    try:
+        return RDBStorage(
+            url,
+            heartbeat_interval=30,
+            grace_period=120,
+            failed_trial_callback=RetryFailedTrialCallback(max_retry=1),
+            engine_kwargs={"pool_pre_ping": True},
+        )
+    except Exception as exc:  # sqlalchemy/driver errors vary by backend
+        raise ConfigError(
+            f"optimizer.storage: cannot open {redact(url)!r}: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def open_study(
+    *,
+    storage: str | None,
+    study_name: str,
+    objectives: Sequence[Objective],
+    sampler: optuna.samplers.BaseSampler,
+    study_fingerprint: str,
+) -> optuna.Study:
+    """Create the study, or load it to resume (refusing one made for a different search)."""
+    st = open_storage(storage)
+    study = optuna.create_study(
+        storage=st,
+        study_name=study_name,
+        directions=[o.direction for o in objectives],
+        sampler=sampler,
+        load_if_exists=True,
+    )
+    old = study.user_attrs.get("fingerprint")
+    if old is None:
+        study.set_user_attr("fingerprint", study_fingerprint)
+        study.set_user_attr("objectives", [o.kpi for o in objectives])
+    elif old != study_fingerprint:
+        raise ConfigError(
+            f"optimizer.study_name: the study '{study_name}' in this storage was made for a different "
+            "model, search space, objectives, scenario or seed; choose another study_name or run directory"
+        )
+    return study
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+class RedesignObjective:
+    """The function Optuna calls per trial: sample a redesign, simulate it, score it."""
+
+    def __init__(
+        self,
+        *,
+        evaluator: Evaluator,
+        objectives: Sequence[Objective],
+        constraints: Sequence[Constraint],
+        settings: SearchSettings,
+        known: Mapping[str, FrozenTrial] | None = None,
+    ) -> None:
+        self.ev = evaluator
+        self.objectives = tuple(objectives)
+        self.constraints = tuple(constraints)
+        self.settings = settings
+        self.known: dict[str, FrozenTrial] = dict(known or {})
+
+    def __call__(self, trial: optuna.Trial) -> float | list[float]:
+        space = self.ev.space
+        choice = space.sample(lambda v: suggest(trial, v))
+        choice = {k: _plain(v) for k, v in choice.items()}
+        key = self.ev.key(choice)
+        trial.set_user_attr("key", key)
+        trial.set_user_attr("changes", space.describe(choice))
+        trial.set_user_attr("one_off_cost", space.one_off_cost(choice))
+        try:
+            space.check(choice)
+            self.ev.redesigned(choice)
+        except RedesignRefused as exc:
+            trial.set_user_attr("refused", str(exc))
+            raise optuna.TrialPruned(f"refused: {exc}") from None
+        previous = self.known.get(key)
+        if previous is not None and previous.values is not None:  # same redesign seen before
+            for k, v in previous.user_attrs.items():
+                if k not in ("key", "changes", "one_off_cost"):
+                    trial.set_user_attr(k, v)
+            trial.set_user_attr("duplicate_of", previous.number)
+            return self._ret(previous.values)
+        s = self.settings
+        n = s.min_replications if s.early_stop else s.replications
+        table = self.ev.table(choice, n)
+        stopped = False
+        if n < s.replications:
+            base = self.ev.table({}, n)
+            if self._clearly_worse(base, table):
+                stopped = True
+            else:
+                table = self.ev.table(choice, s.replications)
+        means = self.ev.means(choice, len(table))
+        values = objective_values(means, [o.kpi for o in self.objectives])
+        if any(math.isnan(v) for v in values):
+            trial.set_user_attr("refused", "an objective KPI is undefined (no case finished)")
+            raise optuna.TrialPruned("objective undefined")
+        trial.set_user_attr("replications", len(table))
+        trial.set_user_attr("stopped_early", stopped)
+        trial.set_user_attr("kpis", {k: means.get(k) for k in HEADLINE_ATTRS if k in means})
+        trial.set_user_attr(
+            "constraints", [c.violation(derived_value(means, c.kpi)) for c in self.constraints]
+        )
+        return self._ret(values)
+
+    def _ret(self, values: Sequence[float]) -> float | list[float]:
+        return values[0] if len(values) == 1 else list(values)
+
+    def _clearly_worse(self, base: pd.DataFrame, cand: pd.DataFrame) -> bool:
+        """Significantly worse than the baseline on every objective (paired CI)."""
+        comp = paired_comparison(base, cand, [o.kpi for o in self.objectives if o.kpi in cand])
+        if len(comp) < len(self.objectives):
+            return False
+        for o in self.objectives:
+            row = comp.loc[o.kpi]
+            worse_low = row["ci_low"] * o.sign  # sign: +1 minimise, so a positive diff is worse
+            worse_high = row["ci_high"] * o.sign
+            if not (row["significant"] and min(worse_low, worse_high) > 0):
+                return False
+        return True
+
+
+def constraints_func(n: int) -> Callable[[FrozenTrial], list[float]]:
+    """Optuna's constraints hook: violations stored on the trial (<= 0 is feasible)."""
+
+    def func(trial: FrozenTrial) -> list[float]:
+        return list(trial.user_attrs.get("constraints", [1.0] * n))
+
+    return func
+
+
+@dataclass(frozen=True)
+class SearchJob:
+    """Everything a worker process needs to run trials of one study (picklable)."""
+
+    model: ProcessModel
+    space: SearchSpace
+    scenario: Scenario
+    seed: int
+    objectives: tuple[Objective, ...]
+    constraints: tuple[Constraint, ...]
+    settings: SearchSettings
+    sampler: SamplerSpec
+
+    @property
+    def fingerprint(self) -> str:
+        """What identifies the study (a resumed study must match it)."""
+        from sim.model import to_dict
+
+        return fingerprint(
+            to_dict(self.model),
+            [repr(v) for v in self.space.variables],
+            self.space.budget,
+            [o.__dict__ for o in self.objectives],
+            [c.__dict__ for c in self.constraints],
+            self.scenario.to_dict(),
+            self.seed,
+            self.settings.replications,
+        )
+
+
+def _open(job: SearchJob) -> optuna.Study:
+    cf = constraints_func(len(job.constraints)) if job.constraints else None
+    return open_study(
+        storage=job.settings.storage,
+        study_name=job.settings.study_name,
+        objectives=job.objectives,
+        sampler=job.sampler.build(cf),
+        study_fingerprint=job.fingerprint,
+    )
+
+
+def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
+    """Completed and pruned trials (the ones that count towards ``n_trials``)."""
+    return study.get_trials(deepcopy=False, states=FINISHED)
+
+
+def _run_trials(
+    job: SearchJob, evaluator: Evaluator, study: optuna.Study, *, progress: bool
+) -> None:
+    known = {
+        t.user_attrs["key"]: t
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if "key" in t.user_attrs
+    }
+    objective = RedesignObjective(
+        evaluator=evaluator,
+        objectives=job.objectives,
+        constraints=job.constraints,
+        settings=job.settings,
+        known=known,
+    )
+
+    def remember(study: optuna.Study, trial: FrozenTrial) -> None:
+        if trial.state == TrialState.COMPLETE and "key" in trial.user_attrs:
+            objective.known.setdefault(trial.user_attrs["key"], trial)
+
+    remaining = job.settings.n_trials - len(finished_trials(study))
+    if remaining <= 0:
+        return
+    study.optimize(
+        objective,
+        n_trials=remaining,
+        callbacks=[
+            remember,
+            optuna.study.MaxTrialsCallback(job.settings.n_trials, states=FINISHED),
+        ],
+        show_progress_bar=progress,
+        catch=(),
+    )
+
+
+def _worker(job: SearchJob) -> int:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = _open(job)
+    with Evaluator(
+        model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=1
+    ) as ev:
+        _run_trials(job, ev, study, progress=False)
+        return ev.simulations
+
+
+def run_search(
+    job: SearchJob, evaluator: Evaluator, *, progress: bool = True
+) -> tuple[optuna.Study, int]:
+    """Run (or resume) the study until it has ``n_trials`` finished trials.
+
+    Returns the study and the number of replications simulated in this call. With
+    ``n_jobs > 1`` the trials run in that many worker processes sharing the storage.
+    """
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if job.settings.n_jobs > 1 and job.settings.storage is None:
+        raise ConfigError(
+            "optimizer.n_jobs: several workers need a storage URL (optimizer.storage)"
+        )
+    study = _open(job)
+    if job.settings.n_jobs == 1:
+        before = evaluator.simulations
+        _run_trials(job, evaluator, study, progress=progress)
+        return study, evaluator.simulations - before
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(job.settings.n_jobs) as pool:
+        sims = sum(pool.map(_worker, [job] * job.settings.n_jobs))
+    return _open(job), sims
