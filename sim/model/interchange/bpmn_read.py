@@ -403,7 +403,7 @@ def read_bpmn(path: str | Path) -> Graph:
                     f"{source}: sequence flow '{f.id}' has {end} '{ref}', which is not a "
                     "supported element of the process"
                 )
-        if f.source in reader.sub_exits:
+        if f.source in reader.sub_exits and f.id != f"{f.source}#in":
             f.source = reader.sub_exits[f.source]
     for nid, lane in reader.lane_of.items():
         if nid in reader.nodes:

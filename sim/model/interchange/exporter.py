@@ -571,7 +571,7 @@ class _Params:
                 again = P.distribution_from_prosimos(prov)
                 _, f_in = P.arrival_profile(cal)
                 if f_in != 1.0:
-                    again = again.scaled(f_in)
+                    again = P.fold_multiplier(again.scaled(f_in))
                 if P.without_provenance(again) == P.without_provenance(inter):
                     return prov, P.calendar_to_prosimos(cal)
             except ModelError:

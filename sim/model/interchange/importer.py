@@ -539,7 +539,8 @@ class _Importer:
             raise ModelError(
                 f"{self.src}: the probabilities of exclusive gateway '{gid}' sum to {total:.6g}, not 1"
             )
-        return [(given.get(f) or 0.0) / total for f in flows]
+        scale = 1.0 if abs(total - 1.0) <= 1e-12 else total  # keep given values bit-exact
+        return [(given.get(f) or 0.0) / scale for f in flows]
 
     # ---------------------------------------------------------------------------------- build
     def build(self) -> ProcessModel:
@@ -691,8 +692,8 @@ class _Importer:
         else:
             cal = self.first_tasks_calendar(roles, role_of_task)
         profile, factor = P.arrival_profile(cal)
-        if factor != 1.0:
-            inter = inter.scaled(factor)
+        if factor != 1.0:  # gaps in operational time (see arrival_profile), folded into params
+            inter = P.fold_multiplier(inter.scaled(factor))
         return Arrivals(interarrival=self.duration(inter), profile=profile)
 
     def first_tasks_calendar(
@@ -750,8 +751,8 @@ def from_prosimos_json(
     Warnings (``BpmnImportWarning``) report approximations and defaults; everything that cannot
     be simulated raises ``ModelError`` naming the file and the element id.
     """
-    data, src = _read_params(params)
     graph = read_bpmn(bpmn_path)
+    data, src = _read_params(params)
     skeleton = build_skeleton(graph)
     imp = _Importer(graph, skeleton, data, src)
     model = imp.build()
