@@ -10,7 +10,20 @@ Public API::
     to_relative_hours(events, *, origin=None) -> DataFrame
     write_event_log(events, path, *, overwrite=False) -> Path
     estimate_start_times(events, *, only_missing=True) -> DataFrame
-    flag_open_cases(events, *, end_activities=None, tail_fraction=0.05) -> (DataFrame, list)
+    flag_open_cases(events, *, end_activities=None, tail_fraction=0.05) -> (DataFrame, list[str])
+    infer_end_activities(events, *, tail_fraction=0.05, ...) -> list[str]
+
+Decisions (details in each module's docstring):
+
+* Time zones: values with a UTC offset are converted to UTC, naive values are taken as UTC; the
+  result is tz-naive. Counts and the offsets seen are in the report.
+* Lifecycle logs (XES ``lifecycle:transition``): start/complete paired FIFO per case and
+  activity; schedule gives ``enabled_time``; complete-only events keep a missing start
+  (``sim.eventlog.lifecycle``).
+* No start times at all: estimated as max(end of the case's previous activity, end of the
+  resource's previous activity), start = end when neither exists (``sim.eventlog.estimate``).
+* Right-censored cases: flagged in the boolean column ``case_open`` (also
+  ``EventLog.open_case_ids``), never removed (``sim.eventlog.open_cases``).
 
 The table has the columns of ``sim.model.columns`` (times tz-naive UTC, ``datetime64[us]``;
 strings with ``pd.NA`` for missing), a boolean ``case_open`` column, then the file's other

@@ -10,8 +10,8 @@ resource is free, so
 where "previous" is by end time (ties keep file order). When neither exists (first activity of a
 case done by a resource with no earlier work, or no resource) the start is the end itself, i.e. an
 instant activity. Enablement ignores concurrency (the previous activity of the case is taken as
-the enabler), so estimates are upper bounds on the real waiting time's end. The estimate never
-exceeds the end time.
+the enabler even if it ran in a parallel branch), so with parallel work an estimate can be later
+than the real start and the processing time too short. The estimate never exceeds the end time.
 """
 
 from __future__ import annotations
