@@ -48,7 +48,7 @@ def tables(draw):
     return rows + [rows[i] for i in repeats]
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(tables())
 def test_cleaning_report_adds_up(rows) -> None:
     table = pd.DataFrame(
@@ -123,7 +123,7 @@ lifecycle_event = st.tuples(
 )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(lifecycle_event, min_size=1, max_size=30))
 def test_lifecycle_pairing_matches_a_queue(events) -> None:
     table = pd.DataFrame(
@@ -164,7 +164,7 @@ def test_lifecycle_pairing_matches_a_queue(events) -> None:
     assert sorted(got, key=str) == sorted(expected_rows, key=str)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.booleans()), max_size=40))
 def test_fifo_match_against_queue(items) -> None:
     items = sorted(items, key=lambda x: x[0])  # grouped, order within group kept
