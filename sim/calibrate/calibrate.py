@@ -26,7 +26,13 @@ import pandas as pd
 from sim.calibrate.fitting import FitError, FitResult, fit_distribution, fit_patience
 from sim.calibrate.prepare import Prepared, case_outcomes, prepare_log
 from sim.calibrate.routing import START, Routing, discover_groups, discover_routing
-from sim.calibrate.staff import RoleFit, discover_roles, working_time
+from sim.calibrate.staff import (
+    SHORT_LOG_DAYS,
+    RoleFit,
+    discover_roles,
+    observed_days,
+    working_time,
+)
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog
 from sim.model import (
@@ -177,14 +183,21 @@ def _arrival_profile(arrivals: np.ndarray) -> tuple[Any, dict[str, Any]]:
     week = np.floor(arrivals / HOURS_PER_WEEK)
     n_weeks = int(week.max() - week.min() + 1)
     slot = (np.floor(arrivals % HOURS_PER_WEEK).astype(np.int64)) % 168
-    counts = np.bincount(slot, minlength=168).astype(float)
+    span_days = (arrivals.max() - arrivals.min()) / 24.0
+    if span_days < SHORT_LOG_DAYS:
+        hourly = np.bincount(slot % 24, minlength=24).astype(float)
+        days = observed_days(arrivals)
+        counts = np.array([hourly[h % 24] if h // 24 in days else 0.0 for h in range(168)])
+        rule = (
+            f"short log ({span_days:.1f} days): arrivals per hour of the day, on "
+            f"{'weekdays' if max(days) < 5 else 'every day'}, normalised to mean 1"
+        )
+    else:
+        counts = np.bincount(slot, minlength=168).astype(float)
+        rule = "arrivals per hour of the week, normalised to mean 1"
     spec = {d: [float(c) for c in counts[i * 24 : (i + 1) * 24]] for i, d in enumerate(DAYS)}
     profile = profile_from_dict(spec, where="calibrated arrival profile")
-    return profile, {
-        "n": int(arrivals.size),
-        "weeks_observed": n_weeks,
-        "rule": "arrivals per hour of the week, normalised to mean 1",
-    }
+    return profile, {"n": int(arrivals.size), "weeks_observed": n_weeks, "rule": rule}
 
 
 # -------------------------------------------------------------------------------- main entry

@@ -23,6 +23,15 @@ from scipy.cluster.hierarchy import fcluster, linkage
 
 from sim.model.calendar import ALWAYS, HOURS_PER_WEEK, WeeklyRate, _compress
 
+SHORT_LOG_DAYS = 14.0  # below this span, weekly patterns are pooled into one daily pattern
+
+
+def observed_days(t: np.ndarray) -> set[int]:
+    """Weekdays (0 = Monday) a short log covers: Monday-Friday when it saw no weekend day."""
+    seen = set((np.floor(t / 24.0).astype(np.int64) % 7).tolist())
+    return set(range(5)) if max(seen) < 5 else set(range(7))
+
+
 COST_NOTE = "hourly cost is not in the event log: set to 0, fill it in for cost KPIs"
 
 
@@ -137,15 +146,33 @@ def discover_calendar(
     t = t[np.isfinite(t)]
     week = np.floor(t / HOURS_PER_WEEK).astype(np.int64)
     slot = np.floor(t % HOURS_PER_WEEK).astype(np.int64) % 168
+    span_days = (t.max() - t.min()) / 24.0
     n_weeks = int(week.max() - week.min() + 1)
-    active = pd.DataFrame({"w": week, "s": slot}).drop_duplicates()
-    share = np.bincount(active["s"].to_numpy(), minlength=168) / max(n_weeks, 1)
-    open_ = share >= threshold
-    if not open_.any():
-        open_ = share > 0
+    if span_days < SHORT_LOG_DAYS:
+        # too short to tell weekdays apart: one daily pattern, on the kind of days observed
+        day = np.floor(t / 24.0).astype(np.int64)
+        n_days = int(day.max() - day.min() + 1)
+        hours = pd.DataFrame({"d": day, "h": slot % 24}).drop_duplicates()
+        share_h = np.bincount(hours["h"].to_numpy(), minlength=24) / max(n_days, 1)
+        open_h = share_h >= threshold
+        if not open_h.any():
+            open_h = share_h > 0
+        days = observed_days(t)
+        open_ = np.array([bool(open_h[h % 24]) and (h // 24) in days for h in range(168)])
+        rule = (
+            f"short log ({span_days:.1f} days): hours of the day with activity on >= "
+            f"{threshold:.0%} of {n_days} day(s), on {'weekdays' if max(days) < 5 else 'every day'}"
+        )
+    else:
+        active = pd.DataFrame({"w": week, "s": slot}).drop_duplicates()
+        share = np.bincount(active["s"].to_numpy(), minlength=168) / max(n_weeks, 1)
+        open_ = share >= threshold
+        if not open_.any():
+            open_ = share > 0
+        rule = f"hours with activity in >= {threshold:.0%} of {n_weeks} observed week(s)"
     rates = [1.0 if o else 0.0 for o in open_]
     prov = {
-        "rule": f"hours with activity in >= {threshold:.0%} of {n_weeks} observed week(s)",
+        "rule": rule,
         "weeks_observed": n_weeks,
         "working_hours_per_week": int(open_.sum()),
     }
