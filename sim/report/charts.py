@@ -1,0 +1,816 @@
+"""Charts of result tables: cycle times, step times, utilisation, funnel, Pareto front, arrivals,
+fitted distributions. Every function takes tables (a ``kpis.json`` report, a DataFrame, arrays)
+and returns a ``Figure``; ``path=`` also saves it. None of them runs a simulation.
+
+The ``report`` arguments are the mapping ``sim.kpis.kpi_report`` returns (and ``kpis.json``
+holds): ``steps``, ``roles``, ``funnel``, ``outcomes``, ``headline`` and ``bottleneck``, each
+value a confidence interval ``{mean, ci_low, ci_high, half_width, n}``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.report._mpl import (
+    ACCENT,
+    BASELINE,
+    DROP,
+    GRID,
+    INK,
+    MUTED,
+    SCENARIO,
+    SUCCESS,
+    new_figure,
+    save_figure,
+)
+from sim.report.layout import pretty
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from sim.model import Distribution
+
+SERIES_COLORS = (BASELINE, SCENARIO, ACCENT, "#8e24aa", "#00897b", "#6d4c41")
+WAIT_COLOR = "#ef6c00"
+PROC_COLOR = "#78909c"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _style(ax: Axes, *, grid_axis: str = "both") -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color(MUTED)
+    ax.tick_params(colors=INK, labelsize=8)
+    if grid_axis:
+        ax.grid(axis=grid_axis, color=GRID, lw=0.6, zorder=0)
+    ax.set_axisbelow(True)
+
+
+def _finish(fig: Figure, path: str | Path | None) -> Figure:
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+def _ci(d: Mapping[str, Any] | None) -> tuple[float, float, float]:
+    """(mean, low, high) of a CI mapping; NaN when missing."""
+    if not d:
+        return (math.nan, math.nan, math.nan)
+
+    def f(k: str) -> float:
+        v = d.get(k)
+        return math.nan if v is None else float(v)
+
+    return f("mean"), f("ci_low"), f("ci_high")
+
+
+def _err(mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    lo = np.where(np.isfinite(low), mean - low, 0.0)
+    hi = np.where(np.isfinite(high), high - mean, 0.0)
+    return np.vstack([np.maximum(lo, 0), np.maximum(hi, 0)])
+
+
+# ---------------------------------------------------------------------------- tables
+def step_frame(report: Mapping[str, Any]) -> pd.DataFrame:
+    """Per-step waiting and processing means with CIs (hours), waiting share and reach."""
+    rows = []
+    for s in report.get("steps", ()):
+        w, wl, wh = _ci(s.get("waiting_mean"))
+        p, pl, ph = _ci(s.get("processing_mean"))
+        rows.append(
+            {
+                "step": s["step"],
+                "waiting_mean": w,
+                "waiting_low": wl,
+                "waiting_high": wh,
+                "processing_mean": p,
+                "processing_low": pl,
+                "processing_high": ph,
+                "waiting_share": _ci(s.get("waiting_share"))[0],
+                "reached": _ci(s.get("reached"))[0],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def waiting_share_kpi(report: Mapping[str, Any]) -> dict[str, float]:
+    """``{step: waiting share of cycle time}`` from a KPI report (the map's default colouring)."""
+    out = {}
+    for s in report.get("steps", ()):
+        v = _ci(s.get("waiting_share"))[0]
+        if math.isfinite(v):
+            out[s["step"]] = v
+    return out
+
+
+def cycle_times_from_log(events: pd.DataFrame, *, finished_only: bool = True) -> np.ndarray:
+    """Cycle time (hours) of each case of a standard event log (first enabled/start to last end).
+
+    With ``finished_only``, cases without an ``outcome`` (still open) are left out when the log
+    has that column.
+    """
+    ev = events
+    if finished_only and "outcome" in ev.columns:
+        ev = ev[ev["outcome"].notna()]
+    if ev.empty:
+        return np.array([], dtype=float)
+    start = pd.to_datetime(ev["start_time"])
+    if "enabled_time" in ev.columns:
+        enabled = pd.to_datetime(ev["enabled_time"])
+        start = enabled.where(enabled.notna() & (enabled < start), start)
+    end = pd.to_datetime(ev["end_time"])
+    frame = pd.DataFrame({"case": ev["case_id"].to_numpy(), "s": start, "e": end})
+    g = frame.groupby("case", sort=False)
+    ct = (g["e"].max() - g["s"].min()).dt.total_seconds() / 3600.0
+    return ct.to_numpy(dtype=float)
+
+
+def arrival_times_from_log(events: pd.DataFrame) -> pd.Series:
+    """The arrival timestamp of each case of a standard event log (its first enabled/start)."""
+    start = pd.to_datetime(events["start_time"])
+    if "enabled_time" in events.columns:
+        enabled = pd.to_datetime(events["enabled_time"])
+        start = enabled.where(enabled.notna() & (enabled < start), start)
+    frame = pd.DataFrame({"case": events["case_id"].to_numpy(), "t": start})
+    return frame.groupby("case", sort=False)["t"].min().reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------- cycle times
+def plot_cycle_times(
+    samples: Mapping[str, Sequence[float] | np.ndarray],
+    *,
+    unit: str = "h",
+    title: str = "Cycle time",
+    clip_quantile: float = 0.99,
+    path: str | Path | None = None,
+) -> Figure:
+    """Distributions of cycle time, one series per name (baseline vs scenario, simulated vs
+    historical): density histograms with medians marked, and the cumulative share of cases
+    finished by each time with the 50th and 90th percentiles marked."""
+    series = {k: np.asarray(v, dtype=float) for k, v in samples.items()}
+    series = {k: v[np.isfinite(v)] for k, v in series.items()}
+    fig = new_figure(11, 4.2)
+    ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"wspace": 0.22})
+    allv = np.concatenate([v for v in series.values() if v.size] or [np.array([0.0, 1.0])])
+    hi = float(np.quantile(allv, clip_quantile)) if allv.size else 1.0
+    hi = hi if hi > 0 else 1.0
+    bins = np.linspace(0, hi, 40)
+    for k, (name, v) in enumerate(series.items()):
+        c = SERIES_COLORS[k % len(SERIES_COLORS)]
+        if v.size == 0:
+            continue
+        ax1.hist(
+            np.clip(v, 0, hi), bins=bins, density=True, histtype="stepfilled", alpha=0.18, color=c
+        )
+        ax1.hist(
+            np.clip(v, 0, hi),
+            bins=bins,
+            density=True,
+            histtype="step",
+            lw=1.5,
+            color=c,
+            label=f"{name} (n={v.size:,}, mean {v.mean():.4g} {unit})",
+        )
+        med = float(np.median(v))
+        ax1.axvline(med, color=c, lw=1.0, ls="--")
+        xs = np.sort(v)
+        ys = np.arange(1, xs.size + 1) / xs.size
+        ax2.step(xs, ys, where="post", color=c, lw=1.6, label=name)
+        for q, mk in ((0.5, "o"), (0.9, "s")):
+            xq = float(np.quantile(v, q))
+            ax2.plot([xq], [q], marker=mk, color=c, ms=5, zorder=5)
+            ax2.annotate(
+                f"p{int(q * 100)} {xq:.3g}",
+                (xq, q),
+                xytext=(5, -11 if k else 4),
+                textcoords="offset points",
+                fontsize=7,
+                color=c,
+            )
+    ax1.set_xlim(0, hi)
+    ax1.set_xlabel(f"cycle time ({unit}); dashed: median", fontsize=8.5)
+    ax1.set_ylabel("density", fontsize=8.5)
+    ax1.legend(fontsize=7.5, frameon=False, loc="upper right")
+    ax2.set_xlim(0, hi)
+    ax2.set_ylim(0, 1.02)
+    ax2.set_xlabel(f"cycle time ({unit})", fontsize=8.5)
+    ax2.set_ylabel("share of cases finished", fontsize=8.5)
+    from matplotlib.ticker import PercentFormatter
+
+    ax2.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax2.legend(fontsize=7.5, frameon=False, loc="lower right")
+    for ax in (ax1, ax2):
+        _style(ax)
+    fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.06, ha="left")
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.88)
+    return _finish(fig, path)
+
+
+# ------------------------------------------------------------------------ step times
+def plot_step_times(
+    report: Mapping[str, Any],
+    *,
+    compare: Mapping[str, Any] | None = None,
+    names: tuple[str, str] = ("baseline", "scenario"),
+    unit: str = "h",
+    title: str | None = None,
+    path: str | Path | None = None,
+) -> Figure:
+    """Mean waiting and processing per step with 95 % confidence intervals, steps in the order
+    of the main path. With ``compare`` (a second report), waiting of both side by side."""
+    df = step_frame(report)
+    bottleneck = (report.get("bottleneck") or {}).get("step")
+    n = max(len(df), 1)
+    fig = new_figure(10.5, 1.4 + 0.36 * n * (1.4 if compare else 1.0))
+    ax_w, ax_p = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.6, 1]})
+    y = np.arange(len(df))[::-1].astype(float)
+    h = 0.38 if compare else 0.6
+    if compare is None:
+        ax_w.barh(
+            y,
+            df["waiting_mean"],
+            h,
+            color=WAIT_COLOR,
+            alpha=0.85,
+            xerr=_err(
+                df["waiting_mean"].to_numpy(),
+                df["waiting_low"].to_numpy(),
+                df["waiting_high"].to_numpy(),
+            ),
+            error_kw={"lw": 0.9, "capsize": 2, "ecolor": INK},
+            label="waiting",
+        )
+    else:
+        other = step_frame(compare).set_index("step").reindex(df["step"])
+        for k, (frame, nm) in enumerate(((df.set_index("step"), names[0]), (other, names[1]))):
+            ax_w.barh(
+                y + (h / 2 if k == 0 else -h / 2),
+                frame["waiting_mean"],
+                h,
+                color=SERIES_COLORS[k],
+                alpha=0.85,
+                label=nm,
+                xerr=_err(
+                    frame["waiting_mean"].to_numpy(),
+                    frame["waiting_low"].to_numpy(),
+                    frame["waiting_high"].to_numpy(),
+                ),
+                error_kw={"lw": 0.9, "capsize": 2, "ecolor": INK},
+            )
+        ax_w.legend(fontsize=8, frameon=False, loc="lower right")
+    ax_p.barh(
+        y,
+        df["processing_mean"],
+        0.6,
+        color=PROC_COLOR,
+        xerr=_err(
+            df["processing_mean"].to_numpy(),
+            df["processing_low"].to_numpy(),
+            df["processing_high"].to_numpy(),
+        ),
+        error_kw={"lw": 0.9, "capsize": 2, "ecolor": INK},
+    )
+    ax_w.set_yticks(y)
+    ax_w.set_yticklabels([pretty(s) for s in df["step"]], fontsize=8)
+    ax_w.set_xlabel(f"mean waiting before the step ({unit}), 95 % CI", fontsize=8.5)
+    ax_p.set_xlabel(f"mean processing ({unit}), 95 % CI", fontsize=8.5)
+    for ax in (ax_w, ax_p):
+        _style(ax, grid_axis="x")
+        ax.set_xlim(left=0)
+    for lab, s in zip(ax_w.get_yticklabels(), df["step"], strict=False):
+        if s == bottleneck:
+            lab.set_fontweight("bold")
+            lab.set_color(DROP)
+    heading = title or "Waiting and processing per step" + (
+        f" (bottleneck: {pretty(bottleneck)}, in red)" if bottleneck else ""
+    )
+    fig.suptitle(heading, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
+    fig.subplots_adjust(
+        left=0.2,
+        right=0.98,
+        bottom=0.6 / fig.get_figheight(),
+        top=1 - 0.45 / fig.get_figheight(),
+        wspace=0.06,
+    )
+    return _finish(fig, path)
+
+
+# ----------------------------------------------------------------------- utilisation
+def plot_utilisation(
+    report: Mapping[str, Any],
+    *,
+    compare: Mapping[str, Any] | None = None,
+    names: tuple[str, str] = ("baseline", "scenario"),
+    warn_at: float = 0.85,
+    title: str = "Utilisation per role",
+    path: str | Path | None = None,
+) -> Figure:
+    """Share of scheduled time each role is busy, with 95 % CIs; a line marks ``warn_at``
+    (queues grow fast above it). Roles are labelled with their headcount."""
+    roles = list(report.get("roles", ()))
+    others = {r["role"]: r for r in (compare or {}).get("roles", ())}
+    n = max(len(roles), 1)
+    fig = new_figure(8.5, 1.3 + 0.36 * n * (1.4 if compare else 1.0))
+    ax = fig.add_subplot(1, 1, 1)
+    y = np.arange(len(roles))[::-1].astype(float)
+    h = 0.38 if compare else 0.6
+    series = [(roles, names[0])]
+    if compare:
+        series.append(([others.get(r["role"], {}) for r in roles], names[1]))
+    for k, (rows, nm) in enumerate(series):
+        vals = np.array([_ci(r.get("utilisation")) for r in rows]).reshape(-1, 3)
+        mean, lo, hi = vals[:, 0], vals[:, 1], vals[:, 2]
+        if compare:
+            colors = [SERIES_COLORS[k]] * len(rows)
+        else:
+            colors = [
+                DROP if m >= warn_at else ("#f9a825" if m >= 0.7 else SCENARIO)
+                for m in np.nan_to_num(mean)
+            ]
+        yy = y + ((h / 2 if k == 0 else -h / 2) if compare else 0)
+        ax.barh(
+            yy,
+            np.nan_to_num(mean),
+            h,
+            color=colors,
+            alpha=0.85,
+            label=nm,
+            xerr=_err(np.nan_to_num(mean), lo, hi),
+            error_kw={"lw": 0.9, "capsize": 2, "ecolor": INK},
+        )
+        for yv, m, top in zip(yy, mean, hi, strict=False):
+            if math.isfinite(m):
+                x = max(m, top) if math.isfinite(top) else m
+                ax.text(x + 0.012, yv, f"{m:.0%}", va="center", fontsize=7.5, color=INK)
+    ax.axvline(warn_at, color=DROP, ls="--", lw=1)
+    ax.text(
+        warn_at,
+        1.0,
+        f" {warn_at:.0%}",
+        color=DROP,
+        fontsize=7.5,
+        va="bottom",
+        transform=ax.get_xaxis_transform(),
+    )
+    ax.set_yticks(y)
+    ax.set_yticklabels(
+        [f"{pretty(r['role'])} ({r.get('headcount', '?')})" for r in roles], fontsize=8
+    )
+    ax.set_xlim(0, 1.08)
+    from matplotlib.ticker import PercentFormatter
+
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("busy share of scheduled time, 95 % CI (headcount in brackets)", fontsize=8.5)
+    if compare:
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+    _style(ax, grid_axis="x")
+    fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
+    fig.subplots_adjust(
+        left=0.26,
+        right=0.96,
+        bottom=0.55 / fig.get_figheight() + 0.05,
+        top=1 - 0.5 / fig.get_figheight(),
+    )
+    return _finish(fig, path)
+
+
+# ---------------------------------------------------------------------------- funnel
+def plot_funnel(
+    report: Mapping[str, Any],
+    *,
+    success_outcomes: Sequence[str] | None = None,
+    title: str = "Funnel: share of cases reaching each stage",
+    path: str | Path | None = None,
+) -> Figure:
+    """The funnel (share of cases reaching each stage, in main-path order, with the drop-off
+    between stages) and the outcome shares with their 95 % CIs (green: ``success_outcomes``,
+    e.g. the model's successful ends; without it, names like lost/abandoned/rejected are red)."""
+    stages = [f for f in report.get("funnel", ()) if f.get("reached") is not None]
+    outcomes = report.get("outcomes") or {}
+    n = max(len(stages), 1)
+    fig = new_figure(11, 1.3 + 0.4 * n)
+    ax, ax_o = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.3, 1], "wspace": 0.5})
+    y = np.arange(len(stages))[::-1].astype(float)
+    reached = np.array([float(f["reached"]) for f in stages])
+    ax.barh(y, reached, 0.7, left=(1 - reached) / 2, color=SCENARIO, alpha=0.8)
+    prev = None
+    for yv, r in zip(y, reached, strict=False):
+        ax.text(
+            0.5,
+            yv,
+            f"{r:.0%}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if r > 0.12 else INK,
+            fontweight="bold",
+        )
+        if prev is not None and prev - r > 0.0005:
+            ax.text(
+                1.0,
+                yv + 0.5,
+                f"−{(prev - r):.1%} of cases",
+                ha="left",
+                va="center",
+                fontsize=7,
+                color=DROP,
+            )
+        prev = r
+    ax.set_yticks(y)
+    ax.set_yticklabels([pretty(f["stage"]) for f in stages], fontsize=8)
+    ax.set_xlim(0, 1.25)
+    ax.set_xticks([])
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(labelsize=8, colors=INK)
+    ax.set_xlabel("width = share of all cases reaching the stage; red = lost before it", fontsize=8)
+    # outcomes
+    names = list(outcomes)
+    vals = np.array([_ci(outcomes[k]) for k in names]).reshape(-1, 3)
+    yo = np.arange(len(names))[::-1].astype(float)
+    colors = [SUCCESS if _is_success(k, success_outcomes) else DROP for k in names]
+    ax_o.barh(
+        yo,
+        np.nan_to_num(vals[:, 0]),
+        0.6,
+        color=colors,
+        alpha=0.8,
+        xerr=_err(np.nan_to_num(vals[:, 0]), vals[:, 1], vals[:, 2]),
+        error_kw={"lw": 0.9, "capsize": 2, "ecolor": INK},
+    )
+    for yv, m, top in zip(yo, vals[:, 0], vals[:, 2], strict=False):
+        if math.isfinite(m):
+            x = max(m, top) if math.isfinite(top) else m
+            ax_o.text(x + 0.02, yv, f"{m:.0%}", va="center", fontsize=7.5)
+    ax_o.set_yticks(yo)
+    ax_o.set_yticklabels([pretty(k) for k in names], fontsize=8)
+    ax_o.set_xlim(0, 1.15)
+    from matplotlib.ticker import PercentFormatter
+
+    ax_o.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax_o.set_title("outcomes of finished cases (95 % CI)", fontsize=8.5, color=INK)
+    _style(ax_o, grid_axis="x")
+    fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
+    fig.subplots_adjust(
+        left=0.17,
+        right=0.97,
+        bottom=0.5 / fig.get_figheight() + 0.04,
+        top=1 - 0.5 / fig.get_figheight(),
+    )
+    return _finish(fig, path)
+
+
+def _is_success(outcome: str, success: Sequence[str] | None) -> bool:
+    if success is not None:
+        return outcome in success
+    low = outcome.lower()
+    return not any(w in low for w in ("lost", "abandon", "drop", "reject", "cancel", "declin"))
+
+
+# ---------------------------------------------------------------------------- pareto
+def pareto_mask(values: np.ndarray, minimize: Sequence[bool]) -> np.ndarray:
+    """Boolean mask of the non-dominated rows of ``values`` (n x k)."""
+    v = np.asarray(values, dtype=float).copy()
+    for j, mn in enumerate(minimize):
+        if not mn:
+            v[:, j] = -v[:, j]
+    n = v.shape[0]
+    keep = np.ones(n, dtype=bool)
+    ok = np.all(np.isfinite(v), axis=1)
+    keep &= ok
+    for i in range(n):
+        if not keep[i]:
+            continue
+        dominated = np.all(v <= v[i], axis=1) & np.any(v < v[i], axis=1) & ok
+        if dominated.any():
+            keep[i] = False
+    return keep
+
+
+def _point(trials: pd.DataFrame, p: Any, x: str, y: str) -> tuple[float, float] | None:
+    if p is None:
+        return None
+    if isinstance(p, Mapping):
+        return float(p[x]), float(p[y])
+    row = trials.loc[p]
+    return float(row[x]), float(row[y])
+
+
+def plot_pareto(
+    trials: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    minimize: tuple[bool, bool] = (True, True),
+    baseline: Any = None,
+    recommended: Any = None,
+    x_label: str | None = None,
+    y_label: str | None = None,
+    title: str = "Trade-off between the objectives (Pareto front)",
+    path: str | Path | None = None,
+) -> Figure:
+    """Every trial as a point, the Pareto front as a line, baseline and recommended marked.
+
+    ``baseline`` / ``recommended`` are either an index label of ``trials`` or a mapping with
+    the two objective values. ``minimize`` says, per objective, whether less is better.
+    """
+    data = trials[[x, y]].astype(float)
+    mask = pareto_mask(data.to_numpy(), minimize)
+    fig = new_figure(7.5, 5.2)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.scatter(data[x][~mask], data[y][~mask], s=14, color="#b0bec5", label="trial", zorder=2)
+    front = data[mask].sort_values(x)
+    ax.scatter(front[x], front[y], s=26, color=SCENARIO, label="Pareto front", zorder=3)
+    if len(front) > 1:
+        ax.step(
+            front[x],
+            front[y],
+            where="post" if minimize[1] == minimize[0] else "pre",
+            color=SCENARIO,
+            lw=1.2,
+            zorder=2,
+        )
+    b = _point(trials, baseline, x, y)
+    r = _point(trials, recommended, x, y)
+    if b is not None:
+        ax.scatter(
+            [b[0]],
+            [b[1]],
+            marker="*",
+            s=220,
+            color=BASELINE,
+            edgecolor="white",
+            zorder=5,
+            label="baseline",
+        )
+        ax.annotate(
+            "baseline", b, xytext=(8, 6), textcoords="offset points", fontsize=8, color=BASELINE
+        )
+    if r is not None:
+        ax.scatter(
+            [r[0]],
+            [r[1]],
+            marker="D",
+            s=90,
+            color=ACCENT,
+            edgecolor="white",
+            zorder=6,
+            label="recommended",
+        )
+        right_half = r[0] > float(np.nanmean([data[x].min(), data[x].max()]))
+        ax.annotate(
+            "recommended",
+            r,
+            xytext=(-10, -14) if right_half else (8, -14),
+            textcoords="offset points",
+            ha="right" if right_half else "left",
+            fontsize=8,
+            color=ACCENT,
+            fontweight="bold",
+        )
+        if b is not None:
+            ax.annotate(
+                "",
+                r,
+                xytext=b,
+                arrowprops={"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"},
+            )
+    better = ("lower" if minimize[0] else "higher", "lower" if minimize[1] else "higher")
+    ax.set_xlabel((x_label or x) + f" ({better[0]} is better)", fontsize=9)
+    ax.set_ylabel((y_label or y) + f" ({better[1]} is better)", fontsize=9)
+    ax.legend(fontsize=8, frameon=False)
+    _style(ax)
+    ax.set_title(title, fontsize=11, fontweight="bold", color=INK, loc="left")
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.11, top=0.91)
+    return _finish(fig, path)
+
+
+# -------------------------------------------------------------------------- arrivals
+def arrival_matrix(times: Sequence[Any] | pd.Series) -> tuple[np.ndarray, float]:
+    """Mean arrivals per hour of the week: a 7 x 24 matrix (Monday first) and the weeks seen
+    (whole days from the first arrival's day to the last one's, at least one week)."""
+    t = pd.to_datetime(pd.Series(times)).dropna()
+    mat = np.zeros((7, 24))
+    if t.empty:
+        return mat, 0.0
+    np.add.at(mat, (t.dt.day_of_week.to_numpy(), t.dt.hour.to_numpy()), 1.0)
+    # whole days from the first arrival's midnight to the end of the last arrival's day
+    days = (t.max().normalize() - t.min().normalize()).days + 1
+    span_weeks = max(days / 7.0, 1.0)
+    return mat / span_weeks, span_weeks
+
+
+def plot_arrivals(
+    times: Sequence[Any] | pd.Series,
+    *,
+    replications: int = 1,
+    title: str = "Arrivals by hour and weekday",
+    path: str | Path | None = None,
+) -> Figure:
+    """A heatmap of mean arrivals per hour of each weekday, with the hourly and daily totals.
+
+    ``replications``: the number of simulated replications pooled in ``times`` (the counts are
+    divided by it, so the picture shows one week of one replication).
+    """
+    mat, weeks = arrival_matrix(times)
+    mat = mat / max(int(replications), 1)
+    fig = new_figure(11, 4.6)
+    gs = fig.add_gridspec(
+        2, 3, width_ratios=[6, 1, 0.12], height_ratios=[1, 3.2], hspace=0.08, wspace=0.04
+    )
+    ax = fig.add_subplot(gs[1, 0])
+    ax_top = fig.add_subplot(gs[0, 0], sharex=ax)
+    ax_right = fig.add_subplot(gs[1, 1], sharey=ax)
+    cax = fig.add_subplot(gs[1, 2])
+    im = ax.imshow(mat, aspect="auto", cmap="Blues", origin="upper", extent=(-0.5, 23.5, 6.5, -0.5))
+    ax.set_yticks(range(7))
+    ax.set_yticklabels(WEEKDAYS, fontsize=8)
+    ax.set_xticks(range(0, 24, 2))
+    ax.set_xticklabels([f"{h:02d}:00" for h in range(0, 24, 2)], fontsize=7.5)
+    ax.set_xlabel("hour of day (start of the hour)", fontsize=8.5)
+    vmax = mat.max() if mat.max() > 0 else 1
+    for d in range(7):
+        for h in range(24):
+            v = mat[d, h]
+            if v >= 0.05 * vmax and v > 0:
+                ax.text(
+                    h,
+                    d,
+                    f"{v:.2g}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="white" if v > 0.6 * vmax else INK,
+                )
+    ax_top.bar(range(24), mat.sum(axis=0), color=SCENARIO, alpha=0.8, width=0.85)
+    ax_top.tick_params(labelbottom=False, labelsize=7)
+    ax_top.set_ylabel("per week", fontsize=7.5)
+    ax_right.barh(range(7), mat.sum(axis=1), color=SCENARIO, alpha=0.8, height=0.8)
+    ax_right.tick_params(labelleft=False, labelsize=7)
+    ax_right.set_xlabel("per week", fontsize=7.5)
+    for a in (ax_top, ax_right):
+        _style(a, grid_axis="")
+    cb = fig.colorbar(im, cax=cax)
+    cb.set_label("mean arrivals in that hour, per week", fontsize=8)
+    cb.ax.tick_params(labelsize=7)
+    fig.suptitle(
+        f"{title} ({mat.sum():.3g} cases per week, over {weeks:.1f} weeks)",
+        fontsize=11,
+        fontweight="bold",
+        color=INK,
+        x=0.02,
+        ha="left",
+    )
+    fig.subplots_adjust(left=0.06, right=0.93, bottom=0.11, top=0.9)
+    return _finish(fig, path)
+
+
+# ------------------------------------------------------------------ fitted vs empirical
+def model_quantiles(dist: Distribution, q: np.ndarray, *, seed: int = 0) -> np.ndarray:
+    """Quantiles of a model distribution at probabilities ``q`` (exact where scipy has a
+    ``ppf``, else from 20,000 seeded draws)."""
+    q = np.asarray(q, dtype=float)
+    frozen = dist.scipy
+    if frozen is not None:
+        p0 = dist.p_zero
+        inner = np.clip((q - p0) / (1 - p0), 0, 1)
+        with np.errstate(all="ignore"):
+            x = np.asarray(frozen.ppf(inner), dtype=float) * dist.multiplier
+        x = np.where(q < p0, 0.0, x)
+        return np.maximum(
+            np.nan_to_num(x, nan=0.0, posinf=np.nanmax(x[np.isfinite(x)], initial=0)), 0.0
+        )
+    draws = dist.sample(np.random.default_rng(seed), 20_000)
+    return np.quantile(draws, q)
+
+
+def _model_density(dist: Distribution, xs: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    frozen = dist.scipy
+    if frozen is not None:
+        m = dist.multiplier or 1.0
+        with np.errstate(all="ignore"):
+            dens = np.asarray(frozen.pdf(xs / m), dtype=float) / m * (1 - dist.p_zero)
+        return np.nan_to_num(dens)
+    draws = dist.sample(np.random.default_rng(0), 20_000)
+    hist, edges = np.histogram(draws, bins=bins, density=True)
+    centers = (edges[:-1] + edges[1:]) / 2
+    return np.interp(xs, centers, hist)
+
+
+def fits_from_instances(
+    instances: pd.DataFrame,
+    model: Any,
+    *,
+    activity: str = "activity",
+    value: str = "processing",
+) -> dict[str, tuple[np.ndarray, Distribution]]:
+    """Pair each calibrated step's observed durations with its fitted distribution.
+
+    ``instances`` has one row per activity instance with the duration that was fitted (e.g.
+    ``Calibration.waiting``: working-time ``processing`` in hours); ``model`` is the
+    calibrated model.
+    """
+    out = {}
+    for a, g in instances.groupby(activity, sort=False):
+        if a in model.steps:
+            out[str(a)] = (g[value].to_numpy(dtype=float), model.steps[a].duration)
+    return out
+
+
+def plot_fit(
+    samples: Sequence[float] | np.ndarray,
+    dist: Distribution,
+    *,
+    name: str = "",
+    unit: str = "h",
+    path: str | Path | None = None,
+) -> Figure:
+    """One step's observed durations against the fitted distribution: histogram with the
+    fitted density, and a Q-Q plot (points on the diagonal mean a good fit)."""
+    return plot_fits({name or "duration": (samples, dist)}, unit=unit, path=path)
+
+
+def plot_fits(
+    fits: Mapping[str, tuple[Sequence[float] | np.ndarray, Distribution]],
+    *,
+    unit: str = "h",
+    max_rows: int = 16,
+    title: str = "Fitted vs observed durations",
+    path: str | Path | None = None,
+) -> Figure:
+    """One row per calibrated step (the ``max_rows`` with most observations): the histogram of
+    observed values with the fitted density, and the Q-Q plot of observed against fitted."""
+    items = sorted(fits.items(), key=lambda kv: -len(kv[1][0]))[:max_rows]
+    n = max(len(items), 1)
+    fig = new_figure(10, 0.7 + 2.3 * n)
+    axes = fig.subplots(n, 2, squeeze=False, gridspec_kw={"hspace": 0.65, "wspace": 0.22})
+    for (name, (values, dist)), (ax_h, ax_q) in zip(items, axes, strict=False):
+        v = np.asarray(values, dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            ax_h.text(0.5, 0.5, "no observations", ha="center", transform=ax_h.transAxes)
+            continue
+        hi = float(np.quantile(v, 0.99)) or float(v.max()) or 1.0
+        lo = float(np.quantile(v, 0.005))
+        lo = 0.0 if lo < 0.3 * hi else lo - 0.05 * (hi - lo)
+        if hi - lo <= 1e-9 * max(1.0, abs(hi)):  # all values equal
+            half = 0.1 * abs(hi) + 1e-3
+            lo, hi = max(0.0, hi - half), hi + half
+        bins = np.linspace(lo, hi, 35)
+        ax_h.hist(
+            np.clip(v, lo, hi),
+            bins=bins,
+            density=True,
+            color="#b0bec5",
+            alpha=0.9,
+            label=f"observed (n={v.size:,})",
+        )
+        xs = np.linspace(lo, hi, 300)
+        if dist.name == "fixed":
+            ax_h.axvline(
+                dist.params["value"] * dist.multiplier,
+                color=SCENARIO,
+                lw=1.8,
+                label=f"fitted: {dist.describe()}",
+            )
+        else:
+            ax_h.plot(
+                xs,
+                _model_density(dist, xs, bins),
+                color=SCENARIO,
+                lw=1.8,
+                label=f"fitted: {dist.describe()}",
+            )
+        ax_h.set_xlim(lo, hi)
+        ax_h.set_title(pretty(name), fontsize=9, color=INK, loc="left", fontweight="bold")
+        ax_h.set_xlabel(f"duration ({unit})", fontsize=8)
+        ax_h.legend(fontsize=7, frameon=False)
+        q = (np.arange(1, min(v.size, 200) + 1) - 0.5) / min(v.size, 200)
+        emp = np.quantile(v, q)
+        mod = model_quantiles(dist, q)
+        top = float(max(np.max(emp), np.max(mod), 1e-9))
+        bottom = float(min(np.min(emp), np.min(mod)))
+        bottom = 0.0 if bottom < 0.3 * top else bottom
+        pad = 0.03 * (top - bottom or 1.0)
+        ax_q.plot([bottom, top], [bottom, top], color=MUTED, lw=1, ls="--")
+        ax_q.scatter(mod, emp, s=9, color=SCENARIO, zorder=3)
+        ax_q.set_xlim(bottom - pad, top + pad)
+        ax_q.set_ylim(bottom - pad, top + pad)
+        ax_q.set_xlabel(f"fitted quantile ({unit})", fontsize=8)
+        ax_q.set_ylabel(f"observed quantile ({unit})", fontsize=8)
+        ax_q.set_title("Q-Q plot", fontsize=8.5, color=MUTED, loc="left")
+        for a in (ax_h, ax_q):
+            _style(a)
+    fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
+    fig.subplots_adjust(
+        left=0.07, right=0.98, bottom=0.5 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
+    )
+    return _finish(fig, path)

@@ -1,0 +1,186 @@
+"""Charts built from KPI tables: the numbers drawn are the numbers given."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.colors import to_rgba
+
+from sim.kpis import kpi_report
+from sim.model import Distribution, load
+from sim.report._mpl import DROP
+from sim.report.charts import (
+    arrival_matrix,
+    cycle_times_from_log,
+    model_quantiles,
+    pareto_mask,
+    plot_arrivals,
+    plot_cycle_times,
+    plot_fits,
+    plot_funnel,
+    plot_pareto,
+    plot_step_times,
+    plot_utilisation,
+    step_frame,
+    waiting_share_kpi,
+)
+
+
+def fake_table(model, n_rep: int = 6, seed: int = 0) -> pd.DataFrame:
+    """A replications table with the columns sim.kpis writes (values made up)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(n_rep):
+        row = {"replication": r, "cycle_time_mean": 200 + rng.normal(0, 10)}
+        reach = 1.0
+        for k, s in enumerate(model.steps):
+            reach *= 0.97 if k % 4 == 3 else 1.0
+            row[f"waiting_mean:{s}"] = (5 + 3 * k) * rng.uniform(0.9, 1.1)
+            row[f"processing_mean:{s}"] = 1 + 0.1 * k
+            row[f"waiting_share:{s}"] = 0.01 * k * rng.uniform(0.9, 1.1)
+            row[f"reached:{s}"] = reach
+        for i, role in enumerate(model.roles):
+            row[f"utilisation:{role}"] = 0.4 + 0.07 * i + rng.normal(0, 0.01)
+        row["outcome_share:won"] = 0.5 + rng.normal(0, 0.02)
+        row["outcome_share:lost_price"] = 1 - row["outcome_share:won"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def crm(crm_path):
+    return load(crm_path)
+
+
+@pytest.fixture(scope="module")
+def report(crm):
+    return kpi_report(fake_table(crm), crm)
+
+
+def test_step_frame_matches_report(report, crm):
+    df = step_frame(report)
+    assert list(df["step"]) == [s["step"] for s in report["steps"]]
+    first = report["steps"][0]
+    assert df.loc[0, "waiting_mean"] == pytest.approx(first["waiting_mean"]["mean"])
+    assert df.loc[0, "waiting_low"] == pytest.approx(first["waiting_mean"]["ci_low"])
+    shares = waiting_share_kpi(report)
+    assert set(shares) == set(crm.steps)
+    assert max(shares, key=shares.get) == report["bottleneck"]["step"]
+
+
+def test_step_times_bars_and_bottleneck(report):
+    fig = plot_step_times(report)
+    ax_w, ax_p = fig.axes[:2]
+    widths = sorted(p.get_width() for p in ax_w.patches)
+    expected = sorted(s["waiting_mean"]["mean"] for s in report["steps"])
+    assert widths == pytest.approx(expected)
+    red = [t.get_text() for t in ax_w.get_yticklabels() if t.get_color() == DROP]
+    assert len(red) == 1
+    fig2 = plot_step_times(report, compare=report)
+    assert len(fig2.axes[0].patches) == 2 * len(report["steps"])
+
+
+def test_utilisation_flags_overloaded_roles(report):
+    fig = plot_utilisation(report, warn_at=0.75)
+    ax = fig.axes[0]
+    means = [r["utilisation"]["mean"] for r in report["roles"]]
+    reds = [p for p in ax.patches if p.get_facecolor()[:3] == to_rgba(DROP)[:3]]
+    assert len(reds) == sum(m >= 0.75 for m in means) > 0
+
+
+def test_funnel_and_outcomes(report):
+    fig = plot_funnel(report, success_outcomes=["won"])
+    ax, ax_o = fig.axes[:2]
+    assert len(ax.patches) == len(report["funnel"])
+    assert [round(p.get_width(), 6) for p in ax.patches] == [
+        round(f["reached"], 6) for f in report["funnel"]
+    ]
+    assert len(ax_o.patches) == len(report["outcomes"])
+
+
+def test_pareto_front_known_points():
+    pts = np.array([[1, 5], [2, 3], [3, 4], [4, 1], [2, 3.5], [5, 5]], dtype=float)
+    assert pareto_mask(pts, (True, True)).tolist() == [True, True, False, True, False, False]
+    # maximise the second objective: [1,5] dominates (less x, more y) everything but... itself
+    assert pareto_mask(pts, (True, False)).tolist() == [True, False, False, False, False, False]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=30))
+def test_pareto_mask_properties(points):
+    v = np.array(points, dtype=float)
+    mask = pareto_mask(v, (True, True))
+    assert mask.any()
+
+    def dominates(a, b):
+        return np.all(a <= b) and np.any(a < b)
+
+    for i in range(len(v)):
+        dominated = any(dominates(v[j], v[i]) for j in range(len(v)))
+        assert mask[i] == (not dominated)
+
+
+def test_plot_pareto_marks_baseline_and_recommended():
+    trials = pd.DataFrame({"cost": [0, 10, 20, 30], "ct": [100, 80, 90, 60]})
+    fig = plot_pareto(trials, x="cost", y="ct", baseline=0, recommended=3)
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert {"baseline", "recommended", "Pareto front", "trial"} <= set(labels)
+
+
+def test_arrival_matrix_counts_the_right_cells():
+    # two weeks: every Monday 09:xx one case, one Saturday 14:00
+    times = pd.to_datetime(
+        ["2026-01-05 09:10", "2026-01-12 09:50", "2026-01-17 14:00", "2026-01-19 09:00"]
+    )
+    mat, weeks = arrival_matrix(times)
+    assert weeks == pytest.approx(15 / 7)  # Monday 5 to Monday 19 January, whole days
+    assert mat[0, 9] == pytest.approx(3 / weeks)  # three Monday-9h arrivals
+    assert mat[5, 14] == pytest.approx(1 / weeks)
+    assert mat.sum() == pytest.approx(4 / weeks)
+    fig = plot_arrivals(times, replications=2)  # pooled from 2 replications: half per week
+    assert f"{2 / weeks:.3g} cases per week" in fig._suptitle.get_text()
+
+
+def test_cycle_times_from_log():
+    log = pd.DataFrame(
+        {
+            "case_id": ["a", "a", "b", "c"],
+            "start_time": pd.to_datetime(
+                ["2026-01-05 09:00", "2026-01-05 11:00", "2026-01-06 08:00", "2026-01-06 08:00"]
+            ),
+            "end_time": pd.to_datetime(
+                ["2026-01-05 10:00", "2026-01-05 13:30", "2026-01-06 09:00", "2026-01-06 09:00"]
+            ),
+            "outcome": ["won", "won", "lost", None],
+        }
+    )
+    assert sorted(cycle_times_from_log(log)) == pytest.approx([1.0, 4.5])
+    assert len(cycle_times_from_log(log, finished_only=False)) == 3
+    fig = plot_cycle_times({"historical": [1, 2, 3, 4.5], "simulated": [1.5, 2.5, 3.5]})
+    assert len(fig.axes) == 2
+
+
+def test_model_quantiles():
+    q = np.array([0.1, 0.5, 0.9])
+    expo = Distribution.exponential(2.0)
+    assert model_quantiles(expo, q) == pytest.approx(-2.0 * np.log(1 - q))
+    with_zero = Distribution.from_dict({"dist": "exponential", "mean": 2.0, "p_zero": 0.5})
+    assert model_quantiles(with_zero, np.array([0.25]))[0] == 0.0
+    assert model_quantiles(with_zero, np.array([0.75]))[0] == pytest.approx(-2.0 * np.log(0.5))
+    fixed = Distribution.fixed(3.0)
+    assert model_quantiles(fixed, q) == pytest.approx([3.0, 3.0, 3.0])
+
+
+def test_plot_fits_for_every_kind_of_distribution():
+    rng = np.random.default_rng(1)
+    fits = {
+        "gamma_step": (rng.gamma(2, 1, 300), Distribution.from_dict({"dist": "gamma", "mean": 2, "std": 1.4})),
+        "fixed_step": (np.full(20, 0.5), Distribution.fixed(0.5)),
+        "empirical_step": (rng.uniform(1, 2, 50), Distribution.from_dict({"dist": "empirical", "values": [1, 1.5, 2]})),
+        "sum_step": (rng.exponential(1, 80) + 1, Distribution.from_dict({"dist": "sum", "parts": [1, {"dist": "exponential", "mean": 1}]})),
+    }  # fmt: skip
+    fig = plot_fits(fits)
+    assert len(fig.axes) == 8
