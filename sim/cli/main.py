@@ -57,29 +57,34 @@ def usage() -> str:
     return "\n".join(lines)
 
 
+FILE_GROUPS = {"process": MODEL_SUFFIXES, "redesign": (".yaml", ".yml", ".json")}
+
+
 def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
-    """Turn ``process=<file>`` into ``process=_from_file process.path=<abs>`` (bundled names stay)."""
+    """Turn ``process=<file>`` (or ``redesign=<file>``) into ``<group>=_from_file <group>.path=<abs>``.
+
+    Bundled names (files in ``configs/<group>/``) stay as they are.
+    """
     out: list[str] = []
     for a in args:
-        if a.startswith("process=") and not a.startswith("process=_from_file"):
+        group = a.split("=", 1)[0]
+        if group in FILE_GROUPS and "=" in a and not a.endswith("=_from_file"):
             value = a.split("=", 1)[1]
-            bundled = (configs / "process" / f"{value}.yaml").is_file()
-            looks_like_file = value.lower().endswith(MODEL_SUFFIXES) or os.sep in value
+            bundled = (configs / group / f"{value}.yaml").is_file()
+            looks_like_file = value.lower().endswith(FILE_GROUPS[group]) or os.sep in value
             if not bundled and looks_like_file:
                 path = Path(value).expanduser()
                 if not path.is_file():
-                    raise SimError(f"process={value}: no such model file")
-                out += ["process=_from_file", f"process.path={path.resolve()}"]
+                    raise SimError(f"{group}={value}: no such file")
+                out += [f"{group}=_from_file", f"{group}.path={path.resolve()}"]
                 continue
             if not bundled:
                 names = sorted(
-                    p.stem
-                    for p in (configs / "process").glob("*.yaml")
-                    if not p.stem.startswith("_")
+                    p.stem for p in (configs / group).glob("*.yaml") if not p.stem.startswith("_")
                 )
                 raise SimError(
-                    f"process={value}: not a bundled model nor a model file; bundled models are "
-                    f"{names}, or give a path to a .yaml/.json/.bpmn file"
+                    f"{group}={value}: not a bundled {group} nor a file; bundled ones are "
+                    f"{names}, or give a path to a {'/'.join(FILE_GROUPS[group])} file"
                 )
         elif a.startswith("scenario.staffing."):
             a = "++" + a  # staffing is an open mapping: add or override a role's headcount
@@ -101,6 +106,7 @@ def _explicit_run_dir(args: list[str]) -> Path | None:
 def _task(command: str) -> Callable:
     def task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
         from hydra.core.hydra_config import HydraConfig
+        from omegaconf.errors import OmegaConfBaseException
 
         hc = HydraConfig.get()
         run_dir = Path(hc.runtime.output_dir)
@@ -110,6 +116,9 @@ def _task(command: str) -> Callable:
             module.run(cfg, run_dir, process_choice=choice)
         except SimError as exc:
             print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
+            print(f"error: config: {exc}", file=sys.stderr)
             sys.exit(2)
         except KeyboardInterrupt:
             print("\ninterrupted; finished work is saved in " + str(run_dir), file=sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from sim.cli.common import load_process, write_run_record
@@ -48,6 +49,23 @@ def storage_url(value: object, run_dir: Path) -> str | None:
     return text
 
 
+def load_space_config(cfg: DictConfig) -> dict:
+    """The search-space mapping: a bundled ``configs/redesign/<name>.yaml`` or ``redesign=<file>``."""
+    spec = OmegaConf.to_container(cfg.redesign, resolve=True)
+    if "path" not in spec:
+        return spec
+    path = Path(str(spec["path"]))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"redesign={path}: cannot read the search space: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"redesign={path}: expected a mapping (see configs/redesign/crm_sales.yaml)"
+        )
+    return data
+
+
 def build_job(
     cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None
 ) -> tuple[SearchJob, FollowUp]:
@@ -59,7 +77,7 @@ def build_job(
         raise ConfigError(
             f"optimizer: unknown key(s) {unknown}; valid keys are {sorted(KNOWN_KEYS)}"
         )
-    redesign = OmegaConf.to_container(cfg.redesign, resolve=True)
+    redesign = load_space_config(cfg)
     target = redesign.get("model")
     if target is not None and target != model.name:
         raise ConfigError(

@@ -120,13 +120,21 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
     """An RDB storage with heartbeats (a killed worker's trial is failed and retried)."""
     if url is None:
         return None
+    import inspect
+
+    # Optuna >= 4.9 renamed the stale-trial hook; use whichever this version has.
+    hook = (
+        "heartbeat_stale_trial_callback"
+        if "heartbeat_stale_trial_callback" in inspect.signature(RDBStorage).parameters
+        else "failed_trial_callback"
+    )
     try:
         return RDBStorage(
             url,
             heartbeat_interval=30,
             grace_period=120,
-            failed_trial_callback=RetryFailedTrialCallback(max_retry=1),
             engine_kwargs={"pool_pre_ping": True},
+            **{hook: RetryFailedTrialCallback(max_retry=1)},
         )
     except Exception as exc:  # sqlalchemy/driver errors vary by backend
         raise ConfigError(

@@ -1,0 +1,103 @@
+"""``python -m sim optimize`` end to end on a tiny model: outputs, resume, bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import yaml
+
+from tests.optimize.conftest import TINY, TINY_SPACE
+
+
+def run_sim(*args, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=900, env=env
+    )
+
+
+def _files(tmp_path):
+    model = tmp_path / "tiny.yaml"
+    model.write_text(yaml.safe_dump(TINY))
+    space = tmp_path / "space.yaml"
+    space.write_text(yaml.safe_dump(TINY_SPACE))
+    return model, space
+
+
+def _args(tmp_path, files, n_trials):
+    model, space = files
+    return [
+        "optimize",
+        f"process={model}",
+        f"redesign={space}",
+        "optimizer=random",
+        f"optimizer.n_trials={n_trials}",
+        "optimizer.replications=3",
+        "optimizer.min_replications=2",
+        "optimizer.confirm_replications=4",
+        "optimizer.top_k=2",
+        "optimizer.ablate_top=1",
+        "optimizer.constraints=null",
+        "scenario.horizon_days=3",
+        "scenario.warmup_days=0.5",
+        "workers=1",
+        "progress=false",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    ]
+
+
+def test_optimize_writes_results_and_resumes(tmp_path):
+    files = _files(tmp_path)
+    res = run_sim(*_args(tmp_path, files, 3))
+    assert res.returncode == 0, res.stderr
+    run = tmp_path / "run"
+    for f in (
+        "study.db",
+        "trials.csv",
+        "pareto.csv",
+        "recommendations.md",
+        "confirmation.json",
+        "config.yaml",
+        "run.json",
+    ):
+        assert (run / f).exists(), f
+    assert list((run / "best").glob("*.yaml"))
+    trials = pd.read_csv(run / "trials.csv")
+    assert len(trials) == 3
+    res = run_sim(*_args(tmp_path, files, 5))  # same run dir: resumes to 5 trials
+    assert res.returncode == 0, res.stderr
+    trials2 = pd.read_csv(run / "trials.csv")
+    assert len(trials2) == 5
+    pd.testing.assert_frame_equal(
+        trials2.iloc[:3].reset_index(drop=True), trials.reset_index(drop=True), check_dtype=False
+    )
+
+
+def test_search_space_for_another_model_exits_2(tmp_path):
+    res = run_sim("optimize", "process=mmc", f"hydra.run.dir={tmp_path}", "optimizer.n_trials=1")
+    assert res.returncode == 2
+    assert "redesign.model" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_unknown_step_in_search_space_names_the_key(tmp_path):
+    res = run_sim(
+        "optimize",
+        "redesign.remove=[contract_reviw]",
+        f"hydra.run.dir={tmp_path}",
+        "optimizer.n_trials=1",
+    )
+    assert res.returncode == 2
+    assert "redesign.remove" in res.stderr and "contract_reviw" in res.stderr
+
+
+def test_unknown_objective_kpi_exits_2(tmp_path):
+    res = run_sim(
+        "optimize",
+        "optimizer.objectives=[{kpi: cycle_tme}]",
+        f"hydra.run.dir={tmp_path}",
+        "optimizer.n_trials=1",
+        "scenario.horizon_days=2",
+    )
+    assert res.returncode == 2
+    assert "unknown KPI 'cycle_tme'" in res.stderr
