@@ -117,7 +117,7 @@ def test_bad_model_exits_2_with_readable_message(tmp_path, crm_path):
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("process=no_such_model", "not a bundled model"),
+        ("process=no_such_model", "not a bundled process"),
         ("scenario.replications=0", "scenario.replications"),
         ("scenario.staffing.server=0", "scenario.staffing.server"),
         ("scenario.staffing.nobody=2", "scenario.staffing.nobody: unknown role"),
