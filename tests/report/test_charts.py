@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.colors import to_rgba
+from report_testkit import fake_table
 
 from sim.kpis import kpi_report
 from sim.model import Distribution, load
@@ -27,27 +28,6 @@ from sim.report.charts import (
     step_frame,
     waiting_share_kpi,
 )
-
-
-def fake_table(model, n_rep: int = 6, seed: int = 0) -> pd.DataFrame:
-    """A replications table with the columns sim.kpis writes (values made up)."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for r in range(n_rep):
-        row = {"replication": r, "cycle_time_mean": 200 + rng.normal(0, 10)}
-        reach = 1.0
-        for k, s in enumerate(model.steps):
-            reach *= 0.97 if k % 4 == 3 else 1.0
-            row[f"waiting_mean:{s}"] = (5 + 3 * k) * rng.uniform(0.9, 1.1)
-            row[f"processing_mean:{s}"] = 1 + 0.1 * k
-            row[f"waiting_share:{s}"] = 0.01 * k * rng.uniform(0.9, 1.1)
-            row[f"reached:{s}"] = reach
-        for i, role in enumerate(model.roles):
-            row[f"utilisation:{role}"] = 0.4 + 0.07 * i + rng.normal(0, 0.01)
-        row["outcome_share:won"] = 0.5 + rng.normal(0, 0.02)
-        row["outcome_share:lost_price"] = 1 - row["outcome_share:won"]
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 @pytest.fixture(scope="module")

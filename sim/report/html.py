@@ -1,0 +1,814 @@
+"""One self-contained ``report.html`` per run directory, built from the result files in it.
+
+``build_report(run_dir)`` reads whatever the run left behind and writes ``report.html`` (and the
+figures as PNG under ``figures/``). Images are embedded as base64 PNG, styles are inline, there
+is no script: the page opens from a file, offline, in any browser, and reads at laptop width.
+
+Files read (each optional; a section whose files are missing says so):
+
+==========================  ==============================================================
+``kpis.json``               headline KPIs with CIs, steps, roles, funnel, bottleneck
+``replications.csv``        KPIs per replication (used when ``kpis.json`` is missing)
+``model.yaml``              the process model (else the ``process`` of ``config.yaml``)
+``trace.csv.gz``/``.parquet``  the simulated event log: cycle-time distribution, arrivals
+``confirmation.json``       baseline vs recommended with paired CIs (``sim.optimize``)
+``pareto.csv``, ``trials.csv``  the recommended candidates and every trial of the search
+``best/1.yaml``             the recommended redesign (its diff map)
+``recommendations.md``      the recommended changes in plain words
+``backtest.json``           calibration quality (simulated vs held-out history)
+``instances.csv(.gz)``      calibrated durations per activity instance (fitted vs observed)
+``run.json``, ``config.yaml``  command, seed, package versions, the resolved configuration
+==========================  ==============================================================
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sim.report._mpl import to_png_bytes
+from sim.report.layout import pretty
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sim.model import ProcessModel
+
+REPORT_NAME = "report.html"
+FIGURES_DIR = "figures"
+HEADLINE_LABELS = {
+    "cycle_time_mean": ("Mean cycle time", "h"),
+    "cycle_time_median": ("Median cycle time", "h"),
+    "cycle_time_p90": ("90th percentile cycle time", "h"),
+    "cycle_time_p95": ("95th percentile cycle time", "h"),
+    "dropoff_rate": ("Drop-off rate", "%"),
+    "abandon_rate": ("Abandoned while waiting", "%"),
+    "throughput_per_week": ("Throughput", "cases/week"),
+    "wip_mean": ("Work in progress", "cases"),
+    "cost_per_case": ("Cost per case", "money"),
+    "processing_cost_per_case": ("Processing cost per case", "money"),
+    "value_added_ratio": ("Value-added share of cycle time", "%"),
+    "revenue_per_case": ("Revenue per case", "money"),
+    "margin_per_case": ("Margin per case", "money"),
+    "cases_arrived": ("Cases measured", "cases"),
+    "utilisation_max": ("Highest utilisation", "%"),
+    "one_off_cost": ("One-off cost", "money"),
+}
+
+CSS = """
+body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#263238;
+margin:0;background:#f4f6f8;line-height:1.45;font-size:15px}
+main{max-width:1180px;margin:0 auto;padding:18px 22px 60px;background:#fff;min-height:100vh}
+h1{font-size:1.6em;margin:.3em 0 .1em}h2{font-size:1.25em;margin-top:2em;
+border-bottom:2px solid #dde4ec;padding-bottom:.2em}h3{font-size:1.05em;margin-top:1.4em}
+.sub{color:#607d8b;margin-top:0}
+nav{background:#eef2f6;padding:8px 12px;border-radius:6px;margin:12px 0;font-size:.92em}
+nav a{margin-right:14px;color:#1565c0;text-decoration:none;white-space:nowrap}
+table{border-collapse:collapse;margin:.6em 0;font-size:.9em;max-width:100%}
+th,td{border:1px solid #dde4ec;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#eef2f6}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.tablewrap{overflow-x:auto;max-width:100%}
+figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eceff1}
+figure.wide .scroll{overflow-x:auto;border:1px solid #eceff1;max-width:100%}
+figure.wide img{max-width:none;border:0;display:block}
+figcaption{color:#607d8b;font-size:.88em;margin-top:.3em}
+.missing{background:#fff8e1;border-left:4px solid #f9a825;padding:6px 10px;color:#5d4037}
+.good{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}
+.muted{color:#607d8b}
+pre{background:#f7f9fb;border:1px solid #dde4ec;padding:10px;overflow-x:auto;font-size:.82em;
+max-height:420px}
+code{background:#f1f3f5;padding:0 3px;border-radius:3px}
+details{margin:.6em 0}summary{cursor:pointer;color:#1565c0}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:.8em 0}
+.card{flex:1 1 200px;border:1px solid #dde4ec;border-radius:6px;padding:8px 12px;background:#fbfcfd}
+.card .v{font-size:1.35em;font-weight:600}.card .l{color:#607d8b;font-size:.85em}
+"""
+
+
+# ------------------------------------------------------------------------------ reading
+@dataclass
+class RunFiles:
+    """What a run directory holds (parsed), and which files were missing."""
+
+    run_dir: Path
+    kpis: dict[str, Any] | None = None
+    replications: pd.DataFrame | None = None
+    model: ProcessModel | None = None
+    model_source: str | None = None
+    trace: pd.DataFrame | None = None
+    confirmation: dict[str, Any] | None = None
+    pareto: pd.DataFrame | None = None
+    trials: pd.DataFrame | None = None
+    recommended: ProcessModel | None = None
+    recommendations: str | None = None
+    backtest: dict[str, Any] | None = None
+    instances: pd.DataFrame | None = None
+    run: dict[str, Any] | None = None
+    config_text: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _first(run_dir: Path, *names: str) -> Path | None:
+    for n in names:
+        p = run_dir / n
+        if p.is_file():
+            return p
+    return None
+
+
+def read_run(run_dir: str | Path) -> RunFiles:
+    """Parse every result file of ``run_dir`` that exists (unreadable files are reported)."""
+    run_dir = Path(run_dir)
+    rf = RunFiles(run_dir)
+
+    def attempt(label: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except Exception as exc:  # a damaged file must not stop the rest of the report
+            rf.problems.append(f"{label}: could not be read ({type(exc).__name__}: {exc})")
+            return None
+
+    if p := _first(run_dir, "kpis.json"):
+        rf.kpis = attempt(p.name, lambda: json.loads(p.read_text(encoding="utf-8")))
+    if p := _first(run_dir, "replications.csv"):
+        rf.replications = attempt(p.name, lambda: pd.read_csv(p))
+    if p := _first(run_dir, "run.json"):
+        rf.run = attempt(p.name, lambda: json.loads(p.read_text(encoding="utf-8")))
+    if p := _first(run_dir, "config.yaml"):
+        rf.config_text = attempt(p.name, lambda: p.read_text(encoding="utf-8"))
+    rf.model, rf.model_source = _read_model(run_dir, rf)
+    if p := _first(run_dir, "trace.parquet", "trace.csv.gz", "trace.csv"):
+        rf.trace = attempt(
+            p.name, lambda: pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
+        )
+    if p := _first(run_dir, "confirmation.json"):
+        rf.confirmation = attempt(p.name, lambda: json.loads(p.read_text(encoding="utf-8")))
+    if p := _first(run_dir, "pareto.csv"):
+        rf.pareto = attempt(p.name, lambda: pd.read_csv(p))
+    if p := _first(run_dir, "trials.csv"):
+        rf.trials = attempt(p.name, lambda: pd.read_csv(p))
+    if p := _first(run_dir, "best/1.yaml"):
+        from sim.model import load
+
+        rf.recommended = attempt("best/1.yaml", lambda: load(p))
+    if p := _first(run_dir, "recommendations.md"):
+        rf.recommendations = attempt(p.name, lambda: p.read_text(encoding="utf-8"))
+    if p := _first(run_dir, "backtest.json"):
+        rf.backtest = attempt(p.name, lambda: json.loads(p.read_text(encoding="utf-8")))
+    if p := _first(run_dir, "instances.parquet", "instances.csv.gz", "instances.csv"):
+        rf.instances = attempt(
+            p.name, lambda: pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
+        )
+    if rf.kpis is None and rf.replications is not None and rf.model is not None:
+        from sim.kpis import kpi_report
+
+        rf.kpis = attempt(
+            "replications.csv (KPI summary)", lambda: kpi_report(rf.replications, rf.model)
+        )
+    return rf
+
+
+def _read_model(run_dir: Path, rf: RunFiles) -> tuple[ProcessModel | None, str | None]:
+    from sim.model import from_dict, load
+
+    if p := _first(run_dir, "model.yaml", "model.json"):
+        try:
+            return load(p), p.name
+        except Exception as exc:
+            rf.problems.append(f"{p.name}: could not be read ({type(exc).__name__}: {exc})")
+    if rf.config_text:
+        try:
+            import yaml
+
+            cfg = yaml.safe_load(rf.config_text) or {}
+            spec = cfg.get("process") if isinstance(cfg, dict) else None
+            if isinstance(spec, dict) and "steps" in spec:
+                return from_dict(spec, source="config.yaml: process"), "config.yaml (process)"
+            if isinstance(spec, dict) and spec.get("path"):
+                path = Path(str(spec["path"]))
+                return load(path), f"{path} (from config.yaml)"
+        except Exception as exc:
+            rf.problems.append(f"config.yaml: no usable process model ({type(exc).__name__})")
+    return None, None
+
+
+# ----------------------------------------------------------------------------- formatting
+def _esc(x: Any) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _num(v: Any, unit: str = "") -> str:
+    if v is None:
+        return "–"
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return _esc(v)
+    if not math.isfinite(x):
+        return "–"
+    if unit == "%":
+        return f"{100 * x:.1f} %"
+    if unit == "money":
+        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+    ax = abs(x)
+    text = f"{x:,.0f}" if ax >= 1000 else f"{x:.4g}"
+    return f"{text} {unit}".strip() if unit and unit != "cases" else text
+
+
+_DIRECTION = {
+    "throughput_per_week": "maximize",
+    "margin_per_case": "maximize",
+    "revenue_per_case": "maximize",
+    "value_added_ratio": "maximize",
+}
+
+
+def _change(v: Any, unit: str) -> str:
+    """A signed difference; percentages become percentage points."""
+    if v is None:
+        return "–"
+    x = float(v)
+    if not math.isfinite(x):
+        return "–"
+    if unit == "%":
+        return f"{100 * x:+.1f} pp"
+    if unit == "money":
+        return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+,.2f}"
+    text = f"{x:+,.0f}" if abs(x) >= 1000 else f"{x:+.4g}"
+    return f"{text} {unit}".strip() if unit and unit != "cases" else text
+
+
+def _ci_text(ci: Mapping[str, Any] | None, unit: str) -> tuple[str, str]:
+    if not ci:
+        return "–", ""
+    mean = _num(ci.get("mean"), unit)
+    lo, hi = ci.get("ci_low"), ci.get("ci_high")
+    if lo is None or hi is None or not all(math.isfinite(float(v)) for v in (lo, hi)):
+        return mean, ""
+    return mean, f"[{_num(lo, unit)}, {_num(hi, unit)}]"
+
+
+def _img(fig: Figure, *, alt: str, caption: str = "", wide: bool = False, dpi: float = 96) -> str:
+    """A figure as an embedded PNG. ``wide``: fitted to the page, with the full-size image
+    (scrolling sideways) in a fold below it."""
+    png = to_png_bytes(fig, dpi=dpi)
+    data = base64.b64encode(png).decode("ascii")
+    tag = f'<img src="data:image/png;base64,{data}" alt="{_esc(alt)}">'
+    cap = f"<figcaption>{caption}</figcaption>" if caption else ""
+    if wide:
+        full = f'<img src="data:image/png;base64,{data}" alt="{_esc(alt)} (full size)">'
+        return (
+            f"<figure>{tag}{cap}</figure>"
+            "<details><summary>The same map at full size (scroll sideways)</summary>"
+            f'<figure class="wide"><div class="scroll">{full}</div></figure></details>'
+        )
+    return f"<figure>{tag}{cap}</figure>"
+
+
+def _missing(text: str) -> str:
+    return f'<p class="missing">{text}</p>'
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="num">{c}</td>' if i in numeric else f"<td>{c}</td>"
+            for i, c in enumerate(r)
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return f'<div class="tablewrap"><table><tr>{head}</tr>{body}</table></div>'
+
+
+def markdown_to_html(text: str) -> str:
+    """A small, safe Markdown subset: headings, lists, tables, paragraphs, bold, code."""
+
+    def inline(s: str) -> str:
+        s = _esc(s)
+        s = re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
+        s = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", s)
+        return s
+
+    out: list[str] = []
+    lines = text.splitlines()
+    i = 0
+    para: list[str] = []
+
+    def flush() -> None:
+        if para:
+            out.append("<p>" + inline(" ".join(para)) + "</p>")
+            para.clear()
+
+    while i < len(lines):
+        line = lines[i].rstrip()
+        if not line.strip():
+            flush()
+            i += 1
+            continue
+        if m := re.match(r"^(#{1,6})\s+(.*)$", line):
+            flush()
+            level = min(len(m.group(1)) + 2, 6)  # page sections are h2: nest below them
+            out.append(f"<h{level}>{inline(m.group(2))}</h{level}>")
+            i += 1
+            continue
+        if line.lstrip().startswith(("- ", "* ")):
+            flush()
+            items = []
+            while i < len(lines) and lines[i].lstrip().startswith(("- ", "* ")):
+                items.append("<li>" + inline(lines[i].lstrip()[2:]) + "</li>")
+                i += 1
+            out.append("<ul>" + "".join(items) + "</ul>")
+            continue
+        if line.lstrip().startswith("|"):
+            flush()
+            rows = []
+            while i < len(lines) and lines[i].lstrip().startswith("|"):
+                cells = [c.strip() for c in lines[i].strip().strip("|").split("|")]
+                if not all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
+                    rows.append(cells)
+                i += 1
+            if rows:
+                head = "".join(f"<th>{inline(c)}</th>" for c in rows[0])
+                body = "".join(
+                    "<tr>" + "".join(f"<td>{inline(c)}</td>" for c in r) + "</tr>" for r in rows[1:]
+                )
+                out.append(f'<div class="tablewrap"><table><tr>{head}</tr>{body}</table></div>')
+            continue
+        para.append(line.strip())
+        i += 1
+    flush()
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------- sections
+@dataclass
+class Section:
+    """One section of the page."""
+
+    id: str
+    title: str
+    body: str
+
+
+def _summary(rf: RunFiles) -> Section:
+    parts = []
+    k = rf.kpis
+    if k:
+        head = k.get("headline") or {}
+        reps = k.get("replications")
+        parts.append(
+            f"<p>{_esc(reps)} replications of model <code>{_esc(k.get('model', '?'))}</code>; "
+            "values are means over replications with their 95 % confidence intervals.</p>"
+        )
+        cards = []
+        for key in ("cycle_time_mean", "cycle_time_p90", "dropoff_rate", "throughput_per_week"):
+            if key in head and head[key]:
+                label, unit = HEADLINE_LABELS.get(key, (key, ""))
+                mean, ci = _ci_text(head[key], unit)
+                cards.append(
+                    f'<div class="card"><div class="l">{_esc(label)}</div>'
+                    f'<div class="v">{mean}</div><div class="l">95 % CI {ci or "–"}</div></div>'
+                )
+        if cards:
+            parts.append('<div class="cards">' + "".join(cards) + "</div>")
+        rows = []
+        for key, ci in head.items():
+            label, unit = HEADLINE_LABELS.get(key, (key, ""))
+            mean, rng = _ci_text(ci, unit)
+            rows.append([_esc(label), mean, rng])
+        if rows:
+            parts.append(_table(["KPI", "mean", "95 % CI"], rows, numeric={1, 2}))
+    else:
+        parts.append(
+            _missing(
+                "No <code>kpis.json</code> (or <code>replications.csv</code> with a model) "
+                "in this run: no simulated KPIs to summarise."
+            )
+        )
+    comp = _best_comparison(rf)
+    if comp:
+        verdict = comp.get("verdict", "")
+        parts.append(
+            f"<h3>Baseline vs recommended redesign (rank 1, trial {_esc(comp.get('trial'))}: "
+            f"{_esc(verdict)})</h3>"
+        )
+        rows = []
+        directions = {
+            o.get("kpi"): o.get("direction") for o in rf.confirmation.get("objectives") or []
+        }
+        for key, r in (comp.get("comparison") or {}).items():
+            label, unit = HEADLINE_LABELS.get(key, (key, ""))
+            sig = r.get("significant")
+            diff = _change(r.get("diff"), unit)
+            ci = f"[{_change(r.get('ci_low'), unit)}, {_change(r.get('ci_high'), unit)}]"
+            cls = "muted"
+            if sig and r.get("diff") is not None:
+                lower_better = directions.get(key, _DIRECTION.get(key, "minimize")) == "minimize"
+                cls = "good" if (float(r["diff"]) < 0) == lower_better else "bad"
+            rows.append(
+                [
+                    _esc(label),
+                    _num(r.get("base"), unit),
+                    _num(r.get("alt"), unit),
+                    f'<span class="{cls}">{diff}</span>',
+                    ci,
+                    "yes" if sig else "no",
+                ]
+            )
+        if rows:
+            parts.append(
+                _table(
+                    [
+                        "KPI",
+                        "baseline",
+                        "recommended",
+                        "change",
+                        "95 % CI of change",
+                        "significant",
+                    ],
+                    rows,
+                    numeric={1, 2, 3, 4},
+                )
+            )
+            parts.append(
+                '<p class="muted">Paired comparison: both simulated with the same random numbers, '
+                "so the change is the redesign's effect; significant = its interval excludes 0.</p>"
+            )
+    elif rf.confirmation is None:
+        parts.append(
+            '<p class="muted">No optimisation results (<code>confirmation.json</code>) in this '
+            "run: no baseline-vs-recommended comparison.</p>"
+        )
+    return Section("summary", "Summary", "\n".join(parts))
+
+
+def _best_comparison(rf: RunFiles) -> dict[str, Any] | None:
+    if not rf.confirmation:
+        return None
+    cands = rf.confirmation.get("candidates") or []
+    for c in cands:
+        if c.get("rank") == 1:
+            return c
+    return cands[0] if cands else None
+
+
+def _map_section(rf: RunFiles) -> Section:
+    from sim.report.charts import waiting_share_kpi
+    from sim.report.export import to_mermaid
+    from sim.report.process_map import draw_process_map
+
+    if rf.model is None:
+        return Section(
+            "map",
+            "Process map",
+            _missing(
+                "No process model (<code>model.yaml</code>, or a <code>process</code> in "
+                "<code>config.yaml</code>) in this run: no map."
+            ),
+        )
+    kpi = waiting_share_kpi(rf.kpis) if rf.kpis else None
+    fig = draw_process_map(rf.model, kpi=kpi or None)
+    parts = [
+        _img(
+            fig,
+            alt=f"process map of {rf.model.name}",
+            wide=True,
+            dpi=80,
+            caption=(
+                "Swimlanes are roles; rounded boxes are the start and the ends (green border: "
+                "success, red: drop-off); diamonds are decisions with branch probabilities (+: "
+                "parallel); red dashed arrows are rework loops."
+                + (
+                    " Steps are coloured by their waiting share of cycle time; the heavy border "
+                    "marks the highest."
+                    if kpi
+                    else ""
+                )
+            ),
+        ),
+        f'<p class="muted">Model read from <code>{_esc(rf.model_source)}</code>: '
+        f"{len(rf.model.steps)} steps, {len(rf.model.decisions)} decisions, "
+        f"{len(rf.model.parallels)} parallel blocks, {len(rf.model.roles)} roles.</p>",
+        "<details><summary>The map as Mermaid text (paste into Markdown)</summary><pre>"
+        + _esc(to_mermaid(rf.model))
+        + "</pre></details>",
+    ]
+    return Section("map", "Process map", "\n".join(parts))
+
+
+def _bottleneck_section(rf: RunFiles) -> Section:
+    from sim.report.charts import plot_funnel, plot_step_times, plot_utilisation
+
+    k = rf.kpis
+    if not k:
+        return Section(
+            "bottlenecks",
+            "Bottlenecks",
+            _missing("No <code>kpis.json</code> in this run: no waiting, utilisation or funnel."),
+        )
+    parts = []
+    b = k.get("bottleneck")
+    if b:
+        share, share_ci = _ci_text(b.get("waiting_share"), "%")
+        wait, wait_ci = _ci_text(b.get("waiting_mean"), "h")
+        utils = ", ".join(
+            f"{_esc(pretty(r))} {_num(u, '%')}" for r, u in (b.get("roles") or {}).items()
+        )
+        parts.append(
+            f"<p>The bottleneck is <strong>{_esc(pretty(b['step']))}</strong>: cases wait "
+            f"{wait} {wait_ci} before it on average, {share} {share_ci} of the cycle time"
+            + (f"; its staff are busy {utils} of their scheduled time" if utils else "")
+            + ".</p>"
+        )
+    parts.append(_img(plot_step_times(k), alt="waiting and processing per step"))
+    if k.get("roles"):
+        parts.append(_img(plot_utilisation(k), alt="utilisation per role"))
+    if k.get("funnel"):
+        success = (
+            [e.outcome for e in rf.model.ends.values() if e.success]
+            if rf.model is not None
+            else None
+        )
+        parts.append(_img(plot_funnel(k, success_outcomes=success), alt="funnel"))
+    if rf.trace is not None:
+        from sim.report.charts import (
+            arrival_times_from_log,
+            cycle_times_from_log,
+            plot_arrivals,
+            plot_cycle_times,
+        )
+
+        try:
+            ct = cycle_times_from_log(rf.trace)
+            parts.append(_img(plot_cycle_times({"simulated": ct}), alt="cycle time distribution"))
+            n_rep = int(rf.trace["replication"].nunique()) if "replication" in rf.trace else 1
+            parts.append(
+                _img(
+                    plot_arrivals(arrival_times_from_log(rf.trace), replications=n_rep),
+                    alt="arrivals by hour and weekday",
+                )
+            )
+        except (KeyError, ValueError) as exc:
+            parts.append(_missing(f"The trace could not be summarised ({_esc(exc)})."))
+    else:
+        parts.append(
+            '<p class="muted">No simulated event log (<code>trace.csv.gz</code>) in this run: '
+            "no cycle-time distribution or arrival heatmap (simulate with "
+            "<code>output.trace=true</code>).</p>"
+        )
+    return Section("bottlenecks", "Bottlenecks", "\n".join(parts))
+
+
+def _recommendation_section(rf: RunFiles) -> Section:
+    from sim.report.charts import plot_pareto
+    from sim.report.diff_map import draw_diff_map
+
+    parts = []
+    if rf.recommendations:
+        parts.append(markdown_to_html(rf.recommendations))
+    if rf.recommended is not None and rf.model is not None:
+        comp = _best_comparison(rf) or {}
+        diffs = {
+            key.split(":", 1)[1]: {
+                "diff_mean": r.get("diff"),
+                "ci_low": r.get("ci_low"),
+                "ci_high": r.get("ci_high"),
+            }
+            for key, r in (comp.get("comparison") or {}).items()
+            if key.startswith("waiting_mean:") and r.get("diff") is not None
+        }
+        diffs = {s: {k: float(v) for k, v in d.items()} for s, d in diffs.items()}
+        fig = draw_diff_map(rf.model, rf.recommended, waiting_diff=diffs or None)
+        parts.append(
+            _img(
+                fig,
+                alt="what the recommended redesign changes",
+                wide=True,
+                dpi=80,
+                caption="The baseline map with the changes of the recommended redesign "
+                "(<code>best/1.yaml</code>) marked on it.",
+            )
+        )
+    fig = _pareto_figure(rf, plot_pareto)
+    if fig is not None:
+        parts.append(_img(fig, alt="Pareto front"))
+    if not parts:
+        parts.append(
+            _missing(
+                "No optimisation results (<code>recommendations.md</code>, "
+                "<code>pareto.csv</code>, <code>best/1.yaml</code>) in this run: nothing "
+                "to recommend yet. Run <code>python -m sim optimize</code>."
+            )
+        )
+    return Section("recommendations", "Recommended changes", "\n".join(parts))
+
+
+def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> Figure | None:
+    if rf.trials is None or not rf.confirmation:
+        return None
+    objectives = rf.confirmation.get("objectives") or []
+    names = [o.get("kpi") for o in objectives if o.get("kpi") in rf.trials.columns]
+    if len(names) < 2:
+        return None
+    x, y = names[0], names[1]
+    directions = {o["kpi"]: o.get("direction", "minimize") for o in objectives}
+    trials = rf.trials
+    if "state" in trials.columns:
+        trials = trials[trials["state"] == "COMPLETE"]
+    trials = trials.dropna(subset=[x, y])
+    if trials.empty:
+        return None
+    base = rf.confirmation.get("baseline") or {}
+    baseline = {x: base[x], y: base[y]} if x in base and y in base else None
+    rec = None
+    best = _best_comparison(rf)
+    if best is not None and "trial" in trials.columns:
+        hit = trials.index[trials["trial"] == best.get("trial")]
+        rec = hit[0] if len(hit) else None
+    return plot_pareto(
+        trials,
+        x=x,
+        y=y,
+        minimize=(directions[x] == "minimize", directions[y] == "minimize"),
+        baseline=baseline,
+        recommended=rec,
+        x_label=HEADLINE_LABELS.get(x, (x,))[0],
+        y_label=HEADLINE_LABELS.get(y, (y,))[0],
+        title="Trade-off between the first two objectives (every trial of the search)",
+    )
+
+
+def _calibration_section(rf: RunFiles) -> Section:
+    parts = []
+    if rf.backtest:
+        parts.append(_backtest_html(rf.backtest))
+    if rf.instances is not None and rf.model is not None:
+        from sim.report.charts import fits_from_instances, plot_fits
+
+        try:
+            fits = fits_from_instances(rf.instances, rf.model)
+            if fits:
+                parts.append(_img(plot_fits(fits, max_rows=10), alt="fitted vs observed"))
+        except (KeyError, ValueError) as exc:
+            parts.append(_missing(f"Fitted vs observed durations unavailable ({_esc(exc)})."))
+    if not parts:
+        parts.append(
+            '<p class="missing">No calibration results (<code>backtest.json</code>, '
+            "<code>instances.csv.gz</code>) in this run: the model was not calibrated from a log "
+            "here, so there is no back-test to show.</p>"
+        )
+    return Section("calibration", "Calibration quality", "\n".join(parts))
+
+
+def _flat(d: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out = []
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out += _flat(v, key + ".")
+        elif isinstance(v, list | tuple) and len(v) > 6:
+            continue
+        else:
+            out.append((key, v))
+    return out
+
+
+def _backtest_html(bt: Mapping[str, Any]) -> str:
+    rows = []
+    for key, v in _flat(bt)[:80]:
+        if isinstance(v, float):
+            v = _num(v)
+        rows.append([_esc(key), _esc(v) if not isinstance(v, str) else v])
+    return (
+        "<p>Back-test: the calibrated model simulated over a held-out period and compared with "
+        "what really happened (relative errors near 0 and small distances are good).</p>"
+        + _table(["measure", "value"], rows, numeric={1})
+    )
+
+
+def _reproducibility_section(rf: RunFiles, run_dir: Path) -> Section:
+    parts = []
+    run = rf.run
+    if run:
+        argv = run.get("argv")
+        cmd = " ".join(str(a) for a in argv) if isinstance(argv, list) else run.get("command")
+        rows = [
+            ["command", f"<code>{_esc(cmd)}</code>"],
+            ["seed", _esc(run.get("seed"))],
+            ["git commit", f"<code>{_esc(run.get('git_commit'))}</code>"],
+            ["platform", _esc(run.get("platform", "–"))],
+        ]
+        for name, ver in (run.get("versions") or {}).items():
+            rows.append([f"version of {_esc(name)}", _esc(ver)])
+        parts.append(_table(["", ""], rows))
+    else:
+        parts.append(
+            _missing(
+                "No <code>run.json</code>: the command, seed and versions of this run are unknown."
+            )
+        )
+    if rf.config_text:
+        parts.append(
+            "<details><summary>The resolved configuration (<code>config.yaml</code>)</summary>"
+            f"<pre>{_esc(rf.config_text)}</pre></details>"
+        )
+    else:
+        parts.append(_missing("No <code>config.yaml</code> in this run."))
+    present = sorted(
+        str(p.relative_to(run_dir))
+        for p in run_dir.rglob("*")
+        if p.is_file() and p.name != REPORT_NAME and FIGURES_DIR not in p.parts[-2:-1]
+    )
+    parts.append(
+        "<p>Files in the run directory: "
+        + ", ".join(f"<code>{_esc(p)}</code>" for p in present[:40])
+        + (" …" if len(present) > 40 else "")
+        + ".</p>"
+    )
+    parts.append(f"<p>Rebuild this page: <code>python -m sim report run={_esc(run_dir)}</code></p>")
+    if rf.problems:
+        parts.append(
+            "<p>Problems met while reading the results:</p><ul>"
+            + "".join(f"<li>{_esc(p)}</li>" for p in rf.problems)
+            + "</ul>"
+        )
+    return Section("reproducibility", "Reproducibility", "\n".join(parts))
+
+
+# -------------------------------------------------------------------------------- builder
+def build_report(
+    run_dir: str | Path,
+    *,
+    out: str | Path | None = None,
+    title: str | None = None,
+    save_figures: bool = False,
+) -> Path:
+    """Write ``report.html`` for ``run_dir`` (or to ``out``) from the result files present.
+
+    Returns the path written. The page has the sections summary, process map, bottlenecks,
+    recommended changes, calibration quality and reproducibility; a section whose files are
+    missing says which files it needs. With ``save_figures`` the images are also written as
+    PNG files under ``run_dir/figures/``.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        from sim.errors import ConfigError
+
+        raise ConfigError(f"run: {run_dir} is not a directory")
+    rf = read_run(run_dir)
+    sections = [
+        _summary(rf),
+        _map_section(rf),
+        _bottleneck_section(rf),
+        _recommendation_section(rf),
+        _calibration_section(rf),
+        _reproducibility_section(rf, run_dir),
+    ]
+    name = (
+        rf.model.name
+        if rf.model is not None
+        else (rf.kpis or {}).get("model") or (rf.run or {}).get("model") or run_dir.name
+    )
+    command = (rf.run or {}).get("command", "run")
+    heading = title or f"{pretty(str(name))}: {command} report"
+    nav = "".join(f'<a href="#{s.id}">{_esc(s.title)}</a>' for s in sections)
+    body = "\n".join(
+        f'<section id="{s.id}"><h2>{_esc(s.title)}</h2>\n{s.body}\n</section>' for s in sections
+    )
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_esc(heading)}</title><style>{CSS}</style></head><body><main>"
+        f"<h1>{_esc(heading)}</h1>"
+        f'<p class="sub">Run directory <code>{_esc(run_dir)}</code>; page built {stamp} by '
+        "<code>sim.report</code> from the saved results (no simulation was run).</p>"
+        f"<nav>{nav}</nav>\n{body}\n</main></body></html>\n"
+    )
+    target = Path(out) if out is not None else run_dir / REPORT_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    if save_figures:
+        _save_embedded(page, run_dir / FIGURES_DIR)
+    return target
+
+
+def _save_embedded(page: str, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    pattern = r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)">'
+    for k, (data, alt) in enumerate(re.findall(pattern, page), 1):
+        slug = re.sub(r"[^0-9a-z]+", "_", html.unescape(alt).lower()).strip("_")[:50] or "figure"
+        (folder / f"{k:02d}_{slug}.png").write_bytes(base64.b64decode(data))

@@ -1,0 +1,141 @@
+"""Result files like the ones the CLI writes, made up for report tests (no simulation)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.kpis import kpi_report
+from sim.model import ProcessModel, save, to_dict
+
+
+def fake_table(model, n_rep: int = 6, seed: int = 0) -> pd.DataFrame:
+    """A replications table with the columns sim.kpis writes (values made up)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for r in range(n_rep):
+        row = {"replication": r, "cycle_time_mean": 200 + rng.normal(0, 10)}
+        reach = 1.0
+        for k, s in enumerate(model.steps):
+            reach *= 0.97 if k % 4 == 3 else 1.0
+            row[f"waiting_mean:{s}"] = (5 + 3 * k) * rng.uniform(0.9, 1.1)
+            row[f"processing_mean:{s}"] = 1 + 0.1 * k
+            row[f"waiting_share:{s}"] = 0.01 * k * rng.uniform(0.9, 1.1)
+            row[f"reached:{s}"] = reach
+        for i, role in enumerate(model.roles):
+            row[f"utilisation:{role}"] = 0.4 + 0.07 * i + rng.normal(0, 0.01)
+        row["outcome_share:won"] = 0.5 + rng.normal(0, 0.02)
+        row["outcome_share:lost_price"] = 1 - row["outcome_share:won"]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def fake_trace(model: ProcessModel, n_cases: int = 60, seed: int = 0) -> pd.DataFrame:
+    """A small simulated-looking event log (standard columns, two replications)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    origin = pd.Timestamp(model.start_date)
+    steps = list(model.steps)[:4]
+    for c in range(n_cases):
+        t = origin + pd.Timedelta(hours=float(rng.uniform(0, 24 * 14)))
+        for s in steps:
+            start = t + pd.Timedelta(hours=float(rng.exponential(2)))
+            end = start + pd.Timedelta(hours=float(rng.exponential(1)))
+            rows.append(
+                {
+                    "case_id": f"{c % 2}-{c}",
+                    "activity": s,
+                    "start_time": start,
+                    "end_time": end,
+                    "resource": "r1",
+                    "enabled_time": t,
+                    "role": "x",
+                    "segment": "default",
+                    "outcome": "won" if c % 3 else "lost_price",
+                    "replication": c % 2,
+                }
+            )
+            t = end
+    return pd.DataFrame(rows)
+
+
+def write_simulate_run(run_dir: Path, model: ProcessModel, *, trace: bool = True) -> Path:
+    """A run directory like ``python -m sim simulate`` leaves (kpis, replications, model...)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    table = fake_table(model)
+    table.to_csv(run_dir / "replications.csv", index=False)
+    report = kpi_report(table, model)
+    report["seed"] = 0
+    (run_dir / "kpis.json").write_text(json.dumps(report, default=float), encoding="utf-8")
+    save(model, run_dir / "model.yaml", overwrite=True)
+    (run_dir / "config.yaml").write_text("seed: 0\nscenario:\n  replications: 6\n")
+    (run_dir / "run.json").write_text(
+        json.dumps(
+            {
+                "command": "simulate",
+                "argv": ["python", "-m", "sim", "simulate", "seed=0"],
+                "seed": 0,
+                "versions": {"python": "3.11", "numpy": "2"},
+                "git_commit": "abc123",
+                "platform": "test",
+            }
+        )
+    )
+    if trace:
+        fake_trace(model).to_csv(run_dir / "trace.csv.gz", index=False)
+    return run_dir
+
+
+def write_optimize_run(run_dir: Path, model: ProcessModel, redesigned: ProcessModel) -> Path:
+    """A run directory like ``python -m sim optimize`` leaves (no kpis.json, no model.yaml)."""
+    import yaml
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(yaml.safe_dump({"seed": 1, "process": to_dict(model)}))
+    (run_dir / "run.json").write_text(json.dumps({"command": "optimize", "seed": 1}))
+    save(redesigned, run_dir / "best" / "1.yaml", overwrite=True)
+    rng = np.random.default_rng(3)
+    trials = pd.DataFrame(
+        {
+            "trial": range(12),
+            "state": ["COMPLETE"] * 11 + ["PRUNED"],
+            "cycle_time_mean": rng.uniform(80, 200, 12),
+            "cost_per_case": rng.uniform(1000, 1400, 12),
+        }
+    )
+    trials.to_csv(run_dir / "trials.csv", index=False)
+    pd.DataFrame({"rank": [1], "trial": [4], "verdict": ["better"]}).to_csv(
+        run_dir / "pareto.csv", index=False
+    )
+    comparison = {
+        "cycle_time_mean": {"base": 190.0, "alt": 120.0, "diff": -70.0, "ci_low": -90.0,
+                            "ci_high": -50.0, "significant": True},
+        "cost_per_case": {"base": 1200.0, "alt": 1210.0, "diff": 10.0, "ci_low": -5.0,
+                          "ci_high": 25.0, "significant": False},
+        "waiting_mean:signing": {"base": 20.0, "alt": 5.0, "diff": -15.0, "ci_low": -20.0,
+                                 "ci_high": -10.0, "significant": True},
+    }  # fmt: skip
+    (run_dir / "confirmation.json").write_text(
+        json.dumps(
+            {
+                "objectives": [
+                    {"kpi": "cycle_time_mean", "direction": "minimize"},
+                    {"kpi": "cost_per_case", "direction": "minimize"},
+                ],
+                "baseline": {"cycle_time_mean": 190.0, "cost_per_case": 1200.0},
+                "candidates": [
+                    {"rank": 1, "trial": 4, "verdict": "better", "comparison": comparison}
+                ],
+            }
+        )
+    )
+    (run_dir / "recommendations.md").write_text(
+        "# Recommended redesigns for `crm_sales`\n\n## 1. Redesign from trial 4: better\n\n"
+        "Changes:\n\n- Remove 'contract_review'\n- Staff legal with 2 people\n\n"
+        "| KPI | today | redesign |\n|---|---|---|\n| mean cycle time | 190 h | 120 h |\n"
+        "\nA <script>alert(1)</script> tag stays text.\n"
+    )
+    return run_dir

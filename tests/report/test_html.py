@@ -1,0 +1,167 @@
+"""The self-contained HTML report: sections for the files present, renders in a browser."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import subprocess
+
+import pytest
+from report_testkit import write_optimize_run, write_simulate_run
+
+from sim.model import load
+from sim.redesign import operators as op
+from sim.report.html import build_report, markdown_to_html
+
+SECTIONS = ("summary", "map", "bottlenecks", "recommendations", "calibration", "reproducibility")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def crm(crm_path):
+    return load(crm_path)
+
+
+def _images(page: str) -> list[bytes]:
+    return [base64.b64decode(d) for d in re.findall(r'src="data:image/png;base64,([^"]+)"', page)]
+
+
+def _section(page: str, sid: str) -> str:
+    m = re.search(rf'<section id="{sid}">(.*?)</section>', page, flags=re.S)
+    assert m, sid
+    return m.group(1)
+
+
+def test_simulate_run_report(tmp_path, crm):
+    run = write_simulate_run(tmp_path / "run", crm)
+    out = build_report(run, save_figures=True)
+    assert out == run / "report.html"
+    page = out.read_text(encoding="utf-8")
+    for sid in SECTIONS:
+        assert f'<section id="{sid}">' in page
+    images = _images(page)
+    # map (fitted + full size), step times, utilisation, funnel, cycle time, arrivals
+    assert len(images) == 7
+    assert all(img.startswith(PNG) for img in images)
+    summary = _section(page, "summary")
+    assert "Mean cycle time" in summary and "95 % CI" in summary
+    assert "confirmation.json" in summary  # says there is no comparison
+    assert "The bottleneck is" in _section(page, "bottlenecks")
+    assert "missing" in _section(page, "recommendations")
+    assert "backtest.json" in _section(page, "calibration")
+    repro = _section(page, "reproducibility")
+    assert "python -m sim simulate seed=0" in repro and "abc123" in repro
+    assert "flowchart LR" in _section(page, "map")  # the Mermaid text to copy
+    assert len(list((run / "figures").glob("*.png"))) == 7
+    assert "<script" not in page  # no script: opens anywhere
+
+
+def test_optimize_run_report(tmp_path, crm):
+    redesigned = op.remove_step(crm, "contract_review")
+    redesigned = op.change_staffing(redesigned, "legal", headcount=2)
+    run = write_optimize_run(tmp_path / "opt", crm, redesigned)
+    page = build_report(run).read_text(encoding="utf-8")
+    summary = _section(page, "summary")
+    assert "Baseline vs recommended" in summary
+    assert "-70 h" in summary and "[-90 h, -50 h]" in summary
+    assert 'class="good">-70 h' in summary  # significant and better
+    assert 'class="muted">+10' in summary  # not significant
+    rec = _section(page, "recommendations")
+    assert "Remove &#x27;contract_review&#x27;" in rec or "Remove 'contract_review'" in rec
+    assert "&lt;script&gt;" in rec and "<script>" not in rec  # markdown is escaped
+    assert len(_images(rec)) == 3  # diff map (fitted + full size) and the Pareto front
+    assert "missing" in _section(page, "bottlenecks")  # no kpis.json in an optimize run
+    assert "config.yaml (process)" in _section(page, "map")
+
+
+def test_empty_run_says_what_is_missing(tmp_path):
+    run = tmp_path / "empty"
+    run.mkdir()
+    page = build_report(run).read_text(encoding="utf-8")
+    assert _images(page) == []
+    for sid in SECTIONS:
+        assert 'class="missing"' in _section(page, sid) or sid == "reproducibility"
+    assert "run.json" in _section(page, "reproducibility")
+
+
+def test_damaged_file_is_reported_not_fatal(tmp_path, crm):
+    run = write_simulate_run(tmp_path / "run", crm, trace=False)
+    (run / "kpis.json").write_text("{not json")
+    page = build_report(run).read_text(encoding="utf-8")
+    assert "kpis.json: could not be read" in page
+    # the KPIs are rebuilt from replications.csv and the model
+    assert "The bottleneck is" in _section(page, "bottlenecks")
+
+
+def test_markdown_subset():
+    out = markdown_to_html(
+        "# T\n\ntext **bold** `code`\n\n- a\n- b\n\n| x | y |\n|---|---|\n| 1 | 2 |\n"
+    )
+    assert "<h3>T</h3>" in out and "<strong>bold</strong>" in out and "<code>code</code>" in out
+    assert out.count("<li>") == 2 and "<td>1</td>" in out and "<th>x</th>" in out
+
+
+def _chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+CHECK = """<script>
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0 &&
+                                        i.src.indexOf('data:image/png;base64,') === 0; });
+  var out = document.createElement('div');
+  out.id = 'imgcheck';
+  out.textContent = 'images=' + imgs.length + ' ok=' + ok.length +
+                    ' width=' + document.documentElement.scrollWidth;
+  document.body.appendChild(out);
+});
+</script></body>"""
+
+
+def test_report_renders_in_headless_chromium(tmp_path, crm):
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("Chromium not found (apt-get install -y chromium) to render the report")
+    run = write_simulate_run(tmp_path / "run", crm)
+    page = build_report(run).read_text(encoding="utf-8")
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.replace("</body>", CHECK), encoding="utf-8")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+        "--window-size=1366,900",
+    ]
+    res = subprocess.run(
+        [browser, *flags, "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    m = re.search(r"images=(\d+) ok=(\d+) width=(\d+)", res.stdout)
+    assert m, res.stderr[-2000:]
+    n, ok, width = (int(g) for g in m.groups())
+    assert n == 7 and ok == n  # every embedded image decoded and has a size
+    assert width <= 1366  # nothing forces sideways scrolling at laptop width
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [browser, *flags, f"--screenshot={shot}", (run / "report.html").as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
+    from PIL import Image
+
+    img = Image.open(shot).convert("L")
+    lo, hi = img.getextrema()
+    assert hi - lo > 100  # not a blank page
+    grey_levels = sum(1 for count in img.resize((200, 130)).histogram() if count)
+    assert grey_levels > 20
