@@ -213,6 +213,7 @@ def calibrate_model(
     calendar_threshold: float = 0.1,
     extraneous_delays: bool = True,
     min_delay_share: float = 0.05,
+    low_utilisation: float = 0.1,
     criterion: str = "aic",
     families: tuple[str, ...] | None = None,
     ks_alpha: float = 0.01,
@@ -238,7 +239,9 @@ def calibrate_model(
       count as concurrent (see ``sim.calibrate.routing``); above 1 disables parallel blocks.
     * ``role_similarity``, ``calendar_threshold``: see ``sim.calibrate.staff``.
     * ``extraneous_delays``: model waits not explained by resource availability as timer steps
-      ``delay:<activity>`` (added where at least ``min_delay_share`` of instances have one).
+      ``delay:<activity>`` (added where at least ``min_delay_share`` of instances have one). For
+      a role busy less than ``low_utilisation`` of its scheduled hours in the log, queueing cannot
+      explain waiting, so all of its steps' waiting beyond closed shifts counts as extraneous.
     * ``criterion``, ``families``, ``ks_alpha``, ``ks_tolerance``: distribution selection (see
       ``sim.calibrate.fitting.fit_distribution``).
     """
@@ -317,6 +320,24 @@ def calibrate_model(
         if role is not None:
             m = acts == a
             work[m] = working_time(roles[role].calendar, s[m], e[m])
+    # A role busy for a small share of its scheduled hours cannot make cases wait by queueing:
+    # there the resources' logged work does not explain their availability (they do other work
+    # that the log does not show), so all waiting beyond closed shifts is taken as extraneous.
+    span = max(float(e.max() - s.min()), 1e-9)
+    for rname, r in roles.items():
+        sched = r.headcount * r.calendar.weekly_total * span / HOURS_PER_WEEK
+        mine = np.isin(acts, r.activities)
+        util = float(work[mine].sum()) / sched if sched > 0 else 1.0
+        r.provenance["utilisation_in_log"] = round(util, 4)
+        if extraneous_delays and util < low_utilisation:
+            cal = r.calendar
+            opens = np.array([cal.next_positive(float(x)) for x in enabled[mine]])
+            delay[mine] = np.maximum(s[mine] - np.minimum(opens, s[mine]), 0.0)
+            notes.append(
+                f"{rname} is busy {util:.1%} of its scheduled hours in the log (< "
+                f"{low_utilisation:.0%}): its waiting beyond closed shifts is modelled as "
+                "extraneous delay"
+            )
     waiting = pd.DataFrame(
         {
             "case_id": ev["case_id"],
