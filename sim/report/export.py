@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sim.report.layout import SYSTEM_LANE, layout_process, model_graph, pretty
+from sim.report.layout import SYSTEM_LANE, gateway_label, layout_process, model_graph, pretty
 
 if TYPE_CHECKING:
     from sim.model import ProcessModel
@@ -38,6 +38,8 @@ def _label(model: ProcessModel, name: str, kind: str) -> str:
         return pretty(model.ends[name].outcome or name)
     if kind in ("parallel", "join"):
         return "+"
+    if kind == "decision":
+        return gateway_label(model, name) or "?"
     text = pretty(name)
     if kind == "step":
         others = model.steps[name].roles[1:]

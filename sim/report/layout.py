@@ -28,6 +28,7 @@ Coordinates are in inches, ``x`` grows to the right and ``y`` grows *downwards* 
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
@@ -69,6 +70,27 @@ def pretty(name: str) -> str:
     if text and text == text.lower():
         text = text[0].upper() + text[1:]
     return text or name
+
+
+_GENERATED_ID = re.compile(
+    r"^(sid-[0-9A-Fa-f-]{8,}|(Exclusive|Parallel|Inclusive|Event[a-zA-Z]*)?Gateway_[0-9A-Za-z]{4,}"
+    r"|Event_[0-9A-Za-z]{4,}|Activity_[0-9A-Za-z]{4,}|[0-9a-fA-F-]{20,})$"
+)
+
+
+def is_generated_id(name: str) -> bool:
+    """Whether ``name`` is a tool-generated element id (``sid-1A2B...``, ``Gateway_0eqakhv``)."""
+    return bool(_GENERATED_ID.match(name))
+
+
+def gateway_label(model: ProcessModel, name: str) -> str:
+    """The text under a decision: its name, or its description when the name is a generated id
+    (nothing when it has neither)."""
+    if not is_generated_id(name):
+        return pretty(name)
+    dec = model.decisions.get(name)
+    desc = dec.description if dec is not None else ""
+    return "" if not desc or is_generated_id(desc) else desc
 
 
 def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> tuple[str, ...]:
@@ -450,7 +472,8 @@ def _node_geometry(
         h = max(STEP_MIN_H, 0.26 + LINE_H * len(label) + NOTE_LINE_H * len(note))
         return STEP_W, h, STEP_W / 2, h / 2, h / 2, label, note
     if kind in ("decision", "parallel", "join"):
-        label = wrap(pretty(name), GATEWAY_WRAP, 2) if kind == "decision" else ()
+        label = wrap(gateway_label(model, name), GATEWAY_WRAP, 2) if kind == "decision" else ()
+        label = tuple(x for x in label if x)
         note = tuple(ln for n in extra for ln in wrap(n, 22, 2))
         text_w = max([len(s) for s in (*label, *note)] or [0]) * CHAR_W * 0.9
         below = DIAMOND / 2 + (0.05 + 0.13 * len(label) if label else 0) + NOTE_LINE_H * len(note)

@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 from random_models import random_model
 
 from sim.model import load
-from sim.report.layout import SYSTEM_LANE, MapLayout, layout_process, model_graph, pretty, wrap
+from sim.report.layout import (
+    SYSTEM_LANE,
+    MapLayout,
+    is_generated_id,
+    layout_process,
+    model_graph,
+    pretty,
+    wrap,
+)
 
 EPS = 1e-6
 
@@ -191,3 +199,31 @@ def test_rare_branches_hidden_but_every_node_stays_reachable():
     assert thin.hidden == (("d", "c", "3%"),)
     assert ("d", "only_rarely") in {(r.source, r.target) for r in thin.routes}
     assert set(thin.boxes) == set(full.boxes)
+
+
+def test_shared_prosimos_models_lay_out_cleanly(shared_data):
+    """The BPMN models in ../shared/data, imported: real maps with loops and parallel blocks."""
+    import warnings
+
+    from sim.model.interchange import load_bpmn
+
+    paths = sorted(shared_data.glob("synth_*/*.bpmn"))
+    if not paths:
+        pytest.skip("no Prosimos BPMN models in the shared data")
+    for path in paths:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = load_bpmn(path)
+        layout = layout_process(model)
+        check_layout(model, layout)
+        assert layout.crossings <= max(6, len(model.steps) // 2), path.name
+        # generated gateway ids (sid-..., Gateway_0abc...) are not printed under the diamonds
+        for box in layout.boxes.values():
+            if box.kind == "decision":
+                assert not any(is_generated_id(line) for line in box.label), box.label
+
+
+def test_generated_ids():
+    assert is_generated_id("sid-D537CF9E-CB8A-4188-80DE-1CA903F38436")
+    assert is_generated_id("Gateway_0eqakhv")
+    assert not is_generated_id("quote_ok") and not is_generated_id("Approve loan offer")
