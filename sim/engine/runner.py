@@ -346,8 +346,12 @@ class Replication:
                 cal = p.calendar
                 deadline = None if p.patience is None else env.now + p.patience()
                 if cal is not None:
-                    opens = cal.next_positive(env.now + offset) - offset
-                    if opens > env.now:
+                    week_now = env.now + offset
+                    opens = cal.next_positive(week_now)
+                    # compare in week time: (now + offset) - offset may differ from now by a
+                    # rounding error, which would create a wait while the shift is open
+                    if opens > week_now:
+                        opens -= offset
                         if deadline is not None and deadline < opens:
                             yield env.timeout(deadline - env.now)
                             return p.idx
@@ -380,7 +384,9 @@ class Replication:
                 if cal is None:
                     end = start + d
                 else:
-                    start = cal.next_positive(start + offset) - offset
+                    opens = cal.next_positive(start + offset)
+                    if opens > start + offset:  # else keep start exact (see above)
+                        start = opens - offset
                     end = (
                         cal.inverse(cal.cumulative(start + offset) + d) - offset if d > 0 else start
                     )
