@@ -673,3 +673,13 @@ def test_time_unit_minutes():
         (1, "a", "r1_1", 3.0, 3.0, 3.75),
     ]
     assert cases(t) == [(1.5, 4.5, DONE, None), (3.0, 4.25, "abandoned", "b")]
+
+
+def test_open_shift_keeps_times_exact_with_a_non_monday_start():
+    # Clock 0 = Wednesday 12:00 (offset 60 h) and the office is open at clock 0.3 (12:18): the
+    # case starts at once. Converting to week time and back (0.3 + 60 - 60) must not move the
+    # start before the moment the case was ready, nor create a wait of one rounding error.
+    t = run(_office_model(0.25, 0.3, start_date="2026-01-07T12:00:00"), max_cases=3)
+    got = rows(t)
+    assert [r[3] for r in got] == [r[4] for r in got]  # no wait at all
+    assert got[0][3] == 0.3
