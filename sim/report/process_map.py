@@ -36,7 +36,7 @@ from sim.report._mpl import (
     new_figure,
     save_figure,
 )
-from sim.report.layout import MARGIN, Box, MapLayout, Route, layout_process
+from sim.report.layout import MARGIN, Box, MapLayout, Route, layout_process, pretty
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -169,7 +169,7 @@ def draw_process_map(
                 edge=DROP if name == top else STEP_EDGE,
                 linewidth=2.6 if name == top else 1.0,
             )
-    heading = title or f"{_title_name(model)}: process map" + (
+    heading = title or f"{pretty(model.name)}: process map" + (
         f", steps coloured by {kpi_label}" if values else ""
     )
     fig, _ax = render_map(
@@ -236,10 +236,6 @@ def _finite(v: object) -> bool:
         return math.isfinite(float(v))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return False
-
-
-def _title_name(model: ProcessModel) -> str:
-    return model.name.replace("_", " ")
 
 
 # ---------------------------------------------------------------------------------- renderer
