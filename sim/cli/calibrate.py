@@ -1,0 +1,126 @@
+"""``python -m sim calibrate``: event log -> calibrated model, fidelity report (back-test)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from omegaconf import DictConfig, OmegaConf
+
+from sim.calibrate import calibrate_model
+from sim.calibrate.backtest import backtest
+from sim.cli.common import guard_run_dir, write_json, write_run_record
+from sim.errors import ConfigError
+from sim.eventlog import read_event_log, split_by_time
+from sim.model import save
+
+RESULTS = ("model.yaml", "backtest.json")
+
+
+def _read(path: str, cfg: DictConfig, key: str):
+    c = cfg.columns
+    p = Path(str(path)).expanduser()
+    if not p.is_file():
+        raise ConfigError(f"{key}={path}: no such file")
+    return read_event_log(
+        p,
+        case_id_key=c.case_id,
+        activity_key=c.activity,
+        start_key=c.start,
+        end_key=c.end,
+        resource_key=c.resource,
+        time_format=c.time_format,
+        max_rows=c.max_rows,
+    )
+
+
+def _names(value) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in OmegaConf.to_container(value, resolve=True)]
+
+
+def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
+    """Read, clean, calibrate, back-test; write the model and the fidelity report."""
+    guard_run_dir(run_dir, RESULTS, overwrite=bool(cfg.output.overwrite))
+    t0 = time.perf_counter()
+    log = _read(cfg.log, cfg, "log")
+    bt = cfg.backtest
+    if bt.enabled and bt.log is not None:
+        train, test = log, _read(bt.log, cfg, "backtest.log")
+    elif bt.enabled:
+        train, test = split_by_time(log, train_fraction=float(bt.train_fraction))
+    else:
+        train, test = log, None
+    write_run_record(run_dir, cfg, command="calibrate", extra={"log": str(cfg.log)})
+    write_json(
+        run_dir / "cleaning.json",
+        {"log": log.report.to_dict()}
+        | (
+            {"backtest_log": test.report.to_dict()}
+            if test is not None and bt.log is not None
+            else {}
+        ),
+    )
+    c = cfg.calibration
+    name = cfg.name or Path(str(cfg.log)).name.split(".")[0]
+    cal = calibrate_model(
+        train,
+        name=str(name),
+        dropoff_outcomes=_names(cfg.outcomes.dropoff),
+        abandonment_outcomes=_names(cfg.outcomes.abandonment),
+        rare_path_threshold=float(c.rare_path_threshold),
+        parallel_threshold=float(c.parallel_threshold),
+        role_similarity=float(c.role_similarity),
+        calendar_threshold=float(c.calendar_threshold),
+        extraneous_delays=bool(c.extraneous_delays),
+        criterion=str(c.criterion),
+        seed=int(cfg.seed),
+    )
+    t_cal = time.perf_counter() - t0
+    save(cal.model, run_dir / "model.yaml", overwrite=True)
+    cal.fits.to_csv(run_dir / "fits.csv", index=False)
+    summary = cal.summary() | {
+        "seconds": round(t_cal, 2),
+        "start_times_estimated": bool(train.start_times_estimated),
+    }
+    write_json(run_dir / "calibration.json", summary)
+    print(
+        f"calibrated '{cal.model.name}' from {train.n_cases} cases in {t_cal:.1f} s: "
+        f"{len(cal.model.steps)} steps, {len(cal.model.decisions)} decisions, {len(cal.model.roles)} roles"
+    )
+    if cfg.outcomes.dropoff is None:
+        print(
+            f"drop-off outcomes (suggested; set outcomes.dropoff=[...] to choose): {cal.dropoff_outcomes}"
+        )
+    for note in cal.notes:
+        print(f"  note: {note}")
+    result = {"calibration": summary}
+    if test is not None:
+        res = backtest(
+            cal.model,
+            train,
+            test,
+            replications=int(bt.replications),
+            seed=int(cfg.seed),
+            dropoff_outcomes=cal.dropoff_outcomes,
+            workers=cfg.workers,
+        )
+        write_json(run_dir / "backtest.json", res.to_dict())
+        if bt.write_traces:
+            for stem, df in res.event_logs().items():
+                df.to_csv(run_dir / f"{stem}.csv.gz", index=False)
+        result["backtest"] = res.to_dict()
+        _print_backtest(res.to_dict())
+    print(f"\nresults in {run_dir}")
+    return result
+
+
+def _print_backtest(b: dict) -> None:
+    verdict = b.get("verdict") or {}
+    if verdict:
+        print("\nback-test (simulated vs held-out history):")
+        for k, v in verdict.items():
+            print(f"  {k}: {v}")
