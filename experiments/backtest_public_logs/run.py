@@ -58,8 +58,15 @@ def _prosimos_truth(folder: Path) -> dict | None:
     nodes, flows = {}, {}
     for el in root.iter():
         t = local(el.tag)
-        if t in ("task", "startEvent", "endEvent", "exclusiveGateway", "parallelGateway",
-                 "inclusiveGateway", "intermediateCatchEvent"):
+        if t in (
+            "task",
+            "startEvent",
+            "endEvent",
+            "exclusiveGateway",
+            "parallelGateway",
+            "inclusiveGateway",
+            "intermediateCatchEvent",
+        ):
             nodes[el.get("id")] = (t, el.get("name"))
         if t == "sequenceFlow":
             flows[el.get("id")] = (el.get("sourceRef"), el.get("targetRef"))
@@ -116,8 +123,11 @@ def _compare_truth(cal, truth: dict) -> dict:
     # headcounts: the role whose members carry the profile's name
     hc = {}
     for prof, n in truth["headcount"].items():
-        found = [r.headcount for r in m.roles.values()
-                 if r.members and all(x.rsplit("_", 1)[0] == prof for x in r.members)]
+        found = [
+            r.headcount
+            for r in m.roles.values()
+            if r.members and all(x.rsplit("_", 1)[0] == prof for x in r.members)
+        ]
         hc[prof] = {"true": n, "calibrated": found[0] if len(found) == 1 else found}
     out["headcount"] = hc
     out["headcount_equal"] = sum(1 for v in hc.values() if v["true"] == v["calibrated"])
@@ -131,8 +141,12 @@ def _compare_truth(cal, truth: dict) -> dict:
             continue
         est = m.steps[act].duration.mean()
         half = 1.96 * float(np.std(x, ddof=1)) / math.sqrt(x.size)
-        dur[act] = {"true": round(true_mean, 4), "calibrated": round(est, 4),
-                    "ci_half_width": round(half, 4), "within_ci": abs(est - true_mean) <= half}
+        dur[act] = {
+            "true": round(true_mean, 4),
+            "calibrated": round(est, 4),
+            "ci_half_width": round(half, 4),
+            "within_ci": abs(est - true_mean) <= half,
+        }
     out["durations"] = dur
     out["durations_within_ci"] = sum(v["within_ci"] for v in dur.values())
     out["durations_total"] = len(dur)
@@ -147,8 +161,16 @@ def _compare_truth(cal, truth: dict) -> dict:
         probs = {b.to.removeprefix("delay:"): b.probability for b in d.branches}
         q = probs.get(tgt, 0.0)
         lo, hi = _wilson(round(q * n), n)
-        br.append({"from": src, "to": tgt, "true": p, "calibrated": round(q, 4), "n": n,
-                   "within_ci": lo <= p <= hi})
+        br.append(
+            {
+                "from": src,
+                "to": tgt,
+                "true": p,
+                "calibrated": round(q, 4),
+                "n": n,
+                "within_ci": lo <= p <= hi,
+            }
+        )
     out["branches"] = br
     out["branches_within_ci"] = sum(1 for b in br if b.get("within_ci"))
     out["branches_total"] = len(br)
@@ -217,10 +239,12 @@ def _fmt(x, pct=False, nd=3):
 
 
 def table(results: list[dict]) -> str:
-    head = ("| log | cases train/test | calibrate s (full log) | peak MB | mean CT test h | "
-            "CT mean err model / naive | CT p90 err model / naive | CT Wasserstein h model / naive | "
-            "CT EMD model / naive | n-gram model / naive | outcome TVD model / naive | "
-            "recovered (headcount, durations, branches in CI) |")
+    head = (
+        "| log | cases train/test | calibrate s (full log) | peak MB | mean CT test h | "
+        "CT mean err model / naive | CT p90 err model / naive | CT Wasserstein h model / naive | "
+        "CT EMD model / naive | n-gram model / naive | outcome TVD model / naive | "
+        "recovered (headcount, durations, branches in CI) |"
+    )
     sep = "|" + "---|" * 12
     rows = [head, sep]
     for r in results:
@@ -231,10 +255,15 @@ def table(results: list[dict]) -> str:
         mo, ba = bt["model"], bt.get("baseline", {})
         md, bd = mo.get("distances", {}), ba.get("distances", {})
         gt = r.get("ground_truth")
-        rec = "-" if gt is None else (
-            f"{gt['headcount_equal']}/{gt['headcount_total']}, "
-            f"{gt['durations_within_ci']}/{gt['durations_total']}, "
-            f"{gt['branches_within_ci']}/{gt['branches_total']}")
+        rec = (
+            "-"
+            if gt is None
+            else (
+                f"{gt['headcount_equal']}/{gt['headcount_total']}, "
+                f"{gt['durations_within_ci']}/{gt['durations_total']}, "
+                f"{gt['branches_within_ci']}/{gt['branches_total']}"
+            )
+        )
         rows.append(
             f"| {r['log']} | {r['cases_train']}/{r['cases_test']} | "
             f"{r['seconds_calibrate_train']} ({r['seconds_calibrate_full']} for {r['cases_full']}) | "
@@ -269,17 +298,31 @@ def main() -> None:
     for name in names:
         print(f"--- {name}", file=sys.stderr, flush=True)
         proc = subprocess.run(
-            [sys.executable, __file__, "--one", name, "--replications", str(args.replications),
-             "--seed", str(args.seed)],
-            capture_output=True, text=True, cwd=REPO,
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                name,
+                "--replications",
+                str(args.replications),
+                "--seed",
+                str(args.seed),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
         )
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-        results.append(json.loads(lines[-1]) if lines else
-                       {"log": name, "error": proc.stderr.strip().splitlines()[-1:]})
+        results.append(
+            json.loads(lines[-1])
+            if lines
+            else {"log": name, "error": proc.stderr.strip().splitlines()[-1:]}
+        )
     out = Path(args.out)
     suffix = f"_{args.only}" if args.only else ""
-    (out / f"results{suffix}.json").write_text(json.dumps(
-        {"results": results, "skipped": SKIPPED}, indent=1, default=str))
+    (out / f"results{suffix}.json").write_text(
+        json.dumps({"results": results, "skipped": SKIPPED}, indent=1, default=str)
+    )
     md = table(results)
     (out / f"results{suffix}.md").write_text(md + "\n")
     print(md)
