@@ -187,6 +187,28 @@ def _graph_problems(model: ProcessModel) -> list[str]:
     trapped = [n for n in model.node_names() if n in reached and n not in can_end]
     if trapped:
         out.append(f"no end can be reached from {_choices(trapped)} (a loop with no way out)")
+    else:  # the same with probabilities: a loop whose every exit has probability 0 never ends
+        segments = model.arrivals.segment_names
+        for seg in segments:
+            psucc = dict(succ)
+            for name, dec in model.decisions.items():
+                probs = dec.probabilities(seg)
+                psucc[name] = tuple(b.to for b, q in zip(dec.branches, probs, strict=True) if q > 0)
+            ppred: dict[str, list[str]] = {n: [] for n in psucc}
+            for n, ss in psucc.items():
+                for s in ss:
+                    ppred[s].append(n)
+            can_end = set()
+            for e in model.ends:
+                can_end |= _reach(e, ppred)
+            stuck = [n for n in _reach(model.start, psucc) if n not in can_end]
+            if stuck:
+                who = "" if len(segments) == 1 else f" by cases of segment '{seg}'"
+                out.append(
+                    f"no end can be reached{who} from {_choices(stuck)}: every branch out of "
+                    "the loop has probability 0, so cases would loop for ever"
+                )
+                break
     # parallel branches must meet at their join without ending the case or looping to the split
     for name, par in model.parallels.items():
         for b in par.branches:
