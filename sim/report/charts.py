@@ -114,12 +114,14 @@ def waiting_share_kpi(report: Mapping[str, Any]) -> dict[str, float]:
 def cycle_times_from_log(events: pd.DataFrame, *, finished_only: bool = True) -> np.ndarray:
     """Cycle time (hours) of each case of a standard event log (first enabled/start to last end).
 
-    With ``finished_only``, cases without an ``outcome`` (still open) are left out when the log
-    has that column.
+    With ``finished_only``, cases still open (no ``outcome``, or flagged ``case_open``) are left
+    out when the log has those columns.
     """
     ev = events
     if finished_only and "outcome" in ev.columns:
         ev = ev[ev["outcome"].notna()]
+    if finished_only and "case_open" in ev.columns:
+        ev = ev[~ev["case_open"].astype(bool)]
     if ev.empty:
         return np.array([], dtype=float)
     start = pd.to_datetime(ev["start_time"])

@@ -139,3 +139,44 @@ def write_optimize_run(run_dir: Path, model: ProcessModel, redesigned: ProcessMo
         "\nA <script>alert(1)</script> tag stays text.\n"
     )
     return run_dir
+
+
+def write_calibrate_run(run_dir: Path, model: ProcessModel) -> Path:
+    """A run directory like ``python -m sim calibrate`` leaves (model, fits, back-test, logs)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    save(model, run_dir / "model.yaml", overwrite=True)
+    (run_dir / "run.json").write_text(json.dumps({"command": "calibrate", "seed": 0}))
+
+    def ci(m: float) -> dict:
+        return {"mean": m, "ci_low": 0.9 * m, "ci_high": 1.1 * m, "per_replication": [m] * 3}
+
+    backtest = {
+        "settings": {"replications": 3},
+        "test": {"cases": 60, "start": "2026-01-05T00:00:00",
+                 "kpis": {"cycle_time_mean": 10.0, "dropoff_rate": 0.3,
+                          "waiting_mean:signing": 2.0, "processing_mean:signing": 0.5}},
+        "model": {"cycle_time_mean": ci(11.0), "dropoff_rate": ci(0.32),
+                  "cycle_time_wasserstein_h": ci(1.5), "waiting_mean:signing": ci(2.2),
+                  "processing_mean:signing": ci(0.5)},
+        "baseline": {"cycle_time_mean": ci(14.0), "dropoff_rate": ci(0.3),
+                     "cycle_time_wasserstein_h": ci(3.0)},
+        "verdict": {"cycle_time_mean_relerr": 0.1, "cycle_time_mean_within_10pct": True},
+    }  # fmt: skip
+    (run_dir / "backtest.json").write_text(json.dumps(backtest))
+    pd.DataFrame(
+        [
+            {"target": "steps.signing.duration", "kind": "distribution", "family": "gamma",
+             "chosen": True, "n": 40, "mean": 0.5, "ks_statistic": 0.08, "ks_pvalue": 0.6},
+            {"target": "steps.signing.duration", "kind": "distribution", "family": "lognormal",
+             "chosen": False, "n": 40, "mean": 0.5, "ks_statistic": 0.2, "ks_pvalue": 0.001},
+        ]
+    ).to_csv(run_dir / "fits.csv", index=False)  # fmt: skip
+    fake_trace(model, seed=1).to_csv(run_dir / "trace_1.csv.gz", index=False)
+    hist = fake_trace(model, seed=2).drop(columns=["replication", "outcome"])
+    hist.to_csv(run_dir / "history.csv.gz", index=False)
+    rng = np.random.default_rng(4)
+    pd.DataFrame(
+        {"activity": ["signing"] * 50 + ["onboarding"] * 50,
+         "processing": np.concatenate([rng.gamma(4, 0.125, 50), rng.gamma(6, 1, 50)])}
+    ).to_csv(run_dir / "instances.csv.gz", index=False)  # fmt: skip
+    return run_dir

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 
 import pytest
-from report_testkit import write_optimize_run, write_simulate_run
+from report_testkit import write_calibrate_run, write_optimize_run, write_simulate_run
 
 from sim.model import load
 from sim.redesign import operators as op
@@ -73,6 +73,20 @@ def test_optimize_run_report(tmp_path, crm):
     assert len(_images(rec)) == 3  # diff map (fitted + full size) and the Pareto front
     assert "missing" in _section(page, "bottlenecks")  # no kpis.json in an optimize run
     assert "config.yaml (process)" in _section(page, "map")
+
+
+def test_calibrate_run_report(tmp_path, crm):
+    run = write_calibrate_run(tmp_path / "cal", crm)
+    page = build_report(run).read_text(encoding="utf-8")
+    cal = _section(page, "calibration")
+    assert "Back-test" in cal and "naive baseline" in cal
+    assert "11 h" in cal and "[9.9 h, 12.1 h]" in cal  # model mean with its CI
+    assert 'within 10pct: <span class="good">yes' in cal
+    assert "Cycle-time distance" in cal and "gamma" in cal
+    assert "lognormal" not in cal  # only the chosen family is listed
+    # arrivals of the history, cycle times simulated vs history, fitted vs observed (Q-Q)
+    assert len(_images(cal)) == 3
+    assert "history (held-out period)" not in cal  # it is inside the image, not the text
 
 
 def test_empty_run_says_what_is_missing(tmp_path):
