@@ -114,6 +114,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
                 df.to_csv(run_dir / f"{stem}.csv.gz", index=False)
         result["backtest"] = res.to_dict()
         _print_backtest(res.to_dict())
+    if cfg.output.get("report", True):
+        from sim.cli.report import build
+
+        build(run_dir)
     print(f"\nresults in {run_dir}")
     return result
 

@@ -49,12 +49,18 @@ def load_process(cfg: DictConfig, *, choice: str | None = None) -> ProcessModel:
         path = Path(str(proc.path))
         suffix = "".join(path.suffixes[-1:]).lower()
         if suffix == ".bpmn":
-            try:
-                from sim.model.bpmn import load_bpmn
-            except ImportError as exc:  # pragma: no cover - until BPMN support lands
-                raise ConfigError(f"process={path}: BPMN import is not available ({exc})") from None
+            import warnings
+
+            from sim.model.interchange import BpmnImportWarning, load_bpmn
+
             params = proc.get("params")
-            return load_bpmn(path, params_path=None if params is None else Path(str(params)))
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", BpmnImportWarning)
+                model = load_bpmn(path, params_path=None if params is None else Path(str(params)))
+            for w in caught:  # approximations made on import: tell the user, never hide them
+                if issubclass(w.category, BpmnImportWarning):
+                    print(f"note: {w.message}", file=sys.stderr)
+            return model
         if proc.get("params") is not None:
             raise ConfigError("process.params: only used with a BPMN process (process=model.bpmn)")
         return load(path)

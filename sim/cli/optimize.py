@@ -143,5 +143,9 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         job, run_dir=run_dir, follow_up=follow, progress=bool(cfg.progress), workers=cfg.workers
     )
     print((run_dir / "recommendations.md").read_text(encoding="utf-8"))
+    if cfg.output.get("report", True):
+        from sim.cli.report import build
+
+        build(run_dir)
     print(f"results in {run_dir}")
     return summary

@@ -49,4 +49,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             log.to_csv(run_dir / "trace.csv.gz", index=False)
     print(format_report(report))
     print(f"\nresults in {run_dir}")
+    if cfg.output.report:
+        from sim.cli.report import build
+
+        build(run_dir)
     return report

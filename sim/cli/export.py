@@ -1,0 +1,48 @@
+"""``python -m sim export``: a process model as BPMN (+ Prosimos JSON), Mermaid, DOT, YAML, JSON or PNG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from sim.cli.common import load_process
+from sim.errors import ConfigError
+from sim.model import save
+
+FORMATS = ("bpmn", "mermaid", "dot", "yaml", "json", "png")
+
+
+def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path:
+    """Write the model in ``cfg.format`` into the run directory."""
+    fmt = str(cfg.format)
+    if fmt not in FORMATS:
+        raise ConfigError(f"format: expected one of {list(FORMATS)}, got {fmt!r}")
+    model = load_process(cfg, choice=process_choice)
+    overwrite = bool(cfg.output.overwrite)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stem = run_dir / model.name
+    if fmt == "bpmn":
+        from sim.model.interchange import save_bpmn
+
+        save_bpmn(
+            model, stem.with_suffix(".bpmn"), overwrite=overwrite, allow_loss=bool(cfg.allow_loss)
+        )
+        path = stem.with_suffix(".bpmn")
+    elif fmt in ("yaml", "json"):
+        path = save(model, stem.with_suffix(f".{fmt}"), overwrite=overwrite)
+    else:
+        suffix = {"mermaid": ".mmd", "dot": ".dot", "png": ".png"}[fmt]
+        path = stem.with_suffix(suffix)
+        if path.exists() and not overwrite:
+            raise ConfigError(
+                f"{path}: exists already; refusing to overwrite it (output.overwrite=true)"
+            )
+        from sim.report import draw_process_map, save_figure, to_dot, to_mermaid
+
+        if fmt == "png":
+            save_figure(draw_process_map(model), path)
+        else:
+            path.write_text((to_mermaid if fmt == "mermaid" else to_dot)(model), encoding="utf-8")
+    print(f"wrote {path}")
+    return path

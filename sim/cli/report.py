@@ -1,0 +1,38 @@
+"""``python -m sim report run=<dir>``: rebuild the figures and ``report.html`` of a run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from omegaconf import DictConfig
+
+from sim.errors import ConfigError
+
+
+def build(run_dir: Path) -> Path | None:
+    """Build ``report.html`` in ``run_dir``; a failure is reported, results stay as they are."""
+    from sim.report import build_report
+
+    try:
+        path = build_report(run_dir)
+    except Exception as exc:  # noqa: BLE001 - the run's results are written; say what failed
+        print(
+            f"warning: could not build the report in {run_dir}: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
+        return None
+    print(f"report: {path}")
+    return path
+
+
+def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path | None:
+    """Rebuild the report of an existing run directory."""
+    target = Path(str(cfg.run)).expanduser()
+    if not target.is_dir():
+        raise ConfigError(f"run={cfg.run}: no such run directory")
+    from sim.report import build_report
+
+    path = build_report(target)
+    print(f"report: {path}")
+    return path
