@@ -130,7 +130,8 @@ def draw_process_map(
     """Draw ``model`` as a left-to-right swimlane flowchart; return the figure.
 
     ``kpi`` maps step names to a number (by default read as the *waiting share of cycle time*:
-    the mean waiting before the step divided by the mean cycle time). Steps are filled with
+    the mean waiting before the step divided by the mean cycle time); a whole KPI report
+    (``kpis.json``, ``sim.kpis.kpi_report``) is read as its waiting shares. Steps are filled with
     ``cmap`` on that value, the value is written in the box, a colour bar explains the scale
     and, with ``mark_bottleneck``, the step with the highest value gets a heavy border. Steps
     without a value are left plain. ``path`` also saves the figure (PNG, SVG or PDF).
@@ -143,6 +144,10 @@ def draw_process_map(
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
+    if kpi is not None and "steps" in kpi and isinstance(kpi.get("steps"), list):
+        from sim.report.charts import waiting_share_kpi
+
+        kpi = waiting_share_kpi(kpi)  # a whole KPI report (kpis.json): its default colouring
     values = {k: float(v) for k, v in (kpi or {}).items() if k in model.steps and _finite(v)}
     fmt = kpi_format.format if isinstance(kpi_format, str) else kpi_format
     notes = {k: [fmt(v)] for k, v in values.items()}

@@ -232,3 +232,14 @@ def _lanes(model) -> set[str]:
     from sim.report.layout import layout_process
 
     return {ln.name for ln in layout_process(model).lanes}
+
+
+def test_map_reads_a_kpi_report(crm):
+    from report_testkit import fake_table
+
+    from sim.kpis import kpi_report
+
+    report = kpi_report(fake_table(crm), crm)
+    fig = draw_process_map(crm, kpi=report)
+    bottleneck = report["bottleneck"]["step"]
+    assert _node_patch(fig, bottleneck).get_linewidth() > 2  # heavy border on the bottleneck
