@@ -22,8 +22,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.report._mpl import DROP, MUTED, save_figure
-from sim.report.layout import layout_process, pretty
-from sim.report.process_map import MapStyle, NodeStyle, render_map, text_color_on
+from sim.report.layout import pretty
+from sim.report.process_map import (
+    MapStyle,
+    NodeStyle,
+    hidden_note,
+    readable_layout,
+    render_map,
+    text_color_on,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -218,6 +225,7 @@ def draw_diff_map(
     unit: str = "h",
     title: str | None = None,
     lane_order: Sequence[str] | None = None,
+    min_probability: float | str = "auto",
     path: str | Path | None = None,
 ) -> Figure:
     """Draw the baseline map with the changes of ``redesigned`` marked on it.
@@ -225,6 +233,7 @@ def draw_diff_map(
     ``waiting_diff`` gives, per step, the mean change of waiting (redesign minus baseline) with
     its confidence interval (see ``waiting_differences`` for the accepted forms). Significant
     changes colour the step (green: less waiting, red: more); others say "n.s.".
+    ``min_probability`` hides rare branches as in ``draw_process_map``.
     """
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
@@ -248,7 +257,9 @@ def draw_diff_map(
             )
         elif math.isfinite(d.get("diff_mean", math.nan)):
             notes.setdefault(step, []).append(f"wait {_hours(d['diff_mean'])} {unit} (n.s.)")
-    layout = layout_process(baseline, lane_order=lane_order, notes=notes)
+    layout = readable_layout(
+        baseline, lane_order=lane_order, notes=notes, min_probability=min_probability
+    )
 
     style = MapStyle()
     norm = cm = None
@@ -290,6 +301,9 @@ def draw_diff_map(
             "New in the redesign (not drawn): " + ", ".join(pretty(a) for a in ch.added)
         )
     width_chars = max(60, int(max(layout.width, 9.0) / 0.075) - 10)
+    note = hidden_note(layout)
+    if note:
+        summaries.append(note)
     lines = [ln for s in summaries for ln in textwrap.wrap(s, width_chars)] or ["(no changes)"]
     legend: list[tuple[str, str]] = [("removed", "hatch"), ("moved / merged", "dashed")]
     legend.append(("changed (see note)", "changed"))
