@@ -82,6 +82,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     t_cal = time.perf_counter() - t0
     save(cal.model, run_dir / "model.yaml", overwrite=True)
     cal.fits.to_csv(run_dir / "fits.csv", index=False)
+    if not cal.waiting.empty:  # per activity instance: waiting, extraneous delay, processing
+        cal.waiting.to_csv(run_dir / "instances.csv.gz", index=False)
     summary = cal.summary() | {
         "seconds": round(t_cal, 2),
         "start_times_estimated": bool(train.start_times_estimated),
@@ -109,6 +111,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             workers=cfg.workers,
         )
         write_json(run_dir / "backtest.json", res.to_dict())
+        if not res.historical.empty:
+            res.historical.to_csv(run_dir / "history.csv.gz", index=False)
         if bt.write_traces:
             for stem, df in res.event_logs().items():
                 df.to_csv(run_dir / f"{stem}.csv.gz", index=False)

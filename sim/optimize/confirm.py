@@ -189,9 +189,11 @@ def confirm(
     KPI table.
     """
     base = evaluator.table({}, replications)
-    kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED)))
     for c in candidates:
         alt = evaluator.table(c.choice, replications)
+        # objectives, the headline KPIs, and waiting per step (for the redesign diff map)
+        waiting = sorted({k for k in (*base.columns, *alt.columns) if k.startswith("waiting_mean:")})
+        kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED) + waiting))
         b2 = base.assign(utilisation_max=_util_max(base), one_off_cost=0.0)
         a2 = alt.assign(utilisation_max=_util_max(alt), one_off_cost=c.one_off_cost)
         c.comparison = paired_comparison(b2, a2, [k for k in kpis if k in b2 and k in a2])

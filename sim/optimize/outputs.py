@@ -162,7 +162,7 @@ def recommendations_markdown(
                 "|---|---|---|---|---|",
             ]
             for k, r in c.comparison.iterrows():
-                if k == "one_off_cost":
+                if k == "one_off_cost" or ":" in k:  # per-step rows are in confirmation.json
                     continue
                 lines.append(
                     f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
