@@ -324,7 +324,8 @@ def test_calendar_days_ranges_wrap_and_midnight():
     assert cal.rate_at(9.5) == 1 and cal.rate_at(8.9) == 0 and cal.rate_at(17.1) == 0
     assert cal.rate_at(5 * 24 + 23.99) == 1 and cal.rate_at(6 * 24 + 23.99) == 1  # sat, sun
     assert cal.rate_at(23.5) == 1  # wraps to monday
-    assert cal.weekly_total == pytest.approx(5 * 8 + 3 * 2)
+    assert cal.weekly_total == pytest.approx(5 * (8 + 0.072 / 3600) + 3 * 2)  # exact to the ms
+    assert cal.rate_at(17 + 0.7 / 3600) == 1 and cal.rate_at(17 + 0.72 / 3600) == 0
 
 
 def test_calendar_keeps_a_one_minute_gap_exactly():

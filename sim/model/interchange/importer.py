@@ -19,7 +19,21 @@ Decisions (also in the package docstring and the README of ``experiments/prosimo
 * **Gateways**: an exclusive split without branching probabilities is an error; so is an
   inclusive split. Probabilities that sum to 1 within 1e-6 are normalised; flows missing from the
   list get probability 0 and flows listed without a value share the rest, as in Prosimos (both
-  with a warning).
+  with a warning). An inclusive split takes each branch independently with its probability, as in
+  Prosimos; when no branch is drawn, our engine takes the most probable one, Prosimos draws one
+  with the probabilities (a difference of semantics only in that rare case).
+* **Arrivals**: ``arrival_time_distribution`` is the gap while the ``arrival_time_calendar`` is
+  open (see ``prosimos.arrival_profile``; Prosimos also puts an arrival exactly at every opening,
+  which ours does not: for a fixed 15-minute gap over 09:00-17:00 Prosimos has 33 arrivals a day,
+  we have 32). Without a calendar, cases arrive while the first tasks' resources work, as in
+  Prosimos.
+* **Loop markers** (``standardLoopCharacteristics``, written by Split Miner/Simod) carry no loop
+  probability: the task runs once per visit, as in Prosimos, with a warning. Condition
+  expressions on flows are not evaluated (the probabilities decide), with a warning.
+* **Not simulated, so refused with the element id**: call activities, boundary events,
+  event-based and complex gateways, event/ad-hoc/transaction sub-processes, multi-instance tasks,
+  link events, timers with a date or cycle, and Prosimos batching, prioritisation, branching
+  rules, multitasking and fuzzy calendars. Embedded sub-processes are flattened.
 * **End events**: the outcome is the event's name; it counts as a drop-off when the name
   contains reject, cancel, declin, lost, fail, abort, abandon, drop, expire, withdraw or denied,
   or when it is an error end event; otherwise as a success. Our own exports say it explicitly.
@@ -211,7 +225,7 @@ class _Importer:
             if cid in self.cal_name:
                 raise ModelError(f"{w}: calendar id '{cid}' is used twice")
             cal = P.calendar_from_prosimos(
-                c.get("time_periods"), where=f"{self.src}: calendar '{cid}'", notes=self.notes
+                c.get("time_periods"), where=f"{self.src}: calendar '{cid}'"
             )
             name = str(c.get("name") or cid)
             if names.count(name) > 1 or name == "24/7" or not name:
@@ -599,9 +613,6 @@ class _Importer:
             elif n.kind == END:
                 ends[name] = self.end(name, b)
         arrivals = self.arrivals(roles, role_of_task)
-        used_cals = {r.calendar for r in roles.values()}
-        calendars = {k: v for k, v in self.calendars_out.items()}
-        del used_cals
         ext = self.g.model_ext
         model = ProcessModel(
             name=ext.get("name") or self.g.name,
@@ -615,7 +626,7 @@ class _Importer:
             ends=ends,
             decisions=decisions,
             parallels=parallels,
-            calendars=calendars,
+            calendars=dict(self.calendars_out),  # every calendar of the parameters, used or not
         )
         return validate(model, source=self.g.source)
 
@@ -629,11 +640,7 @@ class _Importer:
         b = n.bpmn
         where = f"{self.src}: task '{b.id}'"
         if b.kind == "task":
-            items = table[b.id]
-            if role_of_task and self.task_entries:
-                duration = P.mixture_from_prosimos(items, where=where)
-            else:  # lanes as roles: resources are not profiles; mix what is given
-                duration = P.mixture_from_prosimos(items, where=where)
+            duration = P.mixture_from_prosimos(table[b.id], where=where)
             roles: tuple[str, ...] = (role_of_task[b.id],)
         else:  # an intermediate catch event: a delay
             where = f"{self.src}: event '{b.id}'"
@@ -685,9 +692,7 @@ class _Importer:
         inter = P.distribution_from_prosimos(spec, where=f"{self.src}: arrival_time_distribution")
         if "arrival_time_calendar" in self.data and self.data["arrival_time_calendar"] is not None:
             cal = P.calendar_from_prosimos(
-                self.data["arrival_time_calendar"],
-                where=f"{self.src}: arrival_time_calendar",
-                notes=self.notes,
+                self.data["arrival_time_calendar"], where=f"{self.src}: arrival_time_calendar"
             )
         else:
             cal = self.first_tasks_calendar(roles, role_of_task)

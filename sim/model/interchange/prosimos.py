@@ -67,7 +67,7 @@ import scipy.special as sc
 import scipy.stats as st
 
 from sim.errors import ModelError
-from sim.model.calendar import ALWAYS, DAYS, HOURS_PER_WEEK, WeeklyRate, calendar_from_dict
+from sim.model.calendar import ALWAYS, DAYS, HOURS_PER_WEEK, WeeklyRate
 from sim.model.distributions import Distribution
 
 NEGLIGIBLE = 1e-9
@@ -646,19 +646,17 @@ def parse_time(where: str, text: Any) -> float:
     return h + mi / 60 + (s + frac) / 3600
 
 
-def calendar_from_prosimos(
-    periods: Any, *, where: str, notes: list[str] | None = None
-) -> WeeklyRate:
+def calendar_from_prosimos(periods: Any, *, where: str) -> WeeklyRate:
     """A weekly calendar from Prosimos time periods (``from``/``to`` days, begin/end times).
 
-    Times are rounded to the minute (the precision of our calendars); an end within 30 s of
-    midnight (Prosimos cannot write 24:00, so it writes 23:59:59.999) becomes 24:00. Shifts of
-    more than a second are reported in ``notes``.
+    Exact to the microsecond (Prosimos' own files have times like 17:00:00.718, and whether an
+    arrival at 17:00:00.646 is inside depends on it), except that an end at or after 23:59:59
+    means midnight: Prosimos cannot write 24:00, so it writes 23:59:59.999. An end at 23:59:00
+    stays a minute before midnight.
     """
     if not isinstance(periods, list):
         raise ModelError(f"{where}: expected a list of time periods, got {periods!r}")
-    days: dict[str, list[str]] = {}
-    moved = 0.0
+    pieces: list[tuple[float, float]] = []
     for i, item in enumerate(periods):
         w = f"{where}[{i}]"
         if not isinstance(item, Mapping):
@@ -672,38 +670,54 @@ def calendar_from_prosimos(
                 raise ModelError(f"{w}: unknown day {d!r}; expected one of {list(PROSIMOS_DAYS)}")
         b = parse_time(f"{w}.beginTime", item["beginTime"])
         e = parse_time(f"{w}.endTime", item["endTime"])
-        rb, re_ = round(b * 60) / 60, round(e * 60) / 60
-        moved = max(moved, abs(rb - b), abs(re_ - e))
-        if re_ < rb:
+        if e >= 24.0 - 1.0 / 3600:
+            e = 24.0
+        if e < b:
             raise ModelError(
                 f"{w}: the period ends ({item['endTime']}) before it begins ({item['beginTime']}); "
                 "split a night shift at midnight"
             )
-        if re_ == rb:
+        if e == b:
             continue
-        span = f"{_hhmm(rb)}-{_hhmm(re_)}"
-        i0, i1 = PROSIMOS_DAYS.index(d0), PROSIMOS_DAYS.index(d1)
-        k = i0
+        k = PROSIMOS_DAYS.index(d0)
         while True:
-            days.setdefault(DAYS[k], []).append(span)
-            if k == i1:
+            pieces.append((k * 24.0 + b, k * 24.0 + e))
+            if k == PROSIMOS_DAYS.index(d1):
                 break
             k = (k + 1) % 7
-    if not days:
+    if not pieces:
         raise ModelError(f"{where}: the calendar has no working time")
-    if notes is not None and moved * 3600 > 1.0:
-        notes.append(f"{where}: times rounded to the minute (moved by up to {moved * 3600:.0f} s)")
-    return calendar_from_dict(days, where=where)
+    pieces.sort()
+    merged: list[list[float]] = []
+    for a, b in pieces:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    toggles: dict[float, float] = {0.0: 0.0}
+    for a, b in merged:
+        toggles[a] = 1.0
+        if b < HOURS_PER_WEEK:
+            toggles[b] = 0.0
+    return _merge_points(sorted(toggles.items()))
 
 
-def _hhmm(h: float) -> str:
-    minutes = int(round(h * 60))
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+def _merge_points(items: list[tuple[float, float]]) -> WeeklyRate:
+    b: list[float] = []
+    r: list[float] = []
+    for p, x in items:
+        if r and r[-1] == x:
+            continue
+        b.append(p)
+        r.append(x)
+    return WeeklyRate(tuple(b), tuple(r))
 
 
 def _hhmmss(h: float) -> str:
-    total = int(round(h * 3600))
-    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    us = int(round(h * 3_600_000_000))
+    sec, frac = divmod(us, 1_000_000)
+    text = f"{sec // 3600:02d}:{sec % 3600 // 60:02d}:{sec % 60:02d}"
+    return f"{text}.{frac:06d}".rstrip("0") if frac else text
 
 
 def calendar_to_prosimos(cal: WeeklyRate) -> list[dict[str, str]]:

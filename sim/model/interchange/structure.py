@@ -348,12 +348,23 @@ def build_skeleton(g: Graph) -> Skeleton:
     _normalise(w)
     matched = _match(w)
 
-    # names: the BPMN name when it is unique among the model's nodes, else "name [id]"
+    # names: the BPMN name when it is unique, else "name [id]"; a task keeps its plain name
+    # when only a gateway or an event shares it (task names are what event logs show)
     real = [n for n, k in w.kind.items() if k in (STEP, DECISION, SPLIT, JOIN, END)]
     count: dict[str, int] = {}
+    steps: dict[str, int] = {}
     for n in real:
         count[w.base[n]] = count.get(w.base[n], 0) + 1
-    name = {n: w.base[n] if count[w.base[n]] == 1 else f"{w.base[n]} [{n}]" for n in real}
+        if w.kind[n] == STEP:
+            steps[w.base[n]] = steps.get(w.base[n], 0) + 1
+
+    def unique(n: str) -> bool:
+        b = w.base[n]
+        if w.kind[n] == STEP:
+            return steps[b] == 1
+        return count[b] == 1
+
+    name = {n: w.base[n] if unique(n) else f"{w.base[n]} [{n}]" for n in real}
 
     def resolve(n: str) -> str:
         seen: list[str] = []
