@@ -142,6 +142,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         configs = config_dir()
         args = rewrite_process_override(args, configs)
+        if command == "report":  # Hydra would create the directory before we could check it
+            target = next((a.split("=", 1)[1] for a in args if a.startswith("run=")), None)
+            if target is None:
+                raise SimError(
+                    "run: give the run directory to rebuild, e.g. run=outputs/simulate/<date>"
+                )
+            if not Path(target).expanduser().is_dir():
+                raise SimError(f"run={target}: no such run directory")
         run_dir = _explicit_run_dir(args)
         overwrite = any(a in ("output.overwrite=true", "output.overwrite=True") for a in args)
         if command in ("simulate", "calibrate") and run_dir is not None and not overwrite:

@@ -1,0 +1,145 @@
+"""calibrate, export, report and BPMN input through ``python -m sim``."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sim.model import load
+
+
+def run_sim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=900
+    )
+
+
+def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
+    log = shared_data / "synth_procure_to_pay" / "Procure_to_Pay.csv.gz"
+    run = tmp_path / "cal"
+    res = run_sim(
+        "calibrate",
+        f"log={log}",
+        "backtest.replications=2",
+        "workers=1",
+        f"hydra.run.dir={run}",
+        "output.report=false",
+    )
+    assert res.returncode == 0, res.stderr
+    for f in (
+        "model.yaml",
+        "fits.csv",
+        "cleaning.json",
+        "calibration.json",
+        "backtest.json",
+        "trace_1.csv.gz",
+        "run.json",
+    ):
+        assert (run / f).exists(), f
+    model = load(run / "model.yaml")
+    assert model.steps and model.roles
+    bt = json.loads((run / "backtest.json").read_text())
+    assert bt  # the fidelity report has content
+    sim = run_sim(
+        "simulate",
+        f"process={run / 'model.yaml'}",
+        "scenario.replications=2",
+        "scenario.horizon_days=7",
+        f"hydra.run.dir={tmp_path / 'sim'}",
+        "output.report=false",
+        "progress=false",
+    )
+    assert sim.returncode == 0, sim.stderr
+    # a second calibrate into the same directory is refused (never overwrite results)
+    again = run_sim("calibrate", f"log={log}", f"hydra.run.dir={run}")
+    assert again.returncode == 2 and "already holds results" in again.stderr
+
+
+def test_calibrate_names_a_missing_column(tmp_path):
+    bad = tmp_path / "log.csv"
+    bad.write_text("case,task,when\n1,a,2026-01-01T10:00:00\n")
+    res = run_sim("calibrate", f"log={bad}", f"hydra.run.dir={tmp_path / 'out'}")
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    assert "activity_key" in res.stderr or "column" in res.stderr
+
+
+def test_calibrate_refuses_an_empty_log(tmp_path):
+    empty = tmp_path / "empty.csv.gz"
+    with gzip.open(empty, "wt") as f:
+        f.write("case_id,activity,start_time,end_time,resource\n")
+    res = run_sim("calibrate", f"log={empty}", f"hydra.run.dir={tmp_path / 'out'}")
+    assert res.returncode == 2
+    assert "empty" in res.stderr.lower() and "Traceback" not in res.stderr
+
+
+def test_simulate_a_prosimos_bpmn_model(tmp_path, shared_data):
+    folder = shared_data / "synth_loan_application"
+    res = run_sim(
+        "simulate",
+        f"process={folder / 'Loan_Application.bpmn'}",
+        f"process.params={folder / 'Loan_Application.json'}",
+        "scenario.replications=2",
+        "scenario.horizon_days=5",
+        "output.report=false",
+        f"hydra.run.dir={tmp_path}",
+    )
+    assert res.returncode == 0, res.stderr
+    kpis = json.loads((tmp_path / "kpis.json").read_text())
+    assert kpis["headline"]["cycle_time_mean"]["mean"] > 0
+
+
+@pytest.mark.parametrize(
+    ("fmt", "suffix"), [("mermaid", ".mmd"), ("dot", ".dot"), ("yaml", ".yaml"), ("bpmn", ".bpmn")]
+)
+def test_export_formats(tmp_path, fmt, suffix):
+    res = run_sim("export", "process=mmc", f"format={fmt}", f"hydra.run.dir={tmp_path}")
+    assert res.returncode == 0, res.stderr
+    out = tmp_path / f"mmc{suffix}"
+    assert out.exists() and out.stat().st_size > 0
+    if fmt == "yaml":
+        assert load(out) == load(tmp_path.parent / tmp_path.name / "mmc.yaml")
+    if fmt == "bpmn":
+        from sim.model.interchange import load_bpmn
+
+        back = load_bpmn(out)
+        assert set(back.steps) == {"service"}
+
+
+def test_export_refuses_to_lose_features_without_allow_loss(tmp_path):
+    res = run_sim("export", "process=crm_sales", "format=bpmn", f"hydra.run.dir={tmp_path}")
+    assert res.returncode == 2
+    assert "patience" in res.stderr and "Traceback" not in res.stderr
+    ok = run_sim(
+        "export", "process=crm_sales", "format=bpmn", "allow_loss=true", f"hydra.run.dir={tmp_path}"
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert (tmp_path / "crm_sales.bpmn").exists() and (tmp_path / "crm_sales.json").exists()
+
+
+def test_report_rebuilds_from_saved_results(tmp_path):
+    run = tmp_path / "run"
+    res = run_sim(
+        "simulate",
+        "process=mmc",
+        "scenario.replications=2",
+        "scenario.horizon_days=5",
+        "progress=false",
+        "output.report=false",
+        f"hydra.run.dir={run}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert not (run / "report.html").exists()
+    before = sorted(p.name for p in run.iterdir())
+    rep = run_sim("report", f"run={run}")
+    assert rep.returncode == 0, rep.stderr
+    html = (run / "report.html").read_text()
+    assert "data:image/png;base64," in html and "Summary" in html
+    after = sorted(p.name for p in run.iterdir())
+    assert set(after) - set(before) == {"report.html"}  # nothing else written or overwritten
+    missing = run_sim("report", f"run={tmp_path / 'nope'}")
+    assert missing.returncode == 2
