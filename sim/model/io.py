@@ -493,9 +493,25 @@ def load(path: str | Path) -> ProcessModel:
     return from_dict(data, source=str(path))
 
 
+class _Dumper(yaml.SafeDumper):
+    """``SafeDumper`` that double-quotes text containing NEL (U+0085).
+
+    PyYAML writes such text single-quoted with a bare NEL line break, which a reader folds into a
+    space, so the text would not survive a save/load round trip.
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = '"' if "\x85" in data else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dumps(model: ProcessModel) -> str:
     """The model as YAML text."""
-    return yaml.safe_dump(to_dict(model), sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(to_dict(model), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def save(model: ProcessModel, path: str | Path, *, overwrite: bool = False) -> Path:
