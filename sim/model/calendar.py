@@ -25,6 +25,7 @@ import numpy as np
 from sim.errors import ModelError
 
 HOURS_PER_WEEK = 168.0
+_ROUNDING = 1e-9  # hours: differences below this are floating-point rounding, not time
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_GROUPS = {
     "weekdays": DAYS[:5],
@@ -78,14 +79,19 @@ class WeeklyRate:
         if x <= 0:
             return 0.0
         weeks, r = divmod(x, total)
-        if r == 0.0:  # exactly at a week boundary: end of the previous week's last open piece
+        # Rounding (divmod, sums of minute-based times) can put r a hair past the end of an open
+        # piece when x is meant to end exactly there (work that ends at closing time); taken
+        # literally, that would move the end to the next opening, hours later. So r within
+        # _ROUNDING of a piece's end counts as that end.
+        if r <= _ROUNDING and weeks > 0:  # at a week boundary: end of the previous week's work
             weeks -= 1
-            r = total
+            r += total
         # first piece whose cumulative end reaches r (skipping zero-rate pieces)
-        i = bisect.bisect_left(cum, r, 1) - 1
+        i = bisect.bisect_left(cum, r - _ROUNDING, 1) - 1
         while self.rates[i] == 0.0:
             i += 1
-        return weeks * HOURS_PER_WEEK + self.breaks[i] + (r - cum[i]) / self.rates[i]
+        end = self._ends[i]  # type: ignore[attr-defined]
+        return weeks * HOURS_PER_WEEK + min(self.breaks[i] + (r - cum[i]) / self.rates[i], end)
 
     def next_positive(self, t: float) -> float:
         """The earliest time >= ``t`` at which the rate is positive (a shift is open)."""
