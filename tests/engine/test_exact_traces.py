@@ -463,6 +463,31 @@ def test_split_shift_with_lunch_break():
     assert rows(run(m, max_cases=1)) == [(0, "a", "r_1", 11.5, 11.5, 14.0)]
 
 
+def test_work_ending_at_a_minute_closing_time():
+    # Office 09:00-17:20 (not exact in binary), clock 0 = Monday 16:50, a case every 24 h with
+    # 30 minutes of work: on weekdays it ends at 17:20 the same day, never the next morning.
+    # Saturday's and Sunday's cases wait for Monday 09:00 and run one after the other.
+    m = build(
+        {"a": {"role": "r", "duration": fixed(30), "next": DONE}},
+        roles={"r": {"headcount": 1, "calendar": "c"}},
+        calendars={"c": {"weekdays": ["09:00-17:20"]}},
+        interarrival=24 * 60.0,
+        time_unit="minutes",
+        start_date="2026-01-05T16:50:00",
+    )
+    t = run(m, horizon_days=21)
+    monday_9 = 7 * 24 - (16 + 50 / 60) + 9  # next Monday 09:00 in clock hours
+    for case, _, _, enabled, start, end in rows(t):
+        weekday = (case + 1) % 7  # case 0 arrives on Tuesday 16:50
+        if weekday < 5:
+            assert start == enabled
+            assert end == pytest.approx(enabled + 0.5, abs=1e-9)
+        else:
+            first = monday_9 + (case + 1) // 7 * 168 + (0.5 if weekday == 6 else 0.0)
+            assert start == pytest.approx(first, abs=1e-9)
+            assert end == pytest.approx(first + 0.5, abs=1e-9)
+
+
 def test_multi_person_step_runs_only_while_both_calendars_are_open():
     # a works 09:00-17:00, b 13:00-21:00 (weekdays). Together 13-17. Ready at 10:00 with 6 h of
     # work: 13-17 Monday (4 h) and 13-15 Tuesday.
