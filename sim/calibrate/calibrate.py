@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.calibrate.delays import pool_delays, resource_delays
 from sim.calibrate.fitting import FitError, FitResult, fit_distribution, fit_patience
 from sim.calibrate.prepare import Prepared, case_outcomes, prepare_log
 from sim.calibrate.routing import START, Routing, discover_groups, discover_routing
@@ -33,6 +34,7 @@ from sim.calibrate.staff import (
     observed_days,
     working_time,
 )
+from sim.calibrate.truncation import Truncation, truncation_weights, weighted_resample
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog
 from sim.model import (
@@ -74,6 +76,7 @@ class Calibration:
     timings: dict[str, float] = field(default_factory=dict)
     concurrency: pd.DataFrame = field(default_factory=pd.DataFrame)
     waiting: pd.DataFrame = field(default_factory=pd.DataFrame)  # per activity instance
+    truncation: dict[str, Any] = field(default_factory=dict)  # right-truncation check
 
     def summary(self) -> dict[str, Any]:
         """A JSON-safe summary (counts, choices, notes, timings)."""
@@ -90,6 +93,7 @@ class Calibration:
             "suggested_dropoff": list(self.suggested_dropoff),
             "dropoff_reasons": dict(self.dropoff_reasons),
             "notes": list(self.notes),
+            "truncation": dict(self.truncation),
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -148,44 +152,15 @@ def suggest_dropoff(
     return suggested, reasons
 
 
-def _extraneous_delays(
-    ev: pd.DataFrame, enabled: np.ndarray, act_role: dict[str, str], roles: dict[str, RoleFit]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per event: (when its resource was available and on shift, extraneous delay)."""
-    s = ev["start"].to_numpy(dtype=float)
-    ready = enabled.copy()
-    has_res = ev["resource"].notna().to_numpy()
-    if has_res.any():
-        sub = ev.loc[has_res, ["resource", "start", "end"]].copy()
-        sub["_i"] = np.flatnonzero(has_res)
-        sub = sub.sort_values(["resource", "start", "end"], kind="stable")
-        prev = sub.groupby("resource", sort=False)["end"].cummax()
-        prev = prev.groupby(sub["resource"], sort=False).shift(1)
-        idx = sub["_i"].to_numpy()
-        pe = prev.to_numpy(dtype=float)
-        ok = ~np.isnan(pe)
-        ready[idx[ok]] = np.maximum(ready[idx[ok]], pe[ok])
-    acts = ev["activity"].to_numpy()
-    for a in pd.unique(acts):
-        role = act_role.get(a)
-        if role is None:
-            continue
-        cal = roles[role].calendar
-        if cal.is_constant:
-            continue
-        m = np.flatnonzero(acts == a)
-        ready[m] = [cal.next_positive(float(t)) for t in ready[m]]
-    ready = np.minimum(ready, s)
-    return ready, np.maximum(s - ready, 0.0)
-
-
-def _arrival_profile(arrivals: np.ndarray) -> tuple[Any, dict[str, Any]]:
+def _arrival_profile(
+    arrivals: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[Any, dict[str, Any]]:
     week = np.floor(arrivals / HOURS_PER_WEEK)
     n_weeks = int(week.max() - week.min() + 1)
     slot = (np.floor(arrivals % HOURS_PER_WEEK).astype(np.int64)) % 168
     span_days = (arrivals.max() - arrivals.min()) / 24.0
     if span_days < SHORT_LOG_DAYS:
-        hourly = np.bincount(slot % 24, minlength=24).astype(float)
+        hourly = np.bincount(slot % 24, weights=weights, minlength=24).astype(float)
         days = observed_days(arrivals)
         counts = np.array([hourly[h % 24] if h // 24 in days else 0.0 for h in range(168)])
         rule = (
@@ -193,7 +168,7 @@ def _arrival_profile(arrivals: np.ndarray) -> tuple[Any, dict[str, Any]]:
             f"{'weekdays' if max(days) < 5 else 'every day'}, normalised to mean 1"
         )
     else:
-        counts = np.bincount(slot, minlength=168).astype(float)
+        counts = np.bincount(slot, weights=weights, minlength=168).astype(float)
         rule = "arrivals per hour of the week, normalised to mean 1"
     spec = {d: [float(c) for c in counts[i * 24 : (i + 1) * 24]] for i, d in enumerate(DAYS)}
     profile = profile_from_dict(spec, where="calibrated arrival profile")
@@ -212,6 +187,7 @@ def calibrate_model(
     role_similarity: float = 0.7,
     calendar_threshold: float = 0.1,
     extraneous_delays: bool = True,
+    delay_method: str = "pool",
     min_delay_share: float = 0.05,
     low_utilisation: float = 0.1,
     criterion: str = "aic",
@@ -219,6 +195,7 @@ def calibrate_model(
     ks_alpha: float = 0.01,
     ks_tolerance: float = 0.05,
     min_abandonments: int = 20,
+    truncation: str = "auto",
     seed: int = 0,
 ) -> Calibration:
     """Calibrate a process model from an event log.
@@ -238,12 +215,19 @@ def calibrate_model(
     * ``parallel_threshold``: share of cases in which two activities overlap in time for them to
       count as concurrent (see ``sim.calibrate.routing``); above 1 disables parallel blocks.
     * ``role_similarity``, ``calendar_threshold``: see ``sim.calibrate.staff``.
-    * ``extraneous_delays``: model waits not explained by resource availability as timer steps
-      ``delay:<activity>`` (added where at least ``min_delay_share`` of instances have one). For
-      a role busy less than ``low_utilisation`` of its scheduled hours in the log, queueing cannot
-      explain waiting, so all of its steps' waiting beyond closed shifts counts as extraneous.
+    * ``extraneous_delays``: model waits not explained by closed shifts and contention as timer
+      steps ``delay:<activity>`` (added where at least ``min_delay_share`` of instances have one).
+      ``delay_method="pool"`` (default) explains waiting only while every member of the role is
+      busy or off shift, as in the engine; ``"resource"`` uses the executing resource's own
+      availability, plus, for a role busy less than ``low_utilisation`` of its scheduled hours,
+      all waiting beyond closed shifts (see ``sim.calibrate.delays``).
     * ``criterion``, ``families``, ``ks_alpha``, ``ks_tolerance``: distribution selection (see
       ``sim.calibrate.fitting.fit_distribution``).
+    * ``truncation``: ``"auto"`` (default) tests whether the log keeps only the cases that
+      finished before its end (right truncation: long cases that started late are missing) and,
+      if so, weights every case by the inverse of its probability of being in the log, in
+      routing counts, duration and delay fits, utilisation and arrivals (see
+      ``sim.calibrate.truncation``); ``"on"`` always weights, ``"off"`` never.
     """
     if not 0.0 <= rare_path_threshold < 1.0:
         raise ConfigError(f"rare_path_threshold must be in [0, 1), got {rare_path_threshold}")
@@ -251,12 +235,30 @@ def calibrate_model(
         raise ConfigError(f"calendar_threshold must be in (0, 1], got {calendar_threshold}")
     if not 0.0 <= role_similarity <= 1.0:
         raise ConfigError(f"role_similarity must be in [0, 1], got {role_similarity}")
+    if delay_method not in ("pool", "resource"):
+        raise ConfigError(f"delay_method must be 'pool' or 'resource', got {delay_method!r}")
+    if truncation not in ("auto", "on", "off"):
+        raise ConfigError(f"truncation must be 'auto', 'on' or 'off', got {truncation!r}")
     fam = tuple(families) if families is not None else None
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     p = prepare_log(log)
     ev = p.events
     notes = list(p.notes)
+    bounds = p.case_bounds()
+    trunc: Truncation = truncation_weights(bounds, p.open_cases, mode=truncation)
+    case_w = trunc.weights if trunc.active else None
+    if trunc.active:
+        notes.append(
+            "the log looks right-truncated (only cases finished before its end are in it: "
+            f"log-likelihood ratio {trunc.provenance['log_likelihood_ratio']:.3g}); about "
+            f"{trunc.provenance['missing_cases_estimated']:.0f} long cases that started late "
+            "are missing, so cases are weighted by 1/P(in the log) (Lynden-Bell) in routing, "
+            "fits, utilisation and arrivals (truncation='off' to disable)"
+        )
+    ev_w = (
+        ev["case_id"].map(case_w).to_numpy(dtype=float) if case_w is not None else np.ones(len(ev))
+    )
     timings["prepare"] = time.perf_counter() - t0
 
     # ---- outcomes and drop-off
@@ -289,7 +291,7 @@ def calibrate_model(
 
     # ---- routing
     groups, pairs = discover_groups(ev, parallel_threshold=parallel_threshold)
-    routing = discover_routing(ev, outcomes, groups=groups, pairs=pairs)
+    routing = discover_routing(ev, outcomes, groups=groups, pairs=pairs, case_weights=case_w)
     if groups:
         notes.append(
             "parallel blocks from overlapping activities: "
@@ -310,7 +312,8 @@ def calibrate_model(
     # ---- waiting, extraneous delays, processing
     t = time.perf_counter()
     enabled = routing.enabled
-    ready, delay = _extraneous_delays(ev, enabled, act_role, roles)
+    split = pool_delays if delay_method == "pool" else resource_delays
+    ready, delay = split(ev, enabled, act_role, roles)
     acts = ev["activity"].to_numpy()
     s = ev["start"].to_numpy(dtype=float)
     e = ev["end"].to_numpy(dtype=float)
@@ -320,16 +323,16 @@ def calibrate_model(
         if role is not None:
             m = acts == a
             work[m] = working_time(roles[role].calendar, s[m], e[m])
-    # A role busy for a small share of its scheduled hours cannot make cases wait by queueing:
-    # there the resources' logged work does not explain their availability (they do other work
-    # that the log does not show), so all waiting beyond closed shifts is taken as extraneous.
+    # (delay_method="resource") A role busy for a small share of its scheduled hours cannot make
+    # cases wait by queueing: there the resources' logged work does not explain their
+    # availability, so all waiting beyond closed shifts is taken as extraneous.
     span = max(float(e.max() - s.min()), 1e-9)
     for rname, r in roles.items():
         sched = r.headcount * r.calendar.weekly_total * span / HOURS_PER_WEEK
         mine = np.isin(acts, r.activities)
-        util = float(work[mine].sum()) / sched if sched > 0 else 1.0
+        util = float((work[mine] * ev_w[mine]).sum()) / sched if sched > 0 else 1.0
         r.provenance["utilisation_in_log"] = round(util, 4)
-        if extraneous_delays and util < low_utilisation:
+        if extraneous_delays and delay_method == "resource" and util < low_utilisation:
             cal = r.calendar
             opens = np.array([cal.next_positive(float(x)) for x in enabled[mine]])
             delay[mine] = np.maximum(s[mine] - np.minimum(opens, s[mine]), 0.0)
@@ -350,12 +353,15 @@ def calibrate_model(
             "waiting": s - enabled,
             "extraneous_delay": delay,
             "processing": work,
+            "weight": ev_w,
         }
     )
     fit_rows: list[dict[str, Any]] = []
     fits: dict[str, FitResult] = {}
 
-    def fit(target: str, values: np.ndarray) -> FitResult:
+    def fit(target: str, values: np.ndarray, weights: np.ndarray | None = None) -> FitResult:
+        if weights is not None and case_w is not None:
+            values = weighted_resample(values, weights)
         kw: dict[str, Any] = {}
         if fam is not None:
             kw["families"] = fam
@@ -377,11 +383,12 @@ def calibrate_model(
     timers: dict[str, Distribution] = {}
     for a in activities:
         m = acts == a
-        durations[a] = fit(f"steps.{a}.duration", work[m]).distribution
+        wm = ev_w[m]
+        durations[a] = fit(f"steps.{a}.duration", work[m], wm).distribution
         if extraneous_delays:
             d = delay[m]
-            if (d > 1e-6).mean() >= min_delay_share and d.mean() > 0:
-                timers[a] = fit(f"steps.{TIMER_PREFIX}{a}.duration", d).distribution
+            if np.average(d > 1e-6, weights=wm) >= min_delay_share and d.mean() > 0:
+                timers[a] = fit(f"steps.{TIMER_PREFIX}{a}.duration", d, wm).distribution
     timings["durations"] = time.perf_counter() - t
 
     # ---- patience (abandonment while waiting)
@@ -396,11 +403,24 @@ def calibrate_model(
 
     # ---- arrivals
     t = time.perf_counter()
-    first = np.sort(ev.groupby("case_id", sort=False)["start"].min().to_numpy(dtype=float))
-    profile, prof_prov = _arrival_profile(first)
+    first_by_case = bounds["first"]
+    order = np.argsort(first_by_case.to_numpy(dtype=float), kind="stable")
+    first = first_by_case.to_numpy(dtype=float)[order]
+    arr_w = (
+        None
+        if case_w is None
+        else trunc.arrival_weights.reindex(first_by_case.index).to_numpy()[order]
+    )
+    profile, prof_prov = _arrival_profile(first, arr_w)
     op = profile.cumulative_array(first)
     gaps = np.diff(op)
     inter = fit("arrivals.interarrival", gaps)
+    inter_dist = inter.distribution
+    if arr_w is not None:
+        # the missing cases would have arrived too: the rate is sum(w) per n observed arrivals
+        ratio = first.size / float(arr_w.sum())
+        inter_dist = inter_dist.scaled(ratio)
+        prof_prov["truncation_rate_factor"] = round(1.0 / ratio, 4)
     timings["arrivals"] = time.perf_counter() - t
 
     # ---- assemble
@@ -417,7 +437,7 @@ def calibrate_model(
         removed=removed_abandon,
         dropoff=dropoff,
         abandon=abandon,
-        inter=inter.distribution,
+        inter=inter_dist,
         profile=profile,
         rare=rare_path_threshold,
         waiting=waiting,
@@ -428,6 +448,8 @@ def calibrate_model(
             "role_similarity": role_similarity,
             "calendar_threshold": calendar_threshold,
             "extraneous_delays": extraneous_delays,
+            "delay_method": delay_method,
+            "truncation": truncation,
             "criterion": criterion,
         },
         prof_prov=prof_prov,
@@ -458,6 +480,7 @@ def calibrate_model(
         timings=timings,
         concurrency=routing.pairs,
         waiting=waiting,
+        truncation=_safe(trunc.provenance | {"applied": trunc.active}),
     )
 
 
@@ -701,6 +724,11 @@ def _assemble(
 
     rows: list[dict[str, Any]] = []
     decisions: dict[str, Decision] = {}
+    # weighted counts (a right-truncated log): intervals use the unweighted number of cases
+    w_total = sum(sum(c.values()) for c in routing.transitions.values())
+    r_total = sum(sum(c.values()) for c in routing.raw_transitions.values())
+    n_scale = r_total / w_total if w_total > 0 and r_total > 0 else 1.0
+    weighted = abs(n_scale - 1.0) > 1e-9
 
     def route(point: str) -> str:
         """The node that a step/join/start goes to: the single target, or a decision."""
@@ -711,13 +739,17 @@ def _assemble(
         label = point_label[point]
         dname = point_decision[point]
         order = sorted(c, key=lambda x: (-c[x], x))
-        ci = {t: [_r(v, 4) for v in wilson_interval(c[t], tot)] for t in order}
+        n_eff = max(tot * n_scale, 1.0)
+        ci = {t: [_r(v, 4) for v in wilson_interval(c[t] / tot * n_eff, n_eff)] for t in order}
         prov: dict[str, Any] = {
-            "n": int(tot),
-            "counts": {t: int(c[t]) for t in order},
+            "n": int(round(n_eff)),
+            "counts": {t: int(round(c[t] * n_scale)) for t in order},
             "ci95": ci,
             "rule": "transition frequencies in the log (open cases' last step not counted)",
         }
+        if weighted:
+            prov["rule"] += "; cases weighted by 1/P(in the log) (right truncation)"
+            prov["weighted_counts"] = {t: _r(c[t], 3) for t in order}
         if point in dropped:
             prov["rare_removed"] = {t: int(k) for t, k in dropped[point].items()}
         decisions[dname] = Decision(
@@ -727,14 +759,14 @@ def _assemble(
             provenance=prov,
         )
         for t in order:
-            lo, hi = wilson_interval(c[t], tot)
+            lo, hi = wilson_interval(c[t] / tot * n_eff, n_eff)
             rows.append(
                 {
                     "target": f"decisions.{dname}.{t}",
                     "kind": "probability",
                     "family": "binomial",
                     "chosen": True,
-                    "n": int(tot),
+                    "n": int(round(n_eff)),
                     "value": c[t] / tot,
                     "ci_low": lo,
                     "ci_high": hi,

@@ -71,6 +71,8 @@ class Routing:
     enabled: np.ndarray  # per event (aligned with the prepared events)
     item_index: np.ndarray  # per event: index of its item in the case's abstract sequence
     pairs: pd.DataFrame = field(default_factory=pd.DataFrame)  # concurrency statistics
+    # unweighted transition counts (equal to ``transitions`` unless case weights were given)
+    raw_transitions: dict[tuple[str, str], Counter] = field(default_factory=dict)
 
 
 def concurrency_stats(events: pd.DataFrame) -> pd.DataFrame:
@@ -193,11 +195,15 @@ def discover_routing(
     *,
     groups: dict[str, Group],
     pairs: pd.DataFrame | None = None,
+    case_weights: pd.Series | None = None,
 ) -> Routing:
     """Abstract sequences, transitions and enabled times (see the module docstring).
 
     ``events`` are the prepared events (sorted by case, start, end); ``outcomes`` maps each case
     to its outcome, None for open (right-censored) cases: their last transition is not counted.
+    ``case_weights`` (case id -> weight, default 1) weight every count of a case (inverse
+    probability weights of a right-truncated log, see ``sim.calibrate.truncation``);
+    ``raw_transitions`` keeps the unweighted transition counts.
     """
     group_of = {a: g.name for g in groups.values() for a in g.activities}
     branch_of = {a: i for g in groups.values() for i, b in enumerate(g.branches) for a in b}
@@ -209,12 +215,15 @@ def discover_routing(
     enabled = np.empty(n)
     item_index = np.zeros(n, dtype=np.int64)
     transitions: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    raw: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    weight_of = case_weights.to_dict() if case_weights is not None else {}
     visits: Counter = Counter()
     included: dict[str, Counter] = defaultdict(Counter)
     btrans: dict[tuple[str, int], dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     out_map = outcomes.to_dict()
     bounds = np.flatnonzero(np.r_[True, case[1:] != case[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        w = weight_of.get(case[lo], 1)
         prev_node = START
         prev_end = None
         i = lo
@@ -240,18 +249,19 @@ def discover_routing(
                     p = last_in_branch.get(b)
                     if p is None:
                         enabled[m] = min(visit_enabled, s[m])
-                        btrans[(g, b)]["<entry>"][act[m]] += 1
+                        btrans[(g, b)]["<entry>"][act[m]] += w
                     else:
                         enabled[m] = min(e[p], s[m])
-                        btrans[(g, b)][act[p]][act[m]] += 1
+                        btrans[(g, b)][act[p]][act[m]] += w
                     last_in_branch[b] = m
                     item_index[m] = k
                 for b, m in last_in_branch.items():
-                    btrans[(g, b)][act[m]]["<join>"] += 1
-                    included[g][b] += 1
-                visits[g] += 1
+                    btrans[(g, b)][act[m]]["<join>"] += w
+                    included[g][b] += w
+                visits[g] += w
                 item_end = float(np.max(e[i:j]))
-            transitions[prev_node][node] += 1
+            transitions[prev_node][node] += w
+            raw[prev_node][node] += 1
             prev_node = node
             # enabled = when everything before had finished (a join of undetected parallelism)
             prev_end = item_end if prev_end is None else max(prev_end, item_end)
@@ -259,7 +269,8 @@ def discover_routing(
             i = j
         outcome = out_map.get(case[lo])
         if outcome is not None:
-            transitions[prev_node][("end", str(outcome))] += 1
+            transitions[prev_node][("end", str(outcome))] += w
+            raw[prev_node][("end", str(outcome))] += 1
     return Routing(
         groups=groups,
         group_of=group_of,
@@ -271,4 +282,5 @@ def discover_routing(
         enabled=enabled,
         item_index=item_index,
         pairs=pairs if pairs is not None else pd.DataFrame(),
+        raw_transitions=dict(raw),
     )

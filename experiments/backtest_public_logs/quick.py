@@ -1,0 +1,114 @@
+"""Quick back-test of every log without the slow log distances (for iterating on calibration).
+
+    python experiments/backtest_public_logs/quick.py [--replications 3] [key=value ...]
+
+Keyword overrides go to ``calibrate_model`` (e.g. ``unroll_runs=1 truncation=off``). Prints, per
+log: mean cycle time of the held-out history, the relative error of the model's and the naive
+baseline's mean and p90, and the cycle-time Wasserstein distances (hours).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from run import LOGS  # noqa: E402
+
+
+def one(name: str, replications: int, seed: int, kw: dict) -> dict:
+    from diagnose import _load
+
+    from sim.calibrate import calibrate_model
+    from sim.calibrate.backtest import backtest
+
+    train, test = _load(name)
+    t = time.perf_counter()
+    cal = calibrate_model(train, seed=seed, **kw)
+    t_cal = time.perf_counter() - t
+    res = backtest(
+        cal.model, train, test, replications=replications, seed=seed, distances=False
+    ).to_dict()
+
+    def m(sec: str, key: str) -> float | None:
+        v = res.get(sec, {}).get(key)
+        return v.get("mean") if isinstance(v, dict) else None
+
+    return {
+        "log": name,
+        "calibrate_s": round(t_cal, 2),
+        "ct_test_h": res["test"]["kpis"].get("cycle_time_mean"),
+        "model_err": m("model", "cycle_time_mean_relerr"),
+        "naive_err": m("baseline", "cycle_time_mean_relerr"),
+        "model_p90": m("model", "cycle_time_p90_relerr"),
+        "naive_p90": m("baseline", "cycle_time_p90_relerr"),
+        "model_w": m("model", "cycle_time_wasserstein_h"),
+        "naive_w": m("baseline", "cycle_time_wasserstein_h"),
+        "steps": len(cal.model.steps),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--replications", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--only", default=None)
+    ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("overrides", nargs="*")
+    args = ap.parse_args()
+    kw = {}
+    for o in args.overrides:
+        k, v = o.split("=", 1)
+        try:
+            kw[k] = ast.literal_eval(v)
+        except (ValueError, SyntaxError):
+            kw[k] = v
+    if args.one:
+        try:
+            print(json.dumps(one(args.one, args.replications, args.seed, kw)))
+        except Exception as exc:  # report and go on
+            print(json.dumps({"log": args.one, "error": f"{type(exc).__name__}: {exc}"}))
+        return
+    names = args.only.split(",") if args.only else list(LOGS)
+
+    def launch(name: str) -> dict:
+        cmd = [sys.executable, __file__, "--one", name, "--replications", str(args.replications)]
+        cmd += ["--seed", str(args.seed), *args.overrides]
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parents[1])
+        lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+        return json.loads(lines[-1]) if lines else {"log": name, "error": out.stderr[-300:]}
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(launch, names))
+
+    def f(x, pct=False):
+        if x is None:
+            return "-"
+        return f"{x * 100:+.1f}%" if pct else f"{x:.3g}"
+
+    print(
+        f"{'log':26s} {'CT h':>6s} {'err model/naive':>18s} {'p90 model/naive':>18s} "
+        f"{'W model/naive':>16s} {'cal s':>6s} steps"
+    )
+    for r in results:
+        if "error" in r:
+            print(f"{r['log']:26s} error: {r['error']}")
+            continue
+        print(
+            f"{r['log']:26s} {f(r['ct_test_h']):>6s} "
+            f"{f(r['model_err'], True):>8s} / {f(r['naive_err'], True):>7s} "
+            f"{f(r['model_p90'], True):>8s} / {f(r['naive_p90'], True):>7s} "
+            f"{f(r['model_w']):>7s} / {f(r['naive_w']):>6s} {r['calibrate_s']:6.1f} {r['steps']}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""Split each activity's waiting into what the simulation will reproduce and an extraneous delay.
+
+An activity instance waits ``start - enabled``. The engine reproduces two causes of waiting by
+itself: **closed shifts** (the role's calendar) and **contention** (every person of the role is
+busy). The rest, the time during which the case was ready *and* somebody of the role was on shift
+and idle (as far as the log shows) but nobody started, is an **extraneous delay** (Chapela-Campa &
+Dumas, 2023): it becomes a timer step before the activity.
+
+Two ways to decide when the work *could* have started:
+
+* ``"pool"`` (default): with the engine's semantics. A role is a pool of interchangeable people,
+  so contention explains waiting only while **all** its members are busy (or off shift). Per role,
+  the busy intervals of each member (their logged activities, any activity, overlaps merged) are
+  swept into the number of busy members over time; the instants with all of them busy, plus the
+  role's closed hours, are the *explained* part of each wait (measured exactly over
+  ``[enabled, start]``). The remainder is extraneous *working* time ``d``. A timer step runs on
+  the clock, so the delay is stored as the clock time that ``d`` working hours take from the
+  moment the case was enabled (``cal.inverse(cal.cumulative(enabled) + d) - enabled``): a call
+  back two days later stays two days, nights included, instead of shrinking to its office
+  hours. (The draws are then applied at other enabling times in the simulation; the
+  distribution over the log's enabling times is what is kept.)
+* ``"resource"``: the executing resource's own availability (the per-resource rule of
+  Chapela-Campa & Dumas): the case could start at ``max(enabled, end of the resource's previous
+  activity)`` moved to its next working hour. When a person juggles many cases this attributes
+  nearly all waiting to their being busy, even if they were idle for hours in between, which the
+  simulated pool does not reproduce; kept for comparison.
+
+Activities without a role (automated) have nothing to wait for: all their waiting is extraneous.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.calibrate.staff import RoleFit
+from sim.model.calendar import HOURS_PER_WEEK, WeeklyRate
+
+
+def _merge(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Union of intervals ``[starts, ends]`` as sorted disjoint intervals."""
+    if starts.size == 0:
+        return starts, ends
+    order = np.argsort(starts, kind="stable")
+    s, e = starts[order], ends[order]
+    run_end = np.maximum.accumulate(e)
+    # a new block starts where the start is after everything before it ended
+    new = np.r_[True, s[1:] > run_end[:-1]]
+    idx = np.flatnonzero(new)
+    block_end = np.maximum.reduceat(e, idx)
+    return s[idx], block_end
+
+
+def _closed_intervals(cal: WeeklyRate, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+    """The calendar's closed pieces (rate 0) between ``lo`` and ``hi`` (hours since a Monday)."""
+    if cal.is_constant:
+        return np.array([]), np.array([])
+    pieces = [(b, e) for b, e, r in cal.intervals() if r <= 0]
+    if not pieces:
+        return np.array([]), np.array([])
+    w0, w1 = int(np.floor(lo / HOURS_PER_WEEK)), int(np.floor(hi / HOURS_PER_WEEK))
+    weeks = np.arange(w0, w1 + 1, dtype=float) * HOURS_PER_WEEK
+    pb = np.array([p[0] for p in pieces])
+    pe = np.array([p[1] for p in pieces])
+    s = (weeks[:, None] + pb[None, :]).ravel()
+    e = (weeks[:, None] + pe[None, :]).ravel()
+    return s, e
+
+
+def _all_busy(starts: np.ndarray, ends: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Intervals during which at least ``k`` of the (per-person merged) intervals overlap."""
+    if starts.size == 0 or k <= 0:
+        return np.array([]), np.array([])
+    t = np.r_[starts, ends]
+    d = np.r_[np.ones(starts.size), -np.ones(ends.size)]
+    order = np.lexsort((d, t))  # at equal times, ends (-1) before starts (+1)
+    t, d = t[order], d[order]
+    level = np.cumsum(d)
+    full = level >= k
+    # level[i] holds on [t[i], t[i+1])
+    seg_s = t[:-1][full[:-1]]
+    seg_e = t[1:][full[:-1]]
+    keep = seg_e > seg_s
+    return seg_s[keep], seg_e[keep]
+
+
+class _Covered:
+    """Measure of a union of intervals up to a time, vectorised (``measure(t)``)."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.s, self.e = _merge(np.asarray(starts, float), np.asarray(ends, float))
+        self.cum = np.r_[0.0, np.cumsum(self.e - self.s)]
+
+    def measure(self, t: np.ndarray) -> np.ndarray:
+        t = np.asarray(t, dtype=float)
+        if self.s.size == 0:
+            return np.zeros_like(t)
+        j = np.searchsorted(self.s, t, side="right") - 1
+        jj = np.maximum(j, 0)
+        inside = np.minimum(t, self.e[jj]) - self.s[jj]
+        return np.where(j >= 0, self.cum[jj] + np.maximum(inside, 0.0), 0.0)
+
+
+def pool_delays(
+    ev: pd.DataFrame, enabled: np.ndarray, act_role: dict[str, str], roles: dict[str, RoleFit]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: (when it could have started, extraneous delay), by pool availability."""
+    s = ev["start"].to_numpy(dtype=float)
+    e = ev["end"].to_numpy(dtype=float)
+    res = ev["resource"].to_numpy()
+    acts = ev["activity"].to_numpy()
+    wait = np.maximum(s - enabled, 0.0)
+    delay = wait.copy()  # automated steps: everything is extraneous
+    lo, hi = float(np.nanmin(enabled)), float(np.nanmax(e))
+    role_of_event = pd.Series(acts).map(act_role).to_numpy()
+    for rname, r in roles.items():
+        mine = np.flatnonzero(role_of_event == rname)
+        if mine.size == 0:
+            continue
+        members = set(r.members)
+        by = np.flatnonzero(pd.Series(res).isin(members).to_numpy())
+        bs, be = [], []
+        for m in members:
+            sel = by[res[by] == m]
+            ms, me = _merge(s[sel], e[sel])
+            bs.append(ms)
+            be.append(me)
+        k = max(len(members), 1)
+        fs, fe = _all_busy(
+            np.concatenate(bs) if bs else np.array([]),
+            np.concatenate(be) if be else np.array([]),
+            k,
+        )
+        cs, ce = _closed_intervals(r.calendar, lo, hi)
+        cov = _Covered(np.r_[fs, cs], np.r_[fe, ce])
+        t0 = np.minimum(enabled[mine], s[mine])
+        explained = cov.measure(s[mine]) - cov.measure(t0)
+        d_work = np.clip(wait[mine] - explained, 0.0, None)
+        cal = r.calendar
+        if not cal.is_constant:
+            c0 = cal.cumulative_array(t0)
+            d_clock = np.array(
+                [
+                    cal.inverse(c + d) - t if d > 1e-12 else 0.0
+                    for c, d, t in zip(c0, d_work, t0, strict=True)
+                ]
+            )
+            d_work = np.clip(d_clock, 0.0, wait[mine])
+        delay[mine] = d_work
+    ready = s - delay
+    return ready, delay
+
+
+def resource_delays(
+    ev: pd.DataFrame, enabled: np.ndarray, act_role: dict[str, str], roles: dict[str, RoleFit]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per event: (when its resource was available and on shift, extraneous delay)."""
+    s = ev["start"].to_numpy(dtype=float)
+    ready = enabled.copy()
+    has_res = ev["resource"].notna().to_numpy()
+    if has_res.any():
+        sub = ev.loc[has_res, ["resource", "start", "end"]].copy()
+        sub["_i"] = np.flatnonzero(has_res)
+        sub = sub.sort_values(["resource", "start", "end"], kind="stable")
+        prev = sub.groupby("resource", sort=False)["end"].cummax()
+        prev = prev.groupby(sub["resource"], sort=False).shift(1)
+        idx = sub["_i"].to_numpy()
+        pe = prev.to_numpy(dtype=float)
+        ok = ~np.isnan(pe)
+        ready[idx[ok]] = np.maximum(ready[idx[ok]], pe[ok])
+    acts = ev["activity"].to_numpy()
+    for a in pd.unique(acts):
+        role = act_role.get(a)
+        if role is None:
+            continue
+        cal = roles[role].calendar
+        if cal.is_constant:
+            continue
+        m = np.flatnonzero(acts == a)
+        ready[m] = [cal.next_positive(float(t)) for t in ready[m]]
+    ready = np.minimum(ready, s)
+    return ready, np.maximum(s - ready, 0.0)
