@@ -1,0 +1,43 @@
+"""Scenario settings: derived hours and errors that name the key."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.errors import ConfigError
+from sim.model.scenario import Scenario
+
+
+def test_hours():
+    sc = Scenario(warmup_days=2, horizon_days=5)
+    assert (sc.warmup_hours, sc.arrivals_end_hours) == (48.0, 168.0)
+    assert sc.run_limit_hours == 168.0 + 7 * 24  # drain as long as warm-up + horizon
+    assert Scenario(warmup_days=2, horizon_days=5, drain_days=1).run_limit_hours == 192.0
+    assert Scenario(warmup_days=2, horizon_days=5, drain=False).run_limit_hours == 168.0
+
+
+@pytest.mark.parametrize(
+    ("kw", "expected"),
+    [
+        ({"horizon_days": 0}, "scenario.horizon_days: expected a finite number > 0"),
+        ({"warmup_days": -1}, "scenario.warmup_days: expected a finite number >= 0"),
+        ({"arrival_scale": math.nan}, "scenario.arrival_scale: expected a finite number > 0"),
+        ({"replications": 0}, "scenario.replications: expected an integer >= 1"),
+        ({"max_cases": 0}, "scenario.max_cases: expected an integer >= 1 or null"),
+        ({"drain_days": -2}, "scenario.drain_days: expected a finite number >= 0"),
+        ({"staffing": {"legal": -1}}, "scenario.staffing.legal: expected an integer >= 0"),
+        ({"staffing": {"legal": 1.5}}, "scenario.staffing.legal: expected an integer >= 0"),
+    ],
+)
+def test_errors_name_the_key(kw, expected):
+    with pytest.raises(ConfigError, match=expected.replace(".", r"\.")):
+        Scenario(**kw)
+
+
+def test_from_dict_and_back():
+    sc = Scenario.from_dict({"horizon_days": 3, "staffing": {"a": 2}})
+    assert Scenario.from_dict(sc.to_dict()) == sc
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['horizon'\]; valid keys are"):
+        Scenario.from_dict({"horizon": 3})
