@@ -325,7 +325,8 @@ def simulate_event_logs(
     """Simulate ``model`` so that about ``n_cases`` arrive in ``[start, last_arrival]``.
 
     Returns one standard event table per replication (datetimes; the model's timer steps
-    removed; only cases arriving in the period; events ending after ``extract_end`` dropped).
+    removed; steps named in ``metadata.step_activity`` renamed to their activity; only cases
+    arriving in the period; events ending after ``extract_end`` dropped).
     The ``outcome`` column holds each case's outcome (``None`` while in progress).
     """
     start = pd.Timestamp(start)
@@ -360,12 +361,15 @@ def simulate_event_logs(
     traces = run_replications(m, scenario, seed=seed, workers=workers)
     timers = set(m.metadata.get("timer_steps", []))
     abandon = list(m.metadata.get("abandonment_outcomes", []))
+    step_activity = dict(m.metadata.get("step_activity") or {})
     out = []
     for tr in traces:
         cases = trace_cases(tr)
         df = trace_to_event_log(tr)
         keep_ids = set(cases.loc[cases["measured"], "case_id"].astype(str))
         df = df[df[C.CASE].isin(keep_ids) & ~df[C.ACTIVITY].isin(timers)]
+        if step_activity:  # repetitions of one activity, unrolled into steps: the log's name
+            df = df.assign(**{C.ACTIVITY: df[C.ACTIVITY].replace(step_activity)})
         if len(abandon) == 1:  # a patience abandonment is the log's abandonment outcome
             df.loc[df[C.OUTCOME] == ABANDONED, C.OUTCOME] = abandon[0]
         if extract_end is not None:

@@ -26,7 +26,13 @@ import pandas as pd
 from sim.calibrate.delays import pool_delays, resource_delays
 from sim.calibrate.fitting import FitError, FitResult, fit_distribution, fit_patience
 from sim.calibrate.prepare import Prepared, case_outcomes, prepare_log
-from sim.calibrate.routing import START, Routing, discover_groups, discover_routing
+from sim.calibrate.routing import (
+    START,
+    Routing,
+    discover_groups,
+    discover_routing,
+    unroll_runs,
+)
 from sim.calibrate.staff import (
     SHORT_LOG_DAYS,
     RoleFit,
@@ -196,6 +202,7 @@ def calibrate_model(
     ks_tolerance: float = 0.05,
     min_abandonments: int = 20,
     truncation: str = "auto",
+    max_repeats: int = 8,
     seed: int = 0,
 ) -> Calibration:
     """Calibrate a process model from an event log.
@@ -228,6 +235,12 @@ def calibrate_model(
       if so, weights every case by the inverse of its probability of being in the log, in
       routing counts, duration and delay fits, utilisation and arrivals (see
       ``sim.calibrate.truncation``); ``"on"`` always weights, ``"off"`` never.
+    * ``max_repeats``: an activity repeated several times in a row (a self-loop) gets one step
+      per repetition up to ``k <= max_repeats`` (``"<activity> #2"``, ..., ``"<activity> #k+"``,
+      ``k`` chosen by AIC on the log's run lengths), each with its own decision and extraneous
+      delay, so the number of repetitions follows the log rather than a geometric law (see
+      ``sim.calibrate.routing.unroll_runs``); ``1`` keeps one step per activity. The steps'
+      activity names are in ``metadata.step_activity``.
     """
     if not 0.0 <= rare_path_threshold < 1.0:
         raise ConfigError(f"rare_path_threshold must be in [0, 1), got {rare_path_threshold}")
@@ -239,6 +252,8 @@ def calibrate_model(
         raise ConfigError(f"delay_method must be 'pool' or 'resource', got {delay_method!r}")
     if truncation not in ("auto", "on", "off"):
         raise ConfigError(f"truncation must be 'auto', 'on' or 'off', got {truncation!r}")
+    if not isinstance(max_repeats, int) or max_repeats < 1:
+        raise ConfigError(f"max_repeats must be an integer >= 1, got {max_repeats!r}")
     fam = tuple(families) if families is not None else None
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -291,6 +306,23 @@ def calibrate_model(
 
     # ---- routing
     groups, pairs = discover_groups(ev, parallel_threshold=parallel_threshold)
+    in_groups = {a for g in groups.values() for a in g.activities}
+    repeated: dict[str, dict] = {}
+    ev_log = ev  # the log's own activity names
+    if max_repeats > 1:
+        labels, repeated = unroll_runs(
+            ev,
+            max_repeats=max_repeats,
+            exclude=in_groups | set(abandon),
+            open_cases=p.open_cases,
+        )
+        if repeated:
+            ev = ev.assign(activity=labels)
+            notes.append(
+                "repeated in a row, one step per repetition (AIC on run lengths): "
+                + "; ".join(f"'{a}' up to #{v['k']}+" for a, v in repeated.items())
+            )
+    step_activity = dict(zip(ev["activity"], ev_log["activity"], strict=True))
     routing = discover_routing(ev, outcomes, groups=groups, pairs=pairs, case_weights=case_w)
     if groups:
         notes.append(
@@ -305,8 +337,9 @@ def calibrate_model(
     # ---- staff
     t = time.perf_counter()
     roles, act_role = discover_roles(
-        ev, role_similarity=role_similarity, calendar_threshold=calendar_threshold
+        ev_log, role_similarity=role_similarity, calendar_threshold=calendar_threshold
     )
+    act_role = {st: act_role[a] for st, a in step_activity.items() if a in act_role}
     timings["staff"] = time.perf_counter() - t
 
     # ---- waiting, extraneous delays, processing
@@ -329,7 +362,7 @@ def calibrate_model(
     span = max(float(e.max() - s.min()), 1e-9)
     for rname, r in roles.items():
         sched = r.headcount * r.calendar.weekly_total * span / HOURS_PER_WEEK
-        mine = np.isin(acts, r.activities)
+        mine = np.isin(ev_log["activity"].to_numpy(), r.activities)
         util = float((work[mine] * ev_w[mine]).sum()) / sched if sched > 0 else 1.0
         r.provenance["utilisation_in_log"] = round(util, 4)
         if extraneous_delays and delay_method == "resource" and util < low_utilisation:
@@ -345,6 +378,7 @@ def calibrate_model(
         {
             "case_id": ev["case_id"],
             "activity": ev["activity"],
+            "log_activity": ev_log["activity"],
             "resource": ev["resource"],
             "enabled": enabled,
             "ready": ready,
@@ -381,10 +415,19 @@ def calibrate_model(
     activities = sorted(pd.unique(acts))
     durations: dict[str, Distribution] = {}
     timers: dict[str, Distribution] = {}
+    log_acts = ev_log["activity"].to_numpy()
+    pooled: dict[str, Distribution] = {}
     for a in activities:
         m = acts == a
         wm = ev_w[m]
-        durations[a] = fit(f"steps.{a}.duration", work[m], wm).distribution
+        base = step_activity[a]
+        if base in repeated:  # processing: one fit per activity, shared by its repetitions
+            if base not in pooled:
+                mb = log_acts == base
+                pooled[base] = fit(f"steps.{base}.duration", work[mb], ev_w[mb]).distribution
+            durations[a] = pooled[base]
+        else:
+            durations[a] = fit(f"steps.{a}.duration", work[m], wm).distribution
         if extraneous_delays:
             d = delay[m]
             if np.average(d > 1e-6, weights=wm) >= min_delay_share and d.mean() > 0:
@@ -442,7 +485,10 @@ def calibrate_model(
         rare=rare_path_threshold,
         waiting=waiting,
         notes=notes,
+        step_activity={k: v for k, v in step_activity.items() if k != v},
+        repeated=repeated,
         settings={
+            "max_repeats": max_repeats,
             "rare_path_threshold": rare_path_threshold,
             "parallel_threshold": parallel_threshold,
             "role_similarity": role_similarity,
@@ -596,6 +642,8 @@ def _assemble(
     notes: list[str],
     settings: dict[str, Any],
     prof_prov: dict[str, Any],
+    step_activity: dict[str, str] | None = None,
+    repeated: dict[str, dict] | None = None,
 ) -> tuple[ProcessModel, list[dict[str, Any]]]:
     """Build and validate the model graph (see ``calibrate_model``)."""
     activities = sorted(durations)
@@ -815,7 +863,13 @@ def _assemble(
             "duration": "working hours under the role's calendar" if role else "clock hours",
         }
         if role:
-            prov["role_coverage"] = roles[role].provenance["coverage"].get(a)
+            prov["role_coverage"] = (
+                roles[role].provenance["coverage"].get((step_activity or {}).get(a, a))
+            )
+        if step_activity and a in step_activity:
+            prov["activity"] = step_activity[a]
+            prov["repetition"] = a.rsplit("#", 1)[-1]
+            prov["duration_pooled_over_repetitions"] = True
         steps[a] = Step(
             name=a,
             next=route(a),
@@ -868,6 +922,8 @@ def _assemble(
         "dropoff_outcomes": list(dropoff),
         "abandonment_outcomes": list(abandon),
         "patience_steps": sorted(a for a in patience if a in steps),
+        "step_activity": {k: v for k, v in sorted((step_activity or {}).items()) if k in steps},
+        "repeated_steps": _safe(repeated or {}),
         "settings": _safe(settings),
         "arrival_profile": _safe(prof_prov),
         "notes": list(notes),
