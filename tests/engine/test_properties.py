@@ -9,6 +9,7 @@ arrival profiles and prioritised segments, random start dates.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 
 import numpy as np
 from engine_testkit import build, ci95, expo, fixed
@@ -23,7 +24,7 @@ from sim.model.scenario import Scenario
 from sim.model.trace import IN_PROGRESS, Trace
 
 PROPS = settings(
-    max_examples=40,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -93,6 +94,42 @@ def test_cases_are_conserved_and_none_is_lost(model, seed):
     for c in np.flatnonzero(abandoned):
         assert t.case_dropped_at[c] < len(t.activities)
         assert model.steps[t.activities[t.case_dropped_at[c]]].patience is not None
+
+
+# ----------------------------------------------------------------------------- FCFS oracle
+dists = st.sampled_from(["exponential", "gamma", "lognormal", "uniform"])
+
+
+def _dist(kind: str, mean: float) -> dict:
+    if kind == "exponential":
+        return expo(mean)
+    if kind == "uniform":
+        return {"dist": "uniform", "min": mean / 2, "max": 1.5 * mean}
+    return {"dist": kind, "mean": mean, "std": mean}
+
+
+@PROPS
+@given(st.integers(1, 4), dists, dists, st.floats(0.2, 1.2), seeds)
+def test_one_station_matches_the_fcfs_recursion(servers, arrive, serve, load, seed):
+    # G/G/c first come, first served (Kiefer-Wolfowitz): in arrival order, case i starts at
+    # max(arrival_i, earliest time a server is free), and that server is then busy until
+    # start_i + d_i. Replayed from the trace's own arrivals and durations.
+    m = build(
+        {"s": {"role": "r", "duration": _dist(serve, load * servers), "next": "done"}},
+        roles={"r": servers},
+        interarrival=_dist(arrive, 1.0),
+    )
+    t = run_replication(m, Scenario(warmup_days=0, horizon_days=2), seed=seed)
+    order = np.argsort(t.ev_case)
+    start, end = t.ev_start[order], t.ev_end[order]
+    assert np.array_equal(t.ev_case[order], np.arange(t.n_cases))
+    free = [0.0] * servers
+    expected = []
+    for a, d in zip(t.case_arrival, end - start, strict=True):
+        s0 = max(a, heapq.heappop(free))
+        expected.append(s0)
+        heapq.heappush(free, s0 + d)
+    assert np.allclose(start, expected, rtol=0, atol=1e-9)
 
 
 # ------------------------------------------------------------------------------ capacity
