@@ -248,7 +248,29 @@ def distribution_from_prosimos(
     name = spec.get("distribution_name")
     if not isinstance(name, str):
         raise ModelError(f"{where}: missing 'distribution_name'")
-    prov = {"prosimos": _clean_spec(spec)} if keep else None
+    try:
+        clean = _clean_spec(spec)
+    except ModelError:  # report it with `where`
+        _convert(spec, name, where)
+        raise
+    prov = {"prosimos": clean} if keep else None
+    # the same specification recurs across tasks (and scipy objects are slow to build): cache
+    key = repr(clean) if "histogram_data" not in spec else None
+    if key is not None and key in _CACHE:
+        return _with_provenance(_CACHE[key], prov)
+    out = _convert(spec, name, where)
+    if key is not None:
+        if len(_CACHE) > 10_000:
+            _CACHE.clear()
+        _CACHE[key] = out
+    return _with_provenance(out, prov)
+
+
+_CACHE: dict[str, Distribution] = {}
+
+
+def _convert(spec: Mapping[str, Any], name: str, where: str) -> Distribution:
+    prov = None
     if name == "histogram_sampling":
         out = _from_histogram(spec, where)
         return _with_provenance(out, prov)
@@ -339,7 +361,10 @@ def _dist(spec: dict[str, Any]) -> Distribution:
 def _with_provenance(d: Distribution, prov: dict[str, Any] | None) -> Distribution:
     if prov is None:
         return d
-    return Distribution(d.name, dict(d.params), d.values, d.parts, d.p_zero, d.multiplier, prov)
+    out = Distribution(d.name, dict(d.params), d.values, d.parts, d.p_zero, d.multiplier, prov)
+    if "scipy" in d.__dict__:  # share the frozen scipy object (slow to build, never mutated)
+        out.__dict__["scipy"] = d.__dict__["scipy"]
+    return out
 
 
 def without_provenance(d: Distribution) -> Distribution:
