@@ -611,9 +611,8 @@ def _xml(plan: _Plan) -> ET.ElementTree:
     pid = plan.new_id(None, f"Process_{_slug(m.name)}")
     use_pool = bool(plan.lane_names)
     if use_pool:
-        collab = ET.SubElement(
-            defs, b("collaboration"), {"id": plan.new_id(None, "Collaboration_1")}
-        )
+        collab_id = plan.new_id(None, "Collaboration_1")
+        collab = ET.SubElement(defs, b("collaboration"), {"id": collab_id})
         part_id = plan.new_id(None, "Participant_1")
         ET.SubElement(collab, b("participant"), {"id": part_id, "name": m.name, "processRef": pid})
     proc = ET.SubElement(defs, b("process"), {"id": pid, "name": m.name, "isExecutable": "false"})
@@ -652,7 +651,9 @@ def _xml(plan: _Plan) -> ET.ElementTree:
     d = lambda tag: _q(BPMNDI_NS, tag)  # noqa: E731
     diagram = ET.SubElement(defs, d("BPMNDiagram"), {"id": "BPMNDiagram_1"})
     plane = ET.SubElement(
-        diagram, d("BPMNPlane"), {"id": "BPMNPlane_1", "bpmnElement": part_id if use_pool else pid}
+        diagram,
+        d("BPMNPlane"),
+        {"id": "BPMNPlane_1", "bpmnElement": collab_id if use_pool else pid},
     )
 
     def shape(eid: str, x: float, y: float, w: float, h: float, **extra: str) -> None:
