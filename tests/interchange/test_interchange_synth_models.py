@@ -78,14 +78,6 @@ def test_bpic2012_w_pools_and_warnings(shared_data):
     assert all(s.duration.name == "empirical" for s in m.steps.values())  # resource mixtures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug (sim/engine/runner.py): a step that starts when a shift opens and lasts "
-    "less than the float resolution of the calendar's cumulative hours 'ends' at the end of the "
-    "previous shift, because WeeklyRate.inverse returns the earliest time with that cumulative "
-    "value; the engine should take max(start, inverse(...)). Found by the Prosimos cross-check "
-    "(bpic2012_w has gamma durations with shape 0.08, whose lowest quantiles are ~1e-27 s).",
-)
 def test_tiny_duration_at_a_shift_opening():
     from sim.model import from_dict
 
@@ -104,4 +96,4 @@ def test_tiny_duration_at_a_shift_opening():
     )
     tr = run_replication(m, Scenario(horizon_days=1, warmup_days=0, max_cases=1), seed=0)
     assert tr.ev_start[0] == 13.0  # arrives in the lunch break, starts when it ends
-    assert tr.ev_end[0] >= tr.ev_start[0]  # fails: ends at 12.0
+    assert tr.ev_end[0] >= tr.ev_start[0]  # regression: it used to end at 12.0 (found by the Prosimos cross-check)
