@@ -387,8 +387,12 @@ class Replication:
                     opens = cal.next_positive(start + offset)
                     if opens > start + offset:  # else keep start exact (see above)
                         start = opens - offset
+                    # max(): inverse() is the earliest time with that cumulative value; for a
+                    # duration below float resolution that is the end of the previous shift
                     end = (
-                        cal.inverse(cal.cumulative(start + offset) + d) - offset if d > 0 else start
+                        max(start, cal.inverse(cal.cumulative(start + offset) + d) - offset)
+                        if d > 0
+                        else start
                     )
                 if end > env.now:
                     yield env.timeout(end - env.now)
