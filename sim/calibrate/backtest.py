@@ -425,7 +425,8 @@ def backtest(
     ``dropoff_outcomes`` defaults to the model's (``metadata.dropoff_outcomes``, else the
     outcomes of its non-success ends). ``warmup_days`` defaults to the training period (from the
     training log's first arrival to the test period), so that the work in progress when the test
-    period starts builds up as it did in reality (at least 7 days).
+    period starts builds up as it did in reality. (A fixed minimum would be wrong for short logs:
+    a week of a one-morning log's arrival rate buries the test period under a backlog.)
     """
     t0 = time.perf_counter()
     if replications < 1:
@@ -447,7 +448,7 @@ def backtest(
     n_test = int(first.size)
     if warmup_days is None:
         train_start = ptr.origin + ptr.events["start"].min() * HOUR
-        warmup_days = max(7.0, (test_start - train_start) / pd.Timedelta(days=1))
+        warmup_days = max(0.0, (test_start - train_start) / pd.Timedelta(days=1))
     origin = test_start
     window = (0.0, (last_arrival - test_start) / HOUR + 1e-6)
     real = _measure(hist, pt.open_cases, origin=origin, window=window, dropoff=dropoff)

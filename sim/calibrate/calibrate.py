@@ -36,6 +36,7 @@ from sim.calibrate.routing import (
 from sim.calibrate.staff import (
     SHORT_LOG_DAYS,
     RoleFit,
+    covered_hours,
     discover_roles,
     observed_days,
     working_time,
@@ -167,11 +168,20 @@ def _arrival_profile(
     span_days = (arrivals.max() - arrivals.min()) / 24.0
     if span_days < SHORT_LOG_DAYS:
         hourly = np.bincount(slot % 24, weights=weights, minlength=24).astype(float)
+        known = covered_hours(float(arrivals.min()), float(arrivals.max()))
+        note = ""
+        if not known.all():
+            # arrivals seen during part of a day only: the other hours are unknown, not empty
+            hourly[~known] = hourly[known].mean()
+            note = (
+                f"; arrivals seen during {int(known.sum())} hour(s) of the day only: the other "
+                "hours get their mean rate (flat)"
+            )
         days = observed_days(arrivals)
         counts = np.array([hourly[h % 24] if h // 24 in days else 0.0 for h in range(168)])
         rule = (
             f"short log ({span_days:.1f} days): arrivals per hour of the day, on "
-            f"{'weekdays' if max(days) < 5 else 'every day'}, normalised to mean 1"
+            f"{'weekdays' if max(days) < 5 else 'every day'}, normalised to mean 1" + note
         )
     else:
         counts = np.bincount(slot, weights=weights, minlength=168).astype(float)

@@ -9,7 +9,10 @@
 * **Headcount** = number of distinct resources in the role.
 * **Calendars.** For each role, an hour of the week is a working hour when at least one member
   started or ended an activity in that hour in at least ``calendar_threshold`` of the weeks the role
-  was observed. Hourly costs are not in event logs: they are set to 0 with a note.
+  was observed. A log shorter than two weeks gives one daily pattern instead; hours of the day
+  that a log shorter than a day never reaches are unknown and count as working hours (closing
+  them would stop all work there). Hourly costs are not in event logs: they are set to 0 with a
+  note.
 """
 
 from __future__ import annotations
@@ -30,6 +33,22 @@ def observed_days(t: np.ndarray) -> set[int]:
     """Weekdays (0 = Monday) a short log covers: Monday-Friday when it saw no weekend day."""
     seen = set((np.floor(t / 24.0).astype(np.int64) % 7).tolist())
     return set(range(5)) if max(seen) < 5 else set(range(7))
+
+
+def covered_hours(lo: float, hi: float) -> np.ndarray:
+    """Which hours of the day (24 booleans) the time range ``[lo, hi]`` (hours) covers at all.
+
+    A log shorter than a day (or an arrival record cut by a train/test split) says nothing about
+    the other hours: neither that nobody works then nor that nobody arrives.
+    """
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo >= 24.0:
+        return np.ones(24, dtype=bool)
+    out = np.zeros(24, dtype=bool)
+    h = np.floor(lo)
+    while h < hi:
+        out[int(h) % 24] = True
+        h += 1.0
+    return out
 
 
 COST_NOTE = "hourly cost is not in the event log: set to 0, fill it in for cost KPIs"
@@ -85,6 +104,7 @@ def discover_roles(
     clusters = cluster_resources(events, role_similarity=role_similarity)
     if not clusters:
         return {}, {}
+    span = (float(events["start"].min()), float(events["end"].max()))
     staffed = events[events["resource"].notna()]
     cl = staffed["resource"].map(clusters)
     counts = pd.crosstab(staffed["activity"], cl)  # activity x cluster
@@ -112,7 +132,7 @@ def discover_roles(
             for a in acts_of[c]
         }
         mine = staffed[staffed["resource"].isin(mem)]
-        cal, cal_prov = discover_calendar(mine, threshold=calendar_threshold)
+        cal, cal_prov = discover_calendar(mine, threshold=calendar_threshold, covered=span)
         roles[name] = RoleFit(
             name=name,
             members=mem,
@@ -134,9 +154,13 @@ def discover_roles(
 
 
 def discover_calendar(
-    events: pd.DataFrame, *, threshold: float = 0.1
+    events: pd.DataFrame, *, threshold: float = 0.1, covered: tuple[float, float] | None = None
 ) -> tuple[WeeklyRate, dict[str, Any]]:
-    """Working hours of a group of resources (see the module docstring)."""
+    """Working hours of a group of resources (see the module docstring).
+
+    ``covered`` is the time range of the whole log (default: these events'); in a log shorter
+    than a day, hours of the day outside it are unknown and kept open.
+    """
     if events.empty:
         return ALWAYS, {"note": "no events: 24/7"}
     # an activity ending exactly on the hour (17:00) belongs to the hour before it (16:00-17:00)
@@ -157,11 +181,21 @@ def discover_calendar(
         open_h = share_h >= threshold
         if not open_h.any():
             open_h = share_h > 0
+        lo, hi = covered if covered is not None else (float(t.min()), float(t.max()))
+        known = covered_hours(lo, hi)
+        unknown_note = ""
+        if not known.all():
+            open_h = open_h | ~known
+            unknown_note = (
+                f"; the log covers {int(known.sum())} hour(s) of the day only: the other hours "
+                "are unknown and kept open"
+            )
         days = observed_days(t)
         open_ = np.array([bool(open_h[h % 24]) and (h // 24) in days for h in range(168)])
         rule = (
             f"short log ({span_days:.1f} days): hours of the day with activity on >= "
             f"{threshold:.0%} of {n_days} day(s), on {'weekdays' if max(days) < 5 else 'every day'}"
+            + unknown_note
         )
     else:
         active = pd.DataFrame({"w": week, "s": slot}).drop_duplicates()

@@ -28,10 +28,14 @@ their first events.
 * **Test.** Truncation is assumed only when the data say so. Under truncation the observed starts
   thin out towards the end with density proportional to ``F(T - s)``; without it they are spread
   evenly up to the last start. The log-likelihood ratio of the two (a uniform start density on
-  ``[first start, last start]`` versus one proportional to ``F(T - s)`` on ``[first start, T]``)
-  must exceed ``min_log_lr`` (default ``log 100``: "decisive" evidence). A log generated until
-  every case finished (a simulator's output, a split that keeps whole cases) has its last starts
-  well before ``T`` and no thinning, so the ratio is strongly negative there.
+  ``[first start, last start]`` versus one proportional to ``F(T - s)`` on the same interval:
+  arrivals may stop before ``T``, as in splits that give the cases of a window a grace period to
+  finish) must exceed ``min_log_lr`` (default ``log 1000``), and the estimated share of missing
+  cases must reach ``min_missing_share`` (1 %: below it the weights change nothing that
+  matters). A log generated
+  until every case finished (a simulator's output, a split that keeps whole cases) shows no
+  thinning, so the ratio is negative there. The test assumes a roughly steady arrival volume;
+  a strong trend in volume over the log can mask or mimic the thinning.
 
 Open cases (flagged right-censored) are not truncated by definition; a log that keeps them needs
 no correction, so they are left out of the estimate and keep weight 1.
@@ -46,7 +50,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DEFAULT_MIN_LOG_LR = math.log(100.0)
+DEFAULT_MIN_LOG_LR = math.log(1000.0)
+DEFAULT_MIN_MISSING_SHARE = 0.01
 DEFAULT_MAX_WEIGHT = 10.0
 
 
@@ -98,6 +103,7 @@ def truncation_weights(
     *,
     mode: str = "auto",
     min_log_lr: float = DEFAULT_MIN_LOG_LR,
+    min_missing_share: float = DEFAULT_MIN_MISSING_SHARE,
     max_weight: float = DEFAULT_MAX_WEIGHT,
 ) -> Truncation:
     """Inverse-probability weights for a right-truncated log (see the module docstring).
@@ -123,7 +129,7 @@ def truncation_weights(
     Fu = cdf_at(t, F, u)
     # log-likelihood ratio of the observed starts: density ~ F(T - s) on [T0, T] vs uniform
     T0, t_last = float(s.min()), float(s.max())
-    grid = np.linspace(T0, T, 4001)
+    grid = np.linspace(T0, t_last, 4001)
     integral = float(np.trapezoid(cdf_at(t, F, T - grid), grid))
     n = s.size
     ll_trunc = float(np.sum(np.log(np.maximum(Fu, 1e-12)))) - n * math.log(max(integral, 1e-12))
@@ -141,13 +147,15 @@ def truncation_weights(
         "1/F(T - start) for arrivals, 1/H(cycle time) for case content",
         "log_likelihood_ratio": round(log_lr, 2),
         "min_log_likelihood_ratio": round(min_log_lr, 2),
+        "min_missing_share": min_missing_share,
         "closed_cases": int(n),
         "missing_cases_estimated": round(float(np.sum(a) - n), 1),
         "missing_cases_estimated_by_content": round(float(np.sum(w) - n), 1),
         "max_weight": max_weight,
         "trimmed": int(np.sum(Fu < 1.0 / max_weight) + np.sum(H < 1.0 / max_weight)),
     }
-    truncated = mode == "on" or log_lr > min_log_lr
+    material = float(np.sum(a) - n) >= min_missing_share * n
+    truncated = mode == "on" or (log_lr > min_log_lr and material)
     if not truncated:
         return Truncation(False, ones, prov, ones)
     out, arr = ones.copy(), ones.copy()
