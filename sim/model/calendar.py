@@ -32,7 +32,8 @@ DAY_GROUPS = {
     "weekend": DAYS[5:],
     "every_day": DAYS,
 }
-_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+_TIME = r"(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?"
+_SPAN = re.compile(rf"^\s*{_TIME}\s*-\s*{_TIME}\s*$")
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,11 @@ def _parse_span(where: str, text: Any) -> tuple[float, float]:
     m = _SPAN.match(str(text))
     if not m:
         raise ModelError(f"{where}: expected a time span like '09:00-17:00', got {text!r}")
-    h1, m1, h2, m2 = (int(g) for g in m.groups())
-    start, end = h1 + m1 / 60, h2 + m2 / 60
-    if not (0 <= start < 24 and 0 < end <= 24 and m1 < 60 and m2 < 60):
+    h1, m1, s1, h2, m2, s2 = m.groups()
+    sec1, sec2 = float(s1 or 0), float(s2 or 0)
+    start = int(h1) + int(m1) / 60 + sec1 / 3600
+    end = int(h2) + int(m2) / 60 + sec2 / 3600
+    if not (0 <= start < 24 and 0 < end <= 24 and int(m1) < 60 and int(m2) < 60 and sec1 < 60 and sec2 < 60):
         raise ModelError(f"{where}: times must be within 00:00-24:00, got {text!r}")
     if end <= start:
         raise ModelError(
@@ -244,8 +247,13 @@ def calendar_to_dict(cal: WeeklyRate) -> Any:
 
 
 def _hhmm(h: float) -> str:
-    minutes = int(round(h * 60))
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    """``HH:MM``, or ``HH:MM:SS.ffffff`` when the time is not on a whole minute (imported models)."""
+    minutes = round(h * 60)
+    if abs(h * 60 - minutes) < 1e-9:
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    whole = int(h * 60)
+    seconds = (h * 60 - whole) * 60
+    return f"{whole // 60:02d}:{whole % 60:02d}:{seconds:09.6f}"
 
 
 def profile_from_dict(spec: Any, *, where: str) -> WeeklyRate:
@@ -257,6 +265,8 @@ def profile_from_dict(spec: Any, *, where: str) -> WeeklyRate:
     """
     if not isinstance(spec, dict):
         raise ModelError(f"{where}: expected a mapping of days to 24 hourly relative rates")
+    if "pieces" in spec:
+        return _profile_from_pieces(spec, where=where)
     days = _expand_days(where, spec)
     rates = [0.0] * 168
     for d, values in days.items():
@@ -279,6 +289,43 @@ def profile_from_dict(spec: Any, *, where: str) -> WeeklyRate:
     return _compress([float(h) for h in range(168)], rates)
 
 
-def profile_to_dict(profile: WeeklyRate) -> dict[str, list[float]]:
-    """Inverse of ``profile_from_dict`` (24 rates per day, normalised to mean 1)."""
+def _profile_from_pieces(spec: dict[str, Any], *, where: str) -> WeeklyRate:
+    """``{pieces: [[hour_of_week, rate], ...]}``: rate from each start to the next (exact form)."""
+    if set(spec) != {"pieces"}:
+        raise ModelError(f"{where}: 'pieces' cannot be combined with days {sorted(set(spec) - {'pieces'})}")
+    raw = spec["pieces"]
+    if not isinstance(raw, list | tuple) or not raw:
+        raise ModelError(f"{where}.pieces: expected a list of [hour_of_week, rate] pairs")
+    points: list[float] = []
+    rates: list[float] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, list | tuple) or len(item) != 2:
+            raise ModelError(f"{where}.pieces[{i}]: expected [hour_of_week, rate], got {item!r}")
+        try:
+            h, r = float(item[0]), float(item[1])
+        except (TypeError, ValueError):
+            raise ModelError(f"{where}.pieces[{i}]: expected numbers, got {item!r}") from None
+        if not (0 <= h < HOURS_PER_WEEK) or not np.isfinite(r) or r < 0:
+            raise ModelError(f"{where}.pieces[{i}]: need 0 <= hour_of_week < 168 and a rate >= 0, got {item!r}")
+        if points and h <= points[-1]:
+            raise ModelError(f"{where}.pieces[{i}]: hours must increase, got {h} after {points[-1]}")
+        points.append(h)
+        rates.append(r)
+    if points[0] != 0.0:
+        raise ModelError(f"{where}.pieces: the first piece must start at hour 0 (Monday 00:00)")
+    rate = WeeklyRate(tuple(points), tuple(rates))
+    total = rate.weekly_total
+    if total <= 0:
+        raise ModelError(f"{where}: the arrival profile is zero everywhere")
+    mean = total / HOURS_PER_WEEK
+    if abs(mean - 1.0) > 1e-12:
+        rate = WeeklyRate(rate.breaks, tuple(r / mean for r in rate.rates))
+    return rate
+
+
+def profile_to_dict(profile: WeeklyRate) -> dict[str, Any]:
+    """Inverse of ``profile_from_dict``: 24 rates per day, or exact ``pieces`` when the profile
+    changes other than on the hour (e.g. imported from a Prosimos arrival calendar)."""
+    if any(b != int(b) for b in profile.breaks):
+        return {"pieces": [[float(b), float(r)] for b, r in zip(profile.breaks, profile.rates, strict=True)]}
     return {d: [profile.rate_at(i * 24 + h + 0.5) for h in range(24)] for i, d in enumerate(DAYS)}
