@@ -150,7 +150,7 @@ def _components(nodes: list[str], edges: list[tuple[str, str]]) -> list[list[str
 def discover_groups(
     events: pd.DataFrame,
     *,
-    parallel_threshold: float = 0.3,
+    parallel_threshold: float = 0.05,
     order_threshold: float = 0.2,
     min_overlap: float = 0.05,
     sequence_tolerance: float = 0.02,
