@@ -253,6 +253,10 @@ class Replication:
             else _Draws(model.handoff_delay, stream(seed, replication, "handoff"), factor)
         )
         self.segment_priority = [s.priority for s in segments]
+        # rank of each segment's priority (0 = served first): cases that wake up together when a
+        # shift opens ask for people in this order (see _walk)
+        levels = sorted({s.priority for s in segments})
+        self.segment_rank = [levels.index(s.priority) for s in segments]
         self.segment_scale = [s.duration_scale for s in segments]
         self.segment_cum = list(np.cumsum([s.share for s in segments])[:-1])
         self.segment_draw = _Uniforms(stream(seed, replication, "segment"))
@@ -325,6 +329,7 @@ class Replication:
         handoff = self.handoff
         prio = self.segment_priority[seg]
         use_prio = self.use_priority
+        rank = self.segment_rank[seg]
         scale = self.segment_scale[seg]
         offset = self.offset
         while True:
@@ -356,6 +361,11 @@ class Replication:
                             yield env.timeout(deadline - env.now)
                             return p.idx
                         yield env.timeout(opens - env.now)
+                        # Every case that waited for this opening wakes now, in arrival order;
+                        # the first to ask would get a free person whatever its priority. Let
+                        # better classes ask first: step back once per priority level above.
+                        for _ in range(rank):
+                            yield env.timeout(0)
                 reqs = []
                 for j, res in enumerate(p.resources):
                     req = res.request(priority=prio) if use_prio else res.request()
