@@ -708,3 +708,50 @@ def test_open_shift_keeps_times_exact_with_a_non_monday_start():
     got = rows(t)
     assert [r[3] for r in got] == [r[4] for r in got]  # no wait at all
     assert got[0][3] == 0.3
+
+
+def test_priority_applies_to_the_backlog_at_shift_opening():
+    # Office 09:00-17:00, one person, clock 0 = Monday 18:00. A 'low' case arrives at 20:00 and a
+    # 'high' one at 22:00; both wait for Tuesday 09:00 (clock 15). The high-priority case is
+    # served first (15-16), the low one after it (16-17): waiting overnight is queueing too.
+    seed = next(s for s in range(1000) if _segments_for(s, [0.5, 0.5], 2) == [1, 0])
+    m = build(
+        {"a": {"role": "r", "duration": fixed(1), "next": DONE}},
+        roles={"r": {"headcount": 1, "calendar": "office"}},
+        calendars=OFFICE,
+        start_date="2026-01-05T18:00:00",
+        arrivals={
+            "interarrival": 2.0,
+            "segments": {
+                "high": {"share": 0.5, "priority": 0},
+                "low": {"share": 0.5, "priority": 1},
+            },
+        },
+    )
+    t = run(m, seed=seed, max_cases=2)
+    assert t.case_segment.tolist() == [1, 0]
+    assert rows(t) == [(0, "a", "r_1", 2.0, 16.0, 17.0), (1, "a", "r_1", 4.0, 15.0, 16.0)]
+
+
+def test_priority_at_shift_opening_with_three_classes_and_two_people():
+    # Same idea with priorities 0, 1, 2 and two people: at the opening the two best classes go
+    # first, whatever the order in which the cases arrived overnight.
+    seed = next(s for s in range(5000) if _segments_for(s, [1 / 3, 1 / 3, 1 / 3], 3) == [2, 1, 0])
+    m = build(
+        {"a": {"role": "r", "duration": fixed(1), "next": DONE}},
+        roles={"r": {"headcount": 2, "calendar": "office"}},
+        calendars=OFFICE,
+        start_date="2026-01-05T18:00:00",
+        arrivals={
+            "interarrival": 2.0,
+            "segments": {
+                "p0": {"share": 1 / 3, "priority": 0},
+                "p1": {"share": 1 / 3, "priority": 1},
+                "p2": {"share": 1 / 3, "priority": 2},
+            },
+        },
+    )
+    t = run(m, seed=seed, max_cases=3)
+    assert t.case_segment.tolist() == [2, 1, 0]
+    starts = {c: start for c, _, _, _, start, _ in rows(t)}
+    assert starts == {2: 15.0, 1: 15.0, 0: 16.0}
