@@ -61,6 +61,11 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", default=None)
+    ap.add_argument(
+        "--preview-warmup-rate",
+        action="store_true",
+        help="emulate the proposed warmup_arrival_scale (see engine_preview.py)",
+    )
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
@@ -72,6 +77,10 @@ def main() -> None:
         except (ValueError, SyntaxError):
             kw[k] = v
     if args.one:
+        if args.preview_warmup_rate:
+            import engine_preview
+
+            engine_preview.enable()
         try:
             print(json.dumps(one(args.one, args.replications, args.seed, kw)))
         except Exception as exc:  # report and go on
@@ -82,6 +91,8 @@ def main() -> None:
     def launch(name: str) -> dict:
         cmd = [sys.executable, __file__, "--one", name, "--replications", str(args.replications)]
         cmd += ["--seed", str(args.seed), *args.overrides]
+        if args.preview_warmup_rate:
+            cmd.append("--preview-warmup-rate")
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parents[1])
         lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
         return json.loads(lines[-1]) if lines else {"log": name, "error": out.stderr[-300:]}

@@ -13,7 +13,12 @@
    (right-censored) in both.
 3. The **naive baseline** resamples whole (closed) training cases with replacement onto the test
    cases' real arrival times, then is cut the same way.
-4. The same measures are computed on the three logs with ``sim.kpis`` (one code path for real and
+4. **Open cases are decided by one rule in all three logs.** The history's open cases are those
+   its reading flagged (``sim.eventlog.flag_open_cases``: last event in the extract's tail and
+   not an end activity), which, in an extract that kept only finished cases, wrongly takes some
+   of the latest-finishing cases for open. The same rule, with the history's end activities and
+   tail, is applied to the simulated and baseline logs, on top of the cases the cut left open.
+5. The same measures are computed on the three logs with ``sim.kpis`` (one code path for real and
    simulated logs): cycle time (mean, p90, relative errors; Wasserstein and KS on the
    distribution), per-step waiting and processing means, throughput per week, drop-off and
    outcome shares, activity frequencies, and the distances of the ``log-distance-measures``
@@ -40,7 +45,8 @@ from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import discover_routing
 from sim.engine import run_replications
 from sim.errors import ConfigError, EventLogError
-from sim.eventlog import EventLog
+from sim.eventlog import EventLog, infer_end_activities
+from sim.eventlog.open_cases import tail_cutoff
 from sim.kpis import confidence_interval, log_cases, log_kpis, trace_cases, trace_to_event_log
 from sim.model import ABANDONED, ProcessModel
 from sim.model import columns as C
@@ -129,6 +135,20 @@ def _cut(df: pd.DataFrame, extract_end: pd.Timestamp) -> tuple[pd.DataFrame, set
     late = df[C.END] > extract_end
     open_cases = set(df.loc[late, C.CASE].astype(str))
     return df.loc[~late].reset_index(drop=True), open_cases
+
+
+def _flag_like_history(
+    df: pd.DataFrame, ends: list[str] | None, cutoff: pd.Timestamp | None
+) -> set[str]:
+    """Cases the history's open-case rule would flag in ``df`` (``sim.eventlog.open_cases``:
+    last event in the extract's tail and not an end activity), with the history's end
+    activities and tail."""
+    if ends is None or cutoff is None or df.empty:
+        return set()
+    order = np.argsort(df[C.END].to_numpy(), kind="stable")
+    last = df.iloc[order].groupby(C.CASE, sort=False)[[C.ACTIVITY, C.END]].last()
+    flag = (last[C.END] >= cutoff) & ~last[C.ACTIVITY].isin(ends)
+    return set(last.index[flag].astype(str))
 
 
 def _measure(
@@ -452,6 +472,11 @@ def backtest(
     origin = test_start
     window = (0.0, (last_arrival - test_start) / HOUR + 1e-6)
     real = _measure(hist, pt.open_cases, origin=origin, window=window, dropoff=dropoff)
+    flag_ends: list[str] | None = None
+    flag_cutoff: pd.Timestamp | None = None
+    if pt.open_cases:  # the history has flagged open cases: flag the other logs the same way
+        flag_ends = infer_end_activities(hist)
+        flag_cutoff = tail_cutoff(hist)
 
     sims = simulate_event_logs(
         model,
@@ -472,6 +497,7 @@ def backtest(
             open_ids = set()
             if C.OUTCOME in df.columns:
                 open_ids = set(df.loc[df[C.OUTCOME].isna(), C.CASE].astype(str))
+            open_ids |= _flag_like_history(df, flag_ends, flag_cutoff)
             meas = _measure(df, open_ids, origin=origin, window=window, dropoff=dropoff)
             rows.append(_compare(meas, real))
             if distances:
@@ -486,6 +512,9 @@ def backtest(
             "warmup_days": warmup_days,
             "dropoff_outcomes": dropoff,
             "log_distance_measures": log_distance_measures_available(),
+            "open_case_rule": None
+            if flag_ends is None
+            else {"end_activities": flag_ends, "tail_from": str(flag_cutoff)},
         },
         "test": {
             "cases": n_test,
@@ -513,6 +542,7 @@ def backtest(
         for _ in range(replications):
             b_log, late = _cut(resample_cases(train_closed, arrivals, rng=rng), extract_end)
             base_logs.append(b_log)
+            late = late | _flag_like_history(b_log, flag_ends, flag_cutoff)
             meas = _measure(b_log, late, origin=origin, window=window, dropoff=dropoff)
             b_rows.append(_compare(meas, real))
             if distances:

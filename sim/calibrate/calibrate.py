@@ -364,6 +364,7 @@ def calibrate_model(
             notes.append(
                 "repeated in a row, one step per repetition (AIC on run lengths): "
                 + "; ".join(f"'{a}' up to #{v['k']}+" for a, v in repeated.items())
+                + "; the repetition that ends a run is a step of its own ('... (last)')"
             )
     step_activity = dict(zip(ev["activity"], ev_log["activity"], strict=True))
     routing = discover_routing(ev, outcomes, groups=groups, pairs=pairs, case_weights=case_w)
@@ -924,7 +925,7 @@ def _assemble(
             )
         if step_activity and a in step_activity:
             prov["activity"] = step_activity[a]
-            prov["repetition"] = a.rsplit("#", 1)[-1]
+            prov["repetition"] = a[len(step_activity[a]) :].strip()
             prov["duration_pooled_over_repetitions"] = True
         steps[a] = Step(
             name=a,

@@ -290,13 +290,19 @@ def discover_routing(
 RUN_SEPARATOR = " #"
 
 
-def run_label(activity: str, n: int, k: int) -> str:
-    """The step name of the ``n``-th consecutive execution of ``activity`` unrolled to ``k``."""
+LAST_SUFFIX = " (last)"
+
+
+def run_label(activity: str, n: int, k: int, last: bool = False) -> str:
+    """The step name of the ``n``-th consecutive execution of ``activity`` unrolled to ``k``
+    (``"X"``, ``"X #2"``, ..., ``"X #k+"``), with ``" (last)"`` when it ends the run."""
     if n <= 1 or k <= 1:
-        return activity
-    if n >= k:
-        return f"{activity}{RUN_SEPARATOR}{k}+"
-    return f"{activity}{RUN_SEPARATOR}{n}"
+        name = activity
+    elif n >= k:
+        name = f"{activity}{RUN_SEPARATOR}{k}+"
+    else:
+        name = f"{activity}{RUN_SEPARATOR}{n}"
+    return name + LAST_SUFFIX if last else name
 
 
 def _run_length_aic(reached: np.ndarray, cont: np.ndarray, k: int) -> float:
@@ -321,6 +327,7 @@ def unroll_runs(
     min_runs: int = 20,
     exclude: set[str] | frozenset[str] = frozenset(),
     open_cases: set[str] | frozenset[str] = frozenset(),
+    split_last: bool = True,
 ) -> tuple[np.ndarray, dict[str, dict]]:
     """Step labels that make repeated executions of an activity history-aware.
 
@@ -334,6 +341,15 @@ def unroll_runs(
     chosen per activity by AIC among ``1..max_repeats`` on the run lengths of the log (a run
     still going at the end of an open case is censored), and only when at least ``min_runs`` runs
     repeat. Activities in ``exclude`` (parallel blocks, abandonment outcomes) keep their name.
+
+    With ``split_last`` (default), the execution that ends its run is labelled apart
+    (``"X #n (last)"``): whether the run goes on is then decided one step earlier, which leaves
+    the run-length distribution as it was, but gives the wait before the last repetition its own
+    extraneous delay. Logs show that wait is longer (in BPIC 2012 W the wait before a call-back
+    that turns out to be the last one averages 130 h for a single call and about 50 h before
+    the first of many): the gaps of long runs are shorter than those of short ones, which
+    independent per-repetition delays would miss. (A run still going at the end of an open
+    case is not known to end: its events stay non-last.)
 
     Returns one label per event (``events`` sorted by case, start, end) and, per unrolled
     activity, ``{"k": k, "runs": n, "hazards": [...]}``.
@@ -369,10 +385,14 @@ def unroll_runs(
         kmax = max(1, min(max_repeats, top))
         aics = [_run_length_aic(reached, cont, k) for k in range(1, kmax + 1)]
         k = int(np.argmin(aics)) + 1
-        if k <= 1:
+        if k <= 1 and not split_last:
             continue
-        m = act == a
-        labels[m] = [run_label(a, int(n), k) for n in pos[m]]
+        m = np.flatnonzero(act == a)
+        ends_run = last_of_run[m] & ~censored[m]
+        labels[m] = [
+            run_label(a, int(n), k, bool(split_last and e))
+            for n, e in zip(pos[m], ends_run, strict=True)
+        ]
         hz = [round(float(c / r), 4) if r > 0 else None for r, c in zip(reached, cont, strict=True)]
         info[a] = {"k": k, "runs": int(lengths.size), "hazards": hz[: k + 2]}
     return labels, info
