@@ -7,7 +7,10 @@
 2. The **model** is simulated with clock zero ``warmup_days`` before the test period (by default
    the whole training period, so that the work in progress when the measured cases arrive builds
    up as it really did), with the arrival rate scaled so that the expected number of arrivals in
-   the test period equals the test log's number of cases (same arrival volume). Only cases
+   the test period equals the test log's number of cases (same arrival volume). The engine has
+   one arrival scale per run, so the warm-up is scaled too (a busier or quieter test period then
+   also changes the backlog it starts with); if ``Scenario`` has ``warmup_arrival_scale`` (a
+   proposed engine change), the warm-up runs at the model's own rate instead. Only cases
    arriving in the test period are compared, and the simulated log is cut at the extract's end,
    as the real extract was: events ending later are dropped and their cases count as still open
    (right-censored) in both.
@@ -54,6 +57,10 @@ from sim.model.calendar import week_offset
 from sim.model.scenario import Scenario
 
 HOUR = pd.Timedelta(hours=1)
+# A Scenario field proposed to the engine: the arrival scale before the warm-up ends. When the
+# engine has it, the training period runs at the calibrated rate and only the test period is
+# scaled to the held-out volume; without it one scale applies to the whole run.
+WARMUP_SCALE_FIELD = "warmup_arrival_scale"
 DISTANCES = (
     "ngram_3",
     "absolute_emd",
@@ -370,6 +377,9 @@ def simulate_event_logs(
         )
     scale = max(n_cases, 1) / expected
     drain_h = ((extract_end - last_arrival) / HOUR) if extract_end is not None else horizon_h
+    extra: dict[str, Any] = {}
+    if WARMUP_SCALE_FIELD in {f.name for f in dataclasses.fields(Scenario)}:
+        extra[WARMUP_SCALE_FIELD] = 1.0  # the training period at the model's own rate
     scenario = Scenario(
         horizon_days=horizon_h / 24.0,
         warmup_days=warmup_days,
@@ -377,6 +387,7 @@ def simulate_event_logs(
         arrival_scale=scale,
         drain=True,
         drain_days=max(drain_h, 1.0) / 24.0,
+        **extra,
     )
     traces = run_replications(m, scenario, seed=seed, workers=workers)
     timers = set(m.metadata.get("timer_steps", []))

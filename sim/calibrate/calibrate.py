@@ -194,7 +194,7 @@ def _arrival_profile(
         wk = _exposure(lo, hi, 168)
         for d in days:
             expo += wk[d * 24 : (d + 1) * 24]
-        known = expo > 0
+        known = expo >= 0.5  # an hour seen for less than half an hour in all says nothing
         rate = np.where(known, hourly / np.where(known, expo, 1.0), 0.0)
         note = ""
         if not known.all():

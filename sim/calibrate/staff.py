@@ -79,7 +79,7 @@ def cluster_resources(events: pd.DataFrame, *, role_similarity: float = 0.7) -> 
     names = [str(r) for r in profile.index]
     if len(names) == 1 or profile.shape[1] == 1:
         return dict.fromkeys(names, 1)
-    x = profile.to_numpy(dtype=float)
+    x = profile.to_numpy(dtype=float, copy=True)  # writable (pandas copy-on-write)
     # a constant row has no correlation: give it a tiny, unique tilt so it clusters with its peers
     const = x.std(axis=1) == 0
     if const.any():

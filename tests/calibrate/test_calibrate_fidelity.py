@@ -1,0 +1,206 @@
+"""Fidelity methods: right truncation, pool-availability delays, unrolled repetitions, short logs.
+
+Each method is checked on a small case with a known answer (closed form or hand computation).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibrate import calibrate_model
+from sim.calibrate.delays import pool_delays
+from sim.calibrate.routing import run_label, unroll_runs
+from sim.calibrate.staff import RoleFit
+from sim.calibrate.truncation import cdf_at, lynden_bell, truncation_weights, weighted_resample
+from sim.model.calendar import ALWAYS, calendar_from_dict
+
+
+# ------------------------------------------------------------------------------- truncation
+def _cases(n: int, *, horizon: float, arrivals_end: float, truncate: bool, seed: int = 0):
+    """Cases arriving uniformly on [0, arrivals_end] with exponential cycle times (mean 100 h);
+    a truncated extract keeps only those finished by ``horizon``."""
+    rng = np.random.default_rng(seed)
+    s = np.sort(rng.uniform(0.0, arrivals_end, n))
+    c = rng.exponential(100.0, n)
+    keep = s + c <= horizon if truncate else np.ones(n, bool)
+    ids = [f"c{i}" for i in range(n)]
+    b = pd.DataFrame({"first": s, "last": s + c}, index=ids)
+    return b[keep], c
+
+
+def test_lynden_bell_recovers_the_cdf_of_a_right_truncated_sample():
+    b, _ = _cases(6000, horizon=1000.0, arrivals_end=1000.0, truncate=True)
+    c = (b["last"] - b["first"]).to_numpy()
+    u = 1000.0 - b["first"].to_numpy()
+    assert c.mean() < 90.0  # the naive mean is biased (true 100)
+    t, F = lynden_bell(c, u)
+    for x in (20.0, 50.0, 100.0, 200.0):
+        assert cdf_at(t, F, np.array([x]))[0] == pytest.approx(1 - np.exp(-x / 100.0), abs=0.03)
+
+
+def test_truncation_weights_restore_the_missing_cases_and_the_mean():
+    n = 6000
+    b, _ = _cases(n, horizon=1000.0, arrivals_end=1000.0, truncate=True)
+    tr = truncation_weights(b, set())
+    assert tr.truncated and tr.active
+    missing = tr.provenance["missing_cases_estimated"]
+    assert missing == pytest.approx(n - len(b), rel=0.15)
+    c = (b["last"] - b["first"]).to_numpy()
+    assert np.average(c, weights=tr.weights.to_numpy()) == pytest.approx(100.0, rel=0.08)
+
+
+def test_a_complete_log_is_not_taken_for_truncated():
+    # arrivals stop at 800 h and every case is kept (a simulator run to the end)
+    b, _ = _cases(3000, horizon=np.inf, arrivals_end=800.0, truncate=False)
+    tr = truncation_weights(b, set())
+    assert not tr.truncated and (tr.weights == 1.0).all()
+    assert truncation_weights(b, set(), mode="off").provenance == {"mode": "off"}
+
+
+def test_weighted_resample_is_deterministic_and_follows_the_weights():
+    x = np.array([3.0, 1.0, 2.0])
+    assert weighted_resample(x, np.ones(3)).tolist() == [1.0, 2.0, 3.0]
+    heavy_top = weighted_resample(x, np.array([10.0, 1.0, 1.0]))
+    assert heavy_top.tolist() == [2.0, 3.0, 3.0]
+
+
+# ----------------------------------------------------------------------------------- delays
+def _ev(rows):
+    return pd.DataFrame(rows, columns=["case_id", "activity", "resource", "start", "end"])
+
+
+def test_pool_delays_explain_waiting_only_while_every_member_is_busy():
+    # case x is enabled at 0 and starts at 2; Ann is busy 0-3, Bob 0-1: from 1 to 2 somebody
+    # was free and nobody started: 1 h extraneous, 1 h contention
+    ev = _ev(
+        [
+            ("y", "work", "Ann", 0.0, 3.0),
+            ("z", "work", "Bob", 0.0, 1.0),
+            ("x", "work", "Bob", 2.0, 2.5),
+        ]
+    )
+    enabled = np.array([0.0, 0.0, 0.0])
+    roles = {"r": RoleFit("r", ["Ann", "Bob"], ["work"], ALWAYS)}
+    _, delay = pool_delays(ev, enabled, {"work": "r"}, roles)
+    assert delay.tolist() == pytest.approx([0.0, 0.0, 1.0])
+
+
+def test_pool_delays_are_clock_time_across_closed_hours():
+    # office 09-17 on weekdays; enabled Monday 16:00, started Tuesday 10:00, nobody busy: two
+    # working hours of delay (16-17 and 09-10) that take 18 clock hours from Monday 16:00
+    cal = calendar_from_dict({"weekdays": ["09:00-17:00"]}, where="test")
+    ev = _ev([("x", "work", "Ann", 24.0 + 10.0, 24.0 + 10.5)])
+    roles = {"r": RoleFit("r", ["Ann"], ["work"], cal)}
+    _, delay = pool_delays(ev, np.array([16.0]), {"work": "r"}, roles)
+    assert delay[0] == pytest.approx(18.0)
+    # started at the shift's opening: the night explains everything
+    ev = _ev([("x", "work", "Ann", 24.0 + 9.0, 24.0 + 9.5)])
+    _, delay = pool_delays(ev, np.array([17.0]), {"work": "r"}, roles)
+    assert delay[0] == pytest.approx(0.0)
+
+
+# ------------------------------------------------------------------------------ repetitions
+def _repeat_log(n_cases: int = 400, seed: int = 1) -> pd.DataFrame:
+    """a, then 'call' repeated 2 or 3 times in a row (never once), then b: not geometric."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    t0 = pd.Timestamp("2024-01-01 00:00")
+    for i in range(n_cases):
+        t = i * 0.5
+        rows.append((f"c{i}", "a", t, t + 0.1, "r1"))
+        t += 0.2
+        for _ in range(int(rng.integers(2, 4))):
+            t += rng.exponential(0.5)
+            rows.append((f"c{i}", "call", t, t + 0.1, "r2"))
+            t += 0.1
+        t += 0.2
+        rows.append((f"c{i}", "b", t, t + 0.1, "r1"))
+    df = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+    for c in ("start_time", "end_time"):
+        df[c] = t0 + pd.to_timedelta(df[c], unit="h")
+    return df
+
+
+def test_unroll_runs_finds_non_geometric_repetitions():
+    df = _repeat_log()
+    ev = pd.DataFrame(
+        {
+            "case_id": df["case_id"],
+            "activity": df["activity"],
+            "start": (df["start_time"] - df["start_time"].min()) / pd.Timedelta(hours=1),
+            "end": (df["end_time"] - df["start_time"].min()) / pd.Timedelta(hours=1),
+        }
+    ).sort_values(["case_id", "start", "end"], kind="stable")
+    labels, info = unroll_runs(ev)
+    assert set(info) == {"call"} and info["call"]["k"] >= 3
+    k = info["call"]["k"]
+    # first call never ends the run; the second ends it half the time; the third always
+    assert info["call"]["hazards"][:3] == pytest.approx([1.0, 0.5, 0.0], abs=0.08)
+    assert run_label("call", 1, k) in set(labels)
+    assert run_label("call", 2, k, last=True) in set(labels)
+    assert "call (last)" not in set(labels)  # a run of one never happens
+
+
+def test_repeated_steps_simulate_the_log_run_lengths_under_the_activity_name():
+    from sim.calibrate.backtest import simulate_event_logs
+
+    cal = calibrate_model(_repeat_log(), dropoff_outcomes=[], seed=0)
+    m = cal.model
+    assert set(m.metadata["step_activity"].values()) == {"call"}
+    logs = simulate_event_logs(
+        m,
+        start="2024-01-08 00:00",
+        last_arrival="2024-01-12 00:00",
+        n_cases=150,
+        replications=1,
+        warmup_days=1.0,
+        seed=3,
+    )
+    df = logs[0]
+    assert set(df["activity"]) == {"a", "call", "b"}  # steps renamed to the log's activities
+    closed = df[df["outcome"].notna()]
+    runs = closed[closed["activity"] == "call"].groupby("case_id").size()
+    assert len(runs) > 50 and runs.isin([2, 3]).all()
+
+
+# -------------------------------------------------------------------------------- short logs
+def test_a_log_of_one_morning_leaves_the_other_hours_unknown_not_closed():
+    rows = []
+    for i in range(200):  # arrivals 09:00-12:20 on a Monday, two steps each
+        t = pd.Timestamp("2024-01-01 09:00") + pd.Timedelta(minutes=i)
+        rows.append((f"c{i}", "a", t, t + pd.Timedelta(minutes=3), f"r{i % 5}"))
+        rows.append(
+            (
+                f"c{i}",
+                "b",
+                t + pd.Timedelta(minutes=4),
+                t + pd.Timedelta(minutes=6),
+                f"r{i % 5}",
+            )
+        )
+    df = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+    m = calibrate_model(df, dropoff_outcomes=[], seed=0).model
+    prof = m.arrivals.profile
+    assert prof.rate_at(15.5) == pytest.approx(prof.rate_at(10.5), rel=0.05)  # flat, not zero
+    for role in m.roles:
+        assert m.calendar_of(role).rate_at(15.5) == 1.0
+    assert "the other hours" in m.metadata["arrival_profile"]["rule"]
+
+
+def test_arrival_profile_counts_per_observed_hour():
+    # a steady 6 arrivals per hour, 24/7, from Monday 06:00 to Wednesday 18:00: the first and
+    # last hours of the day are observed on fewer days but are no quieter
+    rows = []
+    t = pd.Timestamp("2024-01-01 06:00")
+    i = 0
+    while t < pd.Timestamp("2024-01-03 18:00"):
+        rows.append((f"c{i}", "a", t, t + pd.Timedelta(minutes=1), "r"))
+        rows.append((f"c{i}", "b", t + pd.Timedelta(minutes=2), t + pd.Timedelta(minutes=3), "r"))
+        t += pd.Timedelta(minutes=10)
+        i += 1
+    df = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+    prof = calibrate_model(df, dropoff_outcomes=[], seed=0).model.arrivals.profile
+    rates = [prof.rate_at(h + 0.5) for h in range(24)]
+    assert max(rates) / min(rates) < 1.1  # per hour counted: 1.5 (3 days vs 2)
