@@ -306,8 +306,12 @@ class Replication:
             self.c_outcome.append(IN_PROGRESS)
             self.c_dropped.append(-1)
             self.c_value.append(0.0)
+            self.open_cases += 1
             env.process(self._case(n, seg))
             n += 1
+        self.arrivals_done = True
+        if self.open_cases == 0:
+            self.all_done.succeed()
 
     def _case(self, cid: int, seg: int):
         result = yield from self._walk(cid, seg, self.node_index[self.model.start], -1, None)
@@ -315,6 +319,9 @@ class Replication:
             self.c_end[cid] = self.env.now
             self.c_outcome[cid] = self.abandon_code
             self.c_dropped[cid] = result
+        self.open_cases -= 1
+        if self.open_cases == 0 and self.arrivals_done:
+            self.all_done.succeed()  # drained: nothing left to simulate
 
     def _walk(self, cid: int, seg: int, node: int, stop: int, last: frozenset | None):
         """Walk from ``node`` until ``stop`` (a join) or an end.
@@ -456,8 +463,13 @@ class Replication:
     def run(self) -> Trace:
         """Run the replication and return its trace."""
         sc = self.scenario
-        self.env.process(self._arrivals())
-        self.env.run(until=sc.run_limit_hours)
+        env = self.env
+        self.open_cases = 0
+        self.arrivals_done = False
+        self.all_done = env.event()
+        env.process(self._arrivals())
+        # stop at the limit, or earlier once arrivals have stopped and every case has finished
+        env.run(until=env.any_of([self.all_done, env.timeout(sc.run_limit_hours)]))
         ev = self.events
         n = len(ev)
         cols = np.array(ev, dtype=float).reshape(n, 6) if n else np.zeros((0, 6))
