@@ -12,21 +12,28 @@ random search with the same budget?
    optimum's confidence interval* when it is feasible and its paired difference from the optimum
    over those replications is not significant (95 % t interval of the mean paired difference
    contains 0, ``sim.kpis.paired_comparison``). Results are cached in ``_work/``.
-2. **Searches** (``search``): for each sampler (``configs/optimizer/<name>.yaml``: sampler,
-   replications per trial, early stop) and each seed, ``sim.optimize.run_search`` with
-   ``n_trials = floor(budget_fraction x number of valid redesigns)``, then
+2. **Searches** (``search``): for each sampler (``configs/optimizer/<name>.yaml``, or a variant
+   in ``optimizers/``: sampler, replications per trial, early stop) and each seed, a search with
+   a budget of ``floor(budget_fraction x number of valid redesigns)``: ``--budget-unit trials``
+   runs ``sim.optimize.run_search`` with that ``n_trials`` (as ``python -m sim optimize`` does);
+   ``--budget-unit redesigns`` runs the same objective until that many distinct redesigns were
+   simulated (duplicate and refused trials cost no simulation, so they do not count). Then
    ``sim.optimize.select_candidates`` picks the search's answer (its rank-1 redesign, the one
    ``recommendations.md`` would put first). Recorded per run: the answer is the optimum / within
    its CI, the true objective of the answer minus the optimum's (regret), distinct redesigns
    simulated (baseline included), replications simulated (``Evaluator.simulations``), duplicate,
    refused and early-stopped trials, and whether the optimum was simulated at all.
 
-Writes ``exhaustive.csv``, ``results_per_seed.csv``, ``results_summary.csv`` and ``results.md``
-into ``--out-dir`` (default: this folder). Usage, from the repository root::
+Writes ``exhaustive.csv`` and ``truth.md`` (ground truth), ``results_per_seed_<label>.csv``,
+``results_summary_<label>.csv`` and ``results_<label>.md`` (label: ``--label``, default the budget
+unit) into ``--out-dir`` (default: ``results/``). Usage, from the repository root::
 
     python experiments/redesign_benchmark/benchmark.py            # everything (cached reruns)
     python experiments/redesign_benchmark/benchmark.py exhaustive # ground truth only
+    python experiments/redesign_benchmark/benchmark.py --budget-unit redesigns
     python experiments/redesign_benchmark/benchmark.py --samplers tpe --seeds 3 --trials 60
+
+The exact commands behind the README's numbers are in the README.
 """
 
 from __future__ import annotations
@@ -102,19 +109,16 @@ class Bench:
 
     @property
     def fingerprint(self) -> str:
-        """What defines the ground truth (model, space, scenario, seed, objective)."""
-        text = json.dumps(
-            [
-                to_dict(self.model),
-                self.space_config,
-                self.scenario.to_dict(),
-                self.seed,
-                self.objective.__dict__,
-                [c.__dict__ for c in self.constraints],
-            ],
-            sort_keys=True,
-            default=str,
-        )
+        """What defines the simulated ground truth (model, space, scenario, seed)."""
+        parts = [to_dict(self.model), self.space_config, self.scenario.to_dict(), self.seed]
+        text = json.dumps(parts, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    @property
+    def question(self) -> str:
+        """The ground truth plus what the searches optimise (objective, constraints)."""
+        parts = [self.fingerprint, self.objective.__dict__, [c.__dict__ for c in self.constraints]]
+        text = json.dumps(parts, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -150,6 +154,12 @@ def load_bench(args: argparse.Namespace) -> Bench:
 def key_of(space: SearchSpace, choice: dict[str, Any]) -> str:
     """The same canonical key as ``Evaluator.key`` (the active changes)."""
     return json.dumps(space.active(choice), sort_keys=True, default=str)
+
+
+def short(active: dict[str, Any]) -> str:
+    """A redesign in a few words: ``remove:re_key, staffing:analyst=5``."""
+    parts = [k if v is True else f"{k}={v:g}" for k, v in active.items()]
+    return ", ".join(parts) or "(baseline)"
 
 
 def valid_redesigns(bench: Bench) -> dict[str, dict[str, Any]]:
@@ -234,7 +244,7 @@ def ground_truth(bench: Bench, runs: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     base_key = key_of(bench.space, {})
     changes, diffs, lows, highs, sig, bdiff, blow, bhigh = [], [], [], [], [], [], [], []
     for k in df["key"]:
-        changes.append(" | ".join(bench.space.describe(designs[k])) or "(baseline)")
+        changes.append(short(bench.space.active(designs[k])))
         c = paired_comparison(tables[best], tables[k], [o.kpi]).loc[o.kpi]
         diffs.append(c["diff"] * o.sign)
         lows.append(min(c["ci_low"] * o.sign, c["ci_high"] * o.sign))
@@ -306,9 +316,11 @@ def search_run(bench: Bench, name: str, seed: int, budget: int, unit: str) -> di
         model=bench.model, space=bench.space, scenario=bench.scenario, seed=sim_seed, workers=1
     ) as ev:
         if unit == "trials":
+            if cfg.get("ignore"):
+                raise SystemExit(f"{name}: 'ignore' needs --budget-unit redesigns")
             study, _ = run_search(job, ev, progress=False)
         else:
-            study = _search_distinct(job, ev, budget)
+            study = _search_distinct(job, ev, budget, ignore=tuple(cfg.get("ignore", ())))
         base = ev.means({}, settings.replications)
         cands = select_candidates(
             study,
@@ -328,8 +340,8 @@ def search_run(bench: Bench, name: str, seed: int, budget: int, unit: str) -> di
         "trials": len(trials),
         "distinct_simulated": len(simulated),
         "simulations": simulations,
-        "duplicates": sum("duplicate_of" in t.user_attrs for t in complete),
-        "refused": sum(t.state == TrialState.PRUNED for t in trials),
+        "duplicates": sum("duplicate_of" in t.user_attrs for t in trials),
+        "refused": sum("refused" in t.user_attrs for t in trials),
         "stopped_early": sum(bool(t.user_attrs.get("stopped_early")) for t in complete),
         "answer": key_of(bench.space, cands[0].choice) if cands else None,
         "answers_top3": [key_of(bench.space, c.choice) for c in cands],
@@ -338,15 +350,26 @@ def search_run(bench: Bench, name: str, seed: int, budget: int, unit: str) -> di
     }
 
 
+SEARCH_KEYS = ("replications", "min_replications", "early_stop", "ignore")
 MAX_TRIALS = 2000  # safety cap of a search stopped by distinct redesigns
 
 
-def _search_distinct(job: SearchJob, ev: Evaluator, budget: int) -> optuna.Study:
+class Ignored(Exception):
+    """Raised to turn a trial into FAIL, which Optuna's samplers leave out of their model."""
+
+
+def _search_distinct(
+    job: SearchJob, ev: Evaluator, budget: int, *, ignore: tuple[str, ...] = ()
+) -> optuna.Study:
     """``run_search`` for one process, but stopped after ``budget`` distinct redesigns.
 
     Same study, sampler and ``RedesignObjective`` as ``sim.optimize.run_search``; only the stop
     rule differs: duplicate trials (a redesign the sampler proposed before, answered from the
-    cache) and refused ones (over budget, conflicting) do not count.
+    cache) and refused ones (over budget, conflicting) do not count. ``ignore`` tries proposed
+    changes to ``sim.optimize``: ``"refused"`` makes a refused trial FAIL instead of PRUNED (TPE
+    counts pruned trials among its bad ones, so budget refusals of ``analyst=5, ops=4`` also
+    push it away from ``analyst=5``); ``"duplicates"`` makes a repeated redesign FAIL instead of
+    COMPLETE (a copy of the incumbent otherwise enters TPE's good group once more).
     """
     study = _open(job)
     objective = RedesignObjective(
@@ -357,13 +380,24 @@ def _search_distinct(job: SearchJob, ev: Evaluator, budget: int) -> optuna.Study
     )
     base = ev.key({})
 
+    def func(trial: optuna.Trial) -> float | list[float]:
+        try:
+            value = objective(trial)
+        except optuna.TrialPruned:
+            if "refused" in ignore and "refused" in trial.user_attrs:
+                raise Ignored(trial.user_attrs["refused"]) from None
+            raise
+        if "duplicates" in ignore and "duplicate_of" in trial.user_attrs:
+            raise Ignored("duplicate")
+        return value
+
     def remember(study: optuna.Study, trial: FrozenTrial) -> None:
         if trial.state == TrialState.COMPLETE and "key" in trial.user_attrs:
             objective.known.setdefault(trial.user_attrs["key"], trial)
         if len(set(objective.known) | {base}) >= budget:
             study.stop()
 
-    study.optimize(objective, n_trials=job.settings.n_trials, callbacks=[remember], catch=())
+    study.optimize(func, n_trials=job.settings.n_trials, callbacks=[remember], catch=(Ignored,))
     return study
 
 
@@ -379,19 +413,24 @@ def _search_job(args: tuple[argparse.Namespace, str, int, int, str]) -> dict[str
     return out
 
 
+def run_tag(bench: Bench, name: str, budget: int, unit: str) -> str:
+    """What a cached search run depends on besides the question: settings the search reads."""
+    _, cfg = optimizer_config(name, 0)
+    used = {k: cfg.get(k) for k in ("sampler", *SEARCH_KEYS)}
+    text = json.dumps([bench.search_seed_offset, budget, unit, used], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
+
+
 def searches(
     bench: Bench, ns: argparse.Namespace, work: Path, n_trials: int, *, workers: int
 ) -> list[dict[str, Any]]:
     """Every (sampler, seed) run, cached per run in ``_work/runs_<fingerprint>/``."""
     results, todo = [], []
     for name in bench.samplers:
-        tag = hashlib.sha256(
-            f"{bench.search_seed_offset}{n_trials}{ns.budget_unit}".encode()
-            + optimizer_path(name).read_bytes()
-        ).hexdigest()[:8]
-        folder = work / f"runs_{bench.fingerprint}" / f"{name}_{ns.budget_unit}{n_trials}_{tag}"
+        tag = run_tag(bench, name, n_trials, ns.budget_unit)
+        folder = work / f"runs_{bench.question}" / f"{name}_{ns.budget_unit}{n_trials}_{tag}"
         folder.mkdir(parents=True, exist_ok=True)
-        for seed in range(bench.search_seeds):
+        for seed in range(ns.seed_start, ns.seed_start + bench.search_seeds):
             cache = folder / f"seed{seed}.json"
             if cache.exists() and not ns.fresh:
                 results.append(json.loads(cache.read_text("utf-8")))
@@ -462,7 +501,8 @@ def summarise(per_seed: pd.DataFrame, n_designs: int, replications: int) -> pd.D
                 "optimum_simulated": int(g["optimum_simulated"].sum()),
                 "mean_regret_h": round(float(g["regret"].mean()), 3),
                 "max_regret_h": round(float(g["regret"].max()), 3),
-                "trials": int(g["trials"].iloc[0]),
+                "trials_mean": round(float(g["trials"].mean()), 1),
+                "trials_max": int(g["trials"].max()),
                 "distinct_simulated_mean": round(float(g["distinct_simulated"].mean()), 1),
                 "distinct_simulated_max": int(g["distinct_simulated"].max()),
                 "share_of_exhaustive_redesigns": round(
@@ -485,7 +525,8 @@ def summarise(per_seed: pd.DataFrame, n_designs: int, replications: int) -> pd.D
             "optimum_simulated": 1,
             "mean_regret_h": 0.0,
             "max_regret_h": 0.0,
-            "trials": n_designs,
+            "trials_mean": n_designs,
+            "trials_max": n_designs,
             "distinct_simulated_mean": n_designs,
             "distinct_simulated_max": n_designs,
             "share_of_exhaustive_redesigns": 1.0,
@@ -535,6 +576,7 @@ def main() -> None:
     p.add_argument("what", nargs="?", default="all", choices=("all", "exhaustive", "search"))
     p.add_argument("--replications", type=int, help="exhaustive replications (settings.yaml)")
     p.add_argument("--seeds", type=int, help="seeded runs per sampler (settings.yaml)")
+    p.add_argument("--seed-start", type=int, default=0, help="first search seed (default 0)")
     p.add_argument("--samplers", help="comma-separated configs/optimizer names (settings.yaml)")
     p.add_argument("--budget-fraction", type=float, help="trials / valid redesigns")
     p.add_argument("--trials", type=int, help="budget per search (overrides the fraction)")
@@ -550,7 +592,7 @@ def main() -> None:
     p.add_argument("--warmup-days", type=float, help="override the scenario (smoke tests)")
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--work-dir", type=Path, default=HERE / "_work")
-    p.add_argument("--out-dir", type=Path, default=HERE)
+    p.add_argument("--out-dir", type=Path, default=HERE / "results")
     p.add_argument("--fresh", action="store_true", help="rerun the searches (not the truth)")
     ns = p.parse_args()
     bench = load_bench(ns)
