@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import platform
 import subprocess
 import sys
@@ -14,6 +13,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.errors import ConfigError, SimError, redact
 from sim.model import ProcessModel, from_dict, load
+from sim.model.jsonio import write_json
 
 PACKAGES = (
     "sim-redesign",
@@ -123,7 +123,7 @@ def write_run_record(
         "git_commit": git_commit(),
         "platform": platform.platform(),
     } | (extra or {})
-    (run_dir / "run.json").write_text(json.dumps(record, indent=2, default=str), encoding="utf-8")
+    write_json(run_dir / "run.json", record)
     _redact_hydra_files(run_dir)
 
 
@@ -134,35 +134,6 @@ def _redact_hydra_files(run_dir: Path) -> None:
         clean = redact(text)
         if clean != text:
             f.write_text(clean, encoding="utf-8")
-
-
-def json_default(obj: Any) -> Any:
-    """JSON encoder fallback for numpy scalars and paths."""
-    import numpy as np
-
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON with NaN as null."""
-    text = json.dumps(_nan_to_none(data), indent=2, default=json_default)
-    path.write_text(text, encoding="utf-8")
-
-
-def _nan_to_none(obj: Any) -> Any:
-    if isinstance(obj, float) and obj != obj:
-        return None
-    if isinstance(obj, dict):
-        return {k: _nan_to_none(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_nan_to_none(v) for v in obj]
-    return obj
 
 
 __all__ = [

@@ -10,7 +10,7 @@ import pandas as pd
 
 from sim.kpis import measures as m
 from sim.kpis.frames import trace_cases, trace_events
-from sim.kpis.stats import confidence_interval, summarize
+from sim.kpis.stats import summarize
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
 
@@ -252,14 +252,3 @@ def format_report(report: dict[str, Any]) -> str:
         ]
     return "\n".join(lines)
 
-
-__all__ = [
-    "HEADLINE",
-    "confidence_interval",
-    "format_report",
-    "kpi_report",
-    "kpi_table",
-    "log_kpis",
-    "main_path_order",
-    "replication_kpis",
-]

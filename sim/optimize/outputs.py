@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -202,20 +201,3 @@ def recommendations_markdown(
                 lines.append(f"| {a['change']} | " + " | ".join(cells) + f" | {a['role']} |")
             lines += ["", "(* significant at 95 %; drop-off in percentage points)", ""]
     return "\n".join(lines) + "\n"
-
-
-def write_json(path: Path, data: Any) -> None:
-    """JSON with NaN as null."""
-
-    def clean(x: Any) -> Any:
-        if isinstance(x, float) and math.isnan(x):
-            return None
-        if isinstance(x, dict):
-            return {k: clean(v) for k, v in x.items()}
-        if isinstance(x, list | tuple):
-            return [clean(v) for v in x]
-        if hasattr(x, "item"):
-            return clean(x.item())
-        return x
-
-    path.write_text(json.dumps(clean(data), indent=2, default=str), encoding="utf-8")

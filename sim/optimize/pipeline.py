@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.model.jsonio import write_json
 from sim.optimize.confirm import Candidate, ablate, confirm, select_candidates
 from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.outputs import (
@@ -13,7 +14,6 @@ from sim.optimize.outputs import (
     recommendations_markdown,
     trials_table,
     write_best_models,
-    write_json,
 )
 from sim.optimize.study import FINISHED, SearchJob, run_search
 
