@@ -38,15 +38,19 @@ def one(name: str, replications: int, seed: int, kw: dict) -> dict:
         cal.model, train, test, replications=replications, seed=seed, distances=False
     ).to_dict()
 
-    def m(sec: str, key: str) -> float | None:
+    def m(sec: str, key: str, part: str = "mean") -> float | None:
         v = res.get(sec, {}).get(key)
-        return v.get("mean") if isinstance(v, dict) else None
+        return v.get(part) if isinstance(v, dict) else None
 
     return {
         "log": name,
         "calibrate_s": round(t_cal, 2),
         "ct_test_h": res["test"]["kpis"].get("cycle_time_mean"),
         "model_err": m("model", "cycle_time_mean_relerr"),
+        "model_err_ci": [
+            m("model", "cycle_time_mean_relerr", "ci_low"),
+            m("model", "cycle_time_mean_relerr", "ci_high"),
+        ],
         "naive_err": m("baseline", "cycle_time_mean_relerr"),
         "model_p90": m("model", "cycle_time_p90_relerr"),
         "naive_p90": m("baseline", "cycle_time_p90_relerr"),
@@ -66,6 +70,11 @@ def main() -> None:
         action="store_true",
         help="emulate the proposed warmup_arrival_scale (see engine_preview.py)",
     )
+    ap.add_argument(
+        "--preview-working-timers",
+        action="store_true",
+        help="delay_time=working with timers on their role's calendar (see engine_preview.py)",
+    )
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
@@ -81,6 +90,11 @@ def main() -> None:
             import engine_preview
 
             engine_preview.enable()
+        if args.preview_working_timers:
+            import engine_preview
+
+            engine_preview.enable_working_timers()
+            kw["delay_time"] = "working"
         try:
             print(json.dumps(one(args.one, args.replications, args.seed, kw)))
         except Exception as exc:  # report and go on
@@ -93,6 +107,8 @@ def main() -> None:
         cmd += ["--seed", str(args.seed), *args.overrides]
         if args.preview_warmup_rate:
             cmd.append("--preview-warmup-rate")
+        if args.preview_working_timers:
+            cmd.append("--preview-working-timers")
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parents[1])
         lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
         return json.loads(lines[-1]) if lines else {"log": name, "error": out.stderr[-300:]}
@@ -106,7 +122,8 @@ def main() -> None:
         return f"{x * 100:+.1f}%" if pct else f"{x:.3g}"
 
     print(
-        f"{'log':26s} {'CT h':>6s} {'err model/naive':>18s} {'p90 model/naive':>18s} "
+        f"{'log':26s} {'CT h':>6s} {'err model/naive':>18s} {'model err 95% CI':>18s} "
+        f"{'p90 model/naive':>18s} "
         f"{'W model/naive':>16s} {'cal s':>6s} steps"
     )
     for r in results:
@@ -116,6 +133,7 @@ def main() -> None:
         print(
             f"{r['log']:26s} {f(r['ct_test_h']):>6s} "
             f"{f(r['model_err'], True):>8s} / {f(r['naive_err'], True):>7s} "
+            f"{'[' + f(r['model_err_ci'][0], True) + ', ' + f(r['model_err_ci'][1], True) + ']':>18s} "
             f"{f(r['model_p90'], True):>8s} / {f(r['naive_p90'], True):>7s} "
             f"{f(r['model_w']):>7s} / {f(r['naive_w']):>6s} {r['calibrate_s']:6.1f} {r['steps']}"
         )

@@ -134,9 +134,10 @@ def _compare_truth(cal, truth: dict) -> dict:
     out["headcount_total"] = len(hc)
     # duration means: within the 95 % CI of the processing times behind the fit
     w = cal.waiting
+    act_col = "log_activity" if "log_activity" in w.columns else "activity"
     dur = {}
     for act, true_mean in truth["durations_h"].items():
-        x = w.loc[w["activity"] == act, "processing"].to_numpy()
+        x = w.loc[w[act_col] == act, "processing"].to_numpy()
         if act not in m.steps or x.size < 2:
             continue
         est = m.steps[act].duration.mean()
@@ -285,8 +286,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--out", default=str(HERE))
+    ap.add_argument(
+        "--preview-warmup-rate",
+        action="store_true",
+        help="emulate the proposed Scenario.warmup_arrival_scale (engine_preview.py); "
+        "writes results_preview*.json/.md",
+    )
     args = ap.parse_args()
     if args.one:
+        if args.preview_warmup_rate:
+            import engine_preview
+
+            engine_preview.enable()
         try:
             res = run_one(args.one, args.replications, args.seed)
         except Exception as exc:  # record and go on with the other logs
@@ -307,6 +318,7 @@ def main() -> None:
                 str(args.replications),
                 "--seed",
                 str(args.seed),
+                *(["--preview-warmup-rate"] if args.preview_warmup_rate else []),
             ],
             capture_output=True,
             text=True,
@@ -319,7 +331,9 @@ def main() -> None:
             else {"log": name, "error": proc.stderr.strip().splitlines()[-1:]}
         )
     out = Path(args.out)
-    suffix = f"_{args.only}" if args.only else ""
+    suffix = ("_preview" if args.preview_warmup_rate else "") + (
+        f"_{args.only}" if args.only else ""
+    )
     (out / f"results{suffix}.json").write_text(
         json.dumps({"results": results, "skipped": SKIPPED}, indent=1, default=str)
     )

@@ -232,6 +232,7 @@ def calibrate_model(
     calendar_threshold: float = 0.1,
     extraneous_delays: bool = True,
     delay_method: str = "pool",
+    delay_time: str = "clock",
     min_delay_share: float = 0.05,
     low_utilisation: float = 0.1,
     criterion: str = "aic",
@@ -270,7 +271,12 @@ def calibrate_model(
       ``delay_method="pool"`` (default) explains waiting only while every member of the role is
       busy or off shift, as in the engine; ``"resource"`` uses the executing resource's own
       availability, plus, for a role busy less than ``low_utilisation`` of its scheduled hours,
-      all waiting beyond closed shifts (see ``sim.calibrate.delays``).
+      all waiting beyond closed shifts (see ``sim.calibrate.delays``). ``delay_time="clock"``
+      (default) stores each delay as the clock time it took from the moment the case was
+      enabled (a timer step runs on the clock); ``"working"`` stores working hours of the
+      step's role calendar and names that calendar per timer in ``metadata.timer_calendars``,
+      for an engine whose timers can run on a calendar (a proposed change; with today's engine
+      such delays would be too short).
     * ``criterion``, ``families``, ``ks_alpha``, ``ks_tolerance``: distribution selection (see
       ``sim.calibrate.fitting.fit_distribution``).
     * ``truncation``: ``"auto"`` (default) tests whether the log keeps only the cases that
@@ -293,6 +299,8 @@ def calibrate_model(
         raise ConfigError(f"role_similarity must be in [0, 1], got {role_similarity}")
     if delay_method not in ("pool", "resource"):
         raise ConfigError(f"delay_method must be 'pool' or 'resource', got {delay_method!r}")
+    if delay_time not in ("clock", "working"):
+        raise ConfigError(f"delay_time must be 'clock' or 'working', got {delay_time!r}")
     if truncation not in ("auto", "on", "off"):
         raise ConfigError(f"truncation must be 'auto', 'on' or 'off', got {truncation!r}")
     if not isinstance(max_repeats, int) or max_repeats < 1:
@@ -389,8 +397,10 @@ def calibrate_model(
     # ---- waiting, extraneous delays, processing
     t = time.perf_counter()
     enabled = routing.enabled
-    split = pool_delays if delay_method == "pool" else resource_delays
-    ready, delay = split(ev, enabled, act_role, roles)
+    if delay_method == "pool":
+        ready, delay = pool_delays(ev, enabled, act_role, roles, clock=delay_time == "clock")
+    else:
+        ready, delay = resource_delays(ev, enabled, act_role, roles)
     acts = ev["activity"].to_numpy()
     s = ev["start"].to_numpy(dtype=float)
     e = ev["end"].to_numpy(dtype=float)
@@ -544,6 +554,7 @@ def calibrate_model(
         notes=notes,
         step_activity={k: v for k, v in step_activity.items() if k != v},
         repeated=repeated,
+        delay_time=delay_time,
         settings={
             "max_repeats": max_repeats,
             "rare_path_threshold": rare_path_threshold,
@@ -552,6 +563,7 @@ def calibrate_model(
             "calendar_threshold": calendar_threshold,
             "extraneous_delays": extraneous_delays,
             "delay_method": delay_method,
+            "delay_time": delay_time,
             "truncation": truncation,
             "criterion": criterion,
         },
@@ -701,6 +713,7 @@ def _assemble(
     prof_prov: dict[str, Any],
     step_activity: dict[str, str] | None = None,
     repeated: dict[str, dict] | None = None,
+    delay_time: str = "clock",
 ) -> tuple[ProcessModel, list[dict[str, Any]]]:
     """Build and validate the model graph (see ``calibrate_model``)."""
     activities = sorted(durations)
@@ -972,10 +985,20 @@ def _assemble(
         if t.startswith(END_PREFIX):
             o = t[len(END_PREFIX) :]
             ends[t] = End(name=t, outcome=o, success=o not in dropoff)
+    if delay_time == "working":  # which calendar each timer's working hours are counted on
+        metadata_timer_cal = {
+            TIMER_PREFIX + a: model_roles[act_role[a]].calendar
+            for a in timers
+            if TIMER_PREFIX + a in steps and act_role.get(a) in model_roles
+        }
+    else:
+        metadata_timer_cal = {}
     metadata = {
+        "timer_calendars": metadata_timer_cal,
         "calibrated_from": p.source,
         "origin": p.origin.isoformat(),
         "timer_steps": sorted(TIMER_PREFIX + a for a in timers if TIMER_PREFIX + a in steps),
+        "delay_time": delay_time,
         "dropoff_outcomes": list(dropoff),
         "abandonment_outcomes": list(abandon),
         "patience_steps": sorted(a for a in patience if a in steps),

@@ -102,9 +102,18 @@ class _Covered:
 
 
 def pool_delays(
-    ev: pd.DataFrame, enabled: np.ndarray, act_role: dict[str, str], roles: dict[str, RoleFit]
+    ev: pd.DataFrame,
+    enabled: np.ndarray,
+    act_role: dict[str, str],
+    roles: dict[str, RoleFit],
+    *,
+    clock: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per event: (when it could have started, extraneous delay), by pool availability."""
+    """Per event: (when it could have started, extraneous delay), by pool availability.
+
+    ``clock=False`` keeps staffed steps' delays in working hours of their role's calendar (for a
+    timer that runs on that calendar) instead of converting them to clock time.
+    """
     s = ev["start"].to_numpy(dtype=float)
     e = ev["end"].to_numpy(dtype=float)
     res = ev["resource"].to_numpy()
@@ -137,7 +146,7 @@ def pool_delays(
         explained = cov.measure(s[mine]) - cov.measure(t0)
         d_work = np.clip(wait[mine] - explained, 0.0, None)
         cal = r.calendar
-        if not cal.is_constant:
+        if clock and not cal.is_constant:
             c0 = cal.cumulative_array(t0)
             d_clock = np.array(
                 [

@@ -95,6 +95,8 @@ def test_pool_delays_are_clock_time_across_closed_hours():
     roles = {"r": RoleFit("r", ["Ann"], ["work"], cal)}
     _, delay = pool_delays(ev, np.array([16.0]), {"work": "r"}, roles)
     assert delay[0] == pytest.approx(18.0)
+    _, delay = pool_delays(ev, np.array([16.0]), {"work": "r"}, roles, clock=False)
+    assert delay[0] == pytest.approx(2.0)  # working hours, for a timer on the calendar
     # started at the shift's opening: the night explains everything
     ev = _ev([("x", "work", "Ann", 24.0 + 9.0, 24.0 + 9.5)])
     _, delay = pool_delays(ev, np.array([17.0]), {"work": "r"}, roles)
