@@ -180,3 +180,26 @@ def test_bad_constraints_name_the_key():
     )
     with pytest.raises(ConfigError, match="unknown KPI 'cycle_tme'"):
         check_kpi_names(["cycle_tme"], ["cycle_time_mean"], key="optimizer.objectives")
+
+
+def test_several_worker_processes_share_one_study(tmp_path, make_job):
+    from dataclasses import replace
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    job = make_job(storage=url, n_trials=6)
+    job = replace(job, settings=replace(job.settings, n_jobs=2))
+    with _evaluator(job) as ev:
+        study, sims = run_search(job, ev, progress=False)
+    finished = finished_trials(study)
+    assert len(finished) >= 6  # MaxTrialsCallback stops both workers at the target (+1 in flight)
+    assert len(finished) <= 7
+    assert sims > 0
+
+
+def test_several_workers_need_a_storage(make_job):
+    from dataclasses import replace
+
+    job = make_job(storage=None)
+    job = replace(job, settings=replace(job.settings, n_jobs=2))
+    with _evaluator(job) as ev, pytest.raises(ConfigError, match="optimizer.n_jobs"):
+        run_search(job, ev, progress=False)
