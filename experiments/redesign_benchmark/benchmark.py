@@ -571,9 +571,45 @@ def landmarks(truth: pd.DataFrame, best: str) -> pd.DataFrame:
     return pick[list(cols)].rename(columns=cols).sort_values("rank")
 
 
+def compare(out_dir: Path) -> str:
+    """One row per seed, one column per method and budget unit, from every results CSV.
+
+    A cell reads ``1`` when the run's answer is the true optimum, else the answer's true rank,
+    then (distinct redesigns simulated, replications simulated).
+    """
+    frames = []
+    for f in sorted(out_dir.glob("results_per_seed_*.csv")):
+        label = f.stem.removeprefix("results_per_seed_")
+        unit = "trials" if label.startswith("trials") else "redesigns"
+        frames.append(pd.read_csv(f).assign(column=lambda d, u=unit: d["sampler"] + " / " + u))
+    if not frames:
+        return "(no results yet)"
+    runs = pd.concat(frames, ignore_index=True).drop_duplicates(["column", "seed"])
+    runs["cell"] = [
+        f"{'**1**' if r.found_optimum else r.answer_rank} ({r.distinct_simulated}, {r.simulations})"
+        for r in runs.itertuples()
+    ]
+    table = runs.pivot(index="seed", columns="column", values="cell").fillna("")
+    first = ("tpe", "random", "nsga2")
+
+    def order(c: str) -> tuple[int, int, str]:
+        method, unit = c.split(" / ")
+        return (unit != "trials", first.index(method) if method in first else 9, method)
+
+    table = table[sorted(table.columns, key=order)].reset_index()
+    total = {"seed": "optimum found"}
+    for c in table.columns[1:]:
+        g = runs[runs["column"] == c]
+        total[c] = f"**{int(g['found_optimum'].sum())} / {len(g)}**"
+    table = pd.concat([table, pd.DataFrame([total])], ignore_index=True)
+    return markdown(table)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("what", nargs="?", default="all", choices=("all", "exhaustive", "search"))
+    p.add_argument(
+        "what", nargs="?", default="all", choices=("all", "exhaustive", "search", "compare")
+    )
     p.add_argument("--replications", type=int, help="exhaustive replications (settings.yaml)")
     p.add_argument("--seeds", type=int, help="seeded runs per sampler (settings.yaml)")
     p.add_argument("--seed-start", type=int, default=0, help="first search seed (default 0)")
@@ -595,6 +631,9 @@ def main() -> None:
     p.add_argument("--out-dir", type=Path, default=HERE / "results")
     p.add_argument("--fresh", action="store_true", help="rerun the searches (not the truth)")
     ns = p.parse_args()
+    if ns.what == "compare":
+        print(compare(ns.out_dir))
+        return
     bench = load_bench(ns)
     ns.work_dir.mkdir(parents=True, exist_ok=True)
     ns.out_dir.mkdir(parents=True, exist_ok=True)
