@@ -522,6 +522,19 @@ def calibrate_model(
         else trunc.arrival_weights.reindex(first_by_case.index).to_numpy()[order]
     )
     profile, prof_prov = _arrival_profile(first, arr_w)
+    if "the other hours" in prof_prov["rule"]:
+        notes.append(
+            "arrivals were seen during part of the day only: the arrival profile is flat over the "
+            "hours the log never reaches (they are unknown, not empty)"
+        )
+    unknown_hours = sorted(
+        r.name for r in roles.values() if "unknown" in r.provenance["calendar"].get("rule", "")
+    )
+    if unknown_hours:
+        notes.append(
+            f"the log covers part of the day only: {unknown_hours} work(s) the hours it never "
+            "reaches (unknown, kept open)"
+        )
     op = profile.cumulative_array(first)
     gaps = np.diff(op)
     inter = fit("arrivals.interarrival", gaps)
