@@ -3,9 +3,10 @@
 Public API::
 
     calibrate_model(log, *, dropoff_outcomes=None, abandonment_outcomes=None,
-                    rare_path_threshold=0.0, parallel_threshold=0.3, role_similarity=0.7,
-                    calendar_threshold=0.1, extraneous_delays=True, criterion="aic", ...,
-                    seed=0) -> Calibration        # .model, .fits, .suggested_dropoff, .notes
+                    rare_path_threshold=0.0, parallel_threshold=0.05, role_similarity=0.7,
+                    calendar_threshold=0.1, extraneous_delays=True, delay_method="pool",
+                    delay_time="clock", criterion="aic", ..., truncation="auto",
+                    max_repeats=8, seed=0) -> Calibration  # .model, .fits, .notes, .truncation
     suggest_dropoff(log) -> (outcomes, reasons)
     fit_distribution(values, *, families=DEFAULT_FAMILIES, criterion="aic", ...) -> FitResult
     fit_patience(times, abandoned, *, families=PATIENCE_FAMILIES, ...) -> FitResult

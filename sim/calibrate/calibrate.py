@@ -1,14 +1,18 @@
 """``calibrate_model``: event log -> validated ``ProcessModel`` with provenance, and a fits table.
 
-Stages (each in its own module): prepare the log (``prepare``), discover parallel groups and the
-abstract case sequences (``routing``), roles, headcounts and calendars (``staff``), then fit
-durations, extraneous delays, patience and arrivals (``fitting``) and assemble the model here.
+Stages (each in its own module): prepare the log (``prepare``), test it for right truncation and
+weight its cases (``truncation``), discover parallel groups, repetitions and the abstract case
+sequences (``routing``), roles, headcounts and calendars (``staff``), split waiting into what the
+simulation reproduces and extraneous delays (``delays``), then fit durations, delays, patience and
+arrivals (``fitting``) and assemble the model here.
 
-Waiting is split the way the extraneous-delay literature does (Chapela-Campa & Dumas, 2023): an
-activity waits from when it was enabled until its resource was available (free of its previous
-activity and on shift): that part comes back in simulation from queueing and calendars; the rest
-of the wait, while the resource was available but did not start, is an *extraneous delay*. Where
-it matters it becomes a timer step ``delay:<activity>`` (no role, clock time) before the activity.
+Waiting is split the way the extraneous-delay literature does (Chapela-Campa & Dumas, 2023): the
+part of a wait during which every person of the role was busy or off shift comes back in
+simulation from queueing and calendars; the rest, while somebody could have started but nobody
+did, is an *extraneous delay*. Where it matters it becomes a timer step ``delay:<step>`` (no role,
+clock time) before the step. Activities repeated in a row get one step per repetition
+(``"<activity> #n"``), so delays and the chance of one more repetition depend on how many came
+before (``sim.calibrate.routing.unroll_runs``).
 """
 
 from __future__ import annotations
