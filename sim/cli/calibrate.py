@@ -76,6 +76,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         role_similarity=float(c.role_similarity),
         calendar_threshold=float(c.calendar_threshold),
         extraneous_delays=bool(c.extraneous_delays),
+        delay_method=str(c.delay_method),
+        delay_time=str(c.delay_time),
+        truncation=str(c.truncation),
+        max_repeats=int(c.max_repeats),
         criterion=str(c.criterion),
         seed=int(cfg.seed),
     )

@@ -280,6 +280,10 @@ class Replication:
     def _arrivals(self):
         env = self.env
         scale = self.scenario.arrival_scale
+        # a different volume during the warm-up (e.g. a back-test that scales only the measured
+        # period to the held-out volume, so the backlog it starts with builds up as it really did)
+        warm_scale = self.scenario.warmup_arrival_scale
+        warm_end = self.scenario.warmup_hours if warm_scale is not None else 0.0
         end = self.scenario.arrivals_end_hours
         limit = self.scenario.max_cases
         profile = self.profile
@@ -290,7 +294,7 @@ class Replication:
         seg_cum = self.segment_cum
         draw_seg = self.segment_draw
         while limit is None or n < limit:
-            gap = self.interarrival() / scale
+            gap = self.interarrival() / (warm_scale if t < warm_end else scale)
             if profile is None:
                 t += gap
             else:

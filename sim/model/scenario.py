@@ -25,6 +25,7 @@ class Scenario:
     warmup_days: float = 7.0
     replications: int = 10
     arrival_scale: float = 1.0
+    warmup_arrival_scale: float | None = None  # arrival scale during the warm-up (None: the same)
     staffing: dict[str, int] = field(default_factory=dict)
     max_cases: int | None = None
     drain: bool = True
@@ -42,6 +43,8 @@ class Scenario:
         check("horizon_days", self.horizon_days, 0, strict=True)
         check("warmup_days", self.warmup_days, 0)
         check("arrival_scale", self.arrival_scale, 0, strict=True)
+        if self.warmup_arrival_scale is not None:
+            check("warmup_arrival_scale", self.warmup_arrival_scale, 0, strict=True)
         if not isinstance(self.replications, int) or self.replications < 1:
             raise ConfigError(
                 f"scenario.replications: expected an integer >= 1, got {self.replications!r}"
