@@ -31,6 +31,9 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
+from functools import partial
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 import simpy
@@ -47,44 +50,58 @@ BLOCK = 256  # random draws per refill of a stream's buffer
 STEP, DECISION, PARALLEL, JOIN, END = range(5)
 
 
-class _Draws:
-    """Buffered draws of one named stream (block sampling keeps scipy's overhead off the loop)."""
+def _Draws(dist, rng: np.random.Generator, factor: float):  # noqa: N802
+    """Buffered draws of one named stream, as a C-level callable (a generator's ``__next__``).
 
-    __slots__ = ("dist", "rng", "factor", "buf", "i")
+    Blocks of ``BLOCK`` draws (block sampling keeps scipy's overhead off the loop), in the same
+    order as before: the streams are unchanged.
+    """
 
-    def __init__(self, dist, rng: np.random.Generator, factor: float) -> None:
-        self.dist = dist
-        self.rng = rng
-        self.factor = factor
-        self.buf: list[float] = []
-        self.i = 0
+    def gen():
+        while True:
+            yield from (dist.sample(rng, BLOCK) * factor).tolist()
 
-    def __call__(self) -> float:
-        i = self.i
-        if i >= len(self.buf):
-            self.buf = (self.dist.sample(self.rng, BLOCK) * self.factor).tolist()
-            i = 0
-        self.i = i + 1
-        return self.buf[i]
+    return gen().__next__
 
 
-class _Uniforms:
-    """Buffered U(0,1) draws of one named stream."""
+def _Uniforms(rng: np.random.Generator):  # noqa: N802
+    """Buffered U(0,1) draws of one named stream (a generator's ``__next__``)."""
 
-    __slots__ = ("rng", "buf", "i")
+    def gen():
+        while True:
+            yield from rng.random(BLOCK).tolist()
 
-    def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
-        self.buf: list[float] = []
-        self.i = 0
+    return gen().__next__
 
-    def __call__(self) -> float:
-        i = self.i
-        if i >= len(self.buf):
-            self.buf = self.rng.random(BLOCK).tolist()
-            i = 0
-        self.i = i + 1
-        return self.buf[i]
+
+class _SortedQueue(list):
+    """SimPy's ``SortedQueue`` (kept sorted by request key) with a binary-search insert.
+
+    SimPy sorts the whole queue on every request (O(n) key calls, so O(n^2) when a queue grows);
+    inserting after the equal keys gives the same order, so the same trace, in O(log n).
+    """
+
+    maxlen = None
+
+    def append(self, item) -> None:
+        bisect.insort_right(self, item, key=_REQUEST_KEY)
+
+
+_REQUEST_KEY = attrgetter("key")
+
+
+class _PriorityResource(simpy.PriorityResource):
+    PutQueue = _SortedQueue
+
+
+_EXPIRED = object()  # value of a request withdrawn when the case's patience ran out
+
+
+def _expire(req, _timeout) -> None:
+    """Patience ran out: withdraw the request and wake its case (no Condition event)."""
+    if not req.triggered:
+        req.cancel()
+        req.succeed(_EXPIRED)
 
 
 class _StepPlan:
@@ -99,6 +116,8 @@ class _StepPlan:
         "free",
         "calendar",
         "patience",
+        "single",
+        "free1",
     )
 
 
@@ -124,7 +143,7 @@ class Replication:
                 )
         segments = model.arrivals.segments
         self.use_priority = len({s.priority for s in segments}) > 1
-        resource_cls = simpy.PriorityResource if self.use_priority else simpy.Resource
+        resource_cls = _PriorityResource if self.use_priority else simpy.Resource
         self.role_order = list(model.roles)
         self.resources: dict[str, simpy.Resource] = {}
         self.free: dict[str, deque[int]] = {}
@@ -214,6 +233,9 @@ class Replication:
                     if s.patience is None
                     else _Draws(s.patience, stream(seed, replication, f"patience:{name}"), factor)
                 )
+                one = len(roles) == 1 and plan.patience is None  # the common case
+                plan.single = plan.resources[0] if one else None
+                plan.free1 = plan.free[0] if one else None
                 self.plans[i] = plan
                 self.kind[i] = STEP
             elif kind == "decision":
@@ -377,30 +399,37 @@ class Replication:
                         # better classes ask first: step back once per priority level above.
                         for _ in range(rank):
                             yield env.timeout(0)
-                reqs = []
-                for j, res in enumerate(p.resources):
-                    req = res.request(priority=prio) if use_prio else res.request()
-                    if deadline is None:
-                        yield req
-                    else:
-                        wait = deadline - env.now
-                        if not req.triggered:
-                            if wait <= 0:
-                                req.cancel()
-                                self._release(p, reqs, [])
-                                return p.idx
-                            yield req | env.timeout(wait)
-                        if not req.triggered:
-                            req.cancel()
-                            self._release(p, reqs, [])
-                            return p.idx
-                    reqs.append(req)
-                    if p.gates and j in p.gates:  # has all its people of this role: open the gate
-                        g = p.gates[j]
-                        p.resources[g].release(reqs[g])
-                        reqs[g] = None
-                who = [f.popleft() for f in p.free]
-                start = env.now
+                single = p.single
+                if single is not None:  # one person, no patience: no lists, no _release call
+                    req = single.request(priority=prio) if use_prio else single.request()
+                    yield req
+                    w = p.free1.popleft()
+                else:
+                    reqs = []
+                    for j, res in enumerate(p.resources):
+                        req = res.request(priority=prio) if use_prio else res.request()
+                        if deadline is None:
+                            yield req
+                        else:
+                            wait = deadline - env.now
+                            if not req.triggered:
+                                if wait <= 0:
+                                    req.cancel()
+                                    self._release(p, reqs, [])
+                                    return p.idx
+                                env.timeout(wait).callbacks.append(partial(_expire, req))
+                                if (yield req) is _EXPIRED:
+                                    self._release(p, reqs, [])
+                                    return p.idx
+                        reqs.append(req)
+                        if (
+                            p.gates and j in p.gates
+                        ):  # has all its people of this role: open the gate
+                            g = p.gates[j]
+                            p.resources[g].release(reqs[g])
+                            reqs[g] = None
+                    who = [f.popleft() for f in p.free]
+                start = now = env.now
                 d = p.draw() * scale
                 if cal is None:
                     end = start + d
@@ -415,13 +444,18 @@ class Replication:
                         if d > 0
                         else start
                     )
-                if end > env.now:
-                    yield env.timeout(end - env.now)
-                self._release(p, reqs, who)
-                if len(who) > 1:
-                    ev = len(events)
-                    self.extra.extend((ev, w) for w in who[1:])
-                events.append((cid, p.idx, who[0], enabled, start, end))
+                if end > now:
+                    yield env.timeout(end - now)
+                if single is not None:
+                    single.release(req)
+                    p.free1.append(w)
+                else:
+                    self._release(p, reqs, who)
+                    w = who[0]
+                    if len(who) > 1:
+                        ev = len(events)
+                        self.extra.extend((ev, x) for x in who[1:])
+                events.append((cid, p.idx, w, enabled, start, end))
                 last = p.roleset
                 node = p.next
             elif k == DECISION:
@@ -476,7 +510,7 @@ class Replication:
         env.run(until=env.any_of([self.all_done, env.timeout(sc.run_limit_hours)]))
         ev = self.events
         n = len(ev)
-        cols = np.array(ev, dtype=float).reshape(n, 6) if n else np.zeros((0, 6))
+        cols = np.fromiter(chain.from_iterable(ev), dtype=float, count=6 * n).reshape(n, 6)
         extra = np.array(self.extra, dtype=np.int64).reshape(-1, 2)
         return Trace(
             activities=self.activities,
