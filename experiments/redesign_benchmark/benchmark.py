@@ -571,7 +571,7 @@ def landmarks(truth: pd.DataFrame, best: str) -> pd.DataFrame:
     return pick[list(cols)].rename(columns=cols).sort_values("rank")
 
 
-def compare(out_dir: Path) -> str:
+def compare(out_dir: Path, methods: list[str] | None = None) -> str:
     """One row per seed, one column per method and budget unit, from every results CSV.
 
     A cell reads ``1`` when the run's answer is the true optimum, else the answer's true rank,
@@ -585,6 +585,8 @@ def compare(out_dir: Path) -> str:
     if not frames:
         return "(no results yet)"
     runs = pd.concat(frames, ignore_index=True).drop_duplicates(["column", "seed"])
+    if methods:
+        runs = runs[runs["sampler"].isin(methods)]
     runs["cell"] = [
         f"{'**1**' if r.found_optimum else r.answer_rank} ({r.distinct_simulated}, {r.simulations})"
         for r in runs.itertuples()
@@ -594,7 +596,8 @@ def compare(out_dir: Path) -> str:
 
     def order(c: str) -> tuple[int, int, str]:
         method, unit = c.split(" / ")
-        return (unit != "trials", first.index(method) if method in first else 9, method)
+        rank = (methods or list(first)).index(method) if method in (methods or first) else 99
+        return (unit != "trials", rank, method)
 
     table = table[sorted(table.columns, key=order)].reset_index()
     total = {"seed": "optimum found"}
@@ -631,8 +634,10 @@ def main() -> None:
     p.add_argument("--out-dir", type=Path, default=HERE / "results")
     p.add_argument("--fresh", action="store_true", help="rerun the searches (not the truth)")
     ns = p.parse_args()
-    if ns.what == "compare":
-        print(compare(ns.out_dir))
+    if ns.what == "compare":  # --samplers: which methods, in this order
+        table = compare(ns.out_dir, ns.samplers.split(",") if ns.samplers else None)
+        (ns.out_dir / "compare.md").write_text(table + "\n", encoding="utf-8")
+        print(table)
         return
     bench = load_bench(ns)
     ns.work_dir.mkdir(parents=True, exist_ok=True)
