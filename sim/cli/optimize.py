@@ -25,6 +25,7 @@ from sim.redesign import SearchSpace
 FOLLOW_UP_KEYS = ("confirm_replications", "top_k", "ablate_top")
 SETTINGS_KEYS = (
     "n_trials",
+    "max_redesigns",
     "replications",
     "min_replications",
     "early_stop",
@@ -97,6 +98,7 @@ def build_job(
     try:
         settings = SearchSettings(
             n_trials=int(opt.get("n_trials", 100)),
+            max_redesigns=(None if opt.get("max_redesigns") is None else int(opt["max_redesigns"])),
             replications=int(opt.get("replications", 5)),
             min_replications=int(opt.get("min_replications", 3)),
             early_stop=bool(opt.get("early_stop", True)),

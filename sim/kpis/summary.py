@@ -251,4 +251,3 @@ def format_report(report: dict[str, Any]) -> str:
             + (f" (utilisation {utils})" if utils else ""),
         ]
     return "\n".join(lines)
-

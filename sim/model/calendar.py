@@ -159,7 +159,14 @@ def _parse_span(where: str, text: Any) -> tuple[float, float]:
     sec1, sec2 = float(s1 or 0), float(s2 or 0)
     start = int(h1) + int(m1) / 60 + sec1 / 3600
     end = int(h2) + int(m2) / 60 + sec2 / 3600
-    if not (0 <= start < 24 and 0 < end <= 24 and int(m1) < 60 and int(m2) < 60 and sec1 < 60 and sec2 < 60):
+    if not (
+        0 <= start < 24
+        and 0 < end <= 24
+        and int(m1) < 60
+        and int(m2) < 60
+        and sec1 < 60
+        and sec2 < 60
+    ):
         raise ModelError(f"{where}: times must be within 00:00-24:00, got {text!r}")
     if end <= start:
         raise ModelError(
@@ -292,7 +299,9 @@ def profile_from_dict(spec: Any, *, where: str) -> WeeklyRate:
 def _profile_from_pieces(spec: dict[str, Any], *, where: str) -> WeeklyRate:
     """``{pieces: [[hour_of_week, rate], ...]}``: rate from each start to the next (exact form)."""
     if set(spec) != {"pieces"}:
-        raise ModelError(f"{where}: 'pieces' cannot be combined with days {sorted(set(spec) - {'pieces'})}")
+        raise ModelError(
+            f"{where}: 'pieces' cannot be combined with days {sorted(set(spec) - {'pieces'})}"
+        )
     raw = spec["pieces"]
     if not isinstance(raw, list | tuple) or not raw:
         raise ModelError(f"{where}.pieces: expected a list of [hour_of_week, rate] pairs")
@@ -306,9 +315,13 @@ def _profile_from_pieces(spec: dict[str, Any], *, where: str) -> WeeklyRate:
         except (TypeError, ValueError):
             raise ModelError(f"{where}.pieces[{i}]: expected numbers, got {item!r}") from None
         if not (0 <= h < HOURS_PER_WEEK) or not np.isfinite(r) or r < 0:
-            raise ModelError(f"{where}.pieces[{i}]: need 0 <= hour_of_week < 168 and a rate >= 0, got {item!r}")
+            raise ModelError(
+                f"{where}.pieces[{i}]: need 0 <= hour_of_week < 168 and a rate >= 0, got {item!r}"
+            )
         if points and h <= points[-1]:
-            raise ModelError(f"{where}.pieces[{i}]: hours must increase, got {h} after {points[-1]}")
+            raise ModelError(
+                f"{where}.pieces[{i}]: hours must increase, got {h} after {points[-1]}"
+            )
         points.append(h)
         rates.append(r)
     if points[0] != 0.0:
@@ -327,5 +340,9 @@ def profile_to_dict(profile: WeeklyRate) -> dict[str, Any]:
     """Inverse of ``profile_from_dict``: 24 rates per day, or exact ``pieces`` when the profile
     changes other than on the hour (e.g. imported from a Prosimos arrival calendar)."""
     if any(b != int(b) for b in profile.breaks):
-        return {"pieces": [[float(b), float(r)] for b, r in zip(profile.breaks, profile.rates, strict=True)]}
+        return {
+            "pieces": [
+                [float(b), float(r)] for b, r in zip(profile.breaks, profile.rates, strict=True)
+            ]
+        }
     return {d: [profile.rate_at(i * 24 + h + 0.5) for h in range(24)] for i, d in enumerate(DAYS)}

@@ -192,7 +192,9 @@ def confirm(
     for c in candidates:
         alt = evaluator.table(c.choice, replications)
         # objectives, the headline KPIs, and waiting per step (for the redesign diff map)
-        waiting = sorted({k for k in (*base.columns, *alt.columns) if k.startswith("waiting_mean:")})
+        waiting = sorted(
+            {k for k in (*base.columns, *alt.columns) if k.startswith("waiting_mean:")}
+        )
         kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED) + waiting))
         b2 = base.assign(utilisation_max=_util_max(base), one_off_cost=0.0)
         a2 = alt.assign(utilisation_max=_util_max(alt), one_off_cost=c.one_off_cost)

@@ -77,6 +77,7 @@ class SearchSettings:
     """How the search runs (see ``configs/optimizer/*.yaml``)."""
 
     n_trials: int = 100
+    max_redesigns: int | None = None  # stop after this many distinct redesigns simulated
     replications: int = 5
     min_replications: int = 3
     early_stop: bool = True
@@ -99,6 +100,11 @@ class SearchSettings:
             )
         if self.n_jobs < 1:
             raise ConfigError(f"optimizer.n_jobs: expected >= 1, got {self.n_jobs}")
+        if self.max_redesigns is not None and self.max_redesigns < 2:
+            raise ConfigError(
+                "optimizer.max_redesigns: expected null or >= 2 (the baseline counts as one), "
+                f"got {self.max_redesigns}"
+            )
 
 
 def suggest(trial: optuna.Trial, v: Variable) -> Any:
@@ -309,6 +315,20 @@ def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
     return study.get_trials(deepcopy=False, states=FINISHED)
 
 
+def distinct_redesigns(study: optuna.Study, baseline_key: str) -> int:
+    """Distinct redesigns the study has simulated, the baseline (``baseline_key``) included.
+
+    Duplicate trials (answered from an earlier trial) and refused ones cost no simulation, so
+    this, not the trial count, is what a search costs.
+    """
+    keys = {
+        t.user_attrs["key"]
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        if "key" in t.user_attrs and "duplicate_of" not in t.user_attrs
+    }
+    return len(keys | {baseline_key})
+
+
 def _run_trials(
     job: SearchJob, evaluator: Evaluator, study: optuna.Study, *, progress: bool
 ) -> None:
@@ -329,8 +349,16 @@ def _run_trials(
         if trial.state == TrialState.COMPLETE and "key" in trial.user_attrs:
             objective.known.setdefault(trial.user_attrs["key"], trial)
 
+    cap = job.settings.max_redesigns
+    base = evaluator.key({})
+
+    def enough_redesigns(study: optuna.Study, trial: FrozenTrial) -> None:
+        # read from the storage, so that several workers share one count
+        if trial.state == TrialState.COMPLETE and distinct_redesigns(study, base) >= cap:
+            study.stop()
+
     remaining = job.settings.n_trials - len(finished_trials(study))
-    if remaining <= 0:
+    if remaining <= 0 or (cap is not None and distinct_redesigns(study, base) >= cap):
         return
     study.optimize(
         objective,
@@ -338,6 +366,7 @@ def _run_trials(
         callbacks=[
             remember,
             optuna.study.MaxTrialsCallback(job.settings.n_trials, states=FINISHED),
+            *([enough_redesigns] if cap is not None else []),
         ],
         show_progress_bar=progress,
         catch=(),

@@ -42,8 +42,9 @@ def test_imports_validates_and_simulates(pair):
     assert (tr.case_outcome >= 0).all()  # every case finished
     assert set(np.unique(tr.ev_activity)) <= set(range(len(model.steps)))
     assert (tr.ev_start >= tr.ev_enabled).all()
-    # (end >= start is not asserted here: bpic2012_w draws durations of 1e-20 s, which hit the
-    # engine bug reproduced in test_tiny_duration_at_a_shift_opening below)
+    # bpic2012_w draws durations of 1e-20 s, which used to end before they started at a shift
+    # opening (test_tiny_duration_at_a_shift_opening below)
+    assert (tr.ev_end >= tr.ev_start).all()
     assert dumps(model)  # the model can be written as YAML
 
 
@@ -96,4 +97,6 @@ def test_tiny_duration_at_a_shift_opening():
     )
     tr = run_replication(m, Scenario(horizon_days=1, warmup_days=0, max_cases=1), seed=0)
     assert tr.ev_start[0] == 13.0  # arrives in the lunch break, starts when it ends
-    assert tr.ev_end[0] >= tr.ev_start[0]  # regression: it used to end at 12.0 (found by the Prosimos cross-check)
+    assert (
+        tr.ev_end[0] >= tr.ev_start[0]
+    )  # regression: it used to end at 12.0 (found by the Prosimos cross-check)

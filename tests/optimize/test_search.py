@@ -99,6 +99,34 @@ def test_the_same_redesign_is_simulated_once(make_job):
     assert dups and all(t.values == study.trials[t.user_attrs["duplicate_of"]].values for t in dups)
 
 
+def test_max_redesigns_stops_after_that_many_distinct_redesigns(tmp_path, make_job):
+    import dataclasses
+
+    from sim.optimize.study import distinct_redesigns
+
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    job = make_job(storage=url, n_trials=50)
+    job = dataclasses.replace(job, settings=dataclasses.replace(job.settings, max_redesigns=3))
+    with _evaluator(job) as ev:
+        study, sims = run_search(job, ev, progress=False)
+        base = ev.key({})
+    # the tiny space has 4 redesigns (baseline included): the cap, not n_trials, ended it
+    assert distinct_redesigns(study, base) == 3
+    assert len(finished_trials(study)) < 50
+    keys = {t.user_attrs["key"] for t in study.trials if "duplicate_of" not in t.user_attrs}
+    assert sims <= len(keys | {base}) * job.settings.replications
+    with _evaluator(job) as ev:  # resumed: the cap is already reached, nothing to simulate
+        _, again = run_search(job, ev, progress=False)
+    assert again == 0
+
+
+def test_max_redesigns_below_two_names_the_key():
+    from sim.optimize import SearchSettings
+
+    with pytest.raises(ConfigError, match="optimizer.max_redesigns"):
+        SearchSettings(max_redesigns=1)
+
+
 def test_common_random_numbers_make_the_baseline_identical_across_evaluators(make_job):
     job = make_job()
     with _evaluator(job) as a, _evaluator(job) as b:
