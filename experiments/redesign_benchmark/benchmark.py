@@ -74,7 +74,7 @@ from sim.optimize import (
 )
 from sim.optimize.evaluate import objective_values
 from sim.optimize.objectives import derived_value
-from sim.optimize.study import RedesignObjective, _open
+from sim.optimize.study import RedesignObjective, Refused, _open
 from sim.redesign import SearchSpace
 
 HERE = Path(__file__).resolve().parent
@@ -288,13 +288,16 @@ def search_run(bench: Bench, name: str, seed: int, budget: int, unit: str) -> di
     """One seeded search and its rank-1 answer.
 
     ``unit="trials"``: ``run_search`` with ``n_trials=budget``, as ``python -m sim optimize``
-    runs it (duplicate and refused trials count). ``unit="redesigns"``: the same objective and
-    sampler, stopped once ``budget`` distinct redesigns (baseline included) were simulated.
+    runs it (duplicate and refused trials count). ``unit="redesigns"``: ``run_search`` with
+    ``max_redesigns=budget`` (``optimizer.max_redesigns``): stopped once ``budget`` distinct
+    redesigns (baseline included) were simulated. Variants with ``ignore`` (proposed changes to
+    ``sim.optimize``) run through ``_search_distinct``.
     """
     sampler, cfg = optimizer_config(name, seed)
     sim_seed = bench.search_seed_offset + seed
     settings = SearchSettings(
         n_trials=budget if unit == "trials" else MAX_TRIALS,
+        max_redesigns=None if unit == "trials" else budget,
         replications=int(cfg["replications"]),
         min_replications=int(cfg["min_replications"]),
         early_stop=bool(cfg["early_stop"]),
@@ -315,12 +318,12 @@ def search_run(bench: Bench, name: str, seed: int, budget: int, unit: str) -> di
     with Evaluator(
         model=bench.model, space=bench.space, scenario=bench.scenario, seed=sim_seed, workers=1
     ) as ev:
-        if unit == "trials":
-            if cfg.get("ignore"):
-                raise SystemExit(f"{name}: 'ignore' needs --budget-unit redesigns")
+        if unit == "trials" and cfg.get("ignore"):
+            raise SystemExit(f"{name}: 'ignore' needs --budget-unit redesigns")
+        if cfg.get("ignore"):
+            study = _search_distinct(job, ev, budget, ignore=tuple(cfg["ignore"]))
+        else:  # what `python -m sim optimize` runs (optimizer.max_redesigns for "redesigns")
             study, _ = run_search(job, ev, progress=False)
-        else:
-            study = _search_distinct(job, ev, budget, ignore=tuple(cfg.get("ignore", ())))
         base = ev.means({}, settings.replications)
         cands = select_candidates(
             study,
@@ -397,7 +400,10 @@ def _search_distinct(
         if len(set(objective.known) | {base}) >= budget:
             study.stop()
 
-    study.optimize(func, n_trials=job.settings.n_trials, callbacks=[remember], catch=(Ignored,))
+    # refused combinations are FAIL in sim.optimize now (what ignore=refused tried first)
+    study.optimize(
+        func, n_trials=job.settings.n_trials, callbacks=[remember], catch=(Ignored, Refused)
+    )
     return study
 
 

@@ -120,6 +120,27 @@ def test_max_redesigns_stops_after_that_many_distinct_redesigns(tmp_path, make_j
     assert again == 0
 
 
+def test_refused_proposals_fail_and_do_not_use_up_the_trials(make_job, tiny_model):
+    """Over-budget combinations end as FAIL (left out of the sampler's model), cost nothing."""
+    import dataclasses
+
+    from sim.redesign import SearchSpace
+
+    from .conftest import TINY_SPACE
+
+    # a hire costs 100: clerk=2 fits the budget of 150, clerk=3 does not
+    staffing = {"clerk": {**TINY_SPACE["staffing"]["clerk"], "max": 3}}
+    space = SearchSpace.from_dict({**TINY_SPACE, "budget": 150, "staffing": staffing}, tiny_model)
+    job = dataclasses.replace(make_job(n_trials=6), space=space)
+    with _evaluator(job) as ev:
+        study, _ = run_search(job, ev, progress=False)
+    failed = [t for t in study.trials if t.state == optuna.trial.TrialState.FAIL]
+    assert failed, "the random sampler proposes clerk=3 a third of the time"
+    assert all("refused" in t.user_attrs and t.params["staffing:clerk"] == 3 for t in failed)
+    assert len(finished_trials(study)) == 6  # refusals did not count towards n_trials
+    assert all(t.params["staffing:clerk"] < 3 for t in finished_trials(study))
+
+
 def test_max_redesigns_below_two_names_the_key():
     from sim.optimize import SearchSettings
 
