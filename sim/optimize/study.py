@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import optuna
 import pandas as pd
 from optuna.storages import RDBStorage, RetryFailedTrialCallback
@@ -43,6 +44,7 @@ HEADLINE_ATTRS = (
 )
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 REFUSED_PER_TRIAL = 20  # refused proposals allowed per finished trial before a search gives up
+REFUSED_IN_A_ROW = 200  # then the next trial is a random affordable redesign (see _escape)
 
 
 class Refused(Exception):
@@ -211,6 +213,25 @@ class RedesignObjective:
         self.constraints = tuple(constraints)
         self.settings = settings
         self.known: dict[str, FrozenTrial] = dict(known or {})
+        self.refused_in_a_row = 0
+
+    def _escape(self, trial: optuna.Trial) -> None:
+        """Queue a random redesign the space accepts as the next trial.
+
+        A refused trial is left out of the sampler's model, so a model-based sampler (TPE) may
+        propose the same refused combination again and again; a random affordable redesign
+        gives it new information. Seeded by the trial number: the same study, the same escapes.
+        """
+        space = self.ev.space
+        rng = np.random.default_rng([self.ev.seed, trial.number])
+        for _ in range(100):
+            choice = space.sample(lambda v: _plain(v.sample(rng)))
+            try:
+                space.check(choice)
+            except RedesignRefused:
+                continue
+            trial.study.enqueue_trial(choice, skip_if_exists=False)
+            return
 
     def __call__(self, trial: optuna.Trial) -> float | list[float]:
         space = self.ev.space
@@ -225,7 +246,11 @@ class RedesignObjective:
             self.ev.redesigned(choice)
         except RedesignRefused as exc:
             trial.set_user_attr("refused", str(exc))
+            self.refused_in_a_row += 1
+            if self.refused_in_a_row % REFUSED_IN_A_ROW == 0:
+                self._escape(trial)
             raise Refused(str(exc)) from None
+        self.refused_in_a_row = 0
         previous = self.known.get(key)
         if previous is not None and previous.values is not None:  # same redesign seen before
             for k, v in previous.user_attrs.items():

@@ -141,6 +141,36 @@ def test_refused_proposals_fail_and_do_not_use_up_the_trials(make_job, tiny_mode
     assert all(t.params["staffing:clerk"] < 3 for t in finished_trials(study))
 
 
+def test_a_sampler_stuck_on_a_refused_combination_gets_random_redesigns(
+    make_job, tiny_model, monkeypatch
+):
+    """A sampler that keeps proposing an over-budget combination is given a random one."""
+    import dataclasses
+
+    from sim.optimize import study as study_mod
+    from sim.optimize.study import _run_trials
+
+    monkeypatch.setattr(study_mod, "REFUSED_IN_A_ROW", 5)  # 200 in the real search
+    from sim.redesign import SearchSpace
+
+    from .conftest import TINY_SPACE
+
+    staffing = {"clerk": {**TINY_SPACE["staffing"]["clerk"], "max": 3}}
+    space = SearchSpace.from_dict({**TINY_SPACE, "budget": 150, "staffing": staffing}, tiny_model)
+    job = dataclasses.replace(make_job(n_trials=3), space=space)
+    stuck = optuna.samplers.PartialFixedSampler(
+        {"staffing:clerk": 3}, optuna.samplers.RandomSampler(seed=0)
+    )
+    study = optuna.create_study(sampler=stuck)
+    with _evaluator(job) as ev:
+        _run_trials(job, ev, study, progress=False)
+    done = finished_trials(study)
+    assert len(done) == 3  # every finished trial is a queued random escape
+    assert all("fixed_params" in t.system_attrs and t.params["staffing:clerk"] < 3 for t in done)
+    failed = [t for t in study.trials if t.state == optuna.trial.TrialState.FAIL]
+    assert len(failed) == 3 * 5
+
+
 def test_max_redesigns_below_two_names_the_key():
     from sim.optimize import SearchSettings
 
