@@ -14,6 +14,7 @@ import importlib
 import json
 import math
 import multiprocessing as mp
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -149,14 +150,18 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
         if "heartbeat_stale_trial_callback" in inspect.signature(RDBStorage).parameters
         else "failed_trial_callback"
     )
+    # Optuna >= 4.9 also renamed the retry callback (the old name warns)
+    retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", RetryFailedTrialCallback)
     try:
-        return RDBStorage(
-            url,
-            heartbeat_interval=30,
-            grace_period=120,
-            engine_kwargs={"pool_pre_ping": True},
-            **{hook: RetryFailedTrialCallback(max_retry=1)},
-        )
+        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna: chosen, known
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return RDBStorage(
+                url,
+                heartbeat_interval=30,
+                grace_period=120,
+                engine_kwargs={"pool_pre_ping": True},
+                **{hook: retry(max_retry=1)},
+            )
     except Exception as exc:  # sqlalchemy/driver errors vary by backend
         raise ConfigError(
             f"optimizer.storage: cannot open {redact(url)!r}: {type(exc).__name__}: {exc}"
