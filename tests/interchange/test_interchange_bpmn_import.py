@@ -412,58 +412,187 @@ def test_malformed_xml_names_the_line(tmp_path):
     assert re.search(r"line \d+, column \d+", msg)
 
 
-def test_entities_and_dtds_are_refused(tmp_path):
-    bomb = (
-        '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>\n'
-        '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p">&lol2;</process></definitions>'
-    )
-    err(tmp_path, bomb, params({}), "refused to read XML with DTDs")
+DTD_BOMB = (
+    '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]>\n'
+    '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"><process id="p">&lol2;</process></definitions>'
+)
 
+X_SPLIT = bpmn(
+    START,
+    END,
+    el("exclusiveGateway", "x"),
+    el("task", "a", "A"),
+    flows(("s", "x"), ("x", "a", "fa"), ("x", "e", "fe"), ("a", "e")),
+)
 
-def test_flow_to_a_missing_element(tmp_path):
-    xml = bpmn(
-        START, END, el("task", "a", "A"), flows(("s", "a"), ("a", "ghost", "f9"), ("a", "e"))
-    )
-    err(tmp_path, xml, params(tasks("a")), "sequence flow 'f9' has targetRef 'ghost'")
-
-
-def test_exclusive_gateway_without_probabilities(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("exclusiveGateway", "x"),
-        el("task", "a", "A"),
-        flows(("s", "x"), ("x", "a", "fa"), ("x", "e", "fe"), ("a", "e")),
-    )
-    err(tmp_path, xml, params(tasks("a")), "exclusive gateway 'x' has no branching probabilities")
-
-
-def test_probabilities_that_do_not_sum_to_one(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("exclusiveGateway", "x"),
-        el("task", "a", "A"),
-        flows(("s", "x"), ("x", "a", "fa"), ("x", "e", "fe"), ("a", "e")),
-    )
-    err(tmp_path, xml, params(tasks("a"), gateways={"x": {"fa": 0.5, "fe": 0.6}}), "'x' sum to 1.1")
-    err(
-        tmp_path,
-        xml,
+# (BPMN, parameters, the error message it must raise), one case a way a model can be wrong
+BAD_MODELS = [
+    pytest.param(
+        DTD_BOMB, params({}), "refused to read XML with DTDs", id="entities_and_dtds_are_refused"
+    ),
+    pytest.param(
+        bpmn(START, END, el("task", "a", "A"), flows(("s", "a"), ("a", "ghost", "f9"), ("a", "e"))),
+        params(tasks("a")),
+        "sequence flow 'f9' has targetRef 'ghost'",
+        id="flow_to_a_missing_element",
+    ),
+    pytest.param(
+        X_SPLIT,
+        params(tasks("a")),
+        "exclusive gateway 'x' has no branching probabilities",
+        id="exclusive_gateway_without_probabilities",
+    ),
+    pytest.param(
+        X_SPLIT,
+        params(tasks("a"), gateways={"x": {"fa": 0.5, "fe": 0.6}}),
+        "'x' sum to 1.1",
+        id="probabilities_that_do_not_sum_to_one",
+    ),
+    pytest.param(
+        X_SPLIT,
         params(tasks("a"), gateways={"x": {"fa": 0.5, "nope": 0.5}}),
         "path 'nope' is not an outgoing flow",
-    )
+        id="probability_for_a_flow_that_is_not_outgoing",
+    ),
+    pytest.param(
+        bpmn(
+            START,
+            END,
+            el("task", "a", "A"),
+            el("task", "b", "B"),
+            flows(("s", "a"), ("a", "b"), ("b", "e")),
+        ),
+        params(tasks("a")),
+        "task 'b' \\(B\\) has no durations",
+        id="task_without_durations",
+    ),
+    pytest.param(
+        bpmn(START, END, el("task", "a", "A"), flows(("s", "a"), ("a", "e"))),
+        params({"a": [("ghost", fix(1))]}),
+        "resource 'ghost' is not in resource_profiles",
+        id="task_resource_not_in_profiles",
+    ),
+    pytest.param(
+        bpmn(
+            START,
+            END,
+            el("task", "a", "A"),
+            el("boundaryEvent", "b1", "", "<timerEventDefinition/>", attachedToRef="a"),
+            flows(("s", "a"), ("a", "e"), ("b1", "e")),
+        ),
+        params(tasks("a")),
+        "element 'b1' \\(boundaryEvent\\)",
+        id="boundary_events_are_named",
+    ),
+    pytest.param(
+        bpmn(
+            START,
+            END,
+            el("intermediateCatchEvent", "w", "wait", "<timerEventDefinition/>"),
+            flows(("s", "w"), ("w", "e")),
+        ),
+        params({}),
+        "event 'w' \\(timerEventDefinition\\) has no duration",
+        id="timer_without_a_duration",
+    ),
+    pytest.param(
+        bpmn(
+            START,
+            END,
+            el("endEvent", "e2", "other end"),
+            el("parallelGateway", "p"),
+            el("task", "a", "A"),
+            el("task", "b", "B"),
+            flows(("s", "p"), ("p", "a"), ("p", "b"), ("a", "e"), ("b", "e2")),
+        ),
+        params(tasks("a", "b")),
+        "branches of parallel split 'p' end at different end events",
+        id="parallel_branches_ending_apart",
+    ),
+    pytest.param(
+        bpmn(
+            START,
+            END,
+            el("parallelGateway", "p"),
+            el("task", "a", "A"),
+            el("task", "b", "B"),
+            el("exclusiveGateway", "m"),
+            el("task", "c", "C"),
+            flows(
+                ("s", "p"), ("p", "a"), ("p", "b"), ("a", "m"), ("b", "m"), ("m", "c"), ("c", "e")
+            ),
+        ),
+        params(tasks("a", "b", "c")),
+        "first meet at 'm' \\(exclusiveGateway\\)",
+        id="parallel_branches_merging_without_a_join",
+    ),
+    pytest.param(
+        bpmn(
+            START,
+            END,
+            el("inclusiveGateway", "o"),
+            el("task", "a", "A"),
+            el("task", "b", "B"),
+            el("parallelGateway", "j"),
+            flows(
+                ("s", "o"), ("o", "a", "fa"), ("o", "b", "fb"), ("a", "j"), ("b", "j"), ("j", "e")
+            ),
+        ),
+        params(tasks("a", "b"), gateways={"o": {"fa": 0.5, "fb": 0.5}}),
+        "use an inclusive join",
+        id="inclusive_split_needs_an_inclusive_join",
+    ),
+    pytest.param(
+        bpmn(
+            START,
+            END,
+            el("exclusiveGateway", "m"),
+            el("parallelGateway", "p"),
+            el("task", "a", "A"),
+            el("task", "b", "B"),
+            el("exclusiveGateway", "x"),
+            el("parallelGateway", "j"),
+            flows(
+                ("s", "m"),
+                ("m", "p"),
+                ("p", "a"),
+                ("p", "b"),
+                ("a", "x"),
+                ("x", "m", "fback"),
+                ("x", "j", "fj"),
+                ("b", "j"),
+                ("j", "e"),
+            ),
+        ),
+        params(tasks("a", "b"), gateways={"x": {"fback": 0.1, "fj": 0.9}}),
+        "parallel split 'p'|loops back",
+        id="loop_back_into_a_parallel_split",
+    ),
+    pytest.param(
+        bpmn(START, el("startEvent", "s2"), END, flows(("s", "e"), ("s2", "e"))),
+        params({}),
+        "exactly one start event",
+        id="two_start_events",
+    ),
+    pytest.param(
+        bpmn(
+            START,
+            END,
+            el("task", "a", "A"),
+            el("task", "b", "B"),
+            flows(("s", "a"), ("a", "e"), ("a", "b")),
+        ),
+        params(tasks("a", "b")),
+        "element 'b' \\(task\\) has no outgoing flow",
+        id="dead_end",
+    ),
+    pytest.param("<html><body/></html>", params({}), "not a BPMN 2.0 file", id="not_a_bpmn_file"),
+]
 
 
-def test_task_without_durations(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("task", "a", "A"),
-        el("task", "b", "B"),
-        flows(("s", "a"), ("a", "b"), ("b", "e")),
-    )
-    err(tmp_path, xml, params(tasks("a")), "task 'b' \\(B\\) has no durations")
+@pytest.mark.parametrize(("xml", "prm", "match"), BAD_MODELS)
+def test_bad_models_are_named(tmp_path, xml, prm, match):
+    err(tmp_path, xml, prm, match)
 
 
 def test_resource_without_a_calendar(tmp_path):
@@ -477,16 +606,6 @@ def test_resource_without_a_calendar(tmp_path):
         xml,
         prm,
         "resource 'staff_r' has calendar 'nights', which is not in resource_calendars",
-    )
-
-
-def test_task_resource_not_in_profiles(tmp_path):
-    xml = bpmn(START, END, el("task", "a", "A"), flows(("s", "a"), ("a", "e")))
-    err(
-        tmp_path,
-        xml,
-        params({"a": [("ghost", fix(1))]}),
-        "resource 'ghost' is not in resource_profiles",
     )
 
 
@@ -525,125 +644,7 @@ def test_unsupported_elements_are_named(tmp_path, part, match):
     err(tmp_path, xml, params(tasks("a")), match)
 
 
-def test_boundary_events_are_named(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("task", "a", "A"),
-        el("boundaryEvent", "b1", "", "<timerEventDefinition/>", attachedToRef="a"),
-        flows(("s", "a"), ("a", "e"), ("b1", "e")),
-    )
-    err(tmp_path, xml, params(tasks("a")), "element 'b1' \\(boundaryEvent\\)")
-
-
-def test_timer_without_a_duration(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("intermediateCatchEvent", "w", "wait", "<timerEventDefinition/>"),
-        flows(("s", "w"), ("w", "e")),
-    )
-    err(tmp_path, xml, params({}), "event 'w' \\(timerEventDefinition\\) has no duration")
-
-
-def test_parallel_branches_ending_apart(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("endEvent", "e2", "other end"),
-        el("parallelGateway", "p"),
-        el("task", "a", "A"),
-        el("task", "b", "B"),
-        flows(("s", "p"), ("p", "a"), ("p", "b"), ("a", "e"), ("b", "e2")),
-    )
-    err(
-        tmp_path,
-        xml,
-        params(tasks("a", "b")),
-        "branches of parallel split 'p' end at different end events",
-    )
-
-
-def test_parallel_branches_merging_without_a_join(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("parallelGateway", "p"),
-        el("task", "a", "A"),
-        el("task", "b", "B"),
-        el("exclusiveGateway", "m"),
-        el("task", "c", "C"),
-        flows(("s", "p"), ("p", "a"), ("p", "b"), ("a", "m"), ("b", "m"), ("m", "c"), ("c", "e")),
-    )
-    err(tmp_path, xml, params(tasks("a", "b", "c")), "first meet at 'm' \\(exclusiveGateway\\)")
-
-
-def test_inclusive_split_needs_an_inclusive_join(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("inclusiveGateway", "o"),
-        el("task", "a", "A"),
-        el("task", "b", "B"),
-        el("parallelGateway", "j"),
-        flows(("s", "o"), ("o", "a", "fa"), ("o", "b", "fb"), ("a", "j"), ("b", "j"), ("j", "e")),
-    )
-    err(
-        tmp_path,
-        xml,
-        params(tasks("a", "b"), gateways={"o": {"fa": 0.5, "fb": 0.5}}),
-        "use an inclusive join",
-    )
-
-
-def test_loop_back_into_a_parallel_split(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("exclusiveGateway", "m"),
-        el("parallelGateway", "p"),
-        el("task", "a", "A"),
-        el("task", "b", "B"),
-        el("exclusiveGateway", "x"),
-        el("parallelGateway", "j"),
-        flows(
-            ("s", "m"),
-            ("m", "p"),
-            ("p", "a"),
-            ("p", "b"),
-            ("a", "x"),
-            ("x", "m", "fback"),
-            ("x", "j", "fj"),
-            ("b", "j"),
-            ("j", "e"),
-        ),
-    )
-    err(
-        tmp_path,
-        xml,
-        params(tasks("a", "b"), gateways={"x": {"fback": 0.1, "fj": 0.9}}),
-        "parallel split 'p'|loops back",
-    )
-
-
-def test_two_start_events(tmp_path):
-    xml = bpmn(START, el("startEvent", "s2"), END, flows(("s", "e"), ("s2", "e")))
-    err(tmp_path, xml, params({}), "exactly one start event")
-
-
-def test_dead_end(tmp_path):
-    xml = bpmn(
-        START,
-        END,
-        el("task", "a", "A"),
-        el("task", "b", "B"),
-        flows(("s", "a"), ("a", "e"), ("a", "b")),
-    )
-    err(tmp_path, xml, params(tasks("a", "b")), "element 'b' \\(task\\) has no outgoing flow")
-
-
-def test_not_bpmn_and_missing_files(tmp_path):
-    err(tmp_path, "<html><body/></html>", params({}), "not a BPMN 2.0 file")
+def test_missing_files(tmp_path):
     with pytest.raises(ModelError, match="simulation parameters are needed"):
         load_bpmn(write(tmp_path, "alone", bpmn(START, END, flows(("s", "e"))), None))
     with pytest.raises(ModelError, match="no such BPMN file"):
