@@ -20,7 +20,7 @@ example ``redesign.automate.billing_setup.one_off_cost``). The space offers
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
@@ -700,19 +700,29 @@ class _Parser:
     def cost(self, key: str, spec: Mapping[str, Any], name: str = "one_off_cost") -> float:
         return _number(f"{key}.{name}", spec.get(name, 0.0), low=0.0)
 
+    def specs(
+        self,
+        section: str,
+        value: Any,
+        name: Callable[[str, Any], str],
+        allowed: Sequence[str],
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(name, key, spec) for each entry of a section that maps a name to a spec: ``name``
+        checks the name (``self.step`` or ``self.role``), the spec must be a mapping with only
+        ``allowed`` keys. Lazy, so each entry is checked only when the caller's loop reaches it."""
+        key = f"{self.prefix}.{section}"
+        for entry, spec in _mapping(key, value, allow_none=True).items():
+            k = f"{key}.{entry}"
+            name(k, entry)
+            spec = _mapping(k, spec)
+            _fields(k, spec, allowed)
+            yield entry, k, spec
+
     # sections
     def checks(self, value: Any) -> dict[str, Check]:
-        key = f"{self.prefix}.checks"
         out = {}
-        for step, spec in _mapping(key, value, allow_none=True).items():
-            k = f"{key}.{step}"
-            self.step(k, step)
-            spec = _mapping(k, spec)
-            _fields(
-                k,
-                spec,
-                ("catch_rate", "escaped_errors_found_at", "rework_to", "verdict", "pass_to"),
-            )
+        allowed = ("catch_rate", "escaped_errors_found_at", "rework_to", "verdict", "pass_to")
+        for step, k, spec in self.specs("checks", value, self.step, allowed):
             for req in ("escaped_errors_found_at", "rework_to"):
                 if spec.get(req) is None:
                     raise ConfigError(f"{k}.{req}: missing (where escaped errors go)")
@@ -809,17 +819,9 @@ class _Parser:
         return out
 
     def automate(self, value: Any) -> list[Option]:
-        key = f"{self.prefix}.automate"
         out: list[Option] = []
-        for step, spec in _mapping(key, value, allow_none=True).items():
-            k = f"{key}.{step}"
-            self.step(k, step)
-            spec = _mapping(k, spec)
-            _fields(
-                k,
-                spec,
-                ("duration", "cost_per_execution", "one_off_cost", "error_rate", "rework_to"),
-            )
+        allowed = ("duration", "cost_per_execution", "one_off_cost", "error_rate", "rework_to")
+        for step, k, spec in self.specs("automate", value, self.step, allowed):
             if spec.get("duration") is None:
                 raise ConfigError(f"{k}.duration: missing (how long the automated step takes)")
             try:
@@ -846,13 +848,9 @@ class _Parser:
         return out
 
     def simplify(self, value: Any) -> list[Option]:
-        key = f"{self.prefix}.simplify"
         out: list[Option] = []
-        for step, spec in _mapping(key, value, allow_none=True).items():
-            k = f"{key}.{step}"
-            self.step(k, step)
-            spec = _mapping(k, spec)
-            _fields(k, spec, ("min_factor", "factor_step", "one_off_cost_per_percent"))
+        allowed = ("min_factor", "factor_step", "one_off_cost_per_percent")
+        for step, k, spec in self.specs("simplify", value, self.step, allowed):
             if spec.get("min_factor") is None:
                 raise ConfigError(f"{k}.min_factor: missing (the shortest duration, as a factor)")
             low = _number(f"{k}.min_factor", spec["min_factor"], low=0.0, high=1.0,
@@ -870,13 +868,9 @@ class _Parser:
         return out
 
     def delegate(self, value: Any) -> list[Option]:
-        key = f"{self.prefix}.delegate"
         out: list[Option] = []
-        for step, spec in _mapping(key, value, allow_none=True).items():
-            k = f"{key}.{step}"
-            self.step(k, step)
-            spec = _mapping(k, spec)
-            _fields(k, spec, ("to_role", "duration_factor", "one_off_cost"))
+        allowed = ("to_role", "duration_factor", "one_off_cost")
+        for step, k, spec in self.specs("delegate", value, self.step, allowed):
             if spec.get("to_role") is None:
                 raise ConfigError(f"{k}.to_role: missing (the role that takes the step over)")
             out.append(
@@ -894,13 +888,9 @@ class _Parser:
         return out
 
     def staffing(self, value: Any) -> list[Option]:
-        key = f"{self.prefix}.staffing"
         out: list[Option] = []
-        for role, spec in _mapping(key, value, allow_none=True).items():
-            k = f"{key}.{role}"
-            self.role(k, role)
-            spec = _mapping(k, spec)
-            _fields(k, spec, ("min", "max", "one_off_cost_per_hire"))
+        allowed = ("min", "max", "one_off_cost_per_hire")
+        for role, k, spec in self.specs("staffing", value, self.role, allowed):
             for b in ("min", "max"):
                 if spec.get(b) is None:
                     raise ConfigError(f"{k}.{b}: missing (bounds of the headcount)")
