@@ -153,23 +153,37 @@ class ShiftedExponentialFitter(Fitter):
         )
 
 
-class GammaFitter(Fitter):
-    """Gamma with location 0 (``scipy.stats.gamma.fit(x, floc=0)``)."""
+class ShapeScaleFitter(Fitter):
+    """Base class: a ``scipy.stats`` family with one shape parameter and a scale, location 0,
+    fitted by ``scipy_dist.fit(x, floc=0)``."""
 
-    family = "gamma"
     k = 2
+    scipy_dist: Any = None  # the scipy.stats family, e.g. st.gamma
+    shape: str = ""  # the name of its shape parameter, in scipy and in the model
+    dist: str = ""  # the family's name in the model's distributions
 
     def fit_params(self, x: np.ndarray) -> dict[str, float]:
         if x.size < 2 or np.ptp(x) <= 0:
-            raise FitError("gamma needs at least two different values")
-        a, _, scale = st.gamma.fit(x, floc=0)
-        return {"a": float(a), "scale": float(scale)}
+            raise FitError(f"{self.family} needs at least two different values")
+        shape, _, scale = self.scipy_dist.fit(x, floc=0)
+        return {self.shape: float(shape), "scale": float(scale)}
 
     def frozen(self, params: dict[str, float]) -> Any:
-        return st.gamma(a=params["a"], scale=params["scale"])
+        return self.scipy_dist(**{self.shape: params[self.shape]}, scale=params["scale"])
 
     def to_distribution(self, params: dict[str, float]) -> Distribution:
-        return Distribution.from_dict({"dist": "gamma", "a": params["a"], "scale": params["scale"]})
+        return Distribution.from_dict(
+            {"dist": self.dist, self.shape: params[self.shape], "scale": params["scale"]}
+        )
+
+
+class GammaFitter(ShapeScaleFitter):
+    """Gamma with location 0 (``scipy.stats.gamma.fit(x, floc=0)``)."""
+
+    family = "gamma"
+    scipy_dist = st.gamma
+    shape = "a"
+    dist = "gamma"
 
 
 class LognormalFitter(Fitter):
@@ -194,25 +208,13 @@ class LognormalFitter(Fitter):
         )
 
 
-class WeibullFitter(Fitter):
+class WeibullFitter(ShapeScaleFitter):
     """Weibull with location 0 (``scipy.stats.weibull_min.fit(x, floc=0)``)."""
 
     family = "weibull"
-    k = 2
-
-    def fit_params(self, x: np.ndarray) -> dict[str, float]:
-        if x.size < 2 or np.ptp(x) <= 0:
-            raise FitError("weibull needs at least two different values")
-        c, _, scale = st.weibull_min.fit(x, floc=0)
-        return {"c": float(c), "scale": float(scale)}
-
-    def frozen(self, params: dict[str, float]) -> Any:
-        return st.weibull_min(c=params["c"], scale=params["scale"])
-
-    def to_distribution(self, params: dict[str, float]) -> Distribution:
-        return Distribution.from_dict(
-            {"dist": "weibull_min", "c": params["c"], "scale": params["scale"]}
-        )
+    scipy_dist = st.weibull_min
+    shape = "c"
+    dist = "weibull_min"
 
 
 class TruncNormalFitter(Fitter):
