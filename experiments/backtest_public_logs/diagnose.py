@@ -11,9 +11,7 @@ cycle-time summary, the distribution of events per closed case and the calibrati
 from __future__ import annotations
 
 import argparse
-import ast
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +20,7 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from run import DATA, LOGS  # noqa: E402
-
-
-def _load(name: str):
-    from sim.eventlog import read_event_log, split_by_time
-
-    train_path, test_path = LOGS[name]
-    log = read_event_log(DATA / train_path)
-    if test_path:
-        return log, read_event_log(DATA / test_path)
-    return split_by_time(log, train_fraction=0.8)
+from _common import calibrate, load, parse_overrides  # noqa: E402
 
 
 def _m(section: dict, key: str) -> float:
@@ -57,20 +45,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
-    kw = {}
-    for o in args.overrides:
-        k, v = o.split("=", 1)
-        try:
-            kw[k] = ast.literal_eval(v)
-        except (ValueError, SyntaxError):
-            kw[k] = v
-    from sim.calibrate import calibrate_model
+    kw = parse_overrides(args.overrides)
     from sim.calibrate.backtest import backtest
 
-    train, test = _load(args.log)
-    t = time.perf_counter()
-    cal = calibrate_model(train, seed=args.seed, **kw)
-    print(f"calibrated in {time.perf_counter() - t:.1f} s")
+    train, test = load(args.log)
+    cal, seconds = calibrate(train, args.seed, kw)
+    print(f"calibrated in {seconds:.1f} s")
     res = backtest(
         cal.model, train, test, replications=args.replications, seed=args.seed, distances=False
     )

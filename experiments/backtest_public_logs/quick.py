@@ -10,30 +10,24 @@ baseline's mean and p90, and the cycle-time Wasserstein distances (hours).
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from _common import calibrate, load, parse_overrides  # noqa: E402
 from run import LOGS  # noqa: E402
 
 
 def one(name: str, replications: int, seed: int, kw: dict) -> dict:
-    from diagnose import _load
-
-    from sim.calibrate import calibrate_model
     from sim.calibrate.backtest import backtest
 
-    train, test = _load(name)
-    t = time.perf_counter()
-    cal = calibrate_model(train, seed=seed, **kw)
-    t_cal = time.perf_counter() - t
+    train, test = load(name)
+    cal, t_cal = calibrate(train, seed, kw)
     res = backtest(
         cal.model, train, test, replications=replications, seed=seed, distances=False
     ).to_dict()
@@ -78,13 +72,7 @@ def main() -> None:
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
-    kw = {}
-    for o in args.overrides:
-        k, v = o.split("=", 1)
-        try:
-            kw[k] = ast.literal_eval(v)
-        except (ValueError, SyntaxError):
-            kw[k] = v
+    kw = parse_overrides(args.overrides)
     if args.one:
         if args.preview_warmup_rate:
             import engine_preview
