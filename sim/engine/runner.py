@@ -1,8 +1,8 @@
 """One replication of a process model as a SimPy discrete-event simulation.
 
-Each case is a SimPy process that walks the model's graph; each role is a SimPy resource with
-``headcount`` units (a ``PriorityResource`` when segments have different priorities). Time is in
-hours since the model's ``start_date``.
+Each case is a SimPy process that walks the model's graph; each role is a pool of ``headcount``
+people (``_Pool``: what SimPy's ``PriorityResource`` does, without an event for a request that
+finds someone free). Time is in hours since the model's ``start_date``.
 
 Semantics worth knowing (also in the README):
 
@@ -30,16 +30,16 @@ Semantics worth knowing (also in the README):
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import deque
 from functools import partial
 from itertools import chain
-from operator import attrgetter
 
 import numpy as np
 import simpy
 
 from sim.errors import ConfigError
-from sim.model.calendar import WeeklyRate, week_offset
+from sim.model.calendar import ROUNDING_HOURS, WeeklyRate, week_offset
 from sim.model.process import ABANDONED, ProcessModel
 from sim.model.scenario import Scenario
 from sim.model.trace import IN_PROGRESS, Trace
@@ -74,24 +74,45 @@ def _Uniforms(rng: np.random.Generator):  # noqa: N802
     return gen().__next__
 
 
-class _SortedQueue(list):
-    """SimPy's ``SortedQueue`` (kept sorted by request key) with a binary-search insert.
+class _Pool:
+    """The people of one role: a count of busy ones and a queue of waiting requests.
 
-    SimPy sorts the whole queue on every request (O(n) key calls, so O(n^2) when a queue grows);
-    inserting after the equal keys gives the same order, so the same trace, in O(log n).
+    What the engine needs of ``simpy.Resource``/``PriorityResource`` without their events: a
+    request that finds someone free is granted on the spot (the fast path takes the person
+    without yielding an event at all), a release hands the person straight to the first request
+    in the queue (lowest priority value first, then first come), like SimPy does. Requests that
+    patience withdrew are left in the heap, already triggered, and skipped on release.
     """
 
-    maxlen = None
+    __slots__ = ("env", "capacity", "busy", "queue", "_seq")
 
-    def append(self, item) -> None:
-        bisect.insort_right(self, item, key=_REQUEST_KEY)
+    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+        self.env = env
+        self.capacity = capacity
+        self.busy = 0
+        self.queue: list[tuple[float, int, simpy.Event]] = []  # heap of (priority, seq, event)
+        self._seq = 0
 
+    def request(self, priority: float = 0) -> simpy.Event:
+        """An event that succeeds when a person is assigned (already triggered if one is free)."""
+        ev = simpy.Event(self.env)
+        if self.busy < self.capacity:  # nobody can be queueing then
+            self.busy += 1
+            ev.succeed()
+        else:
+            self._seq += 1
+            heapq.heappush(self.queue, (priority, self._seq, ev))
+        return ev
 
-_REQUEST_KEY = attrgetter("key")
-
-
-class _PriorityResource(simpy.PriorityResource):
-    PutQueue = _SortedQueue
+    def release(self) -> None:
+        """A person is done: give them to the first live request, or count them free."""
+        queue = self.queue
+        while queue:
+            ev = heapq.heappop(queue)[2]
+            if not ev.triggered:  # else withdrawn (patience ran out)
+                ev.succeed()
+                return
+        self.busy -= 1
 
 
 _EXPIRED = object()  # value of a request withdrawn when the case's patience ran out
@@ -100,8 +121,7 @@ _EXPIRED = object()  # value of a request withdrawn when the case's patience ran
 def _expire(req, _timeout) -> None:
     """Patience ran out: withdraw the request and wake its case (no Condition event)."""
     if not req.triggered:
-        req.cancel()
-        req.succeed(_EXPIRED)
+        req.succeed(_EXPIRED)  # _Pool.release skips it
 
 
 class _StepPlan:
@@ -142,10 +162,8 @@ class Replication:
                     f"scenario.staffing.{role}: unknown role; valid roles are {sorted(model.roles)}"
                 )
         segments = model.arrivals.segments
-        self.use_priority = len({s.priority for s in segments}) > 1
-        resource_cls = _PriorityResource if self.use_priority else simpy.Resource
         self.role_order = list(model.roles)
-        self.resources: dict[str, simpy.Resource] = {}
+        self.resources: dict[str, _Pool] = {}
         self.free: dict[str, deque[int]] = {}
         res_names: list[str] = []
         res_roles: list[str] = []
@@ -166,10 +184,10 @@ class Replication:
                 res_roles.append(role_name)
             self.free[role_name] = deque(ids)
             if n > 0:
-                self.resources[role_name] = resource_cls(env, capacity=n)
+                self.resources[role_name] = _Pool(env, n)
         self.res_names = tuple(res_names)
         self.res_roles = tuple(res_roles)
-        self.gates: dict[str, simpy.Resource] = {}  # per role, for steps needing several of it
+        self.gates: dict[str, _Pool] = {}  # per role, for steps needing several of it
 
         # --- nodes
         names = model.node_names()
@@ -216,7 +234,7 @@ class Replication:
                     k = roles.count(r)
                     if k > 1:
                         if r not in self.gates:
-                            self.gates[r] = resource_cls(env, capacity=1)
+                            self.gates[r] = _Pool(env, 1)
                         plan.gates[len(plan.resources) + k] = len(plan.resources)
                         plan.resources.append(self.gates[r])
                     plan.resources.extend([self.resources[r]] * k)
@@ -361,7 +379,6 @@ class Replication:
         events = self.events
         handoff = self.handoff
         prio = self.segment_priority[seg]
-        use_prio = self.use_priority
         rank = self.segment_rank[seg]
         scale = self.segment_scale[seg]
         offset = self.offset
@@ -383,12 +400,14 @@ class Replication:
                         yield env.timeout(h)
                 cal = p.calendar
                 deadline = None if p.patience is None else env.now + p.patience()
+                closes = None  # when the open piece of the calendar ends, if open now
                 if cal is not None:
                     week_now = env.now + offset
-                    opens = cal.next_positive(week_now)
+                    opens, closes = cal.open_span(week_now)
                     # compare in week time: (now + offset) - offset may differ from now by a
                     # rounding error, which would create a wait while the shift is open
                     if opens > week_now:
+                        closes = None
                         opens -= offset
                         if deadline is not None and deadline < opens:
                             yield env.timeout(deadline - env.now)
@@ -399,22 +418,26 @@ class Replication:
                         # better classes ask first: step back once per priority level above.
                         for _ in range(rank):
                             yield env.timeout(0)
+                asked = env.now
                 single = p.single
                 if single is not None:  # one person, no patience: no lists, no _release call
-                    req = single.request(priority=prio) if use_prio else single.request()
-                    yield req
+                    if single.busy < single.capacity:  # free: take them, no event
+                        single.busy += 1
+                    else:
+                        yield single.request(prio)
                     w = p.free1.popleft()
                 else:
                     reqs = []
                     for j, res in enumerate(p.resources):
-                        req = res.request(priority=prio) if use_prio else res.request()
+                        req = res.request(prio)
                         if deadline is None:
-                            yield req
+                            if not req.triggered:
+                                yield req
                         else:
                             wait = deadline - env.now
                             if not req.triggered:
                                 if wait <= 0:
-                                    req.cancel()
+                                    req.succeed(_EXPIRED)  # withdrawn: _Pool.release skips it
                                     self._release(p, reqs, [])
                                     return p.idx
                                 env.timeout(wait).callbacks.append(partial(_expire, req))
@@ -426,7 +449,7 @@ class Replication:
                             p.gates and j in p.gates
                         ):  # has all its people of this role: open the gate
                             g = p.gates[j]
-                            p.resources[g].release(reqs[g])
+                            p.resources[g].release()
                             reqs[g] = None
                     who = [f.popleft() for f in p.free]
                 start = now = env.now
@@ -434,20 +457,25 @@ class Replication:
                 if cal is None:
                     end = start + d
                 else:
-                    opens = cal.next_positive(start + offset)
-                    if opens > start + offset:  # else keep start exact (see above)
-                        start = opens - offset
-                    # max(): inverse() is the earliest time with that cumulative value; for a
-                    # duration below float resolution that is the end of the previous shift
-                    end = (
-                        max(start, cal.inverse(cal.cumulative(start + offset) + d) - offset)
-                        if d > 0
-                        else start
-                    )
+                    if closes is None or now != asked:  # waited for a person: look again
+                        week_start = start + offset
+                        opens, closes = cal.open_span(week_start)
+                        if opens > week_start:  # else keep start exact (see above)
+                            start = opens - offset
+                    if start + offset + d < closes - ROUNDING_HOURS:  # done before it closes
+                        end = start + d
+                    else:
+                        # max(): inverse() is the earliest time with that cumulative value; for
+                        # a duration below float resolution that is the end of the previous shift
+                        end = (
+                            max(start, cal.inverse(cal.cumulative(start + offset) + d) - offset)
+                            if d > 0
+                            else start
+                        )
                 if end > now:
                     yield env.timeout(end - now)
                 if single is not None:
-                    single.release(req)
+                    single.release()
                     p.free1.append(w)
                 else:
                     self._release(p, reqs, who)
@@ -493,7 +521,7 @@ class Replication:
     def _release(p: _StepPlan, reqs: list, who: list[int]) -> None:
         for res, req in zip(p.resources, reqs, strict=False):
             if req is not None:  # None: a gate already opened
-                res.release(req)
+                res.release()
         for f, w in zip(p.free, who, strict=False):
             f.append(w)
 

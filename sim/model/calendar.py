@@ -25,7 +25,7 @@ import numpy as np
 from sim.errors import ModelError
 
 HOURS_PER_WEEK = 168.0
-_ROUNDING = 1e-9  # hours: differences below this are floating-point rounding, not time
+ROUNDING_HOURS = 1e-9  # hours: differences below this are floating-point rounding, not time
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DAY_GROUPS = {
     "weekdays": DAYS[:5],
@@ -83,12 +83,12 @@ class WeeklyRate:
         # Rounding (divmod, sums of minute-based times) can put r a hair past the end of an open
         # piece when x is meant to end exactly there (work that ends at closing time); taken
         # literally, that would move the end to the next opening, hours later. So r within
-        # _ROUNDING of a piece's end counts as that end.
-        if r <= _ROUNDING and weeks > 0:  # at a week boundary: end of the previous week's work
+        # ROUNDING_HOURS of a piece's end counts as that end.
+        if r <= ROUNDING_HOURS and weeks > 0:  # at a week boundary: end of the previous week's work
             weeks -= 1
             r += total
         # first piece whose cumulative end reaches r (skipping zero-rate pieces)
-        i = bisect.bisect_left(cum, r - _ROUNDING, 1) - 1
+        i = bisect.bisect_left(cum, r - ROUNDING_HOURS, 1) - 1
         while self.rates[i] == 0.0:
             i += 1
         end = self._ends[i]  # type: ignore[attr-defined]
@@ -96,16 +96,23 @@ class WeeklyRate:
 
     def next_positive(self, t: float) -> float:
         """The earliest time >= ``t`` at which the rate is positive (a shift is open)."""
+        return self.open_span(t)[0]
+
+    def open_span(self, t: float) -> tuple[float, float]:
+        """``(opens, closes)``: the earliest time >= ``t`` with a positive rate, and the end of
+        the piece of the week that holds it (a shift may go on past ``closes`` in the next
+        piece; ``closes`` only promises that the rate does not change before it)."""
         weeks, r = divmod(t, HOURS_PER_WEEK)
         i = bisect.bisect_right(self.breaks, r) - 1
+        ends = self._ends  # type: ignore[attr-defined]
         if self.rates[i] > 0:
-            return t
+            return t, weeks * HOURS_PER_WEEK + ends[i]
         n = len(self.rates)
         for k in range(1, n + 1):
             j = (i + k) % n
             if self.rates[j] > 0:
-                wrap = HOURS_PER_WEEK if i + k >= n else 0.0
-                return weeks * HOURS_PER_WEEK + wrap + self.breaks[j]
+                base = weeks * HOURS_PER_WEEK + (HOURS_PER_WEEK if i + k >= n else 0.0)
+                return base + self.breaks[j], base + ends[j]
         raise ModelError("calendar has no working time")  # unreachable after validation
 
     def cumulative_array(self, t: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Weekly calendars and arrival profiles: exact values at shift boundaries and across weeks, and
-properties of ``cumulative``/``inverse``/``next_positive``/``intersect`` (hypothesis).
+properties of ``cumulative``/``inverse``/``next_positive``/``open_span``/``intersect``
+(hypothesis).
 
 Time is hours since Monday 00:00. Quarter-hour calendars and times on a 1/64 h grid are exact in
 binary floating point, so the properties on them are asserted with ``==``.
@@ -239,6 +240,19 @@ def test_next_positive(cal, t):
     assert cal.cumulative(n) == cal.cumulative(t)  # closed all the way from t to n
     if cal.rate_at(t) > 0:
         assert n == t
+
+
+@PROPS
+@given(quarter_hour_calendars(), grid_times, st.integers(0, 2 * 168 * 64).map(lambda k: k / 64))
+def test_open_span_and_work_that_ends_before_closing(cal, t, d):
+    opens, closes = cal.open_span(t)
+    assert opens == cal.next_positive(t)
+    assert opens < closes <= opens + W
+    # open all the way from opens to closes: work of d hours started at opens ends at opens + d
+    # while that is before closes (the engine's shortcut for inverse(cumulative(...) + d))
+    assert cal.cumulative(closes) - cal.cumulative(opens) == closes - opens
+    if opens + d <= closes:
+        assert cal.inverse(cal.cumulative(opens) + d) == opens + d or d == 0
 
 
 @PROPS
