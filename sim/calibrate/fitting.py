@@ -155,7 +155,7 @@ class ShiftedExponentialFitter(Fitter):
 
 class ShapeScaleFitter(Fitter):
     """Base class: a ``scipy.stats`` family with one shape parameter and a scale, location 0,
-    fitted by ``scipy_dist.fit(x, floc=0)``."""
+    fitted by ``scipy_dist.fit(x, floc=0)`` unless a subclass has a closed form."""
 
     k = 2
     scipy_dist: Any = None  # the scipy.stats family, e.g. st.gamma
@@ -186,11 +186,13 @@ class GammaFitter(ShapeScaleFitter):
     dist = "gamma"
 
 
-class LognormalFitter(Fitter):
+class LognormalFitter(ShapeScaleFitter):
     """Lognormal with location 0: MLE in closed form on log values."""
 
     family = "lognormal"
-    k = 2
+    scipy_dist = st.lognorm
+    shape = "s"
+    dist = "lognorm"
 
     def fit_params(self, x: np.ndarray) -> dict[str, float]:
         lx = np.log(x)
@@ -198,14 +200,6 @@ class LognormalFitter(Fitter):
         if x.size < 2 or not s > 0:
             raise FitError("lognormal needs at least two different values")
         return {"s": s, "scale": float(np.exp(np.mean(lx)))}
-
-    def frozen(self, params: dict[str, float]) -> Any:
-        return st.lognorm(s=params["s"], scale=params["scale"])
-
-    def to_distribution(self, params: dict[str, float]) -> Distribution:
-        return Distribution.from_dict(
-            {"dist": "lognorm", "s": params["s"], "scale": params["scale"]}
-        )
 
 
 class WeibullFitter(ShapeScaleFitter):
