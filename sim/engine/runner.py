@@ -333,6 +333,7 @@ class Replication:
         n = 0
         seg_cum = self.segment_cum
         draw_seg = self.segment_draw
+        start = self.node_index[self.model.start]
         while limit is None or n < limit:
             gap = self.interarrival() / (warm_scale if t < warm_end else scale)
             if profile is None:
@@ -351,14 +352,18 @@ class Replication:
             self.c_dropped.append(-1)
             self.c_value.append(0.0)
             self.open_cases += 1
-            env.process(self._case(n, seg))
+            # the walk is the case's process (no wrapper generator to resume through); its
+            # result is booked when the process ends
+            proc = env.process(self._walk(n, seg, start, -1, None))
+            proc.callbacks.append(partial(self._case_done, n))
             n += 1
         self.arrivals_done = True
         if self.open_cases == 0:
             self.all_done.succeed()
 
-    def _case(self, cid: int, seg: int):
-        result = yield from self._walk(cid, seg, self.node_index[self.model.start], -1, None)
+    def _case_done(self, cid: int, proc: simpy.Process) -> None:
+        """A case's walk ended: book an abandonment, and notice when every case is done."""
+        result = proc.value
         if isinstance(result, int):  # abandoned at this activity
             self.c_end[cid] = self.env.now
             self.c_outcome[cid] = self.abandon_code
@@ -386,7 +391,7 @@ class Replication:
             k = kind[node]
             if k == STEP:
                 p = plans[node]
-                enabled = env.now
+                enabled = now = env.now
                 if not p.roles:
                     d = p.draw() * scale
                     if d > 0:
@@ -398,11 +403,12 @@ class Replication:
                     h = handoff()
                     if h > 0:
                         yield env.timeout(h)
+                        now = env.now
                 cal = p.calendar
-                deadline = None if p.patience is None else env.now + p.patience()
+                deadline = None if p.patience is None else now + p.patience()
                 closes = None  # when the open piece of the calendar ends, if open now
                 if cal is not None:
-                    week_now = env.now + offset
+                    week_now = now + offset
                     opens, closes = cal.open_span(week_now)
                     # compare in week time: (now + offset) - offset may differ from now by a
                     # rounding error, which would create a wait while the shift is open
@@ -410,21 +416,23 @@ class Replication:
                         closes = None
                         opens -= offset
                         if deadline is not None and deadline < opens:
-                            yield env.timeout(deadline - env.now)
+                            yield env.timeout(deadline - now)
                             return p.idx
-                        yield env.timeout(opens - env.now)
+                        yield env.timeout(opens - now)
                         # Every case that waited for this opening wakes now, in arrival order;
                         # the first to ask would get a free person whatever its priority. Let
                         # better classes ask first: step back once per priority level above.
                         for _ in range(rank):
                             yield env.timeout(0)
-                asked = env.now
+                        now = env.now
+                asked = now
                 single = p.single
                 if single is not None:  # one person, no patience: no lists, no _release call
                     if single.busy < single.capacity:  # free: take them, no event
                         single.busy += 1
                     else:
                         yield single.request(prio)
+                        now = env.now
                     w = p.free1.popleft()
                 else:
                     reqs = []
@@ -452,7 +460,8 @@ class Replication:
                             p.resources[g].release()
                             reqs[g] = None
                     who = [f.popleft() for f in p.free]
-                start = now = env.now
+                    now = env.now
+                start = now
                 d = p.draw() * scale
                 if cal is None:
                     end = start + d
