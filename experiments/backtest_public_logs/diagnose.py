@@ -44,7 +44,7 @@ def main() -> None:
     ap.add_argument("--replications", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("overrides", nargs="*")
-    args = ap.parse_args()
+    args = ap.parse_intermixed_args()  # key=value before or after the options
     kw = parse_overrides(args.overrides)
     from sim.calibrate.backtest import backtest
 

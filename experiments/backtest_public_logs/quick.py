@@ -71,7 +71,7 @@ def main() -> None:
     )
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("overrides", nargs="*")
-    args = ap.parse_args()
+    args = ap.parse_intermixed_args()  # key=value before or after the options
     kw = parse_overrides(args.overrides)
     if args.one:
         if args.preview_warmup_rate:
