@@ -74,14 +74,28 @@ def _Uniforms(rng: np.random.Generator):  # noqa: N802
     return gen().__next__
 
 
+class _Grant(simpy.Event):
+    """A request's event. A release that starts the work itself triggers it with
+    ``serve_after`` when that work will end, so the case sleeps through its wait and its work on
+    this one event (what ``simpy.Timeout`` does when it is created)."""
+
+    def serve_after(self, delay: float, value: tuple) -> None:
+        """Trigger in ``delay`` hours with ``value``."""
+        self._ok = True
+        self._value = value
+        self.env.schedule(self, delay=delay)
+
+
 class _Pool:
     """The people of one role: a count of busy ones and a queue of waiting requests.
 
     What the engine needs of ``simpy.Resource``/``PriorityResource`` without their events: a
     request that finds someone free is granted on the spot (the fast path takes the person
-    without yielding an event at all), a release hands the person straight to the first request
-    in the queue (lowest priority value first, then first come), like SimPy does. Requests that
-    patience withdrew are left in the heap, already triggered, and skipped on release.
+    without an event at all), and a release hands the person straight to the first request in
+    the queue (lowest priority value first, then first come), as SimPy does. A request may carry
+    a ``job`` ``(serve, plan, scale)``: the release then starts that work at once
+    (``serve(plan, scale)`` -> ``(delay, value)``) and wakes the case when it is done. Requests
+    that patience withdrew stay in the heap, already triggered, and are skipped on release.
     """
 
     __slots__ = ("env", "capacity", "busy", "queue", "_seq")
@@ -90,27 +104,32 @@ class _Pool:
         self.env = env
         self.capacity = capacity
         self.busy = 0
-        self.queue: list[tuple[float, int, simpy.Event]] = []  # heap of (priority, seq, event)
+        self.queue: list[tuple] = []  # heap of (priority, seq, event, job or None)
         self._seq = 0
 
-    def request(self, priority: float = 0) -> simpy.Event:
-        """An event that succeeds when a person is assigned (already triggered if one is free)."""
-        ev = simpy.Event(self.env)
+    def request(self, priority: float = 0, job: tuple | None = None) -> _Grant:
+        """An event that succeeds when a person is assigned (already triggered if one is free;
+        with a ``job``, only call this when nobody is free)."""
+        ev = _Grant(self.env)
         if self.busy < self.capacity:  # nobody can be queueing then
             self.busy += 1
             ev.succeed()
         else:
             self._seq += 1
-            heapq.heappush(self.queue, (priority, self._seq, ev))
+            heapq.heappush(self.queue, (priority, self._seq, ev, job))
         return ev
 
     def release(self) -> None:
         """A person is done: give them to the first live request, or count them free."""
         queue = self.queue
         while queue:
-            ev = heapq.heappop(queue)[2]
+            _, _, ev, job = heapq.heappop(queue)
             if not ev.triggered:  # else withdrawn (patience ran out)
-                ev.succeed()
+                if job is None:
+                    ev.succeed()
+                else:
+                    serve, plan, scale = job
+                    ev.serve_after(*serve(plan, scale))
                 return
         self.busy -= 1
 
@@ -430,10 +449,14 @@ class Replication:
                 if single is not None:  # one person, no patience: no lists, no _release call
                     if single.busy < single.capacity:  # free: take them, no event
                         single.busy += 1
-                    else:
-                        yield single.request(prio)
-                        now = env.now
-                    w = p.free1.popleft()
+                        w = p.free1.popleft()
+                        start, end = self._times(p, scale, now, closes)
+                        if end > now:
+                            yield env.timeout(end - now)
+                    else:  # the release that frees someone starts the work; wake when done
+                        w, start, end = yield single.request(prio, (self._serve, p, scale))
+                    p.free1.append(w)  # before the release, which may hand them on at once
+                    single.release()
                 else:
                     reqs = []
                     for j, res in enumerate(p.resources):
@@ -461,32 +484,9 @@ class Replication:
                             reqs[g] = None
                     who = [f.popleft() for f in p.free]
                     now = env.now
-                start = now
-                d = p.draw() * scale
-                if cal is None:
-                    end = start + d
-                else:
-                    if closes is None or now != asked:  # waited for a person: look again
-                        week_start = start + offset
-                        opens, closes = cal.open_span(week_start)
-                        if opens > week_start:  # else keep start exact (see above)
-                            start = opens - offset
-                    if start + offset + d < closes - ROUNDING_HOURS:  # done before it closes
-                        end = start + d
-                    else:
-                        # max(): inverse() is the earliest time with that cumulative value; for
-                        # a duration below float resolution that is the end of the previous shift
-                        end = (
-                            max(start, cal.inverse(cal.cumulative(start + offset) + d) - offset)
-                            if d > 0
-                            else start
-                        )
-                if end > now:
-                    yield env.timeout(end - now)
-                if single is not None:
-                    single.release()
-                    p.free1.append(w)
-                else:
+                    start, end = self._times(p, scale, now, closes if now == asked else None)
+                    if end > now:
+                        yield env.timeout(end - now)
                     self._release(p, reqs, who)
                     w = who[0]
                     if len(who) > 1:
@@ -526,13 +526,51 @@ class Replication:
                 self.c_value[cid] = self.end_value[node][seg]
                 return None
 
+    def _times(
+        self, p: _StepPlan, scale: float, now: float, closes: float | None
+    ) -> tuple[float, float]:
+        """Start and end of the work of step ``p`` that gets its people at ``now``.
+
+        ``closes``: when the open piece of the step's calendar ends, if the caller already knows
+        that it is open at ``now`` (None: look it up).
+        """
+        d = p.draw() * scale
+        cal = p.calendar
+        if cal is None:
+            return now, now + d
+        offset = self.offset
+        start = now
+        if closes is None:
+            week_start = now + offset
+            opens, closes = cal.open_span(week_start)
+            # compare in week time: (now + offset) - offset may differ from now by a rounding
+            # error, which would create a wait while the shift is open
+            if opens > week_start:
+                start = opens - offset
+        if start + offset + d < closes - ROUNDING_HOURS:  # done before the shift closes
+            return start, start + d
+        if d <= 0:
+            return start, start
+        # max(): inverse() is the earliest time with that cumulative value; for a duration below
+        # float resolution that is the end of the previous shift
+        return start, max(start, cal.inverse(cal.cumulative(start + offset) + d) - offset)
+
+    def _serve(self, p: _StepPlan, scale: float) -> tuple[float, tuple[int, float, float]]:
+        """Start a one-person step for a case that was queueing, at a release: its person, and
+        the delay until it ends with ``(person, start, end)`` for the case to record."""
+        now = self.env.now
+        w = p.free1.popleft()
+        start, end = self._times(p, scale, now, None)
+        return max(end - now, 0.0), (w, start, end)
+
     @staticmethod
     def _release(p: _StepPlan, reqs: list, who: list[int]) -> None:
+        # people back first: a release may hand one on to a queued one-person step at once
+        for f, w in zip(p.free, who, strict=False):
+            f.append(w)
         for res, req in zip(p.resources, reqs, strict=False):
             if req is not None:  # None: a gate already opened
                 res.release()
-        for f, w in zip(p.free, who, strict=False):
-            f.append(w)
 
     # ------------------------------------------------------------------------------------ run
     def run(self) -> Trace:

@@ -50,6 +50,7 @@ class WeeklyRate:
             cum.append(cum[-1] + (e - b) * r)
         object.__setattr__(self, "_cum", tuple(cum))
         object.__setattr__(self, "_ends", ends)
+        object.__setattr__(self, "_open_piece", (0.0, 0.0))  # open_span's memo (clock time)
 
     @property
     def weekly_total(self) -> float:
@@ -102,11 +103,17 @@ class WeeklyRate:
         """``(opens, closes)``: the earliest time >= ``t`` with a positive rate, and the end of
         the piece of the week that holds it (a shift may go on past ``closes`` in the next
         piece; ``closes`` only promises that the rate does not change before it)."""
+        lo, hi = self._open_piece  # type: ignore[attr-defined]
+        if lo <= t < hi:  # the piece the last call found open: the engine asks in time order
+            return t, hi
         weeks, r = divmod(t, HOURS_PER_WEEK)
         i = bisect.bisect_right(self.breaks, r) - 1
         ends = self._ends  # type: ignore[attr-defined]
         if self.rates[i] > 0:
-            return t, weeks * HOURS_PER_WEEK + ends[i]
+            lo = weeks * HOURS_PER_WEEK + self.breaks[i]
+            hi = weeks * HOURS_PER_WEEK + ends[i]
+            object.__setattr__(self, "_open_piece", (lo, hi))
+            return t, hi
         n = len(self.rates)
         for k in range(1, n + 1):
             j = (i + k) % n
