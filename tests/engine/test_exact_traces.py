@@ -425,6 +425,18 @@ def test_work_pauses_at_shift_end_and_the_same_person_resumes_it():
     assert rows(t) == [(0, "a", "r_1", 15.0, 15.0, 34.0), (1, "a", "r_1", 30.0, 34.0, 37.0)]
 
 
+def test_queued_case_handed_the_person_at_closing_time_starts_at_the_next_opening():
+    # 8 h of work, a case every 4 h from Monday 04:00. Cases 0 and 1 wait for 09:00; case 0 works
+    # 09-17, and hands the person to case 1 at 17:00 sharp, when the shift closes: case 1 starts
+    # on Tuesday 09:00 (33), not at 17:00, and hands on to case 2 at Tuesday 17:00 (41).
+    t = run(_office_model(8, 4.0), max_cases=3, horizon_days=4)
+    assert rows(t) == [
+        (0, "a", "r_1", 4.0, 9.0, 17.0),
+        (1, "a", "r_1", 8.0, 33.0, 41.0),
+        (2, "a", "r_1", 12.0, 57.0, 65.0),
+    ]
+
+
 def test_two_people_one_resumes_the_other_starts_fresh():
     # Two people: case 1 (Tuesday 06:00) gets the second person at 09:00, not 10:00.
     t = run(_office_model(3, 15.0, headcount=2), max_cases=2, horizon_days=2)
