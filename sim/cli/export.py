@@ -6,7 +6,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from sim.cli.common import load_process
+from sim.cli.common import load_process, write_run_record
 from sim.errors import ConfigError
 from sim.model import save
 
@@ -25,10 +25,25 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     if fmt == "bpmn":
         from sim.model.interchange import save_bpmn
 
-        save_bpmn(
+        res = save_bpmn(
             model, stem.with_suffix(".bpmn"), overwrite=overwrite, allow_loss=bool(cfg.allow_loss)
         )
-        path = stem.with_suffix(".bpmn")
+        path = res.bpmn
+        print(f"wrote {res.params}")
+        if res.lost:
+            # never silent: what the files leave out is printed and kept beside them
+            lost = run_dir / f"{model.name}.export_losses.txt"
+            lost.write_text(
+                "What BPMN + Prosimos JSON cannot express, so the export leaves out or "
+                "approximates:\n" + "".join(f"- {x}\n" for x in res.lost),
+                encoding="utf-8",
+            )
+            print(
+                f"note: BPMN/Prosimos cannot express {len(res.lost)} feature(s) of this model "
+                f"(listed in {lost}; allow_loss=false refuses such an export):"
+            )
+            for x in res.lost:
+                print(f"  - {x}")
     elif fmt in ("yaml", "json"):
         path = save(model, stem.with_suffix(f".{fmt}"), overwrite=overwrite)
     else:
@@ -45,4 +60,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         else:
             path.write_text((to_mermaid if fmt == "mermaid" else to_dot)(model), encoding="utf-8")
     print(f"wrote {path}")
+    write_run_record(
+        run_dir,
+        cfg,
+        command="export",
+        extra={"model": model.name, "format": fmt, "path": str(path)},
+    )
     return path

@@ -110,15 +110,24 @@ def test_export_formats(tmp_path, fmt, suffix):
         assert set(back.steps) == {"service"}
 
 
-def test_export_refuses_to_lose_features_without_allow_loss(tmp_path):
-    res = run_sim("export", "process=crm_sales", "format=bpmn", f"hydra.run.dir={tmp_path}")
-    assert res.returncode == 2
-    assert "patience" in res.stderr and "Traceback" not in res.stderr
-    ok = run_sim(
-        "export", "process=crm_sales", "format=bpmn", "allow_loss=true", f"hydra.run.dir={tmp_path}"
-    )
+def test_export_lists_what_bpmn_cannot_express_and_refuses_when_asked(tmp_path):
+    # The command: the CRM model has features Prosimos cannot express (segments,
+    # patience, multi-role steps); the export writes the nearest model and lists each loss.
+    ok = run_sim("export", "process=crm_sales", "format=bpmn", f"hydra.run.dir={tmp_path}")
     assert ok.returncode == 0, ok.stderr
     assert (tmp_path / "crm_sales.bpmn").exists() and (tmp_path / "crm_sales.json").exists()
+    losses = (tmp_path / "crm_sales.export_losses.txt").read_text(encoding="utf-8")
+    for what in ("patience", "segments", "handoff_delay"):
+        assert what in losses and what in ok.stdout
+    record = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert record["command"] == "export" and record["model"] == "crm_sales"
+    strict = tmp_path / "strict"
+    res = run_sim(
+        "export", "process=crm_sales", "format=bpmn", "allow_loss=false", f"hydra.run.dir={strict}"
+    )
+    assert res.returncode == 2
+    assert "patience" in res.stderr and "Traceback" not in res.stderr
+    assert not (strict / "crm_sales.bpmn").exists()
 
 
 def test_report_rebuilds_from_saved_results(tmp_path):
