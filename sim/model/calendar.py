@@ -226,26 +226,27 @@ def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
         for s in spans:
             a, b = _parse_span(f"{where}.{d}", s)
             pieces.append((offset + a, offset + b))
+    return calendar_from_pieces(pieces, where=where)
+
+
+def calendar_from_pieces(pieces: list[tuple[float, float]], *, where: str) -> WeeklyRate:
+    """The calendar open on the union of ``(start, end)`` pieces, in hours since Monday 00:00
+    (overlapping or touching pieces merge; an end at 168 closes the week)."""
     if not pieces:
         raise ModelError(f"{where}: the calendar has no working time")
-    pieces.sort()
     merged: list[list[float]] = []
-    for a, b in pieces:
+    for a, b in sorted(pieces):
         if merged and a <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
-    points: list[float] = [0.0]
-    rates: list[float] = [0.0]
+    toggles: dict[float, float] = {0.0: 0.0}
     for a, b in merged:
-        points += [a, b]
-        rates += [1.0, 0.0]
-    # drop a break at 168 and merge equal neighbours
-    keep = [(p, r) for p, r in zip(points, rates, strict=True) if p < HOURS_PER_WEEK]
-    dedup: dict[float, float] = {}
-    for p, r in keep:
-        dedup[p] = r
-    return _compress(sorted(dedup), [dedup[p] for p in sorted(dedup)])
+        toggles[a] = 1.0
+        if b < HOURS_PER_WEEK:
+            toggles[b] = 0.0
+    points = sorted(toggles)
+    return _compress(points, [toggles[x] for x in points])
 
 
 def calendar_to_dict(cal: WeeklyRate) -> Any:

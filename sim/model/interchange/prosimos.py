@@ -67,7 +67,7 @@ import scipy.special as sc
 import scipy.stats as st
 
 from sim.errors import ModelError
-from sim.model.calendar import ALWAYS, DAYS, HOURS_PER_WEEK, WeeklyRate
+from sim.model.calendar import ALWAYS, DAYS, HOURS_PER_WEEK, WeeklyRate, calendar_from_pieces
 from sim.model.distributions import Distribution
 
 NEGLIGIBLE = 1e-9
@@ -710,32 +710,7 @@ def calendar_from_prosimos(periods: Any, *, where: str) -> WeeklyRate:
             if k == PROSIMOS_DAYS.index(d1):
                 break
             k = (k + 1) % 7
-    if not pieces:
-        raise ModelError(f"{where}: the calendar has no working time")
-    pieces.sort()
-    merged: list[list[float]] = []
-    for a, b in pieces:
-        if merged and a <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], b)
-        else:
-            merged.append([a, b])
-    toggles: dict[float, float] = {0.0: 0.0}
-    for a, b in merged:
-        toggles[a] = 1.0
-        if b < HOURS_PER_WEEK:
-            toggles[b] = 0.0
-    return _merge_points(sorted(toggles.items()))
-
-
-def _merge_points(items: list[tuple[float, float]]) -> WeeklyRate:
-    b: list[float] = []
-    r: list[float] = []
-    for p, x in items:
-        if r and r[-1] == x:
-            continue
-        b.append(p)
-        r.append(x)
-    return WeeklyRate(tuple(b), tuple(r))
+    return calendar_from_pieces(pieces, where=where)
 
 
 def _hhmmss(h: float) -> str:
