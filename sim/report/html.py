@@ -207,7 +207,8 @@ def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
-def _num(v: Any, unit: str = "") -> str:
+def _num(v: Any, unit: str = "", *, signed: bool = False) -> str:
+    """A number for a table (``signed``: a difference, with percentages as percentage points)."""
     if v is None:
         return "–"
     try:
@@ -216,12 +217,12 @@ def _num(v: Any, unit: str = "") -> str:
         return _esc(v)
     if not math.isfinite(x):
         return "–"
+    sign = "+" if signed else ""
     if unit == "%":
-        return f"{100 * x:.1f} %"
+        return f"{100 * x:{sign}.1f} pp" if signed else f"{100 * x:.1f} %"
     if unit == "money":
-        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
-    ax = abs(x)
-    text = f"{x:,.0f}" if ax >= 1000 else f"{x:.4g}"
+        return f"{x:{sign},.0f}" if abs(x) >= 100 else f"{x:{sign},.2f}"
+    text = f"{x:{sign},.0f}" if abs(x) >= 1000 else f"{x:{sign}.4g}"
     return f"{text} {unit}".strip() if unit and unit != "cases" else text
 
 
@@ -235,17 +236,7 @@ _DIRECTION = {
 
 def _change(v: Any, unit: str) -> str:
     """A signed difference; percentages become percentage points."""
-    if v is None:
-        return "–"
-    x = float(v)
-    if not math.isfinite(x):
-        return "–"
-    if unit == "%":
-        return f"{100 * x:+.1f} pp"
-    if unit == "money":
-        return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+,.2f}"
-    text = f"{x:+,.0f}" if abs(x) >= 1000 else f"{x:+.4g}"
-    return f"{text} {unit}".strip() if unit and unit != "cases" else text
+    return _num(v, unit, signed=True)
 
 
 def _ci_text(ci: Mapping[str, Any] | None, unit: str) -> tuple[str, str]:
