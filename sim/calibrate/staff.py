@@ -9,10 +9,24 @@
 * **Headcount** = number of distinct resources in the role.
 * **Calendars.** For each role, an hour of the week is a working hour when at least one member
   started or ended an activity in that hour in at least ``calendar_threshold`` of the weeks the role
-  was observed. A log shorter than two weeks gives one daily pattern instead; hours of the day
-  that a log shorter than a day never reaches are unknown and count as working hours (closing
-  them would stop all work there). Hourly costs are not in event logs: they are set to 0 with a
-  note.
+  was observed, and in at least two of them: one event in one week is not a working pattern (a
+  case that arrives at the instant a shift closes is logged as started then, although its work happens the next morning; opening that hour every week
+  would count an hour of work in every activity that spans it). A log shorter than two weeks
+  gives one daily pattern instead; hours of the day that a log shorter than a day never reaches
+  are unknown and count as working hours (closing them would stop all work there).
+* **Work on the clock.** Some "roles" do not pause outside the hours in which they start and end
+  work: a customer filling in a form, a supplier delivering, an external check with a fixed lead
+  time. Their activities start in office hours (when the case reaches them) but run through
+  nights and weekends. If such durations were measured in working hours of the observed
+  calendar, a 24-hour task would become 8 working hours plus closed time, drawn anew for each
+  start time. The data tell which reading is right: where work pauses, the working-hour
+  durations of an activity are more regular than its clock durations (the closed time in
+  between depends on when it started, not on the work); where it does not, the clock durations
+  are the regular ones. A role whose activities that span closed hours (at least
+  ``CLOCK_MIN_SPANNING`` of them) have a lower coefficient of variation on the clock than in
+  working hours (averaged over its activities, weighted by their counts) works on the clock:
+  its calendar is 24/7, with a note in its provenance.
+* Hourly costs are not in event logs: they are set to 0 with a note.
 """
 
 from __future__ import annotations
@@ -27,6 +41,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from sim.model.calendar import ALWAYS, HOURS_PER_WEEK, WeeklyRate, _compress
 
 SHORT_LOG_DAYS = 14.0  # below this span, weekly patterns are pooled into one daily pattern
+CLOCK_MIN_SPANNING = 20  # activities across closed hours needed to tell clock from working time
 
 
 def observed_days(t: np.ndarray) -> set[int]:
@@ -133,6 +148,13 @@ def discover_roles(
         }
         mine = staffed[staffed["resource"].isin(mem)]
         cal, cal_prov = discover_calendar(mine, threshold=calendar_threshold, covered=span)
+        clock, clock_prov = works_on_the_clock(mine, cal)
+        if clock_prov:
+            cal_prov["work_on_the_clock"] = clock_prov
+        if clock:
+            cal_prov["observed_working_hours_per_week"] = cal_prov["working_hours_per_week"]
+            cal_prov["working_hours_per_week"] = 168
+            cal = ALWAYS
         roles[name] = RoleFit(
             name=name,
             members=mem,
@@ -199,11 +221,13 @@ def discover_calendar(
         )
     else:
         active = pd.DataFrame({"w": week, "s": slot}).drop_duplicates()
-        share = np.bincount(active["s"].to_numpy(), minlength=168) / max(n_weeks, 1)
-        open_ = share >= threshold
+        weeks_seen = np.bincount(active["s"].to_numpy(), minlength=168)
+        share = weeks_seen / max(n_weeks, 1)
+        # (a log of 14 days or more touches at least 3 calendar weeks)
+        open_ = (share >= threshold) & (weeks_seen >= 2)
         if not open_.any():
             open_ = share > 0
-        rule = f"hours with activity in >= {threshold:.0%} of {n_weeks} observed week(s)"
+        rule = f"hours with activity in >= {threshold:.0%} of {n_weeks} observed weeks and in 2 or more"
     rates = [1.0 if o else 0.0 for o in open_]
     prov = {
         "rule": rule,
@@ -231,3 +255,48 @@ def working_time(cal: WeeklyRate, start: np.ndarray, end: np.ndarray) -> np.ndar
     off = (work <= 1e-9) & (clock > 1e-9)
     work[off] = clock[off]
     return work
+
+
+def works_on_the_clock(events: pd.DataFrame, cal: WeeklyRate) -> tuple[bool, dict[str, Any]]:
+    """Whether a role's activities run through the hours its calendar closes (module docstring).
+
+    ``events`` are the role's (``activity``, ``start``, ``end`` in hours since a Monday 00:00).
+    Returns the verdict and its evidence (empty when ``cal`` is 24/7 or too few activities span
+    closed hours to tell).
+    """
+    if cal.is_constant or events.empty:
+        return False, {}
+    s = events["start"].to_numpy(dtype=float)
+    e = events["end"].to_numpy(dtype=float)
+    clock = np.maximum(e - s, 0.0)
+    work = working_time(cal, s, e)
+    spanning = int(np.sum(clock - work > 1.0 / 60.0))  # at least a minute of closed time
+    if spanning < CLOCK_MIN_SPANNING:
+        return False, {}
+    frame = pd.DataFrame({"a": events["activity"].to_numpy(), "clock": clock, "work": work})
+    cv_clock = cv_work = total = 0.0
+    for _, g in frame.groupby("a", sort=True):
+        if len(g) < 2:
+            continue
+        n = float(len(g))
+        cv_clock += n * _cv(g["clock"].to_numpy())
+        cv_work += n * _cv(g["work"].to_numpy())
+        total += n
+    if total == 0:
+        return False, {}
+    cv_clock, cv_work = cv_clock / total, cv_work / total
+    clock_wins = cv_clock < cv_work
+    return clock_wins, {
+        "activities_spanning_closed_hours": spanning,
+        "cv_clock_durations": round(cv_clock, 4),
+        "cv_working_hour_durations": round(cv_work, 4),
+        "verdict": "works on the clock (24/7 calendar): its durations are more regular on the "
+        "clock than in the observed working hours"
+        if clock_wins
+        else "pauses outside its working hours",
+    }
+
+
+def _cv(x: np.ndarray) -> float:
+    mean = float(np.mean(x))
+    return float(np.std(x)) / mean if mean > 0 else 0.0

@@ -1,0 +1,124 @@
+"""Working calendars discovered from a log (``sim.calibrate.staff``).
+
+Two ways a calendar read from start and end instants goes wrong, each checked on a log whose
+true calendars are known:
+
+* one event in one week (a case that arrived at the instant a shift closed is logged as started
+  then) must not open that hour every week, or every activity that spans it gains an hour of
+  work;
+* a role that does not pause outside the hours it is seen in (a customer filling in a form over
+  a day, started when the office hands it over) must get a 24/7 calendar, or its durations are
+  measured in the office's working hours and shrink to a third.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibrate import calibrate_model
+from sim.calibrate.staff import discover_calendar, works_on_the_clock
+from sim.engine import run_replication
+from sim.kpis import trace_to_event_log
+from sim.model import columns as C
+from sim.model import from_dict
+from sim.model.calendar import ALWAYS
+from sim.model.scenario import Scenario
+
+WEEK = 168.0
+
+
+def office_events(weeks: int, *, extra: list[tuple[float, float]] = ()) -> pd.DataFrame:
+    """One 20-minute activity starting at every office hour (Mon-Fri 9-17) for ``weeks`` weeks,
+    plus ``extra`` (start, end) pairs, in hours since a Monday 00:00."""
+    rows = [
+        (w * WEEK + d * 24.0 + h + 0.1, w * WEEK + d * 24.0 + h + 0.43)
+        for w in range(weeks)
+        for d in range(5)
+        for h in range(9, 17)
+    ]
+    rows += list(extra)
+    s, e = np.array(rows).T
+    return pd.DataFrame({"activity": "work", "resource": "ann", "start": s, "end": e})
+
+
+def test_an_hour_seen_in_one_week_only_stays_closed():
+    # week 2, Monday 17:00 sharp: a start logged at the closing instant, its work done next morning
+    sporadic = (2 * WEEK + 17.0, 2 * WEEK + 24.0 + 9.5)
+    cal, prov = discover_calendar(office_events(7, extra=[sporadic]))
+    assert cal.weekly_total == pytest.approx(40.0)
+    assert cal.rate_at(17.5) == 0.0 and cal.rate_at(16.5) == 1.0
+    assert "in 2 or more" in prov["rule"]
+    # seen in two weeks, it is a pattern: the hour opens
+    again = (4 * WEEK + 17.0, 4 * WEEK + 24.0 + 9.5)
+    cal2, _ = discover_calendar(office_events(7, extra=[sporadic, again]))
+    assert cal2.weekly_total == pytest.approx(41.0) and cal2.rate_at(17.5) == 1.0
+
+
+# Office clerks (Mon-Fri 9-17) hand each case to a customer, who takes about a day of clock time
+# (a 24/7 calendar in truth) and hands it back to a clerk.
+CLOCK_TRUTH = {
+    "name": "customer on the clock",
+    "start": "receive",
+    "arrivals": {"interarrival": {"dist": "exponential", "mean": 2.0}},
+    "calendars": {"office": {"weekdays": ["09:00-17:00"]}},
+    "roles": {
+        "clerk": {"headcount": 3, "calendar": "office"},
+        "customer": {"headcount": 40},
+    },
+    "steps": {
+        "receive": {
+            "role": "clerk",
+            "duration": {"dist": "gamma", "mean": 0.5, "std": 0.2},
+            "next": "fill_in_form",
+        },
+        "fill_in_form": {
+            "role": "customer",
+            "duration": {"dist": "gamma", "mean": 24.0, "std": 4.0},
+            "next": "check",
+        },
+        "check": {
+            "role": "clerk",
+            "duration": {"dist": "gamma", "mean": 0.4, "std": 0.2},
+            "next": "done",
+        },
+    },
+    "ends": {"done": {"success": True}},
+}
+
+
+@pytest.fixture(scope="module")
+def clock_calibration():
+    model = from_dict(CLOCK_TRUTH)
+    trace = run_replication(model, Scenario(horizon_days=56, warmup_days=0), seed=11)
+    log = trace_to_event_log(trace)
+    return log, calibrate_model(log, seed=0)
+
+
+def test_a_role_that_works_on_the_clock_gets_a_24_7_calendar(clock_calibration):
+    log, cal = clock_calibration
+    m = cal.model
+    customer = m.roles[m.steps["fill_in_form"].roles[0]]
+    clerk = m.roles[m.steps["receive"].roles[0]]
+    assert m.calendar_of(customer.name).is_constant  # 24/7
+    verdict = customer.provenance["calendar"]["work_on_the_clock"]
+    assert verdict["cv_clock_durations"] < verdict["cv_working_hour_durations"]
+    # the customer is only ever seen in office hours (it starts when a clerk hands over)
+    assert customer.provenance["calendar"]["observed_working_hours_per_week"] < 168
+    # the clerks pause outside their hours: their calendar stays the office's
+    assert m.calendar_of(clerk.name).weekly_total == pytest.approx(40.0)
+    assert clerk.provenance["calendar"]["work_on_the_clock"]["verdict"].startswith("pauses")
+    # so the form's duration is the clock time it took, within its 95 % CI of the truth (24 h)
+    form = log[log[C.ACTIVITY] == "fill_in_form"]
+    x = (form[C.END] - form[C.START]).dt.total_seconds().to_numpy() / 3600.0
+    half = 1.96 * x.std(ddof=1) / np.sqrt(x.size)
+    assert abs(m.steps["fill_in_form"].duration.mean() - 24.0) <= half + 1e-9
+    assert m.steps["receive"].duration.mean() == pytest.approx(0.5, abs=0.05)
+
+
+def test_too_few_activities_across_closed_hours_leave_the_calendar_alone():
+    events = office_events(4)  # nothing spans a closed hour
+    cal, _ = discover_calendar(events)
+    assert works_on_the_clock(events, cal) == (False, {})
+    assert works_on_the_clock(events, ALWAYS) == (False, {})
