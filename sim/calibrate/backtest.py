@@ -346,10 +346,15 @@ def simulate_event_logs(
     extract_end: pd.Timestamp | str | None = None,
     replications: int = 5,
     warmup_days: float = 7.0,
+    warmup_cases: int | None = None,
     seed: int = 0,
     workers: int | None = 1,
 ) -> list[pd.DataFrame]:
     """Simulate ``model`` so that about ``n_cases`` arrive in ``[start, last_arrival]``.
+
+    The warm-up runs at the model's own arrival rate, or scaled so that about ``warmup_cases``
+    arrive in it (a model not calibrated on the training log, e.g. an imported one, given the
+    training period's volume).
 
     Returns one standard event table per replication (datetimes; the model's timer steps
     removed; steps named in ``metadata.step_activity`` renamed to their activity; only cases
@@ -368,8 +373,12 @@ def simulate_event_logs(
     lo, hi = warmup_days * 24.0, warmup_days * 24.0 + horizon_h
     mean_gap = m.arrivals.interarrival.mean() * m.time_factor
     prof = m.arrivals.profile
-    op = (prof.cumulative(hi + off) - prof.cumulative(lo + off)) if prof is not None else hi - lo
-    expected = op / mean_gap if mean_gap > 0 else 0.0
+
+    def expected_arrivals(a: float, b: float) -> float:
+        op = (prof.cumulative(b + off) - prof.cumulative(a + off)) if prof is not None else b - a
+        return op / mean_gap if mean_gap > 0 else 0.0
+
+    expected = expected_arrivals(lo, hi)
     if expected <= 0:
         raise ConfigError(
             "the model's arrival profile has no arrivals in the test period; cannot scale it to "
@@ -380,6 +389,9 @@ def simulate_event_logs(
     extra: dict[str, Any] = {}
     if WARMUP_SCALE_FIELD in {f.name for f in dataclasses.fields(Scenario)}:
         extra[WARMUP_SCALE_FIELD] = 1.0  # the training period at the model's own rate
+        warm_expected = expected_arrivals(0.0, lo)
+        if warmup_cases is not None and warm_expected > 0:
+            extra[WARMUP_SCALE_FIELD] = max(warmup_cases, 1) / warm_expected
     scenario = Scenario(
         horizon_days=horizon_h / 24.0,
         warmup_days=warmup_days,
@@ -449,6 +461,7 @@ def backtest(
     dropoff_outcomes: list[str] | None = None,
     baseline: bool = True,
     distances: bool = True,
+    warmup_volume: str = "model",
     workers: int | None = 1,
 ) -> BacktestResult:
     """Compare ``model`` with the held-out ``test`` log (see the module docstring).
@@ -458,10 +471,15 @@ def backtest(
     training log's first arrival to the test period), so that the work in progress when the test
     period starts builds up as it did in reality. (A fixed minimum would be wrong for short logs:
     a week of a one-morning log's arrival rate buries the test period under a backlog.)
+    ``warmup_volume``: ``"model"`` (the warm-up at the model's own arrival rate, right for a
+    model calibrated on ``train``) or ``"training"`` (scaled to the training log's number of
+    cases, for a model from elsewhere, e.g. a generating model imported from BPMN).
     """
     t0 = time.perf_counter()
     if replications < 1:
         raise ConfigError(f"replications must be >= 1, got {replications}")
+    if warmup_volume not in ("model", "training"):
+        raise ConfigError(f"warmup_volume must be 'model' or 'training', got {warmup_volume!r}")
     pt = prepare_log(test, source="test log")
     ptr = prepare_log(train, source="training log")
     if dropoff_outcomes is None:
@@ -480,6 +498,11 @@ def backtest(
     if warmup_days is None:
         train_start = ptr.origin + ptr.events["start"].min() * HOUR
         warmup_days = max(0.0, (test_start - train_start) / pd.Timedelta(days=1))
+    warmup_cases = None
+    if warmup_volume == "training":  # training cases that arrived during the warm-up
+        tr_first = ptr.origin + ptr.events.groupby("case_id")["start"].min() * HOUR
+        warm_from = test_start - pd.Timedelta(days=warmup_days)
+        warmup_cases = int(((tr_first >= warm_from) & (tr_first < test_start)).sum())
     origin = test_start
     window = (0.0, (last_arrival - test_start) / HOUR + 1e-6)
     real = _measure(hist, pt.open_cases, origin=origin, window=window, dropoff=dropoff)
@@ -497,6 +520,7 @@ def backtest(
         extract_end=extract_end,
         replications=replications,
         warmup_days=warmup_days,
+        warmup_cases=warmup_cases,
         seed=seed,
         workers=workers,
     )
@@ -521,6 +545,7 @@ def backtest(
             "replications": replications,
             "seed": seed,
             "warmup_days": warmup_days,
+            "warmup_volume": warmup_volume,
             "dropoff_outcomes": dropoff,
             "log_distance_measures": log_distance_measures_available(),
             "open_case_rule": None

@@ -14,6 +14,7 @@ from sim.calibrate.delays import pool_delays
 from sim.calibrate.routing import run_label, unroll_runs
 from sim.calibrate.staff import RoleFit
 from sim.calibrate.truncation import cdf_at, lynden_bell, truncation_weights, weighted_resample
+from sim.errors import ConfigError
 from sim.model.calendar import ALWAYS, calendar_from_dict
 
 
@@ -206,3 +207,55 @@ def test_arrival_profile_counts_per_observed_hour():
     prof = calibrate_model(df, dropoff_outcomes=[], seed=0).model.arrivals.profile
     rates = [prof.rate_at(h + 0.5) for h in range(24)]
     assert max(rates) / min(rates) < 1.1  # per hour counted: 1.5 (3 days vs 2)
+
+
+# ------------------------------------------------------------------------ back-test warm-up
+def _two_step_log(first: pd.Timestamp, n: int, gap_h: float, prefix: str) -> pd.DataFrame:
+    rows = []
+    for i in range(n):
+        t = first + pd.Timedelta(hours=gap_h * i)
+        rows.append((f"{prefix}{i}", "a", t, t + pd.Timedelta(minutes=6), "r1"))
+        rows.append(
+            (f"{prefix}{i}", "b", t + pd.Timedelta(minutes=6), t + pd.Timedelta(minutes=9), "r2")
+        )
+    return pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+
+
+def test_backtest_warmup_at_the_training_volume_builds_the_training_backlog():
+    from sim.calibrate.backtest import backtest
+    from sim.model import from_dict
+
+    # the model has half the training log's arrival rate; its one clerk needs 0.9 h a case, so at
+    # the training volume (2 an hour) the warm-up leaves a backlog of about 50 x 0.8 h
+    model = from_dict(
+        {
+            "name": "one clerk",
+            "start": "a",
+            "arrivals": {"interarrival": {"dist": "fixed", "value": 1.0}},
+            "roles": {"clerk": {"headcount": 1}},
+            "steps": {
+                "a": {
+                    "role": "clerk",
+                    "duration": {"dist": "fixed", "value": 0.9},
+                    "next": "b",
+                },
+                "b": {"duration": {"dist": "fixed", "value": 0.1}, "next": "done"},
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    t0 = pd.Timestamp("2024-01-01 00:00")
+    train = _two_step_log(t0, 100, 0.5, "tr")
+    test = _two_step_log(t0 + pd.Timedelta(hours=50), 20, 1.0, "te")
+    kw = dict(replications=1, seed=0, dropoff_outcomes=[], distances=False, baseline=False)
+    own = backtest(model, train, test, **kw).to_dict()
+    busy = backtest(model, train, test, warmup_volume="training", **kw).to_dict()
+    assert own["settings"]["warmup_volume"] == "model"
+    assert own["model"]["cycle_time_mean"]["mean"] == pytest.approx(1.0, abs=0.01)  # no queue
+    assert own["model"]["cases"]["mean"] == 20
+    # at the training volume the clerk is still working off the warm-up's backlog when the extract
+    # ends: no test case finishes
+    assert busy["settings"]["warmup_volume"] == "training"
+    assert busy["model"]["cases"]["mean"] == 0
+    with pytest.raises(ConfigError, match="warmup_volume"):
+        backtest(model, train, test, warmup_volume="log", **kw)
