@@ -605,6 +605,13 @@ def _verdict(result: dict[str, Any]) -> dict[str, Any]:
     out["cycle_time_mean_relerr"] = err
     out["cycle_time_mean_within_10pct"] = bool(abs(err) <= 0.10) if np.isfinite(err) else None
     out["cycle_time_mean_within_5pct"] = bool(abs(err) <= 0.05) if np.isfinite(err) else None
+    # the point estimate can pass by luck with few replications: say whether the whole CI does
+    ci = result.get("model", {}).get("cycle_time_mean_relerr")
+    if isinstance(ci, dict) and ci.get("ci_low") is not None and ci.get("ci_high") is not None:
+        lo, hi = float(ci["ci_low"]), float(ci["ci_high"])
+        if np.isfinite(lo) and np.isfinite(hi):
+            out["cycle_time_mean_relerr_ci95"] = [lo, hi]
+            out["cycle_time_mean_ci95_within_10pct"] = bool(-0.10 <= lo and hi <= 0.10)
     mw, bw = mean("model", "cycle_time_wasserstein_h"), mean("baseline", "cycle_time_wasserstein_h")
     out["cycle_time_wasserstein_below_baseline"] = (
         bool(mw < bw) if np.isfinite(mw) and np.isfinite(bw) else None

@@ -745,6 +745,9 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
                     f'<li>{_esc(k.replace("_", " "))}: <span class="{cls}">'
                     f"{'yes' if v else 'no'}</span></li>"
                 )
+            elif isinstance(v, list):  # an interval
+                shown = ", ".join(_num(x) for x in v)
+                items.append(f"<li>{_esc(k.replace('_', ' '))}: [{shown}]</li>")
             else:
                 items.append(f"<li>{_esc(k.replace('_', ' '))}: {_num(v)}</li>")
         parts.append("<ul>" + "".join(items) + "</ul>")

@@ -259,3 +259,18 @@ def test_backtest_warmup_at_the_training_volume_builds_the_training_backlog():
     assert busy["model"]["cases"]["mean"] == 0
     with pytest.raises(ConfigError, match="warmup_volume"):
         backtest(model, train, test, warmup_volume="log", **kw)
+
+
+def test_backtest_verdict_says_whether_the_whole_ci_is_within_10pct():
+    from sim.calibrate.backtest import _verdict
+
+    lucky = _verdict(
+        {"model": {"cycle_time_mean_relerr": {"mean": -0.088, "ci_low": -0.13, "ci_high": -0.05}}}
+    )
+    assert lucky["cycle_time_mean_within_10pct"] is True  # the point estimate passes ...
+    assert lucky["cycle_time_mean_ci95_within_10pct"] is False  # ... the interval does not
+    assert lucky["cycle_time_mean_relerr_ci95"] == [-0.13, -0.05]
+    sure = _verdict(
+        {"model": {"cycle_time_mean_relerr": {"mean": -0.02, "ci_low": -0.04, "ci_high": 0.01}}}
+    )
+    assert sure["cycle_time_mean_ci95_within_10pct"] is True
