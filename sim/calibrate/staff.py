@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.stats import variation
 
 from sim.model.calendar import ALWAYS, HOURS_PER_WEEK, WeeklyRate, _compress
 
@@ -279,8 +280,8 @@ def works_on_the_clock(events: pd.DataFrame, cal: WeeklyRate) -> tuple[bool, dic
         if len(g) < 2:
             continue
         n = float(len(g))
-        cv_clock += n * _cv(g["clock"].to_numpy())
-        cv_work += n * _cv(g["work"].to_numpy())
+        cv_clock += n * _cv(g["clock"])
+        cv_work += n * _cv(g["work"])
         total += n
     if total == 0:
         return False, {}
@@ -297,6 +298,8 @@ def works_on_the_clock(events: pd.DataFrame, cal: WeeklyRate) -> tuple[bool, dic
     }
 
 
-def _cv(x: np.ndarray) -> float:
-    mean = float(np.mean(x))
-    return float(np.std(x)) / mean if mean > 0 else 0.0
+def _cv(x: pd.Series) -> float:
+    """Coefficient of variation, 0 for durations that are all zero."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = variation(x.to_numpy(dtype=float))
+    return float(np.nan_to_num(cv, nan=0.0, posinf=0.0))
