@@ -6,14 +6,14 @@
    its last arrival; the extract ends at the test log's last timestamp.
 2. The **model** is simulated with clock zero ``warmup_days`` before the test period (by default
    the whole training period, so that the work in progress when the measured cases arrive builds
-   up as it really did), with the arrival rate scaled so that the expected number of arrivals in
-   the test period equals the test log's number of cases (same arrival volume). The engine has
-   one arrival scale per run, so the warm-up is scaled too (a busier or quieter test period then
-   also changes the backlog it starts with); if ``Scenario`` has ``warmup_arrival_scale`` (a
-   proposed engine change), the warm-up runs at the model's own rate instead. Only cases
-   arriving in the test period are compared, and the simulated log is cut at the extract's end,
-   as the real extract was: events ending later are dropped and their cases count as still open
-   (right-censored) in both.
+   up as it really did). The warm-up runs at the model's own arrival rate
+   (``Scenario.warmup_arrival_scale``); the test period's rate is scaled so that the expected
+   number of arrivals in it equals the number of cases that started in it (same arrival volume):
+   the test log's number of cases or, when the test log is right-truncated (it kept only the
+   cases that finished by its end, see ``sim.calibrate.truncation``), that number plus the
+   estimated missing ones. Only cases arriving in the test period are compared, and the
+   simulated log is cut at the extract's end, as the real extract was: events ending later are
+   dropped and their cases count as still open (right-censored) in both.
 3. The **naive baseline** resamples whole (closed) training cases with replacement onto the test
    cases' real arrival times, then is cut the same way.
 4. **Open cases are decided by one rule in all three logs.** The history's open cases are those
@@ -46,6 +46,7 @@ import scipy.stats as st
 
 from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import discover_routing
+from sim.calibrate.truncation import truncation_weights
 from sim.engine import run_replications
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog, infer_end_activities
@@ -57,10 +58,6 @@ from sim.model.calendar import week_offset
 from sim.model.scenario import Scenario
 
 HOUR = pd.Timedelta(hours=1)
-# A Scenario field proposed to the engine: the arrival scale before the warm-up ends. When the
-# engine has it, the training period runs at the calibrated rate and only the test period is
-# scaled to the held-out volume; without it one scale applies to the whole run.
-WARMUP_SCALE_FIELD = "warmup_arrival_scale"
 DISTANCES = (
     "ngram_3",
     "absolute_emd",
@@ -386,12 +383,10 @@ def simulate_event_logs(
         )
     scale = max(n_cases, 1) / expected
     drain_h = ((extract_end - last_arrival) / HOUR) if extract_end is not None else horizon_h
-    extra: dict[str, Any] = {}
-    if WARMUP_SCALE_FIELD in {f.name for f in dataclasses.fields(Scenario)}:
-        extra[WARMUP_SCALE_FIELD] = 1.0  # the training period at the model's own rate
-        warm_expected = expected_arrivals(0.0, lo)
-        if warmup_cases is not None and warm_expected > 0:
-            extra[WARMUP_SCALE_FIELD] = max(warmup_cases, 1) / warm_expected
+    warm_scale = 1.0  # the training period at the model's own rate
+    warm_expected = expected_arrivals(0.0, lo)
+    if warmup_cases is not None and warm_expected > 0:
+        warm_scale = max(warmup_cases, 1) / warm_expected
     scenario = Scenario(
         horizon_days=horizon_h / 24.0,
         warmup_days=warmup_days,
@@ -399,7 +394,7 @@ def simulate_event_logs(
         arrival_scale=scale,
         drain=True,
         drain_days=max(drain_h, 1.0) / 24.0,
-        **extra,
+        warmup_arrival_scale=warm_scale,
     )
     traces = run_replications(m, scenario, seed=seed, workers=workers)
     timers = set(m.metadata.get("timer_steps", []))
@@ -462,6 +457,7 @@ def backtest(
     baseline: bool = True,
     distances: bool = True,
     warmup_volume: str = "model",
+    truncation: str = "auto",
     workers: int | None = 1,
 ) -> BacktestResult:
     """Compare ``model`` with the held-out ``test`` log (see the module docstring).
@@ -474,12 +470,18 @@ def backtest(
     ``warmup_volume``: ``"model"`` (the warm-up at the model's own arrival rate, right for a
     model calibrated on ``train``) or ``"training"`` (scaled to the training log's number of
     cases, for a model from elsewhere, e.g. a generating model imported from BPMN).
+    ``truncation``: ``"auto"`` tests the test (and training) log for right truncation as
+    calibration does (``sim.calibrate.truncation``); where it is found, the arrival volume is the
+    estimated number of cases that *started* in the period (each case counted ``1/P(in the log)``),
+    not the number the file kept; ``"on"`` always, ``"off"`` never.
     """
     t0 = time.perf_counter()
     if replications < 1:
         raise ConfigError(f"replications must be >= 1, got {replications}")
     if warmup_volume not in ("model", "training"):
         raise ConfigError(f"warmup_volume must be 'model' or 'training', got {warmup_volume!r}")
+    if truncation not in ("auto", "on", "off"):
+        raise ConfigError(f"truncation must be 'auto', 'on' or 'off', got {truncation!r}")
     pt = prepare_log(test, source="test log")
     ptr = prepare_log(train, source="training log")
     if dropoff_outcomes is None:
@@ -495,6 +497,8 @@ def backtest(
     last_arrival = pt.origin + first.max() * HOUR
     extract_end = pt.origin + pt.events["end"].max() * HOUR
     n_test = int(first.size)
+    test_weights, test_truncation = _arrival_weights(pt, truncation)
+    n_arrivals = float(test_weights.sum())
     if warmup_days is None:
         train_start = ptr.origin + ptr.events["start"].min() * HOUR
         warmup_days = max(0.0, (test_start - train_start) / pd.Timedelta(days=1))
@@ -502,7 +506,9 @@ def backtest(
     if warmup_volume == "training":  # training cases that arrived during the warm-up
         tr_first = ptr.origin + ptr.events.groupby("case_id")["start"].min() * HOUR
         warm_from = test_start - pd.Timedelta(days=warmup_days)
-        warmup_cases = int(((tr_first >= warm_from) & (tr_first < test_start)).sum())
+        train_weights, _ = _arrival_weights(ptr, truncation)
+        in_warmup = (tr_first >= warm_from) & (tr_first < test_start)
+        warmup_cases = round(float(train_weights.reindex(tr_first.index)[in_warmup].sum()))
     origin = test_start
     window = (0.0, (last_arrival - test_start) / HOUR + 1e-6)
     real = _measure(hist, pt.open_cases, origin=origin, window=window, dropoff=dropoff)
@@ -516,7 +522,7 @@ def backtest(
         model,
         start=test_start,
         last_arrival=last_arrival,
-        n_cases=n_test,
+        n_cases=max(1, round(n_arrivals)),
         extract_end=extract_end,
         replications=replications,
         warmup_days=warmup_days,
@@ -546,6 +552,7 @@ def backtest(
             "seed": seed,
             "warmup_days": warmup_days,
             "warmup_volume": warmup_volume,
+            "truncation": truncation,
             "dropoff_outcomes": dropoff,
             "log_distance_measures": log_distance_measures_available(),
             "open_case_rule": None
@@ -558,6 +565,8 @@ def backtest(
             "last_arrival": last_arrival.isoformat(),
             "extract_end": extract_end.isoformat(),
             "open_cases": len(pt.open_cases),
+            "arrivals_simulated": round(n_arrivals, 1),
+            "truncation": test_truncation,
             "kpis": {
                 k: v
                 for k, v in real["kpis"].items()
@@ -591,6 +600,14 @@ def backtest(
     result["settings"]["seconds"] = round(time.perf_counter() - t0, 2)
     result["settings"]["simulation_seconds"] = round(t_sim, 2)
     return BacktestResult(metrics=result, simulated=sims, baseline=base_logs, historical=hist)
+
+
+def _arrival_weights(p: Any, mode: str) -> tuple[pd.Series, dict[str, Any]]:
+    """How many arrivals each case of a prepared log stands for: 1, or ``1 / P(in the log)`` when
+    the log is right-truncated (long cases that started late are missing from it), and why."""
+    tr = truncation_weights(p.case_bounds(), p.open_cases, mode=mode)
+    weights = tr.arrival_weights if tr.arrival_weights is not None else tr.weights
+    return weights, tr.provenance | {"applied": bool(tr.truncated)}
 
 
 def _verdict(result: dict[str, Any]) -> dict[str, Any]:

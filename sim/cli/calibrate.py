@@ -112,6 +112,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             replications=int(bt.replications),
             seed=int(cfg.seed),
             dropoff_outcomes=cal.dropoff_outcomes,
+            truncation=str(c.truncation),
             workers=cfg.workers,
         )
         write_json(run_dir / "backtest.json", res.to_dict())
@@ -131,6 +132,13 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 
 
 def _print_backtest(b: dict) -> None:
+    test = b.get("test") or {}
+    if (test.get("truncation") or {}).get("applied"):
+        print(
+            f"\nthe held-out log looks right-truncated (only cases finished by its end): "
+            f"{test['cases']} cases in it, {test['arrivals_simulated']:.0f} estimated to have "
+            "started in its period; the simulation gets that many"
+        )
     verdict = b.get("verdict") or {}
     if verdict:
         print("\nback-test (simulated vs held-out history):")

@@ -735,6 +735,14 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
         "and compared with what really happened, next to a naive baseline that replays whole "
         "training cases. Model and baseline values are means over replications with 95 % CIs.</p>"
     ]
+    if (test.get("truncation") or {}).get("applied"):
+        parts.append(
+            "<p>The held-out log looks right-truncated: it kept only the cases that finished by "
+            f"its end, so about {_num(test.get('arrivals_simulated'))} cases are estimated to have "
+            "started in its period (Lynden-Bell), and the model was given that many arrivals. "
+            "Cases of either log still running at the extract's end are left out of the "
+            "comparison.</p>"
+        )
     verdict = bt.get("verdict") or {}
     if verdict:
         items = []

@@ -274,3 +274,69 @@ def test_backtest_verdict_says_whether_the_whole_ci_is_within_10pct():
         {"model": {"cycle_time_mean_relerr": {"mean": -0.02, "ci_low": -0.04, "ci_high": 0.01}}}
     )
     assert sure["cycle_time_mean_ci95_within_10pct"] is True
+
+
+def _long_case_log(seed: int = 3) -> tuple[pd.DataFrame, int]:
+    """Cases arriving about once an hour for 3,000 h, each a 0.1 h step then a second step
+    ending ~200 h later (exponential); returns the log and the true number of cases."""
+    rng = np.random.default_rng(seed)
+    starts = np.cumsum(rng.exponential(1.0, 3000))
+    tail = rng.exponential(200.0, starts.size)
+    t0 = pd.Timestamp("2024-01-01")
+    rows = []
+    for i, (s, c) in enumerate(zip(starts, tail, strict=True)):
+        a0 = t0 + pd.Timedelta(hours=float(s))
+        a1 = a0 + pd.Timedelta(hours=0.1)
+        rows.append((f"c{i}", "a", a0, a1, "r1"))
+        rows.append(
+            (
+                f"c{i}",
+                "b",
+                a1 + pd.Timedelta(hours=float(c)),
+                a1 + pd.Timedelta(hours=float(c) + 0.1),
+                "r2",
+            )
+        )
+    cols = ["case_id", "activity", "start_time", "end_time", "resource"]
+    return pd.DataFrame(rows, columns=cols), starts.size
+
+
+def test_backtest_counts_the_cases_missing_from_a_right_truncated_test_log():
+    from sim.calibrate.backtest import backtest
+    from sim.model import from_dict
+
+    log, _ = _long_case_log()
+    first = log.groupby("case_id")["start_time"].transform("min")
+    last = log.groupby("case_id")["end_time"].transform("max")
+    split = pd.Timestamp("2024-01-01") + pd.Timedelta(hours=2000)
+    extract_end = pd.Timestamp("2024-01-01") + pd.Timedelta(hours=3000)
+    train = log[first < split]
+    started = log[(first >= split) & (first <= extract_end)]
+    # the extract keeps only the cases finished by its end
+    test = log[(first >= split) & (last <= extract_end)]
+    n_started, n_kept = started["case_id"].nunique(), test["case_id"].nunique()
+    assert n_kept < 0.85 * n_started  # about 20 % of the period's cases are missing from the file
+    model = from_dict(
+        {
+            "name": "long cases",
+            "start": "a",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+            "steps": {
+                "a": {"duration": {"dist": "fixed", "value": 0.1}, "next": "b"},
+                "b": {"duration": {"dist": "exponential", "mean": 200.0}, "next": "done"},
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    kw = dict(replications=2, seed=0, dropoff_outcomes=[], distances=False, baseline=False)
+    res = backtest(model, train, test, **kw)
+    found = res.to_dict()["test"]
+    assert found["truncation"]["applied"] is True
+    # the estimated number of cases that started (1,014 for 1,015 with this seed)
+    assert found["arrivals_simulated"] == pytest.approx(n_started, rel=0.08)
+    simulated = np.mean([df["case_id"].nunique() for df in res.simulated])
+    assert abs(simulated - found["arrivals_simulated"]) < 4 * np.sqrt(n_started)
+    off = backtest(model, train, test, truncation="off", **kw).to_dict()["test"]
+    assert off["truncation"]["applied"] is False and off["arrivals_simulated"] == n_kept
+    with pytest.raises(ConfigError, match="truncation"):
+        backtest(model, train, test, truncation="maybe", **kw)

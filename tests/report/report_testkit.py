@@ -152,7 +152,8 @@ def write_calibrate_run(run_dir: Path, model: ProcessModel) -> Path:
 
     backtest = {
         "settings": {"replications": 3},
-        "test": {"cases": 60, "start": "2026-01-05T00:00:00",
+        "test": {"cases": 60, "start": "2026-01-05T00:00:00", "arrivals_simulated": 72.4,
+                 "truncation": {"applied": True, "missing_cases_estimated": 12.4},
                  "kpis": {"cycle_time_mean": 10.0, "dropoff_rate": 0.3,
                           "waiting_mean:signing": 2.0, "processing_mean:signing": 0.5}},
         "model": {"cycle_time_mean": ci(11.0), "dropoff_rate": ci(0.32),

@@ -82,6 +82,8 @@ def test_calibrate_run_report(tmp_path, crm):
     assert "Back-test" in cal and "naive baseline" in cal
     assert "11 h" in cal and "[9.9 h, 12.1 h]" in cal  # model mean with its CI
     assert 'within 10pct: <span class="good">yes' in cal
+    # a right-truncated held-out log: how many arrivals the model was given, and why
+    assert "right-truncated" in cal and "about 72" in cal
     assert "Cycle-time distance" in cal and "gamma" in cal
     assert "lognormal" not in cal  # only the chosen family is listed
     # arrivals of the history, cycle times simulated vs history, fitted vs observed (Q-Q)
