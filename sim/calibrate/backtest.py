@@ -13,7 +13,9 @@
    cases that finished by its end, see ``sim.calibrate.truncation``), that number plus the
    estimated missing ones. Only cases arriving in the test period are compared, and the
    simulated log is cut at the extract's end, as the real extract was: events ending later are
-   dropped and their cases count as still open (right-censored) in both.
+   dropped and their cases count as still open (right-censored) in both; when the test log is
+   right-truncated, those cases are dropped from the simulated and baseline logs altogether, as
+   the real extract dropped its own.
 3. The **naive baseline** resamples whole (closed) training cases with replacement onto the test
    cases' real arrival times, then is cut the same way.
 4. **Open cases are decided by one rule in all three logs.** The history's open cases are those
@@ -139,6 +141,12 @@ def _cut(df: pd.DataFrame, extract_end: pd.Timestamp) -> tuple[pd.DataFrame, set
     late = df[C.END] > extract_end
     open_cases = set(df.loc[late, C.CASE].astype(str))
     return df.loc[~late].reset_index(drop=True), open_cases
+
+
+def _finished_only(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` without the cases that have no outcome (still running at the extract's end)."""
+    running = df.loc[df[C.OUTCOME].isna(), C.CASE].unique()
+    return df[~df[C.CASE].isin(running)].reset_index(drop=True)
 
 
 def _flag_like_history(
@@ -530,6 +538,9 @@ def backtest(
         seed=seed,
         workers=workers,
     )
+    truncated_test = bool(test_truncation["applied"])
+    if truncated_test:  # the real extract kept only the cases finished by its end: so does ours
+        sims = [_finished_only(df) for df in sims]
     t_sim = time.perf_counter() - t0
 
     def score(logs: list[pd.DataFrame]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -586,6 +597,8 @@ def backtest(
         b_rows, b_dist = [], []
         for _ in range(replications):
             b_log, late = _cut(resample_cases(train_closed, arrivals, rng=rng), extract_end)
+            if truncated_test:
+                b_log, late = b_log[~b_log[C.CASE].isin(late)].reset_index(drop=True), set()
             base_logs.append(b_log)
             late = late | _flag_like_history(b_log, flag_ends, flag_cutoff)
             meas = _measure(b_log, late, origin=origin, window=window, dropoff=dropoff)

@@ -329,14 +329,22 @@ def test_backtest_counts_the_cases_missing_from_a_right_truncated_test_log():
         }
     )
     kw = dict(replications=2, seed=0, dropoff_outcomes=[], distances=False, baseline=False)
-    res = backtest(model, train, test, **kw)
+    res = backtest(model, train, test, **(kw | {"baseline": True}))
     found = res.to_dict()["test"]
     assert found["truncation"]["applied"] is True
     # the estimated number of cases that started (1,014 for 1,015 with this seed)
     assert found["arrivals_simulated"] == pytest.approx(n_started, rel=0.08)
-    simulated = np.mean([df["case_id"].nunique() for df in res.simulated])
-    assert abs(simulated - found["arrivals_simulated"]) < 4 * np.sqrt(n_started)
-    off = backtest(model, train, test, truncation="off", **kw).to_dict()["test"]
-    assert off["truncation"]["applied"] is False and off["arrivals_simulated"] == n_kept
+    # the simulated extract is truncated as the real one was: it keeps about as many cases
+    kept = [df["case_id"].nunique() for df in res.simulated]
+    assert all(df["outcome"].notna().all() for df in res.simulated)
+    assert np.mean(kept) == pytest.approx(n_kept, rel=0.08)
+    for df in res.simulated + res.baseline:  # no case cut short by the extract's end is left
+        assert (df.groupby("case_id")["activity"].size() == 2).all()
+    off = backtest(model, train, test, truncation="off", **kw)
+    assert off.to_dict()["test"]["truncation"]["applied"] is False
+    assert off.to_dict()["test"]["arrivals_simulated"] == n_kept
+    # given only the kept cases as arrivals, far fewer finish in the simulation than in the file
+    finished = [df.loc[df["outcome"].notna(), "case_id"].nunique() for df in off.simulated]
+    assert np.mean(finished) < 0.9 * n_kept
     with pytest.raises(ConfigError, match="truncation"):
         backtest(model, train, test, truncation="maybe", **kw)
