@@ -192,7 +192,7 @@ def plot_cycle_times(
             ax2.annotate(
                 f"p{int(q * 100)} {xq:.3g}",
                 (xq, q),
-                xytext=(5, -11 if k else 4),
+                xytext=(5, 4 - 11 * k),  # one line per series, so close labels do not overlap
                 textcoords="offset points",
                 fontsize=7,
                 color=c,
