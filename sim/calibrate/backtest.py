@@ -17,7 +17,9 @@
    right-truncated, those cases are dropped from the simulated and baseline logs altogether, as
    the real extract dropped its own.
 3. The **naive baseline** resamples whole (closed) training cases with replacement onto the test
-   cases' real arrival times, then is cut the same way.
+   cases' real arrival times (in a right-truncated test log, as many arrival times as the
+   estimated arrivals, each kept case's time about as often as the arrivals it stands for), then
+   is cut the same way.
 4. **Open cases are decided by one rule in all three logs.** The history's open cases are those
    its reading flagged (``sim.eventlog.flag_open_cases``: last event in the extract's tail and
    not an end activity), which, in an extract that kept only finished cases, wrongly takes some
@@ -48,7 +50,7 @@ import scipy.stats as st
 
 from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import discover_routing
-from sim.calibrate.truncation import truncation_weights
+from sim.calibrate.truncation import truncation_weights, weighted_resample
 from sim.engine import run_replications
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog, infer_end_activities
@@ -592,7 +594,11 @@ def backtest(
         train_closed = train_df[~train_df[C.CASE].isin(ptr.open_cases)]
         if train_closed.empty:
             raise EventLogError("training log: every case is open; no case to resample")
-        arrivals = pd.Series(pt.origin + np.sort(first.to_numpy()) * HOUR)
+        first_h = np.sort(first.to_numpy(dtype=float))
+        if truncated_test:  # the missing cases arrived too: each kept one stands for 1/P of them
+            w = test_weights.reindex(first.index).to_numpy(dtype=float)
+            first_h = weighted_resample(first.to_numpy(dtype=float), w, size=round(n_arrivals))
+        arrivals = pd.Series(pt.origin + first_h * HOUR)
         rng = np.random.default_rng(seed)
         b_rows, b_dist = [], []
         for _ in range(replications):

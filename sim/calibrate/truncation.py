@@ -164,18 +164,23 @@ def truncation_weights(
     return Truncation(True, out, prov, arr)
 
 
-def weighted_resample(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``len(values)`` values at the mid-quantiles of the weighted empirical distribution.
+def weighted_resample(
+    values: np.ndarray, weights: np.ndarray, size: int | None = None
+) -> np.ndarray:
+    """``size`` values (default ``len(values)``) at the mid-quantiles of the weighted empirical
+    distribution, sorted.
 
     Deterministic: an unweighted sample comes back sorted and otherwise unchanged, so the
-    distribution fitters see the weighted distribution with the sample's own size.
+    distribution fitters see the weighted distribution with the sample's own size; with
+    ``size = sum(weights)`` each value comes back about as often as its weight says.
     """
     x = np.asarray(values, dtype=float)
     w = np.asarray(weights, dtype=float)
-    if x.size == 0 or np.allclose(w, w[0]):
+    n = x.size if size is None else int(size)
+    if x.size == 0 or (n == x.size and np.allclose(w, w[0])):
         return np.sort(x)
     order = np.argsort(x, kind="stable")
     x, w = x[order], w[order]
     cum = np.cumsum(w)
-    q = (np.arange(x.size) + 0.5) / x.size * cum[-1]
+    q = (np.arange(n) + 0.5) / n * cum[-1]
     return x[np.minimum(np.searchsorted(cum, q, side="left"), x.size - 1)]

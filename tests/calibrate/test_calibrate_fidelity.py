@@ -65,6 +65,10 @@ def test_weighted_resample_is_deterministic_and_follows_the_weights():
     assert weighted_resample(x, np.ones(3)).tolist() == [1.0, 2.0, 3.0]
     heavy_top = weighted_resample(x, np.array([10.0, 1.0, 1.0]))
     assert heavy_top.tolist() == [2.0, 3.0, 3.0]
+    # with size = sum of the weights, each value about as often as its weight
+    counts = np.unique(weighted_resample(x, np.array([3.0, 1.0, 2.0]), size=6), return_counts=True)
+    assert counts[1].tolist() == [1, 2, 3]
+    assert weighted_resample(x, np.ones(3), size=6).tolist() == [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]
 
 
 # ----------------------------------------------------------------------------------- delays
@@ -338,6 +342,10 @@ def test_backtest_counts_the_cases_missing_from_a_right_truncated_test_log():
     kept = [df["case_id"].nunique() for df in res.simulated]
     assert all(df["outcome"].notna().all() for df in res.simulated)
     assert np.mean(kept) == pytest.approx(n_kept, rel=0.08)
+    # the baseline gets the estimated arrivals too, then loses the cases the extract cut
+    assert np.mean([df["case_id"].nunique() for df in res.baseline]) == pytest.approx(
+        n_kept, rel=0.08
+    )
     for df in res.simulated + res.baseline:  # no case cut short by the extract's end is left
         assert (df.groupby("case_id")["activity"].size() == 2).all()
     off = backtest(model, train, test, truncation="off", **kw)
