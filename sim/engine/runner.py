@@ -364,7 +364,7 @@ class Replication:
                 break
             yield env.timeout(t - env.now)
             seg = bisect.bisect_right(seg_cum, draw_seg()) if seg_cum else 0
-            self.c_arrival.append(t)
+            self.c_arrival.append(env.now)  # the clock: t up to a rounding error
             self.c_segment.append(seg)
             self.c_end.append(np.nan)
             self.c_outcome.append(IN_PROGRESS)
@@ -453,8 +453,13 @@ class Replication:
                         start, end = self._times(p, scale, now, closes)
                         if end > now:
                             yield env.timeout(end - now)
+                            # the clock's time, which the person is released at: now + (end -
+                            # now) may miss end by a rounding error, and recording end would let
+                            # the next case start before this one ended
+                            end = env.now if env.now > start else start
                     else:  # the release that frees someone starts the work; wake when done
                         w, start, end = yield single.request(prio, (self._serve, p, scale))
+                        end = env.now if env.now > start else start
                     p.free1.append(w)  # before the release, which may hand them on at once
                     single.release()
                 else:
@@ -487,6 +492,7 @@ class Replication:
                     start, end = self._times(p, scale, now, closes if now == asked else None)
                     if end > now:
                         yield env.timeout(end - now)
+                        end = env.now if env.now > start else start
                     self._release(p, reqs, who)
                     w = who[0]
                     if len(who) > 1:
