@@ -223,6 +223,26 @@ def _arrival_profile(
     return profile, {"n": int(arrivals.size), "weeks_observed": n_weeks, "rule": rule}
 
 
+QUEUED_FIRST_STARTS = 0.5  # share of first starts above which the arrival rate is a bound
+
+
+def queued_first_start_share(events: pd.DataFrame) -> float | None:
+    """Share of cases whose first event started the moment its resource ended other work.
+
+    A case that starts exactly when its person finishes something else was (almost surely)
+    waiting for them: where most first starts look like this, the cases queued for the first
+    step, so first starts come at the staff's pace, not at the arrivals'. ``None`` when the
+    log has no resources.
+    """
+    ev = events[events["resource"].notna()]
+    if ev.empty:
+        return None
+    first = ev.loc[ev.groupby("case_id", sort=False)["start"].idxmin()]
+    ends = pd.MultiIndex.from_arrays([ev["resource"], ev["end"]])
+    starts = pd.MultiIndex.from_arrays([first["resource"], first["start"]])
+    return float(starts.isin(ends).mean())
+
+
 # -------------------------------------------------------------------------------- main entry
 def calibrate_model(
     log: EventLog | pd.DataFrame,
@@ -548,6 +568,16 @@ def calibrate_model(
         ratio = first.size / float(arr_w.sum())
         inter_dist = inter_dist.scaled(ratio)
         prof_prov["truncation_rate_factor"] = round(1.0 / ratio, 4)
+    queued = queued_first_start_share(ev)
+    if queued is not None:
+        prof_prov["first_starts_queued_share"] = round(queued, 4)
+        if queued > QUEUED_FIRST_STARTS:
+            notes.append(
+                f"{queued:.0%} of the cases' first steps started the moment their person finished "
+                "other work: cases queued for the first step, so first starts follow the staff's "
+                "pace, not the arrivals, and the fitted arrival rate is a lower bound (the log "
+                "has no arrival times); scenario.arrival_scale tries higher rates"
+            )
     timings["arrivals"] = time.perf_counter() - t
 
     # ---- assemble

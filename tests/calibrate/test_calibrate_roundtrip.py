@@ -166,3 +166,45 @@ def test_calibrated_model_reproduces_cycle_time(calibration, truth_log):
     k_sim = log_kpis(trace_events(sim), trace_cases(sim))
     assert k_sim["cycle_time_mean"] == pytest.approx(k_real["cycle_time_mean"], rel=0.15)
     assert k_sim["dropoff_rate"] == pytest.approx(k_real["dropoff_rate"], abs=0.05)
+
+
+def _one_clerk_log(mean_service: float):
+    model = from_dict(
+        {
+            "name": "queue",
+            "start": "serve",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+            "roles": {"clerk": {"headcount": 1}},
+            "steps": {
+                "serve": {
+                    "role": "clerk",
+                    "duration": {"dist": "exponential", "mean": mean_service},
+                    "next": "close",
+                },
+                "close": {"duration": {"dist": "fixed", "value": 0.1}, "next": "done"},
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    sc = Scenario(horizon_days=25, warmup_days=0, drain=True, drain_days=365)
+    return trace_to_event_log(run_replication(model, sc, seed=11))
+
+
+@pytest.mark.parametrize(("mean_service", "saturated"), [(0.5, False), (1.3, True)])
+def test_a_saturated_first_step_is_named_and_its_arrival_rate_is_a_lower_bound(
+    mean_service, saturated
+):
+    """With one clerk at load 0.5 about half the cases find them busy; at load 1.3 nearly all
+    do, first starts then come at the clerk's pace (mean gap 1.3 h, not the true 1 h), and
+    calibration must say that its arrival rate is only a lower bound."""
+    cal = calibrate_model(_one_clerk_log(mean_service), seed=0)
+    share = cal.model.metadata["arrival_profile"]["first_starts_queued_share"]
+    named = any("fitted arrival rate is a lower bound" in n for n in cal.notes)
+    assert named is saturated
+    gap = cal.model.arrivals.interarrival.mean()
+    if saturated:
+        assert share > 0.9
+        assert gap > 1.15  # the clerk's pace, not the arrivals'
+    else:
+        assert 0.3 < share < 0.7  # P(busy) = load = 0.5
+        assert 0.9 < gap < 1.1
