@@ -44,6 +44,12 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
     assert model.steps and model.roles
     bt = json.loads((run / "backtest.json").read_text())
     assert bt  # the fidelity report has content
+    # the console shows the headline figures of backtest.json: history, model and baseline
+    line = next(x for x in res.stdout.splitlines() if x.strip().startswith("mean cycle time (h)"))
+    for who in ("model", "baseline"):
+        assert f"{100 * bt[who]['cycle_time_mean_relerr']['mean']:+.1f} %" in line
+    assert f"{bt['test']['kpis']['cycle_time_mean']:.3g}" in line
+    assert "mean cycle time within 10 %:" in res.stdout
     sim = run_sim(
         "simulate",
         f"process={run / 'model.yaml'}",
