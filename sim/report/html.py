@@ -691,6 +691,14 @@ def _calibration_section(rf: RunFiles) -> Section:
                     "training cases.",
                 )
             )
+    notes = (rf.model.metadata.get("notes") if rf.model is not None else None) or []
+    if notes:
+        parts.append(
+            "<h3>What calibration noticed</h3><p class='muted'>From the model's metadata: "
+            "choices and caveats an analyst should read before trusting a what-if.</p><ul>"
+            + "".join(f"<li>{_esc(n)}</li>" for n in notes)
+            + "</ul>"
+        )
     fits = _fits_table(rf.run_dir)
     if fits:
         parts.append(fits)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -144,6 +145,8 @@ def write_optimize_run(run_dir: Path, model: ProcessModel, redesigned: ProcessMo
 def write_calibrate_run(run_dir: Path, model: ProcessModel) -> Path:
     """A run directory like ``python -m sim calibrate`` leaves (model, fits, back-test, logs)."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    notes = ["96% of the cases' first steps started <the moment> their person finished"]
+    model = dataclasses.replace(model, metadata={**model.metadata, "notes": notes})
     save(model, run_dir / "model.yaml", overwrite=True)
     (run_dir / "run.json").write_text(json.dumps({"command": "calibrate", "seed": 0}))
 

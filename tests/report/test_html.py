@@ -85,6 +85,9 @@ def test_calibrate_run_report(tmp_path, crm):
     # a right-truncated held-out log: how many arrivals the model was given, and why
     assert "right-truncated" in cal and "about 72" in cal
     assert "Cycle-time distance" in cal and "gamma" in cal
+    # the calibration's notes, escaped
+    assert "What calibration noticed" in cal
+    assert "first steps started &lt;the moment&gt; their person" in cal
     assert "lognormal" not in cal  # only the chosen family is listed
     # arrivals of the history, cycle times simulated vs history, fitted vs observed (Q-Q)
     assert len(_images(cal)) == 3
