@@ -267,7 +267,9 @@ def _compare(sim: dict[str, Any], real: dict[str, Any]) -> dict[str, Any]:
     sw, rw = sim["weekly"], real["weekly"]
     n = min(sw.size, rw.size)
     out["throughput_per_week"] = float(np.mean(sw)) if sw.size else math.nan
-    out["throughput_per_week_relerr"] = _relerr(float(np.mean(sw[:n])), float(np.mean(rw[:n])))
+    out["throughput_per_week_relerr"] = (
+        _relerr(float(np.mean(sw[:n])), float(np.mean(rw[:n]))) if n else math.nan
+    )
     out["weekly_throughput_mae"] = float(np.mean(np.abs(sw[:n] - rw[:n]))) if n else math.nan
     out["cases"] = sim.get("n_cases", 0)
     for key in list(rk):
