@@ -568,16 +568,17 @@ def calibrate_model(
         ratio = first.size / float(arr_w.sum())
         inter_dist = inter_dist.scaled(ratio)
         prof_prov["truncation_rate_factor"] = round(1.0 / ratio, 4)
-    queued = queued_first_start_share(ev)
-    if queued is not None:
-        prof_prov["first_starts_queued_share"] = round(queued, 4)
-        if queued > QUEUED_FIRST_STARTS:
-            notes.append(
-                f"{queued:.0%} of the cases' first steps started the moment their person finished "
-                "other work: cases queued for the first step, so first starts follow the staff's "
-                "pace, not the arrivals, and the fitted arrival rate is a lower bound (the log "
-                "has no arrival times); scenario.arrival_scale tries higher rates"
-            )
+    # estimated start times are the end of the resource's previous work by construction
+    estimated = isinstance(log, EventLog) and log.start_times_estimated
+    queued = None if estimated else queued_first_start_share(ev)
+    prof_prov["first_starts_queued_share"] = None if queued is None else round(queued, 4)
+    if queued is not None and queued > QUEUED_FIRST_STARTS:
+        notes.append(
+            f"{queued:.0%} of the cases' first steps started the moment their person finished "
+            "other work: cases queued for the first step, so first starts follow the staff's "
+            "pace, not the arrivals, and the fitted arrival rate is a lower bound (the log "
+            "has no arrival times); scenario.arrival_scale tries higher rates"
+        )
     timings["arrivals"] = time.perf_counter() - t
 
     # ---- assemble

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -157,10 +158,15 @@ def _fmt_err(v: Any) -> str:
     return out
 
 
-def _fmt_num(v: Any) -> str:
+def fmt_num(v: Any) -> str:
+    """A figure for the console: ``1,003``, ``22.3``, ``0.267``; ``-`` when missing."""
     if isinstance(v, dict):
         v = v.get("mean")
-    return "-" if v is None else f"{v:.3g}"
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.1f}" if abs(v) >= 1 else f"{v:.3g}"
 
 
 def backtest_lines(b: dict) -> list[str]:
@@ -175,31 +181,31 @@ def backtest_lines(b: dict) -> list[str]:
         rows.append(
             (
                 label,
-                _fmt_num(hist.get(key)),
-                f"{_fmt_num(model.get(key))} ({_fmt_err(model.get(key + '_relerr'))})",
-                f"{_fmt_num(base.get(key))} ({_fmt_err(base.get(key + '_relerr'))})",
+                fmt_num(hist.get(key)),
+                f"{fmt_num(model.get(key))} ({_fmt_err(model.get(key + '_relerr'))})",
+                f"{fmt_num(base.get(key))} ({_fmt_err(base.get(key + '_relerr'))})",
             )
         )
     rows.append(
         (
             "drop-off rate",
-            _fmt_num(hist.get("dropoff_rate")),
-            _fmt_num(model.get("dropoff_rate")),
-            _fmt_num(base.get("dropoff_rate")),
+            fmt_num(hist.get("dropoff_rate")),
+            fmt_num(model.get("dropoff_rate")),
+            fmt_num(base.get("dropoff_rate")),
         )
     )
     rows.append(
         (
             "cycle-time Wasserstein (h)",
             "",
-            _fmt_num(model.get("cycle_time_wasserstein_h")),
-            _fmt_num(base.get("cycle_time_wasserstein_h")),
+            fmt_num(model.get("cycle_time_wasserstein_h")),
+            fmt_num(base.get("cycle_time_wasserstein_h")),
         )
     )
     md = (model.get("distances") or {}).get("cycle_time_emd")
     bd = (base.get("distances") or {}).get("cycle_time_emd")
     if md is not None or bd is not None:
-        rows.append(("cycle-time EMD (Simod)", "", _fmt_num(md), _fmt_num(bd)))
+        rows.append(("cycle-time EMD (Simod)", "", fmt_num(md), fmt_num(bd)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     v = b.get("verdict") or {}

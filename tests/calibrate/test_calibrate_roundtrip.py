@@ -14,6 +14,7 @@ import pytest
 
 from sim.calibrate import calibrate_model, wilson_interval
 from sim.engine import run_replication
+from sim.eventlog import clean_event_table
 from sim.kpis import trace_to_event_log
 from sim.model import dumps, from_dict, load
 from sim.model.scenario import Scenario
@@ -208,3 +209,14 @@ def test_a_saturated_first_step_is_named_and_its_arrival_rate_is_a_lower_bound(
     else:
         assert 0.3 < share < 0.7  # P(busy) = load = 0.5
         assert 0.9 < gap < 1.1
+
+
+def test_estimated_start_times_do_not_count_as_queued_first_starts():
+    """Without start times every start is estimated as the end of the resource's previous work,
+    which is what a queued start looks like: the share is not measured then."""
+    table = _one_clerk_log(0.5).drop(columns=["start_time"])
+    log = clean_event_table(table, source="ends only")
+    assert log.start_times_estimated
+    cal = calibrate_model(log, seed=0)
+    assert cal.model.metadata["arrival_profile"]["first_starts_queued_share"] is None
+    assert not any("lower bound" in n for n in cal.notes)

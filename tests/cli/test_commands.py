@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from sim.cli.calibrate import fmt_num
 from sim.model import load
 
 
@@ -48,7 +49,7 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
     line = next(x for x in res.stdout.splitlines() if x.strip().startswith("mean cycle time (h)"))
     for who in ("model", "baseline"):
         assert f"{100 * bt[who]['cycle_time_mean_relerr']['mean']:+.1f} %" in line
-    assert f"{bt['test']['kpis']['cycle_time_mean']:.3g}" in line
+    assert fmt_num(bt["test"]["kpis"]["cycle_time_mean"]) in line
     assert "mean cycle time within 10 %:" in res.stdout
     sim = run_sim(
         "simulate",
@@ -63,6 +64,15 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
     # a second calibrate into the same directory is refused (never overwrite results)
     again = run_sim("calibrate", f"log={log}", f"hydra.run.dir={run}")
     assert again.returncode == 2 and "already holds results" in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(1003.4, "1,003"), (974.0, "974"), (22.34, "22.3"), (0.2671, "0.267"), (None, "-")],
+)
+def test_console_figures_are_plain_numbers(value, shown):
+    assert fmt_num(value) == shown
+    assert fmt_num({"mean": value}) == shown
 
 
 def test_calibrate_names_a_missing_column(tmp_path):
