@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,7 @@ def _print_backtest(b: dict) -> None:
 
 
 def _fmt_err(v: Any) -> str:
-    if not isinstance(v, dict) or v.get("mean") is None:
+    if not isinstance(v, dict) or fmt_num(v.get("mean")) == "-":
         return "-"
     out = f"{100 * v['mean']:+.1f} %"
     if v.get("ci_low") is not None and v.get("ci_high") is not None:
@@ -162,8 +163,8 @@ def fmt_num(v: Any) -> str:
     """A figure for the console: ``1,003``, ``22.3``, ``0.267``; ``-`` when missing."""
     if isinstance(v, dict):
         v = v.get("mean")
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
+    if not isinstance(v, numbers.Real) or math.isnan(v):  # missing, or a note such as
+        return "-"  # "not installed" for Simod's distances
     if abs(v) >= 100:
         return f"{v:,.0f}"
     return f"{v:.1f}" if abs(v) >= 1 else f"{v:.3g}"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from sim.cli.calibrate import fmt_num
+from sim.cli.calibrate import backtest_lines, fmt_num
 from sim.model import load
 
 
@@ -68,11 +68,36 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(1003.4, "1,003"), (974.0, "974"), (22.34, "22.3"), (0.2671, "0.267"), (None, "-")],
+    [
+        (1003.4, "1,003"),
+        (974.0, "974"),
+        (22.34, "22.3"),
+        (0.2671, "0.267"),
+        (None, "-"),
+        (float("nan"), "-"),
+        ("not installed (pip install log-distance-measures)", "-"),
+    ],
 )
 def test_console_figures_are_plain_numbers(value, shown):
     assert fmt_num(value) == shown
     assert fmt_num({"mean": value}) == shown
+
+
+def test_backtest_table_without_simod_distances_or_a_baseline():
+    b = {
+        "test": {"kpis": {"cycle_time_mean": 10.0}},
+        "model": {
+            "cycle_time_mean": {"mean": 11.0},
+            "cycle_time_mean_relerr": {"mean": 0.1, "ci_low": 0.05, "ci_high": 0.15},
+            "distances": {"cycle_time_emd": "not installed (pip install log-distance-measures)"},
+        },
+        "verdict": {"cycle_time_mean_within_10pct": True},
+    }
+    lines = backtest_lines(b)
+    assert "10.0" in lines[1] and "11.0 (+10.0 % [+5.0, +15.0])" in lines[1]
+    assert lines[1].endswith("- (-)")  # no baseline
+    assert any(x.startswith("cycle-time EMD (Simod)") and x.split()[-1] == "-" for x in lines)
+    assert "within 10 %: yes (point estimate), n/a (whole 95 % CI)" in lines[-1]
 
 
 def test_calibrate_names_a_missing_column(tmp_path):
