@@ -4,7 +4,9 @@
 
 Keyword overrides go to ``calibrate_model`` (e.g. ``unroll_runs=1 truncation=off``). Prints, per
 log: mean cycle time of the held-out history, the relative error of the model's and the naive
-baseline's mean and p90, and the cycle-time Wasserstein distances (hours).
+baseline's mean and p90, the cycle-time Wasserstein distances (hours), and the share of first
+starts that look queued (``first_starts_queued_share``; the arrival rate is a lower bound above
+50 %).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def one(name: str, replications: int, seed: int, kw: dict) -> dict:
         "model_w": m("model", "cycle_time_wasserstein_h"),
         "naive_w": m("baseline", "cycle_time_wasserstein_h"),
         "steps": len(cal.model.steps),
+        "queued_first": cal.model.metadata["arrival_profile"].get("first_starts_queued_share"),
     }
 
 
@@ -104,6 +107,9 @@ def main() -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(launch, names))
 
+    def share(x):
+        return "-" if x is None else f"{100 * x:.1f}%"
+
     def f(x, pct=False):
         if x is None:
             return "-"
@@ -112,7 +118,7 @@ def main() -> None:
     print(
         f"{'log':26s} {'CT h':>6s} {'err model/naive':>18s} {'model err 95% CI':>18s} "
         f"{'p90 model/naive':>18s} "
-        f"{'W model/naive':>16s} {'cal s':>6s} steps"
+        f"{'W model/naive':>16s} {'cal s':>6s} steps queued 1st"
     )
     for r in results:
         if "error" in r:
@@ -123,7 +129,8 @@ def main() -> None:
             f"{f(r['model_err'], True):>8s} / {f(r['naive_err'], True):>7s} "
             f"{'[' + f(r['model_err_ci'][0], True) + ', ' + f(r['model_err_ci'][1], True) + ']':>18s} "
             f"{f(r['model_p90'], True):>8s} / {f(r['naive_p90'], True):>7s} "
-            f"{f(r['model_w']):>7s} / {f(r['naive_w']):>6s} {r['calibrate_s']:6.1f} {r['steps']}"
+            f"{f(r['model_w']):>7s} / {f(r['naive_w']):>6s} {r['calibrate_s']:6.1f} {r['steps']:5d} "
+            f"{share(r.get('queued_first')):>10s}"
         )
 
 

@@ -596,10 +596,12 @@ def backtest(
         train_closed = train_df[~train_df[C.CASE].isin(ptr.open_cases)]
         if train_closed.empty:
             raise EventLogError("training log: every case is open; no case to resample")
-        first_h = np.sort(first.to_numpy(dtype=float))
+        first_h = first.to_numpy(dtype=float)
         if truncated_test:  # the missing cases arrived too: each kept one stands for 1/P of them
             w = test_weights.reindex(first.index).to_numpy(dtype=float)
-            first_h = weighted_resample(first.to_numpy(dtype=float), w, size=round(n_arrivals))
+            first_h = weighted_resample(first_h, w, size=round(n_arrivals))  # sorted
+        else:
+            first_h = np.sort(first_h)
         arrivals = pd.Series(pt.origin + first_h * HOUR)
         rng = np.random.default_rng(seed)
         b_rows, b_dist = [], []

@@ -187,22 +187,12 @@ def backtest_lines(b: dict) -> list[str]:
                 f"{fmt_num(base.get(key))} ({_fmt_err(base.get(key + '_relerr'))})",
             )
         )
-    rows.append(
-        (
-            "drop-off rate",
-            fmt_num(hist.get("dropoff_rate")),
-            fmt_num(model.get("dropoff_rate")),
-            fmt_num(base.get("dropoff_rate")),
-        )
-    )
-    rows.append(
-        (
-            "cycle-time Wasserstein (h)",
-            "",
-            fmt_num(model.get("cycle_time_wasserstein_h")),
-            fmt_num(base.get("cycle_time_wasserstein_h")),
-        )
-    )
+    for key, label, in_history in (
+        ("dropoff_rate", "drop-off rate", True),
+        ("cycle_time_wasserstein_h", "cycle-time Wasserstein (h)", False),
+    ):
+        history = fmt_num(hist.get(key)) if in_history else ""
+        rows.append((label, history, fmt_num(model.get(key)), fmt_num(base.get(key))))
     md = (model.get("distances") or {}).get("cycle_time_emd")
     bd = (base.get("distances") or {}).get("cycle_time_emd")
     if md is not None or bd is not None:
