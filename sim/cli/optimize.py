@@ -148,6 +148,6 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     if cfg.output.get("report", True):
         from sim.cli.report import build
 
-        build(run_dir)
+        build(run_dir, figures=bool(cfg.output.get("figures", False)))
     print(f"results in {run_dir}")
     return summary

@@ -10,12 +10,13 @@ from omegaconf import DictConfig
 from sim.errors import ConfigError
 
 
-def build(run_dir: Path) -> Path | None:
-    """Build ``report.html`` in ``run_dir``; a failure is reported, results stay as they are."""
+def build(run_dir: Path, *, figures: bool = False) -> Path | None:
+    """Build ``report.html`` in ``run_dir`` (and its images as PNG files in ``report/`` with
+    ``figures``); a failure is reported, results stay as they are."""
     from sim.report import build_report
 
     try:
-        path = build_report(run_dir)
+        path = build_report(run_dir, save_figures=figures)
     except Exception as exc:  # noqa: BLE001 - the run's results are written; say what failed
         print(
             f"warning: could not build the report in {run_dir}: {type(exc).__name__}: {exc}",
@@ -33,6 +34,6 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         raise ConfigError(f"run={cfg.run}: no such run directory")
     from sim.report import build_report
 
-    path = build_report(target)
+    path = build_report(target, save_figures=bool(cfg.get("figures", False)))
     print(f"report: {path}")
     return path

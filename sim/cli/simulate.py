@@ -52,5 +52,5 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     if cfg.output.report:
         from sim.cli.report import build
 
-        build(run_dir)
+        build(run_dir, figures=bool(cfg.output.get("figures", False)))
     return report

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from sim.model import ProcessModel
 
 REPORT_NAME = "report.html"
-FIGURES_DIR = "figures"
+FIGURES_DIR = "report"  # the images as PNG files, when asked for (save_figures)
 HEADLINE_LABELS = {
     "cycle_time_mean": ("Mean cycle time", "h"),
     "cycle_time_median": ("Median cycle time", "h"),
@@ -980,7 +980,7 @@ def build_report(
     Returns the path written. The page has the sections summary, process map, bottlenecks,
     recommended changes, calibration quality and reproducibility; a section whose files are
     missing says which files it needs. With ``save_figures`` the images are also written as
-    PNG files under ``run_dir/figures/``.
+    PNG files under ``run_dir/report/`` (for slides and documents).
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -1027,6 +1027,8 @@ def build_report(
 
 def _save_embedded(page: str, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("[0-9][0-9]_*.png"):  # an earlier build's numbering
+        stale.unlink()
     pattern = r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)">'
     for k, (data, alt) in enumerate(re.findall(pattern, page), 1):
         slug = re.sub(r"[^0-9a-z]+", "_", html.unescape(alt).lower()).strip("_")[:50] or "figure"

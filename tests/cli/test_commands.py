@@ -28,10 +28,10 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
         "backtest.replications=2",
         "workers=1",
         f"hydra.run.dir={run}",
-        "output.report=false",
     )
     assert res.returncode == 0, res.stderr
     for f in (
+        "report.html",
         "model.yaml",
         "fits.csv",
         "cleaning.json",
@@ -41,6 +41,8 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
         "run.json",
     ):
         assert (run / f).exists(), f
+    figures = sorted(p.name for p in (run / "report").glob("*.png"))  # the report/
+    assert any("calibrat" in f or "history" in f for f in figures), figures
     model = load(run / "model.yaml")
     assert model.steps and model.roles
     bt = json.loads((run / "backtest.json").read_text())
@@ -191,5 +193,8 @@ def test_report_rebuilds_from_saved_results(tmp_path):
     assert "data:image/png;base64," in html and "Summary" in html
     after = sorted(p.name for p in run.iterdir())
     assert set(after) - set(before) == {"report.html"}  # nothing else written or overwritten
+    assert run_sim("report", f"run={run}", "figures=true").returncode == 0
+    pngs = sorted((run / "report").glob("*.png"))
+    assert pngs and all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
     missing = run_sim("report", f"run={tmp_path / 'nope'}")
     assert missing.returncode == 2

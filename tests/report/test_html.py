@@ -53,7 +53,7 @@ def test_simulate_run_report(tmp_path, crm):
     repro = _section(page, "reproducibility")
     assert "python -m sim simulate seed=0" in repro and "abc123" in repro
     assert "flowchart LR" in _section(page, "map")  # the Mermaid text to copy
-    assert len(list((run / "figures").glob("*.png"))) == 7
+    assert len(list((run / "report").glob("*.png"))) == 7
     assert "<script" not in page  # no script: opens anywhere
 
 
