@@ -29,7 +29,13 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.delays import pool_delays, resource_delays
-from sim.calibrate.fitting import FitError, FitResult, fit_distribution, fit_patience
+from sim.calibrate.fitting import (
+    FitError,
+    FitResult,
+    fit_distribution,
+    fit_patience,
+    samples_that_differ,
+)
 from sim.calibrate.prepare import Prepared, case_outcomes, prepare_log
 from sim.calibrate.routing import (
     START,
@@ -508,11 +514,19 @@ def calibrate_model(
     timers: dict[str, Distribution] = {}
     log_acts = ev_log["activity"].to_numpy()
     pooled: dict[str, Distribution] = {}
+    # repetitions share one duration fit unless their samples differ (BPIC's last call of a
+    # run is the real conversation; Prosimos-made logs draw every repetition alike)
+    own_fit: set[str] = set()
+    for base in repeated:
+        reps = {a: work[acts == a] for a in activities if step_activity[a] == base}
+        own, evidence = samples_that_differ(reps)
+        repeated[base]["durations"] = {**evidence, "own_fit": sorted(own)}
+        own_fit |= own
     for a in activities:
         m = acts == a
         wm = ev_w[m]
         base = step_activity[a]
-        if base in repeated:  # processing: one fit per activity, shared by its repetitions
+        if base in repeated and a not in own_fit:  # one fit shared by the repetitions
             if base not in pooled:
                 mb = log_acts == base
                 pooled[base] = fit(f"steps.{base}.duration", work[mb], ev_w[mb]).distribution
@@ -984,10 +998,12 @@ def _assemble(
             prov["role_coverage"] = (
                 roles[role].provenance["coverage"].get((step_activity or {}).get(a, a))
             )
-        if step_activity and a in step_activity:
-            prov["activity"] = step_activity[a]
-            prov["repetition"] = a[len(step_activity[a]) :].strip()
-            prov["duration_pooled_over_repetitions"] = True
+        base = (step_activity or {}).get(a, a)
+        if base in (repeated or {}):  # a repetition of an activity done several times in a row
+            prov["activity"] = base
+            prov["repetition"] = a[len(base) :].strip() or "#1"
+            own = (repeated[base].get("durations") or {}).get("own_fit", ())
+            prov["duration_pooled_over_repetitions"] = a not in own
         steps[a] = Step(
             name=a,
             next=route(a),

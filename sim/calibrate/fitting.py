@@ -18,6 +18,7 @@ the non-parametric survival curve it is checked against.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -574,6 +575,40 @@ def fit_distribution(
 
 
 # ----------------------------------------------------------------------------------- survival
+def samples_that_differ(
+    samples: dict[str, np.ndarray], *, min_n: int = 30, alpha: float = 0.001
+) -> tuple[set[str], dict[str, Any]]:
+    """Which of several samples come from different distributions, with the evidence.
+
+    The samples with at least ``min_n`` values are compared by the k-sample Anderson-Darling
+    test (``scipy.stats.anderson_ksamp``, whose p-value is clipped to [0.001, 0.25]); when it
+    rejects "one distribution for all" at level ``alpha``, those samples are returned (each
+    deserves its own fit), otherwise none. Smaller samples are never returned: they say too
+    little about their own shape. The evidence dict is JSON-ready.
+    """
+    if not 0.001 <= alpha <= 0.25:
+        raise ValueError(
+            f"alpha must be in [0.001, 0.25] (the test's p-value range), got {alpha!r}"
+        )
+    big = {k: np.asarray(v, dtype=float) for k, v in samples.items() if len(v) >= min_n}
+    evidence: dict[str, Any] = {
+        "test": "Anderson-Darling k-sample",
+        "alpha": alpha,
+        "n": {k: len(v) for k, v in samples.items()},
+        "differ": False,
+    }
+    if len(big) < 2 or np.ptp(np.concatenate(list(big.values()))) == 0:
+        return set(), evidence
+    with warnings.catch_warnings():  # "p-value floored/capped": the clipping is documented above
+        warnings.simplefilter("ignore")
+        res = st.anderson_ksamp(list(big.values()), variant="midrank")
+    differ = bool(res.pvalue <= alpha)
+    evidence.update(
+        statistic=round(float(res.statistic), 4), pvalue=float(res.pvalue), differ=differ
+    )
+    return (set(big) if differ else set()), evidence
+
+
 def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> pd.DataFrame:
     """Kaplan-Meier survival estimate: columns ``time, at_risk, events, survival``.
 

@@ -11,6 +11,7 @@ import pytest
 
 from sim.calibrate import calibrate_model
 from sim.calibrate.delays import pool_delays
+from sim.calibrate.fitting import samples_that_differ
 from sim.calibrate.routing import run_label, unroll_runs
 from sim.calibrate.staff import RoleFit
 from sim.calibrate.truncation import cdf_at, lynden_bell, truncation_weights, weighted_resample
@@ -109,8 +110,12 @@ def test_pool_delays_are_clock_time_across_closed_hours():
 
 
 # ------------------------------------------------------------------------------ repetitions
-def _repeat_log(n_cases: int = 400, seed: int = 1) -> pd.DataFrame:
-    """a, then 'call' repeated 2 or 3 times in a row (never once), then b: not geometric."""
+def _repeat_log(n_cases: int = 400, seed: int = 1, calls: str = "fixed") -> pd.DataFrame:
+    """a, then 'call' repeated 2 or 3 times in a row (never once), then b: not geometric.
+
+    Calls take 0.1 h (``calls="fixed"``), exponential times of mean 0.1 h (``"alike"``), or
+    that for all but the last call of a run, which takes 0.4 h on average (``"last_longer"``).
+    """
     rng = np.random.default_rng(seed)
     rows = []
     t0 = pd.Timestamp("2024-01-01 00:00")
@@ -118,10 +123,14 @@ def _repeat_log(n_cases: int = 400, seed: int = 1) -> pd.DataFrame:
         t = i * 0.5
         rows.append((f"c{i}", "a", t, t + 0.1, "r1"))
         t += 0.2
-        for _ in range(int(rng.integers(2, 4))):
+        n_calls = int(rng.integers(2, 4))
+        for k in range(n_calls):
             t += rng.exponential(0.5)
-            rows.append((f"c{i}", "call", t, t + 0.1, "r2"))
-            t += 0.1
+            d = 0.1 if calls == "fixed" else rng.exponential(0.1)
+            if calls == "last_longer" and k == n_calls - 1:
+                d = rng.exponential(0.4)
+            rows.append((f"c{i}", "call", t, t + d, "r2"))
+            t += d
         t += 0.2
         rows.append((f"c{i}", "b", t, t + 0.1, "r1"))
     df = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
@@ -170,6 +179,37 @@ def test_repeated_steps_simulate_the_log_run_lengths_under_the_activity_name():
     closed = df[df["outcome"].notna()]
     runs = closed[closed["activity"] == "call"].groupby("case_id").size()
     assert len(runs) > 50 and runs.isin([2, 3]).all()
+
+
+def test_repetitions_get_their_own_durations_only_when_the_log_shows_they_differ():
+    m = calibrate_model(_repeat_log(calls="last_longer"), dropoff_outcomes=[], seed=0).model
+    evidence = m.metadata["repeated_steps"]["call"]["durations"]
+    assert evidence["differ"] and evidence["pvalue"] <= 0.001
+    last = [s for s in m.steps if s.startswith("call") and s.endswith("(last)")]
+    first = m.steps["call"]
+    assert last and not first.provenance["duration_pooled_over_repetitions"]
+    assert first.duration.mean() == pytest.approx(0.1, rel=0.2)
+    for name in last:  # 0.4 h, not the pooled ~0.2 h
+        assert m.steps[name].duration.mean() == pytest.approx(0.4, rel=0.25), name
+    # alike calls (same exponential law for every repetition) keep one shared fit
+    m = calibrate_model(_repeat_log(calls="alike"), dropoff_outcomes=[], seed=0).model
+    assert not m.metadata["repeated_steps"]["call"]["durations"]["differ"]
+    calls = [s for s in m.steps.values() if s.provenance.get("activity") == "call"]
+    assert calls and all(s.provenance["duration_pooled_over_repetitions"] for s in calls)
+    assert len({id(s.duration) for s in calls} | {id(m.steps["call"].duration)}) == 1
+
+
+def test_samples_that_differ_needs_enough_data_and_a_real_difference():
+    rng = np.random.default_rng(4)
+    alike = {"a": rng.exponential(1.0, 300), "b": rng.exponential(1.0, 300)}
+    assert samples_that_differ(alike)[0] == set()
+    differ = {"a": rng.exponential(1.0, 300), "b": rng.exponential(2.0, 300), "c": np.ones(5)}
+    own, evidence = samples_that_differ(differ)
+    assert own == {"a", "b"}  # "c" is too small to get a fit of its own
+    assert evidence["n"] == {"a": 300, "b": 300, "c": 5} and evidence["differ"]
+    assert samples_that_differ({"a": np.zeros(50), "b": np.zeros(40)})[0] == set()
+    with pytest.raises(ValueError, match="alpha"):
+        samples_that_differ(differ, alpha=0.0001)
 
 
 # -------------------------------------------------------------------------------- short logs
