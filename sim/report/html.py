@@ -471,25 +471,52 @@ def _map_section(rf: RunFiles) -> Section:
             ),
         )
     kpi = waiting_share_kpi(rf.kpis) if rf.kpis else None
+    legend = (
+        "Swimlanes are roles; rounded boxes are the start and the ends (green border: "
+        "success, red: drop-off); diamonds are decisions with branch probabilities (+: "
+        "parallel); red dashed arrows are rework loops."
+        + (
+            " Steps are coloured by their waiting share of cycle time; the heavy border "
+            "marks the highest."
+            if kpi
+            else ""
+        )
+    )
+    view = _activity_view(rf.model)
+    parts = []
+    if view is not None:
+        parts.append(
+            _img(
+                draw_process_map(
+                    view,
+                    kpi=_merged_kpi(view, kpi),
+                    title=f"{pretty(rf.model.name)}: process map, one step per activity",
+                ),
+                alt=f"process map of {rf.model.name}, one step per activity",
+                caption=(
+                    f"The {len(rf.model.steps)} steps of the model drawn as the "
+                    f"{len(view.steps)} activities of its log: repetitions of an activity done "
+                    "several times in a row and the delay timers before them are one step, and "
+                    "a loop back to a step is its repetition (probabilities from the model's "
+                    "expected visits; the simulation uses the steps themselves). " + legend
+                ),
+            )
+        )
     fig = draw_process_map(rf.model, kpi=kpi or None)
-    parts = [
-        _img(
-            fig,
-            alt=f"process map of {rf.model.name}",
-            wide=True,
-            dpi=80,
-            caption=(
-                "Swimlanes are roles; rounded boxes are the start and the ends (green border: "
-                "success, red: drop-off); diamonds are decisions with branch probabilities (+: "
-                "parallel); red dashed arrows are rework loops."
-                + (
-                    " Steps are coloured by their waiting share of cycle time; the heavy border "
-                    "marks the highest."
-                    if kpi
-                    else ""
-                )
-            ),
-        ),
+    full = _img(
+        fig,
+        alt=f"process map of {rf.model.name}",
+        wide=True,
+        dpi=80,
+        caption=legend,
+    )
+    if view is not None:
+        full = (
+            f"<details><summary>The model's own {len(rf.model.steps)} steps</summary>"
+            f"{full}</details>"
+        )
+    parts += [
+        full,
         f'<p class="muted">Model read from <code>{_esc(rf.model_source)}</code>: '
         f"{len(rf.model.steps)} steps, {len(rf.model.decisions)} decisions, "
         f"{len(rf.model.parallels)} parallel blocks, {len(rf.model.roles)} roles.</p>",
@@ -498,6 +525,28 @@ def _map_section(rf: RunFiles) -> Section:
         + "</pre></details>",
     ]
     return Section("map", "Process map", "\n".join(parts))
+
+
+def _activity_view(model: ProcessModel) -> ProcessModel | None:
+    from sim.model.views import activity_view
+
+    try:
+        return activity_view(model)
+    except ValueError:  # routing that never ends: the full map still shows it
+        return None
+
+
+def _merged_kpi(view: ProcessModel, kpi: Mapping[str, float] | None) -> dict[str, float] | None:
+    """Waiting shares add up: an activity's is the sum over its steps and their timers."""
+    if not kpi:
+        return None
+    out = {}
+    for name, step in view.steps.items():
+        steps = (step.provenance or {}).get("merged_steps") or [name]
+        vals = [kpi[s] for s in steps if s in kpi]
+        if vals:
+            out[name] = float(sum(vals))
+    return out or None
 
 
 def _bottleneck_section(rf: RunFiles) -> Section:
@@ -1030,6 +1079,9 @@ def _save_embedded(page: str, folder: Path) -> None:
     for stale in folder.glob("[0-9][0-9]_*.png"):  # an earlier build's numbering
         stale.unlink()
     pattern = r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)">'
-    for k, (data, alt) in enumerate(re.findall(pattern, page), 1):
+    unique: dict[str, str] = {}  # the map is shown twice (fitted, full size): one file
+    for data, alt in re.findall(pattern, page):
+        unique.setdefault(data, alt)
+    for k, (data, alt) in enumerate(unique.items(), 1):
         slug = re.sub(r"[^0-9a-z]+", "_", html.unescape(alt).lower()).strip("_")[:50] or "figure"
         (folder / f"{k:02d}_{slug}.png").write_bytes(base64.b64decode(data))

@@ -509,7 +509,10 @@ def _draw_footer(
         if getattr(norm, "vmax", 0) <= 1.0 and getattr(norm, "vmin", 0) >= -1.0:
             from matplotlib.ticker import PercentFormatter
 
-            cb.ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+            span = norm.vmax - norm.vmin
+            # ticks 0.5 % apart would all read "0 %", "1 %": enough decimals to tell them apart
+            decimals = 0 if span >= 0.1 else 1 if span >= 0.01 else 2
+            cb.ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
         x += 3.8
     handles = [
         FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0", fc="#e8f5e9", ec=SUCCESS, lw=1.2),

@@ -199,6 +199,20 @@ def test_repetitions_get_their_own_durations_only_when_the_log_shows_they_differ
     assert len({id(s.duration) for s in calls} | {id(m.steps["call"].duration)}) == 1
 
 
+def test_the_activity_view_of_a_calibrated_model_has_the_log_activities_and_flows():
+    from sim.model.views import activity_view, expected_visits
+
+    m = calibrate_model(_repeat_log(), dropoff_outcomes=[], seed=0).model
+    v = activity_view(m)
+    assert v is not None and set(v.steps) == {"a", "call", "b"}
+    assert not any(s.startswith("delay:") for s in v.steps)
+    xm, xv = expected_visits(m), expected_visits(v)
+    calls = [s for s in m.steps if m.metadata["step_activity"].get(s, s) == "call"]
+    # 2 or 3 calls per case, evenly: 2.5 visits, in the model and in its view
+    assert xv["call"] == pytest.approx(sum(xm[s] for s in calls)) == pytest.approx(2.5, abs=0.1)
+    assert {e: xv[e] for e in v.ends} == pytest.approx({e: xm[e] for e in m.ends})
+
+
 def test_samples_that_differ_needs_enough_data_and_a_real_difference():
     rng = np.random.default_rng(4)
     alike = {"a": rng.exponential(1.0, 300), "b": rng.exponential(1.0, 300)}

@@ -53,7 +53,10 @@ def test_simulate_run_report(tmp_path, crm):
     repro = _section(page, "reproducibility")
     assert "python -m sim simulate seed=0" in repro and "abc123" in repro
     assert "flowchart LR" in _section(page, "map")  # the Mermaid text to copy
-    assert len(list((run / "report").glob("*.png"))) == 7
+    saved = sorted((run / "report").glob("*.png"))
+    assert len(saved) == 6  # the map once, although the page shows it twice
+    assert {p.read_bytes() for p in saved} == set(images)
+    assert "full_size" not in " ".join(p.name for p in saved)
     assert "<script" not in page  # no script: opens anywhere
 
 
@@ -92,6 +95,29 @@ def test_calibrate_run_report(tmp_path, crm):
     # arrivals of the history, cycle times simulated vs history, fitted vs observed (Q-Q)
     assert len(_images(cal)) == 3
     assert "history (held-out period)" not in cal  # it is inside the image, not the text
+
+
+def test_a_model_with_repetitions_is_drawn_one_step_per_activity(tmp_path, crm):
+    import dataclasses
+
+    from sim.model import save
+    from sim.model.views import activity_view
+    from sim.report.html import _merged_kpi
+
+    merged = {"quote_approval": "quote_preparation"}  # as calibration names a repetition
+    model = dataclasses.replace(crm, metadata={**crm.metadata, "step_activity": merged})
+    run = tmp_path / "run"
+    run.mkdir()
+    save(model, run / "model.yaml")
+    page = build_report(run).read_text(encoding="utf-8")
+    section = _section(page, "map")
+    assert "one step per activity" in section
+    assert f"The model's own {len(crm.steps)} steps</summary>" in section  # in a fold
+    assert len(_images(section)) == 3  # the view; the model's map fitted and full size
+    view = activity_view(model)
+    assert "quote_approval" not in view.steps and len(view.steps) == len(crm.steps) - 1
+    kpi = {"quote_preparation": 0.1, "quote_approval": 0.2, "signing": 0.3}
+    assert _merged_kpi(view, kpi) == pytest.approx({"quote_preparation": 0.3, "signing": 0.3})
 
 
 def test_empty_run_says_what_is_missing(tmp_path):

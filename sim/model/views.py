@@ -1,0 +1,184 @@
+"""Views of a model for people: expected visits per node, and one step per activity.
+
+A calibrated model can have many steps per activity of its log: one per repetition of an
+activity done several times in a row (``"X #2"``, ``"X (last)"``, see
+``sim.calibrate.routing.unroll_runs``) and a timer before each (``"delay:X"``). That is what the
+engine needs; a map of 98 such steps is what nobody can read. ``activity_view`` merges them back
+into one step per activity, with the branch probabilities the model implies (flows weighted by
+``expected_visits``), for drawing. It is an approximation (a repetition loop becomes one
+first-order loop) and is never simulated.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+import numpy as np
+
+from sim.model.process import Branch, Decision, ProcessModel, Step
+
+_EPS = 1e-9
+
+
+def _weights(model: ProcessModel, name: str) -> list[tuple[str, float]]:
+    """Outgoing (node, expected tokens) per token arriving at ``name``."""
+    kind = model.node_kind(name)
+    if kind == "step":
+        return [(model.steps[name].next, 1.0)]
+    if kind == "decision":
+        return [(b.to, b.probability) for b in model.decisions[name].branches]
+    if kind == "parallel":
+        par = model.parallels[name]
+        probs = par.probabilities or (1.0,) * len(par.branches)
+        return list(zip(par.branches, probs, strict=True))
+    if kind == "join":
+        return [(model.joins[name].next, 1.0)]
+    return []
+
+
+def expected_visits(model: ProcessModel) -> dict[str, float]:
+    """Expected number of times a case passes each node (steps, decisions, blocks, ends; a
+    join counts once per block, not once per branch).
+
+    Solves the flow balance ``x = e_start + W^T x`` of the routing graph (decision branches by
+    their default probabilities; segments' own probabilities are not used). Ends sum to 1 when
+    every case finishes. Raises ``ValueError`` when the routing never lets cases leave a loop.
+    """
+    names = model.node_names()
+    index = {n: i for i, n in enumerate(names)}
+    w = np.zeros((len(names), len(names)))
+    for n in names:
+        for target, weight in _weights(model, n):
+            if target not in model.joins:  # a join fires once per block (validation keeps
+                w[index[n], index[target]] += weight  # branches from ending or leaving it)
+        if n in model.parallels:
+            w[index[n], index[model.parallels[n].join]] += 1.0
+    b = np.zeros(len(names))
+    b[index[model.start]] = 1.0
+    try:
+        x = np.linalg.solve(np.eye(len(names)) - w.T, b)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"model {model.name!r}: cases can loop for ever") from exc
+    if not np.all(np.isfinite(x)) or np.any(x < -1e-6):
+        raise ValueError(f"model {model.name!r}: cases can loop for ever")
+    return {n: max(float(x[index[n]]), 0.0) for n in names}
+
+
+def activity_view(model: ProcessModel) -> ProcessModel | None:
+    """The model with one step per activity of its log, for maps; ``None`` if nothing merges.
+
+    Steps named in ``metadata["step_activity"]`` (repetitions) join the step of their activity,
+    and the timers of ``metadata["timer_steps"]`` disappear into the step they delay. Each
+    merged step leaves to where its members lead, weighted by how often each member is
+    visited; a branch back to the same step is the repetition loop. Parallel blocks, ends and
+    the steps that do not merge keep their names. The merged step keeps the role and duration
+    of its most visited member, and ``provenance["merged_steps"]`` lists its members and their
+    timers.
+    """
+    meta = model.metadata or {}
+    step_activity: Mapping[str, str] = {
+        k: v for k, v in (meta.get("step_activity") or {}).items() if k in model.steps
+    }
+    timers = {t for t in meta.get("timer_steps") or () if t in model.steps}
+    if not step_activity and not timers:
+        return None
+    visits = expected_visits(model)
+    transparent = set(model.decisions) | timers
+
+    def group(node: str) -> str:
+        return step_activity.get(node, node)
+
+    memo: dict[str, dict[str, float]] = {}
+
+    def reach(node: str, stack: tuple[str, ...] = ()) -> dict[str, float]:
+        """Where a token at ``node`` next meets a node that stays (through decisions, timers)."""
+        if node not in transparent:
+            return {group(node): 1.0}
+        if node in memo:
+            return memo[node]
+        if node in stack:
+            raise ValueError(f"model {model.name!r}: a loop of decisions and timers at {node!r}")
+        out: dict[str, float] = {}
+        for target, weight in _weights(model, node):
+            for g, p in reach(target, (*stack, node)).items():
+                out[g] = out.get(g, 0.0) + weight * p
+        memo[node] = out
+        return out
+
+    members: dict[str, list[str]] = {}
+    for s in model.steps:
+        if s not in timers:
+            members.setdefault(group(s), []).append(s)
+
+    used = {*members, *model.parallels, *model.joins, *model.ends}  # the view's other nodes
+    decisions: dict[str, Decision] = {}
+
+    def lead_to(name: str, dist: dict[str, float]) -> str:
+        """A node for ``dist``: its one target, or a new decision called ``name``."""
+        dist = {k: v for k, v in dist.items() if v > _EPS}
+        total = sum(dist.values())
+        if len(dist) == 1:
+            return next(iter(dist))
+        branches = tuple(Branch(to=k, probability=float(v / total)) for k, v in dist.items())
+        decisions[name] = Decision(name=name, branches=branches)
+        return name
+
+    def fresh(base: str) -> str:
+        name = base
+        while name in used or name in decisions:
+            name += "'"
+        return name
+
+    steps: dict[str, Step] = {}
+    for activity, names in members.items():
+        weight = np.array([visits[n] for n in names])
+        if weight.sum() <= _EPS:
+            weight = np.ones(len(names))
+        dist: dict[str, float] = {}
+        for n, wn in zip(names, weight / weight.sum(), strict=True):
+            for g, p in reach(model.steps[n].next).items():
+                dist[g] = dist.get(g, 0.0) + wn * p
+        main = model.steps[names[int(np.argmax(weight))]]
+        nxt = lead_to(fresh(f"after:{activity}"), dist)
+        prov = dict(main.provenance or {})
+        merged = [*names, *(t for t in timers if model.steps[t].next in names)]
+        if len(merged) > 1 or activity not in model.steps:
+            prov["merged_steps"] = sorted(merged)
+        prov["visits_per_case"] = round(float(sum(visits[n] for n in names)), 4)
+        steps[activity] = dataclasses.replace(main, name=activity, next=nxt, provenance=prov)
+
+    entries: dict[str, str] = {}
+
+    def entry(node: str) -> str:
+        """A structural reference (start, block branch, block exit) in the view."""
+        if node not in transparent:
+            return group(node)
+        if node not in entries:
+            entries[node] = lead_to(fresh(node), reach(node))
+        return entries[node]
+
+    parallels = {
+        p.name: dataclasses.replace(
+            p, branches=tuple(entry(b) for b in p.branches), next=entry(p.next)
+        )
+        for p in model.parallels.values()
+    }
+    start = entry(model.start)
+    metadata = {
+        "view": "activities",
+        "merged_from": len(model.steps),
+        "step_activity": {},
+        "timer_steps": [],
+    }
+    return dataclasses.replace(
+        model,
+        start=start,
+        steps=steps,
+        decisions=decisions,
+        parallels=parallels,
+        metadata=metadata,
+    )
+
+
+__all__ = ["activity_view", "expected_visits"]
