@@ -30,8 +30,12 @@ def _weights(model: ProcessModel, name: str) -> list[tuple[str, float]]:
         return [(b.to, b.probability) for b in model.decisions[name].branches]
     if kind == "parallel":
         par = model.parallels[name]
-        probs = par.probabilities or (1.0,) * len(par.branches)
-        return list(zip(par.branches, probs, strict=True))
+        if par.probabilities is None:
+            return [(b, 1.0) for b in par.branches]
+        # inclusive: each branch independently; when none is drawn the likeliest runs (engine)
+        runs = list(par.probabilities)
+        runs[int(np.argmax(runs))] += float(np.prod([1.0 - q for q in par.probabilities]))
+        return list(zip(par.branches, runs, strict=True))
     if kind == "join":
         return [(model.joins[name].next, 1.0)]
     return []

@@ -341,3 +341,44 @@ def test_decision_and_inclusive_parallel_frequencies(seed):
     assert_in_ci([share(t, "b").mean() for t in traces], 0.3, "decision share")
     assert_in_ci([share(t, "x").mean() for t in traces], 0.8 + 0.2 * 0.75, "inclusive branch x")
     assert_in_ci([share(t, "y").mean() for t in traces], 0.25, "inclusive branch y")
+
+
+def test_visits_per_case_match_the_routing_flow_balance(seed):
+    # Visit ratios of a routing network (Jackson): x = e_start + W^T x, solved by
+    # sim.model.views.expected_visits. Here a rework loop (a: 1 / (1 - 0.4) = 5/3 visits), an
+    # inclusive block after it (0.5 of the cases; branch x 0.7 + 0.3 * 0.6 of the blocks when
+    # neither is drawn, branch y 0.4) and a repeated step (c: 1 / (1 - 0.2) per case that gets
+    # there).
+    from sim.model.views import expected_visits
+
+    m = build(
+        {
+            "a": {"duration": expo(0.05), "next": "check"},
+            "x": {"duration": expo(0.05), "next": "j"},
+            "y": {"duration": expo(0.05), "next": "j"},
+            "c": {"duration": expo(0.05), "next": "again"},
+        },
+        decisions={
+            "check": {"branches": {"a": 0.4, "split": 0.5, "lost": 0.1}},
+            "again": {"branches": {"c": 0.2, "done": 0.8}},
+        },
+        parallel={
+            "split": {"branches": ["x", "y"], "join": "j", "next": "c", "probabilities": [0.7, 0.4]}
+        },
+        ends={"done": {"success": True}, "lost": {"success": False}},
+        interarrival=expo(0.2),
+    )
+    theory = expected_visits(m)
+    assert theory["a"] == pytest.approx(5 / 3)
+    assert theory["x"] == pytest.approx(5 / 6 * (0.7 + 0.3 * 0.6))
+    traces = replicate(m, seed=seed, replications=20, horizon_days=10, warmup_days=0)
+    for step in ("a", "x", "y", "c"):
+        per_rep = []
+        for t in traces:
+            window = in_window(t)
+            ev = window[t.ev_case] & (t.ev_activity == t.activities.index(step))
+            per_rep.append(ev.sum() / window.sum())
+        assert_in_ci(per_rep, theory[step], f"visits of {step}")
+    for end in ("done", "lost"):
+        shares = [np.mean(t.case_outcome[in_window(t)] == t.outcomes.index(end)) for t in traces]
+        assert_in_ci(shares, theory[end], f"share ending {end}")
