@@ -529,7 +529,8 @@ def calibrate_model(
         if base in repeated and a not in own_fit:  # one fit shared by the repetitions
             if base not in pooled:
                 mb = log_acts == base
-                pooled[base] = fit(f"steps.{base}.duration", work[mb], ev_w[mb]).distribution
+                target = f"steps.{base} (all repetitions).duration"  # not the step {base}'s
+                pooled[base] = fit(target, work[mb], ev_w[mb]).distribution
             durations[a] = pooled[base]
         else:
             durations[a] = fit(f"steps.{a}.duration", work[m], wm).distribution

@@ -45,6 +45,13 @@ if TYPE_CHECKING:
     from sim.model import ProcessModel
 
 REPORT_NAME = "report.html"
+VERDICT_LABELS = {
+    "cycle_time_mean_within_10pct": "Mean cycle time within 10 % of the history (point estimate)",
+    "cycle_time_mean_within_5pct": "Mean cycle time within 5 % of the history (point estimate)",
+    "cycle_time_mean_ci95_within_10pct": "Mean cycle time within 10 % over its whole 95 % CI",
+    "cycle_time_wasserstein_below_baseline": "Cycle-time Wasserstein distance below the baseline's",
+    "cycle_time_emd_below_baseline": "Cycle-time EMD (Simod) below the naive baseline's",
+}
 FIGURES_DIR = "report"  # the images as PNG files, when asked for (save_figures)
 HEADLINE_LABELS = {
     "cycle_time_mean": ("Mean cycle time", "h"),
@@ -205,6 +212,13 @@ def _read_model(run_dir: Path, rf: RunFiles) -> tuple[ProcessModel | None, str |
 # ----------------------------------------------------------------------------- formatting
 def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
+
+
+def _finite(v: Any) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
 
 
 def _num(v: Any, unit: str = "", *, signed: bool = False) -> str:
@@ -800,21 +814,27 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
             "Cases of either log still running at the extract's end are left out of the "
             "comparison.</p>"
         )
-    verdict = bt.get("verdict") or {}
+    verdict = dict(bt.get("verdict") or {})
     if verdict:
         items = []
+        err, err_ci = (
+            verdict.pop("cycle_time_mean_relerr", None),
+            verdict.pop("cycle_time_mean_relerr_ci95", None),
+        )
+        if _finite(err):
+            shown = f"{100 * float(err):+.1f} %"
+            if isinstance(err_ci, list) and len(err_ci) == 2 and all(map(_finite, err_ci)):
+                shown += f" [{100 * float(err_ci[0]):+.1f}, {100 * float(err_ci[1]):+.1f}]"
+            items.append(f"<li>Mean cycle time error of the model: {shown}</li>")
         for k, v in verdict.items():
+            label = _esc(VERDICT_LABELS.get(k, k.replace("_", " ")))
             if isinstance(v, bool):
                 cls = "good" if v else "bad"
-                items.append(
-                    f'<li>{_esc(k.replace("_", " "))}: <span class="{cls}">'
-                    f"{'yes' if v else 'no'}</span></li>"
-                )
+                items.append(f'<li>{label}: <span class="{cls}">{"yes" if v else "no"}</span></li>')
             elif isinstance(v, list):  # an interval
-                shown = ", ".join(_num(x) for x in v)
-                items.append(f"<li>{_esc(k.replace('_', ' '))}: [{shown}]</li>")
+                items.append(f"<li>{label}: [{', '.join(_num(x) for x in v)}]</li>")
             else:
-                items.append(f"<li>{_esc(k.replace('_', ' '))}: {_num(v)}</li>")
+                items.append(f"<li>{label}: {_num(v)}</li>")
         parts.append("<ul>" + "".join(items) + "</ul>")
     rows = []
     for key, label, unit in BACKTEST_ROWS:

@@ -84,7 +84,9 @@ def test_calibrate_run_report(tmp_path, crm):
     cal = _section(page, "calibration")
     assert "Back-test" in cal and "naive baseline" in cal
     assert "11 h" in cal and "[9.9 h, 12.1 h]" in cal  # model mean with its CI
-    assert 'within 10pct: <span class="good">yes' in cal
+    assert 'within 10 % of the history (point estimate): <span class="good">yes' in cal
+    assert "Mean cycle time error of the model: +10.0 %" in cal  # not -0.1 or a raw key
+    assert "relerr" not in cal and "10pct" not in cal
     # a right-truncated held-out log: how many arrivals the model was given, and why
     assert "right-truncated" in cal and "about 72" in cal
     assert "Cycle-time distance" in cal and "gamma" in cal
