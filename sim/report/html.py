@@ -710,7 +710,11 @@ BACKTEST_ROWS = (
     ("cycle_time_median", "Median cycle time", "h"),
     ("cycle_time_p90", "90th percentile cycle time", "h"),
     ("dropoff_rate", "Drop-off rate", "%"),
-    ("throughput_per_week", "Throughput", "cases/week"),
+    (
+        "throughput_per_week",
+        "Cases finished per week (of those that arrived in the period)",
+        "cases/week",
+    ),
 )
 DISTANCE_ROWS = (
     ("cycle_time_wasserstein_h", "Cycle-time distance (Wasserstein, h)", ""),

@@ -402,6 +402,13 @@ def test_backtest_counts_the_cases_missing_from_a_right_truncated_test_log():
     )
     for df in res.simulated + res.baseline:  # no case cut short by the extract's end is left
         assert (df.groupby("case_id")["activity"].size() == 2).all()
+    # history and model throughput are the same measure (the true model: about the same value),
+    # and the reported error is the error between the two figures shown
+    d = res.to_dict()
+    hist_tp, model_tp = d["test"]["kpis"]["throughput_per_week"], d["model"]["throughput_per_week"]
+    assert model_tp["mean"] == pytest.approx(hist_tp, rel=0.1)
+    relerr = d["model"]["throughput_per_week_relerr"]["mean"]
+    assert model_tp["mean"] / hist_tp - 1 == pytest.approx(relerr, abs=1e-9)
     off = backtest(model, train, test, truncation="off", **kw)
     assert off.to_dict()["test"]["truncation"]["applied"] is False
     assert off.to_dict()["test"]["arrivals_simulated"] == n_kept
