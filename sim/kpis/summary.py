@@ -223,8 +223,20 @@ def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
     return f"{mean:,.4g} ± {hw * scale:,.2g}{unit}"
 
 
-def format_report(report: dict[str, Any]) -> str:
-    """A plain-text table of the headline KPIs, steps and roles for the terminal."""
+def _time_per_case(step: dict[str, Any]) -> float:
+    """Hours a case spends at a step on average (waiting + processing, times the share reaching
+    it), for ranking long step lists."""
+    vals = [(step.get(k) or {}).get("mean") for k in ("waiting_mean", "processing_mean", "reached")]
+    w, p, r = (float(v) if v is not None and np.isfinite(v) else 0.0 for v in vals)
+    return (w + p) * r
+
+
+def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
+    """A plain-text table of the headline KPIs, steps and roles for the terminal.
+
+    A model with more than ``max_steps`` steps (a calibrated one, with a step per repetition)
+    lists the ``max_steps`` at which cases spend the most time; ``kpis.json`` has them all.
+    """
     lines = [
         f"{report['model']}: {report['replications']} replications, 95 % confidence intervals",
         "",
@@ -233,11 +245,21 @@ def format_report(report: dict[str, Any]) -> str:
     for k, ci in report["headline"].items():
         unit = UNITS.get(k, "")
         lines.append(f"  {k:<26} {_fmt(ci, k in pct):>24} {'' if k in pct else unit}")
-    lines += ["", f"  {'step':<26} {'waiting (h)':>20} {'processing (h)':>20} {'reached':>14}"]
-    for s in report["steps"]:
+    steps = list(report["steps"])
+    if len(steps) > max_steps:
+        lines += [
+            "",
+            f"  the {max_steps} of {len(steps)} steps where cases spend the most time "
+            "(all in kpis.json):",
+        ]
+        steps = sorted(steps, key=_time_per_case, reverse=True)[:max_steps]
+    width = min(max([26, *(len(s["step"]) for s in steps)]), 60)
+    lines += ["", f"  {'step':<{width}} {'waiting (h)':>20} {'processing (h)':>20} {'reached':>16}"]
+    for s in steps:
+        name = s["step"] if len(s["step"]) <= width else s["step"][: width - 1] + "…"
         lines.append(
-            f"  {s['step']:<26} {_fmt(s['waiting_mean']):>20} {_fmt(s['processing_mean']):>20} "
-            f"{_fmt(s['reached'], True):>14}"
+            f"  {name:<{width}} {_fmt(s['waiting_mean']):>20} {_fmt(s['processing_mean']):>20} "
+            f"{_fmt(s['reached'], True):>16}"
         )
     lines += ["", f"  {'role':<26} {'headcount':>10} {'utilisation':>20}"]
     for r in report["roles"]:
