@@ -700,7 +700,8 @@ def _model_density(dist: Distribution, xs: np.ndarray, bins: np.ndarray) -> np.n
         m = dist.multiplier or 1.0
         with np.errstate(all="ignore"):
             dens = np.asarray(frozen.pdf(xs / m), dtype=float) / m * (1 - dist.p_zero)
-        return np.nan_to_num(dens)
+        # a Weibull or gamma with shape < 1 has an infinite density at 0: not drawn (NaN)
+        return np.where(np.isfinite(dens), dens, np.nan)
     draws = dist.sample(np.random.default_rng(0), 20_000)
     hist, edges = np.histogram(draws, bins=bins, density=True)
     centers = (edges[:-1] + edges[1:]) / 2
@@ -767,7 +768,7 @@ def plot_fits(
             half = 0.1 * abs(hi) + 1e-3
             lo, hi = max(0.0, hi - half), hi + half
         bins = np.linspace(lo, hi, 35)
-        ax_h.hist(
+        heights, _, _ = ax_h.hist(
             np.clip(v, lo, hi),
             bins=bins,
             density=True,
@@ -784,13 +785,15 @@ def plot_fits(
                 label=f"fitted: {dist.describe()}",
             )
         else:
-            ax_h.plot(
-                xs,
-                _model_density(dist, xs, bins),
-                color=SCENARIO,
-                lw=1.8,
-                label=f"fitted: {dist.describe()}",
+            dens = _model_density(dist, xs, bins)
+            ax_h.plot(xs, dens, color=SCENARIO, lw=1.8, label=f"fitted: {dist.describe()}")
+            # a density that shoots up at 0 would flatten the histogram: cut at its 98th percentile
+            finite = dens[np.isfinite(dens)]
+            top = max(
+                float(np.max(heights)), float(np.quantile(finite, 0.98)) if finite.size else 0
             )
+            if top > 0:
+                ax_h.set_ylim(0, 1.1 * top)
         ax_h.set_xlim(lo, hi)
         ax_h.set_title(pretty(name), fontsize=9, color=INK, loc="left", fontweight="bold")
         ax_h.set_xlabel(f"duration ({unit})", fontsize=8)

@@ -164,3 +164,20 @@ def test_plot_fits_for_every_kind_of_distribution():
     }  # fmt: skip
     fig = plot_fits(fits)
     assert len(fig.axes) == 8
+
+
+def test_plot_fits_keeps_the_histogram_visible_under_a_density_infinite_at_zero():
+    # a Weibull of shape < 1 has pdf(0) = inf; it used to set the y axis to 1.8e308 (matplotlib
+    # overflowed and the bars vanished)
+    import warnings
+
+    rng = np.random.default_rng(2)
+    dist = Distribution.from_dict({"dist": "weibull_min", "c": 0.45, "scale": 1.3})
+    values = dist.sample(rng, 800)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        fig = plot_fits({"wait": (values, dist)})
+    ax_h = fig.axes[0]
+    tallest = max(p.get_height() for p in ax_h.patches)
+    lo, hi = ax_h.get_ylim()
+    assert lo == 0 and tallest <= hi < 10 * tallest
