@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.delays import pool_delays, resource_delays
+from sim.calibrate.delays import deadline_evidence, pool_delays, resource_delays
 from sim.calibrate.fitting import (
     FitError,
     FitResult,
@@ -263,6 +263,7 @@ def calibrate_model(
     extraneous_delays: bool = True,
     delay_method: str = "pool",
     delay_time: str = "clock",
+    deadline_timers: bool = True,
     min_delay_share: float = 0.05,
     low_utilisation: float = 0.1,
     criterion: str = "aic",
@@ -307,6 +308,10 @@ def calibrate_model(
       step's role calendar and names that calendar per timer in ``metadata.timer_calendars``,
       for an engine whose timers can run on a calendar (a proposed change; with today's engine
       such delays would be too short).
+    * ``deadline_timers`` (default true, with ``delay_time="clock"``): a timer whose ends follow
+      the case's age rather than the moment its step was reached (a ticket closed a month after
+      it was opened, whatever happened in between) becomes a deadline, ``measured_from:
+      arrival`` (evidence: ``sim.calibrate.delays.deadline_evidence``).
     * ``criterion``, ``families``, ``ks_alpha``, ``ks_tolerance``: distribution selection (see
       ``sim.calibrate.fitting.fit_distribution``).
     * ``truncation``: ``"auto"`` (default) tests whether the log keeps only the cases that
@@ -516,6 +521,8 @@ def calibrate_model(
     pooled: dict[str, Distribution] = {}
     # repetitions share one duration fit unless their samples differ (BPIC's last call of a
     # run is the real conversation; Prosimos-made logs draw every repetition alike)
+    deadlines: dict[str, dict[str, Any]] = {}
+    arrival = ev.groupby("case_id")["start"].transform("min").to_numpy(dtype=float)
     own_fit: set[str] = set()
     for base in repeated:
         reps = {a: work[acts == a] for a in activities if step_activity[a] == base}
@@ -537,7 +544,31 @@ def calibrate_model(
         if extraneous_delays:
             d = delay[m]
             if np.average(d > 1e-6, weights=wm) >= min_delay_share and d.mean() > 0:
-                timers[a] = fit(f"steps.{TIMER_PREFIX}{a}.duration", d, wm).distribution
+                target = f"steps.{TIMER_PREFIX}{a}.duration"
+                # the engine runs a timer before the queue: it ends at enabled + delay
+                age_ready = enabled[m] + d - arrival[m]
+                evidence = (
+                    deadline_evidence(enabled[m] - arrival[m], age_ready, seed=seed)
+                    if delay_time == "clock" and deadline_timers
+                    else {"deadline": False}
+                )
+                if evidence["deadline"]:  # the timer ends at an age of the case, not a delay
+                    deadlines[a] = evidence
+                    timers[a] = fit(target, age_ready, wm).distribution
+                else:
+                    timers[a] = fit(target, d, wm).distribution
+    if deadlines:
+        notes.append(
+            "timers that end at an age of the case, whatever happened before (deadlines, "
+            "measured from its arrival): "
+            + ", ".join(f"'{a}'" for a in deadlines)
+            + " (replaying them as delays after the step is reached spreads their ends: KS "
+            + ", ".join(
+                f"{v['ks_after_enabled']:.2f} vs {v['ks_after_arrival']:.2f}"
+                for v in deadlines.values()
+            )
+            + ")"
+        )
     timings["durations"] = time.perf_counter() - t
 
     # ---- patience (abandonment while waiting)
@@ -618,8 +649,10 @@ def calibrate_model(
         step_activity={k: v for k, v in step_activity.items() if k != v},
         repeated=repeated,
         delay_time=delay_time,
+        deadlines=deadlines,
         settings={
             "max_repeats": max_repeats,
+            "deadline_timers": deadline_timers,
             "rare_path_threshold": rare_path_threshold,
             "parallel_threshold": parallel_threshold,
             "role_similarity": role_similarity,
@@ -777,6 +810,7 @@ def _assemble(
     step_activity: dict[str, str] | None = None,
     repeated: dict[str, dict] | None = None,
     delay_time: str = "clock",
+    deadlines: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[ProcessModel, list[dict[str, Any]]]:
     """Build and validate the model graph (see ``calibrate_model``)."""
     activities = sorted(durations)
@@ -1014,15 +1048,21 @@ def _assemble(
             provenance=prov,
         )
         if a in timers:
+            deadline = (deadlines or {}).get(a)
             steps[TIMER_PREFIX + a] = Step(
                 name=TIMER_PREFIX + a,
                 next=a,
                 duration=timers[a],
                 roles=(),
                 value_adding=False,
-                description=f"extraneous delay before '{a}' (waiting while its resource was "
-                "available)",
-                provenance={"n": int(w["n"]), "kind": "extraneous delay timer"},
+                description=(
+                    f"extraneous delay before '{a}' (waiting while its resource was available)"
+                    if deadline is None
+                    else f"deadline before '{a}': the case's age when it may start"
+                ),
+                provenance={"n": int(w["n"]), "kind": "extraneous delay timer"}
+                | ({} if deadline is None else {"measured_from": _safe(deadline)}),
+                measured_from="enabled" if deadline is None else "arrival",
             )
     parallels: dict[str, Parallel] = {}
     for g, grp in groups.items():

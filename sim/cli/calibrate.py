@@ -83,6 +83,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         delay_time=str(c.delay_time),
         truncation=str(c.truncation),
         max_repeats=int(c.max_repeats),
+        deadline_timers=bool(c.deadline_timers),
         criterion=str(c.criterion),
         seed=int(cfg.seed),
     )

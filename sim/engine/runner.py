@@ -157,6 +157,7 @@ class _StepPlan:
         "patience",
         "single",
         "free1",
+        "from_arrival",
     )
 
 
@@ -247,6 +248,7 @@ class Replication:
                 roles = tuple(sorted(s.roles, key=self.role_order.index))
                 plan.roles = roles
                 plan.roleset = frozenset(roles)
+                plan.from_arrival = s.measured_from == "arrival"
                 plan.resources = []
                 plan.gates = {}  # position of a role's last person -> position of its gate
                 for r in dict.fromkeys(roles):
@@ -413,6 +415,8 @@ class Replication:
                 enabled = now = env.now
                 if not p.roles:
                     d = p.draw() * scale
+                    if p.from_arrival:  # a deadline: duration after the case's arrival
+                        d += self.c_arrival[cid] - now
                     if d > 0:
                         yield env.timeout(d)
                     events.append((cid, p.idx, -1, enabled, enabled, env.now))

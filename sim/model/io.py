@@ -69,6 +69,7 @@ STEP_KEYS = (
     "patience",
     "description",
     "provenance",
+    "measured_from",
 )
 ROLE_KEYS = ("headcount", "calendar", "hourly_cost", "members", "provenance")
 DECISION_KEYS = ("branches", "requires", "by_segment", "description", "provenance")
@@ -257,6 +258,7 @@ def _step(where: str, name: str, spec: Any) -> Step:
         else Distribution.from_dict(patience, where=f"{where}.patience"),
         description=str(spec.get("description", "") or ""),
         provenance=_opt_dict(f"{where}.provenance", spec.get("provenance")),
+        measured_from=str(spec.get("measured_from", "enabled")),
     )
 
 
@@ -431,6 +433,8 @@ def _step_dict(s: Step) -> dict[str, Any]:
         d["requires"] = list(s.requires)
     if s.patience is not None:
         d["patience"] = s.patience.to_dict()
+    if s.measured_from != "enabled":
+        d["measured_from"] = s.measured_from
     if s.description:
         d["description"] = s.description
     if s.provenance:

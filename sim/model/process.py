@@ -55,6 +55,10 @@ class Step:
     patience: Distribution | None = None
     description: str = ""
     provenance: dict[str, Any] | None = None
+    # "enabled": the duration runs from when the case reaches the step. "arrival" (timers only):
+    # the step ends ``duration`` after the case arrived, at once if that moment has passed (an
+    # auto-closure 30 days after a ticket was opened, an SLA deadline)
+    measured_from: str = "enabled"
 
 
 @dataclass(frozen=True)

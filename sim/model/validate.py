@@ -111,6 +111,15 @@ def problems(model: ProcessModel) -> list[str]:
             out.append(
                 f"{w}.patience: only a step done by staff has a queue to abandon; give it a role"
             )
+        if step.measured_from not in ("enabled", "arrival"):
+            out.append(
+                f"{w}.measured_from: expected 'enabled' or 'arrival', got {step.measured_from!r}"
+            )
+        elif step.measured_from == "arrival" and step.roles:
+            out.append(
+                f"{w}.measured_from: only a timer (a step without roles) can be measured from the "
+                "case's arrival; a staffed step's work starts when a person takes it"
+            )
 
     # --- decisions
     for name, dec in model.decisions.items():

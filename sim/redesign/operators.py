@@ -399,6 +399,13 @@ def merge_steps(
             )
     if parts[-1].next in steps:
         raise _refuse(action, f"'{parts[-1].name}' loops back into the merge")
+    deadlines = [p.name for p in parts if p.measured_from == "arrival"]
+    if deadlines:
+        raise _refuse(
+            action,
+            f"{deadlines} wait(s) for a moment after the case's arrival, which is no work "
+            "anybody can merge",
+        )
     if role is None:
         role_sets = {p.roles for p in parts}
         if len(role_sets) == 1 and len(parts[0].roles) == 1:

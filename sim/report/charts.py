@@ -190,7 +190,7 @@ def plot_cycle_times(
             xq = float(np.quantile(v, q))
             ax2.plot([xq], [q], marker=mk, color=c, ms=5, zorder=5)
             ax2.annotate(
-                f"p{int(q * 100)} {xq:.3g}",
+                f"p{int(q * 100)} {xq:,.0f}" if abs(xq) >= 100 else f"p{int(q * 100)} {xq:.3g}",
                 (xq, q),
                 xytext=(5, 4 - 11 * k),  # one line per series, so close labels do not overlap
                 textcoords="offset points",

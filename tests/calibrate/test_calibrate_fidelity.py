@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.calibrate import calibrate_model
-from sim.calibrate.delays import pool_delays
+from sim.calibrate.delays import deadline_evidence, pool_delays
 from sim.calibrate.fitting import samples_that_differ
 from sim.calibrate.routing import run_label, unroll_runs
 from sim.calibrate.staff import RoleFit
@@ -107,6 +107,59 @@ def test_pool_delays_are_clock_time_across_closed_hours():
     ev = _ev([("x", "work", "Ann", 24.0 + 9.0, 24.0 + 9.5)])
     _, delay = pool_delays(ev, np.array([17.0]), {"work": "r"}, roles)
     assert delay[0] == pytest.approx(0.0)
+
+
+# ------------------------------------------------------------------------------- deadlines
+def test_deadline_evidence_tells_a_deadline_from_a_delay():
+    rng = np.random.default_rng(5)
+    age_enabled = rng.exponential(100.0, 600)  # how long the work before took
+    deadline = rng.normal(720.0, 30.0, 600)  # closed about 30 days after opening
+    found = deadline_evidence(age_enabled, np.maximum(deadline, age_enabled))
+    assert found["deadline"] and found["ks_after_arrival"] < 0.5 * found["ks_after_enabled"]
+    delayed = age_enabled + rng.exponential(620.0, 600)  # a wait after the work, whatever it was
+    assert not deadline_evidence(age_enabled, delayed)["deadline"]
+    assert deadline_evidence(age_enabled[:20], delayed[:20]) == {"n": 20, "deadline": False}
+
+
+def _closing_log(deadline: bool, n_cases: int = 1500, seed: int = 2) -> pd.DataFrame:
+    """Work of very different lengths, then a closure 200 h after the case opened (deadline) or
+    an exponential wait of 150 h after the work (a delay)."""
+    rng = np.random.default_rng(seed)
+    rows, t0 = [], pd.Timestamp("2024-01-01")
+    for i in range(n_cases):
+        t = i + rng.uniform(0.0, 1.0)  # at any hour: everybody works around the clock
+        work = rng.lognormal(2.5, 1.0)
+        rows.append((f"c{i}", "work", t, t + work, f"clerk{i % 40}"))
+        close = (
+            max(t + rng.normal(200.0, 5.0), t + work)
+            if deadline
+            else t + work + rng.exponential(150.0)
+        )
+        rows.append((f"c{i}", "close", close, close + 0.002, "system"))  # hardly ever busy
+    df = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+    for c in ("start_time", "end_time"):
+        df[c] = t0 + pd.to_timedelta(df[c], unit="h")
+    return df
+
+
+def test_a_closure_at_an_age_of_the_case_is_calibrated_as_a_deadline():
+    from sim.engine import run_replications
+    from sim.model.scenario import Scenario
+
+    log = _closing_log(deadline=True)
+    m = calibrate_model(log, dropoff_outcomes=[], seed=0).model
+    timer = m.steps["delay:close"]
+    assert timer.measured_from == "arrival" and timer.provenance["measured_from"]["deadline"]
+    assert timer.duration.mean() == pytest.approx(200.0, rel=0.05)
+    assert any("deadlines" in n for n in m.metadata["notes"])
+    traces = run_replications(m, Scenario(horizon_days=40, warmup_days=0, replications=2), seed=1)
+    ct = np.concatenate([t.case_end - t.case_arrival for t in traces])
+    ct = ct[np.isfinite(ct)]
+    # nobody closes before the deadline (about 200 h minus its spread), as in the log
+    assert np.quantile(ct, 0.02) > 185 and np.mean(ct) == pytest.approx(201.0, rel=0.05)
+    # a wait after the work is still a delay timer
+    m = calibrate_model(_closing_log(deadline=False), dropoff_outcomes=[], seed=0).model
+    assert m.steps["delay:close"].measured_from == "enabled"
 
 
 # ------------------------------------------------------------------------------ repetitions

@@ -43,6 +43,36 @@ def test_single_step():
     assert t.ev_extra.shape == (0, 2)
 
 
+def test_a_timer_measured_from_arrival_ends_at_its_deadline_or_at_once():
+    # arrivals at 1, 2, 3, 4; one clerk works 2 h per case (1-3, 3-5, 5-7, 7-9); the closure
+    # comes 4 h after the case arrived (5, 6, 7, 8): cases 0 and 1 wait for it, case 2 reaches
+    # it exactly at its deadline, case 3 after it, so both close at once
+    m = build(
+        {
+            "work": {"role": "r", "duration": fixed(2), "next": "close"},
+            "close": {"duration": fixed(4), "next": DONE, "measured_from": "arrival"},
+        },
+        roles={"r": 1},
+    )
+    t = run(m, max_cases=4)
+    closes = [x for x in rows(t) if x[1] == "close"]
+    assert closes == [
+        (0, "close", None, 3.0, 3.0, 5.0),
+        (1, "close", None, 5.0, 5.0, 6.0),
+        (2, "close", None, 7.0, 7.0, 7.0),
+        (3, "close", None, 9.0, 9.0, 9.0),
+    ]
+    # measured from when the case reaches it (the default), the same timer always takes 6 h
+    m = build(
+        {
+            "work": {"role": "r", "duration": fixed(2), "next": "close"},
+            "close": {"duration": fixed(4), "next": DONE},
+        },
+        roles={"r": 1},
+    )
+    assert [x[5] - x[4] for x in rows(run(m, max_cases=4)) if x[1] == "close"] == [4.0] * 4
+
+
 def test_two_steps_with_queueing():
     # a takes 2 h but cases come every hour: case 1 queues at a from 2 to 3.
     m = build(

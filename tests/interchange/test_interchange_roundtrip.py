@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import re
@@ -281,3 +282,14 @@ def test_same_seed_same_trace_after_a_round_trip(tmp_path, expressible):
     a, b = run_replication(back, sc, seed=3), run_replication(back2, sc, seed=3)
     np.testing.assert_array_equal(a.ev_end, b.ev_end)
     np.testing.assert_array_equal(a.case_outcome, b.case_outcome)
+
+
+def test_a_timer_measured_from_the_arrival_is_a_named_loss(tmp_path):
+    spec = copy.deepcopy(EXPRESSIBLE)
+    del spec["steps"]["site_visit"]  # its triangular duration is a loss of its own
+    spec["parallel"]["extras"]["branches"] = ["fraud_check", "extras_done"]
+    spec["steps"]["check_history"]["measured_from"] = "arrival"
+    with pytest.raises(ModelError, match="steps.check_history.measured_from"):
+        save_bpmn(from_dict(spec), tmp_path / "x.bpmn")
+    res = save_bpmn(from_dict(spec), tmp_path / "x.bpmn", allow_loss=True)
+    assert len(res.lost) == 1 and "measured from when the case reaches it" in res.lost[0]

@@ -3,7 +3,8 @@
 ``model_specs()`` draws the mapping that ``sim.model.from_dict`` reads; ``models()`` builds it.
 The flow is a chain of blocks from ``start`` to the end ``done``, each block one of
 
-* a step (automated, one role, or several roles at once, possibly two people of one role);
+* a step (automated, possibly a deadline timer measured from the arrival; one role; or several
+  roles at once, possibly two people of one role);
 * a step followed by a decision that may drop the case (end ``lost``);
 * a rework loop: two steps and a decision that sends the case back to the first;
 * a parallel block of 2-3 branches (each a chain of 1-2 steps) with a join, optionally
@@ -163,6 +164,8 @@ def model_specs(draw, *, rich: bool = False, max_blocks: int = 4) -> dict[str, A
             spec["roles"] = pair
         if kind != "auto" and draw(st.integers(0, 3)) == 0:
             spec["patience"] = draw(durations(lo=0.5, hi=6.0))
+        if kind == "auto" and draw(st.integers(0, 3)) == 0:  # a deadline after the arrival
+            spec["measured_from"] = "arrival"
         if rich:
             spec["cost"] = draw(st.floats(0, 50))
             spec["value_adding"] = draw(st.booleans())

@@ -318,6 +318,16 @@ def test_patience_needs_a_role_and_calendars_must_overlap():
     assert "steps.a.roles: the calendars of ['r', 's'] never overlap" in msg
 
 
+def test_only_a_timer_is_measured_from_the_arrival():
+    spec = spec_with(steps__a__measured_from="arrival")
+    assert "steps.a.measured_from: only a timer (a step without roles)" in error_of(spec)
+    spec = spec_with(steps__b__role=None, steps__b__measured_from="opening")
+    assert "steps.b.measured_from: expected 'enabled' or 'arrival', got 'opening'" in error_of(spec)
+    timer = from_dict(spec_with(steps__b__role=None, steps__b__measured_from="arrival"))
+    assert timer.steps["b"].measured_from == "arrival"
+    assert from_dict(BASE).steps["b"].measured_from == "enabled"
+
+
 # -------------------------------------------------------------------------------- calendars
 @pytest.mark.parametrize(
     ("calendar", "expected"),

@@ -219,6 +219,16 @@ def test_merge_refusals(steps, kwargs, message) -> None:
         merge_steps(crm(), steps, **kwargs)
 
 
+def test_a_deadline_timer_is_not_merged_into_work() -> None:
+    import dataclasses
+
+    model = crm()
+    timer = dataclasses.replace(model.steps["contract_review"], roles=(), measured_from="arrival")
+    model = dataclasses.replace(model, steps={**model.steps, "contract_review": timer})
+    with pytest.raises(RedesignRefused, match="after the case's arrival"):
+        merge_steps(model, ["contract_review", "signing"], role="legal")
+
+
 # ---------------------------------------------------------------------------------- automate
 def test_automate_records_the_plain_sentence() -> None:
     out = automate_step(crm(), "billing_setup", duration=fixed(0.05), one_off_cost=20000)

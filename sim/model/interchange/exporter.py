@@ -151,6 +151,11 @@ class _Plan:
                 )
             if s.patience is not None:
                 self.lost.append(f"steps.{s.name}.patience: Prosimos cases never abandon; dropped")
+            if s.measured_from == "arrival":
+                self.lost.append(
+                    f"steps.{s.name}.measured_from: a timer measured from the case's arrival "
+                    "becomes one measured from when the case reaches it"
+                )
         if m.handoff_delay is not None:
             self.lost.append("handoff_delay: Prosimos has no hand-off delay; dropped")
         for e in m.ends.values():
