@@ -300,7 +300,10 @@ def calibrate_model(
     * ``extraneous_delays``: model waits not explained by closed shifts and contention as timer
       steps ``delay:<activity>`` (added where at least ``min_delay_share`` of instances have one).
       ``delay_method="pool"`` (default) explains waiting only while every member of the role is
-      busy or off shift, as in the engine; ``"resource"`` uses the executing resource's own
+      busy or off shift, as in the engine, and only the stretch of it that runs up to the start
+      (the engine queues a case after its timer); ``"pool_anywhere"`` explains every such
+      instant of the wait (the rule before 2026-12-02); ``"resource"`` uses the executing
+      resource's own
       availability, plus, for a role busy less than ``low_utilisation`` of its scheduled hours,
       all waiting beyond closed shifts (see ``sim.calibrate.delays``). ``delay_time="clock"``
       (default) stores each delay as the clock time it took from the moment the case was
@@ -332,8 +335,10 @@ def calibrate_model(
         raise ConfigError(f"calendar_threshold must be in (0, 1], got {calendar_threshold}")
     if not 0.0 <= role_similarity <= 1.0:
         raise ConfigError(f"role_similarity must be in [0, 1], got {role_similarity}")
-    if delay_method not in ("pool", "resource"):
-        raise ConfigError(f"delay_method must be 'pool' or 'resource', got {delay_method!r}")
+    if delay_method not in ("pool", "pool_anywhere", "resource"):
+        raise ConfigError(
+            f"delay_method must be 'pool', 'pool_anywhere' or 'resource', got {delay_method!r}"
+        )
     if delay_time not in ("clock", "working"):
         raise ConfigError(f"delay_time must be 'clock' or 'working', got {delay_time!r}")
     if truncation not in ("auto", "on", "off"):
@@ -432,8 +437,15 @@ def calibrate_model(
     # ---- waiting, extraneous delays, processing
     t = time.perf_counter()
     enabled = routing.enabled
-    if delay_method == "pool":
-        ready, delay = pool_delays(ev, enabled, act_role, roles, clock=delay_time == "clock")
+    if delay_method in ("pool", "pool_anywhere"):
+        ready, delay = pool_delays(
+            ev,
+            enabled,
+            act_role,
+            roles,
+            clock=delay_time == "clock",
+            trailing=delay_method == "pool",
+        )
     else:
         ready, delay = resource_delays(ev, enabled, act_role, roles)
     acts = ev["activity"].to_numpy()

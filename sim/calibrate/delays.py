@@ -12,13 +12,16 @@ Two ways to decide when the work *could* have started:
   so contention explains waiting only while **all** its members are busy (or off shift). Per role,
   the busy intervals of each member (their logged activities, any activity, overlaps merged) are
   swept into the number of busy members over time; the instants with all of them busy, plus the
-  role's closed hours, are the *explained* part of each wait (measured exactly over
-  ``[enabled, start]``). The remainder is extraneous *working* time ``d``. A timer step runs on
-  the clock, so the delay is stored as the clock time that ``d`` working hours take from the
-  moment the case was enabled (``cal.inverse(cal.cumulative(enabled) + d) - enabled``): a call
-  back two days later stays two days, nights included, instead of shrinking to its office
-  hours. (The draws are then applied at other enabling times in the simulation; the
-  distribution over the log's enabling times is what is kept.)
+  role's closed hours, can explain waiting. The engine runs a delay timer first and then queues
+  the case (for a free person, or for the shift to open), so only the stretch of such instants
+  that runs up to the start is explained (``trailing``, default); the timer is the rest of the
+  wait, in clock time: a call back two days later stays two days, nights included. (With
+  ``trailing=False`` every explained instant of ``[enabled, start]`` counts, and the remaining
+  working time ``d`` is stored as the clock time it takes from the enabling moment,
+  ``cal.inverse(cal.cumulative(enabled) + d) - enabled``: the same for shifts, but an all-busy
+  moment in the middle of a wait would shorten the timer, and the simulated case would then start
+  before the real one did.) The draws are then applied at other enabling times in the simulation;
+  the distribution over the log's enabling times is what is kept.
 * ``"resource"``: the executing resource's own availability (the per-resource rule of
   Chapela-Campa & Dumas): the case could start at ``max(enabled, end of the resource's previous
   activity)`` moved to its next working hour. When a person juggles many cases this attributes
@@ -100,6 +103,16 @@ class _Covered:
         inside = np.minimum(t, self.e[jj]) - self.s[jj]
         return np.where(j >= 0, self.cum[jj] + np.maximum(inside, 0.0), 0.0)
 
+    def since(self, t: np.ndarray) -> np.ndarray:
+        """Where the covered stretch that runs up to ``t`` began (``t`` itself if none does)."""
+        t = np.asarray(t, dtype=float)
+        if self.s.size == 0:
+            return t.copy()
+        j = np.searchsorted(self.s, t, side="left") - 1  # the last piece starting before t
+        jj = np.maximum(j, 0)
+        covered = (j >= 0) & (self.e[jj] >= t)
+        return np.where(covered, self.s[jj], t)
+
 
 def pool_delays(
     ev: pd.DataFrame,
@@ -108,11 +121,16 @@ def pool_delays(
     roles: dict[str, RoleFit],
     *,
     clock: bool = True,
+    trailing: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per event: (when it could have started, extraneous delay), by pool availability.
 
     ``clock=False`` keeps staffed steps' delays in working hours of their role's calendar (for a
-    timer that runs on that calendar) instead of converting them to clock time.
+    timer that runs on that calendar) instead of converting them to clock time. ``trailing``
+    (default) explains only the stretch of closed hours and all-busy time that runs up to the
+    start: the engine runs the timer first and queues the case after it, so a moment when all
+    were busy *before* somebody fell idle and still did not start cannot be queueing (the case
+    would have started then). ``trailing=False`` explains every such instant of the wait.
     """
     s = ev["start"].to_numpy(dtype=float)
     e = ev["end"].to_numpy(dtype=float)
@@ -143,6 +161,9 @@ def pool_delays(
         cs, ce = _closed_intervals(r.calendar, lo, hi)
         cov = _Covered(np.r_[fs, cs], np.r_[fe, ce])
         t0 = np.minimum(enabled[mine], s[mine])
+        if trailing and clock:  # the timer covers the rest of the wait, on the clock
+            delay[mine] = np.maximum(cov.since(s[mine]), t0) - t0
+            continue
         explained = cov.measure(s[mine]) - cov.measure(t0)
         d_work = np.clip(wait[mine] - explained, 0.0, None)
         cal = r.calendar

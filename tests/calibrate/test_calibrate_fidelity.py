@@ -79,7 +79,10 @@ def _ev(rows):
 
 def test_pool_delays_explain_waiting_only_while_every_member_is_busy():
     # case x is enabled at 0 and starts at 2; Ann is busy 0-3, Bob 0-1: from 1 to 2 somebody
-    # was free and nobody started: 1 h extraneous, 1 h contention
+    # was free and nobody started. The engine runs the timer first and queues the case after
+    # it: a 1 h timer would end at 1, when Bob is free, and start x an hour early; only a 2 h
+    # timer reproduces the start (trailing rule, default). Counting every all-busy instant of
+    # the wait (trailing=False) leaves 1 h extraneous, 1 h contention.
     ev = _ev(
         [
             ("y", "work", "Ann", 0.0, 3.0),
@@ -90,7 +93,17 @@ def test_pool_delays_explain_waiting_only_while_every_member_is_busy():
     enabled = np.array([0.0, 0.0, 0.0])
     roles = {"r": RoleFit("r", ["Ann", "Bob"], ["work"], ALWAYS)}
     _, delay = pool_delays(ev, enabled, {"work": "r"}, roles)
+    assert delay.tolist() == pytest.approx([0.0, 0.0, 2.0])
+    _, delay = pool_delays(ev, enabled, {"work": "r"}, roles, trailing=False)
     assert delay.tolist() == pytest.approx([0.0, 0.0, 1.0])
+    # x enabled at 0.5 while both are busy until 1, started at 1 when Bob fell free: queueing,
+    # no delay under either rule
+    ev.loc[2, ["start", "end"]] = [1.0, 1.5]
+    for trailing in (True, False):
+        _, delay = pool_delays(
+            ev, np.array([0.0, 0.0, 0.5]), {"work": "r"}, roles, trailing=trailing
+        )
+        assert delay[2] == pytest.approx(0.0)
 
 
 def test_pool_delays_are_clock_time_across_closed_hours():
