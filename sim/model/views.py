@@ -71,6 +71,7 @@ def expected_visits(model: ProcessModel) -> dict[str, float]:
 
 def activity_view(model: ProcessModel) -> ProcessModel | None:
     """The model with one step per activity of its log, for maps; ``None`` if nothing merges.
+    Raises ``ValueError`` for routing it cannot summarise (cases that never leave a loop).
 
     Steps named in ``metadata["step_activity"]`` (repetitions) join the step of their activity,
     and the timers of ``metadata["timer_steps"]`` disappear into the step they delay. Each
@@ -122,6 +123,8 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
         """A node for ``dist``: its one target, or a new decision called ``name``."""
         dist = {k: v for k, v in dist.items() if v > _EPS}
         total = sum(dist.values())
+        if not dist:
+            raise ValueError(f"model {model.name!r}: nothing follows {name!r}")
         if len(dist) == 1:
             return next(iter(dist))
         branches = tuple(Branch(to=k, probability=float(v / total)) for k, v in dist.items())
