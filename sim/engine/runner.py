@@ -349,19 +349,25 @@ class Replication:
         limit = self.scenario.max_cases
         profile = self.profile
         offset = self.offset
-        op = profile.cumulative(offset) if profile is not None else 0.0
-        t = 0.0
+        # Arrivals are a time change of the unscaled process: its gaps add up to ``u`` and the
+        # case arrives when the cumulative rate (profile x scale) reaches ``u``. So a gap that
+        # spans the end of the warm-up runs at each rate for its own part (drawing the whole gap
+        # at the warm-up rate could skip a short, busy measured period).
+        c0 = profile.cumulative(offset) if profile is not None else 0.0
+        if warm_scale is None or warm_end <= 0.0:
+            warm_scale, warm_ops = scale, 0.0
+        else:  # operational time (profile hours) in the warm-up
+            warm_ops = (profile.cumulative(warm_end + offset) - c0) if profile else warm_end
+        warm_u = warm_scale * warm_ops
+        u = 0.0
         n = 0
         seg_cum = self.segment_cum
         draw_seg = self.segment_draw
         start = self.node_index[self.model.start]
         while limit is None or n < limit:
-            gap = self.interarrival() / (warm_scale if t < warm_end else scale)
-            if profile is None:
-                t += gap
-            else:
-                op += gap
-                t = profile.inverse(op) - offset
+            u += self.interarrival()
+            x = u / warm_scale if u <= warm_u else warm_ops + (u - warm_u) / scale
+            t = x if profile is None else profile.inverse(x + c0) - offset
             if t >= end:
                 break
             yield env.timeout(t - env.now)

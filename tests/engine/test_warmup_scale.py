@@ -37,3 +37,20 @@ def test_warmup_scale_changes_only_the_warmup_volume():
 def test_warmup_scale_must_be_positive():
     with pytest.raises(ConfigError, match="scenario.warmup_arrival_scale"):
         Scenario(warmup_arrival_scale=0.0)
+
+
+def test_a_gap_across_the_end_of_the_warmup_runs_at_each_rate_for_its_part():
+    # 10 h gaps in a 4-day warm-up, then a 2-hour window at 100x the rate (a short, busy held-out
+    # period, as in BPIC 2013's back-test). The warm-up ends at 96 h, 6 h after the arrival at
+    # 90 h: 6 of the next gap's 10 unscaled hours run at the warm-up rate, the other 4 at 100x,
+    # so the next case arrives at 96.04 h, then one every 0.1 h. Drawn whole at the warm-up
+    # rate, the gap used to end at 100 h, after the window: no case in it.
+    m = from_dict({**MODEL, "arrivals": {"interarrival": {"dist": "fixed", "value": 10.0}}})
+    sc = Scenario(
+        horizon_days=2 / 24, warmup_days=4, arrival_scale=100.0, warmup_arrival_scale=1.0
+    )
+    arr = run_replication(m, sc, seed=0).case_arrival
+    measured = arr[arr >= 96.0]
+    assert np.allclose(arr[arr < 96.0], np.arange(10.0, 91.0, 10.0))
+    assert measured[0] == pytest.approx(96.04)
+    assert np.allclose(np.diff(measured), 0.1) and len(measured) == 20
