@@ -46,9 +46,7 @@ def test_a_gap_across_the_end_of_the_warmup_runs_at_each_rate_for_its_part():
     # so the next case arrives at 96.04 h, then one every 0.1 h. Drawn whole at the warm-up
     # rate, the gap used to end at 100 h, after the window: no case in it.
     m = from_dict({**MODEL, "arrivals": {"interarrival": {"dist": "fixed", "value": 10.0}}})
-    sc = Scenario(
-        horizon_days=2 / 24, warmup_days=4, arrival_scale=100.0, warmup_arrival_scale=1.0
-    )
+    sc = Scenario(horizon_days=2 / 24, warmup_days=4, arrival_scale=100.0, warmup_arrival_scale=1.0)
     arr = run_replication(m, sc, seed=0).case_arrival
     measured = arr[arr >= 96.0]
     assert np.allclose(arr[arr < 96.0], np.arange(10.0, 91.0, 10.0))
