@@ -147,6 +147,38 @@ def _ci(summary: pd.DataFrame, key: str) -> dict[str, float] | None:
     return {k: (None if pd.isna(v) else float(v)) for k, v in summary.loc[key].items()}
 
 
+def _activity_view(table: pd.DataFrame, model: ProcessModel) -> dict[str, Any] | None:
+    """Per activity of a calibrated model's log (its repetitions are steps of their own,
+    ``metadata.step_activity``, with delay timers before them): the waiting share summed over
+    its steps, replication by replication, and the activity with the largest share
+    (``bottleneck_activity``)."""
+    meta = model.metadata or {}
+    step_activity = meta.get("step_activity") or {}
+    if not step_activity:
+        return None
+    timers = set(meta.get("timer_steps") or ())
+    members: dict[str, list[str]] = {}
+    for s in model.steps:  # a delay timer belongs to the activity it delays
+        of = model.steps[s].next if s in timers else s
+        members.setdefault(step_activity.get(of, of), []).append(s)
+    per_rep = {}
+    for activity, steps in members.items():
+        cols = [f"waiting_share:{s}" for s in steps if f"waiting_share:{s}" in table.columns]
+        if cols:
+            per_rep[f"waiting_share:{activity}"] = table[cols].sum(axis=1, min_count=1)
+    if not per_rep:
+        return None
+    summary = summarize(pd.DataFrame(per_rep))
+    rows = [
+        {"activity": a, "steps": members[a], "waiting_share": _ci(summary, f"waiting_share:{a}")}
+        for a in members
+        if f"waiting_share:{a}" in summary.index
+    ]
+    finite = [r for r in rows if (r["waiting_share"] or {}).get("mean") is not None]
+    top = max(finite, key=lambda r: r["waiting_share"]["mean"]) if finite else None
+    return {"activities": rows, "bottleneck_activity": top}
+
+
 def kpi_report(
     table: pd.DataFrame, model: ProcessModel, *, headcount: dict[str, int] | None = None
 ) -> dict[str, Any]:
@@ -184,6 +216,7 @@ def kpi_report(
             "waiting_mean": _ci(summary, f"waiting_mean:{b}"),
             "roles": role_utils,
         }
+    activities = _activity_view(table, model)
     outcomes = {
         k.split(":", 1)[1]: _ci(summary, k) for k in summary.index if k.startswith("outcome_share:")
     }
@@ -205,6 +238,7 @@ def kpi_report(
         "steps": steps,
         "roles": roles,
         "bottleneck": bottleneck,
+        **(activities or {}),
         "outcomes": outcomes,
         "funnel": funnel,
         "all": {k: _ci(summary, k) for k in summary.index},
@@ -272,4 +306,10 @@ def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
             f"  bottleneck: {b['step']} — waiting is {_fmt(b['waiting_share'], True)} of cycle time"
             + (f" (utilisation {utils})" if utils else ""),
         ]
+    a = report.get("bottleneck_activity")
+    if a and len(a["steps"]) > 1:
+        lines.append(
+            f"  by activity: {a['activity']} — waiting is {_fmt(a['waiting_share'], True)} of "
+            f"cycle time over its {len(a['steps'])} steps (repetitions and their timers)"
+        )
     return "\n".join(lines)

@@ -587,6 +587,14 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             + (f"; its staff are busy {utils} of their scheduled time" if utils else "")
             + ".</p>"
         )
+    a = k.get("bottleneck_activity")
+    if a and len(a.get("steps") or ()) > 1:
+        share, share_ci = _ci_text(a.get("waiting_share"), "%")
+        parts.append(
+            f"<p>By activity of the log (its repetitions and their timers together, "
+            f"{len(a['steps'])} steps): <strong>{_esc(pretty(a['activity']))}</strong>, "
+            f"{share} {share_ci} of the cycle time spent waiting for it.</p>"
+        )
     parts.append(_img(plot_step_times(k), alt="waiting and processing per step"))
     if k.get("roles"):
         parts.append(_img(plot_utilisation(k), alt="utilisation per role"))
