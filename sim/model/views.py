@@ -120,10 +120,10 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
     decisions: dict[str, Decision] = {}
 
     def lead_to(name: str, dist: dict[str, float]) -> str:
-        """A node for ``dist``: its one target, or a new decision called ``name``."""
-        dist = {k: v for k, v in dist.items() if v > _EPS}
+        """A node for ``dist``: its one target, or a new decision called ``name`` (branches of
+        probability 0 stay, as in the model, so that every end stays reachable)."""
         total = sum(dist.values())
-        if not dist:
+        if not dist or total <= _EPS:
             raise ValueError(f"model {model.name!r}: nothing follows {name!r}")
         if len(dist) == 1:
             return next(iter(dist))
