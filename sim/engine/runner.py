@@ -25,6 +25,11 @@ Semantics worth knowing (also in the README):
   interrupts work that has started.
 * **Enabled time.** The moment the case reached the step, so a step's waiting (start - enabled)
   includes hand-off delay, closed shifts and queueing, as it does in a real event log.
+* **Deadline timers.** A step without roles and ``measured_from="arrival"`` ends ``duration``
+  after the case arrived (at once if that moment has passed).
+* **Arrivals.** A time change of the unscaled inter-arrival process by the rate profile x
+  ``arrival_scale`` (``warmup_arrival_scale`` before the warm-up ends): a gap that spans a change
+  of rate runs at each rate for its own part.
 """
 
 from __future__ import annotations

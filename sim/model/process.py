@@ -2,7 +2,9 @@
 
 A model is a directed graph of named nodes. Cases enter at ``start`` and follow ``next`` links:
 
-* a **step** is work done by zero (automated or a timer), one, or several roles at once;
+* a **step** is work done by zero (automated or a timer), one, or several roles at once; a
+  timer's duration runs from when the case reaches it, or (``measured_from: arrival``) from the
+  case's arrival, a deadline;
 * a **decision** picks one branch at random with the given probabilities (a branch back to an
   earlier node is a rework loop; a branch to an end drops the case or closes it);
 * a **parallel** block starts every branch at once (or, when ``probabilities`` are given, each
