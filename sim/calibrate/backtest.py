@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.stats as st
+from tqdm.auto import tqdm
 
 from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import discover_routing
@@ -362,8 +363,10 @@ def simulate_event_logs(
     warmup_cases: int | None = None,
     seed: int = 0,
     workers: int | None = 1,
+    progress: bool = False,
 ) -> list[pd.DataFrame]:
-    """Simulate ``model`` so that about ``n_cases`` arrive in ``[start, last_arrival]``.
+    """Simulate ``model`` so that about ``n_cases`` arrive in ``[start, last_arrival]``
+    (``progress``: a bar over the replications on stderr).
 
     The warm-up runs at the model's own arrival rate, or scaled so that about ``warmup_cases``
     arrive in it (a model not calibrated on the training log, e.g. an imported one, given the
@@ -412,7 +415,7 @@ def simulate_event_logs(
         drain_days=max(drain_h, 1.0) / 24.0,
         warmup_arrival_scale=warm_scale,
     )
-    traces = run_replications(m, scenario, seed=seed, workers=workers)
+    traces = run_replications(m, scenario, seed=seed, workers=workers, progress=progress)
     timers = set(m.metadata.get("timer_steps", []))
     abandon = list(m.metadata.get("abandonment_outcomes", []))
     step_activity = dict(m.metadata.get("step_activity") or {})
@@ -475,8 +478,12 @@ def backtest(
     warmup_volume: str = "model",
     truncation: str = "auto",
     workers: int | None = 1,
+    progress: bool = False,
 ) -> BacktestResult:
     """Compare ``model`` with the held-out ``test`` log (see the module docstring).
+
+    ``progress`` shows bars on stderr: the simulation's replications, then the scoring of each
+    simulated and baseline log (the log distances take seconds each on a large log).
 
     ``dropoff_outcomes`` defaults to the model's (``metadata.dropoff_outcomes``, else the
     outcomes of its non-success ends). ``warmup_days`` defaults to the training period (from the
@@ -545,11 +552,19 @@ def backtest(
         warmup_cases=warmup_cases,
         seed=seed,
         workers=workers,
+        progress=progress,
     )
     truncated_test = bool(test_truncation["applied"])
     if truncated_test:  # the real extract kept only the cases finished by its end: so does ours
         sims = [_finished_only(df) for df in sims]
     t_sim = time.perf_counter() - t0
+
+    bar = tqdm(
+        total=replications * (2 if baseline else 1),
+        desc="back-test: scoring model and baseline logs",
+        unit="log",
+        disable=not progress,
+    )
 
     def score(logs: list[pd.DataFrame]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         rows, dists = [], []
@@ -562,6 +577,7 @@ def backtest(
             rows.append(_compare(meas, real))
             if distances:
                 dists.append(_distances(hist, df))
+            bar.update(1)
         return rows, dists
 
     m_rows, m_dist = score(sims)
@@ -619,10 +635,12 @@ def backtest(
             b_rows.append(_compare(meas, real))
             if distances:
                 b_dist.append(_distances(hist, b_log))
+            bar.update(1)
         result["baseline"] = {
             **_summarise(b_rows),
             "distances": _summarise(b_dist) if distances else {},
         }
+    bar.close()
     result["verdict"] = _verdict(result)
     result["settings"]["seconds"] = round(time.perf_counter() - t0, 2)
     result["settings"]["simulation_seconds"] = round(t_sim, 2)

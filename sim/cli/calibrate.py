@@ -118,6 +118,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             dropoff_outcomes=cal.dropoff_outcomes,
             truncation=str(c.truncation),
             workers=cfg.workers,
+            progress=bool(cfg.get("progress", True)),
         )
         write_json(run_dir / "backtest.json", res.to_dict())
         if not res.historical.empty:

@@ -53,6 +53,7 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
         assert f"{100 * bt[who]['cycle_time_mean_relerr']['mean']:+.1f} %" in line
     assert fmt_num(bt["test"]["kpis"]["cycle_time_mean"]) in line
     assert "mean cycle time within 10 %:" in res.stdout
+    assert "back-test: scoring model and baseline logs" in res.stderr  # progress (stderr)
     sim = run_sim(
         "simulate",
         f"process={run / 'model.yaml'}",
