@@ -766,6 +766,17 @@ def _calibration_section(rf: RunFiles) -> Section:
                     "training cases.",
                 )
             )
+        waits = _backtest_waits(rf, hist)
+        if waits is not None:
+            parts.append(
+                _img(
+                    waits,
+                    alt="waiting per activity: simulated vs history",
+                    caption="Where the time goes: the waiting before each of the most frequent "
+                    "activities (from the end of the case's previous activity), history against "
+                    "the simulated and baseline logs.",
+                )
+            )
     notes = (rf.model.metadata.get("notes") if rf.model is not None else None) or []
     if notes:
         parts.append(
@@ -963,6 +974,19 @@ def _backtest_cycle_times(rf: RunFiles, hist: pd.DataFrame | None) -> Figure | N
     if len(series) < 2:
         return None
     return plot_cycle_times(series, title="Cycle time: simulated vs history")
+
+
+def _backtest_waits(rf: RunFiles, hist: pd.DataFrame | None) -> Figure | None:
+    from sim.report.charts import plot_step_waits
+
+    sims = sorted(rf.run_dir.glob("trace_*.csv.gz"))
+    if hist is None or hist.empty or not sims:
+        return None
+    logs: dict[str, Any] = {"history": hist, "model": [pd.read_csv(p) for p in sims]}
+    bases = sorted(rf.run_dir.glob("baseline_*.csv.gz"))
+    if bases:  # one file per replication: case ids repeat across them
+        logs["naive baseline"] = [pd.read_csv(p) for p in bases]
+    return plot_step_waits(logs)
 
 
 def _history_log(rf: RunFiles) -> pd.DataFrame | None:

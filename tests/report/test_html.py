@@ -94,8 +94,10 @@ def test_calibrate_run_report(tmp_path, crm):
     assert "What calibration noticed" in cal
     assert "first steps started &lt;the moment&gt; their person" in cal
     assert "lognormal" not in cal  # only the chosen family is listed
-    # arrivals of the history, cycle times simulated vs history, fitted vs observed (Q-Q)
-    assert len(_images(cal)) == 3
+    # arrivals of the history, cycle times and waits per activity simulated vs history, fitted
+    # vs observed (Q-Q)
+    assert len(_images(cal)) == 4
+    assert 'alt="waiting per activity: simulated vs history"' in cal
     assert "history (held-out period)" not in cal  # it is inside the image, not the text
 
 
