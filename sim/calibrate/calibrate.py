@@ -531,10 +531,11 @@ def calibrate_model(
     timers: dict[str, Distribution] = {}
     log_acts = ev_log["activity"].to_numpy()
     pooled: dict[str, Distribution] = {}
+    deadlines: dict[str, dict[str, Any]] = {}
+    # a case's arrival, as for the arrival process: its first start
+    arrival = ev.groupby("case_id")["start"].transform("min").to_numpy(dtype=float)
     # repetitions share one duration fit unless their samples differ (BPIC's last call of a
     # run is the real conversation; Prosimos-made logs draw every repetition alike)
-    deadlines: dict[str, dict[str, Any]] = {}
-    arrival = ev.groupby("case_id")["start"].transform("min").to_numpy(dtype=float)
     own_fit: set[str] = set()
     for base in repeated:
         reps = {a: work[acts == a] for a in activities if step_activity[a] == base}
