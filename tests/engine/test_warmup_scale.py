@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from sim.engine import run_replication
 from sim.errors import ConfigError
@@ -52,3 +54,32 @@ def test_a_gap_across_the_end_of_the_warmup_runs_at_each_rate_for_its_part():
     assert np.allclose(arr[arr < 96.0], np.arange(10.0, 91.0, 10.0))
     assert measured[0] == pytest.approx(96.04)
     assert np.allclose(np.diff(measured), 0.1) and len(measured) == 20
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    gap=st.floats(0.05, 5.0),
+    warm_scale=st.floats(0.1, 10.0),
+    scale=st.floats(0.1, 10.0),
+    warm_days=st.floats(0.05, 2.0),
+)
+def test_arrivals_are_the_time_change_of_the_unscaled_gaps(gap, warm_scale, scale, warm_days):
+    # with fixed gaps g, case k arrives when the cumulative rate reaches k g:
+    # Lambda(t) = warm_scale * min(t, W) + scale * max(t - W, 0)
+    m = from_dict({**MODEL, "arrivals": {"interarrival": {"dist": "fixed", "value": gap}}})
+    sc = Scenario(
+        horizon_days=1,
+        warmup_days=warm_days,
+        arrival_scale=scale,
+        warmup_arrival_scale=warm_scale,
+        max_cases=400,
+        drain=False,
+    )
+    arr = run_replication(m, sc, seed=0).case_arrival
+    w = warm_days * 24.0
+    u = gap * np.arange(1, 401)
+    expected = np.where(u <= warm_scale * w, u / warm_scale, w + (u - warm_scale * w) / scale)
+    assume(np.all(np.abs(expected - (w + 24.0)) > 1e-6))  # not on the end's rounding edge
+    expected = expected[expected < w + 24.0]  # arrivals stop at the end of the horizon
+    assert arr.size == expected.size
+    assert np.allclose(arr, expected, rtol=1e-9, atol=1e-9)
