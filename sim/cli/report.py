@@ -24,7 +24,17 @@ def build(run_dir: Path, *, figures: bool = False) -> Path | None:
         )
         return None
     print(f"report: {path}")
+    if figures:
+        _say_figures(run_dir)
     return path
+
+
+def _say_figures(run_dir: Path) -> None:
+    from sim.report.html import FIGURES_DIR
+
+    pngs = sorted((run_dir / FIGURES_DIR).glob("*.png"))
+    if pngs:
+        print(f"figures: {run_dir / FIGURES_DIR}/ ({len(pngs)} PNG files)")
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path | None:
@@ -34,6 +44,9 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         raise ConfigError(f"run={cfg.run}: no such run directory")
     from sim.report import build_report
 
-    path = build_report(target, save_figures=bool(cfg.get("figures", False)))
+    figures = bool(cfg.get("figures", False))
+    path = build_report(target, save_figures=figures)
     print(f"report: {path}")
+    if figures:
+        _say_figures(target)
     return path

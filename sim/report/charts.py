@@ -744,9 +744,7 @@ def plot_step_waits(
     so that minutes and weeks both show; the legend gives each log's mean. A name may map to
     several logs (replications): each is measured on its own, since their case ids repeat."""
     waits = {
-        name: pd.concat(
-            [waits_from_log(d) for d in ([df] if isinstance(df, pd.DataFrame) else df)]
-        )
+        name: pd.concat([waits_from_log(d) for d in ([df] if isinstance(df, pd.DataFrame) else df)])
         for name, df in logs.items()
     }
     first = next(iter(waits.values()))

@@ -42,6 +42,7 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
     ):
         assert (run / f).exists(), f
     figures = sorted(p.name for p in (run / "report").glob("*.png"))  # the report/
+    assert f"figures: {run / 'report'}/ ({len(figures)} PNG files)" in res.stdout
     assert any("calibrat" in f or "history" in f for f in figures), figures
     model = load(run / "model.yaml")
     assert model.steps and model.roles
