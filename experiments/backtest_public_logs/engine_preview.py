@@ -42,42 +42,4 @@ def enable() -> None:
     runner.Replication.__init__ = _init
 
 
-# ------------------------------------------------------------------ timers on a calendar
-class _WorkingTimer:
-    """A timer's draw in working hours of a calendar, turned into clock time at the moment the
-    case reaches the timer (the engine draws right then)."""
-
-    def __init__(self, draws, rep, cal) -> None:
-        self.draws = draws
-        self.rep = rep
-        self.cal = cal
-
-    def __call__(self) -> float:
-        d = self.draws()
-        if d <= 0:
-            return d
-        now = self.rep.env.now + self.rep.offset
-        end = self.cal.inverse(self.cal.cumulative(now) + d)
-        return max(end - now, 0.0)
-
-
-def _init_timers(self, *args, **kwargs) -> None:
-    _PREVIOUS_INIT(self, *args, **kwargs)
-    cals = self.model.metadata.get("timer_calendars") or {}
-    for name, cal_name in cals.items():
-        if cal_name == "24/7" or name not in self.node_index:
-            continue
-        plan = self.plans[self.node_index[name]]
-        plan.draw = _WorkingTimer(plan.draw, self, self.model.calendars[cal_name])
-
-
-_PREVIOUS_INIT = None
-
-
-def enable_working_timers() -> None:
-    """Timer steps listed in ``metadata.timer_calendars`` run in working hours of their
-    calendar (the proposed ``Step.calendar`` for role-less steps); use with
-    ``calibrate_model(..., delay_time="working")``."""
-    global _PREVIOUS_INIT
-    _PREVIOUS_INIT = runner.Replication.__init__
-    runner.Replication.__init__ = _init_timers
+# Timers on a calendar, previewed here until 2026-12-02, are in the engine now (``Step.calendar``).

@@ -70,7 +70,8 @@ def main() -> None:
     ap.add_argument(
         "--preview-working-timers",
         action="store_true",
-        help="delay_time=working with timers on their role's calendar (see engine_preview.py)",
+        help="delay_time=working: timers count working hours of their role's calendar "
+        "(Step.calendar, in the engine since 2026-12-02; same as the key delay_time=working)",
     )
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)
     ap.add_argument("overrides", nargs="*")
@@ -82,9 +83,6 @@ def main() -> None:
 
             engine_preview.enable()
         if args.preview_working_timers:
-            import engine_preview
-
-            engine_preview.enable_working_timers()
             kw["delay_time"] = "working"
         try:
             print(json.dumps(one(args.one, args.replications, args.seed, kw)))

@@ -308,9 +308,7 @@ def calibrate_model(
       all waiting beyond closed shifts (see ``sim.calibrate.delays``). ``delay_time="clock"``
       (default) stores each delay as the clock time it took from the moment the case was
       enabled (a timer step runs on the clock); ``"working"`` stores working hours of the
-      step's role calendar and names that calendar per timer in ``metadata.timer_calendars``,
-      for an engine whose timers can run on a calendar (a proposed change; with today's engine
-      such delays would be too short).
+      step's role calendar and gives the timer that ``calendar`` (it counts working hours).
     * ``deadline_timers`` (default true, with ``delay_time="clock"``): a timer whose ends follow
       the case's age rather than the moment its step was reached (a ticket closed a month after
       it was opened, whatever happened in between) becomes a deadline, ``measured_from:
@@ -1103,16 +1101,14 @@ def _assemble(
         if t.startswith(END_PREFIX):
             o = t[len(END_PREFIX) :]
             ends[t] = End(name=t, outcome=o, success=o not in dropoff)
-    if delay_time == "working":  # which calendar each timer's working hours are counted on
-        metadata_timer_cal = {
-            TIMER_PREFIX + a: model_roles[act_role[a]].calendar
-            for a in timers
-            if TIMER_PREFIX + a in steps and act_role.get(a) in model_roles
-        }
-    else:
-        metadata_timer_cal = {}
+    if delay_time == "working":  # each timer counts working hours of its step's role calendar
+        for a in timers:
+            t_name, role = TIMER_PREFIX + a, act_role.get(a)
+            if t_name in steps and role in model_roles:
+                steps[t_name] = dataclasses.replace(
+                    steps[t_name], calendar=model_roles[role].calendar
+                )
     metadata = {
-        "timer_calendars": metadata_timer_cal,
         "calibrated_from": p.source,
         "origin": p.origin.isoformat(),
         "timer_steps": sorted(TIMER_PREFIX + a for a in timers if TIMER_PREFIX + a in steps),

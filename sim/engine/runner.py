@@ -25,8 +25,9 @@ Semantics worth knowing (also in the README):
   interrupts work that has started.
 * **Enabled time.** The moment the case reached the step, so a step's waiting (start - enabled)
   includes hand-off delay, closed shifts and queueing, as it does in a real event log.
-* **Deadline timers.** A step without roles and ``measured_from="arrival"`` ends ``duration``
-  after the case arrived (at once if that moment has passed).
+* **Timers.** A step without roles waits its duration from when the case reaches it, or, with
+  ``measured_from="arrival"``, from the case's arrival (a deadline: at once if that moment has
+  passed); on the clock, or in working hours of its ``calendar`` ("2 business days").
 * **Arrivals.** A time change of the unscaled inter-arrival process by the rate profile x
   ``arrival_scale`` (``warmup_arrival_scale`` before the warm-up ends): a gap that spans a change
   of rate runs at each rate for its own part.
@@ -163,6 +164,7 @@ class _StepPlan:
         "single",
         "free1",
         "from_arrival",
+        "timer_cal",
     )
 
 
@@ -254,6 +256,10 @@ class Replication:
                 plan.roles = roles
                 plan.roleset = frozenset(roles)
                 plan.from_arrival = s.measured_from == "arrival"
+                tc = (
+                    None if s.roles or s.calendar in (None, "24/7") else model.calendars[s.calendar]
+                )
+                plan.timer_cal = None if tc is None or tc.is_constant else tc
                 plan.resources = []
                 plan.gates = {}  # position of a role's last person -> position of its gate
                 for r in dict.fromkeys(roles):
@@ -426,8 +432,16 @@ class Replication:
                 enabled = now = env.now
                 if not p.roles:
                     d = p.draw() * scale
-                    if p.from_arrival:  # a deadline: duration after the case's arrival
-                        d += self.c_arrival[cid] - now
+                    if p.from_arrival or p.timer_cal is not None:
+                        # a deadline counts from the case's arrival; a timer on a calendar
+                        # counts working hours of it
+                        base = self.c_arrival[cid] if p.from_arrival else now
+                        tc = p.timer_cal
+                        if tc is not None:
+                            end = tc.inverse(tc.cumulative(base + offset) + d) - offset
+                        else:
+                            end = base + d
+                        d = end - now
                     if d > 0:
                         yield env.timeout(d)
                     events.append((cid, p.idx, -1, enabled, enabled, env.now))

@@ -70,6 +70,7 @@ STEP_KEYS = (
     "description",
     "provenance",
     "measured_from",
+    "calendar",
 )
 ROLE_KEYS = ("headcount", "calendar", "hourly_cost", "members", "provenance")
 DECISION_KEYS = ("branches", "requires", "by_segment", "description", "provenance")
@@ -259,6 +260,7 @@ def _step(where: str, name: str, spec: Any) -> Step:
         description=str(spec.get("description", "") or ""),
         provenance=_opt_dict(f"{where}.provenance", spec.get("provenance")),
         measured_from=str(spec.get("measured_from", "enabled")),
+        calendar=None if spec.get("calendar") is None else str(spec["calendar"]),
     )
 
 
@@ -435,6 +437,8 @@ def _step_dict(s: Step) -> dict[str, Any]:
         d["patience"] = s.patience.to_dict()
     if s.measured_from != "enabled":
         d["measured_from"] = s.measured_from
+    if s.calendar is not None:
+        d["calendar"] = s.calendar
     if s.description:
         d["description"] = s.description
     if s.provenance:

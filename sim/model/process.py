@@ -4,7 +4,7 @@ A model is a directed graph of named nodes. Cases enter at ``start`` and follow 
 
 * a **step** is work done by zero (automated or a timer), one, or several roles at once; a
   timer's duration runs from when the case reaches it, or (``measured_from: arrival``) from the
-  case's arrival, a deadline;
+  case's arrival, a deadline; on the clock, or in working hours of a ``calendar``;
 * a **decision** picks one branch at random with the given probabilities (a branch back to an
   earlier node is a rework loop; a branch to an end drops the case or closes it);
 * a **parallel** block starts every branch at once (or, when ``probabilities`` are given, each
@@ -61,6 +61,9 @@ class Step:
     # the step ends ``duration`` after the case arrived, at once if that moment has passed (an
     # auto-closure 30 days after a ticket was opened, an SLA deadline)
     measured_from: str = "enabled"
+    # timers only: the duration is working time of this calendar ("2 business days"); staffed
+    # steps work on their roles' calendars
+    calendar: str | None = None
 
 
 @dataclass(frozen=True)

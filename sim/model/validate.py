@@ -120,6 +120,17 @@ def problems(model: ProcessModel) -> list[str]:
                 f"{w}.measured_from: only a timer (a step without roles) can be measured from the "
                 "case's arrival; a staffed step's work starts when a person takes it"
             )
+        if step.calendar is not None:
+            if step.roles:
+                out.append(
+                    f"{w}.calendar: only a timer (a step without roles) has a calendar of its "
+                    "own; a staffed step works on its roles' calendars"
+                )
+            elif step.calendar != "24/7" and step.calendar not in model.calendars:
+                out.append(
+                    f"{w}.calendar: unknown calendar '{step.calendar}'; valid choices are "
+                    f"{_choices(['24/7', *model.calendars])}"
+                )
 
     # --- decisions
     for name, dec in model.decisions.items():

@@ -300,6 +300,16 @@ def test_kpis_of_a_calibrated_model_add_up_its_repetitions_per_activity():
     assert "by activity: call — waiting is" in format_report(report)
 
 
+def test_working_time_delays_become_timers_on_their_role_calendar():
+    m = calibrate_model(_repeat_log(), dropoff_outcomes=[], seed=0, delay_time="working").model
+    timers = [s for s in m.steps.values() if s.name.startswith("delay:")]
+    assert timers
+    for t in timers:
+        assert t.calendar == m.roles[m.steps[t.next].roles[0]].calendar
+    clock = calibrate_model(_repeat_log(), dropoff_outcomes=[], seed=0).model
+    assert all(s.calendar is None for s in clock.steps.values())
+
+
 def test_samples_that_differ_needs_enough_data_and_a_real_difference():
     rng = np.random.default_rng(4)
     alike = {"a": rng.exponential(1.0, 300), "b": rng.exponential(1.0, 300)}

@@ -73,6 +73,38 @@ def test_a_timer_measured_from_arrival_ends_at_its_deadline_or_at_once():
     assert [x[5] - x[4] for x in rows(run(m, max_cases=4)) if x[1] == "close"] == [4.0] * 4
 
 
+def test_a_timer_on_a_calendar_counts_its_working_hours():
+    # the run starts on Monday 00:00; cases arrive at 01:00 and 02:00; the office opens at 09:00:
+    # a timer of 2 working hours ends at 11:00 for both
+    office = {"office": {"weekdays": ["09:00-17:00"]}}
+    m = build(
+        {
+            "wait": {"duration": fixed(2), "next": DONE, "calendar": "office"},
+        },
+        calendars=office,
+    )
+    assert [(x[0], x[3], x[5]) for x in rows(run(m, max_cases=2))] == [
+        (0, 1.0, 11.0),
+        (1, 2.0, 11.0),
+    ]
+    # a deadline of 3 working hours after the arrival (12:00), reached after 10 h of other work
+    # at 11:00 and 12:00: the first waits an hour, the second not at all
+    m = build(
+        {
+            "work": {"duration": fixed(10), "next": "close"},
+            "close": {
+                "duration": fixed(3),
+                "next": DONE,
+                "calendar": "office",
+                "measured_from": "arrival",
+            },
+        },
+        calendars=office,
+    )
+    closes = [(x[0], x[4], x[5]) for x in rows(run(m, max_cases=2)) if x[1] == "close"]
+    assert closes == [(0, 11.0, 12.0), (1, 12.0, 12.0)]
+
+
 def test_two_steps_with_queueing():
     # a takes 2 h but cases come every hour: case 1 queues at a from 2 to 3.
     m = build(

@@ -166,6 +166,8 @@ def model_specs(draw, *, rich: bool = False, max_blocks: int = 4) -> dict[str, A
             spec["patience"] = draw(durations(lo=0.5, hi=6.0))
         if kind == "auto" and draw(st.integers(0, 3)) == 0:  # a deadline after the arrival
             spec["measured_from"] = "arrival"
+        if kind == "auto" and draw(st.integers(0, 3)) == 0:  # a timer in working hours
+            spec["calendar"] = draw(st.sampled_from(["24/7", *sorted(CALENDARS)]))
         if rich:
             spec["cost"] = draw(st.floats(0, 50))
             spec["value_adding"] = draw(st.booleans())

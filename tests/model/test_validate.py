@@ -328,6 +328,17 @@ def test_only_a_timer_is_measured_from_the_arrival():
     assert from_dict(BASE).steps["b"].measured_from == "enabled"
 
 
+def test_only_a_timer_has_a_calendar_of_its_own():
+    spec = spec_with(steps__a__calendar="office")
+    assert "steps.a.calendar: only a timer (a step without roles)" in error_of(spec)
+    spec = spec_with(steps__b__role=None, steps__b__calendar="night")
+    assert "steps.b.calendar: unknown calendar 'night'; valid choices are" in error_of(spec)
+    assert (
+        from_dict(spec_with(steps__b__role=None, steps__b__calendar="office")).steps["b"].calendar
+        == "office"
+    )
+
+
 # -------------------------------------------------------------------------------- calendars
 @pytest.mark.parametrize(
     ("calendar", "expected"),

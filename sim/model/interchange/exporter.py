@@ -151,6 +151,11 @@ class _Plan:
                 )
             if s.patience is not None:
                 self.lost.append(f"steps.{s.name}.patience: Prosimos cases never abandon; dropped")
+            if s.calendar not in (None, "24/7") and not s.roles:
+                self.lost.append(
+                    f"steps.{s.name}.calendar: a timer counting working hours of "
+                    f"'{s.calendar}' becomes one on the clock"
+                )
             if s.measured_from == "arrival":
                 self.lost.append(
                     f"steps.{s.name}.measured_from: a timer measured from the case's arrival "
