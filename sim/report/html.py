@@ -1139,5 +1139,5 @@ def _save_embedded(page: str, folder: Path) -> None:
     for data, alt in re.findall(pattern, page):
         unique.setdefault(data, alt)
     for k, (data, alt) in enumerate(unique.items(), 1):
-        slug = re.sub(r"[^0-9a-z]+", "_", html.unescape(alt).lower()).strip("_")[:50] or "figure"
+        slug = re.sub(r"[^0-9a-z]+", "_", html.unescape(alt).lower()).strip("_")[:64] or "figure"
         (folder / f"{k:02d}_{slug}.png").write_bytes(base64.b64decode(data))
