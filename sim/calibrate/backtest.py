@@ -166,6 +166,28 @@ def _flag_like_history(
     return set(last.index[flag].astype(str))
 
 
+def backtest_events(df: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
+    """A standard event log (datetimes) as the back-test measures it: ``case_id``, ``activity``,
+    ``resource``, ``role``, ``start``, ``end`` and ``enabled`` in hours since ``origin``, sorted by
+    case and start. ``enabled`` is the end of the case's previous activity (its own start for the
+    first one, or when it overlaps the previous one): the same rule for the historical, simulated
+    and baseline logs."""
+    events = pd.DataFrame(
+        {
+            "case_id": df[C.CASE].astype(str).to_numpy(),
+            "activity": df[C.ACTIVITY].astype(str).to_numpy(),
+            "resource": df[C.RESOURCE].to_numpy() if C.RESOURCE in df.columns else None,
+            "role": None,
+            "start": ((df[C.START] - origin) / HOUR).to_numpy(dtype=float),
+            "end": ((df[C.END] - origin) / HOUR).to_numpy(dtype=float),
+        }
+    )
+    events = events.sort_values(["case_id", "start", "end"], kind="stable").reset_index(drop=True)
+    dummy = pd.Series(None, index=pd.unique(events["case_id"]), dtype=object)
+    events["enabled"] = discover_routing(events, dummy, groups={}).enabled
+    return events
+
+
 def _measure(
     df: pd.DataFrame,
     open_cases: set[str],
@@ -177,21 +199,7 @@ def _measure(
     """KPIs (``sim.kpis.log_kpis``) plus the raw samples the distances need."""
     if df.empty:
         return {"kpis": {}, "cycle_times": np.array([]), "weekly": np.array([])}
-    events = pd.DataFrame(
-        {
-            "case_id": df[C.CASE].astype(str).to_numpy(),
-            "activity": df[C.ACTIVITY].astype(str).to_numpy(),
-            "resource": df[C.RESOURCE].to_numpy(),
-            "role": None,
-            "start": ((df[C.START] - origin) / HOUR).to_numpy(dtype=float),
-            "end": ((df[C.END] - origin) / HOUR).to_numpy(dtype=float),
-        }
-    )
-    events = events.sort_values(["case_id", "start", "end"], kind="stable").reset_index(drop=True)
-    # enabled = end of the previous activity of the case (its own start for the first one): the
-    # same rule for the historical, simulated and baseline logs
-    dummy = pd.Series(None, index=pd.unique(events["case_id"]), dtype=object)
-    events["enabled"] = discover_routing(events, dummy, groups={}).enabled
+    events = backtest_events(df, origin)
     outcome_col = None
     if C.OUTCOME in df.columns:
         oc = df[[C.CASE, C.OUTCOME]].astype({C.CASE: str}).drop_duplicates(C.CASE)

@@ -531,7 +531,7 @@ def calibrate_model(
     pooled: dict[str, Distribution] = {}
     deadlines: dict[str, dict[str, Any]] = {}
     # a case's arrival, as for the arrival process: its first start
-    arrival = ev.groupby("case_id")["start"].transform("min").to_numpy(dtype=float)
+    arrival = ev["case_id"].map(bounds["first"]).to_numpy(dtype=float)
     # repetitions share one duration fit unless their samples differ (BPIC's last call of a
     # run is the real conversation; Prosimos-made logs draw every repetition alike)
     own_fit: set[str] = set()

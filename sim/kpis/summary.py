@@ -13,6 +13,7 @@ from sim.kpis.frames import trace_cases, trace_events
 from sim.kpis.stats import summarize
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
+from sim.model.views import steps_by_activity
 
 HEADLINE = (
     "cycle_time_mean",
@@ -152,15 +153,9 @@ def _activity_view(table: pd.DataFrame, model: ProcessModel) -> dict[str, Any] |
     ``metadata.step_activity``, with delay timers before them): the waiting share summed over
     its steps, replication by replication, and the activity with the largest share
     (``bottleneck_activity``)."""
-    meta = model.metadata or {}
-    step_activity = meta.get("step_activity") or {}
-    if not step_activity:
+    if not (model.metadata or {}).get("step_activity"):
         return None
-    timers = set(meta.get("timer_steps") or ())
-    members: dict[str, list[str]] = {}
-    for s in model.steps:  # a delay timer belongs to the activity it delays
-        of = model.steps[s].next if s in timers else s
-        members.setdefault(step_activity.get(of, of), []).append(s)
+    members = steps_by_activity(model)
     per_rep = {}
     for activity, steps in members.items():
         cols = [f"waiting_share:{s}" for s in steps if f"waiting_share:{s}" in table.columns]

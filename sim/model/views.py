@@ -69,6 +69,20 @@ def expected_visits(model: ProcessModel) -> dict[str, float]:
     return {n: max(float(x[index[n]]), 0.0) for n in names}
 
 
+def steps_by_activity(model: ProcessModel) -> dict[str, list[str]]:
+    """The steps of each activity of a calibrated model's log: its repetitions
+    (``metadata["step_activity"]``) and the delay timers before them (``metadata["timer_steps"]``);
+    any other step is an activity of its own. In the model's step order."""
+    meta = model.metadata or {}
+    step_activity = meta.get("step_activity") or {}
+    timers = set(meta.get("timer_steps") or ())
+    out: dict[str, list[str]] = {}
+    for name, step in model.steps.items():
+        of = step.next if name in timers else name  # a timer belongs to the step it delays
+        out.setdefault(step_activity.get(of, of), []).append(name)
+    return out
+
+
 def activity_view(model: ProcessModel) -> ProcessModel | None:
     """The model with one step per activity of its log, for maps; ``None`` if nothing merges.
     Raises ``ValueError`` for routing it cannot summarise (cases that never leave a loop).
@@ -90,6 +104,7 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
         return None
     visits = expected_visits(model)
     transparent = set(model.decisions) | timers
+    groups = steps_by_activity(model)
 
     def group(node: str) -> str:
         return step_activity.get(node, node)
@@ -111,10 +126,8 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
         memo[node] = out
         return out
 
-    members: dict[str, list[str]] = {}
-    for s in model.steps:
-        if s not in timers:
-            members.setdefault(group(s), []).append(s)
+    members = {a: [s for s in g if s not in timers] for a, g in groups.items()}
+    members = {a: names for a, names in members.items() if names}
 
     used = {*members, *model.parallels, *model.joins, *model.ends}  # the view's other nodes
     decisions: dict[str, Decision] = {}
@@ -149,9 +162,8 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
         main = model.steps[names[int(np.argmax(weight))]]
         nxt = lead_to(fresh(f"after:{activity}"), dist)
         prov = dict(main.provenance or {})
-        merged = [*names, *(t for t in timers if model.steps[t].next in names)]
-        if len(merged) > 1 or activity not in model.steps:
-            prov["merged_steps"] = sorted(merged)
+        if len(groups[activity]) > 1 or activity not in model.steps:
+            prov["merged_steps"] = sorted(groups[activity])
         prov["visits_per_case"] = round(float(sum(visits[n] for n in names)), 4)
         steps[activity] = dataclasses.replace(main, name=activity, next=nxt, provenance=prov)
 
@@ -188,4 +200,4 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
     )
 
 
-__all__ = ["activity_view", "expected_visits"]
+__all__ = ["activity_view", "expected_visits", "steps_by_activity"]

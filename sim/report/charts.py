@@ -711,22 +711,20 @@ def _model_density(dist: Distribution, xs: np.ndarray, bins: np.ndarray) -> np.n
 def waits_from_log(events: pd.DataFrame) -> pd.DataFrame:
     """Per event of a standard event log: ``activity``, ``waiting`` (start minus the end of the
     case's previous event, or 0 for its first) and ``processing`` (end minus start), in hours.
-    The back-test's rule for the history, the simulated and the baseline logs alike."""
-    ev = pd.DataFrame(
-        {
-            "case": events["case_id"].astype(str).to_numpy(),
-            "activity": events["activity"].astype(str).to_numpy(),
-            "s": pd.to_datetime(events["start_time"], format="ISO8601"),
-            "e": pd.to_datetime(events["end_time"], format="ISO8601"),
-        }
-    ).sort_values(["case", "s", "e"], kind="stable")
-    prev_end = ev.groupby("case", sort=False)["e"].shift(1)
-    enabled = prev_end.where(prev_end.notna() & (prev_end < ev["s"]), ev["s"])
+    The back-test's rule (``sim.calibrate.backtest.backtest_events``) for the history, the
+    simulated and the baseline logs alike."""
+    from sim.calibrate.backtest import backtest_events
+
+    log = events.assign(
+        start_time=pd.to_datetime(events["start_time"], format="ISO8601"),
+        end_time=pd.to_datetime(events["end_time"], format="ISO8601"),
+    )
+    ev = backtest_events(log, log["start_time"].min())
     return pd.DataFrame(
         {
             "activity": ev["activity"].to_numpy(),
-            "waiting": ((ev["s"] - enabled).dt.total_seconds() / 3600.0).to_numpy(),
-            "processing": ((ev["e"] - ev["s"]).dt.total_seconds() / 3600.0).to_numpy(),
+            "waiting": (ev["start"] - ev["enabled"]).to_numpy(),
+            "processing": (ev["end"] - ev["start"]).to_numpy(),
         }
     )
 
@@ -775,7 +773,7 @@ def plot_step_waits(
         ax.set_title(pretty(act), fontsize=9, color=INK, loc="left", fontweight="bold")
         ax.set_xlabel(f"waiting ({unit}, log scale)", fontsize=8)
         ax.set_ylabel("share of visits", fontsize=8)
-        ax.legend(fontsize=6.5, frameon=False, loc="upper left")
+        ax.legend(fontsize=6.5, frameon=False, loc="best")
         _style(ax)
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
     fig.subplots_adjust(

@@ -744,7 +744,9 @@ def _calibration_section(rf: RunFiles) -> Section:
     if rf.backtest:
         parts.append(_backtest_html(rf.backtest))
         hist = _history_log(rf)
-        fig = _backtest_cycle_times(rf, hist)
+        sims = [pd.read_csv(f) for f in sorted(rf.run_dir.glob("trace_*.csv.gz"))]
+        bases = [pd.read_csv(f) for f in sorted(rf.run_dir.glob("baseline_*.csv.gz"))]
+        fig = _backtest_cycle_times(hist, sims, bases)
         if hist is not None and len(hist):
             from sim.report.charts import arrival_times_from_log, plot_arrivals
 
@@ -766,7 +768,7 @@ def _calibration_section(rf: RunFiles) -> Section:
                     "training cases.",
                 )
             )
-        waits = _backtest_waits(rf, hist)
+        waits = _backtest_waits(hist, sims, bases)
         if waits is not None:
             parts.append(
                 _img(
@@ -954,38 +956,39 @@ def _fits_table(run_dir: Path) -> str | None:
     )
 
 
-def _backtest_cycle_times(rf: RunFiles, hist: pd.DataFrame | None) -> Figure | None:
+def _backtest_cycle_times(
+    hist: pd.DataFrame | None, sims: list[pd.DataFrame], bases: list[pd.DataFrame]
+) -> Figure | None:
+    """Cycle times of the held-out history, the simulated logs and the baseline's (one file per
+    replication each, measured one by one: case ids repeat across them)."""
     from sim.report.charts import cycle_times_from_log, plot_cycle_times
 
     series: dict[str, Any] = {}
-    sims = sorted(rf.run_dir.glob("trace_*.csv.gz"))
-    if sims:
-        frames = [pd.read_csv(p) for p in sims]
-        series["simulated (model)"] = pd.concat(
-            [pd.Series(cycle_times_from_log(f)) for f in frames]
-        ).to_numpy()
     if hist is not None:
-        series = {"history (held-out period)": cycle_times_from_log(hist), **series}
-    bases = sorted(rf.run_dir.glob("baseline_*.csv.gz"))
+        series["history (held-out period)"] = cycle_times_from_log(hist)
+    if sims:
+        series["simulated (model)"] = pd.concat(
+            [pd.Series(cycle_times_from_log(f)) for f in sims]
+        ).to_numpy()
     if bases:
         series["naive baseline"] = pd.concat(
-            [pd.Series(cycle_times_from_log(pd.read_csv(p))) for p in bases]
+            [pd.Series(cycle_times_from_log(f)) for f in bases]
         ).to_numpy()
     if len(series) < 2:
         return None
     return plot_cycle_times(series, title="Cycle time: simulated vs history")
 
 
-def _backtest_waits(rf: RunFiles, hist: pd.DataFrame | None) -> Figure | None:
+def _backtest_waits(
+    hist: pd.DataFrame | None, sims: list[pd.DataFrame], bases: list[pd.DataFrame]
+) -> Figure | None:
     from sim.report.charts import plot_step_waits
 
-    sims = sorted(rf.run_dir.glob("trace_*.csv.gz"))
     if hist is None or hist.empty or not sims:
         return None
-    logs: dict[str, Any] = {"history": hist, "model": [pd.read_csv(p) for p in sims]}
-    bases = sorted(rf.run_dir.glob("baseline_*.csv.gz"))
-    if bases:  # one file per replication: case ids repeat across them
-        logs["naive baseline"] = [pd.read_csv(p) for p in bases]
+    logs: dict[str, Any] = {"history": hist, "model": sims}
+    if bases:
+        logs["naive baseline"] = bases
     return plot_step_waits(logs)
 
 
