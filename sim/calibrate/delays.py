@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.stats as st
 
 from sim.calibrate.staff import RoleFit
 from sim.model.calendar import HOURS_PER_WEEK, WeeklyRate
@@ -233,8 +234,6 @@ def deadline_evidence(
     half as far from the log as the after-enabled one, and that one is significant (KS p-value
     below 0.001), with at least ``min_n`` events. Shuffles use ``seed``.
     """
-    import scipy.stats as st
-
     age_enabled = np.asarray(age_enabled, dtype=float)
     age_ready = np.asarray(age_ready, dtype=float)
     n = int(age_ready.size)

@@ -574,7 +574,6 @@ def fit_distribution(
     return done(best.distribution, best.family, cands, KS_NOTE)
 
 
-# ----------------------------------------------------------------------------------- survival
 def samples_that_differ(
     samples: dict[str, np.ndarray], *, min_n: int = 30, alpha: float = 0.001
 ) -> tuple[set[str], dict[str, Any]]:
@@ -609,6 +608,7 @@ def samples_that_differ(
     return (set(big) if differ else set()), evidence
 
 
+# ----------------------------------------------------------------------------------- survival
 def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> pd.DataFrame:
     """Kaplan-Meier survival estimate: columns ``time, at_risk, events, survival``.
 
