@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim.report._mpl import to_png_bytes
-from sim.report.layout import pretty
+from sim.report.layout import finite_number, pretty
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -212,13 +212,6 @@ def _read_model(run_dir: Path, rf: RunFiles) -> tuple[ProcessModel | None, str |
 # ----------------------------------------------------------------------------- formatting
 def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
-
-
-def _finite(v: Any) -> bool:
-    try:
-        return math.isfinite(float(v))
-    except (TypeError, ValueError):
-        return False
 
 
 def _num(v: Any, unit: str = "", *, signed: bool = False) -> str:
@@ -846,9 +839,9 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
             verdict.pop("cycle_time_mean_relerr", None),
             verdict.pop("cycle_time_mean_relerr_ci95", None),
         )
-        if _finite(err):
+        if finite_number(err):
             shown = f"{100 * float(err):+.1f} %"
-            if isinstance(err_ci, list) and len(err_ci) == 2 and all(map(_finite, err_ci)):
+            if isinstance(err_ci, list) and len(err_ci) == 2 and all(map(finite_number, err_ci)):
                 shown += f" [{100 * float(err_ci[0]):+.1f}, {100 * float(err_ci[1]):+.1f}]"
             items.append(f"<li>Mean cycle time error of the model: {shown}</li>")
         for k, v in verdict.items():

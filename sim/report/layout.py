@@ -28,6 +28,7 @@ Coordinates are in inches, ``x`` grows to the right and ``y`` grows *downwards* 
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from collections import Counter, defaultdict, deque
@@ -62,6 +63,14 @@ GATEWAY_WRAP = 18
 EVENT_WRAP = 14
 MAX_LINES = 3
 CHAR_W = 0.075  # approximate width of one 8 pt character
+
+
+def finite_number(v: object) -> bool:
+    """Whether ``v`` reads as a finite number (KPI values may be None, NaN or text)."""
+    try:
+        return math.isfinite(float(v))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
 
 
 def pretty(name: str) -> str:

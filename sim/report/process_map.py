@@ -36,7 +36,15 @@ from sim.report._mpl import (
     new_figure,
     save_figure,
 )
-from sim.report.layout import MARGIN, Box, MapLayout, Route, layout_process, pretty
+from sim.report.layout import (
+    MARGIN,
+    Box,
+    MapLayout,
+    Route,
+    finite_number,
+    layout_process,
+    pretty,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -148,7 +156,7 @@ def draw_process_map(
         from sim.report.charts import waiting_share_kpi
 
         kpi = waiting_share_kpi(kpi)  # a whole KPI report (kpis.json): its default colouring
-    values = {k: float(v) for k, v in (kpi or {}).items() if k in model.steps and _finite(v)}
+    values = {k: float(v) for k, v in (kpi or {}).items() if k in model.steps and finite_number(v)}
     fmt = kpi_format.format if isinstance(kpi_format, str) else kpi_format
     notes = {k: [fmt(v)] for k, v in values.items()}
     layout = readable_layout(
@@ -234,13 +242,6 @@ def _pct(label: str) -> float:
         return float(label.rstrip("%"))
     except ValueError:
         return 0.0
-
-
-def _finite(v: object) -> bool:
-    try:
-        return math.isfinite(float(v))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
 
 
 # ---------------------------------------------------------------------------------- renderer
