@@ -10,31 +10,30 @@ from omegaconf import DictConfig
 from sim.errors import ConfigError
 
 
+def _build_and_say(run_dir: Path, figures: bool) -> Path:
+    """Build the report (and its PNG figures with ``figures``) and say where they went."""
+    from sim.report import build_report
+    from sim.report.html import FIGURES_DIR
+
+    path = build_report(run_dir, save_figures=figures)
+    print(f"report: {path}")
+    pngs = sorted((run_dir / FIGURES_DIR).glob("*.png")) if figures else []
+    if pngs:
+        print(f"figures: {run_dir / FIGURES_DIR}/ ({len(pngs)} PNG files)")
+    return path
+
+
 def build(run_dir: Path, *, figures: bool = False) -> Path | None:
     """Build ``report.html`` in ``run_dir`` (and its images as PNG files in ``report/`` with
     ``figures``); a failure is reported, results stay as they are."""
-    from sim.report import build_report
-
     try:
-        path = build_report(run_dir, save_figures=figures)
+        return _build_and_say(run_dir, figures)
     except Exception as exc:  # noqa: BLE001 - the run's results are written; say what failed
         print(
             f"warning: could not build the report in {run_dir}: {type(exc).__name__}: {exc}",
             file=sys.stderr,
         )
         return None
-    print(f"report: {path}")
-    if figures:
-        _say_figures(run_dir)
-    return path
-
-
-def _say_figures(run_dir: Path) -> None:
-    from sim.report.html import FIGURES_DIR
-
-    pngs = sorted((run_dir / FIGURES_DIR).glob("*.png"))
-    if pngs:
-        print(f"figures: {run_dir / FIGURES_DIR}/ ({len(pngs)} PNG files)")
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path | None:
@@ -42,11 +41,4 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     target = Path(str(cfg.run)).expanduser()
     if not target.is_dir():
         raise ConfigError(f"run={cfg.run}: no such run directory")
-    from sim.report import build_report
-
-    figures = bool(cfg.get("figures", False))
-    path = build_report(target, save_figures=figures)
-    print(f"report: {path}")
-    if figures:
-        _say_figures(target)
-    return path
+    return _build_and_say(target, bool(cfg.get("figures", False)))
