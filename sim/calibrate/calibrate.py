@@ -687,7 +687,10 @@ def calibrate_model(
                     "chosen": True,
                     "n": r.provenance.get("n_events"),
                     "value": r.headcount,
-                    "note": "distinct resources; " + r.provenance["calendar"]["rule"],
+                    "note": (
+                        f"on staff at a typical moment ({len(r.members)} distinct resources); "
+                        + r.provenance["calendar"]["rule"]
+                    ),
                 }
             )
     timings["assemble"] = time.perf_counter() - t

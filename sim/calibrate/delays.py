@@ -153,7 +153,7 @@ def pool_delays(
             ms, me = _merge(s[sel], e[sel])
             bs.append(ms)
             be.append(me)
-        k = max(len(members), 1)
+        k = max(r.headcount, 1)  # the pool the engine has: busy people beyond it queue the case
         fs, fe = _all_busy(
             np.concatenate(bs) if bs else np.array([]),
             np.concatenate(be) if be else np.array([]),

@@ -1,0 +1,84 @@
+"""Headcount of a discovered role (``sim.calibrate.staff.headcount_on_staff``).
+
+A role's headcount is the capacity the engine gives it: that many people working side by side
+in the role's hours. Counting every distinct resource of the extract overstates it when people
+join or leave during the extract (a leaver and their successor are one seat, not two). The
+headcount is the median number of people on staff (between their first and last event).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim.calibrate import calibrate_model
+from sim.calibrate.staff import headcount_on_staff
+from sim.engine import run_replication
+from sim.kpis import trace_to_event_log
+from sim.model import columns as C
+from sim.model import from_dict
+from sim.model.scenario import Scenario
+
+
+def test_a_leaver_and_a_newcomer_are_one_seat():
+    # ann works throughout; bob leaves at t = 45 and cid starts at t = 55
+    events = pd.DataFrame(
+        {
+            "resource": ["ann", "ann", "bob", "bob", "cid", "cid"],
+            "start": [0.0, 90.0, 0.0, 40.0, 55.0, 95.0],
+            "end": [1.0, 100.0, 1.0, 45.0, 56.0, 100.0],
+        }
+    )
+    headcount, prov = headcount_on_staff(events, (0.0, 100.0))
+    assert headcount == 2
+    assert prov["distinct"] == 3 and prov["on_staff_max"] == 2
+    # 0-45 two on staff, 45-55 one, 55-100 two: a time mean of 1.9
+    assert prov["on_staff_time_mean"] == pytest.approx(1.9)
+
+
+def test_a_pool_that_works_throughout_keeps_every_member():
+    events = pd.DataFrame(
+        {"resource": list("abc") * 2, "start": [0.0, 1.0, 2.0, 97.0, 98.0, 99.0]}
+    ).assign(end=lambda d: d["start"] + 0.5)
+    assert headcount_on_staff(events, (0.0, 100.0))[0] == 3
+    # one person seen once in the middle is on staff for an instant: not a seat
+    once = pd.concat([events, pd.DataFrame({"resource": ["d"], "start": [50.0], "end": [50.5]})])
+    headcount, prov = headcount_on_staff(once, (0.0, 100.0))
+    assert headcount == 3 and prov["distinct"] == 4
+
+
+TWO_CLERKS = {
+    "name": "two clerks",
+    "start": "register",
+    "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+    "roles": {"clerk": {"headcount": 2}},
+    "steps": {
+        "register": {
+            "role": "clerk",
+            "duration": {"dist": "exponential", "mean": 0.5},
+            "next": "handle",
+        },
+        "handle": {
+            "role": "clerk",
+            "duration": {"dist": "exponential", "mean": 1.0},
+            "next": "done",
+        },
+    },
+    "ends": {"done": {"success": True}},
+}
+
+
+def test_calibration_counts_the_seats_not_the_names():
+    """Two busy clerks for 40 days; halfway through, clerk_2 leaves and a new clerk takes over
+    the same seat. The log has three names; the calibrated role has the two seats."""
+    trace = run_replication(from_dict(TWO_CLERKS), Scenario(horizon_days=40, warmup_days=0), seed=3)
+    log = trace_to_event_log(trace)
+    assert log[C.RESOURCE].nunique() == 2
+    half = log[C.START].min() + (log[C.END].max() - log[C.START].min()) / 2
+    successor = (log[C.RESOURCE] == log[C.RESOURCE].iloc[0]) & (log[C.START] >= half)
+    renamed = log.assign(**{C.RESOURCE: log[C.RESOURCE].where(~successor, "newcomer")})
+    for events, distinct in ((log, 2), (renamed, 3)):
+        model = calibrate_model(events, seed=0).model
+        (role,) = model.roles.values()
+        assert role.headcount == 2
+        assert role.provenance["headcount_from"]["distinct"] == distinct
