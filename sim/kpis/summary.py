@@ -107,6 +107,7 @@ def log_kpis(
     if model is not None:
         if headcount is None:
             headcount = {r.name: r.headcount for r in model.roles.values()}
+        out["headcount"] = float(sum(headcount.values()))  # people on staff, all roles
         out |= m.utilisation(events, model, headcount, window)
         out |= m.costs(events, cases, model, headcount, window)
         out["value_added_ratio"] = m.value_added_ratio(events, cases, model)

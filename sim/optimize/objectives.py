@@ -1,7 +1,8 @@
 """Objectives and constraints of a redesign search, chosen from the KPIs by name.
 
 An objective is a KPI to minimise or maximise (``cycle_time_mean``, ``dropoff_rate``,
-``cost_per_case``, ``margin_per_case``, ``waiting_mean:legal_review``, ...). A constraint bounds a
+``cost_per_case``, ``margin_per_case``, ``headcount`` (people on staff, all roles),
+``waiting_mean:legal_review``, ...). A constraint bounds a
 KPI (``utilisation_max <= 0.9``). Besides the KPIs of ``sim.kpis`` two derived names exist:
 
 * ``utilisation_max``: the highest utilisation of any role;

@@ -76,8 +76,13 @@ Structure first, then the work of single steps, then people. Before building any
 (``RedesignRefused``) a choice whose one-off costs exceed the budget or that combines an operator
 with a step another one removes or merges away, or two of automate / simplify / delegate on one
 step. ``describe(choice)`` gives the changes in plain words, ``one_off_cost(choice)`` their cost.
+
+``staffing_space(model, spread=0.5)`` (``sim.redesign.generate``) writes a search space for a
+model that has none (a calibrated model, a BPMN file): every role's headcount within ``spread``
+of today's. What may be removed, merged or automated it leaves to the analyst.
 """
 
+from sim.redesign.generate import staffing_space
 from sim.redesign.graph import done_before, unsatisfied_requirements
 from sim.redesign.operators import (
     Check,
@@ -106,5 +111,6 @@ __all__ = [
     "parallelise_steps",
     "remove_step",
     "simplify_step",
+    "staffing_space",
     "unsatisfied_requirements",
 ]

@@ -68,6 +68,7 @@ HEADLINE_LABELS = {
     "revenue_per_case": ("Revenue per case", "money"),
     "margin_per_case": ("Margin per case", "money"),
     "cases_arrived": ("Cases measured", "cases"),
+    "headcount": ("People on staff (all roles)", "people"),
     "utilisation_max": ("Highest utilisation", "%"),
     "one_off_cost": ("One-off cost", "money"),
 }

@@ -78,6 +78,38 @@ def test_search_space_for_another_model_exits_2(tmp_path):
     res = run_sim("optimize", "process=mmc", f"hydra.run.dir={tmp_path}", "optimizer.n_trials=1")
     assert res.returncode == 2
     assert "redesign.model" in res.stderr and "Traceback" not in res.stderr
+    assert "redesign=staffing" in res.stderr  # the way out for a model without a space
+
+
+def test_a_model_without_a_search_space_gets_a_staffing_search(tmp_path):
+    """A calibrated model has no costs and no search space: redesign=staffing generates one
+    over every role, writes it for the analyst, and the search trades cycle time for people."""
+    costless = {**TINY, "roles": {r: {"headcount": 2} for r in TINY["roles"]}}
+    model = tmp_path / "calibrated.yaml"
+    model.write_text(yaml.safe_dump(costless))
+    args = _args(tmp_path, (model, "staffing"), 6)
+    args.remove("redesign=staffing")
+    args += ["redesign=staffing", "optimizer.objectives=[{kpi: cycle_time_mean},{kpi: headcount}]"]
+    res = run_sim(*args)
+    assert res.returncode == 0, res.stderr
+    run = tmp_path / "run"
+    space = yaml.safe_load((run / "redesign.yaml").read_text())
+    assert space["model"] == "tiny"
+    assert space["staffing"] == {
+        r: {"min": 1, "max": 3, "one_off_cost_per_hire": 0} for r in ("clerk", "expert")
+    }
+    trials = pd.read_csv(run / "trials.csv")
+    assert trials["headcount"].between(2, 6).all() and trials["headcount"].nunique() > 1
+    changed = trials["changes"].dropna()
+    assert changed.str.match(r"Staff (clerk|expert) with [123] (person|people) instead of 2").all()
+    pareto = pd.read_csv(run / "pareto.csv")
+    assert pareto["headcount (confirmed)"].between(2, 6).all()
+    assert "has no costs" not in res.stdout  # no cost objective: nothing to warn about
+    # the default objectives include cost per case, which is 0 for every staffing: say so
+    args = [a for a in args if not a.startswith(("optimizer.objectives", "hydra.run.dir"))]
+    res = run_sim(*args, "optimizer.n_trials=1", f"hydra.run.dir={tmp_path / 'run2'}")
+    assert res.returncode == 0, res.stderr
+    assert "objective cost_per_case is 0 for every redesign" in res.stdout
 
 
 def test_unknown_step_in_search_space_names_the_key(tmp_path):
