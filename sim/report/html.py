@@ -30,7 +30,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -544,6 +544,22 @@ def _activity_view(model: ProcessModel) -> ProcessModel | None:
         return None
 
 
+def _staffing_views(
+    model: ProcessModel, redesigned: ProcessModel
+) -> tuple[ProcessModel, ProcessModel] | None:
+    """Both models one step per activity, when the model has such a view (a calibrated one)
+    and the redesign changes nothing but headcounts (other changes name the model's steps)."""
+    changes = list((redesigned.metadata or {}).get("changes") or [])
+    if set(model.steps) != set(redesigned.steps) or any(
+        c.get("operator") != "staffing" for c in changes
+    ):
+        return None
+    base, new = _activity_view(model), _activity_view(redesigned)
+    if base is None or new is None:
+        return None
+    return base, replace(new, metadata={**(new.metadata or {}), "changes": changes})
+
+
 def _merged_kpi(view: ProcessModel, kpi: Mapping[str, float] | None) -> dict[str, float] | None:
     """Waiting shares add up: an activity's is the sum over its steps and their timers."""
     if not kpi:
@@ -648,16 +664,31 @@ def _recommendation_section(rf: RunFiles) -> Section:
         }
         diffs = {s: {k: float(v) for k, v in d.items()} for s, d in diffs.items()}
         fig = draw_diff_map(rf.model, rf.recommended, waiting_diff=diffs or None)
-        parts.append(
-            _img(
-                fig,
-                alt="what the recommended redesign changes",
-                wide=True,
-                dpi=80,
-                caption="The baseline map with the changes of the recommended redesign "
-                "(<code>best/1.yaml</code>) marked on it.",
-            )
+        full = _img(
+            fig,
+            alt="what the recommended redesign changes",
+            wide=True,
+            dpi=80,
+            caption="The baseline map with the changes of the recommended redesign "
+            "(<code>best/1.yaml</code>) marked on it.",
         )
+        views = _staffing_views(rf.model, rf.recommended)
+        if views is not None:
+            parts.append(
+                _img(
+                    draw_diff_map(*views, waiting_diff=None),
+                    alt="what the recommended redesign changes, one step per activity",
+                    caption="The recommended redesign (<code>best/1.yaml</code>) changes only "
+                    "headcounts (lane headers: before -> after), drawn on the log's activities. "
+                    "Waiting changes are tested per step of the model, so they are coloured on "
+                    "its own map in the fold below.",
+                )
+            )
+            full = (
+                f"<details><summary>On the model's own {len(rf.model.steps)} steps, with the "
+                f"significant changes in waiting</summary>{full}</details>"
+            )
+        parts.append(full)
     fig = _pareto_figure(rf, plot_pareto)
     if fig is not None:
         parts.append(_img(fig, alt="Pareto front"))

@@ -124,6 +124,24 @@ def test_a_model_with_repetitions_is_drawn_one_step_per_activity(tmp_path, crm):
     assert _merged_kpi(view, kpi) == pytest.approx({"quote_preparation": 0.3, "signing": 0.3})
 
 
+def test_a_staffing_redesign_of_a_calibrated_model_is_drawn_on_its_activities(tmp_path, crm):
+    import dataclasses
+
+    merged = {"quote_approval": "quote_preparation"}  # as calibration names a repetition
+    model = dataclasses.replace(crm, metadata={**crm.metadata, "step_activity": merged})
+    staffed = op.change_staffing(model, "legal", headcount=2)
+    page = build_report(write_optimize_run(tmp_path / "opt", model, staffed)).read_text("utf-8")
+    rec = _section(page, "recommendations")
+    assert "changes only headcounts" in rec and "drawn on the log's activities" in rec
+    assert f"On the model's own {len(crm.steps)} steps" in rec  # the full map, in a fold
+    assert len(_images(rec)) == 4  # the view; the full diff map fitted and full size; Pareto
+    # a change that names the model's steps keeps the model's own map only
+    removed = op.remove_step(staffed, "contract_review")
+    page = build_report(write_optimize_run(tmp_path / "opt2", model, removed)).read_text("utf-8")
+    rec = _section(page, "recommendations")
+    assert "changes only headcounts" not in rec and len(_images(rec)) == 3
+
+
 def test_empty_run_says_what_is_missing(tmp_path):
     run = tmp_path / "empty"
     run.mkdir()
