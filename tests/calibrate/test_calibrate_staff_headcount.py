@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.calibrate import calibrate_model
 from sim.calibrate.staff import headcount_on_staff
@@ -82,3 +84,37 @@ def test_calibration_counts_the_seats_not_the_names():
         (role,) = model.roles.values()
         assert role.headcount == 2
         assert role.provenance["headcount_from"]["distinct"] == distinct
+
+
+tenures = st.lists(
+    st.tuples(st.floats(0, 100), st.floats(0, 100)).map(sorted), min_size=1, max_size=12
+)
+
+
+def _events(pairs):
+    return pd.DataFrame(
+        {
+            "resource": [f"r{i}" for i in range(len(pairs))],
+            "start": [a for a, _ in pairs],
+            "end": [b for _, b in pairs],
+        }
+    )
+
+
+@given(pairs=tenures)
+def test_headcount_is_at_least_one_and_at_most_the_distinct_names(pairs):
+    headcount, prov = headcount_on_staff(_events(pairs), (0.0, 100.0))
+    assert 1 <= headcount <= len(pairs) == prov["distinct"]
+    assert prov["on_staff_median"] <= prov["on_staff_max"] <= len(pairs)
+
+
+@given(pairs=tenures, extra=st.tuples(st.floats(0, 100), st.floats(0, 100)).map(sorted))
+def test_one_more_person_never_lowers_the_headcount(pairs, extra):
+    before = headcount_on_staff(_events(pairs), (0.0, 100.0))[0]
+    after = headcount_on_staff(_events([*pairs, tuple(extra)]), (0.0, 100.0))[0]
+    assert before <= after <= before + 1
+
+
+@given(pairs=st.lists(st.tuples(st.floats(0, 24.9), st.floats(75.1, 100)), min_size=1, max_size=12))
+def test_people_on_staff_for_more_than_half_the_log_all_count(pairs):
+    assert headcount_on_staff(_events(pairs), (0.0, 100.0))[0] == len(pairs)
