@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import shlex
 import time
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,19 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 
         build(run_dir, figures=bool(cfg.output.get("figures", False)))
     print(f"\nresults in {run_dir}")
+    print(next_steps(run_dir / "model.yaml"))
     return result
+
+
+def next_steps(model_path: Path) -> str:
+    """The commands that use the calibrated model: simulate it, search its staffing."""
+    process = shlex.quote(f"process={model_path}")
+    objectives = shlex.quote("optimizer.objectives=[{kpi: cycle_time_mean},{kpi: headcount}]")
+    return (
+        "next: simulate it, or search how many people each role needs:\n"
+        f"  python -m sim simulate {process}\n"
+        f"  python -m sim optimize {process} redesign=staffing {objectives}"
+    )
 
 
 def _print_backtest(b: dict) -> None:

@@ -65,6 +65,11 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
         "progress=false",
     )
     assert sim.returncode == 0, sim.stderr
+    # the console says what to do next with the model (the commands run as printed)
+    assert f"python -m sim simulate process={run / 'model.yaml'}" in res.stdout
+    assert "redesign=staffing 'optimizer.objectives=[{kpi: cycle_time_mean},{kpi: headcount}]'" in (
+        res.stdout
+    )
     # a second calibrate into the same directory is refused (never overwrite results)
     again = run_sim("calibrate", f"log={log}", f"hydra.run.dir={run}")
     assert again.returncode == 2 and "already holds results" in again.stderr
