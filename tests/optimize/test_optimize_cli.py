@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 import yaml
 
 from tests.optimize.conftest import TINY, TINY_SPACE
@@ -133,3 +134,23 @@ def test_unknown_objective_kpi_exits_2(tmp_path):
     )
     assert res.returncode == 2
     assert "unknown KPI 'cycle_tme'" in res.stderr
+
+
+def test_a_generated_space_names_its_bad_keys(tmp_path):
+    from sim.cli.optimize import generated_space
+    from sim.errors import ConfigError
+    from sim.model import from_dict
+
+    model = from_dict(TINY)
+    with pytest.raises(ConfigError, match=r"redesign\.generate: expected one of \['staffing'\]"):
+        generated_space({"generate": "everything"}, model, tmp_path)
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) \['sprad'\]"):
+        generated_space({"generate": "staffing", "sprad": 0.2}, model, tmp_path)
+    with pytest.raises(ConfigError, match=r"redesign\.spread"):
+        generated_space({"generate": "staffing", "spread": -1}, model, tmp_path)
+    assert not (tmp_path / "redesign.yaml").exists()  # nothing written for a refused space
+    space = generated_space(
+        {"generate": "staffing", "spread": 1.0, "budget": None}, model, tmp_path
+    )
+    assert space["staffing"]["clerk"] == {"min": 1, "max": 2, "one_off_cost_per_hire": 0.0}
+    assert yaml.safe_load((tmp_path / "redesign.yaml").read_text()) == space
