@@ -73,6 +73,9 @@ class Routing:
     pairs: pd.DataFrame = field(default_factory=pd.DataFrame)  # concurrency statistics
     # unweighted transition counts (equal to ``transitions`` unless case weights were given)
     raw_transitions: dict[tuple[str, str], Counter] = field(default_factory=dict)
+    # per event outside parallel groups: the item node it came from (START, ("act", a) or
+    # ("group", g)); None inside a group
+    predecessor: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
 
 def concurrency_stats(events: pd.DataFrame) -> pd.DataFrame:
@@ -214,6 +217,7 @@ def discover_routing(
     n = len(events)
     enabled = np.empty(n)
     item_index = np.zeros(n, dtype=np.int64)
+    predecessor = np.full(n, None, dtype=object)
     transitions: dict[tuple[str, str], Counter] = defaultdict(Counter)
     raw: dict[tuple[str, str], Counter] = defaultdict(Counter)
     weight_of = case_weights.to_dict() if case_weights is not None else {}
@@ -234,6 +238,7 @@ def discover_routing(
             if g is None:
                 node = ("act", a)
                 enabled[i] = s[i] if prev_end is None else min(prev_end, s[i])
+                predecessor[i] = prev_node
                 item_index[i] = k
                 item_end = e[i]
                 j = i + 1
@@ -283,6 +288,7 @@ def discover_routing(
         item_index=item_index,
         pairs=pairs if pairs is not None else pd.DataFrame(),
         raw_transitions=dict(raw),
+        predecessor=predecessor,
     )
 
 

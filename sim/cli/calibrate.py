@@ -85,6 +85,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         truncation=str(c.truncation),
         max_repeats=int(c.max_repeats),
         deadline_timers=bool(c.deadline_timers),
+        delay_by_predecessor=bool(c.delay_by_predecessor),
         criterion=str(c.criterion),
         seed=int(cfg.seed),
     )
