@@ -70,37 +70,49 @@ def intraclass_correlation(ev: pd.DataFrame) -> tuple[float, int]:
     return float((ms_between - ms_within) / (ms_between + (k0 - 1) * ms_within)), int(len(k))
 
 
-def main() -> None:
-    from sim.engine import run_replications
+def training_window_events():
+    """The training file, and the full log's events of the cases that started in its window
+    (nothing cut: the training window's process as it was)."""
     from sim.eventlog import read_event_log
-    from sim.kpis import trace_cases, trace_to_event_log
     from sim.model import columns as C
-    from sim.model.scenario import Scenario
 
     train, _ = load("bpic2012_w")
     full_events = read_event_log(DATA / "bpic2012_w/BPIC_2012_W.csv.gz").events
     full = case_table(full_events)
     first = case_table(train.events)["arrival"]
     started = full[(full["arrival"] >= first.min()) & (full["arrival"] <= first.max())]
-    real_events = full_events[full_events[C.CASE].isin(started.index)]
+    return train, full_events[full_events[C.CASE].isin(started.index)]
 
+
+def simulate_long(model) -> pd.DataFrame:
+    """The model's event log over 2 x 120 days, run until every case has ended (no timers, the
+    log's activity names)."""
+    from sim.engine import run_replications
+    from sim.kpis import trace_cases, trace_to_event_log
+    from sim.model import columns as C
+    from sim.model.scenario import Scenario
+
+    timers = set(model.metadata.get("timer_steps", []))
+    names = dict(model.metadata.get("step_activity") or {})
+    long_run = Scenario(
+        horizon_days=120, warmup_days=30, replications=2, drain=True, drain_days=400
+    )
+    sim_events = []
+    for i, trace in enumerate(run_replications(model, long_run, seed=1)):
+        cases = trace_cases(trace)
+        keep = set(cases.loc[cases["measured"], "case_id"].astype(str))
+        ev = trace_to_event_log(trace)
+        ev = ev[ev[C.CASE].isin(keep) & ~ev[C.ACTIVITY].isin(timers)]
+        renamed = {C.ACTIVITY: ev[C.ACTIVITY].replace(names), C.CASE: f"{i}-" + ev[C.CASE]}
+        sim_events.append(ev.assign(**renamed))
+    return pd.concat(sim_events, ignore_index=True)
+
+
+def main() -> None:
+    from sim.model import columns as C
+
+    train, real_events = training_window_events()
     complete = dataclasses.replace(train, events=real_events.reset_index(drop=True))
-
-    def simulate_long(model) -> pd.DataFrame:
-        timers = set(model.metadata.get("timer_steps", []))
-        names = dict(model.metadata.get("step_activity") or {})
-        long_run = Scenario(
-            horizon_days=120, warmup_days=30, replications=2, drain=True, drain_days=400
-        )
-        sim_events = []
-        for i, trace in enumerate(run_replications(model, long_run, seed=1)):
-            cases = trace_cases(trace)
-            keep = set(cases.loc[cases["measured"], "case_id"].astype(str))
-            ev = trace_to_event_log(trace)
-            ev = ev[ev[C.CASE].isin(keep) & ~ev[C.ACTIVITY].isin(timers)]
-            renamed = {C.ACTIVITY: ev[C.ACTIVITY].replace(names), C.CASE: f"{i}-" + ev[C.CASE]}
-            sim_events.append(ev.assign(**renamed))
-        return pd.concat(sim_events, ignore_index=True)
 
     runs = {
         "history (training window, full log)": real_events,
