@@ -595,8 +595,9 @@ def calibrate_model(
                             else None  # never delayed this way in (a case's first step): no timer
                         )
                     rest = ~np.isin(after, sorted(own))
-                    if rest.any():  # the other ways in share the rest's delays
-                        d, wm = d[rest], wm[rest]
+                    if not rest.any():  # every way in has its own timer
+                        continue
+                    d, wm = d[rest], wm[rest]  # the other ways in share the rest's delays
                 timers[a] = fit(target, d, wm).distribution
     if edge_evidence:
         notes.append(

@@ -20,13 +20,19 @@ from sim.model.scenario import Scenario
 WEB_DELAY, POST_DELAY, ALIKE_DELAY = 2.0, 48.0, 20.0
 
 
-def _intake_log(*, alike: bool, n_cases: int = 1600, seed: int = 3) -> pd.DataFrame:
+def _intake_log(
+    *, alike: bool, n_cases: int = 1600, seed: int = 3, walk_ins: float = 0.0
+) -> pd.DataFrame:
     """Half the cases 'web', half 'post', then 'check' after an exponential delay whose mean
-    depends on the way in (or not, ``alike``). Many checkers: nobody queues."""
+    depends on the way in (or not, ``alike``). Many checkers: nobody queues. A share
+    ``walk_ins`` of the cases starts with the check itself (no intake, so no delay is seen)."""
     rng = np.random.default_rng(seed)
     rows, t0 = [], pd.Timestamp("2024-01-01")
     for i in range(n_cases):
         t = i + rng.uniform(0.0, 1.0)  # at any hour: everybody works around the clock
+        if rng.random() < walk_ins:
+            rows.append((f"c{i}", "check", t, t + 0.3, f"checker{i % 60}"))
+            continue
         way = "web" if rng.random() < 0.5 else "post"
         rows.append((f"c{i}", way, t, t + 0.2, f"clerk{i % 30}"))
         mean = ALIKE_DELAY if alike else (WEB_DELAY if way == "web" else POST_DELAY)
@@ -42,6 +48,7 @@ def _observed_delays(log: pd.DataFrame) -> dict[str, np.ndarray]:
     """Per way in: the time from its end to the start of the check (hours)."""
     first = log[log["activity"] != "check"].set_index("case_id")
     check = log[log["activity"] == "check"].set_index("case_id")
+    check = check[check.index.isin(first.index)]  # walk-ins have no way in
     gap = (check["start_time"] - first.loc[check.index, "end_time"]) / pd.Timedelta(hours=1)
     way = first.loc[check.index, "activity"]
     return {w: gap[way == w].to_numpy() for w in ("web", "post")}
@@ -64,8 +71,11 @@ def _simulated_waits(model, seed: int = 1) -> dict[str, np.ndarray]:
 
 
 def test_a_delay_that_depends_on_the_way_in_gets_a_timer_per_way():
-    log = _intake_log(alike=False)
+    log = _intake_log(alike=False, walk_ins=0.1)
     model = calibrate_model(log, dropoff_outcomes=[], seed=0).model
+    # walk-ins never waited before their check: the start leads straight to it, no timer
+    assert "delay:check (after start)" not in model.steps
+    assert "check" in {b.to for b in model.decisions["start"].branches}
     observed = _observed_delays(log)
     for way, true_mean in (("web", WEB_DELAY), ("post", POST_DELAY)):
         timer = model.steps[f"delay:check (after {way})"]
