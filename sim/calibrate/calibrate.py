@@ -731,7 +731,7 @@ def calibrate_model(
                     "n": r.provenance.get("n_events"),
                     "value": r.headcount,
                     "note": (
-                        f"on staff at a typical moment ({len(r.members)} distinct resources); "
+                        f"most on staff at once ({len(r.members)} distinct resources); "
                         + r.provenance["calendar"]["rule"]
                     ),
                 }
