@@ -1,6 +1,6 @@
 """Quick back-test of every log without the slow log distances (for iterating on calibration).
 
-    python experiments/backtest_public_logs/quick.py [--replications 3] [key=value ...]
+    python experiments/backtest_public_logs/quick.py [--replications 3] [--outside-bars] [key=value ...]
 
 Keyword overrides go to ``calibrate_model`` (e.g. ``unroll_runs=1 truncation=off``). Prints, per
 log: mean cycle time of the held-out history, the relative error of the model's and the naive
@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import calibrate, load, parse_overrides  # noqa: E402
+from _common import OUTSIDE_BARS, calibrate, load, parse_overrides  # noqa: E402
 from run import LOGS  # noqa: E402
 
 
@@ -63,6 +63,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--only", default=None)
     ap.add_argument(
+        "--outside-bars",
+        action="store_true",
+        help=f"the real logs outside the quality bars instead ({', '.join(OUTSIDE_BARS)})",
+    )
+    ap.add_argument(
         "--preview-warmup-rate",
         action="store_true",
         help="emulate the proposed warmup_arrival_scale (see engine_preview.py)",
@@ -89,7 +94,7 @@ def main() -> None:
         except Exception as exc:  # report and go on
             print(json.dumps({"log": args.one, "error": f"{type(exc).__name__}: {exc}"}))
         return
-    names = args.only.split(",") if args.only else list(LOGS)
+    names = args.only.split(",") if args.only else list(OUTSIDE_BARS if args.outside_bars else LOGS)
 
     def launch(name: str) -> dict:
         cmd = [sys.executable, __file__, "--one", name, "--replications", str(args.replications)]
