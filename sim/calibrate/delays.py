@@ -256,3 +256,52 @@ def deadline_evidence(
         ks_enabled.pvalue < 0.001 and ks_arrival.statistic < 0.5 * ks_enabled.statistic
     )
     return out
+
+
+def replay_time_evidence(
+    enabled: np.ndarray,
+    delay: np.ndarray,
+    calendar: WeeklyRate,
+    *,
+    min_n: int = 30,
+    seed: int = 0,
+) -> dict[str, float | int | str]:
+    """Should a timer count clock hours or working hours of ``calendar``? The evidence for one
+    step, from its events in the log.
+
+    ``enabled`` are the moments the step was reached and ``delay`` the clock time its timer took
+    (so work could start at the next opening of ``calendar`` after ``enabled + delay``). Both
+    replays shuffle the delays across the events, as independent timers replay them: *clock*
+    adds the clock delay and waits for the next opening; *working* adds the delay's working
+    hours (what ``calendar`` had open during it) and so ends in working time. Each is compared
+    with the log's next openings by the Kolmogorov-Smirnov distance; ``time`` is the replay with
+    the smaller one (``clock`` below ``min_n`` events or on a calendar that is always open).
+    A validation picked up by the clerks some working hours after it was reached is replayed
+    well in working hours; a customer's reply two days after an offer, on the clock.
+    """
+    t0 = np.asarray(enabled, dtype=float)
+    d = np.asarray(delay, dtype=float)
+    out: dict[str, float | int | str] = {"n": int(d.size), "time": "clock"}
+    if d.size < min_n or calendar.is_constant:
+        return out
+    c0 = calendar.cumulative_array(t0)
+    work = calendar.cumulative_array(t0 + d) - c0
+    order = np.random.default_rng(seed).permutation(d.size)
+
+    def opening(t: np.ndarray) -> np.ndarray:
+        return np.array([calendar.next_positive(float(x)) for x in t])
+
+    observed = opening(t0 + d) - t0
+    clock = opening(t0 + d[order]) - t0
+    working = (
+        opening(np.array([calendar.inverse(c + w) for c, w in zip(c0, work[order], strict=True)]))
+        - t0
+    )
+    ks_clock = float(st.ks_2samp(clock, observed).statistic)
+    ks_working = float(st.ks_2samp(working, observed).statistic)
+    out.update(
+        ks_clock=round(ks_clock, 4),
+        ks_working=round(ks_working, 4),
+        time="working" if ks_working < ks_clock else "clock",
+    )
+    return out
