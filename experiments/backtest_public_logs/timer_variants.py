@@ -2,9 +2,9 @@
 
     python experiments/backtest_public_logs/timer_variants.py
 
-Calibrates the training file five ways (timers on the clock or in working hours of their role,
-or each the way that replays the log's starts better, ``delay_time``; one timer per step or one
-per way in where delays differ, ``delay_by_predecessor``) and compares each model, run long enough that nothing is cut, with the
+Calibrates the training file four ways (timers on the clock or in working hours of their role,
+``delay_time``; one timer per step or one per way in where delays differ,
+``delay_by_predecessor``) and compares each model, run long enough that nothing is cut, with the
 cases that started in the training window (full log): cycle-time Wasserstein distance and
 Kolmogorov-Smirnov statistic, mean and quantiles, and the mean gap before the first run of
 ``W_Valideren aanvraag`` in a case and before later runs (re-validations). Training data only:
@@ -32,7 +32,6 @@ VARIANTS = {
     "clock, one timer per step": {"delay_by_predecessor": False},
     "working hours, one timer per way in": {"delay_time": "working"},
     "working hours, one timer per step": {"delay_time": "working", "delay_by_predecessor": False},
-    "per timer (auto), one timer per way in": {"delay_time": "auto"},
 }
 VALIDATION = "W_Valideren aanvraag"
 

@@ -28,12 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.delays import (
-    deadline_evidence,
-    pool_delays,
-    replay_time_evidence,
-    resource_delays,
-)
+from sim.calibrate.delays import deadline_evidence, pool_delays, resource_delays
 from sim.calibrate.fitting import (
     FitError,
     FitResult,
@@ -349,8 +344,8 @@ def calibrate_model(
         raise ConfigError(
             f"delay_method must be 'pool', 'pool_anywhere' or 'resource', got {delay_method!r}"
         )
-    if delay_time not in ("clock", "working", "auto"):
-        raise ConfigError(f"delay_time must be 'clock', 'working' or 'auto', got {delay_time!r}")
+    if delay_time not in ("clock", "working"):
+        raise ConfigError(f"delay_time must be 'clock' or 'working', got {delay_time!r}")
     if truncation not in ("auto", "on", "off"):
         raise ConfigError(f"truncation must be 'auto', 'on' or 'off', got {truncation!r}")
     if not isinstance(max_repeats, int) or max_repeats < 1:
@@ -453,7 +448,7 @@ def calibrate_model(
             enabled,
             act_role,
             roles,
-            clock=delay_time != "working",  # auto: clock delays, converted per step below
+            clock=delay_time == "clock",
             trailing=delay_method == "pool",
         )
     else:
@@ -543,7 +538,6 @@ def calibrate_model(
     pooled: dict[str, Distribution] = {}
     deadlines: dict[str, dict[str, Any]] = {}
     edge_timers: dict[tuple[str, str], Distribution | None] = {}
-    timer_time: dict[str, dict[str, Any]] = {}  # delay_time="auto": each timer's evidence
     edge_evidence: dict[str, dict[str, Any]] = {}
     predecessor_labels = np.array([_point_label(x) for x in routing.predecessor], dtype=object)
     # a case's arrival, as for the arrival process: its first start
@@ -576,20 +570,13 @@ def calibrate_model(
                 age_ready = enabled[m] + d - arrival[m]
                 evidence = (
                     deadline_evidence(enabled[m] - arrival[m], age_ready, seed=seed)
-                    if delay_time != "working" and deadline_timers
+                    if delay_time == "clock" and deadline_timers
                     else {"deadline": False}
                 )
                 if evidence["deadline"]:  # the timer ends at an age of the case, not a delay
                     deadlines[a] = evidence
                     timers[a] = fit(target, age_ready, wm).distribution
                     continue
-                role_cal = roles[act_role[a]].calendar if a in act_role else None
-                if delay_time == "auto" and role_cal is not None:
-                    t0 = np.minimum(enabled[m], s[m])
-                    replay = replay_time_evidence(t0, d, role_cal, seed=seed)
-                    timer_time[a] = replay
-                    if replay["time"] == "working":  # the timer counts the role's working hours
-                        d = role_cal.cumulative_array(t0 + d) - role_cal.cumulative_array(t0)
                 after = predecessor_labels[m]
                 own, split = (
                     samples_that_differ({q: d[after == q] for q in pd.unique(after)})
@@ -612,13 +599,6 @@ def calibrate_model(
                         continue
                     d, wm = d[rest], wm[rest]  # the other ways in share the rest's delays
                 timers[a] = fit(target, d, wm).distribution
-    in_working_hours = sorted(a for a, v in timer_time.items() if v["time"] == "working")
-    if in_working_hours:
-        notes.append(
-            "timers that count their role's working hours (replaying them so matches the log's "
-            f"starts better than on the clock, Kolmogorov-Smirnov): {len(in_working_hours)} of "
-            f"{len(timer_time)}: " + ", ".join(f"'{a}'" for a in in_working_hours)
-        )
     if edge_evidence:
         notes.append(
             "delays that depend on the step the case came from (k-sample Anderson-Darling at "
@@ -710,7 +690,6 @@ def calibrate_model(
         timers=timers,
         edge_timers=edge_timers,
         edge_evidence=edge_evidence,
-        timer_time=timer_time,
         patience={k: v.distribution for k, v in patience.items()},
         removed=removed_abandon,
         dropoff=dropoff,
@@ -891,7 +870,6 @@ def _assemble(
     removed: dict[tuple, int],
     edge_timers: dict[tuple[str, str], Distribution | None] | None = None,
     edge_evidence: dict[str, dict[str, Any]] | None = None,
-    timer_time: dict[str, dict[str, Any]] | None = None,
     dropoff: list[str],
     abandon: list[str],
     inter: Distribution,
@@ -1213,13 +1191,8 @@ def _assemble(
         if t.startswith(END_PREFIX):
             o = t[len(END_PREFIX) :]
             ends[t] = End(name=t, outcome=o, success=o not in dropoff)
-    timer_time = timer_time or {}
-    for t_name, a in timer_of.items():  # timers that count working hours of their role calendar
-        if t_name in steps and a in timer_time:
-            prov = {**(steps[t_name].provenance or {}), "replay_time": _safe(timer_time[a])}
-            steps[t_name] = dataclasses.replace(steps[t_name], provenance=prov)
-        working = delay_time == "working" or timer_time.get(a, {}).get("time") == "working"
-        if working:
+    if delay_time == "working":  # each timer counts working hours of its step's role calendar
+        for t_name, a in timer_of.items():
             role = act_role.get(a)
             if t_name in steps and role in model_roles:
                 steps[t_name] = dataclasses.replace(

@@ -109,38 +109,3 @@ def test_the_split_can_be_switched_off():
     mixture = (WEB_DELAY + POST_DELAY) / 2
     assert model.steps["delay:check"].duration.mean() == pytest.approx(mixture, rel=0.1)
     assert model.metadata["settings"]["delay_by_predecessor"] is False
-
-
-# ------------------------------------------------------------------ clock or working-hour timers
-def _office_delays(mechanism: str, n: int = 400, seed: int = 5):
-    """Steps reached at random times over ten weeks; work starts after 6 working hours of an
-    office calendar (clerks pick it up), or at the first opening after 48 clock hours (a
-    customer's reply). Returns (enabled, the clock delay as calibration measures it, calendar):
-    the closed hours just before the start are the shift's, not the timer's."""
-    from sim.model.calendar import calendar_from_dict
-
-    cal = calendar_from_dict({"weekdays": ["09:00-17:00"]}, where="test")
-    rng = np.random.default_rng(seed)
-    t0 = np.sort(rng.uniform(0.0, 10 * 168.0, n))
-    if mechanism == "working":
-        ready = np.array([cal.inverse(c + 6.0) for c in cal.cumulative_array(t0)])
-    else:  # ends where the office closed before the reply came in, if it came in closed hours
-        ready = np.array([cal.inverse(c) for c in cal.cumulative_array(t0 + 48.0)])
-    return t0, ready - t0, cal
-
-
-def test_the_replay_that_reproduces_the_starts_decides_how_a_timer_counts():
-    from sim.calibrate.delays import replay_time_evidence
-    from sim.model.calendar import ALWAYS
-
-    t0, delay, cal = _office_delays("working")
-    evidence = replay_time_evidence(t0, delay, cal, seed=0)
-    assert evidence["time"] == "working" and evidence["ks_working"] < 0.1 < evidence["ks_clock"]
-    # a calendar that is always open cannot tell them apart: the clock
-    assert replay_time_evidence(t0, delay, ALWAYS)["time"] == "clock"
-    assert replay_time_evidence(t0[:10], delay[:10], cal)["time"] == "clock"  # too few
-    # the limit that kept this out of the defaults: a reply 48 clock hours later, measured up
-    # to the closing before it came in, replays no better on the clock than in working hours
-    t0, delay, cal = _office_delays("clock")
-    evidence = replay_time_evidence(t0, delay, cal, seed=0)
-    assert evidence["ks_clock"] > 0.3 and evidence["time"] == "working"
