@@ -62,6 +62,30 @@ def row(events: pd.DataFrame, history_ct: np.ndarray) -> dict[str, float]:
     }
 
 
+def first_validation_split(model) -> dict[str, float]:
+    """The default model's wait before a case's first validation, split into its timer and the
+    wait after the timer (for the shift to open or a free person), over one 120-day run."""
+    from sim.engine import run_replication
+    from sim.kpis import trace_to_event_log
+    from sim.model import columns as C
+    from sim.model.scenario import Scenario
+
+    trace = run_replication(model, Scenario(horizon_days=120, warmup_days=30), seed=1)
+    ev = trace_to_event_log(trace).sort_values([C.CASE, C.START, C.END], kind="stable")
+    timer = ev[C.ACTIVITY].isin(model.metadata["timer_steps"])
+    base = ev[C.ACTIVITY].replace(model.metadata.get("step_activity") or {})
+    prev = ev.groupby(C.CASE)[[C.START, C.END]].shift(1)
+    work = ev.assign(base=base, prev_is_timer=timer.groupby(ev[C.CASE]).shift(1, fill_value=False))
+    work = work.join(prev.add_prefix("prev_"))[~timer]
+    first = (work["base"] == VALIDATION) & (work.groupby([C.CASE, "base"]).cumcount() == 0)
+    rows = work[first & work["prev_is_timer"].astype(bool)]
+    hours = pd.Timedelta(hours=1)
+    return {
+        "timer h": ((rows["prev_" + C.END] - rows["prev_" + C.START]) / hours).mean(),
+        "after the timer h": ((rows[C.START] - rows["prev_" + C.END]) / hours).mean(),
+    }
+
+
 def main() -> None:
     train, real_events = training_window_events()
     history_ct = case_table(real_events)["ct"].to_numpy()
@@ -70,6 +94,16 @@ def main() -> None:
         rows[label] = row(simulate_long(calibrate(train, 0, kw)[0].model), history_ct)
     pd.set_option("display.width", 200)
     print(pd.DataFrame(rows).T.round(3).to_string())
+    gaps = validation_gaps(train.events)
+    print(
+        f"\ntraining file: {VALIDATION} waits {gaps.get(1, np.nan):.1f} h before a case's first "
+        f"run, {gaps.get(2, np.nan):.1f} h before later runs"
+    )
+    split = first_validation_split(calibrate(train, 0, {})[0].model)
+    print(
+        "default model, before a case's first validation: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in split.items())
+    )
 
 
 if __name__ == "__main__":

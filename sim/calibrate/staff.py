@@ -9,7 +9,7 @@
 * **Headcount** = the most people the role had on staff at once: a person is on staff from
   their first to their last event. In a log where everybody works throughout this is the number
   of distinct resources; where people leave and others join during the extract (BPIC 2012:
-  39 names in role_1 over ten weeks, at most 36 on staff at once, 29 active in a typical week)
+  39 names in role_1 over ten weeks, at most 36 of them on staff at once)
   a leaver and their successor are one seat, not two people working side by side. It is the
   peak, not the median: a role whose members overlap only part of the time (a completion-only
   log's sparse resources, BPIC 2013's 1,440 names with 21 on staff at the median moment) would

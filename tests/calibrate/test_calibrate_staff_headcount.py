@@ -22,15 +22,17 @@ from sim.model import from_dict
 from sim.model.scenario import Scenario
 
 
+def _log(*rows: tuple[str, float, float]) -> pd.DataFrame:
+    """Events of one group as (resource, start, end) rows, in hours."""
+    return pd.DataFrame(list(rows), columns=["resource", "start", "end"])
+
+
 def test_a_leaver_and_a_newcomer_are_one_seat():
     # ann works throughout; bob leaves at t = 45 and cid starts at t = 55
-    events = pd.DataFrame(
-        {
-            "resource": ["ann", "ann", "bob", "bob", "cid", "cid"],
-            "start": [0.0, 90.0, 0.0, 40.0, 55.0, 95.0],
-            "end": [1.0, 100.0, 1.0, 45.0, 56.0, 100.0],
-        }
-    )
+    events = _log(
+        ("ann", 0.0, 1.0), ("ann", 90.0, 100.0), ("bob", 0.0, 1.0), ("bob", 40.0, 45.0),
+        ("cid", 55.0, 56.0), ("cid", 95.0, 100.0),
+    )  # fmt: skip
     headcount, prov = headcount_on_staff(events, (0.0, 100.0))
     assert headcount == 2
     assert prov["distinct"] == 3 and prov["on_staff_max"] == 2 and prov["on_staff_median"] == 2
@@ -52,13 +54,10 @@ def test_a_pool_that_works_throughout_keeps_every_member():
 def test_people_who_overlap_part_of_the_time_all_count():
     # ann is there throughout, bob for the first 30 h, cid for the last 30 h (bob and cid are
     # one seat), and dan helps from 10 h to 21 h, beside ann and bob
-    events = pd.DataFrame(
-        {
-            "resource": ["ann", "ann", "bob", "cid", "dan", "dan"],
-            "start": [0.0, 99.0, 0.0, 70.0, 10.0, 20.0],
-            "end": [1.0, 100.0, 30.0, 100.0, 11.0, 21.0],
-        }
-    )
+    events = _log(
+        ("ann", 0.0, 1.0), ("ann", 99.0, 100.0), ("bob", 0.0, 30.0), ("cid", 70.0, 100.0),
+        ("dan", 10.0, 11.0), ("dan", 20.0, 21.0),
+    )  # fmt: skip
     headcount, prov = headcount_on_staff(events, (0.0, 100.0))
     # three at once for 11 % of the time, two for half of it: the peak is the capacity
     assert headcount == 3 and prov["on_staff_median"] == 2 and prov["distinct"] == 4
@@ -107,13 +106,7 @@ tenures = st.lists(
 
 
 def _events(pairs):
-    return pd.DataFrame(
-        {
-            "resource": [f"r{i}" for i in range(len(pairs))],
-            "start": [a for a, _ in pairs],
-            "end": [b for _, b in pairs],
-        }
-    )
+    return _log(*((f"r{i}", a, b) for i, (a, b) in enumerate(pairs)))
 
 
 @given(pairs=tenures)
