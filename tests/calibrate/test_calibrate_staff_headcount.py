@@ -127,3 +127,20 @@ def test_one_more_person_never_lowers_the_headcount(pairs, extra):
 @given(pairs=st.lists(st.tuples(st.floats(0, 24.9), st.floats(75.1, 100)), min_size=1, max_size=12))
 def test_people_on_staff_for_more_than_half_the_log_all_count(pairs):
     assert headcount_on_staff(_events(pairs), (0.0, 100.0))[0] == len(pairs)
+
+
+def test_people_doing_the_same_two_steps_in_about_equal_shares_are_one_role():
+    """With two activities, the Pearson correlation of two activity profiles is +1 or -1 by the
+    noise of the counts alone (482 / 473 against 472 / 481 gave -1): two clerks doing the same
+    work fell into two roles. Profiles are compared by their cosine, which sees them alike."""
+    from sim.calibrate.staff import cluster_resources
+
+    rows = [("clerk_1", "intake")] * 482 + [("clerk_1", "review")] * 473
+    rows += [("clerk_2", "intake")] * 472 + [("clerk_2", "review")] * 481
+    clerks = pd.DataFrame(rows, columns=["resource", "activity"])
+    clusters = cluster_resources(clerks)
+    assert clusters["clerk_1"] == clusters["clerk_2"]
+    # somebody doing other work is still a role of their own
+    expert = pd.DataFrame([("expert", "approve")] * 300, columns=["resource", "activity"])
+    clusters = cluster_resources(pd.concat([clerks, expert]))
+    assert clusters["clerk_1"] == clusters["clerk_2"] != clusters["expert"]
