@@ -43,12 +43,20 @@ def main() -> None:
     ap.add_argument("log")
     ap.add_argument("--replications", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--in-sample",
+        action="store_true",
+        help="compare with the training part itself (no warm-up): does the model reproduce "
+        "the history it was calibrated on?",
+    )
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_intermixed_args()  # key=value before or after the options
     kw = parse_overrides(args.overrides)
     from sim.calibrate.backtest import backtest
 
     train, test = load(args.log)
+    if args.in_sample:
+        test = train
     cal, seconds = calibrate(train, args.seed, kw)
     print(f"calibrated in {seconds:.1f} s")
     res = backtest(

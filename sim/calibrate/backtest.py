@@ -11,15 +11,19 @@
    number of arrivals in it equals the number of cases that started in it (same arrival volume):
    the test log's number of cases or, when the test log is right-truncated (it kept only the
    cases that finished by its end, see ``sim.calibrate.truncation``), that number plus the
-   estimated missing ones. Only cases arriving in the test period are compared, and the
-   simulated log is cut at the extract's end, as the real extract was: events ending later are
-   dropped and their cases count as still open (right-censored) in both; when the test log is
-   right-truncated, those cases are dropped from the simulated and baseline logs altogether, as
-   the real extract dropped its own.
+   estimated missing ones. Only cases arriving in the test period are compared. Where the test
+   log has cases still open at its end, the simulated log is cut at the extract's end, as the
+   real extract was: events ending later are dropped and their cases count as still open
+   (right-censored) in both; when the test log is right-truncated, those cases are dropped from
+   the simulated and baseline logs altogether, as the real extract dropped its own. Where every
+   case of the test log finished (no open case, no truncation: a complete extract, e.g. a
+   simulator's log), nothing is cut: the simulation runs on until its cases have finished too
+   (``simulate_event_logs(..., extract_end=None)``). Cutting at the last real end would drop
+   the model's slowest cases, but none of the history's, and bias the model short.
 3. The **naive baseline** resamples whole (closed) training cases with replacement onto the test
    cases' real arrival times (in a right-truncated test log, as many arrival times as the
    estimated arrivals, each kept case's time about as often as the arrivals it stands for), then
-   is cut the same way.
+   is cut the same way (or not at all, for a complete test log).
 4. **Open cases are decided by one rule in all three logs.** The history's open cases are those
    its reading flagged (``sim.eventlog.flag_open_cases``: last event in the extract's tail and
    not an end activity), which, in an extract that kept only finished cases, wrongly takes some
@@ -63,6 +67,10 @@ from sim.model.calendar import week_offset
 from sim.model.scenario import Scenario
 
 HOUR = pd.Timedelta(hours=1)
+DAY = pd.Timedelta(days=1)
+# a complete test log's simulation runs on until its cases finish, at most this many times the
+# test period (extract included) after the last arrival: a bound for a model that never drains
+COMPLETE_DRAIN_FACTOR = 10.0
 DISTANCES = (
     "ngram_3",
     "absolute_emd",
@@ -366,6 +374,7 @@ def simulate_event_logs(
     last_arrival: pd.Timestamp | str,
     n_cases: int,
     extract_end: pd.Timestamp | str | None = None,
+    drain_days: float | None = None,
     replications: int = 5,
     warmup_days: float = 7.0,
     warmup_cases: int | None = None,
@@ -384,6 +393,8 @@ def simulate_event_logs(
     removed; steps named in ``metadata.step_activity`` renamed to their activity; only cases
     arriving in the period; events ending after ``extract_end`` dropped).
     The ``outcome`` column holds each case's outcome (``None`` while in progress).
+    Without ``extract_end`` the run goes on after the last arrival until every case has finished,
+    at most ``drain_days`` (default: as long as the period).
     """
     start = pd.Timestamp(start)
     last_arrival = pd.Timestamp(last_arrival)
@@ -409,7 +420,10 @@ def simulate_event_logs(
             f"{n_cases} cases"
         )
     scale = max(n_cases, 1) / expected
-    drain_h = ((extract_end - last_arrival) / HOUR) if extract_end is not None else horizon_h
+    if extract_end is not None:
+        drain_h = (extract_end - last_arrival) / HOUR
+    else:
+        drain_h = drain_days * 24.0 if drain_days is not None else horizon_h
     warm_scale = 1.0  # the training period at the model's own rate
     warm_expected = expected_arrivals(0.0, lo)
     if warmup_cases is not None and warm_expected > 0:
@@ -549,12 +563,16 @@ def backtest(
         flag_ends = infer_end_activities(hist)
         flag_cutoff = tail_cutoff(hist)
 
+    truncated_test = bool(test_truncation["applied"])
+    # every held-out case finished: let the simulated ones finish too (see the module docstring)
+    complete = not pt.open_cases and not truncated_test
     sims = simulate_event_logs(
         model,
         start=test_start,
         last_arrival=last_arrival,
         n_cases=max(1, round(n_arrivals)),
-        extract_end=extract_end,
+        extract_end=None if complete else extract_end,
+        drain_days=COMPLETE_DRAIN_FACTOR * max((extract_end - test_start) / DAY, 1.0),
         replications=replications,
         warmup_days=warmup_days,
         warmup_cases=warmup_cases,
@@ -562,7 +580,6 @@ def backtest(
         workers=workers,
         progress=progress,
     )
-    truncated_test = bool(test_truncation["applied"])
     if truncated_test:  # the real extract kept only the cases finished by its end: so does ours
         sims = [_finished_only(df) for df in sims]
     t_sim = time.perf_counter() - t0
@@ -607,6 +624,8 @@ def backtest(
             "start": test_start.isoformat(),
             "last_arrival": last_arrival.isoformat(),
             "extract_end": extract_end.isoformat(),
+            # no case open at the end: the simulated and baseline logs were not cut either
+            "complete": complete,
             "open_cases": len(pt.open_cases),
             "arrivals_simulated": round(n_arrivals, 1),
             "truncation": test_truncation,
@@ -634,7 +653,9 @@ def backtest(
         rng = np.random.default_rng(seed)
         b_rows, b_dist = [], []
         for _ in range(replications):
-            b_log, late = _cut(resample_cases(train_closed, arrivals, rng=rng), extract_end)
+            b_log, late = resample_cases(train_closed, arrivals, rng=rng), set()
+            if not complete:
+                b_log, late = _cut(b_log, extract_end)
             if truncated_test:
                 b_log, late = b_log[~b_log[C.CASE].isin(late)].reset_index(drop=True), set()
             base_logs.append(b_log)
@@ -653,6 +674,33 @@ def backtest(
     result["settings"]["seconds"] = round(time.perf_counter() - t0, 2)
     result["settings"]["simulation_seconds"] = round(t_sim, 2)
     return BacktestResult(metrics=result, simulated=sims, baseline=base_logs, historical=hist)
+
+
+def held_out_extract_note(test: dict[str, Any]) -> str:
+    """One sentence on how the end of the held-out log was treated (the ``test`` section of
+    ``backtest.json``): right-truncated, cut where it had open cases, or complete; "" for a
+    ``backtest.json`` written before the field existed."""
+    if (test.get("truncation") or {}).get("applied"):
+        return (
+            "The held-out log looks right-truncated: it kept only the cases that finished by its "
+            f"end, so about {float(test.get('arrivals_simulated', 0)):,.0f} cases are estimated to "
+            f"have started in its period ({test.get('cases', '?')} are in it; Lynden-Bell) and "
+            "the model was given that many arrivals. Cases of either log still running at its "
+            "end are left out."
+        )
+    if test.get("complete") is True:
+        return (
+            "Every case of the held-out log finished, so the simulated and baseline cases run "
+            "until they finish too (cutting them at the log's last event would drop their "
+            "slowest cases and none of the history's)."
+        )
+    if test.get("complete") is False:
+        return (
+            f"{test.get('open_cases', '?')} held-out cases were still open at the log's end: the "
+            "simulated and baseline logs are cut at the same moment, and cases still running "
+            "then are left out of the cycle times."
+        )
+    return ""
 
 
 def _arrival_weights(p: Any, mode: str) -> tuple[pd.Series, dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import shlex
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from sim.calibrate import calibrate_model
-from sim.calibrate.backtest import backtest
+from sim.calibrate.backtest import backtest, held_out_extract_note
 from sim.cli.common import guard_run_dir, write_json, write_run_record
 from sim.errors import ConfigError
 from sim.eventlog import read_event_log, split_by_time
@@ -151,13 +152,9 @@ def next_steps(model_path: Path) -> str:
 
 
 def _print_backtest(b: dict) -> None:
-    test = b.get("test") or {}
-    if (test.get("truncation") or {}).get("applied"):
-        print(
-            f"\nthe held-out log looks right-truncated (only cases finished by its end): "
-            f"{test['cases']} cases in it, {test['arrivals_simulated']:.0f} estimated to have "
-            "started in its period; the simulation gets that many"
-        )
+    note = held_out_extract_note(b.get("test") or {})
+    if note:
+        print("\n" + textwrap.fill(note, width=100))
     print(
         f"\nback-test over the held-out period ({b.get('settings', {}).get('replications')} "
         "replications; error vs history, 95 % CI over replications):"

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from sim.calibrate.backtest import held_out_extract_note
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 
@@ -856,14 +857,9 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
         "and compared with what really happened, next to a naive baseline that replays whole "
         "training cases. Model and baseline values are means over replications with 95 % CIs.</p>"
     ]
-    if (test.get("truncation") or {}).get("applied"):
-        parts.append(
-            "<p>The held-out log looks right-truncated: it kept only the cases that finished by "
-            f"its end, so about {_num(test.get('arrivals_simulated'))} cases are estimated to have "
-            "started in its period (Lynden-Bell), and the model was given that many arrivals. "
-            "Cases of either log still running at the extract's end are left out of the "
-            "comparison.</p>"
-        )
+    note = held_out_extract_note(test)
+    if note:
+        parts.append(f"<p>{_esc(note)}</p>")
     verdict = dict(bt.get("verdict") or {})
     if verdict:
         items = []
