@@ -145,6 +145,20 @@ def test_cycle_times_from_log():
     assert len(fig.axes) == 2
 
 
+def test_one_series_with_a_far_tail_does_not_squash_the_cycle_time_axis():
+    rng = np.random.default_rng(0)
+    body = rng.gamma(4.0, 0.05, 600)  # about 0.2 h
+    tail = np.r_[rng.gamma(4.0, 0.05, 585), np.full(15, 12.5)]  # 2.5 % waited overnight
+    fig = plot_cycle_times({"history": body[:200], "model": body, "naive baseline": tail})
+    hist_ax, cdf_ax = fig.axes
+    assert hist_ax.get_xlim()[1] < 1.0 and cdf_ax.get_xlim()[1] < 1.0  # not 12.5 h
+    labels = [t.get_text() for t in hist_ax.get_legend().get_texts()]
+    # the overnight cases and a few of the body (the axis ends near the others' 99th percentile)
+    share = float(labels[2].split(", ")[-1].split(" %")[0])
+    assert 2.5 <= share < 4.5 and labels[2].endswith("beyond the axis)")
+    assert all("beyond" not in t for t in labels[:2])
+
+
 def test_model_quantiles():
     q = np.array([0.1, 0.5, 0.9])
     expo = Distribution.exponential(2.0)
