@@ -35,6 +35,12 @@
    outcome shares, activity frequencies, and the distances of the ``log-distance-measures``
    package that Simod reports (optional extra; reported as "not installed" without it).
 
+6. With ``in_sample=True`` (the CLI's default) the model is also run over the training period
+   from an empty system and compared with the training log itself; ``verdict.reading`` then says,
+   from the two errors' 95 % intervals, whether the model misses the history it was fitted on
+   (look at the model) or only the held-out period (the process changed, or the held-out sample
+   differs by chance: ``test.cycle_time_mean_noise95``), or whether more replications are needed.
+
 Simulated and baseline logs are returned as standard event tables (same columns as an input
 log), so the caller can write them next to ``backtest.json``.
 """
@@ -71,6 +77,8 @@ DAY = pd.Timedelta(days=1)
 # a complete test log's simulation runs on until its cases finish, at most this many times the
 # test period (extract included) after the last arrival: a bound for a model that never drains
 COMPLETE_DRAIN_FACTOR = 10.0
+# ``fit_reading``: an error beyond this (absolute, relative) is a miss worth naming
+READING_TOLERANCE = 0.05
 DISTANCES = (
     "ngram_3",
     "absolute_emd",
@@ -501,8 +509,15 @@ def backtest(
     truncation: str = "auto",
     workers: int | None = 1,
     progress: bool = False,
+    in_sample: bool = False,
 ) -> BacktestResult:
     """Compare ``model`` with the held-out ``test`` log (see the module docstring).
+
+    ``in_sample``: also simulate the training period (from an empty system, with the training
+    log's volume) and compare with ``train`` itself (``result["in_sample"]``): a model that
+    reproduces the history it was fitted on but misses the held-out period points to a process
+    that changed (or to the held-out sample's own noise, ``test.cycle_time_mean_noise95``), one
+    that misses both to the model. ``verdict.reading`` says which.
 
     ``progress`` shows bars on stderr: the simulation's replications, then the scoring of each
     simulated and baseline log (the log distances take seconds each on a large log).
@@ -628,6 +643,8 @@ def backtest(
             "complete": complete,
             "open_cases": len(pt.open_cases),
             "arrivals_simulated": round(n_arrivals, 1),
+            # how far the held-out mean could sit from its process's mean by chance (relative)
+            "cycle_time_mean_noise95": _mean_noise95(real["cycle_times"]),
             "truncation": test_truncation,
             "kpis": {
                 k: v
@@ -670,10 +687,118 @@ def backtest(
             "distances": _summarise(b_dist) if distances else {},
         }
     bar.close()
+    if in_sample:
+        result["in_sample"] = _in_sample(
+            model, train, replications, seed, dropoff, truncation, warmup_volume, workers
+        )
     result["verdict"] = _verdict(result)
     result["settings"]["seconds"] = round(time.perf_counter() - t0, 2)
     result["settings"]["simulation_seconds"] = round(t_sim, 2)
     return BacktestResult(metrics=result, simulated=sims, baseline=base_logs, historical=hist)
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _mean_noise95(ct: np.ndarray) -> float:
+    """1.96 standard errors of the mean of ``ct``, relative to the mean (NaN below 2 cases)."""
+    ct = np.asarray(ct, dtype=float)
+    if ct.size < 2 or not np.isfinite(ct).all() or ct.mean() <= 0:
+        return math.nan
+    return float(1.96 * ct.std(ddof=1) / math.sqrt(ct.size) / ct.mean())
+
+
+def _in_sample(
+    model: ProcessModel,
+    train: EventLog | pd.DataFrame,
+    replications: int,
+    seed: int,
+    dropoff: list[str],
+    truncation: str,
+    warmup_volume: str,
+    workers: int | None,
+) -> dict[str, Any]:
+    """The model against the training log itself (no warm-up: the training period from empty)."""
+    r = backtest(
+        model,
+        train,
+        train,
+        replications=replications,
+        seed=seed,
+        dropoff_outcomes=dropoff,
+        baseline=False,
+        distances=False,
+        truncation=truncation,
+        warmup_volume=warmup_volume,
+        workers=workers,
+    ).to_dict()
+    keys = (
+        "cycle_time_mean",
+        "cycle_time_mean_relerr",
+        "cycle_time_p90_relerr",
+        "cycle_time_wasserstein_h",
+        "cases",
+    )
+    return {
+        "history_cases": r["test"]["cases"],
+        "history_cycle_time_mean": r["test"]["kpis"].get("cycle_time_mean"),
+        "cycle_time_mean_noise95": r["test"]["cycle_time_mean_noise95"],
+        "model": {k: r["model"][k] for k in keys if k in r["model"]},
+    }
+
+
+def _error_class(section: dict[str, Any] | None) -> tuple[str, float]:
+    """ "within" (95 % CI inside +-READING_TOLERANCE), "miss" (CI wholly outside it), "unsure"
+    (CI across its edge) or "" (no figure), with the mean error."""
+    v = (section or {}).get("cycle_time_mean_relerr")
+    if not isinstance(v, dict) or not _finite(v.get("mean")):
+        return "", math.nan
+    lo, hi = v.get("ci_low"), v.get("ci_high")
+    if not (_finite(lo) and _finite(hi)):
+        lo = hi = v["mean"]
+    tol = READING_TOLERANCE
+    if -tol <= lo and hi <= tol:
+        return "within", float(v["mean"])
+    if lo > tol or hi < -tol:
+        return "miss", float(v["mean"])
+    return "unsure", float(v["mean"])
+
+
+def fit_reading(result: dict[str, Any]) -> str:
+    """What the held-out and in-sample cycle-time errors say together ("" without both): does
+    the model miss the history it was fitted on, or only the held-out period? Decided on the
+    errors' 95 % CIs over replications against +-``READING_TOLERANCE``, never on a point
+    estimate alone."""
+    held, e_held = _error_class(result.get("model"))
+    ins, e_ins = _error_class((result.get("in_sample") or {}).get("model"))
+    if not held or not ins:
+        return ""
+    tol = f"{100 * READING_TOLERANCE:.0f} %"
+    fig = (
+        f"mean cycle time {100 * e_ins:+.1f} % on the training period, {100 * e_held:+.1f} % on "
+        "the held-out one"
+    )
+    noise = (result.get("test") or {}).get("cycle_time_mean_noise95")
+    noise_txt = f" (its mean is uncertain by ±{100 * noise:.1f} %)" if _finite(noise) else ""
+    if ins == "miss":
+        return (
+            f"The model misses even the history it was calibrated on by more than {tol} ({fig}): "
+            "look at its structure and waits per activity before trusting a what-if."
+        )
+    if ins == "within" and held == "miss":
+        return (
+            f"The model reproduces the history it was calibrated on within {tol} but not the "
+            f"held-out period ({fig}): the process changed after the training period, or the "
+            f"held-out sample differs by chance{noise_txt}. Read what-ifs as changes against "
+            "this model's own baseline, and recalibrate when recent history is available."
+        )
+    if ins == "within" and held == "within":
+        return f"The model reproduces both periods within {tol} ({fig})."
+    return (
+        f"Too few replications to tell whether the model is within {tol} ({fig}; the 95 % "
+        "intervals cross that line): raise backtest.replications."
+    )
 
 
 def held_out_extract_note(test: dict[str, Any]) -> str:
@@ -734,6 +859,9 @@ def _verdict(result: dict[str, Any]) -> dict[str, Any]:
     out["cycle_time_wasserstein_below_baseline"] = (
         bool(mw < bw) if np.isfinite(mw) and np.isfinite(bw) else None
     )
+    reading = fit_reading(result)
+    if reading:
+        out["reading"] = reading
     md = result.get("model", {}).get("distances", {}).get("cycle_time_emd")
     bd = result.get("baseline", {}).get("distances", {}).get("cycle_time_emd")
     if isinstance(md, dict) and isinstance(bd, dict):

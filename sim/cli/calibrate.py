@@ -122,6 +122,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             truncation=str(c.truncation),
             workers=cfg.workers,
             progress=bool(cfg.get("progress", True)),
+            in_sample=bool(bt.get("in_sample", True)),
         )
         write_json(run_dir / "backtest.json", res.to_dict())
         if not res.historical.empty:
@@ -200,6 +201,18 @@ def backtest_lines(b: dict) -> list[str]:
                 f"{fmt_num(base.get(key))} ({_fmt_err(base.get(key + '_relerr'))})",
             )
         )
+    ins = b.get("in_sample") or {}
+    if ins.get("model"):  # right under the held-out mean
+        rows.insert(
+            2,
+            (
+                "  on the training period",
+                fmt_num(ins.get("history_cycle_time_mean")),
+                f"{fmt_num(ins['model'].get('cycle_time_mean'))} "
+                f"({_fmt_err(ins['model'].get('cycle_time_mean_relerr'))})",
+                "",
+            ),
+        )
     for key, label, in_history in (
         ("dropoff_rate", "drop-off rate", True),
         ("cycle_time_wasserstein_h", "cycle-time Wasserstein (h)", False),
@@ -223,4 +236,6 @@ def backtest_lines(b: dict) -> list[str]:
         f"baseline: Wasserstein {yes('cycle_time_wasserstein_below_baseline')}, "
         f"EMD {yes('cycle_time_emd_below_baseline')}"
     )
+    if v.get("reading"):
+        lines += textwrap.wrap(str(v["reading"]), width=96)
     return lines

@@ -861,6 +861,9 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
     if note:
         parts.append(f"<p>{_esc(note)}</p>")
     verdict = dict(bt.get("verdict") or {})
+    reading = verdict.pop("reading", None)
+    if reading:
+        parts.append(f"<p><b>{_esc(reading)}</b></p>")
     if verdict:
         items = []
         err, err_ci = (
@@ -893,6 +896,17 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
                     _ci_cell(base.get(key), unit),
                 ]
             )
+    ins = bt.get("in_sample") or {}
+    if rows and ins.get("model"):
+        rows.insert(
+            1,
+            [
+                _esc("Mean cycle time on the training period (in-sample)"),
+                _num(ins.get("history_cycle_time_mean"), "h"),
+                _ci_cell(ins["model"].get("cycle_time_mean"), "h"),
+                "",
+            ],
+        )
     if rows:
         parts.append(_table(["measure", "history", "model", "naive baseline"], rows, {1, 2, 3}))
     rows = []

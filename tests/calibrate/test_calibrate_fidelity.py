@@ -574,3 +574,63 @@ def test_the_held_out_extract_note_says_how_the_end_of_the_log_was_treated():
     cut = held_out_extract_note({"complete": False, "open_cases": 112})
     assert cut.startswith("112 held-out cases were still open") and "cut" in cut
     assert held_out_extract_note({}) == ""  # a backtest.json from before the field
+
+
+def _err(mean: float, half: float) -> dict:
+    return {"cycle_time_mean_relerr": {"mean": mean, "ci_low": mean - half, "ci_high": mean + half}}
+
+
+def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise():
+    from sim.calibrate.backtest import fit_reading
+
+    def reading(held: dict, ins: dict, noise: float = 0.045) -> str:
+        return fit_reading(
+            {"model": held, "in_sample": {"model": ins}, "test": {"cycle_time_mean_noise95": noise}}
+        )
+
+    drift = reading(_err(-0.087, 0.01), _err(-0.023, 0.02))
+    assert drift.startswith("The model reproduces the history it was calibrated on within 5 %")
+    assert "-2.3 % on the training period, -8.7 % on the held-out one" in drift
+    assert "±4.5 %" in drift
+    assert reading(_err(-0.12, 0.01), _err(-0.09, 0.01)).startswith("The model misses even")
+    assert reading(_err(0.01, 0.02), _err(-0.01, 0.02)).startswith("The model reproduces both")
+    # a point estimate beyond 5 % whose interval crosses the line decides nothing
+    assert reading(_err(-0.056, 0.07), _err(0.0, 0.01)).startswith("Too few replications")
+    assert reading(_err(0.0, 0.01), _err(-0.06, 0.03)).startswith("Too few replications")
+    assert fit_reading({"model": _err(0.0, 0.01)}) == ""  # no in-sample figures
+
+
+def test_backtest_in_sample_compares_the_model_with_its_own_training_period():
+    from sim.calibrate.backtest import backtest
+    from sim.model import from_dict
+
+    log, _ = _long_case_log()
+    first = log.groupby("case_id")["start_time"].transform("min")
+    split = pd.Timestamp("2024-01-01") + pd.Timedelta(hours=2000)
+    train, test = log[first < split], log[first >= split]
+    model = from_dict(
+        {
+            "name": "long cases",
+            "start": "a",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+            "steps": {
+                "a": {"duration": {"dist": "fixed", "value": 0.1}, "next": "b"},
+                "b": {"duration": {"dist": "exponential", "mean": 200.0}, "next": "done"},
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    kw = dict(replications=3, seed=0, dropoff_outcomes=[], distances=False, baseline=False)
+    d = backtest(model, train, test, in_sample=True, **kw).to_dict()
+    ins = d["in_sample"]
+    n_train = train["case_id"].nunique()
+    assert ins["history_cases"] == n_train
+    ct = train.groupby("case_id")["end_time"].max() - train.groupby("case_id")["start_time"].min()
+    hours = ct.dt.total_seconds().to_numpy() / 3600
+    assert ins["history_cycle_time_mean"] == pytest.approx(hours.mean())
+    noise = 1.96 * hours.std(ddof=1) / np.sqrt(hours.size) / hours.mean()
+    assert ins["cycle_time_mean_noise95"] == pytest.approx(noise)
+    # the true model: off by the training sample's luck only (about +-6 % at 95 %)
+    assert abs(ins["model"]["cycle_time_mean_relerr"]["mean"]) < 0.08
+    assert d["verdict"]["reading"]  # both errors are there, so they are read together
+    assert "in_sample" not in backtest(model, train, test, **kw).to_dict()

@@ -54,6 +54,14 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
         assert f"{100 * bt[who]['cycle_time_mean_relerr']['mean']:+.1f} %" in line
     assert fmt_num(bt["test"]["kpis"]["cycle_time_mean"]) in line
     assert "mean cycle time within 10 %:" in res.stdout
+    # the in-sample check (on by default): the training period's figures, under the held-out ones
+    ins = bt["in_sample"]
+    assert ins["history_cases"] == 800 and ins["model"]["cycle_time_mean"]["mean"] > 0
+    lines = res.stdout.splitlines()
+    i = next(k for k, x in enumerate(lines) if x.strip().startswith("mean cycle time (h)"))
+    assert lines[i + 1].strip().startswith("on the training period")
+    assert f"{100 * ins['model']['cycle_time_mean_relerr']['mean']:+.1f} %" in lines[i + 1]
+    assert bt["verdict"]["reading"].split()[0] in res.stdout  # and what the two errors say
     assert "back-test: scoring model and baseline logs" in res.stderr  # progress (stderr)
     sim = run_sim(
         "simulate",
