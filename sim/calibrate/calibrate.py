@@ -67,7 +67,13 @@ from sim.model import (
     Step,
     validate,
 )
-from sim.model.calendar import DAYS, HOURS_PER_WEEK, profile_from_dict
+from sim.model.calendar import (
+    DAYS,
+    HOURS_PER_WEEK,
+    observed_span,
+    profile_from_dict,
+    slot_exposure,
+)
 
 DROPOFF_PATTERN = re.compile(
     r"declin|cancel|reject|lost|abandon|withdr|refus|denied|deny|expire|timeout|time-out|fail|"
@@ -169,18 +175,6 @@ def suggest_dropoff(
     return suggested, reasons
 
 
-def _exposure(lo: float, hi: float, period: int) -> np.ndarray:
-    """Hours of observation of each hour-slot of a ``period`` (24 or 168) between ``lo`` and
-    ``hi``, fractional at both ends."""
-    out = np.zeros(period)
-    if not hi > lo:
-        return out
-    h = np.arange(np.floor(lo), np.ceil(hi))
-    overlap = np.minimum(h + 1.0, hi) - np.maximum(h, lo)
-    np.add.at(out, h.astype(np.int64) % period, np.clip(overlap, 0.0, 1.0))
-    return out
-
-
 def _arrival_profile(
     arrivals: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[Any, dict[str, Any]]:
@@ -194,14 +188,13 @@ def _arrival_profile(
     n_weeks = int(week.max() - week.min() + 1)
     slot = (np.floor(arrivals % HOURS_PER_WEEK).astype(np.int64)) % 168
     span_days = (arrivals.max() - arrivals.min()) / 24.0
-    half_gap = 0.5 * (arrivals.max() - arrivals.min()) / max(arrivals.size - 1, 1)
-    lo, hi = float(arrivals.min()) - half_gap, float(arrivals.max()) + half_gap
+    lo, hi = observed_span(arrivals)
     if span_days < SHORT_LOG_DAYS:
         days = observed_days(arrivals)
         hourly = np.bincount(slot % 24, weights=weights, minlength=24).astype(float)
         # exposure per hour of the day, on the kind of days observed
         expo = np.zeros(24)
-        wk = _exposure(lo, hi, 168)
+        wk = slot_exposure(lo, hi, 168)
         for d in days:
             expo += wk[d * 24 : (d + 1) * 24]
         known = expo >= 0.5  # an hour seen for less than half an hour in all says nothing
@@ -220,7 +213,7 @@ def _arrival_profile(
             f"{'weekdays' if max(days) < 5 else 'every day'}, normalised to mean 1" + note
         )
     else:
-        expo = _exposure(lo, hi, 168)
+        expo = slot_exposure(lo, hi, 168)
         hourly = np.bincount(slot, weights=weights, minlength=168).astype(float)
         counts = np.where(expo > 0, hourly / np.where(expo > 0, expo, 1.0), 0.0)
         rule = "arrivals per observed hour of the week, normalised to mean 1"

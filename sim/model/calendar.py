@@ -143,6 +143,33 @@ class WeeklyRate:
         return list(zip(self.breaks, self._ends, self.rates, strict=True))  # type: ignore[attr-defined]
 
 
+def slot_exposure(lo: float, hi: float, period: int = 168) -> np.ndarray:
+    """Hours of observation of each hour-slot of a ``period`` (24 or 168 hours, slot 0 starting
+    at hour 0) between ``lo`` and ``hi`` (hours), fractional at both ends: how often each hour
+    of the week (or day) was seen, to turn counts into rates."""
+    out = np.zeros(period)
+    if not hi > lo:
+        return out
+    h = np.arange(np.floor(lo), np.ceil(hi))
+    overlap = np.minimum(h + 1.0, hi) - np.maximum(h, lo)
+    np.add.at(out, h.astype(np.int64) % period, np.clip(overlap, 0.0, 1.0))
+    return out
+
+
+def observed_span(arrivals: np.ndarray) -> tuple[float, float]:
+    """The window a list of arrival times (hours) observes: first to last arrival, widened by
+    half a mean gap at each end (an arrival process is seen a little before its first and after
+    its last arrival); at least one hour wide."""
+    a = np.asarray(arrivals, dtype=float)
+    lo, hi = float(a.min()), float(a.max())
+    half_gap = 0.5 * (hi - lo) / max(a.size - 1, 1)
+    lo, hi = lo - half_gap, hi + half_gap
+    if hi - lo < 1.0:
+        mid = 0.5 * (lo + hi)
+        lo, hi = mid - 0.5, mid + 0.5
+    return lo, hi
+
+
 def week_offset(start_date: str) -> float:
     """Hours from Monday 00:00 to ``start_date`` (the clock's zero) within its week."""
     from datetime import datetime

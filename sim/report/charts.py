@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import matplotlib
 import numpy as np
 import pandas as pd
 
+from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
 from sim.report._mpl import (
     ACCENT,
     BASELINE,
@@ -30,6 +32,8 @@ from sim.report._mpl import (
     save_figure,
 )
 from sim.report.layout import pretty
+
+UNSEEN = "#e0e0e0"  # arrival heatmap: an hour of the week the log never covered
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -611,17 +615,35 @@ def plot_pareto(
 
 # -------------------------------------------------------------------------- arrivals
 def arrival_matrix(times: Sequence[Any] | pd.Series) -> tuple[np.ndarray, float]:
-    """Mean arrivals per hour of the week: a 7 x 24 matrix (Monday first) and the weeks seen
-    (whole days from the first arrival's day to the last one's, at least one week)."""
+    """Mean arrivals per hour of the week: a 7 x 24 matrix (Monday first) of arrivals in each
+    hour-slot divided by how long that slot was observed (``sim.model.calendar.slot_exposure``
+    over ``observed_span``: the calibration's rule, so a weekday seen twice in a 1.6-week log
+    does not look busier than one seen once), NaN for slots observed less than half an hour;
+    and the weeks observed."""
     t = pd.to_datetime(pd.Series(times)).dropna()
-    mat = np.zeros((7, 24))
+    mat = np.full((7, 24), np.nan)
     if t.empty:
         return mat, 0.0
-    np.add.at(mat, (t.dt.day_of_week.to_numpy(), t.dt.hour.to_numpy()), 1.0)
-    # whole days from the first arrival's midnight to the end of the last arrival's day
-    days = (t.max().normalize() - t.min().normalize()).days + 1
-    span_weeks = max(days / 7.0, 1.0)
-    return mat / span_weeks, span_weeks
+    monday = (t.min().normalize() - pd.Timedelta(days=int(t.min().day_of_week))).tz_localize(None)
+    hours = ((t.dt.tz_localize(None) - monday) / pd.Timedelta(hours=1)).to_numpy(dtype=float)
+    counts = np.bincount(np.floor(hours).astype(np.int64) % 168, minlength=168).astype(float)
+    lo, hi = observed_span(hours)
+    expo = slot_exposure(lo, hi, 168)
+    seen = expo >= 0.5
+    rate = np.where(seen, counts / np.where(seen, expo, 1.0), np.nan)
+    if counts[~seen].sum() > 0:  # arrivals in a barely observed slot: shown, not lost
+        rate[~seen & (counts > 0)] = counts[~seen & (counts > 0)]
+    return rate.reshape(7, 24), (hi - lo) / HOURS_PER_WEEK
+
+
+def _span_text(weeks: float) -> str:
+    """An observed span in the unit that reads best: hours, days or weeks."""
+    hours = weeks * HOURS_PER_WEEK
+    if hours < 48:
+        return f"{hours:.1f} hours"
+    if weeks < 2:
+        return f"{hours / 24:.1f} days"
+    return f"{weeks:.1f} weeks"
 
 
 def plot_arrivals(
@@ -638,6 +660,10 @@ def plot_arrivals(
     """
     mat, weeks = arrival_matrix(times)
     mat = mat / max(int(replications), 1)
+    unseen = bool(np.isnan(mat).any())
+    n_cases = pd.to_datetime(pd.Series(times)).notna().sum() / max(int(replications), 1)
+    # per week where a week was seen; a shorter log is its count (a rate would extrapolate)
+    volume = f"{np.nansum(mat):.3g} cases per week" if weeks >= 1 else f"{n_cases:,.0f} cases"
     fig = new_figure(11, 4.6)
     gs = fig.add_gridspec(
         2, 3, width_ratios=[6, 1, 0.12], height_ratios=[1, 3.2], hspace=0.08, wspace=0.04
@@ -646,30 +672,32 @@ def plot_arrivals(
     ax_top = fig.add_subplot(gs[0, 0], sharex=ax)
     ax_right = fig.add_subplot(gs[1, 1], sharey=ax)
     cax = fig.add_subplot(gs[1, 2])
-    im = ax.imshow(mat, aspect="auto", cmap="Blues", origin="upper", extent=(-0.5, 23.5, 6.5, -0.5))
+    cmap = matplotlib.colormaps["Blues"].copy()
+    cmap.set_bad(UNSEEN)  # hours of the week the log never covered: unknown, not zero
+    im = ax.imshow(mat, aspect="auto", cmap=cmap, origin="upper", extent=(-0.5, 23.5, 6.5, -0.5))
     ax.set_yticks(range(7))
     ax.set_yticklabels(WEEKDAYS, fontsize=8)
     ax.set_xticks(range(0, 24, 2))
     ax.set_xticklabels([f"{h:02d}:00" for h in range(0, 24, 2)], fontsize=7.5)
     ax.set_xlabel("hour of day (start of the hour)", fontsize=8.5)
-    vmax = mat.max() if mat.max() > 0 else 1
+    vmax = np.nanmax(mat) if np.nanmax(mat, initial=0) > 0 else 1
     for d in range(7):
         for h in range(24):
             v = mat[d, h]
-            if v >= 0.05 * vmax and v > 0:
+            if np.isfinite(v) and v >= 0.05 * vmax and v > 0:
                 ax.text(
                     h,
                     d,
-                    f"{v:.2g}",
+                    f"{v:,.0f}" if v >= 100 else f"{v:.2g}",
                     ha="center",
                     va="center",
                     fontsize=6,
                     color="white" if v > 0.6 * vmax else INK,
                 )
-    ax_top.bar(range(24), mat.sum(axis=0), color=SCENARIO, alpha=0.8, width=0.85)
+    ax_top.bar(range(24), np.nansum(mat, axis=0), color=SCENARIO, alpha=0.8, width=0.85)
     ax_top.tick_params(labelbottom=False, labelsize=7)
     ax_top.set_ylabel("per week", fontsize=7.5)
-    ax_right.barh(range(7), mat.sum(axis=1), color=SCENARIO, alpha=0.8, height=0.8)
+    ax_right.barh(range(7), np.nansum(mat, axis=1), color=SCENARIO, alpha=0.8, height=0.8)
     ax_right.tick_params(labelleft=False, labelsize=7)
     ax_right.set_xlabel("per week", fontsize=7.5)
     for a in (ax_top, ax_right):
@@ -678,7 +706,8 @@ def plot_arrivals(
     cb.set_label("mean arrivals in that hour, per week", fontsize=8)
     cb.ax.tick_params(labelsize=7)
     fig.suptitle(
-        f"{title} ({mat.sum():.3g} cases per week, over {weeks:.1f} weeks)",
+        f"{title} ({volume}, over {_span_text(weeks)}"
+        + ("; grey: hours not observed)" if unseen else ")"),
         fontsize=11,
         fontweight="bold",
         color=INK,

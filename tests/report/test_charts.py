@@ -118,12 +118,36 @@ def test_arrival_matrix_counts_the_right_cells():
         ["2026-01-05 09:10", "2026-01-12 09:50", "2026-01-17 14:00", "2026-01-19 09:00"]
     )
     mat, weeks = arrival_matrix(times)
-    assert weeks == pytest.approx(15 / 7)  # Monday 5 to Monday 19 January, whole days
-    assert mat[0, 9] == pytest.approx(3 / weeks)  # three Monday-9h arrivals
-    assert mat[5, 14] == pytest.approx(1 / weeks)
-    assert mat.sum() == pytest.approx(4 / weeks)
+    # observed from the first to the last arrival widened by half the mean gap (335.8 h / 3 / 2)
+    # at each end: Saturday 3 January 01:11 to Wednesday 21 January 16:58
+    first, last = 9 + 1 / 6, 345.0
+    half_gap = (last - first) / 3 / 2
+    lo, hi = first - half_gap, last + half_gap
+    assert weeks == pytest.approx((hi - lo) / 168)
+    assert mat[0, 9] == pytest.approx(3 / 3)  # three Monday-9h arrivals, three Mondays seen
+    assert mat[5, 14] == pytest.approx(1 / 3)  # one Saturday-14h arrival, Saturdays 3, 10, 17 seen
+    assert mat[4, 10] == 0.0  # Friday 10h seen twice, no arrival
     fig = plot_arrivals(times, replications=2)  # pooled from 2 replications: half per week
-    assert f"{2 / weeks:.3g} cases per week" in fig._suptitle.get_text()
+    assert f"{np.nansum(mat) / 2:.3g} cases per week" in fig._suptitle.get_text()
+
+
+def test_arrival_matrix_does_not_make_a_weekday_seen_twice_look_busier():
+    # one case every hour of the working week (Monday 09:00 to Friday 16:00) for a week and a
+    # half: Monday and Tuesday are seen twice, the other days once; the rate is 1 everywhere
+    start = pd.Timestamp("2026-01-05")
+    times = [
+        start + pd.Timedelta(days=d, hours=h)
+        for d in range(9)
+        if (start + pd.Timedelta(days=d)).day_of_week < 5
+        for h in range(9, 17)
+    ]
+    mat, _ = arrival_matrix(times)
+    work = mat[:5, 9:17]
+    assert np.allclose(work, 1.0)
+    assert mat[2, 3] == 0.0 and mat[6, 12] == 0.0  # nights and the weekend: seen, empty
+    # a two-day log says nothing about Thursday: unknown (NaN, grey), not zero
+    mat2, _ = arrival_matrix(times[:16])
+    assert np.isnan(mat2[3, 12]) and np.allclose(mat2[:2, 9:17], 1.0)
 
 
 def test_cycle_times_from_log():
