@@ -6,7 +6,8 @@ Keyword overrides go to ``calibrate_model`` (e.g. ``unroll_runs=1 truncation=off
 log: mean cycle time of the held-out history, the relative error of the model's and the naive
 baseline's mean and p90, the cycle-time Wasserstein distances (hours), and the share of first
 starts that look queued (``first_starts_queued_share``; the arrival rate is a lower bound above
-50 %).
+50 %) and the range one run's mean falls in (95 % prediction interval over the replications,
+relative to the held-out mean: can the history be one run of the model?).
 """
 
 from __future__ import annotations
@@ -54,6 +55,11 @@ def one(name: str, replications: int, seed: int, kw: dict) -> dict:
         "naive_w": m("baseline", "cycle_time_wasserstein_h"),
         "steps": len(cal.model.steps),
         "queued_first": cal.model.metadata["arrival_profile"].get("first_starts_queued_share"),
+        # where one run's mean falls (95 %), relative to the held-out mean
+        "one_run_95": [
+            x / res["test"]["kpis"]["cycle_time_mean"] - 1.0
+            for x in res["model"]["cycle_time_mean_prediction95"]
+        ],
     }
 
 
@@ -121,7 +127,7 @@ def main() -> None:
     print(
         f"{'log':26s} {'CT h':>6s} {'err model/naive':>18s} {'model err 95% CI':>18s} "
         f"{'p90 model/naive':>18s} "
-        f"{'W model/naive':>16s} {'cal s':>6s} steps queued 1st"
+        f"{'W model/naive':>16s} {'cal s':>6s} steps queued 1st {'one run 95%':>18s}"
     )
     for r in results:
         if "error" in r:
@@ -133,7 +139,8 @@ def main() -> None:
             f"{'[' + f(r['model_err_ci'][0], True) + ', ' + f(r['model_err_ci'][1], True) + ']':>18s} "
             f"{f(r['model_p90'], True):>8s} / {f(r['naive_p90'], True):>7s} "
             f"{f(r['model_w']):>7s} / {f(r['naive_w']):>6s} {r['calibrate_s']:6.1f} {r['steps']:5d} "
-            f"{share(r.get('queued_first')):>10s}"
+            f"{share(r.get('queued_first')):>10s} "
+            f"{'[' + f(r['one_run_95'][0], True) + ', ' + f(r['one_run_95'][1], True) + ']':>18s}"
         )
 
 

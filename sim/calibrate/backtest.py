@@ -39,7 +39,9 @@
    from an empty system and compared with the training log itself; ``verdict.reading`` then says,
    from the two errors' 95 % intervals, whether the model misses the history it was fitted on
    (look at the model) or only the held-out period (the process changed, or the held-out sample
-   differs by chance: ``test.cycle_time_mean_noise95``), or whether more replications are needed.
+   differs by chance: ``test.cycle_time_mean_noise95``), or whether more replications are needed,
+   and whether the history's mean lies where a single run of the model falls
+   (``model.cycle_time_mean_prediction95``, ``sim.kpis.prediction_interval``).
 
 Simulated and baseline logs are returned as standard event tables (same columns as an input
 log), so the caller can write them next to ``backtest.json``.
@@ -66,7 +68,14 @@ from sim.engine import run_replications
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog, infer_end_activities
 from sim.eventlog.open_cases import tail_cutoff
-from sim.kpis import confidence_interval, log_cases, log_kpis, trace_cases, trace_to_event_log
+from sim.kpis import (
+    confidence_interval,
+    log_cases,
+    log_kpis,
+    prediction_interval,
+    trace_cases,
+    trace_to_event_log,
+)
 from sim.model import ABANDONED, ProcessModel
 from sim.model import columns as C
 from sim.model.calendar import week_offset
@@ -652,7 +661,14 @@ def backtest(
                 if not k.startswith(("reached:", "waiting_share:"))
             },
         },
-        "model": {**_summarise(m_rows), "distances": _summarise(m_dist) if distances else {}},
+        "model": {
+            **_summarise(m_rows),
+            # where one replication's mean falls (95 %): can the history be one run of the model?
+            "cycle_time_mean_prediction95": list(
+                prediction_interval([r.get("cycle_time_mean", math.nan) for r in m_rows])
+            ),
+            "distances": _summarise(m_dist) if distances else {},
+        },
     }
     base_logs: list[pd.DataFrame] = []
     if baseline:
@@ -735,6 +751,7 @@ def _in_sample(
     ).to_dict()
     keys = (
         "cycle_time_mean",
+        "cycle_time_mean_prediction95",
         "cycle_time_mean_relerr",
         "cycle_time_p90_relerr",
         "cycle_time_wasserstein_h",
@@ -765,6 +782,26 @@ def _error_class(section: dict[str, Any] | None) -> tuple[str, float]:
     return "unsure", float(v["mean"])
 
 
+def _chance_text(history: Any, interval: Any, which: str) -> str:
+    """A sentence on whether the history's mean cycle time is one a single run of the model
+    gives (inside its 95 % prediction interval), "" without the figures."""
+    if not (_finite(history) and isinstance(interval, list) and len(interval) == 2):
+        return ""
+    lo, hi = interval
+    if not (_finite(lo) and _finite(hi)):
+        return ""
+    span = f"{lo:,.3g}-{hi:,.3g} h"
+    if lo <= history <= hi:
+        return (
+            f" Single runs of the model over that period vary from {span} (95 %), which covers "
+            f"the {which} history's {history:,.3g} h: the gap may be the process's own randomness."
+        )
+    return (
+        f" The {which} history's {history:,.3g} h is outside what single runs of the model give "
+        f"({span}, 95 %)."
+    )
+
+
 def fit_reading(result: dict[str, Any]) -> str:
     """What the held-out and in-sample cycle-time errors say together ("" without both): does
     the model miss the history it was fitted on, or only the held-out period? Decided on the
@@ -779,25 +816,36 @@ def fit_reading(result: dict[str, Any]) -> str:
         f"mean cycle time {100 * e_ins:+.1f} % on the training period, {100 * e_held:+.1f} % on "
         "the held-out one"
     )
+    chance = _chance_text(
+        (result.get("test") or {}).get("kpis", {}).get("cycle_time_mean"),
+        (result.get("model") or {}).get("cycle_time_mean_prediction95"),
+        "held-out",
+    )
     noise = (result.get("test") or {}).get("cycle_time_mean_noise95")
     noise_txt = f" (its mean is uncertain by ±{100 * noise:.1f} %)" if _finite(noise) else ""
     if ins == "miss":
+        insample = result.get("in_sample") or {}
+        chance_in = _chance_text(
+            insample.get("history_cycle_time_mean"),
+            (insample.get("model") or {}).get("cycle_time_mean_prediction95"),
+            "training-period",
+        )
         return (
             f"The model misses even the history it was calibrated on by more than {tol} ({fig}): "
-            "look at its structure and waits per activity before trusting a what-if."
+            "look at its structure and waits per activity before trusting a what-if." + chance_in
         )
     if ins == "within" and held == "miss":
         return (
             f"The model reproduces the history it was calibrated on within {tol} but not the "
             f"held-out period ({fig}): the process changed after the training period, or the "
             f"held-out sample differs by chance{noise_txt}. Read what-ifs as changes against "
-            "this model's own baseline, and recalibrate when recent history is available."
+            "this model's own baseline, and recalibrate when recent history is available." + chance
         )
     if ins == "within" and held == "within":
         return f"The model reproduces both periods within {tol} ({fig})."
     return (
         f"Too few replications to tell whether the model is within {tol} ({fig}; the 95 % "
-        "intervals cross that line): raise backtest.replications."
+        "intervals cross that line): raise backtest.replications." + chance
     )
 
 

@@ -7,7 +7,7 @@ KPI mapping per replication (``summary.log_kpis``/``replication_kpis``) -> a rep
 """
 
 from sim.kpis.frames import log_cases, trace_cases, trace_events, trace_to_event_log
-from sim.kpis.stats import confidence_interval, paired_comparison, summarize
+from sim.kpis.stats import confidence_interval, paired_comparison, prediction_interval, summarize
 from sim.kpis.summary import (
     HEADLINE,
     format_report,
@@ -21,6 +21,7 @@ from sim.kpis.summary import (
 __all__ = [
     "HEADLINE",
     "confidence_interval",
+    "prediction_interval",
     "format_report",
     "kpi_report",
     "kpi_table",

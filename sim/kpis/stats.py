@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -51,6 +52,22 @@ def confidence_interval(
         "ci_low": mean - half,
         "ci_high": mean + half,
     }
+
+
+def prediction_interval(
+    values: Sequence[float] | np.ndarray, level: float = LEVEL
+) -> tuple[float, float]:
+    """Student-t interval in which one more replication's value falls with probability
+    ``level`` (mean +- t * sd * sqrt(1 + 1/n); NaNs ignored; NaN bounds below 3 values): the
+    range a single run varies over, against which one real history can be judged, unlike the
+    confidence interval of the mean, which shrinks with replications."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n < 3:
+        return math.nan, math.nan
+    half = float(st.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) * math.sqrt(1 + 1 / n))
+    return float(x.mean()) - half, float(x.mean()) + half
 
 
 def summarize(table: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:

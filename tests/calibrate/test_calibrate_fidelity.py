@@ -598,6 +598,15 @@ def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise()
     assert reading(_err(-0.056, 0.07), _err(0.0, 0.01)).startswith("Too few replications")
     assert reading(_err(0.0, 0.01), _err(-0.06, 0.03)).startswith("Too few replications")
     assert fit_reading({"model": _err(0.0, 0.01)}) == ""  # no in-sample figures
+    # with the spread of single runs: can the held-out history be one run of the model?
+    spread = {
+        "model": _err(-0.087, 0.01) | {"cycle_time_mean_prediction95": [145.0, 165.0]},
+        "in_sample": {"model": _err(-0.023, 0.02)},
+        "test": {"kpis": {"cycle_time_mean": 170.0}},
+    }
+    assert "170 h is outside what single runs of the model give (145-165 h" in fit_reading(spread)
+    spread["model"]["cycle_time_mean_prediction95"] = [120.0, 180.0]
+    assert "which covers the held-out history's 170 h" in fit_reading(spread)
 
 
 def test_backtest_in_sample_compares_the_model_with_its_own_training_period():
@@ -633,4 +642,8 @@ def test_backtest_in_sample_compares_the_model_with_its_own_training_period():
     # the true model: off by the training sample's luck only (about +-6 % at 95 %)
     assert abs(ins["model"]["cycle_time_mean_relerr"]["mean"]) < 0.08
     assert d["verdict"]["reading"]  # both errors are there, so they are read together
+    lo, hi = d["model"]["cycle_time_mean_prediction95"]
+    per_rep = d["model"]["cycle_time_mean"]["per_replication"]
+    assert lo < min(per_rep) and max(per_rep) < hi  # wider than the runs it comes from
+    assert ins["model"]["cycle_time_mean_prediction95"][0] < ins["history_cycle_time_mean"]
     assert "in_sample" not in backtest(model, train, test, **kw).to_dict()

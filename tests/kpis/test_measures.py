@@ -9,7 +9,7 @@ import pytest
 from sim.engine import run_replication
 from sim.kpis import kpi_report, kpi_table, log_cases, log_kpis, paired_comparison, replication_kpis
 from sim.kpis import measures as m
-from sim.kpis.stats import confidence_interval
+from sim.kpis.stats import confidence_interval, prediction_interval
 from sim.model import from_dict
 from sim.model.scenario import Scenario
 
@@ -166,6 +166,20 @@ def test_confidence_interval_matches_student_t():
     assert confidence_interval([5.0])["n"] == 1 and np.isnan(
         confidence_interval([5.0])["half_width"]
     )
+
+
+def test_prediction_interval_matches_student_t_and_covers_one_more_run():
+    x = [1.0, 2.0, 3.0, 4.0]
+    lo, hi = prediction_interval(x)
+    half = 3.182446 * 1.290994 * np.sqrt(1 + 1 / 4)  # t_{0.975, 3} s sqrt(1 + 1/n)
+    assert (lo, hi) == pytest.approx((2.5 - half, 2.5 + half), rel=1e-5)
+    assert all(np.isnan(prediction_interval([1.0, 2.0])))  # too few to say
+    # one more draw falls inside about 95 % of the time (normal replications, 5 of them);
+    # 4,000 trials: the share's standard error is 0.0034
+    rng = np.random.default_rng(3)
+    reps = rng.normal(10.0, 2.0, (4000, 6))
+    inside = [lo <= r[5] <= hi for r in reps for lo, hi in [prediction_interval(r[:5])]]
+    assert np.mean(inside) == pytest.approx(0.95, abs=0.012)
 
 
 def test_paired_comparison_detects_a_consistent_change_and_not_noise():
