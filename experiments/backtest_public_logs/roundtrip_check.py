@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from run import LOGS  # noqa: E402
-from truth_check import _per_rep, _ratio_ci, generating_model  # noqa: E402
+from truth_check import _per_rep, generating_model  # noqa: E402
 
 LOG_COLUMNS = ["case_id", "activity", "start_time", "end_time", "resource"]
 
@@ -50,6 +50,7 @@ def check(name: str, cases: int, seed: int, replications: int) -> dict:
     """One generated log of ``name``'s generating model: calibrate it, compare both models."""
     from sim.calibrate import calibrate_model
     from sim.calibrate.backtest import backtest
+    from sim.kpis import relative_difference
 
     truth = generating_model(name)
     log = generated_log(truth, cases, seed)
@@ -68,7 +69,7 @@ def check(name: str, cases: int, seed: int, replications: int) -> dict:
         "history_h": r_cal["test"]["kpis"]["cycle_time_mean"],
         "calibrated_vs_history": r_cal["model"]["cycle_time_mean_relerr"]["mean"],
         "generating_vs_history": r_true["model"]["cycle_time_mean_relerr"]["mean"],
-        "calibrated_vs_generating": list(_ratio_ci(ct_cal, ct_true)),
+        "calibrated_vs_generating": list(relative_difference(ct_cal, ct_true)),
         "queued_first": cal.model.metadata["arrival_profile"].get("first_starts_queued_share"),
         "calibrate_s": seconds,
     }

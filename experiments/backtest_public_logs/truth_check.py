@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import warnings
 from pathlib import Path
@@ -64,21 +63,13 @@ def _per_rep(res: dict) -> np.ndarray:
     return real * (1.0 + errs)
 
 
-def _ratio_ci(a: np.ndarray, b: np.ndarray) -> tuple[float, float, float]:
-    """mean(a) / mean(b) - 1 and its 95 % CI (delta method, independent samples)."""
-    ma, mb = a.mean(), b.mean()
-    r = ma / mb
-    var = (a.var(ddof=1) / a.size) / mb**2 + (ma**2) * (b.var(ddof=1) / b.size) / mb**4
-    half = 1.96 * math.sqrt(var)
-    return r - 1.0, r - 1.0 - half, r - 1.0 + half
-
-
 def check(
     name: str, replications: int, seed: int, warmup_volume: str = "model", in_sample: bool = False
 ) -> dict:
     """Back-test the calibrated and the generating model of ``name`` (see the module docstring);
     ``in_sample``: against the training part instead of the held-out part."""
     from sim.calibrate.backtest import backtest
+    from sim.kpis import relative_difference
 
     truth = generating_model(name)
     if truth is None:
@@ -94,7 +85,7 @@ def check(
     ct_cal, ct_true = _per_rep(r_cal), _per_rep(r_true)
     e = r_cal["model"]["cycle_time_mean_relerr"]
     t = r_true["model"]["cycle_time_mean_relerr"]
-    vs_truth = _ratio_ci(ct_cal, ct_true)
+    vs_truth = relative_difference(ct_cal, ct_true)
     return {
         "log": name,
         "history_h": hist,

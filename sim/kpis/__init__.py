@@ -7,7 +7,13 @@ KPI mapping per replication (``summary.log_kpis``/``replication_kpis``) -> a rep
 """
 
 from sim.kpis.frames import log_cases, trace_cases, trace_events, trace_to_event_log
-from sim.kpis.stats import confidence_interval, paired_comparison, prediction_interval, summarize
+from sim.kpis.stats import (
+    confidence_interval,
+    paired_comparison,
+    prediction_interval,
+    relative_difference,
+    summarize,
+)
 from sim.kpis.summary import (
     HEADLINE,
     format_report,
@@ -29,6 +35,7 @@ __all__ = [
     "log_kpis",
     "main_path_order",
     "paired_comparison",
+    "relative_difference",
     "replication_kpis",
     "summarize",
     "trace_cases",

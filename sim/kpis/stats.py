@@ -70,6 +70,24 @@ def prediction_interval(
     return float(x.mean()) - half, float(x.mean()) + half
 
 
+def relative_difference(
+    a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray, level: float = LEVEL
+) -> tuple[float, float, float]:
+    """``mean(a) / mean(b) - 1`` and its confidence interval for independent replications of
+    two models (delta method, normal quantile; NaNs ignored), e.g. a calibrated model against
+    the model that generated its log."""
+    x = np.asarray(a, dtype=float)
+    y = np.asarray(b, dtype=float)
+    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+    if x.size < 2 or y.size < 2 or y.mean() == 0:
+        return math.nan, math.nan, math.nan
+    ma, mb = float(x.mean()), float(y.mean())
+    r = ma / mb
+    var = (x.var(ddof=1) / x.size) / mb**2 + ma**2 * (y.var(ddof=1) / y.size) / mb**4
+    half = float(st.norm.ppf(0.5 + level / 2)) * math.sqrt(var)
+    return r - 1.0, r - 1.0 - half, r - 1.0 + half
+
+
 def summarize(table: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
     """One row per KPI column of a replications table: mean, std, n and confidence interval."""
     rows = {
