@@ -61,6 +61,7 @@ import pandas as pd
 import scipy.stats as st
 from tqdm.auto import tqdm
 
+from sim.calibrate.backtest_reading import fit_reading
 from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import discover_routing
 from sim.calibrate.truncation import truncation_weights, weighted_resample
@@ -86,8 +87,6 @@ DAY = pd.Timedelta(days=1)
 # a complete test log's simulation runs on until its cases finish, at most this many times the
 # test period (extract included) after the last arrival: a bound for a model that never drains
 COMPLETE_DRAIN_FACTOR = 10.0
-# ``fit_reading``: an error beyond this (absolute, relative) is a miss worth naming
-READING_TOLERANCE = 0.05
 DISTANCES = (
     "ngram_3",
     "absolute_emd",
@@ -713,10 +712,6 @@ def backtest(
     return BacktestResult(metrics=result, simulated=sims, baseline=base_logs, historical=hist)
 
 
-def _finite(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
-
-
 def _mean_noise95(ct: np.ndarray) -> float:
     """1.96 standard errors of the mean of ``ct``, relative to the mean (NaN below 2 cases)."""
     ct = np.asarray(ct, dtype=float)
@@ -763,117 +758,6 @@ def _in_sample(
         "cycle_time_mean_noise95": r["test"]["cycle_time_mean_noise95"],
         "model": {k: r["model"][k] for k in keys if k in r["model"]},
     }
-
-
-def _error_class(section: dict[str, Any] | None) -> tuple[str, float]:
-    """ "within" (95 % CI inside +-READING_TOLERANCE), "miss" (CI wholly outside it), "unsure"
-    (CI across its edge) or "" (no figure), with the mean error."""
-    v = (section or {}).get("cycle_time_mean_relerr")
-    if not isinstance(v, dict) or not _finite(v.get("mean")):
-        return "", math.nan
-    lo, hi = v.get("ci_low"), v.get("ci_high")
-    if not (_finite(lo) and _finite(hi)):
-        lo = hi = v["mean"]
-    tol = READING_TOLERANCE
-    if -tol <= lo and hi <= tol:
-        return "within", float(v["mean"])
-    if lo > tol or hi < -tol:
-        return "miss", float(v["mean"])
-    return "unsure", float(v["mean"])
-
-
-def _chance_text(history: Any, interval: Any, which: str) -> str:
-    """A sentence on whether the history's mean cycle time is one a single run of the model
-    gives (inside its 95 % prediction interval), "" without the figures."""
-    if not (_finite(history) and isinstance(interval, list) and len(interval) == 2):
-        return ""
-    lo, hi = interval
-    if not (_finite(lo) and _finite(hi)):
-        return ""
-    span = f"{lo:,.3g}-{hi:,.3g} h"
-    if lo <= history <= hi:
-        return (
-            f" Single runs of the model over that period vary from {span} (95 %), which covers "
-            f"the {which} history's {history:,.3g} h: the gap may be the process's own randomness."
-        )
-    return (
-        f" The {which} history's {history:,.3g} h is outside what single runs of the model give "
-        f"({span}, 95 %)."
-    )
-
-
-def fit_reading(result: dict[str, Any]) -> str:
-    """What the held-out and in-sample cycle-time errors say together ("" without both): does
-    the model miss the history it was fitted on, or only the held-out period? Decided on the
-    errors' 95 % CIs over replications against +-``READING_TOLERANCE``, never on a point
-    estimate alone."""
-    held, e_held = _error_class(result.get("model"))
-    ins, e_ins = _error_class((result.get("in_sample") or {}).get("model"))
-    if not held or not ins:
-        return ""
-    tol = f"{100 * READING_TOLERANCE:.0f} %"
-    fig = (
-        f"mean cycle time {100 * e_ins:+.1f} % on the training period, {100 * e_held:+.1f} % on "
-        "the held-out one"
-    )
-    chance = _chance_text(
-        (result.get("test") or {}).get("kpis", {}).get("cycle_time_mean"),
-        (result.get("model") or {}).get("cycle_time_mean_prediction95"),
-        "held-out",
-    )
-    noise = (result.get("test") or {}).get("cycle_time_mean_noise95")
-    noise_txt = f" (its mean is uncertain by ±{100 * noise:.1f} %)" if _finite(noise) else ""
-    if ins == "miss":
-        insample = result.get("in_sample") or {}
-        chance_in = _chance_text(
-            insample.get("history_cycle_time_mean"),
-            (insample.get("model") or {}).get("cycle_time_mean_prediction95"),
-            "training-period",
-        )
-        return (
-            f"The model misses even the history it was calibrated on by more than {tol} ({fig}): "
-            "look at its structure and waits per activity before trusting a what-if." + chance_in
-        )
-    if ins == "within" and held == "miss":
-        return (
-            f"The model reproduces the history it was calibrated on within {tol} but not the "
-            f"held-out period ({fig}): the process changed after the training period, or the "
-            f"held-out sample differs by chance{noise_txt}. Read what-ifs as changes against "
-            "this model's own baseline, and recalibrate when recent history is available." + chance
-        )
-    if ins == "within" and held == "within":
-        return f"The model reproduces both periods within {tol} ({fig})."
-    return (
-        f"Too few replications to tell whether the model is within {tol} ({fig}; the 95 % "
-        "intervals cross that line): raise backtest.replications." + chance
-    )
-
-
-def held_out_extract_note(test: dict[str, Any]) -> str:
-    """One sentence on how the end of the held-out log was treated (the ``test`` section of
-    ``backtest.json``): right-truncated, cut where it had open cases, or complete; "" for a
-    ``backtest.json`` written before the field existed."""
-    if (test.get("truncation") or {}).get("applied"):
-        return (
-            "The held-out log looks right-truncated: it kept only the cases that finished by its "
-            f"end, so about {float(test.get('arrivals_simulated', 0)):,.0f} cases are estimated to "
-            f"have started in its period ({test.get('cases', '?')} are in it; Lynden-Bell) and "
-            "the model was given that many arrivals. Cases of either log still running at its "
-            "end are left out."
-        )
-    if test.get("complete") is True:
-        return (
-            "Every case of the held-out log finished, so the simulated and baseline cases run "
-            "until they finish too (cutting them at the log's last event would drop their "
-            "slowest cases and none of the history's)."
-        )
-    if test.get("complete") is False:
-        return (
-            f"{test.get('open_cases', '?')} held-out cases were still open at the log's end: the "
-            "simulated and baseline logs are cut at the same moment, and cases still running "
-            "then are left out of the cycle times."
-        )
-    return ""
 
 
 def _arrival_weights(p: Any, mode: str) -> tuple[pd.Series, dict[str, Any]]:

@@ -13,7 +13,8 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from sim.calibrate import calibrate_model
-from sim.calibrate.backtest import backtest, held_out_extract_note
+from sim.calibrate.backtest import backtest
+from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.cli.common import guard_run_dir, write_json, write_run_record
 from sim.errors import ConfigError
 from sim.eventlog import read_event_log, split_by_time

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim.calibrate.backtest import held_out_extract_note
+from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 

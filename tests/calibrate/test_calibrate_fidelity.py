@@ -565,7 +565,7 @@ def test_backtest_lets_the_cases_of_a_complete_test_log_finish():
 
 
 def test_the_held_out_extract_note_says_how_the_end_of_the_log_was_treated():
-    from sim.calibrate.backtest import held_out_extract_note
+    from sim.calibrate.backtest_reading import held_out_extract_note
 
     truncated = {"truncation": {"applied": True}, "arrivals_simulated": 3264.4, "cases": 2976}
     assert "about 3,264 cases" in held_out_extract_note(truncated)
@@ -581,7 +581,7 @@ def _err(mean: float, half: float) -> dict:
 
 
 def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise():
-    from sim.calibrate.backtest import fit_reading
+    from sim.calibrate.backtest_reading import fit_reading
 
     def reading(held: dict, ins: dict, noise: float = 0.045) -> str:
         return fit_reading(
