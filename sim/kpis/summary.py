@@ -241,6 +241,16 @@ def kpi_report(
     }
 
 
+def _sig(x: float, digits: int) -> str:
+    """``x`` to ``digits`` significant digits with thousands separators and no exponent below
+    10^15 (``9.3e+02`` reads worse than ``930``; ``1.235e+04`` worse than ``12,350``)."""
+    if not np.isfinite(x) or x == 0 or abs(x) >= 1e15:
+        return f"{x:,.{digits}g}"
+    decimals = digits - 1 - int(np.floor(np.log10(abs(x))))
+    rounded = round(x, decimals)
+    return f"{rounded:,.{max(decimals, 0)}f}"
+
+
 def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
     if not ci or ci.get("mean") is None:
         return "-"
@@ -249,8 +259,8 @@ def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
     hw = ci.get("half_width")
     unit = " %" if pct else ""
     if hw is None or not np.isfinite(hw):
-        return f"{mean:,.3g}{unit}"
-    return f"{mean:,.4g} ± {hw * scale:,.2g}{unit}"
+        return f"{_sig(mean, 3)}{unit}"
+    return f"{_sig(mean, 4)} ± {_sig(hw * scale, 2)}{unit}"
 
 
 def _time_per_case(step: dict[str, Any]) -> float:

@@ -206,3 +206,20 @@ def test_kpi_report_has_ci_for_every_headline_and_names_the_bottleneck(crm_path)
     assert {r["role"] for r in report["roles"]} == set(model.roles)
     reached = [f["reached"] for f in report["funnel"]]
     assert reached[0] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("ci", "pct", "shown"),
+    [
+        ({"mean": 9919.2, "half_width": 930.4}, False, "9,919 ± 930"),  # was 9.3e+02
+        ({"mean": 12345.6, "half_width": 25.0}, False, "12,350 ± 25"),  # was 1.235e+04
+        ({"mean": 96.95, "half_width": 11.2}, False, "96.95 ± 11"),
+        ({"mean": 0.1065, "half_width": 0.0091}, True, "10.65 ± 0.91 %"),
+        ({"mean": 0.00234, "half_width": float("nan")}, False, "0.00234"),
+        ({"mean": 0.0, "half_width": 0.0}, False, "0 ± 0"),
+    ],
+)
+def test_console_intervals_read_as_plain_numbers(ci, pct, shown):
+    from sim.kpis.summary import _fmt
+
+    assert _fmt(ci, pct=pct) == shown
