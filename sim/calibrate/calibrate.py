@@ -28,12 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.delays import (
-    deadline_evidence,
-    pool_delays,
-    reply_time_delays,
-    resource_delays,
-)
+from sim.calibrate.delays import deadline_evidence, pool_delays, resource_delays
 from sim.calibrate.fitting import (
     FitError,
     FitResult,
@@ -307,12 +302,7 @@ def calibrate_model(
       all waiting beyond closed shifts (see ``sim.calibrate.delays``). ``delay_time="clock"``
       (default) stores each delay as the clock time it took from the moment the case was
       enabled (a timer step runs on the clock); ``"working"`` stores working hours of the
-      step's role calendar and gives the timer that ``calendar`` (it counts working hours);
-      ``"replies"`` measures each delay in time of its role's reply profile (how often the
-      role's timers end in each hour of the week, ``sim.calibrate.delays.reply_time_delays``)
-      and gives the timer that profile, so replayed timers end when replies come in instead of
-      in closed hours (BPIC 2012 W: the best cycle-time distribution on the training window,
-      but a lower mean; see the back-test study).
+      step's role calendar and gives the timer that ``calendar`` (it counts working hours).
     * ``deadline_timers`` (default true, with ``delay_time="clock"``): a timer whose ends follow
       the case's age rather than the moment its step was reached (a ticket closed a month after
       it was opened, whatever happened in between) becomes a deadline, ``measured_from:
@@ -347,8 +337,8 @@ def calibrate_model(
         raise ConfigError(
             f"delay_method must be 'pool', 'pool_anywhere' or 'resource', got {delay_method!r}"
         )
-    if delay_time not in ("clock", "working", "replies"):
-        raise ConfigError(f"delay_time must be 'clock', 'working' or 'replies', got {delay_time!r}")
+    if delay_time not in ("clock", "working"):
+        raise ConfigError(f"delay_time must be 'clock' or 'working', got {delay_time!r}")
     if truncation not in ("auto", "on", "off"):
         raise ConfigError(f"truncation must be 'auto', 'on' or 'off', got {truncation!r}")
     if not isinstance(max_repeats, int) or max_repeats < 1:
@@ -445,18 +435,15 @@ def calibrate_model(
     # ---- waiting, extraneous delays, processing
     t = time.perf_counter()
     enabled = routing.enabled
-    reply_profiles: dict[str, Any] = {}
     if delay_method in ("pool", "pool_anywhere"):
         ready, delay = pool_delays(
             ev,
             enabled,
             act_role,
             roles,
-            clock=delay_time in ("clock", "replies"),
+            clock=delay_time == "clock",
             trailing=delay_method == "pool",
         )
-        if delay_time == "replies":
-            delay, reply_profiles = reply_time_delays(ev, enabled, delay, act_role, roles)
     else:
         ready, delay = resource_delays(ev, enabled, act_role, roles)
     acts = ev["activity"].to_numpy()
@@ -708,7 +695,6 @@ def calibrate_model(
         step_activity={k: v for k, v in step_activity.items() if k != v},
         repeated=repeated,
         delay_time=delay_time,
-        reply_profiles=reply_profiles,
         deadlines=deadlines,
         settings={
             "max_repeats": max_repeats,
@@ -890,7 +876,6 @@ def _assemble(
     repeated: dict[str, dict] | None = None,
     delay_time: str = "clock",
     deadlines: dict[str, dict[str, Any]] | None = None,
-    reply_profiles: dict[str, Any] | None = None,
 ) -> tuple[ProcessModel, list[dict[str, Any]]]:
     """Build and validate the model graph (see ``calibrate_model``)."""
     activities = sorted(durations)
@@ -1199,11 +1184,6 @@ def _assemble(
         if t.startswith(END_PREFIX):
             o = t[len(END_PREFIX) :]
             ends[t] = End(name=t, outcome=o, success=o not in dropoff)
-    for t_name, a in timer_of.items():  # delay_time="replies": each timer on its role's profile
-        role = act_role.get(a)
-        if t_name in steps and role in (reply_profiles or {}):
-            calendars[f"{role}_replies"] = reply_profiles[role]
-            steps[t_name] = dataclasses.replace(steps[t_name], calendar=f"{role}_replies")
     if delay_time == "working":  # each timer counts working hours of its step's role calendar
         for t_name, a in timer_of.items():
             role = act_role.get(a)

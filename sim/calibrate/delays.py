@@ -38,14 +38,7 @@ import pandas as pd
 import scipy.stats as st
 
 from sim.calibrate.staff import RoleFit
-from sim.model.calendar import (
-    DAYS,
-    HOURS_PER_WEEK,
-    WeeklyRate,
-    observed_span,
-    profile_from_dict,
-    slot_exposure,
-)
+from sim.model.calendar import HOURS_PER_WEEK, WeeklyRate
 
 
 def _merge(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -263,58 +256,3 @@ def deadline_evidence(
         ks_enabled.pvalue < 0.001 and ks_arrival.statistic < 0.5 * ks_enabled.statistic
     )
     return out
-
-
-# a timer needs this many delays of a role to give its ends a weekly profile
-MIN_REPLY_ENDS = 50
-# the reply profile's floor (share of its mean): a timer slows down in quiet hours but never
-# stalls for good
-REPLY_RATE_FLOOR = 0.02
-
-
-def reply_time_delays(
-    ev: pd.DataFrame,
-    enabled: np.ndarray,
-    delay: np.ndarray,
-    act_role: dict[str, str],
-    roles: dict[str, RoleFit],
-) -> tuple[np.ndarray, dict[str, WeeklyRate]]:
-    """Clock delays (``pool_delays(clock=True)``) measured in time of each role's *reply
-    profile* (``delay_time="replies"``).
-
-    A clock-time timer replayed from another enabling time ends at any hour of the week, often
-    in closed hours, and the case then waits for the opening as well; in the log the timers of a
-    role end when replies came in (the delay is measured up to the last opening before the
-    start). The reply profile of a role is how often its timers end in each hour of the week,
-    per observed hour, relative to the week's mean (floored at ``REPLY_RATE_FLOOR``); a delay
-    becomes the profile's integral from the enabling moment to the timer's end, and the timer
-    runs on that profile (``Step.calendar``), so replayed timers end in the hours replies come in.
-    Roles with fewer than ``MIN_REPLY_ENDS`` delays keep clock time (no profile).
-
-    Returns the converted delays and the profile of each converted role.
-    """
-    s = ev["start"].to_numpy(dtype=float)
-    t0 = np.minimum(np.asarray(enabled, dtype=float), s)
-    out = np.asarray(delay, dtype=float).copy()
-    role_of = pd.Series(ev["activity"].to_numpy()).map(act_role).to_numpy()
-    profiles: dict[str, WeeklyRate] = {}
-    for rname in roles:
-        mine = role_of == rname
-        timed = mine & (out > 1e-9)
-        if int(timed.sum()) < MIN_REPLY_ENDS:
-            continue
-        ends = t0[timed] + out[timed]
-        lo, hi = observed_span(ends)
-        expo = slot_exposure(lo, hi, 168)
-        slot = np.floor(ends).astype(np.int64) % 168
-        counts = np.bincount(slot, minlength=168).astype(float)
-        seen = expo >= 0.5
-        rate = np.where(seen, counts / np.where(seen, expo, 1.0), 0.0)
-        rate[~seen] = rate[seen].mean()  # hours never observed: unknown, the mean
-        rate = np.maximum(rate / rate.mean(), REPLY_RATE_FLOOR)
-        spec = {d: [float(x) for x in rate[i * 24 : (i + 1) * 24]] for i, d in enumerate(DAYS)}
-        profile = profile_from_dict(spec, where=f"reply profile of {rname}")
-        profiles[rname] = profile
-        end_op = profile.cumulative_array(t0[timed] + out[timed])
-        out[timed] = np.maximum(end_op - profile.cumulative_array(t0[timed]), 0.0)
-    return out, profiles
