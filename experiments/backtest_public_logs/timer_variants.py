@@ -1,6 +1,6 @@
 """BPIC 2012 W: which way of replaying delays fits the training window best?
 
-    python experiments/backtest_public_logs/timer_variants.py
+    python experiments/backtest_public_logs/timer_variants.py [key=value ...]
 
 Calibrates the training file four ways (timers on the clock or in working hours of their role,
 ``delay_time``; one timer per step or one per way in where delays differ,
@@ -8,7 +8,8 @@ Calibrates the training file four ways (timers on the clock or in working hours 
 cases that started in the training window (full log): cycle-time Wasserstein distance and
 Kolmogorov-Smirnov statistic, mean and quantiles, and the mean gap before the first run of
 ``W_Valideren aanvraag`` in a case and before later runs (re-validations). Training data only:
-the held-out period plays no part in this choice.
+the held-out period plays no part in this choice. ``key=value`` arguments add a variant with
+those ``calibrate_model`` overrides.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from scipy.stats import ks_2samp, wasserstein_distance
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import calibrate  # noqa: E402
+from _common import calibrate, parse_overrides  # noqa: E402
 from drift_check import case_table  # noqa: E402
 from pace_check import simulate_long, training_window_events  # noqa: E402
 
@@ -87,6 +88,10 @@ def first_validation_split(model) -> dict[str, float]:
 
 
 def main() -> None:
+    # key=value arguments: one more variant with those calibrate_model overrides
+    extra = parse_overrides(sys.argv[1:])
+    if extra:
+        VARIANTS[" ".join(sys.argv[1:])] = extra
     train, real_events = training_window_events()
     history_ct = case_table(real_events)["ct"].to_numpy()
     rows = {"history (training window, full log)": row(real_events, history_ct)}
