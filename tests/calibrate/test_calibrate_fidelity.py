@@ -457,9 +457,34 @@ def _long_case_log(seed: int = 3) -> tuple[pd.DataFrame, int]:
     return pd.DataFrame(rows, columns=cols), starts.size
 
 
+def _long_case_model():
+    """The model that generates ``_long_case_log`` (the truth for the back-tests below)."""
+    from sim.model import from_dict
+
+    return from_dict(
+        {
+            "name": "long cases",
+            "start": "a",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+            "steps": {
+                "a": {"duration": {"dist": "fixed", "value": 0.1}, "next": "b"},
+                "b": {"duration": {"dist": "exponential", "mean": 200.0}, "next": "done"},
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+
+
+def _complete_split() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``_long_case_log`` split at hour 2,000 with every case whole (a complete extract)."""
+    log, _ = _long_case_log()
+    first = log.groupby("case_id")["start_time"].transform("min")
+    split = pd.Timestamp("2024-01-01") + pd.Timedelta(hours=2000)
+    return log[first < split], log[first >= split]
+
+
 def test_backtest_counts_the_cases_missing_from_a_right_truncated_test_log():
     from sim.calibrate.backtest import backtest
-    from sim.model import from_dict
 
     log, _ = _long_case_log()
     first = log.groupby("case_id")["start_time"].transform("min")
@@ -472,18 +497,7 @@ def test_backtest_counts_the_cases_missing_from_a_right_truncated_test_log():
     test = log[(first >= split) & (last <= extract_end)]
     n_started, n_kept = started["case_id"].nunique(), test["case_id"].nunique()
     assert n_kept < 0.85 * n_started  # about 20 % of the period's cases are missing from the file
-    model = from_dict(
-        {
-            "name": "long cases",
-            "start": "a",
-            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
-            "steps": {
-                "a": {"duration": {"dist": "fixed", "value": 0.1}, "next": "b"},
-                "b": {"duration": {"dist": "exponential", "mean": 200.0}, "next": "done"},
-            },
-            "ends": {"done": {"success": True}},
-        }
-    )
+    model = _long_case_model()
     kw = dict(replications=2, seed=0, dropoff_outcomes=[], distances=False, baseline=False)
     res = backtest(model, train, test, **(kw | {"baseline": True}))
     found = res.to_dict()["test"]
@@ -526,27 +540,12 @@ def test_backtest_counts_the_cases_missing_from_a_right_truncated_test_log():
 
 def test_backtest_lets_the_cases_of_a_complete_test_log_finish():
     from sim.calibrate.backtest import backtest
-    from sim.model import from_dict
 
     # every case of the held-out part finished (the log holds them whole, as a simulator's log
     # does): cutting the simulation at the last real end would drop the model's slowest cases
     # and none of the history's
-    log, _ = _long_case_log()
-    first = log.groupby("case_id")["start_time"].transform("min")
-    split = pd.Timestamp("2024-01-01") + pd.Timedelta(hours=2000)
-    train, test = log[first < split], log[first >= split]
-    model = from_dict(
-        {
-            "name": "long cases",
-            "start": "a",
-            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
-            "steps": {
-                "a": {"duration": {"dist": "fixed", "value": 0.1}, "next": "b"},
-                "b": {"duration": {"dist": "exponential", "mean": 200.0}, "next": "done"},
-            },
-            "ends": {"done": {"success": True}},
-        }
-    )
+    train, test = _complete_split()
+    model = _long_case_model()
     kw = dict(replications=3, seed=0, dropoff_outcomes=[], distances=False)
     res = backtest(model, train, test, **kw)
     d = res.to_dict()
@@ -611,24 +610,9 @@ def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise()
 
 def test_backtest_in_sample_compares_the_model_with_its_own_training_period():
     from sim.calibrate.backtest import backtest
-    from sim.model import from_dict
 
-    log, _ = _long_case_log()
-    first = log.groupby("case_id")["start_time"].transform("min")
-    split = pd.Timestamp("2024-01-01") + pd.Timedelta(hours=2000)
-    train, test = log[first < split], log[first >= split]
-    model = from_dict(
-        {
-            "name": "long cases",
-            "start": "a",
-            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
-            "steps": {
-                "a": {"duration": {"dist": "fixed", "value": 0.1}, "next": "b"},
-                "b": {"duration": {"dist": "exponential", "mean": 200.0}, "next": "done"},
-            },
-            "ends": {"done": {"success": True}},
-        }
-    )
+    train, test = _complete_split()
+    model = _long_case_model()
     kw = dict(replications=3, seed=0, dropoff_outcomes=[], distances=False, baseline=False)
     d = backtest(model, train, test, in_sample=True, **kw).to_dict()
     ins = d["in_sample"]
