@@ -53,6 +53,7 @@ import dataclasses
 import datetime as dt
 import math
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +66,7 @@ from sim.calibrate.backtest_reading import fit_reading
 from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import discover_routing
 from sim.calibrate.truncation import truncation_weights, weighted_resample
-from sim.engine import run_replications
+from sim.engine import available_cores, run_replications
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog, infer_end_activities
 from sim.eventlog.open_cases import tail_cutoff
@@ -272,8 +273,8 @@ def _relerr(sim: float, real: float) -> float:
 
 
 def _tvd(p: dict[str, float], q: dict[str, float]) -> float:
-    keys = set(p) | set(q)
-    return 0.5 * sum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys)
+    keys = sorted(set(p) | set(q))  # a fixed order: a set's changes with each process's hash seed
+    return 0.5 * math.fsum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys)
 
 
 def _compare(sim: dict[str, Any], real: dict[str, Any]) -> dict[str, Any]:
@@ -361,6 +362,38 @@ def _distances(real: pd.DataFrame, sim: pd.DataFrame) -> dict[str, Any]:
         except Exception as exc:  # a third-party failure must not sink the report
             out[k] = f"failed: {type(exc).__name__}: {exc}"
     return out
+
+
+def score_distances(
+    real: pd.DataFrame,
+    logs: list[pd.DataFrame],
+    *,
+    workers: int | None = 1,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
+    """Simod's log distances of each of ``logs`` against ``real``, in the order of ``logs``.
+
+    These take seconds per log on a large log (the n-gram distance most), so they run in
+    ``workers`` processes (``None``: every available core; ``1``: in this process). The figures
+    do not depend on ``workers``: each log is scored on its own, deterministically.
+    """
+    n = len(logs)
+    workers = max(1, min(available_cores() if workers is None else workers, n))
+    if not log_distance_measures_available():
+        workers = 1  # nothing to compute: the note for each log
+    out: list[dict[str, Any] | None] = [None] * n
+    with tqdm(total=n, desc="back-test: log distances", unit="log", disable=not progress) as bar:
+        if workers == 1:
+            for i, df in enumerate(logs):
+                out[i] = _distances(real, df)
+                bar.update(1)
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(_distances, real, df): i for i, df in enumerate(logs)}
+                for fut in as_completed(futures):
+                    out[futures[fut]] = fut.result()
+                    bar.update(1)
+    return [d for d in out if d is not None]
 
 
 def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -527,8 +560,9 @@ def backtest(
     that changed (or to the held-out sample's own noise, ``test.cycle_time_mean_noise95``), one
     that misses both to the model. ``verdict.reading`` says which.
 
-    ``progress`` shows bars on stderr: the simulation's replications, then the scoring of each
-    simulated and baseline log (the log distances take seconds each on a large log).
+    ``progress`` shows bars on stderr: the simulation's replications, then the log distances of
+    each simulated and baseline log (seconds each on a large log). ``workers`` processes run
+    both (``None``: every available core); the figures do not depend on it.
 
     ``dropoff_outcomes`` defaults to the model's (``metadata.dropoff_outcomes``, else the
     outcomes of its non-success ends). ``warmup_days`` defaults to the training period (from the
@@ -607,15 +641,8 @@ def backtest(
         sims = [_finished_only(df) for df in sims]
     t_sim = time.perf_counter() - t0
 
-    bar = tqdm(
-        total=replications * (2 if baseline else 1),
-        desc="back-test: scoring model and baseline logs",
-        unit="log",
-        disable=not progress,
-    )
-
-    def score(logs: list[pd.DataFrame]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        rows, dists = [], []
+    def score(logs: list[pd.DataFrame]) -> list[dict[str, Any]]:
+        rows = []
         for df in logs:
             open_ids = set()
             if C.OUTCOME in df.columns:
@@ -623,12 +650,9 @@ def backtest(
             open_ids |= _flag_like_history(df, flag_ends, flag_cutoff)
             meas = _measure(df, open_ids, origin=origin, window=window, dropoff=dropoff)
             rows.append(_compare(meas, real))
-            if distances:
-                dists.append(_distances(hist, df))
-            bar.update(1)
-        return rows, dists
+        return rows
 
-    m_rows, m_dist = score(sims)
+    m_rows = score(sims)
     result: dict[str, Any] = {
         "settings": {
             "replications": replications,
@@ -666,7 +690,6 @@ def backtest(
             "cycle_time_mean_prediction95": list(
                 prediction_interval([r.get("cycle_time_mean", math.nan) for r in m_rows])
             ),
-            "distances": _summarise(m_dist) if distances else {},
         },
     }
     base_logs: list[pd.DataFrame] = []
@@ -683,7 +706,7 @@ def backtest(
             first_h = np.sort(first_h)
         arrivals = pd.Series(pt.origin + first_h * HOUR)
         rng = np.random.default_rng(seed)
-        b_rows, b_dist = [], []
+        b_rows = []
         for _ in range(replications):
             b_log, late = resample_cases(train_closed, arrivals, rng=rng), set()
             if not complete:
@@ -694,14 +717,16 @@ def backtest(
             late = late | _flag_like_history(b_log, flag_ends, flag_cutoff)
             meas = _measure(b_log, late, origin=origin, window=window, dropoff=dropoff)
             b_rows.append(_compare(meas, real))
-            if distances:
-                b_dist.append(_distances(hist, b_log))
-            bar.update(1)
-        result["baseline"] = {
-            **_summarise(b_rows),
-            "distances": _summarise(b_dist) if distances else {},
-        }
-    bar.close()
+        result["baseline"] = _summarise(b_rows)
+    if distances:  # the slow part: every simulated and baseline log against the history
+        dists = score_distances(hist, sims + base_logs, workers=workers, progress=progress)
+        result["model"]["distances"] = _summarise(dists[: len(sims)])
+        if baseline:
+            result["baseline"]["distances"] = _summarise(dists[len(sims) :])
+    else:
+        result["model"]["distances"] = {}
+        if baseline:
+            result["baseline"]["distances"] = {}
     if in_sample:
         result["in_sample"] = _in_sample(
             model, train, replications, seed, dropoff, truncation, warmup_volume, workers

@@ -62,7 +62,7 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
     assert lines[i + 1].strip().startswith("on the training period")
     assert f"{100 * ins['model']['cycle_time_mean_relerr']['mean']:+.1f} %" in lines[i + 1]
     assert bt["verdict"]["reading"].split()[0] in res.stdout  # and what the two errors say
-    assert "back-test: scoring model and baseline logs" in res.stderr  # progress (stderr)
+    assert "back-test: log distances" in res.stderr  # progress (stderr)
     sim = run_sim(
         "simulate",
         f"process={run / 'model.yaml'}",
