@@ -106,6 +106,8 @@ class BacktestResult:
     simulated: list[pd.DataFrame] = field(default_factory=list)
     baseline: list[pd.DataFrame] = field(default_factory=list)
     historical: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the finished cases' cycle times the figures were computed from (``cycle_times.csv.gz``)
+    cycle_times: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe figures (no DataFrames)."""
@@ -641,15 +643,18 @@ def backtest(
         sims = [_finished_only(df) for df in sims]
     t_sim = time.perf_counter() - t0
 
+    measured: list[tuple[str, int, np.ndarray]] = [("history", 0, real["cycle_times"])]
+
     def score(logs: list[pd.DataFrame]) -> list[dict[str, Any]]:
         rows = []
-        for df in logs:
+        for i, df in enumerate(logs):
             open_ids = set()
             if C.OUTCOME in df.columns:
                 open_ids = set(df.loc[df[C.OUTCOME].isna(), C.CASE].astype(str))
             open_ids |= _flag_like_history(df, flag_ends, flag_cutoff)
             meas = _measure(df, open_ids, origin=origin, window=window, dropoff=dropoff)
             rows.append(_compare(meas, real))
+            measured.append(("model", i + 1, meas["cycle_times"]))
         return rows
 
     m_rows = score(sims)
@@ -717,6 +722,7 @@ def backtest(
             late = late | _flag_like_history(b_log, flag_ends, flag_cutoff)
             meas = _measure(b_log, late, origin=origin, window=window, dropoff=dropoff)
             b_rows.append(_compare(meas, real))
+            measured.append(("naive baseline", len(b_rows), meas["cycle_times"]))
         result["baseline"] = _summarise(b_rows)
     if distances:  # the slow part: every simulated and baseline log against the history
         dists = score_distances(hist, sims + base_logs, workers=workers, progress=progress)
@@ -734,7 +740,23 @@ def backtest(
     result["verdict"] = _verdict(result)
     result["settings"]["seconds"] = round(time.perf_counter() - t0, 2)
     result["settings"]["simulation_seconds"] = round(t_sim, 2)
-    return BacktestResult(metrics=result, simulated=sims, baseline=base_logs, historical=hist)
+    return BacktestResult(
+        metrics=result,
+        simulated=sims,
+        baseline=base_logs,
+        historical=hist,
+        cycle_times=_cycle_time_table(measured),
+    )
+
+
+def _cycle_time_table(measured: list[tuple[str, int, np.ndarray]]) -> pd.DataFrame:
+    """One row per finished case measured: ``source`` (history, model, naive baseline),
+    ``replication`` (0 for the history) and ``cycle_time_h``."""
+    parts = [
+        pd.DataFrame({"source": source, "replication": rep, "cycle_time_h": np.asarray(ct, float)})
+        for source, rep, ct in measured
+    ]
+    return pd.concat(parts, ignore_index=True)
 
 
 def _mean_noise95(ct: np.ndarray) -> float:

@@ -128,6 +128,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         write_json(run_dir / "backtest.json", res.to_dict())
         if not res.historical.empty:
             res.historical.to_csv(run_dir / "history.csv.gz", index=False)
+        res.cycle_times.to_csv(run_dir / "cycle_times.csv.gz", index=False)
         if bt.write_traces:
             for stem, df in res.event_logs().items():
                 df.to_csv(run_dir / f"{stem}.csv.gz", index=False)

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from sim.cli.calibrate import backtest_lines, fmt_num
@@ -48,6 +49,13 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
     assert model.steps and model.roles
     bt = json.loads((run / "backtest.json").read_text())
     assert bt  # the fidelity report has content
+    # the cycle times the figures are drawn from are the ones backtest.json measured
+    measured = pd.read_csv(run / "cycle_times.csv.gz")
+    means = measured.groupby(["source", "replication"])["cycle_time_h"].mean()
+    assert means["history", 0] == pytest.approx(bt["test"]["kpis"]["cycle_time_mean"])
+    for who, source in (("model", "model"), ("baseline", "naive baseline")):
+        per_rep = bt[who]["cycle_time_mean"]["per_replication"]
+        assert means[source].tolist() == pytest.approx(per_rep)
     # the console shows the headline figures of backtest.json: history, model and baseline
     line = next(x for x in res.stdout.splitlines() if x.strip().startswith("mean cycle time (h)"))
     for who in ("model", "baseline"):

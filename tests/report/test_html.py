@@ -232,3 +232,39 @@ def test_report_renders_in_headless_chromium(tmp_path, crm):
     assert hi - lo > 100  # not a blank page
     grey_levels = sum(1 for count in img.resize((200, 130)).histogram() if count)
     assert grey_levels > 20
+
+
+def test_backtest_cycle_time_figure_draws_the_cycle_times_the_backtest_measured(tmp_path):
+    import pandas as pd
+
+    from sim.report.html import _backtest_cycle_times
+
+    def log(case_hours: list[float]) -> pd.DataFrame:  # one event per case, from 08:00
+        start = pd.Timestamp("2026-01-05 08:00")
+        return pd.DataFrame(
+            {
+                "case_id": [f"c{i}" for i in range(len(case_hours))],
+                "activity": "a",
+                "start_time": start,
+                "end_time": [start + pd.Timedelta(hours=h) for h in case_hours],
+                "resource": "r",
+            }
+        )
+
+    hist, sims = log([1.0, 2.0, 50.0]), [log([1.0, 3.0])]  # 50 h: a case open at the extract end
+    legend = lambda fig: [t.get_text() for t in fig.axes[0].get_legend().get_texts()]  # noqa: E731
+    assert any(
+        "n=3, mean 17.67 h" in t for t in legend(_backtest_cycle_times(tmp_path, hist, sims, []))
+    )
+    measured = pd.DataFrame(
+        {
+            "source": ["history", "history", "model", "model", "naive baseline"],
+            "replication": [0, 0, 1, 1, 1],
+            "cycle_time_h": [1.0, 2.0, 1.0, 3.0, 4.0],
+        }
+    )
+    measured.to_csv(tmp_path / "cycle_times.csv.gz", index=False)
+    labels = legend(_backtest_cycle_times(tmp_path, hist, sims, []))
+    counts_and_means = [re.search(r"n=(\d+), mean ([\d.]+) h", t).groups() for t in labels]
+    assert counts_and_means == [("2", "1.5"), ("2", "2"), ("1", "4")]
+    assert labels[0].startswith("history (held-out period)")
