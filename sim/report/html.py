@@ -654,24 +654,25 @@ def _recommendation_section(rf: RunFiles) -> Section:
         parts.append(markdown_to_html(rf.recommendations))
     if rf.recommended is not None and rf.model is not None:
         comp = _best_comparison(rf) or {}
-        diffs = {
-            key.split(":", 1)[1]: {
-                "diff_mean": r.get("diff"),
-                "ci_low": r.get("ci_low"),
-                "ci_high": r.get("ci_high"),
-            }
-            for key, r in (comp.get("comparison") or {}).items()
-            if key.startswith("waiting_mean:") and r.get("diff") is not None
-        }
-        diffs = {s: {k: float(v) for k, v in d.items()} for s, d in diffs.items()}
+        diffs = waiting_diffs(comp.get("comparison") or {})
         fig = draw_diff_map(rf.model, rf.recommended, waiting_diff=diffs or None)
+        no_ci = sorted(s for s, d in diffs.items() if not _has_ci(d))
         full = _img(
             fig,
             alt="what the recommended redesign changes",
             wide=True,
             dpi=80,
             caption="The baseline map with the changes of the recommended redesign "
-            "(<code>best/1.yaml</code>) marked on it.",
+            "(<code>best/1.yaml</code>) marked on it."
+            + (
+                f" {len(no_ci)} step(s) ({_esc(', '.join(pretty(s) for s in no_ci[:5]))}"
+                + (", ..." if len(no_ci) > 5 else "")
+                + ") were reached in too few paired replications for a confidence interval: "
+                "their change in waiting is shown as a number only, marked n.s., never "
+                "coloured as significant."
+                if no_ci
+                else ""
+            ),
         )
         views = _staffing_views(rf.model, rf.recommended)
         if views is not None:
@@ -702,6 +703,42 @@ def _recommendation_section(rf: RunFiles) -> Section:
             )
         )
     return Section("recommendations", "Recommended changes", "\n".join(parts))
+
+
+def waiting_diffs(comparison: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, float]]:
+    """Per step, the change in mean waiting with its CI, from a candidate's ``comparison``
+    (``confirmation.json``: ``waiting_mean:<step>`` rows with ``diff``, ``ci_low``,
+    ``ci_high``).
+
+    Steps without a difference are left out. A step reached in fewer than two paired
+    replications has a difference but no CI (``null``): its bounds become NaN, which the diff
+    map treats as not significant (drawn as a number marked n.s., never coloured).
+    """
+
+    def num(v: Any) -> float:
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            return math.nan
+        return x if math.isfinite(x) else math.nan
+
+    out = {}
+    for key, r in comparison.items():
+        if not key.startswith("waiting_mean:") or not isinstance(r, Mapping):
+            continue
+        diff = num(r.get("diff"))
+        if math.isnan(diff):
+            continue
+        out[key.split(":", 1)[1]] = {
+            "diff_mean": diff,
+            "ci_low": num(r.get("ci_low")),
+            "ci_high": num(r.get("ci_high")),
+        }
+    return out
+
+
+def _has_ci(d: Mapping[str, float]) -> bool:
+    return math.isfinite(d["ci_low"]) and math.isfinite(d["ci_high"])
 
 
 def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> Figure | None:

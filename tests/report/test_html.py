@@ -268,3 +268,32 @@ def test_backtest_cycle_time_figure_draws_the_cycle_times_the_backtest_measured(
     counts_and_means = [re.search(r"n=(\d+), mean ([\d.]+) h", t).groups() for t in labels]
     assert counts_and_means == [("2", "1.5"), ("2", "2"), ("1", "4")]
     assert labels[0].startswith("history (held-out period)")
+
+
+def test_a_waiting_difference_without_a_ci_is_shown_but_not_as_significant(tmp_path, crm):
+    """A step reached in one paired replication only has a diff but null CI bounds (the QA
+    helpdesk run): the report used to crash on float(None) and was never written."""
+    import json
+
+    redesigned = op.change_staffing(crm, "legal", headcount=2)
+    run = write_optimize_run(tmp_path / "opt", crm, redesigned)
+    conf = json.loads((run / "confirmation.json").read_text())
+    comparison = conf["candidates"][0]["comparison"]
+    comparison["waiting_mean:contract_review"] = {
+        "base": 7.9, "alt": 0.75, "diff": -7.2, "ci_low": None, "ci_high": None, "n": 1,
+        "relative": -0.9, "significant": False,
+    }  # fmt: skip
+    (run / "confirmation.json").write_text(json.dumps(conf))
+
+    page = build_report(run).read_text(encoding="utf-8")
+    rec = _section(page, "recommendations")
+    assert len(_images(rec)) == 3  # the diff map fitted and full size, the Pareto front
+    assert "1 step(s) (Contract review) were reached in too few paired replications" in rec
+
+    from sim.report.diff_map import significant
+    from sim.report.html import waiting_diffs
+
+    diffs = waiting_diffs(comparison)
+    assert diffs["contract_review"]["diff_mean"] == -7.2
+    assert not significant(diffs["contract_review"])  # known diff, unknown CI: not coloured
+    assert significant(diffs["signing"])  # the one with a CI that excludes zero still is
