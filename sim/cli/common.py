@@ -68,14 +68,61 @@ def load_process(cfg: DictConfig, *, choice: str | None = None) -> ProcessModel:
     return from_dict(spec, source=f"process={choice or 'inline'}")
 
 
-def guard_run_dir(run_dir: Path, results: tuple[str, ...], *, overwrite: bool) -> None:
-    """Refuse to write into a run directory that already holds results (unless overwrite)."""
-    found = [r for r in results if (run_dir / r).exists()]
-    if found and not overwrite:
+# Files Hydra writes into the run directory before our task starts: not results.
+HYDRA_OWN = frozenset({".hydra", "main.log"})
+CLAIM = "run.json"  # created exclusively when a run starts, rewritten with the run record
+
+
+def guard_run_dir(
+    run_dir: Path, results: tuple[str, ...], *, overwrite: bool, claim: bool = True
+) -> None:
+    """Refuse a run directory that holds anything but Hydra's own files (unless overwrite).
+
+    A run writes only into a new or empty directory: the check covers every file, not only this
+    command's ``results`` (named first in the message), so a user's notes or another command's
+    results are never overwritten or mixed with this run's. Where the directory is accepted, the
+    run claims it by creating ``run.json`` exclusively, so of two runs started into the same
+    directory at once (the default directory is named to the second) one is refused;
+    ``claim=False`` only checks (before Hydra has started).
+    """
+    if overwrite:
+        return
+    held = sorted(p.name for p in run_dir.iterdir()) if run_dir.is_dir() else []
+    held = [n for n in held if n not in HYDRA_OWN]
+    if held:
+        named = [r for r in results if r in held] + [n for n in held if n not in results]
+        shown = ", ".join(named[:6]) + (f" and {len(named) - 6} more" if len(named) > 6 else "")
+        what = "results" if any(r in held for r in results) else "files"
         raise ConfigError(
-            f"{run_dir}: already holds results ({', '.join(found)}); choose another "
-            "hydra.run.dir or pass output.overwrite=true"
+            f"{run_dir}: already holds {what} ({shown}); a run writes only into a new or empty "
+            "directory: choose another hydra.run.dir or pass output.overwrite=true"
         )
+    if claim:
+        claim_run_dir(run_dir)
+
+
+def claim_run_dir(run_dir: Path) -> None:
+    """Create ``run.json`` exclusively: of two runs reaching an empty directory, one wins."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        with (run_dir / CLAIM).open("x", encoding="utf-8") as f:
+            f.write('{"status": "running"}\n')
+    except FileExistsError:
+        raise ConfigError(
+            f"{run_dir}: another run started writing into this directory at the same moment; "
+            "choose another hydra.run.dir"
+        ) from None
+
+
+def release_run_dir(run_dir: Path) -> None:
+    """Undo the claim of a run that failed before writing anything, so a rerun may use the
+    directory; a directory with results (even partial) is left as it is."""
+    claim = run_dir / CLAIM
+    held = (
+        [p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN] if run_dir.is_dir() else []
+    )
+    if held == [CLAIM] and claim.read_text(encoding="utf-8").startswith('{"status": "running"}'):
+        claim.unlink()
 
 
 def package_versions() -> dict[str, str]:
@@ -138,7 +185,9 @@ def _redact_hydra_files(run_dir: Path) -> None:
 
 __all__ = [
     "SimError",
+    "claim_run_dir",
     "guard_run_dir",
+    "release_run_dir",
     "load_process",
     "package_versions",
     "redact",

@@ -96,17 +96,22 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
     return out
 
 
-def _explicit_run_dir(args: list[str]) -> Path | None:
+def _override(args: list[str], key: str) -> str | None:
+    """The value the last ``key=``, ``+key=`` or ``++key=`` override gives (as Hydra applies it)."""
+    value = None
     for a in args:
-        if a.startswith("hydra.run.dir="):
-            return Path(a.split("=", 1)[1])
-    return None
+        name, sep, rest = a.partition("=")
+        if sep and name.lstrip("+") == key:
+            value = rest
+    return value
 
 
 def _task(command: str) -> Callable:
     def task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
         from hydra.core.hydra_config import HydraConfig
         from omegaconf.errors import OmegaConfBaseException
+
+        from sim.cli.common import release_run_dir
 
         hc = HydraConfig.get()
         run_dir = Path(hc.runtime.output_dir)
@@ -115,9 +120,11 @@ def _task(command: str) -> Callable:
             module = __import__(f"sim.cli.{command}", fromlist=["run"])
             module.run(cfg, run_dir, process_choice=choice)
         except SimError as exc:
+            release_run_dir(run_dir)
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
         except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
+            release_run_dir(run_dir)
             print(f"error: config: {exc}", file=sys.stderr)
             sys.exit(2)
         except KeyboardInterrupt:
@@ -150,9 +157,9 @@ def main(argv: list[str] | None = None) -> None:
                 )
             if not Path(target).expanduser().is_dir():
                 raise SimError(f"run={target}: no such run directory")
-        run_dir = _explicit_run_dir(args)
-        overwrite = any(a in ("output.overwrite=true", "output.overwrite=True") for a in args)
-        if command in ("simulate", "calibrate") and run_dir is not None and not overwrite:
+        run_dir = _override(args, "hydra.run.dir")
+        overwrite = (_override(args, "output.overwrite") or "").lower() == "true"
+        if command in ("simulate", "calibrate") and run_dir and not overwrite:
             from sim.cli.common import guard_run_dir
 
             results = (
@@ -160,7 +167,8 @@ def main(argv: list[str] | None = None) -> None:
                 if command == "simulate"
                 else ("model.yaml", "backtest.json")
             )
-            guard_run_dir(run_dir, results, overwrite=False)
+            # before Hydra writes .hydra/ into it: a refused run leaves the results untouched
+            guard_run_dir(Path(run_dir).expanduser(), results, overwrite=False, claim=False)
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

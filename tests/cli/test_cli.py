@@ -96,6 +96,51 @@ def test_refuses_to_overwrite_results(tmp_path):
     assert (tmp_path / "kpis.json").read_text() == before
 
 
+def test_refuses_a_directory_holding_any_file_and_leaves_it_untouched(tmp_path):
+    # not only this command's results: a user's notes and another command's files too
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "config.yaml").write_text("mine")
+    res = run_sim("process=mmc", "scenario.replications=2", f"hydra.run.dir={tmp_path}")
+    assert res.returncode == 2
+    assert "already holds files (config.yaml, notes.txt)" in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.yaml", "notes.txt"]
+    assert (tmp_path / "config.yaml").read_text() == "mine"
+
+
+def test_a_refused_run_leaves_the_results_hydra_record_untouched(tmp_path):
+    args = ["process=mmc", "scenario.replications=2", "scenario.horizon_days=5"]
+    assert run_sim(*args, f"hydra.run.dir={tmp_path}").returncode == 0
+    record = (tmp_path / ".hydra" / "overrides.yaml").read_text()
+    # however the directory is given (Hydra applies the last override, with or without ++)
+    for given in (
+        [f"++hydra.run.dir={tmp_path}"],
+        [f"hydra.run.dir={tmp_path / 'other'}", f"hydra.run.dir={tmp_path}"],
+    ):
+        res = run_sim(*args, "seed=9", *given)
+        assert res.returncode == 2 and "already holds results" in res.stderr
+        assert (tmp_path / ".hydra" / "overrides.yaml").read_text() == record
+
+
+def test_two_runs_into_one_directory_at_once_one_is_refused(tmp_path):
+    from sim.cli.common import claim_run_dir, guard_run_dir
+    from sim.errors import ConfigError
+
+    # both passed the emptiness check (the default directory is named to the second)...
+    guard_run_dir(tmp_path, ("kpis.json",), overwrite=False, claim=False)
+    guard_run_dir(tmp_path, ("kpis.json",), overwrite=False, claim=False)
+    claim_run_dir(tmp_path)  # ...the first claims it
+    with pytest.raises(ConfigError, match="another run started writing"):
+        claim_run_dir(tmp_path)
+
+
+def test_a_run_that_fails_on_a_bad_value_does_not_block_the_corrected_rerun(tmp_path):
+    args = ["process=mmc", "scenario.replications=2", "scenario.horizon_days=5"]
+    bad = run_sim(*args, "output.trace_format=xlsx", f"hydra.run.dir={tmp_path}")
+    assert bad.returncode == 2 and "output.trace_format" in bad.stderr
+    assert run_sim(*args, f"hydra.run.dir={tmp_path}").returncode == 0
+    assert (tmp_path / "kpis.json").is_file()
+
+
 def test_bad_model_exits_2_with_readable_message(tmp_path, crm_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
