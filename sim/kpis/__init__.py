@@ -8,6 +8,8 @@ KPI mapping per replication (``summary.log_kpis``/``replication_kpis``) -> a rep
 
 from sim.kpis.frames import log_cases, trace_cases, trace_events, trace_to_event_log
 from sim.kpis.stats import (
+    Bounds,
+    clip_to_domain,
     confidence_interval,
     paired_comparison,
     prediction_interval,
@@ -17,6 +19,7 @@ from sim.kpis.stats import (
 from sim.kpis.summary import (
     HEADLINE,
     format_report,
+    kpi_domain,
     kpi_report,
     kpi_table,
     log_kpis,
@@ -26,9 +29,12 @@ from sim.kpis.summary import (
 
 __all__ = [
     "HEADLINE",
+    "Bounds",
+    "clip_to_domain",
     "confidence_interval",
     "prediction_interval",
     "format_report",
+    "kpi_domain",
     "kpi_report",
     "kpi_table",
     "log_cases",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -11,14 +11,36 @@ import scipy.stats as st
 
 LEVEL = 0.95
 
+Bounds = tuple[float | None, float | None]
+"""The domain of a quantity, ``(low, high)``; ``None`` leaves that side open."""
+
+
+def clip_to_domain(
+    low: float, high: float, mean: float, bounds: Bounds | None
+) -> tuple[float, float]:
+    """``(low, high)`` clipped to ``bounds``, never past ``mean`` (a mean outside the declared
+    domain keeps that side of its interval as it was)."""
+    if bounds is None:
+        return low, high
+    lo_b, hi_b = bounds
+    if lo_b is not None and np.isfinite(low) and not mean < lo_b:
+        low = max(low, float(lo_b))
+    if hi_b is not None and np.isfinite(high) and not mean > hi_b:
+        high = min(high, float(hi_b))
+    return low, high
+
 
 def confidence_interval(
-    values: Sequence[float] | np.ndarray, level: float = LEVEL
+    values: Sequence[float] | np.ndarray, level: float = LEVEL, *, bounds: Bounds | None = None
 ) -> dict[str, float]:
     """Mean and Student-t confidence interval of replication values (NaNs ignored).
 
     Returns ``mean, std, n, half_width, ci_low, ci_high``; with one value the interval is
-    unbounded (NaN half width), with none everything is NaN.
+    unbounded (NaN half width), with none everything is NaN. ``bounds`` is the quantity's
+    domain (``(0, None)`` for a time or a count, ``(0, 1)`` for a share): ``ci_low``/``ci_high``
+    are clipped to it (a t-interval of 3 replications can reach below 0 h); ``mean``, ``std``
+    and ``half_width`` stay those of the t-interval. Leave it ``None`` for differences and
+    relative errors, which can have either sign.
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
@@ -44,13 +66,14 @@ def confidence_interval(
         }
     std = float(x.std(ddof=1))
     half = float(st.t.ppf(0.5 + level / 2, n - 1) * std / np.sqrt(n))
+    low, high = clip_to_domain(mean - half, mean + half, mean, bounds)
     return {
         "mean": mean,
         "std": std,
         "n": n,
         "half_width": half,
-        "ci_low": mean - half,
-        "ci_high": mean + half,
+        "ci_low": low,
+        "ci_high": high,
     }
 
 
@@ -88,10 +111,17 @@ def relative_difference(
     return r - 1.0, r - 1.0 - half, r - 1.0 + half
 
 
-def summarize(table: pd.DataFrame, level: float = LEVEL) -> pd.DataFrame:
-    """One row per KPI column of a replications table: mean, std, n and confidence interval."""
+def summarize(
+    table: pd.DataFrame,
+    level: float = LEVEL,
+    *,
+    bounds: Mapping[str, Bounds | None] | None = None,
+) -> pd.DataFrame:
+    """One row per KPI column of a replications table: mean, std, n and confidence interval,
+    the interval clipped to ``bounds[column]`` (the KPI's domain) where given."""
+    bounds = bounds or {}
     rows = {
-        c: confidence_interval(table[c].to_numpy(dtype=float), level)
+        c: confidence_interval(table[c].to_numpy(dtype=float), level, bounds=bounds.get(c))
         for c in table.columns
         if pd.api.types.is_numeric_dtype(table[c]) and c != "replication"
     }

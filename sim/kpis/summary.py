@@ -10,7 +10,7 @@ import pandas as pd
 
 from sim.kpis import measures as m
 from sim.kpis.frames import trace_cases, trace_events
-from sim.kpis.stats import summarize
+from sim.kpis.stats import Bounds, summarize
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
 from sim.model.views import steps_by_activity
@@ -43,6 +43,46 @@ UNITS = {
     "revenue_per_case": "money",
     "margin_per_case": "money",
 }
+
+_COUNT: Bounds = (0.0, None)  # times, counts, rates, money that cannot be negative
+_SHARE: Bounds = (0.0, 1.0)  # shares of cases or of time, probabilities
+DOMAINS: dict[str, Bounds] = {
+    "cases_arrived": _COUNT,
+    "cases_completed": _COUNT,
+    "cases_dropped": _COUNT,
+    "cases_in_progress": _COUNT,
+    "cycle_time_mean": _COUNT,
+    "cycle_time_median": _COUNT,
+    "cycle_time_p90": _COUNT,
+    "cycle_time_p95": _COUNT,
+    "dropoff_rate": _SHARE,
+    "abandon_rate": _SHARE,
+    "dropoff_at": _SHARE,
+    "outcome_share": _SHARE,
+    "throughput_per_day": _COUNT,
+    "throughput_per_week": _COUNT,
+    "arrivals_per_week": _COUNT,
+    "wip_mean": _COUNT,
+    "waiting_mean": _COUNT,
+    "processing_mean": _COUNT,
+    "reached": _SHARE,
+    "visits_per_case": _COUNT,
+    "waiting_share": _SHARE,
+    "headcount": _COUNT,
+    "utilisation": _SHARE,
+    "cost_per_case": _COUNT,
+    "processing_cost_per_case": _COUNT,
+    "value_added_ratio": _COUNT,  # parallel value-adding work can exceed the cycle time
+}
+"""The domain of each KPI that ``log_kpis`` builds, by name (``waiting_mean`` for every
+``waiting_mean:<step>``); confidence intervals are clipped to it. KPIs not listed (revenue,
+margin) can have either sign and are not clipped."""
+
+
+def kpi_domain(name: str) -> Bounds | None:
+    """The domain of KPI ``name`` (``DOMAINS``; a per-step KPI by the part before ``:``), or
+    ``None`` when it has none (and its confidence interval is left as it is)."""
+    return DOMAINS.get(name, DOMAINS.get(name.split(":", 1)[0]) if ":" in name else None)
 
 
 def main_path_order(model: ProcessModel) -> list[str]:
@@ -164,7 +204,7 @@ def _activity_view(table: pd.DataFrame, model: ProcessModel) -> dict[str, Any] |
             per_rep[f"waiting_share:{activity}"] = table[cols].sum(axis=1, min_count=1)
     if not per_rep:
         return None
-    summary = summarize(pd.DataFrame(per_rep))
+    summary = summarize(pd.DataFrame(per_rep), bounds={k: kpi_domain(k) for k in per_rep})
     rows = [
         {"activity": a, "steps": members[a], "waiting_share": _ci(summary, f"waiting_share:{a}")}
         for a in members
@@ -178,8 +218,9 @@ def _activity_view(table: pd.DataFrame, model: ProcessModel) -> dict[str, Any] |
 def kpi_report(
     table: pd.DataFrame, model: ProcessModel, *, headcount: dict[str, int] | None = None
 ) -> dict[str, Any]:
-    """The structured summary written to ``kpis.json``: every KPI with its 95 % CI, plus views."""
-    summary = summarize(table)
+    """The structured summary written to ``kpis.json``: every KPI with its 95 % CI (clipped to
+    the KPI's domain, ``kpi_domain``), plus views."""
+    summary = summarize(table, bounds={c: kpi_domain(c) for c in table.columns})
     headcount = headcount or {r.name: r.headcount for r in model.roles.values()}
     steps = []
     for s in main_path_order(model) + [s for s in model.steps if s not in main_path_order(model)]:

@@ -223,3 +223,48 @@ def test_console_intervals_read_as_plain_numbers(ci, pct, shown):
     from sim.kpis.summary import _fmt
 
     assert _fmt(ci, pct=pct) == shown
+
+
+def test_a_time_interval_is_clipped_at_zero_and_keeps_its_mean():
+    # three replications of a waiting time: the t-interval 3.33 -+ 4.30 * 5.77 / sqrt(3) reaches
+    # down to -11 h; a time cannot be negative
+    x = [0.0, 0.0, 10.0]
+    raw = confidence_interval(x)
+    assert raw["ci_low"] < 0  # the unclipped interval, as before
+    ci = confidence_interval(x, bounds=(0.0, None))
+    assert ci["ci_low"] == 0.0
+    assert ci["mean"] == pytest.approx(10 / 3)
+    assert ci["ci_high"] == pytest.approx(raw["ci_high"])
+    assert ci["half_width"] == pytest.approx(raw["half_width"])
+
+
+def test_kpi_report_clips_times_and_shares_to_their_domain_but_not_money():
+    table = pd.DataFrame(
+        {
+            "replication": [0, 1, 2],
+            "waiting_mean:work": [0.0, 0.0, 10.0],  # t-interval below 0 h
+            "reached:work": [1.0, 1.0, 0.9],  # t-interval above 100 %
+            "outcome_share:won": [1.0, 1.0, 0.95],
+            "margin_per_case": [-1.0, -1.0, 10.0],  # money can be negative: left as it is
+        }
+    )
+    model = _one_station()
+    rep = kpi_report(table, model)
+    everything = rep["all"]
+    assert everything["waiting_mean:work"]["ci_low"] == 0.0
+    assert everything["waiting_mean:work"]["mean"] == pytest.approx(10 / 3)
+    assert everything["reached:work"]["ci_high"] == 1.0
+    assert everything["reached:work"]["mean"] == pytest.approx(2.9 / 3)
+    assert rep["outcomes"]["won"]["ci_high"] == 1.0
+    assert everything["margin_per_case"]["ci_low"] < -1.0
+    for ci in everything.values():
+        assert ci["ci_low"] <= ci["mean"] <= ci["ci_high"]
+
+
+def test_a_paired_difference_is_not_clipped_at_zero():
+    base = pd.DataFrame({"waiting_mean:work": [10.0, 12.0, 11.0]})
+    alt = pd.DataFrame({"waiting_mean:work": [8.0, 12.5, 9.0]})  # differences -2, +0.5, -2
+    comp = paired_comparison(base, alt)
+    assert comp.loc["waiting_mean:work", "diff"] == pytest.approx(-3.5 / 3)
+    assert comp.loc["waiting_mean:work", "ci_low"] < -3.5 / 3 < 0
+    assert comp.loc["waiting_mean:work", "ci_high"] > 0
