@@ -196,13 +196,23 @@ def confirm(
             {k for k in (*base.columns, *alt.columns) if k.startswith("waiting_mean:")}
         )
         kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED) + waiting))
-        b2 = base.assign(utilisation_max=_util_max(base), one_off_cost=0.0)
-        a2 = alt.assign(utilisation_max=_util_max(alt), one_off_cost=c.one_off_cost)
+        b2 = _with_derived(base, one_off_cost=0.0)
+        a2 = _with_derived(alt, one_off_cost=c.one_off_cost)
         c.comparison = paired_comparison(b2, a2, [k for k in kpis if k in b2 and k in a2])
         c.verdict = verdict(c.comparison, objectives)
         means = {k: float(a2[k].mean()) for k in a2.columns if k != "replication"}
         c.feasible = all(cn.violation(derived_value(means, cn.kpi)) <= 0 for cn in constraints)
     return base
+
+
+def _with_derived(table: pd.DataFrame, *, one_off_cost: float) -> pd.DataFrame:
+    """``table`` plus ``utilisation_max`` and ``one_off_cost`` columns, joined in one go (not
+    inserted one at a time, which pandas warns about on a wide table)."""
+    extra = pd.DataFrame(
+        {"utilisation_max": _util_max(table), "one_off_cost": float(one_off_cost)},
+        index=table.index,
+    )
+    return pd.concat([table.drop(columns=list(extra.columns), errors="ignore"), extra], axis=1)
 
 
 def _util_max(table: pd.DataFrame) -> pd.Series:

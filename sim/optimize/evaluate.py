@@ -81,7 +81,14 @@ class Evaluator:
             model = self.redesigned(choice)
             rows = self._run(model, range(n_have, replications))
             new = pd.DataFrame([{"replication": r} | kp for r, kp in rows])
-            have = new if have is None else pd.concat([have, new], ignore_index=True)
+            if have is not None:
+                # KPI columns come in the order steps were first reached, which differs between
+                # replications; concatenating frames whose columns are in different orders gives
+                # one pandas block per column (pandas then warns "highly fragmented" on every
+                # later column insert), so the new rows take the cached column order first.
+                order = [*have.columns, *(c for c in new.columns if c not in have.columns)]
+                new = pd.concat([have, new.reindex(columns=order)], ignore_index=True)
+            have = new
             self._tables[k] = have
         assert have is not None
         return have.iloc[:replications].reset_index(drop=True)

@@ -46,6 +46,10 @@ HEADLINE_ATTRS = (
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 REFUSED_PER_TRIAL = 20  # refused proposals allowed per finished trial before a search gives up
 REFUSED_IN_A_ROW = 200  # then the next trial is a random affordable redesign (see _escape)
+# Optuna >= 5 reads constraints from the trial (``Trial.set_constraint``) and deprecates the
+# samplers' ``constraints_func`` (a FutureWarning on every search); older versions only have
+# ``constraints_func``. The objective records the same values either way (see RedesignObjective).
+SET_CONSTRAINT = hasattr(optuna.trial.Trial, "set_constraint")
 
 
 class Refused(Exception):
@@ -67,7 +71,8 @@ class SamplerSpec:
     params: dict[str, Any] = field(default_factory=dict)
 
     def build(self, constraints_func: Callable | None) -> optuna.samplers.BaseSampler:
-        """Instantiate the sampler, passing ``constraints_func`` when it accepts one."""
+        """Instantiate the sampler, passing ``constraints_func`` when it accepts one and this
+        Optuna has no ``Trial.set_constraint`` (with it, the objective sets the constraints)."""
         module, _, name = self.target.rpartition(".")
         try:
             cls = getattr(importlib.import_module(module), name)
@@ -78,7 +83,11 @@ class SamplerSpec:
         kwargs = dict(self.params)
         import inspect
 
-        if constraints_func is not None and "constraints_func" in inspect.signature(cls).parameters:
+        if (
+            constraints_func is not None
+            and not SET_CONSTRAINT
+            and "constraints_func" in inspect.signature(cls).parameters
+        ):
             kwargs["constraints_func"] = constraints_func
         try:
             return cls(**kwargs)
@@ -262,6 +271,7 @@ class RedesignObjective:
                 if k not in ("key", "changes", "one_off_cost"):
                     trial.set_user_attr(k, v)
             trial.set_user_attr("duplicate_of", previous.number)
+            self._set_constraints(trial, previous.user_attrs.get("constraints"))
             return self._ret(previous.values)
         s = self.settings
         n = s.min_replications if s.early_stop else s.replications
@@ -277,14 +287,27 @@ class RedesignObjective:
         values = objective_values(means, [o.kpi for o in self.objectives])
         if any(math.isnan(v) for v in values):
             trial.set_user_attr("refused", "an objective KPI is undefined (no case finished)")
+            self._set_constraints(trial, None)
             raise optuna.TrialPruned("objective undefined")
         trial.set_user_attr("replications", len(table))
         trial.set_user_attr("stopped_early", stopped)
         trial.set_user_attr("kpis", {k: means.get(k) for k in HEADLINE_ATTRS if k in means})
-        trial.set_user_attr(
-            "constraints", [c.violation(derived_value(means, c.kpi)) for c in self.constraints]
-        )
+        violations = [c.violation(derived_value(means, c.kpi)) for c in self.constraints]
+        trial.set_user_attr("constraints", violations)
+        self._set_constraints(trial, violations)
         return self._ret(values)
+
+    def _set_constraints(self, trial: optuna.Trial, violations: Sequence[float] | None) -> None:
+        """Give the sampler the trial's constraint violations (<= 0 is feasible).
+
+        The values ``constraints_func`` returns on older Optuna: the stored violations, or
+        every constraint violated (1.0) for a trial without them (pruned: objective undefined).
+        """
+        if not self.constraints or not SET_CONSTRAINT:
+            return
+        values = list(violations) if violations else [1.0] * len(self.constraints)
+        for i, v in enumerate(values):
+            trial.set_constraint(str(i), float(v))
 
     def _ret(self, values: Sequence[float]) -> float | list[float]:
         return values[0] if len(values) == 1 else list(values)
