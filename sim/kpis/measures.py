@@ -14,7 +14,11 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
 * value-added ratio: processing time of value-adding steps / cycle time (ratio of totals over
   finished cases);
 * revenue per case: mean outcome value; margin per case: revenue - cost per case;
-* bottleneck: the step with the largest waiting share (its total waiting / total cycle time).
+* waiting share of a step: its total waiting / total cycle time; queue share: the same for the
+  waiting in its staff's working hours only (queueing for people on shift);
+* timer share: total time in a calibrated model's ``delay:`` timer steps / total cycle time
+  (waiting for the customer or an outside party, not for staff);
+* bottleneck: the staffed step with the largest queue share.
 """
 
 from __future__ import annotations
@@ -63,6 +67,33 @@ def cycle_time_stats(cases: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def _working_time(
+    events: pd.DataFrame, model: ProcessModel, lo: str, hi: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hours between columns ``lo`` and ``hi`` of each event in working hours of its step's
+    calendar (the intersection of its roles' calendars), and whether the event's step is
+    staffed; elapsed hours for automated steps and activities that are not steps of ``model``."""
+    off = week_offset(model.start_date)
+    start = events[lo].to_numpy(dtype=float)
+    end = events[hi].to_numpy(dtype=float)
+    work = end - start
+    staffed = np.zeros(len(events), dtype=bool)
+    acts = events["activity"].to_numpy()
+    for name in pd.unique(acts):
+        step = model.steps.get(name)
+        if step is None or not step.roles or any(r not in model.roles for r in step.roles):
+            continue
+        sel = acts == name
+        staffed[sel] = True
+        cal = model.calendar_of(step.roles[0])
+        for r in step.roles[1:]:
+            cal = cal.intersect(model.calendar_of(r))
+        if cal.is_constant:
+            continue
+        work[sel] = cal.cumulative_array(end[sel] + off) - cal.cumulative_array(start[sel] + off)
+    return work, staffed
+
+
 def working_processing(events: pd.DataFrame, model: ProcessModel) -> np.ndarray:
     """Processing time of each event in working hours of its step's calendar.
 
@@ -70,23 +101,31 @@ def working_processing(events: pd.DataFrame, model: ProcessModel) -> np.ndarray:
     calendars), so the time it spends paused overnight is not processing. Activities that are not
     steps of ``model``, and automated steps, count elapsed time.
     """
-    off = week_offset(model.start_date)
-    start = events["start"].to_numpy(dtype=float)
-    end = events["end"].to_numpy(dtype=float)
-    work = end - start
-    acts = events["activity"].to_numpy()
-    for name in pd.unique(acts):
-        step = model.steps.get(name)
-        if step is None or not step.roles or any(r not in model.roles for r in step.roles):
-            continue
-        cal = model.calendar_of(step.roles[0])
-        for r in step.roles[1:]:
-            cal = cal.intersect(model.calendar_of(r))
-        if cal.is_constant:
-            continue
-        sel = acts == name
-        work[sel] = cal.cumulative_array(end[sel] + off) - cal.cumulative_array(start[sel] + off)
-    return work
+    return _working_time(events, model, "start", "end")[0]
+
+
+def queue_shares(events: pd.DataFrame, cases: pd.DataFrame, model: ProcessModel) -> pd.Series:
+    """Per staffed step: the waiting before it that falls in its staff's working hours (cases
+    queueing for people who are on shift), summed over finished measured cases, over their
+    total cycle time. Waiting while the staff are off shift (a case enabled at night) is left
+    out: it is the calendar, not a lack of staff. Automated and timer steps are not listed."""
+    total_ct = cycle_times(cases).sum()
+    ev = events[events["case_id"].isin(finished(cases)["case_id"])]
+    queue, staffed = _working_time(ev, model, "enabled", "start")
+    q = pd.Series(queue[staffed]).groupby(ev["activity"].to_numpy()[staffed]).sum()
+    return q / total_ct if total_ct > 0 else q * np.nan
+
+
+def timer_shares(events: pd.DataFrame, cases: pd.DataFrame, timers: list[str]) -> pd.Series:
+    """Per timer step (a calibrated model's ``delay:`` steps, ``metadata["timer_steps"]``: time a
+    case waits for the customer or an outside party): its total elapsed time over finished
+    measured cases, over their total cycle time."""
+    total_ct = cycle_times(cases).sum()
+    ev = events[
+        events["case_id"].isin(finished(cases)["case_id"]) & events["activity"].isin(timers)
+    ]
+    t = (ev["end"] - ev["start"]).groupby(ev["activity"]).sum()
+    return t / total_ct if total_ct > 0 else t * np.nan
 
 
 def step_table(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:

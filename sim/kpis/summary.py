@@ -68,6 +68,8 @@ DOMAINS: dict[str, Bounds] = {
     "reached": _SHARE,
     "visits_per_case": _COUNT,
     "waiting_share": _SHARE,
+    "queue_share": _SHARE,
+    "timer_share": _SHARE,
     "headcount": _COUNT,
     "utilisation": _SHARE,
     "cost_per_case": _COUNT,
@@ -77,6 +79,7 @@ DOMAINS: dict[str, Bounds] = {
 """The domain of each KPI that ``log_kpis`` builds, by name (``waiting_mean`` for every
 ``waiting_mean:<step>``); confidence intervals are clipped to it. KPIs not listed (revenue,
 margin) can have either sign and are not clipped."""
+NEGLIGIBLE_QUEUE = 0.01  # a bottleneck whose cases queue under 1 % of cycle time is none
 
 
 def kpi_domain(name: str) -> Bounds | None:
@@ -156,6 +159,33 @@ def log_kpis(
         for step in model.steps:  # steps never visited: reached 0, not missing
             out.setdefault(f"reached:{step}", 0.0)
             out.setdefault(f"visits_per_case:{step}", 0.0)
+        out |= _queue_and_timer_shares(events, cases, model)
+    return out
+
+
+def timer_steps(model: ProcessModel) -> list[str]:
+    """The model's timer steps (a calibrated model's ``delay:`` steps, ``metadata["timer_steps"]``)."""
+    return [t for t in (model.metadata or {}).get("timer_steps") or () if t in model.steps]
+
+
+def _queue_and_timer_shares(
+    events: pd.DataFrame, cases: pd.DataFrame, model: ProcessModel
+) -> dict[str, float]:
+    """``queue_share:<step>`` per staffed step, ``timer_share:<timer>`` per timer and their sum
+    ``timer_share`` (0 for a step no finished case visited; NaN when no case finished)."""
+    none = not m.cycle_times(cases).sum() > 0
+    q = m.queue_shares(events, cases, model)
+    out = {
+        f"queue_share:{s}": np.nan if none else float(q.get(s, 0.0))
+        for s, step in model.steps.items()
+        if step.roles and all(r in model.roles for r in step.roles)
+    }
+    timers = timer_steps(model)
+    if timers:
+        t = m.timer_shares(events, cases, timers)
+        for s in timers:
+            out[f"timer_share:{s}"] = np.nan if none else float(t.get(s, 0.0))
+        out["timer_share"] = np.nan if none else float(t.sum())
     return out
 
 
@@ -191,15 +221,16 @@ def _ci(summary: pd.DataFrame, key: str) -> dict[str, float] | None:
 
 def _activity_view(table: pd.DataFrame, model: ProcessModel) -> dict[str, Any] | None:
     """Per activity of a calibrated model's log (its repetitions are steps of their own,
-    ``metadata.step_activity``, with delay timers before them): the waiting share summed over
-    its steps, replication by replication, and the activity with the largest share
-    (``bottleneck_activity``)."""
+    ``metadata.step_activity``, with delay timers before them): the share of cycle time cases
+    spend waiting for it, summed over its steps, replication by replication: the waiting before
+    its repetitions plus the time in its timers. ``bottleneck_activity``: the largest."""
     if not (model.metadata or {}).get("step_activity"):
         return None
     members = steps_by_activity(model)
     per_rep = {}
     for activity, steps in members.items():
-        cols = [f"waiting_share:{s}" for s in steps if f"waiting_share:{s}" in table.columns]
+        cols = [f"{k}:{s}" for s in steps for k in ("waiting_share", "timer_share")]
+        cols = [c for c in cols if c in table.columns]
         if cols:
             per_rep[f"waiting_share:{activity}"] = table[cols].sum(axis=1, min_count=1)
     if not per_rep:
@@ -213,6 +244,44 @@ def _activity_view(table: pd.DataFrame, model: ProcessModel) -> dict[str, Any] |
     finite = [r for r in rows if (r["waiting_share"] or {}).get("mean") is not None]
     top = max(finite, key=lambda r: r["waiting_share"]["mean"]) if finite else None
     return {"activities": rows, "bottleneck_activity": top}
+
+
+def _largest(summary: pd.DataFrame, prefix: str, names: list[str]) -> str | None:
+    """The name whose ``<prefix>:<name>`` KPI has the largest finite mean, or None."""
+    means = {n: (_ci(summary, f"{prefix}:{n}") or {}).get("mean") for n in names}
+    means = {n: v for n, v in means.items() if v is not None and np.isfinite(v)}
+    return max(means, key=means.get) if means else None
+
+
+def _bottleneck(summary: pd.DataFrame, model: ProcessModel, steps: list[str]) -> dict | None:
+    """The staffed step where cases queue longest for staff on shift (largest queue share);
+    a table without queue shares (an older ``replications.csv``): the largest waiting share.
+    ``negligible``: its queue share is below ``NEGLIGIBLE_QUEUE`` (no step is a bottleneck)."""
+    b = _largest(summary, "queue_share", steps) or _largest(summary, "waiting_share", steps)
+    if b is None:
+        return None
+    queue = _ci(summary, f"queue_share:{b}")
+    return {
+        "step": b,
+        "negligible": bool(queue and (queue["mean"] or 0.0) < NEGLIGIBLE_QUEUE),
+        "queue_share": queue,
+        "waiting_share": _ci(summary, f"waiting_share:{b}"),
+        "waiting_mean": _ci(summary, f"waiting_mean:{b}"),
+        "roles": {
+            r: (_ci(summary, f"utilisation:{r}") or {}).get("mean") for r in model.steps[b].roles
+        },
+    }
+
+
+def _timers(summary: pd.DataFrame, model: ProcessModel) -> dict[str, Any] | None:
+    """The share of cycle time in timer steps, and the largest timer (None without timers)."""
+    if "timer_share" not in summary.index:
+        return None
+    top = _largest(summary, "timer_share", timer_steps(model))
+    return {
+        "share": _ci(summary, "timer_share"),
+        "largest": {"step": top, "share": _ci(summary, f"timer_share:{top}")} if top else None,
+    }
 
 
 def kpi_report(
@@ -231,6 +300,8 @@ def kpi_report(
                 "waiting_mean": _ci(summary, f"waiting_mean:{s}"),
                 "processing_mean": _ci(summary, f"processing_mean:{s}"),
                 "waiting_share": _ci(summary, f"waiting_share:{s}"),
+                "queue_share": _ci(summary, f"queue_share:{s}"),
+                "timer_share": _ci(summary, f"timer_share:{s}"),
                 "reached": _ci(summary, f"reached:{s}"),
                 "dropoff_at": _ci(summary, f"dropoff_at:{s}"),
             }
@@ -239,20 +310,7 @@ def kpi_report(
         {"role": r, "headcount": headcount.get(r), "utilisation": _ci(summary, f"utilisation:{r}")}
         for r in model.roles
     ]
-    shares = {s["step"]: (s["waiting_share"] or {}).get("mean") for s in steps}
-    shares = {k: v for k, v in shares.items() if v is not None and np.isfinite(v)}
-    bottleneck = None
-    if shares:
-        b = max(shares, key=shares.get)
-        role_utils = {
-            r: (_ci(summary, f"utilisation:{r}") or {}).get("mean") for r in model.steps[b].roles
-        }
-        bottleneck = {
-            "step": b,
-            "waiting_share": _ci(summary, f"waiting_share:{b}"),
-            "waiting_mean": _ci(summary, f"waiting_mean:{b}"),
-            "roles": role_utils,
-        }
+    bottleneck = _bottleneck(summary, model, [s["step"] for s in steps])
     activities = _activity_view(table, model)
     outcomes = {
         k.split(":", 1)[1]: _ci(summary, k) for k in summary.index if k.startswith("outcome_share:")
@@ -275,6 +333,7 @@ def kpi_report(
         "steps": steps,
         "roles": roles,
         "bottleneck": bottleneck,
+        "timers": _timers(summary, model),
         **(activities or {}),
         "outcomes": outcomes,
         "funnel": funnel,
@@ -312,6 +371,45 @@ def _time_per_case(step: dict[str, Any]) -> float:
     return (w + p) * r
 
 
+def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
+    """Where cases queue for staff, how much of the cycle time is timers, and by activity."""
+    lines = []
+    b = report.get("bottleneck")
+    if b:
+        utils = ", ".join(f"{r} {u:.0%}" for r, u in b["roles"].items() if u is not None)
+        utils = f" (utilisation {utils})" if utils else ""
+        q = b.get("queue_share")
+        if q is None:  # a report from before queue shares
+            text = f"{b['step']} — waiting is {_fmt(b['waiting_share'], True)} of cycle time"
+        elif b.get("negligible"):
+            text = (
+                f"none — cases queue for staff under 1 % of cycle time at every step (the "
+                f"most before {b['step']}, {_fmt(q, True)})"
+            )
+        else:
+            text = (
+                f"{b['step']} — cases queue for its staff {_fmt(q, True)} of cycle time (in "
+                f"their working hours; {_fmt(b['waiting_share'], True)} with the hours they are "
+                "off)"
+            )
+        lines += ["", f"  bottleneck: {text}{utils}"]
+    t = report.get("timers")
+    if t and (t.get("share") or {}).get("mean") is not None:
+        top = t.get("largest")
+        lines.append(
+            f"  timers: {_fmt(t['share'], True)} of cycle time is in delay timers (cases "
+            "waiting for the customer or an outside party, not for staff)"
+            + (f"; the largest: {top['step']}, {_fmt(top['share'], True)}" if top else "")
+        )
+    a = report.get("bottleneck_activity")
+    if a and len(a["steps"]) > 1:
+        lines.append(
+            f"  by activity: {a['activity']} — cases wait {_fmt(a['waiting_share'], True)} of "
+            f"cycle time for it, over its {len(a['steps'])} steps (repetitions and their timers)"
+        )
+    return lines
+
+
 def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
     """A plain-text table of the headline KPIs, steps and roles for the terminal.
 
@@ -345,18 +443,5 @@ def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
     lines += ["", f"  {'role':<26} {'headcount':>10} {'utilisation':>20}"]
     for r in report["roles"]:
         lines.append(f"  {r['role']:<26} {r['headcount']!s:>10} {_fmt(r['utilisation'], True):>20}")
-    b = report.get("bottleneck")
-    if b:
-        utils = ", ".join(f"{r} {u:.0%}" for r, u in b["roles"].items() if u is not None)
-        lines += [
-            "",
-            f"  bottleneck: {b['step']} — waiting is {_fmt(b['waiting_share'], True)} of cycle time"
-            + (f" (utilisation {utils})" if utils else ""),
-        ]
-    a = report.get("bottleneck_activity")
-    if a and len(a["steps"]) > 1:
-        lines.append(
-            f"  by activity: {a['activity']} — waiting is {_fmt(a['waiting_share'], True)} of "
-            f"cycle time over its {len(a['steps'])} steps (repetitions and their timers)"
-        )
+    lines += _bottleneck_lines(report)
     return "\n".join(lines)

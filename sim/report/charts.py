@@ -247,7 +247,8 @@ def plot_step_times(
     """Mean waiting and processing per step with 95 % confidence intervals, steps in the order
     of the main path. With ``compare`` (a second report), waiting of both side by side."""
     df = step_frame(report)
-    bottleneck = (report.get("bottleneck") or {}).get("step")
+    b = report.get("bottleneck") or {}
+    bottleneck = None if b.get("negligible") else b.get("step")  # nobody queues long: none
     n = max(len(df), 1)
     fig = new_figure(10.5, 1.4 + 0.36 * n * (1.4 if compare else 1.0))
     ax_w, ax_p = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.6, 1]})

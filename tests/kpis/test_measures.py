@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 from sim.engine import run_replication
-from sim.kpis import kpi_report, kpi_table, log_cases, log_kpis, paired_comparison, replication_kpis
+from sim.kpis import (
+    format_report,
+    kpi_report,
+    kpi_table,
+    log_cases,
+    log_kpis,
+    paired_comparison,
+    replication_kpis,
+)
 from sim.kpis import measures as m
 from sim.kpis.stats import confidence_interval, prediction_interval
 from sim.model import from_dict
@@ -268,3 +276,85 @@ def test_a_paired_difference_is_not_clipped_at_zero():
     assert comp.loc["waiting_mean:work", "diff"] == pytest.approx(-3.5 / 3)
     assert comp.loc["waiting_mean:work", "ci_low"] < -3.5 / 3 < 0
     assert comp.loc["waiting_mean:work", "ci_high"] > 0
+
+
+def _two_steps(*, calendar=None, metadata=None, timer=0.0):
+    """``a`` (clerk) -> ``delay:b`` (a timer of ``timer`` hours, no staff) -> ``b`` (clerk)."""
+    spec = {
+        "name": "two",
+        "start": "a",
+        "arrivals": {"interarrival": {"dist": "fixed", "value": 24.0}},
+        "roles": {"clerk": {"headcount": 1}},
+        "steps": {
+            "a": {"role": "clerk", "duration": 1.0, "next": "delay:b"},
+            "delay:b": {"duration": timer, "next": "b"},
+            "b": {"role": "clerk", "duration": 1.0, "next": "done"},
+        },
+        "ends": {"done": {"success": True}},
+        "metadata": metadata or {},
+    }
+    if calendar:
+        spec["calendars"] = {"office": calendar}
+        spec["roles"]["clerk"]["calendar"] = "office"
+    return from_dict(spec)
+
+
+def test_queue_share_counts_only_waiting_while_the_staff_are_on_shift():
+    # office 09:00-17:00: a case enabled at 16:00 and started at 10:00 next day waited 18 h, of
+    # which 2 h (16-17 and 9-10) the clerk was on shift; the rest is the calendar, not a queue
+    model = _two_steps(calendar={"every_day": ["09:00-17:00"]})
+    cases = _cases([(0, 16.0, 36.0, "done", True, None)])
+    events = _events(
+        [
+            (0, "a", "r1", "clerk", 16.0, 34.0, 35.0),
+            (0, "b", "r1", "clerk", 35.0, 35.0, 36.0),
+        ]
+    )
+    assert m.waiting_shares(events, cases)["a"] == pytest.approx(18 / 20)
+    q = m.queue_shares(events, cases, model)
+    assert q["a"] == pytest.approx(2 / 20)
+    assert q["b"] == pytest.approx(0.0)
+
+
+def test_bottleneck_is_where_cases_queue_for_staff_not_where_they_wait_for_the_calendar():
+    model = _two_steps()
+    table = pd.DataFrame(
+        {
+            "replication": [0, 1],
+            "waiting_share:a": [0.5, 0.5],  # mostly overnight: the staff are off
+            "queue_share:a": [0.01, 0.01],
+            "waiting_share:b": [0.2, 0.2],  # queueing for busy staff
+            "queue_share:b": [0.15, 0.15],
+        }
+    )
+    report = kpi_report(table, model)
+    assert report["bottleneck"]["step"] == "b"
+    assert report["bottleneck"]["queue_share"]["mean"] == pytest.approx(0.15)
+    assert "bottleneck: b — cases queue for its staff 15.00 ± 0 %" in format_report(report)
+
+
+def test_timers_are_reported_apart_from_the_bottleneck_and_counted_by_activity():
+    # every 24 h a case: a (1 h), 10 h in the timer before b, b (1 h); never a queue
+    model = _two_steps(
+        timer=10.0, metadata={"timer_steps": ["delay:b"], "step_activity": {"b": "b"}}
+    )
+    traces = [
+        run_replication(model, Scenario(horizon_days=5, warmup_days=0, replications=2), seed=s)
+        for s in (1, 2)
+    ]
+    k = replication_kpis(traces[0], model)
+    assert k["timer_share:delay:b"] == pytest.approx(10 / 12)
+    assert k["timer_share"] == pytest.approx(10 / 12)
+    assert k["queue_share:a"] == pytest.approx(0.0) and k["queue_share:b"] == pytest.approx(0.0)
+    report = kpi_report(kpi_table(traces, model), model)
+    assert report["timers"]["largest"]["step"] == "delay:b"
+    assert report["timers"]["share"]["mean"] == pytest.approx(10 / 12)
+    # "by activity" counts the activity's timers, as its text says
+    by_activity = report["bottleneck_activity"]
+    assert by_activity["activity"] == "b" and by_activity["steps"] == ["delay:b", "b"]
+    assert by_activity["waiting_share"]["mean"] == pytest.approx(10 / 12)
+    text = format_report(report)
+    assert "bottleneck: none — cases queue for staff under 1 % of cycle time" in text
+    assert "timers: 83.33 ± 0 % of cycle time is in delay timers" in text
+    assert "the largest: delay:b, 83.33 ± 0 %" in text
+    assert "by activity: b — cases wait 83.33 ± 0 % of cycle time for it" in text

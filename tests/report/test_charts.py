@@ -268,3 +268,10 @@ def test_plot_step_waits_measures_each_replication_on_its_own():
     fig = plot_step_waits({"history": rep, "model": [rep, later]}, top=2)
     ax = fig.axes[0]  # activity "x": nobody waits
     assert all("mean 0 h" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_step_times_marks_no_bottleneck_when_no_one_queues_for_staff(report):
+    quiet = {**report, "bottleneck": {**report["bottleneck"], "negligible": True}}
+    fig = plot_step_times(quiet)
+    assert "bottleneck" not in fig._suptitle.get_text()
+    assert all(lab.get_fontweight() == "normal" for lab in fig.axes[0].get_yticklabels())
