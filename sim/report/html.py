@@ -691,9 +691,9 @@ def _recommendation_section(rf: RunFiles) -> Section:
                 f"significant changes in waiting</summary>{full}</details>"
             )
         parts.append(full)
-    fig = _pareto_figure(rf, plot_pareto)
-    if fig is not None:
-        parts.append(_img(fig, alt="Pareto front"))
+    pareto = _pareto_figure(rf, plot_pareto)
+    if pareto is not None:
+        parts.append(_img(pareto[0], alt="Pareto front", caption=pareto[1]))
     if not parts:
         parts.append(
             _missing(
@@ -741,7 +741,20 @@ def _has_ci(d: Mapping[str, float]) -> bool:
     return math.isfinite(d["ci_low"]) and math.isfinite(d["ci_high"])
 
 
-def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> Figure | None:
+def _feasible_mask(trials: pd.DataFrame) -> pd.Series | None:
+    """Which trials met the search's constraints (``trials.csv`` column ``feasible``, read as
+    bools or as the strings a CSV with gaps gives); None when the column is absent."""
+    if "feasible" not in trials.columns:
+        return None
+    return trials["feasible"].map(lambda v: str(v).strip().lower() in ("true", "1", "1.0"))
+
+
+def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Figure, str] | None:
+    """The first two objectives of every completed trial, with the Pareto front drawn over the
+    feasible trials only; infeasible trials (they broke a constraint) are grey crosses.
+
+    Returns the figure and its caption, or None when there is nothing to draw.
+    """
     if rf.trials is None or not rf.confirmation:
         return None
     objectives = rf.confirmation.get("objectives") or []
@@ -756,15 +769,20 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> Figure |
     trials = trials.dropna(subset=[x, y])
     if trials.empty:
         return None
+    ok = _feasible_mask(trials)
+    infeasible = trials[~ok] if ok is not None else trials.iloc[:0]
+    feasible = trials[ok] if ok is not None else trials
     base = rf.confirmation.get("baseline") or {}
     baseline = {x: base[x], y: base[y]} if x in base and y in base else None
-    rec = None
+    rec: Any = None
     best = _best_comparison(rf)
     if best is not None and "trial" in trials.columns:
         hit = trials.index[trials["trial"] == best.get("trial")]
-        rec = hit[0] if len(hit) else None
-    return plot_pareto(
-        trials,
+        if len(hit):
+            # an index label of the frame drawn, or (infeasible in the search) its values
+            rec = hit[0] if hit[0] in feasible.index else trials.loc[hit[0], [x, y]].to_dict()
+    fig = plot_pareto(
+        feasible,
         x=x,
         y=y,
         minimize=(directions[x] == "minimize", directions[y] == "minimize"),
@@ -774,6 +792,48 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> Figure |
         y_label=HEADLINE_LABELS.get(y, (y,))[0],
         title="Trade-off between the first two objectives (every trial of the search)",
     )
+    caption = ""
+    if not infeasible.empty:
+        from sim.report._mpl import MUTED
+
+        ax = fig.axes[0]
+        ax.scatter(
+            infeasible[x],
+            infeasible[y],
+            marker="x",
+            s=24,
+            linewidths=1.1,
+            color=MUTED,
+            label="infeasible (breaks a constraint)",
+            zorder=2,
+        )
+        # legend again, now with the crosses, and without entries that drew nothing (e.g.
+        # "trial" when the only feasible trial is the front)
+        shown = [
+            (h, lb)
+            for h, lb in zip(*ax.get_legend_handles_labels(), strict=True)
+            if not hasattr(h, "get_offsets") or len(h.get_offsets())
+        ]
+        ax.legend(*zip(*shown, strict=True), fontsize=8, frameon=False)
+        limits = "; ".join(_constraint_text(c) for c in rf.confirmation.get("constraints") or [])
+        caption = (
+            f"The Pareto front is drawn over the {len(feasible)} feasible trial(s) only; the "
+            f"{len(infeasible)} crossed-out trial(s) broke a constraint"
+            + (f" ({_esc(limits)})" if limits else "")
+            + " and cannot be recommended, however good their objectives look."
+        )
+    return fig, caption
+
+
+def _constraint_text(c: Mapping[str, Any]) -> str:
+    kpi = str(c.get("kpi", "?"))
+    label, unit = HEADLINE_LABELS.get(kpi, (kpi, ""))
+    parts = []
+    for key, sign in (("low", ">="), ("high", "<=")):
+        v = c.get(key)
+        if v is not None:
+            parts.append(f"{label.lower()} {sign} {_num(v, unit) if unit else f'{v:g}'}")
+    return " and ".join(parts) or label
 
 
 BACKTEST_ROWS = (

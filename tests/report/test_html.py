@@ -297,3 +297,47 @@ def test_a_waiting_difference_without_a_ci_is_shown_but_not_as_significant(tmp_p
     assert diffs["contract_review"]["diff_mean"] == -7.2
     assert not significant(diffs["contract_review"])  # known diff, unknown CI: not coloured
     assert significant(diffs["signing"])  # the one with a CI that excludes zero still is
+
+
+def test_the_pareto_front_is_drawn_over_feasible_trials_only(tmp_path, crm):
+    """QA loan run: the front went through trials that broke utilisation <= 0.9, so the only
+    feasible (recommended) trial looked dominated."""
+    import json
+
+    import pandas as pd
+
+    from sim.report.charts import plot_pareto
+    from sim.report.html import _pareto_figure, read_run
+
+    redesigned = op.remove_step(crm, "contract_review")
+    run = write_optimize_run(tmp_path / "opt", crm, redesigned)
+    trials = pd.DataFrame(
+        {
+            "trial": range(5),
+            "state": ["COMPLETE"] * 5,
+            "cycle_time_mean": [150.0, 40.0, 120.0, 130.0, 30.0],
+            "cost_per_case": [1300.0, 900.0, 1100.0, 1000.0, 1250.0],
+            # trial 1 beats every other trial on both objectives, but breaks the constraint
+            "feasible": [True, False, True, True, False],
+        }
+    )
+    trials.to_csv(run / "trials.csv", index=False)
+    conf = json.loads((run / "confirmation.json").read_text())
+    conf["candidates"][0]["trial"] = 2
+    conf["constraints"] = [{"kpi": "utilisation_max", "high": 0.9, "low": None}]
+    (run / "confirmation.json").write_text(json.dumps(conf))
+
+    fig, caption = _pareto_figure(read_run(run), plot_pareto)
+    ax = fig.axes[0]
+    points = {c.get_label(): {tuple(p) for p in c.get_offsets()} for c in ax.collections}
+    # the feasible front: 2 (120, 1100) and 3 (130, 1000); 0 is dominated by both
+    assert points["Pareto front"] == {(120.0, 1100.0), (130.0, 1000.0)}
+    assert points["trial"] == {(150.0, 1300.0)}
+    assert points["infeasible (breaks a constraint)"] == {(40.0, 900.0), (30.0, 1250.0)}
+    assert points["recommended"] == {(120.0, 1100.0)}
+    (line,) = ax.lines  # the front's step line joins feasible points only
+    assert set(line.get_xdata()) == {120.0, 130.0}
+    assert "2 crossed-out trial(s) broke a constraint (highest utilisation &lt;= 90.0 %)" in caption
+    # and the page shows it with that caption
+    rec = _section(build_report(run).read_text(encoding="utf-8"), "recommendations")
+    assert "crossed-out trial(s) broke a constraint" in rec
