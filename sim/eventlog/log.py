@@ -41,6 +41,7 @@ class CleaningReport:
     missing_timestamp_removed: int = 0
     duplicates_removed: int = 0
     end_before_start_removed: int = 0
+    implausible_timestamps_removed: int = 0
     rows_kept: int = 0
     missing_start: int = 0
     timezone_aware_values: int = 0
@@ -66,7 +67,21 @@ class CleaningReport:
             + self.missing_timestamp_removed
             + self.duplicates_removed
             + self.end_before_start_removed
+            + self.implausible_timestamps_removed
         )
+
+    def removal_text(self) -> str:
+        """What was removed, by reason: ``"duplicates: 50, end before start: 3"`` or ``"none"``."""
+        parts = {
+            "no case id or activity": self.missing_case_or_activity_removed,
+            "no timestamp": self.missing_timestamp_removed,
+            "duplicates": self.duplicates_removed,
+            "end before start": self.end_before_start_removed,
+            "timestamps far outside the log's period": self.implausible_timestamps_removed,
+            "lifecycle events": self.lifecycle_events_removed,
+            "starts never completed": self.unmatched_starts_removed,
+        }
+        return ", ".join(f"{k}: {v}" for k, v in parts.items() if v) or "none"
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-serialisable dict (ints, floats, bools, strings, lists, dicts)."""

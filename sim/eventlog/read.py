@@ -339,6 +339,7 @@ class _Standard:
     mapping: dict[str, str]
     use_lifecycle: bool
     had_case_open: bool
+    row_label: Callable[[int], str] = lambda i: f"row {i + 1}"
 
 
 def _clean(
@@ -455,6 +456,7 @@ def _standardise(
         mapping=mapping,
         use_lifecycle=use_lifecycle,
         had_case_open=CASE_OPEN in raw.columns,
+        row_label=row_label,
     )
 
 
@@ -536,11 +538,26 @@ def _finish(
         )
         frame = frame.loc[~backwards]
 
+    # --- 7b. timestamps far outside the log's period (a year typed wrong) ------------------------
+    far = _far_outside(frame)
+    report.implausible_timestamps_removed = int(far.sum())
+    if far.any():
+        shown = "; ".join(
+            f"{std.row_label(int(r[ROW]))} ({r[C.START]} .. {r[C.END]})"
+            for _, r in frame.loc[far].head(3).iterrows()
+        )
+        notes.append(
+            f"Removed {_plural(report.implausible_timestamps_removed, 'row')} with a timestamp "
+            f"more than {FAR_MIN_YEARS} years and {FAR_SPANS} times the log's central period "
+            f"away from it (a year typed wrong?): {shown}" + (" ..." if far.sum() > 3 else "") + "."
+        )
+        frame = frame.loc[~far]
+
     # --- 9. refuse unusable logs ------------------------------------------------------------------
     if frame.empty:
         raise EventLogError(
             f"{source}: no usable rows: all {report.rows_read} rows were removed "
-            f"({report.removed()} removed: {_removal_text(report)})"
+            f"({report.removed()} removed: {report.removal_text()})"
         )
     n_cases = frame[C.CASE].nunique()
     if n_cases < 2:
@@ -616,16 +633,31 @@ def _finish(
     )
 
 
-def _removal_text(report: CleaningReport) -> str:
-    parts = {
-        "no case id or activity": report.missing_case_or_activity_removed,
-        "no timestamp": report.missing_timestamp_removed,
-        "duplicates": report.duplicates_removed,
-        "end before start": report.end_before_start_removed,
-        "lifecycle events": report.lifecycle_events_removed,
-        "starts never completed": report.unmatched_starts_removed,
-    }
-    return ", ".join(f"{k}: {v}" for k, v in parts.items() if v) or "none"
+# A timestamp is implausible when it lies further before or after the log's central period (1st to
+# 99th percentile of its timestamps) than FAR_SPANS such periods and at least FAR_MIN_YEARS: one
+# start typed 1900 (or 2003 for 2013) would make an activity last a century (a decade) and the
+# model absurd, while an old case still open in an extract lies within a few years of it.
+FAR_SPANS = 2
+FAR_MIN_YEARS = 5
+
+
+def _far_outside(frame: pd.DataFrame) -> pd.Series:
+    """Rows with a start or end implausibly far outside the log's central period (see above)."""
+    end = frame[C.END].to_numpy(dtype="datetime64[us]").view(np.int64)
+    start = frame[C.START].to_numpy(dtype="datetime64[us]").view(np.int64)
+    has_start = frame[C.START].notna().to_numpy()
+    stamps = np.concatenate([end, start[has_start]])
+    if len(stamps) < 4:
+        return pd.Series(False, index=frame.index)
+    lo = int(np.quantile(stamps, 0.01, method="higher"))
+    hi = int(np.quantile(stamps, 0.99, method="lower"))
+    year = int(365.25 * 86_400_000_000)  # microseconds
+    reach = max(FAR_SPANS * (hi - lo), FAR_MIN_YEARS * year)
+
+    def outside(v: np.ndarray) -> np.ndarray:
+        return (v < lo - reach) | (v > hi + reach)
+
+    return pd.Series(outside(end) | (has_start & outside(start)), index=frame.index)
 
 
 def _column_order(columns: Iterable[str]) -> list[str]:

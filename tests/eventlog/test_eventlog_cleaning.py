@@ -194,6 +194,38 @@ def test_end_before_start_removed(tmp_path: Path) -> None:
     assert ("2", "a", T("2020-01-01 10:00"), T("2020-01-01 10:00")) in rows(log)  # instant: kept
 
 
+def test_a_year_typed_wrong_is_removed_counted_and_named(tmp_path: Path) -> None:
+    # 40 cases over ten days of 2020; line 4 starts in 1900, line 7 ends in 2030 (a decade typo):
+    # kept, they would make an activity last years (the back-test overflowed pandas' Timedelta)
+    lines = [CSV_HEADER]
+    for i in range(40):
+        day = f"2020-01-{1 + i // 4:02d}"
+        lines += [f"{i},a,{day} 10:00,{day} 10:10,r1,1", f"{i},b,{day} 10:20,{day} 10:30,r2,1"]
+    lines[3] = lines[3].replace("2020-01-01 10:00", "1900-01-01 10:00")
+    lines[6] = lines[6].replace(",2020-01-01 10:30,", ",2030-01-01 10:30,")
+    log = read_event_log(write(tmp_path / "y.csv", "\n".join(lines)))
+    r = log.report
+    assert r.implausible_timestamps_removed == 2 and r.rows_kept == 78
+    assert r.rows_read == r.rows_kept + r.removed()
+    note = next(n for n in r.notes if "typed wrong" in n)
+    assert "line 4 (1900-01-01 10:00:00" in note and "line 7 (" in note and "2030-01-01" in note
+    assert "timestamps far outside the log's period: 2" in r.removal_text()
+    assert log.events[C.START].min().year == 2020 and log.events[C.END].max().year == 2020
+
+
+def test_a_long_but_plausible_case_is_kept(tmp_path: Path) -> None:
+    # a case opened a year before a ten-day extract is old, not a typo
+    lines = [CSV_HEADER]
+    for i in range(40):
+        day = f"2020-01-{1 + i // 4:02d}"
+        lines += [f"{i},a,{day} 10:00,{day} 10:10,r1,1", f"{i},b,{day} 10:20,{day} 10:30,r2,1"]
+    lines[1] = lines[1].replace(
+        "2020-01-01 10:00,2020-01-01 10:10", "2019-01-01 10:00,2019-01-01 10:10"
+    )
+    log = read_event_log(write(tmp_path / "old.csv", "\n".join(lines)))
+    assert log.report.implausible_timestamps_removed == 0 and log.report.rows_kept == 80
+
+
 def test_missing_values(tmp_path: Path) -> None:
     text = f"""{CSV_HEADER}
 1,a,2020-01-01 10:00,2020-01-01 10:10,r1,1
