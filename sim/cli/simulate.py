@@ -17,6 +17,29 @@ from sim.model.scenario import Scenario
 RESULTS = ("kpis.json", "replications.csv")
 
 
+def saturation_warning(report: dict, horizon_days: float) -> str | None:
+    """A warning naming the roles busy nearly all their scheduled hours (``saturated_roles`` of
+    ``kpis.json``), that the KPIs then depend on the horizon, and the key that adds staff."""
+    names = report.get("saturated_roles") or []
+    if not names:
+        return None
+    rows = {r["role"]: r for r in report["roles"]}
+    busy = "; ".join(
+        f"{r} is busy {100 * rows[r]['utilisation']['mean']:.1f} % of its scheduled hours "
+        f"({rows[r]['headcount']} {'person' if rows[r]['headcount'] == 1 else 'people'})"
+        for r in names
+    )
+    first = rows[names[0]]
+    more = f"{first['headcount'] + 1}" if isinstance(first["headcount"], int) else "<n>"
+    return (
+        f"warning: the model is saturated: {busy}. Work arrives at "
+        "least as fast as they can do it, so queues grow for as long as cases arrive and cycle "
+        f"time and waiting depend on the horizon (scenario.horizon_days={horizon_days:g}); they "
+        f"are not steady-state figures. Add staff, e.g. scenario.staffing.{names[0]}={more}, or "
+        "lower scenario.arrival_scale."
+    )
+
+
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     """Simulate, write ``kpis.json``, ``replications.csv``, ``model.yaml`` and the run record."""
     overwrite = bool(cfg.output.overwrite)
@@ -34,6 +57,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     report = kpi_report(table, model, headcount=traces[0].meta.get("staffing"))
     report["seed"] = int(cfg.seed)
     report["scenario"] = scenario.to_dict()
+    warning = saturation_warning(report, scenario.horizon_days)
+    report["warnings"] = [warning] if warning else []
     table.to_csv(run_dir / "replications.csv", index=False)
     write_json(run_dir / "kpis.json", report)
     save(model, run_dir / "model.yaml", overwrite=True)
@@ -48,6 +73,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         else:
             log.to_csv(run_dir / "trace.csv.gz", index=False)
     print(format_report(report))
+    if warning:
+        print(f"\n{warning}")
     print(f"\nresults in {run_dir}")
     if cfg.output.report:
         from sim.cli.report import build

@@ -80,6 +80,7 @@ DOMAINS: dict[str, Bounds] = {
 ``waiting_mean:<step>``); confidence intervals are clipped to it. KPIs not listed (revenue,
 margin) can have either sign and are not clipped."""
 NEGLIGIBLE_QUEUE = 0.01  # a bottleneck whose cases queue under 1 % of cycle time is none
+SATURATED = 0.98  # a role busy this share of its scheduled hours or more is saturated
 
 
 def kpi_domain(name: str) -> Bounds | None:
@@ -213,6 +214,17 @@ def kpi_table(traces: list[Trace], model: ProcessModel) -> pd.DataFrame:
     return table
 
 
+def saturated_roles(roles: list[dict[str, Any]], *, at: float = SATURATED) -> list[str]:
+    """The roles (``kpi_report``'s ``roles`` rows) whose mean utilisation is ``at`` or more: busy
+    nearly all their scheduled hours, so work arrives at least as fast as they can do it, queues
+    grow for as long as cases arrive and the KPIs depend on the horizon."""
+    return [
+        r["role"]
+        for r in roles
+        if (u := (r.get("utilisation") or {}).get("mean")) is not None and u >= at
+    ]
+
+
 def _ci(summary: pd.DataFrame, key: str) -> dict[str, float] | None:
     if key not in summary.index:
         return None
@@ -333,6 +345,7 @@ def kpi_report(
         "steps": steps,
         "roles": roles,
         "bottleneck": bottleneck,
+        "saturated_roles": saturated_roles(roles),
         "timers": _timers(summary, model),
         **(activities or {}),
         "outcomes": outcomes,

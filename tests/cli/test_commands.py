@@ -221,3 +221,32 @@ def test_report_rebuilds_from_saved_results(tmp_path):
     assert pngs and all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
     missing = run_sim("report", f"run={tmp_path / 'nope'}")
     assert missing.returncode == 2
+
+
+def test_simulate_warns_when_a_role_is_saturated(tmp_path):
+    # one clerk, a case every hour, 2 h of work each: the queue grows for as long as cases arrive;
+    # the clerk is idle only until the first case arrives at 1 h (busy 71 of 72 h)
+    model = tmp_path / "saturated.yaml"
+    model.write_text(
+        "name: saturated\n"
+        "start: work\n"
+        "arrivals: {interarrival: {dist: fixed, value: 1.0}}\n"
+        "roles: {clerk: {headcount: 1}}\n"
+        "steps: {work: {role: clerk, duration: 2.0, next: done}}\n"
+        "ends: {done: {success: true}}\n"
+    )
+    run = tmp_path / "run"
+    args = ["simulate", f"process={model}", "scenario.replications=2", "scenario.warmup_days=0"]
+    args += ["progress=false", "output.report=false", "workers=1"]
+    res = run_sim(*args, "scenario.horizon_days=3", f"hydra.run.dir={run}")
+    assert res.returncode == 0, res.stderr
+    warning = "warning: the model is saturated: clerk is busy 98.6 % of its scheduled hours"
+    assert f"{warning} (1 person)" in res.stdout
+    assert "scenario.horizon_days=3" in res.stdout and "scenario.staffing.clerk=2" in res.stdout
+    kpis = json.loads((run / "kpis.json").read_text())
+    assert kpis["saturated_roles"] == ["clerk"]
+    assert kpis["warnings"] and "saturated" in kpis["warnings"][0]
+    calm = run_sim(*args, "scenario.staffing.clerk=3", f"hydra.run.dir={tmp_path / 'calm'}")
+    assert calm.returncode == 0, calm.stderr
+    assert "warning:" not in calm.stdout
+    assert json.loads((tmp_path / "calm" / "kpis.json").read_text())["warnings"] == []

@@ -358,3 +358,11 @@ def test_timers_are_reported_apart_from_the_bottleneck_and_counted_by_activity()
     assert "timers: 83.33 ± 0 % of cycle time is in delay timers" in text
     assert "the largest: delay:b, 83.33 ± 0 %" in text
     assert "by activity: b — cases wait 83.33 ± 0 % of cycle time for it" in text
+
+
+def test_kpi_report_lists_the_roles_busy_nearly_all_their_hours():
+    model = _one_station()
+    busy = pd.DataFrame({"replication": [0, 1], "utilisation:clerk": [1.0, 0.995]})
+    assert kpi_report(busy, model)["saturated_roles"] == ["clerk"]
+    calm = pd.DataFrame({"replication": [0, 1], "utilisation:clerk": [0.9, 0.95]})
+    assert kpi_report(calm, model)["saturated_roles"] == []
