@@ -7,13 +7,20 @@ Public API::
                     calendar_threshold=0.1, extraneous_delays=True, delay_method="pool",
                     delay_time="clock", criterion="aic", ..., truncation="auto",
                     max_repeats=8, seed=0) -> Calibration  # .model, .fits, .notes, .truncation
+    check_calibration_options(**options)  # ConfigError naming the first bad option
     suggest_dropoff(log) -> (outcomes, reasons)
     fit_distribution(values, *, families=DEFAULT_FAMILIES, criterion="aic", ...) -> FitResult
     fit_patience(times, abandoned, *, families=PATIENCE_FAMILIES, ...) -> FitResult
     kaplan_meier(times, observed) -> DataFrame
 """
 
-from sim.calibrate.calibrate import Calibration, calibrate_model, suggest_dropoff, wilson_interval
+from sim.calibrate.calibrate import (
+    Calibration,
+    calibrate_model,
+    check_calibration_options,
+    suggest_dropoff,
+    wilson_interval,
+)
 from sim.calibrate.fitting import (
     DEFAULT_FAMILIES,
     FITTERS,
@@ -37,6 +44,7 @@ __all__ = [
     "FitResult",
     "Fitter",
     "calibrate_model",
+    "check_calibration_options",
     "fit_distribution",
     "fit_patience",
     "kaplan_meier",

@@ -243,6 +243,42 @@ def queued_first_start_share(events: pd.DataFrame) -> float | None:
 
 
 # -------------------------------------------------------------------------------- main entry
+def check_calibration_options(
+    *,
+    rare_path_threshold: float = 0.0,
+    parallel_threshold: float = 0.05,
+    calendar_threshold: float = 0.1,
+    role_similarity: float = 0.7,
+    delay_method: str = "pool",
+    delay_time: str = "clock",
+    truncation: str = "auto",
+    max_repeats: int = 8,
+    criterion: str = "aic",
+) -> None:
+    """Raise ``ConfigError`` naming the first of ``calibrate_model``'s options that is out of range
+    (callers check before reading a large log; ``calibrate_model`` checks again)."""
+    if not 0.0 <= rare_path_threshold < 1.0:
+        raise ConfigError(f"rare_path_threshold must be in [0, 1), got {rare_path_threshold}")
+    if not 0.0 < calendar_threshold <= 1.0:
+        raise ConfigError(f"calendar_threshold must be in (0, 1], got {calendar_threshold}")
+    if not 0.0 <= role_similarity <= 1.0:
+        raise ConfigError(f"role_similarity must be in [0, 1], got {role_similarity}")
+    if delay_method not in ("pool", "pool_anywhere", "resource"):
+        raise ConfigError(
+            f"delay_method must be 'pool', 'pool_anywhere' or 'resource', got {delay_method!r}"
+        )
+    if delay_time not in ("clock", "working"):
+        raise ConfigError(f"delay_time must be 'clock' or 'working', got {delay_time!r}")
+    if truncation not in ("auto", "on", "off"):
+        raise ConfigError(f"truncation must be 'auto', 'on' or 'off', got {truncation!r}")
+    if not isinstance(max_repeats, int) or max_repeats < 1:
+        raise ConfigError(f"max_repeats must be an integer >= 1, got {max_repeats!r}")
+    if not 0.0 <= parallel_threshold <= 1.0:
+        raise ConfigError(f"parallel_threshold must be in [0, 1], got {parallel_threshold}")
+    if criterion not in ("aic", "bic"):
+        raise ConfigError(f"criterion must be 'aic' or 'bic', got {criterion!r}")
+
+
 def calibrate_model(
     log: EventLog | pd.DataFrame,
     *,
@@ -327,22 +363,17 @@ def calibrate_model(
       ``sim.calibrate.routing.unroll_runs``); ``1`` keeps one step per activity. The steps'
       activity names are in ``metadata.step_activity``.
     """
-    if not 0.0 <= rare_path_threshold < 1.0:
-        raise ConfigError(f"rare_path_threshold must be in [0, 1), got {rare_path_threshold}")
-    if not 0.0 < calendar_threshold <= 1.0:
-        raise ConfigError(f"calendar_threshold must be in (0, 1], got {calendar_threshold}")
-    if not 0.0 <= role_similarity <= 1.0:
-        raise ConfigError(f"role_similarity must be in [0, 1], got {role_similarity}")
-    if delay_method not in ("pool", "pool_anywhere", "resource"):
-        raise ConfigError(
-            f"delay_method must be 'pool', 'pool_anywhere' or 'resource', got {delay_method!r}"
-        )
-    if delay_time not in ("clock", "working"):
-        raise ConfigError(f"delay_time must be 'clock' or 'working', got {delay_time!r}")
-    if truncation not in ("auto", "on", "off"):
-        raise ConfigError(f"truncation must be 'auto', 'on' or 'off', got {truncation!r}")
-    if not isinstance(max_repeats, int) or max_repeats < 1:
-        raise ConfigError(f"max_repeats must be an integer >= 1, got {max_repeats!r}")
+    check_calibration_options(
+        rare_path_threshold=rare_path_threshold,
+        parallel_threshold=parallel_threshold,
+        calendar_threshold=calendar_threshold,
+        role_similarity=role_similarity,
+        delay_method=delay_method,
+        delay_time=delay_time,
+        truncation=truncation,
+        max_repeats=max_repeats,
+        criterion=criterion,
+    )
     fam = tuple(families) if families is not None else None
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -379,9 +410,16 @@ def calibrate_model(
             )
     else:
         dropoff = [str(o) for o in dropoff_outcomes]
-        unknown = [o for o in dropoff if o not in seen_outcomes]
-        if unknown:
-            notes.append(f"drop-off outcome(s) {unknown} never end a case in this log")
+        activities = set(ev["activity"])
+        absent = [o for o in dropoff if o not in seen_outcomes and o not in activities]
+        not_final = [o for o in dropoff if o not in seen_outcomes and o in activities]
+        if absent:
+            notes.append(
+                f"drop-off outcome(s) {absent} are not activities of this log (a typo?); its "
+                f"outcomes are {seen_outcomes[:20]}"
+            )
+        if not_final:
+            notes.append(f"drop-off outcome(s) {not_final} never end a case in this log")
     suggested_abandon = [o for o in dropoff if ABANDON_PATTERN.search(o)]
     if abandonment_outcomes is None:
         abandon = []
@@ -392,6 +430,12 @@ def calibrate_model(
             )
     else:
         abandon = [str(o) for o in abandonment_outcomes]
+        stray = [o for o in abandon if o not in dropoff]
+        if stray:
+            raise ConfigError(
+                f"abandonment_outcomes={stray}: not among the drop-off outcomes {dropoff}; an "
+                "abandonment is a drop-off that means 'left while waiting'"
+            )
 
     # ---- routing
     groups, pairs = discover_groups(ev, parallel_threshold=parallel_threshold)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import shlex
 import textwrap
 import time
@@ -12,20 +13,126 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.calibrate import calibrate_model
+from sim.calibrate import calibrate_model, check_calibration_options
 from sim.calibrate.backtest import backtest
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.cli.common import guard_run_dir, write_json, write_run_record
-from sim.errors import ConfigError
+from sim.errors import ConfigError, SimError
 from sim.eventlog import read_event_log, split_by_time
+from sim.model import columns as C
 from sim.model import save
 
 RESULTS = ("model.yaml", "backtest.json")
 
+# The library's errors and notes name its arguments (activity_key=, train_fraction=); the console
+# names the config key a user types instead.
+CONFIG_KEYS = {
+    "case_id_key": "columns.case_id",
+    "activity_key": "columns.activity",
+    "start_key": "columns.start",
+    "end_key": "columns.end",
+    "resource_key": "columns.resource",
+    "time_format": "columns.time_format",
+    "max_rows": "columns.max_rows",
+    "dropoff_outcomes": "outcomes.dropoff",
+    "abandonment_outcomes": "outcomes.abandonment",
+    "train_fraction": "backtest.train_fraction",
+    "replications": "backtest.replications",
+    **{
+        k: f"calibration.{k}"
+        for k in (
+            "rare_path_threshold",
+            "parallel_threshold",
+            "role_similarity",
+            "calendar_threshold",
+            "delay_method",
+            "delay_time",
+            "truncation",
+            "max_repeats",
+            "criterion",
+        )
+    },
+}
+_ARGUMENT = re.compile(r"(?<![\w.:'])(" + "|".join(CONFIG_KEYS) + r")(?=\s*=|\s+must\b)")
 
-def _read(path: str, cfg: DictConfig, key: str):
+
+def config_key_text(text: str) -> str:
+    """``text`` with the library's argument names replaced by the config keys that set them."""
+    return _ARGUMENT.sub(lambda m: CONFIG_KEYS[m[1]], text)
+
+
+def _int(cfg: DictConfig, key: str, *, minimum: int | None = None, null: bool = False) -> Any:
+    value = OmegaConf.select(cfg, key)
+    if value is None and null:
+        return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok and float(value).is_integer() and (minimum is None or value >= minimum):
+        return int(value)
+    expected = "an integer" + (f" >= {minimum}" if minimum is not None else "")
+    raise ConfigError(f"{key}: expected {expected}{' or null' if null else ''}, got {value!r}")
+
+
+def _float(cfg: DictConfig, key: str) -> float:
+    value = OmegaConf.select(cfg, key)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    raise ConfigError(f"{key}: expected a number, got {value!r}")
+
+
+def _names(cfg: DictConfig, key: str) -> list[str] | None:
+    value = OmegaConf.select(cfg, key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if OmegaConf.is_list(value):
+        items = OmegaConf.to_container(value, resolve=True)
+        if all(isinstance(v, str | numbers.Real) for v in items):
+            return [str(v) for v in items]
+    raise ConfigError(
+        f"{key}: expected a list of activity names, e.g. {key}=[A_DECLINED,A_CANCELLED] "
+        f"({key}=[] for none), got {value!r}"
+    )
+
+
+def settings(cfg: DictConfig) -> dict[str, Any]:
+    """Every value ``run`` uses, typed and checked before any log is read or file written:
+    a bad one raises ``ConfigError`` naming its key."""
+    calibration = {
+        "rare_path_threshold": _float(cfg, "calibration.rare_path_threshold"),
+        "parallel_threshold": _float(cfg, "calibration.parallel_threshold"),
+        "role_similarity": _float(cfg, "calibration.role_similarity"),
+        "calendar_threshold": _float(cfg, "calibration.calendar_threshold"),
+        "delay_method": str(cfg.calibration.delay_method),
+        "delay_time": str(cfg.calibration.delay_time),
+        "truncation": str(cfg.calibration.truncation),
+        "max_repeats": _int(cfg, "calibration.max_repeats", minimum=1),
+        "criterion": str(cfg.calibration.criterion),
+    }
+    check_calibration_options(**calibration)
+    out = {
+        "calibration": calibration,
+        "seed": _int(cfg, "seed", minimum=0),
+        "workers": _int(cfg, "workers", minimum=1, null=True),
+        "max_rows": _int(cfg, "columns.max_rows", minimum=1),
+        "dropoff": _names(cfg, "outcomes.dropoff"),
+        "abandonment": _names(cfg, "outcomes.abandonment"),
+        "replications": _int(cfg, "backtest.replications", minimum=1),
+        "train_fraction": _float(cfg, "backtest.train_fraction"),
+    }
+    if cfg.backtest.enabled and cfg.backtest.log is None and not 0 < out["train_fraction"] < 1:
+        raise ConfigError(
+            f"backtest.train_fraction: expected a share strictly between 0 and 1, got "
+            f"{out['train_fraction']}"
+        )
+    return out
+
+
+def _read(path: Any, cfg: DictConfig, key: str, max_rows: int):
     c = cfg.columns
     p = Path(str(path)).expanduser()
+    if p.is_dir():
+        raise ConfigError(f"{key}={path}: is a directory; expected an event log file")
     if not p.is_file():
         raise ConfigError(f"{key}={path}: no such file")
     return read_event_log(
@@ -36,30 +143,61 @@ def _read(path: str, cfg: DictConfig, key: str):
         end_key=c.end,
         resource_key=c.resource,
         time_format=c.time_format,
-        max_rows=c.max_rows,
+        max_rows=max_rows,
     )
-
-
-def _names(value) -> list[str] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in OmegaConf.to_container(value, resolve=True)]
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     """Read, clean, calibrate, back-test; write the model and the fidelity report."""
+    try:
+        return _run(cfg, run_dir)
+    except SimError as exc:  # say it in the keys the user types
+        exc.args = (config_key_text(str(exc)), *exc.args[1:])
+        raise
+
+
+def _run(cfg: DictConfig, run_dir: Path) -> dict:
     guard_run_dir(run_dir, RESULTS, overwrite=bool(cfg.output.overwrite))
+    s = settings(cfg)
     t0 = time.perf_counter()
-    log = _read(cfg.log, cfg, "log")
+    log = _read(cfg.log, cfg, "log", s["max_rows"])
     bt = cfg.backtest
     if bt.enabled and bt.log is not None:
-        train, test = log, _read(bt.log, cfg, "backtest.log")
+        train, test = log, _read(bt.log, cfg, "backtest.log", s["max_rows"])
     elif bt.enabled:
-        train, test = split_by_time(log, train_fraction=float(bt.train_fraction))
+        train, test = split_by_time(log, train_fraction=s["train_fraction"])
+        if test.n_cases < 2 or train.n_cases < 2:
+            raise ConfigError(
+                f"{cfg.log}: splitting its {log.n_cases} cases by time at "
+                f"backtest.train_fraction={s['train_fraction']} leaves {train.n_cases} to "
+                f"calibrate and {test.n_cases} to test; each needs at least two: give a "
+                "held-out log (backtest.log=...), another backtest.train_fraction, or "
+                "backtest.enabled=false"
+            )
     else:
         train, test = log, None
+    _print_cleaning(log, cfg.log)
+    if test is not None and bt.log is not None:
+        _print_cleaning(test, bt.log)
+        for note in held_out_mismatch(
+            train, test, log_key=f"log={cfg.log}", test_key=f"backtest.log={bt.log}"
+        ):
+            print(f"  note: {note}")
+    c = cfg.calibration
+    name = cfg.name or Path(str(cfg.log)).name.split(".")[0]
+    cal = calibrate_model(
+        train,
+        name=str(name),
+        dropoff_outcomes=s["dropoff"],
+        abandonment_outcomes=s["abandonment"],
+        extraneous_delays=bool(c.extraneous_delays),
+        deadline_timers=bool(c.deadline_timers),
+        delay_by_predecessor=bool(c.delay_by_predecessor),
+        seed=s["seed"],
+        **s["calibration"],
+    )
+    t_cal = time.perf_counter() - t0
+    # written once calibration succeeded: a run refused on its log leaves the directory free
     write_run_record(run_dir, cfg, command="calibrate", extra={"log": str(cfg.log)})
     write_json(
         run_dir / "cleaning.json",
@@ -70,28 +208,6 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             else {}
         ),
     )
-    c = cfg.calibration
-    name = cfg.name or Path(str(cfg.log)).name.split(".")[0]
-    cal = calibrate_model(
-        train,
-        name=str(name),
-        dropoff_outcomes=_names(cfg.outcomes.dropoff),
-        abandonment_outcomes=_names(cfg.outcomes.abandonment),
-        rare_path_threshold=float(c.rare_path_threshold),
-        parallel_threshold=float(c.parallel_threshold),
-        role_similarity=float(c.role_similarity),
-        calendar_threshold=float(c.calendar_threshold),
-        extraneous_delays=bool(c.extraneous_delays),
-        delay_method=str(c.delay_method),
-        delay_time=str(c.delay_time),
-        truncation=str(c.truncation),
-        max_repeats=int(c.max_repeats),
-        deadline_timers=bool(c.deadline_timers),
-        delay_by_predecessor=bool(c.delay_by_predecessor),
-        criterion=str(c.criterion),
-        seed=int(cfg.seed),
-    )
-    t_cal = time.perf_counter() - t0
     save(cal.model, run_dir / "model.yaml", overwrite=True)
     cal.fits.to_csv(run_dir / "fits.csv", index=False)
     if not cal.waiting.empty:  # per activity instance: waiting, extraneous delay, processing
@@ -110,18 +226,18 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             f"drop-off outcomes (suggested; set outcomes.dropoff=[...] to choose): {cal.dropoff_outcomes}"
         )
     for note in cal.notes:
-        print(f"  note: {note}")
+        print(f"  note: {config_key_text(note)}")
     result = {"calibration": summary}
     if test is not None:
         res = backtest(
             cal.model,
             train,
             test,
-            replications=int(bt.replications),
-            seed=int(cfg.seed),
+            replications=s["replications"],
+            seed=s["seed"],
             dropoff_outcomes=cal.dropoff_outcomes,
-            truncation=str(c.truncation),
-            workers=cfg.workers,
+            truncation=s["calibration"]["truncation"],
+            workers=s["workers"],
             progress=bool(cfg.get("progress", True)),
             in_sample=bool(bt.get("in_sample", True)),
         )
@@ -141,6 +257,48 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     print(f"\nresults in {run_dir}")
     print(next_steps(run_dir / "model.yaml"))
     return result
+
+
+def held_out_mismatch(train: Any, test: Any, *, log_key: str, test_key: str) -> list[str]:
+    """Notes on a held-out log that does not look like later cases of the same process; raises
+    ``ConfigError`` when it shares no activity with the training log."""
+    act, case = C.ACTIVITY, C.CASE
+    train_acts = set(train.events[act].astype(str))
+    test_events = test.events[act].astype(str)
+    unknown = test_events[~test_events.isin(train_acts)]
+    if len(unknown) == len(test_events):
+        raise ConfigError(
+            f"{test_key}: none of its {test_events.nunique()} activities occurs in {log_key} "
+            f"(e.g. {sorted(set(test_events))[:3]} vs {sorted(train_acts)[:3]}); expected a "
+            "held-out part of the same process"
+        )
+    notes = []
+    if len(unknown):
+        names = sorted(set(unknown))
+        notes.append(
+            f"{100 * len(unknown) / len(test_events):.1f} % of the held-out events are activities "
+            f"the training log never shows ({len(names)}: {names[:5]}); the model cannot produce them"
+        )
+    shared = set(test.events[case].astype(str)) & set(train.events[case].astype(str))
+    if shared:
+        notes.append(
+            f"{len(shared)} of the held-out log's {test.n_cases} case ids also occur in the "
+            f"training log (e.g. {sorted(shared)[:3]}); a held-out log should hold other cases"
+        )
+    return notes
+
+
+def _print_cleaning(log: Any, path: Any) -> None:
+    r = log.report
+    print(f"read {path}: {r.rows_read:,} rows, kept {r.rows_kept:,} ({log.n_cases:,} cases)")
+    for note in r.notes:  # each removal and merge, with its count (details in cleaning.json)
+        if note.startswith(("Removed", "Merged")):
+            print(f"  cleaning: {note}")
+    if r.timezone_aware_values and r.timezone_naive_values:
+        print(
+            f"  cleaning: {r.timezone_naive_values:,} timestamps without a UTC offset were taken "
+            f"as UTC beside {r.timezone_aware_values:,} with one"
+        )
 
 
 def next_steps(model_path: Path) -> str:

@@ -1,0 +1,127 @@
+"""calibrate's config and input checks: a bad value is named by the key a user types, before any
+log is read or file written, so the corrected rerun can use the same directory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli.calibrate import config_key_text
+
+
+def run_sim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def small_log(path: Path, *, cases: int = 40, prefix: str = "", case_offset: int = 0) -> Path:
+    """``cases`` cases a -> b, four a day, two clerks."""
+    lines = ["case_id,activity,start_time,end_time,resource"]
+    for i in range(cases):
+        day = f"2020-01-{1 + i // 4:02d}"
+        h = 9 + i % 4
+        case = i + case_offset
+        lines += [
+            f"{case},{prefix}a,{day} {h}:00,{day} {h}:10,r1",
+            f"{case},{prefix}b,{day} {h}:20,{day} {h}:40,r2",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        ("columns.max_rows=abc", "columns.max_rows: expected an integer >= 1, got 'abc'"),
+        ("seed=abc", "seed: expected an integer >= 0, got 'abc'"),
+        ("outcomes.dropoff=5", "outcomes.dropoff: expected a list of activity names"),
+        ("backtest.replications=0", "backtest.replications: expected an integer >= 1, got 0"),
+        ("backtest.train_fraction=1.0", "backtest.train_fraction: expected a share strictly"),
+        ("calibration.criterion=xyz", "calibration.criterion must be 'aic' or 'bic'"),
+        ("calibration.parallel_threshold=-1", "calibration.parallel_threshold must be in [0, 1]"),
+        ("workers=-1", "workers: expected an integer >= 1 or null, got -1"),
+    ],
+)
+def test_a_bad_value_names_its_key_and_leaves_the_directory_free(tmp_path, override, says):
+    log = small_log(tmp_path / "log.csv")
+    run = tmp_path / "run"
+    res = run_sim("calibrate", f"log={log}", override, f"hydra.run.dir={run}", "progress=false")
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    assert says in res.stderr
+    left = sorted(p.name for p in run.iterdir()) if run.exists() else []
+    assert set(left) <= {".hydra", "main.log"}, left  # no half-written results to block a rerun
+
+
+def test_errors_from_reading_name_the_columns_keys(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    res = run_sim(
+        "calibrate", f"log={log}", "columns.max_rows=10", f"hydra.run.dir={tmp_path / 'r'}"
+    )
+    assert res.returncode == 2
+    assert "more than columns.max_rows=10 rows; raise columns.max_rows= to read" in res.stderr
+
+
+def test_library_argument_names_become_config_keys():
+    assert (
+        config_key_text("pass dropoff_outcomes=[] for none; activity_key='x'")
+        == "pass outcomes.dropoff=[] for none; columns.activity='x'"
+    )
+    assert config_key_text("criterion must be 'aic'") == "calibration.criterion must be 'aic'"
+    # a key already spelled out, or the word in prose, stays as it is
+    for text in ("backtest.replications must be", "the replications of the model", "criterion"):
+        assert config_key_text(text) == text
+
+
+def test_a_split_too_small_to_test_says_what_to_change(tmp_path):
+    log = small_log(tmp_path / "log.csv", cases=3)
+    res = run_sim("calibrate", f"log={log}", f"hydra.run.dir={tmp_path / 'r'}", "progress=false")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "leaves 2 to calibrate and 1 to test" in res.stderr
+    for hint in ("backtest.log=", "backtest.train_fraction", "backtest.enabled=false"):
+        assert hint in res.stderr
+
+
+def test_a_held_out_log_of_another_process_is_refused(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    other = small_log(tmp_path / "other.csv", prefix="X_", case_offset=100)
+    res = run_sim(
+        "calibrate", f"log={log}", f"backtest.log={other}", f"hydra.run.dir={tmp_path / 'r'}"
+    )
+    assert res.returncode == 2
+    assert f"backtest.log={other}: none of its 2 activities occurs in log={log}" in res.stderr
+
+
+def test_a_held_out_log_with_the_training_cases_is_noted(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    res = run_sim(
+        "calibrate",
+        f"log={log}",
+        f"backtest.log={log}",
+        "backtest.replications=1",
+        "output.report=false",
+        "workers=1",
+        "progress=false",
+        f"hydra.run.dir={tmp_path / 'r'}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "40 of the held-out log's 40 case ids also occur in the training log" in res.stdout
+    assert f"read {log}: 80 rows, kept 80 (40 cases)" in res.stdout
+
+
+def test_an_abandonment_outcome_must_be_a_dropoff(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    res = run_sim(
+        "calibrate",
+        f"log={log}",
+        "outcomes.dropoff=[]",
+        "outcomes.abandonment=[b]",
+        "backtest.enabled=false",
+        f"hydra.run.dir={tmp_path / 'r'}",
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "outcomes.abandonment=['b']: not among the drop-off outcomes []" in res.stderr
