@@ -97,15 +97,24 @@ def resolve_columns(
     for c in cols:
         by_norm.setdefault(_norm(c), c)
     mapping: dict[str, str] = {}
-    for std, candidates in CANDIDATES.items():
+    for std in CANDIDATES:  # the user's choices first: automatic recognition takes what is left
         given = keys.get(std)
-        if given is not None:
-            if given not in cols:
-                raise EventLogError(
-                    f"{source}: column {given!r} given as {KEY_ARGUMENT[std]}= is not in the "
-                    f"file; columns found: {found}"
-                )
-            mapping[std] = given
+        if given is None:
+            continue
+        if given not in cols:
+            raise EventLogError(
+                f"{source}: column {given!r} given as {KEY_ARGUMENT[std]}= is not in the "
+                f"file; columns found: {found}"
+            )
+        other = next((k for k, v in mapping.items() if v == given), None)
+        if other is not None:
+            raise EventLogError(
+                f"{source}: column {given!r} is given both as {KEY_ARGUMENT[other]}= and as "
+                f"{KEY_ARGUMENT[std]}=; expected a different column for each"
+            )
+        mapping[std] = given
+    for std, candidates in CANDIDATES.items():
+        if std in mapping:
             continue
         for cand in candidates:
             hit = by_norm.get(_norm(cand))
@@ -115,9 +124,16 @@ def resolve_columns(
     for std in REQUIRED_KEYS:
         if std not in mapping:
             expected = ", ".join(repr(c) for c in CANDIDATES[std])
+            taken = [
+                f"{hit!r} is the {_describe(k)} column"
+                for k, hit in mapping.items()
+                if any(by_norm.get(_norm(c)) == hit for c in CANDIDATES[std])
+            ]
             raise EventLogError(
                 f"{source}: no {_describe(std)} column found; expected one of {expected}; "
-                f"columns found: {found}; pass {KEY_ARGUMENT[std]}='<column>' to name it"
+                f"columns found: {found}"
+                + (f" ({', '.join(taken)})" if taken else "")
+                + f"; pass {KEY_ARGUMENT[std]}='<column>' to name it"
             )
     return mapping
 
@@ -127,6 +143,7 @@ def _describe(std: str) -> str:
         C.CASE: "case id",
         C.ACTIVITY: "activity",
         C.END: "end/completion timestamp",
+        C.START: "start timestamp",
     }.get(std, std)
 
 
@@ -147,13 +164,37 @@ def _too_many(path: Path, max_rows: int) -> EventLogError:
     )
 
 
+OTHER_SEPARATORS = (";", "\t", "|")
+
+
+def _separator(path: Path) -> str:
+    """``,`` unless the header line has no comma but another separator (Excel's ``;`` in many
+    locales, tabs, pipes): then the most frequent of those."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        head = f.read(2)
+        if head == b"\x1f\x8b" and opener is open:
+            raise EventLogError(
+                f"{path}: the file is gzip-compressed; rename it {path.name}.gz"
+            )
+        first = (head + f.readline(1 << 20)).decode("utf-8-sig", errors="replace")
+    if "," in first:
+        return ","
+    counts = {sep: first.count(sep) for sep in OTHER_SEPARATORS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
 def _read_csv(path: Path, keys: dict[str, str | None], max_rows: int | None) -> pd.DataFrame:
     try:
-        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig")
+        sep = _separator(path)
+        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", sep=sep)
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         as_text = {col: str for col in mapping.values()}
         nrows = None if max_rows is None else max_rows + 1
-        df = pd.read_csv(path, dtype=as_text, nrows=nrows, low_memory=False, encoding="utf-8-sig")
+        df = pd.read_csv(
+            path, dtype=as_text, nrows=nrows, low_memory=False, encoding="utf-8-sig", sep=sep
+        )
     except pd.errors.EmptyDataError:
         raise EventLogError(
             f"{path}: the file is empty; expected a CSV header line with column names"
@@ -485,10 +526,8 @@ def _finish(
     missing_end = frame[C.END].isna()
     report.missing_timestamp_removed = int(missing_end.sum())
     if missing_end.any():
-        what = "timestamp" if use_lifecycle else "end timestamp"
-        notes.append(
-            f"Removed {_plural(report.missing_timestamp_removed, 'row')} without a {what}."
-        )
+        what = "a timestamp" if use_lifecycle else "an end timestamp"
+        notes.append(f"Removed {_plural(report.missing_timestamp_removed, 'row')} without {what}.")
         frame = frame.loc[~missing_end]
 
     # --- 5. exact duplicates --------------------------------------------------------------------

@@ -189,3 +189,33 @@ def test_split_and_hours_parameter_errors(tmp_path: Path) -> None:
         split_by_time(log, train_fraction=1.5)
     with pytest.raises(EventLogError, match="no time columns"):
         to_relative_hours(pd.DataFrame({"x": [1]}))
+
+
+def test_gzip_data_named_csv_says_so(tmp_path: Path) -> None:
+    msg = fails(put(tmp_path, "log.csv", gzip.compress(GOOD.encode())))
+    assert "gzip-compressed; rename it log.csv.gz" in msg
+
+
+def test_a_column_given_for_two_keys(tmp_path: Path) -> None:
+    msg = fails(put(tmp_path, "log.csv", GOOD), case_id_key="case_id", activity_key="case_id")
+    assert "'case_id' is given both as case_id_key= and as activity_key=" in msg
+
+
+def test_a_required_column_taken_by_another_key_is_named(tmp_path: Path) -> None:
+    msg = fails(put(tmp_path, "log.csv", GOOD), activity_key="end_time")
+    assert "no end/completion timestamp column found" in msg
+    assert "('end_time' is the activity column)" in msg
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_other_separators_are_read(tmp_path: Path, sep: str) -> None:
+    log = read_event_log(put(tmp_path, "log.csv", GOOD.replace(",", sep)))
+    assert log.report.rows_kept == 3 and log.n_cases == 2
+    assert list(log.events["activity"]) == ["a", "b", "a"]
+
+
+def test_a_comma_in_the_header_keeps_commas(tmp_path: Path) -> None:
+    # semicolons inside values of a comma-separated file are data, not separators
+    text = GOOD.replace("r1\n", "r;1\n")
+    log = read_event_log(put(tmp_path, "log.csv", text))
+    assert "r;1" in set(log.events["resource"])
