@@ -669,6 +669,13 @@ def calibrate_model(
         )
     timings["patience"] = time.perf_counter() - t
 
+    if not roles:
+        notes.append(
+            "the log names no resources: steps are modelled without staff, so cases never queue "
+            "for people and staffing cannot be changed or searched (map a resource column with "
+            "resource_key=... if the log has one)"
+        )
+
     # ---- arrivals
     t = time.perf_counter()
     first_by_case = bounds["first"]
@@ -695,6 +702,12 @@ def calibrate_model(
         )
     op = profile.cumulative_array(first)
     gaps = np.diff(op)
+    if not np.any(gaps > 0):
+        raise EventLogError(
+            f"{p.source}: all {len(first)} cases start at the same moment, so there is no time "
+            "between arrivals to fit; expected start timestamps that differ from case to case "
+            "(do they carry a time of day, not only a date?)"
+        )
     inter = fit("arrivals.interarrival", gaps)
     inter_dist = inter.distribution
     if arr_w is not None:

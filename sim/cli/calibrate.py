@@ -23,6 +23,7 @@ from sim.model import columns as C
 from sim.model import save
 
 RESULTS = ("model.yaml", "backtest.json")
+FEW_CASES = 30  # below this, say that the fit is rough
 
 # The library's errors and notes name its arguments (activity_key=, train_fraction=); the console
 # names the config key a user types instead.
@@ -183,6 +184,11 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
             train, test, log_key=f"log={cfg.log}", test_key=f"backtest.log={bt.log}"
         ):
             print(f"  note: {note}")
+    if train.n_cases < FEW_CASES:
+        print(
+            f"  note: calibrating from {train.n_cases} cases only: fitted values are rough (see "
+            "the sample sizes in model.yaml's provenance)"
+        )
     c = cfg.calibration
     name = cfg.name or Path(str(cfg.log)).name.split(".")[0]
     cal = calibrate_model(
@@ -255,7 +261,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
 
         build(run_dir, figures=bool(cfg.output.get("figures", False)))
     print(f"\nresults in {run_dir}")
-    print(next_steps(run_dir / "model.yaml"))
+    print(next_steps(run_dir / "model.yaml", staffed=bool(cal.model.roles)))
     return result
 
 
@@ -301,9 +307,12 @@ def _print_cleaning(log: Any, path: Any) -> None:
         )
 
 
-def next_steps(model_path: Path) -> str:
-    """The commands that use the calibrated model: simulate it, search its staffing."""
+def next_steps(model_path: Path, *, staffed: bool = True) -> str:
+    """The commands that use the calibrated model: simulate it, search its staffing (where the
+    model has staff to search)."""
     process = shlex.quote(f"process={model_path}")
+    if not staffed:
+        return f"next: simulate it:\n  python -m sim simulate {process}"
     objectives = shlex.quote("optimizer.objectives=[{kpi: cycle_time_mean},{kpi: headcount}]")
     return (
         "next: simulate it, or search how many people each role needs:\n"

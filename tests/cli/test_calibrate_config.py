@@ -82,6 +82,7 @@ def test_a_split_too_small_to_test_says_what_to_change(tmp_path):
     res = run_sim("calibrate", f"log={log}", f"hydra.run.dir={tmp_path / 'r'}", "progress=false")
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "leaves 2 to calibrate and 1 to test" in res.stderr
+    assert "calibrating from" not in res.stdout  # refused before calibrating
     for hint in ("backtest.log=", "backtest.train_fraction", "backtest.enabled=false"):
         assert hint in res.stderr
 
@@ -125,3 +126,48 @@ def test_an_abandonment_outcome_must_be_a_dropoff(tmp_path):
     )
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "outcomes.abandonment=['b']: not among the drop-off outcomes []" in res.stderr
+
+
+def test_cases_all_starting_at_one_moment_are_described_as_such(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    text = log.read_text().splitlines()
+    same = [text[0]] + [
+        ",".join(r.split(",")[:2] + ["2020-01-01 09:00"] * 2 + r.split(",")[4:]) for r in text[1:]
+    ]
+    log.write_text("\n".join(same) + "\n")
+    res = run_sim(
+        "calibrate", f"log={log}", "backtest.enabled=false", f"hydra.run.dir={tmp_path / 'r'}"
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "cases start at the same moment" in res.stderr and "time of day" in res.stderr
+
+
+def test_a_log_without_resources_says_there_is_no_staff_to_search(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    rows = [",".join(r.split(",")[:4]) for r in log.read_text().splitlines()]
+    log.write_text("\n".join(rows) + "\n")
+    res = run_sim(
+        "calibrate",
+        f"log={log}",
+        "backtest.enabled=false",
+        "output.report=false",
+        f"hydra.run.dir={tmp_path / 'r'}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "0 roles" in res.stdout
+    assert "calibrating from 40 cases" not in res.stdout  # enough cases: no 'rough' note
+    assert "the log names no resources" in res.stdout and "columns.resource=..." in res.stdout
+    assert "python -m sim simulate" in res.stdout and "redesign=staffing" not in res.stdout
+
+
+def test_a_small_training_set_is_called_rough(tmp_path):
+    log = small_log(tmp_path / "log.csv", cases=12)
+    res = run_sim(
+        "calibrate",
+        f"log={log}",
+        "backtest.enabled=false",
+        "output.report=false",
+        f"hydra.run.dir={tmp_path / 'r'}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "note: calibrating from 12 cases only: fitted values are rough" in res.stdout
