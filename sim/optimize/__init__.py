@@ -6,7 +6,15 @@ with the baseline's random numbers (paired differences), then re-runs the best o
 replications (confirmation with 95 % CIs) and takes their changes out one at a time (ablation).
 """
 
-from sim.optimize.confirm import Candidate, ablate, confirm, select_candidates, verdict
+from sim.optimize.confirm import (
+    Candidate,
+    ablate,
+    confirm,
+    is_recommended,
+    rank_confirmed,
+    select_candidates,
+    verdict,
+)
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, parse_constraints, parse_objectives
 from sim.optimize.pipeline import FollowUp, optimize_redesign
@@ -23,10 +31,12 @@ __all__ = [
     "SearchSettings",
     "ablate",
     "confirm",
+    "is_recommended",
     "open_storage",
     "optimize_redesign",
     "parse_constraints",
     "parse_objectives",
+    "rank_confirmed",
     "run_search",
     "select_candidates",
     "verdict",

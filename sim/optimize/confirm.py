@@ -11,6 +11,8 @@
 * **Ablation** takes one change at a time out of a confirmed redesign and re-simulates it: the
   contribution of a change is how much each objective gets worse without it (paired, with a CI),
   so the analyst sees which change carries the gain and which is noise or harm.
+* **Ranking** after confirmation: recommended candidates (``better``, then ``trade-off``, and
+  within the constraints) come first; the others are listed as tried, not recommended.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class Candidate:
     rank: int = 0
     verdict: str = ""
     feasible: bool = True
+    search_rank: int = 0  # the rank the search gave it, before confirmation re-ranked it
     comparison: pd.DataFrame | None = None  # per KPI: base, alt, diff, CI, significant
     ablation: list[dict[str, Any]] = field(default_factory=list)
 
@@ -61,9 +64,11 @@ class Candidate:
             comp = {k: {c: _py(v) for c, v in row.items()} for k, row in self.comparison.iterrows()}
         return {
             "rank": self.rank,
+            "search_rank": self.search_rank,
             "trial": self.trial,
             "verdict": self.verdict,
             "feasible": self.feasible,
+            "recommended": is_recommended(self),
             "changes": self.changes,
             "choice": self.choice,
             "one_off_cost": self.one_off_cost,
@@ -134,7 +139,7 @@ def select_candidates(
         if len(out) >= top_k:
             break
     for i, c in enumerate(out, start=1):
-        c.rank = i
+        c.rank = c.search_rank = i
     return out
 
 
@@ -173,6 +178,37 @@ def verdict(comparison: pd.DataFrame, objectives: Sequence[Objective]) -> str:
     if worse:
         return "worse"
     return "within noise"
+
+
+VERDICT_ORDER = {"better": 0, "trade-off": 1, "within noise": 2, "worse": 3}
+
+
+def is_recommended(candidate: Candidate) -> bool:
+    """Whether a confirmed candidate may be recommended: ``better`` than today or a genuine
+    ``trade-off``, and within the constraints once confirmed."""
+    return candidate.feasible and candidate.verdict in ("better", "trade-off")
+
+
+def rank_confirmed(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Re-rank confirmed candidates and renumber them 1..n.
+
+    Recommended ones first, ``better`` before ``trade-off``; then the others (``within noise``,
+    then ``worse``; a candidate that breaks a constraint once confirmed after a feasible one of
+    the same verdict). Ties keep the search's order (``search_rank``).
+    """
+    order = sorted(
+        candidates,
+        key=lambda c: (
+            not is_recommended(c),
+            VERDICT_ORDER.get(c.verdict, len(VERDICT_ORDER)),
+            not c.feasible,
+            c.search_rank or c.rank,
+        ),
+    )
+    for i, c in enumerate(order, start=1):
+        c.search_rank = c.search_rank or c.rank
+        c.rank = i
+    return order
 
 
 def confirm(

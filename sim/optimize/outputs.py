@@ -12,7 +12,7 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from sim.model import save
-from sim.optimize.confirm import Candidate
+from sim.optimize.confirm import Candidate, is_recommended
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective
 
@@ -59,6 +59,8 @@ def pareto_table(candidates: Sequence[Candidate], objectives: Sequence[Objective
             "trial": c.trial,
             "verdict": c.verdict,
             "feasible": c.feasible,
+            "recommended": is_recommended(c),
+            "search_rank": c.search_rank,
         }
         for o, v in zip(objectives, c.search_values, strict=True):
             row[f"{o.kpi} (search)"] = v
@@ -105,6 +107,126 @@ def _fmt_change(kpi: str, row: pd.Series) -> str:
     return f"{d:+,.2f}{suffix}{rel} [{lo:+,.2f}, {hi:+,.2f}]"
 
 
+VERDICT_TEXT = {
+    "better": "better than today",
+    "trade-off": "a trade-off (better on some objectives, worse on others)",
+    "within noise": "within noise (not shown to differ from today)",
+    "worse": "worse than today",
+}
+WHY_NOT = {
+    "within noise": "no objective changed significantly in the paired replications",
+    "worse": "significantly worse on at least one objective and better on none",
+}
+
+
+def _ablation_note(a: dict[str, Any], objectives: Sequence[Objective]) -> str:
+    """What the ablation says about one change, for the changes list ('' when it helps)."""
+    role = a.get("role")
+    if role == "harm":
+        hurt = [
+            LABELS.get(o.kpi, (o.kpi,))[0]
+            for o in objectives
+            if (v := a.get("contribution", {}).get(o.kpi))
+            and v["significant"]
+            and v["improvement"] < 0
+        ]
+        return (
+            " — **ablation: harm.** Taken out alone, the redesign did significantly better on "
+            + ", ".join(hurt)
+            + " and no worse on any objective: dropping this change is expected to do better."
+        )
+    if role == "noise":
+        return " — ablation: no significant effect on any objective."
+    return ""
+
+
+def _changes_lines(
+    c: Candidate, objectives: Sequence[Objective], constraints: Sequence[Constraint]
+) -> list[str]:
+    by_change = {a["change"]: a for a in c.ablation if "refused" not in a}
+    lines = ["Changes:", ""]
+    for s in c.changes:
+        a = by_change.get(s)
+        lines.append(f"- {s}" + (_ablation_note(a, objectives) if a else ""))
+    lines.append("")
+    harm = [a for a in c.ablation if a.get("role") == "harm"]
+    check = (
+        " The ablation compares the objectives only: check "
+        + ", ".join(cn.describe() for cn in constraints)
+        + " before dropping "
+        + ("it." if len(harm) == 1 else "them.")
+        if constraints
+        else ""
+    )
+    if len(harm) == 1:
+        lines += [
+            "**Expected to do better without the change rated harm**: the ablation simulated "
+            "this redesign without it (table below)." + check,
+            "",
+        ]
+    elif harm:
+        lines += [
+            f"**Expected to do better without the {len(harm)} changes rated harm**: the ablation "
+            "took each out alone (table below); the redesign without all of them together was "
+            "not simulated." + check,
+            "",
+        ]
+    return lines
+
+
+def _candidate_lines(
+    c: Candidate, objectives: Sequence[Objective], constraints: Sequence[Constraint]
+) -> list[str]:
+    lines = _changes_lines(c, objectives, constraints)
+    lines += [f"One-off cost: {c.one_off_cost:,.0f}. Model: `best/{c.rank}.yaml`.", ""]
+    if c.comparison is not None:
+        lines += [
+            "| KPI | today | redesign | change [95 % CI] | significant |",
+            "|---|---|---|---|---|",
+        ]
+        for k, r in c.comparison.iterrows():
+            if k == "one_off_cost" or ":" in k:  # per-step rows are in confirmation.json
+                continue
+            lines.append(
+                f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
+                f"{_fmt_change(k, r)} | {'yes' if r['significant'] else 'no'} |"
+            )
+        lines.append("")
+    if c.ablation:
+        lines += [
+            "What each change contributes (the redesign re-simulated without it; positive = the "
+            "change helps):",
+            "",
+            "| change | "
+            + " | ".join(LABELS.get(o.kpi, (o.kpi,))[0] for o in objectives)
+            + " | role |",
+            "|---|" + "---|" * len(objectives) + "---|",
+        ]
+        for a in c.ablation:
+            if "refused" in a:
+                lines.append(
+                    f"| {a['change']} | "
+                    + " | ".join("-" for _ in objectives)
+                    + f" | {a['refused']} |"
+                )
+                continue
+            cells = []
+            for o in objectives:
+                v = a["contribution"].get(o.kpi)
+                if v is None:
+                    cells.append("-")
+                    continue
+                unit = LABELS.get(o.kpi, (o.kpi, ""))[1]
+                sc = 100.0 if unit == "%" else 1.0
+                cells.append(
+                    f"{v['improvement'] * sc:+,.2f} [{v['ci_low'] * sc:+,.2f}, {v['ci_high'] * sc:+,.2f}]"
+                    + (" *" if v["significant"] else "")
+                )
+            lines.append(f"| {a['change']} | " + " | ".join(cells) + f" | {a['role']} |")
+        lines += ["", "(* significant at 95 %; drop-off in percentage points)", ""]
+    return lines
+
+
 def recommendations_markdown(
     *,
     model_name: str,
@@ -116,12 +238,17 @@ def recommendations_markdown(
     n_trials: int,
     simulations: int,
 ) -> str:
-    """The changes in plain words, with the evidence that they are better (or not)."""
+    """The changes in plain words, with the evidence that they are better (or not).
+
+    Candidates are listed in their order (``rank_confirmed``): under "Recommended" those better
+    than today or genuine trade-offs within the constraints; under "Tried, not recommended" the
+    others with the reason. A recommended change its ablation rates as harm is flagged.
+    """
     base_means = {c: float(baseline[c].mean()) for c in baseline.columns if c != "replication"}
     lines = [
-        f"# Recommended redesigns for `{model_name}`",
+        f"# Redesigns for `{model_name}`",
         "",
-        f"Search: {n_trials} trials, {simulations} simulated replications. Each recommendation was "
+        f"Search: {n_trials} trials, {simulations} simulated replications. Each candidate was "
         f"re-simulated with {confirm_replications} replications paired with the baseline (same "
         "random numbers), so the differences below are the redesign's effect, not noise; the "
         "brackets are 95 % confidence intervals of the difference.",
@@ -143,61 +270,34 @@ def recommendations_markdown(
     if not candidates:
         lines.append("No redesign in the search was feasible and different from the baseline.")
         return "\n".join(lines) + "\n"
-    for c in candidates:
-        tag = {
-            "better": "better than today",
-            "trade-off": "a trade-off",
-            "within noise": "WITHIN NOISE: not shown to differ from today",
-            "worse": "worse than today",
-        }.get(c.verdict, c.verdict)
-        lines += [f"## {c.rank}. Redesign from trial {c.trial}: {tag}", ""]
+    good = [c for c in candidates if is_recommended(c)]
+    rest = [c for c in candidates if not is_recommended(c)]
+    lines += ["## Recommended", ""]
+    if not good:
+        lines += [
+            f"None. No candidate of the search was better than today or a trade-off within the "
+            f"constraints once re-simulated with {confirm_replications} paired replications; "
+            f"the {len(rest)} tried are listed below.",
+            "",
+        ]
+    for c in good:
+        lines += [f"### {c.rank}. Redesign from trial {c.trial}: {VERDICT_TEXT[c.verdict]}", ""]
+        lines += _candidate_lines(c, objectives, constraints)
+    if rest:
+        lines += [
+            "## Tried, not recommended",
+            "",
+            "Candidates of the search that confirmation did not bear out, with the reason.",
+            "",
+        ]
+    for c in rest:
+        tag = VERDICT_TEXT.get(c.verdict, c.verdict)
+        why = []
         if not c.feasible:
-            lines += ["**Violates a constraint once confirmed**; shown for reference.", ""]
-        lines += ["Changes:", ""] + [f"- {s}" for s in c.changes] + [""]
-        lines += [f"One-off cost: {c.one_off_cost:,.0f}. Model: `best/{c.rank}.yaml`.", ""]
-        if c.comparison is not None:
-            lines += [
-                "| KPI | today | redesign | change [95 % CI] | significant |",
-                "|---|---|---|---|---|",
-            ]
-            for k, r in c.comparison.iterrows():
-                if k == "one_off_cost" or ":" in k:  # per-step rows are in confirmation.json
-                    continue
-                lines.append(
-                    f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
-                    f"{_fmt_change(k, r)} | {'yes' if r['significant'] else 'no'} |"
-                )
-            lines.append("")
-        if c.ablation:
-            lines += [
-                "What each change contributes (the redesign re-simulated without it; positive = the "
-                "change helps):",
-                "",
-                "| change | "
-                + " | ".join(LABELS.get(o.kpi, (o.kpi,))[0] for o in objectives)
-                + " | role |",
-                "|---|" + "---|" * len(objectives) + "---|",
-            ]
-            for a in c.ablation:
-                if "refused" in a:
-                    lines.append(
-                        f"| {a['change']} | "
-                        + " | ".join("-" for _ in objectives)
-                        + f" | {a['refused']} |"
-                    )
-                    continue
-                cells = []
-                for o in objectives:
-                    v = a["contribution"].get(o.kpi)
-                    if v is None:
-                        cells.append("-")
-                        continue
-                    unit = LABELS.get(o.kpi, (o.kpi, ""))[1]
-                    s = 100.0 if unit == "%" else 1.0
-                    cells.append(
-                        f"{v['improvement'] * s:+,.2f} [{v['ci_low'] * s:+,.2f}, {v['ci_high'] * s:+,.2f}]"
-                        + (" *" if v["significant"] else "")
-                    )
-                lines.append(f"| {a['change']} | " + " | ".join(cells) + f" | {a['role']} |")
-            lines += ["", "(* significant at 95 %; drop-off in percentage points)", ""]
+            why.append("breaks a constraint once confirmed")
+        if c.verdict in WHY_NOT:
+            why.append(WHY_NOT[c.verdict])
+        lines += [f"### {c.rank}. Redesign from trial {c.trial}: {tag}", ""]
+        lines += [f"Not recommended: {'; '.join(why)}.", ""]
+        lines += _candidate_lines(c, objectives, constraints)
     return "\n".join(lines) + "\n"

@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from sim.model.jsonio import write_json
-from sim.optimize.confirm import Candidate, ablate, confirm, select_candidates
+from sim.optimize.confirm import (
+    Candidate,
+    ablate,
+    confirm,
+    is_recommended,
+    rank_confirmed,
+    select_candidates,
+)
 from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.outputs import (
     pareto_table,
@@ -35,7 +42,7 @@ def optimize_redesign(
     progress: bool = True,
     workers: int | None = None,
 ) -> dict[str, Any]:
-    """Run (or resume) the search, then confirm and ablate the best redesigns.
+    """Run (or resume) the search, then confirm, re-rank and ablate the best redesigns.
 
     Writes ``trials.csv``, ``pareto.csv``, ``best/<rank>.yaml``, ``confirmation.json`` and
     ``recommendations.md`` into ``run_dir`` and returns the confirmation summary.
@@ -60,8 +67,10 @@ def optimize_redesign(
             job.constraints,
             replications=follow_up.confirm_replications,
         )
+        # better than today first, then trade-offs, then the ones not recommended
+        candidates = rank_confirmed(candidates)
         for c in candidates[: follow_up.ablate_top]:
-            if c.verdict in ("better", "trade-off"):
+            if is_recommended(c):
                 ablate(c, ev, job.objectives, replications=follow_up.confirm_replications)
         sims_confirm = ev.simulations - before
         pareto_table(candidates, job.objectives).to_csv(run_dir / "pareto.csv", index=False)

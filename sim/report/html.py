@@ -401,8 +401,13 @@ def _summary(rf: RunFiles) -> Section:
     comp = _best_comparison(rf)
     if comp:
         verdict = comp.get("verdict", "")
+        what = (
+            "recommended redesign"
+            if _recommended(comp)
+            else "the best candidate tried (not recommended)"
+        )
         parts.append(
-            f"<h3>Baseline vs recommended redesign (rank 1, trial {_esc(comp.get('trial'))}: "
+            f"<h3>Baseline vs {what} (rank 1, trial {_esc(comp.get('trial'))}: "
             f"{_esc(verdict)})</h3>"
         )
         rows = []
@@ -453,6 +458,17 @@ def _summary(rf: RunFiles) -> Section:
             "run: no baseline-vs-recommended comparison.</p>"
         )
     return Section("summary", "Summary", "\n".join(parts))
+
+
+def _recommended(candidate: Mapping[str, Any]) -> bool:
+    """Whether a candidate of ``confirmation.json`` is recommended (runs before the field was
+    written: better than today or a trade-off, and feasible)."""
+    if "recommended" in candidate:
+        return bool(candidate["recommended"])
+    return (
+        candidate.get("verdict") in ("better", "trade-off")
+        and candidate.get("feasible", True) is not False
+    )
 
 
 def _best_comparison(rf: RunFiles) -> dict[str, Any] | None:
@@ -654,6 +670,11 @@ def _recommendation_section(rf: RunFiles) -> Section:
         parts.append(markdown_to_html(rf.recommendations))
     if rf.recommended is not None and rf.model is not None:
         comp = _best_comparison(rf) or {}
+        what = (
+            "the recommended redesign"
+            if not comp or _recommended(comp)
+            else "the best candidate tried (rank 1, not recommended)"
+        )
         diffs = waiting_diffs(comp.get("comparison") or {})
         fig = draw_diff_map(rf.model, rf.recommended, waiting_diff=diffs or None)
         no_ci = sorted(s for s, d in diffs.items() if not _has_ci(d))
@@ -662,7 +683,7 @@ def _recommendation_section(rf: RunFiles) -> Section:
             alt="what the recommended redesign changes",
             wide=True,
             dpi=80,
-            caption="The baseline map with the changes of the recommended redesign "
+            caption=f"The baseline map with the changes of {what} "
             "(<code>best/1.yaml</code>) marked on it."
             + (
                 f" {len(no_ci)} step(s) ({_esc(', '.join(pretty(s) for s in no_ci[:5]))}"
@@ -680,7 +701,7 @@ def _recommendation_section(rf: RunFiles) -> Section:
                 _img(
                     draw_diff_map(*views, waiting_diff=None),
                     alt="what the recommended redesign changes, one step per activity",
-                    caption="The recommended redesign (<code>best/1.yaml</code>) changes only "
+                    caption=f"{what[0].upper()}{what[1:]} (<code>best/1.yaml</code>) changes only "
                     "headcounts (lane headers: before -> after), drawn on the log's activities. "
                     "Waiting changes are tested per step of the model, so they are coloured on "
                     "its own map in the fold below.",
@@ -776,7 +797,7 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     baseline = {x: base[x], y: base[y]} if x in base and y in base else None
     rec: Any = None
     best = _best_comparison(rf)
-    if best is not None and "trial" in trials.columns:
+    if best is not None and _recommended(best) and "trial" in trials.columns:
         hit = trials.index[trials["trial"] == best.get("trial")]
         if len(hit):
             # an index label of the frame drawn, or (infeasible in the search) its values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -66,6 +67,14 @@ def test_optimize_writes_results_and_resumes(tmp_path):
     assert list((run / "best").glob("*.yaml"))
     trials = pd.read_csv(run / "trials.csv")
     assert len(trials) == 3
+    # confirmed candidates re-ranked: recommended ones (better, then trade-off) first, 1..n
+    cands = json.loads((run / "confirmation.json").read_text())["candidates"]
+    assert [c["rank"] for c in cands] == list(range(1, len(cands) + 1))
+    flags = [c["recommended"] for c in cands]
+    assert flags == sorted(flags, reverse=True)
+    md = (run / "recommendations.md").read_text()
+    assert "## Recommended" in md
+    assert ("## Tried, not recommended" in md) == (not all(flags))
     res = run_sim(*_args(tmp_path, files, 5))  # same run dir: resumes to 5 trials
     assert res.returncode == 0, res.stderr
     trials2 = pd.read_csv(run / "trials.csv")

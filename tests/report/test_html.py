@@ -341,3 +341,17 @@ def test_the_pareto_front_is_drawn_over_feasible_trials_only(tmp_path, crm):
     # and the page shows it with that caption
     rec = _section(build_report(run).read_text(encoding="utf-8"), "recommendations")
     assert "crossed-out trial(s) broke a constraint" in rec
+
+
+def test_a_rank_one_candidate_that_is_not_recommended_is_not_called_recommended(tmp_path, crm):
+    import json
+
+    redesigned = op.remove_step(crm, "contract_review")
+    run = write_optimize_run(tmp_path / "opt", crm, redesigned)
+    conf = json.loads((run / "confirmation.json").read_text())
+    conf["candidates"][0].update(verdict="within noise", recommended=False)
+    (run / "confirmation.json").write_text(json.dumps(conf))
+    page = build_report(run).read_text(encoding="utf-8")
+    assert "Baseline vs the best candidate tried (not recommended)" in _section(page, "summary")
+    rec = _section(page, "recommendations")
+    assert "changes of the best candidate tried (rank 1, not recommended)" in rec

@@ -1,0 +1,144 @@
+"""recommendations.md: recommended candidates only under "Recommended", better than today first;
+the rest under "Tried, not recommended" with the reason; harmful changes flagged (QA findings on
+the receipt, purchasing, helpdesk and loan runs)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from sim.optimize import Objective, is_recommended, rank_confirmed
+from sim.optimize.confirm import Candidate
+from sim.optimize.objectives import Constraint
+from sim.optimize.outputs import pareto_table, recommendations_markdown
+
+OBJECTIVES = (Objective("cycle_time_mean"), Objective("headcount"))
+
+
+def _comparison(ct: float, people: float, sig: tuple[bool, bool]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "base": [100.0, 40.0],
+            "alt": [100.0 + ct, 40.0 + people],
+            "diff": [ct, people],
+            "ci_low": [ct - 1, people],
+            "ci_high": [ct + 1, people],
+            "relative": [ct / 100, people / 40],
+            "significant": list(sig),
+        },
+        index=["cycle_time_mean", "headcount"],
+    )
+
+
+def _contribution(ct: float, people: float, sig: tuple[bool, bool]) -> dict:
+    return {
+        "cycle_time_mean": {"improvement": ct, "ci_low": ct - 1, "ci_high": ct + 1,
+                            "significant": sig[0]},
+        "headcount": {"improvement": people, "ci_low": people, "ci_high": people,
+                      "significant": sig[1]},
+    }  # fmt: skip
+
+
+def _candidates() -> list[Candidate]:
+    """In the search's order, with the verdicts the QA runs had (receipt: a trade-off ranked
+    above a 'better'; 'within noise' and 'worse' listed as recommended)."""
+
+    def cand(rank: int, verdict: str, changes: list[str], comp: pd.DataFrame, **kw) -> Candidate:
+        return Candidate(
+            trial=10 + rank, choice={}, changes=changes, one_off_cost=0.0,
+            search_values=[0.0, 0.0], rank=rank, search_rank=rank, verdict=verdict,
+            comparison=comp, **kw,
+        )  # fmt: skip
+
+    better = cand(
+        2,
+        "better",
+        ["Staff a with 4 people instead of 5", "Staff b with 3 people instead of 2"],
+        _comparison(0.0, -1.0, (False, True)),
+        ablation=[
+            {"variable": "staffing:a", "value": 4, "change": "Staff a with 4 people instead of 5",
+             "contribution": _contribution(0.0, 1.0, (False, True)), "role": "carries gain"},
+            {"variable": "staffing:b", "value": 3, "change": "Staff b with 3 people instead of 2",
+             "contribution": _contribution(0.0, -1.0, (False, True)), "role": "harm"},
+        ],
+    )  # fmt: skip
+    return [
+        cand(1, "trade-off", ["Staff a with 2 people instead of 5"],
+             _comparison(40.0, -3.0, (True, True))),
+        better,
+        cand(3, "within noise", ["Staff b with 4 people instead of 2"],
+             _comparison(0.0, 0.0, (False, False))),
+        cand(4, "worse", ["Staff a with 7 people instead of 5"],
+             _comparison(0.0, 2.0, (False, True))),
+        cand(5, "better", ["Staff b with 1 person instead of 2"],
+             _comparison(-5.0, -1.0, (True, True)), feasible=False),
+    ]  # fmt: skip
+
+
+def _markdown(cands: list[Candidate]) -> str:
+    return recommendations_markdown(
+        model_name="m",
+        candidates=cands,
+        baseline=pd.DataFrame({"cycle_time_mean": [100.0]}),
+        objectives=OBJECTIVES,
+        constraints=(Constraint("utilisation_max", high=0.9),),
+        confirm_replications=20,
+        n_trials=8,
+        simulations=100,
+    )
+
+
+def test_confirmed_candidates_are_ranked_recommended_first_better_before_trade_off():
+    ranked = rank_confirmed(_candidates())
+    assert [c.trial for c in ranked] == [12, 11, 15, 13, 14]
+    assert [c.rank for c in ranked] == [1, 2, 3, 4, 5]
+    assert [c.search_rank for c in ranked] == [2, 1, 5, 3, 4]
+    assert [is_recommended(c) for c in ranked] == [True, True, False, False, False]
+    table = pareto_table(ranked, OBJECTIVES)
+    assert table["recommended"].tolist() == [True, True, False, False, False]
+    assert ranked[0].to_dict()["recommended"] and not ranked[2].to_dict()["recommended"]
+
+
+def test_recommendations_list_only_recommended_candidates_under_recommended():
+    md = _markdown(rank_confirmed(_candidates()))
+    recommended, _, rest = md.partition("## Tried, not recommended")
+    headings = re.findall(r"^### (\d+)\. Redesign from trial (\d+): (.*)$", recommended, re.M)
+    assert [(r, t) for r, t, _ in headings] == [("1", "12"), ("2", "11")]
+    assert headings[0][2] == "better than today"
+    assert headings[1][2].startswith("a trade-off")
+    others = re.findall(r"^### (\d+)\. Redesign from trial (\d+): (.*)$", rest, re.M)
+    assert [(r, t) for r, t, _ in others] == [("3", "15"), ("4", "13"), ("5", "14")]
+    assert [v for *_, v in others] == [
+        "better than today",
+        "within noise (not shown to differ from today)",
+        "worse than today",
+    ]
+    assert "Not recommended: breaks a constraint once confirmed." in rest
+    assert "Not recommended: no objective changed significantly" in rest
+    assert "Not recommended: significantly worse on at least one objective" in rest
+    # one casing for every verdict
+    tags = [v for *_, v in headings + others]
+    assert all(t == t.lower() for t in tags) and "WITHIN NOISE" not in md
+    assert md.index("## Recommended") < md.index("## Tried, not recommended")
+
+
+def test_a_change_the_ablation_rates_harm_is_flagged_next_to_it():
+    md = _markdown(rank_confirmed(_candidates()))
+    lines = md.splitlines()
+    harm = next(ln for ln in lines if ln.startswith("- Staff b with 3 people instead of 2"))
+    assert "**ablation: harm.**" in harm
+    assert "dropping this change is expected to do better" in harm
+    assert "better on headcount" in harm
+    helps = next(ln for ln in lines if ln.startswith("- Staff a with 4 people instead of 5"))
+    assert "ablation" not in helps
+    assert "**Expected to do better without the change rated harm**" in md
+    assert "check utilisation_max <= 0.9 before dropping it" in md
+
+
+def test_nothing_recommended_says_so():
+    cands = rank_confirmed([c for c in _candidates() if not is_recommended(c)])
+    md = _markdown(cands)
+    recommended, _, rest = md.partition("## Tried, not recommended")
+    assert "## Recommended\n\nNone." in recommended
+    assert "### " not in recommended and rest.count("### ") == 3
