@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.calibrate import calibrate_model, check_calibration_options
 from sim.calibrate.backtest import backtest
 from sim.calibrate.backtest_reading import held_out_extract_note
-from sim.cli.common import guard_run_dir, write_json, write_run_record
+from sim.cli.common import file_digest, guard_run_dir, write_json, write_run_record
 from sim.errors import ConfigError, SimError
 from sim.eventlog import read_event_log, split_by_time
 from sim.model import columns as C
@@ -204,7 +204,12 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     )
     t_cal = time.perf_counter() - t0
     # written once calibration succeeded: a run refused on its log leaves the directory free
-    write_run_record(run_dir, cfg, command="calibrate", extra={"log": str(cfg.log)})
+    inputs = [file_digest(Path(str(cfg.log)).expanduser())]
+    if bt.enabled and bt.log is not None:
+        inputs.append(file_digest(Path(str(bt.log)).expanduser()))
+    write_run_record(
+        run_dir, cfg, command="calibrate", extra={"log": str(cfg.log), "inputs": inputs}
+    )
     write_json(
         run_dir / "cleaning.json",
         {"log": log.report.to_dict()}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import subprocess
 import sys
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -136,21 +138,44 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def git_commit() -> str | None:
-    """The repository's commit, when run from a git checkout."""
+def _git(*args: str) -> str | None:
     try:
-        here = Path(__file__).resolve().parent
         res = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=here,
+            ["git", *args],
+            cwd=Path(__file__).resolve().parent,
             capture_output=True,
             text=True,
             timeout=5,
             check=False,
         )
-        return res.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
+    return res.stdout if res.returncode == 0 else None
+
+
+def git_commit() -> str | None:
+    """The repository's commit, when run from a git checkout."""
+    out = _git("rev-parse", "HEAD")
+    return (out.strip() or None) if out is not None else None
+
+
+def git_dirty() -> bool | None:
+    """Whether tracked files differ from that commit (the numbers may not be the commit's)."""
+    out = _git("status", "--porcelain", "--untracked-files=no")
+    return None if out is None else bool(out.strip())
+
+
+def file_digest(path: Path) -> dict[str, Any]:
+    """Size and SHA-256 of an input file, so a result can be tied to the exact data it used."""
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return {"path": str(path), "bytes": path.stat().st_size, "sha256": h.hexdigest()}
+
+
+# The command line as typed, before main() rewrites process=<file> for Hydra.
+TYPED_ARGV: list[str] = []
 
 
 def write_run_record(
@@ -164,10 +189,12 @@ def write_run_record(
     )
     record = {
         "command": command,
-        "argv": redact_obj(["python", "-m", "sim", *sys.argv[1:]]),
+        "argv": redact_obj(["python", "-m", "sim", *(TYPED_ARGV or sys.argv[1:])]),
+        "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": cfg.get("seed"),
         "versions": package_versions(),
         "git_commit": git_commit(),
+        "git_dirty": git_dirty(),
         "platform": platform.platform(),
     } | (extra or {})
     write_json(run_dir / "run.json", record)
@@ -186,6 +213,7 @@ def _redact_hydra_files(run_dir: Path) -> None:
 __all__ = [
     "SimError",
     "claim_run_dir",
+    "file_digest",
     "guard_run_dir",
     "release_run_dir",
     "load_process",

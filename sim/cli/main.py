@@ -137,6 +137,9 @@ def _task(command: str) -> Callable:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of ``python -m sim`` and the ``sim`` script."""
     args = list(sys.argv[1:] if argv is None else argv)
+    from sim.cli import common
+
+    common.TYPED_ARGV[:] = args
     if args and args[0] in ("-h", "--help", "help"):
         print(usage())
         return

@@ -3,6 +3,8 @@ log is read or file written, so the corrected rerun can use the same directory."
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +113,10 @@ def test_a_held_out_log_with_the_training_cases_is_noted(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert "40 of the held-out log's 40 case ids also occur in the training log" in res.stdout
+    # the run record ties the results to the exact input files
+    record = json.loads((tmp_path / "r" / "run.json").read_text())
+    digest = hashlib.sha256(log.read_bytes()).hexdigest()
+    assert [i["sha256"] for i in record["inputs"]] == [digest, digest]
     assert f"read {log}: 80 rows, kept 80 (40 cases)" in res.stdout
 
 

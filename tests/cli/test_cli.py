@@ -141,6 +141,22 @@ def test_a_run_that_fails_on_a_bad_value_does_not_block_the_corrected_rerun(tmp_
     assert (tmp_path / "kpis.json").is_file()
 
 
+def test_the_run_record_holds_the_command_as_typed_and_the_tree_state(tmp_path, crm_path):
+    res = run_sim(
+        "simulate",
+        f"process={crm_path}",
+        "scenario.replications=2",
+        "scenario.horizon_days=5",
+        "progress=false",
+        f"hydra.run.dir={tmp_path / 'r'}",
+    )
+    assert res.returncode == 0, res.stderr
+    record = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert f"process={crm_path}" in record["argv"]  # not Hydra's process=_from_file rewrite
+    assert not any("_from_file" in a for a in record["argv"])
+    assert record["git_dirty"] in (True, False, None) and "started_utc" in record
+
+
 def test_bad_model_exits_2_with_readable_message(tmp_path, crm_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
