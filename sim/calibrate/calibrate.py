@@ -226,7 +226,7 @@ QUEUED_FIRST_STARTS = 0.5  # share of first starts above which the arrival rate 
 
 
 def queued_first_start_share(events: pd.DataFrame) -> float | None:
-    """Share of cases whose first event started the moment its resource ended other work.
+    """Share of cases whose first event started the moment its resource ended another case's work.
 
     A case that starts exactly when its person finishes something else was (almost surely)
     waiting for them: where most first starts look like this, the cases queued for the first
@@ -237,9 +237,15 @@ def queued_first_start_share(events: pd.DataFrame) -> float | None:
     if ev.empty:
         return None
     first = ev.loc[ev.groupby("case_id", sort=False)["start"].idxmin()]
-    ends = pd.MultiIndex.from_arrays([ev["resource"], ev["end"]])
-    starts = pd.MultiIndex.from_arrays([first["resource"], first["start"]])
-    return float(starts.isin(ends).mean())
+    # other cases' work only: an instant first event (start = end, e.g. a submission logged
+    # without a start) would otherwise match its own end, and every case would look queued
+    met = first[["case_id", "resource", "start"]].merge(
+        ev[["case_id", "resource", "end"]].rename(columns={"case_id": "other"}),
+        left_on=["resource", "start"],
+        right_on=["resource", "end"],
+    )
+    queued = met.loc[met["case_id"] != met["other"], "case_id"].nunique()
+    return queued / len(first)
 
 
 # -------------------------------------------------------------------------------- main entry

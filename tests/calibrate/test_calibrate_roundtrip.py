@@ -10,9 +10,11 @@ errors), the headcounts exactly and the office calendar.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.calibrate import calibrate_model, wilson_interval
+from sim.calibrate.calibrate import queued_first_start_share
 from sim.engine import run_replication
 from sim.eventlog import clean_event_table
 from sim.kpis import trace_to_event_log
@@ -220,3 +222,21 @@ def test_estimated_start_times_do_not_count_as_queued_first_starts():
     cal = calibrate_model(log, seed=0)
     assert cal.model.metadata["arrival_profile"]["first_starts_queued_share"] is None
     assert not any("lower bound" in n for n in cal.notes)
+
+
+def test_an_instant_first_event_is_not_queued_behind_itself():
+    """BPIC 2012's submissions are logged without a start (start = end): matched against its own
+    end, every case looked queued (100 %) and its arrival rate was called a lower bound."""
+    t = pd.Timestamp("2020-01-01 09:00")
+    h = pd.Timedelta(hours=1)
+    events = pd.DataFrame(
+        {
+            "case_id": ["1", "1", "2", "2", "3"],
+            "resource": ["r", "s", "r", "s", "s"],
+            "start": [t, t + h, t + 3 * h, t + 4 * h, t + 2 * h],
+            "end": [t, t + 2 * h, t + 3 * h, t + 5 * h, t + 3 * h],
+        }
+    )
+    # cases 1 and 2 start with an instant by r: nothing else of r ends then; case 3 starts when
+    # s finished case 1's work: queued
+    assert queued_first_start_share(events) == pytest.approx(1 / 3)
