@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.layout_engine import LayoutEngine
 
 from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
 from sim.report._mpl import (
@@ -56,6 +57,80 @@ def _style(ax: Axes, *, grid_axis: str = "both") -> None:
     if grid_axis:
         ax.grid(axis=grid_axis, color=GRID, lw=0.6, zorder=0)
     ax.set_axisbelow(True)
+
+
+LABEL_MAX = 56  # characters of a step name on an axis; longer ones are shortened in the middle
+
+
+def axis_label(name: str, limit: int = LABEL_MAX) -> str:
+    """``pretty(name)`` for an axis, at most ``limit`` characters: a longer name keeps its start
+    and its end (a repetition's ``#3 (last)``, a timer's ``(after ...)``) around an ellipsis.
+    The full names are in ``kpis.json`` and the report's tables."""
+    text = pretty(name)
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) * 2 // 3
+    return text[:head].rstrip() + "…" + text[head - limit + 1 :].lstrip()
+
+
+def _fit_left(fig: Figure, pad: float = 0.1) -> None:
+    """Widen the left margin until every axes' tick labels start ``pad`` inches inside the
+    figure (long step names were cut off at its left edge)."""
+    renderer = fig.canvas.get_renderer()
+    x0 = min(ax.get_tightbbox(renderer).x0 for ax in fig.axes)
+    need = pad * fig.dpi - x0
+    if need > 0:
+        left = fig.subplotpars.left + need / (fig.get_figwidth() * fig.dpi)
+        fig.subplots_adjust(left=min(left, 0.6))
+
+
+def _fit_gap(fig: Figure, left_ax: Axes, right_ax: Axes, pad: float = 0.2) -> None:
+    """Widen the space between two side-by-side axes until the right one's y tick labels
+    clear everything drawn in the left one by ``pad`` inches."""
+    renderer = fig.canvas.get_renderer()
+    for _ in range(6):
+        labels = [t for t in right_ax.get_yticklabels() if t.get_text()]
+        if not labels:
+            return
+        x0 = min(t.get_window_extent(renderer).x0 for t in labels)
+        short = pad * fig.dpi - (x0 - left_ax.get_tightbbox(renderer).x1)
+        if short <= 0 or fig.subplotpars.wspace >= 2.0:
+            return
+        mean_width = np.mean([a.get_window_extent(renderer).width for a in (left_ax, right_ax)])
+        fig.subplots_adjust(wspace=min(fig.subplotpars.wspace + 1.2 * short / mean_width, 2.0))
+
+
+class _FitLabels(LayoutEngine):
+    """Lays a figure out when it is drawn, at the resolution it is drawn at (text widths do not
+    scale exactly with dpi): ``margins`` (``subplots_adjust`` keywords), then a left margin wide
+    enough for the tick labels (long step names), and with ``gap`` (indices of two side-by-side
+    axes) a space between them wide enough for the right one's labels."""
+
+    _adjust_compatible = True
+    _colorbar_gridspec = False
+
+    def __init__(self, *, margins: Mapping[str, float], gap: tuple[int, int] | None = None) -> None:
+        super().__init__()
+        self._params = {"margins": dict(margins), "gap": gap}
+
+    def set(self, *, margins: Mapping[str, float] | None = None) -> None:
+        """Replace the margins laid out before the labels are fitted."""
+        if margins is not None:
+            self._params["margins"] = dict(margins)
+
+    def execute(self, fig: Figure) -> None:
+        """Apply the margins, then widen them until the labels fit."""
+        fig.subplots_adjust(**self._params["margins"])
+        _fit_left(fig)
+        if self._params["gap"] is not None:
+            i, j = self._params["gap"]
+            _fit_gap(fig, fig.axes[i], fig.axes[j])
+
+
+def _title(fig: Figure, text: str) -> None:
+    """The figure's title at its top left, 0.12 inch from the top however tall the figure."""
+    y = 1 - 0.12 / fig.get_figheight()
+    fig.suptitle(text, fontsize=11, fontweight="bold", color=INK, x=0.02, y=y, ha="left", va="top")
 
 
 def _finish(fig: Figure, path: str | Path | None) -> Figure:
@@ -300,9 +375,14 @@ def plot_step_times(
         error_kw={"lw": 0.9, "capsize": 2, "ecolor": INK},
     )
     ax_w.set_yticks(y)
-    ax_w.set_yticklabels([pretty(s) for s in df["step"]], fontsize=8)
+    ax_w.set_ylim(-0.7, len(df) - 0.3)  # no empty rows above and below a long list
+    ax_w.set_yticklabels([axis_label(s) for s in df["step"]], fontsize=8)
     ax_w.set_xlabel(f"mean waiting before the step ({unit}), 95 % CI", fontsize=8.5)
-    ax_p.set_xlabel(f"mean processing ({unit}), 95 % CI", fontsize=8.5)
+    timers = any(s.get("timer_share") for s in report.get("steps", ()))  # calibrated delay: steps
+    ax_p.set_xlabel(
+        f"mean processing{' or timer' if timers else ''} ({unit}), 95 % CI",
+        fontsize=8.5,
+    )
     for ax in (ax_w, ax_p):
         _style(ax, grid_axis="x")
         ax.set_xlim(left=0)
@@ -313,14 +393,15 @@ def plot_step_times(
     heading = title or "Waiting and processing per step" + (
         f" (bottleneck: {pretty(bottleneck)}, in red)" if bottleneck else ""
     )
-    fig.suptitle(heading, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
-    fig.subplots_adjust(
-        left=0.2,
-        right=0.98,
-        bottom=0.6 / fig.get_figheight(),
-        top=1 - 0.45 / fig.get_figheight(),
-        wspace=0.06,
-    )
+    _title(fig, heading)
+    margins = {
+        "left": 0.2,
+        "right": 0.98,
+        "bottom": 0.6 / fig.get_figheight(),
+        "top": 1 - 0.45 / fig.get_figheight(),
+        "wspace": 0.06,
+    }
+    fig.set_layout_engine(_FitLabels(margins=margins))
     return _finish(fig, path)
 
 
@@ -408,22 +489,28 @@ def plot_funnel(
     report: Mapping[str, Any],
     *,
     success_outcomes: Sequence[str] | None = None,
-    title: str = "Funnel: share of cases reaching each stage",
+    title: str = "Funnel: share of cases reaching each step",
     path: str | Path | None = None,
 ) -> Figure:
-    """The funnel (share of cases reaching each stage, in main-path order, with the drop-off
-    between stages) and the outcome shares with their 95 % CIs (green: ``success_outcomes``,
-    e.g. the model's successful ends; without it, names like lost/abandoned/rejected are red)."""
+    """The share of cases reaching each step (in the model's order, so alternative branches
+    sit one under the other: a narrower row is not a loss), the share of finished cases lost at
+    each step where the model drops cases (its ``dropoff_at``, in red), and the outcome shares
+    with their 95 % CIs (green: ``success_outcomes``, e.g. the model's successful ends; without
+    it, names like lost/abandoned/rejected are red)."""
     stages = [f for f in report.get("funnel", ()) if f.get("reached") is not None]
     outcomes = report.get("outcomes") or {}
+    lost_at = {
+        s["step"]: float(s["dropoff_at"]["mean"])
+        for s in report.get("steps", ())
+        if (s.get("dropoff_at") or {}).get("mean") is not None
+    }
     n = max(len(stages), 1)
     fig = new_figure(11, 1.3 + 0.4 * n)
-    ax, ax_o = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.3, 1], "wspace": 0.5})
+    ax, ax_o = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.3, 1]})
     y = np.arange(len(stages))[::-1].astype(float)
     reached = np.array([float(f["reached"]) for f in stages])
     ax.barh(y, reached, 0.7, left=(1 - reached) / 2, color=SCENARIO, alpha=0.8)
-    prev = None
-    for yv, r in zip(y, reached, strict=False):
+    for yv, r, f in zip(y, reached, stages, strict=False):
         ax.text(
             0.5,
             yv,
@@ -434,25 +521,36 @@ def plot_funnel(
             color="white" if r > 0.12 else INK,
             fontweight="bold",
         )
-        if prev is not None and prev - r > 0.0005:
+        lost = lost_at.get(f["stage"], 0.0)
+        if lost > 0.0005:
             ax.text(
-                1.0,
-                yv + 0.5,
-                f"−{(prev - r):.1%} of cases",
+                1.02,
+                yv,
+                f"{lost:.1%} lost here",
                 ha="left",
                 va="center",
                 fontsize=7,
                 color=DROP,
             )
-        prev = r
     ax.set_yticks(y)
-    ax.set_yticklabels([pretty(f["stage"]) for f in stages], fontsize=8)
+    ax.set_ylim(-0.7, len(stages) - 0.3)
+    ax.set_yticklabels([axis_label(f["stage"]) for f in stages], fontsize=8)
     ax.set_xlim(0, 1.25)
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(labelsize=8, colors=INK)
-    ax.set_xlabel("width = share of all cases reaching the stage; red = lost before it", fontsize=8)
+    fig.text(  # under both panels, not an x label: it would be wider than the funnel
+        0.02,
+        0.08 / fig.get_figheight(),
+        "Width: share of all cases reaching the step. Steps are in the model's order, so "
+        "alternative branches sit one under the other: a narrower row is not a loss.\n"
+        "Red: share of finished cases lost at the step (dropped, or ended unsuccessfully there).",
+        fontsize=8,
+        color=INK,
+        ha="left",
+        va="bottom",
+    )
     # outcomes
     names = list(outcomes)
     vals = np.array([_ci(outcomes[k]) for k in names]).reshape(-1, 3)
@@ -472,20 +570,22 @@ def plot_funnel(
             x = max(m, top) if math.isfinite(top) else m
             ax_o.text(x + 0.02, yv, f"{m:.0%}", va="center", fontsize=7.5)
     ax_o.set_yticks(yo)
-    ax_o.set_yticklabels([pretty(k) for k in names], fontsize=8)
+    ax_o.set_yticklabels([axis_label(k) for k in names], fontsize=8)
     ax_o.set_xlim(0, 1.15)
     from matplotlib.ticker import PercentFormatter
 
     ax_o.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax_o.set_title("outcomes of finished cases (95 % CI)", fontsize=8.5, color=INK)
+    ax_o.set_title("outcomes of finished cases (95 % CI)", fontsize=8.5, color=INK, loc="right")
     _style(ax_o, grid_axis="x")
-    fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
-    fig.subplots_adjust(
-        left=0.17,
-        right=0.97,
-        bottom=0.5 / fig.get_figheight() + 0.04,
-        top=1 - 0.5 / fig.get_figheight(),
-    )
+    _title(fig, title)
+    margins = {
+        "left": 0.17,
+        "right": 0.97,
+        "bottom": 0.85 / fig.get_figheight(),
+        "top": 1 - 0.5 / fig.get_figheight(),
+        "wspace": 0.3,
+    }
+    fig.set_layout_engine(_FitLabels(margins=margins, gap=(0, 1)))
     return _finish(fig, path)
 
 

@@ -14,6 +14,7 @@ from sim.kpis import kpi_report
 from sim.model import Distribution, load
 from sim.report._mpl import DROP
 from sim.report.charts import (
+    LABEL_MAX,
     arrival_matrix,
     cycle_times_from_log,
     model_quantiles,
@@ -275,3 +276,67 @@ def test_step_times_marks_no_bottleneck_when_no_one_queues_for_staff(report):
     fig = plot_step_times(quiet)
     assert "bottleneck" not in fig._suptitle.get_text()
     assert all(lab.get_fontweight() == "normal" for lab in fig.axes[0].get_yticklabels())
+
+
+def _ci_of(mean: float) -> dict:
+    return {"mean": mean, "ci_low": mean, "ci_high": mean, "half_width": 0.0, "n": 3}
+
+
+def _branching_report(names: list[str], reached: list[float], lost: dict[str, float]) -> dict:
+    """A kpis.json-like report: steps in model order, some on alternative branches."""
+    steps = [
+        {
+            "step": s,
+            "waiting_mean": _ci_of(1.0),
+            "processing_mean": _ci_of(0.5),
+            "waiting_share": _ci_of(0.01),
+            "reached": _ci_of(r),
+            "dropoff_at": _ci_of(lost[s]) if s in lost else None,
+        }
+        for s, r in zip(names, reached, strict=True)
+    ]
+    return {
+        "steps": steps,
+        "funnel": [{"stage": s, "reached": r} for s, r in zip(names, reached, strict=True)],
+        "outcomes": {"approved": _ci_of(0.8), "rejected by the credit committee": _ci_of(0.2)},
+        "bottleneck": None,
+    }
+
+
+LONG = "Check application form completeness and return it to the applicant"  # 67 characters
+
+
+@pytest.mark.parametrize("plot", [plot_step_times, plot_funnel])
+@pytest.mark.parametrize("dpi", [80, 96, 110])
+def test_long_step_names_are_inside_the_figure(plot, dpi):
+    names = [LONG, "Return application back to applicant for completion", "AML Check"]
+    fig = plot(_branching_report(names, [1.0, 0.3, 1.0], {}))
+    fig.set_dpi(dpi)  # the report draws at 80-110 dpi; text widths do not scale exactly
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labels = [t for ax in fig.axes for t in ax.get_yticklabels() if t.get_text()]
+    assert labels
+    for t in labels:
+        box = t.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width, t.get_text()
+    texts = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    short = next(t for t in texts if t.startswith("Check application"))
+    assert "…" in short and len(short) <= LABEL_MAX and short.endswith("to the applicant")
+    assert "Return application back to applicant for completion" in texts  # short enough: whole
+    if plot is plot_funnel:  # the outcomes' labels clear the funnel's drawing
+        outcome_left = min(t.get_window_extent(renderer).x0 for t in fig.axes[1].get_yticklabels())
+        assert outcome_left > fig.axes[0].get_tightbbox(renderer).x1
+
+
+def test_funnel_marks_losses_only_where_cases_are_lost():
+    # loan-like: everyone passes a check, 26 % go round a rework branch, everyone is appraised,
+    # then cases are either approved (80 %) or rejected (20 %, lost at the rejection)
+    names = ["Check", "Rework", "Appraise", "Approve", "Reject"]
+    report = _branching_report(names, [1.0, 0.26, 1.0, 0.8, 0.2], {"Reject": 0.2})
+    fig = plot_funnel(report)
+    ax = fig.axes[0]
+    red = [t for t in ax.texts if t.get_color() == DROP]
+    assert [t.get_text() for t in red] == ["20.0% lost here"]
+    rows = dict(zip(ax.get_yticks(), names, strict=True))
+    assert rows[red[0].get_position()[1]] == "Reject"  # on the row where cases are lost
+    assert not any("of cases" in t.get_text() for t in ax.texts)  # no "-74 %" between branches
