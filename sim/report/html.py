@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
@@ -938,9 +939,15 @@ def _calibration_section(rf: RunFiles) -> Section:
         from sim.report.charts import fits_from_instances, plot_fits
 
         try:
-            pairs = fits_from_instances(rf.instances, rf.model)
+            pairs, instants = _informative_fits(fits_from_instances(rf.instances, rf.model))
             if pairs:
                 parts.append(_img(plot_fits(pairs, max_rows=10), alt="fitted vs observed"))
+            if instants:
+                parts.append(
+                    f"<p class='muted'>Not drawn: {len(instants)} step(s) whose every instance "
+                    "took no time in the log (logged without a start, or instantaneous), fitted "
+                    f"as a point mass at 0: {_esc(', '.join(instants))}.</p>"
+                )
         except (KeyError, ValueError) as exc:
             parts.append(_missing(f"Fitted vs observed durations unavailable ({_esc(exc)})."))
     elif fits:
@@ -1064,6 +1071,16 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
             + "</details>"
         )
     return "\n".join(parts)
+
+
+def _informative_fits(
+    pairs: dict[str, tuple[np.ndarray, Any]],
+) -> tuple[dict[str, tuple[np.ndarray, Any]], list[str]]:
+    """The fit pairs worth a histogram and Q-Q plot, most observed first, and the names of the
+    steps whose observed durations are all zero (a panel of those shows nothing)."""
+    drawn = {k: v for k, v in pairs.items() if np.nanmax(v[0], initial=0.0) > 0}
+    order = sorted(drawn, key=lambda k: -len(drawn[k][0]))
+    return {k: drawn[k] for k in order}, [k for k in pairs if k not in drawn]
 
 
 def _fits_table(run_dir: Path) -> str | None:

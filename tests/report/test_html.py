@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 from report_testkit import write_calibrate_run, write_optimize_run, write_simulate_run
 
@@ -355,3 +356,20 @@ def test_a_rank_one_candidate_that_is_not_recommended_is_not_called_recommended(
     assert "Baseline vs the best candidate tried (not recommended)" in _section(page, "summary")
     rec = _section(page, "recommendations")
     assert "changes of the best candidate tried (rank 1, not recommended)" in rec
+
+
+def test_fitted_vs_observed_panels_skip_steps_that_took_no_time():
+    """BPIC 2012's submissions and offers are logged without starts: 9 of the 10 panels showed a
+    point mass at 0 against 'fixed 0'. They are named instead, and the panels go to the
+    informative steps, most observed first."""
+    from sim.model import Distribution
+    from sim.report.html import _informative_fits
+
+    d = Distribution.exponential(1.0)
+    pairs = {
+        "instant": (np.zeros(500), d),
+        "rare": (np.array([0.0, 0.5, 1.5]), d),
+        "frequent": (np.linspace(0, 3, 50), d),
+    }
+    drawn, instants = _informative_fits(pairs)
+    assert list(drawn) == ["frequent", "rare"] and instants == ["instant"]
