@@ -62,7 +62,7 @@ import pandas as pd
 import scipy.stats as st
 from tqdm.auto import tqdm
 
-from sim.calibrate.backtest_reading import fit_reading
+from sim.calibrate.backtest_reading import dropoff_reading, fit_reading
 from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import discover_routing
 from sim.calibrate.truncation import truncation_weights, weighted_resample
@@ -841,6 +841,8 @@ def _verdict(result: dict[str, Any]) -> dict[str, Any]:
     reading = fit_reading(result)
     if reading:
         out["reading"] = reading
+    if dropoff := dropoff_reading(result):
+        out["dropoff_reading"] = dropoff
     md = result.get("model", {}).get("distances", {}).get("cycle_time_emd")
     bd = result.get("baseline", {}).get("distances", {}).get("cycle_time_emd")
     if isinstance(md, dict) and isinstance(bd, dict):

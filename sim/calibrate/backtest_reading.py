@@ -1,7 +1,8 @@
 """What a back-test's figures say, in sentences for the console and the report.
 
 ``fit_reading`` reads the held-out and in-sample cycle-time errors together (a changed process,
-a wrong model, or too few replications to tell); ``held_out_extract_note`` says how the end of
+a wrong model, or too few replications to tell); ``dropoff_reading`` says whether a miss of the
+drop-off rate is the model's or the period's; ``held_out_extract_note`` says how the end of
 the held-out log was treated. Both take the plain dictionaries of ``backtest.json``, so a report
 rebuilt from an old run reads it the same way.
 """
@@ -100,6 +101,43 @@ def fit_reading(result: dict[str, Any]) -> str:
     return (
         f"Too few replications to tell whether the model is within {tol} ({fig}; the 95 % "
         "intervals cross that line): raise backtest.replications." + chance
+    )
+
+
+def dropoff_reading(result: dict[str, Any]) -> str:
+    """A sentence when the model's drop-off rate misses the held-out history's (its 95 % CI over
+    replications excludes it by more than ``READING_TOLERANCE`` absolute), saying whether the
+    training cases themselves (the naive baseline) miss it too; "" otherwise."""
+    hist = ((result.get("test") or {}).get("kpis") or {}).get("dropoff_rate")
+    model = (result.get("model") or {}).get("dropoff_rate")
+    if not (_finite(hist) and isinstance(model, dict) and _finite(model.get("mean"))):
+        return ""
+    m = float(model["mean"])
+    lo, hi = model.get("ci_low"), model.get("ci_high")
+    lo, hi = (lo, hi) if _finite(lo) and _finite(hi) else (m, m)
+    if lo - READING_TOLERANCE <= hist <= hi + READING_TOLERANCE:
+        return ""
+    text = (
+        f"Drop-off: {100 * m:.1f} % of the model's cases against {100 * hist:.1f} % of the "
+        f"held-out history's (95 % CI {100 * lo:.1f}-{100 * hi:.1f} %)."
+    )
+    base = (result.get("baseline") or {}).get("dropoff_rate")
+    b = base.get("mean") if isinstance(base, dict) else base
+    if _finite(b) and abs(b - hist) > 0.5 * abs(m - hist):
+        return text + (
+            f" The training period's own cases give {100 * b:.1f} %: the held-out period loses "
+            f"{'more' if hist > b else 'fewer'} cases than the training period did (the process "
+            "changed, or cases still open at the extract's end are counted at their last "
+            "activity), rather than the model misrouting them."
+        )
+    return text + (
+        (
+            f" The training period's own cases give {100 * b:.1f} %, close to the history: "
+            if _finite(b)
+            else " "
+        )
+        + "the model's routing or patience misses the drop-off; check the drop-off outcomes "
+        "(outcomes.dropoff) and the branch probabilities before trusting a what-if on it."
     )
 
 

@@ -410,6 +410,7 @@ def backtest_lines(b: dict) -> list[str]:
         f"baseline: Wasserstein {yes('cycle_time_wasserstein_below_baseline')}, "
         f"EMD {yes('cycle_time_emd_below_baseline')}"
     )
-    if v.get("reading"):
-        lines += textwrap.wrap(str(v["reading"]), width=96)
+    for key in ("reading", "dropoff_reading"):
+        if v.get(key):
+            lines += textwrap.wrap(str(v[key]), width=96)
     return lines

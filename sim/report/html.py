@@ -986,9 +986,9 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
     if note:
         parts.append(f"<p>{_esc(note)}</p>")
     verdict = dict(bt.get("verdict") or {})
-    reading = verdict.pop("reading", None)
-    if reading:
-        parts.append(f"<p><b>{_esc(reading)}</b></p>")
+    for key in ("reading", "dropoff_reading"):
+        if reading := verdict.pop(key, None):
+            parts.append(f"<p><b>{_esc(reading)}</b></p>")
     if verdict:
         items = []
         err, err_ci = (

@@ -631,3 +631,25 @@ def test_backtest_in_sample_compares_the_model_with_its_own_training_period():
     assert lo < min(per_rep) and max(per_rep) < hi  # wider than the runs it comes from
     assert ins["model"]["cycle_time_mean_prediction95"][0] < ins["history_cycle_time_mean"]
     assert "in_sample" not in backtest(model, train, test, **kw).to_dict()
+
+
+def test_the_dropoff_reading_tells_a_changed_period_from_a_misrouting_model():
+    from sim.calibrate.backtest_reading import dropoff_reading
+
+    def result(history, model, baseline):
+        lo, hi = model - 0.03, model + 0.03
+        return {
+            "test": {"kpis": {"dropoff_rate": history}},
+            "model": {"dropoff_rate": {"mean": model, "ci_low": lo, "ci_high": hi}},
+            "baseline": {"dropoff_rate": {"mean": baseline}},
+        }
+
+    # purchasing: the training cases drop as rarely as the model; the held-out period changed
+    changed = dropoff_reading(result(0.568, 0.270, 0.280))
+    assert "27.0 % of the model's cases against 56.8 %" in changed
+    assert "loses more cases than the training period did" in changed
+    # the training cases drop like the history: the model misroutes
+    wrong = dropoff_reading(result(0.30, 0.10, 0.29))
+    assert "the model's routing or patience misses the drop-off" in wrong
+    # within its CI and the tolerance: nothing to say
+    assert dropoff_reading(result(0.30, 0.27, 0.29)) == ""
