@@ -72,12 +72,14 @@ from sim.eventlog import EventLog, infer_end_activities
 from sim.eventlog.open_cases import tail_cutoff
 from sim.kpis import (
     confidence_interval,
+    kpi_domain,
     log_cases,
     log_kpis,
     prediction_interval,
     trace_cases,
     trace_to_event_log,
 )
+from sim.kpis.stats import Bounds
 from sim.model import ABANDONED, ProcessModel
 from sim.model import columns as C
 from sim.model.calendar import week_offset
@@ -398,6 +400,26 @@ def score_distances(
     return [d for d in out if d is not None]
 
 
+_UNIT: Bounds = (0.0, 1.0)
+_NONNEGATIVE: Bounds = (0.0, None)
+
+
+def backtest_domain(key: str) -> Bounds | None:
+    """The range a back-test figure cannot leave (its CI is clipped to it): errors are signed,
+    absolute errors, distances between distributions and p-values are not; else the KPI's own."""
+    if key.endswith("_relerr"):  # before kpi_domain: waiting_mean:X_relerr is signed
+        return None
+    name = key.split(":", 1)[0]
+    if key.endswith(("_abserr", "_tvd")) or name in (
+        "cycle_time_ks_pvalue",
+        "cycle_time_ks_statistic",
+    ):
+        return _UNIT
+    if key.endswith(("_emd", "_h", "_mae")) or key.startswith("ngram") or key == "cases":
+        return _NONNEGATIVE
+    return kpi_domain(key)
+
+
 def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     keys = list(dict.fromkeys(k for r in rows for k in r))
     out: dict[str, Any] = {}
@@ -405,7 +427,7 @@ def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         vals = [r.get(k) for r in rows]
         if all(isinstance(v, int | float | np.floating) or v is None for v in vals):
             x = [math.nan if v is None else float(v) for v in vals]
-            ci = confidence_interval(x)
+            ci = confidence_interval(x, bounds=backtest_domain(k))
             out[k] = {
                 "mean": ci["mean"],
                 "ci_low": ci["ci_low"],

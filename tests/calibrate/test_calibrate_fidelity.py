@@ -653,3 +653,19 @@ def test_the_dropoff_reading_tells_a_changed_period_from_a_misrouting_model():
     assert "the model's routing or patience misses the drop-off" in wrong
     # within its CI and the tolerance: nothing to say
     assert dropoff_reading(result(0.30, 0.27, 0.29)) == ""
+
+
+def test_backtest_intervals_stay_in_each_figures_range_but_errors_keep_their_sign():
+    from sim.calibrate.backtest import _summarise
+
+    # three replications with a large spread: a plain t-interval crosses 0 (and 1 for p-values)
+    rows = [
+        {"cycle_time_ks_pvalue": p, "waiting_mean:A": w, "waiting_mean:A_relerr": e, "ngram_3": n}
+        for p, w, e, n in ((0.001, 0.1, -0.9, 0.01), (0.9, 5.0, 0.5, 0.02), (0.02, 0.2, -0.8, 0.9))
+    ]
+    out = _summarise(rows)
+    assert out["cycle_time_ks_pvalue"]["ci_low"] == 0.0
+    assert out["cycle_time_ks_pvalue"]["ci_high"] == 1.0
+    assert out["waiting_mean:A"]["ci_low"] == 0.0 and out["ngram_3"]["ci_low"] == 0.0
+    assert out["waiting_mean:A_relerr"]["ci_low"] < -1.0  # a signed error is not clipped
+    assert out["waiting_mean:A"]["mean"] == pytest.approx(5.3 / 3)
