@@ -603,17 +603,47 @@ def _bottleneck_section(rf: RunFiles) -> Section:
         )
     parts = []
     b = k.get("bottleneck")
-    if b:
-        share, share_ci = _ci_text(b.get("waiting_share"), "%")
+    if b and b.get("negligible"):
+        share, share_ci = _ci_text(b.get("queue_share"), "%")
+        parts.append(
+            "<p>No bottleneck: nowhere do cases queue for staff on shift for as much as 1 % of "
+            f"the cycle time (the most, before {_esc(pretty(b['step']))}, is {share} "
+            f"{share_ci}).</p>"
+        )
+    elif b:
+        queue, queue_ci = _ci_text(b.get("queue_share") or b.get("waiting_share"), "%")
         wait, wait_ci = _ci_text(b.get("waiting_mean"), "h")
         utils = ", ".join(
             f"{_esc(pretty(r))} {_num(u, '%')}" for r, u in (b.get("roles") or {}).items()
         )
         parts.append(
             f"<p>The bottleneck is <strong>{_esc(pretty(b['step']))}</strong>: cases wait "
-            f"{wait} {wait_ci} before it on average, {share} {share_ci} of the cycle time"
+            f"{wait} {wait_ci} before it on average, and queue for its staff on shift "
+            f"{queue} {queue_ci} of the cycle time"
             + (f"; its staff are busy {utils} of their scheduled time" if utils else "")
             + ".</p>"
+        )
+    t = k.get("timers")
+    if t and t.get("share"):
+        share, share_ci = _ci_text(t["share"], "%")
+        largest = t.get("largest") or {}
+        big = (
+            f"; the largest is {_esc(pretty(largest['step']))}, "
+            + " ".join(_ci_text(largest.get("share"), "%"))
+            if largest.get("step")
+            else ""
+        )
+        parts.append(
+            f"<p>Timers (waiting for the customer or outside parties, the model's "
+            f"<code>delay:</code> steps): {share} {share_ci} of the cycle time{big}. Staffing "
+            "does not shorten them; removing or moving the step that waits does.</p>"
+        )
+    for role in k.get("saturated_roles") or ():
+        parts.append(
+            f"<p><b>{_esc(pretty(role))} is busy nearly all its hours:</b> waits before its "
+            "steps grow with the simulated horizon, so the cycle time depends on "
+            "<code>scenario.horizon_days</code>; add people "
+            f"(<code>scenario.staffing.{_esc(role)}=...</code>) to read a steady state.</p>"
         )
     a = k.get("bottleneck_activity")
     if a and len(a.get("steps") or ()) > 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 import shutil
 import subprocess
@@ -373,3 +374,22 @@ def test_fitted_vs_observed_panels_skip_steps_that_took_no_time():
     }
     drawn, instants = _informative_fits(pairs)
     assert list(drawn) == ["frequent", "rare"] and instants == ["instant"]
+
+
+def test_the_bottleneck_section_says_none_names_timers_and_saturated_roles(tmp_path, crm):
+    """helpdesk: 'The bottleneck is Closed' at 0.7 % while 78 % of the cycle time was its
+    timer; loan: two roles at 100 % with nothing said."""
+    run = write_simulate_run(tmp_path / "run", crm, trace=False)
+    k = json.loads((run / "kpis.json").read_text())
+    share = {"mean": 0.001, "ci_low": 0.0, "ci_high": 0.002}
+    k["bottleneck"] |= {"negligible": True, "queue_share": share}
+    k["timers"] = {
+        "share": {"mean": 0.927, "ci_low": 0.9, "ci_high": 0.955},
+        "largest": {"step": "delay:Closed", "share": {"mean": 0.776}},
+    }
+    k["saturated_roles"] = ["sales_rep"]
+    (run / "kpis.json").write_text(json.dumps(k))
+    text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
+    assert "The bottleneck is" not in text and "No bottleneck" in text
+    assert "92.7 % [90.0 %, 95.5 %] of the cycle time; the largest is delay:Closed" in text
+    assert "scenario.staffing.sales_rep=" in text and "busy nearly all its hours" in text
