@@ -73,12 +73,17 @@ def finite_number(v: object) -> bool:
         return False
 
 
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
 def pretty(name: str) -> str:
-    """A readable label: underscores become spaces; an all-lower-case name gets a capital."""
-    text = " ".join(name.replace("_", " ").split())
-    if text and text == text.lower():
-        text = text[0].upper() + text[1:]
-    return text or name
+    """A readable label for a snake_case identifier (``lead_identification`` -> ``Lead
+    identification``); any other name, e.g. a log's activity ``W_Completeren aanvraag`` or
+    ``A_SUBMITTED``, is kept as the analyst will search for it (extra spaces collapsed)."""
+    if _IDENTIFIER.match(name):
+        text = name.replace("_", " ")
+        return text[0].upper() + text[1:]
+    return " ".join(name.split()) or name
 
 
 _GENERATED_ID = re.compile(

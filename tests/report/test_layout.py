@@ -169,7 +169,10 @@ def test_self_loop():
 
 def test_labels():
     assert pretty("lead_identification") == "Lead identification"
-    assert pretty("A_SUBMITTED") == "A SUBMITTED"
+    # a log's own activity names are what an analyst searches for: kept
+    assert pretty("A_SUBMITTED") == "A_SUBMITTED"
+    assert pretty("W_Completeren aanvraag") == "W_Completeren aanvraag"
+    assert pretty("role_1") == "Role 1"
     lines = wrap("a very long activity name that will not fit in three short lines", 10, 3)
     assert len(lines) == 3 and lines[-1].endswith("…")
 
