@@ -890,7 +890,11 @@ def plot_step_waits(
         for name, df in logs.items()
     }
     first = next(iter(waits.values()))
-    acts = list(first["activity"].value_counts().index[:top])
+    # an activity that never waits in the history (a case's first) would be an empty panel
+    waited = set(first.loc[first["waiting"] > 0, "activity"])
+    counts = first["activity"].value_counts()
+    acts = [a for a in counts.index if a in waited][:top]
+    never = [a for a in counts.index[:top] if a not in waited]
     cols = min(3, max(len(acts), 1))
     rows = max(math.ceil(len(acts) / cols), 1)
     fig = new_figure(3.7 * cols, 0.6 + 2.6 * rows)
@@ -913,6 +917,7 @@ def plot_step_waits(
                 label=f"{name}: mean {v.mean():.3g} {unit}",
             )
         ax.set_xscale("log")
+        _readable_log_ticks(ax)
         ax.set_ylim(0, 1.02)
         ax.set_title(pretty(act), fontsize=9, color=INK, loc="left", fontweight="bold")
         ax.set_xlabel(f"waiting ({unit}, log scale)", fontsize=8)
@@ -920,10 +925,33 @@ def plot_step_waits(
         ax.legend(fontsize=6.5, frameon=False, loc="best")
         _style(ax)
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
+    if never:
+        shown = ", ".join(pretty(a) for a in never[:4]) + (" ..." if len(never) > 4 else "")
+        fig.text(
+            0.02,
+            0.15 / fig.get_figheight(),
+            f"Not drawn: {shown} (never waits in the history: a case's first activity)",
+            fontsize=7.5,
+            color=MUTED,
+        )
     fig.subplots_adjust(
-        left=0.07, right=0.98, bottom=0.6 / fig.get_figheight(), top=1 - 0.7 / fig.get_figheight()
+        left=0.07, right=0.98, bottom=0.75 / fig.get_figheight(), top=1 - 0.7 / fig.get_figheight()
     )
     return _finish(fig, path)
+
+
+def _readable_log_ticks(ax: Axes) -> None:
+    """Plain tick labels on a log axis (0.1, 1, 10; with 2 and 5 between when it spans under
+    three decades) and no labelled minor ticks, which matplotlib otherwise writes as
+    overlapping ``3x10^0 4x10^0 ...`` on a short axis."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    lo, hi = ax.get_xlim()
+    decades = math.log10(max(hi, 1e-12)) - math.log10(max(lo, 1e-12))
+    subs = (1.0, 2.0, 5.0) if decades < 3 else (1.0,)
+    ax.xaxis.set_major_locator(LogLocator(base=10, subs=subs, numticks=12))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def fits_from_instances(

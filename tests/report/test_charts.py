@@ -253,22 +253,44 @@ def test_waits_from_log_follow_the_backtest_rule():
 
 def test_plot_step_waits_measures_each_replication_on_its_own():
     # two replications reuse case id "1": pooled into one log, the second's first event would
-    # seem to wait for the first's last one
+    # seem to wait for the first's last one (x comes back after y, so x waits in the history)
     rep = pd.DataFrame(
         {
-            "case_id": [1, 1],
-            "activity": ["x", "y"],
-            "start_time": ["2024-01-01 08:00", "2024-01-01 10:00"],
-            "end_time": ["2024-01-01 09:00", "2024-01-01 11:00"],
+            "case_id": [1, 1, 1],
+            "activity": ["x", "y", "x"],
+            "start_time": ["2024-01-01 08:00", "2024-01-01 10:00", "2024-01-01 12:00"],
+            "end_time": ["2024-01-01 09:00", "2024-01-01 11:00", "2024-01-01 13:00"],
         }
     )
     later = rep.assign(
-        start_time=["2024-01-05 08:00", "2024-01-05 10:00"],
-        end_time=["2024-01-05 09:00", "2024-01-05 11:00"],
+        start_time=["2024-01-05 08:00", "2024-01-05 10:00", "2024-01-05 12:00"],
+        end_time=["2024-01-05 09:00", "2024-01-05 11:00", "2024-01-05 13:00"],
     )
     fig = plot_step_waits({"history": rep, "model": [rep, later]}, top=2)
-    ax = fig.axes[0]  # activity "x": nobody waits
-    assert all("mean 0 h" in t.get_text() for t in ax.get_legend().get_texts())
+    ax = next(a for a in fig.axes if a.get_title(loc="left") == "X")
+    assert all("mean 0.5 h" in t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_plot_step_waits_names_instead_of_drawing_activities_that_never_wait():
+    """receipt's and purchasing's first activities had empty panels (every wait 0), and a short
+    log axis wrote overlapping minor labels '3x10^0 4x10^0 ...'."""
+    rows = []
+    for i in range(30):
+        day = f"2024-01-{1 + i % 20:02d}"
+        rows += [
+            (i, "first", f"{day} 08:00", f"{day} 08:10"),
+            (i, "second", f"{day} {9 + i % 5}:00", f"{day} {9 + i % 5}:30"),
+        ]
+    log = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time"])
+    fig = plot_step_waits({"history": log, "model": log}, top=6)
+    titles = [a.get_title(loc="left") for a in fig.axes if a.axison]
+    assert titles == ["Second"]
+    assert any("Not drawn: First" in t.get_text() for t in fig.texts)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    minor = [t.get_text() for t in ax.xaxis.get_minorticklabels() if t.get_text()]
+    assert minor == []  # second waits 0.83-4.83 h: under a decade, labelled 1, 2, 5 only
+    assert {t.get_text() for t in ax.xaxis.get_majorticklabels()} >= {"1", "2"}
 
 
 def test_step_times_marks_no_bottleneck_when_no_one_queues_for_staff(report):
