@@ -1061,7 +1061,16 @@ def plot_fits(
         for a in (ax_h, ax_q):
             _style(a)
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
+    if any(getattr(d, "multiplier", 1.0) != 1.0 for _name, (_v, d) in items):
+        fig.text(
+            0.02,
+            1 - 0.8 / fig.get_figheight(),
+            "x k: the family chosen by likelihood, scaled by k to the sample mean (the mean sets "
+            "the load); P(0): share of instances that took no time",
+            fontsize=7.5,
+            color=MUTED,
+        )
     fig.subplots_adjust(
-        left=0.07, right=0.98, bottom=0.5 / fig.get_figheight(), top=1 - 0.8 / fig.get_figheight()
+        left=0.07, right=0.98, bottom=0.5 / fig.get_figheight(), top=1 - 1.2 / fig.get_figheight()
     )
     return _finish(fig, path)

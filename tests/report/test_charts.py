@@ -362,3 +362,15 @@ def test_funnel_marks_losses_only_where_cases_are_lost():
     rows = dict(zip(ax.get_yticks(), names, strict=True))
     assert rows[red[0].get_position()[1]] == "Reject"  # on the row where cases are lost
     assert not any("of cases" in t.get_text() for t in ax.texts)  # no "-74 %" between branches
+
+
+def test_fitted_vs_observed_explains_a_mean_matched_fit():
+    from sim.model import Distribution
+
+    rng = np.random.default_rng(0)
+    plain = Distribution.exponential(1.0)
+    scaled = plain.scaled(1.04)
+    v = rng.exponential(1.0, 200)
+    note = "scaled by k to the sample mean"
+    assert not any(note in t.get_text() for t in plot_fits({"a": (v, plain)}).texts)
+    assert any(note in t.get_text() for t in plot_fits({"a": (v, scaled)}).texts)
