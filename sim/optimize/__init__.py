@@ -3,7 +3,9 @@
 ``optimize_redesign(SearchJob(...), run_dir=...)`` searches the redesigns of a
 ``sim.redesign.SearchSpace`` against KPI objectives and constraints, simulating every candidate
 with the baseline's random numbers (paired differences), then re-runs the best ones with more
-replications (confirmation with 95 % CIs) and takes their changes out one at a time (ablation).
+replications (confirmation with 95 % CIs) and takes their changes out one at a time (ablation);
+a recommended redesign is then tried without the changes the ablation rates harm, and
+recommended without them when confirmation bears that out (``prune``).
 """
 
 from sim.optimize.confirm import (
@@ -18,6 +20,7 @@ from sim.optimize.confirm import (
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, parse_constraints, parse_objectives
 from sim.optimize.pipeline import FollowUp, optimize_redesign
+from sim.optimize.prune import prune
 from sim.optimize.study import SamplerSpec, SearchJob, SearchSettings, open_storage, run_search
 
 __all__ = [
@@ -36,6 +39,7 @@ __all__ = [
     "optimize_redesign",
     "parse_constraints",
     "parse_objectives",
+    "prune",
     "rank_confirmed",
     "run_search",
     "select_candidates",

@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,13 +55,16 @@ class Candidate:
     feasible: bool = True
     search_rank: int = 0  # the rank the search gave it, before confirmation re-ranked it
     comparison: pd.DataFrame | None = None  # per KPI: base, alt, diff, CI, significant
-    ablation: list[dict[str, Any]] = field(default_factory=list)
+    ablation: list[dict[str, Any]] = field(default_factory=list)  # of the redesign as found
+    # the last step (``sim.optimize.prune``): each redesign without the changes the ablation
+    # rated harm (or noise at a one-off cost), confirmed against this one
+    pruning: list[dict[str, Any]] = field(default_factory=list)
+    # when a pruned redesign replaced the search's: that redesign as the search found it
+    original: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
-        comp = None
-        if self.comparison is not None:
-            comp = {k: {c: _py(v) for c, v in row.items()} for k, row in self.comparison.iterrows()}
+        comp = comparison_dict(self.comparison)
         return {
             "rank": self.rank,
             "search_rank": self.search_rank,
@@ -75,7 +78,16 @@ class Candidate:
             "search_values": self.search_values,
             "comparison": comp,
             "ablation": self.ablation,
+            "pruning": self.pruning,
+            "original": self.original,
         }
+
+
+def comparison_dict(comparison: pd.DataFrame | None) -> dict[str, dict[str, Any]] | None:
+    """A paired comparison table as JSON-ready ``{kpi: {base, alt, diff, ci_low, ...}}``."""
+    if comparison is None:
+        return None
+    return {k: {c: _py(v) for c, v in row.items()} for k, row in comparison.iterrows()}
 
 
 def _py(v: Any) -> Any:
@@ -226,19 +238,46 @@ def confirm(
     """
     base = evaluator.table({}, replications)
     for c in candidates:
-        alt = evaluator.table(c.choice, replications)
-        # objectives, the headline KPIs, and waiting per step (for the redesign diff map)
-        waiting = sorted(
-            {k for k in (*base.columns, *alt.columns) if k.startswith("waiting_mean:")}
+        c.comparison = compare_redesigns(
+            evaluator, objectives, ({}, 0.0), (c.choice, c.one_off_cost), replications=replications
         )
-        kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED) + waiting))
-        b2 = _with_derived(base, one_off_cost=0.0)
-        a2 = _with_derived(alt, one_off_cost=c.one_off_cost)
-        c.comparison = paired_comparison(b2, a2, [k for k in kpis if k in b2 and k in a2])
         c.verdict = verdict(c.comparison, objectives)
-        means = {k: float(a2[k].mean()) for k in a2.columns if k != "replication"}
-        c.feasible = all(cn.violation(derived_value(means, cn.kpi)) <= 0 for cn in constraints)
+        c.feasible = not broken_constraints(
+            evaluator, c.choice, c.one_off_cost, constraints, replications=replications
+        )
     return base
+
+
+def compare_redesigns(
+    evaluator: Evaluator,
+    objectives: Sequence[Objective],
+    first: tuple[Mapping[str, Any], float],
+    second: tuple[Mapping[str, Any], float],
+    *,
+    replications: int,
+) -> pd.DataFrame:
+    """Paired comparison ``second - first`` of two redesigns (``(choice, one_off_cost)``; the
+    baseline is ``({}, 0.0)``) over replications ``0..replications-1`` (common random numbers):
+    the objectives, the headline KPIs and waiting per step (for the redesign diff map)."""
+    a = _with_derived(evaluator.table(first[0], replications), one_off_cost=first[1])
+    b = _with_derived(evaluator.table(second[0], replications), one_off_cost=second[1])
+    waiting = sorted({k for k in (*a.columns, *b.columns) if k.startswith("waiting_mean:")})
+    kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED) + waiting))
+    return paired_comparison(a, b, [k for k in kpis if k in a and k in b])
+
+
+def broken_constraints(
+    evaluator: Evaluator,
+    choice: Mapping[str, Any],
+    one_off_cost: float,
+    constraints: Sequence[Constraint],
+    *,
+    replications: int,
+) -> list[Constraint]:
+    """The constraints a redesign's means over ``replications`` replications break."""
+    table = _with_derived(evaluator.table(choice, replications), one_off_cost=one_off_cost)
+    means = {k: float(table[k].mean()) for k in table.columns if k != "replication"}
+    return [cn for cn in constraints if cn.violation(derived_value(means, cn.kpi)) > 0]
 
 
 def _with_derived(table: pd.DataFrame, *, one_off_cost: float) -> pd.DataFrame:

@@ -72,6 +72,10 @@ def pareto_table(candidates: Sequence[Candidate], objectives: Sequence[Objective
                 row[f"{o.kpi} ci_high"] = r["ci_high"]
         row["one_off_cost"] = c.one_off_cost
         row["changes"] = " | ".join(c.changes)
+        # changes of the search's redesign left out after the ablation (sim.optimize.prune)
+        row["dropped"] = " | ".join(
+            d["change"] for p in c.pruning if p.get("adopted") for d in p["dropped"]
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -119,9 +123,17 @@ WHY_NOT = {
 }
 
 
-def _ablation_note(a: dict[str, Any], objectives: Sequence[Objective]) -> str:
-    """What the ablation says about one change, for the changes list ('' when it helps)."""
+def _ablation_note(a: dict[str, Any], objectives: Sequence[Objective], *, tried: bool) -> str:
+    """What the ablation says about one change, for the changes list ('' when it helps).
+
+    ``tried``: the redesign without the changes of this role was confirmed (and kept, since the
+    change is still listed), so the evidence below replaces the ablation's expectation."""
     role = a.get("role")
+    if role == "harm" and tried:
+        return (
+            " — **ablation: harm**, but the redesign without the changes rated harm did not "
+            "hold up (below), so it stays."
+        )
     if role == "harm":
         hurt = [
             LABELS.get(o.kpi, (o.kpi,))[0]
@@ -144,11 +156,15 @@ def _changes_lines(
     c: Candidate, objectives: Sequence[Objective], constraints: Sequence[Constraint]
 ) -> list[str]:
     by_change = {a["change"]: a for a in c.ablation if "refused" not in a}
+    tried = {p["pass"] for p in c.pruning}
     lines = ["Changes:", ""]
     for s in c.changes:
         a = by_change.get(s)
-        lines.append(f"- {s}" + (_ablation_note(a, objectives) if a else ""))
+        note = _ablation_note(a, objectives, tried=PASS_ROLE_HARM in tried) if a else ""
+        lines.append(f"- {s}" + note)
     lines.append("")
+    if PASS_ROLE_HARM in tried:
+        return lines
     harm = [a for a in c.ablation if a.get("role") == "harm"]
     check = (
         " The ablation compares the objectives only: check "
@@ -174,10 +190,104 @@ def _changes_lines(
     return lines
 
 
-def _candidate_lines(
-    c: Candidate, objectives: Sequence[Objective], constraints: Sequence[Constraint]
+PASS_ROLE_HARM = "harm"
+PASS_TEXT = {
+    "harm": "rated harm by the ablation",
+    "noise at a one-off cost": "rated noise by the ablation that carry a one-off cost",
+}
+
+
+def _pruning_lines(
+    c: Candidate,
+    p: dict[str, Any],
+    objectives: Sequence[Objective],
+    constraints: Sequence[Constraint],
+    replications: int,
 ) -> list[str]:
-    lines = _changes_lines(c, objectives, constraints)
+    """One pruning attempt: what was dropped, the paired evidence, the decision."""
+    if p.get("pass") == "duplicate":
+        return [f"Note: {p['reason']}.", ""]
+    what = PASS_TEXT.get(p["pass"], p["pass"])
+    n = len(p["dropped"])
+    them = "it" if n == 1 else "them"
+    if p["adopted"]:
+        head = (
+            f"**Dropped: the {'change' if n == 1 else f'{n} changes'} {what}.** The redesign "
+            f"without {them} was re-simulated with the same {replications} paired replications "
+            "(same random numbers) as today's process and the redesign with "
+            f"{them}:"
+        )
+    else:
+        head = (
+            f"**Tried without the {'change' if n == 1 else f'{n} changes'} {what}** (re-simulated "
+            f"with the same {replications} paired replications as today's process and the "
+            f"redesign with {them}):"
+        )
+    lines = [head, ""]
+    for d in p["dropped"]:
+        saving = d.get("one_off_saving")
+        extra = f", saves a one-off cost of {saving:,.0f}" if saving else ""
+        lines.append(f"- {'~~' + d['change'] + '~~' if p['adopted'] else d['change']} "
+                     f"({d.get('role', '')}{extra})")  # fmt: skip
+    lines.append("")
+    versus = p.get("versus_kept") or {}
+    rows = [o.kpi for o in objectives] + [cn.kpi for cn in constraints]
+    rows = [k for k in dict.fromkeys(rows) if k in versus]
+    if rows:
+        lines += [
+            f"| KPI | with {them} | without {them} | change [95 % CI] | significant |",
+            "|---|---|---|---|---|",
+        ]
+        for k in rows:
+            r = versus[k]
+            lines.append(
+                f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
+                f"{_fmt_change(k, r)} | {'yes' if r['significant'] else 'no'} |"
+            )
+        lines.append("")
+
+    def label(kpis: Sequence[str]) -> str:
+        return ", ".join(LABELS.get(k, (k,))[0] for k in kpis)
+
+    reason = p["reason"]
+    if p["adopted"]:
+        reason = "not significantly worse on any objective"
+        if constraints:
+            reason += ", within " + ", ".join(cn.describe() for cn in constraints)
+        if p.get("better_on"):
+            reason += ", and significantly better on " + label(p["better_on"])
+    elif p.get("worse_on"):
+        reason = f"the redesign is significantly worse than with {them} on " + label(p["worse_on"])
+    if p["adopted"]:
+        lines += [
+            f"**Recommended without {them}**: {reason}. The changes, figures and "
+            f"`best/{c.rank}.yaml` below are the redesign without {them}.",
+            "",
+        ]
+    else:
+        lines += [f"**Kept with {them}**: without {them}, {reason}.", ""]
+    return lines
+
+
+def _candidate_lines(
+    c: Candidate,
+    objectives: Sequence[Objective],
+    constraints: Sequence[Constraint],
+    replications: int = 20,
+) -> list[str]:
+    lines: list[str] = []
+    if c.original is not None:
+        n = len(c.original["changes"]) - len(c.changes)
+        lines += [
+            f"The redesign of trial {c.trial} as the search found it "
+            f"({len(c.original['changes'])} changes, verdict: "
+            f"{VERDICT_TEXT.get(c.original['verdict'], c.original['verdict'])}) without "
+            f"{n} change{'s' if n != 1 else ''} the ablation showed to do no good (below).",
+            "",
+        ]
+    lines += _changes_lines(c, objectives, constraints)
+    for p in c.pruning:
+        lines += _pruning_lines(c, p, objectives, constraints, replications)
     lines += [f"One-off cost: {c.one_off_cost:,.0f}. Model: `best/{c.rank}.yaml`.", ""]
     if c.comparison is not None:
         lines += [
@@ -193,8 +303,13 @@ def _candidate_lines(
             )
         lines.append("")
     if c.ablation:
+        whose = (
+            f"each change of trial {c.trial}'s redesign as the search found it"
+            if c.original is not None
+            else "each change"
+        )
         lines += [
-            "What each change contributes (the redesign re-simulated without it; positive = the "
+            f"What {whose} contributes (the redesign re-simulated without it; positive = the "
             "change helps):",
             "",
             "| change | "
@@ -242,7 +357,9 @@ def recommendations_markdown(
 
     Candidates are listed in their order (``rank_confirmed``): under "Recommended" those better
     than today or genuine trade-offs within the constraints; under "Tried, not recommended" the
-    others with the reason. A recommended change its ablation rates as harm is flagged.
+    others with the reason. A recommended change its ablation rates as harm is flagged; when
+    the redesign was tried without such changes (``sim.optimize.prune``), what was dropped, the
+    paired evidence and which redesign is recommended are shown.
     """
     base_means = {c: float(baseline[c].mean()) for c in baseline.columns if c != "replication"}
     lines = [
@@ -282,7 +399,7 @@ def recommendations_markdown(
         ]
     for c in good:
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {VERDICT_TEXT[c.verdict]}", ""]
-        lines += _candidate_lines(c, objectives, constraints)
+        lines += _candidate_lines(c, objectives, constraints, confirm_replications)
     if rest:
         lines += [
             "## Tried, not recommended",
@@ -299,5 +416,5 @@ def recommendations_markdown(
             why.append(WHY_NOT[c.verdict])
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {tag}", ""]
         lines += [f"Not recommended: {'; '.join(why)}.", ""]
-        lines += _candidate_lines(c, objectives, constraints)
+        lines += _candidate_lines(c, objectives, constraints, confirm_replications)
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""The whole search for one process: search, choose, confirm, ablate, write the results."""
+"""The whole search for one process: search, choose, confirm, ablate, prune, write the results."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from sim.optimize.outputs import (
     trials_table,
     write_best_models,
 )
+from sim.optimize.prune import drop_duplicates, prune
 from sim.optimize.study import FINISHED, SearchJob, run_search
 
 
@@ -32,6 +33,12 @@ class FollowUp:
     confirm_replications: int = 20
     top_k: int = 5
     ablate_top: int = 3
+    # drop the changes the ablation rates harm (then noise at a one-off cost) from a
+    # recommended redesign, re-confirm it, and recommend it instead when not worse
+    prune_harm: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "prune_harm", bool(self.prune_harm))  # 0/1 from a config
 
 
 def optimize_redesign(
@@ -42,7 +49,9 @@ def optimize_redesign(
     progress: bool = True,
     workers: int | None = None,
 ) -> dict[str, Any]:
-    """Run (or resume) the search, then confirm, re-rank and ablate the best redesigns.
+    """Run (or resume) the search, then confirm, re-rank and ablate the best redesigns, and
+    (``follow_up.prune_harm``) recommend them without the changes the ablation rates harm when
+    that is confirmed not to be worse (``sim.optimize.prune``).
 
     Writes ``trials.csv``, ``pareto.csv``, ``best/<rank>.yaml``, ``confirmation.json`` and
     ``recommendations.md`` into ``run_dir`` and returns the confirmation summary.
@@ -72,6 +81,17 @@ def optimize_redesign(
         for c in candidates[: follow_up.ablate_top]:
             if is_recommended(c):
                 ablate(c, ev, job.objectives, replications=follow_up.confirm_replications)
+                if follow_up.prune_harm:
+                    prune(
+                        c,
+                        ev,
+                        job.objectives,
+                        job.constraints,
+                        replications=follow_up.confirm_replications,
+                    )
+        if any(c.original is not None for c in candidates):
+            # a pruned redesign may be better (a trade-off become better) or one found twice
+            candidates = rank_confirmed(drop_duplicates(candidates, ev))
         sims_confirm = ev.simulations - before
         pareto_table(candidates, job.objectives).to_csv(run_dir / "pareto.csv", index=False)
         write_best_models(candidates, ev, run_dir / "best")
@@ -96,6 +116,7 @@ def optimize_redesign(
             "constraints": [c.__dict__ for c in job.constraints],
             "baseline": {o.kpi: v for o, v in zip(job.objectives, baseline_values, strict=True)},
             "confirm_replications": follow_up.confirm_replications,
+            "prune_harm": follow_up.prune_harm,
             "candidates": [c.to_dict() for c in candidates],
         }
         write_json(run_dir / "confirmation.json", summary)

@@ -407,8 +407,9 @@ def _summary(rf: RunFiles) -> Section:
             if _recommended(comp)
             else "the best candidate tried (not recommended)"
         )
+        pruned = ", without the changes dropped after the ablation" if comp.get("original") else ""
         parts.append(
-            f"<h3>Baseline vs {what} (rank 1, trial {_esc(comp.get('trial'))}: "
+            f"<h3>Baseline vs {what} (rank 1, trial {_esc(comp.get('trial'))}{pruned}: "
             f"{_esc(verdict)})</h3>"
         )
         rows = []
@@ -828,7 +829,9 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     baseline = {x: base[x], y: base[y]} if x in base and y in base else None
     rec: Any = None
     best = _best_comparison(rf)
-    if best is not None and _recommended(best) and "trial" in trials.columns:
+    # a redesign pruned after the ablation was never a trial: its trial's point is not it
+    pruned = best is not None and bool(best.get("original"))
+    if best is not None and _recommended(best) and not pruned and "trial" in trials.columns:
         hit = trials.index[trials["trial"] == best.get("trial")]
         if len(hit):
             # an index label of the frame drawn, or (infeasible in the search) its values
@@ -844,7 +847,13 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         y_label=HEADLINE_LABELS.get(y, (y,))[0],
         title="Trade-off between the first two objectives (every trial of the search)",
     )
-    caption = ""
+    caption = (
+        f"The recommended redesign is trial {_esc(best.get('trial'))}'s without the changes "
+        "dropped after the ablation (see the recommendations); it was not itself a trial of the "
+        "search, so it is not marked. "
+        if pruned and best is not None
+        else ""
+    )
     if not infeasible.empty:
         from sim.report._mpl import MUTED
 
@@ -868,13 +877,13 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         ]
         ax.legend(*zip(*shown, strict=True), fontsize=8, frameon=False)
         limits = "; ".join(_constraint_text(c) for c in rf.confirmation.get("constraints") or [])
-        caption = (
+        caption += (
             f"The Pareto front is drawn over the {len(feasible)} feasible trial(s) only; the "
             f"{len(infeasible)} crossed-out trial(s) broke a constraint"
             + (f" ({_esc(limits)})" if limits else "")
             + " and cannot be recommended, however good their objectives look."
         )
-    return fig, caption
+    return fig, caption.strip()
 
 
 def _constraint_text(c: Mapping[str, Any]) -> str:

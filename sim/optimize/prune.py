@@ -1,0 +1,247 @@
+"""The last step after the ablation: drop the changes that do not earn their place.
+
+The ablation (``sim.optimize.confirm.ablate``) takes each change out of a recommended redesign
+alone. A change it rates ``harm`` made the redesign significantly worse on some objective and
+better on none (in the QA runs: people added to a role nobody waits for, at a headcount). This
+step builds the redesign without those changes (the same operators, minus them, through
+``sim.redesign``), confirms it with the same paired replications (common random numbers) as the
+baseline and the redesign as found, and recommends it **in place of** the one found when it is
+
+* not significantly worse than the one found on any objective (paired 95 % CI),
+* within the constraints once confirmed, and
+* still recommended against today, with a verdict at least as good (``better`` stays
+  ``better``; a ``trade-off`` may become ``better``).
+
+Otherwise the redesign as found is kept and the record says why. A second pass, from whichever
+redesign the first kept, drops the changes the ablation rates ``noise`` that carry a one-off cost
+in the search space: the objectives' own costs (cost per case, headcount, ...) already make a
+change ``harm`` when they move significantly, so the cost a ``noise`` change can still carry is
+the one the objectives do not see, and the space's one-off cost is the only such cost that is
+exact (a price, not a simulated estimate). Noise changes that cost nothing are left alone:
+dropping them saves nothing, and re-testing them would only test noise again.
+
+Cost: one confirmation (``confirm_replications`` replications of one redesign) per ablated
+candidate with harm changes, one more when it has noise changes with a one-off cost; a change
+that was the only one taken out was already simulated by the ablation (same key, same random
+numbers), so the evaluator's cache answers it without simulating.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sim.errors import RedesignRefused
+from sim.optimize.confirm import (
+    VERDICT_ORDER,
+    Candidate,
+    broken_constraints,
+    compare_redesigns,
+    comparison_dict,
+    confirm,
+    is_recommended,
+)
+from sim.optimize.evaluate import Evaluator
+from sim.optimize.objectives import Constraint, Objective
+
+HARM = "harm"
+COSTLY_NOISE = "noise at a one-off cost"
+
+
+def _harm(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any]]:
+    return [a for a in candidate.ablation if a.get("role") == "harm"]
+
+
+def _costly_noise(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any]]:
+    space = evaluator.space
+    baseline = space.baseline()
+    total = space.one_off_cost(candidate.choice)
+    out = []
+    for a in candidate.ablation:
+        if a.get("role") != "noise":
+            continue
+        saving = total - space.one_off_cost(
+            dict(candidate.choice) | {a["variable"]: baseline[a["variable"]]}
+        )
+        if saving > 0:
+            out.append(a | {"one_off_saving": saving})
+    return out
+
+
+PASSES = ((HARM, _harm), (COSTLY_NOISE, _costly_noise))
+
+
+def prune(
+    candidate: Candidate,
+    evaluator: Evaluator,
+    objectives: Sequence[Objective],
+    constraints: Sequence[Constraint],
+    *,
+    replications: int,
+) -> list[dict[str, Any]]:
+    """Try the candidate without its ``harm`` changes, then without its ``noise`` changes that
+    carry a one-off cost; adopt each smaller redesign that passes (see the module docstring).
+
+    The candidate must be confirmed (``confirm``) and ablated (``ablate``) with the same
+    ``replications``. Fills ``candidate.pruning`` (one record per attempt, JSON-ready) and, when
+    a smaller redesign is adopted, replaces the candidate's ``choice``, ``changes``,
+    ``one_off_cost``, ``comparison``, ``verdict`` and ``feasible`` with its own and keeps the
+    redesign as found in ``candidate.original``. Returns ``candidate.pruning``.
+    """
+    attempts: list[dict[str, Any]] = []
+    for label, pick in PASSES:
+        active = evaluator.space.active(candidate.choice)
+        drop = [a for a in pick(candidate, evaluator) if a["variable"] in active]
+        if not drop:
+            continue
+        attempts.append(
+            _attempt(
+                candidate,
+                drop,
+                label,
+                evaluator,
+                objectives,
+                constraints,
+                replications=replications,
+            )
+        )
+    candidate.pruning = attempts
+    return attempts
+
+
+def _attempt(
+    candidate: Candidate,
+    drop: list[dict[str, Any]],
+    label: str,
+    evaluator: Evaluator,
+    objectives: Sequence[Objective],
+    constraints: Sequence[Constraint],
+    *,
+    replications: int,
+) -> dict[str, Any]:
+    space = evaluator.space
+    baseline = space.baseline()
+    record: dict[str, Any] = {
+        "pass": label,
+        "dropped": [
+            {k: a[k] for k in ("variable", "value", "change", "role", "one_off_saving") if k in a}
+            for a in drop
+        ],
+        "adopted": False,
+    }
+    choice = dict(candidate.choice) | {a["variable"]: baseline[a["variable"]] for a in drop}
+    if not space.active(choice):
+        record["reason"] = "every change would be dropped, which leaves today's process"
+        return record
+    try:
+        space.check(choice)
+        evaluator.redesigned(choice)
+    except RedesignRefused as exc:
+        record["reason"] = f"the search space refuses the redesign without them: {exc}"
+        return record
+    smaller = Candidate(
+        trial=candidate.trial,
+        choice=choice,
+        changes=space.describe(choice),
+        one_off_cost=space.one_off_cost(choice),
+        search_values=list(candidate.search_values),
+    )
+    confirm([smaller], evaluator, objectives, constraints, replications=replications)
+    versus = compare_redesigns(
+        evaluator,
+        objectives,
+        (candidate.choice, candidate.one_off_cost),
+        (smaller.choice, smaller.one_off_cost),
+        replications=replications,
+    )
+    record |= {
+        "choice": smaller.choice,
+        "changes": smaller.changes,
+        "one_off_cost": smaller.one_off_cost,
+        "verdict": smaller.verdict,
+        "feasible": smaller.feasible,
+        "recommended": is_recommended(smaller),
+        "comparison": comparison_dict(smaller.comparison),
+        # paired differences: the smaller redesign minus the one it was cut from
+        "versus_kept": comparison_dict(versus),
+    }
+    worse = [
+        o.kpi
+        for o in objectives
+        if o.kpi in versus.index
+        and versus.loc[o.kpi, "significant"]
+        and versus.loc[o.kpi, "diff"] * o.sign > 0
+    ]
+    better = [
+        o.kpi
+        for o in objectives
+        if o.kpi in versus.index
+        and versus.loc[o.kpi, "significant"]
+        and versus.loc[o.kpi, "diff"] * o.sign < 0
+    ]
+    record["worse_on"] = worse
+    record["better_on"] = better
+    if worse:
+        record["reason"] = "the redesign is significantly worse than with them on " + ", ".join(
+            worse
+        )
+    elif not smaller.feasible:
+        broken = broken_constraints(
+            evaluator, choice, smaller.one_off_cost, constraints, replications=replications
+        )
+        record["reason"] = "the redesign breaks " + ", ".join(cn.describe() for cn in broken)
+    elif not is_recommended(smaller) or VERDICT_ORDER.get(
+        smaller.verdict, len(VERDICT_ORDER)
+    ) > VERDICT_ORDER.get(candidate.verdict, len(VERDICT_ORDER)):
+        record["reason"] = f"against today it is {smaller.verdict} (with them: {candidate.verdict})"
+    else:
+        record["adopted"] = True
+        within = ", ".join(cn.describe() for cn in constraints)
+        record["reason"] = (
+            "not significantly worse on any objective"
+            + (f", within {within}" if within else "")
+            + (", and significantly better on " + ", ".join(better) if better else "")
+        )
+        _adopt(candidate, smaller)
+    return record
+
+
+def _adopt(candidate: Candidate, smaller: Candidate) -> None:
+    if candidate.original is None:
+        candidate.original = {
+            "choice": candidate.choice,
+            "changes": candidate.changes,
+            "one_off_cost": candidate.one_off_cost,
+            "verdict": candidate.verdict,
+            "feasible": candidate.feasible,
+            "comparison": comparison_dict(candidate.comparison),
+        }
+    candidate.choice = smaller.choice
+    candidate.changes = smaller.changes
+    candidate.one_off_cost = smaller.one_off_cost
+    candidate.comparison = smaller.comparison
+    candidate.verdict = smaller.verdict
+    candidate.feasible = smaller.feasible
+
+
+def drop_duplicates(candidates: Sequence[Candidate], evaluator: Evaluator) -> list[Candidate]:
+    """Candidates in order, without a later one that is the same redesign as an earlier one (a
+    pruned redesign can be one the search also found); the one kept notes the other's trial."""
+    seen: dict[str, Candidate] = {}
+    out = []
+    for c in candidates:
+        k = evaluator.key(c.choice)
+        if k in seen:
+            first = seen[k]
+            note = {
+                "pass": "duplicate",
+                "adopted": False,
+                "same_as_trial": c.trial,
+                "reason": f"the redesign of trial {c.trial} (after its own pruning) is the same "
+                "redesign; it is listed once",
+            }
+            first.pruning = [*first.pruning, note]
+            continue
+        seen[k] = c
+        out.append(c)
+    return out
