@@ -279,11 +279,13 @@ def plot_cycle_times(
         for q, mk in ((0.5, "o"), (0.9, "s")):
             xq = float(np.quantile(v, q))
             ax2.plot([xq], [q], marker=mk, color=c, ms=5, zorder=5)
+            right = hi > 0 and xq > 0.8 * hi  # near the right edge: label to the left
             ax2.annotate(
                 f"p{int(q * 100)} {xq:,.0f}" if abs(xq) >= 100 else f"p{int(q * 100)} {xq:.3g}",
                 (xq, q),
-                xytext=(5, 4 - 11 * k),  # one line per series, so close labels do not overlap
+                xytext=(-5 if right else 5, 4 - 11 * k),  # one line per series: no overlap
                 textcoords="offset points",
+                ha="right" if right else "left",
                 fontsize=7,
                 color=c,
                 bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.8},

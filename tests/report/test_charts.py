@@ -374,3 +374,19 @@ def test_fitted_vs_observed_explains_a_mean_matched_fit():
     note = "scaled by k to the sample mean"
     assert not any(note in t.get_text() for t in plot_fits({"a": (v, plain)}).texts)
     assert any(note in t.get_text() for t in plot_fits({"a": (v, scaled)}).texts)
+
+
+def test_cycle_time_quantile_labels_stay_inside_the_figure():
+    # purchasing: the history's p90 sat at the axis' right end and its label was cut off
+    rng = np.random.default_rng(1)
+    history = np.concatenate([rng.uniform(0, 300, 85), rng.uniform(950, 1000, 15)])
+    others = {"model": rng.uniform(0, 1000, 300), "naive baseline": rng.uniform(0, 1000, 300)}
+    fig = plot_cycle_times({"history": history, **others})
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    labels = [t for ax in fig.axes for t in ax.texts if t.get_text().startswith("p")]
+    assert labels
+    for t in labels:
+        ext = t.get_window_extent(renderer)
+        assert box.x0 <= ext.x0 and ext.x1 <= box.x1, t.get_text()
