@@ -243,3 +243,16 @@ def test_map_reads_a_kpi_report(crm):
     fig = draw_process_map(crm, kpi=report)
     bottleneck = report["bottleneck"]["step"]
     assert _node_patch(fig, bottleneck).get_linewidth() > 2  # heavy border on the bottleneck
+
+
+def test_edge_labels_at_one_spot_are_stacked_not_overprinted():
+    """Two edges entering BPIC's O_CREATED from the left printed 58.7 % and 26.0 % at one spot
+    ('5826.0 %')."""
+    from sim.report.process_map import EDGE_LABEL_H, _free_spot
+
+    placed: list = []
+    first = _free_spot((3.0, 2.0), "58.7%", "right", placed)
+    second = _free_spot((3.0, 2.0), "26.0%", "right", placed)
+    elsewhere = _free_spot((6.0, 2.0), "13.1%", "left", placed)
+    assert first == (3.0, 2.0) and elsewhere == (6.0, 2.0)
+    assert second == (3.0, pytest.approx(2.0 - EDGE_LABEL_H))
