@@ -232,3 +232,23 @@ def test_a_noise_change_with_a_one_off_cost_is_dropped_in_a_second_pass(model):
     assert p["dropped"][0]["one_off_saving"] == pytest.approx(100.0)
     assert c.choice == {"staffing:clerk": 2, "staffing:spare": 1} and c.one_off_cost == 100.0
     assert c.original["one_off_cost"] == 200.0 and c.verdict == "better"
+
+
+def test_a_pruned_redesign_the_search_also_found_is_listed_once(model, space):
+    from sim.optimize.prune import drop_duplicates
+
+    smaller = {"staffing:clerk": 2, "staffing:spare": 1}
+    pruned = Candidate(
+        trial=4,
+        choice=dict(smaller),
+        changes=[GAIN],
+        one_off_cost=0.0,
+        search_values=[0.0, 0.0],
+        original={"changes": [GAIN, HARM]},
+    )
+    found = Candidate(trial=9, choice=dict(smaller), changes=[GAIN], one_off_cost=0.0,
+                      search_values=[0.0, 0.0])  # fmt: skip
+    with Evaluator(model=model, space=space, scenario=SCENARIO, seed=1, workers=1) as ev:
+        assert drop_duplicates([pruned, found], ev) == [pruned]
+    (note,) = pruned.pruning
+    assert note["pass"] == "duplicate" and note["same_as_trial"] == 9
