@@ -90,7 +90,10 @@ th{background:#eef2f6}td.num{text-align:right;font-variant-numeric:tabular-nums;
 .tablewrap{overflow-x:auto;max-width:100%}
 figure{margin:1em 0}figure img{max-width:100%;height:auto;border:1px solid #eceff1}
 figure.wide .scroll{overflow-x:auto;border:1px solid #eceff1;max-width:100%}
-figure.wide img{max-width:none;border:0;display:block}
+figure.wide img{max-width:100%;border:0;display:block}
+figure.wide .zoom{display:none}
+figure.wide label{font-size:.85em;color:#1565c0;cursor:pointer;text-decoration:underline}
+figure.wide .zoom:checked~.scroll img{max-width:none}
 figcaption{color:#607d8b;font-size:.88em;margin-top:.3em}
 .missing{background:#fff8e1;border-left:4px solid #f9a825;padding:6px 10px;color:#5d4037}
 .good{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}
@@ -259,19 +262,23 @@ def _ci_text(ci: Mapping[str, Any] | None, unit: str) -> tuple[str, str]:
     return mean, f"[{_num(lo, unit)}, {_num(hi, unit)}]"
 
 
+_ZOOM_IDS = iter(range(1, 1 << 30))
+
+
 def _img(fig: Figure, *, alt: str, caption: str = "", wide: bool = False, dpi: float = 96) -> str:
-    """A figure as an embedded PNG. ``wide``: fitted to the page, with the full-size image
-    (scrolling sideways) in a fold below it."""
+    """A figure as an embedded PNG. ``wide``: fitted to the page, with a switch that shows it at
+    full size (scrolling sideways); one copy of the image either way (two made a BPIC report
+    several megabytes), switched by CSS alone so the page needs no script."""
     png = to_png_bytes(fig, dpi=dpi)
     data = base64.b64encode(png).decode("ascii")
     tag = f'<img src="data:image/png;base64,{data}" alt="{_esc(alt)}">'
     cap = f"<figcaption>{caption}</figcaption>" if caption else ""
     if wide:
-        full = f'<img src="data:image/png;base64,{data}" alt="{_esc(alt)} (full size)">'
+        zid = f"zoom-{next(_ZOOM_IDS)}"
         return (
-            f"<figure>{tag}{cap}</figure>"
-            "<details><summary>The same map at full size (scroll sideways)</summary>"
-            f'<figure class="wide"><div class="scroll">{full}</div></figure></details>'
+            f'<figure class="wide"><input type="checkbox" class="zoom" id="{zid}">'
+            f'<label for="{zid}">full size (scroll sideways)</label>'
+            f'<div class="scroll">{tag}</div>{cap}</figure>'
         )
     return f"<figure>{tag}{cap}</figure>"
 

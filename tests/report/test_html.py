@@ -43,8 +43,10 @@ def test_simulate_run_report(tmp_path, crm):
     for sid in SECTIONS:
         assert f'<section id="{sid}">' in page
     images = _images(page)
-    # map (fitted + full size), step times, utilisation, funnel, cycle time, arrivals
-    assert len(images) == 7
+    # the map (one copy, a switch shows it at full size), step times, utilisation, funnel,
+    # cycle time, arrivals
+    assert len(images) == 6
+    assert 'class="zoom"' in page and "full size (scroll sideways)" in page
     assert all(img.startswith(PNG) for img in images)
     summary = _section(page, "summary")
     assert "Mean cycle time" in summary and "95 % CI" in summary
@@ -75,7 +77,7 @@ def test_optimize_run_report(tmp_path, crm):
     rec = _section(page, "recommendations")
     assert "Remove &#x27;contract_review&#x27;" in rec or "Remove 'contract_review'" in rec
     assert "&lt;script&gt;" in rec and "<script>" not in rec  # markdown is escaped
-    assert len(_images(rec)) == 3  # diff map (fitted + full size) and the Pareto front
+    assert len(_images(rec)) == 2  # the diff map and the Pareto front
     assert "missing" in _section(page, "bottlenecks")  # no kpis.json in an optimize run
     assert "config.yaml (process)" in _section(page, "map")
 
@@ -119,7 +121,7 @@ def test_a_model_with_repetitions_is_drawn_one_step_per_activity(tmp_path, crm):
     section = _section(page, "map")
     assert "one step per activity" in section
     assert f"The model's own {len(crm.steps)} steps</summary>" in section  # in a fold
-    assert len(_images(section)) == 3  # the view; the model's map fitted and full size
+    assert len(_images(section)) == 2  # the view; the model's map
     view = activity_view(model)
     assert "quote_approval" not in view.steps and len(view.steps) == len(crm.steps) - 1
     kpi = {"quote_preparation": 0.1, "quote_approval": 0.2, "signing": 0.3}
@@ -136,12 +138,12 @@ def test_a_staffing_redesign_of_a_calibrated_model_is_drawn_on_its_activities(tm
     rec = _section(page, "recommendations")
     assert "changes only headcounts" in rec and "drawn on the log's activities" in rec
     assert f"On the model's own {len(crm.steps)} steps" in rec  # the full map, in a fold
-    assert len(_images(rec)) == 4  # the view; the full diff map fitted and full size; Pareto
+    assert len(_images(rec)) == 3  # the view; the full diff map; Pareto
     # a change that names the model's steps keeps the model's own map only
     removed = op.remove_step(staffed, "contract_review")
     page = build_report(write_optimize_run(tmp_path / "opt2", model, removed)).read_text("utf-8")
     rec = _section(page, "recommendations")
-    assert "changes only headcounts" not in rec and len(_images(rec)) == 3
+    assert "changes only headcounts" not in rec and len(_images(rec)) == 2  # diff map, Pareto
 
 
 def test_empty_run_says_what_is_missing(tmp_path):
@@ -219,7 +221,7 @@ def test_report_renders_in_headless_chromium(tmp_path, crm):
     m = re.search(r"images=(\d+) ok=(\d+) width=(\d+)", res.stdout)
     assert m, res.stderr[-2000:]
     n, ok, width = (int(g) for g in m.groups())
-    assert n == 7 and ok == n  # every embedded image decoded and has a size
+    assert n == 6 and ok == n  # every embedded image decoded and has a size
     assert width <= 1366  # nothing forces sideways scrolling at laptop width
     shot = tmp_path / "shot.png"
     subprocess.run(
@@ -289,7 +291,7 @@ def test_a_waiting_difference_without_a_ci_is_shown_but_not_as_significant(tmp_p
 
     page = build_report(run).read_text(encoding="utf-8")
     rec = _section(page, "recommendations")
-    assert len(_images(rec)) == 3  # the diff map fitted and full size, the Pareto front
+    assert len(_images(rec)) == 2  # the diff map, the Pareto front
     assert "1 step(s) (Contract review) were reached in too few paired replications" in rec
 
     from sim.report.diff_map import significant
