@@ -227,8 +227,8 @@ def _pruning_lines(
     for d in p["dropped"]:
         saving = d.get("one_off_saving")
         extra = f", saves a one-off cost of {saving:,.0f}" if saving else ""
-        lines.append(f"- {'~~' + d['change'] + '~~' if p['adopted'] else d['change']} "
-                     f"({d.get('role', '')}{extra})")  # fmt: skip
+        lines.append(f"- {d['change']} ({d.get('role', '')}{extra})"
+                     + (": dropped" if p["adopted"] else ""))  # fmt: skip
     lines.append("")
     versus = p.get("versus_kept") or {}
     rows = [o.kpi for o in objectives] + [cn.kpi for cn in constraints]
@@ -282,13 +282,26 @@ def _candidate_lines(
             f"The redesign of trial {c.trial} as the search found it "
             f"({len(c.original['changes'])} changes, verdict: "
             f"{VERDICT_TEXT.get(c.original['verdict'], c.original['verdict'])}) without "
-            f"{n} change{'s' if n != 1 else ''} the ablation showed to do no good (below).",
+            f"{n} change{'s' if n != 1 else ''} the ablation rated "
+            + " or ".join(
+                dict.fromkeys(
+                    "harm" if p["pass"] == PASS_ROLE_HARM else "noise at a one-off cost"
+                    for p in c.pruning
+                    if p.get("adopted")
+                )
+            )
+            + " (below).",
             "",
         ]
     lines += _changes_lines(c, objectives, constraints)
     for p in c.pruning:
         lines += _pruning_lines(c, p, objectives, constraints, replications)
-    lines += [f"One-off cost: {c.one_off_cost:,.0f}. Model: `best/{c.rank}.yaml`.", ""]
+    was = (
+        f" (as found: {c.original['one_off_cost']:,.0f})"
+        if c.original is not None and c.original.get("one_off_cost") != c.one_off_cost
+        else ""
+    )
+    lines += [f"One-off cost: {c.one_off_cost:,.0f}{was}. Model: `best/{c.rank}.yaml`.", ""]
     if c.comparison is not None:
         lines += [
             "| KPI | today | redesign | change [95 % CI] | significant |",

@@ -113,7 +113,7 @@ def test_a_change_rated_harm_is_dropped_and_the_smaller_redesign_recommended(
     changes = section.partition("Changes:")[2].partition("**Dropped")[0]
     assert f"- {GAIN}" in changes and HARM not in changes
     assert "**Dropped: the change rated harm by the ablation.**" in section
-    assert f"- ~~{HARM}~~ (harm)" in section
+    assert f"- {HARM} (harm): dropped" in section
     assert re.search(r"\| headcount \| 5\.0 \| 4\.0 \| -1\.00 .*\| yes \|", section)
     assert "**Recommended without it**: not significantly worse on any objective" in section
     assert "dropping this change is expected to do better" not in md
@@ -224,7 +224,7 @@ def test_a_noise_change_with_a_one_off_cost_is_dropped_in_a_second_pass(model):
             rank=1,
             search_rank=1,
         )
-        confirm([c], ev, objectives, (), replications=5)
+        base = confirm([c], ev, objectives, (), replications=5)
         ablate(c, ev, objectives, replications=5)
         assert [a["role"] for a in c.ablation] == ["carries gain", "noise"]
         (p,) = prune(c, ev, objectives, (), replications=5)
@@ -232,6 +232,19 @@ def test_a_noise_change_with_a_one_off_cost_is_dropped_in_a_second_pass(model):
     assert p["dropped"][0]["one_off_saving"] == pytest.approx(100.0)
     assert c.choice == {"staffing:clerk": 2, "staffing:spare": 1} and c.one_off_cost == 100.0
     assert c.original["one_off_cost"] == 200.0 and c.verdict == "better"
+    md = recommendations_markdown(
+        model_name="tiny",
+        candidates=[c],
+        baseline=base,
+        objectives=objectives,
+        constraints=(),
+        confirm_replications=5,
+        n_trials=1,
+        simulations=0,
+    )
+    assert "without 1 change the ablation rated noise at a one-off cost" in md
+    assert "noise, saves a one-off cost of 100): dropped" in md
+    assert "One-off cost: 100 (as found: 200)." in md
 
 
 def test_a_pruned_redesign_the_search_also_found_is_listed_once(model, space):
