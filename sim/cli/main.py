@@ -9,6 +9,7 @@ value) print a readable message and exit with status 2, never a traceback.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,28 @@ def usage() -> str:
 FILE_GROUPS = {"process": MODEL_SUFFIXES, "redesign": (".yaml", ".yml", ".json")}
 
 
+# Overrides whose value is a path: '~' is expanded and a path Hydra's grammar would misread
+# (commas, spaces, '=', '$', brackets...) is quoted, so any file name can be given as typed.
+PATH_KEYS = ("log", "backtest.log", "run", "hydra.run.dir")
+_PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$")
+
+
+def quote_path(value: str) -> str:
+    """``value`` as a Hydra override value for a path: ``~`` expanded, quoted when needed."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value  # quoted by the user
+    value = os.path.expanduser(value)
+    if _PLAIN_PATH.match(value):
+        return value
+    return "'" + value.replace("'", "\\'") + "'"
+
+
+def _unquoted(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1].replace("\\'", "'").replace('\\"', '"')
+    return value
+
+
 def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
     """Turn ``process=<file>`` (or ``redesign=<file>``) into ``<group>=_from_file <group>.path=<abs>``.
 
@@ -86,6 +109,8 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
                     f"{group}={value}: not a bundled {group} nor a file; bundled ones are "
                     f"{names}, or give a path to a {'/'.join(FILE_GROUPS[group])} file"
                 )
+        elif a.split("=", 1)[0].lstrip("+") in PATH_KEYS and "=" in a:
+            a = f"{a.split('=', 1)[0]}={quote_path(a.split('=', 1)[1])}"
         elif a.startswith("scenario.staffing."):
             a = "++" + a  # staffing is an open mapping: add or override a role's headcount
         elif a.startswith("process.params="):
@@ -102,7 +127,7 @@ def _override(args: list[str], key: str) -> str | None:
     for a in args:
         name, sep, rest = a.partition("=")
         if sep and name.lstrip("+") == key:
-            value = rest
+            value = _unquoted(rest)
     return value
 
 
@@ -153,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
         configs = config_dir()
         args = rewrite_process_override(args, configs)
         if command == "report":  # Hydra would create the directory before we could check it
-            target = next((a.split("=", 1)[1] for a in args if a.startswith("run=")), None)
+            target = _override(args, "run")
             if target is None:
                 raise SimError(
                     "run: give the run directory to rebuild, e.g. run=outputs/simulate/<date>"

@@ -177,3 +177,33 @@ def test_a_small_training_set_is_called_rough(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert "note: calibrating from 12 cases only: fitted values are rough" in res.stdout
+
+
+def test_any_file_name_can_be_given_as_typed(tmp_path):
+    """Commas, spaces, '=' or '$(' in a path, or a leading '~', broke Hydra's override parser."""
+    import os
+
+    odd = tmp_path / "my logs, 2024 (a=b) $(x)"
+    odd.mkdir()
+    log = small_log(odd / "log, v2.csv")
+    env = {**os.environ, "HOME": str(odd)}
+    for given in (f"log={log}", "log=~/log, v2.csv"):
+        run = tmp_path / f"run {len(given)}"
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sim",
+                "calibrate",
+                given,
+                "backtest.enabled=false",
+                "output.report=false",
+                f"hydra.run.dir={run}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+        )
+        assert res.returncode == 0, res.stderr
+        assert (run / "model.yaml").is_file()
