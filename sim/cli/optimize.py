@@ -23,7 +23,7 @@ from sim.optimize import (
 from sim.optimize.objectives import check_kpi_names
 from sim.redesign import SearchSpace, staffing_space
 
-FOLLOW_UP_KEYS = ("confirm_replications", "top_k", "ablate_top")
+FOLLOW_UP_KEYS = ("confirm_replications", "top_k", "ablate_top", "prune_harm")
 SETTINGS_KEYS = (
     "n_trials",
     "max_redesigns",

@@ -117,9 +117,16 @@ def test_a_model_without_a_search_space_gets_a_staffing_search(tmp_path):
     assert "has no costs" not in res.stdout  # no cost objective: nothing to warn about
     # the default objectives include cost per case, which is 0 for every staffing: say so
     args = [a for a in args if not a.startswith(("optimizer.objectives", "hydra.run.dir"))]
-    res = run_sim(*args, "optimizer.n_trials=1", f"hydra.run.dir={tmp_path / 'run2'}")
+    res = run_sim(
+        *args,
+        "optimizer.n_trials=1",
+        "optimizer.prune_harm=false",  # the config key reaches the follow-up settings
+        f"hydra.run.dir={tmp_path / 'run2'}",
+    )
     assert res.returncode == 0, res.stderr
     assert "objective cost_per_case is 0 for every redesign" in res.stdout
+    confirmation = json.loads((tmp_path / "run2" / "confirmation.json").read_text())
+    assert confirmation["prune_harm"] is False
 
 
 def test_unknown_step_in_search_space_names_the_key(tmp_path):
