@@ -20,6 +20,18 @@ def run_sim(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def calibrate_only(log: Path, run: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``calibrate`` without back-test or report: the quickest run that prints the notes."""
+    return run_sim(
+        "calibrate",
+        f"log={log}",
+        "backtest.enabled=false",
+        "output.report=false",
+        f"hydra.run.dir={run}",
+        *extra,
+    )
+
+
 def small_log(path: Path, *, cases: int = 40, prefix: str = "", case_offset: int = 0) -> Path:
     """``cases`` cases a -> b, four a day, two clerks."""
     lines = ["case_id,activity,start_time,end_time,resource"]
@@ -152,13 +164,7 @@ def test_a_log_without_resources_says_there_is_no_staff_to_search(tmp_path):
     log = small_log(tmp_path / "log.csv")
     rows = [",".join(r.split(",")[:4]) for r in log.read_text().splitlines()]
     log.write_text("\n".join(rows) + "\n")
-    res = run_sim(
-        "calibrate",
-        f"log={log}",
-        "backtest.enabled=false",
-        "output.report=false",
-        f"hydra.run.dir={tmp_path / 'r'}",
-    )
+    res = calibrate_only(log, tmp_path / "r")
     assert res.returncode == 0, res.stderr
     assert "0 roles" in res.stdout
     assert "calibrating from 40 cases" not in res.stdout  # enough cases: no 'rough' note
@@ -168,13 +174,7 @@ def test_a_log_without_resources_says_there_is_no_staff_to_search(tmp_path):
 
 def test_a_small_training_set_is_called_rough(tmp_path):
     log = small_log(tmp_path / "log.csv", cases=12)
-    res = run_sim(
-        "calibrate",
-        f"log={log}",
-        "backtest.enabled=false",
-        "output.report=false",
-        f"hydra.run.dir={tmp_path / 'r'}",
-    )
+    res = calibrate_only(log, tmp_path / "r")
     assert res.returncode == 0, res.stderr
     assert "note: calibrating from 12 cases only: fitted values are rough" in res.stdout
 

@@ -177,16 +177,7 @@ def test_the_redesign_found_is_kept_when_the_smaller_one_is_significantly_worse(
     vs = p["versus_kept"]["cycle_time_mean"]
     assert vs["significant"] and vs["ci_low"] > 0  # slower without the second clerk
     assert c.choice == FOUND and c.changes == [GAIN, HARM] and c.original is None
-    md = recommendations_markdown(
-        model_name="tiny",
-        candidates=[c],
-        baseline=base,
-        objectives=OBJECTIVES,
-        constraints=(),
-        confirm_replications=5,
-        n_trials=1,
-        simulations=0,
-    )
+    md = _markdown(c, base, OBJECTIVES)
     assert "**Tried without the change rated harm by the ablation**" in md
     assert (
         "**Kept with it**: without it, the redesign is significantly worse than with it on mean "
@@ -232,16 +223,7 @@ def test_a_noise_change_with_a_one_off_cost_is_dropped_in_a_second_pass(model):
     assert p["dropped"][0]["one_off_saving"] == pytest.approx(100.0)
     assert c.choice == {"staffing:clerk": 2, "staffing:spare": 1} and c.one_off_cost == 100.0
     assert c.original["one_off_cost"] == 200.0 and c.verdict == "better"
-    md = recommendations_markdown(
-        model_name="tiny",
-        candidates=[c],
-        baseline=base,
-        objectives=objectives,
-        constraints=(),
-        confirm_replications=5,
-        n_trials=1,
-        simulations=0,
-    )
+    md = _markdown(c, base, objectives)
     assert "without 1 change the ablation rated noise at a one-off cost" in md
     assert "noise, saves a one-off cost of 100): dropped" in md
     assert "One-off cost: 100 (as found: 200)." in md
@@ -265,3 +247,17 @@ def test_a_pruned_redesign_the_search_also_found_is_listed_once(model, space):
         assert drop_duplicates([pruned, found], ev) == [pruned]
     (note,) = pruned.pruning
     assert note["pass"] == "duplicate" and note["same_as_trial"] == 9
+
+
+def _markdown(candidate, baseline, objectives) -> str:
+    """recommendations.md for one candidate of the tiny model (5 confirmation replications)."""
+    return recommendations_markdown(
+        model_name="tiny",
+        candidates=[candidate],
+        baseline=baseline,
+        objectives=objectives,
+        constraints=(),
+        confirm_replications=5,
+        n_trials=1,
+        simulations=0,
+    )
