@@ -174,9 +174,7 @@ def _separator(path: Path) -> str:
     with opener(path, "rb") as f:
         head = f.read(2)
         if head == b"\x1f\x8b" and opener is open:
-            raise EventLogError(
-                f"{path}: the file is gzip-compressed; rename it {path.name}.gz"
-            )
+            raise EventLogError(f"{path}: the file is gzip-compressed; rename it {path.name}.gz")
         first = (head + f.readline(1 << 20)).decode("utf-8-sig", errors="replace")
     if "," in first:
         return ","
@@ -279,6 +277,7 @@ def read_event_log(
         def row_label(i: int) -> str:
             return f"row {i + 1}"
 
+    shared_ids = int(raw.attrs.get("traces_sharing_an_id", 0))
     std = _standardise(
         raw,
         keys=keys,
@@ -289,13 +288,19 @@ def read_event_log(
         open_tail_fraction=open_tail_fraction,
     )
     del raw  # the raw table can be freed before cleaning
-    return _finish(
+    log = _finish(
         std,
         source=str(p),
         path=p,
         end_activities=end_activities,
         open_tail_fraction=open_tail_fraction,
     )
+    if shared_ids:
+        log.report.notes.append(
+            f"Merged {_plural(shared_ids, 'trace')} into the case of an earlier trace with the "
+            "same id (concept:name): their events are one case."
+        )
+    return log
 
 
 def clean_event_table(

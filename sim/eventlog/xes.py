@@ -151,4 +151,7 @@ def read_xes_table(
         case_part = traces.reindex(np.where(idx >= 0, idx, len(traces))).reset_index(drop=True)
         # Trace attributes first (case:concept:name leads), then event attributes.
         events = pd.concat([case_part, events.reset_index(drop=True)], axis=1)
+    ids = [t["case:concept:name"] for t in trace_rows if "case:concept:name" in t]
+    # two traces with one id become one case: say so (pandas' attrs carry it to the reader)
+    events.attrs["traces_sharing_an_id"] = len(ids) - len(set(ids))
     return events, types

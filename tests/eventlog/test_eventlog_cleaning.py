@@ -420,3 +420,20 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     assert rows(log)[0] == ("1", "a", T("2020-01-01 09:00"), T("2020-01-01 09:30"))
     assert log.report.timezone_offsets == {"Europe/Amsterdam": 6}
     assert log.events[C.RESOURCE].isna().tolist() == [False, True, False]
+
+
+def test_xes_traces_sharing_an_id_are_merged_and_said(tmp_path: Path) -> None:
+    def log_with(third_id: str):
+        text = xes(
+            trace("c1", ev("a", "2020-01-01T10:00:00"), ev("b", "2020-01-01T11:00:00")),
+            trace("c2", ev("a", "2020-01-01T12:00:00"), ev("b", "2020-01-01T13:00:00")),
+            trace(third_id, ev("c", "2020-01-01T14:00:00")),
+        )
+        return read_event_log(write(tmp_path / f"{third_id}.xes", text))
+
+    merged = log_with("c1")
+    assert merged.n_cases == 2 and merged.report.rows_kept == 5
+    notes = " ".join(merged.report.notes)
+    assert "Merged 1 trace into the case of an earlier trace with the same id" in notes
+    apart = log_with("c3")
+    assert apart.n_cases == 3 and "same id" not in " ".join(apart.report.notes)
