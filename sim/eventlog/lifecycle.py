@@ -62,6 +62,7 @@ class PairingCounts:
     removed_other: int = 0
     unmatched_starts: int = 0
     unmatched_schedules: int = 0
+    without_transition: int = 0  # events with no lifecycle value, taken as completions
     kept_lifecycle_column: bool = True
 
 
@@ -113,6 +114,7 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
     standard_only = seen <= STANDARD_WORDS
     counts.kept_lifecycle_column = not standard_only
     counts.removed_other = int(is_other.sum())
+    counts.without_transition = int(words.isna().sum())
 
     ev = events.loc[~is_other & ~is_sched].copy()
     starts_mask = is_start[~is_other & ~is_sched]

@@ -566,6 +566,14 @@ def _finish(
                 f"Removed {_plural(pc.unmatched_schedules, 'schedule event')} with no later "
                 "instance of the activity."
             )
+        if pc.without_transition and pc.merged:
+            notes.append(
+                f"Took {_plural(pc.without_transition, 'event')} without a "
+                f"{mapping[LIFECYCLE]!r} value as completions (one activity instance each), "
+                "although the log pairs "
+                "starts with completions elsewhere: a start written without its transition "
+                "becomes an instance of its own."
+            )
         if pc.kept_lifecycle_column:
             notes.append(
                 f"Column {mapping[LIFECYCLE]!r} uses its own status vocabulary: every event "

@@ -437,3 +437,26 @@ def test_xes_traces_sharing_an_id_are_merged_and_said(tmp_path: Path) -> None:
     assert "Merged 1 trace into the case of an earlier trace with the same id" in notes
     apart = log_with("c3")
     assert apart.n_cases == 3 and "same id" not in " ".join(apart.report.notes)
+
+
+def test_xes_events_without_a_transition_are_counted(tmp_path: Path) -> None:
+    text = xes(
+        trace(
+            "c1",
+            ev("a", "2020-01-01T10:00:00", "start"),
+            ev("a", "2020-01-01T10:30:00", "complete"),
+            ev("b", "2020-01-01T11:00:00"),  # a start that lost its transition
+            ev("b", "2020-01-01T11:30:00", "complete"),
+        ),
+        trace(
+            "c2",
+            ev("a", "2020-01-01T12:00:00", "start"),
+            ev("a", "2020-01-01T12:20:00", "complete"),
+        ),
+    )
+    log = read_event_log(write(tmp_path / "partial.xes", text))
+    assert log.report.rows_kept == 4  # b twice: the documented rule
+    assert any(
+        n.startswith("Took 1 event without a 'lifecycle:transition' value as completions")
+        for n in log.report.notes
+    )
