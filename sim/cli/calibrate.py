@@ -303,7 +303,7 @@ def _print_cleaning(log: Any, path: Any) -> None:
     r = log.report
     print(f"read {path}: {r.rows_read:,} rows, kept {r.rows_kept:,} ({log.n_cases:,} cases)")
     for note in r.notes:  # each removal and merge, with its count (details in cleaning.json)
-        if note.startswith(("Removed", "Merged", "Took")):
+        if note.startswith(("Removed", "Merged", "Took", "The log has no start times")):
             print(f"  cleaning: {note}")
     if r.timezone_aware_values and r.timezone_naive_values:
         print(

@@ -633,10 +633,16 @@ def _finish(
         frame = estimate_start_times(frame, only_missing=True)
         report.start_times_estimated = True
         report.start_estimation_method = ESTIMATION_METHOD
+        maybe = [c for c in frame.columns if "start" in _norm(c) and c not in C.STANDARD]
         notes.append(
             "The log has no start times; estimated them as the later of the end of the case's "
             "previous activity and the end of the resource's previous activity (start = end "
             "when neither exists)."
+            + (
+                f" If column {maybe[0]!r} holds start times, pass start_key={maybe[0]!r}."
+                if C.START not in mapping and maybe
+                else ""
+            )
         )
     elif report.missing_start:
         notes.append(

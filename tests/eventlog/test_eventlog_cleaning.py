@@ -460,3 +460,18 @@ def test_xes_events_without_a_transition_are_counted(tmp_path: Path) -> None:
         n.startswith("Took 1 event without a 'lifecycle:transition' value as completions")
         for n in log.report.notes
     )
+
+
+def test_an_unrecognised_start_column_is_pointed_to(tmp_path: Path) -> None:
+    text = """case_id,activity,Start,end_time
+1,a,2020-01-01 10:00,2020-01-01 10:10
+1,b,2020-01-01 10:20,2020-01-01 10:30
+2,a,2020-01-01 11:00,2020-01-01 11:10
+"""
+    log = read_event_log(write(tmp_path / "s.csv", text))
+    assert log.start_times_estimated
+    assert any(
+        "If column 'Start' holds start times, pass start_key='Start'" in n for n in log.report.notes
+    )
+    named = read_event_log(tmp_path / "s.csv", start_key="Start")
+    assert not named.start_times_estimated
