@@ -304,7 +304,7 @@ def _print_cleaning(log: Any, path: Any) -> None:
     print(f"read {path}: {r.rows_read:,} rows, kept {r.rows_kept:,} ({log.n_cases:,} cases)")
     for note in r.notes:  # each removal and merge, with its count (details in cleaning.json)
         if note.startswith(("Removed", "Merged", "Took", "The log has no start times")):
-            print(f"  cleaning: {note}")
+            print(f"  cleaning: {config_key_text(note)}")
     if r.timezone_aware_values and r.timezone_naive_values:
         print(
             f"  cleaning: {r.timezone_naive_values:,} timestamps without a UTC offset were taken "

@@ -207,3 +207,14 @@ def test_any_file_name_can_be_given_as_typed(tmp_path):
         )
         assert res.returncode == 0, res.stderr
         assert (run / "model.yaml").is_file()
+
+
+def test_cleaning_notes_on_the_console_name_the_config_keys(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    rows = log.read_text().splitlines()
+    rows[0] = rows[0].replace("start_time", "Start")
+    log.write_text("\n".join(rows) + "\n")
+    res = calibrate_only(log, tmp_path / "r")
+    assert res.returncode == 0, res.stderr
+    assert "  cleaning: The log has no start times" in res.stdout
+    assert "pass columns.start='Start'" in res.stdout and "start_key" not in res.stdout
