@@ -9,6 +9,10 @@
   same work fell into two roles). Each activity is done by the cluster that did
   most of its instances; a cluster that is the main one for no activity joins the role whose
   activities make up most of its work, so its people still count. One role = one activity set.
+  A cluster whose people spend less than ``MIN_OWN_WORK`` of their work on the activities it
+  would own (receipt: three people mostly doing the large role's work, main cluster only for an
+  activity seen twice) is not a role: its people join the cluster whose activities they mostly
+  do, so their capacity is where their work is.
 * **Headcount** = the most people the role had on staff at once: a person is on staff from
   their first to their last event. In a log where everybody works throughout this is the number
   of distinct resources; where people leave and others join during the extract (BPIC 2012:
@@ -54,6 +58,7 @@ from sim.model.calendar import ALWAYS, HOURS_PER_WEEK, WeeklyRate, _compress
 
 SHORT_LOG_DAYS = 14.0  # below this span, weekly patterns are pooled into one daily pattern
 CLOCK_MIN_SPANNING = 20  # activities across closed hours needed to tell clock from working time
+MIN_OWN_WORK = 0.25  # a role whose people spend less of their work on its activities is dissolved
 
 
 def observed_days(t: np.ndarray) -> set[int]:
@@ -114,6 +119,44 @@ def cluster_resources(events: pd.DataFrame, *, role_similarity: float = 0.7) -> 
     return {r: int(c) for r, c in zip(names, labels, strict=True)}
 
 
+def _role_work(clusters: dict[str, int], res_counts: pd.DataFrame) -> dict[int, float]:
+    """Per cluster that is the main one for some activity: the share of its members' work spent
+    on those activities."""
+    cl = pd.Series(clusters).reindex(res_counts.index)
+    by_cluster = res_counts.groupby(cl.to_numpy()).sum()  # cluster x activity
+    main = by_cluster.idxmax(axis=0)  # activity -> main cluster
+    return {
+        int(c): float(by_cluster.loc[c, main[main == c].index].sum() / by_cluster.loc[c].sum())
+        for c in set(main)
+    }
+
+
+def _without_idle_roles(clusters: dict[str, int], res_counts: pd.DataFrame) -> dict[str, int]:
+    """Clusters with every would-be role that spends less than ``MIN_OWN_WORK`` of its people's
+    work on its own activities dissolved into the others (its people join the cluster whose
+    activities make up most of their work).
+
+    Receipt: three people who mostly do the large role's activities are the main cluster only
+    for an activity seen twice; as a role of their own they would sit idle in the simulation
+    (utilisation 0 %) while the large role lacks their capacity.
+    """
+    clusters = dict(clusters)
+    while True:
+        work = _role_work(clusters, res_counts)
+        weak = [c for c, w in work.items() if w < MIN_OWN_WORK]
+        if not weak or len(work) < 2:
+            return clusters
+        gone = min(weak, key=lambda c: (work[c], c))  # one at a time: the others may recover
+        keep = [c for c in work if c != gone]
+        cl = pd.Series(clusters).reindex(res_counts.index)
+        by_cluster = res_counts.groupby(cl.to_numpy()).sum()
+        main = by_cluster.idxmax(axis=0)
+        acts = {c: main[main == c].index for c in keep}
+        for r in [r for r, c in clusters.items() if c == gone]:
+            row = res_counts.loc[r]
+            clusters[r] = max(keep, key=lambda c: (row.reindex(acts[c]).fillna(0).sum(), -c))
+
+
 def discover_roles(
     events: pd.DataFrame,
     *,
@@ -130,13 +173,14 @@ def discover_roles(
         return {}, {}
     span = (float(events["start"].min()), float(events["end"].max()))
     staffed = events[events["resource"].notna()]
+    res_counts = pd.crosstab(staffed["resource"], staffed["activity"])
+    clusters = _without_idle_roles(clusters, res_counts)
     cl = staffed["resource"].map(clusters)
     counts = pd.crosstab(staffed["activity"], cl)  # activity x cluster
     main = counts.idxmax(axis=1)  # activity -> main cluster
     role_clusters = sorted(set(main), key=lambda c: (-counts[c].sum(), c))
     members: dict[int, list[str]] = {c: [] for c in role_clusters}
     acts_of: dict[int, list[str]] = {c: sorted(main[main == c].index) for c in role_clusters}
-    res_counts = pd.crosstab(staffed["resource"], staffed["activity"])
     for r, c in sorted(clusters.items()):
         if c in members:
             members[c].append(r)

@@ -144,3 +144,35 @@ def test_people_doing_the_same_two_steps_in_about_equal_shares_are_one_role():
     expert = pd.DataFrame([("expert", "approve")] * 300, columns=["resource", "activity"])
     clusters = cluster_resources(pd.concat([clerks, expert]))
     assert clusters["clerk_1"] == clusters["clerk_2"] != clusters["expert"]
+
+
+def test_people_who_mostly_do_another_roles_work_are_not_a_role_of_their_own():
+    """receipt: three people with their own activity profile (they do review and a rare
+    'adjust'), but review is mostly the clerks' work, so as a role they would own only 'adjust'
+    (2 of their 170 events) and sit idle in the simulation while the clerks lack them."""
+    from sim.calibrate.staff import discover_roles
+
+    rows = []
+    for k in range(8):
+        rows += [(f"clerk_{k}", "intake")] * 100 + [(f"clerk_{k}", "review")] * 60
+    for k in range(3):
+        rows += [(f"helper_{k}", "review")] * 55 + [(f"helper_{k}", "filing")] * 2
+    rows += [("helper_0", "adjust")] * 2
+    ev = pd.DataFrame(rows, columns=["resource", "activity"])
+    ev["start"] = range(len(ev))
+    ev["end"] = ev["start"] + 0.5
+    roles, act_role = discover_roles(ev)
+    assert len(roles) == 1
+    (role,) = roles.values()
+    assert len(role.members) == 11  # the helpers count where their work is
+    assert set(act_role) == {"intake", "review", "filing", "adjust"}
+    # a second role that does its own work stays one
+    ev2 = pd.concat(
+        [
+            ev,
+            pd.DataFrame(
+                {"resource": "expert", "activity": "approve", "start": range(300), "end": 0.5}
+            ),
+        ]
+    )
+    assert len(discover_roles(ev2)[0]) == 2
