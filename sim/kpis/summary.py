@@ -373,6 +373,12 @@ def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
     unit = " %" if pct else ""
     if hw is None or not np.isfinite(hw):
         return f"{_sig(mean, 3)}{unit}"
+    if hw * scale <= 1e-9 * max(abs(mean), 1.0):  # the same in every replication (rounding)
+        return f"{_sig(mean, 4)} ± 0{unit}"
+    lo, hi = ci.get("ci_low"), ci.get("ci_high")
+    if lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi):
+        if hi - lo < 2 * hw * (1 - 1e-9):  # clipped to the KPI's range: say the interval
+            return f"{_sig(mean, 4)} [{_sig(lo * scale, 2)}, {_sig(hi * scale, 2)}]{unit}"
     return f"{_sig(mean, 4)} ± {_sig(hw * scale, 2)}{unit}"
 
 

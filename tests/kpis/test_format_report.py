@@ -44,3 +44,30 @@ def test_a_long_step_list_shows_the_steps_where_cases_spend_the_most_time():
     short = format_report(_report(steps[:4]), max_steps=5)
     rows = [x.split()[0] for x in short.splitlines() if x.strip()[:2] in {"s0", "s1", "s2", "s3"}]
     assert rows == ["s0", "s1", "s2", "s3"]
+
+
+def test_a_clipped_interval_is_shown_as_its_bounds_and_a_constant_as_plus_minus_zero():
+    """'0.1980 ± 0.85 %' read as a range below zero once the interval was clipped at 0, and a
+    KPI the same in every replication printed '24.02 ± 0.0000000000000062'."""
+    report = _report([("a", 1.0, 0.5, 1.0)])
+    report["roles"] = [
+        {
+            "role": "idle",
+            "headcount": 1,
+            "utilisation": {
+                "mean": 0.00198,
+                "half_width": 0.0085,
+                "ci_low": 0.0,
+                "ci_high": 0.0105,
+            },
+        }
+    ]
+    report["steps"][0]["processing_mean"] = {
+        "mean": 24.02,
+        "half_width": 6.2e-15,
+        "ci_low": 24.02,
+        "ci_high": 24.02,
+    }
+    text = format_report(report)
+    assert "0.1980 [0, 1.1] %" in text and "± 0.85" not in text
+    assert "24.02 ± 0" in text and "e-15" not in text and "0.0000" not in text
