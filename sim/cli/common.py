@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
 import subprocess
 import sys
@@ -101,6 +102,48 @@ def guard_run_dir(
         )
     if claim:
         claim_run_dir(run_dir)
+
+
+def guard_resumable_dir(
+    run_dir: Path, command: str, *, model: str | None = None, claim: bool = True
+) -> bool:
+    """For a command that resumes its own work (optimize): accept a new or empty directory
+    (claimed as in ``guard_run_dir``) or one holding a run of the same command on the same model
+    (``run.json``); refuse anything else, so another command's results or a user's files are
+    never overwritten. Returns whether it resumes. ``model=None`` checks only the command
+    (before the model is loaded)."""
+    held = (
+        [p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN] if run_dir.is_dir() else []
+    )
+    if not held:
+        if claim:
+            claim_run_dir(run_dir)
+        return False
+    record = {}
+    if CLAIM in held:
+        try:
+            record = json.loads((run_dir / CLAIM).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record = {}
+    if held == [CLAIM] and record == {"status": "running"}:
+        return False  # claimed by this run a moment ago
+    shown = ", ".join(sorted(held)[:6]) + (" ..." if len(held) > 6 else "")
+    if record.get("command") != command:
+        what = f"{_a(record['command'])} run" if record.get("command") else f"files ({shown})"
+        raise ConfigError(
+            f"{run_dir}: holds {what}, not {_a(command)} run to resume; choose another "
+            "hydra.run.dir (a new or empty directory)"
+        )
+    if model is not None and record.get("model") not in (None, model):
+        raise ConfigError(
+            f"{run_dir}: holds {_a(command)} run of model '{record['model']}', not of "
+            f"'{model}'; choose another hydra.run.dir to search this model"
+        )
+    return True
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
 def claim_run_dir(run_dir: Path) -> None:
@@ -214,6 +257,7 @@ __all__ = [
     "SimError",
     "claim_run_dir",
     "file_digest",
+    "guard_resumable_dir",
     "guard_run_dir",
     "release_run_dir",
     "load_process",

@@ -187,6 +187,11 @@ def main(argv: list[str] | None = None) -> None:
                 raise SimError(f"run={target}: no such run directory")
         run_dir = _override(args, "hydra.run.dir")
         overwrite = (_override(args, "output.overwrite") or "").lower() == "true"
+        if command == "optimize" and run_dir:
+            from sim.cli.common import guard_resumable_dir
+
+            # before Hydra writes .hydra/ into it: another command's results stay untouched
+            guard_resumable_dir(Path(run_dir).expanduser(), "optimize", claim=False)
         if command in ("simulate", "calibrate") and run_dir and not overwrite:
             from sim.cli.common import guard_run_dir
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from sim.cli.common import load_process, write_run_record
+from sim.cli.common import guard_resumable_dir, load_process, write_run_record
 from sim.errors import ConfigError, redact
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario
@@ -101,6 +101,8 @@ def build_job(
 ) -> tuple[SearchJob, FollowUp]:
     """Turn the optimize config into a search job (every error names its config key)."""
     model = load_process(cfg, choice=process_choice)
+    # before anything is written there (a generated search space): resume this model's search only
+    guard_resumable_dir(run_dir, "optimize", model=model.name, claim=False)
     opt = OmegaConf.to_container(cfg.optimizer, resolve=True)
     unknown = sorted(set(opt) - KNOWN_KEYS)
     if unknown:
@@ -177,6 +179,7 @@ def costless_objectives(job: SearchJob) -> list[str]:
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     """Search (or resume), confirm, ablate; write results and the run record."""
+    guard_resumable_dir(run_dir, "optimize")
     job, follow = build_job(cfg, run_dir, process_choice=process_choice)
     # the KPI names must exist: simulate the baseline once (cheap) and check
     from sim.engine import run_replication

@@ -83,8 +83,14 @@ def pareto_table(candidates: Sequence[Candidate], objectives: Sequence[Objective
 def write_best_models(
     candidates: Sequence[Candidate], evaluator: Evaluator, folder: Path
 ) -> list[Path]:
-    """The redesigned model of each candidate as ``best/<rank>.yaml``."""
+    """The redesigned model of each candidate as ``best/<rank>.yaml``; the ranks a previous
+    pass of this search wrote and this one does not (a resumed study with fewer candidates) are
+    removed, so ``best/`` never holds a stale model."""
     folder.mkdir(parents=True, exist_ok=True)
+    ranks = {f"{c.rank}.yaml" for c in candidates}
+    for old in folder.glob("*.yaml"):
+        if old.stem.isdigit() and old.name not in ranks:
+            old.unlink()
     paths = []
     for c in candidates:
         model = evaluator.redesigned(c.choice)

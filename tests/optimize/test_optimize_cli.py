@@ -170,3 +170,43 @@ def test_a_generated_space_names_its_bad_keys(tmp_path):
     )
     assert space["staffing"]["clerk"] == {"min": 1, "max": 2, "one_off_cost_per_hire": 0.0}
     assert yaml.safe_load((tmp_path / "redesign.yaml").read_text()) == space
+
+
+def test_optimize_resumes_only_its_own_search_and_leaves_other_results_untouched(tmp_path):
+    """QA: optimize into a calibrate directory replaced its run.json (with the input log's
+    SHA-256), config.yaml, report.html and .hydra/; into another model's search it added a second
+    study and mixed best/ models."""
+    files = _files(tmp_path)
+    run = tmp_path / "run"
+    (run / ".hydra").mkdir(parents=True)
+    record = json.dumps({"command": "calibrate", "inputs": [{"sha256": "abc"}]})
+    (run / "run.json").write_text(record)
+    (run / ".hydra" / "config.yaml").write_text("mine")
+    res = run_sim(*_args(tmp_path, files, 2))
+    assert res.returncode == 2 and "holds a calibrate run, not an optimize run" in res.stderr
+    assert (run / "run.json").read_text() == record
+    assert (run / ".hydra" / "config.yaml").read_text() == "mine"  # refused before Hydra wrote
+    assert sorted(p.name for p in run.iterdir()) == [".hydra", "run.json"]
+    # a search of another model in that directory
+    (run / "run.json").write_text(json.dumps({"command": "optimize", "model": "crm_sales"}))
+    res = run_sim(*_args(tmp_path, files, 2))
+    assert (
+        res.returncode == 2
+        and "holds an optimize run of model 'crm_sales', not of 'tiny'" in res.stderr
+    )
+
+
+def test_best_models_of_an_earlier_pass_are_not_left_behind(tmp_path):
+    from types import SimpleNamespace
+
+    from sim.model import from_dict
+    from sim.optimize.outputs import write_best_models
+
+    best = tmp_path / "best"
+    best.mkdir()
+    for name in ("1.yaml", "2.yaml", "3.yaml", "notes.yaml"):
+        (best / name).write_text("old")
+    model = from_dict(TINY)
+    ev = SimpleNamespace(redesigned=lambda choice: model)
+    write_best_models([SimpleNamespace(rank=1, choice={})], ev, best)
+    assert sorted(p.name for p in best.iterdir()) == ["1.yaml", "notes.yaml"]
