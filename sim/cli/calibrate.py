@@ -16,7 +16,14 @@ from omegaconf import DictConfig, OmegaConf
 from sim.calibrate import calibrate_model, check_calibration_options
 from sim.calibrate.backtest import backtest
 from sim.calibrate.backtest_reading import held_out_extract_note
-from sim.cli.common import file_digest, guard_run_dir, write_json, write_run_record
+from sim.cli.common import (
+    config_float,
+    config_int,
+    file_digest,
+    guard_run_dir,
+    write_json,
+    write_run_record,
+)
 from sim.errors import ConfigError, SimError
 from sim.eventlog import read_event_log, split_by_time
 from sim.model import columns as C
@@ -62,24 +69,6 @@ def config_key_text(text: str) -> str:
     return _ARGUMENT.sub(lambda m: CONFIG_KEYS[m[1]], text)
 
 
-def _int(cfg: DictConfig, key: str, *, minimum: int | None = None, null: bool = False) -> Any:
-    value = OmegaConf.select(cfg, key)
-    if value is None and null:
-        return None
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if ok and float(value).is_integer() and (minimum is None or value >= minimum):
-        return int(value)
-    expected = "an integer" + (f" >= {minimum}" if minimum is not None else "")
-    raise ConfigError(f"{key}: expected {expected}{' or null' if null else ''}, got {value!r}")
-
-
-def _float(cfg: DictConfig, key: str) -> float:
-    value = OmegaConf.select(cfg, key)
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value)
-    raise ConfigError(f"{key}: expected a number, got {value!r}")
-
-
 def _names(cfg: DictConfig, key: str) -> list[str] | None:
     value = OmegaConf.select(cfg, key)
     if value is None:
@@ -100,26 +89,26 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
     """Every value ``run`` uses, typed and checked before any log is read or file written:
     a bad one raises ``ConfigError`` naming its key."""
     calibration = {
-        "rare_path_threshold": _float(cfg, "calibration.rare_path_threshold"),
-        "parallel_threshold": _float(cfg, "calibration.parallel_threshold"),
-        "role_similarity": _float(cfg, "calibration.role_similarity"),
-        "calendar_threshold": _float(cfg, "calibration.calendar_threshold"),
+        "rare_path_threshold": config_float(cfg, "calibration.rare_path_threshold"),
+        "parallel_threshold": config_float(cfg, "calibration.parallel_threshold"),
+        "role_similarity": config_float(cfg, "calibration.role_similarity"),
+        "calendar_threshold": config_float(cfg, "calibration.calendar_threshold"),
         "delay_method": str(cfg.calibration.delay_method),
         "delay_time": str(cfg.calibration.delay_time),
         "truncation": str(cfg.calibration.truncation),
-        "max_repeats": _int(cfg, "calibration.max_repeats", minimum=1),
+        "max_repeats": config_int(cfg, "calibration.max_repeats", minimum=1),
         "criterion": str(cfg.calibration.criterion),
     }
     check_calibration_options(**calibration)
     out = {
         "calibration": calibration,
-        "seed": _int(cfg, "seed", minimum=0),
-        "workers": _int(cfg, "workers", minimum=1, null=True),
-        "max_rows": _int(cfg, "columns.max_rows", minimum=1),
+        "seed": config_int(cfg, "seed", minimum=0),
+        "workers": config_int(cfg, "workers", minimum=1, null=True),
+        "max_rows": config_int(cfg, "columns.max_rows", minimum=1),
         "dropoff": _names(cfg, "outcomes.dropoff"),
         "abandonment": _names(cfg, "outcomes.abandonment"),
-        "replications": _int(cfg, "backtest.replications", minimum=1),
-        "train_fraction": _float(cfg, "backtest.train_fraction"),
+        "replications": config_int(cfg, "backtest.replications", minimum=1),
+        "train_fraction": config_float(cfg, "backtest.train_fraction"),
     }
     if cfg.backtest.enabled and cfg.backtest.log is None and not 0 < out["train_fraction"] < 1:
         raise ConfigError(

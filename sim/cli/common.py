@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import platform
 import subprocess
 import sys
@@ -39,6 +40,35 @@ def redact_obj(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [redact_obj(v) for v in obj]
     return obj
+
+
+def config_int(cfg: DictConfig, key: str, *, minimum: int | None = None, null: bool = False) -> Any:
+    """The integer at ``key`` (an integral float such as 1e3 is taken), else ``ConfigError``
+    naming the key and what was expected."""
+    value = OmegaConf.select(cfg, key)
+    if value is None and null:
+        return None
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok and float(value).is_integer() and (minimum is None or value >= minimum):
+        return int(value)
+    expected = "an integer" + (f" >= {minimum}" if minimum is not None else "")
+    raise ConfigError(f"{key}: expected {expected}{' or null' if null else ''}, got {value!r}")
+
+
+def config_float(cfg: DictConfig, key: str) -> float:
+    """The number at ``key``, else ``ConfigError`` naming the key."""
+    value = OmegaConf.select(cfg, key)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    raise ConfigError(f"{key}: expected a number, got {value!r}")
+
+
+def config_bool(cfg: DictConfig, key: str) -> bool:
+    """The true/false at ``key``, else ``ConfigError`` naming the key."""
+    value = OmegaConf.select(cfg, key)
+    if isinstance(value, bool):
+        return value
+    raise ConfigError(f"{key}: expected true or false, got {value!r}")
 
 
 def load_process(cfg: DictConfig, *, choice: str | None = None) -> ProcessModel:
@@ -256,6 +286,9 @@ def _redact_hydra_files(run_dir: Path) -> None:
 __all__ = [
     "SimError",
     "claim_run_dir",
+    "config_bool",
+    "config_float",
+    "config_int",
     "file_digest",
     "guard_resumable_dir",
     "guard_run_dir",

@@ -7,7 +7,13 @@ from pathlib import Path
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from sim.cli.common import guard_resumable_dir, load_process, write_run_record
+from sim.cli.common import (
+    config_bool,
+    config_int,
+    guard_resumable_dir,
+    load_process,
+    write_run_record,
+)
 from sim.errors import ConfigError, redact
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario
@@ -141,7 +147,13 @@ def build_job(
             study_name=str(opt.get("study_name") or model.name),
             storage=storage_url(opt.get("storage"), run_dir),
         )
-        follow = FollowUp(**{k: int(opt[k]) for k in FOLLOW_UP_KEYS if k in opt})
+        follow = FollowUp(
+            **{
+                k: config_bool(cfg, f"optimizer.{k}") if k == "prune_harm" else int(opt[k])
+                for k in FOLLOW_UP_KEYS
+                if k in opt
+            }
+        )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"optimizer: {exc}") from None
     return (
@@ -149,7 +161,7 @@ def build_job(
             model=model,
             space=space,
             scenario=scenario,
-            seed=int(cfg.seed),
+            seed=config_int(cfg, "seed", minimum=0),
             objectives=objectives,
             constraints=constraints,
             settings=settings,
@@ -180,6 +192,7 @@ def costless_objectives(job: SearchJob) -> list[str]:
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     """Search (or resume), confirm, ablate; write results and the run record."""
     guard_resumable_dir(run_dir, "optimize")
+    workers = config_int(cfg, "workers", minimum=1, null=True)
     job, follow = build_job(cfg, run_dir, process_choice=process_choice)
     # the KPI names must exist: simulate the baseline once (cheap) and check
     from sim.engine import run_replication
@@ -197,7 +210,11 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         extra={"model": job.model.name, "study_name": job.settings.study_name},
     )
     summary = optimize_redesign(
-        job, run_dir=run_dir, follow_up=follow, progress=bool(cfg.progress), workers=cfg.workers
+        job,
+        run_dir=run_dir,
+        follow_up=follow,
+        progress=bool(cfg.progress),
+        workers=workers,
     )
     print((run_dir / "recommendations.md").read_text(encoding="utf-8"))
     if cfg.output.get("report", True):

@@ -7,7 +7,13 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig
 
-from sim.cli.common import guard_run_dir, load_process, write_json, write_run_record
+from sim.cli.common import (
+    config_int,
+    guard_run_dir,
+    load_process,
+    write_json,
+    write_run_record,
+)
 from sim.engine import run_replications
 from sim.errors import ConfigError
 from sim.kpis import format_report, kpi_report, kpi_table, trace_to_event_log
@@ -49,13 +55,15 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     fmt = str(cfg.output.trace_format)
     if fmt not in ("csv.gz", "parquet"):
         raise ConfigError(f"output.trace_format: expected csv.gz or parquet, got {fmt!r}")
+    seed = config_int(cfg, "seed", minimum=0)
+    workers = config_int(cfg, "workers", minimum=1, null=True)
     write_run_record(run_dir, cfg, command="simulate", extra={"model": model.name})
     traces = run_replications(
-        model, scenario, seed=int(cfg.seed), workers=cfg.workers, progress=bool(cfg.progress)
+        model, scenario, seed=seed, workers=workers, progress=bool(cfg.progress)
     )
     table = kpi_table(traces, model)
     report = kpi_report(table, model, headcount=traces[0].meta.get("staffing"))
-    report["seed"] = int(cfg.seed)
+    report["seed"] = seed
     report["scenario"] = scenario.to_dict()
     warning = saturation_warning(report, scenario.horizon_days)
     report["warnings"] = [warning] if warning else []

@@ -197,3 +197,23 @@ def test_secrets_are_redacted():
     assert redact(url) == "postgresql://alice:***@db.example.com:5432/studies"
     assert "s3cret" not in json.dumps(redact_obj({"optimizer": {"storage": url}, "x": [url]}))
     assert redact("sqlite:///out/study.db") == "sqlite:///out/study.db"
+
+
+@pytest.mark.parametrize(
+    ("command", "override", "says"),
+    [
+        ("simulate", "seed=-1", "seed: expected an integer >= 0, got -1"),
+        ("simulate", "workers=1.5", "workers: expected an integer >= 1 or null, got 1.5"),
+        ("optimize", "optimizer.prune_harm=maybe", "optimizer.prune_harm: expected true or false"),
+        ("optimize", "workers=0", "workers: expected an integer >= 1 or null, got 0"),
+    ],
+)
+def test_simulate_and_optimize_name_a_bad_value_and_leave_the_directory_free(
+    tmp_path, command, override, says
+):
+    run = tmp_path / "r"
+    res = run_sim(command, "process=crm_sales", override, "progress=false", f"hydra.run.dir={run}")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert says in res.stderr
+    left = sorted(p.name for p in run.iterdir()) if run.exists() else []
+    assert set(left) <= {".hydra", "main.log"}, left  # the corrected rerun may use it
