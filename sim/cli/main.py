@@ -92,14 +92,14 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
     for a in args:
         group = a.split("=", 1)[0]
         if group in FILE_GROUPS and "=" in a and not a.endswith("=_from_file"):
-            value = a.split("=", 1)[1]
+            value = _unquoted(a.split("=", 1)[1])
             bundled = (configs / group / f"{value}.yaml").is_file()
             looks_like_file = value.lower().endswith(FILE_GROUPS[group]) or os.sep in value
             if not bundled and looks_like_file:
                 path = Path(value).expanduser()
                 if not path.is_file():
                     raise SimError(f"{group}={value}: no such file")
-                out += [f"{group}=_from_file", f"{group}.path={path.resolve()}"]
+                out += [f"{group}=_from_file", f"{group}.path={quote_path(str(path.resolve()))}"]
                 continue
             if not bundled:
                 names = sorted(
@@ -115,8 +115,9 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
             a = "++" + a  # staffing is an open mapping: add or override a role's headcount
         elif a.startswith("process.params="):
             value = a.split("=", 1)[1]
+            value = _unquoted(value)
             if value not in ("", "null") and Path(value).expanduser().is_file():
-                a = f"process.params={Path(value).expanduser().resolve()}"
+                a = f"process.params={quote_path(str(Path(value).expanduser().resolve()))}"
         out.append(a)
     return out
 

@@ -217,3 +217,18 @@ def test_simulate_and_optimize_name_a_bad_value_and_leave_the_directory_free(
     assert says in res.stderr
     left = sorted(p.name for p in run.iterdir()) if run.exists() else []
     assert set(left) <= {".hydra", "main.log"}, left  # the corrected rerun may use it
+
+
+def test_a_model_file_anywhere_can_be_simulated(tmp_path, crm_path):
+    """calibrate into 'cal tilde, x=1/' printed a next command that Hydra's grammar refused."""
+    odd = tmp_path / "cal tilde, x=1"
+    odd.mkdir()
+    model = odd / "model.yaml"
+    model.write_text(crm_path.read_text())
+    for given in (f"process={model}", f"process='{model}'"):
+        run = tmp_path / f"r{len(given)}"
+        res = run_sim(
+            given, "scenario.replications=2", "scenario.horizon_days=5", f"hydra.run.dir={run}"
+        )
+        assert res.returncode == 0, res.stderr
+        assert (run / "kpis.json").is_file()
