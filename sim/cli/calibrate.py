@@ -153,6 +153,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     log = _read(cfg.log, cfg, "log", s["max_rows"])
     bt = cfg.backtest
     if bt.enabled and bt.log is not None:
+        _refuse_the_same_file(cfg.log, bt.log)
         train, test = log, _read(bt.log, cfg, "backtest.log", s["max_rows"])
     elif bt.enabled:
         train, test = split_by_time(log, train_fraction=s["train_fraction"])
@@ -257,6 +258,15 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     print(f"\nresults in {run_dir}")
     print(next_steps(run_dir / "model.yaml", staffed=bool(cal.model.roles)))
     return result
+
+
+def _refuse_the_same_file(log: Any, held_out: Any) -> None:
+    a, b = (Path(str(x)).expanduser() for x in (log, held_out))
+    if a.resolve() == b.resolve() or file_digest(a)["sha256"] == file_digest(b)["sha256"]:
+        raise ConfigError(
+            f"backtest.log={held_out}: the same data as log={log}, so nothing is held out; give "
+            "a log of other (later) cases, or leave backtest.log out to split log by time"
+        )
 
 
 def held_out_mismatch(train: Any, test: Any, *, log_key: str, test_key: str) -> list[str]:

@@ -111,12 +111,25 @@ def test_a_held_out_log_of_another_process_is_refused(tmp_path):
     assert f"backtest.log={other}: none of its 2 activities occurs in log={log}" in res.stderr
 
 
-def test_a_held_out_log_with_the_training_cases_is_noted(tmp_path):
+def test_the_training_log_as_held_out_log_is_refused(tmp_path):
     log = small_log(tmp_path / "log.csv")
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(log.read_bytes())
+    for held_out in (log, copy):
+        run = tmp_path / f"r_{held_out.stem}"
+        res = run_sim("calibrate", f"log={log}", f"backtest.log={held_out}", f"hydra.run.dir={run}")
+        assert res.returncode == 2 and "so nothing is held out" in res.stderr
+
+
+def test_a_held_out_log_with_the_training_cases_is_noted(tmp_path):
+    # monthly extracts may restart their case numbers: the same ids, other events
+    log = small_log(tmp_path / "log.csv")
+    later = tmp_path / "later.csv"
+    later.write_text(log.read_text().replace("2020-01-", "2020-02-"))
     res = run_sim(
         "calibrate",
         f"log={log}",
-        f"backtest.log={log}",
+        f"backtest.log={later}",
         "backtest.replications=1",
         "output.report=false",
         "workers=1",
@@ -128,7 +141,8 @@ def test_a_held_out_log_with_the_training_cases_is_noted(tmp_path):
     # the run record ties the results to the exact input files
     record = json.loads((tmp_path / "r" / "run.json").read_text())
     digest = hashlib.sha256(log.read_bytes()).hexdigest()
-    assert [i["sha256"] for i in record["inputs"]] == [digest, digest]
+    digest_later = hashlib.sha256(later.read_bytes()).hexdigest()
+    assert [i["sha256"] for i in record["inputs"]] == [digest, digest_later]
     assert f"read {log}: 80 rows, kept 80 (40 cases)" in res.stdout
 
 
