@@ -22,13 +22,13 @@ def _finite(x: Any) -> bool:
 
 def _error_class(section: dict[str, Any] | None) -> tuple[str, float]:
     """ "within" (95 % CI inside +-READING_TOLERANCE), "miss" (CI wholly outside it), "unsure"
-    (CI across its edge) or "" (no figure), with the mean error."""
+    (CI across its edge, or no CI: one replication) or "" (no figure), with the mean error."""
     v = (section or {}).get("cycle_time_mean_relerr")
     if not isinstance(v, dict) or not _finite(v.get("mean")):
         return "", math.nan
     lo, hi = v.get("ci_low"), v.get("ci_high")
-    if not (_finite(lo) and _finite(hi)):
-        lo = hi = v["mean"]
+    if not (_finite(lo) and _finite(hi)):  # one replication: a point says nothing of its noise
+        return "unsure", float(v["mean"])
     tol = READING_TOLERANCE
     if -tol <= lo and hi <= tol:
         return "within", float(v["mean"])
@@ -98,6 +98,12 @@ def fit_reading(result: dict[str, Any]) -> str:
         )
     if ins == "within" and held == "within":
         return f"The model reproduces both periods within {tol} ({fig})."
+    if held == "miss":
+        return (
+            f"The model misses the held-out period by more than {tol} ({fig}); whether it "
+            "also misses the history it was calibrated on needs more replications (raise "
+            "backtest.replications)." + chance
+        )
     return (
         f"Too few replications to tell whether the model is within {tol} ({fig}; the 95 % "
         "intervals cross that line): raise backtest.replications." + chance

@@ -599,6 +599,13 @@ def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise()
     assert reading(_err(-0.056, 0.07), _err(0.0, 0.01)).startswith("Too few replications")
     assert reading(_err(0.0, 0.01), _err(-0.06, 0.03)).startswith("Too few replications")
     assert fit_reading({"model": _err(0.0, 0.01)}) == ""  # no in-sample figures
+    # a clear held-out miss is said even when the in-sample error is undecided (purchasing:
+    # -53.2 % [-84.5, -22.0] read "Too few replications")
+    clear = reading(_err(-0.532, 0.31), _err(-0.03, 0.05))
+    assert clear.startswith("The model misses the held-out period by more than 5 %")
+    # one replication: no interval, so nothing is "within" on a point estimate
+    one = {"cycle_time_mean_relerr": {"mean": 0.01, "ci_low": None, "ci_high": None}}
+    assert reading(one, one).startswith("Too few replications")
     # with the spread of single runs: can the held-out history be one run of the model?
     spread = {
         "model": _err(-0.087, 0.01) | {"cycle_time_mean_prediction95": [145.0, 165.0]},
