@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 import re
@@ -193,6 +194,12 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         **s["calibration"],
     )
     t_cal = time.perf_counter() - t0
+    # the notes (console, model.yaml, report) in the keys a user of this command types
+    notes = [config_key_text(n) for n in cal.notes]
+    meta = dict(cal.model.metadata) | {
+        "notes": [config_key_text(n) for n in cal.model.metadata.get("notes", [])]
+    }
+    cal = dataclasses.replace(cal, notes=notes, model=dataclasses.replace(cal.model, metadata=meta))
     # written once calibration succeeded: a run refused on its log leaves the directory free
     inputs = [file_digest(Path(str(cfg.log)).expanduser())]
     if bt.enabled and bt.log is not None:
@@ -227,7 +234,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
             f"drop-off outcomes (suggested; set outcomes.dropoff=[...] to choose): {cal.dropoff_outcomes}"
         )
     for note in cal.notes:
-        print(f"  note: {config_key_text(note)}")
+        print(f"  note: {note}")
     result = {"calibration": summary}
     if test is not None:
         res = backtest(

@@ -232,3 +232,19 @@ def test_cleaning_notes_on_the_console_name_the_config_keys(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "  cleaning: The log has no start times" in res.stdout
     assert "pass columns.start='Start'" in res.stdout and "start_key" not in res.stdout
+
+
+def test_model_yaml_notes_name_the_config_keys(tmp_path):
+    """QA: every loan report and model.yaml told users to pass dropoff_outcomes=[] and
+    abandonment_outcomes=[...], which the command line rejects."""
+    import yaml
+
+    log = small_log(tmp_path / "log.csv")
+    text = log.read_text().replace(",b,", ",Cancelled,")  # an end that reads like a loss
+    log.write_text(text)
+    res = calibrate_only(log, tmp_path / "r")
+    assert res.returncode == 0, res.stderr
+    notes = yaml.safe_load((tmp_path / "r" / "model.yaml").read_text())["metadata"]["notes"]
+    joined = " ".join(notes)
+    assert "outcomes.dropoff=[]" in joined and "outcomes.abandonment=[...]" in joined
+    assert "dropoff_outcomes=" not in joined and "abandonment_outcomes=" not in joined
