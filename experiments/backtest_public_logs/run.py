@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-DATA = REPO.parent / "shared" / "data"
+DATA = Path(os.environ.get("SIM_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 LOGS = {
     "bpic2012_w": ("bpic2012_w/BPIC_2012_W_train.csv.gz", "bpic2012_w/BPIC_2012_W_test.csv.gz"),

@@ -14,12 +14,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import time
 import warnings
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "bpic2012_w"
+SHARED = (
+    Path(
+        os.environ.get(
+            "SIM_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"
+        )
+    )
+    / "bpic2012_w"
+)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -34,7 +35,9 @@ from sim.model.scenario import Scenario
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
-DATA = (HERE / ".." / ".." / ".." / "shared" / "data").resolve()
+DATA = Path(
+    os.environ.get("SIM_SHARED_DATA", HERE / ".." / ".." / ".." / "shared" / "data")
+).resolve()
 VENV_PY = WORK / "venv" / "bin" / "python"
 START = pd.Timestamp("2026-01-05T00:00:00", tz="UTC")  # our models' start_date (a Monday)
 

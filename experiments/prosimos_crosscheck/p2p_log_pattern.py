@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,10 @@ from pathlib import Path
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE.parents[1].parent / "shared" / "data" / "synth_procure_to_pay"
+DATA = (
+    Path(os.environ.get("SIM_SHARED_DATA", HERE.parents[1].parent / "shared" / "data"))
+    / "synth_procure_to_pay"
+)
 WORK = HERE / "_work" / "p2p"
 VENV_PYTHON = HERE / "_work" / "venv" / "bin" / "python"
 

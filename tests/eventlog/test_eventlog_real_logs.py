@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sim.eventlog import EventLog, read_event_log, split_by_time
 from sim.model import columns as C
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DATA = SHARED_DATA  # ../shared/data or $SIM_SHARED_DATA
 
 # folder/file: (cases, activity instances, activities, resources) from DATA/README.md
 EXPECTED = {
