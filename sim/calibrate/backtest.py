@@ -212,6 +212,8 @@ def backtest_events(df: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
         }
     )
     events = events.sort_values(["case_id", "start", "end"], kind="stable").reset_index(drop=True)
+    if events.empty:  # a simulated log in which no case got anywhere
+        return events.assign(enabled=pd.Series(dtype=float))
     dummy = pd.Series(None, index=pd.unique(events["case_id"]), dtype=object)
     events["enabled"] = discover_routing(events, dummy, groups={}).enabled
     return events

@@ -678,3 +678,17 @@ def test_backtest_intervals_stay_in_each_figures_range_but_errors_keep_their_sig
     assert out["waiting_mean:A"]["ci_low"] == 0.0 and out["ngram_3"]["ci_low"] == 0.0
     assert out["waiting_mean:A_relerr"]["ci_low"] < -1.0  # a signed error is not clipped
     assert out["waiting_mean:A"]["mean"] == pytest.approx(5.3 / 3)
+
+
+def test_an_empty_simulated_log_is_measured_as_empty():
+    """QA: a back-test whose model finished no case wrote an empty log, and rebuilding the report
+    crashed in discover_routing (IndexError) while measuring its waits."""
+    from sim.calibrate.backtest import backtest_events
+    from sim.model import columns as C
+
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype="datetime64[ns]") for c in (C.START, C.END)}
+        | {C.CASE: pd.Series(dtype=str), C.ACTIVITY: pd.Series(dtype=str)}
+    )
+    ev = backtest_events(empty, pd.Timestamp("2020-01-01"))
+    assert ev.empty and {"enabled", "start", "end"} <= set(ev.columns)
