@@ -604,6 +604,21 @@ def _finish(
             f"away from it (a year typed wrong?): {shown}" + (" ..." if far.sum() > 3 else "") + "."
         )
         frame = frame.loc[~far]
+    long = _implausibly_long(frame)
+    report.implausible_timestamps_removed += int(long.sum())
+    if long.any():
+        shown = "; ".join(
+            f"{std.row_label(int(r[ROW]))} ({r[C.ACTIVITY]}: {r[C.START]} .. {r[C.END]})"
+            for _, r in frame.loc[long].head(3).iterrows()
+        )
+        notes.append(
+            f"Removed {_plural(int(long.sum()), 'row')} lasting more than {LONG_MIN_DAYS} days "
+            f"and {LONG_FACTOR} times the 90th percentile of its activity's durations (a "
+            f"start or end typed a year or a month off?): {shown}"
+            + (" ..." if long.sum() > 3 else "")
+            + "."
+        )
+        frame = frame.loc[~long]
 
     # --- 9. refuse unusable logs ------------------------------------------------------------------
     if frame.empty:
@@ -697,6 +712,24 @@ def _finish(
 # model absurd, while an old case still open in an extract lies within a few years of it.
 FAR_SPANS = 2
 FAR_MIN_YEARS = 5
+# An activity instance is implausibly long when it lasts more than LONG_MIN_DAYS and LONG_FACTOR
+# times the 90th percentile of its activity's recorded durations (at least LONG_MIN_INSTANCES of
+# them): a start typed a year early inside the log's period (a 2022 for 2023) passes the rule
+# above but makes a two-minute task last a year. No log in ../shared/data has such a row.
+LONG_MIN_DAYS = 30
+LONG_FACTOR = 100
+LONG_MIN_INSTANCES = 20
+
+
+def _implausibly_long(frame: pd.DataFrame) -> pd.Series:
+    """Rows with a recorded start that last implausibly long for their activity (see above)."""
+    started = frame[C.START].notna()
+    hours = (frame[C.END] - frame[C.START]) / pd.Timedelta(hours=1)
+    by_activity = hours[started].groupby(frame.loc[started, C.ACTIVITY])
+    n = by_activity.transform("size").reindex(frame.index, fill_value=0)
+    p90 = by_activity.transform(lambda x: x.quantile(0.9)).reindex(frame.index)
+    limit = np.maximum(LONG_MIN_DAYS * 24.0, LONG_FACTOR * p90)
+    return (started & (n >= LONG_MIN_INSTANCES) & (hours > limit)).fillna(False).astype(bool)
 
 
 def _far_outside(frame: pd.DataFrame) -> pd.Series:

@@ -475,3 +475,22 @@ def test_an_unrecognised_start_column_is_pointed_to(tmp_path: Path) -> None:
     )
     named = read_event_log(tmp_path / "s.csv", start_key="Start")
     assert not named.start_times_estimated
+
+
+def test_a_start_typed_a_year_early_inside_the_logs_period_is_removed(tmp_path: Path) -> None:
+    """QA: one start typed 2022 for 2023 in a log spanning 2022-2023 passed the years-away rule
+    and made a ten-minute task last a year (model +55,182 %)."""
+    lines = [CSV_HEADER]
+    for i in range(40):
+        month = 1 + i % 12
+        year = 2022 if i < 20 else 2023
+        day = f"{year}-{month:02d}-10"
+        lines += [f"{i},a,{day} 10:00,{day} 10:10,r1,1", f"{i},b,{day} 10:20,{day} 10:30,r2,1"]
+    lines[-2] = lines[-2].replace(",2023-", ",2022-", 1)  # the last case's 'a' starts a year early
+    log = read_event_log(write(tmp_path / "y.csv", "\n".join(lines)))
+    assert log.report.implausible_timestamps_removed == 1 and log.report.rows_kept == 79
+    note = next(n for n in log.report.notes if "lasting more than 30 days" in n)
+    assert "line 80 (a: 2022-" in note
+    # an activity seen a few times is not judged: its own spread is unknown
+    few = read_event_log(write(tmp_path / "few.csv", "\n".join(lines[:11] + [lines[-2]])))
+    assert few.report.implausible_timestamps_removed == 0
