@@ -107,7 +107,12 @@ CLAIM = "run.json"  # created exclusively when a run starts, rewritten with the 
 
 
 def guard_run_dir(
-    run_dir: Path, results: tuple[str, ...], *, overwrite: bool, claim: bool = True
+    run_dir: Path,
+    results: tuple[str, ...],
+    *,
+    overwrite: bool,
+    claim: bool = True,
+    key: str = "hydra.run.dir",
 ) -> None:
     """Refuse a run directory that holds anything but Hydra's own files (unless overwrite).
 
@@ -128,7 +133,7 @@ def guard_run_dir(
         what = "results" if any(r in held for r in results) else "files"
         raise ConfigError(
             f"{run_dir}: already holds {what} ({shown}); a run writes only into a new or empty "
-            "directory: choose another hydra.run.dir or pass output.overwrite=true"
+            f"directory: choose another {key} or pass output.overwrite=true"
         )
     if claim:
         claim_run_dir(run_dir)

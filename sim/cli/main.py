@@ -193,6 +193,19 @@ def main(argv: list[str] | None = None) -> None:
 
             # before Hydra writes .hydra/ into it: another command's results stay untouched
             guard_resumable_dir(Path(run_dir).expanduser(), "optimize", claim=False)
+        sweep_dir = _override(args, "hydra.sweep.dir")
+        if {"-m", "--multirun"} & set(args) and sweep_dir and not overwrite:
+            from sim.cli.common import guard_run_dir
+
+            # a sweep's jobs write into numbered folders of it: refuse one holding an old sweep
+            # before Hydra rewrites their .hydra/
+            guard_run_dir(
+                Path(sweep_dir).expanduser(),
+                (),
+                overwrite=False,
+                claim=False,
+                key="hydra.sweep.dir",
+            )
         if command in ("simulate", "calibrate") and run_dir and not overwrite:
             from sim.cli.common import guard_run_dir
 

@@ -232,3 +232,14 @@ def test_a_model_file_anywhere_can_be_simulated(tmp_path, crm_path):
         )
         assert res.returncode == 0, res.stderr
         assert (run / "kpis.json").is_file()
+
+
+def test_a_sweep_into_a_folder_holding_an_old_sweep_is_refused_untouched(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = ["--multirun", "process=mmc", "scenario.replications=2", "scenario.horizon_days=3"]
+    first = run_sim(*args, "seed=1,2", f"hydra.sweep.dir={sweep}")
+    assert first.returncode == 0, first.stderr
+    record = (sweep / "0" / ".hydra" / "overrides.yaml").read_text()
+    again = run_sim(*args, "seed=3,4", f"hydra.sweep.dir={sweep}")
+    assert again.returncode == 2 and "choose another hydra.sweep.dir" in again.stderr
+    assert (sweep / "0" / ".hydra" / "overrides.yaml").read_text() == record
