@@ -194,11 +194,12 @@ def main(argv: list[str] | None = None) -> None:
             # before Hydra writes .hydra/ into it: another command's results stay untouched
             guard_resumable_dir(Path(run_dir).expanduser(), "optimize", claim=False)
         sweep_dir = _override(args, "hydra.sweep.dir")
-        if {"-m", "--multirun"} & set(args) and sweep_dir and not overwrite:
+        multirun = bool({"-m", "--multirun"} & set(args))
+        if command in ("simulate", "calibrate") and multirun and sweep_dir and not overwrite:
             from sim.cli.common import guard_run_dir
 
             # a sweep's jobs write into numbered folders of it: refuse one holding an old sweep
-            # before Hydra rewrites their .hydra/
+            # before Hydra rewrites their .hydra/ (an optimize sweep resumes its jobs' studies)
             guard_run_dir(
                 Path(sweep_dir).expanduser(),
                 (),
