@@ -120,8 +120,8 @@ def guard_run_dir(
     command's ``results`` (named first in the message), so a user's notes or another command's
     results are never overwritten or mixed with this run's. Where the directory is accepted, the
     run claims it by creating ``run.json`` exclusively, so of two runs started into the same
-    directory at once (the default directory is named to the microsecond, so that takes an explicit hydra.run.dir) one is refused;
-    ``claim=False`` only checks (before Hydra has started).
+    directory at once (one given as hydra.run.dir: default directories are named to the
+    microsecond) one is refused; ``claim=False`` only checks (before Hydra has started).
     """
     if overwrite:
         return
