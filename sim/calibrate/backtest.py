@@ -409,8 +409,8 @@ _NONNEGATIVE: Bounds = (0.0, None)
 def backtest_domain(key: str) -> Bounds | None:
     """The range a back-test figure cannot leave (its CI is clipped to it): errors are signed,
     absolute errors, distances between distributions and p-values are not; else the KPI's own."""
-    if key.endswith("_relerr"):  # before kpi_domain: waiting_mean:X_relerr is signed
-        return None
+    if key.endswith("_relerr"):  # before kpi_domain: waiting_mean:X_relerr is signed, but a
+        return (-1.0, None)  # non-negative figure cannot be more than 100 % below the history's
     name = key.split(":", 1)[0]
     if key.endswith(("_abserr", "_tvd")) or name in (
         "cycle_time_ks_pvalue",
@@ -870,5 +870,7 @@ def _verdict(result: dict[str, Any]) -> dict[str, Any]:
     md = result.get("model", {}).get("distances", {}).get("cycle_time_emd")
     bd = result.get("baseline", {}).get("distances", {}).get("cycle_time_emd")
     if isinstance(md, dict) and isinstance(bd, dict):
-        out["cycle_time_emd_below_baseline"] = bool(md["mean"] < bd["mean"])
+        # equal (both 0 on a log finer than the distance's hour bins): neither is closer
+        tie = md["mean"] == bd["mean"]
+        out["cycle_time_emd_below_baseline"] = None if tie else bool(md["mean"] < bd["mean"])
     return out

@@ -336,9 +336,10 @@ def _print_backtest(b: dict) -> None:
     note = held_out_extract_note(b.get("test") or {})
     if note:
         print("\n" + textwrap.fill(note, width=100))
+    n = b.get("settings", {}).get("replications")
     print(
-        f"\nback-test over the held-out period ({b.get('settings', {}).get('replications')} "
-        "replications; error vs history, 95 % CI over replications):"
+        f"\nback-test over the held-out period ({n} replication{'' if n == 1 else 's'}; "
+        "error vs history, 95 % CI over replications):"
     )
     for line in backtest_lines(b):
         print("  " + line)

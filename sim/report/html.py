@@ -1267,8 +1267,23 @@ def _reproducibility_section(rf: RunFiles, run_dir: Path) -> Section:
             ["arguments", f"<code>{_esc(cmd)}</code>"],
             ["seed", _esc(run.get("seed"))],
             ["git commit", f"<code>{_esc(run.get('git_commit'))}</code>"],
+            [
+                "uncommitted changes",
+                {True: "yes: the code differs from that commit", False: "no"}.get(
+                    run.get("git_dirty"), "unknown"
+                ),
+            ],
+            ["started (UTC)", _esc(run.get("started_utc", "–"))],
             ["platform", _esc(run.get("platform", "–"))],
         ]
+        for i, item in enumerate(run.get("inputs") or ()):
+            rows.append(
+                [
+                    f"input {i + 1}",
+                    f"<code>{_esc(item.get('path'))}</code> ({_esc(item.get('bytes'))} bytes, "
+                    f"SHA-256 <code>{_esc(item.get('sha256'))}</code>)",
+                ]
+            )
         for name, ver in (run.get("versions") or {}).items():
             rows.append([f"version of {_esc(name)}", _esc(ver)])
         parts.append(_table(["", ""], rows))

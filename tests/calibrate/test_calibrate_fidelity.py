@@ -676,7 +676,9 @@ def test_backtest_intervals_stay_in_each_figures_range_but_errors_keep_their_sig
     assert out["cycle_time_ks_pvalue"]["ci_low"] == 0.0
     assert out["cycle_time_ks_pvalue"]["ci_high"] == 1.0
     assert out["waiting_mean:A"]["ci_low"] == 0.0 and out["ngram_3"]["ci_low"] == 0.0
-    assert out["waiting_mean:A_relerr"]["ci_low"] < -1.0  # a signed error is not clipped
+    # a relative error keeps its sign, but a time cannot be more than 100 % below the history's
+    assert out["waiting_mean:A_relerr"]["ci_low"] == -1.0
+    assert out["waiting_mean:A_relerr"]["mean"] < 0 < out["waiting_mean:A_relerr"]["ci_high"]
     assert out["waiting_mean:A"]["mean"] == pytest.approx(5.3 / 3)
 
 
@@ -692,3 +694,14 @@ def test_an_empty_simulated_log_is_measured_as_empty():
     )
     ev = backtest_events(empty, pd.Timestamp("2020-01-01"))
     assert ev.empty and {"enabled", "start", "end"} <= set(ev.columns)
+
+
+def test_equal_log_distances_make_neither_model_closer():
+    """On a log finer than the EMD's hour bins both distances are 0; the console said 'model
+    closer than the baseline: EMD no'."""
+    from sim.calibrate.backtest import _verdict
+
+    zero = {"distances": {"cycle_time_emd": {"mean": 0.0}}}
+    assert _verdict({"model": zero, "baseline": zero})["cycle_time_emd_below_baseline"] is None
+    closer = {"distances": {"cycle_time_emd": {"mean": 1.0}}}
+    assert _verdict({"model": closer, "baseline": zero})["cycle_time_emd_below_baseline"] is False

@@ -395,3 +395,17 @@ def test_the_bottleneck_section_says_none_names_timers_and_saturated_roles(tmp_p
     assert "The bottleneck is" not in text and "No bottleneck" in text
     assert "92.7 % [90.0 %, 95.5 %] of the cycle time; the largest is delay:Closed" in text
     assert "scenario.staffing.sales_rep=" in text and "busy nearly all its hours" in text
+
+
+def test_reproducibility_names_uncommitted_code_start_time_and_inputs(tmp_path, crm):
+    run = write_simulate_run(tmp_path / "run", crm, trace=False)
+    record = json.loads((run / "run.json").read_text())
+    record |= {
+        "git_dirty": True,
+        "started_utc": "2026-12-03T02:00:00+00:00",
+        "inputs": [{"path": "log.csv", "bytes": 10, "sha256": "ab12"}],
+    }
+    (run / "run.json").write_text(json.dumps(record))
+    text = _section(build_report(run).read_text(encoding="utf-8"), "reproducibility")
+    assert "yes: the code differs from that commit" in text
+    assert "2026-12-03T02:00:00+00:00" in text and "ab12" in text
