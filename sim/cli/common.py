@@ -123,6 +123,7 @@ def guard_run_dir(
     directory at once (one given as hydra.run.dir: default directories are named to the
     microsecond) one is refused; ``claim=False`` only checks (before Hydra has started).
     """
+    _not_a_file(run_dir, key)
     if overwrite:
         return
     held = sorted(p.name for p in run_dir.iterdir()) if run_dir.is_dir() else []
@@ -147,6 +148,7 @@ def guard_resumable_dir(
     (``run.json``); refuse anything else, so another command's results or a user's files are
     never overwritten. Returns whether it resumes. ``model=None`` checks only the command
     (before the model is loaded)."""
+    _not_a_file(run_dir, "hydra.run.dir")
     held = (
         [p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN] if run_dir.is_dir() else []
     )
@@ -175,6 +177,11 @@ def guard_resumable_dir(
             f"'{model}'; choose another hydra.run.dir to search this model"
         )
     return True
+
+
+def _not_a_file(run_dir: Path, key: str) -> None:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ConfigError(f"{key}={run_dir}: is a file; expected a directory for the results")
 
 
 def _a(word: str) -> str:

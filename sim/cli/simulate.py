@@ -46,6 +46,30 @@ def saturation_warning(report: dict, horizon_days: float) -> str | None:
     )
 
 
+def empty_window_warning(table: pd.DataFrame, scenario: Scenario) -> str | None:
+    """A warning when no case arrived, or none finished, in the measurement window of any
+    replication: every time KPI is then missing (shown '-'), which is the window's doing."""
+
+    def total(col: str) -> float:
+        return float(table[col].sum()) if col in table else 0.0
+
+    window = (
+        f"scenario.horizon_days={scenario.horizon_days:g} after "
+        f"scenario.warmup_days={scenario.warmup_days:g}"
+    )
+    if total("cases_arrived") == 0:
+        return (
+            f"warning: no case arrived in the measurement window ({window}): there is nothing to "
+            "measure; lengthen scenario.horizon_days"
+        )
+    if total("cases_completed") + total("cases_dropped") == 0:
+        return (
+            f"warning: no case finished in the measurement window ({window}): cycle times and "
+            "shares are missing; lengthen scenario.horizon_days (or scenario.drain_days)"
+        )
+    return None
+
+
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     """Simulate, write ``kpis.json``, ``replications.csv``, ``model.yaml`` and the run record."""
     overwrite = bool(cfg.output.overwrite)
@@ -65,8 +89,15 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     report = kpi_report(table, model, headcount=traces[0].meta.get("staffing"))
     report["seed"] = seed
     report["scenario"] = scenario.to_dict()
-    warning = saturation_warning(report, scenario.horizon_days)
-    report["warnings"] = [warning] if warning else []
+    warnings = [
+        w
+        for w in (
+            empty_window_warning(table, scenario),
+            saturation_warning(report, scenario.horizon_days),
+        )
+        if w
+    ]
+    report["warnings"] = warnings
     table.to_csv(run_dir / "replications.csv", index=False)
     write_json(run_dir / "kpis.json", report)
     save(model, run_dir / "model.yaml", overwrite=True)
@@ -81,7 +112,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         else:
             log.to_csv(run_dir / "trace.csv.gz", index=False)
     print(format_report(report))
-    if warning:
+    for warning in warnings:
         print(f"\n{warning}")
     print(f"\nresults in {run_dir}")
     if cfg.output.report:

@@ -243,3 +243,25 @@ def test_a_sweep_into_a_folder_holding_an_old_sweep_is_refused_untouched(tmp_pat
     again = run_sim(*args, "seed=3,4", f"hydra.sweep.dir={sweep}")
     assert again.returncode == 2 and "choose another hydra.sweep.dir" in again.stderr
     assert (sweep / "0" / ".hydra" / "overrides.yaml").read_text() == record
+
+
+def test_a_window_with_no_case_says_so(tmp_path):
+    """QA: scenario.horizon_days=0.01 printed '-' for every KPI and exited without a word."""
+    run = tmp_path / "r"
+    res = run_sim(
+        "process=mmc",
+        "scenario.horizon_days=0.0001",
+        "scenario.warmup_days=0",
+        "scenario.replications=2",
+        f"hydra.run.dir={run}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "warning: no case arrived in the measurement window" in res.stdout
+    assert json.loads((run / "kpis.json").read_text())["warnings"]
+
+
+def test_a_file_as_run_directory_is_named(tmp_path):
+    taken = tmp_path / "results"
+    taken.write_text("a file")
+    res = run_sim("process=mmc", f"hydra.run.dir={taken}")
+    assert res.returncode == 2 and "is a file; expected a directory" in res.stderr
