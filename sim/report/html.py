@@ -381,6 +381,8 @@ def _summary(rf: RunFiles) -> Section:
             f"<p>{_esc(reps)} replications of model <code>{_esc(k.get('model', '?'))}</code>; "
             "values are means over replications with their 95 % confidence intervals.</p>"
         )
+        for warning in k.get("warnings") or ():  # before the figures they qualify
+            parts.append(f'<p class="missing"><b>{_esc(warning)}</b></p>')
         cards = []
         for key in ("cycle_time_mean", "cycle_time_p90", "dropoff_rate", "throughput_per_week"):
             if key in head and head[key]:

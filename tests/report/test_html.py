@@ -409,3 +409,14 @@ def test_reproducibility_names_uncommitted_code_start_time_and_inputs(tmp_path, 
     text = _section(build_report(run).read_text(encoding="utf-8"), "reproducibility")
     assert "yes: the code differs from that commit" in text
     assert "2026-12-03T02:00:00+00:00" in text and "ab12" in text
+
+
+def test_the_summary_states_the_runs_warnings_before_its_figures(tmp_path, crm):
+    """QA: the saturation warning was only in 'Bottlenecks', not next to the mean cycle time it
+    invalidates."""
+    run = write_simulate_run(tmp_path / "run", crm, trace=False)
+    k = json.loads((run / "kpis.json").read_text())
+    k["warnings"] = ["warning: the model is saturated: sales_rep is busy 100.0 %"]
+    (run / "kpis.json").write_text(json.dumps(k))
+    summary = _section(build_report(run).read_text(encoding="utf-8"), "summary")
+    assert summary.index("the model is saturated") < summary.index("Mean cycle time")
