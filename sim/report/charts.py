@@ -1016,13 +1016,18 @@ def plot_fits(
             half = 0.1 * abs(hi) + 1e-3
             lo, hi = max(0.0, hi - half), hi + half
         bins = np.linspace(lo, hi, 35)
+        # values beyond the axis are left out, not piled into the last bin (which then looked
+        # like a bump in the tail), and the density stays that of all values
+        inside = v[(v >= lo) & (v <= hi)]
+        beyond = 1.0 - inside.size / v.size
         heights, _, _ = ax_h.hist(
-            np.clip(v, lo, hi),
+            inside,
             bins=bins,
-            density=True,
+            weights=np.full(inside.size, 1.0 / (v.size * (bins[1] - bins[0]))),
             color="#b0bec5",
             alpha=0.9,
-            label=f"observed (n={v.size:,})",
+            label=f"observed (n={v.size:,}"
+            + (f", {100 * beyond:.1f} % beyond the axis)" if beyond > 0 else ")"),
         )
         xs = np.linspace(lo, hi, 300)
         if dist.name == "fixed":
