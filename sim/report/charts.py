@@ -413,12 +413,13 @@ def plot_utilisation(
     *,
     compare: Mapping[str, Any] | None = None,
     names: tuple[str, str] = ("baseline", "scenario"),
-    warn_at: float = 0.85,
+    warn_at: float = 0.9,
     title: str = "Utilisation per role",
     path: str | Path | None = None,
 ) -> Figure:
     """Share of scheduled time each role is busy, with 95 % CIs; a line marks ``warn_at``
-    (queues grow fast above it). Roles are labelled with their headcount."""
+    (queues grow fast above it; 90 %, the optimizer's default ceiling on the busiest role).
+    Roles are labelled with their headcount."""
     roles = list(report.get("roles", ()))
     others = {r["role"]: r for r in (compare or {}).get("roles", ())}
     n = max(len(roles), 1)
