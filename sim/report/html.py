@@ -623,9 +623,7 @@ def _bottleneck_section(rf: RunFiles) -> Section:
     elif b:
         queue, queue_ci = _ci_text(b.get("queue_share") or b.get("waiting_share"), "%")
         wait, wait_ci = _ci_text(b.get("waiting_mean"), "h")
-        utils = ", ".join(
-            f"{_esc(pretty(r))} {_num(u, '%')}" for r, u in (b.get("roles") or {}).items()
-        )
+        utils = ", ".join(f"{_esc(r)} {_num(u, '%')}" for r, u in (b.get("roles") or {}).items())
         parts.append(
             f"<p>The bottleneck is <strong>{_esc(pretty(b['step']))}</strong>: cases wait "
             f"{wait} {wait_ci} before it on average, and queue for its staff on shift "
