@@ -84,12 +84,20 @@ def parse_timestamps(
     if bad.any():
         positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
         shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
+        good = int((present & parsed.notna()).sum())
         hint = (
             f"time_format={time_format!r} did not match"
             if time_format
             else "expected ISO 8601 such as '2012-01-31T09:15:00+01:00'; pass time_format= "
             "(e.g. time_format='%d/%m/%Y %H:%M') for other layouts"
         )
+        n_bad = int(bad.sum())
+        # many read, many not (not a few typos): the column mixes layouts, no format reads all
+        if min(good, n_bad) >= 0.05 * (good + n_bad):
+            hint += (
+                f"; {good} other value(s) of the column did parse, so it mixes layouts, which "
+                "no single time_format reads: write the column in one layout"
+            )
         raise EventLogError(
             f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not timestamps, "
             f"first at {shown}; {hint}"

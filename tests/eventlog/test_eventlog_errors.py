@@ -219,3 +219,20 @@ def test_a_comma_in_the_header_keeps_commas(tmp_path: Path) -> None:
     text = GOOD.replace("r1\n", "r;1\n")
     log = read_event_log(put(tmp_path, "log.csv", text))
     assert "r;1" in set(log.events["resource"])
+
+
+def test_a_column_mixing_timestamp_layouts_says_so(tmp_path: Path) -> None:
+    text = GOOD.replace("2020-01-01 11:00,2020-01-01 11:10", "01/01/2020 11:00,2020-01-01 11:10")
+    msg = fails(put(tmp_path, "mixed.csv", text))
+    assert "line 4: '01/01/2020 11:00'" in msg
+    assert "2 other value(s) of the column did parse, so it mixes layouts" in msg
+    # a column that is all in one other layout only needs its time_format
+    other = GOOD.replace("2020-01-01 ", "01/01/2020 ")
+    assert "mixes layouts" not in fails(put(tmp_path, "other.csv", other))
+
+
+def test_a_few_bad_values_among_many_are_not_called_mixed_layouts(tmp_path: Path) -> None:
+    rows = [f"{i},a,2020-01-01 10:{i:02d},2020-01-01 11:{i:02d},r1" for i in range(40)]
+    rows.append("40,a,2020-01-01 10:00,yesterday,r1")
+    msg = fails(put(tmp_path, "typo.csv", GOOD.splitlines()[0] + "\n" + "\n".join(rows) + "\n"))
+    assert "'yesterday'" in msg and "mixes layouts" not in msg
