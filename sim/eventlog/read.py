@@ -168,19 +168,18 @@ OTHER_SEPARATORS = (";", "\t", "|")
 
 
 def _separator(path: Path) -> str:
-    """``,`` unless the header line has no comma but another separator (Excel's ``;`` in many
-    locales, tabs, pipes): then the most frequent of those."""
+    """The separator the header line uses most: ``,`` unless another (Excel's ``;`` in many
+    locales, tabs, pipes) is more frequent there (a column named ``resource, team`` in a ``;``
+    file does not make it comma-separated)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as f:
         head = f.read(2)
         if head == b"\x1f\x8b" and opener is open:
             raise EventLogError(f"{path}: the file is gzip-compressed; rename it {path.name}.gz")
         first = (head + f.readline(1 << 20)).decode("utf-8-sig", errors="replace")
-    if "," in first:
-        return ","
     counts = {sep: first.count(sep) for sep in OTHER_SEPARATORS}
     best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+    return best if counts[best] > first.count(",") else ","
 
 
 def _read_csv(path: Path, keys: dict[str, str | None], max_rows: int | None) -> pd.DataFrame:

@@ -236,3 +236,9 @@ def test_a_few_bad_values_among_many_are_not_called_mixed_layouts(tmp_path: Path
     rows.append("40,a,2020-01-01 10:00,yesterday,r1")
     msg = fails(put(tmp_path, "typo.csv", GOOD.splitlines()[0] + "\n" + "\n".join(rows) + "\n"))
     assert "'yesterday'" in msg and "mixes layouts" not in msg
+
+
+def test_a_comma_inside_a_column_name_of_a_semicolon_file(tmp_path: Path) -> None:
+    text = GOOD.replace(",", ";").replace("resource\n", "resource, team\n", 1)
+    log = read_event_log(put(tmp_path, "semi.csv", text), resource_key="resource, team")
+    assert log.n_cases == 2 and set(log.events["resource"]) == {"r1", "r2"}
