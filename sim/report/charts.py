@@ -152,8 +152,10 @@ def _ci(d: Mapping[str, Any] | None) -> tuple[float, float, float]:
 
 
 def _err(mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-    lo = np.where(np.isfinite(low), mean - low, 0.0)
-    hi = np.where(np.isfinite(high), high - mean, 0.0)
+    """Error-bar lengths; NaN (no bar, no caps) where there is no interval (one replication),
+    which a zero-length bar with caps would draw as a very tight one."""
+    lo = np.where(np.isfinite(low), mean - low, np.nan)
+    hi = np.where(np.isfinite(high), high - mean, np.nan)
     return np.vstack([np.maximum(lo, 0), np.maximum(hi, 0)])
 
 

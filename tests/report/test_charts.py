@@ -390,3 +390,14 @@ def test_cycle_time_quantile_labels_stay_inside_the_figure():
     for t in labels:
         ext = t.get_window_extent(renderer)
         assert box.x0 <= ext.x0 and ext.x1 <= box.x1, t.get_text()
+
+
+def test_a_value_without_an_interval_gets_no_error_bar(report):
+    """helpdesk: steps reached in one replication were drawn with the end ticks of a tight CI."""
+    from sim.report.charts import _err
+
+    err = _err(np.array([1.0, 2.0]), np.array([0.5, np.nan]), np.array([1.5, np.nan]))
+    assert err[:, 0].tolist() == [0.5, 0.5] and np.isnan(err[:, 1]).all()
+    one = {**report, "steps": [dict(s) for s in report["steps"]]}
+    one["steps"][0]["waiting_mean"] = {"mean": 1.0, "ci_low": None, "ci_high": None}
+    plot_step_times(one).canvas.draw()  # draws, without a bar for that step
