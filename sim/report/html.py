@@ -371,6 +371,28 @@ class Section:
     body: str
 
 
+_PER_ITEM = {
+    "waiting_mean": ("waiting before {}", "h"),
+    "processing_mean": ("processing at {}", "h"),
+    "utilisation": ("utilisation of {}", "%"),
+    "reached": ("share of cases reaching {}", "%"),
+    "queue_share": ("queueing for staff at {}, share of cycle time", "%"),
+    "outcome_share": ("share of cases ending {}", "%"),
+}
+
+
+def _kpi_label(key: str) -> tuple[str, str]:
+    """A readable label and unit for a KPI key (``waiting_mean:AML Check`` -> ``waiting before
+    AML Check``, h)."""
+    if key in HEADLINE_LABELS:
+        return HEADLINE_LABELS[key]
+    name, sep, item = key.partition(":")
+    if sep and name in _PER_ITEM:
+        text, unit = _PER_ITEM[name]
+        return text.format(item), unit
+    return key, ""
+
+
 def _summary(rf: RunFiles) -> Section:
     parts = []
     k = rf.kpis
@@ -426,7 +448,9 @@ def _summary(rf: RunFiles) -> Section:
             o.get("kpi"): o.get("direction") for o in rf.confirmation.get("objectives") or []
         }
         for key, r in (comp.get("comparison") or {}).items():
-            label, unit = HEADLINE_LABELS.get(key, (key, ""))
+            if not r.get("base") and not r.get("alt"):
+                continue  # zero before and after (a timer's waiting): nothing to compare
+            label, unit = _kpi_label(key)
             sig = r.get("significant")
             diff = _change(r.get("diff"), unit)
             ci = f"[{_change(r.get('ci_low'), unit)}, {_change(r.get('ci_high'), unit)}]"

@@ -420,3 +420,11 @@ def test_the_summary_states_the_runs_warnings_before_its_figures(tmp_path, crm):
     (run / "kpis.json").write_text(json.dumps(k))
     summary = _section(build_report(run).read_text(encoding="utf-8"), "summary")
     assert summary.index("the model is saturated") < summary.index("Mean cycle time")
+
+
+def test_per_step_kpis_in_the_comparison_read_as_words():
+    from sim.report.html import _kpi_label
+
+    assert _kpi_label("waiting_mean:AML Check") == ("waiting before AML Check", "h")
+    assert _kpi_label("utilisation:role_1") == ("utilisation of role_1", "%")
+    assert _kpi_label("something_else") == ("something_else", "")
