@@ -593,29 +593,20 @@ def _finish(
     far = _far_outside(frame)
     report.implausible_timestamps_removed = int(far.sum())
     if far.any():
-        shown = "; ".join(
-            f"{std.row_label(int(r[ROW]))} ({r[C.START]} .. {r[C.END]})"
-            for _, r in frame.loc[far].head(3).iterrows()
-        )
         notes.append(
-            f"Removed {_plural(report.implausible_timestamps_removed, 'row')} with a timestamp "
-            f"more than {FAR_MIN_YEARS} years and {FAR_SPANS} times the log's central period "
-            f"away from it (a year typed wrong?): {shown}" + (" ..." if far.sum() > 3 else "") + "."
+            f"Removed {_plural(int(far.sum()), 'row')} with a timestamp more than "
+            f"{FAR_MIN_YEARS} years and {FAR_SPANS} times the log's central period away from it "
+            f"(a year typed wrong?): {_rows_shown(frame, far, std.row_label, activity=False)}."
         )
         frame = frame.loc[~far]
     long = _implausibly_long(frame)
     report.implausible_timestamps_removed += int(long.sum())
     if long.any():
-        shown = "; ".join(
-            f"{std.row_label(int(r[ROW]))} ({r[C.ACTIVITY]}: {r[C.START]} .. {r[C.END]})"
-            for _, r in frame.loc[long].head(3).iterrows()
-        )
         notes.append(
             f"Removed {_plural(int(long.sum()), 'row')} lasting more than {LONG_MIN_DAYS} days "
             f"and {LONG_FACTOR} times the 90th percentile of its activity's durations (a "
-            f"start or end typed a year or a month off?): {shown}"
-            + (" ..." if long.sum() > 3 else "")
-            + "."
+            "start or end typed a year or a month off?): "
+            f"{_rows_shown(frame, long, std.row_label, activity=True)}."
         )
         frame = frame.loc[~long]
 
@@ -718,6 +709,18 @@ FAR_MIN_YEARS = 5
 LONG_MIN_DAYS = 30
 LONG_FACTOR = 100
 LONG_MIN_INSTANCES = 20
+
+
+def _rows_shown(
+    frame: pd.DataFrame, mask: pd.Series, row_label: Callable[[int], str], *, activity: bool
+) -> str:
+    """The first three rows of ``mask`` by their file label and times (``...`` if more)."""
+    shown = "; ".join(
+        f"{row_label(int(r[ROW]))} ({f'{r[C.ACTIVITY]}: ' if activity else ''}"
+        f"{r[C.START]} .. {r[C.END]})"
+        for _, r in frame.loc[mask].head(3).iterrows()
+    )
+    return shown + (" ..." if int(mask.sum()) > 3 else "")
 
 
 def _implausibly_long(frame: pd.DataFrame) -> pd.Series:
