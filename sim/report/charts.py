@@ -691,7 +691,8 @@ def plot_pareto(
             zorder=6,
             label="recommended",
         )
-        right_half = r[0] > float(np.nanmean([data[x].min(), data[x].max()]))
+        lo, hi = ax.get_xlim()  # every point drawn so far, baseline included
+        right_half = r[0] > (lo + hi) / 2
         ax.annotate(
             "recommended",
             r,

@@ -862,7 +862,12 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     best = _best_comparison(rf)
     # a redesign pruned after the ablation was never a trial: its trial's point is not it
     pruned = best is not None and bool(best.get("original"))
-    if best is not None and _recommended(best) and not pruned and "trial" in trials.columns:
+    comparison = (best or {}).get("comparison") or {}
+    if best is not None and _recommended(best) and pruned:
+        # never a trial: marked at its confirmed means
+        alt = {k: (comparison.get(k) or {}).get("alt") for k in (x, y)}
+        rec = alt if all(v is not None for v in alt.values()) else None
+    elif best is not None and _recommended(best) and "trial" in trials.columns:
         hit = trials.index[trials["trial"] == best.get("trial")]
         if len(hit):
             # an index label of the frame drawn, or (infeasible in the search) its values
@@ -881,7 +886,9 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     caption = (
         f"The recommended redesign is trial {_esc(best.get('trial'))}'s without the changes "
         "dropped after the ablation (see the recommendations); it was not itself a trial of the "
-        "search, so it is not marked. "
+        "search, so it is marked at the means its confirmation measured"
+        + ("" if rec is not None else " (not available here)")
+        + ". "
         if pruned and best is not None
         else ""
     )

@@ -428,3 +428,33 @@ def test_per_step_kpis_in_the_comparison_read_as_words():
     assert _kpi_label("waiting_mean:AML Check") == ("waiting before AML Check", "h")
     assert _kpi_label("utilisation:role_1") == ("utilisation of role_1", "%")
     assert _kpi_label("something_else") == ("something_else", "")
+
+
+def test_a_pruned_recommendation_is_marked_at_its_confirmed_means(tmp_path, crm):
+    """QA loan: the recommended redesign (a trial without its harm change) was not drawn, so the
+    figure alone suggested the unpruned, worse trade-off."""
+    import pandas as pd
+
+    from sim.report.charts import plot_pareto
+    from sim.report.html import _pareto_figure, read_run
+
+    run = write_optimize_run(tmp_path / "opt", crm, op.remove_step(crm, "contract_review"))
+    trials = pd.DataFrame(
+        {
+            "trial": range(3),
+            "state": ["COMPLETE"] * 3,
+            "cycle_time_mean": [150.0, 40.0, 120.0],
+            "cost_per_case": [1300.0, 900.0, 1100.0],
+        }
+    )
+    trials.to_csv(run / "trials.csv", index=False)
+    conf = json.loads((run / "confirmation.json").read_text())
+    best = conf["candidates"][0]
+    best |= {"trial": 1, "original": {"choice": {}}}
+    best["comparison"]["cycle_time_mean"]["alt"] = 38.0
+    best["comparison"]["cost_per_case"]["alt"] = 850.0
+    (run / "confirmation.json").write_text(json.dumps(conf))
+    fig, caption = _pareto_figure(read_run(run), plot_pareto)
+    points = {c.get_label(): {tuple(p) for p in c.get_offsets()} for c in fig.axes[0].collections}
+    assert points["recommended"] == {(38.0, 850.0)}
+    assert "marked at the means its confirmation measured" in caption
