@@ -256,6 +256,7 @@ def plot_cycle_times(
     hi = hi if hi > 0 else 1.0
     bins = np.linspace(0, hi, 40)
     top = 0.0
+    medians: list[tuple[float, Any]] = []
     for k, (name, v) in enumerate(series.items()):
         c = SERIES_COLORS[k % len(SERIES_COLORS)]
         if v.size == 0:
@@ -274,7 +275,7 @@ def plot_cycle_times(
         )
         top = max(top, float(np.max(dens)))
         med = float(np.median(v))
-        ax1.axvline(med, color=c, lw=1.0, ls="--")
+        medians.append((med, c))
         xs = np.sort(v)
         ys = np.arange(1, xs.size + 1) / xs.size
         ax2.step(xs, ys, where="post", color=c, lw=1.6, label=name)
@@ -293,8 +294,11 @@ def plot_cycle_times(
                 bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.8},
             )
     ax1.set_xlim(0, hi)
+    headroom = 1.15 + 0.1 * len(series)
     if top > 0:  # headroom for the legend, one line per series
-        ax1.set_ylim(0, top * (1.15 + 0.1 * len(series)))
+        ax1.set_ylim(0, top * headroom)
+    for med, c in medians:  # up to the tallest bar: the legend sits above it
+        ax1.axvline(med, ymax=1 / headroom if top > 0 else 1, color=c, lw=1.0, ls="--")
     ax1.set_xlabel(f"cycle time ({unit}); dashed: median", fontsize=8.5)
     ax1.set_ylabel("density", fontsize=8.5)
     ax1.legend(fontsize=7.5, frameon=False, loc="upper right")

@@ -401,3 +401,12 @@ def test_a_value_without_an_interval_gets_no_error_bar(report):
     one = {**report, "steps": [dict(s) for s in report["steps"]]}
     one["steps"][0]["waiting_mean"] = {"mean": 1.0, "ci_low": None, "ci_high": None}
     plot_step_times(one).canvas.draw()  # draws, without a bar for that step
+
+
+def test_cycle_time_median_lines_stop_below_the_legend():
+    rng = np.random.default_rng(2)
+    fig = plot_cycle_times({"history": rng.gamma(2, 50, 200), "model": rng.gamma(2, 55, 300)})
+    ax = fig.axes[0]
+    medians = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert len(medians) == 2
+    assert all(max(ln.get_ydata()) < 0.9 for ln in medians)  # axes fraction: under the legend
