@@ -563,7 +563,9 @@ def plot_funnel(
     # outcomes
     names = list(outcomes)
     vals = np.array([_ci(outcomes[k]) for k in names]).reshape(-1, 3)
-    yo = np.arange(len(names))[::-1].astype(float)
+    # on the funnel's row scale, from the top: three outcomes beside 50 steps stay bar-sized
+    rows = max(len(stages), len(names), 1)
+    yo = (rows - 1 - np.arange(len(names))).astype(float)
     colors = [SUCCESS if _is_success(k, success_outcomes) else DROP for k in names]
     ax_o.barh(
         yo,
@@ -580,6 +582,7 @@ def plot_funnel(
             ax_o.text(x + 0.02, yv, f"{m:.0%}", va="center", fontsize=7.5)
     ax_o.set_yticks(yo)
     ax_o.set_yticklabels([axis_label(k) for k in names], fontsize=8)
+    ax_o.set_ylim(-0.7, rows - 0.3)  # as the funnel, row for row
     ax_o.set_xlim(0, 1.15)
     from matplotlib.ticker import PercentFormatter
 

@@ -410,3 +410,17 @@ def test_cycle_time_median_lines_stop_below_the_legend():
     medians = [ln for ln in ax.lines if ln.get_linestyle() == "--"]
     assert len(medians) == 2
     assert all(max(ln.get_ydata()) < 0.9 for ln in medians)  # axes fraction: under the legend
+
+
+def test_few_outcomes_beside_a_long_funnel_stay_bar_sized():
+    """QA helpdesk: three outcome bars filled a 2,000 px tall panel beside 49 funnel rows."""
+    names = [f"step {i}" for i in range(30)]
+    report = _branching_report(names, [1.0] * 30, {})
+    report["outcomes"] = {
+        "done": {"mean": 0.9, "ci_low": 0.85, "ci_high": 0.95},
+        "lost": {"mean": 0.1, "ci_low": 0.05, "ci_high": 0.15},
+    }
+    fig = plot_funnel(report)
+    ax, ax_o = fig.axes[:2]
+    assert ax_o.get_ylim() == ax.get_ylim()  # row for row with the funnel
+    assert sorted(ax_o.get_yticks()) == [28.0, 29.0]  # at the top
