@@ -30,7 +30,8 @@ def build(run_dir: Path, *, figures: bool = False) -> Path | None:
         return _build_and_say(run_dir, figures)
     except Exception as exc:  # noqa: BLE001 - the run's results are written; say what failed
         print(
-            f"warning: could not build the report in {run_dir}: {type(exc).__name__}: {exc}",
+            f"warning: could not build the report in {run_dir}: {type(exc).__name__}: {exc}; "
+            f"the results are written; 'python -m sim report run={run_dir}' retries it",
             file=sys.stderr,
         )
         return None
