@@ -1160,6 +1160,9 @@ def _informative_fits(
     return {k: drawn[k] for k in order}, [k for k in pairs if k not in drawn]
 
 
+MIN_KS_N = 8  # below this many observations a goodness-of-fit test says nothing
+
+
 def _fits_table(run_dir: Path) -> str | None:
     path = run_dir / "fits.csv"
     if not path.is_file():
@@ -1178,7 +1181,10 @@ def _fits_table(run_dir: Path) -> str | None:
     rows = []
     for _, r in chosen.iterrows():
         p = r.get("ks_pvalue")
-        ok = isinstance(p, float) and math.isfinite(p)
+        n = r.get("n")
+        # a test on a handful of values (a fixed value fitted to one) rejects nothing
+        few = not (isinstance(n, int | float) and n >= MIN_KS_N)
+        ok = isinstance(p, float) and math.isfinite(p) and not few
         cls = "good" if ok and p >= 0.01 else ("bad" if ok else "muted")
         rows.append(
             [
@@ -1192,7 +1198,8 @@ def _fits_table(run_dir: Path) -> str | None:
         )
     return (
         "<details><summary>Fitted distributions: the family chosen for each duration, with the "
-        "Kolmogorov-Smirnov test against the observations (green: not rejected at 1 %)"
+        "Kolmogorov-Smirnov test against the observations (green: not rejected at 1 %; grey: "
+        f"fewer than {MIN_KS_N} observations, too few to test)"
         "</summary>"
         + _table(
             ["fitted value", "family", "n", "mean", "KS statistic", "KS p-value"],

@@ -458,3 +458,38 @@ def test_a_pruned_recommendation_is_marked_at_its_confirmed_means(tmp_path, crm)
     points = {c.get_label(): {tuple(p) for p in c.get_offsets()} for c in fig.axes[0].collections}
     assert points["recommended"] == {(38.0, 850.0)}
     assert "marked at the means its confirmation measured" in caption
+
+
+def test_a_fit_on_too_few_values_is_not_shown_as_passing_its_test(tmp_path):
+    """QA: a 'fixed' fit on one value showed KS 0, p = 1 in green ('not rejected')."""
+    import pandas as pd
+
+    from sim.report.html import _fits_table
+
+    pd.DataFrame(
+        [
+            {
+                "target": "a",
+                "family": "fixed",
+                "n": 1,
+                "mean": 1.0,
+                "ks_statistic": 0.0,
+                "ks_pvalue": 1.0,
+                "chosen": True,
+                "kind": "distribution",
+            },
+            {
+                "target": "b",
+                "family": "gamma",
+                "n": 300,
+                "mean": 2.0,
+                "ks_statistic": 0.03,
+                "ks_pvalue": 0.4,
+                "chosen": True,
+                "kind": "distribution",
+            },
+        ]
+    ).to_csv(tmp_path / "fits.csv", index=False)
+    html_text = _fits_table(tmp_path)
+    row_a, row_b = html_text.split("<tr>")[2:4]
+    assert 'class="muted"' in row_a and 'class="good"' in row_b
