@@ -83,39 +83,70 @@ def _unquoted(value: str) -> str:
     return value
 
 
+_SWEEP_FUNCTION = re.compile(r"^\w+\(.*\)$")  # choice(...), range(...), glob(...)
+
+
+def _sweep_items(value: str, multirun: bool) -> list[str] | None:
+    """The items of a ``--multirun`` sweep value ``a,b`` (None for one value or a sweep
+    function, which Hydra expands itself)."""
+    if not multirun or _SWEEP_FUNCTION.match(value) or "," not in value:
+        return None
+    return [v.strip() for v in value.split(",")]
+
+
+def _model_file(group: str, value: str, configs: Path) -> str | None:
+    """The absolute path of a model file given as ``group=value`` (None for a bundled name);
+    raises ``SimError`` for neither."""
+    if (configs / group / f"{value}.yaml").is_file():
+        return None
+    if value.lower().endswith(FILE_GROUPS[group]) or os.sep in value:
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise SimError(f"{group}={value}: no such file")
+        return str(path.resolve())
+    names = sorted(p.stem for p in (configs / group).glob("*.yaml") if not p.stem.startswith("_"))
+    raise SimError(
+        f"{group}={value}: not a bundled {group} nor a file; bundled ones are "
+        f"{names}, or give a path to a {'/'.join(FILE_GROUPS[group])} file"
+    )
+
+
 def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
     """Turn ``process=<file>`` (or ``redesign=<file>``) into ``<group>=_from_file <group>.path=<abs>``.
 
-    Bundled names (files in ``configs/<group>/``) stay as they are.
+    Bundled names (files in ``configs/<group>/``) stay as they are. With ``--multirun``, a
+    comma-separated sweep of files becomes a sweep of ``<group>.path``; a sweep of bundled names
+    stays as it is.
     """
+    multirun = bool({"-m", "--multirun"} & set(args))
     out: list[str] = []
     for a in args:
-        group = a.split("=", 1)[0]
-        if group in FILE_GROUPS and "=" in a and not a.endswith("=_from_file"):
-            value = _unquoted(a.split("=", 1)[1])
-            bundled = (configs / group / f"{value}.yaml").is_file()
-            looks_like_file = value.lower().endswith(FILE_GROUPS[group]) or os.sep in value
-            if not bundled and looks_like_file:
-                path = Path(value).expanduser()
-                if not path.is_file():
-                    raise SimError(f"{group}={value}: no such file")
-                out += [f"{group}=_from_file", f"{group}.path={quote_path(str(path.resolve()))}"]
-                continue
-            if not bundled:
-                names = sorted(
-                    p.stem for p in (configs / group).glob("*.yaml") if not p.stem.startswith("_")
-                )
+        name, _, raw = a.partition("=")
+        if name in FILE_GROUPS and "=" in a and not a.endswith("=_from_file"):
+            value = _unquoted(raw)
+            items = _sweep_items(value, multirun) or [value]
+            files = [_model_file(name, v, configs) for v in items]
+            if all(f is None for f in files):
+                out.append(a)  # bundled name(s)
+            elif all(f is not None for f in files):
+                out += [f"{name}=_from_file", f"{name}.path=" + ",".join(map(quote_path, files))]
+            else:
                 raise SimError(
-                    f"{group}={value}: not a bundled {group} nor a file; bundled ones are "
-                    f"{names}, or give a path to a {'/'.join(FILE_GROUPS[group])} file"
+                    f"{name}={value}: a sweep of either bundled names or files, not both"
                 )
-        elif a.split("=", 1)[0].lstrip("+") in PATH_KEYS and "=" in a:
-            a = f"{a.split('=', 1)[0]}={quote_path(a.split('=', 1)[1])}"
+            continue
+        if name.lstrip("+") in PATH_KEYS and "=" in a:
+            items = _sweep_items(raw, multirun)
+            if _SWEEP_FUNCTION.match(raw) and multirun:
+                pass  # Hydra's own sweep function
+            elif items is not None:
+                a = f"{name}=" + ",".join(quote_path(v) for v in items)
+            else:
+                a = f"{name}={quote_path(raw)}"
         elif a.startswith("scenario.staffing."):
             a = "++" + a  # staffing is an open mapping: add or override a role's headcount
         elif a.startswith("process.params="):
-            value = a.split("=", 1)[1]
-            value = _unquoted(value)
+            value = _unquoted(raw)
             if value not in ("", "null") and Path(value).expanduser().is_file():
                 a = f"process.params={quote_path(str(Path(value).expanduser().resolve()))}"
         out.append(a)

@@ -265,3 +265,30 @@ def test_a_file_as_run_directory_is_named(tmp_path):
     taken.write_text("a file")
     res = run_sim("process=mmc", f"hydra.run.dir={taken}")
     assert res.returncode == 2 and "is a file; expected a directory" in res.stderr
+
+
+def test_sweeps_over_files_and_bundled_models(tmp_path, crm_path, shared_data):
+    """QA: '--multirun log=a.csv,b.csv' became one quoted path ('no such file'), and sweeps over
+    bundled models or model files failed too."""
+    logs = [
+        shared_data / "synth_pharmacy" / "Pharmacy.csv.gz",
+        shared_data / "synth_insurance_claims" / "Insurance_Claims.csv.gz",
+    ]
+    res = run_sim(
+        "calibrate",
+        "--multirun",
+        "log=" + ",".join(map(str, logs)),
+        "backtest.enabled=false",
+        "output.report=false",
+        f"hydra.sweep.dir={tmp_path / 'cal'}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert {p.parent.name for p in (tmp_path / "cal").glob("*/model.yaml")} == {"0", "1"}
+    other = tmp_path / "copy.yaml"
+    other.write_text(crm_path.read_text())
+    small = ["scenario.replications=2", "scenario.horizon_days=3", "output.report=false"]
+    for i, models in enumerate(("crm_sales,mmc", f"{crm_path},{other}")):
+        sweep = tmp_path / f"sim{i}"
+        res = run_sim("--multirun", f"process={models}", *small, f"hydra.sweep.dir={sweep}")
+        assert res.returncode == 0, res.stderr
+        assert len(list(sweep.glob("*/kpis.json"))) == 2
