@@ -174,6 +174,11 @@ def test_crm_export_lists_what_would_be_lost(tmp_path, crm_path):
     assert set(back.steps) == set(crm.steps) and set(back.ends) == set(crm.ends)
     assert back.steps["solution_proposal"].roles == ("account_exec",)
     assert back.decisions["needs_match"].by_segment == {}
+    # revenue: per-segment values become their mean over the segments' shares, not 0
+    won = crm.ends["won"]
+    shares = {sg.name: sg.share for sg in crm.arrivals.segments}
+    expected = sum(shares[k] * won.value_for(k) for k in shares) / sum(shares.values())
+    assert back.ends["won"].value == pytest.approx(expected) and expected > 0
     # the weekly volume of arrivals is kept
     assert back.arrivals.interarrival.mean() * back.time_factor == pytest.approx(
         crm.arrivals.interarrival.mean() * crm.time_factor, rel=1e-9
@@ -293,3 +298,12 @@ def test_a_timer_measured_from_the_arrival_is_a_named_loss(tmp_path):
         save_bpmn(from_dict(spec), tmp_path / "x.bpmn")
     res = save_bpmn(from_dict(spec), tmp_path / "x.bpmn", allow_loss=True)
     assert len(res.lost) == 1 and "measured from when the case reaches it" in res.lost[0]
+
+
+def test_a_calibrated_models_metadata_loss_is_listed(tmp_path, expressible):
+    """QA: a calibrated model lost its timer steps and activity view on a BPMN round trip, and the
+    losses file did not say so."""
+    meta = dict(expressible.metadata or {}) | {"timer_steps": [], "step_activity": {"a": "a"}}
+    calibrated = dataclasses.replace(expressible, metadata=meta)
+    res = save_bpmn(calibrated, tmp_path / "cal.bpmn", allow_loss=True)
+    assert any(x.startswith("metadata: a calibrated model's timer steps") for x in res.lost)

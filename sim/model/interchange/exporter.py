@@ -55,6 +55,16 @@ POOL_X = 20.0
 POOL_Y = 20.0
 
 
+def _end_value(m: ProcessModel, e: Any) -> float:
+    """An end's value for a format with one kind of case: per-segment values averaged over the
+    segments' shares (the revenue per case stays what it was), else its one value."""
+    if not e.value_by_segment:
+        return float(e.value)
+    segs = m.arrivals.segments
+    total = sum(s.share for s in segs) or 1.0
+    return sum(s.share * e.value_for(s.name) for s in segs) / total
+
+
 @dataclass(frozen=True)
 class ExportResult:
     """What ``save_bpmn`` wrote, and what the export could not express (with ``allow_loss``)."""
@@ -165,7 +175,17 @@ class _Plan:
             self.lost.append("handoff_delay: Prosimos has no hand-off delay; dropped")
         for e in m.ends.values():
             if e.value_by_segment:
-                self.lost.append(f"ends.{e.name}.value: per-segment values are dropped")
+                self.lost.append(
+                    f"ends.{e.name}.value: per-segment values {dict(e.value_by_segment)} become "
+                    f"their mean over the segments' shares, {_end_value(m, e):g}"
+                )
+        meta = m.metadata or {}
+        if meta.get("timer_steps") or meta.get("step_activity"):
+            self.lost.append(
+                "metadata: a calibrated model's timer steps and activity names are not carried, "
+                "so the re-imported model reports its delay: timers as ordinary steps (no timer "
+                "share, no per-activity view or activity map)"
+            )
 
     # ---------------------------------------------------------------------------- elements
     def _elements(self) -> None:
@@ -735,8 +755,9 @@ def _node_details(plan: _Plan, el: _El, node: ET.Element) -> None:
     elif el.node in m.ends:
         e = m.ends[el.node]
         attrs = {"outcome": e.outcome, "success": _bool(e.success)}
-        if e.value:
-            attrs["value"] = repr(float(e.value))
+        value = _end_value(m, e)
+        if value:
+            attrs["value"] = repr(float(value))
         ext_items.append(ET.Element(_q(SIM_NS, "end"), attrs))
     if doc:
         ET.SubElement(node, b("documentation")).text = doc
