@@ -6,7 +6,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from sim.cli.common import load_process, write_run_record
+from sim.cli.common import guard_run_dir, load_process, write_run_record
 from sim.errors import ConfigError
 from sim.model import save
 
@@ -20,6 +20,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         raise ConfigError(f"format: expected one of {list(FORMATS)}, got {fmt!r}")
     model = load_process(cfg, choice=process_choice)
     overwrite = bool(cfg.output.overwrite)
+    guard_run_dir(run_dir, (), overwrite=overwrite)  # another export's record stays its own
     run_dir.mkdir(parents=True, exist_ok=True)
     stem = run_dir / model.name
     if fmt == "bpmn":

@@ -24,6 +24,10 @@ COMMANDS: dict[str, str] = {
     "export": "export a process model (format=bpmn|mermaid|dot|yaml)",
 }
 MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".bpmn")
+# a directory holding none of these was not written by a run: report refuses to write into it
+RUN_FILES = frozenset(
+    {"run.json", "kpis.json", "replications.csv", "model.yaml", "backtest.json", "trials.csv"}
+)
 
 
 def config_dir() -> Path:
@@ -217,6 +221,12 @@ def main(argv: list[str] | None = None) -> None:
                 )
             if not Path(target).expanduser().is_dir():
                 raise SimError(f"run={target}: no such run directory")
+            held = {q.name for q in Path(target).expanduser().iterdir()}
+            if not held & RUN_FILES:
+                raise SimError(
+                    f"run={target}: not a run directory (none of {sorted(RUN_FILES)} in it); "
+                    "give the directory a simulate, calibrate or optimize run wrote"
+                )
         run_dir = _override(args, "hydra.run.dir")
         overwrite = (_override(args, "output.overwrite") or "").lower() == "true"
         if command == "optimize" and run_dir:
@@ -238,14 +248,13 @@ def main(argv: list[str] | None = None) -> None:
                 claim=False,
                 key="hydra.sweep.dir",
             )
-        if command in ("simulate", "calibrate") and run_dir and not overwrite:
+        if command in ("simulate", "calibrate", "export") and run_dir and not overwrite:
             from sim.cli.common import guard_run_dir
 
-            results = (
-                ("kpis.json", "replications.csv")
-                if command == "simulate"
-                else ("model.yaml", "backtest.json")
-            )
+            results = {
+                "simulate": ("kpis.json", "replications.csv"),
+                "calibrate": ("model.yaml", "backtest.json"),
+            }.get(command, ())
             # before Hydra writes .hydra/ into it: a refused run leaves the results untouched
             guard_run_dir(Path(run_dir).expanduser(), results, overwrite=False, claim=False)
     except SimError as exc:

@@ -292,3 +292,19 @@ def test_sweeps_over_files_and_bundled_models(tmp_path, crm_path, shared_data):
         res = run_sim("--multirun", f"process={models}", *small, f"hydra.sweep.dir={sweep}")
         assert res.returncode == 0, res.stderr
         assert len(list(sweep.glob("*/kpis.json"))) == 2
+
+
+def test_report_refuses_a_directory_no_run_wrote(tmp_path):
+    (tmp_path / "report.html").write_text("mine")
+    res = run_sim("report", f"run={tmp_path}")
+    assert res.returncode == 2 and "not a run directory" in res.stderr
+    assert (tmp_path / "report.html").read_text() == "mine"
+
+
+def test_export_writes_only_into_a_new_or_empty_directory(tmp_path):
+    run = tmp_path / "exp"
+    assert run_sim("export", "process=mmc", "format=yaml", f"hydra.run.dir={run}").returncode == 0
+    record = (run / "run.json").read_text()
+    res = run_sim("export", "process=crm_sales", "format=yaml", f"hydra.run.dir={run}")
+    assert res.returncode == 2 and "already holds files" in res.stderr
+    assert (run / "run.json").read_text() == record
