@@ -167,6 +167,18 @@ def _override(args: list[str], key: str) -> str | None:
     return value
 
 
+def _known_keys(command: str) -> set[str]:
+    """The top-level keys of a command's config: its primary file's and its config groups'."""
+    import yaml
+
+    primary = yaml.safe_load((config_dir() / f"{command}.yaml").read_text(encoding="utf-8")) or {}
+    groups = {
+        next(iter(d)) if isinstance(d, dict) else d for d in primary.get("defaults") or []
+    } - {"_self_"}
+    groups = {g for g in groups if not g.startswith("override ")}
+    return (set(primary) - {"defaults"}) | {g.split("/")[0] for g in groups}
+
+
 def _task(command: str) -> Callable:
     def task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
         from hydra.core.hydra_config import HydraConfig
@@ -176,6 +188,14 @@ def _task(command: str) -> Callable:
 
         hc = HydraConfig.get()
         run_dir = Path(hc.runtime.output_dir)
+        unknown = sorted(set(cfg) - _known_keys(command))
+        if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
+            print(
+                f"error: config: unknown key(s) {unknown} for {command}; its keys are "
+                f"{sorted(_known_keys(command))}",
+                file=sys.stderr,
+            )
+            sys.exit(2)
         choice = hc.runtime.choices.get("process")
         try:
             module = __import__(f"sim.cli.{command}", fromlist=["run"])

@@ -308,3 +308,9 @@ def test_export_writes_only_into_a_new_or_empty_directory(tmp_path):
     res = run_sim("export", "process=crm_sales", "format=yaml", f"hydra.run.dir={run}")
     assert res.returncode == 2 and "already holds files" in res.stderr
     assert (run / "run.json").read_text() == record
+
+
+def test_an_unknown_top_level_key_added_with_plus_is_refused(tmp_path):
+    """QA: '+experiment=foo' (there is no experiment group) ran the default model silently."""
+    res = run_sim("+experiment=foo", "scenario.replications=2", f"hydra.run.dir={tmp_path / 'r'}")
+    assert res.returncode == 2 and "unknown key(s) ['experiment'] for simulate" in res.stderr
