@@ -963,6 +963,14 @@ DISTANCE_ROWS = (
 
 def _calibration_section(rf: RunFiles) -> Section:
     parts = []
+    if not rf.backtest and any(rf.run_dir.glob("trace_*.csv.gz")):
+        parts.append(
+            _missing(
+                "No <code>backtest.json</code>, although the back-test's simulated logs "
+                "(<code>trace_*.csv.gz</code>) are here: the back-test did not finish (see the "
+                "run's console), so this page cannot show how the model fits its history."
+            )
+        )
     if rf.backtest:
         parts.append(_backtest_html(rf.backtest))
         hist = _history_log(rf)

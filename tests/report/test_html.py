@@ -493,3 +493,11 @@ def test_a_fit_on_too_few_values_is_not_shown_as_passing_its_test(tmp_path):
     html_text = _fits_table(tmp_path)
     row_a, row_b = html_text.split("<tr>")[2:4]
     assert 'class="muted"' in row_a and 'class="good"' in row_b
+
+
+def test_a_calibrate_run_whose_backtest_did_not_finish_says_so(tmp_path, crm):
+    run = write_calibrate_run(tmp_path / "cal", crm)
+    (run / "backtest.json").unlink(missing_ok=True)
+    (run / "trace_1.csv.gz").write_bytes(b"")
+    text = _section(build_report(run).read_text(encoding="utf-8"), "calibration")
+    assert "the back-test did not finish" in text
