@@ -21,7 +21,7 @@ COMMANDS: dict[str, str] = {
     "calibrate": "calibrate a process model from an event log, and back-test it",
     "optimize": "search process redesigns with Optuna; Pareto front and recommendations",
     "report": "rebuild the figures and report.html of a run directory (run=out/some_run)",
-    "export": "export a process model (format=bpmn|mermaid|dot|yaml)",
+    "export": "export a process model (format=bpmn|mermaid|dot|yaml|json|png)",
 }
 MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".bpmn")
 # a directory holding none of these was not written by a run: report refuses to write into it
