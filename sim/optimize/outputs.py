@@ -384,7 +384,8 @@ def recommendations_markdown(
     lines = [
         f"# Redesigns for `{model_name}`",
         "",
-        f"Search: {n_trials} trials, {simulations} simulated replications. Each candidate was "
+        f"Search: {n_trials} trials; this run simulated {simulations} replications (a resumed "
+        "search counts only its own). Each candidate was "
         f"re-simulated with {confirm_replications} replications paired with the baseline (same "
         "random numbers), so the differences below are the redesign's effect, not noise; the "
         "brackets are 95 % confidence intervals of the difference.",
