@@ -22,9 +22,10 @@ Decisions (details in each module's docstring):
   (``sim.eventlog.lifecycle``).
 * No start times at all: estimated as max(end of the case's previous activity, end of the
   resource's previous activity), start = end when neither exists (``sim.eventlog.estimate``).
-* Timestamps years away from the rest of the log (a year typed wrong): the row is removed and
-  counted (``sim.eventlog.read.FAR_SPANS``, ``FAR_MIN_YEARS``); so is an activity instance lasting
-  implausibly long for its activity (``LONG_MIN_DAYS``, ``LONG_FACTOR``).
+* Timestamps years away from the rest of the log (a year typed wrong): the row's whole case is
+  removed and counted (``sim.eventlog.read.FAR_SPANS``, ``FAR_MIN_YEARS``), so it shows no
+  invented path or arrival; so is the case of an activity instance lasting implausibly long for
+  its activity (``LONG_MIN_DAYS``, ``LONG_FACTOR``).
 * Right-censored cases: flagged in the boolean column ``case_open`` (also
   ``EventLog.open_case_ids``), never removed (``sim.eventlog.open_cases``).
 

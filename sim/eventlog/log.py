@@ -77,7 +77,7 @@ class CleaningReport:
             "no timestamp": self.missing_timestamp_removed,
             "duplicates": self.duplicates_removed,
             "end before start": self.end_before_start_removed,
-            "timestamps far outside the log's period": self.implausible_timestamps_removed,
+            "rows of cases with an implausible timestamp": self.implausible_timestamps_removed,
             "lifecycle events": self.lifecycle_events_removed,
             "starts never completed": self.unmatched_starts_removed,
         }

@@ -10,7 +10,7 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
 5. remove exact duplicate rows;
 6. lifecycle logs (a ``lifecycle:transition`` column and no start column): pair start/complete
    events FIFO into one row per activity instance (``sim.eventlog.lifecycle``);
-7. remove rows whose end is before their start;
+7. remove rows whose end is before their start, and the cases of implausible timestamps;
 8. if the log has no start times at all, estimate them (``sim.eventlog.estimate``);
 9. refuse logs that are empty, have one case only or one activity only;
 10. flag right-censored cases (``sim.eventlog.open_cases``) and sort.
@@ -590,25 +590,29 @@ def _finish(
         frame = frame.loc[~backwards]
 
     # --- 7b. timestamps far outside the log's period (a year typed wrong) ------------------------
+    # the whole case goes: without the row its case would show a path of its own, and with a
+    # typo in its first event a false arrival
     far = _far_outside(frame)
-    report.implausible_timestamps_removed = int(far.sum())
     if far.any():
+        gone = frame[C.CASE].isin(frame.loc[far, C.CASE])
+        report.implausible_timestamps_removed += int(gone.sum())
         notes.append(
-            f"Removed {_plural(int(far.sum()), 'row')} with a timestamp more than "
+            f"Removed {_cases_and_rows(frame, gone)} with a timestamp more than "
             f"{FAR_MIN_YEARS} years and {FAR_SPANS} times the log's central period away from it "
             f"(a year typed wrong?): {_rows_shown(frame, far, std.row_label, activity=False)}."
         )
-        frame = frame.loc[~far]
+        frame = frame.loc[~gone]
     long = _implausibly_long(frame)
-    report.implausible_timestamps_removed += int(long.sum())
     if long.any():
+        gone = frame[C.CASE].isin(frame.loc[long, C.CASE])
+        report.implausible_timestamps_removed += int(gone.sum())
         notes.append(
-            f"Removed {_plural(int(long.sum()), 'row')} lasting more than {LONG_MIN_DAYS} days "
-            f"and {LONG_FACTOR} times the 90th percentile of its activity's durations (a "
-            "start or end typed a year or a month off?): "
+            f"Removed {_cases_and_rows(frame, gone)} with an activity lasting more than "
+            f"{LONG_MIN_DAYS} days and {LONG_FACTOR} times the 90th percentile of its "
+            "activity's durations (a start or end typed a year or a month off?): "
             f"{_rows_shown(frame, long, std.row_label, activity=True)}."
         )
-        frame = frame.loc[~long]
+        frame = frame.loc[~gone]
 
     # --- 9. refuse unusable logs ------------------------------------------------------------------
     if frame.empty:
@@ -709,6 +713,12 @@ FAR_MIN_YEARS = 5
 LONG_MIN_DAYS = 30
 LONG_FACTOR = 100
 LONG_MIN_INSTANCES = 20
+
+
+def _cases_and_rows(frame: pd.DataFrame, mask: pd.Series) -> str:
+    """``"1 case (8 rows)"``: the cases of the rows in ``mask`` and how many rows they have."""
+    n_cases = frame.loc[mask, C.CASE].nunique()
+    return f"{_plural(n_cases, 'case')} ({_plural(int(mask.sum()), 'row')})"
 
 
 def _rows_shown(

@@ -196,7 +196,8 @@ def test_end_before_start_removed(tmp_path: Path) -> None:
 
 def test_a_year_typed_wrong_is_removed_counted_and_named(tmp_path: Path) -> None:
     # 40 cases over ten days of 2020; line 4 starts in 1900, line 7 ends in 2030 (a decade typo):
-    # kept, they would make an activity last years (the back-test overflowed pandas' Timedelta)
+    # kept, they would make an activity last years (the back-test overflowed pandas' Timedelta);
+    # their cases go whole, or they would show paths and arrivals of their own
     lines = [CSV_HEADER]
     for i in range(40):
         day = f"2020-01-{1 + i // 4:02d}"
@@ -205,11 +206,13 @@ def test_a_year_typed_wrong_is_removed_counted_and_named(tmp_path: Path) -> None
     lines[6] = lines[6].replace(",2020-01-01 10:30,", ",2030-01-01 10:30,")
     log = read_event_log(write(tmp_path / "y.csv", "\n".join(lines)))
     r = log.report
-    assert r.implausible_timestamps_removed == 2 and r.rows_kept == 78
+    assert r.implausible_timestamps_removed == 4 and r.rows_kept == 76
+    assert not {"1", "2"} & set(log.events[C.CASE])
     assert r.rows_read == r.rows_kept + r.removed()
     note = next(n for n in r.notes if "typed wrong" in n)
+    assert note.startswith("Removed 2 cases (4 rows) with a timestamp")
     assert "line 4 (1900-01-01 10:00:00" in note and "line 7 (" in note and "2030-01-01" in note
-    assert "timestamps far outside the log's period: 2" in r.removal_text()
+    assert "rows of cases with an implausible timestamp: 4" in r.removal_text()
     assert log.events[C.START].min().year == 2020 and log.events[C.END].max().year == 2020
 
 
@@ -488,7 +491,7 @@ def test_a_start_typed_a_year_early_inside_the_logs_period_is_removed(tmp_path: 
         lines += [f"{i},a,{day} 10:00,{day} 10:10,r1,1", f"{i},b,{day} 10:20,{day} 10:30,r2,1"]
     lines[-2] = lines[-2].replace(",2023-", ",2022-", 1)  # the last case's 'a' starts a year early
     log = read_event_log(write(tmp_path / "y.csv", "\n".join(lines)))
-    assert log.report.implausible_timestamps_removed == 1 and log.report.rows_kept == 79
+    assert log.report.implausible_timestamps_removed == 2 and log.report.rows_kept == 78
     note = next(n for n in log.report.notes if "lasting more than 30 days" in n)
     assert "line 80 (a: 2022-" in note
     # an activity seen a few times is not judged: its own spread is unknown
