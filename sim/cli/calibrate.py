@@ -153,9 +153,13 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     t0 = time.perf_counter()
     log = _read(cfg.log, cfg, "log", s["max_rows"])
     bt = cfg.backtest
+    # size and SHA-256 of each input, for the run record (hashed once, also to compare the two)
+    inputs = [file_digest(Path(str(cfg.log)).expanduser())]
     if bt.enabled and bt.log is not None:
-        _refuse_the_same_file(cfg.log, bt.log)
-        train, test = log, _read(bt.log, cfg, "backtest.log", s["max_rows"])
+        test = _read(bt.log, cfg, "backtest.log", s["max_rows"])
+        inputs.append(file_digest(Path(str(bt.log)).expanduser()))
+        _refuse_the_same_file(inputs, cfg.log, bt.log)
+        train = log
     elif bt.enabled:
         train, test = split_by_time(log, train_fraction=s["train_fraction"])
         if test.n_cases < 2 or train.n_cases < 2:
@@ -201,9 +205,6 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     }
     cal = dataclasses.replace(cal, notes=notes, model=dataclasses.replace(cal.model, metadata=meta))
     # written once calibration succeeded: a run refused on its log leaves the directory free
-    inputs = [file_digest(Path(str(cfg.log)).expanduser())]
-    if bt.enabled and bt.log is not None:
-        inputs.append(file_digest(Path(str(bt.log)).expanduser()))
     write_run_record(
         run_dir, cfg, command="calibrate", extra={"log": str(cfg.log), "inputs": inputs}
     )
@@ -267,9 +268,9 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     return result
 
 
-def _refuse_the_same_file(log: Any, held_out: Any) -> None:
+def _refuse_the_same_file(digests: list[dict[str, Any]], log: Any, held_out: Any) -> None:
     a, b = (Path(str(x)).expanduser() for x in (log, held_out))
-    if a.resolve() == b.resolve() or file_digest(a)["sha256"] == file_digest(b)["sha256"]:
+    if a.resolve() == b.resolve() or digests[0]["sha256"] == digests[1]["sha256"]:
         raise ConfigError(
             f"backtest.log={held_out}: the same data as log={log}, so nothing is held out; give "
             "a log of other (later) cases, or leave backtest.log out to split log by time"

@@ -126,8 +126,7 @@ def guard_run_dir(
     _not_a_file(run_dir, key)
     if overwrite:
         return
-    held = sorted(p.name for p in run_dir.iterdir()) if run_dir.is_dir() else []
-    held = [n for n in held if n not in HYDRA_OWN]
+    held = _held(run_dir)
     if held:
         named = [r for r in results if r in held] + [n for n in held if n not in results]
         shown = ", ".join(named[:6]) + (f" and {len(named) - 6} more" if len(named) > 6 else "")
@@ -149,9 +148,7 @@ def guard_resumable_dir(
     never overwritten. Returns whether it resumes. ``model=None`` checks only the command
     (before the model is loaded)."""
     _not_a_file(run_dir, "hydra.run.dir")
-    held = (
-        [p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN] if run_dir.is_dir() else []
-    )
+    held = _held(run_dir)
     if not held:
         if claim:
             claim_run_dir(run_dir)
@@ -177,6 +174,13 @@ def guard_resumable_dir(
             f"'{model}'; choose another hydra.run.dir to search this model"
         )
     return True
+
+
+def _held(run_dir: Path) -> list[str]:
+    """The names in ``run_dir`` other than Hydra's own files, sorted ([] if it does not exist)."""
+    if not run_dir.is_dir():
+        return []
+    return sorted(p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN)
 
 
 def _not_a_file(run_dir: Path, key: str) -> None:
@@ -205,9 +209,7 @@ def release_run_dir(run_dir: Path) -> None:
     """Undo the claim of a run that failed before writing anything, so a rerun may use the
     directory; a directory with results (even partial) is left as it is."""
     claim = run_dir / CLAIM
-    held = (
-        [p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN] if run_dir.is_dir() else []
-    )
+    held = _held(run_dir)
     if held == [CLAIM] and claim.read_text(encoding="utf-8").startswith('{"status": "running"}'):
         claim.unlink()
 

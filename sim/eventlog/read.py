@@ -592,27 +592,28 @@ def _finish(
     # --- 7b. timestamps far outside the log's period (a year typed wrong) ------------------------
     # the whole case goes: without the row its case would show a path of its own, and with a
     # typo in its first event a false arrival
-    far = _far_outside(frame)
-    if far.any():
-        gone = frame[C.CASE].isin(frame.loc[far, C.CASE])
-        report.implausible_timestamps_removed += int(gone.sum())
-        notes.append(
-            f"Removed {_cases_and_rows(frame, gone)} with a timestamp more than "
-            f"{FAR_MIN_YEARS} years and {FAR_SPANS} times the log's central period away from it "
-            f"(a year typed wrong?): {_rows_shown(frame, far, std.row_label, activity=False)}."
-        )
-        frame = frame.loc[~gone]
-    long = _implausibly_long(frame)
-    if long.any():
-        gone = frame[C.CASE].isin(frame.loc[long, C.CASE])
-        report.implausible_timestamps_removed += int(gone.sum())
-        notes.append(
-            f"Removed {_cases_and_rows(frame, gone)} with an activity lasting more than "
-            f"{LONG_MIN_DAYS} days and {LONG_FACTOR} times the 90th percentile of its "
-            "activity's durations (a start or end typed a year or a month off?): "
-            f"{_rows_shown(frame, long, std.row_label, activity=True)}."
-        )
-        frame = frame.loc[~gone]
+    rules = (
+        (
+            _far_outside,
+            f"a timestamp more than {FAR_MIN_YEARS} years and {FAR_SPANS} times the log's "
+            "central period away from it (a year typed wrong?)",
+            False,
+        ),
+        (
+            _implausibly_long,
+            f"an activity lasting more than {LONG_MIN_DAYS} days and {LONG_FACTOR} times the 90th "
+            "percentile of its activity's durations (a start or end typed a year or a month off?)",
+            True,
+        ),
+    )
+    for rule, reason, with_activity in rules:
+        bad = rule(frame)
+        if bad.any():
+            gone = frame[C.CASE].isin(frame.loc[bad, C.CASE])
+            report.implausible_timestamps_removed += int(gone.sum())
+            shown = _rows_shown(frame, bad, std.row_label, activity=with_activity)
+            notes.append(f"Removed {_cases_and_rows(frame, gone)} with {reason}: {shown}.")
+            frame = frame.loc[~gone]
 
     # --- 9. refuse unusable logs ------------------------------------------------------------------
     if frame.empty:
