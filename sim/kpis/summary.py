@@ -304,7 +304,9 @@ def kpi_report(
     summary = summarize(table, bounds={c: kpi_domain(c) for c in table.columns})
     headcount = headcount or {r.name: r.headcount for r in model.roles.values()}
     steps = []
-    for s in main_path_order(model) + [s for s in model.steps if s not in main_path_order(model)]:
+    order = main_path_order(model)
+    on_path = set(order)
+    for s in order + [s for s in model.steps if s not in on_path]:
         steps.append(
             {
                 "step": s,
