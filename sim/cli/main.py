@@ -20,13 +20,22 @@ COMMANDS: dict[str, str] = {
     "simulate": "simulate a process model; KPIs with 95 % confidence intervals (default command)",
     "calibrate": "calibrate a process model from an event log, and back-test it",
     "optimize": "search process redesigns with Optuna; Pareto front and recommendations",
+    "compare": "simulate runs side by side against a baseline (runs=[a,b] or sweep=<dir>)",
     "report": "rebuild the figures and report.html of a run directory (run=out/some_run)",
     "export": "export a process model (format=bpmn|mermaid|dot|yaml|json|png)",
 }
 MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".bpmn")
 # a directory holding none of these was not written by a run: report refuses to write into it
 RUN_FILES = frozenset(
-    {"run.json", "kpis.json", "replications.csv", "model.yaml", "backtest.json", "trials.csv"}
+    {
+        "run.json",
+        "kpis.json",
+        "replications.csv",
+        "model.yaml",
+        "backtest.json",
+        "trials.csv",
+        "comparison.csv",
+    }
 )
 
 
@@ -67,7 +76,7 @@ FILE_GROUPS = {"process": MODEL_SUFFIXES, "redesign": (".yaml", ".yml", ".json")
 
 # Overrides whose value is a path: '~' is expanded and a path Hydra's grammar would misread
 # (commas, spaces, '=', '$', brackets...) is quoted, so any file name can be given as typed.
-PATH_KEYS = ("log", "backtest.log", "run", "hydra.run.dir")
+PATH_KEYS = ("log", "backtest.log", "run", "sweep", "hydra.run.dir")
 _PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$")
 
 
@@ -179,6 +188,18 @@ def _known_keys(command: str) -> set[str]:
     return (set(primary) - {"defaults"}) | {g.split("/")[0] for g in groups}
 
 
+def _refuse_writing_into_a_compared_run(args: list[str], run_dir: Path) -> None:
+    """``compare``: refuse ``hydra.run.dir`` naming a run it reads (``output.overwrite=true``
+    included), before Hydra rewrites that run's ``.hydra/`` (its record of what it simulated)."""
+    runs = (_override(args, "runs") or "").strip("[]")
+    compared = [Path(_unquoted(v.strip())).expanduser() for v in runs.split(",") if v.strip()]
+    sweep = _override(args, "sweep")
+    if sweep:
+        compared.append(Path(sweep).expanduser())
+    if run_dir.exists() and any(p.exists() and p.samefile(run_dir) for p in compared):
+        raise SimError(f"hydra.run.dir={run_dir}: it is one of the runs compared; give another")
+
+
 def _task(command: str) -> Callable:
     def task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
         from hydra.core.hydra_config import HydraConfig
@@ -254,6 +275,8 @@ def main(argv: list[str] | None = None) -> None:
 
             # before Hydra writes .hydra/ into it: another command's results stay untouched
             guard_resumable_dir(Path(run_dir).expanduser(), "optimize", claim=False)
+        if command == "compare" and run_dir:
+            _refuse_writing_into_a_compared_run(args, Path(run_dir).expanduser())
         sweep_dir = _override(args, "hydra.sweep.dir")
         multirun = bool({"-m", "--multirun"} & set(args))
         if command in ("simulate", "calibrate") and multirun and sweep_dir and not overwrite:
@@ -268,12 +291,13 @@ def main(argv: list[str] | None = None) -> None:
                 claim=False,
                 key="hydra.sweep.dir",
             )
-        if command in ("simulate", "calibrate", "export") and run_dir and not overwrite:
+        if command in ("simulate", "calibrate", "export", "compare") and run_dir and not overwrite:
             from sim.cli.common import guard_run_dir
 
             results = {
                 "simulate": ("kpis.json", "replications.csv"),
                 "calibrate": ("model.yaml", "backtest.json"),
+                "compare": ("comparison.csv", "scenarios.json"),
             }.get(command, ())
             # before Hydra writes .hydra/ into it: a refused run leaves the results untouched
             guard_run_dir(Path(run_dir).expanduser(), results, overwrite=False, claim=False)

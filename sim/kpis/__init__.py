@@ -3,9 +3,16 @@
 Pipeline: ``Trace`` (or a real log's events) -> events and cases tables (``frames``) -> a flat
 KPI mapping per replication (``summary.log_kpis``/``replication_kpis``) -> a replications table
 (``kpi_table``, saved as ``replications.csv``) -> 95 % confidence intervals and views
-(``kpi_report``, saved as ``kpis.json``). KPI definitions are in ``measures``.
+(``kpi_report``, saved as ``kpis.json``). KPI definitions are in ``measures``. Scenarios side by side against a baseline:
+``compare.compare_scenarios`` (paired under common random numbers, else Welch).
 """
 
+from sim.kpis.compare import (
+    better_direction,
+    compare_scenarios,
+    compared_kpis,
+    unpaired_comparison,
+)
 from sim.kpis.frames import log_cases, trace_cases, trace_events, trace_to_event_log
 from sim.kpis.stats import (
     Bounds,
@@ -30,7 +37,10 @@ from sim.kpis.summary import (
 __all__ = [
     "HEADLINE",
     "Bounds",
+    "better_direction",
     "clip_to_domain",
+    "compare_scenarios",
+    "compared_kpis",
     "confidence_interval",
     "prediction_interval",
     "format_report",
@@ -47,4 +57,5 @@ __all__ = [
     "trace_cases",
     "trace_events",
     "trace_to_event_log",
+    "unpaired_comparison",
 ]

@@ -786,8 +786,8 @@ def plot_arrivals(
     ax_top = fig.add_subplot(gs[0, 0], sharex=ax)
     ax_right = fig.add_subplot(gs[1, 1], sharey=ax)
     cax = fig.add_subplot(gs[1, 2])
-    cmap = matplotlib.colormaps["Blues"].copy()
-    cmap.set_bad(UNSEEN)  # hours of the week the log never covered: unknown, not zero
+    # hours of the week the log never covered: unknown, not zero
+    cmap = matplotlib.colormaps["Blues"].with_extremes(bad=UNSEEN)
     im = ax.imshow(mat, aspect="auto", cmap=cmap, origin="upper", extent=(-0.5, 23.5, 6.5, -0.5))
     ax.set_yticks(range(7))
     ax.set_yticklabels(WEEKDAYS, fontsize=8)

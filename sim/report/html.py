@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
+from sim.kpis.compare import better_direction
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 
@@ -239,14 +240,6 @@ def _num(v: Any, unit: str = "", *, signed: bool = False) -> str:
     return f"{text} {unit}".strip() if unit and unit != "cases" else text
 
 
-_DIRECTION = {
-    "throughput_per_week": "maximize",
-    "margin_per_case": "maximize",
-    "revenue_per_case": "maximize",
-    "value_added_ratio": "maximize",
-}
-
-
 def _change(v: Any, unit: str) -> str:
     """A signed difference; percentages become percentage points."""
     return _num(v, unit, signed=True)
@@ -381,7 +374,7 @@ _PER_ITEM = {
 }
 
 
-def _kpi_label(key: str) -> tuple[str, str]:
+def kpi_label(key: str) -> tuple[str, str]:
     """A readable label and unit for a KPI key (``waiting_mean:AML Check`` -> ``waiting before
     AML Check``, h)."""
     if key in HEADLINE_LABELS:
@@ -450,13 +443,16 @@ def _summary(rf: RunFiles) -> Section:
         for key, r in (comp.get("comparison") or {}).items():
             if not r.get("base") and not r.get("alt"):
                 continue  # zero before and after (a timer's waiting): nothing to compare
-            label, unit = _kpi_label(key)
+            label, unit = kpi_label(key)
             sig = r.get("significant")
             diff = _change(r.get("diff"), unit)
             ci = f"[{_change(r.get('ci_low'), unit)}, {_change(r.get('ci_high'), unit)}]"
             cls = "muted"
             if sig and r.get("diff") is not None:
-                lower_better = directions.get(key, _DIRECTION.get(key, "minimize")) == "minimize"
+                way = directions.get(key) or (
+                    "maximize" if better_direction(key) == "higher" else "minimize"
+                )
+                lower_better = way == "minimize"
                 cls = "good" if (float(r["diff"]) < 0) == lower_better else "bad"
             rows.append(
                 [
@@ -1387,6 +1383,13 @@ def build_report(
         from sim.errors import ConfigError
 
         raise ConfigError(f"run: {run_dir} is not a directory")
+    from sim.report.compare import COMPARISON_CSV, build_comparison_report
+
+    if (run_dir / COMPARISON_CSV).is_file():  # a scenario comparison (python -m sim compare)
+        target = build_comparison_report(run_dir, out=out)
+        if save_figures:
+            _save_embedded(target.read_text(encoding="utf-8"), run_dir / FIGURES_DIR)
+        return target
     rf = read_run(run_dir)
     sections = [
         _summary(rf),

@@ -423,11 +423,11 @@ def test_the_summary_states_the_runs_warnings_before_its_figures(tmp_path, crm):
 
 
 def test_per_step_kpis_in_the_comparison_read_as_words():
-    from sim.report.html import _kpi_label
+    from sim.report.html import kpi_label
 
-    assert _kpi_label("waiting_mean:AML Check") == ("waiting before AML Check", "h")
-    assert _kpi_label("utilisation:role_1") == ("utilisation of role_1", "%")
-    assert _kpi_label("something_else") == ("something_else", "")
+    assert kpi_label("waiting_mean:AML Check") == ("waiting before AML Check", "h")
+    assert kpi_label("utilisation:role_1") == ("utilisation of role_1", "%")
+    assert kpi_label("something_else") == ("something_else", "")
 
 
 def test_a_pruned_recommendation_is_marked_at_its_confirmed_means(tmp_path, crm):

@@ -1,0 +1,276 @@
+"""``python -m sim compare``: simulate runs side by side, each against a baseline, with 95 % CIs.
+
+``runs=[out/a,out/b]`` (the first is the baseline unless ``baseline=`` names another) or
+``sweep=<dir>`` (the numbered job folders of a ``simulate --multirun``). A ``simulate
+--multirun`` writes the same comparison into its sweep directory when its jobs end
+(``CompareSweep``, a Hydra callback in ``configs/simulate.yaml``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, ListConfig
+
+from sim.cli.common import guard_run_dir, write_json, write_run_record
+from sim.errors import ConfigError, SimError
+from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
+
+RESULTS = ("comparison.csv", "scenarios.json", "comparison.md")
+NEEDED = ("replications.csv", "kpis.json")
+
+
+@dataclass
+class SimulateRun:
+    """One simulate run directory: its replications table and what it was."""
+
+    run_dir: Path
+    table: pd.DataFrame
+    model: str
+    seed: Any
+    replications: int
+    overrides: list[str]
+
+
+def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
+    """The results of a simulate run; a ``ConfigError`` naming ``key`` and the directory when it
+    is not one (no such directory, or no ``replications.csv``/``kpis.json``)."""
+    if not run_dir.is_dir():
+        raise ConfigError(f"{key}: {run_dir} is not a directory")
+    missing = [n for n in NEEDED if not (run_dir / n).is_file()]
+    if missing:
+        raise ConfigError(
+            f"{key}: {run_dir} is not a finished simulate run (no {' or '.join(missing)}); "
+            "compare reads the results 'python -m sim simulate' writes"
+        )
+    try:
+        kpis = json.loads((run_dir / "kpis.json").read_text(encoding="utf-8"))
+        table = pd.read_csv(run_dir / "replications.csv")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{key}: cannot read the results in {run_dir}: {exc}") from exc
+    overrides: list[str] = []
+    hydra_file = run_dir / ".hydra" / "overrides.yaml"
+    if hydra_file.is_file():
+        loaded = yaml.safe_load(hydra_file.read_text(encoding="utf-8"))
+        overrides = [str(o) for o in loaded] if isinstance(loaded, list) else []
+    return SimulateRun(
+        run_dir=run_dir,
+        table=table,
+        model=str(kpis.get("model", "?")),
+        seed=kpis.get("seed"),
+        replications=len(table),
+        overrides=overrides,
+    )
+
+
+def _override_items(overrides: Sequence[str]) -> dict[str, str]:
+    items = {}
+    for o in overrides:
+        name, sep, value = o.partition("=")
+        if not sep:
+            continue
+        name = name.lstrip("+~")
+        if name in ("progress", "workers", "output.report", "output.figures", "hydra.run.dir"):
+            continue  # how a run was shown or where it went, not what was simulated
+        if name.endswith(".path"):
+            value = Path(value.strip("'\"")).name  # a model file: its name is enough
+        items[name] = value
+    return items
+
+
+def scenario_labels(runs: Sequence[SimulateRun]) -> list[str]:
+    """A label per run: the overrides in which it differs from the others (``scenario.staffing.
+    legal=2``), else its directory's name; made unique."""
+    items = [_override_items(r.overrides) for r in runs]
+    keys = list(dict.fromkeys(k for it in items for k in it))
+    differing = [k for k in keys if len({it.get(k) for it in items}) > 1]
+    labels = []
+    for run, it in zip(runs, items, strict=True):
+        parts = [f"{k}={it[k]}" for k in differing if k in it]
+        labels.append(" ".join(parts) if parts else run.run_dir.name)
+    seen: dict[str, int] = {}
+    for i, label in enumerate(labels):
+        if labels.count(label) > 1:
+            seen[label] = seen.get(label, 0) + 1
+            labels[i] = f"{label} ({runs[i].run_dir.name})"
+    return labels
+
+
+def pick_baseline(value: Any, labels: Sequence[str], runs: Sequence[SimulateRun]) -> int:
+    """The index of the baseline: ``None`` (the first), an index, a label or a run directory."""
+    if value is None:
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value < len(labels):
+            return value
+        raise ConfigError(
+            f"baseline={value}: there are {len(labels)} scenarios (0 to {len(labels) - 1})"
+        )
+    text = str(value)
+    if text in labels:
+        return labels.index(text)
+    for i, r in enumerate(runs):
+        if Path(text).expanduser().resolve() == r.run_dir.resolve():
+            return i
+    raise ConfigError(
+        f"baseline={text}: not a scenario; give its index (0 = the first), a run directory, "
+        f"or one of the labels {list(labels)}"
+    )
+
+
+def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
+    """The job folders of a ``simulate --multirun`` directory (``0``, ``1``, ... in job order)."""
+    if not sweep_dir.is_dir():
+        raise ConfigError(f"{key}={sweep_dir}: no such directory")
+    jobs = sorted(
+        (p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()),
+        key=lambda p: int(p.name),
+    )
+    if not jobs:
+        raise ConfigError(
+            f"{key}={sweep_dir}: no job folders (0, 1, ...) in it; give the directory a "
+            "'python -m sim simulate --multirun' wrote (hydra.sweep.dir)"
+        )
+    return [read_simulate_run(p, f"{key}={sweep_dir}: job {p.name}") for p in jobs]
+
+
+def write_comparison(
+    runs: Sequence[SimulateRun], out_dir: Path, *, baseline: Any = None, report: bool = True
+) -> pd.DataFrame:
+    """Compare ``runs`` against the baseline; write ``comparison.csv``, ``scenarios.json``,
+    ``comparison.md`` (and with ``report`` ``report.html``) into ``out_dir``; print the
+    headline changes."""
+    if len(runs) < 2:
+        raise ConfigError(f"compare: {len(runs)} run given; give two or more to compare")
+    labels = scenario_labels(runs)
+    b = pick_baseline(baseline, labels, runs)
+    paired = len({str(r.seed) for r in runs}) == 1 and len({r.replications for r in runs}) == 1
+    comparison = compare_scenarios(
+        {label: r.table for label, r in zip(labels, runs, strict=True)},
+        baseline=labels[b],
+        paired=paired,
+    )
+    scenarios = [
+        {
+            "label": label,
+            "baseline": i == b,
+            "run_dir": str(r.run_dir),
+            "model": r.model,
+            "seed": r.seed,
+            "replications": r.replications,
+            "overrides": r.overrides,
+        }
+        for i, (label, r) in enumerate(zip(labels, runs, strict=True))
+    ]
+    from sim.report.compare import comparison_markdown
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    comparison.to_csv(out_dir / "comparison.csv", index=False)
+    write_json(out_dir / "scenarios.json", scenarios)
+    (out_dir / "comparison.md").write_text(
+        comparison_markdown(comparison, scenarios), encoding="utf-8"
+    )
+    print(format_comparison(comparison, labels, labels[b], paired=paired))
+    print(f"\ncomparison in {out_dir}")
+    if report:
+        from sim.cli.report import build
+
+        build(out_dir)
+    return comparison
+
+
+def format_comparison(
+    comparison: pd.DataFrame, labels: Sequence[str], baseline: str, *, paired: bool
+) -> str:
+    """The headline KPIs' changes against the baseline, one block per scenario, for the console."""
+    from sim.report.html import _change, _num, kpi_label
+
+    how = "paired: same seed and replications" if paired else "independent samples (Welch)"
+    lines = [f"baseline: {baseline}   ({how})"]
+    head = comparison[comparison["kpi"].isin(COMPARED_HEADLINE)]
+    for label in labels:
+        if label == baseline:
+            continue
+        lines.append(f"\n{label}")
+        lines.append(f"  {'':<36} {'baseline':>10} {'scenario':>10}  change [95 % CI]")
+        for _, r in head[head["scenario"] == label].iterrows():
+            if not (r["base"] or r["alt"]):
+                continue  # zero in both (no costs in the model)
+            name, unit = kpi_label(r["kpi"])
+            shown = "pp" if unit == "%" else unit
+
+            def bare(v: float, unit: str = unit, shown: str = shown, signed: bool = True) -> str:
+                text = _change(v, unit) if signed else _num(v, unit)
+                return text.removesuffix(" " + shown) if unit != "%" or signed else text
+
+            title = f"{name} ({unit})" if unit not in ("", "%", "people") else name
+            change = f"{bare(r['diff'])}{' pp' if unit == '%' else ''}"
+            ci = f"[{bare(r['ci_low'])}, {bare(r['ci_high'])}]"
+            lines.append(
+                f"  {title:<36} {bare(r['base'], signed=False):>10} "
+                f"{bare(r['alt'], signed=False):>10}  {change:>9} {ci:<22} {r['verdict']}"
+            )
+    return "\n".join(lines)
+
+
+def _run_dirs(cfg: DictConfig) -> list[SimulateRun]:
+    runs_value = cfg.get("runs")
+    sweep = cfg.get("sweep")
+    if runs_value and sweep:
+        raise ConfigError("runs= and sweep=: give one of them, not both")
+    if sweep:
+        return sweep_runs(Path(str(sweep)).expanduser())
+    if not runs_value:
+        raise ConfigError(
+            "runs: give the simulate runs to compare, e.g. runs=[out/today,out/two_more_legal], "
+            "or sweep=<a simulate --multirun directory>"
+        )
+    if not isinstance(runs_value, ListConfig):
+        raise ConfigError(
+            f"runs: expected a list of run directories like [out/a,out/b], got {runs_value!r}"
+        )
+    return [
+        read_simulate_run(Path(str(p)).expanduser(), f"runs[{i}]") for i, p in enumerate(runs_value)
+    ]
+
+
+def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> pd.DataFrame:
+    """Compare the runs the config names; write the comparison and the run record."""
+    guard_run_dir(run_dir, RESULTS, overwrite=bool(cfg.output.overwrite))
+    runs = _run_dirs(cfg)
+    for r in runs:
+        if r.run_dir.resolve() == run_dir.resolve():
+            raise ConfigError(f"hydra.run.dir: {run_dir} is one of the runs compared; give another")
+    write_run_record(
+        run_dir, cfg, command="compare", extra={"runs": [str(r.run_dir) for r in runs]}
+    )
+    return write_comparison(
+        runs, run_dir, baseline=cfg.get("baseline"), report=bool(cfg.output.get("report", True))
+    )
+
+
+class CompareSweep(Callback):
+    """Hydra callback: when a ``simulate --multirun`` ends, compare its jobs (job 0 the
+    baseline) in the sweep directory; a sweep of one job, or one whose jobs did not all finish,
+    is left as it is with a note."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Write ``comparison.*`` and ``report.html`` into the sweep directory."""
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        try:
+            runs = sweep_runs(sweep_dir, "hydra.sweep.dir")
+            if len(runs) < 2:
+                return
+            print(f"\n=== the {len(runs)} scenarios of the sweep against job 0 ===")
+            output = config.get("output") or {}
+            write_comparison(runs, sweep_dir, report=bool(output.get("report", True)))
+        except SimError as exc:
+            print(f"note: no scenario comparison written: {exc}", file=sys.stderr)

@@ -1,0 +1,279 @@
+"""Scenario comparison pages: ``comparison.csv`` + ``scenarios.json`` -> figure and report.html.
+
+The tables come from ``sim.kpis.compare.compare_scenarios`` (one row per scenario and KPI, the
+difference against the baseline with its confidence interval and verdict); ``scenarios.json``
+describes each scenario (label, run directory, model, seed, replications, what was changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.kpis.compare import COMPARED_HEADLINE
+from sim.report._mpl import BASELINE, DROP, INK, MUTED, SCENARIO, SUCCESS, new_figure
+from sim.report.charts import _finish, _style, _title, axis_label
+from sim.report.html import CSS, _change, _esc, _img, _num, _table, kpi_label
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+COMPARISON_CSV = "comparison.csv"
+SCENARIOS_JSON = "scenarios.json"
+VERDICT_COLORS = {"better": SUCCESS, "worse": DROP, "changed": SCENARIO, "within noise": MUTED}
+VERDICT_CLASS = {"better": "good", "worse": "bad", "changed": "", "within noise": "muted"}
+
+
+def _scale(unit: str) -> float:
+    return 100.0 if unit == "%" else 1.0
+
+
+def _unit_text(unit: str) -> str:
+    return "pp" if unit == "%" else unit
+
+
+def _informative(comparison: pd.DataFrame, kpi: str) -> bool:
+    """Whether a KPI is worth a panel or a row: some scenario has a non-zero value."""
+    rows = comparison[comparison["kpi"] == kpi]
+    values = pd.concat([rows["base"], rows["alt"]]).to_numpy(dtype=float)
+    return bool(np.isfinite(values).any() and np.nanmax(np.abs(values)) > 0)
+
+
+def plot_scenario_differences(
+    comparison: pd.DataFrame,
+    *,
+    baseline: str,
+    kpis: Sequence[str] | None = None,
+    title: str = "Each scenario against the baseline (95 % CI of the difference)",
+    path: str | Path | None = None,
+) -> Figure:
+    """One panel per KPI: each scenario's difference from ``baseline`` with its confidence
+    interval, green where it is better, red where worse, grey within noise (the interval
+    crosses 0), blue for a significant change that is neither (utilisation, headcount)."""
+    if kpis is None:
+        kpis = [k for k in COMPARED_HEADLINE if k in set(comparison["kpi"])]
+    kpis = [k for k in kpis if _informative(comparison, k)]
+    others = [s for s in dict.fromkeys(comparison["scenario"]) if s != baseline]
+    ncols = 2 if len(kpis) > 1 else 1
+    nrows = max(math.ceil(len(kpis) / ncols), 1)
+    panel_h = 0.9 + 0.32 * max(len(others), 1)
+    fig = new_figure(10.0 if ncols == 2 else 6.5, 0.6 + nrows * panel_h)
+    y = np.arange(len(others))[::-1].astype(float)
+    for i, kpi in enumerate(kpis):
+        ax = fig.add_subplot(nrows, ncols, i + 1)
+        label, unit = kpi_label(kpi)
+        rows = comparison[comparison["kpi"] == kpi].set_index("scenario")
+        k = _scale(unit)
+        for yy, name in zip(y, others, strict=True):
+            if name not in rows.index:
+                continue
+            r = rows.loc[name]
+            d, lo, hi = (float(r[c]) * k for c in ("diff", "ci_low", "ci_high"))
+            color = VERDICT_COLORS.get(str(r["verdict"]), MUTED)
+            if math.isfinite(lo) and math.isfinite(hi):
+                ax.plot([lo, hi], [yy, yy], color=color, lw=2.2, solid_capstyle="butt")
+            ax.plot([d], [yy], "o", color=color, ms=5)
+        ax.axvline(0, color=BASELINE, lw=1)
+        base = float(rows["base"].iloc[0]) if len(rows) else math.nan
+        ax.set_title(f"{label} (baseline {_num(base, unit)})", fontsize=8.5, color=INK, loc="left")
+        ax.set_yticks(y)
+        ax.set_yticklabels(
+            [axis_label(n, 36) for n in others] if i % ncols == 0 else [], fontsize=8
+        )
+        ax.set_ylim(-0.7, len(others) - 0.3)
+        ax.set_xlabel(f"change ({_unit_text(unit)})" if unit else "change", fontsize=8)
+        lo_x, hi_x = ax.get_xlim()
+        pad = 0.08 * max(hi_x - lo_x, 1e-9)
+        ax.set_xlim(min(lo_x, -pad), max(hi_x, pad))  # keep 0 inside, off the frame
+        _style(ax, grid_axis="x")
+    if not kpis:
+        ax = fig.add_subplot(1, 1, 1)
+        ax.text(0.5, 0.5, "no KPI to compare", ha="center", va="center", color=MUTED)
+        ax.set_axis_off()
+    _title(fig, title)
+    fig.subplots_adjust(
+        left=0.2 if ncols == 2 else 0.32,
+        right=0.97,
+        wspace=0.12,
+        hspace=0.9 / panel_h + 0.25,
+        top=1 - 0.55 / fig.get_figheight(),
+        bottom=0.45 / fig.get_figheight() + 0.02,
+    )
+    return _finish(fig, path)
+
+
+def _cell(r: Mapping[str, Any], unit: str) -> str:
+    """``+1.2 h [+0.4, +2.0]`` coloured by verdict; the baseline's own value as it is."""
+    if r["verdict"] == "baseline":
+        return f"<b>{_num(r['alt'], unit)}</b>"
+    diff = _change(r["diff"], unit)
+    lo, hi = r["ci_low"], r["ci_high"]
+    ci = (
+        f" [{_change(lo, unit)}, {_change(hi, unit)}]"
+        if math.isfinite(float(lo)) and math.isfinite(float(hi))
+        else ""
+    )
+    cls = VERDICT_CLASS.get(str(r["verdict"]), "")
+    return f'{_num(r["alt"], unit)}<br><span class="{cls}">{diff}{_esc(ci)}</span>'
+
+
+def _kpi_table(comparison: pd.DataFrame, kpis: Sequence[str], order: Sequence[str]) -> str:
+    rows = []
+    for kpi in kpis:
+        label, unit = kpi_label(kpi)
+        by = comparison[comparison["kpi"] == kpi].set_index("scenario")
+        rows.append(
+            [_esc(label)] + [_cell(by.loc[s], unit) if s in by.index else "–" for s in order]
+        )
+    return _table(["KPI", *(_esc(s) for s in order)], rows, numeric=set(range(1, len(order) + 1)))
+
+
+def _scenario_rows(scenarios: Sequence[Mapping[str, Any]]) -> str:
+    rows = [
+        [
+            _esc(s["label"]) + (" <b>(baseline)</b>" if s.get("baseline") else ""),
+            f"<code>{_esc(s.get('model', '?'))}</code>",
+            _esc(s.get("replications", "?")),
+            _esc(s.get("seed", "?")),
+            f"<code>{_esc(s.get('run_dir', '?'))}</code>",
+        ]
+        for s in scenarios
+    ]
+    return _table(["scenario", "model", "replications", "seed", "run directory"], rows, {2, 3})
+
+
+def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> str:
+    """The comparison as Markdown: the scenarios, then one row per KPI with each scenario's
+    value and its change against the baseline (95 % CI, verdict)."""
+    order = [s["label"] for s in scenarios]
+    base = next(s["label"] for s in scenarios if s.get("baseline"))
+    paired = bool(comparison["paired"].all())
+    lines = [
+        "# Scenario comparison",
+        "",
+        f"Baseline: **{base}**. "
+        + (
+            "Paired differences: every scenario was simulated with the same seed and number of "
+            "replications (common random numbers), so a difference is the scenario's effect."
+            if paired
+            else "Independent samples (Welch's t-interval): the scenarios were not simulated "
+            "with the same seed and number of replications, so their random numbers differ."
+        )
+        + " A change is significant when its 95 % confidence interval excludes 0.",
+        "",
+        "| scenario | model | replications | seed | run directory |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {s['label']}{' (baseline)' if s.get('baseline') else ''} | {s.get('model')} | "
+            f"{s.get('replications')} | {s.get('seed')} | {s.get('run_dir')} |"
+            for s in scenarios
+        ),
+        "",
+        "| KPI | " + " | ".join(order) + " |",
+        "|---|" + "---|" * len(order),
+    ]
+    for kpi in dict.fromkeys(comparison["kpi"]):
+        if not _informative(comparison, kpi):
+            continue
+        label, unit = kpi_label(kpi)
+        by = comparison[comparison["kpi"] == kpi].set_index("scenario")
+        cells = []
+        for s in order:
+            if s not in by.index:
+                cells.append("–")
+                continue
+            r = by.loc[s]
+            if r["verdict"] == "baseline":
+                cells.append(_num(r["alt"], unit))
+                continue
+            ci = ""
+            if math.isfinite(float(r["ci_low"])) and math.isfinite(float(r["ci_high"])):
+                ci = f" [{_change(r['ci_low'], unit)}, {_change(r['ci_high'], unit)}]"
+            cells.append(f"{_num(r['alt'], unit)}: {_change(r['diff'], unit)}{ci} {r['verdict']}")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = None) -> Path:
+    """Write ``report.html`` for a comparison directory (``comparison.csv`` and
+    ``scenarios.json``; or to ``out``): the scenarios, the headline KPIs' changes against the
+    baseline as a figure and a table, utilisation per role and waiting per step."""
+    run_dir = Path(run_dir)
+    comparison = pd.read_csv(run_dir / COMPARISON_CSV)
+    scenarios = json.loads((run_dir / SCENARIOS_JSON).read_text(encoding="utf-8"))
+    order = [s["label"] for s in scenarios]
+    base = next(s["label"] for s in scenarios if s.get("baseline"))
+    comparison["scenario"] = comparison["scenario"].astype(str)
+    kpis = [k for k in dict.fromkeys(comparison["kpi"]) if _informative(comparison, k)]
+    head = [k for k in kpis if ":" not in k]
+    util = [k for k in kpis if k.startswith("utilisation:")]
+    waits = [k for k in kpis if k.startswith("waiting_mean:")]
+    moved = set(comparison.loc[comparison["significant"].astype(bool), "kpi"])
+    waits_moved = [k for k in waits if k in moved]
+    paired = bool(comparison["paired"].all())
+    how = (
+        "Every scenario was simulated with the same seed and number of replications, so "
+        "replication <i>r</i> of each saw the same arrivals, durations and decisions wherever "
+        "the models agree (common random numbers): the differences are paired."
+        if paired
+        else "The scenarios were <b>not</b> simulated with the same seed and number of "
+        "replications: the differences are of independent samples (Welch's t-interval), "
+        "wider than paired ones would be. Give every run the same <code>seed</code> and "
+        "<code>scenario.replications</code> to pair them."
+    )
+    n_tests = len(kpis) * max(len(order) - 1, 1)
+    parts = [
+        "<p>Each scenario against the baseline "
+        f"<b>{_esc(base)}</b>: its value (mean over replications) and, below it, its change "
+        "with the 95 % confidence interval; green = better, red = worse, grey = within noise "
+        f"(the interval includes 0), blue = changed (neither good nor bad in itself). {how}</p>",
+        f'<p class="muted">With {n_tests} comparisons on this page, about one in twenty that '
+        "are really zero will still look significant: trust the large and the consistent "
+        "ones, and confirm a close call with more replications.</p>",
+        _scenario_rows(scenarios),
+    ]
+    fig = plot_scenario_differences(comparison, baseline=base, kpis=head)
+    parts.append(_img(fig, alt="scenario differences against the baseline"))
+    parts.append(_kpi_table(comparison, head, order))
+    sections = [("summary", "Headline KPIs", "\n".join(parts))]
+    if util:
+        sections.append(("roles", "Utilisation per role", _kpi_table(comparison, util, order)))
+    if waits:
+        body = (
+            _kpi_table(comparison, waits_moved, order)
+            if waits_moved
+            else '<p class="muted">No step\'s waiting changed significantly in any scenario.</p>'
+        )
+        if waits_moved and len(waits_moved) < len(waits):
+            body += (
+                f'<p class="muted">{len(waits) - len(waits_moved)} more steps whose waiting '
+                f"changed in no scenario are in <code>{COMPARISON_CSV}</code>.</p>"
+            )
+        sections.append(("steps", "Waiting per step (where it changed)", body))
+    nav = "".join(f'<a href="#{i}">{_esc(t)}</a>' for i, t, _ in sections)
+    body = "\n".join(
+        f'<section id="{i}"><h2>{_esc(t)}</h2>\n{b}\n</section>' for i, t, b in sections
+    )
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    heading = f"Scenario comparison: {len(order)} scenarios against {base}"
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_esc(heading)}</title><style>{CSS}</style></head><body><main>"
+        f"<h1>{_esc(heading)}</h1>"
+        f'<p class="sub">Directory <code>{_esc(run_dir)}</code>; page built {stamp} by '
+        f"<code>sim.report</code> from <code>{COMPARISON_CSV}</code> and "
+        f"<code>{SCENARIOS_JSON}</code> (no simulation was run). Rebuild it: "
+        f"<code>python -m sim report run={_esc(run_dir)}</code></p>"
+        f"<nav>{nav}</nav>\n{body}\n</main></body></html>\n"
+    )
+    target = Path(out) if out is not None else run_dir / "report.html"
+    target.write_text(page, encoding="utf-8")
+    return target

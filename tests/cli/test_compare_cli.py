@@ -1,0 +1,145 @@
+"""``python -m sim compare`` and the comparison a ``simulate --multirun`` writes into its sweep."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SMALL = ["process=mmc", "scenario.replications=3", "scenario.horizon_days=3", "progress=false"]
+
+
+def run_sim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def erlang_c_sojourn(lam: float, mean_service: float, c: int) -> float:
+    """M/M/c mean time in system: W = C(c, a) / (c mu - lam) + 1 / mu, with Erlang's C
+    C(c, a) = (a^c / c! / (1 - rho)) / (sum_{k<c} a^k / k! + a^c / c! / (1 - rho))."""
+    mu = 1 / mean_service
+    a, rho = lam / mu, lam / (c * mu)
+    top = a**c / math.factorial(c) / (1 - rho)
+    wait_prob = top / (sum(a**k / math.factorial(k) for k in range(c)) + top)
+    return wait_prob / (c * mu - lam) + 1 / mu
+
+
+def rows(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path / "comparison.csv").set_index(["scenario", "kpi"])
+
+
+def test_a_staffing_sweep_is_compared_against_job_0_with_erlang_c_inside_the_interval(tmp_path):
+    """M/M/2 against M/M/3 at lambda = 1/h, mean service 1.6 h: the paired 95 % CI of the change
+    in mean cycle time holds Erlang C's -2.53 h, and a third server is 'better'."""
+    sweep = tmp_path / "sweep"
+    res = run_sim(
+        "--multirun",
+        "process=mmc",
+        "scenario.staffing.server=2,3",
+        "scenario.replications=10",
+        "scenario.horizon_days=60",
+        "progress=false",
+        "output.report=false",
+        f"hydra.sweep.dir={sweep}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "baseline: scenario.staffing.server=2" in res.stdout
+    table = rows(sweep)
+    r = table.loc[("scenario.staffing.server=3", "cycle_time_mean")]
+    theory = erlang_c_sojourn(1.0, 1.6, 3) - erlang_c_sojourn(1.0, 1.6, 2)
+    assert r["ci_low"] <= theory <= r["ci_high"]
+    assert r["verdict"] == "better" and bool(r["paired"])
+    assert table.loc[("scenario.staffing.server=3", "headcount"), "diff"] == 1
+    assert table.loc[("scenario.staffing.server=2", "cycle_time_mean"), "verdict"] == "baseline"
+    scenarios = json.loads((sweep / "scenarios.json").read_text())
+    assert [s["baseline"] for s in scenarios] == [True, False]
+    assert "| scenario.staffing.server=3 |" in (sweep / "comparison.md").read_text()
+    assert not (sweep / "report.html").exists()  # output.report=false is honoured
+
+
+def test_compare_runs_with_different_seeds_are_independent_samples(tmp_path):
+    runs = []
+    for seed in (1, 2):
+        run = tmp_path / f"seed{seed}"
+        res = run_sim(*SMALL, f"seed={seed}", "output.report=false", f"hydra.run.dir={run}")
+        assert res.returncode == 0, res.stderr
+        runs.append(run)
+    out = tmp_path / "cmp"
+    res = run_sim("compare", f"runs=[{runs[0]},{runs[1]}]", "baseline=1", f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    assert "independent samples (Welch)" in res.stdout
+    table = rows(out)
+    assert not table["paired"].any()
+    assert table.loc[("seed=2", "cycle_time_mean"), "verdict"] == "baseline"
+    assert (out / "report.html").is_file() and (out / "run.json").is_file()
+    rebuilt = run_sim("report", f"run={out}", "figures=true")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert len(list((out / "report").glob("*.png"))) == 1
+
+
+def test_the_same_run_against_itself_changes_nothing(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for run in (a, b):
+        res = run_sim(*SMALL, "output.report=false", f"hydra.run.dir={run}")
+        assert res.returncode == 0, res.stderr
+    res = run_sim(
+        "compare", f"runs=[{a},{b}]", "output.report=false", f"hydra.run.dir={tmp_path / 'c'}"
+    )
+    assert res.returncode == 0, res.stderr
+    table = rows(tmp_path / "c").xs("b", level="scenario")
+    assert (table["diff"].fillna(0) == 0).all()
+    assert set(table["verdict"]) == {"within noise"}
+
+
+@pytest.fixture(scope="module")
+def one_run(tmp_path_factory) -> Path:
+    """A finished simulate run of the M/M/c model."""
+    run = tmp_path_factory.mktemp("compare") / "a"
+    res = run_sim(*SMALL, "output.report=false", f"hydra.run.dir={run}")
+    assert res.returncode == 0, res.stderr
+    return run
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "runs: give the simulate runs to compare"),
+        (["runs=[{a}]"], "1 run given; give two or more"),
+        (["runs=[{a},{empty}]"], "is not a finished simulate run (no replications.csv"),
+        (["runs=[{a},{missing}]"], "runs[1]: "),
+        (["runs=[{a},{a}]", "sweep={a}"], "give one of them, not both"),
+        (["runs=[{a},{a}]", "baseline=5"], "baseline=5: there are 2 scenarios"),
+        (["runs=[{a},{a}]", "baseline=nope"], "baseline=nope: not a scenario"),
+        (["sweep={a}"], "no job folders"),
+        (["runs={a}"], "expected a list of run directories"),
+    ],
+)
+def test_bad_compare_arguments_are_named(tmp_path, one_run, args, message):
+    empty, missing = tmp_path / "empty", tmp_path / "missing"
+    empty.mkdir()
+    given = [x.format(a=one_run, empty=empty, missing=missing) for x in args]
+    res = run_sim("compare", *given, f"hydra.run.dir={tmp_path / 'out'}")
+    assert res.returncode == 2, res.stdout
+    assert message in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "out" / "comparison.csv").exists()
+
+
+def test_compare_never_writes_into_a_run_it_reads(one_run):
+    before = {p: p.read_bytes() for p in one_run.rglob("*") if p.is_file()}
+    res = run_sim("compare", f"runs=[{one_run},{one_run}]", f"hydra.run.dir={one_run}")
+    assert res.returncode == 2 and "is one of the runs compared" in res.stderr
+    res = run_sim(
+        "compare",
+        f"runs=[{one_run},{one_run}]",
+        "output.overwrite=true",
+        f"hydra.run.dir={one_run}",
+    )
+    assert res.returncode == 2 and "is one of the runs compared" in res.stderr
+    assert not (one_run / "comparison.csv").exists()
+    assert {p: p.read_bytes() for p in one_run.rglob("*") if p.is_file()} == before
