@@ -11,9 +11,9 @@ Semantics worth knowing (also in the README):
   the same person at the next shift: step durations are *working* time, like the processing times
   that calibration measures. A step that needs several roles runs only while all of them are on
   shift (the intersection of their calendars).
-* **Several people at once.** A step with several roles takes one person of each, in a fixed
-  global order of roles (so two such steps can never deadlock), holding the first while waiting
-  for the next. A step that needs several people of one role collects them one case at a time
+* **Several people at once.** A step with several roles takes one person of each, in one global
+  order of roles (so two such steps can never deadlock): scarcest first (fewest people, ties by
+  name), holding each while waiting for the next. The held time is not in utilisation. A step that needs several people of one role collects them one case at a time
   (a per-role gate), so two cases can never each hold some of them and wait for the rest.
 * **Patience.** The patience clock starts when the case is ready for the step (after any hand-off
   delay) and stops when the (last) person is assigned. If it runs out first, the case leaves with
@@ -189,7 +189,12 @@ class Replication:
                     f"scenario.staffing.{role}: unknown role; valid roles are {sorted(model.roles)}"
                 )
         segments = model.arrivals.segments
-        self.role_order = list(model.roles)
+        # A step needing several roles takes them scarcest first (fewest people, then by name),
+        # holding each while it waits for the next: the wait for a plentiful role is short, so
+        # little is held idle, and the order does not depend on how the model lists its roles.
+        self.role_order = sorted(
+            model.roles, key=lambda r: (scenario.staffing.get(r, model.roles[r].headcount), r)
+        )
         self.resources: dict[str, _Pool] = {}
         self.free: dict[str, deque[int]] = {}
         res_names: list[str] = []
