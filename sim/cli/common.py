@@ -18,6 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.errors import ConfigError, SimError, redact
 from sim.model import ProcessModel, from_dict, load
 from sim.model.jsonio import write_json
+from sim.model.validate import notes
 
 PACKAGES = (
     "sim-redesign",
@@ -72,7 +73,15 @@ def config_bool(cfg: DictConfig, key: str) -> bool:
 
 
 def load_process(cfg: DictConfig, *, choice: str | None = None) -> ProcessModel:
-    """The process model a config names: a bundled model (inline mapping) or a file path."""
+    """The process model a config names: a bundled model (inline mapping) or a file path; what
+    it does that its author may not expect (``sim.model.validate.notes``) is printed as notes."""
+    model = _load_process(cfg, choice=choice)
+    for note in notes(model):
+        print(f"note: {note}", file=sys.stderr)
+    return model
+
+
+def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
     proc = cfg.get("process")
     if proc is None:
         raise ConfigError(

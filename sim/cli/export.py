@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -11,6 +12,15 @@ from sim.errors import ConfigError
 from sim.model import save
 
 FORMATS = ("bpmn", "mermaid", "dot", "yaml", "json", "png")
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+def file_stem(model_name: str) -> str:
+    """A file name for a model inside the run directory: its name with anything but letters,
+    digits, ``.``, ``-`` and ``_`` replaced by ``_`` (a name like ``../../x`` or ``/etc/x`` from
+    an untrusted model file must not write outside the run directory), at most 100 characters."""
+    stem = _UNSAFE.sub("_", model_name).strip("._")[:100]
+    return stem or "model"
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path:
@@ -22,18 +32,18 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     overwrite = bool(cfg.output.overwrite)
     guard_run_dir(run_dir, (), overwrite=overwrite)  # another export's record stays its own
     run_dir.mkdir(parents=True, exist_ok=True)
-    stem = run_dir / model.name
+    name = file_stem(model.name)
     if fmt == "bpmn":
         from sim.model.interchange import save_bpmn
 
         res = save_bpmn(
-            model, stem.with_suffix(".bpmn"), overwrite=overwrite, allow_loss=bool(cfg.allow_loss)
+            model, run_dir / f"{name}.bpmn", overwrite=overwrite, allow_loss=bool(cfg.allow_loss)
         )
         path = res.bpmn
         print(f"wrote {res.params}")
         if res.lost:
             # never silent: what the files leave out is printed and kept beside them
-            lost = run_dir / f"{model.name}.export_losses.txt"
+            lost = run_dir / f"{name}.export_losses.txt"
             lost.write_text(
                 "What BPMN + Prosimos JSON cannot express, so the export leaves out or "
                 "approximates:\n" + "".join(f"- {x}\n" for x in res.lost),
@@ -46,10 +56,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             for x in res.lost:
                 print(f"  - {x}")
     elif fmt in ("yaml", "json"):
-        path = save(model, stem.with_suffix(f".{fmt}"), overwrite=overwrite)
+        path = save(model, run_dir / f"{name}.{fmt}", overwrite=overwrite)
     else:
         suffix = {"mermaid": ".mmd", "dot": ".dot", "png": ".png"}[fmt]
-        path = stem.with_suffix(suffix)
+        path = run_dir / f"{name}{suffix}"
         if path.exists() and not overwrite:
             raise ConfigError(
                 f"{path}: exists already; refusing to overwrite it (output.overwrite=true)"

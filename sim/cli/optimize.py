@@ -16,6 +16,7 @@ from sim.cli.common import (
 )
 from sim.errors import ConfigError, redact
 from sim.model.process import ProcessModel
+from sim.model.safe_files import load_yaml, read_text
 from sim.model.scenario import Scenario
 from sim.optimize import (
     FollowUp,
@@ -64,8 +65,8 @@ def load_space_config(cfg: DictConfig) -> dict:
         return spec
     path = Path(str(spec["path"]))
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = load_yaml(read_text(path, "search space"), f"redesign={path}")
+    except OSError as exc:
         raise ConfigError(f"redesign={path}: cannot read the search space: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(

@@ -36,6 +36,7 @@ from sim.model.process import (
     Segment,
     Step,
 )
+from sim.model.safe_files import load_json, load_yaml, read_text
 from sim.model.validate import validate
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
@@ -486,18 +487,19 @@ def _end_dict(e: End) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------ files
 def load(path: str | Path) -> ProcessModel:
-    """Read a model from a YAML or JSON file (safely: no arbitrary objects, size-bounded)."""
+    """Read a model from a YAML or JSON file (safely: no arbitrary objects, size-bounded; UTF-8
+    only; no key given twice, no alias bomb: ``sim.model.safe_files``)."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     size = path.stat().st_size
     if size > MAX_MODEL_BYTES:
         raise ModelError(f"{path}: {size} bytes is larger than the {MAX_MODEL_BYTES} bytes allowed")
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        raise ModelError(f"{path}: not valid YAML/JSON: {exc}") from None
+    text = read_text(path, "model file")
+    if path.suffix.lower() == ".json":
+        data = load_json(text, str(path))
+    else:
+        data = load_yaml(text, str(path))
     return from_dict(data, source=str(path))
 
 

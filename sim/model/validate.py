@@ -282,3 +282,30 @@ def validate(model: ProcessModel, *, source: str = "model") -> ProcessModel:
         head = f"{source}: {len(found)} problem(s) in the process model:"
         raise ModelError("\n".join([head, *(f"  - {p}" for p in found)]))
     return model
+
+
+NEGATIVE_SHARE_NOTED = 0.01  # a distribution drawing negative values this often gets a note
+
+
+def notes(model: ProcessModel) -> list[str]:
+    """What a valid model does that its author may not expect, as sentences: durations whose
+    distribution draws negative values (the engine makes them 0, which moves the mean)."""
+    found = []
+    named = [(f"steps.{s.name}.duration", s.duration) for s in model.steps.values()]
+    named += [(f"steps.{s.name}.patience", s.patience) for s in model.steps.values()]
+    named += [("arrivals.interarrival", model.arrivals.interarrival)]
+    named += [("handoff_delay", model.handoff_delay)]
+    for where, dist in named:
+        frozen = None if dist is None else dist.scipy
+        if frozen is None or float(frozen.support()[0]) >= 0:
+            continue
+        share = float(frozen.cdf(0.0))
+        if share < NEGATIVE_SHARE_NOTED:
+            continue
+        raw = float(frozen.mean()) * dist.multiplier * (1.0 - dist.p_zero)
+        found.append(
+            f"{where}: {share:.0%} of the draws of {dist.name} {dist.params} are negative and "
+            f"become 0, so its mean is {dist.mean():.4g}, not {raw:.4g}; a distribution on "
+            "positive values (lognormal, gamma, truncnorm) says what is meant"
+        )
+    return found

@@ -176,6 +176,26 @@ def test_export_formats(tmp_path, fmt, suffix):
         assert set(back.steps) == {"service"}
 
 
+@pytest.mark.parametrize("name", ["../../escaped", "/tmp/absolute", "v1.2 model"])
+def test_export_writes_inside_its_run_directory_whatever_the_model_is_called(
+    tmp_path, crm_path, name
+):
+    """QA: a model named '../../escaped' exported itself two folders up."""
+    model = tmp_path / "m.yaml"
+    model.write_text(
+        crm_path.read_text().replace("name: crm_sales", f"name: {json.dumps(name)}", 1)
+    )
+    run = tmp_path / "a" / "b" / "run"
+    for fmt in ("bpmn", "yaml"):
+        res = run_sim("export", f"process={model}", f"format={fmt}", f"hydra.run.dir={run}/{fmt}")
+        assert res.returncode == 0, res.stderr
+    written = {p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()}
+    assert all(str(p).startswith(("a/b/run/", "m.yaml")) for p in written), written
+    assert {p.suffix for p in (run / "bpmn").iterdir()} >= {".bpmn", ".json", ".txt"}
+    exported = [p for p in (run / "yaml").glob("*.yaml") if p.name != "config.yaml"]
+    assert [load(p).name for p in exported] == [name]
+
+
 def test_export_lists_what_bpmn_cannot_express_and_refuses_when_asked(tmp_path):
     # The issue's command: the CRM model has features Prosimos cannot express (segments,
     # patience, multi-role steps); the export writes the nearest model and lists each loss.

@@ -393,3 +393,30 @@ def test_check_false_defers_graph_validation():
     assert problems(m) == ["unreachable from start 'a': ['orphan']"]
     with pytest.raises(ModelError, match="unreachable"):
         validate(m)
+
+
+def test_a_duration_drawing_negative_values_gets_a_note_with_the_mean_it_really_has():
+    """QA: normal(mean 0.2, std 1) ran with a mean of 0.51 h, and said nothing."""
+    from sim.model.io import from_dict
+    from sim.model.validate import notes
+
+    spec = {
+        "schema_version": 1,
+        "name": "neg",
+        "start": "work",
+        "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+        "roles": {"clerk": {"headcount": 1}},
+        "steps": {
+            "work": {
+                "role": "clerk",
+                "duration": {"dist": "normal", "mean": 0.2, "std": 1.0},
+                "next": "ok",
+            }
+        },
+        "ends": {"ok": {"success": True}},
+    }
+    (note,) = notes(from_dict(spec))
+    assert note.startswith("steps.work.duration: 42% of the draws")
+    assert "its mean is 0.5069, not 0.2" in note
+    spec["steps"]["work"]["duration"] = {"dist": "normal", "mean": 5.0, "std": 1.0}
+    assert notes(from_dict(spec)) == []

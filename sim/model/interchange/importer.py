@@ -44,7 +44,6 @@ Decisions (also in the package docstring and the README of ``experiments/prosimo
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import warnings
@@ -69,6 +68,7 @@ from sim.model.process import (
     Role,
     Step,
 )
+from sim.model.safe_files import load_json, read_text
 from sim.model.validate import validate
 
 DROP_OFF_WORDS = (
@@ -123,10 +123,7 @@ def _read_params(params: Any) -> tuple[dict[str, Any], str]:
     size = path.stat().st_size
     if size > MAX_PARAMS_BYTES:
         raise ModelError(f"{path}: {size} bytes is larger than the {MAX_PARAMS_BYTES} allowed")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{path}: not valid JSON: line {exc.lineno}: {exc.msg}") from None
+    data = load_json(read_text(path, "parameters file"), str(path))
     if not isinstance(data, dict):
         raise ModelError(f"{path}: expected a JSON object with Prosimos parameters")
     return data, str(path)
@@ -779,7 +776,8 @@ def load_bpmn(bpmn_path: str | Path, *, params_path: str | Path | None = None) -
         if not params_path.is_file():
             raise ModelError(
                 f"{bpmn_path}: simulation parameters are needed (durations, staff, arrivals, "
-                f"branching probabilities): pass params_path, or put them in {params_path.name} "
+                f"branching probabilities): give their Prosimos JSON file (process.params=<file>.json "
+                f"on the command line, params_path= in Python), or put them in {params_path.name} "
                 "next to the BPMN file"
             )
     return from_prosimos_json(params_path, bpmn_path=bpmn_path)

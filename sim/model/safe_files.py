@@ -1,0 +1,135 @@
+"""Reading untrusted model and parameter files: text, YAML and JSON with errors that name the file.
+
+``yaml.safe_load`` builds no arbitrary objects but still accepts what silently changes a model:
+a key given twice (the last one wins), ``yes``/``no``/``on``/``off`` read as booleans (YAML 1.1),
+and aliases that expand a few lines into billions of values once something walks the data (the
+"billion laughs"). ``load_yaml`` refuses all three; ``read_text`` refuses text that is not UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import ModelError
+
+MAX_VALUES = 2_000_000
+"""Most values (mapping entries, list items, scalars) a file may hold once its aliases are
+expanded; a 1,000-step model holds about 30,000."""
+MAX_DEPTH = 60
+"""Deepest nesting of mappings and lists accepted (a model needs about 6)."""
+
+
+def read_text(path: Path, what: str = "file") -> str:
+    """The text of ``path`` decoded as UTF-8 (a byte-order mark is allowed); a ``ModelError``
+    naming the file, line and byte when it is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ModelError(
+            f"{path}: line {line}: the {what} is not UTF-8 text (byte 0x{data[exc.start]:02x} "
+            f"at position {exc.start}); save it as UTF-8 (most editors: 'Save with encoding')"
+        ) from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """``SafeLoader`` that refuses duplicate keys and reads only ``true``/``false`` as booleans."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key; SafeLoader reports it
+                continue
+            if first is not None:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} is given twice (lines {first} and {line}); the second would "
+                    "silently replace the first: rename or remove one",
+                    key_node.start_mark,
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.2's booleans: 'yes', 'no', 'on', 'off' stay strings (an end named 'no' stays 'no').
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def check_size(data: Any, source: str) -> None:
+    """Refuse ``data`` holding more than ``MAX_VALUES`` values with its aliases expanded, or
+    nested deeper than ``MAX_DEPTH`` (walked without recursion, stopping at the first excess)."""
+    count = 0
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > MAX_VALUES:
+            raise ModelError(
+                f"{source}: holds more than {MAX_VALUES:,} values once its aliases (*name) are "
+                "expanded; refused (a YAML alias bomb?)"
+            )
+        if depth > MAX_DEPTH:
+            raise ModelError(f"{source}: nested more than {MAX_DEPTH} levels deep; refused")
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+            count += len(item)  # the keys
+        elif isinstance(item, list | tuple):
+            stack.extend((v, depth + 1) for v in item)
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Parse YAML safely (``_StrictLoader``) and check its expanded size; a ``ModelError`` naming
+    ``source`` and the line for anything refused."""
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        where = str(exc).replace('in "<unicode string>", ', "")
+        raise ModelError(f"{source}: not valid YAML: {where}") from None
+    except RecursionError:
+        raise ModelError(f"{source}: nested too deeply to read; refused") from None
+    check_size(data, source)
+    return data
+
+
+def _unique_pairs(source: str):  # noqa: ANN202 - a json object_pairs_hook
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in out:
+                raise ModelError(
+                    f"{source}: key {k!r} is given twice in one object; the second would "
+                    "silently replace the first: rename or remove one"
+                )
+            out[k] = v
+        return out
+
+    return hook
+
+
+def load_json(text: str, source: str) -> Any:
+    """Parse JSON refusing duplicate keys and deep nesting; a ``ModelError`` naming ``source``."""
+    try:
+        data = json.loads(text, object_pairs_hook=_unique_pairs(source))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{source}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ModelError(f"{source}: nested too deeply to read; refused") from None
+    check_size(data, source)
+    return data
