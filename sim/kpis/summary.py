@@ -10,7 +10,7 @@ import pandas as pd
 
 from sim.kpis import measures as m
 from sim.kpis.frames import trace_cases, trace_events
-from sim.kpis.stats import Bounds, summarize
+from sim.kpis.stats import Bounds, confidence_interval, summarize
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
 from sim.model.views import steps_by_activity
@@ -265,17 +265,41 @@ def _largest(summary: pd.DataFrame, prefix: str, names: list[str]) -> str | None
     return max(means, key=means.get) if means else None
 
 
-def _bottleneck(summary: pd.DataFrame, model: ProcessModel, steps: list[str]) -> dict | None:
+def _tied_with(table: pd.DataFrame, prefix: str, top: str, steps: list[str]) -> list[str]:
+    """The steps whose ``<prefix>:<step>`` is not significantly below ``top``'s: the paired 95 %
+    CI of ``top - step`` over the replications reaches 0 (largest first)."""
+    col = f"{prefix}:{top}"
+    if col not in table or len(table) < 2:
+        return []
+    tied = []
+    for s in steps:
+        other = f"{prefix}:{s}"
+        if s == top or other not in table:
+            continue
+        ci = confidence_interval((table[col] - table[other]).to_numpy(dtype=float))
+        if ci["n"] > 1 and ci["ci_low"] <= 0:
+            tied.append((float(table[other].mean()), s))
+    return [s for _, s in sorted(tied, reverse=True)]
+
+
+def _bottleneck(
+    summary: pd.DataFrame, table: pd.DataFrame, model: ProcessModel, steps: list[str]
+) -> dict | None:
     """The staffed step where cases queue longest for staff on shift (largest queue share);
     a table without queue shares (an older ``replications.csv``): the largest waiting share.
-    ``negligible``: its queue share is below ``NEGLIGIBLE_QUEUE`` (no step is a bottleneck)."""
-    b = _largest(summary, "queue_share", steps) or _largest(summary, "waiting_share", steps)
+    ``negligible``: its queue share is below ``NEGLIGIBLE_QUEUE`` (no step is a bottleneck).
+    ``tied_with``: the steps whose queue share is not significantly smaller (paired CI), which
+    another seed could name instead."""
+    prefix = "queue_share" if _largest(summary, "queue_share", steps) else "waiting_share"
+    b = _largest(summary, prefix, steps)
     if b is None:
         return None
     queue = _ci(summary, f"queue_share:{b}")
+    negligible = bool(queue and (queue["mean"] or 0.0) < NEGLIGIBLE_QUEUE)
     return {
         "step": b,
-        "negligible": bool(queue and (queue["mean"] or 0.0) < NEGLIGIBLE_QUEUE),
+        "negligible": negligible,
+        "tied_with": [] if negligible else _tied_with(table, prefix, b, steps),
         "queue_share": queue,
         "waiting_share": _ci(summary, f"waiting_share:{b}"),
         "waiting_mean": _ci(summary, f"waiting_mean:{b}"),
@@ -324,7 +348,7 @@ def kpi_report(
         {"role": r, "headcount": headcount.get(r), "utilisation": _ci(summary, f"utilisation:{r}")}
         for r in model.roles
     ]
-    bottleneck = _bottleneck(summary, model, [s["step"] for s in steps])
+    bottleneck = _bottleneck(summary, table, model, [s["step"] for s in steps])
     activities = _activity_view(table, model)
     outcomes = {
         k.split(":", 1)[1]: _ci(summary, k) for k in summary.index if k.startswith("outcome_share:")
@@ -414,6 +438,11 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
                 "off)"
             )
         lines += ["", f"  bottleneck: {text}{utils}"]
+        if b.get("tied_with"):
+            lines.append(
+                f"  statistically tied with: {', '.join(b['tied_with'])} (the paired 95 % CI of "
+                "the difference in queue share includes 0: another seed may name one of them)"
+            )
     t = report.get("timers")
     if t and (t.get("share") or {}).get("mean") is not None:
         top = t.get("largest")

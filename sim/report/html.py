@@ -651,6 +651,13 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             + (f"; its staff are busy {utils} of their scheduled time" if utils else "")
             + ".</p>"
         )
+        if b.get("tied_with"):
+            parts.append(
+                "<p>Statistically tied with "
+                + ", ".join(f"<strong>{_esc(pretty(t))}</strong>" for t in b["tied_with"])
+                + ": the paired 95 % confidence interval of the difference in queue share "
+                "includes 0, so another seed may name one of them; treat them together.</p>"
+            )
     t = k.get("timers")
     if t and t.get("share"):
         share, share_ci = _ci_text(t["share"], "%")
