@@ -298,6 +298,28 @@ def test_multi_person_step_holds_the_first_role_while_the_other_is_busy():
     assert t.ev_extra.shape == (2, 2)
 
 
+@pytest.mark.parametrize("listed", [{"a": 2, "b": 1}, {"b": 1, "a": 2}])
+def test_multi_person_step_takes_the_scarcest_role_first_however_the_roles_are_listed(listed):
+    # x needs an a-person (2 of them) and the b-person (1). At t=3 case 0 reaches x while the
+    # b-person works on case 1's first step until 5: it queues for b without holding an
+    # a-person (scarcest first), takes b at 5 and an a at once. QA: with the roles listed a
+    # first, an a-person was held idle from 3 to 5, and the results depended on the listing.
+    m = build(
+        {
+            "first": {"role": "b", "duration": fixed(2), "next": "x"},
+            "x": {"roles": ["a", "b"], "duration": fixed(1), "next": DONE},
+        },
+        roles=listed,
+    )
+    t = run(m, max_cases=2)  # people listed in the order taken: b first
+    assert rows(t) == [
+        (0, "first", "b_1", 1.0, 1.0, 3.0),
+        (0, "x", ("b_1", "a_1"), 3.0, 5.0, 6.0),
+        (1, "first", "b_1", 2.0, 3.0, 5.0),
+        (1, "x", ("b_1", "a_2"), 5.0, 6.0, 7.0),
+    ]
+
+
 def test_multi_person_step_with_two_people_of_one_role_does_not_deadlock():
     # x needs two people of role a (headcount 2) for 2 h; cases every hour queue for them.
     # Served one at a time: case k runs [1 + 2k, 3 + 2k). A case must never hold one person
