@@ -30,14 +30,21 @@ class RedesignRefused(SimError):
     """A redesign operator cannot be applied to this model; the message says why."""
 
 
+# ``scheme://user:password@`` (the user may be empty: ``postgresql://:pw@host``), also in the
+# form Hydra saves overrides in, with ``:`` escaped (``postgresql\://alice\:pw@host``).
 _URL_PASSWORD = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@\s]+)@"
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*\\*:\\*/\\*/)(?P<user>[^:/@\s\\]*)"
+    r"(?P<sep>\\*:)(?P<pw>[^@\s]+)@"
 )
+# ``?password=...`` / ``&password=...`` in a URL's query (also HTML-escaped: ``&amp;password=``)
+_QUERY_PASSWORD = re.compile(r"(?P<key>[?&;]password\\*=)(?P<pw>[^&\s#'\"<]+)", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    """Mask passwords in URLs (``postgresql://user:secret@host`` -> ``user:***@host``).
+    """Mask passwords in URLs (``postgresql://user:secret@host`` -> ``user:***@host``, and
+    ``?password=secret`` -> ``?password=***``), also in the escaped form Hydra saves overrides in.
 
     Used for every message, saved config and log line that may hold a storage URL.
     """
-    return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
+    text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}{m['sep']}***@", text)
+    return _QUERY_PASSWORD.sub(lambda m: f"{m['key']}***", text)

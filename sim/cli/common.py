@@ -298,12 +298,41 @@ def write_run_record(
 
 
 def _redact_hydra_files(run_dir: Path) -> None:
-    # Hydra saves the overrides as typed; a password typed on the command line must not stay there.
-    for f in (run_dir / ".hydra").glob("*.yaml"):
-        text = f.read_text(encoding="utf-8")
+    """Mask passwords in what Hydra wrote before the task started: the run directory's
+    ``.hydra/*.yaml`` and, in a ``--multirun`` sweep, the sweep directory's ``multirun.yaml``.
+
+    Hydra saves the overrides as typed (``:`` escaped as ``\\:``, which ``redact`` knows); a
+    password typed on the command line must not stay there, whether the run ends well or on an
+    error (``sim.cli.main`` calls this on every way out of a command)."""
+    files = sorted((run_dir / ".hydra").glob("*.yaml"))
+    sweep = _sweep_dir()
+    if sweep is not None:
+        files.append(sweep / "multirun.yaml")
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
         clean = redact(text)
         if clean != text:
             f.write_text(clean, encoding="utf-8")
+
+
+def _sweep_dir() -> Path | None:
+    """The sweep directory of a ``--multirun`` job (None for a single run or outside Hydra)."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        if not HydraConfig.initialized():
+            return None
+        hc = HydraConfig.get()
+        return Path(hc.sweep.dir) if hc.mode == RunMode.MULTIRUN else None
+    except Exception:  # noqa: BLE001 - redaction must never turn a result into an error
+        return None
+
+
+redact_hydra_files = _redact_hydra_files
 
 
 __all__ = [
@@ -319,6 +348,7 @@ __all__ = [
     "load_process",
     "package_versions",
     "redact",
+    "redact_hydra_files",
     "write_json",
     "write_run_record",
 ]

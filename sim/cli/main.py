@@ -205,12 +205,13 @@ def _task(command: str) -> Callable:
         from hydra.core.hydra_config import HydraConfig
         from omegaconf.errors import OmegaConfBaseException
 
-        from sim.cli.common import release_run_dir
+        from sim.cli.common import redact_hydra_files, release_run_dir
 
         hc = HydraConfig.get()
         run_dir = Path(hc.runtime.output_dir)
         unknown = sorted(set(cfg) - _known_keys(command))
         if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
+            redact_hydra_files(run_dir)
             print(
                 f"error: config: unknown key(s) {unknown} for {command}; its keys are "
                 f"{sorted(_known_keys(command))}",
@@ -232,6 +233,10 @@ def _task(command: str) -> Callable:
         except KeyboardInterrupt:
             print("\ninterrupted; finished work is saved in " + str(run_dir), file=sys.stderr)
             sys.exit(130)
+        finally:
+            # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed before
+            # this task started: a password typed there must not stay, however the run ends
+            redact_hydra_files(run_dir)
 
     return task
 

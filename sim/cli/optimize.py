@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import yaml
@@ -23,6 +24,7 @@ from sim.optimize import (
     SamplerSpec,
     SearchJob,
     SearchSettings,
+    interrupt,
     optimize_redesign,
     parse_constraints,
     parse_objectives,
@@ -136,27 +138,40 @@ def build_job(
         raise ConfigError(
             "optimizer.sampler._target_: missing (e.g. optuna.samplers.NSGAIISampler)"
         )
+
+    def integer(key: str, default: int | None) -> int | None:
+        # a typed getter names the key (int() gave "invalid literal ... 'abc'" and took 1.5 as 1)
+        if key not in opt:
+            return default
+        return config_int(cfg, f"optimizer.{key}", null=default is None)
+
     try:
         settings = SearchSettings(
-            n_trials=int(opt.get("n_trials", 100)),
-            max_redesigns=(None if opt.get("max_redesigns") is None else int(opt["max_redesigns"])),
-            replications=int(opt.get("replications", 5)),
-            min_replications=int(opt.get("min_replications", 3)),
-            early_stop=bool(opt.get("early_stop", True)),
-            n_jobs=int(opt.get("n_jobs", 1)),
+            n_trials=integer("n_trials", 100),
+            max_redesigns=integer("max_redesigns", None),
+            replications=integer("replications", 5),
+            min_replications=integer("min_replications", 3),
+            early_stop=config_bool(cfg, "optimizer.early_stop") if "early_stop" in opt else True,
+            n_jobs=integer("n_jobs", 1),
             workers=None,
             study_name=str(opt.get("study_name") or model.name),
             storage=storage_url(opt.get("storage"), run_dir),
+            # the run directory's own study.db: no other run uses it
+            owns_storage=opt.get("storage") is None,
         )
         follow = FollowUp(
             **{
-                k: config_bool(cfg, f"optimizer.{k}") if k == "prune_harm" else int(opt[k])
+                k: config_bool(cfg, f"optimizer.{k}") if k == "prune_harm" else integer(k, 0)
                 for k in FOLLOW_UP_KEYS
                 if k in opt
             }
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"optimizer: {exc}") from None
+    sampler_spec = SamplerSpec(target_cls, sampler)
+    # a bad sampler argument or a one-objective sampler for several objectives: refused now,
+    # before the baseline is simulated and anything is written
+    sampler_spec.check(objectives, space)
     return (
         SearchJob(
             model=model,
@@ -166,7 +181,7 @@ def build_job(
             objectives=objectives,
             constraints=constraints,
             settings=settings,
-            sampler=SamplerSpec(target_cls, sampler),
+            sampler=sampler_spec,
         ),
         follow,
     )
@@ -190,8 +205,48 @@ def costless_objectives(job: SearchJob) -> list[str]:
     ]
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill PID``, a scheduler's stop): handled like Ctrl-C, so the trial in flight is
+    failed, finished work stays saved and worker processes are stopped."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    interrupt(Terminated())  # raised at once, or after the storage write under way
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    interrupt(KeyboardInterrupt())
+
+
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
-    """Search (or resume), confirm, ablate; write results and the run record."""
+    """Search (or resume), confirm, ablate; write results and the run record.
+
+    SIGTERM stops the run like Ctrl-C, with exit status 143 (128 + 15). Both wait for a storage
+    write under way to finish (``sim.optimize.interrupts``), so no trial is left RUNNING."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return _run(cfg, run_dir, process_choice=process_choice)
+    previous = {
+        signal.SIGTERM: signal.signal(signal.SIGTERM, _on_sigterm),
+        signal.SIGINT: signal.signal(signal.SIGINT, _on_sigint),
+    }
+    try:
+        return _run(cfg, run_dir, process_choice=process_choice)
+    except Terminated:
+        print(
+            f"\nterminated (SIGTERM); finished work is saved in {run_dir}; rerun the same "
+            "command to resume",
+            file=sys.stderr,
+        )
+        sys.exit(143)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     guard_resumable_dir(run_dir, "optimize")
     workers = config_int(cfg, "workers", minimum=1, null=True)
     job, follow = build_job(cfg, run_dir, process_choice=process_choice)
@@ -221,6 +276,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     if cfg.output.get("report", True):
         from sim.cli.report import build
 
+        if cfg.progress:
+            print("report: writing report.html", file=sys.stderr, flush=True)
         build(run_dir, figures=bool(cfg.output.get("figures", False)))
     print(f"results in {run_dir}")
     return summary

@@ -18,6 +18,7 @@ from sim.optimize.confirm import (
     verdict,
 )
 from sim.optimize.evaluate import Evaluator
+from sim.optimize.interrupts import interrupt
 from sim.optimize.objectives import Constraint, Objective, parse_constraints, parse_objectives
 from sim.optimize.pipeline import FollowUp, optimize_redesign
 from sim.optimize.prune import prune
@@ -34,6 +35,7 @@ __all__ = [
     "SearchSettings",
     "ablate",
     "confirm",
+    "interrupt",
     "is_recommended",
     "open_storage",
     "optimize_redesign",

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -20,8 +23,25 @@ from sim.engine import available_cores, run_replication
 from sim.kpis import replication_kpis
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
+from sim.optimize.interrupts import allowed
 from sim.optimize.objectives import derived_value
 from sim.redesign import SearchSpace
+
+
+def exit_with_parent(parent: int) -> None:
+    """Initializer of worker processes: exit when the process that started them is gone.
+
+    A main process killed outright (SIGKILL, a crash) cannot stop its workers, which would stay
+    behind, re-parented, forever (QA: replication workers left sleeping after ``kill -9``; a
+    search worker would go on adding trials to the study)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _simulate_kpis(args: tuple[ProcessModel, Scenario, int, int]) -> tuple[int, dict[str, float]]:
@@ -95,12 +115,17 @@ class Evaluator:
 
     def _run(self, model: ProcessModel, reps: range) -> list[tuple[int, dict[str, float]]]:
         jobs = [(model, self.scenario, self.seed, r) for r in reps]
-        self.simulations += len(jobs)
-        if self.workers == 1 or len(jobs) == 1:
-            return [_simulate_kpis(j) for j in jobs]
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        return sorted(self._pool.map(_simulate_kpis, jobs), key=lambda x: x[0])
+        with allowed():  # Ctrl-C / SIGTERM stop a simulation at once (sim.optimize.interrupts)
+            self.simulations += len(jobs)
+            if self.workers == 1 or len(jobs) == 1:
+                return [_simulate_kpis(j) for j in jobs]
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers,
+                    initializer=exit_with_parent,
+                    initargs=(os.getpid(),),
+                )
+            return sorted(self._pool.map(_simulate_kpis, jobs), key=lambda x: x[0])
 
     def means(self, choice: Mapping[str, Any], replications: int) -> dict[str, float]:
         """Mean of every KPI over the replications, plus ``one_off_cost`` and the derived KPIs."""
@@ -110,17 +135,18 @@ class Evaluator:
         means["one_off_cost"] = self.space.one_off_cost(choice)
         return means
 
-    def close(self) -> None:
-        """Stop the worker processes."""
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the worker processes (``cancel``: drop the replications not started yet)."""
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=cancel)
             self._pool = None
 
     def __enter__(self) -> Evaluator:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        # interrupted (Ctrl-C, SIGTERM): stop after the replications in flight
+        self.close(cancel=exc_type is not None)
 
 
 def objective_values(means: Mapping[str, float], kpis: list[str]) -> list[float]:

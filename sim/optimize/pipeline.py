@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ from sim.optimize.outputs import (
     trials_table,
     write_best_models,
 )
-from sim.optimize.prune import drop_duplicates, prune
-from sim.optimize.study import FINISHED, SearchJob, run_search
+from sim.optimize.prune import PASSES, drop_duplicates, prune
+from sim.optimize.study import SearchJob, finished_trials, run_search
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,15 @@ def optimize_redesign(
     that is confirmed not to be worse (``sim.optimize.prune``).
 
     Writes ``trials.csv``, ``pareto.csv``, ``best/<rank>.yaml``, ``confirmation.json`` and
-    ``recommendations.md`` into ``run_dir`` and returns the confirmation summary.
+    ``recommendations.md`` into ``run_dir`` and returns the confirmation summary. With
+    ``progress``, each phase after the search (confirmation, ablation, pruning) prints one line
+    to stderr as it starts, so the minutes after the search's progress bar are not silent.
     """
+
+    def phase(text: str) -> None:
+        if progress:
+            print(text, file=sys.stderr, flush=True)
+
     run_dir.mkdir(parents=True, exist_ok=True)
     with Evaluator(
         model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=workers
@@ -69,6 +77,11 @@ def optimize_redesign(
             study, ev, job.objectives, top_k=follow_up.top_k, baseline_values=baseline_values
         )
         before = ev.simulations
+        reps = follow_up.confirm_replications
+        phase(
+            f"confirmation: {len(candidates)} candidate(s) x {reps} paired replications "
+            f"against the baseline ({len(finished_trials(study))} trials searched)"
+        )
         baseline = confirm(
             candidates,
             ev,
@@ -80,7 +93,17 @@ def optimize_redesign(
         candidates = rank_confirmed(candidates)
         for c in candidates[: follow_up.ablate_top]:
             if is_recommended(c):
+                n_changes = len(ev.space.active(c.choice))
+                phase(
+                    f"ablation of #{c.rank}: each of its {n_changes} change(s) taken out in "
+                    f"turn, {reps} replications each"
+                )
                 ablate(c, ev, job.objectives, replications=follow_up.confirm_replications)
+                if follow_up.prune_harm and any(find(c, ev) for _, find in PASSES):
+                    phase(
+                        f"pruning #{c.rank}: confirming it without the changes its ablation "
+                        "rates harm (or noise at a one-off cost)"
+                    )
                 if follow_up.prune_harm:
                     prune(
                         c,
@@ -95,7 +118,7 @@ def optimize_redesign(
         sims_confirm = ev.simulations - before
         pareto_table(candidates, job.objectives).to_csv(run_dir / "pareto.csv", index=False)
         write_best_models(candidates, ev, run_dir / "best")
-        n_finished = len(study.get_trials(deepcopy=False, states=FINISHED))
+        n_finished = len(finished_trials(study))
         md = recommendations_markdown(
             model_name=job.model.name,
             candidates=candidates,

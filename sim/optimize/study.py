@@ -4,7 +4,15 @@ A study lives in an Optuna RDB storage (by default a SQLite file in the run dire
 be resumed after an interruption and watched with ``optuna-dashboard``; a ``postgresql://`` URL
 lets several processes or machines share it. Every finished trial is committed to the storage as
 it ends: Ctrl-C or a killed worker loses only the trial in flight (a killed worker's trial is
-failed by the heartbeat and retried).
+failed by the heartbeat and retried; with the run directory's own storage, a trial a killed run
+left running is failed when the study is resumed).
+
+Sampler seeds: each worker's sampler is seeded from ``(seed, worker index, trials in the study
+when the run started)``, so workers sharing a study and a resumed or extended study propose new
+redesigns instead of replaying the same random stream; worker 0 of a new study keeps ``seed``
+itself, so a one-worker search is the same for the same seed. Before a proposal is simulated,
+the storage is checked for a completed trial of the same redesign (another worker's included):
+it is then answered from that trial (``duplicate_of``), not simulated again.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ import importlib
 import json
 import math
 import multiprocessing as mp
+import os
+import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +40,8 @@ from sim.errors import ConfigError, RedesignRefused, redact
 from sim.kpis import paired_comparison
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
-from sim.optimize.evaluate import Evaluator, objective_values
+from sim.optimize.evaluate import Evaluator, exit_with_parent, objective_values
+from sim.optimize.interrupts import checkpoint, deferred
 from sim.optimize.objectives import Constraint, Objective, derived_value
 from sim.redesign import SearchSpace, Variable
 
@@ -63,6 +74,23 @@ class Refused(Exception):
     """
 
 
+def sampler_seed(seed: Any, *, worker: int = 0, trials_before: int = 0) -> Any:
+    """The seed of worker ``worker``'s sampler in a run that starts with ``trials_before`` trials
+    in the study: ``seed`` itself for worker 0 of a new study (a one-worker search is the same as
+    ever), else a 32-bit number derived from all three, so workers sharing a study, and a
+    resumed or extended study, do not replay the same proposals. ``None`` (unseeded) and
+    non-integer seeds are left as they are."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or (worker == 0 and trials_before == 0):
+        return seed
+    text = json.dumps(["sampler", seed, worker, trials_before])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+
+
+def _short(name: str) -> str:
+    """``NSGAIISampler`` -> ``nsgaii``: a study-name suffix for a sampler."""
+    return name.removesuffix("Sampler").lower() or name.lower()
+
+
 @dataclass(frozen=True)
 class SamplerSpec:
     """An Optuna sampler by dotted class path and keyword arguments (picklable for workers)."""
@@ -70,17 +98,35 @@ class SamplerSpec:
     target: str = "optuna.samplers.NSGAIISampler"
     params: dict[str, Any] = field(default_factory=dict)
 
-    def build(self, constraints_func: Callable | None) -> optuna.samplers.BaseSampler:
-        """Instantiate the sampler, passing ``constraints_func`` when it accepts one and this
-        Optuna has no ``Trial.set_constraint`` (with it, the objective sets the constraints)."""
+    def _class(self) -> type:
         module, _, name = self.target.rpartition(".")
         try:
-            cls = getattr(importlib.import_module(module), name)
+            return getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError, ValueError):
             raise ConfigError(
                 f"optimizer.sampler._target_: cannot import '{self.target}'"
             ) from None
+
+    @property
+    def name(self) -> str:
+        """The sampler's class name (what a study records: ``NSGAIISampler``, ...)."""
+        return self._class().__name__
+
+    def build(
+        self, constraints_func: Callable | None, *, worker: int = 0, trials_before: int = 0
+    ) -> optuna.samplers.BaseSampler:
+        """Instantiate the sampler, passing ``constraints_func`` when it accepts one and this
+        Optuna has no ``Trial.set_constraint`` (with it, the objective sets the constraints).
+
+        Its ``seed`` is ``sampler_seed(seed, worker=..., trials_before=...)``: ``worker`` is the
+        index of the worker process, ``trials_before`` the number of trials in the study when
+        the run started (so a resumed study gets new proposals)."""
+        cls = self._class()
         kwargs = dict(self.params)
+        if "seed" in kwargs:
+            kwargs["seed"] = sampler_seed(
+                kwargs["seed"], worker=worker, trials_before=trials_before
+            )
         import inspect
 
         if (
@@ -95,6 +141,39 @@ class SamplerSpec:
             raise ConfigError(
                 f"optimizer.sampler: {self.target} does not accept {sorted(kwargs)}: {exc}"
             ) from None
+        except (ValueError, ImportError) as exc:  # a bad value, a missing optional dependency
+            raise ConfigError(f"optimizer.sampler: {self.target}: {exc}") from None
+
+    def check(self, objectives: Sequence[Objective], space: SearchSpace) -> None:
+        """Refuse, naming ``optimizer.sampler``, a sampler that cannot be built with its
+        arguments or cannot search these objectives and this space (CmaEsSampler: one objective
+        only; GridSampler: a grid without some variable).
+
+        Optuna raises these only when the first trial is sampled, leaving that trial RUNNING in
+        the storage; here a throwaway in-memory study samples one trial instead."""
+        sampler = self.build(None)
+        level = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                probe = optuna.create_study(
+                    directions=[o.direction for o in objectives], sampler=sampler
+                )
+                trial = probe.ask()
+                space.sample(lambda v: suggest(trial, v))
+        except ValueError as exc:
+            if len(objectives) > 1 and "multi-objective" in str(exc):
+                raise ConfigError(
+                    f"optimizer.sampler: {self.name} searches one objective only, and "
+                    f"optimizer.objectives has {len(objectives)}: give one objective, or "
+                    "use optimizer=nsga2, optimizer=tpe or optimizer=random"
+                ) from None
+            raise ConfigError(f"optimizer.sampler: {self.target}: {exc}") from None
+        except ImportError as exc:  # an optional dependency (cmaes, torch, ...)
+            raise ConfigError(f"optimizer.sampler: {self.target} needs {exc}") from None
+        finally:
+            optuna.logging.set_verbosity(level)
 
 
 @dataclass(frozen=True)
@@ -110,8 +189,18 @@ class SearchSettings:
     workers: int | None = None
     study_name: str = "redesign"
     storage: str | None = None  # None: in memory (tests); else an RDB URL
+    # only this run uses the storage (the run directory's study.db): a trial still RUNNING when
+    # the study is opened was left by a killed run, and is failed (not another worker's)
+    owns_storage: bool = False
 
     def __post_init__(self) -> None:
+        if self.storage is not None and in_memory_sqlite(self.storage):
+            raise ConfigError(
+                f"optimizer.storage: {self.storage!r} is an in-memory SQLite database: every "
+                "connection and worker process gets its own empty one, so trials are lost; "
+                "give a file (sqlite:///path/study.db), null for the run directory's study.db, "
+                "or memory for a one-process search that is not saved"
+            )
         if self.n_trials < 1:
             raise ConfigError(f"optimizer.n_trials: expected >= 1, got {self.n_trials}")
         if self.replications < 2:
@@ -147,6 +236,42 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def in_memory_sqlite(url: str) -> bool:
+    """Whether ``url`` names an in-memory SQLite database (``sqlite://``, ``sqlite:///:memory:``,
+    ``file::memory:``, ``mode=memory``), which no other connection or process sees."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.lower().startswith("sqlite"):
+        return False
+    path = rest[1:] if rest.startswith("/") else rest
+    database = path.split("?")[0]
+    return (
+        database in ("", ":memory:")
+        or database.startswith("file::memory:")
+        or "mode=memory" in rest.lower()
+    )
+
+
+def _driver_hint(url: str) -> str:
+    """What to install for a URL whose database driver is missing."""
+    scheme = url.partition("://")[0].lower()
+    dialect, _, driver = scheme.partition("+")
+    if dialect in ("postgresql", "postgres"):
+        if driver in ("", "psycopg"):
+            return (
+                'the PostgreSQL driver is not installed: pip install "psycopg[binary]" (with '
+                "SQLAlchemy < 2.1, also write the URL as postgresql+psycopg://...)"
+            )
+        if driver == "psycopg2":
+            return "the PostgreSQL driver is not installed: pip install psycopg2-binary"
+        return f"the PostgreSQL driver is not installed: pip install {driver}"
+    if dialect in ("mysql", "mariadb"):
+        return (
+            f"the {dialect} driver is not installed: pip install pymysql, and write the URL "
+            f"as {dialect}+pymysql://..."
+        )
+    return f"the database driver for {scheme}:// is not installed"
+
+
 def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
     """An RDB storage with heartbeats (a killed worker's trial is failed and retried)."""
     if url is None:
@@ -171,6 +296,10 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
                 engine_kwargs={"pool_pre_ping": True},
                 **{hook: retry(max_retry=1)},
             )
+    except ImportError:  # Optuna: "Failed to import DB access module ..." (no package named)
+        raise ConfigError(
+            f"optimizer.storage: cannot open {redact(url)!r}: {_driver_hint(url)}"
+        ) from None
     except Exception as exc:  # sqlalchemy/driver errors vary by backend
         raise ConfigError(
             f"optimizer.storage: cannot open {redact(url)!r}: {type(exc).__name__}: {exc}"
@@ -184,8 +313,31 @@ def open_study(
     objectives: Sequence[Objective],
     sampler: optuna.samplers.BaseSampler,
     study_fingerprint: str,
+    fail_running: bool = False,
 ) -> optuna.Study:
-    """Create the study, or load it to resume (refusing one made for a different search)."""
+    """Create the study, or load it to resume (refusing one made for a different search or with
+    another sampler). ``fail_running``: only this run uses the storage, so trials still RUNNING
+    were left by a killed run; they are failed (they do not count towards ``n_trials``)."""
+    with deferred():  # an interrupt waits until the storage is written (sim.optimize.interrupts)
+        return _open_study(
+            storage=storage,
+            study_name=study_name,
+            objectives=objectives,
+            sampler=sampler,
+            study_fingerprint=study_fingerprint,
+            fail_running=fail_running,
+        )
+
+
+def _open_study(
+    *,
+    storage: str | None,
+    study_name: str,
+    objectives: Sequence[Objective],
+    sampler: optuna.samplers.BaseSampler,
+    study_fingerprint: str,
+    fail_running: bool,
+) -> optuna.Study:
     st = open_storage(storage)
     study = optuna.create_study(
         storage=st,
@@ -194,16 +346,52 @@ def open_study(
         sampler=sampler,
         load_if_exists=True,
     )
+    sampler_name = type(sampler).__name__
     old = study.user_attrs.get("fingerprint")
     if old is None:
         study.set_user_attr("fingerprint", study_fingerprint)
         study.set_user_attr("objectives", [o.kpi for o in objectives])
     elif old != study_fingerprint:
         raise ConfigError(
-            f"optimizer.study_name: the study '{study_name}' in this storage was made for a different "
-            "model, search space, objectives, scenario or seed; choose another study_name or run directory"
+            f"optimizer.study_name: the study '{study_name}' in this storage was made for a "
+            "different model, search space, objectives, scenario or seed; give this search its "
+            f"own study (optimizer.study_name={study_name}_2, or in a sweep over seeds "
+            f"'optimizer.study_name={study_name}_${{seed}}') or, with the default storage, "
+            "another hydra.run.dir"
         )
+    made_with = study.user_attrs.get("sampler")
+    if made_with is None:
+        study.set_user_attr("sampler", sampler_name)
+    elif made_with != sampler_name:
+        raise ConfigError(
+            f"optimizer.study_name: the study '{study_name}' in this storage was made with "
+            f"{made_with}, not {sampler_name}; give this search its own study, e.g. "
+            f"optimizer.study_name={study_name}_{_short(sampler_name)} (in a sweep over samplers: "
+            f"'optimizer.study_name={study_name}_${{hydra:runtime.choices.optimizer}}')"
+        )
+    if fail_running:
+        _fail_abandoned(study)
     return study
+
+
+def _fail_abandoned(study: optuna.Study) -> None:
+    """Fail the trials a killed run left RUNNING (say so on the console)."""
+    stale = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    if not stale:
+        return
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        for t in stale:
+            study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+    finally:
+        optuna.logging.set_verbosity(level)
+    numbers = ", ".join(str(t.number) for t in stale)
+    print(
+        f"note: {len(stale)} trial(s) left running by an interrupted run (#{numbers}) marked "
+        "failed; they do not count towards optimizer.n_trials",
+        file=sys.stderr,
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -248,6 +436,7 @@ class RedesignObjective:
             return
 
     def __call__(self, trial: optuna.Trial) -> float | list[float]:
+        checkpoint()  # an interrupt kept during the last storage write stops here (trial failed)
         space = self.ev.space
         choice = space.sample(lambda v: suggest(trial, v))
         choice = {k: _plain(v) for k, v in choice.items()}
@@ -265,7 +454,7 @@ class RedesignObjective:
                 self._escape(trial)
             raise Refused(str(exc)) from None
         self.refused_in_a_row = 0
-        previous = self.known.get(key)
+        previous = self._earlier(trial.study, key)
         if previous is not None and previous.values is not None:  # same redesign seen before
             for k, v in previous.user_attrs.items():
                 if k not in ("key", "changes", "one_off_cost"):
@@ -296,6 +485,19 @@ class RedesignObjective:
         trial.set_user_attr("constraints", violations)
         self._set_constraints(trial, violations)
         return self._ret(values)
+
+    def _earlier(self, study: optuna.Study, key: str) -> FrozenTrial | None:
+        """A completed trial of the redesign ``key``: from this worker's cache, else from the
+        storage (another worker or process sharing the study may have simulated it)."""
+        previous = self.known.get(key)
+        if previous is None:
+            done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+            # originals before repeats, so that duplicate_of names the simulated trial
+            for t in sorted(done, key=lambda t: "duplicate_of" in t.user_attrs):
+                if "key" in t.user_attrs:
+                    self.known.setdefault(t.user_attrs["key"], t)
+            previous = self.known.get(key)
+        return previous
 
     def _set_constraints(self, trial: optuna.Trial, violations: Sequence[float] | None) -> None:
         """Give the sampler the trial's constraint violations (<= 0 is feasible).
@@ -365,14 +567,21 @@ class SearchJob:
         )
 
 
-def _open(job: SearchJob) -> optuna.Study:
+def _sampler(job: SearchJob, *, worker: int = 0, trials_before: int = 0) -> Any:
     cf = constraints_func(len(job.constraints)) if job.constraints else None
+    return job.sampler.build(cf, worker=worker, trials_before=trials_before)
+
+
+def _open(
+    job: SearchJob, *, worker: int = 0, trials_before: int = 0, fail_running: bool = False
+) -> optuna.Study:
     return open_study(
         storage=job.settings.storage,
         study_name=job.settings.study_name,
         objectives=job.objectives,
-        sampler=job.sampler.build(cf),
+        sampler=_sampler(job, worker=worker, trials_before=trials_before),
         study_fingerprint=job.fingerprint,
+        fail_running=fail_running,
     )
 
 
@@ -436,26 +645,29 @@ def _run_trials(
     level = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
-        study.optimize(
-            objective,
-            # refused proposals do not finish a trial; cap them (TPE may re-propose one often)
-            n_trials=remaining * (1 + REFUSED_PER_TRIAL),
-            callbacks=[
-                remember,
-                count,
-                optuna.study.MaxTrialsCallback(job.settings.n_trials, states=FINISHED),
-                *([enough_redesigns] if cap is not None else []),
-            ],
-            catch=(Refused,),
-        )
+        # storage writes (ask, tell, user attributes) are never cut by Ctrl-C or SIGTERM: the
+        # interrupt waits for the next simulation (sim.optimize.interrupts)
+        with deferred():
+            study.optimize(
+                objective,
+                # refused proposals do not finish a trial; cap them (TPE may re-propose one often)
+                n_trials=remaining * (1 + REFUSED_PER_TRIAL),
+                callbacks=[
+                    remember,
+                    count,
+                    optuna.study.MaxTrialsCallback(job.settings.n_trials, states=FINISHED),
+                    *([enough_redesigns] if cap is not None else []),
+                ],
+                catch=(Refused,),
+            )
     finally:
         optuna.logging.set_verbosity(level)
         bar.close()
 
 
-def _worker(job: SearchJob) -> int:
+def _worker(job: SearchJob, worker: int, trials_before: int) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = _open(job)
+    study = _open(job, worker=worker, trials_before=trials_before)
     with Evaluator(
         model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=1
     ) as ev:
@@ -469,19 +681,44 @@ def run_search(
     """Run (or resume) the study until it has ``n_trials`` finished trials.
 
     Returns the study and the number of replications simulated in this call. With
-    ``n_jobs > 1`` the trials run in that many worker processes sharing the storage.
+    ``n_jobs > 1`` the trials run in that many worker processes sharing the storage, each with
+    its own sampler seed (``sampler_seed``); the progress bar follows the storage.
     """
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     if job.settings.n_jobs > 1 and job.settings.storage is None:
         raise ConfigError(
             "optimizer.n_jobs: several workers need a storage URL (optimizer.storage)"
         )
-    study = _open(job)
+    job.sampler.check(job.objectives, job.space)
+    study = _open(job, fail_running=job.settings.owns_storage)
+    trials_before = len(study.get_trials(deepcopy=False))
     if job.settings.n_jobs == 1:
+        if trials_before:  # resumed or extended: a new random stream, not the first one again
+            study.sampler = _sampler(job, trials_before=trials_before)
         before = evaluator.simulations
         _run_trials(job, evaluator, study, progress=progress)
         return study, evaluator.simulations - before
+    remaining = job.settings.n_trials - len(finished_trials(study))
     ctx = mp.get_context("spawn")
-    with ctx.Pool(job.settings.n_jobs) as pool:
-        sims = sum(pool.map(_worker, [job] * job.settings.n_jobs))
+    with ctx.Pool(
+        job.settings.n_jobs, initializer=exit_with_parent, initargs=(os.getpid(),)
+    ) as pool:
+        result = pool.starmap_async(
+            _worker, [(job, w, trials_before) for w in range(job.settings.n_jobs)]
+        )
+        _follow(result, study, remaining=remaining, progress=progress)
+        sims = sum(result.get())
     return _open(job), sims
+
+
+def _follow(result: Any, study: optuna.Study, *, remaining: int, progress: bool) -> None:
+    """Wait for the workers, with a progress bar of the trials they finish (read from the
+    storage every second)."""
+    start = len(finished_trials(study))
+    disable = not progress or remaining <= 0
+    with tqdm(total=max(remaining, 0), desc="search: trials", unit="trial", disable=disable) as bar:
+        while not result.ready():
+            result.wait(1.0)
+            if not disable:
+                done = min(len(finished_trials(study)) - start, remaining)
+                bar.update(max(done - bar.n, 0))

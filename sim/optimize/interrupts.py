@@ -1,0 +1,70 @@
+"""Stopping a search safely: an interrupt waits while Optuna writes to the storage.
+
+Ctrl-C and SIGTERM raise an exception wherever the main thread is. Inside a simulation that is
+harmless (Optuna fails the trial in flight and keeps every finished one), but inside a storage
+write (Optuna's ``tell``, a user attribute, creating the study) it breaks the write and leaves the
+trial RUNNING, with a traceback from SQLAlchemy instead of a message (QA: most SIGTERMs of a fast
+search landed there). So the parts of the search that write to the storage run ``deferred()``: an
+interrupt arriving there is kept and raised at the next trial (``checkpoint()``), the next
+simulation (``allowed()``) or when the deferred part ends. A second interrupt while one is kept is raised at once, so a hung database
+connection can still be interrupted.
+
+The command line routes its signal handlers through ``interrupt``; without them (a library
+caller, the tests) nothing changes: Python's own Ctrl-C handler raises at once, as always.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_depth = 0  # nesting of deferred() blocks in force (0 inside allowed())
+_pending: BaseException | None = None
+
+
+def interrupt(exc: BaseException) -> None:
+    """Raise ``exc`` now, or keep it for later inside a ``deferred()`` block (from a signal
+    handler: ``signal.signal(SIGTERM, lambda *_: interrupt(MyStop()))``)."""
+    global _pending
+    if _depth > 0 and _pending is None:
+        _pending = exc
+        return
+    _pending = None
+    raise exc
+
+
+def _raise_pending() -> None:
+    global _pending
+    exc, _pending = _pending, None
+    if exc is not None:
+        raise exc
+
+
+def checkpoint() -> None:
+    """A safe point (the start of a trial): raise a kept interrupt now."""
+    _raise_pending()
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Storage writes inside: an interrupt waits until ``allowed()`` or the end of the block."""
+    global _depth
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+    if _depth == 0:
+        _raise_pending()
+
+
+@contextmanager
+def allowed() -> Iterator[None]:
+    """A simulation inside: a kept interrupt is raised now, and a new one at once."""
+    global _depth
+    saved, _depth = _depth, 0
+    try:
+        _raise_pending()
+        yield
+    finally:
+        _depth = saved

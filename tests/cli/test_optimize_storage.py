@@ -1,0 +1,223 @@
+"""``python -m sim optimize`` and its storage: secrets, bad values, SIGTERM, killed runs.
+
+QA: a password typed on the command line stayed in ``.hydra/*.yaml`` and the sweep's
+``multirun.yaml`` (Hydra escapes ``:`` as ``\\:``, and a run failing on a config error never
+reached the redaction); ``?password=`` and ``postgresql://:pw@`` were not masked at all; Optuna
+errors came as tracebacks; SIGTERM left the trial in flight RUNNING forever.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pandas as pd
+import pytest
+import yaml
+
+from sim.errors import redact
+from tests.optimize.conftest import TINY, TINY_SPACE
+
+SECRET = "LeakMe123"
+
+
+def run_sim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def _tiny(tmp_path: Path, n_trials: int) -> list[str]:
+    model = tmp_path / "tiny.yaml"
+    model.write_text(yaml.safe_dump(TINY))
+    space = tmp_path / "space.yaml"
+    space.write_text(yaml.safe_dump(TINY_SPACE))
+    return [
+        "optimize",
+        f"process={model}",
+        f"redesign={space}",
+        "optimizer=random",
+        f"optimizer.n_trials={n_trials}",
+        "optimizer.replications=2",
+        "optimizer.min_replications=2",
+        "optimizer.confirm_replications=2",
+        "optimizer.top_k=1",
+        "optimizer.ablate_top=0",
+        "optimizer.constraints=null",
+        "scenario.horizon_days=2",
+        "scenario.warmup_days=0.5",
+        "workers=1",
+        "progress=false",
+        "output.report=false",
+    ]
+
+
+def _files_holding(root: Path, text: str) -> list[str]:
+    return [
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and text in p.read_text(encoding="utf-8", errors="replace")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql://alice:s3cret@db:5432/x",
+        "postgresql\\://alice\\:s3cret@db\\:5432/x",  # as Hydra saves an override
+        "postgresql://:s3cret@db:5432/x",  # empty user: libpq takes the OS user
+        "postgresql://db:5432/x?user=alice&password=s3cret",
+        "postgresql://db:5432/x?sslmode=require&amp;password=s3cret",  # in report.html
+        '"postgresql://db/x?password=s3cret"',
+    ],
+)
+def test_redact_masks_every_url_form_of_a_password(text):
+    clean = redact(text)
+    assert "s3cret" not in clean and "***" in clean
+    assert clean.split("***")[0] == text.split("s3cret")[0]  # what precedes it is kept
+
+
+def test_redact_leaves_urls_without_a_password_alone():
+    for text in ("sqlite:///out/study.db", "sqlite:///:memory:", "postgresql://db:5432/x?user=a"):
+        assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://alice:{SECRET}@127.0.0.1:1/optuna",
+        f'"postgresql://127.0.0.1:1/optuna?user=alice&password={SECRET}"',
+        f"postgresql://:{SECRET}@127.0.0.1:1/optuna",
+    ],
+)
+def test_a_run_failing_on_a_config_error_leaves_no_password_in_its_directory(tmp_path, url):
+    run = tmp_path / "run"
+    args = _tiny(tmp_path, 0)  # refused: n_trials must be >= 1, before the run record
+    res = run_sim(*args, f"optimizer.storage={url}", f"hydra.run.dir={run}")
+    assert res.returncode == 2 and "optimizer.n_trials" in res.stderr, res.stderr
+    assert (run / ".hydra" / "overrides.yaml").exists()  # Hydra wrote it, with the URL
+    assert _files_holding(run, SECRET) == []
+    assert SECRET not in res.stderr + res.stdout
+
+
+def test_a_sweep_leaves_no_password_in_multirun_yaml_or_its_jobs(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = _tiny(tmp_path, 0)
+    res = run_sim(
+        args[0],
+        "--multirun",
+        *args[1:],
+        "seed=1,2",
+        f"optimizer.storage=postgresql://alice:{SECRET}@127.0.0.1:1/optuna",
+        f"hydra.sweep.dir={sweep}",
+    )
+    assert res.returncode == 2, res.stderr
+    assert (sweep / "multirun.yaml").exists() and (sweep / "0" / ".hydra").is_dir()
+    assert _files_holding(sweep, SECRET) == []
+
+
+def test_an_unopenable_storage_with_an_empty_user_is_masked_everywhere(tmp_path):
+    run = tmp_path / "run"
+    res = run_sim(
+        *_tiny(tmp_path, 1),
+        f"optimizer.storage=postgresql://:{SECRET}@127.0.0.1:1/optuna",
+        f"hydra.run.dir={run}",
+    )
+    assert res.returncode == 2 and "optimizer.storage: cannot open" in res.stderr, res.stderr
+    assert "postgresql://:***@127.0.0.1:1/optuna" in res.stderr
+    assert SECRET not in res.stderr + res.stdout
+    assert _files_holding(run, SECRET) == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        (["optimizer.n_jobs=abc"], "optimizer.n_jobs: expected an integer, got 'abc'"),
+        (["optimizer.n_trials=1.5"], "optimizer.n_trials: expected an integer, got 1.5"),
+        (["optimizer.top_k=two"], "optimizer.top_k: expected an integer, got 'two'"),
+        (
+            ["optimizer=nsga2", "optimizer.sampler.population_size=1"],
+            "optimizer.sampler: optuna.samplers.NSGAIISampler: `population_size` must be",
+        ),
+        (
+            ["optimizer.sampler._target_=optuna.samplers.CmaEsSampler"],
+            "optimizer.sampler: CmaEsSampler searches one objective only",
+        ),
+        (
+            ["optimizer.storage='sqlite:///:memory:'"],
+            "optimizer.storage: 'sqlite:///:memory:' is an in-memory SQLite database",
+        ),
+    ],
+)
+def test_bad_optimizer_values_exit_2_naming_the_key(tmp_path, overrides, says):
+    run = tmp_path / "run"
+    args = _tiny(tmp_path, 2)
+    if any(o.startswith("optimizer=") for o in overrides):
+        args = [a for a in args if not a.startswith("optimizer=")]
+    objectives = "optimizer.objectives=[{kpi: cycle_time_mean},{kpi: cost_per_case}]"
+    res = run_sim(*args, objectives, *overrides, f"hydra.run.dir={run}")
+    assert res.returncode == 2, res.stderr
+    assert says in res.stderr
+    assert "Traceback" not in res.stderr
+    assert not (run / "study.db").exists()  # refused before the study was opened
+
+
+def _states(db: Path) -> list[str]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)  # never creates the file
+    try:
+        return [s for (s,) in con.execute("SELECT state FROM trials")]
+    finally:
+        con.close()
+
+
+def test_sigterm_stops_the_search_like_ctrl_c(tmp_path):
+    run = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *_tiny(tmp_path, 5000), f"hydra.run.dir={run}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        db = run / "study.db"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if _states(db).count("COMPLETE") >= 3:
+                    break
+            except sqlite3.Error:
+                pass  # not created yet
+            time.sleep(0.2)
+        assert proc.poll() is None, proc.communicate()
+        os.kill(proc.pid, signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 143, err
+    assert "terminated (SIGTERM); finished work is saved in" in err
+    assert "Traceback" not in err
+    states = _states(run / "study.db")
+    assert "RUNNING" not in states and states.count("COMPLETE") >= 3
+
+
+def test_a_resumed_run_fails_the_trials_a_killed_run_left_running(tmp_path):
+    run = tmp_path / "run"
+    args = [*_tiny(tmp_path, 2), f"hydra.run.dir={run}"]
+    assert run_sim(*args).returncode == 0
+    # what a SIGKILL during a trial leaves: the trial RUNNING in the run directory's study.db
+    study = optuna.load_study(study_name="tiny", storage=f"sqlite:///{run / 'study.db'}")
+    stale = study.ask().number
+    res = run_sim(*[a.replace("n_trials=2", "n_trials=3") for a in args])
+    assert res.returncode == 0, res.stderr
+    assert f"1 trial(s) left running by an interrupted run (#{stale}) marked failed" in res.stderr
+    trials = pd.read_csv(run / "trials.csv")
+    assert "RUNNING" not in set(trials["state"])
+    assert trials.set_index("trial").loc[stale, "state"] == "FAIL"
+    assert (trials["state"] == "COMPLETE").sum() == 3
