@@ -51,6 +51,8 @@ class CleaningReport:
     activities: int = 0
     activities_dropped: list[str] = field(default_factory=list)
     resources: int = 0
+    rows_without_resource: int = 0  # kept, but nobody's busy time (a pool does not see them)
+    resource_spellings: list[list[str]] = field(default_factory=list)  # one person, several ways?
     open_cases: int = 0
     end_activities: list[str] = field(default_factory=list)
     open_tail_fraction: float = 0.0

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas._libs.parsers import STR_NA_VALUES  # pandas' default missing-value words
 
 from sim.errors import EventLogError
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
@@ -182,6 +183,9 @@ def _separator(path: Path) -> str:
     return best if counts[best] > first.count(",") else ","
 
 
+NAME_KEYS = ("case_id", "activity", "resource")
+
+
 def _read_csv(path: Path, keys: dict[str, str | None], max_rows: int | None) -> pd.DataFrame:
     try:
         sep = _separator(path)
@@ -189,8 +193,22 @@ def _read_csv(path: Path, keys: dict[str, str | None], max_rows: int | None) -> 
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         as_text = {col: str for col in mapping.values()}
         nrows = None if max_rows is None else max_rows + 1
+        # In the name columns only an empty cell is missing: an activity called 'None' or a
+        # person called 'NA' is a name (pandas' default list made them missing, and their rows
+        # were dropped); other columns keep pandas' default missing-value words.
+        names = {mapping[k] for k in NAME_KEYS if mapping.get(k)}
+        na_values = {
+            col: ([""] if col in names else sorted(STR_NA_VALUES)) for col in header.columns
+        }
         df = pd.read_csv(
-            path, dtype=as_text, nrows=nrows, low_memory=False, encoding="utf-8-sig", sep=sep
+            path,
+            dtype=as_text,
+            nrows=nrows,
+            low_memory=False,
+            encoding="utf-8-sig",
+            sep=sep,
+            keep_default_na=False,
+            na_values=na_values,
         )
     except pd.errors.EmptyDataError:
         raise EventLogError(
@@ -681,6 +699,23 @@ def _finish(
     report.cases = int(frame[C.CASE].nunique())
     report.activities = int(frame[C.ACTIVITY].nunique())
     report.resources = int(frame[C.RESOURCE].nunique())
+    report.rows_without_resource = int(frame[C.RESOURCE].isna().sum())
+    if 0 < report.rows_without_resource < len(frame):
+        notes.append(
+            f"{_plural(report.rows_without_resource, 'row')} "
+            f"({report.rows_without_resource / len(frame):.1%}) have no resource: they are kept, "
+            "but their work is nobody's busy time, so the staff look idler than they were."
+        )
+    report.resource_spellings = _spelling_variants(frame[C.RESOURCE].dropna().unique())
+    if report.resource_spellings:
+        shown = "; ".join(" / ".join(repr(n) for n in g) for g in report.resource_spellings[:5])
+        more = len(report.resource_spellings) - 5
+        notes.append(
+            "Resources that differ only in letter case, spaces or punctuation (one person "
+            f"written several ways? each counts as a person): {shown}"
+            + (f" and {more} more groups" if more > 0 else "")
+            + "; unify them in the log if they are one person."
+        )
     report.activities_dropped = sorted(activities_in - set(frame[C.ACTIVITY].unique().tolist()))
     if report.activities_dropped:
         notes.append(
@@ -699,6 +734,15 @@ def _finish(
         source=path,
         start_times_estimated=report.start_times_estimated,
     )
+
+
+def _spelling_variants(names: Iterable[object]) -> list[list[str]]:
+    """Groups of names that are equal once letter case, spaces and punctuation are ignored
+    (``Technician_1``, ``technician_1``, ``TECHNICIAN 1``), each sorted, groups in name order."""
+    groups: dict[str, list[str]] = {}
+    for name in map(str, names):
+        groups.setdefault(re.sub(r"[\W_]+", "", name.casefold()), []).append(name)
+    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 
 
 # A timestamp is implausible when it lies further before or after the log's central period (1st to
