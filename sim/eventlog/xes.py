@@ -16,6 +16,7 @@ from __future__ import annotations
 import gzip
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,6 +75,37 @@ def _attributes(
     return out
 
 
+MAX_TEXT_RUN = 1 << 20
+"""Most bytes an XES file may hold between two angle brackets (one attribute value, one run of
+text or whitespace): longer runs are refused, because the XML parser re-scans an unfinished
+token each time it gets more input (expat before 2.6), so a 65 KB gzip holding one 64 MiB
+value took 3 minutes and a 4 MB one would take days, and a gzip of gigabytes of whitespace
+grew memory without end."""
+
+
+class _RunGuard:
+    """A binary file whose ``read`` refuses data with more than ``MAX_TEXT_RUN`` bytes between
+    two angle brackets (a run that spans reads is counted across them)."""
+
+    def __init__(self, fh: Any, path: Path) -> None:
+        self._fh, self._path, self._run, self._offset = fh, path, 0, 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._fh.read(size)
+        lt, gt = chunk.find(b"<"), chunk.find(b">")
+        first = min(i for i in (lt, gt, len(chunk)) if i >= 0)
+        if self._run + first > MAX_TEXT_RUN:
+            raise EventLogError(
+                f"{self._path}: more than {MAX_TEXT_RUN:,} bytes of one value or text without "
+                f"markup (from byte {self._offset - self._run:,} of the uncompressed XML); "
+                "refused: an XES attribute value is short (a malformed or hostile file?)"
+            )
+        last = max(chunk.rfind(b"<"), chunk.rfind(b">"))
+        self._run = self._run + len(chunk) if last < 0 else len(chunk) - last - 1
+        self._offset += len(chunk)
+        return chunk
+
+
 def read_xes_table(
     path: Path, *, max_rows: int | None = None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -94,7 +126,8 @@ def read_xes_table(
     pending = 0  # events read since the last trace ended (they belong to the next trace end)
     last_tag = None
     try:
-        with opener(path, "rb") as fh:
+        with opener(path, "rb") as raw:
+            fh = _RunGuard(raw, path)
             # Only "end" events: an element is complete when we see it; then it is cleared.
             for _, elem in iterparse(fh, events=("end",), forbid_dtd=True):
                 tag = tags[elem.tag]
