@@ -7,6 +7,7 @@ import math
 import numbers
 import re
 import shlex
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -147,15 +148,24 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         raise
 
 
+def _phase(cfg: DictConfig, text: str) -> None:
+    """One line on stderr as a long phase starts (with ``progress``): a million-row log reads
+    and calibrates for minutes, which must not look like a hang."""
+    if cfg.get("progress", True):
+        print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+
+
 def _run(cfg: DictConfig, run_dir: Path) -> dict:
     guard_run_dir(run_dir, RESULTS, overwrite=bool(cfg.output.overwrite))
     s = settings(cfg)
     t0 = time.perf_counter()
+    _phase(cfg, f"reading and cleaning {cfg.log} ...")
     log = _read(cfg.log, cfg, "log", s["max_rows"])
     bt = cfg.backtest
     # size and SHA-256 of each input, for the run record (hashed once, also to compare the two)
     inputs = [file_digest(Path(str(cfg.log)).expanduser())]
     if bt.enabled and bt.log is not None:
+        _phase(cfg, f"reading and cleaning {bt.log} ...")
         test = _read(bt.log, cfg, "backtest.log", s["max_rows"])
         inputs.append(file_digest(Path(str(bt.log)).expanduser()))
         _refuse_the_same_file(inputs, cfg.log, bt.log)
@@ -186,6 +196,11 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         )
     c = cfg.calibration
     name = cfg.name or Path(str(cfg.log)).name.split(".")[0]
+    _phase(
+        cfg,
+        f"calibrating from {train.n_cases:,} cases (routing, durations, arrivals, staff, "
+        "waiting and delays) ...",
+    )
     cal = calibrate_model(
         train,
         name=str(name),
@@ -217,6 +232,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
             else {}
         ),
     )
+    _phase(cfg, "writing model.yaml, fits.csv and instances.csv.gz ...")
     save(cal.model, run_dir / "model.yaml", overwrite=True)
     cal.fits.to_csv(run_dir / "fits.csv", index=False)
     if not cal.waiting.empty:  # per activity instance: waiting, extraneous delay, processing

@@ -270,3 +270,15 @@ def test_simulate_warns_when_a_role_is_saturated(tmp_path):
     assert calm.returncode == 0, calm.stderr
     assert "warning:" not in calm.stdout
     assert json.loads((tmp_path / "calm" / "kpis.json").read_text())["warnings"] == []
+
+
+def test_calibrate_says_which_phase_it_is_in_unless_asked_not_to(tmp_path, shared_data):
+    """QA: a 3-million-row log calibrated for 9 minutes without a word."""
+    log = shared_data / "synth_pharmacy" / "Pharmacy.csv.gz"
+    small = [f"log={log}", "backtest.enabled=false", "output.report=false"]
+    res = run_sim("calibrate", *small, f"hydra.run.dir={tmp_path / 'a'}")
+    assert res.returncode == 0, res.stderr
+    phases = [line.split(" ", 1)[1] for line in res.stderr.splitlines() if line[:2].isdigit()]
+    assert [p.split(" ")[0] for p in phases] == ["reading", "calibrating", "writing"]
+    quiet = run_sim("calibrate", *small, "progress=false", f"hydra.run.dir={tmp_path / 'b'}")
+    assert quiet.returncode == 0 and "calibrating from" not in quiet.stderr
