@@ -4,7 +4,7 @@ Rules, per case and activity, in time order (ties: schedule, then start, then co
 file order):
 
 * ``start`` is matched FIFO with the next ``complete``: the oldest still-open start of the same
-  activity in the same case. The pair becomes one row (start = start event's time, end =
+  activity in the same case (and of the same ``concept:instance`` where the events carry one). The pair becomes one row (start = start event's time, end =
   complete event's time, attributes from the complete event, resource from the start event when
   the complete event has none). The start event is counted as *merged*.
 * A ``complete`` with no open start becomes a row with a missing start.
@@ -95,8 +95,18 @@ def fifo_match(group: np.ndarray, is_open: np.ndarray) -> np.ndarray:
     return out
 
 
+INSTANCE = "concept:instance"  # XES: which instance of an activity an event belongs to
+
+
 def _group_ids(frame: pd.DataFrame) -> np.ndarray:
-    return frame.groupby([C.CASE, C.ACTIVITY], sort=True, observed=True).ngroup().to_numpy()
+    """Matching groups: case and activity, and the XES ``concept:instance`` where events carry
+    one (two people working on one activity at once: FIFO alone paired one's start with the
+    other's completion)."""
+    keys = [C.CASE, C.ACTIVITY]
+    if INSTANCE in frame.columns and frame[INSTANCE].notna().any():
+        frame = frame.assign(_instance=frame[INSTANCE].astype("string").fillna(""))
+        keys.append("_instance")
+    return frame.groupby(keys, sort=True, observed=True).ngroup().to_numpy()
 
 
 def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, PairingCounts]:

@@ -36,3 +36,34 @@ def test_missing_resources_and_spelling_variants_are_noted(tmp_path, shared_data
     text = " ".join(report.notes)
     assert "30 rows (0.4%) have no resource" in text
     assert "'TECHNICIAN 1' / 'Technician_1' / 'technician_1'" in text
+
+
+def test_xes_starts_and_completions_pair_by_concept_instance(tmp_path):
+    """QA: alice starts A at 9, bob at 10, bob completes at 11, alice at 13; FIFO per activity
+    paired alice's start with bob's completion (2 h and 3 h instead of 4 h and 1 h)."""
+
+    def event(who: str, what: str, hour: int, instance: str) -> str:
+        return (
+            '<event><string key="concept:name" value="A"/>'
+            f'<string key="org:resource" value="{who}"/>'
+            f'<string key="lifecycle:transition" value="{what}"/>'
+            f'<string key="concept:instance" value="{instance}"/>'
+            f'<date key="time:timestamp" value="2024-03-01T{hour:02d}:00:00+00:00"/></event>'
+        )
+
+    def trace(case: str, day_events: list[str]) -> str:
+        return f'<trace><string key="concept:name" value="{case}"/>{"".join(day_events)}</trace>'
+
+    events = [
+        event("alice", "start", 9, "1"),
+        event("bob", "start", 10, "2"),
+        event("bob", "complete", 11, "2"),
+        event("alice", "complete", 13, "1"),
+    ]
+    other = [e.replace('value="A"', 'value="B"') for e in events[:1] + events[3:]]
+    path = tmp_path / "inst.xes"
+    path.write_text(f"<log>{trace('c1', events)}{trace('c2', other)}</log>")
+    ev = read_event_log(path).events
+    ev = ev[(ev["case_id"] == "c1")].sort_values("resource")
+    hours = ((ev["end_time"] - ev["start_time"]).dt.total_seconds() / 3600).tolist()
+    assert list(ev["resource"]) == ["alice", "bob"] and hours == [4.0, 1.0]
