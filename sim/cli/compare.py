@@ -96,11 +96,15 @@ def scenario_labels(runs: Sequence[SimulateRun]) -> list[str]:
     for run, it in zip(runs, items, strict=True):
         parts = [f"{k}={it[k]}" for k in differing if k in it]
         labels.append(" ".join(parts) if parts else run.run_dir.name)
-    seen: dict[str, int] = {}
-    for i, label in enumerate(labels):
-        if labels.count(label) > 1:
-            seen[label] = seen.get(label, 0) + 1
-            labels[i] = f"{label} ({runs[i].run_dir.name})"
+    base = labels
+    for where in (lambda r: r.run_dir.name, lambda r: str(r.run_dir)):
+        if len(set(labels)) == len(labels):
+            break
+        shown = [where(r) for r in runs]  # the directory's name, or its path when names repeat
+        labels = [
+            b if base.count(b) == 1 else (s if b == s else f"{b} ({s})")
+            for b, s in zip(base, shown, strict=True)
+        ]
     return labels
 
 

@@ -143,3 +143,23 @@ def test_compare_never_writes_into_a_run_it_reads(one_run):
     assert res.returncode == 2 and "is one of the runs compared" in res.stderr
     assert not (one_run / "comparison.csv").exists()
     assert {p: p.read_bytes() for p in one_run.rglob("*") if p.is_file()} == before
+
+
+def test_labels_are_the_differing_overrides_made_unique_by_directory():
+    from sim.cli.compare import SimulateRun, scenario_labels
+
+    def run(path: str, overrides: list[str]) -> SimulateRun:
+        return SimulateRun(Path(path), pd.DataFrame(), "m", 0, 1, overrides)
+
+    assert scenario_labels(
+        [
+            run("/a/x", ["seed=1", "progress=false"]),
+            run("/b/y", ["seed=1"]),
+            run("/c/z", ["seed=2"]),
+        ]
+    ) == ["seed=1 (x)", "seed=1 (y)", "seed=2"]
+    assert scenario_labels([run("/a/0", ["x=1"]), run("/b/0", ["x=1"]), run("/c/1", ["x=2"])]) == [
+        "x=1 (/a/0)",
+        "x=1 (/b/0)",
+        "x=2",
+    ]
