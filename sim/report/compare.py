@@ -7,7 +7,6 @@ describes each scenario (label, run directory, model, seed, replications, what w
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -20,7 +19,7 @@ import pandas as pd
 from sim.kpis.compare import COMPARED_HEADLINE
 from sim.report._mpl import BASELINE, DROP, INK, MUTED, SCENARIO, SUCCESS, new_figure
 from sim.report.charts import _finish, _style, _title, axis_label
-from sim.report.html import CSS, _change, _esc, _img, _num, _table, kpi_label
+from sim.report.html import Section, _change, _esc, _img, _num, _table, html_page, kpi_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -242,9 +241,11 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     fig = plot_scenario_differences(comparison, baseline=base, kpis=head)
     parts.append(_img(fig, alt="scenario differences against the baseline"))
     parts.append(_kpi_table(comparison, head, order))
-    sections = [("summary", "Headline KPIs", "\n".join(parts))]
+    sections = [Section("summary", "Headline KPIs", "\n".join(parts))]
     if util:
-        sections.append(("roles", "Utilisation per role", _kpi_table(comparison, util, order)))
+        sections.append(
+            Section("roles", "Utilisation per role", _kpi_table(comparison, util, order))
+        )
     if waits:
         body = (
             _kpi_table(comparison, waits_moved, order)
@@ -256,23 +257,14 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
                 f'<p class="muted">{len(waits) - len(waits_moved)} more steps whose waiting '
                 f"changed in no scenario are in <code>{COMPARISON_CSV}</code>.</p>"
             )
-        sections.append(("steps", "Waiting per step (where it changed)", body))
-    nav = "".join(f'<a href="#{i}">{_esc(t)}</a>' for i, t, _ in sections)
-    body = "\n".join(
-        f'<section id="{i}"><h2>{_esc(t)}</h2>\n{b}\n</section>' for i, t, b in sections
-    )
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        sections.append(Section("steps", "Waiting per step (where it changed)", body))
     heading = f"Scenario comparison: {len(order)} scenarios against {base}"
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(heading)}</title><style>{CSS}</style></head><body><main>"
-        f"<h1>{_esc(heading)}</h1>"
-        f'<p class="sub">Directory <code>{_esc(run_dir)}</code>; page built {stamp} by '
-        f"<code>sim.report</code> from <code>{COMPARISON_CSV}</code> and "
-        f"<code>{SCENARIOS_JSON}</code> (no simulation was run). Rebuild it: "
-        f"<code>python -m sim report run={_esc(run_dir)}</code></p>"
-        f"<nav>{nav}</nav>\n{body}\n</main></body></html>\n"
+    page = html_page(
+        heading,
+        f"Directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by <code>sim.report</code> "
+        f"from <code>{COMPARISON_CSV}</code> and <code>{SCENARIOS_JSON}</code> (no simulation "
+        f"was run). Rebuild it: <code>python -m sim report run={_esc(run_dir)}</code>",
+        sections,
     )
     target = Path(out) if out is not None else run_dir / "report.html"
     target.write_text(page, encoding="utf-8")

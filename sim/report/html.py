@@ -29,7 +29,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1371,6 +1371,24 @@ def _reproducibility_section(rf: RunFiles, run_dir: Path) -> Section:
 
 
 # -------------------------------------------------------------------------------- builder
+def html_page(heading: str, subtitle: str, sections: Sequence[Section]) -> str:
+    """A self-contained page: ``heading``, ``subtitle`` (HTML; ``{stamp}`` becomes the build
+    time), a navigation bar and one ``<section>`` per ``Section``."""
+    nav = "".join(f'<a href="#{s.id}">{_esc(s.title)}</a>' for s in sections)
+    body = "\n".join(
+        f'<section id="{s.id}"><h2>{_esc(s.title)}</h2>\n{s.body}\n</section>' for s in sections
+    )
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_esc(heading)}</title><style>{CSS}</style></head><body><main>"
+        f"<h1>{_esc(heading)}</h1>"
+        f'<p class="sub">{subtitle.replace("{stamp}", stamp)}</p>'
+        f"<nav>{nav}</nav>\n{body}\n</main></body></html>\n"
+    )
+
+
 def build_report(
     run_dir: str | Path,
     *,
@@ -1413,19 +1431,11 @@ def build_report(
     )
     command = (rf.run or {}).get("command", "run")
     heading = title or f"{pretty(str(name))}: {command} report"
-    nav = "".join(f'<a href="#{s.id}">{_esc(s.title)}</a>' for s in sections)
-    body = "\n".join(
-        f'<section id="{s.id}"><h2>{_esc(s.title)}</h2>\n{s.body}\n</section>' for s in sections
-    )
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(heading)}</title><style>{CSS}</style></head><body><main>"
-        f"<h1>{_esc(heading)}</h1>"
-        f'<p class="sub">Run directory <code>{_esc(run_dir)}</code>; page built {stamp} by '
-        "<code>sim.report</code> from the saved results (no simulation was run).</p>"
-        f"<nav>{nav}</nav>\n{body}\n</main></body></html>\n"
+    page = html_page(
+        heading,
+        f"Run directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by "
+        "<code>sim.report</code> from the saved results (no simulation was run).",
+        sections,
     )
     target = Path(out) if out is not None else run_dir / REPORT_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
