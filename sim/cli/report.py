@@ -42,4 +42,11 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     target = Path(str(cfg.run)).expanduser()
     if not target.is_dir():
         raise ConfigError(f"run={cfg.run}: no such run directory")
-    return _build_and_say(target, bool(cfg.get("figures", False)))
+    figures = cfg.get("figures")
+    if figures is None:  # PNGs of an earlier build must not outlive the page they came from
+        from sim.report.html import FIGURES_DIR
+
+        figures = any((target / FIGURES_DIR).glob("[0-9][0-9]_*.png"))
+    elif not isinstance(figures, bool):
+        raise ConfigError(f"figures: expected true, false or null, got {figures!r}")
+    return _build_and_say(target, figures)

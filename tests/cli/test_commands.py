@@ -163,7 +163,10 @@ def test_simulate_a_prosimos_bpmn_model(tmp_path, shared_data):
     ("fmt", "suffix"), [("mermaid", ".mmd"), ("dot", ".dot"), ("yaml", ".yaml"), ("bpmn", ".bpmn")]
 )
 def test_export_formats(tmp_path, fmt, suffix):
-    res = run_sim("export", "process=mmc", f"format={fmt}", f"hydra.run.dir={tmp_path}")
+    # progress= is accepted by every command, so one script can pass it to all of them
+    res = run_sim(
+        "export", "process=mmc", f"format={fmt}", "progress=false", f"hydra.run.dir={tmp_path}"
+    )
     assert res.returncode == 0, res.stderr
     out = tmp_path / f"mmc{suffix}"
     assert out.exists() and out.stat().st_size > 0
@@ -239,6 +242,13 @@ def test_report_rebuilds_from_saved_results(tmp_path):
     assert run_sim("report", f"run={run}", "figures=true").returncode == 0
     pngs = sorted((run / "report").glob("*.png"))
     assert pngs and all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
+    # once a run has figures, a plain rebuild rewrites them: none outlives its page
+    stale = run / "report" / "99_from_an_earlier_build.png"
+    stale.write_bytes(b"old")
+    assert run_sim("report", f"run={run}", "figures=false").returncode == 0
+    assert stale.exists()  # asked not to touch them
+    assert run_sim("report", f"run={run}", "progress=false").returncode == 0
+    assert not stale.exists() and sorted((run / "report").glob("*.png")) == pngs
     missing = run_sim("report", f"run={tmp_path / 'nope'}")
     assert missing.returncode == 2
 

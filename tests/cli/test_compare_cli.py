@@ -89,7 +89,11 @@ def test_the_same_run_against_itself_changes_nothing(tmp_path):
         res = run_sim(*SMALL, "output.report=false", f"hydra.run.dir={run}")
         assert res.returncode == 0, res.stderr
     res = run_sim(
-        "compare", f"runs=[{a},{b}]", "output.report=false", f"hydra.run.dir={tmp_path / 'c'}"
+        "compare",
+        f"runs=[{a},{b}]",
+        "output.report=false",
+        "progress=false",
+        f"hydra.run.dir={tmp_path / 'c'}",
     )
     assert res.returncode == 0, res.stderr
     table = rows(tmp_path / "c").xs("b", level="scenario")
