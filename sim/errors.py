@@ -26,6 +26,16 @@ class EventLogError(SimError):
     """An event log cannot be read or is unusable: the message names the file, column or rows."""
 
 
+class TooManyRows(EventLogError):
+    """A log has more rows (XES: events) than the ``limit`` it was read with; raised while
+    reading, so memory stays that of ``limit`` rows."""
+
+    def __init__(self, message: str, *, path: object, limit: int) -> None:
+        super().__init__(message)
+        self.path = path
+        self.limit = limit
+
+
 class RedesignRefused(SimError):
     """A redesign operator cannot be applied to this model; the message says why."""
 

@@ -26,7 +26,8 @@ from sim.cli.common import (
     write_json,
     write_run_record,
 )
-from sim.errors import ConfigError, SimError
+from sim.cli.memory import available_memory_bytes, event_budget, event_budget_message
+from sim.errors import ConfigError, EventLogError, SimError, TooManyRows
 from sim.eventlog import read_event_log, split_by_time
 from sim.model import columns as C
 from sim.model import save
@@ -106,7 +107,7 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "calibration": calibration,
         "seed": config_int(cfg, "seed", minimum=0),
         "workers": config_int(cfg, "workers", minimum=1, null=True),
-        "max_rows": config_int(cfg, "columns.max_rows", minimum=1),
+        "max_rows": _max_rows(cfg),
         "dropoff": _names(cfg, "outcomes.dropoff"),
         "abandonment": _names(cfg, "outcomes.abandonment"),
         "replications": config_int(cfg, "backtest.replications", minimum=1),
@@ -120,23 +121,55 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
     return out
 
 
-def _read(path: Any, cfg: DictConfig, key: str, max_rows: int):
+def _max_rows(cfg: DictConfig) -> int | None:
+    """``columns.max_rows``: an integer, or ``None`` for ``auto`` (what memory can hold)."""
+    value = OmegaConf.select(cfg, "columns.max_rows")
+    if value == "auto":
+        return None
+    try:
+        return config_int(cfg, "columns.max_rows", minimum=1)
+    except ConfigError:
+        raise ConfigError(
+            f"columns.max_rows: expected an integer >= 1 or auto, got {value!r}"
+        ) from None
+
+
+def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: int = 0):
+    """Read and clean one log. ``max_rows=None`` (``auto``): at most the events the available
+    memory can calibrate, less the ``held`` events of a log already read."""
     c = cfg.columns
     p = Path(str(path)).expanduser()
     if p.is_dir():
         raise ConfigError(f"{key}={path}: is a directory; expected an event log file")
     if not p.is_file():
         raise ConfigError(f"{key}={path}: no such file")
-    return read_event_log(
-        p,
-        case_id_key=c.case_id,
-        activity_key=c.activity,
-        start_key=c.start,
-        end_key=c.end,
-        resource_key=c.resource,
-        time_format=c.time_format,
-        max_rows=max_rows,
+    backtest = bool(cfg.backtest.enabled)
+    available = available_memory_bytes() if max_rows is None else None
+    limit = max_rows or max(1, event_budget(available, backtest=backtest) - held)
+    room = (
+        f" (at most {limit:,} events: what {available / 1e9:.1f} GB of available memory holds)"
+        if available is not None
+        else ""
     )
+    _phase(cfg, f"reading and cleaning {path}{room} ...")
+    try:
+        return read_event_log(
+            p,
+            case_id_key=c.case_id,
+            activity_key=c.activity,
+            start_key=c.start,
+            end_key=c.end,
+            resource_key=c.resource,
+            time_format=c.time_format,
+            max_rows=limit,
+            keep_attributes=False,  # calibration uses the standard columns only
+        )
+    except TooManyRows as exc:
+        if available is None:
+            raise
+        raise EventLogError(
+            event_budget_message(p, exc.limit, available, backtest=backtest)
+        ) from None
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
@@ -159,14 +192,12 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     guard_run_dir(run_dir, RESULTS, overwrite=bool(cfg.output.overwrite))
     s = settings(cfg)
     t0 = time.perf_counter()
-    _phase(cfg, f"reading and cleaning {cfg.log} ...")
     log = _read(cfg.log, cfg, "log", s["max_rows"])
     bt = cfg.backtest
     # size and SHA-256 of each input, for the run record (hashed once, also to compare the two)
     inputs = [file_digest(Path(str(cfg.log)).expanduser())]
     if bt.enabled and bt.log is not None:
-        _phase(cfg, f"reading and cleaning {bt.log} ...")
-        test = _read(bt.log, cfg, "backtest.log", s["max_rows"])
+        test = _read(bt.log, cfg, "backtest.log", s["max_rows"], held=log.report.rows_read)
         inputs.append(file_digest(Path(str(bt.log)).expanduser()))
         _refuse_the_same_file(inputs, cfg.log, bt.log)
         train = log

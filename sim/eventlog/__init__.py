@@ -4,7 +4,7 @@ Public API::
 
     read_event_log(path, *, case_id_key=None, activity_key=None, start_key=None, end_key=None,
                    resource_key=None, time_format=None, max_rows=None, end_activities=None,
-                   open_tail_fraction=0.05) -> EventLog
+                   open_tail_fraction=0.05, keep_attributes=True) -> EventLog
     clean_event_table(table, *, <same keys>, source="<table>") -> EventLog
     split_by_time(log, *, train_fraction=0.8) -> tuple[EventLog, EventLog]
     to_relative_hours(events, *, origin=None) -> DataFrame

@@ -4,7 +4,8 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
 
 1. read the file (CSV and parquet with pandas/pyarrow, XES with a streaming defusedxml parser);
 2. find the key columns (given keys, else the common conventions) and rename them to the
-   standard names of ``sim.model.columns``; other columns are kept unchanged;
+   standard names of ``sim.model.columns``; other columns are kept unchanged (or, with
+   ``keep_attributes=False``, only as a hash for step 5);
 3. parse timestamps to tz-naive UTC (offsets converted, naive values taken as UTC);
 4. remove rows with no case id or activity, then rows with no end timestamp;
 5. remove exact duplicate rows;
@@ -30,10 +31,10 @@ import numpy as np
 import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES  # pandas' default missing-value words
 
-from sim.errors import EventLogError
+from sim.errors import EventLogError, TooManyRows
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
 from sim.eventlog.estimate import estimate_start_times
-from sim.eventlog.lifecycle import ROW, pair_lifecycle
+from sim.eventlog.lifecycle import INSTANCE, ROW, pair_lifecycle
 from sim.eventlog.log import CASE_OPEN, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
 from sim.eventlog.timestamps import TIME_DTYPE, ZoneCount, parse_timestamps
@@ -159,9 +160,11 @@ def _suffix(path: Path) -> str:
     )
 
 
-def _too_many(path: Path, max_rows: int) -> EventLogError:
-    return EventLogError(
-        f"{path}: more than max_rows={max_rows} rows; raise max_rows= to read this file"
+def _too_many(path: Path, max_rows: int) -> TooManyRows:
+    return TooManyRows(
+        f"{path}: more than max_rows={max_rows} rows; raise max_rows= to read this file",
+        path=path,
+        limit=max_rows,
     )
 
 
@@ -186,13 +189,58 @@ def _separator(path: Path) -> str:
 NAME_KEYS = ("case_id", "activity", "resource")
 
 
-def _read_csv(path: Path, keys: dict[str, str | None], max_rows: int | None) -> pd.DataFrame:
+#: Rows a CSV is parsed in at a time: the parser's working memory stays that of one chunk, and
+#: ``max_rows`` refuses a longer file as soon as it is passed, not after the whole file is read.
+CSV_CHUNK_ROWS = 500_000
+#: With ``keep_attributes=False``: one hash of a row's other columns (read as text), so that rows
+#: differing only there are still told apart by the duplicate check; dropped after it.
+ATTRIBUTES_HASH = "_attributes_hash"
+HASHED_COLUMNS = "hashed_columns"  # DataFrame.attrs key: the names of the hashed columns
+
+
+def _key_columns(columns: Iterable[str], mapping: dict[str, str]) -> set[str]:
+    """The file's columns the standard table is built from (the others are attributes)."""
+    names = {str(c) for c in columns}
+    # concept:instance pairs lifecycle events; an input case_open is replaced (and noted)
+    return set(mapping.values()) | ({INSTANCE, CASE_OPEN} & names)
+
+
+def _hash_attributes(frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
+    """``frame`` with its attribute columns replaced by ``ATTRIBUTES_HASH``."""
+    others = [c for c in frame.columns if c not in keep]
+    if not others:
+        return frame
+    hashed = pd.util.hash_pandas_object(frame[others].astype(str), index=False).to_numpy()
+    out = frame.drop(columns=others)
+    out[ATTRIBUTES_HASH] = hashed
+    out.attrs[HASHED_COLUMNS] = others
+    return out
+
+
+def _concat_chunks(parts: list[pd.DataFrame], columns: pd.Index) -> pd.DataFrame:
+    """One table from CSV chunks; an attribute column whose type differs between chunks (numbers
+    in the first, text in a later one) becomes text rather than a mix of both."""
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    if len(parts) == 1:
+        return parts[0]
+    df = pd.concat(parts, ignore_index=True)
+    for col in df.columns:
+        if len({str(p[col].dtype) for p in parts}) > 1 and df[col].dtype == object:
+            df[col] = df[col].astype(STRING_DTYPE)
+    return df
+
+
+def _read_csv(
+    path: Path, keys: dict[str, str | None], max_rows: int | None, keep_attributes: bool
+) -> pd.DataFrame:
     try:
         sep = _separator(path)
         header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", sep=sep)
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
-        as_text = {col: str for col in mapping.values()}
-        nrows = None if max_rows is None else max_rows + 1
+        keep = _key_columns(header.columns, mapping)
+        # Attributes to be hashed are read as text: the same value hashes alike in every chunk.
+        as_text = {col: str for col in (mapping.values() if keep_attributes else header.columns)}
         # In the name columns only an empty cell is missing: an activity called 'None' or a
         # person called 'NA' is a name (pandas' default list made them missing, and their rows
         # were dropped); other columns keep pandas' default missing-value words.
@@ -200,16 +248,26 @@ def _read_csv(path: Path, keys: dict[str, str | None], max_rows: int | None) -> 
         na_values = {
             col: ([""] if col in names else sorted(STR_NA_VALUES)) for col in header.columns
         }
-        df = pd.read_csv(
+        parts: list[pd.DataFrame] = []
+        rows = 0
+        with pd.read_csv(
             path,
             dtype=as_text,
-            nrows=nrows,
+            chunksize=CSV_CHUNK_ROWS,
             low_memory=False,
             encoding="utf-8-sig",
             sep=sep,
             keep_default_na=False,
             na_values=na_values,
-        )
+        ) as reader:
+            for chunk in reader:
+                rows += len(chunk)
+                if max_rows is not None and rows > max_rows:
+                    raise _too_many(path, max_rows)
+                parts.append(chunk if keep_attributes else _hash_attributes(chunk, keep))
+        df = _concat_chunks(parts, header.columns)
+        if not keep_attributes:  # their names still give hints ("pass start_key=...")
+            df.attrs[HASHED_COLUMNS] = [c for c in header.columns if c not in keep]
     except pd.errors.EmptyDataError:
         raise EventLogError(
             f"{path}: the file is empty; expected a CSV header line with column names"
@@ -222,8 +280,6 @@ def _read_csv(path: Path, keys: dict[str, str | None], max_rows: int | None) -> 
         raise EventLogError(
             f"{path}: cannot decompress ({err}); expected a gzip-compressed CSV file"
         ) from None
-    if max_rows is not None and len(df) > max_rows:
-        raise _too_many(path, max_rows)
     return df
 
 
@@ -251,14 +307,19 @@ def read_event_log(
     max_rows: int | None = None,
     end_activities: Iterable[str] | None = None,
     open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
+    keep_attributes: bool = True,
 ) -> EventLog:
     """Read a CSV (.csv, .csv.gz), XES (.xes, .xes.gz) or parquet event log and clean it.
 
     Key columns are recognised automatically when a ``*_key`` is None (see ``CANDIDATES``).
     ``time_format`` is a ``strptime`` format for non-ISO timestamps. ``max_rows`` bounds the rows
-    (XES: events) read; a longer file is refused. ``end_activities`` overrides the inferred set of
+    (XES: events) read; a longer file is refused with ``TooManyRows`` while it is read (CSV is
+    parsed ``CSV_CHUNK_ROWS`` rows at a time). ``end_activities`` overrides the inferred set of
     activities that end a case (used to flag open cases, with the final ``open_tail_fraction`` of
-    the extract's time span). Raises ``EventLogError`` for unusable input.
+    the extract's time span). ``keep_attributes=False`` keeps only the standard columns (the
+    memory of a wide log's other columns is not held); rows that differ only in another column
+    are still kept apart by the duplicate check, which then compares those columns as text.
+    Raises ``EventLogError`` for unusable input.
     """
     p = Path(path)
     if not p.exists():
@@ -277,7 +338,7 @@ def read_event_log(
     }
     xes_types: dict[str, str] = {}
     if suffix in (".csv", ".csv.gz"):
-        raw = _read_csv(p, keys, max_rows)
+        raw = _read_csv(p, keys, max_rows, keep_attributes)
 
         def row_label(i: int) -> str:
             return f"line {i + 2}"
@@ -295,6 +356,10 @@ def read_event_log(
             return f"row {i + 1}"
 
     shared_ids = int(raw.attrs.get("traces_sharing_an_id", 0))
+    if not keep_attributes and ATTRIBUTES_HASH not in raw.columns:  # XES, parquet
+        mapping = resolve_columns(raw.columns, source=str(p), keys=keys)
+        raw = _hash_attributes(raw, _key_columns(raw.columns, mapping))
+        xes_types = {k: v for k, v in xes_types.items() if k in raw.columns}
     std = _standardise(
         raw,
         keys=keys,
@@ -403,6 +468,7 @@ class _Standard:
     use_lifecycle: bool
     had_case_open: bool
     row_label: Callable[[int], str] = lambda i: f"row {i + 1}"
+    input_columns: tuple[str, ...] = ()  # the file's column names, hashed ones included
 
 
 def _clean(
@@ -520,6 +586,11 @@ def _standardise(
         use_lifecycle=use_lifecycle,
         had_case_open=CASE_OPEN in raw.columns,
         row_label=row_label,
+        input_columns=tuple(
+            str(c)
+            for c in [*raw.columns, *raw.attrs.get(HASHED_COLUMNS, [])]
+            if c != ATTRIBUTES_HASH
+        ),
     )
 
 
@@ -559,6 +630,8 @@ def _finish(
     if dup.any():
         notes.append(f"Removed {_plural(report.duplicates_removed, 'exact duplicate row')}.")
         frame = frame.loc[~dup]
+    if ATTRIBUTES_HASH in frame.columns:
+        frame = frame.drop(columns=ATTRIBUTES_HASH)
 
     # --- 6. lifecycle pairing -------------------------------------------------------------------
     if use_lifecycle:
@@ -661,7 +734,7 @@ def _finish(
         frame = estimate_start_times(frame, only_missing=True)
         report.start_times_estimated = True
         report.start_estimation_method = ESTIMATION_METHOD
-        maybe = [c for c in frame.columns if "start" in _norm(c) and c not in C.STANDARD]
+        maybe = [c for c in std.input_columns if "start" in _norm(c) and c not in mapping.values()]
         notes.append(
             "The log has no start times; estimated them as the later of the end of the case's "
             "previous activity and the end of the resource's previous activity (start = end "

@@ -23,7 +23,7 @@ import pandas as pd
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
 
-from sim.errors import EventLogError
+from sim.errors import EventLogError, TooManyRows
 
 #: XES attribute element names that carry a single value.
 _VALUE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
@@ -134,9 +134,11 @@ def read_xes_table(
                 last_tag = tag
                 if tag == "event":
                     if max_rows is not None and n_events >= max_rows:
-                        raise EventLogError(
+                        raise TooManyRows(
                             f"{path}: more than max_rows={max_rows} events; raise max_rows= "
-                            "to read this file"
+                            "to read this file",
+                            path=path,
+                            limit=max_rows,
                         )
                     attrs = _attributes(elem, tags, types, pool)
                     for key, values in columns.items():

@@ -1293,6 +1293,7 @@ def _history_log(rf: RunFiles) -> pd.DataFrame | None:
             "end_key": cols.get("end"),
             "resource_key": cols.get("resource"),
             "time_format": cols.get("time_format"),
+            "keep_attributes": False,
         }
         if bt.get("log"):
             return read_event_log(bt["log"], **keys).events

@@ -50,7 +50,7 @@ def small_log(path: Path, *, cases: int = 40, prefix: str = "", case_offset: int
 @pytest.mark.parametrize(
     ("override", "says"),
     [
-        ("columns.max_rows=abc", "columns.max_rows: expected an integer >= 1, got 'abc'"),
+        ("columns.max_rows=abc", "columns.max_rows: expected an integer >= 1 or auto, got 'abc'"),
         ("seed=abc", "seed: expected an integer >= 0, got 'abc'"),
         ("outcomes.dropoff=5", "outcomes.dropoff: expected a list of activity names"),
         ("backtest.replications=0", "backtest.replications: expected an integer >= 1, got 0"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from sim.eventlog import read_event_log
 
@@ -38,7 +39,8 @@ def test_missing_resources_and_spelling_variants_are_noted(tmp_path, shared_data
     assert "'TECHNICIAN 1' / 'Technician_1' / 'technician_1'" in text
 
 
-def test_xes_starts_and_completions_pair_by_concept_instance(tmp_path):
+@pytest.mark.parametrize("keep_attributes", [True, False])
+def test_xes_starts_and_completions_pair_by_concept_instance(tmp_path, keep_attributes):
     """QA: alice starts A at 9, bob at 10, bob completes at 11, alice at 13; FIFO per activity
     paired alice's start with bob's completion (2 h and 3 h instead of 4 h and 1 h)."""
 
@@ -63,7 +65,7 @@ def test_xes_starts_and_completions_pair_by_concept_instance(tmp_path):
     other = [e.replace('value="A"', 'value="B"') for e in events[:1] + events[3:]]
     path = tmp_path / "inst.xes"
     path.write_text(f"<log>{trace('c1', events)}{trace('c2', other)}</log>")
-    ev = read_event_log(path).events
+    ev = read_event_log(path, keep_attributes=keep_attributes).events
     ev = ev[(ev["case_id"] == "c1")].sort_values("resource")
     hours = ((ev["end_time"] - ev["start_time"]).dt.total_seconds() / 3600).tolist()
     assert list(ev["resource"]) == ["alice", "bob"] and hours == [4.0, 1.0]

@@ -1,0 +1,94 @@
+"""How much memory this machine (or container) has left, and how many events fit in it.
+
+A log too large for the machine used to end in the kernel's out-of-memory kill, with no message,
+minutes into the run. ``columns.max_rows: auto`` (the calibrate default) reads at most the events
+that the available memory can calibrate, and ``event_budget_message`` says why a longer log is
+refused and what to do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Peak memory of ``python -m sim calibrate``, summed over its processes, is about base + per
+#: event x events: calibration only, and with the default back-test and report (the simulated
+#: logs of its replications, its worker processes). Measured on copies of BPIC 2012 W and
+#: rounded up: see ``experiments/calibrate_memory/README.md``.
+CALIBRATE_BASE_BYTES = 250_000_000
+CALIBRATE_BYTES_PER_EVENT = 1_000
+BACKTEST_BASE_BYTES = 800_000_000
+BACKTEST_BYTES_PER_EVENT = 4_000
+#: The event limit when the available memory cannot be read (not Linux): the old fixed default.
+FALLBACK_MAX_ROWS = 20_000_000
+
+MEMINFO = "/proc/meminfo"
+_CGROUP_FILES = (  # (limit, usage): cgroup v2, then v1
+    ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+    (
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+        "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+    ),
+)
+
+
+def _read_int(path: str) -> int | None:
+    try:
+        text = Path(path).read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None  # "max": no limit
+
+
+def _meminfo_available() -> int | None:
+    try:
+        lines = Path(MEMINFO).read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    return None
+
+
+def available_memory_bytes() -> int | None:
+    """Bytes this process can still allocate: the machine's available memory (Linux
+    ``MemAvailable``), less where a container's cgroup limit is lower; ``None`` when unknown."""
+    candidates = [_meminfo_available()]
+    for limit_file, usage_file in _CGROUP_FILES:
+        limit, usage = _read_int(limit_file), _read_int(usage_file)
+        if limit is not None and usage is not None:
+            candidates.append(max(limit - usage, 0))
+    known = [c for c in candidates if c is not None]
+    return min(known) if known else None
+
+
+def bytes_per_event(*, backtest: bool) -> int:
+    """Peak memory per event of a calibration, with or without its back-test."""
+    return BACKTEST_BYTES_PER_EVENT if backtest else CALIBRATE_BYTES_PER_EVENT
+
+
+def base_bytes(*, backtest: bool) -> int:
+    """Peak memory of a calibration before any event, with or without its back-test."""
+    return BACKTEST_BASE_BYTES if backtest else CALIBRATE_BASE_BYTES
+
+
+def event_budget(available: int | None, *, backtest: bool) -> int:
+    """The events ``calibrate`` can hold in ``available`` bytes (``FALLBACK_MAX_ROWS`` when
+    unknown); at least 1."""
+    if available is None:
+        return FALLBACK_MAX_ROWS
+    room = available - base_bytes(backtest=backtest)
+    return max(1, room // bytes_per_event(backtest=backtest))
+
+
+def event_budget_message(path: object, limit: int, available: int, *, backtest: bool) -> str:
+    """Why a log longer than the memory's ``limit`` is refused, and what to do instead."""
+    per_event = bytes_per_event(backtest=backtest) / 1e3
+    what = "calibrate and back-test" if backtest else "calibrate"
+    return (
+        f"{path}: more than {limit:,} events, the most this machine's available memory "
+        f"({available / 1e9:.1f} GB) can {what} (about {per_event:.1f} kB per event); "
+        "calibrate a shorter extract (a time window of the log)"
+        + (", without the back-test (backtest.enabled=false)" if backtest else "")
+        + ", free memory or use a larger machine, or set columns.max_rows=<events> to try anyway"
+    )

@@ -1,0 +1,106 @@
+"""Large logs: a CSV is parsed in chunks and refused as soon as it passes ``max_rows``; with
+``keep_attributes=False`` only the standard columns are held, and cleaning counts the same."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.errors import TooManyRows
+from sim.eventlog import read as read_module
+from sim.eventlog import read_event_log
+
+STANDARD = ["case_id", "activity", "start_time", "end_time", "resource", "case_open"]
+
+
+def write(
+    path: Path,
+    rows: list[str],
+    header: str = "case_id,activity,start_time,end_time,resource,amount,note",
+) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def rows(cases: int) -> list[str]:
+    out = []
+    for i in range(cases):
+        out += [
+            f"{i},a,2020-01-01 09:00,2020-01-01 09:10,r1,{i},x",
+            f"{i},b,2020-01-01 09:20,2020-01-01 09:40,r2,{i},y",
+        ]
+    return out
+
+
+def test_chunks_give_the_table_of_one_read(tmp_path, monkeypatch):
+    path = write(tmp_path / "log.csv", rows(7))
+    whole = read_event_log(path)
+    monkeypatch.setattr(read_module, "CSV_CHUNK_ROWS", 3)
+    chunked = read_event_log(path)
+    pd.testing.assert_frame_equal(chunked.events, whole.events)
+    assert chunked.events["amount"].dtype.kind == "i"  # attributes keep their inferred type
+    assert dataclasses.asdict(chunked.report) == dataclasses.asdict(whole.report)
+
+
+def test_an_attribute_typed_differently_in_two_chunks_becomes_text(tmp_path, monkeypatch):
+    lines = rows(3)
+    lines[-1] = lines[-1].replace(",2,y", ",two,y")  # numbers in the first chunk, text in the last
+    monkeypatch.setattr(read_module, "CSV_CHUNK_ROWS", 2)
+    amount = read_event_log(write(tmp_path / "log.csv", lines)).events["amount"]
+    assert all(isinstance(v, str) for v in amount), amount.tolist()
+    assert sorted(amount) == ["0", "0", "1", "1", "2", "two"]
+
+
+def test_max_rows_refuses_while_reading_not_after(tmp_path, monkeypatch):
+    """The rows after the limit are never parsed: a broken line there is not reached."""
+    lines = [*rows(3), '9,a,"unterminated']
+    path = write(tmp_path / "log.csv", lines)
+    monkeypatch.setattr(read_module, "CSV_CHUNK_ROWS", 2)
+    with pytest.raises(TooManyRows) as err:
+        read_event_log(path, max_rows=3)
+    assert err.value.limit == 3 and str(path) in str(err.value)
+    assert "max_rows=3" in str(err.value)
+
+
+def test_without_attributes_the_table_and_cleaning_are_the_same(tmp_path, monkeypatch):
+    lines = rows(4)
+    lines.append(lines[0])  # an exact duplicate: removed
+    lines.append(lines[1].replace(",0,y", ",0,z"))  # differs only in an attribute: kept
+    lines.append("5,a,2020-01-01 10:00,,r1,5,x")  # no end: removed
+    lines = [f"{line},False" for line in lines]  # an input case_open: replaced, and noted
+    header = "case_id,activity,start_time,end_time,resource,amount,note,case_open"
+    path = write(tmp_path / "log.csv", lines, header)
+    monkeypatch.setattr(read_module, "CSV_CHUNK_ROWS", 3)
+    full = read_event_log(path)
+    lean = read_event_log(path, keep_attributes=False)
+    assert list(lean.events.columns) == STANDARD
+    pd.testing.assert_frame_equal(lean.events, full.events[STANDARD])
+    assert dataclasses.asdict(lean.report) == dataclasses.asdict(full.report)
+    assert full.report.duplicates_removed == 1 and full.report.rows_kept == 9
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xes"])
+def test_without_attributes_other_formats_agree_too(tmp_path, suffix):
+    frame = pd.read_csv(write(tmp_path / "log.csv", rows(3) + rows(1)), dtype=str)
+    path = tmp_path / f"log{suffix}"
+    if suffix == ".parquet":
+        frame.to_parquet(path)
+    else:
+        events = "".join(
+            f'<trace><string key="concept:name" value="{r.case_id}"/><event>'
+            f'<string key="concept:name" value="{r.activity}"/>'
+            f'<string key="org:resource" value="{r.resource}"/>'
+            f'<string key="note" value="{r.note}"/>'
+            f'<date key="time:timestamp" value="{r.end_time.replace(" ", "T")}:00"/>'
+            "</event></trace>"
+            for r in frame.itertuples()
+        )
+        path.write_text(f"<log>{events}</log>")
+    full, lean = read_event_log(path), read_event_log(path, keep_attributes=False)
+    kept = [c for c in STANDARD if c in full.events.columns]
+    assert list(lean.events.columns) == kept
+    pd.testing.assert_frame_equal(lean.events, full.events[kept])
+    assert lean.report.duplicates_removed == full.report.duplicates_removed > 0
