@@ -188,6 +188,32 @@ def _known_keys(command: str) -> set[str]:
     return (set(primary) - {"defaults"}) | {g.split("/")[0] for g in groups}
 
 
+def check_experiment(command: str, args: list[str], configs: Path) -> None:
+    """``experiment=<name>`` must name a study of this command in ``configs/experiment/``
+    (``<command>_<study>.yaml``); Hydra's own errors for a wrong one name neither."""
+    given = _override(args, "experiment")
+    if given in (None, "", "null"):
+        return
+    folder = configs / "experiment"
+    ours = sorted(p.stem for p in folder.glob(f"{command}_*.yaml"))
+    for name in (n.strip() for n in given.split(",")):  # --multirun experiment=a,b
+        if name in ours:
+            continue
+        owner = next(
+            (
+                c
+                for c in COMMANDS
+                if name.startswith(f"{c}_") and (folder / f"{name}.yaml").is_file()
+            ),
+            None,
+        )
+        what = f"a study for 'python -m sim {owner}'" if owner else "no such experiment"
+        raise SimError(
+            f"experiment={name}: {what}; the experiments of {command} are "
+            f"{', '.join(ours) if ours else 'none'} ({folder})"
+        )
+
+
 def _refuse_writing_into_a_compared_run(args: list[str], run_dir: Path) -> None:
     """``compare``: refuse ``hydra.run.dir`` naming a run it reads (``output.overwrite=true``
     included), before Hydra rewrites that run's ``.hydra/`` (its record of what it simulated)."""
@@ -259,6 +285,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         configs = config_dir()
         args = rewrite_process_override(args, configs)
+        check_experiment(command, args, configs)
         if command == "report":  # Hydra would create the directory before we could check it
             target = _override(args, "run")
             if target is None:

@@ -311,6 +311,9 @@ def test_export_writes_only_into_a_new_or_empty_directory(tmp_path):
 
 
 def test_an_unknown_top_level_key_added_with_plus_is_refused(tmp_path):
-    """QA: '+experiment=foo' (there is no experiment group) ran the default model silently."""
-    res = run_sim("+experiment=foo", "scenario.replications=2", f"hydra.run.dir={tmp_path / 'r'}")
-    assert res.returncode == 2 and "unknown key(s) ['experiment'] for simulate" in res.stderr
+    """QA: '+experiment=foo' (when there was no experiment group) ran the default model silently;
+    a typo added with '+' still would."""
+    res = run_sim("+seeds=3", "scenario.replications=2", f"hydra.run.dir={tmp_path / 'r'}")
+    assert res.returncode == 2 and "unknown key(s) ['seeds'] for simulate" in res.stderr
+    res = run_sim("+experiment=foo", "scenario.replications=2", f"hydra.run.dir={tmp_path / 's'}")
+    assert res.returncode == 2 and "experiment=foo: no such experiment" in res.stderr
