@@ -262,17 +262,39 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 
 
 class CompareSweep(Callback):
-    """Hydra callback: when a ``simulate --multirun`` ends, compare its jobs (job 0 the
-    baseline) in the sweep directory; a sweep of one job, or one whose jobs did not all finish,
-    is left as it is with a note."""
+    """Hydra callback: when a ``simulate --multirun`` ends, compare the jobs it launched (its
+    first job the baseline) in the sweep directory; a sweep of one job, or one whose jobs did
+    not all finish, is left as it is with a note."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[int, Path]] = []
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Forget the jobs of an earlier multirun of this process."""
+        self.jobs = []
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        """Remember the job's output directory: only this sweep's jobs are compared (an
+        overwritten sweep directory can hold numbered folders of an older one)."""
+        runtime = config.hydra.runtime
+        self.jobs.append((int(config.hydra.job.get("num") or 0), Path(str(runtime.output_dir))))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Write ``comparison.*`` and ``report.html`` into the sweep directory."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
+        dirs = [d for _, d in sorted(self.jobs, key=lambda j: j[0])]
+        if len(dirs) < 2:
+            print(
+                f"note: no scenario comparison written: the sweep ran {len(dirs)} job; a "
+                "comparison needs two or more (sweep a value, e.g. scenario.staffing.server=2,3)",
+                file=sys.stderr,
+            )
+            return
         try:
-            runs = sweep_runs(sweep_dir, "hydra.sweep.dir")
-            if len(runs) < 2:
-                return
+            runs = [
+                read_simulate_run(d, f"hydra.sweep.dir={sweep_dir}: job {i} ({d})")
+                for i, d in enumerate(dirs)
+            ]
             print(f"\n=== the {len(runs)} scenarios of the sweep against job 0 ===")
             output = config.get("output") or {}
             write_comparison(runs, sweep_dir, report=bool(output.get("report", True)))

@@ -167,3 +167,32 @@ def test_labels_are_the_differing_overrides_made_unique_by_directory():
         "x=1 (/b/0)",
         "x=2",
     ]
+
+
+def sweep(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """A small ``simulate --multirun`` of the M/M/c model into ``sweep_dir``."""
+    return run_sim(
+        "--multirun", *SMALL, "output.report=false", f"hydra.sweep.dir={sweep_dir}", *args
+    )
+
+
+def test_an_overwritten_sweep_compares_only_the_jobs_it_launched(tmp_path):
+    """QA 6a #1: job folders an older sweep left in the directory are not scenarios."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3,4")
+    assert res.returncode == 0, res.stderr
+    res = sweep(tmp_path / "s", "scenario.staffing.server=4,5", "output.overwrite=true")
+    assert res.returncode == 0, res.stderr
+    scenarios = json.loads((tmp_path / "s" / "scenarios.json").read_text())
+    assert [Path(s["run_dir"]).name for s in scenarios] == ["0", "1"]
+    assert set(rows(tmp_path / "s").index.get_level_values("scenario")) == {
+        "scenario.staffing.server=4",
+        "scenario.staffing.server=5",
+    }
+
+
+def test_a_one_job_sweep_says_no_comparison_was_written(tmp_path):
+    """QA 6a #14."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=3")
+    assert res.returncode == 0, res.stderr
+    assert "no scenario comparison written: the sweep ran 1 job" in res.stderr
+    assert not (tmp_path / "s" / "comparison.csv").exists()
