@@ -45,11 +45,15 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
     is not one (no such directory, or no ``replications.csv``/``kpis.json``)."""
     if not run_dir.is_dir():
         raise ConfigError(f"{key}: {run_dir} is not a directory")
+    run_dir = run_dir.resolve()  # stored absolute: usable from any directory
     missing = [n for n in NEEDED if not (run_dir / n).is_file()]
     if missing:
+        hint = ""
+        if any((p / "replications.csv").is_file() for p in run_dir.glob("[0-9]*")):
+            hint = f"; it holds the job folders of a simulate --multirun: give sweep={run_dir}"
         raise ConfigError(
             f"{key}: {run_dir} is not a finished simulate run (no {' or '.join(missing)}); "
-            "compare reads the results 'python -m sim simulate' writes"
+            f"compare reads the results 'python -m sim simulate' writes{hint}"
         )
     try:
         kpis = json.loads((run_dir / "kpis.json").read_text(encoding="utf-8"))
@@ -241,9 +245,22 @@ def _run_dirs(cfg: DictConfig) -> list[SimulateRun]:
         raise ConfigError(
             f"runs: expected a list of run directories like [out/a,out/b], got {runs_value!r}"
         )
-    return [
+    runs = [
         read_simulate_run(Path(str(p)).expanduser(), f"runs[{i}]") for i, p in enumerate(runs_value)
     ]
+    _refuse_repeated_runs(runs)
+    return runs
+
+
+def _refuse_repeated_runs(runs: Sequence[SimulateRun]) -> None:
+    """A ``ConfigError`` when two entries of ``runs=`` are one directory, however spelled."""
+    seen: dict[Path, int] = {}
+    for i, r in enumerate(runs):
+        j = seen.setdefault(r.run_dir, i)
+        if j != i:
+            raise ConfigError(
+                f"runs[{i}] is the same directory as runs[{j}] ({r.run_dir}); give each run once"
+            )
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> pd.DataFrame:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -117,17 +119,24 @@ def one_run(tmp_path_factory) -> Path:
         (["runs=[{a}]"], "1 run given; give two or more"),
         (["runs=[{a},{empty}]"], "is not a finished simulate run (no replications.csv"),
         (["runs=[{a},{missing}]"], "runs[1]: "),
-        (["runs=[{a},{a}]", "sweep={a}"], "give one of them, not both"),
-        (["runs=[{a},{a}]", "baseline=5"], "baseline=5: there are 2 scenarios"),
-        (["runs=[{a},{a}]", "baseline=nope"], "baseline=nope: not a scenario"),
+        (["runs=[{a},{b}]", "sweep={a}"], "give one of them, not both"),
+        (["runs=[{a},{b}]", "baseline=5"], "baseline=5: there are 2 scenarios"),
+        (["runs=[{a},{b}]", "baseline=nope"], "baseline=nope: not a scenario"),
         (["sweep={a}"], "no job folders"),
         (["runs={a}"], "expected a list of run directories"),
+        (["runs=[{a},{b},{a}]"], "runs[2] is the same directory as runs[0]"),  # QA 6a #2
+        (["runs=[{a},{b},{a}/../a]"], "runs[2] is the same directory as runs[0]"),
+        (["runs=[{a},{parent}]"], "give sweep="),  # QA 6a #20
     ],
 )
 def test_bad_compare_arguments_are_named(tmp_path, one_run, args, message):
     empty, missing = tmp_path / "empty", tmp_path / "missing"
     empty.mkdir()
-    given = [x.format(a=one_run, empty=empty, missing=missing) for x in args]
+    b = tmp_path / "b"
+    shutil.copytree(one_run, b)
+    parent = tmp_path / "sweep"
+    shutil.copytree(one_run, parent / "0")
+    given = [x.format(a=one_run, b=b, empty=empty, missing=missing, parent=parent) for x in args]
     res = run_sim("compare", *given, f"hydra.run.dir={tmp_path / 'out'}")
     assert res.returncode == 2, res.stdout
     assert message in res.stderr and "Traceback" not in res.stderr
@@ -196,3 +205,42 @@ def test_a_one_job_sweep_says_no_comparison_was_written(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "no scenario comparison written: the sweep ran 1 job" in res.stderr
     assert not (tmp_path / "s" / "comparison.csv").exists()
+
+
+def test_compare_stores_absolute_run_paths(tmp_path, one_run):
+    """QA 6a #20: a relative run path is stored resolved, usable from any directory."""
+    shutil.copytree(one_run, tmp_path / "b")
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "compare",
+            f"runs=[{one_run},b]",
+            "output.report=false",
+            "hydra.run.dir=c",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert res.returncode == 0, res.stderr
+    scenarios = json.loads((tmp_path / "c" / "scenarios.json").read_text())
+    assert scenarios[1]["run_dir"] == str((tmp_path / "b").resolve())
+
+
+def test_compare_into_a_job_folder_of_the_sweep_is_refused_before_hydra_writes(tmp_path):
+    """QA 6a #5: .hydra/ of the job stays the record of what it simulated."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3")
+    assert res.returncode == 0, res.stderr
+    record = (tmp_path / "s" / "1" / ".hydra" / "overrides.yaml").read_bytes()
+    res = run_sim(
+        "compare",
+        f"sweep={tmp_path / 's'}",
+        f"hydra.run.dir={tmp_path / 's' / '1'}",
+        "output.overwrite=true",
+    )
+    assert res.returncode == 2 and "is one of the runs compared" in res.stderr
+    assert (tmp_path / "s" / "1" / ".hydra" / "overrides.yaml").read_bytes() == record
