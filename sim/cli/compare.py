@@ -55,11 +55,8 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
             f"{key}: {run_dir} is not a finished simulate run (no {' or '.join(missing)}); "
             f"compare reads the results 'python -m sim simulate' writes{hint}"
         )
-    try:
-        kpis = json.loads((run_dir / "kpis.json").read_text(encoding="utf-8"))
-        table = pd.read_csv(run_dir / "replications.csv")
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{key}: cannot read the results in {run_dir}: {exc}") from exc
+    kpis = _read_kpis(run_dir / "kpis.json", key)
+    table = _read_replications(run_dir / "replications.csv", key)
     overrides: list[str] = []
     hydra_file = run_dir / ".hydra" / "overrides.yaml"
     if hydra_file.is_file():
@@ -73,6 +70,31 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
         replications=len(table),
         overrides=overrides,
     )
+
+
+def _read_kpis(path: Path, key: str) -> dict[str, Any]:
+    """``kpis.json`` of a simulate run: a JSON object."""
+    try:
+        kpis = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{key}: cannot read {path}: {exc}") from exc
+    if not isinstance(kpis, dict):
+        raise ConfigError(f"{key}: {path}: expected a JSON object, got {type(kpis).__name__}")
+    return kpis
+
+
+def _read_replications(path: Path, key: str) -> pd.DataFrame:
+    """``replications.csv`` of a simulate run: one row per replication, numbers only."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{key}: cannot read {path}: {exc}") from exc
+    if table.empty:
+        raise ConfigError(f"{key}: {path} has no replications (a header and no rows)")
+    text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+    if text:
+        raise ConfigError(f"{key}: {path}: expected numbers in every column, not in {text}")
+    return table
 
 
 def _override_items(overrides: Sequence[str]) -> dict[str, str]:

@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
             if not held & RUN_FILES:
                 raise SimError(
                     f"run={target}: not a run directory (none of {sorted(RUN_FILES)} in it); "
-                    "give the directory a simulate, calibrate or optimize run wrote"
+                    "give the directory a simulate, calibrate, optimize or compare run wrote"
                 )
         run_dir = _override(args, "hydra.run.dir")
         overwrite = (_override(args, "output.overwrite") or "").lower() == "true"

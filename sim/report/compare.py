@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import ConfigError
 from sim.kpis.compare import COMPARED_HEADLINE
 from sim.report._mpl import BASELINE, DROP, INK, MUTED, SCENARIO, SUCCESS, new_figure
 from sim.report.charts import _finish, _style, _title, axis_label
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 COMPARISON_CSV = "comparison.csv"
+CSV_COLUMNS = ("scenario", "kpi", "base", "alt", "diff", "ci_low", "ci_high", "verdict")
 SCENARIOS_JSON = "scenarios.json"
 VERDICT_COLORS = {"better": SUCCESS, "worse": DROP, "changed": SCENARIO, "within noise": MUTED}
 VERDICT_CLASS = {"better": "good", "worse": "bad", "changed": "", "within noise": "muted"}
@@ -200,16 +202,55 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
     return "\n".join(lines) + "\n"
 
 
+def _read_table(path: Path) -> pd.DataFrame:
+    """``comparison.csv`` with its ``scenario`` and ``kpi`` columns as text, exactly as written
+    (a label ``01``, ``NA`` or ``1e3`` stays that label)."""
+    table = pd.read_csv(path)
+    missing = [c for c in CSV_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"no column(s) {missing}")
+    text = pd.read_csv(path, usecols=["scenario", "kpi"], dtype=str, keep_default_na=False)
+    table[["scenario", "kpi"]] = text[["scenario", "kpi"]]
+    return table
+
+
+def _read_scenarios(path: Path) -> list[dict[str, Any]]:
+    """``scenarios.json``: a list of scenarios with a label each, one of them the baseline."""
+    scenarios = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(scenarios, list) or not all(
+        isinstance(s, dict) and "label" in s for s in scenarios
+    ):
+        raise ValueError("expected a list of scenarios, each with a 'label'")
+    if sum(bool(s.get("baseline")) for s in scenarios) != 1:
+        raise ValueError("expected exactly one scenario with 'baseline': true")
+    for s in scenarios:
+        s["label"] = str(s["label"])
+    return scenarios
+
+
+def read_comparison(run_dir: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The comparison table and the scenarios of a comparison directory; a ``ConfigError``
+    naming the file that is missing or damaged."""
+    out = []
+    for name, reader in ((COMPARISON_CSV, _read_table), (SCENARIOS_JSON, _read_scenarios)):
+        path = run_dir / name
+        if not path.is_file():
+            raise ConfigError(f"run={run_dir}: no {name}; 'python -m sim compare' writes it")
+        try:
+            out.append(reader(path))
+        except (OSError, ValueError) as exc:  # pandas' and json's parse errors included
+            raise ConfigError(f"run={run_dir}: cannot read {path}: {exc}") from exc
+    return out[0], out[1]
+
+
 def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = None) -> Path:
     """Write ``report.html`` for a comparison directory (``comparison.csv`` and
     ``scenarios.json``; or to ``out``): the scenarios, the headline KPIs' changes against the
     baseline as a figure and a table, utilisation per role and waiting per step."""
     run_dir = Path(run_dir)
-    comparison = pd.read_csv(run_dir / COMPARISON_CSV)
-    scenarios = json.loads((run_dir / SCENARIOS_JSON).read_text(encoding="utf-8"))
+    comparison, scenarios = read_comparison(run_dir)
     order = [s["label"] for s in scenarios]
     base = next(s["label"] for s in scenarios if s.get("baseline"))
-    comparison["scenario"] = comparison["scenario"].astype(str)
     kpis = [k for k in dict.fromkeys(comparison["kpi"]) if _informative(comparison, k)]
     head = [k for k in kpis if ":" not in k]
     util = [k for k in kpis if k.startswith("utilisation:")]

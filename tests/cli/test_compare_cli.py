@@ -244,3 +244,75 @@ def test_compare_into_a_job_folder_of_the_sweep_is_refused_before_hydra_writes(t
     )
     assert res.returncode == 2 and "is one of the runs compared" in res.stderr
     assert (tmp_path / "s" / "1" / ".hydra" / "overrides.yaml").read_bytes() == record
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory, one_run) -> Path:
+    """A comparison of two copies of ``one_run`` in directories named ``01`` and ``02``."""
+    root = tmp_path_factory.mktemp("numbered")
+    for name in ("01", "02"):
+        shutil.copytree(one_run, root / name)
+    out = root / "cmp"
+    res = run_sim("compare", f"runs=[{root / '01'},{root / '02'}]", f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    return out
+
+
+def test_numeric_looking_labels_keep_their_values_in_the_report(comparison):
+    """QA 6a #3: labels 01 and 02 stay text when report.html reads comparison.csv."""
+    scenarios = json.loads((comparison / "scenarios.json").read_text())
+    assert [s["label"] for s in scenarios] == ["01", "02"]
+    from sim.report.compare import read_comparison
+
+    table, _ = read_comparison(comparison)
+    assert set(table["scenario"]) == {"01", "02"}
+    page = (comparison / "report.html").read_text()
+    row = page[page.index("<td>Mean cycle time</td>") :].split("</tr>")[0]
+    assert row.count(" h") >= 2 and "–" not in row  # both scenarios' values, not blanks
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: (d / "scenarios.json").unlink(), "no scenarios.json"),
+        (lambda d: (d / "comparison.csv").write_text(""), "cannot read"),
+        (lambda d: (d / "scenarios.json").write_text("{}"), "expected a list of scenarios"),
+    ],
+)
+def test_a_damaged_comparison_is_named_not_a_traceback(tmp_path, comparison, damage, message):
+    """QA 6a #13: report of a comparison directory with a missing or damaged file."""
+    target = tmp_path / "c"
+    shutil.copytree(comparison, target)
+    damage(target)
+    res = run_sim("report", f"run={target}")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert message in res.stderr and "error:" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: (d / "kpis.json").write_text("[1, 2]"), "kpis.json: expected a JSON object"),
+        (
+            lambda d: (d / "replications.csv").write_text(
+                (d / "replications.csv").read_text().splitlines()[0] + "\n"
+            ),
+            "replications.csv has no replications",
+        ),
+        (
+            lambda d: (d / "replications.csv").write_text(
+                (d / "replications.csv").read_text().replace("\n1,", "\nabc,", 1)
+            ),
+            "expected numbers in every column",
+        ),
+        (lambda d: (d / "replications.csv").write_text(""), "cannot read"),
+    ],
+)
+def test_a_damaged_run_is_named_not_a_traceback(tmp_path, one_run, damage, message):
+    """QA 6a #7 (a header and no rows) and #13 (damaged kpis.json / replications.csv)."""
+    b = tmp_path / "b"
+    shutil.copytree(one_run, b)
+    damage(b)
+    res = run_sim("compare", f"runs=[{one_run},{b}]", f"hydra.run.dir={tmp_path / 'c'}")
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert "runs[1]: " in res.stderr and str(b) in res.stderr and message in res.stderr
