@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
 
 RESULTS = ("comparison.csv", "scenarios.json", "comparison.md")
 NEEDED = ("replications.csv", "kpis.json")
+VOLUME_KEYS = ("arrival_scale", "warmup_arrival_scale", "max_cases")
+"""Scenario settings that change the arrival volume (throughput and WIP follow it)."""
 
 
 @dataclass
@@ -38,6 +40,30 @@ class SimulateRun:
     seed: Any
     replications: int
     overrides: list[str]
+    scenario: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arrival_volume(self) -> dict[str, Any]:
+        """The scenario settings that set how many cases arrive."""
+        return {k: self.scenario.get(k) for k in VOLUME_KEYS if k in self.scenario}
+
+    def describe(self) -> dict[str, Any]:
+        """What ``scenarios.json`` records of the run (besides its label)."""
+        return {
+            "run_dir": str(self.run_dir),
+            "model": self.model,
+            "seed": self.seed,
+            "replications": self.replications,
+            "overrides": self.overrides,
+            "steps": self.steps,
+            "roles": self.roles,
+            "arrivals": self.arrival_volume,
+            "warnings": self.warnings,
+        }
 
 
 def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
@@ -69,7 +95,31 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
         seed=kpis.get("seed"),
         replications=len(table),
         overrides=overrides,
+        scenario=kpis.get("scenario") if isinstance(kpis.get("scenario"), dict) else {},
+        warnings=[str(w) for w in kpis.get("warnings") or []],
+        steps=_names(kpis.get("steps"), "step"),
+        roles=_names(kpis.get("roles"), "role"),
+        config=_read_config(run_dir / "config.yaml"),
     )
+
+
+def _names(items: Any, key: str) -> list[str]:
+    """The names of ``kpis.json``'s steps or roles (a list of records, or a mapping)."""
+    if isinstance(items, dict):
+        return [str(k) for k in items]
+    if isinstance(items, list):
+        return [str(i.get(key, i.get("name"))) for i in items if isinstance(i, dict)]
+    return []
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """A run's resolved ``config.yaml`` ({} when absent or unreadable: labels then fall back to
+    the typed overrides)."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _read_kpis(path: Path, key: str) -> dict[str, Any]:
@@ -172,35 +222,38 @@ def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
     return [read_simulate_run(p, f"{key}={sweep_dir}: job {p.name}") for p in jobs]
 
 
+def pairable(run: SimulateRun, base: SimulateRun) -> bool:
+    """Whether ``run`` shares its random numbers with ``base`` replication by replication (the
+    same seed and number of replications: common random numbers)."""
+    return str(run.seed) == str(base.seed) and run.replications == base.replications
+
+
 def write_comparison(
     runs: Sequence[SimulateRun], out_dir: Path, *, baseline: Any = None, report: bool = True
 ) -> pd.DataFrame:
     """Compare ``runs`` against the baseline; write ``comparison.csv``, ``scenarios.json``,
     ``comparison.md`` (and with ``report`` ``report.html``) into ``out_dir``; print the
-    headline changes."""
+    headline changes and the notes that qualify them."""
     if len(runs) < 2:
         raise ConfigError(f"compare: {len(runs)} run given; give two or more to compare")
     labels = scenario_labels(runs)
     b = pick_baseline(baseline, labels, runs)
-    paired = len({str(r.seed) for r in runs}) == 1 and len({r.replications for r in runs}) == 1
+    base = runs[b]
     comparison = compare_scenarios(
         {label: r.table for label, r in zip(labels, runs, strict=True)},
         baseline=labels[b],
-        paired=paired,
+        paired={label: pairable(r, base) for label, r in zip(labels, runs, strict=True)},
+        volume_differs={
+            label
+            for label, r in zip(labels, runs, strict=True)
+            if r.arrival_volume != base.arrival_volume
+        },
     )
     scenarios = [
-        {
-            "label": label,
-            "baseline": i == b,
-            "run_dir": str(r.run_dir),
-            "model": r.model,
-            "seed": r.seed,
-            "replications": r.replications,
-            "overrides": r.overrides,
-        }
+        {"label": label, "baseline": i == b, **r.describe()}
         for i, (label, r) in enumerate(zip(labels, runs, strict=True))
     ]
-    from sim.report.compare import comparison_markdown
+    from sim.report.compare import comparison_markdown, comparison_notes
 
     out_dir.mkdir(parents=True, exist_ok=True)
     comparison.to_csv(out_dir / "comparison.csv", index=False)
@@ -208,7 +261,9 @@ def write_comparison(
     (out_dir / "comparison.md").write_text(
         comparison_markdown(comparison, scenarios), encoding="utf-8"
     )
-    print(format_comparison(comparison, labels, labels[b], paired=paired))
+    print(format_comparison(comparison, labels, labels[b]))
+    for note in comparison_notes(comparison, scenarios):
+        print(f"note: {note}")
     print(f"\ncomparison in {out_dir}")
     if report:
         from sim.cli.report import build
@@ -217,36 +272,49 @@ def write_comparison(
     return comparison
 
 
-def format_comparison(
-    comparison: pd.DataFrame, labels: Sequence[str], baseline: str, *, paired: bool
-) -> str:
-    """The headline KPIs' changes against the baseline, one block per scenario, for the console."""
-    from sim.report.html import _change, _num, kpi_label
+PAIRED = "paired: same seed and replications"
+WELCH = "independent samples (Welch)"
 
-    how = "paired: same seed and replications" if paired else "independent samples (Welch)"
-    lines = [f"baseline: {baseline}   ({how})"]
+
+def _how(comparison: pd.DataFrame, baseline: str) -> dict[str, bool]:
+    """Per scenario (the baseline left out): whether its differences are paired."""
+    rows = comparison[comparison["scenario"] != baseline]
+    return {
+        str(k): bool(v) for k, v in rows.groupby("scenario", sort=False)["paired"].first().items()
+    }
+
+
+def format_comparison(comparison: pd.DataFrame, labels: Sequence[str], baseline: str) -> str:
+    """The headline KPIs' changes against the baseline, one block per scenario, for the console
+    (with how each was compared when some are paired and some not)."""
+    from sim.report.compare import change_text, plain, unit_title
+    from sim.report.html import kpi_label
+
+    how = _how(comparison, baseline)
+    mixed = len(set(how.values())) > 1
+    shared = (
+        "paired where seed and replications match, else Welch"
+        if mixed
+        else (PAIRED if all(how.values()) else WELCH)
+    )
+    lines = [f"baseline: {baseline}   ({shared})"]
     head = comparison[comparison["kpi"].isin(COMPARED_HEADLINE)]
     for label in labels:
         if label == baseline:
             continue
-        lines.append(f"\n{label}")
+        lines.append(
+            f"\n{label}" + (f"   ({PAIRED if how.get(label) else WELCH})" if mixed else "")
+        )
         lines.append(f"  {'':<36} {'baseline':>10} {'scenario':>10}  change [95 % CI]")
         for _, r in head[head["scenario"] == label].iterrows():
             if not (r["base"] or r["alt"]):
                 continue  # zero in both (no costs in the model)
             name, unit = kpi_label(r["kpi"])
-            shown = "pp" if unit == "%" else unit
-
-            def bare(v: float, unit: str = unit, shown: str = shown, signed: bool = True) -> str:
-                text = _change(v, unit) if signed else _num(v, unit)
-                return text.removesuffix(" " + shown) if unit != "%" or signed else text
-
-            title = f"{name} ({unit})" if unit not in ("", "%", "people") else name
-            change = f"{bare(r['diff'])}{' pp' if unit == '%' else ''}"
-            ci = f"[{bare(r['ci_low'])}, {bare(r['ci_high'])}]"
+            change, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
+            title = unit_title(name, unit).replace("%, change in pp", "%; change in pp")
             lines.append(
-                f"  {title:<36} {bare(r['base'], signed=False):>10} "
-                f"{bare(r['alt'], signed=False):>10}  {change:>9} {ci:<22} {r['verdict']}"
+                f"  {title:<36} {plain(r['base'], unit):>10} {plain(r['alt'], unit):>10}  "
+                f"{change:>9} {ci or '[–, –]':<22} {r['verdict']}"
             )
     return "\n".join(lines)
 

@@ -267,8 +267,8 @@ def test_numeric_looking_labels_keep_their_values_in_the_report(comparison):
     table, _ = read_comparison(comparison)
     assert set(table["scenario"]) == {"01", "02"}
     page = (comparison / "report.html").read_text()
-    row = page[page.index("<td>Mean cycle time</td>") :].split("</tr>")[0]
-    assert row.count(" h") >= 2 and "–" not in row  # both scenarios' values, not blanks
+    row = page[page.index("<td>Mean cycle time (h)</td>") :].split("</tr>")[0]
+    assert row.count("<td") == 3 and "–" not in row  # both scenarios' values, not blanks
 
 
 @pytest.mark.parametrize(
@@ -316,3 +316,46 @@ def test_a_damaged_run_is_named_not_a_traceback(tmp_path, one_run, damage, messa
     res = run_sim("compare", f"runs=[{one_run},{b}]", f"hydra.run.dir={tmp_path / 'c'}")
     assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
     assert "runs[1]: " in res.stderr and str(b) in res.stderr and message in res.stderr
+
+
+def test_one_replication_gives_no_ci_verdicts_and_a_note(tmp_path):
+    """QA 6a #7: with one replication nothing was tested; the output says so."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3", "scenario.replications=1")
+    assert res.returncode == 0, res.stderr
+    table = rows(tmp_path / "s").xs("scenario.staffing.server=3", level="scenario")
+    assert set(table["verdict"]) == {"no CI (1 replication)"}
+    assert "no confidence interval" in res.stdout
+
+
+def test_pairing_is_per_scenario_and_warnings_are_repeated(tmp_path, one_run):
+    """QA 6a #8 (a run with another seed leaves the others paired) and #17 (a run's saturation
+    warning is repeated in the console, comparison.md and report.html)."""
+    b, c = tmp_path / "b", tmp_path / "c"
+    shutil.copytree(one_run, b)
+    kpis = json.loads((b / "kpis.json").read_text())
+    kpis["warnings"] = ["warning: the model is saturated: server is busy 100.0 %"]
+    (b / "kpis.json").write_text(json.dumps(kpis))
+    res = run_sim(*SMALL, "seed=1", "output.report=false", f"hydra.run.dir={c}")
+    assert res.returncode == 0, res.stderr
+    out = tmp_path / "cmp"
+    res = run_sim("compare", f"runs=[{one_run},{b},{c}]", f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    paired = pd.read_csv(out / "comparison.csv").groupby("scenario")["paired"].all()
+    assert paired["b"] and not paired["seed=1"]
+    assert "(paired: same seed and replications)" in res.stdout
+    assert "(independent samples (Welch))" in res.stdout
+    for text in (
+        res.stdout,
+        (out / "comparison.md").read_text(),
+        (out / "report.html").read_text(),
+    ):
+        assert "the model is saturated: server is busy 100.0 %" in text
+
+
+def test_throughput_follows_a_changed_arrival_volume_without_a_verdict(tmp_path):
+    """QA 6a #16: 20 % more arrivals: throughput 'changed' with a note, not 'better'."""
+    res = sweep(tmp_path / "s", "scenario.arrival_scale=1.0,1.2", "scenario.horizon_days=10")
+    assert res.returncode == 0, res.stderr
+    r = rows(tmp_path / "s").loc[("scenario.arrival_scale=1.2", "throughput_per_week")]
+    assert r["diff"] > 0 and r["verdict"] == "changed"  # significant, yet neither good nor bad
+    assert "arrival volume" in res.stdout
