@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ class SimulateRun:
     warnings: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+    headcounts: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -99,6 +100,7 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
         warnings=[str(w) for w in kpis.get("warnings") or []],
         steps=_names(kpis.get("steps"), "step"),
         roles=_names(kpis.get("roles"), "role"),
+        headcounts=_headcounts(kpis.get("roles")),
         config=_read_config(run_dir / "config.yaml"),
     )
 
@@ -110,6 +112,15 @@ def _names(items: Any, key: str) -> list[str]:
     if isinstance(items, list):
         return [str(i.get(key, i.get("name"))) for i in items if isinstance(i, dict)]
     return []
+
+
+def _headcounts(roles: Any) -> dict[str, Any]:
+    """Each role's headcount as simulated (``kpis.json``'s roles)."""
+    if not isinstance(roles, list):
+        return {}
+    return {
+        str(r["role"]): r.get("headcount") for r in roles if isinstance(r, dict) and "role" in r
+    }
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -147,31 +158,83 @@ def _read_replications(path: Path, key: str) -> pd.DataFrame:
     return table
 
 
+def _ignored(name: str) -> bool:
+    """Overrides that change how a run was shown or where it went, not what was simulated."""
+    return name in ("progress", "workers") or name.startswith(("output.", "hydra."))
+
+
 def _override_items(overrides: Sequence[str]) -> dict[str, str]:
+    """The typed ``key=value`` overrides of a run that can change what it simulated."""
     items = {}
     for o in overrides:
         name, sep, value = o.partition("=")
-        if not sep:
-            continue
         name = name.lstrip("+~")
-        if name in ("progress", "workers", "output.report", "output.figures", "hydra.run.dir"):
-            continue  # how a run was shown or where it went, not what was simulated
-        if name.endswith(".path"):
-            value = Path(value.strip("'\"")).name  # a model file: its name is enough
-        items[name] = value
+        if sep and not _ignored(name):
+            items[name] = value.strip("'\"") if name.endswith(".path") else value
     return items
 
 
-def scenario_labels(runs: Sequence[SimulateRun]) -> list[str]:
-    """A label per run: the overrides in which it differs from the others (``scenario.staffing.
-    legal=2``), else its directory's name; made unique."""
-    items = [_override_items(r.overrides) for r in runs]
+_MISSING = object()
+
+
+def _resolved(run: SimulateRun, key: str, typed: Mapping[str, str]) -> Any:
+    """The value ``run`` simulated for override ``key``: a role's headcount from
+    ``kpis.json``, else the key in its resolved ``config.yaml``, else the value as typed."""
+    if key.startswith("scenario.staffing.") and key.split(".", 2)[2] in run.headcounts:
+        return run.headcounts[key.split(".", 2)[2]]
+    node: Any = run.config
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return typed.get(key, _MISSING)
+        node = node[part]
+    return node
+
+
+def _shown(value: Any, typed: str | None) -> str:
+    """A label's value: as typed, else the resolved value (a model by its name)."""
+    if typed is not None:
+        return typed
+    if isinstance(value, dict):
+        return str(value.get("name", "default"))
+    return "default" if value is _MISSING else str(value)
+
+
+def _path_suffixes(paths: Sequence[str]) -> list[str]:
+    """The shortest trailing parts that tell the ``paths`` apart (``a/model.yaml``)."""
+    parts = [Path(p).parts for p in paths]
+    for n in range(1, max(map(len, parts), default=1) + 1):
+        tails = [str(Path(*p[-n:])) if p else "" for p in parts]
+        if len(set(tails)) == len(set(paths)):
+            return tails
+    return list(paths)
+
+
+def _differing_keys(runs: Sequence[SimulateRun], items: Sequence[Mapping[str, str]]) -> list[str]:
+    """The typed override keys whose resolved values are not the same in every run; a key
+    whose difference a finer key explains (``process`` beside ``process.path``) is left out."""
     keys = list(dict.fromkeys(k for it in items for k in it))
-    differing = [k for k in keys if len({it.get(k) for it in items}) > 1]
-    labels = []
-    for run, it in zip(runs, items, strict=True):
-        parts = [f"{k}={it[k]}" for k in differing if k in it]
-        labels.append(" ".join(parts) if parts else run.run_dir.name)
+    differing = []
+    for k in keys:
+        values = [_resolved(r, k, it) for r, it in zip(runs, items, strict=True)]
+        if any(v != values[0] for v in values[1:]):
+            differing.append(k)
+    return [k for k in differing if not any(d.startswith(k + ".") for d in differing)]
+
+
+def scenario_labels(runs: Sequence[SimulateRun]) -> list[str]:
+    """A label per run: the overrides whose resolved values differ between the runs
+    (``scenario.staffing.legal=2``; a run that did not type one shows its value), else its
+    directory's name; made unique. A model file is shown by the shortest path suffix that
+    tells the files apart."""
+    items = [_override_items(r.overrides) for r in runs]
+    columns = {}
+    for k in _differing_keys(runs, items):
+        shown = [_shown(_resolved(r, k, it), it.get(k)) for r, it in zip(runs, items, strict=True)]
+        columns[k] = _path_suffixes(shown) if k.endswith(".path") else shown
+    labels = [
+        " ".join(f"{k}={v[i]}" for k, v in columns.items()) or run.run_dir.name
+        for i, run in enumerate(runs)
+    ]
     base = labels
     for where in (lambda r: r.run_dir.name, lambda r: str(r.run_dir)):
         if len(set(labels)) == len(labels):

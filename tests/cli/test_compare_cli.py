@@ -340,8 +340,10 @@ def test_pairing_is_per_scenario_and_warnings_are_repeated(tmp_path, one_run):
     out = tmp_path / "cmp"
     res = run_sim("compare", f"runs=[{one_run},{b},{c}]", f"hydra.run.dir={out}")
     assert res.returncode == 0, res.stderr
+    labels = [s["label"] for s in json.loads((out / "scenarios.json").read_text())]
+    assert labels == ["seed=0 (a)", "seed=0 (b)", "seed=1"]
     paired = pd.read_csv(out / "comparison.csv").groupby("scenario")["paired"].all()
-    assert paired["b"] and not paired["seed=1"]
+    assert paired["seed=0 (b)"] and not paired["seed=1"]
     assert "(paired: same seed and replications)" in res.stdout
     assert "(independent samples (Welch))" in res.stdout
     for text in (
@@ -359,3 +361,53 @@ def test_throughput_follows_a_changed_arrival_volume_without_a_verdict(tmp_path)
     r = rows(tmp_path / "s").loc[("scenario.arrival_scale=1.2", "throughput_per_week")]
     assert r["diff"] > 0 and r["verdict"] == "changed"  # significant, yet neither good nor bad
     assert "arrival volume" in res.stdout
+
+
+def _labelled(*runs: tuple[str, list[str], dict, dict]) -> list[str]:
+    from sim.cli.compare import SimulateRun, scenario_labels
+
+    return scenario_labels(
+        [
+            SimulateRun(Path(p), pd.DataFrame(), "m", 0, 1, o, config=c, headcounts=h)
+            for p, o, c, h in runs
+        ]
+    )
+
+
+def test_labels_come_from_resolved_values_not_from_what_was_typed():
+    """QA 6a #10: a default typed explicitly (seed=0), an output setting, 1 vs 1.0 and
+    overwrite are no differences; a baseline that typed nothing shows its resolved value."""
+    config = {"seed": 0, "scenario": {"arrival_scale": 1.0}}
+    assert _labelled(
+        ("/r/mmc2", ["scenario.arrival_scale=1"], config, {"server": 2}),
+        (
+            "/r/mmc3",
+            [
+                "seed=0",
+                "output.trace=true",
+                "output.overwrite=True",
+                "scenario.arrival_scale=1.0",
+                "++scenario.staffing.server=3",
+            ],
+            config,
+            {"server": 3},
+        ),
+    ) == ["scenario.staffing.server=2", "scenario.staffing.server=3"]
+
+
+def test_model_files_of_the_same_name_are_told_apart_by_their_folders():
+    """QA 6a #11: a/model.yaml and b/model.yaml, not 0 and 1."""
+
+    def run(folder: str) -> tuple[str, list[str], dict, dict]:
+        path = f"/out/{folder}/model.yaml"
+        return (
+            f"/s/{folder}",
+            ["process=_from_file", f"process.path={path}"],
+            {"process": {"path": path}},
+            {},
+        )
+
+    assert _labelled(run("a"), run("b")) == [
+        "process.path=a/model.yaml",
+        "process.path=b/model.yaml",
+    ]
