@@ -76,7 +76,9 @@ FILE_GROUPS = {"process": MODEL_SUFFIXES, "redesign": (".yaml", ".yml", ".json")
 
 # Overrides whose value is a path: '~' is expanded and a path Hydra's grammar would misread
 # (commas, spaces, '=', '$', brackets...) is quoted, so any file name can be given as typed.
-PATH_KEYS = ("log", "backtest.log", "run", "sweep", "hydra.run.dir")
+# compare's baseline= too: it names a run directory or a label such as
+# 'scenario.staffing.server=3', which Hydra's grammar refuses unquoted.
+PATH_KEYS = ("log", "backtest.log", "run", "sweep", "hydra.run.dir", "baseline")
 _PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$")
 
 

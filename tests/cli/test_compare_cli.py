@@ -411,3 +411,20 @@ def test_model_files_of_the_same_name_are_told_apart_by_their_folders():
         "process.path=a/model.yaml",
         "process.path=b/model.yaml",
     ]
+
+
+def test_a_baseline_label_is_given_as_printed(tmp_path):
+    """QA 6a #12: baseline=scenario.staffing.server=3 (with '=' and, shell-quoted, spaces)
+    needs no Hydra quoting."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3", "scenario.arrival_scale=1.0,1.1")
+    assert res.returncode == 0, res.stderr
+    for label in (
+        "scenario.staffing.server=3 scenario.arrival_scale=1.1",
+        "scenario.staffing.server=2 scenario.arrival_scale=1.1",
+    ):
+        out = tmp_path / label.replace(" ", "_")
+        res = run_sim(
+            "compare", f"sweep={tmp_path / 's'}", f"baseline={label}", f"hydra.run.dir={out}"
+        )
+        assert res.returncode == 0, res.stderr
+        assert f"baseline: {label}" in res.stdout
