@@ -330,8 +330,10 @@ def write_comparison(
     print(f"\ncomparison in {out_dir}")
     if report:
         from sim.cli.report import build
+        from sim.report.html import FIGURES_DIR
 
-        build(out_dir)
+        # PNGs of an earlier comparison in this directory must not outlive the page
+        build(out_dir, figures=any((out_dir / FIGURES_DIR).glob("[0-9][0-9]_*.png")))
     return comparison
 
 
@@ -388,7 +390,13 @@ def _run_dirs(cfg: DictConfig) -> list[SimulateRun]:
     if runs_value and sweep:
         raise ConfigError("runs= and sweep=: give one of them, not both")
     if sweep:
-        return sweep_runs(Path(str(sweep)).expanduser())
+        runs = sweep_runs(Path(str(sweep)).expanduser())
+        if len(runs) < 2:
+            raise ConfigError(
+                f"sweep={sweep}: {len(runs)} job in it; a comparison needs a sweep of two or "
+                "more jobs (or give runs=[a,b,...])"
+            )
+        return runs
     if not runs_value:
         raise ConfigError(
             "runs: give the simulate runs to compare, e.g. runs=[out/today,out/two_more_legal], "

@@ -428,3 +428,26 @@ def test_a_baseline_label_is_given_as_printed(tmp_path):
         )
         assert res.returncode == 0, res.stderr
         assert f"baseline: {label}" in res.stdout
+
+
+def test_a_sweep_of_one_job_is_named_as_a_sweep(tmp_path, one_run):
+    """QA 6a #14: 'sweep=...: 1 job in it', not '1 run given'."""
+    shutil.copytree(one_run, tmp_path / "s" / "0")
+    res = run_sim("compare", f"sweep={tmp_path / 's'}", f"hydra.run.dir={tmp_path / 'c'}")
+    assert res.returncode == 2 and "1 job in it" in res.stderr
+
+
+def test_comparing_again_into_a_directory_rewrites_its_figures(tmp_path, one_run):
+    """QA 6a #20: an earlier comparison's PNG does not outlive the page it came from."""
+    b = tmp_path / "b"
+    shutil.copytree(one_run, b)
+    out = tmp_path / "c"
+    assert run_sim("compare", f"runs=[{one_run},{b}]", f"hydra.run.dir={out}").returncode == 0
+    assert run_sim("report", f"run={out}", "figures=true").returncode == 0
+    png = next((out / "report").glob("*.png"))
+    png.write_bytes(b"stale")
+    res = run_sim(
+        "compare", f"runs=[{b},{one_run}]", f"hydra.run.dir={out}", "output.overwrite=true"
+    )
+    assert res.returncode == 0, res.stderr
+    assert png.read_bytes() != b"stale"
