@@ -136,8 +136,8 @@ def plot_scenario_differences(
         ax.set_title(f"{label} (baseline {shown})", fontsize=8.5, color=INK, loc="left")
         ax.set_yticks(y)
         ax.set_yticklabels(names if i % ncols == 0 else [], fontsize=7.5)
-        if unit == "people":  # whole people: no 0.2-person ticks
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        # few ticks (wide numbers overlapped); whole people: no 0.2-person ticks
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=unit == "people"))
         ax.set_ylim(-0.7, len(others) - 0.3)
         ax.set_xlabel(f"change ({_unit_text(unit)})" if unit else "change", fontsize=8)
         lo_x, hi_x = ax.get_xlim()
