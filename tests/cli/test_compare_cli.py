@@ -451,3 +451,15 @@ def test_comparing_again_into_a_directory_rewrites_its_figures(tmp_path, one_run
     )
     assert res.returncode == 0, res.stderr
     assert png.read_bytes() != b"stale"
+
+
+def test_a_sweep_with_a_custom_subdir_is_compared(tmp_path):
+    """QA 6a #15: job folders named by their overrides are the jobs' output dirs all the same."""
+    res = sweep(
+        tmp_path / "s",
+        "scenario.staffing.server=2,3",
+        "hydra.sweep.subdir=${hydra.job.override_dirname}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "no scenario comparison written" not in res.stderr
+    assert rows(tmp_path / "s").loc[("scenario.staffing.server=3", "headcount"), "diff"] == 1
