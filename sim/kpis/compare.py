@@ -3,7 +3,8 @@
 The inputs are replications tables (``replications.csv``, one row per replication). Scenarios
 simulated with the same seed and the same number of replications share their random numbers
 replication by replication (common random numbers), so their differences are paired; otherwise
-they are compared as independent samples (Welch's t-interval).
+they are compared as independent samples (Welch's t-interval). Both are decided per scenario
+against the baseline.
 """
 
 from __future__ import annotations
@@ -156,8 +157,9 @@ def row_verdict(kpi: str, row: Mapping[str, float], *, neutral: bool = False) ->
     ``verdict`` (``changed`` for a significant change of a KPI made ``neutral``)."""
     if not (np.isfinite(row["base"]) and np.isfinite(row["alt"])) or row["n"] == 0:
         return "n/a"
-    if row["n"] < 2 or row.get("n_base", 2) < 2:
-        return f"no CI ({int(min(row['n'], row.get('n_base', row['n'])))} replication)"
+    n = int(min(row["n"], row.get("n_base", row["n"])))
+    if n < 2:
+        return f"no CI ({n} replication)"
     if neutral and row["significant"] and row["diff"] != 0:
         return "changed"
     return verdict(kpi, bool(row["significant"]), float(row["diff"]))
