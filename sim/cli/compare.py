@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -446,10 +447,26 @@ class CompareSweep(Callback):
 
     def __init__(self) -> None:
         self.jobs: list[tuple[int, Path]] = []
+        self.started = time.time()
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Forget the jobs of an earlier multirun of this process."""
         self.jobs = []
+        self.started = time.time()
+
+    def _jobs_written(self, sweep_dir: Path) -> list[tuple[int, Path]]:
+        """The job folders whose ``.hydra/`` this multirun wrote: a launcher that runs jobs in
+        other processes (``hydra/launcher=joblib``) calls ``on_job_end`` there, not here."""
+        found = []
+        for f in sweep_dir.glob("**/.hydra/hydra.yaml"):
+            if f.stat().st_mtime < self.started - 2:  # 2 s: coarse file-system clocks
+                continue
+            try:
+                num = yaml.safe_load(f.read_text(encoding="utf-8"))["hydra"]["job"]["num"]
+            except (OSError, yaml.YAMLError, KeyError, TypeError):
+                continue
+            found.append((int(num), f.parent.parent))
+        return found
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         """Remember the job's output directory: only this sweep's jobs are compared (an
@@ -460,7 +477,8 @@ class CompareSweep(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Write ``comparison.*`` and ``report.html`` into the sweep directory."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        dirs = [d for _, d in sorted(self.jobs, key=lambda j: j[0])]
+        jobs = self.jobs or self._jobs_written(sweep_dir)
+        dirs = [d for _, d in sorted(jobs, key=lambda j: j[0])]
         if len(dirs) < 2:
             print(
                 f"note: no scenario comparison written: the sweep ran {len(dirs)} job; a "

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -463,3 +464,19 @@ def test_a_sweep_with_a_custom_subdir_is_compared(tmp_path):
     assert res.returncode == 0, res.stderr
     assert "no scenario comparison written" not in res.stderr
     assert rows(tmp_path / "s").loc[("scenario.staffing.server=3", "headcount"), "diff"] == 1
+
+
+def test_a_joblib_sweep_compares_the_jobs_it_launched(tmp_path):
+    """QA 6a #1 with jobs in other processes (on_job_end is not called in the sweep's own
+    process): the job folders this multirun wrote, not an older sweep's."""
+    joblib = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3,4", *joblib)
+    assert res.returncode == 0, res.stderr
+    time.sleep(3)  # older than the 2 s the callback allows for coarse file-system clocks
+    res = sweep(tmp_path / "s", "scenario.staffing.server=4,5", "output.overwrite=true", *joblib)
+    assert res.returncode == 0, res.stderr
+    scenarios = json.loads((tmp_path / "s" / "scenarios.json").read_text())
+    assert [s["label"] for s in scenarios] == [
+        "scenario.staffing.server=4",
+        "scenario.staffing.server=5",
+    ]
