@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
 
 RESULTS = ("comparison.csv", "scenarios.json", "comparison.md")
 NEEDED = ("replications.csv", "kpis.json")
+VOLUME_KEYS = ("arrival_scale", "warmup_arrival_scale", "max_cases")
+"""Scenario settings that change the arrival volume (throughput and WIP follow it)."""
 
 
 @dataclass
@@ -38,6 +41,31 @@ class SimulateRun:
     seed: Any
     replications: int
     overrides: list[str]
+    scenario: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    headcounts: dict[str, Any] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def arrival_volume(self) -> dict[str, Any]:
+        """The scenario settings that set how many cases arrive."""
+        return {k: self.scenario.get(k) for k in VOLUME_KEYS if k in self.scenario}
+
+    def describe(self) -> dict[str, Any]:
+        """What ``scenarios.json`` records of the run (besides its label)."""
+        return {
+            "run_dir": str(self.run_dir),
+            "model": self.model,
+            "seed": self.seed,
+            "replications": self.replications,
+            "overrides": self.overrides,
+            "steps": self.steps,
+            "roles": self.roles,
+            "arrivals": self.arrival_volume,
+            "warnings": self.warnings,
+        }
 
 
 def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
@@ -45,17 +73,18 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
     is not one (no such directory, or no ``replications.csv``/``kpis.json``)."""
     if not run_dir.is_dir():
         raise ConfigError(f"{key}: {run_dir} is not a directory")
+    run_dir = run_dir.resolve()  # stored absolute: usable from any directory
     missing = [n for n in NEEDED if not (run_dir / n).is_file()]
     if missing:
+        hint = ""
+        if any((p / "replications.csv").is_file() for p in run_dir.glob("[0-9]*")):
+            hint = f"; it holds the job folders of a simulate --multirun: give sweep={run_dir}"
         raise ConfigError(
             f"{key}: {run_dir} is not a finished simulate run (no {' or '.join(missing)}); "
-            "compare reads the results 'python -m sim simulate' writes"
+            f"compare reads the results 'python -m sim simulate' writes{hint}"
         )
-    try:
-        kpis = json.loads((run_dir / "kpis.json").read_text(encoding="utf-8"))
-        table = pd.read_csv(run_dir / "replications.csv")
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{key}: cannot read the results in {run_dir}: {exc}") from exc
+    kpis = _read_kpis(run_dir / "kpis.json", key)
+    table = _read_replications(run_dir / "replications.csv", key)
     overrides: list[str] = []
     hydra_file = run_dir / ".hydra" / "overrides.yaml"
     if hydra_file.is_file():
@@ -68,34 +97,145 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
         seed=kpis.get("seed"),
         replications=len(table),
         overrides=overrides,
+        scenario=kpis.get("scenario") if isinstance(kpis.get("scenario"), dict) else {},
+        warnings=[str(w) for w in kpis.get("warnings") or []],
+        steps=_names(kpis.get("steps"), "step"),
+        roles=_names(kpis.get("roles"), "role"),
+        headcounts=_headcounts(kpis.get("roles")),
+        config=_read_config(run_dir / "config.yaml"),
     )
 
 
+def _names(items: Any, key: str) -> list[str]:
+    """The names of ``kpis.json``'s steps or roles (a list of records, or a mapping)."""
+    if isinstance(items, dict):
+        return [str(k) for k in items]
+    if isinstance(items, list):
+        return [str(i.get(key, i.get("name"))) for i in items if isinstance(i, dict)]
+    return []
+
+
+def _headcounts(roles: Any) -> dict[str, Any]:
+    """Each role's headcount as simulated (``kpis.json``'s roles)."""
+    if not isinstance(roles, list):
+        return {}
+    return {
+        str(r["role"]): r.get("headcount") for r in roles if isinstance(r, dict) and "role" in r
+    }
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    """A run's resolved ``config.yaml`` ({} when absent or unreadable: labels then fall back to
+    the typed overrides)."""
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _read_kpis(path: Path, key: str) -> dict[str, Any]:
+    """``kpis.json`` of a simulate run: a JSON object."""
+    try:
+        kpis = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{key}: cannot read {path}: {exc}") from exc
+    if not isinstance(kpis, dict):
+        raise ConfigError(f"{key}: {path}: expected a JSON object, got {type(kpis).__name__}")
+    return kpis
+
+
+def _read_replications(path: Path, key: str) -> pd.DataFrame:
+    """``replications.csv`` of a simulate run: one row per replication, numbers only."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{key}: cannot read {path}: {exc}") from exc
+    if table.empty:
+        raise ConfigError(f"{key}: {path} has no replications (a header and no rows)")
+    text = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])]
+    if text:
+        raise ConfigError(f"{key}: {path}: expected numbers in every column, not in {text}")
+    return table
+
+
+def _ignored(name: str) -> bool:
+    """Overrides that change how a run was shown or where it went, not what was simulated."""
+    return name in ("progress", "workers") or name.startswith(("output.", "hydra."))
+
+
 def _override_items(overrides: Sequence[str]) -> dict[str, str]:
+    """The typed ``key=value`` overrides of a run that can change what it simulated."""
     items = {}
     for o in overrides:
         name, sep, value = o.partition("=")
-        if not sep:
-            continue
         name = name.lstrip("+~")
-        if name in ("progress", "workers", "output.report", "output.figures", "hydra.run.dir"):
-            continue  # how a run was shown or where it went, not what was simulated
-        if name.endswith(".path"):
-            value = Path(value.strip("'\"")).name  # a model file: its name is enough
-        items[name] = value
+        if sep and not _ignored(name):
+            items[name] = value.strip("'\"") if name.endswith(".path") else value
     return items
 
 
-def scenario_labels(runs: Sequence[SimulateRun]) -> list[str]:
-    """A label per run: the overrides in which it differs from the others (``scenario.staffing.
-    legal=2``), else its directory's name; made unique."""
-    items = [_override_items(r.overrides) for r in runs]
+_MISSING = object()
+
+
+def _resolved(run: SimulateRun, key: str, typed: Mapping[str, str]) -> Any:
+    """The value ``run`` simulated for override ``key``: a role's headcount from
+    ``kpis.json``, else the key in its resolved ``config.yaml``, else the value as typed."""
+    if key.startswith("scenario.staffing.") and key.split(".", 2)[2] in run.headcounts:
+        return run.headcounts[key.split(".", 2)[2]]
+    node: Any = run.config
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return typed.get(key, _MISSING)
+        node = node[part]
+    return node
+
+
+def _shown(value: Any, typed: str | None) -> str:
+    """A label's value: as typed, else the resolved value (a model by its name)."""
+    if typed is not None:
+        return typed
+    if isinstance(value, dict):
+        return str(value.get("name", "default"))
+    return "default" if value is _MISSING else str(value)
+
+
+def _path_suffixes(paths: Sequence[str]) -> list[str]:
+    """The shortest trailing parts that tell the ``paths`` apart (``a/model.yaml``)."""
+    parts = [Path(p).parts for p in paths]
+    for n in range(1, max(map(len, parts), default=1) + 1):
+        tails = [str(Path(*p[-n:])) if p else "" for p in parts]
+        if len(set(tails)) == len(set(paths)):
+            return tails
+    return list(paths)
+
+
+def _differing_keys(runs: Sequence[SimulateRun], items: Sequence[Mapping[str, str]]) -> list[str]:
+    """The typed override keys whose resolved values are not the same in every run; a key
+    whose difference a finer key explains (``process`` beside ``process.path``) is left out."""
     keys = list(dict.fromkeys(k for it in items for k in it))
-    differing = [k for k in keys if len({it.get(k) for it in items}) > 1]
-    labels = []
-    for run, it in zip(runs, items, strict=True):
-        parts = [f"{k}={it[k]}" for k in differing if k in it]
-        labels.append(" ".join(parts) if parts else run.run_dir.name)
+    differing = []
+    for k in keys:
+        values = [_resolved(r, k, it) for r, it in zip(runs, items, strict=True)]
+        if any(v != values[0] for v in values[1:]):
+            differing.append(k)
+    return [k for k in differing if not any(d.startswith(k + ".") for d in differing)]
+
+
+def scenario_labels(runs: Sequence[SimulateRun]) -> list[str]:
+    """A label per run: the overrides whose resolved values differ between the runs
+    (``scenario.staffing.legal=2``; a run that did not type one shows its value), else its
+    directory's name; made unique. A model file is shown by the shortest path suffix that
+    tells the files apart."""
+    items = [_override_items(r.overrides) for r in runs]
+    columns = {}
+    for k in _differing_keys(runs, items):
+        shown = [_shown(_resolved(r, k, it), it.get(k)) for r, it in zip(runs, items, strict=True)]
+        columns[k] = _path_suffixes(shown) if k.endswith(".path") else shown
+    labels = [
+        " ".join(f"{k}={v[i]}" for k, v in columns.items()) or run.run_dir.name
+        for i, run in enumerate(runs)
+    ]
     base = labels
     for where in (lambda r: r.run_dir.name, lambda r: str(r.run_dir)):
         if len(set(labels)) == len(labels):
@@ -146,35 +286,38 @@ def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
     return [read_simulate_run(p, f"{key}={sweep_dir}: job {p.name}") for p in jobs]
 
 
+def pairable(run: SimulateRun, base: SimulateRun) -> bool:
+    """Whether ``run`` shares its random numbers with ``base`` replication by replication (the
+    same seed and number of replications: common random numbers)."""
+    return str(run.seed) == str(base.seed) and run.replications == base.replications
+
+
 def write_comparison(
     runs: Sequence[SimulateRun], out_dir: Path, *, baseline: Any = None, report: bool = True
 ) -> pd.DataFrame:
     """Compare ``runs`` against the baseline; write ``comparison.csv``, ``scenarios.json``,
     ``comparison.md`` (and with ``report`` ``report.html``) into ``out_dir``; print the
-    headline changes."""
+    headline changes and the notes that qualify them."""
     if len(runs) < 2:
         raise ConfigError(f"compare: {len(runs)} run given; give two or more to compare")
     labels = scenario_labels(runs)
     b = pick_baseline(baseline, labels, runs)
-    paired = len({str(r.seed) for r in runs}) == 1 and len({r.replications for r in runs}) == 1
+    base = runs[b]
     comparison = compare_scenarios(
         {label: r.table for label, r in zip(labels, runs, strict=True)},
         baseline=labels[b],
-        paired=paired,
+        paired={label: pairable(r, base) for label, r in zip(labels, runs, strict=True)},
+        volume_differs={
+            label
+            for label, r in zip(labels, runs, strict=True)
+            if r.arrival_volume != base.arrival_volume
+        },
     )
     scenarios = [
-        {
-            "label": label,
-            "baseline": i == b,
-            "run_dir": str(r.run_dir),
-            "model": r.model,
-            "seed": r.seed,
-            "replications": r.replications,
-            "overrides": r.overrides,
-        }
+        {"label": label, "baseline": i == b, **r.describe()}
         for i, (label, r) in enumerate(zip(labels, runs, strict=True))
     ]
-    from sim.report.compare import comparison_markdown
+    from sim.report.compare import comparison_markdown, comparison_notes
 
     out_dir.mkdir(parents=True, exist_ok=True)
     comparison.to_csv(out_dir / "comparison.csv", index=False)
@@ -182,45 +325,62 @@ def write_comparison(
     (out_dir / "comparison.md").write_text(
         comparison_markdown(comparison, scenarios), encoding="utf-8"
     )
-    print(format_comparison(comparison, labels, labels[b], paired=paired))
+    print(format_comparison(comparison, labels, labels[b]))
+    for note in comparison_notes(comparison, scenarios):
+        print(f"note: {note}")
     print(f"\ncomparison in {out_dir}")
     if report:
         from sim.cli.report import build
+        from sim.report.html import FIGURES_DIR
 
-        build(out_dir)
+        # PNGs of an earlier comparison in this directory must not outlive the page
+        build(out_dir, figures=any((out_dir / FIGURES_DIR).glob("[0-9][0-9]_*.png")))
     return comparison
 
 
-def format_comparison(
-    comparison: pd.DataFrame, labels: Sequence[str], baseline: str, *, paired: bool
-) -> str:
-    """The headline KPIs' changes against the baseline, one block per scenario, for the console."""
-    from sim.report.html import _change, _num, kpi_label
+PAIRED = "paired: same seed and replications"
+WELCH = "independent samples (Welch)"
 
-    how = "paired: same seed and replications" if paired else "independent samples (Welch)"
-    lines = [f"baseline: {baseline}   ({how})"]
+
+def _how(comparison: pd.DataFrame, baseline: str) -> dict[str, bool]:
+    """Per scenario (the baseline left out): whether its differences are paired."""
+    rows = comparison[comparison["scenario"] != baseline]
+    return {
+        str(k): bool(v) for k, v in rows.groupby("scenario", sort=False)["paired"].first().items()
+    }
+
+
+def format_comparison(comparison: pd.DataFrame, labels: Sequence[str], baseline: str) -> str:
+    """The headline KPIs' changes against the baseline, one block per scenario, for the console
+    (with how each was compared when some are paired and some not)."""
+    from sim.report.compare import change_text, plain, unit_title
+    from sim.report.html import kpi_label
+
+    how = _how(comparison, baseline)
+    mixed = len(set(how.values())) > 1
+    shared = (
+        "paired where seed and replications match, else Welch"
+        if mixed
+        else (PAIRED if all(how.values()) else WELCH)
+    )
+    lines = [f"baseline: {baseline}   ({shared})"]
     head = comparison[comparison["kpi"].isin(COMPARED_HEADLINE)]
     for label in labels:
         if label == baseline:
             continue
-        lines.append(f"\n{label}")
+        lines.append(
+            f"\n{label}" + (f"   ({PAIRED if how.get(label) else WELCH})" if mixed else "")
+        )
         lines.append(f"  {'':<36} {'baseline':>10} {'scenario':>10}  change [95 % CI]")
         for _, r in head[head["scenario"] == label].iterrows():
             if not (r["base"] or r["alt"]):
                 continue  # zero in both (no costs in the model)
             name, unit = kpi_label(r["kpi"])
-            shown = "pp" if unit == "%" else unit
-
-            def bare(v: float, unit: str = unit, shown: str = shown, signed: bool = True) -> str:
-                text = _change(v, unit) if signed else _num(v, unit)
-                return text.removesuffix(" " + shown) if unit != "%" or signed else text
-
-            title = f"{name} ({unit})" if unit not in ("", "%", "people") else name
-            change = f"{bare(r['diff'])}{' pp' if unit == '%' else ''}"
-            ci = f"[{bare(r['ci_low'])}, {bare(r['ci_high'])}]"
+            change, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
+            title = unit_title(name, unit).replace("%, change in pp", "%; change in pp")
             lines.append(
-                f"  {title:<36} {bare(r['base'], signed=False):>10} "
-                f"{bare(r['alt'], signed=False):>10}  {change:>9} {ci:<22} {r['verdict']}"
+                f"  {title:<36} {plain(r['base'], unit):>10} {plain(r['alt'], unit):>10}  "
+                f"{change:>9} {ci or '[–, –]':<22} {r['verdict']}"
             )
     return "\n".join(lines)
 
@@ -231,7 +391,13 @@ def _run_dirs(cfg: DictConfig) -> list[SimulateRun]:
     if runs_value and sweep:
         raise ConfigError("runs= and sweep=: give one of them, not both")
     if sweep:
-        return sweep_runs(Path(str(sweep)).expanduser())
+        runs = sweep_runs(Path(str(sweep)).expanduser())
+        if len(runs) < 2:
+            raise ConfigError(
+                f"sweep={sweep}: {len(runs)} job in it; a comparison needs a sweep of two or "
+                "more jobs (or give runs=[a,b,...])"
+            )
+        return runs
     if not runs_value:
         raise ConfigError(
             "runs: give the simulate runs to compare, e.g. runs=[out/today,out/two_more_legal], "
@@ -241,9 +407,22 @@ def _run_dirs(cfg: DictConfig) -> list[SimulateRun]:
         raise ConfigError(
             f"runs: expected a list of run directories like [out/a,out/b], got {runs_value!r}"
         )
-    return [
+    runs = [
         read_simulate_run(Path(str(p)).expanduser(), f"runs[{i}]") for i, p in enumerate(runs_value)
     ]
+    _refuse_repeated_runs(runs)
+    return runs
+
+
+def _refuse_repeated_runs(runs: Sequence[SimulateRun]) -> None:
+    """A ``ConfigError`` when two entries of ``runs=`` are one directory, however spelled."""
+    seen: dict[Path, int] = {}
+    for i, r in enumerate(runs):
+        j = seen.setdefault(r.run_dir, i)
+        if j != i:
+            raise ConfigError(
+                f"runs[{i}] is the same directory as runs[{j}] ({r.run_dir}); give each run once"
+            )
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> pd.DataFrame:
@@ -262,17 +441,56 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 
 
 class CompareSweep(Callback):
-    """Hydra callback: when a ``simulate --multirun`` ends, compare its jobs (job 0 the
-    baseline) in the sweep directory; a sweep of one job, or one whose jobs did not all finish,
-    is left as it is with a note."""
+    """Hydra callback: when a ``simulate --multirun`` ends, compare the jobs it launched (its
+    first job the baseline) in the sweep directory; a sweep of one job, or one whose jobs did
+    not all finish, is left as it is with a note."""
+
+    def __init__(self) -> None:
+        self.jobs: list[tuple[int, Path]] = []
+        self.started = time.time()
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Forget the jobs of an earlier multirun of this process."""
+        self.jobs = []
+        self.started = time.time()
+
+    def _jobs_written(self, sweep_dir: Path) -> list[tuple[int, Path]]:
+        """The job folders whose ``.hydra/`` this multirun wrote: a launcher that runs jobs in
+        other processes (``hydra/launcher=joblib``) calls ``on_job_end`` there, not here."""
+        found = []
+        for f in sweep_dir.glob("**/.hydra/hydra.yaml"):
+            if f.stat().st_mtime < self.started - 2:  # 2 s: coarse file-system clocks
+                continue
+            try:
+                num = yaml.safe_load(f.read_text(encoding="utf-8"))["hydra"]["job"]["num"]
+            except (OSError, yaml.YAMLError, KeyError, TypeError):
+                continue
+            found.append((int(num), f.parent.parent))
+        return found
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        """Remember the job's output directory: only this sweep's jobs are compared (an
+        overwritten sweep directory can hold numbered folders of an older one)."""
+        runtime = config.hydra.runtime
+        self.jobs.append((int(config.hydra.job.get("num") or 0), Path(str(runtime.output_dir))))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Write ``comparison.*`` and ``report.html`` into the sweep directory."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
+        jobs = self.jobs or self._jobs_written(sweep_dir)
+        dirs = [d for _, d in sorted(jobs, key=lambda j: j[0])]
+        if len(dirs) < 2:
+            print(
+                f"note: no scenario comparison written: the sweep ran {len(dirs)} job; a "
+                "comparison needs two or more (sweep a value, e.g. scenario.staffing.server=2,3)",
+                file=sys.stderr,
+            )
+            return
         try:
-            runs = sweep_runs(sweep_dir, "hydra.sweep.dir")
-            if len(runs) < 2:
-                return
+            runs = [
+                read_simulate_run(d, f"hydra.sweep.dir={sweep_dir}: job {i} ({d})")
+                for i, d in enumerate(dirs)
+            ]
             print(f"\n=== the {len(runs)} scenarios of the sweep against job 0 ===")
             output = config.get("output") or {}
             write_comparison(runs, sweep_dir, report=bool(output.get("report", True)))

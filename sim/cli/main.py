@@ -76,7 +76,9 @@ FILE_GROUPS = {"process": MODEL_SUFFIXES, "redesign": (".yaml", ".yml", ".json")
 
 # Overrides whose value is a path: '~' is expanded and a path Hydra's grammar would misread
 # (commas, spaces, '=', '$', brackets...) is quoted, so any file name can be given as typed.
-PATH_KEYS = ("log", "backtest.log", "run", "sweep", "hydra.run.dir")
+# compare's baseline= too: it names a run directory or a label such as
+# 'scenario.staffing.server=3', which Hydra's grammar refuses unquoted.
+PATH_KEYS = ("log", "backtest.log", "run", "sweep", "hydra.run.dir", "baseline")
 _PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$")
 
 
@@ -222,6 +224,8 @@ def _refuse_writing_into_a_compared_run(args: list[str], run_dir: Path) -> None:
     sweep = _override(args, "sweep")
     if sweep:
         compared.append(Path(sweep).expanduser())
+        if Path(sweep).expanduser().is_dir():  # its job folders are runs compared as well
+            compared += [p for p in Path(sweep).expanduser().iterdir() if p.is_dir()]
     if run_dir.exists() and any(p.exists() and p.samefile(run_dir) for p in compared):
         raise SimError(f"hydra.run.dir={run_dir}: it is one of the runs compared; give another")
 
@@ -298,7 +302,7 @@ def main(argv: list[str] | None = None) -> None:
             if not held & RUN_FILES:
                 raise SimError(
                     f"run={target}: not a run directory (none of {sorted(RUN_FILES)} in it); "
-                    "give the directory a simulate, calibrate or optimize run wrote"
+                    "give the directory a simulate, calibrate, optimize or compare run wrote"
                 )
         run_dir = _override(args, "hydra.run.dir")
         overwrite = (_override(args, "output.overwrite") or "").lower() == "true"

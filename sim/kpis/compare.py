@@ -3,19 +3,20 @@
 The inputs are replications tables (``replications.csv``, one row per replication). Scenarios
 simulated with the same seed and the same number of replications share their random numbers
 replication by replication (common random numbers), so their differences are paired; otherwise
-they are compared as independent samples (Welch's t-interval).
+they are compared as independent samples (Welch's t-interval). Both are decided per scenario
+against the baseline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 import scipy.stats as st
 
-from sim.kpis.stats import LEVEL, paired_comparison
+from sim.kpis.stats import LEVEL, confidence_interval
 
 COMPARED_HEADLINE = (
     "cycle_time_mean",
@@ -24,6 +25,8 @@ COMPARED_HEADLINE = (
     "throughput_per_week",
     "wip_mean",
     "cost_per_case",
+    "revenue_per_case",
+    "margin_per_case",
     "headcount",
 )
 """The scenario-wide KPIs a comparison shows, in this order, before the per-role utilisation
@@ -63,36 +66,77 @@ def compared_kpis(columns: Sequence[str]) -> list[str]:
     return head + items
 
 
+VOLUME_KPIS = frozenset({"throughput_per_week", "throughput_per_day", "wip_mean"})
+"""KPIs that follow the arrival volume: with more demand more cases finish and more are in
+progress, which is neither better nor worse in itself."""
+
+
+def _values(table: pd.DataFrame, kpi: str) -> np.ndarray:
+    return table[kpi].to_numpy(dtype=float) if kpi in table else np.array([])
+
+
+def _mean(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else np.nan
+
+
+def _row(base_mean: float, alt_mean: float, low: float, high: float, **sizes: int) -> dict:
+    diff = alt_mean - base_mean
+    return {
+        "base": base_mean,
+        "alt": alt_mean,
+        "diff": diff,
+        "ci_low": low,
+        "ci_high": high,
+        **sizes,
+        "relative": diff / base_mean if base_mean and np.isfinite(base_mean) else np.nan,
+        "significant": bool(np.isfinite(low) and (low > 0 or high < 0)),
+    }
+
+
+def _paired_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
+    """Replication r of both paired; the means and the difference over the same complete pairs
+    (a replication where either value is missing is left out of all three)."""
+    n = min((x.size for x in (a, b) if x.size), default=0)  # a KPI one side lacks: all NaN
+    b, a = (np.full(n, np.nan) if x.size == 0 else x[:n] for x in (b, a))
+    both = np.isfinite(a) & np.isfinite(b)
+    if not both.any():  # no pair: each side's own mean, no difference
+        return _row(_mean(b), _mean(a), np.nan, np.nan, n=0, n_base=0, n_alt=0)
+    ci = confidence_interval(a[both] - b[both], level)
+    pairs = int(both.sum())
+    row = _row(float(b[both].mean()), float(a[both].mean()), ci["ci_low"], ci["ci_high"], n=pairs)
+    return row | {"n_base": pairs, "n_alt": pairs}
+
+
+def _welch_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
+    """Independent samples: each side's mean and Welch's t-interval of the difference."""
+    b, a = b[np.isfinite(b)], a[np.isfinite(a)]
+    low = high = np.nan
+    if a.size > 1 and b.size > 1:
+        if a.std() == 0 and b.std() == 0:  # equal in every replication: no spread at all
+            low = high = float(a.mean() - b.mean())
+        else:
+            ci = st.ttest_ind(a, b, equal_var=False).confidence_interval(level)
+            low, high = float(ci.low), float(ci.high)
+    return _row(_mean(b), _mean(a), low, high, n=int(a.size), n_base=int(b.size), n_alt=int(a.size))
+
+
 def unpaired_comparison(
     base: pd.DataFrame, alt: pd.DataFrame, kpis: Sequence[str], level: float = LEVEL
 ) -> pd.DataFrame:
     """Per KPI: ``mean(alt) - mean(base)`` of independent replications and its Welch
-    t-interval (the same columns as ``paired_comparison``)."""
-    rows = {}
-    for k in kpis:
-        b = base[k].to_numpy(dtype=float) if k in base else np.array([])
-        a = alt[k].to_numpy(dtype=float) if k in alt else np.array([])
-        b, a = b[~np.isnan(b)], a[~np.isnan(a)]
-        base_mean = float(b.mean()) if b.size else np.nan
-        alt_mean = float(a.mean()) if a.size else np.nan
-        low = high = np.nan
-        if a.size > 1 and b.size > 1:
-            if a.std() == 0 and b.std() == 0:  # equal in every replication: no spread at all
-                low = high = alt_mean - base_mean
-            else:
-                ci = st.ttest_ind(a, b, equal_var=False).confidence_interval(level)
-                low, high = float(ci.low), float(ci.high)
-        diff = alt_mean - base_mean
-        rows[k] = {
-            "base": base_mean,
-            "alt": alt_mean,
-            "diff": diff,
-            "ci_low": low,
-            "ci_high": high,
-            "n": int(min(a.size, b.size)),
-            "relative": diff / base_mean if base_mean and np.isfinite(base_mean) else np.nan,
-            "significant": bool(np.isfinite(low) and (low > 0 or high < 0)),
-        }
+    t-interval; ``n_base``/``n_alt`` the replications of each, ``n`` the scenario's."""
+    rows = {k: _welch_row(_values(base, k), _values(alt, k), level) for k in kpis}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def matched_comparison(
+    base: pd.DataFrame, alt: pd.DataFrame, kpis: Sequence[str], level: float = LEVEL
+) -> pd.DataFrame:
+    """Per KPI: the mean difference over paired replications (common random numbers) and its
+    t-interval, with ``base`` and ``alt`` the means over the same complete pairs; ``n`` the
+    number of pairs."""
+    rows = {k: _paired_row(_values(base, k), _values(alt, k), level) for k in kpis}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -107,44 +151,99 @@ def verdict(kpi: str, significant: bool, diff: float) -> str:
     return "better" if (diff < 0) == (way == "lower") else "worse"
 
 
+def row_verdict(kpi: str, row: Mapping[str, float], *, neutral: bool = False) -> str:
+    """The verdict of one comparison row: ``n/a`` when the KPI is missing in the baseline or
+    the scenario, ``no CI (1 replication)`` when there is no interval to test, else
+    ``verdict`` (``changed`` for a significant change of a KPI made ``neutral``)."""
+    if not (np.isfinite(row["base"]) and np.isfinite(row["alt"])) or row["n"] == 0:
+        return "n/a"
+    n = int(min(row["n"], row.get("n_base", row["n"])))
+    if n < 2:
+        return f"no CI ({n} replication)"
+    if neutral and row["significant"] and row["diff"] != 0:
+        return "changed"
+    return verdict(kpi, bool(row["significant"]), float(row["diff"]))
+
+
+def _kpi_names(tables: Mapping[str, pd.DataFrame], baseline: str) -> list[str]:
+    names = compared_kpis(tables[baseline].columns)
+    for t in tables.values():
+        names += [k for k in compared_kpis(t.columns) if k not in names]
+    return names
+
+
+def _baseline_rows(table: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
+    """The baseline against itself: its mean, a zero change and no interval, in either mode."""
+    rows = {}
+    for k in kpis:
+        x = _values(table, k)
+        m, n = _mean(x), int(np.isfinite(x).sum())
+        rows[k] = _row(m, m, np.nan, np.nan, n=n, n_base=n, n_alt=n) | {"significant": False}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def compare_scenarios(
     tables: Mapping[str, pd.DataFrame],
     *,
     baseline: str,
-    paired: bool,
+    paired: bool | Mapping[str, bool],
     kpis: Sequence[str] | None = None,
     level: float = LEVEL,
+    volume_differs: Collection[str] = (),
 ) -> pd.DataFrame:
     """Every scenario of ``tables`` (name -> replications table) against ``baseline``.
 
-    Returns one row per scenario and KPI, baseline rows included (difference 0): ``scenario,
-    kpi, base, alt, diff, ci_low, ci_high, relative, n, significant, paired, verdict``.
-    ``paired`` pairs replications by position (common random numbers); ``kpis`` defaults to
-    ``compared_kpis`` of the baseline's columns, plus those only other scenarios have (a role
-    added in one scenario).
+    Returns one row per scenario and KPI, baseline rows included (difference 0, no interval):
+    ``scenario, kpi, base, alt, diff, ci_low, ci_high, n, n_base, n_alt, relative, significant,
+    paired, verdict``. ``paired`` (for all scenarios, or per scenario name) pairs replications
+    by position (common random numbers). ``volume_differs`` names the scenarios whose arrival
+    volume differs from the baseline's: their ``VOLUME_KPIS`` are ``changed``, not better or
+    worse. ``kpis`` defaults to ``compared_kpis`` of the baseline's columns, plus those only
+    other scenarios have (a role added in one scenario).
     """
     if baseline not in tables:
         raise KeyError(f"baseline {baseline!r} is not one of the scenarios {list(tables)}")
     base = tables[baseline]
-    if kpis is None:
-        names = compared_kpis(base.columns)
-        for t in tables.values():
-            names += [k for k in compared_kpis(t.columns) if k not in names]
-        kpis = names
+    kpis = list(kpis) if kpis is not None else _kpi_names(tables, baseline)
+    pairs = {n: paired if isinstance(paired, bool) else bool(paired.get(n)) for n in tables}
+    # the baseline against itself is neither: marked paired only when every scenario is
+    pairs[baseline] = all(p for n, p in pairs.items() if n != baseline)
     frames = []
     for name, table in tables.items():
-        if paired:
-            cmp = paired_comparison(base, table, kpis, level)
+        pair = pairs[name]
+        if name == baseline:
+            cmp = _baseline_rows(base, kpis)
         else:
-            cmp = unpaired_comparison(base, table, kpis, level)
+            cmp = (matched_comparison if pair else unpaired_comparison)(base, table, kpis, level)
         cmp = cmp.rename_axis("kpi").reset_index()
+        cmp["verdict"] = [
+            "baseline"
+            if name == baseline
+            else row_verdict(
+                r["kpi"], r, neutral=name in volume_differs and r["kpi"] in VOLUME_KPIS
+            )
+            for r in cmp.to_dict("records")
+        ]
         cmp.insert(0, "scenario", name)
-        cmp["paired"] = paired
+        cmp["paired"] = pair
         frames.append(cmp)
     out = pd.concat(frames, ignore_index=True)
-    out["verdict"] = [
-        verdict(k, bool(s), float(d))
-        for k, s, d in zip(out["kpi"], out["significant"], out["diff"], strict=True)
-    ]
-    out.loc[out["scenario"] == baseline, "verdict"] = "baseline"
-    return out
+    return out[[c for c in COLUMNS if c in out.columns]]
+
+
+COLUMNS = (
+    "scenario",
+    "kpi",
+    "base",
+    "alt",
+    "diff",
+    "ci_low",
+    "ci_high",
+    "relative",
+    "n",
+    "n_base",
+    "n_alt",
+    "significant",
+    "paired",
+    "verdict",
+)

@@ -9,25 +9,29 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
+from sim.errors import ConfigError
 from sim.kpis.compare import COMPARED_HEADLINE
 from sim.report._mpl import BASELINE, DROP, INK, MUTED, SCENARIO, SUCCESS, new_figure
-from sim.report.charts import _finish, _style, _title, axis_label
-from sim.report.html import Section, _change, _esc, _img, _num, _table, html_page, kpi_label
+from sim.report.charts import _finish, _fit_left, _style, _title
+from sim.report.html import Section, _esc, _img, _num, _table, html_page, kpi_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 COMPARISON_CSV = "comparison.csv"
+CSV_COLUMNS = ("scenario", "kpi", "base", "alt", "diff", "ci_low", "ci_high", "verdict")
 SCENARIOS_JSON = "scenarios.json"
 VERDICT_COLORS = {"better": SUCCESS, "worse": DROP, "changed": SCENARIO, "within noise": MUTED}
-VERDICT_CLASS = {"better": "good", "worse": "bad", "changed": "", "within noise": "muted"}
+VERDICT_CLASS = {"better": "good", "worse": "bad", "changed": "changed", "within noise": "muted"}
 
 
 def _scale(unit: str) -> float:
@@ -36,6 +40,51 @@ def _scale(unit: str) -> float:
 
 def _unit_text(unit: str) -> str:
     return "pp" if unit == "%" else unit
+
+
+def _decimals(values: Sequence[float], digits: int = 3) -> int:
+    """Decimals that give the largest of ``values`` ``digits`` significant digits (so a change
+    and its interval are shown with the same precision)."""
+    finite = [abs(v) for v in values if math.isfinite(v) and v != 0]
+    if not finite or all(v == round(v) for v in finite):  # whole numbers (people) stay whole
+        return 0
+    return max(0, digits - 1 - math.floor(math.log10(max(finite))))
+
+
+def plain(v: Any, unit: str) -> str:
+    """A value without its unit (the unit is in the KPI's name): percentages as 0-100."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "–"
+    if not math.isfinite(x):
+        return "–"
+    if unit == "%":
+        return f"{100 * x:.1f}"
+    return _num(x, "money" if unit == "money" else "")
+
+
+def change_text(diff: Any, low: Any, high: Any, unit: str) -> tuple[str, str]:
+    """A signed change and its interval ``[low, high]`` ('' without one) with the same
+    precision and no unit; percentages as percentage points."""
+    k = _scale(unit)
+    values = [float(v) * k if v is not None else math.nan for v in (diff, low, high)]
+    d = 1 if unit == "%" else _decimals(values)
+
+    def fmt(x: float) -> str:
+        return f"{x:+,.{d}f}" if math.isfinite(x) else "–"
+
+    ci = f"[{fmt(values[1])}, {fmt(values[2])}]" if all(map(math.isfinite, values[1:])) else ""
+    return fmt(values[0]), ci
+
+
+def unit_title(label: str, unit: str) -> str:
+    """A KPI's name with its unit, e.g. ``Mean cycle time (h)``, ``utilisation of x (%, change
+    in pp)``."""
+    if unit == "%":
+        return f"{label} (%, change in pp)"
+    said = unit.lower() in re.findall(r"[\w/]+", label.lower())  # "People on staff": no "(people)"
+    return f"{label} ({unit})" if unit and not said else label
 
 
 def _informative(comparison: pd.DataFrame, kpi: str) -> bool:
@@ -60,9 +109,11 @@ def plot_scenario_differences(
         kpis = [k for k in COMPARED_HEADLINE if k in set(comparison["kpi"])]
     kpis = [k for k in kpis if _informative(comparison, k)]
     others = [s for s in dict.fromkeys(comparison["scenario"]) if s != baseline]
+    names = figure_labels([baseline, *others])[1:]
+    lines = max((n.count("\n") + 1 for n in names), default=1)
     ncols = 2 if len(kpis) > 1 else 1
     nrows = max(math.ceil(len(kpis) / ncols), 1)
-    panel_h = 0.9 + 0.32 * max(len(others), 1)
+    panel_h = 0.9 + (0.2 + 0.13 * lines) * max(len(others), 1)
     fig = new_figure(10.0 if ncols == 2 else 6.5, 0.6 + nrows * panel_h)
     y = np.arange(len(others))[::-1].astype(float)
     for i, kpi in enumerate(kpis):
@@ -81,11 +132,12 @@ def plot_scenario_differences(
             ax.plot([d], [yy], "o", color=color, ms=5)
         ax.axvline(0, color=BASELINE, lw=1)
         base = float(rows["base"].iloc[0]) if len(rows) else math.nan
-        ax.set_title(f"{label} (baseline {_num(base, unit)})", fontsize=8.5, color=INK, loc="left")
+        shown = f"{plain(base, unit)} {unit}".strip() if unit else plain(base, unit)
+        ax.set_title(f"{label} (baseline {shown})", fontsize=8.5, color=INK, loc="left")
         ax.set_yticks(y)
-        ax.set_yticklabels(
-            [axis_label(n, 36) for n in others] if i % ncols == 0 else [], fontsize=8
-        )
+        ax.set_yticklabels(names if i % ncols == 0 else [], fontsize=7.5)
+        # few ticks (wide numbers overlapped); whole people: no 0.2-person ticks
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=unit == "people"))
         ax.set_ylim(-0.7, len(others) - 0.3)
         ax.set_xlabel(f"change ({_unit_text(unit)})" if unit else "change", fontsize=8)
         lo_x, hi_x = ax.get_xlim()
@@ -98,29 +150,74 @@ def plot_scenario_differences(
         ax.set_axis_off()
     _title(fig, title)
     fig.subplots_adjust(
-        left=0.2 if ncols == 2 else 0.32,
+        left=0.24 if ncols == 2 else 0.36,
         right=0.97,
         wspace=0.12,
         hspace=0.9 / panel_h + 0.25,
         top=1 - 0.55 / fig.get_figheight(),
         bottom=0.45 / fig.get_figheight() + 0.02,
     )
+    _fit_left(fig)
     return _finish(fig, path)
 
 
+def _common_key_prefix(keys: Sequence[str]) -> str:
+    """The dotted prefix all ``keys`` share (``scenario.staffing.`` of ``scenario.staffing.a``
+    and ``scenario.staffing.b``); a key is never reduced to nothing."""
+    parts = [k.split(".")[:-1] for k in keys]
+    common: list[str] = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) > 1:
+            break
+        common.append(level[0])
+    return "".join(p + "." for p in common)
+
+
+def figure_labels(labels: Sequence[str], width: int = 26) -> list[str]:
+    """Scenario labels for a figure's axis: the key prefix common to every ``key=value`` part
+    dropped (``scenario.staffing.``), then wrapped at spaces to ``width`` characters, so the
+    values that tell scenarios apart stay visible (no ellipsis)."""
+    items = [label.split(" ") for label in labels]
+    keys = [p.partition("=")[0] for it in items for p in it if "=" in p]
+    prefix = _common_key_prefix(keys) if keys else ""
+    return [_wrap([p.removeprefix(prefix) if "=" in p else p for p in it], width) for it in items]
+
+
+def _wrap(parts: Sequence[str], width: int) -> str:
+    """``parts`` joined by spaces in lines of at most ``width`` characters where possible; a
+    part that does not fit starts a line, and one longer than a line breaks after a dot of its
+    key (``steps.service.`` / ``duration.mean=1.6``), never inside its value."""
+    lines: list[str] = []
+    line = ""
+    for part in parts:
+        if line and len(line) + 1 + len(part) <= width:
+            line += " " + part
+            continue
+        if line:
+            lines.append(line)
+        key, sep, value = part.partition("=")
+        atoms = re.findall(r"[^.]*\.|[^.]+$", key) if len(part) > width else [key]
+        atoms[-1] += sep + value
+        line = ""
+        for atom in atoms:
+            if line and len(line) + len(atom) > width:
+                lines.append(line)
+                line = ""
+            line += atom
+    return "\n".join([*lines, line])
+
+
 def _cell(r: Mapping[str, Any], unit: str) -> str:
-    """``+1.2 h [+0.4, +2.0]`` coloured by verdict; the baseline's own value as it is."""
+    """``2.3<br>+1.2 [+0.4, +2.0]`` coloured by verdict; the baseline's own value as it is."""
     if r["verdict"] == "baseline":
-        return f"<b>{_num(r['alt'], unit)}</b>"
-    diff = _change(r["diff"], unit)
-    lo, hi = r["ci_low"], r["ci_high"]
-    ci = (
-        f" [{_change(lo, unit)}, {_change(hi, unit)}]"
-        if math.isfinite(float(lo)) and math.isfinite(float(hi))
-        else ""
+        return f"<b>{plain(r['alt'], unit)}</b>"
+    diff, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
+    verdict = str(r["verdict"])
+    cls = VERDICT_CLASS.get(verdict, "muted")
+    return (
+        f'{plain(r["alt"], unit)}<br><span class="{cls}">{diff} {_esc(ci)}</span>'
+        f'<br><span class="{cls}">{_esc(verdict)}</span>'
     )
-    cls = VERDICT_CLASS.get(str(r["verdict"]), "")
-    return f'{_num(r["alt"], unit)}<br><span class="{cls}">{diff}{_esc(ci)}</span>'
 
 
 def _kpi_table(comparison: pd.DataFrame, kpis: Sequence[str], order: Sequence[str]) -> str:
@@ -129,7 +226,8 @@ def _kpi_table(comparison: pd.DataFrame, kpis: Sequence[str], order: Sequence[st
         label, unit = kpi_label(kpi)
         by = comparison[comparison["kpi"] == kpi].set_index("scenario")
         rows.append(
-            [_esc(label)] + [_cell(by.loc[s], unit) if s in by.index else "–" for s in order]
+            [_esc(unit_title(label, unit))]
+            + [_cell(by.loc[s], unit) if s in by.index else "–" for s in order]
         )
     return _table(["KPI", *(_esc(s) for s in order)], rows, numeric=set(range(1, len(order) + 1)))
 
@@ -148,24 +246,109 @@ def _scenario_rows(scenarios: Sequence[Mapping[str, Any]]) -> str:
     return _table(["scenario", "model", "replications", "seed", "run directory"], rows, {2, 3})
 
 
+def _model_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
+    """A note when the runs simulate different models (name, steps or roles)."""
+
+    def shape(s: Mapping[str, Any]) -> tuple:
+        return (s.get("model"), tuple(s.get("steps") or ()), tuple(s.get("roles") or ()))
+
+    if len({shape(s) for s in scenarios}) < 2:
+        return None
+    parts = [
+        f"{s['label']}: {s.get('model')} ({len(s.get('steps') or ())} steps, "
+        f"{len(s.get('roles') or ())} roles)"
+        for s in scenarios
+    ]
+    return (
+        "the runs simulate different models (" + "; ".join(parts) + "): steps and roles are "
+        "compared by name, and a KPI one run lacks is n/a"
+    )
+
+
+def _volume_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
+    """A note when some scenario's arrival volume differs from the baseline's."""
+    base = next(s for s in scenarios if s.get("baseline"))
+    differ = [
+        s["label"] for s in scenarios if (s.get("arrivals") or {}) != (base.get("arrivals") or {})
+    ]
+    if not differ:
+        return None
+    return (
+        f"the arrival volume (scenario.arrival_scale, max_cases) of {', '.join(differ)} differs "
+        "from the baseline's: throughput and work in progress follow the demand, so their "
+        "change is 'changed', neither better nor worse"
+    )
+
+
+def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What qualifies the comparison: different models, arrival volumes that differ, scenarios
+    without a confidence interval, and each run's own warnings (a saturated role)."""
+    notes = [n for n in (_model_note(scenarios), _volume_note(scenarios)) if n]
+    no_ci = sorted(
+        set(comparison.loc[comparison["verdict"].astype(str).str.startswith("no CI"), "scenario"])
+    )
+    if no_ci:
+        notes.append(
+            f"{', '.join(map(str, no_ci))}: one replication (here or in the baseline), so no "
+            "confidence interval and nothing was tested; simulate with scenario.replications=10 "
+            "or more"
+        )
+    for s in scenarios:
+        notes += [f"{s['label']}: {w.removeprefix('warning: ')}" for w in s.get("warnings") or ()]
+    return notes
+
+
+def _how_paired(comparison: pd.DataFrame, base: str) -> tuple[list[str], list[str]]:
+    """The scenarios compared paired and those compared as independent samples."""
+    rows = comparison[comparison["scenario"] != base].drop_duplicates("scenario")
+    paired = [str(s) for s, p in zip(rows["scenario"], rows["paired"], strict=True) if bool(p)]
+    welch = [str(s) for s, p in zip(rows["scenario"], rows["paired"], strict=True) if not bool(p)]
+    return paired, welch
+
+
+def _how_text(comparison: pd.DataFrame, base: str) -> str:
+    """How the differences were computed, in words (per scenario when the modes are mixed)."""
+    paired, welch = _how_paired(comparison, base)
+    if not welch:
+        return (
+            "Paired differences: every scenario was simulated with the same seed and number of "
+            "replications as the baseline (common random numbers), so a difference is the "
+            "scenario's effect."
+        )
+    if not paired:
+        return (
+            "Independent samples (Welch's t-interval): the scenarios were not simulated with "
+            "the same seed and number of replications as the baseline, so their random numbers "
+            "differ. Give every run the same seed and scenario.replications to pair them."
+        )
+    return (
+        f"Paired differences for {', '.join(paired)} (the baseline's seed and number of "
+        f"replications: common random numbers); independent samples (Welch's t-interval) for "
+        f"{', '.join(welch)}, whose seed or number of replications differs."
+    )
+
+
+def _md_cell(r: Mapping[str, Any], unit: str) -> str:
+    """One scenario's value, change, interval and verdict (no unit: it is in the KPI column)."""
+    if r["verdict"] == "baseline":
+        return plain(r["alt"], unit)
+    if r["verdict"] == "n/a":
+        return f"{plain(r['alt'], unit)}: n/a"
+    diff, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
+    return f"{plain(r['alt'], unit)}: {diff}{' ' + ci if ci else ''} {r['verdict']}"
+
+
 def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> str:
-    """The comparison as Markdown: the scenarios, then one row per KPI with each scenario's
-    value and its change against the baseline (95 % CI, verdict)."""
+    """The comparison as Markdown: the scenarios, the notes that qualify it, then one row per
+    KPI with each scenario's value and its change against the baseline (95 % CI, verdict)."""
     order = [s["label"] for s in scenarios]
     base = next(s["label"] for s in scenarios if s.get("baseline"))
-    paired = bool(comparison["paired"].all())
     lines = [
         "# Scenario comparison",
         "",
-        f"Baseline: **{base}**. "
-        + (
-            "Paired differences: every scenario was simulated with the same seed and number of "
-            "replications (common random numbers), so a difference is the scenario's effect."
-            if paired
-            else "Independent samples (Welch's t-interval): the scenarios were not simulated "
-            "with the same seed and number of replications, so their random numbers differ."
-        )
-        + " A change is significant when its 95 % confidence interval excludes 0.",
+        f"Baseline: **{base}**. {_how_text(comparison, base)} A change is significant when its "
+        "95 % confidence interval excludes 0; `n/a`: the KPI is missing in the baseline or the "
+        "scenario.",
         "",
         "| scenario | model | replications | seed | run directory |",
         "|---|---|---|---|---|",
@@ -175,6 +358,8 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
             for s in scenarios
         ),
         "",
+        *(f"- note: {n}" for n in comparison_notes(comparison, scenarios)),
+        "",
         "| KPI | " + " | ".join(order) + " |",
         "|---|" + "---|" * len(order),
     ]
@@ -183,21 +368,50 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
             continue
         label, unit = kpi_label(kpi)
         by = comparison[comparison["kpi"] == kpi].set_index("scenario")
-        cells = []
-        for s in order:
-            if s not in by.index:
-                cells.append("–")
-                continue
-            r = by.loc[s]
-            if r["verdict"] == "baseline":
-                cells.append(_num(r["alt"], unit))
-                continue
-            ci = ""
-            if math.isfinite(float(r["ci_low"])) and math.isfinite(float(r["ci_high"])):
-                ci = f" [{_change(r['ci_low'], unit)}, {_change(r['ci_high'], unit)}]"
-            cells.append(f"{_num(r['alt'], unit)}: {_change(r['diff'], unit)}{ci} {r['verdict']}")
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        cells = [_md_cell(by.loc[s], unit) if s in by.index else "–" for s in order]
+        lines.append(f"| {unit_title(label, unit)} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """``comparison.csv`` with its ``scenario`` and ``kpi`` columns as text, exactly as written
+    (a label ``01``, ``NA`` or ``1e3`` stays that label)."""
+    table = pd.read_csv(path)
+    missing = [c for c in CSV_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"no column(s) {missing}")
+    text = pd.read_csv(path, usecols=["scenario", "kpi"], dtype=str, keep_default_na=False)
+    table[["scenario", "kpi"]] = text[["scenario", "kpi"]]
+    return table
+
+
+def _read_scenarios(path: Path) -> list[dict[str, Any]]:
+    """``scenarios.json``: a list of scenarios with a label each, one of them the baseline."""
+    scenarios = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(scenarios, list) or not all(
+        isinstance(s, dict) and "label" in s for s in scenarios
+    ):
+        raise ValueError("expected a list of scenarios, each with a 'label'")
+    if sum(bool(s.get("baseline")) for s in scenarios) != 1:
+        raise ValueError("expected exactly one scenario with 'baseline': true")
+    for s in scenarios:
+        s["label"] = str(s["label"])
+    return scenarios
+
+
+def read_comparison(run_dir: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """The comparison table and the scenarios of a comparison directory; a ``ConfigError``
+    naming the file that is missing or damaged."""
+    out = []
+    for name, reader in ((COMPARISON_CSV, _read_table), (SCENARIOS_JSON, _read_scenarios)):
+        path = run_dir / name
+        if not path.is_file():
+            raise ConfigError(f"run={run_dir}: no {name}; 'python -m sim compare' writes it")
+        try:
+            out.append(reader(path))
+        except (OSError, ValueError) as exc:  # pandas' and json's parse errors included
+            raise ConfigError(f"run={run_dir}: cannot read {path}: {exc}") from exc
+    return out[0], out[1]
 
 
 def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = None) -> Path:
@@ -205,34 +419,27 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     ``scenarios.json``; or to ``out``): the scenarios, the headline KPIs' changes against the
     baseline as a figure and a table, utilisation per role and waiting per step."""
     run_dir = Path(run_dir)
-    comparison = pd.read_csv(run_dir / COMPARISON_CSV)
-    scenarios = json.loads((run_dir / SCENARIOS_JSON).read_text(encoding="utf-8"))
+    comparison, scenarios = read_comparison(run_dir)
     order = [s["label"] for s in scenarios]
     base = next(s["label"] for s in scenarios if s.get("baseline"))
-    comparison["scenario"] = comparison["scenario"].astype(str)
     kpis = [k for k in dict.fromkeys(comparison["kpi"]) if _informative(comparison, k)]
     head = [k for k in kpis if ":" not in k]
     util = [k for k in kpis if k.startswith("utilisation:")]
     waits = [k for k in kpis if k.startswith("waiting_mean:")]
     moved = set(comparison.loc[comparison["significant"].astype(bool), "kpi"])
     waits_moved = [k for k in waits if k in moved]
-    paired = bool(comparison["paired"].all())
-    how = (
-        "Every scenario was simulated with the same seed and number of replications, so "
-        "replication <i>r</i> of each saw the same arrivals, durations and decisions wherever "
-        "the models agree (common random numbers): the differences are paired."
-        if paired
-        else "The scenarios were <b>not</b> simulated with the same seed and number of "
-        "replications: the differences are of independent samples (Welch's t-interval), "
-        "wider than paired ones would be. Give every run the same <code>seed</code> and "
-        "<code>scenario.replications</code> to pair them."
+    how = _esc(_how_text(comparison, base))
+    notes = "".join(
+        f'<p class="missing"><b>{_esc(n)}</b></p>' for n in comparison_notes(comparison, scenarios)
     )
     n_tests = len(kpis) * max(len(order) - 1, 1)
     parts = [
         "<p>Each scenario against the baseline "
         f"<b>{_esc(base)}</b>: its value (mean over replications) and, below it, its change "
         "with the 95 % confidence interval; green = better, red = worse, grey = within noise "
-        f"(the interval includes 0), blue = changed (neither good nor bad in itself). {how}</p>",
+        f"(the interval includes 0), blue = changed (neither good nor bad in itself), n/a = "
+        f"missing in the baseline or the scenario. {how}</p>",
+        notes,
         f'<p class="muted">With {n_tests} comparisons on this page, about one in twenty that '
         "are really zero will still look significant: trust the large and the consistent "
         "ones, and confirm a close call with more replications.</p>",

@@ -98,7 +98,7 @@ figure.wide .zoom:checked~.scroll img{max-width:none}
 figcaption{color:#607d8b;font-size:.88em;margin-top:.3em}
 .missing{background:#fff8e1;border-left:4px solid #f9a825;padding:6px 10px;color:#5d4037}
 .good{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}
-.muted{color:#607d8b}
+.muted{color:#607d8b}.changed{color:#1e88e5;font-weight:600}
 pre{background:#f7f9fb;border:1px solid #dde4ec;padding:10px;overflow-x:auto;font-size:.82em;
 max-height:420px}
 code{background:#f1f3f5;padding:0 3px;border-radius:3px}

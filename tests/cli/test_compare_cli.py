@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -117,17 +120,24 @@ def one_run(tmp_path_factory) -> Path:
         (["runs=[{a}]"], "1 run given; give two or more"),
         (["runs=[{a},{empty}]"], "is not a finished simulate run (no replications.csv"),
         (["runs=[{a},{missing}]"], "runs[1]: "),
-        (["runs=[{a},{a}]", "sweep={a}"], "give one of them, not both"),
-        (["runs=[{a},{a}]", "baseline=5"], "baseline=5: there are 2 scenarios"),
-        (["runs=[{a},{a}]", "baseline=nope"], "baseline=nope: not a scenario"),
+        (["runs=[{a},{b}]", "sweep={a}"], "give one of them, not both"),
+        (["runs=[{a},{b}]", "baseline=5"], "baseline=5: there are 2 scenarios"),
+        (["runs=[{a},{b}]", "baseline=nope"], "baseline=nope: not a scenario"),
         (["sweep={a}"], "no job folders"),
         (["runs={a}"], "expected a list of run directories"),
+        (["runs=[{a},{b},{a}]"], "runs[2] is the same directory as runs[0]"),  # QA 6a #2
+        (["runs=[{a},{b},{a}/../a]"], "runs[2] is the same directory as runs[0]"),
+        (["runs=[{a},{parent}]"], "give sweep="),  # QA 6a #20
     ],
 )
 def test_bad_compare_arguments_are_named(tmp_path, one_run, args, message):
     empty, missing = tmp_path / "empty", tmp_path / "missing"
     empty.mkdir()
-    given = [x.format(a=one_run, empty=empty, missing=missing) for x in args]
+    b = tmp_path / "b"
+    shutil.copytree(one_run, b)
+    parent = tmp_path / "sweep"
+    shutil.copytree(one_run, parent / "0")
+    given = [x.format(a=one_run, b=b, empty=empty, missing=missing, parent=parent) for x in args]
     res = run_sim("compare", *given, f"hydra.run.dir={tmp_path / 'out'}")
     assert res.returncode == 2, res.stdout
     assert message in res.stderr and "Traceback" not in res.stderr
@@ -166,4 +176,307 @@ def test_labels_are_the_differing_overrides_made_unique_by_directory():
         "x=1 (/a/0)",
         "x=1 (/b/0)",
         "x=2",
+    ]
+
+
+def sweep(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """A small ``simulate --multirun`` of the M/M/c model into ``sweep_dir``."""
+    return run_sim(
+        "--multirun", *SMALL, "output.report=false", f"hydra.sweep.dir={sweep_dir}", *args
+    )
+
+
+def test_an_overwritten_sweep_compares_only_the_jobs_it_launched(tmp_path):
+    """QA 6a #1: job folders an older sweep left in the directory are not scenarios."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3,4")
+    assert res.returncode == 0, res.stderr
+    res = sweep(tmp_path / "s", "scenario.staffing.server=4,5", "output.overwrite=true")
+    assert res.returncode == 0, res.stderr
+    scenarios = json.loads((tmp_path / "s" / "scenarios.json").read_text())
+    assert [Path(s["run_dir"]).name for s in scenarios] == ["0", "1"]
+    assert set(rows(tmp_path / "s").index.get_level_values("scenario")) == {
+        "scenario.staffing.server=4",
+        "scenario.staffing.server=5",
+    }
+
+
+def test_a_one_job_sweep_says_no_comparison_was_written(tmp_path):
+    """QA 6a #14."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=3")
+    assert res.returncode == 0, res.stderr
+    assert "no scenario comparison written: the sweep ran 1 job" in res.stderr
+    assert not (tmp_path / "s" / "comparison.csv").exists()
+
+
+def test_compare_stores_absolute_run_paths(tmp_path, one_run):
+    """QA 6a #20: a relative run path is stored resolved, usable from any directory."""
+    shutil.copytree(one_run, tmp_path / "b")
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "compare",
+            f"runs=[{one_run},b]",
+            "output.report=false",
+            "hydra.run.dir=c",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert res.returncode == 0, res.stderr
+    scenarios = json.loads((tmp_path / "c" / "scenarios.json").read_text())
+    assert scenarios[1]["run_dir"] == str((tmp_path / "b").resolve())
+
+
+def test_compare_into_a_job_folder_of_the_sweep_is_refused_before_hydra_writes(tmp_path):
+    """QA 6a #5: .hydra/ of the job stays the record of what it simulated."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3")
+    assert res.returncode == 0, res.stderr
+    record = (tmp_path / "s" / "1" / ".hydra" / "overrides.yaml").read_bytes()
+    res = run_sim(
+        "compare",
+        f"sweep={tmp_path / 's'}",
+        f"hydra.run.dir={tmp_path / 's' / '1'}",
+        "output.overwrite=true",
+    )
+    assert res.returncode == 2 and "is one of the runs compared" in res.stderr
+    assert (tmp_path / "s" / "1" / ".hydra" / "overrides.yaml").read_bytes() == record
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory, one_run) -> Path:
+    """A comparison of two copies of ``one_run`` in directories named ``01`` and ``02``."""
+    root = tmp_path_factory.mktemp("numbered")
+    for name in ("01", "02"):
+        shutil.copytree(one_run, root / name)
+    out = root / "cmp"
+    res = run_sim("compare", f"runs=[{root / '01'},{root / '02'}]", f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    return out
+
+
+def test_numeric_looking_labels_keep_their_values_in_the_report(comparison):
+    """QA 6a #3: labels 01 and 02 stay text when report.html reads comparison.csv."""
+    scenarios = json.loads((comparison / "scenarios.json").read_text())
+    assert [s["label"] for s in scenarios] == ["01", "02"]
+    from sim.report.compare import read_comparison
+
+    table, _ = read_comparison(comparison)
+    assert set(table["scenario"]) == {"01", "02"}
+    page = (comparison / "report.html").read_text()
+    row = page[page.index("<td>Mean cycle time (h)</td>") :].split("</tr>")[0]
+    assert row.count("<td") == 3 and "–" not in row  # both scenarios' values, not blanks
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: (d / "scenarios.json").unlink(), "no scenarios.json"),
+        (lambda d: (d / "comparison.csv").write_text(""), "cannot read"),
+        (lambda d: (d / "scenarios.json").write_text("{}"), "expected a list of scenarios"),
+    ],
+)
+def test_a_damaged_comparison_is_named_not_a_traceback(tmp_path, comparison, damage, message):
+    """QA 6a #13: report of a comparison directory with a missing or damaged file."""
+    target = tmp_path / "c"
+    shutil.copytree(comparison, target)
+    damage(target)
+    res = run_sim("report", f"run={target}")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert message in res.stderr and "error:" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda d: (d / "kpis.json").write_text("[1, 2]"), "kpis.json: expected a JSON object"),
+        (
+            lambda d: (d / "replications.csv").write_text(
+                (d / "replications.csv").read_text().splitlines()[0] + "\n"
+            ),
+            "replications.csv has no replications",
+        ),
+        (
+            lambda d: (d / "replications.csv").write_text(
+                (d / "replications.csv").read_text().replace("\n1,", "\nabc,", 1)
+            ),
+            "expected numbers in every column",
+        ),
+        (lambda d: (d / "replications.csv").write_text(""), "cannot read"),
+    ],
+)
+def test_a_damaged_run_is_named_not_a_traceback(tmp_path, one_run, damage, message):
+    """QA 6a #7 (a header and no rows) and #13 (damaged kpis.json / replications.csv)."""
+    b = tmp_path / "b"
+    shutil.copytree(one_run, b)
+    damage(b)
+    res = run_sim("compare", f"runs=[{one_run},{b}]", f"hydra.run.dir={tmp_path / 'c'}")
+    assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
+    assert "runs[1]: " in res.stderr and str(b) in res.stderr and message in res.stderr
+
+
+def test_one_replication_gives_no_ci_verdicts_and_a_note(tmp_path):
+    """QA 6a #7: with one replication nothing was tested; the output says so."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3", "scenario.replications=1")
+    assert res.returncode == 0, res.stderr
+    table = rows(tmp_path / "s").xs("scenario.staffing.server=3", level="scenario")
+    assert set(table["verdict"]) == {"no CI (1 replication)"}
+    assert "no confidence interval" in res.stdout
+
+
+def test_pairing_is_per_scenario_and_warnings_are_repeated(tmp_path, one_run):
+    """QA 6a #8 (a run with another seed leaves the others paired) and #17 (a run's saturation
+    warning is repeated in the console, comparison.md and report.html)."""
+    b, c = tmp_path / "b", tmp_path / "c"
+    shutil.copytree(one_run, b)
+    kpis = json.loads((b / "kpis.json").read_text())
+    kpis["warnings"] = ["warning: the model is saturated: server is busy 100.0 %"]
+    (b / "kpis.json").write_text(json.dumps(kpis))
+    res = run_sim(*SMALL, "seed=1", "output.report=false", f"hydra.run.dir={c}")
+    assert res.returncode == 0, res.stderr
+    out = tmp_path / "cmp"
+    res = run_sim("compare", f"runs=[{one_run},{b},{c}]", f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    labels = [s["label"] for s in json.loads((out / "scenarios.json").read_text())]
+    assert labels == ["seed=0 (a)", "seed=0 (b)", "seed=1"]
+    paired = pd.read_csv(out / "comparison.csv").groupby("scenario")["paired"].all()
+    assert paired["seed=0 (b)"] and not paired["seed=1"]
+    assert "(paired: same seed and replications)" in res.stdout
+    assert "(independent samples (Welch))" in res.stdout
+    for text in (
+        res.stdout,
+        (out / "comparison.md").read_text(),
+        (out / "report.html").read_text(),
+    ):
+        assert "the model is saturated: server is busy 100.0 %" in text
+
+
+def test_throughput_follows_a_changed_arrival_volume_without_a_verdict(tmp_path):
+    """QA 6a #16: 20 % more arrivals: throughput 'changed' with a note, not 'better'."""
+    res = sweep(tmp_path / "s", "scenario.arrival_scale=1.0,1.2", "scenario.horizon_days=10")
+    assert res.returncode == 0, res.stderr
+    r = rows(tmp_path / "s").loc[("scenario.arrival_scale=1.2", "throughput_per_week")]
+    assert r["diff"] > 0 and r["verdict"] == "changed"  # significant, yet neither good nor bad
+    assert "arrival volume" in res.stdout
+
+
+def _labelled(*runs: tuple[str, list[str], dict, dict]) -> list[str]:
+    from sim.cli.compare import SimulateRun, scenario_labels
+
+    return scenario_labels(
+        [
+            SimulateRun(Path(p), pd.DataFrame(), "m", 0, 1, o, config=c, headcounts=h)
+            for p, o, c, h in runs
+        ]
+    )
+
+
+def test_labels_come_from_resolved_values_not_from_what_was_typed():
+    """QA 6a #10: a default typed explicitly (seed=0), an output setting, 1 vs 1.0 and
+    overwrite are no differences; a baseline that typed nothing shows its resolved value."""
+    config = {"seed": 0, "scenario": {"arrival_scale": 1.0}}
+    assert _labelled(
+        ("/r/mmc2", ["scenario.arrival_scale=1"], config, {"server": 2}),
+        (
+            "/r/mmc3",
+            [
+                "seed=0",
+                "output.trace=true",
+                "output.overwrite=True",
+                "scenario.arrival_scale=1.0",
+                "++scenario.staffing.server=3",
+            ],
+            config,
+            {"server": 3},
+        ),
+    ) == ["scenario.staffing.server=2", "scenario.staffing.server=3"]
+
+
+def test_model_files_of_the_same_name_are_told_apart_by_their_folders():
+    """QA 6a #11: a/model.yaml and b/model.yaml, not 0 and 1."""
+
+    def run(folder: str) -> tuple[str, list[str], dict, dict]:
+        path = f"/out/{folder}/model.yaml"
+        return (
+            f"/s/{folder}",
+            ["process=_from_file", f"process.path={path}"],
+            {"process": {"path": path}},
+            {},
+        )
+
+    assert _labelled(run("a"), run("b")) == [
+        "process.path=a/model.yaml",
+        "process.path=b/model.yaml",
+    ]
+
+
+def test_a_baseline_label_is_given_as_printed(tmp_path):
+    """QA 6a #12: baseline=scenario.staffing.server=3 (with '=' and, shell-quoted, spaces)
+    needs no Hydra quoting."""
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3", "scenario.arrival_scale=1.0,1.1")
+    assert res.returncode == 0, res.stderr
+    for label in (
+        "scenario.staffing.server=3 scenario.arrival_scale=1.1",
+        "scenario.staffing.server=2 scenario.arrival_scale=1.1",
+    ):
+        out = tmp_path / label.replace(" ", "_")
+        res = run_sim(
+            "compare", f"sweep={tmp_path / 's'}", f"baseline={label}", f"hydra.run.dir={out}"
+        )
+        assert res.returncode == 0, res.stderr
+        assert f"baseline: {label}" in res.stdout
+
+
+def test_a_sweep_of_one_job_is_named_as_a_sweep(tmp_path, one_run):
+    """QA 6a #14: 'sweep=...: 1 job in it', not '1 run given'."""
+    shutil.copytree(one_run, tmp_path / "s" / "0")
+    res = run_sim("compare", f"sweep={tmp_path / 's'}", f"hydra.run.dir={tmp_path / 'c'}")
+    assert res.returncode == 2 and "1 job in it" in res.stderr
+
+
+def test_comparing_again_into_a_directory_rewrites_its_figures(tmp_path, one_run):
+    """QA 6a #20: an earlier comparison's PNG does not outlive the page it came from."""
+    b = tmp_path / "b"
+    shutil.copytree(one_run, b)
+    out = tmp_path / "c"
+    assert run_sim("compare", f"runs=[{one_run},{b}]", f"hydra.run.dir={out}").returncode == 0
+    assert run_sim("report", f"run={out}", "figures=true").returncode == 0
+    png = next((out / "report").glob("*.png"))
+    png.write_bytes(b"stale")
+    res = run_sim(
+        "compare", f"runs=[{b},{one_run}]", f"hydra.run.dir={out}", "output.overwrite=true"
+    )
+    assert res.returncode == 0, res.stderr
+    assert png.read_bytes() != b"stale"
+
+
+def test_a_sweep_with_a_custom_subdir_is_compared(tmp_path):
+    """QA 6a #15: job folders named by their overrides are the jobs' output dirs all the same."""
+    res = sweep(
+        tmp_path / "s",
+        "scenario.staffing.server=2,3",
+        "hydra.sweep.subdir=${hydra.job.override_dirname}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "no scenario comparison written" not in res.stderr
+    assert rows(tmp_path / "s").loc[("scenario.staffing.server=3", "headcount"), "diff"] == 1
+
+
+def test_a_joblib_sweep_compares_the_jobs_it_launched(tmp_path):
+    """QA 6a #1 with jobs in other processes (on_job_end is not called in the sweep's own
+    process): the job folders this multirun wrote, not an older sweep's."""
+    joblib = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
+    res = sweep(tmp_path / "s", "scenario.staffing.server=2,3,4", *joblib)
+    assert res.returncode == 0, res.stderr
+    time.sleep(3)  # older than the 2 s the callback allows for coarse file-system clocks
+    res = sweep(tmp_path / "s", "scenario.staffing.server=4,5", "output.overwrite=true", *joblib)
+    assert res.returncode == 0, res.stderr
+    scenarios = json.loads((tmp_path / "s" / "scenarios.json").read_text())
+    assert [s["label"] for s in scenarios] == [
+        "scenario.staffing.server=4",
+        "scenario.staffing.server=5",
     ]
