@@ -16,7 +16,7 @@ from pathlib import Path
 #: rounded up: see ``experiments/calibrate_memory/README.md``.
 CALIBRATE_BASE_BYTES = 250_000_000
 CALIBRATE_BYTES_PER_EVENT = 1_000
-BACKTEST_BASE_BYTES = 800_000_000
+BACKTEST_BASE_BYTES = 900_000_000
 BACKTEST_BYTES_PER_EVENT = 4_000
 #: The event limit when the available memory cannot be read (not Linux): the old fixed default.
 FALLBACK_MAX_ROWS = 20_000_000
