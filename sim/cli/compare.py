@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, ListConfig
 
 from sim.cli.common import guard_run_dir, write_json, write_run_record
+from sim.cli.sweep import SweepJobs
 from sim.errors import ConfigError, SimError
 from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
 
@@ -440,58 +439,34 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     )
 
 
-class CompareSweep(Callback):
-    """Hydra callback: when a ``simulate --multirun`` ends, compare the jobs it launched (its
-    first job the baseline) in the sweep directory; a sweep of one job, or one whose jobs did
-    not all finish, is left as it is with a note."""
+class CompareSweep(SweepJobs):
+    """Hydra callback: when a ``simulate --multirun`` ends, compare the jobs it launched that
+    finished (the first of them the baseline) in the sweep directory, and name those that did
+    not; a sweep with fewer than two finished jobs is left as it is with a note."""
 
     def __init__(self) -> None:
-        self.jobs: list[tuple[int, Path]] = []
-        self.started = time.time()
-
-    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Forget the jobs of an earlier multirun of this process."""
-        self.jobs = []
-        self.started = time.time()
-
-    def _jobs_written(self, sweep_dir: Path) -> list[tuple[int, Path]]:
-        """The job folders whose ``.hydra/`` this multirun wrote: a launcher that runs jobs in
-        other processes (``hydra/launcher=joblib``) calls ``on_job_end`` there, not here."""
-        found = []
-        for f in sweep_dir.glob("**/.hydra/hydra.yaml"):
-            if f.stat().st_mtime < self.started - 2:  # 2 s: coarse file-system clocks
-                continue
-            try:
-                num = yaml.safe_load(f.read_text(encoding="utf-8"))["hydra"]["job"]["num"]
-            except (OSError, yaml.YAMLError, KeyError, TypeError):
-                continue
-            found.append((int(num), f.parent.parent))
-        return found
-
-    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
-        """Remember the job's output directory: only this sweep's jobs are compared (an
-        overwritten sweep directory can hold numbered folders of an older one)."""
-        runtime = config.hydra.runtime
-        self.jobs.append((int(config.hydra.job.get("num") or 0), Path(str(runtime.output_dir))))
+        super().__init__("simulate")
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Write ``comparison.*`` and ``report.html`` into the sweep directory."""
         sweep_dir = Path(str(config.hydra.sweep.dir))
-        jobs = self.jobs or self._jobs_written(sweep_dir)
-        dirs = [d for _, d in sorted(jobs, key=lambda j: j[0])]
+        all_dirs = self.job_dirs(sweep_dir)
+        dirs = self.finished(all_dirs)
         if len(dirs) < 2:
             print(
-                f"note: no scenario comparison written: the sweep ran {len(dirs)} job; a "
-                "comparison needs two or more (sweep a value, e.g. scenario.staffing.server=2,3)",
+                f"note: no scenario comparison written: {len(dirs)} of the sweep's "
+                f"{len(all_dirs)} jobs finished; a comparison needs two or more (sweep a value, "
+                "e.g. scenario.staffing.server=2,3)",
                 file=sys.stderr,
             )
             return
         try:
             runs = [
-                read_simulate_run(d, f"hydra.sweep.dir={sweep_dir}: job {i} ({d})")
-                for i, d in enumerate(dirs)
+                read_simulate_run(d, f"hydra.sweep.dir={sweep_dir}: job {all_dirs.index(d)} ({d})")
+                for d in dirs
             ]
-            print(f"\n=== the {len(runs)} scenarios of the sweep against job 0 ===")
+            first = all_dirs.index(dirs[0])
+            print(f"\n=== the {len(runs)} scenarios of the sweep against job {first} ===")
             output = config.get("output") or {}
             write_comparison(runs, sweep_dir, report=bool(output.get("report", True)))
         except SimError as exc:

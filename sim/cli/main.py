@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sim.errors import SimError
 
@@ -230,6 +231,13 @@ def _refuse_writing_into_a_compared_run(args: list[str], run_dir: Path) -> None:
         raise SimError(f"hydra.run.dir={run_dir}: it is one of the runs compared; give another")
 
 
+def multirun(hydra_config: Any) -> bool:
+    """Whether Hydra runs this job as one of a ``--multirun``."""
+    from hydra.types import RunMode
+
+    return hydra_config.mode == RunMode.MULTIRUN
+
+
 def _task(command: str) -> Callable:
     def task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
         from hydra.core.hydra_config import HydraConfig
@@ -249,17 +257,22 @@ def _task(command: str) -> Callable:
             )
             sys.exit(2)
         choice = hc.runtime.choices.get("process")
+        # one bad point of a sweep must not stop the others: its error is printed, the sweep
+        # goes on, and sim.cli.sweep.SweepJobs names it at the end (then exit status 2)
+        job = f"job {hc.job.num} ({' '.join(hc.overrides.task)}): " if multirun(hc) else ""
         try:
             module = __import__(f"sim.cli.{command}", fromlist=["run"])
             module.run(cfg, run_dir, process_choice=choice)
         except SimError as exc:
             release_run_dir(run_dir)
-            print(f"error: {exc}", file=sys.stderr)
-            sys.exit(2)
+            print(f"error: {job}{exc}", file=sys.stderr)
+            if not job:
+                sys.exit(2)
         except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
             release_run_dir(run_dir)
-            print(f"error: config: {exc}", file=sys.stderr)
-            sys.exit(2)
+            print(f"error: {job}config: {exc}", file=sys.stderr)
+            if not job:
+                sys.exit(2)
         except KeyboardInterrupt:
             print("\ninterrupted; finished work is saved in " + str(run_dir), file=sys.stderr)
             sys.exit(130)
@@ -348,3 +361,7 @@ def main(argv: list[str] | None = None) -> None:
         _task(command)
     )
     app()
+    from sim.cli.sweep import FAILED_JOBS
+
+    if FAILED_JOBS:  # a --multirun ran on past its failed jobs; the note named them
+        sys.exit(2)

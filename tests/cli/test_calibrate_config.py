@@ -248,3 +248,22 @@ def test_model_yaml_notes_name_the_config_keys(tmp_path):
     joined = " ".join(notes)
     assert "outcomes.dropoff=[]" in joined and "outcomes.abandonment=[...]" in joined
     assert "dropoff_outcomes=" not in joined and "abandonment_outcomes=" not in joined
+
+
+def test_a_failing_job_of_a_calibrate_sweep_is_named_and_the_others_run(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    sweep = tmp_path / "sweep"
+    res = run_sim(
+        "calibrate",
+        "--multirun",
+        f"log={log}",
+        "backtest.enabled=false",
+        "output.report=false",
+        "progress=false",
+        "seed=abc,0",
+        f"hydra.sweep.dir={sweep}",
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "error: job 0 (" in res.stderr and "seed: expected an integer" in res.stderr
+    assert "1 of the sweep's 2 jobs did not finish" in res.stderr
+    assert (sweep / "1" / "model.yaml").is_file()

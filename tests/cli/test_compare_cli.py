@@ -480,3 +480,30 @@ def test_a_joblib_sweep_compares_the_jobs_it_launched(tmp_path):
         "scenario.staffing.server=4",
         "scenario.staffing.server=5",
     ]
+
+
+@pytest.mark.parametrize("launcher", ["basic", "joblib"])
+def test_a_failing_job_does_not_stop_the_sweep(tmp_path, launcher):
+    """QA 6a #14: server=0 in the middle of a sweep stopped it, and server=3 never ran. Now the
+    bad job's error is printed, the others run and are compared, and the exit status says it."""
+    sweep = tmp_path / "sweep"
+    args = ["simulate", "--multirun", "process=mmc", "scenario.staffing.server=2,0,3"]
+    if launcher == "joblib":
+        args += ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "workers=1"]
+    res = run_sim(
+        *args,
+        "scenario.replications=2",
+        "scenario.horizon_days=5",
+        "progress=false",
+        "output.report=false",
+        f"hydra.sweep.dir={sweep}",
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "error: job 1 (" in res.stderr and "needs at least 1 person, got 0" in res.stderr
+    assert "1 of the sweep's 3 jobs did not finish" in res.stderr and str(sweep / "1") in res.stderr
+    assert (sweep / "2" / "kpis.json").is_file()  # the job after the bad one ran
+    table = pd.read_csv(sweep / "comparison.csv", dtype={"scenario": str})
+    assert sorted(table["scenario"].unique()) == [
+        "scenario.staffing.server=2",
+        "scenario.staffing.server=3",
+    ]

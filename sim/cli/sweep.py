@@ -1,0 +1,81 @@
+"""What a ``--multirun`` did: the job folders it wrote, and which of its jobs failed.
+
+A job that fails on a user error (a bad value in one point of the sweep) prints its error and
+lets the sweep go on; at the end ``SweepJobs`` names the failed jobs and ``python -m sim`` exits
+with status 2. Before, the first bad job stopped the sweep and the jobs after it never ran.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+#: The file each command writes last: a job folder without it did not finish.
+FINISHED = {"simulate": "kpis.json", "calibrate": "model.yaml", "optimize": "recommendations.md"}
+#: The failed jobs of the multirun that just ended, in this (the launching) process.
+FAILED_JOBS: list[Path] = []
+
+
+class SweepJobs(Callback):
+    """Hydra callback of ``simulate``, ``calibrate`` and ``optimize``: after a multirun, a note
+    naming the jobs that did not finish (``FAILED_JOBS``: the command then exits 2)."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+        self.jobs: list[tuple[int, Path]] = []
+        self.started = time.time()
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Forget the jobs of an earlier multirun of this process."""
+        self.jobs = []
+        self.started = time.time()
+        FAILED_JOBS.clear()
+
+    def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
+        """Remember the job's folder (an overwritten sweep directory can hold numbered folders
+        of an older sweep: they are not this sweep's jobs)."""
+        runtime = config.hydra.runtime
+        self.jobs.append((int(config.hydra.job.get("num") or 0), Path(str(runtime.output_dir))))
+
+    def _jobs_written(self, sweep_dir: Path) -> list[tuple[int, Path]]:
+        """The job folders whose ``.hydra/`` this multirun wrote: a launcher that runs jobs in
+        other processes (``hydra/launcher=joblib``) calls ``on_job_end`` there, not here."""
+        found = []
+        for f in sweep_dir.glob("**/.hydra/hydra.yaml"):
+            if f.stat().st_mtime < self.started - 2:  # 2 s: coarse file-system clocks
+                continue
+            try:
+                num = yaml.safe_load(f.read_text(encoding="utf-8"))["hydra"]["job"]["num"]
+            except (OSError, yaml.YAMLError, KeyError, TypeError):
+                continue
+            found.append((int(num), f.parent.parent))
+        return found
+
+    def job_dirs(self, sweep_dir: Path) -> list[Path]:
+        """This multirun's job folders, in job order."""
+        jobs = self.jobs or self._jobs_written(sweep_dir)
+        return [d for _, d in sorted(jobs, key=lambda j: j[0])]
+
+    def finished(self, dirs: list[Path]) -> list[Path]:
+        """The folders of ``dirs`` whose job finished; a note names the others."""
+        done = [d for d in dirs if (d / FINISHED[self.command]).is_file()]
+        failed = [d for d in dirs if d not in done]
+        FAILED_JOBS[:] = failed
+        if failed:
+            print(
+                f"note: {len(failed)} of the sweep's {len(dirs)} jobs did not finish (their "
+                f"errors are above): {', '.join(str(d) for d in failed)}; the others' results "
+                "stand",
+                file=sys.stderr,
+            )
+        return done
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Name the jobs that did not finish."""
+        self.finished(self.job_dirs(Path(str(config.hydra.sweep.dir))))
