@@ -453,10 +453,15 @@ class CompareSweep(SweepJobs):
         all_dirs = self.job_dirs(sweep_dir)
         dirs = self.finished(all_dirs)
         if len(dirs) < 2:
+            n = len(all_dirs)
+            ran = (
+                f"the sweep ran {n} job{'' if n == 1 else 's'}"
+                if len(dirs) == n
+                else f"only {len(dirs)} of the sweep's {n} jobs finished"
+            )
             print(
-                f"note: no scenario comparison written: {len(dirs)} of the sweep's "
-                f"{len(all_dirs)} jobs finished; a comparison needs two or more (sweep a value, "
-                "e.g. scenario.staffing.server=2,3)",
+                f"note: no scenario comparison written: {ran}; a comparison needs two or more "
+                "(sweep a value, e.g. scenario.staffing.server=2,3)",
                 file=sys.stderr,
             )
             return

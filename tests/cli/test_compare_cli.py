@@ -204,7 +204,7 @@ def test_a_one_job_sweep_says_no_comparison_was_written(tmp_path):
     """QA 6a #14."""
     res = sweep(tmp_path / "s", "scenario.staffing.server=3")
     assert res.returncode == 0, res.stderr
-    assert "no scenario comparison written: the sweep ran 1 job" in res.stderr
+    assert "no scenario comparison written: the sweep ran 1 job;" in res.stderr
     assert not (tmp_path / "s" / "comparison.csv").exists()
 
 
