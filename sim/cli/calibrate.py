@@ -28,7 +28,7 @@ from sim.cli.common import (
 )
 from sim.cli.memory import available_memory_bytes, event_budget, event_budget_message
 from sim.errors import ConfigError, EventLogError, SimError, TooManyRows
-from sim.eventlog import read_event_log, split_by_time
+from sim.eventlog import REPRODUCIBLE_GZIP, read_event_log, split_by_time
 from sim.model import columns as C
 from sim.model import save
 
@@ -267,7 +267,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     save(cal.model, run_dir / "model.yaml", overwrite=True)
     cal.fits.to_csv(run_dir / "fits.csv", index=False)
     if not cal.waiting.empty:  # per activity instance: waiting, extraneous delay, processing
-        cal.waiting.to_csv(run_dir / "instances.csv.gz", index=False)
+        cal.waiting.to_csv(run_dir / "instances.csv.gz", index=False, compression=REPRODUCIBLE_GZIP)
     summary = cal.summary() | {
         "seconds": round(t_cal, 2),
         "start_times_estimated": bool(train.start_times_estimated),
@@ -299,11 +299,15 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         )
         write_json(run_dir / "backtest.json", res.to_dict())
         if not res.historical.empty:
-            res.historical.to_csv(run_dir / "history.csv.gz", index=False)
-        res.cycle_times.to_csv(run_dir / "cycle_times.csv.gz", index=False)
+            res.historical.to_csv(
+                run_dir / "history.csv.gz", index=False, compression=REPRODUCIBLE_GZIP
+            )
+        res.cycle_times.to_csv(
+            run_dir / "cycle_times.csv.gz", index=False, compression=REPRODUCIBLE_GZIP
+        )
         if bt.write_traces:
             for stem, df in res.event_logs().items():
-                df.to_csv(run_dir / f"{stem}.csv.gz", index=False)
+                df.to_csv(run_dir / f"{stem}.csv.gz", index=False, compression=REPRODUCIBLE_GZIP)
         result["backtest"] = res.to_dict()
         _print_backtest(res.to_dict())
     if cfg.output.get("report", True):

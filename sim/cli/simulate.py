@@ -16,6 +16,7 @@ from sim.cli.common import (
 )
 from sim.engine import run_replications
 from sim.errors import ConfigError
+from sim.eventlog import REPRODUCIBLE_GZIP
 from sim.kpis import format_report, kpi_report, kpi_table, trace_to_event_log
 from sim.model import save
 from sim.model.scenario import Scenario
@@ -110,7 +111,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         if fmt == "parquet":
             log.to_parquet(run_dir / "trace.parquet", index=False)
         else:
-            log.to_csv(run_dir / "trace.csv.gz", index=False)
+            log.to_csv(run_dir / "trace.csv.gz", index=False, compression=REPRODUCIBLE_GZIP)
     print(format_report(report))
     for warning in warnings:
         print(f"\n{warning}")

@@ -38,10 +38,16 @@ from sim.eventlog.estimate import estimate_start_times
 from sim.eventlog.log import CASE_OPEN, CleaningReport, EventLog
 from sim.eventlog.open_cases import flag_open_cases, infer_end_activities
 from sim.eventlog.read import clean_event_table, read_event_log
-from sim.eventlog.transform import split_by_time, to_relative_hours, write_event_log
+from sim.eventlog.transform import (
+    REPRODUCIBLE_GZIP,
+    split_by_time,
+    to_relative_hours,
+    write_event_log,
+)
 
 __all__ = [
     "CASE_OPEN",
+    "REPRODUCIBLE_GZIP",
     "CleaningReport",
     "EventLog",
     "clean_event_table",

@@ -13,6 +13,9 @@ from sim.eventlog.log import EventLog
 from sim.model import columns as C
 
 TIME_COLUMNS = (C.START, C.END, C.ENABLED)
+#: gzip without the write time in its header: the same table gives the same bytes, so two runs
+#: with the same seed write identical files (pass as ``to_csv(..., compression=...)``).
+REPRODUCIBLE_GZIP = {"method": "gzip", "mtime": 0}
 WRITE_SUFFIXES = (".csv", ".csv.gz", ".parquet", ".pq")
 
 
@@ -110,7 +113,8 @@ def write_event_log(
         raise EventLogError(f"{p}: file exists; pass overwrite=True to replace it")
     p.parent.mkdir(parents=True, exist_ok=True)
     if suffix in (".csv", ".csv.gz"):
-        table.to_csv(p, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f")
+        gz = REPRODUCIBLE_GZIP if suffix == ".csv.gz" else None
+        table.to_csv(p, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f", compression=gz)
     else:
         table.to_parquet(p, index=False)
     return p
