@@ -1,7 +1,8 @@
 """Streaming XES reader (plain or gzip) built on ``defusedxml.ElementTree.iterparse``.
 
 Input files are untrusted: the parser is defusedxml's (no DTDs, no entity expansion, no external
-references), elements are cleared as soon as they are read so memory stays bounded by one trace,
+references), elements are cleared as soon as they are read so memory stays bounded by one trace
+(nesting deeper than ``MAX_DEPTH`` and runs of text longer than ``MAX_TEXT_RUN`` are refused),
 and ``max_rows`` bounds the number of events. The result is a flat table, one row per XES
 ``<event>``: event attributes under their XES keys (``concept:name``, ``time:timestamp``,
 ``lifecycle:transition``, ``org:resource``, ...) and trace attributes prefixed with ``case:``
@@ -75,6 +76,11 @@ def _attributes(
     return out
 
 
+MAX_DEPTH = 64
+"""Deepest XML nesting an XES file may have: a log nests a handful of levels (log, trace, event,
+list or container attributes); every open element is held in memory, so 5 million nested
+containers took 1.5 GB before this limit."""
+
 MAX_TEXT_RUN = 1 << 20
 """Most bytes an XES file may hold between two angle brackets (one attribute value, one run of
 text or whitespace): longer runs are refused, because the XML parser re-scans an unfinished
@@ -128,8 +134,22 @@ def read_xes_table(
     try:
         with opener(path, "rb") as raw:
             fh = _RunGuard(raw, path)
-            # Only "end" events: an element is complete when we see it; then it is cleared.
-            for _, elem in iterparse(fh, events=("end",), forbid_dtd=True):
+            # An element is handled when it ends, then cleared; "start" events only count the
+            # nesting depth (refused beyond MAX_DEPTH: every open element is held).
+            depth = 0
+            root = None
+            for kind, elem in iterparse(fh, events=("start", "end"), forbid_dtd=True):
+                if kind == "start":
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        raise EventLogError(
+                            f"{path}: XML nested more than {MAX_DEPTH} elements deep; refused: "
+                            "an XES log nests a few levels (log, trace, event, attributes)"
+                        )
+                    if root is None:
+                        root = elem
+                    continue
+                depth -= 1
                 tag = tags[elem.tag]
                 last_tag = tag
                 if tag == "event":
@@ -155,6 +175,10 @@ def read_xes_table(
                     pending = 0
                     trace_rows.append(_attributes(elem, tags, types, pool, prefix="case:"))
                     elem.clear()
+                if depth == 1 and root is not None:
+                    # a child of <log> is done once it ends (a trace was read above; extensions,
+                    # globals and classifiers are not used): <log> need not hold one per trace
+                    root.clear()
     except ParseError as err:
         line, col = getattr(err, "position", (None, None))
         raise EventLogError(
