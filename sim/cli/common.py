@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import numbers
 import platform
 import subprocess
@@ -352,3 +353,14 @@ __all__ = [
     "write_json",
     "write_run_record",
 ]
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that masks passwords in storage URLs (``sim.errors.redact``): Hydra's
+    console log echoes a ``--multirun``'s overrides as typed
+    (``configs/hydra/hydra_logging/redacting.yaml``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Mask the record's message in place; never drop it."""
+        record.msg, record.args = redact(record.getMessage()), None
+        return True

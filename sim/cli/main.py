@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.errors import SimError
+from sim.errors import SimError, redact
 
 COMMANDS: dict[str, str] = {
     "simulate": "simulate a process model; KPIs with 95 % confidence intervals (default command)",
@@ -259,7 +259,7 @@ def _task(command: str) -> Callable:
         choice = hc.runtime.choices.get("process")
         # one bad point of a sweep must not stop the others: its error is printed, the sweep
         # goes on, and sim.cli.sweep.SweepJobs names it at the end (then exit status 2)
-        job = f"job {hc.job.num} ({' '.join(hc.overrides.task)}): " if multirun(hc) else ""
+        job = f"job {hc.job.num} ({redact(' '.join(hc.overrides.task))}): " if multirun(hc) else ""
         try:
             module = __import__(f"sim.cli.{command}", fromlist=["run"])
             module.run(cfg, run_dir, process_choice=choice)

@@ -120,6 +120,9 @@ def test_a_sweep_leaves_no_password_in_multirun_yaml_or_its_jobs(tmp_path):
     assert res.returncode == 2, res.stderr
     assert (sweep / "multirun.yaml").exists() and (sweep / "0" / ".hydra").is_dir()
     assert _files_holding(sweep, SECRET) == []
+    # Hydra's console echoes each job's overrides ("#0 : ..."): masked there too
+    assert "#0 : " in res.stdout and "***@127.0.0.1" in res.stdout
+    assert SECRET not in res.stdout + res.stderr
 
 
 def test_an_unopenable_storage_with_an_empty_user_is_masked_everywhere(tmp_path):
