@@ -24,6 +24,8 @@ import math
 import multiprocessing as mp
 import os
 import sys
+import time
+import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -74,16 +76,32 @@ class Refused(Exception):
     """
 
 
-def sampler_seed(seed: Any, *, worker: int = 0, trials_before: int = 0) -> Any:
+def sampler_seed(seed: Any, *, worker: int = 0, trials_before: int = 0, run: int = 0) -> Any:
     """The seed of worker ``worker``'s sampler in a run that starts with ``trials_before`` trials
-    in the study: ``seed`` itself for worker 0 of a new study (a one-worker search is the same as
-    ever), else a 32-bit number derived from all three, so workers sharing a study, and a
-    resumed or extended study, do not replay the same proposals. ``None`` (unseeded) and
-    non-integer seeds are left as they are."""
-    if not isinstance(seed, int) or isinstance(seed, bool) or (worker == 0 and trials_before == 0):
+    in the study, ``run`` runs having registered with it before (``register_run``): ``seed``
+    itself for worker 0 of the first run of a new study (a one-worker search is the same as
+    ever), else a 32-bit number derived from them, so workers sharing a study, runs started
+    side by side on one storage, and a resumed or extended study do not replay the same
+    proposals. ``None`` (unseeded) and non-integer seeds are left as they are."""
+    first = worker == 0 and trials_before == 0 and run == 0
+    if not isinstance(seed, int) or isinstance(seed, bool) or first:
         return seed
-    text = json.dumps(["sampler", seed, worker, trials_before])
-    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big")
+    parts = ["sampler", seed, worker, trials_before, *([run] if run else [])]
+    return int.from_bytes(hashlib.sha256(json.dumps(parts).encode()).digest()[:4], "big")
+
+
+RUN_ATTR = "sim:run:"
+"""Prefix of the study attribute each run registers (``register_run``)."""
+
+
+def register_run(study: optuna.Study) -> int:
+    """Register this run with the study and return how many registered before it (0 for the
+    first run ever). Two runs started at the same moment on an empty shared study both see 0
+    trials; their registrations (time, then a random id) still order them, whichever reads
+    first, so their samplers get different seeds."""
+    key = f"{RUN_ATTR}{time.time_ns():020d}:{uuid.uuid4().hex}"
+    study.set_user_attr(key, {"pid": os.getpid()})
+    return sorted(k for k in study.user_attrs if k.startswith(RUN_ATTR)).index(key)
 
 
 def _short(name: str) -> str:
@@ -113,19 +131,25 @@ class SamplerSpec:
         return self._class().__name__
 
     def build(
-        self, constraints_func: Callable | None, *, worker: int = 0, trials_before: int = 0
+        self,
+        constraints_func: Callable | None,
+        *,
+        worker: int = 0,
+        trials_before: int = 0,
+        run: int = 0,
     ) -> optuna.samplers.BaseSampler:
         """Instantiate the sampler, passing ``constraints_func`` when it accepts one and this
         Optuna has no ``Trial.set_constraint`` (with it, the objective sets the constraints).
 
-        Its ``seed`` is ``sampler_seed(seed, worker=..., trials_before=...)``: ``worker`` is the
-        index of the worker process, ``trials_before`` the number of trials in the study when
-        the run started (so a resumed study gets new proposals)."""
+        Its ``seed`` is ``sampler_seed(seed, worker=..., trials_before=..., run=...)``:
+        ``worker`` is the index of the worker process, ``trials_before`` the number of trials in
+        the study when the run started (so a resumed study gets new proposals), ``run`` the
+        runs registered with the study before this one."""
         cls = self._class()
         kwargs = dict(self.params)
         if "seed" in kwargs:
             kwargs["seed"] = sampler_seed(
-                kwargs["seed"], worker=worker, trials_before=trials_before
+                kwargs["seed"], worker=worker, trials_before=trials_before, run=run
             )
         import inspect
 
@@ -567,19 +591,24 @@ class SearchJob:
         )
 
 
-def _sampler(job: SearchJob, *, worker: int = 0, trials_before: int = 0) -> Any:
+def _sampler(job: SearchJob, *, worker: int = 0, trials_before: int = 0, run: int = 0) -> Any:
     cf = constraints_func(len(job.constraints)) if job.constraints else None
-    return job.sampler.build(cf, worker=worker, trials_before=trials_before)
+    return job.sampler.build(cf, worker=worker, trials_before=trials_before, run=run)
 
 
 def _open(
-    job: SearchJob, *, worker: int = 0, trials_before: int = 0, fail_running: bool = False
+    job: SearchJob,
+    *,
+    worker: int = 0,
+    trials_before: int = 0,
+    run: int = 0,
+    fail_running: bool = False,
 ) -> optuna.Study:
     return open_study(
         storage=job.settings.storage,
         study_name=job.settings.study_name,
         objectives=job.objectives,
-        sampler=_sampler(job, worker=worker, trials_before=trials_before),
+        sampler=_sampler(job, worker=worker, trials_before=trials_before, run=run),
         study_fingerprint=job.fingerprint,
         fail_running=fail_running,
     )
@@ -665,9 +694,9 @@ def _run_trials(
         bar.close()
 
 
-def _worker(job: SearchJob, worker: int, trials_before: int) -> int:
+def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = _open(job, worker=worker, trials_before=trials_before)
+    study = _open(job, worker=worker, trials_before=trials_before, run=run)
     with Evaluator(
         model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=1
     ) as ev:
@@ -692,9 +721,10 @@ def run_search(
     job.sampler.check(job.objectives, job.space)
     study = _open(job, fail_running=job.settings.owns_storage)
     trials_before = len(study.get_trials(deepcopy=False))
+    run = register_run(study)
     if job.settings.n_jobs == 1:
-        if trials_before:  # resumed or extended: a new random stream, not the first one again
-            study.sampler = _sampler(job, trials_before=trials_before)
+        if trials_before or run:  # resumed, extended, or beside another run: a new stream
+            study.sampler = _sampler(job, trials_before=trials_before, run=run)
         before = evaluator.simulations
         _run_trials(job, evaluator, study, progress=progress)
         return study, evaluator.simulations - before
@@ -704,7 +734,7 @@ def run_search(
         job.settings.n_jobs, initializer=exit_with_parent, initargs=(os.getpid(),)
     ) as pool:
         result = pool.starmap_async(
-            _worker, [(job, w, trials_before) for w in range(job.settings.n_jobs)]
+            _worker, [(job, w, trials_before, run) for w in range(job.settings.n_jobs)]
         )
         _follow(result, study, remaining=remaining, progress=progress)
         sims = sum(result.get())

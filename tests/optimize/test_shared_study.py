@@ -12,7 +12,12 @@ import pytest
 
 from sim.errors import ConfigError
 from sim.optimize import Evaluator, FollowUp, Objective, SamplerSpec, optimize_redesign, run_search
-from sim.optimize.study import RedesignObjective, finished_trials, sampler_seed
+from sim.optimize.study import (
+    RedesignObjective,
+    finished_trials,
+    register_run,
+    sampler_seed,
+)
 from sim.redesign import SearchSpace
 from tests.optimize.conftest import TINY_SPACE
 
@@ -69,6 +74,42 @@ def test_each_worker_and_each_resumed_run_gets_its_own_sampler_seed():
     # no seed given: left unseeded, not made up
     assert SamplerSpec("optuna.samplers.RandomSampler", {}).build(None, worker=1) is not None
     assert sampler_seed(None, worker=1) is None
+
+
+def test_runs_started_side_by_side_on_one_study_get_their_own_seeds(tmp_path):
+    """QA 5a: two optimize processes started at the same moment on an empty shared study both
+    saw 0 trials, got the seed itself and proposed the same redesigns in lock-step."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    one = optuna.create_study(storage=url, study_name="s")
+    two = optuna.load_study(storage=url, study_name="s")  # another process's handle
+    # both register before either reads the registrations: they still get different ranks
+    key_one = f"sim:run:{0:020d}:a"
+    one.set_user_attr(key_one, {})
+    two.set_user_attr(f"sim:run:{0:020d}:b", {})
+    assert register_run(one) == 2 and register_run(two) == 3
+    assert sorted(k for k in one.user_attrs if k.startswith("sim:run:"))[0] == key_one
+    seeds = {sampler_seed(7, run=r) for r in range(4)}
+    assert len(seeds) == 4 and sampler_seed(7, run=0) == 7  # the first run keeps the seed
+    # distinct from the streams of other workers and of resumed runs
+    assert sampler_seed(7, run=1) not in {
+        sampler_seed(7, worker=1),
+        sampler_seed(7, trials_before=1),
+    }
+
+
+def test_the_first_search_on_a_study_keeps_its_seed_and_a_second_run_gets_another(
+    tmp_path, wide_job
+):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    job = wide_job(storage=url, n_trials=4)
+    with _evaluator(job) as ev:
+        study, _ = run_search(job, ev, progress=False)
+    fresh = wide_job(n_trials=4)  # its own in-memory study: the same proposals as ever
+    with _evaluator(fresh) as ev:
+        alone, _ = run_search(fresh, ev, progress=False)
+    assert [t.params for t in finished_trials(study)] == [t.params for t in finished_trials(alone)]
+    runs = [k for k in study.user_attrs if k.startswith("sim:run:")]
+    assert len(runs) == 1
 
 
 def test_a_redesign_another_worker_simulated_is_answered_from_the_storage(tmp_path, make_job):
