@@ -569,6 +569,14 @@ def _standardise(
             zones.add(count)
     if C.START not in frame.columns:
         frame[C.START] = pd.Series(pd.NaT, index=frame.index, dtype=TIME_DTYPE)
+    if zones.date_only:
+        some = "All" if zones.date_only == zones.values else f"{zones.date_only} of the"
+        verb = "carries" if zones.date_only == 1 < zones.values else "carry"
+        notes.append(
+            f"{some} {zones.values} timestamps {verb} a date and no time of day (first at "
+            f"{zones.date_only_example}): taken as midnight UTC, so a duration or wait that "
+            "involves them is exact to the day only."
+        )
     report.timezone_aware_values = zones.aware
     report.timezone_naive_values = zones.naive
     report.timezone_offsets = dict(sorted(zones.offsets.items()))

@@ -31,12 +31,21 @@ class ZoneCount:
     aware: int = 0
     naive: int = 0
     offsets: dict[str, int] = field(default_factory=dict)
+    values: int = 0  # parsed values in all
+    date_only: int = 0  # values with a date and no time of day (taken as midnight)
+    date_only_example: str = ""  # the first of them, e.g. "line 7: '2024-01-03'"
 
     def add(self, other: ZoneCount) -> None:
         self.aware += other.aware
         self.naive += other.naive
+        self.values += other.values
+        self.date_only += other.date_only
+        self.date_only_example = self.date_only_example or other.date_only_example
         for key, n in other.offsets.items():
             self.offsets[key] = self.offsets.get(key, 0) + n
+
+
+_DATE_ONLY = r"^\d{4}-\d{2}-\d{2}$"  # ISO 8601 calendar date without a time of day
 
 
 def _normalise_offset(raw: pd.Series) -> pd.Series:
@@ -107,6 +116,12 @@ def parse_timestamps(
     matched = pc.is_valid(found)
     count.aware = int(pc.sum(matched).as_py() or 0)
     count.naive = int(present.sum()) - count.aware
+    count.values = int(present.sum())
+    dates = pc.match_substring_regex(pa.array(text.fillna(""), type=pa.large_string()), _DATE_ONLY)
+    count.date_only = int(pc.sum(dates).as_py() or 0)
+    if count.date_only:
+        first = int(pc.index(dates, True).as_py())
+        count.date_only_example = f"{row_label(first)}: {text.iloc[first]!r}"
     if count.aware:
         offsets = pc.filter(found, matched).field("off")
         tally = {r["values"]: r["counts"] for r in pc.value_counts(offsets).to_pylist()}

@@ -69,3 +69,26 @@ def test_xes_starts_and_completions_pair_by_concept_instance(tmp_path, keep_attr
     ev = ev[(ev["case_id"] == "c1")].sort_values("resource")
     hours = ((ev["end_time"] - ev["start_time"]).dt.total_seconds() / 3600).tolist()
     assert list(ev["resource"]) == ["alice", "bob"] and hours == [4.0, 1.0]
+
+
+def test_timestamps_with_a_date_only_are_counted_and_named(tmp_path):
+    """A date without a time of day is taken as midnight: the notes say how many and where."""
+    path = tmp_path / "dates.csv"
+    path.write_text(
+        "case_id,activity,start_time,end_time,resource\n"
+        "1,a,2024-01-01 09:00,2024-01-01 10:00,r1\n"
+        "1,b,2024-01-02,2024-01-02 11:00,r1\n"
+        "2,a,2024-01-01 09:30,2024-01-01 10:30,r2\n"
+        "2,b,2024-01-03 09:00,2024-01-03 11:00,r2\n"
+    )
+    notes = " ".join(read_event_log(path).report.notes)
+    assert "1 of the 8 timestamps carries a date and no time of day" in notes
+    assert "line 3: '2024-01-02'" in notes and "taken as midnight UTC" in notes
+    daily = tmp_path / "daily.csv"
+    daily.write_text(
+        "case_id,activity,end_time\n1,a,2024-01-01\n1,b,2024-01-02\n2,a,2024-01-01\n2,b,2024-01-03\n"
+    )
+    assert "All 4 timestamps carry a date" in " ".join(read_event_log(daily).report.notes)
+    full = tmp_path / "full.csv"
+    full.write_text(path.read_text().replace("2024-01-02,", "2024-01-02 10:30,"))
+    assert "no time of day" not in " ".join(read_event_log(full).report.notes)
