@@ -258,8 +258,13 @@ def _task(command: str) -> Callable:
             sys.exit(2)
         choice = hc.runtime.choices.get("process")
         # one bad point of a sweep must not stop the others: its error is printed, the sweep
-        # goes on, and sim.cli.sweep.SweepJobs names it at the end (then exit status 2)
-        job = f"job {hc.job.num} ({redact(' '.join(hc.overrides.task))}): " if multirun(hc) else ""
+        # goes on, and sim.cli.sweep.SweepJobs names it at the end (then exit status 2); the
+        # commands without that callback stop at the bad job as before
+        from sim.cli.sweep import FINISHED
+
+        job = ""
+        if multirun(hc) and command in FINISHED:
+            job = f"job {hc.job.num} ({redact(' '.join(hc.overrides.task))}): "
         try:
             module = __import__(f"sim.cli.{command}", fromlist=["run"])
             module.run(cfg, run_dir, process_choice=choice)
