@@ -454,16 +454,20 @@ class CompareSweep(SweepJobs):
         dirs = self.finished(all_dirs)
         if len(dirs) < 2:
             n = len(all_dirs)
-            ran = (
-                f"the sweep ran {n} job{'' if n == 1 else 's'}"
-                if len(dirs) == n
-                else f"only {len(dirs)} of the sweep's {n} jobs finished"
-            )
-            print(
-                f"note: no scenario comparison written: {ran}; a comparison needs two or more "
-                "(sweep a value, e.g. scenario.staffing.server=2,3)",
-                file=sys.stderr,
-            )
+            if len(dirs) == n:
+                why = (
+                    f"the sweep ran {n} job{'' if n == 1 else 's'}; a comparison needs two or "
+                    "more (sweep a value, e.g. scenario.staffing.server=2,3)"
+                )
+            else:
+                why = f"{len(dirs)} of the sweep's {n} jobs finished; a comparison needs two"
+            print(f"note: no scenario comparison written: {why}", file=sys.stderr)
+            stale = [n for n in RESULTS if (sweep_dir / n).is_file()]
+            if stale:  # output.overwrite=true over an earlier sweep
+                print(
+                    f"note: {', '.join(stale)} in {sweep_dir} are an earlier sweep's comparison",
+                    file=sys.stderr,
+                )
             return
         try:
             runs = [

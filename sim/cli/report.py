@@ -17,9 +17,11 @@ def _build_and_say(run_dir: Path, figures: bool) -> Path:
 
     path = build_report(run_dir, save_figures=figures)
     print(f"report: {path}")
-    pngs = sorted((run_dir / FIGURES_DIR).glob("*.png")) if figures else []
+    # the numbered files the report writes (a user's own PNGs in report/ are not counted)
+    pngs = sorted((run_dir / FIGURES_DIR).glob("[0-9][0-9]_*.png")) if figures else []
     if pngs:
-        print(f"figures: {run_dir / FIGURES_DIR}/ ({len(pngs)} PNG files)")
+        n = len(pngs)
+        print(f"figures: {run_dir / FIGURES_DIR}/ ({n} PNG file{'' if n == 1 else 's'})")
     return path
 
 

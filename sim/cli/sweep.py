@@ -62,16 +62,21 @@ class SweepJobs(Callback):
         jobs = self.jobs or self._jobs_written(sweep_dir)
         return [d for _, d in sorted(jobs, key=lambda j: j[0])]
 
+    def _written_now(self, path: Path) -> bool:
+        """Whether ``path`` exists and this multirun wrote it (a sweep directory rerun with
+        ``output.overwrite=true`` still holds the results of its earlier jobs)."""
+        return path.is_file() and path.stat().st_mtime >= self.started - 2
+
     def finished(self, dirs: list[Path]) -> list[Path]:
         """The folders of ``dirs`` whose job finished; a note names the others."""
-        done = [d for d in dirs if (d / FINISHED[self.command]).is_file()]
+        done = [d for d in dirs if self._written_now(d / FINISHED[self.command])]
         failed = [d for d in dirs if d not in done]
         FAILED_JOBS[:] = failed
         if failed:
+            rest = "; the others' results stand" if done else ""
             print(
                 f"note: {len(failed)} of the sweep's {len(dirs)} jobs did not finish (their "
-                f"errors are above): {', '.join(str(d) for d in failed)}; the others' results "
-                "stand",
+                f"errors are above): {', '.join(str(d) for d in failed)}{rest}",
                 file=sys.stderr,
             )
         return done

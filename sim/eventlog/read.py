@@ -205,12 +205,23 @@ def _key_columns(columns: Iterable[str], mapping: dict[str, str]) -> set[str]:
     return set(mapping.values()) | ({INSTANCE, CASE_OPEN} & names)
 
 
+def _comparable(values: pd.Series) -> pd.Series:
+    """An attribute column as the duplicate check compares it when the columns are kept: a
+    column of numbers as numbers (``0``, ``0.0`` and ``0.00`` are one value, as pandas reads
+    them), any other as text."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if int(numbers.notna().sum()) == int(values.notna().sum()):
+        return numbers.astype("float64")
+    return values.astype(str)
+
+
 def _hash_attributes(frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
     """``frame`` with its attribute columns replaced by ``ATTRIBUTES_HASH``."""
     others = [c for c in frame.columns if c not in keep]
     if not others:
         return frame
-    hashed = pd.util.hash_pandas_object(frame[others].astype(str), index=False).to_numpy()
+    comparable = pd.DataFrame({c: _comparable(frame[c]) for c in others})
+    hashed = pd.util.hash_pandas_object(comparable, index=False).to_numpy()
     out = frame.drop(columns=others)
     out[ATTRIBUTES_HASH] = hashed
     out.attrs[HASHED_COLUMNS] = others
@@ -253,7 +264,8 @@ def _read_csv(
         with pd.read_csv(
             path,
             dtype=as_text,
-            chunksize=CSV_CHUNK_ROWS,
+            # a limit below one chunk is checked after max_rows + 1 rows, not 500,000
+            chunksize=min(CSV_CHUNK_ROWS, max_rows + 1) if max_rows else CSV_CHUNK_ROWS,
             low_memory=False,
             encoding="utf-8-sig",
             sep=sep,
@@ -273,7 +285,7 @@ def _read_csv(
             f"{path}: the file is empty; expected a CSV header line with column names"
         ) from None
     except pd.errors.ParserError as err:
-        raise EventLogError(f"{path}: not a readable CSV file ({err})") from None
+        raise EventLogError(f"{path}: not a readable CSV file ({str(err).strip()})") from None
     except UnicodeDecodeError as err:
         raise EventLogError(f"{path}: cannot decode the text ({err}); expected UTF-8") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as err:

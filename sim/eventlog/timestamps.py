@@ -113,6 +113,8 @@ def parse_timestamps(
         )
     # Offsets found with Arrow's vectorised regex (a Python-level str.extract is ~20x slower).
     found = pc.extract_regex(pa.array(text[present], type=pa.large_string()), pattern=_OFFSET_RE)
+    if isinstance(found, pa.ChunkedArray):  # a column read in chunks (a long CSV, parquet groups)
+        found = found.combine_chunks()
     matched = pc.is_valid(found)
     count.aware = int(pc.sum(matched).as_py() or 0)
     count.naive = int(present.sum()) - count.aware

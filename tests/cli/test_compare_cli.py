@@ -507,3 +507,24 @@ def test_a_failing_job_does_not_stop_the_sweep(tmp_path, launcher):
         "scenario.staffing.server=2",
         "scenario.staffing.server=3",
     ]
+
+
+def test_a_rerun_sweep_does_not_count_an_old_result_as_finished(tmp_path):
+    """QA 6b: rerun with output.overwrite=true, a failing job's folder still held the earlier
+    kpis.json; it counted as finished (exit 0) and the comparison showed the old numbers."""
+    base = ["simulate", "--multirun", "process=mmc", "scenario.replications=2"]
+    tiny = ["scenario.horizon_days=5", "progress=false", "output.report=false"]
+    sweep = tmp_path / "sweep"
+    first = run_sim(*base, "scenario.staffing.server=2,3", *tiny, f"hydra.sweep.dir={sweep}")
+    assert first.returncode == 0, first.stderr
+    again = run_sim(
+        *base,
+        "scenario.staffing.server=2,0",
+        *tiny,
+        "output.overwrite=true",
+        f"hydra.sweep.dir={sweep}",
+    )
+    assert again.returncode == 2
+    assert "1 of the sweep's 2 jobs did not finish" in again.stderr
+    assert "no scenario comparison written: 1 of the sweep's 2 jobs finished" in again.stderr
+    assert "comparison.csv" in again.stderr and "an earlier sweep's comparison" in again.stderr

@@ -145,3 +145,35 @@ def test_xes_elements_outside_traces_are_not_held(tmp_path):
     plain = peak(xes_with(tmp_path / "plain.xes"))
     flood = peak(xes_with(tmp_path / "flood.xes", before='<string key="x" value="y"/>' * 200_000))
     assert flood - plain < 5_000_000, (plain, flood)
+
+
+def test_offsets_in_a_column_read_in_several_chunks(tmp_path, monkeypatch):
+    """QA 6b: a CSV longer than one chunk with UTC offsets crashed (a chunked Arrow column)."""
+    lines = [
+        f"{i},{'ab'[i % 2]},2020-01-01T09:{i:02d}:00+01:00,2020-01-01T09:{i:02d}:30Z,r1"
+        for i in range(10)
+    ]
+    path = write(tmp_path / "log.csv", lines, "case_id,activity,start_time,end_time,resource")
+    monkeypatch.setattr(read_module, "CSV_CHUNK_ROWS", 3)
+    log = read_event_log(path)
+    assert log.report.timezone_offsets == {"+00:00": 10, "+01:00": 10}
+    assert log.events["start_time"].min() == pd.Timestamp("2020-01-01 08:00")
+
+
+def test_numbers_written_differently_are_one_value_with_or_without_attributes(tmp_path):
+    """QA 6b: '0', '0.0' and '0.00' in an extra column are one number to pandas, so the rows are
+    duplicates; hashed as text they were not (20 duplicates removed instead of 70)."""
+    lines = rows(3)
+    lines += [lines[0].replace(",0,x", ",0.0,x"), lines[0].replace(",0,x", ",0.00,x")]
+    path = write(tmp_path / "log.csv", lines)
+    full, lean = read_event_log(path), read_event_log(path, keep_attributes=False)
+    assert full.report.duplicates_removed == 2
+    assert lean.report.duplicates_removed == 2
+
+
+def test_a_limit_below_one_chunk_is_checked_as_soon_as_it_is_passed(tmp_path):
+    """QA 6b: the limit was checked after each 500,000-row chunk (a refusal could take more
+    memory than the budget it enforced); a broken line after the limit is never reached."""
+    lines = [*rows(20), '9,a,"unterminated']
+    with pytest.raises(TooManyRows):
+        read_event_log(write(tmp_path / "log.csv", lines), max_rows=5)
