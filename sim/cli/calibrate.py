@@ -145,7 +145,12 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
         raise ConfigError(f"{key}={path}: no such file")
     backtest = bool(cfg.backtest.enabled)
     available = available_memory_bytes() if max_rows is None else None
-    limit = max_rows or max(1, event_budget(available, backtest=backtest) - held)
+    budget = event_budget(available, backtest=backtest)
+    limit = max_rows or budget - held
+    if limit < 1 and available is not None:  # no room at all: say so before reading
+        raise EventLogError(
+            event_budget_message(p, budget, available, backtest=backtest, held=held)
+        )
     room = (
         f" (at most {limit:,} events: what {available / 1e9:.1f} GB of available memory holds)"
         if available is not None
@@ -164,11 +169,11 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
             max_rows=limit,
             keep_attributes=False,  # calibration uses the standard columns only
         )
-    except TooManyRows as exc:
+    except TooManyRows:
         if available is None:
             raise
         raise EventLogError(
-            event_budget_message(p, exc.limit, available, backtest=backtest)
+            event_budget_message(p, budget, available, backtest=backtest, held=held)
         ) from None
 
 

@@ -73,22 +73,40 @@ def base_bytes(*, backtest: bool) -> int:
 
 
 def event_budget(available: int | None, *, backtest: bool) -> int:
-    """The events ``calibrate`` can hold in ``available`` bytes (``FALLBACK_MAX_ROWS`` when
-    unknown); at least 1."""
+    """The events ``calibrate`` can hold in ``available`` bytes, 0 when not even its base fits
+    (``FALLBACK_MAX_ROWS`` when the memory is unknown)."""
     if available is None:
         return FALLBACK_MAX_ROWS
     room = available - base_bytes(backtest=backtest)
-    return max(1, room // bytes_per_event(backtest=backtest))
+    return max(0, room // bytes_per_event(backtest=backtest))
 
 
-def event_budget_message(path: object, limit: int, available: int, *, backtest: bool) -> str:
-    """Why a log longer than the memory's ``limit`` is refused, and what to do instead."""
-    per_event = bytes_per_event(backtest=backtest) / 1e3
+def event_budget_message(
+    path: object, budget: int, available: int, *, backtest: bool, held: int = 0
+) -> str:
+    """Why a log is refused when this machine's memory holds ``budget`` events in all and
+    ``held`` of them are taken by a log read before it, and what to do instead."""
+    gb = f"{available / 1e9:.1f} GB"
     what = "calibrate and back-test" if backtest else "calibrate"
+    per_event = bytes_per_event(backtest=backtest) / 1e3
+    if budget == 0:
+        reason = (
+            f"this machine's available memory ({gb}) is less than {what} needs before any "
+            f"event ({base_bytes(backtest=backtest) / 1e9:.1f} GB)"
+        )
+    elif held:
+        reason = (
+            f"with the {held:,} events of the log read before it, the available memory ({gb}) "
+            f"holds {budget:,} events in all (about {per_event:.1f} kB each to {what}), so this "
+            f"one may have {max(budget - held, 0):,} at most"
+        )
+    else:
+        reason = (
+            f"more than {budget:,} events, the most this machine's available memory ({gb}) can "
+            f"{what} (about {per_event:.1f} kB per event)"
+        )
     return (
-        f"{path}: more than {limit:,} events, the most this machine's available memory "
-        f"({available / 1e9:.1f} GB) can {what} (about {per_event:.1f} kB per event); "
-        "calibrate a shorter extract (a time window of the log)"
+        f"{path}: {reason}; calibrate a shorter extract (a time window of the log)"
         + (", without the back-test (backtest.enabled=false)" if backtest else "")
         + ", free memory or use a larger machine, or set columns.max_rows=<events> to try anyway"
     )

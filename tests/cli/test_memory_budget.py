@@ -57,12 +57,12 @@ def test_unknown_memory_falls_back_to_the_fixed_limit(monkeypatch):
 
 
 @pytest.mark.parametrize("backtest", [True, False])
-def test_the_budget_grows_with_memory_and_is_never_zero(backtest):
+def test_the_budget_grows_with_memory(backtest):
     base = memory.base_bytes(backtest=backtest)
     per = memory.bytes_per_event(backtest=backtest)
     assert memory.event_budget(base + 1_000 * per, backtest=backtest) == 1_000
     assert memory.event_budget(base + 2_000 * per, backtest=backtest) == 2_000
-    assert memory.event_budget(0, backtest=backtest) == 1
+    assert memory.event_budget(0, backtest=backtest) == 0
 
 
 def test_the_back_test_costs_memory():
@@ -94,8 +94,13 @@ def test_a_log_beyond_the_memory_budget_is_refused_with_what_to_do(tmp_path, mon
     # within the budget it reads, and only the events read so far count against a second log
     monkeypatch.setattr(cli_calibrate, "available_memory_bytes", lambda: budget_bytes(45))
     assert cli_calibrate._read(log, cfg, "log", None).report.rows_read == 40
-    with pytest.raises(EventLogError, match="more than 5 events"):
+    with pytest.raises(EventLogError, match="with the 40 events of the log read before it") as e:
         cli_calibrate._read(log, cfg, "backtest.log", None, held=40)
+    assert "holds 45 events in all" in str(e.value) and "may have 5 at most" in str(e.value)
+    # no room at all: refused before reading, without '1 events' or '0.0 GB'
+    monkeypatch.setattr(cli_calibrate, "available_memory_bytes", lambda: 10**8)
+    with pytest.raises(EventLogError, match="less than calibrate and back-test needs before any"):
+        cli_calibrate._read(log, cfg, "log", None)
 
 
 def test_an_explicit_limit_is_not_second_guessed_by_the_memory_check(tmp_path, monkeypatch):
