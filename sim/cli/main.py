@@ -191,16 +191,28 @@ def _known_keys(command: str) -> set[str]:
     return (set(primary) - {"defaults"}) | {g.split("/")[0] for g in groups}
 
 
-def check_experiment(command: str, args: list[str], configs: Path) -> None:
-    """``experiment=<name>`` must name a study of this command in ``configs/experiment/``
-    (``<command>_<study>.yaml``); Hydra's own errors for a wrong one name neither."""
-    given = _override(args, "experiment")
-    if given in (None, "", "null"):
-        return
+def check_experiment(command: str, args: list[str], configs: Path) -> list[str]:
+    """``args`` with ``experiment=<name>`` checked: it must name a study of this command in
+    ``configs/experiment/`` (``<command>_<study>.yaml``; Hydra's own errors for a wrong one name
+    neither). ``+experiment=``/``++experiment=`` become ``experiment=``, and ``experiment=null``
+    or an empty value is no study. A study that sweeps, run without ``--multirun``, gets a
+    note: only its first point would run."""
+    out, given = [], None
+    for a in args:
+        name, sep, value = a.partition("=")
+        if sep and name.lstrip("+") == "experiment":
+            value = _unquoted(value).strip()
+            if value in ("", "null"):
+                continue
+            a, given = f"experiment={value}", value
+        out.append(a)
+    if given is None or _SWEEP_FUNCTION.match(given):  # choice(...): Hydra checks each value
+        return out
     folder = configs / "experiment"
     ours = sorted(p.stem for p in folder.glob(f"{command}_*.yaml"))
     for name in (n.strip() for n in given.split(",")):  # --multirun experiment=a,b
         if name in ours:
+            _note_a_sweep_without_multirun(folder / f"{name}.yaml", args)
             continue
         owner = next(
             (
@@ -214,6 +226,25 @@ def check_experiment(command: str, args: list[str], configs: Path) -> None:
         raise SimError(
             f"experiment={name}: {what}; the experiments of {command} are "
             f"{', '.join(ours) if ours else 'none'} ({folder})"
+        )
+    return out
+
+
+def _note_a_sweep_without_multirun(study: Path, args: list[str]) -> None:
+    """A note when ``study`` sweeps values (``hydra.sweeper.params``) and ``args`` do not ask
+    for ``--multirun``."""
+    import yaml
+
+    if {"-m", "--multirun"} & set(args):
+        return
+    loaded = yaml.safe_load(study.read_text(encoding="utf-8")) or {}
+    params = ((loaded.get("hydra") or {}).get("sweeper") or {}).get("params") or {}
+    if params:
+        swept = ", ".join(f"{k.lstrip('+')}={v}" for k, v in params.items())
+        print(
+            f"note: experiment={study.stem} sweeps {swept}: add --multirun to run every point; "
+            "this run is one scenario only",
+            file=sys.stderr,
         )
 
 
@@ -307,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         configs = config_dir()
         args = rewrite_process_override(args, configs)
-        check_experiment(command, args, configs)
+        args = check_experiment(command, args, configs)
         if command == "report":  # Hydra would create the directory before we could check it
             target = _override(args, "run")
             if target is None:
@@ -365,7 +396,11 @@ def main(argv: list[str] | None = None) -> None:
     app = hydra.main(config_path=str(configs), config_name=command, version_base="1.3")(
         _task(command)
     )
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # a launcher running jobs in other processes (joblib) lands here
+        print("\ninterrupted; the jobs that finished are saved", file=sys.stderr)
+        sys.exit(130)
     from sim.cli.sweep import FAILED_JOBS
 
     if FAILED_JOBS:  # a --multirun ran on past its failed jobs; the note named them

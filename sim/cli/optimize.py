@@ -109,6 +109,8 @@ def build_job(
     cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None
 ) -> tuple[SearchJob, FollowUp]:
     """Turn the optimize config into a search job (every error names its config key)."""
+    # first: the sampler's seed is ${seed}, and a bad one must be named as seed, not sampler
+    seed = config_int(cfg, "seed", minimum=0)
     model = load_process(cfg, choice=process_choice)
     # before anything is written there (a generated search space): resume this model's search only
     guard_resumable_dir(run_dir, "optimize", model=model.name, claim=False)
@@ -177,7 +179,7 @@ def build_job(
             model=model,
             space=space,
             scenario=scenario,
-            seed=config_int(cfg, "seed", minimum=0),
+            seed=seed,
             objectives=objectives,
             constraints=constraints,
             settings=settings,

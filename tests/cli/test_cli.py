@@ -206,6 +206,8 @@ def test_secrets_are_redacted():
         ("simulate", "workers=1.5", "workers: expected an integer >= 1 or null, got 1.5"),
         ("optimize", "optimizer.prune_harm=maybe", "optimizer.prune_harm: expected true or false"),
         ("optimize", "workers=0", "workers: expected an integer >= 1 or null, got 0"),
+        # QA 6b: blamed optimizer.sampler (its seed is ${seed})
+        ("optimize", "seed=abc", "seed: expected an integer >= 0, got 'abc'"),
     ],
 )
 def test_simulate_and_optimize_name_a_bad_value_and_leave_the_directory_free(

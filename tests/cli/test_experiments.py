@@ -46,14 +46,32 @@ def test_every_experiment_composes_with_its_command_and_says_how_to_run_it(name)
     assert cfg.seed is not None  # pinned
 
 
-def test_a_wrong_experiment_is_refused_with_the_choices():
+def test_a_wrong_experiment_is_refused_with_the_choices(tmp_path):
     with pytest.raises(SimError, match="a study for 'python -m sim optimize'.*simulate_mmc"):
         check_experiment("simulate", ["experiment=optimize_crm_staffing"], CONFIGS)
     with pytest.raises(SimError, match="experiment=nope: no such experiment"):
         check_experiment("optimize", ["experiment=nope"], CONFIGS)
     with pytest.raises(SimError, match="the experiments of export are none"):
         check_experiment("export", ["experiment=simulate_mmc_staffing"], CONFIGS)
-    check_experiment("optimize", ["experiment=optimize_crm_redesign"], CONFIGS)  # no error
+    ok = ["experiment=optimize_crm_redesign"]
+    assert check_experiment("optimize", ok, CONFIGS) == ok
+    # QA 6b: '+'/'++' and null gave Hydra's raw errors or a traceback
+    assert check_experiment("optimize", ["++experiment=optimize_crm_redesign"], CONFIGS) == ok
+    assert check_experiment("optimize", ["experiment=null", "seed=1"], CONFIGS) == ["seed=1"]
+    assert check_experiment("optimize", ["experiment="], CONFIGS) == []
+    sweep = ["experiment=choice(optimize_crm_redesign,optimize_crm_staffing)"]
+    assert check_experiment("optimize", sweep, CONFIGS) == sweep  # Hydra expands it
+    res = run_sim(
+        "simulate",
+        "experiment=simulate_mmc_staffing",
+        "scenario.replications=2",
+        "scenario.horizon_days=3",
+        "progress=false",
+        "output.report=false",
+        f"hydra.run.dir={tmp_path / 'one'}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "sweeps scenario.staffing.server=2,3,4: add --multirun" in res.stderr
     res = run_sim("simulate", "experiment=nope", "hydra.run.dir=/nonexistent/never/written")
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "no such experiment; the experiments of simulate are" in res.stderr
