@@ -262,7 +262,16 @@ def _refuse_writing_into_a_compared_run(args: list[str], run_dir: Path) -> None:
         raise SimError(f"hydra.run.dir={run_dir}: it is one of the runs compared; give another")
 
 
-def multirun(hydra_config: Any) -> bool:
+class SweepTerminated(BaseException):
+    """SIGTERM during a ``--multirun``. A BaseException, like KeyboardInterrupt: Hydra does not
+    take it for one job's failure and run on, and joblib aborts its workers on it."""
+
+
+def _terminate_sweep(signum: int, frame: object) -> None:
+    raise SweepTerminated
+
+
+def in_multirun(hydra_config: Any) -> bool:
     """Whether Hydra runs this job as one of a ``--multirun``."""
     from hydra.types import RunMode
 
@@ -294,7 +303,7 @@ def _task(command: str) -> Callable:
         from sim.cli.sweep import FINISHED
 
         job = ""
-        if multirun(hc) and command in FINISHED:
+        if in_multirun(hc) and command in FINISHED:
             job = f"job {hc.job.num} ({redact(' '.join(hc.overrides.task))}): "
         try:
             module = __import__(f"sim.cli.{command}", fromlist=["run"])
@@ -396,11 +405,18 @@ def main(argv: list[str] | None = None) -> None:
     app = hydra.main(config_path=str(configs), config_name=command, version_base="1.3")(
         _task(command)
     )
+    if multirun:  # SIGTERM stops a sweep like Ctrl-C, its launcher's workers included
+        import signal
+
+        signal.signal(signal.SIGTERM, _terminate_sweep)
     try:
         app()
     except KeyboardInterrupt:  # a launcher running jobs in other processes (joblib) lands here
         print("\ninterrupted; the jobs that finished are saved", file=sys.stderr)
         sys.exit(130)
+    except SweepTerminated:
+        print("\nterminated (SIGTERM); the jobs that finished are saved", file=sys.stderr)
+        sys.exit(143)
     from sim.cli.sweep import FAILED_JOBS
 
     if FAILED_JOBS:  # a --multirun ran on past its failed jobs; the note named them

@@ -5,8 +5,10 @@ Sweeps also run with Hydra's joblib launcher (jobs in parallel processes), compa
 from __future__ import annotations
 
 import csv
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,48 @@ def test_the_calibrate_experiment_smoke_runs(tmp_path, shared_data):
     assert res.returncode == 0, res.stderr
     assert (run / "model.yaml").is_file() and (run / "backtest.json").is_file()
     assert "BPIC_2012_W_test.csv.gz" in (run / "config.yaml").read_text()
+
+
+def _children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux /proc)."""
+    kids = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            kids += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return kids
+
+
+def test_sigterm_stops_a_joblib_sweep_and_its_workers(tmp_path):
+    """QA 6b: SIGTERM ended the sweep but left the launcher's worker processes running."""
+    sweep = tmp_path / "sweep"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "simulate", "--multirun", "hydra/launcher=joblib"]
+        + ["hydra.launcher.n_jobs=2", "workers=1", "process=crm_sales"]
+        + ["scenario.staffing.legal=1,2,3,4", "scenario.replications=30", "progress=false"]
+        + ["output.report=false", f"hydra.sweep.dir={sweep}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    deadline = time.monotonic() + 120
+    while not list(sweep.glob("*/.hydra")) and time.monotonic() < deadline:
+        time.sleep(0.2)  # until a worker runs a job
+    kids = _children(proc.pid)
+    assert kids, "the launcher started no worker"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert "terminated (SIGTERM)" in err and "Traceback" not in err
+    time.sleep(3)
+    assert [k for k in kids if _running(k)] == []
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
