@@ -48,7 +48,7 @@ class SweepJobs(Callback):
         other processes (``hydra/launcher=joblib``) calls ``on_job_end`` there, not here."""
         found = []
         for f in sweep_dir.glob("**/.hydra/hydra.yaml"):
-            if f.stat().st_mtime < self.started - 2:  # 2 s: coarse file-system clocks
+            if not self._written_now(f):
                 continue
             try:
                 num = yaml.safe_load(f.read_text(encoding="utf-8"))["hydra"]["job"]["num"]
@@ -65,7 +65,7 @@ class SweepJobs(Callback):
     def _written_now(self, path: Path) -> bool:
         """Whether ``path`` exists and this multirun wrote it (a sweep directory rerun with
         ``output.overwrite=true`` still holds the results of its earlier jobs)."""
-        return path.is_file() and path.stat().st_mtime >= self.started - 2
+        return path.is_file() and path.stat().st_mtime >= self.started - 2  # coarse clocks
 
     def finished(self, dirs: list[Path]) -> list[Path]:
         """The folders of ``dirs`` whose job finished; a note names the others."""

@@ -192,10 +192,11 @@ NAME_KEYS = ("case_id", "activity", "resource")
 #: Rows a CSV is parsed in at a time: the parser's working memory stays that of one chunk, and
 #: ``max_rows`` refuses a longer file as soon as it is passed, not after the whole file is read.
 CSV_CHUNK_ROWS = 500_000
-#: With ``keep_attributes=False``: one hash of a row's other columns (read as text), so that rows
-#: differing only there are still told apart by the duplicate check; dropped after it.
+#: With ``keep_attributes=False``: one hash of a row's other columns (numbers as numbers, the
+#: rest as text), so that rows differing only there are still told apart by the duplicate check;
+#: dropped after it.
 ATTRIBUTES_HASH = "_attributes_hash"
-HASHED_COLUMNS = "hashed_columns"  # DataFrame.attrs key: the names of the hashed columns
+HASHED_COLUMNS = "hashed_columns"  # DataFrame.attrs key: their names (for hints: start_key=)
 
 
 def _key_columns(columns: Iterable[str], mapping: dict[str, str]) -> set[str]:
@@ -277,9 +278,7 @@ def _read_csv(
                 if max_rows is not None and rows > max_rows:
                     raise _too_many(path, max_rows)
                 parts.append(chunk if keep_attributes else _hash_attributes(chunk, keep))
-        df = _concat_chunks(parts, header.columns)
-        if not keep_attributes:  # their names still give hints ("pass start_key=...")
-            df.attrs[HASHED_COLUMNS] = [c for c in header.columns if c not in keep]
+        df = _concat_chunks(parts, header.columns)  # keeps the chunks' HASHED_COLUMNS
     except pd.errors.EmptyDataError:
         raise EventLogError(
             f"{path}: the file is empty; expected a CSV header line with column names"
@@ -330,7 +329,8 @@ def read_event_log(
     activities that end a case (used to flag open cases, with the final ``open_tail_fraction`` of
     the extract's time span). ``keep_attributes=False`` keeps only the standard columns (the
     memory of a wide log's other columns is not held); rows that differ only in another column
-    are still kept apart by the duplicate check, which then compares those columns as text.
+    are still kept apart by the duplicate check, which compares those columns as pandas reads
+    them (numbers as numbers, the rest as text).
     Raises ``EventLogError`` for unusable input.
     """
     p = Path(path)

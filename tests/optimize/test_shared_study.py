@@ -315,21 +315,27 @@ def test_an_interrupt_during_a_storage_write_waits_for_the_next_simulation():
         pass
 
 
-def test_a_signal_during_a_storage_write_leaves_no_trial_running(tmp_path, make_job, monkeypatch):
+def _signal_at_attribute_write(monkeypatch, n: int) -> None:
+    """A signal (``Stop``) arrives while Optuna writes the ``n``-th trial attribute."""
     from sim.optimize.interrupts import interrupt
 
-    url = f"sqlite:///{tmp_path / 'study.db'}"
-    job = make_job(storage=url, n_trials=6)
     real = optuna.trial.Trial.set_user_attr
     calls = {"n": 0}
 
     def signalled(self, key, value):
         calls["n"] += 1
-        if calls["n"] == 10:  # while the second trial writes its attributes (7 per trial)
+        if calls["n"] == n:
             interrupt(Stop())
         real(self, key, value)
 
     monkeypatch.setattr(optuna.trial.Trial, "set_user_attr", signalled)
+
+
+def test_a_signal_during_a_storage_write_leaves_no_trial_running(tmp_path, make_job, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    job = make_job(storage=url, n_trials=6)
+    # while the second trial writes its attributes (7 per trial)
+    _signal_at_attribute_write(monkeypatch, 10)
     with _evaluator(job) as ev, pytest.raises(Stop):
         run_search(job, ev, progress=False)
     study = optuna.load_study(study_name="t", storage=url)
@@ -340,20 +346,9 @@ def test_a_signal_during_a_storage_write_leaves_no_trial_running(tmp_path, make_
 
 def test_a_signal_stops_a_search_of_repeats_at_the_next_trial(tmp_path, make_job, monkeypatch):
     """Repeats are answered without a simulation: the kept interrupt stops the next trial."""
-    from sim.optimize.interrupts import interrupt
-
     url = f"sqlite:///{tmp_path / 'study.db'}"
     job = make_job(storage=url, n_trials=200)  # 4 distinct redesigns: nearly all repeats
-    real = optuna.trial.Trial.set_user_attr
-    calls = {"n": 0}
-
-    def signalled(self, key, value):
-        calls["n"] += 1
-        if calls["n"] == 60:
-            interrupt(Stop())
-        real(self, key, value)
-
-    monkeypatch.setattr(optuna.trial.Trial, "set_user_attr", signalled)
+    _signal_at_attribute_write(monkeypatch, 60)
     with _evaluator(job) as ev, pytest.raises(Stop):
         run_search(job, ev, progress=False)
     study = optuna.load_study(study_name="t", storage=url)
