@@ -8,7 +8,6 @@ with status 2. Before, the first bad job stopped the sweep and the jobs after it
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +28,13 @@ class SweepJobs(Callback):
     def __init__(self, command: str) -> None:
         self.command = command
         self.jobs: list[tuple[int, Path]] = []
-        self.started = time.time()
+        self.before: dict[Path, tuple[int, int, int]] = {}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Forget the jobs of an earlier multirun of this process."""
+        """Forget the jobs of an earlier multirun of this process, and note the files an earlier
+        sweep left in the sweep directory (``output.overwrite=true``)."""
         self.jobs = []
-        self.started = time.time()
+        self.before = _file_states(Path(str(config.hydra.sweep.dir)))
         FAILED_JOBS.clear()
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
@@ -63,9 +63,12 @@ class SweepJobs(Callback):
         return [d for _, d in sorted(jobs, key=lambda j: j[0])]
 
     def _written_now(self, path: Path) -> bool:
-        """Whether ``path`` exists and this multirun wrote it (a sweep directory rerun with
-        ``output.overwrite=true`` still holds the results of its earlier jobs)."""
-        return path.is_file() and path.stat().st_mtime >= self.started - 2  # coarse clocks
+        """Whether ``path`` exists and this multirun wrote it: it is new, or changed since the
+        multirun started (a sweep directory rerun with ``output.overwrite=true`` still holds the
+        results of its earlier jobs). Compared by state, not by clock: a rerun started within a
+        second of the earlier sweep's end once counted that sweep's results as its own."""
+        state = _state(path)
+        return state is not None and self.before.get(path.resolve()) != state
 
     def finished(self, dirs: list[Path]) -> list[Path]:
         """The folders of ``dirs`` whose job finished; a note names the others."""
@@ -84,3 +87,24 @@ class SweepJobs(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Name the jobs that did not finish."""
         self.finished(self.job_dirs(Path(str(config.hydra.sweep.dir))))
+
+
+def _state(path: Path) -> tuple[int, int, int] | None:
+    """What tells one writing of ``path`` from another: inode, size, modification time in ns."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns) if path.is_file() else None
+
+
+def _file_states(sweep_dir: Path) -> dict[Path, tuple[int, int, int]]:
+    """The state of every file ``SweepJobs`` reads in the job folders of ``sweep_dir``."""
+    names = [".hydra/hydra.yaml", *FINISHED.values()]
+    states = {}
+    for name in names:
+        for f in sweep_dir.glob(f"**/{name}"):
+            state = _state(f)
+            if state is not None:
+                states[f.resolve()] = state
+    return states
