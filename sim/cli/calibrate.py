@@ -23,6 +23,7 @@ from sim.cli.common import (
     config_int,
     file_digest,
     guard_run_dir,
+    jobs_at_once,
     write_json,
     write_run_record,
 )
@@ -145,14 +146,19 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
         raise ConfigError(f"{key}={path}: no such file")
     backtest = bool(cfg.backtest.enabled)
     available = available_memory_bytes() if max_rows is None else None
+    jobs = jobs_at_once()  # parallel jobs of a sweep each get their share, not all of it
+    if available is not None:
+        available //= jobs
     budget = event_budget(available, backtest=backtest)
     limit = max_rows or budget - held
     if limit < 1 and available is not None:  # no room at all: say so before reading
         raise EventLogError(
-            event_budget_message(p, budget, available, backtest=backtest, held=held)
+            event_budget_message(p, budget, available, backtest=backtest, held=held, jobs=jobs)
         )
+    share = f", this job's 1/{jobs} with {jobs} jobs at once" if jobs > 1 else ""
     room = (
-        f" (at most {limit:,} events: what {available / 1e9:.1f} GB of available memory holds)"
+        f" (at most {limit:,} events: what {available / 1e9:.1f} GB of available memory "
+        f"holds{share})"
         if available is not None
         else ""
     )
@@ -173,7 +179,7 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
         if available is None:
             raise
         raise EventLogError(
-            event_budget_message(p, budget, available, backtest=backtest, held=held)
+            event_budget_message(p, budget, available, backtest=backtest, held=held, jobs=jobs)
         ) from None
 
 

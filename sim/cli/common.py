@@ -6,6 +6,7 @@ import hashlib
 import json
 import logging
 import numbers
+import os
 import platform
 import subprocess
 import sys
@@ -336,6 +337,27 @@ def _sweep_dir() -> Path | None:
 redact_hydra_files = _redact_hydra_files
 
 
+def jobs_at_once() -> int:
+    """How many jobs of this ``--multirun`` run at the same time: a parallel launcher's
+    ``n_jobs`` (joblib: -1 is every core, -2 all but one), 1 for a single run or a sequential
+    sweep. Jobs running together share the machine's memory."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        if not HydraConfig.initialized():
+            return 1
+        hc = HydraConfig.get()
+        if hc.mode != RunMode.MULTIRUN:
+            return 1
+        n_jobs = OmegaConf.select(hc, "launcher.n_jobs")
+    except Exception:  # noqa: BLE001 - outside a Hydra job there is nothing to share
+        return 1
+    if not isinstance(n_jobs, int) or isinstance(n_jobs, bool):
+        return 1
+    return max(1, n_jobs if n_jobs > 0 else (os.cpu_count() or 1) + 1 + n_jobs)
+
+
 __all__ = [
     "SimError",
     "claim_run_dir",
@@ -345,6 +367,7 @@ __all__ = [
     "file_digest",
     "guard_resumable_dir",
     "guard_run_dir",
+    "jobs_at_once",
     "release_run_dir",
     "load_process",
     "package_versions",

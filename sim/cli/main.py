@@ -321,6 +321,18 @@ def _task(command: str) -> Callable:
         except KeyboardInterrupt:
             print("\ninterrupted; finished work is saved in " + str(run_dir), file=sys.stderr)
             sys.exit(130)
+        except Exception as exc:  # a bug: in a sweep, the other jobs still run and get compared
+            if not job:
+                raise
+            release_run_dir(run_dir)
+            import traceback
+
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
+            print(
+                f"error: {job}internal error, a bug (please report it with the traceback "
+                f"above): {redact(f'{type(exc).__name__}: {exc}')}",
+                file=sys.stderr,
+            )
         finally:
             # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed before
             # this task started: a password typed there must not stay, however the run ends

@@ -82,11 +82,14 @@ def event_budget(available: int | None, *, backtest: bool) -> int:
 
 
 def event_budget_message(
-    path: object, budget: int, available: int, *, backtest: bool, held: int = 0
+    path: object, budget: int, available: int, *, backtest: bool, held: int = 0, jobs: int = 1
 ) -> str:
     """Why a log is refused when this machine's memory holds ``budget`` events in all and
-    ``held`` of them are taken by a log read before it, and what to do instead."""
+    ``held`` of them are taken by a log read before it, and what to do instead. ``available``
+    is this job's share when ``jobs`` jobs of a sweep run at once."""
     gb = f"{available / 1e9:.1f} GB"
+    if jobs > 1:
+        gb += f", this job's 1/{jobs} with {jobs} jobs of the sweep at once"
     what = "calibrate and back-test" if backtest else "calibrate"
     per_event = bytes_per_event(backtest=backtest) / 1e3
     if budget == 0:
@@ -108,5 +111,6 @@ def event_budget_message(
     return (
         f"{path}: {reason}; calibrate a shorter extract (a time window of the log)"
         + (", without the back-test (backtest.enabled=false)" if backtest else "")
+        + (f", run fewer jobs at once (hydra.launcher.n_jobs={jobs})" if jobs > 1 else "")
         + ", free memory or use a larger machine, or set columns.max_rows=<events> to try anyway"
     )

@@ -528,3 +528,32 @@ def test_a_rerun_sweep_does_not_count_an_old_result_as_finished(tmp_path):
     assert "1 of the sweep's 2 jobs did not finish" in again.stderr
     assert "no scenario comparison written: 1 of the sweep's 2 jobs finished" in again.stderr
     assert "comparison.csv" in again.stderr and "an earlier sweep's comparison" in again.stderr
+
+
+def test_a_job_that_hits_a_bug_does_not_stop_the_sweep_or_its_comparison(tmp_path):
+    """QA 6b #14: an unexpected exception in one job (a bug, not a user error) let the others
+    run, but Hydra then re-raised it: exit 1, no failed-jobs note and no comparison."""
+    sweep = tmp_path / "sweep"
+    inject = (
+        "import sys, sim.cli.simulate as s, sim.cli.main as m\n"
+        "real = s.run\n"
+        "def run(cfg, run_dir, **kw):\n"
+        "    if cfg.seed == 1:\n"
+        "        raise RuntimeError('injected internal error')\n"
+        "    return real(cfg, run_dir, **kw)\n"
+        "s.run = run\n"
+        "m.main(sys.argv[1:])\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", inject, "simulate", "--multirun", "seed=0,1,2", *SMALL]
+        + ["output.report=false", f"hydra.sweep.dir={sweep}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 2, res.stderr
+    assert "RuntimeError: injected internal error" in res.stderr  # the traceback, for a report
+    assert "error: job 1 (seed=1 " in res.stderr and "internal error, a bug" in res.stderr
+    assert "1 of the sweep's 3 jobs did not finish" in res.stderr
+    table = pd.read_csv(sweep / "comparison.csv", dtype={"scenario": str})
+    assert sorted(table["scenario"].unique()) == ["seed=0", "seed=2"]

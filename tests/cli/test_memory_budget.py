@@ -108,3 +108,52 @@ def test_an_explicit_limit_is_not_second_guessed_by_the_memory_check(tmp_path, m
     monkeypatch.setattr(cli_calibrate, "available_memory_bytes", lambda: budget_bytes(1))
     cfg = OmegaConf.create({"columns": {**COLUMNS, "max_rows": 100}, "backtest": BACKTEST})
     assert cli_calibrate._read(log, cfg, "log", cli_calibrate._max_rows(cfg)).n_cases == 20
+
+
+def fake_hydra_job(monkeypatch, mode: str, launcher: dict) -> None:
+    """Make ``jobs_at_once`` see a Hydra job of ``mode`` with ``launcher`` as its launcher."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    hc = OmegaConf.create({"mode": RunMode[mode], "launcher": launcher})
+    monkeypatch.setattr(HydraConfig, "initialized", staticmethod(lambda: True))
+    monkeypatch.setattr(HydraConfig, "get", staticmethod(lambda: hc))
+
+
+@pytest.mark.parametrize(
+    ("mode", "launcher", "jobs"),
+    [
+        ("MULTIRUN", {"n_jobs": 3}, 3),
+        ("MULTIRUN", {"n_jobs": -1}, "cores"),
+        ("MULTIRUN", {"n_jobs": -2}, "cores - 1"),
+        ("MULTIRUN", {"_target_": "hydra._internal.core_plugins.basic_launcher"}, 1),
+        ("RUN", {"n_jobs": 3}, 1),  # a single run launches nothing
+    ],
+)
+def test_jobs_at_once_reads_a_parallel_launcher(monkeypatch, mode, launcher, jobs):
+    import os
+
+    from sim.cli.common import jobs_at_once
+
+    assert jobs_at_once() == 1  # outside Hydra
+    fake_hydra_job(monkeypatch, mode, launcher)
+    cores = os.cpu_count() or 1
+    expected = {"cores": cores, "cores - 1": max(cores - 1, 1)}.get(jobs, jobs)
+    assert jobs_at_once() == expected
+
+
+def test_jobs_of_a_sweep_running_at_once_share_the_memory(tmp_path, monkeypatch):
+    """QA 6b #15: two calibrations under hydra.launcher.n_jobs=2 each took the whole available
+    memory as their budget, together twice what ``auto`` promised."""
+    log = write_log(tmp_path / "log.csv", cases=20)  # 40 events
+    room = 2 * budget_bytes(30)  # each of two jobs: its base and 30 events
+    monkeypatch.setattr(cli_calibrate, "available_memory_bytes", lambda: room)
+    cfg = OmegaConf.create({"columns": {**COLUMNS, "max_rows": "auto"}, "backtest": BACKTEST})
+    assert cli_calibrate._read(log, cfg, "log", None).report.rows_read == 40  # alone: it fits
+    monkeypatch.setattr(cli_calibrate, "jobs_at_once", lambda: 2)
+    with pytest.raises(EventLogError) as err:
+        cli_calibrate._read(log, cfg, "log", None)
+    text = str(err.value)
+    assert "more than 30 events" in text
+    assert "this job's 1/2 with 2 jobs of the sweep at once" in text
+    assert "hydra.launcher.n_jobs=2" in text
