@@ -296,6 +296,20 @@ def _driver_hint(url: str) -> str:
     return f"the database driver for {scheme}:// is not installed"
 
 
+#: How often opening a storage is retried when another process was creating its tables.
+SCHEMA_RACE_RETRIES = 5
+
+
+def _lost_schema_race(exc: BaseException) -> bool:
+    """Whether ``exc`` says another process created Optuna's tables (or their types) while this
+    one did: Optuna creates them without a lock, and PostgreSQL refuses the second creation
+    (two runs started side by side on a new database)."""
+    text = str(exc)
+    return type(exc).__name__ in ("IntegrityError", "ProgrammingError") and (
+        "already exists" in text or "duplicate key" in text
+    )
+
+
 def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
     """An RDB storage with heartbeats (a killed worker's trial is failed and retried)."""
     if url is None:
@@ -311,15 +325,22 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
     # Optuna >= 4.9 also renamed the retry callback (the old name warns)
     retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", RetryFailedTrialCallback)
     try:
-        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna: chosen, known
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return RDBStorage(
-                url,
-                heartbeat_interval=30,
-                grace_period=120,
-                engine_kwargs={"pool_pre_ping": True},
-                **{hook: retry(max_retry=1)},
-            )
+        for attempt in range(SCHEMA_RACE_RETRIES + 1):
+            try:
+                with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna
+                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                    return RDBStorage(
+                        url,
+                        heartbeat_interval=30,
+                        grace_period=120,
+                        engine_kwargs={"pool_pre_ping": True},
+                        **{hook: retry(max_retry=1)},
+                    )
+            except Exception as exc:
+                if attempt == SCHEMA_RACE_RETRIES or not _lost_schema_race(exc):
+                    raise
+                time.sleep(0.2 * (attempt + 1))  # the other process finishes the tables
+        raise AssertionError("unreachable")  # the loop returns or raises
     except ImportError:  # Optuna: "Failed to import DB access module ..." (no package named)
         raise ConfigError(
             f"optimizer.storage: cannot open {redact(url)!r}: {_driver_hint(url)}"

@@ -5,6 +5,7 @@ was silently reused, a killed run left trials RUNNING, Optuna's errors came as t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 
 import optuna
@@ -275,6 +276,37 @@ def test_a_missing_postgresql_driver_names_the_package(make_job, monkeypatch):
     message = str(err.value)
     assert 'pip install "psycopg[binary]"' in message
     assert "optimizer.storage" in message and "s3cret" not in message
+
+
+class IntegrityError(Exception):
+    """Named as SQLAlchemy's: what PostgreSQL says when two processes create one table."""
+
+
+def test_opening_a_storage_another_process_is_creating_retries(tmp_path, monkeypatch):
+    """Two runs started side by side on a new PostgreSQL database: Optuna creates its tables
+    without a lock, and the one that lost the race stopped with 'duplicate key'
+    (tests/cli/test_optimize_postgres.py runs it against a real server)."""
+    from sim.optimize import study as study_module
+
+    real, calls = study_module.RDBStorage, []
+
+    @functools.wraps(real)  # its signature tells open_storage Optuna's parameter names
+    def racing(url, **kw):
+        calls.append(url)
+        if len(calls) <= 2:
+            raise IntegrityError('duplicate key value violates unique constraint "pg_type"')
+        return real(url, **kw)
+
+    monkeypatch.setattr(study_module, "RDBStorage", racing)
+    monkeypatch.setattr(study_module.time, "sleep", lambda s: None)
+    storage = study_module.open_storage(f"sqlite:///{tmp_path / 'study.db'}")
+    assert storage is not None and len(calls) == 3
+    # any other error is the user's to see at once, not retried
+    calls.clear()
+    monkeypatch.setattr(study_module, "RDBStorage", lambda url, **kw: calls.append(url) or 1 / 0)
+    with pytest.raises(ConfigError, match="ZeroDivisionError"):
+        study_module.open_storage(f"sqlite:///{tmp_path / 'other.db'}")
+    assert len(calls) == 1
 
 
 def test_each_phase_after_the_search_prints_a_line(tmp_path, make_job, capsys):
