@@ -141,13 +141,19 @@ def test_runs_started_side_by_side_share_one_postgresql_study(tmp_path, postgres
     both finish, the study gets its trials once (no trial left running), the runs draw
     different redesigns, and the password lands in no file and no output."""
     args = _search_args(tmp_path, postgres_url, n_trials=10)
-    runs = {"a": [*args, "optimizer.n_jobs=2"], "b": args}
+    from_env = [a for a in args if not a.startswith("optimizer.storage=")]
+    runs = {  # b takes the URL from the environment, as the README advises
+        "a": [*args, "optimizer.n_jobs=2"],
+        "b": [*from_env, "optimizer.storage=${oc.env:SIM_STORAGE_URL}"],
+    }
+    env = {**os.environ, "SIM_STORAGE_URL": postgres_url}
     procs = {
         name: subprocess.Popen(
             [sys.executable, "-m", "sim", *run_args, f"hydra.run.dir={tmp_path / name}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env=env,
         )
         for name, run_args in runs.items()
     }
