@@ -196,7 +196,9 @@ def _phase(cfg: DictConfig, text: str) -> None:
     """One line on stderr as a long phase starts (with ``progress``): a million-row log reads
     and calibrates for minutes, which must not look like a hang."""
     if cfg.get("progress", True):
-        print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+        # one write, newline included: jobs of a parallel sweep share the terminal
+        sys.stderr.write(f"{time.strftime('%H:%M:%S')} {text}\n")
+        sys.stderr.flush()
 
 
 def _run(cfg: DictConfig, run_dir: Path) -> dict:

@@ -62,7 +62,8 @@ def optimize_redesign(
 
     def phase(text: str) -> None:
         if progress:
-            print(text, file=sys.stderr, flush=True)
+            sys.stderr.write(f"{text}\n")  # one write: parallel jobs share the terminal
+            sys.stderr.flush()
 
     run_dir.mkdir(parents=True, exist_ok=True)
     with Evaluator(
