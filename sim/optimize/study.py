@@ -759,6 +759,10 @@ def run_search(
         )
         _follow(result, study, remaining=remaining, progress=progress)
         sims = sum(result.get())
+        # let the workers exit on their own: terminated (what leaving the block does) they left
+        # their semaphores (tqdm's lock) to the resource tracker, which warned of leaks
+        pool.close()
+        pool.join()
     return _open(job), sims
 
 

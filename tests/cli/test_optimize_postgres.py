@@ -163,6 +163,7 @@ def test_runs_started_side_by_side_share_one_postgresql_study(tmp_path, postgres
         assert (tmp_path / name / "recommendations.md").is_file()
         assert _files_holding(tmp_path / name, PASSWORD) == []
         assert PASSWORD not in "".join(outputs[name])
+        assert "leaked semaphore" not in outputs[name][1]  # workers ended, not terminated
     study = optuna.load_study(study_name="shared", storage=postgres_url)
     states = [t.state for t in study.trials]
     assert optuna.trial.TrialState.RUNNING not in states
