@@ -21,9 +21,8 @@ from pathlib import Path
 
 import optuna
 import pytest
-import yaml
 
-from tests.optimize.conftest import TINY, TINY_SPACE
+from tests.optimize.conftest import TINY_SPACE, files_holding, quick_search_args
 
 PASSWORD = "Pg-LeakMe-42"
 #: A space of 2 x 10 x 10 = 200 redesigns: random proposals of two runs rarely meet by chance.
@@ -102,45 +101,15 @@ def postgres_url():
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _search_args(tmp_path: Path, url: str, n_trials: int) -> list[str]:
-    model, space = tmp_path / "tiny.yaml", tmp_path / "space.yaml"
-    model.write_text(yaml.safe_dump(TINY))
-    space.write_text(yaml.safe_dump(WIDE_SPACE))
-    return [
-        "optimize",
-        f"process={model}",
-        f"redesign={space}",
-        "optimizer=random",
-        f"optimizer.n_trials={n_trials}",
-        "optimizer.replications=2",
-        "optimizer.min_replications=2",
-        "optimizer.confirm_replications=2",
-        "optimizer.top_k=1",
-        "optimizer.ablate_top=0",
-        "optimizer.constraints=null",
-        f"optimizer.storage={url}",
-        "optimizer.study_name=shared",
-        "scenario.horizon_days=2",
-        "scenario.warmup_days=0.5",
-        "workers=1",
-        "progress=false",
-        "output.report=false",
-    ]
-
-
-def _files_holding(root: Path, text: str) -> list[str]:
-    return [
-        str(p.relative_to(root))
-        for p in root.rglob("*")
-        if p.is_file() and text in p.read_text(encoding="utf-8", errors="replace")
-    ]
-
-
 def test_runs_started_side_by_side_share_one_postgresql_study(tmp_path, postgres_url):
     """Two runs at once on a new database (one of them with two workers), as on two machines:
     both finish, the study gets its trials once (no trial left running), the runs draw
     different redesigns, and the password lands in no file and no output."""
-    args = _search_args(tmp_path, postgres_url, n_trials=10)
+    args = [
+        *quick_search_args(tmp_path, n_trials=10, space=WIDE_SPACE),
+        f"optimizer.storage={postgres_url}",
+        "optimizer.study_name=shared",
+    ]
     from_env = [a for a in args if not a.startswith("optimizer.storage=")]
     runs = {  # b takes the URL from the environment, as the README advises
         "a": [*args, "optimizer.n_jobs=2"],
@@ -161,7 +130,7 @@ def test_runs_started_side_by_side_share_one_postgresql_study(tmp_path, postgres
     for name, proc in procs.items():
         assert proc.returncode == 0, outputs[name][1]
         assert (tmp_path / name / "recommendations.md").is_file()
-        assert _files_holding(tmp_path / name, PASSWORD) == []
+        assert files_holding(tmp_path / name, PASSWORD) == []
         assert PASSWORD not in "".join(outputs[name])
         assert "leaked semaphore" not in outputs[name][1]  # workers ended, not terminated
     study = optuna.load_study(study_name="shared", storage=postgres_url)

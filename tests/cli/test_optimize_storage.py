@@ -19,10 +19,9 @@ from pathlib import Path
 import optuna
 import pandas as pd
 import pytest
-import yaml
 
 from sim.errors import redact
-from tests.optimize.conftest import TINY, TINY_SPACE
+from tests.optimize.conftest import files_holding, quick_search_args
 
 SECRET = "LeakMe123"
 
@@ -31,39 +30,6 @@ def run_sim(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
     )
-
-
-def _tiny(tmp_path: Path, n_trials: int) -> list[str]:
-    model = tmp_path / "tiny.yaml"
-    model.write_text(yaml.safe_dump(TINY))
-    space = tmp_path / "space.yaml"
-    space.write_text(yaml.safe_dump(TINY_SPACE))
-    return [
-        "optimize",
-        f"process={model}",
-        f"redesign={space}",
-        "optimizer=random",
-        f"optimizer.n_trials={n_trials}",
-        "optimizer.replications=2",
-        "optimizer.min_replications=2",
-        "optimizer.confirm_replications=2",
-        "optimizer.top_k=1",
-        "optimizer.ablate_top=0",
-        "optimizer.constraints=null",
-        "scenario.horizon_days=2",
-        "scenario.warmup_days=0.5",
-        "workers=1",
-        "progress=false",
-        "output.report=false",
-    ]
-
-
-def _files_holding(root: Path, text: str) -> list[str]:
-    return [
-        str(p.relative_to(root))
-        for p in root.rglob("*")
-        if p.is_file() and text in p.read_text(encoding="utf-8", errors="replace")
-    ]
 
 
 @pytest.mark.parametrize(
@@ -98,17 +64,17 @@ def test_redact_leaves_urls_without_a_password_alone():
 )
 def test_a_run_failing_on_a_config_error_leaves_no_password_in_its_directory(tmp_path, url):
     run = tmp_path / "run"
-    args = _tiny(tmp_path, 0)  # refused: n_trials must be >= 1, before the run record
+    args = quick_search_args(tmp_path, 0)  # refused: n_trials must be >= 1, before the run record
     res = run_sim(*args, f"optimizer.storage={url}", f"hydra.run.dir={run}")
     assert res.returncode == 2 and "optimizer.n_trials" in res.stderr, res.stderr
     assert (run / ".hydra" / "overrides.yaml").exists()  # Hydra wrote it, with the URL
-    assert _files_holding(run, SECRET) == []
+    assert files_holding(run, SECRET) == []
     assert SECRET not in res.stderr + res.stdout
 
 
 def test_a_sweep_leaves_no_password_in_multirun_yaml_or_its_jobs(tmp_path):
     sweep = tmp_path / "sweep"
-    args = _tiny(tmp_path, 0)
+    args = quick_search_args(tmp_path, 0)
     res = run_sim(
         args[0],
         "--multirun",
@@ -119,7 +85,7 @@ def test_a_sweep_leaves_no_password_in_multirun_yaml_or_its_jobs(tmp_path):
     )
     assert res.returncode == 2, res.stderr
     assert (sweep / "multirun.yaml").exists() and (sweep / "0" / ".hydra").is_dir()
-    assert _files_holding(sweep, SECRET) == []
+    assert files_holding(sweep, SECRET) == []
     # Hydra's console echoes each job's overrides ("#0 : ..."): masked there too
     assert "#0 : " in res.stdout and "***@127.0.0.1" in res.stdout
     assert SECRET not in res.stdout + res.stderr
@@ -128,14 +94,14 @@ def test_a_sweep_leaves_no_password_in_multirun_yaml_or_its_jobs(tmp_path):
 def test_an_unopenable_storage_with_an_empty_user_is_masked_everywhere(tmp_path):
     run = tmp_path / "run"
     res = run_sim(
-        *_tiny(tmp_path, 1),
+        *quick_search_args(tmp_path, 1),
         f"optimizer.storage=postgresql://:{SECRET}@127.0.0.1:1/optuna",
         f"hydra.run.dir={run}",
     )
     assert res.returncode == 2 and "optimizer.storage: cannot open" in res.stderr, res.stderr
     assert "postgresql://:***@127.0.0.1:1/optuna" in res.stderr
     assert SECRET not in res.stderr + res.stdout
-    assert _files_holding(run, SECRET) == []
+    assert files_holding(run, SECRET) == []
 
 
 @pytest.mark.parametrize(
@@ -160,7 +126,7 @@ def test_an_unopenable_storage_with_an_empty_user_is_masked_everywhere(tmp_path)
 )
 def test_bad_optimizer_values_exit_2_naming_the_key(tmp_path, overrides, says):
     run = tmp_path / "run"
-    args = _tiny(tmp_path, 2)
+    args = quick_search_args(tmp_path, 2)
     if any(o.startswith("optimizer=") for o in overrides):
         args = [a for a in args if not a.startswith("optimizer=")]
     objectives = "optimizer.objectives=[{kpi: cycle_time_mean},{kpi: cost_per_case}]"
@@ -182,7 +148,7 @@ def _states(db: Path) -> list[str]:
 def test_sigterm_stops_the_search_like_ctrl_c(tmp_path):
     run = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", *_tiny(tmp_path, 5000), f"hydra.run.dir={run}"],
+        [sys.executable, "-m", "sim", *quick_search_args(tmp_path, 5000), f"hydra.run.dir={run}"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -212,7 +178,7 @@ def test_sigterm_stops_the_search_like_ctrl_c(tmp_path):
 
 def test_a_resumed_run_fails_the_trials_a_killed_run_left_running(tmp_path):
     run = tmp_path / "run"
-    args = [*_tiny(tmp_path, 2), f"hydra.run.dir={run}"]
+    args = [*quick_search_args(tmp_path, 2), f"hydra.run.dir={run}"]
     assert run_sim(*args).returncode == 0
     # what a SIGKILL during a trial leaves: the trial RUNNING in the run directory's study.db
     study = optuna.load_study(study_name="tiny", storage=f"sqlite:///{run / 'study.db'}")

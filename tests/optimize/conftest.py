@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from sim.model import from_dict
 from sim.model.scenario import Scenario
@@ -78,3 +81,44 @@ def make_job(tiny_model, tiny_space):
         )
 
     return make
+
+
+def write_tiny_files(folder: Path, space: dict | None = None) -> tuple[Path, Path]:
+    """``TINY`` and a search space (``TINY_SPACE`` unless given) as YAML files in ``folder``."""
+    model, space_file = folder / "tiny.yaml", folder / "space.yaml"
+    model.write_text(yaml.safe_dump(TINY))
+    space_file.write_text(yaml.safe_dump(space or TINY_SPACE))
+    return model, space_file
+
+
+def quick_search_args(folder: Path, n_trials: int, space: dict | None = None) -> list[str]:
+    """``python -m sim`` arguments of the quickest real search of ``TINY``: random sampler, two
+    replications, one recommendation, no ablation, no report."""
+    model, space_file = write_tiny_files(folder, space)
+    return [
+        "optimize",
+        f"process={model}",
+        f"redesign={space_file}",
+        "optimizer=random",
+        f"optimizer.n_trials={n_trials}",
+        "optimizer.replications=2",
+        "optimizer.min_replications=2",
+        "optimizer.confirm_replications=2",
+        "optimizer.top_k=1",
+        "optimizer.ablate_top=0",
+        "optimizer.constraints=null",
+        "scenario.horizon_days=2",
+        "scenario.warmup_days=0.5",
+        "workers=1",
+        "progress=false",
+        "output.report=false",
+    ]
+
+
+def files_holding(root: Path, text: str) -> list[str]:
+    """The files under ``root`` that contain ``text`` (a password that must not be there)."""
+    return [
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if p.is_file() and text in p.read_text(encoding="utf-8", errors="replace")
+    ]

@@ -10,21 +10,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.optimize.conftest import TINY, TINY_SPACE
+from tests.optimize.conftest import TINY, write_tiny_files
 
 
 def run_sim(*args, env=None):
     return subprocess.run(
         [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=900, env=env
     )
-
-
-def _files(tmp_path):
-    model = tmp_path / "tiny.yaml"
-    model.write_text(yaml.safe_dump(TINY))
-    space = tmp_path / "space.yaml"
-    space.write_text(yaml.safe_dump(TINY_SPACE))
-    return model, space
 
 
 def _args(tmp_path, files, n_trials):
@@ -50,7 +42,7 @@ def _args(tmp_path, files, n_trials):
 
 
 def test_optimize_writes_results_and_resumes(tmp_path):
-    files = _files(tmp_path)
+    files = write_tiny_files(tmp_path)
     res = run_sim(*_args(tmp_path, files, 3))
     assert res.returncode == 0, res.stderr
     run = tmp_path / "run"
@@ -176,7 +168,7 @@ def test_optimize_resumes_only_its_own_search_and_leaves_other_results_untouched
     """QA: optimize into a calibrate directory replaced its run.json (with the input log's
     SHA-256), config.yaml, report.html and .hydra/; into another model's search it added a second
     study and mixed best/ models."""
-    files = _files(tmp_path)
+    files = write_tiny_files(tmp_path)
     run = tmp_path / "run"
     (run / ".hydra").mkdir(parents=True)
     record = json.dumps({"command": "calibrate", "inputs": [{"sha256": "abc"}]})
