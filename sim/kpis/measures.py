@@ -3,7 +3,9 @@
 Definitions (all over *measured* cases: those that arrived in the measurement window):
 
 * cycle time: case end - arrival, over finished cases (completed or dropped);
-* waiting of a step: start - enabled (queueing, closed shifts, hand-off); processing: end - start;
+* waiting of a step: start - enabled (queueing, closed shifts, hand-off) of its executions (a case
+  that abandoned the queue is not in it); processing: working time between start and end;
+* reached: cases that executed a step or abandoned its queue;
 * drop-off rate: finished cases whose outcome is a drop-off / finished cases;
 * throughput: successful completions per day and per week of the window;
 * WIP: time-average number of cases in the process during the window;
@@ -71,8 +73,9 @@ def _working_time(
     events: pd.DataFrame, model: ProcessModel, lo: str, hi: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hours between columns ``lo`` and ``hi`` of each event in working hours of its step's
-    calendar (the intersection of its roles' calendars), and whether the event's step is
-    staffed; elapsed hours for automated steps and activities that are not steps of ``model``."""
+    calendar (the intersection of its roles' calendars; a timer's own ``calendar``), and whether
+    the event's step is staffed; elapsed hours for automated steps and timers on the clock, and
+    for activities that are not steps of ``model``."""
     off = week_offset(model.start_date)
     start = events[lo].to_numpy(dtype=float)
     end = events[hi].to_numpy(dtype=float)
@@ -81,13 +84,20 @@ def _working_time(
     acts = events["activity"].to_numpy()
     for name in pd.unique(acts):
         step = model.steps.get(name)
-        if step is None or not step.roles or any(r not in model.roles for r in step.roles):
+        if step is None:
             continue
         sel = acts == name
-        staffed[sel] = True
-        cal = model.calendar_of(step.roles[0])
-        for r in step.roles[1:]:
-            cal = cal.intersect(model.calendar_of(r))
+        if not step.roles:  # a timer counts working hours of its calendar, if it has one
+            if step.calendar in (None, "24/7") or step.calendar not in model.calendars:
+                continue
+            cal = model.calendars[step.calendar]
+        elif any(r not in model.roles for r in step.roles):
+            continue
+        else:
+            staffed[sel] = True
+            cal = model.calendar_of(step.roles[0])
+            for r in step.roles[1:]:
+                cal = cal.intersect(model.calendar_of(r))
         if cal.is_constant:
             continue
         work[sel] = cal.cumulative_array(end[sel] + off) - cal.cumulative_array(start[sel] + off)
@@ -98,8 +108,9 @@ def working_processing(events: pd.DataFrame, model: ProcessModel) -> np.ndarray:
     """Processing time of each event in working hours of its step's calendar.
 
     A step done by staff only progresses while they are on shift (the intersection of its roles'
-    calendars), so the time it spends paused overnight is not processing. Activities that are not
-    steps of ``model``, and automated steps, count elapsed time.
+    calendars), so the time it spends paused overnight is not processing; a timer with a
+    ``calendar`` counts that calendar's working hours ("2 business days" is 16 h). Activities
+    that are not steps of ``model``, automated steps and timers on the clock count elapsed time.
     """
     return _working_time(events, model, "start", "end")[0]
 
@@ -131,12 +142,17 @@ def timer_shares(events: pd.DataFrame, cases: pd.DataFrame, timers: list[str]) -
 def step_table(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     """Per activity: visits, share of cases reaching it, mean waiting and processing (hours).
 
-    Processing is the ``work`` column when the events table has one (working time, see
-    ``working_processing``), else end - start.
+    Visits, waiting and processing are those of the executions (events); a case that abandoned
+    while queueing at a step reached it too (it entered the step's queue), so the first step of
+    a funnel is 100 % and a loss shows at the step where it happens. Processing is the ``work``
+    column when the events table has one (working time, see ``working_processing``), else
+    end - start.
     """
     ev = measured_events(events, cases)
-    n_cases = int(cases["measured"].astype(bool).sum())
-    if ev.empty:
+    measured = cases[cases["measured"].astype(bool)]
+    n_cases = len(measured)
+    left = measured.loc[measured["dropped_at"].notna(), ["case_id", "dropped_at"]]
+    if ev.empty and left.empty:
         return pd.DataFrame(
             columns=[
                 "visits",
@@ -153,13 +169,19 @@ def step_table(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "visits": g.size(),
-            "reached": g["case_id"].nunique() / max(n_cases, 1),
             "waiting_mean": g["_wait"].mean(),
             "processing_mean": g["_proc"].mean(),
             "waiting_total": g["_wait"].sum(),
             "processing_total": g["_proc"].sum(),
         }
     )
+    entered = pd.concat(
+        [ev[["case_id", "activity"]], left.rename(columns={"dropped_at": "activity"})]
+    )
+    reached = entered.groupby("activity", sort=False)["case_id"].nunique() / max(n_cases, 1)
+    out = out.reindex(out.index.union(reached.index, sort=False))
+    out["visits"] = out["visits"].fillna(0).astype(int)
+    out.insert(1, "reached", reached.reindex(out.index))
     return out
 
 
@@ -262,7 +284,8 @@ def _explode_people(events: pd.DataFrame) -> pd.DataFrame:
 def busy_hours(
     events: pd.DataFrame, model: ProcessModel, window: tuple[float, float] | None = None
 ) -> pd.DataFrame:
-    """Working hours each person is busy, per event row (one row per person), clipped to window."""
+    """Working hours each person is busy, per event row (one row per person), clipped to window:
+    within their role's calendar, or for a step of several roles within the calendar they share."""
     people = _explode_people(events)
     if people.empty:
         return people.assign(busy=pd.Series(dtype=float))
@@ -274,8 +297,26 @@ def busy_hours(
         end = np.clip(end, *window)
     busy = np.zeros(len(people))
     roles = people["role"].to_numpy()
-    for role in pd.unique(roles):
-        m = roles == role
+    acts = people["activity"].to_numpy()
+    # a step of several roles progresses only while all are on shift: the person with the
+    # longer shift is not busy while it is paused for the others (their common calendar)
+    shared = np.zeros(len(people), dtype=bool)
+    for name in pd.unique(acts):
+        step = model.steps.get(name)
+        if (
+            step is None
+            or len(set(step.roles)) < 2
+            or any(r not in model.roles for r in step.roles)
+        ):
+            continue
+        m = acts == name
+        shared |= m
+        cal = model.calendar_of(step.roles[0])
+        for r in step.roles[1:]:
+            cal = cal.intersect(model.calendar_of(r))
+        busy[m] = cal.cumulative_array(end[m] + off) - cal.cumulative_array(start[m] + off)
+    for role in pd.unique(roles[~shared]):
+        m = (roles == role) & ~shared
         if role not in model.roles:
             busy[m] = end[m] - start[m]
             continue

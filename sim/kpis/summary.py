@@ -290,8 +290,11 @@ def _bottleneck(
     ``negligible``: its queue share is below ``NEGLIGIBLE_QUEUE`` (no step is a bottleneck).
     ``tied_with``: the steps whose queue share is not significantly smaller (paired CI), which
     another seed could name instead."""
-    prefix = "queue_share" if _largest(summary, "queue_share", steps) else "waiting_share"
-    b = _largest(summary, prefix, steps)
+    staffed = [s for s in steps if model.steps[s].roles]
+    if not staffed:  # timers and automated steps only: nobody to queue for (QA 7b #7)
+        return None
+    prefix = "queue_share" if _largest(summary, "queue_share", staffed) else "waiting_share"
+    b = _largest(summary, prefix, staffed)
     if b is None:
         return None
     queue = _ci(summary, f"queue_share:{b}")
@@ -299,7 +302,7 @@ def _bottleneck(
     return {
         "step": b,
         "negligible": negligible,
-        "tied_with": [] if negligible else _tied_with(table, prefix, b, steps),
+        "tied_with": [] if negligible else _tied_with(table, prefix, b, staffed),
         "queue_share": queue,
         "waiting_share": _ci(summary, f"waiting_share:{b}"),
         "waiting_mean": _ci(summary, f"waiting_mean:{b}"),
@@ -420,6 +423,8 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
     """Where cases queue for staff, how much of the cycle time is timers, and by activity."""
     lines = []
     b = report.get("bottleneck")
+    if b is None and not report.get("roles"):
+        lines += ["", "  bottleneck: none — no step is done by staff"]
     if b:
         utils = ", ".join(f"{r} {u:.0%}" for r, u in b["roles"].items() if u is not None)
         utils = f" (utilisation {utils})" if utils else ""

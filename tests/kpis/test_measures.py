@@ -92,6 +92,52 @@ def test_funnel_conversion_is_ratio_of_successive_stages():
     assert f["conversion"].tolist() == pytest.approx([1.0, 0.5, 0.5])
 
 
+def test_a_case_that_abandons_at_a_step_reached_it():
+    """QA 7b #1: reached counted the cases that finished a step, so the first step of a funnel
+    with patience showed 73 % and a loss showed one stage before where it happened."""
+    cases = _cases(
+        [
+            (0, 0.0, 2.0, "w", True, None),
+            (1, 0.0, 1.0, "abandoned", False, "a"),  # left a's queue
+            (2, 0.0, 3.0, "abandoned", False, "b"),  # did a, left b's queue
+            (3, 0.0, 1.0, "abandoned", False, "c"),  # no execution of c anywhere
+        ]
+    )
+    events = _events(
+        [(0, "a", None, None, 0.0, 0.0, 1.0), (0, "b", None, None, 1.0, 1.0, 2.0)]
+        + [(2, "a", None, None, 0.0, 0.0, 1.0)]
+    )
+    table = m.step_table(events, cases)
+    assert table["reached"].to_dict() == pytest.approx({"a": 0.75, "b": 0.5, "c": 0.25})
+    assert table["visits"].to_dict() == {"a": 2, "b": 1, "c": 0}  # executions only
+    f = m.funnel(events, cases, order=["a", "b", "c"])
+    assert f["conversion"].tolist() == pytest.approx([0.75, 2 / 3, 0.5])
+
+
+def test_the_first_step_of_a_funnel_with_patience_is_reached_by_every_case():
+    model = from_dict(
+        {
+            "name": "impatient",
+            "start": "serve",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+            "roles": {"clerk": {"headcount": 1}},
+            "steps": {
+                "serve": {
+                    "role": "clerk",
+                    "duration": {"dist": "exponential", "mean": 0.9},
+                    "patience": {"dist": "exponential", "mean": 2.0},
+                    "next": "done",
+                }
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    trace = run_replication(model, Scenario(horizon_days=20, warmup_days=1), seed=3)
+    k = replication_kpis(trace, model)
+    assert k["abandon_rate"] > 0.1  # the case this is about
+    assert k["reached:serve"] == 1.0
+
+
 def _one_station(*, calendar=None, cost=0.0, hourly=10.0, value=100.0):
     spec = {
         "name": "one",
@@ -145,6 +191,83 @@ def test_processing_excludes_off_shift_time_and_utilisation_uses_the_calendar():
     k = replication_kpis(trace, model)
     assert trace.ev_start[0] == pytest.approx(33.5) and trace.ev_end[0] == pytest.approx(57.5)
     assert k["processing_mean:work"] == pytest.approx(1.0)  # working time, not 24 h elapsed
+
+
+def test_a_step_of_two_roles_keeps_the_longer_shift_busy_only_while_both_work():
+    """QA 7b #3: a 6 h meeting of a (09-17) and b (09-13), Monday 09:00 to Tuesday 11:00: a was
+    counted busy Monday 13-17 too, while the meeting waited for b (utilisation 25 %, not 15 %;
+    processing cost 160, not 120)."""
+    model = from_dict(
+        {
+            "name": "meeting",
+            "start_date": "2026-01-05T00:00:00",  # a Monday
+            "start": "meet",
+            "arrivals": {"interarrival": {"dist": "fixed", "value": 9.0}},
+            "calendars": {
+                "full": {"weekdays": ["09:00-17:00"]},
+                "morning": {"weekdays": ["09:00-13:00"]},
+            },
+            "roles": {
+                "a": {"headcount": 1, "calendar": "full", "hourly_cost": 10},
+                "b": {"headcount": 1, "calendar": "morning", "hourly_cost": 10},
+            },
+            "steps": {"meet": {"roles": ["a", "b"], "duration": 6.0, "next": "done"}},
+            "ends": {"done": {"success": True}},
+        }
+    )
+    scenario = Scenario(horizon_days=7, warmup_days=0, max_cases=1)
+    trace = run_replication(model, scenario, seed=0)
+    k = replication_kpis(trace, model)
+    assert (trace.ev_start[0], trace.ev_end[0]) == pytest.approx((9.0, 24 + 11.0))
+    assert k["processing_mean:meet"] == pytest.approx(6.0)
+    assert k["utilisation:a"] == pytest.approx(6 / 40)  # five days of 8 h
+    assert k["utilisation:b"] == pytest.approx(6 / 20)  # five mornings of 4 h
+    assert k["processing_cost_per_case"] == pytest.approx(120.0)
+
+
+def test_a_timer_on_a_calendar_processes_its_working_hours():
+    """QA 7b #8: "reply within 2 business days" (16 h of a 09-17 office) reported its elapsed
+    time, nights and the weekend included, as processing (57.8 h on average)."""
+    model = from_dict(
+        {
+            "name": "reply",
+            "start_date": "2026-01-09T00:00:00",  # a Friday
+            "start": "reply",
+            "arrivals": {"interarrival": {"dist": "fixed", "value": 10.0}},
+            "calendars": {"office": {"weekdays": ["09:00-17:00"]}},
+            "steps": {"reply": {"duration": 16.0, "calendar": "office", "next": "done"}},
+            "ends": {"done": {"success": True}},
+        }
+    )
+    trace = run_replication(model, Scenario(horizon_days=3, warmup_days=0, max_cases=1), seed=0)
+    k = replication_kpis(trace, model)
+    # Friday 10:00 -> Tuesday 10:00: Friday 7 h, Monday 8 h, Tuesday 1 h of the office
+    assert trace.ev_end[0] - trace.ev_start[0] == pytest.approx(96.0)
+    assert k["processing_mean:reply"] == pytest.approx(16.0)
+    assert k["value_added_ratio"] == pytest.approx(16.0 / 96.0)
+
+
+def test_a_model_of_timers_only_has_no_bottleneck():
+    """QA 7b #7: with no staffed step, the bottleneck line named a timer ("waiting 0 %") and a
+    statistical tie with the other timer."""
+    model = from_dict(
+        {
+            "name": "timers",
+            "start": "reply",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 20.0}},
+            "steps": {
+                "reply": {"duration": 16.0, "value_adding": False, "next": "deadline"},
+                "deadline": {"duration": 100.0, "measured_from": "arrival", "next": "done"},
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    scenario = Scenario(horizon_days=20, warmup_days=1)
+    table = kpi_table([run_replication(model, scenario, seed=r) for r in range(3)], model)
+    report = kpi_report(table, model)
+    assert report["bottleneck"] is None
+    text = format_report(report)
+    assert "bottleneck: none — no step is done by staff" in text and "tied" not in text
 
 
 def test_log_cases_marks_dropoffs_and_open_cases():
