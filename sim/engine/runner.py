@@ -352,6 +352,8 @@ class Replication:
         self.c_outcome: list[int] = []
         self.c_dropped: list[int] = []
         self.c_value: list[float] = []
+        # abandonments: case -> (activity index, when it was ready for the step, when it left)
+        self.left_queue: dict[int, tuple[int, float, float]] = {}
 
     # ------------------------------------------------------------------------------ processes
     def _arrivals(self):
@@ -407,13 +409,19 @@ class Replication:
     def _case_done(self, cid: int, proc: simpy.Process) -> None:
         """A case's walk ended: book an abandonment, and notice when every case is done."""
         result = proc.value
-        if isinstance(result, int):  # abandoned at this activity
+        if isinstance(result, int):  # abandoned (the first queue it left, if in several)
             self.c_end[cid] = self.env.now
             self.c_outcome[cid] = self.abandon_code
-            self.c_dropped[cid] = result
+            self.c_dropped[cid] = self.left_queue[cid][0]
         self.open_cases -= 1
         if self.open_cases == 0 and self.arrivals_done:
             self.all_done.succeed()  # drained: nothing left to simulate
+
+    def _leave(self, cid: int, idx: int, enabled: float) -> int:
+        """The case's patience ran out in the queue of activity ``idx``: note when it was ready
+        for the step and when it left (its waiting there), and return ``idx``."""
+        self.left_queue.setdefault(cid, (idx, enabled, self.env.now))
+        return idx
 
     def _walk(self, cid: int, seg: int, node: int, stop: int, last: frozenset | None):
         """Walk from ``node`` until ``stop`` (a join) or an end.
@@ -470,7 +478,7 @@ class Replication:
                         opens -= offset
                         if deadline is not None and deadline < opens:
                             yield env.timeout(deadline - now)
-                            return p.idx
+                            return self._leave(cid, p.idx, enabled)
                         yield env.timeout(opens - now)
                         # Every case that waited for this opening wakes now, in arrival order;
                         # the first to ask would get a free person whatever its priority. Let
@@ -509,11 +517,11 @@ class Replication:
                                 if wait <= 0:
                                     req.succeed(_EXPIRED)  # withdrawn: _Pool.release skips it
                                     self._release(p, reqs, [])
-                                    return p.idx
+                                    return self._leave(cid, p.idx, enabled)
                                 env.timeout(wait).callbacks.append(partial(_expire, req))
                                 if (yield req) is _EXPIRED:
                                     self._release(p, reqs, [])
-                                    return p.idx
+                                    return self._leave(cid, p.idx, enabled)
                         reqs.append(req)
                         if (
                             p.gates and j in p.gates
@@ -627,6 +635,9 @@ class Replication:
         n = len(ev)
         cols = np.fromiter(chain.from_iterable(ev), dtype=float, count=6 * n).reshape(n, 6)
         extra = np.array(self.extra, dtype=np.int64).reshape(-1, 2)
+        waited = np.full((len(self.c_arrival), 2), np.nan)
+        for cid, (_, enabled, left) in self.left_queue.items():
+            waited[cid] = enabled, left
         return Trace(
             activities=self.activities,
             resources=self.res_names,
@@ -646,6 +657,8 @@ class Replication:
             case_outcome=np.array(self.c_outcome, dtype=np.int64),
             case_segment=np.array(self.c_segment, dtype=np.int64),
             case_dropped_at=np.array(self.c_dropped, dtype=np.int64),
+            case_dropped_enabled=waited[:, 0].copy(),
+            case_dropped_left=waited[:, 1].copy(),
             case_value=np.array(self.c_value, dtype=float),
             window=(sc.warmup_hours, sc.arrivals_end_hours),
             run_end=float(self.env.now),

@@ -8,7 +8,9 @@ functions serves both:
 * cases: ``case_id, arrival, end, outcome, success, dropped_at, segment, value, measured``;
   ``success`` is True/False for finished cases and missing (NA) for cases still in progress;
   ``measured`` marks the cases whose KPIs count (arrived after the warm-up, before arrivals
-  stopped).
+  stopped); a simulated trace's cases also have ``dropped_enabled`` and ``dropped_left``: when
+  a case that abandoned was ready for the step it left, and when it left (a real log does not
+  record the queue a customer gave up on).
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ def trace_cases(trace: Trace) -> pd.DataFrame:
             else np.array([], dtype=object),
             "value": trace.case_value,
             "measured": (trace.case_arrival >= lo) & (trace.case_arrival < hi),
+            "dropped_enabled": trace.case_dropped_enabled,
+            "dropped_left": trace.case_dropped_left,
         }
     )
     df.loc[open_, "outcome"] = None

@@ -16,8 +16,9 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
 * value-added ratio: processing time of value-adding steps / cycle time (ratio of totals over
   finished cases);
 * revenue per case: mean outcome value; margin per case: revenue - cost per case;
-* waiting share of a step: its total waiting / total cycle time; queue share: the same for the
-  waiting in its staff's working hours only (queueing for people on shift);
+* waiting share of a step: its total waiting (cases that gave up in its queue included) / total
+  cycle time; queue share: the same for the waiting in its staff's working hours only (queueing
+  for people on shift);
 * timer share: total time in a calibrated model's ``delay:`` timer steps / total cycle time
   (waiting for the customer or an outside party, not for staff);
 * bottleneck: the staffed step with the largest queue share.
@@ -115,13 +116,36 @@ def working_processing(events: pd.DataFrame, model: ProcessModel) -> np.ndarray:
     return _working_time(events, model, "start", "end")[0]
 
 
+def _with_abandoned_waits(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+    """The events of finished measured cases, plus one row per case that abandoned a queue:
+    its waiting there (``enabled`` -> ``start`` = when it left). A simulated trace knows these
+    times (``dropped_enabled``/``dropped_left``); a real log does not."""
+    done = finished(cases)
+    ev = events[events["case_id"].isin(done["case_id"])]
+    if "dropped_left" not in done:
+        return ev
+    left = done[done["dropped_left"].notna() & done["dropped_at"].notna()]
+    if left.empty:
+        return ev
+    waits = pd.DataFrame(
+        {
+            "case_id": left["case_id"].to_numpy(),
+            "activity": left["dropped_at"].to_numpy(),
+            "enabled": left["dropped_enabled"].to_numpy(dtype=float),
+            "start": left["dropped_left"].to_numpy(dtype=float),
+        }
+    )
+    return pd.concat([ev[["case_id", "activity", "enabled", "start"]], waits], ignore_index=True)
+
+
 def queue_shares(events: pd.DataFrame, cases: pd.DataFrame, model: ProcessModel) -> pd.Series:
     """Per staffed step: the waiting before it that falls in its staff's working hours (cases
-    queueing for people who are on shift), summed over finished measured cases, over their
-    total cycle time. Waiting while the staff are off shift (a case enabled at night) is left
-    out: it is the calendar, not a lack of staff. Automated and timer steps are not listed."""
+    queueing for people who are on shift), summed over finished measured cases (those that
+    gave up in its queue included), over their total cycle time. Waiting while the staff are
+    off shift (a case enabled at night) is left out: it is the calendar, not a lack of staff.
+    Automated and timer steps are not listed."""
     total_ct = cycle_times(cases).sum()
-    ev = events[events["case_id"].isin(finished(cases)["case_id"])]
+    ev = _with_abandoned_waits(events, cases)
     queue, staffed = _working_time(ev, model, "enabled", "start")
     q = pd.Series(queue[staffed]).groupby(ev["activity"].to_numpy()[staffed]).sum()
     return q / total_ct if total_ct > 0 else q * np.nan
@@ -186,10 +210,10 @@ def step_table(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
 
 
 def waiting_shares(events: pd.DataFrame, cases: pd.DataFrame) -> pd.Series:
-    """Each step's total waiting over the total cycle time of finished measured cases."""
+    """Each step's total waiting (the waits of cases that gave up in its queue included) over
+    the total cycle time of finished measured cases."""
     total_ct = cycle_times(cases).sum()
-    f = finished(cases)["case_id"]
-    ev = events[events["case_id"].isin(f)]
+    ev = _with_abandoned_waits(events, cases)
     wait = (ev["start"] - ev["enabled"]).groupby(ev["activity"]).sum()
     return wait / total_ct if total_ct > 0 else wait * np.nan
 

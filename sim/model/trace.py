@@ -41,6 +41,8 @@ class Trace:
     case_outcome: np.ndarray  # int64 index into outcomes, IN_PROGRESS if open
     case_segment: np.ndarray  # int64 index into segments
     case_dropped_at: np.ndarray  # int64 activity index where the case abandoned, -1 otherwise
+    case_dropped_enabled: np.ndarray  # float64: when it was ready for that step (nan: did not)
+    case_dropped_left: np.ndarray  # float64: when its patience ran out there (nan: did not)
     case_value: np.ndarray  # float64 value of the outcome for the case's segment
     # run
     window: tuple[float, float]  # measurement window [warm-up end, arrivals end) in hours

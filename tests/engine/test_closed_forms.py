@@ -24,6 +24,7 @@ import pytest
 from engine_testkit import assert_in_ci, build, ci95, expo, in_window, time_average_in_system
 
 from sim.engine import run_replications
+from sim.kpis import replication_kpis
 from sim.model import load
 from sim.model.scenario import Scenario
 from sim.model.trace import Trace
@@ -253,7 +254,7 @@ def test_erlang_a_abandonment(seed):
         interarrival=expo(1 / lam),
     )
     traces = replicate(m, seed=seed, replications=30, horizon_days=60, warmup_days=3)
-    share, w_all, w_ab = [], [], []
+    share, w_all, w_ab, w_kpi = [], [], [], []
     for t in traces:
         win = in_window(t)
         ab = win & (t.case_outcome == t.outcomes.index("abandoned"))
@@ -263,9 +264,12 @@ def test_erlang_a_abandonment(seed):
         share.append(ab.sum() / win.sum())
         w_all.append((served.sum() + gave_up.sum()) / win.sum())
         w_ab.append(gave_up.mean())
+        k = replication_kpis(t, m)  # the KPI: waits at s (gave-up ones included) / cycle time
+        w_kpi.append(k["waiting_share:s"] * k["cycle_time_mean"])
     assert_in_ci(share, p_ab, "Erlang-A P(abandon)")
     assert_in_ci(w_all, mean_w, "Erlang-A mean wait")
     assert_in_ci(w_ab, mean_w_ab, "Erlang-A mean wait of abandoned cases")
+    assert_in_ci(w_kpi, mean_w, "Erlang-A mean wait, from waiting_share:s")
 
 
 # ------------------------------------------------------------------------------ priority

@@ -114,6 +114,31 @@ def test_a_case_that_abandons_at_a_step_reached_it():
     assert f["conversion"].tolist() == pytest.approx([0.75, 2 / 3, 0.5])
 
 
+def test_the_wait_of_a_case_that_gave_up_counts_in_its_steps_share_of_cycle_time():
+    """QA 7b #5: the time cases spent in a queue before giving up was in the cycle time but in
+    no step's waiting share, so the step where customers abandon looked a smaller bottleneck.
+    One person, 3 h of work, patience 1.5 h, a case every hour from 1 h: cases 0 and 2 are
+    served (waits 0 and 1 h), cases 1, 3 and 4 leave after 1.5 h each (see test_exact_traces)."""
+    model = from_dict(
+        {
+            "name": "impatient",
+            "start": "a",
+            "arrivals": {"interarrival": {"dist": "fixed", "value": 1.0}},
+            "roles": {"r": {"headcount": 1}},
+            "steps": {"a": {"role": "r", "duration": 3.0, "patience": 1.5, "next": "done"}},
+            "ends": {"done": {"success": True}},
+        }
+    )
+    trace = run_replication(model, Scenario(horizon_days=1, warmup_days=0, max_cases=5), seed=0)
+    k = replication_kpis(trace, model)
+    total_ct = 3 + 1.5 + 4 + 1.5 + 1.5
+    assert k["abandon_rate"] == pytest.approx(3 / 5)
+    assert k["waiting_share:a"] == pytest.approx((0 + 1 + 3 * 1.5) / total_ct)
+    assert k["queue_share:a"] == pytest.approx((0 + 1 + 3 * 1.5) / total_ct)
+    assert k["waiting_mean:a"] == pytest.approx(0.5)  # the executions: 0 and 1 h
+    assert k["cycle_time_mean"] == pytest.approx(total_ct / 5)
+
+
 def test_the_first_step_of_a_funnel_with_patience_is_reached_by_every_case():
     model = from_dict(
         {
