@@ -26,10 +26,12 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
-from sim.model.calendar import week_offset
+from sim.model.calendar import WeeklyRate, week_offset
 from sim.model.process import ProcessModel
 
 DAY = 24.0
@@ -70,6 +72,14 @@ def cycle_time_stats(cases: pd.DataFrame) -> dict[str, float]:
     }
 
 
+def _shared_calendar(model: ProcessModel, roles: Sequence[str]) -> WeeklyRate:
+    """The hours all of ``roles`` are on shift: when a step of those roles can progress."""
+    cal = model.calendar_of(roles[0])
+    for r in roles[1:]:
+        cal = cal.intersect(model.calendar_of(r))
+    return cal
+
+
 def _working_time(
     events: pd.DataFrame, model: ProcessModel, lo: str, hi: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -96,9 +106,7 @@ def _working_time(
             continue
         else:
             staffed[sel] = True
-            cal = model.calendar_of(step.roles[0])
-            for r in step.roles[1:]:
-                cal = cal.intersect(model.calendar_of(r))
+            cal = _shared_calendar(model, step.roles)
         if cal.is_constant:
             continue
         work[sel] = cal.cumulative_array(end[sel] + off) - cal.cumulative_array(start[sel] + off)
@@ -335,9 +343,7 @@ def busy_hours(
             continue
         m = acts == name
         shared |= m
-        cal = model.calendar_of(step.roles[0])
-        for r in step.roles[1:]:
-            cal = cal.intersect(model.calendar_of(r))
+        cal = _shared_calendar(model, step.roles)
         busy[m] = cal.cumulative_array(end[m] + off) - cal.cumulative_array(start[m] + off)
     for role in pd.unique(roles[~shared]):
         m = (roles == role) & ~shared
