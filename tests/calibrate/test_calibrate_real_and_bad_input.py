@@ -143,9 +143,11 @@ def test_full_bpic2012_w_calibrates_in_under_60_s(shared_data):
     from sim.eventlog import read_event_log
 
     log = read_event_log(shared_data / "bpic2012_w" / "BPIC_2012_W.csv.gz")
-    t = time.perf_counter()
+    # CPU time of this process (calibrate_model runs in it alone): the wall clock measured the
+    # machine's load too (8 s alone, 49 s beside four busy processes on two cores)
+    t = time.process_time()
     cal = calibrate_model(log)
-    assert time.perf_counter() - t < 60
+    assert time.process_time() - t < 60
     assert cal.model.steps
 
 

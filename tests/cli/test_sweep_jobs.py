@@ -10,9 +10,11 @@ from omegaconf import OmegaConf
 from sim.cli.sweep import FAILED_JOBS, SweepJobs
 
 
-def _job(folder, num, finished=True, sweep="first"):
+def _job(folder, num, finished=True, sweep="earlier"):
     """A job folder as Hydra and ``simulate`` leave it. ``sweep`` makes each writing differ in
-    size: file times tick in jiffies, so two writings in a row can carry the same time."""
+    size: file times tick in jiffies, so two writings in a row can carry the same time. Names of
+    one length ("first", "rerun") left the rerun's files alike but for a time that, on kernels
+    without fine-grained file times (before 6.13), was the earlier writing's: both tests failed."""
     (folder / ".hydra").mkdir(parents=True, exist_ok=True)
     config = {"hydra": {"job": {"num": num}}, "sweep": sweep}
     (folder / ".hydra" / "hydra.yaml").write_text(yaml.safe_dump(config))

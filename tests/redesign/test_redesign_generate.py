@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import ConfigError
@@ -13,6 +13,7 @@ from sim.redesign.generate import staffing_bounds
 from tests.optimize.conftest import TINY
 
 
+@settings(deadline=None)  # a loaded CI machine can stall any example past 200 ms
 @given(
     headcount=st.integers(0, 500),
     need_share=st.floats(0, 1),
