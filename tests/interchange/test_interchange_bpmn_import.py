@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 import warnings
 
 import pytest
@@ -719,8 +718,5 @@ def big_model(n_tasks: int) -> tuple[str, dict]:
 
 def test_a_300_task_model_imports(tmp_path):
     xml, prm = big_model(300)
-    t0 = time.perf_counter()
-    m = load(tmp_path, xml, prm, name="big")
-    elapsed = time.perf_counter() - t0
+    m = load(tmp_path, xml, prm, name="big")  # its time: experiments/prosimos_crosscheck/README.md
     assert len(m.steps) == 300 and len(m.parallels) == 30 and len(m.decisions) == 30
-    assert elapsed < 30  # generous; the README reports the measured time
