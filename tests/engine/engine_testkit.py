@@ -93,20 +93,31 @@ def cases(trace: Trace) -> list[tuple]:
     return out
 
 
-def ci95(values: Any) -> tuple[float, float]:
-    """Two-sided 95 % t confidence interval for the mean of independent replication values."""
+#: Theory checks in a file of them (test_closed_forms.py makes 35): each interval of
+#: ``assert_in_ci`` is at 1 - 0.05 / FAMILY (Bonferroni), so a correct engine passes the whole
+#: family with 95 % probability under any seed. At 95 % each, it passed all of them for one
+#: seed in six (1 of 8 base seeds tried): a new numpy that redrew the random streams would
+#: most likely have failed the suite with a correct engine.
+FAMILY = 35
+
+
+def ci95(values: Any, level: float = 0.95) -> tuple[float, float]:
+    """Two-sided t confidence interval (95 % unless ``level``) for the mean of independent
+    replication values."""
     x = np.asarray(values, dtype=float)
     n = x.size
-    half = st.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n)
+    half = st.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n)
     return float(x.mean() - half), float(x.mean() + half)
 
 
 def assert_in_ci(values: Any, expected: float, what: str) -> None:
-    """Assert that ``expected`` lies in the 95 % CI of the mean of ``values``."""
-    lo, hi = ci95(values)
+    """Assert that ``expected`` lies in the family-wise 95 % CI of the mean of ``values``
+    (each of ``FAMILY`` checks at 1 - 0.05 / FAMILY)."""
+    level = 1 - 0.05 / FAMILY
+    lo, hi = ci95(values, level)
     assert lo <= expected <= hi, (
-        f"{what}: theory {expected:.5g} outside the 95 % CI [{lo:.5g}, {hi:.5g}] "
-        f"(mean {np.mean(values):.5g} over {len(values)} replications)"
+        f"{what}: theory {expected:.5g} outside the family-wise 95 % CI ({level:.1%} each) "
+        f"[{lo:.5g}, {hi:.5g}] (mean {np.mean(values):.5g} over {len(values)} replications)"
     )
 
 
