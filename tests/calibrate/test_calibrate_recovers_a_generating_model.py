@@ -8,6 +8,13 @@ generating model are both simulated over the log's period with its number of cas
 calibrated model's mean cycle time must be within 5 % of the generating model's over its whole
 95 % interval (20 replications each; ``experiments/backtest_public_logs/roundtrip_check.py``
 runs the same check on four models).
+
+Seed-sensitive by nature: one generated log scatters by a few per cent. Seeds 1-6 (log,
+calibration and simulation alike) gave -0.3 [-3.2, +2.5], +1.5 [-1.9, +4.9], +2.7 [-0.6, +6.0],
++0.6 [-2.5, +3.8], -1.0 [-3.5, +1.4] and +1.2 [-1.5, +3.8] %: seed 3 fails (with 60 replications
+too, +3.2 [+1.2, +5.2]: the log, not the simulation noise). A numpy or scipy that drew other
+random numbers fails it about one time in six with correct code; look at roundtrip_check.py's
+mean over logs before calling it a regression.
 """
 
 from __future__ import annotations
