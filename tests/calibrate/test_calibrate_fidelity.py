@@ -705,3 +705,20 @@ def test_equal_log_distances_make_neither_model_closer():
     assert _verdict({"model": zero, "baseline": zero})["cycle_time_emd_below_baseline"] is None
     closer = {"distances": {"cycle_time_emd": {"mean": 1.0}}}
     assert _verdict({"model": closer, "baseline": zero})["cycle_time_emd_below_baseline"] is False
+
+
+def test_the_back_tests_throughput_is_a_rate_over_the_periods_length():
+    """QA 7c #3: throughput_per_week was the mean of whole-week bins, so a 6.6 h held-out period
+    reported its case count as cases "per week" (200 beside 5,065 arrivals per week)."""
+    from sim.calibrate.backtest import _measure
+
+    origin = pd.Timestamp("2024-01-01")
+    rows = []
+    for i in range(30):  # 30 cases, a 1 h step each, started every 12 minutes over 6 h
+        start = origin + pd.Timedelta(minutes=12 * i)
+        rows.append((f"c{i}", "a", start, start + pd.Timedelta(hours=1), "r"))
+    df = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+    measured = _measure(df, set(), origin=origin, window=(0.0, 6.0), dropoff=[])
+    assert measured["kpis"]["throughput_per_week"] == pytest.approx(30 / (6 / 168))
+    assert measured["kpis"]["throughput_per_day"] == pytest.approx(30 / (6 / 24))
+    assert measured["weekly"].sum() == 30  # the weekly bins still hold every finished case
