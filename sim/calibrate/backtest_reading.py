@@ -156,8 +156,9 @@ def held_out_extract_note(test: dict[str, Any]) -> str:
             "The held-out log looks right-truncated: it kept only the cases that finished by its "
             f"end, so about {float(test.get('arrivals_simulated', 0)):,.0f} cases are estimated to "
             f"have started in its period ({test.get('cases', '?')} are in it; Lynden-Bell) and "
-            "the model was given that many arrivals. Cases of either log still running at its "
-            "end are left out."
+            "the model was given that many arrivals. No held-out case is open (each finished "
+            "by the end); simulated and baseline cases still running then are left out, as the "
+            "extract left out its own."
         )
     if test.get("complete") is True:
         return (

@@ -68,6 +68,13 @@ def test_bpic_backtest_report(bpic_calibration, bpic_train, bpic_test):
         assert "cycle_time_mean_relerr" in d[section]
         assert "cycle_time_wasserstein_h" in d[section]
         assert "distances" in d[section]
+    # QA 7c #1: the held-out file kept only finished cases, so none is open; the reading's rule
+    # took 112 finished, long ones (mean 372 h) for open and left them out of the history
+    assert d["test"]["truncation"]["applied"] is True
+    assert d["test"]["open_cases"] == 0
+    assert d["test"]["kpis"]["cases_completed"] + d["test"]["kpis"]["cases_dropped"] == (
+        d["test"]["cases"]
+    )
     logs = res.event_logs()
     assert set(logs) == {"trace_1", "trace_2", "baseline_1", "baseline_2"}
     assert {"case_id", "activity", "start_time", "end_time", "resource"} <= set(logs["trace_1"])
