@@ -72,8 +72,9 @@ def test_bpic_backtest_report(bpic_calibration, bpic_train, bpic_test):
     # took 112 finished, long ones (mean 372 h) for open and left them out of the history
     assert d["test"]["truncation"]["applied"] is True
     assert d["test"]["open_cases"] == 0
-    assert d["test"]["kpis"]["cases_completed"] + d["test"]["kpis"]["cases_dropped"] == (
-        d["test"]["cases"]
+    assert (
+        d["test"]["kpis"]["cases_completed"] + d["test"]["kpis"]["cases_dropped"]
+        == (d["test"]["cases"])
     )
     logs = res.event_logs()
     assert set(logs) == {"trace_1", "trace_2", "baseline_1", "baseline_2"}
