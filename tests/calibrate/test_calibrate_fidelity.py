@@ -705,6 +705,15 @@ def test_equal_log_distances_make_neither_model_closer():
     assert _verdict({"model": zero, "baseline": zero})["cycle_time_emd_below_baseline"] is None
     closer = {"distances": {"cycle_time_emd": {"mean": 1.0}}}
     assert _verdict({"model": closer, "baseline": zero})["cycle_time_emd_below_baseline"] is False
+    # QA 7c #4: pharmacy's cases take minutes; the model's EMD was 0 in every replication (all in
+    # the first hour bin) and the verdict read "model closer: EMD yes"
+    quick = {"kpis": {"cycle_time_p90": 0.34}}
+    model, baseline = {"distances": {"cycle_time_emd": {"mean": 0.0}}}, closer
+    verdict = _verdict({"test": quick, "model": model, "baseline": baseline})
+    assert verdict["cycle_time_emd_below_baseline"] is None
+    slow = {"kpis": {"cycle_time_p90": 34.0}}
+    verdict = _verdict({"test": slow, "model": model, "baseline": baseline})
+    assert verdict["cycle_time_emd_below_baseline"] is True
 
 
 def test_the_back_tests_throughput_is_a_rate_over_the_periods_length():
