@@ -11,7 +11,10 @@
    number of arrivals in it equals the number of cases that started in it (same arrival volume):
    the test log's number of cases or, when the test log is right-truncated (it kept only the
    cases that finished by its end, see ``sim.calibrate.truncation``), that number plus the
-   estimated missing ones. Only cases arriving in the test period are compared. Where the test
+   estimated missing ones. Only cases whose first activity started in the test period are
+   compared, in the simulated logs as in the history (which records no arrivals): where cases
+   queue for their first step, warm-up arrivals that start in the period count and period
+   arrivals that start after it do not, as in the real extract. Where the test
    log has cases still open at its end, the simulated log is cut at the extract's end, as the
    real extract was: events ending later are dropped and their cases count as still open
    (right-censored) in both; when the test log is right-truncated, those cases are dropped from
@@ -183,6 +186,20 @@ def _finished_only(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` without the cases that have no outcome (still running at the extract's end)."""
     running = df.loc[df[C.OUTCOME].isna(), C.CASE].unique()
     return df[~df[C.CASE].isin(running)].reset_index(drop=True)
+
+
+def _first_start_between(
+    df: pd.DataFrame, start: pd.Timestamp, last_arrival: pd.Timestamp
+) -> pd.DataFrame:
+    """The events of ``df``'s cases whose first start lies in ``[start, last_arrival]``.
+
+    A log records no arrivals, so the held-out period's cases are those whose first activity
+    started in it; a simulated log's are chosen the same way (not by the model's arrival time):
+    where cases queue for their first step, that takes in warm-up arrivals that started in the
+    period and leaves out period arrivals that started after it, as the history does (QA 7c #2).
+    """
+    first = df.groupby(C.CASE, sort=False)[C.START].transform("min")
+    return df[(first >= start) & (first <= last_arrival)]
 
 
 def _flag_like_history(
@@ -473,7 +490,8 @@ def simulate_event_logs(
 
     Returns one standard event table per replication (datetimes; the model's timer steps
     removed; steps named in ``metadata.step_activity`` renamed to their activity; only cases
-    arriving in the period; events ending after ``extract_end`` dropped).
+    whose first activity started in the period, whenever they arrived; events ending after
+    ``extract_end`` dropped).
     The ``outcome`` column holds each case's outcome (``None`` while in progress).
     Without ``extract_end`` the run goes on after the last arrival until every case has finished,
     at most ``drain_days`` (default: as long as the period).
@@ -527,8 +545,7 @@ def simulate_event_logs(
     for tr in traces:
         cases = trace_cases(tr)
         df = trace_to_event_log(tr)
-        keep_ids = set(cases.loc[cases["measured"], "case_id"].astype(str))
-        df = df[df[C.CASE].isin(keep_ids) & ~df[C.ACTIVITY].isin(timers)]
+        df = _first_start_between(df[~df[C.ACTIVITY].isin(timers)], start, last_arrival)
         if step_activity:  # repetitions of one activity, unrolled into steps: the log's name
             df = df.assign(**{C.ACTIVITY: df[C.ACTIVITY].replace(step_activity)})
         if len(abandon) == 1:  # a patience abandonment is the log's abandonment outcome

@@ -406,15 +406,25 @@ def test_backtest_warmup_at_the_training_volume_builds_the_training_backlog():
     test = _two_step_log(t0 + pd.Timedelta(hours=50), 20, 1.0, "te")
     kw = dict(replications=1, seed=0, dropoff_outcomes=[], distances=False, baseline=False)
     own = backtest(model, train, test, **kw).to_dict()
-    busy = backtest(model, train, test, warmup_volume="training", **kw).to_dict()
+    busy_result = backtest(model, train, test, warmup_volume="training", **kw)
+    busy = busy_result.to_dict()
     assert own["settings"]["warmup_volume"] == "model"
     assert own["model"]["cycle_time_mean"]["mean"] == pytest.approx(1.0, abs=0.01)  # no queue
     assert own["model"]["cases"]["mean"] == 20
     # at the training volume the clerk is still working off the warm-up's backlog when the test
-    # period ends: no test case starts its first step in it (a case arrives, for the back-test as
-    # in the log, at its first start)
+    # period ends: every case that starts its first step in the period (a case arrives, for the
+    # back-test as in the log, at its first start) arrived in the warm-up, one each 0.9 h
     assert busy["settings"]["warmup_volume"] == "training"
-    assert busy["model"]["cases"]["mean"] == 0
+    test_start, last_arrival = (
+        test["start_time"].min(),
+        test.groupby("case_id")["start_time"].min().max(),
+    )
+    starts = (last_arrival - test_start) // pd.Timedelta(hours=0.9)  # 21 or 22 by the phase
+    assert busy["model"]["cases"]["mean"] in (starts, starts + 1)
+    sim = busy_result.simulated[0]
+    first = sim.sort_values("start_time").groupby("case_id").first()
+    assert first["start_time"].between(test_start, last_arrival).all()
+    assert (first["enabled_time"] < test_start).all()
     with pytest.raises(ConfigError, match="warmup_volume"):
         backtest(model, train, test, warmup_volume="log", **kw)
 
