@@ -70,7 +70,7 @@ from tqdm.auto import tqdm
 from sim.calibrate.backtest_reading import dropoff_reading, fit_reading
 from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import discover_routing
-from sim.calibrate.truncation import truncation_weights, weighted_resample
+from sim.calibrate.truncation import truncation_and_open_cases, weighted_resample
 from sim.engine import available_cores, run_replications
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog, infer_end_activities
@@ -649,7 +649,7 @@ def backtest(
     last_arrival = pt.origin + first.max() * HOUR
     extract_end = pt.origin + pt.events["end"].max() * HOUR
     n_test = int(first.size)
-    test_weights, test_truncation = _arrival_weights(pt, truncation)
+    test_weights, test_truncation, open_cases = _arrival_weights(pt, truncation)
     n_arrivals = float(test_weights.sum())
     if warmup_days is None:
         train_start = ptr.origin + ptr.events["start"].min() * HOUR
@@ -658,16 +658,14 @@ def backtest(
     if warmup_volume == "training":  # training cases that arrived during the warm-up
         tr_first = ptr.origin + ptr.events.groupby("case_id")["start"].min() * HOUR
         warm_from = test_start - pd.Timedelta(days=warmup_days)
-        train_weights, _ = _arrival_weights(ptr, truncation)
+        train_weights, _, _ = _arrival_weights(ptr, truncation)
         in_warmup = (tr_first >= warm_from) & (tr_first < test_start)
         warmup_cases = round(float(train_weights.reindex(tr_first.index)[in_warmup].sum()))
     origin = test_start
     window = (0.0, (last_arrival - test_start) / HOUR + 1e-6)
     truncated_test = bool(test_truncation["applied"])
-    # an extract that kept only the cases finished by its end has no open case: the reading's
-    # rule (last event in the tail, not an end activity) took 112 of BPIC 2012 W's finished,
-    # long held-out cases for open, and 45-60 of each simulated log's (QA 7c #1)
-    open_cases = set() if truncated_test else set(pt.open_cases)
+    # (a right-truncated extract has no open case: the reading's rule took 112 of BPIC 2012 W's
+    # finished, long held-out cases for open, and 45-60 of each simulated log's; QA 7c #1)
     real = _measure(hist, open_cases, origin=origin, window=window, dropoff=dropoff)
     flag_ends: list[str] | None = None
     flag_cutoff: pd.Timestamp | None = None
@@ -752,8 +750,7 @@ def backtest(
     base_logs: list[pd.DataFrame] = []
     if baseline:
         train_df = _from_prepared(ptr, ptr.events)
-        _, train_truncation = _arrival_weights(ptr, truncation)
-        train_open = set() if train_truncation["applied"] else set(ptr.open_cases)
+        _, _, train_open = _arrival_weights(ptr, truncation)
         train_closed = train_df[~train_df[C.CASE].isin(train_open)]
         if train_closed.empty:
             raise EventLogError("training log: every case is open; no case to resample")
@@ -861,12 +858,13 @@ def _in_sample(
     }
 
 
-def _arrival_weights(p: Any, mode: str) -> tuple[pd.Series, dict[str, Any]]:
+def _arrival_weights(p: Any, mode: str) -> tuple[pd.Series, dict[str, Any], set[str]]:
     """How many arrivals each case of a prepared log stands for: 1, or ``1 / P(in the log)`` when
-    the log is right-truncated (long cases that started late are missing from it), and why."""
-    tr = truncation_weights(p.case_bounds(), p.open_cases, mode=mode)
+    the log is right-truncated (long cases that started late are missing from it), why, and its
+    open cases (none in a right-truncated log: ``truncation_and_open_cases``)."""
+    tr, still_open = truncation_and_open_cases(p.case_bounds(), p.open_cases, mode=mode)
     weights = tr.arrival_weights if tr.arrival_weights is not None else tr.weights
-    return weights, tr.provenance | {"applied": bool(tr.truncated)}
+    return weights, tr.provenance | {"applied": bool(tr.truncated)}, still_open
 
 
 def _verdict(result: dict[str, Any]) -> dict[str, Any]:

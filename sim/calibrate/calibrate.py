@@ -51,7 +51,11 @@ from sim.calibrate.staff import (
     observed_days,
     working_time,
 )
-from sim.calibrate.truncation import Truncation, truncation_weights, weighted_resample
+from sim.calibrate.truncation import (
+    Truncation,
+    truncation_and_open_cases,
+    weighted_resample,
+)
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog
 from sim.model import (
@@ -387,7 +391,14 @@ def calibrate_model(
     ev = p.events
     notes = list(p.notes)
     bounds = p.case_bounds()
-    trunc: Truncation = truncation_weights(bounds, p.open_cases, mode=truncation)
+    trunc: Truncation
+    trunc, still_open = truncation_and_open_cases(bounds, p.open_cases, mode=truncation)
+    if len(still_open) < len(p.open_cases):
+        notes.append(
+            f"the {len(p.open_cases) - len(still_open)} case(s) flagged open are taken as "
+            "finished: a right-truncated extract kept only the cases finished by its end"
+        )
+        p = dataclasses.replace(p, open_cases=still_open)
     case_w = trunc.weights if trunc.active else None
     if trunc.active:
         notes.append(

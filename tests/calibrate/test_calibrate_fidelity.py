@@ -14,7 +14,13 @@ from sim.calibrate.delays import deadline_evidence, pool_delays
 from sim.calibrate.fitting import samples_that_differ
 from sim.calibrate.routing import run_label, unroll_runs
 from sim.calibrate.staff import RoleFit
-from sim.calibrate.truncation import cdf_at, lynden_bell, truncation_weights, weighted_resample
+from sim.calibrate.truncation import (
+    cdf_at,
+    lynden_bell,
+    truncation_and_open_cases,
+    truncation_weights,
+    weighted_resample,
+)
 from sim.errors import ConfigError
 from sim.model.calendar import ALWAYS, calendar_from_dict
 
@@ -59,6 +65,25 @@ def test_a_complete_log_is_not_taken_for_truncated():
     tr = truncation_weights(b, set())
     assert not tr.truncated and (tr.weights == 1.0).all()
     assert truncation_weights(b, set(), mode="off").provenance == {"mode": "off"}
+
+
+def test_a_truncated_extract_has_no_open_case():
+    n = 6000
+    b, _ = _cases(n, horizon=1000.0, arrivals_end=1000.0, truncate=True)
+    # the open-case rule's mistake: the cases that finished last, long ones among them
+    flagged = set(b.index[b["last"] >= 990.0])
+    assert len(flagged) > 30
+    tr, still_open = truncation_and_open_cases(b, flagged)
+    assert tr.truncated and still_open == set()
+    assert tr.provenance["open_case_flags_dropped"] == len(flagged)
+    long = [k for k in flagged if b.at[k, "last"] - b.at[k, "first"] > 50.0]
+    assert long and (tr.weights[long] > 1.0).all()  # weighted as the long closed cases they are
+    assert tr.provenance["missing_cases_estimated"] == pytest.approx(n - len(b), rel=0.15)
+    # a log that is not truncated keeps its open cases, and "off" never drops them
+    full, _ = _cases(3000, horizon=np.inf, arrivals_end=800.0, truncate=False)
+    late = set(full.index[-40:])
+    assert truncation_and_open_cases(full, late)[1] == late
+    assert truncation_and_open_cases(b, flagged, mode="off")[1] == flagged
 
 
 def test_weighted_resample_is_deterministic_and_follows_the_weights():
