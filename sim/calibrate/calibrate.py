@@ -36,7 +36,7 @@ from sim.calibrate.fitting import (
     fit_patience,
     samples_that_differ,
 )
-from sim.calibrate.prepare import Prepared, case_outcomes, prepare_log
+from sim.calibrate.prepare import OPEN_CASES_NOTE, Prepared, case_outcomes, prepare_log
 from sim.calibrate.routing import (
     START,
     Routing,
@@ -393,10 +393,12 @@ def calibrate_model(
     bounds = p.case_bounds()
     trunc: Truncation
     trunc, still_open = truncation_and_open_cases(bounds, p.open_cases, mode=truncation)
-    if len(still_open) < len(p.open_cases):
+    if len(still_open) < len(p.open_cases):  # instead of the reading's "still open" note
+        notes = [n for n in notes if not n.endswith(OPEN_CASES_NOTE)]
         notes.append(
-            f"the {len(p.open_cases) - len(still_open)} case(s) flagged open are taken as "
-            "finished: a right-truncated extract kept only the cases finished by its end"
+            f"{len(p.open_cases) - len(still_open)} case(s) look open at the end of the extract "
+            "(last event near its end, not an end activity) but are taken as finished: a "
+            "right-truncated extract kept only the cases finished by its end"
         )
         p = dataclasses.replace(p, open_cases=still_open)
     case_w = trunc.weights if trunc.active else None

@@ -19,6 +19,10 @@ from sim.eventlog import CASE_OPEN, EventLog, flag_open_cases
 from sim.model import columns as C
 
 HOUR = pd.Timedelta(hours=1)
+OPEN_CASES_NOTE = (
+    "case(s) still open at the end of the extract: right-censored (their routing counts, their "
+    "last transition and cycle time do not)"
+)
 
 
 @dataclass
@@ -156,10 +160,7 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
         flagged, _ = flag_open_cases(table)
         open_cases = set(flagged.loc[flagged[CASE_OPEN], C.CASE].unique().tolist())
     if open_cases:
-        notes.append(
-            f"{len(open_cases)} case(s) still open at the end of the extract: right-censored "
-            "(their routing counts, their last transition and cycle time do not)"
-        )
+        notes.append(f"{len(open_cases)} {OPEN_CASES_NOTE}")
     ev = ev.sort_values(["case_id", "start", "end"], kind="stable").reset_index(drop=True)
     return Prepared(
         events=ev,

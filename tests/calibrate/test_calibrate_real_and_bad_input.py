@@ -56,6 +56,17 @@ def test_bpic_train_gives_a_valid_model_that_simulates(bpic_calibration, tmp_pat
         assert s.duration.provenance and s.duration.provenance["n"] > 0
 
 
+def test_a_truncated_training_file_has_no_right_censored_case(bpic_train, bpic_calibration):
+    # the reading flags 63 late-finishing cases as open; the file kept only finished cases, so
+    # calibration takes them as finished (weighted like the other long cases), and says so
+    assert len(bpic_train.open_case_ids) == 63
+    notes = bpic_calibration.notes
+    assert any("63 case(s) look open" in n and "taken as finished" in n for n in notes), notes
+    assert not any("still open" in n for n in notes)
+    trunc = bpic_calibration.summary()["truncation"]
+    assert trunc["applied"] and trunc["open_case_flags_dropped"] == 63
+
+
 @pytest.mark.slow
 def test_bpic_backtest_report(bpic_calibration, bpic_train, bpic_test):
     res = backtest(
