@@ -122,3 +122,36 @@ def test_too_few_activities_across_closed_hours_leave_the_calendar_alone():
     cal, _ = discover_calendar(events)
     assert works_on_the_clock(events, cal) == (False, {})
     assert works_on_the_clock(events, ALWAYS) == (False, {})
+
+
+def _poisson_events(rate_per_h: float, days: float, *, start_day: int, seed: int, office=None):
+    """Activities of mean 0.5 h starting as a Poisson stream (``rate_per_h``) for ``days``
+    days from weekday ``start_day`` 00:00, around the clock or only in ``office`` (from, to)
+    hours of the weekdays."""
+    rng = np.random.default_rng(seed)
+    t0 = start_day * 24.0
+    s = t0 + np.cumsum(rng.exponential(1.0 / rate_per_h, int(rate_per_h * days * 24 * 1.5)))
+    s = s[s < t0 + days * 24.0]
+    if office is not None:
+        hour, weekday = s % 24.0, (s // 24.0) % 7
+        s = s[(hour >= office[0]) & (hour < office[1] - 0.5) & (weekday < 5)]
+    e = s + rng.exponential(0.5, s.size)
+    return pd.DataFrame({"activity": "work", "resource": "ann", "start": s, "end": e})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_quiet_hour_of_a_sparse_24_7_role_is_not_taken_for_closed(seed):
+    # an activity every 2 hours for 17 days from a Wednesday: each hour of the week is covered
+    # in 2 or 3 of the 4 calendar weeks the log touches and is empty in some of them by chance,
+    # so the threshold rule alone closed about 60 % of the week (QA 8b #2: a step's mean 19 %
+    # short)
+    ev = _poisson_events(0.5, 17, start_day=2, seed=seed)
+    cal, prov = discover_calendar(ev)
+    assert cal.weekly_total >= 150, prov  # 55-64 h with the threshold rule alone
+    assert prov["quiet_hours_kept_open"] > 20
+    # a sparse role in office hours still gets office hours: its nights and weekends are
+    # silent in every week, which open hours at its rate would not be
+    office = _poisson_events(2.5, 28, start_day=0, seed=seed, office=(9, 17))
+    cal_o, _ = discover_calendar(office)
+    assert 38 <= cal_o.weekly_total <= 50  # 9-17 and the hour their last activities end in
+    assert cal_o.rate_at(3.0) == 0.0 and cal_o.rate_at(5 * 24 + 12.0) == 0.0
