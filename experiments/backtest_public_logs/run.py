@@ -120,7 +120,6 @@ def _wilson(k, n, z=1.959964):
 
 
 def _compare_truth(cal, truth: dict) -> dict:
-    import numpy as np
 
     m = cal.model
     out: dict = {}
@@ -144,14 +143,19 @@ def _compare_truth(cal, truth: dict) -> dict:
         x = w.loc[w[act_col] == act, "processing"].to_numpy()
         if act not in m.steps or x.size < 2:
             continue
-        est = m.steps[act].duration.mean()
-        # a fixed duration has no spread: its mean is known to the timestamps' resolution
-        half = max(1.96 * float(np.std(x, ddof=1)) / math.sqrt(x.size), TIMESTAMP_RESOLUTION_H)
+        d = m.steps[act].duration
+        est = d.mean()
+        # the calibrator's interval of the mean (t, or Cox's for a lognormal: a skewed sample's
+        # t-interval is too narrow); a fixed duration has none: its mean is known to the
+        # timestamps' resolution
+        lo, hi = (d.provenance or {}).get("mean_ci95") or (est, est)
+        lo, hi = lo - TIMESTAMP_RESOLUTION_H, hi + TIMESTAMP_RESOLUTION_H
         dur[act] = {
             "true": round(true_mean, 4),
             "calibrated": round(est, 4),
-            "ci_half_width": float(f"{half:.3g}"),
-            "within_ci": abs(est - true_mean) <= half,
+            "ci95": [float(f"{lo:.4g}"), float(f"{hi:.4g}")],
+            "fixed": "mean_ci95" not in (d.provenance or {}),
+            "within_ci": bool(lo <= true_mean <= hi),
         }
     out["durations"] = dur
     out["durations_within_ci"] = sum(v["within_ci"] for v in dur.values())

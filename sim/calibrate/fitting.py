@@ -422,6 +422,37 @@ class FitResult:
         return rows
 
 
+def mean_interval(x: np.ndarray, *, lognormal: bool = False) -> dict[str, Any]:
+    """The 95 % confidence interval of the mean of the sample ``x`` behind a fit (the fitted
+    distribution is scaled to that mean), as ``{"mean_ci95": [low, high], "mean_ci_method"}``;
+    empty below 2 values or for a constant sample.
+
+    The t-interval, or Cox's interval where the chosen family is lognormal and no value is an
+    instant: on skewed durations the t-interval misses the mean more often than it says, mostly
+    on the low side (a lognormal of cv 2 at n = 375: 92 % instead of 95 %, QA 8b #3; a BCa
+    bootstrap does no better there), and Cox's, on the logs, holds 95 % for lognormal data.
+    """
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    if n < 2 or np.ptp(x) == 0:
+        return {}
+    if lognormal and (x > 0).all():
+        y = np.log(x)
+        v = float(y.var(ddof=1))
+        centre = float(y.mean()) + v / 2.0
+        half = float(st.norm.ppf(0.975)) * math.sqrt(v / n + v * v / (2.0 * (n - 1)))
+        lo, hi, method = math.exp(centre - half), math.exp(centre + half), "Cox (lognormal)"
+    else:
+        lo, hi = st.t.interval(0.95, n - 1, loc=float(x.mean()), scale=float(st.sem(x)))
+        method = "t"
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return {}
+    return {
+        "mean_ci95": [_py(round(float(lo), 6)), _py(round(float(hi), 6))],
+        "mean_ci_method": method,
+    }
+
+
 def _empirical(x: np.ndarray, max_values: int) -> Distribution:
     x = np.sort(np.asarray(x, dtype=float))
     if x.size > max_values:  # equally spaced quantiles keep the shape with a bounded file size
@@ -480,6 +511,9 @@ def fit_distribution(
     p_zero = n_zero / n
 
     def done(dist, family, cands=(), note=""):
+        extra = {}
+        if family not in ("fixed", "fixed-zero"):
+            extra = mean_interval(x, lognormal=family == "lognormal")
         res = FitResult(
             target=target,
             distribution=dist,
@@ -489,6 +523,7 @@ def fit_distribution(
             candidates=tuple(cands),
             criterion=criterion,
             note=note,
+            extra=extra,
         )
         prov = res.provenance()
         return FitResult(
@@ -502,6 +537,7 @@ def fit_distribution(
             candidates=tuple(cands),
             criterion=criterion,
             note=note,
+            extra=extra,
         )
 
     if pos.size == 0:
