@@ -44,7 +44,11 @@
   are the regular ones. A role whose activities that span closed hours (at least
   ``CLOCK_MIN_SPANNING`` of them) have a lower coefficient of variation on the clock than in
   working hours (averaged over its activities, weighted by their counts) works on the clock:
-  its calendar is 24/7, with a note in its provenance.
+  its calendar is 24/7, with a note in its provenance. So does a role most of whose activities
+  across closed hours (at least ``CLOCK_MIN_ENDS``) *end* in them, which work that pauses
+  cannot do (an expert on call around the clock for cases that arrive in office hours: too few
+  of its activities cross the evening for the spread test, which cutting hours out of random
+  durations also tilts towards pausing, QA 8b #2).
 * Hourly costs are not in event logs: they are set to 0 with a note.
 """
 
@@ -63,6 +67,8 @@ from sim.model.calendar import ALWAYS, HOURS_PER_WEEK, WeeklyRate, _compress
 
 SHORT_LOG_DAYS = 14.0  # below this span, weekly patterns are pooled into one daily pattern
 CLOCK_MIN_SPANNING = 20  # activities across closed hours needed to tell clock from working time
+CLOCK_MIN_ENDS = 5  # ... and to read it from where they end
+CLOCK_ENDS_SHARE = 0.5  # the share of them ending in closed hours that shows work going on
 CLOSED_EVIDENCE_P = 0.001  # an hour is closed when its silence is this improbable for an open one
 MIN_OWN_WORK = 0.25  # a role whose people spend less of their work on its activities is dissolved
 
@@ -425,7 +431,18 @@ def works_on_the_clock(events: pd.DataFrame, cal: WeeklyRate) -> tuple[bool, dic
     e = events["end"].to_numpy(dtype=float)
     clock = np.maximum(e - s, 0.0)
     work = working_time(cal, s, e)
-    spanning = int(np.sum(clock - work > 1.0 / 60.0))  # at least a minute of closed time
+    across = clock - work > 1.0 / 60.0  # at least a minute of closed time
+    spanning = int(across.sum())
+    # work that pauses outside the calendar ends in its open hours; work that goes on ends
+    # whenever it is done, in the closed hours too
+    ended_closed = sum(cal.rate_at(float(t - 1e-6) % HOURS_PER_WEEK) == 0.0 for t in e[across])
+    if spanning >= CLOCK_MIN_ENDS and ended_closed >= CLOCK_ENDS_SHARE * spanning:
+        return True, {
+            "activities_spanning_closed_hours": spanning,
+            "ended_in_closed_hours": int(ended_closed),
+            "verdict": "works on the clock (24/7 calendar): most of its activities across closed "
+            "hours ended in them, which work that pauses cannot do",
+        }
     if spanning < CLOCK_MIN_SPANNING:
         return False, {}
     frame = pd.DataFrame({"a": events["activity"].to_numpy(), "clock": clock, "work": work})
@@ -443,6 +460,7 @@ def works_on_the_clock(events: pd.DataFrame, cal: WeeklyRate) -> tuple[bool, dic
     clock_wins = cv_clock < cv_work
     return clock_wins, {
         "activities_spanning_closed_hours": spanning,
+        "ended_in_closed_hours": int(ended_closed),
         "cv_clock_durations": round(cv_clock, 4),
         "cv_working_hour_durations": round(cv_work, 4),
         "verdict": "works on the clock (24/7 calendar): its durations are more regular on the "

@@ -23,7 +23,7 @@ from sim.engine import run_replication
 from sim.kpis import trace_to_event_log
 from sim.model import columns as C
 from sim.model import from_dict
-from sim.model.calendar import ALWAYS
+from sim.model.calendar import ALWAYS, calendar_from_dict
 from sim.model.scenario import Scenario
 
 WEEK = 168.0
@@ -155,3 +155,30 @@ def test_a_quiet_hour_of_a_sparse_24_7_role_is_not_taken_for_closed(seed):
     cal_o, _ = discover_calendar(office)
     assert 38 <= cal_o.weekly_total <= 50  # 9-17 and the hour their last activities end in
     assert cal_o.rate_at(3.0) == 0.0 and cal_o.rate_at(5 * 24 + 12.0) == 0.0
+
+
+def test_work_that_ends_in_closed_hours_goes_on_through_them():
+    # an expert seen 8-18 on weekdays (so the calendar reads) who works on: of the activities
+    # that cross the evening, too few for the duration-spread test, most end in it
+    office = calendar_from_dict({"weekdays": ["08:00-18:00"]}, where="test")
+    rng = np.random.default_rng(4)
+    s = np.array(
+        [w * WEEK + d * 24.0 + h for w in range(4) for d in range(5) for h in range(8, 17)]
+    )
+    s = s + rng.uniform(0.0, 0.9, s.size)
+    late = s[(s % 24.0) > 16.0][:8]  # eight late starts, each taking 1.5-3 h
+    ev = pd.DataFrame(
+        {
+            "activity": "assess",
+            "start": np.r_[s, late],
+            "end": np.r_[s + 0.1, late + rng.uniform(1.5, 3.0, late.size)],
+        }
+    )
+    clock, why = works_on_the_clock(ev, office)
+    assert clock, why
+    assert why["activities_spanning_closed_hours"] < 20  # below what the spread test needs
+    assert why["ended_in_closed_hours"] >= 0.5 * why["activities_spanning_closed_hours"]
+    # work that pauses: what crosses the evening ends the next morning, in open hours
+    paused = ev.copy()
+    paused.loc[paused["end"] % 24.0 > 18.0, "end"] += 14.0
+    assert not works_on_the_clock(paused, office)[0]
