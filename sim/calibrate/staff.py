@@ -339,7 +339,7 @@ def discover_calendar(
             f"hours with activity in >= {threshold:.0%} of the weeks the log covers them "
             f"({n_weeks} weeks) and in 2 or more, unless a run of such hours is too seldom "
             f"covered for its silence to show closed hours (binomial p >= {CLOSED_EVIDENCE_P} "
-            "at the role's share of active weeks)"
+            "at the role's event rate in its open hours)"
         )
     rates = [1.0 if o else 0.0 for o in open_]
     prov = {
@@ -377,14 +377,13 @@ def quiet_not_closed(
     ``CLOSED_EVIDENCE_P``); hours never active are judged by runs of consecutive silent hours (a
     night, a weekend), since a closed block is silent as a whole: a night silent in every week
     closes even for a sparse role, while a lone quiet hour of a role seen around the clock stays
-    open. Closing an open hour in error would cut the time of every activity
-    spanning it out of its duration, and stop work in the simulation then (QA 8b #2: a 24/7 role
-    with about one event an hour got 40-78 closed hours a week, its step's mean 19 % short).
+    open. Closing an open hour in error would cut the time of every activity spanning it out of
+    its duration, and stop work in the simulation then (QA 8b #2: a 24/7 role with about one
+    event an hour got 40-78 closed hours a week, its step's mean 19 % short).
     """
-    out = np.zeros(168, dtype=bool)
     seen = weeks_seen > 0
     if open_.all() or not open_.any():
-        return out
+        return np.zeros(168, dtype=bool)
     q = 1.0 - math.exp(-float(events[open_].sum() / exposure[open_].sum()))
     out = ~open_ & seen & (binom.cdf(weeks_seen, exposure, q) >= CLOSED_EVIDENCE_P)
     # runs of silent hours, around the end of the week: start from an hour that is not silent
