@@ -2,7 +2,9 @@
 
 Pipeline (each step counts what it removes; see ``CleaningReport``):
 
-1. read the file (CSV and parquet with pandas/pyarrow, XES with a streaming defusedxml parser);
+1. read the file (CSV and parquet with pandas/pyarrow, XES with a streaming defusedxml parser;
+   a CSV line over 1 MiB, a quote left open over whole rows, and fields beyond the header's
+   that hold data are refused, see ``sim.eventlog.csv_text``);
 2. find the key columns (given keys, else the common conventions) and rename them to the
    standard names of ``sim.model.columns``; other columns are kept unchanged (or, with
    ``keep_attributes=False``, only as a hash for step 5);
@@ -32,6 +34,13 @@ import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES  # pandas' default missing-value words
 
 from sim.errors import EventLogError, TooManyRows
+from sim.eventlog.csv_text import (
+    CsvLines,
+    line_breaks,
+    open_guarded,
+    records,
+    runaway_quote,
+)
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
 from sim.eventlog.estimate import estimate_start_times
 from sim.eventlog.lifecycle import INSTANCE, ROW, pair_lifecycle
@@ -243,12 +252,69 @@ def _concat_chunks(parts: list[pd.DataFrame], columns: pd.Index) -> pd.DataFrame
     return df
 
 
+READ_NOTES = "read_notes"  # DataFrame.attrs key: notes of the file reader for the report
+
+
+def _refuse_runaway_quote(
+    chunk: pd.DataFrame, *, first_record: int, sep: str, keys: Iterable[str], lines: CsvLines
+) -> None:
+    """Raise when an unbalanced quote made a field of ``chunk`` swallow whole rows (pandas joins
+    them into one value and reads on: the rows vanish from the count without an error)."""
+    hit = runaway_quote(chunk, sep=sep, key_columns=keys)
+    if hit is None:
+        return
+    pos, col = hit
+    row = chunk.iloc[pos]
+    before = list(chunk.columns).index(col)
+    opened = lines.line(first_record + pos) + sum(line_breaks(v) for v in row.iloc[:before])
+    last = opened + line_breaks(row[col])
+    raise EventLogError(
+        f"{lines.path}: line {opened}: a quoted value of column {col!r} runs on to line "
+        f"{last} and takes in what look like whole rows; expected its quote closed before the "
+        'next row (is a \'"\' unbalanced? a quote inside a value is written "")'
+    )
+
+
+SURPLUS = "\x00surplus"  # names of the data lines' fields beyond the header's
+
+
+def _surplus_fields(path: Path, sep: str, width: int) -> list[str]:
+    """Names for the fields the first data line has beyond the header's ``width`` (none for a
+    well-formed file): SQL*Plus and some BI exports end every data line with a separator."""
+    first = next(records(path, sep), None)
+    extra = len(first[1]) - width if first is not None else 0
+    return [f"{SURPLUS}{k}" for k in range(max(extra, 0))]
+
+
+def _drop_surplus(
+    chunk: pd.DataFrame, surplus: list[str], *, first_record: int, lines: CsvLines
+) -> pd.DataFrame:
+    """``chunk`` without the surplus fields; raises when one holds a value (columns would be
+    shifted or data lost)."""
+    if not surplus:
+        return chunk
+    filled = chunk[surplus].notna().any(axis=1).to_numpy()
+    if filled.any():
+        pos = int(np.flatnonzero(filled)[0])
+        width = len(chunk.columns) - len(surplus)
+        fields = width + int(chunk[surplus].iloc[pos].notna().to_numpy().nonzero()[0][-1]) + 1
+        raise EventLogError(
+            f"{lines.path}: line {lines.line(first_record + pos)} has {fields} fields, the "
+            f"header {width}; expected as many fields as the header (a separator inside a "
+            "value that is not quoted?)"
+        )
+    return chunk.drop(columns=surplus)
+
+
 def _read_csv(
     path: Path, keys: dict[str, str | None], max_rows: int | None, keep_attributes: bool
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, CsvLines]:
+    """The CSV as a table (chunk by chunk, see ``CSV_CHUNK_ROWS``) and its line numbering."""
     try:
         sep = _separator(path)
-        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", sep=sep)
+        lines = CsvLines(path, sep)
+        with open_guarded(path) as fh:
+            header = pd.read_csv(fh, nrows=0, encoding="utf-8-sig", sep=sep, index_col=False)
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         keep = _key_columns(header.columns, mapping)
         # Attributes to be hashed are read as text: the same value hashes alike in every chunk.
@@ -260,25 +326,45 @@ def _read_csv(
         na_values = {
             col: ([""] if col in names else sorted(STR_NA_VALUES)) for col in header.columns
         }
+        surplus = _surplus_fields(path, sep, len(header.columns))
+        for col in surplus:
+            as_text[col], na_values[col] = str, [""]
         parts: list[pd.DataFrame] = []
         rows = 0
-        with pd.read_csv(
-            path,
-            dtype=as_text,
-            # a limit below one chunk is checked after max_rows + 1 rows, not 500,000
-            chunksize=min(CSV_CHUNK_ROWS, max_rows + 1) if max_rows else CSV_CHUNK_ROWS,
-            low_memory=False,
-            encoding="utf-8-sig",
-            sep=sep,
-            keep_default_na=False,
-            na_values=na_values,
-        ) as reader:
+        with (
+            open_guarded(path) as fh,
+            pd.read_csv(
+                fh,
+                dtype=as_text,
+                # a limit below one chunk is checked after max_rows + 1 rows, not 500,000
+                chunksize=min(CSV_CHUNK_ROWS, max_rows + 1) if max_rows else CSV_CHUNK_ROWS,
+                low_memory=False,
+                encoding="utf-8-sig",
+                sep=sep,
+                keep_default_na=False,
+                na_values=na_values,
+                # fields beyond the header's are named (pandas took the first column as an
+                # index, which shifted every column by one, or dropped them)
+                header=0,
+                names=[*header.columns, *surplus] if surplus else None,
+                index_col=False,
+            ) as reader,
+        ):
             for chunk in reader:
+                chunk = _drop_surplus(chunk, surplus, first_record=rows, lines=lines)
+                _refuse_runaway_quote(
+                    chunk, first_record=rows, sep=sep, keys=mapping.values(), lines=lines
+                )
                 rows += len(chunk)
                 if max_rows is not None and rows > max_rows:
                     raise _too_many(path, max_rows)
                 parts.append(chunk if keep_attributes else _hash_attributes(chunk, keep))
         df = _concat_chunks(parts, header.columns)  # keeps the chunks' HASHED_COLUMNS
+        if surplus:
+            df.attrs[READ_NOTES] = [
+                f"The data lines end with {_plural(len(surplus), 'empty field')} more than the "
+                f"header line ({sep!r} at the end of each line?): ignored."
+            ]
     except pd.errors.EmptyDataError:
         raise EventLogError(
             f"{path}: the file is empty; expected a CSV header line with column names"
@@ -291,7 +377,7 @@ def _read_csv(
         raise EventLogError(
             f"{path}: cannot decompress ({err}); expected a gzip-compressed CSV file"
         ) from None
-    return df
+    return df, lines
 
 
 def _read_parquet(path: Path, max_rows: int | None) -> pd.DataFrame:
@@ -350,7 +436,7 @@ def read_event_log(
     }
     xes_types: dict[str, str] = {}
     if suffix in (".csv", ".csv.gz"):
-        raw = _read_csv(p, keys, max_rows, keep_attributes)
+        raw, _ = _read_csv(p, keys, max_rows, keep_attributes)
 
         def row_label(i: int) -> str:
             return f"line {i + 2}"
@@ -529,6 +615,7 @@ def _standardise(
         raise EventLogError(f"{source}: the log is empty (no rows/events); expected event rows")
     if not 0.0 <= open_tail_fraction < 1.0:
         raise EventLogError(f"{source}: open_tail_fraction={open_tail_fraction} must be in [0, 1)")
+    notes.extend(raw.attrs.get(READ_NOTES, []))
     mapping = resolve_columns(raw.columns, source=source, keys=keys)
     mapped = set(mapping.values())
     use_lifecycle = LIFECYCLE in mapping and C.START not in mapping

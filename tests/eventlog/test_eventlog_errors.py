@@ -261,3 +261,81 @@ def test_an_xes_file_with_a_huge_value_or_run_of_text_is_refused_at_once(tmp_pat
     path.write_bytes(gzip.compress(head + body + b"</trace></log>"))
     with pytest.raises(EventLogError, match="bytes of one value or text without markup"):
         read_xes_table(path)
+
+
+def _rows(cases: int) -> list[str]:
+    """Data lines of ``cases`` cases a -> b -> c (the header is GOOD's)."""
+    out = []
+    for i in range(1, cases + 1):
+        day = f"2020-01-{i:02d}"
+        out += [
+            f"{i},a,{day} 09:00,{day} 09:30,r1",
+            f"{i},b,{day} 10:00,{day} 11:00,r2",
+            f"{i},c,{day} 11:30,{day} 12:00,r1",
+        ]
+    return out
+
+
+def _csv(lines: list[str], header: str = GOOD.splitlines()[0]) -> str:
+    return "\n".join([header, *lines]) + "\n"
+
+
+def test_an_unbalanced_quote_is_refused_naming_the_line_it_opens_on(tmp_path: Path) -> None:
+    """QA 8a #1: pandas joined lines 12-27 into one resource name; 45 of 60 rows were read, none
+    counted as removed, 16 of 20 cases left, and no note said so."""
+    lines = _rows(20)
+    lines[10] = lines[10].rsplit(",", 1)[0] + ',"Smith, J'  # line 12
+    lines[25] = lines[25].rsplit(",", 1)[0] + ',Jones"'  # line 27
+    msg = fails(put(tmp_path, "quote.csv", _csv(lines)))
+    assert "line 12: a quoted value of column 'resource' runs on to line 27" in msg
+    assert "unbalanced" in msg
+
+
+def test_an_unbalanced_quote_in_an_attribute_column_is_refused(tmp_path: Path) -> None:
+    lines = [line + ",ok" for line in _rows(10)]
+    lines[4] = lines[4][: -len(",ok")] + ',"broken'  # line 6; closed by the stray quote below
+    lines[8] = lines[8][: -len(",ok")] + ',end"'
+    header = GOOD.splitlines()[0] + ",note"
+    msg = fails(put(tmp_path, "note.csv", _csv(lines, header)))
+    assert "line 6: a quoted value of column 'note' runs on to line 10" in msg
+
+
+def test_a_quoted_value_over_several_lines_is_kept(tmp_path: Path) -> None:
+    lines = [line + ",ok" for line in _rows(3)]
+    lines[1] = lines[1][: -len(",ok")] + ',"called, no answer\nwill retry, later"'
+    lines[4] = lines[4].replace(",b,", ',"b\nsecond line",', 1)
+    header = GOOD.splitlines()[0] + ",note"
+    log = read_event_log(put(tmp_path, "multi.csv", _csv(lines, header)))
+    assert log.report.rows_read == 9 and log.report.rows_kept == 9
+    assert "called, no answer\nwill retry, later" in set(log.events["note"])
+    assert "b\nsecond line" in set(log.events["activity"])
+
+
+def test_a_separator_ending_every_data_line_is_ignored_with_a_note(tmp_path: Path) -> None:
+    """QA 8a #2: pandas took the first column as the index: case ids lost, activities read as
+    case ids, resources as activities, without an error."""
+    text = _csv([line + "," for line in _rows(3)])
+    log = read_event_log(put(tmp_path, "trailing.csv", text))
+    assert sorted(log.events["case_id"].unique()) == ["1", "2", "3"]
+    assert sorted(log.events["activity"].unique()) == ["a", "b", "c"]
+    assert set(log.events["resource"]) == {"r1", "r2"}
+    assert log.events["start_time"].min() == pd.Timestamp("2020-01-01 09:00")
+    assert any("end with 1 empty field more than the header line" in n for n in log.report.notes)
+
+
+def test_a_surplus_field_holding_data_is_refused_naming_the_line(tmp_path: Path) -> None:
+    lines = [line + "," for line in _rows(3)]
+    lines[2] += "x"  # line 4
+    msg = fails(put(tmp_path, "surplus.csv", _csv(lines)))
+    assert "line 4 has 6 fields, the header 5" in msg
+
+
+def test_a_huge_csv_field_is_refused_while_read(tmp_path: Path) -> None:
+    """QA 8a #8: a 300 KB gzip holding one 300 MB field took 1.1 GB, even with max_rows=100."""
+    head = _csv(_rows(2)).encode()
+    path = put(
+        tmp_path, "bomb.csv.gz", gzip.compress(head + b"3,a,2020-01-03 09:00,," + b"x" * (3 << 20))
+    )
+    msg = fails(path, max_rows=100)
+    assert "a line longer than 1,048,576 bytes" in msg
+    assert f"from byte {len(head):,} " in msg
