@@ -22,6 +22,8 @@ from sim.model import columns as C
 
 #: Name of the per-row boolean column that marks right-censored (still open) cases.
 CASE_OPEN = "case_open"
+#: ``DataFrame.attrs`` key under which a file reader leaves notes for the cleaning report.
+READ_NOTES = "read_notes"
 
 
 @dataclass

@@ -44,7 +44,7 @@ from sim.eventlog.csv_text import (
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
 from sim.eventlog.estimate import estimate_start_times
 from sim.eventlog.lifecycle import INSTANCE, ROW, pair_lifecycle
-from sim.eventlog.log import CASE_OPEN, CleaningReport, EventLog
+from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
 from sim.eventlog.timestamps import TIME_DTYPE, ZoneCount, parse_timestamps
 from sim.eventlog.xes import read_xes_table
@@ -104,6 +104,7 @@ def resolve_columns(
     """
     cols = [str(c) for c in columns]
     found = ", ".join(repr(c) for c in cols) or "none"
+    _refuse_duplicate_names(cols, source)
     by_norm: dict[str, str] = {}
     for c in cols:
         by_norm.setdefault(_norm(c), c)
@@ -147,6 +148,18 @@ def resolve_columns(
                 + f"; pass {KEY_ARGUMENT[std]}='<column>' to name it"
             )
     return mapping
+
+
+def _refuse_duplicate_names(names: list[str], source: str) -> None:
+    """Raise when column names repeat: which of two 'activity' columns is meant is unknown (and
+    pandas would hand out both where one is expected)."""
+    counts = pd.Series(names, dtype=object).value_counts(sort=False)
+    repeated = [f"{name!r} ({n} times)" for name, n in counts.items() if n > 1]
+    if repeated:
+        raise EventLogError(
+            f"{source}: column names occur more than once: {', '.join(repeated)}; expected "
+            "each column named once (rename or drop the copies)"
+        )
 
 
 def _describe(std: str) -> str:
@@ -250,9 +263,6 @@ def _concat_chunks(parts: list[pd.DataFrame], columns: pd.Index) -> pd.DataFrame
         if len({str(p[col].dtype) for p in parts}) > 1 and df[col].dtype == object:
             df[col] = df[col].astype(STRING_DTYPE)
     return df
-
-
-READ_NOTES = "read_notes"  # DataFrame.attrs key: notes of the file reader for the report
 
 
 def _refuse_runaway_quote(
@@ -385,7 +395,9 @@ def _read_parquet(path: Path, max_rows: int | None) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
-        if max_rows is not None and pq.ParquetFile(path).metadata.num_rows > max_rows:
+        meta = pq.ParquetFile(path)
+        _refuse_duplicate_names([str(n) for n in meta.schema_arrow.names], str(path))
+        if max_rows is not None and meta.metadata.num_rows > max_rows:
             raise _too_many(path, max_rows)
         return pd.read_parquet(path)
     except (pa.ArrowException, OSError) as err:

@@ -25,6 +25,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
 
 from sim.errors import EventLogError, TooManyRows
+from sim.eventlog.log import READ_NOTES
 
 #: XES attribute element names that carry a single value.
 _VALUE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
@@ -110,6 +111,37 @@ class _RunGuard:
         self._run = self._run + len(chunk) if last < 0 else len(chunk) - last - 1
         self._offset += len(chunk)
         return chunk
+
+
+def _resolve_clashes(
+    case_part: pd.DataFrame, events: pd.DataFrame, types: dict[str, str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Event attributes named like a ``case:``-prefixed trace attribute (some converters write
+    ``case:concept:name`` on every event): an event copy that equals its trace's value wherever
+    it is given is dropped; one that differs is kept as ``<key>_event``. Returns the event
+    attributes and a note per clash."""
+    notes: list[str] = []
+    renames: dict[str, str] = {}
+    for key in [k for k in events.columns if k in case_part.columns]:
+        given = events[key].notna()
+        if (events.loc[given, key] == case_part.loc[given, key]).all():
+            events = events.drop(columns=key)
+            notes.append(
+                f"Events carry attribute {key!r}, equal to their trace's {key[len('case:') :]!r} "
+                "wherever given: the events' copy was dropped."
+            )
+            continue
+        new = f"{key}_event"
+        while new in case_part.columns or new in events.columns or new in renames.values():
+            new += "_"
+        renames[key] = new
+        types.setdefault(new, types[key])
+        notes.append(
+            f"Events carry attribute {key!r}, which differs from their trace's "
+            f"{key[len('case:') :]!r}: the trace's value stays {key!r}, the events' is kept as "
+            f"{new!r}."
+        )
+    return events.rename(columns=renames), notes
 
 
 def read_xes_table(
@@ -203,13 +235,16 @@ def read_xes_table(
     trace_of_event.extend([-1] * pending)
 
     events = pd.DataFrame(columns, dtype=object)
+    notes: list[str] = []
     if trace_rows:
         traces = pd.DataFrame.from_records(trace_rows).astype(object)
         idx = np.asarray(trace_of_event, dtype=np.int64)
         # Row len(traces) does not exist: reindex gives missing case attributes there.
         case_part = traces.reindex(np.where(idx >= 0, idx, len(traces))).reset_index(drop=True)
+        events, notes = _resolve_clashes(case_part, events.reset_index(drop=True), types)
         # Trace attributes first (case:concept:name leads), then event attributes.
-        events = pd.concat([case_part, events.reset_index(drop=True)], axis=1)
+        events = pd.concat([case_part, events], axis=1)
+    events.attrs[READ_NOTES] = notes
     ids = [t["case:concept:name"] for t in trace_rows if "case:concept:name" in t]
     # two traces with one id become one case: say so (pandas' attrs carry it to the reader)
     events.attrs["traces_sharing_an_id"] = len(ids) - len(set(ids))

@@ -497,3 +497,29 @@ def test_a_start_typed_a_year_early_inside_the_logs_period_is_removed(tmp_path: 
     # an activity seen a few times is not judged: its own spread is unknown
     few = read_event_log(write(tmp_path / "few.csv", "\n".join(lines[:11] + [lines[-2]])))
     assert few.report.implausible_timestamps_removed == 0
+
+
+@pytest.mark.parametrize("keep_attributes", [True, False])
+def test_xes_event_attributes_named_like_trace_attributes(tmp_path: Path, keep_attributes) -> None:
+    """QA 8a #3: events carrying 'case:concept:name' (as some converters write) or 'case:region'
+    beside a trace attribute 'region' crashed inside pandas (duplicate column names)."""
+
+    def events(case: str) -> list[str]:
+        copy = f'<string key="case:concept:name" value="{case}"/>'
+        region = '<string key="case:region" value="south"/>'
+        return [
+            ev("a", "2020-01-01T10:00:00", extra=copy + region),
+            ev("b", "2020-01-01T11:00:00", extra=copy),
+        ]
+
+    region = '<string key="region" value="north"/>'
+    body = xes(trace("c1", *events("c1"), attrs=region), trace("c2", *events("c2"), attrs=region))
+    log = read_event_log(write(tmp_path / "clash.xes", body), keep_attributes=keep_attributes)
+    assert log.events[C.CASE].tolist() == ["c1", "c1", "c2", "c2"]
+    notes = " ".join(log.report.notes)
+    assert "Events carry attribute 'case:concept:name', equal to their trace's" in notes
+    assert "the events' is kept as 'case:region_event'" in notes
+    if keep_attributes:
+        assert log.events["case:region"].tolist() == ["north"] * 4
+        assert log.events["case:region_event"].fillna("-").tolist() == ["south", "-"] * 2
+        assert "case:concept:name_event" not in log.events.columns

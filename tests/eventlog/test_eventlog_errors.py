@@ -339,3 +339,22 @@ def test_a_huge_csv_field_is_refused_while_read(tmp_path: Path) -> None:
     msg = fails(path, max_rows=100)
     assert "a line longer than 1,048,576 bytes" in msg
     assert f"from byte {len(head):,} " in msg
+
+
+def test_repeated_column_names_are_refused_naming_them(tmp_path: Path) -> None:
+    """QA 8a #3: a table or parquet file with two 'activity' columns gave a pandas or pyarrow
+    traceback."""
+    table = pd.DataFrame(
+        [["1", "a", "2020-01-01", "x"], ["2", "b", "2020-01-02", "y"]],
+        columns=["case_id", "activity", "end_time", "activity"],
+    )
+    with pytest.raises(EventLogError, match=r"tbl: column names occur more than once: 'activity'"):
+        clean_event_table(table, source="tbl")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "dup.parquet"
+    pq.write_table(
+        pa.Table.from_arrays([pa.array(c) for c in table.T.values], names=list(table.columns)), path
+    )
+    assert "'activity' (2 times)" in fails(path)
