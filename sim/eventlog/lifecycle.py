@@ -8,7 +8,8 @@ file order):
   complete event's time, attributes from the complete event, resource from the start event when
   the complete event has none). The start event is counted as *merged*.
 * A ``complete`` with no open start becomes a row with a missing start.
-* A ``start`` never completed is removed and counted (``unmatched_starts_removed``).
+* A ``start`` never completed is removed and counted (``unmatched_starts_removed``); its case
+  is returned (``PairingCounts.unmatched_start_cases``) to be flagged open.
 * ``schedule`` is matched FIFO with the next instance of the same activity (by its start, or its
   end when it has no start) and gives that row its ``enabled_time`` (counted as merged); a
   schedule with no later instance is removed and counted.
@@ -28,7 +29,7 @@ the j-th closer is ``c_j = min(c_{j-1} + 1, a_j)``, which unrolls to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,7 @@ class PairingCounts:
     unmatched_schedules: int = 0
     without_transition: int = 0  # events with no lifecycle value, taken as completions
     kept_lifecycle_column: bool = True
+    unmatched_start_cases: list[str] = field(default_factory=list)  # in progress at extraction
 
 
 def fifo_match(group: np.ndarray, is_open: np.ndarray) -> np.ndarray:
@@ -146,6 +148,9 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
             closers[C.RESOURCE] = closers[C.RESOURCE].fillna(start_res)
         counts.merged += int(has.sum())
         counts.unmatched_starts = int(opener.sum()) - int(has.sum())
+        left = opener.copy()
+        left[m[has]] = False
+        counts.unmatched_start_cases = sorted(set(ev[C.CASE].to_numpy()[left].tolist()))
         inst = closers.drop(columns=["_kind", "_g"])
     else:
         inst = ev

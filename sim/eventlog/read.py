@@ -564,8 +564,9 @@ def _convert_xes_attribute(values: pd.Series, kind: str) -> pd.Series:
     return values.astype(STRING_DTYPE)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    """``"1 row"``, ``"2 rows"`` (``plural`` for words not made plural by an ``s``)."""
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
 @dataclass
@@ -737,10 +738,17 @@ def _finish(
         frame = frame.loc[~missing_key]
     missing_end = frame[C.END].isna()
     report.missing_timestamp_removed = int(missing_end.sum())
+    # a start and no end: an activity in progress at extraction (its case is flagged open)
+    started = missing_end & frame[C.START].notna()
+    in_progress = set(frame.loc[started, C.CASE].tolist())
     if missing_end.any():
         what = "a timestamp" if use_lifecycle else "an end timestamp"
-        notes.append(f"Removed {_plural(report.missing_timestamp_removed, 'row')} without {what}.")
+        notes.append(
+            f"Removed {_plural(report.missing_timestamp_removed, 'row')} without {what}"
+            + (f" ({int(started.sum())} with a start)." if started.any() else ".")
+        )
         frame = frame.loc[~missing_end]
+    report.activities_in_progress = int(started.sum())
 
     # --- 5. exact duplicates --------------------------------------------------------------------
     content = [c for c in frame.columns if c != ROW]
@@ -765,6 +773,8 @@ def _finish(
             )
         if pc.unmatched_starts:
             notes.append(f"Removed {_plural(pc.unmatched_starts, 'start event')} never completed.")
+        report.activities_in_progress += pc.unmatched_starts
+        in_progress.update(pc.unmatched_start_cases)
         if pc.removed_other:
             notes.append(
                 f"Removed {_plural(pc.removed_other, 'lifecycle event')} other than "
@@ -881,8 +891,18 @@ def _finish(
     if std.had_case_open:
         notes.append("Input column 'case_open' replaced by the open-case rule's result.")
     frame, ends = flag_open_cases(
-        frame, end_activities=end_activities, tail_fraction=open_tail_fraction
+        frame,
+        end_activities=end_activities,
+        tail_fraction=open_tail_fraction,
+        force_open=in_progress,
     )
+    if report.activities_in_progress:
+        forced = frame[C.CASE].isin(in_progress)
+        notes.append(
+            f"{_plural(report.activities_in_progress, 'activity', 'activities')} started and never finished "
+            "(in progress at extraction; removed above): "
+            f"{_plural(frame.loc[forced, C.CASE].nunique(), 'case')} with one flagged open."
+        )
     frame = frame[_column_order(frame.columns)]
     report.open_tail_fraction = float(open_tail_fraction)
     report.end_activities = ends
@@ -916,9 +936,10 @@ def _finish(
     notes.insert(0, f"Read {_plural(report.rows_read, 'row')}; kept {report.rows_kept}.")
     notes.append(
         f"{report.cases} cases, {report.activities} activities, {report.resources} resources; "
-        f"{_plural(report.open_cases, 'case')} flagged open (last event among the final "
-        f"{open_tail_fraction:.0%} of the extract's events and last activity not one of the "
-        f"end activities {', '.join(ends) or '(none)'})."
+        f"{_plural(report.open_cases, 'case')} flagged open ("
+        + ("an activity in progress, or " if report.activities_in_progress else "")
+        + f"last event among the final {open_tail_fraction:.0%} of the extract's events and "
+        f"last activity not one of the end activities {', '.join(ends) or '(none)'})."
     )
     return EventLog(
         events=frame,

@@ -523,3 +523,36 @@ def test_xes_event_attributes_named_like_trace_attributes(tmp_path: Path, keep_a
         assert log.events["case:region"].tolist() == ["north"] * 4
         assert log.events["case:region_event"].fillna("-").tolist() == ["south", "-"] * 2
         assert "case:concept:name_event" not in log.events.columns
+
+
+def test_an_activity_in_progress_flags_its_case_open(tmp_path: Path) -> None:
+    """QA 8a #4: a started activity with no end (CSV) or a start never completed (XES) was
+    removed, and its case, early in the extract, looked finished (a drop-off after b)."""
+    lines = [CSV_HEADER]
+    for i in range(20):
+        day = f"2020-01-{i + 1:02d}"
+        lines += [f"{i},{a},{day} 1{h}:00,{day} 1{h}:30,r1,1" for h, a in enumerate("abc")]
+    lines[3 * 4 + 3] = "4,c,2020-01-05 12:00,,r1,1"  # case 4's c: started, no end
+    log = read_event_log(write(tmp_path / "p.csv", "\n".join(lines)))
+    r = log.report
+    assert log.open_case_ids == {"4"} and r.open_cases == 1
+    assert r.missing_timestamp_removed == 1 and r.activities_in_progress == 1
+    assert r.rows_read == r.rows_kept + r.removed()
+    assert any("1 activity started and never finished" in n for n in r.notes)
+
+    def case(i: int, done: bool) -> str:
+        day = f"2020-01-{i + 1:02d}"
+        tail = [ev("c", f"{day}T12:00:00", "start")]
+        if done:
+            tail.append(ev("c", f"{day}T12:30:00", "complete"))
+        return trace(
+            str(i),
+            ev("a", f"{day}T10:00:00", "complete"),
+            ev("b", f"{day}T11:00:00", "complete"),
+            *tail,
+        )
+
+    body = xes(*(case(i, done=i != 4) for i in range(20)))
+    log = read_event_log(write(tmp_path / "p.xes", body))
+    assert log.open_case_ids == {"4"} and log.report.unmatched_starts_removed == 1
+    assert log.report.activities_in_progress == 1
