@@ -612,6 +612,40 @@ def _clean(
     )
 
 
+def _blank(values: pd.Series) -> pd.Series:
+    """Missing or whitespace-only cells."""
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return values.isna()
+    return values.astype(STRING_DTYPE).str.strip().fillna("").eq("")
+
+
+def _start_column_or_lifecycle(raw: pd.DataFrame, mapping: dict[str, str]) -> list[str]:
+    """Choose between a start column and lifecycle start events; returns the note.
+
+    A start column that is empty on every row (pm4py-style exports always write one) is taken
+    out of ``mapping`` when the lifecycle column holds start events, so that they are paired with
+    their completions (an empty column had turned pairing off: every activity counted twice and
+    its start time estimated). A filled one is used, and the note says so.
+    """
+    if C.START not in mapping or LIFECYCLE not in mapping:
+        return []
+    words = raw[mapping[LIFECYCLE]].astype(STRING_DTYPE).str.strip().str.lower()
+    if not bool(words.eq("start").any()):
+        return []
+    start, lifecycle = mapping[C.START], mapping[LIFECYCLE]
+    if bool(_blank(raw[start]).all()):
+        del mapping[C.START]
+        return [
+            f"Column {start!r} is empty: ignored; start times come from the 'start' events of "
+            f"column {lifecycle!r}, paired with their completions."
+        ]
+    return [
+        f"Column {lifecycle!r} has 'start' events, but column {start!r} holds start times: "
+        f"those were used, and every event (start events too) is a row of its own; drop "
+        f"column {start!r} to pair start events with their completions instead."
+    ]
+
+
 def _standardise(
     raw: pd.DataFrame,
     *,
@@ -630,7 +664,8 @@ def _standardise(
         raise EventLogError(f"{source}: open_tail_fraction={open_tail_fraction} must be in [0, 1)")
     notes.extend(raw.attrs.get(READ_NOTES, []))
     mapping = resolve_columns(raw.columns, source=source, keys=keys)
-    mapped = set(mapping.values())
+    mapped = set(mapping.values())  # before: an ignored empty start column is not an attribute
+    notes.extend(_start_column_or_lifecycle(raw, mapping))
     use_lifecycle = LIFECYCLE in mapping and C.START not in mapping
 
     # --- 2. standard columns first, then the other columns unchanged --------------------------

@@ -556,3 +556,29 @@ def test_an_activity_in_progress_flags_its_case_open(tmp_path: Path) -> None:
     log = read_event_log(write(tmp_path / "p.xes", body))
     assert log.open_case_ids == {"4"} and log.report.unmatched_starts_removed == 1
     assert log.report.activities_in_progress == 1
+
+
+def test_an_empty_start_column_does_not_turn_off_lifecycle_pairing(tmp_path: Path) -> None:
+    """QA 8a #5: a pm4py-style CSV with an always-empty start_timestamp column: start events
+    became activity instances of their own (36 rows instead of 18, each activity done twice)
+    and the real start times were replaced by estimates."""
+    header = "case:concept:name,concept:name,time:timestamp,lifecycle:transition,org:resource"
+    lines = []
+    for i in range(3):
+        day = f"2020-01-0{i + 1}"
+        for a, h in (("a", 9), ("b", 11)):
+            lines += [f"{i},{a},{day} {h}:00,start,r1,", f"{i},{a},{day} {h}:30,complete,r1,"]
+    text = "\n".join([header + ",start_timestamp", *lines])
+    log = read_event_log(write(tmp_path / "lc.csv", text))
+    assert log.report.rows_kept == 6 and log.report.lifecycle_events_merged == 6
+    assert not log.start_times_estimated
+    assert rows(log)[:2] == [
+        ("0", "a", T("2020-01-01 09:00"), T("2020-01-01 09:30")),
+        ("0", "b", T("2020-01-01 11:00"), T("2020-01-01 11:30")),
+    ]
+    assert "start_timestamp" not in log.events.columns
+    assert any("Column 'start_timestamp' is empty: ignored" in n for n in log.report.notes)
+    # a filled start column is used, and the note says what that does to the start events
+    filled = text.replace(",start,r1,", ",start,r1,2020-01-01 08:00")
+    notes = " ".join(read_event_log(write(tmp_path / "both.csv", filled)).report.notes)
+    assert "has 'start' events, but column 'start_timestamp' holds start times" in notes
