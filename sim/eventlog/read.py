@@ -532,12 +532,32 @@ def clean_event_table(
     )
 
 
+def _refuse_infinite(
+    values: pd.Series, *, column: str, source: str, row_label: Callable[[int], str]
+) -> None:
+    """Raise when a numeric id or name column holds an infinite number (no id can be made of
+    it; pandas failed with an OverflowError)."""
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return
+    infinite = np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))
+    if infinite.any():
+        first = int(np.flatnonzero(infinite)[0])
+        raise EventLogError(
+            f"{source}: column {column!r} holds {values.iloc[first]} at {row_label(first)} "
+            f"({int(infinite.sum())} such value(s)); expected ids or names (text or whole "
+            "numbers)"
+        )
+
+
 def _as_text(values: pd.Series) -> pd.Series:
     """Strings with pd.NA for missing/blank; '10861.0'-style float ids become '10861'."""
     if pd.api.types.is_float_dtype(values.dtype):
         finite = values.dropna()
         if len(finite) and bool((finite == np.floor(finite)).all()):
-            values = values.astype("Int64")
+            if bool((finite.abs() < 2.0**63).all()):
+                values = values.astype("Int64")
+            else:  # beyond int64 (1e19): the whole number as text
+                values = values.map("{:.0f}".format, na_action="ignore")
     text = values.astype(STRING_DTYPE).str.strip()
     text = text.mask(text == "")
     present = text.dropna()
@@ -700,6 +720,9 @@ def _standardise(
         notes.append("No resource column found; resource is missing on every row.")
     for name in STRING_KEYS:
         if name in frame.columns:
+            _refuse_infinite(
+                frame[name], column=mapping.get(name, name), source=source, row_label=row_label
+            )
             frame[name] = _as_text(frame[name])
 
     # --- 3. timestamps ------------------------------------------------------------------------

@@ -582,3 +582,17 @@ def test_an_empty_start_column_does_not_turn_off_lifecycle_pairing(tmp_path: Pat
     filled = text.replace(",start,r1,", ",start,r1,2020-01-01 08:00")
     notes = " ".join(read_event_log(write(tmp_path / "both.csv", filled)).report.notes)
     assert "has 'start' events, but column 'start_timestamp' holds start times" in notes
+
+
+def test_float_ids_beyond_int64_are_read_as_whole_numbers(tmp_path: Path) -> None:
+    """QA 8a #9: a parquet case_id of float64 1e19 failed in pandas ('cannot safely cast')."""
+    table = pd.DataFrame(
+        {
+            "case_id": [1e19, 1e19, 2e19, 2e19],
+            "activity": ["a", "b"] * 2,
+            "end_time": pd.date_range("2020-01-01", periods=4, freq="h"),
+        }
+    )
+    table.to_parquet(tmp_path / "big.parquet")
+    log = read_event_log(tmp_path / "big.parquet")
+    assert log.events[C.CASE].tolist() == ["1" + "0" * 19] * 2 + ["2" + "0" * 19] * 2

@@ -358,3 +358,16 @@ def test_repeated_column_names_are_refused_naming_them(tmp_path: Path) -> None:
         pa.Table.from_arrays([pa.array(c) for c in table.T.values], names=list(table.columns)), path
     )
     assert "'activity' (2 times)" in fails(path)
+
+
+def test_an_infinite_number_as_an_id_is_refused_naming_the_row() -> None:
+    """QA 8a #9: inf in a float case id column gave an OverflowError from pandas."""
+    table = pd.DataFrame(
+        {
+            "case_id": [1.0, 1.0, 2.0, float("inf")],
+            "activity": ["a", "b"] * 2,
+            "end_time": pd.date_range("2020-01-01", periods=4, freq="h"),
+        }
+    )
+    with pytest.raises(EventLogError, match=r"tbl: column 'case_id' holds inf at row 4"):
+        clean_event_table(table, source="tbl")
