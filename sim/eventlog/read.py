@@ -666,6 +666,35 @@ def _start_column_or_lifecycle(raw: pd.DataFrame, mapping: dict[str, str]) -> li
     ]
 
 
+def _attribute_columns(
+    raw: pd.DataFrame,
+    *,
+    skip: set[str],
+    taken: set[str],
+    xes_types: dict[str, str],
+    notes: list[str],
+) -> dict[str, pd.Series]:
+    """The file's other columns by output name: XES ones converted by their declared type, one
+    named like a standard column kept as ``<name>_orig`` (with a note)."""
+    out: dict[str, pd.Series] = {}
+    names = {str(c) for c in raw.columns}
+    for col in raw.columns:
+        if str(col) in skip:
+            continue
+        name = str(col)
+        if name in taken:
+            new = f"{name}_orig"
+            while new in names or new in out:
+                new += "_orig"
+            notes.append(f"Input column {name!r} clashes with a standard name; kept as {new!r}.")
+            name = new
+        values = raw[col].reset_index(drop=True)
+        if col in xes_types:  # XES: typed values (strings as compact Arrow strings)
+            values = _convert_xes_attribute(values, xes_types[col])
+        out[name] = values
+    return out
+
+
 def _standardise(
     raw: pd.DataFrame,
     *,
@@ -701,19 +730,15 @@ def _standardise(
         frame[LIFECYCLE] = frame[LIFECYCLE].astype(STRING_DTYPE)
     if LIFECYCLE in frame.columns:
         frame = frame.rename(columns={LIFECYCLE: mapping[LIFECYCLE]})
-    taken = set(frame.columns) | {CASE_OPEN, ROW}
-    for col in raw.columns:
-        if col in mapped or str(col) == CASE_OPEN:  # case_open is recomputed below
-            continue
-        name = str(col)
-        if name in taken:
-            new = f"{name}_orig"
-            notes.append(f"Input column {name!r} clashes with a standard name; kept as {new!r}.")
-            name = new
-        values = raw[col].reset_index(drop=True)
-        if col in xes_types:  # XES: typed values (strings as compact Arrow strings)
-            values = _convert_xes_attribute(values, xes_types[col])
-        frame[name] = values
+    attributes = _attribute_columns(
+        raw,
+        skip=mapped | {CASE_OPEN},
+        taken=set(frame.columns) | {CASE_OPEN, ROW},
+        xes_types=xes_types,
+        notes=notes,
+    )
+    if attributes:  # one concat: inserting columns one at a time is quadratic in their number
+        frame = pd.concat([frame, pd.DataFrame(attributes, index=frame.index)], axis=1)
     frame[ROW] = np.arange(len(frame), dtype=np.int64)
     if C.RESOURCE not in frame.columns:
         frame[C.RESOURCE] = pd.Series(pd.NA, index=frame.index, dtype=STRING_DTYPE)

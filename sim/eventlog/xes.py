@@ -2,14 +2,15 @@
 
 Input files are untrusted: the parser is defusedxml's (no DTDs, no entity expansion, no external
 references), elements are cleared as soon as they are read so memory stays bounded by one trace
-(nesting deeper than ``MAX_DEPTH`` and runs of text longer than ``MAX_TEXT_RUN`` are refused),
-and ``max_rows`` bounds the number of events. The result is a flat table, one row per XES
-``<event>``: event attributes under their XES keys (``concept:name``, ``time:timestamp``,
-``lifecycle:transition``, ``org:resource``, ...) and trace attributes prefixed with ``case:``
-(``case:concept:name`` is the case id), the convention pm4py uses. All values are strings; the
-declared XES type of each key (``string``, ``date``, ``int``, ``float``, ``boolean``, ``id``) is
-returned alongside so the caller can convert attribute columns. Start/complete pairing is done
-by the caller (``sim.eventlog.lifecycle``), not here.
+(nesting deeper than ``MAX_DEPTH``, runs of text longer than ``MAX_TEXT_RUN`` and more than
+``MAX_KEYS`` distinct attribute keys are refused), and ``max_rows`` bounds the number of events.
+The result is a flat table, one row per XES ``<event>``: event attributes under their XES
+keys (``concept:name``, ``time:timestamp``, ``lifecycle:transition``, ``org:resource``, ...) and
+trace attributes prefixed with ``case:`` (``case:concept:name`` is the case id), the convention
+pm4py uses. All values are strings; the declared XES type of each key (``string``, ``date``,
+``int``, ``float``, ``boolean``, ``id``) is returned alongside so the caller can convert
+attribute columns. Start/complete pairing is done by the caller (``sim.eventlog.lifecycle``),
+not here.
 """
 
 from __future__ import annotations
@@ -88,6 +89,20 @@ text or whitespace): longer runs are refused, because the XML parser re-scans an
 token each time it gets more input (expat before 2.6), so a 65 KB gzip holding one 64 MiB
 value took 3 minutes and a 4 MB one would take days, and a gzip of gigabytes of whitespace
 grew memory without end."""
+
+
+MAX_KEYS = 10_000
+"""Most distinct attribute keys (event and trace keys together) an XES file may use: a log has
+tens; each key is a column of the table, and a 490 KB gzip declaring 200,000 keys on one event
+took 1.5 GB."""
+
+
+def _refuse_many_keys(types: dict[str, str], path: Path) -> None:
+    if len(types) > MAX_KEYS:
+        raise EventLogError(
+            f"{path}: more than {MAX_KEYS:,} distinct attribute keys; refused: an XES log uses "
+            "tens (each key becomes a column of the table)"
+        )
 
 
 class _RunGuard:
@@ -193,6 +208,7 @@ def read_xes_table(
                             limit=max_rows,
                         )
                     attrs = _attributes(elem, tags, types, pool)
+                    _refuse_many_keys(types, path)
                     for key, values in columns.items():
                         values.append(attrs.pop(key, None))
                     for key, value in attrs.items():
@@ -206,6 +222,7 @@ def read_xes_table(
                     trace_of_event.extend([len(trace_rows)] * inside)
                     pending = 0
                     trace_rows.append(_attributes(elem, tags, types, pool, prefix="case:"))
+                    _refuse_many_keys(types, path)
                     elem.clear()
                 if depth == 1 and root is not None:
                     # a child of <log> is done once it ends (a trace was read above; extensions,
