@@ -133,21 +133,28 @@ def resolve_columns(
             if hit is not None and hit not in mapping.values():
                 mapping[std] = hit
                 break
-    for std in REQUIRED_KEYS:
-        if std not in mapping:
-            expected = ", ".join(repr(c) for c in CANDIDATES[std])
-            taken = [
-                f"{hit!r} is the {_describe(k)} column"
-                for k, hit in mapping.items()
-                if any(by_norm.get(_norm(c)) == hit for c in CANDIDATES[std])
-            ]
-            raise EventLogError(
-                f"{source}: no {_describe(std)} column found; expected one of {expected}; "
-                f"columns found: {found}"
-                + (f" ({', '.join(taken)})" if taken else "")
-                + f"; pass {KEY_ARGUMENT[std]}='<column>' to name it"
-            )
+    missing = [
+        _missing_column(std, mapping, by_norm) for std in REQUIRED_KEYS if std not in mapping
+    ]
+    if missing:  # all at once: one run names every column to map
+        raise EventLogError(f"{source}: {'; '.join(missing)}; columns found: {found}")
     return mapping
+
+
+def _missing_column(std: str, mapping: dict[str, str], by_norm: dict[str, str]) -> str:
+    """What to say about a required column not found: the names expected, a candidate already
+    taken by another key, and the keyword that names it."""
+    expected = ", ".join(repr(c) for c in CANDIDATES[std])
+    taken = [
+        f"{hit!r} is the {_describe(k)} column"
+        for k, hit in mapping.items()
+        if any(by_norm.get(_norm(c)) == hit for c in CANDIDATES[std])
+    ]
+    return (
+        f"no {_describe(std)} column found"
+        + (f" ({', '.join(taken)})" if taken else "")
+        + f" (expected one of {expected}; pass {KEY_ARGUMENT[std]}='<column>' to name it)"
+    )
 
 
 def _refuse_duplicate_names(names: list[str], source: str) -> None:
@@ -589,6 +596,11 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
 
 
+def _have(n: int) -> str:
+    """The verb agreeing with ``n`` rows."""
+    return "has" if n == 1 else "have"
+
+
 @dataclass
 class _Standard:
     """A table after step 2-3 (standard columns, parsed times), before any row is removed."""
@@ -928,15 +940,15 @@ def _finish(
     if n_cases < 2:
         only = frame[C.CASE].iloc[0]
         raise EventLogError(
-            f"{source}: the log has a single case ({only!r}); expected at least two cases to "
-            "learn arrivals and variation from"
+            f"{source}: the log has a single case ({only!r}){_after_cleaning(report)}; expected "
+            "at least two cases to learn arrivals and variation from"
         )
     n_acts = frame[C.ACTIVITY].nunique()
     if n_acts < 2:
         only = frame[C.ACTIVITY].iloc[0]
         raise EventLogError(
-            f"{source}: the log has a single activity ({only!r}); expected at least two "
-            "activities (is activity_key= naming the right column?)"
+            f"{source}: the log has a single activity ({only!r}){_after_cleaning(report)}; "
+            "expected at least two activities (is activity_key= naming the right column?)"
         )
 
     # --- 8. missing or absent start times ---------------------------------------------------------
@@ -959,7 +971,8 @@ def _finish(
         )
     elif report.missing_start:
         notes.append(
-            f"{_plural(report.missing_start, 'row')} have no start time (completion-only "
+            f"{_plural(report.missing_start, 'row')} {_have(report.missing_start)} no start "
+            "time (completion-only "
             "events); left missing (see estimate_start_times)."
         )
 
@@ -998,8 +1011,13 @@ def _finish(
     if 0 < report.rows_without_resource < len(frame):
         notes.append(
             f"{_plural(report.rows_without_resource, 'row')} "
-            f"({report.rows_without_resource / len(frame):.1%}) have no resource: they are kept, "
-            "but their work is nobody's busy time, so the staff look idler than they were."
+            f"({report.rows_without_resource / len(frame):.1%}) "
+            + (
+                "has no resource: it is kept, but its work"
+                if report.rows_without_resource == 1
+                else "have no resource: they are kept, but their work"
+            )
+            + " is nobody's busy time, so the staff look idler than they were."
         )
     report.resource_spellings = _spelling_variants(frame[C.RESOURCE].dropna().unique())
     if report.resource_spellings:
@@ -1029,6 +1047,17 @@ def _finish(
         report=report,
         source=path,
         start_times_estimated=report.start_times_estimated,
+    )
+
+
+def _after_cleaning(report: CleaningReport) -> str:
+    """``" after cleaning removed 12 of 18 rows (end before start: 12)"``, or ``""`` when
+    nothing was removed: a log left with one case or activity may have lost the rest there."""
+    if not report.removed():
+        return ""
+    return (
+        f" after cleaning removed {report.removed()} of {report.rows_read} rows "
+        f"({report.removal_text()})"
     )
 
 

@@ -248,6 +248,9 @@ def test_missing_values(tmp_path: Path) -> None:
     row = log.events[log.events[C.ACTIVITY] == "b"].iloc[0]
     assert pd.isna(row[C.START]) and row[C.RESOURCE] is pd.NA
     assert r.rows_read == r.rows_kept + r.removed()
+    # QA 8a #22: "1 row have no start time"
+    notes = " ".join(r.notes)
+    assert "1 row has no start time" in notes and "1 row (25.0%) has no resource: it is" in notes
 
 
 def test_mixed_time_zones_converted_and_counted(tmp_path: Path) -> None:

@@ -371,3 +371,33 @@ def test_an_infinite_number_as_an_id_is_refused_naming_the_row() -> None:
     )
     with pytest.raises(EventLogError, match=r"tbl: column 'case_id' holds inf at row 4"):
         clean_event_table(table, source="tbl")
+
+
+def test_every_missing_required_column_is_named_at_once(tmp_path: Path) -> None:
+    """QA 8a #21: the first message named only the case id column; mapping it, the next run
+    named the activity, then the end: three runs to learn three names."""
+    msg = fails(put(tmp_path, "m.csv", "CaseNr,Task,When\n1,a,2020-01-01\n"))
+    for what, key in (("case id", "case_id_key"), ("activity", "activity_key")):
+        assert f"no {what} column found" in msg and f"{key}='<column>'" in msg
+    assert "no end/completion timestamp column found" in msg and "end_key=" in msg
+    assert "columns found: 'CaseNr', 'Task', 'When'" in msg
+
+
+def test_a_log_left_with_one_activity_by_cleaning_says_what_cleaning_removed(
+    tmp_path: Path,
+) -> None:
+    """QA 8a #12: the message pointed at activity_key= and hid that 12 of 18 rows were removed
+    (their start and end swapped)."""
+    lines = []
+    for line in _rows(6):
+        case, act, start, end, res = line.split(",")
+        lines.append(line if act == "b" else ",".join([case, act, end, start, res]))
+    msg = fails(put(tmp_path, "swapped.csv", _csv(lines)))
+    assert "single activity ('b') after cleaning removed 12 of 18 rows (end before start: 12)" in (
+        msg
+    )
+    no_activity = "2,,2020-01-02 09:00,2020-01-02 09:30,r1"
+    two = fails(put(tmp_path, "two.csv", _csv([*_rows(1), no_activity])))
+    assert "single case ('1') after cleaning removed 1 of 4 rows" in two
+    untouched = fails(put(tmp_path, "one.csv", _csv(_rows(1))))
+    assert "single case ('1'); expected" in untouched
