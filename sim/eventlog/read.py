@@ -455,11 +455,8 @@ def read_event_log(
     }
     xes_types: dict[str, str] = {}
     if suffix in (".csv", ".csv.gz"):
-        raw, _ = _read_csv(p, keys, max_rows, keep_attributes)
-
-        def row_label(i: int) -> str:
-            return f"line {i + 2}"
-
+        raw, lines = _read_csv(p, keys, max_rows, keep_attributes)
+        row_label = lines.label  # the physical line (after blank lines, multi-line values)
     elif suffix in (".xes", ".xes.gz"):
         raw, xes_types = read_xes_table(p, max_rows=max_rows)
 

@@ -401,3 +401,14 @@ def test_a_log_left_with_one_activity_by_cleaning_says_what_cleaning_removed(
     assert "single case ('1') after cleaning removed 1 of 4 rows" in two
     untouched = fails(put(tmp_path, "one.csv", _csv(_rows(1))))
     assert "single case ('1'); expected" in untouched
+
+
+def test_csv_rows_are_named_by_their_physical_line(tmp_path: Path) -> None:
+    """QA 8a #10: 'line N' assumed one line per row and no blank line: after two blank lines
+    (as Excel leaves them), a value over two lines and another blank line, the bad timestamp on
+    line 16 was called line 12."""
+    lines = _rows(6)
+    lines[1] = '1,"Review\nstep",2020-01-01 10:00,2020-01-01 11:00,r2'
+    lines[10] = lines[10].replace("2020-01-04 11:00", "garbage")
+    msg = fails(put(tmp_path, "lines.csv", _csv(["", "", *lines[:5], "", *lines[5:]])))
+    assert "first at line 16: 'garbage'" in msg
