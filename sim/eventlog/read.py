@@ -43,7 +43,7 @@ from sim.eventlog.csv_text import (
 )
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
 from sim.eventlog.estimate import estimate_start_times
-from sim.eventlog.lifecycle import INSTANCE, ROW, pair_lifecycle
+from sim.eventlog.lifecycle import CLOCK_SKEW, INSTANCE, ROW, pair_lifecycle
 from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
 from sim.eventlog.timestamps import TIME_DTYPE, ZoneCount, parse_timestamps
@@ -862,6 +862,13 @@ def _finish(
             notes.append(
                 f"Merged {_plural(pc.merged, 'start/schedule event')} into the row of the "
                 "completion they belong to (FIFO per case and activity)."
+            )
+        if pc.skewed:
+            notes.append(
+                f"Paired {_plural(pc.skewed, 'start event')} with a completion recorded up to "
+                f"{CLOCK_SKEW.total_seconds() / 60:g} minutes before it (clocks out of step?); "
+                f"{'its row ends' if pc.skewed == 1 else 'their rows end'} before "
+                f"{'its' if pc.skewed == 1 else 'their'} start (removed below)."
             )
         if pc.unmatched_starts:
             notes.append(f"Removed {_plural(pc.unmatched_starts, 'start event')} never completed.")

@@ -599,3 +599,38 @@ def test_float_ids_beyond_int64_are_read_as_whole_numbers(tmp_path: Path) -> Non
     table.to_parquet(tmp_path / "big.parquet")
     log = read_event_log(tmp_path / "big.parquet")
     assert log.events[C.CASE].tolist() == ["1" + "0" * 19] * 2 + ["2" + "0" * 19] * 2
+
+
+def test_a_completion_just_before_its_start_is_paired_as_clock_skew(tmp_path: Path) -> None:
+    """QA 8a #17: B's completion written a minute before its start (two systems' clocks) was
+    counted as a start never completed, and the completion kept without a start."""
+
+    def case(i: int, b_start: str, b_end: str) -> str:
+        day = f"2020-01-{i + 1:02d}"
+        return trace(
+            str(i),
+            ev("a", f"{day}T09:00:00", "start", "r1"),
+            ev("a", f"{day}T09:30:00", "complete", "r1"),
+            ev("b", f"{day}T{b_start}:00", "start", "r2"),
+            ev("b", f"{day}T{b_end}:00", "complete", "r2"),
+        )
+
+    def read(b_end_of_case_2: str):
+        cases = [case(i, "11:00", "12:00") for i in range(4)]
+        cases[2] = case(2, "11:00", b_end_of_case_2)
+        return read_event_log(write(tmp_path / f"{b_end_of_case_2[:2]}.xes", xes(*cases)))
+
+    skewed = read("10:59")
+    r = skewed.report
+    assert (r.end_before_start_removed, r.unmatched_starts_removed) == (1, 0)
+    assert r.rows_read == r.rows_kept + r.lifecycle_events_merged + r.removed()
+    assert ("2", "b") not in {(c, a) for c, a, *_ in rows(skewed)}
+    assert skewed.open_case_ids == set()
+    assert any(
+        "Paired 1 start event with a completion recorded up to 5 minutes" in n for n in r.notes
+    )
+    # two hours apart: a completion whose start is missing, and a start never completed
+    apart = read("09:00")
+    assert apart.report.unmatched_starts_removed == 1
+    assert apart.report.end_before_start_removed == 0
+    assert ("2", "b", pd.NaT, T("2020-01-03 09:00")) in rows(apart)
