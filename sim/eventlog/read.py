@@ -26,6 +26,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -298,7 +299,8 @@ SURPLUS = "\x00surplus"  # names of the data lines' fields beyond the header's
 def _surplus_fields(path: Path, sep: str, width: int) -> list[str]:
     """Names for the fields the first data line has beyond the header's ``width`` (none for a
     well-formed file): SQL*Plus and some BI exports end every data line with a separator."""
-    first = next(records(path, sep), None)
+    with closing(records(path, sep)) as found:  # closed now: it holds the file open
+        first = next(found, None)
     extra = len(first[1]) - width if first is not None else 0
     return [f"{SURPLUS}{k}" for k in range(max(extra, 0))]
 
