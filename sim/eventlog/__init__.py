@@ -10,7 +10,8 @@ Public API::
     to_relative_hours(events, *, origin=None) -> DataFrame
     write_event_log(events, path, *, overwrite=False) -> Path
     estimate_start_times(events, *, only_missing=True) -> DataFrame
-    flag_open_cases(events, *, end_activities=None, tail_fraction=0.05) -> (DataFrame, list[str])
+    flag_open_cases(events, *, end_activities=None, tail_fraction=0.05, force_open=())
+        -> (DataFrame, list[str])
     infer_end_activities(events, *, tail_fraction=0.05, ...) -> list[str]
 
 Decisions (details in each module's docstring):
@@ -27,7 +28,9 @@ Decisions (details in each module's docstring):
   invented path or arrival; so is the case of an activity instance lasting implausibly long for
   its activity (``LONG_MIN_DAYS``, ``LONG_FACTOR``).
 * Right-censored cases: flagged in the boolean column ``case_open`` (also
-  ``EventLog.open_case_ids``), never removed (``sim.eventlog.open_cases``).
+  ``EventLog.open_case_ids``), never removed (``sim.eventlog.open_cases``); a case with an
+  activity started and never finished (in progress at extraction) is one, the activity's row
+  removed and counted.
 
 The table has the columns of ``sim.model.columns`` (times tz-naive UTC, ``datetime64[us]``;
 strings with ``pd.NA`` for missing), a boolean ``case_open`` column, then the file's other

@@ -8,7 +8,11 @@ file order):
   complete event's time, attributes from the complete event, resource from the start event when
   the complete event has none). The start event is counted as *merged*.
 * A ``complete`` with no open start becomes a row with a missing start.
-* A ``start`` never completed is removed and counted (``unmatched_starts_removed``).
+* A ``start`` left over whose group has an unmatched ``complete`` at most ``CLOCK_SKEW`` (5 min)
+  before it is paired with that completion (clocks out of step); the row ends before it starts
+  and is removed and counted as such by the caller.
+* A ``start`` never completed is removed and counted (``unmatched_starts_removed``); its case
+  is returned (``PairingCounts.unmatched_start_cases``) to be flagged open.
 * ``schedule`` is matched FIFO with the next instance of the same activity (by its start, or its
   end when it has no start) and gives that row its ``enabled_time`` (counted as merged); a
   schedule with no later instance is removed and counted.
@@ -28,7 +32,7 @@ the j-th closer is ``c_j = min(c_{j-1} + 1, a_j)``, which unrolls to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -64,6 +68,8 @@ class PairingCounts:
     unmatched_schedules: int = 0
     without_transition: int = 0  # events with no lifecycle value, taken as completions
     kept_lifecycle_column: bool = True
+    unmatched_start_cases: list[str] = field(default_factory=list)  # in progress at extraction
+    skewed: int = 0  # starts paired with a completion recorded just before them (CLOCK_SKEW)
 
 
 def fifo_match(group: np.ndarray, is_open: np.ndarray) -> np.ndarray:
@@ -93,6 +99,40 @@ def fifo_match(group: np.ndarray, is_open: np.ndarray) -> np.ndarray:
     closer_pos = np.flatnonzero(closer)
     out[closer_pos[matched]] = open_pos[first + consumed[matched] - 1]
     return out
+
+
+CLOCK_SKEW = pd.Timedelta(minutes=5)
+"""A completion recorded at most this long before a start that FIFO left unmatched, with no start
+of its own, is taken as that start's completion (the clocks of two systems out of step); the
+pair's row then ends before it starts and is removed as such, rather than the start counted as
+never completed. A longer gap is taken as two instances (a completion whose start is missing,
+and an activity in progress)."""
+
+
+def _pair_skewed(group: np.ndarray, time: np.ndarray, opener: np.ndarray, match: np.ndarray) -> int:
+    """Match, in place in ``match``, each start left unmatched by ``fifo_match`` with the latest
+    unmatched completion of its group recorded up to ``CLOCK_SKEW`` before it; returns how many.
+
+    After FIFO every unmatched completion of a group precedes its unmatched starts, so these are
+    the only pairs left; they are few, so a loop over them is cheap.
+    """
+    used = np.zeros(len(match), dtype=bool)
+    used[match[match >= 0]] = True
+    left = np.flatnonzero(opener & ~used)
+    loose = np.flatnonzero(~opener & (match < 0))
+    if not len(left) or not len(loose):
+        return 0
+    skew = np.timedelta64(CLOCK_SKEW.to_timedelta64())
+    taken: set[int] = set()
+    paired = 0
+    for o in left:
+        near = loose[(group[loose] == group[o]) & (time[loose] <= time[o])]
+        near = [c for c in near if time[o] - time[c] <= skew and c not in taken]
+        if near:
+            match[near[-1]] = o
+            taken.add(near[-1])
+            paired += 1
+    return paired
 
 
 INSTANCE = "concept:instance"  # XES: which instance of an activity an event belongs to
@@ -134,6 +174,7 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
         ev = ev.sort_values(["_g", C.END, "_kind", ROW], kind="stable")
         opener = (ev["_kind"] == 0).to_numpy()
         match = fifo_match(ev["_g"].to_numpy(), opener)
+        counts.skewed = _pair_skewed(ev["_g"].to_numpy(), ev[C.END].to_numpy(), opener, match)
         closers = ev.loc[~opener].copy()
         m = match[~opener]
         has = m >= 0
@@ -146,6 +187,9 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
             closers[C.RESOURCE] = closers[C.RESOURCE].fillna(start_res)
         counts.merged += int(has.sum())
         counts.unmatched_starts = int(opener.sum()) - int(has.sum())
+        left = opener.copy()
+        left[m[has]] = False
+        counts.unmatched_start_cases = sorted(set(ev[C.CASE].to_numpy()[left].tolist()))
         inst = closers.drop(columns=["_kind", "_g"])
     else:
         inst = ev

@@ -22,6 +22,8 @@ from sim.model import columns as C
 
 #: Name of the per-row boolean column that marks right-censored (still open) cases.
 CASE_OPEN = "case_open"
+#: ``DataFrame.attrs`` key under which a file reader leaves notes for the cleaning report.
+READ_NOTES = "read_notes"
 
 
 @dataclass
@@ -54,6 +56,9 @@ class CleaningReport:
     rows_without_resource: int = 0  # kept, but nobody's busy time (a pool does not see them)
     resource_spellings: list[list[str]] = field(default_factory=list)  # one person, several ways?
     open_cases: int = 0
+    # rows/events removed above (no end, or a start never completed) whose activity started and
+    # never finished: in progress at extraction, their cases are flagged open
+    activities_in_progress: int = 0
     end_activities: list[str] = field(default_factory=list)
     open_tail_fraction: float = 0.0
     start_times_estimated: bool = False

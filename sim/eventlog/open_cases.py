@@ -14,7 +14,8 @@ Rule (the cleaning report repeats it):
    it is in"), or (b) at least ``min_end_share`` (15 %) of all settled cases ("many cases end
    with it").
 4. A case is open iff its last event ends inside the tail **and** its last activity is not an
-   end activity.
+   end activity, or it is one of ``force_open``: the reader passes the cases with an activity
+   that started and never finished (in progress at extraction), whose rows it removes.
 
 Open cases are flagged (boolean column ``case_open``, the same value on every row of a case),
 never removed: their completed activities are valid data, only their cycle times are censored.
@@ -79,10 +80,12 @@ def flag_open_cases(
     *,
     end_activities: Iterable[str] | None = None,
     tail_fraction: float = DEFAULT_TAIL_FRACTION,
+    force_open: Iterable[str] = (),
 ) -> tuple[pd.DataFrame, list[str]]:
     """Return a copy of ``events`` with a boolean ``case_open`` column, and the end activities used.
 
-    See the module docstring for the rule. ``end_activities`` overrides the inferred set.
+    See the module docstring for the rule. ``end_activities`` overrides the inferred set; the
+    cases in ``force_open`` are open whatever their last event.
     """
     out = events.copy()
     if out.empty:
@@ -94,6 +97,8 @@ def flag_open_cases(
         ends = sorted({str(a) for a in end_activities})
     last = _last_events(out)
     cutoff = tail_cutoff(out, tail_fraction)
-    open_ = (last[C.END] >= cutoff) & ~last[C.ACTIVITY].isin(ends)
+    open_ = ((last[C.END] >= cutoff) & ~last[C.ACTIVITY].isin(ends)) | last.index.isin(
+        list(force_open)
+    )
     out[CASE_OPEN] = out[C.CASE].map(open_).fillna(False).astype(bool).to_numpy()
     return out, ends

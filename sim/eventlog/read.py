@@ -2,7 +2,9 @@
 
 Pipeline (each step counts what it removes; see ``CleaningReport``):
 
-1. read the file (CSV and parquet with pandas/pyarrow, XES with a streaming defusedxml parser);
+1. read the file (CSV and parquet with pandas/pyarrow, XES with a streaming defusedxml parser;
+   a CSV line over 1 MiB, a quote left open over whole rows, and fields beyond the header's
+   that hold data are refused, see ``sim.eventlog.csv_text``);
 2. find the key columns (given keys, else the common conventions) and rename them to the
    standard names of ``sim.model.columns``; other columns are kept unchanged (or, with
    ``keep_attributes=False``, only as a hash for step 5);
@@ -24,6 +26,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +35,17 @@ import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES  # pandas' default missing-value words
 
 from sim.errors import EventLogError, TooManyRows
+from sim.eventlog.csv_text import (
+    CsvLines,
+    line_breaks,
+    open_guarded,
+    records,
+    runaway_quote,
+)
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
 from sim.eventlog.estimate import estimate_start_times
-from sim.eventlog.lifecycle import INSTANCE, ROW, pair_lifecycle
-from sim.eventlog.log import CASE_OPEN, CleaningReport, EventLog
+from sim.eventlog.lifecycle import CLOCK_SKEW, INSTANCE, ROW, pair_lifecycle
+from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
 from sim.eventlog.timestamps import TIME_DTYPE, ZoneCount, parse_timestamps
 from sim.eventlog.xes import read_xes_table
@@ -95,6 +105,7 @@ def resolve_columns(
     """
     cols = [str(c) for c in columns]
     found = ", ".join(repr(c) for c in cols) or "none"
+    _refuse_duplicate_names(cols, source)
     by_norm: dict[str, str] = {}
     for c in cols:
         by_norm.setdefault(_norm(c), c)
@@ -123,21 +134,40 @@ def resolve_columns(
             if hit is not None and hit not in mapping.values():
                 mapping[std] = hit
                 break
-    for std in REQUIRED_KEYS:
-        if std not in mapping:
-            expected = ", ".join(repr(c) for c in CANDIDATES[std])
-            taken = [
-                f"{hit!r} is the {_describe(k)} column"
-                for k, hit in mapping.items()
-                if any(by_norm.get(_norm(c)) == hit for c in CANDIDATES[std])
-            ]
-            raise EventLogError(
-                f"{source}: no {_describe(std)} column found; expected one of {expected}; "
-                f"columns found: {found}"
-                + (f" ({', '.join(taken)})" if taken else "")
-                + f"; pass {KEY_ARGUMENT[std]}='<column>' to name it"
-            )
+    missing = [
+        _missing_column(std, mapping, by_norm) for std in REQUIRED_KEYS if std not in mapping
+    ]
+    if missing:  # all at once: one run names every column to map
+        raise EventLogError(f"{source}: {'; '.join(missing)}; columns found: {found}")
     return mapping
+
+
+def _missing_column(std: str, mapping: dict[str, str], by_norm: dict[str, str]) -> str:
+    """What to say about a required column not found: the names expected, a candidate already
+    taken by another key, and the keyword that names it."""
+    expected = ", ".join(repr(c) for c in CANDIDATES[std])
+    taken = [
+        f"{hit!r} is the {_describe(k)} column"
+        for k, hit in mapping.items()
+        if any(by_norm.get(_norm(c)) == hit for c in CANDIDATES[std])
+    ]
+    return (
+        f"no {_describe(std)} column found"
+        + (f" ({', '.join(taken)})" if taken else "")
+        + f" (expected one of {expected}; pass {KEY_ARGUMENT[std]}='<column>' to name it)"
+    )
+
+
+def _refuse_duplicate_names(names: list[str], source: str) -> None:
+    """Raise when column names repeat: which of two 'activity' columns is meant is unknown (and
+    pandas would hand out both where one is expected)."""
+    counts = pd.Series(names, dtype=object).value_counts(sort=False)
+    repeated = [f"{name!r} ({n} times)" for name, n in counts.items() if n > 1]
+    if repeated:
+        raise EventLogError(
+            f"{source}: column names occur more than once: {', '.join(repeated)}; expected "
+            "each column named once (rename or drop the copies)"
+        )
 
 
 def _describe(std: str) -> str:
@@ -243,12 +273,67 @@ def _concat_chunks(parts: list[pd.DataFrame], columns: pd.Index) -> pd.DataFrame
     return df
 
 
+def _refuse_runaway_quote(
+    chunk: pd.DataFrame, *, first_record: int, sep: str, keys: Iterable[str], lines: CsvLines
+) -> None:
+    """Raise when an unbalanced quote made a field of ``chunk`` swallow whole rows (pandas joins
+    them into one value and reads on: the rows vanish from the count without an error)."""
+    hit = runaway_quote(chunk, sep=sep, key_columns=keys)
+    if hit is None:
+        return
+    pos, col = hit
+    row = chunk.iloc[pos]
+    before = list(chunk.columns).index(col)
+    opened = lines.line(first_record + pos) + sum(line_breaks(v) for v in row.iloc[:before])
+    last = opened + line_breaks(row[col])
+    raise EventLogError(
+        f"{lines.path}: line {opened}: a quoted value of column {col!r} runs on to line "
+        f"{last} and takes in what look like whole rows; expected its quote closed before the "
+        'next row (is a \'"\' unbalanced? a quote inside a value is written "")'
+    )
+
+
+SURPLUS = "\x00surplus"  # names of the data lines' fields beyond the header's
+
+
+def _surplus_fields(path: Path, sep: str, width: int) -> list[str]:
+    """Names for the fields the first data line has beyond the header's ``width`` (none for a
+    well-formed file): SQL*Plus and some BI exports end every data line with a separator."""
+    with closing(records(path, sep)) as found:  # closed now: it holds the file open
+        first = next(found, None)
+    extra = len(first[1]) - width if first is not None else 0
+    return [f"{SURPLUS}{k}" for k in range(max(extra, 0))]
+
+
+def _drop_surplus(
+    chunk: pd.DataFrame, surplus: list[str], *, first_record: int, lines: CsvLines
+) -> pd.DataFrame:
+    """``chunk`` without the surplus fields; raises when one holds a value (columns would be
+    shifted or data lost)."""
+    if not surplus:
+        return chunk
+    filled = chunk[surplus].notna().any(axis=1).to_numpy()
+    if filled.any():
+        pos = int(np.flatnonzero(filled)[0])
+        width = len(chunk.columns) - len(surplus)
+        fields = width + int(chunk[surplus].iloc[pos].notna().to_numpy().nonzero()[0][-1]) + 1
+        raise EventLogError(
+            f"{lines.path}: line {lines.line(first_record + pos)} has {fields} fields, the "
+            f"header {width}; expected as many fields as the header (a separator inside a "
+            "value that is not quoted?)"
+        )
+    return chunk.drop(columns=surplus)
+
+
 def _read_csv(
     path: Path, keys: dict[str, str | None], max_rows: int | None, keep_attributes: bool
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, CsvLines]:
+    """The CSV as a table (chunk by chunk, see ``CSV_CHUNK_ROWS``) and its line numbering."""
     try:
         sep = _separator(path)
-        header = pd.read_csv(path, nrows=0, encoding="utf-8-sig", sep=sep)
+        lines = CsvLines(path, sep)
+        with open_guarded(path) as fh:
+            header = pd.read_csv(fh, nrows=0, encoding="utf-8-sig", sep=sep, index_col=False)
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         keep = _key_columns(header.columns, mapping)
         # Attributes to be hashed are read as text: the same value hashes alike in every chunk.
@@ -260,25 +345,45 @@ def _read_csv(
         na_values = {
             col: ([""] if col in names else sorted(STR_NA_VALUES)) for col in header.columns
         }
+        surplus = _surplus_fields(path, sep, len(header.columns))
+        for col in surplus:
+            as_text[col], na_values[col] = str, [""]
         parts: list[pd.DataFrame] = []
         rows = 0
-        with pd.read_csv(
-            path,
-            dtype=as_text,
-            # a limit below one chunk is checked after max_rows + 1 rows, not 500,000
-            chunksize=min(CSV_CHUNK_ROWS, max_rows + 1) if max_rows else CSV_CHUNK_ROWS,
-            low_memory=False,
-            encoding="utf-8-sig",
-            sep=sep,
-            keep_default_na=False,
-            na_values=na_values,
-        ) as reader:
+        with (
+            open_guarded(path) as fh,
+            pd.read_csv(
+                fh,
+                dtype=as_text,
+                # a limit below one chunk is checked after max_rows + 1 rows, not 500,000
+                chunksize=min(CSV_CHUNK_ROWS, max_rows + 1) if max_rows else CSV_CHUNK_ROWS,
+                low_memory=False,
+                encoding="utf-8-sig",
+                sep=sep,
+                keep_default_na=False,
+                na_values=na_values,
+                # fields beyond the header's are named (pandas took the first column as an
+                # index, which shifted every column by one, or dropped them)
+                header=0,
+                names=[*header.columns, *surplus] if surplus else None,
+                index_col=False,
+            ) as reader,
+        ):
             for chunk in reader:
+                chunk = _drop_surplus(chunk, surplus, first_record=rows, lines=lines)
+                _refuse_runaway_quote(
+                    chunk, first_record=rows, sep=sep, keys=mapping.values(), lines=lines
+                )
                 rows += len(chunk)
                 if max_rows is not None and rows > max_rows:
                     raise _too_many(path, max_rows)
                 parts.append(chunk if keep_attributes else _hash_attributes(chunk, keep))
         df = _concat_chunks(parts, header.columns)  # keeps the chunks' HASHED_COLUMNS
+        if surplus:
+            df.attrs[READ_NOTES] = [
+                f"The data lines end with {_plural(len(surplus), 'empty field')} more than the "
+                f"header line ({sep!r} at the end of each line?): ignored."
+            ]
     except pd.errors.EmptyDataError:
         raise EventLogError(
             f"{path}: the file is empty; expected a CSV header line with column names"
@@ -291,7 +396,7 @@ def _read_csv(
         raise EventLogError(
             f"{path}: cannot decompress ({err}); expected a gzip-compressed CSV file"
         ) from None
-    return df
+    return df, lines
 
 
 def _read_parquet(path: Path, max_rows: int | None) -> pd.DataFrame:
@@ -299,7 +404,9 @@ def _read_parquet(path: Path, max_rows: int | None) -> pd.DataFrame:
     import pyarrow.parquet as pq
 
     try:
-        if max_rows is not None and pq.ParquetFile(path).metadata.num_rows > max_rows:
+        meta = pq.ParquetFile(path)
+        _refuse_duplicate_names([str(n) for n in meta.schema_arrow.names], str(path))
+        if max_rows is not None and meta.metadata.num_rows > max_rows:
             raise _too_many(path, max_rows)
         return pd.read_parquet(path)
     except (pa.ArrowException, OSError) as err:
@@ -350,11 +457,8 @@ def read_event_log(
     }
     xes_types: dict[str, str] = {}
     if suffix in (".csv", ".csv.gz"):
-        raw = _read_csv(p, keys, max_rows, keep_attributes)
-
-        def row_label(i: int) -> str:
-            return f"line {i + 2}"
-
+        raw, lines = _read_csv(p, keys, max_rows, keep_attributes)
+        row_label = lines.label  # the physical line (after blank lines, multi-line values)
     elif suffix in (".xes", ".xes.gz"):
         raw, xes_types = read_xes_table(p, max_rows=max_rows)
 
@@ -434,12 +538,32 @@ def clean_event_table(
     )
 
 
+def _refuse_infinite(
+    values: pd.Series, *, column: str, source: str, row_label: Callable[[int], str]
+) -> None:
+    """Raise when a numeric id or name column holds an infinite number (no id can be made of
+    it; pandas failed with an OverflowError)."""
+    if not pd.api.types.is_float_dtype(values.dtype):
+        return
+    infinite = np.isinf(values.to_numpy(dtype="float64", na_value=np.nan))
+    if infinite.any():
+        first = int(np.flatnonzero(infinite)[0])
+        raise EventLogError(
+            f"{source}: column {column!r} holds {values.iloc[first]} at {row_label(first)} "
+            f"({int(infinite.sum())} such value(s)); expected ids or names (text or whole "
+            "numbers)"
+        )
+
+
 def _as_text(values: pd.Series) -> pd.Series:
     """Strings with pd.NA for missing/blank; '10861.0'-style float ids become '10861'."""
     if pd.api.types.is_float_dtype(values.dtype):
         finite = values.dropna()
         if len(finite) and bool((finite == np.floor(finite)).all()):
-            values = values.astype("Int64")
+            if bool((finite.abs() < 2.0**63).all()):
+                values = values.astype("Int64")
+            else:  # beyond int64 (1e19): the whole number as text
+                values = values.map("{:.0f}".format, na_action="ignore")
     text = values.astype(STRING_DTYPE).str.strip()
     text = text.mask(text == "")
     present = text.dropna()
@@ -466,8 +590,14 @@ def _convert_xes_attribute(values: pd.Series, kind: str) -> pd.Series:
     return values.astype(STRING_DTYPE)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    """``"1 row"``, ``"2 rows"`` (``plural`` for words not made plural by an ``s``)."""
+    return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
+
+
+def _have(n: int) -> str:
+    """The verb agreeing with ``n`` rows."""
+    return "has" if n == 1 else "have"
 
 
 @dataclass
@@ -513,6 +643,69 @@ def _clean(
     )
 
 
+def _blank(values: pd.Series) -> pd.Series:
+    """Missing or whitespace-only cells."""
+    if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+        return values.isna()
+    return values.astype(STRING_DTYPE).str.strip().fillna("").eq("")
+
+
+def _start_column_or_lifecycle(raw: pd.DataFrame, mapping: dict[str, str]) -> list[str]:
+    """Choose between a start column and lifecycle start events; returns the note.
+
+    A start column that is empty on every row (pm4py-style exports always write one) is taken
+    out of ``mapping`` when the lifecycle column holds start events, so that they are paired with
+    their completions (an empty column had turned pairing off: every activity counted twice and
+    its start time estimated). A filled one is used, and the note says so.
+    """
+    if C.START not in mapping or LIFECYCLE not in mapping:
+        return []
+    words = raw[mapping[LIFECYCLE]].astype(STRING_DTYPE).str.strip().str.lower()
+    if not bool(words.eq("start").any()):
+        return []
+    start, lifecycle = mapping[C.START], mapping[LIFECYCLE]
+    if bool(_blank(raw[start]).all()):
+        del mapping[C.START]
+        return [
+            f"Column {start!r} is empty: ignored; start times come from the 'start' events of "
+            f"column {lifecycle!r}, paired with their completions."
+        ]
+    return [
+        f"Column {lifecycle!r} has 'start' events, but column {start!r} holds start times: "
+        f"those were used, and every event (start events too) is a row of its own; drop "
+        f"column {start!r} to pair start events with their completions instead."
+    ]
+
+
+def _attribute_columns(
+    raw: pd.DataFrame,
+    *,
+    skip: set[str],
+    taken: set[str],
+    xes_types: dict[str, str],
+    notes: list[str],
+) -> dict[str, pd.Series]:
+    """The file's other columns by output name: XES ones converted by their declared type, one
+    named like a standard column kept as ``<name>_orig`` (with a note)."""
+    out: dict[str, pd.Series] = {}
+    names = {str(c) for c in raw.columns}
+    for col in raw.columns:
+        if str(col) in skip:
+            continue
+        name = str(col)
+        if name in taken:
+            new = f"{name}_orig"
+            while new in names or new in out:
+                new += "_orig"
+            notes.append(f"Input column {name!r} clashes with a standard name; kept as {new!r}.")
+            name = new
+        values = raw[col].reset_index(drop=True)
+        if col in xes_types:  # XES: typed values (strings as compact Arrow strings)
+            values = _convert_xes_attribute(values, xes_types[col])
+        out[name] = values
+    return out
+
+
 def _standardise(
     raw: pd.DataFrame,
     *,
@@ -529,8 +722,10 @@ def _standardise(
         raise EventLogError(f"{source}: the log is empty (no rows/events); expected event rows")
     if not 0.0 <= open_tail_fraction < 1.0:
         raise EventLogError(f"{source}: open_tail_fraction={open_tail_fraction} must be in [0, 1)")
+    notes.extend(raw.attrs.get(READ_NOTES, []))
     mapping = resolve_columns(raw.columns, source=source, keys=keys)
-    mapped = set(mapping.values())
+    mapped = set(mapping.values())  # before: an ignored empty start column is not an attribute
+    notes.extend(_start_column_or_lifecycle(raw, mapping))
     use_lifecycle = LIFECYCLE in mapping and C.START not in mapping
 
     # --- 2. standard columns first, then the other columns unchanged --------------------------
@@ -546,25 +741,24 @@ def _standardise(
         frame[LIFECYCLE] = frame[LIFECYCLE].astype(STRING_DTYPE)
     if LIFECYCLE in frame.columns:
         frame = frame.rename(columns={LIFECYCLE: mapping[LIFECYCLE]})
-    taken = set(frame.columns) | {CASE_OPEN, ROW}
-    for col in raw.columns:
-        if col in mapped or str(col) == CASE_OPEN:  # case_open is recomputed below
-            continue
-        name = str(col)
-        if name in taken:
-            new = f"{name}_orig"
-            notes.append(f"Input column {name!r} clashes with a standard name; kept as {new!r}.")
-            name = new
-        values = raw[col].reset_index(drop=True)
-        if col in xes_types:  # XES: typed values (strings as compact Arrow strings)
-            values = _convert_xes_attribute(values, xes_types[col])
-        frame[name] = values
+    attributes = _attribute_columns(
+        raw,
+        skip=mapped | {CASE_OPEN},
+        taken=set(frame.columns) | {CASE_OPEN, ROW},
+        xes_types=xes_types,
+        notes=notes,
+    )
+    if attributes:  # one concat: inserting columns one at a time is quadratic in their number
+        frame = pd.concat([frame, pd.DataFrame(attributes, index=frame.index)], axis=1)
     frame[ROW] = np.arange(len(frame), dtype=np.int64)
     if C.RESOURCE not in frame.columns:
         frame[C.RESOURCE] = pd.Series(pd.NA, index=frame.index, dtype=STRING_DTYPE)
         notes.append("No resource column found; resource is missing on every row.")
     for name in STRING_KEYS:
         if name in frame.columns:
+            _refuse_infinite(
+                frame[name], column=mapping.get(name, name), source=source, row_label=row_label
+            )
             frame[name] = _as_text(frame[name])
 
     # --- 3. timestamps ------------------------------------------------------------------------
@@ -638,10 +832,17 @@ def _finish(
         frame = frame.loc[~missing_key]
     missing_end = frame[C.END].isna()
     report.missing_timestamp_removed = int(missing_end.sum())
+    # a start and no end: an activity in progress at extraction (its case is flagged open)
+    started = missing_end & frame[C.START].notna()
+    in_progress = set(frame.loc[started, C.CASE].tolist())
     if missing_end.any():
         what = "a timestamp" if use_lifecycle else "an end timestamp"
-        notes.append(f"Removed {_plural(report.missing_timestamp_removed, 'row')} without {what}.")
+        notes.append(
+            f"Removed {_plural(report.missing_timestamp_removed, 'row')} without {what}"
+            + (f" ({int(started.sum())} with a start)." if started.any() else ".")
+        )
         frame = frame.loc[~missing_end]
+    report.activities_in_progress = int(started.sum())
 
     # --- 5. exact duplicates --------------------------------------------------------------------
     content = [c for c in frame.columns if c != ROW]
@@ -664,8 +865,17 @@ def _finish(
                 f"Merged {_plural(pc.merged, 'start/schedule event')} into the row of the "
                 "completion they belong to (FIFO per case and activity)."
             )
+        if pc.skewed:
+            notes.append(
+                f"Paired {_plural(pc.skewed, 'start event')} with a completion recorded up to "
+                f"{CLOCK_SKEW.total_seconds() / 60:g} minutes before it (clocks out of step?); "
+                f"{'its row ends' if pc.skewed == 1 else 'their rows end'} before "
+                f"{'its' if pc.skewed == 1 else 'their'} start (removed below)."
+            )
         if pc.unmatched_starts:
             notes.append(f"Removed {_plural(pc.unmatched_starts, 'start event')} never completed.")
+        report.activities_in_progress += pc.unmatched_starts
+        in_progress.update(pc.unmatched_start_cases)
         if pc.removed_other:
             notes.append(
                 f"Removed {_plural(pc.removed_other, 'lifecycle event')} other than "
@@ -736,15 +946,15 @@ def _finish(
     if n_cases < 2:
         only = frame[C.CASE].iloc[0]
         raise EventLogError(
-            f"{source}: the log has a single case ({only!r}); expected at least two cases to "
-            "learn arrivals and variation from"
+            f"{source}: the log has a single case ({only!r}){_after_cleaning(report)}; expected "
+            "at least two cases to learn arrivals and variation from"
         )
     n_acts = frame[C.ACTIVITY].nunique()
     if n_acts < 2:
         only = frame[C.ACTIVITY].iloc[0]
         raise EventLogError(
-            f"{source}: the log has a single activity ({only!r}); expected at least two "
-            "activities (is activity_key= naming the right column?)"
+            f"{source}: the log has a single activity ({only!r}){_after_cleaning(report)}; "
+            "expected at least two activities (is activity_key= naming the right column?)"
         )
 
     # --- 8. missing or absent start times ---------------------------------------------------------
@@ -767,7 +977,8 @@ def _finish(
         )
     elif report.missing_start:
         notes.append(
-            f"{_plural(report.missing_start, 'row')} have no start time (completion-only "
+            f"{_plural(report.missing_start, 'row')} {_have(report.missing_start)} no start "
+            "time (completion-only "
             "events); left missing (see estimate_start_times)."
         )
 
@@ -782,8 +993,18 @@ def _finish(
     if std.had_case_open:
         notes.append("Input column 'case_open' replaced by the open-case rule's result.")
     frame, ends = flag_open_cases(
-        frame, end_activities=end_activities, tail_fraction=open_tail_fraction
+        frame,
+        end_activities=end_activities,
+        tail_fraction=open_tail_fraction,
+        force_open=in_progress,
     )
+    if report.activities_in_progress:
+        forced = frame[C.CASE].isin(in_progress)
+        notes.append(
+            f"{_plural(report.activities_in_progress, 'activity', 'activities')} started and never finished "
+            "(in progress at extraction; removed above): "
+            f"{_plural(frame.loc[forced, C.CASE].nunique(), 'case')} with one flagged open."
+        )
     frame = frame[_column_order(frame.columns)]
     report.open_tail_fraction = float(open_tail_fraction)
     report.end_activities = ends
@@ -796,8 +1017,13 @@ def _finish(
     if 0 < report.rows_without_resource < len(frame):
         notes.append(
             f"{_plural(report.rows_without_resource, 'row')} "
-            f"({report.rows_without_resource / len(frame):.1%}) have no resource: they are kept, "
-            "but their work is nobody's busy time, so the staff look idler than they were."
+            f"({report.rows_without_resource / len(frame):.1%}) "
+            + (
+                "has no resource: it is kept, but its work"
+                if report.rows_without_resource == 1
+                else "have no resource: they are kept, but their work"
+            )
+            + " is nobody's busy time, so the staff look idler than they were."
         )
     report.resource_spellings = _spelling_variants(frame[C.RESOURCE].dropna().unique())
     if report.resource_spellings:
@@ -817,15 +1043,27 @@ def _finish(
     notes.insert(0, f"Read {_plural(report.rows_read, 'row')}; kept {report.rows_kept}.")
     notes.append(
         f"{report.cases} cases, {report.activities} activities, {report.resources} resources; "
-        f"{_plural(report.open_cases, 'case')} flagged open (last event among the final "
-        f"{open_tail_fraction:.0%} of the extract's events and last activity not one of the "
-        f"end activities {', '.join(ends) or '(none)'})."
+        f"{_plural(report.open_cases, 'case')} flagged open ("
+        + ("an activity in progress, or " if report.activities_in_progress else "")
+        + f"last event among the final {open_tail_fraction:.0%} of the extract's events and "
+        f"last activity not one of the end activities {', '.join(ends) or '(none)'})."
     )
     return EventLog(
         events=frame,
         report=report,
         source=path,
         start_times_estimated=report.start_times_estimated,
+    )
+
+
+def _after_cleaning(report: CleaningReport) -> str:
+    """``" after cleaning removed 12 of 18 rows (end before start: 12)"``, or ``""`` when
+    nothing was removed: a log left with one case or activity may have lost the rest there."""
+    if not report.removed():
+        return ""
+    return (
+        f" after cleaning removed {report.removed()} of {report.rows_read} rows "
+        f"({report.removal_text()})"
     )
 
 

@@ -2,14 +2,15 @@
 
 Input files are untrusted: the parser is defusedxml's (no DTDs, no entity expansion, no external
 references), elements are cleared as soon as they are read so memory stays bounded by one trace
-(nesting deeper than ``MAX_DEPTH`` and runs of text longer than ``MAX_TEXT_RUN`` are refused),
-and ``max_rows`` bounds the number of events. The result is a flat table, one row per XES
-``<event>``: event attributes under their XES keys (``concept:name``, ``time:timestamp``,
-``lifecycle:transition``, ``org:resource``, ...) and trace attributes prefixed with ``case:``
-(``case:concept:name`` is the case id), the convention pm4py uses. All values are strings; the
-declared XES type of each key (``string``, ``date``, ``int``, ``float``, ``boolean``, ``id``) is
-returned alongside so the caller can convert attribute columns. Start/complete pairing is done
-by the caller (``sim.eventlog.lifecycle``), not here.
+(nesting deeper than ``MAX_DEPTH``, runs of text longer than ``MAX_TEXT_RUN`` and more than
+``MAX_KEYS`` distinct attribute keys are refused), and ``max_rows`` bounds the number of events.
+The result is a flat table, one row per XES ``<event>``: event attributes under their XES
+keys (``concept:name``, ``time:timestamp``, ``lifecycle:transition``, ``org:resource``, ...) and
+trace attributes prefixed with ``case:`` (``case:concept:name`` is the case id), the convention
+pm4py uses. All values are strings; the declared XES type of each key (``string``, ``date``,
+``int``, ``float``, ``boolean``, ``id``) is returned alongside so the caller can convert
+attribute columns. Start/complete pairing is done by the caller (``sim.eventlog.lifecycle``),
+not here.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, iterparse
 
 from sim.errors import EventLogError, TooManyRows
+from sim.eventlog.log import READ_NOTES
 
 #: XES attribute element names that carry a single value.
 _VALUE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
@@ -89,6 +91,20 @@ value took 3 minutes and a 4 MB one would take days, and a gzip of gigabytes of 
 grew memory without end."""
 
 
+MAX_KEYS = 10_000
+"""Most distinct attribute keys (event and trace keys together) an XES file may use: a log has
+tens; each key is a column of the table, and a 490 KB gzip declaring 200,000 keys on one event
+took 1.5 GB."""
+
+
+def _refuse_many_keys(types: dict[str, str], path: Path) -> None:
+    if len(types) > MAX_KEYS:
+        raise EventLogError(
+            f"{path}: more than {MAX_KEYS:,} distinct attribute keys; refused: an XES log uses "
+            "tens (each key becomes a column of the table)"
+        )
+
+
 class _RunGuard:
     """A binary file whose ``read`` refuses data with more than ``MAX_TEXT_RUN`` bytes between
     two angle brackets (a run that spans reads is counted across them)."""
@@ -110,6 +126,37 @@ class _RunGuard:
         self._run = self._run + len(chunk) if last < 0 else len(chunk) - last - 1
         self._offset += len(chunk)
         return chunk
+
+
+def _resolve_clashes(
+    case_part: pd.DataFrame, events: pd.DataFrame, types: dict[str, str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Event attributes named like a ``case:``-prefixed trace attribute (some converters write
+    ``case:concept:name`` on every event): an event copy that equals its trace's value wherever
+    it is given is dropped; one that differs is kept as ``<key>_event``. Returns the event
+    attributes and a note per clash."""
+    notes: list[str] = []
+    renames: dict[str, str] = {}
+    for key in [k for k in events.columns if k in case_part.columns]:
+        given = events[key].notna()
+        if (events.loc[given, key] == case_part.loc[given, key]).all():
+            events = events.drop(columns=key)
+            notes.append(
+                f"Events carry attribute {key!r}, equal to their trace's {key[len('case:') :]!r} "
+                "wherever given: the events' copy was dropped."
+            )
+            continue
+        new = f"{key}_event"
+        while new in case_part.columns or new in events.columns or new in renames.values():
+            new += "_"
+        renames[key] = new
+        types.setdefault(new, types[key])
+        notes.append(
+            f"Events carry attribute {key!r}, which differs from their trace's "
+            f"{key[len('case:') :]!r}: the trace's value stays {key!r}, the events' is kept as "
+            f"{new!r}."
+        )
+    return events.rename(columns=renames), notes
 
 
 def read_xes_table(
@@ -161,6 +208,7 @@ def read_xes_table(
                             limit=max_rows,
                         )
                     attrs = _attributes(elem, tags, types, pool)
+                    _refuse_many_keys(types, path)
                     for key, values in columns.items():
                         values.append(attrs.pop(key, None))
                     for key, value in attrs.items():
@@ -174,6 +222,7 @@ def read_xes_table(
                     trace_of_event.extend([len(trace_rows)] * inside)
                     pending = 0
                     trace_rows.append(_attributes(elem, tags, types, pool, prefix="case:"))
+                    _refuse_many_keys(types, path)
                     elem.clear()
                 if depth == 1 and root is not None:
                     # a child of <log> is done once it ends (a trace was read above; extensions,
@@ -203,13 +252,16 @@ def read_xes_table(
     trace_of_event.extend([-1] * pending)
 
     events = pd.DataFrame(columns, dtype=object)
+    notes: list[str] = []
     if trace_rows:
         traces = pd.DataFrame.from_records(trace_rows).astype(object)
         idx = np.asarray(trace_of_event, dtype=np.int64)
         # Row len(traces) does not exist: reindex gives missing case attributes there.
         case_part = traces.reindex(np.where(idx >= 0, idx, len(traces))).reset_index(drop=True)
+        events, notes = _resolve_clashes(case_part, events.reset_index(drop=True), types)
         # Trace attributes first (case:concept:name leads), then event attributes.
-        events = pd.concat([case_part, events.reset_index(drop=True)], axis=1)
+        events = pd.concat([case_part, events], axis=1)
+    events.attrs[READ_NOTES] = notes
     ids = [t["case:concept:name"] for t in trace_rows if "case:concept:name" in t]
     # two traces with one id become one case: say so (pandas' attrs carry it to the reader)
     events.attrs["traces_sharing_an_id"] = len(ids) - len(set(ids))

@@ -248,6 +248,9 @@ def test_missing_values(tmp_path: Path) -> None:
     row = log.events[log.events[C.ACTIVITY] == "b"].iloc[0]
     assert pd.isna(row[C.START]) and row[C.RESOURCE] is pd.NA
     assert r.rows_read == r.rows_kept + r.removed()
+    # QA 8a #22: "1 row have no start time"
+    notes = " ".join(r.notes)
+    assert "1 row has no start time" in notes and "1 row (25.0%) has no resource: it is" in notes
 
 
 def test_mixed_time_zones_converted_and_counted(tmp_path: Path) -> None:
@@ -497,3 +500,137 @@ def test_a_start_typed_a_year_early_inside_the_logs_period_is_removed(tmp_path: 
     # an activity seen a few times is not judged: its own spread is unknown
     few = read_event_log(write(tmp_path / "few.csv", "\n".join(lines[:11] + [lines[-2]])))
     assert few.report.implausible_timestamps_removed == 0
+
+
+@pytest.mark.parametrize("keep_attributes", [True, False])
+def test_xes_event_attributes_named_like_trace_attributes(tmp_path: Path, keep_attributes) -> None:
+    """QA 8a #3: events carrying 'case:concept:name' (as some converters write) or 'case:region'
+    beside a trace attribute 'region' crashed inside pandas (duplicate column names)."""
+
+    def events(case: str) -> list[str]:
+        copy = f'<string key="case:concept:name" value="{case}"/>'
+        region = '<string key="case:region" value="south"/>'
+        return [
+            ev("a", "2020-01-01T10:00:00", extra=copy + region),
+            ev("b", "2020-01-01T11:00:00", extra=copy),
+        ]
+
+    region = '<string key="region" value="north"/>'
+    body = xes(trace("c1", *events("c1"), attrs=region), trace("c2", *events("c2"), attrs=region))
+    log = read_event_log(write(tmp_path / "clash.xes", body), keep_attributes=keep_attributes)
+    assert log.events[C.CASE].tolist() == ["c1", "c1", "c2", "c2"]
+    notes = " ".join(log.report.notes)
+    assert "Events carry attribute 'case:concept:name', equal to their trace's" in notes
+    assert "the events' is kept as 'case:region_event'" in notes
+    if keep_attributes:
+        assert log.events["case:region"].tolist() == ["north"] * 4
+        assert log.events["case:region_event"].fillna("-").tolist() == ["south", "-"] * 2
+        assert "case:concept:name_event" not in log.events.columns
+
+
+def test_an_activity_in_progress_flags_its_case_open(tmp_path: Path) -> None:
+    """QA 8a #4: a started activity with no end (CSV) or a start never completed (XES) was
+    removed, and its case, early in the extract, looked finished (a drop-off after b)."""
+    lines = [CSV_HEADER]
+    for i in range(20):
+        day = f"2020-01-{i + 1:02d}"
+        lines += [f"{i},{a},{day} 1{h}:00,{day} 1{h}:30,r1,1" for h, a in enumerate("abc")]
+    lines[3 * 4 + 3] = "4,c,2020-01-05 12:00,,r1,1"  # case 4's c: started, no end
+    log = read_event_log(write(tmp_path / "p.csv", "\n".join(lines)))
+    r = log.report
+    assert log.open_case_ids == {"4"} and r.open_cases == 1
+    assert r.missing_timestamp_removed == 1 and r.activities_in_progress == 1
+    assert r.rows_read == r.rows_kept + r.removed()
+    assert any("1 activity started and never finished" in n for n in r.notes)
+
+    def case(i: int, done: bool) -> str:
+        day = f"2020-01-{i + 1:02d}"
+        tail = [ev("c", f"{day}T12:00:00", "start")]
+        if done:
+            tail.append(ev("c", f"{day}T12:30:00", "complete"))
+        return trace(
+            str(i),
+            ev("a", f"{day}T10:00:00", "complete"),
+            ev("b", f"{day}T11:00:00", "complete"),
+            *tail,
+        )
+
+    body = xes(*(case(i, done=i != 4) for i in range(20)))
+    log = read_event_log(write(tmp_path / "p.xes", body))
+    assert log.open_case_ids == {"4"} and log.report.unmatched_starts_removed == 1
+    assert log.report.activities_in_progress == 1
+
+
+def test_an_empty_start_column_does_not_turn_off_lifecycle_pairing(tmp_path: Path) -> None:
+    """QA 8a #5: a pm4py-style CSV with an always-empty start_timestamp column: start events
+    became activity instances of their own (36 rows instead of 18, each activity done twice)
+    and the real start times were replaced by estimates."""
+    header = "case:concept:name,concept:name,time:timestamp,lifecycle:transition,org:resource"
+    lines = []
+    for i in range(3):
+        day = f"2020-01-0{i + 1}"
+        for a, h in (("a", 9), ("b", 11)):
+            lines += [f"{i},{a},{day} {h}:00,start,r1,", f"{i},{a},{day} {h}:30,complete,r1,"]
+    text = "\n".join([header + ",start_timestamp", *lines])
+    log = read_event_log(write(tmp_path / "lc.csv", text))
+    assert log.report.rows_kept == 6 and log.report.lifecycle_events_merged == 6
+    assert not log.start_times_estimated
+    assert rows(log)[:2] == [
+        ("0", "a", T("2020-01-01 09:00"), T("2020-01-01 09:30")),
+        ("0", "b", T("2020-01-01 11:00"), T("2020-01-01 11:30")),
+    ]
+    assert "start_timestamp" not in log.events.columns
+    assert any("Column 'start_timestamp' is empty: ignored" in n for n in log.report.notes)
+    # a filled start column is used, and the note says what that does to the start events
+    filled = text.replace(",start,r1,", ",start,r1,2020-01-01 08:00")
+    notes = " ".join(read_event_log(write(tmp_path / "both.csv", filled)).report.notes)
+    assert "has 'start' events, but column 'start_timestamp' holds start times" in notes
+
+
+def test_float_ids_beyond_int64_are_read_as_whole_numbers(tmp_path: Path) -> None:
+    """QA 8a #9: a parquet case_id of float64 1e19 failed in pandas ('cannot safely cast')."""
+    table = pd.DataFrame(
+        {
+            "case_id": [1e19, 1e19, 2e19, 2e19],
+            "activity": ["a", "b"] * 2,
+            "end_time": pd.date_range("2020-01-01", periods=4, freq="h"),
+        }
+    )
+    table.to_parquet(tmp_path / "big.parquet")
+    log = read_event_log(tmp_path / "big.parquet")
+    assert log.events[C.CASE].tolist() == ["1" + "0" * 19] * 2 + ["2" + "0" * 19] * 2
+
+
+def test_a_completion_just_before_its_start_is_paired_as_clock_skew(tmp_path: Path) -> None:
+    """QA 8a #17: B's completion written a minute before its start (two systems' clocks) was
+    counted as a start never completed, and the completion kept without a start."""
+
+    def case(i: int, b_start: str, b_end: str) -> str:
+        day = f"2020-01-{i + 1:02d}"
+        return trace(
+            str(i),
+            ev("a", f"{day}T09:00:00", "start", "r1"),
+            ev("a", f"{day}T09:30:00", "complete", "r1"),
+            ev("b", f"{day}T{b_start}:00", "start", "r2"),
+            ev("b", f"{day}T{b_end}:00", "complete", "r2"),
+        )
+
+    def read(b_end_of_case_2: str):
+        cases = [case(i, "11:00", "12:00") for i in range(4)]
+        cases[2] = case(2, "11:00", b_end_of_case_2)
+        return read_event_log(write(tmp_path / f"{b_end_of_case_2[:2]}.xes", xes(*cases)))
+
+    skewed = read("10:59")
+    r = skewed.report
+    assert (r.end_before_start_removed, r.unmatched_starts_removed) == (1, 0)
+    assert r.rows_read == r.rows_kept + r.lifecycle_events_merged + r.removed()
+    assert ("2", "b") not in {(c, a) for c, a, *_ in rows(skewed)}
+    assert skewed.open_case_ids == set()
+    assert any(
+        "Paired 1 start event with a completion recorded up to 5 minutes" in n for n in r.notes
+    )
+    # two hours apart: a completion whose start is missing, and a start never completed
+    apart = read("09:00")
+    assert apart.report.unmatched_starts_removed == 1
+    assert apart.report.end_before_start_removed == 0
+    assert ("2", "b", pd.NaT, T("2020-01-03 09:00")) in rows(apart)

@@ -261,3 +261,154 @@ def test_an_xes_file_with_a_huge_value_or_run_of_text_is_refused_at_once(tmp_pat
     path.write_bytes(gzip.compress(head + body + b"</trace></log>"))
     with pytest.raises(EventLogError, match="bytes of one value or text without markup"):
         read_xes_table(path)
+
+
+def _rows(cases: int) -> list[str]:
+    """Data lines of ``cases`` cases a -> b -> c (the header is GOOD's)."""
+    out = []
+    for i in range(1, cases + 1):
+        day = f"2020-01-{i:02d}"
+        out += [
+            f"{i},a,{day} 09:00,{day} 09:30,r1",
+            f"{i},b,{day} 10:00,{day} 11:00,r2",
+            f"{i},c,{day} 11:30,{day} 12:00,r1",
+        ]
+    return out
+
+
+def _csv(lines: list[str], header: str = GOOD.splitlines()[0]) -> str:
+    return "\n".join([header, *lines]) + "\n"
+
+
+def test_an_unbalanced_quote_is_refused_naming_the_line_it_opens_on(tmp_path: Path) -> None:
+    """QA 8a #1: pandas joined lines 12-27 into one resource name; 45 of 60 rows were read, none
+    counted as removed, 16 of 20 cases left, and no note said so."""
+    lines = _rows(20)
+    lines[10] = lines[10].rsplit(",", 1)[0] + ',"Smith, J'  # line 12
+    lines[25] = lines[25].rsplit(",", 1)[0] + ',Jones"'  # line 27
+    msg = fails(put(tmp_path, "quote.csv", _csv(lines)))
+    assert "line 12: a quoted value of column 'resource' runs on to line 27" in msg
+    assert "unbalanced" in msg
+
+
+def test_an_unbalanced_quote_in_an_attribute_column_is_refused(tmp_path: Path) -> None:
+    lines = [line + ",ok" for line in _rows(10)]
+    lines[4] = lines[4][: -len(",ok")] + ',"broken'  # line 6; closed by the stray quote below
+    lines[8] = lines[8][: -len(",ok")] + ',end"'
+    header = GOOD.splitlines()[0] + ",note"
+    msg = fails(put(tmp_path, "note.csv", _csv(lines, header)))
+    assert "line 6: a quoted value of column 'note' runs on to line 10" in msg
+
+
+def test_a_quoted_value_over_several_lines_is_kept(tmp_path: Path) -> None:
+    lines = [line + ",ok" for line in _rows(3)]
+    lines[1] = lines[1][: -len(",ok")] + ',"called, no answer\nwill retry, later"'
+    lines[4] = lines[4].replace(",b,", ',"b\nsecond line",', 1)
+    header = GOOD.splitlines()[0] + ",note"
+    log = read_event_log(put(tmp_path, "multi.csv", _csv(lines, header)))
+    assert log.report.rows_read == 9 and log.report.rows_kept == 9
+    assert "called, no answer\nwill retry, later" in set(log.events["note"])
+    assert "b\nsecond line" in set(log.events["activity"])
+
+
+def test_a_separator_ending_every_data_line_is_ignored_with_a_note(tmp_path: Path) -> None:
+    """QA 8a #2: pandas took the first column as the index: case ids lost, activities read as
+    case ids, resources as activities, without an error."""
+    text = _csv([line + "," for line in _rows(3)])
+    log = read_event_log(put(tmp_path, "trailing.csv", text))
+    assert sorted(log.events["case_id"].unique()) == ["1", "2", "3"]
+    assert sorted(log.events["activity"].unique()) == ["a", "b", "c"]
+    assert set(log.events["resource"]) == {"r1", "r2"}
+    assert log.events["start_time"].min() == pd.Timestamp("2020-01-01 09:00")
+    assert any("end with 1 empty field more than the header line" in n for n in log.report.notes)
+
+
+def test_a_surplus_field_holding_data_is_refused_naming_the_line(tmp_path: Path) -> None:
+    lines = [line + "," for line in _rows(3)]
+    lines[2] += "x"  # line 4
+    msg = fails(put(tmp_path, "surplus.csv", _csv(lines)))
+    assert "line 4 has 6 fields, the header 5" in msg
+
+
+def test_a_huge_csv_field_is_refused_while_read(tmp_path: Path) -> None:
+    """QA 8a #8: a 300 KB gzip holding one 300 MB field took 1.1 GB, even with max_rows=100."""
+    head = _csv(_rows(2)).encode()
+    path = put(
+        tmp_path, "bomb.csv.gz", gzip.compress(head + b"3,a,2020-01-03 09:00,," + b"x" * (3 << 20))
+    )
+    msg = fails(path, max_rows=100)
+    assert "a line longer than 1,048,576 bytes" in msg
+    assert f"from byte {len(head):,} " in msg
+
+
+def test_repeated_column_names_are_refused_naming_them(tmp_path: Path) -> None:
+    """QA 8a #3: a table or parquet file with two 'activity' columns gave a pandas or pyarrow
+    traceback."""
+    table = pd.DataFrame(
+        [["1", "a", "2020-01-01", "x"], ["2", "b", "2020-01-02", "y"]],
+        columns=["case_id", "activity", "end_time", "activity"],
+    )
+    with pytest.raises(EventLogError, match=r"tbl: column names occur more than once: 'activity'"):
+        clean_event_table(table, source="tbl")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "dup.parquet"
+    pq.write_table(
+        pa.Table.from_arrays([pa.array(c) for c in table.T.values], names=list(table.columns)), path
+    )
+    assert "'activity' (2 times)" in fails(path)
+
+
+def test_an_infinite_number_as_an_id_is_refused_naming_the_row() -> None:
+    """QA 8a #9: inf in a float case id column gave an OverflowError from pandas."""
+    table = pd.DataFrame(
+        {
+            "case_id": [1.0, 1.0, 2.0, float("inf")],
+            "activity": ["a", "b"] * 2,
+            "end_time": pd.date_range("2020-01-01", periods=4, freq="h"),
+        }
+    )
+    with pytest.raises(EventLogError, match=r"tbl: column 'case_id' holds inf at row 4"):
+        clean_event_table(table, source="tbl")
+
+
+def test_every_missing_required_column_is_named_at_once(tmp_path: Path) -> None:
+    """QA 8a #21: the first message named only the case id column; mapping it, the next run
+    named the activity, then the end: three runs to learn three names."""
+    msg = fails(put(tmp_path, "m.csv", "CaseNr,Task,When\n1,a,2020-01-01\n"))
+    for what, key in (("case id", "case_id_key"), ("activity", "activity_key")):
+        assert f"no {what} column found" in msg and f"{key}='<column>'" in msg
+    assert "no end/completion timestamp column found" in msg and "end_key=" in msg
+    assert "columns found: 'CaseNr', 'Task', 'When'" in msg
+
+
+def test_a_log_left_with_one_activity_by_cleaning_says_what_cleaning_removed(
+    tmp_path: Path,
+) -> None:
+    """QA 8a #12: the message pointed at activity_key= and hid that 12 of 18 rows were removed
+    (their start and end swapped)."""
+    lines = []
+    for line in _rows(6):
+        case, act, start, end, res = line.split(",")
+        lines.append(line if act == "b" else ",".join([case, act, end, start, res]))
+    msg = fails(put(tmp_path, "swapped.csv", _csv(lines)))
+    assert "single activity ('b') after cleaning removed 12 of 18 rows (end before start: 12)" in (
+        msg
+    )
+    no_activity = "2,,2020-01-02 09:00,2020-01-02 09:30,r1"
+    two = fails(put(tmp_path, "two.csv", _csv([*_rows(1), no_activity])))
+    assert "single case ('1') after cleaning removed 1 of 4 rows" in two
+    untouched = fails(put(tmp_path, "one.csv", _csv(_rows(1))))
+    assert "single case ('1'); expected" in untouched
+
+
+def test_csv_rows_are_named_by_their_physical_line(tmp_path: Path) -> None:
+    """QA 8a #10: 'line N' assumed one line per row and no blank line: after two blank lines
+    (as Excel leaves them), a value over two lines and another blank line, the bad timestamp on
+    line 16 was called line 12."""
+    lines = _rows(6)
+    lines[1] = '1,"Review\nstep",2020-01-01 10:00,2020-01-01 11:00,r2'
+    lines[10] = lines[10].replace("2020-01-04 11:00", "garbage")
+    msg = fails(put(tmp_path, "lines.csv", _csv(["", "", *lines[:5], "", *lines[5:]])))
+    assert "first at line 16: 'garbage'" in msg

@@ -98,21 +98,33 @@ def test_cleaning_report_adds_up(rows) -> None:
         assert has_start.all()
 
 
-def queue_pairs(events):
-    """Reference FIFO: per (case, activity), in time order, a complete takes the oldest start."""
-    out, unmatched = [], 0
+def queue_pairs(events, skew: int = 5):
+    """Reference FIFO: per (case, activity), in time order, a complete takes the oldest start;
+    then a start left over takes the latest complete left over up to ``skew`` minutes before it
+    (clocks out of step: the pair ends before it starts and is removed)."""
+    out, unmatched, skewed = [], 0, 0
     groups: dict[tuple[str, str], list] = {}
     for i, (case, act, kind, t) in enumerate(events):
         groups.setdefault((case, act), []).append((t, 0 if kind == "start" else 1, i))
     for (case, act), items in groups.items():
         q: deque = deque()
+        loose = []
         for t, kind, _ in sorted(items):
             if kind == 0:
                 q.append(t)
+            elif q:
+                out.append((case, act, q.popleft(), t))
             else:
-                out.append((case, act, q.popleft() if q else None, t))
-        unmatched += len(q)
-    return sorted(out, key=str), unmatched
+                loose.append(t)
+        for start in q:
+            near = [t for t in loose if start - skew <= t <= start]
+            if near:
+                loose.remove(near[-1])
+                skewed += 1
+            else:
+                unmatched += 1
+        out += [(case, act, None, t) for t in loose]
+    return sorted(out, key=str), unmatched, skewed
 
 
 lifecycle_event = st.tuples(
@@ -130,7 +142,8 @@ def test_lifecycle_pairing_matches_a_queue(events) -> None:
         [(c, a, k, (BASE + pd.Timedelta(minutes=t)).isoformat()) for c, a, k, t in events],
         columns=["case:concept:name", "concept:name", "lifecycle:transition", "time:timestamp"],
     )
-    expected, unmatched = queue_pairs(list(dict.fromkeys(events)))  # exact duplicates go first
+    # exact duplicates go first
+    expected, unmatched, skewed = queue_pairs(list(dict.fromkeys(events)))
     expected_rows = [
         (
             c,
@@ -150,6 +163,7 @@ def test_lifecycle_pairing_matches_a_queue(events) -> None:
         return
     r = log.report
     assert r.unmatched_starts_removed == unmatched
+    assert r.end_before_start_removed == skewed
     assert r.rows_read == r.rows_kept + r.lifecycle_events_merged + r.removed()
     if log.start_times_estimated:  # no start was matched: starts are estimates, compare ends
         got = sorted(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import tracemalloc
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -177,3 +178,30 @@ def test_a_limit_below_one_chunk_is_checked_as_soon_as_it_is_passed(tmp_path):
     lines = [*rows(20), '9,a,"unterminated']
     with pytest.raises(TooManyRows):
         read_event_log(write(tmp_path / "log.csv", lines), max_rows=5)
+
+
+def test_a_wide_log_gets_its_attribute_columns_in_one_step(tmp_path):
+    """QA 8a #7: attribute columns were inserted one at a time (quadratic in their number: 5,000
+    keys on one XES event took 27 s); pandas warns of the fragmented frame that makes."""
+    header = "case_id,activity,start_time,end_time,resource," + ",".join(
+        f"k{i}" for i in range(300)
+    )
+    # numbers: pandas counts numpy blocks only when it warns of fragmentation
+    lines = [line.rsplit(",", 2)[0] + "," + ",".join(["7"] * 300) for line in rows(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.PerformanceWarning)
+        log = read_event_log(write(tmp_path / "wide.csv", lines, header))
+    assert list(log.events.columns[6:]) == [f"k{i}" for i in range(300)]
+    assert (log.events["k299"] == 7).all() and len(log.events) == 6
+
+
+def test_xes_with_too_many_attribute_keys_is_refused(tmp_path):
+    """QA 8a #7: max_rows bounds events, not keys: a 490 KB gzip with 200,000 keys on one event
+    took 1.5 GB."""
+    from sim.eventlog.xes import MAX_KEYS
+
+    keys = "".join(f'<string key="k{i}" value="v"/>' for i in range(MAX_KEYS + 1))
+    path = xes_with(tmp_path / "keys.xes", traces=2)
+    path.write_text(path.read_text().replace("</event>", keys + "</event>", 1))
+    with pytest.raises(EventLogError, match="more than 10,000 distinct attribute keys"):
+        read_event_log(path, max_rows=10)
