@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import EventLogError
+from sim.eventlog.run_guard import RunLength
 
 MAX_LINE_BYTES = 1 << 20
 """Most bytes a CSV line may hold: an event row is a few hundred bytes; a gzip of 300 KB held a
@@ -41,27 +42,25 @@ class _LineGuard(io.RawIOBase):
 
     def __init__(self, fh: BinaryIO, path: Path) -> None:
         super().__init__()
-        self._fh, self._path, self._run, self._offset = fh, path, 0, 0
+        self._fh = fh
+        self._runs = RunLength(
+            b"\r\n",
+            MAX_LINE_BYTES,
+            lambda start: EventLogError(
+                f"{path}: a line longer than {MAX_LINE_BYTES:,} bytes (from byte {start:,} of "
+                "the uncompressed text); refused: an event row is short (a malformed or "
+                "hostile file?)"
+            ),
+        )
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         chunk = self._fh.read(len(buffer))
-        n = len(chunk)
-        breaks = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
-        first = min(breaks, default=n)
-        if self._run + first > MAX_LINE_BYTES:
-            raise EventLogError(
-                f"{self._path}: a line longer than {MAX_LINE_BYTES:,} bytes (from byte "
-                f"{self._offset - self._run:,} of the uncompressed text); refused: an event "
-                "row is short (a malformed or hostile file?)"
-            )
-        last = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))
-        self._run = self._run + n if last < 0 else n - last - 1
-        self._offset += n
-        buffer[:n] = chunk
-        return n
+        self._runs.feed(chunk)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
     def close(self) -> None:
         self._fh.close()

@@ -27,6 +27,7 @@ from defusedxml.ElementTree import ParseError, iterparse
 
 from sim.errors import EventLogError, TooManyRows
 from sim.eventlog.log import READ_NOTES
+from sim.eventlog.run_guard import RunLength
 
 #: XES attribute element names that carry a single value.
 _VALUE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
@@ -110,21 +111,20 @@ class _RunGuard:
     two angle brackets (a run that spans reads is counted across them)."""
 
     def __init__(self, fh: Any, path: Path) -> None:
-        self._fh, self._path, self._run, self._offset = fh, path, 0, 0
+        self._fh = fh
+        self._runs = RunLength(
+            b"<>",
+            MAX_TEXT_RUN,
+            lambda start: EventLogError(
+                f"{path}: more than {MAX_TEXT_RUN:,} bytes of one value or text without markup "
+                f"(from byte {start:,} of the uncompressed XML); refused: an XES attribute "
+                "value is short (a malformed or hostile file?)"
+            ),
+        )
 
     def read(self, size: int = -1) -> bytes:
         chunk = self._fh.read(size)
-        lt, gt = chunk.find(b"<"), chunk.find(b">")
-        first = min(i for i in (lt, gt, len(chunk)) if i >= 0)
-        if self._run + first > MAX_TEXT_RUN:
-            raise EventLogError(
-                f"{self._path}: more than {MAX_TEXT_RUN:,} bytes of one value or text without "
-                f"markup (from byte {self._offset - self._run:,} of the uncompressed XML); "
-                "refused: an XES attribute value is short (a malformed or hostile file?)"
-            )
-        last = max(chunk.rfind(b"<"), chunk.rfind(b">"))
-        self._run = self._run + len(chunk) if last < 0 else len(chunk) - last - 1
-        self._offset += len(chunk)
+        self._runs.feed(chunk)
         return chunk
 
 
