@@ -205,3 +205,20 @@ def test_xes_with_too_many_attribute_keys_is_refused(tmp_path):
     path.write_text(path.read_text().replace("</event>", keys + "</event>", 1))
     with pytest.raises(EventLogError, match="more than 10,000 distinct attribute keys"):
         read_event_log(path, max_rows=10)
+
+
+def test_a_long_stretch_between_separators_is_refused_wherever_it_lies():
+    from sim.eventlog.run_guard import RunLength
+
+    def guard():
+        return RunLength(b"\n", 10, lambda start: ValueError(f"from byte {start}"))
+
+    g = guard()
+    g.feed(b"short\nlines\n")
+    g.feed(b"0123456789\n")  # 10 bytes: at the limit
+    with pytest.raises(ValueError, match="from byte 26"):  # inside one chunk, after "ab\n"
+        g.feed(b"ab\n0123456789AB\ncd")
+    g = guard()
+    g.feed(b"x\n012345")
+    with pytest.raises(ValueError, match="from byte 2"):  # across chunks
+        g.feed(b"6789A\n")
