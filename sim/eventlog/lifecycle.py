@@ -123,14 +123,19 @@ def _pair_skewed(group: np.ndarray, time: np.ndarray, opener: np.ndarray, match:
     if not len(left) or not len(loose):
         return 0
     skew = np.timedelta64(CLOCK_SKEW.to_timedelta64())
-    taken: set[int] = set()
+    by_group: dict[object, list[int]] = {}
+    for c in loose.tolist():  # in time order within a group (the caller's sort)
+        by_group.setdefault(group[c], []).append(c)
     paired = 0
-    for o in left:
-        near = loose[(group[loose] == group[o]) & (time[loose] <= time[o])]
-        near = [c for c in near if time[o] - time[c] <= skew and c not in taken]
+    for o in left.tolist():
+        near = [
+            c
+            for c in by_group.get(group[o], ())
+            if time[c] <= time[o] and time[o] - time[c] <= skew
+        ]
         if near:
             match[near[-1]] = o
-            taken.add(near[-1])
+            by_group[group[o]].remove(near[-1])
             paired += 1
     return paired
 
