@@ -430,7 +430,8 @@ def read_event_log(
     """Read a CSV (.csv, .csv.gz), XES (.xes, .xes.gz) or parquet event log and clean it.
 
     Key columns are recognised automatically when a ``*_key`` is None (see ``CANDIDATES``).
-    ``time_format`` is a ``strptime`` format for non-ISO timestamps. ``max_rows`` bounds the rows
+    ``time_format`` is a ``strptime`` format for non-ISO timestamps, or ``'epoch_s'`` /
+    ``'epoch_ms'`` for Unix times (seconds / milliseconds since 1970-01-01 UTC). ``max_rows`` bounds the rows
     (XES: events) read; a longer file is refused with ``TooManyRows`` while it is read (CSV is
     parsed ``CSV_CHUNK_ROWS`` rows at a time). ``end_activities`` overrides the inferred set of
     activities that end a case (used to flag open cases, with the final ``open_tail_fraction`` of

@@ -8,6 +8,7 @@ the first offending rows and their values (never a silent ``NaT``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -55,6 +56,39 @@ def _normalise_offset(raw: pd.Series) -> pd.Series:
     return sign + digits.str[:2] + ":" + digits.str[2:4]
 
 
+#: ``time_format`` values for numbers of seconds or milliseconds since 1970-01-01 UTC (Unix time).
+EPOCH_UNITS = {"epoch_s": "s", "epoch_ms": "ms"}
+
+
+def _parse_epoch(
+    text: pd.Series,
+    *,
+    column: str,
+    source: str,
+    unit: str,
+    row_label: Callable[[int], str],
+) -> tuple[pd.Series, ZoneCount]:
+    """A column of Unix times (``unit``: ``epoch_s`` or ``epoch_ms``) as tz-naive UTC; a value
+    that is not a number, or out of range, is an error naming its row."""
+    present = text.notna()
+    numbers = pd.to_numeric(text, errors="coerce")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(numbers, unit=EPOCH_UNITS[unit], utc=True, errors="coerce")
+    bad = present & parsed.isna()
+    if bad.any():
+        positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
+        shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
+        what = "seconds" if unit == "epoch_s" else "milliseconds"
+        raise EventLogError(
+            f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not {what} since "
+            f"1970-01-01 (time_format={unit!r}), first at {shown}"
+        )
+    n = int(present.sum())
+    count = ZoneCount(aware=n, values=n, offsets={"+00:00 (Unix time)": n} if n else {})
+    return parsed.dt.tz_localize(None).astype(TIME_DTYPE), count
+
+
 def parse_timestamps(
     values: pd.Series,
     *,
@@ -81,6 +115,10 @@ def parse_timestamps(
     text = values.astype("string").str.strip()
     text = text.mask(text == "")
     present = text.notna()
+    if time_format in EPOCH_UNITS:
+        return _parse_epoch(
+            text, column=column, source=source, unit=time_format, row_label=row_label
+        )
     try:
         parsed = pd.to_datetime(
             text, utc=True, format=time_format or "ISO8601", errors="coerce", cache=True
@@ -101,8 +139,13 @@ def parse_timestamps(
             "(e.g. time_format='%d/%m/%Y %H:%M') for other layouts"
         )
         n_bad = int(bad.sum())
+        if not time_format and pd.to_numeric(text[bad], errors="coerce").notna().all():
+            hint = (
+                "the values are numbers: seconds since 1970-01-01 UTC? pass "
+                "time_format='epoch_s' (or 'epoch_ms' for milliseconds)"
+            )
         # many read, many not (not a few typos): the column mixes layouts, no format reads all
-        if min(good, n_bad) >= 0.05 * (good + n_bad):
+        elif min(good, n_bad) >= 0.05 * (good + n_bad):
             hint += (
                 f"; {good} other value(s) of the column did parse, so it mixes layouts, which "
                 "no single time_format reads: write the column in one layout"

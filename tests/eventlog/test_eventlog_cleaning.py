@@ -287,6 +287,21 @@ y,a,02/01/2021 08:00
     ]
 
 
+@pytest.mark.parametrize(("time_format", "scale"), [("epoch_s", 1), ("epoch_ms", 1000)])
+def test_unix_times_are_read_with_an_epoch_time_format(
+    tmp_path: Path, time_format: str, scale: int
+) -> None:
+    t0 = 1_709_283_600  # 2024-03-01 09:00 UTC
+    text = "case,activity,start_time,end_time\n" + "".join(
+        f"{c},{a},{(t0 + k * 600) * scale},{(t0 + k * 600 + 300) * scale}\n"
+        for k, (c, a) in enumerate([("x", "a"), ("x", "b"), ("y", "a"), ("y", "b")])
+    )
+    log = read_event_log(write(tmp_path / "f.csv", text), time_format=time_format)
+    assert log.events[C.START].tolist()[:2] == [T("2024-03-01 09:00"), T("2024-03-01 09:10")]
+    assert log.events[C.END].tolist()[0] == T("2024-03-01 09:05")
+    assert log.report.timezone_naive_values == 0
+
+
 @pytest.mark.parametrize(
     "header",
     [

@@ -83,6 +83,14 @@ def test_unparseable_timestamps_name_rows_and_values(tmp_path: Path) -> None:
     assert "time_format=" in msg
 
 
+def test_unix_times_get_a_hint_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    text = "case_id,activity,end_time\n1,a,1709283600\n1,b,1709287200\n2,a,1709290800\n"
+    msg = fails(put(tmp_path, "u.csv", text))
+    assert "line 2: '1709283600'" in msg and "time_format='epoch_s'" in msg
+    msg = fails(put(tmp_path, "v.csv", text + "2,b,soon\n"), time_format="epoch_s")
+    assert "line 5: 'soon'" in msg and "not seconds since 1970-01-01" in msg
+
+
 def test_wrong_time_format(tmp_path: Path) -> None:
     msg = fails(put(tmp_path, "t.csv", GOOD), time_format="%d/%m/%Y")
     assert "time_format='%d/%m/%Y' did not match" in msg and "line 2" in msg
