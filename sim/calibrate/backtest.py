@@ -650,6 +650,7 @@ def backtest(
     extract_end = pt.origin + pt.events["end"].max() * HOUR
     n_test = int(first.size)
     test_weights, test_truncation, open_cases = _arrival_weights(pt, truncation)
+    train_weights, _, train_open = _arrival_weights(ptr, truncation)
     n_arrivals = float(test_weights.sum())
     if warmup_days is None:
         train_start = ptr.origin + ptr.events["start"].min() * HOUR
@@ -658,7 +659,6 @@ def backtest(
     if warmup_volume == "training":  # training cases that arrived during the warm-up
         tr_first = ptr.origin + ptr.events.groupby("case_id")["start"].min() * HOUR
         warm_from = test_start - pd.Timedelta(days=warmup_days)
-        train_weights, _, _ = _arrival_weights(ptr, truncation)
         in_warmup = (tr_first >= warm_from) & (tr_first < test_start)
         warmup_cases = round(float(train_weights.reindex(tr_first.index)[in_warmup].sum()))
     origin = test_start
@@ -750,7 +750,6 @@ def backtest(
     base_logs: list[pd.DataFrame] = []
     if baseline:
         train_df = _from_prepared(ptr, ptr.events)
-        _, _, train_open = _arrival_weights(ptr, truncation)
         train_closed = train_df[~train_df[C.CASE].isin(train_open)]
         if train_closed.empty:
             raise EventLogError("training log: every case is open; no case to resample")
