@@ -22,7 +22,8 @@ Decisions (details in each module's docstring):
   activity; schedule gives ``enabled_time``; complete-only events keep a missing start
   (``sim.eventlog.lifecycle``).
 * No start times at all: estimated as max(end of the case's previous activity, end of the
-  resource's previous activity), start = end when neither exists (``sim.eventlog.estimate``).
+  resource's previous activity); a case's first activity, which nothing enables, lasts its
+  activity's median where enabled, else nothing (start = end) (``sim.eventlog.estimate``).
 * Timestamps years away from the rest of the log (a year typed wrong): the row's whole case is
   removed and counted (``sim.eventlog.read.FAR_SPANS``, ``FAR_MIN_YEARS``), so it shows no
   invented path or arrival; so is the case of an activity instance lasting implausibly long for

@@ -43,7 +43,7 @@ from sim.eventlog.csv_text import (
     runaway_quote,
 )
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
-from sim.eventlog.estimate import estimate_start_times
+from sim.eventlog.estimate import FirstActivityEstimates, estimate_start_times_counted
 from sim.eventlog.lifecycle import CLOCK_SKEW, INSTANCE, ROW, pair_lifecycle
 from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
@@ -962,14 +962,14 @@ def _finish(
     frame = frame.reset_index(drop=True)
     report.missing_start = int(frame[C.START].isna().sum())
     if report.missing_start == len(frame):
-        frame = estimate_start_times(frame, only_missing=True)
+        frame, firsts = estimate_start_times_counted(frame, only_missing=True)
         report.start_times_estimated = True
         report.start_estimation_method = ESTIMATION_METHOD
         maybe = [c for c in std.input_columns if "start" in _norm(c) and c not in mapping.values()]
         notes.append(
             "The log has no start times; estimated them as the later of the end of the case's "
-            "previous activity and the end of the resource's previous activity (start = end "
-            "when neither exists)."
+            "previous activity and the end of the resource's previous activity."
+            + _first_activities_note(firsts)
             + (
                 f" If column {maybe[0]!r} holds start times, pass start_key={maybe[0]!r}."
                 if C.START not in mapping and maybe
@@ -1054,6 +1054,29 @@ def _finish(
         report=report,
         source=path,
         start_times_estimated=report.start_times_estimated,
+    )
+
+
+def _first_activities_note(firsts: FirstActivityEstimates) -> str:
+    """The sentence on how cases' first activities, which nothing in the case enables, got their
+    start times (``sim.eventlog.estimate``)."""
+    parts = []
+    if firsts.from_median:
+        parts.append(
+            f"{_plural(firsts.from_median, 'first activity', 'first activities')} of a case took "
+            "the median duration of the same activity where an earlier activity of its case "
+            "enabled it"
+        )
+    if firsts.instant:
+        parts.append(
+            f"{_plural(firsts.instant, 'first activity', 'first activities')} of an activity that "
+            "always opens its case got no duration (start = end)"
+        )
+    if not parts:
+        return ""
+    return (
+        " Nothing in a case enables its first activity, and its resource's idle time before it "
+        "is no evidence of work, so " + "; ".join(parts) + "."
     )
 
 

@@ -357,13 +357,37 @@ def test_completion_only_start_estimation_exact(tmp_path: Path) -> None:
     got = {(c, a): s for c, a, s, _ in rows(log)}
     assert got == {
         ("1", "A"): T("2020-01-01 10:00"),  # nothing before: start = end
-        ("2", "A"): T("2020-01-01 10:00"),  # r1 free at 10:00 (end of 1/A)
+        ("2", "A"): T("2020-01-01 10:10"),  # A always opens its case: no duration, although
+        # r1 was free from 10:00 (idle time before a case's first activity is no evidence)
         ("1", "B"): T("2020-01-01 10:00"),  # enabled by 1/A; r2 had no earlier work
         ("2", "B"): T("2020-01-01 10:30"),  # max(enabled 10:10, r2 free 10:30)
         ("1", "C"): T("2020-01-01 10:30"),  # max(enabled 10:30, r1 free 10:10)
         ("2", "C"): T("2020-01-01 10:50"),  # no resource: enablement only
     }
     assert any("estimated" in n for n in log.report.notes)
+
+
+def test_a_cases_first_activity_takes_its_activitys_median_duration(tmp_path: Path) -> None:
+    # B is enabled by A in cases 1-3 (estimated 20, 30 and 60 min: median 30); case 4 opens
+    # with B, done by a clerk idle since the day before: it lasts the median, not 24 h
+    text = """case_id,activity,end_time,resource
+1,A,2020-01-01 09:00,r1
+1,B,2020-01-01 09:20,r2
+2,A,2020-01-01 10:00,r1
+2,B,2020-01-01 10:30,r2
+3,A,2020-01-01 11:00,r1
+3,B,2020-01-01 12:00,r2
+4,B,2020-01-02 12:00,r2
+5,B,2020-01-02 12:10,r2
+"""
+    log = read_event_log(write(tmp_path / "c.csv", text))
+    got = {(c, a): s for c, a, s, _ in rows(log)}
+    assert got[("4", "B")] == T("2020-01-02 11:30")
+    # case 5 opens with B too, but r2 was busy with case 4 until 12:00
+    assert got[("5", "B")] == T("2020-01-02 12:00")
+    note = next(n for n in log.report.notes if "no start times" in n)
+    assert "2 first activities of a case took the median duration" in note
+    assert "3 first activities of an activity that always opens its case got no duration" in note
 
 
 def test_estimate_start_times_only_missing() -> None:

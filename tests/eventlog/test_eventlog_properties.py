@@ -199,20 +199,35 @@ def test_fifo_match_against_queue(items) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from("xyz"), st.integers(0, 500), st.sampled_from(["r1", "r2", None])),
+        st.tuples(
+            st.sampled_from("xyz"),
+            st.integers(0, 500),
+            st.sampled_from(["r1", "r2", None]),
+            st.sampled_from(["a", "b"]),
+        ),
         min_size=1,
         max_size=30,
     )
 )
 def test_estimated_starts_between_enablement_and_end(rows) -> None:
     df = pd.DataFrame(
-        [(c, "act", BASE + pd.Timedelta(minutes=m), r) for c, m, r in rows],
+        [(c, a, BASE + pd.Timedelta(minutes=m), r) for c, m, r, a in rows],
         columns=[C.CASE, C.ACTIVITY, C.END, C.RESOURCE],
     )
     out = estimate_start_times(df)
     assert (out[C.START] <= out[C.END]).all()
-    # the first-ending activity of the whole log has nothing before it: start == end
-    first = out[C.END].idxmin()
-    assert out.loc[first, C.START] == out.loc[first, C.END]
-    # every estimate is one of the log's end times (an enabling or freeing event) or its own end
-    assert set(out[C.START]) <= set(out[C.END])
+    by_end = out.sort_values(C.END, kind="stable")
+    first = ~by_end[C.CASE].duplicated()
+    free = by_end[C.END].groupby(by_end[C.RESOURCE]).shift(1)
+    enabled = by_end[~first]
+    # an enabled activity starts at an enabling or freeing event: one of the log's end times
+    assert set(enabled[C.START]) <= set(out[C.END])
+    # a case's first activity lasts at most as long as the longest enabled instance of its
+    # activity (it takes their median), none when there is none, and starts once its resource
+    # is free
+    longest = (enabled[C.END] - enabled[C.START]).groupby(enabled[C.ACTIVITY]).max()
+    for i, row in by_end[first].iterrows():
+        cap = longest.get(row[C.ACTIVITY], pd.Timedelta(0))
+        assert row[C.END] - row[C.START] <= cap
+        if pd.notna(free[i]):
+            assert row[C.START] >= free[i]
