@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import numbers
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -216,13 +218,26 @@ def claim_run_dir(run_dir: Path) -> None:
         ) from None
 
 
-def release_run_dir(run_dir: Path) -> None:
+def release_run_dir(run_dir: Path, *, tidy: bool = True) -> None:
     """Undo the claim of a run that failed before writing anything, so a rerun may use the
-    directory; a directory with results (even partial) is left as it is."""
+    directory; a directory with results (even partial) is left as it is.
+
+    With ``tidy`` the files Hydra wrote for the failed run go too (``.hydra/``, an empty
+    ``main.log``), and the directory itself when that leaves it empty: a failed run leaves no
+    directory that looks like a run. A sweep's failed job keeps them (the sweep names it)."""
     claim = run_dir / CLAIM
     held = _held(run_dir)
     if held == [CLAIM] and claim.read_text(encoding="utf-8").startswith('{"status": "running"}'):
         claim.unlink()
+        held = []
+    if not tidy or held or not run_dir.is_dir():
+        return
+    shutil.rmtree(run_dir / ".hydra", ignore_errors=True)
+    log = run_dir / "main.log"
+    if log.is_file() and log.stat().st_size == 0:
+        log.unlink()
+    with contextlib.suppress(OSError):  # not empty (a main.log with content): keep it
+        run_dir.rmdir()
 
 
 def package_versions() -> dict[str, str]:

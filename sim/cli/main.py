@@ -290,6 +290,7 @@ def _task(command: str) -> Callable:
         unknown = sorted(set(cfg) - _known_keys(command))
         if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
             redact_hydra_files(run_dir)
+            release_run_dir(run_dir, tidy=not in_multirun(hc))
             print(
                 f"error: config: unknown key(s) {unknown} for {command}; its keys are "
                 f"{sorted(_known_keys(command))}",
@@ -309,12 +310,12 @@ def _task(command: str) -> Callable:
             module = __import__(f"sim.cli.{command}", fromlist=["run"])
             module.run(cfg, run_dir, process_choice=choice)
         except SimError as exc:
-            release_run_dir(run_dir)
+            release_run_dir(run_dir, tidy=not in_multirun(hc))
             print(f"error: {job}{exc}", file=sys.stderr)
             if not job:
                 sys.exit(2)
         except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
-            release_run_dir(run_dir)
+            release_run_dir(run_dir, tidy=not in_multirun(hc))
             print(f"error: {job}config: {exc}", file=sys.stderr)
             if not job:
                 sys.exit(2)
@@ -324,7 +325,7 @@ def _task(command: str) -> Callable:
         except Exception as exc:  # a bug: in a sweep, the other jobs still run and get compared
             if not job:
                 raise
-            release_run_dir(run_dir)
+            release_run_dir(run_dir, tidy=not in_multirun(hc))
             import traceback
 
             print(redact(traceback.format_exc()), file=sys.stderr, end="")

@@ -317,6 +317,7 @@ def test_a_damaged_run_is_named_not_a_traceback(tmp_path, one_run, damage, messa
     res = run_sim("compare", f"runs=[{one_run},{b}]", f"hydra.run.dir={tmp_path / 'c'}")
     assert res.returncode == 2 and "Traceback" not in res.stderr, res.stderr
     assert "runs[1]: " in res.stderr and str(b) in res.stderr and message in res.stderr
+    assert not (tmp_path / "c").exists()  # no half-made comparison directory (.hydra/, main.log)
 
 
 def test_one_replication_gives_no_ci_verdicts_and_a_note(tmp_path):
