@@ -1006,6 +1006,14 @@ def _finish(
             "(in progress at extraction; removed above): "
             f"{_plural(frame.loc[forced, C.CASE].nunique(), 'case')} with one flagged open."
         )
+    if end_activities is not None:
+        unknown = sorted(set(ends) - set(frame[C.ACTIVITY].unique().tolist()))
+        if unknown:
+            notes.append(
+                f"End activities given that do not occur in the log: "
+                f"{', '.join(repr(a) for a in unknown)} (misspelt?); a case cannot end with "
+                "them, so only the others mark a case as finished."
+            )
     frame = frame[_column_order(frame.columns)]
     report.open_tail_fraction = float(open_tail_fraction)
     report.end_activities = ends
