@@ -89,6 +89,20 @@ def _parse_epoch(
     return parsed.dt.tz_localize(None).astype(TIME_DTYPE), count
 
 
+#: Unparseable values a column needs, beside 5 % of its values, to be said to mix layouts
+#: (fewer are taken for typos unless they read as dates in another layout).
+MIXED_MIN_BAD = 20
+
+
+def _other_layout(bad: pd.Series) -> bool:
+    """Whether the (first 20) values ISO 8601 could not read all read as dates in some other
+    layout (``01/03/2024 09:30``), not typos or impossible dates (``2024-02-30``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(bad.head(MIXED_MIN_BAD), format="mixed", errors="coerce")
+    return bool(parsed.notna().all())
+
+
 def parse_timestamps(
     values: pd.Series,
     *,
@@ -113,7 +127,7 @@ def parse_timestamps(
         return values.astype(TIME_DTYPE), count
 
     text = values.astype("string").str.strip()
-    text = text.mask(text == "")
+    text = text.mask((text == "") | (text == "NaT"))  # 'NaT': pandas' missing time as text
     present = text.notna()
     if time_format in EPOCH_UNITS:
         return _parse_epoch(
@@ -144,11 +158,20 @@ def parse_timestamps(
                 "the values are numbers: seconds since 1970-01-01 UTC? pass "
                 "time_format='epoch_s' (or 'epoch_ms' for milliseconds)"
             )
-        # many read, many not (not a few typos): the column mixes layouts, no format reads all
-        elif min(good, n_bad) >= 0.05 * (good + n_bad):
+        # many read, many not (not a few typos), or the few that fail are dates in another
+        # layout: the column mixes layouts, no format reads all
+        elif min(good, n_bad) >= 0.05 * (good + n_bad) and (
+            n_bad >= MIXED_MIN_BAD or _other_layout(text[bad])
+        ):
             hint += (
                 f"; {good} other value(s) of the column did parse, so it mixes layouts, which "
                 "no single time_format reads: write the column in one layout"
+            )
+        elif good:
+            hint = (
+                f"{good} other value(s) of the column did parse: a typo or an impossible date "
+                f"(30 February, hour 24)? Correct {'it' if n_bad == 1 else 'them'} in the file; "
+                + hint
             )
         raise EventLogError(
             f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not timestamps, "

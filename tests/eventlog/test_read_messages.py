@@ -60,3 +60,31 @@ def test_end_activities_not_in_the_log_are_noted(tmp_path: Path) -> None:
     ]
     # inferred end activities are never noted
     assert not any("do not occur" in n for n in read_event_log(tmp_path / "ends.csv").report.notes)
+
+
+# --- #16 one bad timestamp, 'NaT' -----------------------------------------------------------------
+def test_one_impossible_date_among_many_is_named_not_called_mixed_layouts(tmp_path: Path) -> None:
+    body = rows(6)
+    body[0] = body[0].replace("2024-03-01T09:30:00", "2024-02-30T09:30:00")
+    msg = fails(write(tmp_path, "typo.csv", body))
+    assert "1 value(s) that are not timestamps, first at line 2: '2024-02-30T09:30:00'" in msg
+    assert "mixes layouts" not in msg
+    assert "17 other value(s) of the column did parse: a typo or an impossible date" in msg
+
+
+def test_many_values_of_another_layout_are_still_called_mixed_layouts(tmp_path: Path) -> None:
+    body = rows(20)
+    for i in range(0, 60, 3):  # 20 of 60 end times written day-first
+        d = body[i].split(",")[3]
+        body[i] = body[i].replace(d, f"{d[8:10]}/{d[5:7]}/{d[:4]} {d[11:16]}")
+    msg = fails(write(tmp_path, "mixed.csv", body))
+    assert "20 value(s) that are not timestamps, first at line 2: '01/03/2024 09:30'" in msg
+    assert "40 other value(s) of the column did parse, so it mixes layouts" in msg
+
+
+def test_nat_text_in_a_time_column_is_missing(tmp_path: Path) -> None:
+    body = rows(6)
+    body[0] = body[0].replace("2024-03-01T09:00:00", "NaT")
+    log = read_event_log(write(tmp_path, "nat.csv", body))
+    assert log.report.missing_start == 1 and log.report.rows_kept == 18
+    assert log.events["start_time"].isna().sum() == 1
