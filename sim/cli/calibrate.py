@@ -373,6 +373,8 @@ def held_out_mismatch(train: Any, test: Any, *, log_key: str, test_key: str) -> 
 def _print_cleaning(log: Any, path: Any) -> None:
     r = log.report
     print(f"read {path}: {r.rows_read:,} rows, kept {r.rows_kept:,} ({log.n_cases:,} cases)")
+    if r.columns_used:
+        print("  columns: " + ", ".join(f"{k}={v!r}" for k, v in r.columns_used.items()))
     for note in r.notes:  # each removal and merge, with its count (details in cleaning.json)
         if note.startswith(("Removed", "Merged", "Took", "The log has no start times")):
             print(f"  cleaning: {config_key_text(note)}")

@@ -85,9 +85,9 @@ def _any_field_size() -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def records(path: Path, sep: str) -> Iterator[tuple[int, list[str]]]:
+def records(path: Path, sep: str, *, header: bool = False) -> Iterator[tuple[int, list[str]]]:
     """Each data record of the CSV with the physical line it starts on (1 = the file's first
-    line), blank lines skipped as pandas skips them."""
+    line), blank lines skipped as pandas skips them; with ``header``, the header line too."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with (
         _any_field_size(),
@@ -97,7 +97,7 @@ def records(path: Path, sep: str) -> Iterator[tuple[int, list[str]]]:
         header_seen = False
         start = 1
         for fields in reader:
-            if fields and header_seen:
+            if fields and (header_seen or header):
                 yield start, fields
             header_seen = header_seen or bool(fields)
             start = reader.line_num + 1

@@ -55,6 +55,9 @@ class CleaningReport:
     resources: int = 0
     rows_without_resource: int = 0  # kept, but nobody's busy time (a pool does not see them)
     resource_spellings: list[list[str]] = field(default_factory=list)  # one person, several ways?
+    activity_spellings: list[list[str]] = field(default_factory=list)  # one activity, several ways?
+    # the file's column used for each standard column (case_id: 'Case ID', ...)
+    columns_used: dict[str, str] = field(default_factory=dict)
     open_cases: int = 0
     # rows/events removed above (no end, or a start never completed) whose activity started and
     # never finished: in progress at extraction, their cases are flagged open

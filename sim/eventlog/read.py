@@ -106,9 +106,7 @@ def resolve_columns(
     cols = [str(c) for c in columns]
     found = ", ".join(repr(c) for c in cols) or "none"
     _refuse_duplicate_names(cols, source)
-    by_norm: dict[str, str] = {}
-    for c in cols:
-        by_norm.setdefault(_norm(c), c)
+    by_norm = _by_norm(cols)
     mapping: dict[str, str] = {}
     for std in CANDIDATES:  # the user's choices first: automatic recognition takes what is left
         given = keys.get(std)
@@ -140,6 +138,40 @@ def resolve_columns(
     if missing:  # all at once: one run names every column to map
         raise EventLogError(f"{source}: {'; '.join(missing)}; columns found: {found}")
     return mapping
+
+
+def _by_norm(cols: list[str]) -> dict[str, str]:
+    """Each normalised name to the file's column: a column named exactly like a candidate
+    (``case_id``) before one that only normalises to it (``Case ID``), else the first."""
+    exact = {c for cand in CANDIDATES.values() for c in cand}
+    by_norm: dict[str, str] = {}
+    for c in cols:
+        key = _norm(c)
+        if key not in by_norm or (c in exact and by_norm[key] not in exact):
+            by_norm[key] = c
+    return by_norm
+
+
+def ambiguous_columns(
+    columns: Iterable[str], mapping: dict[str, str], keys: dict[str, str | None]
+) -> list[str]:
+    """Notes for the key columns recognised automatically where more than one column of the
+    file fitted (``Case ID`` and ``case_id``; ``case_id`` and ``case:concept:name``): which one
+    was used, and the keyword that chooses another."""
+    cols = [str(c) for c in columns]
+    notes = []
+    for std, used in mapping.items():
+        if keys.get(std) is not None or std not in KEY_ARGUMENT:
+            continue
+        norms = {_norm(c) for c in CANDIDATES[std]}
+        fits = [c for c in cols if _norm(c) in norms and c not in mapping.values()]
+        if fits:
+            others = ", ".join(repr(c) for c in fits)
+            notes.append(
+                f"Columns {used!r} and {others} could each be the {_describe(std)} column: used "
+                f"{used!r} (pass {KEY_ARGUMENT[std]}='<column>' to choose another)."
+            )
+    return notes
 
 
 def _missing_column(std: str, mapping: dict[str, str], by_norm: dict[str, str]) -> str:
@@ -217,6 +249,13 @@ def _separator(path: Path) -> str:
 
 
 NAME_KEYS = ("case_id", "activity", "resource")
+
+
+def _header_fields(path: Path, sep: str) -> list[str]:
+    """The CSV's header line as written (pandas renames a repeated name ``activity.1``)."""
+    with closing(records(path, sep, header=True)) as found:
+        first = next(found, None)
+    return first[1] if first is not None else []
 
 
 #: Rows a CSV is parsed in at a time: the parser's working memory stays that of one chunk, and
@@ -334,6 +373,8 @@ def _read_csv(
         lines = CsvLines(path, sep)
         with open_guarded(path) as fh:
             header = pd.read_csv(fh, nrows=0, encoding="utf-8-sig", sep=sep, index_col=False)
+        # pandas renames a repeated name ('activity', 'activity.1'): refuse it as for parquet
+        _refuse_duplicate_names([n for n in _header_fields(path, sep) if n], str(path))
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         keep = _key_columns(header.columns, mapping)
         # Attributes to be hashed are read as text: the same value hashes alike in every chunk.
@@ -591,6 +632,32 @@ def _convert_xes_attribute(values: pd.Series, kind: str) -> pd.Series:
     return values.astype(STRING_DTYPE)
 
 
+#: Names (case id, activity, resource) that often stand for a missing value in an export.
+NA_WORDS = frozenset(STR_NA_VALUES - {""}) | {"NaT", "none", "Null", "NONE"}
+NAME_COLUMNS = (C.CASE, C.ACTIVITY, C.RESOURCE)
+
+
+def _stripped(before: pd.Series, after: pd.Series) -> int:
+    """How many values of a name column lost spaces at either end (blank ones not counted)."""
+    if not (pd.api.types.is_object_dtype(before) or pd.api.types.is_string_dtype(before)):
+        return 0
+    lengths = before.astype(STRING_DTYPE).str.len()
+    return int((after.notna() & (lengths != after.str.len())).sum())
+
+
+def _na_words_note(values: pd.Series, column: str) -> list[str]:
+    """A note when a name column holds words that often mean 'missing' (``NULL``, ``nan``):
+    they are kept as names (an activity may be called 'None'), with their counts."""
+    counts = values[values.isin(NA_WORDS)].value_counts()
+    if counts.empty:
+        return []
+    shown = ", ".join(f"{k!r} ({int(v)})" for k, v in counts.items())
+    return [
+        f"Column {column!r} holds values that often mean missing: {shown}; kept as names "
+        "(blank those cells if they mean missing)."
+    ]
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     """``"1 row"``, ``"2 rows"`` (``plural`` for words not made plural by an ``s``)."""
     return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
@@ -725,9 +792,11 @@ def _standardise(
         raise EventLogError(f"{source}: open_tail_fraction={open_tail_fraction} must be in [0, 1)")
     notes.extend(raw.attrs.get(READ_NOTES, []))
     mapping = resolve_columns(raw.columns, source=source, keys=keys)
+    notes.extend(ambiguous_columns(raw.columns, mapping, keys))
     mapped = set(mapping.values())  # before: an ignored empty start column is not an attribute
     notes.extend(_start_column_or_lifecycle(raw, mapping))
     use_lifecycle = LIFECYCLE in mapping and C.START not in mapping
+    report.columns_used = {k: str(v) for k, v in mapping.items()}
 
     # --- 2. standard columns first, then the other columns unchanged --------------------------
     std: dict[str, pd.Series] = {}
@@ -755,12 +824,24 @@ def _standardise(
     if C.RESOURCE not in frame.columns:
         frame[C.RESOURCE] = pd.Series(pd.NA, index=frame.index, dtype=STRING_DTYPE)
         notes.append("No resource column found; resource is missing on every row.")
+    stripped: dict[str, int] = {}
     for name in STRING_KEYS:
         if name in frame.columns:
             _refuse_infinite(
                 frame[name], column=mapping.get(name, name), source=source, row_label=row_label
             )
-            frame[name] = _as_text(frame[name])
+            before = frame[name]
+            frame[name] = _as_text(before)
+            if name in NAME_COLUMNS and name in mapping:
+                n = _stripped(before, frame[name])
+                if n:
+                    stripped[mapping[name]] = n
+                notes.extend(_na_words_note(frame[name], mapping[name]))
+    if stripped:
+        shown = ", ".join(f"{_plural(n, 'value')} of {col!r}" for col, n in stripped.items())
+        notes.append(
+            f"Removed spaces before or after {shown} (a name written 'B ' is read as 'B')."
+        )
 
     # --- 3. timestamps ------------------------------------------------------------------------
     zones = ZoneCount()
@@ -1043,6 +1124,16 @@ def _finish(
             f"written several ways? each counts as a person): {shown}"
             + (f" and {more} more groups" if more > 0 else "")
             + "; unify them in the log if they are one person."
+        )
+    report.activity_spellings = _spelling_variants(frame[C.ACTIVITY].dropna().unique())
+    if report.activity_spellings:
+        shown = "; ".join(" / ".join(repr(n) for n in g) for g in report.activity_spellings[:5])
+        more = len(report.activity_spellings) - 5
+        notes.append(
+            "Activities that differ only in letter case, spaces or punctuation (one activity "
+            f"written several ways? each is an activity of its own): {shown}"
+            + (f" and {more} more groups" if more > 0 else "")
+            + "; unify them in the log if they are one activity."
         )
     report.activities_dropped = sorted(activities_in - set(frame[C.ACTIVITY].unique().tolist()))
     if report.activities_dropped:

@@ -88,3 +88,84 @@ def test_nat_text_in_a_time_column_is_missing(tmp_path: Path) -> None:
     log = read_event_log(write(tmp_path, "nat.csv", body))
     assert log.report.missing_start == 1 and log.report.rows_kept == 18
     assert log.events["start_time"].isna().sum() == 1
+
+
+# --- #14 which column was used ----------------------------------------------------------------------
+def test_an_exact_column_name_wins_over_a_normalised_one_and_the_choice_is_noted(
+    tmp_path: Path,
+) -> None:
+    body = [f"x{r.split(',')[0]},{r}" for r in rows(6)]
+    path = write(tmp_path, "two.csv", body, header="Case ID," + HEADER)
+    log = read_event_log(path)
+    assert sorted(log.events["case_id"].unique()) == ["1", "2", "3", "4", "5", "6"]
+    assert log.events["Case ID"].iloc[0] == "x1"  # the other column kept as an attribute
+    assert log.report.columns_used["case_id"] == "case_id"
+    assert log.report.columns_used["end_time"] == "end_time"
+    assert (
+        "Columns 'case_id' and 'Case ID' could each be the case id column: used 'case_id' (pass "
+        "case_id_key='<column>' to choose another)." in log.report.notes
+    )
+    assert log.report.to_dict()["columns_used"]["activity"] == "activity"
+    # a column the user names is not called ambiguous
+    named = read_event_log(path, case_id_key="Case ID")
+    assert named.report.columns_used["case_id"] == "Case ID"
+    assert not any("could each be" in n for n in named.report.notes)
+
+
+def test_two_candidate_names_for_the_case_id_are_noted(tmp_path: Path) -> None:
+    body = [f"{r},k{r.split(',')[0]}" for r in rows(6)]
+    report = read_event_log(
+        write(tmp_path, "ambig.csv", body, header=HEADER + ",case:concept:name")
+    ).report
+    assert report.columns_used["case_id"] == "case_id"
+    assert any(
+        n.startswith("Columns 'case_id' and 'case:concept:name' could") for n in report.notes
+    )
+
+
+def test_a_repeated_csv_header_name_is_refused_not_renamed_activity_1(tmp_path: Path) -> None:
+    body = [f"{r},Z" for r in rows(6)]
+    msg = fails(write(tmp_path, "dup.csv", body, header=HEADER + ",activity"))
+    assert "column names occur more than once: 'activity' (2 times)" in msg
+
+
+def test_the_console_names_the_columns_used(tmp_path: Path, capsys) -> None:
+    from sim.cli.calibrate import _print_cleaning
+
+    log = read_event_log(write(tmp_path, "log.csv", rows(6)))
+    _print_cleaning(log, "log.csv")
+    assert (
+        "  columns: case_id='case_id', activity='activity', start_time='start_time', "
+        "end_time='end_time', resource='resource'\n" in capsys.readouterr().out
+    )
+
+
+# --- #15 names that look missing, spellings, spaces ------------------------------------------------
+def test_na_words_spaces_and_activity_spellings_in_name_columns_are_noted(tmp_path: Path) -> None:
+    body = rows(6)
+    for i in (2, 5, 8):
+        body[i] = body[i].replace(",r1", ",NULL")
+    body[4] = body[4].replace(",B,", ",nan,")
+    body[7] = body[7].replace(",B,", ",B ,")
+    body[13] = body[13].replace(",r2", ", r2")
+    body[10] = body[10].replace(",B,", ",b,")
+    log = read_event_log(write(tmp_path, "na.csv", body))
+    notes = log.report.notes
+    assert (
+        "Column 'activity' holds values that often mean missing: 'nan' (1); kept as names "
+        "(blank those cells if they mean missing)." in notes
+    )
+    assert any(
+        n.startswith("Column 'resource' holds values that often mean missing: 'NULL' (3)")
+        for n in notes
+    )
+    assert (log.events["resource"] == "NULL").sum() == 3  # kept as a name
+    assert (
+        "Removed spaces before or after 1 value of 'activity', 1 value of 'resource' (a name "
+        "written 'B ' is read as 'B')." in notes
+    )
+    assert log.report.activity_spellings == [["B", "b"]]
+    assert any(
+        n.startswith("Activities that differ only in letter case") and "'B' / 'b'" in n
+        for n in notes
+    )
