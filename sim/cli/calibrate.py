@@ -45,6 +45,7 @@ CONFIG_KEYS = {
     "end_key": "columns.end",
     "resource_key": "columns.resource",
     "time_format": "columns.time_format",
+    "encoding": "columns.encoding",
     "max_rows": "columns.max_rows",
     "dropoff_outcomes": "outcomes.dropoff",
     "abandonment_outcomes": "outcomes.abandonment",
@@ -172,6 +173,7 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
             end_key=c.end,
             resource_key=c.resource,
             time_format=c.time_format,
+            encoding=OmegaConf.select(cfg, "columns.encoding"),
             max_rows=limit,
             keep_attributes=False,  # calibration uses the standard columns only
         )

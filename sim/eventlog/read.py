@@ -36,6 +36,7 @@ from pandas._libs.parsers import STR_NA_VALUES  # pandas' default missing-value 
 
 from sim.errors import EventLogError, TooManyRows
 from sim.eventlog.csv_text import (
+    SEP_LINE,
     CsvLines,
     line_breaks,
     open_guarded,
@@ -85,7 +86,10 @@ KEY_ARGUMENT = {
 REQUIRED_KEYS = (C.CASE, C.ACTIVITY, C.END)
 TIME_KEYS = (C.START, C.END, C.ENABLED)
 STRING_KEYS = (C.CASE, C.ACTIVITY, C.RESOURCE, C.ROLE, C.SEGMENT, C.OUTCOME)
-SUFFIXES = (".csv", ".csv.gz", ".xes", ".xes.gz", ".parquet", ".pq")
+SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".xes", ".xes.gz", ".parquet", ".pq")
+TEXT_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
+#: Excel writes ``sep=;`` as the first line of a CSV to name its delimiter.
+_SEP_LINE = SEP_LINE
 STRING_DTYPE = pd.StringDtype()  # missing values are pd.NA
 
 
@@ -218,8 +222,49 @@ def _suffix(path: Path) -> str:
             return suffix
     raise EventLogError(
         f"{path}: unknown file type; expected one of {', '.join(SUFFIXES)} "
-        "(CSV, gzip CSV, XES, gzip XES, parquet)"
+        "(CSV, gzip CSV, tab-separated text, XES, gzip XES, parquet)"
     )
+
+
+def _sniff(path: Path, suffix: str) -> None:
+    """Raise when the file's first bytes say it is not what its name says (a gzip named .xes, a
+    parquet file named .csv, an Excel workbook, XML named .csv) or it is empty, naming what it
+    is and the name to give it."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    stem = path.name[: -len(suffix)]
+    kind = {".xes": "an XES log", ".parquet": "a parquet file", ".pq": "a parquet file"}.get(
+        suffix.removesuffix(".gz"), "a CSV file"
+    )
+    if not head and suffix not in TEXT_SUFFIXES:  # CSV says so with its header
+        raise EventLogError(f"{path}: the file is empty; expected {kind}")
+    if head.startswith(b"PAR1") and suffix not in (".parquet", ".pq"):
+        raise EventLogError(
+            f"{path}: the file is a parquet file, not {kind}; rename it {stem}.parquet"
+        )
+    if head.startswith(b"PK\x03\x04"):
+        raise EventLogError(
+            f"{path}: the file is a zip archive (an Excel .xlsx workbook?), not {kind}; export "
+            "the sheet as 'CSV UTF-8' or unzip it"
+        )
+    gz = suffix.endswith(".gz")
+    if head.startswith(b"\x1f\x8b") and not gz:
+        raise EventLogError(f"{path}: the file is gzip-compressed; rename it {path.name}.gz")
+    inner = head
+    if gz and head.startswith(b"\x1f\x8b"):
+        try:
+            with gzip.open(path, "rb") as f:
+                inner = f.read(64)
+        except (OSError, EOFError, zlib.error):
+            return  # the reader names the broken gzip data
+    text = inner.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith((b"<?xml", b"<log")) and suffix in TEXT_SUFFIXES:
+        raise EventLogError(
+            f"{path}: the file is XML (an XES log?), not a CSV file; rename it "
+            f"{stem}.xes{'.gz' if gz else ''}"
+        )
+    if gz and not inner and suffix not in TEXT_SUFFIXES:
+        raise EventLogError(f"{path}: the file is empty (once decompressed); expected {kind}")
 
 
 def _too_many(path: Path, max_rows: int) -> TooManyRows:
@@ -233,27 +278,33 @@ def _too_many(path: Path, max_rows: int) -> TooManyRows:
 OTHER_SEPARATORS = (";", "\t", "|")
 
 
-def _separator(path: Path) -> str:
-    """The separator the header line uses most: ``,`` unless another (Excel's ``;`` in many
-    locales, tabs, pipes) is more frequent there (a column named ``resource, team`` in a ``;``
-    file does not make it comma-separated)."""
+def _separator(path: Path, encoding: str = "utf-8-sig") -> tuple[str, bool]:
+    """The separator, and whether an Excel ``sep=X`` line names it: a tab for ``.tsv``; else
+    the one the header line uses most: ``,`` unless another (Excel's ``;`` in many locales,
+    tabs, pipes) is more frequent there (a column named ``resource, team`` in a ``;`` file does
+    not make it comma-separated)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as f:
         head = f.read(2)
         if head == b"\x1f\x8b" and opener is open:
             raise EventLogError(f"{path}: the file is gzip-compressed; rename it {path.name}.gz")
-        first = (head + f.readline(1 << 20)).decode("utf-8-sig", errors="replace")
+        first = (head + f.readline(1 << 20)).decode(encoding, errors="replace")
+    named = _SEP_LINE.fullmatch(first.lstrip("\ufeff"))
+    if named:
+        return named[1], True
+    if path.name.lower().endswith((".tsv", ".tsv.gz")):
+        return "\t", False
     counts = {sep: first.count(sep) for sep in OTHER_SEPARATORS}
     best = max(counts, key=counts.get)
-    return best if counts[best] > first.count(",") else ","
+    return (best if counts[best] > first.count(",") else ","), False
 
 
 NAME_KEYS = ("case_id", "activity", "resource")
 
 
-def _header_fields(path: Path, sep: str) -> list[str]:
+def _header_fields(path: Path, sep: str, encoding: str) -> list[str]:
     """The CSV's header line as written (pandas renames a repeated name ``activity.1``)."""
-    with closing(records(path, sep, header=True)) as found:
+    with closing(records(path, sep, header=True, encoding=encoding)) as found:
         first = next(found, None)
     return first[1] if first is not None else []
 
@@ -335,10 +386,12 @@ def _refuse_runaway_quote(
 SURPLUS = "\x00surplus"  # names of the data lines' fields beyond the header's
 
 
-def _surplus_fields(path: Path, sep: str, width: int) -> list[str]:
+def _surplus_fields(path: Path, sep: str, width: int, encoding: str) -> list[str]:
     """Names for the fields the first data line has beyond the header's ``width`` (none for a
     well-formed file): SQL*Plus and some BI exports end every data line with a separator."""
-    with closing(records(path, sep)) as found:  # closed now: it holds the file open
+    with closing(
+        records(path, sep, encoding=encoding)
+    ) as found:  # closed now: it holds the file open
         first = next(found, None)
     extra = len(first[1]) - width if first is not None else 0
     return [f"{SURPLUS}{k}" for k in range(max(extra, 0))]
@@ -364,17 +417,50 @@ def _drop_surplus(
     return chunk.drop(columns=surplus)
 
 
+def _not_utf8(path: Path) -> str:
+    """What to say about a text that is not UTF-8: UTF-16 (by its byte-order mark), or the line
+    and bytes of the first invalid UTF-8 sequence, with the ``encoding=`` that would read it."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        if f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return (
+                "the file is UTF-16 text (Excel's 'Unicode Text'), expected UTF-8: pass "
+                "encoding='utf-16' or save it as 'CSV UTF-8'"
+            )
+        f.seek(0)
+        for number, line in enumerate(f, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raw = line[err.start : err.end]
+                shown = " ".join(f"0x{b:02x}" for b in raw)
+                latin = raw.decode("cp1252", errors="replace")
+                return (
+                    f"line {number}: byte(s) {shown} ({latin!r} in Windows-1252/Latin-1?) are "
+                    "not UTF-8; expected UTF-8 text: save the file as UTF-8 (e.g. iconv -f "
+                    "cp1252 -t utf-8) or pass encoding='cp1252' (or the file's encoding)"
+                )
+    return "cannot decode the text; expected UTF-8 (or pass encoding= with the file's encoding)"
+
+
 def _read_csv(
-    path: Path, keys: dict[str, str | None], max_rows: int | None, keep_attributes: bool
+    path: Path,
+    keys: dict[str, str | None],
+    max_rows: int | None,
+    keep_attributes: bool,
+    encoding: str | None = None,
 ) -> tuple[pd.DataFrame, CsvLines]:
-    """The CSV as a table (chunk by chunk, see ``CSV_CHUNK_ROWS``) and its line numbering."""
+    """The CSV as a table (chunk by chunk, see ``CSV_CHUNK_ROWS``) and its line numbering;
+    ``encoding`` None: UTF-8 (with or without a byte-order mark)."""
+    enc = encoding or "utf-8-sig"
     try:
-        sep = _separator(path)
-        lines = CsvLines(path, sep)
+        sep, sep_line = _separator(path, enc)
+        skip = 1 if sep_line else None  # Excel's 'sep=;' line
+        lines = CsvLines(path, sep, enc)
         with open_guarded(path) as fh:
-            header = pd.read_csv(fh, nrows=0, encoding="utf-8-sig", sep=sep, index_col=False)
+            header = pd.read_csv(fh, nrows=0, encoding=enc, sep=sep, index_col=False, skiprows=skip)
         # pandas renames a repeated name ('activity', 'activity.1'): refuse it as for parquet
-        _refuse_duplicate_names([n for n in _header_fields(path, sep) if n], str(path))
+        _refuse_duplicate_names([n for n in _header_fields(path, sep, enc) if n], str(path))
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         keep = _key_columns(header.columns, mapping)
         # Attributes to be hashed are read as text: the same value hashes alike in every chunk.
@@ -386,7 +472,7 @@ def _read_csv(
         na_values = {
             col: ([""] if col in names else sorted(STR_NA_VALUES)) for col in header.columns
         }
-        surplus = _surplus_fields(path, sep, len(header.columns))
+        surplus = _surplus_fields(path, sep, len(header.columns), enc)
         for col in surplus:
             as_text[col], na_values[col] = str, [""]
         parts: list[pd.DataFrame] = []
@@ -399,8 +485,9 @@ def _read_csv(
                 # a limit below one chunk is checked after max_rows + 1 rows, not 500,000
                 chunksize=min(CSV_CHUNK_ROWS, max_rows + 1) if max_rows else CSV_CHUNK_ROWS,
                 low_memory=False,
-                encoding="utf-8-sig",
+                encoding=enc,
                 sep=sep,
+                skiprows=skip,
                 keep_default_na=False,
                 na_values=na_values,
                 # fields beyond the header's are named (pandas took the first column as an
@@ -432,7 +519,13 @@ def _read_csv(
     except pd.errors.ParserError as err:
         raise EventLogError(f"{path}: not a readable CSV file ({str(err).strip()})") from None
     except UnicodeDecodeError as err:
-        raise EventLogError(f"{path}: cannot decode the text ({err}); expected UTF-8") from None
+        if encoding:
+            raise EventLogError(
+                f"{path}: cannot decode the text as encoding={encoding!r} ({err})"
+            ) from None
+        raise EventLogError(f"{path}: {_not_utf8(path)}") from None
+    except LookupError as err:  # an unknown encoding name
+        raise EventLogError(f"{path}: encoding={encoding!r}: {err}") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as err:
         raise EventLogError(
             f"{path}: cannot decompress ({err}); expected a gzip-compressed CSV file"
@@ -467,12 +560,15 @@ def read_event_log(
     end_activities: Iterable[str] | None = None,
     open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
     keep_attributes: bool = True,
+    encoding: str | None = None,
 ) -> EventLog:
-    """Read a CSV (.csv, .csv.gz), XES (.xes, .xes.gz) or parquet event log and clean it.
+    """Read a CSV (.csv, .csv.gz; .tsv, .tsv.gz tab-separated), XES (.xes, .xes.gz) or parquet
+    event log and clean it.
 
     Key columns are recognised automatically when a ``*_key`` is None (see ``CANDIDATES``).
-    ``time_format`` is a ``strptime`` format for non-ISO timestamps, or ``'epoch_s'`` /
-    ``'epoch_ms'`` for Unix times (seconds / milliseconds since 1970-01-01 UTC). ``max_rows`` bounds the rows
+    ``time_format`` is a ``strptime`` format for non-ISO timestamps, ``'epoch_s'`` /
+    ``'epoch_ms'`` for Unix times (seconds / milliseconds since 1970-01-01 UTC), or ``'excel'``
+    for Excel serial day numbers (days since 1899-12-30). ``max_rows`` bounds the rows
     (XES: events) read; a longer file is refused with ``TooManyRows`` while it is read (CSV is
     parsed ``CSV_CHUNK_ROWS`` rows at a time). ``end_activities`` overrides the inferred set of
     activities that end a case (used to flag open cases, with the final ``open_tail_fraction`` of
@@ -480,6 +576,8 @@ def read_event_log(
     memory of a wide log's other columns is not held); rows that differ only in another column
     are still kept apart by the duplicate check, which compares those columns as pandas reads
     them (numbers as numbers, the rest as text).
+    ``encoding`` is a CSV's text encoding (``'cp1252'``, ``'latin-1'``, ``'utf-16'``; default
+    UTF-8 with or without a byte-order mark; an XES file declares its own).
     Raises ``EventLogError`` for unusable input.
     """
     p = Path(path)
@@ -490,6 +588,7 @@ def read_event_log(
     if max_rows is not None and max_rows < 1:
         raise EventLogError(f"{p}: max_rows={max_rows} must be a positive number of rows")
     suffix = _suffix(p)
+    _sniff(p, suffix)
     keys = {
         C.CASE: case_id_key,
         C.ACTIVITY: activity_key,
@@ -498,8 +597,8 @@ def read_event_log(
         C.RESOURCE: resource_key,
     }
     xes_types: dict[str, str] = {}
-    if suffix in (".csv", ".csv.gz"):
-        raw, lines = _read_csv(p, keys, max_rows, keep_attributes)
+    if suffix in TEXT_SUFFIXES:
+        raw, lines = _read_csv(p, keys, max_rows, keep_attributes, encoding)
         row_label = lines.label  # the physical line (after blank lines, multi-line values)
     elif suffix in (".xes", ".xes.gz"):
         raw, xes_types = read_xes_table(p, max_rows=max_rows)

@@ -58,6 +58,12 @@ def _normalise_offset(raw: pd.Series) -> pd.Series:
 
 #: ``time_format`` values for numbers of seconds or milliseconds since 1970-01-01 UTC (Unix time).
 EPOCH_UNITS = {"epoch_s": "s", "epoch_ms": "ms"}
+#: ``time_format`` value for Excel serial day numbers (days since 1899-12-30, fractions of a day
+#: the time; local clock times, taken as UTC like other values without an offset).
+EXCEL = "excel"
+EXCEL_ORIGIN = "1899-12-30"
+#: Numbers in this range read as Excel dates from 1927 to 2173 (what the hint offers them as).
+EXCEL_HINT_RANGE = (10_000, 100_000)
 
 
 def _parse_epoch(
@@ -74,18 +80,30 @@ def _parse_epoch(
     numbers = pd.to_numeric(text, errors="coerce")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(numbers, unit=EPOCH_UNITS[unit], utc=True, errors="coerce")
+        if unit == EXCEL:
+            parsed = pd.to_datetime(
+                numbers, unit="D", origin=EXCEL_ORIGIN, utc=True, errors="coerce"
+            )
+        else:
+            parsed = pd.to_datetime(numbers, unit=EPOCH_UNITS[unit], utc=True, errors="coerce")
     bad = present & parsed.isna()
     if bad.any():
         positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
         shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
-        what = "seconds" if unit == "epoch_s" else "milliseconds"
+        what = {
+            "epoch_s": "seconds since 1970-01-01",
+            "epoch_ms": "milliseconds since 1970-01-01",
+            EXCEL: f"Excel serial days since {EXCEL_ORIGIN}",
+        }[unit]
         raise EventLogError(
-            f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not {what} since "
-            f"1970-01-01 (time_format={unit!r}), first at {shown}"
+            f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not {what} "
+            f"(time_format={unit!r}), first at {shown}"
         )
     n = int(present.sum())
-    count = ZoneCount(aware=n, values=n, offsets={"+00:00 (Unix time)": n} if n else {})
+    if unit == EXCEL:  # local clock times without a zone
+        count = ZoneCount(naive=n, values=n)
+    else:
+        count = ZoneCount(aware=n, values=n, offsets={"+00:00 (Unix time)": n} if n else {})
     return parsed.dt.tz_localize(None).astype(TIME_DTYPE), count
 
 
@@ -129,7 +147,7 @@ def parse_timestamps(
     text = values.astype("string").str.strip()
     text = text.mask((text == "") | (text == "NaT"))  # 'NaT': pandas' missing time as text
     present = text.notna()
-    if time_format in EPOCH_UNITS:
+    if time_format in EPOCH_UNITS or time_format == EXCEL:
         return _parse_epoch(
             text, column=column, source=source, unit=time_format, row_label=row_label
         )
@@ -153,11 +171,18 @@ def parse_timestamps(
             "(e.g. time_format='%d/%m/%Y %H:%M') for other layouts"
         )
         n_bad = int(bad.sum())
-        if not time_format and pd.to_numeric(text[bad], errors="coerce").notna().all():
+        numbers = pd.to_numeric(text[bad], errors="coerce")
+        if not time_format and numbers.notna().all():
             hint = (
                 "the values are numbers: seconds since 1970-01-01 UTC? pass "
                 "time_format='epoch_s' (or 'epoch_ms' for milliseconds)"
             )
+            low, high = EXCEL_HINT_RANGE
+            if bool(numbers.between(low, high).all()):
+                hint = (
+                    f"the values are numbers from {numbers.min():g} to {numbers.max():g}: Excel "
+                    f"serial dates (days since {EXCEL_ORIGIN})? pass time_format='excel'"
+                )
         # many read, many not (not a few typos), or the few that fail are dates in another
         # layout: the column mixes layouts, no format reads all
         elif min(good, n_bad) >= 0.05 * (good + n_bad) and (

@@ -169,3 +169,96 @@ def test_na_words_spaces_and_activity_spellings_in_name_columns_are_noted(tmp_pa
         n.startswith("Activities that differ only in letter case") and "'B' / 'b'" in n
         for n in notes
     )
+
+
+# --- #11 text encodings -----------------------------------------------------------------------------
+def test_a_latin1_byte_is_named_by_line_and_byte_and_encoding_reads_it(tmp_path: Path) -> None:
+    body = rows(400)
+    body[1000] = body[1000].replace(",B,", ",Prüfung,")
+    path = tmp_path / "latin1.csv"
+    path.write_bytes((HEADER + "\n" + "\n".join(body) + "\n").encode("latin-1"))
+    msg = fails(path)
+    assert "line 1002: byte(s) 0xfc ('ü' in Windows-1252/Latin-1?) are not UTF-8" in msg
+    assert "pass encoding='cp1252'" in msg and "position" not in msg
+    events = read_event_log(path, encoding="cp1252").events
+    assert (events["activity"] == "Prüfung").sum() == 1 and len(events) == 1200
+
+
+def test_utf16_text_is_recognised_and_read_with_encoding(tmp_path: Path) -> None:
+    path = tmp_path / "u16.csv"
+    path.write_bytes((HEADER + "\n" + "\n".join(rows(6)) + "\n").encode("utf-16"))
+    assert "the file is UTF-16 text" in fails(path) and "encoding='utf-16'" in fails(path)
+    events = read_event_log(path, encoding="utf-16").events
+    assert len(events) == 18 and events["resource"].iloc[0] == "r1"
+
+
+def test_the_cli_passes_columns_encoding() -> None:
+    from sim.cli.calibrate import CONFIG_KEYS, config_key_text
+
+    assert CONFIG_KEYS["encoding"] == "columns.encoding"
+    assert config_key_text("pass encoding='cp1252'") == "pass columns.encoding='cp1252'"
+    import inspect
+
+    from sim.cli import calibrate
+
+    assert 'encoding=OmegaConf.select(cfg, "columns.encoding")' in inspect.getsource(
+        calibrate._read
+    )
+
+
+# --- #13 Excel serial dates ---------------------------------------------------------------------------
+def test_excel_serial_dates_are_read_and_hinted(tmp_path: Path) -> None:
+    body = []
+    for i in range(1, 7):
+        day = 45352 + i  # 2024-03-02 + i - 1
+        body += [f"{i},A,{day}.375,{day}.5,r1", f"{i},B,{day}.5625,{day}.75,r2"]
+    path = write(tmp_path, "excel.csv", body)
+    msg = fails(path)
+    assert "Excel serial dates (days since 1899-12-30)? pass time_format='excel'" in msg
+    events = read_event_log(path, time_format="excel").events
+    assert str(events["start_time"].iloc[0]) == "2024-03-02 09:00:00"
+    assert str(events["end_time"].iloc[1]) == "2024-03-02 18:00:00"
+
+
+# --- #20 what the file really is ----------------------------------------------------------------------
+def test_a_file_named_for_another_type_says_what_it_is(tmp_path: Path) -> None:
+    import gzip
+
+    import pandas as pd
+
+    gz = tmp_path / "log.xes"
+    gz.write_bytes(gzip.compress(b"<?xml version='1.0'?><log/>"))
+    assert "the file is gzip-compressed; rename it log.xes.gz" in fails(gz)
+    pq = tmp_path / "log.csv"
+    pd.DataFrame({"a": [1]}).to_parquet(pq)
+    assert "the file is a parquet file, not a CSV file; rename it log.parquet" in fails(pq)
+    xml = tmp_path / "x.csv"
+    xml.write_text("<?xml version='1.0'?>\n<log></log>\n")
+    assert "the file is XML (an XES log?), not a CSV file; rename it x.xes" in fails(xml)
+    zipped = tmp_path / "book.csv"
+    zipped.write_bytes(b"PK\x03\x04" + b"\0" * 40)
+    assert "zip archive (an Excel .xlsx workbook?)" in fails(zipped)
+    empty = tmp_path / "empty.xes"
+    empty.write_bytes(b"")
+    assert "the file is empty; expected an XES log" in fails(empty)
+
+
+def test_excel_sep_line_and_tsv_files_are_read(tmp_path: Path) -> None:
+    semi = tmp_path / "semi.csv"
+    semi.write_text(
+        "sep=;\n"
+        + HEADER.replace(",", ";")
+        + "\n"
+        + "\n".join(r.replace(",", ";") for r in rows(6))
+        + "\n"
+    )
+    log = read_event_log(semi)
+    assert len(log.events) == 18 and log.report.columns_used["case_id"] == "case_id"
+    bad = semi.read_text().replace("2024-03-01T09:30:00", "nonsense", 1)
+    semi.write_text(bad)
+    assert "line 3: 'nonsense'" in fails(semi)  # lines still counted from the 'sep=' line
+    tsv = tmp_path / "log.tsv"
+    tsv.write_text(
+        HEADER.replace(",", "\t") + "\n" + "\n".join(r.replace(",", "\t") for r in rows(6)) + "\n"
+    )
+    assert len(read_event_log(tsv).events) == 18
