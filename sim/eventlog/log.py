@@ -111,7 +111,10 @@ class EventLog:
     ``events`` has one row per activity instance with the columns of ``sim.model.columns``
     (``case_id``, ``activity``, ``start_time``, ``end_time``, ``resource``, optional
     ``enabled_time``/``role``/``segment``/``outcome``), then ``case_open`` (bool, the same on every
-    row of a case: the case looks right-censored), then the file's other attributes unchanged.
+    row of a case: the case looks right-censored), then the file's other attributes as pandas
+    reads them (not unchanged: a CSV column of numbers becomes numbers, so ``01234`` is 1234 and
+    ``1.10`` is 1.1, and words such as ``NA`` become missing; XES attributes by their declared
+    type; names clashing with a standard column kept as ``<name>_orig``).
     Rows are sorted by ``case_id``, then start time (end time when the start is missing), then end.
     """
 

@@ -6,7 +6,7 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
    a CSV line over 1 MiB, a quote left open over whole rows, and fields beyond the header's
    that hold data are refused, see ``sim.eventlog.csv_text``);
 2. find the key columns (given keys, else the common conventions) and rename them to the
-   standard names of ``sim.model.columns``; other columns are kept unchanged (or, with
+   standard names of ``sim.model.columns``; other columns are kept as pandas reads them (or, with
    ``keep_attributes=False``, only as a hash for step 5);
 3. parse timestamps to tz-naive UTC (offsets converted, naive values taken as UTC);
 4. remove rows with no case id or activity, then rows with no end timestamp;
