@@ -45,6 +45,7 @@ CONFIG_KEYS = {
     "end_key": "columns.end",
     "resource_key": "columns.resource",
     "time_format": "columns.time_format",
+    "encoding": "columns.encoding",
     "max_rows": "columns.max_rows",
     "dropoff_outcomes": "outcomes.dropoff",
     "abandonment_outcomes": "outcomes.abandonment",
@@ -172,6 +173,7 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
             end_key=c.end,
             resource_key=c.resource,
             time_format=c.time_format,
+            encoding=OmegaConf.select(cfg, "columns.encoding"),
             max_rows=limit,
             keep_attributes=False,  # calibration uses the standard columns only
         )
@@ -373,6 +375,8 @@ def held_out_mismatch(train: Any, test: Any, *, log_key: str, test_key: str) -> 
 def _print_cleaning(log: Any, path: Any) -> None:
     r = log.report
     print(f"read {path}: {r.rows_read:,} rows, kept {r.rows_kept:,} ({log.n_cases:,} cases)")
+    if r.columns_used:
+        print("  columns: " + ", ".join(f"{k}={v!r}" for k, v in r.columns_used.items()))
     for note in r.notes:  # each removal and merge, with its count (details in cleaning.json)
         if note.startswith(("Removed", "Merged", "Took", "The log has no start times")):
             print(f"  cleaning: {config_key_text(note)}")

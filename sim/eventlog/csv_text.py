@@ -34,6 +34,8 @@ MAX_LINE_BYTES = 1 << 20
 300 MB field that took 1.1 GB to read, even with ``max_rows=100``."""
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+#: Excel's first line naming the delimiter (``sep=;``).
+SEP_LINE = re.compile(r"sep=(.)\s*")
 
 
 class _LineGuard(io.RawIOBase):
@@ -85,37 +87,43 @@ def _any_field_size() -> Iterator[None]:
         csv.field_size_limit(old)
 
 
-def records(path: Path, sep: str) -> Iterator[tuple[int, list[str]]]:
+def records(
+    path: Path, sep: str, *, header: bool = False, encoding: str = "utf-8-sig"
+) -> Iterator[tuple[int, list[str]]]:
     """Each data record of the CSV with the physical line it starts on (1 = the file's first
-    line), blank lines skipped as pandas skips them."""
+    line), blank lines skipped as pandas skips them, and an Excel ``sep=X`` first line; with
+    ``header``, the header line too."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with (
         _any_field_size(),
-        opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as f,
+        opener(path, "rt", encoding=encoding, errors="replace", newline="") as f,
     ):
+        skipped = int(SEP_LINE.fullmatch(f.readline().lstrip("\ufeff")) is not None)
+        if not skipped:
+            f.seek(0)
         reader = csv.reader(f, delimiter=sep)
         header_seen = False
-        start = 1
+        start = 1 + skipped
         for fields in reader:
-            if fields and header_seen:
+            if fields and (header_seen or header):
                 yield start, fields
             header_seen = header_seen or bool(fields)
-            start = reader.line_num + 1
+            start = reader.line_num + 1 + skipped
 
 
 class CsvLines:
     """Maps a CSV's data record number (0 = the first after the header) to the physical line it
     starts on; the file is scanned the first time a line is asked for."""
 
-    def __init__(self, path: Path, sep: str) -> None:
-        self.path, self._sep = path, sep
+    def __init__(self, path: Path, sep: str, encoding: str = "utf-8-sig") -> None:
+        self.path, self._sep, self._encoding = path, sep, encoding
         self._at: list[int] | None = None  # record numbers where the shift changes ...
         self._shift: list[int] = []  # ... and the shift from there on
 
     def _scan(self) -> None:
         self._at, self._shift = [], []
         shift = 0
-        for i, (line, _) in enumerate(records(self.path, self._sep)):
+        for i, (line, _) in enumerate(records(self.path, self._sep, encoding=self._encoding)):
             if line - (i + 2) != shift:
                 shift = line - (i + 2)
                 self._at.append(i)

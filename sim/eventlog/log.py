@@ -55,6 +55,9 @@ class CleaningReport:
     resources: int = 0
     rows_without_resource: int = 0  # kept, but nobody's busy time (a pool does not see them)
     resource_spellings: list[list[str]] = field(default_factory=list)  # one person, several ways?
+    activity_spellings: list[list[str]] = field(default_factory=list)  # one activity, several ways?
+    # the file's column used for each standard column (case_id: 'Case ID', ...)
+    columns_used: dict[str, str] = field(default_factory=dict)
     open_cases: int = 0
     # rows/events removed above (no end, or a start never completed) whose activity started and
     # never finished: in progress at extraction, their cases are flagged open
@@ -108,7 +111,10 @@ class EventLog:
     ``events`` has one row per activity instance with the columns of ``sim.model.columns``
     (``case_id``, ``activity``, ``start_time``, ``end_time``, ``resource``, optional
     ``enabled_time``/``role``/``segment``/``outcome``), then ``case_open`` (bool, the same on every
-    row of a case: the case looks right-censored), then the file's other attributes unchanged.
+    row of a case: the case looks right-censored), then the file's other attributes as pandas
+    reads them (not unchanged: a CSV column of numbers becomes numbers, so ``01234`` is 1234 and
+    ``1.10`` is 1.1, and words such as ``NA`` become missing; XES attributes by their declared
+    type; names clashing with a standard column kept as ``<name>_orig``).
     Rows are sorted by ``case_id``, then start time (end time when the start is missing), then end.
     """
 

@@ -85,8 +85,11 @@ def flag_open_cases(
     """Return a copy of ``events`` with a boolean ``case_open`` column, and the end activities used.
 
     See the module docstring for the rule. ``end_activities`` overrides the inferred set; the
-    cases in ``force_open`` are open whatever their last event.
+    cases in ``force_open`` are open whatever their last event. A single name given as a string
+    is one end activity (not a set of one-letter activities).
     """
+    if isinstance(end_activities, str):
+        end_activities = [end_activities]
     out = events.copy()
     if out.empty:
         out[CASE_OPEN] = pd.Series(dtype=bool)

@@ -6,7 +6,7 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
    a CSV line over 1 MiB, a quote left open over whole rows, and fields beyond the header's
    that hold data are refused, see ``sim.eventlog.csv_text``);
 2. find the key columns (given keys, else the common conventions) and rename them to the
-   standard names of ``sim.model.columns``; other columns are kept unchanged (or, with
+   standard names of ``sim.model.columns``; other columns are kept as pandas reads them (or, with
    ``keep_attributes=False``, only as a hash for step 5);
 3. parse timestamps to tz-naive UTC (offsets converted, naive values taken as UTC);
 4. remove rows with no case id or activity, then rows with no end timestamp;
@@ -36,6 +36,7 @@ from pandas._libs.parsers import STR_NA_VALUES  # pandas' default missing-value 
 
 from sim.errors import EventLogError, TooManyRows
 from sim.eventlog.csv_text import (
+    SEP_LINE,
     CsvLines,
     line_breaks,
     open_guarded,
@@ -85,7 +86,10 @@ KEY_ARGUMENT = {
 REQUIRED_KEYS = (C.CASE, C.ACTIVITY, C.END)
 TIME_KEYS = (C.START, C.END, C.ENABLED)
 STRING_KEYS = (C.CASE, C.ACTIVITY, C.RESOURCE, C.ROLE, C.SEGMENT, C.OUTCOME)
-SUFFIXES = (".csv", ".csv.gz", ".xes", ".xes.gz", ".parquet", ".pq")
+SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".xes", ".xes.gz", ".parquet", ".pq")
+TEXT_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
+#: Excel writes ``sep=;`` as the first line of a CSV to name its delimiter.
+_SEP_LINE = SEP_LINE
 STRING_DTYPE = pd.StringDtype()  # missing values are pd.NA
 
 
@@ -106,9 +110,7 @@ def resolve_columns(
     cols = [str(c) for c in columns]
     found = ", ".join(repr(c) for c in cols) or "none"
     _refuse_duplicate_names(cols, source)
-    by_norm: dict[str, str] = {}
-    for c in cols:
-        by_norm.setdefault(_norm(c), c)
+    by_norm = _by_norm(cols)
     mapping: dict[str, str] = {}
     for std in CANDIDATES:  # the user's choices first: automatic recognition takes what is left
         given = keys.get(std)
@@ -140,6 +142,40 @@ def resolve_columns(
     if missing:  # all at once: one run names every column to map
         raise EventLogError(f"{source}: {'; '.join(missing)}; columns found: {found}")
     return mapping
+
+
+def _by_norm(cols: list[str]) -> dict[str, str]:
+    """Each normalised name to the file's column: a column named exactly like a candidate
+    (``case_id``) before one that only normalises to it (``Case ID``), else the first."""
+    exact = {c for cand in CANDIDATES.values() for c in cand}
+    by_norm: dict[str, str] = {}
+    for c in cols:
+        key = _norm(c)
+        if key not in by_norm or (c in exact and by_norm[key] not in exact):
+            by_norm[key] = c
+    return by_norm
+
+
+def ambiguous_columns(
+    columns: Iterable[str], mapping: dict[str, str], keys: dict[str, str | None]
+) -> list[str]:
+    """Notes for the key columns recognised automatically where more than one column of the
+    file fitted (``Case ID`` and ``case_id``; ``case_id`` and ``case:concept:name``): which one
+    was used, and the keyword that chooses another."""
+    cols = [str(c) for c in columns]
+    notes = []
+    for std, used in mapping.items():
+        if keys.get(std) is not None or std not in KEY_ARGUMENT:
+            continue
+        norms = {_norm(c) for c in CANDIDATES[std]}
+        fits = [c for c in cols if _norm(c) in norms and c not in mapping.values()]
+        if fits:
+            others = ", ".join(repr(c) for c in fits)
+            notes.append(
+                f"Columns {used!r} and {others} could each be the {_describe(std)} column: used "
+                f"{used!r} (pass {KEY_ARGUMENT[std]}='<column>' to choose another)."
+            )
+    return notes
 
 
 def _missing_column(std: str, mapping: dict[str, str], by_norm: dict[str, str]) -> str:
@@ -186,8 +222,49 @@ def _suffix(path: Path) -> str:
             return suffix
     raise EventLogError(
         f"{path}: unknown file type; expected one of {', '.join(SUFFIXES)} "
-        "(CSV, gzip CSV, XES, gzip XES, parquet)"
+        "(CSV, gzip CSV, tab-separated text, XES, gzip XES, parquet)"
     )
+
+
+def _sniff(path: Path, suffix: str) -> None:
+    """Raise when the file's first bytes say it is not what its name says (a gzip named .xes, a
+    parquet file named .csv, an Excel workbook, XML named .csv) or it is empty, naming what it
+    is and the name to give it."""
+    with open(path, "rb") as f:
+        head = f.read(8)
+    stem = path.name[: -len(suffix)]
+    kind = {".xes": "an XES log", ".parquet": "a parquet file", ".pq": "a parquet file"}.get(
+        suffix.removesuffix(".gz"), "a CSV file"
+    )
+    if not head and suffix not in TEXT_SUFFIXES:  # CSV says so with its header
+        raise EventLogError(f"{path}: the file is empty; expected {kind}")
+    if head.startswith(b"PAR1") and suffix not in (".parquet", ".pq"):
+        raise EventLogError(
+            f"{path}: the file is a parquet file, not {kind}; rename it {stem}.parquet"
+        )
+    if head.startswith(b"PK\x03\x04"):
+        raise EventLogError(
+            f"{path}: the file is a zip archive (an Excel .xlsx workbook?), not {kind}; export "
+            "the sheet as 'CSV UTF-8' or unzip it"
+        )
+    gz = suffix.endswith(".gz")
+    if head.startswith(b"\x1f\x8b") and not gz:
+        raise EventLogError(f"{path}: the file is gzip-compressed; rename it {path.name}.gz")
+    inner = head
+    if gz and head.startswith(b"\x1f\x8b"):
+        try:
+            with gzip.open(path, "rb") as f:
+                inner = f.read(64)
+        except (OSError, EOFError, zlib.error):
+            return  # the reader names the broken gzip data
+    text = inner.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith((b"<?xml", b"<log")) and suffix in TEXT_SUFFIXES:
+        raise EventLogError(
+            f"{path}: the file is XML (an XES log?), not a CSV file; rename it "
+            f"{stem}.xes{'.gz' if gz else ''}"
+        )
+    if gz and not inner and suffix not in TEXT_SUFFIXES:
+        raise EventLogError(f"{path}: the file is empty (once decompressed); expected {kind}")
 
 
 def _too_many(path: Path, max_rows: int) -> TooManyRows:
@@ -201,22 +278,35 @@ def _too_many(path: Path, max_rows: int) -> TooManyRows:
 OTHER_SEPARATORS = (";", "\t", "|")
 
 
-def _separator(path: Path) -> str:
-    """The separator the header line uses most: ``,`` unless another (Excel's ``;`` in many
-    locales, tabs, pipes) is more frequent there (a column named ``resource, team`` in a ``;``
-    file does not make it comma-separated)."""
+def _separator(path: Path, encoding: str = "utf-8-sig") -> tuple[str, bool]:
+    """The separator, and whether an Excel ``sep=X`` line names it: a tab for ``.tsv``; else
+    the one the header line uses most: ``,`` unless another (Excel's ``;`` in many locales,
+    tabs, pipes) is more frequent there (a column named ``resource, team`` in a ``;`` file does
+    not make it comma-separated)."""
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as f:
         head = f.read(2)
         if head == b"\x1f\x8b" and opener is open:
             raise EventLogError(f"{path}: the file is gzip-compressed; rename it {path.name}.gz")
-        first = (head + f.readline(1 << 20)).decode("utf-8-sig", errors="replace")
+        first = (head + f.readline(1 << 20)).decode(encoding, errors="replace")
+    named = _SEP_LINE.fullmatch(first.lstrip("\ufeff"))
+    if named:
+        return named[1], True
+    if path.name.lower().endswith((".tsv", ".tsv.gz")):
+        return "\t", False
     counts = {sep: first.count(sep) for sep in OTHER_SEPARATORS}
     best = max(counts, key=counts.get)
-    return best if counts[best] > first.count(",") else ","
+    return (best if counts[best] > first.count(",") else ","), False
 
 
 NAME_KEYS = ("case_id", "activity", "resource")
+
+
+def _header_fields(path: Path, sep: str, encoding: str) -> list[str]:
+    """The CSV's header line as written (pandas renames a repeated name ``activity.1``)."""
+    with closing(records(path, sep, header=True, encoding=encoding)) as found:
+        first = next(found, None)
+    return first[1] if first is not None else []
 
 
 #: Rows a CSV is parsed in at a time: the parser's working memory stays that of one chunk, and
@@ -296,10 +386,12 @@ def _refuse_runaway_quote(
 SURPLUS = "\x00surplus"  # names of the data lines' fields beyond the header's
 
 
-def _surplus_fields(path: Path, sep: str, width: int) -> list[str]:
+def _surplus_fields(path: Path, sep: str, width: int, encoding: str) -> list[str]:
     """Names for the fields the first data line has beyond the header's ``width`` (none for a
     well-formed file): SQL*Plus and some BI exports end every data line with a separator."""
-    with closing(records(path, sep)) as found:  # closed now: it holds the file open
+    with closing(
+        records(path, sep, encoding=encoding)
+    ) as found:  # closed now: it holds the file open
         first = next(found, None)
     extra = len(first[1]) - width if first is not None else 0
     return [f"{SURPLUS}{k}" for k in range(max(extra, 0))]
@@ -325,15 +417,50 @@ def _drop_surplus(
     return chunk.drop(columns=surplus)
 
 
+def _not_utf8(path: Path) -> str:
+    """What to say about a text that is not UTF-8: UTF-16 (by its byte-order mark), or the line
+    and bytes of the first invalid UTF-8 sequence, with the ``encoding=`` that would read it."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        if f.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            return (
+                "the file is UTF-16 text (Excel's 'Unicode Text'), expected UTF-8: pass "
+                "encoding='utf-16' or save it as 'CSV UTF-8'"
+            )
+        f.seek(0)
+        for number, line in enumerate(f, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raw = line[err.start : err.end]
+                shown = " ".join(f"0x{b:02x}" for b in raw)
+                latin = raw.decode("cp1252", errors="replace")
+                return (
+                    f"line {number}: byte(s) {shown} ({latin!r} in Windows-1252/Latin-1?) are "
+                    "not UTF-8; expected UTF-8 text: save the file as UTF-8 (e.g. iconv -f "
+                    "cp1252 -t utf-8) or pass encoding='cp1252' (or the file's encoding)"
+                )
+    return "cannot decode the text; expected UTF-8 (or pass encoding= with the file's encoding)"
+
+
 def _read_csv(
-    path: Path, keys: dict[str, str | None], max_rows: int | None, keep_attributes: bool
+    path: Path,
+    keys: dict[str, str | None],
+    max_rows: int | None,
+    keep_attributes: bool,
+    encoding: str | None = None,
 ) -> tuple[pd.DataFrame, CsvLines]:
-    """The CSV as a table (chunk by chunk, see ``CSV_CHUNK_ROWS``) and its line numbering."""
+    """The CSV as a table (chunk by chunk, see ``CSV_CHUNK_ROWS``) and its line numbering;
+    ``encoding`` None: UTF-8 (with or without a byte-order mark)."""
+    enc = encoding or "utf-8-sig"
     try:
-        sep = _separator(path)
-        lines = CsvLines(path, sep)
+        sep, sep_line = _separator(path, enc)
+        skip = 1 if sep_line else None  # Excel's 'sep=;' line
+        lines = CsvLines(path, sep, enc)
         with open_guarded(path) as fh:
-            header = pd.read_csv(fh, nrows=0, encoding="utf-8-sig", sep=sep, index_col=False)
+            header = pd.read_csv(fh, nrows=0, encoding=enc, sep=sep, index_col=False, skiprows=skip)
+        # pandas renames a repeated name ('activity', 'activity.1'): refuse it as for parquet
+        _refuse_duplicate_names([n for n in _header_fields(path, sep, enc) if n], str(path))
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         keep = _key_columns(header.columns, mapping)
         # Attributes to be hashed are read as text: the same value hashes alike in every chunk.
@@ -345,7 +472,7 @@ def _read_csv(
         na_values = {
             col: ([""] if col in names else sorted(STR_NA_VALUES)) for col in header.columns
         }
-        surplus = _surplus_fields(path, sep, len(header.columns))
+        surplus = _surplus_fields(path, sep, len(header.columns), enc)
         for col in surplus:
             as_text[col], na_values[col] = str, [""]
         parts: list[pd.DataFrame] = []
@@ -358,8 +485,9 @@ def _read_csv(
                 # a limit below one chunk is checked after max_rows + 1 rows, not 500,000
                 chunksize=min(CSV_CHUNK_ROWS, max_rows + 1) if max_rows else CSV_CHUNK_ROWS,
                 low_memory=False,
-                encoding="utf-8-sig",
+                encoding=enc,
                 sep=sep,
+                skiprows=skip,
                 keep_default_na=False,
                 na_values=na_values,
                 # fields beyond the header's are named (pandas took the first column as an
@@ -391,7 +519,13 @@ def _read_csv(
     except pd.errors.ParserError as err:
         raise EventLogError(f"{path}: not a readable CSV file ({str(err).strip()})") from None
     except UnicodeDecodeError as err:
-        raise EventLogError(f"{path}: cannot decode the text ({err}); expected UTF-8") from None
+        if encoding:
+            raise EventLogError(
+                f"{path}: cannot decode the text as encoding={encoding!r} ({err})"
+            ) from None
+        raise EventLogError(f"{path}: {_not_utf8(path)}") from None
+    except LookupError as err:  # an unknown encoding name
+        raise EventLogError(f"{path}: encoding={encoding!r}: {err}") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as err:
         raise EventLogError(
             f"{path}: cannot decompress ({err}); expected a gzip-compressed CSV file"
@@ -426,12 +560,15 @@ def read_event_log(
     end_activities: Iterable[str] | None = None,
     open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
     keep_attributes: bool = True,
+    encoding: str | None = None,
 ) -> EventLog:
-    """Read a CSV (.csv, .csv.gz), XES (.xes, .xes.gz) or parquet event log and clean it.
+    """Read a CSV (.csv, .csv.gz; .tsv, .tsv.gz tab-separated), XES (.xes, .xes.gz) or parquet
+    event log and clean it.
 
     Key columns are recognised automatically when a ``*_key`` is None (see ``CANDIDATES``).
-    ``time_format`` is a ``strptime`` format for non-ISO timestamps, or ``'epoch_s'`` /
-    ``'epoch_ms'`` for Unix times (seconds / milliseconds since 1970-01-01 UTC). ``max_rows`` bounds the rows
+    ``time_format`` is a ``strptime`` format for non-ISO timestamps, ``'epoch_s'`` /
+    ``'epoch_ms'`` for Unix times (seconds / milliseconds since 1970-01-01 UTC), or ``'excel'``
+    for Excel serial day numbers (days since 1899-12-30). ``max_rows`` bounds the rows
     (XES: events) read; a longer file is refused with ``TooManyRows`` while it is read (CSV is
     parsed ``CSV_CHUNK_ROWS`` rows at a time). ``end_activities`` overrides the inferred set of
     activities that end a case (used to flag open cases, with the final ``open_tail_fraction`` of
@@ -439,6 +576,8 @@ def read_event_log(
     memory of a wide log's other columns is not held); rows that differ only in another column
     are still kept apart by the duplicate check, which compares those columns as pandas reads
     them (numbers as numbers, the rest as text).
+    ``encoding`` is a CSV's text encoding (``'cp1252'``, ``'latin-1'``, ``'utf-16'``; default
+    UTF-8 with or without a byte-order mark; an XES file declares its own).
     Raises ``EventLogError`` for unusable input.
     """
     p = Path(path)
@@ -449,6 +588,7 @@ def read_event_log(
     if max_rows is not None and max_rows < 1:
         raise EventLogError(f"{p}: max_rows={max_rows} must be a positive number of rows")
     suffix = _suffix(p)
+    _sniff(p, suffix)
     keys = {
         C.CASE: case_id_key,
         C.ACTIVITY: activity_key,
@@ -457,8 +597,8 @@ def read_event_log(
         C.RESOURCE: resource_key,
     }
     xes_types: dict[str, str] = {}
-    if suffix in (".csv", ".csv.gz"):
-        raw, lines = _read_csv(p, keys, max_rows, keep_attributes)
+    if suffix in TEXT_SUFFIXES:
+        raw, lines = _read_csv(p, keys, max_rows, keep_attributes, encoding)
         row_label = lines.label  # the physical line (after blank lines, multi-line values)
     elif suffix in (".xes", ".xes.gz"):
         raw, xes_types = read_xes_table(p, max_rows=max_rows)
@@ -589,6 +729,32 @@ def _convert_xes_attribute(values: pd.Series, kind: str) -> pd.Series:
         if low.dropna().isin(["true", "false"]).all():
             return low.map({"true": True, "false": False}).astype("boolean")
     return values.astype(STRING_DTYPE)
+
+
+#: Names (case id, activity, resource) that often stand for a missing value in an export.
+NA_WORDS = frozenset(STR_NA_VALUES - {""}) | {"NaT", "none", "Null", "NONE"}
+NAME_COLUMNS = (C.CASE, C.ACTIVITY, C.RESOURCE)
+
+
+def _stripped(before: pd.Series, after: pd.Series) -> int:
+    """How many values of a name column lost spaces at either end (blank ones not counted)."""
+    if not (pd.api.types.is_object_dtype(before) or pd.api.types.is_string_dtype(before)):
+        return 0
+    lengths = before.astype(STRING_DTYPE).str.len()
+    return int((after.notna() & (lengths != after.str.len())).sum())
+
+
+def _na_words_note(values: pd.Series, column: str) -> list[str]:
+    """A note when a name column holds words that often mean 'missing' (``NULL``, ``nan``):
+    they are kept as names (an activity may be called 'None'), with their counts."""
+    counts = values[values.isin(NA_WORDS)].value_counts()
+    if counts.empty:
+        return []
+    shown = ", ".join(f"{k!r} ({int(v)})" for k, v in counts.items())
+    return [
+        f"Column {column!r} holds values that often mean missing: {shown}; kept as names "
+        "(blank those cells if they mean missing)."
+    ]
 
 
 def _plural(n: int, word: str, plural: str | None = None) -> str:
@@ -725,9 +891,11 @@ def _standardise(
         raise EventLogError(f"{source}: open_tail_fraction={open_tail_fraction} must be in [0, 1)")
     notes.extend(raw.attrs.get(READ_NOTES, []))
     mapping = resolve_columns(raw.columns, source=source, keys=keys)
+    notes.extend(ambiguous_columns(raw.columns, mapping, keys))
     mapped = set(mapping.values())  # before: an ignored empty start column is not an attribute
     notes.extend(_start_column_or_lifecycle(raw, mapping))
     use_lifecycle = LIFECYCLE in mapping and C.START not in mapping
+    report.columns_used = {k: str(v) for k, v in mapping.items()}
 
     # --- 2. standard columns first, then the other columns unchanged --------------------------
     std: dict[str, pd.Series] = {}
@@ -755,12 +923,24 @@ def _standardise(
     if C.RESOURCE not in frame.columns:
         frame[C.RESOURCE] = pd.Series(pd.NA, index=frame.index, dtype=STRING_DTYPE)
         notes.append("No resource column found; resource is missing on every row.")
+    stripped: dict[str, int] = {}
     for name in STRING_KEYS:
         if name in frame.columns:
             _refuse_infinite(
                 frame[name], column=mapping.get(name, name), source=source, row_label=row_label
             )
-            frame[name] = _as_text(frame[name])
+            before = frame[name]
+            frame[name] = _as_text(before)
+            if name in NAME_COLUMNS and name in mapping:
+                n = _stripped(before, frame[name])
+                if n:
+                    stripped[mapping[name]] = n
+                notes.extend(_na_words_note(frame[name], mapping[name]))
+    if stripped:
+        shown = ", ".join(f"{_plural(n, 'value')} of {col!r}" for col, n in stripped.items())
+        notes.append(
+            f"Removed spaces before or after {shown} (a name written 'B ' is read as 'B')."
+        )
 
     # --- 3. timestamps ------------------------------------------------------------------------
     zones = ZoneCount()
@@ -1006,6 +1186,14 @@ def _finish(
             "(in progress at extraction; removed above): "
             f"{_plural(frame.loc[forced, C.CASE].nunique(), 'case')} with one flagged open."
         )
+    if end_activities is not None:
+        unknown = sorted(set(ends) - set(frame[C.ACTIVITY].unique().tolist()))
+        if unknown:
+            notes.append(
+                f"End activities given that do not occur in the log: "
+                f"{', '.join(repr(a) for a in unknown)} (misspelt?); a case cannot end with "
+                "them, so only the others mark a case as finished."
+            )
     frame = frame[_column_order(frame.columns)]
     report.open_tail_fraction = float(open_tail_fraction)
     report.end_activities = ends
@@ -1035,6 +1223,16 @@ def _finish(
             f"written several ways? each counts as a person): {shown}"
             + (f" and {more} more groups" if more > 0 else "")
             + "; unify them in the log if they are one person."
+        )
+    report.activity_spellings = _spelling_variants(frame[C.ACTIVITY].dropna().unique())
+    if report.activity_spellings:
+        shown = "; ".join(" / ".join(repr(n) for n in g) for g in report.activity_spellings[:5])
+        more = len(report.activity_spellings) - 5
+        notes.append(
+            "Activities that differ only in letter case, spaces or punctuation (one activity "
+            f"written several ways? each is an activity of its own): {shown}"
+            + (f" and {more} more groups" if more > 0 else "")
+            + "; unify them in the log if they are one activity."
         )
     report.activities_dropped = sorted(activities_in - set(frame[C.ACTIVITY].unique().tolist()))
     if report.activities_dropped:

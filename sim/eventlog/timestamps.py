@@ -58,6 +58,12 @@ def _normalise_offset(raw: pd.Series) -> pd.Series:
 
 #: ``time_format`` values for numbers of seconds or milliseconds since 1970-01-01 UTC (Unix time).
 EPOCH_UNITS = {"epoch_s": "s", "epoch_ms": "ms"}
+#: ``time_format`` value for Excel serial day numbers (days since 1899-12-30, fractions of a day
+#: the time; local clock times, taken as UTC like other values without an offset).
+EXCEL = "excel"
+EXCEL_ORIGIN = "1899-12-30"
+#: Numbers in this range read as Excel dates from 1927 to 2173 (what the hint offers them as).
+EXCEL_HINT_RANGE = (10_000, 100_000)
 
 
 def _parse_epoch(
@@ -74,19 +80,45 @@ def _parse_epoch(
     numbers = pd.to_numeric(text, errors="coerce")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(numbers, unit=EPOCH_UNITS[unit], utc=True, errors="coerce")
+        if unit == EXCEL:
+            parsed = pd.to_datetime(
+                numbers, unit="D", origin=EXCEL_ORIGIN, utc=True, errors="coerce"
+            )
+        else:
+            parsed = pd.to_datetime(numbers, unit=EPOCH_UNITS[unit], utc=True, errors="coerce")
     bad = present & parsed.isna()
     if bad.any():
         positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
         shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
-        what = "seconds" if unit == "epoch_s" else "milliseconds"
+        what = {
+            "epoch_s": "seconds since 1970-01-01",
+            "epoch_ms": "milliseconds since 1970-01-01",
+            EXCEL: f"Excel serial days since {EXCEL_ORIGIN}",
+        }[unit]
         raise EventLogError(
-            f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not {what} since "
-            f"1970-01-01 (time_format={unit!r}), first at {shown}"
+            f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not {what} "
+            f"(time_format={unit!r}), first at {shown}"
         )
     n = int(present.sum())
-    count = ZoneCount(aware=n, values=n, offsets={"+00:00 (Unix time)": n} if n else {})
+    if unit == EXCEL:  # local clock times without a zone
+        count = ZoneCount(naive=n, values=n)
+    else:
+        count = ZoneCount(aware=n, values=n, offsets={"+00:00 (Unix time)": n} if n else {})
     return parsed.dt.tz_localize(None).astype(TIME_DTYPE), count
+
+
+#: Unparseable values a column needs, beside 5 % of its values, to be said to mix layouts
+#: (fewer are taken for typos unless they read as dates in another layout).
+MIXED_MIN_BAD = 20
+
+
+def _other_layout(bad: pd.Series) -> bool:
+    """Whether the (first 20) values ISO 8601 could not read all read as dates in some other
+    layout (``01/03/2024 09:30``), not typos or impossible dates (``2024-02-30``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(bad.head(MIXED_MIN_BAD), format="mixed", errors="coerce")
+    return bool(parsed.notna().all())
 
 
 def parse_timestamps(
@@ -113,9 +145,9 @@ def parse_timestamps(
         return values.astype(TIME_DTYPE), count
 
     text = values.astype("string").str.strip()
-    text = text.mask(text == "")
+    text = text.mask((text == "") | (text == "NaT"))  # 'NaT': pandas' missing time as text
     present = text.notna()
-    if time_format in EPOCH_UNITS:
+    if time_format in EPOCH_UNITS or time_format == EXCEL:
         return _parse_epoch(
             text, column=column, source=source, unit=time_format, row_label=row_label
         )
@@ -139,16 +171,32 @@ def parse_timestamps(
             "(e.g. time_format='%d/%m/%Y %H:%M') for other layouts"
         )
         n_bad = int(bad.sum())
-        if not time_format and pd.to_numeric(text[bad], errors="coerce").notna().all():
+        numbers = pd.to_numeric(text[bad], errors="coerce")
+        if not time_format and numbers.notna().all():
             hint = (
                 "the values are numbers: seconds since 1970-01-01 UTC? pass "
                 "time_format='epoch_s' (or 'epoch_ms' for milliseconds)"
             )
-        # many read, many not (not a few typos): the column mixes layouts, no format reads all
-        elif min(good, n_bad) >= 0.05 * (good + n_bad):
+            low, high = EXCEL_HINT_RANGE
+            if bool(numbers.between(low, high).all()):
+                hint = (
+                    f"the values are numbers from {numbers.min():g} to {numbers.max():g}: Excel "
+                    f"serial dates (days since {EXCEL_ORIGIN})? pass time_format='excel'"
+                )
+        # many read, many not (not a few typos), or the few that fail are dates in another
+        # layout: the column mixes layouts, no format reads all
+        elif min(good, n_bad) >= 0.05 * (good + n_bad) and (
+            n_bad >= MIXED_MIN_BAD or _other_layout(text[bad])
+        ):
             hint += (
                 f"; {good} other value(s) of the column did parse, so it mixes layouts, which "
                 "no single time_format reads: write the column in one layout"
+            )
+        elif good:
+            hint = (
+                f"{good} other value(s) of the column did parse: a typo or an impossible date "
+                f"(30 February, hour 24)? Correct {'it' if n_bad == 1 else 'them'} in the file; "
+                + hint
             )
         raise EventLogError(
             f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not timestamps, "
