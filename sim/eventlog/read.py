@@ -10,7 +10,8 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
    ``keep_attributes=False``, only as a hash for step 5);
 3. parse timestamps to tz-naive UTC (offsets converted, naive values taken as UTC);
 4. remove rows with no case id or activity, then rows with no end timestamp;
-5. remove exact duplicate rows;
+5. remove exact duplicate rows (a first column without a name that numbers the rows, a table's
+   index written by ``to_csv()``, is left out: ``_drop_row_numbers``);
 6. lifecycle logs (a ``lifecycle:transition`` column and no start column): pair start/complete
    events FIFO into one row per activity instance (``sim.eventlog.lifecycle``);
 7. remove rows whose end is before their start, and the cases of implausible timestamps;
@@ -319,11 +320,59 @@ ATTRIBUTES_HASH = "_attributes_hash"
 HASHED_COLUMNS = "hashed_columns"  # DataFrame.attrs key: their names (for hints: start_key=)
 
 
+#: The name pandas gives a first column whose header is empty: ``DataFrame.to_csv()`` writes the
+#: table's index there (0, 1, 2, ...), which would make every row unique.
+INDEX_COLUMN = "Unnamed: 0"
+
+
 def _key_columns(columns: Iterable[str], mapping: dict[str, str]) -> set[str]:
-    """The file's columns the standard table is built from (the others are attributes)."""
+    """The file's columns the standard table is built from (the others are attributes), and a
+    possible row-number column (``INDEX_COLUMN``, judged by ``_drop_row_numbers``)."""
     names = {str(c) for c in columns}
     # concept:instance pairs lifecycle events; an input case_open is replaced (and noted)
-    return set(mapping.values()) | ({INSTANCE, CASE_OPEN} & names)
+    return set(mapping.values()) | ({INSTANCE, CASE_OPEN, INDEX_COLUMN} & names)
+
+
+def _drop_row_numbers(
+    raw: pd.DataFrame, mapping: dict[str, str], *, keep_attributes: bool
+) -> pd.DataFrame:
+    """``raw`` without its first column when that column has no header name and numbers the
+    rows (strictly increasing whole numbers: a table's index written by ``to_csv()``), with a
+    note: it would make every row unique, so exact duplicates went unseen. Any other such column
+    stays an attribute (hashed into ``ATTRIBUTES_HASH`` where the attributes are)."""
+    if INDEX_COLUMN not in raw.columns or INDEX_COLUMN in mapping.values():
+        return raw
+    values = pd.to_numeric(raw[INDEX_COLUMN], errors="coerce")
+    whole = values.notna().all() and bool((values == values.round()).all())
+    if (
+        raw.columns[0] == INDEX_COLUMN
+        and whole
+        and values.is_monotonic_increasing
+        and (values.is_unique)
+    ):
+        out = raw.drop(columns=INDEX_COLUMN)
+        out.attrs[READ_NOTES] = [
+            *raw.attrs.get(READ_NOTES, []),
+            f"Left out the first column, which has no name and numbers the rows "
+            f"({_shown_range(values)}): a table's index written with it, not an attribute of "
+            "the events (it would make every row unique, hiding exact duplicates).",
+        ]
+        return out
+    if keep_attributes:
+        return raw
+    parts = {INDEX_COLUMN: _comparable(raw[INDEX_COLUMN])}  # hashed like the other attributes
+    if ATTRIBUTES_HASH in raw.columns:
+        parts[ATTRIBUTES_HASH] = raw[ATTRIBUTES_HASH]
+    out = raw.drop(columns=INDEX_COLUMN)
+    out[ATTRIBUTES_HASH] = pd.util.hash_pandas_object(pd.DataFrame(parts), index=False).to_numpy()
+    out.attrs[HASHED_COLUMNS] = [*raw.attrs.get(HASHED_COLUMNS, []), INDEX_COLUMN]
+    return out
+
+
+def _shown_range(values: pd.Series) -> str:
+    """``"0, 1, ..., 41"``."""
+    first = [f"{v:g}" for v in values.iloc[:2]]
+    return ", ".join(first) + (f", ..., {values.iloc[-1]:g}" if len(values) > 2 else "")
 
 
 def _comparable(values: pd.Series) -> pd.Series:
@@ -617,6 +666,9 @@ def read_event_log(
         mapping = resolve_columns(raw.columns, source=str(p), keys=keys)
         raw = _hash_attributes(raw, _key_columns(raw.columns, mapping))
         xes_types = {k: v for k, v in xes_types.items() if k in raw.columns}
+    raw = _drop_row_numbers(
+        raw, resolve_columns(raw.columns, source=str(p), keys=keys), keep_attributes=keep_attributes
+    )
     std = _standardise(
         raw,
         keys=keys,

@@ -262,3 +262,47 @@ def test_excel_sep_line_and_tsv_files_are_read(tmp_path: Path) -> None:
         HEADER.replace(",", "\t") + "\n" + "\n".join(r.replace(",", "\t") for r in rows(6)) + "\n"
     )
     assert len(read_event_log(tsv).events) == 18
+
+
+# ---------------------------------------------------------------- #19: a written index column
+
+
+def _indexed_table(index: list[int]):
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "case_id": ["1", "1", "1", "2", "2"],
+            "activity": ["A", "B", "B", "A", "B"],
+            "start_time": ["2020-01-01 10:00", "2020-01-01 11:00", "2020-01-01 11:00"]
+            + ["2020-01-01 12:00", "2020-01-01 13:00"],
+            "end_time": ["2020-01-01 10:30", "2020-01-01 11:30", "2020-01-01 11:30"]
+            + ["2020-01-01 12:30", "2020-01-01 13:30"],
+            "resource": ["r"] * 5,
+        },
+        index=index,
+    )
+
+
+@pytest.mark.parametrize("keep_attributes", [True, False])
+def test_a_row_number_column_written_by_to_csv_does_not_hide_exact_duplicates(
+    tmp_path: Path, keep_attributes: bool
+) -> None:
+    path = tmp_path / "indexed.csv"
+    _indexed_table([0, 1, 2, 3, 4]).to_csv(path)  # first header cell empty: 'Unnamed: 0'
+    log = read_event_log(path, keep_attributes=keep_attributes)
+    assert log.report.duplicates_removed == 1  # case 1's B, written twice
+    assert "Unnamed: 0" not in log.events.columns
+    assert any("numbers the rows (0, 1, ..., 4)" in n for n in log.report.notes)
+
+
+@pytest.mark.parametrize("keep_attributes", [True, False])
+def test_an_unnamed_first_column_that_is_not_a_row_number_stays_an_attribute(
+    tmp_path: Path, keep_attributes: bool
+) -> None:
+    path = tmp_path / "shuffled.csv"
+    _indexed_table([0, 1, 5, 3, 4]).to_csv(path)  # not increasing: the rows differ there
+    log = read_event_log(path, keep_attributes=keep_attributes)
+    assert log.report.duplicates_removed == 0
+    assert ("Unnamed: 0" in log.events.columns) == keep_attributes
+    assert not any("numbers the rows" in n for n in log.report.notes)
