@@ -311,9 +311,9 @@ def run_label(activity: str, n: int, k: int, last: bool = False) -> str:
     return name + LAST_SUFFIX if last else name
 
 
-def _run_length_aic(reached: np.ndarray, cont: np.ndarray, k: int) -> float:
-    """AIC of a run-length model with free continuation hazards for the first ``k - 1``
-    repetitions and one shared hazard from the ``k``-th on (``k = 1``: geometric)."""
+def _run_length_loglik(reached: np.ndarray, cont: np.ndarray, k: int) -> float:
+    """Log-likelihood of a run-length model with free continuation hazards for the first
+    ``k - 1`` repetitions and one shared hazard from the ``k``-th on (``k = 1``: geometric)."""
     ll = 0.0
     pieces = [(reached[n], cont[n]) for n in range(k - 1)]
     pieces.append((reached[k - 1 :].sum(), cont[k - 1 :].sum()))
@@ -323,7 +323,15 @@ def _run_length_aic(reached: np.ndarray, cont: np.ndarray, k: int) -> float:
         h = c / r
         if 0.0 < h < 1.0:
             ll += c * np.log(h) + (r - c) * np.log(1.0 - h)
-    return 2.0 * k - 2.0 * ll
+    return float(ll)
+
+
+def _run_length_bic(reached: np.ndarray, cont: np.ndarray, k: int, runs: int) -> float:
+    """BIC of the ``k``-hazard run-length model (``k`` parameters) over ``runs`` runs."""
+    return k * float(np.log(max(runs, 1))) - 2.0 * _run_length_loglik(reached, cont, k)
+
+
+RUN_LENGTH_RULE = "BIC (k·ln(runs) − 2·loglik) over k = 1..max_repeats"
 
 
 def unroll_runs(
@@ -344,9 +352,20 @@ def unroll_runs(
     ``"<activity> #n"`` for ``n < k`` and ``"<activity> #k+"`` from ``k`` on (the first keeps the
     activity's name), so the Markov chain over labels has one continuation probability per
     repetition up to ``k`` and a geometric tail after it: exact run lengths below ``k``. ``k`` is
-    chosen per activity by AIC among ``1..max_repeats`` on the run lengths of the log (a run
-    still going at the end of an open case is censored), and only when at least ``min_runs`` runs
-    repeat. Activities in ``exclude`` (parallel blocks, abandonment outcomes) keep their name.
+    chosen per activity by BIC among ``1..max_repeats`` on the run lengths of the log (``k``
+    hazards, ``ln(runs)`` per hazard; a run still going at the end of an open case is censored),
+    and only when at least ``min_runs`` runs repeat. Activities in ``exclude`` (parallel blocks,
+    abandonment outcomes) keep their name.
+
+    BIC, not AIC: AIC's penalty of 2 per hazard is below the chi-square noise of the several
+    nested alternatives, so for a geometric truth it unrolled ``k >= 2`` in 22-28 % of logs (QA 8b
+    #6), and the stage intervals, computed as if ``k`` were known, under-covered given ``k >= 3``.
+    BIC does so in 2-4 % of logs of 100-1,000 runs (less with more) and still finds a second
+    repetition with its own continuation probability (0.5, then 0.25 from the second on: k >= 2
+    in 196 of 200 logs of 150 runs). It compares every ``k`` at once, so a difference that starts
+    at a later repetition is not missed the way a forward likelihood-ratio test, stopping at its
+    first non-significant step, misses it (hazards 0.3, 0.6, 0.3 in 300 runs: k = 3 in 92 % of
+    logs by BIC, 80 % by a forward test at 1 %).
 
     With ``split_last`` (default), the execution that ends its run is labelled apart
     (``"X #n (last)"``): whether the run goes on is then decided one step earlier, which leaves
@@ -358,7 +377,7 @@ def unroll_runs(
     case is not known to end: its events stay non-last.)
 
     Returns one label per event (``events`` sorted by case, start, end) and, per unrolled
-    activity, ``{"k": k, "runs": n, "hazards": [...]}``.
+    activity, ``{"k": k, "runs": n, "hazards": [...], "rule": ..., "bic": [BIC of k = 1, 2, ...]}``.
     """
     case = events["case_id"].to_numpy()
     act = events["activity"].to_numpy()
@@ -389,8 +408,8 @@ def unroll_runs(
             if ln <= top:
                 reached[ln - 1] -= 1
         kmax = max(1, min(max_repeats, top))
-        aics = [_run_length_aic(reached, cont, k) for k in range(1, kmax + 1)]
-        k = int(np.argmin(aics)) + 1
+        bics = [_run_length_bic(reached, cont, k, lengths.size) for k in range(1, kmax + 1)]
+        k = int(np.argmin(bics)) + 1
         if k <= 1 and not split_last:
             continue
         m = np.flatnonzero(act == a)
@@ -400,5 +419,11 @@ def unroll_runs(
             for n, e in zip(pos[m], ends_run, strict=True)
         ]
         hz = [round(float(c / r), 4) if r > 0 else None for r, c in zip(reached, cont, strict=True)]
-        info[a] = {"k": k, "runs": int(lengths.size), "hazards": hz[: k + 2]}
+        info[a] = {
+            "k": k,
+            "runs": int(lengths.size),
+            "hazards": hz[: k + 2],
+            "rule": RUN_LENGTH_RULE,
+            "bic": [round(float(b), 2) for b in bics],
+        }
     return labels, info
