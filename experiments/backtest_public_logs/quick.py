@@ -5,8 +5,8 @@
 Keyword overrides go to ``calibrate_model`` (e.g. ``unroll_runs=1 truncation=off``). Prints, per
 log: mean cycle time of the held-out history, the relative error of the model's and the naive
 baseline's mean and p90, the cycle-time Wasserstein distances (hours), and the share of first
-starts that look queued (``first_starts_queued_share``; the arrival rate is a lower bound above
-50 %) and the range one run's mean falls in (95 % prediction interval over the replications,
+starts that look queued (``first_starts_queued_share``; the arrival rate is called a lower bound
+when its 99 % lower bound after the first tenth of the cases exceeds 80 %) and the range one run's mean falls in (95 % prediction interval over the replications,
 relative to the held-out mean: can the history be one run of the model?).
 """
 

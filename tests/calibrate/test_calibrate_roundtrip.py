@@ -14,7 +14,13 @@ import pandas as pd
 import pytest
 
 from sim.calibrate import calibrate_model, wilson_interval
-from sim.calibrate.calibrate import queued_first_start_share
+from sim.calibrate.calibrate import (
+    first_step_saturated,
+    queued_first_start_share,
+    queued_first_starts,
+    queued_share_lower_bound,
+)
+from sim.calibrate.prepare import prepare_log
 from sim.engine import run_replication
 from sim.eventlog import clean_event_table
 from sim.kpis import trace_to_event_log
@@ -193,24 +199,98 @@ def _one_clerk_log(mean_service: float):
     return trace_to_event_log(run_replication(model, sc, seed=11))
 
 
-@pytest.mark.parametrize(("mean_service", "saturated"), [(0.5, False), (1.3, True)])
+@pytest.mark.parametrize(("mean_service", "saturated"), [(0.5, False), (0.7, False), (1.3, True)])
 def test_a_saturated_first_step_is_named_and_its_arrival_rate_is_a_lower_bound(
     mean_service, saturated
 ):
-    """With one clerk at load 0.5 about half the cases find them busy; at load 1.3 nearly all
-    do, first starts then come at the clerk's pace (mean gap 1.3 h, not the true 1 h), and
-    calibration must say that its arrival rate is only a lower bound."""
+    """With one clerk at load 0.5 or 0.7 about that share of the cases find them busy, but the
+    queue empties and the first starts keep the arrivals' pace (mean gap 1 h): no note (the
+    old rule, share > 0.5, named the 0.7 log). At load 1.3 nearly all queue, first starts come
+    at the clerk's pace (mean gap 1.3 h), and calibration must say that its arrival rate is only
+    a lower bound. Gap tolerances: 0.1 h is over 3 standard errors of a ~600-gap mean."""
     cal = calibrate_model(_one_clerk_log(mean_service), seed=0)
-    share = cal.model.metadata["arrival_profile"]["first_starts_queued_share"]
+    prof = cal.model.metadata["arrival_profile"]
+    share = prof["first_starts_queued_share"]
     named = any("fitted arrival rate is a lower bound" in n for n in cal.notes)
     assert named is saturated
+    assert prof["first_step_saturated"] is saturated
     gap = cal.model.arrivals.interarrival.mean()
     if saturated:
-        assert share > 0.9
+        assert share > 0.9 and prof["first_starts_queued_lower_bound"] > 0.8
         assert gap > 1.15  # the clerk's pace, not the arrivals'
     else:
-        assert 0.3 < share < 0.7  # P(busy) = load = 0.5
+        assert share == pytest.approx(mean_service, abs=0.2)  # P(busy) = load
+        assert prof["first_starts_queued_lower_bound"] < 0.8
         assert 0.9 < gap < 1.1
+
+
+# QA 8b's model B: three workers at 62 % load, a rework loop, Poisson arrivals (mean gap 2/3 h)
+_MODEL_B = {
+    "name": "B_rework",
+    "start": "work",
+    "arrivals": {"interarrival": {"dist": "exponential", "mean": 2.0 / 3.0}},
+    "roles": {"worker": {"headcount": 3}, "reviewer": {"headcount": 1}},
+    "steps": {
+        "work": {
+            "role": "worker",
+            "duration": {"dist": "lognormal", "mean": 1.0, "std": 2.0},
+            "next": "review",
+        },
+        "review": {
+            "role": "reviewer",
+            "duration": {"dist": "exponential", "mean": 0.25},
+            "next": "verdict",
+        },
+    },
+    "decisions": {"verdict": {"branches": {"work": 0.2, "done": 0.8}}},
+    "ends": {"done": {"success": True}},
+}
+
+
+def _model_b_log(seed: int, cases: int = 300) -> pd.DataFrame:
+    sc = Scenario(horizon_days=3650, max_cases=cases, warmup_days=0, replications=1)
+    trace = run_replication(from_dict(_MODEL_B), sc, seed=seed)
+    return trace_to_event_log(trace)[["case_id", "activity", "start_time", "end_time", "resource"]]
+
+
+def test_a_busy_spell_at_moderate_load_is_not_called_saturation():
+    """QA 8b #8: this 300-case log of model B (seed 10105 of the study's B300) has 62 % of first
+    starts queued by a busy spell, and the old rule (share > 0.5) called its arrival rate a
+    lower bound; the fitted mean gap is within 3 standard errors (2/3 h / sqrt(299)) of the
+    truth, and the share's lower bound, from batches of consecutive cases, stays far below 0.8."""
+    cal = calibrate_model(_model_b_log(10_105), seed=0, dropoff_outcomes=[])
+    prof = cal.model.metadata["arrival_profile"]
+    assert prof["first_starts_queued_share"] > 0.5
+    assert not prof["first_step_saturated"] and prof["first_starts_queued_lower_bound"] < 0.8
+    assert not any("lower bound" in n for n in cal.notes)
+    gap = cal.model.arrivals.interarrival.mean()
+    assert gap == pytest.approx(2.0 / 3.0, abs=3 * (2.0 / 3.0) / np.sqrt(299))
+
+
+@pytest.mark.slow
+def test_moderate_load_logs_are_never_called_saturated():
+    """40 of the study's B300 logs (62 % load): the old rule fired on some, the new one on none
+    (their lower bounds stay under 0.5, far from 0.8)."""
+    old = new = 0
+    for i in range(40):
+        flags = queued_first_starts(prepare_log(_model_b_log(10_000 + i)).events)
+        old += flags.mean() > 0.5
+        new += first_step_saturated(flags)[0]
+    assert old >= 1 and new == 0
+
+
+def test_the_empty_start_of_a_saturated_log_does_not_hide_its_saturation():
+    """The loan application's log starts empty: its first 40 of 800 cases find idle staff, then
+    nearly all queue. The first tenth is left out, so the bound is that of the rest; a share
+    that swings between busy and quiet spells (mean 0.6) is not saturated."""
+    ramp = np.r_[np.zeros(40, dtype=bool), np.ones(760, dtype=bool)]
+    assert queued_share_lower_bound(ramp) == pytest.approx(1.0)
+    assert first_step_saturated(ramp)[0]
+    spells = np.tile(np.r_[np.ones(90, dtype=bool), np.zeros(60, dtype=bool)], 6)
+    low = queued_share_lower_bound(spells)
+    assert low is not None and low < 0.6 and not first_step_saturated(spells)[0]
+    assert queued_share_lower_bound(np.ones(40, dtype=bool)) is None  # too few to judge
+    assert not first_step_saturated(np.ones(40, dtype=bool))[0]
 
 
 def test_estimated_start_times_do_not_count_as_queued_first_starts():
