@@ -424,7 +424,7 @@ def calibrate_model(
       ``sim.calibrate.truncation``); ``"on"`` always weights, ``"off"`` never.
     * ``max_repeats``: an activity repeated several times in a row (a self-loop) gets one step
       per repetition up to ``k <= max_repeats`` (``"<activity> #2"``, ..., ``"<activity> #k+"``,
-      ``k`` chosen by BIC on the log's run lengths), each with its own decision and extraneous
+      ``k`` chosen by ``criterion`` on the log's run lengths), each with its own decision and extraneous
       delay, so the number of repetitions follows the log rather than a geometric law (see
       ``sim.calibrate.routing.unroll_runs``); ``1`` keeps one step per activity. The steps'
       activity names are in ``metadata.step_activity``.
@@ -523,11 +523,13 @@ def calibrate_model(
             max_repeats=max_repeats,
             exclude=in_groups | set(abandon),
             open_cases=p.open_cases,
+            criterion=criterion,
         )
         if repeated:
             ev = ev.assign(activity=labels)
             notes.append(
-                "repeated in a row, one step per repetition (BIC on run lengths): "
+                f"repeated in a row, one step per repetition ({criterion.upper()} on run "
+                "lengths): "
                 + "; ".join(f"'{a}' up to #{v['k']}+" for a, v in repeated.items())
                 + "; the repetition that ends a run is a step of its own ('... (last)')"
             )
