@@ -809,6 +809,22 @@ def _na_words_note(values: pd.Series, column: str) -> list[str]:
     ]
 
 
+def _spellings_note(groups: list[list[str]], one: str, each: str) -> list[str]:
+    """The note on names (resources, activities) that differ only in letter case, spaces or
+    punctuation: ``one`` what they may be one of, ``each`` what each counts as meanwhile."""
+    if not groups:
+        return []
+    shown = "; ".join(" / ".join(repr(n) for n in g) for g in groups[:5])
+    more = len(groups) - 5
+    kind = "Resources" if one == "person" else "Activities"
+    return [
+        f"{kind} that differ only in letter case, spaces or punctuation (one {one} written "
+        f"several ways? each {each}): {shown}"
+        + (f" and {more} more groups" if more > 0 else "")
+        + f"; unify them in the log if they are one {one}."
+    ]
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     """``"1 row"``, ``"2 rows"`` (``plural`` for words not made plural by an ``s``)."""
     return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
@@ -1267,25 +1283,11 @@ def _finish(
             + " is nobody's busy time, so the staff look idler than they were."
         )
     report.resource_spellings = _spelling_variants(frame[C.RESOURCE].dropna().unique())
-    if report.resource_spellings:
-        shown = "; ".join(" / ".join(repr(n) for n in g) for g in report.resource_spellings[:5])
-        more = len(report.resource_spellings) - 5
-        notes.append(
-            "Resources that differ only in letter case, spaces or punctuation (one person "
-            f"written several ways? each counts as a person): {shown}"
-            + (f" and {more} more groups" if more > 0 else "")
-            + "; unify them in the log if they are one person."
-        )
     report.activity_spellings = _spelling_variants(frame[C.ACTIVITY].dropna().unique())
-    if report.activity_spellings:
-        shown = "; ".join(" / ".join(repr(n) for n in g) for g in report.activity_spellings[:5])
-        more = len(report.activity_spellings) - 5
-        notes.append(
-            "Activities that differ only in letter case, spaces or punctuation (one activity "
-            f"written several ways? each is an activity of its own): {shown}"
-            + (f" and {more} more groups" if more > 0 else "")
-            + "; unify them in the log if they are one activity."
-        )
+    notes.extend(_spellings_note(report.resource_spellings, "person", "counts as a person"))
+    notes.extend(
+        _spellings_note(report.activity_spellings, "activity", "is an activity of its own")
+    )
     report.activities_dropped = sorted(activities_in - set(frame[C.ACTIVITY].unique().tolist()))
     if report.activities_dropped:
         notes.append(

@@ -5,6 +5,8 @@ Each method is checked on a small case with a known answer (closed form or hand 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -208,17 +210,25 @@ def _repeat_log(n_cases: int = 400, seed: int = 1, calls: str = "fixed") -> pd.D
     that for all but the last call of a run, which takes 0.4 h on average (``"last_longer"``).
     """
     rng = np.random.default_rng(seed)
+    return _call_log(rng, n_cases, lambda i: int(rng.integers(2, 4)), calls)
+
+
+def _call_log(
+    rng: np.random.Generator, n_cases: int, n_calls: Callable[[int], int], calls: str
+) -> pd.DataFrame:
+    """One case every half hour: a, then ``n_calls(i)`` calls in a row (``calls`` as in
+    ``_repeat_log``), then b."""
     rows = []
     t0 = pd.Timestamp("2024-01-01 00:00")
     for i in range(n_cases):
         t = i * 0.5
         rows.append((f"c{i}", "a", t, t + 0.1, "r1"))
         t += 0.2
-        n_calls = int(rng.integers(2, 4))
-        for k in range(n_calls):
+        n = n_calls(i)
+        for k in range(n):
             t += rng.exponential(0.5)
             d = 0.1 if calls == "fixed" else rng.exponential(0.1)
-            if calls == "last_longer" and k == n_calls - 1:
+            if calls == "last_longer" and k == n - 1:
                 d = rng.exponential(0.4)
             rows.append((f"c{i}", "call", t, t + d, "r2"))
             t += d
@@ -330,23 +340,7 @@ def _two_stage_log(n_cases: int = 300, seed: int = 5) -> pd.DataFrame:
     p = 0.25), then b; one case every half hour."""
     rng = np.random.default_rng(seed)
     lengths = _run_lengths(rng, n_cases, [0.5, 0.25])
-    rows = []
-    t0 = pd.Timestamp("2024-01-01 00:00")
-    for i, n_calls in enumerate(lengths):
-        t = i * 0.5
-        rows.append((f"c{i}", "a", t, t + 0.1, "r1"))
-        t += 0.2
-        for _ in range(int(n_calls)):
-            t += rng.exponential(0.5)
-            d = rng.exponential(0.1)
-            rows.append((f"c{i}", "call", t, t + d, "r2"))
-            t += d
-        t += 0.2
-        rows.append((f"c{i}", "b", t, t + 0.1, "r1"))
-    df = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
-    for c in ("start_time", "end_time"):
-        df[c] = t0 + pd.to_timedelta(df[c], unit="h")
-    return df
+    return _call_log(rng, n_cases, lambda i: int(lengths[i]), "alike")
 
 
 def test_calibration_unrolls_a_two_stage_self_loop_and_records_the_rule():
