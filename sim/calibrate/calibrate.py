@@ -35,6 +35,7 @@ from sim.calibrate.fitting import (
     FitResult,
     fit_distribution,
     fit_patience,
+    fit_truncated,
     samples_that_differ,
 )
 from sim.calibrate.prepare import OPEN_CASES_NOTE, Prepared, case_outcomes, prepare_log
@@ -613,12 +614,67 @@ def calibrate_model(
     fit_rows: list[dict[str, Any]] = []
     fits: dict[str, FitResult] = {}
 
-    def fit(target: str, values: np.ndarray, weights: np.ndarray | None = None) -> FitResult:
-        if weights is not None and case_w is not None:
-            values = weighted_resample(values, weights)
+    # A right-truncated log: a value (a duration, a delay, an age) of a case that ended at
+    # ``last`` could only be in the log if that case ended by the extract's end ``T``. Given the
+    # rest of its case, a value ``d`` could have been at most ``bound = d + (T - last)`` (for
+    # working time: ``d`` plus the working hours of its role in that slack), and every value is
+    # fitted by its truncated likelihood ``f(d) / F(bound)`` (``fit_truncated``). The bound is
+    # the case's, not ``T - start``: the whole case, not just this step, had to finish by ``T``;
+    # ``T - start`` would let the step's long values run into time the rest of the case needed
+    # (``sim.calibrate.truncation``'s docstring has the numbers of both choices). The case
+    # weights 1/H(cycle time) are not applied on top: the bound already conditions each value on
+    # its case's selection, and the weights would correct the same selection a second time.
+    # Families that cannot extrapolate (uniform, fixed, empirical) keep the reweighted fit.
+    if case_w is not None:
+        T_end = float(bounds["last"].max())
+        slack = np.maximum(T_end - ev["case_id"].map(bounds["last"]).to_numpy(dtype=float), 0.0)
+        work_slack = slack.copy()
+        for act in pd.unique(acts):
+            rcal = roles[act_role[act]].calendar if act in act_role else None
+            if rcal is not None and not rcal.is_constant:
+                sel = acts == act
+                work_slack[sel] = np.maximum(
+                    rcal.cumulative_array(e[sel] + slack[sel]) - rcal.cumulative_array(e[sel]), 0.0
+                )
+        work_bound = work + work_slack
+        delay_bound = delay + (slack if delay_time == "clock" else work_slack)
+        case_code = pd.factorize(ev["case_id"])[0]
+    else:
+        slack = work_bound = delay_bound = case_code = None
+
+    def _tb(bound: np.ndarray | None, sel: np.ndarray) -> tuple[Any, Any]:
+        """The truncation bounds and case codes of the values ``sel`` (None: not truncated)."""
+        return (None, None) if bound is None else (bound[sel], case_code[sel])
+
+    def fit(
+        target: str,
+        values: np.ndarray,
+        weights: np.ndarray | None = None,
+        bound: np.ndarray | None = None,
+        cases: np.ndarray | None = None,
+    ) -> FitResult:
         kw: dict[str, Any] = {}
         if fam is not None:
             kw["families"] = fam
+        why = ""
+        if weights is not None and case_w is not None:
+            if bound is not None:
+                res, why = fit_truncated(
+                    values,
+                    bound,
+                    groups=cases,
+                    target=target,
+                    criterion=criterion,
+                    alpha=ks_alpha,
+                    ks_tolerance=ks_tolerance,
+                    seed=seed,
+                    **kw,
+                )
+                if res is not None:  # no mean matching: the sample's mean is the biased one
+                    fits[target] = res
+                    fit_rows.extend(res.rows())
+                    return res
+            values = weighted_resample(values, weights)
         res = fit_distribution(
             values,
             target=target,
@@ -641,6 +697,11 @@ def calibrate_model(
             res = dataclasses.replace(
                 res, distribution=d, note=(res.note + " mean-matched").strip()
             )
+        if why:  # a truncated log whose sample the truncated likelihood does not fit
+            d = res.distribution
+            prov = dict(d.provenance or {})
+            prov["truncated_likelihood"] = f"not used ({why}): cases reweighted by 1/H(c)"
+            res = dataclasses.replace(res, distribution=dataclasses.replace(d, provenance=prov))
         fits[target] = res
         fit_rows.extend(res.rows())
         return res
@@ -672,12 +733,13 @@ def calibrate_model(
             if base not in pooled:
                 mb = log_acts == base
                 target = f"steps.{base} (all repetitions).duration"  # not the step {base}'s
-                pooled[base] = fit(target, work[mb], ev_w[mb]).distribution
+                pooled[base] = fit(target, work[mb], ev_w[mb], *_tb(work_bound, mb)).distribution
             durations[a] = pooled[base]
         else:
-            durations[a] = fit(f"steps.{a}.duration", work[m], wm).distribution
+            durations[a] = fit(f"steps.{a}.duration", work[m], wm, *_tb(work_bound, m)).distribution
         if extraneous_delays:
             d = delay[m]
+            idx = np.flatnonzero(m)
             if np.average(d > 1e-6, weights=wm) >= min_delay_share and d.mean() > 0:
                 target = f"steps.{TIMER_PREFIX}{a}.duration"
                 # the engine runs a timer before the queue: it ends at enabled + delay
@@ -689,7 +751,16 @@ def calibrate_model(
                 )
                 if evidence["deadline"]:  # the timer ends at an age of the case, not a delay
                     deadlines[a] = evidence
-                    timers[a] = fit(target, age_ready, wm).distribution
+                    timers[a] = fit(
+                        target,
+                        age_ready,
+                        wm,
+                        *(
+                            (age_ready + slack[m], case_code[m])
+                            if slack is not None
+                            else (None, None)
+                        ),
+                    ).distribution
                     continue
                 after = predecessor_labels[m]
                 own, split = (
@@ -703,7 +774,10 @@ def calibrate_model(
                         mq = after == q
                         edge_timers[(q, a)] = (
                             fit(
-                                f"steps.{edge_timer_name(q, a)}.duration", d[mq], wm[mq]
+                                f"steps.{edge_timer_name(q, a)}.duration",
+                                d[mq],
+                                wm[mq],
+                                *_tb(delay_bound, idx[mq]),
                             ).distribution
                             if (d[mq] > 1e-6).any()
                             else None  # never delayed this way in (a case's first step): no timer
@@ -712,7 +786,8 @@ def calibrate_model(
                     if not rest.any():  # every way in has its own timer
                         continue
                     d, wm = d[rest], wm[rest]  # the other ways in share the rest's delays
-                timers[a] = fit(target, d, wm).distribution
+                    idx = idx[rest]
+                timers[a] = fit(target, d, wm, *_tb(delay_bound, idx)).distribution
     if edge_evidence:
         notes.append(
             "delays that depend on the step the case came from (k-sample Anderson-Darling at "
