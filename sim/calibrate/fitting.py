@@ -346,6 +346,27 @@ class FamilyFit:
     distribution: Distribution | None = None
     note: str = ""
 
+    @classmethod
+    def not_fitted(cls, family: str, n: int, reason: object) -> FamilyFit:
+        """A candidate that could not be fitted (scores infinite, so it is never chosen)."""
+        return cls(
+            family=family,
+            params={},
+            n=n,
+            loglik=-math.inf,
+            aic=math.inf,
+            bic=math.inf,
+            ks_statistic=math.nan,
+            ks_pvalue=math.nan,
+            note=f"not fitted: {reason}",
+        )
+
+
+def _best_candidate(cands: list[FamilyFit], criterion: str) -> FamilyFit | None:
+    """The fitted candidate with the lowest AIC (BIC); None when none was fitted."""
+    ok = [c for c in cands if math.isfinite(c.aic)]
+    return min(ok, key=lambda c: c.aic if criterion == "aic" else c.bic) if ok else None
+
 
 @dataclass(frozen=True)
 class FitResult:
@@ -584,23 +605,10 @@ def fit_distribution(
                 )
             )
         except (FitError, ValueError, RuntimeError, FloatingPointError, Exception) as exc:  # noqa: B902
-            cands.append(
-                FamilyFit(
-                    family=fam,
-                    params={},
-                    n=int(pos.size),
-                    loglik=-math.inf,
-                    aic=math.inf,
-                    bic=math.inf,
-                    ks_statistic=math.nan,
-                    ks_pvalue=math.nan,
-                    note=f"not fitted: {exc}",
-                )
-            )
-    ok = [c for c in cands if math.isfinite(c.aic)]
-    if not ok:
+            cands.append(FamilyFit.not_fitted(fam, int(pos.size), exc))
+    best = _best_candidate(cands, criterion)
+    if best is None:
         return done(_empirical(pos, max_empirical), "empirical", cands, "no family could be fitted")
-    best = min(ok, key=lambda c: c.aic if criterion == "aic" else c.bic)
     if best.ks_pvalue < alpha and best.ks_statistic > ks_tolerance:
         return done(
             _empirical(pos, max_empirical),
@@ -943,23 +951,10 @@ def fit_truncated(
                 )
             )
         except Exception as exc:  # noqa: BLE001 - any failure: the family is not a candidate
-            cands.append(
-                FamilyFit(
-                    family=fam,
-                    params={},
-                    n=int(pos.size),
-                    loglik=-math.inf,
-                    aic=math.inf,
-                    bic=math.inf,
-                    ks_statistic=math.nan,
-                    ks_pvalue=math.nan,
-                    note=f"not fitted: {exc}",
-                )
-            )
-    fitted = [c for c in cands if math.isfinite(c.aic)]
-    if not fitted:
+            cands.append(FamilyFit.not_fitted(fam, int(pos.size), exc))
+    best = _best_candidate(cands, criterion)
+    if best is None:
         return None, "no family could be fitted by the truncated likelihood"
-    best = min(fitted, key=lambda c: c.aic if criterion == "aic" else c.bic)
     if best.family not in solved:
         return None, f"the truncated likelihood chose {best.family}, which cannot extrapolate"
     # KS test of F(x) / F(b), uniform on [0, 1] under the fitted law truncated at each bound
