@@ -80,6 +80,28 @@ def test_errors_from_reading_name_the_columns_keys(tmp_path):
     assert "more than columns.max_rows=10 rows; raise columns.max_rows= to read" in res.stderr
 
 
+def test_a_log_in_another_encoding_is_read_with_columns_encoding(tmp_path):
+    """QA 8a #11: a Windows-1252 export (an activity 'prüfen') is refused with the line, the
+    byte and the key to pass; with columns.encoding=cp1252 the run reads it."""
+    log = small_log(tmp_path / "utf8.csv", prefix="prüfen_")
+    cp = tmp_path / "cp1252.csv"
+    cp.write_bytes(log.read_text(encoding="utf-8").encode("cp1252"))
+    res = run_sim("calibrate", f"log={cp}", f"hydra.run.dir={tmp_path / 'r1'}", "progress=false")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "line 2: byte(s) 0xfc" in res.stderr and "columns.encoding='cp1252'" in res.stderr
+    run = tmp_path / "r2"
+    res = run_sim(
+        "calibrate",
+        f"log={cp}",
+        "columns.encoding=cp1252",
+        "backtest.replications=1",
+        f"hydra.run.dir={run}",
+        "progress=false",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "prüfen_a" in (run / "model.yaml").read_text(encoding="utf-8")
+
+
 def test_library_argument_names_become_config_keys():
     assert (
         config_key_text("pass dropoff_outcomes=[] for none; activity_key='x'")

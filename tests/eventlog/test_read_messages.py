@@ -192,20 +192,6 @@ def test_utf16_text_is_recognised_and_read_with_encoding(tmp_path: Path) -> None
     assert len(events) == 18 and events["resource"].iloc[0] == "r1"
 
 
-def test_the_cli_passes_columns_encoding() -> None:
-    from sim.cli.calibrate import CONFIG_KEYS, config_key_text
-
-    assert CONFIG_KEYS["encoding"] == "columns.encoding"
-    assert config_key_text("pass encoding='cp1252'") == "pass columns.encoding='cp1252'"
-    import inspect
-
-    from sim.cli import calibrate
-
-    assert 'encoding=OmegaConf.select(cfg, "columns.encoding")' in inspect.getsource(
-        calibrate._read
-    )
-
-
 # --- #13 Excel serial dates ---------------------------------------------------------------------------
 def test_excel_serial_dates_are_read_and_hinted(tmp_path: Path) -> None:
     body = []
