@@ -80,23 +80,17 @@ def estimate_start_times_counted(
     # first activities: the median duration of the same activity's enabled instances
     durations = (by_end[C.END] - est)[enabled]
     typical = durations.groupby(by_end.loc[enabled, C.ACTIVITY], observed=True).median()
-    first_acts = by_end.loc[~enabled, C.ACTIVITY]
+    # reindexed by activity name, so an activity never enabled (or none at all) gives NaT
     first_typical = pd.Series(
-        typical.reindex(first_acts.to_numpy()).to_numpy() if len(typical) else pd.NaT,
-        index=first_acts.index,
+        typical.reindex(by_end[C.ACTIVITY].to_numpy()).to_numpy() if len(typical) else pd.NaT,
+        index=by_end.index,
         dtype="timedelta64[ns]",
-    )
-    first_est = by_end.loc[~enabled, C.END] - first_typical.fillna(pd.Timedelta(0))
-    first_est = pd.concat([first_est, prev_res[~enabled]], axis=1).max(axis=1)
-    est = est.fillna(first_est).astype(end.dtype).sort_index()
-    from_median = pd.Series(False, index=by_end.index)
-    from_median[first_typical.index] = first_typical.notna()
-    instant = (~enabled) & ~from_median
-    est, from_median, instant = (
-        est.to_numpy(),
-        from_median.sort_index().to_numpy(),
-        instant.sort_index().to_numpy(),
-    )
+    ).where(~enabled)
+    first_est = by_end[C.END] - first_typical.fillna(pd.Timedelta(0))
+    first_est = pd.concat([first_est, prev_res], axis=1).max(axis=1)
+    est = est.fillna(first_est).astype(end.dtype).sort_index().to_numpy()
+    from_median = first_typical.notna().sort_index().to_numpy()
+    instant = ((~enabled) & first_typical.isna()).sort_index().to_numpy()
     filled = np.ones(len(out), dtype=bool)
     if only_missing and C.START in out.columns:
         filled = out[C.START].isna().to_numpy()

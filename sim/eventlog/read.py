@@ -89,8 +89,6 @@ TIME_KEYS = (C.START, C.END, C.ENABLED)
 STRING_KEYS = (C.CASE, C.ACTIVITY, C.RESOURCE, C.ROLE, C.SEGMENT, C.OUTCOME)
 SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".xes", ".xes.gz", ".parquet", ".pq")
 TEXT_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
-#: Excel writes ``sep=;`` as the first line of a CSV to name its delimiter.
-_SEP_LINE = SEP_LINE
 STRING_DTYPE = pd.StringDtype()  # missing values are pd.NA
 
 
@@ -290,7 +288,7 @@ def _separator(path: Path, encoding: str = "utf-8-sig") -> tuple[str, bool]:
         if head == b"\x1f\x8b" and opener is open:
             raise EventLogError(f"{path}: the file is gzip-compressed; rename it {path.name}.gz")
         first = (head + f.readline(1 << 20)).decode(encoding, errors="replace")
-    named = _SEP_LINE.fullmatch(first.lstrip("\ufeff"))
+    named = SEP_LINE.fullmatch(first.lstrip("\ufeff"))
     if named:
         return named[1], True
     if path.name.lower().endswith((".tsv", ".tsv.gz")):
@@ -662,13 +660,11 @@ def read_event_log(
             return f"row {i + 1}"
 
     shared_ids = int(raw.attrs.get("traces_sharing_an_id", 0))
+    mapping = resolve_columns(raw.columns, source=str(p), keys=keys)
     if not keep_attributes and ATTRIBUTES_HASH not in raw.columns:  # XES, parquet
-        mapping = resolve_columns(raw.columns, source=str(p), keys=keys)
         raw = _hash_attributes(raw, _key_columns(raw.columns, mapping))
         xes_types = {k: v for k, v in xes_types.items() if k in raw.columns}
-    raw = _drop_row_numbers(
-        raw, resolve_columns(raw.columns, source=str(p), keys=keys), keep_attributes=keep_attributes
-    )
+    raw = _drop_row_numbers(raw, mapping, keep_attributes=keep_attributes)
     std = _standardise(
         raw,
         keys=keys,

@@ -56,54 +56,63 @@ def _normalise_offset(raw: pd.Series) -> pd.Series:
     return sign + digits.str[:2] + ":" + digits.str[2:4]
 
 
-#: ``time_format`` values for numbers of seconds or milliseconds since 1970-01-01 UTC (Unix time).
-EPOCH_UNITS = {"epoch_s": "s", "epoch_ms": "ms"}
-#: ``time_format`` value for Excel serial day numbers (days since 1899-12-30, fractions of a day
-#: the time; local clock times, taken as UTC like other values without an offset).
-EXCEL = "excel"
 EXCEL_ORIGIN = "1899-12-30"
+
+
+@dataclass(frozen=True)
+class NumericTime:
+    """A ``time_format`` for numbers: their unit and origin for ``pd.to_datetime``, what they
+    count (for messages), and whether they are UTC (Unix time) or local clock times."""
+
+    unit: str
+    origin: str
+    counts: str
+    utc: bool
+
+
+#: ``time_format`` values for numbers: seconds or milliseconds since 1970-01-01 UTC (Unix time),
+#: or Excel serial day numbers (days since 1899-12-30, fractions of a day the time; local clock
+#: times, taken as UTC like other values without an offset).
+NUMERIC_TIMES = {
+    "epoch_s": NumericTime("s", "unix", "seconds since 1970-01-01", utc=True),
+    "epoch_ms": NumericTime("ms", "unix", "milliseconds since 1970-01-01", utc=True),
+    "excel": NumericTime("D", EXCEL_ORIGIN, f"Excel serial days since {EXCEL_ORIGIN}", utc=False),
+}
 #: Numbers in this range read as Excel dates from 1927 to 2173 (what the hint offers them as).
 EXCEL_HINT_RANGE = (10_000, 100_000)
 
 
-def _parse_epoch(
+def _parse_numbers(
     text: pd.Series,
     *,
     column: str,
     source: str,
-    unit: str,
+    time_format: str,
     row_label: Callable[[int], str],
 ) -> tuple[pd.Series, ZoneCount]:
-    """A column of Unix times (``unit``: ``epoch_s`` or ``epoch_ms``) as tz-naive UTC; a value
+    """A column of numbers read by ``NUMERIC_TIMES[time_format]`` as tz-naive times; a value
     that is not a number, or out of range, is an error naming its row."""
+    kind = NUMERIC_TIMES[time_format]
     present = text.notna()
     numbers = pd.to_numeric(text, errors="coerce")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if unit == EXCEL:
-            parsed = pd.to_datetime(
-                numbers, unit="D", origin=EXCEL_ORIGIN, utc=True, errors="coerce"
-            )
-        else:
-            parsed = pd.to_datetime(numbers, unit=EPOCH_UNITS[unit], utc=True, errors="coerce")
+        parsed = pd.to_datetime(
+            numbers, unit=kind.unit, origin=kind.origin, utc=True, errors="coerce"
+        )
     bad = present & parsed.isna()
     if bad.any():
         positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
         shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
-        what = {
-            "epoch_s": "seconds since 1970-01-01",
-            "epoch_ms": "milliseconds since 1970-01-01",
-            EXCEL: f"Excel serial days since {EXCEL_ORIGIN}",
-        }[unit]
         raise EventLogError(
-            f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not {what} "
-            f"(time_format={unit!r}), first at {shown}"
+            f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not "
+            f"{kind.counts} (time_format={time_format!r}), first at {shown}"
         )
     n = int(present.sum())
-    if unit == EXCEL:  # local clock times without a zone
-        count = ZoneCount(naive=n, values=n)
-    else:
+    if kind.utc:
         count = ZoneCount(aware=n, values=n, offsets={"+00:00 (Unix time)": n} if n else {})
+    else:  # local clock times without a zone
+        count = ZoneCount(naive=n, values=n)
     return parsed.dt.tz_localize(None).astype(TIME_DTYPE), count
 
 
@@ -147,9 +156,9 @@ def parse_timestamps(
     text = values.astype("string").str.strip()
     text = text.mask((text == "") | (text == "NaT"))  # 'NaT': pandas' missing time as text
     present = text.notna()
-    if time_format in EPOCH_UNITS or time_format == EXCEL:
-        return _parse_epoch(
-            text, column=column, source=source, unit=time_format, row_label=row_label
+    if time_format in NUMERIC_TIMES:
+        return _parse_numbers(
+            text, column=column, source=source, time_format=time_format, row_label=row_label
         )
     try:
         parsed = pd.to_datetime(
