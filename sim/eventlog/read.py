@@ -3,7 +3,7 @@
 Pipeline (each step counts what it removes; see ``CleaningReport``):
 
 1. read the file (CSV and parquet with pandas/pyarrow, XES with a streaming defusedxml parser;
-   a CSV line over 1 MiB, a quote left open over whole rows, and fields beyond the header's
+   a CSV line over 1 MiB or record over 4 MiB, a quote left open over whole rows, and fields beyond the header's
    that hold data are refused, see ``sim.eventlog.csv_text``);
 2. find the key columns (given keys, else the common conventions) and rename them to the
    standard names of ``sim.model.columns``; other columns are kept as pandas reads them (or, with
@@ -504,7 +504,7 @@ def _read_csv(
         sep, sep_line = _separator(path, enc)
         skip = 1 if sep_line else None  # Excel's 'sep=;' line
         lines = CsvLines(path, sep, enc)
-        with open_guarded(path) as fh:
+        with open_guarded(path, sep=sep, encoding=enc) as fh:
             header = pd.read_csv(fh, nrows=0, encoding=enc, sep=sep, index_col=False, skiprows=skip)
         # pandas renames a repeated name ('activity', 'activity.1'): refuse it as for parquet
         _refuse_duplicate_names([n for n in _header_fields(path, sep, enc) if n], str(path))
@@ -525,7 +525,7 @@ def _read_csv(
         parts: list[pd.DataFrame] = []
         rows = 0
         with (
-            open_guarded(path) as fh,
+            open_guarded(path, sep=sep, encoding=enc) as fh,
             pd.read_csv(
                 fh,
                 dtype=as_text,

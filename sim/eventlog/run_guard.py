@@ -26,8 +26,12 @@ class RunLength:
 
     def feed(self, chunk: bytes) -> None:
         """Account for the next ``chunk``; raises when a stretch exceeds the limit."""
-        n = len(chunk)
         at = np.flatnonzero(np.isin(np.frombuffer(chunk, dtype=np.uint8), self._stops))
+        self.advance(len(chunk), at)
+
+    def advance(self, n: int, at: np.ndarray) -> None:
+        """Account for the next ``n`` bytes, whose stops are at positions ``at`` (ascending,
+        relative to the first of them): for a caller that decides which bytes stop a stretch."""
         # the stretch from before this chunk up to its first stop, then those inside it
         gaps = np.diff(np.r_[-1 - self._run, at, n]) - 1
         if gaps.size and gaps.max() > self._limit:

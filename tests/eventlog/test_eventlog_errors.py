@@ -349,6 +349,31 @@ def test_a_huge_csv_field_is_refused_while_read(tmp_path: Path) -> None:
     assert f"from byte {len(head):,} " in msg
 
 
+def test_a_quoted_value_of_many_short_lines_is_refused_while_read(tmp_path: Path) -> None:
+    """QA 8a #8, its last gap: every line of the value is short, so the line bound let it
+    through and pandas held all of it (a 40 KB gzip of 8 MiB here; gigabytes the same way)."""
+    head = _csv(_rows(2)).encode()
+    body = b'3,a,2020-01-03 09:00,2020-01-03 10:00,"r1' + b"\nx" * (4 << 20) + b'"\n'
+    path = put(tmp_path, "lines.csv.gz", gzip.compress(head + body))
+    msg = fails(path, max_rows=100)
+    assert "line 8: a record longer than 4,194,304 bytes" in msg
+    assert f"from byte {len(head):,} " in msg and "unbalanced" in msg
+
+
+def test_a_stray_quote_inside_a_value_does_not_make_a_long_file_one_record(
+    tmp_path: Path,
+) -> None:
+    """A quote in the middle of a field is a character to pandas (a 12" binder): the record
+    bound must not take what follows for a quoted value (12 MB of ordinary rows here)."""
+    rows = [f"{i},a,2020-01-01 09:00,2020-01-01 09:30,r{i % 7}" for i in range(200_000)]
+    rows[1] = '1,order 12" binder,2020-01-01 09:00,2020-01-01 09:30,r1'
+    path = put(tmp_path, "inch.csv", _csv(rows))
+    assert path.stat().st_size > 2 * (4 << 20)
+    log = read_event_log(path)
+    assert log.report.rows_read == 200_000
+    assert 'order 12" binder' in set(log.events["activity"])
+
+
 def test_repeated_column_names_are_refused_naming_them(tmp_path: Path) -> None:
     """QA 8a #3: a table or parquet file with two 'activity' columns gave a pandas or pyarrow
     traceback."""
