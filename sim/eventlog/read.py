@@ -3,8 +3,8 @@
 Pipeline (each step counts what it removes; see ``CleaningReport``):
 
 1. read the file (CSV and parquet with pandas/pyarrow, XES with a streaming defusedxml parser;
-   a CSV line over 1 MiB or record over 4 MiB, a quote left open over whole rows, and fields beyond the header's
-   that hold data are refused, see ``sim.eventlog.csv_text``);
+   a CSV line over 1 MiB or record over 4 MiB, a quote left open over whole rows, and fields
+   beyond the header's that hold data are refused, see ``sim.eventlog.csv_text``);
 2. find the key columns (given keys, else the common conventions) and rename them to the
    standard names of ``sim.model.columns``; other columns are kept as pandas reads them (or, with
    ``keep_attributes=False``, only as a hash for step 5);
