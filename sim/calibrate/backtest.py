@@ -861,7 +861,9 @@ def _arrival_weights(p: Any, mode: str) -> tuple[pd.Series, dict[str, Any], set[
     """How many arrivals each case of a prepared log stands for: 1, or ``1 / P(in the log)`` when
     the log is right-truncated (long cases that started late are missing from it), why, and its
     open cases (none in a right-truncated log: ``truncation_and_open_cases``)."""
-    tr, still_open = truncation_and_open_cases(p.case_bounds(), p.open_cases, mode=mode)
+    tr, still_open = truncation_and_open_cases(
+        p.case_bounds(), p.open_cases, mode=mode, in_progress=p.in_progress
+    )
     weights = tr.arrival_weights if tr.arrival_weights is not None else tr.weights
     return weights, tr.provenance | {"applied": bool(tr.truncated)}, still_open
 

@@ -449,13 +449,20 @@ def calibrate_model(
     notes = list(p.notes)
     bounds = p.case_bounds()
     trunc: Truncation
-    trunc, still_open = truncation_and_open_cases(bounds, p.open_cases, mode=truncation)
+    trunc, still_open = truncation_and_open_cases(
+        bounds, p.open_cases, mode=truncation, in_progress=p.in_progress
+    )
     if len(still_open) < len(p.open_cases):  # instead of the reading's "still open" note
         notes = [n for n in notes if not n.endswith(OPEN_CASES_NOTE)]
         notes.append(
             f"{len(p.open_cases) - len(still_open)} case(s) look open at the end of the extract "
             "(last event near its end, not an end activity) but are taken as finished: a "
             "right-truncated extract kept only the cases finished by its end"
+            + (
+                f"; {len(still_open)} {OPEN_CASES_NOTE} (an activity in progress)"
+                if still_open
+                else ""
+            )
         )
         p = dataclasses.replace(p, open_cases=still_open)
     case_w = trunc.weights if trunc.active else None

@@ -35,6 +35,9 @@ class Prepared:
     source: str = "event log"
     notes: list[str] = field(default_factory=list)
     has_outcome: bool = False
+    #: the open cases that had an activity in progress (``EventLog.in_progress_case_ids``): open
+    #: for certain, where the others are the open-case rule's guess
+    in_progress: set[str] = field(default_factory=set)
 
     @property
     def n_cases(self) -> int:
@@ -159,6 +162,7 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
         )
         flagged, _ = flag_open_cases(table)
         open_cases = set(flagged.loc[flagged[CASE_OPEN], C.CASE].unique().tolist())
+    in_progress = set(log.in_progress_case_ids) & open_cases if isinstance(log, EventLog) else set()
     if open_cases:
         notes.append(f"{len(open_cases)} {OPEN_CASES_NOTE}")
     ev = ev.sort_values(["case_id", "start", "end"], kind="stable").reset_index(drop=True)
@@ -166,6 +170,7 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
         events=ev,
         origin=origin,
         open_cases=open_cases,
+        in_progress=in_progress,
         source=src,
         notes=notes,
         has_outcome=bool(has_outcome),

@@ -186,28 +186,35 @@ def truncation_weights(
 
 
 def truncation_and_open_cases(
-    bounds: pd.DataFrame, open_cases: set[str], *, mode: str = "auto"
+    bounds: pd.DataFrame,
+    open_cases: set[str],
+    *,
+    mode: str = "auto",
+    in_progress: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[Truncation, set[str]]:
     """The truncation check of a log, and which of its flagged open cases are still open.
 
     An extract that kept only the cases finished by its end has no open case, so where the check
-    (run, as ``truncation_weights`` is, on the cases left closed) finds truncation, every flag of
-    ``open_cases`` is dropped and the weights are re-estimated over every case. The open-case rule
-    (``sim.eventlog.flag_open_cases``: last event in the extract's tail and not an end activity)
-    takes some of a truncated extract's latest-finishing cases, long ones, for open: 63 of BPIC
-    2012 W's training cases and 112 of its held-out ones, whose last transitions and cycle times
-    then did not count.
+    (run, as ``truncation_weights`` is, on the cases left closed) finds truncation, the flags of
+    ``open_cases`` are dropped and the weights are re-estimated over the cases left. The
+    open-case rule (``sim.eventlog.flag_open_cases``: last event in the extract's tail and not an
+    end activity) takes some of a truncated extract's latest-finishing cases, long ones, for
+    open: 63 of BPIC 2012 W's training cases and 112 of its held-out ones, whose last
+    transitions and cycle times then did not count. The cases of ``in_progress`` (an activity
+    started and never finished) were open for certain: they keep their flag.
     """
     trunc = truncation_weights(bounds, open_cases, mode=mode)
-    if not trunc.truncated or not open_cases:
+    keep = set(open_cases) & set(in_progress)
+    if not trunc.truncated or len(keep) == len(open_cases):
         return trunc, set(open_cases)
-    again = truncation_weights(bounds, set(), mode="on")
+    again = truncation_weights(bounds, keep, mode="on")
     prov = again.provenance | {
         "mode": mode,
-        "open_case_flags_dropped": len(open_cases),
+        "open_case_flags_dropped": len(open_cases) - len(keep),
+        "open_case_flags_kept_in_progress": len(keep),
         "log_likelihood_ratio_without_flagged": trunc.provenance.get("log_likelihood_ratio"),
     }
-    return dataclasses.replace(again, provenance=prov), set()
+    return dataclasses.replace(again, provenance=prov), keep
 
 
 def weighted_resample(

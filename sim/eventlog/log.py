@@ -122,6 +122,9 @@ class EventLog:
     report: CleaningReport
     source: Path | None = None
     start_times_estimated: bool = False
+    #: cases with an activity started and never finished: open for certain, whatever the
+    #: open-case rule's guess is worth (a right-truncated extract drops the rule's flags only)
+    in_progress_case_ids: frozenset[str] = frozenset()
 
     @property
     def open_case_ids(self) -> set[str]:

@@ -1302,6 +1302,7 @@ def _finish(
         report=report,
         source=path,
         start_times_estimated=report.start_times_estimated,
+        in_progress_case_ids=frozenset(str(c) for c in in_progress) & frozenset(frame[C.CASE]),
     )
 
 

@@ -29,7 +29,8 @@ def split_by_time(log: EventLog, *, train_fraction: float = 0.8) -> tuple[EventL
     """Split a log by case start time: the first ``train_fraction`` of cases, then the rest.
 
     Cases are ordered by their first timestamp (ties by case id) and never cut in half. Both parts
-    keep the source, the flags (``case_open``) and the reading report (with one note added).
+    keep the source, the flags (``case_open``, ``in_progress_case_ids``) and the reading report
+    (with one note added).
     """
     if not 0.0 < train_fraction < 1.0:
         raise ConfigError(f"train_fraction={train_fraction} must be strictly between 0 and 1")
@@ -54,11 +55,13 @@ def split_by_time(log: EventLog, *, train_fraction: float = 0.8) -> tuple[EventL
                 f"({'before' if label == 'training' else 'from'} case start {cut}).",
             ],
         )
+        events = log.events.loc[mask].reset_index(drop=True)
         return EventLog(
-            events=log.events.loc[mask].reset_index(drop=True),
+            events=events,
             report=report,
             source=log.source,
             start_times_estimated=log.start_times_estimated,
+            in_progress_case_ids=log.in_progress_case_ids & frozenset(events[C.CASE]),
         )
 
     return part(in_train, "training", n_train), part(~in_train, "test", n - n_train)

@@ -14,6 +14,7 @@ import pytest
 from sim.calibrate import calibrate_model
 from sim.calibrate.delays import deadline_evidence, pool_delays
 from sim.calibrate.fitting import samples_that_differ
+from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import run_label, unroll_runs
 from sim.calibrate.staff import RoleFit
 from sim.calibrate.truncation import (
@@ -24,6 +25,7 @@ from sim.calibrate.truncation import (
     weighted_resample,
 )
 from sim.errors import ConfigError
+from sim.eventlog import read_event_log, split_by_time
 from sim.model.calendar import ALWAYS, calendar_from_dict
 
 
@@ -86,6 +88,35 @@ def test_a_truncated_extract_has_no_open_case():
     late = set(full.index[-40:])
     assert truncation_and_open_cases(full, late)[1] == late
     assert truncation_and_open_cases(b, flagged, mode="off")[1] == flagged
+
+
+def test_a_truncated_extract_keeps_the_flags_of_cases_with_an_activity_in_progress():
+    """The rule's flags are guesses a truncated extract refutes; a case with an activity started
+    and never finished was open for certain (it used to lose its flag with the others)."""
+    b, _ = _cases(6000, horizon=1000.0, arrivals_end=1000.0, truncate=True)
+    flagged = set(b.index[b["last"] >= 990.0])
+    working = {"w1", "w2", "w3"}  # their last activity started, not finished, by the end
+    b = pd.concat([b, pd.DataFrame({"first": 900.0, "last": 995.0}, index=sorted(working))])
+    tr, still_open = truncation_and_open_cases(b, flagged | working, in_progress=working)
+    assert tr.truncated and still_open == working
+    assert tr.provenance["open_case_flags_dropped"] == len(flagged)
+    assert tr.provenance["open_case_flags_kept_in_progress"] == len(working)
+
+
+def test_cases_with_an_activity_in_progress_reach_calibration_from_the_file(tmp_path):
+    rows = ["case_id,activity,start_time,end_time,resource"]
+    for i in range(1, 9):
+        day = f"2020-01-{i:02d}"
+        rows += [f"c{i},a,{day} 09:00,{day} 10:00,r1", f"c{i},b,{day} 11:00,{day} 12:00,r2"]
+    rows.append("c8,c,2020-01-08 13:00,,r1")  # started, never finished
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n")
+    log = read_event_log(path)
+    assert log.in_progress_case_ids == {"c8"} and "c8" in log.open_case_ids
+    train, test = split_by_time(log, train_fraction=0.5)
+    assert train.in_progress_case_ids == frozenset() and test.in_progress_case_ids == {"c8"}
+    assert prepare_log(test).in_progress == {"c8"}
+    assert prepare_log(test.events).in_progress == set()  # a bare table cannot tell
 
 
 def test_weighted_resample_is_deterministic_and_follows_the_weights():
