@@ -55,6 +55,7 @@ from sim.calibrate.staff import (
 )
 from sim.calibrate.truncation import (
     Truncation,
+    missing_work,
     truncation_and_open_cases,
     weighted_resample,
 )
@@ -558,6 +559,18 @@ def calibrate_model(
     t = time.perf_counter()
     enabled = routing.enabled
     if delay_method in ("pool", "pool_anywhere"):
+        # a right-truncated extract lacks the work of the cases it left out: a member who looks
+        # idle may have been busy with one of them (``sim.calibrate.delays``, "Right truncation")
+        missing = (
+            missing_work(
+                ev["activity"].to_numpy(),
+                ev["end"].to_numpy(dtype=float),
+                ev["case_id"].map(bounds["last"]).to_numpy(dtype=float),
+                float(bounds["last"].max()),
+            )
+            if case_w is not None
+            else None
+        )
         ready, delay = pool_delays(
             ev,
             enabled,
@@ -565,6 +578,7 @@ def calibrate_model(
             roles,
             clock=delay_time == "clock",
             trailing=delay_method == "pool",
+            missing=missing,
         )
     else:
         ready, delay = resource_delays(ev, enabled, act_role, roles)
