@@ -580,6 +580,33 @@ def calibrate_model(
             trailing=delay_method == "pool",
             missing=missing,
         )
+        if missing is not None:  # say what the missing work explained
+            _, seen = pool_delays(
+                ev,
+                enabled,
+                act_role,
+                roles,
+                clock=delay_time == "clock",
+                trailing=delay_method == "pool",
+            )
+            acts_ = ev["activity"].to_numpy()
+            moved = []
+            for a in sorted(act_role):
+                m = acts_ == a
+                was, now = float(np.mean(seen[m] > 1e-6)), float(np.mean(delay[m] > 1e-6))
+                if m.any() and was - now >= 0.01:
+                    moved.append(
+                        f"'{a}' {was:.0%} -> {now:.0%} (mean {seen[m].mean():.3g} h -> "
+                        f"{delay[m].mean():.3g} h)"
+                    )
+            if moved:
+                notes.append(
+                    "right-truncated extract: waiting while members looked idle is taken as "
+                    "queueing where the work of the cases missing from the extract could have "
+                    "kept them busy (Poisson tail >= 0.001); share of instances with an "
+                    "extraneous delay, as the extract shows -> with its missing work: "
+                    + "; ".join(moved)
+                )
     else:
         ready, delay = resource_delays(ev, enabled, act_role, roles)
     acts = ev["activity"].to_numpy()
