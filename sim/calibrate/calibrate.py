@@ -29,7 +29,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calibrate.delays import deadline_evidence, pool_delays, resource_delays
+from sim.calibrate.delays import (
+    MISSING_WORK_ALPHA,
+    deadline_evidence,
+    pool_delays,
+    resource_delays,
+)
 from sim.calibrate.fitting import (
     FitError,
     FitResult,
@@ -603,8 +608,8 @@ def calibrate_model(
                 notes.append(
                     "right-truncated extract: waiting while members looked idle is taken as "
                     "queueing where the work of the cases missing from the extract could have "
-                    "kept them busy (Poisson tail >= 0.001); share of instances with an "
-                    "extraneous delay, as the extract shows -> with its missing work: "
+                    f"kept them busy (Poisson tail >= {MISSING_WORK_ALPHA:g}); share of instances "
+                    "with an extraneous delay, as the extract shows -> with its missing work: "
                     + "; ".join(moved)
                 )
     else:
