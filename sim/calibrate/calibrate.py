@@ -29,7 +29,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.calibrate.delays import deadline_evidence, pool_delays, resource_delays
+from sim.calibrate.delays import (
+    MISSING_WORK_ALPHA,
+    deadline_evidence,
+    pool_delays,
+    resource_delays,
+)
 from sim.calibrate.fitting import (
     FitError,
     FitResult,
@@ -55,6 +60,7 @@ from sim.calibrate.staff import (
 )
 from sim.calibrate.truncation import (
     Truncation,
+    missing_work,
     truncation_and_open_cases,
     weighted_resample,
 )
@@ -565,6 +571,18 @@ def calibrate_model(
     t = time.perf_counter()
     enabled = routing.enabled
     if delay_method in ("pool", "pool_anywhere"):
+        # a right-truncated extract lacks the work of the cases it left out: a member who looks
+        # idle may have been busy with one of them (``sim.calibrate.delays``, "Right truncation")
+        missing = (
+            missing_work(
+                ev["activity"].to_numpy(),
+                ev["end"].to_numpy(dtype=float),
+                ev["case_id"].map(bounds["last"]).to_numpy(dtype=float),
+                float(bounds["last"].max()),
+            )
+            if case_w is not None
+            else None
+        )
         ready, delay = pool_delays(
             ev,
             enabled,
@@ -572,7 +590,35 @@ def calibrate_model(
             roles,
             clock=delay_time == "clock",
             trailing=delay_method == "pool",
+            missing=missing,
         )
+        if missing is not None:  # say what the missing work explained
+            _, seen = pool_delays(
+                ev,
+                enabled,
+                act_role,
+                roles,
+                clock=delay_time == "clock",
+                trailing=delay_method == "pool",
+            )
+            acts_ = ev["activity"].to_numpy()
+            moved = []
+            for a in sorted(act_role):
+                m = acts_ == a
+                was, now = float(np.mean(seen[m] > 1e-6)), float(np.mean(delay[m] > 1e-6))
+                if m.any() and was - now >= 0.01:
+                    moved.append(
+                        f"'{a}' {was:.0%} -> {now:.0%} (mean {seen[m].mean():.3g} h -> "
+                        f"{delay[m].mean():.3g} h)"
+                    )
+            if moved:
+                notes.append(
+                    "right-truncated extract: waiting while members looked idle is taken as "
+                    "queueing where the work of the cases missing from the extract could have "
+                    f"kept them busy (Poisson tail >= {MISSING_WORK_ALPHA:g}); share of instances "
+                    "with an extraneous delay, as the extract shows -> with its missing work: "
+                    + "; ".join(moved)
+                )
     else:
         ready, delay = resource_delays(ev, enabled, act_role, roles)
     acts = ev["activity"].to_numpy()

@@ -185,6 +185,53 @@ def truncation_weights(
     return Truncation(True, out, prov, arr)
 
 
+@dataclass(frozen=True)
+class MissingWork:
+    """The work a right-truncated extract lacks, by activity (``missing_work``)."""
+
+    T: float  # the extract's end
+    inclusion: np.ndarray  # per event: P(an event like it, then, is in the extract)
+    remaining: dict[str, tuple[np.ndarray, np.ndarray]]  # activity -> Lynden-Bell (t, F) of R
+
+    def missing_share(self, activity: str, x: np.ndarray) -> np.ndarray:
+        """Share of the events of ``activity`` running at ``x`` that the extract lacks."""
+        t, F = self.remaining[activity]
+        return 1.0 - cdf_at(t, F, self.T - np.asarray(x, dtype=float))
+
+
+def missing_work(
+    activity: np.ndarray,
+    end: np.ndarray,
+    case_last: np.ndarray,
+    T: float,
+    *,
+    max_weight: float = DEFAULT_MAX_WEIGHT,
+) -> MissingWork:
+    """Which events a right-truncated extract lacks, by when they ran.
+
+    An event of activity ``a`` that ended at ``e`` is in the extract only if the rest of its case,
+    ``R = (case end) - e``, took at most ``T - e``: of the events of ``a`` running at ``x``, the
+    share ``F_a(T - x)`` is in the extract, ``F_a`` the distribution of ``R`` after ``a``,
+    estimated by Lynden-Bell from the observed ``R`` and their bounds ``T - e`` (per activity:
+    the rest of a case after its first step is long, after its last one nothing). Early events
+    (``T - x`` beyond every observed ``R``) are all there; near the end most of the work of the
+    cases that had not finished is missing. ``inclusion`` is ``F_a(T - e)`` per event, floored
+    at ``1 / max_weight`` as the case weights are.
+    """
+    activity = np.asarray(activity)
+    end = np.asarray(end, dtype=float)
+    r = np.maximum(np.asarray(case_last, dtype=float) - end, 0.0)
+    u = np.maximum(T - end, r)
+    pi = np.ones(end.size)
+    cdfs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for a in pd.unique(activity):
+        m = activity == a
+        t, F = lynden_bell(r[m], u[m])
+        cdfs[str(a)] = (t, F)
+        pi[m] = np.maximum(cdf_at(t, F, u[m]), 1.0 / max_weight)
+    return MissingWork(float(T), pi, cdfs)
+
+
 def truncation_and_open_cases(
     bounds: pd.DataFrame,
     open_cases: set[str],
