@@ -46,6 +46,7 @@ CONFIG_KEYS = {
     "resource_key": "columns.resource",
     "time_format": "columns.time_format",
     "encoding": "columns.encoding",
+    "no_resource": "columns.no_resource",
     "max_rows": "columns.max_rows",
     "dropoff_outcomes": "outcomes.dropoff",
     "abandonment_outcomes": "outcomes.abandonment",
@@ -74,7 +75,13 @@ def config_key_text(text: str) -> str:
     return _ARGUMENT.sub(lambda m: CONFIG_KEYS[m[1]], text)
 
 
-def _names(cfg: DictConfig, key: str) -> list[str] | None:
+def _names(
+    cfg: DictConfig,
+    key: str,
+    what: str = "activity names",
+    example: str = "[A_DECLINED,A_CANCELLED]",
+) -> list[str] | None:
+    """The list of names at ``key`` (a single name is a list of one), None when unset."""
     value = OmegaConf.select(cfg, key)
     if value is None:
         return None
@@ -85,8 +92,7 @@ def _names(cfg: DictConfig, key: str) -> list[str] | None:
         if all(isinstance(v, str | numbers.Real) for v in items):
             return [str(v) for v in items]
     raise ConfigError(
-        f"{key}: expected a list of activity names, e.g. {key}=[A_DECLINED,A_CANCELLED] "
-        f"({key}=[] for none), got {value!r}"
+        f"{key}: expected a list of {what}, e.g. {key}={example} ({key}=[] for none), got {value!r}"
     )
 
 
@@ -174,6 +180,7 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
             resource_key=c.resource,
             time_format=c.time_format,
             encoding=OmegaConf.select(cfg, "columns.encoding"),
+            no_resource=_names(cfg, "columns.no_resource", "resource values", "[NOT_SET]") or (),
             max_rows=limit,
             keep_attributes=False,  # calibration uses the standard columns only
         )
@@ -378,7 +385,9 @@ def _print_cleaning(log: Any, path: Any) -> None:
     if r.columns_used:
         print("  columns: " + ", ".join(f"{k}={v!r}" for k, v in r.columns_used.items()))
     for note in r.notes:  # each removal and merge, with its count (details in cleaning.json)
-        if note.startswith(("Removed", "Merged", "Took", "The log has no start times")):
+        if note.startswith(("Removed", "Merged", "Took", "The log has no start times")) or (
+            "placeholder" in note
+        ):
             print(f"  cleaning: {config_key_text(note)}")
     if r.timezone_aware_values and r.timezone_naive_values:
         print(

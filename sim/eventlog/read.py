@@ -608,6 +608,7 @@ def read_event_log(
     open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
     keep_attributes: bool = True,
     encoding: str | None = None,
+    no_resource: Iterable[str] = (),
 ) -> EventLog:
     """Read a CSV (.csv, .csv.gz; .tsv, .tsv.gz tab-separated), XES (.xes, .xes.gz) or parquet
     event log and clean it.
@@ -625,6 +626,9 @@ def read_event_log(
     them (numbers as numbers, the rest as text).
     ``encoding`` is a CSV's text encoding (``'cp1252'``, ``'latin-1'``, ``'utf-16'``; default
     UTF-8 with or without a byte-order mark; an XES file declares its own).
+    ``no_resource`` names resource values that stand for nobody (BPIC 2012's ``NOT_SET``): their
+    rows are read as having no resource, with a note counting them; a value that looks like such
+    a placeholder and is not named gets a note (it is read as one person otherwise).
     Raises ``EventLogError`` for unusable input.
     """
     p = Path(path)
@@ -673,6 +677,7 @@ def read_event_log(
         row_label=row_label,
         xes_types=xes_types,
         open_tail_fraction=open_tail_fraction,
+        no_resource=no_resource,
     )
     del raw  # the raw table can be freed before cleaning
     log = _finish(
@@ -702,6 +707,7 @@ def clean_event_table(
     end_activities: Iterable[str] | None = None,
     open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
     source: str = "<table>",
+    no_resource: Iterable[str] = (),
 ) -> EventLog:
     """Standardise and clean an in-memory table exactly as ``read_event_log`` does a file.
 
@@ -724,6 +730,7 @@ def clean_event_table(
         xes_types={},
         end_activities=end_activities,
         open_tail_fraction=open_tail_fraction,
+        no_resource=no_resource,
     )
 
 
@@ -782,6 +789,50 @@ def _convert_xes_attribute(values: pd.Series, kind: str) -> pd.Series:
 #: Names (case id, activity, resource) that often stand for a missing value in an export.
 NA_WORDS = frozenset(STR_NA_VALUES - {""}) | {"NaT", "none", "Null", "NONE"}
 NAME_COLUMNS = (C.CASE, C.ACTIVITY, C.RESOURCE)
+
+
+#: Resource names that usually stand for nobody (an unassigned work item), not for a person
+#: (``NULL``, ``N/A`` and the like have the missing-value words' note, ``NA_WORDS``).
+PLACEHOLDER_RESOURCE = re.compile(
+    r"(not[ _-]?set|not[ _-]?assigned|unassigned|unknown|-+|\?+|tbd)",
+    re.IGNORECASE,
+)
+
+
+def _without_placeholders(
+    resources: pd.Series, no_resource: Iterable[str], *, column: str
+) -> tuple[pd.Series, list[str]]:
+    """``resources`` with the values named in ``no_resource`` read as missing, and the notes:
+    how many rows that made resource-less, and the values that look like a placeholder
+    (``PLACEHOLDER_RESOURCE``) but were not named (each is read as one person: a member of a
+    role, its headcount and busy time)."""
+    if isinstance(no_resource, str):
+        no_resource = [no_resource]
+    named = {str(v) for v in no_resource}
+    notes: list[str] = []
+    hit = resources.isin(named)
+    if hit.any():
+        counts = resources[hit].value_counts()
+        shown = ", ".join(f"{k!r} ({int(v):,})" for k, v in counts.items())
+        notes.append(
+            f"Column {column!r}: {_plural(int(hit.sum()), 'row')} named a placeholder of "
+            f"no_resource= ({shown}): read as having no resource."
+        )
+        resources = resources.mask(hit)
+    present = resources.dropna()
+    looks = present[present.str.fullmatch(PLACEHOLDER_RESOURCE.pattern, case=False)]
+    if len(looks):
+        counts = looks.value_counts()
+        shown = ", ".join(
+            f"{k!r} ({int(v):,} rows, {v / len(resources):.1%})" for k, v in counts.items()
+        )
+        notes.append(
+            f"Column {column!r} holds {shown}, which looks like a placeholder, not a person: "
+            "it is read as one person (a member of a role: its headcount, busy time and "
+            "calendar); pass no_resource=[...] naming it to read those rows as having no "
+            "resource."
+        )
+    return resources, notes
 
 
 def _stripped(before: pd.Series, after: pd.Series) -> int:
@@ -855,6 +906,7 @@ def _clean(
     xes_types: dict[str, str],
     end_activities: Iterable[str] | None,
     open_tail_fraction: float,
+    no_resource: Iterable[str] = (),
 ) -> EventLog:
     std = _standardise(
         raw,
@@ -864,6 +916,7 @@ def _clean(
         row_label=row_label,
         xes_types=xes_types,
         open_tail_fraction=open_tail_fraction,
+        no_resource=no_resource,
     )
     return _finish(
         std,
@@ -946,6 +999,7 @@ def _standardise(
     row_label: Callable[[int], str],
     xes_types: dict[str, str],
     open_tail_fraction: float,
+    no_resource: Iterable[str] = (),
 ) -> _Standard:
     report = CleaningReport(source=source, rows_read=len(raw))
     notes = report.notes
@@ -1000,6 +1054,11 @@ def _standardise(
                 if n:
                     stripped[mapping[name]] = n
                 notes.extend(_na_words_note(frame[name], mapping[name]))
+    if C.RESOURCE in frame.columns:
+        frame[C.RESOURCE], said = _without_placeholders(
+            frame[C.RESOURCE], no_resource, column=mapping.get(C.RESOURCE, C.RESOURCE)
+        )
+        notes.extend(said)
     if stripped:
         shown = ", ".join(f"{_plural(n, 'value')} of {col!r}" for col, n in stripped.items())
         notes.append(

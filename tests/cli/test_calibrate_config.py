@@ -102,6 +102,24 @@ def test_a_log_in_another_encoding_is_read_with_columns_encoding(tmp_path):
     assert "prüfen_a" in (run / "model.yaml").read_text(encoding="utf-8")
 
 
+def test_columns_no_resource_reads_a_placeholder_as_nobody(tmp_path):
+    """QA 9b #4: a placeholder resource (BPIC 2012's NOT_SET) was a member of a role; the
+    console says so, and columns.no_resource=[NOT_SET] reads its rows as resource-less."""
+    log = small_log(tmp_path / "log.csv")
+    text = log.read_text().replace(",r2\n", ",NOT_SET\n", 10)
+    log.write_text(text)
+    res = calibrate_only(log, tmp_path / "r1", "progress=false")
+    assert res.returncode == 0, res.stderr
+    assert "looks like a placeholder" in res.stdout
+    assert "pass columns.no_resource=[...] naming it" in res.stdout
+    run = tmp_path / "r2"
+    res = calibrate_only(log, run, "columns.no_resource=[NOT_SET]", "progress=false")
+    assert res.returncode == 0, res.stderr
+    assert "NOT_SET" not in (run / "model.yaml").read_text()
+    cleaning = json.loads((run / "cleaning.json").read_text())
+    assert cleaning["log"]["rows_without_resource"] == 10
+
+
 def test_library_argument_names_become_config_keys():
     assert (
         config_key_text("pass dropoff_outcomes=[] for none; activity_key='x'")
