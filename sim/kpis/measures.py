@@ -13,7 +13,8 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
 * utilisation of a role: hours its people are busy within their calendar, over the hours they are
   scheduled, in the window (work still under way when the run stopped counts until the stop);
 * cost per case: (staff cost of the scheduled hours in the window + per-execution step costs) /
-  measured cases; processing cost per case counts only busy hours (activity-based);
+  measured cases; processing cost per case counts only busy hours (activity-based; work under
+  way when the run stopped until the stop);
 * value-added ratio: processing time of value-adding steps / cycle time (ratio of totals over
   finished cases);
 * revenue per case: mean outcome value; margin per case: revenue - cost per case;
@@ -43,6 +44,11 @@ def measured_events(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     """Events of measured cases only."""
     keep = cases.loc[cases["measured"].astype(bool), "case_id"]
     return events[events["case_id"].isin(keep)]
+
+
+def _measured_or_none(table: pd.DataFrame | None, cases: pd.DataFrame) -> pd.DataFrame | None:
+    """``measured_events`` of an optional table."""
+    return None if table is None else measured_events(table, cases)
 
 
 def finished(cases: pd.DataFrame) -> pd.DataFrame:
@@ -188,11 +194,8 @@ def step_table(
     measured = cases[cases["measured"].astype(bool)]
     n_cases = len(measured)
     left = measured.loc[measured["dropped_at"].notna(), ["case_id", "dropped_at"]]
-    at = (
-        measured_events(open_steps, cases)[["case_id", "activity"]]
-        if open_steps is not None and len(open_steps)
-        else None
-    )
+    at = _measured_or_none(open_steps, cases)
+    at = at[["case_id", "activity"]] if at is not None and len(at) else None
     if ev.empty and left.empty and (at is None or at.empty):
         return pd.DataFrame(
             columns=[
@@ -384,6 +387,18 @@ def scheduled_hours(
     return out
 
 
+def _with_work_under_way(events: pd.DataFrame, open_steps: pd.DataFrame | None) -> pd.DataFrame:
+    """``events`` plus the steps of ``open_steps`` whose work had begun when the run stopped
+    (their ``end`` is the stop): the rows whose people were busy. ``events`` itself when there
+    are none (a drain that ran to the end), so those KPIs are computed exactly as before."""
+    if open_steps is None or not len(open_steps):
+        return events
+    busy_now = open_steps[open_steps["end"].notna()]
+    if not len(busy_now):
+        return events
+    return pd.concat([events, busy_now], ignore_index=True)
+
+
 def utilisation(
     events: pd.DataFrame,
     model: ProcessModel,
@@ -397,11 +412,7 @@ def utilisation(
     stopped counts from its start until the stop (its ``end``), clipped to the window like the
     executed steps; steps still queueing then keep nobody busy.
     """
-    if open_steps is not None and len(open_steps):
-        busy_now = open_steps[open_steps["end"].notna()]
-        if len(busy_now):
-            events = pd.concat([events, busy_now], ignore_index=True)
-    busy = busy_hours(events, model, window)
+    busy = busy_hours(_with_work_under_way(events, open_steps), model, window)
     per_role = busy.groupby("role")["busy"].sum() if len(busy) else pd.Series(dtype=float)
     sched = scheduled_hours(model, headcount, window)
     return {
@@ -416,8 +427,12 @@ def costs(
     model: ProcessModel,
     headcount: dict[str, int],
     window: tuple[float, float],
+    open_steps: pd.DataFrame | None = None,
 ) -> dict[str, float]:
-    """Cost per case (scheduled staff + step costs) and processing cost per case (busy only)."""
+    """Cost per case (scheduled staff + step costs) and processing cost per case (busy only).
+
+    ``open_steps``: the measured cases' work still under way when the run stopped is busy
+    until the stop (its step cost is charged by executions only)."""
     n = int(cases["measured"].astype(bool).sum())
     if n == 0:
         return {"cost_per_case": np.nan, "processing_cost_per_case": np.nan}
@@ -427,7 +442,7 @@ def costs(
     # empty object column, whose sum is ''
     fixed = float(ev["activity"].map(step_cost).astype(float).fillna(0.0).sum())
     rate = {r.name: r.hourly_cost for r in model.roles.values()}
-    busy = busy_hours(ev, model)
+    busy = busy_hours(_with_work_under_way(ev, _measured_or_none(open_steps, cases)), model)
     busy_cost = (
         float((busy["busy"] * busy["role"].map(rate).fillna(0.0)).sum()) if len(busy) else 0.0
     )

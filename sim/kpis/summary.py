@@ -119,7 +119,8 @@ def log_kpis(
     Works for real logs and simulated traces. Without ``model`` the KPIs that need calendars,
     costs or value-adding flags are left out; ``headcount`` defaults to the model's.
     ``open_steps``: the steps cases were at when a simulated run stopped (``trace_open_steps``),
-    which count in ``reached`` and, until the stop, in ``utilisation``.
+    which count in ``reached`` and, until the stop, in ``utilisation`` and
+    ``processing_cost_per_case``.
     """
     if model is not None and "work" not in events:
         events = events.assign(work=m.working_processing(events, model))
@@ -156,7 +157,7 @@ def log_kpis(
             headcount = {r.name: r.headcount for r in model.roles.values()}
         out["headcount"] = float(sum(headcount.values()))  # people on staff, all roles
         out |= m.utilisation(events, model, headcount, window, open_steps)
-        out |= m.costs(events, cases, model, headcount, window)
+        out |= m.costs(events, cases, model, headcount, window, open_steps)
         out["value_added_ratio"] = m.value_added_ratio(events, cases, model)
         out["revenue_per_case"] = m.revenue(cases)
         out["margin_per_case"] = out["revenue_per_case"] - out["cost_per_case"]

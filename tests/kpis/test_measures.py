@@ -168,12 +168,12 @@ def test_the_first_step_of_a_funnel_with_patience_is_reached_by_every_case():
 
 
 def _long_task(duration, gap, calendar=None):
-    """One clerk, one step of ``duration`` hours, a case every ``gap`` hours."""
+    """One clerk (10 an hour), one step of ``duration`` hours, a case every ``gap`` hours."""
     spec = {
         "name": "long",
         "start": "work",
         "arrivals": {"interarrival": {"dist": "fixed", "value": gap}},
-        "roles": {"clerk": {"headcount": 1}},
+        "roles": {"clerk": {"headcount": 1, "hourly_cost": 10.0}},
         "steps": {"work": {"role": "clerk", "duration": duration, "next": "done"}},
         "ends": {"done": {"success": True}},
     }
@@ -187,7 +187,8 @@ def test_work_under_way_at_the_stop_counts_in_utilisation_until_the_stop():
     # Without drain the run stops at 24 h. The one case arrives at 22 and starts its 10 h task
     # at once: 2 h of it fall before the stop, the clerk's whole work in the window [0, 24).
     # The case entered the step, so it reached it; it executed nothing yet (no visit, no row in
-    # the exported log). A drained run measures the same window: the same 2 h and reach.
+    # the exported log). A drained run measures the same window: the same 2 h and reach. The
+    # processing cost is the clerk's busy hours for the case: 2 h by the stop, 10 h drained.
     model = _long_task(10.0, 22.0)
     for drain in (False, True):
         trace = run_replication(model, Scenario(horizon_days=1, warmup_days=0, drain=drain), seed=0)
@@ -196,6 +197,7 @@ def test_work_under_way_at_the_stop_counts_in_utilisation_until_the_stop():
         assert k["reached:work"] == 1.0
         assert k["cases_arrived"] == 1
         assert k["cases_in_progress"] == (0 if drain else 1)
+        assert k["processing_cost_per_case"] == pytest.approx(100.0 if drain else 20.0)
     trace = run_replication(model, Scenario(horizon_days=1, warmup_days=0, drain=False), seed=0)
     assert k["visits_per_case:work"] == 1.0  # the drained run executed it
     assert replication_kpis(trace, model)["visits_per_case:work"] == 0.0
@@ -216,6 +218,7 @@ def test_work_under_way_is_clipped_to_the_window_and_a_queued_case_reached_its_s
     assert k["reached:work"] == 1.0
     assert k["visits_per_case:work"] == 0.0
     assert k["cases_in_progress"] == 2
+    assert k["processing_cost_per_case"] == pytest.approx(6 * 10.0 / 2)  # case 1's 6 h
     # the drained run: the same window, the same figures
     drained = replication_kpis(
         run_replication(model, Scenario(horizon_days=1, warmup_days=1), seed=0), model
