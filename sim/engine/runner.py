@@ -28,6 +28,10 @@ Semantics worth knowing (also in the README):
 * **Timers.** A step without roles waits its duration from when the case reaches it, or, with
   ``measured_from="arrival"``, from the case's arrival (a deadline: at once if that moment has
   passed); on the clock, or in working hours of its ``calendar`` ("2 business days").
+* **The stop.** Without drain (or when ``drain_days`` runs out) the run stops with cases under
+  way. The trace's events are the executed steps only; the steps cases were at then, queueing
+  (or waiting for a shift or a hand-off) or in service, are recorded apart (``Trace.open_*``:
+  when the case reached the step, when its work started, who does it).
 * **Arrivals.** A time change of the unscaled inter-arrival process by the rate profile x
   ``arrival_scale`` (``warmup_arrival_scale`` before the warm-up ends): a gap that spans a change
   of rate runs at each rate for its own part.
@@ -101,8 +105,9 @@ class _Pool:
     without an event at all), and a release hands the person straight to the first request in
     the queue (lowest priority value first, then first come), as SimPy does. A request may carry
     a ``job`` ``(serve, plan, scale, slot)``: the release then starts that work at once
-    (``serve(plan, scale, slot)`` -> ``(delay, value)``) and wakes the case when it is done. Requests
-    that patience withdrew stay in the heap, already triggered, and are skipped on release.
+    (``serve(plan, scale, slot)`` -> ``(delay, value)``) and wakes the case when it is done.
+    Requests that patience withdrew stay in the heap, already triggered, and are skipped on
+    release.
     """
 
     __slots__ = ("env", "capacity", "busy", "queue", "_seq")
@@ -428,8 +433,8 @@ class Replication:
             self.all_done.succeed()  # drained: nothing left to simulate
 
     def _slot(self, cid: int) -> int:
-        """A new walk of case ``cid`` (the case's own, or a parallel branch): its slot in the
-        ``at_*`` records, at no step yet."""
+        """A new walk of case ``cid`` (the case's own, or a parallel branch): its slot in
+        ``at``, at no step yet."""
         self.at_case.append(cid)
         self.at.append(None)
         return len(self.at) - 1
@@ -443,7 +448,7 @@ class Replication:
 
     def _walk(self, cid: int, seg: int, node: int, stop: int, last: frozenset | None, slot: int):
         """Walk from ``node`` until ``stop`` (a join) or an end; ``slot``: this walk's place in
-        the ``at_*`` records (where it is, for the stop).
+        ``at`` (where it is, should the run stop).
 
         Returns ``(time, roles of the last staffed step)`` at the join, the activity index where
         the case abandoned (an int), or None when the case reached an end.
