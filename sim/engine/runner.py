@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
 from collections import deque
 from functools import partial
 from itertools import chain
@@ -361,14 +362,16 @@ class Replication:
         # abandonments: case -> (activity index, when it was ready for the step, when it left)
         self.left_queue: dict[int, tuple[int, float, float]] = {}
         # Where each walk is (a case's, and one per parallel branch: its ``slot``), for the steps
-        # still under way when the run stops (``_open_steps``): ``at[slot]`` is (activity index
-        # of the step it has reached and not finished, when it reached it, when its work
-        # started or nan while it waits, who does it: a person, a list of them for a
-        # several-person step, -1 for nobody), or None at no step. Written just before the walk
-        # yields (so it holds at every moment the run can stop, and a step that starts at once
-        # writes it once), read once, at the stop.
+        # still under way when the run stops (``_open_steps``): the activity index of the step
+        # it has reached and not finished (-1: at none), when it reached it, when its work
+        # started (nan while it waits for its people) and who does it (a person, a list of them
+        # for a several-person step; -1: nobody). Five list stores per step (fewer instructions
+        # than a tuple per state, measured); read once, at the stop.
         self.at_case: list[int] = []
-        self.at: list[tuple | None] = []
+        self.at_step: list[int] = []
+        self.at_enabled: list[float] = []
+        self.at_start: list[float] = []
+        self.at_who: list = []
 
     # ------------------------------------------------------------------------------ processes
     def _arrivals(self):
@@ -434,21 +437,24 @@ class Replication:
 
     def _slot(self, cid: int) -> int:
         """A new walk of case ``cid`` (the case's own, or a parallel branch): its slot in
-        ``at``, at no step yet."""
+        the ``at_*`` records, at no step yet."""
         self.at_case.append(cid)
-        self.at.append(None)
-        return len(self.at) - 1
+        self.at_step.append(-1)
+        self.at_enabled.append(NAN)
+        self.at_start.append(NAN)
+        self.at_who.append(-1)
+        return len(self.at_case) - 1
 
     def _leave(self, cid: int, slot: int, idx: int, enabled: float) -> int:
         """The case's patience ran out in the queue of activity ``idx``: note when it was ready
         for the step and when it left (its waiting there), and return ``idx``."""
         self.left_queue.setdefault(cid, (idx, enabled, self.env.now))
-        self.at[slot] = None
+        self.at_step[slot] = -1
         return idx
 
     def _walk(self, cid: int, seg: int, node: int, stop: int, last: frozenset | None, slot: int):
         """Walk from ``node`` until ``stop`` (a join) or an end; ``slot``: this walk's place in
-        ``at`` (where it is, should the run stop).
+        the ``at_*`` records (where it is, should the run stop).
 
         Returns ``(time, roles of the last staffed step)`` at the join, the activity index where
         the case abandoned (an int), or None when the case reached an end.
@@ -457,7 +463,10 @@ class Replication:
         kind = self.kind
         plans = self.plans
         events = self.events
-        at = self.at
+        at_step = self.at_step
+        at_enabled = self.at_enabled
+        at_start = self.at_start
+        at_who = self.at_who
         handoff = self.handoff
         prio = self.segment_priority[seg]
         rank = self.segment_rank[seg]
@@ -468,7 +477,11 @@ class Replication:
             if k == STEP:
                 p = plans[node]
                 enabled = now = env.now
-                if not p.roles:
+                at_step[slot] = p.idx
+                at_enabled[slot] = enabled
+                if not p.roles:  # a timer is under way from when the case reaches it
+                    at_start[slot] = enabled
+                    at_who[slot] = -1
                     d = p.draw() * scale
                     if p.from_arrival or p.timer_cal is not None:
                         # a deadline counts from the case's arrival; a timer on a calendar
@@ -481,15 +494,14 @@ class Replication:
                             end = base + d
                         d = end - now
                     if d > 0:
-                        at[slot] = (p.idx, enabled, enabled, -1)  # under way from the start
                         yield env.timeout(d)
                     events.append((cid, p.idx, -1, enabled, enabled, env.now))
                     node = p.next
                     continue
+                at_start[slot] = NAN  # waiting for its people
                 if handoff is not None and last is not None and p.roleset.isdisjoint(last):
                     h = handoff()
                     if h > 0:
-                        at[slot] = (p.idx, enabled, NAN, -1)  # reached, waiting
                         yield env.timeout(h)
                         now = env.now
                 cal = p.calendar
@@ -501,7 +513,6 @@ class Replication:
                     # compare in week time: (now + offset) - offset may differ from now by a
                     # rounding error, which would create a wait while the shift is open
                     if opens > week_now:
-                        at[slot] = (p.idx, enabled, NAN, -1)
                         closes = None
                         opens -= offset
                         if deadline is not None and deadline < opens:
@@ -521,21 +532,20 @@ class Replication:
                         single.busy += 1
                         w = p.free1.popleft()
                         start, end = self._times(p, scale, now, closes)
+                        at_start[slot] = start
+                        at_who[slot] = w
                         if end > now:
-                            at[slot] = (p.idx, enabled, start, w)
                             yield env.timeout(end - now)
                             # the clock's time, which the person is released at: now + (end -
                             # now) may miss end by a rounding error, and recording end would let
                             # the next case start before this one ended
                             end = env.now if env.now > start else start
                     else:  # the release that frees someone starts the work; wake when done
-                        at[slot] = (p.idx, enabled, NAN, -1)  # _serve records the start
                         w, start, end = yield single.request(prio, (self._serve, p, scale, slot))
                         end = env.now if env.now > start else start
                     p.free1.append(w)  # before the release, which may hand them on at once
                     single.release()
                 else:
-                    at[slot] = (p.idx, enabled, NAN, -1)  # people held while waiting: not busy
                     reqs = []
                     for j, res in enumerate(p.resources):
                         req = res.request(prio)
@@ -563,7 +573,8 @@ class Replication:
                     who = [f.popleft() for f in p.free]
                     now = env.now
                     start, end = self._times(p, scale, now, closes if now == asked else None)
-                    at[slot] = (p.idx, enabled, start, who)
+                    at_start[slot] = start
+                    at_who[slot] = who
                     if end > now:
                         yield env.timeout(end - now)
                         end = env.now if env.now > start else start
@@ -588,7 +599,7 @@ class Replication:
                         chosen = [branches[int(np.argmax(probs))]]
                 else:
                     chosen = branches
-                at[slot] = None  # the branches' walks are where the case is
+                at_step[slot] = -1  # the branches' walks are where the case is
                 procs = [
                     env.process(self._walk(cid, seg, b, join, last, self._slot(cid)))
                     for b in chosen
@@ -602,11 +613,11 @@ class Replication:
                 node = nxt
             elif k == JOIN:
                 if node == stop:
-                    at[slot] = None
+                    at_step[slot] = -1
                     return (env.now, last)
                 raise RuntimeError("join reached outside its parallel block")  # validated away
             else:  # END
-                at[slot] = None
+                at_step[slot] = -1
                 self.c_end[cid] = env.now
                 self.c_outcome[cid] = self.end_outcome[node]
                 self.c_value[cid] = self.end_value[node][seg]
@@ -650,7 +661,8 @@ class Replication:
         now = self.env.now
         w = p.free1.popleft()
         start, end = self._times(p, scale, now, None)
-        self.at[slot] = (p.idx, self.at[slot][1], start, w)
+        self.at_start[slot] = start
+        self.at_who[slot] = w
         return max(end - now, 0.0), (w, start, end)
 
     @staticmethod
@@ -665,11 +677,13 @@ class Replication:
     def _open_steps(self) -> dict[str, np.ndarray]:
         """The steps under way when the run stopped (``Trace.open_*``): every walk still at a
         step, in the order the walks began; none when every case finished."""
-        slots = [s for s, a in enumerate(self.at) if a is not None]
-        recs = [self.at[s] for s in slots]
+        slots = [s for s, a in enumerate(self.at_step) if a >= 0]
         res = []
         extra = []
-        for row, (_, _, _, who) in enumerate(recs):
+        for row, s in enumerate(slots):
+            # who is busy with it (at_who may still name the walk's previous step's people
+            # while it waits for this one's)
+            who = -1 if math.isnan(self.at_start[s]) else self.at_who[s]
             if isinstance(who, list):  # several people: the first, and the others as extras
                 res.append(who[0])
                 extra.extend((row, x) for x in who[1:])
@@ -677,10 +691,10 @@ class Replication:
                 res.append(who)
         return {
             "open_case": np.array([self.at_case[s] for s in slots], dtype=np.int64),
-            "open_activity": np.array([r[0] for r in recs], dtype=np.int64),
+            "open_activity": np.array([self.at_step[s] for s in slots], dtype=np.int64),
             "open_resource": np.array(res, dtype=np.int64),
-            "open_enabled": np.array([r[1] for r in recs], dtype=float),
-            "open_start": np.array([r[2] for r in recs], dtype=float),
+            "open_enabled": np.array([self.at_enabled[s] for s in slots], dtype=float),
+            "open_start": np.array([self.at_start[s] for s in slots], dtype=float),
             "open_extra": np.array(extra, dtype=np.int64).reshape(-1, 2),
         }
 
