@@ -28,6 +28,10 @@ Semantics worth knowing (also in the README):
 * **Timers.** A step without roles waits its duration from when the case reaches it, or, with
   ``measured_from="arrival"``, from the case's arrival (a deadline: at once if that moment has
   passed); on the clock, or in working hours of its ``calendar`` ("2 business days").
+* **The stop.** Without drain (or when ``drain_days`` runs out) the run stops with cases under
+  way. The trace's events are the executed steps only; the steps cases were at then, queueing
+  (or waiting for a shift or a hand-off) or in service, are recorded apart (``Trace.open_*``:
+  when the case reached the step, when its work started, who does it).
 * **Arrivals.** A time change of the unscaled inter-arrival process by the rate profile x
   ``arrival_scale`` (``warmup_arrival_scale`` before the warm-up ends): a gap that spans a change
   of rate runs at each rate for its own part.
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
 from collections import deque
 from functools import partial
 from itertools import chain
@@ -54,6 +59,7 @@ from sim.random import stream
 BLOCK = 256  # random draws per refill of a stream's buffer
 
 STEP, DECISION, PARALLEL, JOIN, END = range(5)
+NAN = float("nan")
 
 
 def _Draws(dist, rng: np.random.Generator, factor: float):  # noqa: N802
@@ -99,9 +105,10 @@ class _Pool:
     request that finds someone free is granted on the spot (the fast path takes the person
     without an event at all), and a release hands the person straight to the first request in
     the queue (lowest priority value first, then first come), as SimPy does. A request may carry
-    a ``job`` ``(serve, plan, scale)``: the release then starts that work at once
-    (``serve(plan, scale)`` -> ``(delay, value)``) and wakes the case when it is done. Requests
-    that patience withdrew stay in the heap, already triggered, and are skipped on release.
+    a ``job`` ``(serve, plan, scale, slot)``: the release then starts that work at once
+    (``serve(plan, scale, slot)`` -> ``(delay, value)``) and wakes the case when it is done.
+    Requests that patience withdrew stay in the heap, already triggered, and are skipped on
+    release.
     """
 
     __slots__ = ("env", "capacity", "busy", "queue", "_seq")
@@ -134,8 +141,8 @@ class _Pool:
                 if job is None:
                     ev.succeed()
                 else:
-                    serve, plan, scale = job
-                    ev.serve_after(*serve(plan, scale))
+                    serve, plan, scale, slot = job
+                    ev.serve_after(*serve(plan, scale, slot))
                 return
         self.busy -= 1
 
@@ -354,6 +361,17 @@ class Replication:
         self.c_value: list[float] = []
         # abandonments: case -> (activity index, when it was ready for the step, when it left)
         self.left_queue: dict[int, tuple[int, float, float]] = {}
+        # Where each walk is (a case's, and one per parallel branch: its ``slot``), for the steps
+        # still under way when the run stops (``_open_steps``): the activity index of the step
+        # it has reached and not finished (-1: at none), when it reached it, when its work
+        # started (nan while it waits for its people) and who does it (a person, a list of them
+        # for a several-person step; -1: nobody). Five list stores per step (fewer instructions
+        # than a tuple per state, measured); read once, at the stop.
+        self.at_case: list[int] = []
+        self.at_step: list[int] = []
+        self.at_enabled: list[float] = []
+        self.at_start: list[float] = []
+        self.at_who: list = []
 
     # ------------------------------------------------------------------------------ processes
     def _arrivals(self):
@@ -399,7 +417,7 @@ class Replication:
             self.open_cases += 1
             # the walk is the case's process (no wrapper generator to resume through); its
             # result is booked when the process ends
-            proc = env.process(self._walk(n, seg, start, -1, None))
+            proc = env.process(self._walk(n, seg, start, -1, None, self._slot(n)))
             proc.callbacks.append(partial(self._case_done, n))
             n += 1
         self.arrivals_done = True
@@ -417,14 +435,26 @@ class Replication:
         if self.open_cases == 0 and self.arrivals_done:
             self.all_done.succeed()  # drained: nothing left to simulate
 
-    def _leave(self, cid: int, idx: int, enabled: float) -> int:
+    def _slot(self, cid: int) -> int:
+        """A new walk of case ``cid`` (the case's own, or a parallel branch): its slot in
+        the ``at_*`` records, at no step yet."""
+        self.at_case.append(cid)
+        self.at_step.append(-1)
+        self.at_enabled.append(NAN)
+        self.at_start.append(NAN)
+        self.at_who.append(-1)
+        return len(self.at_case) - 1
+
+    def _leave(self, cid: int, slot: int, idx: int, enabled: float) -> int:
         """The case's patience ran out in the queue of activity ``idx``: note when it was ready
         for the step and when it left (its waiting there), and return ``idx``."""
         self.left_queue.setdefault(cid, (idx, enabled, self.env.now))
+        self.at_step[slot] = -1
         return idx
 
-    def _walk(self, cid: int, seg: int, node: int, stop: int, last: frozenset | None):
-        """Walk from ``node`` until ``stop`` (a join) or an end.
+    def _walk(self, cid: int, seg: int, node: int, stop: int, last: frozenset | None, slot: int):
+        """Walk from ``node`` until ``stop`` (a join) or an end; ``slot``: this walk's place in
+        the ``at_*`` records (where it is, should the run stop).
 
         Returns ``(time, roles of the last staffed step)`` at the join, the activity index where
         the case abandoned (an int), or None when the case reached an end.
@@ -433,6 +463,10 @@ class Replication:
         kind = self.kind
         plans = self.plans
         events = self.events
+        at_step = self.at_step
+        at_enabled = self.at_enabled
+        at_start = self.at_start
+        at_who = self.at_who
         handoff = self.handoff
         prio = self.segment_priority[seg]
         rank = self.segment_rank[seg]
@@ -443,7 +477,11 @@ class Replication:
             if k == STEP:
                 p = plans[node]
                 enabled = now = env.now
-                if not p.roles:
+                at_step[slot] = p.idx
+                at_enabled[slot] = enabled
+                if not p.roles:  # a timer is under way from when the case reaches it
+                    at_start[slot] = enabled
+                    at_who[slot] = -1
                     d = p.draw() * scale
                     if p.from_arrival or p.timer_cal is not None:
                         # a deadline counts from the case's arrival; a timer on a calendar
@@ -460,6 +498,7 @@ class Replication:
                     events.append((cid, p.idx, -1, enabled, enabled, env.now))
                     node = p.next
                     continue
+                at_start[slot] = NAN  # waiting for its people
                 if handoff is not None and last is not None and p.roleset.isdisjoint(last):
                     h = handoff()
                     if h > 0:
@@ -478,7 +517,7 @@ class Replication:
                         opens -= offset
                         if deadline is not None and deadline < opens:
                             yield env.timeout(deadline - now)
-                            return self._leave(cid, p.idx, enabled)
+                            return self._leave(cid, slot, p.idx, enabled)
                         yield env.timeout(opens - now)
                         # Every case that waited for this opening wakes now, in arrival order;
                         # the first to ask would get a free person whatever its priority. Let
@@ -493,6 +532,8 @@ class Replication:
                         single.busy += 1
                         w = p.free1.popleft()
                         start, end = self._times(p, scale, now, closes)
+                        at_start[slot] = start
+                        at_who[slot] = w
                         if end > now:
                             yield env.timeout(end - now)
                             # the clock's time, which the person is released at: now + (end -
@@ -500,7 +541,7 @@ class Replication:
                             # the next case start before this one ended
                             end = env.now if env.now > start else start
                     else:  # the release that frees someone starts the work; wake when done
-                        w, start, end = yield single.request(prio, (self._serve, p, scale))
+                        w, start, end = yield single.request(prio, (self._serve, p, scale, slot))
                         end = env.now if env.now > start else start
                     p.free1.append(w)  # before the release, which may hand them on at once
                     single.release()
@@ -517,11 +558,11 @@ class Replication:
                                 if wait <= 0:
                                     req.succeed(_EXPIRED)  # withdrawn: _Pool.release skips it
                                     self._release(p, reqs, [])
-                                    return self._leave(cid, p.idx, enabled)
+                                    return self._leave(cid, slot, p.idx, enabled)
                                 env.timeout(wait).callbacks.append(partial(_expire, req))
                                 if (yield req) is _EXPIRED:
                                     self._release(p, reqs, [])
-                                    return self._leave(cid, p.idx, enabled)
+                                    return self._leave(cid, slot, p.idx, enabled)
                         reqs.append(req)
                         if (
                             p.gates and j in p.gates
@@ -532,6 +573,8 @@ class Replication:
                     who = [f.popleft() for f in p.free]
                     now = env.now
                     start, end = self._times(p, scale, now, closes if now == asked else None)
+                    at_start[slot] = start
+                    at_who[slot] = who
                     if end > now:
                         yield env.timeout(end - now)
                         end = env.now if env.now > start else start
@@ -556,7 +599,11 @@ class Replication:
                         chosen = [branches[int(np.argmax(probs))]]
                 else:
                     chosen = branches
-                procs = [env.process(self._walk(cid, seg, b, join, last)) for b in chosen]
+                at_step[slot] = -1  # the branches' walks are where the case is
+                procs = [
+                    env.process(self._walk(cid, seg, b, join, last, self._slot(cid)))
+                    for b in chosen
+                ]
                 done = yield env.all_of(procs)
                 results = [done[pr] for pr in procs]
                 abandoned = [r for r in results if isinstance(r, int)]
@@ -566,9 +613,11 @@ class Replication:
                 node = nxt
             elif k == JOIN:
                 if node == stop:
+                    at_step[slot] = -1
                     return (env.now, last)
                 raise RuntimeError("join reached outside its parallel block")  # validated away
             else:  # END
+                at_step[slot] = -1
                 self.c_end[cid] = env.now
                 self.c_outcome[cid] = self.end_outcome[node]
                 self.c_value[cid] = self.end_value[node][seg]
@@ -603,12 +652,17 @@ class Replication:
         # float resolution that is the end of the previous shift
         return start, max(start, cal.inverse(cal.cumulative(start + offset) + d) - offset)
 
-    def _serve(self, p: _StepPlan, scale: float) -> tuple[float, tuple[int, float, float]]:
-        """Start a one-person step for a case that was queueing, at a release: its person, and
-        the delay until it ends with ``(person, start, end)`` for the case to record."""
+    def _serve(
+        self, p: _StepPlan, scale: float, slot: int
+    ) -> tuple[float, tuple[int, float, float]]:
+        """Start a one-person step for a case that was queueing (its walk's ``slot``), at a
+        release: its person, and the delay until it ends with ``(person, start, end)`` for the
+        case to record."""
         now = self.env.now
         w = p.free1.popleft()
         start, end = self._times(p, scale, now, None)
+        self.at_start[slot] = start
+        self.at_who[slot] = w
         return max(end - now, 0.0), (w, start, end)
 
     @staticmethod
@@ -619,6 +673,30 @@ class Replication:
         for res, req in zip(p.resources, reqs, strict=False):
             if req is not None:  # None: a gate already opened
                 res.release()
+
+    def _open_steps(self) -> dict[str, np.ndarray]:
+        """The steps under way when the run stopped (``Trace.open_*``): every walk still at a
+        step, in the order the walks began; none when every case finished."""
+        slots = [s for s, a in enumerate(self.at_step) if a >= 0]
+        res = []
+        extra = []
+        for row, s in enumerate(slots):
+            # who is busy with it (at_who may still name the walk's previous step's people
+            # while it waits for this one's)
+            who = -1 if math.isnan(self.at_start[s]) else self.at_who[s]
+            if isinstance(who, list):  # several people: the first, and the others as extras
+                res.append(who[0])
+                extra.extend((row, x) for x in who[1:])
+            else:
+                res.append(who)
+        return {
+            "open_case": np.array([self.at_case[s] for s in slots], dtype=np.int64),
+            "open_activity": np.array([self.at_step[s] for s in slots], dtype=np.int64),
+            "open_resource": np.array(res, dtype=np.int64),
+            "open_enabled": np.array([self.at_enabled[s] for s in slots], dtype=float),
+            "open_start": np.array([self.at_start[s] for s in slots], dtype=float),
+            "open_extra": np.array(extra, dtype=np.int64).reshape(-1, 2),
+        }
 
     # ------------------------------------------------------------------------------------ run
     def run(self) -> Trace:
@@ -638,6 +716,7 @@ class Replication:
         waited = np.full((len(self.c_arrival), 2), np.nan)
         for cid, (_, enabled, left) in self.left_queue.items():
             waited[cid] = enabled, left
+        open_steps = self._open_steps()
         return Trace(
             activities=self.activities,
             resources=self.res_names,
@@ -660,6 +739,7 @@ class Replication:
             case_dropped_enabled=waited[:, 0].copy(),
             case_dropped_left=waited[:, 1].copy(),
             case_value=np.array(self.c_value, dtype=float),
+            **open_steps,
             window=(sc.warmup_hours, sc.arrivals_end_hours),
             run_end=float(self.env.now),
             start_date=self.model.start_date,

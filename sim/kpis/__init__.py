@@ -13,7 +13,13 @@ from sim.kpis.compare import (
     compared_kpis,
     unpaired_comparison,
 )
-from sim.kpis.frames import log_cases, trace_cases, trace_events, trace_to_event_log
+from sim.kpis.frames import (
+    log_cases,
+    trace_cases,
+    trace_events,
+    trace_open_steps,
+    trace_to_event_log,
+)
 from sim.kpis.stats import (
     Bounds,
     clip_to_domain,
@@ -56,6 +62,7 @@ __all__ = [
     "summarize",
     "trace_cases",
     "trace_events",
+    "trace_open_steps",
     "trace_to_event_log",
     "unpaired_comparison",
 ]

@@ -10,7 +10,11 @@ functions serves both:
   ``measured`` marks the cases whose KPIs count (arrived after the warm-up, before arrivals
   stopped); a simulated trace's cases also have ``dropped_enabled`` and ``dropped_left``: when
   a case that abandoned was ready for the step it left, and when it left (a real log does not
-  record the queue a customer gave up on).
+  record the queue a customer gave up on);
+* open steps (a simulated trace's, ``trace_open_steps``): the steps cases were at when the run
+  stopped, queueing or in service, with the events' columns; ``end`` is the stop for those in
+  service (their people were busy until then) and missing for those still queueing. Kept apart
+  from the events, which hold only executed steps, like a real log.
 """
 
 from __future__ import annotations
@@ -37,13 +41,14 @@ CASE_COLUMNS = (
 )
 
 
-def _joined_names(trace: Trace, names: tuple[str, ...]) -> np.ndarray:
-    """Per event: the resource (or role) names, ';'-joined for multi-person steps."""
+def _joined_names(resource: np.ndarray, extra: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    """Per row: the resource (or role) names of ``resource`` (an index into ``names``, -1:
+    nobody), ';'-joined with ``extra``'s ``(row, resource)`` for multi-person steps."""
     lookup = np.array([*names, ""], dtype=object)  # index -1 -> ""
-    out = lookup[trace.ev_resource]
-    if trace.ev_extra.shape[0]:
+    out = lookup[resource]
+    if extra.shape[0]:
         out = out.copy()
-        for ev, res in trace.ev_extra:
+        for ev, res in extra:
             out[ev] = f"{out[ev]};{names[res]}"
     return out
 
@@ -51,8 +56,8 @@ def _joined_names(trace: Trace, names: tuple[str, ...]) -> np.ndarray:
 def trace_events(trace: Trace) -> pd.DataFrame:
     """The events table of a simulated trace (times in hours since the model's start_date)."""
     acts = np.array(trace.activities, dtype=object)
-    resources = _joined_names(trace, trace.resources)
-    roles = _joined_names(trace, trace.resource_roles)
+    resources = _joined_names(trace.ev_resource, trace.ev_extra, trace.resources)
+    roles = _joined_names(trace.ev_resource, trace.ev_extra, trace.resource_roles)
     df = pd.DataFrame(
         {
             "case_id": trace.ev_case,
@@ -62,6 +67,32 @@ def trace_events(trace: Trace) -> pd.DataFrame:
             "enabled": trace.ev_enabled,
             "start": trace.ev_start,
             "end": trace.ev_end,
+        }
+    )
+    df.loc[df["resource"] == "", ["resource", "role"]] = None
+    return df
+
+
+def trace_open_steps(trace: Trace) -> pd.DataFrame:
+    """The steps under way when the run stopped (``Trace.open_*``), with the events table's
+    columns: ``start`` when the work began (missing: the case was still queueing, or waiting for
+    a shift or a hand-off), ``end`` the stop for those whose work had begun (missing for the
+    others). Empty when every case finished (a drain that ran to the end)."""
+    acts = np.array(trace.activities, dtype=object)
+    n = trace.open_case.shape[0]
+    start = trace.open_start
+    # the work of a step whose people were assigned but whose shift opens after the stop has
+    # not begun: busy from start to start
+    end = np.where(np.isnan(start), np.nan, np.maximum(start, trace.run_end))
+    df = pd.DataFrame(
+        {
+            "case_id": trace.open_case,
+            "activity": acts[trace.open_activity] if n else np.array([], dtype=object),
+            "resource": _joined_names(trace.open_resource, trace.open_extra, trace.resources),
+            "role": _joined_names(trace.open_resource, trace.open_extra, trace.resource_roles),
+            "enabled": trace.open_enabled,
+            "start": start,
+            "end": end,
         }
     )
     df.loc[df["resource"] == "", ["resource", "role"]] = None

@@ -5,14 +5,16 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
 * cycle time: case end - arrival, over finished cases (completed or dropped);
 * waiting of a step: start - enabled (queueing, closed shifts, hand-off) of its executions (a case
   that abandoned the queue is not in it); processing: working time between start and end;
-* reached: cases that executed a step or abandoned its queue;
+* reached: cases that executed a step, abandoned its queue, or were at it (queueing or in
+  service) when the run stopped;
 * drop-off rate: finished cases whose outcome is a drop-off / finished cases;
 * throughput: successful completions per day and per week of the window;
 * WIP: time-average number of cases in the process during the window;
 * utilisation of a role: hours its people are busy within their calendar, over the hours they are
-  scheduled, in the window;
+  scheduled, in the window (work still under way when the run stopped counts until the stop);
 * cost per case: (staff cost of the scheduled hours in the window + per-execution step costs) /
-  measured cases; processing cost per case counts only busy hours (activity-based);
+  measured cases; processing cost per case counts only busy hours (activity-based; work under
+  way when the run stopped until the stop);
 * value-added ratio: processing time of value-adding steps / cycle time (ratio of totals over
   finished cases);
 * revenue per case: mean outcome value; margin per case: revenue - cost per case;
@@ -42,6 +44,11 @@ def measured_events(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     """Events of measured cases only."""
     keep = cases.loc[cases["measured"].astype(bool), "case_id"]
     return events[events["case_id"].isin(keep)]
+
+
+def _measured_or_none(table: pd.DataFrame | None, cases: pd.DataFrame) -> pd.DataFrame | None:
+    """``measured_events`` of an optional table."""
+    return None if table is None else measured_events(table, cases)
 
 
 def finished(cases: pd.DataFrame) -> pd.DataFrame:
@@ -171,20 +178,25 @@ def timer_shares(events: pd.DataFrame, cases: pd.DataFrame, timers: list[str]) -
     return t / total_ct if total_ct > 0 else t * np.nan
 
 
-def step_table(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
+def step_table(
+    events: pd.DataFrame, cases: pd.DataFrame, open_steps: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Per activity: visits, share of cases reaching it, mean waiting and processing (hours).
 
     Visits, waiting and processing are those of the executions (events); a case that abandoned
     while queueing at a step reached it too (it entered the step's queue), so the first step of
-    a funnel is 100 % and a loss shows at the step where it happens. Processing is the ``work``
-    column when the events table has one (working time, see ``working_processing``), else
-    end - start.
+    a funnel is 100 % and a loss shows at the step where it happens; so did a case that was at
+    the step when the run stopped, queueing or in service (``open_steps``, a simulated trace's
+    ``trace_open_steps``). Processing is the ``work`` column when the events table has one
+    (working time, see ``working_processing``), else end - start.
     """
     ev = measured_events(events, cases)
     measured = cases[cases["measured"].astype(bool)]
     n_cases = len(measured)
     left = measured.loc[measured["dropped_at"].notna(), ["case_id", "dropped_at"]]
-    if ev.empty and left.empty:
+    at = _measured_or_none(open_steps, cases)
+    at = at[["case_id", "activity"]] if at is not None and len(at) else None
+    if ev.empty and left.empty and (at is None or at.empty):
         return pd.DataFrame(
             columns=[
                 "visits",
@@ -209,6 +221,7 @@ def step_table(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     )
     entered = pd.concat(
         [ev[["case_id", "activity"]], left.rename(columns={"dropped_at": "activity"})]
+        + ([] if at is None else [at])
     )
     reached = entered.groupby("activity", sort=False)["case_id"].nunique() / max(n_cases, 1)
     out = out.reindex(out.index.union(reached.index, sort=False))
@@ -257,14 +270,18 @@ def outcome_shares(cases: pd.DataFrame) -> dict[str, float]:
 
 
 def funnel(
-    events: pd.DataFrame, cases: pd.DataFrame, order: list[str] | None = None
+    events: pd.DataFrame,
+    cases: pd.DataFrame,
+    order: list[str] | None = None,
+    open_steps: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Stage-by-stage funnel: share of measured cases reaching each step, and conversion.
 
     Stages are ordered by ``order`` (e.g. the model's main path) or else by the share reaching
-    them, descending. ``conversion`` is reached / reached at the previous stage.
+    them, descending. ``conversion`` is reached / reached at the previous stage. ``open_steps``:
+    the steps cases were at when the run stopped (see ``step_table``).
     """
-    table = step_table(events, cases)
+    table = step_table(events, cases, open_steps)
     if table.empty:
         return pd.DataFrame(columns=["stage", "reached", "conversion"])
     reached = table["reached"]
@@ -370,14 +387,32 @@ def scheduled_hours(
     return out
 
 
+def _with_work_under_way(events: pd.DataFrame, open_steps: pd.DataFrame | None) -> pd.DataFrame:
+    """``events`` plus the steps of ``open_steps`` whose work had begun when the run stopped
+    (their ``end`` is the stop): the rows whose people were busy. ``events`` itself when there
+    are none (a drain that ran to the end), so those KPIs are computed exactly as before."""
+    if open_steps is None or not len(open_steps):
+        return events
+    busy_now = open_steps[open_steps["end"].notna()]
+    if not len(busy_now):
+        return events
+    return pd.concat([events, busy_now], ignore_index=True)
+
+
 def utilisation(
     events: pd.DataFrame,
     model: ProcessModel,
     headcount: dict[str, int],
     window: tuple[float, float],
+    open_steps: pd.DataFrame | None = None,
 ) -> dict[str, float]:
-    """Busy hours within the calendar over scheduled hours, per role, in the window."""
-    busy = busy_hours(events, model, window)
+    """Busy hours within the calendar over scheduled hours, per role, in the window.
+
+    ``open_steps`` (a simulated trace's ``trace_open_steps``): work still under way when the run
+    stopped counts from its start until the stop (its ``end``), clipped to the window like the
+    executed steps; steps still queueing then keep nobody busy.
+    """
+    busy = busy_hours(_with_work_under_way(events, open_steps), model, window)
     per_role = busy.groupby("role")["busy"].sum() if len(busy) else pd.Series(dtype=float)
     sched = scheduled_hours(model, headcount, window)
     return {
@@ -392,16 +427,22 @@ def costs(
     model: ProcessModel,
     headcount: dict[str, int],
     window: tuple[float, float],
+    open_steps: pd.DataFrame | None = None,
 ) -> dict[str, float]:
-    """Cost per case (scheduled staff + step costs) and processing cost per case (busy only)."""
+    """Cost per case (scheduled staff + step costs) and processing cost per case (busy only).
+
+    ``open_steps``: the measured cases' work still under way when the run stopped is busy
+    until the stop (its step cost is charged by executions only)."""
     n = int(cases["measured"].astype(bool).sum())
     if n == 0:
         return {"cost_per_case": np.nan, "processing_cost_per_case": np.nan}
     ev = measured_events(events, cases)
     step_cost = {s.name: s.cost for s in model.steps.values()}
-    fixed = float(ev["activity"].map(step_cost).fillna(0.0).sum())
+    # astype: no measured case executed anything (a run stopped while they all queued) maps an
+    # empty object column, whose sum is ''
+    fixed = float(ev["activity"].map(step_cost).astype(float).fillna(0.0).sum())
     rate = {r.name: r.hourly_cost for r in model.roles.values()}
-    busy = busy_hours(ev, model)
+    busy = busy_hours(_with_work_under_way(ev, _measured_or_none(open_steps, cases)), model)
     busy_cost = (
         float((busy["busy"] * busy["role"].map(rate).fillna(0.0)).sum()) if len(busy) else 0.0
     )

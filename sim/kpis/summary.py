@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from sim.kpis import measures as m
-from sim.kpis.frames import trace_cases, trace_events
+from sim.kpis.frames import trace_cases, trace_events, trace_open_steps
 from sim.kpis.stats import Bounds, confidence_interval, summarize
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
@@ -112,11 +112,15 @@ def log_kpis(
     model: ProcessModel | None = None,
     headcount: dict[str, int] | None = None,
     window: tuple[float, float] | None = None,
+    open_steps: pd.DataFrame | None = None,
 ) -> dict[str, float]:
     """Every KPI of one events/cases pair as a flat ``{name: value}`` mapping.
 
     Works for real logs and simulated traces. Without ``model`` the KPIs that need calendars,
     costs or value-adding flags are left out; ``headcount`` defaults to the model's.
+    ``open_steps``: the steps cases were at when a simulated run stopped (``trace_open_steps``),
+    which count in ``reached`` and, until the stop, in ``utilisation`` and
+    ``processing_cost_per_case``.
     """
     if model is not None and "work" not in events:
         events = events.assign(work=m.working_processing(events, model))
@@ -139,7 +143,7 @@ def log_kpis(
     out |= m.outcome_shares(cases)
     out |= m.throughput(cases, window)
     out["wip_mean"] = m.wip_mean(cases, window)
-    table = m.step_table(events, cases)
+    table = m.step_table(events, cases, open_steps)
     shares = m.waiting_shares(events, cases)
     n = max(out["cases_arrived"], 1.0)
     for step, row in table.iterrows():
@@ -152,8 +156,8 @@ def log_kpis(
         if headcount is None:
             headcount = {r.name: r.headcount for r in model.roles.values()}
         out["headcount"] = float(sum(headcount.values()))  # people on staff, all roles
-        out |= m.utilisation(events, model, headcount, window)
-        out |= m.costs(events, cases, model, headcount, window)
+        out |= m.utilisation(events, model, headcount, window, open_steps)
+        out |= m.costs(events, cases, model, headcount, window, open_steps)
         out["value_added_ratio"] = m.value_added_ratio(events, cases, model)
         out["revenue_per_case"] = m.revenue(cases)
         out["margin_per_case"] = out["revenue_per_case"] - out["cost_per_case"]
@@ -198,6 +202,7 @@ def replication_kpis(trace: Trace, model: ProcessModel) -> dict[str, float]:
         model=model,
         headcount=dict(trace.meta.get("staffing") or {r: 0 for r in model.roles}),
         window=trace.window,
+        open_steps=trace_open_steps(trace),
     )
 
 

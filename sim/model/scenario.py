@@ -18,7 +18,8 @@ class Scenario:
     Cases arrive from time 0 until ``warmup_days + horizon_days`` (or until ``max_cases`` have
     arrived). KPIs count the cases that arrive after the warm-up. When ``drain`` is on, the run goes
     on after arrivals stop until every case has finished (at most ``drain_days`` more), so cycle
-    times are not cut short; cases still open then are reported as in progress.
+    times are not cut short; cases still open then are reported as in progress (the steps they
+    are at count as reached, and the work under way as busy until the stop).
     """
 
     horizon_days: float = 28.0

@@ -1,6 +1,7 @@
 """The result of one simulated replication, as plain numpy arrays (columnar, no pandas).
 
-``events`` has one entry per executed activity instance; ``cases`` one per arrived case. Names
+``events`` has one entry per executed activity instance; ``cases`` one per arrived case;
+``open`` one per step still under way when the run stopped (not an event: it did not end). Names
 are stored once (``activities``, ``resources``, ...) and referenced by index. ``sim.kpis``
 turns a ``Trace`` into the standard event table (the same columns as a real log).
 """
@@ -44,6 +45,16 @@ class Trace:
     case_dropped_enabled: np.ndarray  # float64: when it was ready for that step (nan: did not)
     case_dropped_left: np.ndarray  # float64: when its patience ran out there (nan: did not)
     case_value: np.ndarray  # float64 value of the outcome for the case's segment
+    # steps under way when the run stopped (``scenario.drain`` off, or a drain cut short): one
+    # row per step a case in progress had reached and not finished (one per parallel branch),
+    # like the abandonment records above; not events: they did not end
+    open_case: np.ndarray  # int64
+    open_activity: np.ndarray  # int64 index into activities
+    open_resource: np.ndarray  # int64 index into resources, -1 = nobody (waiting, or a timer)
+    open_enabled: np.ndarray  # float64: when the case reached the step
+    open_start: np.ndarray  # float64: when its work started (nan: still waiting for people)
+    # extra people of open multi-person steps: (open row index, resource index)
+    open_extra: np.ndarray  # int64, shape (k, 2)
     # run
     window: tuple[float, float]  # measurement window [warm-up end, arrivals end) in hours
     run_end: float  # clock time when the run stopped

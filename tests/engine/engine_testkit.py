@@ -75,6 +75,31 @@ def rows(trace: Trace) -> list[tuple]:
     return sorted(out, key=lambda x: (x[0], x[4], x[1]))
 
 
+def open_rows(trace: Trace) -> list[tuple]:
+    """Steps under way at the stop as ``(case, activity, resource or None, enabled, start or
+    None)``, sorted like ``rows``; multi-person steps list every person as a tuple."""
+    extra: dict[int, list[str]] = {}
+    for row, res in trace.open_extra.tolist():
+        extra.setdefault(row, []).append(trace.resources[res])
+    out = []
+    for i in range(trace.open_case.shape[0]):
+        r = int(trace.open_resource[i])
+        who: Any = None if r < 0 else trace.resources[r]
+        if i in extra:
+            who = (who, *extra[i])
+        start = float(trace.open_start[i])
+        out.append(
+            (
+                int(trace.open_case[i]),
+                trace.activities[int(trace.open_activity[i])],
+                who,
+                float(trace.open_enabled[i]),
+                None if math.isnan(start) else start,
+            )
+        )
+    return sorted(out, key=lambda x: (x[0], x[1]))
+
+
 def cases(trace: Trace) -> list[tuple]:
     """Cases as ``(arrival, end or None, outcome or 'in_progress', dropped-at activity or None)``."""
     out = []

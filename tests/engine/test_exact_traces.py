@@ -13,7 +13,7 @@ import bisect
 
 import numpy as np
 import pytest
-from engine_testkit import build, cases, fixed, rows
+from engine_testkit import build, cases, fixed, open_rows, rows
 
 from sim.engine import run_replication
 from sim.engine.runner import BLOCK
@@ -726,6 +726,57 @@ def test_window_and_no_drain_leaves_cases_in_progress():
         (36.0, None, "in_progress", None),
     ]
     assert np.isnan(t.case_end[1:]).all()
+
+
+@pytest.mark.parametrize("patience", [None, 100.0])
+def test_the_stop_records_the_steps_still_under_way(patience):
+    # The run above: at the stop (48) case 1 has been in service since 32 (it queued from 24)
+    # and case 2 has queued since 36. The trace keeps the executed step only; the steps under
+    # way are apart. With patience (the general path of the engine, not the one-person fast
+    # path) the same: nobody runs out of 100 h.
+    m = _long_model()
+    if patience is not None:
+        m = build(
+            {"a": {"role": "r", "duration": fixed(20), "next": DONE, "patience": fixed(patience)}},
+            roles={"r": 1},
+            interarrival=12.0,
+        )
+    t = run(m, warmup_days=1, horizon_days=1, drain=False)
+    assert rows(t) == [(0, "a", "r_1", 12.0, 12.0, 32.0)]
+    assert open_rows(t) == [(1, "a", "r_1", 24.0, 32.0), (2, "a", None, 36.0, None)]
+    # a drain cut short at 60: case 2 has been in service since 52
+    t = run(m, warmup_days=1, horizon_days=1, drain=True, drain_days=0.5)
+    assert open_rows(t) == [(2, "a", "r_1", 36.0, 52.0)]
+    # a drain to the end: nothing is under way
+    t = run(m, warmup_days=1, horizon_days=1, drain=True)
+    assert open_rows(t) == []
+    assert t.open_extra.shape == (0, 2)
+
+
+def test_the_stop_records_each_branch_under_way_and_every_person_of_its_step():
+    # a: r1, 1 h; then b (an r2 and an r3 person together, 30 h) beside the timer c (40 h).
+    # Case 0 arrives at 1: a 1-2, b and c from 2, both under way at the stop (24). Case 1
+    # arrives at 2: a 2-3, then c from 3 and b queueing from 3 for r2 (busy with case 0 till
+    # 32), holding nobody.
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "split"},
+            "b": {"roles": ["r2", "r3"], "duration": fixed(30), "next": "j"},
+            "c": {"duration": fixed(40), "next": "j"},
+            "d": {"role": "r1", "duration": fixed(1), "next": DONE},
+        },
+        roles={"r1": 1, "r2": 1, "r3": 1},
+        parallel={"split": {"branches": ["b", "c"], "join": "j", "next": "d"}},
+    )
+    t = run(m, max_cases=2, drain=False)
+    assert t.run_end == 24.0
+    assert rows(t) == [(0, "a", "r1_1", 1.0, 1.0, 2.0), (1, "a", "r1_1", 2.0, 2.0, 3.0)]
+    assert open_rows(t) == [
+        (0, "b", ("r2_1", "r3_1"), 2.0, 2.0),
+        (0, "c", None, 2.0, 2.0),
+        (1, "b", None, 3.0, None),
+        (1, "c", None, 3.0, 3.0),
+    ]
 
 
 def test_drain_finishes_open_cases_within_drain_days():

@@ -88,12 +88,51 @@ def test_cases_are_conserved_and_none_is_lost(model, seed):
     assert (np.isnan(t.case_end) == open_).all()
     # Every case finishes within the long drain: no case is lost or deadlocked.
     assert not open_.any(), f"{open_.sum()} cases still open at {t.run_end}"
+    assert t.open_case.size == 0  # nothing is under way at the end of a drain
     assert (t.case_end >= t.case_arrival).all()
     # Events belong to arrived cases; dropped cases stop at the step they dropped at.
     assert ((t.ev_case >= 0) & (t.ev_case < n)).all()
     for c in np.flatnonzero(abandoned):
         assert t.case_dropped_at[c] < len(t.activities)
         assert model.steps[t.activities[t.case_dropped_at[c]]].patience is not None
+
+
+@PROPS
+@given(models(), seeds)
+def test_the_steps_under_way_at_the_stop_are_where_the_open_cases_are(model, seed):
+    # No drain: the run stops while cases are under way. Cases are still conserved (arrived =
+    # finished + dropped + in progress); every step under way is a case's in progress, and every
+    # case in progress is at some step, unless all its parallel branches reached the join at
+    # the very moment of the stop (its last step, or its abandonment, ends then).
+    sc = Scenario(warmup_days=0, horizon_days=1, max_cases=40, drain=False)
+    t = run_replication(model, sc, seed=seed)
+    open_ = t.case_outcome == IN_PROGRESS
+    finished = t.case_outcome >= 0
+    assert open_.sum() + finished.sum() == t.n_cases
+    assert open_[t.open_case].all()
+    for arr in (t.open_activity, t.open_resource, t.open_enabled, t.open_start):
+        assert arr.shape == t.open_case.shape
+    at_stop = np.zeros(t.n_cases, dtype=bool)
+    at_stop[t.ev_case[t.ev_end == t.run_end]] = True
+    at_stop[t.case_dropped_left == t.run_end] = True
+    at_step = np.zeros(t.n_cases, dtype=bool)
+    at_step[t.open_case] = True
+    assert (at_step | at_stop)[open_].all()
+    # Reached, and started (if at all) in order, before the stop.
+    assert (t.open_enabled >= t.case_arrival[t.open_case]).all()
+    assert (t.open_enabled <= t.run_end).all()
+    started = ~np.isnan(t.open_start)
+    assert (t.open_start[started] >= t.open_enabled[started]).all()
+    # A step that waits has nobody; one in service has one person of each of its roles, and
+    # nobody is busy with two things at the stop.
+    assert (t.open_resource[~started] == -1).all()
+    busy = [int(r) for r in t.open_resource if r >= 0] + [int(r) for _, r in t.open_extra]
+    assert len(busy) == len(set(busy))
+    for i in np.flatnonzero(started):
+        step = model.steps[t.activities[t.open_activity[i]]]
+        people = [int(t.open_resource[i])] if t.open_resource[i] >= 0 else []
+        people += [r for row, r in t.open_extra.tolist() if row == i]
+        assert sorted(t.resource_roles[p] for p in people) == sorted(step.roles)
 
 
 # ----------------------------------------------------------------------------- FCFS oracle

@@ -15,10 +15,14 @@ from sim.kpis import (
     log_kpis,
     paired_comparison,
     replication_kpis,
+    trace_cases,
+    trace_events,
+    trace_open_steps,
+    trace_to_event_log,
 )
 from sim.kpis import measures as m
 from sim.kpis.stats import confidence_interval, prediction_interval
-from sim.model import from_dict
+from sim.model import from_dict, load
 from sim.model.scenario import Scenario
 
 
@@ -161,6 +165,156 @@ def test_the_first_step_of_a_funnel_with_patience_is_reached_by_every_case():
     k = replication_kpis(trace, model)
     assert k["abandon_rate"] > 0.1  # the case this is about
     assert k["reached:serve"] == 1.0
+
+
+def _long_task(duration, gap, calendar=None):
+    """One clerk (10 an hour), one step of ``duration`` hours, a case every ``gap`` hours."""
+    spec = {
+        "name": "long",
+        "start": "work",
+        "arrivals": {"interarrival": {"dist": "fixed", "value": gap}},
+        "roles": {"clerk": {"headcount": 1, "hourly_cost": 10.0}},
+        "steps": {"work": {"role": "clerk", "duration": duration, "next": "done"}},
+        "ends": {"done": {"success": True}},
+    }
+    if calendar:
+        spec["calendars"] = {"office": calendar}
+        spec["roles"]["clerk"]["calendar"] = "office"
+    return from_dict(spec)
+
+
+def test_work_under_way_at_the_stop_counts_in_utilisation_until_the_stop():
+    # Without drain the run stops at 24 h. The one case arrives at 22 and starts its 10 h task
+    # at once: 2 h of it fall before the stop, the clerk's whole work in the window [0, 24).
+    # The case entered the step, so it reached it; it executed nothing yet (no visit, no row in
+    # the exported log). A drained run measures the same window: the same 2 h and reach. The
+    # processing cost is the clerk's busy hours for the case: 2 h by the stop, 10 h drained.
+    model = _long_task(10.0, 22.0)
+    for drain in (False, True):
+        trace = run_replication(model, Scenario(horizon_days=1, warmup_days=0, drain=drain), seed=0)
+        k = replication_kpis(trace, model)
+        assert k["utilisation:clerk"] == pytest.approx(2 / 24), drain
+        assert k["reached:work"] == 1.0
+        assert k["cases_arrived"] == 1
+        assert k["cases_in_progress"] == (0 if drain else 1)
+        assert k["processing_cost_per_case"] == pytest.approx(100.0 if drain else 20.0)
+    trace = run_replication(model, Scenario(horizon_days=1, warmup_days=0, drain=False), seed=0)
+    assert k["visits_per_case:work"] == 1.0  # the drained run executed it
+    assert replication_kpis(trace, model)["visits_per_case:work"] == 0.0
+    assert trace_to_event_log(trace).empty  # the log holds executed steps only
+    assert trace_events(trace).empty
+    assert len(trace_open_steps(trace)) == 1
+
+
+def test_work_under_way_is_clipped_to_the_window_and_a_queued_case_reached_its_step():
+    # Warm-up 1 day, horizon 1 day: window [24, 48), the stop at 48. A 30 h task, a case every
+    # 12 h: case 0 (warm-up) works 12-42, case 1 42-72 (under way: 6 h before the stop), case 2
+    # queues from 36. The clerk is busy the whole window: (42 - 24) + (48 - 42) = 24 h of 24.
+    # Both measured cases (1 and 2) reached the step; neither executed it.
+    model = _long_task(30.0, 12.0)
+    trace = run_replication(model, Scenario(horizon_days=1, warmup_days=1, drain=False), seed=0)
+    k = replication_kpis(trace, model)
+    assert k["utilisation:clerk"] == pytest.approx(1.0)
+    assert k["reached:work"] == 1.0
+    assert k["visits_per_case:work"] == 0.0
+    assert k["cases_in_progress"] == 2
+    assert k["processing_cost_per_case"] == pytest.approx(6 * 10.0 / 2)  # case 1's 6 h
+    # the drained run: the same window, the same figures
+    drained = replication_kpis(
+        run_replication(model, Scenario(horizon_days=1, warmup_days=1), seed=0), model
+    )
+    assert drained["utilisation:clerk"] == pytest.approx(1.0)
+    assert drained["reached:work"] == 1.0
+
+
+def test_work_under_way_at_the_stop_is_busy_only_in_working_hours():
+    # Office 09:00-17:00 every day from Monday 00:00; the stop at 36 h is Tuesday 12:00. Case 0
+    # arrives Monday 15:00 and starts its 10 h task at once: by the stop it has worked Monday
+    # 15-17 and Tuesday 09-12, 5 h of the 8 + 3 scheduled. Case 1 arrives Tuesday 06:00 and
+    # queues (the shift, then the clerk): it reached the step too.
+    model = _long_task(10.0, 15.0, calendar={"every_day": ["09:00-17:00"]})
+    trace = run_replication(model, Scenario(horizon_days=1.5, warmup_days=0, drain=False), seed=0)
+    k = replication_kpis(trace, model)
+    assert k["utilisation:clerk"] == pytest.approx(5 / 11)
+    assert k["reached:work"] == 1.0
+    assert k["cases_in_progress"] == 2
+
+
+def test_a_case_at_a_step_when_the_run_stopped_reached_it():
+    """Hand-made: case 0 finished a and b; case 1 did a and was in service at b when the run
+    stopped; case 2 was queueing at a. ``reached`` counts all three at a, two at b; visits,
+    waiting and processing stay those of the executions, and a queueing step keeps nobody busy."""
+    cases = _cases(
+        [
+            (0, 0.0, 4.0, "w", True, None),
+            (1, 1.0, np.nan, None, pd.NA, None),
+            (2, 2.0, np.nan, None, pd.NA, None),
+        ]
+    )
+    events = _events(
+        [
+            (0, "a", "p", "x", 0.0, 0.0, 1.0),
+            (0, "b", "p", "x", 1.0, 1.0, 4.0),
+            (1, "a", "p", "x", 1.0, 1.0, 2.0),
+        ]
+    )
+    open_steps = _events(
+        [(1, "b", "p", "x", 2.0, 4.0, 6.0), (2, "a", None, None, 2.0, np.nan, np.nan)]
+    )
+    table = m.step_table(events, cases, open_steps)
+    assert table["reached"].to_dict() == pytest.approx({"a": 1.0, "b": 2 / 3})
+    assert table["visits"].to_dict() == {"a": 2, "b": 1}
+    assert table.loc["b", "processing_mean"] == pytest.approx(3.0)
+    f = m.funnel(events, cases, order=["a", "b"], open_steps=open_steps)
+    assert f["conversion"].tolist() == pytest.approx([1.0, 2 / 3])
+    assert m.step_table(events, cases)["reached"].to_dict() == pytest.approx(
+        {"a": 2 / 3, "b": 1 / 3}
+    )
+    model = from_dict(
+        {
+            "name": "ab",
+            "start": "a",
+            "arrivals": {"interarrival": 1.0},
+            "roles": {"x": {"headcount": 1}},
+            "steps": {
+                "a": {"role": "x", "duration": 1.0, "next": "b"},
+                "b": {"role": "x", "duration": 1.0, "next": "done"},
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    # busy 0-1, 1-4, 1-2 (executed) and 4-6 (under way until the stop at 6), over 6 h
+    u = m.utilisation(events, model, {"x": 1}, (0.0, 6.0), open_steps)
+    assert u["utilisation:x"] == pytest.approx((1 + 3 + 1 + 2) / 6)
+
+
+def test_without_drain_every_case_reached_the_first_step(crm_path):
+    """Every CRM case starts at lead_identification: a run cut at the end of the horizon, with
+    cases queueing there, still has them all reach it; and nobody is busy over 100 %."""
+    model = load(crm_path)
+    assert model.start == "lead_identification"
+    sc = Scenario(warmup_days=2, horizon_days=7, drain=False, staffing={"marketing": 1})
+    trace = run_replication(model, sc, seed=4)
+    k = replication_kpis(trace, model)
+    assert k["cases_in_progress"] > 0
+    assert k["reached:lead_identification"] == 1.0
+    assert all(0.0 <= v <= 1.0 + 1e-9 for n, v in k.items() if n.startswith("utilisation:"))
+
+
+def test_a_drain_to_the_end_leaves_nothing_under_way_and_the_kpis_of_its_events(crm_path):
+    model = load(crm_path)
+    trace = run_replication(model, Scenario(warmup_days=2, horizon_days=7), seed=4)
+    assert (trace.case_outcome >= 0).all() and trace.open_case.size == 0
+    k = replication_kpis(trace, model)
+    without = log_kpis(
+        trace_events(trace),
+        trace_cases(trace),
+        model=model,
+        headcount=trace.meta["staffing"],
+        window=trace.window,
+    )
+    assert k.keys() == without.keys()
+    assert all(k[n] == without[n] or (np.isnan(k[n]) and np.isnan(without[n])) for n in k)
 
 
 def _one_station(*, calendar=None, cost=0.0, hourly=10.0, value=100.0):
