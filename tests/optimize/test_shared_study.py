@@ -314,7 +314,7 @@ def test_each_phase_after_the_search_prints_a_line(tmp_path, make_job, capsys):
     follow = FollowUp(confirm_replications=4, top_k=2, ablate_top=1)
     optimize_redesign(job, run_dir=tmp_path, follow_up=follow, progress=True, workers=1)
     err = capsys.readouterr().err
-    assert "confirmation: " in err and "x 4 paired replications against the baseline" in err
+    assert "confirmation: " in err and "x 4 fresh paired replications" in err
     assert "ablation of #1: each of its" in err
     optimize_redesign(job, run_dir=tmp_path / "quiet", follow_up=follow, progress=False, workers=1)
     assert "confirmation:" not in capsys.readouterr().err
