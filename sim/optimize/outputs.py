@@ -340,7 +340,7 @@ def _candidate_lines(
             if adjusted and r.get("significant_adjusted") is not None:
                 holm_cell = "yes" if r["significant_adjusted"] else "no"
                 if pd.notna(r.get("p_adjusted")):
-                    holm_cell += f" (p = {_p(r['p_adjusted'])})"
+                    holm_cell += f" (p {_p(r['p_adjusted'])})"
             lines.append(
                 f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
                 f"{_fmt_change(k, r)} | {'yes' if r['significant'] else 'no'} | {holm_cell} |"
@@ -403,7 +403,8 @@ def _candidate_lines(
 
 
 def _p(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    """An adjusted p-value as ``< 0.001`` or ``= 0.120``."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def recommendations_markdown(
