@@ -116,7 +116,7 @@ def test_an_unopenable_storage_with_an_empty_user_is_masked_everywhere(tmp_path)
         ),
         (["optimizer.top_k=0"], "optimizer.top_k: expected >= 1 (redesigns to confirm), got 0"),
         (
-            ["optimizer.constraints.utilisation_max.max=-2"],
+            ["optimizer.constraints={utilisation_max: {max: -2}}"],
             "optimizer.constraints.utilisation_max.max: expected >= 0",
         ),
         (
