@@ -134,7 +134,9 @@ def paired_comparison(
     """Per KPI: mean difference alt - base over paired replications, its CI and significance.
 
     Rows are paired by position (replication r of both used the same random streams). A change
-    is ``significant`` when its confidence interval excludes zero.
+    is ``significant`` when its confidence interval excludes zero; ``p_value`` is the two-sided
+    paired t-test's, consistent with the interval (``p_value < 1 - level`` exactly when it is
+    significant), for multiple-comparison adjustments (``holm``).
     """
     n = min(len(base), len(alt))
     names = (
@@ -159,5 +161,41 @@ def paired_comparison(
             if base_mean not in (0.0,) and np.isfinite(base_mean)
             else np.nan,
             "significant": bool(ci["n"] > 1 and (ci["ci_low"] > 0 or ci["ci_high"] < 0)),
+            "p_value": _paired_p(ci),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _paired_p(ci: Mapping[str, float]) -> float:
+    """Two-sided one-sample t-test p-value of the differences summarised in ``ci``."""
+    n, mean, std = ci["n"], ci["mean"], ci["std"]
+    if n < 2 or not np.isfinite(mean) or not np.isfinite(std):
+        return math.nan
+    if std == 0.0:  # every replication moved by the same amount: the interval is that point
+        return 1.0 if mean == 0.0 else 0.0
+    t = abs(mean) / (std / math.sqrt(n))
+    return float(2.0 * st.t.sf(t, n - 1))
+
+
+def holm(
+    p_values: Sequence[float] | np.ndarray, alpha: float = 1 - LEVEL
+) -> tuple[np.ndarray, np.ndarray]:
+    """Holm-Bonferroni step-down adjustment of a family of p-values.
+
+    Returns the adjusted p-values (``min(1, max_{j <= i} (m - j + 1) p_(j))`` in sorted order,
+    mapped back) and the decisions ``adjusted < alpha``. The family-wise error rate, the chance
+    of even one false discovery among the ``m`` tests, stays at most ``alpha`` whatever their
+    dependence (Holm 1979). NaN p-values (a test that could not be run) are never rejected and
+    do not count towards ``m``. scipy has no Holm (``scipy.stats.false_discovery_control``
+    controls the false discovery rate, a weaker guarantee).
+    """
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = ok.size
+    if m:
+        order = ok[np.argsort(p[ok], kind="stable")]
+        steps = (m - np.arange(m)) * p[order]
+        adjusted[order] = np.minimum(1.0, np.maximum.accumulate(steps))
+    reject = np.where(np.isfinite(adjusted), adjusted < alpha, False)
+    return adjusted, reject.astype(bool)

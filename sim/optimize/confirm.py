@@ -4,15 +4,26 @@
   (single objective), one per distinct redesign, ranked by their mean relative improvement over
   the baseline across the objectives.
 * **Confirmation** re-simulates each candidate and the baseline with ``confirm_replications``
-  paired replications (common random numbers) and reports, per objective, the improvement and its
-  95 % confidence interval. A candidate is ``better`` when at least one objective improves
-  significantly and none gets significantly worse, ``trade-off`` when some improve and some get
-  worse, ``within noise`` when nothing changes significantly, ``worse`` otherwise.
-* **Ablation** takes one change at a time out of a confirmed redesign and re-simulates it: the
-  contribution of a change is how much each objective gets worse without it (paired, with a CI),
-  so the analyst sees which change carries the gain and which is noise or harm.
-* **Ranking** after confirmation: recommended candidates (``better``, then ``trade-off``, and
-  within the constraints) come first; the others are listed as tried, not recommended.
+  *fresh* paired replications: indices ``start..start+confirm_replications-1`` with ``start`` past
+  the search's (``optimizer.replications``), so the data that judge a candidate are not the data
+  that picked it (which would favour whichever redesign was lucky in the search: the winner's
+  curse), and the baseline gets the same fresh indices (common random numbers). Per objective it
+  reports the improvement, its 95 % confidence interval and the paired t-test's p-value.
+* **Multiple comparisons**: the confirmation tests every candidate on every objective, so the
+  improvements are judged with Holm's step-down adjustment over that whole family
+  (``adjust_family``; family-wise error rate 5 %). A candidate is ``better`` when at least one
+  objective improves significantly after the adjustment and none is significantly worse at the
+  unadjusted 95 % level (a possible harm is not given the benefit of the adjustment),
+  ``trade-off`` when an adjusted improvement comes with such a worsening, ``within noise`` when
+  nothing changes significantly, ``worse`` otherwise. The CIs shown are the unadjusted ones.
+* **Ablation** takes one change at a time out of a confirmed redesign and re-simulates it on the
+  confirmation's replications: the contribution of a change is how much each objective gets worse
+  without it (paired, with a CI), its role judged with Holm's adjustment over the ablation's
+  tests, so the analyst sees which change carries the gain and which has no effect detectable
+  with these replications ("noise": absence of evidence, not evidence of no effect) or harms.
+* **Ranking** after confirmation: recommended candidates (``better``, then ``trade-off``, within
+  the constraints, and not dominated on the confirmed values by another recommended one:
+  ``mark_dominated``) come first; the others are listed as tried, not recommended.
 """
 
 from __future__ import annotations
@@ -22,14 +33,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
 from sim.errors import RedesignRefused
-from sim.kpis import paired_comparison
+from sim.kpis import holm, paired_comparison
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
+
+ALPHA = 0.05
+"""Family-wise error rate of the confirmation's tests (Holm), and the level of every CI shown."""
 
 COMPARED = (
     "cycle_time_mean",
@@ -61,6 +76,9 @@ class Candidate:
     pruning: list[dict[str, Any]] = field(default_factory=list)
     # when a pruned redesign replaced the search's: that redesign as the search found it
     original: dict[str, Any] | None = None
+    # another recommended candidate at least as good on every objective's confirmed mean and
+    # better on one: its trial and the objectives it is better on (``mark_dominated``)
+    dominated_by: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -80,6 +98,7 @@ class Candidate:
             "ablation": self.ablation,
             "pruning": self.pruning,
             "original": self.original,
+            "dominated_by": self.dominated_by,
         }
 
 
@@ -173,15 +192,20 @@ def _pareto(trials: list[FrozenTrial], objectives: Sequence[Objective]) -> list[
 
 
 def verdict(comparison: pd.DataFrame, objectives: Sequence[Objective]) -> str:
-    """``better``, ``trade-off``, ``within noise`` or ``worse`` from a paired comparison."""
+    """``better``, ``trade-off``, ``within noise`` or ``worse`` from a paired comparison.
+
+    With a ``significant_adjusted`` column (``adjust_family``), an improvement counts only when
+    it is significant after the multiple-comparison adjustment; a worsening counts when it is
+    significant unadjusted (the cautious side for a recommendation). Without it, both use
+    ``significant``."""
+    adjusted = "significant_adjusted" in comparison.columns
     better = worse = 0
     for o in objectives:
         row = comparison.loc[o.kpi]
-        if not row["significant"]:
-            continue
-        if row["diff"] * o.sign < 0:
+        d = row["diff"] * o.sign
+        if d < 0 and bool(row["significant_adjusted"] if adjusted else row["significant"]):
             better += 1
-        else:
+        elif d > 0 and bool(row["significant"]):
             worse += 1
     if better and not worse:
         return "better"
@@ -197,8 +221,93 @@ VERDICT_ORDER = {"better": 0, "trade-off": 1, "within noise": 2, "worse": 3}
 
 def is_recommended(candidate: Candidate) -> bool:
     """Whether a confirmed candidate may be recommended: ``better`` than today or a genuine
-    ``trade-off``, and within the constraints once confirmed."""
-    return candidate.feasible and candidate.verdict in ("better", "trade-off")
+    ``trade-off``, within the constraints once confirmed, and not dominated by another
+    recommended candidate's confirmed values (``mark_dominated``)."""
+    return (
+        candidate.feasible
+        and candidate.verdict in ("better", "trade-off")
+        and candidate.dominated_by is None
+    )
+
+
+def adjust_family(
+    comparisons: Sequence[pd.DataFrame], objectives: Sequence[Objective], *, alpha: float = ALPHA
+) -> tuple[list[pd.DataFrame], int]:
+    """Holm's adjustment over every (comparison, objective) test of a family.
+
+    Returns copies of the comparison tables with ``p_adjusted`` and ``significant_adjusted``
+    (None for the rows outside the family: the KPIs that are not objectives) and the number of
+    tests ``m`` (those with a p-value). The unadjusted ``p_value``, CI and ``significant`` stay.
+    """
+    tables = [
+        c.drop(columns=["p_adjusted", "significant_adjusted"], errors="ignore") for c in comparisons
+    ]
+    where: list[tuple[int, str]] = []
+    pvals: list[float] = []
+    for i, t in enumerate(tables):
+        for o in objectives:
+            if o.kpi in t.index and "p_value" in t.columns:
+                where.append((i, o.kpi))
+                pvals.append(float(t.loc[o.kpi, "p_value"]))
+    adjusted, reject = holm(pvals, alpha)
+    out = []
+    for t in tables:
+        t = t.assign(p_adjusted=np.nan, significant_adjusted=None)
+        t["significant_adjusted"] = t["significant_adjusted"].astype(object)
+        out.append(t)
+    for (i, kpi), p, r in zip(where, adjusted, reject, strict=True):
+        out[i].loc[kpi, "p_adjusted"] = p
+        out[i].loc[kpi, "significant_adjusted"] = bool(r)
+    return out, int(np.isfinite(np.asarray(pvals, dtype=float)).sum())
+
+
+def adjust_verdicts(
+    candidates: Sequence[Candidate], objectives: Sequence[Objective], *, alpha: float = ALPHA
+) -> int:
+    """Holm over every candidate x objective test of the confirmation: each candidate's
+    ``comparison`` gets the adjusted columns and its ``verdict`` is recomputed from them.
+    Returns the number of comparisons in the family."""
+    tables, m = adjust_family([c.comparison for c in candidates], objectives, alpha=alpha)
+    for c, t in zip(candidates, tables, strict=True):
+        c.comparison = t
+        c.verdict = verdict(t, objectives)
+    return m
+
+
+def mark_dominated(candidates: Sequence[Candidate], objectives: Sequence[Objective]) -> None:
+    """Set ``dominated_by`` on every recommended candidate whose confirmed means are no better
+    on any objective than another recommended candidate's and worse on at least one.
+
+    The search's Pareto front is dominance on the search's values; after confirmation (fresh
+    replications, the same for every candidate, so the means are paired) one recommended
+    redesign can dominate another, which is then no trade-off worth offering. Compared on point
+    estimates, as a Pareto front is; a candidate is dominated by a non-dominated one (there is
+    always one) and the record names it."""
+    for c in candidates:
+        c.dominated_by = None
+    pool = [c for c in candidates if is_recommended(c)]
+
+    def values(c: Candidate) -> list[float] | None:
+        if c.comparison is None or any(o.kpi not in c.comparison.index for o in objectives):
+            return None
+        return [float(c.comparison.loc[o.kpi, "alt"]) * o.sign for o in objectives]
+
+    vals = {id(c): values(c) for c in pool}
+
+    def dominates(a: Candidate, b: Candidate) -> list[str]:
+        va, vb = vals[id(a)], vals[id(b)]
+        if va is None or vb is None or any(np.isnan(va)) or any(np.isnan(vb)):
+            return []
+        if all(x <= y for x, y in zip(va, vb, strict=True)):
+            return [o.kpi for o, x, y in zip(objectives, va, vb, strict=True) if x < y]
+        return []
+
+    front = [a for a in pool if not any(dominates(b, a) for b in pool if b is not a)]
+    for b in pool:
+        if any(b is a for a in front):
+            continue
+        a = next(a for a in front if dominates(a, b))
+        b.dominated_by = {"trial": a.trial, "better_on": dominates(a, b)}
 
 
 def rank_confirmed(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -230,21 +339,29 @@ def confirm(
     constraints: Sequence[Constraint],
     *,
     replications: int,
+    start: int,
 ) -> pd.DataFrame:
-    """Re-simulate baseline and candidates with ``replications`` paired replications.
+    """Re-simulate baseline and candidates with paired replications
+    ``start..start+replications-1`` (give a ``start`` past the search's replications: fresh
+    ones, see the module docstring).
 
-    Fills each candidate's ``comparison``, ``verdict`` and ``feasible``; returns the baseline's
-    KPI table.
+    Fills each candidate's ``comparison``, ``verdict`` (Holm-adjusted over these candidates x
+    objectives: ``adjust_verdicts``) and ``feasible``; returns the baseline's KPI table.
     """
-    base = evaluator.table({}, replications)
+    base = evaluator.table({}, replications, start=start)
     for c in candidates:
         c.comparison = compare_redesigns(
-            evaluator, objectives, ({}, 0.0), (c.choice, c.one_off_cost), replications=replications
+            evaluator,
+            objectives,
+            ({}, 0.0),
+            (c.choice, c.one_off_cost),
+            replications=replications,
+            start=start,
         )
-        c.verdict = verdict(c.comparison, objectives)
         c.feasible = not broken_constraints(
-            evaluator, c.choice, c.one_off_cost, constraints, replications=replications
+            evaluator, c.choice, c.one_off_cost, constraints, replications=replications, start=start
         )
+    adjust_verdicts(candidates, objectives)
     return base
 
 
@@ -255,12 +372,14 @@ def compare_redesigns(
     second: tuple[Mapping[str, Any], float],
     *,
     replications: int,
+    start: int,
 ) -> pd.DataFrame:
     """Paired comparison ``second - first`` of two redesigns (``(choice, one_off_cost)``; the
-    baseline is ``({}, 0.0)``) over replications ``0..replications-1`` (common random numbers):
-    the objectives, the headline KPIs and waiting per step (for the redesign diff map)."""
-    a = _with_derived(evaluator.table(first[0], replications), one_off_cost=first[1])
-    b = _with_derived(evaluator.table(second[0], replications), one_off_cost=second[1])
+    baseline is ``({}, 0.0)``) over replications ``start..start+replications-1`` (common random
+    numbers): the objectives, the headline KPIs and waiting per step (for the redesign diff
+    map), unadjusted (``p_value`` for ``adjust_family``)."""
+    a = _with_derived(evaluator.table(first[0], replications, start=start), one_off_cost=first[1])
+    b = _with_derived(evaluator.table(second[0], replications, start=start), one_off_cost=second[1])
     waiting = sorted({k for k in (*a.columns, *b.columns) if k.startswith("waiting_mean:")})
     kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED) + waiting))
     return paired_comparison(a, b, [k for k in kpis if k in a and k in b])
@@ -273,9 +392,13 @@ def broken_constraints(
     constraints: Sequence[Constraint],
     *,
     replications: int,
+    start: int,
 ) -> list[Constraint]:
-    """The constraints a redesign's means over ``replications`` replications break."""
-    table = _with_derived(evaluator.table(choice, replications), one_off_cost=one_off_cost)
+    """The constraints a redesign's means over replications ``start..start+replications-1``
+    break."""
+    table = _with_derived(
+        evaluator.table(choice, replications, start=start), one_off_cost=one_off_cost
+    )
     means = {k: float(table[k].mean()) for k in table.columns if k != "replication"}
     return [cn for cn in constraints if cn.violation(derived_value(means, cn.kpi)) > 0]
 
@@ -301,14 +424,19 @@ def ablate(
     objectives: Sequence[Objective],
     *,
     replications: int,
+    start: int,
 ) -> list[dict[str, Any]]:
-    """Contribution of each change: the redesign without it vs the full redesign (paired).
+    """Contribution of each change: the redesign without it vs the full redesign (paired, on
+    replications ``start..start+replications-1``, the confirmation's).
 
     ``contribution[kpi]`` is the loss when the change is taken out, expressed as an improvement
-    (positive = the change helps that objective).
+    (positive = the change helps that objective), with its unadjusted CI and ``significant``,
+    and ``significant_adjusted``: Holm over the ablation's changes x objectives. The role
+    (``carries gain``, ``trade-off``, ``harm``, ``noise``) uses the adjusted decisions;
+    ``noise`` means no effect detectable with these replications, not that there is none.
     """
     space = evaluator.space
-    full = evaluator.table(candidate.choice, replications)
+    full = evaluator.table(candidate.choice, replications, start=start)
     active = space.active(candidate.choice)
     baseline = space.baseline()
     rows: list[dict[str, Any]] = []
@@ -327,7 +455,7 @@ def ablate(
             entry["refused"] = f"cannot be taken out alone: {exc}"
             rows.append(entry)
             continue
-        alt = evaluator.table(without, replications)
+        alt = evaluator.table(without, replications, start=start)
         comp = paired_comparison(full, alt, [o.kpi for o in objectives if o.kpi in full])
         contrib = {}
         for o in objectives:
@@ -341,19 +469,33 @@ def ablate(
                 "ci_low": _py(lo),
                 "ci_high": _py(hi),
                 "significant": bool(r["significant"]),
+                "p_value": _py(r["p_value"]),
             }
-        helps = [v["significant"] and v["improvement"] > 0 for v in contrib.values()]
-        harms = [v["significant"] and v["improvement"] < 0 for v in contrib.values()]
         entry["contribution"] = contrib
-        entry["role"] = (
+        rows.append(entry)
+    # Holm over every change x objective test of this ablation, then the roles
+    tests = [v for e in rows for v in e.get("contribution", {}).values()]
+    adjusted, reject = holm([np.nan if v["p_value"] is None else v["p_value"] for v in tests])
+    for v, p, r in zip(tests, adjusted, reject, strict=True):
+        v["p_adjusted"] = _py(float(p))
+        v["significant_adjusted"] = bool(r)
+    m = int(np.isfinite(adjusted).sum())
+    for e in rows:
+        if "contribution" not in e:
+            continue
+        sig = [v for v in e["contribution"].values() if v["significant_adjusted"]]
+        helps = any(v["improvement"] > 0 for v in sig)
+        harms = any(v["improvement"] < 0 for v in sig)
+        e["comparisons"] = m
+        e["replications"] = replications
+        e["role"] = (
             "carries gain"
-            if any(helps) and not any(harms)
+            if helps and not harms
             else "trade-off"
-            if any(helps)
+            if helps
             else "harm"
-            if any(harms)
+            if harms
             else "noise"
         )
-        rows.append(entry)
     candidate.ablation = rows
     return rows

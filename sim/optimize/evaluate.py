@@ -2,8 +2,12 @@
 
 Replication ``r`` of every candidate uses the random streams of ``(seed, r)``, like the baseline,
 so differences between a candidate and the baseline are paired. Results are cached per distinct
-redesign (its active changes), and replications are added incrementally: confirming a candidate
-with 20 replications after the search ran 5 simulates only the 15 missing ones.
+redesign (its active changes) and per replication index, and only the missing indices are
+simulated. ``table(choice, n, start=s)`` is replications ``s..s+n-1``: the search uses
+``0..replications-1``; the confirmation (``sim.optimize.confirm``) uses indices past those, so
+the replications that judge the best redesigns are fresh, never the ones that picked them
+(``sim.random.stream`` derives every index's streams from ``SeedSequence(seed, spawn_key=(r,
+name))``: distinct indices give independent streams).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
@@ -81,39 +85,55 @@ class Evaluator:
         return self.space.apply(self.model, choice)
 
     def cached_replications(self, choice: Mapping[str, Any]) -> int:
-        """How many replications of this redesign are already known."""
+        """How many replications of this redesign are already known (any indices)."""
         t = self._tables.get(self.key(choice))
         return 0 if t is None else len(t)
 
     def seed_cache(self, choice: Mapping[str, Any], table: pd.DataFrame) -> None:
-        """Remember replications simulated elsewhere (e.g. by an earlier run of the study)."""
-        k = self.key(choice)
-        if k not in self._tables or len(self._tables[k]) < len(table):
-            self._tables[k] = table.reset_index(drop=True)
+        """Remember replications simulated elsewhere (e.g. by an earlier run of the study).
+
+        ``table`` has a ``replication`` column (without one, its rows are replications
+        ``0..len-1``); indices already known are kept as they are."""
+        if "replication" not in table.columns:
+            table = table.assign(replication=range(len(table)))
+        self._store(self.key(choice), table.reset_index(drop=True))
+
+    def _store(self, k: str, new: pd.DataFrame) -> None:
+        have = self._tables.get(k)
+        if have is not None:
+            new = new[~new["replication"].isin(have["replication"])]
+            if new.empty:
+                return
+            # KPI columns come in the order steps were first reached, which differs between
+            # replications; concatenating frames whose columns are in different orders gives
+            # one pandas block per column (pandas then warns "highly fragmented" on every
+            # later column insert), so the new rows take the cached column order first.
+            order = [*have.columns, *(c for c in new.columns if c not in have.columns)]
+            new = pd.concat([have, new.reindex(columns=order)], ignore_index=True)
+        self._tables[k] = new.sort_values("replication", kind="stable").reset_index(drop=True)
 
     # ----------------------------------------------------------------------------- simulate
-    def table(self, choice: Mapping[str, Any], replications: int) -> pd.DataFrame:
-        """KPIs of replications ``0..replications-1`` of a redesign, one row each."""
+    def table(
+        self, choice: Mapping[str, Any], replications: int, *, start: int = 0
+    ) -> pd.DataFrame:
+        """KPIs of replications ``start..start+replications-1`` of a redesign, one row each, in
+        replication order (row ``i`` of any two redesigns' tables with the same ``start`` used
+        the same random streams: paired)."""
         k = self.key(choice)
+        wanted = range(int(start), int(start) + int(replications))
         have = self._tables.get(k)
-        n_have = 0 if have is None else len(have)
-        if n_have < replications:
+        known = set() if have is None else set(have["replication"].tolist())
+        missing = [r for r in wanted if r not in known]
+        if missing:
             model = self.redesigned(choice)
-            rows = self._run(model, range(n_have, replications))
-            new = pd.DataFrame([{"replication": r} | kp for r, kp in rows])
-            if have is not None:
-                # KPI columns come in the order steps were first reached, which differs between
-                # replications; concatenating frames whose columns are in different orders gives
-                # one pandas block per column (pandas then warns "highly fragmented" on every
-                # later column insert), so the new rows take the cached column order first.
-                order = [*have.columns, *(c for c in new.columns if c not in have.columns)]
-                new = pd.concat([have, new.reindex(columns=order)], ignore_index=True)
-            have = new
-            self._tables[k] = have
-        assert have is not None
-        return have.iloc[:replications].reset_index(drop=True)
+            rows = self._run(model, missing)
+            self._store(k, pd.DataFrame([{"replication": r} | kp for r, kp in rows]))
+        have = self._tables[k]
+        out = have[have["replication"].isin(wanted)].reset_index(drop=True)
+        assert out["replication"].tolist() == list(wanted)
+        return out
 
-    def _run(self, model: ProcessModel, reps: range) -> list[tuple[int, dict[str, float]]]:
+    def _run(self, model: ProcessModel, reps: Sequence[int]) -> list[tuple[int, dict[str, float]]]:
         jobs = [(model, self.scenario, self.seed, r) for r in reps]
         with allowed():  # Ctrl-C / SIGTERM stop a simulation at once (sim.optimize.interrupts)
             self.simulations += len(jobs)
@@ -127,9 +147,12 @@ class Evaluator:
                 )
             return sorted(self._pool.map(_simulate_kpis, jobs), key=lambda x: x[0])
 
-    def means(self, choice: Mapping[str, Any], replications: int) -> dict[str, float]:
-        """Mean of every KPI over the replications, plus ``one_off_cost`` and the derived KPIs."""
-        table = self.table(choice, replications)
+    def means(
+        self, choice: Mapping[str, Any], replications: int, *, start: int = 0
+    ) -> dict[str, float]:
+        """Mean of every KPI over replications ``start..start+replications-1``, plus
+        ``one_off_cost`` and the derived KPIs."""
+        table = self.table(choice, replications, start=start)
         means = {c: float(table[c].mean()) for c in table.columns if c != "replication"}
         means["utilisation_max"] = derived_value(means, "utilisation_max")
         means["one_off_cost"] = self.space.one_off_cost(choice)

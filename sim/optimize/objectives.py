@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ConfigError
+from sim.kpis import kpi_domain
 
 DIRECTIONS = ("minimize", "maximize")
 DERIVED = ("utilisation_max", "one_off_cost")
@@ -130,6 +131,17 @@ def parse_constraints(spec: Any, *, key: str = "optimizer.constraints") -> tuple
             raise ConfigError(f"{k}: give min and/or max")
         if low is not None and high is not None and low > high:
             raise ConfigError(f"{k}: min {low} is above max {high} (inverted bounds)")
+        lo_d, hi_d = constraint_domain(str(name))
+        if high is not None and lo_d is not None and high < lo_d:
+            raise ConfigError(
+                f"{k}.max: expected >= {lo_d:g} ({name} is never below {lo_d:g}, so no "
+                f"redesign could meet max {high:g}), got {high:g}"
+            )
+        if low is not None and hi_d is not None and low > hi_d:
+            raise ConfigError(
+                f"{k}.min: expected <= {hi_d:g} ({name} is never above {hi_d:g}, so no "
+                f"redesign could meet min {low:g}), got {low:g}"
+            )
         out.append(
             Constraint(
                 str(name),
@@ -138,6 +150,16 @@ def parse_constraints(spec: Any, *, key: str = "optimizer.constraints") -> tuple
             )
         )
     return tuple(out)
+
+
+def constraint_domain(name: str) -> tuple[float | None, float | None]:
+    """The values KPI ``name`` can take (``sim.kpis.kpi_domain``; ``utilisation_max`` is a
+    utilisation, ``one_off_cost`` a price), ``(None, None)`` when unbounded or unknown."""
+    if name == "utilisation_max":
+        name = "utilisation"
+    if name == "one_off_cost":
+        return 0.0, None
+    return kpi_domain(name) or (None, None)
 
 
 def check_kpi_names(names: Sequence[str], known: Sequence[str], *, key: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -124,9 +124,22 @@ VERDICT_TEXT = {
     "worse": "worse than today",
 }
 WHY_NOT = {
-    "within noise": "no objective changed significantly in the paired replications",
-    "worse": "significantly worse on at least one objective and better on none",
+    "within noise": "no objective changed significantly in the paired replications (after "
+    "Holm's adjustment for the number of comparisons)",
+    "worse": "significantly worse on at least one objective (unadjusted 95 % CI) and better on "
+    "none after Holm's adjustment",
 }
+
+
+def _dominated_text(c: Candidate, candidates: Sequence[Candidate]) -> str:
+    d = c.dominated_by or {}
+    other = next((o for o in candidates if o.trial == d.get("trial") and o is not c), None)
+    who = f"#{other.rank} (trial {other.trial})" if other else f"trial {d.get('trial')}"
+    on = ", ".join(LABELS.get(k, (k,))[0] for k in d.get("better_on", []))
+    return (
+        f"dominated by {who}: its confirmed means (same replications) are no better on any "
+        f"objective and worse on {on}, so it is no trade-off worth choosing"
+    )
 
 
 def _ablation_note(a: dict[str, Any], objectives: Sequence[Objective], *, tried: bool) -> str:
@@ -154,7 +167,12 @@ def _ablation_note(a: dict[str, Any], objectives: Sequence[Objective], *, tried:
             + " and no worse on any objective: dropping this change is expected to do better."
         )
     if role == "noise":
-        return " — ablation: no significant effect on any objective."
+        n = a.get("replications")
+        with_n = f" with {n} paired replications" if n else ""
+        return (
+            f" — ablation: no effect detectable{with_n} on any objective (which does not show "
+            "it has none)."
+        )
     return ""
 
 
@@ -199,7 +217,8 @@ def _changes_lines(
 PASS_ROLE_HARM = "harm"
 PASS_TEXT = {
     "harm": "rated harm by the ablation",
-    "noise at a one-off cost": "rated noise by the ablation that carry a one-off cost",
+    "noise at a one-off cost": "whose effect the ablation could not detect (noise) and that "
+    "carry a one-off cost",
 }
 
 
@@ -241,7 +260,7 @@ def _pruning_lines(
     rows = [k for k in dict.fromkeys(rows) if k in versus]
     if rows:
         lines += [
-            f"| KPI | with {them} | without {them} | change [95 % CI] | significant |",
+            f"| KPI | with {them} | without {them} | change [95 % CI] | significant (unadjusted) |",
             "|---|---|---|---|---|",
         ]
         for k in rows:
@@ -257,7 +276,7 @@ def _pruning_lines(
 
     reason = p["reason"]
     if p["adopted"]:
-        reason = "not significantly worse on any objective"
+        reason = "not significantly worse on any objective (unadjusted 95 % CI)"
         if constraints:
             reason += ", within " + ", ".join(cn.describe() for cn in constraints)
         if p.get("better_on"):
@@ -309,16 +328,22 @@ def _candidate_lines(
     )
     lines += [f"One-off cost: {c.one_off_cost:,.0f}{was}. Model: `best/{c.rank}.yaml`.", ""]
     if c.comparison is not None:
+        adjusted = "significant_adjusted" in c.comparison.columns
         lines += [
-            "| KPI | today | redesign | change [95 % CI] | significant |",
-            "|---|---|---|---|---|",
+            "| KPI | today | redesign | change [95 % CI] | significant (unadjusted) | after Holm |",
+            "|---|---|---|---|---|---|",
         ]
         for k, r in c.comparison.iterrows():
             if k == "one_off_cost" or ":" in k:  # per-step rows are in confirmation.json
                 continue
+            holm_cell = "-"
+            if adjusted and r.get("significant_adjusted") is not None:
+                holm_cell = "yes" if r["significant_adjusted"] else "no"
+                if pd.notna(r.get("p_adjusted")):
+                    holm_cell += f" (p {_p(r['p_adjusted'])})"
             lines.append(
                 f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
-                f"{_fmt_change(k, r)} | {'yes' if r['significant'] else 'no'} |"
+                f"{_fmt_change(k, r)} | {'yes' if r['significant'] else 'no'} | {holm_cell} |"
             )
         lines.append("")
     if c.ablation:
@@ -352,13 +377,34 @@ def _candidate_lines(
                     continue
                 unit = LABELS.get(o.kpi, (o.kpi, ""))[1]
                 sc = 100.0 if unit == "%" else 1.0
+                mark = (
+                    " *"
+                    if v.get("significant_adjusted", v["significant"])
+                    else " °"
+                    if v["significant"]
+                    else ""
+                )
                 cells.append(
                     f"{v['improvement'] * sc:+,.2f} [{v['ci_low'] * sc:+,.2f}, {v['ci_high'] * sc:+,.2f}]"
-                    + (" *" if v["significant"] else "")
+                    + mark
                 )
             lines.append(f"| {a['change']} | " + " | ".join(cells) + f" | {a['role']} |")
-        lines += ["", "(* significant at 95 %; drop-off in percentage points)", ""]
+        m = next((a["comparisons"] for a in c.ablation if "comparisons" in a), None)
+        lines += [
+            "",
+            "(unadjusted 95 % CIs; * significant after Holm's adjustment over the ablation's "
+            + (f"{m} tests" if m else "tests")
+            + ", ° significant only unadjusted; the role uses *; noise = no effect detectable "
+            f"with {replications} replications, not shown to be none; drop-off in percentage "
+            "points)",
+            "",
+        ]
     return lines
+
+
+def _p(p: float) -> str:
+    """An adjusted p-value as ``< 0.001`` or ``= 0.120``."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
 
 
 def recommendations_markdown(
@@ -371,6 +417,9 @@ def recommendations_markdown(
     confirm_replications: int,
     n_trials: int,
     simulations: int,
+    search_replications: int | None = None,
+    search_baseline: Mapping[str, float] | None = None,
+    comparisons: int | None = None,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
 
@@ -381,27 +430,63 @@ def recommendations_markdown(
     paired evidence and which redesign is recommended are shown.
     """
     base_means = {c: float(baseline[c].mean()) for c in baseline.columns if c != "replication"}
+    if search_replications is not None:
+        first = search_replications
+        fresh = (
+            f"re-simulated with {confirm_replications} fresh replications (#{first}-"
+            f"#{first + confirm_replications - 1}; the search used #0-#{first - 1}, so the "
+            "replications that judge a candidate are not the ones that picked it), paired with "
+            "the baseline on the same replications (same random numbers)"
+        )
+    else:
+        fresh = (
+            f"re-simulated with {confirm_replications} replications paired with the baseline "
+            "(same random numbers)"
+        )
+    family = (
+        f" An improvement counts as significant only after Holm's adjustment for the "
+        f"{comparisons} comparisons of the confirmation (every candidate on every objective; "
+        "family-wise error 5 %); a worsening counts when its unadjusted interval excludes 0."
+        if comparisons
+        else ""
+    )
+    search_base = ""
+    if search_baseline:
+        search_base = (
+            f" The search's own estimate (replications #0-#{(search_replications or 1) - 1}, "
+            "which the trials' values in trials.csv are relative to): "
+            + ", ".join(
+                f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}"
+                for k, v in search_baseline.items()
+                if k in ("cycle_time_mean", "dropoff_rate", "cost_per_case")
+            )
+            + "."
+        )
+    reps_label = (
+        f"replications #{search_replications}-#{search_replications + confirm_replications - 1}"
+        if search_replications is not None
+        else f"{confirm_replications} replications"
+    )
     lines = [
         f"# Redesigns for `{model_name}`",
         "",
         f"Search: {n_trials} trials; this run simulated {simulations} replications (a resumed "
-        "search counts only its own). Each candidate was "
-        f"re-simulated with {confirm_replications} replications paired with the baseline (same "
-        "random numbers), so the differences below are the redesign's effect, not noise; the "
-        "brackets are 95 % confidence intervals of the difference.",
+        f"search counts only its own). Each candidate was {fresh}; the brackets are 95 % "
+        "confidence intervals of the paired difference (unadjusted)." + family,
         "",
         "Objectives: "
         + ", ".join(f"{o.direction} {LABELS.get(o.kpi, (o.kpi,))[0]}" for o in objectives)
         + (". Constraints: " + ", ".join(c.describe() for c in constraints) if constraints else "")
         + ".",
         "",
-        "Baseline: "
+        f"Baseline (confirmation, {reps_label}; every comparison below is against it): "
         + ", ".join(
             f"{LABELS.get(k, (k,))[0]} {_fmt(k, base_means.get(k))}"
             for k in ("cycle_time_mean", "dropoff_rate", "cost_per_case")
             if k in base_means
         )
-        + ".",
+        + "."
+        + search_base,
         "",
     ]
     if not candidates:
@@ -424,12 +509,15 @@ def recommendations_markdown(
         lines += [
             "## Tried, not recommended",
             "",
-            "Candidates of the search that confirmation did not bear out, with the reason.",
+            "Candidates of the search that confirmation did not bear out, or that another "
+            "recommended redesign beats on every objective, with the reason.",
             "",
         ]
     for c in rest:
         tag = VERDICT_TEXT.get(c.verdict, c.verdict)
         why = []
+        if c.dominated_by is not None:
+            why.append(_dominated_text(c, candidates))
         if not c.feasible:
             why.append("breaks a constraint once confirmed")
         if c.verdict in WHY_NOT:

@@ -7,12 +7,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.errors import ConfigError
 from sim.model.jsonio import write_json
 from sim.optimize.confirm import (
+    ALPHA,
+    COMPARED,
     Candidate,
     ablate,
+    adjust_verdicts,
     confirm,
     is_recommended,
+    mark_dominated,
     rank_confirmed,
     select_candidates,
 )
@@ -40,6 +45,22 @@ class FollowUp:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "prune_harm", bool(self.prune_harm))  # 0/1 from a config
+        # the confirmation's replications are fresh (indices past the search's), so any number
+        # from 2 up is a valid confirmation; it need not exceed optimizer.replications, though
+        # fewer replications detect less
+        if self.confirm_replications < 2:
+            raise ConfigError(
+                "optimizer.confirm_replications: expected >= 2 (a CI needs two), got "
+                f"{self.confirm_replications}"
+            )
+        if self.top_k < 1:
+            raise ConfigError(
+                f"optimizer.top_k: expected >= 1 (redesigns to confirm), got {self.top_k}"
+            )
+        if self.ablate_top < 0:
+            raise ConfigError(
+                f"optimizer.ablate_top: expected >= 0 (0: no ablation), got {self.ablate_top}"
+            )
 
 
 def optimize_redesign(
@@ -53,6 +74,11 @@ def optimize_redesign(
     """Run (or resume) the search, then confirm, re-rank and ablate the best redesigns, and
     (``follow_up.prune_harm``) recommend them without the changes the ablation rates harm when
     that is confirmed not to be worse (``sim.optimize.prune``).
+
+    The search simulates replications ``0..replications-1`` of each trial; the confirmation,
+    ablation and pruning use ``confirm_replications`` fresh ones, indices from
+    ``replications`` on, for the baseline and every candidate alike (paired). Same seed, same
+    numbers; a resumed run re-simulates them identically.
 
     Writes ``trials.csv``, ``pareto.csv``, ``best/<rank>.yaml``, ``confirmation.json`` and
     ``recommendations.md`` into ``run_dir`` and returns the confirmation summary. With
@@ -72,24 +98,30 @@ def optimize_redesign(
         study, sims_search = run_search(job, ev, progress=progress)
         trials = trials_table(study, job.objectives)
         trials.to_csv(run_dir / "trials.csv", index=False)
-        base_means = ev.means({}, job.settings.replications)
+        search_reps = job.settings.replications
+        base_means = ev.means({}, search_reps)
         baseline_values = objective_values(base_means, [o.kpi for o in job.objectives])
         candidates: list[Candidate] = select_candidates(
             study, ev, job.objectives, top_k=follow_up.top_k, baseline_values=baseline_values
         )
         before = ev.simulations
         reps = follow_up.confirm_replications
+        # fresh replications: past every index the search used (0..replications-1)
+        start = search_reps
         phase(
-            f"confirmation: {len(candidates)} candidate(s) x {reps} paired replications "
-            f"against the baseline ({len(finished_trials(study))} trials searched)"
+            f"confirmation: {len(candidates)} candidate(s) x {reps} fresh paired replications "
+            f"(#{start}-#{start + reps - 1}) against the baseline "
+            f"({len(finished_trials(study))} trials searched)"
         )
         baseline = confirm(
             candidates,
             ev,
             job.objectives,
             job.constraints,
-            replications=follow_up.confirm_replications,
+            replications=reps,
+            start=start,
         )
+        mark_dominated(candidates, job.objectives)
         # better than today first, then trade-offs, then the ones not recommended
         candidates = rank_confirmed(candidates)
         for c in candidates[: follow_up.ablate_top]:
@@ -99,7 +131,7 @@ def optimize_redesign(
                     f"ablation of #{c.rank}: each of its {n_changes} change(s) taken out in "
                     f"turn, {reps} replications each"
                 )
-                ablate(c, ev, job.objectives, replications=follow_up.confirm_replications)
+                ablate(c, ev, job.objectives, replications=reps, start=start)
                 if follow_up.prune_harm and any(find(c, ev) for _, find in PASSES):
                     phase(
                         f"pruning #{c.rank}: confirming it without the changes its ablation "
@@ -111,11 +143,16 @@ def optimize_redesign(
                         ev,
                         job.objectives,
                         job.constraints,
-                        replications=follow_up.confirm_replications,
+                        replications=reps,
+                        start=start,
+                        family=candidates,
                     )
-        if any(c.original is not None for c in candidates):
-            # a pruned redesign may be better (a trade-off become better) or one found twice
-            candidates = rank_confirmed(drop_duplicates(candidates, ev))
+        # Holm over the final family (a pruned redesign in the place of the one found), then
+        # dominance on the confirmed values, then the order
+        n_comparisons = adjust_verdicts(candidates, job.objectives)
+        candidates = drop_duplicates(candidates, ev)
+        mark_dominated(candidates, job.objectives)
+        candidates = rank_confirmed(candidates)
         sims_confirm = ev.simulations - before
         pareto_table(candidates, job.objectives).to_csv(run_dir / "pareto.csv", index=False)
         write_best_models(candidates, ev, run_dir / "best")
@@ -126,9 +163,14 @@ def optimize_redesign(
             baseline=baseline,
             objectives=job.objectives,
             constraints=job.constraints,
-            confirm_replications=follow_up.confirm_replications,
+            confirm_replications=reps,
             n_trials=n_finished,
             simulations=sims_search + sims_confirm,
+            search_replications=search_reps,
+            search_baseline=dict(
+                zip([o.kpi for o in job.objectives], baseline_values, strict=True)
+            ),
+            comparisons=n_comparisons,
         )
         (run_dir / "recommendations.md").write_text(md, encoding="utf-8")
         summary = {
@@ -138,10 +180,38 @@ def optimize_redesign(
             "simulations_this_run": {"search": sims_search, "confirmation": sims_confirm},
             "objectives": [o.__dict__ for o in job.objectives],
             "constraints": [c.__dict__ for c in job.constraints],
-            "baseline": {o.kpi: v for o, v in zip(job.objectives, baseline_values, strict=True)},
-            "confirm_replications": follow_up.confirm_replications,
+            # two estimates of today's process, on different replications: the search's (the
+            # trials' values in trials.csv are relative to it) and the confirmation's (every
+            # candidate's comparison, ablation and pruning is paired with it)
+            "baseline_search": {
+                "replications": [0, search_reps - 1],
+                "values": {o.kpi: v for o, v in zip(job.objectives, baseline_values, strict=True)},
+            },
+            "baseline_confirmation": {
+                "replications": [start, start + reps - 1],
+                "values": _means(baseline, [o.kpi for o in job.objectives]),
+            },
+            "confirm_replications": reps,
+            "search_replications": search_reps,
+            "multiple_comparisons": {
+                "method": "holm",
+                "family": "every candidate x objective test against the confirmation baseline",
+                "comparisons": n_comparisons,
+                "familywise_alpha": ALPHA,
+                "rule": "better: an objective improves significantly after Holm's adjustment "
+                "and none is significantly worse at the unadjusted 95 % level; the CIs shown "
+                "are unadjusted",
+            },
             "prune_harm": follow_up.prune_harm,
             "candidates": [c.to_dict() for c in candidates],
         }
         write_json(run_dir / "confirmation.json", summary)
         return summary
+
+
+def _means(table: Any, kpis: list[str]) -> dict[str, float]:
+    """Means of a replications table's objectives and headline KPIs (derived ones included)."""
+    means = {c: float(table[c].mean()) for c in table.columns if c != "replication"}
+    keys = list(dict.fromkeys([*kpis, *COMPARED]))
+    vals = objective_values(means, keys)
+    return {k: v for k, v in zip(keys, vals, strict=True) if v == v}

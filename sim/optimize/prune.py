@@ -4,18 +4,25 @@ The ablation (``sim.optimize.confirm.ablate``) takes each change out of a recomm
 alone. A change it rates ``harm`` made the redesign significantly worse on some objective and
 better on none (in the QA runs: people added to a role nobody waits for, at a headcount). This
 step builds the redesign without those changes (the same operators, minus them, through
-``sim.redesign``), confirms it with the same paired replications (common random numbers) as the
-baseline and the redesign as found, and recommends it **in place of** the one found when it is
+``sim.redesign``), confirms it with the same paired replications (common random numbers: the
+confirmation's fresh ones, not the search's) as the baseline and the redesign as found, and
+recommends it **in place of** the one found when it is
 
-* not significantly worse than the one found on any objective (paired 95 % CI),
+* not significantly worse than the one found on any objective (paired 95 % CI, unadjusted: the
+  cautious side, since an adjustment would make "not worse" easier to pass),
 * within the constraints once confirmed, and
 * still recommended against today, with a verdict at least as good (``better`` stays
-  ``better``; a ``trade-off`` may become ``better``).
+  ``better``; a ``trade-off`` may become ``better``), its improvements judged with Holm's
+  adjustment over the confirmation's family in which it takes the place of the redesign as
+  found (``family``; the pipeline re-adjusts the final candidates once more).
 
 Otherwise the redesign as found is kept and the record says why. A second pass, from whichever
 redesign the first kept, drops the changes the ablation rates ``noise`` that carry a one-off cost
-in the search space: the objectives' own costs (cost per case, headcount, ...) already make a
-change ``harm`` when they move significantly, so the cost a ``noise`` change can still carry is
+in the search space. ``noise`` means the ablation detected no effect with its replications
+(absence of evidence, not proof of none), which is why the smaller redesign is confirmed
+against the one found before it is adopted. The objectives' own costs (cost per case,
+headcount, ...) already make a change ``harm`` when they move significantly, so the cost a
+``noise`` change can still carry is
 the one the objectives do not see, and the space's one-off cost is the only such cost that is
 exact (a price, not a simulated estimate). Noise changes that cost nothing are left alone:
 dropping them saves nothing, and re-testing them would only test noise again.
@@ -35,17 +42,21 @@ from sim.errors import RedesignRefused
 from sim.optimize.confirm import (
     VERDICT_ORDER,
     Candidate,
+    adjust_family,
     broken_constraints,
     compare_redesigns,
     comparison_dict,
     confirm,
     is_recommended,
+    verdict,
 )
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective
 
 HARM = "harm"
 COSTLY_NOISE = "noise at a one-off cost"
+"""A change whose ablation detected no effect (with its replications) but that has a one-off
+cost."""
 
 
 def _harm(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any]]:
@@ -78,12 +89,16 @@ def prune(
     constraints: Sequence[Constraint],
     *,
     replications: int,
+    start: int,
+    family: Sequence[Candidate] | None = None,
 ) -> list[dict[str, Any]]:
     """Try the candidate without its ``harm`` changes, then without its ``noise`` changes that
     carry a one-off cost; adopt each smaller redesign that passes (see the module docstring).
 
     The candidate must be confirmed (``confirm``) and ablated (``ablate``) with the same
-    ``replications``. Fills ``candidate.pruning`` (one record per attempt, JSON-ready) and, when
+    ``replications`` and ``start``; ``family`` is every candidate of that confirmation (the
+    smaller redesign's verdict is Holm-adjusted over it, in the candidate's place; default:
+    the candidate alone). Fills ``candidate.pruning`` (one record per attempt, JSON-ready) and, when
     a smaller redesign is adopted, replaces the candidate's ``choice``, ``changes``,
     ``one_off_cost``, ``comparison``, ``verdict`` and ``feasible`` with its own and keeps the
     redesign as found in ``candidate.original``. Returns ``candidate.pruning``.
@@ -103,6 +118,8 @@ def prune(
                 objectives,
                 constraints,
                 replications=replications,
+                start=start,
+                family=family if family is not None else (candidate,),
             )
         )
     candidate.pruning = attempts
@@ -118,6 +135,8 @@ def _attempt(
     constraints: Sequence[Constraint],
     *,
     replications: int,
+    start: int,
+    family: Sequence[Candidate],
 ) -> dict[str, Any]:
     space = evaluator.space
     baseline = space.baseline()
@@ -146,13 +165,20 @@ def _attempt(
         one_off_cost=space.one_off_cost(choice),
         search_values=list(candidate.search_values),
     )
-    confirm([smaller], evaluator, objectives, constraints, replications=replications)
+    confirm([smaller], evaluator, objectives, constraints, replications=replications, start=start)
+    # its verdict against today, Holm-adjusted over the confirmation's family in the place of
+    # the redesign as found
+    others = [c.comparison for c in family if c is not candidate and c.comparison is not None]
+    tables, m = adjust_family([*others, smaller.comparison], objectives)
+    smaller.comparison = tables[-1]
+    smaller.verdict = verdict(smaller.comparison, objectives)
     versus = compare_redesigns(
         evaluator,
         objectives,
         (candidate.choice, candidate.one_off_cost),
         (smaller.choice, smaller.one_off_cost),
         replications=replications,
+        start=start,
     )
     record |= {
         "choice": smaller.choice,
@@ -162,6 +188,7 @@ def _attempt(
         "feasible": smaller.feasible,
         "recommended": is_recommended(smaller),
         "comparison": comparison_dict(smaller.comparison),
+        "comparisons": m,
         # paired differences: the smaller redesign minus the one it was cut from
         "versus_kept": comparison_dict(versus),
     }
@@ -187,7 +214,12 @@ def _attempt(
         )
     elif not smaller.feasible:
         broken = broken_constraints(
-            evaluator, choice, smaller.one_off_cost, constraints, replications=replications
+            evaluator,
+            choice,
+            smaller.one_off_cost,
+            constraints,
+            replications=replications,
+            start=start,
         )
         record["reason"] = "the redesign breaks " + ", ".join(cn.describe() for cn in broken)
     elif not is_recommended(smaller) or VERDICT_ORDER.get(

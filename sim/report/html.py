@@ -479,9 +479,26 @@ def _summary(rf: RunFiles) -> Section:
                     numeric={1, 2, 3, 4},
                 )
             )
+            conf = rf.confirmation or {}
+            reps = (conf.get("baseline_confirmation") or {}).get("replications")
+            mc = conf.get("multiple_comparisons") or {}
+            fresh = (
+                f" on replications #{reps[0]}-#{reps[1]}, which the search did not use"
+                if reps
+                else ""
+            )
+            holm_note = (
+                f" The verdict counts an improvement only when it stays significant after "
+                f"Holm's adjustment for the {mc['comparisons']} comparisons of the confirmation "
+                "(every candidate on every objective)."
+                if mc.get("comparisons")
+                else ""
+            )
             parts.append(
-                '<p class="muted">Paired comparison: both simulated with the same random numbers, '
-                "so the change is the redesign's effect; significant = its interval excludes 0.</p>"
+                '<p class="muted">Paired comparison: both simulated with the same random '
+                f"numbers{_esc(fresh)}, so the change is the redesign's effect up to the "
+                "interval; significant = its (unadjusted) 95 % interval excludes 0."
+                f"{_esc(holm_note)}</p>"
             )
     elif rf.confirmation is None:
         parts.append(
@@ -859,13 +876,36 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     ok = _feasible_mask(trials)
     infeasible = trials[~ok] if ok is not None else trials.iloc[:0]
     feasible = trials[ok] if ok is not None else trials
-    base = rf.confirmation.get("baseline") or {}
-    baseline = {x: base[x], y: base[y]} if x in base and y in base else None
     rec: Any = None
     best = _best_comparison(rf)
     # a redesign pruned after the ablation was never a trial: its trial's point is not it
     pruned = best is not None and bool(best.get("original"))
     comparison = (best or {}).get("comparison") or {}
+    # the baseline drawn is the one the recommended point is measured against: the search's
+    # (its replications are the trials') beside a trial's search values, the confirmation's
+    # beside a pruned redesign's confirmed means
+    which = "baseline_confirmation" if pruned else "baseline_search"
+    labelled = rf.confirmation.get(which) or {}
+    base = labelled.get("values") or rf.confirmation.get("baseline") or {}  # older runs
+    baseline = {x: base[x], y: base[y]} if x in base and y in base else None
+    reps = labelled.get("replications")
+    base_note = (
+        (
+            "The baseline star is today's process as the confirmation measured it "
+            if pruned
+            else "The baseline star is today's process as the search measured it "
+        )
+        + (f"(replications #{reps[0]}-#{reps[1]}" if reps else "(")
+        + (
+            "), the replications the recommended redesign's confirmed means share; the trials' "
+            "points are the search's values. "
+            if pruned
+            else "), the same replications as every trial's point; the confirmation's figures "
+            "in the recommendations use fresh replications and their own baseline. "
+        )
+        if labelled
+        else ""
+    )
     if best is not None and _recommended(best) and pruned:
         # never a trial: marked at its confirmed means
         alt = {k: (comparison.get(k) or {}).get("alt") for k in (x, y)}
@@ -894,7 +934,7 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         + ". "
         if pruned and best is not None
         else ""
-    )
+    ) + base_note
     if not infeasible.empty:
         from sim.report._mpl import MUTED
 

@@ -111,6 +111,15 @@ def test_an_unopenable_storage_with_an_empty_user_is_masked_everywhere(tmp_path)
         (["optimizer.n_trials=1.5"], "optimizer.n_trials: expected an integer, got 1.5"),
         (["optimizer.top_k=two"], "optimizer.top_k: expected an integer, got 'two'"),
         (
+            ["optimizer.confirm_replications=1"],
+            "optimizer.confirm_replications: expected >= 2 (a CI needs two), got 1",
+        ),
+        (["optimizer.top_k=0"], "optimizer.top_k: expected >= 1 (redesigns to confirm), got 0"),
+        (
+            ["optimizer.constraints={utilisation_max: {max: -2}}"],
+            "optimizer.constraints.utilisation_max.max: expected >= 0",
+        ),
+        (
             ["optimizer=nsga2", "optimizer.sampler.population_size=1"],
             "optimizer.sampler: optuna.samplers.NSGAIISampler: `population_size` must be",
         ),

@@ -76,7 +76,7 @@ def _job(model, space, constraints=()):
 
 
 def _run(job, run_dir, **follow):
-    follow_up = FollowUp(confirm_replications=5, top_k=1, ablate_top=1, **follow)
+    follow_up = FollowUp(confirm_replications=8, top_k=1, ablate_top=1, **follow)
     optimize_redesign(job, run_dir=run_dir, follow_up=follow_up, progress=False, workers=1)
     return (
         json.loads((run_dir / "confirmation.json").read_text())["candidates"],
@@ -161,16 +161,16 @@ def test_the_redesign_found_is_kept_when_the_smaller_one_is_significantly_worse(
             rank=1,
             search_rank=1,
         )
-        base = confirm([c], ev, OBJECTIVES, (), replications=5)
+        base = confirm([c], ev, OBJECTIVES, (), replications=5, start=0)
         assert c.verdict == "trade-off"
-        ablate(c, ev, OBJECTIVES, replications=5)
+        ablate(c, ev, OBJECTIVES, replications=5, start=0)
         assert {a["change"]: a["role"] for a in c.ablation} == {GAIN: "trade-off", HARM: "harm"}
         # an ablation that swapped the two (as noise, or changes that only pay together, might)
         roles = {GAIN: "harm", HARM: "trade-off"}
         for a in c.ablation:
             a["role"] = roles[a["change"]]
         before = ev.simulations
-        (p,) = prune(c, ev, OBJECTIVES, (), replications=5)
+        (p,) = prune(c, ev, OBJECTIVES, (), replications=5, start=0)
         assert ev.simulations - before == 0  # the ablation simulated this redesign already
     assert not p["adopted"] and p["worse_on"] == ["cycle_time_mean"]
     assert p["choice"] == {"staffing:clerk": 1, "staffing:spare": 2}
@@ -186,7 +186,7 @@ def test_the_redesign_found_is_kept_when_the_smaller_one_is_significantly_worse(
     # nothing is tried when every change would go: that is today's process
     for a in c.ablation:
         a["role"] = "harm"
-    (p,) = prune(c, ev, OBJECTIVES, (), replications=5)
+    (p,) = prune(c, ev, OBJECTIVES, (), replications=5, start=0)
     assert not p["adopted"] and "today's process" in p["reason"] and "versus_kept" not in p
 
 
@@ -215,10 +215,10 @@ def test_a_noise_change_with_a_one_off_cost_is_dropped_in_a_second_pass(model):
             rank=1,
             search_rank=1,
         )
-        base = confirm([c], ev, objectives, (), replications=5)
-        ablate(c, ev, objectives, replications=5)
+        base = confirm([c], ev, objectives, (), replications=5, start=0)
+        ablate(c, ev, objectives, replications=5, start=0)
         assert [a["role"] for a in c.ablation] == ["carries gain", "noise"]
-        (p,) = prune(c, ev, objectives, (), replications=5)
+        (p,) = prune(c, ev, objectives, (), replications=5, start=0)
     assert p["pass"] == "noise at a one-off cost" and p["adopted"]
     assert p["dropped"][0]["one_off_saving"] == pytest.approx(100.0)
     assert c.choice == {"staffing:clerk": 2, "staffing:spare": 1} and c.one_off_cost == 100.0

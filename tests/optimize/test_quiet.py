@@ -86,7 +86,7 @@ def test_confirming_on_wide_kpi_tables_is_not_fragmented(make_job, strict_warnin
             one_off_cost=0.0,
             search_values=[7.0],
         )
-        confirm([cand], ev, job.objectives, (), replications=8)
+        confirm([cand], ev, job.objectives, (), replications=8, start=0)
     assert cand.verdict == "better"
     assert cand.comparison.loc["cycle_time_mean", "diff"] == pytest.approx(-3.0)
     assert cand.comparison.loc["utilisation_max", "alt"] == pytest.approx(0.5)

@@ -205,9 +205,9 @@ def test_confirmation_calls_a_real_gain_better_and_ablation_credits_it(make_job)
                 search_values=[0.0],
             ),
         ]
-        confirm(cands, ev, job.objectives, (), replications=10)
+        confirm(cands, ev, job.objectives, (), replications=10, start=5)
         assert cands[0].verdict == "better"
-        rows = ablate(cands[1], ev, job.objectives, replications=10)
+        rows = ablate(cands[1], ev, job.objectives, replications=10, start=5)
     by = {r["variable"]: r for r in rows}
     assert by["remove:review"]["role"] == "carries gain"
     assert by["remove:review"]["contribution"]["cycle_time_mean"]["improvement"] > 0

@@ -311,10 +311,12 @@ def test_opening_a_storage_another_process_is_creating_retries(tmp_path, monkeyp
 
 def test_each_phase_after_the_search_prints_a_line(tmp_path, make_job, capsys):
     job = make_job(n_trials=4)
-    follow = FollowUp(confirm_replications=4, top_k=2, ablate_top=1)
+    # 8 fresh replications confirm the second clerk (4 did not, once they stopped being the
+    # search's own: the search's luck no longer counts)
+    follow = FollowUp(confirm_replications=8, top_k=2, ablate_top=1)
     optimize_redesign(job, run_dir=tmp_path, follow_up=follow, progress=True, workers=1)
     err = capsys.readouterr().err
-    assert "confirmation: " in err and "x 4 paired replications against the baseline" in err
+    assert "confirmation: " in err and "x 8 fresh paired replications (#3-#10)" in err
     assert "ablation of #1: each of its" in err
     optimize_redesign(job, run_dir=tmp_path / "quiet", follow_up=follow, progress=False, workers=1)
     assert "confirmation:" not in capsys.readouterr().err

@@ -501,3 +501,51 @@ def test_a_calibrate_run_whose_backtest_did_not_finish_says_so(tmp_path, crm):
     (run / "trace_1.csv.gz").write_bytes(b"")
     text = _section(build_report(run).read_text(encoding="utf-8"), "calibration")
     assert "the back-test did not finish" in text
+
+
+def test_the_pareto_baseline_is_the_one_the_recommended_point_is_measured_against(tmp_path, crm):
+    """QA 9a #4: the chart drew the search's baseline beside a pruned redesign's confirmed means
+    (another set of replications). A trial's point goes with the search's baseline, confirmed
+    means with the confirmation's, and the caption says which replications the star is."""
+    import pandas as pd
+
+    from sim.report.charts import plot_pareto
+    from sim.report.html import _pareto_figure, read_run
+
+    run = write_optimize_run(tmp_path / "opt", crm, op.remove_step(crm, "contract_review"))
+    pd.DataFrame(
+        {
+            "trial": range(3),
+            "state": ["COMPLETE"] * 3,
+            "cycle_time_mean": [150.0, 40.0, 120.0],
+            "cost_per_case": [1300.0, 900.0, 1100.0],
+        }
+    ).to_csv(run / "trials.csv", index=False)
+    conf = json.loads((run / "confirmation.json").read_text())
+    del conf["baseline"]
+    conf["baseline_search"] = {
+        "replications": [0, 4],
+        "values": {"cycle_time_mean": 190.0, "cost_per_case": 1200.0},
+    }
+    conf["baseline_confirmation"] = {
+        "replications": [5, 14],
+        "values": {"cycle_time_mean": 197.0, "cost_per_case": 1250.0},
+    }
+    best = conf["candidates"][0]
+    best |= {"trial": 1}
+    (run / "confirmation.json").write_text(json.dumps(conf))
+
+    def star(fig):
+        points = {
+            c.get_label(): {tuple(p) for p in c.get_offsets()} for c in fig.axes[0].collections
+        }
+        return points["baseline"]
+
+    fig, caption = _pareto_figure(read_run(run), plot_pareto)
+    assert star(fig) == {(190.0, 1200.0)}  # beside trial 1's search values
+    assert "as the search measured it (replications #0-#4)" in caption
+    best |= {"original": {"choice": {}}}  # pruned: marked at its confirmed means
+    (run / "confirmation.json").write_text(json.dumps(conf))
+    fig, caption = _pareto_figure(read_run(run), plot_pareto)
+    assert star(fig) == {(197.0, 1250.0)}
+    assert "as the confirmation measured it (replications #5-#14)" in caption
