@@ -134,8 +134,10 @@ class Calibration:
 
 
 # ------------------------------------------------------------------------------------ helpers
-def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score 95 % interval of a binomial proportion ``k/n``."""
+def wilson_interval(k: float, n: float, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score 95 % interval of a binomial proportion ``k/n``; with case weights, ``n`` is
+    Kish's effective sample size and ``k`` the weighted share times it (a decision's
+    ``ci95``)."""
     if n == 0:
         return (0.0, 1.0)
     p = k / n

@@ -796,7 +796,10 @@ def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise()
         fit_reading(spread)
     )
     spread["model"]["cycle_time_mean_prediction95"] = [0.0, 215.3]
-    assert "vary from 0 to 215 h (95 %)" in fit_reading(spread)
+    spread["test"]["kpis"]["cycle_time_mean"] = 100.3
+    assert "vary from 0 to 215 h (95 %), which covers the held-out history's 100 h" in (
+        fit_reading(spread)
+    )
     spread["model"]["cycle_time_mean_prediction95"] = [10.012, 10.061]
     spread["test"]["kpis"]["cycle_time_mean"] = 10.03
     assert "vary from 10.012 to 10.061 h (95 %), which covers the held-out history's 10.030 h" in (
