@@ -743,7 +743,9 @@ def backtest(
             **_summarise(m_rows),
             # where one replication's mean falls (95 %): can the history be one run of the model?
             "cycle_time_mean_prediction95": list(
-                prediction_interval([r.get("cycle_time_mean", math.nan) for r in m_rows])
+                prediction_interval(
+                    [r.get("cycle_time_mean", math.nan) for r in m_rows], bounds=(0.0, None)
+                )
             ),
         },
     }

@@ -37,6 +37,23 @@ def _error_class(section: dict[str, Any] | None) -> tuple[str, float]:
     return "unsure", float(v["mean"])
 
 
+def _decimals(*values: float, span: float = 0.0) -> int:
+    """Decimal places that show 3 significant digits of the largest of ``values`` and 2 of
+    ``span`` (so the two ends of a narrow range stay apart), at most 6."""
+    top = max((abs(v) for v in values), default=0.0)
+    d = 0
+    if top > 0:
+        d = max(d, 2 - math.floor(math.log10(top)))
+    if span > 0:
+        d = max(d, 1 - math.floor(math.log10(span)))
+    return min(d, 6)
+
+
+def _hours(x: float, decimals: int) -> str:
+    """``x`` with ``decimals`` places and thousands separators (never e-notation); 0 as "0"."""
+    return "0" if x == 0 else f"{x:,.{decimals}f}"
+
+
 def _chance_text(history: Any, interval: Any, which: str) -> str:
     """A sentence on whether the history's mean cycle time is one a single run of the model
     gives (inside its 95 % prediction interval), "" without the figures."""
@@ -45,14 +62,16 @@ def _chance_text(history: Any, interval: Any, which: str) -> str:
     lo, hi = interval
     if not (_finite(lo) and _finite(hi)):
         return ""
-    span = f"{lo:,.3g}-{hi:,.3g} h"
+    d = _decimals(lo, hi, history, span=hi - lo)
+    span = f"{_hours(lo, d)} to {_hours(hi, d)} h"
+    hist = _hours(history, d)
     if lo <= history <= hi:
         return (
             f" Single runs of the model over that period vary from {span} (95 %), which covers "
-            f"the {which} history's {history:,.3g} h: the gap may be the process's own randomness."
+            f"the {which} history's {hist} h: the gap may be the process's own randomness."
         )
     return (
-        f" The {which} history's {history:,.3g} h is outside what single runs of the model give "
+        f" The {which} history's {hist} h is outside what single runs of the model give "
         f"({span}, 95 %)."
     )
 

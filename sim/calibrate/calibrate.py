@@ -134,8 +134,10 @@ class Calibration:
 
 
 # ------------------------------------------------------------------------------------ helpers
-def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """Wilson score 95 % interval of a binomial proportion ``k/n``."""
+def wilson_interval(k: float, n: float, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score 95 % interval of a binomial proportion ``k/n``; with case weights, ``n`` is
+    Kish's effective sample size and ``k`` the weighted share times it (a decision's
+    ``ci95``)."""
     if n == 0:
         return (0.0, 1.0)
     p = k / n
@@ -143,6 +145,31 @@ def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
     centre = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
     return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _scaled_interarrival(dist: Distribution, ratio: float) -> Distribution:
+    """The interarrival time of a right-truncated log scaled by ``ratio`` = observed cases /
+    cases estimated to have arrived, with a provenance that says so: the multiplier and why,
+    ``mean_ci95`` of the mean used (the observed interval times ``ratio``; the uncertainty of
+    the ratio itself is not in it) and the observed one as ``observed_mean_ci95``."""
+    out = dist.scaled(ratio)
+    prov = dict(dist.provenance or {})
+    prov["multiplier"] = _r(ratio)
+    prov["multiplier_reason"] = (
+        f"right-truncated log: the {1.0 / ratio:.4g}x as many cases estimated to have arrived "
+        "(the observed ones weighted by 1/P(in the log), Lynden-Bell) arrive in the same time, "
+        "so the gaps between the observed cases' arrivals are scaled by their ratio"
+    )
+    prov["observed_mean_h"] = _r(dist.mean())
+    prov["mean_h"] = _r(out.mean())
+    if "mean_ci95" in prov:
+        prov["observed_mean_ci95"] = prov["mean_ci95"]
+        prov["mean_ci95"] = [_r(v * ratio) for v in prov["mean_ci95"]]
+        prov["mean_ci_method"] = (
+            f"{prov.get('mean_ci_method', '?')} on the observed gaps, times the multiplier "
+            "(taken as known)"
+        )
+    return dataclasses.replace(out, provenance=prov)
 
 
 def _r(x: float, nd: int = 6) -> float | None:
@@ -918,8 +945,20 @@ def calibrate_model(
     if arr_w is not None:
         # the missing cases would have arrived too: the rate is sum(w) per n observed arrivals
         ratio = first.size / float(arr_w.sum())
-        inter_dist = inter_dist.scaled(ratio)
+        inter_dist = _scaled_interarrival(inter_dist, ratio)
         prof_prov["truncation_rate_factor"] = round(1.0 / ratio, 4)
+        fit_rows.append(
+            {
+                "target": "arrivals.interarrival",
+                "kind": "multiplier",
+                "family": "scale",
+                "chosen": True,
+                "n": int(first.size),
+                "value": ratio,
+                "mean": _r(inter_dist.mean()),
+                "note": inter_dist.provenance["multiplier_reason"],
+            }
+        )
     # estimated start times are the end of the resource's previous work by construction
     estimated = isinstance(log, EventLog) and log.start_times_estimated
     flags = None if estimated else queued_first_starts(ev)
@@ -1162,44 +1201,62 @@ def _assemble(
             return edge_timer_name(came_from, node[1]) if has_timer else node[1]
         return _target_name(node, entry)
 
-    # decision points: point name -> (label for the decision, Counter(target node name))
+    # decision points: point name -> (label for the decision, Counter(target node name));
+    # ``points`` holds the (truncation-)weighted counts, ``raw_points`` the transitions seen and
+    # ``sq_points`` the sums of squared case weights (Kish's effective n), all keyed alike
     points: dict[str, Counter] = {}
+    raw_points: dict[str, Counter] = {}
+    sq_points: dict[str, Counter] = {}
     point_label: dict[str, str] = {}
     point_decision: dict[str, str] = {}
     for key, counter in routing.transitions.items():
         c: Counter = Counter()
+        c_raw: Counter = Counter()
+        c_sq: Counter = Counter()
+        raw_of = routing.raw_transitions.get(key, {})
+        sq_of = routing.sq_transitions.get(key, {})
         for tgt, k in counter.items():
             if (key, tgt) in removed:
                 continue
-            c[target(_point_label(key), tgt)] += k
+            name_ = target(_point_label(key), tgt)
+            c[name_] += k
+            c_raw[name_] += raw_of.get(tgt, 0)
+            c_sq[name_] += sq_of.get(tgt, 0.0)
         if key == START:
-            points["<start>"] = c
-            point_label["<start>"] = "the start"
-            point_decision["<start>"] = "start"
-        elif key[0] == "act":
-            points[key[1]] = c
-            point_label[key[1]] = key[1]
-            point_decision[key[1]] = f"after:{key[1]}"
+            pname, point_label[pname], point_decision[pname] = "<start>", "the start", "start"
         else:
-            points[join[key[1]]] = c
-            point_label[join[key[1]]] = key[1]
-            point_decision[join[key[1]]] = f"after:{key[1]}"
+            pname = key[1] if key[0] == "act" else join[key[1]]
+            point_label[pname] = key[1]
+            point_decision[pname] = f"after:{key[1]}"
+        points[pname], raw_points[pname], sq_points[pname] = c, c_raw, c_sq
     branch_entry_points: dict[str, list[str]] = {}
     for g, grp in groups.items():
         names = []
         for b in range(len(grp.branches)):
             bt = routing.branch_transitions.get((g, b), {})
+            bt_raw = routing.raw_branch_transitions.get((g, b), {})
+            bt_sq = routing.sq_branch_transitions.get((g, b), {})
             pt = f"<entry {g} {b + 1}>"
             names.append(pt)
             points[pt] = Counter({entry[a]: k for a, k in bt.get("<entry>", Counter()).items()})
+            raw_points[pt] = Counter(
+                {entry[a]: k for a, k in bt_raw.get("<entry>", Counter()).items()}
+            )
+            sq_points[pt] = Counter(
+                {entry[a]: k for a, k in bt_sq.get("<entry>", Counter()).items()}
+            )
             point_label[pt] = f"the start of {g} branch {b + 1}"
             point_decision[pt] = f"enter:{g}:{b + 1}"
             for a, cnt in bt.items():
                 if a == "<entry>":
                     continue
-                points[a] = Counter(
-                    {(join[g] if x == "<join>" else entry[x]): k for x, k in cnt.items()}
-                )
+
+                def into(x: str, g: str = g) -> str:
+                    return join[g] if x == "<join>" else entry[x]
+
+                points[a] = Counter({into(x): k for x, k in cnt.items()})
+                raw_points[a] = Counter({into(x): k for x, k in bt_raw.get(a, {}).items()})
+                sq_points[a] = Counter({into(x): k for x, k in bt_sq.get(a, {}).items()})
                 point_label[a] = a
                 point_decision[a] = f"after:{a}"
         branch_entry_points[g] = names
@@ -1283,11 +1340,14 @@ def _assemble(
 
     rows: list[dict[str, Any]] = []
     decisions: dict[str, Decision] = {}
-    # weighted counts (a right-truncated log): intervals use the unweighted number of cases
-    w_total = sum(sum(c.values()) for c in routing.transitions.values())
-    r_total = sum(sum(c.values()) for c in routing.raw_transitions.values())
-    n_scale = r_total / w_total if w_total > 0 and r_total > 0 else 1.0
-    weighted = abs(n_scale - 1.0) > 1e-9
+    # weighted counts (a right-truncated log): the probabilities are the weighted shares; the
+    # record gives the transitions seen (n, counts) and the intervals rest on the decision's
+    # effective sample size, Kish's (sum w)^2 / sum w^2 (= n without weights)
+    weighted = any(
+        abs(k - routing.raw_transitions.get(src, {}).get(t, 0)) > 1e-9
+        for src, c in routing.transitions.items()
+        for t, k in c.items()
+    )
 
     def route(point: str) -> str:
         """The node that a step/join/start goes to: the single target, or a decision."""
@@ -1298,19 +1358,30 @@ def _assemble(
         label = point_label[point]
         dname = point_decision[point]
         order = sorted(c, key=lambda x: (-c[x], x))
-        n_eff = max(tot * n_scale, 1.0)
-        ci = {t: [_r(v, 4) for v in wilson_interval(c[t] / tot * n_eff, n_eff)] for t in order}
+        raw = raw_points.get(point, Counter())
+        n_raw = int(sum(raw[t] for t in order))
+        sq = sum(sq_points.get(point, Counter())[t] for t in order)
+        n_eff = tot * tot / sq if sq > 0 else float(n_raw)
+        share = {t: c[t] / tot for t in order}
+        cis = {t: wilson_interval(share[t] * n_eff, n_eff) for t in order}
         prov: dict[str, Any] = {
-            "n": int(round(n_eff)),
-            "counts": {t: int(round(c[t] * n_scale)) for t in order},
-            "ci95": ci,
+            "n": n_raw,
+            "counts": {t: int(raw[t]) for t in order},
+            "ci95": {t: [_r(v, 4) for v in cis[t]] for t in order},
+            "ci_method": "Wilson",
             "rule": "transition frequencies in the log (open cases' last step not counted)",
         }
         if weighted:
             prov["rule"] += "; cases weighted by 1/P(in the log) (right truncation)"
             prov["weighted_counts"] = {t: _r(c[t], 3) for t in order}
+            prov["weighted_shares"] = {t: _r(share[t], 4) for t in order}
+            prov["n_eff"] = _r(n_eff, 1)
+            prov["ci_method"] = (
+                "Wilson on the weighted share with Kish's effective sample size n_eff = "
+                "(sum w)^2 / sum w^2 over the decision's transitions"
+            )
         if point in dropped:
-            prov["rare_removed"] = {t: int(k) for t, k in dropped[point].items()}
+            prov["rare_removed"] = {t: int(raw[t]) for t in dropped[point]}
         decisions[dname] = Decision(
             name=dname,
             branches=tuple(Branch(t, c[t] / tot) for t in order),
@@ -1318,14 +1389,15 @@ def _assemble(
             provenance=prov,
         )
         for t in order:
-            lo, hi = wilson_interval(c[t] / tot * n_eff, n_eff)
+            lo, hi = cis[t]
             rows.append(
                 {
                     "target": f"decisions.{dname}.{t}",
                     "kind": "probability",
                     "family": "binomial",
                     "chosen": True,
-                    "n": int(round(n_eff)),
+                    "n": n_raw,
+                    "n_eff": _r(n_eff, 1),
                     "value": c[t] / tot,
                     "ci_low": lo,
                     "ci_high": hi,

@@ -73,6 +73,13 @@ class Routing:
     pairs: pd.DataFrame = field(default_factory=pd.DataFrame)  # concurrency statistics
     # unweighted transition counts (equal to ``transitions`` unless case weights were given)
     raw_transitions: dict[tuple[str, str], Counter] = field(default_factory=dict)
+    # sums of squared case weights per transition (equal to ``raw_transitions`` without
+    # weights): with ``transitions`` they give Kish's effective sample size of a decision,
+    # (sum w)^2 / sum w^2
+    sq_transitions: dict[tuple[str, str], Counter] = field(default_factory=dict)
+    # the same two for ``branch_transitions``
+    raw_branch_transitions: dict[tuple[str, int], dict[str, Counter]] = field(default_factory=dict)
+    sq_branch_transitions: dict[tuple[str, int], dict[str, Counter]] = field(default_factory=dict)
     # per event outside parallel groups: the item node it came from (START, ("act", a) or
     # ("group", g)); None inside a group
     predecessor: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
@@ -206,7 +213,9 @@ def discover_routing(
     to its outcome, None for open (right-censored) cases: their last transition is not counted.
     ``case_weights`` (case id -> weight, default 1) weight every count of a case (inverse
     probability weights of a right-truncated log, see ``sim.calibrate.truncation``);
-    ``raw_transitions`` keeps the unweighted transition counts.
+    ``raw_transitions`` keeps the unweighted transition counts and ``sq_transitions`` the sums
+    of squared weights (Kish's effective sample size of each decision), likewise
+    ``raw_branch_transitions`` and ``sq_branch_transitions`` inside parallel blocks.
     """
     group_of = {a: g.name for g in groups.values() for a in g.activities}
     branch_of = {a: i for g in groups.values() for i, b in enumerate(g.branches) for a in b}
@@ -220,14 +229,18 @@ def discover_routing(
     predecessor = np.full(n, None, dtype=object)
     transitions: dict[tuple[str, str], Counter] = defaultdict(Counter)
     raw: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    sq: dict[tuple[str, str], Counter] = defaultdict(Counter)
     weight_of = case_weights.to_dict() if case_weights is not None else {}
     visits: Counter = Counter()
     included: dict[str, Counter] = defaultdict(Counter)
     btrans: dict[tuple[str, int], dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    braw: dict[tuple[str, int], dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
+    bsq: dict[tuple[str, int], dict[str, Counter]] = defaultdict(lambda: defaultdict(Counter))
     out_map = outcomes.to_dict()
     bounds = np.flatnonzero(np.r_[True, case[1:] != case[:-1], True])
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         w = weight_of.get(case[lo], 1)
+        w2 = w * w
         prev_node = START
         prev_end = None
         i = lo
@@ -255,18 +268,25 @@ def discover_routing(
                     if p is None:
                         enabled[m] = min(visit_enabled, s[m])
                         btrans[(g, b)]["<entry>"][act[m]] += w
+                        braw[(g, b)]["<entry>"][act[m]] += 1
+                        bsq[(g, b)]["<entry>"][act[m]] += w2
                     else:
                         enabled[m] = min(e[p], s[m])
                         btrans[(g, b)][act[p]][act[m]] += w
+                        braw[(g, b)][act[p]][act[m]] += 1
+                        bsq[(g, b)][act[p]][act[m]] += w2
                     last_in_branch[b] = m
                     item_index[m] = k
                 for b, m in last_in_branch.items():
                     btrans[(g, b)][act[m]]["<join>"] += w
+                    braw[(g, b)][act[m]]["<join>"] += 1
+                    bsq[(g, b)][act[m]]["<join>"] += w2
                     included[g][b] += w
                 visits[g] += w
                 item_end = float(np.max(e[i:j]))
             transitions[prev_node][node] += w
             raw[prev_node][node] += 1
+            sq[prev_node][node] += w2
             prev_node = node
             # enabled = when everything before had finished (a join of undetected parallelism)
             prev_end = item_end if prev_end is None else max(prev_end, item_end)
@@ -276,6 +296,7 @@ def discover_routing(
         if outcome is not None:
             transitions[prev_node][("end", str(outcome))] += w
             raw[prev_node][("end", str(outcome))] += 1
+            sq[prev_node][("end", str(outcome))] += w2
     return Routing(
         groups=groups,
         group_of=group_of,
@@ -288,6 +309,9 @@ def discover_routing(
         item_index=item_index,
         pairs=pairs if pairs is not None else pd.DataFrame(),
         raw_transitions=dict(raw),
+        sq_transitions=dict(sq),
+        raw_branch_transitions={k: dict(v) for k, v in braw.items()},
+        sq_branch_transitions={k: dict(v) for k, v in bsq.items()},
         predecessor=predecessor,
     )
 

@@ -784,9 +784,27 @@ def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise()
         "in_sample": {"model": _err(-0.023, 0.02)},
         "test": {"kpis": {"cycle_time_mean": 170.0}},
     }
-    assert "170 h is outside what single runs of the model give (145-165 h" in fit_reading(spread)
+    assert "170 h is outside what single runs of the model give (145 to 165 h" in fit_reading(
+        spread
+    )
     spread["model"]["cycle_time_mean_prediction95"] = [120.0, 180.0]
     assert "which covers the held-out history's 170 h" in fit_reading(spread)
+    # readable ranges (QA: "-25.5-215 h", "973-1.02e+03 h"): "to", one precision, no e-notation
+    spread["model"]["cycle_time_mean_prediction95"] = [973.4, 1017.6]
+    spread["test"]["kpis"]["cycle_time_mean"] = 1000.2
+    assert "vary from 973 to 1,018 h (95 %), which covers the held-out history's 1,000 h" in (
+        fit_reading(spread)
+    )
+    spread["model"]["cycle_time_mean_prediction95"] = [0.0, 215.3]
+    spread["test"]["kpis"]["cycle_time_mean"] = 100.3
+    assert "vary from 0 to 215 h (95 %), which covers the held-out history's 100 h" in (
+        fit_reading(spread)
+    )
+    spread["model"]["cycle_time_mean_prediction95"] = [10.012, 10.061]
+    spread["test"]["kpis"]["cycle_time_mean"] = 10.03
+    assert "vary from 10.012 to 10.061 h (95 %), which covers the held-out history's 10.030 h" in (
+        fit_reading(spread)
+    )
 
 
 def test_backtest_in_sample_compares_the_model_with_its_own_training_period():

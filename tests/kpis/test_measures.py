@@ -492,6 +492,27 @@ def test_prediction_interval_matches_student_t_and_covers_one_more_run():
     assert np.mean(inside) == pytest.approx(0.95, abs=0.012)
 
 
+def test_prediction_interval_of_a_time_stays_at_or_above_zero_and_covers_one_more_run():
+    """A cycle time's prediction interval clipped to its domain (QA: "Single runs of the model
+    vary from -25.5-215 h"): never below 0, and it covers one more run as often as before,
+    since no run falls below 0 (normal runs of mean 10 h, sd 4 h: the t-interval of 5 reaches
+    below 0 most of the time)."""
+    rng = np.random.default_rng(4)
+    reps = np.abs(rng.normal(10.0, 4.0, (4000, 6)))  # |.| changes 0.6 % of the draws, by little
+    inside, clipped = [], 0
+    for r in reps:
+        lo, hi = prediction_interval(r[:5], bounds=(0.0, None))
+        assert lo >= 0.0
+        clipped += lo == 0.0
+        inside.append(lo <= r[5] <= hi)
+    assert clipped > 0.5 * len(reps)
+    # 4,000 trials: the share's standard error is 0.0034
+    assert np.mean(inside) == pytest.approx(0.95, abs=0.012)
+    assert prediction_interval([1.0, 2.0, 3.0], bounds=(0.0, None))[1] == pytest.approx(
+        prediction_interval([1.0, 2.0, 3.0])[1]
+    )
+
+
 def test_paired_comparison_detects_a_consistent_change_and_not_noise():
     base = pd.DataFrame({"k": [10.0, 12.0, 11.0, 13.0, 9.0]})
     better = pd.DataFrame({"k": [9.0, 11.1, 10.0, 12.05, 8.0]})
