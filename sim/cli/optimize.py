@@ -272,13 +272,9 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         from sim.engine import run_replication
         from sim.kpis import replication_kpis
 
-        known = replication_kpis(
-            run_replication(job.model, job.scenario, seed=job.seed), job.model
-        )
+        known = replication_kpis(run_replication(job.model, job.scenario, seed=job.seed), job.model)
         check_kpi_names([o.kpi for o in job.objectives], list(known), key="optimizer.objectives")
-        check_kpi_names(
-            [c.kpi for c in job.constraints], list(known), key="optimizer.constraints"
-        )
+        check_kpi_names([c.kpi for c in job.constraints], list(known), key="optimizer.constraints")
     except SimError:
         if not resumed:
             # the directory was new or empty: the search space generated into it a moment ago

@@ -347,7 +347,9 @@ def draw_diff_map(
         style,
         title=heading,
         colorbar=(
-            ColorBar(cm, norm, f"change in mean waiting ({shown_unit}), significant only", shown_unit)
+            ColorBar(
+                cm, norm, f"change in mean waiting ({shown_unit}), significant only", shown_unit
+            )
             if sig
             else None
         ),

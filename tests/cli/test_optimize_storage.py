@@ -135,9 +135,7 @@ def test_a_resumed_run_whose_storage_cannot_be_opened_keeps_its_results(tmp_path
         if p.is_file() and ".hydra" not in p.parts
     }
     assert {"run.json", "config.yaml", "study.db", "trials.csv"} <= set(before)
-    res = run_sim(
-        *args, f"optimizer.storage=postgresql+pg8000://alice:{SECRET}@127.0.0.1:1/optuna"
-    )
+    res = run_sim(*args, f"optimizer.storage=postgresql+pg8000://alice:{SECRET}@127.0.0.1:1/optuna")
     assert res.returncode == 2 and "optimizer.storage: cannot open" in res.stderr, res.stderr
     after = {
         str(p.relative_to(run)): p.read_bytes()
