@@ -15,7 +15,7 @@ from sim.cli.common import (
     load_process,
     write_run_record,
 )
-from sim.errors import ConfigError, redact
+from sim.errors import ConfigError, SimError, redact
 from sim.model.process import ProcessModel
 from sim.model.safe_files import load_yaml, read_text
 from sim.model.scenario import Scenario
@@ -25,6 +25,7 @@ from sim.optimize import (
     SearchJob,
     SearchSettings,
     interrupt,
+    open_storage,
     optimize_redesign,
     parse_constraints,
     parse_objectives,
@@ -248,17 +249,40 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             signal.signal(sig, handler)
 
 
-def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
-    guard_resumable_dir(run_dir, "optimize")
-    workers = config_int(cfg, "workers", minimum=1, null=True)
-    job, follow = build_job(cfg, run_dir, process_choice=process_choice)
-    # the KPI names must exist: simulate the baseline once (cheap) and check
-    from sim.engine import run_replication
-    from sim.kpis import replication_kpis
+def check_storage(settings: SearchSettings) -> None:
+    """Open a storage the run does not own (``optimizer.storage=<URL>``) once and close it, so
+    an unreachable database, a missing driver or a bad URL is refused (``ConfigError``, the
+    password masked) before the run record is written; the search opens it again. The run
+    directory's own ``study.db`` is not opened here (that would create it before the record)."""
+    if settings.storage is None or settings.owns_storage:
+        return
+    storage = open_storage(settings.storage)
+    engine = getattr(storage, "engine", None)
+    if engine is not None:
+        engine.dispose()
 
-    known = replication_kpis(run_replication(job.model, job.scenario, seed=job.seed), job.model)
-    check_kpi_names([o.kpi for o in job.objectives], list(known), key="optimizer.objectives")
-    check_kpi_names([c.kpi for c in job.constraints], list(known), key="optimizer.constraints")
+
+def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
+    resumed = guard_resumable_dir(run_dir, "optimize")
+    try:
+        workers = config_int(cfg, "workers", minimum=1, null=True)
+        job, follow = build_job(cfg, run_dir, process_choice=process_choice)
+        check_storage(job.settings)
+        # the KPI names must exist: simulate the baseline once (cheap) and check
+        from sim.engine import run_replication
+        from sim.kpis import replication_kpis
+
+        known = replication_kpis(run_replication(job.model, job.scenario, seed=job.seed), job.model)
+        check_kpi_names([o.kpi for o in job.objectives], list(known), key="optimizer.objectives")
+        check_kpi_names([c.kpi for c in job.constraints], list(known), key="optimizer.constraints")
+    except SimError:
+        if not resumed:
+            # the directory was new or empty: the search space generated into it a moment ago
+            # (redesign=staffing) is this run's; it goes, so sim.cli.main's release_run_dir
+            # finds only the claim and Hydra's files and removes the directory. A resumed
+            # run's directory (earlier results) is never touched.
+            (run_dir / "redesign.yaml").unlink(missing_ok=True)
+        raise
     for note in costless_objectives(job):
         print(f"note: {note}")
     write_run_record(

@@ -637,6 +637,41 @@ def _point(trials: pd.DataFrame, p: Any, x: str, y: str) -> tuple[float, float] 
     return float(row[x]), float(row[y])
 
 
+INFEASIBLE_LABEL = "infeasible (breaks a constraint)"
+BEYOND_LABEL = "infeasible, beyond the axis: {n}"
+BEYOND_GID = "infeasible-beyond"
+PARETO_PAD = 0.06  # each axis's margin, as a share of what it shows
+PARETO_REACH = 3.0  # infeasible trials within this many times the anchors' range are shown
+
+
+def pareto_range(anchors: np.ndarray, others: np.ndarray) -> tuple[float, float] | None:
+    """One axis's limits for a Pareto chart: the range of ``anchors`` (feasible trials,
+    baseline, recommended), widened to take in the ``others`` (infeasible trials) lying within
+    ``PARETO_REACH`` times that range beyond it (so the anchors keep at least a seventh of the
+    axis), plus a margin. Farther ones are left outside (an infeasible, saturated trial at
+    540 h squeezed every feasible point of 0.6-0.7 h onto one line).
+    Without anchors, every value counts; None when there is nothing finite."""
+    a = np.asarray(anchors, dtype=float)
+    o = np.asarray(others, dtype=float)
+    a, o = a[np.isfinite(a)], o[np.isfinite(o)]
+    if not a.size:
+        a, o = o, o[:0]
+    if not a.size:
+        return None
+    lo, hi = float(a.min()), float(a.max())
+    span = hi - lo or (0.1 * abs(lo) or 1.0)
+    reach = PARETO_REACH * span
+    near = o[(o >= lo - reach) & (o <= hi + reach)]
+    if near.size:
+        lo, hi = min(lo, float(near.min())), max(hi, float(near.max()))
+    pad = PARETO_PAD * (hi - lo or span)
+    return lo - pad, hi + pad
+
+
+def _outside(v: np.ndarray, lim: tuple[float, float]) -> np.ndarray:
+    return (v < lim[0]) | (v > lim[1])
+
+
 def plot_pareto(
     trials: pd.DataFrame,
     *,
@@ -645,6 +680,7 @@ def plot_pareto(
     minimize: tuple[bool, bool] = (True, True),
     baseline: Any = None,
     recommended: Any = None,
+    infeasible: pd.DataFrame | None = None,
     x_label: str | None = None,
     y_label: str | None = None,
     title: str = "Trade-off between the objectives (Pareto front)",
@@ -654,11 +690,26 @@ def plot_pareto(
 
     ``baseline`` / ``recommended`` are either an index label of ``trials`` or a mapping with
     the two objective values. ``minimize`` says, per objective, whether less is better.
+    ``infeasible`` holds trials that broke a constraint: crosses, never part of the front.
+
+    The axes show ``trials``, the baseline and the recommended point (see ``pareto_range``);
+    an infeasible trial far beyond them is drawn as a triangle on the border, pointing its way,
+    and the legend counts them ("infeasible, beyond the axis: 2").
     """
     data = trials[[x, y]].astype(float)
+    bad = (
+        infeasible[[x, y]].astype(float)
+        if infeasible is not None
+        else pd.DataFrame({x: [], y: []}, dtype=float)
+    )
     mask = pareto_mask(data.to_numpy(), minimize)
     fig = new_figure(7.5, 5.2)
     ax = fig.add_subplot(1, 1, 1)
+    b = _point(trials, baseline, x, y)
+    r = _point(trials, recommended, x, y)
+    marked = [p for p in (b, r) if p is not None]
+    xlim = pareto_range(np.r_[data[x].to_numpy(), [p[0] for p in marked]], bad[x].to_numpy())
+    ylim = pareto_range(np.r_[data[y].to_numpy(), [p[1] for p in marked]], bad[y].to_numpy())
     ax.scatter(data[x][~mask], data[y][~mask], s=14, color="#b0bec5", label="trial", zorder=2)
     front = data[mask].sort_values(x)
     ax.scatter(front[x], front[y], s=26, color=SCENARIO, label="Pareto front", zorder=3)
@@ -671,8 +722,10 @@ def plot_pareto(
             lw=1.2,
             zorder=2,
         )
-    b = _point(trials, baseline, x, y)
-    r = _point(trials, recommended, x, y)
+    if xlim is not None and ylim is not None:
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
+        _draw_infeasible(ax, bad[x].to_numpy(), bad[y].to_numpy(), xlim, ylim)
     if b is not None:
         ax.scatter(
             [b[0]],
@@ -684,8 +737,16 @@ def plot_pareto(
             zorder=5,
             label="baseline",
         )
+        lo, hi = ax.get_xlim()
+        right = b[0] > (lo + hi) / 2  # the label inside the axes, on the side with room
         ax.annotate(
-            "baseline", b, xytext=(8, 6), textcoords="offset points", fontsize=8, color=BASELINE
+            "baseline",
+            b,
+            xytext=(-8, 6) if right else (8, 6),
+            textcoords="offset points",
+            ha="right" if right else "left",
+            fontsize=8,
+            color=BASELINE,
         )
     if r is not None:
         ax.scatter(
@@ -720,11 +781,69 @@ def plot_pareto(
     better = ("lower" if minimize[0] else "higher", "lower" if minimize[1] else "higher")
     ax.set_xlabel((x_label or x) + f" ({better[0]} is better)", fontsize=9)
     ax.set_ylabel((y_label or y) + f" ({better[1]} is better)", fontsize=9)
-    ax.legend(fontsize=8, frameon=False)
+    # without entries that drew nothing (e.g. "trial" when the only feasible trial is the front)
+    shown = [
+        (h, lb)
+        for h, lb in zip(*ax.get_legend_handles_labels(), strict=True)
+        if not hasattr(h, "get_offsets") or len(h.get_offsets())
+    ]
+    if shown:
+        ax.legend(*zip(*shown, strict=True), fontsize=8, frameon=False)
     _style(ax)
     ax.set_title(title, fontsize=11, fontweight="bold", color=INK, loc="left")
     fig.subplots_adjust(left=0.13, right=0.97, bottom=0.11, top=0.91)
     return _finish(fig, path)
+
+
+def _draw_infeasible(
+    ax: Axes,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+) -> None:
+    """Infeasible trials: crosses within the axes; beyond them, triangles on the border
+    pointing the way they lie (one legend entry with their count)."""
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[ok], ys[ok]
+    out_x, out_y = _outside(xs, xlim), _outside(ys, ylim)
+    inside = ~(out_x | out_y)
+    if inside.any():
+        ax.scatter(
+            xs[inside],
+            ys[inside],
+            marker="x",
+            s=24,
+            linewidths=1.1,
+            color=MUTED,
+            label=INFEASIBLE_LABEL,
+            zorder=2,
+        )
+    beyond = ~inside
+    if not beyond.any():
+        return
+    cx, cy = np.clip(xs, *xlim), np.clip(ys, *ylim)
+    # the way it lies: beyond x first (the axis of the extreme ones), else beyond y
+    way = np.where(out_x, np.where(xs > xlim[1], ">", "<"), np.where(ys > ylim[1], "^", "v"))
+    label = BEYOND_LABEL.format(n=int(beyond.sum()))
+    for marker in (">", "<", "^", "v"):
+        pick = beyond & (way == marker)
+        if not pick.any():
+            continue
+        ax.scatter(
+            cx[pick],
+            cy[pick],
+            marker=marker,
+            s=42,
+            color=MUTED,
+            edgecolor="white",
+            linewidths=0.6,
+            clip_on=False,
+            zorder=4,
+            label=label,
+            gid=BEYOND_GID,
+        )
+        label = "_" + label  # one legend entry for all of them
 
 
 # -------------------------------------------------------------------------- arrivals

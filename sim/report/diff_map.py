@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sim.report._mpl import DROP, MUTED, save_figure
 from sim.report.layout import pretty
 from sim.report.process_map import (
+    ColorBar,
     MapStyle,
     NodeStyle,
     hidden_note,
@@ -205,15 +206,30 @@ def significant(d: Mapping[str, float]) -> bool:
     return (math.isfinite(lo) and lo > 0) or (math.isfinite(hi) and hi < 0)
 
 
-def _hours(x: float) -> str:
+def signed(x: float, digits: int = 2) -> str:
+    """``x`` with a sign and ``digits`` significant digits (whole numbers from 10**digits up):
+    a change of 0.0042 h reads +0.0042, not +0.00."""
+    if not math.isfinite(x):
+        return f"{x:+}"
+    if x == 0:
+        return "0"
     ax = abs(x)
-    if ax >= 100:
+    if ax >= 10**digits:
         return f"{x:+,.0f}"
-    if ax >= 10:
-        return f"{x:+.0f}"
-    if ax >= 1:
-        return f"{x:+.1f}"
-    return f"{x:+.2f}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(ax)))
+    if decimals and abs(round(x, decimals)) >= 10 ** (digits - decimals):
+        decimals -= 1  # 9.96 rounds up to 10: "+10", not "+10.0"
+    return f"{x:+,.{decimals}f}"
+
+
+def display_unit(values: Sequence[float], unit: str) -> tuple[float, str]:
+    """The factor and unit to show durations given in ``unit`` with: minutes when ``unit`` is
+    hours and every value is below an hour (a map of changes of -0.06 h reads -3.6 min), else
+    ``unit`` itself. One unit for the whole map: the notes and the colour bar agree."""
+    finite = [abs(v) for v in values if math.isfinite(v)]
+    if unit == "h" and finite and max(finite) < 1.0:
+        return 60.0, "min"
+    return 1.0, unit
 
 
 def draw_diff_map(
@@ -231,8 +247,10 @@ def draw_diff_map(
     """Draw the baseline map with the changes of ``redesigned`` marked on it.
 
     ``waiting_diff`` gives, per step, the mean change of waiting (redesign minus baseline) with
-    its confidence interval (see ``waiting_differences`` for the accepted forms). Significant
-    changes colour the step (green: less waiting, red: more); others say "n.s.".
+    its confidence interval (see ``waiting_differences`` for the accepted forms), in ``unit``.
+    Significant changes colour the step (green: less waiting, red: more); others say "n.s.".
+    Numbers are written with two significant digits, in minutes when ``unit`` is ``"h"`` and no
+    value reaches an hour (the notes and the colour bar in the same unit).
     ``min_probability`` hides rare branches as in ``draw_process_map``.
     """
     from matplotlib import colormaps
@@ -245,18 +263,25 @@ def draw_diff_map(
         if into in diffs and src not in diffs:
             diffs[src] = diffs[into]
     notes: dict[str, list[str]] = {k: list(v) for k, v in ch.notes.items()}
+    shown = {s: d for s, d in diffs.items() if s in baseline.steps and s not in ch.removed}
+    factor, shown_unit = display_unit(
+        [
+            d[k] if k == "diff_mean" or significant(d) else math.nan
+            for d in shown.values()
+            for k in ("diff_mean", "ci_low", "ci_high")
+        ],
+        unit,
+    )
     sig = {}
-    for step, d in diffs.items():
-        if step not in baseline.steps or step in ch.removed:
-            continue
+    for step, d in shown.items():
+        mean, low, high = (factor * d[k] for k in ("diff_mean", "ci_low", "ci_high"))
         if significant(d):
-            sig[step] = d["diff_mean"]
+            sig[step] = mean
             notes.setdefault(step, []).append(
-                f"wait {_hours(d['diff_mean'])} {unit} "
-                f"[{_hours(d['ci_low'])}, {_hours(d['ci_high'])}]"
+                f"wait {signed(mean)} {shown_unit} [{signed(low)}, {signed(high)}]"
             )
-        elif math.isfinite(d.get("diff_mean", math.nan)):
-            notes.setdefault(step, []).append(f"wait {_hours(d['diff_mean'])} {unit} (n.s.)")
+        elif math.isfinite(mean):
+            notes.setdefault(step, []).append(f"wait {signed(mean)} {shown_unit} (n.s.)")
     layout = readable_layout(
         baseline, lane_order=lane_order, notes=notes, min_probability=min_probability
     )
@@ -321,7 +346,13 @@ def draw_diff_map(
         baseline,
         style,
         title=heading,
-        colorbar=(cm, norm, f"change in mean waiting ({unit}), significant only") if sig else None,
+        colorbar=(
+            ColorBar(
+                cm, norm, f"change in mean waiting ({shown_unit}), significant only", shown_unit
+            )
+            if sig
+            else None
+        ),
         legend_extra=legend,
         footer_text="Changes:\n" + "\n".join(lines),
         footer_lines=len(lines) + 2,

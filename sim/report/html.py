@@ -922,6 +922,7 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         minimize=(directions[x] == "minimize", directions[y] == "minimize"),
         baseline=baseline,
         recommended=rec,
+        infeasible=infeasible,
         x_label=HEADLINE_LABELS.get(x, (x,))[0],
         y_label=HEADLINE_LABELS.get(y, (y,))[0],
         title="Trade-off between the first two objectives (every trial of the search)",
@@ -936,27 +937,6 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         else ""
     ) + base_note
     if not infeasible.empty:
-        from sim.report._mpl import MUTED
-
-        ax = fig.axes[0]
-        ax.scatter(
-            infeasible[x],
-            infeasible[y],
-            marker="x",
-            s=24,
-            linewidths=1.1,
-            color=MUTED,
-            label="infeasible (breaks a constraint)",
-            zorder=2,
-        )
-        # legend again, now with the crosses, and without entries that drew nothing (e.g.
-        # "trial" when the only feasible trial is the front)
-        shown = [
-            (h, lb)
-            for h, lb in zip(*ax.get_legend_handles_labels(), strict=True)
-            if not hasattr(h, "get_offsets") or len(h.get_offsets())
-        ]
-        ax.legend(*zip(*shown, strict=True), fontsize=8, frameon=False)
         limits = "; ".join(_constraint_text(c) for c in rf.confirmation.get("constraints") or [])
         caption += (
             f"The Pareto front is drawn over the {len(feasible)} feasible trial(s) only; the "
@@ -964,7 +944,32 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
             + (f" ({_esc(limits)})" if limits else "")
             + " and cannot be recommended, however good their objectives look."
         )
+        ax = fig.axes[0]
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        far = ~(infeasible[x].between(x0, x1) & infeasible[y].between(y0, y1))
+        if far.any():
+            caption += (
+                f" The axes show the feasible trials, the baseline and the recommended redesign; "
+                f"{int(far.sum())} infeasible trial(s) lie far beyond them (the farthest at "
+                f"{_esc(_far_text(infeasible[far], x, y, [(x0, x1), (y0, y1)]))}) and are "
+                "drawn as triangles on the border, pointing their way."
+            )
     return fig, caption.strip()
+
+
+def _far_text(points: pd.DataFrame, x: str, y: str, lims: Sequence[tuple[float, float]]) -> str:
+    """Where the farthest of ``points`` (beyond the axes ``lims``) lies, e.g. 'mean cycle time
+    540 h, people on staff (all roles) 7 people'."""
+    excess = np.zeros(len(points))
+    for k, (lo, hi) in zip((x, y), lims, strict=True):
+        v = points[k].to_numpy(dtype=float)
+        excess = np.maximum(excess, np.maximum(lo - v, v - hi) / ((hi - lo) or 1.0))
+    far = points.iloc[int(np.argmax(excess))]
+    parts = []
+    for k in (x, y):
+        label, unit = HEADLINE_LABELS.get(k, (k, ""))
+        parts.append(f"{label.lower()} {_num(far[k], unit) if unit else f'{far[k]:g}'}")
+    return ", ".join(parts)
 
 
 def _constraint_text(c: Mapping[str, Any]) -> str:

@@ -56,6 +56,19 @@ if TYPE_CHECKING:
 TITLE_H = 0.55
 FOOTER_H = 0.95
 DEFAULT_KPI_LABEL = "waiting share of cycle time"
+SHARE = "share"  # the unit of a fraction, shown as a percentage
+
+
+@dataclass(frozen=True)
+class ColorBar:
+    """The colour scale under a map: colormap, normalisation, caption and the unit of its
+    values. ``unit`` says how the ticks read: ``"share"`` (a fraction) as percentages, anything
+    else (``"h"``, ``"min"``, ...) as plain numbers in that unit, named by ``label``."""
+
+    cmap: Colormap
+    norm: Normalize
+    label: str
+    unit: str
 
 
 @dataclass
@@ -126,6 +139,7 @@ def draw_process_map(
     kpi: Mapping[str, float] | None = None,
     kpi_label: str = DEFAULT_KPI_LABEL,
     kpi_format: str | Callable[[float], str] = "wait {:.0%}",
+    kpi_unit: str = SHARE,
     cmap: str = "YlOrRd",
     vmin: float | None = None,
     vmax: float | None = None,
@@ -143,6 +157,11 @@ def draw_process_map(
     ``cmap`` on that value, the value is written in the box, a colour bar explains the scale
     and, with ``mark_bottleneck``, the step with the highest value gets a heavy border. Steps
     without a value are left plain. ``path`` also saves the figure (PNG, SVG or PDF).
+
+    ``kpi_unit`` is the unit of the values, for the colour bar's ticks: ``"share"`` (default, a
+    fraction such as the waiting share) reads as percentages; for any other quantity pass its
+    unit (``"h"``) with a matching ``kpi_label`` and ``kpi_format``, and the ticks are plain
+    numbers. The scale is never guessed from the values' range.
 
     ``min_probability`` hides decision branches rarer than that (never a decision's likeliest
     branch, never one that would cut a node off); the map says how many it hid. ``"auto"``
@@ -190,7 +209,7 @@ def draw_process_map(
         model,
         style,
         title=heading,
-        colorbar=(cm, norm, kpi_label) if values else None,
+        colorbar=ColorBar(cm, norm, kpi_label, kpi_unit) if values else None,
         legend_extra=[("bottleneck", "heavy")] if values and mark_bottleneck else [],
         footer_text=hidden_note(layout),
         footer_lines=1 if layout.hidden else 0,
@@ -279,7 +298,7 @@ def render_map(
     style: MapStyle,
     *,
     title: str,
-    colorbar: tuple[Colormap, Normalize, str] | None = None,
+    colorbar: ColorBar | None = None,
     legend_extra: Sequence[tuple[str, str]] = (),
     footer_text: str | None = None,
     footer_lines: int = 0,
@@ -519,7 +538,7 @@ def _draw_footer(
     fig: Figure,
     width: float,
     height: float,
-    colorbar: tuple[Colormap, Normalize, str] | None,
+    colorbar: ColorBar | None,
     legend_extra: Sequence[tuple[str, str]],
     footer_text: str | None,
     extra: float,
@@ -531,12 +550,15 @@ def _draw_footer(
     base = extra  # footer strip starts above the optional text block
     x = MARGIN + 0.1
     if colorbar is not None:
-        cm, norm, label = colorbar
+        norm = colorbar.norm
         cax = fig.add_axes(((x + 0.1) / width, (base + 0.45) / height, 3.2 / width, 0.14 / height))
-        cb = fig.colorbar(ScalarMappable(norm=norm, cmap=cm), cax=cax, orientation="horizontal")
+        cb = fig.colorbar(
+            ScalarMappable(norm=norm, cmap=colorbar.cmap), cax=cax, orientation="horizontal"
+        )
         cb.ax.tick_params(labelsize=7, length=2, pad=1)
-        cb.set_label(label, fontsize=8, labelpad=2)
-        if getattr(norm, "vmax", 0) <= 1.0 and getattr(norm, "vmin", 0) >= -1.0:
+        cb.set_label(colorbar.label, fontsize=8, labelpad=2)
+        # what the values are decides the ticks (a change of -0.06 h is not -6 %)
+        if colorbar.unit == SHARE:
             from matplotlib.ticker import PercentFormatter
 
             span = norm.vmax - norm.vmin
@@ -598,4 +620,4 @@ def _draw_footer(
         )
 
 
-__all__ = ["draw_process_map", "render_map", "rounded_path", "save_figure"]
+__all__ = ["ColorBar", "draw_process_map", "render_map", "rounded_path", "save_figure"]

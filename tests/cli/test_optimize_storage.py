@@ -104,6 +104,49 @@ def test_an_unopenable_storage_with_an_empty_user_is_masked_everywhere(tmp_path)
     assert files_holding(run, SECRET) == []
 
 
+@pytest.mark.parametrize("space", ["file", "staffing"])
+def test_a_new_run_whose_storage_cannot_be_opened_leaves_no_directory(tmp_path, space):
+    """QA: the storage was opened after the run record, so the failed run left .hydra/,
+    config.yaml, run.json and an empty main.log (and, with redesign=staffing, redesign.yaml)
+    although it wrote no result; a config error removes them."""
+    run = tmp_path / "run"
+    args = quick_search_args(tmp_path, 1)
+    if space == "staffing":
+        args = [a if not a.startswith("redesign=") else "redesign=staffing" for a in args]
+    res = run_sim(
+        *args,
+        f"optimizer.storage=postgresql+pg8000://alice:{SECRET}@127.0.0.1:1/optuna",
+        f"hydra.run.dir={run}",
+    )
+    assert res.returncode == 2 and "optimizer.storage: cannot open" in res.stderr, res.stderr
+    assert "postgresql+pg8000://alice:***@127.0.0.1:1/optuna" in res.stderr
+    assert SECRET not in res.stderr + res.stdout
+    assert not run.exists(), sorted(str(p.relative_to(run)) for p in run.rglob("*"))
+
+
+def test_a_resumed_run_whose_storage_cannot_be_opened_keeps_its_results(tmp_path):
+    """The same failure on a directory holding an earlier search: nothing in it changes."""
+    run = tmp_path / "run"
+    args = [*quick_search_args(tmp_path, 1), f"hydra.run.dir={run}"]
+    assert run_sim(*args).returncode == 0
+    before = {
+        str(p.relative_to(run)): p.read_bytes()
+        for p in run.rglob("*")
+        if p.is_file() and ".hydra" not in p.parts
+    }
+    assert {"run.json", "config.yaml", "study.db", "trials.csv"} <= set(before)
+    res = run_sim(*args, f"optimizer.storage=postgresql+pg8000://alice:{SECRET}@127.0.0.1:1/optuna")
+    assert res.returncode == 2 and "optimizer.storage: cannot open" in res.stderr, res.stderr
+    after = {
+        str(p.relative_to(run)): p.read_bytes()
+        for p in run.rglob("*")
+        if p.is_file() and ".hydra" not in p.parts
+    }
+    assert after == before
+    assert files_holding(run, SECRET) == []
+    assert SECRET not in res.stderr + res.stdout
+
+
 @pytest.mark.parametrize(
     ("overrides", "says"),
     [

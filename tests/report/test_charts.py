@@ -113,6 +113,52 @@ def test_plot_pareto_marks_baseline_and_recommended():
     assert {"baseline", "recommended", "Pareto front", "trial"} <= set(labels)
 
 
+def test_plot_pareto_axes_follow_the_feasible_trials_and_count_the_far_infeasible_ones():
+    """QA pharmacy: infeasible, saturated trials at 181 and 540 h set the x axis to 540 h and
+    every feasible point (0.62-0.71 h) sat on one vertical line at x = 0."""
+    trials = pd.DataFrame(
+        {"ct": [0.622, 0.624, 0.644, 0.66, 0.707], "people": [15.0, 12.0, 11.0, 13.0, 11.0]}
+    )
+    infeasible = pd.DataFrame(
+        {"ct": [0.86, 0.96, 181.0, 181.0, 540.4], "people": [10.0, 9.0, 8.0, 8.0, 7.0]}
+    )
+    fig = plot_pareto(
+        trials,
+        x="ct",
+        y="people",
+        baseline={"ct": 0.712, "people": 10.0},
+        recommended=2,
+        infeasible=infeasible,
+    )
+    ax = fig.axes[0]
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    # every feasible trial, the baseline and the near infeasible ones are inside ...
+    assert x0 < 0.622 and 0.96 < x1 < 2.0
+    assert y0 < 7.0 and y1 > 15.0
+    # ... the saturated ones are not, and take no more than the border
+    assert x1 < 181.0
+    by_label = {c.get_label(): c for c in ax.collections}
+    crosses = {tuple(p) for p in by_label["infeasible (breaks a constraint)"].get_offsets()}
+    assert crosses == {(0.86, 10.0), (0.96, 9.0)}
+    beyond = [c for c in ax.collections if c.get_gid() == "infeasible-beyond"]
+    edge = [tuple(p) for c in beyond for p in c.get_offsets()]
+    assert sorted(edge) == [(x1, 7.0), (x1, 8.0), (x1, 8.0)]  # on the right border
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "infeasible, beyond the axis: 3" in legend
+    assert sum(t.startswith("infeasible, beyond") for t in legend) == 1
+    # the feasible points spread over the axis (they used to share one 540th of it)
+    assert (0.707 - 0.622) / (x1 - x0) > 1 / 8
+
+
+def test_plot_pareto_without_infeasible_trials_draws_no_border_marks():
+    trials = pd.DataFrame({"cost": [0, 10, 20, 30], "ct": [100, 80, 90, 60]})
+    ax = plot_pareto(trials, x="cost", y="ct", baseline=0, recommended=3).axes[0]
+    assert not [c for c in ax.collections if c.get_gid() == "infeasible-beyond"]
+    x0, x1 = ax.get_xlim()
+    assert x0 < 0 and x1 > 30
+
+
 def test_arrival_matrix_counts_the_right_cells():
     # two weeks: every Monday 09:xx one case, one Saturday 14:00
     times = pd.to_datetime(

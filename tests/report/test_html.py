@@ -350,6 +350,34 @@ def test_the_pareto_front_is_drawn_over_feasible_trials_only(tmp_path, crm):
     assert "crossed-out trial(s) broke a constraint" in rec
 
 
+def test_the_pareto_caption_counts_infeasible_trials_beyond_the_axes(tmp_path, crm):
+    """QA pharmacy: a saturated infeasible trial at 540 h set the axis; it is now drawn on the
+    border and the caption says so."""
+    import pandas as pd
+
+    from sim.report.charts import plot_pareto
+    from sim.report.html import _pareto_figure, read_run
+
+    run = write_optimize_run(tmp_path / "opt", crm, op.remove_step(crm, "contract_review"))
+    trials = pd.DataFrame(
+        {
+            "trial": range(4),
+            "state": ["COMPLETE"] * 4,
+            "cycle_time_mean": [150.0, 120.0, 130.0, 54000.0],
+            "cost_per_case": [1300.0, 1100.0, 1000.0, 700.0],
+            "feasible": [True, True, True, False],
+        }
+    )
+    trials.to_csv(run / "trials.csv", index=False)
+    conf = json.loads((run / "confirmation.json").read_text())
+    conf["candidates"][0]["trial"] = 1
+    (run / "confirmation.json").write_text(json.dumps(conf))
+    fig, caption = _pareto_figure(read_run(run), plot_pareto)
+    assert fig.axes[0].get_xlim()[1] < 54000.0
+    assert "1 infeasible trial(s) lie far beyond them (the farthest at mean cycle time" in caption
+    assert "54,000 h" in caption and "drawn as triangles on the border" in caption
+
+
 def test_a_rank_one_candidate_that_is_not_recommended_is_not_called_recommended(tmp_path, crm):
     import json
 

@@ -131,6 +131,54 @@ def test_model_changes_inferred_without_metadata(crm):
     assert _node_patch(fig, "needs_match").get_linestyle() == "--"
 
 
+def _colorbar_ticks(fig) -> tuple[str, list[str]]:
+    """The colour bar's caption and its tick labels as drawn."""
+    fig.canvas.draw()
+    (cax,) = [ax for ax in fig.axes if ax.get_xlabel()]  # the map's own axes are off
+    return cax.get_xlabel(), [t.get_text() for t in cax.get_xticklabels() if t.get_text()]
+
+
+def test_diff_map_of_small_waiting_changes_reads_minutes_not_percent(crm, redesign):
+    """QA pharmacy: changes of -0.06 h had colour-bar ticks -6 %, -4 %, ... (any range within
+    +-1 was taken for a share), and significant, coloured steps said 'wait -0.00 h [-0.00,
+    -0.00]'."""
+    diffs = {
+        "negotiation": (-0.06, -0.08, -0.045),  # -3.6 min
+        "signing": (0.0042, 0.0021, 0.0063),  # +15 s: significant, small
+        "first_contact": (-0.001, -0.01, 0.008),  # not significant
+    }
+    fig = draw_diff_map(crm, redesign, waiting_diff=diffs)
+    label, ticks = _colorbar_ticks(fig)
+    assert label == "change in mean waiting (min), significant only"
+    assert ticks and not any("%" in t for t in ticks)
+    # the ticks are minutes: the scale runs to the largest change, 3.6 min
+    values = [float(t.replace("\N{MINUS SIGN}", "-")) for t in ticks]
+    assert max(values) >= 2 and min(values) <= -2
+    text = " ".join(_texts(fig).split())  # a long note wraps in its box
+    assert "wait -3.6 min [-4.8, -2.7]" in text
+    assert "wait +0.25 min [+0.13, +0.38]" in text
+    assert "wait -0.060 min (n.s.)" in text
+    assert "0.00 " not in text and " h " not in text
+
+
+def test_diff_map_of_changes_in_hours_keeps_hours_with_plain_ticks(crm, redesign):
+    fig = draw_diff_map(crm, redesign, waiting_diff={"negotiation": (-0.8, -1.2, -0.4)})
+    label, ticks = _colorbar_ticks(fig)
+    assert label == "change in mean waiting (h), significant only"
+    assert ticks and not any("%" in t for t in ticks)  # within +-1 h, still not a share
+    assert "wait -0.80 h [-1.2, -0.40]" in " ".join(_texts(fig).split())
+
+
+def test_process_map_colour_bar_says_what_the_values_are(crm):
+    hours = {"quote_approval": 0.5, "negotiation": 0.05}
+    _, ticks = _colorbar_ticks(
+        draw_process_map(crm, kpi=hours, kpi_label="mean waiting (h)", kpi_unit="h")
+    )
+    assert ticks and not any("%" in t for t in ticks)
+    _, ticks = _colorbar_ticks(draw_process_map(crm, kpi=hours))  # the default: a share
+    assert ticks and all(t.endswith("%") for t in ticks)
+
+
 def test_diff_map_colours_only_significant_steps(crm, redesign):
     diffs = pd.DataFrame(
         [
