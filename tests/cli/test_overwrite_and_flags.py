@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli.overwrite import clear_earlier_run, earlier_results
 from sim.errors import ConfigError
-from sim.kpis.summary import format_report, step_labels
+from sim.kpis.summary import format_report
 from sim.model.scenario import Scenario
 
 
@@ -139,6 +138,8 @@ def test_export_overwrite_removes_the_earlier_export(tmp_path):
     ],
 )
 def test_clear_earlier_run_removes_what_its_command_wrote_only(tmp_path, command, files):
+    from sim.cli.overwrite import clear_earlier_run, earlier_results
+
     (tmp_path / "run.json").write_text(json.dumps({"command": command}))
     (tmp_path / "config.yaml").write_text("x")
     for f in files:
@@ -226,6 +227,8 @@ BPIC_TIMERS = [
 
 
 def test_step_labels_stay_distinct():
+    from sim.kpis.summary import step_labels
+
     labels = step_labels(BPIC_TIMERS)
     assert len(set(labels)) == len(BPIC_TIMERS)
     short = step_labels(BPIC_TIMERS[:3])  # these three stay apart when cut in the middle
