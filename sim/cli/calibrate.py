@@ -215,7 +215,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 def _phase(cfg: DictConfig, text: str) -> None:
     """One line on stderr as a long phase starts (with ``progress``): a million-row log reads
     and calibrates for minutes, which must not look like a hang."""
-    if config_bool(cfg, "progress"):
+    if cfg.get("progress", True):  # checked true or false by settings() before any phase
         # one write, newline included: jobs of a parallel sweep share the terminal
         sys.stderr.write(f"{time.strftime('%H:%M:%S')} {text}\n")
         sys.stderr.flush()
