@@ -411,7 +411,8 @@ def calibrate_model(
 
     * ``dropoff_outcomes``: outcomes (a case's last activity, or its ``outcome`` column) that are
       drop-offs; ``None`` uses ``suggest_dropoff``'s suggestions (recorded in the notes), ``[]``
-      means none.
+      means none. A name that is neither an outcome nor an activity of the log (a typo) raises
+      ``ConfigError`` with the log's outcomes; an activity that never ends a case gets a note.
     * ``abandonment_outcomes``: drop-off outcomes that mean "left while waiting"; where the log
       shows at least ``min_abandonments`` of them after the same step, a patience distribution is
       fitted by censored maximum likelihood and attached to the step the case was waiting for.
@@ -529,10 +530,13 @@ def calibrate_model(
         activities = set(ev["activity"])
         absent = [o for o in dropoff if o not in seen_outcomes and o not in activities]
         not_final = [o for o in dropoff if o not in seen_outcomes and o in activities]
-        if absent:
-            notes.append(
-                f"drop-off outcome(s) {absent} are not activities of this log (a typo?); its "
-                f"outcomes are {seen_outcomes[:20]}"
+        if absent:  # a typo would silently count no drop-off at all: refused
+            more = f" and {len(seen_outcomes) - 20} more" if len(seen_outcomes) > 20 else ""
+            hint = f"; the suggested drop-offs are {suggested}" if suggested else ""
+            raise ConfigError(
+                f"dropoff_outcomes={absent}: not an outcome nor an activity of this log (a "
+                f"typo?); its cases end in {seen_outcomes[:20]}{more}{hint} (dropoff_outcomes=[] "
+                "for none)"
             )
         if not_final:
             notes.append(f"drop-off outcome(s) {not_final} never end a case in this log")

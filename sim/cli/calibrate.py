@@ -19,6 +19,7 @@ from sim.calibrate import calibrate_model, check_calibration_options
 from sim.calibrate.backtest import backtest
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.cli.common import (
+    config_bool,
     config_float,
     config_int,
     file_digest,
@@ -28,6 +29,7 @@ from sim.cli.common import (
     write_run_record,
 )
 from sim.cli.memory import available_memory_bytes, event_budget, event_budget_message
+from sim.cli.overwrite import clear_earlier_run
 from sim.errors import ConfigError, EventLogError, SimError, TooManyRows
 from sim.eventlog import REPRODUCIBLE_GZIP, read_event_log, split_by_time
 from sim.model import columns as C
@@ -120,8 +122,24 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "abandonment": _names(cfg, "outcomes.abandonment"),
         "replications": config_int(cfg, "backtest.replications", minimum=1),
         "train_fraction": config_float(cfg, "backtest.train_fraction"),
+        # every on/off key: 'no' or 'nope' is refused, not taken as true
+        **{
+            key: config_bool(cfg, key)
+            for key in (
+                "calibration.extraneous_delays",
+                "calibration.deadline_timers",
+                "calibration.delay_by_predecessor",
+                "backtest.enabled",
+                "backtest.in_sample",
+                "backtest.write_traces",
+                "progress",
+                "output.overwrite",
+                "output.report",
+                "output.figures",
+            )
+        },
     }
-    if cfg.backtest.enabled and cfg.backtest.log is None and not 0 < out["train_fraction"] < 1:
+    if out["backtest.enabled"] and cfg.backtest.log is None and not 0 < out["train_fraction"] < 1:
         raise ConfigError(
             f"backtest.train_fraction: expected a share strictly between 0 and 1, got "
             f"{out['train_fraction']}"
@@ -151,7 +169,7 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
         raise ConfigError(f"{key}={path}: is a directory; expected an event log file")
     if not p.is_file():
         raise ConfigError(f"{key}={path}: no such file")
-    backtest = bool(cfg.backtest.enabled)
+    backtest = config_bool(cfg, "backtest.enabled")
     available = available_memory_bytes() if max_rows is None else None
     jobs = jobs_at_once()  # parallel jobs of a sweep each get their share, not all of it
     if available is not None:
@@ -204,26 +222,26 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 def _phase(cfg: DictConfig, text: str) -> None:
     """One line on stderr as a long phase starts (with ``progress``): a million-row log reads
     and calibrates for minutes, which must not look like a hang."""
-    if cfg.get("progress", True):
+    if cfg.get("progress", True):  # checked true or false by settings() before any phase
         # one write, newline included: jobs of a parallel sweep share the terminal
         sys.stderr.write(f"{time.strftime('%H:%M:%S')} {text}\n")
         sys.stderr.flush()
 
 
 def _run(cfg: DictConfig, run_dir: Path) -> dict:
-    guard_run_dir(run_dir, RESULTS, overwrite=bool(cfg.output.overwrite))
+    guard_run_dir(run_dir, RESULTS, overwrite=config_bool(cfg, "output.overwrite"))
     s = settings(cfg)
     t0 = time.perf_counter()
     log = _read(cfg.log, cfg, "log", s["max_rows"])
     bt = cfg.backtest
     # size and SHA-256 of each input, for the run record (hashed once, also to compare the two)
     inputs = [file_digest(Path(str(cfg.log)).expanduser())]
-    if bt.enabled and bt.log is not None:
+    if s["backtest.enabled"] and bt.log is not None:
         test = _read(bt.log, cfg, "backtest.log", s["max_rows"], held=log.report.rows_read)
         inputs.append(file_digest(Path(str(bt.log)).expanduser()))
         _refuse_the_same_file(inputs, cfg.log, bt.log)
         train = log
-    elif bt.enabled:
+    elif s["backtest.enabled"]:
         train, test = split_by_time(log, train_fraction=s["train_fraction"])
         if test.n_cases < 2 or train.n_cases < 2:
             raise ConfigError(
@@ -247,7 +265,6 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
             f"  note: calibrating from {train.n_cases} cases only: fitted values are rough (see "
             "the sample sizes in model.yaml's provenance)"
         )
-    c = cfg.calibration
     name = cfg.name or Path(str(cfg.log)).name.split(".")[0]
     _phase(
         cfg,
@@ -259,9 +276,9 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         name=str(name),
         dropoff_outcomes=s["dropoff"],
         abandonment_outcomes=s["abandonment"],
-        extraneous_delays=bool(c.extraneous_delays),
-        deadline_timers=bool(c.deadline_timers),
-        delay_by_predecessor=bool(c.delay_by_predecessor),
+        extraneous_delays=s["calibration.extraneous_delays"],
+        deadline_timers=s["calibration.deadline_timers"],
+        delay_by_predecessor=s["calibration.delay_by_predecessor"],
         seed=s["seed"],
         **s["calibration"],
     )
@@ -273,6 +290,8 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     }
     cal = dataclasses.replace(cal, notes=notes, model=dataclasses.replace(cal.model, metadata=meta))
     # written once calibration succeeded: a run refused on its log leaves the directory free
+    if s["output.overwrite"]:  # the earlier run's files go: none may outlive it beside this run
+        clear_earlier_run(run_dir)
     write_run_record(
         run_dir, cfg, command="calibrate", extra={"log": str(cfg.log), "inputs": inputs}
     )
@@ -297,7 +316,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     write_json(run_dir / "calibration.json", summary)
     print(
         f"calibrated '{cal.model.name}' from {train.n_cases} cases in {t_cal:.1f} s: "
-        f"{len(cal.model.steps)} steps, {len(cal.model.decisions)} decisions, {len(cal.model.roles)} roles"
+        f"{len(cal.model.steps)} steps, {len(cal.model.decisions)} decisions, {_count(len(cal.model.roles), 'role')}"
     )
     if cfg.outcomes.dropoff is None:
         print(
@@ -316,8 +335,8 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
             dropoff_outcomes=cal.dropoff_outcomes,
             truncation=s["calibration"]["truncation"],
             workers=s["workers"],
-            progress=bool(cfg.get("progress", True)),
-            in_sample=bool(bt.get("in_sample", True)),
+            progress=s["progress"],
+            in_sample=s["backtest.in_sample"],
         )
         write_json(run_dir / "backtest.json", res.to_dict())
         if not res.historical.empty:
@@ -327,18 +346,22 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         res.cycle_times.to_csv(
             run_dir / "cycle_times.csv.gz", index=False, compression=REPRODUCIBLE_GZIP
         )
-        if bt.write_traces:
+        if s["backtest.write_traces"]:
             for stem, df in res.event_logs().items():
                 df.to_csv(run_dir / f"{stem}.csv.gz", index=False, compression=REPRODUCIBLE_GZIP)
         result["backtest"] = res.to_dict()
         _print_backtest(res.to_dict())
-    if cfg.output.get("report", True):
+    if s["output.report"]:
         from sim.cli.report import build
 
-        build(run_dir, figures=bool(cfg.output.get("figures", False)))
+        build(run_dir, figures=s["output.figures"])
     print(f"\nresults in {run_dir}")
     print(next_steps(run_dir / "model.yaml", staffed=bool(cal.model.roles)))
     return result
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _refuse_the_same_file(digests: list[dict[str, Any]], log: Any, held_out: Any) -> None:

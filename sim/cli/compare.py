@@ -19,7 +19,8 @@ import pandas as pd
 import yaml
 from omegaconf import DictConfig, ListConfig
 
-from sim.cli.common import guard_run_dir, write_json, write_run_record
+from sim.cli.common import config_bool, guard_run_dir, write_json, write_run_record
+from sim.cli.overwrite import clear_earlier_run
 from sim.cli.sweep import SweepJobs
 from sim.errors import ConfigError, SimError
 from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
@@ -426,17 +427,19 @@ def _refuse_repeated_runs(runs: Sequence[SimulateRun]) -> None:
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> pd.DataFrame:
     """Compare the runs the config names; write the comparison and the run record."""
-    guard_run_dir(run_dir, RESULTS, overwrite=bool(cfg.output.overwrite))
+    overwrite = config_bool(cfg, "output.overwrite")
+    guard_run_dir(run_dir, RESULTS, overwrite=overwrite)
+    report = config_bool(cfg, "output.report")
     runs = _run_dirs(cfg)
     for r in runs:
         if r.run_dir.resolve() == run_dir.resolve():
             raise ConfigError(f"hydra.run.dir: {run_dir} is one of the runs compared; give another")
+    if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
+        clear_earlier_run(run_dir)
     write_run_record(
         run_dir, cfg, command="compare", extra={"runs": [str(r.run_dir) for r in runs]}
     )
-    return write_comparison(
-        runs, run_dir, baseline=cfg.get("baseline"), report=bool(cfg.output.get("report", True))
-    )
+    return write_comparison(runs, run_dir, baseline=cfg.get("baseline"), report=report)
 
 
 class CompareSweep(SweepJobs):

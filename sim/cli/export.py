@@ -7,7 +7,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from sim.cli.common import guard_run_dir, load_process, write_run_record
+from sim.cli.common import config_bool, guard_run_dir, load_process, write_run_record
+from sim.cli.overwrite import clear_earlier_run
 from sim.errors import ConfigError
 from sim.model import save
 
@@ -28,17 +29,18 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     fmt = str(cfg.format)
     if fmt not in FORMATS:
         raise ConfigError(f"format: expected one of {list(FORMATS)}, got {fmt!r}")
+    allow_loss = config_bool(cfg, "allow_loss")
     model = load_process(cfg, choice=process_choice)
-    overwrite = bool(cfg.output.overwrite)
+    overwrite = config_bool(cfg, "output.overwrite")
     guard_run_dir(run_dir, (), overwrite=overwrite)  # another export's record stays its own
+    if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
+        clear_earlier_run(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     name = file_stem(model.name)
     if fmt == "bpmn":
         from sim.model.interchange import save_bpmn
 
-        res = save_bpmn(
-            model, run_dir / f"{name}.bpmn", overwrite=overwrite, allow_loss=bool(cfg.allow_loss)
-        )
+        res = save_bpmn(model, run_dir / f"{name}.bpmn", overwrite=overwrite, allow_loss=allow_loss)
         path = res.bpmn
         print(f"wrote {res.params}")
         if res.lost:

@@ -398,6 +398,11 @@ def main(argv: list[str] | None = None) -> None:
                 claim=False,
                 key="hydra.sweep.dir",
             )
+        if command in ("simulate", "calibrate", "export", "compare") and run_dir and overwrite:
+            from sim.cli.overwrite import earlier_results
+
+            # before Hydra writes .hydra/ into it: an optimize run is refused, not replaced
+            earlier_results(Path(run_dir).expanduser())
         if command in ("simulate", "calibrate", "export", "compare") and run_dir and not overwrite:
             from sim.cli.common import guard_run_dir
 

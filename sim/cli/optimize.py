@@ -266,6 +266,9 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
     resumed = guard_resumable_dir(run_dir, "optimize")
     try:
         workers = config_int(cfg, "workers", minimum=1, null=True)
+        progress, report, figures = (
+            config_bool(cfg, k) for k in ("progress", "output.report", "output.figures")
+        )
         job, follow = build_job(cfg, run_dir, process_choice=process_choice)
         check_storage(job.settings)
         # the KPI names must exist: simulate the baseline once (cheap) and check
@@ -295,15 +298,15 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         job,
         run_dir=run_dir,
         follow_up=follow,
-        progress=bool(cfg.progress),
+        progress=progress,
         workers=workers,
     )
     print((run_dir / "recommendations.md").read_text(encoding="utf-8"))
-    if cfg.output.get("report", True):
+    if report:
         from sim.cli.report import build
 
-        if cfg.progress:
+        if progress:
             print("report: writing report.html", file=sys.stderr, flush=True)
-        build(run_dir, figures=bool(cfg.output.get("figures", False)))
+        build(run_dir, figures=figures)
     print(f"results in {run_dir}")
     return summary

@@ -8,12 +8,14 @@ import pandas as pd
 from omegaconf import DictConfig
 
 from sim.cli.common import (
+    config_bool,
     config_int,
     guard_run_dir,
     load_process,
     write_json,
     write_run_record,
 )
+from sim.cli.overwrite import clear_earlier_run
 from sim.engine import run_replications
 from sim.errors import ConfigError
 from sim.eventlog import REPRODUCIBLE_GZIP
@@ -73,8 +75,11 @@ def empty_window_warning(table: pd.DataFrame, scenario: Scenario) -> str | None:
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     """Simulate, write ``kpis.json``, ``replications.csv``, ``model.yaml`` and the run record."""
-    overwrite = bool(cfg.output.overwrite)
+    overwrite = config_bool(cfg, "output.overwrite")
     guard_run_dir(run_dir, RESULTS, overwrite=overwrite)
+    trace, report_html, figures, progress = (
+        config_bool(cfg, k) for k in ("output.trace", "output.report", "output.figures", "progress")
+    )
     model = load_process(cfg, choice=process_choice)
     scenario = Scenario.from_dict(dict(cfg.scenario))
     fmt = str(cfg.output.trace_format)
@@ -82,10 +87,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         raise ConfigError(f"output.trace_format: expected csv.gz or parquet, got {fmt!r}")
     seed = config_int(cfg, "seed", minimum=0)
     workers = config_int(cfg, "workers", minimum=1, null=True)
+    if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
+        clear_earlier_run(run_dir)
     write_run_record(run_dir, cfg, command="simulate", extra={"model": model.name})
-    traces = run_replications(
-        model, scenario, seed=seed, workers=workers, progress=bool(cfg.progress)
-    )
+    traces = run_replications(model, scenario, seed=seed, workers=workers, progress=progress)
     table = kpi_table(traces, model)
     report = kpi_report(table, model, headcount=traces[0].meta.get("staffing"))
     report["seed"] = seed
@@ -102,7 +107,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     table.to_csv(run_dir / "replications.csv", index=False)
     write_json(run_dir / "kpis.json", report)
     save(model, run_dir / "model.yaml", overwrite=True)
-    if cfg.output.trace:
+    if trace:
         logs = [
             trace_to_event_log(t, case_prefix=f"{i}-").assign(replication=i)
             for i, t in enumerate(traces)
@@ -116,8 +121,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     for warning in warnings:
         print(f"\n{warning}")
     print(f"\nresults in {run_dir}")
-    if cfg.output.report:
+    if report_html:
         from sim.cli.report import build
 
-        build(run_dir, figures=bool(cfg.output.get("figures", False)))
+        build(run_dir, figures=figures)
     return report

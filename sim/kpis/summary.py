@@ -470,6 +470,19 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def step_labels(names: list[str], *, width: int = 60) -> list[str]:
+    """The step names for a table column at most ``width`` wide where that keeps them apart: a
+    longer name is cut in the middle (its start and its end stay: a calibrated timer's name
+    starts with its step and ends with the step the case came from, ``delay:B (after A #2
+    (last))``); where two cut names would look the same, every name is shown whole (a wider
+    column: BPIC's timers differ only by a '(last)' in the middle)."""
+    head = (width - 1) // 2
+    labels = [
+        n if len(n) <= width else n[:head] + "…" + n[len(n) - (width - 1 - head) :] for n in names
+    ]
+    return labels if len(set(labels)) == len(set(names)) else list(names)
+
+
 def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
     """A plain-text table of the headline KPIs, steps and roles for the terminal.
 
@@ -492,10 +505,10 @@ def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
             "(all in kpis.json):",
         ]
         steps = sorted(steps, key=_time_per_case, reverse=True)[:max_steps]
-    width = min(max([26, *(len(s["step"]) for s in steps)]), 60)
+    labels = step_labels([s["step"] for s in steps])
+    width = max([26, *(len(x) for x in labels)])
     lines += ["", f"  {'step':<{width}} {'waiting (h)':>20} {'processing (h)':>20} {'reached':>16}"]
-    for s in steps:
-        name = s["step"] if len(s["step"]) <= width else s["step"][: width - 1] + "…"
+    for s, name in zip(steps, labels, strict=True):
         lines.append(
             f"  {name:<{width}} {_fmt(s['waiting_mean']):>20} {_fmt(s['processing_mean']):>20} "
             f"{_fmt(s['reached'], True):>16}"

@@ -56,6 +56,8 @@ class Scenario:
             raise ConfigError(
                 f"scenario.max_cases: expected an integer >= 1 or null, got {self.max_cases!r}"
             )
+        if not isinstance(self.drain, bool):  # 'no' is not false: refused, not taken as true
+            raise ConfigError(f"scenario.drain: expected true or false, got {self.drain!r}")
         if self.drain_days is not None:
             check("drain_days", self.drain_days, 0)
         for role, n in self.staffing.items():

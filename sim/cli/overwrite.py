@@ -1,0 +1,109 @@
+"""``output.overwrite=true``: the earlier run in the run directory is replaced, not mixed in.
+
+A run writes only into a new or empty directory (``sim.cli.common.guard_run_dir``); with
+``output.overwrite=true`` it may write into one that holds an earlier run. Writing over it file by
+file would leave the earlier run's files that this run does not write (its fifth back-test trace,
+a trace turned off since, a back-test disabled since) beside this run's record, which then
+describes them wrongly. So the results the earlier run wrote are removed before this run writes
+its first file.
+
+What is removed is recognised from the earlier run's record (``run.json``, which every command
+writes first): the files its command writes, by name. A directory without a run record was not
+written by this tool and nothing in it is removed; a user's own files beside a run's results stay
+too. An ``optimize`` run is refused rather than removed: its study is work a rerun resumes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sim.errors import ConfigError
+
+RECORD = "run.json"
+# what every command writes: its record and its report (the report's numbered PNG files only)
+COMMON = (RECORD, "config.yaml", "report.html", "report/[0-9][0-9]_*.png")
+RESULT_FILES: dict[str, tuple[str, ...]] = {
+    "simulate": ("kpis.json", "replications.csv", "model.yaml", "trace.csv.gz", "trace.parquet"),
+    "calibrate": (
+        "model.yaml",
+        "fits.csv",
+        "cleaning.json",
+        "calibration.json",
+        "instances.csv.gz",
+        "backtest.json",
+        "history.csv.gz",
+        "cycle_times.csv.gz",
+        "trace_[0-9]*.csv.gz",
+        "baseline_[0-9]*.csv.gz",
+    ),
+    "compare": ("comparison.csv", "comparison.md", "scenarios.json"),
+    "export": (),  # the exported files are named in its record (``path``)
+}
+
+
+def earlier_results(run_dir: Path) -> list[Path]:
+    """The files of the earlier run in ``run_dir`` that ``output.overwrite=true`` removes ([] for
+    a directory without a run record); ``ConfigError`` for an ``optimize`` run."""
+    record_path = run_dir / RECORD
+    if not record_path.is_file():
+        return []
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # not a record this tool wrote: leave the directory alone
+    if not isinstance(record, dict):
+        return []
+    command = record.get("command")
+    if command == "optimize":
+        raise ConfigError(
+            f"{run_dir}: holds an optimize run (its study, which a rerun resumes); "
+            "output.overwrite=true does not remove a search: choose another hydra.run.dir"
+        )
+    if command in RESULT_FILES:
+        patterns = COMMON + RESULT_FILES[command]
+    elif command is None and record.get("status") == "running":
+        # the claim of a run that stopped before writing its record: its command is unknown
+        patterns = COMMON + tuple(p for ps in RESULT_FILES.values() for p in ps)
+    else:
+        return []
+    found = {p for pattern in patterns for p in run_dir.glob(pattern) if p.is_file()}
+    if command == "export":
+        found |= _exported_files(run_dir, record)
+    return sorted(found)
+
+
+def _exported_files(run_dir: Path, record: dict) -> set[Path]:
+    """An export's files: the one its record names and, for BPMN, the Prosimos JSON and the
+    list of losses beside it; only files directly in ``run_dir``."""
+    path = record.get("path")
+    if not isinstance(path, str):
+        return set()
+    exported = run_dir / Path(path).name
+    names = [exported]
+    if record.get("format") == "bpmn":
+        names += [exported.with_suffix(".json"), exported.with_suffix(".export_losses.txt")]
+    return {p for p in names if p.is_file()}
+
+
+def clear_earlier_run(run_dir: Path) -> int:
+    """Remove the earlier run's results from ``run_dir`` (``earlier_results``), say how many on
+    the console, and return that number. Other files stay."""
+    files = earlier_results(run_dir)
+    if not files:
+        return 0
+    for f in files:
+        f.unlink(missing_ok=True)
+    figures = run_dir / "report"
+    if figures.is_dir() and not any(figures.iterdir()):
+        figures.rmdir()
+    n = len(files)
+    kept = sorted(p.name for p in run_dir.iterdir() if p.name not in (".hydra", "main.log"))
+    also = (
+        f"; kept {len(kept)} other file(s) ({', '.join(kept[:5])}{' ...' if len(kept) > 5 else ''})"
+    )
+    print(
+        f"output.overwrite=true: removed {n} file{'' if n == 1 else 's'} of the earlier run in "
+        f"{run_dir}{also if kept else ''}"
+    )
+    return n
