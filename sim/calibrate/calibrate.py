@@ -18,6 +18,7 @@ before (``sim.calibrate.routing.unroll_runs``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 import time
@@ -614,24 +615,18 @@ def calibrate_model(
             if case_w is not None
             else None
         )
-        ready, delay = pool_delays(
+        detect = functools.partial(
+            pool_delays,
             ev,
             enabled,
             act_role,
             roles,
             clock=delay_time == "clock",
             trailing=delay_method == "pool",
-            missing=missing,
         )
+        ready, delay = detect(missing=missing)
         if missing is not None:  # say what the missing work explained
-            _, seen = pool_delays(
-                ev,
-                enabled,
-                act_role,
-                roles,
-                clock=delay_time == "clock",
-                trailing=delay_method == "pool",
-            )
+            _, seen = detect()
             acts_ = ev["activity"].to_numpy()
             moved = []
             for a in sorted(act_role):

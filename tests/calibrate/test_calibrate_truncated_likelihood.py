@@ -95,44 +95,55 @@ def test_samples_the_truncated_likelihood_cannot_extrapolate_are_left_to_the_cal
 
 
 # ------------------------------------------------------------------------- in calibration
-def _model_d_log(seed: int, *, truncate: bool) -> pd.DataFrame:
-    """QA 8b's model D at 10 cases an hour: a customer wait (exponential, 72 h, no role) in a
-    14-day log, whole (drained) or an extract of the cases finished by day 14."""
+def _model_d_log(
+    seed: int, *, truncate: bool, interarrival: float = 0.1, hold: float | None = None
+) -> pd.DataFrame:
+    """QA 8b's model D: 8 clerks, a customer wait (exponential, 72 h, no role) between their two
+    steps, cases every ``interarrival`` hours (0.1: full load), in a 14-day log, whole (drained)
+    or an extract of the cases finished by day 14. ``hold``: a real wait of that mean before
+    ``close`` that the log does not show (an extraneous delay the calibration should find)."""
     from sim.engine import run_replication
     from sim.kpis import trace_to_event_log
     from sim.model import from_dict
     from sim.model.scenario import Scenario
 
+    steps = {
+        "submit": {
+            "role": "clerk",
+            "duration": {"dist": "gamma", "mean": 0.5, "std": 0.3},
+            "next": "customer",
+        },
+        "customer": {
+            "duration": {"dist": "exponential", "mean": MEAN},
+            "next": "close" if hold is None else "hold",
+        },
+        "close": {
+            "role": "clerk",
+            "duration": {"dist": "exponential", "mean": 0.3},
+            "next": "done",
+        },
+    }
+    if hold is not None:
+        steps["hold"] = {"duration": {"dist": "exponential", "mean": hold}, "next": "close"}
     model = from_dict(
         {
             "name": "D_long_wait",
             "start": "submit",
-            "arrivals": {"interarrival": {"dist": "exponential", "mean": 0.1}},
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": interarrival}},
             "roles": {"clerk": {"headcount": 8}},
-            "steps": {
-                "submit": {
-                    "role": "clerk",
-                    "duration": {"dist": "gamma", "mean": 0.5, "std": 0.3},
-                    "next": "customer",
-                },
-                "customer": {"duration": {"dist": "exponential", "mean": MEAN}, "next": "close"},
-                "close": {
-                    "role": "clerk",
-                    "duration": {"dist": "exponential", "mean": 0.3},
-                    "next": "done",
-                },
-            },
+            "steps": steps,
             "ends": {"done": {"success": True}},
         }
     )
     sc = Scenario(horizon_days=14, warmup_days=0, replications=1, drain=True, drain_days=90)
     log = trace_to_event_log(run_replication(model, sc, seed=seed))
-    log = log[["case_id", "activity", "start_time", "end_time", "resource"]]
+    columns = ["case_id", "activity", "start_time", "end_time", "resource"]
+    log = log.loc[log["activity"] != "hold", columns]
     if truncate:
         cut = log["start_time"].min().normalize() + pd.Timedelta(days=14)
         last = log.groupby("case_id")["end_time"].transform("max")
-        log = log[last <= cut].reset_index(drop=True)
-    return log
+        log = log[last <= cut]
+    return log.reset_index(drop=True)
 
 
 @pytest.mark.slow
@@ -174,48 +185,6 @@ def test_a_whole_log_and_truncation_off_never_reach_the_truncated_likelihood(mon
             assert "truncated_likelihood" not in (step.duration.provenance or {})
 
 
-def _hold_log(seed: int, *, truncate: bool) -> pd.DataFrame:
-    """Model D at 80 % load (8 clerks, 6.4 busy) with a real 0.5 h hold before ``close`` that
-    the log does not show (an extraneous delay the calibration should find)."""
-    from sim.engine import run_replication
-    from sim.kpis import trace_to_event_log
-    from sim.model import from_dict
-    from sim.model.scenario import Scenario
-
-    model = from_dict(
-        {
-            "name": "D_hold",
-            "start": "submit",
-            "arrivals": {"interarrival": {"dist": "exponential", "mean": 0.125}},
-            "roles": {"clerk": {"headcount": 8}},
-            "steps": {
-                "submit": {
-                    "role": "clerk",
-                    "duration": {"dist": "gamma", "mean": 0.5, "std": 0.3},
-                    "next": "customer",
-                },
-                "customer": {"duration": {"dist": "exponential", "mean": MEAN}, "next": "hold"},
-                "hold": {"duration": {"dist": "exponential", "mean": 0.5}, "next": "close"},
-                "close": {
-                    "role": "clerk",
-                    "duration": {"dist": "exponential", "mean": 0.3},
-                    "next": "done",
-                },
-            },
-            "ends": {"done": {"success": True}},
-        }
-    )
-    sc = Scenario(horizon_days=14, warmup_days=0, replications=1, drain=True, drain_days=90)
-    log = trace_to_event_log(run_replication(model, sc, seed=seed))
-    columns = ["case_id", "activity", "start_time", "end_time", "resource"]
-    log = log.loc[log["activity"] != "hold", columns]
-    if truncate:
-        cut = log["start_time"].min().normalize() + pd.Timedelta(days=14)
-        last = log.groupby("case_id")["end_time"].transform("max")
-        log = log[last <= cut]
-    return log.reset_index(drop=True)
-
-
 @pytest.mark.slow
 def test_a_truncated_extract_finds_the_delay_its_whole_log_shows():
     """QA 8b: an extract lacks the clerks' work on the cases it left out, so the pool looked free
@@ -230,7 +199,9 @@ def test_a_truncated_extract_finds_the_delay_its_whole_log_shows():
         for truncate in (False, True):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                cal = calibrate_model(_hold_log(seed, truncate=truncate), seed=seed)
+                # 80 % load (6.4 of 8 clerks busy), a hidden 0.5 h hold before close
+                log = _model_d_log(seed, truncate=truncate, interarrival=0.125, hold=0.5)
+                cal = calibrate_model(log, seed=seed)
             assert bool(cal.truncation.get("applied")) == truncate
             w = cal.waiting
             d = w.loc[w["activity"] == "close", "extraneous_delay"].to_numpy()
