@@ -2,6 +2,7 @@
 ``sim/calibrate/delays.py``, "Right truncation").
 
     python experiments/backtest_public_logs/truncated_delay_grid.py [--alpha 0.2] [--seeds 7 8 9]
+    python experiments/backtest_public_logs/truncated_delay_grid.py --busy --seeds 1 2 3
 
 QA 8b's model D (8 clerks; submit -> a 72 h customer wait -> close) at three loads, with and
 without a real hold before ``close`` that the log does not show, as a whole 14-day log and as the
@@ -9,6 +10,10 @@ extract of the cases finished by day 14. Prints the mean ``delay:close`` the cal
 (0: no timer), one figure per seed. ``--alpha`` sets the missing-work correction's level
 (``MISSING_WORK_ALPHA``; 1.01 turns the correction off: no instant is then taken as busy by
 missing work; 0.001 is the strict level tried first).
+
+``--busy`` prints instead why an extract looks idle: at full load, the mean number of clerks busy
+over the extract's last day (minute by minute), in the extract and in the whole log, per seed and
+averaged over the seeds.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import warnings
 
+import numpy as np
 import pandas as pd
 
 from sim.calibrate import calibrate_model
@@ -69,11 +75,40 @@ def model_d_log(seed: int, *, truncate: bool, interarrival: float, hold: float) 
     return log.reset_index(drop=True)
 
 
+def busy_clerks(log: pd.DataFrame, grid: pd.DatetimeIndex) -> np.ndarray:
+    """How many clerks are busy at each instant of ``grid`` (a clerk does one thing at a time)."""
+    work = log[log["activity"].isin(["submit", "close"])]
+    starts = np.sort(work["start_time"].to_numpy())
+    ends = np.sort(work["end_time"].to_numpy())
+    t = grid.to_numpy()
+    return np.searchsorted(starts, t, side="right") - np.searchsorted(ends, t, side="right")
+
+
+def print_busy(seeds: list[int]) -> None:
+    """Clerks busy over the last day of the extract at full load: extract vs whole log."""
+    means = []
+    for seed in seeds:
+        whole = model_d_log(seed, truncate=False, interarrival=LOADS["100 %"], hold=0.0)
+        cut = whole["start_time"].min().normalize() + pd.Timedelta(days=14)
+        extract = whole[whole.groupby("case_id")["end_time"].transform("max") <= cut]
+        grid = pd.date_range(cut - pd.Timedelta(days=1), cut, freq="1min", inclusive="left")
+        means.append((busy_clerks(extract, grid).mean(), busy_clerks(whole, grid).mean()))
+        print(f"seed {seed}: extract {means[-1][0]:.1f}, whole log {means[-1][1]:.1f}")
+    in_extract, in_whole = np.mean(means, axis=0)
+    print(
+        f"clerks busy over the last day (of 8): extract {in_extract:.1f}, whole log {in_whole:.1f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--alpha", type=float, default=None, help="missing-work level (default: 0.2)")
     ap.add_argument("--seeds", type=int, nargs="+", default=[7, 8, 9])
+    ap.add_argument("--busy", action="store_true", help="clerks busy on the extract's last day")
     args = ap.parse_args()
+    if args.busy:
+        print_busy(args.seeds)
+        return
     if args.alpha is not None:  # the level calibrate_model's detector runs at
         pool_delays.__kwdefaults__["alpha"] = args.alpha
     for load, interarrival in LOADS.items():

@@ -34,9 +34,9 @@ Activities without a role (automated) have nothing to wait for: all their waitin
 work of the others: a member who looks idle may have been busy with a case that is not in it, so
 the pool looks free while it was full, and waiting reads as extraneous delay. QA 8b's model D (8
 clerks at full load, a 72 h customer wait before ``close``; 14-day extracts): the whole logs give
-no ``delay:close``, the extracts one of 0.22-0.59 h on 46-70 % of the closes (seeds 1-3), and at
-every instant it counted as idle the whole log had all 8 clerks busy, where the extract showed 3.5
-of them busy on average over its last day. So with ``missing`` (``sim.calibrate.truncation.
+no ``delay:close``, the extracts one of 0.22-0.59 h on 46-70 % of the closes (seeds 1-3); over
+its last day an extract shows 3.5 of the 8 clerks busy on average, the whole log 7.6 (seeds 1-3,
+``truncated_delay_grid.py --busy``). So with ``missing`` (``sim.calibrate.truncation.
 missing_work``, given for a truncated log) the expected number ``m(x)`` of the role's events
 running at ``x`` that the extract lacks is estimated (per activity, its steady number running at
 once times the share ``1 - F_a(T - x)`` missing then), and an instant where ``g`` members look
