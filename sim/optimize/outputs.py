@@ -131,15 +131,69 @@ WHY_NOT = {
 }
 
 
+def _who(trial: Any, c: Candidate, candidates: Sequence[Candidate]) -> str:
+    other = next((o for o in candidates if o.trial == trial and o is not c), None)
+    return f"#{other.rank} (trial {other.trial})" if other else f"trial {trial}"
+
+
+def _labels(kpis: Sequence[str]) -> str:
+    return ", ".join(LABELS.get(k, (k,))[0] for k in kpis)
+
+
+def _p_text(d: Mapping[str, Any], kpis: Sequence[str]) -> str:
+    """``mean cycle time: p = 0.012, Holm-adjusted p = 0.036; ...`` for the given KPIs."""
+    raw, adj = d.get("p_value") or {}, d.get("p_adjusted") or {}
+    parts = []
+    for k in kpis:
+        bits = [f"p {_p(raw[k])}"] if raw.get(k) is not None else []
+        if adj.get(k) is not None:
+            bits.append(f"Holm-adjusted p {_p(adj[k])}")
+        if bits:
+            parts.append(f"{LABELS.get(k, (k,))[0]}: " + ", ".join(bits))
+    return "; ".join(parts)
+
+
+def _family_text(d: Mapping[str, Any]) -> str:
+    m = d.get("comparisons")
+    return (
+        f"paired t-test, Holm's adjustment over the {m} comparisons between recommended redesigns"
+        if m
+        else "paired t-test, Holm's adjustment over the comparisons between recommended redesigns"
+    )
+
+
 def _dominated_text(c: Candidate, candidates: Sequence[Candidate]) -> str:
     d = c.dominated_by or {}
-    other = next((o for o in candidates if o.trial == d.get("trial") and o is not c), None)
-    who = f"#{other.rank} (trial {other.trial})" if other else f"trial {d.get('trial')}"
-    on = ", ".join(LABELS.get(k, (k,))[0] for k in d.get("better_on", []))
+    on = d.get("better_on", [])
+    n = d.get("replications")
+    same = f"on the same {n} replications" if n else "on the same replications"
+    ps = _p_text(d, on)
     return (
-        f"dominated by {who}: its confirmed means (same replications) are no better on any "
-        f"objective and worse on {on}, so it is no trade-off worth choosing"
+        f"dominated by {_who(d.get('trial'), c, candidates)}: {same}, its confirmed means are no "
+        f"worse on any objective and significantly better on {_labels(on)} ({_family_text(d)}"
+        + (f"; {ps}" if ps else "")
+        + "), so this one is no trade-off worth choosing"
     )
+
+
+def _indistinguishable_lines(c: Candidate, candidates: Sequence[Candidate]) -> list[str]:
+    """A recommended candidate another one leads on every objective's mean, but not
+    significantly: both stay, and the reader is told why."""
+    lines = []
+    for d in c.indistinguishable_from:
+        ahead = d.get("ahead_on", [])
+        n = d.get("replications")
+        with_n = f" with {n} paired replications" if n else ""
+        ps = _p_text(d, ahead)
+        lines += [
+            f"Not distinguishable from {_who(d.get('trial'), c, candidates)}: its confirmed "
+            f"means are no worse on any objective and ahead on {_labels(ahead)}, but no better "
+            f"or worse than this one is detectable{with_n} ({_family_text(d)}"
+            + (f"; {ps}" if ps else "")
+            + "), so both are recommended.",
+            "",
+        ]
+    return lines
 
 
 def _ablation_note(a: dict[str, Any], objectives: Sequence[Objective], *, tried: bool) -> str:
@@ -504,13 +558,15 @@ def recommendations_markdown(
         ]
     for c in good:
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {VERDICT_TEXT[c.verdict]}", ""]
+        lines += _indistinguishable_lines(c, candidates)
         lines += _candidate_lines(c, objectives, constraints, confirm_replications)
     if rest:
         lines += [
             "## Tried, not recommended",
             "",
             "Candidates of the search that confirmation did not bear out, or that another "
-            "recommended redesign beats on every objective, with the reason.",
+            "recommended redesign is no worse than on any objective and significantly better "
+            "than on one, with the reason.",
             "",
         ]
     for c in rest:
