@@ -14,7 +14,7 @@ from optuna.trial import TrialState
 from sim.model import save
 from sim.optimize.confirm import Candidate, is_recommended
 from sim.optimize.evaluate import Evaluator
-from sim.optimize.objectives import Constraint, Objective
+from sim.optimize.objectives import Constraint, Objective, derived_value
 
 LABELS = {
     "cycle_time_mean": ("mean cycle time", "h"),
@@ -50,13 +50,27 @@ def trials_table(study: optuna.Study, objectives: Sequence[Objective]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def pareto_table(candidates: Sequence[Candidate], objectives: Sequence[Objective]) -> pd.DataFrame:
-    """The recommended candidates with search and confirmed values and verdicts."""
+def pareto_table(
+    candidates: Sequence[Candidate],
+    objectives: Sequence[Objective],
+    *,
+    baseline_search: Mapping[str, float] | None = None,
+    baseline_confirmed: Mapping[str, float] | None = None,
+    constraints: Sequence[Constraint] = (),
+) -> pd.DataFrame:
+    """The confirmed candidates with search and confirmed values and verdicts, and (given
+    ``baseline_search``, today's KPI means on the search's replications) a last row for today's
+    process: ``is_baseline`` true, no rank or trial, verdict ``baseline``, its ``(search)``
+    values those the trials are relative to and its ``(confirmed)`` values
+    ``baseline_confirmed`` (the confirmation's baseline, which every ``change`` is against);
+    ``feasible`` says whether it meets ``constraints`` on the confirmed means (on the search's
+    without them)."""
     rows = []
     for c in candidates:
         row: dict[str, Any] = {
             "rank": c.rank,
             "trial": c.trial,
+            "is_baseline": False,
             "verdict": c.verdict,
             "feasible": c.feasible,
             "recommended": is_recommended(c),
@@ -77,7 +91,27 @@ def pareto_table(candidates: Sequence[Candidate], objectives: Sequence[Objective
             d["change"] for p in c.pruning if p.get("adopted") for d in p["dropped"]
         )
         rows.append(row)
-    return pd.DataFrame(rows)
+    if baseline_search is not None:
+        judged = baseline_confirmed if baseline_confirmed is not None else baseline_search
+        row = {
+            "rank": None,
+            "trial": None,
+            "is_baseline": True,
+            "verdict": "baseline",
+            "feasible": all(cn.violation(derived_value(judged, cn.kpi)) <= 0 for cn in constraints),
+            "recommended": False,
+            "search_rank": None,
+        }
+        for o in objectives:
+            row[f"{o.kpi} (search)"] = derived_value(baseline_search, o.kpi)
+            if baseline_confirmed is not None:
+                row[f"{o.kpi} (confirmed)"] = derived_value(baseline_confirmed, o.kpi)
+        row |= {"one_off_cost": 0.0, "changes": "", "dropped": ""}
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    # whole numbers stay whole beside the baseline's empty rank and trial
+    ints = {k: "Int64" for k in ("rank", "trial", "search_rank") if k in table}
+    return table.astype(ints)
 
 
 def write_best_models(

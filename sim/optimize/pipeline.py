@@ -154,7 +154,14 @@ def optimize_redesign(
         n_dominance = mark_dominated(candidates, job.objectives)
         candidates = rank_confirmed(candidates)
         sims_confirm = ev.simulations - before
-        pareto_table(candidates, job.objectives).to_csv(run_dir / "pareto.csv", index=False)
+        pareto_table(
+            candidates,
+            job.objectives,
+            baseline_search=base_means,
+            # the confirmation simulated these already: from the cache
+            baseline_confirmed=ev.means({}, reps, start=start),
+            constraints=job.constraints,
+        ).to_csv(run_dir / "pareto.csv", index=False)
         write_best_models(candidates, ev, run_dir / "best")
         n_finished = len(finished_trials(study))
         md = recommendations_markdown(
