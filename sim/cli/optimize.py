@@ -24,8 +24,8 @@ from sim.optimize import (
     SamplerSpec,
     SearchJob,
     SearchSettings,
+    check_study,
     interrupt,
-    open_storage,
     optimize_redesign,
     parse_constraints,
     parse_objectives,
@@ -249,17 +249,21 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             signal.signal(sig, handler)
 
 
-def check_storage(settings: SearchSettings) -> None:
-    """Open a storage the run does not own (``optimizer.storage=<URL>``) once and close it, so
-    an unreachable database, a missing driver or a bad URL is refused (``ConfigError``, the
-    password masked) before the run record is written; the search opens it again. The run
-    directory's own ``study.db`` is not opened here (that would create it before the record)."""
-    if settings.storage is None or settings.owns_storage:
+def check_storage(job: SearchJob, run_dir: Path) -> None:
+    """Refuse before the run record is written (``ConfigError``, the password masked) what the
+    search would refuse when it opens its study: a storage that cannot be opened (an
+    unreachable database, a missing driver, a bad URL) and a study of the same name that another
+    search made (another model, search space, objectives, scenario, seed or sampler:
+    ``sim.optimize.study.check_study``, the check the search itself makes). So a refused run
+    leaves no new run directory behind, and a resumed one's record is not rewritten. The run
+    directory's own ``study.db`` is opened only when an earlier run left one (opening it would
+    create it before the record)."""
+    settings = job.settings
+    if settings.storage is None:
         return
-    storage = open_storage(settings.storage)
-    engine = getattr(storage, "engine", None)
-    if engine is not None:
-        engine.dispose()
+    if settings.owns_storage and not (run_dir / "study.db").exists():
+        return
+    check_study(job)
 
 
 def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
@@ -270,7 +274,7 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
             config_bool(cfg, k) for k in ("progress", "output.report", "output.figures")
         )
         job, follow = build_job(cfg, run_dir, process_choice=process_choice)
-        check_storage(job.settings)
+        check_storage(job, run_dir)
         # the KPI names must exist: simulate the baseline once (cheap) and check
         from sim.engine import run_replication
         from sim.kpis import replication_kpis

@@ -22,7 +22,14 @@ from sim.optimize.interrupts import interrupt
 from sim.optimize.objectives import Constraint, Objective, parse_constraints, parse_objectives
 from sim.optimize.pipeline import FollowUp, optimize_redesign
 from sim.optimize.prune import prune
-from sim.optimize.study import SamplerSpec, SearchJob, SearchSettings, open_storage, run_search
+from sim.optimize.study import (
+    SamplerSpec,
+    SearchJob,
+    SearchSettings,
+    check_study,
+    open_storage,
+    run_search,
+)
 
 __all__ = [
     "Candidate",
@@ -34,6 +41,7 @@ __all__ = [
     "SearchJob",
     "SearchSettings",
     "ablate",
+    "check_study",
     "confirm",
     "interrupt",
     "is_recommended",

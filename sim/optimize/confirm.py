@@ -21,9 +21,17 @@
   without it (paired, with a CI), its role judged with Holm's adjustment over the ablation's
   tests, so the analyst sees which change carries the gain and which has no effect detectable
   with these replications ("noise": absence of evidence, not evidence of no effect) or harms.
+* **Dominance** between recommended candidates (``mark_dominated``): their confirmation
+  replications are the same (common random numbers), so two candidates' values are paired
+  replication by replication (kept per candidate: ``Candidate.per_replication``). Candidate B is
+  dominated by A only when A's mean is no worse on every objective *and* significantly better on
+  at least one (paired t-test on the per-replication differences, Holm's adjustment over every
+  pair of recommended candidates x objective). A lead on the means that the test does not bear
+  out leaves B recommended, its record naming A as not distinguishable from it with these
+  replications (``indistinguishable_from``).
 * **Ranking** after confirmation: recommended candidates (``better``, then ``trade-off``, within
-  the constraints, and not dominated on the confirmed values by another recommended one:
-  ``mark_dominated``) come first; the others are listed as tried, not recommended.
+  the constraints, and not dominated by another recommended one: ``mark_dominated``) come
+  first; the others are listed as tried, not recommended.
 """
 
 from __future__ import annotations
@@ -77,8 +85,15 @@ class Candidate:
     # when a pruned redesign replaced the search's: that redesign as the search found it
     original: dict[str, Any] | None = None
     # another recommended candidate at least as good on every objective's confirmed mean and
-    # better on one: its trial and the objectives it is better on (``mark_dominated``)
+    # significantly better on one (paired, Holm-adjusted): its trial, the objectives it is
+    # significantly better on, the p-values (``mark_dominated``)
     dominated_by: dict[str, Any] | None = None
+    # recommended candidates whose confirmed means are no worse on any objective and better on
+    # one, but not significantly: no difference detectable with these replications
+    indistinguishable_from: list[dict[str, Any]] = field(default_factory=list)
+    # the objectives' confirmed values per replication: ``{"replications": [indices], "values":
+    # {kpi: [value per replication]}}`` (``confirm``; paired with every other candidate's)
+    per_replication: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -99,6 +114,8 @@ class Candidate:
             "pruning": self.pruning,
             "original": self.original,
             "dominated_by": self.dominated_by,
+            "indistinguishable_from": self.indistinguishable_from,
+            "per_replication": _py_nested(self.per_replication),
         }
 
 
@@ -115,6 +132,15 @@ def _py(v: Any) -> Any:
     if isinstance(v, float) and math.isnan(v):
         return None
     return v
+
+
+def _py_nested(v: Any) -> Any:
+    """``_py`` through dicts and lists (NaN -> None)."""
+    if isinstance(v, Mapping):
+        return {k: _py_nested(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_py_nested(x) for x in v]
+    return _py(v)
 
 
 def _feasible(t: FrozenTrial) -> bool:
@@ -274,40 +300,110 @@ def adjust_verdicts(
     return m
 
 
-def mark_dominated(candidates: Sequence[Candidate], objectives: Sequence[Objective]) -> None:
-    """Set ``dominated_by`` on every recommended candidate whose confirmed means are no better
-    on any objective than another recommended candidate's and worse on at least one.
+def mark_dominated(
+    candidates: Sequence[Candidate], objectives: Sequence[Objective], *, alpha: float = ALPHA
+) -> int:
+    """Set ``dominated_by`` on every recommended candidate another recommended one beats on the
+    evidence, and ``indistinguishable_from`` where it leads only on the means.
 
-    The search's Pareto front is dominance on the search's values; after confirmation (fresh
-    replications, the same for every candidate, so the means are paired) one recommended
-    redesign can dominate another, which is then no trade-off worth offering. Compared on point
-    estimates, as a Pareto front is; a candidate is dominated by a non-dominated one (there is
-    always one) and the record names it."""
+    The search's Pareto front is dominance on the search's values; after confirmation one
+    recommended redesign can dominate another, which is then no trade-off worth offering. The
+    confirmation's replications are the same for every candidate (common random numbers), so
+    each pair is compared on its paired per-replication differences (``per_replication``): a
+    paired t-test per objective, Holm's adjustment over every pair of recommended candidates x
+    objective. B is dominated by A when A's mean is no worse on any objective and A is better on
+    at least one with an adjusted p-value below ``alpha``; the record names A (a candidate
+    nobody dominates, when one of those dominates B), the objectives it is significantly better
+    on and the p-values. When A leads on the means but on no objective significantly, B stays
+    recommended and ``indistinguishable_from`` names A with its p-values. A candidate without
+    per-replication values is never marked. Returns the number of tests in the family.
+    """
     for c in candidates:
         c.dominated_by = None
+        c.indistinguishable_from = []
     pool = [c for c in candidates if is_recommended(c)]
+    kpis = [o.kpi for o in objectives]
+    # every unordered pair x objective: paired difference (second - first) and its p-value
+    pairs: dict[tuple[int, int], pd.DataFrame] = {}
+    for i, a in enumerate(pool):
+        for j in range(i + 1, len(pool)):
+            table = _paired_tables(a, pool[j], kpis)
+            if table is not None:
+                pairs[(i, j)] = table
+    where = [(ij, k) for ij, t in pairs.items() for k in kpis]
+    adjusted, _ = holm([float(pairs[ij].loc[k, "p_value"]) for ij, k in where], alpha)
+    for (ij, k), p in zip(where, adjusted, strict=True):
+        pairs[ij].loc[k, "p_adjusted"] = p
+    m = int(np.isfinite(adjusted).sum())
 
-    def values(c: Candidate) -> list[float] | None:
-        if c.comparison is None or any(o.kpi not in c.comparison.index for o in objectives):
+    def evidence(a: int, b: int) -> dict[str, Any] | None:
+        """A against B when A's means are no worse on every objective and better on one."""
+        ij = (min(a, b), max(a, b))
+        if ij not in pairs:
             return None
-        return [float(c.comparison.loc[o.kpi, "alt"]) * o.sign for o in objectives]
+        t = pairs[ij]
+        # diff is pool[j] - pool[i]; turned into "A ahead by" (positive = A better)
+        flip = 1.0 if a == ij[0] else -1.0
+        ahead = {o.kpi: float(t.loc[o.kpi, "diff"]) * o.sign * flip for o in objectives}
+        if any(not np.isfinite(v) or v < 0 for v in ahead.values()):
+            return None
+        better = [k for k in kpis if ahead[k] > 0]
+        if not better:
+            return None
+        significant = [
+            k
+            for k in better
+            if np.isfinite(t.loc[k, "p_adjusted"]) and t.loc[k, "p_adjusted"] < alpha
+        ]
+        return {
+            "trial": pool[a].trial,
+            "ahead_on": better,
+            "better_on": significant,
+            "p_value": {k: _py(float(t.loc[k, "p_value"])) for k in kpis},
+            "p_adjusted": {k: _py(float(t.loc[k, "p_adjusted"])) for k in kpis},
+            "replications": int(t["n"].min()),
+            "comparisons": m,
+        }
 
-    vals = {id(c): values(c) for c in pool}
+    found = {(a, b): evidence(a, b) for a in range(len(pool)) for b in range(len(pool)) if a != b}
+    dominated = {b for (a, b), e in found.items() if e is not None and e["better_on"]}
+    for b, cand in enumerate(pool):
+        beaten = [a for a in range(len(pool)) if (e := found.get((a, b))) and e["better_on"]]
+        if beaten:
+            # name a candidate nobody dominates when one of those dominates it (significant
+            # dominance need not be transitive)
+            a = next((a for a in beaten if a not in dominated), beaten[0])
+            e = found[(a, b)]
+            cand.dominated_by = {k: v for k, v in e.items() if k != "ahead_on"}
+        cand.indistinguishable_from = [
+            {k: v for k, v in e.items() if k != "better_on"}
+            for a in range(len(pool))
+            if (e := found.get((a, b))) and not e["better_on"]
+        ]
+    return m
 
-    def dominates(a: Candidate, b: Candidate) -> list[str]:
-        va, vb = vals[id(a)], vals[id(b)]
-        if va is None or vb is None or any(np.isnan(va)) or any(np.isnan(vb)):
-            return []
-        if all(x <= y for x, y in zip(va, vb, strict=True)):
-            return [o.kpi for o, x, y in zip(objectives, va, vb, strict=True) if x < y]
-        return []
 
-    front = [a for a in pool if not any(dominates(b, a) for b in pool if b is not a)]
-    for b in pool:
-        if any(b is a for a in front):
-            continue
-        a = next(a for a in front if dominates(a, b))
-        b.dominated_by = {"trial": a.trial, "better_on": dominates(a, b)}
+def _paired_tables(first: Candidate, second: Candidate, kpis: Sequence[str]) -> pd.DataFrame | None:
+    """``paired_comparison`` of two candidates' per-replication objective values, paired by
+    replication index (``second - first``), or None when either has none."""
+    tables = []
+    for c in (first, second):
+        pr = c.per_replication
+        if not pr or not pr.get("replications"):
+            return None
+        values = pr.get("values", {})
+        tables.append(
+            pd.DataFrame(
+                {k: values.get(k, [np.nan] * len(pr["replications"])) for k in kpis},
+                index=list(pr["replications"]),
+                dtype=float,
+            )
+        )
+    common = tables[0].index.intersection(tables[1].index)
+    if common.empty:
+        return None
+    a, b = (t.loc[common].reset_index(drop=True) for t in tables)
+    return paired_comparison(a, b, list(kpis)).assign(p_adjusted=np.nan)
 
 
 def rank_confirmed(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -361,8 +457,37 @@ def confirm(
         c.feasible = not broken_constraints(
             evaluator, c.choice, c.one_off_cost, constraints, replications=replications, start=start
         )
+        c.per_replication = objective_replications(
+            evaluator, objectives, c.choice, c.one_off_cost, replications=replications, start=start
+        )
     adjust_verdicts(candidates, objectives)
     return base
+
+
+def objective_replications(
+    evaluator: Evaluator,
+    objectives: Sequence[Objective],
+    choice: Mapping[str, Any],
+    one_off_cost: float,
+    *,
+    replications: int,
+    start: int,
+) -> dict[str, Any]:
+    """A redesign's objective values per replication ``start..start+replications-1``
+    (``{"replications": [indices], "values": {kpi: [...]}}``, NaN where a KPI is undefined):
+    what ``mark_dominated`` pairs between candidates. From the evaluator's cache when the
+    replications were simulated already."""
+    table = _with_derived(
+        evaluator.table(choice, replications, start=start), one_off_cost=one_off_cost
+    )
+    n = len(table)
+    return {
+        "replications": [int(r) for r in table["replication"]],
+        "values": {
+            o.kpi: ([float(v) for v in table[o.kpi]] if o.kpi in table else [math.nan] * n)
+            for o in objectives
+        },
+    }
 
 
 def compare_redesigns(

@@ -14,7 +14,7 @@ from optuna.trial import TrialState
 from sim.model import save
 from sim.optimize.confirm import Candidate, is_recommended
 from sim.optimize.evaluate import Evaluator
-from sim.optimize.objectives import Constraint, Objective
+from sim.optimize.objectives import Constraint, Objective, derived_value
 
 LABELS = {
     "cycle_time_mean": ("mean cycle time", "h"),
@@ -50,13 +50,27 @@ def trials_table(study: optuna.Study, objectives: Sequence[Objective]) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-def pareto_table(candidates: Sequence[Candidate], objectives: Sequence[Objective]) -> pd.DataFrame:
-    """The recommended candidates with search and confirmed values and verdicts."""
+def pareto_table(
+    candidates: Sequence[Candidate],
+    objectives: Sequence[Objective],
+    *,
+    baseline_search: Mapping[str, float] | None = None,
+    baseline_confirmed: Mapping[str, float] | None = None,
+    constraints: Sequence[Constraint] = (),
+) -> pd.DataFrame:
+    """The confirmed candidates with search and confirmed values and verdicts, and (given
+    ``baseline_search``, today's KPI means on the search's replications) a last row for today's
+    process: ``is_baseline`` true, no rank or trial, verdict ``baseline``, its ``(search)``
+    values those the trials are relative to and its ``(confirmed)`` values
+    ``baseline_confirmed`` (the confirmation's baseline, which every ``change`` is against);
+    ``feasible`` says whether it meets ``constraints`` on the confirmed means (on the search's
+    without them)."""
     rows = []
     for c in candidates:
         row: dict[str, Any] = {
             "rank": c.rank,
             "trial": c.trial,
+            "is_baseline": False,
             "verdict": c.verdict,
             "feasible": c.feasible,
             "recommended": is_recommended(c),
@@ -77,7 +91,27 @@ def pareto_table(candidates: Sequence[Candidate], objectives: Sequence[Objective
             d["change"] for p in c.pruning if p.get("adopted") for d in p["dropped"]
         )
         rows.append(row)
-    return pd.DataFrame(rows)
+    if baseline_search is not None:
+        judged = baseline_confirmed if baseline_confirmed is not None else baseline_search
+        row = {
+            "rank": None,
+            "trial": None,
+            "is_baseline": True,
+            "verdict": "baseline",
+            "feasible": all(cn.violation(derived_value(judged, cn.kpi)) <= 0 for cn in constraints),
+            "recommended": False,
+            "search_rank": None,
+        }
+        for o in objectives:
+            row[f"{o.kpi} (search)"] = derived_value(baseline_search, o.kpi)
+            if baseline_confirmed is not None:
+                row[f"{o.kpi} (confirmed)"] = derived_value(baseline_confirmed, o.kpi)
+        row |= {"one_off_cost": 0.0, "changes": "", "dropped": ""}
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    # whole numbers stay whole beside the baseline's empty rank and trial
+    ints = {k: "Int64" for k in ("rank", "trial", "search_rank") if k in table}
+    return table.astype(ints)
 
 
 def write_best_models(
@@ -131,15 +165,69 @@ WHY_NOT = {
 }
 
 
+def _who(trial: Any, c: Candidate, candidates: Sequence[Candidate]) -> str:
+    other = next((o for o in candidates if o.trial == trial and o is not c), None)
+    return f"#{other.rank} (trial {other.trial})" if other else f"trial {trial}"
+
+
+def _labels(kpis: Sequence[str]) -> str:
+    return ", ".join(LABELS.get(k, (k,))[0] for k in kpis)
+
+
+def _p_text(d: Mapping[str, Any], kpis: Sequence[str]) -> str:
+    """``mean cycle time: p = 0.012, Holm-adjusted p = 0.036; ...`` for the given KPIs."""
+    raw, adj = d.get("p_value") or {}, d.get("p_adjusted") or {}
+    parts = []
+    for k in kpis:
+        bits = [f"p {_p(raw[k])}"] if raw.get(k) is not None else []
+        if adj.get(k) is not None:
+            bits.append(f"Holm-adjusted p {_p(adj[k])}")
+        if bits:
+            parts.append(f"{LABELS.get(k, (k,))[0]}: " + ", ".join(bits))
+    return "; ".join(parts)
+
+
+def _family_text(d: Mapping[str, Any]) -> str:
+    m = d.get("comparisons")
+    return (
+        f"paired t-test, Holm's adjustment over the {m} comparisons between recommended redesigns"
+        if m
+        else "paired t-test, Holm's adjustment over the comparisons between recommended redesigns"
+    )
+
+
 def _dominated_text(c: Candidate, candidates: Sequence[Candidate]) -> str:
     d = c.dominated_by or {}
-    other = next((o for o in candidates if o.trial == d.get("trial") and o is not c), None)
-    who = f"#{other.rank} (trial {other.trial})" if other else f"trial {d.get('trial')}"
-    on = ", ".join(LABELS.get(k, (k,))[0] for k in d.get("better_on", []))
+    on = d.get("better_on", [])
+    n = d.get("replications")
+    same = f"on the same {n} replications" if n else "on the same replications"
+    ps = _p_text(d, on)
     return (
-        f"dominated by {who}: its confirmed means (same replications) are no better on any "
-        f"objective and worse on {on}, so it is no trade-off worth choosing"
+        f"dominated by {_who(d.get('trial'), c, candidates)}: {same}, its confirmed means are no "
+        f"worse on any objective and significantly better on {_labels(on)} ({_family_text(d)}"
+        + (f"; {ps}" if ps else "")
+        + "), so this one is no trade-off worth choosing"
     )
+
+
+def _indistinguishable_lines(c: Candidate, candidates: Sequence[Candidate]) -> list[str]:
+    """A recommended candidate another one leads on every objective's mean, but not
+    significantly: both stay, and the reader is told why."""
+    lines = []
+    for d in c.indistinguishable_from:
+        ahead = d.get("ahead_on", [])
+        n = d.get("replications")
+        with_n = f" with {n} paired replications" if n else ""
+        ps = _p_text(d, ahead)
+        lines += [
+            f"Not distinguishable from {_who(d.get('trial'), c, candidates)}: its confirmed "
+            f"means are no worse on any objective and ahead on {_labels(ahead)}, but no better "
+            f"or worse than this one is detectable{with_n} ({_family_text(d)}"
+            + (f"; {ps}" if ps else "")
+            + "), so both are recommended.",
+            "",
+        ]
+    return lines
 
 
 def _ablation_note(a: dict[str, Any], objectives: Sequence[Objective], *, tried: bool) -> str:
@@ -504,13 +592,15 @@ def recommendations_markdown(
         ]
     for c in good:
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {VERDICT_TEXT[c.verdict]}", ""]
+        lines += _indistinguishable_lines(c, candidates)
         lines += _candidate_lines(c, objectives, constraints, confirm_replications)
     if rest:
         lines += [
             "## Tried, not recommended",
             "",
             "Candidates of the search that confirmation did not bear out, or that another "
-            "recommended redesign beats on every objective, with the reason.",
+            "recommended redesign is no worse than on any objective and significantly better "
+            "than on one, with the reason.",
             "",
         ]
     for c in rest:

@@ -151,10 +151,17 @@ def optimize_redesign(
         # dominance on the confirmed values, then the order
         n_comparisons = adjust_verdicts(candidates, job.objectives)
         candidates = drop_duplicates(candidates, ev)
-        mark_dominated(candidates, job.objectives)
+        n_dominance = mark_dominated(candidates, job.objectives)
         candidates = rank_confirmed(candidates)
         sims_confirm = ev.simulations - before
-        pareto_table(candidates, job.objectives).to_csv(run_dir / "pareto.csv", index=False)
+        pareto_table(
+            candidates,
+            job.objectives,
+            baseline_search=base_means,
+            # the confirmation simulated these already: from the cache
+            baseline_confirmed=ev.means({}, reps, start=start),
+            constraints=job.constraints,
+        ).to_csv(run_dir / "pareto.csv", index=False)
         write_best_models(candidates, ev, run_dir / "best")
         n_finished = len(finished_trials(study))
         md = recommendations_markdown(
@@ -201,6 +208,15 @@ def optimize_redesign(
                 "rule": "better: an objective improves significantly after Holm's adjustment "
                 "and none is significantly worse at the unadjusted 95 % level; the CIs shown "
                 "are unadjusted",
+                # mark_dominated: a second family, the recommended candidates against each other
+                "dominance": {
+                    "family": "every pair of recommended candidates x objective, paired "
+                    "t-test on the per-replication differences",
+                    "comparisons": n_dominance,
+                    "rule": "dominated: another recommended candidate's means are no worse on "
+                    "every objective and better on one significantly after Holm's adjustment; "
+                    "a lead on the means alone is reported as indistinguishable_from",
+                },
             },
             "prune_harm": follow_up.prune_harm,
             "candidates": [c.to_dict() for c in candidates],

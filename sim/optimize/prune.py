@@ -254,6 +254,7 @@ def _adopt(candidate: Candidate, smaller: Candidate) -> None:
     candidate.comparison = smaller.comparison
     candidate.verdict = smaller.verdict
     candidate.feasible = smaller.feasible
+    candidate.per_replication = smaller.per_replication
 
 
 def drop_duplicates(candidates: Sequence[Candidate], evaluator: Evaluator) -> list[Candidate]:

@@ -351,6 +351,58 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
         ) from None
 
 
+def refuse_other_study(
+    attrs: Mapping[str, Any], *, study_name: str, study_fingerprint: str, sampler_name: str
+) -> None:
+    """Refuse (``ConfigError`` naming ``optimizer.study_name``) to resume a stored study whose
+    attributes ``attrs`` record another search (``fingerprint``: model, search space,
+    objectives, constraints, scenario, seed, replications) or another sampler. A study without
+    them (new) passes. Used when the study is opened and, earlier, by ``check_study``."""
+    old = attrs.get("fingerprint")
+    if old is not None and old != study_fingerprint:
+        raise ConfigError(
+            f"optimizer.study_name: the study '{study_name}' in this storage was made for a "
+            "different model, search space, objectives, scenario or seed; give this search its "
+            f"own study (optimizer.study_name={study_name}_2, or in a sweep over seeds "
+            f"'optimizer.study_name={study_name}_${{seed}}') or, with the default storage, "
+            "another hydra.run.dir"
+        )
+    made_with = attrs.get("sampler")
+    if made_with is not None and made_with != sampler_name:
+        raise ConfigError(
+            f"optimizer.study_name: the study '{study_name}' in this storage was made with "
+            f"{made_with}, not {sampler_name}; give this search its own study, e.g. "
+            f"optimizer.study_name={study_name}_{_short(sampler_name)} (in a sweep over samplers: "
+            f"'optimizer.study_name={study_name}_${{hydra:runtime.choices.optimizer}}')"
+        )
+
+
+def check_study(job: SearchJob) -> None:
+    """Open the job's storage once, without creating anything in it, and refuse what
+    ``run_search`` would refuse when it opens the study: a storage that cannot be opened
+    (``open_storage``) and a study of the same name made for another search or with another
+    sampler (``refuse_other_study``). For a check before anything is written; the storage's
+    connections are closed again."""
+    storage = open_storage(job.settings.storage)
+    if storage is None:
+        return
+    try:
+        try:
+            study_id = storage.get_study_id_from_name(job.settings.study_name)
+        except KeyError:  # no such study yet: this search will create it
+            return
+        refuse_other_study(
+            storage.get_study_user_attrs(study_id),
+            study_name=job.settings.study_name,
+            study_fingerprint=job.fingerprint,
+            sampler_name=job.sampler.name,
+        )
+    finally:
+        engine = getattr(storage, "engine", None)
+        if engine is not None:
+            engine.dispose()
+
+
 def open_study(
     *,
     storage: str | None,
@@ -392,28 +444,17 @@ def _open_study(
         load_if_exists=True,
     )
     sampler_name = type(sampler).__name__
-    old = study.user_attrs.get("fingerprint")
-    if old is None:
+    refuse_other_study(
+        study.user_attrs,
+        study_name=study_name,
+        study_fingerprint=study_fingerprint,
+        sampler_name=sampler_name,
+    )
+    if study.user_attrs.get("fingerprint") is None:
         study.set_user_attr("fingerprint", study_fingerprint)
         study.set_user_attr("objectives", [o.kpi for o in objectives])
-    elif old != study_fingerprint:
-        raise ConfigError(
-            f"optimizer.study_name: the study '{study_name}' in this storage was made for a "
-            "different model, search space, objectives, scenario or seed; give this search its "
-            f"own study (optimizer.study_name={study_name}_2, or in a sweep over seeds "
-            f"'optimizer.study_name={study_name}_${{seed}}') or, with the default storage, "
-            "another hydra.run.dir"
-        )
-    made_with = study.user_attrs.get("sampler")
-    if made_with is None:
+    if study.user_attrs.get("sampler") is None:
         study.set_user_attr("sampler", sampler_name)
-    elif made_with != sampler_name:
-        raise ConfigError(
-            f"optimizer.study_name: the study '{study_name}' in this storage was made with "
-            f"{made_with}, not {sampler_name}; give this search its own study, e.g. "
-            f"optimizer.study_name={study_name}_{_short(sampler_name)} (in a sweep over samplers: "
-            f"'optimizer.study_name={study_name}_${{hydra:runtime.choices.optimizer}}')"
-        )
     if fail_running:
         _fail_abandoned(study)
     return study

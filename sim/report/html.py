@@ -12,7 +12,7 @@ Files read (each optional; a section whose files are missing says so):
 ``model.yaml``              the process model (else the ``process`` of ``config.yaml``)
 ``trace.csv.gz``/``.parquet``  the simulated event log: cycle-time distribution, arrivals
 ``confirmation.json``       baseline vs recommended with paired CIs (``sim.optimize``)
-``pareto.csv``, ``trials.csv``  the recommended candidates and every trial of the search
+``pareto.csv``, ``trials.csv``  the confirmed candidates (and today's process) and every trial
 ``best/1.yaml``             the recommended redesign (its diff map)
 ``recommendations.md``      the recommended changes in plain words
 ``backtest.json``           calibration quality (simulated vs held-out history)

@@ -242,3 +242,54 @@ def test_a_resumed_run_fails_the_trials_a_killed_run_left_running(tmp_path):
     assert "RUNNING" not in set(trials["state"])
     assert trials.set_index("trial").loc[stale, "state"] == "FAIL"
     assert (trials["state"] == "COMPLETE").sum() == 3
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        ("seed=7", "the study 'tiny' in this storage was made for a different model, search space"),
+        (
+            "optimizer.sampler._target_=optuna.samplers.TPESampler",
+            "the study 'tiny' in this storage was made with RandomSampler, not TPESampler",
+        ),
+    ],
+)
+def test_a_new_run_on_another_searchs_study_leaves_no_directory(tmp_path, override, says):
+    """QA: a study of the same name in a shared storage, made by another search (another seed,
+    space, objectives ... or sampler), was refused only when the search opened it, after the
+    run record: the refused run left .hydra/, config.yaml, run.json and main.log behind. The
+    check the search makes now runs before the record too."""
+    shared = f"optimizer.storage=sqlite:///{tmp_path / 'shared.db'}"
+    args = [*quick_search_args(tmp_path, 1), shared]
+    assert run_sim(*args, f"hydra.run.dir={tmp_path / 'first'}").returncode == 0
+    run = tmp_path / "second"
+    res = run_sim(*args, override, f"hydra.run.dir={run}")
+    assert res.returncode == 2 and f"optimizer.study_name: {says}" in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+    assert not run.exists(), sorted(str(p.relative_to(run)) for p in run.rglob("*"))
+    study = optuna.load_study(study_name="tiny", storage=shared.partition("=")[2])
+    assert len(study.trials) == 1  # the first search's, untouched
+    # the same search again is no clash: it resumes the study
+    assert run_sim(*args, f"hydra.run.dir={run}").returncode == 0
+
+
+def test_a_resumed_run_whose_own_study_is_another_searchs_keeps_its_record(tmp_path):
+    """The same refusal on the run directory's own study.db (the earlier run searched with
+    seed 1, this one asks for seed 7): refused before config.yaml and run.json are rewritten."""
+    run = tmp_path / "run"
+    args = [*quick_search_args(tmp_path, 1), f"hydra.run.dir={run}"]
+    assert run_sim(*args).returncode == 0
+    before = {
+        str(p.relative_to(run)): p.read_bytes()
+        for p in run.rglob("*")
+        if p.is_file() and ".hydra" not in p.parts
+    }
+    assert {"run.json", "config.yaml", "study.db"} <= set(before)
+    res = run_sim(*args, "seed=7")
+    assert res.returncode == 2 and "was made for a different model" in res.stderr, res.stderr
+    after = {
+        str(p.relative_to(run)): p.read_bytes()
+        for p in run.rglob("*")
+        if p.is_file() and ".hydra" not in p.parts
+    }
+    assert after == before

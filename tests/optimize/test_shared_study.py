@@ -15,6 +15,7 @@ from sim.errors import ConfigError
 from sim.optimize import Evaluator, FollowUp, Objective, SamplerSpec, optimize_redesign, run_search
 from sim.optimize.study import (
     RedesignObjective,
+    check_study,
     finished_trials,
     register_run,
     sampler_seed,
@@ -186,6 +187,32 @@ def test_a_study_made_with_another_sampler_is_refused(tmp_path, make_job):
     with _evaluator(own) as ev:
         study, _ = run_search(own, ev, progress=False)
     assert len(finished_trials(study)) == 2
+
+
+def test_check_study_refuses_what_opening_the_study_refuses_without_writing(tmp_path, make_job):
+    """``check_study`` (the CLI's check before the run record) and ``run_search`` refuse the
+    same studies with the same message, and the check creates no study."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    job = make_job(storage=url, n_trials=1)
+    check_study(job)  # no study yet: fine, and none is created by the check
+    assert optuna.get_all_study_names(storage=url) == []
+    with _evaluator(job) as ev:
+        run_search(job, ev, progress=False)
+    check_study(job)  # the same search: it resumes
+    others = [
+        make_job(storage=url, n_trials=1, seed=2),
+        make_job(storage=url, n_trials=1, objectives=(Objective("cost_per_case"),)),
+        make_job(storage=url, n_trials=1, sampler="optuna.samplers.TPESampler"),
+    ]
+    for other in others:
+        with pytest.raises(ConfigError) as early:
+            check_study(other)
+        with _evaluator(other) as ev, pytest.raises(ConfigError) as late:
+            run_search(other, ev, progress=False)
+        assert str(early.value) == str(late.value)
+        assert str(early.value).startswith("optimizer.study_name: the study 't' in this storage")
+    assert optuna.get_all_study_names(storage=url) == ["t"]
+    assert len(optuna.load_study(study_name="t", storage=url).trials) == 1
 
 
 def _leave_running(url, job):
