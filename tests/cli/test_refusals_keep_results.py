@@ -1,14 +1,19 @@
 """A run refused for its config or model never costs the user an earlier run's results: with
 ``output.overwrite=true`` the checks that can refuse it run before the earlier run's files are
-removed."""
+removed. And a drop-off outcome that only the held-out log's cases end in is a real outcome, not
+a typo."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+from sim.errors import ConfigError
 
 
 def run_sim(*args: str) -> subprocess.CompletedProcess:
@@ -100,3 +105,81 @@ def test_a_comparison_refused_for_its_baseline_keeps_the_earlier_one(tmp_path, o
     one = run_sim("compare", f"runs=[{sims[0]}]", "output.overwrite=true", f"hydra.run.dir={out}")
     assert one.returncode == 2 and "give two or more to compare" in one.stderr
     assert snapshot(out) == before
+
+
+# ------------------------------------------------------- a drop-off only the held-out log shows
+def two_logs(tmp_path: Path) -> tuple[Path, Path]:
+    """A training log (January: cases a -> b, a -> c every third) and a held-out log (February:
+    the same, but every fourth case is withdrawn after a: an outcome January never shows)."""
+
+    def write(path: Path, month: int, cases: int, offset: int, rare: str | None) -> Path:
+        lines = ["case_id,activity,start_time,end_time,resource"]
+        for i in range(cases):
+            day = f"2020-{month:02d}-{1 + i // 4:02d}"
+            h = 9 + i % 4
+            last = rare if rare and i % 4 == 0 else ("c" if i % 3 == 0 else "b")
+            lines += [
+                f"{offset + i},a,{day} {h}:00,{day} {h}:10,r1",
+                f"{offset + i},{last},{day} {h}:20,{day} {h}:40,r2",
+            ]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    return (
+        write(tmp_path / "train.csv", 1, 40, 0, None),
+        write(tmp_path / "test.csv", 2, 20, 1000, "withdrawn"),
+    )
+
+
+def test_a_dropoff_only_the_held_out_cases_end_in_is_taken_with_a_note(tmp_path):
+    train, test = two_logs(tmp_path)
+    run = tmp_path / "run"
+    res = run_sim(
+        "calibrate", f"log={train}", f"backtest.log={test}", "outcomes.dropoff=[withdrawn]",
+        "backtest.replications=1", "backtest.in_sample=false", "output.report=false",
+        "progress=false", "workers=1", f"hydra.run.dir={run}",
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    note = "drop-off outcome(s) ['withdrawn']: no case of the training log ends there"
+    assert note in res.stdout
+    assert "the model has no drop-off to it" in res.stdout
+    calibration = json.loads((run / "calibration.json").read_text())
+    assert calibration["dropoff_outcomes"] == ["withdrawn"]
+    assert any(note in n for n in calibration["notes"])
+    assert "end:withdrawn" not in calibration["ends"]  # no training case ends there
+    backtest = json.loads((run / "backtest.json").read_text())
+    assert backtest["settings"]["dropoff_outcomes"] == ["withdrawn"]
+    # the history's drop-off counts the 5 withdrawn cases of 20; the model drops none
+    assert backtest["test"]["kpis"]["dropoff_rate"] == pytest.approx(5 / 20)
+    assert backtest["model"]["dropoff_rate"]["mean"] == 0.0
+
+
+def test_a_dropoff_in_neither_log_is_still_refused_naming_the_outcomes(tmp_path):
+    train, test = two_logs(tmp_path)
+    run = tmp_path / "run"
+    res = run_sim(
+        "calibrate", f"log={train}", f"backtest.log={test}", "outcomes.dropoff=[withdrawm]",
+        "output.report=false", "progress=false", f"hydra.run.dir={run}",
+    )  # fmt: skip
+    assert res.returncode == 2, res.stdout
+    assert "error: outcomes.dropoff=['withdrawm']: not an outcome nor an activity" in res.stderr
+    assert "its cases end in ['b', 'c']" in res.stderr
+    assert "the held-out log's cases also end in ['withdrawn']" in res.stderr
+    assert not run.exists()
+
+
+def test_calibrate_model_takes_a_held_out_outcome_and_refuses_it_without(tmp_path):
+    from sim.calibrate import calibrate_model, list_outcomes
+
+    train, test = (pd.read_csv(p) for p in two_logs(tmp_path))
+    held_out = list_outcomes(test)
+    assert held_out == ["b", "c", "withdrawn"]
+    with pytest.raises(ConfigError, match=r"dropoff_outcomes=\['withdrawn'\]: not an outcome"):
+        calibrate_model(train, dropoff_outcomes=["withdrawn"], seed=0)
+    cal = calibrate_model(
+        train, dropoff_outcomes=["withdrawn", "c"], held_out_outcomes=held_out, seed=0
+    )
+    assert cal.dropoff_outcomes == ["withdrawn", "c"]
+    assert cal.model.metadata["dropoff_outcomes"] == ["withdrawn", "c"]
+    assert {e.outcome: e.success for e in cal.model.ends.values()} == {"b": True, "c": False}
+    assert any("['withdrawn']: no case of the training log ends there" in n for n in cal.notes)
