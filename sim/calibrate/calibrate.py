@@ -23,6 +23,7 @@ import math
 import re
 import time
 from collections import Counter, deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,6 +216,13 @@ def suggest_dropoff(
     return suggested, reasons
 
 
+def list_outcomes(log: EventLog | pd.DataFrame | Prepared) -> list[str]:
+    """The outcomes the finished cases of ``log`` end in (a case's last activity, or its
+    ``outcome`` column), sorted; open cases are left out."""
+    p = log if isinstance(log, Prepared) else prepare_log(log)
+    return sorted({str(o) for o in case_outcomes(p).dropna()})
+
+
 def _arrival_profile(
     arrivals: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[Any, dict[str, Any]]:
@@ -385,6 +393,7 @@ def calibrate_model(
     *,
     name: str = "calibrated",
     dropoff_outcomes: list[str] | None = None,
+    held_out_outcomes: Collection[str] = (),
     abandonment_outcomes: list[str] | None = None,
     rare_path_threshold: float = 0.0,
     parallel_threshold: float = 0.05,
@@ -414,6 +423,11 @@ def calibrate_model(
       drop-offs; ``None`` uses ``suggest_dropoff``'s suggestions (recorded in the notes), ``[]``
       means none. A name that is neither an outcome nor an activity of the log (a typo) raises
       ``ConfigError`` with the log's outcomes; an activity that never ends a case gets a note.
+    * ``held_out_outcomes``: the outcomes of a held-out log of the same process (the back-test's,
+      ``list_outcomes``). A drop-off outcome among them is a real one even where no case of
+      ``log`` ends in it (a rare outcome the training period happens not to show): it is kept
+      in ``dropoff_outcomes`` (the back-test counts it in the history's drop-off) with a note
+      that the model has no drop-off to it, not refused as a typo.
     * ``abandonment_outcomes``: drop-off outcomes that mean "left while waiting"; where the log
       shows at least ``min_abandonments`` of them after the same step, a patience distribution is
       fitted by censored maximum likelihood and attached to the step the case was waiting for.
@@ -529,15 +543,28 @@ def calibrate_model(
     else:
         dropoff = [str(o) for o in dropoff_outcomes]
         activities = set(ev["activity"])
-        absent = [o for o in dropoff if o not in seen_outcomes and o not in activities]
-        not_final = [o for o in dropoff if o not in seen_outcomes and o in activities]
+        held_out = {str(o) for o in held_out_outcomes}
+        unseen = [o for o in dropoff if o not in seen_outcomes]
+        only_held_out = [o for o in unseen if o in held_out]
+        not_final = [o for o in unseen if o not in held_out and o in activities]
+        absent = [o for o in unseen if o not in held_out and o not in activities]
         if absent:  # a typo would silently count no drop-off at all: refused
             more = f" and {len(seen_outcomes) - 20} more" if len(seen_outcomes) > 20 else ""
             hint = f"; the suggested drop-offs are {suggested}" if suggested else ""
+            extra = sorted(held_out - set(seen_outcomes))
+            also = f"; the held-out log's cases also end in {extra[:20]}" if extra else ""
             raise ConfigError(
-                f"dropoff_outcomes={absent}: not an outcome nor an activity of this log (a "
-                f"typo?); its cases end in {seen_outcomes[:20]}{more}{hint} (dropoff_outcomes=[] "
+                f"dropoff_outcomes={absent}: not an outcome nor an activity of this log"
+                f"{' nor an outcome of the held-out log' if held_out else ''} (a typo?); its "
+                f"cases end in {seen_outcomes[:20]}{more}{also}{hint} (dropoff_outcomes=[] "
                 "for none)"
+            )
+        if only_held_out:
+            notes.append(
+                f"drop-off outcome(s) {only_held_out}: no case of the training log ends there "
+                "(only held-out cases do), so the model has no drop-off to "
+                f"{'it' if len(only_held_out) == 1 else 'them'}; the back-test's drop-off "
+                "figures still count them in the history"
             )
         if not_final:
             notes.append(f"drop-off outcome(s) {not_final} never end a case in this log")

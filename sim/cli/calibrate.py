@@ -15,7 +15,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from sim.calibrate import calibrate_model, check_calibration_options
+from sim.calibrate import calibrate_model, check_calibration_options, list_outcomes
 from sim.calibrate.backtest import backtest
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.cli.common import (
@@ -271,10 +271,13 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         f"calibrating from {train.n_cases:,} cases (routing, durations, arrivals, staff, "
         "waiting and delays) ...",
     )
+    # a drop-off outcome only the held-out cases end in is a real (rare) one, not a typo
+    held_out_outcomes = list_outcomes(test) if test is not None and s["dropoff"] else []
     cal = calibrate_model(
         train,
         name=str(name),
         dropoff_outcomes=s["dropoff"],
+        held_out_outcomes=held_out_outcomes,
         abandonment_outcomes=s["abandonment"],
         extraneous_delays=s["calibration.extraneous_delays"],
         deadline_timers=s["calibration.deadline_timers"],

@@ -298,25 +298,46 @@ def write_comparison(
     """Compare ``runs`` against the baseline; write ``comparison.csv``, ``scenarios.json``,
     ``comparison.md`` (and with ``report`` ``report.html``) into ``out_dir``; print the
     headline changes and the notes that qualify them."""
-    if len(runs) < 2:
-        raise ConfigError(f"compare: {len(runs)} run given; give two or more to compare")
-    labels = scenario_labels(runs)
-    b = pick_baseline(baseline, labels, runs)
-    base = runs[b]
-    comparison = compare_scenarios(
-        {label: r.table for label, r in zip(labels, runs, strict=True)},
-        baseline=labels[b],
-        paired={label: pairable(r, base) for label, r in zip(labels, runs, strict=True)},
-        volume_differs={
-            label
-            for label, r in zip(labels, runs, strict=True)
-            if r.arrival_volume != base.arrival_volume
-        },
-    )
-    scenarios = [
-        {"label": label, "baseline": i == b, **r.describe()}
-        for i, (label, r) in enumerate(zip(labels, runs, strict=True))
-    ]
+    return _write(_Compared.of(runs, baseline), out_dir, report=report)
+
+
+@dataclass(frozen=True)
+class _Compared:
+    """A comparison worked out and checked, not yet written."""
+
+    comparison: pd.DataFrame
+    labels: list[str]
+    baseline: int
+    scenarios: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, runs: Sequence[SimulateRun], baseline: Any = None) -> _Compared:
+        """Compare ``runs`` against ``baseline``; ``ConfigError`` for fewer than two runs or a
+        baseline that is none of them."""
+        if len(runs) < 2:
+            raise ConfigError(f"compare: {len(runs)} run given; give two or more to compare")
+        labels = scenario_labels(runs)
+        b = pick_baseline(baseline, labels, runs)
+        base = runs[b]
+        comparison = compare_scenarios(
+            {label: r.table for label, r in zip(labels, runs, strict=True)},
+            baseline=labels[b],
+            paired={label: pairable(r, base) for label, r in zip(labels, runs, strict=True)},
+            volume_differs={
+                label
+                for label, r in zip(labels, runs, strict=True)
+                if r.arrival_volume != base.arrival_volume
+            },
+        )
+        scenarios = [
+            {"label": label, "baseline": i == b, **r.describe()}
+            for i, (label, r) in enumerate(zip(labels, runs, strict=True))
+        ]
+        return cls(comparison, list(labels), b, scenarios)
+
+
+def _write(c: _Compared, out_dir: Path, *, report: bool) -> pd.DataFrame:
+    comparison, scenarios, labels, b = c.comparison, c.scenarios, c.labels, c.baseline
     from sim.report.compare import comparison_markdown, comparison_notes
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -434,12 +455,15 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     for r in runs:
         if r.run_dir.resolve() == run_dir.resolve():
             raise ConfigError(f"hydra.run.dir: {run_dir} is one of the runs compared; give another")
+    # compared (and the baseline checked) before the earlier run's files go: a refused
+    # comparison leaves the earlier one as it was
+    compared = _Compared.of(runs, cfg.get("baseline"))
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
         clear_earlier_run(run_dir)
     write_run_record(
         run_dir, cfg, command="compare", extra={"runs": [str(r.run_dir) for r in runs]}
     )
-    return write_comparison(runs, run_dir, baseline=cfg.get("baseline"), report=report)
+    return _write(compared, run_dir, report=report)
 
 
 class CompareSweep(SweepJobs):

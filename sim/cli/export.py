@@ -25,7 +25,11 @@ def file_stem(model_name: str) -> str:
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path:
-    """Write the model in ``cfg.format`` into the run directory."""
+    """Write the model in ``cfg.format`` into the run directory.
+
+    Everything that can refuse the export (the format, the model, the BPMN loss check with
+    ``allow_loss=false``, drawing the map) runs before ``output.overwrite=true`` removes the
+    earlier run's files: a refused export leaves the earlier one as it was."""
     fmt = str(cfg.format)
     if fmt not in FORMATS:
         raise ConfigError(f"format: expected one of {list(FORMATS)}, got {fmt!r}")
@@ -33,13 +37,26 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     model = load_process(cfg, choice=process_choice)
     overwrite = config_bool(cfg, "output.overwrite")
     guard_run_dir(run_dir, (), overwrite=overwrite)  # another export's record stays its own
+    name = file_stem(model.name)
+    text: str | None = None
+    figure = None
+    if fmt == "bpmn":
+        from sim.model.interchange import check_bpmn_export, save_bpmn
+
+        # the loss check (ModelError listing the losses with allow_loss=false) and the BPMN
+        # structure check, before anything is removed
+        check_bpmn_export(model, run_dir / f"{name}.bpmn", allow_loss=allow_loss)
+    elif fmt in ("mermaid", "dot", "png"):
+        from sim.report import draw_process_map, save_figure, to_dot, to_mermaid
+
+        if fmt == "png":
+            figure = draw_process_map(model)
+        else:
+            text = (to_mermaid if fmt == "mermaid" else to_dot)(model)
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
         clear_earlier_run(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    name = file_stem(model.name)
     if fmt == "bpmn":
-        from sim.model.interchange import save_bpmn
-
         res = save_bpmn(model, run_dir / f"{name}.bpmn", overwrite=overwrite, allow_loss=allow_loss)
         path = res.bpmn
         print(f"wrote {res.params}")
@@ -66,12 +83,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             raise ConfigError(
                 f"{path}: exists already; refusing to overwrite it (output.overwrite=true)"
             )
-        from sim.report import draw_process_map, save_figure, to_dot, to_mermaid
-
-        if fmt == "png":
-            save_figure(draw_process_map(model), path)
+        if figure is not None:
+            save_figure(figure, path)
         else:
-            path.write_text((to_mermaid if fmt == "mermaid" else to_dot)(model), encoding="utf-8")
+            path.write_text(text or "", encoding="utf-8")
     print(f"wrote {path}")
     write_run_record(
         run_dir,

@@ -5,7 +5,8 @@ A run writes only into a new or empty directory (``sim.cli.common.guard_run_dir`
 file would leave the earlier run's files that this run does not write (its fifth back-test trace,
 a trace turned off since, a back-test disabled since) beside this run's record, which then
 describes them wrongly. So the results the earlier run wrote are removed before this run writes
-its first file.
+its first file, and after every check that can refuse this run (its config, its model, the
+losses of an export with ``allow_loss=false``): a refused run leaves the earlier one as it was.
 
 What is removed is recognised from the earlier run's record (``run.json``, which every command
 writes first): the files its command writes, by name. A directory without a run record was not

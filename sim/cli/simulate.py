@@ -16,7 +16,7 @@ from sim.cli.common import (
     write_run_record,
 )
 from sim.cli.overwrite import clear_earlier_run
-from sim.engine import run_replications
+from sim.engine import check_scenario, run_replications
 from sim.errors import ConfigError
 from sim.eventlog import REPRODUCIBLE_GZIP
 from sim.kpis import format_report, kpi_report, kpi_table, trace_to_event_log
@@ -74,7 +74,10 @@ def empty_window_warning(table: pd.DataFrame, scenario: Scenario) -> str | None:
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
-    """Simulate, write ``kpis.json``, ``replications.csv``, ``model.yaml`` and the run record."""
+    """Simulate, write ``kpis.json``, ``replications.csv``, ``model.yaml`` and the run record.
+
+    The config, the model and the scenario are checked before ``output.overwrite=true`` removes
+    the earlier run's files: a refused run leaves the earlier one as it was."""
     overwrite = config_bool(cfg, "output.overwrite")
     guard_run_dir(run_dir, RESULTS, overwrite=overwrite)
     trace, report_html, figures, progress = (
@@ -87,6 +90,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         raise ConfigError(f"output.trace_format: expected csv.gz or parquet, got {fmt!r}")
     seed = config_int(cfg, "seed", minimum=0)
     workers = config_int(cfg, "workers", minimum=1, null=True)
+    check_scenario(model, scenario)  # e.g. scenario.staffing of an unknown role: before removing
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
         clear_earlier_run(run_dir)
     write_run_record(run_dir, cfg, command="simulate", extra={"model": model.name})

@@ -27,6 +27,13 @@ def _one(args: tuple[ProcessModel, Scenario, int, int]) -> tuple[int, Trace]:
     return rep, run_replication(model, scenario, seed=seed, replication=rep)
 
 
+def check_scenario(model: ProcessModel, scenario: Scenario) -> None:
+    """Raise ``ConfigError`` for a scenario ``model`` cannot run (``scenario.staffing`` naming an
+    unknown role, a role that does steps staffed by nobody), without simulating anything: what
+    ``run_replications`` would refuse, for a caller that must know before it writes."""
+    Replication(model, scenario, seed=0)  # builds the SimPy model only: the checks, no run
+
+
 def run_replications(
     model: ProcessModel,
     scenario: Scenario,
@@ -43,7 +50,7 @@ def run_replications(
     per core); ``workers=1`` runs in this process. ``on_result`` is called as each one finishes.
     """
     n = scenario.replications
-    Replication(model, scenario, seed=seed)  # fail fast on bad staffing, before any worker starts
+    check_scenario(model, scenario)  # fail fast on bad staffing, before any worker starts
     if workers is None:
         workers = available_cores()
     workers = max(1, min(workers, n))

@@ -31,7 +31,9 @@ Semantics worth knowing (also in the README):
 * **The stop.** Without drain (or when ``drain_days`` runs out) the run stops with cases under
   way. The trace's events are the executed steps only; the steps cases were at then, queueing
   (or waiting for a shift or a hand-off) or in service, are recorded apart (``Trace.open_*``:
-  when the case reached the step, when its work started, who does it).
+  when the case reached the step, when its work started, who does it). A case that gave up in
+  one parallel branch while another was still under way is in progress at the stop, but its
+  abandonment is recorded (``Trace.case_dropped_*``) as a drain would record it.
 * **Arrivals.** A time change of the unscaled inter-arrival process by the rate profile x
   ``arrival_scale`` (``warmup_arrival_scale`` before the warm-up ends): a gap that spans a change
   of rate runs at each rate for its own part.
@@ -714,8 +716,12 @@ class Replication:
         cols = np.fromiter(chain.from_iterable(ev), dtype=float, count=6 * n).reshape(n, 6)
         extra = np.array(self.extra, dtype=np.int64).reshape(-1, 2)
         waited = np.full((len(self.c_arrival), 2), np.nan)
-        for cid, (_, enabled, left) in self.left_queue.items():
+        dropped = list(self.c_dropped)
+        for cid, (idx, enabled, left) in self.left_queue.items():
             waited[cid] = enabled, left
+            # a case that gave up in one parallel branch while another was still under way at
+            # the stop has not ended, but it left that queue: where, as if it had drained
+            dropped[cid] = idx
         open_steps = self._open_steps()
         return Trace(
             activities=self.activities,
@@ -735,7 +741,7 @@ class Replication:
             case_end=np.array(self.c_end, dtype=float),
             case_outcome=np.array(self.c_outcome, dtype=np.int64),
             case_segment=np.array(self.c_segment, dtype=np.int64),
-            case_dropped_at=np.array(self.c_dropped, dtype=np.int64),
+            case_dropped_at=np.array(dropped, dtype=np.int64),
             case_dropped_enabled=waited[:, 0].copy(),
             case_dropped_left=waited[:, 1].copy(),
             case_value=np.array(self.c_value, dtype=float),

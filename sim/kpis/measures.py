@@ -5,8 +5,9 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
 * cycle time: case end - arrival, over finished cases (completed or dropped);
 * waiting of a step: start - enabled (queueing, closed shifts, hand-off) of its executions (a case
   that abandoned the queue is not in it); processing: working time between start and end;
-* reached: cases that executed a step, abandoned its queue, or were at it (queueing or in
-  service) when the run stopped;
+* reached: cases that executed a step, abandoned its queue (in a parallel branch too, while
+  another branch was still under way at the stop), or were at it (queueing or in service) when
+  the run stopped;
 * drop-off rate: finished cases whose outcome is a drop-off / finished cases;
 * throughput: successful completions per day and per week of the window;
 * WIP: time-average number of cases in the process during the window;

@@ -41,7 +41,9 @@ class Trace:
     case_end: np.ndarray  # float64, nan while in progress
     case_outcome: np.ndarray  # int64 index into outcomes, IN_PROGRESS if open
     case_segment: np.ndarray  # int64 index into segments
-    case_dropped_at: np.ndarray  # int64 activity index where the case abandoned, -1 otherwise
+    # int64 activity index where the case abandoned (the first queue it left; also for a case
+    # still in progress at the stop whose other parallel branches were under way), -1 otherwise
+    case_dropped_at: np.ndarray
     case_dropped_enabled: np.ndarray  # float64: when it was ready for that step (nan: did not)
     case_dropped_left: np.ndarray  # float64: when its patience ran out there (nan: did not)
     case_value: np.ndarray  # float64 value of the outcome for the case's segment

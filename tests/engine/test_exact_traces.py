@@ -779,6 +779,31 @@ def test_the_stop_records_each_branch_under_way_and_every_person_of_its_step():
     ]
 
 
+def test_the_stop_records_where_a_case_gave_up_while_another_branch_was_under_way():
+    # One case at 1: 'w' takes the one r-person 1-6, 'x' (r, patience 1 h) queues behind it
+    # and gives up at 2, the timer 't' runs 1-41. Drained, the case leaves at 41, abandoned at
+    # x. Stopped at 24, it is in progress with 't' under way, and its abandonment at x is
+    # recorded all the same (where, when it was ready, when it left).
+    m = build(
+        {
+            "w": {"role": "r", "duration": fixed(5), "next": "j"},
+            "x": {"role": "r", "duration": fixed(1), "patience": fixed(1), "next": "j"},
+            "t": {"duration": fixed(40), "next": "j"},
+        },
+        start="split",
+        roles={"r": 1},
+        parallel={"split": {"branches": ["w", "x", "t"], "join": "j", "next": DONE}},
+    )
+    t = run(m, max_cases=1)
+    assert cases(t) == [(1.0, 41.0, "abandoned", "x")]
+    t = run(m, max_cases=1, drain=False)
+    assert t.run_end == 24.0
+    assert rows(t) == [(0, "w", "r_1", 1.0, 1.0, 6.0)]
+    assert open_rows(t) == [(0, "t", None, 1.0, 1.0)]
+    assert cases(t) == [(1.0, None, "in_progress", "x")]
+    assert (t.case_dropped_enabled[0], t.case_dropped_left[0]) == (1.0, 2.0)
+
+
 def test_drain_finishes_open_cases_within_drain_days():
     t = run(_long_model(), warmup_days=1, horizon_days=1, drain=True, drain_days=1.5)
     assert [c[1] for c in cases(t)] == [32.0, 52.0, 72.0]

@@ -110,6 +110,9 @@ def test_the_steps_under_way_at_the_stop_are_where_the_open_cases_are(model, see
     finished = t.case_outcome >= 0
     assert open_.sum() + finished.sum() == t.n_cases
     assert open_[t.open_case].all()
+    # a case that left a queue (in a parallel branch, its others under way at the stop) says
+    # where, as a drained one does
+    assert ((t.case_dropped_at >= 0) == ~np.isnan(t.case_dropped_left)).all()
     for arr in (t.open_activity, t.open_resource, t.open_enabled, t.open_start):
         assert arr.shape == t.open_case.shape
     at_stop = np.zeros(t.n_cases, dtype=bool)

@@ -16,7 +16,13 @@ from interchange_testkit import model_differences
 from sim.engine import run_replication
 from sim.errors import ModelError
 from sim.model import from_dict, load
-from sim.model.interchange import BpmnImportWarning, load_bpmn, save_bpmn, to_prosimos_json
+from sim.model.interchange import (
+    BpmnImportWarning,
+    check_bpmn_export,
+    load_bpmn,
+    save_bpmn,
+    to_prosimos_json,
+)
 from sim.model.scenario import Scenario
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
@@ -185,6 +191,19 @@ def test_crm_export_lists_what_would_be_lost(tmp_path, crm_path):
     )
     tr = run_replication(back, Scenario(horizon_days=7, warmup_days=0, replications=1), seed=1)
     assert tr.n_cases > 0
+
+
+def test_check_bpmn_export_says_what_save_bpmn_would_lose_and_writes_nothing(tmp_path, crm_path):
+    crm = load(crm_path)
+    with pytest.raises(ModelError) as refused:
+        save_bpmn(crm, tmp_path / "crm.bpmn")
+    with pytest.raises(ModelError) as checked:
+        check_bpmn_export(crm, tmp_path / "crm")  # the same refusal, the .bpmn path named
+    assert str(checked.value) == str(refused.value)
+    lost = check_bpmn_export(crm, tmp_path / "crm.bpmn", allow_loss=True)
+    assert lost == save_bpmn(crm, tmp_path / "crm.bpmn", allow_loss=True).lost
+    assert len(lost) == 9
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.bpmn", "crm.json"]  # save's
 
 
 def test_refuses_to_overwrite(tmp_path, expressible):

@@ -288,6 +288,39 @@ def test_a_case_at_a_step_when_the_run_stopped_reached_it():
     assert u["utilisation:x"] == pytest.approx((1 + 3 + 1 + 2) / 6)
 
 
+def test_a_case_that_gave_up_in_a_branch_reached_that_step_whatever_the_drain():
+    # One case at 1 h, three branches: 'w' takes the one clerk 1-6, 'x' (clerk, patience 1 h)
+    # queues behind it and gives up at 2, the timer 't' runs 1-41. Without drain the run stops
+    # at 24 with 't' under way: the case is in progress, yet it entered x's queue and left it,
+    # so it reached x, as in the drained run (where it ends at 41, abandoned at x).
+    model = from_dict(
+        {
+            "name": "gave_up_in_a_branch",
+            "start": "split",
+            "arrivals": {"interarrival": 1.0},
+            "roles": {"clerk": {"headcount": 1}},
+            "steps": {
+                "w": {"role": "clerk", "duration": 5.0, "next": "j"},
+                "x": {"role": "clerk", "duration": 1.0, "patience": 1.0, "next": "j"},
+                "t": {"duration": 40.0, "next": "j"},
+            },
+            "parallel": {"split": {"branches": ["w", "x", "t"], "join": "j", "next": "done"}},
+            "ends": {"done": {"success": True}},
+        }
+    )
+    reached = {}
+    for drain in (True, False):
+        sc = Scenario(horizon_days=1, warmup_days=0, max_cases=1, drain=drain)
+        k = replication_kpis(run_replication(model, sc, seed=0), model)
+        assert k["cases_in_progress"] == (0 if drain else 1)
+        reached[drain] = {s: k[f"reached:{s}"] for s in ("w", "x", "t")}
+    assert reached[True] == reached[False] == {"w": 1.0, "x": 1.0, "t": 1.0}
+    # the in-progress case is no drop-off yet: the drop-off rate counts finished cases only
+    sc = Scenario(horizon_days=1, warmup_days=0, max_cases=1, drain=False)
+    k = replication_kpis(run_replication(model, sc, seed=0), model)
+    assert k["cases_dropped"] == 0 and np.isnan(k["dropoff_rate"])
+
+
 def test_without_drain_every_case_reached_the_first_step(crm_path):
     """Every CRM case starts at lead_identification: a run cut at the end of the horizon, with
     cases queueing there, still has them all reach it; and nobody is busy over 100 %."""

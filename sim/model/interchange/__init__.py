@@ -8,7 +8,9 @@
 * ``from_prosimos_json(params, *, bpmn_path)``: the same with the parameters as a mapping or path;
 * ``save_bpmn(model, path, *, overwrite=False, allow_loss=False)``: writes ``path`` (.bpmn with a
   diagram bpmn.io can open) and the Prosimos ``.json`` next to it;
-* ``to_prosimos_json(model, *, allow_loss=False)``: the Prosimos parameters as a dict.
+* ``to_prosimos_json(model, *, allow_loss=False)``: the Prosimos parameters as a dict;
+* ``check_bpmn_export(model, path, *, allow_loss=False)``: what ``save_bpmn`` would lose (or its
+  refusal), without writing anything.
 
 XML is parsed with defusedxml only. What the formats cannot express is reported, never dropped
 silently: unsupported BPMN raises ``ModelError`` with the element id; approximations on import
@@ -17,12 +19,18 @@ unless ``allow_loss=True``. The decisions and conventions are documented in the 
 ``importer``, ``structure``, ``prosimos`` and ``exporter``.
 """
 
-from sim.model.interchange.exporter import ExportResult, save_bpmn, to_prosimos_json
+from sim.model.interchange.exporter import (
+    ExportResult,
+    check_bpmn_export,
+    save_bpmn,
+    to_prosimos_json,
+)
 from sim.model.interchange.importer import BpmnImportWarning, from_prosimos_json, load_bpmn
 
 __all__ = [
     "BpmnImportWarning",
     "ExportResult",
+    "check_bpmn_export",
     "from_prosimos_json",
     "load_bpmn",
     "save_bpmn",

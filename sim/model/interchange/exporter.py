@@ -798,6 +798,24 @@ def to_prosimos_json(model: ProcessModel, *, allow_loss: bool = False) -> dict[s
     return params
 
 
+def _bpmn_path(path: str | Path) -> Path:
+    path = Path(path)
+    return path if path.suffix.lower() == ".bpmn" else path.with_suffix(".bpmn")
+
+
+def check_bpmn_export(
+    model: ProcessModel, path: str | Path, *, allow_loss: bool = False
+) -> tuple[str, ...]:
+    """What ``save_bpmn(model, path, allow_loss=allow_loss)`` would lose, without writing
+    anything: it raises the ``ModelError`` that call would raise for the model (a loss with
+    ``allow_loss=False``, a structure BPMN cannot hold), so a caller can refuse before it
+    touches any file."""
+    plan, _ = _plan_and_params(model)
+    if plan.lost and not allow_loss:
+        _refuse(plan.lost, str(_bpmn_path(path)))
+    return tuple(plan.lost)
+
+
 def save_bpmn(
     model: ProcessModel,
     path: str | Path,
@@ -811,9 +829,7 @@ def save_bpmn(
     every loss) when BPMN/Prosimos cannot express part of the model, unless ``allow_loss``: then
     the nearest model is written and ``ExportResult.lost`` lists what was lost.
     """
-    path = Path(path)
-    if path.suffix.lower() != ".bpmn":
-        path = path.with_suffix(".bpmn")
+    path = _bpmn_path(path)
     json_path = path.with_suffix(".json")
     for p in (path, json_path):
         if p.exists() and not overwrite:
