@@ -283,14 +283,21 @@ def _task(command: str) -> Callable:
         from hydra.core.hydra_config import HydraConfig
         from omegaconf.errors import OmegaConfBaseException
 
-        from sim.cli.common import redact_hydra_files, release_run_dir
+        from sim.cli.common import redact_hydra_files, release_run_dir, restore_run_dir
+
+        def refused() -> None:
+            # a refused rerun leaves an earlier run's directory as it was (Hydra rewrote its
+            # .hydra/ before this task started); a new one's files go
+            if not in_multirun(hc):
+                restore_run_dir(run_dir)
+            release_run_dir(run_dir, tidy=not in_multirun(hc))
 
         hc = HydraConfig.get()
         run_dir = Path(hc.runtime.output_dir)
         unknown = sorted(set(cfg) - _known_keys(command))
         if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
             redact_hydra_files(run_dir)
-            release_run_dir(run_dir, tidy=not in_multirun(hc))
+            refused()
             print(
                 f"error: config: unknown key(s) {unknown} for {command}; its keys are "
                 f"{sorted(_known_keys(command))}",
@@ -310,12 +317,12 @@ def _task(command: str) -> Callable:
             module = __import__(f"sim.cli.{command}", fromlist=["run"])
             module.run(cfg, run_dir, process_choice=choice)
         except SimError as exc:
-            release_run_dir(run_dir, tidy=not in_multirun(hc))
+            refused()
             print(f"error: {job}{exc}", file=sys.stderr)
             if not job:
                 sys.exit(2)
         except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
-            release_run_dir(run_dir, tidy=not in_multirun(hc))
+            refused()
             print(f"error: {job}config: {exc}", file=sys.stderr)
             if not job:
                 sys.exit(2)
@@ -413,6 +420,11 @@ def main(argv: list[str] | None = None) -> None:
             }.get(command, ())
             # before Hydra writes .hydra/ into it: a refused run leaves the results untouched
             guard_run_dir(Path(run_dir).expanduser(), results, overwrite=False, claim=False)
+        if run_dir and not multirun:
+            from sim.cli.common import snapshot_run_dir
+
+            # an earlier run's files Hydra (or a check) rewrites before a refusal: put back then
+            snapshot_run_dir(Path(run_dir).expanduser())
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
