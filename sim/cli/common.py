@@ -118,7 +118,9 @@ def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
 HYDRA_OWN = frozenset({".hydra", "main.log"})
 CLAIM = "run.json"  # created exclusively when a run starts, rewritten with the run record
 # What a run writes before its first result: its record and optimize's generated search space.
+# In a directory the run claimed (new or empty when it started) they are its own.
 BEFORE_RESULTS = frozenset({CLAIM, "config.yaml", "redesign.yaml"})
+_CLAIMED: set[Path] = set()  # the run directories this process claimed
 
 
 def guard_run_dir(
@@ -218,18 +220,28 @@ def claim_run_dir(run_dir: Path) -> None:
             f"{run_dir}: another run started writing into this directory at the same moment; "
             "choose another hydra.run.dir"
         ) from None
+    _CLAIMED.add(run_dir.resolve())
 
 
 def release_run_dir(run_dir: Path, *, tidy: bool = True) -> None:
-    """Undo the claim of a run that failed before writing anything, so a rerun may use the
+    """Undo what a run that failed before writing a result wrote, so a rerun may use the
     directory; a directory with results (even partial) is left as it is.
 
-    With ``tidy`` the files Hydra wrote for the failed run go too (``.hydra/``, an empty
-    ``main.log``), and the directory itself when that leaves it empty: a failed run leaves no
-    directory that looks like a run. A sweep's failed job keeps them (the sweep names it)."""
+    In a directory this run claimed (new or empty when it started) that is its claim or run
+    record (``run.json``, ``config.yaml``) and optimize's generated ``redesign.yaml``, whichever
+    check failed after them. With ``tidy`` the files Hydra wrote for the failed run go too
+    (``.hydra/``, an empty ``main.log``), and the directory itself when that leaves it empty: a
+    failed run leaves no directory that looks like a run. A sweep's failed job keeps them (the
+    sweep names it)."""
     claim = run_dir / CLAIM
     held = _held(run_dir)
-    if held == [CLAIM] and claim.read_text(encoding="utf-8").startswith('{"status": "running"}'):
+    claimed = run_dir.is_dir() and run_dir.resolve() in _CLAIMED
+    if claimed and held and set(held) <= BEFORE_RESULTS:
+        for name in held:
+            (run_dir / name).unlink(missing_ok=True)
+        _CLAIMED.discard(run_dir.resolve())
+        held = []
+    elif held == [CLAIM] and claim.read_text(encoding="utf-8").startswith('{"status": "running"}'):
         claim.unlink()
         held = []
     if not tidy or held or not run_dir.is_dir():

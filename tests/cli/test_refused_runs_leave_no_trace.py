@@ -4,9 +4,12 @@ result leaves nothing behind, so the corrected rerun is accepted."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+from sim.cli.common import claim_run_dir, release_run_dir, write_json
 
 
 def run_sim(*args: str) -> subprocess.CompletedProcess:
@@ -68,3 +71,32 @@ def test_a_refused_simulate_overwrite_leaves_the_earlier_hydra_record(tmp_path):
     assert again.returncode == 2, again.stdout
     assert "scenario.staffing.nobody: unknown role" in again.stderr
     assert every_file(run) == before  # .hydra/overrides.yaml still says what run 1 typed
+
+
+def test_a_run_failing_after_its_record_leaves_no_directory(tmp_path):
+    # a claimed (new) directory: the record a run wrote before a check failed is its own
+    run = tmp_path / "new"
+    claim_run_dir(run)
+    (run / ".hydra").mkdir()
+    (run / ".hydra" / "config.yaml").write_text("seed: 0\n", encoding="utf-8")
+    (run / "main.log").write_text("", encoding="utf-8")
+    (run / "config.yaml").write_text("seed: 0\n", encoding="utf-8")
+    write_json(run / "run.json", {"command": "simulate"})
+    release_run_dir(run)
+    assert not run.exists()
+
+
+def test_a_failed_run_keeps_partial_results_and_a_directory_it_did_not_claim(tmp_path):
+    run = tmp_path / "partial"
+    claim_run_dir(run)
+    (run / "config.yaml").write_text("seed: 0\n", encoding="utf-8")
+    (run / "replications.csv").write_text("a\n1\n", encoding="utf-8")
+    release_run_dir(run)
+    assert sorted(os.listdir(run)) == ["config.yaml", "replications.csv", "run.json"]
+    # an earlier run's record in a directory this run did not claim stays
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    write_json(earlier / "run.json", {"command": "optimize"})
+    (earlier / "config.yaml").write_text("seed: 0\n", encoding="utf-8")
+    release_run_dir(earlier)
+    assert sorted(os.listdir(earlier)) == ["config.yaml", "run.json"]
