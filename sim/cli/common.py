@@ -117,6 +117,10 @@ def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
 # Files Hydra writes into the run directory before our task starts: not results.
 HYDRA_OWN = frozenset({".hydra", "main.log"})
 CLAIM = "run.json"  # created exclusively when a run starts, rewritten with the run record
+# What a run writes before its first result: its record and optimize's generated search space.
+# In a directory the run claimed (new or empty when it started) they are its own.
+BEFORE_RESULTS = frozenset({CLAIM, "config.yaml", "redesign.yaml"})
+_CLAIMED: set[Path] = set()  # the run directories this process claimed
 
 
 def guard_run_dir(
@@ -216,18 +220,28 @@ def claim_run_dir(run_dir: Path) -> None:
             f"{run_dir}: another run started writing into this directory at the same moment; "
             "choose another hydra.run.dir"
         ) from None
+    _CLAIMED.add(run_dir.resolve())
 
 
 def release_run_dir(run_dir: Path, *, tidy: bool = True) -> None:
-    """Undo the claim of a run that failed before writing anything, so a rerun may use the
+    """Undo what a run that failed before writing a result wrote, so a rerun may use the
     directory; a directory with results (even partial) is left as it is.
 
-    With ``tidy`` the files Hydra wrote for the failed run go too (``.hydra/``, an empty
-    ``main.log``), and the directory itself when that leaves it empty: a failed run leaves no
-    directory that looks like a run. A sweep's failed job keeps them (the sweep names it)."""
+    In a directory this run claimed (new or empty when it started) that is its claim or run
+    record (``run.json``, ``config.yaml``) and optimize's generated ``redesign.yaml``, whichever
+    check failed after them. With ``tidy`` the files Hydra wrote for the failed run go too
+    (``.hydra/``, an empty ``main.log``), and the directory itself when that leaves it empty: a
+    failed run leaves no directory that looks like a run. A sweep's failed job keeps them (the
+    sweep names it)."""
     claim = run_dir / CLAIM
     held = _held(run_dir)
-    if held == [CLAIM] and claim.read_text(encoding="utf-8").startswith('{"status": "running"}'):
+    claimed = run_dir.is_dir() and run_dir.resolve() in _CLAIMED
+    if claimed and held and set(held) <= BEFORE_RESULTS:
+        for name in held:
+            (run_dir / name).unlink(missing_ok=True)
+        _CLAIMED.discard(run_dir.resolve())
+        held = []
+    elif held == [CLAIM] and claim.read_text(encoding="utf-8").startswith('{"status": "running"}'):
         claim.unlink()
         held = []
     if not tidy or held or not run_dir.is_dir():
@@ -238,6 +252,60 @@ def release_run_dir(run_dir: Path, *, tidy: bool = True) -> None:
         log.unlink()
     with contextlib.suppress(OSError):  # not empty (a main.log with content): keep it
         run_dir.rmdir()
+
+
+# Files an earlier run in ``hydra.run.dir`` holds that a refused rerun could rewrite before it
+# is refused: Hydra's (written before any check of ours) and those written before the results.
+_REWRITTEN = (*sorted(BEFORE_RESULTS), "main.log")
+_SNAPSHOTS: dict[Path, dict[str, tuple[bytes, int, int]]] = {}
+
+
+def snapshot_run_dir(run_dir: Path) -> None:
+    """Keep the bytes and times of the files of an earlier run in ``run_dir`` that a rerun may
+    rewrite before it is refused (``.hydra/*``, ``main.log``, the run record, a generated
+    ``redesign.yaml``): ``restore_run_dir`` puts them back. Called before Hydra starts; a
+    directory without a run record is not snapshotted (nothing there is a run's)."""
+    if not (run_dir / CLAIM).is_file():
+        return
+    names = [*_REWRITTEN]
+    if (run_dir / ".hydra").is_dir():
+        names += [f".hydra/{p.name}" for p in (run_dir / ".hydra").iterdir() if p.is_file()]
+    kept = {}
+    for name in names:
+        path = run_dir / name
+        if path.is_file():
+            st = path.stat()
+            kept[name] = (path.read_bytes(), st.st_atime_ns, st.st_mtime_ns)
+    _SNAPSHOTS[run_dir.resolve()] = kept
+
+
+def restore_run_dir(run_dir: Path) -> bool:
+    """Put back an earlier run's files (``snapshot_run_dir``) that a refused rerun rewrote, so
+    its directory is as it was, byte for byte; files the rerun added there go. Nothing is done
+    when this run wrote its own record (it ran, and its record describes the directory now).
+    Returns whether it restored."""
+    kept = _SNAPSHOTS.get(run_dir.resolve()) if run_dir.is_dir() else None
+    if kept is None:
+        return False
+    record = run_dir / CLAIM
+    if not record.is_file() or record.read_bytes() != kept[CLAIM][0]:
+        return False
+    added = [run_dir / n for n in _REWRITTEN if n not in kept]
+    hydra_dir = run_dir / ".hydra"
+    if hydra_dir.is_dir():
+        added += [p for p in hydra_dir.iterdir() if f".hydra/{p.name}" not in kept]
+    for path in added:
+        if path.is_file():
+            path.unlink()
+    for name, (data, atime, mtime) in kept.items():
+        path = run_dir / name
+        path.parent.mkdir(exist_ok=True)
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)
+        os.utime(path, ns=(atime, mtime))
+    if hydra_dir.is_dir() and not any(hydra_dir.iterdir()):
+        hydra_dir.rmdir()
+    return True
 
 
 def package_versions() -> dict[str, str]:
@@ -384,6 +452,8 @@ __all__ = [
     "guard_run_dir",
     "jobs_at_once",
     "release_run_dir",
+    "restore_run_dir",
+    "snapshot_run_dir",
     "load_process",
     "package_versions",
     "redact",

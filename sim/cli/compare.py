@@ -191,12 +191,26 @@ def _resolved(run: SimulateRun, key: str, typed: Mapping[str, str]) -> Any:
     return node
 
 
-def _shown(value: Any, typed: str | None) -> str:
-    """A label's value: as typed, else the resolved value (a model by its name)."""
+def _model_name(run: SimulateRun, key: str, typed: Mapping[str, str]) -> str | None:
+    """For a model file's key (``process.path``) in a run that simulated a bundled model (no
+    path): that model's name (``crm_sales``), else None."""
+    if not key.endswith(".path"):
+        return None
+    parent = _resolved(run, key.rsplit(".", 1)[0], typed)
+    if isinstance(parent, dict) and parent.get("name") is not None:
+        return str(parent["name"])
+    return run.model if key == "process.path" and run.model != "?" else None
+
+
+def _shown(value: Any, typed: str | None, *, model: str | None = None) -> str:
+    """A label's value: as typed, else the resolved value (a model by its name: ``model`` for a
+    file key the run did not use)."""
     if typed is not None:
         return typed
     if isinstance(value, dict):
         return str(value.get("name", "default"))
+    if value is _MISSING and model is not None:
+        return model
     return "default" if value is _MISSING else str(value)
 
 
@@ -230,7 +244,10 @@ def scenario_labels(runs: Sequence[SimulateRun]) -> list[str]:
     items = [_override_items(r.overrides) for r in runs]
     columns = {}
     for k in _differing_keys(runs, items):
-        shown = [_shown(_resolved(r, k, it), it.get(k)) for r, it in zip(runs, items, strict=True)]
+        shown = [
+            _shown(_resolved(r, k, it), it.get(k), model=_model_name(r, k, it))
+            for r, it in zip(runs, items, strict=True)
+        ]
         columns[k] = _path_suffixes(shown) if k.endswith(".path") else shown
     labels = [
         " ".join(f"{k}={v[i]}" for k, v in columns.items()) or run.run_dir.name

@@ -283,14 +283,21 @@ def _task(command: str) -> Callable:
         from hydra.core.hydra_config import HydraConfig
         from omegaconf.errors import OmegaConfBaseException
 
-        from sim.cli.common import redact_hydra_files, release_run_dir
+        from sim.cli.common import redact_hydra_files, release_run_dir, restore_run_dir
+
+        def refused() -> None:
+            # a refused rerun leaves an earlier run's directory as it was (Hydra rewrote its
+            # .hydra/ before this task started); a new one's files go
+            if not in_multirun(hc):
+                restore_run_dir(run_dir)
+            release_run_dir(run_dir, tidy=not in_multirun(hc))
 
         hc = HydraConfig.get()
         run_dir = Path(hc.runtime.output_dir)
         unknown = sorted(set(cfg) - _known_keys(command))
         if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
             redact_hydra_files(run_dir)
-            release_run_dir(run_dir, tidy=not in_multirun(hc))
+            refused()
             print(
                 f"error: config: unknown key(s) {unknown} for {command}; its keys are "
                 f"{sorted(_known_keys(command))}",
@@ -310,12 +317,12 @@ def _task(command: str) -> Callable:
             module = __import__(f"sim.cli.{command}", fromlist=["run"])
             module.run(cfg, run_dir, process_choice=choice)
         except SimError as exc:
-            release_run_dir(run_dir, tidy=not in_multirun(hc))
+            refused()
             print(f"error: {job}{exc}", file=sys.stderr)
             if not job:
                 sys.exit(2)
         except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
-            release_run_dir(run_dir, tidy=not in_multirun(hc))
+            refused()
             print(f"error: {job}config: {exc}", file=sys.stderr)
             if not job:
                 sys.exit(2)
@@ -340,6 +347,106 @@ def _task(command: str) -> Callable:
             redact_hydra_files(run_dir)
 
     return task
+
+
+def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Path) -> None:
+    """Run the Hydra app; an error composing the config (a mistyped key, an unknown option of a
+    config group, an override Hydra cannot parse) is a config error: a message naming the key
+    and what it may be, exit status 2 (Hydra's own handler exits 1 and advises ``+key=``).
+    Any other error is reported as Hydra reports it. ``HYDRA_FULL_ERROR=1`` set by the user
+    keeps Hydra's full traceback."""
+    from hydra.errors import CompactHydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if os.environ.get("HYDRA_FULL_ERROR"):
+        app()
+        return
+    os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing and exiting 1
+    try:
+        app()
+    except (CompactHydraException, OmegaConfBaseException) as exc:
+        print(
+            f"error: config: {redact(composition_error(exc, command, args, configs))}",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - a bug: reported as Hydra does, exit 1
+        import traceback
+
+        tb = exc.__traceback__
+        frames = tb
+        while frames is not None and frames.tb_frame.f_code.co_name != "run_job":
+            frames = frames.tb_next
+        # from the task down, as Hydra prints it (its own frames left out), passwords masked
+        shown = "".join(traceback.format_exception(type(exc), exc, (frames or tb).tb_next or tb))
+        print(redact(shown), file=sys.stderr, end="")
+        print(
+            "\nSet the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+    finally:
+        os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+_NOT_OVERRIDDEN = re.compile(r"Could not (?:override|append to config)[^']*'([^']+)'")
+
+
+def composition_error(exc: BaseException, command: str, args: list[str], configs: Path) -> str:
+    """What was wrong with the overrides when Hydra could not compose the config: a key not in
+    its section (with the section's keys), an unknown option of a config group (with the
+    group's options), else Hydra's own message."""
+    from hydra.errors import MissingConfigException, OverrideParseException
+
+    text = str(exc).strip()
+    if isinstance(exc, OverrideParseException) and exc.override:
+        return f"{exc.override}: cannot be read as an override: {text}"
+    if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and exc.options:
+        group, _, option = str(exc.missing_cfg_file).rpartition("/")
+        options = sorted(o for o in exc.options if not o.startswith("_"))
+        if group:
+            extra = " (or a path to a model file)" if group in FILE_GROUPS else ""
+            return f"{group}={option}: no such option; the options of {group} are {options}{extra}"
+    found = _NOT_OVERRIDDEN.search(text)
+    cause = str(exc.__cause__ or "")
+    if found and "not in struct" in text + cause:
+        key = found.group(1)
+        section, _, name = key.rpartition(".")
+        valid = _section_keys(command, args, configs, key, section)
+        where = f"section '{section}'" if section else f"the top level of {command}'s config"
+        listed = f"; the keys of {where} are {valid}" if valid is not None else ""
+        return f"{key}: unknown key '{name}' in {where}{listed}"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return f"{first} {cause}".strip() if cause and cause not in text else text
+
+
+def _section_keys(
+    command: str, args: list[str], configs: Path, bad: str, section: str
+) -> list[str] | None:
+    """The keys of ``section`` ('' for the top level) in the command's config composed with the
+    overrides but ``bad`` (with none if those fail too); None if it cannot be composed."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import DictConfig, OmegaConf
+
+    kept = [
+        a
+        for a in args
+        if not a.startswith("-")
+        and "=" in a
+        and a.partition("=")[0].lstrip("+~") != bad
+        and not a.lstrip("+~").startswith("hydra.")
+    ]
+    for overrides in (kept, []):
+        GlobalHydra.instance().clear()
+        try:
+            with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
+                cfg = compose(config_name=command, overrides=overrides)
+        except Exception:  # noqa: BLE001 - e.g. a sweep value: try without overrides
+            continue
+        node = OmegaConf.select(cfg, section) if section else cfg
+        return sorted(str(k) for k in node) if isinstance(node, DictConfig) else None
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -413,6 +520,11 @@ def main(argv: list[str] | None = None) -> None:
             }.get(command, ())
             # before Hydra writes .hydra/ into it: a refused run leaves the results untouched
             guard_run_dir(Path(run_dir).expanduser(), results, overwrite=False, claim=False)
+        if run_dir and not multirun:
+            from sim.cli.common import snapshot_run_dir
+
+            # an earlier run's files Hydra (or a check) rewrites before a refusal: put back then
+            snapshot_run_dir(Path(run_dir).expanduser())
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -428,7 +540,7 @@ def main(argv: list[str] | None = None) -> None:
 
         signal.signal(signal.SIGTERM, _terminate_sweep)
     try:
-        app()
+        _run_app(app, command, args, configs)
     except KeyboardInterrupt:  # a launcher running jobs in other processes (joblib) lands here
         print("\ninterrupted; the jobs that finished are saved", file=sys.stderr)
         sys.exit(130)

@@ -559,3 +559,24 @@ def test_a_job_that_hits_a_bug_does_not_stop_the_sweep_or_its_comparison(tmp_pat
     assert "1 of the sweep's 3 jobs did not finish" in res.stderr
     table = pd.read_csv(sweep / "comparison.csv", dtype={"scenario": str})
     assert sorted(table["scenario"].unique()) == ["seed=0", "seed=2"]
+
+
+def test_a_run_of_the_bundled_model_beside_a_model_file_shows_the_models_name(tmp_path):
+    # run1 typed nothing (the bundled crm_sales, inline in its config.yaml); run3 simulated a
+    # model file: run1 shows the model it simulated, not 'default'
+    from sim.cli.compare import SimulateRun, scenario_labels
+
+    bundled = SimulateRun(
+        tmp_path / "run1", pd.DataFrame(), "crm_sales", 0, 1, [],
+        config={"process": {"schema_version": 1, "name": "crm_sales", "steps": {}}},
+    )  # fmt: skip
+    path = str(tmp_path / "m" / "crm_sales.yaml")
+    from_file = SimulateRun(
+        tmp_path / "run3", pd.DataFrame(), "crm_sales", 0, 1,
+        ["process=_from_file", f"process.path={path}"],
+        config={"process": {"path": path}},
+    )  # fmt: skip
+    assert scenario_labels([bundled, from_file]) == [
+        "process.path=crm_sales",
+        "process.path=crm_sales.yaml",
+    ]

@@ -1,0 +1,68 @@
+"""Overrides Hydra cannot compose (a mistyped key, an unknown option of a config group, an
+override it cannot parse) are config errors: a message naming the key and what it may be, exit
+status 2, no run directory; not Hydra's advice to append the key with ``+``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run_sim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def test_a_mistyped_key_names_the_keys_of_its_section(tmp_path):
+    run = tmp_path / "run"
+    proc = run_sim("simulate", "scenario.replicatons=5", f"hydra.run.dir={run}")
+    assert proc.returncode == 2, proc.stderr
+    assert "scenario.replicatons: unknown key 'replicatons' in section 'scenario'" in proc.stderr
+    assert "'horizon_days', 'max_cases', 'replications', 'staffing'" in proc.stderr
+    assert "+scenario.replicatons" not in proc.stderr  # not Hydra's advice to append it
+    assert not run.exists()
+
+
+def test_a_mistyped_top_level_key_in_a_sweep_names_the_top_level_keys(tmp_path):
+    proc = run_sim("optimize", "--multirun", "sede=1,2", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert proc.returncode == 2, proc.stderr
+    assert "sede: unknown key 'sede' in the top level of optimize's config" in proc.stderr
+    assert "'optimizer', 'output', 'process'" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        (
+            "optimizer=adam",
+            "optimizer=adam: no such option; the options of optimizer are "
+            "['nsga2', 'random', 'tpe']",
+        ),
+        ("scenario=busy", "scenario=busy: no such option; the options of scenario are ['default']"),
+    ],
+)
+def test_an_unknown_group_option_lists_the_options(tmp_path, override, says):
+    proc = run_sim("optimize", override, f"hydra.run.dir={tmp_path / 'run'}")
+    assert proc.returncode == 2, proc.stderr
+    assert says in proc.stderr
+
+
+def test_an_unparsable_override_is_named_with_the_password_masked(tmp_path):
+    proc = run_sim(
+        "optimize", "optimizer.storage=postgresql://ann:s3cret@db/x)", f"hydra.run.dir={tmp_path}"
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "optimizer.storage=postgresql://ann:***@db/x): cannot be read as an override" in (
+        proc.stderr
+    )
+    assert "s3cret" not in proc.stderr + proc.stdout
+
+
+def test_help_and_cfg_still_work():
+    assert run_sim("simulate", "--help").returncode == 0
+    shown = run_sim("simulate", "--cfg", "job", "process=mmc")
+    assert shown.returncode == 0, shown.stderr
+    assert "name: mmc" in shown.stdout

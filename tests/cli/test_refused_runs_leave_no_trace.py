@@ -1,0 +1,102 @@
+"""A refused rerun leaves an earlier run's directory byte for byte as it was (``.hydra/``,
+which Hydra rewrites before any check of ours, included), and a run that fails before its first
+result leaves nothing behind, so the corrected rerun is accepted."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sim.cli.common import claim_run_dir, release_run_dir, write_json
+
+
+def run_sim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+def every_file(run: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of a run directory, ``.hydra/`` and ``main.log`` included: bytes and mtime."""
+    return {
+        str(p.relative_to(run)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(run.rglob("*"))
+        if p.is_file()
+    }
+
+
+SEARCH = [
+    "optimize",
+    "process=mmc",
+    "redesign=staffing",
+    "optimizer.n_trials=2",
+    "optimizer.confirm_replications=2",
+    "optimizer.replications=2",
+    "optimizer.min_replications=2",
+    "scenario.horizon_days=3",
+    "progress=false",
+    "output.report=false",
+]
+
+
+def test_a_refused_optimize_rerun_leaves_the_earlier_search_as_it_was(tmp_path):
+    run = tmp_path / "o2"
+    first = run_sim(*SEARCH, "scenario.replications=3", f"hydra.run.dir={run}")
+    assert first.returncode == 0, first.stderr
+    before = every_file(run)
+    assert {".hydra/config.yaml", ".hydra/overrides.yaml", "config.yaml", "run.json"} <= set(before)
+    # another scenario (and another generated space): the study refuses it
+    other = run_sim(*SEARCH, "redesign.spread=2", "optimizer.n_trials=3", f"hydra.run.dir={run}")
+    assert other.returncode == 2, other.stdout
+    assert "made for a different model, search space" in other.stderr
+    assert every_file(run) == before
+    # another model: refused on the earlier run's record
+    model = run_sim("optimize", "process=crm_sales", "optimizer.n_trials=2", f"hydra.run.dir={run}")
+    assert model.returncode == 2, model.stdout
+    assert "holds an optimize run of model 'mmc'" in model.stderr
+    assert every_file(run) == before
+
+
+def test_a_refused_simulate_overwrite_leaves_the_earlier_hydra_record(tmp_path):
+    run = tmp_path / "s1"
+    args = ["process=mmc", "scenario.replications=1", "scenario.horizon_days=2", "progress=false"]
+    first = run_sim(*args, "output.report=false", f"hydra.run.dir={run}")
+    assert first.returncode == 0, first.stderr
+    before = every_file(run)
+    again = run_sim(
+        *args, "scenario.staffing.nobody=2", "output.overwrite=true", f"hydra.run.dir={run}"
+    )
+    assert again.returncode == 2, again.stdout
+    assert "scenario.staffing.nobody: unknown role" in again.stderr
+    assert every_file(run) == before  # .hydra/overrides.yaml still says what run 1 typed
+
+
+def test_a_run_failing_after_its_record_leaves_no_directory(tmp_path):
+    # a claimed (new) directory: the record a run wrote before a check failed is its own
+    run = tmp_path / "new"
+    claim_run_dir(run)
+    (run / ".hydra").mkdir()
+    (run / ".hydra" / "config.yaml").write_text("seed: 0\n", encoding="utf-8")
+    (run / "main.log").write_text("", encoding="utf-8")
+    (run / "config.yaml").write_text("seed: 0\n", encoding="utf-8")
+    write_json(run / "run.json", {"command": "simulate"})
+    release_run_dir(run)
+    assert not run.exists()
+
+
+def test_a_failed_run_keeps_partial_results_and_a_directory_it_did_not_claim(tmp_path):
+    run = tmp_path / "partial"
+    claim_run_dir(run)
+    (run / "config.yaml").write_text("seed: 0\n", encoding="utf-8")
+    (run / "replications.csv").write_text("a\n1\n", encoding="utf-8")
+    release_run_dir(run)
+    assert sorted(os.listdir(run)) == ["config.yaml", "replications.csv", "run.json"]
+    # an earlier run's record in a directory this run did not claim stays
+    earlier = tmp_path / "earlier"
+    earlier.mkdir()
+    write_json(earlier / "run.json", {"command": "optimize"})
+    (earlier / "config.yaml").write_text("seed: 0\n", encoding="utf-8")
+    release_run_dir(earlier)
+    assert sorted(os.listdir(earlier)) == ["config.yaml", "run.json"]
