@@ -292,3 +292,28 @@ def test_calibrate_says_which_phase_it_is_in_unless_asked_not_to(tmp_path, share
     assert [p.split(" ")[0] for p in phases] == ["reading", "calibrating", "writing"]
     quiet = run_sim("calibrate", *small, "progress=false", f"hydra.run.dir={tmp_path / 'b'}")
     assert quiet.returncode == 0 and "calibrating from" not in quiet.stderr
+
+
+def test_simulate_cycle_time_figure_counts_the_cases_the_kpis_count(tmp_path):
+    """QA: the figure pooled every case of trace.csv.gz, the warm-up's included, so its n and
+    mean disagreed with kpis.json; now it draws the KPI's cases (cycle_times.csv.gz)."""
+    import re
+
+    from sim.report.html import _simulated_cycle_times
+
+    run = tmp_path / "sim"
+    args = ["process=mmc", "scenario.horizon_days=4", "scenario.warmup_days=2"]
+    res = run_sim(
+        "simulate", *args, "scenario.replications=3", "output.trace=true", f"hydra.run.dir={run}"
+    )
+    assert res.returncode == 0, res.stderr
+    kpis = json.loads((run / "kpis.json").read_text())
+    table = pd.read_csv(run / "replications.csv")
+    trace = pd.read_csv(run / "trace.csv.gz")
+    fig = _simulated_cycle_times(run, trace)
+    label = fig.axes[0].get_legend().get_texts()[0].get_text()
+    n, mean = re.search(r"n=([\d,]+), mean of 3 replications' means ([\d.]+) h", label).groups()
+    measured = table["cases_completed"] + table["cases_dropped"]
+    assert int(n.replace(",", "")) == measured.sum() < trace["case_id"].nunique()
+    assert float(mean) == pytest.approx(kpis["headline"]["cycle_time_mean"]["mean"], rel=1e-3)
+    assert "arrived after the warm-up, all replications pooled" in fig.texts[0].get_text()
