@@ -686,6 +686,19 @@ def _outside(v: np.ndarray, lim: tuple[float, float]) -> np.ndarray:
     return (v < lim[0]) | (v > lim[1])
 
 
+def axis_title(label: str, unit: str, *, note: str = "") -> str:
+    """``Mean cycle time (h; lower is better)``; no unit when the name says it (``People on
+    staff``)."""
+    said = unit.lower() in label.lower().replace("(", " ").split()
+    inside = "; ".join(t for t in (unit if unit and not said else "", note) if t)
+    return f"{label} ({inside})" if inside else label
+
+
+def _pct_text(share: float) -> str:
+    """0.0123 -> '1.2 %', 0.0004 -> '0.04 %'."""
+    return f"{100 * share:.2g} %" if share < 0.01 else f"{100 * share:.1f} %"
+
+
 def plot_pareto(
     trials: pd.DataFrame,
     *,
@@ -697,10 +710,16 @@ def plot_pareto(
     infeasible: pd.DataFrame | None = None,
     x_label: str | None = None,
     y_label: str | None = None,
+    x_unit: str = "",
+    y_unit: str = "",
     title: str = "Trade-off between the objectives (Pareto front)",
     path: str | Path | None = None,
 ) -> Figure:
     """Every trial as a point, the Pareto front as a line, baseline and recommended marked.
+
+    Axis titles carry their unit (``x_unit``/``y_unit``, e.g. ``h``; ``%`` objectives are
+    fractions shown as percentages). An axis that spans under 5 % of the baseline's value says
+    so under its title, so that noise-sized differences do not read as large ones.
 
     ``baseline`` / ``recommended`` are either an index label of ``trials`` or a mapping with
     the two objective values. ``minimize`` says, per objective, whether less is better.
@@ -793,8 +812,19 @@ def plot_pareto(
                 arrowprops={"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"},
             )
     better = ("lower" if minimize[0] else "higher", "lower" if minimize[1] else "higher")
-    ax.set_xlabel((x_label or x) + f" ({better[0]} is better)", fontsize=9)
-    ax.set_ylabel((y_label or y) + f" ({better[1]} is better)", fontsize=9)
+    for axis, label, unit, k in (
+        (ax.xaxis, x_label or x, x_unit, 0),
+        (ax.yaxis, y_label or y, y_unit, 1),
+    ):
+        text = axis_title(label, unit, note=f"{better[k]} is better")
+        lo, hi = ax.get_xlim() if k == 0 else ax.get_ylim()
+        if b is not None and b[k] and (span := (hi - lo) / abs(b[k])) < 0.05:
+            text += f"\naxis spans {_pct_text(span)} of the baseline's value"
+        axis.set_label_text(text, fontsize=9)
+        if unit == "%":
+            from matplotlib.ticker import PercentFormatter
+
+            axis.set_major_formatter(PercentFormatter(1.0, decimals=None, symbol=" %"))
     # without entries that drew nothing (e.g. "trial" when the only feasible trial is the front)
     shown = [
         (h, lb)

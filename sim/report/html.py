@@ -39,6 +39,7 @@ import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
+from sim.kpis.units import kpi_unit
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 
@@ -56,24 +57,28 @@ VERDICT_LABELS = {
     "cycle_time_emd_below_baseline": "Cycle-time EMD (Simod) below the naive baseline's",
 }
 FIGURES_DIR = "report"  # the images as PNG files, when asked for (save_figures)
+#: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
 HEADLINE_LABELS = {
-    "cycle_time_mean": ("Mean cycle time", "h"),
-    "cycle_time_median": ("Median cycle time", "h"),
-    "cycle_time_p90": ("90th percentile cycle time", "h"),
-    "cycle_time_p95": ("95th percentile cycle time", "h"),
-    "dropoff_rate": ("Drop-off rate", "%"),
-    "abandon_rate": ("Abandoned while waiting", "%"),
-    "throughput_per_week": ("Throughput", "cases/week"),
-    "wip_mean": ("Work in progress", "cases"),
-    "cost_per_case": ("Cost per case", "money"),
-    "processing_cost_per_case": ("Processing cost per case", "money"),
-    "value_added_ratio": ("Value-added share of cycle time", "%"),
-    "revenue_per_case": ("Revenue per case", "money"),
-    "margin_per_case": ("Margin per case", "money"),
-    "cases_arrived": ("Cases measured", "cases"),
-    "headcount": ("People on staff (all roles)", "people"),
-    "utilisation_max": ("Highest utilisation", "%"),
-    "one_off_cost": ("One-off cost", "money"),
+    k: (name, kpi_unit(k))
+    for k, name in {
+        "cycle_time_mean": "Mean cycle time",
+        "cycle_time_median": "Median cycle time",
+        "cycle_time_p90": "90th percentile cycle time",
+        "cycle_time_p95": "95th percentile cycle time",
+        "dropoff_rate": "Drop-off rate",
+        "abandon_rate": "Abandoned while waiting",
+        "throughput_per_week": "Throughput",
+        "wip_mean": "Work in progress",
+        "cost_per_case": "Cost per case",
+        "processing_cost_per_case": "Processing cost per case",
+        "value_added_ratio": "Value-added share of cycle time",
+        "revenue_per_case": "Revenue per case",
+        "margin_per_case": "Margin per case",
+        "cases_arrived": "Cases measured",
+        "headcount": "People on staff (all roles)",
+        "utilisation_max": "Highest utilisation",
+        "one_off_cost": "One-off cost",
+    }.items()
 }
 
 CSS = """
@@ -948,6 +953,8 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         infeasible=infeasible,
         x_label=HEADLINE_LABELS.get(x, (x,))[0],
         y_label=HEADLINE_LABELS.get(y, (y,))[0],
+        x_unit=kpi_unit(x),
+        y_unit=kpi_unit(y),
         title="Trade-off between the first two objectives (every trial of the search)",
     )
     caption = (
