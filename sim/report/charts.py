@@ -428,6 +428,10 @@ def plot_step_times(
 
 
 # ----------------------------------------------------------------------- utilisation
+AMBER = "#f9a825"
+BUSY_AT = 0.7  # utilisation bars from here on are amber: busy, waits start to lengthen
+
+
 def plot_utilisation(
     report: Mapping[str, Any],
     *,
@@ -457,7 +461,7 @@ def plot_utilisation(
             colors = [SERIES_COLORS[k]] * len(rows)
         else:
             colors = [
-                DROP if m >= warn_at else ("#f9a825" if m >= 0.7 else SCENARIO)
+                DROP if m >= warn_at else (AMBER if m >= BUSY_AT else SCENARIO)
                 for m in np.nan_to_num(mean)
             ]
         yy = y + ((h / 2 if k == 0 else -h / 2) if compare else 0)
@@ -496,6 +500,25 @@ def plot_utilisation(
     ax.set_xlabel("busy share of scheduled time, 95 % CI (headcount in brackets)", fontsize=8.5)
     if compare:
         ax.legend(fontsize=8, frameon=False, loc="lower right")
+    else:  # the colour rule
+        from matplotlib.patches import Patch
+
+        rule = [
+            (SCENARIO, f"under {BUSY_AT:.0%}"),
+            (AMBER, f"{BUSY_AT:.0%} to {warn_at:.0%}"),
+            (DROP, f"{warn_at:.0%} or more: queues grow fast"),
+        ]
+        ax.legend(
+            handles=[Patch(color=c, alpha=0.85, label=lb) for c, lb in rule],
+            fontsize=7.5,
+            frameon=False,
+            ncol=3,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            handlelength=1.2,
+            columnspacing=1.2,
+            borderaxespad=1.5,
+        )
     _style(ax, grid_axis="x")
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
     fig.subplots_adjust(
