@@ -125,6 +125,27 @@ def test_backtest_table_without_simod_distances_or_a_baseline():
     assert "within 10 %: yes (point estimate), n/a (whole 95 % CI)" in lines[-1]
 
 
+def test_backtest_console_shows_the_median_and_p90_beside_the_mean():
+    """QA: the console said 'within 10 %: yes' while the report showed the model's median far
+    from history's; the median and p90 errors now stand beside the mean's."""
+    b = {
+        "test": {"kpis": {"cycle_time_mean": 10.0, "cycle_time_median": 8.0}},
+        "model": {
+            "cycle_time_mean": {"mean": 10.5},
+            "cycle_time_mean_relerr": {"mean": 0.05},
+            "cycle_time_median": {"mean": 4.0},
+            "cycle_time_median_relerr": {"mean": -0.5, "ci_low": -0.6, "ci_high": -0.4},
+            "cycle_time_p90_relerr": {"mean": 0.2},
+        },
+        "verdict": {"cycle_time_mean_within_10pct": True},
+    }
+    lines = backtest_lines(b)
+    median = next(x for x in lines if x.startswith("median cycle time (h)"))
+    assert "8.0" in median and "4.0 (-50.0 % [-60.0, -40.0])" in median
+    verdict = next(x for x in lines if x.startswith("mean cycle time within 10 %"))
+    assert "the model's median is -50.0 %, its p90 +20.0 % from history's" in verdict
+
+
 def test_calibrate_names_a_missing_column(tmp_path):
     bad = tmp_path / "log.csv"
     bad.write_text("case,task,when\n1,a,2026-01-01T10:00:00\n")
