@@ -476,6 +476,7 @@ def backtest_lines(b: dict) -> list[str]:
     rows = [("", "history", "model", "naive baseline")]
     for key, label in (
         ("cycle_time_mean", "mean cycle time (h)"),
+        ("cycle_time_median", "median cycle time (h)"),
         ("cycle_time_p90", "p90 cycle time (h)"),
     ):
         rows.append(
@@ -515,9 +516,15 @@ def backtest_lines(b: dict) -> list[str]:
     def yes(key: str) -> str:
         return {True: "yes", False: "no", None: "n/a"}.get(v.get(key), "n/a")
 
+    def off(key: str) -> str:
+        err = model.get(key + "_relerr")
+        return f"{100 * err['mean']:+.1f} %" if fmt_num(err) != "-" else "-"
+
     lines.append(
         f"mean cycle time within 10 %: {yes('cycle_time_mean_within_10pct')} (point estimate), "
-        f"{yes('cycle_time_mean_ci95_within_10pct')} (whole 95 % CI); model closer than the "
+        f"{yes('cycle_time_mean_ci95_within_10pct')} (whole 95 % CI); the model's median is "
+        f"{off('cycle_time_median')}, its p90 {off('cycle_time_p90')} from history's; "
+        "model closer than the "
         f"baseline: Wasserstein {yes('cycle_time_wasserstein_below_baseline')}, "
         f"EMD {yes('cycle_time_emd_below_baseline')}"
     )

@@ -25,7 +25,14 @@ RECORD = "run.json"
 # what every command writes: its record and its report (the report's numbered PNG files only)
 COMMON = (RECORD, "config.yaml", "report.html", "report/[0-9][0-9]_*.png")
 RESULT_FILES: dict[str, tuple[str, ...]] = {
-    "simulate": ("kpis.json", "replications.csv", "model.yaml", "trace.csv.gz", "trace.parquet"),
+    "simulate": (
+        "kpis.json",
+        "replications.csv",
+        "model.yaml",
+        "trace.csv.gz",
+        "trace.parquet",
+        "cycle_times.csv.gz",
+    ),
     "calibrate": (
         "model.yaml",
         "fits.csv",

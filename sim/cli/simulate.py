@@ -19,7 +19,13 @@ from sim.cli.overwrite import clear_earlier_run
 from sim.engine import check_scenario, run_replications
 from sim.errors import ConfigError
 from sim.eventlog import REPRODUCIBLE_GZIP
-from sim.kpis import format_report, kpi_report, kpi_table, trace_to_event_log
+from sim.kpis import (
+    cycle_time_table,
+    format_report,
+    kpi_report,
+    kpi_table,
+    trace_to_event_log,
+)
 from sim.model import save
 from sim.model.scenario import Scenario
 
@@ -121,6 +127,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             log.to_parquet(run_dir / "trace.parquet", index=False)
         else:
             log.to_csv(run_dir / "trace.csv.gz", index=False, compression=REPRODUCIBLE_GZIP)
+        # the cases the cycle-time KPIs count (after the warm-up, finished): the report's figure
+        cycle_time_table(traces).to_csv(
+            run_dir / "cycle_times.csv.gz", index=False, compression=REPRODUCIBLE_GZIP
+        )
     print(format_report(report))
     for warning in warnings:
         print(f"\n{warning}")

@@ -32,6 +32,7 @@ from sim.kpis.stats import (
 )
 from sim.kpis.summary import (
     HEADLINE,
+    cycle_time_table,
     format_report,
     kpi_domain,
     kpi_report,
@@ -49,6 +50,7 @@ __all__ = [
     "compare_scenarios",
     "compared_kpis",
     "confidence_interval",
+    "cycle_time_table",
     "prediction_interval",
     "format_report",
     "holm",

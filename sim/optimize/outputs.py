@@ -11,20 +11,25 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
+from sim.kpis.units import kpi_unit
 from sim.model import save
 from sim.optimize.confirm import Candidate, is_recommended
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
 
+#: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
 LABELS = {
-    "cycle_time_mean": ("mean cycle time", "h"),
-    "cycle_time_p90": ("p90 cycle time", "h"),
-    "dropoff_rate": ("drop-off rate", "%"),
-    "cost_per_case": ("cost per case", "money"),
-    "throughput_per_week": ("throughput", "cases/week"),
-    "utilisation_max": ("highest utilisation", "%"),
-    "margin_per_case": ("margin per case", "money"),
-    "one_off_cost": ("one-off cost", "money"),
+    k: (name, kpi_unit(k))
+    for k, name in {
+        "cycle_time_mean": "mean cycle time",
+        "cycle_time_p90": "p90 cycle time",
+        "dropoff_rate": "drop-off rate",
+        "cost_per_case": "cost per case",
+        "throughput_per_week": "throughput",
+        "utilisation_max": "highest utilisation",
+        "margin_per_case": "margin per case",
+        "one_off_cost": "one-off cost",
+    }.items()
 }
 
 

@@ -233,18 +233,32 @@ def _beyond(v: np.ndarray, hi: float) -> str:
     return f", {100 * share:.1f} % beyond the axis" if share > 0.02 else ""
 
 
+def _mean_text(v: np.ndarray, rep: np.ndarray | None, unit: str) -> str:
+    """ "mean 3.5 h", or with replications "mean of 10 replications' means 3.5 h"."""
+    if rep is None or np.unique(rep).size < 2:
+        return f"mean {v.mean():.4g} {unit}"
+    means = pd.Series(v).groupby(rep).mean()
+    return f"mean of {means.size} replications' means {means.mean():.4g} {unit}"
+
+
 def plot_cycle_times(
     samples: Mapping[str, Sequence[float] | np.ndarray],
     *,
     unit: str = "h",
     title: str = "Cycle time",
     clip_quantile: float = 0.99,
+    replications: Mapping[str, Sequence[int] | np.ndarray] | None = None,
     path: str | Path | None = None,
 ) -> Figure:
     """Distributions of cycle time, one series per name (baseline vs scenario, simulated vs
     historical): density histograms with medians marked, and the cumulative share of cases
-    finished by each time with the 50th and 90th percentiles marked."""
+    finished by each time with the 50th and 90th percentiles marked.
+
+    ``replications`` (per name, each value's replication) makes that series' legend show the
+    mean of the replications' means, as the KPIs average them, instead of the pooled mean."""
+    reps = {k: np.asarray(v) for k, v in (replications or {}).items()}
     series = {k: np.asarray(v, dtype=float) for k, v in samples.items()}
+    reps = {k: r[np.isfinite(series[k])] for k, r in reps.items() if k in series}
     series = {k: v[np.isfinite(v)] for k, v in series.items()}
     fig = new_figure(11, 4.2)
     ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"wspace": 0.22})
@@ -271,7 +285,7 @@ def plot_cycle_times(
             histtype="step",
             lw=1.5,
             color=c,
-            label=f"{name} (n={v.size:,}, mean {v.mean():.4g} {unit}{_beyond(v, hi)})",
+            label=f"{name} (n={v.size:,}, {_mean_text(v, reps.get(name), unit)}{_beyond(v, hi)})",
         )
         top = max(top, float(np.max(dens)))
         med = float(np.median(v))
@@ -414,6 +428,10 @@ def plot_step_times(
 
 
 # ----------------------------------------------------------------------- utilisation
+AMBER = "#f9a825"
+BUSY_AT = 0.7  # utilisation bars from here on are amber: busy, waits start to lengthen
+
+
 def plot_utilisation(
     report: Mapping[str, Any],
     *,
@@ -443,7 +461,7 @@ def plot_utilisation(
             colors = [SERIES_COLORS[k]] * len(rows)
         else:
             colors = [
-                DROP if m >= warn_at else ("#f9a825" if m >= 0.7 else SCENARIO)
+                DROP if m >= warn_at else (AMBER if m >= BUSY_AT else SCENARIO)
                 for m in np.nan_to_num(mean)
             ]
         yy = y + ((h / 2 if k == 0 else -h / 2) if compare else 0)
@@ -482,6 +500,25 @@ def plot_utilisation(
     ax.set_xlabel("busy share of scheduled time, 95 % CI (headcount in brackets)", fontsize=8.5)
     if compare:
         ax.legend(fontsize=8, frameon=False, loc="lower right")
+    else:  # the colour rule
+        from matplotlib.patches import Patch
+
+        rule = [
+            (SCENARIO, f"under {BUSY_AT:.0%}"),
+            (AMBER, f"{BUSY_AT:.0%} to {warn_at:.0%}"),
+            (DROP, f"{warn_at:.0%} or more: queues grow fast"),
+        ]
+        ax.legend(
+            handles=[Patch(color=c, alpha=0.85, label=lb) for c, lb in rule],
+            fontsize=7.5,
+            frameon=False,
+            ncol=3,
+            loc="lower right",
+            bbox_to_anchor=(1.0, 1.0),
+            handlelength=1.2,
+            columnspacing=1.2,
+            borderaxespad=1.5,
+        )
     _style(ax, grid_axis="x")
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
     fig.subplots_adjust(
@@ -672,6 +709,19 @@ def _outside(v: np.ndarray, lim: tuple[float, float]) -> np.ndarray:
     return (v < lim[0]) | (v > lim[1])
 
 
+def axis_title(label: str, unit: str, *, note: str = "") -> str:
+    """``Mean cycle time (h; lower is better)``; no unit when the name says it (``People on
+    staff``)."""
+    said = unit.lower() in label.lower().replace("(", " ").split()
+    inside = "; ".join(t for t in (unit if unit and not said else "", note) if t)
+    return f"{label} ({inside})" if inside else label
+
+
+def _pct_text(share: float) -> str:
+    """0.0123 -> '1.2 %', 0.0004 -> '0.04 %'."""
+    return f"{100 * share:.2g} %" if share < 0.01 else f"{100 * share:.1f} %"
+
+
 def plot_pareto(
     trials: pd.DataFrame,
     *,
@@ -683,10 +733,16 @@ def plot_pareto(
     infeasible: pd.DataFrame | None = None,
     x_label: str | None = None,
     y_label: str | None = None,
+    x_unit: str = "",
+    y_unit: str = "",
     title: str = "Trade-off between the objectives (Pareto front)",
     path: str | Path | None = None,
 ) -> Figure:
     """Every trial as a point, the Pareto front as a line, baseline and recommended marked.
+
+    Axis titles carry their unit (``x_unit``/``y_unit``, e.g. ``h``; ``%`` objectives are
+    fractions shown as percentages). An axis that spans under 5 % of the baseline's value says
+    so under its title, so that noise-sized differences do not read as large ones.
 
     ``baseline`` / ``recommended`` are either an index label of ``trials`` or a mapping with
     the two objective values. ``minimize`` says, per objective, whether less is better.
@@ -779,8 +835,19 @@ def plot_pareto(
                 arrowprops={"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"},
             )
     better = ("lower" if minimize[0] else "higher", "lower" if minimize[1] else "higher")
-    ax.set_xlabel((x_label or x) + f" ({better[0]} is better)", fontsize=9)
-    ax.set_ylabel((y_label or y) + f" ({better[1]} is better)", fontsize=9)
+    for axis, label, unit, k in (
+        (ax.xaxis, x_label or x, x_unit, 0),
+        (ax.yaxis, y_label or y, y_unit, 1),
+    ):
+        text = axis_title(label, unit, note=f"{better[k]} is better")
+        lo, hi = ax.get_xlim() if k == 0 else ax.get_ylim()
+        if b is not None and b[k] and (span := (hi - lo) / abs(b[k])) < 0.05:
+            text += f"\naxis spans {_pct_text(span)} of the baseline's value"
+        axis.set_label_text(text, fontsize=9)
+        if unit == "%":
+            from matplotlib.ticker import PercentFormatter
+
+            axis.set_major_formatter(PercentFormatter(1.0, decimals=None, symbol=" %"))
     # without entries that drew nothing (e.g. "trial" when the only feasible trial is the front)
     shown = [
         (h, lb)

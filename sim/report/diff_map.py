@@ -86,6 +86,11 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
         cost = c.get("one_off_cost")
         if cost and str(cost) not in str(text) and "one-off" not in str(text):
             text = f"{text} (one-off cost {float(cost):,.0f})"
+        if op == "staffing" and target in baseline.roles:
+            before = params.get("headcount_before", baseline.roles[target].headcount)
+            after = params.get("headcount")
+            if after is not None and int(after) == int(before):  # a no-op: not a change
+                text = f"{text} (unchanged)"
         ch.summaries.append(str(text))
         if op == "merge":
             for s in _names(params.get("steps")):
@@ -97,7 +102,7 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
         elif op == "staffing" and target in baseline.roles:
             before = params.get("headcount_before", baseline.roles[target].headcount)
             after = params.get("headcount")
-            if after is not None:
+            if after is not None and int(after) != int(before):
                 ch.staffing[target] = (int(before), int(after))
         elif op == "parallelise":
             steps = _names(params.get("steps"))

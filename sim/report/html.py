@@ -39,6 +39,7 @@ import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
+from sim.kpis.units import kpi_unit
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 
@@ -56,24 +57,28 @@ VERDICT_LABELS = {
     "cycle_time_emd_below_baseline": "Cycle-time EMD (Simod) below the naive baseline's",
 }
 FIGURES_DIR = "report"  # the images as PNG files, when asked for (save_figures)
+#: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
 HEADLINE_LABELS = {
-    "cycle_time_mean": ("Mean cycle time", "h"),
-    "cycle_time_median": ("Median cycle time", "h"),
-    "cycle_time_p90": ("90th percentile cycle time", "h"),
-    "cycle_time_p95": ("95th percentile cycle time", "h"),
-    "dropoff_rate": ("Drop-off rate", "%"),
-    "abandon_rate": ("Abandoned while waiting", "%"),
-    "throughput_per_week": ("Throughput", "cases/week"),
-    "wip_mean": ("Work in progress", "cases"),
-    "cost_per_case": ("Cost per case", "money"),
-    "processing_cost_per_case": ("Processing cost per case", "money"),
-    "value_added_ratio": ("Value-added share of cycle time", "%"),
-    "revenue_per_case": ("Revenue per case", "money"),
-    "margin_per_case": ("Margin per case", "money"),
-    "cases_arrived": ("Cases measured", "cases"),
-    "headcount": ("People on staff (all roles)", "people"),
-    "utilisation_max": ("Highest utilisation", "%"),
-    "one_off_cost": ("One-off cost", "money"),
+    k: (name, kpi_unit(k))
+    for k, name in {
+        "cycle_time_mean": "Mean cycle time",
+        "cycle_time_median": "Median cycle time",
+        "cycle_time_p90": "90th percentile cycle time",
+        "cycle_time_p95": "95th percentile cycle time",
+        "dropoff_rate": "Drop-off rate",
+        "abandon_rate": "Abandoned while waiting",
+        "throughput_per_week": "Throughput",
+        "wip_mean": "Work in progress",
+        "cost_per_case": "Cost per case",
+        "processing_cost_per_case": "Processing cost per case",
+        "value_added_ratio": "Value-added share of cycle time",
+        "revenue_per_case": "Revenue per case",
+        "margin_per_case": "Margin per case",
+        "cases_arrived": "Cases measured",
+        "headcount": "People on staff (all roles)",
+        "utilisation_max": "Highest utilisation",
+        "one_off_cost": "One-off cost",
+    }.items()
 }
 
 CSS = """
@@ -718,14 +723,13 @@ def _bottleneck_section(rf: RunFiles) -> Section:
     if rf.trace is not None:
         from sim.report.charts import (
             arrival_times_from_log,
-            cycle_times_from_log,
             plot_arrivals,
-            plot_cycle_times,
         )
 
         try:
-            ct = cycle_times_from_log(rf.trace)
-            parts.append(_img(plot_cycle_times({"simulated": ct}), alt="cycle time distribution"))
+            parts.append(
+                _img(_simulated_cycle_times(rf.run_dir, rf.trace), alt="cycle time distribution")
+            )
             n_rep = int(rf.trace["replication"].nunique()) if "replication" in rf.trace else 1
             parts.append(
                 _img(
@@ -742,6 +746,30 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             "<code>output.trace=true</code>).</p>"
         )
     return Section("bottlenecks", "Bottlenecks", "\n".join(parts))
+
+
+#: What the simulate report's cycle-time figure pools: the cases the cycle-time KPIs count.
+MEASURED_CASES = "finished cases that arrived after the warm-up, all replications pooled"
+
+
+def _simulated_cycle_times(run_dir: Path, trace: pd.DataFrame) -> Figure:
+    """The simulated cycle-time figure: the cases the KPIs measured (``cycle_times.csv.gz``, the
+    same selection as ``kpis.json``'s cycle time), every replication's pooled. Runs from before
+    that file draw every finished case of the trace and say that the warm-up is in it."""
+    from sim.report.charts import cycle_times_from_log, plot_cycle_times
+
+    if (path := run_dir / "cycle_times.csv.gz").is_file():
+        measured = pd.read_csv(path)
+        return plot_cycle_times(
+            {"simulated": measured["cycle_time_h"].to_numpy(float)},
+            replications={"simulated": measured["replication"].to_numpy()},
+            title=f"Cycle time: {MEASURED_CASES}",
+        )
+    return plot_cycle_times(
+        {"simulated": cycle_times_from_log(trace)},
+        title="Cycle time: every finished case of trace.csv.gz, warm-up included "
+        "(the KPIs count only cases arriving after it)",
+    )
 
 
 def _recommendation_section(rf: RunFiles) -> Section:
@@ -925,6 +953,8 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         infeasible=infeasible,
         x_label=HEADLINE_LABELS.get(x, (x,))[0],
         y_label=HEADLINE_LABELS.get(y, (y,))[0],
+        x_unit=kpi_unit(x),
+        y_unit=kpi_unit(y),
         title="Trade-off between the first two objectives (every trial of the search)",
     )
     caption = (

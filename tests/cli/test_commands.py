@@ -125,6 +125,27 @@ def test_backtest_table_without_simod_distances_or_a_baseline():
     assert "within 10 %: yes (point estimate), n/a (whole 95 % CI)" in lines[-1]
 
 
+def test_backtest_console_shows_the_median_and_p90_beside_the_mean():
+    """QA: the console said 'within 10 %: yes' while the report showed the model's median far
+    from history's; the median and p90 errors now stand beside the mean's."""
+    b = {
+        "test": {"kpis": {"cycle_time_mean": 10.0, "cycle_time_median": 8.0}},
+        "model": {
+            "cycle_time_mean": {"mean": 10.5},
+            "cycle_time_mean_relerr": {"mean": 0.05},
+            "cycle_time_median": {"mean": 4.0},
+            "cycle_time_median_relerr": {"mean": -0.5, "ci_low": -0.6, "ci_high": -0.4},
+            "cycle_time_p90_relerr": {"mean": 0.2},
+        },
+        "verdict": {"cycle_time_mean_within_10pct": True},
+    }
+    lines = backtest_lines(b)
+    median = next(x for x in lines if x.startswith("median cycle time (h)"))
+    assert "8.0" in median and "4.0 (-50.0 % [-60.0, -40.0])" in median
+    verdict = next(x for x in lines if x.startswith("mean cycle time within 10 %"))
+    assert "the model's median is -50.0 %, its p90 +20.0 % from history's" in verdict
+
+
 def test_calibrate_names_a_missing_column(tmp_path):
     bad = tmp_path / "log.csv"
     bad.write_text("case,task,when\n1,a,2026-01-01T10:00:00\n")
@@ -292,3 +313,28 @@ def test_calibrate_says_which_phase_it_is_in_unless_asked_not_to(tmp_path, share
     assert [p.split(" ")[0] for p in phases] == ["reading", "calibrating", "writing"]
     quiet = run_sim("calibrate", *small, "progress=false", f"hydra.run.dir={tmp_path / 'b'}")
     assert quiet.returncode == 0 and "calibrating from" not in quiet.stderr
+
+
+def test_simulate_cycle_time_figure_counts_the_cases_the_kpis_count(tmp_path):
+    """QA: the figure pooled every case of trace.csv.gz, the warm-up's included, so its n and
+    mean disagreed with kpis.json; now it draws the KPI's cases (cycle_times.csv.gz)."""
+    import re
+
+    from sim.report.html import _simulated_cycle_times
+
+    run = tmp_path / "sim"
+    args = ["process=mmc", "scenario.horizon_days=4", "scenario.warmup_days=2"]
+    res = run_sim(
+        "simulate", *args, "scenario.replications=3", "output.trace=true", f"hydra.run.dir={run}"
+    )
+    assert res.returncode == 0, res.stderr
+    kpis = json.loads((run / "kpis.json").read_text())
+    table = pd.read_csv(run / "replications.csv")
+    trace = pd.read_csv(run / "trace.csv.gz")
+    fig = _simulated_cycle_times(run, trace)
+    label = fig.axes[0].get_legend().get_texts()[0].get_text()
+    n, mean = re.search(r"n=([\d,]+), mean of 3 replications' means ([\d.]+) h", label).groups()
+    measured = table["cases_completed"] + table["cases_dropped"]
+    assert int(n.replace(",", "")) == measured.sum() < trace["case_id"].nunique()
+    assert float(mean) == pytest.approx(kpis["headline"]["cycle_time_mean"]["mean"], rel=1e-3)
+    assert "arrived after the warm-up, all replications pooled" in fig.texts[0].get_text()

@@ -74,6 +74,18 @@ def test_utilisation_flags_overloaded_roles(report):
     assert len(reds) == sum(m >= 0.75 for m in means) > 0
 
 
+def test_utilisation_colours_are_explained_by_a_legend(report):
+    """QA: bars turned orange at 70 % with nothing saying why."""
+    fig = plot_utilisation(report, warn_at=0.9)
+    legend = fig.axes[0].get_legend()
+    assert legend is not None
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == ["under 70%", "70% to 90%", "90% or more: queues grow fast"]
+    colours = {to_rgba(h.get_facecolor())[:3] for h in legend.legend_handles}
+    bars = {p.get_facecolor()[:3] for p in fig.axes[0].patches}
+    assert bars <= colours  # every bar's colour is in the legend
+
+
 def test_funnel_and_outcomes(report):
     fig = plot_funnel(report, success_outcomes=["won"])
     ax, ax_o = fig.axes[:2]

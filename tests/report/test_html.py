@@ -580,3 +580,45 @@ def test_the_pareto_baseline_is_the_one_the_recommended_point_is_measured_agains
     fig, caption = _pareto_figure(read_run(run), plot_pareto)
     assert star(fig) == {(197.0, 1250.0)}
     assert "as the confirmation measured it (replications #5-#14)" in caption
+
+
+def test_the_pareto_axes_carry_units_percentages_and_a_narrow_span_note(tmp_path, crm):
+    """QA: the axes had no units, the drop-off rate read 0.58-0.70, and a cycle-time axis
+    spanning 198.5-200.5 h made noise-sized differences look large."""
+    import json
+
+    import pandas as pd
+
+    from sim.kpis.units import kpi_unit
+    from sim.optimize.outputs import LABELS
+    from sim.report.charts import plot_pareto
+    from sim.report.html import HEADLINE_LABELS, _pareto_figure, read_run
+
+    run = write_optimize_run(tmp_path / "opt", crm, op.remove_step(crm, "contract_review"))
+    pd.DataFrame(
+        {
+            "trial": range(4),
+            "state": ["COMPLETE"] * 4,
+            "cycle_time_mean": [198.5, 199.0, 200.5, 199.8],
+            "dropoff_rate": [0.70, 0.62, 0.58, 0.66],
+        }
+    ).to_csv(run / "trials.csv", index=False)
+    conf = json.loads((run / "confirmation.json").read_text())
+    conf["objectives"][1]["kpi"] = "dropoff_rate"
+    conf["baseline"] = {"cycle_time_mean": 199.6, "dropoff_rate": 0.64}
+    (run / "confirmation.json").write_text(json.dumps(conf))
+
+    fig, _ = _pareto_figure(read_run(run), plot_pareto)
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    xlabel, ylabel = ax.get_xlabel(), ax.get_ylabel()
+    assert xlabel.startswith("Mean cycle time (h; lower is better)")
+    assert "axis spans" in xlabel and "of the baseline's value" in xlabel
+    assert ylabel == "Drop-off rate (%; lower is better)"  # 6 % of 0.64: no note
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.endswith("%") for t in ticks)
+    # one source of units: the report's labels and the optimizer's agree with sim.kpis.units
+    for k in ("cycle_time_mean", "dropoff_rate", "cost_per_case", "headcount"):
+        assert HEADLINE_LABELS[k][1] == kpi_unit(k)
+        assert LABELS.get(k, (k, kpi_unit(k)))[1] == kpi_unit(k)
+    assert kpi_unit("headcount") == "people"

@@ -304,3 +304,17 @@ def test_edge_labels_at_one_spot_are_stacked_not_overprinted():
     elsewhere = _free_spot((6.0, 2.0), "13.1%", "left", placed)
     assert first == (3.0, 2.0) and elsewhere == (6.0, 2.0)
     assert second == (3.0, pytest.approx(2.0 - EDGE_LABEL_H))
+
+
+def test_a_staffing_change_to_the_same_headcount_is_not_drawn_as_a_change(crm):
+    """QA: docs/images/diff_map_crm.png listed 'Staff account_exec with 8 people instead of 8'
+    and labelled the lane 'Account exec (8 -> 8)'."""
+    same = crm.roles["account_exec"].headcount
+    redesign = op.change_staffing(
+        op.remove_step(crm, "contract_review"), "account_exec", headcount=same
+    )
+    ch = model_changes(crm, redesign)
+    assert "account_exec" not in ch.staffing
+    assert any(s.endswith(f"instead of {same} (unchanged)") for s in ch.summaries)
+    text = " ".join(_texts(draw_diff_map(crm, redesign)).split())
+    assert f"{same} → {same}" not in text and "(unchanged)" in text

@@ -1,0 +1,44 @@
+"""The unit of each KPI, one place for every table, console line and chart that names one.
+
+``%`` KPIs are stored as fractions (0.25 is 25 %); ``money`` is the model's cost unit (the model
+states rates and step costs without a currency).
+"""
+
+from __future__ import annotations
+
+KPI_UNITS: dict[str, str] = {
+    "cycle_time_mean": "h",
+    "cycle_time_median": "h",
+    "cycle_time_p90": "h",
+    "cycle_time_p95": "h",
+    "dropoff_rate": "%",
+    "abandon_rate": "%",
+    "throughput_per_day": "cases/day",
+    "throughput_per_week": "cases/week",
+    "arrivals_per_week": "cases/week",
+    "wip_mean": "cases",
+    "cost_per_case": "money",
+    "processing_cost_per_case": "money",
+    "value_added_ratio": "%",
+    "revenue_per_case": "money",
+    "margin_per_case": "money",
+    "cases_arrived": "cases",
+    "headcount": "people",
+    "utilisation_max": "%",
+    "one_off_cost": "money",
+}
+#: units of per-step / per-role KPIs, by the part of the name before ``:``
+PREFIX_UNITS: dict[str, str] = {
+    "waiting_mean": "h",
+    "processing_mean": "h",
+    "utilisation": "%",
+    "dropoff_at": "%",
+    "outcome_share": "%",
+}
+
+
+def kpi_unit(kpi: str) -> str:
+    """The unit of a KPI (``""`` when unknown), e.g. ``h`` for ``waiting_mean:review``."""
+    if kpi in KPI_UNITS:
+        return KPI_UNITS[kpi]
+    return PREFIX_UNITS.get(kpi.split(":", 1)[0], "")
