@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -40,6 +41,7 @@ from sim.model.safe_files import load_json, load_yaml, read_text
 from sim.model.validate import validate
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
+T = TypeVar("T")
 
 TOP_KEYS = (
     "schema_version",
@@ -142,14 +144,58 @@ def _opt_dict(where: str, value: Any) -> dict[str, Any] | None:
 
 
 # ------------------------------------------------------------------------------- from_dict
+class _Problems:
+    """Collects the reading errors of a model file, one per element, so that one run names
+    every bad element instead of stopping at the first (an unknown distribution in one step and
+    a missing field in another are both reported)."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.found: list[str] = []
+
+    def attempt(self, parse: Callable[[], T], default: T) -> T:
+        """``parse()``, or ``default`` with its error recorded."""
+        try:
+            return parse()
+        except ModelError as exc:
+            self.found.append(str(exc))
+            return default
+
+    def each(self, where: str, value: Any, parse: Callable[[str, str, Any], T]) -> dict[str, T]:
+        """Parse every entry of the (optional) mapping ``value`` of section ``where``;
+        ``parse(where_of_entry, name, spec)``; entries that fail are left out and recorded."""
+        items = self.attempt(
+            lambda: _mapping(f"{self.source}: {where}", value, allow_none=True), {}
+        )
+        out: dict[str, T] = {}
+        for name, spec in items.items():
+            entry = f"{self.source}: {where}.{name}"
+            parsed = self.attempt(lambda e=entry, n=name, s=spec: parse(e, str(n), s), None)
+            if parsed is not None:
+                out[str(name)] = parsed
+        return out
+
+    def raise_if_any(self) -> None:
+        """One error as it was raised; several as one list headed by the file."""
+        if len(self.found) == 1:
+            raise ModelError(self.found[0])
+        if self.found:
+            prefix = f"{self.source}: "
+            lines = [p[len(prefix) :] if p.startswith(prefix) else p for p in self.found]
+            head = f"{self.source}: {len(lines)} problem(s) in the process model:"
+            raise ModelError("\n".join([head, *(f"  - {line}" for line in lines)]))
+
+
 def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> ProcessModel:
     """Build a ``ProcessModel`` from a model-file mapping and validate it.
 
-    ``source`` (a file name) prefixes every error message. ``check=False`` skips the graph
-    validation (for tools that build a model step by step and validate at the end).
+    ``source`` (a file name) prefixes every error message; every element that cannot be read is
+    reported, all in one ``ModelError``. ``check=False`` skips the graph validation (for tools
+    that build a model step by step and validate at the end).
     """
     spec = _mapping(source, spec)
-    _keys(source, spec, TOP_KEYS)
+    found = _Problems(source)
+    found.attempt(lambda: _keys(source, spec, TOP_KEYS), None)
     version = spec.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise ModelError(
@@ -158,54 +204,55 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
         )
     time_unit = spec.get("time_unit", "hours")
     if time_unit not in TIME_UNITS:
-        raise ModelError(
+        found.found.append(
             f"{source}: time_unit {time_unit!r} is unknown; expected one of {list(TIME_UNITS)}"
         )
     start_date = str(spec.get("start_date", "2026-01-05T00:00:00"))
-    _check_start_date(f"{source}: start_date", start_date)
+    found.attempt(lambda: _check_start_date(f"{source}: start_date", start_date), None)
 
-    calendars = {
-        str(name): calendar_from_dict(cal, where=f"{source}: calendars.{name}")
-        for name, cal in _mapping(
-            f"{source}: calendars", spec.get("calendars"), allow_none=True
-        ).items()
-    }
-    roles = {
-        str(name): _role(f"{source}: roles.{name}", str(name), r)
-        for name, r in _mapping(f"{source}: roles", spec.get("roles"), allow_none=True).items()
-    }
-    steps_spec = _mapping(f"{source}: steps", _require(source, spec, "steps"))
-    steps = {str(n): _step(f"{source}: steps.{n}", str(n), s) for n, s in steps_spec.items()}
-    decisions = {
-        str(n): _decision(f"{source}: decisions.{n}", str(n), d)
-        for n, d in _mapping(f"{source}: decisions", spec.get("decisions"), allow_none=True).items()
-    }
-    parallels = {
-        str(n): _parallel(f"{source}: parallel.{n}", str(n), p)
-        for n, p in _mapping(f"{source}: parallel", spec.get("parallel"), allow_none=True).items()
-    }
-    ends = {
-        str(n): _end(f"{source}: ends.{n}", str(n), e)
-        for n, e in _mapping(f"{source}: ends", _require(source, spec, "ends")).items()
-    }
+    calendars = found.each(
+        "calendars", spec.get("calendars"), lambda w, _n, c: calendar_from_dict(c, where=w)
+    )
+    roles = found.each("roles", spec.get("roles"), _role)
+    found.attempt(lambda: _require(source, spec, "steps"), None)
+    steps = found.each("steps", spec.get("steps"), _step)
+    decisions = found.each("decisions", spec.get("decisions"), _decision)
+    parallels = found.each("parallel", spec.get("parallel"), _parallel)
+    found.attempt(lambda: _require(source, spec, "ends"), None)
+    ends = found.each("ends", spec.get("ends"), _end)
+    start = found.attempt(lambda: str(_require(source, spec, "start")), "")
+    arrivals = found.attempt(
+        lambda: _arrivals(f"{source}: arrivals", _require(source, spec, "arrivals")), None
+    )
     handoff = spec.get("handoff_delay")
+    handoff_delay = found.attempt(
+        lambda: (
+            None
+            if handoff is None
+            else Distribution.from_dict(handoff, where=f"{source}: handoff_delay")
+        ),
+        None,
+    )
+    metadata = found.attempt(
+        lambda: dict(_mapping(f"{source}: metadata", spec.get("metadata"), allow_none=True)), {}
+    )
+    found.raise_if_any()
+    assert arrivals is not None  # a missing or bad arrivals section was recorded above
     model = ProcessModel(
         name=str(spec.get("name", "process")),
         description=str(spec.get("description", "") or ""),
         time_unit=time_unit,
         start_date=start_date,
-        start=str(_require(source, spec, "start")),
-        arrivals=_arrivals(f"{source}: arrivals", _require(source, spec, "arrivals")),
+        start=start,
+        arrivals=arrivals,
         calendars=calendars,
         roles=roles,
         steps=steps,
         decisions=decisions,
         parallels=parallels,
         ends=ends,
-        handoff_delay=None
-        if handoff is None
-        else Distribution.from_dict(handoff, where=f"{source}: handoff_delay"),
-        metadata=dict(_mapping(f"{source}: metadata", spec.get("metadata"), allow_none=True)),
+        handoff_delay=handoff_delay,
+        metadata=metadata,
     )
     if check:
         validate(model, source=source)

@@ -76,7 +76,7 @@ def test_load_errors_name_the_file(tmp_path):
         load(bad)
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({"name": "x", "start": "a"}), encoding="utf-8")
-    with pytest.raises(ModelError, match=r"broken\.json.*missing required field 'steps'"):
+    with pytest.raises(ModelError, match=r"(?s)broken\.json.*missing required field 'steps'"):
         load(broken)
 
 
@@ -109,3 +109,33 @@ def test_text_with_line_break_characters_survives_yaml(tmp_path, crm_path, text)
     # line break, which reads back as a space; the model writer must quote it safely.
     m = dataclasses.replace(load(crm_path), description=text)
     assert load(save(m, tmp_path / "m.yaml")).description == text
+
+
+def test_every_bad_element_is_named_in_one_error(crm_path):
+    """Reading does not stop at the first bad element: an unknown distribution in one step, a
+    bad headcount in a role and a missing field in an end come back together, each by name."""
+    spec = yaml.safe_load(crm_path.read_text(encoding="utf-8"))
+    first, second = list(spec["steps"])[:2]
+    spec["steps"][first]["duration"] = {"dist": "paretoo", "b": 2.0}
+    spec["steps"][second]["cost"] = "cheap"
+    role = next(iter(spec["roles"]))
+    spec["roles"][role]["headcount"] = 1.5
+    end = next(iter(spec["ends"]))
+    spec["ends"][end].pop("success")
+    with pytest.raises(ModelError) as caught:
+        from_dict(spec, source="crm.yaml")
+    text = str(caught.value)
+    assert text.startswith("crm.yaml: 4 problem(s) in the process model:")
+    assert f"steps.{first}.duration: unknown distribution 'paretoo'" in text
+    assert f"steps.{second}.cost: expected a number" in text
+    assert f"roles.{role}.headcount: expected an integer" in text
+    assert f"ends.{end}: missing required field 'success'" in text
+
+
+def test_one_bad_element_keeps_its_own_message(crm_path):
+    """A single reading error is raised as it was, prefixed by the file."""
+    spec = yaml.safe_load(crm_path.read_text(encoding="utf-8"))
+    step = next(iter(spec["steps"]))
+    spec["steps"][step]["duration"] = {"dist": "paretoo"}
+    with pytest.raises(ModelError, match=rf"^crm\.yaml: steps\.{step}\.duration: unknown distri"):
+        from_dict(spec, source="crm.yaml")
