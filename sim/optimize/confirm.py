@@ -11,7 +11,8 @@
   reports the improvement, its 95 % confidence interval and the paired t-test's p-value.
 * **Multiple comparisons**: the confirmation tests every candidate on every objective, so the
   improvements are judged with Holm's step-down adjustment over that whole family
-  (``adjust_family``; family-wise error rate 5 %). A candidate is ``better`` when at least one
+  (``adjust_family``; family-wise error rate 5 %), which also counts the versions pruning
+  confirmed and did not report (``replaced_p_values``). A candidate is ``better`` when at least one
   objective improves significantly after the adjustment and none is significantly worse at the
   unadjusted 95 % level (a possible harm is not given the benefit of the adjustment),
   ``trade-off`` when an adjusted improvement comes with such a worsening, ``within noise`` when
@@ -257,13 +258,19 @@ def is_recommended(candidate: Candidate) -> bool:
 
 
 def adjust_family(
-    comparisons: Sequence[pd.DataFrame], objectives: Sequence[Objective], *, alpha: float = ALPHA
+    comparisons: Sequence[pd.DataFrame],
+    objectives: Sequence[Objective],
+    *,
+    alpha: float = ALPHA,
+    replaced: Sequence[float] = (),
 ) -> tuple[list[pd.DataFrame], int]:
     """Holm's adjustment over every (comparison, objective) test of a family.
 
     Returns copies of the comparison tables with ``p_adjusted`` and ``significant_adjusted``
     (None for the rows outside the family: the KPIs that are not objectives) and the number of
     tests ``m`` (those with a p-value). The unadjusted ``p_value``, CI and ``significant`` stay.
+    ``replaced`` are the p-values of tests that belong to the family but whose redesigns are not
+    reported (``replaced_p_values``): they count towards ``m`` and the order, nothing more.
     """
     tables = [
         c.drop(columns=["p_adjusted", "significant_adjusted"], errors="ignore") for c in comparisons
@@ -275,16 +282,36 @@ def adjust_family(
             if o.kpi in t.index and "p_value" in t.columns:
                 where.append((i, o.kpi))
                 pvals.append(float(t.loc[o.kpi, "p_value"]))
-    adjusted, reject = holm(pvals, alpha)
+    adjusted, reject = holm([*pvals, *replaced], alpha)
     out = []
     for t in tables:
         t = t.assign(p_adjusted=np.nan, significant_adjusted=None)
         t["significant_adjusted"] = t["significant_adjusted"].astype(object)
         out.append(t)
-    for (i, kpi), p, r in zip(where, adjusted, reject, strict=True):
+    for (i, kpi), p, r in zip(where, adjusted[: len(where)], reject[: len(where)], strict=True):
         out[i].loc[kpi, "p_adjusted"] = p
         out[i].loc[kpi, "significant_adjusted"] = bool(r)
-    return out, int(np.isfinite(np.asarray(pvals, dtype=float)).sum())
+    return out, int(np.isfinite(np.asarray([*pvals, *replaced], dtype=float)).sum())
+
+
+def replaced_p_values(candidate: Candidate, objectives: Sequence[Objective]) -> list[float]:
+    """The p-values (objectives only) of the versions of ``candidate`` that were confirmed
+    against today but are not the one it reports: the redesign as found when pruning replaced
+    it, and every smaller redesign pruning tried and did not keep. Each was a test of the
+    confirmation's family: leaving them out would let pruning pick among several tests while
+    Holm counts one (the family understated, the adjustment too lenient)."""
+    tried = [a for a in candidate.pruning if a.get("comparison")]
+    adopted = [a for a in tried if a.get("adopted")]
+    reported = adopted[-1] if adopted else None
+    tables = [a["comparison"] for a in tried if a is not reported]
+    if candidate.original is not None and candidate.original.get("comparison"):
+        tables.append(candidate.original["comparison"])
+    return [
+        float(t[o.kpi]["p_value"])
+        for t in tables
+        for o in objectives
+        if o.kpi in t and t[o.kpi].get("p_value") is not None
+    ]
 
 
 def adjust_verdicts(
@@ -292,8 +319,12 @@ def adjust_verdicts(
 ) -> int:
     """Holm over every candidate x objective test of the confirmation: each candidate's
     ``comparison`` gets the adjusted columns and its ``verdict`` is recomputed from them.
-    Returns the number of comparisons in the family."""
-    tables, m = adjust_family([c.comparison for c in candidates], objectives, alpha=alpha)
+    The family also holds the tests of the versions pruning confirmed and did not report
+    (``replaced_p_values``). Returns the number of comparisons in the family."""
+    replaced = [p for c in candidates for p in replaced_p_values(c, objectives)]
+    tables, m = adjust_family(
+        [c.comparison for c in candidates], objectives, alpha=alpha, replaced=replaced
+    )
     for c, t in zip(candidates, tables, strict=True):
         c.comparison = t
         c.verdict = verdict(t, objectives)

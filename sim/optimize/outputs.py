@@ -538,7 +538,8 @@ def recommendations_markdown(
         )
     family = (
         f" An improvement counts as significant only after Holm's adjustment for the "
-        f"{comparisons} comparisons of the confirmation (every candidate on every objective; "
+        f"{comparisons} comparisons of the confirmation (every candidate on every objective, "
+        "and every version pruning confirmed; "
         "family-wise error 5 %); a worsening counts when its unadjusted interval excludes 0."
         if comparisons
         else ""

@@ -202,7 +202,8 @@ def optimize_redesign(
             "search_replications": search_reps,
             "multiple_comparisons": {
                 "method": "holm",
-                "family": "every candidate x objective test against the confirmation baseline",
+                "family": "every candidate x objective test against the confirmation baseline, "
+                "including the versions pruning confirmed and did not report",
                 "comparisons": n_comparisons,
                 "familywise_alpha": ALPHA,
                 "rule": "better: an objective improves significantly after Holm's adjustment "

@@ -13,8 +13,10 @@ recommends it **in place of** the one found when it is
 * within the constraints once confirmed, and
 * still recommended against today, with a verdict at least as good (``better`` stays
   ``better``; a ``trade-off`` may become ``better``), its improvements judged with Holm's
-  adjustment over the confirmation's family in which it takes the place of the redesign as
-  found (``family``; the pipeline re-adjusts the final candidates once more).
+  adjustment over the confirmation's family, which keeps the tests of the redesign as found
+  and of every version tried before (``family``; the pipeline re-adjusts the final candidates
+  once more, with the same tests: pruning chooses among versions, and each one confirmed is
+  one more test).
 
 Otherwise the redesign as found is kept and the record says why. A second pass, from whichever
 redesign the first kept, drops the changes the ablation rates ``noise`` that carry a one-off cost
@@ -48,6 +50,7 @@ from sim.optimize.confirm import (
     comparison_dict,
     confirm,
     is_recommended,
+    replaced_p_values,
     verdict,
 )
 from sim.optimize.evaluate import Evaluator
@@ -168,8 +171,16 @@ def _attempt(
     confirm([smaller], evaluator, objectives, constraints, replications=replications, start=start)
     # its verdict against today, Holm-adjusted over the confirmation's family in the place of
     # the redesign as found
+    # the family keeps every test it has had: the redesign as it stands (which the smaller one
+    # may replace) and the versions tried before, of this candidate and of the others
     others = [c.comparison for c in family if c is not candidate and c.comparison is not None]
-    tables, m = adjust_family([*others, smaller.comparison], objectives)
+    replaced = [p for c in family for p in replaced_p_values(c, objectives)]
+    current = candidate.comparison
+    if current is not None and "p_value" in current.columns:
+        replaced += [
+            float(current.loc[o.kpi, "p_value"]) for o in objectives if o.kpi in current.index
+        ]
+    tables, m = adjust_family([*others, smaller.comparison], objectives, replaced=replaced)
     smaller.comparison = tables[-1]
     smaller.verdict = verdict(smaller.comparison, objectives)
     versus = compare_redesigns(

@@ -22,7 +22,14 @@ from sim.optimize import (
     optimize_redesign,
     parse_constraints,
 )
-from sim.optimize.confirm import adjust_verdicts, is_recommended, mark_dominated, rank_confirmed
+from sim.optimize.confirm import (
+    adjust_verdicts,
+    comparison_dict,
+    is_recommended,
+    mark_dominated,
+    rank_confirmed,
+    replaced_p_values,
+)
 from sim.optimize.outputs import _ablation_note, recommendations_markdown
 
 TWO = (Objective("cycle_time_mean"), Objective("cost_per_case"))
@@ -319,3 +326,29 @@ def test_an_impossible_constraint_bound_is_refused_naming_the_key():
     with pytest.raises(ConfigError, match=r"optimizer.constraints.dropoff_rate.min: expected <= 1"):
         parse_constraints({"dropoff_rate": {"min": 1.5}})
     assert parse_constraints({"utilisation_max": {"max": 0.9}})[0].high == 0.9
+
+
+def test_the_versions_pruning_replaced_stay_in_the_holm_family():
+    """Pruning confirms the redesign as found and a smaller one against today and keeps one:
+    two tests per objective, not one. With them counted the family is 2 + 2 + 2 = 6 tests, and
+    an improvement at p = 0.012 (significant x 4, not x 5) is no longer counted."""
+    clear = _cand(
+        1, _comparison({"cycle_time_mean": (100, 80, 0.001), "cost_per_case": (50, 50, 0.9)})
+    )
+    pruned = _cand(
+        2, _comparison({"cycle_time_mean": (100, 92, 0.012), "cost_per_case": (50, 50, 0.8)})
+    )
+    found = _comparison({"cycle_time_mean": (100, 91, 0.02), "cost_per_case": (50, 51, 0.7)})
+    assert adjust_verdicts([clear, pruned], TWO) == 4
+    assert pruned.verdict == "better"  # 0.012 x 3 = 0.036 without the replaced version
+    pruned.original = {"choice": {"x": 9}, "comparison": comparison_dict(found)}
+    pruned.pruning = [
+        {"pass": "harm", "adopted": True, "comparison": comparison_dict(pruned.comparison)}
+    ]
+    assert replaced_p_values(pruned, TWO) == [0.02, 0.7]
+    assert adjust_verdicts([clear, pruned], TWO) == 6
+    assert pruned.comparison.loc["cycle_time_mean", "p_adjusted"] == pytest.approx(0.012 * 5)
+    assert pruned.verdict == "within noise"
+    # a smaller redesign tried and not kept is a test of the family too
+    clear.pruning = [{"pass": "harm", "adopted": False, "comparison": comparison_dict(found)}]
+    assert adjust_verdicts([clear, pruned], TWO) == 8
