@@ -7,7 +7,19 @@ The command line turns these into a readable message and exit status 2, never a 
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'gamma'?)`` when ``name`` is a likely misspelling of one of ``choices``
+    (``difflib``'s close matches, at most two), else ``""``: appended to "unknown ..." messages."""
+    pool = list(dict.fromkeys(str(c) for c in choices))
+    close = difflib.get_close_matches(str(name), pool, n=2, cutoff=0.75)
+    if not close:
+        return ""
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
 
 
 class SimError(Exception):

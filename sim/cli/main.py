@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim.errors import SimError, redact
+from sim.errors import SimError, did_you_mean, redact
 
 COMMANDS: dict[str, str] = {
     "simulate": "simulate a process model; KPIs with 95 % confidence intervals (default command)",
@@ -406,7 +406,11 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
         options = sorted(o for o in exc.options if not o.startswith("_"))
         if group:
             extra = " (or a path to a model file)" if group in FILE_GROUPS else ""
-            return f"{group}={option}: no such option; the options of {group} are {options}{extra}"
+            hint = did_you_mean(option, options)
+            return (
+                f"{group}={option}: no such option{hint}; the options of {group} are "
+                f"{options}{extra}"
+            )
     found = _NOT_OVERRIDDEN.search(text)
     cause = str(exc.__cause__ or "")
     if found and "not in struct" in text + cause:
@@ -415,7 +419,8 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
         valid = _section_keys(command, args, configs, key, section)
         where = f"section '{section}'" if section else f"the top level of {command}'s config"
         listed = f"; the keys of {where} are {valid}" if valid is not None else ""
-        return f"{key}: unknown key '{name}' in {where}{listed}"
+        hint = did_you_mean(name, valid or ())
+        return f"{key}: unknown key '{name}' in {where}{hint}{listed}"
     first = text.splitlines()[0] if text else type(exc).__name__
     return f"{first} {cause}".strip() if cause and cause not in text else text
 

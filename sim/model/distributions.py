@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import scipy.stats as st
 
-from sim.errors import ModelError
+from sim.errors import ModelError, did_you_mean
 
 # Friendly aliases: name -> (required parameters, optional parameters).
 ALIASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -168,8 +168,9 @@ class Distribution:
             choices = sorted(
                 {*SPECIAL, *ALIASES, "gamma", "uniform"} - {"gamma_ms", "uniform_range"}
             )
+            hint = did_you_mean(name, [*choices, *SCIPY_CONTINUOUS])
             raise ModelError(
-                f"{where}: unknown distribution '{name}'; expected one of {choices} or any "
+                f"{where}: unknown distribution '{name}'{hint}; expected one of {choices} or any "
                 f"continuous scipy.stats distribution (e.g. expon, gamma, lognorm, weibull_min)"
             )
         dist._check_valid(where)

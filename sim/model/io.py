@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from sim.errors import ModelError
+from sim.errors import ModelError, did_you_mean
 from sim.model.calendar import (
     calendar_from_dict,
     calendar_to_dict,
@@ -95,7 +95,10 @@ def _mapping(where: str, value: Any, *, allow_none: bool = False) -> dict[str, A
 def _keys(where: str, spec: dict[str, Any], allowed: tuple[str, ...]) -> None:
     unknown = [k for k in spec if k not in allowed]
     if unknown:
-        raise ModelError(f"{where}: unknown field(s) {unknown}; valid fields are {list(allowed)}")
+        hint = did_you_mean(unknown[0], allowed) if len(unknown) == 1 else ""
+        raise ModelError(
+            f"{where}: unknown field(s) {unknown}; valid fields are {list(allowed)}{hint}"
+        )
 
 
 def _require(where: str, spec: dict[str, Any], key: str) -> Any:

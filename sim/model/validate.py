@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from typing import TYPE_CHECKING
 
-from sim.errors import ModelError
+from sim.errors import ModelError, did_you_mean
 
 if TYPE_CHECKING:
     from sim.model.process import ProcessModel
@@ -19,11 +19,11 @@ PROB_TOL = 1e-6
 MAX_LISTED = 25
 
 
-def _choices(names: object) -> str:
+def _choices(names: object, *, near: str | None = None) -> str:
     names = sorted(names)  # type: ignore[arg-type]
     shown = names[:MAX_LISTED]
     more = f" (and {len(names) - MAX_LISTED} more)" if len(names) > MAX_LISTED else ""
-    return f"{shown}{more}"
+    return f"{shown}{more}" + ("" if near is None else did_you_mean(near, names))
 
 
 def problems(model: ProcessModel) -> list[str]:
@@ -49,7 +49,9 @@ def problems(model: ProcessModel) -> list[str]:
     def ref(where: str, target: str, *, allow: set[str] | None = None) -> bool:
         pool = nodes if allow is None else allow
         if target not in pool:
-            out.append(f"{where}: unknown node '{target}'; valid choices are {_choices(pool)}")
+            out.append(
+                f"{where}: unknown node '{target}'; valid choices are {_choices(pool, near=target)}"
+            )
             return False
         return True
 
@@ -67,7 +69,7 @@ def problems(model: ProcessModel) -> list[str]:
         if role.calendar != "24/7" and role.calendar not in model.calendars:
             out.append(
                 f"roles.{name}.calendar: unknown calendar '{role.calendar}'; valid choices are "
-                f"{_choices(['24/7', *model.calendars])}"
+                f"{_choices(['24/7', *model.calendars], near=role.calendar)}"
             )
     for name, cal in model.calendars.items():
         if cal.weekly_total <= 0:
@@ -82,7 +84,7 @@ def problems(model: ProcessModel) -> list[str]:
         for r in step.roles:
             if r not in model.roles:
                 out.append(
-                    f"{w}.role: unknown role '{r}'; valid choices are {_choices(model.roles)}"
+                    f"{w}.role: unknown role '{r}'; valid choices are {_choices(model.roles, near=r)}"
                 )
                 continue
             need = step.roles.count(r)
@@ -105,7 +107,7 @@ def problems(model: ProcessModel) -> list[str]:
         for req in step.requires:
             if req not in model.steps:
                 out.append(
-                    f"{w}.requires: unknown step '{req}'; valid choices are {_choices(model.steps)}"
+                    f"{w}.requires: unknown step '{req}'; valid choices are {_choices(model.steps, near=req)}"
                 )
         if step.patience is not None and not step.roles:
             out.append(
@@ -129,7 +131,7 @@ def problems(model: ProcessModel) -> list[str]:
             elif step.calendar != "24/7" and step.calendar not in model.calendars:
                 out.append(
                     f"{w}.calendar: unknown calendar '{step.calendar}'; valid choices are "
-                    f"{_choices(['24/7', *model.calendars])}"
+                    f"{_choices(['24/7', *model.calendars], near=step.calendar)}"
                 )
 
     # --- decisions
@@ -143,7 +145,7 @@ def problems(model: ProcessModel) -> list[str]:
         for seg, probs in dec.by_segment.items():
             if seg not in segments:
                 out.append(
-                    f"{w}.by_segment: unknown segment '{seg}'; valid choices are {_choices(segments)}"
+                    f"{w}.by_segment: unknown segment '{seg}'; valid choices are {_choices(segments, near=seg)}"
                 )
             if abs(sum(probs) - 1.0) > PROB_TOL:
                 out.append(
@@ -152,7 +154,7 @@ def problems(model: ProcessModel) -> list[str]:
         for req in dec.requires:
             if req not in model.steps:
                 out.append(
-                    f"{w}.requires: unknown step '{req}'; valid choices are {_choices(model.steps)}"
+                    f"{w}.requires: unknown step '{req}'; valid choices are {_choices(model.steps, near=req)}"
                 )
 
     # --- parallel blocks
@@ -177,7 +179,7 @@ def problems(model: ProcessModel) -> list[str]:
         for seg in e.value_by_segment:
             if seg not in segments:
                 out.append(
-                    f"ends.{e.name}.value: unknown segment '{seg}'; valid choices are {_choices(segments)}"
+                    f"ends.{e.name}.value: unknown segment '{seg}'; valid choices are {_choices(segments, near=seg)}"
                 )
     if model.arrivals.interarrival.mean() <= 0:
         out.append("arrivals.interarrival: the mean inter-arrival time must be > 0")

@@ -20,7 +20,10 @@ def test_a_mistyped_key_names_the_keys_of_its_section(tmp_path):
     run = tmp_path / "run"
     proc = run_sim("simulate", "scenario.replicatons=5", f"hydra.run.dir={run}")
     assert proc.returncode == 2, proc.stderr
-    assert "scenario.replicatons: unknown key 'replicatons' in section 'scenario'" in proc.stderr
+    assert (
+        "scenario.replicatons: unknown key 'replicatons' in section 'scenario' "
+        "(did you mean 'replications'?)" in proc.stderr
+    )
     assert "'horizon_days', 'max_cases', 'replications', 'staffing'" in proc.stderr
     assert "+scenario.replicatons" not in proc.stderr  # not Hydra's advice to append it
     assert not run.exists()
@@ -42,6 +45,11 @@ def test_a_mistyped_top_level_key_in_a_sweep_names_the_top_level_keys(tmp_path):
             "['nsga2', 'random', 'tpe']",
         ),
         ("scenario=busy", "scenario=busy: no such option; the options of scenario are ['default']"),
+        (
+            "optimizer=nsga",
+            "optimizer=nsga: no such option (did you mean 'nsga2'?); the options of optimizer "
+            "are ['nsga2', 'random', 'tpe']",
+        ),
     ],
 )
 def test_an_unknown_group_option_lists_the_options(tmp_path, override, says):

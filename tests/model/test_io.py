@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import tempfile
@@ -139,3 +140,33 @@ def test_one_bad_element_keeps_its_own_message(crm_path):
     spec["steps"][step]["duration"] = {"dist": "paretoo"}
     with pytest.raises(ModelError, match=rf"^crm\.yaml: steps\.{step}\.duration: unknown distri"):
         from_dict(spec, source="crm.yaml")
+
+
+def test_a_misspelt_name_gets_a_suggestion(crm_path):
+    """A near miss of a distribution, a field or a node name is answered with the likely one;
+    a name close to nothing gets no guess."""
+    spec = yaml.safe_load(crm_path.read_text(encoding="utf-8"))
+    step, other = list(spec["steps"])[:2]
+    bad = copy.deepcopy(spec)
+    bad["steps"][step]["duration"] = {"dist": "lognormall", "mean": 1, "sd": 1}
+    with pytest.raises(
+        ModelError, match=r"unknown distribution 'lognormall' \(did you mean 'lognormal'"
+    ):
+        from_dict(bad)
+    bad = copy.deepcopy(spec)
+    bad["steps"][step]["durration"] = bad["steps"][step].pop("duration")
+    with pytest.raises(
+        ModelError, match=r"\['durration'\]; valid fields are .*\(did you mean 'duration'\?\)"
+    ):
+        from_dict(bad)
+    bad = copy.deepcopy(spec)
+    bad["steps"][step]["next"] = other[:-1] + other[-1].upper() + "x"
+    with pytest.raises(ModelError, match=rf"unknown node .*\(did you mean '{other}'\?\)"):
+        from_dict(bad)
+    bad = copy.deepcopy(spec)
+    bad["steps"][step]["next"] = "zzzzzzzz"
+    with pytest.raises(ModelError) as caught:
+        from_dict(bad)
+    assert "unknown node 'zzzzzzzz'" in str(caught.value) and "did you mean" not in str(
+        caught.value
+    )

@@ -60,7 +60,7 @@ def test_base_is_valid():
     [
         (
             {"dist": "gamm", "mean": 1, "std": 1},
-            r"steps\.a\.duration: unknown distribution 'gamm'; expected one of \[.*'exponential'.*"
+            r"steps\.a\.duration: unknown distribution 'gamm' \(did you mean 'gamma'.*\?\); expected one of \[.*'exponential'.*"
             r"'gamma'.*\] or any continuous scipy\.stats distribution",
         ),
         (
