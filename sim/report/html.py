@@ -39,7 +39,7 @@ import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
-from sim.kpis.units import kpi_unit
+from sim.kpis.units import kpi_unit, labelled
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 
@@ -58,9 +58,8 @@ VERDICT_LABELS = {
 }
 FIGURES_DIR = "report"  # the images as PNG files, when asked for (save_figures)
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
-HEADLINE_LABELS = {
-    k: (name, kpi_unit(k))
-    for k, name in {
+HEADLINE_LABELS = labelled(
+    {
         "cycle_time_mean": "Mean cycle time",
         "cycle_time_median": "Median cycle time",
         "cycle_time_p90": "90th percentile cycle time",
@@ -78,8 +77,8 @@ HEADLINE_LABELS = {
         "headcount": "People on staff (all roles)",
         "utilisation_max": "Highest utilisation",
         "one_off_cost": "One-off cost",
-    }.items()
-}
+    }
+)
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#263238;
