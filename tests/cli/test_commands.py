@@ -349,4 +349,3 @@ def test_simulate_cycle_time_figure_counts_the_cases_the_kpis_count(tmp_path):
     ]
     assert "as in the KPI table" in fig.texts[-1].get_text()
     assert "arrived after the warm-up, every replication" in fig.texts[0].get_text()
-
