@@ -32,6 +32,7 @@ from sim.kpis.stats import (
 )
 from sim.kpis.summary import (
     HEADLINE,
+    cycle_time_kpis,
     cycle_time_table,
     format_report,
     kpi_domain,
@@ -40,6 +41,7 @@ from sim.kpis.summary import (
     log_kpis,
     main_path_order,
     replication_kpis,
+    time_per_case,
 )
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "compare_scenarios",
     "compared_kpis",
     "confidence_interval",
+    "cycle_time_kpis",
     "cycle_time_table",
     "prediction_interval",
     "format_report",
@@ -64,6 +67,7 @@ __all__ = [
     "relative_difference",
     "replication_kpis",
     "summarize",
+    "time_per_case",
     "trace_cases",
     "trace_events",
     "trace_open_steps",

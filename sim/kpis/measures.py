@@ -64,20 +64,21 @@ def cycle_times(cases: pd.DataFrame) -> np.ndarray:
     return (f["end"] - f["arrival"]).to_numpy(dtype=float)
 
 
+CYCLE_TIME_KPIS = ("cycle_time_mean", "cycle_time_median", "cycle_time_p90", "cycle_time_p95")
+
+
+def cycle_time_summary(ct: np.ndarray) -> dict[str, float]:
+    """Mean, median, p90 and p95 of cycle times ``ct`` (hours; NaN for none): one
+    replication's cycle-time KPIs."""
+    if ct.size == 0:
+        return dict.fromkeys(CYCLE_TIME_KPIS, np.nan)
+    q = np.quantile(ct, [0.5, 0.9, 0.95])
+    return dict(zip(CYCLE_TIME_KPIS, (float(ct.mean()), *map(float, q)), strict=True))
+
+
 def cycle_time_stats(cases: pd.DataFrame) -> dict[str, float]:
     """Mean, median, p90 and p95 cycle time in hours (NaN when no case finished)."""
-    ct = cycle_times(cases)
-    if ct.size == 0:
-        return dict.fromkeys(
-            ("cycle_time_mean", "cycle_time_median", "cycle_time_p90", "cycle_time_p95"), np.nan
-        )
-    q = np.quantile(ct, [0.5, 0.9, 0.95])
-    return {
-        "cycle_time_mean": float(ct.mean()),
-        "cycle_time_median": float(q[0]),
-        "cycle_time_p90": float(q[1]),
-        "cycle_time_p95": float(q[2]),
-    }
+    return cycle_time_summary(cycle_times(cases))
 
 
 def _shared_calendar(model: ProcessModel, roles: Sequence[str]) -> WeeklyRate:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -237,6 +239,23 @@ def cycle_time_table(traces: list[Trace]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def cycle_time_kpis(cycle_times: pd.DataFrame) -> dict[str, float]:
+    """The cycle-time KPIs (``cycle_time_mean``, ``_median``, ``_p90``, ``_p95``) of a
+    ``cycle_time_table`` (``cycle_times.csv.gz``) as ``kpi_report``'s headline gives them: each
+    replication's ``measures.cycle_time_stats``, averaged over the replications (not the
+    percentiles of every replication's cases pooled)."""
+    per_rep = pd.DataFrame(
+        [
+            m.cycle_time_summary(group["cycle_time_h"].to_numpy(dtype=float))
+            for _rep, group in cycle_times.groupby("replication", sort=True)
+        ]
+    )
+    if per_rep.empty:
+        return dict.fromkeys(m.CYCLE_TIME_KPIS, math.nan)
+    summary = summarize(per_rep)
+    return {k: float(summary.loc[k, "mean"]) for k in m.CYCLE_TIME_KPIS}
+
+
 def saturated_roles(roles: list[dict[str, Any]], *, at: float = SATURATED) -> list[str]:
     """The roles (``kpi_report``'s ``roles`` rows) whose mean utilisation is ``at`` or more: busy
     nearly all their scheduled hours, so work arrives at least as fast as they can do it, queues
@@ -434,9 +453,9 @@ def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
     return f"{_sig(mean, 4)} ± {_sig(hw * scale, 2)}{unit}"
 
 
-def _time_per_case(step: dict[str, Any]) -> float:
+def time_per_case(step: Mapping[str, Any]) -> float:
     """Hours a case spends at a step on average (waiting + processing, times the share reaching
-    it), for ranking long step lists."""
+    it), for ranking long step lists (a ``kpi_report`` step row)."""
     vals = [(step.get(k) or {}).get("mean") for k in ("waiting_mean", "processing_mean", "reached")]
     w, p, r = (float(v) if v is not None and np.isfinite(v) else 0.0 for v in vals)
     return (w + p) * r
@@ -522,7 +541,7 @@ def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
             f"  the {max_steps} of {len(steps)} steps where cases spend the most time "
             "(all in kpis.json):",
         ]
-        steps = sorted(steps, key=_time_per_case, reverse=True)[:max_steps]
+        steps = sorted(steps, key=time_per_case, reverse=True)[:max_steps]
     labels = step_labels([s["step"] for s in steps])
     width = max([26, *(len(x) for x in labels)])
     lines += ["", f"  {'step':<{width}} {'waiting (h)':>20} {'processing (h)':>20} {'reached':>16}"]

@@ -6,6 +6,8 @@ states rates and step costs without a currency).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 KPI_UNITS: dict[str, str] = {
     "cycle_time_mean": "h",
     "cycle_time_median": "h",
@@ -42,3 +44,10 @@ def kpi_unit(kpi: str) -> str:
     if kpi in KPI_UNITS:
         return KPI_UNITS[kpi]
     return PREFIX_UNITS.get(kpi.split(":", 1)[0], "")
+
+
+def labelled(names: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """``{kpi: (label, unit)}`` for ``{kpi: label}``: a report's own wording with this module's
+    units, e.g. ``labelled({"cycle_time_p90": "p90 cycle time"})`` gives
+    ``{"cycle_time_p90": ("p90 cycle time", "h")}``."""
+    return {k: (name, kpi_unit(k)) for k, name in names.items()}

@@ -200,4 +200,115 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
     )
 
 
-__all__ = ["activity_view", "expected_visits", "steps_by_activity"]
+def _pass_through(model: ProcessModel, transparent: set[str]) -> dict[str, dict[str, float]]:
+    """For each node of ``transparent``: where a token there first meets a node outside it, and
+    with what probability (an absorbing Markov chain, so loops through transparent nodes are
+    fine). Every node reachable at all is listed, with probability 0 if only through branches of
+    probability 0 (so that no end drops off the view)."""
+    inner = sorted(transparent)
+    idx = {n: i for i, n in enumerate(inner)}
+    outer = sorted({t for n in inner for t, _w in _weights(model, n) if t not in transparent})
+    odx = {n: i for i, n in enumerate(outer)}
+    q = np.zeros((len(inner), len(inner)))
+    r = np.zeros((len(inner), len(outer)))
+    for n in inner:
+        for t, w in _weights(model, n):
+            if t in transparent:
+                q[idx[n], idx[t]] += w
+            else:
+                r[idx[n], odx[t]] += w
+    try:
+        x = np.linalg.solve(np.eye(len(inner)) - q, r) if inner else r
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(f"model {model.name!r}: cases can loop for ever") from exc
+    out: dict[str, dict[str, float]] = {}
+    for n in inner:  # reachability (branches of probability 0 included), breadth first
+        seen, todo, found = {n}, [n], set()
+        while todo:
+            for t, _w in _weights(model, todo.pop()):
+                if t not in transparent:
+                    found.add(t)
+                elif t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+        out[n] = {t: max(float(x[idx[n], odx[t]]), 0.0) for t in outer if t in found}
+    return out
+
+
+def most_visited_part(model: ProcessModel, max_steps: int) -> ProcessModel | None:
+    """The model with only its ``max_steps`` most visited steps (``expected_visits``), for a
+    map of a model too large to read; ``None`` when it has no more steps than that. Raises
+    ``ValueError`` for routing it cannot summarise (cases that never leave a loop).
+
+    A left-out step becomes transparent, like a decision: an arrow from a kept step leads to
+    the kept nodes (steps, ends, parallel blocks) a case reaches next, through any left-out
+    steps, with the probabilities the model implies (a new decision ``after:<step>`` when
+    there are several). Kept steps, ends and blocks keep their names; the view is never
+    simulated. ``metadata`` says how many steps were left out (``hidden_steps``) and the
+    visits per case of the least visited kept (``min_visits_shown``) and most visited
+    left-out step (``max_visits_hidden``).
+    """
+    if len(model.steps) <= max_steps:
+        return None
+    visits = expected_visits(model)
+    order = {n: i for i, n in enumerate(model.steps)}
+    ranked = sorted(model.steps, key=lambda n: (-visits[n], order[n]))
+    kept = set(ranked[:max_steps])
+    transparent = set(model.decisions) | (set(model.steps) - kept)
+    through = _pass_through(model, transparent)
+    used = {*kept, *model.parallels, *model.joins, *model.ends}
+    decisions: dict[str, Decision] = {}
+
+    def fresh(base: str) -> str:
+        name = base
+        while name in used or name in decisions:
+            name += "'"
+        return name
+
+    def target(name: str, node: str) -> str:
+        """``node`` if it is kept, else a kept node or a new decision ``name`` after it."""
+        if node not in transparent:
+            return node
+        dist = through[node]
+        total = sum(dist.values())
+        if not dist or total <= _EPS:
+            raise ValueError(f"model {model.name!r}: nothing follows {node!r}")
+        if len(dist) == 1:
+            return next(iter(dist))
+        branches = tuple(Branch(to=k, probability=float(v / total)) for k, v in dist.items())
+        new = fresh(name)
+        decisions[new] = Decision(name=new, branches=branches)
+        return new
+
+    steps = {
+        n: dataclasses.replace(st, next=target(f"after:{n}", st.next))
+        for n, st in model.steps.items()
+        if n in kept
+    }
+    parallels = {
+        p.name: dataclasses.replace(
+            p,
+            branches=tuple(target(b, b) for b in p.branches),
+            next=target(p.next, p.next),
+        )
+        for p in model.parallels.values()
+    }
+    start = target(model.start, model.start)
+    hidden = [n for n in ranked if n not in kept]
+    metadata = {
+        "view": "most_visited",
+        "hidden_steps": len(hidden),
+        "min_visits_shown": round(min(visits[n] for n in kept), 4),
+        "max_visits_hidden": round(visits[hidden[0]], 4),
+    }
+    return dataclasses.replace(
+        model, start=start, steps=steps, decisions=decisions, parallels=parallels, metadata=metadata
+    )
+
+
+__all__ = [
+    "activity_view",
+    "expected_visits",
+    "most_visited_part",
+    "steps_by_activity",
+]

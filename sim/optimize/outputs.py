@@ -11,16 +11,15 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
-from sim.kpis.units import kpi_unit
+from sim.kpis.units import labelled
 from sim.model import save
 from sim.optimize.confirm import Candidate, is_recommended
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
 
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
-LABELS = {
-    k: (name, kpi_unit(k))
-    for k, name in {
+LABELS = labelled(
+    {
         "cycle_time_mean": "mean cycle time",
         "cycle_time_p90": "p90 cycle time",
         "dropoff_rate": "drop-off rate",
@@ -29,8 +28,8 @@ LABELS = {
         "utilisation_max": "highest utilisation",
         "margin_per_case": "margin per case",
         "one_off_cost": "one-off cost",
-    }.items()
-}
+    }
+)
 
 
 def trials_table(study: optuna.Study, objectives: Sequence[Objective]) -> pd.DataFrame:

@@ -233,12 +233,38 @@ def _beyond(v: np.ndarray, hi: float) -> str:
     return f", {100 * share:.1f} % beyond the axis" if share > 0.02 else ""
 
 
-def _mean_text(v: np.ndarray, rep: np.ndarray | None, unit: str) -> str:
-    """ "mean 3.5 h", or with replications "mean of 10 replications' means 3.5 h"."""
+def _series_stats(v: np.ndarray, rep: np.ndarray | None) -> tuple[dict[str, float], int]:
+    """The mean, median and p90 a cycle-time series prints, and over how many replications:
+    with two or more replications the KPIs' own (``sim.kpis.cycle_time_kpis``: each
+    replication's value, averaged), else the sample's."""
+    from sim.kpis import cycle_time_kpis
+    from sim.kpis.measures import cycle_time_summary
+
     if rep is None or np.unique(rep).size < 2:
-        return f"mean {v.mean():.4g} {unit}"
-    means = pd.Series(v).groupby(rep).mean()
-    return f"mean of {means.size} replications' means {means.mean():.4g} {unit}"
+        return cycle_time_summary(v), 1
+    table = pd.DataFrame({"replication": rep, "cycle_time_h": v})
+    return cycle_time_kpis(table), int(np.unique(rep).size)
+
+
+def _mean_text(stats: Mapping[str, float], n_rep: int, unit: str) -> str:
+    """ "mean 3.5 h", or with replications "mean of 10 replications' means 3.5 h"."""
+    mean = stats["cycle_time_mean"]
+    if n_rep < 2:
+        return f"mean {mean:.4g} {unit}"
+    return f"mean of {n_rep} replications' means {mean:.4g} {unit}"
+
+
+def quantile_text(q: float, x: float) -> str:
+    """The label of a marked percentile on the cycle-time figure: ``p90 559`` or ``p50 72.8``."""
+    return f"p{round(q * 100)} {x:,.0f}" if abs(x) >= 100 else f"p{round(q * 100)} {x:.3g}"
+
+
+KPI_NOTE_GID = "kpi-quantiles-note"
+#: what the percentiles of a series with replications are, under the cumulative plot
+KPI_QUANTILES_NOTE = (
+    "p50, p90, mean: each replication's own, averaged over the {n} replications, as in the KPI "
+    "table (the curves pool every case)"
+)
 
 
 def plot_cycle_times(
@@ -254,8 +280,10 @@ def plot_cycle_times(
     historical): density histograms with medians marked, and the cumulative share of cases
     finished by each time with the 50th and 90th percentiles marked.
 
-    ``replications`` (per name, each value's replication) makes that series' legend show the
-    mean of the replications' means, as the KPIs average them, instead of the pooled mean."""
+    ``replications`` (per name, each value's replication) makes that series' mean, median and
+    p90 the KPIs' (``sim.kpis.cycle_time_kpis``: each replication's value, averaged, the numbers
+    of ``kpis.json`` and the KPI table) instead of those of every case pooled; a note under the
+    plot says so."""
     reps = {k: np.asarray(v) for k, v in (replications or {}).items()}
     series = {k: np.asarray(v, dtype=float) for k, v in samples.items()}
     reps = {k: r[np.isfinite(series[k])] for k, r in reps.items() if k in series}
@@ -271,10 +299,13 @@ def plot_cycle_times(
     bins = np.linspace(0, hi, 40)
     top = 0.0
     medians: list[tuple[float, Any]] = []
+    kpi_reps = 0  # replications of the series whose numbers are the KPIs'
     for k, (name, v) in enumerate(series.items()):
         c = SERIES_COLORS[k % len(SERIES_COLORS)]
         if v.size == 0:
             continue
+        stats, n_rep = _series_stats(v, reps.get(name))
+        kpi_reps = max(kpi_reps, n_rep if n_rep > 1 else 0)
         ax1.hist(
             np.clip(v, 0, hi), bins=bins, density=True, histtype="stepfilled", alpha=0.18, color=c
         )
@@ -285,20 +316,19 @@ def plot_cycle_times(
             histtype="step",
             lw=1.5,
             color=c,
-            label=f"{name} (n={v.size:,}, {_mean_text(v, reps.get(name), unit)}{_beyond(v, hi)})",
+            label=f"{name} (n={v.size:,}, {_mean_text(stats, n_rep, unit)}{_beyond(v, hi)})",
         )
         top = max(top, float(np.max(dens)))
-        med = float(np.median(v))
-        medians.append((med, c))
+        medians.append((stats["cycle_time_median"], c))
         xs = np.sort(v)
         ys = np.arange(1, xs.size + 1) / xs.size
         ax2.step(xs, ys, where="post", color=c, lw=1.6, label=name)
-        for q, mk in ((0.5, "o"), (0.9, "s")):
-            xq = float(np.quantile(v, q))
+        for q, mk, key in ((0.5, "o", "cycle_time_median"), (0.9, "s", "cycle_time_p90")):
+            xq = stats[key]
             ax2.plot([xq], [q], marker=mk, color=c, ms=5, zorder=5)
             right = hi > 0 and xq > 0.8 * hi  # near the right edge: label to the left
             ax2.annotate(
-                f"p{int(q * 100)} {xq:,.0f}" if abs(xq) >= 100 else f"p{int(q * 100)} {xq:.3g}",
+                quantile_text(q, xq),
                 (xq, q),
                 xytext=(-5 if right else 5, 4 - 11 * k),  # one line per series: no overlap
                 textcoords="offset points",
@@ -327,8 +357,73 @@ def plot_cycle_times(
     for ax in (ax1, ax2):
         _style(ax)
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.06, ha="left")
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.13, top=0.88)
+    bottom = 0.13
+    if kpi_reps:
+        fig.text(
+            0.98,
+            0.1 / fig.get_figheight(),
+            KPI_QUANTILES_NOTE.format(n=kpi_reps),
+            fontsize=7.5,
+            color=MUTED,
+            ha="right",
+            va="bottom",
+            gid=KPI_NOTE_GID,
+        )
+        bottom += 0.2 / fig.get_figheight()
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=bottom, top=0.88)
     return _finish(fig, path)
+
+
+# ------------------------------------------------------------------ long step lists
+#: bars of the step-time chart: 30 rows (0.36 in each, a figure ~12 in tall) still read as one
+#: picture, and the console's step table (``format_report``) lists as many
+STEP_ROWS_MAX = 30
+#: rows of the funnel: 30 rows of 0.4 in (~13 in); BPIC's 113 made it 46 in tall
+FUNNEL_ROWS_MAX = 30
+HIDDEN_GID = "hidden-steps-note"  # the note under a chart that leaves steps out
+
+
+def most_relevant(
+    names: Sequence[str],
+    score: Mapping[str, float],
+    limit: int,
+    *,
+    keep: Sequence[str] = (),
+) -> list[str]:
+    """The ``limit`` of ``names`` with the highest ``score`` (missing or NaN: lowest), the names
+    in ``keep`` among them whatever their score, in the order of ``names``."""
+    kept = [n for n in names if n in set(keep)][:limit]
+
+    def rank(n: str) -> float:
+        v = score.get(n)
+        return v if v is not None and math.isfinite(v) else -math.inf
+
+    rest = sorted((n for n in names if n not in kept), key=rank, reverse=True)
+    chosen = set(kept) | set(rest[: max(limit - len(kept), 0)])
+    return [n for n in names if n in chosen]
+
+
+def hidden_steps_text(shown: int, total: int, ranked_by: str, rest_in: str) -> str:
+    """The note under a chart that draws ``shown`` of ``total`` steps: which, and where the
+    others are."""
+    return (
+        f"{shown} of {total} steps shown: those with the most {ranked_by}. "
+        f"The other {total - shown} are in {rest_in}."
+    )
+
+
+def _hidden_note(fig: Figure, text: str, *, y: float = 0.08) -> None:
+    """``text`` at the figure's bottom left, ``y`` inches up (it has to be seen: ink, not grey)."""
+    fig.text(
+        0.02,
+        y / fig.get_figheight(),
+        text,
+        fontsize=8,
+        color=INK,
+        ha="left",
+        va="bottom",
+        gid=HIDDEN_GID,
+    )
 
 
 # ------------------------------------------------------------------------ step times
@@ -339,15 +434,35 @@ def plot_step_times(
     names: tuple[str, str] = ("baseline", "scenario"),
     unit: str = "h",
     title: str | None = None,
+    max_steps: int | None = STEP_ROWS_MAX,
+    rest_in: str = "kpis.json",
     path: str | Path | None = None,
 ) -> Figure:
     """Mean waiting and processing per step with 95 % confidence intervals, steps in the order
-    of the main path. With ``compare`` (a second report), waiting of both side by side."""
+    of the main path. With ``compare`` (a second report), waiting of both side by side.
+
+    A model with more than ``max_steps`` steps (a calibrated one: a step per repetition and
+    timer) shows the ``max_steps`` where cases spend the most time (``sim.kpis.time_per_case``,
+    the console's ranking) and the bottleneck, with a note naming ``rest_in`` for the others;
+    ``None`` draws every step."""
+    from sim.kpis import time_per_case
+
     df = step_frame(report)
     b = report.get("bottleneck") or {}
     bottleneck = None if b.get("negligible") else b.get("step")  # nobody queues long: none
+    total = len(df)
+    if max_steps is not None and total > max_steps:
+        score = {s["step"]: time_per_case(s) for s in report.get("steps", ())}
+        shown = most_relevant(list(df["step"]), score, max_steps, keep=[bottleneck or ""])
+        df = df[df["step"].isin(shown)].reset_index(drop=True)
+    note = (
+        hidden_steps_text(len(df), total, "time per case (waiting + processing)", rest_in)
+        if len(df) < total
+        else None
+    )
     n = max(len(df), 1)
-    fig = new_figure(10.5, 1.4 + 0.36 * n * (1.4 if compare else 1.0))
+    extra = 0.3 if note else 0.0
+    fig = new_figure(10.5, 1.4 + extra + 0.36 * n * (1.4 if compare else 1.0))
     ax_w, ax_p = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [1.6, 1]})
     y = np.arange(len(df))[::-1].astype(float)
     h = 0.38 if compare else 0.6
@@ -416,10 +531,12 @@ def plot_step_times(
         f" (bottleneck: {pretty(bottleneck)}, in red)" if bottleneck else ""
     )
     _title(fig, heading)
+    if note:
+        _hidden_note(fig, note)
     margins = {
         "left": 0.2,
         "right": 0.98,
-        "bottom": 0.6 / fig.get_figheight(),
+        "bottom": (0.6 + extra) / fig.get_figheight(),
         "top": 1 - 0.45 / fig.get_figheight(),
         "wspace": 0.06,
     }
@@ -531,18 +648,27 @@ def plot_utilisation(
 
 
 # ---------------------------------------------------------------------------- funnel
+LOST_SHOWN = 0.0005  # a step losing more than this share of finished cases says so in red
+
+
 def plot_funnel(
     report: Mapping[str, Any],
     *,
     success_outcomes: Sequence[str] | None = None,
     title: str = "Funnel: share of cases reaching each step",
+    max_steps: int | None = FUNNEL_ROWS_MAX,
+    rest_in: str = "kpis.json",
     path: str | Path | None = None,
 ) -> Figure:
     """The share of cases reaching each step (in the model's order, so alternative branches
     sit one under the other: a narrower row is not a loss), the share of finished cases lost at
     each step where the model drops cases (its ``dropoff_at``, in red), and the outcome shares
     with their 95 % CIs (green: ``success_outcomes``, e.g. the model's successful ends; without
-    it, names like lost/abandoned/rejected are red)."""
+    it, names like lost/abandoned/rejected are red).
+
+    A model with more than ``max_steps`` steps shows the ``max_steps`` most cases reach, and
+    every step where cases are lost, with a note naming ``rest_in`` for the others; ``None``
+    draws every step."""
     stages = [f for f in report.get("funnel", ()) if f.get("reached") is not None]
     outcomes = report.get("outcomes") or {}
     lost_at = {
@@ -550,8 +676,21 @@ def plot_funnel(
         for s in report.get("steps", ())
         if (s.get("dropoff_at") or {}).get("mean") is not None
     }
+    total = len(stages)
+    if max_steps is not None and total > max_steps:
+        names = [f["stage"] for f in stages]
+        lost = [k for k in names if lost_at.get(k, 0.0) > LOST_SHOWN]
+        reach = {f["stage"]: float(f["reached"]) for f in stages}
+        shown = set(most_relevant(names, reach, max_steps, keep=lost))
+        stages = [f for f in stages if f["stage"] in shown]
+    hidden = (
+        "\n" + hidden_steps_text(len(stages), total, "cases reaching them", rest_in)
+        if len(stages) < total
+        else ""
+    )
     n = max(len(stages), 1)
-    fig = new_figure(11, 1.3 + 0.4 * n)
+    extra = 0.15 if hidden else 0.0
+    fig = new_figure(11, 1.3 + extra + 0.4 * n)
     ax, ax_o = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.3, 1]})
     y = np.arange(len(stages))[::-1].astype(float)
     reached = np.array([float(f["reached"]) for f in stages])
@@ -568,7 +707,7 @@ def plot_funnel(
             fontweight="bold",
         )
         lost = lost_at.get(f["stage"], 0.0)
-        if lost > 0.0005:
+        if lost > LOST_SHOWN:
             ax.text(
                 1.02,
                 yv,
@@ -591,11 +730,13 @@ def plot_funnel(
         0.08 / fig.get_figheight(),
         "Width: share of all cases reaching the step. Steps are in the model's order, so "
         "alternative branches sit one under the other: a narrower row is not a loss.\n"
-        "Red: share of finished cases lost at the step (dropped, or ended unsuccessfully there).",
+        "Red: share of finished cases lost at the step (dropped, or ended unsuccessfully there)."
+        + hidden,
         fontsize=8,
         color=INK,
         ha="left",
         va="bottom",
+        gid=HIDDEN_GID if hidden else None,
     )
     # outcomes
     names = list(outcomes)
@@ -630,7 +771,7 @@ def plot_funnel(
     margins = {
         "left": 0.17,
         "right": 0.97,
-        "bottom": 0.85 / fig.get_figheight(),
+        "bottom": (0.85 + extra) / fig.get_figheight(),
         "top": 1 - 0.5 / fig.get_figheight(),
         "wspace": 0.3,
     }
@@ -1092,8 +1233,10 @@ def plot_step_waits(
     # an activity that never waits in the history (a case's first) would be an empty panel
     waited = set(first.loc[first["waiting"] > 0, "activity"])
     counts = first["activity"].value_counts()
-    acts = [a for a in counts.index if a in waited][:top]
+    candidates = [a for a in counts.index if a in waited]
+    acts = candidates[:top]
     never = [a for a in counts.index[:top] if a not in waited]
+    left_out = len(candidates) - len(acts)
     cols = min(3, max(len(acts), 1))
     rows = max(math.ceil(len(acts) / cols), 1)
     fig = new_figure(3.7 * cols, 0.6 + 2.6 * rows)
@@ -1132,6 +1275,13 @@ def plot_step_waits(
             f"Not drawn: {shown} (never waits in the history: a case's first activity)",
             fontsize=7.5,
             color=MUTED,
+        )
+    if left_out:
+        _hidden_note(
+            fig,
+            f"{len(acts)} of {len(candidates)} activities shown: those with the most visits in "
+            f"the {next(iter(logs))} log; the other {left_out} are in the same logs.",
+            y=0.15 + (0.2 if never else 0.0),
         )
     fig.subplots_adjust(
         left=0.07, right=0.98, bottom=0.75 / fig.get_figheight(), top=1 - 0.7 / fig.get_figheight()
@@ -1192,13 +1342,21 @@ def plot_fits(
     unit: str = "h",
     max_rows: int = 16,
     title: str = "Fitted vs observed durations",
+    rest_in: str | None = None,
     path: str | Path | None = None,
 ) -> Figure:
     """One row per calibrated step (the ``max_rows`` with most observations): the histogram of
-    observed values with the fitted density, and the Q-Q plot of observed against fitted."""
+    observed values with the fitted density, and the Q-Q plot of observed against fitted. With
+    more steps than rows a note says how many are left out (and ``rest_in``, where they are)."""
     items = sorted(fits.items(), key=lambda kv: -len(kv[1][0]))[:max_rows]
+    note = (
+        hidden_steps_text(len(items), len(fits), "observations", rest_in or "the model")
+        if len(items) < len(fits)
+        else None
+    )
+    extra = 0.3 if note else 0.0
     n = max(len(items), 1)
-    fig = new_figure(10, 0.7 + 2.3 * n)
+    fig = new_figure(10, 0.7 + extra + 2.3 * n)
     axes = fig.subplots(n, 2, squeeze=False, gridspec_kw={"hspace": 0.65, "wspace": 0.22})
     for (name, (values, dist)), (ax_h, ax_q) in zip(items, axes, strict=False):
         v = np.asarray(values, dtype=float)
@@ -1274,7 +1432,12 @@ def plot_fits(
             fontsize=7.5,
             color=MUTED,
         )
+    if note:
+        _hidden_note(fig, note)
     fig.subplots_adjust(
-        left=0.07, right=0.98, bottom=0.5 / fig.get_figheight(), top=1 - 1.2 / fig.get_figheight()
+        left=0.07,
+        right=0.98,
+        bottom=(0.5 + extra) / fig.get_figheight(),
+        top=1 - 1.2 / fig.get_figheight(),
     )
     return _finish(fig, path)

@@ -39,7 +39,7 @@ import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
-from sim.kpis.units import kpi_unit
+from sim.kpis.units import kpi_unit, labelled
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 
@@ -58,9 +58,8 @@ VERDICT_LABELS = {
 }
 FIGURES_DIR = "report"  # the images as PNG files, when asked for (save_figures)
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
-HEADLINE_LABELS = {
-    k: (name, kpi_unit(k))
-    for k, name in {
+HEADLINE_LABELS = labelled(
+    {
         "cycle_time_mean": "Mean cycle time",
         "cycle_time_median": "Median cycle time",
         "cycle_time_p90": "90th percentile cycle time",
@@ -78,8 +77,8 @@ HEADLINE_LABELS = {
         "headcount": "People on staff (all roles)",
         "utilisation_max": "Highest utilisation",
         "one_off_cost": "One-off cost",
-    }.items()
-}
+    }
+)
 
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#263238;
@@ -537,7 +536,7 @@ def _best_comparison(rf: RunFiles) -> dict[str, Any] | None:
 def _map_section(rf: RunFiles) -> Section:
     from sim.report.charts import waiting_share_kpi
     from sim.report.export import to_mermaid
-    from sim.report.process_map import draw_process_map
+    from sim.report.process_map import MAP_STEPS_MAX, draw_process_map
 
     if rf.model is None:
         return Section(
@@ -589,8 +588,13 @@ def _map_section(rf: RunFiles) -> Section:
         caption=legend,
     )
     if view is not None:
+        shown = (
+            f", the {MAP_STEPS_MAX} most visited"
+            if MAP_STEPS_MAX is not None and len(rf.model.steps) > MAP_STEPS_MAX
+            else ""
+        )
         full = (
-            f"<details><summary>The model's own {len(rf.model.steps)} steps</summary>"
+            f"<details><summary>The model's own {len(rf.model.steps)} steps{shown}</summary>"
             f"{full}</details>"
         )
     parts += [
@@ -748,13 +752,15 @@ def _bottleneck_section(rf: RunFiles) -> Section:
     return Section("bottlenecks", "Bottlenecks", "\n".join(parts))
 
 
-#: What the simulate report's cycle-time figure pools: the cases the cycle-time KPIs count.
-MEASURED_CASES = "finished cases that arrived after the warm-up, all replications pooled"
+#: What the simulate report's cycle-time figure draws: the cases the cycle-time KPIs count (its
+#: curves pool the replications; its mean, p50 and p90 are the KPIs', per replication averaged).
+MEASURED_CASES = "finished cases that arrived after the warm-up, every replication"
 
 
 def _simulated_cycle_times(run_dir: Path, trace: pd.DataFrame) -> Figure:
     """The simulated cycle-time figure: the cases the KPIs measured (``cycle_times.csv.gz``, the
-    same selection as ``kpis.json``'s cycle time), every replication's pooled. Runs from before
+    same selection as ``kpis.json``'s cycle time), every replication's pooled in the curves,
+    with the KPIs' mean, p50 and p90 (each replication's, averaged). Runs from before
     that file draw every finished case of the trace and say that the warm-up is in it."""
     from sim.report.charts import cycle_times_from_log, plot_cycle_times
 
@@ -1104,7 +1110,12 @@ def _calibration_section(rf: RunFiles) -> Section:
         try:
             pairs, instants = _informative_fits(fits_from_instances(rf.instances, rf.model))
             if pairs:
-                parts.append(_img(plot_fits(pairs, max_rows=10), alt="fitted vs observed"))
+                parts.append(
+                    _img(
+                        plot_fits(pairs, max_rows=10, rest_in="fits.csv"),
+                        alt="fitted vs observed",
+                    )
+                )
             if instants:
                 parts.append(
                     f"<p class='muted'>Not drawn: {len(instants)} step(s) whose every instance "

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.model.views import most_visited_part
 from sim.report._mpl import (
     DROP,
     GRID,
@@ -56,6 +57,9 @@ if TYPE_CHECKING:
 TITLE_H = 0.55
 FOOTER_H = 0.95
 DEFAULT_KPI_LABEL = "waiting share of cycle time"
+#: steps on a map: BPIC's 113 made a map 9,000 px wide with unreadable boxes and a tangle of
+#: long arrows; 30 keeps its main flow legible, and every bundled model (procure-to-pay: 24) whole
+MAP_STEPS_MAX = 30
 SHARE = "share"  # the unit of a fraction, shown as a percentage
 
 
@@ -147,6 +151,7 @@ def draw_process_map(
     title: str | None = None,
     lane_order: Sequence[str] | None = None,
     min_probability: float | str = "auto",
+    max_steps: int | None = MAP_STEPS_MAX,
     path: str | Path | None = None,
 ) -> Figure:
     """Draw ``model`` as a left-to-right swimlane flowchart; return the figure.
@@ -167,6 +172,11 @@ def draw_process_map(
     branch, never one that would cut a node off); the map says how many it hid. ``"auto"``
     (default) hides nothing on a clean map and, on a tangled map discovered from a log, the
     least threshold of 1, 2, 5 or 10 % that untangles it.
+
+    A model with more than ``max_steps`` steps (a calibrated one: a step per repetition and
+    timer) is drawn as its ``max_steps`` most visited steps (``sim.model.views.most_visited_part``:
+    the arrows pass through the others), and the map says how many it left out; ``None`` draws
+    every step.
     """
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
@@ -175,12 +185,15 @@ def draw_process_map(
         from sim.report.charts import waiting_share_kpi
 
         kpi = waiting_share_kpi(kpi)  # a whole KPI report (kpis.json): its default colouring
+    part = frequent_part(model, max_steps)
+    model = part or model
     values = {k: float(v) for k, v in (kpi or {}).items() if k in model.steps and finite_number(v)}
     fmt = kpi_format.format if isinstance(kpi_format, str) else kpi_format
     notes = {k: [fmt(v)] for k, v in values.items()}
     layout = readable_layout(
         model, lane_order=lane_order, notes=notes, min_probability=min_probability
     )
+    footer = [t for t in (part_note(part), hidden_note(layout)) if t]
     style = MapStyle()
     norm = cm = None
     if values:
@@ -211,8 +224,8 @@ def draw_process_map(
         title=heading,
         colorbar=ColorBar(cm, norm, kpi_label, kpi_unit) if values else None,
         legend_extra=[("bottleneck", "heavy")] if values and mark_bottleneck else [],
-        footer_text=hidden_note(layout),
-        footer_lines=1 if layout.hidden else 0,
+        footer_text="\n".join(footer) or None,
+        footer_lines=sum(t.count("\n") + 1 for t in footer),
     )
     if path is not None:
         save_figure(fig, path)
@@ -220,6 +233,32 @@ def draw_process_map(
 
 
 AUTO_THRESHOLDS = (0.0, 0.01, 0.02, 0.05, 0.1)
+
+
+def frequent_part(model: ProcessModel, max_steps: int | None) -> ProcessModel | None:
+    """``most_visited_part(model, max_steps)``, or ``None`` when the map draws every step (no
+    limit, few enough steps, or routing the view cannot summarise)."""
+    if max_steps is None or len(model.steps) <= max_steps:
+        return None
+    try:
+        return most_visited_part(model, max_steps)
+    except ValueError:  # cases that never leave a loop: the whole map still shows it
+        return None
+
+
+def part_note(part: ProcessModel | None) -> str | None:
+    """What a map of a model's most visited part leaves out (``None`` for a whole map)."""
+    if part is None:
+        return None
+    meta = part.metadata
+    hidden = meta["hidden_steps"]
+    return (
+        f"{len(part.steps)} of {len(part.steps) + hidden} steps drawn: the most visited (each "
+        f"at least {meta['min_visits_shown']:.2g} visits per case). The other {hidden} (at most "
+        f"{meta['max_visits_hidden']:.2g} visits per case each) are left out, the arrows pass "
+        "through them;\nevery step is in model.yaml (and kpis.json); draw with max_steps=None "
+        "to see them all."
+    )
 
 
 def readable_layout(

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from model_strategies import models
 
 from sim.model import from_dict, validate
-from sim.model.views import activity_view, expected_visits
+from sim.model.views import activity_view, expected_visits, most_visited_part
 
 
 def _spec(**extra) -> dict:
@@ -154,3 +154,71 @@ def test_a_branch_of_probability_zero_stays_in_the_view():
     validate(v, source="view")
     branches = {b.to: b.probability for b in v.decisions[v.steps["call"].next].branches}
     assert branches["lost"] == 0.0 and sum(branches.values()) == pytest.approx(1.0)
+
+
+def _side_trips(n: int) -> dict:
+    """``main_0 -> ... -> main_{n-1} -> done``; after each main step 20 % of the cases make a
+    side trip (``side_i``) before the next main step: mains are visited once, sides 0.2 times."""
+    steps, decisions = {}, {}
+    for i in range(n):
+        after = f"main_{i + 1}" if i + 1 < n else "done"
+        steps[f"main_{i}"] = {"role": "clerk", "duration": {"dist": "fixed", "value": 1}}
+        steps[f"main_{i}"]["next"] = f"d_{i}"
+        steps[f"side_{i}"] = {"role": "clerk", "duration": {"dist": "fixed", "value": 1}}
+        steps[f"side_{i}"]["next"] = after
+        decisions[f"d_{i}"] = {"branches": {after: 0.8, f"side_{i}": 0.2}}
+    return _spec(start="main_0", steps=steps, decisions=decisions, ends={"done": {"success": True}})
+
+
+def test_most_visited_part_keeps_the_most_visited_steps_and_passes_through_the_others():
+    model = from_dict(_side_trips(25))  # 50 steps
+    part = most_visited_part(model, 30)
+    validate(part, source="view")
+    mains = [f"main_{i}" for i in range(25)]
+    assert len(part.steps) == 30 and set(mains) <= set(part.steps)
+    assert part.metadata["hidden_steps"] == 20
+    assert part.metadata["min_visits_shown"] == pytest.approx(0.2)
+    # main_10's side trip is left out: both ways lead on to main_11, so it goes there directly
+    assert "side_10" not in part.steps and part.steps["main_10"].next == "main_11"
+    # main_0's side trip is kept (ties go by model order): the branches stay as they were
+    branches = {b.to: b.probability for b in part.decisions[part.steps["main_0"].next].branches}
+    assert branches == pytest.approx({"main_1": 0.8, "side_0": 0.2})
+    assert most_visited_part(model, 50) is None  # small enough: drawn whole
+
+
+def test_most_visited_part_follows_loops_through_left_out_steps():
+    # a -> 20 % to a retry loop (x, then half the cases x again) -> b; the loop is left out
+    model = from_dict(
+        _spec(
+            steps={
+                "a": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "d"},
+                "x": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "again"},
+                "b": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "end"},
+            },
+            decisions={
+                "d": {"branches": {"x": 0.2, "b": 0.8}},
+                "again": {"branches": {"x": 0.5, "b": 0.5}},
+                "end": {"branches": {"done": 0.9, "lost": 0.1}},
+            },
+        )
+    )
+    part = most_visited_part(model, 2)
+    validate(part, source="view")
+    assert set(part.steps) == {"a", "b"} and part.steps["a"].next == "b"
+    ends = {b.to: b.probability for b in part.decisions[part.steps["b"].next].branches}
+    assert ends == pytest.approx({"done": 0.9, "lost": 0.1})
+    assert part.metadata["max_visits_hidden"] == pytest.approx(0.4)  # 0.2 / (1 - 0.5)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models(), st.integers(min_value=1, max_value=6))
+def test_most_visited_part_of_any_model_is_valid_and_reaches_each_end_as_often(model, keep):
+    assume(len(model.steps) > keep)
+    part = most_visited_part(model, keep)
+    validate(part, source="view")
+    assert len(part.steps) == keep
+    xm, xp = expected_visits(model), expected_visits(part)
+    for end in model.ends:
+        assert xp.get(end, 0.0) == pytest.approx(xm[end], abs=1e-9)
+    for s in part.steps:
+        assert xp[s] == pytest.approx(xm[s], rel=1e-9, abs=1e-9)
