@@ -289,7 +289,7 @@ def _task(command: str) -> Callable:
         job = ""
         if in_multirun(hc) and command in FINISHED:
             job = f"job {hc.job.num} ({redact(' '.join(hc.overrides.task))}): "
-        locked = _lock_job_dir(run_dir, command, job=job)
+        locked = _lock_job_dir(run_dir, command, job=job, multirun=in_multirun(hc))
         if locked is None:
             return  # refused: another run holds the directory
         try:
@@ -303,7 +303,7 @@ def _task(command: str) -> Callable:
     return task
 
 
-def _lock_job_dir(run_dir: Path, command: str, *, job: str) -> bool | None:
+def _lock_job_dir(run_dir: Path, command: str, *, job: str, multirun: bool) -> bool | None:
     """Lock the job's directory (``sim.cli.runlock``) before anything in it is checked; whether
     it was locked now (to unlock at the job's end). When another run holds it, the files of that
     run's ``.hydra/`` that Hydra rewrote for this job are put back, the refusal is printed, and
@@ -313,7 +313,8 @@ def _lock_job_dir(run_dir: Path, command: str, *, job: str) -> bool | None:
     from sim.cli.runlock import RunDirBusy, lock_run_dir, restore_holder_files
 
     try:
-        return lock_run_dir(run_dir, command=command, argv=common.TYPED_ARGV)
+        key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+        return lock_run_dir(run_dir, command=command, argv=common.TYPED_ARGV, key=key)
     except RunDirBusy as exc:
         redact_hydra_files(run_dir)  # this job's own files, as in every other way out
         restore_holder_files(run_dir, exc.holder)

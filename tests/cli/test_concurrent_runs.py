@@ -151,6 +151,7 @@ def test_a_sweep_job_refused_by_a_live_run_puts_back_that_runs_hydra_files(tmp_p
     )  # fmt: skip
     assert job.returncode == 2, job.stderr
     assert "another run is writing into this directory" in job.stderr
+    assert "choose another hydra.sweep.dir" in job.stderr
     assert all_files(sweep / "0") == live
     rc_a, err_a = finish(a, go_a)
     assert rc_a == 0, err_a
