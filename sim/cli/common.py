@@ -19,6 +19,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from sim.cli.runlock import LOCK, holds_lock, unlock_run_dir
 from sim.errors import ConfigError, SimError, redact
 from sim.model import ProcessModel, from_dict, load
 from sim.model.jsonio import write_json
@@ -114,8 +115,9 @@ def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
     return from_dict(spec, source=f"process={choice or 'inline'}")
 
 
-# Files Hydra writes into the run directory before our task starts: not results.
-HYDRA_OWN = frozenset({".hydra", "main.log"})
+# Files Hydra writes into the run directory before our task starts, and the lock of the run
+# using it (``sim.cli.runlock``): not results.
+HYDRA_OWN = frozenset({".hydra", "main.log", LOCK})
 CLAIM = "run.json"  # created exclusively when a run starts, rewritten with the run record
 # What a run writes before its first result: its record and optimize's generated search space.
 # In a directory the run claimed (new or empty when it started) they are its own.
@@ -250,6 +252,8 @@ def release_run_dir(run_dir: Path, *, tidy: bool = True) -> None:
     log = run_dir / "main.log"
     if log.is_file() and log.stat().st_size == 0:
         log.unlink()
+    if holds_lock(run_dir):  # nothing of the run is left to guard: its lock file goes too
+        unlock_run_dir(run_dir)
     with contextlib.suppress(OSError):  # not empty (a main.log with content): keep it
         run_dir.rmdir()
 
@@ -306,6 +310,48 @@ def restore_run_dir(run_dir: Path) -> bool:
     if hydra_dir.is_dir() and not any(hydra_dir.iterdir()):
         hydra_dir.rmdir()
     return True
+
+
+_SWEEP_FILES: dict[Path, dict[str, tuple[bytes, int, int]]] = {}
+
+
+def snapshot_sweep_dir(sweep_dir: Path) -> None:
+    """``snapshot_run_dir`` for every job folder of an earlier sweep in ``sweep_dir`` (each
+    folder holding a run record), and the sweep's ``multirun.yaml``: Hydra rewrites a job's
+    ``.hydra/`` before the job can be refused, and the sweep's ``multirun.yaml`` before any job
+    runs. Called before Hydra starts; ``restore_sweep_dir`` puts them back."""
+    if not sweep_dir.is_dir():
+        return
+    for record in sorted(sweep_dir.glob(f"**/{CLAIM}")):
+        if record.parent != sweep_dir:
+            snapshot_run_dir(record.parent)
+    kept = {}
+    path = sweep_dir / "multirun.yaml"
+    if path.is_file():
+        st = path.stat()
+        kept["multirun.yaml"] = (path.read_bytes(), st.st_atime_ns, st.st_mtime_ns)
+    _SWEEP_FILES[sweep_dir.resolve()] = kept
+
+
+def restore_sweep_dir(sweep_dir: Path) -> list[Path]:
+    """After a ``--multirun`` into ``sweep_dir``: ``restore_run_dir`` for each earlier job folder
+    (``snapshot_sweep_dir``), which puts back those whose job was refused or never wrote its
+    record; and the sweep's ``multirun.yaml`` when no job of this sweep wrote a record (every
+    job refused: the sweep directory is as the earlier sweep left it). Returns the folders put
+    back."""
+    where = sweep_dir.resolve()
+    if where not in _SWEEP_FILES or not sweep_dir.is_dir():
+        return []
+    jobs = [d for d in _SNAPSHOTS if d.is_relative_to(where) and d != where]
+    restored = [d for d in jobs if restore_run_dir(d)]
+    records = {p.parent.resolve() for p in sweep_dir.glob(f"**/{CLAIM}")} - {where}
+    if records <= set(restored):  # no job wrote its record: nothing in the sweep is new
+        for name, (data, atime, mtime) in _SWEEP_FILES[where].items():
+            path = sweep_dir / name
+            if not path.is_file() or path.read_bytes() != data:
+                path.write_bytes(data)
+            os.utime(path, ns=(atime, mtime))
+    return restored
 
 
 def package_versions() -> dict[str, str]:
@@ -453,7 +499,9 @@ __all__ = [
     "jobs_at_once",
     "release_run_dir",
     "restore_run_dir",
+    "restore_sweep_dir",
     "snapshot_run_dir",
+    "snapshot_sweep_dir",
     "load_process",
     "package_versions",
     "redact",

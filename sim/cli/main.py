@@ -281,72 +281,113 @@ def in_multirun(hydra_config: Any) -> bool:
 def _task(command: str) -> Callable:
     def task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
         from hydra.core.hydra_config import HydraConfig
-        from omegaconf.errors import OmegaConfBaseException
 
-        from sim.cli.common import redact_hydra_files, release_run_dir, restore_run_dir
-
-        def refused() -> None:
-            # a refused rerun leaves an earlier run's directory as it was (Hydra rewrote its
-            # .hydra/ before this task started); a new one's files go
-            if not in_multirun(hc):
-                restore_run_dir(run_dir)
-            release_run_dir(run_dir, tidy=not in_multirun(hc))
+        from sim.cli.sweep import FINISHED
 
         hc = HydraConfig.get()
         run_dir = Path(hc.runtime.output_dir)
-        unknown = sorted(set(cfg) - _known_keys(command))
-        if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
-            redact_hydra_files(run_dir)
-            refused()
-            print(
-                f"error: config: unknown key(s) {unknown} for {command}; its keys are "
-                f"{sorted(_known_keys(command))}",
-                file=sys.stderr,
-            )
-            sys.exit(2)
-        choice = hc.runtime.choices.get("process")
-        # one bad point of a sweep must not stop the others: its error is printed, the sweep
-        # goes on, and sim.cli.sweep.SweepJobs names it at the end (then exit status 2); the
-        # commands without that callback stop at the bad job as before
-        from sim.cli.sweep import FINISHED
-
         job = ""
         if in_multirun(hc) and command in FINISHED:
             job = f"job {hc.job.num} ({redact(' '.join(hc.overrides.task))}): "
+        locked = _lock_job_dir(run_dir, command, job=job, multirun=in_multirun(hc))
+        if locked is None:
+            return  # refused: another run holds the directory
         try:
-            module = __import__(f"sim.cli.{command}", fromlist=["run"])
-            module.run(cfg, run_dir, process_choice=choice)
-        except SimError as exc:
-            refused()
-            print(f"error: {job}{exc}", file=sys.stderr)
-            if not job:
-                sys.exit(2)
-        except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
-            refused()
-            print(f"error: {job}config: {exc}", file=sys.stderr)
-            if not job:
-                sys.exit(2)
-        except KeyboardInterrupt:
-            print("\ninterrupted; finished work is saved in " + str(run_dir), file=sys.stderr)
-            sys.exit(130)
-        except Exception as exc:  # a bug: in a sweep, the other jobs still run and get compared
-            if not job:
-                raise
-            release_run_dir(run_dir, tidy=not in_multirun(hc))
-            import traceback
-
-            print(redact(traceback.format_exc()), file=sys.stderr, end="")
-            print(
-                f"error: {job}internal error, a bug (please report it with the traceback "
-                f"above): {redact(f'{type(exc).__name__}: {exc}')}",
-                file=sys.stderr,
-            )
+            _run_job(command, cfg, hc, run_dir, job)
         finally:
-            # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed before
-            # this task started: a password typed there must not stay, however the run ends
-            redact_hydra_files(run_dir)
+            if locked:
+                from sim.cli.runlock import unlock_run_dir
+
+                unlock_run_dir(run_dir)
 
     return task
+
+
+def _lock_job_dir(run_dir: Path, command: str, *, job: str, multirun: bool) -> bool | None:
+    """Lock the job's directory (``sim.cli.runlock``) before anything in it is checked; whether
+    it was locked now (to unlock at the job's end). When another run holds it, the files of that
+    run's ``.hydra/`` that Hydra rewrote for this job are put back, the refusal is printed, and
+    None returned (a sweep goes on to its next job) or, for a single run, exit status 2."""
+    from sim.cli import common
+    from sim.cli.common import redact_hydra_files
+    from sim.cli.runlock import RunDirBusy, lock_run_dir, restore_holder_files
+
+    try:
+        key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+        return lock_run_dir(run_dir, command=command, argv=common.TYPED_ARGV, key=key)
+    except RunDirBusy as exc:
+        redact_hydra_files(run_dir)  # this job's own files, as in every other way out
+        restore_holder_files(run_dir, exc.holder)
+        print(f"error: {job}{exc}", file=sys.stderr)
+        if not job:
+            sys.exit(2)
+        return None
+
+
+def _refused(hc: Any, run_dir: Path) -> None:
+    """Undo what a refused run left: an earlier run's directory is put back as it was (Hydra
+    rewrote its .hydra/ before the task started; a sweep's job folders are put back when the
+    sweep ends, ``sim.cli.common.restore_sweep_dir``); a new one's files go."""
+    from sim.cli.common import release_run_dir, restore_run_dir
+
+    if not in_multirun(hc):
+        restore_run_dir(run_dir)
+    release_run_dir(run_dir, tidy=not in_multirun(hc))
+
+
+def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
+    """Run the command on the composed config in ``run_dir``: a user error is printed (exit
+    status 2, or the sweep goes on past this job), a bug raised (or printed in a sweep)."""
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.cli.common import redact_hydra_files, release_run_dir
+
+    unknown = sorted(set(cfg) - _known_keys(command))
+    if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
+        redact_hydra_files(run_dir)
+        _refused(hc, run_dir)
+        print(
+            f"error: config: unknown key(s) {unknown} for {command}; its keys are "
+            f"{sorted(_known_keys(command))}",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    choice = hc.runtime.choices.get("process")
+    # one bad point of a sweep must not stop the others: its error is printed, the sweep
+    # goes on, and sim.cli.sweep.SweepJobs names it at the end (then exit status 2); the
+    # commands without that callback stop at the bad job as before
+    try:
+        module = __import__(f"sim.cli.{command}", fromlist=["run"])
+        module.run(cfg, run_dir, process_choice=choice)
+    except SimError as exc:
+        _refused(hc, run_dir)
+        print(f"error: {job}{exc}", file=sys.stderr)
+        if not job:
+            sys.exit(2)
+    except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
+        _refused(hc, run_dir)
+        print(f"error: {job}config: {exc}", file=sys.stderr)
+        if not job:
+            sys.exit(2)
+    except KeyboardInterrupt:
+        print("\ninterrupted; finished work is saved in " + str(run_dir), file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # a bug: in a sweep, the other jobs still run and get compared
+        if not job:
+            raise
+        release_run_dir(run_dir, tidy=not in_multirun(hc))
+        import traceback
+
+        print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        print(
+            f"error: {job}internal error, a bug (please report it with the traceback "
+            f"above): {redact(f'{type(exc).__name__}: {exc}')}",
+            file=sys.stderr,
+        )
+    finally:
+        # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed before
+        # this task started: a password typed there must not stay, however the run ends
+        redact_hydra_files(run_dir)
 
 
 def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Path) -> None:
@@ -469,71 +510,119 @@ def main(argv: list[str] | None = None) -> None:
     if command not in COMMANDS:
         print(f"error: unknown command '{command}'\n\n{usage()}", file=sys.stderr)
         sys.exit(2)
+    multirun = bool({"-m", "--multirun"} & set(args))
+    locked: Path | None = None
     try:
-        configs = config_dir()
-        args = rewrite_process_override(args, configs)
-        args = check_experiment(command, args, configs)
-        if command == "report":  # Hydra would create the directory before we could check it
-            target = _override(args, "run")
-            if target is None:
-                raise SimError(
-                    "run: give the run directory to rebuild, e.g. run=outputs/simulate/<date>"
-                )
-            if not Path(target).expanduser().is_dir():
-                raise SimError(f"run={target}: no such run directory")
-            held = {q.name for q in Path(target).expanduser().iterdir()}
-            if not held & RUN_FILES:
-                raise SimError(
-                    f"run={target}: not a run directory (none of {sorted(RUN_FILES)} in it); "
-                    "give the directory a simulate, calibrate, optimize or compare run wrote"
-                )
-        run_dir = _override(args, "hydra.run.dir")
-        overwrite = (_override(args, "output.overwrite") or "").lower() == "true"
-        if command == "optimize" and run_dir:
-            from sim.cli.common import guard_resumable_dir
+        try:
+            configs = config_dir()
+            args = rewrite_process_override(args, configs)
+            args = check_experiment(command, args, configs)
+            locked = lock_given_dir(command, args, multirun=multirun)
+            _check_before_hydra(command, args, multirun=multirun)
+        except SimError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        _launch(command, args, configs, multirun=multirun)
+    finally:
+        if locked is not None:
+            from sim.cli.common import restore_sweep_dir
+            from sim.cli.runlock import unlock_run_dir
 
-            # before Hydra writes .hydra/ into it: another command's results stay untouched
-            guard_resumable_dir(Path(run_dir).expanduser(), "optimize", claim=False)
-        if command == "compare" and run_dir:
-            _refuse_writing_into_a_compared_run(args, Path(run_dir).expanduser())
-        sweep_dir = _override(args, "hydra.sweep.dir")
-        multirun = bool({"-m", "--multirun"} & set(args))
-        if command in ("simulate", "calibrate") and multirun and sweep_dir and not overwrite:
-            from sim.cli.common import guard_run_dir
+            if multirun:  # the folders of jobs refused there: as the earlier sweep left them
+                restore_sweep_dir(locked)
+            unlock_run_dir(locked)
 
-            # a sweep's jobs write into numbered folders of it: refuse one holding an old sweep
-            # before Hydra rewrites their .hydra/ (an optimize sweep resumes its jobs' studies)
-            guard_run_dir(
-                Path(sweep_dir).expanduser(),
-                (),
-                overwrite=False,
-                claim=False,
-                key="hydra.sweep.dir",
+
+def lock_given_dir(command: str, args: list[str], *, multirun: bool) -> Path | None:
+    """Lock the directory the run writes into when the command line names it (``hydra.run.dir``,
+    or ``hydra.sweep.dir`` for a ``--multirun``), before it is checked and before Hydra writes
+    into it: of two runs started into one directory, the second is refused here, having written
+    nothing. Returns the directory (to unlock, ``sim.cli.runlock.unlock_run_dir``, when the run
+    ends), else None; a sweep directory's earlier job folders are snapshotted
+    (``sim.cli.common.snapshot_sweep_dir``) to be put back when the sweep ends."""
+    if command == "report":  # writes no .hydra/ and no record: rebuilds a finished run's report
+        return None
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = _override(args, key)
+    if not given or "${" in given:  # an interpolation: the job locks its folder itself
+        return None
+    from sim.cli import common
+    from sim.cli.runlock import lock_run_dir
+
+    target = Path(given).expanduser()
+    lock_run_dir(target, command=command, argv=common.TYPED_ARGV, key=key)
+    if multirun:
+        from sim.cli.common import snapshot_sweep_dir
+
+        snapshot_sweep_dir(target)
+    return target
+
+
+def _check_before_hydra(command: str, args: list[str], *, multirun: bool) -> None:
+    """What refuses a run before Hydra writes into its directory (``SimError``): ``report``'s
+    run, a directory holding another run or files, ``compare`` writing into a run it reads;
+    and the snapshot of an earlier run there that a later refusal puts back."""
+    if command == "report":  # Hydra would create the directory before we could check it
+        target = _override(args, "run")
+        if target is None:
+            raise SimError(
+                "run: give the run directory to rebuild, e.g. run=outputs/simulate/<date>"
             )
-        if command in ("simulate", "calibrate", "export", "compare") and run_dir and overwrite:
-            from sim.cli.overwrite import earlier_results
+        if not Path(target).expanduser().is_dir():
+            raise SimError(f"run={target}: no such run directory")
+        held = {q.name for q in Path(target).expanduser().iterdir()}
+        if not held & RUN_FILES:
+            raise SimError(
+                f"run={target}: not a run directory (none of {sorted(RUN_FILES)} in it); "
+                "give the directory a simulate, calibrate, optimize or compare run wrote"
+            )
+    run_dir = _override(args, "hydra.run.dir")
+    overwrite = (_override(args, "output.overwrite") or "").lower() == "true"
+    if command == "optimize" and run_dir:
+        from sim.cli.common import guard_resumable_dir
 
-            # before Hydra writes .hydra/ into it: an optimize run is refused, not replaced
-            earlier_results(Path(run_dir).expanduser())
-        if command in ("simulate", "calibrate", "export", "compare") and run_dir and not overwrite:
-            from sim.cli.common import guard_run_dir
+        # before Hydra writes .hydra/ into it: another command's results stay untouched
+        guard_resumable_dir(Path(run_dir).expanduser(), "optimize", claim=False)
+    if command == "compare" and run_dir:
+        _refuse_writing_into_a_compared_run(args, Path(run_dir).expanduser())
+    sweep_dir = _override(args, "hydra.sweep.dir")
+    if command in ("simulate", "calibrate") and multirun and sweep_dir and not overwrite:
+        from sim.cli.common import guard_run_dir
 
-            results = {
-                "simulate": ("kpis.json", "replications.csv"),
-                "calibrate": ("model.yaml", "backtest.json"),
-                "compare": ("comparison.csv", "scenarios.json"),
-            }.get(command, ())
-            # before Hydra writes .hydra/ into it: a refused run leaves the results untouched
-            guard_run_dir(Path(run_dir).expanduser(), results, overwrite=False, claim=False)
-        if run_dir and not multirun:
-            from sim.cli.common import snapshot_run_dir
+        # a sweep's jobs write into numbered folders of it: refuse one holding an old sweep
+        # before Hydra rewrites their .hydra/ (an optimize sweep resumes its jobs' studies)
+        guard_run_dir(
+            Path(sweep_dir).expanduser(),
+            (),
+            overwrite=False,
+            claim=False,
+            key="hydra.sweep.dir",
+        )
+    if command in ("simulate", "calibrate", "export", "compare") and run_dir and overwrite:
+        from sim.cli.overwrite import earlier_results
 
-            # an earlier run's files Hydra (or a check) rewrites before a refusal: put back then
-            snapshot_run_dir(Path(run_dir).expanduser())
-    except SimError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+        # before Hydra writes .hydra/ into it: an optimize run is refused, not replaced
+        earlier_results(Path(run_dir).expanduser())
+    if command in ("simulate", "calibrate", "export", "compare") and run_dir and not overwrite:
+        from sim.cli.common import guard_run_dir
 
+        results = {
+            "simulate": ("kpis.json", "replications.csv"),
+            "calibrate": ("model.yaml", "backtest.json"),
+            "compare": ("comparison.csv", "scenarios.json"),
+        }.get(command, ())
+        # before Hydra writes .hydra/ into it: a refused run leaves the results untouched
+        guard_run_dir(Path(run_dir).expanduser(), results, overwrite=False, claim=False)
+    if run_dir and not multirun:
+        from sim.cli.common import snapshot_run_dir
+
+        # an earlier run's files Hydra (or a check) rewrites before a refusal: put back then
+        snapshot_run_dir(Path(run_dir).expanduser())
+
+
+def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> None:
+    """Run the command's Hydra app; exit status 130 on Ctrl-C, 143 on SIGTERM during a sweep,
+    2 when jobs of a sweep failed."""
     import hydra
 
     sys.argv = [f"python -m sim {command}", *args]

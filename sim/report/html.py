@@ -57,6 +57,9 @@ VERDICT_LABELS = {
     "cycle_time_emd_below_baseline": "Cycle-time EMD (Simod) below the naive baseline's",
 }
 FIGURES_DIR = "report"  # the images as PNG files, when asked for (save_figures)
+# the lock of the run writing into the directory (``sim.cli.runlock.LOCK``): it goes when the
+# run ends, so the report built during the run does not list it
+RUN_LOCK = ".sim-run.lock"
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
 HEADLINE_LABELS = labelled(
     {
@@ -1450,7 +1453,9 @@ def _reproducibility_section(rf: RunFiles, run_dir: Path) -> Section:
     present = sorted(
         str(p.relative_to(run_dir))
         for p in run_dir.rglob("*")
-        if p.is_file() and p.name != REPORT_NAME and FIGURES_DIR not in p.parts[-2:-1]
+        if p.is_file()
+        and p.name not in (REPORT_NAME, RUN_LOCK)
+        and FIGURES_DIR not in p.parts[-2:-1]
     )
     parts.append(
         "<p>Files in the run directory: "
