@@ -5,7 +5,9 @@ parallelised steps carry a note, moved decisions get a dashed outline and a dott
 where they now sit, staffing changes show in the lane header; every change's summary is listed
 under the map. Steps are coloured by the change in mean waiting (scenario minus baseline, in
 hours) **only where that change is statistically significant** (its confidence interval
-excludes zero); elsewhere they stay white and say "n.s.".
+excludes zero); elsewhere they stay white and say "n.s.". A baseline of more than
+``MAP_STEPS_MAX`` steps (a calibrated one) is drawn as its most visited part, keeping every
+step and decision the redesign changes and the steps around them (``changed_part``).
 
 The changes are read from ``redesigned.metadata["changes"]`` (written by ``sim.redesign``: dicts
 with ``operator``, ``target``, ``parameters``, ``one_off_cost`` and ``summary``) and completed by
