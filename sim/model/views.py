@@ -12,7 +12,7 @@ first-order loop) and is never simulated.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
@@ -235,28 +235,44 @@ def _pass_through(model: ProcessModel, transparent: set[str]) -> dict[str, dict[
     return out
 
 
-def most_visited_part(model: ProcessModel, max_steps: int) -> ProcessModel | None:
+def most_visited_part(
+    model: ProcessModel, max_steps: int, *, keep: Collection[str] = ()
+) -> ProcessModel | None:
     """The model with only its ``max_steps`` most visited steps (``expected_visits``), for a
-    map of a model too large to read; ``None`` when it has no more steps than that. Raises
-    ``ValueError`` for routing it cannot summarise (cases that never leave a loop).
+    map of a model too large to read; ``None`` when it has no more steps than that (or
+    ``keep`` already names every step). Raises ``ValueError`` for routing it cannot summarise
+    (cases that never leave a loop).
+
+    The steps and decisions named in ``keep`` stay whatever their visits (a redesign's
+    changes): they count towards ``max_steps`` and the most visited others fill the rest, so
+    the view has ``max(max_steps, steps in keep)`` steps. A kept decision keeps its name, and
+    its branches lead to where cases go next (``by_segment`` and ``requires`` are dropped; a
+    way back to itself through left-out steps is folded into its other branches).
 
     A left-out step becomes transparent, like a decision: an arrow from a kept step leads to
     the kept nodes (steps, ends, parallel blocks) a case reaches next, through any left-out
     steps, with the probabilities the model implies (a new decision ``after:<step>`` when
     there are several). Kept steps, ends and blocks keep their names; the view is never
-    simulated. ``metadata`` says how many steps were left out (``hidden_steps``) and the
-    visits per case of the least visited kept (``min_visits_shown``) and most visited
-    left-out step (``max_visits_hidden``).
+    simulated. ``metadata`` says how many steps were left out (``hidden_steps``), how many
+    stayed because ``keep`` names them (``kept_steps``), and the visits per case of the least
+    visited step kept for its visits (``min_visits_shown``) and of the most visited left-out
+    step (``max_visits_hidden``).
     """
     if len(model.steps) <= max_steps:
         return None
     visits = expected_visits(model)
     order = {n: i for i, n in enumerate(model.steps)}
+    forced = {n for n in keep if n in model.steps}
     ranked = sorted(model.steps, key=lambda n: (-visits[n], order[n]))
-    kept = set(ranked[:max_steps])
-    transparent = set(model.decisions) | (set(model.steps) - kept)
+    by_visits = [n for n in ranked if n not in forced][: max(max_steps - len(forced), 0)]
+    kept = forced | set(by_visits)
+    hidden = [n for n in ranked if n not in kept]
+    if not hidden:
+        return None
+    kept_decisions = [d for d in model.decisions if d in set(keep)]
+    transparent = (set(model.decisions) - set(kept_decisions)) | set(hidden)
     through = _pass_through(model, transparent)
-    used = {*kept, *model.parallels, *model.joins, *model.ends}
+    used = {*kept, *kept_decisions, *model.parallels, *model.joins, *model.ends}
     decisions: dict[str, Decision] = {}
 
     def fresh(base: str) -> str:
@@ -280,6 +296,8 @@ def most_visited_part(model: ProcessModel, max_steps: int) -> ProcessModel | Non
         decisions[new] = Decision(name=new, branches=branches)
         return new
 
+    for d in kept_decisions:
+        decisions[d] = _kept_decision(model.decisions[d], through, transparent)
     steps = {
         n: dataclasses.replace(st, next=target(f"after:{n}", st.next))
         for n, st in model.steps.items()
@@ -294,15 +312,38 @@ def most_visited_part(model: ProcessModel, max_steps: int) -> ProcessModel | Non
         for p in model.parallels.values()
     }
     start = target(model.start, model.start)
-    hidden = [n for n in ranked if n not in kept]
     metadata = {
         "view": "most_visited",
         "hidden_steps": len(hidden),
-        "min_visits_shown": round(min(visits[n] for n in kept), 4),
+        "kept_steps": len(forced),
+        "min_visits_shown": round(min(visits[n] for n in (by_visits or kept)), 4),
         "max_visits_hidden": round(visits[hidden[0]], 4),
     }
     return dataclasses.replace(
         model, start=start, steps=steps, decisions=decisions, parallels=parallels, metadata=metadata
+    )
+
+
+def _kept_decision(
+    decision: Decision, through: Mapping[str, Mapping[str, float]], transparent: set[str]
+) -> Decision:
+    """``decision`` in a view: each branch to where its cases next meet a kept node (branches
+    to one node add up), a way back to the decision itself folded into the others."""
+    dist: dict[str, float] = {}
+    for b in decision.branches:
+        reached = through[b.to] if b.to in transparent else {b.to: 1.0}
+        for node, p in reached.items():
+            dist[node] = dist.get(node, 0.0) + b.probability * p
+    dist.pop(decision.name, None)  # a loop back through left-out steps: leave as they would
+    total = sum(dist.values())
+    if not dist or total <= _EPS:
+        raise ValueError(f"decision {decision.name!r}: cases never leave it")
+    branches = tuple(Branch(to=k, probability=float(v / total)) for k, v in dist.items())
+    return Decision(
+        name=decision.name,
+        branches=branches,
+        description=decision.description,
+        provenance=decision.provenance,
     )
 
 

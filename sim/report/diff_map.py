@@ -5,7 +5,9 @@ parallelised steps carry a note, moved decisions get a dashed outline and a dott
 where they now sit, staffing changes show in the lane header; every change's summary is listed
 under the map. Steps are coloured by the change in mean waiting (scenario minus baseline, in
 hours) **only where that change is statistically significant** (its confidence interval
-excludes zero); elsewhere they stay white and say "n.s.".
+excludes zero); elsewhere they stay white and say "n.s.". A baseline of more than
+``MAP_STEPS_MAX`` steps (a calibrated one) is drawn as its most visited part, keeping every
+step and decision the redesign changes and the steps around them (``changed_part``).
 
 The changes are read from ``redesigned.metadata["changes"]`` (written by ``sim.redesign``: dicts
 with ``operator``, ``target``, ``parameters``, ``one_off_cost`` and ``summary``) and completed by
@@ -21,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.model.views import expected_visits, most_visited_part
 from sim.report._mpl import DROP, MUTED, save_figure
 from sim.report.layout import pretty
 from sim.report.process_map import (
+    MAP_STEPS_MAX,
     ColorBar,
     MapStyle,
     NodeStyle,
@@ -237,6 +241,84 @@ def display_unit(values: Sequence[float], unit: str) -> tuple[float, str]:
     return 1.0, unit
 
 
+def changed_nodes(baseline: ProcessModel, ch: ModelChanges) -> set[str]:
+    """The steps and decisions of ``baseline`` that ``ch`` marks: removed, automated, merged,
+    moved (and where a moved decision now sits), or with a note (simplified, delegated, ...)."""
+    names = {*ch.removed, *ch.automated, *ch.merged, *ch.moved, *ch.notes}
+    names |= {after for after in ch.moved.values() if after}
+    return {n for n in names if n in baseline.steps or n in baseline.decisions}
+
+
+def _nearest_step(
+    model: ProcessModel, name: str, visits: Mapping[str, float], *, forward: bool
+) -> str | None:
+    """The most visited step a case meets right after (``forward``) or right before ``name``,
+    through decisions and parallel blocks; ``None`` if there is none."""
+
+    def hop(n: str) -> tuple[str, ...]:
+        return model.successors(n) if forward else model.predecessors(n)
+
+    seen, todo, found = {name}, list(hop(name)), []
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        if n in model.steps:
+            found.append(n)
+        elif n not in model.ends:
+            todo.extend(hop(n))
+    return max(found, key=lambda n: visits.get(n, 0.0), default=None)
+
+
+def context_steps(model: ProcessModel, names: Sequence[str], limit: int) -> list[str]:
+    """For each of ``names`` (in order), the most visited step just before and just after it,
+    at most ``limit`` of them, none of ``names``: where a changed step sits in the flow."""
+    visits = expected_visits(model)
+    out: list[str] = []
+    for name in names:
+        for forward in (False, True):
+            n = _nearest_step(model, name, visits, forward=forward)
+            if n is not None and n not in names and n not in out and len(out) < limit:
+                out.append(n)
+    return out
+
+
+def changed_part(
+    baseline: ProcessModel, ch: ModelChanges, max_steps: int | None
+) -> ProcessModel | None:
+    """The part of ``baseline`` a diff map draws when it has more than ``max_steps`` steps
+    (``most_visited_part``): every node the redesign changes, the steps next to them, then
+    the most visited; ``None`` draws the whole model."""
+    if max_steps is None or len(baseline.steps) <= max_steps:
+        return None
+    changed = sorted(changed_nodes(baseline, ch), key=baseline.node_names().index)
+    room = max_steps - sum(1 for n in changed if n in baseline.steps)
+    try:
+        context = context_steps(baseline, changed, max(room, 0))
+        return most_visited_part(baseline, max_steps, keep=[*changed, *context])
+    except ValueError:  # cases that never leave a loop: the whole map still shows it
+        return None
+
+
+def changed_part_note(part: ProcessModel | None, changed: int) -> str | None:
+    """What a diff map of ``part`` leaves out, ``changed`` being how many steps the redesign
+    changes (``None`` for a whole map)."""
+    if part is None:
+        return None
+    meta = part.metadata
+    hidden, context = meta["hidden_steps"], meta["kept_steps"] - changed
+    kept = [f"the {changed} the redesign changes"] if changed else []
+    kept += [f"{context} next to them"] if context else []
+    which = ", ".join(kept) + " and the most visited" if kept else "the most visited"
+    return (
+        f"{len(part.steps)} of {len(part.steps) + hidden} steps drawn: {which}"
+        f" (each at least {meta['min_visits_shown']:.2g} visits per case). The other {hidden} "
+        f"(at most {meta['max_visits_hidden']:.2g} visits per case each) are left out, the arrows "
+        "pass through them; every step is in model.yaml; draw with max_steps=None to see them all."
+    )
+
+
 def draw_diff_map(
     baseline: ProcessModel,
     redesigned: ProcessModel,
@@ -247,6 +329,7 @@ def draw_diff_map(
     title: str | None = None,
     lane_order: Sequence[str] | None = None,
     min_probability: float | str = "auto",
+    max_steps: int | None = MAP_STEPS_MAX,
     path: str | Path | None = None,
 ) -> Figure:
     """Draw the baseline map with the changes of ``redesigned`` marked on it.
@@ -257,6 +340,11 @@ def draw_diff_map(
     Numbers are written with two significant digits, in minutes when ``unit`` is ``"h"`` and no
     value reaches an hour (the notes and the colour bar in the same unit).
     ``min_probability`` hides rare branches as in ``draw_process_map``.
+
+    A baseline of more than ``max_steps`` steps (a calibrated one) is drawn as a part of it
+    (``changed_part``): every step and decision the redesign changes, the steps just before
+    and after them, and the most visited steps up to ``max_steps``, the arrows passing through
+    the others; a note under the map says how many it leaves out. ``None`` draws every step.
     """
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
@@ -287,8 +375,10 @@ def draw_diff_map(
             )
         elif math.isfinite(mean):
             notes.setdefault(step, []).append(f"wait {signed(mean)} {shown_unit} (n.s.)")
+    part = changed_part(baseline, ch, max_steps)
+    drawn = part or baseline
     layout = readable_layout(
-        baseline, lane_order=lane_order, notes=notes, min_probability=min_probability
+        drawn, lane_order=lane_order, notes=notes, min_probability=min_probability
     )
 
     style = MapStyle()
@@ -331,9 +421,8 @@ def draw_diff_map(
             "New in the redesign (not drawn): " + ", ".join(pretty(a) for a in ch.added)
         )
     width_chars = max(60, int(max(layout.width, 9.0) / 0.075) - 10)
-    note = hidden_note(layout)
-    if note:
-        summaries.append(note)
+    changed = sum(1 for n in changed_nodes(baseline, ch) if n in baseline.steps)
+    summaries += [t for t in (changed_part_note(part, changed), hidden_note(layout)) if t]
     lines = [ln for s in summaries for ln in textwrap.wrap(s, width_chars)] or ["(no changes)"]
     legend: list[tuple[str, str]] = [("removed", "hatch"), ("moved / merged", "dashed")]
     legend.append(("changed (see note)", "changed"))
@@ -348,7 +437,7 @@ def draw_diff_map(
     )
     fig, ax = render_map(
         layout,
-        baseline,
+        drawn,
         style,
         title=heading,
         colorbar=(

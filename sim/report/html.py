@@ -784,6 +784,7 @@ def _simulated_cycle_times(run_dir: Path, trace: pd.DataFrame) -> Figure:
 def _recommendation_section(rf: RunFiles) -> Section:
     from sim.report.charts import plot_pareto
     from sim.report.diff_map import draw_diff_map
+    from sim.report.process_map import MAP_STEPS_MAX
 
     parts = []
     if rf.recommendations:
@@ -827,9 +828,14 @@ def _recommendation_section(rf: RunFiles) -> Section:
                     "its own map in the fold below.",
                 )
             )
+            shown = (
+                f" (the {MAP_STEPS_MAX} most visited)"
+                if MAP_STEPS_MAX is not None and len(rf.model.steps) > MAP_STEPS_MAX
+                else ""
+            )
             full = (
-                f"<details><summary>On the model's own {len(rf.model.steps)} steps, with the "
-                f"significant changes in waiting</summary>{full}</details>"
+                f"<details><summary>On the model's own {len(rf.model.steps)} steps{shown}, with "
+                f"the significant changes in waiting</summary>{full}</details>"
             )
         parts.append(full)
     pareto = _pareto_figure(rf, plot_pareto)

@@ -222,3 +222,66 @@ def test_most_visited_part_of_any_model_is_valid_and_reaches_each_end_as_often(m
         assert xp.get(end, 0.0) == pytest.approx(xm[end], abs=1e-9)
     for s in part.steps:
         assert xp[s] == pytest.approx(xm[s], rel=1e-9, abs=1e-9)
+
+
+def test_most_visited_part_keeps_the_steps_and_decisions_it_is_told_to_keep():
+    model = from_dict(_side_trips(25))  # 50 steps: mains visited once, side trips 0.2 times
+    part = most_visited_part(model, 30, keep=["side_20", "d_10"])
+    validate(part, source="view")
+    assert len(part.steps) == 30 and "side_20" in part.steps  # kept, though rarely visited
+    assert part.metadata["hidden_steps"] == 20 and part.metadata["kept_steps"] == 1
+    assert part.metadata["min_visits_shown"] == pytest.approx(0.2)
+    # the 29 others: the 25 mains, then the first side trips (ties go by model order)
+    assert {f"side_{i}" for i in range(4)} <= set(part.steps) and "side_4" not in part.steps
+    # d_10 keeps its name; both its ways lead on to main_11 (side_10 is left out)
+    assert part.steps["main_10"].next == "d_10"
+    (branch,) = part.decisions["d_10"].branches
+    assert (branch.to, branch.probability) == ("main_11", pytest.approx(1.0))
+    # keep counts towards max_steps, but everything it names stays
+    many = most_visited_part(model, 2, keep=[f"side_{i}" for i in range(5)])
+    assert set(many.steps) == {f"side_{i}" for i in range(5)}
+    validate(many, source="view")
+
+
+def test_a_kept_decision_that_cases_reach_again_through_left_out_steps_folds_the_loop():
+    # a -> check: 40 % fix (x), then back to check; 60 % on to b (then 10 % lost). x is left out.
+    model = from_dict(
+        _spec(
+            steps={
+                "a": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "check"},
+                "x": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "check"},
+                "b": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "end"},
+            },
+            decisions={
+                "check": {"branches": {"x": 0.4, "b": 0.6}},
+                "end": {"branches": {"done": 0.9, "lost": 0.1}},
+            },
+        )
+    )
+    part = most_visited_part(model, 2, keep=["check"])
+    validate(part, source="view")
+    assert set(part.steps) == {"a", "b"} and part.steps["a"].next == "check"
+    assert [(b.to, b.probability) for b in part.decisions["check"].branches] == [("b", 1.0)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(models(), st.integers(min_value=1, max_value=6), st.data())
+def test_most_visited_part_keeping_any_nodes_is_valid_and_reaches_each_end_as_often(
+    model, limit, data
+):
+    assume(len(model.steps) > limit)
+    nodes = sorted([*model.steps, *model.decisions])
+    keep = data.draw(st.lists(st.sampled_from(nodes), max_size=4, unique=True))
+    part = most_visited_part(model, limit, keep=keep)
+    kept_steps = [n for n in keep if n in model.steps]
+    if part is None:  # keep names every step: nothing to leave out
+        assert len(kept_steps) == len(model.steps)
+        return
+    validate(part, source="view")
+    assert set(keep) <= set(part.steps) | set(part.decisions)
+    assert len(part.steps) == max(limit, len(kept_steps))
+    xm, xp = expected_visits(model), expected_visits(part)
+    for end in model.ends:
+        assert xp.get(end, 0.0) == pytest.approx(xm[end], abs=1e-9)
+    for s in part.steps:
+        assert xp[s] == pytest.approx(xm[s], rel=1e-9, abs=1e-9)

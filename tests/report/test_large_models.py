@@ -7,8 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgba
 
 from sim.model import from_dict
+from sim.redesign import operators as op
 from sim.report.charts import (
     FUNNEL_ROWS_MAX,
     HIDDEN_GID,
@@ -18,6 +20,7 @@ from sim.report.charts import (
     plot_funnel,
     plot_step_times,
 )
+from sim.report.diff_map import CHANGED, MOVED, draw_diff_map
 from sim.report.process_map import MAP_STEPS_MAX, draw_process_map
 
 N_STEPS = 113  # BPIC 2012 W's calibrated model
@@ -177,3 +180,79 @@ def test_a_single_sample_keeps_its_own_percentiles_without_a_kpi_note():
     labels = sorted(t.get_text() for t in fig.axes[1].texts)
     assert labels == ["p50 500", "p90 900"]
     assert "KPI table" not in _footer(fig)
+
+
+def _drawn(fig, model) -> dict:
+    """The node patches of ``fig`` by name, for the steps and decisions of ``model``."""
+    names = {*model.steps, *model.decisions}
+    patches = [p for ax in fig.axes for p in ax.patches if str(p.get_gid()).startswith("node:")]
+    return {p.get_gid()[5:]: p for p in patches if p.get_gid()[5:] in names}
+
+
+def test_the_diff_map_of_a_large_model_keeps_every_change_and_says_what_it_leaves_out():
+    model = _side_trips(30)  # 60 steps; the side trips (a fifth of the cases) after the 29th...
+    redesign = op.remove_step(model, "side_29")  # ...are the least visited: left out unless
+    redesign = op.automate_step(redesign, "side_25", duration={"dist": "fixed", "value": 0.1})
+    redesign = op.simplify_step(redesign, "side_27", factor=0.5)  # the redesign changes them
+    fig = draw_diff_map(model, redesign)
+    drawn = _drawn(fig, model)
+    steps = [n for n in drawn if n in model.steps]
+    assert len(steps) == MAP_STEPS_MAX < 60
+    removed, automated, simplified = drawn["side_29"], drawn["side_25"], drawn["side_27"]
+    assert removed.get_hatch() == "//"  # struck out and hatched as removed
+    assert to_rgba(automated.get_edgecolor()) == to_rgba(CHANGED)
+    assert to_rgba(simplified.get_edgecolor()) == to_rgba(CHANGED)
+    # where the changed steps sit: the main steps before and after them
+    assert {"main_25", "main_27", "main_29"} <= set(steps)
+    text = " ".join(_footer(fig).split())
+    # the 3 changed, the 5 main steps around them, the first 22 main steps (the most visited)
+    assert f"{MAP_STEPS_MAX} of 60 steps drawn: the 3 the redesign changes, 5 next to them" in text
+    assert f"The other {60 - MAP_STEPS_MAX} (at most 1 visits per case each)" in text
+    assert {f"main_{i}" for i in range(22)} <= set(steps) and "main_22" not in steps
+    assert "Remove 'side_29'" in text  # the list of changes is still there
+    whole = draw_diff_map(model, redesign, max_steps=None)
+    assert len([n for n in _drawn(whole, model) if n in model.steps]) == 60
+    assert "steps drawn" not in _footer(whole)
+
+
+def test_the_diff_map_of_a_large_model_keeps_a_moved_decision_and_where_it_now_sits():
+    # 95 % of the cases: 40 main steps; 5 %: r_0 -> r_1 -> r_2 -> check (needs only r_0)
+    fixed = {"dist": "fixed", "value": 1}
+    steps = {
+        f"m_{i}": {"role": "clerk", "duration": fixed, "next": f"m_{i + 1}"} for i in range(40)
+    }
+    steps["m_39"]["next"] = "done"
+    for i, nxt in enumerate(["r_1", "r_2", "check"]):
+        steps[f"r_{i}"] = {"role": "clerk", "duration": fixed, "next": nxt}
+    steps["r_3"] = {"role": "clerk", "duration": fixed, "next": "done"}
+    model = from_dict(
+        {
+            "name": "rare check",
+            "start": "route",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+            "roles": {"clerk": {"headcount": 2}},
+            "steps": steps,
+            "decisions": {
+                "route": {"branches": {"m_0": 0.95, "r_0": 0.05}},
+                "check": {"branches": {"r_3": 0.5, "rejected": 0.5}, "requires": ["r_0"]},
+            },
+            "ends": {"done": {"success": True}, "rejected": {"success": False}},
+        }
+    )
+    redesign = op.move_decision(model, "check")
+    fig = draw_diff_map(model, redesign)
+    drawn = _drawn(fig, model)
+    assert len([n for n in drawn if n in model.steps]) == MAP_STEPS_MAX
+    assert drawn["check"].get_linestyle() == "--"
+    assert to_rgba(drawn["check"].get_edgecolor()) == to_rgba(MOVED)
+    assert "r_0" in drawn  # it now follows r_0: the dotted arrow has both ends
+    assert f"{MAP_STEPS_MAX} of 44 steps drawn: the 1 the redesign changes" in " ".join(
+        _footer(fig).split()
+    )
+
+
+def test_the_diff_map_of_a_small_model_is_drawn_whole():
+    model = _side_trips(10)  # 20 steps
+    fig = draw_diff_map(model, op.remove_step(model, "side_9"))
+    assert len([n for n in _drawn(fig, model) if n in model.steps]) == 20
+    assert "steps drawn" not in _footer(fig)
