@@ -21,6 +21,37 @@ from sim.model.process import Branch, Decision, ProcessModel, Step
 _EPS = 1e-9
 
 
+class _NewDecisions:
+    """The decisions a view adds where a kept node is followed by several others, with names
+    that clash with none of the view's nodes (``used``)."""
+
+    def __init__(self, model: ProcessModel, used: set[str]) -> None:
+        self.model = model
+        self.used = used
+        self.decisions: dict[str, Decision] = {}
+
+    def fresh(self, base: str) -> str:
+        """``base``, primed until no node of the view has that name."""
+        name = base
+        while name in self.used or name in self.decisions:
+            name += "'"
+        return name
+
+    def lead_to(self, base: str, dist: Mapping[str, float], *, after: str) -> str:
+        """A node for ``dist`` (where a case goes after ``after``): its one target, or a new
+        decision named after ``base`` (branches of probability 0 stay, as in the model, so that
+        every end stays reachable)."""
+        total = sum(dist.values())
+        if not dist or total <= _EPS:
+            raise ValueError(f"model {self.model.name!r}: nothing follows {after!r}")
+        if len(dist) == 1:
+            return next(iter(dist))
+        name = self.fresh(base)
+        branches = tuple(Branch(to=k, probability=float(v / total)) for k, v in dist.items())
+        self.decisions[name] = Decision(name=name, branches=branches)
+        return name
+
+
 def _weights(model: ProcessModel, name: str) -> list[tuple[str, float]]:
     """Outgoing (node, expected tokens) per token arriving at ``name``."""
     kind = model.node_kind(name)
@@ -129,26 +160,8 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
     members = {a: [s for s in g if s not in timers] for a, g in groups.items()}
     members = {a: names for a, names in members.items() if names}
 
-    used = {*members, *model.parallels, *model.joins, *model.ends}  # the view's other nodes
-    decisions: dict[str, Decision] = {}
-
-    def lead_to(name: str, dist: dict[str, float]) -> str:
-        """A node for ``dist``: its one target, or a new decision called ``name`` (branches of
-        probability 0 stay, as in the model, so that every end stays reachable)."""
-        total = sum(dist.values())
-        if not dist or total <= _EPS:
-            raise ValueError(f"model {model.name!r}: nothing follows {name!r}")
-        if len(dist) == 1:
-            return next(iter(dist))
-        branches = tuple(Branch(to=k, probability=float(v / total)) for k, v in dist.items())
-        decisions[name] = Decision(name=name, branches=branches)
-        return name
-
-    def fresh(base: str) -> str:
-        name = base
-        while name in used or name in decisions:
-            name += "'"
-        return name
+    # the view's other nodes
+    new = _NewDecisions(model, {*members, *model.parallels, *model.joins, *model.ends})
 
     steps: dict[str, Step] = {}
     for activity, names in members.items():
@@ -160,7 +173,7 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
             for g, p in reach(model.steps[n].next).items():
                 dist[g] = dist.get(g, 0.0) + wn * p
         main = model.steps[names[int(np.argmax(weight))]]
-        nxt = lead_to(fresh(f"after:{activity}"), dist)
+        nxt = new.lead_to(f"after:{activity}", dist, after=f"after:{activity}")
         prov = dict(main.provenance or {})
         if len(groups[activity]) > 1 or activity not in model.steps:
             prov["merged_steps"] = sorted(groups[activity])
@@ -174,7 +187,7 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
         if node not in transparent:
             return group(node)
         if node not in entries:
-            entries[node] = lead_to(fresh(node), reach(node))
+            entries[node] = new.lead_to(node, reach(node), after=node)
         return entries[node]
 
     parallels = {
@@ -194,7 +207,7 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
         model,
         start=start,
         steps=steps,
-        decisions=decisions,
+        decisions=new.decisions,
         parallels=parallels,
         metadata=metadata,
     )
@@ -272,29 +285,16 @@ def most_visited_part(
     kept_decisions = [d for d in model.decisions if d in set(keep)]
     transparent = (set(model.decisions) - set(kept_decisions)) | set(hidden)
     through = _pass_through(model, transparent)
-    used = {*kept, *kept_decisions, *model.parallels, *model.joins, *model.ends}
-    decisions: dict[str, Decision] = {}
-
-    def fresh(base: str) -> str:
-        name = base
-        while name in used or name in decisions:
-            name += "'"
-        return name
+    new = _NewDecisions(
+        model, {*kept, *kept_decisions, *model.parallels, *model.joins, *model.ends}
+    )
+    decisions = new.decisions
 
     def target(name: str, node: str) -> str:
         """``node`` if it is kept, else a kept node or a new decision ``name`` after it."""
         if node not in transparent:
             return node
-        dist = through[node]
-        total = sum(dist.values())
-        if not dist or total <= _EPS:
-            raise ValueError(f"model {model.name!r}: nothing follows {node!r}")
-        if len(dist) == 1:
-            return next(iter(dist))
-        branches = tuple(Branch(to=k, probability=float(v / total)) for k, v in dist.items())
-        new = fresh(name)
-        decisions[new] = Decision(name=new, branches=branches)
-        return new
+        return new.lead_to(name, through[node], after=node)
 
     for d in kept_decisions:
         decisions[d] = _kept_decision(model.decisions[d], through, transparent)

@@ -186,15 +186,19 @@ def test_most_visited_part_keeps_the_most_visited_steps_and_passes_through_the_o
     assert most_visited_part(model, 50) is None  # small enough: drawn whole
 
 
+def _clerk_steps(**nexts: str) -> dict:
+    """One-hour clerk steps, ``name=next`` each."""
+    return {
+        n: {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": nxt}
+        for n, nxt in nexts.items()
+    }
+
+
 def test_most_visited_part_follows_loops_through_left_out_steps():
     # a -> 20 % to a retry loop (x, then half the cases x again) -> b; the loop is left out
     model = from_dict(
         _spec(
-            steps={
-                "a": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "d"},
-                "x": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "again"},
-                "b": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "end"},
-            },
+            steps=_clerk_steps(a="d", x="again", b="end"),
             decisions={
                 "d": {"branches": {"x": 0.2, "b": 0.8}},
                 "again": {"branches": {"x": 0.5, "b": 0.5}},
@@ -247,11 +251,7 @@ def test_a_kept_decision_that_cases_reach_again_through_left_out_steps_folds_the
     # a -> check: 40 % fix (x), then back to check; 60 % on to b (then 10 % lost). x is left out.
     model = from_dict(
         _spec(
-            steps={
-                "a": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "check"},
-                "x": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "check"},
-                "b": {"role": "clerk", "duration": {"dist": "fixed", "value": 1}, "next": "end"},
-            },
+            steps=_clerk_steps(a="check", x="check", b="end"),
             decisions={
                 "check": {"branches": {"x": 0.4, "b": 0.6}},
                 "end": {"branches": {"done": 0.9, "lost": 0.1}},
