@@ -7,7 +7,13 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from sim.cli.common import config_bool, guard_run_dir, load_process, write_run_record
+from sim.cli.common import (
+    config_bool,
+    config_int,
+    guard_run_dir,
+    load_process,
+    write_run_record,
+)
 from sim.cli.overwrite import clear_earlier_run
 from sim.errors import ConfigError
 from sim.model import save
@@ -50,7 +56,13 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         from sim.report import draw_process_map, save_figure, to_dot, to_mermaid
 
         if fmt == "png":
-            figure = draw_process_map(model)
+            map_steps = config_int(cfg, "map_steps", minimum=1, null=True)
+            figure = draw_process_map(model, max_steps=map_steps)
+            if map_steps is not None and len(model.steps) > map_steps:
+                print(
+                    f"note: the map draws the {map_steps} most visited of the model's "
+                    f"{len(model.steps)} steps; map_steps=null draws every step"
+                )
         else:
             text = (to_mermaid if fmt == "mermaid" else to_dot)(model)
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record

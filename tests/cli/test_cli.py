@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from hydra import compose, initialize_config_dir
 
 from sim.cli.common import redact, redact_obj
@@ -319,3 +320,53 @@ def test_an_unknown_top_level_key_added_with_plus_is_refused(tmp_path):
     assert res.returncode == 2 and "unknown key(s) ['seeds'] for simulate" in res.stderr
     res = run_sim("+experiment=foo", "scenario.replications=2", f"hydra.run.dir={tmp_path / 's'}")
     assert res.returncode == 2 and "experiment=foo: no such experiment" in res.stderr
+
+
+def _chain_model(path: Path, n_steps: int) -> Path:
+    """A model of ``n_steps`` one-hour steps in a row (one role)."""
+    steps = {
+        f"s{i}": {
+            "role": "clerk",
+            "duration": {"dist": "fixed", "value": 1},
+            "next": f"s{i + 1}" if i + 1 < n_steps else "done",
+        }
+        for i in range(n_steps)
+    }
+    spec = {
+        "name": "chain",
+        "start": "s0",
+        "arrivals": {"interarrival": {"dist": "exponential", "mean": 2}},
+        "roles": {"clerk": {"headcount": 3}},
+        "steps": steps,
+        "ends": {"done": {"success": True}},
+    }
+    path.write_text(yaml.safe_dump(spec))
+    return path
+
+
+def test_export_png_of_a_large_model_draws_its_most_visited_part_unless_told_otherwise(tmp_path):
+    model = _chain_model(tmp_path / "chain.yaml", 40)
+    part = run_sim("export", f"process={model}", "format=png", f"hydra.run.dir={tmp_path / 'a'}")
+    assert part.returncode == 0, part.stderr
+    assert "the map draws the 30 most visited of the model's 40 steps" in part.stdout
+    whole = run_sim(
+        "export",
+        f"process={model}",
+        "format=png",
+        "map_steps=null",
+        f"hydra.run.dir={tmp_path / 'b'}",
+    )
+    assert whole.returncode == 0, whole.stderr
+    assert "most visited" not in whole.stdout
+    # every step drawn: a wider picture than the 30-step one
+    from PIL import Image
+
+    with (
+        Image.open(tmp_path / "a" / "chain.png") as a,
+        Image.open(tmp_path / "b" / "chain.png") as b,
+    ):
+        assert b.width > a.width
+    bad = run_sim(
+        "export", f"process={model}", "format=png", "map_steps=0", f"hydra.run.dir={tmp_path / 'c'}"
+    )
+    assert bad.returncode == 2 and "map_steps" in bad.stderr
