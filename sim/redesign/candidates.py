@@ -58,7 +58,8 @@ PLACEHOLDERS: dict[str, dict[str, Any]] = {
 }
 #: What the analyst has to judge in each operator's placeholders (the section's comment).
 JUDGE = {
-    "remove": "steps that are not mandatory; one_off_cost: what dropping it takes",
+    "remove": "steps that are not mandatory; one_off_cost: what dropping it takes; a check "
+    "also needs a checks: entry saying where the errors it caught surface",
     "merge": "consecutive steps one role could do as one; setup_saving: share of their time "
     "saved, one_off_cost",
     "move_decision": "decisions that could be taken as soon as their inputs (requires) are done",
