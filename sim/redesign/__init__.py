@@ -79,9 +79,14 @@ step. ``describe(choice)`` gives the changes in plain words, ``one_off_cost(choi
 
 ``staffing_space(model, spread=0.5)`` (``sim.redesign.generate``) writes a search space for a
 model that has none (a calibrated model, a BPMN file): every role's headcount within ``spread``
-of today's. What may be removed, merged or automated it leaves to the analyst.
+of today's. What may be removed, merged or automated it leaves to the analyst;
+``candidates_text(model)`` (``sim.redesign.candidates``) helps: it lists, as YAML comments with
+placeholder values, every remove / merge / move_decision / parallelise / automate / simplify
+entry that ``SearchSpace.from_dict`` accepts on the model (steps no role does, such as timers,
+left out), most time per case first.
 """
 
+from sim.redesign.candidates import Candidate, candidates_text, find_candidates
 from sim.redesign.generate import staffing_space
 from sim.redesign.graph import done_before, unsatisfied_requirements
 from sim.redesign.operators import (
@@ -99,13 +104,16 @@ from sim.redesign.space import CANONICAL_ORDER, SearchSpace, Variable
 
 __all__ = [
     "CANONICAL_ORDER",
+    "Candidate",
     "Check",
     "SearchSpace",
     "Variable",
     "automate_step",
+    "candidates_text",
     "change_staffing",
     "delegate_step",
     "done_before",
+    "find_candidates",
     "merge_steps",
     "move_decision",
     "parallelise_steps",

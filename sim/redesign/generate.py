@@ -63,8 +63,9 @@ def staffing_space(
         "model": model.name,
         "description": (
             f"Generated: every role's headcount within {spread:.0%} of today's (at least one "
-            "person either way). Add remove / merge / automate / simplify entries that you can "
-            "judge (configs/redesign/crm_sales.yaml shows them all)."
+            "person either way). Add the remove / merge / move_decision / parallelise / automate "
+            "/ simplify entries that you can judge: sim.redesign.candidates_text lists those "
+            "that apply to this model (the CLI writes them below, as comments)."
         ),
         "staffing": staffing,
     }

@@ -1,0 +1,300 @@
+"""Candidate redesigns of a model, for the analyst to judge: which operator applies where.
+
+A generated search space (``staffing_space``) varies headcounts only; what may be removed,
+merged, automated, simplified, moved or run in parallel is a judgement about the business.
+``find_candidates`` does the legwork of that judgement: for each operator it proposes an entry
+for every step (or pair of consecutive steps, or decision) and keeps only those that
+``SearchSpace.from_dict`` accepts on this model, so applicability is decided by the operators
+themselves, not by a second set of rules. ``candidates_text`` writes them as YAML comments with
+placeholder values (ready to uncomment), one reason each, most time per case first.
+
+Left out on purpose: steps no role does (a calibrated model's ``delay:...`` timers, a BPMN
+timer, automated steps): a timer is a wait of the customer or of another party, so removing,
+shortening, automating or merging it is not a change anyone can make to the work. The
+repetitions of an activity in a calibrated model (``X #2``, ``X (last)``) are grouped with it:
+an entry changes one step only, so one candidate lists every pass of the activity.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from sim.errors import ConfigError
+from sim.model.process import TIME_UNITS, ProcessModel
+from sim.model.views import expected_visits, steps_by_activity
+from sim.redesign.operators import names, roles_text
+from sim.redesign.space import SearchSpace
+
+__all__ = [
+    "MAX_CANDIDATES_PER_OPERATOR",
+    "Candidate",
+    "candidates_text",
+    "find_candidates",
+]
+
+#: At most this many candidates are written per operator (the rest are counted).
+MAX_CANDIDATES_PER_OPERATOR = 10
+#: The operators ``find_candidates`` proposes entries for, in canonical order. ``delegate`` is
+#: not among them: which steps are approvals that another role could take the model cannot tell.
+CANDIDATE_OPERATORS = ("remove", "merge", "move_decision", "parallelise", "automate", "simplify")
+ESTIMATE = "your estimate"
+REASON_WIDTH = 92
+PLACEHOLDERS: dict[str, dict[str, Any]] = {
+    "remove": {"one_off_cost": 0},
+    "merge": {"setup_saving": 0, "one_off_cost": 0},
+    "move_decision": {"one_off_cost": 0},
+    "parallelise": {"one_off_cost": 0},
+    "automate": {
+        "duration": {"dist": "fixed", "value": 0},
+        "cost_per_execution": 0,
+        "one_off_cost": 0,
+    },
+    "simplify": {"min_factor": 0.8, "factor_step": 0.05, "one_off_cost_per_percent": 0},
+}
+#: What the analyst has to judge in each operator's placeholders (the section's comment).
+JUDGE = {
+    "remove": "steps that are not mandatory; one_off_cost: what dropping it takes; a check "
+    "also needs a checks: entry saying where the errors it caught surface",
+    "merge": "consecutive steps one role could do as one; setup_saving: share of their time "
+    "saved, one_off_cost",
+    "move_decision": "decisions that could be taken as soon as their inputs (requires) are done",
+    "parallelise": "consecutive steps that do not require each other, run side by side",
+    "automate": "steps a system could do; duration: the system's time per pass (model time "
+    "unit), cost_per_execution, one_off_cost",
+    "simplify": "steps to make faster; min_factor: the shortest duration as a share of today's, "
+    "one_off_cost_per_percent of time saved",
+}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Entries of one operator that go together (one step, or every pass of one activity),
+    accepted by ``SearchSpace.from_dict`` on the model, with why they are worth a look."""
+
+    operator: str
+    entries: dict[str, dict[str, Any]]
+    reason: str
+    time_per_case: float
+
+    def config(self) -> dict[str, Any]:
+        """The search-space mapping of this candidate alone, ``{operator: entries}``."""
+        return {self.operator: {k: dict(v) for k, v in self.entries.items()}}
+
+    def lines(self) -> list[str]:
+        """The candidate as YAML lines under its operator's key (two spaces in), uncommented."""
+        out = [f"  # {line}" for line in textwrap.wrap(self.reason, REASON_WIDTH)]
+        for i, (name, spec) in enumerate(self.entries.items()):
+            note = f"  # {ESTIMATE}s" if i == 0 else ""
+            out.append(f"  {_flow(name)}: {_flow(spec)}{note}")
+        return out
+
+
+# ------------------------------------------------------------------------------ find
+def find_candidates(
+    model: ProcessModel, *, time_per_case: Mapping[str, float] | None = None
+) -> dict[str, list[Candidate]]:
+    """Every candidate of each operator in ``CANDIDATE_OPERATORS`` that applies to ``model``,
+    most time per case first.
+
+    ``time_per_case`` (hours a case spends at each step, waiting + processing, e.g.
+    ``sim.kpis.time_per_case`` of a simulation's step rows) ranks the candidates; without it a
+    step's time is its expected visits x mean duration. Steps no role does are never proposed.
+    """
+    ctx = _Context(model, time_per_case)
+    found = {
+        "remove": ctx.grouped("remove", "not mandatory"),
+        "merge": ctx.pairs("merge", ctx.merge_reason),
+        "move_decision": ctx.decisions(),
+        "parallelise": ctx.pairs("parallelise", lambda a, b: "neither requires the other"),
+        "automate": ctx.grouped("automate", "done by {roles}"),
+        "simplify": ctx.grouped("simplify", "done by {roles}"),
+    }
+    return {op: sorted(c, key=lambda c: -c.time_per_case) for op, c in found.items()}
+
+
+def accepted(model: ProcessModel, operator: str, name: str, spec: Mapping[str, Any]) -> bool:
+    """Whether ``SearchSpace.from_dict`` accepts the one entry ``{operator: {name: spec}}`` on
+    ``model`` (the operators' own checks decide)."""
+    try:
+        SearchSpace.from_dict({operator: {name: dict(spec)}}, model)
+    except ConfigError:
+        return False
+    return True
+
+
+class _Context:
+    """A model with its people's steps, their activities and time per case."""
+
+    def __init__(self, model: ProcessModel, time_per_case: Mapping[str, float] | None) -> None:
+        self.model = model
+        self.hours = TIME_UNITS[model.time_unit]
+        self.visits = expected_visits(model)
+        self.measured = time_per_case is not None
+        if time_per_case is not None:
+            self.time = {s: float(time_per_case.get(s, 0.0)) for s in model.steps}
+        else:
+            self.time = {
+                s: self.visits[s] * step.duration.mean() * self.hours
+                for s, step in model.steps.items()
+            }
+        self.people = [s for s, step in model.steps.items() if step.roles]
+        people = set(self.people)
+        self.activity_of = {
+            s: act for act, steps in steps_by_activity(model).items() for s in steps
+        }
+        self.groups = {
+            act: [s for s in steps if s in people]
+            for act, steps in steps_by_activity(model).items()
+        }
+
+    def share(self, steps: list[str]) -> str:
+        """How many cases reach ``steps``: a share, or passes per case above one."""
+        v = sum(self.visits[s] for s in steps)
+        return f"{100 * v:.0f} % of cases pass here" if v <= 1.0 else f"{v:.2g} passes per case"
+
+    def per_case(self, steps: list[str]) -> str:
+        """Time per case at ``steps``, readable."""
+        what = "per case (waiting + processing)" if self.measured else "of work per case"
+        return f"{hours_text(sum(self.time[s] for s in steps))} {what}"
+
+    def grouped(self, operator: str, why: str) -> list[Candidate]:
+        """One candidate per activity: its steps (every pass) that the operator accepts."""
+        out = []
+        for act, steps in self.groups.items():
+            ok = [s for s in steps if accepted(self.model, operator, s, PLACEHOLDERS[operator])]
+            if not ok:
+                continue
+            entries = {s: dict(PLACEHOLDERS[operator]) for s in ok}
+            roles = roles_text(sorted({r for s in ok for r in self.model.steps[s].roles}))
+            parts = [why.format(roles=roles), self.share(ok), self.per_case(ok)]
+            if len(ok) > 1:
+                parts.append(
+                    f"its {len(ok)} steps are the passes of '{act}': uncomment them together "
+                    "(a one-off cost counts on each: put it on the first)"
+                )
+            out.append(Candidate(operator, entries, "; ".join(parts), self._t(ok)))
+        return out
+
+    def pairs(self, operator: str, why: Callable[[str, str], str]) -> list[Candidate]:
+        """One candidate per two consecutive people's steps of different activities."""
+        sep = "+" if operator == "merge" else "|"
+        out = []
+        for a in self.people:
+            b = self.model.steps[a].next
+            if b not in self.model.steps or not self.model.steps[b].roles:
+                continue
+            if self.activity_of.get(a) == self.activity_of.get(b):
+                continue  # a step and its own repetition
+            name = f"{a}{sep}{b}"
+            spec = {"steps": [a, b], **PLACEHOLDERS[operator]}  # names may hold '+' or '|'
+            if accepted(self.model, operator, name, spec):
+                reason = f"'{b}' right after '{a}', {why(a, b)}; {self.share([a])}"
+                reason += f"; {self.per_case([a, b])}"
+                out.append(Candidate(operator, {name: spec}, reason, self._t([a, b])))
+        return out
+
+    def merge_reason(self, a: str, b: str) -> str:
+        """Who would do the merged step."""
+        return f"both done by {roles_text(self.model.steps[a].roles)}"
+
+    def decisions(self) -> list[Candidate]:
+        """One candidate per decision the move_decision operator accepts, weighted by the
+        time of the steps that the cases it sends away or back would skip."""
+        out = []
+        spec = PLACEHOLDERS["move_decision"]
+        for d, decision in self.model.decisions.items():
+            if not accepted(self.model, "move_decision", d, spec):
+                continue
+            moved = SearchSpace.from_dict({"move_decision": {d: dict(spec)}}, self.model)
+            after = moved.apply(self.model, {f"move_decision:{d}": True})
+            saved = max(0.0, self._work(self.model) - self._work(after))
+            needs = names(decision.requires) if decision.requires else "no step (check that)"
+            reason = (
+                f"requires {needs}; taken as soon as that is done, the cases "
+                f"it sends away or back skip {hours_text(saved)} of steps per case"
+            )
+            out.append(Candidate("move_decision", {d: dict(spec)}, reason, saved))
+        return out
+
+    def _t(self, steps: list[str]) -> float:
+        return sum(self.time[s] for s in steps)
+
+    def _work(self, model: ProcessModel) -> float:
+        visits = expected_visits(model)
+        return sum(visits[s] * st.duration.mean() for s, st in model.steps.items()) * self.hours
+
+
+# ------------------------------------------------------------------------------ write
+def candidates_text(
+    model: ProcessModel,
+    *,
+    time_per_case: Mapping[str, float] | None = None,
+    limit: int = MAX_CANDIDATES_PER_OPERATOR,
+) -> str:
+    """The candidates of ``find_candidates`` as a commented block to append to a generated
+    ``redesign.yaml``: removing one leading ``#`` from an operator's key line and from the lines
+    of a candidate turns it into a search-space entry. At most ``limit`` per operator."""
+    found = find_candidates(model, time_per_case=time_per_case)
+    lines = [
+        "",
+        "## ---------------------------------------------------------------------------------",
+        "## Candidate redesigns: the entries that apply to this model, as comments, so the search",
+        "## above stays staffing-only until you choose. To add one, delete the leading '#' of its",
+        "## operator's line and of the candidate's lines, and replace the placeholder values (0,",
+        "## min_factor 0.8, a duration of 0) with your estimates. Most time per case first",
+        "## (waiting + processing)."
+        if time_per_case is not None
+        else "## (expected visits x mean duration: no waiting, as nothing is simulated yet).",
+    ]
+    lines += _left_out(model)
+    for op in CANDIDATE_OPERATORS:
+        cands = found[op]
+        lines.append("")
+        if not cands:
+            lines.append(f"## {op}: none applies to this model ({JUDGE[op]}).")
+            continue
+        lines.append(f"# {op}:  # {JUDGE[op]}")
+        for c in cands[:limit]:
+            lines += [f"# {line}" for line in c.lines()]
+        if len(cands) > limit:
+            lines.append(f"#   # ... {len(cands) - limit} more apply (with less time per case)")
+    lines.append("## delegate: not proposed (which steps are approvals the model cannot tell).")
+    return "\n".join(lines) + "\n"
+
+
+def _left_out(model: ProcessModel) -> list[str]:
+    """The comment saying which steps are never proposed, and why."""
+    nobody = [s for s, step in model.steps.items() if not step.roles]
+    if not nobody:
+        return []
+    timers = set((model.metadata or {}).get("timer_steps") or ())
+    n_timers = sum(1 for s in nobody if s in timers)
+    shown = ", ".join(f"'{s}'" for s in nobody[:2]) + (", ..." if len(nobody) > 2 else ".")
+    kind = f", {n_timers} of them timers" if n_timers else ""
+    return [
+        f"## Left out: the {len(nobody)} step(s) no role does{kind}:",
+        f"##   {shown}",
+        "## A timer is a wait of the customer or of another party, so removing, shortening,",
+        "## automating or merging it is not a change anyone can make to the work; an automated",
+        "## step has no people to save.",
+    ]
+
+
+def hours_text(h: float) -> str:
+    """``12.4`` -> ``"12.4 h"``; ``0.25`` -> ``"15 min"``; ``0.001`` -> ``"3.6 s"``."""
+    if h >= 1.0:
+        return f"{h:.3g} h"
+    if h * 60 >= 1.0:
+        return f"{h * 60:.2g} min"
+    return f"{h * 3600:.2g} s"
+
+
+def _flow(value: Any) -> str:
+    """``value`` as one line of flow-style YAML (names quoted only when YAML needs it)."""
+    text = yaml.safe_dump([value], default_flow_style=True, width=10**6, sort_keys=False)
+    return text.strip()[1:-1]
