@@ -282,6 +282,16 @@ def _left_out(model: ProcessModel) -> list[str]:
         "## A timer is a wait of the customer or of another party, so removing, shortening,",
         "## automating or merging it is not a change anyone can make to the work; an automated",
         "## step has no people to save.",
+        *(
+            [
+                "## Removing, automating or simplifying a step leaves the timers before it",
+                "## ('delay:<step>...') as they are: the case still waits them, so a removal",
+                "## saves the work, not that wait. Where the wait would go with the step, add",
+                "## its timers to the same remove entry (remove accepts them).",
+            ]
+            if n_timers
+            else []
+        ),
     ]
 
 

@@ -190,3 +190,13 @@ def test_the_cli_writes_the_candidates_under_the_staffing_space(tmp_path):
     assert "## move_decision: none applies to this model" in text
     full = SearchSpace.from_dict(yaml.safe_load(uncomment(text)), model)
     assert {v.operator for v in full.variables} >= {"remove", "merge", "automate", "staffing"}
+
+
+def test_the_candidates_of_a_model_with_timers_say_the_timers_stay():
+    """A removal or automation leaves the waits before the step; the text says so, and the
+    timer it tells the analyst to add to a remove entry is accepted there."""
+    model = calibrated_like()
+    text = candidates_text(model)
+    assert "the case still waits them" in text and "remove accepts them" in text
+    timer = next(iter(model.metadata["timer_steps"]))
+    SearchSpace.from_dict({"model": model.name, "remove": {timer: {"one_off_cost": 0}}}, model)
