@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.model.views import expected_visits, most_visited_part
+from sim.model.views import expected_visits
 from sim.report._mpl import DROP, MUTED, save_figure
 from sim.report.layout import pretty
 from sim.report.process_map import (
@@ -31,7 +31,9 @@ from sim.report.process_map import (
     ColorBar,
     MapStyle,
     NodeStyle,
+    frequent_part,
     hidden_note,
+    part_note,
     readable_layout,
     render_map,
     text_color_on,
@@ -288,7 +290,7 @@ def changed_part(
     baseline: ProcessModel, ch: ModelChanges, max_steps: int | None
 ) -> ProcessModel | None:
     """The part of ``baseline`` a diff map draws when it has more than ``max_steps`` steps
-    (``most_visited_part``): every node the redesign changes, the steps next to them, then
+    (``frequent_part``): every node the redesign changes, the steps next to them, then
     the most visited; ``None`` draws the whole model."""
     if max_steps is None or len(baseline.steps) <= max_steps:
         return None
@@ -296,9 +298,9 @@ def changed_part(
     room = max_steps - sum(1 for n in changed if n in baseline.steps)
     try:
         context = context_steps(baseline, changed, max(room, 0))
-        return most_visited_part(baseline, max_steps, keep=[*changed, *context])
     except ValueError:  # cases that never leave a loop: the whole map still shows it
         return None
+    return frequent_part(baseline, max_steps, keep=[*changed, *context])
 
 
 def changed_part_note(part: ProcessModel | None, changed: int) -> str | None:
@@ -306,17 +308,11 @@ def changed_part_note(part: ProcessModel | None, changed: int) -> str | None:
     changes (``None`` for a whole map)."""
     if part is None:
         return None
-    meta = part.metadata
-    hidden, context = meta["hidden_steps"], meta["kept_steps"] - changed
+    context = part.metadata["kept_steps"] - changed
     kept = [f"the {changed} the redesign changes"] if changed else []
     kept += [f"{context} next to them"] if context else []
     which = ", ".join(kept) + " and the most visited" if kept else "the most visited"
-    return (
-        f"{len(part.steps)} of {len(part.steps) + hidden} steps drawn: {which}"
-        f" (each at least {meta['min_visits_shown']:.2g} visits per case). The other {hidden} "
-        f"(at most {meta['max_visits_hidden']:.2g} visits per case each) are left out, the arrows "
-        "pass through them; every step is in model.yaml; draw with max_steps=None to see them all."
-    )
+    return part_note(part, which=which, where="model.yaml")
 
 
 def draw_diff_map(

@@ -265,6 +265,16 @@ def _ci_text(ci: Mapping[str, Any] | None, unit: str) -> tuple[str, str]:
 _ZOOM_IDS = iter(range(1, 1 << 30))
 
 
+def _drawn_part(model: ProcessModel, text: str) -> str:
+    """``text`` with ``{n}`` the number of steps a map of ``model`` draws, when it draws only
+    its most visited part (``sim.report.process_map.MAP_STEPS_MAX``); else ``""``."""
+    from sim.report.process_map import MAP_STEPS_MAX
+
+    if MAP_STEPS_MAX is None or len(model.steps) <= MAP_STEPS_MAX:
+        return ""
+    return text.format(n=MAP_STEPS_MAX)
+
+
 def _img(fig: Figure, *, alt: str, caption: str = "", wide: bool = False, dpi: float = 96) -> str:
     """A figure as an embedded PNG. ``wide``: fitted to the page, with a switch that shows it at
     full size (scrolling sideways); one copy of the image either way (two made a BPIC report
@@ -539,7 +549,7 @@ def _best_comparison(rf: RunFiles) -> dict[str, Any] | None:
 def _map_section(rf: RunFiles) -> Section:
     from sim.report.charts import waiting_share_kpi
     from sim.report.export import to_mermaid
-    from sim.report.process_map import MAP_STEPS_MAX, draw_process_map
+    from sim.report.process_map import draw_process_map
 
     if rf.model is None:
         return Section(
@@ -591,11 +601,7 @@ def _map_section(rf: RunFiles) -> Section:
         caption=legend,
     )
     if view is not None:
-        shown = (
-            f", the {MAP_STEPS_MAX} most visited"
-            if MAP_STEPS_MAX is not None and len(rf.model.steps) > MAP_STEPS_MAX
-            else ""
-        )
+        shown = _drawn_part(rf.model, ", the {n} most visited")
         full = (
             f"<details><summary>The model's own {len(rf.model.steps)} steps{shown}</summary>"
             f"{full}</details>"
@@ -784,7 +790,6 @@ def _simulated_cycle_times(run_dir: Path, trace: pd.DataFrame) -> Figure:
 def _recommendation_section(rf: RunFiles) -> Section:
     from sim.report.charts import plot_pareto
     from sim.report.diff_map import draw_diff_map
-    from sim.report.process_map import MAP_STEPS_MAX
 
     parts = []
     if rf.recommendations:
@@ -828,11 +833,7 @@ def _recommendation_section(rf: RunFiles) -> Section:
                     "its own map in the fold below.",
                 )
             )
-            shown = (
-                f" (the {MAP_STEPS_MAX} most visited)"
-                if MAP_STEPS_MAX is not None and len(rf.model.steps) > MAP_STEPS_MAX
-                else ""
-            )
+            shown = _drawn_part(rf.model, " (the {n} most visited)")
             full = (
                 f"<details><summary>On the model's own {len(rf.model.steps)} steps{shown}, with "
                 f"the significant changes in waiting</summary>{full}</details>"

@@ -17,7 +17,7 @@ the others.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -235,29 +235,36 @@ def draw_process_map(
 AUTO_THRESHOLDS = (0.0, 0.01, 0.02, 0.05, 0.1)
 
 
-def frequent_part(model: ProcessModel, max_steps: int | None) -> ProcessModel | None:
-    """``most_visited_part(model, max_steps)``, or ``None`` when the map draws every step (no
-    limit, few enough steps, or routing the view cannot summarise)."""
+def frequent_part(
+    model: ProcessModel, max_steps: int | None, *, keep: Collection[str] = ()
+) -> ProcessModel | None:
+    """``most_visited_part(model, max_steps, keep=keep)``, or ``None`` when the map draws every
+    step (no limit, few enough steps, or routing the view cannot summarise)."""
     if max_steps is None or len(model.steps) <= max_steps:
         return None
     try:
-        return most_visited_part(model, max_steps)
+        return most_visited_part(model, max_steps, keep=keep)
     except ValueError:  # cases that never leave a loop: the whole map still shows it
         return None
 
 
-def part_note(part: ProcessModel | None) -> str | None:
-    """What a map of a model's most visited part leaves out (``None`` for a whole map)."""
+def part_note(
+    part: ProcessModel | None,
+    *,
+    which: str = "the most visited",
+    where: str = "model.yaml (and kpis.json)",
+) -> str | None:
+    """What a map of a model's most visited part leaves out (``None`` for a whole map):
+    ``which`` steps it draws, and ``where`` all of them are."""
     if part is None:
         return None
     meta = part.metadata
     hidden = meta["hidden_steps"]
     return (
-        f"{len(part.steps)} of {len(part.steps) + hidden} steps drawn: the most visited (each "
+        f"{len(part.steps)} of {len(part.steps) + hidden} steps drawn: {which} (each "
         f"at least {meta['min_visits_shown']:.2g} visits per case). The other {hidden} (at most "
         f"{meta['max_visits_hidden']:.2g} visits per case each) are left out, the arrows pass "
-        "through them;\nevery step is in model.yaml (and kpis.json); draw with max_steps=None "
-        "to see them all."
+        f"through them;\nevery step is in {where}; draw with max_steps=None to see them all."
     )
 
 

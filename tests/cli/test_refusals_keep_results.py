@@ -58,22 +58,6 @@ def test_an_export_refused_for_its_losses_keeps_the_earlier_export(tmp_path):
     assert set(snapshot(run)) == {"crm_sales.mmd", "run.json", "config.yaml"}
 
 
-def test_a_simulate_run_refused_for_its_staffing_keeps_the_earlier_run(tmp_path):
-    run = tmp_path / "run"
-    args = ["process=mmc", "scenario.replications=1", "scenario.horizon_days=2", "progress=false"]
-    first = run_sim(*args, "output.report=false", f"hydra.run.dir={run}")
-    assert first.returncode == 0, first.stderr
-    before = snapshot(run)
-    assert {"kpis.json", "replications.csv", "model.yaml", "run.json"} <= set(before)
-    again = run_sim(
-        *args, "scenario.staffing.nobody=2", "output.overwrite=true", f"hydra.run.dir={run}"
-    )
-    assert again.returncode == 2, again.stdout
-    assert "scenario.staffing.nobody: unknown role" in again.stderr
-    assert "removed" not in again.stdout
-    assert snapshot(run) == before
-
-
 @pytest.mark.parametrize(
     ("override", "says"),
     [

@@ -65,11 +65,13 @@ def test_a_refused_simulate_overwrite_leaves_the_earlier_hydra_record(tmp_path):
     first = run_sim(*args, "output.report=false", f"hydra.run.dir={run}")
     assert first.returncode == 0, first.stderr
     before = every_file(run)
+    assert {"kpis.json", "replications.csv", "model.yaml", "run.json"} <= set(before)
     again = run_sim(
         *args, "scenario.staffing.nobody=2", "output.overwrite=true", f"hydra.run.dir={run}"
     )
     assert again.returncode == 2, again.stdout
     assert "scenario.staffing.nobody: unknown role" in again.stderr
+    assert "removed" not in again.stdout
     assert every_file(run) == before  # .hydra/overrides.yaml still says what run 1 typed
 
 
