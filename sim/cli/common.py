@@ -264,6 +264,21 @@ _REWRITTEN = (*sorted(BEFORE_RESULTS), "main.log")
 _SNAPSHOTS: dict[Path, dict[str, tuple[bytes, int, int]]] = {}
 
 
+def _kept(path: Path) -> tuple[bytes, int, int]:
+    """A file's bytes and access and modification times, to put back with ``_put_back``."""
+    st = path.stat()
+    return path.read_bytes(), st.st_atime_ns, st.st_mtime_ns
+
+
+def _put_back(path: Path, kept: tuple[bytes, int, int]) -> None:
+    """Make ``path`` the file ``_kept`` saw: its bytes (rewritten only if they differ) and
+    times."""
+    data, atime, mtime = kept
+    if not path.is_file() or path.read_bytes() != data:
+        path.write_bytes(data)
+    os.utime(path, ns=(atime, mtime))
+
+
 def snapshot_run_dir(run_dir: Path) -> None:
     """Keep the bytes and times of the files of an earlier run in ``run_dir`` that a rerun may
     rewrite before it is refused (``.hydra/*``, ``main.log``, the run record, a generated
@@ -278,8 +293,7 @@ def snapshot_run_dir(run_dir: Path) -> None:
     for name in names:
         path = run_dir / name
         if path.is_file():
-            st = path.stat()
-            kept[name] = (path.read_bytes(), st.st_atime_ns, st.st_mtime_ns)
+            kept[name] = _kept(path)
     _SNAPSHOTS[run_dir.resolve()] = kept
 
 
@@ -301,12 +315,10 @@ def restore_run_dir(run_dir: Path) -> bool:
     for path in added:
         if path.is_file():
             path.unlink()
-    for name, (data, atime, mtime) in kept.items():
+    for name, saved in kept.items():
         path = run_dir / name
         path.parent.mkdir(exist_ok=True)
-        if not path.is_file() or path.read_bytes() != data:
-            path.write_bytes(data)
-        os.utime(path, ns=(atime, mtime))
+        _put_back(path, saved)
     if hydra_dir.is_dir() and not any(hydra_dir.iterdir()):
         hydra_dir.rmdir()
     return True
@@ -328,8 +340,7 @@ def snapshot_sweep_dir(sweep_dir: Path) -> None:
     kept = {}
     path = sweep_dir / "multirun.yaml"
     if path.is_file():
-        st = path.stat()
-        kept["multirun.yaml"] = (path.read_bytes(), st.st_atime_ns, st.st_mtime_ns)
+        kept["multirun.yaml"] = _kept(path)
     _SWEEP_FILES[sweep_dir.resolve()] = kept
 
 
@@ -346,11 +357,8 @@ def restore_sweep_dir(sweep_dir: Path) -> list[Path]:
     restored = [d for d in jobs if restore_run_dir(d)]
     records = {p.parent.resolve() for p in sweep_dir.glob(f"**/{CLAIM}")} - {where}
     if records <= set(restored):  # no job wrote its record: nothing in the sweep is new
-        for name, (data, atime, mtime) in _SWEEP_FILES[where].items():
-            path = sweep_dir / name
-            if not path.is_file() or path.read_bytes() != data:
-                path.write_bytes(data)
-            os.utime(path, ns=(atime, mtime))
+        for name, saved in _SWEEP_FILES[where].items():
+            _put_back(sweep_dir / name, saved)
     return restored
 
 

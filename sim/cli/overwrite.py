@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sim.cli.runlock import LOCK
+from sim.cli.common import HYDRA_OWN
 from sim.errors import ConfigError
 
 RECORD = "run.json"
@@ -107,7 +107,7 @@ def clear_earlier_run(run_dir: Path) -> int:
     if figures.is_dir() and not any(figures.iterdir()):
         figures.rmdir()
     n = len(files)
-    kept = sorted(p.name for p in run_dir.iterdir() if p.name not in (".hydra", "main.log", LOCK))
+    kept = sorted(p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN)
     also = (
         f"; kept {len(kept)} other file(s) ({', '.join(kept[:5])}{' ...' if len(kept) > 5 else ''})"
     )
