@@ -234,12 +234,20 @@ def candidates_text(
     model: ProcessModel,
     *,
     time_per_case: Mapping[str, float] | None = None,
+    source: str | None = None,
     limit: int = MAX_CANDIDATES_PER_OPERATOR,
 ) -> str:
     """The candidates of ``find_candidates`` as a commented block to append to a generated
     ``redesign.yaml``: removing one leading ``#`` from an operator's key line and from the lines
-    of a candidate turns it into a search-space entry. At most ``limit`` per operator."""
+    of a candidate turns it into a search-space entry. At most ``limit`` per operator.
+    ``source`` says where ``time_per_case`` was measured (e.g. "one replication of today's
+    process"), for the block's header."""
     found = find_candidates(model, time_per_case=time_per_case)
+    if time_per_case is None:
+        ranking = ["(expected visits x mean duration: no waiting, as nothing is simulated yet)."]
+    else:
+        where = f" in {source}" if source else ""
+        ranking = textwrap.wrap(f"(waiting + processing{where}).", REASON_WIDTH - 3)
     lines = [
         "",
         "## ---------------------------------------------------------------------------------",
@@ -247,9 +255,7 @@ def candidates_text(
         "## above stays staffing-only until you choose. To add one, delete the leading '#' of its",
         "## operator's line and of the candidate's lines, and replace the placeholder values (0,",
         "## min_factor 0.8, a duration of 0) with your estimates. Most time per case first",
-        "## (waiting + processing)."
-        if time_per_case is not None
-        else "## (expected visits x mean duration: no waiting, as nothing is simulated yet).",
+        *(f"## {line}" for line in ranking),
     ]
     lines += _left_out(model)
     for op in CANDIDATE_OPERATORS:

@@ -95,7 +95,10 @@ def test_a_model_without_a_search_space_gets_a_staffing_search(tmp_path):
     res = run_sim(*args)
     assert res.returncode == 0, res.stderr
     run = tmp_path / "run"
-    space = yaml.safe_load((run / "redesign.yaml").read_text())
+    space_text = (run / "redesign.yaml").read_text()
+    # its candidates ranked by the simulated baseline, not by work alone
+    assert "(waiting + processing in one replication of today's process)" in space_text
+    space = yaml.safe_load(space_text)
     assert space["model"] == "tiny"
     assert space["staffing"] == {
         r: {"min": 1, "max": 3, "one_off_cost_per_hire": 0} for r in ("clerk", "expert")

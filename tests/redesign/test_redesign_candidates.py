@@ -200,3 +200,45 @@ def test_the_candidates_of_a_model_with_timers_say_the_timers_stay():
     assert "the case still waits them" in text and "remove accepts them" in text
     timer = next(iter(model.metadata["timer_steps"]))
     SearchSpace.from_dict({"model": model.name, "remove": {timer: {"one_off_cost": 0}}}, model)
+
+
+def test_the_cli_ranks_the_candidates_by_the_simulated_baseline(tmp_path):
+    """Where cases queue counts, not only work: 'intake' (0.9 h, one clerk, a case an hour)
+    has less work than 'review' (1.5 h, five experts) but a long queue, so once the baseline is
+    simulated it comes first; ranked by work alone (before), 'review' did."""
+    from sim.cli.optimize import baseline_time_per_case, generated_space
+    from sim.engine import run_replication
+    from sim.model.scenario import Scenario
+
+    model = from_dict(
+        {
+            "name": "queued",
+            "start": "intake",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+            "roles": {"clerk": {"headcount": 1}, "expert": {"headcount": 5}},
+            "steps": {
+                "intake": {
+                    "role": "clerk",
+                    "duration": {"dist": "exponential", "mean": 0.9},
+                    "next": "review",
+                },
+                "review": {
+                    "role": "expert",
+                    "duration": {"dist": "exponential", "mean": 1.5},
+                    "next": "done",
+                },
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    work_first = [c.entries for c in find_candidates(model)["automate"]]
+    assert list(work_first[0]) == ["review"]
+    trace = run_replication(model, Scenario.from_dict({"horizon_days": 30}), seed=0)
+    times = baseline_time_per_case(trace, model)
+    assert times["review"] >= 1.2  # about its 1.5 h of work, no queue with five experts
+    assert times["intake"] > 2 * times["review"]  # M/M/1 at 90 %: 8.1 h in queue on average
+    generated_space({"generate": "staffing"}, model, tmp_path, time_per_case=times)
+    text = (tmp_path / "redesign.yaml").read_text()
+    assert "(waiting + processing in one replication of today's process)" in text
+    automate = yaml.safe_load(uncomment(text))["automate"]  # in the file's order
+    assert list(automate) == ["intake", "review"]
