@@ -77,6 +77,12 @@ Structure first, then the work of single steps, then people. Before building any
 with a step another one removes or merges away, or two of automate / simplify / delegate on one
 step. ``describe(choice)`` gives the changes in plain words, ``one_off_cost(choice)`` their cost.
 
+An entry of ``remove``, ``automate``, ``simplify`` or ``delegate`` that lists ``steps:`` (two or
+more) changes all of them as one choice, its name a label: the passes of one activity in a
+calibrated model (``X``, ``X #2``, ``X (last)``), which nobody would automate on one pass and
+not on the next. One variable, the one-off cost paid once, one recorded change (its steps in
+``parameters["steps"]``); the conflict rules apply to each of its steps.
+
 ``staffing_space(model, spread=0.5)`` (``sim.redesign.generate``) writes a search space for a
 model that has none (a calibrated model, a BPMN file): every role's headcount within ``spread``
 of today's. What may be removed, merged or automated it leaves to the analyst;

@@ -12,7 +12,7 @@ Left out on purpose: steps no role does (a calibrated model's ``delay:...`` time
 timer, automated steps): a timer is a wait of the customer or of another party, so removing,
 shortening, automating or merging it is not a change anyone can make to the work. The
 repetitions of an activity in a calibrated model (``X #2``, ``X (last)``) are grouped with it:
-an entry changes one step only, so one candidate lists every pass of the activity.
+one entry with ``steps:`` changes every pass of the activity as one choice of the search.
 """
 
 from __future__ import annotations
@@ -163,22 +163,28 @@ class _Context:
         return f"{hours_text(sum(self.time[s] for s in steps))} {what}"
 
     def grouped(self, operator: str, why: str) -> list[Candidate]:
-        """One candidate per activity: its steps (every pass) that the operator accepts."""
+        """One candidate per activity: its steps (every pass) that the operator accepts, as one
+        entry that changes them together (``steps:``), one choice in the search; where the
+        operator refuses them together, one candidate per step it accepts alone."""
         out = []
+        placeholder = PLACEHOLDERS[operator]
         for act, steps in self.groups.items():
-            ok = [s for s in steps if accepted(self.model, operator, s, PLACEHOLDERS[operator])]
-            if not ok:
-                continue
-            entries = {s: dict(PLACEHOLDERS[operator]) for s in ok}
-            roles = roles_text(sorted({r for s in ok for r in self.model.steps[s].roles}))
-            parts = [why.format(roles=roles), self.share(ok), self.per_case(ok)]
-            if len(ok) > 1:
-                parts.append(
-                    f"its {len(ok)} steps are the passes of '{act}': uncomment them together "
-                    "(a one-off cost counts on each: put it on the first)"
-                )
-            out.append(Candidate(operator, entries, "; ".join(parts), self._t(ok)))
+            ok = [s for s in steps if accepted(self.model, operator, s, placeholder)]
+            label = act if act in ok or act not in self.model.steps else f"{act} (passes)"
+            together = {"steps": ok, **placeholder}
+            if len(ok) > 1 and accepted(self.model, operator, label, together):
+                note = f"its {len(ok)} steps are the passes of '{act}', changed together"
+                out.append(self._candidate(operator, why, {label: together}, ok, note))
+            else:
+                out += [self._candidate(operator, why, {s: dict(placeholder)}, [s]) for s in ok]
         return out
+
+    def _candidate(
+        self, operator: str, why: str, entries: dict, steps: list[str], note: str = ""
+    ) -> Candidate:
+        roles = roles_text(sorted({r for s in steps for r in self.model.steps[s].roles}))
+        parts = [why.format(roles=roles), self.share(steps), self.per_case(steps)]
+        return Candidate(operator, entries, "; ".join(parts + [note] * bool(note)), self._t(steps))
 
     def pairs(self, operator: str, why: Callable[[str, str], str]) -> list[Candidate]:
         """One candidate per two consecutive people's steps of different activities."""

@@ -15,6 +15,9 @@ example ``redesign.automate.billing_setup.one_off_cost``). The space offers
   ``RedesignRefused`` before anything is built;
 * ``one_off_cost(choice)``, ``describe(choice)`` (plain-English sentences), ``active(choice)``
   (only what changes: handy for ablation), ``check(choice)``, ``random_choice(rng)``.
+
+An entry of remove / automate / simplify / delegate with ``steps: [a, b, ...]`` is a group: one
+variable that changes every listed step (the passes of an activity), its name a label.
 """
 
 from __future__ import annotations
@@ -154,6 +157,14 @@ class Option:
     target: str
     key: str
     one_off_cost: float = 0.0
+    #: The steps the option changes together, as one choice (e.g. every pass of an activity in
+    #: a calibrated model); empty: the step ``target`` alone. Merge and parallelise: their parts.
+    steps: tuple[str, ...] = ()
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The steps the option changes: ``steps``, or ``target`` alone."""
+        return self.steps or (self.target,)
 
     @property
     def name(self) -> str:
@@ -187,6 +198,19 @@ class Option:
     def apply(self, model: ProcessModel, value: Any) -> ProcessModel:
         raise NotImplementedError
 
+    def _each(
+        self, model: ProcessModel, change: Callable[[ProcessModel, str, float], ProcessModel]
+    ) -> ProcessModel:
+        """``change(model, step, one_off_cost)`` on each of ``targets``, the one-off cost
+        counted once (on the first); a group's changes recorded as one change of ``target``."""
+        if not self.steps:
+            return change(model, self.target, self.one_off_cost)
+        before = len(model.metadata.get("changes", ()))
+        out = model
+        for i, step in enumerate(self.steps):
+            out = change(out, step, self.one_off_cost if i == 0 else 0.0)
+        return _as_one_change(out, before, self)
+
     # names for the conflict rules
     def consumes(self) -> frozenset[str]:
         """Nodes that disappear (removed or merged away)."""
@@ -194,7 +218,7 @@ class Option:
 
     def uses(self) -> frozenset[str]:
         """Nodes the option works on or refers to."""
-        return frozenset({self.target})
+        return frozenset(self.targets)
 
     def works_on(self) -> frozenset[str]:
         """Steps whose work the option changes (at most one such option per step)."""
@@ -207,15 +231,17 @@ class RemoveOption(Option):
     check: Check | None = None
 
     def apply(self, model: ProcessModel, value: Any) -> ProcessModel:
-        return remove_step(model, self.target, check=self.check, one_off_cost=self.one_off_cost)
+        return self._each(
+            model, lambda m, step, cost: remove_step(m, step, check=self.check, one_off_cost=cost)
+        )
 
     def consumes(self) -> frozenset[str]:
         verdict = {self.check.verdict} if self.check and self.check.verdict else set()
-        return frozenset({self.target, *verdict})
+        return frozenset({*self.targets, *verdict})
 
     def uses(self) -> frozenset[str]:
         refs = {self.check.found_at, self.check.rework_to} if self.check else set()
-        return frozenset({self.target, *refs})
+        return frozenset({*self.targets, *refs})
 
 
 @dataclass(frozen=True)
@@ -271,22 +297,25 @@ class AutomateOption(Option):
     rework_to: str | None = None
 
     def apply(self, model: ProcessModel, value: Any) -> ProcessModel:
-        return automate_step(
+        return self._each(
             model,
-            self.target,
-            duration=self.duration,
-            cost_per_execution=self.cost_per_execution,
-            one_off_cost=self.one_off_cost,
-            error_rate=self.error_rate,
-            rework_to=self.rework_to,
+            lambda m, step, cost: automate_step(
+                m,
+                step,
+                duration=self.duration,
+                cost_per_execution=self.cost_per_execution,
+                one_off_cost=cost,
+                error_rate=self.error_rate,
+                rework_to=self.rework_to,
+            ),
         )
 
     def uses(self) -> frozenset[str]:
         extra = {self.rework_to} if self.rework_to and self.error_rate > 0 else set()
-        return frozenset({self.target, *extra})
+        return frozenset({*self.targets, *extra})
 
     def works_on(self) -> frozenset[str]:
-        return frozenset({self.target})
+        return frozenset(self.targets)
 
 
 @dataclass(frozen=True)
@@ -317,10 +346,14 @@ class SimplifyOption(Option):
         return self.min_factor
 
     def apply(self, model: ProcessModel, value: Any) -> ProcessModel:
-        return simplify_step(model, self.target, factor=value, one_off_cost=self.cost(value))
+        # the one-off cost per percent saved is paid once for the group: it is one change
+        whole = replace(self, one_off_cost=self.cost(value))
+        return whole._each(
+            model, lambda m, step, cost: simplify_step(m, step, factor=value, one_off_cost=cost)
+        )
 
     def works_on(self) -> frozenset[str]:
-        return frozenset({self.target})
+        return frozenset(self.targets)
 
 
 @dataclass(frozen=True)
@@ -330,16 +363,16 @@ class DelegateOption(Option):
     duration_factor: float = 1.0
 
     def apply(self, model: ProcessModel, value: Any) -> ProcessModel:
-        return delegate_step(
+        return self._each(
             model,
-            self.target,
-            to_role=self.to_role,
-            duration_factor=self.duration_factor,
-            one_off_cost=self.one_off_cost,
-        )
+            lambda m, step, cost: delegate_step(
+                m, step, to_role=self.to_role, duration_factor=self.duration_factor,
+                one_off_cost=cost,
+            ),
+        )  # fmt: skip
 
     def works_on(self) -> frozenset[str]:
-        return frozenset({self.target})
+        return frozenset(self.targets)
 
 
 @dataclass(frozen=True)
@@ -576,6 +609,26 @@ class SearchSpace:
         return cls(model=model, options=tuple(options), budget=budget, prefix=prefix)
 
 
+def _as_one_change(model: ProcessModel, before: int, option: Option) -> ProcessModel:
+    """``model`` with the changes recorded after the first ``before`` (one per step of a group
+    option) folded into one: the group's name as target, its steps in ``parameters["steps"]``,
+    the one-off costs summed, and the first step's summary naming the group."""
+    changes = [dict(c) for c in model.metadata["changes"]]
+    done, first = changes[before:], changes[before]
+    steps = list(option.steps)
+    shown = ", ".join(f"'{s}'" for s in steps[:2]) + (", ..." if len(steps) > 2 else "")
+    group = f"'{option.target}' [{len(steps)} steps: {shown}]"
+    summary = str(first["summary"]).replace(f"'{steps[0]}'", group, 1)
+    one = {
+        **first,
+        "target": option.target,
+        "parameters": {**first["parameters"], "steps": steps},
+        "one_off_cost": float(sum(c["one_off_cost"] for c in done)),
+        "summary": summary,
+    }
+    return replace(model, metadata={**model.metadata, "changes": [*changes[:before], one]})
+
+
 def _conflict(a: Option, b: Option) -> str | None:
     """Why options ``a`` and ``b`` cannot both be active (None when they can)."""
     for x, y in ((a, b), (b, a)):
@@ -700,6 +753,29 @@ class _Parser:
     def cost(self, key: str, spec: Mapping[str, Any], name: str = "one_off_cost") -> float:
         return _number(f"{key}.{name}", spec.get(name, 0.0), low=0.0)
 
+    def group(self, key: str, name: str, spec: Mapping[str, Any]) -> tuple[str, ...]:
+        """The ``steps`` of an entry that changes several steps as one choice (``()`` when it
+        names one step): two or more distinct steps; the entry's name labels them and may be a
+        step only when it is one of them (e.g. an activity named by its first pass)."""
+        steps = spec.get("steps")
+        if steps is None:
+            self.step(key, name)
+            return ()
+        if isinstance(steps, str) or not isinstance(steps, Sequence) or len(steps) < 2:
+            raise ConfigError(
+                f"{key}.steps: expected a list of at least two steps changed together (e.g. "
+                f"every pass of an activity), got {steps!r}; for one step, name it as the entry"
+            )
+        out = tuple(self.step(f"{key}.steps", s) for s in steps)
+        if len(set(out)) < len(out):
+            raise ConfigError(f"{key}.steps: a step is listed twice in {list(out)}")
+        if name in self.model.steps and name not in out:
+            raise ConfigError(
+                f"{key}: the name '{name}' is a step that is not among its steps {list(out)}; "
+                "name the group after one of them (or anything that is not a step)"
+            )
+        return out
+
     def specs(
         self,
         section: str,
@@ -709,12 +785,15 @@ class _Parser:
     ) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(name, key, spec) for each entry of a section that maps a name to a spec: ``name``
         checks the name (``self.step`` or ``self.role``), the spec must be a mapping with only
-        ``allowed`` keys. Lazy, so each entry is checked only when the caller's loop reaches it."""
+        ``allowed`` keys. Lazy, so each entry is checked only when the caller's loop reaches it.
+        With ``steps`` among ``allowed``, an entry that lists ``steps`` is a group, its name a
+        label (``group``)."""
         key = f"{self.prefix}.{section}"
         for entry, spec in _mapping(key, value, allow_none=True).items():
             k = f"{key}.{entry}"
-            name(k, entry)
             spec = _mapping(k, spec)
+            if "steps" not in allowed or "steps" not in spec:
+                name(k, entry)
             _fields(k, spec, allowed)
             yield entry, k, spec
 
@@ -759,9 +838,17 @@ class _Parser:
         out: list[Option] = []
         for step, spec in _entries(key, value).items():
             k = f"{key}.{step}"
-            self.step(k, step)
-            _fields(k, spec, ("one_off_cost",))
-            out.append(RemoveOption(step, k, self.cost(k, spec), check=checks.get(step)))
+            _fields(k, spec, ("one_off_cost", "steps"))
+            group = self.group(k, step, spec)
+            checked = [s for s in group if s in checks]
+            if checked:
+                raise ConfigError(
+                    f"{k}.steps: '{checked[0]}' has a checks: entry, which describes the removal "
+                    "of that one step; remove it in an entry of its own"
+                )
+            out.append(
+                RemoveOption(step, k, self.cost(k, spec), steps=group, check=checks.get(step))
+            )
         return out
 
     def merge(self, value: Any) -> list[Option]:
@@ -820,8 +907,11 @@ class _Parser:
 
     def automate(self, value: Any) -> list[Option]:
         out: list[Option] = []
-        allowed = ("duration", "cost_per_execution", "one_off_cost", "error_rate", "rework_to")
+        allowed = (
+            "duration", "cost_per_execution", "one_off_cost", "error_rate", "rework_to", "steps",
+        )  # fmt: skip
         for step, k, spec in self.specs("automate", value, self.step, allowed):
+            group = self.group(k, step, spec)
             if spec.get("duration") is None:
                 raise ConfigError(f"{k}.duration: missing (how long the automated step takes)")
             try:
@@ -836,6 +926,7 @@ class _Parser:
                     step,
                     k,
                     self.cost(k, spec),
+                    steps=group,
                     duration=dist,
                     cost_per_execution=self.cost(k, spec, "cost_per_execution"),
                     error_rate=_number(
@@ -849,8 +940,9 @@ class _Parser:
 
     def simplify(self, value: Any) -> list[Option]:
         out: list[Option] = []
-        allowed = ("min_factor", "factor_step", "one_off_cost_per_percent")
+        allowed = ("min_factor", "factor_step", "one_off_cost_per_percent", "steps")
         for step, k, spec in self.specs("simplify", value, self.step, allowed):
+            group = self.group(k, step, spec)
             if spec.get("min_factor") is None:
                 raise ConfigError(f"{k}.min_factor: missing (the shortest duration, as a factor)")
             low = _number(f"{k}.min_factor", spec["min_factor"], low=0.0, high=1.0,
@@ -864,13 +956,16 @@ class _Parser:
                         f"{k}.factor_step: {grid:g} does not divide 1 - min_factor = {1 - low:g}"
                     )
             per_pct = self.cost(k, spec, "one_off_cost_per_percent")
-            out.append(SimplifyOption(step, k, per_pct, min_factor=low, factor_step=grid))
+            out.append(
+                SimplifyOption(step, k, per_pct, steps=group, min_factor=low, factor_step=grid)
+            )
         return out
 
     def delegate(self, value: Any) -> list[Option]:
         out: list[Option] = []
-        allowed = ("to_role", "duration_factor", "one_off_cost")
+        allowed = ("to_role", "duration_factor", "one_off_cost", "steps")
         for step, k, spec in self.specs("delegate", value, self.step, allowed):
+            group = self.group(k, step, spec)
             if spec.get("to_role") is None:
                 raise ConfigError(f"{k}.to_role: missing (the role that takes the step over)")
             out.append(
@@ -878,6 +973,7 @@ class _Parser:
                     step,
                     k,
                     self.cost(k, spec),
+                    steps=group,
                     to_role=self.role(f"{k}.to_role", spec["to_role"]),
                     duration_factor=_number(
                         f"{k}.duration_factor", spec.get("duration_factor", 1.0), low=0.0,

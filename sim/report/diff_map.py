@@ -116,10 +116,11 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
                 others = [pretty(o).lower() for o in steps if o != s]
                 if s in baseline.steps and others:
                     ch.note(s, "in parallel with " + ", ".join(others))
-        elif op == "delegate" and target in baseline.steps:
+        elif op == "delegate":
             to = params.get("to_role")
-            if to:
-                ch.note(target, f"delegated to {pretty(str(to)).lower()}")
+            for s in _names(params.get("steps")) or [target]:  # a group: each of its steps
+                if to and s in baseline.steps:
+                    ch.note(s, f"delegated to {pretty(str(to)).lower()}")
 
     # inferred from the two models
     for name, step in baseline.steps.items():

@@ -358,3 +358,112 @@ def test_a_sampled_optuna_like_loop_needs_no_operator_knowledge(space: SearchSpa
         except RedesignRefused:
             continue
         assert len(out.metadata["changes"]) == len(space.active(choice))
+
+
+# ------------------------------------------------------------ entries that change several steps
+def passes_model():
+    """'check' and its second pass 'check #2' (as calibration names repetitions), then 'send'."""
+    from redesign_testkit import build, fixed
+
+    return build(
+        {
+            "check": {"role": "r1", "duration": fixed(1), "next": "check #2"},
+            "check #2": {"role": "r1", "duration": fixed(2), "next": "send"},
+            "send": {"role": "r2", "duration": fixed(1), "next": "done"},
+        }
+    )
+
+
+def test_an_entry_with_steps_changes_them_all_as_one_choice() -> None:
+    """Automating one pass of an activity and not the other is not a change anyone makes: the
+    group is one variable, its one-off cost is paid once, and it is recorded as one change."""
+    model = passes_model()
+    both = ["check", "check #2"]
+    space = SearchSpace.from_dict(
+        {
+            "automate": {"check": {"steps": both, "duration": 0.1, "one_off_cost": 500}},
+            "simplify": {
+                "send work": {
+                    "steps": ["send", "check #2"],
+                    "min_factor": 0.5,
+                    "one_off_cost_per_percent": 10,
+                },
+            },
+        },  # fmt: skip
+        model,
+    )
+    assert [v.name for v in space.variables] == ["automate:check", "simplify:send work"]
+    out = space.apply(model, {"automate:check": True})
+    assert all(not out.steps[s].roles for s in both) and out.steps["send"].roles == ("r2",)
+    assert [s.duration.mean() for s in (out.steps["check"], out.steps["check #2"])] == [0.1, 0.1]
+    [change] = out.metadata["changes"]
+    assert change["target"] == "check" and change["parameters"]["steps"] == both
+    assert change["one_off_cost"] == 500.0 and space.one_off_cost({"automate:check": True}) == 500
+    assert change["variable"] == "automate:check"
+    assert change["summary"].startswith("Automate 'check' [2 steps: 'check', 'check #2']")
+    # simplify: one factor for every step of the group, the cost per percent saved paid once
+    choice = {"simplify:send work": 0.5}
+    out = space.apply(model, choice)
+    assert out.steps["send"].duration.mean() == 0.5 and out.steps["check #2"].duration.mean() == 1
+    assert out.steps["check"].duration.mean() == 1.0
+    assert space.one_off_cost(choice) == 500.0
+    assert out.metadata["changes"][0]["one_off_cost"] == 500.0
+    # the two groups share 'check #2': at most one of automate / simplify per step
+    with pytest.raises(RedesignRefused, match="at most one of automate, simplify and delegate"):
+        space.check({"automate:check": True, "simplify:send work": 0.8})
+
+
+def test_a_removal_and_a_delegation_of_several_steps() -> None:
+    model = passes_model()
+    space = SearchSpace.from_dict(
+        {
+            "remove": {"check": {"steps": ["check", "check #2"], "one_off_cost": 5}},
+            "delegate": {"all": {"steps": ["check", "check #2"], "to_role": "r2"}},
+        },
+        model,
+    )
+    out = space.apply(model, {"remove:check": True})
+    assert set(out.steps) == {"send"} and out.start == "send"
+    assert out.metadata["changes"][0]["one_off_cost"] == 5.0
+    out = space.apply(model, {"delegate:all": True})
+    assert out.steps["check"].roles == out.steps["check #2"].roles == ("r2",)
+    with pytest.raises(RedesignRefused, match="'check' is removed by remove:check"):
+        space.check({"remove:check": True, "delegate:all": True})
+
+
+def test_the_diff_map_notes_every_step_a_group_delegates() -> None:
+    from sim.report.diff_map import model_changes
+
+    model = passes_model()
+    space = SearchSpace.from_dict(
+        {"delegate": {"all": {"steps": ["check", "check #2"], "to_role": "r2"}}}, model
+    )
+    changes = model_changes(model, space.apply(model, {"delegate:all": True}))
+    assert set(changes.notes) == {"check", "check #2"}
+    assert len(changes.summaries) == 1
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"automate": {"check": {"steps": ["check"], "duration": 0.1}}},
+         r"redesign.automate.check.steps: expected a list of at least two steps"),
+        ({"automate": {"check": {"steps": "check #2", "duration": 0.1}}},
+         r"redesign.automate.check.steps: expected a list of at least two steps"),
+        ({"simplify": {"g": {"steps": ["check", "chek #2"], "min_factor": 0.5}}},
+         r"redesign.simplify.g.steps: unknown step 'chek #2'"),
+        ({"remove": {"g": {"steps": ["check", "check"]}}},
+         r"redesign.remove.g.steps: a step is listed twice"),
+        ({"delegate": {"send": {"steps": ["check", "check #2"], "to_role": "r2"}}},
+         r"redesign.delegate.send: the name 'send' is a step that is not among its steps"),
+        ({"remove": {"g": {"steps": ["check", "check #2"]}},
+          "checks": {"check": {"catch_rate": 0.1, "escaped_errors_found_at": "send",
+                               "rework_to": "check"}}},
+         r"redesign.remove.g.steps: 'check' has a checks: entry"),
+        ({"automate": {"g": {"steps": ["check", "nobody"], "duration": 0.1}}},
+         r"unknown step 'nobody'"),
+    ],
+)  # fmt: skip
+def test_bad_groups_name_their_key(entry, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        SearchSpace.from_dict(entry, passes_model())
