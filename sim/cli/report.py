@@ -51,4 +51,14 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         figures = any((target / FIGURES_DIR).glob("[0-9][0-9]_*.png"))
     elif not isinstance(figures, bool):
         raise ConfigError(f"figures: expected true, false or null, got {figures!r}")
-    return _build_and_say(target, figures)
+    # a run still writing there (an optimize search, a calibration) would be read half-written
+    # and its report.html rewritten under it: refused, naming that run (RunDirBusy)
+    from sim.cli.common import TYPED_ARGV
+    from sim.cli.runlock import lock_run_dir, unlock_run_dir
+
+    locked = lock_run_dir(target, command="report", argv=TYPED_ARGV, key="run")
+    try:
+        return _build_and_say(target, figures)
+    finally:
+        if locked:
+            unlock_run_dir(target)

@@ -135,6 +135,24 @@ def test_a_run_into_the_directory_of_a_live_run_is_refused_and_the_live_run_is_w
     assert LOCK not in (run / "report.html").read_text()  # built while the lock was held
 
 
+def test_a_report_rebuild_waits_for_the_run_writing_into_its_directory(tmp_path):
+    """``report run=<dir>`` of a live run would read half-written results and rewrite its
+    report.html under it: refused, naming the run; once that run ends it rebuilds."""
+    run = tmp_path / "run"
+    a, go_a = start_paused("after_claim", tmp_path, "a", *TINY, "seed=3", f"hydra.run.dir={run}")
+    live = all_files(run)
+    r = run_sim("report", f"run={run}", f"hydra.run.dir={tmp_path / 'rep'}")
+    assert r.returncode == 2, r.stderr
+    assert f"{run}: another run is writing into this directory" in r.stderr
+    assert f"pid {a.pid}" in r.stderr and "choose another run" in r.stderr
+    assert all_files(run) == live
+    rc_a, err_a = finish(a, go_a)
+    assert rc_a == 0, err_a
+    r = run_sim("report", f"run={run}", f"hydra.run.dir={tmp_path / 'rep2'}")
+    assert r.returncode == 0, r.stderr
+    assert not (run / LOCK).exists()  # the rebuild's own lock went with it
+
+
 def test_a_sweep_job_refused_by_a_live_run_puts_back_that_runs_hydra_files(tmp_path):
     """A launcher job whose folder is the directory of a live run (here a single run into
     <sweep>/0): Hydra rewrote the live run's .hydra/ before the job could be refused, so the
