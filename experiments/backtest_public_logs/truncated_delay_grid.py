@@ -31,11 +31,13 @@ from sim.kpis import trace_to_event_log
 from sim.model import from_dict
 from sim.model.scenario import Scenario
 
+MODEL_D_WAIT = 72.0  # hours: the customer's wait between the clerks' two steps
 LOADS = {"100 %": 0.1, "80 %": 0.125, "62 %": 0.16}  # mean hours between cases (6.4 / 0.8 ...)
 
 
 def model_d_log(seed: int, *, truncate: bool, interarrival: float, hold: float) -> pd.DataFrame:
-    """Model D's log (the hold, when > 0, left out of it), whole or cut at day 14."""
+    """Model D's log (the hold, when > 0, left out of it), whole or cut at day 14 (also read by
+    ``tests/calibrate/test_calibrate_truncated_likelihood.py``)."""
     steps = {
         "submit": {
             "role": "clerk",
@@ -43,7 +45,7 @@ def model_d_log(seed: int, *, truncate: bool, interarrival: float, hold: float) 
             "next": "customer",
         },
         "customer": {
-            "duration": {"dist": "exponential", "mean": 72.0},
+            "duration": {"dist": "exponential", "mean": MODEL_D_WAIT},
             "next": "hold" if hold else "close",
         },
         "close": {

@@ -9,8 +9,10 @@ Tolerances are the estimates' own sampling errors, every sample is seeded.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,9 @@ from sim.calibrate.truncation import truncation_weights, weighted_resample
 
 MEAN = 72.0  # hours: a customer's wait
 WINDOW = 240.0  # hours: the extract keeps the cases finished by then
+DELAY_GRID = (
+    Path(__file__).resolve().parents[2] / "experiments/backtest_public_logs/truncated_delay_grid.py"
+)
 
 
 def _truncated_waits(seed: int, n: int = 3000, p_zero: float = 0.0):
@@ -101,49 +106,14 @@ def _model_d_log(
     """QA 8b's model D: 8 clerks, a customer wait (exponential, 72 h, no role) between their two
     steps, cases every ``interarrival`` hours (0.1: full load), in a 14-day log, whole (drained)
     or an extract of the cases finished by day 14. ``hold``: a real wait of that mean before
-    ``close`` that the log does not show (an extraneous delay the calibration should find)."""
-    from sim.engine import run_replication
-    from sim.kpis import trace_to_event_log
-    from sim.model import from_dict
-    from sim.model.scenario import Scenario
-
-    steps = {
-        "submit": {
-            "role": "clerk",
-            "duration": {"dist": "gamma", "mean": 0.5, "std": 0.3},
-            "next": "customer",
-        },
-        "customer": {
-            "duration": {"dist": "exponential", "mean": MEAN},
-            "next": "close" if hold is None else "hold",
-        },
-        "close": {
-            "role": "clerk",
-            "duration": {"dist": "exponential", "mean": 0.3},
-            "next": "done",
-        },
-    }
-    if hold is not None:
-        steps["hold"] = {"duration": {"dist": "exponential", "mean": hold}, "next": "close"}
-    model = from_dict(
-        {
-            "name": "D_long_wait",
-            "start": "submit",
-            "arrivals": {"interarrival": {"dist": "exponential", "mean": interarrival}},
-            "roles": {"clerk": {"headcount": 8}},
-            "steps": steps,
-            "ends": {"done": {"success": True}},
-        }
-    )
-    sc = Scenario(horizon_days=14, warmup_days=0, replications=1, drain=True, drain_days=90)
-    log = trace_to_event_log(run_replication(model, sc, seed=seed))
-    columns = ["case_id", "activity", "start_time", "end_time", "resource"]
-    log = log.loc[log["activity"] != "hold", columns]
-    if truncate:
-        cut = log["start_time"].min().normalize() + pd.Timedelta(days=14)
-        last = log.groupby("case_id")["end_time"].transform("max")
-        log = log[last <= cut]
-    return log.reset_index(drop=True)
+    ``close`` that the log does not show (an extraneous delay the calibration should find).
+    Written once, in the experiment that studies it (``truncated_delay_grid.py``)."""
+    spec = importlib.util.spec_from_file_location("truncated_delay_grid", DELAY_GRID)
+    assert spec is not None and spec.loader is not None
+    grid = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(grid)
+    assert grid.MODEL_D_WAIT == MEAN
+    return grid.model_d_log(seed, truncate=truncate, interarrival=interarrival, hold=hold or 0.0)
 
 
 @pytest.mark.slow
