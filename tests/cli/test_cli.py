@@ -370,3 +370,29 @@ def test_export_png_of_a_large_model_draws_its_most_visited_part_unless_told_oth
         "export", f"process={model}", "format=png", "map_steps=0", f"hydra.run.dir={tmp_path / 'c'}"
     )
     assert bad.returncode == 2 and "map_steps" in bad.stderr
+
+
+def test_a_max_cases_reached_in_the_warm_up_is_named_as_the_cause(tmp_path):
+    """QA 9a #3: scenario.max_cases=3 (all three arrive in the 14-day warm-up) told the user to
+    'lengthen scenario.horizon_days', which cannot bring a case into the window."""
+    res = run_sim(
+        "process=mmc",
+        "scenario.max_cases=3",
+        "scenario.replications=2",
+        "scenario.horizon_days=3",
+        f"hydra.run.dir={tmp_path / 'r'}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "scenario.max_cases=3 stops the arrivals after 3 cases" in res.stdout
+    assert "set scenario.warmup_days=0 or raise scenario.max_cases" in res.stdout
+    assert "lengthen scenario.horizon_days" not in res.stdout
+    fine = run_sim(
+        "process=mmc",
+        "scenario.max_cases=3",
+        "scenario.warmup_days=0",
+        "scenario.replications=2",
+        "scenario.horizon_days=3",
+        f"hydra.run.dir={tmp_path / 'w0'}",
+    )
+    assert fine.returncode == 0, fine.stderr
+    assert "warning: no case" not in fine.stdout
