@@ -412,7 +412,7 @@ def _print_cleaning(log: Any, path: Any) -> None:
         print("  columns: " + ", ".join(f"{k}={v!r}" for k, v in r.columns_used.items()))
     for note in r.notes:  # each removal and merge, with its count (details in cleaning.json)
         if note.startswith(("Removed", "Merged", "Took", "The log has no start times")) or (
-            "placeholder" in note
+            "placeholder" in note or "replications of a simulation" in note
         ):
             print(f"  cleaning: {config_key_text(note)}")
     if r.timezone_aware_values and r.timezone_naive_values:
