@@ -388,6 +388,45 @@ def check_calibration_options(
         raise ConfigError(f"criterion must be 'aic' or 'bic', got {criterion!r}")
 
 
+_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})")
+
+
+def _offset_minutes(zone: str) -> int | None:
+    """Minutes east of UTC of an offset key of the cleaning report ('+02:00'), 0 for UTC, None
+    for a named zone (a parquet column's 'Europe/Amsterdam')."""
+    if zone.startswith("+00:00") or zone in ("UTC", "Z"):
+        return 0
+    m = _OFFSET.fullmatch(zone)
+    if not m:
+        return None
+    return (1 if m.group(1) == "+" else -1) * (60 * int(m.group(2)) + int(m.group(3)))
+
+
+def utc_clock_note(log: EventLog | pd.DataFrame) -> str | None:
+    """A note when the log's timestamps carried UTC offsets other than +00:00: they were
+    converted to UTC (``sim.eventlog``), so the model's calendars, arrival profile and
+    ``start_date`` are in UTC hours, not the clock the log was written in (QA 9a #5: a
+    purchasing office at +02:00/+03:00 read as working from 05:00 or 06:00)."""
+    if not isinstance(log, EventLog):
+        return None
+    offsets = [o for o in log.report.timezone_offsets if _offset_minutes(o) != 0]
+    if not offsets:
+        return None
+    text = (
+        f"the log's timestamps carried UTC offsets ({', '.join(offsets)}) and were converted to "
+        "UTC: the calendars, the arrival profile and start_date are in UTC hours"
+    )
+    shift = _offset_minutes(offsets[0])
+    if shift is not None:
+        nine = (9 * 60 - shift) % (24 * 60)
+        text += f", so 09:00 at {offsets[0]} reads {nine // 60:02d}:{nine % 60:02d}"
+    if len(offsets) > 1:
+        text += (
+            "; a role's calendar spans the hours of each where the offset changes (daylight saving)"
+        )
+    return text
+
+
 def calibrate_model(
     log: EventLog | pd.DataFrame,
     *,
@@ -958,6 +997,8 @@ def calibrate_model(
             f"the log covers part of the day only: {unknown_hours} work(s) the hours it never "
             "reaches (unknown, kept open)"
         )
+    if clock := utc_clock_note(log):
+        notes.append(clock)
     op = profile.cumulative_array(first)
     gaps = np.diff(op)
     if not np.any(gaps > 0):
