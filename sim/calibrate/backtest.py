@@ -563,7 +563,11 @@ def simulate_event_logs(
 def resample_cases(
     train: pd.DataFrame, arrivals: pd.Series | np.ndarray, *, rng: np.random.Generator
 ) -> pd.DataFrame:
-    """The naive baseline: a random training case (with replacement) shifted onto each arrival."""
+    """The naive baseline: a random training case (with replacement) shifted onto each arrival.
+
+    A training log with an outcome column keeps it: the drop-off outcomes of such a log are its
+    outcomes, not its last activities (without it the baseline's drop-off rate read 0, QA 9a #2).
+    """
     train = train.sort_values([C.CASE, C.START], kind="stable").reset_index(drop=True)
     codes, ids = pd.factorize(train[C.CASE])
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
@@ -574,7 +578,7 @@ def resample_cases(
     rows = np.concatenate([np.arange(starts[k], starts[k] + sizes[k]) for k in pick])
     new_case = np.repeat(np.arange(len(at)), sizes[pick])
     shift = np.repeat(at - first[pick], sizes[pick])
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             C.CASE: pd.Series(new_case).map(lambda i: f"b{i}").to_numpy(),
             C.ACTIVITY: train[C.ACTIVITY].to_numpy()[rows],
@@ -583,6 +587,9 @@ def resample_cases(
             C.RESOURCE: train[C.RESOURCE].to_numpy()[rows],
         }
     )
+    if C.OUTCOME in train.columns:
+        out[C.OUTCOME] = train[C.OUTCOME].to_numpy()[rows]
+    return out
 
 
 def backtest(

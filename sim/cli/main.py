@@ -115,8 +115,16 @@ def _model_file(group: str, value: str, configs: Path) -> str | None:
     raises ``SimError`` for neither."""
     if (configs / group / f"{value}.yaml").is_file():
         return None
-    if value.lower().endswith(FILE_GROUPS[group]) or os.sep in value:
+    if value.lower().endswith(FILE_GROUPS[group]) or os.sep in value or Path(value).is_dir():
         path = Path(value).expanduser()
+        if path.is_dir():  # a run directory given for the model it wrote (QA 9a #9)
+            inside = path / ("model.yaml" if group == "process" else f"{group}.yaml")
+            hint = (
+                f"; did you mean {group}={inside} (the one a run wrote there)?"
+                if inside.is_file()
+                else f"; expected a {'/'.join(FILE_GROUPS[group])} file"
+            )
+            raise SimError(f"{group}={value}: a directory, not a file{hint}")
         if not path.is_file():
             raise SimError(f"{group}={value}: no such file")
         return str(path.resolve())

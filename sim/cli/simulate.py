@@ -55,9 +55,13 @@ def saturation_warning(report: dict, horizon_days: float) -> str | None:
     )
 
 
-def empty_window_warning(table: pd.DataFrame, scenario: Scenario) -> str | None:
+def empty_window_warning(
+    table: pd.DataFrame, scenario: Scenario, *, simulated_cases: int = 0
+) -> str | None:
     """A warning when no case arrived, or none finished, in the measurement window of any
-    replication: every time KPI is then missing (shown '-'), which is the window's doing."""
+    replication: every time KPI is then missing (shown '-'), which is the window's doing, or,
+    where ``scenario.max_cases`` stopped the arrivals before the window (``simulated_cases``:
+    the cases every replication simulated, warm-up included), the warm-up's."""
 
     def total(col: str) -> float:
         return float(table[col].sum()) if col in table else 0.0
@@ -66,6 +70,15 @@ def empty_window_warning(table: pd.DataFrame, scenario: Scenario) -> str | None:
         f"scenario.horizon_days={scenario.horizon_days:g} after "
         f"scenario.warmup_days={scenario.warmup_days:g}"
     )
+    if total("cases_arrived") == 0 and scenario.max_cases is not None and simulated_cases:
+        # the cases arrived, all before the window: a longer horizon would not help (QA 9a #3)
+        return (
+            f"warning: no case arrived in the measurement window ({window}): "
+            f"scenario.max_cases={scenario.max_cases} stops the arrivals after "
+            f"{scenario.max_cases} {'case' if scenario.max_cases == 1 else 'cases'}, and they "
+            "all arrived in the warm-up, which is simulated but not measured; set "
+            "scenario.warmup_days=0 or raise scenario.max_cases"
+        )
     if total("cases_arrived") == 0:
         return (
             f"warning: no case arrived in the measurement window ({window}): there is nothing to "
@@ -108,7 +121,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     warnings = [
         w
         for w in (
-            empty_window_warning(table, scenario),
+            empty_window_warning(table, scenario, simulated_cases=sum(t.n_cases for t in traces)),
             saturation_warning(report, scenario.horizon_days),
         )
         if w

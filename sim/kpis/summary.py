@@ -435,6 +435,11 @@ def _sig(x: float, digits: int) -> str:
     return f"{rounded:,.{max(decimals, 0)}f}"
 
 
+def _number(text: str) -> float:
+    """The value of a number ``_sig`` wrote (thousands separators removed)."""
+    return float(text.replace(",", ""))
+
+
 def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
     if not ci or ci.get("mean") is None:
         return "-"
@@ -449,7 +454,14 @@ def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
     lo, hi = ci.get("ci_low"), ci.get("ci_high")
     if lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi):
         if hi - lo < 2 * hw * (1 - 1e-9):  # clipped to the KPI's range: say the interval
-            return f"{_sig(mean, 4)} [{_sig(lo * scale, 2)}, {_sig(hi * scale, 2)}]{unit}"
+            shown = _sig(mean, 4)
+            a, b = _sig(lo * scale, 2), _sig(hi * scale, 2)
+            if not _number(a) <= _number(shown) <= _number(b) or a == b:
+                # two digits rounded the bounds past the mean shown ('99.98 [100, 100] %' for a
+                # role busy 99.95-100 %): the mean's decimals keep them apart (QA 9a #6)
+                places = len(shown.split(".")[1]) if "." in shown else 0
+                a, b = f"{lo * scale:,.{places}f}", f"{hi * scale:,.{places}f}"
+            return f"{shown} [{a}, {b}]{unit}"
     return f"{_sig(mean, 4)} ± {_sig(hw * scale, 2)}{unit}"
 
 

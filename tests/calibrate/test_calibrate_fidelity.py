@@ -921,3 +921,27 @@ def test_the_back_tests_throughput_is_a_rate_over_the_periods_length():
     assert measured["kpis"]["throughput_per_week"] == pytest.approx(30 / (6 / 168))
     assert measured["kpis"]["throughput_per_day"] == pytest.approx(30 / (6 / 24))
     assert measured["weekly"].sum() == 30  # the weekly bins still hold every finished case
+
+
+def test_the_naive_baseline_keeps_the_outcomes_of_a_log_with_an_outcome_column():
+    """QA 9a #2: a log with an outcome column (a simulated trace, an export with the case's
+    result) names its drop-offs by outcome, not by last activity; the naive baseline resampled
+    the training cases without that column, so its cases ended in their last activity and its
+    drop-off rate read 0 % beside a history and a model at 58 % (and the reading blamed a changed
+    process)."""
+    from sim.calibrate.backtest import backtest
+
+    train, test = _complete_split()
+    rng = np.random.default_rng(7)
+    cases = pd.unique(pd.concat([train, test])["case_id"])
+    outcome = pd.Series(np.where(rng.random(cases.size) < 0.3, "lost", "won"), index=cases)
+    train = train.assign(outcome=train["case_id"].map(outcome))
+    test = test.assign(outcome=test["case_id"].map(outcome))
+    kw = dict(replications=2, seed=0, dropoff_outcomes=["lost"], distances=False)
+    res = backtest(_long_case_model(), train, test, **kw)
+    d = res.to_dict()
+    hist = d["test"]["kpis"]["dropoff_rate"]
+    assert 0.25 < hist < 0.35
+    assert d["baseline"]["dropoff_rate"]["mean"] == pytest.approx(hist, abs=0.05)
+    assert d["baseline"]["outcome_share_tvd"]["mean"] < 0.05
+    assert all(set(df["outcome"]) == {"lost", "won"} for df in res.baseline)

@@ -268,3 +268,28 @@ def test_same_seed_same_numbers_whatever_the_hash_seed(shared_data):
         assert res.returncode == 0, res.stderr[-2000:]
         outputs.add(res.stdout)
     assert len(outputs) == 1
+
+
+def test_a_drop_off_outcome_that_cases_carry_on_after_is_noted():
+    """QA 9a #7: a case's outcome is its last activity, so BPIC 2012's declined applications whose
+    work item closed after A_DECLINED counted as no drop-off (71 % of the held-out cases were
+    declined or cancelled; the drop-off rate read 34 %), and nothing said so."""
+    rows = []
+    t0 = pd.Timestamp("2024-01-01 09:00")
+    for i in range(80):
+        t = t0 + pd.Timedelta(hours=3 * i)
+        seq = ["apply", "decline", "close item"] if i % 4 == 0 else ["apply", "decline"]
+        if i % 2:
+            seq = ["apply", "approve"]
+        for k, act in enumerate(seq):
+            start = t + pd.Timedelta(minutes=30 * k)
+            rows.append((f"c{i}", act, start, start + pd.Timedelta(minutes=20), f"r{k % 2}"))
+    df = _table(rows)
+    cal = calibrate_model(df, dropoff_outcomes=["decline"])
+    (note,) = [n for n in cal.notes if "carry on after" in n]
+    assert "'decline' is in 40 finished cases and ends 20" in note
+    assert cal.model.metadata["notes"].count(note) == 1
+    # an outcome that always ends its cases gets no such note
+    assert not [
+        n for n in calibrate_model(df, dropoff_outcomes=["approve"]).notes if "carry on after" in n
+    ]

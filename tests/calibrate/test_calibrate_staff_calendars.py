@@ -182,3 +182,36 @@ def test_work_that_ends_in_closed_hours_goes_on_through_them():
     paused = ev.copy()
     paused.loc[paused["end"] % 24.0 > 18.0, "end"] += 14.0
     assert not works_on_the_clock(paused, office)[0]
+
+
+def test_a_log_with_utc_offsets_says_its_calendars_are_in_utc(tmp_path):
+    """QA 9a #5: timestamps with offsets are converted to UTC, so an office working 09:00-12:00
+    at +02:00 was calibrated as 07:00-10:00 without a word in the model or on the console."""
+    from sim.eventlog import read_event_log
+
+    rows = ["case_id,activity,start_time,end_time,resource"]
+    for i in range(40):
+        day = pd.Timestamp("2024-06-03") + pd.Timedelta(days=i % 5 + 7 * (i // 5))
+        d = day.strftime("%Y-%m-%d")
+        rows += [
+            f"c{i},A,{d}T09:{i % 30:02d}:00+02:00,{d}T09:{i % 30 + 20:02d}:00+02:00,ann",
+            f"c{i},B,{d}T10:{i % 30:02d}:00+02:00,{d}T11:{i % 30:02d}:00+02:00,bob",
+        ]
+    path = tmp_path / "office.csv"
+    path.write_text("\n".join(rows) + "\n")
+    cal = calibrate_model(read_event_log(path), dropoff_outcomes=[])
+    from sim.model.calendar import calendar_to_dict
+
+    role = cal.model.roles[cal.model.steps["A"].roles[0]]
+    hours = str(calendar_to_dict(cal.model.calendars[role.calendar]))
+    assert "07:00" in hours and "09:00" not in hours  # UTC, as the note says
+    (note,) = [n for n in cal.notes if "converted to UTC" in n]
+    assert "UTC offsets (+02:00)" in note and "09:00 at +02:00 reads 07:00" in note
+    assert note in cal.model.metadata["notes"]
+    naive = tmp_path / "naive.csv"
+    naive.write_text("\n".join(r.replace("+02:00", "") for r in rows) + "\n")
+    assert not [
+        n
+        for n in calibrate_model(read_event_log(naive), dropoff_outcomes=[]).notes
+        if "converted to UTC" in n
+    ]

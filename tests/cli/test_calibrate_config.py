@@ -307,3 +307,31 @@ def test_a_failing_job_of_a_calibrate_sweep_is_named_and_the_others_run(tmp_path
     assert "error: job 0 (" in res.stderr and "seed: expected an integer" in res.stderr
     assert "1 of the sweep's 2 jobs did not finish" in res.stderr
     assert (sweep / "1" / "model.yaml").is_file()
+
+
+def test_a_held_out_log_of_the_same_period_is_noted(tmp_path):
+    """QA 9a #8: a log split by case (even and odd ids) as training and held-out logs back-tested
+    the held-out cases' arrivals alone over the dates whose staff also worked the training
+    cases (the loan log read +33 %, as in-sample), with no word that the two share their dates."""
+    from sim.cli.calibrate import held_out_mismatch
+    from sim.eventlog import read_event_log
+
+    both = small_log(tmp_path / "all.csv").read_text().splitlines()
+    header, rows = both[0], both[1:]
+    even = tmp_path / "even.csv"
+    even.write_text("\n".join([header] + [r for r in rows if int(r.split(",")[0]) % 2 == 0]))
+    odd = tmp_path / "odd.csv"
+    odd.write_text("\n".join([header] + [r for r in rows if int(r.split(",")[0]) % 2 == 1]))
+    later = tmp_path / "later.csv"
+    later.write_text((tmp_path / "odd.csv").read_text().replace("2020-01-", "2020-02-"))
+    train = read_event_log(even)
+    keys = {"log_key": "log=even.csv", "test_key": "backtest.log=odd.csv"}
+    notes = held_out_mismatch(train, read_event_log(odd), **keys)
+    assert any(
+        "19 of the held-out log's 20 cases started within the training log's period" in n
+        for n in notes
+    )
+    assert not any(
+        "training log's period" in n
+        for n in held_out_mismatch(train, read_event_log(later), **keys)
+    )

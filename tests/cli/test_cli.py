@@ -370,3 +370,49 @@ def test_export_png_of_a_large_model_draws_its_most_visited_part_unless_told_oth
         "export", f"process={model}", "format=png", "map_steps=0", f"hydra.run.dir={tmp_path / 'c'}"
     )
     assert bad.returncode == 2 and "map_steps" in bad.stderr
+
+
+def test_a_max_cases_reached_in_the_warm_up_is_named_as_the_cause(tmp_path):
+    """QA 9a #3: scenario.max_cases=3 (all three arrive in the 14-day warm-up) told the user to
+    'lengthen scenario.horizon_days', which cannot bring a case into the window."""
+    res = run_sim(
+        "process=mmc",
+        "scenario.max_cases=3",
+        "scenario.replications=2",
+        "scenario.horizon_days=3",
+        f"hydra.run.dir={tmp_path / 'r'}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "scenario.max_cases=3 stops the arrivals after 3 cases" in res.stdout
+    assert "set scenario.warmup_days=0 or raise scenario.max_cases" in res.stdout
+    assert "lengthen scenario.horizon_days" not in res.stdout
+    fine = run_sim(
+        "process=mmc",
+        "scenario.max_cases=3",
+        "scenario.warmup_days=0",
+        "scenario.replications=2",
+        "scenario.horizon_days=3",
+        f"hydra.run.dir={tmp_path / 'w0'}",
+    )
+    assert fine.returncode == 0, fine.stderr
+    assert "warning: no case" not in fine.stdout
+
+
+def test_a_run_directory_given_as_the_model_names_the_model_file_in_it(tmp_path):
+    """QA 9a #9: 'simulate process=out/bpic12' (the calibrate run, not its model.yaml) said
+    'no such file' of a directory that exists; a bare relative name said it was not a bundled
+    process."""
+    run = tmp_path / "bpic12"
+    run.mkdir()
+    (run / "model.yaml").write_text("schema_version: 1\n")
+    for given in (str(run), f"{run}/"):
+        res = run_sim(f"process={given}", f"hydra.run.dir={tmp_path / 'r'}")
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert f"process={given}: a directory, not a file; did you mean process=" in res.stderr
+        assert "bpic12/model.yaml" in res.stderr and "no such file" not in res.stderr
+    res = run_sim("process=bpic12", f"hydra.run.dir={tmp_path / 'r'}", cwd=tmp_path)
+    assert res.returncode == 2 and "did you mean process=bpic12/model.yaml" in res.stderr
+    (run / "model.yaml").unlink()
+    res = run_sim(f"process={run}", f"hydra.run.dir={tmp_path / 'r'}")
+    assert res.returncode == 2 and "a directory, not a file; expected a .yaml" in res.stderr
+    assert not (tmp_path / "r").exists()

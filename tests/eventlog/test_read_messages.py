@@ -292,3 +292,31 @@ def test_an_unnamed_first_column_that_is_not_a_row_number_stays_an_attribute(
     assert log.report.duplicates_removed == 0
     assert ("Unnamed: 0" in log.events.columns) == keep_attributes
     assert not any("numbers the rows" in n for n in log.report.notes)
+
+
+# --- QA 9a #4 a simulated trace of several replications ---------------------------------------
+@pytest.mark.parametrize("keep_attributes", [True, False])
+def test_a_trace_of_several_replications_is_noted_on_the_console(
+    tmp_path: Path, capsys, keep_attributes: bool
+) -> None:
+    """A trace of `simulate output.trace=true` holds every replication over the same dates: read
+    as one log it has their arrivals added up (a CRM trace of 2 replications calibrated to a
+    model 90 % slower than the trace itself, without a word)."""
+    from sim.cli.calibrate import _print_cleaning
+
+    body = [f"{r}-{line},{r}" for r in (0, 1, 2) for line in rows(4)]
+    path = write(tmp_path, "trace.csv", body, header=HEADER + ",replication")
+    log = read_event_log(path, keep_attributes=keep_attributes)
+    assert log.n_cases == 12
+    assert ("replication" in log.events.columns) is keep_attributes
+    _print_cleaning(log, "trace.csv")
+    out = capsys.readouterr().out
+    assert "cleaning: Read 3 replications of a simulation together (column 'replication'" in out
+    assert "3 times the arrivals" in out
+    one = read_event_log(
+        write(
+            tmp_path, "one.csv", [f"{line},0" for line in rows(4)], header=HEADER + ",replication"
+        ),
+        keep_attributes=keep_attributes,
+    )
+    assert not [n for n in one.report.notes if "replications" in n]

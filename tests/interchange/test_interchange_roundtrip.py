@@ -326,3 +326,13 @@ def test_a_calibrated_models_metadata_loss_is_listed(tmp_path, expressible):
     calibrated = dataclasses.replace(expressible, metadata=meta)
     res = save_bpmn(calibrated, tmp_path / "cal.bpmn", allow_loss=True)
     assert any(x.startswith("metadata: a calibrated model's timer steps") for x in res.lost)
+
+
+def test_a_loss_names_the_distribution_in_the_models_time_unit(tmp_path, expressible):
+    """QA 9a: the losses file described a step of 1 to 4 hours as 'triangular(min=3600,
+    mode=7200, max=1.44e+04)', the seconds the Prosimos JSON is written in, beside a model file
+    that says min=1, max=4."""
+    res = save_bpmn(expressible, tmp_path / "x.bpmn", allow_loss=True)
+    (lost,) = res.lost
+    assert lost.startswith("steps.site_visit.duration: triangular(min=1, mode=2, max=4) (hours)")
+    assert "3600" not in lost

@@ -71,3 +71,23 @@ def test_a_clipped_interval_is_shown_as_its_bounds_and_a_constant_as_plus_minus_
     text = format_report(report)
     assert "0.1980 [0, 1.1] %" in text and "± 0.85" not in text
     assert "24.02 ± 0" in text and "e-15" not in text and "0.0000" not in text
+
+
+def test_a_clipped_interval_near_its_bound_does_not_round_past_the_mean():
+    """QA 9a #6: a role busy 99.95-100 % of its hours (mean 99.98 %) printed
+    '99.98 [100, 100] %', an interval that excludes its own mean and reads as no spread."""
+    report = _report([("a", 1.0, 0.5, 1.0)])
+    report["roles"] = [
+        {
+            "role": "busy",
+            "headcount": 9,
+            "utilisation": {
+                "mean": 0.9998328,
+                "half_width": 0.000378,
+                "ci_low": 0.9994547,
+                "ci_high": 1.0,
+            },
+        }
+    ]
+    text = format_report(report)
+    assert "99.98 [99.95, 100.00] %" in text and "[100, 100]" not in text

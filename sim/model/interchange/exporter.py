@@ -428,7 +428,12 @@ class _Params:
         self.k = _seconds(self.m)
 
     def spec(self, d: Distribution, where: str) -> dict[str, Any]:
-        spec, why = P.distribution_to_prosimos(P.scale_distribution(d, self.k))
+        # the reason names the distribution as the model file has it (its time unit), not in
+        # the seconds the JSON is written in (a step of 1 to 4 hours read 'min=3600, max=1.44e+04')
+        unit = "" if self.k == 1.0 else f" ({self.m.time_unit})"
+        spec, why = P.distribution_to_prosimos(
+            P.scale_distribution(d, self.k), label=f"{d.describe()}{unit}"
+        )
         if why:
             self.plan.lost.append(f"{where}: {why}")
         return spec

@@ -549,8 +549,14 @@ def _p(*values: float) -> list[dict[str, float]]:
     return [{"value": float(v)} for v in values]
 
 
-def distribution_to_prosimos(d: Distribution) -> tuple[dict[str, Any], str | None]:
+def distribution_to_prosimos(
+    d: Distribution, *, label: str | None = None
+) -> tuple[dict[str, Any], str | None]:
     """The Prosimos specification of ``d`` (already in seconds) and, when inexact, why.
+
+    ``label`` names the distribution in the reason (default: ``d`` described, in seconds);
+    the exporter passes the model's own description, in the model's time unit, which is what
+    its user reads in the model file.
 
     Exact for fixed, exponential/expon/truncexpon, normal/truncnorm (when the normal hardly
     goes below 0: we clip negative draws to 0, Prosimos draws again), uniform, gamma and
@@ -559,6 +565,7 @@ def distribution_to_prosimos(d: Distribution) -> tuple[dict[str, Any], str | Non
     returned.
     """
     d = fold_multiplier(d)
+    label = label or d.describe()
     n, p = d.name, d.params
     if d.p_zero == 0.0:
         if n == "fixed":
@@ -592,7 +599,7 @@ def distribution_to_prosimos(d: Distribution) -> tuple[dict[str, Any], str | Non
             )
             if lo < 0 and below >= NEGLIGIBLE:
                 return spec, (
-                    f"{d.describe()} goes below 0 with probability {below:.2g}: we count those "
+                    f"{label} goes below 0 with probability {below:.2g}: we count those "
                     "draws as 0, Prosimos draws again"
                 )
             return spec, None
@@ -612,9 +619,7 @@ def distribution_to_prosimos(d: Distribution) -> tuple[dict[str, Any], str | Non
     # inexact: a gamma with the same mean and variance
     mean = d.mean()
     var = _variance(d)
-    why = (
-        f"{d.describe()} has no Prosimos equivalent; exported as a gamma with its mean and variance"
-    )
+    why = f"{label} has no Prosimos equivalent; exported as a gamma with its mean and variance"
     if var <= 0:
         return {"distribution_name": "fix", "distribution_params": _p(mean)}, why
     g = st.gamma(a=mean * mean / var, scale=var / mean)
