@@ -467,9 +467,10 @@ def _print_backtest(b: dict) -> None:
     if note:
         print("\n" + textwrap.fill(note, width=100))
     n = b.get("settings", {}).get("replications")
+    # one replication has no spread to give an interval of (the figures show none)
+    errors = "error vs history" if n == 1 else "error vs history, 95 % CI over replications"
     print(
-        f"\nback-test over the held-out period ({n} replication{'' if n == 1 else 's'}; "
-        "error vs history, 95 % CI over replications):"
+        f"\nback-test over the held-out period ({n} replication{'' if n == 1 else 's'}; {errors}):"
     )
     for line in backtest_lines(b):
         print("  " + line)

@@ -516,7 +516,10 @@ def main(argv: list[str] | None = None) -> None:
     if args and "=" not in args[0] and not args[0].startswith("-"):
         command = args.pop(0)
     if command not in COMMANDS:
-        print(f"error: unknown command '{command}'\n\n{usage()}", file=sys.stderr)
+        from sim.errors import did_you_mean
+
+        hint = did_you_mean(command, COMMANDS)
+        print(f"error: unknown command '{command}'{hint}\n\n{usage()}", file=sys.stderr)
         sys.exit(2)
     multirun = bool({"-m", "--multirun"} & set(args))
     locked: Path | None = None

@@ -335,3 +335,19 @@ def test_a_held_out_log_of_the_same_period_is_noted(tmp_path):
         "training log's period" in n
         for n in held_out_mismatch(train, read_event_log(later), **keys)
     )
+
+
+def test_the_back_test_header_promises_an_interval_only_where_replications_give_one(capsys):
+    """With backtest.replications=1 the errors have no interval: the header said '95 % CI over
+    replications' all the same (QA 9a)."""
+    from sim.cli.calibrate import _print_backtest
+
+    model = {"cycle_time_mean": 10.0, "cycle_time_mean_relerr": {"mean": 0.05}}
+    result = {"settings": {"replications": 1}, "test": {"kpis": {}}, "model": model}
+    _print_backtest(result)
+    out = capsys.readouterr().out
+    assert "(1 replication; error vs history):" in out and "CI" not in out
+    _print_backtest({**result, "settings": {"replications": 5}})
+    assert "(5 replications; error vs history, 95 % CI over replications):" in (
+        capsys.readouterr().out
+    )

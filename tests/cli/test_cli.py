@@ -56,6 +56,15 @@ def test_help_lists_every_command():
         assert c in res.stdout
 
 
+def test_a_mistyped_command_gets_the_command_it_probably_meant(tmp_path):
+    res = run_sim("simulat", cwd=tmp_path)
+    assert res.returncode == 2
+    assert "error: unknown command 'simulat' (did you mean 'simulate'?)" in res.stderr
+    res = run_sim("frobnicate", cwd=tmp_path)
+    assert "error: unknown command 'frobnicate'\n" in res.stderr  # nothing close: no guess
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
 def test_simulate_writes_results_and_same_seed_gives_same_numbers(tmp_path):
     args = [
         "simulate",
