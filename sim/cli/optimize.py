@@ -29,6 +29,7 @@ from sim.optimize import (
     optimize_redesign,
     parse_constraints,
     parse_objectives,
+    routed,
 )
 from sim.optimize.objectives import check_kpi_names
 from sim.redesign import SearchSpace, candidates_text, staffing_space
@@ -238,7 +239,9 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         signal.SIGINT: signal.signal(signal.SIGINT, _on_sigint),
     }
     try:
-        return _run(cfg, run_dir, process_choice=process_choice)
+        # an interrupt raised where Python ignores it (a weakref callback) is kept, not lost
+        with routed():
+            return _run(cfg, run_dir, process_choice=process_choice)
     except Terminated:
         print(
             f"\nterminated (SIGTERM); finished work is saved in {run_dir}; rerun the same "
