@@ -136,6 +136,59 @@ def write_best_models(
     return paths
 
 
+def _bound(c: Constraint) -> str:
+    """A constraint's bounds in words: ``<= 0.9``, ``>= 0.2``, ``between 0.2 and 0.9``."""
+    if c.low is not None and c.high is not None:
+        return f"between {c.low:g} and {c.high:g}"
+    return f"<= {c.high:g}" if c.high is not None else f">= {c.low:g}"
+
+
+def broken_constraints(means: Mapping[str, float], constraints: Sequence[Constraint]) -> list[str]:
+    """The constraints that KPI means break, each with its value (``utilisation_max`` with its
+    busiest role): ``["utilisation_max 1 (busiest role: Appraiser), where <= 0.9 is required"]``."""
+    out = []
+    for c in constraints:
+        value = derived_value(means, c.kpi)
+        if c.violation(value) <= 0:
+            continue
+        text = f"{c.kpi} {value:.3g}" if value == value else f"{c.kpi} undefined"
+        if c.kpi == "utilisation_max" and value == value:
+            busiest = max(
+                (k for k in means if k.startswith("utilisation:") and means[k] == means[k]),
+                key=lambda k: means[k],
+            )
+            text += f" (busiest role: {busiest.partition(':')[2]})"
+        out.append(f"{text}, where {_bound(c)} is required")
+    return out
+
+
+def search_feasibility(
+    study: optuna.Study, evaluator: Evaluator, constraints: Sequence[Constraint]
+) -> dict[str, Any]:
+    """How many completed trials met the constraints and, when none did, the nearest: the
+    trial whose largest violation, relative to its bound, is smallest, with the constraints it
+    breaks (``broken_constraints`` of its search means)."""
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    feasible = [t for t in done if all(v <= 0 for v in t.user_attrs.get("constraints", []))]
+    out: dict[str, Any] = {"completed": len(done), "feasible": len(feasible)}
+    if feasible or not done or not constraints:
+        return out
+
+    def shortfall(t: optuna.trial.FrozenTrial) -> float:
+        worst = -math.inf
+        for c, v in zip(constraints, t.user_attrs.get("constraints", []), strict=False):
+            bound = c.high if c.high is not None else c.low
+            worst = max(worst, v / abs(bound) if bound else v)
+        return worst
+
+    nearest = min(done, key=shortfall)
+    choice = {k: v for k, v in nearest.params.items()}
+    reps = int(nearest.user_attrs.get("replications") or 1)
+    means = evaluator.means(choice, reps)
+    out["nearest"] = {"trial": nearest.number, "broken": broken_constraints(means, constraints)}
+    return out
+
+
 def _fmt(kpi: str, v: float | None) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
@@ -512,6 +565,7 @@ def recommendations_markdown(
     search_replications: int | None = None,
     search_baseline: Mapping[str, float] | None = None,
     comparisons: int | None = None,
+    feasibility: Mapping[str, Any] | None = None,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
 
@@ -582,8 +636,26 @@ def recommendations_markdown(
         + search_base,
         "",
     ]
+    today_broken = broken_constraints(base_means, constraints)
+    if today_broken:
+        lines += [
+            "Today's process breaks the constraints too: " + "; ".join(today_broken) + ".",
+            "",
+        ]
     if not candidates:
-        lines.append("No redesign in the search was feasible and different from the baseline.")
+        nearest = (feasibility or {}).get("nearest")
+        if nearest is not None:
+            lines.append(
+                f"No redesign in the search met the constraints: none of the "
+                f"{feasibility['completed']} completed trials did ("
+                + ", ".join(c.describe() for c in constraints)
+                + f"); the nearest, trial {nearest['trial']}, had "
+                + "; ".join(nearest["broken"])
+                + ". Loosen optimizer.constraints, or widen the search space (redesign), "
+                "for a redesign that meets them."
+            )
+        else:
+            lines.append("No redesign in the search was feasible and different from the baseline.")
         return "\n".join(lines) + "\n"
     good = [c for c in candidates if is_recommended(c)]
     rest = [c for c in candidates if not is_recommended(c)]

@@ -142,3 +142,63 @@ def test_nothing_recommended_says_so():
     recommended, _, rest = md.partition("## Tried, not recommended")
     assert "## Recommended\n\nNone." in recommended
     assert "### " not in recommended and rest.count("### ") == 3
+
+
+def test_a_search_where_no_trial_meets_the_constraints_says_why(tmp_path, make_job):
+    """QA 9b: with a constraint nothing meets (the loan application's Appraiser is busy 100 %
+    today, and still over 90 % in every staffing the search tried), recommendations.md said
+    only "No redesign in the search was feasible and different from the baseline.": not that
+    no trial met the constraint, how close the nearest came, nor that today's process breaks
+    it too (only pareto.csv's `feasible` column said so)."""
+    import dataclasses
+
+    from sim.optimize import FollowUp, optimize_redesign
+
+    job = dataclasses.replace(
+        make_job(n_trials=4, replications=2, storage=f"sqlite:///{tmp_path / 'study.db'}"),
+        constraints=(Constraint("utilisation_max", high=0.01),),
+    )
+    follow = FollowUp(confirm_replications=2, top_k=1, ablate_top=0)
+    optimize_redesign(job, run_dir=tmp_path, follow_up=follow, progress=False, workers=1)
+    md = (tmp_path / "recommendations.md").read_text()
+    assert "No redesign in the search was feasible and different from the baseline" not in md
+    found = re.search(
+        r"No redesign in the search met the constraints: none of the (\d+) completed trials "
+        r"did \(utilisation_max <= 0\.01\)"
+        r"; the nearest, trial (\d+), had utilisation_max ([\d.]+) \(busiest role: (\w+)\)",
+        md,
+    )
+    assert found, md
+    util = float(found.group(3))
+    assert util > 0.01 and found.group(4) in ("clerk", "expert")
+    import optuna
+
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{tmp_path / 'study.db'}")
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert int(found.group(1)) == len(done)
+    nearest = min(done, key=lambda t: t.user_attrs["kpis"]["utilisation_max"])
+    assert int(found.group(2)) == nearest.number
+    assert abs(nearest.user_attrs["kpis"]["utilisation_max"] - util) < 0.0051
+    today = re.search(
+        r"Today's process breaks the constraints too: utilisation_max ([\d.]+) "
+        r"\(busiest role: (\w+)\), where <= 0\.01 is required",
+        md,
+    )
+    assert today, md
+    pareto = pd.read_csv(tmp_path / "pareto.csv")
+    assert not pareto.loc[pareto["is_baseline"], "feasible"].item()
+
+
+def test_a_baseline_within_the_constraints_gets_no_such_note(tmp_path, make_job):
+    import dataclasses
+
+    from sim.optimize import FollowUp, optimize_redesign
+
+    job = dataclasses.replace(
+        make_job(n_trials=4, replications=2),
+        constraints=(Constraint("utilisation_max", high=1.0),),
+    )
+    follow = FollowUp(confirm_replications=2, top_k=1, ablate_top=0)
+    optimize_redesign(job, run_dir=tmp_path, follow_up=follow, progress=False, workers=1)
+    md = (tmp_path / "recommendations.md").read_text()
+    assert "breaks the constraints too" not in md and "completed trials did" not in md
