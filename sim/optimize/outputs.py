@@ -479,7 +479,9 @@ def _candidate_lines(
             "|---|---|---|---|---|---|",
         ]
         for k, r in c.comparison.iterrows():
-            if k == "one_off_cost" or ":" in k:  # per-step rows are in confirmation.json
+            if ":" in k:  # per-step rows are in confirmation.json
+                continue
+            if k == "one_off_cost" and k not in {o.kpi for o in objectives}:  # said above
                 continue
             holm_cell = "-"
             if adjusted and r.get("significant_adjusted") is not None:
@@ -603,12 +605,18 @@ def recommendations_markdown(
             f" The search's own estimate (replications #0-#{(search_replications or 1) - 1}, "
             "which the trials' values in trials.csv are relative to): "
             + ", ".join(
-                f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}"
-                for k, v in search_baseline.items()
-                if k in ("cycle_time_mean", "dropoff_rate", "cost_per_case")
+                f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}" for k, v in search_baseline.items()
             )
             + "."
         )
+    # the objectives first (whatever they are), then the headline KPIs; today spends nothing
+    today = {
+        k: 0.0 if k == "one_off_cost" else derived_value(base_means, k)
+        for k in dict.fromkeys(
+            [*(o.kpi for o in objectives), "cycle_time_mean", "dropoff_rate", "cost_per_case"]
+        )
+    }
+    today = {k: v for k, v in today.items() if v == v}
     reps_label = (
         f"replications #{search_replications}-#{search_replications + confirm_replications - 1}"
         if search_replications is not None
@@ -627,11 +635,7 @@ def recommendations_markdown(
         + ".",
         "",
         f"Baseline (confirmation, {reps_label}; every comparison below is against it): "
-        + ", ".join(
-            f"{LABELS.get(k, (k,))[0]} {_fmt(k, base_means.get(k))}"
-            for k in ("cycle_time_mean", "dropoff_rate", "cost_per_case")
-            if k in base_means
-        )
+        + ", ".join(f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}" for k, v in today.items())
         + "."
         + search_base,
         "",

@@ -202,3 +202,49 @@ def test_a_baseline_within_the_constraints_gets_no_such_note(tmp_path, make_job)
     optimize_redesign(job, run_dir=tmp_path, follow_up=follow, progress=False, workers=1)
     md = (tmp_path / "recommendations.md").read_text()
     assert "breaks the constraints too" not in md and "completed trials did" not in md
+
+
+def test_objectives_beyond_the_headline_kpis_are_in_the_header_and_the_table():
+    """QA 9b: with `optimizer.objectives=[{kpi: margin_per_case, direction: maximize},
+    {kpi: one_off_cost}]` the header read "The search's own estimate (...): ." (it named only
+    cycle time, drop-off and cost per case), the confirmation's baseline left out margin per
+    case, and the table of a candidate called "worse than today" had no one-off cost row,
+    the objective that made it worse."""
+    objectives = (Objective("margin_per_case", "maximize"), Objective("one_off_cost"))
+    comp = pd.DataFrame(
+        {
+            "base": [8000.0, 0.0, 90.0],
+            "alt": [9000.0, 50500.0, 70.0],
+            "diff": [1000.0, 50500.0, -20.0],
+            "ci_low": [-500.0, 50500.0, -28.0],
+            "ci_high": [2500.0, 50500.0, -12.0],
+            "relative": [0.125, float("nan"), -0.22],
+            "significant": [False, True, True],
+        },
+        index=["margin_per_case", "one_off_cost", "cycle_time_mean"],
+    )
+    cand = Candidate(
+        trial=5, choice={}, changes=["Automate 'x'"], one_off_cost=50500.0,
+        search_values=[9100.0, 50500.0], rank=1, search_rank=1, verdict="worse",
+        comparison=comp,
+    )  # fmt: skip
+    md = recommendations_markdown(
+        model_name="m",
+        candidates=[cand],
+        baseline=pd.DataFrame(
+            {"margin_per_case": [8000.0, 8010.0], "cycle_time_mean": [90.0, 91.0]}
+        ),
+        objectives=objectives,
+        constraints=(),
+        confirm_replications=2,
+        n_trials=8,
+        simulations=100,
+        search_replications=3,
+        search_baseline={"margin_per_case": 8200.0, "one_off_cost": 0.0},
+    )
+    assert "relative to): ." not in md
+    assert "relative to): margin per case 8,200, one-off cost 0." in md
+    baseline_line = next(ln for ln in md.splitlines() if ln.startswith("Baseline (confirmation"))
+    assert "margin per case 8,005" in baseline_line and "mean cycle time 90.5 h" in baseline_line
+    row = next(ln for ln in md.splitlines() if ln.startswith("| one-off cost |"))
+    assert "| 0 | 50,500 | +50,500.00" in row and "| yes |" in row
