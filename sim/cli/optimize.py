@@ -109,6 +109,28 @@ def generated_space(spec: dict, model: ProcessModel, run_dir: Path) -> dict:
     return space
 
 
+def _with_scenario_staffing(
+    model: ProcessModel, scenario: Scenario
+) -> tuple[ProcessModel, Scenario]:
+    """Today's process as the scenario staffs it: ``scenario.staffing`` written into the model's
+    headcounts (and taken out of the scenario). The engine applies the scenario's staffing over
+    a redesign's, so a search varying the same role was overridden in every trial, described
+    its changes against the model's headcount and wrote ``best/<rank>.yaml`` files with
+    headcounts never simulated (QA 9b)."""
+    if not scenario.staffing:
+        return model, scenario
+    from dataclasses import replace
+
+    from sim.engine.replications import check_scenario
+
+    check_scenario(model, scenario)  # an unknown role, nobody for a role that does steps
+    roles = {
+        name: replace(role, headcount=scenario.staffing.get(name, role.headcount))
+        for name, role in model.roles.items()
+    }
+    return replace(model, roles=roles), replace(scenario, staffing={})
+
+
 def build_job(
     cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None
 ) -> tuple[SearchJob, FollowUp]:
@@ -124,6 +146,8 @@ def build_job(
         raise ConfigError(
             f"optimizer: unknown key(s) {unknown}; valid keys are {sorted(KNOWN_KEYS)}"
         )
+    scenario = Scenario.from_dict(dict(cfg.scenario))
+    model, scenario = _with_scenario_staffing(model, scenario)
     redesign = load_space_config(cfg)
     if "generate" in redesign:
         redesign = generated_space(redesign, model, run_dir)
@@ -137,7 +161,6 @@ def build_job(
     space = SearchSpace.from_dict(redesign, model)
     objectives = parse_objectives(opt.get("objectives"))
     constraints = parse_constraints(opt.get("constraints"))
-    scenario = Scenario.from_dict(dict(cfg.scenario))
     sampler = dict(opt.get("sampler") or {})
     target_cls = sampler.pop("_target_", None)
     if not target_cls:

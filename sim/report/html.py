@@ -214,13 +214,30 @@ def _read_model(run_dir: Path, rf: RunFiles) -> tuple[ProcessModel | None, str |
             cfg = yaml.safe_load(rf.config_text) or {}
             spec = cfg.get("process") if isinstance(cfg, dict) else None
             if isinstance(spec, dict) and "steps" in spec:
-                return from_dict(spec, source="config.yaml: process"), "config.yaml (process)"
+                model = from_dict(spec, source="config.yaml: process")
+                return _staffed(model, cfg), "config.yaml (process)"
             if isinstance(spec, dict) and spec.get("path"):
                 path = Path(str(spec["path"]))
-                return load(path), f"{path} (from config.yaml)"
+                return _staffed(load(path), cfg), f"{path} (from config.yaml)"
         except Exception as exc:
             rf.problems.append(f"config.yaml: no usable process model ({type(exc).__name__})")
     return None, None
+
+
+def _staffed(model: ProcessModel, cfg: dict[str, Any]) -> ProcessModel:
+    """``model`` with the headcounts of the config's ``scenario.staffing``: today's process as
+    the run simulated it (an optimize run searches from it and its ``best/<rank>.yaml`` hold
+    it, so the diff map shows only the redesign's staffing changes)."""
+    from dataclasses import replace
+
+    staffing = (cfg.get("scenario") or {}).get("staffing") or {}
+    if not isinstance(staffing, dict):
+        return model
+    roles = {
+        name: replace(role, headcount=int(staffing.get(name, role.headcount)))
+        for name, role in model.roles.items()
+    }
+    return replace(model, roles=roles)
 
 
 # ----------------------------------------------------------------------------- formatting
