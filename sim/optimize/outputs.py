@@ -143,7 +143,7 @@ def _bound(c: Constraint) -> str:
     return f"<= {c.high:g}" if c.high is not None else f">= {c.low:g}"
 
 
-def broken_constraints(means: Mapping[str, float], constraints: Sequence[Constraint]) -> list[str]:
+def constraint_breaches(means: Mapping[str, float], constraints: Sequence[Constraint]) -> list[str]:
     """The constraints that KPI means break, each with its value (``utilisation_max`` with its
     busiest role): ``["utilisation_max 1 (busiest role: Appraiser), where <= 0.9 is required"]``."""
     out = []
@@ -167,7 +167,7 @@ def search_feasibility(
 ) -> dict[str, Any]:
     """How many completed trials met the constraints and, when none did, the nearest: the
     trial whose largest violation, relative to its bound, is smallest, with the constraints it
-    breaks (``broken_constraints`` of its search means)."""
+    breaks (``constraint_breaches`` of its search means)."""
     done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     feasible = [t for t in done if all(v <= 0 for v in t.user_attrs.get("constraints", []))]
     out: dict[str, Any] = {"completed": len(done), "feasible": len(feasible)}
@@ -185,7 +185,7 @@ def search_feasibility(
     choice = {k: v for k, v in nearest.params.items()}
     reps = int(nearest.user_attrs.get("replications") or 1)
     means = evaluator.means(choice, reps)
-    out["nearest"] = {"trial": nearest.number, "broken": broken_constraints(means, constraints)}
+    out["nearest"] = {"trial": nearest.number, "broken": constraint_breaches(means, constraints)}
     return out
 
 
@@ -640,7 +640,7 @@ def recommendations_markdown(
         + search_base,
         "",
     ]
-    today_broken = broken_constraints(base_means, constraints)
+    today_broken = constraint_breaches(base_means, constraints)
     if today_broken:
         lines += [
             "Today's process breaks the constraints too: " + "; ".join(today_broken) + ".",
