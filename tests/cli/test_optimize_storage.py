@@ -340,3 +340,22 @@ def test_sigterm_that_lands_where_python_ignores_exceptions_still_stops_the_sear
     assert "RUNNING" not in states
     assert states.count("COMPLETE") < 20  # stopped at the next simulation, not after 60 trials
     assert not (run / "recommendations.md").exists()
+
+
+def test_a_refused_resume_names_what_differs_from_the_study(tmp_path):
+    """QA 9b: rerunning into a search's directory with another optimizer.replications (or
+    horizon, or seed) was refused as "made for a different model, search space, objectives,
+    scenario or seed", naming neither what differed nor, for replications, that it counts."""
+    run = tmp_path / "run"
+    args = [*quick_search_args(tmp_path, 1), f"hydra.run.dir={run}"]
+    assert run_sim(*args).returncode == 0
+    for override, says in (
+        ("optimizer.replications=3", "here optimizer.replications is 3, the study's 2"),
+        ("scenario.horizon_days=3", "here scenario.horizon_days is 3, the study's 2"),
+        ("seed=7", "here seed is 7, the study's 0"),
+    ):
+        res = run_sim(
+            *[a for a in args if not a.startswith(override.split("=")[0] + "=")], override
+        )
+        assert res.returncode == 2, res.stderr
+        assert "optimizer.replications" in res.stderr and says in res.stderr, res.stderr
