@@ -578,6 +578,7 @@ def recommendations_markdown(
     paired evidence and which redesign is recommended are shown.
     """
     base_means = {c: float(baseline[c].mean()) for c in baseline.columns if c != "replication"}
+    base_means.setdefault("one_off_cost", 0.0)  # today spends nothing
     if search_replications is not None:
         first = search_replications
         fresh = (
@@ -609,9 +610,9 @@ def recommendations_markdown(
             )
             + "."
         )
-    # the objectives first (whatever they are), then the headline KPIs; today spends nothing
+    # the objectives first (whatever they are), then the headline KPIs
     today = {
-        k: 0.0 if k == "one_off_cost" else derived_value(base_means, k)
+        k: derived_value(base_means, k)
         for k in dict.fromkeys(
             [*(o.kpi for o in objectives), "cycle_time_mean", "dropoff_rate", "cost_per_case"]
         )
@@ -643,7 +644,7 @@ def recommendations_markdown(
     today_broken = constraint_breaches(base_means, constraints)
     if today_broken:
         lines += [
-            "Today's process breaks the constraints too: " + "; ".join(today_broken) + ".",
+            "Today's process itself breaks the constraints: " + "; ".join(today_broken) + ".",
             "",
         ]
     if not candidates:

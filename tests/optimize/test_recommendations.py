@@ -180,7 +180,7 @@ def test_a_search_where_no_trial_meets_the_constraints_says_why(tmp_path, make_j
     assert int(found.group(2)) == nearest.number
     assert abs(nearest.user_attrs["kpis"]["utilisation_max"] - util) < 0.0051
     today = re.search(
-        r"Today's process breaks the constraints too: utilisation_max ([\d.]+) "
+        r"Today's process itself breaks the constraints: utilisation_max ([\d.]+) "
         r"\(busiest role: (\w+)\), where <= 0\.01 is required",
         md,
     )
@@ -201,7 +201,7 @@ def test_a_baseline_within_the_constraints_gets_no_such_note(tmp_path, make_job)
     follow = FollowUp(confirm_replications=2, top_k=1, ablate_top=0)
     optimize_redesign(job, run_dir=tmp_path, follow_up=follow, progress=False, workers=1)
     md = (tmp_path / "recommendations.md").read_text()
-    assert "breaks the constraints too" not in md and "completed trials did" not in md
+    assert "itself breaks the constraints" not in md and "completed trials did" not in md
 
 
 def test_objectives_beyond_the_headline_kpis_are_in_the_header_and_the_table():
@@ -248,3 +248,26 @@ def test_objectives_beyond_the_headline_kpis_are_in_the_header_and_the_table():
     assert "margin per case 8,005" in baseline_line and "mean cycle time 90.5 h" in baseline_line
     row = next(ln for ln in md.splitlines() if ln.startswith("| one-off cost |"))
     assert "| 0 | 50,500 | +50,500.00" in row and "| yes |" in row
+
+
+def test_a_one_off_cost_constraint_is_not_said_to_be_broken_by_today():
+    """Today's process spends no one-off cost: the confirmation's baseline table has no
+    one_off_cost column, which must not read as an undefined value breaking the constraint."""
+    md = recommendations_markdown(
+        model_name="m",
+        candidates=[],
+        baseline=pd.DataFrame({"cycle_time_mean": [100.0, 90.0], "utilisation:a": [0.5, 0.6]}),
+        objectives=OBJECTIVES,
+        constraints=(
+            Constraint("one_off_cost", high=30000.0),
+            Constraint("utilisation_max", high=0.5),
+        ),
+        confirm_replications=2,
+        n_trials=8,
+        simulations=100,
+    )
+    assert "one_off_cost undefined" not in md
+    assert (
+        "Today's process itself breaks the constraints: utilisation_max 0.55 (busiest role: a), "
+        "where <= 0.5 is required." in md
+    )
