@@ -352,7 +352,7 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
 
 
 def _what_differs(stored: Any, current: Mapping[str, Any] | None) -> str:
-    """``: here the seed is 7, the study's 1`` (each part of ``fingerprint_parts`` that
+    """``: here seed is 7, the study's 1`` (each part of ``fingerprint_parts`` that
     differs), or "" when the study predates the parts (or nothing can be named)."""
     if not isinstance(stored, Mapping) or not current:
         return ""
