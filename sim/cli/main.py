@@ -80,6 +80,11 @@ FILE_GROUPS = {"process": MODEL_SUFFIXES, "redesign": (".yaml", ".yml", ".json")
 # compare's baseline= too: it names a run directory or a label such as
 # 'scenario.staffing.server=3', which Hydra's grammar refuses unquoted.
 PATH_KEYS = ("log", "backtest.log", "run", "sweep", "hydra.run.dir", "baseline")
+# Mappings whose keys are the model's or the user's (roles, KPIs): Hydra refuses a key its
+# config does not have, so an override of them (a key in them, or the mapping whole) adds.
+OPEN_MAPPINGS = tuple(
+    f"{k}{sep}" for k in ("scenario.staffing", "optimizer.constraints") for sep in (".", "=")
+)
 _PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$")
 
 
@@ -167,8 +172,10 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
                 a = f"{name}=" + ",".join(quote_path(v) for v in items)
             else:
                 a = f"{name}={quote_path(raw)}"
-        elif a.startswith("scenario.staffing."):
-            a = "++" + a  # staffing is an open mapping: add or override a role's headcount
+        elif a.startswith(OPEN_MAPPINGS):
+            # open mappings: add or override a role's headcount, a KPI's bounds (given whole,
+            # `scenario.staffing={legal: 2}`, merged as Hydra merges a mapping)
+            a = "++" + a
         elif a.startswith("process.params="):
             value = _unquoted(raw)
             if value not in ("", "null") and Path(value).expanduser().is_file():
@@ -464,12 +471,15 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
     cause = str(exc.__cause__ or "")
     if found and "not in struct" in text + cause:
         key = found.group(1)
-        section, _, name = key.rpartition(".")
+        # a mapping given whole (`optimizer.sampler={seeed: 3}`): the key inside it is unknown
+        full = str(getattr(exc.__cause__, "full_key", "") or "")
+        shown = full if full.startswith(f"{key}.") else key
+        section, _, name = shown.rpartition(".")
         valid = _section_keys(command, args, configs, key, section)
         where = f"section '{section}'" if section else f"the top level of {command}'s config"
         listed = f"; the keys of {where} are {valid}" if valid is not None else ""
         hint = did_you_mean(name, valid or ())
-        return f"{key}: unknown key '{name}' in {where}{hint}{listed}"
+        return f"{shown}: unknown key '{name}' in {where}{hint}{listed}"
     first = text.splitlines()[0] if text else type(exc).__name__
     return f"{first} {cause}".strip() if cause and cause not in text else text
 

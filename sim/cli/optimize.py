@@ -31,6 +31,7 @@ from sim.optimize import (
     optimize_redesign,
     parse_constraints,
     parse_objectives,
+    routed,
 )
 from sim.optimize.objectives import check_kpi_names
 from sim.redesign import SearchSpace, candidates_text, staffing_space
@@ -132,6 +133,28 @@ def baseline_time_per_case(trace: Trace, model: ProcessModel) -> dict[str, float
     return {row["step"]: time_per_case(row) for row in report["steps"]}
 
 
+def _with_scenario_staffing(
+    model: ProcessModel, scenario: Scenario
+) -> tuple[ProcessModel, Scenario]:
+    """Today's process as the scenario staffs it: ``scenario.staffing`` written into the model's
+    headcounts (and taken out of the scenario). The engine applies the scenario's staffing over
+    a redesign's, so a search varying the same role was overridden in every trial, described
+    its changes against the model's headcount and wrote ``best/<rank>.yaml`` files with
+    headcounts never simulated (QA 9b)."""
+    if not scenario.staffing:
+        return model, scenario
+    from dataclasses import replace
+
+    from sim.engine.replications import check_scenario
+
+    check_scenario(model, scenario)  # an unknown role, nobody for a role that does steps
+    roles = {
+        name: replace(role, headcount=scenario.staffing.get(name, role.headcount))
+        for name, role in model.roles.items()
+    }
+    return replace(model, roles=roles), replace(scenario, staffing={})
+
+
 def build_job(
     cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None
 ) -> tuple[SearchJob, FollowUp]:
@@ -147,6 +170,8 @@ def build_job(
         raise ConfigError(
             f"optimizer: unknown key(s) {unknown}; valid keys are {sorted(KNOWN_KEYS)}"
         )
+    scenario = Scenario.from_dict(dict(cfg.scenario))
+    model, scenario = _with_scenario_staffing(model, scenario)
     redesign = load_space_config(cfg)
     if "generate" in redesign:
         # written by _run once the baseline is simulated, its candidates ranked by its times
@@ -161,7 +186,6 @@ def build_job(
     space = SearchSpace.from_dict(redesign, model)
     objectives = parse_objectives(opt.get("objectives"))
     constraints = parse_constraints(opt.get("constraints"))
-    scenario = Scenario.from_dict(dict(cfg.scenario))
     sampler = dict(opt.get("sampler") or {})
     target_cls = sampler.pop("_target_", None)
     if not target_cls:
@@ -263,7 +287,9 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         signal.SIGINT: signal.signal(signal.SIGINT, _on_sigint),
     }
     try:
-        return _run(cfg, run_dir, process_choice=process_choice)
+        # an interrupt raised where Python ignores it (a weakref callback) is kept, not lost
+        with routed():
+            return _run(cfg, run_dir, process_choice=process_choice)
     except Terminated:
         print(
             f"\nterminated (SIGTERM); finished work is saved in {run_dir}; rerun the same "

@@ -18,7 +18,7 @@ from sim.optimize.confirm import (
     verdict,
 )
 from sim.optimize.evaluate import Evaluator
-from sim.optimize.interrupts import interrupt
+from sim.optimize.interrupts import interrupt, routed
 from sim.optimize.objectives import Constraint, Objective, parse_constraints, parse_objectives
 from sim.optimize.pipeline import FollowUp, optimize_redesign
 from sim.optimize.prune import prune
@@ -51,6 +51,7 @@ __all__ = [
     "parse_objectives",
     "prune",
     "rank_confirmed",
+    "routed",
     "run_search",
     "select_candidates",
     "verdict",

@@ -11,12 +11,20 @@ connection can still be interrupted.
 
 The command line routes its signal handlers through ``interrupt``; without them (a library
 caller, the tests) nothing changes: Python's own Ctrl-C handler raises at once, as always.
+
+A signal handler runs wherever the main thread is, also inside a weakref callback or a
+``__del__`` the garbage collector calls; Python does not propagate what is raised there (it
+prints "Exception ignored in ..." and goes on), so the interrupt was lost and the search ran to
+its end (QA 9b). Inside ``routed()`` (the command line's run) such an ignored interrupt is kept
+like one arriving in a storage write, and raised at the next safe point.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 _depth = 0  # nesting of deferred() blocks in force (0 inside allowed())
 _pending: BaseException | None = None
@@ -68,3 +76,30 @@ def allowed() -> Iterator[None]:
         yield
     finally:
         _depth = saved
+
+
+@contextmanager
+def routed() -> Iterator[None]:
+    """While the command line's signal handlers call ``interrupt``: an interrupt raised where
+    Python ignores exceptions (a weakref callback, a ``__del__``: ``sys.unraisablehook``) is
+    kept and raised at the next trial or simulation, or when the block ends."""
+    global _pending
+    previous = sys.unraisablehook
+
+    def keep(unraisable: Any) -> None:
+        global _pending
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            if _pending is None:
+                _pending = unraisable.exc_value
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = keep
+    try:
+        yield
+    except BaseException:
+        _pending = None  # the run stops anyway
+        raise
+    finally:
+        sys.unraisablehook = previous
+    _raise_pending()

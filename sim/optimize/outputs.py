@@ -136,6 +136,59 @@ def write_best_models(
     return paths
 
 
+def _bound(c: Constraint) -> str:
+    """A constraint's bounds in words: ``<= 0.9``, ``>= 0.2``, ``between 0.2 and 0.9``."""
+    if c.low is not None and c.high is not None:
+        return f"between {c.low:g} and {c.high:g}"
+    return f"<= {c.high:g}" if c.high is not None else f">= {c.low:g}"
+
+
+def constraint_breaches(means: Mapping[str, float], constraints: Sequence[Constraint]) -> list[str]:
+    """The constraints that KPI means break, each with its value (``utilisation_max`` with its
+    busiest role): ``["utilisation_max 1 (busiest role: Appraiser), where <= 0.9 is required"]``."""
+    out = []
+    for c in constraints:
+        value = derived_value(means, c.kpi)
+        if c.violation(value) <= 0:
+            continue
+        text = f"{c.kpi} {value:.3g}" if value == value else f"{c.kpi} undefined"
+        if c.kpi == "utilisation_max" and value == value:
+            busiest = max(
+                (k for k in means if k.startswith("utilisation:") and means[k] == means[k]),
+                key=lambda k: means[k],
+            )
+            text += f" (busiest role: {busiest.partition(':')[2]})"
+        out.append(f"{text}, where {_bound(c)} is required")
+    return out
+
+
+def search_feasibility(
+    study: optuna.Study, evaluator: Evaluator, constraints: Sequence[Constraint]
+) -> dict[str, Any]:
+    """How many completed trials met the constraints and, when none did, the nearest: the
+    trial whose largest violation, relative to its bound, is smallest, with the constraints it
+    breaks (``constraint_breaches`` of its search means)."""
+    done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    feasible = [t for t in done if all(v <= 0 for v in t.user_attrs.get("constraints", []))]
+    out: dict[str, Any] = {"completed": len(done), "feasible": len(feasible)}
+    if feasible or not done or not constraints:
+        return out
+
+    def shortfall(t: optuna.trial.FrozenTrial) -> float:
+        worst = -math.inf
+        for c, v in zip(constraints, t.user_attrs.get("constraints", []), strict=False):
+            bound = c.high if c.high is not None else c.low
+            worst = max(worst, v / abs(bound) if bound else v)
+        return worst
+
+    nearest = min(done, key=shortfall)
+    choice = {k: v for k, v in nearest.params.items()}
+    reps = int(nearest.user_attrs.get("replications") or 1)
+    means = evaluator.means(choice, reps)
+    out["nearest"] = {"trial": nearest.number, "broken": constraint_breaches(means, constraints)}
+    return out
+
+
 def _fmt(kpi: str, v: float | None) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
@@ -426,7 +479,9 @@ def _candidate_lines(
             "|---|---|---|---|---|---|",
         ]
         for k, r in c.comparison.iterrows():
-            if k == "one_off_cost" or ":" in k:  # per-step rows are in confirmation.json
+            if ":" in k:  # per-step rows are in confirmation.json
+                continue
+            if k == "one_off_cost" and k not in {o.kpi for o in objectives}:  # said above
                 continue
             holm_cell = "-"
             if adjusted and r.get("significant_adjusted") is not None:
@@ -512,6 +567,7 @@ def recommendations_markdown(
     search_replications: int | None = None,
     search_baseline: Mapping[str, float] | None = None,
     comparisons: int | None = None,
+    feasibility: Mapping[str, Any] | None = None,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
 
@@ -522,6 +578,7 @@ def recommendations_markdown(
     paired evidence and which redesign is recommended are shown.
     """
     base_means = {c: float(baseline[c].mean()) for c in baseline.columns if c != "replication"}
+    base_means.setdefault("one_off_cost", 0.0)  # today spends nothing
     if search_replications is not None:
         first = search_replications
         fresh = (
@@ -549,12 +606,18 @@ def recommendations_markdown(
             f" The search's own estimate (replications #0-#{(search_replications or 1) - 1}, "
             "which the trials' values in trials.csv are relative to): "
             + ", ".join(
-                f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}"
-                for k, v in search_baseline.items()
-                if k in ("cycle_time_mean", "dropoff_rate", "cost_per_case")
+                f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}" for k, v in search_baseline.items()
             )
             + "."
         )
+    # the objectives first (whatever they are), then the headline KPIs
+    today = {
+        k: derived_value(base_means, k)
+        for k in dict.fromkeys(
+            [*(o.kpi for o in objectives), "cycle_time_mean", "dropoff_rate", "cost_per_case"]
+        )
+    }
+    today = {k: v for k, v in today.items() if v == v}
     reps_label = (
         f"replications #{search_replications}-#{search_replications + confirm_replications - 1}"
         if search_replications is not None
@@ -573,17 +636,31 @@ def recommendations_markdown(
         + ".",
         "",
         f"Baseline (confirmation, {reps_label}; every comparison below is against it): "
-        + ", ".join(
-            f"{LABELS.get(k, (k,))[0]} {_fmt(k, base_means.get(k))}"
-            for k in ("cycle_time_mean", "dropoff_rate", "cost_per_case")
-            if k in base_means
-        )
+        + ", ".join(f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}" for k, v in today.items())
         + "."
         + search_base,
         "",
     ]
+    today_broken = constraint_breaches(base_means, constraints)
+    if today_broken:
+        lines += [
+            "Today's process itself breaks the constraints: " + "; ".join(today_broken) + ".",
+            "",
+        ]
     if not candidates:
-        lines.append("No redesign in the search was feasible and different from the baseline.")
+        nearest = (feasibility or {}).get("nearest")
+        if nearest is not None:
+            lines.append(
+                f"No redesign in the search met the constraints: none of the "
+                f"{feasibility['completed']} completed trials did ("
+                + ", ".join(c.describe() for c in constraints)
+                + f"); the nearest, trial {nearest['trial']}, had "
+                + "; ".join(nearest["broken"])
+                + ". Loosen optimizer.constraints, or widen the search space (redesign), "
+                "for a redesign that meets them."
+            )
+        else:
+            lines.append("No redesign in the search was feasible and different from the baseline.")
         return "\n".join(lines) + "\n"
     good = [c for c in candidates if is_recommended(c)]
     rest = [c for c in candidates if not is_recommended(c)]

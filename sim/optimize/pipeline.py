@@ -25,6 +25,7 @@ from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.outputs import (
     pareto_table,
     recommendations_markdown,
+    search_feasibility,
     trials_table,
     write_best_models,
 )
@@ -153,6 +154,8 @@ def optimize_redesign(
         candidates = drop_duplicates(candidates, ev)
         n_dominance = mark_dominated(candidates, job.objectives)
         candidates = rank_confirmed(candidates)
+        # no candidate: how near the search came to the constraints (its nearest trial's KPIs)
+        feasibility = search_feasibility(study, ev, job.constraints) if not candidates else None
         sims_confirm = ev.simulations - before
         pareto_table(
             candidates,
@@ -178,6 +181,7 @@ def optimize_redesign(
                 zip([o.kpi for o in job.objectives], baseline_values, strict=True)
             ),
             comparisons=n_comparisons,
+            feasibility=feasibility,
         )
         (run_dir / "recommendations.md").write_text(md, encoding="utf-8")
         summary = {

@@ -351,8 +351,40 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
         ) from None
 
 
+def _what_differs(stored: Any, current: Mapping[str, Any] | None) -> str:
+    """``: here seed is 7, the study's 1`` (each part of ``fingerprint_parts`` that
+    differs), or "" when the study predates the parts (or nothing can be named)."""
+    if not isinstance(stored, Mapping) or not current:
+        return ""
+    said = []
+    for name, now in current.items():
+        then = stored.get(name)
+        if then is None or _canonical(then) == _canonical(now):
+            continue
+        if name == "scenario" and isinstance(then, Mapping) and isinstance(now, Mapping):
+            said += [
+                f"scenario.{k} is {now.get(k)!r}, the study's {then.get(k)!r}"
+                for k in sorted(set(then) | set(now))
+                if _canonical(then.get(k)) != _canonical(now.get(k))
+            ]
+        elif name in ("model", "search space"):
+            said.append(f"the {name} is another")
+        else:
+            said.append(f"{name} is {now!r}, the study's {then!r}")
+    return ": here " + "; ".join(said) if said else ""
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
 def refuse_other_study(
-    attrs: Mapping[str, Any], *, study_name: str, study_fingerprint: str, sampler_name: str
+    attrs: Mapping[str, Any],
+    *,
+    study_name: str,
+    study_fingerprint: str,
+    sampler_name: str,
+    fingerprint_parts: Mapping[str, Any] | None = None,
 ) -> None:
     """Refuse (``ConfigError`` naming ``optimizer.study_name``) to resume a stored study whose
     attributes ``attrs`` record another search (``fingerprint``: model, search space,
@@ -360,9 +392,11 @@ def refuse_other_study(
     them (new) passes. Used when the study is opened and, earlier, by ``check_study``."""
     old = attrs.get("fingerprint")
     if old is not None and old != study_fingerprint:
+        what = _what_differs(attrs.get("fingerprint_parts"), fingerprint_parts)
         raise ConfigError(
             f"optimizer.study_name: the study '{study_name}' in this storage was made for a "
-            "different model, search space, objectives, scenario or seed; give this search its "
+            "different model, search space, objectives, constraints, scenario, seed or "
+            f"optimizer.replications{what}; give this search its "
             f"own study (optimizer.study_name={study_name}_2, or in a sweep over seeds "
             f"'optimizer.study_name={study_name}_${{seed}}') or, with the default storage, "
             "another hydra.run.dir"
@@ -396,6 +430,7 @@ def check_study(job: SearchJob) -> None:
             study_name=job.settings.study_name,
             study_fingerprint=job.fingerprint,
             sampler_name=job.sampler.name,
+            fingerprint_parts=job.fingerprint_parts,
         )
     finally:
         engine = getattr(storage, "engine", None)
@@ -411,6 +446,7 @@ def open_study(
     sampler: optuna.samplers.BaseSampler,
     study_fingerprint: str,
     fail_running: bool = False,
+    fingerprint_parts: Mapping[str, Any] | None = None,
 ) -> optuna.Study:
     """Create the study, or load it to resume (refusing one made for a different search or with
     another sampler). ``fail_running``: only this run uses the storage, so trials still RUNNING
@@ -423,6 +459,7 @@ def open_study(
             sampler=sampler,
             study_fingerprint=study_fingerprint,
             fail_running=fail_running,
+            fingerprint_parts=fingerprint_parts,
         )
 
 
@@ -434,6 +471,7 @@ def _open_study(
     sampler: optuna.samplers.BaseSampler,
     study_fingerprint: str,
     fail_running: bool,
+    fingerprint_parts: Mapping[str, Any] | None = None,
 ) -> optuna.Study:
     st = open_storage(storage)
     study = optuna.create_study(
@@ -449,9 +487,12 @@ def _open_study(
         study_name=study_name,
         study_fingerprint=study_fingerprint,
         sampler_name=sampler_name,
+        fingerprint_parts=fingerprint_parts,
     )
     if study.user_attrs.get("fingerprint") is None:
         study.set_user_attr("fingerprint", study_fingerprint)
+        if fingerprint_parts:  # what a refusal names when another search opens the study
+            study.set_user_attr("fingerprint_parts", json.loads(_canonical(fingerprint_parts)))
         study.set_user_attr("objectives", [o.kpi for o in objectives])
     if study.user_attrs.get("sampler") is None:
         study.set_user_attr("sampler", sampler_name)
@@ -652,6 +693,22 @@ class SearchJob:
             self.settings.replications,
         )
 
+    @property
+    def fingerprint_parts(self) -> dict[str, Any]:
+        """The parts of ``fingerprint``, for a refusal to name the one that differs: the model
+        and the search space as hashes, the rest as given."""
+        from sim.model import to_dict
+
+        return {
+            "model": fingerprint(to_dict(self.model)),
+            "search space": fingerprint([repr(v) for v in self.space.variables], self.space.budget),
+            "objectives": [o.__dict__ for o in self.objectives],
+            "constraints": [c.__dict__ for c in self.constraints],
+            "scenario": self.scenario.to_dict(),
+            "seed": self.seed,
+            "optimizer.replications": self.settings.replications,
+        }
+
 
 def _sampler(job: SearchJob, *, worker: int = 0, trials_before: int = 0, run: int = 0) -> Any:
     cf = constraints_func(len(job.constraints)) if job.constraints else None
@@ -673,6 +730,7 @@ def _open(
         sampler=_sampler(job, worker=worker, trials_before=trials_before, run=run),
         study_fingerprint=job.fingerprint,
         fail_running=fail_running,
+        fingerprint_parts=job.fingerprint_parts,
     )
 
 

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from sim.errors import ConfigError, ModelError, RedesignRefused
+from sim.errors import ConfigError, ModelError, RedesignRefused, did_you_mean
 from sim.model.distributions import Distribution
 from sim.model.process import ProcessModel
 from sim.redesign.operators import (
@@ -669,7 +669,8 @@ def _mapping(key: str, value: Any, *, allow_none: bool = False) -> dict[str, Any
 def _fields(key: str, spec: Mapping[str, Any], allowed: Sequence[str]) -> None:
     unknown = [k for k in spec if k not in allowed]
     if unknown:
-        raise ConfigError(f"{key}: unknown key(s) {unknown}; valid keys are {list(allowed)}")
+        hint = did_you_mean(unknown[0], allowed) if len(unknown) == 1 else ""
+        raise ConfigError(f"{key}: unknown key(s) {unknown}{hint}; valid keys are {list(allowed)}")
 
 
 def _entries(key: str, value: Any) -> dict[str, dict[str, Any]]:
@@ -729,7 +730,8 @@ class _Parser:
     def step(self, key: str, name: Any) -> str:
         if name not in self.model.steps:
             raise ConfigError(
-                f"{key}: unknown step {name!r}; valid steps are {sorted(self.model.steps)}"
+                f"{key}: unknown step {name!r}{did_you_mean(name, self.model.steps)}; valid "
+                f"steps are {sorted(self.model.steps)}"
             )
         return str(name)
 
@@ -740,13 +742,17 @@ class _Parser:
             kind = None
         if kind not in kinds:
             valid = sorted(n for n in self.model.node_names() if self.model.node_kind(n) in kinds)
-            raise ConfigError(f"{key}: unknown {' or '.join(kinds)} {name!r}; valid are {valid}")
+            raise ConfigError(
+                f"{key}: unknown {' or '.join(kinds)} {name!r}{did_you_mean(name, valid)}; "
+                f"valid are {valid}"
+            )
         return str(name)
 
     def role(self, key: str, name: Any) -> str:
         if name not in self.model.roles:
             raise ConfigError(
-                f"{key}: unknown role {name!r}; valid roles are {sorted(self.model.roles)}"
+                f"{key}: unknown role {name!r}{did_you_mean(name, self.model.roles)}; valid "
+                f"roles are {sorted(self.model.roles)}"
             )
         return str(name)
 

@@ -214,13 +214,30 @@ def _read_model(run_dir: Path, rf: RunFiles) -> tuple[ProcessModel | None, str |
             cfg = yaml.safe_load(rf.config_text) or {}
             spec = cfg.get("process") if isinstance(cfg, dict) else None
             if isinstance(spec, dict) and "steps" in spec:
-                return from_dict(spec, source="config.yaml: process"), "config.yaml (process)"
+                model = from_dict(spec, source="config.yaml: process")
+                return _staffed(model, cfg), "config.yaml (process)"
             if isinstance(spec, dict) and spec.get("path"):
                 path = Path(str(spec["path"]))
-                return load(path), f"{path} (from config.yaml)"
+                return _staffed(load(path), cfg), f"{path} (from config.yaml)"
         except Exception as exc:
             rf.problems.append(f"config.yaml: no usable process model ({type(exc).__name__})")
     return None, None
+
+
+def _staffed(model: ProcessModel, cfg: dict[str, Any]) -> ProcessModel:
+    """``model`` with the headcounts of the config's ``scenario.staffing``: today's process as
+    the run simulated it (an optimize run searches from it and its ``best/<rank>.yaml`` hold
+    it, so the diff map shows only the redesign's staffing changes)."""
+    from dataclasses import replace
+
+    staffing = (cfg.get("scenario") or {}).get("staffing") or {}
+    if not isinstance(staffing, dict):
+        return model
+    roles = {
+        name: replace(role, headcount=int(staffing.get(name, role.headcount)))
+        for name, role in model.roles.items()
+    }
+    return replace(model, roles=roles)
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -465,12 +482,25 @@ def _summary(rf: RunFiles) -> Section:
             diff = _change(r.get("diff"), unit)
             ci = f"[{_change(r.get('ci_low'), unit)}, {_change(r.get('ci_high'), unit)}]"
             cls = "muted"
+            adjusted = r.get("significant_adjusted")  # an objective: Holm's decision
             if sig and r.get("diff") is not None:
                 way = directions.get(key) or (
                     "maximize" if better_direction(key) == "higher" else "minimize"
                 )
                 lower_better = way == "minimize"
-                cls = "good" if (float(r["diff"]) < 0) == lower_better else "bad"
+                better = (float(r["diff"]) < 0) == lower_better
+                # an improvement of an objective counts only after Holm (as in the verdict); a
+                # worsening as soon as its unadjusted CI excludes 0
+                if not better:
+                    cls = "bad"
+                elif adjusted is not False:
+                    cls = "good"
+            holm = "-"
+            if adjusted is not None:
+                holm = "yes" if adjusted else "no"
+                if r.get("p_adjusted") is not None:
+                    p = float(r["p_adjusted"])
+                    holm += " (p < 0.001)" if p < 0.001 else f" (p = {p:.3f})"
             rows.append(
                 [
                     _esc(label),
@@ -479,6 +509,7 @@ def _summary(rf: RunFiles) -> Section:
                     f'<span class="{cls}">{diff}</span>',
                     ci,
                     "yes" if sig else "no",
+                    holm,
                 ]
             )
         if rows:
@@ -487,10 +518,11 @@ def _summary(rf: RunFiles) -> Section:
                     [
                         "KPI",
                         "baseline",
-                        "recommended",
+                        "recommended" if _recommended(comp) else "candidate",
                         "change",
                         "95 % CI of change",
-                        "significant",
+                        "significant (unadjusted)",
+                        "after Holm",
                     ],
                     rows,
                     numeric={1, 2, 3, 4},
@@ -507,7 +539,8 @@ def _summary(rf: RunFiles) -> Section:
             holm_note = (
                 f" The verdict counts an improvement only when it stays significant after "
                 f"Holm's adjustment for the {mc['comparisons']} comparisons of the confirmation "
-                "(every candidate on every objective)."
+                "(every candidate on every objective): the after-Holm column, by which an "
+                "objective's improvement is coloured."
                 if mc.get("comparisons")
                 else ""
             )

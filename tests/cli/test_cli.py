@@ -425,3 +425,75 @@ def test_a_run_directory_given_as_the_model_names_the_model_file_in_it(tmp_path)
     res = run_sim(f"process={run}", f"hydra.run.dir={tmp_path / 'r'}")
     assert res.returncode == 2 and "a directory, not a file; expected a .yaml" in res.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_a_staffing_mapping_overrides_headcounts_as_its_config_comment_shows(tmp_path):
+    """QA 9b: `scenario.staffing={server: 3}`, the form configs/scenario/default.yaml's comment
+    gives (`e.g. {legal: 2}`), was refused with "unknown key 'staffing' in section 'scenario'
+    (did you mean 'staffing'?)"."""
+    run = tmp_path / "r"
+    res = run_sim(
+        "process=mmc",
+        "scenario.staffing={server: 3}",
+        "scenario.replications=2",
+        "scenario.horizon_days=3",
+        "progress=false",
+        f"hydra.run.dir={run}",
+    )
+    assert res.returncode == 0, res.stderr
+    kpis = json.loads((run / "kpis.json").read_text())
+    assert {r["role"]: r["headcount"] for r in kpis["roles"]} == {"server": 3}
+
+
+def test_a_constraint_on_another_kpi_is_taken_and_a_bad_field_named(tmp_path, crm_path):
+    """QA 9b: `optimizer.constraints={dropoff_rate: {max: 0.9}}` (the form parse_constraints
+    documents) was refused with "unknown key 'constraints' in section 'optimizer' (did you
+    mean 'constraints'?)", and so was a misspelt bound (`{utilisation_max: {maximum: 0.9}}`):
+    no constraint but utilisation_max's max could be given that way."""
+    run = tmp_path / "r"
+    args = [
+        "optimize",
+        "process=mmc",
+        "redesign=staffing",
+        "optimizer=random",
+        "optimizer.n_trials=2",
+        "optimizer.replications=2",
+        "optimizer.min_replications=2",
+        "optimizer.confirm_replications=2",
+        "optimizer.top_k=1",
+        "optimizer.ablate_top=0",
+        "scenario.horizon_days=2",
+        "scenario.warmup_days=0.5",
+        "workers=1",
+        "progress=false",
+        "output.report=false",
+    ]
+    res = run_sim(*args, "optimizer.constraints={dropoff_rate: {max: 0.9}}", f"hydra.run.dir={run}")
+    assert res.returncode == 0, res.stderr
+    summary = json.loads((run / "confirmation.json").read_text())
+    # merged into the default, as Hydra merges a mapping
+    assert {c["kpi"]: c["high"] for c in summary["constraints"]} == {
+        "utilisation_max": 0.9,
+        "dropoff_rate": 0.9,
+    }
+    bad = tmp_path / "bad"
+    res = run_sim(
+        *args, "optimizer.constraints={utilisation_max: {maximum: 0.9}}", f"hydra.run.dir={bad}"
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "optimizer.constraints.utilisation_max: unknown field(s) ['maximum']" in res.stderr
+    assert "did you mean 'constraints'" not in res.stderr
+
+
+def test_a_mapping_override_with_a_key_its_section_lacks_names_that_key(tmp_path):
+    """QA 9b: a new key inside a mapping given whole was reported as the section itself:
+    "optimizer.sampler: unknown key 'sampler' in section 'optimizer' (did you mean
+    'sampler'?)"."""
+    res = run_sim(
+        "optimize", "process=mmc", "optimizer.sampler={seeed: 3}", f"hydra.run.dir={tmp_path / 'r'}"
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "optimizer.sampler.seeed: unknown key 'seeed' in section 'optimizer.sampler'" in (
+        res.stderr
+    )
+    assert "did you mean 'seed'" in res.stderr and "did you mean 'sampler'" not in res.stderr

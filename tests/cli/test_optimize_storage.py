@@ -293,3 +293,69 @@ def test_a_resumed_run_whose_own_study_is_another_searchs_keeps_its_record(tmp_p
         if p.is_file() and ".hydra" not in p.parts
     }
     assert after == before
+
+
+# A SIGTERM whose handler runs inside a weakref callback the garbage collector called (or a
+# __del__): Python prints "Exception ignored in ..." for what the handler raised and goes on.
+SIGTERM_IN_A_WEAKREF_CALLBACK = """
+import os, signal, sys, weakref
+from sim.cli import main as cli
+from sim.optimize import evaluate
+
+real = evaluate._simulate_kpis
+calls = {"n": 0}
+
+class Owner:
+    pass
+
+def simulate(job):
+    calls["n"] += 1
+    if calls["n"] == 6:  # a trial or so in: the signal lands in a callback Python runs
+        owner = Owner()
+        keep = weakref.ref(owner, lambda _: os.kill(os.getpid(), signal.SIGTERM))
+        del owner
+    return real(job)
+
+evaluate._simulate_kpis = simulate
+cli.main(sys.argv[1:])
+"""
+
+
+def test_sigterm_that_lands_where_python_ignores_exceptions_still_stops_the_search(tmp_path):
+    """QA 9b: a SIGTERM during a search landed in a weakref callback the garbage collector ran
+    (``WeakKeyDictionary``'s); Python printed "Exception ignored in" with the ``Terminated``
+    traceback, and the search ran on to its last trial and exited 0: the kill was lost."""
+    run = tmp_path / "run"
+    args = [*quick_search_args(tmp_path, 60), f"hydra.run.dir={run}"]
+    res = subprocess.run(
+        [sys.executable, "-c", SIGTERM_IN_A_WEAKREF_CALLBACK, *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 143, res.stderr
+    assert "terminated (SIGTERM); finished work is saved in" in res.stderr
+    assert "Exception ignored" not in res.stderr and "Traceback" not in res.stderr
+    states = _states(run / "study.db")
+    assert "RUNNING" not in states
+    assert states.count("COMPLETE") < 20  # stopped at the next simulation, not after 60 trials
+    assert not (run / "recommendations.md").exists()
+
+
+def test_a_refused_resume_names_what_differs_from_the_study(tmp_path):
+    """QA 9b: rerunning into a search's directory with another optimizer.replications (or
+    horizon, or seed) was refused as "made for a different model, search space, objectives,
+    scenario or seed", naming neither what differed nor, for replications, that it counts."""
+    run = tmp_path / "run"
+    args = [*quick_search_args(tmp_path, 1), f"hydra.run.dir={run}"]
+    assert run_sim(*args).returncode == 0
+    for override, says in (
+        ("optimizer.replications=3", "here optimizer.replications is 3, the study's 2"),
+        ("scenario.horizon_days=3", "here scenario.horizon_days is 3, the study's 2"),
+        ("seed=7", "here seed is 7, the study's 0"),
+    ):
+        res = run_sim(
+            *[a for a in args if not a.startswith(override.split("=")[0] + "=")], override
+        )
+        assert res.returncode == 2, res.stderr
+        assert "optimizer.replications" in res.stderr and says in res.stderr, res.stderr

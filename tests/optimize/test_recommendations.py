@@ -142,3 +142,132 @@ def test_nothing_recommended_says_so():
     recommended, _, rest = md.partition("## Tried, not recommended")
     assert "## Recommended\n\nNone." in recommended
     assert "### " not in recommended and rest.count("### ") == 3
+
+
+def test_a_search_where_no_trial_meets_the_constraints_says_why(tmp_path, make_job):
+    """QA 9b: with a constraint nothing meets (the loan application's Appraiser is busy 100 %
+    today, and still over 90 % in every staffing the search tried), recommendations.md said
+    only "No redesign in the search was feasible and different from the baseline.": not that
+    no trial met the constraint, how close the nearest came, nor that today's process breaks
+    it too (only pareto.csv's `feasible` column said so)."""
+    import dataclasses
+
+    from sim.optimize import FollowUp, optimize_redesign
+
+    job = dataclasses.replace(
+        make_job(n_trials=4, replications=2, storage=f"sqlite:///{tmp_path / 'study.db'}"),
+        constraints=(Constraint("utilisation_max", high=0.01),),
+    )
+    follow = FollowUp(confirm_replications=2, top_k=1, ablate_top=0)
+    optimize_redesign(job, run_dir=tmp_path, follow_up=follow, progress=False, workers=1)
+    md = (tmp_path / "recommendations.md").read_text()
+    assert "No redesign in the search was feasible and different from the baseline" not in md
+    found = re.search(
+        r"No redesign in the search met the constraints: none of the (\d+) completed trials "
+        r"did \(utilisation_max <= 0\.01\)"
+        r"; the nearest, trial (\d+), had utilisation_max ([\d.]+) \(busiest role: (\w+)\)",
+        md,
+    )
+    assert found, md
+    util = float(found.group(3))
+    assert util > 0.01 and found.group(4) in ("clerk", "expert")
+    import optuna
+
+    study = optuna.load_study(study_name="t", storage=f"sqlite:///{tmp_path / 'study.db'}")
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    assert int(found.group(1)) == len(done)
+    nearest = min(done, key=lambda t: t.user_attrs["kpis"]["utilisation_max"])
+    assert int(found.group(2)) == nearest.number
+    assert abs(nearest.user_attrs["kpis"]["utilisation_max"] - util) < 0.0051
+    today = re.search(
+        r"Today's process itself breaks the constraints: utilisation_max ([\d.]+) "
+        r"\(busiest role: (\w+)\), where <= 0\.01 is required",
+        md,
+    )
+    assert today, md
+    pareto = pd.read_csv(tmp_path / "pareto.csv")
+    assert not pareto.loc[pareto["is_baseline"], "feasible"].item()
+
+
+def test_a_baseline_within_the_constraints_gets_no_such_note(tmp_path, make_job):
+    import dataclasses
+
+    from sim.optimize import FollowUp, optimize_redesign
+
+    job = dataclasses.replace(
+        make_job(n_trials=4, replications=2),
+        constraints=(Constraint("utilisation_max", high=1.0),),
+    )
+    follow = FollowUp(confirm_replications=2, top_k=1, ablate_top=0)
+    optimize_redesign(job, run_dir=tmp_path, follow_up=follow, progress=False, workers=1)
+    md = (tmp_path / "recommendations.md").read_text()
+    assert "itself breaks the constraints" not in md and "completed trials did" not in md
+
+
+def test_objectives_beyond_the_headline_kpis_are_in_the_header_and_the_table():
+    """QA 9b: with `optimizer.objectives=[{kpi: margin_per_case, direction: maximize},
+    {kpi: one_off_cost}]` the header read "The search's own estimate (...): ." (it named only
+    cycle time, drop-off and cost per case), the confirmation's baseline left out margin per
+    case, and the table of a candidate called "worse than today" had no one-off cost row,
+    the objective that made it worse."""
+    objectives = (Objective("margin_per_case", "maximize"), Objective("one_off_cost"))
+    comp = pd.DataFrame(
+        {
+            "base": [8000.0, 0.0, 90.0],
+            "alt": [9000.0, 50500.0, 70.0],
+            "diff": [1000.0, 50500.0, -20.0],
+            "ci_low": [-500.0, 50500.0, -28.0],
+            "ci_high": [2500.0, 50500.0, -12.0],
+            "relative": [0.125, float("nan"), -0.22],
+            "significant": [False, True, True],
+        },
+        index=["margin_per_case", "one_off_cost", "cycle_time_mean"],
+    )
+    cand = Candidate(
+        trial=5, choice={}, changes=["Automate 'x'"], one_off_cost=50500.0,
+        search_values=[9100.0, 50500.0], rank=1, search_rank=1, verdict="worse",
+        comparison=comp,
+    )  # fmt: skip
+    md = recommendations_markdown(
+        model_name="m",
+        candidates=[cand],
+        baseline=pd.DataFrame(
+            {"margin_per_case": [8000.0, 8010.0], "cycle_time_mean": [90.0, 91.0]}
+        ),
+        objectives=objectives,
+        constraints=(),
+        confirm_replications=2,
+        n_trials=8,
+        simulations=100,
+        search_replications=3,
+        search_baseline={"margin_per_case": 8200.0, "one_off_cost": 0.0},
+    )
+    assert "relative to): ." not in md
+    assert "relative to): margin per case 8,200, one-off cost 0." in md
+    baseline_line = next(ln for ln in md.splitlines() if ln.startswith("Baseline (confirmation"))
+    assert "margin per case 8,005" in baseline_line and "mean cycle time 90.5 h" in baseline_line
+    row = next(ln for ln in md.splitlines() if ln.startswith("| one-off cost |"))
+    assert "| 0 | 50,500 | +50,500.00" in row and "| yes |" in row
+
+
+def test_a_one_off_cost_constraint_is_not_said_to_be_broken_by_today():
+    """Today's process spends no one-off cost: the confirmation's baseline table has no
+    one_off_cost column, which must not read as an undefined value breaking the constraint."""
+    md = recommendations_markdown(
+        model_name="m",
+        candidates=[],
+        baseline=pd.DataFrame({"cycle_time_mean": [100.0, 90.0], "utilisation:a": [0.5, 0.6]}),
+        objectives=OBJECTIVES,
+        constraints=(
+            Constraint("one_off_cost", high=30000.0),
+            Constraint("utilisation_max", high=0.5),
+        ),
+        confirm_replications=2,
+        n_trials=8,
+        simulations=100,
+    )
+    assert "one_off_cost undefined" not in md
+    assert (
+        "Today's process itself breaks the constraints: utilisation_max 0.55 (busiest role: a), "
+        "where <= 0.5 is required." in md
+    )

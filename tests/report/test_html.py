@@ -622,3 +622,28 @@ def test_the_pareto_axes_carry_units_percentages_and_a_narrow_span_note(tmp_path
         assert HEADLINE_LABELS[k][1] == kpi_unit(k)
         assert LABELS.get(k, (k, kpi_unit(k)))[1] == kpi_unit(k)
     assert kpi_unit("headcount") == "people"
+
+
+def test_the_summary_table_shows_holms_decision_and_colours_by_it(tmp_path, crm):
+    """QA 9b: the report's first table coloured an objective's improvement green with
+    "significant: yes" (its unadjusted CI) when Holm's adjustment, which the verdict uses, said
+    no (the CRM search's -39 h, p = 0.062 adjusted, verdict "within noise"), and headed the
+    column of a candidate that was not recommended "recommended"."""
+    import json
+
+    redesigned = op.remove_step(crm, "contract_review")
+    run = write_optimize_run(tmp_path / "opt", crm, redesigned)
+    conf = json.loads((run / "confirmation.json").read_text())
+    cand = conf["candidates"][0]
+    cand.update(verdict="within noise", recommended=False)
+    cand["comparison"]["cycle_time_mean"].update(
+        p_value=0.004, p_adjusted=0.062, significant_adjusted=False
+    )
+    cand["comparison"]["cost_per_case"].update(
+        p_value=0.4, p_adjusted=1.0, significant_adjusted=False
+    )
+    (run / "confirmation.json").write_text(json.dumps(conf))
+    summary = _section(build_report(run).read_text(encoding="utf-8"), "summary")
+    assert "after Holm" in summary and "no (p = 0.062)" in summary
+    assert 'class="good">-70 h' not in summary  # not an improvement the verdict counts
+    assert "<th>recommended</th>" not in summary and "<th>candidate</th>" in summary
