@@ -53,10 +53,12 @@ class RedesignRefused(SimError):
 
 
 # ``scheme://user:password@`` (the user may be empty: ``postgresql://:pw@host``), also in the
-# form Hydra saves overrides in, with ``:`` escaped (``postgresql\://alice\:pw@host``).
+# form Hydra saves overrides in, with ``:`` escaped (``postgresql\://alice\:pw@host``). The
+# password runs to the last ``@`` of the URL: one typed with an ``@`` in it, not percent-encoded
+# (``bob:p@ss@host``), is masked whole, not up to its own ``@`` (which left ``ss`` showing).
 _URL_PASSWORD = re.compile(
     r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*\\*:\\*/\\*/)(?P<user>[^:/@\s\\]*)"
-    r"(?P<sep>\\*:)(?P<pw>[^@\s]+)@"
+    r"(?P<sep>\\*:)(?P<pw>[^\s'\"]+)@"
 )
 # ``?password=...`` / ``&password=...`` in a URL's query (also HTML-escaped: ``&amp;password=``)
 _QUERY_PASSWORD = re.compile(r"(?P<key>[?&;]password\\*=)(?P<pw>[^&\s#'\"<]+)", re.IGNORECASE)

@@ -385,7 +385,9 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         if not job:
             sys.exit(2)
     except KeyboardInterrupt:
-        print("\ninterrupted; finished work is saved in " + str(run_dir), file=sys.stderr)
+        # an optimize study resumes where it stopped (as its SIGTERM message says too)
+        resume = "; rerun the same command to resume" if command == "optimize" else ""
+        print(f"\ninterrupted; finished work is saved in {run_dir}{resume}", file=sys.stderr)
         sys.exit(130)
     except Exception as exc:  # a bug: in a sweep, the other jobs still run and get compared
         if not job:

@@ -876,11 +876,21 @@ def _recommendation_section(rf: RunFiles) -> Section:
     if pareto is not None:
         parts.append(_img(pareto[0], alt="Pareto front", caption=pareto[1]))
     if not parts:
+        # a search stopped (Ctrl-C, SIGTERM, a crash) before its results were written: its
+        # finished trials are in the study, and rerunning the command resumes it
+        stopped = (rf.run_dir / "study.db").is_file()
         parts.append(
             _missing(
                 "No optimisation results (<code>recommendations.md</code>, "
                 "<code>pareto.csv</code>, <code>best/1.yaml</code>) in this run: nothing "
-                "to recommend yet. Run <code>python -m sim optimize</code>."
+                "to recommend yet. "
+                + (
+                    "Its search stopped before writing them; <code>study.db</code> holds the "
+                    "trials it finished: rerun the same <code>python -m sim optimize</code> "
+                    "command into this directory to resume it."
+                    if stopped
+                    else "Run <code>python -m sim optimize</code>."
+                )
             )
         )
     return Section("recommendations", "Recommended changes", "\n".join(parts))

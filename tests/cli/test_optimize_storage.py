@@ -49,6 +49,21 @@ def test_redact_masks_every_url_form_of_a_password(text):
     assert clean.split("***")[0] == text.split("s3cret")[0]  # what precedes it is kept
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql://bob:p@ss@db:5432/x",
+        "storage: 'postgresql://bob:p@ss@db/x', owner: ann@example.org",
+        '{"storage": "postgresql\\://bob\\:p@ss@db/x"}',
+    ],
+)
+def test_a_password_typed_with_an_at_sign_is_masked_whole(text):
+    """QA 9b: 'bob:p@ss@host' was masked as 'bob:***@ss@host', leaving 'ss' showing."""
+    clean = redact(text)
+    assert "***@db" in clean and "ss@" not in clean and "p@" not in clean
+    assert clean.endswith(text[text.index("@db") + 3 :])  # what follows the host is kept
+
+
 def test_redact_leaves_urls_without_a_password_alone():
     for text in ("sqlite:///out/study.db", "sqlite:///:memory:", "postgresql://db:5432/x?user=a"):
         assert redact(text) == text
@@ -197,7 +212,16 @@ def _states(db: Path) -> list[str]:
         con.close()
 
 
-def test_sigterm_stops_the_search_like_ctrl_c(tmp_path):
+@pytest.mark.parametrize(
+    ("sig", "status", "said"),
+    [
+        (signal.SIGTERM, 143, "terminated (SIGTERM); finished work is saved in"),
+        (signal.SIGINT, 130, "interrupted; finished work is saved in"),
+    ],
+)
+def test_sigterm_stops_the_search_like_ctrl_c(tmp_path, sig, status, said):
+    """Either way the user is told the search resumes (Ctrl-C did not say so, QA 9b), and the
+    report of the stopped run says where its trials are and how to go on."""
     run = tmp_path / "run"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", *quick_search_args(tmp_path, 5000), f"hydra.run.dir={run}"],
@@ -216,16 +240,21 @@ def test_sigterm_stops_the_search_like_ctrl_c(tmp_path):
                 pass  # not created yet
             time.sleep(0.2)
         assert proc.poll() is None, proc.communicate()
-        os.kill(proc.pid, signal.SIGTERM)
+        os.kill(proc.pid, sig)
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 143, err
-    assert "terminated (SIGTERM); finished work is saved in" in err
+    assert proc.returncode == status, err
+    assert said in err and "rerun the same command to resume" in err
     assert "Traceback" not in err
     states = _states(run / "study.db")
     assert "RUNNING" not in states and states.count("COMPLETE") >= 3
+    if sig == signal.SIGINT:
+        res = run_sim("report", f"run={run}")
+        assert res.returncode == 0, res.stderr
+        page = (run / "report.html").read_text()
+        assert "Its search stopped before writing them" in page and "to resume it" in page
 
 
 def test_a_resumed_run_fails_the_trials_a_killed_run_left_running(tmp_path):
