@@ -109,14 +109,18 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         raise ConfigError(f"output.trace_format: expected csv.gz or parquet, got {fmt!r}")
     seed = config_int(cfg, "seed", minimum=0)
     workers = config_int(cfg, "workers", minimum=1, null=True)
+    first = config_int(cfg, "first_replication", minimum=0)
     check_scenario(model, scenario)  # e.g. scenario.staffing of an unknown role: before removing
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
         clear_earlier_run(run_dir)
     write_run_record(run_dir, cfg, command="simulate", extra={"model": model.name})
-    traces = run_replications(model, scenario, seed=seed, workers=workers, progress=progress)
+    traces = run_replications(
+        model, scenario, seed=seed, workers=workers, progress=progress, first=first
+    )
     table = kpi_table(traces, model)
     report = kpi_report(table, model, headcount=traces[0].meta.get("staffing"))
     report["seed"] = seed
+    report["first_replication"] = first
     report["scenario"] = scenario.to_dict()
     warnings = [
         w
@@ -131,9 +135,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     write_json(run_dir / "kpis.json", report)
     save(model, run_dir / "model.yaml", overwrite=True)
     if trace:
+        numbers = [t.meta.get("replication", i) for i, t in enumerate(traces)]
         logs = [
-            trace_to_event_log(t, case_prefix=f"{i}-").assign(replication=i)
-            for i, t in enumerate(traces)
+            trace_to_event_log(t, case_prefix=f"{r}-").assign(replication=r)
+            for r, t in zip(numbers, traces, strict=True)
         ]
         log = pd.concat(logs, ignore_index=True)
         if fmt == "parquet":

@@ -42,19 +42,26 @@ def run_replications(
     workers: int | None = None,
     progress: bool = False,
     on_result: Callable[[int, Trace], None] | None = None,
+    first: int = 0,
 ) -> list[Trace]:
-    """Run ``scenario.replications`` replications of ``model``; traces in replication order.
+    """Run ``scenario.replications`` replications of ``model``, numbers ``first`` on; traces in
+    replication order.
 
     Replication ``r`` uses the random streams of ``(seed, r)`` whatever the number of workers, so
-    results do not depend on ``workers``. ``workers=None`` uses every available core (one process
-    per core); ``workers=1`` runs in this process. ``on_result`` is called as each one finishes.
+    results do not depend on ``workers``, and replications ``first..`` of a model are the ones an
+    ``optimize`` confirmation ran from ``first``. ``workers=None`` uses every available core (one
+    process per core); ``workers=1`` runs in this process. ``on_result`` is called as each one
+    finishes.
     """
     n = scenario.replications
+    if isinstance(first, bool) or not isinstance(first, int) or first < 0:
+        raise ValueError(f"first: expected an integer >= 0, got {first!r}")
     check_scenario(model, scenario)  # fail fast on bad staffing, before any worker starts
     if workers is None:
         workers = available_cores()
     workers = max(1, min(workers, n))
-    jobs = [(model, scenario, seed, r) for r in range(n)]
+    numbers = range(first, first + n)
+    jobs = [(model, scenario, seed, r) for r in numbers]
     bar = tqdm(total=n, desc=f"{model.name}: replications", unit="rep", disable=not progress)
     traces: dict[int, Trace] = {}
     try:
@@ -76,4 +83,4 @@ def run_replications(
                     bar.update()
     finally:
         bar.close()
-    return [traces[r] for r in range(n)]
+    return [traces[r] for r in numbers]

@@ -13,11 +13,14 @@ from optuna.trial import TrialState
 
 from sim.kpis.units import labelled
 from sim.model import save
+from sim.model.scenario import Scenario
 from sim.optimize.confirm import Candidate, is_recommended
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
 
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
+#: Today's process as the search simulated it, beside the redesigns in ``best/``.
+TODAY_FILE = "today.yaml"
 LABELS = labelled(
     {
         "cycle_time_mean": "mean cycle time",
@@ -121,19 +124,35 @@ def pareto_table(
 def write_best_models(
     candidates: Sequence[Candidate], evaluator: Evaluator, folder: Path
 ) -> list[Path]:
-    """The redesigned model of each candidate as ``best/<rank>.yaml``; the ranks a previous
-    pass of this search wrote and this one does not (a resumed study with fewer candidates) are
-    removed, so ``best/`` never holds a stale model."""
+    """The redesigned model of each candidate as ``best/<rank>.yaml``, and today's process as
+    the search simulated it as ``best/today.yaml`` (``scenario.staffing`` in it), so both can be
+    simulated again (``check_command``); the ranks a previous pass of this search wrote and this
+    one does not (a resumed study with fewer candidates) are removed, so ``best/`` never holds a
+    stale model."""
     folder.mkdir(parents=True, exist_ok=True)
     ranks = {f"{c.rank}.yaml" for c in candidates}
     for old in folder.glob("*.yaml"):
         if old.stem.isdigit() and old.name not in ranks:
             old.unlink()
-    paths = []
+    paths = [save(evaluator.redesigned({}), folder / TODAY_FILE, overwrite=True)]
     for c in candidates:
         model = evaluator.redesigned(c.choice)
         paths.append(save(model, folder / f"{c.rank}.yaml", overwrite=True))
     return paths
+
+
+def check_command(scenario: Scenario, *, seed: int, first: int, replications: int) -> str:
+    """The ``python -m sim simulate`` arguments (all but ``process=``) that simulate a model of
+    ``best/`` over replications ``first..first+replications-1`` of the search's scenario: the
+    same random numbers as the confirmation, hence the same means. Every scenario key is given,
+    so no default of the simulate config (which may differ from the search's) gets in."""
+    args = [f"seed={seed}", f"first_replication={first}", f"scenario.replications={replications}"]
+    for key, value in scenario.to_dict().items():
+        if key in ("replications", "staffing"):  # staffing: in the models (best/today.yaml)
+            continue
+        text = "null" if value is None else str(value).lower() if isinstance(value, bool) else value
+        args.append(f"scenario.{key}={text}")
+    return " ".join(args)
 
 
 def _bound(c: Constraint) -> str:
@@ -568,8 +587,12 @@ def recommendations_markdown(
     search_baseline: Mapping[str, float] | None = None,
     comparisons: int | None = None,
     feasibility: Mapping[str, Any] | None = None,
+    check_args: str | None = None,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
+
+    ``check_args`` (``check_command``): how to simulate today's process and a redesign of
+    ``best/`` again over the confirmation's replications, said under the baseline.
 
     Candidates are listed in their order (``rank_confirmed``): under "Recommended" those better
     than today or genuine trade-offs within the constraints; under "Tried, not recommended" the
@@ -641,6 +664,14 @@ def recommendations_markdown(
         + search_base,
         "",
     ]
+    if check_args:
+        lines += [
+            "To check these figures yourself, from this run directory: "
+            f"`python -m sim simulate process=best/{TODAY_FILE} {check_args}` simulates today's "
+            "process over the confirmation's replications with the same random numbers (the "
+            "same means as the baseline above), and `process=best/<rank>.yaml` a redesign below.",
+            "",
+        ]
     today_broken = constraint_breaches(base_means, constraints)
     if today_broken:
         lines += [

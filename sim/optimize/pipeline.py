@@ -23,6 +23,7 @@ from sim.optimize.confirm import (
 )
 from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.outputs import (
+    check_command,
     pareto_table,
     recommendations_markdown,
     search_feasibility,
@@ -182,6 +183,7 @@ def optimize_redesign(
             ),
             comparisons=n_comparisons,
             feasibility=feasibility,
+            check_args=check_command(job.scenario, seed=job.seed, first=start, replications=reps),
         )
         (run_dir / "recommendations.md").write_text(md, encoding="utf-8")
         summary = {

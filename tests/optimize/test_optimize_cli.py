@@ -204,4 +204,37 @@ def test_best_models_of_an_earlier_pass_are_not_left_behind(tmp_path):
     model = from_dict(TINY)
     ev = SimpleNamespace(redesigned=lambda choice: model)
     write_best_models([SimpleNamespace(rank=1, choice={})], ev, best)
-    assert sorted(p.name for p in best.iterdir()) == ["1.yaml", "notes.yaml"]
+    assert sorted(p.name for p in best.iterdir()) == ["1.yaml", "notes.yaml", "today.yaml"]
+
+
+def test_the_confirmed_figures_can_be_simulated_again_with_the_command_given(tmp_path):
+    """recommendations.md says how to simulate today's process (best/today.yaml) and a redesign
+    (best/<rank>.yaml) over the confirmation's replications: run from the run directory, the
+    command gives pareto.csv's confirmed means exactly (the same random numbers). Before, the
+    confirmed figures came from replications #k on, which simulate could not run."""
+    import re
+
+    files = write_tiny_files(tmp_path)
+    res = run_sim(*_args(tmp_path, files, 4))
+    assert res.returncode == 0, res.stderr
+    run = tmp_path / "run"
+    text = (run / "recommendations.md").read_text()
+    found = re.search(r"`python -m sim simulate process=best/today\.yaml ([^`]*)`", text)
+    assert found, text
+    args = found.group(1).split()
+    assert "first_replication=3" in args and "scenario.replications=4" in args
+    pareto = pd.read_csv(run / "pareto.csv")
+    kpi = "cycle_time_mean"
+    for name, row in (("today", pareto[pareto["is_baseline"]]), ("1", pareto[pareto["rank"] == 1])):
+        if row.empty:
+            continue
+        out = run / f"check_{name}"
+        res = subprocess.run(
+            [sys.executable, "-m", "sim", "simulate", f"process=best/{name}.yaml", *args,
+             "progress=false", "output.report=false", f"hydra.run.dir={out}"],
+            capture_output=True, text=True, timeout=600, cwd=run,
+        )  # fmt: skip
+        assert res.returncode == 0, res.stderr
+        simulated = json.loads((out / "kpis.json").read_text())["headline"][kpi]["mean"]
+        assert simulated == pytest.approx(float(row[f"{kpi} (confirmed)"].iloc[0]), rel=1e-12)
+        assert pd.read_csv(out / "replications.csv")["replication"].tolist() == [3, 4, 5, 6]
