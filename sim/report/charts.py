@@ -872,6 +872,7 @@ def plot_pareto(
     baseline: Any = None,
     recommended: Any = None,
     infeasible: pd.DataFrame | None = None,
+    baseline_infeasible: bool = False,
     x_label: str | None = None,
     y_label: str | None = None,
     x_unit: str = "",
@@ -888,6 +889,8 @@ def plot_pareto(
     ``baseline`` / ``recommended`` are either an index label of ``trials`` or a mapping with
     the two objective values. ``minimize`` says, per objective, whether less is better.
     ``infeasible`` holds trials that broke a constraint: crosses, never part of the front.
+    ``baseline_infeasible``: today's process breaks a constraint itself; its star is crossed out
+    like them and labelled so.
 
     The axes show ``trials``, the baseline and the recommended point (see ``pareto_range``);
     an infeasible trial far beyond them is drawn as a triangle on the border, pointing its way,
@@ -932,12 +935,14 @@ def plot_pareto(
             color=BASELINE,
             edgecolor="white",
             zorder=5,
-            label="baseline",
+            label="baseline (breaks a constraint)" if baseline_infeasible else "baseline",
         )
+        if baseline_infeasible:
+            ax.scatter([b[0]], [b[1]], marker="x", s=50, linewidths=1.6, color=DROP, zorder=6)
         lo, hi = ax.get_xlim()
         right = b[0] > (lo + hi) / 2  # the label inside the axes, on the side with room
         ax.annotate(
-            "baseline",
+            "baseline (breaks a constraint)" if baseline_infeasible else "baseline",
             b,
             xytext=(-8, 6) if right else (8, 6),
             textcoords="offset points",

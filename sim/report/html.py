@@ -558,6 +558,16 @@ def _summary(rf: RunFiles) -> Section:
     return Section("summary", "Summary", "\n".join(parts))
 
 
+def _today_breaks_constraints(rf: RunFiles) -> bool:
+    """Whether today's process breaks the search's constraints itself (``pareto.csv``'s
+    baseline row, judged on its confirmed means)."""
+    table = rf.pareto
+    if table is None or not {"is_baseline", "feasible"} <= set(table.columns):
+        return False
+    today = table[table["is_baseline"].astype(str).str.lower() == "true"]
+    return bool(len(today)) and str(today["feasible"].iloc[0]).lower() == "false"
+
+
 def _recommended(candidate: Mapping[str, Any]) -> bool:
     """Whether a candidate of ``confirmation.json`` is recommended (runs before the field was
     written: better than today or a trade-off, and feasible)."""
@@ -1010,6 +1020,7 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         baseline=baseline,
         recommended=rec,
         infeasible=infeasible,
+        baseline_infeasible=_today_breaks_constraints(rf),
         x_label=HEADLINE_LABELS.get(x, (x,))[0],
         y_label=HEADLINE_LABELS.get(y, (y,))[0],
         x_unit=kpi_unit(x),

@@ -125,6 +125,29 @@ def test_plot_pareto_marks_baseline_and_recommended():
     assert {"baseline", "recommended", "Pareto front", "trial"} <= set(labels)
 
 
+def test_a_baseline_that_breaks_a_constraint_is_marked_as_such():
+    """QA 9b: today's process busy 100 % against utilisation_max <= 0.9 was a plain star beside
+    crossed-out trials, as if it met the constraints they break."""
+    from types import SimpleNamespace
+
+    from sim.report.html import _today_breaks_constraints
+
+    trials = pd.DataFrame({"cost": [0, 10, 20, 30], "ct": [100, 80, 90, 60]})
+    fig = plot_pareto(trials, x="cost", y="ct", baseline=0, baseline_infeasible=True)
+    ax = fig.axes[0]
+    assert "baseline (breaks a constraint)" in ax.get_legend_handles_labels()[1]
+    assert "baseline (breaks a constraint)" in [t.get_text() for t in ax.texts]
+    plain = plot_pareto(trials, x="cost", y="ct", baseline=0).axes[0]
+    assert "baseline" in plain.get_legend_handles_labels()[1]
+    assert "baseline (breaks a constraint)" not in plain.get_legend_handles_labels()[1]
+    # read from pareto.csv's baseline row (as written: True / False)
+    rows = pd.DataFrame({"is_baseline": [False, True], "feasible": [True, False]})
+    assert _today_breaks_constraints(SimpleNamespace(pareto=rows))
+    rows["feasible"] = [False, True]
+    assert not _today_breaks_constraints(SimpleNamespace(pareto=rows))
+    assert not _today_breaks_constraints(SimpleNamespace(pareto=None))
+
+
 def test_plot_pareto_axes_follow_the_feasible_trials_and_count_the_far_infeasible_ones():
     """QA pharmacy: infeasible, saturated trials at 181 and 540 h set the x axis to 540 h and
     every feasible point (0.62-0.71 h) sat on one vertical line at x = 0."""
