@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -26,15 +27,56 @@ from sim.kpis import (
     kpi_table,
     trace_to_event_log,
 )
-from sim.model import save
+from sim.kpis.summary import SATURATED
+from sim.model import ProcessModel, save
 from sim.model.scenario import Scenario
+from sim.model.views import TARGET_UTILISATION, offered_load, suggest_staffing
 
 RESULTS = ("kpis.json", "replications.csv")
 
 
-def saturation_warning(report: dict, horizon_days: float) -> str | None:
+def _rounded(x: float, digits: int) -> float | None:
+    return round(x, digits) if math.isfinite(x) else None
+
+
+def staffing_suggestion(model: ProcessModel, scenario: Scenario, report: dict) -> dict | None:
+    """For a run with saturated roles (``saturated_roles`` of ``report``): the headcounts that
+    carry each role's offered load (``sim.model.views.offered_load``, under the scenario's
+    arrival scale and staffing) at most ``TARGET_UTILISATION`` busy (``suggest_staffing``),
+    for ``kpis.json``; ``None`` when no role is saturated or the routing has no estimate."""
+    names = report.get("saturated_roles") or []
+    if not names:
+        return None
+    try:
+        loads = offered_load(
+            model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
+        )
+    except ValueError:  # cases can loop for ever: no mean work
+        return None
+    staffing = suggest_staffing(loads, names, target=TARGET_UTILISATION, at=SATURATED)
+    return {
+        "target": TARGET_UTILISATION,
+        "staffing": staffing,
+        "offered_load": {
+            r: {
+                "work_hours_per_week": _rounded(loads[r].work_hours, 3),
+                "hours_per_person_per_week": _rounded(loads[r].hours_per_person, 3),
+                "people": _rounded(loads[r].people, 3),
+                "utilisation": _rounded(loads[r].utilisation, 4),
+            }
+            for r, n in staffing.items()
+            if n is not None
+        },
+    }
+
+
+def saturation_warning(
+    report: dict, horizon_days: float, suggestion: dict | None = None
+) -> str | None:
     """A warning naming the roles busy nearly all their scheduled hours (``saturated_roles`` of
-    ``kpis.json``), that the KPIs then depend on the horizon, and the key that adds staff."""
+    ``kpis.json``), that the KPIs then depend on the horizon, and the staffing keys that would
+    carry the work: ``suggestion`` (``staffing_suggestion``) for every role it estimates; for
+    the first saturated role one more person where there is no estimate."""
     names = report.get("saturated_roles") or []
     if not names:
         return None
@@ -44,14 +86,41 @@ def saturation_warning(report: dict, horizon_days: float) -> str | None:
         f"({rows[r]['headcount']} {'person' if rows[r]['headcount'] == 1 else 'people'})"
         for r in names
     )
-    first = rows[names[0]]
-    more = f"{first['headcount'] + 1}" if isinstance(first["headcount"], int) else "<n>"
-    return (
+    head = (
         f"warning: the model is saturated: {busy}. Work arrives at "
         "least as fast as they can do it, so queues grow for as long as cases arrive and cycle "
         f"time and waiting depend on the horizon (scenario.horizon_days={horizon_days:g}); they "
-        f"are not steady-state figures. Add staff, e.g. scenario.staffing.{names[0]}={more}, or "
-        "lower scenario.arrival_scale."
+        "are not steady-state figures."
+    )
+    staffing = {r: n for r, n in ((suggestion or {}).get("staffing") or {}).items() if n}
+    if not any(r in staffing for r in names):  # no estimate: one more person, as before
+        first = rows[names[0]]
+        more = f"{first['headcount'] + 1}" if isinstance(first["headcount"], int) else "<n>"
+        return (
+            f"{head} Add staff, e.g. scenario.staffing.{names[0]}={more}, or lower "
+            "scenario.arrival_scale."
+        )
+    assert suggestion is not None
+    keys = " ".join(f"scenario.staffing.{r}={n}" for r, n in staffing.items())
+    load = suggestion.get("offered_load") or {}
+    target = 100 * suggestion["target"]
+    work = ", ".join(f"{r} {load[r]['people']:.1f}" for r in staffing if r in load and r in rows)
+    starved = [r for r in staffing if r not in names]
+    also = (
+        f" ({' and '.join(starved)} {'is' if len(starved) == 1 else 'are'} not saturated now, "
+        "but the work offered fills "
+        + " and ".join(f"{100 * load[r]['utilisation']:.0f} %" for r in starved)
+        + " of the hours: saturated once the roles before keep up)"
+        if starved
+        else ""
+    )
+    unknown = [r for r in names if r not in staffing]
+    none = f"; no estimate for {', '.join(unknown)}: add people there too" if unknown else ""
+    return (
+        f"{head} Add staff: {keys}{also}{none}. This is an estimate from the model's mean work "
+        f"(in people busy all their hours: {work}): the fewest people that keep each role at "
+        f"most {target:.0f} % busy; queues may still be long near {target:.0f} %, so simulate "
+        "again with them. Or lower scenario.arrival_scale."
     )
 
 
@@ -122,11 +191,14 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     report["seed"] = seed
     report["first_replication"] = first
     report["scenario"] = scenario.to_dict()
+    suggestion = staffing_suggestion(model, scenario, report)
+    if suggestion is not None:
+        report["staffing_suggestion"] = suggestion
     warnings = [
         w
         for w in (
             empty_window_warning(table, scenario, simulated_cases=sum(t.n_cases for t in traces)),
-            saturation_warning(report, scenario.horizon_days),
+            saturation_warning(report, scenario.horizon_days, suggestion),
         )
         if w
     ]

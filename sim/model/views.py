@@ -1,4 +1,5 @@
-"""Views of a model for people: expected visits per node, and one step per activity.
+"""Views of a model for people: expected visits per node, each role's offered load and the
+staff it needs, and one step per activity.
 
 A calibrated model can have many steps per activity of its log: one per repetition of an
 activity done several times in a row (``"X #2"``, ``"X (last)"``, see
@@ -12,13 +13,20 @@ first-order loop) and is never simulated.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Collection, Mapping
 
 import numpy as np
 
+from sim.model.calendar import HOURS_PER_WEEK
 from sim.model.process import Branch, Decision, ProcessModel, Step
 
 _EPS = 1e-9
+# The utilisation a staffing suggestion aims at (``RoleLoad.headcount_for``): low enough that a
+# queue stays short in the queueing formulas (M/M/c at 85 %: a wait of under one service time
+# from c = 3 people up; at 95 % queues run to many service times) and that an estimate from
+# the model's mean work, off by 10 %, still leaves the role clear of saturation (98 %).
+TARGET_UTILISATION = 0.85
 
 
 class _NewDecisions:
@@ -98,6 +106,152 @@ def expected_visits(model: ProcessModel) -> dict[str, float]:
     if not np.all(np.isfinite(x)) or np.any(x < -1e-6):
         raise ValueError(f"model {model.name!r}: cases can loop for ever")
     return {n: max(float(x[index[n]]), 0.0) for n in names}
+
+
+@dataclasses.dataclass(frozen=True)
+class RoleLoad:
+    """The work a role is offered, per week, against the hours its people are scheduled.
+
+    ``work_hours``: expected hours of work per week (``offered_load``); ``hours_per_person``:
+    one person's scheduled hours per week (its calendar's working hours); ``headcount``: the
+    people it has (the model's, or a scenario's staffing).
+    """
+
+    role: str
+    work_hours: float
+    hours_per_person: float
+    headcount: int
+
+    @property
+    def people(self) -> float:
+        """The work in people: how many would be busy all their hours (NaN without hours)."""
+        return self.work_hours / self.hours_per_person if self.hours_per_person > 0 else math.nan
+
+    @property
+    def utilisation(self) -> float:
+        """The share of the scheduled hours the work fills (the utilisation a stable run
+        measures; 1 or more: saturated). NaN without scheduled hours."""
+        hours = self.headcount * self.hours_per_person
+        return self.work_hours / hours if hours > 0 else math.nan
+
+    def headcount_for(self, target: float = TARGET_UTILISATION) -> int | None:
+        """The smallest headcount (at least 1) whose scheduled hours the work fills at most
+        ``target`` (0 < target <= 1); ``None`` when it cannot be estimated (no scheduled hours,
+        work not finite)."""
+        if not 0 < target <= 1:
+            raise ValueError(f"target utilisation must be in (0, 1], got {target!r}")
+        people = self.people
+        if not math.isfinite(people):
+            return None
+        return max(1, math.ceil(people / target - 1e-9))
+
+
+def _segment_routing(model: ProcessModel, segment: str) -> ProcessModel:
+    """``model`` with the decisions' branch probabilities of ``segment`` (``by_segment``)."""
+    decisions = {
+        name: dataclasses.replace(
+            d,
+            branches=tuple(
+                Branch(to=b.to, probability=p)
+                for b, p in zip(d.branches, d.probabilities(segment), strict=True)
+            ),
+        )
+        for name, d in model.decisions.items()
+    }
+    return dataclasses.replace(model, decisions=decisions)
+
+
+def offered_load(
+    model: ProcessModel,
+    *,
+    arrival_scale: float = 1.0,
+    staffing: Mapping[str, int] | None = None,
+) -> dict[str, RoleLoad]:
+    """The offered load of each role: the hours of work its steps bring per week, from the
+    model's means, against the hours one person is scheduled per week.
+
+    ``work_hours = cases per week x sum over the role's steps of visits per case x mean
+    duration x people of the role the step needs``, where
+
+    * cases per week = the operational hours of a week (168; an arrival ``profile`` has mean 1,
+      so it moves arrivals within the week but not their number) x ``arrival_scale`` / the mean
+      inter-arrival time;
+    * visits per case = ``expected_visits``, per case segment with its decisions' ``by_segment``
+      probabilities, weighted by the segments' shares;
+    * a duration is working time (the engine pauses work when the shift closes), in the model's
+      ``time_unit``, scaled by each segment's ``duration_scale``; a step of several roles keeps
+      one person of each busy for its duration, and one naming a role twice keeps two.
+
+    ``hours_per_person`` is the role's calendar's working hours per week, and ``headcount`` the
+    role's, or ``staffing``'s where it names the role (a scenario's override). In a stable run
+    the utilisation measured is ``RoleLoad.utilisation``; at 1 or more the role is saturated
+    and queues grow with the horizon. The estimate leaves out what the means do not hold: cases
+    that abandon a queue (less work), people a step of several roles holds while it waits for
+    the others (more), and a step of several roles whose calendars overlap only in part (it
+    can work only in the shared hours). Raises ``ValueError`` for routing where cases can loop
+    for ever.
+    """
+    staffing = staffing or {}
+    factor = model.time_factor
+    gap = model.arrivals.interarrival.mean() * factor
+    week = model.arrivals.profile.weekly_total if model.arrivals.profile else HOURS_PER_WEEK
+    cases = week * arrival_scale / gap if gap > 0 else math.inf
+    segments = model.arrivals.segments
+    by_segment = any(d.by_segment for d in model.decisions.values())
+    base = None if by_segment else expected_visits(model)
+    work = dict.fromkeys(model.roles, 0.0)
+    for seg in segments:
+        if seg.share <= 0:
+            continue
+        visits = expected_visits(_segment_routing(model, seg.name)) if base is None else base
+        for name, step in model.steps.items():
+            if not step.roles or visits[name] <= 0:
+                continue
+            hours = visits[name] * step.duration.mean() * factor * seg.duration_scale
+            for role in step.roles:  # a role named twice: two of its people
+                if role in work:
+                    work[role] += seg.share * cases * hours
+    return {
+        name: RoleLoad(
+            role=name,
+            work_hours=work[name],
+            hours_per_person=model.calendar_of(name).weekly_total,
+            headcount=int(staffing.get(name, role.headcount)),
+        )
+        for name, role in model.roles.items()
+    }
+
+
+def suggest_staffing(
+    loads: Mapping[str, RoleLoad],
+    roles: Collection[str],
+    *,
+    target: float = TARGET_UTILISATION,
+    at: float = 0.98,
+) -> dict[str, int | None]:
+    """Headcounts that carry the offered load (``offered_load``) of ``roles`` at most
+    ``target`` busy: for each of ``roles`` (those a run found saturated), and for every other
+    role whose work fills ``at`` or more of its hours (one a saturated role upstream starves
+    now, which would saturate once that role keeps up), in ``loads`` order: the smallest
+    headcount at ``target`` (``RoleLoad.headcount_for``), never fewer than it has plus one for
+    a role of ``roles`` (the model's mean work may not explain its saturation; one more person
+    is the least that changes it), and ``None`` where the estimate cannot be made (a role
+    unknown to ``loads``, no scheduled hours).
+
+    An estimate from mean work: queues near ``target`` can still be long, so simulate again.
+    """
+    out: dict[str, int | None] = {}
+    for name, load in loads.items():
+        busy = load.utilisation
+        if name not in roles and not (math.isfinite(busy) and busy >= at):
+            continue
+        n = load.headcount_for(target)
+        if n is not None and name in roles:
+            n = max(n, load.headcount + 1)
+        out[name] = n
+    for name in roles:
+        out.setdefault(name, None)
+    return out
 
 
 def steps_by_activity(model: ProcessModel) -> dict[str, list[str]]:
@@ -348,8 +502,12 @@ def _kept_decision(
 
 
 __all__ = [
+    "TARGET_UTILISATION",
+    "RoleLoad",
     "activity_view",
     "expected_visits",
     "most_visited_part",
+    "offered_load",
     "steps_by_activity",
+    "suggest_staffing",
 ]

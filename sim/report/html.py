@@ -751,12 +751,24 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             f"<code>delay:</code> steps): {share} {share_ci} of the cycle time{big}. Staffing "
             "does not shorten them; removing or moving the step that waits does.</p>"
         )
+    suggestion = k.get("staffing_suggestion") or {}
+    staffing = {r: n for r, n in (suggestion.get("staffing") or {}).items() if n}
     for role in k.get("saturated_roles") or ():
         parts.append(
             f"<p><b>{_esc(pretty(role))} is busy nearly all its hours:</b> waits before its "
             "steps grow with the simulated horizon, so the cycle time depends on "
             "<code>scenario.horizon_days</code>; add people "
-            f"(<code>scenario.staffing.{_esc(role)}=...</code>) to read a steady state.</p>"
+            f"(<code>scenario.staffing.{_esc(role)}={staffing.get(role, '...')}</code>) to "
+            "read a steady state.</p>"
+        )
+    if any(r in staffing for r in k.get("saturated_roles") or ()):
+        keys = " ".join(f"scenario.staffing.{r}={n}" for r, n in staffing.items())
+        target = 100 * float(suggestion.get("target") or 0)
+        parts.append(
+            f"<p>Staffing that carries the work: <code>{_esc(keys)}</code>, an estimate from "
+            f"the model's mean work per role (the fewest people it keeps at most {target:.0f} % "
+            "busy, a role starved by a saturated one before it included); queues may still be "
+            "long near that, so simulate again with it.</p>"
         )
     a = k.get("bottleneck_activity")
     if a and len(a.get("steps") or ()) > 1:

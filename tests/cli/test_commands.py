@@ -293,14 +293,78 @@ def test_simulate_warns_when_a_role_is_saturated(tmp_path):
     assert res.returncode == 0, res.stderr
     warning = "warning: the model is saturated: clerk is busy 98.6 % of its scheduled hours"
     assert f"{warning} (1 person)" in res.stdout
-    assert "scenario.horizon_days=3" in res.stdout and "scenario.staffing.clerk=2" in res.stdout
+    # 2 people of work: ceil(2 / 0.85) = 3 (QA 9c: it said clerk=2, which is 100 % busy)
+    assert "scenario.horizon_days=3" in res.stdout and "scenario.staffing.clerk=3." in res.stdout
     kpis = json.loads((run / "kpis.json").read_text())
     assert kpis["saturated_roles"] == ["clerk"]
     assert kpis["warnings"] and "saturated" in kpis["warnings"][0]
+    assert kpis["staffing_suggestion"]["staffing"] == {"clerk": 3}
+    assert kpis["staffing_suggestion"]["offered_load"]["clerk"]["people"] == 2.0
     calm = run_sim(*args, "scenario.staffing.clerk=3", f"hydra.run.dir={tmp_path / 'calm'}")
     assert calm.returncode == 0, calm.stderr
     assert "warning:" not in calm.stdout
-    assert json.loads((tmp_path / "calm" / "kpis.json").read_text())["warnings"] == []
+    calm_kpis = json.loads((tmp_path / "calm" / "kpis.json").read_text())
+    assert calm_kpis["warnings"] == [] and "staffing_suggestion" not in calm_kpis
+
+
+def test_the_saturation_warning_suggests_staff_for_every_saturated_role(tmp_path):
+    """QA 9c: '+1 of the first saturated role' left the loan model's second saturated role at
+    100 %. A case an hour; a clerk (2 h), a checker (2.5 h) and a filer (1.5 h), one each: clerk
+    and checker saturated, the filer starved by them (0.4 cases an hour reach it) though
+    offered 150 % of its hours. The suggestion is each role's ceil(load / 0.85): 3, 3, 2, and
+    simulating it leaves no role saturated."""
+    model = tmp_path / "line.yaml"
+    model.write_text(
+        "name: line\n"
+        "start: work\n"
+        "arrivals: {interarrival: {dist: fixed, value: 1.0}}\n"
+        "roles: {clerk: {headcount: 1}, checker: {headcount: 1}, filer: {headcount: 1}}\n"
+        "steps:\n"
+        "  work: {role: clerk, duration: 2.0, next: check}\n"
+        "  check: {role: checker, duration: 2.5, next: file}\n"
+        "  file: {role: filer, duration: 1.5, next: done}\n"
+        "ends: {done: {success: true}}\n"
+    )
+    args = ["simulate", f"process={model}", "scenario.replications=2", "scenario.warmup_days=0"]
+    args += ["progress=false", "output.report=false", "workers=1", "scenario.horizon_days=10"]
+    res = run_sim(*args, f"hydra.run.dir={tmp_path / 'run'}")
+    assert res.returncode == 0, res.stderr
+    kpis = json.loads((tmp_path / "run" / "kpis.json").read_text())
+    assert kpis["saturated_roles"] == ["clerk", "checker"]
+    keys = "scenario.staffing.clerk=3 scenario.staffing.checker=3 scenario.staffing.filer=2"
+    text = " ".join(res.stdout.split())
+    assert (
+        f"Add staff: {keys} (filer is not saturated now, but the work offered fills 150 %" in text
+    )
+    assert "clerk 2.0, checker 2.5, filer 1.5" in text and "at most 85 % busy" in text
+    assert "simulate again" in text
+    fixed = run_sim(*args, *keys.split(), f"hydra.run.dir={tmp_path / 'fixed'}")
+    assert fixed.returncode == 0, fixed.stderr
+    after = json.loads((tmp_path / "fixed" / "kpis.json").read_text())
+    assert after["saturated_roles"] == [] and after["warnings"] == []
+    busy = {r["role"]: r["utilisation"]["mean"] for r in after["roles"]}
+    assert busy == pytest.approx({"clerk": 2 / 3, "checker": 2.5 / 3, "filer": 0.75}, abs=0.02)
+
+
+def test_the_saturation_warning_falls_back_to_one_more_person_without_an_estimate():
+    from sim.cli.simulate import saturation_warning
+
+    report = {
+        "saturated_roles": ["a", "b"],
+        "roles": [
+            {"role": "a", "headcount": 2, "utilisation": {"mean": 1.0}},
+            {"role": "b", "headcount": 1, "utilisation": {"mean": 0.99}},
+        ],
+    }
+    old = saturation_warning(report, 28)
+    assert "Add staff, e.g. scenario.staffing.a=3, or lower scenario.arrival_scale." in old
+    partial = {
+        "target": 0.85,
+        "staffing": {"a": None, "b": 2},
+        "offered_load": {"b": {"people": 1.2, "utilisation": 1.2}},
+    }
+    text = saturation_warning(report, 28, partial)
+    assert "Add staff: scenario.staffing.b=2; no estimate for a: add people there too." in text
 
 
 def test_calibrate_says_which_phase_it_is_in_unless_asked_not_to(tmp_path, shared_data):

@@ -425,7 +425,19 @@ def test_the_bottleneck_section_says_none_names_timers_and_saturated_roles(tmp_p
     text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
     assert "The bottleneck is" not in text and "No bottleneck" in text
     assert "92.7 % [90.0 %, 95.5 %] of the cycle time; the largest is delay:Closed" in text
-    assert "scenario.staffing.sales_rep=" in text and "busy nearly all its hours" in text
+    assert "scenario.staffing.sales_rep=..." in text and "busy nearly all its hours" in text
+    assert "Staffing that carries the work" not in text  # a run from before QA 9c: no estimate
+    # QA 9c: the simulate run's estimate, for every role it names
+    k["staffing_suggestion"] = {
+        "target": 0.85,
+        "staffing": {"sales_rep": 5, "legal": 2},
+        "offered_load": {"sales_rep": {"people": 3.9}, "legal": {"people": 1.2}},
+    }
+    (run / "kpis.json").write_text(json.dumps(k))
+    text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
+    assert "<code>scenario.staffing.sales_rep=5</code>" in text
+    assert "<code>scenario.staffing.sales_rep=5 scenario.staffing.legal=2</code>" in text
+    assert "at most 85 % busy" in text
 
 
 def test_reproducibility_names_uncommitted_code_start_time_and_inputs(tmp_path, crm):
