@@ -14,6 +14,7 @@ from typing import Any
 
 from sim.errors import ConfigError
 from sim.model.process import ProcessModel
+from sim.model.views import TARGET_UTILISATION, offered_load
 
 
 def staffing_bounds(headcount: int, need: int, spread: float) -> tuple[int, int]:
@@ -35,8 +36,10 @@ def staffing_space(
     """A search space that varies every role's headcount (see ``staffing_bounds``).
 
     ``spread`` is the share of today's headcount by which a role may shrink or grow (0.5: a role
-    of 10 between 5 and 15). Raises ``ConfigError`` naming ``<prefix>.<key>`` on a bad value or
-    a model without roles.
+    of 10 between 5 and 15). A role whose work (``sim.model.views.offered_load``) needs more
+    people at ``TARGET_UTILISATION`` than that may grow to them: a saturated role of 1 with 2.5
+    people of work could reach only 2, still saturated. Raises ``ConfigError`` naming
+    ``<prefix>.<key>`` on a bad value or a model without roles.
     """
     if isinstance(spread, bool) or not isinstance(spread, int | float) or not 0 < spread <= 10:
         raise ConfigError(f"{prefix}.spread: expected a share in (0, 10], got {spread!r}")
@@ -54,16 +57,23 @@ def staffing_space(
             f"{prefix}: model '{model.name}' has no roles, so there is no staffing to search "
             "(every step is automated or a timer); write a search space with other operators"
         )
+    try:
+        loads = offered_load(model)
+    except ValueError:  # cases may loop for ever: no mean work to size the roles by
+        loads = {}
     staffing = {}
     for name, role in model.roles.items():
         need = max((s.roles.count(name) for s in model.steps.values()), default=0)
         low, high = staffing_bounds(role.headcount, need, float(spread))
+        enough = loads[name].headcount_for(TARGET_UTILISATION) if name in loads else None
+        high = max(high, enough or 0)
         staffing[name] = {"min": low, "max": high, "one_off_cost_per_hire": one_off_cost_per_hire}
     space: dict[str, Any] = {
         "model": model.name,
         "description": (
             f"Generated: every role's headcount within {spread:.0%} of today's (at least one "
-            "person either way). Add the remove / merge / move_decision / parallelise / automate "
+            "person either way; up to what its work needs at "
+            f"{TARGET_UTILISATION:.0%} busy where that is more). Add the remove / merge / move_decision / parallelise / automate "
             "/ simplify entries that you can judge: sim.redesign.candidates_text lists those "
             "that apply to this model (the CLI writes them below, as comments)."
         ),

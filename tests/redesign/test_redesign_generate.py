@@ -62,6 +62,23 @@ def test_staffing_space_is_a_valid_search_space_over_every_role():
     assert searched.apply(model, choice).roles["expert"].headcount == 5
 
 
+def test_a_saturated_role_may_grow_to_the_people_its_work_needs():
+    """QA 9c: a role of 1 with 2.5 people of work could reach 2 within the 50 % spread, still
+    saturated; its bound is now the headcount its work needs at 85 % busy (3)."""
+    spec = {**TINY, "roles": {"clerk": {"headcount": 1}, "expert": {"headcount": 4}}}
+    spec["steps"] = {**TINY["steps"]}
+    spec["steps"]["intake"] = {
+        **spec["steps"]["intake"],
+        "duration": {"dist": "fixed", "value": 2.5},
+    }
+    model = from_dict(spec)  # a case an hour: 2.5 clerks of work, 0.8 experts
+    space = staffing_space(model, spread=0.5)
+    assert space["staffing"]["clerk"]["max"] == 3  # ceil(2.5 / 0.85); the spread alone gave 2
+    assert space["staffing"]["expert"]["max"] == 6  # the spread's bound, more than work needs
+    assert "up to what its work needs at 85% busy" in space["description"]
+    SearchSpace.from_dict(space, model)
+
+
 def test_staffing_space_refuses_bad_settings_and_models_without_people():
     model = from_dict(TINY)
     with pytest.raises(ConfigError, match=r"redesign\.spread"):
