@@ -861,7 +861,7 @@ def _recommendation_section(rf: RunFiles) -> Section:
         no_ci = sorted(s for s, d in diffs.items() if not _has_ci(d))
         full = _img(
             fig,
-            alt="what the recommended redesign changes",
+            alt=f"what {what} changes",  # also the PNG's name with figures=true
             wide=True,
             dpi=80,
             caption=f"The baseline map with the changes of {what} "
@@ -881,7 +881,7 @@ def _recommendation_section(rf: RunFiles) -> Section:
             parts.append(
                 _img(
                     draw_diff_map(*views, waiting_diff=None),
-                    alt="what the recommended redesign changes, one step per activity",
+                    alt=f"what {what} changes, one step per activity",
                     caption=f"{what[0].upper()}{what[1:]} (<code>best/1.yaml</code>) changes only "
                     "headcounts (lane headers: before -> after), drawn on the log's activities. "
                     "Waiting changes are tested per step of the model, so they are coloured on "

@@ -386,10 +386,14 @@ def test_a_rank_one_candidate_that_is_not_recommended_is_not_called_recommended(
     conf = json.loads((run / "confirmation.json").read_text())
     conf["candidates"][0].update(verdict="within noise", recommended=False)
     (run / "confirmation.json").write_text(json.dumps(conf))
-    page = build_report(run).read_text(encoding="utf-8")
+    page = build_report(run, save_figures=True).read_text(encoding="utf-8")
     assert "Baseline vs the best candidate tried (not recommended)" in _section(page, "summary")
     rec = _section(page, "recommendations")
     assert "changes of the best candidate tried (rank 1, not recommended)" in rec
+    # nor is its figure file (QA 9b: 'what_the_recommended_redesign_changes.png')
+    names = [f.name for f in (run / "report").glob("*.png")]
+    assert not [n for n in names if "recommended_redesign" in n], names
+    assert [n for n in names if "best_candidate_tried" in n and "not_recommended" in n], names
 
 
 def test_fitted_vs_observed_panels_skip_steps_that_took_no_time():
