@@ -26,8 +26,10 @@ def _choices(names: object, *, near: str | None = None) -> str:
     return f"{shown}{more}" + ("" if near is None else did_you_mean(near, names))
 
 
-def problems(model: ProcessModel) -> list[str]:
-    """Every validation problem of ``model`` as a readable sentence (empty when valid)."""
+def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
+    """Every validation problem of ``model`` as a readable sentence (empty when valid).
+    ``graph=False`` leaves out the routing-graph checks (reachability, loops, joins), which
+    need every node (a model file some of whose nodes could not be read)."""
     out: list[str] = []
     nodes_by_section = {
         "steps": list(model.steps),
@@ -184,7 +186,7 @@ def problems(model: ProcessModel) -> list[str]:
     if model.arrivals.interarrival.mean() <= 0:
         out.append("arrivals.interarrival: the mean inter-arrival time must be > 0")
 
-    if out:  # graph checks need sound references
+    if out or not graph:  # graph checks need sound references
         return out
     out += _graph_problems(model)
     return out

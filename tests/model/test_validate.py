@@ -345,8 +345,17 @@ def test_only_a_timer_has_a_calendar_of_its_own():
     [
         ({"weekdays": []}, "calendars.c: the calendar has no working time"),
         ({}, "calendars.c: the calendar has no working time"),
-        ({"weekdays": ["09:00-09:00"]}, "calendars.c.monday: a span must end after it starts"),
-        ({"weekdays": ["22:00-06:00"]}, "split a night shift into '22:00-24:00'"),
+        ({"weekdays": ["09:00-09:00"]}, "calendars.c.weekdays: a span must end after it starts"),
+        (
+            {"weekdays": ["09:00-17:00"], "friday": ["09:00-09:00"]},
+            "calendars.c.friday: a span must end after it starts",
+        ),
+        (
+            {"every_day": ["22:00-06:00"]},
+            "calendars.c.every_day: a span must end after it starts, got '22:00-06:00' (a night "
+            "shift is two spans: '22:00-24:00' and the next day's '00:00-06:00'; or did you mean "
+            "'06:00-22:00'?)",
+        ),
         ({"funday": ["09:00-17:00"]}, "calendars.c: unknown day 'funday'; expected one of"),
         ({"monday": ["9-17"]}, "calendars.c.monday: expected a time span like '09:00-17:00'"),
         ({"monday": ["09:00-25:00"]}, "times must be within 00:00-24:00"),
@@ -378,6 +387,53 @@ def test_all_problems_are_reported_together():
     assert "steps.a.role: unknown role 'ghost'" in msg
     assert "steps.b.next: unknown node 'nowhere'" in msg
     assert "decisions.d.branches: probabilities must sum to 1" in msg
+
+
+def test_a_reading_error_does_not_hide_the_other_problems():
+    """A span that cannot be read (a night shift written 17:00-09:00) was the only problem
+    reported: the mistyped next, the unknown role and the probabilities summing to 1.3 of the
+    same file came only after it was fixed, one run later."""
+    spec = spec_with(
+        calendars__office={"weekdays": ["17:00-09:00"]},
+        steps__a__next="dd",
+        steps__b__role="ss",
+        decisions__d__branches={"b": 1.1, "lost": 0.2},
+    )
+    msg = error_of(spec)
+    assert msg.startswith("model: 4 problem(s) in the process model:")
+    assert "calendars.office.weekdays: a span must end after it starts" in msg
+    assert "steps.a.next: unknown node 'dd'" in msg
+    assert "steps.b.role: unknown role 'ss'; valid choices are ['r', 's']" in msg
+    assert "decisions.d.branches: probabilities must sum to 1, they sum to 1.3" in msg
+    # the role of the bad calendar is not called unknown; an unreadable role is no unknown role
+    assert "roles.s.calendar" not in msg
+    msg = error_of(
+        spec_with(roles__s__headcount=1.5, steps__orphan={"duration": 1, "next": "done"})
+    )
+    assert "roles.s.headcount: expected an integer" in msg
+    assert "unreachable from start 'a': ['orphan']" in msg
+    assert "unknown role 's'" not in msg
+
+
+def test_an_unreadable_node_is_not_called_unknown():
+    """A node that could not be read is named by its reading error alone: no 'unknown node'
+    for the steps leading to it, no graph checks that its absence would make up."""
+    spec = spec_with(
+        steps__b__duration={"dist": "gama", "mean": 1},
+        ends__lost={},
+        decisions__d__by_segment={"vip": {"b": 1.0}},
+    )
+    msg = error_of(spec)
+    assert msg.startswith("model: 3 problem(s) in the process model:")
+    assert "steps.b.duration: unknown distribution 'gama'" in msg
+    assert "ends.lost: missing required field 'success'" in msg
+    assert "decisions.d.by_segment: unknown segment 'vip'" in msg
+    assert "unknown node" not in msg and "unreachable" not in msg
+    msg = error_of(spec_with(ends__done={}, ends__lost={}))
+    assert "a model needs at least one end" not in msg
+    msg = error_of(spec_with(time_unit="hour", steps__a__next="x"))
+    assert "time_unit 'hour' is unknown; expected one of" in msg and "(did you mean 'hours'" in msg
+    assert "steps.a.next: unknown node 'x'" in msg
 
 
 def test_source_prefixes_every_message():
