@@ -312,4 +312,12 @@ def notes(model: ProcessModel) -> list[str]:
             f"become 0, so its mean is {dist.mean():.4g}, not {raw:.4g}; a distribution on "
             "positive values (lognormal, gamma, truncnorm) says what is meant"
         )
+    segments = model.arrivals.segment_names
+    for end in model.ends.values():
+        missing = [s for s in segments if end.value_by_segment and s not in end.value_by_segment]
+        if missing:
+            found.append(
+                f"ends.{end.name}.value: no value for segment(s) {missing}, so their cases "
+                f"ending here are worth {end.value:g}; give every segment its value"
+            )
     return found

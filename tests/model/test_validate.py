@@ -476,3 +476,18 @@ def test_a_duration_drawing_negative_values_gets_a_note_with_the_mean_it_really_
     assert "its mean is 0.5069, not 0.2" in note
     spec["steps"]["work"]["duration"] = {"dist": "normal", "mean": 5.0, "std": 1.0}
     assert notes(from_dict(spec)) == []
+
+
+def test_an_end_valued_per_segment_names_the_segments_it_leaves_at_zero():
+    """QA 9d: `value: {key: 5000}` with segments key and small made a small case ending there
+    worth 0, silently: revenue and margin per case fell by the small cases' share."""
+    from sim.model.validate import notes
+
+    spec = spec_with(
+        arrivals__segments={"key": {"share": 0.5}, "small": {"share": 0.5}},
+        ends__done__value={"key": 5000},
+    )
+    (note,) = notes(from_dict(spec))
+    assert note.startswith("ends.done.value: no value for segment(s) ['small'], so their cases")
+    spec["ends"]["done"]["value"] = {"key": 5000, "small": 0}
+    assert notes(from_dict(spec)) == []
