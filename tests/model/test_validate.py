@@ -491,3 +491,33 @@ def test_an_end_valued_per_segment_names_the_segments_it_leaves_at_zero():
     assert note.startswith("ends.done.value: no value for segment(s) ['small'], so their cases")
     spec["ends"]["done"]["value"] = {"key": 5000, "small": 0}
     assert notes(from_dict(spec)) == []
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("j", "steps.c.next: leads to the join of parallel 'p' from outside the block"),
+        ("b", "steps.c.next: leads to 'b', inside a branch of parallel 'p', from outside the"),
+    ],
+)
+def test_a_parallel_block_entered_past_its_split_is_refused(target, expected):
+    """QA 9d: a step outside a parallel block whose next was the block's join (or a step of a
+    branch) passed validation and crashed every replication with a traceback, RuntimeError
+    'join reached outside its parallel block'."""
+    from sim.engine import run_replication
+    from sim.model.scenario import Scenario
+
+    spec = spec_with(
+        decisions__d__branches={"p": 0.5, "c": 0.5},
+        steps__c={"role": "r", "duration": 0.3, "next": target},
+        steps__b__next="j",
+        steps__e={"role": "r", "duration": 0.2, "next": "j"},
+        parallel={"p": {"branches": ["e", "b"], "join": "j", "next": "done"}},
+        ends__lost=None,
+    )
+    msg = error_of(spec)
+    assert msg.startswith("model: 1 problem(s)") and expected in msg
+    assert "only the split 'p' starts its branches ['e', 'b']" in msg
+    spec["steps"]["c"]["next"] = "done"  # the same block entered through its split runs
+    trace = run_replication(from_dict(spec), Scenario(horizon_days=2, warmup_days=0), seed=1)
+    assert len(trace.ev_case) > 0
