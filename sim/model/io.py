@@ -309,7 +309,8 @@ def _problems_beside(found: _Problems, spec: dict[str, Any], model: ProcessModel
     for line in problems(stand_in, graph=not unread):
         if line.startswith("start:") and not model.start:
             continue  # a missing start is a reading error already
-        if "needs at least one" in line and line.split(":")[0] in found.failed:
+        section = line.split(":")[0]
+        if "needs at least one" in line and (section in found.failed or section not in spec):
             continue  # its entries could not be read, which is said already
         if any(f" '{n}'" in line and "unknown" in line for n in unread):
             continue

@@ -431,6 +431,9 @@ def test_an_unreadable_node_is_not_called_unknown():
     assert "unknown node" not in msg and "unreachable" not in msg
     msg = error_of(spec_with(ends__done={}, ends__lost={}))
     assert "a model needs at least one end" not in msg
+    msg = error_of(spec_with(ends=None, steps__a__role="rr"))
+    assert "missing required field 'ends'" in msg and "steps.a.role: unknown role 'rr'" in msg
+    assert "a model needs at least one end" not in msg
     msg = error_of(spec_with(time_unit="hour", steps__a__next="x"))
     assert "time_unit 'hour' is unknown; expected one of" in msg and "(did you mean 'hours'" in msg
     assert "steps.a.next: unknown node 'x'" in msg
