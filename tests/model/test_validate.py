@@ -524,3 +524,12 @@ def test_a_parallel_block_entered_past_its_split_is_refused(target, expected):
     spec["steps"]["c"]["next"] = "done"  # the same block entered through its split runs
     trace = run_replication(from_dict(spec), Scenario(horizon_days=2, warmup_days=0), seed=1)
     assert len(trace.ev_case) > 0
+
+
+def test_a_misspelt_distribution_parameter_gets_the_one_it_probably_meant():
+    """QA 9d: `{dist: lognormal, mean: 1, sd: 0.5}` listed the valid parameters but, unlike a
+    misspelt field or distribution, did not say which one was probably meant."""
+    msg = error_of(spec_with(steps__a__duration={"dist": "lognormal", "mean": 1, "sd": 0.5}))
+    assert "unknown parameter(s) ['sd'] for 'lognormal'" in msg and "(did you mean 'std'?)" in msg
+    msg = error_of(spec_with(steps__a__duration={"dist": "weibull_min", "c": 1.5, "scael": 2}))
+    assert "(did you mean 'scale'?)" in msg
