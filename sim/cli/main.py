@@ -140,6 +140,28 @@ def _model_file(group: str, value: str, configs: Path) -> str | None:
     )
 
 
+_HYDRA_KEY = re.compile(r"^[A-Za-z_$][\w$\-]*$", re.ASCII)
+_DICT_KEY_ESCAPES = str.maketrans({c: "\\" + c for c in "\\()[]{}:=,"})
+
+
+def _open_mapping_override(arg: str, multirun: bool) -> str:
+    """``++<arg>``; an entry whose key Hydra cannot read in a dotted path (a role named
+    ``Call Centre Operator`` after its BPMN lane: ``'scenario.staffing.Call Centre
+    Operator=39'``, as the saturation warning prints it) is given as a mapping to merge,
+    ``++scenario.staffing={Call Centre Operator: 39}``, with Hydra's escapes; a ``--multirun``
+    sweep of its values as a sweep of such mappings."""
+    name, _, value = arg.partition("=")
+    mapping, dot, key = name.partition(".staffing.")
+    if not dot:
+        mapping, dot, key = name.partition(".constraints.")
+    if not dot or not value or _HYDRA_KEY.match(key):
+        return "++" + arg
+    mapping += dot[:-1]
+    key = key.translate(_DICT_KEY_ESCAPES)
+    items = _sweep_items(value, multirun) or [value]
+    return f"++{mapping}=" + ",".join(f"{{{key}: {v}}}" for v in items)
+
+
 def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
     """Turn ``process=<file>`` (or ``redesign=<file>``) into ``<group>=_from_file <group>.path=<abs>``.
 
@@ -172,10 +194,10 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
                 a = f"{name}=" + ",".join(quote_path(v) for v in items)
             else:
                 a = f"{name}={quote_path(raw)}"
-        elif a.startswith(OPEN_MAPPINGS):
+        elif a.lstrip("+").startswith(OPEN_MAPPINGS):
             # open mappings: add or override a role's headcount, a KPI's bounds (given whole,
             # `scenario.staffing={legal: 2}`, merged as Hydra merges a mapping)
-            a = "++" + a
+            a = _open_mapping_override(a.lstrip("+"), multirun)
         elif a.startswith("process.params="):
             value = _unquoted(raw)
             if value not in ("", "null") and Path(value).expanduser().is_file():

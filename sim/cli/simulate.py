@@ -29,7 +29,7 @@ from sim.kpis import (
 )
 from sim.kpis.summary import SATURATED
 from sim.model import ProcessModel, save
-from sim.model.scenario import Scenario
+from sim.model.scenario import Scenario, staffing_overrides
 from sim.model.views import TARGET_UTILISATION, offered_load, suggest_staffing
 
 RESULTS = ("kpis.json", "replications.csv")
@@ -97,11 +97,11 @@ def saturation_warning(
         first = rows[names[0]]
         more = f"{first['headcount'] + 1}" if isinstance(first["headcount"], int) else "<n>"
         return (
-            f"{head} Add staff, e.g. scenario.staffing.{names[0]}={more}, or lower "
+            f"{head} Add staff, e.g. {staffing_overrides({names[0]: more})}, or lower "
             "scenario.arrival_scale."
         )
     assert suggestion is not None
-    keys = " ".join(f"scenario.staffing.{r}={n}" for r, n in staffing.items())
+    keys = staffing_overrides(staffing)
     load = suggestion.get("offered_load") or {}
     target = 100 * suggestion["target"]
     work = ", ".join(f"{r} {load[r]['people']:.1f}" for r in staffing if r in load and r in rows)

@@ -210,10 +210,12 @@ def _parse_span(where: str, text: Any) -> tuple[float, float]:
     ):
         raise ModelError(f"{where}: times must be within 00:00-24:00, got {text!r}")
     if end <= start:
-        raise ModelError(
-            f"{where}: a span must end after it starts, got {text!r} "
-            "(split a night shift into '22:00-24:00' and the next day's '00:00-06:00')"
-        )
+        a, b = str(text).split("-", 1)
+        a, b = a.strip(), b.strip()
+        hint = f"a night shift is two spans: '{a}-24:00' and the next day's '00:00-{b}'"
+        if end < start:
+            hint += f"; or did you mean '{b}-{a}'?"
+        raise ModelError(f"{where}: a span must end after it starts, got {text!r} ({hint})")
     return start, end
 
 
@@ -243,6 +245,14 @@ def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
             "{weekdays: ['09:00-17:00']} or the string '24/7'"
         )
     days = _expand_days(where, spec)
+    written: dict[str, Any] = {}  # each day's key as the file gives it ('weekdays'), for messages
+    for key in spec:
+        k = str(key).lower()
+        if k in DAY_GROUPS:
+            for d in DAY_GROUPS[k]:
+                written.setdefault(d, key)
+        else:
+            written[k] = key  # an explicit day wins over a group, as in _expand_days
     pieces: list[tuple[float, float]] = []
     for d, spans in days.items():
         if spans in (None, [], ()):
@@ -251,7 +261,7 @@ def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
             spans = [spans]
         offset = DAYS.index(d) * 24.0
         for s in spans:
-            a, b = _parse_span(f"{where}.{d}", s)
+            a, b = _parse_span(f"{where}.{written.get(d, d)}", s)
             pieces.append((offset + a, offset + b))
     return calendar_from_pieces(pieces, where=where)
 

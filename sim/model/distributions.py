@@ -158,6 +158,7 @@ class Distribution:
                 raise ModelError(
                     f"{where}: unknown parameter(s) {unknown} for scipy.stats.{name}; "
                     f"valid parameters are {list(allowed)}"
+                    + "".join(did_you_mean(u, allowed) for u in unknown)
                 )
             missing = [p for p in allowed[:-2] if p not in spec]
             if missing:
@@ -334,6 +335,7 @@ def _expect_keys(
         raise ModelError(
             f"{where}: unknown parameter(s) {unknown} for '{name}'; valid parameters are "
             f"{list(allowed) + list(COMMON_KEYS)}"
+            + "".join(did_you_mean(u, [*allowed, *COMMON_KEYS]) for u in unknown)
         )
     missing = [k for k in required if k not in spec]
     if missing:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,7 +39,7 @@ from sim.model.process import (
     Step,
 )
 from sim.model.safe_files import load_json, load_yaml, read_text
-from sim.model.validate import validate
+from sim.model.validate import problems, validate
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 T = TypeVar("T")
@@ -155,6 +156,7 @@ class _Problems:
     def __init__(self, source: str) -> None:
         self.source = source
         self.found: list[str] = []
+        self.failed: dict[str, list[str]] = {}  # section -> names of its entries not read
 
     def attempt(self, parse: Callable[[], T], default: T) -> T:
         """``parse()``, or ``default`` with its error recorded."""
@@ -176,6 +178,8 @@ class _Problems:
             parsed = self.attempt(lambda e=entry, n=name, s=spec: parse(e, str(n), s), None)
             if parsed is not None:
                 out[str(name)] = parsed
+            else:
+                self.failed.setdefault(where, []).append(str(name))
         return out
 
     def raise_if_any(self) -> None:
@@ -209,6 +213,7 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
     if time_unit not in TIME_UNITS:
         found.found.append(
             f"{source}: time_unit {time_unit!r} is unknown; expected one of {list(TIME_UNITS)}"
+            + did_you_mean(str(time_unit), list(TIME_UNITS))
         )
     start_date = str(spec.get("start_date", "2026-01-05T00:00:00"))
     found.attempt(lambda: _check_start_date(f"{source}: start_date", start_date), None)
@@ -239,6 +244,23 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
     metadata = found.attempt(
         lambda: dict(_mapping(f"{source}: metadata", spec.get("metadata"), allow_none=True)), {}
     )
+    if found.found and arrivals is not None:
+        found.found += _problems_beside(
+            found,
+            spec,
+            ProcessModel(
+                name="",
+                time_unit=time_unit if time_unit in TIME_UNITS else "hours",
+                start=start,
+                arrivals=arrivals,
+                calendars=calendars,
+                roles=roles,
+                steps=steps,
+                decisions=decisions,
+                parallels=parallels,
+                ends=ends,
+            ),
+        )
     found.raise_if_any()
     assert arrivals is not None  # a missing or bad arrivals section was recorded above
     model = ProcessModel(
@@ -260,6 +282,40 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
     if check:
         validate(model, source=source)
     return model
+
+
+def _problems_beside(found: _Problems, spec: dict[str, Any], model: ProcessModel) -> list[str]:
+    """The validation problems of the elements that could be read, beside the reading errors of
+    the others, so that one run names them all (a bad calendar span no longer hides a mistyped
+    ``next`` or probabilities that do not sum to 1). An element that could not be read stands
+    in as a 24/7 calendar or an unlimited role, so that its users are not called unknown; when a
+    node could not be read, the routing-graph checks are left out and a reference to it is not
+    reported (its reading error is)."""
+    from sim.model.calendar import ALWAYS
+
+    calendars = dict(model.calendars)
+    calendars.update({n: ALWAYS for n in found.failed.get("calendars", [])})
+    roles = dict(model.roles)
+    roles.update({n: Role(n, headcount=10**9) for n in found.failed.get("roles", [])})
+    unread = {
+        n for s in ("steps", "decisions", "parallel", "ends") for n in found.failed.get(s, [])
+    }
+    for name in found.failed.get("parallel", []):
+        block = (spec.get("parallel") or {}).get(name)
+        if isinstance(block, dict) and block.get("join") is not None:
+            unread.add(str(block["join"]))
+    stand_in = replace(model, calendars=calendars, roles=roles)
+    out = []
+    for line in problems(stand_in, graph=not unread):
+        if line.startswith("start:") and not model.start:
+            continue  # a missing start is a reading error already
+        section = line.split(":")[0]
+        if "needs at least one" in line and (section in found.failed or section not in spec):
+            continue  # its entries could not be read, which is said already
+        if any(f" '{n}'" in line and "unknown" in line for n in unread):
+            continue
+        out.append(line)
+    return out
 
 
 def _check_start_date(where: str, text: str) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,3 +105,18 @@ class Scenario:
         return {k: getattr(self, k) for k in self.__dataclass_fields__} | {
             "staffing": dict(self.staffing)
         }
+
+
+_HYDRA_KEY = re.compile(r"^[A-Za-z_$][\w$\-]*$", re.ASCII)  # a key Hydra reads in a dotted path
+
+
+def staffing_overrides(staffing: dict[str, int | str]) -> str:
+    """``scenario.staffing.<role>=<n>`` for each role, ready to paste on a command line: a role
+    whose name Hydra cannot read in a key (``Call Centre Operator``, from a BPMN lane) is
+    shell-quoted, ``'scenario.staffing.Call Centre Operator=39'``, which ``python -m sim``
+    reads (``sim.cli.main.rewrite_process_override``)."""
+    out = []
+    for role, n in staffing.items():
+        text = f"scenario.staffing.{role}={n}"
+        out.append(text if _HYDRA_KEY.match(str(role)) else shlex.quote(text))
+    return " ".join(out)

@@ -26,8 +26,10 @@ def _choices(names: object, *, near: str | None = None) -> str:
     return f"{shown}{more}" + ("" if near is None else did_you_mean(near, names))
 
 
-def problems(model: ProcessModel) -> list[str]:
-    """Every validation problem of ``model`` as a readable sentence (empty when valid)."""
+def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
+    """Every validation problem of ``model`` as a readable sentence (empty when valid).
+    ``graph=False`` leaves out the routing-graph checks (reachability, loops, joins), which
+    need every node (a model file some of whose nodes could not be read)."""
     out: list[str] = []
     nodes_by_section = {
         "steps": list(model.steps),
@@ -184,7 +186,7 @@ def problems(model: ProcessModel) -> list[str]:
     if model.arrivals.interarrival.mean() <= 0:
         out.append("arrivals.interarrival: the mean inter-arrival time must be > 0")
 
-    if out:  # graph checks need sound references
+    if out or not graph:  # graph checks need sound references
         return out
     out += _graph_problems(model)
     return out
@@ -233,6 +235,7 @@ def _graph_problems(model: ProcessModel) -> list[str]:
                 break
     # parallel branches must meet at their join without ending the case or looping to the split
     for name, par in model.parallels.items():
+        before = len(out)
         for b in par.branches:
             seen: set[str] = set()
             queue = deque([b])
@@ -254,6 +257,8 @@ def _graph_problems(model: ProcessModel) -> list[str]:
             else:
                 if par.join not in _reach(b, succ):
                     out.append(f"parallel.{name}: branch '{b}' never reaches the join '{par.join}'")
+        if len(out) == before:
+            out += _entered_from_outside(model, name, succ, pred)
     # requires: each required step must be able to precede the step that needs it
     for node in [*model.steps.values(), *model.decisions.values()]:
         for req in node.requires:
@@ -263,6 +268,47 @@ def _graph_problems(model: ProcessModel) -> list[str]:
                     f"{kind}.{node.name}.requires: '{req}' can never be done before "
                     f"'{node.name}' (it is not upstream of it)"
                 )
+    return out
+
+
+def _entered_from_outside(
+    model: ProcessModel, name: str, succ: dict[str, tuple[str, ...]], pred: dict[str, list[str]]
+) -> list[str]:
+    """The flows into parallel block ``name`` that do not come through its split: into its join
+    or into a branch part-way (a case would arrive there with no split waiting for its
+    branches, which the engine cannot run)."""
+    par = model.parallels[name]
+    inside: set[str] = set()
+    queue = deque(par.branches)
+    while queue:
+        n = queue.popleft()
+        if n in inside or n in (par.join, name):
+            continue
+        inside.add(n)
+        queue.extend(succ[n])
+    joins = model.joins
+    out = []
+    for node in [n for n in model.node_names() if n in inside or n == par.join]:
+        for p in dict.fromkeys(pred[node]):
+            if p == name or p in inside:
+                continue
+            kind = model.node_kind(p)
+            where = {
+                "step": f"steps.{p}.next",
+                "decision": f"decisions.{p}.branches",
+                "parallel": f"parallel.{p}.branches",
+                "join": f"parallel.{joins[p].name if p in joins else p}.next",
+            }.get(kind, p)
+            what = (
+                f"the join of parallel '{name}'"
+                if node == par.join
+                else f"'{node}', inside a branch of parallel '{name}',"
+            )
+            out.append(
+                f"{where}: leads to {what} from outside the block; only the split '{name}' "
+                f"starts its branches {list(par.branches)} and only they reach '{par.join}' "
+                f"(after the block, go to '{par.next}')"
+            )
     return out
 
 
@@ -310,4 +356,12 @@ def notes(model: ProcessModel) -> list[str]:
             f"become 0, so its mean is {dist.mean():.4g}, not {raw:.4g}; a distribution on "
             "positive values (lognormal, gamma, truncnorm) says what is meant"
         )
+    segments = model.arrivals.segment_names
+    for end in model.ends.values():
+        missing = [s for s in segments if end.value_by_segment and s not in end.value_by_segment]
+        if missing:
+            found.append(
+                f"ends.{end.name}.value: no value for segment(s) {missing}, so their cases "
+                f"ending here are worth {end.value:g}; give every segment its value"
+            )
     return found

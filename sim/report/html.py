@@ -40,6 +40,7 @@ import pandas as pd
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
 from sim.kpis.units import kpi_unit, labelled
+from sim.model.scenario import staffing_overrides
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 
@@ -758,11 +759,11 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             f"<p><b>{_esc(pretty(role))} is busy nearly all its hours:</b> waits before its "
             "steps grow with the simulated horizon, so the cycle time depends on "
             "<code>scenario.horizon_days</code>; add people "
-            f"(<code>scenario.staffing.{_esc(role)}={staffing.get(role, '...')}</code>) to "
+            f"(<code>{_esc(staffing_overrides({role: staffing.get(role, '...')}))}</code>) to "
             "read a steady state.</p>"
         )
     if any(r in staffing for r in k.get("saturated_roles") or ()):
-        keys = " ".join(f"scenario.staffing.{r}={n}" for r, n in staffing.items())
+        keys = staffing_overrides(staffing)
         target = 100 * float(suggestion.get("target") or 0)
         parts.append(
             f"<p>Staffing that carries the work: <code>{_esc(keys)}</code>, an estimate from "

@@ -445,6 +445,48 @@ def test_a_staffing_mapping_overrides_headcounts_as_its_config_comment_shows(tmp
     assert {r["role"]: r["headcount"] for r in kpis["roles"]} == {"server": 3}
 
 
+def test_the_staffing_the_warning_suggests_for_a_role_named_with_spaces_can_be_pasted(tmp_path):
+    """QA 9d: a role named after its BPMN lane ('Call Centre Operator', the insurance claims
+    model) got the suggestion `scenario.staffing.Call Centre Operator=39`, which a shell splits
+    and which, quoted, Hydra refused ("cannot be read as an override"): the warning's own advice
+    could not be followed. It is printed shell-quoted, and read as typed."""
+    import shlex
+
+    model = yaml.safe_load((CONFIGS / "process" / "mmc.yaml").read_text())
+    model["roles"] = {"Call Centre Operator": {"headcount": 1}}
+    model["steps"]["service"]["role"] = "Call Centre Operator"
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(model))
+    common = ["scenario.replications=2", "scenario.horizon_days=7", "progress=false"]
+    res = run_sim(f"process={path}", *common, f"hydra.run.dir={tmp_path / 'a'}")
+    assert res.returncode == 0, res.stderr
+    advice = res.stdout + res.stderr
+    assert "Add staff: 'scenario.staffing.Call Centre Operator=2'" in advice
+    pasted = shlex.split(advice.split("Add staff: ")[1].split(". This is")[0])
+    assert pasted == ["scenario.staffing.Call Centre Operator=2"]
+    res = run_sim(f"process={path}", *common, *pasted, f"hydra.run.dir={tmp_path / 'b'}")
+    assert res.returncode == 0, res.stderr
+    kpis = json.loads((tmp_path / "b" / "kpis.json").read_text())
+    assert {r["role"]: r["headcount"] for r in kpis["roles"]} == {"Call Centre Operator": 2}
+
+
+def test_a_staffing_key_hydra_cannot_spell_becomes_a_mapping_to_merge():
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.cli.main import rewrite_process_override
+
+    parse = OverridesParser.create().parse_override
+    args = ["scenario.staffing.Dr. Who (night), 2=3", "scenario.staffing.legal=2"]
+    out = rewrite_process_override(args, CONFIGS)
+    assert out[1] == "++scenario.staffing.legal=2"
+    assert parse(out[0]).value() == {"Dr. Who (night), 2": 3}
+    out = rewrite_process_override(["-m", "+scenario.staffing.Claims Handler=1,2"], CONFIGS)
+    assert [dict(v) for v in parse(out[1]).sweep_iterator()] == [
+        {"Claims Handler": 1},
+        {"Claims Handler": 2},
+    ]
+
+
 def test_a_constraint_on_another_kpi_is_taken_and_a_bad_field_named(tmp_path, crm_path):
     """QA 9b: `optimizer.constraints={dropoff_rate: {max: 0.9}}` (the form parse_constraints
     documents) was refused with "unknown key 'constraints' in section 'optimizer' (did you

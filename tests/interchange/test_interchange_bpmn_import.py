@@ -643,6 +643,30 @@ def test_unsupported_elements_are_named(tmp_path, part, match):
     err(tmp_path, xml, params(tasks("a")), match)
 
 
+def test_every_element_that_cannot_be_simulated_is_named_at_once(tmp_path):
+    """QA 9d: a BPMN file with a multi-instance task and an event-based gateway named the task
+    alone; the gateway came one run (one redrawing) later. Both come together, each with what
+    to draw instead, and without the follow-on 'flow to an unsupported element'."""
+    xml = bpmn(
+        START,
+        END,
+        el("task", "a", "A", "<multiInstanceLoopCharacteristics/>"),
+        el("eventBasedGateway", "g"),
+        el("boundaryEvent", "b1", "", "<timerEventDefinition/>", attachedToRef="a"),
+        flows(("s", "a"), ("a", "g"), ("g", "e"), ("b1", "e")),
+    )
+    with pytest.raises(ModelError) as caught:
+        load_bpmn(write(tmp_path, "m", xml, params(tasks("a"))))
+    text = str(caught.value)
+    assert text.startswith(f"{tmp_path / 'm.bpmn'}: 3 elements cannot be simulated:\n  - ")
+    assert "element 'a' (task): multi-instance tasks are not supported" in text
+    assert "element 'g' (eventBasedGateway): an event-based gateway" in text
+    assert "use an exclusive gateway with probabilities" in text
+    assert "element 'b1' (boundaryEvent): a boundary event" in text
+    assert "draw its path as an exclusive gateway after the task" in text
+    assert "sequence flow" not in text
+
+
 def test_missing_files(tmp_path):
     with pytest.raises(ModelError, match="simulation parameters are needed"):
         load_bpmn(write(tmp_path, "alone", bpmn(START, END, flows(("s", "e"))), None))

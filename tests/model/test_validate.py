@@ -345,8 +345,17 @@ def test_only_a_timer_has_a_calendar_of_its_own():
     [
         ({"weekdays": []}, "calendars.c: the calendar has no working time"),
         ({}, "calendars.c: the calendar has no working time"),
-        ({"weekdays": ["09:00-09:00"]}, "calendars.c.monday: a span must end after it starts"),
-        ({"weekdays": ["22:00-06:00"]}, "split a night shift into '22:00-24:00'"),
+        ({"weekdays": ["09:00-09:00"]}, "calendars.c.weekdays: a span must end after it starts"),
+        (
+            {"weekdays": ["09:00-17:00"], "friday": ["09:00-09:00"]},
+            "calendars.c.friday: a span must end after it starts",
+        ),
+        (
+            {"every_day": ["22:00-06:00"]},
+            "calendars.c.every_day: a span must end after it starts, got '22:00-06:00' (a night "
+            "shift is two spans: '22:00-24:00' and the next day's '00:00-06:00'; or did you mean "
+            "'06:00-22:00'?)",
+        ),
         ({"funday": ["09:00-17:00"]}, "calendars.c: unknown day 'funday'; expected one of"),
         ({"monday": ["9-17"]}, "calendars.c.monday: expected a time span like '09:00-17:00'"),
         ({"monday": ["09:00-25:00"]}, "times must be within 00:00-24:00"),
@@ -378,6 +387,56 @@ def test_all_problems_are_reported_together():
     assert "steps.a.role: unknown role 'ghost'" in msg
     assert "steps.b.next: unknown node 'nowhere'" in msg
     assert "decisions.d.branches: probabilities must sum to 1" in msg
+
+
+def test_a_reading_error_does_not_hide_the_other_problems():
+    """A span that cannot be read (a night shift written 17:00-09:00) was the only problem
+    reported: the mistyped next, the unknown role and the probabilities summing to 1.3 of the
+    same file came only after it was fixed, one run later."""
+    spec = spec_with(
+        calendars__office={"weekdays": ["17:00-09:00"]},
+        steps__a__next="dd",
+        steps__b__role="ss",
+        decisions__d__branches={"b": 1.1, "lost": 0.2},
+    )
+    msg = error_of(spec)
+    assert msg.startswith("model: 4 problem(s) in the process model:")
+    assert "calendars.office.weekdays: a span must end after it starts" in msg
+    assert "steps.a.next: unknown node 'dd'" in msg
+    assert "steps.b.role: unknown role 'ss'; valid choices are ['r', 's']" in msg
+    assert "decisions.d.branches: probabilities must sum to 1, they sum to 1.3" in msg
+    # the role of the bad calendar is not called unknown; an unreadable role is no unknown role
+    assert "roles.s.calendar" not in msg
+    msg = error_of(
+        spec_with(roles__s__headcount=1.5, steps__orphan={"duration": 1, "next": "done"})
+    )
+    assert "roles.s.headcount: expected an integer" in msg
+    assert "unreachable from start 'a': ['orphan']" in msg
+    assert "unknown role 's'" not in msg
+
+
+def test_an_unreadable_node_is_not_called_unknown():
+    """A node that could not be read is named by its reading error alone: no 'unknown node'
+    for the steps leading to it, no graph checks that its absence would make up."""
+    spec = spec_with(
+        steps__b__duration={"dist": "gama", "mean": 1},
+        ends__lost={},
+        decisions__d__by_segment={"vip": {"b": 1.0}},
+    )
+    msg = error_of(spec)
+    assert msg.startswith("model: 3 problem(s) in the process model:")
+    assert "steps.b.duration: unknown distribution 'gama'" in msg
+    assert "ends.lost: missing required field 'success'" in msg
+    assert "decisions.d.by_segment: unknown segment 'vip'" in msg
+    assert "unknown node" not in msg and "unreachable" not in msg
+    msg = error_of(spec_with(ends__done={}, ends__lost={}))
+    assert "a model needs at least one end" not in msg
+    msg = error_of(spec_with(ends=None, steps__a__role="rr"))
+    assert "missing required field 'ends'" in msg and "steps.a.role: unknown role 'rr'" in msg
+    assert "a model needs at least one end" not in msg
+    msg = error_of(spec_with(time_unit="hour", steps__a__next="x"))
+    assert "time_unit 'hour' is unknown; expected one of" in msg and "(did you mean 'hours'" in msg
+    assert "steps.a.next: unknown node 'x'" in msg
 
 
 def test_source_prefixes_every_message():
@@ -420,3 +479,57 @@ def test_a_duration_drawing_negative_values_gets_a_note_with_the_mean_it_really_
     assert "its mean is 0.5069, not 0.2" in note
     spec["steps"]["work"]["duration"] = {"dist": "normal", "mean": 5.0, "std": 1.0}
     assert notes(from_dict(spec)) == []
+
+
+def test_an_end_valued_per_segment_names_the_segments_it_leaves_at_zero():
+    """QA 9d: `value: {key: 5000}` with segments key and small made a small case ending there
+    worth 0, silently: revenue and margin per case fell by the small cases' share."""
+    from sim.model.validate import notes
+
+    spec = spec_with(
+        arrivals__segments={"key": {"share": 0.5}, "small": {"share": 0.5}},
+        ends__done__value={"key": 5000},
+    )
+    (note,) = notes(from_dict(spec))
+    assert note.startswith("ends.done.value: no value for segment(s) ['small'], so their cases")
+    spec["ends"]["done"]["value"] = {"key": 5000, "small": 0}
+    assert notes(from_dict(spec)) == []
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("j", "steps.c.next: leads to the join of parallel 'p' from outside the block"),
+        ("b", "steps.c.next: leads to 'b', inside a branch of parallel 'p', from outside the"),
+    ],
+)
+def test_a_parallel_block_entered_past_its_split_is_refused(target, expected):
+    """QA 9d: a step outside a parallel block whose next was the block's join (or a step of a
+    branch) passed validation and crashed every replication with a traceback, RuntimeError
+    'join reached outside its parallel block'."""
+    from sim.engine import run_replication
+    from sim.model.scenario import Scenario
+
+    spec = spec_with(
+        decisions__d__branches={"p": 0.5, "c": 0.5},
+        steps__c={"role": "r", "duration": 0.3, "next": target},
+        steps__b__next="j",
+        steps__e={"role": "r", "duration": 0.2, "next": "j"},
+        parallel={"p": {"branches": ["e", "b"], "join": "j", "next": "done"}},
+        ends__lost=None,
+    )
+    msg = error_of(spec)
+    assert msg.startswith("model: 1 problem(s)") and expected in msg
+    assert "only the split 'p' starts its branches ['e', 'b']" in msg
+    spec["steps"]["c"]["next"] = "done"  # the same block entered through its split runs
+    trace = run_replication(from_dict(spec), Scenario(horizon_days=2, warmup_days=0), seed=1)
+    assert len(trace.ev_case) > 0
+
+
+def test_a_misspelt_distribution_parameter_gets_the_one_it_probably_meant():
+    """QA 9d: `{dist: lognormal, mean: 1, sd: 0.5}` listed the valid parameters but, unlike a
+    misspelt field or distribution, did not say which one was probably meant."""
+    msg = error_of(spec_with(steps__a__duration={"dist": "lognormal", "mean": 1, "sd": 0.5}))
+    assert "unknown parameter(s) ['sd'] for 'lognormal'" in msg and "(did you mean 'std'?)" in msg
+    msg = error_of(spec_with(steps__a__duration={"dist": "weibull_min", "c": 1.5, "scael": 2}))
+    assert "(did you mean 'scale'?)" in msg

@@ -62,7 +62,8 @@ NON_FLOW = {
 UNSUPPORTED = {
     "callActivity": "a call activity (call to another process); replace it with a task or an "
     "embedded sub-process",
-    "boundaryEvent": "a boundary event (interrupting/escalating a task) is not supported",
+    "boundaryEvent": "a boundary event (interrupting/escalating a task) is not supported; draw "
+    "its path as an exclusive gateway after the task, with the share of cases that take it",
     "eventBasedGateway": "an event-based gateway (race between events) is not supported; use an "
     "exclusive gateway with probabilities",
     "complexGateway": "a complex gateway is not supported",
@@ -170,6 +171,7 @@ class _Reader:
         self.notes: list[str] = []
         self.loops: list[str] = []
         self.conditions: list[str] = []
+        self.problems: list[str] = []  # elements that cannot be read, all reported together
 
     def err(self, msg: str) -> ModelError:
         return ModelError(f"{self.source}: {msg}")
@@ -206,20 +208,36 @@ class _Reader:
             if tag == "sequenceFlow":
                 self.sequence_flow(child)
                 continue
-            if not cid:
-                raise self.err(f"a <{tag}> element in {prefix or 'the process'} has no id")
-            if tag in UNSUPPORTED:
-                raise self.err(f"element '{cid}' ({tag}): {UNSUPPORTED[tag]}")
-            if tag == "subProcess":
-                self.sub_process(child, cid)
+            try:
+                if not cid:
+                    raise self.err(f"a <{tag}> element in {prefix or 'the process'} has no id")
+                if tag in UNSUPPORTED:
+                    raise self.err(f"element '{cid}' ({tag}): {UNSUPPORTED[tag]}")
+                if tag == "subProcess":
+                    self.sub_process(child, cid)
+                    continue
+                node = self.flow_node(child, tag, cid)
+                self.add(node)
+            except ModelError as exc:  # the next elements are read too: one message names all
+                text = str(exc)
+                head = f"{self.source}: "
+                self.problems.append(text[len(head) :] if text.startswith(head) else text)
                 continue
-            node = self.flow_node(child, tag, cid)
-            self.add(node)
             if node.kind == "start":
                 starts.append(cid)
             elif node.kind == "end":
                 ends.append(cid)
         return starts, ends
+
+    def raise_problems(self) -> None:
+        """The elements that could not be read: one as it was, several in one list."""
+        if len(self.problems) == 1:
+            raise self.err(self.problems[0])
+        if self.problems:
+            lines = [f"  - {p}" for p in self.problems]
+            raise self.err(
+                "\n".join([f"{len(self.problems)} elements cannot be simulated:", *lines])
+            )
 
     def common(self, el: Element, node: Node) -> Node:
         node.name = " ".join((el.get("name") or "").split())
@@ -390,6 +408,7 @@ def read_bpmn(path: str | Path) -> Graph:
     reader.lane_of = {}
     reader.sub_exits = {}
     starts, _ = reader.container(proc, "")
+    reader.raise_problems()
     if len(starts) != 1:
         raise ModelError(
             f"{source}: the process needs exactly one start event, found {starts or 'none'}"
