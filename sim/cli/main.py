@@ -140,7 +140,6 @@ def _model_file(group: str, value: str, configs: Path) -> str | None:
     )
 
 
-_HYDRA_KEY = re.compile(r"^[A-Za-z_$][\w$\-]*$", re.ASCII)
 _DICT_KEY_ESCAPES = str.maketrans({c: "\\" + c for c in "\\()[]{}:=,"})
 
 
@@ -154,7 +153,9 @@ def _open_mapping_override(arg: str, multirun: bool) -> str:
     mapping, dot, key = name.partition(".staffing.")
     if not dot:
         mapping, dot, key = name.partition(".constraints.")
-    if not dot or not value or _HYDRA_KEY.match(key):
+    from sim.model.scenario import HYDRA_KEY  # here: sim.model brings scipy (0.5 s to start)
+
+    if not dot or not value or HYDRA_KEY.match(key):
         return "++" + arg
     mapping += dot[:-1]
     key = key.translate(_DICT_KEY_ESCAPES)

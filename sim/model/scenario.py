@@ -107,7 +107,9 @@ class Scenario:
         }
 
 
-_HYDRA_KEY = re.compile(r"^[A-Za-z_$][\w$\-]*$", re.ASCII)  # a key Hydra reads in a dotted path
+#: A key Hydra reads in a dotted override path (``scenario.staffing.<key>=``); other role names
+#: are given as a mapping (``sim.cli.main``) and printed shell-quoted (``staffing_overrides``).
+HYDRA_KEY = re.compile(r"^[A-Za-z_$][\w$\-]*$", re.ASCII)
 
 
 def staffing_overrides(staffing: dict[str, int | str]) -> str:
@@ -118,5 +120,5 @@ def staffing_overrides(staffing: dict[str, int | str]) -> str:
     out = []
     for role, n in staffing.items():
         text = f"scenario.staffing.{role}={n}"
-        out.append(text if _HYDRA_KEY.match(str(role)) else shlex.quote(text))
+        out.append(text if HYDRA_KEY.match(str(role)) else shlex.quote(text))
     return " ".join(out)
