@@ -244,22 +244,21 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
     metadata = found.attempt(
         lambda: dict(_mapping(f"{source}: metadata", spec.get("metadata"), allow_none=True)), {}
     )
+    # the elements read, for the model and, beside reading errors, for the checks of the rest
+    parts: dict[str, Any] = {
+        "start": start,
+        "arrivals": arrivals,
+        "calendars": calendars,
+        "roles": roles,
+        "steps": steps,
+        "decisions": decisions,
+        "parallels": parallels,
+        "ends": ends,
+    }
     if found.found and arrivals is not None:
+        draft_unit = time_unit if time_unit in TIME_UNITS else "hours"
         found.found += _problems_beside(
-            found,
-            spec,
-            ProcessModel(
-                name="",
-                time_unit=time_unit if time_unit in TIME_UNITS else "hours",
-                start=start,
-                arrivals=arrivals,
-                calendars=calendars,
-                roles=roles,
-                steps=steps,
-                decisions=decisions,
-                parallels=parallels,
-                ends=ends,
-            ),
+            found, spec, ProcessModel(name="", time_unit=draft_unit, **parts)
         )
     found.raise_if_any()
     assert arrivals is not None  # a missing or bad arrivals section was recorded above
@@ -268,16 +267,9 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
         description=str(spec.get("description", "") or ""),
         time_unit=time_unit,
         start_date=start_date,
-        start=start,
-        arrivals=arrivals,
-        calendars=calendars,
-        roles=roles,
-        steps=steps,
-        decisions=decisions,
-        parallels=parallels,
-        ends=ends,
         handoff_delay=handoff_delay,
         metadata=metadata,
+        **parts,
     )
     if check:
         validate(model, source=source)
