@@ -146,13 +146,10 @@ def _with_scenario_staffing(
     from dataclasses import replace
 
     from sim.engine.replications import check_scenario
+    from sim.model.scenario import with_staffing
 
     check_scenario(model, scenario)  # an unknown role, nobody for a role that does steps
-    roles = {
-        name: replace(role, headcount=scenario.staffing.get(name, role.headcount))
-        for name, role in model.roles.items()
-    }
-    return replace(model, roles=roles), replace(scenario, staffing={})
+    return with_staffing(model, scenario.staffing), replace(scenario, staffing={})
 
 
 def build_job(

@@ -5,10 +5,14 @@ from __future__ import annotations
 import math
 import re
 import shlex
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sim.model.process import ProcessModel
 
 HOURS_PER_DAY = 24.0
 
@@ -122,3 +126,13 @@ def staffing_overrides(staffing: dict[str, int | str]) -> str:
         text = f"scenario.staffing.{role}={n}"
         out.append(text if HYDRA_KEY.match(str(role)) else shlex.quote(text))
     return " ".join(out)
+
+
+def with_staffing(model: ProcessModel, staffing: Mapping[str, Any]) -> ProcessModel:
+    """``model`` with the headcounts ``staffing`` gives (a scenario's ``staffing``; roles it
+    does not name keep theirs): today's process as a run with that scenario simulates it."""
+    roles = {
+        name: replace(role, headcount=int(staffing.get(name, role.headcount)))
+        for name, role in model.roles.items()
+    }
+    return replace(model, roles=roles)

@@ -40,7 +40,7 @@ import pandas as pd
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
 from sim.kpis.units import kpi_unit, labelled
-from sim.model.scenario import staffing_overrides
+from sim.model.scenario import staffing_overrides, with_staffing
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 
@@ -229,16 +229,8 @@ def _staffed(model: ProcessModel, cfg: dict[str, Any]) -> ProcessModel:
     """``model`` with the headcounts of the config's ``scenario.staffing``: today's process as
     the run simulated it (an optimize run searches from it and its ``best/<rank>.yaml`` hold
     it, so the diff map shows only the redesign's staffing changes)."""
-    from dataclasses import replace
-
     staffing = (cfg.get("scenario") or {}).get("staffing") or {}
-    if not isinstance(staffing, dict):
-        return model
-    roles = {
-        name: replace(role, headcount=int(staffing.get(name, role.headcount)))
-        for name, role in model.roles.items()
-    }
-    return replace(model, roles=roles)
+    return with_staffing(model, staffing) if isinstance(staffing, dict) else model
 
 
 # ----------------------------------------------------------------------------- formatting
