@@ -432,11 +432,12 @@ def _dropoffs_passed_through(p: Prepared, outcomes: pd.Series, dropoff: list[str
 
 
 def utc_clock_note(log: EventLog | pd.DataFrame) -> str | None:
-    """A note when the log's timestamps carried UTC offsets other than +00:00: they were
-    converted to UTC (``sim.eventlog``), so the model's calendars, arrival profile and
-    ``start_date`` are in UTC hours, not the clock the log was written in (QA 9a #5: a
-    purchasing office at +02:00/+03:00 read as working from 05:00 or 06:00)."""
-    if not isinstance(log, EventLog):
+    """A note when the log's timestamps carried UTC offsets other than +00:00 and were read in
+    UTC (``sim.eventlog``: offsets of several places, or ``timezone='UTC'``), so the model's
+    calendars, arrival profile and ``start_date`` are in UTC hours, not the clock the log was
+    written in (QA 9a #5: a purchasing office at +02:00/+03:00 read as working from 05:00 or
+    06:00)."""
+    if not isinstance(log, EventLog) or log.report.clock != "UTC":
         return None
     offsets = [o for o in log.report.timezone_offsets if _offset_minutes(o) != 0]
     if not offsets:
@@ -453,7 +454,7 @@ def utc_clock_note(log: EventLog | pd.DataFrame) -> str | None:
         text += (
             "; a role's calendar spans the hours of each where the offset changes (daylight saving)"
         )
-    return text
+    return text + "; timezone= a zone such as 'Europe/Amsterdam' reads them on its clock"
 
 
 def calibrate_model(

@@ -4,7 +4,7 @@ Public API::
 
     read_event_log(path, *, case_id_key=None, activity_key=None, start_key=None, end_key=None,
                    resource_key=None, time_format=None, max_rows=None, end_activities=None,
-                   open_tail_fraction=0.05, keep_attributes=True) -> EventLog
+                   open_tail_fraction=0.05, keep_attributes=True, timezone=None) -> EventLog
     clean_event_table(table, *, <same keys>, source="<table>") -> EventLog
     split_by_time(log, *, train_fraction=0.8) -> tuple[EventLog, EventLog]
     to_relative_hours(events, *, origin=None) -> DataFrame
@@ -16,8 +16,11 @@ Public API::
 
 Decisions (details in each module's docstring):
 
-* Time zones: values with a UTC offset are converted to UTC, naive values are taken as UTC; the
-  result is tz-naive. Counts and the offsets seen are in the report.
+* Time zones (``timezone``): times are read on the clock they were written in when their UTC
+  offsets are one place's (at most an hour apart), else converted to UTC, or converted to a zone
+  the caller names; values without an offset are taken as written; every event keeps its exact
+  duration. The result is tz-naive; the clock, the counts and the offsets seen are in the report
+  (``sim.eventlog.timestamps``).
 * Lifecycle logs (XES ``lifecycle:transition``): start/complete paired FIFO per case and
   activity; schedule gives ``enabled_time``; complete-only events keep a missing start
   (``sim.eventlog.lifecycle``).
@@ -33,9 +36,9 @@ Decisions (details in each module's docstring):
   activity started and never finished (in progress at extraction) is one, the activity's row
   removed and counted.
 
-The table has the columns of ``sim.model.columns`` (times tz-naive UTC, ``datetime64[us]``;
-strings with ``pd.NA`` for missing), a boolean ``case_open`` column, then the file's other
-attributes unchanged. Every removed row is counted in ``EventLog.report``.
+The table has the columns of ``sim.model.columns`` (times tz-naive on the report's ``clock``,
+``datetime64[us]``; strings with ``pd.NA`` for missing), a boolean ``case_open`` column, then the
+file's other attributes unchanged. Every removed row is counted in ``EventLog.report``.
 """
 
 from sim.eventlog.estimate import estimate_start_times

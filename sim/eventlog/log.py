@@ -49,6 +49,8 @@ class CleaningReport:
     timezone_aware_values: int = 0
     timezone_naive_values: int = 0
     timezone_offsets: dict[str, int] = field(default_factory=dict)
+    # the clock the times are on: 'local' (as written) or an IANA zone ('UTC', 'Europe/Paris')
+    clock: str = "local"
     cases: int = 0
     activities: int = 0
     activities_dropped: list[str] = field(default_factory=list)

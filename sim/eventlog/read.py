@@ -8,7 +8,9 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
 2. find the key columns (given keys, else the common conventions) and rename them to the
    standard names of ``sim.model.columns``; other columns are kept as pandas reads them (or, with
    ``keep_attributes=False``, only as a hash for step 5);
-3. parse timestamps to tz-naive UTC (offsets converted, naive values taken as UTC);
+3. parse timestamps to tz-naive times on one clock (``timezone``: by default the clock they were
+   written in when their offsets are one place's, else UTC; see ``sim.eventlog.timestamps``),
+   every event keeping its exact duration;
 4. remove rows with no case id or activity, then rows with no end timestamp;
 5. remove exact duplicate rows (a first column without a name that numbers the rows, a table's
    index written by ``to_csv()``, is left out: ``_drop_row_numbers``);
@@ -49,7 +51,14 @@ from sim.eventlog.estimate import FirstActivityEstimates, estimate_start_times_c
 from sim.eventlog.lifecycle import CLOCK_SKEW, INSTANCE, ROW, pair_lifecycle
 from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
-from sim.eventlog.timestamps import TIME_DTYPE, ZoneCount, parse_timestamps
+from sim.eventlog.timestamps import (
+    TIME_DTYPE,
+    WRITTEN,
+    ZoneCount,
+    choose_clock,
+    on_clock,
+    parse_timestamps,
+)
 from sim.eventlog.xes import read_xes_table
 from sim.model import columns as C
 
@@ -647,6 +656,7 @@ def read_event_log(
     keep_attributes: bool = True,
     encoding: str | None = None,
     no_resource: Iterable[str] = (),
+    timezone: str | None = None,
 ) -> EventLog:
     """Read a CSV (.csv, .csv.gz; .tsv, .tsv.gz tab-separated), XES (.xes, .xes.gz) or parquet
     event log and clean it.
@@ -667,6 +677,11 @@ def read_event_log(
     ``no_resource`` names resource values that stand for nobody (BPIC 2012's ``NOT_SET``): their
     rows are read as having no resource, with a note counting them; a value that looks like such
     a placeholder and is not named gets a note (it is read as one person otherwise).
+    ``timezone`` is the clock the log is read in, which its calendars and arrival hours follow:
+    None (auto) the clock the times were written in when their UTC offsets are one place's (at
+    most an hour apart), else UTC; ``'local'`` the written clock always; or an IANA zone
+    (``'UTC'``, ``'Europe/Amsterdam'``) that values with an offset are converted to. Values
+    without an offset are taken as written; every event keeps its exact duration.
     Raises ``EventLogError`` for unusable input.
     """
     p = Path(path)
@@ -717,6 +732,7 @@ def read_event_log(
         xes_types=xes_types,
         open_tail_fraction=open_tail_fraction,
         no_resource=no_resource,
+        timezone=timezone,
     )
     del raw  # the raw table can be freed before cleaning
     log = _finish(
@@ -747,6 +763,7 @@ def clean_event_table(
     open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
     source: str = "<table>",
     no_resource: Iterable[str] = (),
+    timezone: str | None = None,
 ) -> EventLog:
     """Standardise and clean an in-memory table exactly as ``read_event_log`` does a file.
 
@@ -770,6 +787,7 @@ def clean_event_table(
         end_activities=end_activities,
         open_tail_fraction=open_tail_fraction,
         no_resource=no_resource,
+        timezone=timezone,
     )
 
 
@@ -946,6 +964,7 @@ def _clean(
     end_activities: Iterable[str] | None,
     open_tail_fraction: float,
     no_resource: Iterable[str] = (),
+    timezone: str | None = None,
 ) -> EventLog:
     std = _standardise(
         raw,
@@ -956,6 +975,7 @@ def _clean(
         xes_types=xes_types,
         open_tail_fraction=open_tail_fraction,
         no_resource=no_resource,
+        timezone=timezone,
     )
     return _finish(
         std,
@@ -1039,6 +1059,7 @@ def _standardise(
     xes_types: dict[str, str],
     open_tail_fraction: float,
     no_resource: Iterable[str] = (),
+    timezone: str | None = None,
 ) -> _Standard:
     report = CleaningReport(source=source, rows_read=len(raw))
     notes = report.notes
@@ -1106,9 +1127,10 @@ def _standardise(
 
     # --- 3. timestamps ------------------------------------------------------------------------
     zones = ZoneCount()
+    offsets: dict[str, pd.Series] = {}
     for name in TIME_KEYS:
         if name in frame.columns:
-            frame[name], count = parse_timestamps(
+            frame[name], count, offsets[name] = parse_timestamps(
                 frame[name],
                 column=mapping[name],
                 source=source,
@@ -1116,6 +1138,8 @@ def _standardise(
                 row_label=row_label,
             )
             zones.add(count)
+    report.clock = choose_clock(offsets, timezone, source=source)
+    _put_on_clock(frame, offsets, report.clock)
     if C.START not in frame.columns:
         frame[C.START] = pd.Series(pd.NaT, index=frame.index, dtype=TIME_DTYPE)
     if zones.date_only:
@@ -1123,18 +1147,14 @@ def _standardise(
         verb = "carries" if zones.date_only == 1 < zones.values else "carry"
         notes.append(
             f"{some} {zones.values} timestamps {verb} a date and no time of day (first at "
-            f"{zones.date_only_example}): taken as midnight UTC, so a duration or wait that "
+            f"{zones.date_only_example}): taken as midnight, so a duration or wait that "
             "involves them is exact to the day only."
         )
     report.timezone_aware_values = zones.aware
     report.timezone_naive_values = zones.naive
     report.timezone_offsets = dict(sorted(zones.offsets.items()))
     if zones.aware:
-        shown = ", ".join(f"{k} ({v})" for k, v in report.timezone_offsets.items())
-        notes.append(
-            f"{zones.aware} timestamps carried a UTC offset [{shown}] and were converted to UTC"
-            + (f"; {zones.naive} had none and were taken as UTC." if zones.naive else ".")
-        )
+        notes.append(_clock_note(zones, report, explicit=timezone is not None))
 
     return _Standard(
         frame=frame,
@@ -1149,6 +1169,52 @@ def _standardise(
             if c != ATTRIBUTES_HASH
         ),
     )
+
+
+def _put_on_clock(frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str) -> None:
+    """Move the time columns (parsed as UTC) onto ``clock``, in place. An event's end is its
+    start plus its exact duration, so one that spans a change of the clock (summer time), or
+    lies in the hour that repeats when it ends, neither gains nor loses an hour nor ends before
+    it starts."""
+    utc = {name: frame[name] for name in offsets}
+    for name, offset in offsets.items():
+        frame[name] = on_clock(utc[name], offset, clock)
+    if C.START in offsets and C.END in offsets:
+        both = utc[C.START].notna() & utc[C.END].notna()
+        kept = frame[C.START] + (utc[C.END] - utc[C.START])
+        frame[C.END] = kept.where(both, frame[C.END]).astype(TIME_DTYPE)
+
+
+def _clock_note(zones: ZoneCount, report: CleaningReport, *, explicit: bool) -> str:
+    """What was done with the timestamps' UTC offsets, and how to choose otherwise."""
+    shown = ", ".join(f"{k} ({v})" for k, v in report.timezone_offsets.items())
+    naive = f"; {zones.naive} had none and were taken as written" if zones.naive else ""
+    if report.clock == WRITTEN:
+        several = len(report.timezone_offsets) > 1
+        return (
+            f"{zones.aware} timestamps carried a UTC offset [{shown}]: read on the clock they "
+            "were written in, so calendars and arrival hours are local"
+            + (
+                " (a case open across a change of the clock looks an hour longer or shorter; "
+                "every event keeps its exact duration)"
+                if several
+                else ""
+            )
+            + naive
+            + (
+                ". Pass timezone='UTC' or a zone such as 'Europe/Amsterdam' to convert them."
+                if not explicit
+                else "."
+            )
+        )
+    if report.clock == "UTC" and not explicit:
+        return (
+            f"{zones.aware} timestamps carried UTC offsets more than an hour apart [{shown}], "
+            "the clocks of several places: converted to UTC, so calendars and arrival hours are "
+            f"in UTC{naive}. Pass timezone= a zone such as 'Europe/Amsterdam' to read them on "
+            "that place's clock."
+        )
+    return f"{zones.aware} timestamps carried a UTC offset [{shown}]: converted to {report.clock}{naive}."
 
 
 def _finish(

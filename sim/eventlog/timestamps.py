@@ -1,15 +1,27 @@
-"""Timestamp parsing: ISO 8601 (or a given format) to tz-naive UTC, counting time zones on the way.
+"""Timestamp parsing: ISO 8601 (or a given format) to tz-naive times, counting time zones on the way.
 
-Rule: a value with a UTC offset (``+02:00``, ``+0200``, ``Z``) is converted to UTC; a value without
-one is taken to be UTC already. Both kinds are counted, and the offsets seen are tallied, so the
-cleaning report can say what was converted. Unparseable values are an error that names the column,
-the first offending rows and their values (never a silent ``NaT``).
+``parse_timestamps`` reads a column to tz-naive UTC and keeps each value's UTC offset beside it
+(missing for a value written without one). ``choose_clock`` and ``on_clock`` then put the log on
+one clock, the clock its calendars and arrival hours are read in (``timezone``):
+
+* ``None`` (auto): the clock the times were written in, when their offsets are one place's (at
+  most an hour apart: standard and summer time), so an office opening at 09:00 at +02:00 reads
+  09:00 all year; UTC when the offsets are further apart (several places' clocks, whose written
+  times would distort the waits of a hand-over between them).
+* ``"local"``: the clock the times were written in, whatever their offsets.
+* an IANA zone (``"UTC"``, ``"Europe/Amsterdam"``): values with an offset are converted to that
+  zone's clock; values without one are taken to be on it already.
+
+Values without an offset are taken as written on every clock. Both kinds are counted, and the
+offsets seen are tallied, so the cleaning report can say what was done. Unparseable values are an
+error that names the column, the first offending rows and their values (never a silent ``NaT``).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -20,6 +32,11 @@ from sim.errors import EventLogError
 
 #: Resolution of every timestamp column in the standard table.
 TIME_DTYPE = "datetime64[us]"
+OFFSET_DTYPE = "timedelta64[us]"
+#: ``timezone`` value: the clock the times were written in (their offsets dropped).
+WRITTEN = "local"
+#: Offsets further apart than this are not one place's standard and summer time.
+ONE_PLACE_SPREAD = pd.Timedelta(hours=1)
 
 # An offset at the very end, right after a clock time (so a date-only "2012-01-31" never matches).
 _OFFSET_RE = r"\d:\d{2}(?::\d{2})?(?:[.,]\d+)?\s*(?P<off>[zZ]|[+-]\d{2}(?::?\d{2})?)$"
@@ -89,7 +106,7 @@ def _parse_numbers(
     source: str,
     time_format: str,
     row_label: Callable[[int], str],
-) -> tuple[pd.Series, ZoneCount]:
+) -> tuple[pd.Series, ZoneCount, pd.Series]:
     """A column of numbers read by ``NUMERIC_TIMES[time_format]`` as tz-naive times; a value
     that is not a number, or out of range, is an error naming its row."""
     kind = NUMERIC_TIMES[time_format]
@@ -109,11 +126,18 @@ def _parse_numbers(
             f"{kind.counts} (time_format={time_format!r}), first at {shown}"
         )
     n = int(present.sum())
+    offset = _no_offsets(text.index)
     if kind.utc:
         count = ZoneCount(aware=n, values=n, offsets={"+00:00 (Unix time)": n} if n else {})
+        offset[present.to_numpy()] = pd.Timedelta(0)
     else:  # local clock times without a zone
         count = ZoneCount(naive=n, values=n)
-    return parsed.dt.tz_localize(None).astype(TIME_DTYPE), count
+    return parsed.dt.tz_localize(None).astype(TIME_DTYPE), count, offset
+
+
+def _no_offsets(index: pd.Index) -> pd.Series:
+    """An offset column with every value missing (written without an offset)."""
+    return pd.Series(pd.NaT, index=index, dtype=OFFSET_DTYPE)
 
 
 #: Unparseable values a column needs, beside 5 % of its values, to be said to mix layouts
@@ -137,9 +161,11 @@ def parse_timestamps(
     source: str,
     time_format: str | None,
     row_label: Callable[[int], str],
-) -> tuple[pd.Series, ZoneCount]:
+) -> tuple[pd.Series, ZoneCount, pd.Series]:
     """Parse one timestamp column to ``datetime64[us]`` tz-naive UTC; count zones.
 
+    Returns the times, the zone count and each value's UTC offset (``timedelta64[us]``, missing
+    where the value had none: it is taken as UTC here, as written by ``on_clock``).
     ``row_label(position)`` turns a 0-based position into a human label ("line 7") for errors.
     """
     count = ZoneCount()
@@ -148,10 +174,12 @@ def parse_timestamps(
         count.aware = n
         if n:
             count.offsets[str(values.dtype.tz)] = n
-        return values.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE), count
+        utc = values.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE)
+        written = values.dt.tz_localize(None).astype(TIME_DTYPE)
+        return utc, count, (written - utc).astype(OFFSET_DTYPE)
     if pd.api.types.is_datetime64_dtype(values.dtype):
         count.naive = int(values.notna().sum())
-        return values.astype(TIME_DTYPE), count
+        return values.astype(TIME_DTYPE), count, _no_offsets(values.index)
 
     text = values.astype("string").str.strip()
     text = text.mask((text == "") | (text == "NaT"))  # 'NaT': pandas' missing time as text
@@ -216,6 +244,7 @@ def parse_timestamps(
     if isinstance(found, pa.ChunkedArray):  # a column read in chunks (a long CSV, parquet groups)
         found = found.combine_chunks()
     matched = pc.is_valid(found)
+    offset = _no_offsets(text.index)
     count.aware = int(pc.sum(matched).as_py() or 0)
     count.naive = int(present.sum()) - count.aware
     count.values = int(present.sum())
@@ -232,4 +261,58 @@ def parse_timestamps(
         for key, n in zip(normalised, tally.values(), strict=True):
             merged[str(key)] = merged.get(str(key), 0) + int(n)
         count.offsets = merged
-    return parsed.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE), count
+        # each value's offset: few distinct ones, so map them rather than parse every value
+        as_delta = {
+            raw: _offset_delta(str(key)) for raw, key in zip(tally, normalised, strict=True)
+        }
+        raw_offsets = pc.struct_field(found, "off").to_pandas()  # None where none was written
+        written = pd.Series(raw_offsets, dtype="object").map(as_delta)
+        offset[present.to_numpy()] = written.to_numpy(dtype=OFFSET_DTYPE)
+    return parsed.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE), count, offset
+
+
+def _offset_delta(normalised: str) -> pd.Timedelta:
+    """'+02:00' -> 2 h, '-05:30' -> -5.5 h."""
+    sign = -1 if normalised.startswith("-") else 1
+    hours, minutes = normalised[1:].split(":")
+    return sign * pd.Timedelta(hours=int(hours), minutes=int(minutes))
+
+
+def choose_clock(offsets: Mapping[str, pd.Series], timezone: str | None, *, source: str) -> str:
+    """The clock to read the log in: ``WRITTEN`` or an IANA zone name (see the module docstring).
+
+    ``offsets`` are the time columns' per-value offsets from ``parse_timestamps``. An unknown
+    zone name is an ``EventLogError`` that says what is expected.
+    """
+    if timezone is None or str(timezone).strip().lower() == "auto":
+        seen = pd.concat([o.dropna() for o in offsets.values()], ignore_index=True)
+        if len(seen) and seen.max() - seen.min() > ONE_PLACE_SPREAD:
+            return "UTC"
+        return WRITTEN
+    name = str(timezone).strip()
+    if name.lower() == WRITTEN:
+        return WRITTEN
+    if name.upper() == "UTC":
+        return "UTC"
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise EventLogError(
+            f"{source}: timezone={timezone!r} is not a time zone; expected an IANA name such as "
+            f"'Europe/Amsterdam' or 'UTC', '{WRITTEN}' (the clock the times were written in) or "
+            "null (auto: the written clock when the offsets are one place's, else UTC)"
+        ) from None
+    return name
+
+
+def on_clock(utc: pd.Series, offset: pd.Series, clock: str) -> pd.Series:
+    """Times parsed by ``parse_timestamps`` (UTC, with their offsets) on ``clock``; a value
+    written without an offset stays as written."""
+    written = offset.isna()
+    if clock == WRITTEN:
+        moved = utc + offset
+    elif clock == "UTC":
+        return utc
+    else:
+        moved = utc.dt.tz_localize("UTC").dt.tz_convert(clock).dt.tz_localize(None)
+    return moved.where(~written, utc).astype(TIME_DTYPE)

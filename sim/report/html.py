@@ -1458,6 +1458,7 @@ def _history_log(rf: RunFiles) -> pd.DataFrame | None:
             "end_key": cols.get("end"),
             "resource_key": cols.get("resource"),
             "time_format": cols.get("time_format"),
+            "timezone": cols.get("timezone"),
             "encoding": cols.get("encoding"),
             "keep_attributes": False,
         }

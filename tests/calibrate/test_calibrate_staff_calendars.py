@@ -184,10 +184,13 @@ def test_work_that_ends_in_closed_hours_goes_on_through_them():
     assert not works_on_the_clock(paused, office)[0]
 
 
-def test_a_log_with_utc_offsets_says_its_calendars_are_in_utc(tmp_path):
-    """QA 9a #5: timestamps with offsets are converted to UTC, so an office working 09:00-12:00
-    at +02:00 was calibrated as 07:00-10:00 without a word in the model or on the console."""
+def test_a_log_with_utc_offsets_keeps_its_office_hours_unless_read_in_utc(tmp_path):
+    """QA 9a #5: timestamps with offsets were converted to UTC, so an office working 09:00-12:00
+    at +02:00 was calibrated as 07:00-10:00 (then with a note). They are now read on the clock
+    they were written in; read in UTC (timezone='UTC') the calendar is in UTC and the note says
+    so."""
     from sim.eventlog import read_event_log
+    from sim.model.calendar import calendar_to_dict
 
     rows = ["case_id,activity,start_time,end_time,resource"]
     for i in range(40):
@@ -199,19 +202,18 @@ def test_a_log_with_utc_offsets_says_its_calendars_are_in_utc(tmp_path):
         ]
     path = tmp_path / "office.csv"
     path.write_text("\n".join(rows) + "\n")
-    cal = calibrate_model(read_event_log(path), dropoff_outcomes=[])
-    from sim.model.calendar import calendar_to_dict
 
-    role = cal.model.roles[cal.model.steps["A"].roles[0]]
-    hours = str(calendar_to_dict(cal.model.calendars[role.calendar]))
+    def hours_and_notes(**read):
+        cal = calibrate_model(read_event_log(path, **read), dropoff_outcomes=[])
+        role = cal.model.roles[cal.model.steps["A"].roles[0]]
+        return str(calendar_to_dict(cal.model.calendars[role.calendar])), cal
+
+    hours, cal = hours_and_notes()
+    assert "09:00" in hours and "07:00" not in hours  # the office's own clock
+    assert not [n for n in cal.notes if "converted to UTC" in n]
+    hours, cal = hours_and_notes(timezone="UTC")
     assert "07:00" in hours and "09:00" not in hours  # UTC, as the note says
     (note,) = [n for n in cal.notes if "converted to UTC" in n]
     assert "UTC offsets (+02:00)" in note and "09:00 at +02:00 reads 07:00" in note
+    assert "timezone=" in note
     assert note in cal.model.metadata["notes"]
-    naive = tmp_path / "naive.csv"
-    naive.write_text("\n".join(r.replace("+02:00", "") for r in rows) + "\n")
-    assert not [
-        n
-        for n in calibrate_model(read_event_log(naive), dropoff_outcomes=[]).notes
-        if "converted to UTC" in n
-    ]

@@ -102,6 +102,36 @@ def test_a_log_in_another_encoding_is_read_with_columns_encoding(tmp_path):
     assert "prüfen_a" in (run / "model.yaml").read_text(encoding="utf-8")
 
 
+def test_columns_timezone_reads_the_log_on_a_named_clock(tmp_path):
+    """An unknown zone names columns.timezone and what it expects; a known one converts the
+    log's offsets to it (an office at 09:00 +01:00 opens at 08:00 UTC)."""
+    lines = small_log(tmp_path / "naive.csv").read_text().splitlines()
+    aware = [lines[0]] + [
+        ",".join(
+            f"{v.replace(' ', 'T')}:00+01:00" if i in (2, 3) else v
+            for i, v in enumerate(line.split(","))
+        )
+        for line in lines[1:]
+    ]
+    log = tmp_path / "aware.csv"
+    log.write_text("\n".join(aware) + "\n")
+    res = calibrate_only(log, tmp_path / "bad", "columns.timezone=Mars/Base", "progress=false")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "columns.timezone='Mars/Base' is not a time zone" in res.stderr
+    assert not (tmp_path / "bad").exists()
+    run = tmp_path / "utc"
+    res = calibrate_only(log, run, "columns.timezone=UTC", "progress=false")
+    assert res.returncode == 0, res.stderr
+    cleaning = json.loads((run / "cleaning.json").read_text())
+    assert cleaning["log"]["clock"] == "UTC"
+    assert "timezone=" not in res.stderr.replace("columns.timezone=", "")
+    local = tmp_path / "local"
+    assert calibrate_only(log, local, "progress=false").returncode == 0
+    assert json.loads((local / "cleaning.json").read_text())["log"]["clock"] == "local"
+    utc_model, local_model = (r / "model.yaml" for r in (run, local))
+    assert "08:00" in utc_model.read_text() and "08:00" not in local_model.read_text()
+
+
 def test_columns_no_resource_reads_a_placeholder_as_nobody(tmp_path):
     """QA 9b #4: a placeholder resource (BPIC 2012's NOT_SET) was a member of a role; the
     console says so, and columns.no_resource=[NOT_SET] reads its rows as resource-less."""

@@ -454,7 +454,7 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
         {
             "case_id": [1, 1, 2],  # integers become strings
             "activity": ["a", "b", "a"],
-            "start_time": stamps.tz_localize("Europe/Amsterdam"),  # aware: converted
+            "start_time": stamps.tz_localize("Europe/Amsterdam"),  # aware: read on its clock
             "end_time": (stamps + pd.Timedelta(minutes=30)).tz_localize("Europe/Amsterdam"),
             "resource": ["r", None, "s"],
         }
@@ -462,8 +462,11 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     p = tmp_path / "typed.parquet"
     table.to_parquet(p)
     log = read_event_log(p)
-    assert rows(log)[0] == ("1", "a", T("2020-01-01 09:00"), T("2020-01-01 09:30"))
+    assert rows(log)[0] == ("1", "a", T("2020-01-01 10:00"), T("2020-01-01 10:30"))
     assert log.report.timezone_offsets == {"Europe/Amsterdam": 6}
+    assert log.report.clock == "local"
+    in_utc = read_event_log(p, timezone="UTC")
+    assert rows(in_utc)[0] == ("1", "a", T("2020-01-01 09:00"), T("2020-01-01 09:30"))
     assert log.events[C.RESOURCE].isna().tolist() == [False, True, False]
 
 

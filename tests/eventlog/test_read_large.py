@@ -156,9 +156,11 @@ def test_offsets_in_a_column_read_in_several_chunks(tmp_path, monkeypatch):
     ]
     path = write(tmp_path / "log.csv", lines, "case_id,activity,start_time,end_time,resource")
     monkeypatch.setattr(read_module, "CSV_CHUNK_ROWS", 3)
-    log = read_event_log(path)
+    log = read_event_log(path, timezone="UTC")
     assert log.report.timezone_offsets == {"+00:00": 10, "+01:00": 10}
     assert log.events["start_time"].min() == pd.Timestamp("2020-01-01 08:00")
+    local = read_event_log(path)  # offsets an hour apart: one place's clock, kept as written
+    assert local.events["start_time"].min() == pd.Timestamp("2020-01-01 09:00")
 
 
 def test_numbers_written_differently_are_one_value_with_or_without_attributes(tmp_path):

@@ -83,7 +83,7 @@ def test_timestamps_with_a_date_only_are_counted_and_named(tmp_path):
     )
     notes = " ".join(read_event_log(path).report.notes)
     assert "1 of the 8 timestamps carries a date and no time of day" in notes
-    assert "line 3: '2024-01-02'" in notes and "taken as midnight UTC" in notes
+    assert "line 3: '2024-01-02'" in notes and "taken as midnight," in notes
     daily = tmp_path / "daily.csv"
     daily.write_text(
         "case_id,activity,end_time\n1,a,2024-01-01\n1,b,2024-01-02\n2,a,2024-01-01\n2,b,2024-01-03\n"

@@ -1,0 +1,185 @@
+"""The clock a log is read in (``timezone``): by default the clock its times were written in when
+their UTC offsets are one place's, UTC when they are several places', or a zone named by the
+user; every event keeps its exact duration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.errors import EventLogError
+from sim.eventlog import clean_event_table, read_event_log
+from sim.model import columns as C
+
+HEADER = "case_id,activity,start_time,end_time,resource"
+
+
+def write(path: Path, rows: list[str]) -> Path:
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+    return path
+
+
+def amsterdam_office(path: Path) -> Path:
+    """Two clerks working 09:00-12:00 Amsterdam time through the end of summer time (27 October
+    2024: +02:00 before, +01:00 after), written with the offsets of the day."""
+    rows = []
+    for i, day in enumerate(pd.date_range("2024-10-21", "2024-11-01", freq="B")):
+        off = "+02:00" if day < pd.Timestamp("2024-10-27") else "+01:00"
+        d = day.strftime("%Y-%m-%d")
+        rows += [
+            f"c{i},A,{d}T09:00:00{off},{d}T09:40:00{off},ann",
+            f"c{i},B,{d}T10:00:00{off},{d}T11:30:00{off},bob",
+        ]
+    return write(path, rows)
+
+
+def test_one_places_offsets_are_read_on_the_clock_they_were_written_in(tmp_path):
+    log = read_event_log(amsterdam_office(tmp_path / "office.csv"))
+    ev = log.events
+    assert log.report.clock == "local"
+    assert log.report.timezone_offsets == {"+01:00": 20, "+02:00": 20}
+    # 09:00 every day, before and after the clock change, as the office wrote it
+    assert set(ev.loc[ev[C.ACTIVITY] == "A", C.START].dt.strftime("%H:%M")) == {"09:00"}
+    assert set(ev.loc[ev[C.ACTIVITY] == "B", C.END].dt.strftime("%H:%M")) == {"11:30"}
+    (note,) = [n for n in log.report.notes if "UTC offset" in n]
+    assert "read on the clock they were written in" in note and "timezone='UTC'" in note
+    in_utc = read_event_log(tmp_path / "office.csv", timezone="UTC")
+    starts = in_utc.events.loc[in_utc.events[C.ACTIVITY] == "A", C.START].dt.strftime("%H:%M")
+    assert set(starts) == {"07:00", "08:00"}  # the UTC hours of 09:00 in summer and winter
+
+
+def test_an_event_in_the_repeated_hour_keeps_its_duration_and_is_not_removed(tmp_path):
+    """At 03:00 +02:00 on 27 October 2024 the clocks go back to 02:00 +01:00: an event from
+    02:50 +02:00 to 02:10 +01:00 lasted 20 minutes, though its written end is before its start."""
+    path = write(
+        tmp_path / "night.csv",
+        [
+            "c1,A,2024-10-26T09:00:00+02:00,2024-10-26T09:30:00+02:00,ann",
+            "c1,B,2024-10-27T02:50:00+02:00,2024-10-27T02:10:00+01:00,bob",
+            "c2,A,2024-10-28T09:00:00+01:00,2024-10-28T09:30:00+01:00,ann",
+            "c2,B,2024-10-28T10:00:00+01:00,2024-10-28T11:00:00+01:00,bob",
+        ],
+    )
+    log = read_event_log(path)
+    assert log.report.end_before_start_removed == 0 and len(log.events) == 4
+    night = log.events[(log.events[C.CASE] == "c1") & (log.events[C.ACTIVITY] == "B")].iloc[0]
+    assert night[C.START] == pd.Timestamp("2024-10-27 02:50")
+    assert night[C.END] - night[C.START] == pd.Timedelta(minutes=20)
+
+
+def test_several_places_offsets_are_converted_to_utc_and_said(tmp_path):
+    """+01:00 and -05:00 are not one place's standard and summer time: on the written clocks a
+    hand-over from New York (A) to Amsterdam (B) a quarter of an hour later would wait six
+    hours, so the log is read in UTC, and the note says how to read it on one place's clock."""
+    path = write(
+        tmp_path / "two_offices.csv",
+        [
+            "c1,A,2024-01-08T09:00:00-05:00,2024-01-08T09:30:00-05:00,ann",
+            "c1,B,2024-01-08T15:45:00+01:00,2024-01-08T16:30:00+01:00,bob",
+            "c2,A,2024-01-09T09:00:00-05:00,2024-01-09T09:30:00-05:00,ann",
+            "c2,B,2024-01-09T15:45:00+01:00,2024-01-09T16:30:00+01:00,bob",
+        ],
+    )
+    log = read_event_log(path)
+    assert log.report.clock == "UTC"
+    first = log.events[log.events[C.CASE] == "c1"].set_index(C.ACTIVITY)
+    assert first.loc["A", C.END] == pd.Timestamp("2024-01-08 14:30")
+    assert first.loc["B", C.START] - first.loc["A", C.END] == pd.Timedelta(minutes=15)
+    (note,) = [n for n in log.report.notes if "UTC offset" in n]
+    assert "more than an hour apart" in note and "converted to UTC" in note
+    assert "timezone=" in note
+    on_ny = read_event_log(path, timezone="America/New_York")
+    assert on_ny.report.clock == "America/New_York"
+    b = on_ny.events[(on_ny.events[C.CASE] == "c1") & (on_ny.events[C.ACTIVITY] == "B")]
+    assert b[C.START].iloc[0] == pd.Timestamp("2024-01-08 09:45")
+
+
+def test_a_named_zone_converts_offsets_and_leaves_values_without_one_as_written(tmp_path):
+    path = write(
+        tmp_path / "mixed.csv",
+        [
+            "c1,A,2024-07-01T07:00:00Z,2024-07-01T07:30:00Z,ann",
+            "c1,B,2024-07-01 10:00:00,2024-07-01 10:30:00,bob",
+            "c2,A,2024-07-02T07:00:00Z,2024-07-02T07:30:00Z,ann",
+            "c2,B,2024-07-02 10:00:00,2024-07-02 10:30:00,bob",
+        ],
+    )
+    log = read_event_log(path, timezone="Europe/Amsterdam")
+    ev = log.events.set_index([C.CASE, C.ACTIVITY])
+    assert ev.loc[("c1", "A"), C.START] == pd.Timestamp("2024-07-01 09:00")  # UTC+2 in July
+    assert ev.loc[("c1", "B"), C.START] == pd.Timestamp("2024-07-01 10:00")  # as written
+    (note,) = [n for n in log.report.notes if "UTC offset" in n]
+    assert "converted to Europe/Amsterdam" in note and "4 had none" in note
+
+
+def test_unix_times_are_utc_and_follow_a_named_zone(tmp_path):
+    path = tmp_path / "epoch.csv"
+    path.write_text(
+        "case_id,activity,end_time\n1,a,1704700800\n1,b,1704704400\n2,a,1704787200\n"
+    )  # 2024-01-08 08:00 UTC ...
+    assert read_event_log(path, time_format="epoch_s").events[C.END].iloc[0] == pd.Timestamp(
+        "2024-01-08 08:00"
+    )
+    paris = read_event_log(path, time_format="epoch_s", timezone="Europe/Paris")
+    assert paris.events[C.END].iloc[0] == pd.Timestamp("2024-01-08 09:00")
+
+
+@pytest.mark.parametrize("bad", ["Mars/Base", "+02:00", "CEST!"])
+def test_an_unknown_zone_is_refused_with_what_is_expected(tmp_path, bad):
+    path = amsterdam_office(tmp_path / "office.csv")
+    with pytest.raises(EventLogError) as err:
+        read_event_log(path, timezone=bad)
+    text = str(err.value)
+    assert str(path) in text and f"timezone={bad!r}" in text
+    assert "'Europe/Amsterdam'" in text and "'local'" in text
+
+
+OFFSETS = {"": None, "Z": 0, "+01:00": 60, "+02:00": 120, "-05:00": -300}
+BASE = pd.Timestamp("2024-03-30 12:00")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 5000),  # start, minutes after BASE (written clock)
+            st.integers(0, 600),  # duration in minutes
+            st.sampled_from(sorted(OFFSETS)),
+            st.sampled_from(sorted(OFFSETS)),
+        ),
+        min_size=2,
+        max_size=12,
+    )
+)
+def test_every_clock_keeps_each_events_duration_and_the_written_clock_keeps_its_starts(rows):
+    """Each row: written start, true duration, the offsets its start and end are written with.
+    On the written clock the start is as written; on every clock end - start is the duration
+    (values without an offset are taken as written, i.e. as UTC for the duration)."""
+    table_rows = []
+    for i, (start, minutes, zs, ze) in enumerate(rows):
+        s_written = BASE + pd.Timedelta(minutes=start)
+        s_utc = s_written - pd.Timedelta(minutes=OFFSETS[zs] or 0)
+        e_utc = s_utc + pd.Timedelta(minutes=minutes)
+        e_written = e_utc + pd.Timedelta(minutes=OFFSETS[ze] or 0)
+        fmt = "%Y-%m-%dT%H:%M:%S"
+        table_rows.append(
+            (f"c{i}", "ab"[i % 2], s_written.strftime(fmt) + zs, e_written.strftime(fmt) + ze, "r")
+        )
+    table = pd.DataFrame(table_rows, columns=[C.CASE, C.ACTIVITY, C.START, C.END, C.RESOURCE])
+    for clock in ("local", "UTC", "Asia/Kolkata"):
+        try:
+            log = clean_event_table(table, timezone=clock)
+        except EventLogError as err:  # a table of one case or one activity: nothing to check
+            assert "single" in str(err)
+            return
+        ev = log.events.set_index(C.CASE)
+        assert log.report.end_before_start_removed == 0
+        for i, (start, minutes, _zs, _ze) in enumerate(rows):
+            got = ev.loc[f"c{i}"]
+            assert got[C.END] - got[C.START] == pd.Timedelta(minutes=minutes)
+            if clock == "local":
+                assert got[C.START] == BASE + pd.Timedelta(minutes=start)
