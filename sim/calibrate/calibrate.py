@@ -1632,6 +1632,7 @@ def _assemble(
                 )
     metadata = {
         "calibrated_from": p.source,
+        "clock": p.clock,  # of start_date, the calendars and the arrival profile
         "origin": p.origin.isoformat(),
         "timer_steps": sorted(t for t in timer_of if t in steps),
         "delay_time": delay_time,

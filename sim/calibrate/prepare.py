@@ -33,6 +33,8 @@ class Prepared:
     origin: pd.Timestamp
     open_cases: set[str]
     source: str = "event log"
+    # the clock of the times (``CleaningReport.clock``: 'local', 'UTC', a zone), or 'as given'
+    clock: str = "as given"
     notes: list[str] = field(default_factory=list)
     has_outcome: bool = False
     #: the open cases that had an activity in progress (``EventLog.in_progress_case_ids``): open
@@ -53,8 +55,8 @@ class Prepared:
 def _to_datetime(values: pd.Series, name: str, source: str) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         s = values
-        if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        if getattr(s.dt, "tz", None) is not None:  # its zone's clock, as sim.eventlog reads it
+            s = s.dt.tz_localize(None)
         return s
     try:
         s = pd.to_datetime(values, utc=True, errors="raise", format="mixed")
@@ -172,6 +174,7 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
         open_cases=open_cases,
         in_progress=in_progress,
         source=src,
+        clock=log.report.clock if isinstance(log, EventLog) else "as given",
         notes=notes,
         has_outcome=bool(has_outcome),
     )

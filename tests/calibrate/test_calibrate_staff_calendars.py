@@ -210,9 +210,11 @@ def test_a_log_with_utc_offsets_keeps_its_office_hours_unless_read_in_utc(tmp_pa
 
     hours, cal = hours_and_notes()
     assert "09:00" in hours and "07:00" not in hours  # the office's own clock
+    assert cal.model.metadata["clock"] == "local"
     assert not [n for n in cal.notes if "converted to UTC" in n]
     hours, cal = hours_and_notes(timezone="UTC")
     assert "07:00" in hours and "09:00" not in hours  # UTC, as the note says
+    assert cal.model.metadata["clock"] == "UTC"
     (note,) = [n for n in cal.notes if "converted to UTC" in n]
     assert "UTC offsets (+02:00)" in note and "09:00 at +02:00 reads 07:00" in note
     assert "timezone=" in note
