@@ -438,16 +438,18 @@ def _print_cleaning(log: Any, path: Any) -> None:
     print(f"read {path}: {r.rows_read:,} rows, kept {r.rows_kept:,} ({log.n_cases:,} cases)")
     if r.columns_used:
         print("  columns: " + ", ".join(f"{k}={v!r}" for k, v in r.columns_used.items()))
+    # the clock matters where an offset is not +00:00 (the calendars' hours depend on it), or
+    # where times with and without one are mixed
+    shifted = any(not k.startswith("+00:00") for k in r.timezone_offsets) or bool(
+        r.timezone_aware_values and r.timezone_naive_values
+    )
     for note in r.notes:  # each removal and merge, with its count (details in cleaning.json)
         if note.startswith(("Removed", "Merged", "Took", "The log has no start times")) or (
-            "placeholder" in note or "replications of a simulation" in note
+            "placeholder" in note
+            or "replications of a simulation" in note
+            or (shifted and "UTC offset" in note)
         ):
             print(f"  cleaning: {config_key_text(note)}")
-    if r.timezone_aware_values and r.timezone_naive_values:
-        print(
-            f"  cleaning: {r.timezone_naive_values:,} timestamps without a UTC offset were taken "
-            f"as UTC beside {r.timezone_aware_values:,} with one"
-        )
 
 
 def next_steps(model_path: Path, *, staffed: bool = True) -> str:

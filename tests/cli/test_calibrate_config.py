@@ -126,7 +126,11 @@ def test_columns_timezone_reads_the_log_on_a_named_clock(tmp_path):
     assert cleaning["log"]["clock"] == "UTC"
     assert "timezone=" not in res.stderr.replace("columns.timezone=", "")
     local = tmp_path / "local"
-    assert calibrate_only(log, local, "progress=false").returncode == 0
+    res = calibrate_only(log, local, "progress=false")
+    assert res.returncode == 0, res.stderr
+    (said,) = [line for line in res.stdout.splitlines() if "UTC offset" in line]
+    assert "read on the clock they were written in" in said
+    assert "Pass columns.timezone='UTC'" in said  # the key the user types
     assert json.loads((local / "cleaning.json").read_text())["log"]["clock"] == "local"
     utc_model, local_model = (r / "model.yaml" for r in (run, local))
     assert "08:00" in utc_model.read_text() and "08:00" not in local_model.read_text()
