@@ -285,8 +285,10 @@ def choose_clock(offsets: Mapping[str, pd.Series], timezone: str | None, *, sour
     zone name is an ``EventLogError`` that says what is expected.
     """
     if timezone is None or str(timezone).strip().lower() == "auto":
-        seen = pd.concat([o.dropna() for o in offsets.values()], ignore_index=True)
-        if len(seen) and seen.max() - seen.min() > ONE_PLACE_SPREAD:
+        seen = [o.dropna() for o in offsets.values()]
+        low = min((o.min() for o in seen if len(o)), default=None)
+        high = max((o.max() for o in seen if len(o)), default=None)
+        if low is not None and high - low > ONE_PLACE_SPREAD:
             return "UTC"
         return WRITTEN
     name = str(timezone).strip()

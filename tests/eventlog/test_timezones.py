@@ -183,3 +183,12 @@ def test_every_clock_keeps_each_events_duration_and_the_written_clock_keeps_its_
             assert got[C.END] - got[C.START] == pd.Timedelta(minutes=minutes)
             if clock == "local":
                 assert got[C.START] == BASE + pd.Timedelta(minutes=start)
+
+
+def test_the_clock_of_columns_without_offsets_is_the_written_one():
+    from sim.eventlog.timestamps import choose_clock
+
+    assert choose_clock({}, None, source="t") == "local"
+    naive = pd.Series([pd.NaT, pd.NaT], dtype="timedelta64[us]")
+    assert choose_clock({"end_time": naive}, None, source="t") == "local"
+    assert choose_clock({"end_time": naive}, "utc", source="t") == "UTC"
