@@ -825,22 +825,27 @@ def _as_text(values: pd.Series) -> pd.Series:
     return text
 
 
-def _convert_xes_attribute(values: pd.Series, kind: str) -> pd.Series:
-    """Convert an XES attribute column by its declared type; keep strings when that fails."""
+def _convert_xes_attribute(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series | None]:
+    """Convert an XES attribute column by its declared type; keep strings when that fails.
+    A date column comes as UTC with each value's offset (for ``on_clock``), else None."""
     present = values.notna()
     if kind == "date":
-        parsed = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
-        if (parsed.notna() == present).all():
-            return parsed.dt.tz_localize(None).astype(TIME_DTYPE)
+        try:
+            parsed, _, offset = parse_timestamps(
+                values, column="", source="", time_format=None, row_label=str
+            )
+            return parsed, offset
+        except EventLogError:  # not all dates: kept as text
+            pass
     elif kind in ("int", "float"):
         num = pd.to_numeric(values, errors="coerce")
         if (num.notna() == present).all():
-            return num.astype("Int64") if kind == "int" else num.astype("float64")
+            return (num.astype("Int64") if kind == "int" else num.astype("float64")), None
     elif kind == "boolean":
         low = values.astype(STRING_DTYPE).str.strip().str.lower()
         if low.dropna().isin(["true", "false"]).all():
-            return low.map({"true": True, "false": False}).astype("boolean")
-    return values.astype(STRING_DTYPE)
+            return low.map({"true": True, "false": False}).astype("boolean"), None
+    return values.astype(STRING_DTYPE), None
 
 
 #: Names (case id, activity, resource) that often stand for a missing value in an export.
@@ -1027,9 +1032,11 @@ def _attribute_columns(
     taken: set[str],
     xes_types: dict[str, str],
     notes: list[str],
+    date_offsets: dict[str, pd.Series],
 ) -> dict[str, pd.Series]:
     """The file's other columns by output name: XES ones converted by their declared type, one
-    named like a standard column kept as ``<name>_orig`` (with a note)."""
+    named like a standard column kept as ``<name>_orig`` (with a note). An XES date column
+    comes as UTC; its values' offsets go into ``date_offsets`` to be put on the log's clock."""
     out: dict[str, pd.Series] = {}
     names = {str(c) for c in raw.columns}
     for col in raw.columns:
@@ -1044,7 +1051,9 @@ def _attribute_columns(
             name = new
         values = raw[col].reset_index(drop=True)
         if col in xes_types:  # XES: typed values (strings as compact Arrow strings)
-            values = _convert_xes_attribute(values, xes_types[col])
+            values, offset = _convert_xes_attribute(values, xes_types[col])
+            if offset is not None:
+                date_offsets[name] = offset
         out[name] = values
     return out
 
@@ -1088,12 +1097,14 @@ def _standardise(
         frame[LIFECYCLE] = frame[LIFECYCLE].astype(STRING_DTYPE)
     if LIFECYCLE in frame.columns:
         frame = frame.rename(columns={LIFECYCLE: mapping[LIFECYCLE]})
+    date_offsets: dict[str, pd.Series] = {}  # of XES date attributes, moved with the times
     attributes = _attribute_columns(
         raw,
         skip=mapped | {CASE_OPEN},
         taken=set(frame.columns) | {CASE_OPEN, ROW},
         xes_types=xes_types,
         notes=notes,
+        date_offsets=date_offsets,
     )
     if attributes:  # one concat: inserting columns one at a time is quadratic in their number
         frame = pd.concat([frame, pd.DataFrame(attributes, index=frame.index)], axis=1)
@@ -1140,6 +1151,8 @@ def _standardise(
             zones.add(count)
     report.clock = choose_clock(offsets, timezone, source=source)
     _put_on_clock(frame, offsets, report.clock)
+    for name, offset in date_offsets.items():  # an XES date attribute (case:REG_DATE): the same
+        frame[name] = on_clock(frame[name], offset, report.clock)
     if C.START not in frame.columns:
         frame[C.START] = pd.Series(pd.NaT, index=frame.index, dtype=TIME_DTYPE)
     if zones.date_only:

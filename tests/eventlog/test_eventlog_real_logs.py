@@ -127,6 +127,12 @@ def test_bpic2012_full_pairs_lifecycle_and_keeps_trace_attributes() -> None:
         2246,
     )
     assert r.timezone_offsets == {"+01:00": 226450, "+02:00": 35750}
+    # one place's summer and winter time: read as written, the application's registration date
+    # (an XES date attribute) on the same clock as its first event, to the 0.1 s
+    assert r.clock == "local"
+    by_case = ev.groupby(C.CASE)
+    gap = by_case[C.END].min() - by_case["case:REG_DATE"].first()
+    assert gap.abs().max() < pd.Timedelta(seconds=0.1)
 
 
 def test_bpic2012_open_cases_against_ground_truth() -> None:
