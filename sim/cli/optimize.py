@@ -167,7 +167,7 @@ def build_job(
         raise ConfigError(
             f"optimizer: unknown key(s) {unknown}; valid keys are {sorted(KNOWN_KEYS)}"
         )
-    scenario = Scenario.from_dict(dict(cfg.scenario))
+    scenario = Scenario.from_dict(dict(cfg.scenario)).for_model(model)
     model, scenario = _with_scenario_staffing(model, scenario)
     redesign = load_space_config(cfg)
     if "generate" in redesign:

@@ -172,7 +172,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         config_bool(cfg, k) for k in ("output.trace", "output.report", "output.figures", "progress")
     )
     model = load_process(cfg, choice=process_choice)
-    scenario = Scenario.from_dict(dict(cfg.scenario))
+    # a role named in other letters than ASCII is typed in its ASCII spelling (Hydra reads no other)
+    scenario = Scenario.from_dict(dict(cfg.scenario)).for_model(model)
     fmt = str(cfg.output.trace_format)
     if fmt not in ("csv.gz", "parquet"):
         raise ConfigError(f"output.trace_format: expected csv.gz or parquet, got {fmt!r}")

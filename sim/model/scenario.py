@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 import shlex
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +105,20 @@ class Scenario:
             spec["staffing"] = dict(spec["staffing"] or {})
         return cls(**spec)
 
+    def for_model(self, model: ProcessModel) -> Scenario:
+        """This scenario with each ``staffing`` key that names no role of ``model`` but is the
+        ASCII spelling of one (``Prufung`` for ``Prüfung``: Hydra's command line reads no other
+        letters in a key, ``typed_role_names``) replaced by the role's name. Other keys are left
+        as they are, for the engine's check to name."""
+        typed = {v: k for k, v in typed_role_names(model.roles).items()}
+        if not any(k in typed and k not in model.roles for k in self.staffing):
+            return self
+        staffing = {
+            (typed[k] if k in typed and k not in model.roles else k): n
+            for k, n in self.staffing.items()
+        }
+        return replace(self, staffing=staffing)
+
     def to_dict(self) -> dict[str, Any]:
         """The config mapping."""
         return {k: getattr(self, k) for k in self.__dataclass_fields__} | {
@@ -116,15 +131,59 @@ class Scenario:
 HYDRA_KEY = re.compile(r"^[A-Za-z_$][\w$\-]*$", re.ASCII)
 
 
+#: Letters that Unicode does not decompose into an ASCII letter and a mark.
+_ASCII_LETTERS = str.maketrans(
+    {
+        "ß": "ss",
+        "ẞ": "SS",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "OE",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+    }
+)
+
+
+def ascii_spelling(name: str) -> str:
+    """``name`` in ASCII letters (``Prüfung`` -> ``Prufung``, ``Straße`` -> ``Strasse``):
+    Hydra's command line reads no other letters in a key, so a role named in another alphabet
+    is typed this way (``Scenario.for_model``). Letters without an ASCII spelling are left out."""
+    decomposed = unicodedata.normalize("NFKD", str(name).translate(_ASCII_LETTERS))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def typed_role_names(roles: Iterable[str]) -> dict[str, str]:
+    """The name to type on a command line for each role whose name is not ASCII: its
+    ``ascii_spelling``, where that is a name of no other role and spells no other role's."""
+    roles = [str(r) for r in roles]
+    spellings: dict[str, list[str]] = {}
+    for role in roles:
+        spellings.setdefault(ascii_spelling(role), []).append(role)
+    return {
+        role: typed
+        for typed, named in spellings.items()
+        for role in named
+        if not role.isascii() and len(named) == 1 and typed.strip() and typed not in roles
+    }
+
+
 def staffing_overrides(staffing: dict[str, int | str]) -> str:
     """``scenario.staffing.<role>=<n>`` for each role, ready to paste on a command line: a role
     whose name Hydra cannot read in a key (``Call Centre Operator``, from a BPMN lane) is
     shell-quoted, ``'scenario.staffing.Call Centre Operator=39'``, which ``python -m sim``
-    reads (``sim.cli.main.rewrite_process_override``)."""
+    reads (``sim.cli.main.rewrite_process_override``); a name in letters other than ASCII is
+    given in its ASCII spelling (``Prüfung`` as ``Prufung``, ``typed_role_names``)."""
+    typed = typed_role_names(staffing)
     out = []
     for role, n in staffing.items():
-        text = f"scenario.staffing.{role}={n}"
-        out.append(text if HYDRA_KEY.match(str(role)) else shlex.quote(text))
+        text = f"scenario.staffing.{typed.get(str(role), role)}={n}"
+        out.append(text if HYDRA_KEY.match(str(typed.get(str(role), role))) else shlex.quote(text))
     return " ".join(out)
 
 

@@ -470,6 +470,35 @@ def test_the_staffing_the_warning_suggests_for_a_role_named_with_spaces_can_be_p
     assert {r["role"]: r["headcount"] for r in kpis["roles"]} == {"Call Centre Operator": 2}
 
 
+def test_a_role_named_in_other_letters_than_ascii_is_staffed_by_its_ascii_spelling(tmp_path):
+    """Hydra's command line reads ASCII letters only in a key: a role named after a German BPMN
+    lane ('Sachbearbeiter Prüfung') could not be staffed from the command line at all, and the
+    saturation warning's advice could not be pasted. It is typed in its ASCII spelling, which
+    the warning prints and the run reads as the role; an unknown role's error says so."""
+    import shlex
+
+    model = yaml.safe_load((CONFIGS / "process" / "mmc.yaml").read_text())
+    model["roles"] = {"Sachbearbeiter Prüfung": {"headcount": 1}}
+    model["steps"]["service"]["role"] = "Sachbearbeiter Prüfung"
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(model, allow_unicode=True), encoding="utf-8")
+    common = ["scenario.replications=2", "scenario.horizon_days=7", "progress=false"]
+    res = run_sim(f"process={path}", *common, f"hydra.run.dir={tmp_path / 'a'}")
+    assert res.returncode == 0, res.stderr
+    advice = res.stdout + res.stderr
+    pasted = shlex.split(advice.split("Add staff: ")[1].split(". This is")[0])
+    assert pasted == ["scenario.staffing.Sachbearbeiter Prufung=2"]
+    res = run_sim(f"process={path}", *common, *pasted, f"hydra.run.dir={tmp_path / 'b'}")
+    assert res.returncode == 0, res.stderr
+    kpis = json.loads((tmp_path / "b" / "kpis.json").read_text(encoding="utf-8"))
+    assert {r["role"]: r["headcount"] for r in kpis["roles"]} == {"Sachbearbeiter Prüfung": 2}
+    res = run_sim(
+        f"process={path}", *common, "scenario.staffing.Prufung=2", f"hydra.run.dir={tmp_path / 'c'}"
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "type 'Sachbearbeiter Prüfung' as Sachbearbeiter Prufung" in res.stderr
+
+
 def test_a_staffing_key_hydra_cannot_spell_becomes_a_mapping_to_merge():
     from hydra.core.override_parser.overrides_parser import OverridesParser
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from sim.errors import ConfigError
-from sim.model.scenario import Scenario
+from sim.model.scenario import Scenario, ascii_spelling, typed_role_names
 
 
 def test_hours():
@@ -41,3 +41,28 @@ def test_from_dict_and_back():
     assert Scenario.from_dict(sc.to_dict()) == sc
     with pytest.raises(ConfigError, match=r"unknown key\(s\) \['horizon'\]; valid keys are"):
         Scenario.from_dict({"horizon": 3})
+
+
+def test_roles_named_in_other_letters_are_typed_in_ascii_where_that_is_unambiguous():
+    assert ascii_spelling("Prüfung") == "Prufung"
+    assert ascii_spelling("Straße Øst") == "Strasse Ost"
+    assert typed_role_names(["Prüfung", "Kasse", "Straße"]) == {
+        "Prüfung": "Prufung",
+        "Straße": "Strasse",
+    }
+    # a spelling that is another role's name, or that two roles share, names neither
+    assert typed_role_names(["Prüfung", "Prufung"]) == {}
+    assert typed_role_names(["Prüfung", "Prûfung", "Lösung"]) == {"Lösung": "Losung"}
+    assert typed_role_names(["審査"]) == {}  # no ASCII letters at all
+
+
+def test_a_scenario_names_a_role_by_its_ascii_spelling():
+    from types import SimpleNamespace
+
+    model = SimpleNamespace(roles={"Prüfung": None, "legal": None})
+    sc = Scenario(staffing={"Prufung": 3, "legal": 2}).for_model(model)
+    assert sc.staffing == {"Prüfung": 3, "legal": 2}
+    same = Scenario(staffing={"legal": 2})
+    assert same.for_model(model) is same
+    unknown = Scenario(staffing={"Pruefung": 3}).for_model(model)
+    assert unknown.staffing == {"Pruefung": 3}  # left for the engine's check to name
