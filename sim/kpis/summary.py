@@ -76,7 +76,7 @@ DOMAINS: dict[str, Bounds] = {
     "utilisation": _SHARE,
     "cost_per_case": _COUNT,
     "processing_cost_per_case": _COUNT,
-    "value_added_ratio": _COUNT,  # parallel value-adding work can exceed the cycle time
+    "value_added_ratio": _SHARE,  # parallel value-adding work counts its common time once
 }
 """The domain of each KPI that ``log_kpis`` builds, by name (``waiting_mean`` for every
 ``waiting_mean:<step>``); confidence intervals are clipped to it. KPIs not listed (revenue,
