@@ -165,14 +165,52 @@ def _ignored(name: str) -> bool:
 
 
 def _override_items(overrides: Sequence[str]) -> dict[str, str]:
-    """The typed ``key=value`` overrides of a run that can change what it simulated."""
+    """The typed ``key=value`` overrides of a run that can change what it simulated, with the
+    values the user typed (``as_typed``), not Hydra's spelling of them."""
     items = {}
     for o in overrides:
-        name, sep, value = o.partition("=")
-        name = name.lstrip("+~")
-        if sep and not _ignored(name):
-            items[name] = value.strip("'\"") if name.endswith(".path") else value
+        name, sep, _value = o.partition("=")
+        if sep and not _ignored(name.lstrip("+~")):
+            items |= as_typed(o)
     return items
+
+
+def _flow(value: Any) -> str:
+    """A parsed override value written back as a user types it: strings bare, mappings and
+    lists in YAML flow style (``{legal: 2, pricing: 2}``)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return str(value)
+
+
+def as_typed(override: str) -> dict[str, str]:
+    """``{key: value}`` of one override (``.hydra/overrides.yaml``'s ``key=value``) with the
+    value as the user typed it: without the quotes and escapes Hydra writes
+    (``process.path='/m/c\\'s/model.yaml'`` is ``/m/c's/model.yaml``, ``a\\,b`` is ``a,b``).
+    A mapping of an open mapping (``scenario.staffing={Call\\ Centre:39}``, as ``sim.cli.main``
+    passes ``scenario.staffing.Call Centre=39``) gives an item per entry
+    (``scenario.staffing.Call Centre``: ``39``). Numbers and booleans keep their text; an
+    override Hydra's grammar cannot read is kept as it is."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    from sim.cli.main import OPEN_MAPPING_KEYS
+
+    name, _, text = override.partition("=")
+    name = name.lstrip("+~")
+    try:
+        parsed = OverridesParser.create().parse_override(override)
+        value = parsed.value()
+    except HydraException:
+        return {name: text}
+    key = parsed.key_or_group
+    if isinstance(value, dict) and key in OPEN_MAPPING_KEYS:
+        return {f"{key}.{k}": _flow(v) for k, v in value.items()}
+    if isinstance(value, (str, dict, list)):
+        return {key: _flow(value)}
+    return {key: text}
 
 
 _MISSING = object()

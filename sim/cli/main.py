@@ -82,9 +82,8 @@ FILE_GROUPS = {"process": MODEL_SUFFIXES, "redesign": (".yaml", ".yml", ".json")
 PATH_KEYS = ("log", "backtest.log", "run", "sweep", "hydra.run.dir", "baseline")
 # Mappings whose keys are the model's or the user's (roles, KPIs): Hydra refuses a key its
 # config does not have, so an override of them (a key in them, or the mapping whole) adds.
-OPEN_MAPPINGS = tuple(
-    f"{k}{sep}" for k in ("scenario.staffing", "optimizer.constraints") for sep in (".", "=")
-)
+OPEN_MAPPING_KEYS = ("scenario.staffing", "optimizer.constraints")
+OPEN_MAPPINGS = tuple(f"{k}{sep}" for k in OPEN_MAPPING_KEYS for sep in (".", "="))
 _PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$")
 
 

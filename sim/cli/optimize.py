@@ -154,8 +154,10 @@ def _with_scenario_staffing(
 
 def build_job(
     cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None
-) -> tuple[SearchJob, FollowUp]:
-    """Turn the optimize config into a search job (every error names its config key)."""
+) -> tuple[SearchJob, FollowUp, dict]:
+    """Turn the optimize config into a search job (every error names its config key), with its
+    follow-up and the search-space mapping as read (``load_space_config``, read once: a
+    ``generate:`` one as given, which ``_run`` writes out once the baseline is simulated)."""
     # first: the sampler's seed is ${seed}, and a bad one must be named as seed, not sampler
     seed = config_int(cfg, "seed", minimum=0)
     model = load_process(cfg, choice=process_choice)
@@ -169,10 +171,11 @@ def build_job(
         )
     scenario = Scenario.from_dict(dict(cfg.scenario)).for_model(model)
     model, scenario = _with_scenario_staffing(model, scenario)
-    redesign = load_space_config(cfg)
-    if "generate" in redesign:
+    spec = load_space_config(cfg)
+    redesign = spec
+    if "generate" in spec:
         # written by _run once the baseline is simulated, its candidates ranked by its times
-        redesign = generated_space(redesign, model, None)
+        redesign = generated_space(spec, model, None)
     target = redesign.get("model")
     if target is not None and target != model.name:
         raise ConfigError(
@@ -235,6 +238,7 @@ def build_job(
             sampler=sampler_spec,
         ),
         follow,
+        spec,
     )
 
 
@@ -322,7 +326,7 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
     progress, report, figures = (
         config_bool(cfg, k) for k in ("progress", "output.report", "output.figures")
     )
-    job, follow = build_job(cfg, run_dir, process_choice=process_choice)
+    job, follow, spec = build_job(cfg, run_dir, process_choice=process_choice)
     check_storage(job, run_dir)
     # the KPI names must exist: simulate the baseline once (cheap) and check
     from sim.engine import run_replication
@@ -332,7 +336,6 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
     known = replication_kpis(baseline, job.model)
     check_kpi_names([o.kpi for o in job.objectives], list(known), key="optimizer.objectives")
     check_kpi_names([c.kpi for c in job.constraints], list(known), key="optimizer.constraints")
-    spec = load_space_config(cfg)
     if "generate" in spec:
         # written once every check has passed (a refused run leaves none), its candidates
         # ranked by where the baseline's cases spend their time

@@ -27,7 +27,7 @@ from sim.kpis import (
     kpi_table,
     trace_to_event_log,
 )
-from sim.kpis.summary import SATURATED
+from sim.kpis.summary import SATURATED, roles_to_staff
 from sim.model import ProcessModel, save
 from sim.model.scenario import Scenario, staffing_overrides
 from sim.model.views import TARGET_UTILISATION, offered_load, suggest_staffing
@@ -40,11 +40,12 @@ def _rounded(x: float, digits: int) -> float | None:
 
 
 def staffing_suggestion(model: ProcessModel, scenario: Scenario, report: dict) -> dict | None:
-    """For a run with saturated roles (``saturated_roles`` of ``report``): the headcounts that
-    carry each role's offered load (``sim.model.views.offered_load``, under the scenario's
-    arrival scale and staffing) at most ``TARGET_UTILISATION`` busy (``suggest_staffing``),
-    for ``kpis.json``; ``None`` when no role is saturated or the routing has no estimate."""
-    names = report.get("saturated_roles") or []
+    """For a run with saturated roles, or roles busy above ``TARGET_UTILISATION``
+    (``roles_to_staff``): the headcounts that carry each role's offered load
+    (``sim.model.views.offered_load``, under the scenario's arrival scale and staffing) at most
+    ``TARGET_UTILISATION`` busy (``suggest_staffing``), for ``kpis.json``; ``None`` when no role
+    is that busy or the routing has no estimate."""
+    names = roles_to_staff(report)
     if not names:
         return None
     try:
@@ -70,58 +71,95 @@ def staffing_suggestion(model: ProcessModel, scenario: Scenario, report: dict) -
     }
 
 
-def saturation_warning(
-    report: dict, horizon_days: float, suggestion: dict | None = None
-) -> str | None:
-    """A warning naming the roles busy nearly all their scheduled hours (``saturated_roles`` of
-    ``kpis.json``), that the KPIs then depend on the horizon, and the staffing keys that would
-    carry the work: ``suggestion`` (``staffing_suggestion``) for every role it estimates; for
-    the first saturated role one more person where there is no estimate."""
-    names = report.get("saturated_roles") or []
-    if not names:
-        return None
-    rows = {r["role"]: r for r in report["roles"]}
-    busy = "; ".join(
+def _busy_roles_text(rows: dict[str, dict], names: list[str]) -> str:
+    """'r is busy 99.1 % of its scheduled hours (2 people); ...' for the roles ``names``."""
+    return "; ".join(
         f"{r} is busy {100 * rows[r]['utilisation']['mean']:.1f} % of its scheduled hours "
         f"({rows[r]['headcount']} {'person' if rows[r]['headcount'] == 1 else 'people'})"
         for r in names
     )
-    head = (
-        f"warning: the model is saturated: {busy}. Work arrives at "
-        "least as fast as they can do it, so queues grow for as long as cases arrive and cycle "
-        f"time and waiting depend on the horizon (scenario.horizon_days={horizon_days:g}); they "
-        "are not steady-state figures."
-    )
+
+
+def _staffing_advice(report: dict, names: list[str], suggestion: dict | None) -> str:
+    """The staffing keys that would carry the work of the roles ``names`` (those a warning or
+    note is about): ``suggestion`` (``staffing_suggestion``) for every role it estimates, the
+    others it adds (busy above the target, or starved now) explained; for the first of ``names``
+    one more person where there is no estimate."""
+    rows = {r["role"]: r for r in report["roles"]}
     staffing = {r: n for r, n in ((suggestion or {}).get("staffing") or {}).items() if n}
     if not any(r in staffing for r in names):  # no estimate: one more person, as before
         first = rows[names[0]]
         more = f"{first['headcount'] + 1}" if isinstance(first["headcount"], int) else "<n>"
-        return (
-            f"{head} Add staff, e.g. {staffing_overrides({names[0]: more})}, or lower "
-            "scenario.arrival_scale."
-        )
+        return f"Add staff, e.g. {staffing_overrides({names[0]: more})}, or lower scenario.arrival_scale."
     assert suggestion is not None
     keys = staffing_overrides(staffing)
     load = suggestion.get("offered_load") or {}
     target = 100 * suggestion["target"]
     work = ", ".join(f"{r} {load[r]['people']:.1f}" for r in staffing if r in load and r in rows)
-    starved = [r for r in staffing if r not in names]
-    also = (
-        f" ({' and '.join(starved)} {'is' if len(starved) == 1 else 'are'} not saturated now, "
-        "but the work offered fills "
-        + " and ".join(f"{100 * load[r]['utilisation']:.0f} %" for r in starved)
-        + " of the hours: saturated once the roles before keep up)"
-        if starved
-        else ""
-    )
+    above_target = report.get("above_target_roles") or []
+    busy = [r for r in staffing if r not in names and r in above_target and r in rows]
+    starved = [r for r in staffing if r not in names and r not in busy]
+    notes = []
+    if busy:
+        notes.append(
+            f"{_busy_roles_text(rows, busy)}: not saturated, but above the {target:.0f} % target"
+        )
+    if starved:
+        notes.append(
+            f"{' and '.join(starved)} {'is' if len(starved) == 1 else 'are'} not saturated now, "
+            "but the work offered fills "
+            + " and ".join(f"{100 * load[r]['utilisation']:.0f} %" for r in starved)
+            + " of the hours: saturated once the roles before keep up"
+        )
+    also = f" ({'; '.join(notes)})" if notes else ""
     unknown = [r for r in names if r not in staffing]
     none = f"; no estimate for {', '.join(unknown)}: add people there too" if unknown else ""
     return (
-        f"{head} Add staff: {keys}{also}{none}. This is an estimate from the model's mean work "
+        f"Add staff: {keys}{also}{none}. This is an estimate from the model's mean work "
         f"(in people busy all their hours: {work}): the fewest people that keep each role at "
         f"most {target:.0f} % busy; queues may still be long near {target:.0f} %, so simulate "
         "again with them. Or lower scenario.arrival_scale."
     )
+
+
+def saturation_warning(
+    report: dict, horizon_days: float, suggestion: dict | None = None
+) -> str | None:
+    """A warning naming the roles busy nearly all their scheduled hours (``saturated_roles`` of
+    ``kpis.json``), that the KPIs then depend on the horizon, and the staffing keys that would
+    carry the work (``_staffing_advice``; the roles busy above the target too)."""
+    names = report.get("saturated_roles") or []
+    if not names:
+        return None
+    rows = {r["role"]: r for r in report["roles"]}
+    head = (
+        f"warning: the model is saturated: {_busy_roles_text(rows, names)}. Work arrives at "
+        "least as fast as they can do it, so queues grow for as long as cases arrive and cycle "
+        f"time and waiting depend on the horizon (scenario.horizon_days={horizon_days:g}); they "
+        "are not steady-state figures."
+    )
+    return f"{head} {_staffing_advice(report, names, suggestion)}"
+
+
+def above_target_note(report: dict, suggestion: dict | None = None) -> str | None:
+    """A note naming the roles busy above ``TARGET_UTILISATION`` but not saturated
+    (``above_target_roles`` of ``kpis.json``), that their queues grow steeply there, and the
+    staffing keys that would bring them to the target (``_staffing_advice``); ``None`` when
+    there are none, or when a role is saturated (``saturation_warning`` names them then, in
+    its one set of keys)."""
+    names = report.get("above_target_roles") or []
+    if not names or report.get("saturated_roles"):
+        return None
+    rows = {r["role"]: r for r in report["roles"]}
+    target = 100 * (suggestion or {}).get("target", TARGET_UTILISATION)
+    head = (
+        f"note: {_busy_roles_text(rows, names)}, above the {target:.0f} % target. "
+        f"{'It keeps' if len(names) == 1 else 'They keep'} up with the work, but queues grow "
+        "steeply as a role nears 100 % busy: waits before "
+        f"{'its' if len(names) == 1 else 'their'} steps are long, and a little more work "
+        "lengthens them a lot."
+    )
+    return f"{head} {_staffing_advice(report, names, suggestion)}"
 
 
 def empty_window_warning(
@@ -200,6 +238,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         for w in (
             empty_window_warning(table, scenario, simulated_cases=sum(t.n_cases for t in traces)),
             saturation_warning(report, scenario.horizon_days, suggestion),
+            above_target_note(report, suggestion),
         )
         if w
     ]

@@ -16,8 +16,9 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
 * cost per case: (staff cost of the scheduled hours in the window + per-execution step costs) /
   measured cases; processing cost per case counts only busy hours (activity-based; work under
   way when the run stopped until the stop);
-* value-added ratio: processing time of value-adding steps / cycle time (ratio of totals over
-  finished cases);
+* value-added ratio: time during which at least one value-adding step is worked on (the union
+  of their work, in their calendars' working hours) / cycle time (ratio of totals over finished
+  cases; parallel value-adding steps count their common time once, so it is at most 1);
 * revenue per case: mean outcome value; margin per case: revenue - cost per case;
 * waiting share of a step: its total waiting (cases that gave up in its queue included) / total
   cycle time; queue share: the same for the waiting in its staff's working hours only (queueing
@@ -103,23 +104,31 @@ def _working_time(
     staffed = np.zeros(len(events), dtype=bool)
     acts = events["activity"].to_numpy()
     for name in pd.unique(acts):
-        step = model.steps.get(name)
-        if step is None:
-            continue
         sel = acts == name
-        if not step.roles:  # a timer counts working hours of its calendar, if it has one
-            if step.calendar in (None, "24/7") or step.calendar not in model.calendars:
-                continue
-            cal = model.calendars[step.calendar]
-        elif any(r not in model.roles for r in step.roles):
-            continue
-        else:
-            staffed[sel] = True
-            cal = _shared_calendar(model, step.roles)
-        if cal.is_constant:
+        cal, staffed[sel] = _progress_calendar(model, name)
+        if cal is None:
             continue
         work[sel] = cal.cumulative_array(end[sel] + off) - cal.cumulative_array(start[sel] + off)
     return work, staffed
+
+
+def _progress_calendar(model: ProcessModel, activity: str) -> tuple[WeeklyRate | None, bool]:
+    """The calendar in whose working hours a step of ``activity`` progresses (the intersection
+    of its roles' calendars; a timer's own ``calendar``), ``None`` when it progresses on the
+    clock (automated steps, timers without a calendar, activities that are not steps of
+    ``model``, constant calendars); and whether the step is staffed."""
+    step = model.steps.get(activity)
+    if step is None:
+        return None, False
+    if not step.roles:  # a timer counts working hours of its calendar, if it has one
+        if step.calendar in (None, "24/7") or step.calendar not in model.calendars:
+            return None, False
+        cal = model.calendars[step.calendar]
+        return (None if cal.is_constant else cal), False
+    if any(r not in model.roles for r in step.roles):
+        return None, False
+    cal = _shared_calendar(model, step.roles)
+    return (None if cal.is_constant else cal), True
 
 
 def working_processing(events: pd.DataFrame, model: ProcessModel) -> np.ndarray:
@@ -457,15 +466,120 @@ def costs(
 
 
 def value_added_ratio(events: pd.DataFrame, cases: pd.DataFrame, model: ProcessModel) -> float:
-    """Processing time of value-adding steps / cycle time, over finished measured cases."""
+    """Share of cycle time during which a value-adding step is worked on, over finished measured
+    cases: the sum over cases of their value-adding hours (``value_adding_hours``) over the
+    sum of their cycle times. Parallel value-adding steps count their common time once, so
+    the share never exceeds 1."""
     f = finished(cases)
-    total = float((f["end"] - f["arrival"]).sum())
+    cycle = (f["end"] - f["arrival"]).to_numpy(dtype=float)
+    total = float(cycle.sum())
     if total <= 0:
         return np.nan
     va = {s.name for s in model.steps.values() if s.value_adding}
     ev = events[events["case_id"].isin(f["case_id"]) & events["activity"].isin(va)]
-    proc = ev["work"] if "work" in ev else ev["end"] - ev["start"]
-    return float(proc.sum()) / total
+    hours = value_adding_hours(ev, model).reindex(f["case_id"], fill_value=0.0).to_numpy()
+    # an event recorded outside its case's span (a hand-made table) cannot push it past 1
+    return float(np.minimum(hours, cycle).sum()) / total
+
+
+def value_adding_hours(events: pd.DataFrame, model: ProcessModel) -> pd.Series:
+    """Per case (indexed by ``case_id``): the hours during which at least one of ``events`` (the
+    case's value-adding steps) is being worked on: the measure of the union of their work.
+
+    A step is worked on between its start and end while its calendar is open (the working
+    hours of ``working_processing``: its roles' shared calendar, a timer's own, the clock for
+    automated steps). An event that overlaps no other event of its case counts its processing,
+    as ``step_table`` does (the ``work`` column when the table has one, as ``log_kpis`` adds
+    it, else ``working_processing``);
+    overlapping events count, once, the hours of their joint span in which at least one of
+    them progresses (the union of their calendars' open hours, or all of it when one of them
+    runs on the clock). So two steps worked on side by side count their common hours once,
+    and a step paused overnight beside another does not count the night.
+    """
+    if events.empty:
+        return pd.Series(dtype=float)
+    ev = events.sort_values(["case_id", "start"], kind="stable")
+    case = ev["case_id"].to_numpy()
+    start = ev["start"].to_numpy(dtype=float)
+    end = ev["end"].to_numpy(dtype=float)
+    proc = ev["work"].to_numpy(dtype=float) if "work" in ev else working_processing(ev, model)
+    # groups of overlapping events: a new group where a case's event starts at or after the
+    # latest end of the events before it
+    reach = pd.Series(end).groupby(case).cummax().to_numpy()
+    prev_reach = np.r_[-np.inf, reach[:-1]]
+    new_group = np.r_[True, case[1:] != case[:-1]] | (start >= prev_reach)
+    group = np.cumsum(new_group) - 1
+    size = np.bincount(group)[group]
+    hours = np.where(size == 1, proc, 0.0)
+    if (size > 1).any():
+        _add_overlapping_hours(hours, ev["activity"].to_numpy(), start, end, group, size, model)
+    return pd.Series(hours).groupby(case).sum()
+
+
+def _add_overlapping_hours(
+    hours: np.ndarray,
+    acts: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    group: np.ndarray,
+    size: np.ndarray,
+    model: ProcessModel,
+) -> None:
+    """Put into ``hours``, at the first row of each group of overlapping events (``group``,
+    rows sorted by start within it; ``size``: its number of rows), the hours of the group's
+    joint span in which at least one of its events' calendars is open."""
+    calendars: list[WeeklyRate | None] = []
+    key_of: dict[str, int] = {}
+    for a in pd.unique(acts[size > 1]):
+        cal = _progress_calendar(model, a)[0]
+        key_of[a] = next((i for i, c in enumerate(calendars) if c == cal), len(calendars))
+        if key_of[a] == len(calendars):
+            calendars.append(cal)
+    rows = np.flatnonzero(size > 1)
+    key = np.array([key_of[a] for a in acts[rows]])
+    g = group[rows]
+    first = np.r_[True, g[1:] != g[:-1]]
+    head = rows[first]  # each group's first row: the earliest start
+    hi = np.maximum.reduceat(end[rows], np.flatnonzero(first))
+    one_calendar = np.minimum.reduceat(key, np.flatnonzero(first)) == np.maximum.reduceat(
+        key, np.flatnonzero(first)
+    )
+    off = week_offset(model.start_date)
+    head_key = key[first]
+    for k, cal in enumerate(calendars):  # groups of one calendar: its open hours of the span
+        sel = one_calendar & (head_key == k)
+        lo = start[head[sel]]
+        hours[head[sel]] = (
+            hi[sel] - lo
+            if cal is None
+            else cal.cumulative_array(hi[sel] + off) - cal.cumulative_array(lo + off)
+        )
+    for i in np.flatnonzero(~one_calendar):  # several calendars: segment by segment
+        members = np.arange(head[i], head[i] + size[head[i]])  # a group's rows are contiguous
+        cals = [calendars[key_of[a]] for a in acts[members]]
+        hours[head[i]] = _union_working_hours(start[members], end[members], cals, off)
+
+
+def _union_working_hours(
+    start: np.ndarray, end: np.ndarray, cals: list[WeeklyRate | None], off: float
+) -> float:
+    """Hours of the union of intervals ``[start, end)`` in which at least one interval's
+    calendar (``None``: the clock) is open; ``off`` turns the times into calendar time."""
+    points = np.unique(np.r_[start, end])
+    total = 0.0
+    for lo, hi in zip(points[:-1], points[1:], strict=True):
+        active = [c for s, e, c in zip(start, end, cals, strict=True) if s <= lo and e >= hi]
+        if not active:
+            continue
+        if any(c is None for c in active):
+            total += hi - lo
+            continue
+        cal = active[0]
+        for c in active[1:]:
+            if c != cal:
+                cal = cal.union(c)
+        total += cal.cumulative(hi + off) - cal.cumulative(lo + off)
+    return total
 
 
 def revenue(cases: pd.DataFrame) -> float:

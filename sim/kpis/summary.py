@@ -15,7 +15,7 @@ from sim.kpis.frames import trace_cases, trace_events, trace_open_steps
 from sim.kpis.stats import Bounds, confidence_interval, summarize
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
-from sim.model.views import steps_by_activity
+from sim.model.views import TARGET_UTILISATION, steps_by_activity
 
 HEADLINE = (
     "cycle_time_mean",
@@ -76,7 +76,7 @@ DOMAINS: dict[str, Bounds] = {
     "utilisation": _SHARE,
     "cost_per_case": _COUNT,
     "processing_cost_per_case": _COUNT,
-    "value_added_ratio": _COUNT,  # parallel value-adding work can exceed the cycle time
+    "value_added_ratio": _SHARE,  # parallel value-adding work counts its common time once
 }
 """The domain of each KPI that ``log_kpis`` builds, by name (``waiting_mean`` for every
 ``waiting_mean:<step>``); confidence intervals are clipped to it. KPIs not listed (revenue,
@@ -256,15 +256,39 @@ def cycle_time_kpis(cycle_times: pd.DataFrame) -> dict[str, float]:
     return {k: float(summary.loc[k, "mean"]) for k in m.CYCLE_TIME_KPIS}
 
 
+def _roles_busy(roles: list[dict[str, Any]], at: float, below: float = math.inf) -> list[str]:
+    """The roles (``kpi_report``'s ``roles`` rows) whose mean utilisation is in ``[at, below)``."""
+    return [
+        r["role"]
+        for r in roles
+        if (u := (r.get("utilisation") or {}).get("mean")) is not None and at <= u < below
+    ]
+
+
 def saturated_roles(roles: list[dict[str, Any]], *, at: float = SATURATED) -> list[str]:
     """The roles (``kpi_report``'s ``roles`` rows) whose mean utilisation is ``at`` or more: busy
     nearly all their scheduled hours, so work arrives at least as fast as they can do it, queues
     grow for as long as cases arrive and the KPIs depend on the horizon."""
-    return [
-        r["role"]
-        for r in roles
-        if (u := (r.get("utilisation") or {}).get("mean")) is not None and u >= at
-    ]
+    return _roles_busy(roles, at)
+
+
+def roles_above_target(
+    roles: list[dict[str, Any]],
+    *,
+    target: float = TARGET_UTILISATION,
+    saturated: float = SATURATED,
+) -> list[str]:
+    """The roles (``kpi_report``'s ``roles`` rows) busy ``target`` or more of their scheduled
+    hours but not saturated (below ``saturated``): they keep up, but queues grow steeply as
+    utilisation nears 100 %, so their waits are long and sensitive to a little more work."""
+    return _roles_busy(roles, target, saturated)
+
+
+def roles_to_staff(report: Mapping[str, Any]) -> list[str]:
+    """The roles of ``report`` (``kpi_report``'s, ``kpis.json``) that need more people: the
+    saturated ones (``saturated_roles``), then those busy above the target utilisation
+    (``above_target_roles``)."""
+    return [*(report.get("saturated_roles") or []), *(report.get("above_target_roles") or [])]
 
 
 def _ci(summary: pd.DataFrame, key: str) -> dict[str, float] | None:
@@ -417,6 +441,7 @@ def kpi_report(
         "roles": roles,
         "bottleneck": bottleneck,
         "saturated_roles": saturated_roles(roles),
+        "above_target_roles": roles_above_target(roles),
         "timers": _timers(summary, model),
         **(activities or {}),
         "outcomes": outcomes,

@@ -138,6 +138,12 @@ class WeeklyRate:
         rates = [self.rate_at(p) * other.rate_at(p) for p in points]
         return _compress(points, rates)
 
+    def union(self, other: WeeklyRate) -> WeeklyRate:
+        """The calendar open when either is (maximum of 0/1 rates)."""
+        points = sorted(set(self.breaks) | set(other.breaks))
+        rates = [max(self.rate_at(p), other.rate_at(p)) for p in points]
+        return _compress(points, rates)
+
     def intervals(self) -> list[tuple[float, float, float]]:
         """``(start, end, rate)`` pieces over one week."""
         return list(zip(self.breaks, self._ends, self.rates, strict=True))  # type: ignore[attr-defined]

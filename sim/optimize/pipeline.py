@@ -147,6 +147,7 @@ def optimize_redesign(
                         job.constraints,
                         replications=reps,
                         start=start,
+                        search_replications=search_reps,
                         family=candidates,
                     )
         # Holm over the final family (a pruned redesign in the place of the one found), then

@@ -32,7 +32,9 @@ dropping them saves nothing, and re-testing them would only test noise again.
 Cost: one confirmation (``confirm_replications`` replications of one redesign) per ablated
 candidate with harm changes, one more when it has noise changes with a one-off cost; a change
 that was the only one taken out was already simulated by the ablation (same key, same random
-numbers), so the evaluator's cache answers it without simulating.
+numbers), so the evaluator's cache answers it without simulating; and, for a smaller redesign
+adopted, the search's replications of it (its ``(search)`` figures in ``pareto.csv``), unless
+the search tried it.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from sim.optimize.confirm import (
     replaced_p_values,
     verdict,
 )
-from sim.optimize.evaluate import Evaluator
+from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.objectives import Constraint, Objective
 
 HARM = "harm"
@@ -93,6 +95,7 @@ def prune(
     *,
     replications: int,
     start: int,
+    search_replications: int,
     family: Sequence[Candidate] | None = None,
 ) -> list[dict[str, Any]]:
     """Try the candidate without its ``harm`` changes, then without its ``noise`` changes that
@@ -103,7 +106,9 @@ def prune(
     smaller redesign's verdict is Holm-adjusted over it, in the candidate's place; default:
     the candidate alone). Fills ``candidate.pruning`` (one record per attempt, JSON-ready) and, when
     a smaller redesign is adopted, replaces the candidate's ``choice``, ``changes``,
-    ``one_off_cost``, ``comparison``, ``verdict`` and ``feasible`` with its own and keeps the
+    ``one_off_cost``, ``comparison``, ``verdict``, ``feasible`` and ``search_values`` with its
+    own (the objectives' means over the search's replications ``0..search_replications-1``,
+    as a trial's, so that ``pareto.csv``'s ``(search)`` columns describe it) and keeps the
     redesign as found in ``candidate.original``. Returns ``candidate.pruning``.
     """
     attempts: list[dict[str, Any]] = []
@@ -122,6 +127,7 @@ def prune(
                 constraints,
                 replications=replications,
                 start=start,
+                search_replications=search_replications,
                 family=family if family is not None else (candidate,),
             )
         )
@@ -139,6 +145,7 @@ def _attempt(
     *,
     replications: int,
     start: int,
+    search_replications: int,
     family: Sequence[Candidate],
 ) -> dict[str, Any]:
     space = evaluator.space
@@ -245,6 +252,10 @@ def _attempt(
             + (f", within {within}" if within else "")
             + (", and significantly better on " + ", ".join(better) if better else "")
         )
+        # its own figures on the search's replications (simulated now, unless the search
+        # tried it), not those of the redesign it was cut from
+        means = evaluator.means(smaller.choice, search_replications)
+        smaller.search_values = objective_values(means, [o.kpi for o in objectives])
         _adopt(candidate, smaller)
     return record
 
@@ -258,6 +269,7 @@ def _adopt(candidate: Candidate, smaller: Candidate) -> None:
             "verdict": candidate.verdict,
             "feasible": candidate.feasible,
             "comparison": comparison_dict(candidate.comparison),
+            "search_values": candidate.search_values,
         }
     candidate.choice = smaller.choice
     candidate.changes = smaller.changes
@@ -266,6 +278,7 @@ def _adopt(candidate: Candidate, smaller: Candidate) -> None:
     candidate.verdict = smaller.verdict
     candidate.feasible = smaller.feasible
     candidate.per_replication = smaller.per_replication
+    candidate.search_values = smaller.search_values
 
 
 def drop_duplicates(candidates: Sequence[Candidate], evaluator: Evaluator) -> list[Candidate]:

@@ -294,7 +294,10 @@ def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, 
             "or more"
         )
     for s in scenarios:
-        notes += [f"{s['label']}: {w.removeprefix('warning: ')}" for w in s.get("warnings") or ()]
+        notes += [
+            f"{s['label']}: {w.removeprefix('warning: ').removeprefix('note: ')}"
+            for w in s.get("warnings") or ()
+        ]
     return notes
 
 

@@ -39,8 +39,10 @@ import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
+from sim.kpis.summary import roles_to_staff
 from sim.kpis.units import kpi_unit, labelled
 from sim.model.scenario import staffing_overrides, with_staffing
+from sim.model.views import TARGET_UTILISATION
 from sim.report._mpl import to_png_bytes
 from sim.report.layout import finite_number, pretty
 
@@ -754,9 +756,17 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             f"(<code>{_esc(staffing_overrides({role: staffing.get(role, '...')}))}</code>) to "
             "read a steady state.</p>"
         )
-    if any(r in staffing for r in k.get("saturated_roles") or ()):
+    target = 100 * float(suggestion.get("target") or TARGET_UTILISATION)
+    for role in k.get("above_target_roles") or ():
+        parts.append(
+            f"<p><b>{_esc(pretty(role))} is busy above the {target:.0f} % target:</b> it keeps "
+            "up with the work, but queues grow steeply as a role nears 100 % busy, so waits "
+            "before its steps are long and a little more work lengthens them a lot; add people "
+            f"(<code>{_esc(staffing_overrides({role: staffing.get(role, '...')}))}</code>) to "
+            "shorten them.</p>"
+        )
+    if any(r in staffing for r in roles_to_staff(k)):
         keys = staffing_overrides(staffing)
-        target = 100 * float(suggestion.get("target") or 0)
         parts.append(
             f"<p>Staffing that carries the work: <code>{_esc(keys)}</code>, an estimate from "
             f"the model's mean work per role (the fewest people it keeps at most {target:.0f} % "

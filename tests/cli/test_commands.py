@@ -346,6 +346,72 @@ def test_the_saturation_warning_suggests_staff_for_every_saturated_role(tmp_path
     assert busy == pytest.approx({"clerk": 2 / 3, "checker": 2.5 / 3, "filer": 0.75}, abs=0.02)
 
 
+def test_simulate_notes_a_role_busy_above_the_target_with_a_staffing_suggestion(tmp_path):
+    """QA 10 #2: a role 90 % busy got no word (only saturated roles did), though queues grow
+    steeply there. One clerk, a case every hour, 0.9 h of work each: 90 % busy; 0.9 people of
+    work need 2 to be at most 85 % busy. At 0.8 h (80 %) nothing is said."""
+
+    def simulate(duration: float, run: str) -> tuple[subprocess.CompletedProcess, dict]:
+        model = tmp_path / f"{run}.yaml"
+        model.write_text(
+            "name: busy\n"
+            "start: work\n"
+            "arrivals: {interarrival: {dist: fixed, value: 1.0}}\n"
+            "roles: {clerk: {headcount: 1}}\n"
+            f"steps: {{work: {{role: clerk, duration: {duration}, next: done}}}}\n"
+            "ends: {done: {success: true}}\n"
+        )
+        args = ["simulate", f"process={model}", "scenario.replications=2"]
+        args += ["scenario.warmup_days=1", "scenario.horizon_days=3", "progress=false"]
+        args += ["output.report=false", "workers=1", f"hydra.run.dir={tmp_path / run}"]
+        res = run_sim(*args)
+        assert res.returncode == 0, res.stderr
+        return res, json.loads((tmp_path / run / "kpis.json").read_text())
+
+    res, kpis = simulate(0.9, "busy")
+    assert kpis["saturated_roles"] == [] and kpis["above_target_roles"] == ["clerk"]
+    assert kpis["staffing_suggestion"]["staffing"] == {"clerk": 2}
+    assert kpis["staffing_suggestion"]["offered_load"]["clerk"]["people"] == 0.9
+    (note,) = kpis["warnings"]
+    assert note.startswith(
+        "note: clerk is busy 90.0 % of its scheduled hours (1 person), above the 85 % target."
+    )
+    assert "Add staff: scenario.staffing.clerk=2. This is an estimate" in note
+    assert "(in people busy all their hours: clerk 0.9)" in note
+    assert note in " ".join(res.stdout.split())
+    res, kpis = simulate(0.8, "calm")
+    assert kpis["above_target_roles"] == [] and kpis["warnings"] == []
+    assert "staffing_suggestion" not in kpis and "note:" not in res.stdout
+
+
+def test_the_saturation_warning_adds_the_roles_above_the_target_to_its_one_set_of_keys():
+    from sim.cli.simulate import above_target_note, saturation_warning
+
+    report = {
+        "saturated_roles": ["a"],
+        "above_target_roles": ["b"],
+        "roles": [
+            {"role": "a", "headcount": 2, "utilisation": {"mean": 1.0}},
+            {"role": "b", "headcount": 3, "utilisation": {"mean": 0.9}},
+        ],
+    }
+    suggestion = {
+        "target": 0.85,
+        "staffing": {"a": 4, "b": 4},
+        "offered_load": {"a": {"people": 3.1}, "b": {"people": 2.7}},
+    }
+    text = saturation_warning(report, 28, suggestion)
+    assert (
+        "Add staff: scenario.staffing.a=4 scenario.staffing.b=4 (b is busy 90.0 % of its "
+        "scheduled hours (3 people): not saturated, but above the 85 % target)." in text
+    )
+    assert above_target_note(report, suggestion) is None  # said once, in the warning
+    calm = report | {"saturated_roles": [], "roles": report["roles"][1:]}
+    note = above_target_note(calm, suggestion | {"staffing": {"b": 4}})
+    assert note is not None and "Add staff: scenario.staffing.b=4." in note
+    assert "Add staff, e.g. scenario.staffing.b=4, or" in above_target_note(calm)  # no estimate
+
+
 def test_the_saturation_warning_falls_back_to_one_more_person_without_an_estimate():
     from sim.cli.simulate import saturation_warning
 

@@ -415,6 +415,60 @@ def test_model_files_of_the_same_name_are_told_apart_by_their_folders():
     ]
 
 
+def test_labels_show_the_values_typed_not_hydras_escapes():
+    """QA 10 #3: a model file in a folder with an apostrophe and a role with a space were
+    labelled as Hydra writes them into overrides.yaml: process.path=c\\'s/model.yaml and
+    scenario.staffing={Call\\ Centre:2}."""
+
+    def run(folder: str, people: int) -> tuple[str, list[str], dict, dict]:
+        path = f"/out/{folder}/model.yaml"
+        quoted = "'" + path.replace("'", "\\'") + "'"
+        overrides = ["process=_from_file", f"process.path={quoted}"]
+        overrides.append(f"++scenario.staffing={{Call\\ Centre:{people}}}")
+        return (
+            f"/s/{folder}{people}",
+            overrides,
+            {"process": {"path": path}},
+            {"Call Centre": people},
+        )
+
+    assert _labelled(run("c's", 2), run("c's", 3), run("a, b", 2)) == [
+        "process.path=c's/model.yaml scenario.staffing.Call Centre=2",
+        "process.path=c's/model.yaml scenario.staffing.Call Centre=3",
+        "process.path=a, b/model.yaml scenario.staffing.Call Centre=2",
+    ]
+
+
+def test_a_sweep_of_a_role_with_a_space_is_labelled_as_typed_and_named_as_baseline(tmp_path):
+    """QA 10 #3, end to end: 'scenario.staffing.Call Centre=2,3' of a model in a folder named
+    c's; the label can be given back as baseline=."""
+    folder = tmp_path / "c's"
+    folder.mkdir()
+    mmc = (Path(__file__).parents[2] / "configs" / "process" / "mmc.yaml").read_text()
+    (folder / "model.yaml").write_text(mmc.replace("server", "Call Centre"))
+    res = run_sim(
+        "simulate",
+        "--multirun",
+        f"process={folder / 'model.yaml'}",
+        "scenario.staffing.Call Centre=2,3",
+        *SMALL[1:],
+        "output.report=false",
+        "workers=1",
+        f"hydra.sweep.dir={tmp_path / 's'}",
+    )
+    assert res.returncode == 0, res.stderr
+    labels = [s["label"] for s in json.loads((tmp_path / "s" / "scenarios.json").read_text())]
+    assert labels == ["scenario.staffing.Call Centre=2", "scenario.staffing.Call Centre=3"]
+    assert "baseline: scenario.staffing.Call Centre=2" in res.stdout
+    assert set(rows(tmp_path / "s").index.get_level_values("scenario")) == set(labels)
+    out = tmp_path / "c"
+    res = run_sim(
+        "compare", f"sweep={tmp_path / 's'}", f"baseline={labels[1]}", f"hydra.run.dir={out}"
+    )
+    assert res.returncode == 0, res.stderr
+    assert f"baseline: {labels[1]}" in res.stdout
+
+
 def test_a_baseline_label_is_given_as_printed(tmp_path):
     """QA 6a #12: baseline=scenario.staffing.server=3 (with '=' and, shell-quoted, spaces)
     needs no Hydra quoting."""

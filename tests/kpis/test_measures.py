@@ -722,3 +722,19 @@ def test_kpi_report_lists_the_roles_busy_nearly_all_their_hours():
     assert kpi_report(busy, model)["saturated_roles"] == ["clerk"]
     calm = pd.DataFrame({"replication": [0, 1], "utilisation:clerk": [0.9, 0.95]})
     assert kpi_report(calm, model)["saturated_roles"] == []
+
+
+def test_kpi_report_lists_the_roles_busy_above_the_target_but_not_saturated():
+    """QA 10 #2: a role 90 % busy (above the 85 % target, below saturation) was named nowhere."""
+    model = _one_station()
+    reports = {
+        u: kpi_report(pd.DataFrame({"replication": [0, 1], "utilisation:clerk": [u, u]}), model)
+        for u in (0.84, 0.85, 0.925, 0.99)
+    }
+    assert {u: r["above_target_roles"] for u, r in reports.items()} == {
+        0.84: [],
+        0.85: ["clerk"],
+        0.925: ["clerk"],
+        0.99: [],  # saturated: named in saturated_roles instead
+    }
+    assert reports[0.99]["saturated_roles"] == ["clerk"]

@@ -305,3 +305,12 @@ def test_profiles_cumulative_and_inverse(day, x):
     t = p.inverse(x)
     assert p.cumulative(t) == pytest.approx(x, rel=1e-12, abs=1e-9)
     assert p.rate_at(t - 1e-6) > 0
+
+
+def test_the_union_of_two_calendars_is_open_when_either_is():
+    office = calendar_from_dict({"weekdays": ["09:00-17:00"]}, where="office")
+    late = calendar_from_dict({"every_day": ["14:00-20:00"]}, where="late")
+    both = office.union(late)
+    assert both.weekly_total == pytest.approx(5 * 11 + 2 * 6)  # weekdays 09-20, weekends 14-20
+    assert [both.rate_at(h) for h in (8.5, 9.0, 16.0, 19.5, 20.0)] == [0, 1, 1, 1, 0]
+    assert late.union(late) == late

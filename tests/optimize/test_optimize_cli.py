@@ -238,3 +238,51 @@ def test_the_confirmed_figures_can_be_simulated_again_with_the_command_given(tmp
         simulated = json.loads((out / "kpis.json").read_text())["headline"][kpi]["mean"]
         assert simulated == pytest.approx(float(row[f"{kpi} (confirmed)"].iloc[0]), rel=1e-12)
         assert pd.read_csv(out / "replications.csv")["replication"].tolist() == [3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("generate", [False, True])
+def test_optimize_reads_its_search_space_once(tmp_path, monkeypatch, generate):
+    """QA 10 #5: the search space was read twice (to build the search, then to see whether to
+    write a generated one): one read now, in build_job, whose mapping _run uses."""
+    from pathlib import Path
+
+    from hydra import compose, initialize_config_dir
+
+    import sim.cli.optimize as cli_optimize
+
+    model, space = write_tiny_files(tmp_path)
+    if generate:
+        space.write_text("generate: staffing\n")
+    reads = []
+
+    def read_text(path, what):
+        reads.append((str(path), what))
+        return Path(path).read_text(encoding="utf-8")
+
+    def search(job, *, run_dir, **kwargs):  # the search itself is not what this test is about
+        (run_dir / "recommendations.md").write_text("# none\n")
+        return {}
+
+    monkeypatch.setattr(cli_optimize, "read_text", read_text)
+    monkeypatch.setattr(cli_optimize, "optimize_redesign", search)
+    configs = Path(__file__).parents[2] / "configs"
+    overrides = [
+        "process=_from_file",
+        f"process.path={model}",
+        "redesign=_from_file",
+        f"redesign.path={space}",
+        "optimizer=random",
+        "optimizer.constraints=null",
+        "scenario.horizon_days=1",
+        "scenario.warmup_days=0",
+        "output.report=false",
+        "progress=false",
+        "workers=1",
+    ]
+    with initialize_config_dir(config_dir=str(configs), version_base="1.3"):
+        cfg = compose(config_name="optimize", overrides=overrides)
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    cli_optimize._run(cfg, run_dir)
+    assert reads == [(str(space), "search space")]
+    assert (run_dir / "redesign.yaml").exists() == generate

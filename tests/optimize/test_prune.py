@@ -8,6 +8,7 @@ import copy
 import json
 import re
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -117,6 +118,16 @@ def test_a_change_rated_harm_is_dropped_and_the_smaller_redesign_recommended(
     assert re.search(r"\| headcount \| 5\.0 \| 4\.0 \| -1\.00 .*\| yes \|", section)
     assert "**Recommended without it**: not significantly worse on any objective" in section
     assert "dropping this change is expected to do better" not in md
+    # QA 10 #4: pareto.csv's (search) figures are the smaller redesign's own, on the search's
+    # 3 replications (4 people, not the 5 of the redesign as found); confirmation.json keeps both
+    pareto = pd.read_csv(tmp_path / "run" / "pareto.csv")
+    row = pareto[~pareto["is_baseline"]].iloc[0]
+    assert row["headcount (search)"] == 4.0 and row["headcount (confirmed)"] == 4.0
+    assert c["search_values"][1] == 4.0
+    assert c["original"]["search_values"][1] == 5.0
+    with Evaluator(model=model, space=space, scenario=SCENARIO, seed=1, workers=1) as ev:
+        smaller = ev.means(c["choice"], 3)
+    assert row["cycle_time_mean (search)"] == pytest.approx(smaller["cycle_time_mean"])
     # the same seed gives the same numbers
     again, md2, _ = _run(_job(model, space), tmp_path / "again")
     assert again == cands and md2 == md
@@ -170,7 +181,7 @@ def test_the_redesign_found_is_kept_when_the_smaller_one_is_significantly_worse(
         for a in c.ablation:
             a["role"] = roles[a["change"]]
         before = ev.simulations
-        (p,) = prune(c, ev, OBJECTIVES, (), replications=5, start=0)
+        (p,) = prune(c, ev, OBJECTIVES, (), replications=5, start=0, search_replications=3)
         assert ev.simulations - before == 0  # the ablation simulated this redesign already
     assert not p["adopted"] and p["worse_on"] == ["cycle_time_mean"]
     assert p["choice"] == {"staffing:clerk": 1, "staffing:spare": 2}
@@ -186,7 +197,7 @@ def test_the_redesign_found_is_kept_when_the_smaller_one_is_significantly_worse(
     # nothing is tried when every change would go: that is today's process
     for a in c.ablation:
         a["role"] = "harm"
-    (p,) = prune(c, ev, OBJECTIVES, (), replications=5, start=0)
+    (p,) = prune(c, ev, OBJECTIVES, (), replications=5, start=0, search_replications=3)
     assert not p["adopted"] and "today's process" in p["reason"] and "versus_kept" not in p
 
 
@@ -218,7 +229,7 @@ def test_a_noise_change_with_a_one_off_cost_is_dropped_in_a_second_pass(model):
         base = confirm([c], ev, objectives, (), replications=5, start=0)
         ablate(c, ev, objectives, replications=5, start=0)
         assert [a["role"] for a in c.ablation] == ["carries gain", "noise"]
-        (p,) = prune(c, ev, objectives, (), replications=5, start=0)
+        (p,) = prune(c, ev, objectives, (), replications=5, start=0, search_replications=3)
     assert p["pass"] == "noise at a one-off cost" and p["adopted"]
     assert p["dropped"][0]["one_off_saving"] == pytest.approx(100.0)
     assert c.choice == {"staffing:clerk": 2, "staffing:spare": 1} and c.one_off_cost == 100.0

@@ -442,6 +442,15 @@ def test_the_bottleneck_section_says_none_names_timers_and_saturated_roles(tmp_p
     assert "<code>scenario.staffing.sales_rep=5</code>" in text
     assert "<code>scenario.staffing.sales_rep=5 scenario.staffing.legal=2</code>" in text
     assert "at most 85 % busy" in text
+    # QA 10 #2: a role above the target, not saturated, is named with its own staffing
+    k["saturated_roles"] = []
+    k["above_target_roles"] = ["legal"]
+    (run / "kpis.json").write_text(json.dumps(k))
+    text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
+    assert "busy nearly all its hours" not in text
+    assert "is busy above the 85 % target:</b>" in text
+    assert "(<code>scenario.staffing.legal=2</code>)" in text
+    assert "Staffing that carries the work" in text
 
 
 def test_reproducibility_names_uncommitted_code_start_time_and_inputs(tmp_path, crm):
