@@ -38,7 +38,7 @@ from optuna.storages import RDBStorage, RetryFailedTrialCallback
 from optuna.trial import FrozenTrial, TrialState
 from tqdm.auto import tqdm
 
-from sim.errors import ConfigError, RedesignRefused, redact
+from sim.errors import ConfigError, RedesignRefused, did_you_mean, redact
 from sim.kpis import paired_comparison
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
@@ -147,6 +147,11 @@ class SamplerSpec:
         runs registered with the study before this one."""
         cls = self._class()
         kwargs = dict(self.params)
+        seed = kwargs.get("seed")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+            raise ConfigError(
+                f"optimizer.sampler.seed: expected an integer >= 0 or null, got {seed!r}"
+            )
         if "seed" in kwargs:
             kwargs["seed"] = sampler_seed(
                 kwargs["seed"], worker=worker, trials_before=trials_before, run=run
@@ -162,11 +167,46 @@ class SamplerSpec:
         try:
             return cls(**kwargs)
         except TypeError as exc:
-            raise ConfigError(
-                f"optimizer.sampler: {self.target} does not accept {sorted(kwargs)}: {exc}"
-            ) from None
+            raise self._argument_error(cls, exc) from None
         except (ValueError, ImportError) as exc:  # a bad value, a missing optional dependency
             raise ConfigError(f"optimizer.sampler: {self.target}: {exc}") from None
+
+    def _argument_error(self, cls: type, exc: TypeError) -> ConfigError:
+        """What was wrong with the sampler's arguments when building it raised ``exc``: the
+        keys it does not take (with the ones it does), else the keys whose value is text where
+        the sampler's default is a number, else every value given."""
+        import inspect
+
+        parameters = inspect.signature(cls).parameters
+        named = [
+            n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        ]
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        unknown = [] if takes_any else sorted(set(self.params) - set(named))
+        if unknown:
+            hint = did_you_mean(unknown[0], named)
+            return ConfigError(
+                f"optimizer.sampler: {self.target} does not accept {unknown}{hint}; "
+                f"its arguments are {sorted(named)}"
+            )
+        numbers = {
+            key: parameters[key].default
+            for key, value in self.params.items()
+            if key in parameters
+            and isinstance(value, str)
+            and isinstance(parameters[key].default, int | float)
+            and not isinstance(parameters[key].default, bool)
+        }
+        if numbers:
+            return ConfigError(
+                "; ".join(
+                    f"optimizer.sampler.{key}: expected a number (default {default!r}), "
+                    f"got {self.params[key]!r}"
+                    for key, default in sorted(numbers.items())
+                )
+            )
+        given = ", ".join(f"{key}={value!r}" for key, value in sorted(self.params.items()))
+        return ConfigError(f"optimizer.sampler: {self.target} refused {given}: {exc}")
 
     def check(self, objectives: Sequence[Objective], space: SearchSpace) -> None:
         """Refuse, naming ``optimizer.sampler``, a sampler that cannot be built with its
