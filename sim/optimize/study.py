@@ -29,6 +29,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -386,9 +387,36 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
             f"optimizer.storage: cannot open {redact(url)!r}: {_driver_hint(url)}"
         ) from None
     except Exception as exc:  # sqlalchemy/driver errors vary by backend
+        missing = _sqlite_missing_directory(url)
+        if missing:
+            raise ConfigError(
+                f"optimizer.storage: cannot open {redact(url)!r}: {missing}"
+            ) from None
         raise ConfigError(
             f"optimizer.storage: cannot open {redact(url)!r}: {type(exc).__name__}: {exc}"
         ) from None
+
+
+def _sqlite_missing_directory(url: str) -> str:
+    """Why a SQLite ``url`` cannot be opened when the folder of its file does not exist (SQLite
+    says only "unable to open database file"), with the four-slash URL when the path was
+    probably meant to be absolute (``sqlite:///tmp/x.db`` is ``tmp/x.db`` in the current
+    directory); "" otherwise."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.lower().startswith("sqlite") or in_memory_sqlite(url):
+        return ""
+    path, query_sep, query = rest[1:].partition("?")  # after the third slash; a fourth is /
+    database = Path(path)
+    folder = database.parent
+    if folder.is_dir():
+        return ""
+    said = f"no folder {folder.resolve()} to hold the database file {database.name}"
+    if not database.is_absolute() and Path("/", folder).is_dir():
+        said += (
+            f" (sqlite:/// and a relative path is read from the current directory; an absolute "
+            f"path takes four slashes: {scheme}:////{path}{query_sep}{query})"
+        )
+    return said + "; create the folder or give another path"
 
 
 def _what_differs(stored: Any, current: Mapping[str, Any] | None) -> str:
