@@ -79,7 +79,17 @@ FILE_GROUPS = {"process": MODEL_SUFFIXES, "redesign": (".yaml", ".yml", ".json")
 # (commas, spaces, '=', '$', brackets...) is quoted, so any file name can be given as typed.
 # compare's baseline= too: it names a run directory or a label such as
 # 'scenario.staffing.server=3', which Hydra's grammar refuses unquoted.
-PATH_KEYS = ("log", "backtest.log", "run", "sweep", "hydra.run.dir", "baseline")
+# optimizer.storage too: a database URL's query (`?sslmode=require`, `&password=...`) has the '='
+# and '&' Hydra's grammar refuses unquoted ("mismatched input '='"); quoted, it is read as typed.
+PATH_KEYS = (
+    "log",
+    "backtest.log",
+    "run",
+    "sweep",
+    "hydra.run.dir",
+    "baseline",
+    "optimizer.storage",
+)
 # Mappings whose keys are the model's or the user's (roles, KPIs): Hydra refuses a key its
 # config does not have, so an override of them (a key in them, or the mapping whole) adds.
 OPEN_MAPPING_KEYS = ("scenario.staffing", "optimizer.constraints")

@@ -260,6 +260,19 @@ def costless_objectives(job: SearchJob) -> list[str]:
     ]
 
 
+def unseeded_sampler(job: SearchJob) -> list[str]:
+    """A note when the sampler has no seed (``optimizer.sampler.seed=null``): ``seed`` then fixes
+    the replications' random numbers but not which redesigns are proposed, so a rerun of the
+    same command searches other ones."""
+    if job.sampler.params.get("seed") is not None:
+        return []
+    return [
+        f"optimizer.sampler.seed is null: the sampler is unseeded, so the same command proposes "
+        f"other redesigns when rerun (seed={job.seed} fixes the replications' random numbers "
+        "only); run.json records sampler_seed: null. Leave it at ${seed} to reproduce the search"
+    ]
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (``kill PID``, a scheduler's stop): handled like Ctrl-C, so the trial in flight is
     failed, finished work stays saved and worker processes are stopped."""
@@ -341,13 +354,18 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         # ranked by where the baseline's cases spend their time
         times = baseline_time_per_case(baseline, job.model)
         generated_space(spec, job.model, run_dir, time_per_case=times)
-    for note in costless_objectives(job):
+    for note in costless_objectives(job) + unseeded_sampler(job):
         print(f"note: {note}")
     write_run_record(
         run_dir,
         cfg,
         command="optimize",
-        extra={"model": job.model.name, "study_name": job.settings.study_name},
+        extra={
+            "model": job.model.name,
+            "study_name": job.settings.study_name,
+            # the seed the sampler was given (${seed} unless set apart; null: unseeded)
+            "sampler_seed": job.sampler.params.get("seed"),
+        },
     )
     summary = optimize_redesign(
         job,

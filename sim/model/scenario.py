@@ -41,7 +41,12 @@ class Scenario:
 
     def __post_init__(self) -> None:
         def check(key: str, value: float, low: float, strict: bool = False) -> None:
-            bad = not math.isfinite(value) or (value <= low if strict else value < low)
+            # a string or list from a config ('abc', [1, 2]) is refused here, naming the key,
+            # not left to math.isfinite's TypeError; true/false are not numbers either
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            bad = (
+                not number or not math.isfinite(value) or (value <= low if strict else value < low)
+            )
             if bad:
                 op = ">" if strict else ">="
                 raise ConfigError(
@@ -53,12 +58,18 @@ class Scenario:
         check("arrival_scale", self.arrival_scale, 0, strict=True)
         if self.warmup_arrival_scale is not None:
             check("warmup_arrival_scale", self.warmup_arrival_scale, 0, strict=True)
-        if not isinstance(self.replications, int) or self.replications < 1:
+        if (
+            not isinstance(self.replications, int)
+            or isinstance(self.replications, bool)
+            or self.replications < 1
+        ):
             raise ConfigError(
                 f"scenario.replications: expected an integer >= 1, got {self.replications!r}"
             )
         if self.max_cases is not None and (
-            not isinstance(self.max_cases, int) or self.max_cases < 1
+            not isinstance(self.max_cases, int)
+            or isinstance(self.max_cases, bool)
+            or self.max_cases < 1
         ):
             raise ConfigError(
                 f"scenario.max_cases: expected an integer >= 1 or null, got {self.max_cases!r}"

@@ -29,6 +29,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ from optuna.storages import RDBStorage, RetryFailedTrialCallback
 from optuna.trial import FrozenTrial, TrialState
 from tqdm.auto import tqdm
 
-from sim.errors import ConfigError, RedesignRefused, redact
+from sim.errors import ConfigError, RedesignRefused, did_you_mean, redact
 from sim.kpis import paired_comparison
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
@@ -147,6 +148,11 @@ class SamplerSpec:
         runs registered with the study before this one."""
         cls = self._class()
         kwargs = dict(self.params)
+        seed = kwargs.get("seed")
+        if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0):
+            raise ConfigError(
+                f"optimizer.sampler.seed: expected an integer >= 0 or null, got {seed!r}"
+            )
         if "seed" in kwargs:
             kwargs["seed"] = sampler_seed(
                 kwargs["seed"], worker=worker, trials_before=trials_before, run=run
@@ -162,11 +168,46 @@ class SamplerSpec:
         try:
             return cls(**kwargs)
         except TypeError as exc:
-            raise ConfigError(
-                f"optimizer.sampler: {self.target} does not accept {sorted(kwargs)}: {exc}"
-            ) from None
+            raise self._argument_error(cls, exc) from None
         except (ValueError, ImportError) as exc:  # a bad value, a missing optional dependency
             raise ConfigError(f"optimizer.sampler: {self.target}: {exc}") from None
+
+    def _argument_error(self, cls: type, exc: TypeError) -> ConfigError:
+        """What was wrong with the sampler's arguments when building it raised ``exc``: the
+        keys it does not take (with the ones it does), else the keys whose value is text where
+        the sampler's default is a number, else every value given."""
+        import inspect
+
+        parameters = inspect.signature(cls).parameters
+        named = [
+            n for n, p in parameters.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        ]
+        takes_any = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        unknown = [] if takes_any else sorted(set(self.params) - set(named))
+        if unknown:
+            hint = did_you_mean(unknown[0], named)
+            return ConfigError(
+                f"optimizer.sampler: {self.target} does not accept {unknown}{hint}; "
+                f"its arguments are {sorted(named)}"
+            )
+        numbers = {
+            key: parameters[key].default
+            for key, value in self.params.items()
+            if key in parameters
+            and isinstance(value, str)
+            and isinstance(parameters[key].default, int | float)
+            and not isinstance(parameters[key].default, bool)
+        }
+        if numbers:
+            return ConfigError(
+                "; ".join(
+                    f"optimizer.sampler.{key}: expected a number (default {default!r}), "
+                    f"got {self.params[key]!r}"
+                    for key, default in sorted(numbers.items())
+                )
+            )
+        given = ", ".join(f"{key}={value!r}" for key, value in sorted(self.params.items()))
+        return ConfigError(f"optimizer.sampler: {self.target} refused {given}: {exc}")
 
     def check(self, objectives: Sequence[Objective], space: SearchSpace) -> None:
         """Refuse, naming ``optimizer.sampler``, a sampler that cannot be built with its
@@ -346,9 +387,36 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
             f"optimizer.storage: cannot open {redact(url)!r}: {_driver_hint(url)}"
         ) from None
     except Exception as exc:  # sqlalchemy/driver errors vary by backend
+        missing = _sqlite_missing_directory(url)
+        if missing:
+            raise ConfigError(
+                f"optimizer.storage: cannot open {redact(url)!r}: {missing}"
+            ) from None
         raise ConfigError(
             f"optimizer.storage: cannot open {redact(url)!r}: {type(exc).__name__}: {exc}"
         ) from None
+
+
+def _sqlite_missing_directory(url: str) -> str:
+    """Why a SQLite ``url`` cannot be opened when the folder of its file does not exist (SQLite
+    says only "unable to open database file"), with the four-slash URL when the path was
+    probably meant to be absolute (``sqlite:///tmp/x.db`` is ``tmp/x.db`` in the current
+    directory); "" otherwise."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.lower().startswith("sqlite") or in_memory_sqlite(url):
+        return ""
+    path, query_sep, query = rest[1:].partition("?")  # after the third slash; a fourth is /
+    database = Path(path)
+    folder = database.parent
+    if folder.is_dir():
+        return ""
+    said = f"no folder {folder.resolve()} to hold the database file {database.name}"
+    if not database.is_absolute() and Path("/", folder).is_dir():
+        said += (
+            f" (sqlite:/// and a relative path is read from the current directory; an absolute "
+            f"path takes four slashes: {scheme}:////{path}{query_sep}{query})"
+        )
+    return said + "; create the folder or give another path"
 
 
 def _what_differs(stored: Any, current: Mapping[str, Any] | None) -> str:

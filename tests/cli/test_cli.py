@@ -218,6 +218,9 @@ def test_secrets_are_redacted():
         ("optimize", "workers=0", "workers: expected an integer >= 1 or null, got 0"),
         # QA 6b: blamed optimizer.sampler (its seed is ${seed})
         ("optimize", "seed=abc", "seed: expected an integer >= 0, got 'abc'"),
+        # QA 11: a number key given a word or a list was a TypeError traceback (exit 1)
+        ("simulate", "scenario.horizon_days=abc", "scenario.horizon_days: expected a finite"),
+        ("optimize", "scenario.arrival_scale=[1,2]", "scenario.arrival_scale: expected a finite"),
     ],
 )
 def test_simulate_and_optimize_name_a_bad_value_and_leave_the_directory_free(

@@ -59,13 +59,23 @@ def test_an_unknown_group_option_lists_the_options(tmp_path, override, says):
 
 
 def test_an_unparsable_override_is_named_with_the_password_masked(tmp_path):
+    # optimizer.storage is quoted for Hydra (QA 11), so its URL is read as typed; a key that is
+    # not, given such a URL, still fails Hydra's grammar
+    proc = run_sim(
+        "optimize",
+        "optimizer.study_name=postgresql://ann:s3cret@db/x)",
+        f"hydra.run.dir={tmp_path}",
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert "optimizer.study_name=postgresql://ann:***@db/x): cannot be read as an override" in (
+        proc.stderr
+    )
+    assert "s3cret" not in proc.stderr + proc.stdout
     proc = run_sim(
         "optimize", "optimizer.storage=postgresql://ann:s3cret@db/x)", f"hydra.run.dir={tmp_path}"
     )
     assert proc.returncode == 2, proc.stderr
-    assert "optimizer.storage=postgresql://ann:***@db/x): cannot be read as an override" in (
-        proc.stderr
-    )
+    assert "optimizer.storage: cannot open 'postgresql://ann:***@db/x)'" in proc.stderr
     assert "s3cret" not in proc.stderr + proc.stdout
 
 

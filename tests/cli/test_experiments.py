@@ -48,6 +48,20 @@ def test_every_experiment_composes_with_its_command_and_says_how_to_run_it(name)
     assert cfg.seed is not None  # pinned
 
 
+def test_the_calibrate_experiment_reads_its_logs_where_sim_shared_data_says(monkeypatch):
+    """QA 11: the study named ../shared/data whatever $SIM_SHARED_DATA said, which the README
+    gives as where the public logs are read from, so it failed ("no such file") elsewhere."""
+    monkeypatch.setenv("SIM_SHARED_DATA", "/data/elsewhere")
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose(config_name="calibrate", overrides=["experiment=calibrate_bpic2012_w"])
+    assert cfg.log == "/data/elsewhere/bpic2012_w/BPIC_2012_W_train.csv.gz"
+    assert cfg.backtest.log == "/data/elsewhere/bpic2012_w/BPIC_2012_W_test.csv.gz"
+    monkeypatch.delenv("SIM_SHARED_DATA")
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose(config_name="calibrate", overrides=["experiment=calibrate_bpic2012_w"])
+    assert cfg.log == "../shared/data/bpic2012_w/BPIC_2012_W_train.csv.gz"
+
+
 def test_a_wrong_experiment_is_refused_with_the_choices(tmp_path):
     with pytest.raises(SimError, match="a study for 'python -m sim optimize'.*simulate_mmc"):
         check_experiment("simulate", ["experiment=optimize_crm_staffing"], CONFIGS)

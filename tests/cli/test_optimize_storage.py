@@ -119,6 +119,23 @@ def test_an_unopenable_storage_with_an_empty_user_is_masked_everywhere(tmp_path)
     assert files_holding(run, SECRET) == []
 
 
+def test_a_storage_url_with_a_query_is_read_as_typed_without_shell_quotes(tmp_path):
+    """QA 11: `optimizer.storage=postgresql://.../db?sslmode=require` (a URL's query, the
+    README's `?password=` form) was refused by Hydra's grammar, "mismatched input '='
+    expecting <EOF>", unless the user quoted it for Hydra inside the shell's quotes."""
+    run = tmp_path / "run"
+    url = f"postgresql+pg8000://alice@127.0.0.1:1/optuna?application_name=sim&password={SECRET}"
+    res = run_sim(
+        *quick_search_args(tmp_path, 1), f"optimizer.storage={url}", f"hydra.run.dir={run}"
+    )
+    # the URL reached the storage check whole (no server listens on port 1), masked
+    assert res.returncode == 2 and "optimizer.storage: cannot open" in res.stderr, res.stderr
+    assert "/optuna?application_name=sim&password=***'" in res.stderr
+    assert "mismatched input" not in res.stderr
+    assert SECRET not in res.stderr + res.stdout
+    assert not run.exists()
+
+
 @pytest.mark.parametrize("space", ["file", "staffing"])
 def test_a_new_run_whose_storage_cannot_be_opened_leaves_no_directory(tmp_path, space):
     """QA: the storage was opened after the run record, so the failed run left .hydra/,

@@ -29,6 +29,15 @@ def test_hours():
         ({"drain_days": -2}, "scenario.drain_days: expected a finite number >= 0"),
         ({"staffing": {"legal": -1}}, "scenario.staffing.legal: expected an integer >= 0"),
         ({"staffing": {"legal": 1.5}}, "scenario.staffing.legal: expected an integer >= 0"),
+        # QA 11: a value of the wrong type from a config or a sweep was a TypeError traceback
+        ({"horizon_days": "abc"}, "scenario.horizon_days: expected a finite number > 0, got 'abc'"),
+        ({"warmup_days": [1, 2]}, "scenario.warmup_days: expected a finite number >= 0"),
+        ({"arrival_scale": "1.2"}, "scenario.arrival_scale: expected a finite number > 0"),
+        ({"warmup_arrival_scale": "x"}, "scenario.warmup_arrival_scale: expected a finite"),
+        ({"drain_days": {"a": 1}}, "scenario.drain_days: expected a finite number >= 0"),
+        ({"horizon_days": True}, "scenario.horizon_days: expected a finite number > 0"),
+        ({"replications": True}, "scenario.replications: expected an integer >= 1, got True"),
+        ({"max_cases": True}, "scenario.max_cases: expected an integer >= 1 or null"),
     ],
 )
 def test_errors_name_the_key(kw, expected):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.optimize.conftest import TINY, write_tiny_files
+from tests.optimize.conftest import TINY, quick_search_args, write_tiny_files
 
 
 def run_sim(*args, env=None):
@@ -286,3 +286,21 @@ def test_optimize_reads_its_search_space_once(tmp_path, monkeypatch, generate):
     cli_optimize._run(cfg, run_dir)
     assert reads == [(str(space), "search space")]
     assert (run_dir / "redesign.yaml").exists() == generate
+
+
+def test_an_unseeded_sampler_is_said_and_on_record(tmp_path):
+    """QA 11: optimizer.sampler.seed=null ran an unseeded search, whose proposals a rerun does
+    not repeat, while run.json said seed 0 and nothing said otherwise."""
+    run = tmp_path / "run"
+    res = run_sim(
+        *quick_search_args(tmp_path, 1), "optimizer.sampler.seed=null", f"hydra.run.dir={run}"
+    )
+    assert res.returncode == 0, res.stderr
+    assert "note: optimizer.sampler.seed is null: the sampler is unseeded" in res.stdout
+    record = json.loads((run / "run.json").read_text())
+    assert record["seed"] == 0 and record["sampler_seed"] is None
+    seeded = tmp_path / "seeded"
+    res = run_sim(*quick_search_args(tmp_path, 1), "seed=4", f"hydra.run.dir={seeded}")
+    assert res.returncode == 0, res.stderr
+    assert "sampler.seed is null" not in res.stdout
+    assert json.loads((seeded / "run.json").read_text())["sampler_seed"] == 4
