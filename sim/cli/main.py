@@ -439,6 +439,40 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         redact_hydra_files(run_dir)
 
 
+# Hydra's flags that print the composed config (or the overrides) to stdout and run no task
+_CONFIG_PRINTING_FLAGS = ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help")
+
+
+def prints_config(args: list[str]) -> bool:
+    """Whether ``args`` hold a Hydra flag that prints the config with the overrides as typed
+    (``--cfg job``, ``-c all``, ``--cfg=hydra``, ``--info``, ``--help``)."""
+    return any(
+        a in _CONFIG_PRINTING_FLAGS
+        or a.startswith(("--cfg=", "--info="))
+        or (a.startswith(("-c", "-i")) and not a.startswith("--"))
+        for a in args
+    )
+
+
+def _with_stdout_redacted(app: Callable[[], Any]) -> Callable[[], Any]:
+    """``app`` with what it prints to stdout held back and printed with passwords masked
+    (``sim.errors.redact``): Hydra's ``--cfg job`` printed a storage URL's password in clear."""
+
+    def run() -> Any:
+        import contextlib
+        import io
+
+        held = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(held):
+                return app()
+        finally:
+            sys.stdout.write(redact(held.getvalue()))
+            sys.stdout.flush()
+
+    return run
+
+
 def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Path) -> None:
     """Run the Hydra app; an error composing the config (a mistyped key, an unknown option of a
     config group, an override Hydra cannot parse) is a config error: a message naming the key
@@ -448,6 +482,8 @@ def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Pat
     from hydra.errors import CompactHydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    if prints_config(args):  # --cfg/--info/--help print the overrides as typed: masked
+        app = _with_stdout_redacted(app)
     if os.environ.get("HYDRA_FULL_ERROR"):
         app()
         return
