@@ -92,6 +92,10 @@ PATH_KEYS = (
 )
 # Mappings whose keys are the model's or the user's (roles, KPIs): Hydra refuses a key its
 # config does not have, so an override of them (a key in them, or the mapping whole) adds.
+# Overrides naming input files or run directories: one that exists is made absolute, as model
+# files are, so it is still found when ``hydra.job.chdir=true`` moves the job into its run
+# directory (relative, they were "no such file" there). ``runs`` is a list: each item is.
+INPUT_PATH_KEYS = ("log", "backtest.log", "sweep", "runs")
 OPEN_MAPPING_KEYS = ("scenario.staffing", "optimizer.constraints")
 OPEN_MAPPINGS = tuple(f"{k}{sep}" for k in OPEN_MAPPING_KEYS for sep in (".", "="))
 _PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$")
@@ -105,6 +109,29 @@ def quote_path(value: str) -> str:
     if _PLAIN_PATH.match(value):
         return value
     return "'" + value.replace("'", "\\'") + "'"
+
+
+def absolute_if_exists(value: str) -> str:
+    """``value`` (a path as typed, maybe quoted) made absolute when it names an existing file or
+    directory, ``~`` expanded; else as typed (its "no such file" names it as the user typed it)."""
+    path = Path(_unquoted(value)).expanduser()
+    return str(path.absolute()) if value and path.exists() else value
+
+
+_LIST_ITEM = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^,]+")
+
+
+def _absolute_run_list(value: str) -> str:
+    """``runs=[a,b]`` with each existing run directory made absolute (and quoted if needed)."""
+    inner = value.strip()
+    if not (inner.startswith("[") and inner.endswith("]")):
+        return value
+    items = [i.strip() for i in _LIST_ITEM.findall(inner[1:-1]) if i.strip()]
+    rewritten = []
+    for item in items:
+        absolute = absolute_if_exists(item)
+        rewritten.append(quote_path(absolute) if absolute != item else item)
+    return "[" + ",".join(rewritten) + "]"
 
 
 def _unquoted(value: str) -> str:
@@ -196,14 +223,19 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
                     f"{name}={value}: a sweep of either bundled names or files, not both"
                 )
             continue
-        if name.lstrip("+") in PATH_KEYS and "=" in a:
+        if name.lstrip("+") == "runs" and "=" in a:
+            a = f"{name}={_absolute_run_list(raw)}"
+        elif name.lstrip("+") in PATH_KEYS and "=" in a:
+            made_absolute = (
+                absolute_if_exists if name.lstrip("+") in INPUT_PATH_KEYS else lambda v: v
+            )
             items = _sweep_items(raw, multirun)
             if _SWEEP_FUNCTION.match(raw) and multirun:
                 pass  # Hydra's own sweep function
             elif items is not None:
-                a = f"{name}=" + ",".join(quote_path(v) for v in items)
+                a = f"{name}=" + ",".join(quote_path(made_absolute(v)) for v in items)
             else:
-                a = f"{name}={quote_path(raw)}"
+                a = f"{name}={quote_path(made_absolute(raw))}"
         elif a.lstrip("+").startswith(OPEN_MAPPINGS):
             # open mappings: add or override a role's headcount, a KPI's bounds (given whole,
             # `scenario.staffing={legal: 2}`, merged as Hydra merges a mapping)
