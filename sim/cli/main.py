@@ -258,6 +258,14 @@ def _override(args: list[str], key: str) -> str | None:
     return value
 
 
+def _run_dir_pattern(command: str) -> str:
+    """The command's configured ``hydra.run.dir`` (``outputs/<command>/${now:...}``), or ``""``."""
+    import yaml
+
+    primary = yaml.safe_load((config_dir() / f"{command}.yaml").read_text(encoding="utf-8")) or {}
+    return str(((primary.get("hydra") or {}).get("run") or {}).get("dir") or "")
+
+
 def _known_keys(command: str) -> set[str]:
     """The top-level keys of a command's config: its primary file's and its config groups'."""
     import yaml
@@ -645,6 +653,8 @@ def main(argv: list[str] | None = None) -> None:
         except SimError as exc:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
+        if not multirun:
+            common.note_run_root(_override(args, "hydra.run.dir") or _run_dir_pattern(command))
         _launch(command, args, configs, multirun=multirun)
     finally:
         if locked is not None:
