@@ -579,6 +579,8 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
             )
     found = _NOT_OVERRIDDEN.search(text)
     cause = str(exc.__cause__ or "")
+    if "Cannot merge DictConfig with ListConfig" in cause:
+        return _mapping_for_a_list(exc, args)
     if found and "not in struct" in text + cause:
         key = found.group(1)
         # a mapping given whole (`optimizer.sampler={seeed: 3}`): the key inside it is unknown
@@ -592,6 +594,18 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
         return f"{shown}: unknown key '{name}' in {where}{hint}{listed}"
     first = text.splitlines()[0] if text else type(exc).__name__
     return f"{first} {cause}".strip() if cause and cause not in text else text
+
+
+def _mapping_for_a_list(exc: BaseException, args: list[str]) -> str:
+    """What OmegaConf's "Cannot merge DictConfig with ListConfig" means: a mapping was given
+    for a key whose value is a list; the example puts the mapping typed in brackets."""
+    key = str(getattr(exc.__cause__, "full_key", "") or "") or "a key"
+    typed = _override(args, key) if key != "a key" else None
+    example = f"[{typed}]" if typed else "[{...}, {...}]"
+    return (
+        f"{key}: expected a list, got a mapping{f' ({typed})' if typed else ''}; "
+        f"give a list in brackets, e.g. '{key}={example}'"
+    )
 
 
 def _section_keys(
