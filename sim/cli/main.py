@@ -696,7 +696,7 @@ def lock_given_dir(command: str, args: list[str], *, multirun: bool) -> Path | N
     from sim.cli import common
     from sim.cli.runlock import lock_run_dir
 
-    target = Path(given).expanduser()
+    target = Path(given).expanduser().absolute()  # unlocked after hydra.job.chdir moved cwd
     lock_run_dir(target, command=command, argv=common.TYPED_ARGV, key=key)
     if multirun:
         from sim.cli.common import snapshot_sweep_dir

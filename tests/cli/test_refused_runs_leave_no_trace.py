@@ -134,3 +134,10 @@ def test_a_failed_run_keeps_the_output_folders_that_were_there_before(tmp_path):
         "outputs",
         "outputs/calibrate",
     ]
+
+
+def test_a_failed_run_with_hydra_job_chdir_leaves_no_lock_file_in_a_relative_run_dir(tmp_path):
+    """QA 12: the run directory was locked by its relative path and unlocked by it after
+    hydra.job.chdir=true had moved into it (run/run), so run/.sim-run.lock stayed."""
+    _calibrate_a_missing_log_in(tmp_path, "hydra.job.chdir=true", "hydra.run.dir=run")
+    assert list(tmp_path.iterdir()) == []
