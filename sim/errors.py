@@ -56,9 +56,11 @@ class RedesignRefused(SimError):
 # form Hydra saves overrides in, with ``:`` escaped (``postgresql\://alice\:pw@host``). The
 # password runs to the last ``@`` of the URL: one typed with an ``@`` in it, not percent-encoded
 # (``bob:p@ss@host``), is masked whole, not up to its own ``@`` (which left ``ss`` showing).
+# A password typed with spaces in it (``u:se cret@host``) is masked whole too: words joined by
+# spaces or tabs (no ``/``, so ``db:5432/x and mail me@y`` is not taken for one) up to the ``@``.
 _URL_PASSWORD = re.compile(
     r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*\\*:\\*/\\*/)(?P<user>[^:/@\s\\]*)"
-    r"(?P<sep>\\*:)(?P<pw>[^\s'\"]+)@"
+    r"(?P<sep>\\*:)(?P<pw>[^\s'\"]+|[^\s'\"/]+(?:[ \t]+[^\s'\"/]+)+?)@"
 )
 # ``?password=...`` / ``&password=...`` in a URL's query (also HTML-escaped: ``&amp;password=``)
 _QUERY_PASSWORD = re.compile(r"(?P<key>[?&;]password\\*=)(?P<pw>[^&\s#'\"<]+)", re.IGNORECASE)

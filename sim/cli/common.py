@@ -256,6 +256,51 @@ def release_run_dir(run_dir: Path, *, tidy: bool = True) -> None:
         unlock_run_dir(run_dir)
     with contextlib.suppress(OSError):  # not empty (a main.log with content): keep it
         run_dir.rmdir()
+    if not run_dir.exists():
+        _remove_created_parents(run_dir)
+
+
+# The topmost folder of the run directory's fixed part (``outputs/calibrate`` of
+# ``outputs/calibrate/${now:...}``) that did not exist before this run: Hydra creates it with
+# the run directory, and a failed run removes it again once empty (``note_run_root``).
+_CREATED_RUN_ROOT: list[Path] = []
+
+
+def note_run_root(run_dir_pattern: str) -> None:
+    """Note, before Hydra creates the run directory named by ``run_dir_pattern`` (``hydra.run.dir``
+    as configured, maybe with ``${now:...}``), the topmost folder of its fixed part that does not
+    exist yet: ``release_run_dir`` removes the empty parents of a failed run's directory up to
+    that folder, never a folder that was there before."""
+    fixed: list[str] = []
+    for part in Path(run_dir_pattern).expanduser().parts:
+        if "${" in part:
+            break
+        fixed.append(part)
+    _CREATED_RUN_ROOT.clear()
+    if not fixed:
+        return
+    top = None
+    for folder in (f := Path(*fixed).absolute(), *f.parents):
+        if folder.exists():
+            break
+        top = folder
+    if top is not None:
+        _CREATED_RUN_ROOT.append(top)
+
+
+def _remove_created_parents(run_dir: Path) -> None:
+    """Remove the empty parents of the removed ``run_dir`` that this run created (up to the
+    folder ``note_run_root`` noted); any other folder stays."""
+    if not _CREATED_RUN_ROOT:
+        return
+    top = _CREATED_RUN_ROOT[0]
+    folder = run_dir.absolute().parent
+    while folder == top or top in folder.parents:
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            return
+        folder = folder.parent
 
 
 # Files an earlier run in ``hydra.run.dir`` holds that a refused rerun could rewrite before it
@@ -511,6 +556,7 @@ __all__ = [
     "snapshot_run_dir",
     "snapshot_sweep_dir",
     "load_process",
+    "note_run_root",
     "package_versions",
     "redact",
     "redact_hydra_files",

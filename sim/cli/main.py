@@ -92,6 +92,10 @@ PATH_KEYS = (
 )
 # Mappings whose keys are the model's or the user's (roles, KPIs): Hydra refuses a key its
 # config does not have, so an override of them (a key in them, or the mapping whole) adds.
+# Overrides naming input files or run directories: one that exists is made absolute, as model
+# files are, so it is still found when ``hydra.job.chdir=true`` moves the job into its run
+# directory (relative, they were "no such file" there). ``runs`` is a list: each item is.
+INPUT_PATH_KEYS = ("log", "backtest.log", "sweep", "runs")
 OPEN_MAPPING_KEYS = ("scenario.staffing", "optimizer.constraints")
 OPEN_MAPPINGS = tuple(f"{k}{sep}" for k in OPEN_MAPPING_KEYS for sep in (".", "="))
 _PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$")
@@ -105,6 +109,29 @@ def quote_path(value: str) -> str:
     if _PLAIN_PATH.match(value):
         return value
     return "'" + value.replace("'", "\\'") + "'"
+
+
+def absolute_if_exists(value: str) -> str:
+    """``value`` (a path as typed, maybe quoted) made absolute when it names an existing file or
+    directory, ``~`` expanded; else as typed (its "no such file" names it as the user typed it)."""
+    path = Path(_unquoted(value)).expanduser()
+    return str(path.absolute()) if value and path.exists() else value
+
+
+_LIST_ITEM = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[^,]+")
+
+
+def _absolute_run_list(value: str) -> str:
+    """``runs=[a,b]`` with each existing run directory made absolute (and quoted if needed)."""
+    inner = value.strip()
+    if not (inner.startswith("[") and inner.endswith("]")):
+        return value
+    items = [i.strip() for i in _LIST_ITEM.findall(inner[1:-1]) if i.strip()]
+    rewritten = []
+    for item in items:
+        absolute = absolute_if_exists(item)
+        rewritten.append(quote_path(absolute) if absolute != item else item)
+    return "[" + ",".join(rewritten) + "]"
 
 
 def _unquoted(value: str) -> str:
@@ -196,14 +223,19 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
                     f"{name}={value}: a sweep of either bundled names or files, not both"
                 )
             continue
-        if name.lstrip("+") in PATH_KEYS and "=" in a:
+        if name.lstrip("+") == "runs" and "=" in a:
+            a = f"{name}={_absolute_run_list(raw)}"
+        elif name.lstrip("+") in PATH_KEYS and "=" in a:
+            made_absolute = (
+                absolute_if_exists if name.lstrip("+") in INPUT_PATH_KEYS else lambda v: v
+            )
             items = _sweep_items(raw, multirun)
             if _SWEEP_FUNCTION.match(raw) and multirun:
                 pass  # Hydra's own sweep function
             elif items is not None:
-                a = f"{name}=" + ",".join(quote_path(v) for v in items)
+                a = f"{name}=" + ",".join(quote_path(made_absolute(v)) for v in items)
             else:
-                a = f"{name}={quote_path(raw)}"
+                a = f"{name}={quote_path(made_absolute(raw))}"
         elif a.lstrip("+").startswith(OPEN_MAPPINGS):
             # open mappings: add or override a role's headcount, a KPI's bounds (given whole,
             # `scenario.staffing={legal: 2}`, merged as Hydra merges a mapping)
@@ -224,6 +256,14 @@ def _override(args: list[str], key: str) -> str | None:
         if sep and name.lstrip("+") == key:
             value = _unquoted(rest)
     return value
+
+
+def _run_dir_pattern(command: str) -> str:
+    """The command's configured ``hydra.run.dir`` (``outputs/<command>/${now:...}``), or ``""``."""
+    import yaml
+
+    primary = yaml.safe_load((config_dir() / f"{command}.yaml").read_text(encoding="utf-8")) or {}
+    return str(((primary.get("hydra") or {}).get("run") or {}).get("dir") or "")
 
 
 def _known_keys(command: str) -> set[str]:
@@ -439,6 +479,40 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         redact_hydra_files(run_dir)
 
 
+# Hydra's flags that print the composed config (or the overrides) to stdout and run no task
+_CONFIG_PRINTING_FLAGS = ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help")
+
+
+def prints_config(args: list[str]) -> bool:
+    """Whether ``args`` hold a Hydra flag that prints the config with the overrides as typed
+    (``--cfg job``, ``-c all``, ``--cfg=hydra``, ``--info``, ``--help``)."""
+    return any(
+        a in _CONFIG_PRINTING_FLAGS
+        or a.startswith(("--cfg=", "--info="))
+        or (a.startswith(("-c", "-i")) and not a.startswith("--"))
+        for a in args
+    )
+
+
+def _with_stdout_redacted(app: Callable[[], Any]) -> Callable[[], Any]:
+    """``app`` with what it prints to stdout held back and printed with passwords masked
+    (``sim.errors.redact``): Hydra's ``--cfg job`` printed a storage URL's password in clear."""
+
+    def run() -> Any:
+        import contextlib
+        import io
+
+        held = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(held):
+                return app()
+        finally:
+            sys.stdout.write(redact(held.getvalue()))
+            sys.stdout.flush()
+
+    return run
+
+
 def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Path) -> None:
     """Run the Hydra app; an error composing the config (a mistyped key, an unknown option of a
     config group, an override Hydra cannot parse) is a config error: a message naming the key
@@ -448,6 +522,8 @@ def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Pat
     from hydra.errors import CompactHydraException
     from omegaconf.errors import OmegaConfBaseException
 
+    if prints_config(args):  # --cfg/--info/--help print the overrides as typed: masked
+        app = _with_stdout_redacted(app)
     if os.environ.get("HYDRA_FULL_ERROR"):
         app()
         return
@@ -503,6 +579,8 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
             )
     found = _NOT_OVERRIDDEN.search(text)
     cause = str(exc.__cause__ or "")
+    if "Cannot merge DictConfig with ListConfig" in cause:
+        return _mapping_for_a_list(exc, args)
     if found and "not in struct" in text + cause:
         key = found.group(1)
         # a mapping given whole (`optimizer.sampler={seeed: 3}`): the key inside it is unknown
@@ -516,6 +594,18 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
         return f"{shown}: unknown key '{name}' in {where}{hint}{listed}"
     first = text.splitlines()[0] if text else type(exc).__name__
     return f"{first} {cause}".strip() if cause and cause not in text else text
+
+
+def _mapping_for_a_list(exc: BaseException, args: list[str]) -> str:
+    """What OmegaConf's "Cannot merge DictConfig with ListConfig" means: a mapping was given
+    for a key whose value is a list; the example puts the mapping typed in brackets."""
+    key = str(getattr(exc.__cause__, "full_key", "") or "") or "a key"
+    typed = _override(args, key) if key != "a key" else None
+    example = f"[{typed}]" if typed else "[{...}, {...}]"
+    return (
+        f"{key}: expected a list, got a mapping{f' ({typed})' if typed else ''}; "
+        f"give a list in brackets, e.g. '{key}={example}'"
+    )
 
 
 def _section_keys(
@@ -577,6 +667,8 @@ def main(argv: list[str] | None = None) -> None:
         except SimError as exc:
             print(f"error: {exc}", file=sys.stderr)
             sys.exit(2)
+        if not multirun:
+            common.note_run_root(_override(args, "hydra.run.dir") or _run_dir_pattern(command))
         _launch(command, args, configs, multirun=multirun)
     finally:
         if locked is not None:
@@ -604,7 +696,7 @@ def lock_given_dir(command: str, args: list[str], *, multirun: bool) -> Path | N
     from sim.cli import common
     from sim.cli.runlock import lock_run_dir
 
-    target = Path(given).expanduser()
+    target = Path(given).expanduser().absolute()  # unlocked after hydra.job.chdir moved cwd
     lock_run_dir(target, command=command, argv=common.TYPED_ARGV, key=key)
     if multirun:
         from sim.cli.common import snapshot_sweep_dir

@@ -394,7 +394,22 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
             ) from None
         raise ConfigError(
             f"optimizer.storage: cannot open {redact(url)!r}: {type(exc).__name__}: {exc}"
+            f"{_dialect_hint(url)}"
         ) from None
+
+
+def _dialect_hint(url: str) -> str:
+    """``; write the URL as postgresql://...`` for a ``postgres://`` URL (as Heroku and many
+    hosts print it), which SQLAlchemy refuses with "Can't load plugin: sqlalchemy.dialects:
+    postgres"; else ``""``."""
+    scheme, sep, rest = url.partition("://")
+    dialect, plus, driver = scheme.partition("+")
+    if not sep or dialect.lower() != "postgres":
+        return ""
+    return (
+        f"; SQLAlchemy knows no 'postgres' dialect: write the URL as "
+        f"{redact(f'postgresql{plus}{driver}://{rest}')}"
+    )
 
 
 def _sqlite_missing_directory(url: str) -> str:

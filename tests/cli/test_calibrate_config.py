@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -385,3 +386,56 @@ def test_the_back_test_header_promises_an_interval_only_where_replications_give_
     assert "(5 replications; error vs history, 95 % CI over replications):" in (
         capsys.readouterr().out
     )
+
+
+def test_relative_logs_are_found_with_hydra_job_chdir(tmp_path):
+    """QA 12: with hydra.job.chdir=true the job runs in its run directory, where relative
+    log= and backtest.log= paths were 'no such file' although the files exist."""
+    small_log(tmp_path / "train.csv")
+    small_log(tmp_path / "held.csv", case_offset=1000)
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "calibrate",
+            "log=train.csv",
+            "backtest.log=held.csv",
+            "backtest.replications=1",
+            "output.report=false",
+            "hydra.job.chdir=true",
+            "hydra.run.dir=run",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "run" / "model.yaml").is_file()
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["log"] == str(
+        tmp_path / "train.csv"
+    )
+
+
+def test_an_existing_input_path_is_made_absolute_and_a_missing_one_kept_as_typed(tmp_path):
+    from sim.cli.main import rewrite_process_override
+
+    small_log(tmp_path / "train.csv")
+    (tmp_path / "r 1").mkdir()
+    configs = Path(__file__).resolve().parents[2] / "configs"
+    old = Path.cwd()
+    try:
+        os.chdir(tmp_path)
+        out = rewrite_process_override(
+            ["log=train.csv", "backtest.log=gone.csv", "sweep=r 1", "runs=[r 1,gone]"], configs
+        )
+    finally:
+        os.chdir(old)
+    assert out == [
+        f"log={tmp_path / 'train.csv'}",
+        "backtest.log=gone.csv",
+        f"sweep='{tmp_path / 'r 1'}'",
+        f"runs=['{tmp_path / 'r 1'}',gone]",
+    ]

@@ -634,3 +634,30 @@ def test_a_run_of_the_bundled_model_beside_a_model_file_shows_the_models_name(tm
         "process.path=crm_sales",
         "process.path=crm_sales.yaml",
     ]
+
+
+def _sim_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m sim`` run with ``folder`` as its working directory."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+
+
+@pytest.mark.parametrize("given", ["runs=[a,b]", "sweep=s"])
+def test_relative_runs_and_sweep_are_found_with_hydra_job_chdir(tmp_path, one_run, given):
+    """QA 12: with hydra.job.chdir=true the job runs in its run directory, where relative
+    runs=[...] and sweep= paths were 'no such file'."""
+    shutil.copytree(one_run, tmp_path / "a")
+    shutil.copytree(one_run, tmp_path / "b")
+    for job in range(2):
+        shutil.copytree(one_run, tmp_path / "s" / str(job))
+    res = _sim_in(
+        tmp_path, "compare", given, "output.report=false", "hydra.job.chdir=true", "hydra.run.dir=c"
+    )
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "c" / "comparison.csv").is_file()

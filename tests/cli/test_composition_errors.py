@@ -84,3 +84,18 @@ def test_help_and_cfg_still_work():
     shown = run_sim("simulate", "--cfg", "job", "process=mmc")
     assert shown.returncode == 0, shown.stderr
     assert "name: mmc" in shown.stdout
+
+
+def test_a_mapping_where_a_list_is_expected_says_so_with_an_example(tmp_path):
+    """QA 12: OmegaConf's "Cannot merge DictConfig with ListConfig" did not say what to type."""
+    run = tmp_path / "run"
+    proc = run_sim(
+        "optimize", "optimizer.objectives={kpi: cycle_time_mean}", f"hydra.run.dir={run}"
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert (
+        "optimizer.objectives: expected a list, got a mapping ({kpi: cycle_time_mean}); give a "
+        "list in brackets, e.g. 'optimizer.objectives=[{kpi: cycle_time_mean}]'" in proc.stderr
+    )
+    assert "Cannot merge" not in proc.stderr
+    assert not run.exists()

@@ -405,3 +405,46 @@ def test_a_refused_resume_names_what_differs_from_the_study(tmp_path):
         )
         assert res.returncode == 2, res.stderr
         assert "optimizer.replications" in res.stderr and says in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql://u:se cret@db:5432/x",
+        "- optimizer.storage='postgresql://u:se cret@db:5432/x'",  # .hydra/overrides.yaml
+        "postgresql\\://u\\:se cret@db\\:5432/x",  # as Hydra escapes an override
+        "storage postgresql://u:se cret@db:5432/x, owner ann@example.org",
+    ],
+)
+def test_a_password_typed_with_a_space_is_masked_whole(text):
+    """QA 12: the mask stopped at whitespace, so 'u:se cret@host' was left in clear."""
+    clean = redact(text)
+    assert "se" not in clean.split("u")[-1].split("@")[0] and "cret" not in clean
+    assert "***@db" in clean and clean.endswith(text[text.index("@db") + 3 :])
+
+
+def test_redact_does_not_take_a_sentence_after_a_url_for_a_password():
+    text = "postgresql://db:5432/x is down, mail ann@example.org"
+    assert redact(text) == text
+
+
+def test_a_run_with_a_spaced_password_leaves_it_nowhere(tmp_path):
+    run = tmp_path / "run"
+    url = "postgresql://u:Leak Me123@127.0.0.1:1/optuna"
+    res = run_sim(
+        *quick_search_args(tmp_path, 1), f"optimizer.storage={url}", f"hydra.run.dir={run}"
+    )
+    assert res.returncode == 2 and "optimizer.storage: cannot open" in res.stderr, res.stderr
+    assert "postgresql://u:***@127.0.0.1:1/optuna" in res.stderr
+    assert "Me123" not in res.stderr + res.stdout
+    assert not run.exists() or files_holding(run, "Me123") == []
+
+
+@pytest.mark.parametrize("flag", [["--cfg", "job"], ["-c", "all"], ["--cfg=hydra"]])
+def test_hydra_cfg_prints_the_storage_password_masked(tmp_path, flag):
+    """QA 12: ``--cfg job`` printed the composed config, the storage password in clear."""
+    url = f"postgresql://alice:{SECRET}@127.0.0.1:1/optuna"
+    res = run_sim("optimize", *flag, f"optimizer.storage={url}")
+    assert res.returncode == 0, res.stderr
+    assert "alice:***@127.0.0.1" in res.stdout
+    assert SECRET not in res.stdout + res.stderr

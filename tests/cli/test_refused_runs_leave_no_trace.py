@@ -102,3 +102,42 @@ def test_a_failed_run_keeps_partial_results_and_a_directory_it_did_not_claim(tmp
     (earlier / "config.yaml").write_text("seed: 0\n", encoding="utf-8")
     release_run_dir(earlier)
     assert sorted(os.listdir(earlier)) == ["config.yaml", "run.json"]
+
+
+def _calibrate_a_missing_log_in(folder: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``calibrate log=missing.csv`` run in ``folder`` (default ``hydra.run.dir``)."""
+    res = subprocess.run(
+        [sys.executable, "-m", "sim", "calibrate", "log=missing.csv", *extra],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert res.returncode == 2 and "log=missing.csv: no such file" in res.stderr, res.stderr
+    return res
+
+
+def test_a_failed_run_in_the_default_directory_leaves_no_empty_outputs_folders(tmp_path):
+    """QA 12: the run directory outputs/calibrate/<date> went, its new parents stayed."""
+    _calibrate_a_missing_log_in(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_run_keeps_the_output_folders_that_were_there_before(tmp_path):
+    (tmp_path / "outputs").mkdir()
+    _calibrate_a_missing_log_in(tmp_path)
+    assert [p.name for p in tmp_path.rglob("*")] == ["outputs"]
+    (tmp_path / "outputs" / "calibrate").mkdir()
+    _calibrate_a_missing_log_in(tmp_path, "hydra.job.chdir=true")
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == [
+        "outputs",
+        "outputs/calibrate",
+    ]
+
+
+def test_a_failed_run_with_hydra_job_chdir_leaves_no_lock_file_in_a_relative_run_dir(tmp_path):
+    """QA 12: the run directory was locked by its relative path and unlocked by it after
+    hydra.job.chdir=true had moved into it (run/run), so run/.sim-run.lock stayed."""
+    _calibrate_a_missing_log_in(tmp_path, "hydra.job.chdir=true", "hydra.run.dir=run")
+    assert list(tmp_path.iterdir()) == []

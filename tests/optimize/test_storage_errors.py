@@ -34,3 +34,15 @@ def test_three_slashes_before_an_absolute_looking_path_suggest_four(tmp_path, mo
     # the URL it suggests opens
     assert open_storage(f"sqlite:////{relative}?timeout=30") is not None
     assert (tmp_path / "studies" / "study.db").is_file()
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgres+psycopg"])
+def test_a_postgres_url_is_told_to_write_postgresql(scheme):
+    """QA 12: 'postgres://' (as many hosts print it) gave only SQLAlchemy's "Can't load plugin:
+    sqlalchemy.dialects:postgres"."""
+    with pytest.raises(ConfigError) as caught:
+        open_storage(f"{scheme}://alice:s3cret@127.0.0.1:1/optuna")
+    said = str(caught.value)
+    fixed = scheme.replace("postgres", "postgresql")
+    assert f"write the URL as {fixed}://alice:***@127.0.0.1:1/optuna" in said
+    assert "s3cret" not in said
