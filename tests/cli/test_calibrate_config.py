@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli.calibrate import config_key_text
+from tests.conftest import sim_in
 
 
 def run_sim(*args: str) -> subprocess.CompletedProcess:
@@ -393,24 +394,15 @@ def test_relative_logs_are_found_with_hydra_job_chdir(tmp_path):
     log= and backtest.log= paths were 'no such file' although the files exist."""
     small_log(tmp_path / "train.csv")
     small_log(tmp_path / "held.csv", case_offset=1000)
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "calibrate",
-            "log=train.csv",
-            "backtest.log=held.csv",
-            "backtest.replications=1",
-            "output.report=false",
-            "hydra.job.chdir=true",
-            "hydra.run.dir=run",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    res = sim_in(
+        tmp_path,
+        "calibrate",
+        "log=train.csv",
+        "backtest.log=held.csv",
+        "backtest.replications=1",
+        "output.report=false",
+        "hydra.job.chdir=true",
+        "hydra.run.dir=run",
     )
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "run" / "model.yaml").is_file()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from tests.conftest import sim_in
 
 SMALL = ["process=mmc", "scenario.replications=3", "scenario.horizon_days=3", "progress=false"]
 
@@ -211,21 +212,8 @@ def test_a_one_job_sweep_says_no_comparison_was_written(tmp_path):
 def test_compare_stores_absolute_run_paths(tmp_path, one_run):
     """QA 6a #20: a relative run path is stored resolved, usable from any directory."""
     shutil.copytree(one_run, tmp_path / "b")
-    res = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "compare",
-            f"runs=[{one_run},b]",
-            "output.report=false",
-            "hydra.run.dir=c",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    res = sim_in(
+        tmp_path, "compare", f"runs=[{one_run},b]", "output.report=false", "hydra.run.dir=c"
     )
     assert res.returncode == 0, res.stderr
     scenarios = json.loads((tmp_path / "c" / "scenarios.json").read_text())
@@ -636,18 +624,6 @@ def test_a_run_of_the_bundled_model_beside_a_model_file_shows_the_models_name(tm
     ]
 
 
-def _sim_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
-    """``python -m sim`` run with ``folder`` as its working directory."""
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=folder,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-    )
-
-
 @pytest.mark.parametrize("given", ["runs=[a,b]", "sweep=s"])
 def test_relative_runs_and_sweep_are_found_with_hydra_job_chdir(tmp_path, one_run, given):
     """QA 12: with hydra.job.chdir=true the job runs in its run directory, where relative
@@ -656,7 +632,7 @@ def test_relative_runs_and_sweep_are_found_with_hydra_job_chdir(tmp_path, one_ru
     shutil.copytree(one_run, tmp_path / "b")
     for job in range(2):
         shutil.copytree(one_run, tmp_path / "s" / str(job))
-    res = _sim_in(
+    res = sim_in(
         tmp_path, "compare", given, "output.report=false", "hydra.job.chdir=true", "hydra.run.dir=c"
     )
     assert res.returncode == 0, res.stderr

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from sim.cli.common import claim_run_dir, release_run_dir, write_json
+from tests.conftest import sim_in
 
 
 def run_sim(*args: str) -> subprocess.CompletedProcess:
@@ -106,14 +107,7 @@ def test_a_failed_run_keeps_partial_results_and_a_directory_it_did_not_claim(tmp
 
 def _calibrate_a_missing_log_in(folder: Path, *extra: str) -> subprocess.CompletedProcess:
     """``calibrate log=missing.csv`` run in ``folder`` (default ``hydra.run.dir``)."""
-    res = subprocess.run(
-        [sys.executable, "-m", "sim", "calibrate", "log=missing.csv", *extra],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=folder,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-    )
+    res = sim_in(folder, "calibrate", "log=missing.csv", *extra)
     assert res.returncode == 2 and "log=missing.csv: no such file" in res.stderr, res.stderr
     return res
 
