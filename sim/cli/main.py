@@ -494,6 +494,52 @@ def prints_config(args: list[str]) -> bool:
     )
 
 
+class RedactingStream:
+    """A text stream that writes to ``stream`` with passwords masked (``sim.errors.redact``),
+    each write as it comes: what Hydra's argument parser prints on a bad flag value
+    (``--info optimizer.storage=postgresql://u:pw@h/db`` takes the override for the value of
+    ``--info`` and names it in its error) goes through it, as does every other line on stderr."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` masked; returns the length of ``text`` as given."""
+        self._stream.write(redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _shell_completion(args: list[str]) -> bool:
+    """Whether ``args`` ask for Hydra's shell completion (``-sc``/``--shell-completion``)."""
+    return any(
+        a in ("-sc", "--shell-completion") or a.startswith("--shell-completion=") for a in args
+    )
+
+
+def _completions_without_passwords(app: Callable[[], Any]) -> Callable[[], Any]:
+    """``app`` with the completions it prints held back and those holding a password dropped:
+    Hydra completes ``optimizer.storage=`` with the value typed earlier on the line, the password
+    in clear, and a masked value would replace the user's password when the shell inserts it."""
+
+    def run() -> Any:
+        import contextlib
+        import io
+
+        held = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(held):
+                return app()
+        finally:
+            lines = held.getvalue().splitlines(keepends=True)
+            sys.stdout.write("".join(line for line in lines if redact(line) == line))
+            sys.stdout.flush()
+
+    return run
+
+
 def _with_stdout_redacted(app: Callable[[], Any]) -> Callable[[], Any]:
     """``app`` with what it prints to stdout held back and printed with passwords masked
     (``sim.errors.redact``): Hydra's ``--cfg job`` printed a storage URL's password in clear."""
@@ -518,12 +564,26 @@ def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Pat
     config group, an override Hydra cannot parse) is a config error: a message naming the key
     and what it may be, exit status 2 (Hydra's own handler exits 1 and advises ``+key=``).
     Any other error is reported as Hydra reports it. ``HYDRA_FULL_ERROR=1`` set by the user
-    keeps Hydra's full traceback."""
+    keeps Hydra's full traceback. Whatever reaches stderr has its passwords masked."""
+    if _shell_completion(args):
+        app = _completions_without_passwords(app)
+    elif prints_config(args):  # --cfg/--info/--help print the overrides as typed: masked
+        app = _with_stdout_redacted(app)
+    stderr = sys.stderr
+    sys.stderr = RedactingStream(stderr)
+    try:
+        _run_app_reporting_errors(app, command, args, configs)
+    finally:
+        sys.stderr = stderr
+
+
+def _run_app_reporting_errors(
+    app: Callable[[], Any], command: str, args: list[str], configs: Path
+) -> None:
+    """``_run_app`` once its streams are set up."""
     from hydra.errors import CompactHydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    if prints_config(args):  # --cfg/--info/--help print the overrides as typed: masked
-        app = _with_stdout_redacted(app)
     if os.environ.get("HYDRA_FULL_ERROR"):
         app()
         return
@@ -653,7 +713,7 @@ def main(argv: list[str] | None = None) -> None:
         from sim.errors import did_you_mean
 
         hint = did_you_mean(command, COMMANDS)
-        print(f"error: unknown command '{command}'{hint}\n\n{usage()}", file=sys.stderr)
+        print(f"error: unknown command '{redact(command)}'{hint}\n\n{usage()}", file=sys.stderr)
         sys.exit(2)
     multirun = bool({"-m", "--multirun"} & set(args))
     locked: Path | None = None
@@ -662,10 +722,11 @@ def main(argv: list[str] | None = None) -> None:
             configs = config_dir()
             args = rewrite_process_override(args, configs)
             args = check_experiment(command, args, configs)
+            _check_shell_completion(args)
             locked = lock_given_dir(command, args, multirun=multirun)
             _check_before_hydra(command, args, multirun=multirun)
         except SimError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {redact(str(exc))}", file=sys.stderr)
             sys.exit(2)
         if not multirun:
             common.note_run_root(_override(args, "hydra.run.dir") or _run_dir_pattern(command))
@@ -678,6 +739,21 @@ def main(argv: list[str] | None = None) -> None:
             if multirun:  # the folders of jobs refused there: as the earlier sweep left them
                 restore_sweep_dir(locked)
             unlock_run_dir(locked)
+
+
+def _check_shell_completion(args: list[str]) -> None:
+    """``SimError`` for ``--shell-completion`` without what Hydra needs (it raised a traceback):
+    ``install=SHELL`` or ``uninstall=SHELL``; ``query=SHELL`` only from the shell (``COMP_LINE``)."""
+    if not _shell_completion(args):
+        return
+    given = [a for a in args if a.startswith(("install=", "uninstall=", "query="))]
+    if len(given) != 1:
+        raise SimError(
+            "--shell-completion: give one of install=SHELL, uninstall=SHELL (SHELL: bash, zsh "
+            'or fish), e.g. eval "$(python -m sim simulate -sc install=bash)"'
+        )
+    if given[0].startswith("query=") and "COMP_LINE" not in os.environ:
+        raise SimError("--shell-completion query=...: run by the shell's completion, not by hand")
 
 
 def lock_given_dir(command: str, args: list[str], *, multirun: bool) -> Path | None:
