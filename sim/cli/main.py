@@ -446,6 +446,9 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     try:
         module = __import__(f"sim.cli.{command}", fromlist=["run"])
         module.run(cfg, run_dir, process_choice=choice)
+        from sim.cli.common import finish_run_record
+
+        finish_run_record(run_dir)
     except SimError as exc:
         _refused(hc, run_dir)
         print(f"error: {job}{exc}", file=sys.stderr)
