@@ -594,12 +594,14 @@ def _run_app_reporting_errors(
     try:
         app()
     except (CompactHydraException, OmegaConfBaseException) as exc:
-        print(
-            f"error: config: {redact(composition_error(exc, command, args, configs))}",
-            file=sys.stderr,
-        )
+        said = _override_into_a_list(exc) or composition_error(exc, command, args, configs)
+        print(f"error: config: {redact(said)}", file=sys.stderr)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - a bug: reported as Hydra does, exit 1
+        said = _override_into_a_list(exc)
+        if said is not None:  # OmegaConf's ValueError/TypeError for a key into a list
+            print(f"error: config: {redact(said)}", file=sys.stderr)
+            sys.exit(2)
         import traceback
 
         tb = exc.__traceback__
@@ -616,6 +618,68 @@ def _run_app_reporting_errors(
         sys.exit(1)
     finally:
         os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def _override_into_a_list(exc: BaseException) -> str | None:
+    """What was wrong when Hydra failed applying an override whose dotted key goes into a list
+    by name (``optimizer.objectives.kpi=...``: OmegaConf raised a bare ``ValueError: invalid
+    literal for int()``) or past its end: the key, the list, and how to write it. None when
+    ``exc`` is not that. Read from the frame of Hydra's override loop in the traceback, which
+    holds the override and the config it was applied to."""
+    from omegaconf import DictConfig, ListConfig
+
+    found = None
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        tb = e.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_name == "_apply_overrides_to_config":
+                found = tb.tb_frame.f_locals
+            tb = tb.tb_next
+        todo += [e.__cause__, e.__context__]
+    if not found or "override" not in found or "cfg" not in found:
+        return None
+    override, node = found["override"], found["cfg"]
+    key = str(override.key_or_group)
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        here = ".".join(parts[:i])
+        if isinstance(node, ListConfig):
+            example = _list_example(node)
+            if not part.isdigit():
+                rest = ".".join(parts[i:])
+                return (
+                    f"{key}: '{here}' is a list ({len(node)} items), so '{part}' is not a key "
+                    f"in it; name an item by its index, e.g. '{here}.0.{rest}=...', or give "
+                    f"the list whole, e.g. '{here}=[{example}]'"
+                )
+            if int(part) >= len(node):
+                return (
+                    f"{key}: '{here}' is a list of {len(node)} items (indices 0 to "
+                    f"{len(node) - 1}); to add an item give the list whole, e.g. "
+                    f"'{here}=[{example}, ...]'"
+                )
+            node = node[int(part)]
+        elif isinstance(node, DictConfig) and part in node:
+            node = node._get_node(part)
+        else:
+            return None
+    return None
+
+
+def _list_example(node: Any) -> str:
+    """An item of a list of the config, as typed in an override (``{kpi: x, direction: y}``)."""
+    from omegaconf import DictConfig, OmegaConf
+
+    if len(node) and isinstance(node[0], DictConfig):
+        first = OmegaConf.to_container(node[0], resolve=False)
+        return "{" + ", ".join(f"{k}: {v}" for k, v in first.items()) + "}"
+    return str(node[0]) if len(node) else "..."
 
 
 _NOT_OVERRIDDEN = re.compile(r"Could not (?:override|append to config)[^']*'([^']+)'")
