@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.cli.runlock import LOCK, holds_lock, process_alive, unlock_run_dir
 from sim.errors import ConfigError, SimError, redact
@@ -76,6 +76,26 @@ def config_bool(cfg: DictConfig, key: str) -> bool:
     if isinstance(value, bool):
         return value
     raise ConfigError(f"{key}: expected true or false, got {value!r}")
+
+
+def config_str(cfg: DictConfig, key: str, *, null: bool = False) -> Any:
+    """The text at ``key`` (a name, an option); a number is taken as its text. Else (a list, a
+    mapping, true/false: ``name=[a]`` was taken as the name "['a']") ``ConfigError`` naming the
+    key and what was expected."""
+    value = OmegaConf.select(cfg, key)
+    if value is None and null:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return str(value)
+    what = {ListConfig: "a list", DictConfig: "a mapping"}.get(type(value), repr(value))
+    if isinstance(value, ListConfig | DictConfig):
+        what += f" {OmegaConf.to_container(value, resolve=False)!r}"
+    raise ConfigError(
+        f"{key}: expected one name (text){' or null' if null else ''}, got {what}; e.g. "
+        f"{key}=my_name (in quotes if it holds brackets or commas: {key}='\"[a]\"')"
+    )
 
 
 def load_process(cfg: DictConfig, *, choice: str | None = None) -> ProcessModel:
@@ -639,6 +659,7 @@ __all__ = [
     "config_bool",
     "config_float",
     "config_int",
+    "config_str",
     "file_digest",
     "finish_run_record",
     "guard_resumable_dir",
