@@ -160,8 +160,12 @@ def _read_replications(path: Path, key: str) -> pd.DataFrame:
 
 
 def _ignored(name: str) -> bool:
-    """Overrides that change how a run was shown or where it went, not what was simulated."""
-    return name in ("progress", "workers") or name.startswith(("output.", "hydra."))
+    """Overrides that change how a run was shown or where it went, not what was simulated:
+    Hydra's own settings and config groups (``hydra.sweep.dir``, ``hydra/launcher=joblib``)
+    included, should any reach a run's task overrides."""
+    return name in ("progress", "workers", "hydra") or name.startswith(
+        ("output.", "hydra.", "hydra/")
+    )
 
 
 def _override_items(overrides: Sequence[str]) -> dict[str, str]:

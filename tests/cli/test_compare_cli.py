@@ -180,6 +180,21 @@ def test_labels_are_the_differing_overrides_made_unique_by_directory():
     ]
 
 
+def test_labels_leave_out_hydras_config_groups_and_settings():
+    """QA 13: a label holds only the user's model and scenario overrides, never Hydra's
+    (``hydra/launcher=joblib``, ``hydra.job.chdir=true``)."""
+    from sim.cli.compare import SimulateRun, scenario_labels
+
+    def run(path: str, overrides: list[str]) -> SimulateRun:
+        return SimulateRun(Path(path), pd.DataFrame(), "m", 0, 1, overrides)
+
+    runs = [
+        run("/s/0", ["hydra/launcher=joblib", "hydra.job.chdir=true", "seed=1"]),
+        run("/s/1", ["hydra/launcher=basic", "+hydra/sweeper=basic", "seed=2"]),
+    ]
+    assert scenario_labels(runs) == ["seed=1", "seed=2"]
+
+
 def sweep(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """A small ``simulate --multirun`` of the M/M/c model into ``sweep_dir``."""
     return run_sim(
