@@ -195,6 +195,21 @@ def test_labels_leave_out_hydras_config_groups_and_settings():
     assert scenario_labels(runs) == ["seed=1", "seed=2"]
 
 
+def test_job_folders_are_found_wherever_hydra_sweep_subdir_put_them(tmp_path):
+    """QA 13: ``compare sweep=<dir>`` looked for folders 0, 1, ... only: a sweep run with
+    ``hydra.sweep.subdir=job_${hydra.job.num}`` (or nested folders) had "no job folders"."""
+    from sim.cli.compare import job_folders
+
+    def job(rel: str, num: int) -> Path:
+        (tmp_path / rel / ".hydra").mkdir(parents=True)
+        (tmp_path / rel / ".hydra" / "hydra.yaml").write_text(f"hydra:\n  job:\n    num: {num}\n")
+        return tmp_path / rel
+
+    jobs = [job("job_10", 10), job("job_2", 2), job("server=3/seed=0", 0)]
+    (tmp_path / "notes").mkdir()  # not a job
+    assert job_folders(tmp_path) == [jobs[2], jobs[1], jobs[0]]
+
+
 def sweep(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """A small ``simulate --multirun`` of the M/M/c model into ``sweep_dir``."""
     return run_sim(
