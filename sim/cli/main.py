@@ -344,7 +344,10 @@ def _refuse_writing_into_a_compared_run(args: list[str], run_dir: Path) -> None:
     if sweep:
         compared.append(Path(sweep).expanduser())
         if Path(sweep).expanduser().is_dir():  # its job folders are runs compared as well
-            compared += [p for p in Path(sweep).expanduser().iterdir() if p.is_dir()]
+            folder = Path(sweep).expanduser()
+            compared += [p for p in folder.iterdir() if p.is_dir()]
+            # wherever hydra.sweep.subdir put them (sim.cli.compare.job_folders)
+            compared += [f.parent.parent for f in folder.glob("**/.hydra/hydra.yaml")]
     if run_dir.exists() and any(p.exists() and p.samefile(run_dir) for p in compared):
         raise SimError(f"hydra.run.dir={run_dir}: it is one of the runs compared; give another")
 
