@@ -210,6 +210,17 @@ def test_job_folders_are_found_wherever_hydra_sweep_subdir_put_them(tmp_path):
     assert job_folders(tmp_path) == [jobs[2], jobs[1], jobs[0]]
 
 
+def test_compare_refuses_writing_into_a_nested_job_folder_of_its_sweep(tmp_path):
+    from sim.cli.main import _refuse_writing_into_a_compared_run
+    from sim.errors import SimError
+
+    job = tmp_path / "a" / "j0"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  job:\n    num: 0\n")
+    with pytest.raises(SimError, match="it is one of the runs compared"):
+        _refuse_writing_into_a_compared_run([f"sweep={tmp_path}"], job)
+
+
 def sweep(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """A small ``simulate --multirun`` of the M/M/c model into ``sweep_dir``."""
     return run_sim(
