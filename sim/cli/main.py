@@ -144,11 +144,13 @@ _SWEEP_FUNCTION = re.compile(r"^\w+\(.*\)$")  # choice(...), range(...), glob(..
 
 
 def _sweep_items(value: str, multirun: bool) -> list[str] | None:
-    """The items of a ``--multirun`` sweep value ``a,b`` (None for one value or a sweep
-    function, which Hydra expands itself)."""
+    """The items of a ``--multirun`` sweep value ``a,b`` as typed (None for one value or a sweep
+    function, which Hydra expands itself). A quoted item keeps its commas and its quotes, as in
+    Hydra's grammar: ``'a,b.yaml',c.yaml`` is two items, ``'a,b.yaml'`` one value."""
     if not multirun or _SWEEP_FUNCTION.match(value) or "," not in value:
         return None
-    return [v.strip() for v in value.split(",")]
+    items = [v.strip() for v in _LIST_ITEM.findall(value) if v.strip()]
+    return items if len(items) > 1 else None
 
 
 def _model_file(group: str, value: str, configs: Path) -> str | None:
@@ -199,6 +201,24 @@ def _open_mapping_override(arg: str, multirun: bool) -> str:
     return f"++{mapping}=" + ",".join(f"{{{key}: {v}}}" for v in items)
 
 
+def _model_files(group: str, raw: str, items: list[str], configs: Path) -> list[str | None]:
+    """``_model_file`` of each item of ``group=raw``; a ``--multirun`` sweep whose items are not
+    files while the value whole names one (``process=a,b.yaml`` for the file ``a,b.yaml``) is
+    refused saying how to quote it."""
+    try:
+        return [_model_file(group, v, configs) for v in items]
+    except SimError:
+        whole = _unquoted(raw)
+        if len(items) > 1 and Path(whole).expanduser().is_file():
+            raise SimError(
+                f"{group}={raw}: with --multirun the commas make a sweep of {items}; to give "
+                f"the file '{whole}' quote it, as Hydra reads quotes: {group}='{whole}' (in the "
+                f"shell: \"{group}='{whole}'\"; a sweep of it and another: "
+                f"\"{group}='{whole}',other.yaml\")"
+            ) from None
+        raise
+
+
 def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
     """Turn ``process=<file>`` (or ``redesign=<file>``) into ``<group>=_from_file <group>.path=<abs>``.
 
@@ -212,8 +232,8 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
         name, _, raw = a.partition("=")
         if name in FILE_GROUPS and "=" in a and not a.endswith("=_from_file"):
             value = _unquoted(raw)
-            items = _sweep_items(value, multirun) or [value]
-            files = [_model_file(name, v, configs) for v in items]
+            items = [_unquoted(v) for v in _sweep_items(raw, multirun) or [raw]]
+            files = _model_files(name, raw, items, configs)
             if all(f is None for f in files):
                 out.append(a)  # bundled name(s)
             elif all(f is not None for f in files):
