@@ -22,6 +22,7 @@ from sim.cli.common import (
     config_bool,
     config_float,
     config_int,
+    config_str,
     file_digest,
     guard_run_dir,
     jobs_at_once,
@@ -107,16 +108,17 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "parallel_threshold": config_float(cfg, "calibration.parallel_threshold"),
         "role_similarity": config_float(cfg, "calibration.role_similarity"),
         "calendar_threshold": config_float(cfg, "calibration.calendar_threshold"),
-        "delay_method": str(cfg.calibration.delay_method),
-        "delay_time": str(cfg.calibration.delay_time),
-        "truncation": str(cfg.calibration.truncation),
+        "delay_method": config_str(cfg, "calibration.delay_method"),
+        "delay_time": config_str(cfg, "calibration.delay_time"),
+        "truncation": config_str(cfg, "calibration.truncation"),
         "max_repeats": config_int(cfg, "calibration.max_repeats", minimum=1),
-        "criterion": str(cfg.calibration.criterion),
+        "criterion": config_str(cfg, "calibration.criterion"),
     }
     check_calibration_options(**calibration)
     out = {
         "calibration": calibration,
         "seed": config_int(cfg, "seed", minimum=0),
+        "name": config_str(cfg, "name", null=True),
         "workers": config_int(cfg, "workers", minimum=1, null=True),
         "max_rows": _max_rows(cfg),
         "dropoff": _names(cfg, "outcomes.dropoff"),
@@ -267,7 +269,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
             f"  note: calibrating from {train.n_cases} cases only: fitted values are rough (see "
             "the sample sizes in model.yaml's provenance)"
         )
-    name = cfg.name or Path(str(cfg.log)).name.split(".")[0]
+    name = s["name"] or Path(str(cfg.log)).name.split(".")[0]
     _phase(
         cfg,
         f"calibrating from {train.n_cases:,} cases (routing, durations, arrivals, staff, "

@@ -10,6 +10,7 @@ import numbers
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -17,9 +18,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from sim.cli.runlock import LOCK, holds_lock, unlock_run_dir
+from sim.cli.runlock import LOCK, holds_lock, process_alive, unlock_run_dir
 from sim.errors import ConfigError, SimError, redact
 from sim.model import ProcessModel, from_dict, load
 from sim.model.jsonio import write_json
@@ -75,6 +76,26 @@ def config_bool(cfg: DictConfig, key: str) -> bool:
     if isinstance(value, bool):
         return value
     raise ConfigError(f"{key}: expected true or false, got {value!r}")
+
+
+def config_str(cfg: DictConfig, key: str, *, null: bool = False) -> Any:
+    """The text at ``key`` (a name, an option); a number is taken as its text. Else (a list, a
+    mapping, true/false: ``name=[a]`` was taken as the name "['a']") ``ConfigError`` naming the
+    key and what was expected."""
+    value = OmegaConf.select(cfg, key)
+    if value is None and null:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return str(value)
+    what = {ListConfig: "a list", DictConfig: "a mapping"}.get(type(value), repr(value))
+    if isinstance(value, ListConfig | DictConfig):
+        what += f" {OmegaConf.to_container(value, resolve=False)!r}"
+    raise ConfigError(
+        f"{key}: expected one name (text){' or null' if null else ''}, got {what}; e.g. "
+        f"{key}=my_name (in quotes if it holds brackets or commas: {key}='\"[a]\"')"
+    )
 
 
 def load_process(cfg: DictConfig, *, choice: str | None = None) -> ProcessModel:
@@ -146,6 +167,10 @@ def guard_run_dir(
     if overwrite:
         return
     held = _held(run_dir)
+    if held and set(held) <= BEFORE_RESULTS and stale_claim(run_dir) is not None:
+        if claim:
+            _take_over(run_dir, held)
+        held = []
     if held:
         named = [r for r in results if r in held] + [n for n in held if n not in results]
         shown = ", ".join(named[:6]) + (f" and {len(named) - 6} more" if len(named) > 6 else "")
@@ -178,8 +203,13 @@ def guard_resumable_dir(
             record = json.loads((run_dir / CLAIM).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             record = {}
-    if held == [CLAIM] and record == {"status": "running"}:
-        return False  # claimed by this run a moment ago
+    if held == [CLAIM] and record.get("status") == "running" and "command" not in record:
+        if record.get("pid") in (None, os.getpid()) or stale_claim(run_dir) is not None:
+            return False  # claimed by this run a moment ago, or by one killed since
+        raise ConfigError(
+            f"{run_dir}: another run started writing into this directory ({_who(record)}); "
+            "choose another hydra.run.dir"
+        )
     shown = ", ".join(sorted(held)[:6]) + (" ..." if len(held) > 6 else "")
     if record.get("command") != command:
         what = f"{_a(record['command'])} run" if record.get("command") else f"files ({shown})"
@@ -211,12 +241,79 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
+def _this_process() -> dict[str, Any]:
+    """What a claim or an unfinished run record says of the process writing it: a later run
+    tells from it whether that process still runs (``stale_claim``)."""
+    return {"status": "running", "pid": os.getpid(), "host": socket.gethostname()}
+
+
+def stale_claim(run_dir: Path) -> dict[str, Any] | None:
+    """The claim or run record in ``run_dir`` of a run that never finished (``"status":
+    "running"``) and whose process has ended: its pid and host are recorded, the host is this
+    one and no process has that pid. None otherwise: a finished run's record, a record older
+    than pids in records, a live run's claim, a run on another host (it cannot be told)."""
+    try:
+        record = json.loads((run_dir / CLAIM).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("status") != "running":
+        return None
+    pid = record.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return None
+    if record.get("host") != socket.gethostname() or process_alive(pid):
+        return None
+    return record
+
+
+def _who(record: dict[str, Any]) -> str:
+    """The run a claim or record names, for a message: command, pid, host, start."""
+    parts = [f"python -m sim {record['command']}"] if record.get("command") else []
+    if record.get("pid"):
+        parts.append(f"pid {record['pid']} on host {record.get('host', '?')}")
+    if record.get("started_utc"):
+        parts.append(f"started {record['started_utc']}")
+    return ", ".join(parts) or "no details"
+
+
+def _take_over(run_dir: Path, held: list[str]) -> None:
+    """Remove the claim or record (and its ``config.yaml``, ``redesign.yaml``) of a run whose
+    process ended before it wrote a result (``stale_claim``), with a note: killed (SIGKILL, a
+    machine's crash), it could not remove them itself."""
+    record = stale_claim(run_dir) or {}
+    for name in held:
+        (run_dir / name).unlink(missing_ok=True)
+    print(
+        f"note: {run_dir}: taking over from a run that ended before writing any result "
+        f"({_who(record)}; that process is gone); removed its {', '.join(held)}",
+        file=sys.stderr,
+    )
+
+
+def finish_run_record(run_dir: Path) -> None:
+    """Mark this process's run record in ``run_dir`` finished (``"status": "finished"``), once
+    the run has written its results: a finished run's record is never taken for a killed one's
+    (``stale_claim``). A record another process wrote, or none, is left as it is."""
+    path = run_dir / CLAIM
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(record, dict) or record.get("status") != "running":
+        return
+    if record.get("pid") != os.getpid() or "command" not in record:
+        return
+    write_json(path, record | {"status": "finished"})
+
+
 def claim_run_dir(run_dir: Path) -> None:
-    """Create ``run.json`` exclusively: of two runs reaching an empty directory, one wins."""
+    """Create ``run.json`` exclusively: of two runs reaching an empty directory, one wins. It
+    records this process (pid, host) so a rerun can tell a killed run's claim (``stale_claim``)."""
     run_dir.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
     try:
         with (run_dir / CLAIM).open("x", encoding="utf-8") as f:
-            f.write('{"status": "running"}\n')
+            f.write(json.dumps(_this_process() | {"started_utc": started}) + "\n")
     except FileExistsError:
         raise ConfigError(
             f"{run_dir}: another run started writing into this directory at the same moment; "
@@ -243,7 +340,7 @@ def release_run_dir(run_dir: Path, *, tidy: bool = True) -> None:
             (run_dir / name).unlink(missing_ok=True)
         _CLAIMED.discard(run_dir.resolve())
         held = []
-    elif held == [CLAIM] and claim.read_text(encoding="utf-8").startswith('{"status": "running"}'):
+    elif held == [CLAIM] and _own_or_stale_claim(run_dir):
         claim.unlink()
         held = []
     if not tidy or held or not run_dir.is_dir():
@@ -258,6 +355,18 @@ def release_run_dir(run_dir: Path, *, tidy: bool = True) -> None:
         run_dir.rmdir()
     if not run_dir.exists():
         _remove_created_parents(run_dir)
+
+
+def _own_or_stale_claim(run_dir: Path) -> bool:
+    """Whether ``run.json`` in ``run_dir`` is a bare claim (no run record yet) of this process,
+    of a process that has ended, or of a version that did not record the process."""
+    try:
+        record = json.loads((run_dir / CLAIM).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict) or record.get("status") != "running" or "command" in record:
+        return False
+    return record.get("pid") in (None, os.getpid()) or stale_claim(run_dir) is not None
 
 
 # The topmost folder of the run directory's fixed part (``outputs/calibrate`` of
@@ -467,16 +576,20 @@ def write_run_record(
     (run_dir / "config.yaml").write_text(
         OmegaConf.to_yaml(OmegaConf.create(resolved)), encoding="utf-8"
     )
-    record = {
-        "command": command,
-        "argv": redact_obj(["python", "-m", "sim", *(TYPED_ARGV or sys.argv[1:])]),
-        "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seed": cfg.get("seed"),
-        "versions": package_versions(),
-        "git_commit": git_commit(),
-        "git_dirty": git_dirty(),
-        "platform": platform.platform(),
-    } | (extra or {})
+    record = (
+        {
+            **_this_process(),  # "finished" once its results are written (``finish_run_record``)
+            "command": command,
+            "argv": redact_obj(["python", "-m", "sim", *(TYPED_ARGV or sys.argv[1:])]),
+            "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seed": cfg.get("seed"),
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+            "git_dirty": git_dirty(),
+            "platform": platform.platform(),
+        }
+        | (extra or {})
+    )
     write_json(run_dir / "run.json", record)
     _redact_hydra_files(run_dir)
 
@@ -546,7 +659,9 @@ __all__ = [
     "config_bool",
     "config_float",
     "config_int",
+    "config_str",
     "file_digest",
+    "finish_run_record",
     "guard_resumable_dir",
     "guard_run_dir",
     "jobs_at_once",
@@ -555,6 +670,7 @@ __all__ = [
     "restore_sweep_dir",
     "snapshot_run_dir",
     "snapshot_sweep_dir",
+    "stale_claim",
     "load_process",
     "note_run_root",
     "package_versions",

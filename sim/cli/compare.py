@@ -160,8 +160,12 @@ def _read_replications(path: Path, key: str) -> pd.DataFrame:
 
 
 def _ignored(name: str) -> bool:
-    """Overrides that change how a run was shown or where it went, not what was simulated."""
-    return name in ("progress", "workers") or name.startswith(("output.", "hydra."))
+    """Overrides that change how a run was shown or where it went, not what was simulated:
+    Hydra's own settings and config groups (``hydra.sweep.dir``, ``hydra/launcher=joblib``)
+    included, should any reach a run's task overrides."""
+    return name in ("progress", "workers", "hydra") or name.startswith(
+        ("output.", "hydra.", "hydra/")
+    )
 
 
 def _override_items(overrides: Sequence[str]) -> dict[str, str]:
@@ -329,16 +333,39 @@ def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
     """The job folders of a ``simulate --multirun`` directory (``0``, ``1``, ... in job order)."""
     if not sweep_dir.is_dir():
         raise ConfigError(f"{key}={sweep_dir}: no such directory")
-    jobs = sorted(
-        (p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()),
-        key=lambda p: int(p.name),
-    )
+    jobs = job_folders(sweep_dir)
     if not jobs:
         raise ConfigError(
-            f"{key}={sweep_dir}: no job folders (0, 1, ...) in it; give the directory a "
-            "'python -m sim simulate --multirun' wrote (hydra.sweep.dir)"
+            f"{key}={sweep_dir}: no job folders in it (folders 0, 1, ..., or any holding a "
+            "job's .hydra/hydra.yaml); give the directory a 'python -m sim simulate "
+            "--multirun' wrote (hydra.sweep.dir)"
         )
-    return [read_simulate_run(p, f"{key}={sweep_dir}: job {p.name}") for p in jobs]
+    return [
+        read_simulate_run(p, f"{key}={sweep_dir}: job {p.relative_to(sweep_dir)}") for p in jobs
+    ]
+
+
+def job_folders(sweep_dir: Path) -> list[Path]:
+    """The job folders of a sweep directory in job order: each folder below it whose
+    ``.hydra/hydra.yaml`` Hydra wrote for a job (wherever ``hydra.sweep.subdir`` put it,
+    ``job_${hydra.job.num}`` or nested), ordered by its job number; and folders named 0, 1, ...
+    (a job's without its ``.hydra/``)."""
+    import yaml
+
+    found: dict[Path, tuple[int, str]] = {}
+    for f in sweep_dir.glob("**/.hydra/hydra.yaml"):
+        job = f.parent.parent
+        if job == sweep_dir:
+            continue
+        try:
+            num = int(yaml.safe_load(f.read_text(encoding="utf-8"))["hydra"]["job"]["num"])
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+            num = int(job.name) if job.name.isdigit() else 1 << 30
+        found[job] = (num, str(job))
+    for p in sweep_dir.iterdir():
+        if p.is_dir() and p.name.isdigit() and p not in found:
+            found[p] = (int(p.name), str(p))
+    return sorted(found, key=lambda p: found[p])
 
 
 def pairable(run: SimulateRun, base: SimulateRun) -> bool:

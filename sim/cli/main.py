@@ -144,11 +144,13 @@ _SWEEP_FUNCTION = re.compile(r"^\w+\(.*\)$")  # choice(...), range(...), glob(..
 
 
 def _sweep_items(value: str, multirun: bool) -> list[str] | None:
-    """The items of a ``--multirun`` sweep value ``a,b`` (None for one value or a sweep
-    function, which Hydra expands itself)."""
+    """The items of a ``--multirun`` sweep value ``a,b`` as typed (None for one value or a sweep
+    function, which Hydra expands itself). A quoted item keeps its commas and its quotes, as in
+    Hydra's grammar: ``'a,b.yaml',c.yaml`` is two items, ``'a,b.yaml'`` one value."""
     if not multirun or _SWEEP_FUNCTION.match(value) or "," not in value:
         return None
-    return [v.strip() for v in value.split(",")]
+    items = [v.strip() for v in _LIST_ITEM.findall(value) if v.strip()]
+    return items if len(items) > 1 else None
 
 
 def _model_file(group: str, value: str, configs: Path) -> str | None:
@@ -199,6 +201,24 @@ def _open_mapping_override(arg: str, multirun: bool) -> str:
     return f"++{mapping}=" + ",".join(f"{{{key}: {v}}}" for v in items)
 
 
+def _model_files(group: str, raw: str, items: list[str], configs: Path) -> list[str | None]:
+    """``_model_file`` of each item of ``group=raw``; a ``--multirun`` sweep whose items are not
+    files while the value whole names one (``process=a,b.yaml`` for the file ``a,b.yaml``) is
+    refused saying how to quote it."""
+    try:
+        return [_model_file(group, v, configs) for v in items]
+    except SimError:
+        whole = _unquoted(raw)
+        if len(items) > 1 and Path(whole).expanduser().is_file():
+            raise SimError(
+                f"{group}={raw}: with --multirun the commas make a sweep of {items}; to give "
+                f"the file '{whole}' quote it, as Hydra reads quotes: {group}='{whole}' (in the "
+                f"shell: \"{group}='{whole}'\"; a sweep of it and another: "
+                f"\"{group}='{whole}',other.yaml\")"
+            ) from None
+        raise
+
+
 def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
     """Turn ``process=<file>`` (or ``redesign=<file>``) into ``<group>=_from_file <group>.path=<abs>``.
 
@@ -212,8 +232,8 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
         name, _, raw = a.partition("=")
         if name in FILE_GROUPS and "=" in a and not a.endswith("=_from_file"):
             value = _unquoted(raw)
-            items = _sweep_items(value, multirun) or [value]
-            files = [_model_file(name, v, configs) for v in items]
+            items = [_unquoted(v) for v in _sweep_items(raw, multirun) or [raw]]
+            files = _model_files(name, raw, items, configs)
             if all(f is None for f in files):
                 out.append(a)  # bundled name(s)
             elif all(f is not None for f in files):
@@ -344,7 +364,10 @@ def _refuse_writing_into_a_compared_run(args: list[str], run_dir: Path) -> None:
     if sweep:
         compared.append(Path(sweep).expanduser())
         if Path(sweep).expanduser().is_dir():  # its job folders are runs compared as well
-            compared += [p for p in Path(sweep).expanduser().iterdir() if p.is_dir()]
+            folder = Path(sweep).expanduser()
+            compared += [p for p in folder.iterdir() if p.is_dir()]
+            # wherever hydra.sweep.subdir put them (sim.cli.compare.job_folders)
+            compared += [f.parent.parent for f in folder.glob("**/.hydra/hydra.yaml")]
     if run_dir.exists() and any(p.exists() and p.samefile(run_dir) for p in compared):
         raise SimError(f"hydra.run.dir={run_dir}: it is one of the runs compared; give another")
 
@@ -446,6 +469,9 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     try:
         module = __import__(f"sim.cli.{command}", fromlist=["run"])
         module.run(cfg, run_dir, process_choice=choice)
+        from sim.cli.common import finish_run_record
+
+        finish_run_record(run_dir)
     except SimError as exc:
         _refused(hc, run_dir)
         print(f"error: {job}{exc}", file=sys.stderr)
@@ -494,6 +520,52 @@ def prints_config(args: list[str]) -> bool:
     )
 
 
+class RedactingStream:
+    """A text stream that writes to ``stream`` with passwords masked (``sim.errors.redact``),
+    each write as it comes: what Hydra's argument parser prints on a bad flag value
+    (``--info optimizer.storage=postgresql://u:pw@h/db`` takes the override for the value of
+    ``--info`` and names it in its error) goes through it, as does every other line on stderr."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` masked; returns the length of ``text`` as given."""
+        self._stream.write(redact(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _shell_completion(args: list[str]) -> bool:
+    """Whether ``args`` ask for Hydra's shell completion (``-sc``/``--shell-completion``)."""
+    return any(
+        a in ("-sc", "--shell-completion") or a.startswith("--shell-completion=") for a in args
+    )
+
+
+def _completions_without_passwords(app: Callable[[], Any]) -> Callable[[], Any]:
+    """``app`` with the completions it prints held back and those holding a password dropped:
+    Hydra completes ``optimizer.storage=`` with the value typed earlier on the line, the password
+    in clear, and a masked value would replace the user's password when the shell inserts it."""
+
+    def run() -> Any:
+        import contextlib
+        import io
+
+        held = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(held):
+                return app()
+        finally:
+            lines = held.getvalue().splitlines(keepends=True)
+            sys.stdout.write("".join(line for line in lines if redact(line) == line))
+            sys.stdout.flush()
+
+    return run
+
+
 def _with_stdout_redacted(app: Callable[[], Any]) -> Callable[[], Any]:
     """``app`` with what it prints to stdout held back and printed with passwords masked
     (``sim.errors.redact``): Hydra's ``--cfg job`` printed a storage URL's password in clear."""
@@ -518,12 +590,26 @@ def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Pat
     config group, an override Hydra cannot parse) is a config error: a message naming the key
     and what it may be, exit status 2 (Hydra's own handler exits 1 and advises ``+key=``).
     Any other error is reported as Hydra reports it. ``HYDRA_FULL_ERROR=1`` set by the user
-    keeps Hydra's full traceback."""
+    keeps Hydra's full traceback. Whatever reaches stderr has its passwords masked."""
+    if _shell_completion(args):
+        app = _completions_without_passwords(app)
+    elif prints_config(args):  # --cfg/--info/--help print the overrides as typed: masked
+        app = _with_stdout_redacted(app)
+    stderr = sys.stderr
+    sys.stderr = RedactingStream(stderr)
+    try:
+        _run_app_reporting_errors(app, command, args, configs)
+    finally:
+        sys.stderr = stderr
+
+
+def _run_app_reporting_errors(
+    app: Callable[[], Any], command: str, args: list[str], configs: Path
+) -> None:
+    """``_run_app`` once its streams are set up."""
     from hydra.errors import CompactHydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    if prints_config(args):  # --cfg/--info/--help print the overrides as typed: masked
-        app = _with_stdout_redacted(app)
     if os.environ.get("HYDRA_FULL_ERROR"):
         app()
         return
@@ -531,12 +617,14 @@ def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Pat
     try:
         app()
     except (CompactHydraException, OmegaConfBaseException) as exc:
-        print(
-            f"error: config: {redact(composition_error(exc, command, args, configs))}",
-            file=sys.stderr,
-        )
+        said = _override_into_a_list(exc) or composition_error(exc, command, args, configs)
+        print(f"error: config: {redact(said)}", file=sys.stderr)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - a bug: reported as Hydra does, exit 1
+        said = _override_into_a_list(exc)
+        if said is not None:  # OmegaConf's ValueError/TypeError for a key into a list
+            print(f"error: config: {redact(said)}", file=sys.stderr)
+            sys.exit(2)
         import traceback
 
         tb = exc.__traceback__
@@ -553,6 +641,68 @@ def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Pat
         sys.exit(1)
     finally:
         os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def _override_into_a_list(exc: BaseException) -> str | None:
+    """What was wrong when Hydra failed applying an override whose dotted key goes into a list
+    by name (``optimizer.objectives.kpi=...``: OmegaConf raised a bare ``ValueError: invalid
+    literal for int()``) or past its end: the key, the list, and how to write it. None when
+    ``exc`` is not that. Read from the frame of Hydra's override loop in the traceback, which
+    holds the override and the config it was applied to."""
+    from omegaconf import DictConfig, ListConfig
+
+    found = None
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        tb = e.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_name == "_apply_overrides_to_config":
+                found = tb.tb_frame.f_locals
+            tb = tb.tb_next
+        todo += [e.__cause__, e.__context__]
+    if not found or "override" not in found or "cfg" not in found:
+        return None
+    override, node = found["override"], found["cfg"]
+    key = str(override.key_or_group)
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        here = ".".join(parts[:i])
+        if isinstance(node, ListConfig):
+            example = _list_example(node)
+            if not part.isdigit():
+                rest = ".".join(parts[i:])
+                return (
+                    f"{key}: '{here}' is a list ({len(node)} items), so '{part}' is not a key "
+                    f"in it; name an item by its index, e.g. '{here}.0.{rest}=...', or give "
+                    f"the list whole, e.g. '{here}=[{example}]'"
+                )
+            if int(part) >= len(node):
+                return (
+                    f"{key}: '{here}' is a list of {len(node)} items (indices 0 to "
+                    f"{len(node) - 1}); to add an item give the list whole, e.g. "
+                    f"'{here}=[{example}, ...]'"
+                )
+            node = node[int(part)]
+        elif isinstance(node, DictConfig) and part in node:
+            node = node._get_node(part)
+        else:
+            return None
+    return None
+
+
+def _list_example(node: Any) -> str:
+    """An item of a list of the config, as typed in an override (``{kpi: x, direction: y}``)."""
+    from omegaconf import DictConfig, OmegaConf
+
+    if len(node) and isinstance(node[0], DictConfig):
+        first = OmegaConf.to_container(node[0], resolve=False)
+        return "{" + ", ".join(f"{k}: {v}" for k, v in first.items()) + "}"
+    return str(node[0]) if len(node) else "..."
 
 
 _NOT_OVERRIDDEN = re.compile(r"Could not (?:override|append to config)[^']*'([^']+)'")
@@ -653,7 +803,7 @@ def main(argv: list[str] | None = None) -> None:
         from sim.errors import did_you_mean
 
         hint = did_you_mean(command, COMMANDS)
-        print(f"error: unknown command '{command}'{hint}\n\n{usage()}", file=sys.stderr)
+        print(f"error: unknown command '{redact(command)}'{hint}\n\n{usage()}", file=sys.stderr)
         sys.exit(2)
     multirun = bool({"-m", "--multirun"} & set(args))
     locked: Path | None = None
@@ -662,10 +812,11 @@ def main(argv: list[str] | None = None) -> None:
             configs = config_dir()
             args = rewrite_process_override(args, configs)
             args = check_experiment(command, args, configs)
+            _check_shell_completion(args)
             locked = lock_given_dir(command, args, multirun=multirun)
             _check_before_hydra(command, args, multirun=multirun)
         except SimError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {redact(str(exc))}", file=sys.stderr)
             sys.exit(2)
         if not multirun:
             common.note_run_root(_override(args, "hydra.run.dir") or _run_dir_pattern(command))
@@ -678,6 +829,21 @@ def main(argv: list[str] | None = None) -> None:
             if multirun:  # the folders of jobs refused there: as the earlier sweep left them
                 restore_sweep_dir(locked)
             unlock_run_dir(locked)
+
+
+def _check_shell_completion(args: list[str]) -> None:
+    """``SimError`` for ``--shell-completion`` without what Hydra needs (it raised a traceback):
+    ``install=SHELL`` or ``uninstall=SHELL``; ``query=SHELL`` only from the shell (``COMP_LINE``)."""
+    if not _shell_completion(args):
+        return
+    given = [a for a in args if a.startswith(("install=", "uninstall=", "query="))]
+    if len(given) != 1:
+        raise SimError(
+            "--shell-completion: give one of install=SHELL, uninstall=SHELL (SHELL: bash, zsh "
+            'or fish), e.g. eval "$(python -m sim simulate -sc install=bash)"'
+        )
+    if given[0].startswith("query=") and "COMP_LINE" not in os.environ:
+        raise SimError("--shell-completion query=...: run by the shell's completion, not by hand")
 
 
 def lock_given_dir(command: str, args: list[str], *, multirun: bool) -> Path | None:

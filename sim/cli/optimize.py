@@ -12,6 +12,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.cli.common import (
     config_bool,
     config_int,
+    config_str,
     guard_resumable_dir,
     load_process,
     write_run_record,
@@ -208,7 +209,7 @@ def build_job(
             early_stop=config_bool(cfg, "optimizer.early_stop") if "early_stop" in opt else True,
             n_jobs=integer("n_jobs", 1),
             workers=None,
-            study_name=str(opt.get("study_name") or model.name),
+            study_name=config_str(cfg, "optimizer.study_name", null=True) or model.name,
             storage=storage_url(opt.get("storage"), run_dir),
             # the run directory's own study.db: no other run uses it
             owns_storage=opt.get("storage") is None,

@@ -61,6 +61,20 @@ _HELD: dict[Path, _Held] = {}
 _GUARD = threading.Lock()
 
 
+def _forget_locks_in_child() -> None:
+    """In a process forked from a run (a replication worker): close its copies of the lock
+    descriptors. A lock is released only when every descriptor of it is closed, so workers a
+    SIGKILLed run left running held its directory locked, and a rerun was refused."""
+    for held in list(_HELD.values()):
+        with contextlib.suppress(OSError):
+            os.close(held.fd)
+    _HELD.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_locks_in_child)
+
+
 def lock_run_dir(
     run_dir: Path, *, command: str, argv: list[str] | None = None, key: str = "hydra.run.dir"
 ) -> bool:
@@ -195,7 +209,7 @@ def _busy(run_dir: Path, holder: dict, key: str) -> RunDirBusy:
     if holder.get("started_utc"):
         who.append(f"started {holder['started_utc']}")
     ended = ""
-    if holder.get("host") == socket.gethostname() and not _alive(holder.get("pid")):
+    if holder.get("host") == socket.gethostname() and not process_alive(holder.get("pid")):
         ended = " (that process has ended: a process it started still holds the lock)"
     return RunDirBusy(
         f"{run_dir}: another run is writing into this directory "
@@ -207,7 +221,7 @@ def _busy(run_dir: Path, holder: dict, key: str) -> RunDirBusy:
     )
 
 
-def _alive(pid: object) -> bool:
+def process_alive(pid: object) -> bool:
     """Whether a process ``pid`` runs on this host (True when that cannot be told)."""
     if not isinstance(pid, int) or pid <= 0:
         return True

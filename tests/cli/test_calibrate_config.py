@@ -431,3 +431,43 @@ def test_an_existing_input_path_is_made_absolute_and_a_missing_one_kept_as_typed
         f"sweep='{tmp_path / 'r 1'}'",
         f"runs=['{tmp_path / 'r 1'}',gone]",
     ]
+
+
+def _composed(command: str, *overrides: str):
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from sim.cli.main import config_dir
+
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+        return compose(config_name=command, overrides=list(overrides))
+
+
+@pytest.mark.parametrize(
+    ("override", "got"),
+    [("name=[a]", "got a list ['a']"), ("name={a: 1}", "got a mapping {'a': 1}")],
+)
+def test_a_list_or_mapping_as_the_model_name_is_refused_naming_the_key(override, got):
+    """QA 13: ``name=[a]`` was accepted, the model named "['a']"; checked with the other
+    settings, before any log is read or file written."""
+    from sim.cli.calibrate import settings
+    from sim.errors import ConfigError
+
+    cfg = _composed("calibrate", "log=x.csv", override)
+    with pytest.raises(ConfigError, match=r"^name: expected one name \(text\) or null, ") as exc:
+        settings(cfg)
+    assert got in str(exc.value)
+    assert settings(_composed("calibrate", "log=x.csv", "name=7"))["name"] == "7"  # a number
+    assert settings(_composed("calibrate", "log=x.csv", "name='[a]'"))["name"] == "[a]"
+
+
+def test_a_list_as_the_study_name_is_refused_naming_the_key():
+    from omegaconf import OmegaConf
+
+    from sim.cli.common import config_str
+    from sim.errors import ConfigError
+
+    cfg = OmegaConf.create({"optimizer": {"study_name": ["a", "b"]}})
+    with pytest.raises(ConfigError, match=r"optimizer.study_name: expected one name .* list"):
+        config_str(cfg, "optimizer.study_name", null=True)

@@ -571,3 +571,24 @@ def test_a_mapping_override_with_a_key_its_section_lacks_names_that_key(tmp_path
         res.stderr
     )
     assert "did you mean 'seed'" in res.stderr and "did you mean 'sampler'" not in res.stderr
+
+
+def test_a_swept_model_file_with_a_comma_is_given_quoted(tmp_path, crm_path):
+    """QA 13: ``--multirun process='a,b.yaml',c.yaml`` split the quoted name at its comma
+    ("process='a: not a bundled process nor a file"); unquoted, the message says to quote it."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.cli.main import rewrite_process_override
+    from sim.errors import SimError
+
+    comma, plain = tmp_path / "a,b.yaml", tmp_path / "c.yaml"
+    for f in (comma, plain):
+        f.write_bytes(crm_path.read_bytes())
+    out = rewrite_process_override(["-m", f"process='{comma}',{plain}"], CONFIGS)
+    assert out[1] == "process=_from_file"
+    swept = OverridesParser.create().parse_override(out[2]).sweep_iterator()
+    assert [getattr(v, "text", v) for v in swept] == [str(comma), str(plain)]
+    out = rewrite_process_override(["-m", f"process='{comma}'"], CONFIGS)  # one file, no sweep
+    assert OverridesParser.create().parse_override(out[2]).value() == str(comma)
+    with pytest.raises(SimError, match=r"with --multirun the commas make a sweep of .* quote it"):
+        rewrite_process_override(["-m", f"process={comma}"], CONFIGS)

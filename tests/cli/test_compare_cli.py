@@ -180,6 +180,47 @@ def test_labels_are_the_differing_overrides_made_unique_by_directory():
     ]
 
 
+def test_labels_leave_out_hydras_config_groups_and_settings():
+    """QA 13: a label holds only the user's model and scenario overrides, never Hydra's
+    (``hydra/launcher=joblib``, ``hydra.job.chdir=true``)."""
+    from sim.cli.compare import SimulateRun, scenario_labels
+
+    def run(path: str, overrides: list[str]) -> SimulateRun:
+        return SimulateRun(Path(path), pd.DataFrame(), "m", 0, 1, overrides)
+
+    runs = [
+        run("/s/0", ["hydra/launcher=joblib", "hydra.job.chdir=true", "seed=1"]),
+        run("/s/1", ["hydra/launcher=basic", "+hydra/sweeper=basic", "seed=2"]),
+    ]
+    assert scenario_labels(runs) == ["seed=1", "seed=2"]
+
+
+def test_job_folders_are_found_wherever_hydra_sweep_subdir_put_them(tmp_path):
+    """QA 13: ``compare sweep=<dir>`` looked for folders 0, 1, ... only: a sweep run with
+    ``hydra.sweep.subdir=job_${hydra.job.num}`` (or nested folders) had "no job folders"."""
+    from sim.cli.compare import job_folders
+
+    def job(rel: str, num: int) -> Path:
+        (tmp_path / rel / ".hydra").mkdir(parents=True)
+        (tmp_path / rel / ".hydra" / "hydra.yaml").write_text(f"hydra:\n  job:\n    num: {num}\n")
+        return tmp_path / rel
+
+    jobs = [job("job_10", 10), job("job_2", 2), job("server=3/seed=0", 0)]
+    (tmp_path / "notes").mkdir()  # not a job
+    assert job_folders(tmp_path) == [jobs[2], jobs[1], jobs[0]]
+
+
+def test_compare_refuses_writing_into_a_nested_job_folder_of_its_sweep(tmp_path):
+    from sim.cli.main import _refuse_writing_into_a_compared_run
+    from sim.errors import SimError
+
+    job = tmp_path / "a" / "j0"
+    (job / ".hydra").mkdir(parents=True)
+    (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  job:\n    num: 0\n")
+    with pytest.raises(SimError, match="it is one of the runs compared"):
+        _refuse_writing_into_a_compared_run([f"sweep={tmp_path}"], job)
+
+
 def sweep(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """A small ``simulate --multirun`` of the M/M/c model into ``sweep_dir``."""
     return run_sim(

@@ -99,3 +99,35 @@ def test_a_mapping_where_a_list_is_expected_says_so_with_an_example(tmp_path):
     )
     assert "Cannot merge" not in proc.stderr
     assert not run.exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        (
+            "optimizer.objectives.kpi=cycle_time_mean",
+            "optimizer.objectives.kpi: 'optimizer.objectives' is a list (3 items), so 'kpi' is "
+            "not a key in it; name an item by its index, e.g. 'optimizer.objectives.0.kpi=...', "
+            "or give the list whole, e.g. 'optimizer.objectives=[{kpi: cycle_time_mean, "
+            "direction: minimize}]'",
+        ),
+        ("++optimizer.objectives.kpi=x", "'optimizer.objectives' is a list (3 items)"),
+        ("optimizer.objectives.kpi.max=1", "e.g. 'optimizer.objectives.0.kpi.max=...'"),
+        ("optimizer.objectives.7.kpi=x", "is a list of 3 items (indices 0 to 2)"),
+    ],
+)
+def test_a_dotted_key_into_a_list_names_the_list_and_how_to_write_it(
+    override, says, capsys, monkeypatch
+):
+    """QA 13: a key into a list by name was OmegaConf's traceback (``ValueError: invalid literal
+    for int()``) or 'Index 'kpi' (str) is not an int'. In this process: no subprocess needed."""
+    from sim.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["sim"])
+    with pytest.raises(SystemExit) as exc:
+        main(["optimize", override, "--cfg", "job"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    assert f"error: config: {override.lstrip('+').partition('=')[0]}: " in err
+    assert says in err
+    assert "Traceback" not in err

@@ -448,3 +448,53 @@ def test_hydra_cfg_prints_the_storage_password_masked(tmp_path, flag):
     assert res.returncode == 0, res.stderr
     assert "alice:***@127.0.0.1" in res.stdout
     assert SECRET not in res.stdout + res.stderr
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        ["--info", f"optimizer.storage=postgresql://alice:{SECRET}@h/db"],
+        ["-c", f"optimizer.storage=postgresql://alice:{SECRET}@h/db"],
+        [f"--cfg=optimizer.storage=postgresql://alice:{SECRET}@h/db"],
+    ],
+)
+def test_a_flag_taking_the_storage_override_for_its_value_masks_it(flags, capsys, monkeypatch):
+    """QA 13: ``--info <override>``: Hydra's argument parser took the override for the value of
+    ``--info`` and printed it, the password in clear, in its error (run in this process: the
+    stream stderr goes to is the one Hydra's parser writes to)."""
+    from sim.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["sim"])
+    with pytest.raises(SystemExit) as exc:
+        main(["optimize", *flags])
+    out, err = capsys.readouterr()
+    assert exc.value.code == 2
+    assert "invalid choice: 'optimizer.storage=postgresql://alice:***@h/db'" in err
+    assert SECRET not in out + err
+
+
+def test_shell_completion_offers_no_password(capsys, monkeypatch):
+    """QA 13: Hydra completed ``optimizer.storage`` with the URL typed earlier on the line,
+    password in clear; a masked completion would replace the password, so it is not offered."""
+    from sim.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["sim"])
+    url = f"postgresql://alice:{SECRET}@h/db"
+    monkeypatch.setenv("COMP_LINE", f"sim optimizer.storage={url} optimizer.stor")
+    main(["optimize", "-sc", "query=bash"])
+    assert capsys.readouterr().out.split() == ["optimizer.storage="]  # completion still works
+    monkeypatch.setenv("COMP_LINE", f"sim optimizer.storage={url} optimizer.storage=")
+    main(["optimize", "-sc", "query=bash"])
+    out, err = capsys.readouterr()
+    assert SECRET not in out + err
+
+
+def test_shell_completion_without_its_subcommand_says_what_to_give(capsys, monkeypatch):
+    """QA 13: ``-sc`` alone ended in a traceback from inside Hydra."""
+    from sim.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["sim"])
+    with pytest.raises(SystemExit) as exc:
+        main(["optimize", "-sc"])
+    assert exc.value.code == 2
+    assert "--shell-completion: give one of install=SHELL" in capsys.readouterr().err
