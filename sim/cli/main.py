@@ -545,10 +545,8 @@ def _shell_completion(args: list[str]) -> bool:
     )
 
 
-def _completions_without_passwords(app: Callable[[], Any]) -> Callable[[], Any]:
-    """``app`` with the completions it prints held back and those holding a password dropped:
-    Hydra completes ``optimizer.storage=`` with the value typed earlier on the line, the password
-    in clear, and a masked value would replace the user's password when the shell inserts it."""
+def _with_stdout_through(app: Callable[[], Any], clean: Callable[[str], str]) -> Callable[[], Any]:
+    """``app`` with what it prints to stdout held back and printed through ``clean``."""
 
     def run() -> Any:
         import contextlib
@@ -559,30 +557,28 @@ def _completions_without_passwords(app: Callable[[], Any]) -> Callable[[], Any]:
             with contextlib.redirect_stdout(held):
                 return app()
         finally:
-            lines = held.getvalue().splitlines(keepends=True)
-            sys.stdout.write("".join(line for line in lines if redact(line) == line))
+            sys.stdout.write(clean(held.getvalue()))
             sys.stdout.flush()
 
     return run
+
+
+def _completions_without_passwords(app: Callable[[], Any]) -> Callable[[], Any]:
+    """``app`` with the completions it prints that hold a password dropped: Hydra completes
+    ``optimizer.storage=`` with the value typed earlier on the line, the password in clear, and
+    a masked value would replace the user's password when the shell inserts it."""
+
+    def without_passwords(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        return "".join(line for line in lines if redact(line) == line)
+
+    return _with_stdout_through(app, without_passwords)
 
 
 def _with_stdout_redacted(app: Callable[[], Any]) -> Callable[[], Any]:
-    """``app`` with what it prints to stdout held back and printed with passwords masked
+    """``app`` with what it prints to stdout printed with passwords masked
     (``sim.errors.redact``): Hydra's ``--cfg job`` printed a storage URL's password in clear."""
-
-    def run() -> Any:
-        import contextlib
-        import io
-
-        held = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(held):
-                return app()
-        finally:
-            sys.stdout.write(redact(held.getvalue()))
-            sys.stdout.flush()
-
-    return run
+    return _with_stdout_through(app, redact)
 
 
 def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Path) -> None:
