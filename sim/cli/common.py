@@ -167,9 +167,10 @@ def guard_run_dir(
     if overwrite:
         return
     held = _held(run_dir)
-    if held and set(held) <= BEFORE_RESULTS and stale_claim(run_dir) is not None:
+    stale = stale_claim(run_dir) if held and set(held) <= BEFORE_RESULTS else None
+    if stale is not None:
         if claim:
-            _take_over(run_dir, held)
+            _take_over(run_dir, held, stale)
         held = []
     if held:
         named = [r for r in results if r in held] + [n for n in held if n not in results]
@@ -276,11 +277,10 @@ def _who(record: dict[str, Any]) -> str:
     return ", ".join(parts) or "no details"
 
 
-def _take_over(run_dir: Path, held: list[str]) -> None:
+def _take_over(run_dir: Path, held: list[str], record: dict[str, Any]) -> None:
     """Remove the claim or record (and its ``config.yaml``, ``redesign.yaml``) of a run whose
     process ended before it wrote a result (``stale_claim``), with a note: killed (SIGKILL, a
-    machine's crash), it could not remove them itself."""
-    record = stale_claim(run_dir) or {}
+    machine's crash), it could not remove them itself. ``record``: what ``stale_claim`` read."""
     for name in held:
         (run_dir / name).unlink(missing_ok=True)
     print(
