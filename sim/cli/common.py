@@ -205,7 +205,7 @@ def guard_resumable_dir(
         except (OSError, ValueError):
             record = {}
     if held == [CLAIM] and record.get("status") == "running" and "command" not in record:
-        if record.get("pid") in (None, os.getpid()) or stale_claim(run_dir) is not None:
+        if _ours_or_ended(record, run_dir):
             return False  # claimed by this run a moment ago, or by one killed since
         raise ConfigError(
             f"{run_dir}: another run started writing into this directory ({_who(record)}); "
@@ -366,6 +366,12 @@ def _own_or_stale_claim(run_dir: Path) -> bool:
         return False
     if not isinstance(record, dict) or record.get("status") != "running" or "command" in record:
         return False
+    return _ours_or_ended(record, run_dir)
+
+
+def _ours_or_ended(record: dict[str, Any], run_dir: Path) -> bool:
+    """Whether the bare claim ``record`` (read from ``run_dir``) is this process's, a process's
+    that has ended, or a version's that did not record the process."""
     return record.get("pid") in (None, os.getpid()) or stale_claim(run_dir) is not None
 
 
