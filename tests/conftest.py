@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.simcli import run_sim
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"
@@ -17,14 +18,7 @@ SHARED_DATA = Path(os.environ.get("SIM_SHARED_DATA", REPO.parent / "shared" / "d
 def sim_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
     """``python -m sim <args>`` run with ``folder`` as its working directory (relative paths,
     default run directories), this checkout on its import path."""
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=folder,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    return run_sim(*args, cwd=folder, env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
 @pytest.fixture(scope="session")

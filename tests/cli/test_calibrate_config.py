@@ -14,12 +14,7 @@ import pytest
 
 from sim.cli.calibrate import config_key_text
 from tests.conftest import sim_in
-
-
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
+from tests.simcli import run_sim
 
 
 def calibrate_only(log: Path, run: Path, *extra: str) -> subprocess.CompletedProcess:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,14 +13,9 @@ from hydra import compose, initialize_config_dir
 from sim.cli.common import redact, redact_obj
 from sim.cli.main import COMMANDS, config_dir
 from sim.model import columns as col
+from tests.simcli import run_sim
 
 CONFIGS = config_dir()
-
-
-def run_sim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=600
-    )
 
 
 def primary_configs() -> list[str]:

@@ -5,19 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
 
 from sim.cli.calibrate import backtest_lines, fmt_num
 from sim.model import load
-
-
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=900
-    )
+from tests.simcli import run_sim
 
 
 def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):

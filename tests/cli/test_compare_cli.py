@@ -14,14 +14,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import sim_in
+from tests.simcli import run_sim
 
 SMALL = ["process=mmc", "scenario.replications=3", "scenario.horizon_days=3", "progress=false"]
-
-
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
 
 
 def erlang_c_sojourn(lam: float, mean_service: float, c: int) -> float:

@@ -4,16 +4,11 @@ status 2, no run directory; not Hydra's advice to append the key with ``+``."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
 
-
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
+from tests.simcli import run_sim
 
 
 def test_a_mistyped_key_names_the_keys_of_its_section(tmp_path):

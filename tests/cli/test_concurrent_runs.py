@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from sim.cli.runlock import LOCK, RunDirBusy, lock_run_dir, unlock_run_dir
+from tests.simcli import run_sim
 
 TINY = ["process=mmc", "scenario.replications=1", "scenario.horizon_days=2", "progress=false"]
 
@@ -46,12 +47,6 @@ else:
     common.claim_run_dir = claim
 cli.main(sys.argv[4:])
 """
-
-
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
 
 
 def start_paused(where: str, tmp: Path, name: str, *args: str) -> tuple[subprocess.Popen, Path]:

@@ -16,6 +16,7 @@ from hydra import compose, initialize_config_dir
 
 from sim.cli.main import COMMANDS, check_experiment
 from sim.errors import SimError
+from tests import simcli
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"
@@ -27,13 +28,7 @@ def command_of(name: str) -> str:
 
 
 def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,  # the experiments name ../shared/data from the repository root
-        timeout=900,
-    )
+    return simcli.run_sim(*args, cwd=REPO)  # the experiments name ../shared/data from REPO
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)

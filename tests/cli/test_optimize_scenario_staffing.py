@@ -10,10 +10,10 @@ other numbers than the report's."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import yaml
+
+from tests.simcli import run_sim
 
 ARGS = [
     "optimize",
@@ -42,12 +42,7 @@ def test_the_search_starts_from_the_scenarios_staffing_and_best_holds_what_was_s
     tmp_path,
 ):
     run = tmp_path / "run"
-    res = subprocess.run(
-        [sys.executable, "-m", "sim", *ARGS, f"hydra.run.dir={run}"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    res = run_sim(*ARGS, f"hydra.run.dir={run}")
     assert res.returncode == 0, res.stderr
     space = yaml.safe_load((run / "redesign.yaml").read_text())
     # within 50 % of today's 4 people, not of the model's 2

@@ -22,14 +22,9 @@ import pytest
 
 from sim.errors import redact
 from tests.optimize.conftest import files_holding, quick_search_args
+from tests.simcli import run_sim
 
 SECRET = "LeakMe123"
-
-
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,6 @@ accept only true or false, a mistyped drop-off outcome is refused, console label
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,12 +11,7 @@ import pytest
 from sim.errors import ConfigError
 from sim.kpis.summary import format_report
 from sim.model.scenario import Scenario
-
-
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
+from tests.simcli import run_sim
 
 
 def tiny_log(path: Path, *, cases: int = 40, resources: tuple[str, str] = ("r1", "r2")) -> Path:

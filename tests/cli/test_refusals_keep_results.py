@@ -6,20 +6,13 @@ a typo."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sim.errors import ConfigError
-
-
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
+from tests.simcli import run_sim
 
 
 def snapshot(run: Path) -> dict[str, bytes]:

@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from sim.cli.common import claim_run_dir, release_run_dir, write_json
 from tests.conftest import sim_in
-
-
-def run_sim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
+from tests.simcli import run_sim
 
 
 def every_file(run: Path) -> dict[str, tuple[bytes, int]]:

@@ -4,18 +4,16 @@ run record (run.json, .hydra/hydra.yaml: times and directories) and measured tim
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
+
+from tests import simcli
 
 TIMING_KEYS = {"seconds", "simulation_seconds", "timings_s"}
 
 
 def run_sim(*args: str) -> None:
-    res = subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
+    res = simcli.run_sim(*args)
     assert res.returncode == 0, res.stderr
 
 

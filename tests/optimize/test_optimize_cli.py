@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
 import yaml
 
 from tests.optimize.conftest import TINY, quick_search_args, write_tiny_files
-
-
-def run_sim(*args, env=None):
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=900, env=env
-    )
+from tests.simcli import run_sim
 
 
 def _args(tmp_path, files, n_trials):
@@ -229,10 +222,9 @@ def test_the_confirmed_figures_can_be_simulated_again_with_the_command_given(tmp
         if row.empty:
             continue
         out = run / f"check_{name}"
-        res = subprocess.run(
-            [sys.executable, "-m", "sim", "simulate", f"process=best/{name}.yaml", *args,
-             "progress=false", "output.report=false", f"hydra.run.dir={out}"],
-            capture_output=True, text=True, timeout=600, cwd=run,
+        res = run_sim(
+            "simulate", f"process=best/{name}.yaml", *args, "progress=false",
+            "output.report=false", f"hydra.run.dir={out}", cwd=run,
         )  # fmt: skip
         assert res.returncode == 0, res.stderr
         simulated = json.loads((out / "kpis.json").read_text())["headline"][kpi]["mean"]
