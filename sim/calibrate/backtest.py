@@ -57,6 +57,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ from sim.calibrate.backtest_reading import dropoff_reading, fit_reading
 from sim.calibrate.prepare import prepare_log
 from sim.calibrate.routing import discover_routing
 from sim.calibrate.truncation import truncation_and_open_cases, weighted_resample
-from sim.engine import available_cores, run_replications
+from sim.engine import available_cores, exit_with_parent, run_replications
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog, infer_end_activities
 from sim.eventlog.open_cases import tail_cutoff
@@ -418,7 +419,9 @@ def score_distances(
                 out[i] = _distances(real, df)
                 bar.update(1)
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
+            ) as pool:
                 futures = {pool.submit(_distances, real, df): i for i, df in enumerate(logs)}
                 for fut in as_completed(futures):
                     out[futures[fut]] = fut.result()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -20,6 +22,23 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+def exit_with_parent(parent: int) -> None:
+    """Initializer of worker processes: exit when the process that started them is gone.
+
+    A main process killed outright (SIGKILL, a crash) cannot stop its workers, which would stay
+    behind, re-parented, forever (QA: replication workers left sleeping after ``kill -9``; a
+    search worker would go on adding trials to the study). A watching thread, not
+    ``prctl(PR_SET_PDEATHSIG)``: it works wherever processes fork or spawn, and within a second."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _one(args: tuple[ProcessModel, Scenario, int, int]) -> tuple[int, Trace]:
@@ -73,7 +92,9 @@ def run_replications(
                     on_result(rep, trace)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
+            ) as pool:
                 futures = [pool.submit(_one, job) for job in jobs]
                 for fut in as_completed(futures):
                     rep, trace = fut.result()

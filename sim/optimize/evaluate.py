@@ -15,37 +15,19 @@ from __future__ import annotations
 import json
 import math
 import os
-import threading
-import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
 import pandas as pd
 
-from sim.engine import available_cores, run_replication
+from sim.engine import available_cores, exit_with_parent, run_replication
 from sim.kpis import replication_kpis
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
 from sim.optimize.interrupts import allowed
 from sim.optimize.objectives import derived_value
 from sim.redesign import SearchSpace
-
-
-def exit_with_parent(parent: int) -> None:
-    """Initializer of worker processes: exit when the process that started them is gone.
-
-    A main process killed outright (SIGKILL, a crash) cannot stop its workers, which would stay
-    behind, re-parented, forever (QA: replication workers left sleeping after ``kill -9``; a
-    search worker would go on adding trials to the study)."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _simulate_kpis(args: tuple[ProcessModel, Scenario, int, int]) -> tuple[int, dict[str, float]]:

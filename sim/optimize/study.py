@@ -39,11 +39,12 @@ from optuna.storages import RDBStorage, RetryFailedTrialCallback
 from optuna.trial import FrozenTrial, TrialState
 from tqdm.auto import tqdm
 
+from sim.engine import exit_with_parent
 from sim.errors import ConfigError, RedesignRefused, did_you_mean, redact
 from sim.kpis import paired_comparison
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
-from sim.optimize.evaluate import Evaluator, exit_with_parent, objective_values
+from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.interrupts import checkpoint, deferred
 from sim.optimize.objectives import Constraint, Objective, derived_value
 from sim.redesign import SearchSpace, Variable

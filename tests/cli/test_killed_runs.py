@@ -4,6 +4,7 @@ a live run's claim, a finished run's record and any result stay protected as bef
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -146,7 +147,49 @@ def test_a_rerun_takes_over_from_a_run_killed_by_sigkill(tmp_path):
         assert not (run / "kpis.json").exists()
         res = sim_in(tmp_path, *args, "scenario.replications=1", "scenario.horizon_days=2")
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # its workers exit with it
+            os.killpg(proc.pid, signal.SIGKILL)
     assert res.returncode == 0, res.stderr
     assert "taking over from a run that ended before writing any result" in res.stderr
     assert json.loads((run / CLAIM).read_text())["status"] == "finished"
+
+
+def processes_in_group(pgid: int) -> list[int]:
+    """Live (not zombie) processes of process group ``pgid``, from ``/proc``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_the_replication_workers_of_a_run_killed_by_sigkill_exit_with_it(tmp_path):
+    """QA: a SIGKILLed simulate left its replication workers behind, re-parented, for good."""
+    run = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "process=mmc", "progress=false", f"hydra.run.dir={run}",
+         "scenario.replications=5000", "workers=2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # the run and its workers: one process group, ours to inspect
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while len(processes_in_group(proc.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = set(processes_in_group(proc.pid)) - {proc.pid}
+        assert len(workers) >= 2, "the run did not start its two workers"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while set(processes_in_group(proc.pid)) & workers and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not set(processes_in_group(proc.pid)) & workers, "workers outlived their run"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
