@@ -10,8 +10,8 @@ the interpreter's exit handlers. Nothing is shared between runs but modules alre
 
 A run falls back to a real ``subprocess.run`` whenever the fork server could differ from a fresh
 interpreter: an environment that changes what happens at import (hash seed, time zone, locale,
-thread counts, matplotlib, Python flags), a concurrent call from another thread, a platform without
-``fork``, or ``SIM_TESTS_NO_FORK_SERVER=1`` (to check that nothing depends on it).
+thread counts, matplotlib, Python flags), a concurrent call from another thread, a platform other
+than Linux, or ``SIM_TESTS_NO_FORK_SERVER=1`` (to check that nothing depends on it).
 """
 
 from __future__ import annotations
@@ -182,9 +182,15 @@ _server: _ForkServer | None = None
 _server_lock = threading.Lock()
 
 
+def fork_server_enabled() -> bool:
+    """Whether runs may go through the fork server here. Linux only: macOS frameworks are not
+    safe to fork after import (why multiprocessing spawns there), and Windows cannot fork."""
+    return os.environ.get("SIM_TESTS_NO_FORK_SERVER") != "1" and sys.platform.startswith("linux")
+
+
 def _fork_server() -> _ForkServer | None:
     global _server
-    if os.environ.get("SIM_TESTS_NO_FORK_SERVER") == "1" or not hasattr(os, "fork"):
+    if not fork_server_enabled():
         return None
     if _server is None:
         _server = _ForkServer()
