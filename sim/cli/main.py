@@ -191,8 +191,14 @@ def _open_mapping_override(arg: str, multirun: bool) -> str:
     mapping, dot, key = name.partition(".staffing.")
     if not dot:
         mapping, dot, key = name.partition(".constraints.")
-    from sim.model.scenario import HYDRA_KEY  # here: sim.model brings scipy (0.5 s to start)
+    from sim.model.scenario import (  # here: sim.model brings scipy (0.5 s to start)
+        HYDRA_KEY,
+        ascii_key,
+    )
 
+    if dot and not key.isascii():  # Hydra's grammar reads ASCII only, in keys and mappings
+        key = ascii_key(key)
+        arg = f"{mapping}{dot}{key}={value}"
     if not dot or not value or HYDRA_KEY.match(key):
         return "++" + arg
     mapping += dot[:-1]

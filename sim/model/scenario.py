@@ -119,9 +119,11 @@ class Scenario:
     def for_model(self, model: ProcessModel) -> Scenario:
         """This scenario with each ``staffing`` key that names no role of ``model`` but is the
         ASCII spelling of one (``Prufung`` for ``Prüfung``: Hydra's command line reads no other
-        letters in a key, ``typed_role_names``) replaced by the role's name. Other keys are left
-        as they are, for the engine's check to name."""
-        typed = {v: k for k, v in typed_role_names(model.roles).items()}
+        letters in a key, ``typed_role_names``) or its ``ascii_key`` (``xn--j2rs27b`` for
+        ``営業``) replaced by the role's name. Other keys are left as they are, for the engine's
+        check to name."""
+        typed = {ascii_key(r): r for r in model.roles if not str(r).isascii()}
+        typed |= {v: k for k, v in typed_role_names(model.roles).items()}
         if not any(k in typed and k not in model.roles for k in self.staffing):
             return self
         staffing = {
@@ -169,18 +171,29 @@ def ascii_spelling(name: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
+def ascii_key(name: str) -> str:
+    """``name`` as ASCII that names it alone: ``xn--`` and its Punycode (RFC 3492, as IDNA
+    spells domain names: ``営業`` -> ``xn--j2rs27b``). A role whose name has no usable
+    ``ascii_spelling`` (another alphabet, or two roles that spell alike) is typed so, and
+    ``python -m sim`` turns a key typed in other letters into it (``sim.cli.main``)."""
+    return "xn--" + str(name).encode("punycode").decode("ascii")
+
+
 def typed_role_names(roles: Iterable[str]) -> dict[str, str]:
     """The name to type on a command line for each role whose name is not ASCII: its
-    ``ascii_spelling``, where that is a name of no other role and spells no other role's."""
+    ``ascii_spelling``, where that is a name of no other role and spells no other role's, else
+    its ``ascii_key``."""
     roles = [str(r) for r in roles]
     spellings: dict[str, list[str]] = {}
     for role in roles:
         spellings.setdefault(ascii_spelling(role), []).append(role)
     return {
-        role: typed
+        role: (
+            typed if len(named) == 1 and typed.strip() and typed not in roles else ascii_key(role)
+        )
         for typed, named in spellings.items()
         for role in named
-        if not role.isascii() and len(named) == 1 and typed.strip() and typed not in roles
+        if not role.isascii()
     }
 
 
@@ -189,12 +202,16 @@ def staffing_overrides(staffing: dict[str, int | str]) -> str:
     whose name Hydra cannot read in a key (``Call Centre Operator``, from a BPMN lane) is
     shell-quoted, ``'scenario.staffing.Call Centre Operator=39'``, which ``python -m sim``
     reads (``sim.cli.main.rewrite_process_override``); a name in letters other than ASCII is
-    given in its ASCII spelling (``Prüfung`` as ``Prufung``, ``typed_role_names``)."""
+    given in its ASCII spelling (``Prüfung`` as ``Prufung``, ``typed_role_names``), or as it is
+    where it has none (``営業``: ``python -m sim`` types it as its ``ascii_key`` itself)."""
     typed = typed_role_names(staffing)
     out = []
     for role, n in staffing.items():
-        text = f"scenario.staffing.{typed.get(str(role), role)}={n}"
-        out.append(text if HYDRA_KEY.match(str(typed.get(str(role), role))) else shlex.quote(text))
+        name = typed.get(str(role), str(role))
+        if name == ascii_key(role):
+            name = str(role)  # more readable than its Punycode, and read the same
+        text = f"scenario.staffing.{name}={n}"
+        out.append(text if HYDRA_KEY.match(name) else shlex.quote(text))
     return " ".join(out)
 
 

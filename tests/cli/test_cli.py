@@ -495,6 +495,34 @@ def test_a_role_named_in_other_letters_than_ascii_is_staffed_by_its_ascii_spelli
     assert "type 'Sachbearbeiter Prüfung' as Sachbearbeiter Prufung" in res.stderr
 
 
+def test_a_role_named_in_letters_without_an_ascii_spelling_is_staffed_as_named(tmp_path):
+    """A role named in another alphabet ('営業 部', a Japanese lane) has no ASCII spelling, so it
+    could not be staffed from the command line at all (Hydra's grammar reads ASCII only, in keys
+    and in mappings). The saturation warning prints it as named, and the run reads that as the
+    role, as it reads the role's ASCII key ('xn--...', ``sim.model.scenario.ascii_key``)."""
+    import shlex
+
+    from sim.model.scenario import ascii_key
+
+    role = "営業 部"
+    model = yaml.safe_load((CONFIGS / "process" / "mmc.yaml").read_text())
+    model["roles"] = {role: {"headcount": 1}}
+    model["steps"]["service"]["role"] = role
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(model, allow_unicode=True), encoding="utf-8")
+    common = ["scenario.replications=2", "scenario.horizon_days=7", "progress=false"]
+    res = run_sim(f"process={path}", *common, f"hydra.run.dir={tmp_path / 'a'}")
+    assert res.returncode == 0, res.stderr
+    advice = res.stdout + res.stderr
+    pasted = shlex.split(advice.split("Add staff: ")[1].split(". This is")[0])
+    assert pasted == [f"scenario.staffing.{role}=2"]
+    for run, typed in (("b", pasted[0]), ("c", f"scenario.staffing.{ascii_key(role)}=3")):
+        res = run_sim(f"process={path}", *common, typed, f"hydra.run.dir={tmp_path / run}")
+        assert res.returncode == 0, res.stderr
+        kpis = json.loads((tmp_path / run / "kpis.json").read_text(encoding="utf-8"))
+        assert {r["role"]: r["headcount"] for r in kpis["roles"]} == {role: int(typed[-1])}
+
+
 def test_a_staffing_key_hydra_cannot_spell_becomes_a_mapping_to_merge():
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -585,3 +613,21 @@ def test_a_swept_model_file_with_a_comma_is_given_quoted(tmp_path, crm_path):
     assert OverridesParser.create().parse_override(out[2]).value() == str(comma)
     with pytest.raises(SimError, match=r"with --multirun the commas make a sweep of .* quote it"):
         rewrite_process_override(["-m", f"process={comma}"], CONFIGS)
+
+
+def test_a_staffing_key_in_other_letters_is_given_to_hydra_as_its_ascii_key():
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.cli.main import rewrite_process_override
+    from sim.model.scenario import ascii_key
+
+    parse = OverridesParser.create().parse_override
+    out = rewrite_process_override(
+        ["scenario.staffing.営業=3", "scenario.staffing.営業 部=2"], CONFIGS
+    )
+    assert out[0] == f"++scenario.staffing.{ascii_key('営業')}=3"
+    assert parse(out[0]).value() == 3
+    assert parse(out[1]).value() == {ascii_key("営業 部"): 2}
+    out = rewrite_process_override(["-m", "+scenario.staffing.営業=1,2"], CONFIGS)
+    assert [v for v in parse(out[1]).sweep_iterator()] == [1, 2]
+    assert parse(out[1]).key_or_group == f"scenario.staffing.{ascii_key('営業')}"

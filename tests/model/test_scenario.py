@@ -7,7 +7,7 @@ import math
 import pytest
 
 from sim.errors import ConfigError
-from sim.model.scenario import Scenario, ascii_spelling, typed_role_names
+from sim.model.scenario import Scenario, ascii_key, ascii_spelling, typed_role_names
 
 
 def test_hours():
@@ -59,10 +59,24 @@ def test_roles_named_in_other_letters_are_typed_in_ascii_where_that_is_unambiguo
         "Prüfung": "Prufung",
         "Straße": "Strasse",
     }
-    # a spelling that is another role's name, or that two roles share, names neither
-    assert typed_role_names(["Prüfung", "Prufung"]) == {}
-    assert typed_role_names(["Prüfung", "Prûfung", "Lösung"]) == {"Lösung": "Losung"}
-    assert typed_role_names(["審査"]) == {}  # no ASCII letters at all
+    # a spelling that is another role's name, or that two roles share, names neither: they and
+    # a name without ASCII letters are typed as their Punycode key, which names each alone
+    assert typed_role_names(["Prüfung", "Prufung"]) == {"Prüfung": ascii_key("Prüfung")}
+    assert typed_role_names(["Prüfung", "Prûfung", "Lösung"]) == {
+        "Prüfung": "xn--Prfung-4ya",
+        "Prûfung": "xn--Prfung-xya",
+        "Lösung": "Losung",
+    }
+    assert typed_role_names(["審査"]) == {"審査": "xn--vdtu4z"}
+    assert ascii_key("営業 部").encode("ascii")  # ASCII, even where Hydra needs it escaped
+
+
+def test_a_scenario_names_a_role_by_its_punycode_key():
+    from types import SimpleNamespace
+
+    model = SimpleNamespace(roles={"審査": None, "Prüfung": None})
+    sc = Scenario(staffing={"xn--vdtu4z": 3, "xn--Prfung-4ya": 1}).for_model(model)
+    assert sc.staffing == {"審査": 3, "Prüfung": 1}  # the key works where a spelling does too
 
 
 def test_a_scenario_names_a_role_by_its_ascii_spelling():
