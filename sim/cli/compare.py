@@ -24,6 +24,7 @@ from sim.cli.overwrite import clear_earlier_run
 from sim.cli.sweep import SweepJobs
 from sim.errors import ConfigError, SimError
 from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
+from sim.model.scenario import name_of_ascii_key
 
 RESULTS = ("comparison.csv", "scenarios.json", "comparison.md")
 NEEDED = ("replications.csv", "kpis.json")
@@ -210,8 +211,11 @@ def as_typed(override: str) -> dict[str, str]:
     except HydraException:
         return {name: text}
     key = parsed.key_or_group
+    mapping, dot, entry = key.rpartition(".")
+    if dot and mapping in OPEN_MAPPING_KEYS:  # a name sim.cli.main gave Hydra as its ascii_key
+        key = f"{mapping}.{name_of_ascii_key(entry)}"
     if isinstance(value, dict) and key in OPEN_MAPPING_KEYS:
-        return {f"{key}.{k}": _flow(v) for k, v in value.items()}
+        return {f"{key}.{name_of_ascii_key(str(k))}": _flow(v) for k, v in value.items()}
     if isinstance(value, (str, dict, list)):
         return {key: _flow(value)}
     return {key: text}

@@ -179,6 +179,17 @@ def ascii_key(name: str) -> str:
     return "xn--" + str(name).encode("punycode").decode("ascii")
 
 
+def name_of_ascii_key(key: str) -> str:
+    """The name an ``ascii_key`` spells (``xn--j2rs27b`` -> ``営業``); any other key as it is."""
+    if not key.startswith("xn--"):
+        return key
+    try:
+        name = key[4:].encode("ascii").decode("punycode")
+    except (UnicodeError, ValueError):
+        return key
+    return key if name.isascii() or not name.isprintable() else name  # else a name in ASCII
+
+
 def typed_role_names(roles: Iterable[str]) -> dict[str, str]:
     """The name to type on a command line for each role whose name is not ASCII: its
     ``ascii_spelling``, where that is a name of no other role and spells no other role's, else

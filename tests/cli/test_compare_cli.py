@@ -463,18 +463,22 @@ def test_labels_show_the_values_typed_not_hydras_escapes():
     ]
 
 
-def test_a_sweep_of_a_role_with_a_space_is_labelled_as_typed_and_named_as_baseline(tmp_path):
+@pytest.mark.parametrize("role", ["Call Centre", "営業 部"])
+def test_a_sweep_of_a_role_with_a_space_is_labelled_as_typed_and_named_as_baseline(
+    tmp_path, role
+):
     """QA 10 #3, end to end: 'scenario.staffing.Call Centre=2,3' of a model in a folder named
-    c's; the label can be given back as baseline=."""
+    c's; the label can be given back as baseline=. A name in letters Hydra cannot read (given
+    to it as its Punycode key) is labelled as typed too."""
     folder = tmp_path / "c's"
     folder.mkdir()
     mmc = (Path(__file__).parents[2] / "configs" / "process" / "mmc.yaml").read_text()
-    (folder / "model.yaml").write_text(mmc.replace("server", "Call Centre"))
+    (folder / "model.yaml").write_text(mmc.replace("server", role), encoding="utf-8")
     res = run_sim(
         "simulate",
         "--multirun",
         f"process={folder / 'model.yaml'}",
-        "scenario.staffing.Call Centre=2,3",
+        f"scenario.staffing.{role}=2,3",
         *SMALL[1:],
         "output.report=false",
         "workers=1",
@@ -482,8 +486,8 @@ def test_a_sweep_of_a_role_with_a_space_is_labelled_as_typed_and_named_as_baseli
     )
     assert res.returncode == 0, res.stderr
     labels = [s["label"] for s in json.loads((tmp_path / "s" / "scenarios.json").read_text())]
-    assert labels == ["scenario.staffing.Call Centre=2", "scenario.staffing.Call Centre=3"]
-    assert "baseline: scenario.staffing.Call Centre=2" in res.stdout
+    assert labels == [f"scenario.staffing.{role}=2", f"scenario.staffing.{role}=3"]
+    assert f"baseline: scenario.staffing.{role}=2" in res.stdout
     assert set(rows(tmp_path / "s").index.get_level_values("scenario")) == set(labels)
     out = tmp_path / "c"
     res = run_sim(
