@@ -464,9 +464,7 @@ def test_labels_show_the_values_typed_not_hydras_escapes():
 
 
 @pytest.mark.parametrize("role", ["Call Centre", "営業 部"])
-def test_a_sweep_of_a_role_with_a_space_is_labelled_as_typed_and_named_as_baseline(
-    tmp_path, role
-):
+def test_a_sweep_of_a_role_with_a_space_is_labelled_as_typed_and_named_as_baseline(tmp_path, role):
     """QA 10 #3, end to end: 'scenario.staffing.Call Centre=2,3' of a model in a folder named
     c's; the label can be given back as baseline=. A name in letters Hydra cannot read (given
     to it as its Punycode key) is labelled as typed too."""
