@@ -54,7 +54,7 @@ import simpy
 from sim.errors import ConfigError
 from sim.model.calendar import ROUNDING_HOURS, WeeklyRate, week_offset
 from sim.model.process import ABANDONED, ProcessModel
-from sim.model.scenario import Scenario, typed_role_names
+from sim.model.scenario import Scenario, ascii_key, name_of_ascii_key, typed_role_names
 from sim.model.trace import IN_PROGRESS, Trace
 from sim.random import stream
 
@@ -194,10 +194,13 @@ class Replication:
         # --- staff
         for role in scenario.staffing:
             if role not in model.roles:
-                typed = typed_role_names(model.roles)
+                typed = {  # a name typed in other letters reaches here as its ascii_key
+                    r: t for r, t in typed_role_names(model.roles).items() if t != ascii_key(r)
+                }
                 spelled = "; ".join(f"type {r!r} as {t}" for r, t in sorted(typed.items()))
                 raise ConfigError(
-                    f"scenario.staffing.{role}: unknown role; valid roles are {sorted(model.roles)}"
+                    f"scenario.staffing.{name_of_ascii_key(role)}: unknown role; valid roles are "
+                    f"{sorted(model.roles)}"
                     + (f" ({spelled}: the command line reads ASCII letters only)" if typed else "")
                 )
         segments = model.arrivals.segments

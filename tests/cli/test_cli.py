@@ -521,6 +521,12 @@ def test_a_role_named_in_letters_without_an_ascii_spelling_is_staffed_as_named(t
         assert res.returncode == 0, res.stderr
         kpis = json.loads((tmp_path / run / "kpis.json").read_text(encoding="utf-8"))
         assert {r["role"]: r["headcount"] for r in kpis["roles"]} == {role: int(typed[-1])}
+    res = run_sim(
+        f"process={path}", *common, "scenario.staffing.営業=2", f"hydra.run.dir={tmp_path}/d"
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "scenario.staffing.営業: unknown role; valid roles are ['営業 部']" in res.stderr
+    assert "xn--" not in res.stderr  # named as typed, not as Hydra was given it
 
 
 def test_a_staffing_key_hydra_cannot_spell_becomes_a_mapping_to_merge():
