@@ -466,23 +466,34 @@ def test_the_staffing_the_warning_suggests_for_a_role_named_with_spaces_can_be_p
     assert {r["role"]: r["headcount"] for r in kpis["roles"]} == {"Call Centre Operator": 2}
 
 
+def one_role_model(tmp_path: Path, role: str) -> Path:
+    """The bundled M/M/c model with its one role named ``role``, one person: saturated."""
+    model = yaml.safe_load((CONFIGS / "process" / "mmc.yaml").read_text())
+    model["roles"] = {role: {"headcount": 1}}
+    model["steps"]["service"]["role"] = role
+    path = tmp_path / "m.yaml"
+    path.write_text(yaml.safe_dump(model, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def advice_to_paste(res) -> list[str]:
+    """The overrides of a run's "Add staff: ..." advice, as a shell splits them."""
+    import shlex
+
+    advice = res.stdout + res.stderr
+    return shlex.split(advice.split("Add staff: ")[1].split(". This is")[0])
+
+
 def test_a_role_named_in_other_letters_than_ascii_is_staffed_by_its_ascii_spelling(tmp_path):
     """Hydra's command line reads ASCII letters only in a key: a role named after a German BPMN
     lane ('Sachbearbeiter Prüfung') could not be staffed from the command line at all, and the
     saturation warning's advice could not be pasted. It is typed in its ASCII spelling, which
     the warning prints and the run reads as the role; an unknown role's error says so."""
-    import shlex
-
-    model = yaml.safe_load((CONFIGS / "process" / "mmc.yaml").read_text())
-    model["roles"] = {"Sachbearbeiter Prüfung": {"headcount": 1}}
-    model["steps"]["service"]["role"] = "Sachbearbeiter Prüfung"
-    path = tmp_path / "m.yaml"
-    path.write_text(yaml.safe_dump(model, allow_unicode=True), encoding="utf-8")
+    path = one_role_model(tmp_path, "Sachbearbeiter Prüfung")
     common = ["scenario.replications=2", "scenario.horizon_days=7", "progress=false"]
     res = run_sim(f"process={path}", *common, f"hydra.run.dir={tmp_path / 'a'}")
     assert res.returncode == 0, res.stderr
-    advice = res.stdout + res.stderr
-    pasted = shlex.split(advice.split("Add staff: ")[1].split(". This is")[0])
+    pasted = advice_to_paste(res)
     assert pasted == ["scenario.staffing.Sachbearbeiter Prufung=2"]
     res = run_sim(f"process={path}", *common, *pasted, f"hydra.run.dir={tmp_path / 'b'}")
     assert res.returncode == 0, res.stderr
@@ -500,21 +511,14 @@ def test_a_role_named_in_letters_without_an_ascii_spelling_is_staffed_as_named(t
     could not be staffed from the command line at all (Hydra's grammar reads ASCII only, in keys
     and in mappings). The saturation warning prints it as named, and the run reads that as the
     role, as it reads the role's ASCII key ('xn--...', ``sim.model.scenario.ascii_key``)."""
-    import shlex
-
     from sim.model.scenario import ascii_key
 
     role = "営業 部"
-    model = yaml.safe_load((CONFIGS / "process" / "mmc.yaml").read_text())
-    model["roles"] = {role: {"headcount": 1}}
-    model["steps"]["service"]["role"] = role
-    path = tmp_path / "m.yaml"
-    path.write_text(yaml.safe_dump(model, allow_unicode=True), encoding="utf-8")
+    path = one_role_model(tmp_path, role)
     common = ["scenario.replications=2", "scenario.horizon_days=7", "progress=false"]
     res = run_sim(f"process={path}", *common, f"hydra.run.dir={tmp_path / 'a'}")
     assert res.returncode == 0, res.stderr
-    advice = res.stdout + res.stderr
-    pasted = shlex.split(advice.split("Add staff: ")[1].split(". This is")[0])
+    pasted = advice_to_paste(res)
     assert pasted == [f"scenario.staffing.{role}=2"]
     for run, typed in (("b", pasted[0]), ("c", f"scenario.staffing.{ascii_key(role)}=3")):
         res = run_sim(f"process={path}", *common, typed, f"hydra.run.dir={tmp_path / run}")
