@@ -718,7 +718,13 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
 
     text = str(exc).strip()
     if isinstance(exc, OverrideParseException) and exc.override:
-        return f"{exc.override}: cannot be read as an override: {text}"
+        hint = ""
+        if not str(exc.override).isascii():
+            hint = (
+                "; Hydra reads only ASCII outside quoted values: give a role named in other "
+                "letters one at a time, 'scenario.staffing.<role>=<n>', which python -m sim reads"
+            )
+        return f"{exc.override}: cannot be read as an override: {text}{hint}"
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and exc.options:
         group, _, option = str(exc.missing_cfg_file).rpartition("/")
         options = sorted(o for o in exc.options if not o.startswith("_"))

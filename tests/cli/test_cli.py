@@ -531,6 +531,13 @@ def test_a_role_named_in_letters_without_an_ascii_spelling_is_staffed_as_named(t
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "scenario.staffing.営業: unknown role; valid roles are ['営業 部']" in res.stderr
     assert "xn--" not in res.stderr  # named as typed, not as Hydra was given it
+    res = run_sim(
+        f"process={path}", *common, "scenario.staffing={営業: 2}", f"hydra.run.dir={tmp_path}/e"
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "give a role named in other letters one at a time, 'scenario.staffing.<role>=<n>'" in (
+        res.stderr
+    )
 
 
 def test_a_staffing_key_hydra_cannot_spell_becomes_a_mapping_to_merge():
