@@ -17,6 +17,7 @@ from hydra import compose, initialize_config_dir
 from sim.cli.main import COMMANDS, check_experiment
 from sim.errors import SimError
 from tests import simcli
+from tests.processes import children, running
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"
@@ -158,17 +159,6 @@ def test_the_calibrate_experiment_smoke_runs(tmp_path, shared_data):
     assert "BPIC_2012_W_test.csv.gz" in (run / "config.yaml").read_text()
 
 
-def _children(pid: int) -> list[int]:
-    """The child processes of ``pid`` (Linux /proc)."""
-    kids = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            kids += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return kids
-
-
 def test_sigterm_stops_a_joblib_sweep_and_its_workers(tmp_path):
     """QA 6b: SIGTERM ended the sweep but left the launcher's worker processes running."""
     sweep = tmp_path / "sweep"
@@ -185,21 +175,13 @@ def test_sigterm_stops_a_joblib_sweep_and_its_workers(tmp_path):
     deadline = time.monotonic() + 120
     while not list(sweep.glob("*/.hydra")) and time.monotonic() < deadline:
         time.sleep(0.2)  # until a worker runs a job
-    kids = _children(proc.pid)
+    kids = children(proc.pid)
     assert kids, "the launcher started no worker"
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err
     assert "terminated (SIGTERM)" in err and "Traceback" not in err
     deadline = time.monotonic() + 30  # a loaded machine can take seconds to end them
-    while [k for k in kids if _running(k)] and time.monotonic() < deadline:
+    while [k for k in kids if running(k)] and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert [k for k in kids if _running(k)] == []
-
-
-def _running(pid: int) -> bool:
-    """Whether ``pid`` is a live process (not gone, not a zombie waiting to be reaped)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    assert [k for k in kids if running(k)] == []

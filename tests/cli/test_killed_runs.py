@@ -27,6 +27,7 @@ from sim.cli.common import (
 from sim.cli.runlock import lock_run_dir, unlock_run_dir
 from sim.errors import ConfigError
 from tests.conftest import sim_in
+from tests.processes import children, running
 
 
 @pytest.fixture(scope="module")
@@ -154,19 +155,6 @@ def test_a_rerun_takes_over_from_a_run_killed_by_sigkill(tmp_path):
     assert json.loads((run / CLAIM).read_text())["status"] == "finished"
 
 
-def processes_in_group(pgid: int) -> list[int]:
-    """Live (not zombie) processes of process group ``pgid``, from ``/proc``."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended meanwhile
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            found.append(int(stat.parent.name))
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 def test_the_replication_workers_of_a_run_killed_by_sigkill_exit_with_it(tmp_path):
     """QA: a SIGKILLed simulate left its replication workers behind, re-parented, for good."""
@@ -176,20 +164,20 @@ def test_the_replication_workers_of_a_run_killed_by_sigkill_exit_with_it(tmp_pat
          "scenario.replications=5000", "workers=2"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,  # the run and its workers: one process group, ours to inspect
+        start_new_session=True,  # the run and its workers: one process group, killed at the end
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
-        while len(processes_in_group(proc.pid)) < 3 and time.monotonic() < deadline:
+        while len(children(proc.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        workers = set(processes_in_group(proc.pid)) - {proc.pid}
+        workers = children(proc.pid)
         assert len(workers) >= 2, "the run did not start its two workers"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         deadline = time.monotonic() + 10
-        while set(processes_in_group(proc.pid)) & workers and time.monotonic() < deadline:
+        while [w for w in workers if running(w)] and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not set(processes_in_group(proc.pid)) & workers, "workers outlived their run"
+        assert [w for w in workers if running(w)] == [], "workers outlived their run"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
