@@ -1,8 +1,8 @@
 """Named random streams for common random numbers.
 
-Every purpose (arrivals, segment draws, each step's durations, each decision, each patience)
-gets its own ``numpy.random.Generator``, derived from ``(seed, replication, stream name)`` with
-``numpy.random.SeedSequence``. The stream of a step depends only on the step's name, never on the
+Every purpose (arrivals, segment draws, each step's durations and hand-off delays, each decision,
+each patience) gets its own ``numpy.random.Generator``, derived from ``(seed, replication,
+stream name)`` with ``numpy.random.SeedSequence``. The stream of a step depends only on the step's name, never on the
 order in which streams are created, so two scenarios run with the same seed share their random
 numbers wherever the model is the same (common random numbers), and a redesign that removes one
 step leaves every other step's draws untouched.

@@ -756,9 +756,20 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
 
 def _mapping_for_a_list(exc: BaseException, args: list[str]) -> str:
     """What OmegaConf's "Cannot merge DictConfig with ListConfig" means: a mapping was given
-    for a key whose value is a list; the example puts the mapping typed in brackets."""
+    for a key whose value is a list (the example puts the mapping typed in brackets), or a list
+    for a key whose value is a mapping (OmegaConf's ``object_type`` tells which)."""
+    from sim.model.scenario import STAFFING_EXAMPLES
+
     key = str(getattr(exc.__cause__, "full_key", "") or "") or "a key"
     typed = _override(args, key) if key != "a key" else None
+    if getattr(exc.__cause__, "object_type", None) is dict:
+        example = (
+            STAFFING_EXAMPLES if key == "scenario.staffing" else f"e.g. '{key}={{name: value}}'"
+        )
+        return (
+            f"{key}: expected a mapping, got a list{f' ({typed})' if typed else ''}; "
+            f"give a mapping in braces, {example}"
+        )
     example = f"[{typed}]" if typed else "[{...}, {...}]"
     return (
         f"{key}: expected a list, got a mapping{f' ({typed})' if typed else ''}; "

@@ -20,7 +20,7 @@ Semantics worth knowing (also in the README):
   the drop-off outcome ``abandoned`` at that step.
 * **Hand-off delay.** Added before a staffed step when none of its roles did the case's previous
   staffed step. Automated steps do not count as a hand-off. After a parallel join, the previous
-  step is the one that finished last.
+  step is the one that finished last. Each step draws its hand-off delays from its own stream.
 * **Priority.** Lower segment priority is served first among cases queueing for a role; it never
   interrupts work that has started.
 * **Enabled time.** The moment the case reached the step, so a step's waiting (start - enabled)
@@ -174,6 +174,7 @@ class _StepPlan:
         "free1",
         "from_arrival",
         "timer_cal",
+        "handoff",
     )
 
 
@@ -303,6 +304,16 @@ class Replication:
                     if s.patience is None
                     else _Draws(s.patience, stream(seed, replication, f"patience:{name}"), factor)
                 )
+                # a hand-off stream per step, like durations: a change elsewhere in the process
+                # (a role's staffing) leaves this step's hand-off delays untouched (common
+                # random numbers); one stream for the whole model let any change reorder them all
+                plan.handoff = (
+                    None
+                    if model.handoff_delay is None or not roles
+                    else _Draws(
+                        model.handoff_delay, stream(seed, replication, f"handoff:{name}"), factor
+                    )
+                )
                 one = len(roles) == 1 and plan.patience is None  # the common case
                 plan.single = plan.resources[0] if one else None
                 plan.free1 = plan.free[0] if one else None
@@ -339,11 +350,6 @@ class Replication:
                 self.end_outcome[i] = outcomes.index(e.outcome)
                 self.end_value[i] = [e.value_for(sg) for sg in seg_names]
 
-        self.handoff = (
-            None
-            if model.handoff_delay is None
-            else _Draws(model.handoff_delay, stream(seed, replication, "handoff"), factor)
-        )
         self.segment_priority = [s.priority for s in segments]
         # rank of each segment's priority (0 = served first): cases that wake up together when a
         # shift opens ask for people in this order (see _walk)
@@ -475,7 +481,6 @@ class Replication:
         at_enabled = self.at_enabled
         at_start = self.at_start
         at_who = self.at_who
-        handoff = self.handoff
         prio = self.segment_priority[seg]
         rank = self.segment_rank[seg]
         scale = self.segment_scale[seg]
@@ -507,8 +512,8 @@ class Replication:
                     node = p.next
                     continue
                 at_start[slot] = NAN  # waiting for its people
-                if handoff is not None and last is not None and p.roleset.isdisjoint(last):
-                    h = handoff()
+                if p.handoff is not None and last is not None and p.roleset.isdisjoint(last):
+                    h = p.handoff()
                     if h > 0:
                         yield env.timeout(h)
                         now = env.now

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from sim.model.process import ProcessModel
 
 HOURS_PER_DAY = 24.0
+#: how a staffing override is typed, for error messages
+STAFFING_EXAMPLES = "e.g. 'scenario.staffing.legal=2' or 'scenario.staffing={legal: 2, sales: 4}'"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,11 @@ class Scenario:
             raise ConfigError(f"scenario.drain: expected true or false, got {self.drain!r}")
         if self.drain_days is not None:
             check("drain_days", self.drain_days, 0)
+        if not isinstance(self.staffing, Mapping):  # 'scenario.staffing=5' from a config
+            raise ConfigError(
+                "scenario.staffing: expected a mapping of role -> headcount "
+                f"({STAFFING_EXAMPLES}), got {self.staffing!r}"
+            )
         for role, n in self.staffing.items():
             if not isinstance(n, int) or isinstance(n, bool) or n < 0:
                 raise ConfigError(f"scenario.staffing.{role}: expected an integer >= 0, got {n!r}")
@@ -112,7 +119,7 @@ class Scenario:
             raise ConfigError(
                 f"scenario: unknown key(s) {unknown}; valid keys are {sorted(allowed)}"
             )
-        if "staffing" in spec:
+        if isinstance(spec.get("staffing"), Mapping) or spec.get("staffing", {}) is None:
             spec["staffing"] = dict(spec["staffing"] or {})
         return cls(**spec)
 

@@ -100,6 +100,34 @@ def test_a_mapping_where_a_list_is_expected_says_so_with_an_example(tmp_path):
     ("override", "says"),
     [
         (
+            "scenario.staffing=[1,2]",
+            "scenario.staffing: expected a mapping, got a list ([1,2]); give a mapping in braces, "
+            "e.g. 'scenario.staffing.legal=2' or 'scenario.staffing={legal: 2, sales: 4}'",
+        ),
+        (
+            "scenario.staffing=5",
+            "scenario.staffing: expected a mapping of role -> headcount (e.g. "
+            "'scenario.staffing.legal=2' or 'scenario.staffing={legal: 2, sales: 4}'), got 5",
+        ),
+    ],
+)
+def test_a_scalar_or_list_where_staffing_is_expected_says_so_and_leaves_nothing(
+    override, says, tmp_path
+):
+    """QA 2026-12-04 #2, #3: a list was called "expected a list, got a mapping" (backwards), a
+    number was a TypeError traceback that left a half-written run directory."""
+    run = tmp_path / "run"
+    proc = run_sim("simulate", override, f"hydra.run.dir={run}")
+    assert proc.returncode == 2, proc.stderr
+    assert says in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not run.exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        (
             "optimizer.objectives.kpi=cycle_time_mean",
             "optimizer.objectives.kpi: 'optimizer.objectives' is a list (3 items), so 'kpi' is "
             "not a key in it; name an item by its index, e.g. 'optimizer.objectives.0.kpi=...', "

@@ -350,6 +350,37 @@ def test_common_random_numbers_keep_the_other_steps_draws():
     )
 
 
+def test_common_random_numbers_keep_the_hand_offs_upstream_of_a_change():
+    # Hand-off delays are drawn per step: staffing the third step's role differently changes
+    # when cases leave it (and draw the hand-off to the fourth), never what happens upstream
+    # (first and second steps, the hand-off before the second included), case by case. One
+    # hand-off stream for the whole model interleaved the fourth step's draws with the second's
+    # in another order and moved the second step's (QA 2026-12-04, #4: a legal staffing sweep
+    # moved the waits of CRM's first contact).
+    def model(z_people):
+        return build(
+            {
+                "a": {"role": "x", "duration": expo(0.8), "next": "b"},
+                "b": {"role": "y", "duration": expo(0.8), "next": "c"},
+                "c": {"role": "z", "duration": expo(2.5), "next": "d"},
+                "d": {"role": "w", "duration": expo(0.2), "next": "done"},
+            },
+            roles={"x": 1, "y": 1, "z": z_people, "w": 1},
+            interarrival=expo(1.0),
+            handoff_delay=expo(0.5),
+        )
+
+    sc = Scenario(warmup_days=0, horizon_days=3, drain_days=30)
+    one, three = run_replication(model(1), sc, seed=4), run_replication(model(3), sc, seed=4)
+    for name in ("a", "b"):
+        kx, ky = (t.ev_activity == t.activities.index(name) for t in (one, three))
+        for field in ("ev_case", "ev_enabled", "ev_start", "ev_end"):
+            assert np.array_equal(getattr(one, field)[kx], getattr(three, field)[ky]), (name, field)
+    # the change does reach the third step: its waits differ
+    kx, ky = (t.ev_activity == t.activities.index("c") for t in (one, three))
+    assert not np.array_equal(one.ev_start[kx], three.ev_start[ky])
+
+
 def _durations_by_case(t: Trace, name: str) -> dict[int, float]:
     k = t.ev_activity == t.activities.index(name)
     return dict(zip(t.ev_case[k].tolist(), (t.ev_end - t.ev_start)[k].tolist(), strict=True))

@@ -38,11 +38,17 @@ def test_hours():
         ({"horizon_days": True}, "scenario.horizon_days: expected a finite number > 0"),
         ({"replications": True}, "scenario.replications: expected an integer >= 1, got True"),
         ({"max_cases": True}, "scenario.max_cases: expected an integer >= 1 or null"),
+        # QA 2026-12-04 #2: 'scenario.staffing=5' was a TypeError traceback
+        ({"staffing": 5}, "scenario.staffing: expected a mapping of role -> headcount"),
+        ({"staffing": "abc"}, "scenario.staffing: expected a mapping of role -> headcount"),
+        ({"staffing": [1, 2]}, "scenario.staffing: expected a mapping of role -> headcount"),
     ],
 )
 def test_errors_name_the_key(kw, expected):
     with pytest.raises(ConfigError, match=expected.replace(".", r"\.")):
         Scenario(**kw)
+    with pytest.raises(ConfigError, match=expected.replace(".", r"\.")):
+        Scenario.from_dict(kw)
 
 
 def test_from_dict_and_back():
