@@ -373,9 +373,16 @@ def job_folders(sweep_dir: Path) -> list[Path]:
 
 
 def pairable(run: SimulateRun, base: SimulateRun) -> bool:
-    """Whether ``run`` shares its random numbers with ``base`` replication by replication (the
-    same seed and number of replications: common random numbers)."""
-    return str(run.seed) == str(base.seed) and run.replications == base.replications
+    """Whether ``run`` shares its random numbers with ``base`` replication by replication
+    (common random numbers): the same seed and the same replications, by their numbers where
+    the tables hold them (``first_replication=5`` runs replications 5, 6, ...: other random
+    numbers than 0, 1, ... under the same seed; QA 2026-12-04 #5), else by their count."""
+    if str(run.seed) != str(base.seed) or run.replications != base.replications:
+        return False
+    col = "replication"
+    if col in run.table and col in base.table:
+        return run.table[col].tolist() == base.table[col].tolist()
+    return True
 
 
 def write_comparison(

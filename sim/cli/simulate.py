@@ -152,14 +152,45 @@ def above_target_note(report: dict, suggestion: dict | None = None) -> str | Non
         return None
     rows = {r["role"]: r for r in report["roles"]}
     target = 100 * (suggestion or {}).get("target", TARGET_UTILISATION)
-    head = (
-        f"note: {_busy_roles_text(rows, names)}, above the {target:.0f} % target. "
-        f"{'It keeps' if len(names) == 1 else 'They keep'} up with the work, but queues grow "
-        "steeply as a role nears 100 % busy: waits before "
-        f"{'its' if len(names) == 1 else 'their'} steps are long, and a little more work "
-        "lengthens them a lot."
-    )
+    over = offered_beyond_hours(suggestion, names)
+    keeping = [r for r in names if r not in over]
+    head = f"note: {_busy_roles_text(rows, names)}, above the {target:.0f} % target."
+    if keeping:
+        one = len(keeping) == 1
+        who = "It" if len(names) == 1 else " and ".join(keeping)
+        head += (
+            f" {who} {'keeps' if one else 'keep'} up with the work, but queues grow steeply as "
+            f"a role nears 100 % busy: waits before {'its' if one else 'their'} steps are long, "
+            "and a little more work lengthens them a lot."
+        )
+    if over:
+        head += " " + _beyond_hours_text(suggestion, over)
     return f"{head} {_staffing_advice(report, names, suggestion)}"
+
+
+def offered_beyond_hours(suggestion: dict | None, roles: list[str]) -> list[str]:
+    """The roles of ``roles`` whose offered load (``staffing_suggestion``'s, the model's mean
+    work) fills all their scheduled hours or more: busy below saturation in the run, but not
+    keeping up with the work in the long run (QA 2026-12-04 #1: a role at 105 % of its hours
+    measured 96 % busy over 28 days, and its waits grew with the horizon)."""
+    load = (suggestion or {}).get("offered_load") or {}
+    return [
+        r
+        for r in roles
+        if isinstance(u := (load.get(r) or {}).get("utilisation"), int | float) and u >= 1.0
+    ]
+
+
+def _beyond_hours_text(suggestion: dict | None, roles: list[str]) -> str:
+    """Why the roles ``roles`` (``offered_beyond_hours``) do not keep up, in one sentence."""
+    load = (suggestion or {}).get("offered_load") or {}
+    fills = " and ".join(f"{r} {100 * load[r]['utilisation']:.0f} %" for r in roles)
+    return (
+        f"But the work the model offers fills more than the scheduled hours ({fills}): "
+        f"{'it does' if len(roles) == 1 else 'they do'} not keep up in the long run, and the "
+        "queue grows with the horizon (unless cases that give up waiting relieve it), so waits "
+        "depend on scenario.horizon_days."
+    )
 
 
 def empty_window_warning(

@@ -757,13 +757,25 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             "read a steady state.</p>"
         )
     target = 100 * float(suggestion.get("target") or TARGET_UTILISATION)
+    offered = suggestion.get("offered_load") or {}
     for role in k.get("above_target_roles") or ():
+        fills = (offered.get(role) or {}).get("utilisation")
+        if finite_number(fills) and float(fills) >= 1.0:  # offered_beyond_hours
+            why = (
+                f"but the work the model offers fills {100 * float(fills):.0f} % of its hours, so "
+                "it does not keep up in the long run: its queue grows with the horizon (unless "
+                "cases that give up waiting relieve it) and waits depend on "
+                "<code>scenario.horizon_days</code>"
+            )
+        else:
+            why = (
+                "it keeps up with the work, but queues grow steeply as a role nears 100 % busy, "
+                "so waits before its steps are long and a little more work lengthens them a lot"
+            )
         parts.append(
-            f"<p><b>{_esc(pretty(role))} is busy above the {target:.0f} % target:</b> it keeps "
-            "up with the work, but queues grow steeply as a role nears 100 % busy, so waits "
-            "before its steps are long and a little more work lengthens them a lot; add people "
-            f"(<code>{_esc(staffing_overrides({role: staffing.get(role, '...')}))}</code>) to "
-            "shorten them.</p>"
+            f"<p><b>{_esc(pretty(role))} is busy above the {target:.0f} % target:</b> {why}; "
+            f"add people (<code>{_esc(staffing_overrides({role: staffing.get(role, '...')}))}"
+            "</code>) to shorten them.</p>"
         )
     if any(r in staffing for r in roles_to_staff(k)):
         keys = staffing_overrides(staffing)

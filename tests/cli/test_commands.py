@@ -404,6 +404,20 @@ def test_the_saturation_warning_adds_the_roles_above_the_target_to_its_one_set_o
     note = above_target_note(calm, suggestion | {"staffing": {"b": 4}})
     assert note is not None and "Add staff: scenario.staffing.b=4." in note
     assert "Add staff, e.g. scenario.staffing.b=4, or" in above_target_note(calm)  # no estimate
+    assert "It keeps up with the work" in note
+    # QA 2026-12-04 #1: busy below saturation in the run, but offered more than its hours
+    over = suggestion | {"staffing": {"b": 4}}
+    over["offered_load"] = {"a": {"people": 1.6, "utilisation": 0.8}}
+    over["offered_load"]["b"] = {"people": 3.14, "utilisation": 1.047}
+    note = above_target_note(calm, over)
+    assert "keeps up" not in note
+    assert (
+        "But the work the model offers fills more than the scheduled hours (b 105 %): it does "
+        "not keep up in the long run" in note
+    )
+    both = calm | {"above_target_roles": ["a", "b"], "roles": report["roles"]}
+    note = above_target_note(both, over | {"staffing": {"a": 3, "b": 4}})
+    assert "a keeps up with the work" in note and "(b 105 %): it does not keep up" in note
 
 
 def test_the_saturation_warning_falls_back_to_one_more_person_without_an_estimate():

@@ -82,6 +82,28 @@ def test_compare_runs_with_different_seeds_are_independent_samples(tmp_path):
     assert len(list((out / "report").glob("*.png"))) == 1
 
 
+def test_runs_of_other_replications_under_one_seed_are_independent_samples(tmp_path):
+    """QA 2026-12-04 #5: replications 0-2 and 3-5 of one seed share no random numbers, but
+    were compared as pairs ("common random numbers")."""
+    runs = []
+    for first in (0, 3):
+        run = tmp_path / f"from{first}"
+        res = run_sim(
+            *SMALL,
+            "seed=1",
+            f"first_replication={first}",
+            "output.report=false",
+            f"hydra.run.dir={run}",
+        )
+        assert res.returncode == 0, res.stderr
+        runs.append(run)
+    out = tmp_path / "cmp"
+    res = run_sim("compare", f"runs=[{runs[0]},{runs[1]}]", f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    assert "independent samples (Welch)" in res.stdout
+    assert not rows(out)["paired"].any()
+
+
 def test_the_same_run_against_itself_changes_nothing(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for run in (a, b):

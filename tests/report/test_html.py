@@ -448,9 +448,15 @@ def test_the_bottleneck_section_says_none_names_timers_and_saturated_roles(tmp_p
     (run / "kpis.json").write_text(json.dumps(k))
     text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
     assert "busy nearly all its hours" not in text
-    assert "is busy above the 85 % target:</b>" in text
+    assert "is busy above the 85 % target:</b> it keeps up with the work" in text
     assert "(<code>scenario.staffing.legal=2</code>)" in text
     assert "Staffing that carries the work" in text
+    # QA 2026-12-04 #1: below saturation in the run, but offered more work than its hours
+    k["staffing_suggestion"]["offered_load"]["legal"]["utilisation"] = 1.047
+    (run / "kpis.json").write_text(json.dumps(k))
+    text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
+    assert "keeps up" not in text
+    assert "the work the model offers fills 105 % of its hours, so it does not keep up" in text
 
 
 def test_reproducibility_names_uncommitted_code_start_time_and_inputs(tmp_path, crm):
