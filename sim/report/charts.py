@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.layout_engine import LayoutEngine
 
+from sim.kpis.summary import SATURATED
 from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
+from sim.model.views import TARGET_UTILISATION
 from sim.report._mpl import (
     ACCENT,
     BASELINE,
@@ -546,7 +548,6 @@ def plot_step_times(
 
 # ----------------------------------------------------------------------- utilisation
 AMBER = "#f9a825"
-BUSY_AT = 0.7  # utilisation bars from here on are amber: busy, waits start to lengthen
 
 
 def plot_utilisation(
@@ -554,13 +555,15 @@ def plot_utilisation(
     *,
     compare: Mapping[str, Any] | None = None,
     names: tuple[str, str] = ("baseline", "scenario"),
-    warn_at: float = 0.9,
+    warn_at: float = TARGET_UTILISATION,
+    saturated_at: float = SATURATED,
     title: str = "Utilisation per role",
     path: str | Path | None = None,
 ) -> Figure:
-    """Share of scheduled time each role is busy, with 95 % CIs; a line marks ``warn_at``
-    (queues grow fast above it; 90 %, the optimizer's default ceiling on the busiest role).
-    Roles are labelled with their headcount."""
+    """Share of scheduled time each role is busy, with 95 % CIs; a line marks ``warn_at``, the
+    target utilisation (bars above it amber: queues grow steeply; from ``saturated_at`` red:
+    saturated), the thresholds of the run's notes and warnings (``above_target_roles``,
+    ``saturated_roles``). Roles are labelled with their headcount."""
     roles = list(report.get("roles", ()))
     others = {r["role"]: r for r in (compare or {}).get("roles", ())}
     n = max(len(roles), 1)
@@ -578,7 +581,7 @@ def plot_utilisation(
             colors = [SERIES_COLORS[k]] * len(rows)
         else:
             colors = [
-                DROP if m >= warn_at else (AMBER if m >= BUSY_AT else SCENARIO)
+                DROP if m >= saturated_at else (AMBER if m >= warn_at else SCENARIO)
                 for m in np.nan_to_num(mean)
             ]
         yy = y + ((h / 2 if k == 0 else -h / 2) if compare else 0)
@@ -600,7 +603,7 @@ def plot_utilisation(
     ax.text(
         warn_at,
         1.0,
-        f" {warn_at:.0%}",
+        f" {warn_at:.0%} target",
         color=DROP,
         fontsize=7.5,
         va="bottom",
@@ -621,9 +624,9 @@ def plot_utilisation(
         from matplotlib.patches import Patch
 
         rule = [
-            (SCENARIO, f"under {BUSY_AT:.0%}"),
-            (AMBER, f"{BUSY_AT:.0%} to {warn_at:.0%}"),
-            (DROP, f"{warn_at:.0%} or more: queues grow fast"),
+            (SCENARIO, f"under {warn_at:.0%}"),
+            (AMBER, f"{warn_at:.0%} to {saturated_at:.0%}: queues grow steeply"),
+            (DROP, f"{saturated_at:.0%} or more: saturated"),
         ]
         ax.legend(
             handles=[Patch(color=c, alpha=0.85, label=lb) for c, lb in rule],

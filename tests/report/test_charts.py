@@ -14,6 +14,7 @@ from sim.kpis import kpi_report
 from sim.model import Distribution, load
 from sim.report._mpl import DROP
 from sim.report.charts import (
+    AMBER,
     LABEL_MAX,
     arrival_matrix,
     cycle_times_from_log,
@@ -67,20 +68,23 @@ def test_step_times_bars_and_bottleneck(report):
 
 
 def test_utilisation_flags_overloaded_roles(report):
-    fig = plot_utilisation(report, warn_at=0.75)
+    fig = plot_utilisation(report, warn_at=0.5, saturated_at=0.75)
     ax = fig.axes[0]
     means = [r["utilisation"]["mean"] for r in report["roles"]]
     reds = [p for p in ax.patches if p.get_facecolor()[:3] == to_rgba(DROP)[:3]]
     assert len(reds) == sum(m >= 0.75 for m in means) > 0
+    ambers = [p for p in ax.patches if p.get_facecolor()[:3] == to_rgba(AMBER)[:3]]
+    assert len(ambers) == sum(0.5 <= m < 0.75 for m in means)
 
 
 def test_utilisation_colours_are_explained_by_a_legend(report):
-    """QA: bars turned orange at 70 % with nothing saying why."""
-    fig = plot_utilisation(report, warn_at=0.9)
+    """QA: bars turned orange at 70 % with nothing saying why; then the figure's 70 % and 90 %
+    were not the 85 % target and 98 % saturation of the run's notes (QA 2026-12-04 #6)."""
+    fig = plot_utilisation(report)
     legend = fig.axes[0].get_legend()
     assert legend is not None
     texts = [t.get_text() for t in legend.get_texts()]
-    assert texts == ["under 70%", "70% to 90%", "90% or more: queues grow fast"]
+    assert texts == ["under 85%", "85% to 98%: queues grow steeply", "98% or more: saturated"]
     colours = {to_rgba(h.get_facecolor())[:3] for h in legend.legend_handles}
     bars = {p.get_facecolor()[:3] for p in fig.axes[0].patches}
     assert bars <= colours  # every bar's colour is in the legend
