@@ -31,6 +31,10 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
     ``graph=False`` leaves out the routing-graph checks (reachability, loops, joins), which
     need every node (a model file some of whose nodes could not be read)."""
     out: list[str] = []
+    # problems the routing-graph checks cannot run past (a duplicate name, a flow to no node, no
+    # end); any other problem is reported together with the graph's (QA 2026-12-04 #7: an
+    # unknown role hid that its step was unreachable until the role was fixed)
+    unsound: list[str] = []
     nodes_by_section = {
         "steps": list(model.steps),
         "decisions": list(model.decisions),
@@ -42,6 +46,7 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
     for section, names in nodes_by_section.items():
         for n in names:
             if n in seen:
+                unsound.append(n)
                 out.append(
                     f"name '{n}' is used twice (in {seen[n]} and {section}); node names must be unique"
                 )
@@ -51,6 +56,7 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
     def ref(where: str, target: str, *, allow: set[str] | None = None) -> bool:
         pool = nodes if allow is None else allow
         if target not in pool:
+            unsound.append(target)
             out.append(
                 f"{where}: unknown node '{target}'; valid choices are {_choices(pool, near=target)}"
             )
@@ -60,6 +66,7 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
     if not model.steps:
         out.append("steps: a model needs at least one step")
     if not model.ends:
+        unsound.append("ends")
         out.append("ends: a model needs at least one end")
     joins = {p.join for p in model.parallels.values()}
     ref("start", model.start, allow=nodes - set(model.ends) - joins)
@@ -186,7 +193,7 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
     if model.arrivals.interarrival.mean() <= 0:
         out.append("arrivals.interarrival: the mean inter-arrival time must be > 0")
 
-    if out or not graph:  # graph checks need sound references
+    if unsound or not graph:  # graph checks need sound references
         return out
     out += _graph_problems(model)
     return out
@@ -262,6 +269,8 @@ def _graph_problems(model: ProcessModel) -> list[str]:
     # requires: each required step must be able to precede the step that needs it
     for node in [*model.steps.values(), *model.decisions.values()]:
         for req in node.requires:
+            if req not in model.steps:  # named by problems()
+                continue
             if node.name not in _reach(req, succ) or req == node.name:
                 kind = "steps" if node.name in model.steps else "decisions"
                 out.append(

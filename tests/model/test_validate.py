@@ -245,6 +245,22 @@ def test_unreachable_steps():
     assert "unreachable from start 'a': ['orphan']" in error_of(spec)
 
 
+def test_unreachable_steps_are_named_beside_other_problems():
+    """QA 2026-12-04 #7: any problem hid the graph's until it was fixed; now only a flow to no
+    node (which the graph checks cannot follow) does."""
+    spec = spec_with(
+        steps__orphan={"role": "nobody", "duration": 1, "next": "done"},
+        decisions__d__branches={"b": 0.5, "lost": 0.2},
+    )
+    msg = error_of(spec)
+    assert "steps.orphan.role: unknown role 'nobody'" in msg
+    assert "decisions.d.branches: probabilities must sum to 1" in msg
+    assert "unreachable from start 'a': ['orphan']" in msg
+    msg = error_of(spec_with(steps__orphan={"role": "r", "duration": 1, "next": "nowhere"}))
+    assert "steps.orphan.next: unknown node 'nowhere'" in msg
+    assert "unreachable" not in msg
+
+
 def test_loop_with_no_way_out():
     spec = spec_with(
         steps__b__next="c",
