@@ -49,10 +49,26 @@ def redact_obj(obj: Any) -> Any:
     return obj
 
 
+def _select(cfg: DictConfig, key: str) -> Any:
+    """``OmegaConf.select(cfg, key)``, but ``ConfigError`` when a section on the way to ``key``
+    is not a mapping (``output=5``: "output.overwrite: expected true or false, got None" named
+    the wrong key; QA 2026-12-04 #10)."""
+    parts = key.split(".")
+    for i in range(1, len(parts)):
+        section = ".".join(parts[:i])
+        node = OmegaConf.select(cfg, section)
+        if node is not None and not isinstance(node, DictConfig):
+            raise ConfigError(
+                f"{section}: expected a mapping (a section with keys such as "
+                f"'{'.'.join(parts[i:])}'; set one as '{key}=...'), got {node!r}"
+            )
+    return OmegaConf.select(cfg, key)
+
+
 def config_int(cfg: DictConfig, key: str, *, minimum: int | None = None, null: bool = False) -> Any:
     """The integer at ``key`` (an integral float such as 1e3 is taken), else ``ConfigError``
     naming the key and what was expected."""
-    value = OmegaConf.select(cfg, key)
+    value = _select(cfg, key)
     if value is None and null:
         return None
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
@@ -64,7 +80,7 @@ def config_int(cfg: DictConfig, key: str, *, minimum: int | None = None, null: b
 
 def config_float(cfg: DictConfig, key: str) -> float:
     """The number at ``key``, else ``ConfigError`` naming the key."""
-    value = OmegaConf.select(cfg, key)
+    value = _select(cfg, key)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return float(value)
     raise ConfigError(f"{key}: expected a number, got {value!r}")
@@ -72,7 +88,7 @@ def config_float(cfg: DictConfig, key: str) -> float:
 
 def config_bool(cfg: DictConfig, key: str) -> bool:
     """The true/false at ``key``, else ``ConfigError`` naming the key."""
-    value = OmegaConf.select(cfg, key)
+    value = _select(cfg, key)
     if isinstance(value, bool):
         return value
     raise ConfigError(f"{key}: expected true or false, got {value!r}")
@@ -82,7 +98,7 @@ def config_str(cfg: DictConfig, key: str, *, null: bool = False) -> Any:
     """The text at ``key`` (a name, an option); a number is taken as its text. Else (a list, a
     mapping, true/false: ``name=[a]`` was taken as the name "['a']") ``ConfigError`` naming the
     key and what was expected."""
-    value = OmegaConf.select(cfg, key)
+    value = _select(cfg, key)
     if value is None and null:
         return None
     if isinstance(value, str):

@@ -173,8 +173,8 @@ def _model_file(group: str, value: str, configs: Path) -> str | None:
         return str(path.resolve())
     names = sorted(p.stem for p in (configs / group).glob("*.yaml") if not p.stem.startswith("_"))
     raise SimError(
-        f"{group}={value}: not a bundled {group} nor a file; bundled ones are "
-        f"{names}, or give a path to a {'/'.join(FILE_GROUPS[group])} file"
+        f"{group}={value}: not a bundled {group} nor a file{did_you_mean(value, names)}; "
+        f"bundled ones are {names}, or give a path to a {'/'.join(FILE_GROUPS[group])} file"
     )
 
 

@@ -51,7 +51,7 @@ from itertools import chain
 import numpy as np
 import simpy
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, did_you_mean
 from sim.model.calendar import ROUNDING_HOURS, WeeklyRate, week_offset
 from sim.model.process import ABANDONED, ProcessModel
 from sim.model.scenario import Scenario, ascii_key, name_of_ascii_key, typed_role_names
@@ -200,7 +200,8 @@ class Replication:
                 }
                 spelled = "; ".join(f"type {r!r} as {t}" for r, t in sorted(typed.items()))
                 raise ConfigError(
-                    f"scenario.staffing.{name_of_ascii_key(role)}: unknown role; valid roles are "
+                    f"scenario.staffing.{name_of_ascii_key(role)}: unknown role"
+                    f"{did_you_mean(name_of_ascii_key(role), model.roles)}; valid roles are "
                     f"{sorted(model.roles)}"
                     + (f" ({spelled}: the command line reads ASCII letters only)" if typed else "")
                 )

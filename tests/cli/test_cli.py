@@ -186,6 +186,11 @@ def test_bad_model_exits_2_with_readable_message(tmp_path, crm_path):
         ("scenario.staffing.server=0", "scenario.staffing.server"),
         ("scenario.staffing.nobody=2", "scenario.staffing.nobody: unknown role"),
         ("output.trace_format=xlsx", "output.trace_format"),
+        # QA 2026-12-04 #8: near misses get a hint
+        ("process=crm_salez", "not a bundled process nor a file (did you mean 'crm_sales'?)"),
+        ("scenario.staffing.servr=2", "servr: unknown role (did you mean 'server'?)"),
+        # QA 2026-12-04 #10: was "output.overwrite: expected true or false, got None"
+        ("output=5", "output: expected a mapping (a section with keys such as"),
     ],
 )
 def test_bad_config_values_exit_2_naming_the_key(tmp_path, override, message):
