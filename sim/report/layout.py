@@ -5,7 +5,8 @@ layered drawing constrained to lanes:
 
 1. **Graph.** Every node of the model plus a synthetic start event; edges follow ``next`` links,
    decision branches (labelled with their probability) and parallel branches.
-2. **Lanes.** A step sits in the lane of its first role (``system`` when it has none). Gateways
+2. **Lanes.** A step sits in the lane of its first role (``system`` when it has none); a role
+   that is only ever a step's second role gets an empty lane under that step's. Gateways
    and ends sit in the lane of the node that leads into them (the majority of their forward
    predecessors); the start event in the lane of the first node.
 3. **Back edges.** A depth-first search from the start marks edges that return to a node on the
@@ -528,6 +529,14 @@ def layout_process(
     if lane_order:
         fixed = [ln for ln in lane_order if ln in used]
         lanes = fixed + [ln for ln in lanes if ln not in fixed]
+    # a role that only joins steps led by another role (a step's second role) has no step of
+    # its own lane; it gets an empty lane under the lane of the first step it joins, so every
+    # role of the map is there with its headcount (QA 2026-12-04 #9: pricing had none)
+    in_order = sorted(graph.nodes, key=first_seen.get)
+    for role in model.roles:
+        joined = [n for n in in_order if n in model.steps and role in model.steps[n].roles]
+        if joined and role not in lanes:
+            lanes.insert(lanes.index(lane_of[joined[0]]) + 1, role)
     lane_idx = {ln: i for i, ln in enumerate(lanes)}
     n_layers = max(layer.values()) + 1
 

@@ -11,7 +11,8 @@ drop-off), steps are rectangles, decisions are diamonds with their branch probab
 arrows, parallel split and join are diamonds with a ``+``; rework loops are red arrows that go
 back over the top of the boxes. Each role has a horizontal lane; automated steps sit in the
 *System* lane; a step done by several people sits in the lane of its first role with a note of
-the others.
+the others, and a role that is never a step's first has an empty lane that names the steps it
+works on.
 """
 
 from __future__ import annotations
@@ -360,7 +361,7 @@ def render_map(
     ax.set_ylim(layout.height, 0)
     ax.set_axis_off()
 
-    _draw_lanes(ax, layout, style)
+    _draw_lanes(ax, layout, style, model)
     for route in layout.routes:
         _draw_route(ax, route, faded=(route.source, route.target) in style.faded_edges)
     for box in layout.boxes.values():
@@ -392,13 +393,28 @@ def render_map(
     return fig, ax
 
 
-def _draw_lanes(ax: Axes, layout: MapLayout, style: MapStyle) -> None:
+def _draw_lanes(ax: Axes, layout: MapLayout, style: MapStyle, model: ProcessModel) -> None:
     from matplotlib.patches import Rectangle
 
     from sim.report.layout import HEADER_W
 
     x0, x1 = MARGIN, layout.width - MARGIN
+    occupied = {b.lane for b in layout.boxes.values()}
     for k, lane in enumerate(layout.lanes):
+        if lane.name not in occupied and lane.name in model.roles:  # a role that only joins
+            for b in layout.boxes.values():  # ... steps led by others: under each of them
+                if b.name in model.steps and lane.name in model.steps[b.name].roles:
+                    ax.text(
+                        b.x,
+                        (lane.top + lane.bottom) / 2,
+                        f"works on {' '.join(b.label)}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        style="italic",
+                        color=MUTED,
+                        zorder=1,
+                    )
         h = lane.bottom - lane.top
         ax.add_patch(
             Rectangle((x0, lane.top), x1 - x0, h, fc=LANE_FILLS[k % 2], ec=GRID, lw=0.8, zorder=0)

@@ -90,9 +90,13 @@ def test_crm_layout(crm_path):
     check_layout(model, layout)
     # the only rework loop of the CRM model is the quote sent back for rework
     assert layout.back_edges == {("quote_ok", "quote_preparation")}
-    # roles that never lead a step get no lane; automated billing has the system lane
+    # roles that never lead a step get an empty lane under the first step they join (QA
+    # 2026-12-04 #9: they had none, so a manager staffing pricing could not see it on the map)
     lanes = [ln.name for ln in layout.lanes]
-    assert "solutions_eng" not in lanes and "pricing" not in lanes
+    assert set(model.roles) <= set(lanes)
+    for role, joined in (("pricing", "quote_approval"), ("solutions_eng", "solution_proposal")):
+        assert lanes.index(role) == lanes.index(layout.boxes[joined].lane) + 1
+        assert not [b for b in layout.boxes.values() if b.lane == role]
     assert layout.boxes["billing_setup"].lane == SYSTEM_LANE
     # the multi-person steps carry a note with the other role
     assert layout.boxes["quote_approval"].note == ("with pricing",)
