@@ -58,12 +58,18 @@ class RedesignRefused(SimError):
 # (``bob:p@ss@host``), is masked whole, not up to its own ``@`` (which left ``ss`` showing).
 # A password typed with spaces in it (``u:se cret@host``) is masked whole too: words joined by
 # spaces or tabs (no ``/``, so ``db:5432/x and mail me@y`` is not taken for one) up to the ``@``.
+# Quotes are part of a password too (``u:Quo'te@host`` was left in clear; QA 2026-12-04):
+# masking too much is harmless, too little is not.
 _URL_PASSWORD = re.compile(
     r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*\\*:\\*/\\*/)(?P<user>[^:/@\s\\]*)"
-    r"(?P<sep>\\*:)(?P<pw>[^\s'\"]+|[^\s'\"/]+(?:[ \t]+[^\s'\"/]+)+?)@"
+    r"(?P<sep>\\*:)(?P<pw>\S+|[^\s/]+(?:[ \t]+[^\s/]+)+?)@"
 )
 # ``?password=...`` / ``&password=...`` in a URL's query (also HTML-escaped: ``&amp;password=``)
-_QUERY_PASSWORD = re.compile(r"(?P<key>[?&;]password\\*=)(?P<pw>[^&\s#'\"<]+)", re.IGNORECASE)
+# (a quote inside it is part of it, one that closes a quoted URL is not)
+_QUERY_PASSWORD = re.compile(
+    r"(?P<key>[?&;]password\\*=)(?P<pw>(?:[^&\s#<'\"]|['\"](?=[^&\s#<'\":,)\]}]))+)",
+    re.IGNORECASE,
+)
 
 
 def redact(text: str) -> str:
@@ -74,3 +80,15 @@ def redact(text: str) -> str:
     """
     text = _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}{m['sep']}***@", text)
     return _QUERY_PASSWORD.sub(lambda m: f"{m['key']}***", text)
+
+
+def redact_secrets_of(url: str, text: str) -> str:
+    """``redact(text)``, and every piece of ``url``'s password that ``text`` repeats masked too:
+    a driver's error may quote part of it out of context (a password with an unencoded "@" read
+    as part of the host: "connection to host ssWord@127.0.0.1")."""
+    secrets = [m["pw"] for m in _URL_PASSWORD.finditer(url)]
+    secrets += [m["pw"] for m in _QUERY_PASSWORD.finditer(url)]
+    pieces = {p for pw in secrets for p in (pw, *re.split(r"[@:/]", pw)) if len(p) >= 3}
+    for piece in sorted(pieces, key=len, reverse=True):
+        text = text.replace(piece, "***")
+    return redact(text)

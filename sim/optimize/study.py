@@ -40,7 +40,7 @@ from optuna.trial import FrozenTrial, TrialState
 from tqdm.auto import tqdm
 
 from sim.engine import exit_with_parent
-from sim.errors import ConfigError, RedesignRefused, did_you_mean, redact
+from sim.errors import ConfigError, RedesignRefused, did_you_mean, redact, redact_secrets_of
 from sim.kpis import paired_comparison
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
@@ -356,6 +356,12 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
     """An RDB storage with heartbeats (a killed worker's trial is failed and retried)."""
     if url is None:
         return None
+    _, _, rest = url.partition("://")
+    if rest.split("/", 1)[0].count("@") > 1:  # read as a host by the driver, which then says so
+        raise ConfigError(
+            f"optimizer.storage: {redact(url)!r} has more than one '@' before its host: a user "
+            "name or password holding '@' must be percent-encoded: '%40' for each '@' in it"
+        )
     import inspect
 
     # Optuna >= 4.9 renamed the stale-trial hook; use whichever this version has.
@@ -394,8 +400,9 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
                 f"optimizer.storage: cannot open {redact(url)!r}: {missing}"
             ) from None
         raise ConfigError(
-            f"optimizer.storage: cannot open {redact(url)!r}: {type(exc).__name__}: {exc}"
-            f"{_dialect_hint(url)}"
+            f"optimizer.storage: cannot open {redact(url)!r}: "
+            + redact_secrets_of(url, f"{type(exc).__name__}: {exc}")
+            + _dialect_hint(url)
         ) from None
 
 

@@ -59,6 +59,46 @@ def test_a_password_typed_with_an_at_sign_is_masked_whole(text):
     assert clean.endswith(text[text.index("@db") + 3 :])  # what follows the host is kept
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "postgresql+pg8000://qauser:Quo'teYY@127.0.0.1:5432/optuna",
+        'postgresql://qauser:Dq"uoteZZ@127.0.0.1:5432/optuna',
+        'error: cannot open "postgresql://qauser:Quo\'teYY@127.0.0.1:5432/optuna": refused',
+        "- optimizer.storage='postgresql\\://qauser\\:Dq\"uoteZZ@127.0.0.1\\:5432/optuna'",
+        "postgresql://db/x?user=a&password=ab'cdYY",
+    ],
+)
+def test_a_password_holding_quotes_is_masked_whole(text):
+    """QA 2026-12-04 #1: a quote ended the password, so none of it (or only its start) was
+    masked, on the console and in the files Hydra writes."""
+    clean = redact(text)
+    assert "***" in clean
+    assert not any(bit in clean for bit in ("Quo", "teYY", "Dq", "uoteZZ", "ab'", "cdYY"))
+
+
+def test_a_driver_error_quoting_part_of_a_password_is_masked():
+    """QA 2026-12-04 #2: the driver read 'Pa@ssWordRR@127.0.0.1' as the host and said so."""
+    from sim.errors import redact_secrets_of
+
+    url = "postgresql+pg8000://qauser:Pa@ssWordRR@127.0.0.1:5432/optuna"
+    text = "InterfaceError: Can't create a connection to host ssWordRR@127.0.0.1"
+    assert (
+        redact_secrets_of(url, text)
+        == "InterfaceError: Can't create a connection to host ***@127.0.0.1"
+    )
+
+
+def test_a_storage_url_with_an_unencoded_at_sign_is_refused_with_the_encoding():
+    from sim.errors import ConfigError
+    from sim.optimize.study import open_storage
+
+    with pytest.raises(ConfigError) as err:
+        open_storage("postgresql+pg8000://qauser:Pa@ssWordRR@127.0.0.1:5432/optuna")
+    assert "must be percent-encoded ('%40')" in str(err.value)
+    assert "ssWord" not in str(err.value) and "Pa@" not in str(err.value)
+
+
 def test_redact_leaves_urls_without_a_password_alone():
     for text in ("sqlite:///out/study.db", "sqlite:///:memory:", "postgresql://db:5432/x?user=a"):
         assert redact(text) == text
