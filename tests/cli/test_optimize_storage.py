@@ -95,7 +95,7 @@ def test_a_storage_url_with_an_unencoded_at_sign_is_refused_with_the_encoding():
 
     with pytest.raises(ConfigError) as err:
         open_storage("postgresql+pg8000://qauser:Pa@ssWordRR@127.0.0.1:5432/optuna")
-    assert "must be percent-encoded ('%40')" in str(err.value)
+    assert "must be percent-encoded: '%40' for each '@' in it" in str(err.value)
     assert "ssWord" not in str(err.value) and "Pa@" not in str(err.value)
 
 
