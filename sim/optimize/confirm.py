@@ -263,6 +263,7 @@ def adjust_family(
     *,
     alpha: float = ALPHA,
     replaced: Sequence[float] = (),
+    replaced_adjusted: list[tuple[float, bool]] | None = None,
 ) -> tuple[list[pd.DataFrame], int]:
     """Holm's adjustment over every (comparison, objective) test of a family.
 
@@ -270,7 +271,8 @@ def adjust_family(
     (None for the rows outside the family: the KPIs that are not objectives) and the number of
     tests ``m`` (those with a p-value). The unadjusted ``p_value``, CI and ``significant`` stay.
     ``replaced`` are the p-values of tests that belong to the family but whose redesigns are not
-    reported (``replaced_p_values``): they count towards ``m`` and the order, nothing more.
+    reported (``replaced_p_values``): they count towards ``m`` and the order; a list given as
+    ``replaced_adjusted`` is filled with their ``(p_adjusted, significant_adjusted)``.
     """
     tables = [
         c.drop(columns=["p_adjusted", "significant_adjusted"], errors="ignore") for c in comparisons
@@ -291,7 +293,30 @@ def adjust_family(
     for (i, kpi), p, r in zip(where, adjusted[: len(where)], reject[: len(where)], strict=True):
         out[i].loc[kpi, "p_adjusted"] = p
         out[i].loc[kpi, "significant_adjusted"] = bool(r)
-    return out, int(np.isfinite(np.asarray([*pvals, *replaced], dtype=float)).sum())
+    m = int(np.isfinite(np.asarray([*pvals, *replaced], dtype=float)).sum())
+    if replaced_adjusted is not None:  # the replaced tests' own adjustment, in their order
+        replaced_adjusted[:] = list(
+            zip(adjusted[len(where) :].tolist(), reject[len(where) :].tolist(), strict=True)
+        )
+    return out, m
+
+
+def _replaced_tests(
+    candidate: Candidate, objectives: Sequence[Objective]
+) -> list[tuple[dict[str, Any], str, float]]:
+    """``(comparison dict, objective, p-value)`` of every test of ``replaced_p_values``."""
+    tried = [a for a in candidate.pruning if a.get("comparison")]
+    adopted = [a for a in tried if a.get("adopted")]
+    reported = adopted[-1] if adopted else None
+    tables = [a["comparison"] for a in tried if a is not reported]
+    if candidate.original is not None and candidate.original.get("comparison"):
+        tables.append(candidate.original["comparison"])
+    return [
+        (t, o.kpi, float(t[o.kpi]["p_value"]))
+        for t in tables
+        for o in objectives
+        if o.kpi in t and t[o.kpi].get("p_value") is not None
+    ]
 
 
 def replaced_p_values(candidate: Candidate, objectives: Sequence[Objective]) -> list[float]:
@@ -300,18 +325,7 @@ def replaced_p_values(candidate: Candidate, objectives: Sequence[Objective]) -> 
     it, and every smaller redesign pruning tried and did not keep. Each was a test of the
     confirmation's family: leaving them out would let pruning pick among several tests while
     Holm counts one (the family understated, the adjustment too lenient)."""
-    tried = [a for a in candidate.pruning if a.get("comparison")]
-    adopted = [a for a in tried if a.get("adopted")]
-    reported = adopted[-1] if adopted else None
-    tables = [a["comparison"] for a in tried if a is not reported]
-    if candidate.original is not None and candidate.original.get("comparison"):
-        tables.append(candidate.original["comparison"])
-    return [
-        float(t[o.kpi]["p_value"])
-        for t in tables
-        for o in objectives
-        if o.kpi in t and t[o.kpi].get("p_value") is not None
-    ]
+    return [p for _t, _k, p in _replaced_tests(candidate, objectives)]
 
 
 def adjust_verdicts(
@@ -321,13 +335,28 @@ def adjust_verdicts(
     ``comparison`` gets the adjusted columns and its ``verdict`` is recomputed from them.
     The family also holds the tests of the versions pruning confirmed and did not report
     (``replaced_p_values``). Returns the number of comparisons in the family."""
-    replaced = [p for c in candidates for p in replaced_p_values(c, objectives)]
+    tests = [x for c in candidates for x in _replaced_tests(c, objectives)]
+    replaced_adjusted: list[tuple[float, bool]] = []
     tables, m = adjust_family(
-        [c.comparison for c in candidates], objectives, alpha=alpha, replaced=replaced
+        [c.comparison for c in candidates],
+        objectives,
+        alpha=alpha,
+        replaced=[p for _t, _k, p in tests],
+        replaced_adjusted=replaced_adjusted,
     )
     for c, t in zip(candidates, tables, strict=True):
         c.comparison = t
         c.verdict = verdict(t, objectives)
+    # the replaced versions' records carry this family's adjustment too, not the smaller one
+    # they were first adjusted over (QA 2026-12-04 #6: 'p_adjusted' over 3 tests beside
+    # 'comparisons: 6'), and the redesign as found its verdict on it
+    for (t, kpi, _p), (p_adj, r) in zip(tests, replaced_adjusted, strict=True):
+        t[kpi]["p_adjusted"] = _py(float(p_adj))
+        t[kpi]["significant_adjusted"] = bool(r)
+    for c in candidates:
+        if c.original is not None and c.original.get("comparison"):
+            table = pd.DataFrame.from_dict(c.original["comparison"], orient="index")
+            c.original["verdict"] = verdict(table, objectives)
     return m
 
 

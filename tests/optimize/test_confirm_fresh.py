@@ -349,6 +349,13 @@ def test_the_versions_pruning_replaced_stay_in_the_holm_family():
     assert adjust_verdicts([clear, pruned], TWO) == 6
     assert pruned.comparison.loc["cycle_time_mean", "p_adjusted"] == pytest.approx(0.012 * 5)
     assert pruned.verdict == "within noise"
+    # QA 2026-12-04 #6: the replaced version's record carries this family's adjustment (4 x
+    # 0.02, third of six), not one over its own tests, and the verdict as found follows it
+    recorded = pruned.original["comparison"]["cycle_time_mean"]
+    assert recorded["p_adjusted"] == pytest.approx(0.02 * 4)
+    assert recorded["significant_adjusted"] is False
+    assert pruned.original["verdict"] == "within noise"
+    assert pruned.original["comparison"]["cost_per_case"]["p_adjusted"] == 1.0  # 3 x 0.7, capped
     # a smaller redesign tried and not kept is a test of the family too
     clear.pruning = [{"pass": "harm", "adopted": False, "comparison": comparison_dict(found)}]
     assert adjust_verdicts([clear, pruned], TWO) == 8
