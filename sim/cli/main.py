@@ -199,7 +199,10 @@ def _open_mapping_override(arg: str, multirun: bool) -> str:
     if dot and not key.isascii():  # Hydra's grammar reads ASCII only, in keys and mappings
         key = ascii_key(key)
         arg = f"{mapping}{dot}{key}={value}"
-    if not dot or not value or HYDRA_KEY.match(key):
+    # a dotted path into a constraint (optimizer.constraints.utilisation_max.max=0.95) is a
+    # path Hydra reads, not one key with a dot (QA 2026-12-04 #5)
+    path = dot == ".constraints." and all(HYDRA_KEY.match(k) for k in key.split("."))
+    if not dot or not value or HYDRA_KEY.match(key) or path:
         return "++" + arg
     mapping += dot[:-1]
     key = key.translate(_DICT_KEY_ESCAPES)
@@ -746,6 +749,19 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
         shown = full if full.startswith(f"{key}.") else key
         section, _, name = shown.rpartition(".")
         valid = _section_keys(command, args, configs, key, section)
+        if valid is None and section:  # a misspelt section (scenaro.replications): name it
+            parts = section.split(".")
+            for i in range(len(parts)):
+                outer = ".".join(parts[:i])
+                keys = _section_keys(command, args, configs, key, outer)
+                if keys is not None and parts[i] not in keys:
+                    where = (
+                        f"section '{outer}'" if outer else f"the top level of {command}'s config"
+                    )
+                    return (
+                        f"{shown}: unknown section '{parts[i]}' in {where}"
+                        f"{did_you_mean(parts[i], keys)}; the keys there are {keys}"
+                    )
         where = f"section '{section}'" if section else f"the top level of {command}'s config"
         listed = f"; the keys of {where} are {valid}" if valid is not None else ""
         hint = did_you_mean(name, valid or ())

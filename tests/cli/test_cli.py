@@ -562,6 +562,28 @@ def test_a_staffing_key_hydra_cannot_spell_becomes_a_mapping_to_merge():
     ]
 
 
+def test_a_dotted_path_into_a_constraint_sets_its_bound():
+    """QA 2026-12-04 #5: `optimizer.constraints.utilisation_max.max=0.95` became a key
+    'utilisation_max.max' beside `utilisation_max: {max: 0.9}`, then a misleading error."""
+    from hydra import compose, initialize_config_dir
+
+    from sim.cli.main import rewrite_process_override
+
+    args = rewrite_process_override(
+        [
+            "optimizer.constraints.utilisation_max.max=0.95",
+            "optimizer.constraints.dropoff_rate.max=0.6",
+        ],
+        CONFIGS,
+    )
+    with initialize_config_dir(config_dir=str(CONFIGS), version_base="1.3"):
+        cfg = compose(config_name="optimize", overrides=args)
+    assert cfg.optimizer.constraints == {
+        "utilisation_max": {"max": 0.95},
+        "dropoff_rate": {"max": 0.6},
+    }
+
+
 def test_a_constraint_on_another_kpi_is_taken_and_a_bad_field_named(tmp_path, crm_path):
     """QA 9b: `optimizer.constraints={dropoff_rate: {max: 0.9}}` (the form parse_constraints
     documents) was refused with "unknown key 'constraints' in section 'optimizer' (did you

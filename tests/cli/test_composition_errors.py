@@ -154,3 +154,31 @@ def test_a_dotted_key_into_a_list_names_the_list_and_how_to_write_it(
     assert f"error: config: {override.lstrip('+').partition('=')[0]}: " in err
     assert says in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("override", "says"),
+    [
+        (
+            "scenaro.replications=3",
+            "scenaro.replications: unknown section 'scenaro' in the top level of optimize's "
+            "config (did you mean 'scenario'?)",
+        ),
+        (
+            "optimizer.samplr.seed=3",
+            "optimizer.samplr.seed: unknown section 'samplr' in section 'optimizer' (did you "
+            "mean 'sampler'?)",
+        ),
+    ],
+)
+def test_a_misspelt_section_is_named_with_a_suggestion(override, says, capsys, monkeypatch):
+    """QA 2026-12-04 #7: "unknown key 'replications' in section 'scenaro'" named the wrong part
+    and suggested nothing."""
+    from sim.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["sim"])
+    with pytest.raises(SystemExit) as exc:
+        main(["optimize", override, "--cfg", "job"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    assert says in err
