@@ -612,8 +612,25 @@ def write_run_record(
         }
         | (extra or {})
     )
+    earlier = _earlier_runs(run_dir / "run.json", command)
+    if earlier:
+        record["earlier_runs"] = earlier
     write_json(run_dir / "run.json", record)
     _redact_hydra_files(run_dir)
+
+
+def _earlier_runs(path: Path, command: str) -> list[dict[str, Any]]:
+    """The records of the runs of ``command`` that wrote into this directory before (a resumed
+    optimize, an overwritten simulate), oldest first: a rerun keeps who did the earlier work,
+    with which code (QA 2026-12-04 #4: a resume replaced the record of the run that searched)."""
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(previous, dict) or previous.get("command") != command:
+        return []
+    earlier = previous.pop("earlier_runs", [])
+    return [*(earlier if isinstance(earlier, list) else []), previous]
 
 
 def _redact_hydra_files(run_dir: Path) -> None:

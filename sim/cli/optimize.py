@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -334,6 +335,53 @@ def check_storage(job: SearchJob, run_dir: Path) -> None:
     check_study(job)
 
 
+#: what a run's follow-up (confirmation, ablation, pruning) writes from the finished study;
+#: a resumed run removes the earlier run's before it starts (``clear_follow_up_results``)
+FOLLOW_UP_RESULTS = ("confirmation.json", "recommendations.md", "pareto.csv", "report.html")
+
+
+def resume_notes(run_dir: Path, job: SearchJob, follow: FollowUp) -> list[str]:
+    """What a resumed run changes in a directory that holds a finished run's results: the
+    trials asked for when the study already has as many, a confirmation redone with other
+    replications (QA 2026-12-04 #4: a 20-replication confirmation was replaced by a
+    5-replication one without a word). Empty for a new directory."""
+    try:
+        done = json.loads((run_dir / "confirmation.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(done, dict):
+        return []
+    notes = []
+    trials = done.get("trials_finished")
+    if isinstance(trials, int) and trials >= job.settings.n_trials:
+        notes.append(
+            f"the study already has {trials} finished trials, so optimizer.n_trials="
+            f"{job.settings.n_trials} adds none (raise it to search further); the follow-up "
+            "is run again"
+        )
+    reps = done.get("confirm_replications")
+    if isinstance(reps, int) and reps != follow.confirm_replications:
+        notes.append(
+            f"the confirmation is redone with optimizer.confirm_replications="
+            f"{follow.confirm_replications} (this directory's used {reps}): its "
+            "recommendations.md, pareto.csv and confirmation.json are replaced"
+        )
+    return notes
+
+
+def clear_follow_up_results(run_dir: Path) -> None:
+    """Remove an earlier run's follow-up results (``FOLLOW_UP_RESULTS`` and ``best/``) before a
+    resumed run adds trials: they are written anew from the study at the end, and a run killed
+    in between must not leave them beside a study they no longer describe (QA 2026-12-04 #3:
+    recommendations of 12 trials beside a trials.csv of 16, and a report showing both)."""
+    import shutil
+
+    for name in FOLLOW_UP_RESULTS:
+        (run_dir / name).unlink(missing_ok=True)
+    if (run_dir / "best").is_dir():
+        shutil.rmtree(run_dir / "best")
+
+
 def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     guard_resumable_dir(run_dir, "optimize")
     workers = config_int(cfg, "workers", minimum=1, null=True)
@@ -355,8 +403,11 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         # ranked by where the baseline's cases spend their time
         times = baseline_time_per_case(baseline, job.model)
         generated_space(spec, job.model, run_dir, time_per_case=times)
-    for note in costless_objectives(job) + unseeded_sampler(job):
+    for note in (
+        costless_objectives(job) + unseeded_sampler(job) + resume_notes(run_dir, job, follow)
+    ):
         print(f"note: {note}")
+    clear_follow_up_results(run_dir)
     write_run_record(
         run_dir,
         cfg,

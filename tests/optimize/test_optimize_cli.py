@@ -67,6 +67,40 @@ def test_optimize_writes_results_and_resumes(tmp_path):
     pd.testing.assert_frame_equal(
         trials2.iloc[:3].reset_index(drop=True), trials.reset_index(drop=True), check_dtype=False
     )
+    # QA 2026-12-04 #4: the record keeps the run that searched first; a rerun that changes
+    # nothing but the confirmation says so
+    record = json.loads((run / "run.json").read_text())
+    assert [r["status"] for r in record["earlier_runs"]] == ["finished"]
+    assert "optimizer.n_trials=3" in record["earlier_runs"][0]["argv"]
+    args = [
+        a.replace("confirm_replications=4", "confirm_replications=5")
+        for a in _args(tmp_path, files, 5)
+    ]
+    res = run_sim(*args)
+    assert res.returncode == 0, res.stderr
+    assert (
+        "the study already has 5 finished trials, so optimizer.n_trials=5 adds none" in res.stdout
+    )
+    assert (
+        "confirmation is redone with optimizer.confirm_replications=5 (this directory's used 4)"
+        in res.stdout
+    )
+    assert json.loads((run / "confirmation.json").read_text())["confirm_replications"] == 5
+    assert len(json.loads((run / "run.json").read_text())["earlier_runs"]) == 2
+
+
+def test_a_resume_removes_the_earlier_follow_up_before_it_searches(tmp_path):
+    """QA 2026-12-04 #3: a resume killed while confirming left the earlier run's
+    recommendations beside a study with more trials, and the report showed both."""
+    from sim.cli.optimize import FOLLOW_UP_RESULTS, clear_follow_up_results
+
+    run = tmp_path / "run"
+    (run / "best").mkdir(parents=True)
+    (run / "best" / "1.yaml").write_text("x")
+    for name in (*FOLLOW_UP_RESULTS, "trials.csv", "study.db", "notes.txt"):
+        (run / name).write_text("x")
+    clear_follow_up_results(run)
+    assert sorted(p.name for p in run.iterdir()) == ["notes.txt", "study.db", "trials.csv"]
 
 
 def test_search_space_for_another_model_exits_2(tmp_path):
