@@ -52,6 +52,13 @@ def trials_table(study: optuna.Study, objectives: Sequence[Objective]) -> pd.Dat
             else None
         )
         row["refused"] = t.user_attrs.get("refused")
+        # a failed trial the search space did not refuse was cut short: the run stopped in it
+        # (Ctrl-C, SIGTERM, a kill, an error); QA 2026-12-04 #8: it read like a refusal
+        row["failed"] = (
+            "stopped before its result: the run was interrupted, killed or failed during it"
+            if t.state == TrialState.FAIL and not row["refused"]
+            else None
+        )
         row["changes"] = " | ".join(t.user_attrs.get("changes", []))
         rows.append(row)
     return pd.DataFrame(rows)

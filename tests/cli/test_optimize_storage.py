@@ -323,6 +323,9 @@ def test_a_resumed_run_fails_the_trials_a_killed_run_left_running(tmp_path):
     assert "RUNNING" not in set(trials["state"])
     assert trials.set_index("trial").loc[stale, "state"] == "FAIL"
     assert (trials["state"] == "COMPLETE").sum() == 3
+    # QA 2026-12-04 #8: said why, apart from the search space's refusals
+    assert trials.set_index("trial").loc[stale, "failed"].startswith("stopped before its result")
+    assert trials.loc[trials["state"] == "COMPLETE", "failed"].isna().all()
 
 
 @pytest.mark.parametrize(
