@@ -58,6 +58,16 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 
     locked = lock_run_dir(target, command="report", argv=TYPED_ARGV, key="run")
     try:
+        from sim.cli.common import stale_claim
+
+        if (record := stale_claim(target)) is not None:  # QA 2026-12-04 #3
+            print(
+                f"warning: the {record.get('command', 'run')} run in {target} did not finish "
+                f"(started {record.get('started_utc', '?')}, process {record.get('pid')} is "
+                "gone): its results may be missing or partial; rerun its command to complete "
+                "them",
+                file=sys.stderr,
+            )
         return _build_and_say(target, figures)
     finally:
         if locked:

@@ -181,3 +181,24 @@ def test_the_replication_workers_of_a_run_killed_by_sigkill_exit_with_it(tmp_pat
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_the_report_of_a_run_that_did_not_finish_warns(tmp_path, dead_pid):
+    """QA 2026-12-04 #3: `report` of a directory whose run was killed built a page from what
+    was there, with no word that the run had not finished."""
+    from tests.simcli import run_sim
+
+    run = tmp_path / "run"
+    killed_run(run, dead_pid, command="optimize", started_utc="2026-12-04T17:00:00+00:00")
+    res = run_sim("report", f"run={run}")
+    assert res.returncode == 0, res.stderr
+    assert (
+        f"warning: the optimize run in {run} did not finish (started 2026-12-04T17:00:00+00:00, "
+        f"process {dead_pid} is gone)" in " ".join(res.stderr.split())
+    )
+    finished = tmp_path / "done"
+    killed_run(finished, dead_pid, command="optimize")
+    write_json(
+        finished / CLAIM, json.loads((finished / CLAIM).read_text()) | {"status": "finished"}
+    )
+    assert "did not finish" not in run_sim("report", f"run={finished}").stderr
