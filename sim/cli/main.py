@@ -740,6 +740,20 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
             )
     found = _NOT_OVERRIDDEN.search(text)
     cause = str(exc.__cause__ or "")
+    if found and "No match in the defaults list" in text:  # simulate optimizer=tpe
+        group = found.group(1)
+        keys = _section_keys(command, args, configs, group, "") or []
+        users = [c for c in COMMANDS if c != command and group in _config_groups(configs, c)]
+        hint = did_you_mean(group, keys)
+        return (
+            f"{group}: {command} has no '{group}' options{hint}"
+            + (
+                f" (only {' and '.join(users)} {'has' if len(users) == 1 else 'have'} them)"
+                if users
+                else ""
+            )
+            + f"; the keys of {command}'s config are {keys}"
+        )
     if "Cannot merge DictConfig with ListConfig" in cause:
         return _mapping_for_a_list(exc, args)
     if found and "not in struct" in text + cause:
@@ -768,6 +782,21 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
         return f"{shown}: unknown key '{name}' in {where}{hint}{listed}"
     first = text.splitlines()[0] if text else type(exc).__name__
     return f"{first} {cause}".strip() if cause and cause not in text else text
+
+
+def _config_groups(configs: Path, command: str) -> set[str]:
+    """The config groups in the defaults list of ``command``'s primary config."""
+    from sim.model.safe_files import load_yaml
+
+    try:
+        path = configs / f"{command}.yaml"
+        spec = load_yaml(path.read_text(encoding="utf-8"), str(path))
+    except Exception:  # noqa: BLE001 - a hint only: no groups
+        return set()
+    defaults = spec.get("defaults") if isinstance(spec, dict) else None
+    return {
+        str(k).split("@")[0].lstrip("/") for d in defaults or [] if isinstance(d, dict) for k in d
+    }
 
 
 def _mapping_for_a_list(exc: BaseException, args: list[str]) -> str:

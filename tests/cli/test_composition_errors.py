@@ -182,3 +182,17 @@ def test_a_misspelt_section_is_named_with_a_suggestion(override, says, capsys, m
     err = capsys.readouterr().err
     assert exc.value.code == 2, err
     assert says in err
+
+
+def test_a_group_of_another_command_is_named_as_such(capsys, monkeypatch):
+    """QA 2026-12-04 #8: `simulate optimizer=tpe` got Hydra's advice to append '+optimizer=tpe',
+    which cannot work: simulate has no optimizer."""
+    from sim.cli.main import main
+
+    monkeypatch.setattr(sys, "argv", ["sim"])
+    with pytest.raises(SystemExit) as exc:
+        main(["simulate", "optimizer=tpe", "--cfg", "job"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    assert "optimizer: simulate has no 'optimizer' options (only optimize has them)" in err
+    assert "+optimizer" not in err
