@@ -378,7 +378,14 @@ def _refuse_writing_into_a_compared_run(args: list[str], run_dir: Path) -> None:
             # wherever hydra.sweep.subdir put them (sim.cli.compare.job_folders)
             compared += [f.parent.parent for f in folder.glob("**/.hydra/hydra.yaml")]
     if run_dir.exists() and any(p.exists() and p.samefile(run_dir) for p in compared):
-        raise SimError(f"hydra.run.dir={run_dir}: it is one of the runs compared; give another")
+        what = (
+            "the sweep compared (its simulate --multirun already wrote its comparison there)"
+            if sweep
+            and Path(sweep).expanduser().exists()
+            and Path(sweep).expanduser().samefile(run_dir)
+            else "one of the runs compared"
+        )
+        raise SimError(f"hydra.run.dir={run_dir}: it is {what}; give another")
 
 
 class SweepTerminated(BaseException):

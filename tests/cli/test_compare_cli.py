@@ -236,6 +236,9 @@ def test_compare_refuses_writing_into_a_nested_job_folder_of_its_sweep(tmp_path)
     (job / ".hydra" / "hydra.yaml").write_text("hydra:\n  job:\n    num: 0\n")
     with pytest.raises(SimError, match="it is one of the runs compared"):
         _refuse_writing_into_a_compared_run([f"sweep={tmp_path}"], job)
+    # QA 2026-12-04 #10: the sweep folder itself is no run of it
+    with pytest.raises(SimError, match="it is the sweep compared"):
+        _refuse_writing_into_a_compared_run([f"sweep={tmp_path}"], tmp_path)
 
 
 def sweep(sweep_dir: Path, *args: str) -> subprocess.CompletedProcess:
