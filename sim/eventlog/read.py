@@ -1150,7 +1150,14 @@ def _standardise(
             )
             zones.add(count)
     report.clock = choose_clock(offsets, timezone, source=source)
-    _put_on_clock(frame, offsets, report.clock)
+    one_sided = _put_on_clock(frame, offsets, report.clock)
+    if one_sided:
+        notes.append(
+            f"{_plural(one_sided, 'event')} {'carries' if one_sided == 1 else 'carry'} a UTC "
+            "offset on one of start and end only: "
+            "each end is read as written (the other's zone is unknown), so check that the two "
+            "columns are on one clock."
+        )
     for name, offset in date_offsets.items():  # an XES date attribute (case:REG_DATE): the same
         frame[name] = on_clock(frame[name], offset, report.clock)
     if C.START not in frame.columns:
@@ -1184,18 +1191,24 @@ def _standardise(
     )
 
 
-def _put_on_clock(frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str) -> None:
-    """Move the time columns (parsed as UTC) onto ``clock``, in place. An event's end is its
-    start plus its exact duration, so one that spans a change of the clock (summer time), or
-    lies in the hour that repeats when it ends, neither gains nor loses an hour nor ends before
-    it starts."""
+def _put_on_clock(frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str) -> int:
+    """Move the time columns (parsed as UTC) onto ``clock``, in place. An event whose start
+    and end both carry an offset ends at its start plus its exact duration, so one that spans a
+    change of the clock (summer time), or lies in the hour that repeats when it ends, neither
+    gains nor loses an hour nor ends before it starts. An event with an offset on one end only
+    has no exact duration (the other end's zone is unknown): each end is read as written (QA
+    2026-12-04: '08:07+01:00' to '08:15' became 08:07 to 09:15). Returns how many such events
+    there are."""
     utc = {name: frame[name] for name in offsets}
     for name, offset in offsets.items():
         frame[name] = on_clock(utc[name], offset, clock)
-    if C.START in offsets and C.END in offsets:
-        both = utc[C.START].notna() & utc[C.END].notna()
-        kept = frame[C.START] + (utc[C.END] - utc[C.START])
-        frame[C.END] = kept.where(both, frame[C.END]).astype(TIME_DTYPE)
+    if C.START not in offsets or C.END not in offsets:
+        return 0
+    both = utc[C.START].notna() & utc[C.END].notna()
+    aware = offsets[C.START].notna() & offsets[C.END].notna()
+    kept = frame[C.START] + (utc[C.END] - utc[C.START])
+    frame[C.END] = kept.where(both & aware, frame[C.END]).astype(TIME_DTYPE)
+    return int((both & (offsets[C.START].notna() != offsets[C.END].notna())).sum())
 
 
 def _clock_note(zones: ZoneCount, report: CleaningReport, *, explicit: bool) -> str:
