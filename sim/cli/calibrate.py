@@ -298,7 +298,10 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     cal = dataclasses.replace(cal, notes=notes, model=dataclasses.replace(cal.model, metadata=meta))
     # written once calibration succeeded: a run refused on its log leaves the directory free
     if s["output.overwrite"]:  # the earlier run's files go: none may outlive it beside this run
-        clear_earlier_run(run_dir)
+        reads = [Path(str(cfg.log)).expanduser()]
+        if bt.log is not None:
+            reads.append(Path(str(bt.log)).expanduser())
+        clear_earlier_run(run_dir, reads=reads)
     write_run_record(
         run_dir, cfg, command="calibrate", extra={"log": str(cfg.log), "inputs": inputs}
     )

@@ -17,6 +17,7 @@ too. An ``optimize`` run is refused rather than removed: its study is work a rer
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from sim.cli.common import HYDRA_OWN
@@ -95,12 +96,20 @@ def _exported_files(run_dir: Path, record: dict) -> set[Path]:
     return {p for p in names if p.is_file()}
 
 
-def clear_earlier_run(run_dir: Path) -> int:
+def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
     """Remove the earlier run's results from ``run_dir`` (``earlier_results``), say how many on
-    the console, and return that number. Other files stay."""
+    the console, and return that number. Other files stay. ``ConfigError`` (nothing removed)
+    when one of them is a file this run ``reads`` (a calibration of the earlier run's
+    ``history.csv.gz``: QA 2026-12-04, the log was gone and run.json held its hash)."""
     files = earlier_results(run_dir)
     if not files:
         return 0
+    for f in files:
+        if any(r.exists() and r.resolve() == f.resolve() for r in reads):
+            raise ConfigError(
+                f"output.overwrite=true would remove {f}, which this run reads: copy it out of "
+                f"{run_dir} first, or choose another hydra.run.dir"
+            )
     for f in files:
         f.unlink(missing_ok=True)
     figures = run_dir / "report"

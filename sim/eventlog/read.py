@@ -901,8 +901,10 @@ def _stripped(before: pd.Series, after: pd.Series) -> int:
     """How many values of a name column lost spaces at either end (blank ones not counted)."""
     if not (pd.api.types.is_object_dtype(before) or pd.api.types.is_string_dtype(before)):
         return 0
-    lengths = before.astype(STRING_DTYPE).str.len()
-    return int((after.notna() & (lengths != after.str.len())).sum())
+    # spaces only: a number written '177191.0' read as the name '177191' lost no space (QA
+    # 2026-12-04: comparing lengths called that 'Removed spaces' on every case id)
+    text = before.astype(STRING_DTYPE)
+    return int((after.notna() & (text != text.str.strip())).fillna(False).sum())
 
 
 def _na_words_note(values: pd.Series, column: str) -> list[str]:

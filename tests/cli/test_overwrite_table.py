@@ -83,3 +83,24 @@ def test_every_file_a_run_writes_is_in_the_overwrite_table(tmp_path, make):
     files = written(run)
     assert "run.json" in files and len(files) > 2  # a real run, not an empty directory
     assert files - listed(run) == set(), "add these to sim.cli.overwrite.RESULT_FILES"
+
+
+def test_overwrite_refuses_to_remove_a_file_this_run_reads(tmp_path):
+    """QA 2026-12-04: calibrating the earlier run's history.csv.gz into its own directory with
+    output.overwrite=true removed the log it had just read (run.json then held its hash)."""
+    import json
+
+    from sim.cli.overwrite import clear_earlier_run
+    from sim.errors import ConfigError
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"command": "calibrate", "status": "finished"}))
+    for name in ("history.csv.gz", "model.yaml", "backtest.json"):
+        (run / name).write_text("x")
+    with pytest.raises(ConfigError, match="would remove .*history.csv.gz, which this run reads"):
+        clear_earlier_run(run, reads=[tmp_path / "elsewhere.csv", run / "history.csv.gz"])
+    assert sorted(p.name for p in run.iterdir()) == [
+        "backtest.json", "history.csv.gz", "model.yaml", "run.json"
+    ]  # fmt: skip
+    assert clear_earlier_run(run, reads=[tmp_path / "elsewhere.csv"]) == 4

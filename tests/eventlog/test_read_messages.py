@@ -171,6 +171,22 @@ def test_na_words_spaces_and_activity_spellings_in_name_columns_are_noted(tmp_pa
     )
 
 
+def test_case_ids_written_as_floats_are_not_said_to_have_lost_spaces(tmp_path):
+    """QA 2026-12-04: '177191.0' read as '177191' was counted as a value that lost spaces."""
+    body = [
+        "1.0,A,2011-10-17T08:00:00,2011-10-17T08:15:00,r1",
+        "1.0,B,2011-10-17T09:00:00,2011-10-17T09:10:00,r1",
+        "2.0,A ,2011-10-17T10:00:00,2011-10-17T10:05:00,r1",
+        "2.0,B,2011-10-17T11:00:00,2011-10-17T11:10:00,r2",
+    ]
+    path = tmp_path / "floats.csv"
+    path.write_text("case_id,activity,start_time,end_time,resource\n" + "\n".join(body) + "\n")
+    notes = read_event_log(path).report.notes
+    assert [n for n in notes if n.startswith("Removed spaces")] == [
+        "Removed spaces before or after 1 value of 'activity' (a name written 'B ' is read as 'B')."
+    ]
+
+
 # --- #11 text encodings -----------------------------------------------------------------------------
 def test_a_latin1_byte_is_named_by_line_and_byte_and_encoding_reads_it(tmp_path: Path) -> None:
     body = rows(400)
