@@ -453,6 +453,11 @@ def _print_cleaning(log: Any, path: Any) -> None:
             "placeholder" in note
             or "replications of a simulation" in note
             or (shifted and "UTC offset" in note)
+            # what changes the model unless the user acts (QA 2026-12-04: only in cleaning.json)
+            or note.startswith("Activities that differ only in")
+            or "often mean missing" in note
+            or "no time of day" in note
+            or "one of start and end only" in note
         ):
             print(f"  cleaning: {config_key_text(note)}")
 

@@ -466,3 +466,24 @@ def test_a_list_as_the_study_name_is_refused_naming_the_key():
     cfg = OmegaConf.create({"optimizer": {"study_name": ["a", "b"]}})
     with pytest.raises(ConfigError, match=r"optimizer.study_name: expected one name .* list"):
         config_str(cfg, "optimizer.study_name", null=True)
+
+
+def test_cleaning_notes_that_change_the_model_are_printed(tmp_path, capsys):
+    """QA 2026-12-04: spelling variants of an activity, words that mean missing and one-sided
+    UTC offsets were said in cleaning.json only, not on the console."""
+    from sim.cli.calibrate import _print_cleaning
+    from sim.eventlog import read_event_log
+
+    rows = [
+        "1,Check,2011-10-17T08:00:00+01:00,2011-10-17T08:15:00,r1",
+        "1,NULL,2011-10-17T09:00:00,2011-10-17T09:10:00,r1",
+        "2,check,2011-10-17T10:00:00,2011-10-17T10:05:00,r1",
+        "2,Done,2011-10-17T11:00:00,2011-10-17T11:10:00,r2",
+    ]
+    path = tmp_path / "log.csv"
+    path.write_text("case_id,activity,start_time,end_time,resource\n" + "\n".join(rows) + "\n")
+    _print_cleaning(read_event_log(path), path)
+    out = capsys.readouterr().out
+    assert "cleaning: Activities that differ only in letter case" in out
+    assert "holds values that often mean missing: 'NULL' (1)" in out
+    assert "cleaning: 1 event carries a UTC offset on one of start and end only" in out
