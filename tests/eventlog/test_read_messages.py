@@ -179,9 +179,7 @@ def test_case_ids_written_as_floats_are_not_said_to_have_lost_spaces(tmp_path):
         "2.0,A ,2011-10-17T10:00:00,2011-10-17T10:05:00,r1",
         "2.0,B,2011-10-17T11:00:00,2011-10-17T11:10:00,r2",
     ]
-    path = tmp_path / "floats.csv"
-    path.write_text("case_id,activity,start_time,end_time,resource\n" + "\n".join(body) + "\n")
-    notes = read_event_log(path).report.notes
+    notes = read_event_log(write(tmp_path, "floats.csv", body)).report.notes
     assert [n for n in notes if n.startswith("Removed spaces")] == [
         "Removed spaces before or after 1 value of 'activity' (a name written 'B ' is read as 'B')."
     ]
