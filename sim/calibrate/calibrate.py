@@ -1060,6 +1060,14 @@ def calibrate_model(
         )
     # estimated start times are the end of the resource's previous work by construction
     estimated = isinstance(log, EventLog) and log.start_times_estimated
+    if estimated:  # said where an analyst reads the fits (QA 2026-12-04: in cleaning.json only)
+        notes.append(
+            "processing times are estimated: the log has completion times only, so each start "
+            "was taken as the later of the end of the case's previous activity and the end of "
+            "the resource's previous activity; every duration fit (and the waits) rests on "
+            "that estimate, which counts a person's idle time as work and overstates "
+            "durations where people are not busy all the time"
+        )
     flags = None if estimated else queued_first_starts(ev)
     saturated, low = first_step_saturated(flags)
     queued = None if flags is None else float(flags.mean())

@@ -302,6 +302,13 @@ def test_estimated_start_times_do_not_count_as_queued_first_starts():
     cal = calibrate_model(log, seed=0)
     assert cal.model.metadata["arrival_profile"]["first_starts_queued_share"] is None
     assert not any("lower bound" in n for n in cal.notes)
+    # QA 2026-12-04: the estimate is said in the model itself (model.yaml, the report)
+    said = [
+        n for n in cal.model.metadata["notes"] if n.startswith("processing times are estimated")
+    ]
+    assert len(said) == 1 and "completion times only" in said[0]
+    with_starts = calibrate_model(clean_event_table(_one_clerk_log(0.5), source="s"), seed=0)
+    assert not any("are estimated" in n for n in with_starts.model.metadata["notes"])
 
 
 def test_an_instant_first_event_is_not_queued_behind_itself():
