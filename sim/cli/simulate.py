@@ -27,7 +27,7 @@ from sim.kpis import (
     kpi_table,
     trace_to_event_log,
 )
-from sim.kpis.summary import SATURATED, roles_to_staff
+from sim.kpis.summary import SATURATED, offered_beyond_hours, roles_to_staff
 from sim.model import ProcessModel, save
 from sim.model.scenario import Scenario, staffing_overrides
 from sim.model.views import TARGET_UTILISATION, offered_load, suggest_staffing
@@ -166,19 +166,6 @@ def above_target_note(report: dict, suggestion: dict | None = None) -> str | Non
     if over:
         head += " " + _beyond_hours_text(suggestion, over)
     return f"{head} {_staffing_advice(report, names, suggestion)}"
-
-
-def offered_beyond_hours(suggestion: dict | None, roles: list[str]) -> list[str]:
-    """The roles of ``roles`` whose offered load (``staffing_suggestion``'s, the model's mean
-    work) fills all their scheduled hours or more: busy below saturation in the run, but not
-    keeping up with the work in the long run (QA 2026-12-04 #1: a role at 105 % of its hours
-    measured 96 % busy over 28 days, and its waits grew with the horizon)."""
-    load = (suggestion or {}).get("offered_load") or {}
-    return [
-        r
-        for r in roles
-        if isinstance(u := (load.get(r) or {}).get("utilisation"), int | float) and u >= 1.0
-    ]
 
 
 def _beyond_hours_text(suggestion: dict | None, roles: list[str]) -> str:

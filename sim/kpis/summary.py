@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -289,6 +289,22 @@ def roles_to_staff(report: Mapping[str, Any]) -> list[str]:
     saturated ones (``saturated_roles``), then those busy above the target utilisation
     (``above_target_roles``)."""
     return [*(report.get("saturated_roles") or []), *(report.get("above_target_roles") or [])]
+
+
+def offered_beyond_hours(suggestion: Mapping[str, Any] | None, roles: Iterable[str]) -> list[str]:
+    """The roles of ``roles`` whose offered load (``staffing_suggestion``'s, the model's mean
+    work) fills all their scheduled hours or more: busy below saturation in the run, but not
+    keeping up with the work in the long run (QA 2026-12-04 #1: a role at 105 % of its hours
+    measured 96 % busy over 28 days, and its waits grew with the horizon)."""
+    load = (suggestion or {}).get("offered_load") or {}
+    return [
+        r
+        for r in roles
+        if isinstance(u := (load.get(r) or {}).get("utilisation"), int | float)
+        and not isinstance(u, bool)
+        and math.isfinite(u)
+        and u >= 1.0
+    ]
 
 
 def _ci(summary: pd.DataFrame, key: str) -> dict[str, float] | None:

@@ -39,7 +39,7 @@ import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
-from sim.kpis.summary import roles_to_staff
+from sim.kpis.summary import offered_beyond_hours, roles_to_staff
 from sim.kpis.units import kpi_unit, labelled
 from sim.model.scenario import staffing_overrides, with_staffing
 from sim.model.views import TARGET_UTILISATION
@@ -759,8 +759,8 @@ def _bottleneck_section(rf: RunFiles) -> Section:
     target = 100 * float(suggestion.get("target") or TARGET_UTILISATION)
     offered = suggestion.get("offered_load") or {}
     for role in k.get("above_target_roles") or ():
-        fills = (offered.get(role) or {}).get("utilisation")
-        if finite_number(fills) and float(fills) >= 1.0:  # offered_beyond_hours
+        if offered_beyond_hours(suggestion, [role]):
+            fills = offered[role]["utilisation"]
             why = (
                 f"but the work the model offers fills {100 * float(fills):.0f} % of its hours, so "
                 "it does not keep up in the long run: its queue grows with the horizon (unless "
