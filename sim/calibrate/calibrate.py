@@ -1064,9 +1064,12 @@ def calibrate_model(
         notes.append(
             "processing times are estimated: the log has completion times only, so each start "
             "was taken as the later of the end of the case's previous activity and the end of "
-            "the resource's previous activity; every duration fit (and the waits) rests on "
-            "that estimate, which counts a person's idle time as work and overstates "
-            "durations where people are not busy all the time"
+            "the resource's previous activity (where cases enabled while their resource was "
+            "idle took much longer than queued ones, their gaps were split into waiting and "
+            "work; see the cleaning notes); every fit marked start_times: estimated (model.yaml, "
+            "fits.csv) rests on that estimate, which counts a person's idle time or other work "
+            "as work where nothing in the log shows it, and overstates durations where people "
+            "are not busy all the time"
         )
     flags = None if estimated else queued_first_starts(ev)
     saturated, low = first_step_saturated(flags)
@@ -1126,6 +1129,9 @@ def calibrate_model(
         },
         prof_prov=prof_prov,
     )
+    if estimated:
+        model = _marked_estimated(model)
+        fit_rows = [_row_marked_estimated(r) for r in fit_rows]
     fit_rows.extend(graph_rows)
     for r in roles.values():
         if r.name in model.roles:
@@ -1142,6 +1148,7 @@ def calibrate_model(
                         + r.provenance["calendar"]["rule"]
                     ),
                 }
+                | ({"start_times": ESTIMATED} if estimated else {})
             )
     timings["assemble"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
@@ -1157,6 +1164,47 @@ def calibrate_model(
         waiting=waiting,
         truncation=_safe(trunc.provenance | {"applied": trunc.active}),
     )
+
+
+ESTIMATED = "estimated"
+"""The mark of a value that rests on start times estimated from completions (``start_times``:
+in a step's and a distribution's provenance in model.yaml, a column of fits.csv)."""
+
+
+def _marked(provenance: dict[str, Any] | None) -> dict[str, Any]:
+    return dict(provenance or {}) | {"start_times": ESTIMATED}
+
+
+def _marked_estimated(model: ProcessModel) -> ProcessModel:
+    """``model`` with every step's provenance, and its duration's and patience's, marked as
+    resting on estimated start times (a log of completions only)."""
+    steps = {}
+    for name, step in model.steps.items():
+        changes: dict[str, Any] = {
+            "provenance": _marked(step.provenance),
+            "duration": dataclasses.replace(
+                step.duration, provenance=_marked(step.duration.provenance)
+            ),
+        }
+        if step.patience is not None:
+            changes["patience"] = dataclasses.replace(
+                step.patience, provenance=_marked(step.patience.provenance)
+            )
+        steps[name] = dataclasses.replace(step, **changes)
+    arrivals = dataclasses.replace(
+        model.arrivals,
+        interarrival=dataclasses.replace(
+            model.arrivals.interarrival, provenance=_marked(model.arrivals.interarrival.provenance)
+        ),
+    )
+    metadata = dict(model.metadata) | {"start_times": ESTIMATED}
+    return dataclasses.replace(model, steps=steps, arrivals=arrivals, metadata=metadata)
+
+
+def _row_marked_estimated(row: dict[str, Any]) -> dict[str, Any]:
+    """A fits.csv row of a fitted distribution (durations, delays, patience, arrivals: all
+    measured from start times) marked as resting on estimated start times."""
+    return row | {"start_times": ESTIMATED} if row.get("kind") != "probability" else row
 
 
 def _fit_patience(

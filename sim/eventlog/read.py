@@ -47,7 +47,7 @@ from sim.eventlog.csv_text import (
     runaway_quote,
 )
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
-from sim.eventlog.estimate import FirstActivityEstimates, estimate_start_times_counted
+from sim.eventlog.estimate import StartEstimates, estimate_start_times_counted
 from sim.eventlog.lifecycle import CLOCK_SKEW, INSTANCE, ROW, pair_lifecycle
 from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
@@ -1405,6 +1405,7 @@ def _finish(
         notes.append(
             "The log has no start times; estimated them as the later of the end of the case's "
             "previous activity and the end of the resource's previous activity."
+            + _re_estimated_note(firsts)
             + _first_activities_note(firsts)
             + (
                 f" If column {maybe[0]!r} holds start times, pass start_key={maybe[0]!r}."
@@ -1498,7 +1499,24 @@ def _finish(
     )
 
 
-def _first_activities_note(firsts: FirstActivityEstimates) -> str:
+def _re_estimated_note(firsts: StartEstimates) -> str:
+    """The sentence on instances whose gap held a wait outside the log (``sim.eventlog.estimate``):
+    which activities, by how much, and how many instances."""
+    if not firsts.re_estimated:
+        return ""
+    shown = ", ".join(
+        f"{a!r} ({r:g}x)"
+        for a, r in sorted(firsts.delayed_activities.items(), key=lambda kv: -kv[1])
+    )
+    return (
+        f" Where a case was enabled while its resource was idle, the gap to its end was much "
+        f"longer than where it queued (median ratio per activity: {shown}): it holds waiting "
+        f"outside the log, so {_plural(firsts.re_estimated, 'such instance')} took the queued "
+        "instances' duration at the same rank and the rest of the gap as waiting."
+    )
+
+
+def _first_activities_note(firsts: StartEstimates) -> str:
     """The sentence on how cases' first activities, which nothing in the case enables, got their
     start times (``sim.eventlog.estimate``)."""
     parts = []

@@ -1351,11 +1351,14 @@ def plot_fits(
     max_rows: int = 16,
     title: str = "Fitted vs observed durations",
     rest_in: str | None = None,
+    observed: str = "observed",
     path: str | Path | None = None,
 ) -> Figure:
     """One row per calibrated step (the ``max_rows`` with most observations): the histogram of
     observed values with the fitted density, and the Q-Q plot of observed against fitted. With
-    more steps than rows a note says how many are left out (and ``rest_in``, where they are)."""
+    more steps than rows a note says how many are left out (and ``rest_in``, where they are).
+    ``observed`` names the values in the legend and on the Q-Q axis ("estimated" where they
+    rest on start times estimated from completions)."""
     items = sorted(fits.items(), key=lambda kv: -len(kv[1][0]))[:max_rows]
     note = (
         hidden_steps_text(len(items), len(fits), "observations", rest_in or "the model")
@@ -1389,7 +1392,7 @@ def plot_fits(
             weights=np.full(inside.size, 1.0 / (v.size * (bins[1] - bins[0]))),
             color="#b0bec5",
             alpha=0.9,
-            label=f"observed (n={v.size:,}"
+            label=f"{observed} (n={v.size:,}"
             + (f", {100 * beyond:.1f} % beyond the axis)" if beyond > 0 else ")"),
         )
         xs = np.linspace(lo, hi, 300)
@@ -1426,7 +1429,7 @@ def plot_fits(
         ax_q.set_xlim(bottom - pad, top + pad)
         ax_q.set_ylim(bottom - pad, top + pad)
         ax_q.set_xlabel(f"fitted quantile ({unit})", fontsize=8)
-        ax_q.set_ylabel(f"observed quantile ({unit})", fontsize=8)
+        ax_q.set_ylabel(f"{observed} quantile ({unit})", fontsize=8)
         ax_q.set_title("Q-Q plot", fontsize=8.5, color=MUTED, loc="left")
         for a in (ax_h, ax_q):
             _style(a)

@@ -1200,11 +1200,21 @@ def _calibration_section(rf: RunFiles) -> Section:
 
         try:
             pairs, instants = _informative_fits(fits_from_instances(rf.instances, rf.model))
+            # durations measured from estimated start times are not observations
+            estimated = rf.model.metadata.get("start_times") == "estimated"
+            label = "estimated" if estimated else "observed"
             if pairs:
                 parts.append(
                     _img(
-                        plot_fits(pairs, max_rows=10, rest_in="fits.csv"),
-                        alt="fitted vs observed",
+                        plot_fits(
+                            pairs,
+                            max_rows=10,
+                            rest_in="fits.csv",
+                            title=f"Fitted vs {label} durations"
+                            + (" (the log has no start times)" if estimated else ""),
+                            observed=label,
+                        ),
+                        alt=f"fitted vs {label}",
                     )
                 )
             if instants:
@@ -1374,9 +1384,11 @@ def _fits_table(run_dir: Path) -> str | None:
         few = not (isinstance(n, int | float) and n >= MIN_KS_N)
         ok = isinstance(p, float) and math.isfinite(p) and not few
         cls = "good" if ok and p >= 0.01 else ("bad" if ok else "muted")
+        # a fit on durations measured from estimated starts says so beside its name
+        mark = " (estimated)" if r.get("start_times") == "estimated" else ""
         rows.append(
             [
-                _esc(r["target"]),
+                _esc(r["target"]) + mark,
                 _esc(r.get("family", "")),
                 _num(r.get("n")),
                 _num(r.get("mean"), "h"),

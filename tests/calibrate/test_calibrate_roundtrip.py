@@ -293,7 +293,7 @@ def test_the_empty_start_of_a_saturated_log_does_not_hide_its_saturation():
     assert not first_step_saturated(np.ones(40, dtype=bool))[0]
 
 
-def test_estimated_start_times_do_not_count_as_queued_first_starts():
+def test_estimated_start_times_do_not_count_as_queued_first_starts(tmp_path):
     """Without start times every start is estimated as the end of the resource's previous work,
     which is what a queued start looks like: the share is not measured then."""
     table = _one_clerk_log(0.5).drop(columns=["start_time"])
@@ -309,6 +309,22 @@ def test_estimated_start_times_do_not_count_as_queued_first_starts():
     assert len(said) == 1 and "completion times only" in said[0]
     with_starts = calibrate_model(clean_event_table(_one_clerk_log(0.5), source="s"), seed=0)
     assert not any("are estimated" in n for n in with_starts.model.metadata["notes"])
+    # every fit that rests on the estimate is marked, in model.yaml and in fits.csv
+    path = tmp_path / "model.yaml"
+    path.write_text(dumps(cal.model), encoding="utf-8")
+    back = load(path)
+    assert back.metadata["start_times"] == "estimated"
+    for step in back.steps.values():
+        assert step.provenance["start_times"] == "estimated"
+        assert step.duration.provenance["start_times"] == "estimated"
+    assert back.arrivals.interarrival.provenance["start_times"] == "estimated"
+    fits = cal.fits
+    measured = fits["kind"] != "probability"
+    assert (fits.loc[measured, "start_times"] == "estimated").all()
+    assert fits.loc[~measured, "start_times"].isna().all()
+    assert "start_times" not in with_starts.fits.columns
+    assert "start_times" not in with_starts.model.metadata
+    assert not any("start_times" in (s.provenance or {}) for s in with_starts.model.steps.values())
 
 
 def test_an_instant_first_event_is_not_queued_behind_itself():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import shutil
@@ -12,7 +13,7 @@ import numpy as np
 import pytest
 from report_testkit import write_calibrate_run, write_optimize_run, write_simulate_run
 
-from sim.model import load
+from sim.model import load, save
 from sim.redesign import operators as op
 from sim.report.html import build_report, markdown_to_html
 
@@ -678,3 +679,23 @@ def test_the_summary_table_shows_holms_decision_and_colours_by_it(tmp_path, crm)
     assert "after Holm" in summary and "no (p = 0.062)" in summary
     assert 'class="good">-70 h' not in summary  # not an improvement the verdict counts
     assert "<th>recommended</th>" not in summary and "<th>candidate</th>" in summary
+
+
+def test_fits_on_estimated_start_times_are_marked_as_estimated(tmp_path, crm):
+    """Issue 3: a log of completions only has its processing times estimated, and the fits
+    are marked so: in the table of fitted distributions and on the figure, which shows them as
+    estimated durations, not observed ones."""
+    import pandas as pd
+
+    run = write_calibrate_run(tmp_path / "cal", crm)
+    model = load(run / "model.yaml")
+    estimated = dataclasses.replace(model, metadata={**model.metadata, "start_times": "estimated"})
+    save(estimated, run / "model.yaml", overwrite=True)
+    fits = pd.read_csv(run / "fits.csv")
+    fits.assign(start_times="estimated").to_csv(run / "fits.csv", index=False)
+    text = _section(build_report(run).read_text(encoding="utf-8"), "calibration")
+    assert "steps.signing.duration (estimated)" in text
+    assert 'alt="fitted vs estimated"' in text and "fitted vs observed" not in text
+    plain = write_calibrate_run(tmp_path / "plain", crm)
+    text = _section(build_report(plain).read_text(encoding="utf-8"), "calibration")
+    assert "(estimated)" not in text and 'alt="fitted vs observed"' in text
