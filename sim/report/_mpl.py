@@ -2,14 +2,77 @@
 
 from __future__ import annotations
 
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO, Any
 
 import matplotlib
 
 matplotlib.use("Agg")  # never open a window; reports are built on servers and in CI
 
+from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+# Fonts with the glyphs DejaVu Sans lacks (Chinese, Japanese, Korean names of steps and
+# roles), tried in this order for each character (matplotlib's font fallback) where installed.
+FALLBACK_FONTS = (
+    "Noto Sans CJK JP",
+    "Noto Sans CJK SC",
+    "Source Han Sans",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "Yu Gothic",
+    "Malgun Gothic",
+    "PingFang SC",
+    "Hiragino Sans",
+    "Arial Unicode MS",
+)
+_GLYPH_MISSING = re.compile(r"Glyph (\d+) .*missing from (?:current )?font")
+_recorders: list[set[str]] = []
+
+
+def _use_installed_fallbacks() -> list[str]:
+    """Put the installed ``FALLBACK_FONTS`` after the default sans-serif font; returns them."""
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    found = [name for name in FALLBACK_FONTS if name in installed]
+    if found:
+        matplotlib.rcParams["font.family"] = ["sans-serif", *found]
+    return found
+
+
+_use_installed_fallbacks()
+
+
+@contextmanager
+def missing_glyphs() -> Iterator[set[str]]:
+    """Collect the characters that no installed font could draw in the figures saved inside
+    the block (drawn as empty boxes), instead of matplotlib's warning per glyph."""
+    found: set[str] = set()
+    _recorders.append(found)
+    try:
+        yield found
+    finally:
+        _recorders.remove(found)
+
+
+def _savefig(fig: Figure, target: str | Path | IO[bytes], **kw: Any) -> None:
+    """``fig.savefig``, with glyphs missing from every font recorded (``missing_glyphs``) when a
+    recorder is active; other warnings pass through."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(target, **kw)
+    for w in caught:
+        m = _GLYPH_MISSING.search(str(w.message))
+        if m and _recorders:
+            for found in _recorders:
+                found.add(chr(int(m.group(1))))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
 
 MAX_PIXELS = 9000  # cap on the longer side of a saved image
 DEFAULT_DPI = 110
@@ -45,7 +108,7 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: float | None = None) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     w, h = fig.get_size_inches()
     dpi = min(dpi or DEFAULT_DPI, MAX_PIXELS / max(w, h))
-    fig.savefig(path, dpi=dpi, facecolor="white")
+    _savefig(fig, path, dpi=dpi, facecolor="white")
     return path
 
 
@@ -56,5 +119,5 @@ def to_png_bytes(fig: Figure, *, dpi: float | None = None) -> bytes:
     w, h = fig.get_size_inches()
     dpi = min(dpi or DEFAULT_DPI, MAX_PIXELS / max(w, h))
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    _savefig(fig, buf, format="png", dpi=dpi, facecolor="white")
     return buf.getvalue()

@@ -43,7 +43,7 @@ from sim.kpis.summary import offered_beyond_hours, roles_to_staff
 from sim.kpis.units import kpi_unit, labelled
 from sim.model.scenario import staffing_overrides, with_staffing
 from sim.model.views import TARGET_UTILISATION
-from sim.report._mpl import to_png_bytes
+from sim.report._mpl import FALLBACK_FONTS, missing_glyphs, to_png_bytes
 from sim.report.layout import finite_number, pretty
 
 if TYPE_CHECKING:
@@ -1620,14 +1620,15 @@ def build_report(
             _save_embedded(target.read_text(encoding="utf-8"), run_dir / FIGURES_DIR)
         return target
     rf = read_run(run_dir)
-    sections = [
-        _summary(rf),
-        _map_section(rf),
-        _bottleneck_section(rf),
-        _recommendation_section(rf),
-        _calibration_section(rf),
-        _reproducibility_section(rf, run_dir),
-    ]
+    with missing_glyphs() as missing:
+        sections = [
+            _summary(rf),
+            _map_section(rf),
+            _bottleneck_section(rf),
+            _recommendation_section(rf),
+            _calibration_section(rf),
+            _reproducibility_section(rf, run_dir),
+        ]
     name = (
         rf.model.name
         if rf.model is not None
@@ -1638,7 +1639,8 @@ def build_report(
     page = html_page(
         heading,
         f"Run directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by "
-        "<code>sim.report</code> from the saved results (no simulation was run).",
+        "<code>sim.report</code> from the saved results (no simulation was run)."
+        + _missing_glyphs_note(missing),
         sections,
     )
     target = Path(out) if out is not None else run_dir / REPORT_NAME
@@ -1647,6 +1649,20 @@ def build_report(
     if save_figures:
         _save_embedded(page, run_dir / FIGURES_DIR)
     return target
+
+
+def _missing_glyphs_note(missing: set[str]) -> str:
+    """The warning that the figures draw some characters of the run's names as empty boxes."""
+    if not missing:
+        return ""
+    shown = " ".join(sorted(missing)[:12]) + (" ..." if len(missing) > 12 else "")
+    return (
+        f' <span class="bad">The figures cannot draw {len(missing)} character(s) of names in '
+        f"this run ({_esc(shown)}): no font installed here has them, so they show as empty "
+        "boxes; the tables show the names. Install a font that has them (matplotlib tries "
+        f"{_esc(', '.join(FALLBACK_FONTS[:3]))} and others) and rebuild the page with "
+        "<code>python -m sim report run=...</code>.</span>"
+    )
 
 
 def _save_embedded(page: str, folder: Path) -> None:

@@ -699,3 +699,33 @@ def test_fits_on_estimated_start_times_are_marked_as_estimated(tmp_path, crm):
     plain = write_calibrate_run(tmp_path / "plain", crm)
     text = _section(build_report(plain).read_text(encoding="utf-8"), "calibration")
     assert "(estimated)" not in text and 'alt="fitted vs observed"' in text
+
+
+def test_names_no_installed_font_can_draw_are_said_above_the_figures(tmp_path, crm_path):
+    """QA 2026-12-04: a role named in Chinese drew as empty boxes, and only matplotlib's warning
+    per glyph (on the console) said so. The page says it, once, naming the characters; where a
+    fallback font that has them is installed, they are drawn and nothing is said."""
+    import warnings
+
+    import yaml
+
+    from sim.model import from_dict
+    from sim.report._mpl import missing_glyphs, new_figure, to_png_bytes
+
+    spec = yaml.safe_load(crm_path.read_text(encoding="utf-8").replace("legal", "法务"))
+    model = from_dict(spec, source="crm with a Chinese role")
+    run = write_simulate_run(tmp_path / "sim", model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's warning per glyph no longer escapes
+        page = build_report(run).read_text(encoding="utf-8")
+    probe = new_figure(1, 1)
+    probe.text(0.5, 0.5, "法务")
+    with missing_glyphs() as missing:
+        to_png_bytes(probe)
+    if missing:  # no installed font has them (the usual Linux machine)
+        assert missing == {"法", "务"}
+        assert "cannot draw 2 character(s) of names in this run (务 法)" in page
+    else:
+        assert "cannot draw" not in page
+    plain = build_report(write_simulate_run(tmp_path / "plain", load(crm_path)))
+    assert "cannot draw" not in plain.read_text(encoding="utf-8")
