@@ -20,9 +20,27 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.errors import ConfigError
 from sim.kpis.compare import COMPARED_HEADLINE
-from sim.report._mpl import BASELINE, DROP, INK, MUTED, SCENARIO, SUCCESS, new_figure
+from sim.report._mpl import (
+    BASELINE,
+    DROP,
+    INK,
+    MUTED,
+    SCENARIO,
+    SUCCESS,
+    missing_glyphs,
+    new_figure,
+)
 from sim.report.charts import _finish, _fit_left, _style, _title
-from sim.report.html import Section, _esc, _img, _num, _table, html_page, kpi_label
+from sim.report.html import (
+    Section,
+    _esc,
+    _img,
+    _num,
+    _table,
+    html_page,
+    kpi_label,
+    missing_glyphs_note,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -449,7 +467,8 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
         _scenario_rows(scenarios),
     ]
     fig = plot_scenario_differences(comparison, baseline=base, kpis=head)
-    parts.append(_img(fig, alt="scenario differences against the baseline"))
+    with missing_glyphs() as missing:  # scenario labels are the user's
+        parts.append(_img(fig, alt="scenario differences against the baseline"))
     parts.append(_kpi_table(comparison, head, order))
     sections = [Section("summary", "Headline KPIs", "\n".join(parts))]
     if util:
@@ -473,7 +492,8 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
         heading,
         f"Directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by <code>sim.report</code> "
         f"from <code>{COMPARISON_CSV}</code> and <code>{SCENARIOS_JSON}</code> (no simulation "
-        f"was run). Rebuild it: <code>python -m sim report run={_esc(run_dir)}</code>",
+        f"was run). Rebuild it: <code>python -m sim report run={_esc(run_dir)}</code>"
+        + missing_glyphs_note(missing),
         sections,
     )
     target = Path(out) if out is not None else run_dir / "report.html"

@@ -1640,7 +1640,7 @@ def build_report(
         heading,
         f"Run directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by "
         "<code>sim.report</code> from the saved results (no simulation was run)."
-        + _missing_glyphs_note(missing),
+        + missing_glyphs_note(missing),
         sections,
     )
     target = Path(out) if out is not None else run_dir / REPORT_NAME
@@ -1651,7 +1651,7 @@ def build_report(
     return target
 
 
-def _missing_glyphs_note(missing: set[str]) -> str:
+def missing_glyphs_note(missing: set[str]) -> str:
     """The warning that the figures draw some characters of the run's names as empty boxes."""
     if not missing:
         return ""

@@ -131,3 +131,28 @@ def test_changed_cells_are_coloured_as_the_page_says(tmp_path):
     page = build_comparison_report(tmp_path).read_text()
     row = page[page.index("<td>utilisation of r (%, change in pp)</td>") :].split("</tr>")[0]
     assert '<span class="changed">' in row and ".changed{color:" in page
+
+
+def test_a_scenario_label_no_installed_font_can_draw_is_said(tmp_path):
+    """A scenario labelled in Chinese draws as empty boxes where no installed font has the
+    characters: the comparison page says so (as the run report does)."""
+    import json
+
+    from sim.report._mpl import missing_glyphs, new_figure, to_png_bytes
+    from sim.report.compare import build_comparison_report
+
+    table, scenarios = _comparison()
+    table = table.replace({"scenario": {"b": "加人"}})
+    scenarios[1]["label"] = "加人"
+    table.to_csv(tmp_path / "comparison.csv", index=False)
+    (tmp_path / "scenarios.json").write_text(json.dumps(scenarios, ensure_ascii=False))
+    page = build_comparison_report(tmp_path).read_text(encoding="utf-8")
+    assert "加人" in page
+    probe = new_figure(1, 1)
+    probe.text(0.5, 0.5, "加人")
+    with missing_glyphs() as missing:
+        to_png_bytes(probe)
+    if missing:  # no installed font has them (the usual Linux machine)
+        assert "cannot draw 2 character(s) of names in this run (人 加)" in page
+    else:
+        assert "cannot draw" not in page
