@@ -57,6 +57,7 @@ from sim.calibrate.staff import (
     SHORT_LOG_DAYS,
     RoleFit,
     discover_roles,
+    durations_by_role,
     observed_days,
     working_time,
 )
@@ -754,6 +755,22 @@ def calibrate_model(
         if role is not None:
             m = acts == a
             work[m] = working_time(roles[role].calendar, s[m], e[m])
+    role_paces = durations_by_role(acts, ev["resource"], work, roles, act_role)
+    for step, pace in role_paces.items():
+        main = act_role[step]
+        others = "; ".join(
+            f"{r}'s {v['mean_h']:.3g} h (n={v['n']})"
+            for r, v in pace.items()
+            if r not in (main, "test")
+        )
+        mine = pace.get(main)
+        notes.append(
+            f"'{step}' takes people of other roles another time than its own role's: "
+            + (f"{main}'s mean {mine['mean_h']:.3g} h (n={mine['n']}) against " if mine else "")
+            + f"{others} (Anderson-Darling p <= {pace['test']['pvalue']:.3g}); the model gives "
+            f"the step to {main} with one duration fitted on all its instances "
+            "(durations_by_role in the step's provenance)"
+        )
     # (delay_method="resource") A role busy for a small share of its scheduled hours cannot make
     # cases wait by queueing: there the resources' logged work does not explain their
     # availability, so all waiting beyond closed shifts is taken as extraneous.
@@ -1129,6 +1146,8 @@ def calibrate_model(
         },
         prof_prov=prof_prov,
     )
+    if role_paces:
+        model = _with_role_paces(model, role_paces)
     if estimated:
         model = _marked_estimated(model)
         fit_rows = [_row_marked_estimated(r) for r in fit_rows]
@@ -1169,6 +1188,19 @@ def calibrate_model(
 ESTIMATED = "estimated"
 """The mark of a value that rests on start times estimated from completions (``start_times``:
 in a step's and a distribution's provenance in model.yaml, a column of fits.csv)."""
+
+
+def _with_role_paces(model: ProcessModel, paces: dict[str, dict[str, Any]]) -> ProcessModel:
+    """``model`` with ``durations_by_role`` (``sim.calibrate.staff``) in its steps' provenance."""
+    steps = {
+        name: dataclasses.replace(
+            step, provenance=dict(step.provenance or {}) | {"durations_by_role": _safe(paces[name])}
+        )
+        if name in paces
+        else step
+        for name, step in model.steps.items()
+    }
+    return dataclasses.replace(model, steps=steps)
 
 
 def _marked(provenance: dict[str, Any] | None) -> dict[str, Any]:

@@ -67,6 +67,7 @@ import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.stats import binom, variation
 
+from sim.calibrate.fitting import samples_that_differ
 from sim.model.calendar import ALWAYS, HOURS_PER_WEEK, WeeklyRate, _compress
 
 SHORT_LOG_DAYS = 14.0  # below this span, weekly patterns are pooled into one daily pattern
@@ -509,3 +510,44 @@ def _cv(x: pd.Series) -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = variation(x.to_numpy(dtype=float))
     return float(np.nan_to_num(cv, nan=0.0, posinf=0.0))
+
+
+ROLE_DURATION_MIN_N = 30  # instances a role needs at a step for its durations to be compared
+ROLE_DURATION_ALPHA = 0.001  # level of the k-sample Anderson-Darling test
+
+
+def durations_by_role(
+    steps: np.ndarray,
+    resources: pd.Series,
+    work: np.ndarray,
+    roles: dict[str, RoleFit],
+    act_role: dict[str, str],
+) -> dict[str, dict[str, Any]]:
+    """The steps whose durations differ by the role of the person who did them.
+
+    A step is given to one role (the one that did most of its instances), but people of other
+    roles may do some of it, at their own pace (a senior's review in half a junior's time).
+    For each staffed step the processing times (``work``, per event, with ``steps`` and
+    ``resources``) of every role with at least ``ROLE_DURATION_MIN_N`` instances there are
+    compared (k-sample Anderson-Darling, ``ROLE_DURATION_ALPHA``); where they differ the step
+    gets ``{role: {"n", "mean_h"}, ..., "test": evidence}``. The model has one duration per
+    step (fitted on all its instances), so this is said, not modelled.
+    """
+    role_of = {m: name for name, r in roles.items() for m in r.members}
+    by = resources.map(role_of).to_numpy(dtype=object)
+    out: dict[str, dict[str, Any]] = {}
+    for step in sorted(act_role):
+        mine = steps == step
+        samples = {
+            str(r): work[mine & (by == r)] for r in pd.unique(by[mine]) if isinstance(r, str)
+        }
+        differ, evidence = samples_that_differ(
+            samples, min_n=ROLE_DURATION_MIN_N, alpha=ROLE_DURATION_ALPHA
+        )
+        if len(differ) < 2:
+            continue
+        out[step] = {
+            r: {"n": int(samples[r].size), "mean_h": round(float(samples[r].mean()), 4)}
+            for r in sorted(differ)
+        } | {"test": evidence}
+    return out

@@ -1,0 +1,55 @@
+"""A step that people of another role also do, at their own pace (``durations_by_role``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibrate import calibrate_model
+from sim.eventlog import clean_event_table
+from sim.model import columns as C
+
+
+def _log(senior_review_mean: float, seed: int = 5) -> pd.DataFrame:
+    """Clerks c1-c3 take in every case and review three in four (Exp(1 h)); seniors s1, s2
+    approve every case and review the fourth (Exp(``senior_review_mean``))."""
+    rng = np.random.default_rng(seed)
+    base = pd.Timestamp("2022-01-03")
+    rows = []
+    for i in range(240):
+        t = base + pd.Timedelta(hours=3 * i)
+        senior = i % 4 == 3
+        steps = [
+            ("intake", f"c{i % 3 + 1}", 0.3),
+            ("review", f"s{i % 2 + 1}" if senior else f"c{i % 3 + 1}",
+             senior_review_mean if senior else 1.0),
+            ("approve", f"s{i % 2 + 1}", 0.2),
+        ]  # fmt: skip
+        for activity, who, mean in steps:
+            end = t + pd.Timedelta(hours=float(rng.exponential(mean))).round("s")
+            rows.append((f"case{i}", activity, t, end, who))
+            t = end
+    return pd.DataFrame(rows, columns=[C.CASE, C.ACTIVITY, C.START, C.END, C.RESOURCE])
+
+
+def test_a_step_done_faster_by_another_role_is_said_with_its_evidence():
+    cal = calibrate_model(clean_event_table(_log(0.2), source="paces"), seed=0)
+    review = cal.model.steps["review"]
+    role = review.roles[0]
+    paces = review.provenance["durations_by_role"]
+    other = next(r for r in paces if r not in (role, "test"))
+    assert paces[role]["n"] == 180 and paces[other]["n"] == 60
+    assert paces[role]["mean_h"] == pytest.approx(1.0, rel=0.25)
+    assert paces[other]["mean_h"] == pytest.approx(0.2, rel=0.3)
+    assert paces["test"]["differ"] and paces["test"]["pvalue"] <= 0.001
+    said = [n for n in cal.notes if n.startswith("'review' takes people of other roles")]
+    assert len(said) == 1 and f"{other}'s" in said[0] and "(n=60)" in said[0]
+    assert not any("durations_by_role" in (s.provenance or {}) for s in [
+        cal.model.steps["intake"], cal.model.steps["approve"]])  # fmt: skip
+
+
+def test_the_same_pace_in_both_roles_says_nothing():
+    cal = calibrate_model(clean_event_table(_log(1.0), source="paces"), seed=0)
+    assert "durations_by_role" not in (cal.model.steps["review"].provenance or {})
+    assert not any("takes people of other roles" in n for n in cal.notes)
