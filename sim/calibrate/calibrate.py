@@ -756,21 +756,7 @@ def calibrate_model(
             m = acts == a
             work[m] = working_time(roles[role].calendar, s[m], e[m])
     role_paces = durations_by_role(acts, ev["resource"], work, roles, act_role)
-    for step, pace in role_paces.items():
-        main = act_role[step]
-        others = "; ".join(
-            f"{r}'s {v['mean_h']:.3g} h (n={v['n']})"
-            for r, v in pace.items()
-            if r not in (main, "test")
-        )
-        mine = pace.get(main)
-        notes.append(
-            f"'{step}' takes people of other roles another time than its own role's: "
-            + (f"{main}'s mean {mine['mean_h']:.3g} h (n={mine['n']}) against " if mine else "")
-            + f"{others} (Anderson-Darling p <= {pace['test']['pvalue']:.3g}); the model gives "
-            f"the step to {main} with one duration fitted on all its instances "
-            "(durations_by_role in the step's provenance)"
-        )
+    notes.extend(_role_pace_note(step, act_role[step], pace) for step, pace in role_paces.items())
     # (delay_method="resource") A role busy for a small share of its scheduled hours cannot make
     # cases wait by queueing: there the resources' logged work does not explain their
     # availability, so all waiting beyond closed shifts is taken as extraneous.
@@ -1188,6 +1174,24 @@ def calibrate_model(
 ESTIMATED = "estimated"
 """The mark of a value that rests on start times estimated from completions (``start_times``:
 in a step's and a distribution's provenance in model.yaml, a column of fits.csv)."""
+
+
+def _role_pace_note(step: str, main: str, pace: dict[str, Any]) -> str:
+    """The note on a step whose durations differ by the role of who did it (``pace``: its
+    ``durations_by_role``; ``main``: the role the model gives it)."""
+    others = "; ".join(
+        f"{r}'s {v['mean_h']:.3g} h (n={v['n']})"
+        for r, v in pace.items()
+        if r not in (main, "test")
+    )
+    mine = pace.get(main)
+    return (
+        f"'{step}' takes people of other roles another time than its own role's: "
+        + (f"{main}'s mean {mine['mean_h']:.3g} h (n={mine['n']}) against " if mine else "")
+        + f"{others} (Anderson-Darling p <= {pace['test']['pvalue']:.3g}); the model gives "
+        f"the step to {main} with one duration fitted on all its instances "
+        "(durations_by_role in the step's provenance)"
+    )
 
 
 def _with_role_paces(model: ProcessModel, paces: dict[str, dict[str, Any]]) -> ProcessModel:
