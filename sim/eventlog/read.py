@@ -1259,6 +1259,7 @@ def _finish(
     activities_in = set(frame[C.ACTIVITY].dropna().unique().tolist())
 
     # --- 4. missing keys and timestamps ---------------------------------------------------------
+    _refuse_empty_key_columns(frame, mapping, source=source)
     missing_key = frame[C.CASE].isna() | frame[C.ACTIVITY].isna()
     report.missing_case_or_activity_removed = int(missing_key.sum())
     if missing_key.any():
@@ -1496,6 +1497,35 @@ def _finish(
         start_times_estimated=report.start_times_estimated,
         in_progress_case_ids=frozenset(str(c) for c in in_progress) & frozenset(frame[C.CASE]),
     )
+
+
+#: What each required column must hold on every row, for the error on one that holds nothing.
+_EXPECTED_VALUE = {
+    C.CASE: "a case id",
+    C.ACTIVITY: "an activity name",
+    C.END: "the time the activity finished",
+}
+
+
+def _refuse_empty_key_columns(frame: pd.DataFrame, mapping: dict[str, str], *, source: str) -> None:
+    """Raise when a required column (case id, activity, end) is in the file but empty in every
+    row: each row would be removed and the error would only count them, not name the column."""
+    for std in REQUIRED_KEYS:
+        if not frame[std].isna().all():
+            continue
+        column = mapping[std]
+        started = std == C.END and C.START in mapping and bool(frame[C.START].notna().any())
+        also = (
+            f" (column {mapping[C.START]!r} has start times, but an activity without its end "
+            "cannot be measured)"
+            if started
+            else ""
+        )
+        raise EventLogError(
+            f"{source}: column {column!r}, the {_describe(std)} column, is empty in all "
+            f"{_plural(len(frame), 'row')}{also}; expected {_EXPECTED_VALUE[std]} on each row "
+            f"(pass {KEY_ARGUMENT[std]}= to name another column)"
+        )
 
 
 def _first_activities_note(firsts: FirstActivityEstimates) -> str:
