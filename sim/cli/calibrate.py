@@ -32,7 +32,7 @@ from sim.cli.common import (
 from sim.cli.memory import available_memory_bytes, event_budget, event_budget_message
 from sim.cli.overwrite import clear_earlier_run
 from sim.errors import ConfigError, EventLogError, SimError, TooManyRows
-from sim.eventlog import REPRODUCIBLE_GZIP, read_event_log, split_by_time
+from sim.eventlog import DATE_ONLY_DUPLICATES, REPRODUCIBLE_GZIP, read_event_log, split_by_time
 from sim.model import columns as C
 from sim.model import save
 
@@ -52,6 +52,7 @@ CONFIG_KEYS = {
     "encoding": "columns.encoding",
     "no_resource": "columns.no_resource",
     "max_rows": "columns.max_rows",
+    "date_only_duplicates": "cleaning.date_only_duplicates",
     "dropoff_outcomes": "outcomes.dropoff",
     "abandonment_outcomes": "outcomes.abandonment",
     "train_fraction": "backtest.train_fraction",
@@ -121,6 +122,7 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "name": config_str(cfg, "name", null=True),
         "workers": config_int(cfg, "workers", minimum=1, null=True),
         "max_rows": _max_rows(cfg),
+        "date_only_duplicates": _date_only_duplicates(cfg),
         "dropoff": _names(cfg, "outcomes.dropoff"),
         "abandonment": _names(cfg, "outcomes.abandonment"),
         "replications": config_int(cfg, "backtest.replications", minimum=1),
@@ -161,6 +163,18 @@ def _max_rows(cfg: DictConfig) -> int | None:
         raise ConfigError(
             f"columns.max_rows: expected an integer >= 1 or auto, got {value!r}"
         ) from None
+
+
+def _date_only_duplicates(cfg: DictConfig) -> str:
+    """``cleaning.date_only_duplicates``: ``drop`` (also where the config has no such key) or
+    ``keep``."""
+    value = OmegaConf.select(cfg, "cleaning.date_only_duplicates", default="drop")
+    if value not in DATE_ONLY_DUPLICATES:
+        raise ConfigError(
+            f"cleaning.date_only_duplicates: expected drop or keep, got {value!r} (what becomes "
+            "of exact duplicate rows whose times carry a date and no time of day)"
+        )
+    return value
 
 
 def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: int = 0):
@@ -204,6 +218,7 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
             encoding=OmegaConf.select(cfg, "columns.encoding"),
             no_resource=_names(cfg, "columns.no_resource", "resource values", "[NOT_SET]") or (),
             max_rows=limit,
+            date_only_duplicates=_date_only_duplicates(cfg),
             keep_attributes=False,  # calibration uses the standard columns only
         )
     except TooManyRows:

@@ -1482,6 +1482,7 @@ def _history_log(rf: RunFiles) -> pd.DataFrame | None:
             "time_format": cols.get("time_format"),
             "timezone": cols.get("timezone"),
             "encoding": cols.get("encoding"),
+            "date_only_duplicates": (cfg.get("cleaning") or {}).get("date_only_duplicates", "drop"),
             "keep_attributes": False,
         }
         if bt.get("log"):

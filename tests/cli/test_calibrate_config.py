@@ -55,6 +55,10 @@ def small_log(path: Path, *, cases: int = 40, prefix: str = "", case_offset: int
         ("calibration.criterion=xyz", "calibration.criterion must be 'aic' or 'bic'"),
         ("calibration.parallel_threshold=-1", "calibration.parallel_threshold must be in [0, 1]"),
         ("workers=-1", "workers: expected an integer >= 1 or null, got -1"),
+        (
+            "cleaning.date_only_duplicates=maybe",
+            "cleaning.date_only_duplicates: expected drop or keep, got 'maybe'",
+        ),
     ],
 )
 def test_a_bad_value_names_its_key_and_leaves_the_directory_free(tmp_path, override, says):
@@ -487,3 +491,41 @@ def test_cleaning_notes_that_change_the_model_are_printed(tmp_path, capsys):
     assert "cleaning: Activities that differ only in letter case" in out
     assert "holds values that often mean missing: 'NULL' (1)" in out
     assert "cleaning: 1 event carries a UTC offset on one of start and end only" in out
+
+
+def date_only_log(path: Path, *, cases: int = 40) -> Path:
+    """``cases`` cases a -> b on dates without a time of day; every fifth case does b twice on
+    its day, rows alike once the time of day is missing."""
+    lines = ["case_id,activity,start_time,end_time,resource"]
+    for i in range(cases):
+        day, next_day = f"2020-01-{1 + i % 28:02d}", f"2020-01-{2 + i % 28:02d}"
+        lines += [f"{i},a,{day},{day},r1", f"{i},b,{next_day},{next_day},r2"]
+        if i % 5 == 0:
+            lines.append(f"{i},b,{next_day},{next_day},r2")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_duplicates_on_dates_only_are_said_on_the_console_and_kept_when_asked(tmp_path):
+    """QA: on a date-only log, same-day repetitions were removed as exact duplicates, counted in
+    cleaning.json, with no word on the console that work may have been lost."""
+    log = date_only_log(tmp_path / "dates.csv")
+    res = calibrate_only(log, tmp_path / "drop")
+    assert res.returncode == 0, res.stderr
+    assert (
+        "  cleaning: Removed 8 exact duplicate rows, all of them on times with a date and no "
+        "time of day"
+    ) in res.stdout
+    assert "may be real same-day repetitions" in res.stdout
+    assert "pass cleaning.date_only_duplicates='keep' to keep them" in res.stdout
+    dropped = json.loads((tmp_path / "drop" / "cleaning.json").read_text())["log"]
+    assert (dropped["rows_kept"], dropped["date_only_duplicates"]) == (80, 8)
+    assert dropped["date_only_duplicates_kept"] is False
+
+    res = calibrate_only(log, tmp_path / "keep", "cleaning.date_only_duplicates=keep")
+    assert res.returncode == 0, res.stderr
+    assert "  cleaning: Kept 8 rows that repeat another exactly on times with a date" in res.stdout
+    kept = json.loads((tmp_path / "keep" / "cleaning.json").read_text())["log"]
+    assert (kept["rows_kept"], kept["duplicates_removed"]) == (88, 0)
+    assert kept["date_only_duplicates_kept"] is True
+    assert "date_only_duplicates: keep" in (tmp_path / "keep" / "config.yaml").read_text()
