@@ -75,9 +75,24 @@ CONFIG_KEYS = {
 _ARGUMENT = re.compile(r"(?<![\w.:'])(" + "|".join(CONFIG_KEYS) + r")(?=\s*=|\s+must\b)")
 
 
+# a column name the library quotes (activity_key='Tätigkeit'), once it names a config key
+_COLUMN_VALUE = re.compile(r"(?<![\w.])((?:backtest\.)?columns\.\w+)='([^']*)'")
+# what Hydra reads unquoted, spaces inside included ('Case ID')
+_PLAIN_VALUE = re.compile(r"^[\w\-+./:@%~ ]+$", re.ASCII)
+
+
 def config_key_text(text: str) -> str:
-    """``text`` with the library's argument names replaced by the config keys that set them."""
-    return _ARGUMENT.sub(lambda m: CONFIG_KEYS[m[1]], text)
+    """``text`` with the library's argument names replaced by the config keys that set them,
+    and a column name Hydra reads only in quotes (``Tätigkeit``, ``Fall (Nr.)``, the
+    placeholder ``<column>``) written as typed in a shell: ``'columns.activity="Tätigkeit"'``."""
+    return _COLUMN_VALUE.sub(_typeable, _ARGUMENT.sub(lambda m: CONFIG_KEYS[m[1]], text))
+
+
+def _typeable(m: re.Match[str]) -> str:
+    key, value = m[1], m[2]
+    if _PLAIN_VALUE.match(value):
+        return m[0]
+    return shlex.quote(f'{key}="{value}"') if '"' not in value else m[0]
 
 
 def _names(

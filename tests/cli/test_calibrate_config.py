@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -529,3 +530,63 @@ def test_duplicates_on_dates_only_are_said_on_the_console_and_kept_when_asked(tm
     assert (kept["rows_kept"], kept["duplicates_removed"]) == (88, 0)
     assert kept["date_only_duplicates_kept"] is True
     assert "date_only_duplicates: keep" in (tmp_path / "keep" / "config.yaml").read_text()
+
+
+def german_log(path: Path, *, cases: int = 40) -> Path:
+    """``small_log``'s cases under German column names, one with a space."""
+    text = small_log(path, cases=cases).read_text(encoding="utf-8").splitlines()
+    text[0] = "Vorgang,Tätigkeit,Beginn,Ende,Bearbeiter Name"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    return path
+
+
+def pasted(advice: str) -> list[str]:
+    """The override a message ends with ("... for the shell, <override>"), as a shell splits it."""
+    return shlex.split(advice.rsplit("for the shell, ", 1)[1].strip())
+
+
+def test_a_column_named_in_other_letters_is_given_as_the_message_says(tmp_path):
+    """QA: ``columns.activity=Tätigkeit`` (or ``columns.activity='Tätigkeit'``, whose quotes the
+    shell takes away) failed in Hydra's grammar with a hint about staffing roles; the message
+    says how to quote it, and the override it shows works."""
+    log = german_log(tmp_path / "de.csv")
+    mapped = ["columns.case_id=Vorgang", "columns.start=Beginn", "columns.end=Ende"]
+    res = calibrate_only(log, tmp_path / "a", *mapped, "columns.activity=Tätigkeit")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "staffing" not in res.stderr
+    assert "quote the value for Hydra and the override whole for the shell" in res.stderr
+    assert res.stderr.rstrip().endswith("""'columns.activity="Tätigkeit"'""")
+    typed = pasted(res.stderr)
+    assert typed == ['columns.activity="Tätigkeit"']
+    res = calibrate_only(log, tmp_path / "b", *mapped, *typed, "columns.resource=Bearbeiter Name")
+    assert res.returncode == 0, res.stderr
+    used = json.loads((tmp_path / "b" / "cleaning.json").read_text())["log"]["columns_used"]
+    assert (used["activity"], used["resource"]) == ("Tätigkeit", "Bearbeiter Name")
+    assert "activity: Tätigkeit" in (tmp_path / "b" / "config.yaml").read_text(encoding="utf-8")
+
+
+def test_a_column_name_the_shell_split_at_its_space_is_given_as_the_message_says(tmp_path):
+    log = german_log(tmp_path / "de.csv")
+    mapped = [
+        "columns.case_id=Vorgang",
+        'columns.activity="Tätigkeit"',
+        "columns.start=Beginn",
+        "columns.end=Ende",
+    ]
+    # what `columns.resource=Bearbeiter Name` typed without quotes reaches the program as
+    res = calibrate_only(log, tmp_path / "a", *mapped, "columns.resource=Bearbeiter", "Name")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "'Name' has no '='" in res.stderr
+    assert res.stderr.rstrip().endswith(
+        "quote the override whole, 'columns.resource=Bearbeiter Name'"
+    )
+    typed = shlex.split(res.stderr.rstrip().rsplit("quote the override whole, ", 1)[1])
+    res = calibrate_only(log, tmp_path / "b", *mapped, *typed)
+    assert res.returncode == 0, res.stderr
+
+
+def test_an_unmapped_column_is_named_in_an_override_a_shell_keeps_quoted(tmp_path):
+    res = calibrate_only(german_log(tmp_path / "de.csv"), tmp_path / "a")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert """pass 'columns.activity="<column>"' to name it""" in res.stderr
+    assert "'Tätigkeit'" in res.stderr  # among the columns found
