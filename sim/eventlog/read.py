@@ -129,7 +129,7 @@ def resolve_columns(
         if given not in cols:
             raise EventLogError(
                 f"{source}: column {given!r} given as {KEY_ARGUMENT[std]}= is not in the "
-                f"file; columns found: {found}"
+                f"file; columns found: {found} (pass {KEY_ARGUMENT[std]}='<column>' naming one)"
             )
         other = next((k for k, v in mapping.items() if v == given), None)
         if other is not None:

@@ -590,3 +590,120 @@ def test_an_unmapped_column_is_named_in_an_override_a_shell_keeps_quoted(tmp_pat
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert """pass 'columns.activity="<column>"' to name it""" in res.stderr
     assert "'Tätigkeit'" in res.stderr  # among the columns found
+
+
+def renamed(path: Path, header: str, *, cases: int = 20, offset: int = 100) -> Path:
+    """``small_log``'s cases a month later under the column names of ``header``."""
+    text = (
+        small_log(path, cases=cases, case_offset=offset).read_text().replace("2020-01-", "2020-02-")
+    )
+    lines = text.splitlines()
+    lines[0] = header
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def back_test(log: Path, held_out: Path, run: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``calibrate`` with a held-out log and the quickest back-test."""
+    return run_sim(
+        "calibrate",
+        f"log={log}",
+        f"backtest.log={held_out}",
+        "backtest.replications=1",
+        "backtest.in_sample=false",
+        "backtest.write_traces=false",
+        "output.report=false",
+        "progress=false",
+        f"hydra.run.dir={run}",
+        *extra,
+    )
+
+
+def test_a_held_out_log_with_other_column_names_is_read_with_backtest_columns(tmp_path):
+    """QA: columns.* applied to both logs, so a held-out log whose columns were named otherwise
+    could not be back-tested at all."""
+    log = small_log(tmp_path / "log.csv")
+    held = renamed(tmp_path / "held.csv", "Vorgang,Tätigkeit,start_time,end_time,resource")
+    res = back_test(log, held, tmp_path / "a")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert """pass 'backtest.columns.case_id="<column>"' to name it""" in res.stderr
+    assert """pass 'backtest.columns.activity="<column>"' to name it""" in res.stderr
+    assert "pass columns.case_id" not in res.stderr
+
+    res = back_test(
+        log,
+        held,
+        tmp_path / "b",
+        "backtest.columns.case_id=Vorgang",
+        'backtest.columns.activity="Tätigkeit"',
+    )
+    assert res.returncode == 0, res.stderr
+    cleaning = json.loads((tmp_path / "b" / "cleaning.json").read_text(encoding="utf-8"))
+    assert cleaning["backtest_log"]["columns_used"]["case_id"] == "Vorgang"
+    assert cleaning["log"]["columns_used"]["case_id"] == "case_id"  # log keeps its own
+    assert json.loads((tmp_path / "b" / "backtest.json").read_text())["test"]["cases"] == 20
+    import yaml
+
+    saved = yaml.safe_load((tmp_path / "b" / "config.yaml").read_text(encoding="utf-8"))
+    assert saved["backtest"]["columns"]["case_id"] == "Vorgang"
+    assert saved["backtest"]["columns"]["activity"] == "Tätigkeit"
+
+
+def test_a_held_out_log_takes_the_columns_keys_it_does_not_set(tmp_path):
+    """Where backtest.columns.<key> is not set, the held-out log is read with columns.<key>
+    (another extract of the same export); where that names a column the held-out log lacks,
+    the error says that columns.<key> was used and which backtest.columns key to set."""
+    header = "Fall,activity,start_time,end_time,resource"
+    log = renamed(tmp_path / "log.csv", header, cases=40, offset=0)
+    log.write_text(log.read_text().replace("2020-02-", "2020-01-"))
+    same = renamed(tmp_path / "same.csv", header)
+    res = back_test(log, same, tmp_path / "a", "columns.case_id=Fall")
+    assert res.returncode == 0, res.stderr
+    cleaning = json.loads((tmp_path / "a" / "cleaning.json").read_text())
+    assert cleaning["backtest_log"]["columns_used"]["case_id"] == "Fall"
+
+    other = renamed(tmp_path / "other.csv", "Vorgang,activity,start_time,end_time,resource")
+    res = back_test(log, other, tmp_path / "b", "columns.case_id=Fall")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert (
+        f"{other}: column 'Fall' given as columns.case_id= (for backtest.log too while "
+        "backtest.columns.case_id is not set) is not in the file"
+    ) in res.stderr
+    assert """pass 'backtest.columns.case_id="<column>"' naming one""" in res.stderr
+    res = back_test(
+        log, other, tmp_path / "c", "columns.case_id=Fall", "backtest.columns.case_id=Vorgang"
+    )
+    assert res.returncode == 0, res.stderr
+
+
+def test_backtest_columns_without_a_held_out_log_are_refused(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    run = tmp_path / "r"
+    res = run_sim("calibrate", f"log={log}", "backtest.columns.case_id=x", f"hydra.run.dir={run}")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "backtest.columns.case_id: names how to read the held-out log, but no backtest.log" in (
+        res.stderr
+    )
+    assert not run.exists()
+
+
+def test_an_empty_end_column_of_the_held_out_log_names_its_key(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    held = renamed(tmp_path / "held.csv", "case_id,activity,start_time,Ende,resource")
+    lines = held.read_text().splitlines()
+    held.write_text(
+        "\n".join(
+            [
+                lines[0],
+                *(line.rsplit(",", 2)[0] + ",," + line.rsplit(",", 1)[1] for line in lines[1:]),
+            ]
+        )
+        + "\n"
+    )
+    res = back_test(log, held, tmp_path / "a", "backtest.columns.end=Ende")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert (
+        f"{held}: column 'Ende', the end/completion timestamp column, is empty in all 40 rows"
+        in (res.stderr)
+    )
+    assert "(pass backtest.columns.end= to name another column)" in res.stderr

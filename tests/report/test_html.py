@@ -678,3 +678,30 @@ def test_the_summary_table_shows_holms_decision_and_colours_by_it(tmp_path, crm)
     assert "after Holm" in summary and "no (p = 0.062)" in summary
     assert 'class="good">-70 h' not in summary  # not an improvement the verdict counts
     assert "<th>recommended</th>" not in summary and "<th>candidate</th>" in summary
+
+
+def test_a_held_out_log_is_reread_with_its_own_column_names(tmp_path):
+    """A run without history.csv.gz re-reads its held-out log for the back-test figures, as
+    calibrate read it: backtest.columns.* where given, columns.* for the rest."""
+    import yaml
+
+    from sim.report.html import RunFiles, _history_log
+
+    held = tmp_path / "held.csv"
+    held.write_text(
+        "Vorgang,Tätigkeit,start_time,end_time,resource\n"
+        "7,a,2020-02-01 09:00,2020-02-01 09:10,r1\n"
+        "7,b,2020-02-01 09:20,2020-02-01 09:30,r1\n"
+        "8,a,2020-02-01 10:00,2020-02-01 10:10,r2\n",
+        encoding="utf-8",
+    )
+    config = {
+        "log": str(tmp_path / "train.csv"),
+        "columns": {"case_id": "Fall", "activity": "Tätigkeit"},
+        "backtest": {"log": str(held), "columns": {"case_id": "Vorgang", "activity": None}},
+    }
+    rf = RunFiles(run_dir=tmp_path, config_text=yaml.safe_dump(config, allow_unicode=True))
+    events = _history_log(rf)
+    assert rf.problems == []
+    assert sorted(events["case_id"].unique()) == ["7", "8"]
+    assert sorted(events["activity"].unique()) == ["a", "b"]
