@@ -10,6 +10,7 @@ import shlex
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from sim.cli.common import (
 from sim.cli.memory import available_memory_bytes, event_budget, event_budget_message
 from sim.cli.overwrite import clear_earlier_run
 from sim.errors import ConfigError, EventLogError, SimError, TooManyRows
-from sim.eventlog import REPRODUCIBLE_GZIP, read_event_log, split_by_time
+from sim.eventlog import DATE_ONLY_DUPLICATES, REPRODUCIBLE_GZIP, read_event_log, split_by_time
 from sim.model import columns as C
 from sim.model import save
 
@@ -52,6 +53,7 @@ CONFIG_KEYS = {
     "encoding": "columns.encoding",
     "no_resource": "columns.no_resource",
     "max_rows": "columns.max_rows",
+    "date_only_duplicates": "cleaning.date_only_duplicates",
     "dropoff_outcomes": "outcomes.dropoff",
     "abandonment_outcomes": "outcomes.abandonment",
     "train_fraction": "backtest.train_fraction",
@@ -72,11 +74,65 @@ CONFIG_KEYS = {
     },
 }
 _ARGUMENT = re.compile(r"(?<![\w.:'])(" + "|".join(CONFIG_KEYS) + r")(?=\s*=|\s+must\b)")
+#: The keys of ``columns`` that say how to read a log, which ``backtest.columns`` sets for the
+#: held-out log (``columns.max_rows`` is the run's memory budget, shared by both logs).
+READ_KEYS = (
+    "case_id",
+    "activity",
+    "start",
+    "end",
+    "resource",
+    "time_format",
+    "timezone",
+    "encoding",
+    "no_resource",
+)
+# the library's arguments that read the held-out log, named by the backtest.columns key
+HELD_OUT_KEYS = {
+    arg: f"backtest.{key}"
+    for arg, key in CONFIG_KEYS.items()
+    if key.startswith("columns.") and key.split(".")[1] in READ_KEYS
+}
+_HELD_OUT_ARGUMENT = re.compile(
+    r"(?<![\w.:'])(?P<given>as )?(?P<arg>"
+    + "|".join(HELD_OUT_KEYS)
+    + r")(?P<rest>\s*=|(?=\s+must\b))"
+)
+
+
+# a column name the library quotes (activity_key='Tätigkeit'), once it names a config key
+_COLUMN_VALUE = re.compile(r"(?<![\w.])((?:backtest\.)?columns\.\w+)='([^']*)'")
+# what Hydra reads unquoted, spaces inside included ('Case ID')
+_PLAIN_VALUE = re.compile(r"^[\w\-+./:@%~ ]+$", re.ASCII)
 
 
 def config_key_text(text: str) -> str:
-    """``text`` with the library's argument names replaced by the config keys that set them."""
-    return _ARGUMENT.sub(lambda m: CONFIG_KEYS[m[1]], text)
+    """``text`` with the library's argument names replaced by the config keys that set them,
+    and a column name Hydra reads only in quotes (``Tätigkeit``, ``Fall (Nr.)``, the
+    placeholder ``<column>``) written as typed in a shell: ``'columns.activity="Tätigkeit"'``."""
+    return _COLUMN_VALUE.sub(_typeable, _ARGUMENT.sub(lambda m: CONFIG_KEYS[m[1]], text))
+
+
+def held_out_key_text(text: str, inherited: set[str]) -> str:
+    """``config_key_text`` for what reading ``backtest.log`` said: its arguments are named by
+    their ``backtest.columns`` keys; one of ``inherited`` (a ``backtest.columns`` key not set,
+    so the held-out log took ``columns``'s value) is named as the ``columns`` key given, with
+    the ``backtest.columns`` key that would name the held-out log's own."""
+
+    def name(m: re.Match[str]) -> str:
+        own = HELD_OUT_KEYS[m["arg"]]
+        if m["given"] and own in inherited:
+            return f"as {CONFIG_KEYS[m['arg']]}= (for backtest.log too while {own} is not set)"
+        return (m["given"] or "") + own + m["rest"]
+
+    return config_key_text(_HELD_OUT_ARGUMENT.sub(name, text))
+
+
+def _typeable(m: re.Match[str]) -> str:
+    key, value = m[1], m[2]
+    if _PLAIN_VALUE.match(value):
+        return m[0]
+    return shlex.quote(f'{key}="{value}"') if '"' not in value else m[0]
 
 
 def _names(
@@ -115,12 +171,16 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "criterion": config_str(cfg, "calibration.criterion"),
     }
     check_calibration_options(**calibration)
+    read_options(cfg)
+    read_options(cfg, held_out=True)
+    _check_held_out_columns(cfg)
     out = {
         "calibration": calibration,
         "seed": config_int(cfg, "seed", minimum=0),
         "name": config_str(cfg, "name", null=True),
         "workers": config_int(cfg, "workers", minimum=1, null=True),
         "max_rows": _max_rows(cfg),
+        "date_only_duplicates": _date_only_duplicates(cfg),
         "dropoff": _names(cfg, "outcomes.dropoff"),
         "abandonment": _names(cfg, "outcomes.abandonment"),
         "replications": config_int(cfg, "backtest.replications", minimum=1),
@@ -163,10 +223,98 @@ def _max_rows(cfg: DictConfig) -> int | None:
         ) from None
 
 
+def _date_only_duplicates(cfg: DictConfig) -> str:
+    """``cleaning.date_only_duplicates``: ``drop`` (also where the config has no such key) or
+    ``keep``."""
+    value = OmegaConf.select(cfg, "cleaning.date_only_duplicates", default="drop")
+    if value not in DATE_ONLY_DUPLICATES:
+        raise ConfigError(
+            f"cleaning.date_only_duplicates: expected drop or keep, got {value!r} (what becomes "
+            "of exact duplicate rows whose times carry a date and no time of day)"
+        )
+    return value
+
+
+def _reading_key(cfg: DictConfig, name: str, *, held_out: bool) -> str:
+    """The config key that sets ``name`` (a ``READ_KEYS`` item) for a log: for the held-out
+    log ``backtest.columns.<name>`` where given, else (and for ``log``) ``columns.<name>``."""
+    own = f"backtest.columns.{name}"
+    return own if held_out and OmegaConf.select(cfg, own) is not None else f"columns.{name}"
+
+
+def read_options(cfg: DictConfig, *, held_out: bool = False) -> dict[str, Any]:
+    """The arguments of ``read_event_log`` that say how to read ``log`` (``columns.*``) or,
+    with ``held_out``, ``backtest.log`` (``backtest.columns.<key>`` where given, else
+    ``columns.<key>``). A value of the wrong kind raises ``ConfigError`` naming its key."""
+
+    def text(name: str) -> str | None:
+        return config_str(cfg, _reading_key(cfg, name, held_out=held_out), null=True)
+
+    absent = _reading_key(cfg, "no_resource", held_out=held_out)
+    return {
+        "case_id_key": text("case_id"),
+        "activity_key": text("activity"),
+        "start_key": text("start"),
+        "end_key": text("end"),
+        "resource_key": text("resource"),
+        "time_format": text("time_format"),
+        "timezone": text("timezone"),
+        "encoding": text("encoding"),
+        "no_resource": _names(cfg, absent, "resource values", "[NOT_SET]") or (),
+    }
+
+
+def _inherited(cfg: DictConfig) -> set[str]:
+    """The ``backtest.columns`` keys not set whose ``columns`` key is: the held-out log takes
+    that value."""
+    return {
+        f"backtest.columns.{name}"
+        for name in READ_KEYS
+        if _reading_key(cfg, name, held_out=True) == f"columns.{name}"
+        and OmegaConf.select(cfg, f"columns.{name}") not in (None, [])
+    }
+
+
+def _check_held_out_columns(cfg: DictConfig) -> None:
+    """Refuse ``backtest.columns.*`` without a ``backtest.log`` to read with them."""
+    given = [
+        f"backtest.columns.{n}"
+        for n in READ_KEYS
+        if OmegaConf.select(cfg, f"backtest.columns.{n}") is not None
+    ]
+    if given and OmegaConf.select(cfg, "backtest.log") is None:
+        raise ConfigError(
+            f"{given[0]}: names how to read the held-out log, but no backtest.log is given (the "
+            "held-out cases are split from log, read with columns.*); give backtest.log=<file>, "
+            "or set columns.* for log"
+        )
+
+
 def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: int = 0):
-    """Read and clean one log. ``max_rows=None`` (``auto``): at most the events the available
+    """Read and clean one log (``key``: ``log`` or ``backtest.log``, read with
+    ``backtest.columns.*``). ``max_rows=None`` (``auto``): at most the events the available
     memory can calibrate, less the ``held`` events of a log already read."""
-    c = cfg.columns
+    held_out = key == "backtest.log"
+    try:
+        return _read_log(
+            path, cfg, key, max_rows, held=held, options=read_options(cfg, held_out=held_out)
+        )
+    except SimError as exc:  # named by the keys that read this log
+        if held_out:
+            exc.args = (held_out_key_text(str(exc), _inherited(cfg)), *exc.args[1:])
+        raise
+
+
+def _read_log(
+    path: Any,
+    cfg: DictConfig,
+    key: str,
+    max_rows: int | None,
+    *,
+    held: int,
+    options: dict[str, Any],
+):
+    """``_read`` with the arguments of ``read_event_log`` chosen."""
     p = Path(str(path)).expanduser()
     if p.is_dir():
         raise ConfigError(f"{key}={path}: is a directory; expected an event log file")
@@ -194,16 +342,9 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
     try:
         return read_event_log(
             p,
-            case_id_key=c.case_id,
-            activity_key=c.activity,
-            start_key=c.start,
-            end_key=c.end,
-            resource_key=c.resource,
-            time_format=c.time_format,
-            timezone=OmegaConf.select(cfg, "columns.timezone"),
-            encoding=OmegaConf.select(cfg, "columns.encoding"),
-            no_resource=_names(cfg, "columns.no_resource", "resource values", "[NOT_SET]") or (),
+            **options,
             max_rows=limit,
+            date_only_duplicates=_date_only_duplicates(cfg),
             keep_attributes=False,  # calibration uses the standard columns only
         )
     except TooManyRows:
@@ -259,7 +400,8 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         train, test = log, None
     _print_cleaning(log, cfg.log)
     if test is not None and bt.log is not None:
-        _print_cleaning(test, bt.log)
+        inherited = _inherited(cfg)
+        _print_cleaning(test, bt.log, keys=lambda text: held_out_key_text(text, inherited))
         for note in held_out_mismatch(
             train, test, log_key=f"log={cfg.log}", test_key=f"backtest.log={bt.log}"
         ):
@@ -438,7 +580,9 @@ def held_out_mismatch(train: Any, test: Any, *, log_key: str, test_key: str) -> 
     return notes
 
 
-def _print_cleaning(log: Any, path: Any) -> None:
+def _print_cleaning(log: Any, path: Any, *, keys: Callable[[str], str] = config_key_text) -> None:
+    """What reading ``path`` did, on the console; ``keys`` names the library's arguments by the
+    config keys that read this log."""
     r = log.report
     print(f"read {path}: {r.rows_read:,} rows, kept {r.rows_kept:,} ({log.n_cases:,} cases)")
     if r.columns_used:
@@ -459,7 +603,7 @@ def _print_cleaning(log: Any, path: Any) -> None:
             or "no time of day" in note
             or "one of start and end only" in note
         ):
-            print(f"  cleaning: {config_key_text(note)}")
+            print(f"  cleaning: {keys(note)}")
 
 
 def next_steps(model_path: Path, *, staffed: bool = True) -> str:

@@ -720,6 +720,43 @@ def _list_example(node: Any) -> str:
 _NOT_OVERRIDDEN = re.compile(r"Could not (?:override|append to config)[^']*'([^']+)'")
 
 
+def unreadable_override_hint(override: str, args: list[str]) -> str:
+    """How to write an override Hydra's grammar could not read, as ``"; ..."`` (or ``""``): a
+    word without ``=`` the shell split off the value before it (``columns.resource=Mein Feld``
+    unquoted), a role named in other letters, or a value Hydra reads only in quotes (letters
+    outside ASCII, brackets, quotes, ``=``, ``#``: ``columns.activity=Tätigkeit``)."""
+    import shlex
+
+    name, equals, value = override.partition("=")
+    if not equals:
+        before = args[: args.index(override)] if override in args else []
+        split = next((i for i in range(len(before) - 1, -1, -1) if "=" in before[i]), None)
+        if split is None:
+            return ""
+        whole = shlex.quote(" ".join([*before[split:], override]))
+        return (
+            f"; '{override}' has no '=': if it is part of the value before it (a name with "
+            f"spaces, which the shell splits into words), quote the override whole, {whole}"
+        )
+    if name.lstrip("+").startswith(OPEN_MAPPING_KEYS):
+        if override.isascii():
+            return ""
+        return (
+            "; Hydra reads only ASCII outside quoted values: give a role named in other "
+            "letters one at a time, 'scenario.staffing.<role>=<n>', which python -m sim reads"
+        )
+    if not name.isascii():
+        return "; Hydra reads keys in ASCII letters only: check the key's spelling"
+    text = value.strip().strip("'\"")
+    mark = "'" if '"' in text and "'" not in text else '"'
+    typed = shlex.quote(f"{name}={mark}{text.replace(mark, chr(92) + mark)}{mark}")
+    return (
+        "; Hydra reads a value with letters outside ASCII, brackets, quotes, '=' or '#' only "
+        "in quotes, and the shell takes away the quotes it is given: to give it as text, quote "
+        f"the value for Hydra and the override whole for the shell, {typed}"
+    )
+
+
 def composition_error(exc: BaseException, command: str, args: list[str], configs: Path) -> str:
     """What was wrong with the overrides when Hydra could not compose the config: a key not in
     its section (with the section's keys), an unknown option of a config group (with the
@@ -728,12 +765,7 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
 
     text = str(exc).strip()
     if isinstance(exc, OverrideParseException) and exc.override:
-        hint = ""
-        if not str(exc.override).isascii():
-            hint = (
-                "; Hydra reads only ASCII outside quoted values: give a role named in other "
-                "letters one at a time, 'scenario.staffing.<role>=<n>', which python -m sim reads"
-            )
+        hint = unreadable_override_hint(str(exc.override), args)
         return f"{exc.override}: cannot be read as an override: {text}{hint}"
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and exc.options:
         group, _, option = str(exc.missing_cfg_file).rpartition("/")

@@ -4,7 +4,8 @@ Public API::
 
     read_event_log(path, *, case_id_key=None, activity_key=None, start_key=None, end_key=None,
                    resource_key=None, time_format=None, max_rows=None, end_activities=None,
-                   open_tail_fraction=0.05, keep_attributes=True, timezone=None) -> EventLog
+                   open_tail_fraction=0.05, keep_attributes=True, timezone=None,
+                   date_only_duplicates="drop") -> EventLog
     clean_event_table(table, *, <same keys>, source="<table>") -> EventLog
     split_by_time(log, *, train_fraction=0.8) -> tuple[EventLog, EventLog]
     to_relative_hours(events, *, origin=None) -> DataFrame
@@ -31,6 +32,9 @@ Decisions (details in each module's docstring):
   removed and counted (``sim.eventlog.read.FAR_SPANS``, ``FAR_MIN_YEARS``), so it shows no
   invented path or arrival; so is the case of an activity instance lasting implausibly long for
   its activity (``LONG_MIN_DAYS``, ``LONG_FACTOR``).
+* Exact duplicate rows are removed and counted; on times with a date and no time of day, where
+  one resource doing an activity of a case twice in a day looks like a copy, they are counted
+  apart with a note, and ``date_only_duplicates="keep"`` keeps them as same-day repetitions.
 * Right-censored cases: flagged in the boolean column ``case_open`` (also
   ``EventLog.open_case_ids``), never removed (``sim.eventlog.open_cases``); a case with an
   activity started and never finished (in progress at extraction) is one, the activity's row
@@ -44,7 +48,7 @@ file's other attributes unchanged. Every removed row is counted in ``EventLog.re
 from sim.eventlog.estimate import estimate_start_times
 from sim.eventlog.log import CASE_OPEN, CleaningReport, EventLog
 from sim.eventlog.open_cases import flag_open_cases, infer_end_activities
-from sim.eventlog.read import clean_event_table, read_event_log
+from sim.eventlog.read import DATE_ONLY_DUPLICATES, clean_event_table, read_event_log
 from sim.eventlog.transform import (
     REPRODUCIBLE_GZIP,
     split_by_time,
@@ -54,6 +58,7 @@ from sim.eventlog.transform import (
 
 __all__ = [
     "CASE_OPEN",
+    "DATE_ONLY_DUPLICATES",
     "REPRODUCIBLE_GZIP",
     "CleaningReport",
     "EventLog",

@@ -42,10 +42,15 @@ class CleaningReport:
     missing_case_or_activity_removed: int = 0
     missing_timestamp_removed: int = 0
     duplicates_removed: int = 0
+    # exact duplicates on times with a date and no time of day: maybe two visits on one day;
+    # removed (and in duplicates_removed) unless date_only_duplicates_kept
+    date_only_duplicates: int = 0
+    date_only_duplicates_kept: bool = False
     end_before_start_removed: int = 0
     implausible_timestamps_removed: int = 0
     rows_kept: int = 0
     missing_start: int = 0
+    date_only_values: int = 0  # timestamps with a date and no time of day (taken as midnight)
     timezone_aware_values: int = 0
     timezone_naive_values: int = 0
     timezone_offsets: dict[str, int] = field(default_factory=dict)

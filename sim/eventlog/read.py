@@ -99,6 +99,8 @@ STRING_KEYS = (C.CASE, C.ACTIVITY, C.RESOURCE, C.ROLE, C.SEGMENT, C.OUTCOME)
 SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".xes", ".xes.gz", ".parquet", ".pq")
 TEXT_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 STRING_DTYPE = pd.StringDtype()  # missing values are pd.NA
+#: What to do with exact duplicate rows whose times carry a date and no time of day.
+DATE_ONLY_DUPLICATES = ("drop", "keep")
 
 
 def _norm(name: str) -> str:
@@ -127,7 +129,7 @@ def resolve_columns(
         if given not in cols:
             raise EventLogError(
                 f"{source}: column {given!r} given as {KEY_ARGUMENT[std]}= is not in the "
-                f"file; columns found: {found}"
+                f"file; columns found: {found} (pass {KEY_ARGUMENT[std]}='<column>' naming one)"
             )
         other = next((k for k, v in mapping.items() if v == given), None)
         if other is not None:
@@ -657,6 +659,7 @@ def read_event_log(
     encoding: str | None = None,
     no_resource: Iterable[str] = (),
     timezone: str | None = None,
+    date_only_duplicates: str = "drop",
 ) -> EventLog:
     """Read a CSV (.csv, .csv.gz; .tsv, .tsv.gz tab-separated), XES (.xes, .xes.gz) or parquet
     event log and clean it.
@@ -682,6 +685,9 @@ def read_event_log(
     most an hour apart), else UTC; ``'local'`` the written clock always; or an IANA zone
     (``'UTC'``, ``'Europe/Amsterdam'``) that values with an offset are converted to. Values
     without an offset are taken as written; every event keeps its exact duration.
+    ``date_only_duplicates`` says what becomes of exact duplicate rows whose times carry a date
+    and no time of day, where a copy and a second visit on the same day look alike: ``'drop'``
+    them like any duplicate (counted apart, with a note) or ``'keep'`` them as repetitions.
     Raises ``EventLogError`` for unusable input.
     """
     p = Path(path)
@@ -691,6 +697,7 @@ def read_event_log(
         raise EventLogError(f"{p}: not a file; expected an event log (CSV, XES or parquet)")
     if max_rows is not None and max_rows < 1:
         raise EventLogError(f"{p}: max_rows={max_rows} must be a positive number of rows")
+    _check_date_only_duplicates(date_only_duplicates, source=str(p))
     suffix = _suffix(p)
     _sniff(p, suffix)
     keys = {
@@ -741,6 +748,7 @@ def read_event_log(
         path=p,
         end_activities=end_activities,
         open_tail_fraction=open_tail_fraction,
+        date_only_duplicates=date_only_duplicates,
     )
     if shared_ids:
         log.report.notes.append(
@@ -764,11 +772,13 @@ def clean_event_table(
     source: str = "<table>",
     no_resource: Iterable[str] = (),
     timezone: str | None = None,
+    date_only_duplicates: str = "drop",
 ) -> EventLog:
     """Standardise and clean an in-memory table exactly as ``read_event_log`` does a file.
 
     ``source`` names the table in error messages; rows are named by position ("row 1" first).
     """
+    _check_date_only_duplicates(date_only_duplicates, source=source)
     keys = {
         C.CASE: case_id_key,
         C.ACTIVITY: activity_key,
@@ -788,7 +798,16 @@ def clean_event_table(
         open_tail_fraction=open_tail_fraction,
         no_resource=no_resource,
         timezone=timezone,
+        date_only_duplicates=date_only_duplicates,
     )
+
+
+def _check_date_only_duplicates(value: str, *, source: str) -> None:
+    if value not in DATE_ONLY_DUPLICATES:
+        raise EventLogError(
+            f"{source}: date_only_duplicates={value!r} must be 'drop' or 'keep' (what becomes of "
+            "exact duplicate rows whose times carry a date and no time of day)"
+        )
 
 
 def _refuse_infinite(
@@ -972,6 +991,7 @@ def _clean(
     open_tail_fraction: float,
     no_resource: Iterable[str] = (),
     timezone: str | None = None,
+    date_only_duplicates: str = "drop",
 ) -> EventLog:
     std = _standardise(
         raw,
@@ -990,6 +1010,7 @@ def _clean(
         path=path,
         end_activities=end_activities,
         open_tail_fraction=open_tail_fraction,
+        date_only_duplicates=date_only_duplicates,
     )
 
 
@@ -1172,6 +1193,7 @@ def _standardise(
             f"{zones.date_only_example}): taken as midnight, so a duration or wait that "
             "involves them is exact to the day only."
         )
+    report.date_only_values = zones.date_only
     report.timezone_aware_values = zones.aware
     report.timezone_naive_values = zones.naive
     report.timezone_offsets = dict(sorted(zones.offsets.items()))
@@ -1252,6 +1274,7 @@ def _finish(
     path: Path | None,
     end_activities: Iterable[str] | None,
     open_tail_fraction: float,
+    date_only_duplicates: str = "drop",
 ) -> EventLog:
     frame, report, mapping, use_lifecycle = std.frame, std.report, std.mapping, std.use_lifecycle
     std.frame = pd.DataFrame()  # let the caller's copy go while we work
@@ -1259,6 +1282,7 @@ def _finish(
     activities_in = set(frame[C.ACTIVITY].dropna().unique().tolist())
 
     # --- 4. missing keys and timestamps ---------------------------------------------------------
+    _refuse_empty_key_columns(frame, mapping, source=source)
     missing_key = frame[C.CASE].isna() | frame[C.ACTIVITY].isna()
     report.missing_case_or_activity_removed = int(missing_key.sum())
     if missing_key.any():
@@ -1282,12 +1306,7 @@ def _finish(
     report.activities_in_progress = int(started.sum())
 
     # --- 5. exact duplicates --------------------------------------------------------------------
-    content = [c for c in frame.columns if c != ROW]
-    dup = frame.duplicated(subset=content, keep="first")
-    report.duplicates_removed = int(dup.sum())
-    if dup.any():
-        notes.append(f"Removed {_plural(report.duplicates_removed, 'exact duplicate row')}.")
-        frame = frame.loc[~dup]
+    frame = _remove_duplicates(frame, report, keep_date_only=date_only_duplicates == "keep")
     if ATTRIBUTES_HASH in frame.columns:
         frame = frame.drop(columns=ATTRIBUTES_HASH)
 
@@ -1514,6 +1533,79 @@ def _re_estimated_note(firsts: StartEstimates) -> str:
         f"outside the log, so {_plural(firsts.re_estimated, 'such instance')} took the queued "
         "instances' duration at the same rank and the rest of the gap as waiting."
     )
+
+
+def _remove_duplicates(
+    frame: pd.DataFrame, report: CleaningReport, *, keep_date_only: bool
+) -> pd.DataFrame:
+    """``frame`` without its exact duplicate rows, counted in ``report``. Where the times carry
+    a date and no time of day, a copy and a second visit on the same day look alike: those
+    duplicates are counted apart, said to be maybe real, and kept with ``keep_date_only``."""
+    content = [c for c in frame.columns if c != ROW]
+    dup = frame.duplicated(subset=content, keep="first")
+    on_dates = dup & _no_time_of_day(frame) if report.date_only_values else dup & False
+    report.date_only_duplicates = int(on_dates.sum())
+    report.date_only_duplicates_kept = keep_date_only
+    if keep_date_only:
+        dup &= ~on_dates
+    report.duplicates_removed = int(dup.sum())
+    if dup.any():
+        text = f"Removed {_plural(report.duplicates_removed, 'exact duplicate row')}"
+        if on_dates.any() and not keep_date_only:
+            some = "all" if on_dates.sum() == dup.sum() else f"{int(on_dates.sum())}"
+            text += (
+                f", {some} of them on times with a date and no time of day: there, one "
+                "resource doing the same activity of a case twice in a day looks like a copy, "
+                "so they may be real same-day repetitions, whose work is then lost (pass "
+                "date_only_duplicates='keep' to keep them)"
+            )
+        report.notes.append(text + ".")
+    if keep_date_only and on_dates.any():
+        n = report.date_only_duplicates
+        report.notes.append(
+            f"Kept {_plural(n, 'row')} that {'repeats' if n == 1 else 'repeat'} another exactly "
+            "on times with a date and no time of day (date_only_duplicates='keep'): read as "
+            "repetitions on the same day, not copies."
+        )
+    return frame.loc[~dup]
+
+
+def _no_time_of_day(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose start and end times (those present) all fall at midnight."""
+    out = pd.Series(True, index=frame.index)
+    for name in (C.START, C.END):
+        times = frame[name]
+        out &= times.isna() | times.eq(times.dt.normalize())
+    return out
+
+
+#: What each required column must hold on every row, for the error on one that holds nothing.
+_EXPECTED_VALUE = {
+    C.CASE: "a case id",
+    C.ACTIVITY: "an activity name",
+    C.END: "the time the activity finished",
+}
+
+
+def _refuse_empty_key_columns(frame: pd.DataFrame, mapping: dict[str, str], *, source: str) -> None:
+    """Raise when a required column (case id, activity, end) is in the file but empty in every
+    row: each row would be removed and the error would only count them, not name the column."""
+    for std in REQUIRED_KEYS:
+        if not frame[std].isna().all():
+            continue
+        column = mapping[std]
+        started = std == C.END and C.START in mapping and bool(frame[C.START].notna().any())
+        also = (
+            f" (column {mapping[C.START]!r} has start times, but an activity without its end "
+            "cannot be measured)"
+            if started
+            else ""
+        )
+        raise EventLogError(
+            f"{source}: column {column!r}, the {_describe(std)} column, is empty in all "
+            f"{_plural(len(frame), 'row')}{also}; expected {_EXPECTED_VALUE[std]} on each row "
+            f"(pass {KEY_ARGUMENT[std]}= to name another column)"
+        )
 
 
 def _first_activities_note(firsts: StartEstimates) -> str:

@@ -19,6 +19,7 @@ error that names the column, the first offending rows and their values (never a 
 
 from __future__ import annotations
 
+import re
 import warnings
 import zoneinfo
 from collections.abc import Callable, Mapping
@@ -64,6 +65,8 @@ class ZoneCount:
 
 
 _DATE_ONLY = r"^\d{4}-\d{2}-\d{2}$"  # ISO 8601 calendar date without a time of day
+# a strptime directive that reads a time of day; a time_format without one reads dates only
+_TIME_OF_DAY_DIRECTIVE = re.compile(r"%[HIMSfXcTR]")
 
 
 def _normalise_offset(raw: pd.Series) -> pd.Series:
@@ -248,7 +251,12 @@ def parse_timestamps(
     count.aware = int(pc.sum(matched).as_py() or 0)
     count.naive = int(present.sum()) - count.aware
     count.values = int(present.sum())
-    dates = pc.match_substring_regex(pa.array(text.fillna(""), type=pa.large_string()), _DATE_ONLY)
+    if time_format and "%" in time_format and not _TIME_OF_DAY_DIRECTIVE.search(time_format):
+        dates = pa.array(present.to_numpy(dtype=bool))  # '%d.%m.%Y': every value a date only
+    else:
+        dates = pc.match_substring_regex(
+            pa.array(text.fillna(""), type=pa.large_string()), _DATE_ONLY
+        )
     count.date_only = int(pc.sum(dates).as_py() or 0)
     if count.date_only:
         first = int(pc.index(dates, True).as_py())

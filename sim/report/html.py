@@ -1485,6 +1485,9 @@ def _history_log(rf: RunFiles) -> pd.DataFrame | None:
         cfg = yaml.safe_load(rf.config_text) or {}
         bt = cfg.get("backtest") or {}
         cols = cfg.get("columns") or {}
+        if bt.get("log"):  # read as calibrate read it: backtest.columns.* where given
+            own = {k: v for k, v in (bt.get("columns") or {}).items() if v is not None}
+            cols = cols | own
         keys = {
             "case_id_key": cols.get("case_id"),
             "activity_key": cols.get("activity"),
@@ -1494,6 +1497,8 @@ def _history_log(rf: RunFiles) -> pd.DataFrame | None:
             "time_format": cols.get("time_format"),
             "timezone": cols.get("timezone"),
             "encoding": cols.get("encoding"),
+            "no_resource": cols.get("no_resource") or (),
+            "date_only_duplicates": (cfg.get("cleaning") or {}).get("date_only_duplicates", "drop"),
             "keep_attributes": False,
         }
         if bt.get("log"):

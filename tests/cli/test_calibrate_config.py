@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,10 @@ def small_log(path: Path, *, cases: int = 40, prefix: str = "", case_offset: int
         ("calibration.criterion=xyz", "calibration.criterion must be 'aic' or 'bic'"),
         ("calibration.parallel_threshold=-1", "calibration.parallel_threshold must be in [0, 1]"),
         ("workers=-1", "workers: expected an integer >= 1 or null, got -1"),
+        (
+            "cleaning.date_only_duplicates=maybe",
+            "cleaning.date_only_duplicates: expected drop or keep, got 'maybe'",
+        ),
     ],
 )
 def test_a_bad_value_names_its_key_and_leaves_the_directory_free(tmp_path, override, says):
@@ -487,3 +492,218 @@ def test_cleaning_notes_that_change_the_model_are_printed(tmp_path, capsys):
     assert "cleaning: Activities that differ only in letter case" in out
     assert "holds values that often mean missing: 'NULL' (1)" in out
     assert "cleaning: 1 event carries a UTC offset on one of start and end only" in out
+
+
+def date_only_log(path: Path, *, cases: int = 40) -> Path:
+    """``cases`` cases a -> b on dates without a time of day; every fifth case does b twice on
+    its day, rows alike once the time of day is missing."""
+    lines = ["case_id,activity,start_time,end_time,resource"]
+    for i in range(cases):
+        day, next_day = f"2020-01-{1 + i % 28:02d}", f"2020-01-{2 + i % 28:02d}"
+        lines += [f"{i},a,{day},{day},r1", f"{i},b,{next_day},{next_day},r2"]
+        if i % 5 == 0:
+            lines.append(f"{i},b,{next_day},{next_day},r2")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_duplicates_on_dates_only_are_said_on_the_console_and_kept_when_asked(tmp_path):
+    """QA: on a date-only log, same-day repetitions were removed as exact duplicates, counted in
+    cleaning.json, with no word on the console that work may have been lost."""
+    log = date_only_log(tmp_path / "dates.csv")
+    res = calibrate_only(log, tmp_path / "drop")
+    assert res.returncode == 0, res.stderr
+    assert (
+        "  cleaning: Removed 8 exact duplicate rows, all of them on times with a date and no "
+        "time of day"
+    ) in res.stdout
+    assert "may be real same-day repetitions" in res.stdout
+    assert "pass cleaning.date_only_duplicates='keep' to keep them" in res.stdout
+    dropped = json.loads((tmp_path / "drop" / "cleaning.json").read_text())["log"]
+    assert (dropped["rows_kept"], dropped["date_only_duplicates"]) == (80, 8)
+    assert dropped["date_only_duplicates_kept"] is False
+
+    res = calibrate_only(log, tmp_path / "keep", "cleaning.date_only_duplicates=keep")
+    assert res.returncode == 0, res.stderr
+    assert "  cleaning: Kept 8 rows that repeat another exactly on times with a date" in res.stdout
+    kept = json.loads((tmp_path / "keep" / "cleaning.json").read_text())["log"]
+    assert (kept["rows_kept"], kept["duplicates_removed"]) == (88, 0)
+    assert kept["date_only_duplicates_kept"] is True
+    assert "date_only_duplicates: keep" in (tmp_path / "keep" / "config.yaml").read_text()
+
+
+def german_log(path: Path, *, cases: int = 40) -> Path:
+    """``small_log``'s cases under German column names, one with a space."""
+    text = small_log(path, cases=cases).read_text(encoding="utf-8").splitlines()
+    text[0] = "Vorgang,Tätigkeit,Beginn,Ende,Bearbeiter Name"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    return path
+
+
+def pasted(advice: str) -> list[str]:
+    """The override a message ends with ("... for the shell, <override>"), as a shell splits it."""
+    return shlex.split(advice.rsplit("for the shell, ", 1)[1].strip())
+
+
+def test_a_column_named_in_other_letters_is_given_as_the_message_says(tmp_path):
+    """QA: ``columns.activity=Tätigkeit`` (or ``columns.activity='Tätigkeit'``, whose quotes the
+    shell takes away) failed in Hydra's grammar with a hint about staffing roles; the message
+    says how to quote it, and the override it shows works."""
+    log = german_log(tmp_path / "de.csv")
+    mapped = ["columns.case_id=Vorgang", "columns.start=Beginn", "columns.end=Ende"]
+    res = calibrate_only(log, tmp_path / "a", *mapped, "columns.activity=Tätigkeit")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "staffing" not in res.stderr
+    assert "quote the value for Hydra and the override whole for the shell" in res.stderr
+    assert res.stderr.rstrip().endswith("""'columns.activity="Tätigkeit"'""")
+    typed = pasted(res.stderr)
+    assert typed == ['columns.activity="Tätigkeit"']
+    res = calibrate_only(log, tmp_path / "b", *mapped, *typed, "columns.resource=Bearbeiter Name")
+    assert res.returncode == 0, res.stderr
+    used = json.loads((tmp_path / "b" / "cleaning.json").read_text())["log"]["columns_used"]
+    assert (used["activity"], used["resource"]) == ("Tätigkeit", "Bearbeiter Name")
+    assert "activity: Tätigkeit" in (tmp_path / "b" / "config.yaml").read_text(encoding="utf-8")
+
+
+def test_a_column_name_the_shell_split_at_its_space_is_given_as_the_message_says(tmp_path):
+    log = german_log(tmp_path / "de.csv")
+    mapped = [
+        "columns.case_id=Vorgang",
+        'columns.activity="Tätigkeit"',
+        "columns.start=Beginn",
+        "columns.end=Ende",
+    ]
+    # what `columns.resource=Bearbeiter Name` typed without quotes reaches the program as
+    res = calibrate_only(log, tmp_path / "a", *mapped, "columns.resource=Bearbeiter", "Name")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "'Name' has no '='" in res.stderr
+    assert res.stderr.rstrip().endswith(
+        "quote the override whole, 'columns.resource=Bearbeiter Name'"
+    )
+    typed = shlex.split(res.stderr.rstrip().rsplit("quote the override whole, ", 1)[1])
+    res = calibrate_only(log, tmp_path / "b", *mapped, *typed)
+    assert res.returncode == 0, res.stderr
+
+
+def test_an_unmapped_column_is_named_in_an_override_a_shell_keeps_quoted(tmp_path):
+    res = calibrate_only(german_log(tmp_path / "de.csv"), tmp_path / "a")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert """pass 'columns.activity="<column>"' to name it""" in res.stderr
+    assert "'Tätigkeit'" in res.stderr  # among the columns found
+
+
+def renamed(path: Path, header: str, *, cases: int = 20, offset: int = 100) -> Path:
+    """``small_log``'s cases a month later under the column names of ``header``."""
+    text = (
+        small_log(path, cases=cases, case_offset=offset).read_text().replace("2020-01-", "2020-02-")
+    )
+    lines = text.splitlines()
+    lines[0] = header
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def back_test(log: Path, held_out: Path, run: Path, *extra: str) -> subprocess.CompletedProcess:
+    """``calibrate`` with a held-out log and the quickest back-test."""
+    return run_sim(
+        "calibrate",
+        f"log={log}",
+        f"backtest.log={held_out}",
+        "backtest.replications=1",
+        "backtest.in_sample=false",
+        "backtest.write_traces=false",
+        "output.report=false",
+        "progress=false",
+        f"hydra.run.dir={run}",
+        *extra,
+    )
+
+
+def test_a_held_out_log_with_other_column_names_is_read_with_backtest_columns(tmp_path):
+    """QA: columns.* applied to both logs, so a held-out log whose columns were named otherwise
+    could not be back-tested at all."""
+    log = small_log(tmp_path / "log.csv")
+    held = renamed(tmp_path / "held.csv", "Vorgang,Tätigkeit,start_time,end_time,resource")
+    res = back_test(log, held, tmp_path / "a")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert """pass 'backtest.columns.case_id="<column>"' to name it""" in res.stderr
+    assert """pass 'backtest.columns.activity="<column>"' to name it""" in res.stderr
+    assert "pass columns.case_id" not in res.stderr
+
+    res = back_test(
+        log,
+        held,
+        tmp_path / "b",
+        "backtest.columns.case_id=Vorgang",
+        'backtest.columns.activity="Tätigkeit"',
+    )
+    assert res.returncode == 0, res.stderr
+    cleaning = json.loads((tmp_path / "b" / "cleaning.json").read_text(encoding="utf-8"))
+    assert cleaning["backtest_log"]["columns_used"]["case_id"] == "Vorgang"
+    assert cleaning["log"]["columns_used"]["case_id"] == "case_id"  # log keeps its own
+    assert json.loads((tmp_path / "b" / "backtest.json").read_text())["test"]["cases"] == 20
+    import yaml
+
+    saved = yaml.safe_load((tmp_path / "b" / "config.yaml").read_text(encoding="utf-8"))
+    assert saved["backtest"]["columns"]["case_id"] == "Vorgang"
+    assert saved["backtest"]["columns"]["activity"] == "Tätigkeit"
+
+
+def test_a_held_out_log_takes_the_columns_keys_it_does_not_set(tmp_path):
+    """Where backtest.columns.<key> is not set, the held-out log is read with columns.<key>
+    (another extract of the same export); where that names a column the held-out log lacks,
+    the error says that columns.<key> was used and which backtest.columns key to set."""
+    header = "Fall,activity,start_time,end_time,resource"
+    log = renamed(tmp_path / "log.csv", header, cases=40, offset=0)
+    log.write_text(log.read_text().replace("2020-02-", "2020-01-"))
+    same = renamed(tmp_path / "same.csv", header)
+    res = back_test(log, same, tmp_path / "a", "columns.case_id=Fall")
+    assert res.returncode == 0, res.stderr
+    cleaning = json.loads((tmp_path / "a" / "cleaning.json").read_text())
+    assert cleaning["backtest_log"]["columns_used"]["case_id"] == "Fall"
+
+    other = renamed(tmp_path / "other.csv", "Vorgang,activity,start_time,end_time,resource")
+    res = back_test(log, other, tmp_path / "b", "columns.case_id=Fall")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert (
+        f"{other}: column 'Fall' given as columns.case_id= (for backtest.log too while "
+        "backtest.columns.case_id is not set) is not in the file"
+    ) in res.stderr
+    assert """pass 'backtest.columns.case_id="<column>"' naming one""" in res.stderr
+    res = back_test(
+        log, other, tmp_path / "c", "columns.case_id=Fall", "backtest.columns.case_id=Vorgang"
+    )
+    assert res.returncode == 0, res.stderr
+
+
+def test_backtest_columns_without_a_held_out_log_are_refused(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    run = tmp_path / "r"
+    res = run_sim("calibrate", f"log={log}", "backtest.columns.case_id=x", f"hydra.run.dir={run}")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "backtest.columns.case_id: names how to read the held-out log, but no backtest.log" in (
+        res.stderr
+    )
+    assert not run.exists()
+
+
+def test_an_empty_end_column_of_the_held_out_log_names_its_key(tmp_path):
+    log = small_log(tmp_path / "log.csv")
+    held = renamed(tmp_path / "held.csv", "case_id,activity,start_time,Ende,resource")
+    lines = held.read_text().splitlines()
+    held.write_text(
+        "\n".join(
+            [
+                lines[0],
+                *(line.rsplit(",", 2)[0] + ",," + line.rsplit(",", 1)[1] for line in lines[1:]),
+            ]
+        )
+        + "\n"
+    )
+    res = back_test(log, held, tmp_path / "a", "backtest.columns.end=Ende")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert (
+        f"{held}: column 'Ende', the end/completion timestamp column, is empty in all 40 rows"
+        in (res.stderr)
+    )
+    assert "(pass backtest.columns.end= to name another column)" in res.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.errors import EventLogError
 from sim.eventlog import (
     clean_event_table,
     estimate_start_times,
@@ -179,6 +180,68 @@ def test_duplicates_removed_and_counted(tmp_path: Path) -> None:
     assert log.report.duplicates_removed == 2
     assert log.report.rows_kept == 4  # rows differing in any column (cost) are not duplicates
     assert "Removed 2 exact duplicate rows." in log.report.notes
+
+
+# case 1 checks twice on 2 Jan (dates only: the two rows are alike); case 2 has a real copy of a
+# row with a time of day, which is a duplicate however the date-only ones are read
+DATE_ONLY_REPEATS = f"""{CSV_HEADER}
+1,a,2020-01-01,2020-01-01,r1,5
+1,check,2020-01-02,2020-01-02,r1,5
+1,check,2020-01-02,2020-01-02,r1,5
+1,b,2020-01-03,2020-01-03,r1,5
+2,a,2020-01-01 10:00,2020-01-01 10:10,r1,5
+2,a,2020-01-01 10:00,2020-01-01 10:10,r1,5
+2,b,2020-01-01 11:00,2020-01-01 11:10,r1,5
+"""
+
+
+def test_duplicates_on_dates_only_are_counted_apart_and_said_to_be_maybe_real(
+    tmp_path: Path,
+) -> None:
+    """QA: on dates without a time of day, two checks of one case by one person on one day were
+    removed as "exact duplicates" with no word that work may have been lost."""
+    r = read_event_log(write(tmp_path / "d.csv", DATE_ONLY_REPEATS)).report
+    assert (r.duplicates_removed, r.date_only_duplicates, r.rows_kept) == (2, 1, 5)
+    assert not r.date_only_duplicates_kept
+    said = next(n for n in r.notes if n.startswith("Removed 2 exact duplicate rows"))
+    assert "1 of them on times with a date and no time of day" in said
+    assert "may be real same-day repetitions" in said
+    assert "date_only_duplicates='keep'" in said
+
+
+def test_duplicates_on_dates_only_are_kept_when_asked(tmp_path: Path) -> None:
+    log = read_event_log(write(tmp_path / "d.csv", DATE_ONLY_REPEATS), date_only_duplicates="keep")
+    r = log.report
+    assert (r.duplicates_removed, r.date_only_duplicates, r.rows_kept) == (1, 1, 6)
+    assert r.date_only_duplicates_kept
+    e = log.events
+    assert ((e["case_id"] == "1") & (e["activity"] == "check")).sum() == 2  # both checks
+    assert ((e["case_id"] == "2") & (e["activity"] == "a")).sum() == 1  # the copy still goes
+    assert "Removed 1 exact duplicate row." in r.notes
+    assert any(n.startswith("Kept 1 row that repeats another exactly on times") for n in r.notes)
+    assert r.rows_read == r.rows_kept + r.removed()
+
+
+def test_a_bad_date_only_duplicates_choice_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(EventLogError, match="date_only_duplicates='maybe' must be 'drop' or"):
+        read_event_log(write(tmp_path / "d.csv", DATE_ONLY_REPEATS), date_only_duplicates="maybe")
+
+
+def test_a_time_format_without_a_time_of_day_reads_dates_only(tmp_path: Path) -> None:
+    """A date-only log in another layout (``%d.%m.%Y``) is one too: noted, and its duplicates
+    counted apart."""
+    text = (
+        "case_id,activity,end_time\n1,a,01.01.2020\n1,b,02.01.2020\n1,b,02.01.2020\n"
+        "2,a,01.01.2020\n2,b,03.01.2020\n"
+    )
+    r = read_event_log(write(tmp_path / "d.csv", text), time_format="%d.%m.%Y").report
+    assert r.date_only_values == 5 and r.date_only_duplicates == 1
+    assert any("All 5 timestamps carry a date and no time of day" in n for n in r.notes)
+    timed = read_event_log(
+        write(tmp_path / "t.csv", text.replace(".2020", ".2020 10:00")),
+        time_format="%d.%m.%Y %H:%M",
+    ).report
+    assert timed.date_only_values == 0 and timed.date_only_duplicates == 0
 
 
 def test_end_before_start_removed(tmp_path: Path) -> None:

@@ -468,3 +468,25 @@ def test_a_placeholder_resource_is_flagged_and_can_be_read_as_nobody(tmp_path: P
     # a person's name is never taken for a placeholder
     plain = read_event_log(put(tmp_path, "plain.csv", _csv(_rows(4))))
     assert not any("placeholder" in n for n in plain.report.notes)
+
+
+def test_an_end_column_empty_in_every_row_is_named(tmp_path: Path) -> None:
+    """QA: an end column present but blank everywhere gave "no usable rows ... no timestamp: 2",
+    which named neither the column nor what it should hold."""
+    text = (
+        "case_id,activity,start_time,Finished,resource\n"
+        "1,a,2020-01-01 10:00,,r1\n"
+        "2,b,2020-01-01 11:00,,r1\n"
+    )
+    path = put(tmp_path, "blank_end.csv", text)
+    msg = fails(path, end_key="Finished")
+    assert f"{path}: column 'Finished', the end/completion timestamp column, is empty in all" in msg
+    assert "expected the time the activity finished on each row" in msg
+    assert "column 'start_time' has start times" in msg and "pass end_key=" in msg
+
+
+def test_an_activity_column_empty_in_every_row_is_named(tmp_path: Path) -> None:
+    text = "case_id,activity,end_time\n1,,2020-01-01 10:00\n2,,2020-01-01 11:00\n"
+    msg = fails(put(tmp_path, "blank_act.csv", text))
+    assert "column 'activity', the activity column, is empty in all 2 rows" in msg
+    assert "expected an activity name on each row (pass activity_key= to name another" in msg

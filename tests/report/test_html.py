@@ -729,3 +729,30 @@ def test_names_no_installed_font_can_draw_are_said_above_the_figures(tmp_path, c
         assert "cannot draw" not in page
     plain = build_report(write_simulate_run(tmp_path / "plain", load(crm_path)))
     assert "cannot draw" not in plain.read_text(encoding="utf-8")
+
+
+def test_a_held_out_log_is_reread_with_its_own_column_names(tmp_path):
+    """A run without history.csv.gz re-reads its held-out log for the back-test figures, as
+    calibrate read it: backtest.columns.* where given, columns.* for the rest."""
+    import yaml
+
+    from sim.report.html import RunFiles, _history_log
+
+    held = tmp_path / "held.csv"
+    held.write_text(
+        "Vorgang,Tätigkeit,start_time,end_time,resource\n"
+        "7,a,2020-02-01 09:00,2020-02-01 09:10,r1\n"
+        "7,b,2020-02-01 09:20,2020-02-01 09:30,r1\n"
+        "8,a,2020-02-01 10:00,2020-02-01 10:10,r2\n",
+        encoding="utf-8",
+    )
+    config = {
+        "log": str(tmp_path / "train.csv"),
+        "columns": {"case_id": "Fall", "activity": "Tätigkeit"},
+        "backtest": {"log": str(held), "columns": {"case_id": "Vorgang", "activity": None}},
+    }
+    rf = RunFiles(run_dir=tmp_path, config_text=yaml.safe_dump(config, allow_unicode=True))
+    events = _history_log(rf)
+    assert rf.problems == []
+    assert sorted(events["case_id"].unique()) == ["7", "8"]
+    assert sorted(events["activity"].unique()) == ["a", "b"]
