@@ -98,17 +98,45 @@ PATH_KEYS = (
 INPUT_PATH_KEYS = ("log", "backtest.log", "sweep", "runs")
 OPEN_MAPPING_KEYS = ("scenario.staffing", "optimizer.constraints")
 OPEN_MAPPINGS = tuple(f"{k}{sep}" for k in OPEN_MAPPING_KEYS for sep in (".", "="))
-_PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$")
+# Overrides whose value is the user's text (column names and formats of their log): quoted as
+# paths are, without expanding '~', so `columns.activity=Tätigkeit` or a strptime format with a
+# space is read as typed (Hydra's grammar refuses letters outside ASCII unquoted).
+TEXT_KEYS = tuple(
+    f"{prefix}columns.{key}"
+    for prefix in ("", "backtest.")
+    for key in ("case_id", "activity", "start", "end", "resource", "time_format", "timezone")
+)
+# ... and lists of such text (activity names, resource placeholders): each item is quoted
+TEXT_LIST_KEYS = (
+    "outcomes.dropoff",
+    "outcomes.abandonment",
+    "columns.no_resource",
+    "backtest.columns.no_resource",
+)
+# ASCII only: Hydra's grammar reads no other letter unquoted (a path to Übersicht.csv failed)
+_PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$", re.ASCII)
 
 
-def quote_path(value: str) -> str:
-    """``value`` as a Hydra override value for a path: ``~`` expanded, quoted when needed."""
+def quote_path(value: str, *, expand: bool = True) -> str:
+    """``value`` as a Hydra override value for a path: ``~`` expanded (unless ``expand`` is
+    false: text that is not a path), quoted when needed."""
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value  # quoted by the user
-    value = os.path.expanduser(value)
+    if expand:
+        value = os.path.expanduser(value)
     if _PLAIN_PATH.match(value):
         return value
     return "'" + value.replace("'", "\\'") + "'"
+
+
+def _quoted_list(value: str) -> str:
+    """A list override ``[a,Zurückgezogen]`` with each item quoted where Hydra needs it; any
+    other value (``null``, one name, a sweep) as it is."""
+    text = value.strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        return value
+    items = [v.strip() for v in _LIST_ITEM.findall(text[1:-1]) if v.strip()]
+    return "[" + ",".join(quote_path(v, expand=False) for v in items) + "]"
 
 
 def absolute_if_exists(value: str) -> str:
@@ -265,6 +293,14 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
                 a = f"{name}=" + ",".join(quote_path(made_absolute(v)) for v in items)
             else:
                 a = f"{name}={quote_path(made_absolute(raw))}"
+        elif name.lstrip("+") in TEXT_KEYS and "=" in a:
+            items = _sweep_items(raw, multirun)
+            if items is not None and not _SWEEP_FUNCTION.match(raw):
+                a = f"{name}=" + ",".join(quote_path(v, expand=False) for v in items)
+            elif not (multirun and _SWEEP_FUNCTION.match(raw)):
+                a = f"{name}={quote_path(raw, expand=False)}"
+        elif name.lstrip("+") in TEXT_LIST_KEYS and "=" in a:
+            a = f"{name}={_quoted_list(raw)}"
         elif a.lstrip("+").startswith(OPEN_MAPPINGS):
             # open mappings: add or override a role's headcount, a KPI's bounds (given whole,
             # `scenario.staffing={legal: 2}`, merged as Hydra merges a mapping)

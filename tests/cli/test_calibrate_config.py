@@ -545,24 +545,51 @@ def pasted(advice: str) -> list[str]:
     return shlex.split(advice.rsplit("for the shell, ", 1)[1].strip())
 
 
-def test_a_column_named_in_other_letters_is_given_as_the_message_says(tmp_path):
-    """QA: ``columns.activity=Tätigkeit`` (or ``columns.activity='Tätigkeit'``, whose quotes the
-    shell takes away) failed in Hydra's grammar with a hint about staffing roles; the message
-    says how to quote it, and the override it shows works."""
-    log = german_log(tmp_path / "de.csv")
+def test_a_column_named_in_other_letters_is_read_as_typed(tmp_path):
+    """QA: ``columns.activity=Tätigkeit`` failed in Hydra's grammar (letters outside ASCII are
+    read only in quotes, which the shell takes away) with a hint about staffing roles. Column
+    names, like paths, are quoted for Hydra by python -m sim: typed as they are, they work."""
+    log = german_log(tmp_path / "Übersicht.csv")  # a path in other letters too
     mapped = ["columns.case_id=Vorgang", "columns.start=Beginn", "columns.end=Ende"]
-    res = calibrate_only(log, tmp_path / "a", *mapped, "columns.activity=Tätigkeit")
-    assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert "staffing" not in res.stderr
-    assert "quote the value for Hydra and the override whole for the shell" in res.stderr
-    assert res.stderr.rstrip().endswith("""'columns.activity="Tätigkeit"'""")
-    typed = pasted(res.stderr)
-    assert typed == ['columns.activity="Tätigkeit"']
-    res = calibrate_only(log, tmp_path / "b", *mapped, *typed, "columns.resource=Bearbeiter Name")
+    res = calibrate_only(
+        log,
+        tmp_path / "b",
+        *mapped,
+        "columns.activity=Tätigkeit",
+        "columns.resource=Bearbeiter Name",
+    )
     assert res.returncode == 0, res.stderr
     used = json.loads((tmp_path / "b" / "cleaning.json").read_text())["log"]["columns_used"]
     assert (used["activity"], used["resource"]) == ("Tätigkeit", "Bearbeiter Name")
     assert "activity: Tätigkeit" in (tmp_path / "b" / "config.yaml").read_text(encoding="utf-8")
+
+
+def test_a_value_hydra_reads_only_in_quotes_is_refused_with_the_form_to_type(tmp_path):
+    """A value in other letters for a key that is not free text is refused with the quoted
+    form to paste, not a hint about staffing roles."""
+    res = calibrate_only(small_log(tmp_path / "l.csv"), tmp_path / "a", "calibration.criterion=äic")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "staffing" not in res.stderr
+    assert "quote the value for Hydra and the override whole for the shell" in res.stderr
+    assert pasted(res.stderr) == ['calibration.criterion="äic"']
+
+
+def test_activity_names_in_other_letters_are_read_in_a_list(tmp_path):
+    """``outcomes.dropoff=[Abgelehnt,Zurückgezogen]``: each item is quoted for Hydra (the hint
+    quoted the list whole, which made it one string)."""
+    from sim.cli.main import rewrite_process_override
+
+    got = rewrite_process_override(
+        ["outcomes.dropoff=[Abgelehnt,Zurückgezogen]", "columns.no_resource=[NOT_SET]"], Path(".")
+    )
+    assert got == ["outcomes.dropoff=[Abgelehnt,'Zurückgezogen']", "columns.no_resource=[NOT_SET]"]
+    log = german_log(tmp_path / "de.csv")
+    mapped = ["columns.case_id=Vorgang", "columns.start=Beginn", "columns.end=Ende"]
+    mapped += ["columns.activity=Tätigkeit", "columns.resource=Bearbeiter Name"]
+    res = calibrate_only(log, tmp_path / "a", *mapped, "outcomes.dropoff=[Zurückgezogen]")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    # read as the activity name it is: refused as not one of this log's, not as grammar
+    assert "outcomes.dropoff=['Zurückgezogen']: not an outcome nor an activity" in res.stderr
 
 
 def test_a_column_name_the_shell_split_at_its_space_is_given_as_the_message_says(tmp_path):
