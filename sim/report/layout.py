@@ -518,6 +518,51 @@ def layout_process(
     ``min_probability`` hides rarer decision branches (``MapLayout.hidden``), keeping every
     node reachable: a map discovered from a real log stays readable.
     """
+    return plan_layout(
+        model,
+        lane_order=lane_order,
+        notes=notes,
+        min_probability=min_probability,
+        iterations=iterations,
+    ).finish()
+
+
+@dataclass
+class LayoutPlan:
+    """A map laid out up to the order of each column (steps 1-6 of the module docstring), so
+    its ``crossings`` are known; ``finish`` places rows and coordinates (steps 7-8). A caller
+    that tries several thresholds for rare branches finishes only the one it keeps."""
+
+    model: ProcessModel
+    graph: _Graph
+    back: set[int]
+    layer: dict[str, int]
+    lanes: list[str]
+    n_layers: int
+    items: list[_Item]
+    chains: list[_Chain]
+    geom: dict[str, tuple]
+    node_item: dict[str, int]
+    links: list[tuple[int, int]]
+    left_nb: dict[int, list[int]]
+    right_nb: dict[int, list[int]]
+    order: list[list[int]]
+    crossings: int
+
+    def finish(self) -> MapLayout:
+        """The map's rows, coordinates, boxes and routes."""
+        return _finish(self)
+
+
+def plan_layout(
+    model: ProcessModel,
+    *,
+    lane_order: Sequence[str] | None = None,
+    notes: Mapping[str, Sequence[str]] | None = None,
+    min_probability: float = 0.0,
+    iterations: int = 24,
+) -> LayoutPlan:
+    """``layout_process`` up to the order of the columns (see ``LayoutPlan``)."""
     notes = notes or {}
     graph = model_graph(model, min_probability=min_probability)
     back = back_edges(graph)
@@ -618,8 +663,30 @@ def layout_process(
         left_nb[b].append(a)
 
     order = _crossing_reduction(items, links, left_nb, right_nb, n_layers, len(lanes), iterations)
-    crossings = _count_crossings(order, links, items)
-    rows, n_rows = _assign_rows(items, order, left_nb, right_nb, len(lanes))
+    return LayoutPlan(
+        model=model,
+        graph=graph,
+        back=back,
+        layer=layer,
+        lanes=lanes,
+        n_layers=n_layers,
+        items=items,
+        chains=chains,
+        geom=geom,
+        node_item=node_item,
+        links=links,
+        left_nb=left_nb,
+        right_nb=right_nb,
+        order=order,
+        crossings=_count_crossings(order, links, items),
+    )
+
+
+def _finish(plan: LayoutPlan) -> MapLayout:
+    model, graph, back, layer, lanes = plan.model, plan.graph, plan.back, plan.layer, plan.lanes
+    items, chains, geom, node_item = plan.items, plan.chains, plan.geom, plan.node_item
+    n_layers, crossings = plan.n_layers, plan.crossings
+    rows, n_rows = _assign_rows(items, plan.order, plan.left_nb, plan.right_nb, len(lanes))
 
     # --- y: lanes, rows
     row_up: dict[tuple[int, int], float] = defaultdict(float)

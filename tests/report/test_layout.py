@@ -256,3 +256,46 @@ def test_crossings_are_counted_as_inversions_like_pair_by_pair():
     for _ in range(500):
         pairs = [(rng.randint(0, 6), rng.randint(0, 6)) for _ in range(rng.randint(0, 25))]
         assert _inversions(pairs) == pair_by_pair(pairs)
+
+
+def _tangled_model():
+    """Ten steps in a row, each followed by a decision that goes on to the next step or, rarely
+    (2 % each), to up to three later ones: tangled until the rare branches are hidden."""
+    from sim.model import from_dict
+
+    n = 10
+    steps = {f"s{i}": {"role": "r", "duration": 1, "next": f"d{i}"} for i in range(n)}
+    decisions = {}
+    for i in range(n):
+        later = [f"s{j}" for j in range(i + 2, min(n, i + 5))]
+        rare = {t: 0.02 for t in later}
+        decisions[f"d{i}"] = {
+            "branches": {f"s{i + 1}" if i + 1 < n else "done": 1 - sum(rare.values()), **rare}
+        }
+    return from_dict(
+        {
+            "start": "s0",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1}},
+            "roles": {"r": {"headcount": 1}},
+            "steps": steps,
+            "decisions": decisions,
+            "ends": {"done": {"success": True}},
+        }
+    )
+
+
+def test_auto_threshold_finishes_only_the_map_it_keeps_and_it_is_the_plain_layout():
+    """``readable_layout`` plans each threshold and finishes the first untangled one: the map is
+    ``layout_process``'s at that threshold."""
+    from sim.report.layout import plan_layout
+    from sim.report.process_map import AUTO_THRESHOLDS, readable_layout
+
+    model = _tangled_model()
+    allowed = max(6, len(model.steps) / 2)
+    kept = next(
+        th for th in AUTO_THRESHOLDS if plan_layout(model, min_probability=th).crossings <= allowed
+    )
+    assert kept > 0 and plan_layout(model).crossings > allowed
+    layout = readable_layout(model)
+    assert layout == layout_process(model, min_probability=kept)
+    assert layout.hidden
