@@ -37,6 +37,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
 if TYPE_CHECKING:
     from sim.model import ProcessModel
 
@@ -1060,76 +1063,147 @@ def _assign_rows(
         n_glued[lane] = max(n_glued[lane], g)
     for (_L, lane), cell in cells.items():
         n_rows[lane] = max(n_rows[lane], len(cell) + n_glued[lane])
-    rows: dict[int, int] = {}
+    row = np.zeros(len(items), dtype=np.int64)
     for (_L, lane), cell in cells.items():
         lead = next((k for k, i in enumerate(cell) if items[i].glued_to is None), 0)
-        for k, i in enumerate(cell):
-            rows[i] = n_glued[lane] - lead + k
+        row[cell] = n_glued[lane] - lead + np.arange(len(cell))
+    placers = {
+        key: _CellPlacer(cell, items, left_nb, right_nb, n_rows[key[1]])
+        for key, cell in cells.items()
+    }
     n_layers = len(order)
-
-    def place(cell: list[int], lane: int) -> None:
-        K = n_rows[lane]
-        # blocks: glued loop points + their anchor move together
-        blocks: list[list[int]] = []
-        for i in cell:
-            if blocks and items[blocks[-1][-1]].glued_to is not None:
-                blocks[-1].append(i)
-            else:
-                blocks.append([i])
-        want = []
-        weight = []
-        for i in cell:
-            ns = [
-                rows[n]
-                for n in (*left_nb.get(i, ()), *right_nb.get(i, ()))
-                if items[n].lane == lane
-            ]
-            want.append(sum(ns) / len(ns) if ns else float(rows[i]))
-            # items with more neighbours in the lane (the main line) bend less
-            weight.append(max(1, len(ns)) * (0.5 if items[i].node is None else 1.0))
-        # dp over blocks: start row of each block, strictly increasing, within [0, K)
-        sizes = [len(b) for b in blocks]
-        offs = [sum(sizes[:j]) for j in range(len(blocks))]
-        INF = float("inf")
-        nb_ = len(blocks)
-        cost = [[INF] * K for _ in range(nb_)]
-        arg = [[-1] * K for _ in range(nb_)]
-        # the previous block's best start at or below each row (a running minimum: the DP is
-        # O(blocks x rows), where a scan per row made it cubic and a map of 100 activities
-        # took minutes; QA 2026-12-04)
-        low = [INF] * K
-        low_arg = [-1] * K
-        for j in range(nb_):
-            for r in range(K - sizes[j] + 1):
-                c_own = sum(
-                    weight[offs[j] + t] * abs(r + t - want[offs[j] + t]) for t in range(sizes[j])
-                )
-                c_own += 1e-3 * r  # prefer the upper rows when free
-                if j == 0:
-                    cost[j][r] = c_own
-                    continue
-                top = r - sizes[j - 1]
-                if top >= 0 and low_arg[top] >= 0:
-                    cost[j][r] = low[top] + c_own
-                    arg[j][r] = low_arg[top]
-            best, barg = INF, -1
-            for r in range(K):  # the first row of the minimum, as the scan it replaces took
-                if cost[j][r] < best:
-                    best, barg = cost[j][r], r
-                low[r], low_arg[r] = best, barg
-        r = min(range(K), key=lambda rr: cost[nb_ - 1][rr])
-        starts = [0] * nb_
-        for j in range(nb_ - 1, -1, -1):
-            starts[j] = r
-            r = arg[j][r]
-        for j, blk in enumerate(blocks):
-            for t, i in enumerate(blk):
-                rows[i] = starts[j] + t
-
     for _ in range(4):
+        moved = False
         for L in list(range(n_layers)) + list(range(n_layers - 1, -1, -1)):
             for lane in range(n_lanes):
-                cell = cells.get((L, lane))
-                if cell:
-                    place(cell, lane)
+                placer = placers.get((L, lane))
+                if placer is not None:
+                    moved |= placer.place(row)
+        if not moved:  # the next round would see the same rows and place them the same
+            break
+    rows = {i: r for cell in cells.values() for i, r in zip(cell, row[cell].tolist(), strict=True)}
     return rows, n_rows
+
+
+class _CellPlacer:
+    """Places the items of one (column, lane) cell on rows near their same-lane neighbours."""
+
+    def __init__(
+        self,
+        cell: list[int],
+        items: list[_Item],
+        left_nb: dict[int, list[int]],
+        right_nb: dict[int, list[int]],
+        n_rows: int,
+    ) -> None:
+        self.cell = np.array(cell, dtype=np.int64)
+        self.n_rows = n_rows
+        # blocks: glued loop points + their anchor move together
+        self.sizes: list[int] = []
+        for k in range(len(cell)):
+            if k and items[cell[k - 1]].glued_to is not None:
+                self.sizes[-1] += 1
+            else:
+                self.sizes.append(1)
+        self.offset = np.concatenate([np.arange(z) for z in self.sizes])  # in the block
+        lane = items[cell[0]].lane
+        nbs = [
+            [n for n in (*left_nb.get(i, ()), *right_nb.get(i, ())) if items[n].lane == lane]
+            for i in cell
+        ]
+        self.flat = np.array([n for ns in nbs for n in ns], dtype=np.int64)
+        self.deg = np.array([len(ns) for ns in nbs], dtype=np.int64)
+        self.owner = np.repeat(np.arange(len(cell)), self.deg)
+        # items with more neighbours in the lane (the main line) bend less
+        self.weight = [
+            max(1, len(ns)) * (0.5 if items[i].node is None else 1.0)
+            for i, ns in zip(cell, nbs, strict=True)
+        ]
+        self.last_want: np.ndarray | None = None
+
+    def place(self, row: np.ndarray) -> bool:
+        """Move the cell's items (``row`` by item id) to their best rows; whether any moved."""
+        # the mean row of the neighbours: integer sums, one division, as sum(ns) / len(ns)
+        total = np.bincount(self.owner, weights=row[self.flat], minlength=len(self.cell))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            want = np.where(self.deg > 0, total / self.deg, row[self.cell])
+        if self.last_want is not None and np.array_equal(want, self.last_want):
+            return False  # the same targets give the same rows, already set
+        self.last_want = want
+        starts = _place_blocks(self.sizes, want, self.weight, self.n_rows)
+        new = np.repeat(starts, self.sizes) + self.offset
+        moved = not np.array_equal(row[self.cell], new)
+        row[self.cell] = new
+        return moved
+
+
+def _place_blocks(
+    sizes: list[int], want: Sequence[float], weight: Sequence[float], n_rows: int
+) -> list[int]:
+    """Start rows of consecutive blocks of ``sizes`` rows, in order without overlap in
+    ``[0, n_rows)``, minimising ``sum(weight * |row - want|)`` over the items plus ``1e-3`` per
+    start row (upper rows when free); of equal costs, the upper start rows.
+
+    Block ``j`` can only start at ``offs[j] + s`` with ``0 <= s <= slack`` (the rows the blocks
+    above it need, plus the rows left over), and block ``j`` at ``s`` needs block ``j - 1`` at
+    some ``s' <= s``: a dynamic programme over (block, s) keeping the running best along ``s``,
+    in numpy. Over every row, in Python, it took minutes on a map of 100+ activities (cells of
+    1,600 items); the sums are the same, so the rows are too."""
+    n_blocks = len(sizes)
+    width = n_rows - len(want) + 1  # the choices of s
+    gain = _block_gains(sizes, want, weight, n_rows)
+    # row j becomes the best gain of blocks 0..j with block j at s or above (nondecreasing)
+    table = list(gain)
+    prev = table[0]
+    np.maximum.accumulate(prev, out=prev)
+    for row in table[1:]:
+        np.add(prev, row, out=row)
+        np.maximum.accumulate(row, out=row)
+        prev = row
+    # back from the last block: each at the first s that reaches its best gain
+    starts = [0] * n_blocks
+    at = width - 1
+    first_row = np.cumsum([0, *sizes[:-1]])
+    for j in range(n_blocks - 1, -1, -1):
+        at = int(table[j].searchsorted(table[j][at]))
+        starts[j] = int(first_row[j]) + at
+    return starts
+
+
+_CHUNK = 1 << 16  # cells of the gain table computed at once (the temporaries stay in cache)
+
+
+def _block_gains(
+    sizes: list[int], want: Sequence[float], weight: Sequence[float], n_rows: int
+) -> np.ndarray:
+    """Minus the cost of each block (rows) at each start ``offs + s`` (columns): for each item
+    ``weight * |row - want|`` added in the block's order, then ``1e-3 * start``, as the scalar
+    programme summed them. Negated (exactly) so that the programme's running minima become
+    running maxima, which ``searchsorted`` can read."""
+    n_blocks = len(sizes)
+    width = n_rows - len(want) + 1
+    first = np.cumsum([0, *sizes])  # the first item of each block
+    size = np.asarray(sizes)
+    rows = np.arange(n_rows, dtype=float)
+    at_row = sliding_window_view(rows, width)  # item i's row with its block at offs + s
+    start_cost = sliding_window_view(1e-3 * rows, width)
+    want_ = np.asarray(want)[:, None]
+    weight_ = np.asarray(weight)[:, None]
+    gain = np.empty((n_blocks, width))
+    step = max(1, _CHUNK // width)
+    for b0 in range(0, n_blocks, step):
+        b1 = min(n_blocks, b0 + step)
+        i0, i1 = first[b0], first[b1]
+        item = at_row[i0:i1] - want_[i0:i1]
+        np.abs(item, out=item)
+        item *= weight_[i0:i1]
+        out = gain[b0:b1]
+        lead = first[b0:b1] - i0
+        np.take(item, lead, axis=0, out=out)
+        sz = size[b0:b1]
+        for t in range(1, int(sz.max())):
+            more = sz > t
+            out[more] += item[lead[more] + t]
+        out += start_cost[first[b0:b1]]
+        np.negative(out, out=out)
+    return gain
