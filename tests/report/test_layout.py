@@ -238,7 +238,7 @@ def test_generated_ids():
 
 def test_crossings_are_counted_as_inversions_like_pair_by_pair():
     """QA 2026-12-04: counting pair by pair took minutes on a map of 100 activities; the
-    Fenwick count must give the same number."""
+    merge-sort count must give the same number."""
     import random
 
     from sim.report.layout import _inversions
@@ -324,6 +324,35 @@ def test_order_crossings_and_rows_are_the_scalar_codes_on_random_tangles():
         n_layers = rng.randint(2, 8)
         items, links, _by_layer, n_lanes = _random_layers(rng, n_layers, 12, 80)
         _same_as_reference(items, links, n_layers, n_lanes, (1, 4, 24)[k % 3])
+
+
+def test_swaps_and_sweeps_are_the_scalar_codes_on_shuffled_layers():
+    """From random orders (many swaps, long carries, swaps that open others a layer away),
+    rather than the sweeps' tidy ones; seeded, as the search for such cases is not shrinkable."""
+    import random
+
+    import layout_reference as ref
+
+    from sim.report.layout import _Ordering
+
+    rng = random.Random(5)
+    for _ in range(1000):
+        n_layers = rng.randint(2, 6)
+        items, links, by_layer, _n_lanes = _random_layers(rng, n_layers, 12, 60)
+        left_nb, right_nb = _neighbours(links)
+        anchors = {it.glued_to for it in items if it.glued_to is not None}
+        order = [rng.sample(seq, len(seq)) for seq in by_layer]
+        expected = [list(seq) for seq in order]
+        ordering = _Ordering(items, order, links, left_nb, right_nb)
+        ordering.transpose(order)
+        ref.transpose(expected, items, left_nb, right_nb, anchors)
+        assert order == expected
+        ordering.sweep(order, downstream=True)
+        ref.sweep(expected, items, left_nb, range(1, n_layers), -1)
+        assert order == expected
+        ordering.sweep(order, downstream=False)
+        ref.sweep(expected, items, right_nb, range(n_layers - 2, -1, -1), +1)
+        assert order == expected
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
