@@ -45,6 +45,7 @@ from sim.report.layout import (
     Route,
     finite_number,
     layout_process,
+    plan_layout,
     pretty,
 )
 
@@ -283,13 +284,15 @@ def readable_layout(
             model, lane_order=lane_order, notes=notes, min_probability=float(min_probability)
         )
     allowed = max(6.0, len(model.steps) / 2)
-    layout = None
+    plan = None
     for th in AUTO_THRESHOLDS:
-        layout = layout_process(model, lane_order=lane_order, notes=notes, min_probability=th)
-        if layout.crossings <= allowed:
+        # rows and coordinates only for the map kept: on a tangled map of 100+ activities
+        # they cost most of the time of the thresholds that are tried and dropped
+        plan = plan_layout(model, lane_order=lane_order, notes=notes, min_probability=th)
+        if plan.crossings <= allowed:
             break
-    assert layout is not None
-    return layout
+    assert plan is not None
+    return plan.finish()
 
 
 def hidden_note(layout: MapLayout) -> str | None:
