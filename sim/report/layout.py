@@ -1188,14 +1188,11 @@ def _crossing_reduction(
 
 
 # ------------------------------------------------------------------------------------- rows
-def _assign_rows(
-    items: list[_Item],
-    order: list[list[int]],
-    left_nb: dict[int, list[int]],
-    right_nb: dict[int, list[int]],
-    n_lanes: int,
-) -> tuple[dict[int, int], list[int]]:
-    """Rows within each lane: cells keep their order; chains stay as straight as possible."""
+def lane_cells(
+    items: list[_Item], order: list[list[int]], n_lanes: int
+) -> tuple[dict[tuple[int, int], list[int]], list[int], list[int]]:
+    """The items of each (column, lane) cell in their order, and per lane its rows and the rows
+    kept above its main line for loop channels (rows 0..G-1; the main line is row G)."""
     cells: dict[tuple[int, int], list[int]] = defaultdict(list)
     for L, seq in enumerate(order):
         for i in seq:
@@ -1208,6 +1205,18 @@ def _assign_rows(
         n_glued[lane] = max(n_glued[lane], g)
     for (_L, lane), cell in cells.items():
         n_rows[lane] = max(n_rows[lane], len(cell) + n_glued[lane])
+    return cells, n_rows, n_glued
+
+
+def _assign_rows(
+    items: list[_Item],
+    order: list[list[int]],
+    left_nb: dict[int, list[int]],
+    right_nb: dict[int, list[int]],
+    n_lanes: int,
+) -> tuple[dict[int, int], list[int]]:
+    """Rows within each lane: cells keep their order; chains stay as straight as possible."""
+    cells, n_rows, n_glued = lane_cells(items, order, n_lanes)
     row = np.zeros(len(items), dtype=np.int64)
     for (_L, lane), cell in cells.items():
         lead = next((k for k, i in enumerate(cell) if items[i].glued_to is None), 0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sim.report.layout import _apply_glue, _initial_order, _Item
+from sim.report.layout import _apply_glue, _initial_order, _Item, lane_cells
 
 
 def sweep(
@@ -157,18 +157,7 @@ def assign_rows(
     n_lanes: int,
 ) -> tuple[dict[int, int], list[int]]:
     """Rows within each lane: cells keep their order; chains stay as straight as possible."""
-    cells: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for L, seq in enumerate(order):
-        for i in seq:
-            cells[(L, items[i].lane)].append(i)
-    # rows 0..G-1 of a lane are room for loop channels above the main line (row G)
-    n_rows = [1] * n_lanes
-    n_glued = [0] * n_lanes
-    for (_L, lane), cell in cells.items():
-        g = sum(1 for i in cell if items[i].glued_to is not None)
-        n_glued[lane] = max(n_glued[lane], g)
-    for (_L, lane), cell in cells.items():
-        n_rows[lane] = max(n_rows[lane], len(cell) + n_glued[lane])
+    cells, n_rows, n_glued = lane_cells(items, order, n_lanes)
     rows: dict[int, int] = {}
     for (_L, lane), cell in cells.items():
         lead = next((k for k, i in enumerate(cell) if items[i].glued_to is None), 0)
