@@ -1208,6 +1208,18 @@ def lane_cells(
     return cells, n_rows, n_glued
 
 
+def initial_rows(
+    items: list[_Item], cells: dict[tuple[int, int], list[int]], n_glued: list[int]
+) -> np.ndarray:
+    """Each item's row before placement: a cell's items one under another in their order, its
+    first unglued item on its lane's main line (``lane_cells``)."""
+    row = np.zeros(len(items), dtype=np.int64)
+    for (_L, lane), cell in cells.items():
+        lead = next((k for k, i in enumerate(cell) if items[i].glued_to is None), 0)
+        row[cell] = n_glued[lane] - lead + np.arange(len(cell))
+    return row
+
+
 def _assign_rows(
     items: list[_Item],
     order: list[list[int]],
@@ -1217,10 +1229,7 @@ def _assign_rows(
 ) -> tuple[dict[int, int], list[int]]:
     """Rows within each lane: cells keep their order; chains stay as straight as possible."""
     cells, n_rows, n_glued = lane_cells(items, order, n_lanes)
-    row = np.zeros(len(items), dtype=np.int64)
-    for (_L, lane), cell in cells.items():
-        lead = next((k for k, i in enumerate(cell) if items[i].glued_to is None), 0)
-        row[cell] = n_glued[lane] - lead + np.arange(len(cell))
+    row = initial_rows(items, cells, n_glued)
     placers = {
         key: _CellPlacer(cell, items, left_nb, right_nb, n_rows[key[1]])
         for key, cell in cells.items()

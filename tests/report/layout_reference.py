@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sim.report.layout import _apply_glue, _initial_order, _Item, lane_cells
+from sim.report.layout import _apply_glue, _initial_order, _Item, initial_rows, lane_cells
 
 
 def sweep(
@@ -158,11 +158,8 @@ def assign_rows(
 ) -> tuple[dict[int, int], list[int]]:
     """Rows within each lane: cells keep their order; chains stay as straight as possible."""
     cells, n_rows, n_glued = lane_cells(items, order, n_lanes)
-    rows: dict[int, int] = {}
-    for (_L, lane), cell in cells.items():
-        lead = next((k for k, i in enumerate(cell) if items[i].glued_to is None), 0)
-        for k, i in enumerate(cell):
-            rows[i] = n_glued[lane] - lead + k
+    # every item is in a cell (the order holds every item), so every item has a start row
+    rows = {i: int(r) for i, r in enumerate(initial_rows(items, cells, n_glued))}
     n_layers = len(order)
 
     def place(cell: list[int], lane: int) -> None:
