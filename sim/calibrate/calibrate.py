@@ -71,6 +71,7 @@ from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog
 from sim.model import (
     ALWAYS,
+    Alternative,
     Arrivals,
     Branch,
     Decision,
@@ -474,6 +475,7 @@ def calibrate_model(
     delay_time: str = "clock",
     deadline_timers: bool = True,
     delay_by_predecessor: bool = True,
+    role_alternatives: bool = True,
     min_delay_share: float = 0.05,
     low_utilisation: float = 0.1,
     criterion: str = "aic",
@@ -535,6 +537,15 @@ def calibrate_model(
       (0.001, ways in with at least 30 delays) says the delays after different predecessors
       differ, each of those gets its own timer ``delay:<step> (after <predecessor>)``; the other
       ways in share ``delay:<step>``, fitted on their delays.
+    * ``role_alternatives`` (default true): a step is given to the role that did most of it;
+      where people of another role did at least 30 of its instances at another pace (k-sample
+      Anderson-Darling, 0.001; ``sim.calibrate.staff.durations_by_role``), that role becomes an
+      alternative of the step with a duration fitted on its own instances (in its own calendar's
+      working hours) and ``share`` the fraction of the instances it did, and the step's own
+      duration is fitted on the rest: in the engine that share of the cases goes to the other
+      role first, the rest to the step's own, and the first person free of either takes a
+      case whose first choice is busy. False keeps one duration
+      fitted on all instances and only notes the difference.
     * ``criterion``, ``families``, ``ks_alpha``, ``ks_tolerance``: distribution selection (see
       ``sim.calibrate.fitting.fit_distribution``).
     * ``truncation``: ``"auto"`` (default) tests whether the log keeps only the cases that
@@ -756,7 +767,10 @@ def calibrate_model(
             m = acts == a
             work[m] = working_time(roles[role].calendar, s[m], e[m])
     role_paces = durations_by_role(acts, ev["resource"], work, roles, act_role)
-    notes.extend(_role_pace_note(step, act_role[step], pace) for step, pace in role_paces.items())
+    notes.extend(
+        _role_pace_note(step, act_role[step], pace, modelled=role_alternatives)
+        for step, pace in role_paces.items()
+    )
     # (delay_method="resource") A role busy for a small share of its scheduled hours cannot make
     # cases wait by queueing: there the resources' logged work does not explain their
     # availability, so all waiting beyond closed shifts is taken as extraneous.
@@ -905,16 +919,45 @@ def calibrate_model(
         own, evidence = samples_that_differ(reps)
         repeated[base]["durations"] = {**evidence, "own_fit": sorted(own)}
         own_fit |= own
+    # steps people of another role do at another pace: that role's instances get a fit of
+    # their own (an alternative of the step), measured in its own calendar's working hours
+    role_of_resource = {m: rn for rn, r in roles.items() for m in r.members}
+    event_role = ev["resource"].map(role_of_resource).to_numpy(dtype=object)
+    alt_durations: dict[str, dict[str, Distribution]] = {}
     for a in activities:
         m = acts == a
         wm = ev_w[m]
         base = step_activity[a]
+        alts = [
+            r
+            for r in (role_paces.get(a, {}) if role_alternatives else {})
+            if r not in ("test", act_role.get(a))
+        ]
         if base in repeated and a not in own_fit:  # one fit shared by the repetitions
             if base not in pooled:
                 mb = log_acts == base
                 target = f"steps.{base} (all repetitions).duration"  # not the step {base}'s
                 pooled[base] = fit(target, work[mb], ev_w[mb], *_tb(work_bound, mb)).distribution
             durations[a] = pooled[base]
+        elif alts:
+            own = m & ~np.isin(event_role, alts)
+            durations[a] = fit(
+                f"steps.{a}.duration", work[own], ev_w[own], *_tb(work_bound, own)
+            ).distribution
+            alt_durations[a] = {}
+            for r in alts:
+                sel = m & (event_role == r)
+                alt_work = working_time(roles[r].calendar, s[sel], e[sel])
+                alt_durations[a][r] = fit(
+                    f"steps.{a}.alternatives.{r}.duration",
+                    alt_work,
+                    ev_w[sel],
+                    *(
+                        (None, None)
+                        if work_bound is None
+                        else (alt_work + work_slack[sel], case_code[sel])
+                    ),
+                ).distribution
         else:
             durations[a] = fit(f"steps.{a}.duration", work[m], wm, *_tb(work_bound, m)).distribution
         if extraneous_delays:
@@ -1133,7 +1176,7 @@ def calibrate_model(
         prof_prov=prof_prov,
     )
     if role_paces:
-        model = _with_role_paces(model, role_paces)
+        model = _with_role_paces(model, role_paces, alt_durations)
     if estimated:
         model = _marked_estimated(model)
         fit_rows = [_row_marked_estimated(r) for r in fit_rows]
@@ -1176,9 +1219,10 @@ ESTIMATED = "estimated"
 in a step's and a distribution's provenance in model.yaml, a column of fits.csv)."""
 
 
-def _role_pace_note(step: str, main: str, pace: dict[str, Any]) -> str:
+def _role_pace_note(step: str, main: str, pace: dict[str, Any], *, modelled: bool) -> str:
     """The note on a step whose durations differ by the role of who did it (``pace``: its
-    ``durations_by_role``; ``main``: the role the model gives it)."""
+    ``durations_by_role``; ``main``: the role the model gives it; ``modelled``: the other roles
+    are the step's alternatives)."""
     others = "; ".join(
         f"{r}'s {v['mean_h']:.3g} h (n={v['n']})"
         for r, v in pace.items()
@@ -1188,22 +1232,48 @@ def _role_pace_note(step: str, main: str, pace: dict[str, Any]) -> str:
     return (
         f"'{step}' takes people of other roles another time than its own role's: "
         + (f"{main}'s mean {mine['mean_h']:.3g} h (n={mine['n']}) against " if mine else "")
-        + f"{others} (Anderson-Darling p <= {pace['test']['pvalue']:.3g}); the model gives "
-        f"the step to {main} with one duration fitted on all its instances "
-        "(durations_by_role in the step's provenance)"
+        + f"{others} (Anderson-Darling p <= {pace['test']['pvalue']:.3g}); "
+        + (
+            f"the model lets {' and '.join(r for r in pace if r not in (main, 'test'))} take "
+            "that share of its cases at their own pace, and the first person free of any of "
+            "them a case whose first choice is busy (the step's alternatives; "
+            "durations_by_role in its provenance)"
+            if modelled
+            else f"the model gives the step to {main} with one duration fitted on all its "
+            "instances (calibration.role_alternatives=false; durations_by_role in the step's "
+            "provenance)"
+        )
     )
 
 
-def _with_role_paces(model: ProcessModel, paces: dict[str, dict[str, Any]]) -> ProcessModel:
-    """``model`` with ``durations_by_role`` (``sim.calibrate.staff``) in its steps' provenance."""
-    steps = {
-        name: dataclasses.replace(
-            step, provenance=dict(step.provenance or {}) | {"durations_by_role": _safe(paces[name])}
+def _with_role_paces(
+    model: ProcessModel,
+    paces: dict[str, dict[str, Any]],
+    alternatives: dict[str, dict[str, Distribution]],
+) -> ProcessModel:
+    """``model`` with ``durations_by_role`` (``sim.calibrate.staff``) in its steps' provenance,
+    and the roles of ``alternatives`` (step -> role -> its fitted duration) as alternatives."""
+    steps = dict(model.steps)
+    for name, pace in paces.items():
+        if name not in steps:
+            continue
+        step = steps[name]
+        total = sum(pace["test"]["n"].values())
+        steps[name] = dataclasses.replace(
+            step,
+            provenance=dict(step.provenance or {}) | {"durations_by_role": _safe(pace)},
+            # the share of the log's instances each role did: at low load the engine gives
+            # the step to them in that proportion, under load to whoever is free first
+            alternatives=tuple(
+                Alternative(
+                    role,
+                    dist,
+                    share=round(pace[role]["n"] / total, 4),
+                    provenance={"n": pace[role]["n"], "of": total},
+                )
+                for role, dist in alternatives.get(name, {}).items()
+            ),
         )
-        if name in paces
-        else step
-        for name, step in model.steps.items()
-    }
     return dataclasses.replace(model, steps=steps)
 
 

@@ -192,6 +192,7 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
                 "calibration.extraneous_delays",
                 "calibration.deadline_timers",
                 "calibration.delay_by_predecessor",
+                "calibration.role_alternatives",
                 "backtest.enabled",
                 "backtest.in_sample",
                 "backtest.write_traces",
@@ -428,6 +429,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         extraneous_delays=s["calibration.extraneous_delays"],
         deadline_timers=s["calibration.deadline_timers"],
         delay_by_predecessor=s["calibration.delay_by_predecessor"],
+        role_alternatives=s["calibration.role_alternatives"],
         seed=s["seed"],
         **s["calibration"],
     )

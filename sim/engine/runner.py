@@ -134,6 +134,12 @@ class _Pool:
             heapq.heappush(self.queue, (priority, self._seq, ev, job))
         return ev
 
+    def enqueue(self, ev: _Grant, priority: float, job: tuple) -> None:
+        """Queue an existing request (one that waits in several pools at once: the first release
+        of any of them serves it, and the others skip it, as a withdrawn one)."""
+        self._seq += 1
+        heapq.heappush(self.queue, (priority, self._seq, ev, job))
+
     def release(self) -> None:
         """A person is done: give them to the first live request, or count them free."""
         queue = self.queue
@@ -150,6 +156,7 @@ class _Pool:
 
 
 _EXPIRED = object()  # value of a request withdrawn when the case's patience ran out
+_OPEN_TOLERANCE = 1e-7  # hours: a shift opening this close to now is open now
 
 
 def _expire(req, _timeout) -> None:
@@ -175,6 +182,10 @@ class _StepPlan:
         "from_arrival",
         "timer_cal",
         "handoff",
+        "alts",
+        "alt_of",
+        "alt_cum",
+        "alt_draw",
     )
 
 
@@ -315,7 +326,11 @@ class Replication:
                         model.handoff_delay, stream(seed, replication, f"handoff:{name}"), factor
                     )
                 )
-                one = len(roles) == 1 and plan.patience is None  # the common case
+                plan.alts = self._alternatives(s, plan, act_index[name], seed, replication)
+                if plan.alts is not None:  # its people come from _any_of, which knows calendars
+                    plan.calendar = None
+                    plan.roleset = frozenset(a.roles[0] for a in plan.alts)
+                one = len(roles) == 1 and plan.patience is None and plan.alts is None
                 plan.single = plan.resources[0] if one else None
                 plan.free1 = plan.free[0] if one else None
                 self.plans[i] = plan
@@ -387,6 +402,52 @@ class Replication:
         self.at_enabled: list[float] = []
         self.at_start: list[float] = []
         self.at_who: list = []
+
+    def _alternatives(
+        self, step, plan: _StepPlan, idx: int, seed: int, replication: int
+    ) -> list[_StepPlan] | None:
+        """One plan per role that may do a step with ``alternatives`` (its own role first, then
+        the alternatives with people in this scenario), each with its role's pool, free people,
+        calendar and duration stream; None when only the step's own role is left."""
+        if not step.alternatives:
+            return None
+        model = self.model
+        factor = model.time_factor
+        choices = [(step.roles[0], step.duration, f"duration:{step.name}")]
+        choices += [
+            (a.role, a.duration, f"duration:{step.name}@{a.role}")
+            for a in step.alternatives
+            if a.role in self.resources
+        ]
+        if len(choices) == 1:
+            return None
+        alts = []
+        for role, dist, key in choices:
+            a = _StepPlan()
+            a.idx = idx
+            # the own role keeps the step's stream, so adding an alternative leaves its draws
+            a.draw = (
+                plan.draw
+                if role == step.roles[0]
+                else _Draws(dist, stream(seed, replication, key), factor)
+            )
+            cal = model.calendar_of(role)
+            a.calendar = None if cal.is_constant else cal
+            a.roles = (role,)
+            a.roleset = frozenset(a.roles)
+            a.single = self.resources[role]
+            a.free1 = self.free[role]
+            alts.append(a)
+        plan.alt_of = {a.roles[0]: a for a in alts}
+        # which role a case goes to first: the alternatives' shares, the rest to the own role
+        shares = [a.share for a in step.alternatives if a.role in self.resources]
+        plan.alt_cum = list(np.cumsum(shares)) if any(shares) else None
+        plan.alt_draw = (
+            _Uniforms(stream(seed, replication, f"alternative:{step.name}"))
+            if plan.alt_cum is not None
+            else None
+        )
+        return alts
 
     # ------------------------------------------------------------------------------ processes
     def _arrivals(self):
@@ -539,6 +600,17 @@ class Replication:
                         for _ in range(rank):
                             yield env.timeout(0)
                         now = env.now
+                if p.alts is not None:  # the first person free of any of several roles
+                    got = yield from self._any_of(p, slot, prio, rank, scale, deadline)
+                    if got is None:
+                        return self._leave(cid, slot, p.idx, enabled)
+                    w, start, end, a = got
+                    a.free1.append(w)
+                    a.single.release()
+                    events.append((cid, p.idx, w, enabled, start, end))
+                    last = a.roleset
+                    node = p.next
+                    continue
                 asked = now
                 single = p.single
                 if single is not None:  # one person, no patience: no lists, no _release call
@@ -636,6 +708,78 @@ class Replication:
                 self.c_outcome[cid] = self.end_outcome[node]
                 self.c_value[cid] = self.end_value[node][seg]
                 return None
+
+    def _any_of(self, p: _StepPlan, slot: int, prio: float, rank: int, scale: float, deadline):
+        """Get step ``p`` done by the first person free of any of its roles (``p.alts``: its
+        own role first, unless the case goes to an alternative first by the alternatives'
+        shares). A role counts only while its shift is open; when nobody is free, the
+        case queues with every role at once and the first release serves it (and a role whose
+        shift opens later with somebody free takes it then). Returns ``(person, start, end,
+        role's plan)`` once the work is done, or None when patience ran out."""
+        env = self.env
+        offset = self.offset
+        order = p.alts
+        if p.alt_cum is not None:  # the role this case goes to first, by the shares
+            k = bisect.bisect_right(p.alt_cum, p.alt_draw()) + 1
+            if k < len(order):
+                order = [order[k], *order[:k], *order[k + 1 :]]
+        while True:
+            now = env.now
+            week_now = now + offset
+            open_now = []  # (plan, end of its open piece)
+            closed = []  # (plan, when it opens)
+            for a in order:
+                if a.calendar is None:
+                    open_now.append((a, None))
+                    continue
+                opens, closes = a.calendar.open_span(week_now)
+                # a shift that opens within a rounding error of now is open (we may just have
+                # woken for it: now + (opens - now) can miss opens)
+                if opens - week_now > _OPEN_TOLERANCE:
+                    closed.append((a, opens - offset))
+                else:
+                    open_now.append((a, closes))
+            for a, closes in open_now:
+                pool = a.single
+                if pool.busy < pool.capacity:
+                    pool.busy += 1
+                    w = a.free1.popleft()
+                    start, end = self._times(a, scale, now, closes)
+                    self.at_start[slot] = start
+                    self.at_who[slot] = w
+                    if end > now:
+                        yield env.timeout(end - now)
+                        end = env.now if env.now > start else start
+                    return w, start, end, a
+            if open_now:
+                break
+            first = min(t for _, t in closed)  # every shift is closed: wait for the first
+            if deadline is not None and deadline < first:
+                yield env.timeout(deadline - now)
+                return None
+            yield env.timeout(first - now)
+            for _ in range(rank):  # better classes ask first (see _walk)
+                yield env.timeout(0)
+        ev = _Grant(env)
+        for a in p.alts:
+            a.single.enqueue(ev, prio, (self._serve, a, scale, slot))
+        for a, opens in closed:
+            env.timeout(opens - now).callbacks.append(partial(self._at_opening, ev, a, scale, slot))
+        if deadline is not None:
+            env.timeout(max(deadline - now, 0.0)).callbacks.append(partial(_expire, ev))
+        got = yield ev
+        if got is _EXPIRED:
+            return None
+        w, start, end = got
+        return w, start, (env.now if env.now > start else start), p.alt_of[self.res_roles[w]]
+
+    def _at_opening(self, ev: _Grant, a: _StepPlan, scale: float, slot: int, _timeout) -> None:
+        """A role's shift opened while a case queued for a step it may do: if somebody of it is
+        free and the case is still waiting, they take it."""
+        pool = a.single
+        if not ev.triggered and pool.busy < pool.capacity:
+            pool.busy += 1
+            ev.serve_after(*self._serve(a, scale, slot))
 
     def _times(
         self, p: _StepPlan, scale: float, now: float, closes: float | None

@@ -94,8 +94,9 @@ def _working_time(
     events: pd.DataFrame, model: ProcessModel, lo: str, hi: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hours between columns ``lo`` and ``hi`` of each event in working hours of its step's
-    calendar (the intersection of its roles' calendars; a timer's own ``calendar``), and whether
-    the event's step is staffed; elapsed hours for automated steps and timers on the clock, and
+    calendar (the intersection of its roles' calendars; a timer's own ``calendar``; the calendar
+    of the role that did it where that is one of the step's ``alternatives``), and whether the
+    event's step is staffed; elapsed hours for automated steps and timers on the clock, and
     for activities that are not steps of ``model``."""
     off = week_offset(model.start_date)
     start = events[lo].to_numpy(dtype=float)
@@ -109,6 +110,21 @@ def _working_time(
         if cal is None:
             continue
         work[sel] = cal.cumulative_array(end[sel] + off) - cal.cumulative_array(start[sel] + off)
+    if "role" in events:  # a step somebody of another role did counts on that role's calendar
+        roles = events["role"].to_numpy()
+        for name in pd.unique(acts):
+            step = model.steps.get(name)
+            for alt in () if step is None else step.alternatives:
+                sel = (acts == name) & (roles == alt.role)
+                if alt.role not in model.roles or not sel.any():
+                    continue
+                cal = model.calendar_of(alt.role)
+                work[sel] = (
+                    end[sel] - start[sel]
+                    if cal.is_constant
+                    else cal.cumulative_array(end[sel] + off)
+                    - cal.cumulative_array(start[sel] + off)
+                )
     return work, staffed
 
 

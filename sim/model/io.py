@@ -28,6 +28,7 @@ from sim.model.process import (
     DEFAULT_SEGMENT,
     SCHEMA_VERSION,
     TIME_UNITS,
+    Alternative,
     Arrivals,
     Branch,
     Decision,
@@ -75,7 +76,9 @@ STEP_KEYS = (
     "provenance",
     "measured_from",
     "calendar",
+    "alternatives",
 )
+ALTERNATIVE_KEYS = ("duration", "share", "provenance")
 ROLE_KEYS = ("headcount", "calendar", "hourly_cost", "members", "provenance")
 DECISION_KEYS = ("branches", "requires", "by_segment", "description", "provenance")
 PARALLEL_KEYS = ("branches", "join", "next", "probabilities", "description")
@@ -360,7 +363,28 @@ def _step(where: str, name: str, spec: Any) -> Step:
         provenance=_opt_dict(f"{where}.provenance", spec.get("provenance")),
         measured_from=str(spec.get("measured_from", "enabled")),
         calendar=None if spec.get("calendar") is None else str(spec["calendar"]),
+        alternatives=_alternatives(f"{where}.alternatives", spec.get("alternatives")),
     )
+
+
+def _alternatives(where: str, spec: Any) -> tuple[Alternative, ...]:
+    """``alternatives: {role: {duration: ..., provenance: ...}}`` of a step."""
+    out = []
+    for role, alt in _mapping(where, spec, allow_none=True).items():
+        w = f"{where}.{role}"
+        alt = _mapping(w, alt)
+        _keys(w, alt, ALTERNATIVE_KEYS)
+        out.append(
+            Alternative(
+                role=str(role),
+                duration=Distribution.from_dict(
+                    _require(w, alt, "duration"), where=f"{w}.duration"
+                ),
+                share=_number(f"{w}.share", alt.get("share", 0.0), low=0),
+                provenance=_opt_dict(f"{w}.provenance", alt.get("provenance")),
+            )
+        )
+    return tuple(out)
 
 
 def _branch_probs(where: str, spec: Any) -> dict[str, float]:
@@ -538,6 +562,13 @@ def _step_dict(s: Step) -> dict[str, Any]:
         d["measured_from"] = s.measured_from
     if s.calendar is not None:
         d["calendar"] = s.calendar
+    if s.alternatives:
+        d["alternatives"] = {
+            a.role: {"duration": a.duration.to_dict()}
+            | ({"share": a.share} if a.share else {})
+            | ({"provenance": dict(a.provenance)} if a.provenance else {})
+            for a in s.alternatives
+        }
     if s.description:
         d["description"] = s.description
     if s.provenance:

@@ -3,6 +3,9 @@
 A model is a directed graph of named nodes. Cases enter at ``start`` and follow ``next`` links:
 
 * a **step** is work done by zero (automated or a timer), one, or several roles at once; a
+  one-role step may list ``alternatives``: other roles whose people may do it instead, each at
+  its own pace: a ``share`` of the cases goes to each of them first, the rest to the step's own
+  role, and when nobody of that role is free, the first person free of any of them takes it; a
   timer's duration runs from when the case reaches it, or (``measured_from: arrival``) from the
   case's arrival, a deadline; on the clock, or in working hours of a ``calendar``;
 * a **decision** picks one branch at random with the given probabilities (a branch back to an
@@ -43,6 +46,20 @@ class Role:
 
 
 @dataclass(frozen=True)
+class Alternative:
+    """Another role that may do a one-role step, with its own duration (working time).
+
+    ``share``: the fraction of the step's cases that go to this role first (the rest go to the
+    step's own role first); whoever a case goes to first, when nobody of that role is free the
+    first person free of any of the step's roles takes it."""
+
+    role: str
+    duration: Distribution
+    share: float = 0.0
+    provenance: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     """A unit of work. ``roles`` empty = automated/system step or a timer delay."""
 
@@ -64,6 +81,13 @@ class Step:
     # timers only: the duration is working time of this calendar ("2 business days"); staffed
     # steps work on their roles' calendars
     calendar: str | None = None
+    # other roles that may take the step when nobody of ``roles[0]`` is free (one-role steps)
+    alternatives: tuple[Alternative, ...] = ()
+
+    @property
+    def all_roles(self) -> tuple[str, ...]:
+        """The step's roles and then the roles of its alternatives."""
+        return self.roles + tuple(a.role for a in self.alternatives)
 
 
 @dataclass(frozen=True)

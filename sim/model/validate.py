@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sim.errors import ModelError, did_you_mean
 
 if TYPE_CHECKING:
-    from sim.model.process import ProcessModel
+    from sim.model.process import ProcessModel, Step
 
 PROB_TOL = 1e-6
 MAX_LISTED = 25
@@ -113,6 +113,7 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
                     f"{w}.roles: the calendars of {list(step.roles)} never overlap, so the step "
                     "can never start"
                 )
+        out += _alternative_problems(model, w, step)
         for req in step.requires:
             if req not in model.steps:
                 out.append(
@@ -196,6 +197,34 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
     if unsound or not graph:  # graph checks need sound references
         return out
     out += _graph_problems(model)
+    return out
+
+
+def _alternative_problems(model: ProcessModel, where: str, step: Step) -> list[str]:
+    """What is wrong with a step's ``alternatives`` (other roles that may do it)."""
+    if not step.alternatives:
+        return []
+    w = f"{where}.alternatives"
+    if len(step.roles) != 1:
+        return [
+            f"{w}: only a step done by one person of one role can have alternatives, and this "
+            f"one has roles {list(step.roles)}"
+        ]
+    out = []
+    total = sum(a.share for a in step.alternatives)
+    if total > 1 + PROB_TOL:
+        out.append(
+            f"{w}: the shares of the cases that go to the alternatives first add up to "
+            f"{total:g}; at most 1 (the rest go to '{step.roles[0]}' first)"
+        )
+    for alt in step.alternatives:
+        if alt.role == step.roles[0]:
+            out.append(f"{w}.{alt.role}: the step's own role; list other roles only")
+        elif alt.role not in model.roles:
+            out.append(
+                f"{w}.{alt.role}: unknown role '{alt.role}'; valid choices are "
+                f"{_choices(model.roles, near=alt.role)}"
+            )
     return out
 
 
@@ -350,6 +379,11 @@ def notes(model: ProcessModel) -> list[str]:
     found = []
     named = [(f"steps.{s.name}.duration", s.duration) for s in model.steps.values()]
     named += [(f"steps.{s.name}.patience", s.patience) for s in model.steps.values()]
+    named += [
+        (f"steps.{s.name}.alternatives.{a.role}.duration", a.duration)
+        for s in model.steps.values()
+        for a in s.alternatives
+    ]
     named += [("arrivals.interarrival", model.arrivals.interarrival)]
     named += [("handoff_delay", model.handoff_delay)]
     for where, dist in named:

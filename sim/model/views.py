@@ -188,7 +188,8 @@ def offered_load(
     and queues grow with the horizon. The estimate leaves out what the means do not hold: cases
     that abandon a queue (less work), people a step of several roles holds while it waits for
     the others (more), and a step of several roles whose calendars overlap only in part (it
-    can work only in the shared hours). Raises ``ValueError`` for routing where cases can loop
+    can work only in the shared hours), and the share of a step that people of its
+    ``alternatives`` take (all of it is counted for its own role). Raises ``ValueError`` for routing where cases can loop
     for ever.
     """
     staffing = staffing or {}

@@ -78,6 +78,14 @@ def roles_text(roles: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def doers_text(step: Step) -> str:
+    """Who does ``step``: ``"clerk"``, ``"sales_manager and pricing"``, ``"clerk (or senior)"``."""
+    text = roles_text(step.roles)
+    if step.alternatives:
+        text += " (or " + " or ".join(a.role for a in step.alternatives) + ")"
+    return text
+
+
 def _with_cost(text: str, one_off_cost: float, extra: str = "") -> str:
     bits = [extra] if extra else []
     if one_off_cost:
@@ -489,8 +497,8 @@ def automate_step(
     except ModelError as exc:
         raise _refuse(action, str(exc)) from None
     draft = Draft(model)
-    new = replace(s, roles=(), duration=dist, cost=s.cost + per_run, patience=None)
-    extra = [f"done by {roles_text(s.roles)} until now"] if s.roles else []
+    new = replace(s, roles=(), duration=dist, cost=s.cost + per_run, patience=None, alternatives=())
+    extra = [f"done by {doers_text(s)} until now"] if s.roles else []
     if per_run:
         extra.append(f"{money(per_run)} per execution")
     if err > 0:
@@ -540,7 +548,11 @@ def simplify_step(
     cost = _cost(action, one_off_cost)
     f = _number(action, "factor", factor, low=0.0, high=1.0, low_open=True)
     draft = Draft(model)
-    draft.steps[step] = replace(s, duration=s.duration.scaled(f))
+    draft.steps[step] = replace(
+        s,
+        duration=s.duration.scaled(f),
+        alternatives=tuple(replace(a, duration=a.duration.scaled(f)) for a in s.alternatives),
+    )
     text = f"Simplify '{step}' so it takes {percent(f)} of its time"
     return _finish(
         model,
@@ -666,8 +678,9 @@ def delegate_step(
     if s.roles == (to_role,):
         raise _refuse(action, f"{to_role} does it already")
     draft = Draft(model)
-    draft.steps[step] = replace(s, roles=(to_role,), duration=s.duration.scaled(f))
-    text = f"Let {to_role} do '{step}' instead of {roles_text(s.roles)}"
+    # the step is now to_role's alone: the roles that could stand in for the old one go too
+    draft.steps[step] = replace(s, roles=(to_role,), duration=s.duration.scaled(f), alternatives=())
+    text = f"Let {to_role} do '{step}' instead of {doers_text(s)}"
     extra = "no escalation"
     if f != 1.0:
         extra += f"; it takes {percent(f)} of the time"

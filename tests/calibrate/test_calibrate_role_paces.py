@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 
 from sim.calibrate import calibrate_model
+from sim.engine import run_replication
 from sim.eventlog import clean_event_table
 from sim.model import columns as C
+from sim.model.scenario import Scenario
 
 
 def _log(senior_review_mean: float, seed: int = 5) -> pd.DataFrame:
@@ -53,3 +55,36 @@ def test_the_same_pace_in_both_roles_says_nothing():
     cal = calibrate_model(clean_event_table(_log(1.0), source="paces"), seed=0)
     assert "durations_by_role" not in (cal.model.steps["review"].provenance or {})
     assert not any("takes people of other roles" in n for n in cal.notes)
+
+
+def test_the_other_role_becomes_an_alternative_at_its_own_pace():
+    # the clerks' reviews (180, Exp(1 h)) fit the step's own duration, the seniors' (60,
+    # Exp(0.2 h)) their alternative's; the pooled mean would be 0.8 h for everybody
+    cal = calibrate_model(clean_event_table(_log(0.2), source="paces"), seed=0)
+    review = cal.model.steps["review"]
+    (alt,) = review.alternatives
+    assert alt.role != review.roles[0] and alt.provenance == {"n": 60, "of": 240}
+    assert alt.share == 0.25
+    assert review.duration.mean() == pytest.approx(1.0, rel=0.25)
+    assert alt.duration.mean() == pytest.approx(0.2, rel=0.3)
+    assert "take that share of its cases" in next(n for n in cal.notes if n.startswith("'review'"))
+    assert cal.model.steps["intake"].alternatives == ()
+    assert "steps.review.alternatives." + alt.role + ".duration" in set(cal.fits["target"])
+    # the simulated seniors take a quarter of the reviews (nobody queues here), in their time
+    t = run_replication(cal.model, Scenario(horizon_days=120, warmup_days=0), seed=1)
+    review_events = t.ev_activity == t.activities.index("review")
+    by_alt = np.array(t.resource_roles)[t.ev_resource[review_events]] == alt.role
+    n = by_alt.size
+    assert abs(by_alt.mean() - 0.25) < 3.3 * np.sqrt(0.25 * 0.75 / n)  # binomial, 99.9 %
+    took = (t.ev_end - t.ev_start)[review_events]
+    assert took[by_alt].mean() < took[~by_alt].mean() / 2
+
+
+def test_role_alternatives_off_keeps_one_duration_for_all():
+    cal = calibrate_model(
+        clean_event_table(_log(0.2), source="paces"), seed=0, role_alternatives=False
+    )
+    review = cal.model.steps["review"]
+    assert review.alternatives == ()
+    assert review.duration.mean() == pytest.approx(0.8, rel=0.25)
+    assert "role_alternatives=false" in next(n for n in cal.notes if n.startswith("'review'"))

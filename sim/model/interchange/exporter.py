@@ -159,6 +159,12 @@ class _Plan:
                     f"steps.{s.name}: done by {list(s.roles)} at once; Prosimos assigns one "
                     f"resource, so only '{s.roles[0]}' is kept"
                 )
+            if s.alternatives:
+                self.lost.append(
+                    f"steps.{s.name}.alternatives: kept as more resources of the task, each at "
+                    f"its own pace, but Prosimos does not prefer '{s.roles[0]}' when several "
+                    "are free"
+                )
             if s.patience is not None:
                 self.lost.append(f"steps.{s.name}.patience: Prosimos cases never abandon; dropped")
             if s.calendar not in (None, "24/7") and not s.roles:
@@ -469,6 +475,9 @@ class _Params:
             else:
                 spec = self.spec(s.duration, f"steps.{s.name}.duration")
                 resources = [{"resource_id": r, **spec} for r in entries]
+            for alt in s.alternatives:  # Prosimos lets each resource of a task have its pace
+                spec = self.spec(alt.duration, f"steps.{s.name}.alternatives.{alt.role}.duration")
+                resources += [{"resource_id": r, **spec} for r in entries_of_role[alt.role]]
             tasks.append({"task_id": eid, "resources": resources})
         gateways = []
         for d in m.decisions.values():
