@@ -15,6 +15,11 @@ Semantics worth knowing (also in the README):
   order of roles (so two such steps can never deadlock): scarcest first (fewest people, ties by
   name), holding each while waiting for the next. The held time is not in utilisation. A step that needs several people of one role collects them one case at a time
   (a per-role gate), so two cases can never each hold some of them and wait for the rest.
+* **Alternatives.** A one-role step may name other roles that can take it at their own pace: a
+  case goes to an alternative first with its ``share``, else to the own role; when nobody of
+  that role is free, to the first free person of any of them; when nobody is, it queues with
+  all of them at once (one event in several pools: the first release serves it, the other
+  pools skip it as they skip a request patience withdrew).
 * **Patience.** The patience clock starts when the case is ready for the step (after any hand-off
   delay) and stops when the (last) person is assigned. If it runs out first, the case leaves with
   the drop-off outcome ``abandoned`` at that step.

@@ -188,8 +188,9 @@ def offered_load(
     and queues grow with the horizon. The estimate leaves out what the means do not hold: cases
     that abandon a queue (less work), people a step of several roles holds while it waits for
     the others (more), and a step of several roles whose calendars overlap only in part (it
-    can work only in the shared hours), and the share of a step that people of its
-    ``alternatives`` take (all of it is counted for its own role). Raises ``ValueError`` for routing where cases can loop
+    can work only in the shared hours), and the cases an alternative of a step takes because
+    nobody of the role a case went to first was free (each alternative is counted for its
+    ``share`` of the cases, the own role for the rest). Raises ``ValueError`` for routing where cases can loop
     for ever.
     """
     staffing = staffing or {}
@@ -208,10 +209,19 @@ def offered_load(
         for name, step in model.steps.items():
             if not step.roles or visits[name] <= 0:
                 continue
-            hours = visits[name] * step.duration.mean() * factor * seg.duration_scale
+            scale = visits[name] * factor * seg.duration_scale * seg.share * cases
+            # alternatives with people take their share of the cases (at their own pace)
+            alts = [
+                a
+                for a in step.alternatives
+                if a.role in work and staffing.get(a.role, model.roles[a.role].headcount) > 0
+            ]
+            own = 1.0 - sum(a.share for a in alts)
             for role in step.roles:  # a role named twice: two of its people
                 if role in work:
-                    work[role] += seg.share * cases * hours
+                    work[role] += own * scale * step.duration.mean()
+            for alt in alts:
+                work[alt.role] += alt.share * scale * alt.duration.mean()
     return {
         name: RoleLoad(
             role=name,

@@ -336,3 +336,27 @@ def test_a_loss_names_the_distribution_in_the_models_time_unit(tmp_path, express
     (lost,) = res.lost
     assert lost.startswith("steps.site_visit.duration: triangular(min=1, mode=2, max=4) (hours)")
     assert "3600" not in lost
+
+
+def test_alternatives_export_as_more_resources_of_the_task_at_their_pace(expressible):
+    spec = copy.deepcopy(EXPRESSIBLE)
+    spec["steps"]["pay"]["alternatives"] = {
+        "expert": {"duration": {"dist": "exponential", "mean": 0.1}, "share": 0.2}
+    }
+    with pytest.raises(ModelError, match=r"steps.pay.alternatives: kept as more resources"):
+        to_prosimos_json(from_dict(spec))
+    prm = to_prosimos_json(from_dict(spec), allow_loss=True)
+    res_role = {
+        r["id"]: p["name"] for p in prm["resource_profiles"] for r in p["resource_list"]
+    }
+    plain = to_prosimos_json(expressible, allow_loss=True)
+    pay_id = next(  # the task ids of both exports are the same: the BPMN did not change
+        t["task_id"]
+        for t in plain["task_resource_distribution"]
+        if {res_role[r["resource_id"]] for r in t["resources"]} == {"clerk"}
+        and t["resources"][0]["distribution_name"] == "expon"
+    )
+    task = next(t for t in prm["task_resource_distribution"] if t["task_id"] == pay_id)
+    by_role = {res_role[r["resource_id"]]: r for r in task["resources"]}
+    assert set(by_role) == {"clerk", "expert"}
+    assert by_role["expert"]["distribution_params"] != by_role["clerk"]["distribution_params"]

@@ -225,3 +225,27 @@ def test_simulating_the_suggested_staffing_unsaturates_the_model():
     loads = offered_load(m, staffing=staffing)
     for role, u in busy.items():  # a stable run measures the offered load (3 replications)
         assert u == pytest.approx(loads[role].utilisation, abs=0.08), role
+
+
+def test_an_alternative_carries_its_share_of_the_cases_at_its_own_pace():
+    # one case an hour; 70 % to the clerks at 1 h, 30 % to the seniors at 0.5 h first
+    model = _model(
+        {
+            "work": {
+                "role": "clerk",
+                "duration": {"dist": "fixed", "value": 1.0},
+                "alternatives": {
+                    "senior": {"duration": {"dist": "fixed", "value": 0.5}, "share": 0.3}
+                },
+                "next": "done",
+            }
+        },
+        roles={"clerk": {"headcount": 2}, "senior": {"headcount": 1}},
+    )
+    load = offered_load(model)
+    assert load["clerk"].work_hours == pytest.approx(168 * 0.7 * 1.0)
+    assert load["senior"].work_hours == pytest.approx(168 * 0.3 * 0.5)
+    # without seniors the clerks take every case
+    none = offered_load(model, staffing={"senior": 0})
+    assert none["clerk"].work_hours == pytest.approx(168 * 1.0)
+    assert none["senior"].work_hours == 0

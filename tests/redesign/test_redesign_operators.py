@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -21,8 +22,8 @@ from redesign_testkit import (
 
 from sim.engine import run_replication
 from sim.errors import RedesignRefused
-from sim.model import validate
-from sim.model.process import Branch
+from sim.model import Distribution, validate
+from sim.model.process import Alternative, Branch
 from sim.model.scenario import Scenario
 from sim.redesign import (
     Check,
@@ -536,3 +537,31 @@ def test_every_pair_and_decision_gives_a_model_or_a_refusal() -> None:
         with pytest.raises(RedesignRefused):
             move_decision(CRM, d)
     assert applied >= 5
+
+
+# ------------------------------------------------------------------------- alternatives
+def _with_alternative(m, step: str = "first_contact", role: str = "marketing"):
+    """``m`` where people of ``role`` may also take ``step`` (30 % of its cases, 2 h each)."""
+    alt = Alternative(role, Distribution.from_dict(fixed(2.0)), share=0.3)
+    steps = dict(m.steps)
+    steps[step] = dataclasses.replace(steps[step], alternatives=(alt,))
+    return validate(dataclasses.replace(m, steps=steps))
+
+
+def test_automating_a_step_with_alternatives_leaves_nobody_on_it() -> None:
+    out = automate_step(_with_alternative(crm()), "first_contact", duration=fixed(0.1))
+    assert out.steps["first_contact"].alternatives == ()
+    assert "done by sales_dev (or marketing) until now" in out.metadata["changes"][-1]["summary"]
+
+
+def test_simplifying_a_step_speeds_up_its_alternatives_too() -> None:
+    out = simplify_step(_with_alternative(crm()), "first_contact", factor=0.5)
+    (alt,) = out.steps["first_contact"].alternatives
+    assert alt.duration.mean() == pytest.approx(1.0) and alt.share == 0.3
+
+
+def test_delegating_a_step_gives_it_to_the_new_role_alone() -> None:
+    out = delegate_step(_with_alternative(crm()), "first_contact", to_role="account_exec")
+    s = out.steps["first_contact"]
+    assert s.roles == ("account_exec",) and s.alternatives == ()
+    assert "instead of sales_dev (or marketing)" in out.metadata["changes"][-1]["summary"]
