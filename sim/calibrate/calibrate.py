@@ -767,10 +767,6 @@ def calibrate_model(
             m = acts == a
             work[m] = working_time(roles[role].calendar, s[m], e[m])
     role_paces = durations_by_role(acts, ev["resource"], work, roles, act_role)
-    notes.extend(
-        _role_pace_note(step, act_role[step], pace, modelled=role_alternatives)
-        for step, pace in role_paces.items()
-    )
     # (delay_method="resource") A role busy for a small share of its scheduled hours cannot make
     # cases wait by queueing: there the resources' logged work does not explain their
     # availability, so all waiting beyond closed shifts is taken as extraneous.
@@ -1032,6 +1028,18 @@ def calibrate_model(
             )
             + ")"
         )
+    notes.extend(
+        _role_pace_note(
+            step,
+            act_role[step],
+            pace,
+            modelled=step in alt_durations,
+            why_not="its repetitions share one duration"
+            if role_alternatives
+            else "calibration.role_alternatives=false",
+        )
+        for step, pace in role_paces.items()
+    )
     timings["durations"] = time.perf_counter() - t
 
     # ---- patience (abandonment while waiting)
@@ -1219,29 +1227,34 @@ ESTIMATED = "estimated"
 in a step's and a distribution's provenance in model.yaml, a column of fits.csv)."""
 
 
-def _role_pace_note(step: str, main: str, pace: dict[str, Any], *, modelled: bool) -> str:
+def _role_pace_note(
+    step: str, main: str, pace: dict[str, Any], *, modelled: bool, why_not: str = ""
+) -> str:
     """The note on a step whose durations differ by the role of who did it (``pace``: its
     ``durations_by_role``; ``main``: the role the model gives it; ``modelled``: the other roles
-    are the step's alternatives)."""
+    are the step's alternatives, else ``why_not``)."""
     others = "; ".join(
         f"{r}'s {v['mean_h']:.3g} h (n={v['n']})"
         for r, v in pace.items()
         if r not in (main, "test")
     )
     mine = pace.get(main)
+    total = sum(pace["test"]["n"].values())
+    shares = " and ".join(  # "16% of its cases to role_1 and 4% to role_3"
+        f"{v['n'] / total:.0%}{' of its cases' if k == 0 else ''} to {r}"
+        for k, (r, v) in enumerate((r, v) for r, v in pace.items() if r not in (main, "test"))
+    )
     return (
         f"'{step}' takes people of other roles another time than its own role's: "
         + (f"{main}'s mean {mine['mean_h']:.3g} h (n={mine['n']}) against " if mine else "")
         + f"{others} (Anderson-Darling p <= {pace['test']['pvalue']:.3g}); "
         + (
-            f"the model lets {' and '.join(r for r in pace if r not in (main, 'test'))} take "
-            "that share of its cases at their own pace, and the first person free of any of "
-            "them a case whose first choice is busy (the step's alternatives; "
-            "durations_by_role in its provenance)"
+            f"the model sends {shares} first, each at their own pace, and a case "
+            f"whose first choice is busy to the first person free of {main} or them (the "
+            "step's alternatives; durations_by_role in its provenance)"
             if modelled
             else f"the model gives the step to {main} with one duration fitted on all its "
-            "instances (calibration.role_alternatives=false; durations_by_role in the step's "
-            "provenance)"
+            f"instances ({why_not}; durations_by_role in the step's provenance)"
         )
     )
 

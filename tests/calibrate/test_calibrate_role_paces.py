@@ -67,7 +67,8 @@ def test_the_other_role_becomes_an_alternative_at_its_own_pace():
     assert alt.share == 0.25
     assert review.duration.mean() == pytest.approx(1.0, rel=0.25)
     assert alt.duration.mean() == pytest.approx(0.2, rel=0.3)
-    assert "take that share of its cases" in next(n for n in cal.notes if n.startswith("'review'"))
+    note = next(n for n in cal.notes if n.startswith("'review'"))
+    assert f"sends 25% of its cases to {alt.role} first" in note
     assert cal.model.steps["intake"].alternatives == ()
     assert "steps.review.alternatives." + alt.role + ".duration" in set(cal.fits["target"])
     # the simulated seniors take a quarter of the reviews (nobody queues here), in their time
