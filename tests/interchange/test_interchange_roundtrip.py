@@ -346,9 +346,7 @@ def test_alternatives_export_as_more_resources_of_the_task_at_their_pace(express
     with pytest.raises(ModelError, match=r"steps.pay.alternatives: kept as more resources"):
         to_prosimos_json(from_dict(spec))
     prm = to_prosimos_json(from_dict(spec), allow_loss=True)
-    res_role = {
-        r["id"]: p["name"] for p in prm["resource_profiles"] for r in p["resource_list"]
-    }
+    res_role = {r["id"]: p["name"] for p in prm["resource_profiles"] for r in p["resource_list"]}
     plain = to_prosimos_json(expressible, allow_loss=True)
     pay_id = next(  # the task ids of both exports are the same: the BPMN did not change
         t["task_id"]
