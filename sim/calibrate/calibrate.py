@@ -1295,8 +1295,8 @@ def _marked(provenance: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _marked_estimated(model: ProcessModel) -> ProcessModel:
-    """``model`` with every step's provenance, and its duration's and patience's, marked as
-    resting on estimated start times (a log of completions only)."""
+    """``model`` with every step's provenance, and its duration's, patience's and alternatives',
+    marked as resting on estimated start times (a log of completions only)."""
     steps = {}
     for name, step in model.steps.items():
         changes: dict[str, Any] = {
@@ -1308,6 +1308,17 @@ def _marked_estimated(model: ProcessModel) -> ProcessModel:
         if step.patience is not None:
             changes["patience"] = dataclasses.replace(
                 step.patience, provenance=_marked(step.patience.provenance)
+            )
+        if step.alternatives:
+            changes["alternatives"] = tuple(
+                dataclasses.replace(
+                    a,
+                    provenance=_marked(a.provenance),
+                    duration=dataclasses.replace(
+                        a.duration, provenance=_marked(a.duration.provenance)
+                    ),
+                )
+                for a in step.alternatives
             )
         steps[name] = dataclasses.replace(step, **changes)
     arrivals = dataclasses.replace(

@@ -89,3 +89,11 @@ def test_role_alternatives_off_keeps_one_duration_for_all():
     assert review.alternatives == ()
     assert review.duration.mean() == pytest.approx(0.8, rel=0.25)
     assert "role_alternatives=false" in next(n for n in cal.notes if n.startswith("'review'"))
+
+
+def test_alternatives_of_a_log_without_start_times_are_marked_estimated():
+    log = _log(0.2).drop(columns=[C.START])
+    cal = calibrate_model(clean_event_table(log, source="paces"), seed=0)
+    (alt,) = cal.model.steps["review"].alternatives
+    assert alt.provenance["start_times"] == "estimated"
+    assert alt.duration.provenance["start_times"] == "estimated"
