@@ -1297,6 +1297,29 @@ def plot_step_waits(
     return _finish(fig, path)
 
 
+def fit_rows(
+    fits: Mapping[str, tuple[Sequence[float] | np.ndarray, Distribution]],
+    groups: Mapping[str, str],
+    max_rows: int,
+) -> list[tuple[str, tuple[Sequence[float] | np.ndarray, Distribution]]]:
+    """The rows ``plot_fits`` draws: whole groups (``groups``: row -> step), most observed
+    first, each group's rows most observed first, at most ``max_rows`` (at least one group)."""
+    by_group: dict[str, list[str]] = {}
+    for name in fits:
+        by_group.setdefault(groups.get(name, name), []).append(name)
+
+    def size(name: str) -> int:
+        return len(fits[name][0])
+
+    order = sorted(by_group.values(), key=lambda names: -sum(map(size, names)))
+    rows: list[str] = []
+    for names in order:
+        if rows and len(rows) + len(names) > max_rows:
+            break
+        rows.extend(sorted(names, key=lambda n: -size(n)))
+    return [(n, fits[n]) for n in rows]
+
+
 def _readable_log_ticks(ax: Axes) -> None:
     """Plain tick labels on a log axis (0.1, 1, 10; with 2 and 5 between when it spans under
     three decades) and no labelled minor ticks, which matplotlib otherwise writes as
@@ -1317,18 +1340,85 @@ def fits_from_instances(
     *,
     activity: str = "activity",
     value: str = "processing",
+    resource: str = "resource",
 ) -> dict[str, tuple[np.ndarray, Distribution]]:
     """Pair each calibrated step's observed durations with its fitted distribution.
 
     ``instances`` has one row per activity instance with the duration that was fitted (e.g.
     ``Calibration.waiting``: working-time ``processing`` in hours); ``model`` is the
     calibrated model.
+
+    A step with ``alternatives`` (other roles whose people may take it, each at its own pace)
+    has one pair per role, as calibration fitted them: its own duration against the instances
+    of everyone but the alternatives' roles (``own_fit_name``), and each alternative's against
+    the instances of its role's ``members`` (``alternative_fit_name``), measured in that role's
+    calendar's working hours from the ``start`` and ``end`` columns. Without resources or
+    members to tell the roles apart, the step's one pair holds all its instances.
     """
-    out = {}
+    out: dict[str, tuple[np.ndarray, Distribution]] = {}
+    role_of = {str(m): rn for rn, r in model.roles.items() for m in r.members}
     for a, g in instances.groupby(activity, sort=False):
-        if a in model.steps:
-            out[str(a)] = (g[value].to_numpy(dtype=float), model.steps[a].duration)
+        if a not in model.steps:
+            continue
+        step = model.steps[a]
+        v = g[value].to_numpy(dtype=float)
+        if not step.alternatives or not role_of or resource not in g.columns:
+            out[str(a)] = (v, step.duration)
+            continue
+        who = np.array([role_of.get(r) for r in _resource_names(g[resource])], dtype=object)
+        others = [alt.role for alt in step.alternatives]
+        mine = ~np.isin(who, others)
+        out[own_fit_name(str(a), step.roles[0])] = (v[mine], step.duration)
+        for alt in step.alternatives:
+            sel = who == alt.role
+            if {"start", "end"} <= set(g.columns):
+                from sim.calibrate.staff import working_time
+
+                w = working_time(
+                    model.calendar_of(alt.role),
+                    g["start"].to_numpy(dtype=float)[sel],
+                    g["end"].to_numpy(dtype=float)[sel],
+                )
+            else:
+                w = v[sel]
+            out[alternative_fit_name(str(a), alt.role)] = (w, alt.duration)
     return out
+
+
+def own_fit_name(step: str, role: str) -> str:
+    """The name of a step's own fit (against its own role's instances) in
+    ``fits_from_instances`` when the step has alternatives."""
+    return f"{pretty(step)}, by {pretty(role).lower()} (own role)"
+
+
+def alternative_fit_name(step: str, role: str) -> str:
+    """The name of the fit of ``step``'s alternative ``role`` (against that role's instances)
+    in ``fits_from_instances``."""
+    return f"{pretty(step)}, by {pretty(role).lower()} (alternative)"
+
+
+def fit_groups(fits: Mapping[str, Any], model: Any) -> dict[str, str]:
+    """The step each of ``fits_from_instances``'s pairs belongs to (a step with alternatives
+    has several), for ``plot_fits(groups=...)`` to keep them together."""
+    out = {}
+    for name, step in model.steps.items():
+        names = [name]
+        if step.alternatives:
+            names.append(own_fit_name(name, step.roles[0]))
+            names.extend(alternative_fit_name(name, a.role) for a in step.alternatives)
+        out.update({n: name for n in names if n in fits})
+    return out
+
+
+def _resource_names(values: pd.Series) -> list[str]:
+    """Resource identifiers as the model's ``members`` write them: ``"11201"``, also where a
+    CSV reader made the column numbers (``11201.0`` once it holds a blank)."""
+    if pd.api.types.is_numeric_dtype(values):
+        return [
+            str(int(x)) if isinstance(x, float) and x.is_integer() else str(x)
+            for x in values.to_numpy()
+        ]
+    return [str(x) for x in values.to_numpy()]
 
 
 def plot_fit(
@@ -1352,14 +1442,19 @@ def plot_fits(
     title: str = "Fitted vs observed durations",
     rest_in: str | None = None,
     observed: str = "observed",
+    groups: Mapping[str, str] | None = None,
     path: str | Path | None = None,
 ) -> Figure:
     """One row per calibrated step (the ``max_rows`` with most observations): the histogram of
     observed values with the fitted density, and the Q-Q plot of observed against fitted. With
     more steps than rows a note says how many are left out (and ``rest_in``, where they are).
     ``observed`` names the values in the legend and on the Q-Q axis ("estimated" where they
-    rest on start times estimated from completions)."""
-    items = sorted(fits.items(), key=lambda kv: -len(kv[1][0]))[:max_rows]
+    rest on start times estimated from completions).
+
+    ``groups`` maps a row's name to the step it belongs to (``fit_groups``: a step with
+    alternatives has a row per role): a step's rows stay together, the steps ordered by all
+    their observations, and a step whose rows no longer fit is left out whole."""
+    items = fit_rows(fits, groups or {}, max_rows)
     note = (
         hidden_steps_text(len(items), len(fits), "observations", rest_in or "the model")
         if len(items) < len(fits)

@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sim.report.layout import SYSTEM_LANE, gateway_label, layout_process, model_graph, pretty
+from sim.report.layout import (
+    SYSTEM_LANE,
+    alternatives_text,
+    gateway_label,
+    layout_process,
+    model_graph,
+    pretty,
+)
 
 if TYPE_CHECKING:
     from sim.model import ProcessModel
@@ -45,6 +52,8 @@ def _label(model: ProcessModel, name: str, kind: str) -> str:
         others = model.steps[name].roles[1:]
         if others:
             text += " (with " + ", ".join(pretty(r).lower() for r in others) + ")"
+        if alts := alternatives_text(model, name):
+            text += f" ({alts})"
     return text
 
 

@@ -1196,14 +1196,24 @@ def _calibration_section(rf: RunFiles) -> Section:
     if fits:
         parts.append(fits)
     if rf.instances is not None and rf.model is not None:
-        from sim.report.charts import fits_from_instances, plot_fits
+        from sim.report.charts import fit_groups, fit_rows, fits_from_instances, plot_fits
 
         try:
-            pairs, instants = _informative_fits(fits_from_instances(rf.instances, rf.model))
+            # a step with alternatives has a row per role, each against its role's instances
+            every = fits_from_instances(rf.instances, rf.model)
+            groups = fit_groups(every, rf.model)
+            pairs, instants = _informative_fits(every)
             # durations measured from estimated start times are not observations
             estimated = rf.model.metadata.get("start_times") == "estimated"
             label = "estimated" if estimated else "observed"
+            per_role = (
+                "A step that people of another role may take (its alternatives) has a row per "
+                "role: its own duration against the instances of its own role, each "
+                "alternative's against those of the alternative's role (in that role's working "
+                "hours)."
+            )
             if pairs:
+                drawn = {n for n, _ in fit_rows(pairs, groups, 10)}
                 parts.append(
                     _img(
                         plot_fits(
@@ -1213,10 +1223,37 @@ def _calibration_section(rf: RunFiles) -> Section:
                             title=f"Fitted vs {label} durations"
                             + (" (the log has no start times)" if estimated else ""),
                             observed=label,
+                            groups=groups,
                         ),
                         alt=f"fitted vs {label}",
+                        caption=per_role if any(n not in rf.model.steps for n in drawn) else "",
                     )
                 )
+                # steps with alternatives too rarely done for the figure above: their own
+                # figure, where an analyst checks each role's pace against its fit
+                alt_steps = {groups[n] for n in pairs if n not in rf.model.steps and n in groups}
+                rest = {
+                    n: v
+                    for n, v in pairs.items()
+                    if groups.get(n) in alt_steps
+                    and not any(groups.get(d) == groups[n] for d in drawn)
+                }
+                if rest:
+                    parts.append(
+                        _img(
+                            plot_fits(
+                                rest,
+                                max_rows=12,
+                                rest_in="fits.csv",
+                                title=f"Fitted vs {label} durations per role: steps people of "
+                                "another role may take",
+                                observed=label,
+                                groups=groups,
+                            ),
+                            alt=f"fitted vs {label} per role",
+                            caption=per_role,
+                        )
+                    )
             if instants:
                 parts.append(
                     f"<p class='muted'>Not drawn: {len(instants)} step(s) whose every instance "

@@ -359,6 +359,16 @@ def _layers(graph: _Graph, back: set[int]) -> dict[str, int]:
     return layer
 
 
+def alternatives_text(model: ProcessModel, step: str) -> str | None:
+    """The mark of a step that people of other roles may take (its ``alternatives``): those
+    roles with the share of the cases that goes to each first, e.g. ``or senior 25%``; ``None``
+    for a step without alternatives. The step stays in its own role's lane."""
+    alts = model.steps[step].alternatives
+    if not alts:
+        return None
+    return "or " + ", ".join(f"{pretty(a.role).lower()} {_percent(a.share)}" for a in alts)
+
+
 def step_lane(model: ProcessModel, step: str) -> str:
     """The lane of a step: its first role, or the system lane when it has none."""
     roles = model.steps[step].roles
@@ -482,8 +492,10 @@ def _node_geometry(
     if kind == "step":
         label = wrap(pretty(name), STEP_WRAP)
         others = model.steps[name].roles[1:]
+        alts = alternatives_text(model, name)
         texts = [
             *(["with " + ", ".join(pretty(r).lower() for r in others)] if others else []),
+            *([alts] if alts else []),
             *extra,
         ]
         note = tuple(ln for n in texts for ln in wrap(n, 26, 2))
@@ -577,12 +589,13 @@ def plan_layout(
     if lane_order:
         fixed = [ln for ln in lane_order if ln in used]
         lanes = fixed + [ln for ln in lanes if ln not in fixed]
-    # a role that only joins steps led by another role (a step's second role) has no step of
+    # a role that only joins steps led by another role (a step's second role, or one that may
+    # take it: an alternative) has no step of
     # its own lane; it gets an empty lane under the lane of the first step it joins, so every
     # role of the map is there with its headcount (QA 2026-12-04 #9: pricing had none)
     in_order = sorted(graph.nodes, key=first_seen.get)
     for role in model.roles:
-        joined = [n for n in in_order if n in model.steps and role in model.steps[n].roles]
+        joined = [n for n in in_order if n in model.steps and role in model.steps[n].all_roles]
         if joined and role not in lanes:
             lanes.insert(lanes.index(lane_of[joined[0]]) + 1, role)
     lane_idx = {ln: i for i, ln in enumerate(lanes)}

@@ -11,8 +11,10 @@ drop-off), steps are rectangles, decisions are diamonds with their branch probab
 arrows, parallel split and join are diamonds with a ``+``; rework loops are red arrows that go
 back over the top of the boxes. Each role has a horizontal lane; automated steps sit in the
 *System* lane; a step done by several people sits in the lane of its first role with a note of
-the others, and a role that is never a step's first has an empty lane that names the steps it
-works on.
+the others, a step that people of other roles may take (its ``alternatives``) sits in its own
+role's lane with a note such as ``or senior 25%`` (the share of its cases that goes to them
+first), and a role that is never a step's first has an empty lane that names the steps it
+works on or may take.
 """
 
 from __future__ import annotations
@@ -406,18 +408,21 @@ def _draw_lanes(ax: Axes, layout: MapLayout, style: MapStyle, model: ProcessMode
     for k, lane in enumerate(layout.lanes):
         if lane.name not in occupied and lane.name in model.roles:  # a role that only joins
             for b in layout.boxes.values():  # ... steps led by others: under each of them
-                if b.name in model.steps and lane.name in model.steps[b.name].roles:
-                    ax.text(
-                        b.x,
-                        (lane.top + lane.bottom) / 2,
-                        f"works on {' '.join(b.label)}",
-                        ha="center",
-                        va="center",
-                        fontsize=7,
-                        style="italic",
-                        color=MUTED,
-                        zorder=1,
-                    )
+                if b.name not in model.steps or lane.name not in model.steps[b.name].all_roles:
+                    continue
+                # a second role works on the step; an alternative's people may take it
+                verb = "works on" if lane.name in model.steps[b.name].roles else "may take"
+                ax.text(
+                    b.x,
+                    (lane.top + lane.bottom) / 2,
+                    f"{verb} {' '.join(b.label)}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    style="italic",
+                    color=MUTED,
+                    zorder=1,
+                )
         h = lane.bottom - lane.top
         ax.add_patch(
             Rectangle((x0, lane.top), x1 - x0, h, fc=LANE_FILLS[k % 2], ec=GRID, lw=0.8, zorder=0)
