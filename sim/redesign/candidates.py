@@ -183,6 +183,9 @@ class _Context:
         self, operator: str, why: str, entries: dict, steps: list[str], note: str = ""
     ) -> Candidate:
         roles = roles_text(sorted({r for s in steps for r in self.model.steps[s].roles}))
+        alts = sorted({a.role for s in steps for a in self.model.steps[s].alternatives})
+        if alts:  # people of other roles may take it too
+            roles += " (or " + " or ".join(alts) + ")"
         parts = [why.format(roles=roles), self.share(steps), self.per_case(steps)]
         return Candidate(operator, entries, "; ".join(parts + [note] * bool(note)), self._t(steps))
 

@@ -246,3 +246,23 @@ def test_the_cli_ranks_the_candidates_by_the_simulated_baseline(tmp_path):
     assert "(waiting + processing in one replication of today's process)" in text
     automate = yaml.safe_load(uncomment(text))["automate"]  # in the file's order
     assert list(automate) == ["intake", "review"]
+
+
+def test_a_step_other_roles_may_take_names_them_in_its_reason():
+    spec = {
+        "name": "alternatives",
+        "start": "check",
+        "arrivals": {"interarrival": {"dist": "exponential", "mean": 4.0}},
+        "roles": {"clerk": {"headcount": 2}, "senior": {"headcount": 1}},
+        "steps": {
+            "check": {
+                "role": "clerk",
+                "duration": ONE_HOUR,
+                "alternatives": {"senior": {"duration": ONE_HOUR, "share": 0.2}},
+                "next": "done",
+            }
+        },
+        "ends": {"done": {"success": True}},
+    }
+    (automate,) = find_candidates(from_dict(spec))["automate"]
+    assert automate.reason.startswith("done by clerk (or senior);")
