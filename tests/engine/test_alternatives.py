@@ -203,6 +203,9 @@ def test_waiting_and_shares_against_the_markov_chain(alt_mean, request):
 
 
 # ------------------------------------------------------------------------------ properties
+SHIFTS = {"early": {"every_day": ["06:00-14:00"]}, "late": {"weekdays": ["12:00-20:00"]}}
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     own=hs.integers(1, 3),
@@ -212,26 +215,45 @@ def test_waiting_and_shares_against_the_markov_chain(alt_mean, request):
     alt_mean=hs.floats(0.2, 3.0),
     patience=hs.one_of(hs.none(), hs.floats(0.1, 5.0)),
     share=hs.sampled_from([0.0, 0.5, 1.0]),
+    shifts=hs.sampled_from([(None, None), (None, "late"), ("early", "late"), ("late", None)]),
     seed=hs.integers(0, 2**16),
 )
 def test_nobody_does_two_cases_at_once_and_every_case_is_accounted_for(
-    own, alt, gap, own_mean, alt_mean, patience, share, seed
+    own, alt, gap, own_mean, alt_mean, patience, share, shifts, seed
 ):
     extra = {} if patience is None else {"patience": expo(patience)}
-    model = one_step(
-        expo(own_mean),
-        {"b": {"duration": expo(alt_mean), "share": share}},
-        {"a": own, "b": alt},
-        expo(gap),
-        **extra,
+    calendars = dict(zip("ab", shifts, strict=True))
+    model = build(
+        {
+            "s": {
+                "role": "a",
+                "duration": expo(own_mean),
+                "next": DONE,
+                "alternatives": {"b": {"duration": expo(alt_mean), "share": share}},
+                **extra,
+            }
+        },
+        roles={
+            r: {"headcount": n, "calendar": calendars[r] or "24/7"}
+            for r, n in (("a", own), ("b", alt))
+        },
+        interarrival=expo(gap),
+        calendars=SHIFTS,
     )
-    trace = run_replication(model, Scenario(horizon_days=2, warmup_days=0), seed=seed)
+    trace = run_replication(model, Scenario(horizon_days=4, warmup_days=0), seed=seed)
     # each person's work intervals never overlap
     for person in set(trace.ev_resource.tolist()):
         mine = trace.ev_resource == person
         order = np.argsort(trace.ev_start[mine])
         starts, ends = trace.ev_start[mine][order], trace.ev_end[mine][order]
         assert (starts[1:] >= ends[:-1] - 1e-9).all()
+    # everybody starts work on their own shift
+    roles = np.array(trace.resource_roles)[trace.ev_resource]
+    for role in "ab":
+        cal = model.calendar_of(role)
+        for start in trace.ev_start[roles == role]:
+            opens, _ = cal.open_span(float(start))  # the model's week starts on a Monday 00:00
+            assert opens - start < 1e-6
     # a case that finished was done once; one that left the queue or is still waiting (an
     # overloaded model outlives the drain) was not done at all
     done = np.bincount(trace.ev_case, minlength=trace.n_cases)
@@ -240,9 +262,9 @@ def test_nobody_does_two_cases_at_once_and_every_case_is_accounted_for(
     assert (done[outcome != DONE] == 0).all()
     if patience is None:
         assert "abandoned" not in outcome
-    assert set(np.array(trace.resource_roles)[trace.ev_resource]) <= {"a", "b"}
+    assert set(roles) <= {"a", "b"}
     if alt == 0:
-        assert "b" not in set(np.array(trace.resource_roles)[trace.ev_resource])
+        assert "b" not in set(roles)
 
 
 # ------------------------------------------------------------------------------ the file
