@@ -135,7 +135,27 @@ def _parse_numbers(
         offset[present.to_numpy()] = pd.Timedelta(0)
     else:  # local clock times without a zone
         count = ZoneCount(naive=n, values=n)
-    return parsed.dt.tz_localize(None).astype(TIME_DTYPE), count, offset
+    times = parsed.dt.tz_localize(None).astype(TIME_DTYPE)
+    return times, _midnight_dates(count, times, row_label), offset
+
+
+def _midnight_dates(
+    count: ZoneCount, written: pd.Series, row_label: Callable[[int], str]
+) -> ZoneCount:
+    """``count`` with every value of ``written`` (times as the file holds them, on their own
+    clock) counted as a date without a time of day when all of them, two or more, fall at
+    midnight: a column of dates typed as times (a parquet date column, Excel whole days),
+    which no text layout shows."""
+    present = written.notna().to_numpy()
+    if present.sum() < 2:
+        return count
+    times = written[present]
+    if (times != times.dt.normalize()).any():
+        return count
+    first = int(present.nonzero()[0][0])
+    count.date_only = int(present.sum())
+    count.date_only_example = f"{row_label(first)}: '{written.iloc[first]}'"
+    return count
 
 
 def _no_offsets(index: pd.Index) -> pd.Series:
@@ -179,10 +199,12 @@ def parse_timestamps(
             count.offsets[str(values.dtype.tz)] = n
         utc = values.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE)
         written = values.dt.tz_localize(None).astype(TIME_DTYPE)
-        return utc, count, (written - utc).astype(OFFSET_DTYPE)
+        count.values = n
+        return utc, _midnight_dates(count, written, row_label), (written - utc).astype(OFFSET_DTYPE)
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        count.naive = int(values.notna().sum())
-        return values.astype(TIME_DTYPE), count, _no_offsets(values.index)
+        count.naive = count.values = int(values.notna().sum())
+        times = values.astype(TIME_DTYPE)
+        return times, _midnight_dates(count, times, row_label), _no_offsets(values.index)
 
     text = values.astype("string").str.strip()
     text = text.mask((text == "") | (text == "NaT"))  # 'NaT': pandas' missing time as text

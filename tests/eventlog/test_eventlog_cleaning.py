@@ -739,3 +739,37 @@ def test_a_completion_just_before_its_start_is_paired_as_clock_skew(tmp_path: Pa
     assert apart.report.unmatched_starts_removed == 1
     assert apart.report.end_before_start_removed == 0
     assert ("2", "b", pd.NaT, T("2020-01-03 09:00")) in rows(apart)
+
+
+def test_a_parquet_column_of_dates_is_said_to_have_no_time_of_day(tmp_path: Path) -> None:
+    """A parquet date column (or datetimes that are all midnight) shows no layout to read
+    'date only' from: the column is dates when every value falls at midnight."""
+    days = pd.to_datetime(["2020-01-01", "2020-01-02", "2020-01-02", "2020-01-03"])
+    table = pd.DataFrame(
+        {
+            "case_id": [1, 1, 1, 2],
+            "activity": ["a", "check", "check", "a"],
+            "end_time": days,  # datetime64: all midnight
+            "start_time": days.date,  # parquet date32
+            "resource": "r",
+        }
+    )
+    table.to_parquet(tmp_path / "dates.parquet")
+    r = read_event_log(tmp_path / "dates.parquet").report
+    assert r.date_only_values == 8
+    assert any(n.startswith("All 8 timestamps carry a date and no time of day") for n in r.notes)
+    assert (r.duplicates_removed, r.date_only_duplicates) == (1, 1)  # said to be maybe real
+    # times of day: one at midnight among others is a time, not a date
+    table["end_time"] = days + pd.to_timedelta([0, 1, 2, 3], unit="h")
+    table["start_time"] = table["end_time"]
+    table.to_parquet(tmp_path / "times.parquet")
+    assert read_event_log(tmp_path / "times.parquet").report.date_only_values == 0
+
+
+def test_excel_whole_days_are_said_to_have_no_time_of_day(tmp_path: Path) -> None:
+    p = tmp_path / "excel.csv"
+    p.write_text("case_id,activity,end_time\n1,a,43831\n1,b,43832\n2,a,43832.5\n")
+    assert read_event_log(p, time_format="excel").report.date_only_values == 0
+    p.write_text("case_id,activity,end_time\n1,a,43831\n1,b,43832\n2,a,43833\n")
+    r = read_event_log(p, time_format="excel").report
+    assert r.date_only_values == 3 and any("no time of day" in n for n in r.notes)
