@@ -109,7 +109,8 @@ _PLAIN_VALUE = re.compile(r"^[\w\-+./:@%~ ]+$", re.ASCII)
 def config_key_text(text: str) -> str:
     """``text`` with the library's argument names replaced by the config keys that set them,
     and a column name Hydra reads only in quotes (``Tätigkeit``, ``Fall (Nr.)``, the
-    placeholder ``<column>``) written as typed in a shell: ``'columns.activity="Tätigkeit"'``."""
+    placeholder ``<column>``) written as typed in a shell: ``'columns.activity=Tätigkeit'``
+    (``python -m sim`` quotes a column name for Hydra, ``sim.cli.main.TEXT_KEYS``)."""
     return _COLUMN_VALUE.sub(_typeable, _ARGUMENT.sub(lambda m: CONFIG_KEYS[m[1]], text))
 
 
@@ -132,7 +133,7 @@ def _typeable(m: re.Match[str]) -> str:
     key, value = m[1], m[2]
     if _PLAIN_VALUE.match(value):
         return m[0]
-    return shlex.quote(f'{key}="{value}"') if '"' not in value else m[0]
+    return shlex.quote(f"{key}={value}")
 
 
 def _names(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -615,8 +616,15 @@ def test_a_column_name_the_shell_split_at_its_space_is_given_as_the_message_says
 def test_an_unmapped_column_is_named_in_an_override_a_shell_keeps_quoted(tmp_path):
     res = calibrate_only(german_log(tmp_path / "de.csv"), tmp_path / "a")
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert """pass 'columns.activity="<column>"' to name it""" in res.stderr
+    assert "pass 'columns.activity=<column>' to name it" in res.stderr
     assert "'Tätigkeit'" in res.stderr  # among the columns found
+    # the override as the message writes it, with the column filled in, is read as typed
+    hint = re.search(r"pass ('columns\.activity=<column>')", res.stderr)[1]
+    typed = shlex.split(hint.replace("<column>", "Tätigkeit"))
+    mapped = ["columns.case_id=Vorgang", "columns.start=Beginn", "columns.end=Ende"]
+    mapped.append("columns.resource=Bearbeiter Name")
+    res = calibrate_only(german_log(tmp_path / "de.csv"), tmp_path / "b", *mapped, *typed)
+    assert res.returncode == 0, res.stderr
 
 
 def renamed(path: Path, header: str, *, cases: int = 20, offset: int = 100) -> Path:
@@ -653,8 +661,8 @@ def test_a_held_out_log_with_other_column_names_is_read_with_backtest_columns(tm
     held = renamed(tmp_path / "held.csv", "Vorgang,Tätigkeit,start_time,end_time,resource")
     res = back_test(log, held, tmp_path / "a")
     assert res.returncode == 2 and "Traceback" not in res.stderr
-    assert """pass 'backtest.columns.case_id="<column>"' to name it""" in res.stderr
-    assert """pass 'backtest.columns.activity="<column>"' to name it""" in res.stderr
+    assert "pass 'backtest.columns.case_id=<column>' to name it" in res.stderr
+    assert "pass 'backtest.columns.activity=<column>' to name it" in res.stderr
     assert "pass columns.case_id" not in res.stderr
 
     res = back_test(
@@ -696,7 +704,7 @@ def test_a_held_out_log_takes_the_columns_keys_it_does_not_set(tmp_path):
         f"{other}: column 'Fall' given as columns.case_id= (for backtest.log too while "
         "backtest.columns.case_id is not set) is not in the file"
     ) in res.stderr
-    assert """pass 'backtest.columns.case_id="<column>"' naming one""" in res.stderr
+    assert "pass 'backtest.columns.case_id=<column>' naming one" in res.stderr
     res = back_test(
         log, other, tmp_path / "c", "columns.case_id=Fall", "backtest.columns.case_id=Vorgang"
     )
