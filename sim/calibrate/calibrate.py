@@ -544,8 +544,8 @@ def calibrate_model(
       working hours) and ``share`` the fraction of the instances it did, and the step's own
       duration is fitted on the rest: in the engine that share of the cases goes to the other
       role first, the rest to the step's own, and the first person free of either takes a
-      case whose first choice is busy. False keeps one duration
-      fitted on all instances and only notes the difference.
+      case whose first choice is busy. False keeps one duration fitted on all instances and
+      only notes the difference.
     * ``criterion``, ``families``, ``ks_alpha``, ``ks_tolerance``: distribution selection (see
       ``sim.calibrate.fitting.fit_distribution``).
     * ``truncation``: ``"auto"`` (default) tests whether the log keeps only the cases that

@@ -58,7 +58,7 @@ import simpy
 
 from sim.errors import ConfigError, did_you_mean
 from sim.model.calendar import ROUNDING_HOURS, WeeklyRate, week_offset
-from sim.model.process import ABANDONED, ProcessModel
+from sim.model.process import ABANDONED, ProcessModel, Step
 from sim.model.scenario import Scenario, ascii_key, name_of_ascii_key, typed_role_names
 from sim.model.trace import IN_PROGRESS, Trace
 from sim.random import stream
@@ -409,7 +409,7 @@ class Replication:
         self.at_who: list = []
 
     def _alternatives(
-        self, step, plan: _StepPlan, idx: int, seed: int, replication: int
+        self, step: Step, plan: _StepPlan, idx: int, seed: int, replication: int
     ) -> list[_StepPlan] | None:
         """One plan per role that may do a step with ``alternatives`` (its own role first, then
         the alternatives with people in this scenario), each with its role's pool, free people,
