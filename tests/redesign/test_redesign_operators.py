@@ -565,3 +565,10 @@ def test_delegating_a_step_gives_it_to_the_new_role_alone() -> None:
     s = out.steps["first_contact"]
     assert s.roles == ("account_exec",) and s.alternatives == ()
     assert "instead of sales_dev (or marketing)" in out.metadata["changes"][-1]["summary"]
+
+
+def test_merging_a_step_with_alternatives_gives_the_merged_step_to_one_role() -> None:
+    m = _with_alternative(crm(), "needs_analysis", "sales_dev")
+    out = merge_steps(m, ["first_contact", "needs_analysis"], role="sales_dev")
+    (merged,) = [s for s in out.steps.values() if s.provenance and "merged_from" in s.provenance]
+    assert merged.roles == ("sales_dev",) and merged.alternatives == ()
