@@ -3,8 +3,9 @@
 ``model_specs()`` draws the mapping that ``sim.model.from_dict`` reads; ``models()`` builds it.
 The flow is a chain of blocks from ``start`` to the end ``done``, each block one of
 
-* a step (automated, possibly a deadline timer measured from the arrival; one role; or several
-  roles at once, possibly two people of one role);
+* a step (automated, possibly a deadline timer measured from the arrival; one role, sometimes
+  with an alternative role that may take it at its own pace; or several roles at once, possibly
+  two people of one role);
 * a step followed by a decision that may drop the case (end ``lost``);
 * a rework loop: two steps and a decision that sends the case back to the first;
 * a parallel block of 2-3 branches (each a chain of 1-2 steps) with a join, optionally
@@ -157,6 +158,12 @@ def model_specs(draw, *, rich: bool = False, max_blocks: int = 4) -> dict[str, A
         spec: dict[str, Any] = {"duration": draw(durations(rich=rich)), "next": next_node}
         if kind == "one":
             spec["role"] = draw(st.sampled_from(role_names))
+            others = [r for r in role_names if r != spec["role"]]
+            if others and draw(st.integers(0, 3)) == 0:  # people of another role may take it
+                alt = draw(st.sampled_from(others))
+                spec["alternatives"] = {
+                    alt: {"duration": draw(durations()), "share": draw(st.sampled_from([0, 0.3]))}
+                }
         elif kind == "two":
             pair = draw(st.lists(st.sampled_from(role_names), min_size=2, max_size=2))
             for r in pair:  # two people of one role need a headcount of two
