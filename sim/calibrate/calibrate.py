@@ -58,6 +58,7 @@ from sim.calibrate.staff import (
     RoleFit,
     discover_roles,
     durations_by_role,
+    first_choice_shares,
     observed_days,
     working_time,
 )
@@ -541,10 +542,12 @@ def calibrate_model(
       where people of another role did at least 30 of its instances at another pace (k-sample
       Anderson-Darling, 0.001; ``sim.calibrate.staff.durations_by_role``), that role becomes an
       alternative of the step with a duration fitted on its own instances (in its own calendar's
-      working hours) and ``share`` the fraction of the instances it did, and the step's own
-      duration is fitted on the rest: in the engine that share of the cases goes to the other
-      role first, the rest to the step's own, and the first person free of either takes a
-      case whose first choice is busy. False keeps one duration fitted on all instances and
+      working hours), and the step's own duration is fitted on the rest; its ``share`` (the
+      cases sent to it first) is read from the instances that became ready while each of the
+      roles had somebody free (``sim.calibrate.staff.first_choice_shares``: the others include
+      cases it took because the own role was busy, which the engine adds itself). In the engine
+      that share of the cases goes to the other role first, the rest to the step's own, and the
+      first person free of either takes a case whose first choice is busy. False keeps one duration fitted on all instances and
       only notes the difference.
     * ``criterion``, ``families``, ``ks_alpha``, ``ks_tolerance``: distribution selection (see
       ``sim.calibrate.fitting.fit_distribution``).
@@ -920,6 +923,7 @@ def calibrate_model(
     role_of_resource = {m: rn for rn, r in roles.items() for m in r.members}
     event_role = ev["resource"].map(role_of_resource).to_numpy(dtype=object)
     alt_durations: dict[str, dict[str, Distribution]] = {}
+    alt_shares: dict[str, dict[str, dict[str, Any]]] = {}
     for a in activities:
         m = acts == a
         wm = ev_w[m]
@@ -940,6 +944,9 @@ def calibrate_model(
             durations[a] = fit(
                 f"steps.{a}.duration", work[own], ev_w[own], *_tb(work_bound, own)
             ).distribution
+            alt_shares[a] = first_choice_shares(
+                m, ready, s, e, event_role, [roles[r] for r in [act_role[a], *alts]]
+            )
             alt_durations[a] = {}
             for r in alts:
                 sel = m & (event_role == r)
@@ -1033,7 +1040,7 @@ def calibrate_model(
             step,
             act_role[step],
             pace,
-            modelled=step in alt_durations,
+            first_choice=alt_shares.get(step),
             why_not="its repetitions share one duration"
             if role_alternatives
             else "calibration.role_alternatives=false",
@@ -1184,7 +1191,7 @@ def calibrate_model(
         prof_prov=prof_prov,
     )
     if role_paces:
-        model = _with_role_paces(model, role_paces, alt_durations)
+        model = _with_role_paces(model, role_paces, alt_durations, alt_shares)
     if estimated:
         model = _marked_estimated(model)
         fit_rows = [_row_marked_estimated(r) for r in fit_rows]
@@ -1228,21 +1235,26 @@ in a step's and a distribution's provenance in model.yaml, a column of fits.csv)
 
 
 def _role_pace_note(
-    step: str, main: str, pace: dict[str, Any], *, modelled: bool, why_not: str = ""
+    step: str,
+    main: str,
+    pace: dict[str, Any],
+    *,
+    first_choice: dict[str, dict[str, Any]] | None,
+    why_not: str = "",
 ) -> str:
     """The note on a step whose durations differ by the role of who did it (``pace``: its
-    ``durations_by_role``; ``main``: the role the model gives it; ``modelled``: the other roles
-    are the step's alternatives, else ``why_not``)."""
+    ``durations_by_role``; ``main``: the role the model gives it; ``first_choice``: the other
+    roles' shares as the step's alternatives (``first_choice_shares``), None when they are not
+    its alternatives, for ``why_not``)."""
     others = "; ".join(
         f"{r}'s {v['mean_h']:.3g} h (n={v['n']})"
         for r, v in pace.items()
         if r not in (main, "test")
     )
     mine = pace.get(main)
-    total = sum(pace["test"]["n"].values())
     shares = " and ".join(  # "16% of its cases to role_1 and 4% to role_3"
-        f"{v['n'] / total:.0%}{' of its cases' if k == 0 else ''} to {r}"
-        for k, (r, v) in enumerate((r, v) for r, v in pace.items() if r not in (main, "test"))
+        f"{v['share']:.0%}{' of its cases' if k == 0 else ''} to {r}"
+        for k, (r, v) in enumerate((first_choice or {}).items())
     )
     return (
         f"'{step}' takes people of other roles another time than its own role's: "
@@ -1252,7 +1264,7 @@ def _role_pace_note(
             f"the model sends {shares} first, each at their own pace, and a case "
             f"whose first choice is busy to the first person free of {main} or them (the "
             "step's alternatives; durations_by_role in its provenance)"
-            if modelled
+            if first_choice
             else f"the model gives the step to {main} with one duration fitted on all its "
             f"instances ({why_not}; durations_by_role in the step's provenance)"
         )
@@ -1263,9 +1275,12 @@ def _with_role_paces(
     model: ProcessModel,
     paces: dict[str, dict[str, Any]],
     alternatives: dict[str, dict[str, Distribution]],
+    shares: dict[str, dict[str, dict[str, Any]]],
 ) -> ProcessModel:
     """``model`` with ``durations_by_role`` (``sim.calibrate.staff``) in its steps' provenance,
-    and the roles of ``alternatives`` (step -> role -> its fitted duration) as alternatives."""
+    and the roles of ``alternatives`` (step -> role -> its fitted duration) as alternatives,
+    each with the share of the cases that go to it first (``shares``: step -> role ->
+    ``sim.calibrate.staff.first_choice_shares``'s estimate and evidence)."""
     steps = dict(model.steps)
     for name, pace in paces.items():
         if name not in steps:
@@ -1275,14 +1290,13 @@ def _with_role_paces(
         steps[name] = dataclasses.replace(
             step,
             provenance=dict(step.provenance or {}) | {"durations_by_role": _safe(pace)},
-            # the share of the log's instances each role did: at low load the engine gives
-            # the step to them in that proportion, under load to whoever is free first
             alternatives=tuple(
                 Alternative(
                     role,
                     dist,
-                    share=round(pace[role]["n"] / total, 4),
-                    provenance={"n": pace[role]["n"], "of": total},
+                    share=shares[name][role]["share"],
+                    provenance={"n": pace[role]["n"], "of": total}
+                    | {"first_choice": _safe(shares[name][role])},
                 )
                 for role, dist in alternatives.get(name, {}).items()
             ),

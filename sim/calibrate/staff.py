@@ -551,3 +551,55 @@ def durations_by_role(
             for r in sorted(differ)
         } | {"test": evidence}
     return out
+
+
+FIRST_CHOICE_MIN_N = 30  # instances ready while the own role had someone free, for the estimate
+
+
+def first_choice_shares(
+    step: np.ndarray,
+    ready: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    event_role: np.ndarray,
+    roles: list[RoleFit],
+) -> dict[str, dict[str, Any]]:
+    """The share of a step's cases that go to each alternative role *first*.
+
+    ``roles``: the step's own role, then its alternatives. A log's share of a step done by
+    another role counts the cases sent to it and those it took because nobody of the role
+    they were sent to was free; the engine adds the second kind itself. So the share is read
+    from the instances (``step``: mask of the events of the step) that became ready
+    (``ready``, after any extraneous delay) while every one of the roles was on shift with
+    somebody free (fewer of its members at work, from ``start``/``end`` of the events of
+    ``event_role``, than its headcount): there a case went to the role it was sent to first.
+    Fewer than ``FIRST_CHOICE_MIN_N`` such instances: the share of all of them. Returns per
+    alternative ``{"share", "n", "of", "method"}``.
+    """
+    t = ready[step]
+    who = event_role[step]
+    free = np.ones(t.shape, dtype=bool)
+    for role in roles:
+        mine = event_role == role.name
+        starts, ends = np.sort(start[mine]), np.sort(end[mine])
+        # members at work at t: started by t and not yet ended, but for the instance itself
+        # (it may start at t); one who ends work at t and starts another case's at t is at
+        # work: they went to a case that was waiting, as the engine hands them on
+        at_work = np.searchsorted(starts, t, "right") - np.searchsorted(ends, t, "right")
+        at_work -= (who == role.name) & (start[step] <= t)
+        cal = role.calendar
+        on_shift = cal.cumulative_array(t + 1e-6) > cal.cumulative_array(t)
+        free &= (at_work < role.headcount) & on_shift
+    chose = int(free.sum()) >= FIRST_CHOICE_MIN_N
+    pool = free if chose else np.ones_like(free)
+    return {
+        r.name: {
+            "share": round(float(np.mean(who[pool] == r.name)), 4),
+            "n": int(np.sum(who[pool] == r.name)),
+            "of": int(pool.sum()),
+            "method": "instances ready while each of the step's roles had somebody free"
+            if chose
+            else "all instances (too few were ready while each role had somebody free)",
+        }
+        for r in roles[1:]
+    }

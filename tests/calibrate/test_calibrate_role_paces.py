@@ -6,11 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibrate import calibrate_model
+from sim.calibrate import calibrate_model, wilson_interval
 from sim.engine import run_replication
 from sim.eventlog import clean_event_table
+from sim.kpis import trace_to_event_log
 from sim.model import columns as C
+from sim.model import from_dict
 from sim.model.scenario import Scenario
+
+GAMMA_04 = {"dist": "gamma", "mean": 0.4, "std": 0.2}
+GAMMA_03 = {"dist": "gamma", "mean": 0.3, "std": 0.1}
 
 
 def _log(senior_review_mean: float, seed: int = 5) -> pd.DataFrame:
@@ -63,12 +68,16 @@ def test_the_other_role_becomes_an_alternative_at_its_own_pace():
     cal = calibrate_model(clean_event_table(_log(0.2), source="paces"), seed=0)
     review = cal.model.steps["review"]
     (alt,) = review.alternatives
-    assert alt.role != review.roles[0] and alt.provenance == {"n": 60, "of": 240}
-    assert alt.share == 0.25
+    assert alt.role != review.roles[0]
+    assert (alt.provenance["n"], alt.provenance["of"]) == (60, 240)
+    # every fourth review went to a senior, whoever was free: so did those ready while clerks
+    # and seniors both had somebody free (nearly all)
+    first = alt.provenance["first_choice"]
+    assert alt.share == first["share"] == pytest.approx(0.25, abs=0.02) and first["of"] > 200
     assert review.duration.mean() == pytest.approx(1.0, rel=0.25)
     assert alt.duration.mean() == pytest.approx(0.2, rel=0.3)
     note = next(n for n in cal.notes if n.startswith("'review'"))
-    assert f"sends 25% of its cases to {alt.role} first" in note
+    assert f"sends {alt.share:.0%} of its cases to {alt.role} first" in note
     assert cal.model.steps["intake"].alternatives == ()
     assert "steps.review.alternatives." + alt.role + ".duration" in set(cal.fits["target"])
     # the simulated seniors take a quarter of the reviews (nobody queues here), in their time
@@ -97,3 +106,43 @@ def test_alternatives_of_a_log_without_start_times_are_marked_estimated():
     (alt,) = cal.model.steps["review"].alternatives
     assert alt.provenance["start_times"] == "estimated"
     assert alt.duration.provenance["start_times"] == "estimated"
+
+
+def test_the_share_sent_to_an_alternative_first_is_recovered_from_a_busy_log():
+    """A log of the engine (clerks 64 % busy; 25 % of the reviews sent to the seniors first):
+    the seniors did a third of the reviews, the rest because every clerk was busy. The share
+    read from the reviews that became ready while clerks and seniors both had somebody free is
+    the share the model sends to them first."""
+    truth = from_dict(
+        {
+            "name": "alt_truth",
+            "start": "intake",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 0.6}},
+            "roles": {"clerk": {"headcount": 3}, "senior": {"headcount": 2}},
+            "steps": {
+                "intake": {"role": "clerk", "duration": GAMMA_04, "next": "review"},
+                "review": {
+                    "role": "clerk",
+                    "duration": {"dist": "gamma", "mean": 1.0, "std": 0.5},
+                    "alternatives": {
+                        "senior": {
+                            "duration": {"dist": "exponential", "mean": 0.3},
+                            "share": 0.25,
+                        }
+                    },
+                    "next": "approve",
+                },
+                "approve": {"role": "senior", "duration": GAMMA_03, "next": "done"},
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    trace = run_replication(truth, Scenario(horizon_days=60, warmup_days=0), seed=3)
+    cal = calibrate_model(trace_to_event_log(trace), seed=0)
+    (alt,) = cal.model.steps["review"].alternatives
+    first = alt.provenance["first_choice"]
+    assert first["method"].startswith("instances ready while each of the step's roles")
+    lo, hi = wilson_interval(first["n"], first["of"], z=3.29)  # 99.9 %
+    assert lo <= 0.25 <= hi
+    lo, hi = wilson_interval(alt.provenance["n"], alt.provenance["of"], z=3.29)
+    assert lo > 0.25  # the share of all reviews counts the overflow too
