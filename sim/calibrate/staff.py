@@ -530,8 +530,10 @@ def durations_by_role(
     For each staffed step the processing times (``work``, per event, with ``steps`` and
     ``resources``) of every role with at least ``ROLE_DURATION_MIN_N`` instances there are
     compared (k-sample Anderson-Darling, ``ROLE_DURATION_ALPHA``); where they differ the step
-    gets ``{role: {"n", "mean_h"}, ..., "test": evidence}``. The model has one duration per
-    step (fitted on all its instances), so this is said, not modelled.
+    gets ``{role: {"n", "mean_h"}, ..., "test": evidence}``. ``work`` is each instance's working
+    time in the calendar of the role of who did it (the caller's ``sim.calibrate.calibrate``
+    measures it so), as the other roles' durations are fitted when they become the step's
+    alternatives.
     """
     role_of = {m: name for name, r in roles.items() for m in r.members}
     by = resources.map(role_of).to_numpy(dtype=object)
