@@ -302,6 +302,11 @@ def test_alternatives_survive_a_round_trip_through_the_model_file():
             "add up to 1.2; at most 1",
         ),
         ({"role": "a", "alternatives": {"b": {"duration": fixed(1), "share": -1}}}, "share"),
+        (  # not read as a share of 1
+            {"role": "a", "alternatives": {"b": {"duration": fixed(1), "share": True}}},
+            r"steps\.s\.alternatives\.b\.share: expected a number, got True",
+        ),
+        ({"role": "a", "cost": True}, r"steps\.s\.cost: expected a number, got True"),
     ],
 )
 def test_bad_alternatives_are_named(step, message):
