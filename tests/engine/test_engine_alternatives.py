@@ -295,6 +295,10 @@ def test_alternatives_survive_a_round_trip_through_the_model_file():
             {"roles": ["a", "b"], "alternatives": {"b": {"duration": fixed(1)}}},
             "only a step done by one person of one role",
         ),
+        (
+            {"alternatives": {"b": {"duration": fixed(1)}}},
+            r"one role can have alternatives, and this one has no role \(automated, or a timer\)",
+        ),
         ({"role": "a", "alternatives": {"b": {}}}, "steps.s.alternatives.b"),
         ({"role": "a", "alternatives": {"b": {"duration": fixed(1), "pace": 2}}}, "pace"),
         (
