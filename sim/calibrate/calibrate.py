@@ -764,11 +764,19 @@ def calibrate_model(
     s = ev["start"].to_numpy(dtype=float)
     e = ev["end"].to_numpy(dtype=float)
     work = np.maximum(e - s, 0.0)
+    # working time in the hours of the role of who did it (the step's role's, unless a person
+    # of another role did it: on the step's role's calendar, their work paused overnight on
+    # their own shift would look slow), so paces compare alike and alternatives fit as measured
+    doer = ev["resource"].map({m: rn for rn, r in roles.items() for m in r.members})
+    doer = doer.to_numpy(dtype=object)
     for a in pd.unique(acts):
         role = act_role.get(a)
         if role is not None:
             m = acts == a
-            work[m] = working_time(roles[role].calendar, s[m], e[m])
+            cal = np.array([r if r in roles else role for r in doer[m]], dtype=object)
+            for rn in pd.unique(cal):
+                k = np.flatnonzero(m)[cal == rn]
+                work[k] = working_time(roles[rn].calendar, s[k], e[k])
     role_paces = durations_by_role(acts, ev["resource"], work, roles, act_role)
     # (delay_method="resource") A role busy for a small share of its scheduled hours cannot make
     # cases wait by queueing: there the resources' logged work does not explain their

@@ -531,7 +531,9 @@ def durations_by_role(
     ``resources``) of every role with at least ``ROLE_DURATION_MIN_N`` instances there are
     compared (k-sample Anderson-Darling, ``ROLE_DURATION_ALPHA``); where they differ the step
     gets ``{role: {"n", "mean_h"}, ..., "test": evidence}``; calibration makes those other
-    roles the step's ``alternatives`` (``calibrate_model(role_alternatives=...)``).
+    roles the step's ``alternatives`` (``calibrate_model(role_alternatives=...)``). ``work`` is
+    each instance's working time in the calendar of the role of who did it (the caller,
+    ``sim.calibrate.calibrate``, measures it so), as the alternatives' durations are fitted.
     """
     role_of = {m: name for name, r in roles.items() for m in r.members}
     by = resources.map(role_of).to_numpy(dtype=object)

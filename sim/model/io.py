@@ -112,11 +112,13 @@ def _require(where: str, spec: dict[str, Any], key: str) -> Any:
 
 
 def _number(where: str, value: Any, *, low: float | None = None, integer: bool = False) -> Any:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    kind = "an integer" if integer else "a number"
+    if isinstance(value, bool):  # float(True) is 1: 'share: true' is no share of 100 %
+        raise ModelError(f"{where}: expected {kind}, got {value!r}")
+    if not isinstance(value, int | float):
         try:
             value = float(value) if not integer else int(value)
         except (TypeError, ValueError):
-            kind = "an integer" if integer else "a number"
             raise ModelError(f"{where}: expected {kind}, got {value!r}") from None
     if integer and float(value) != int(value):
         raise ModelError(f"{where}: expected an integer, got {value!r}")

@@ -208,7 +208,11 @@ def _alternative_problems(model: ProcessModel, where: str, step: Step) -> list[s
     if len(step.roles) != 1:
         return [
             f"{w}: only a step done by one person of one role can have alternatives, and this "
-            f"one has roles {list(step.roles)}"
+            + (
+                f"one has roles {list(step.roles)}"
+                if step.roles
+                else "one has no role (automated, or a timer)"
+            )
         ]
     out = []
     total = sum(a.share for a in step.alternatives)

@@ -17,10 +17,11 @@ from sim.model.process import ProcessModel
 from sim.model.views import TARGET_UTILISATION, offered_load
 
 
-def staffing_bounds(headcount: int, need: int, spread: float) -> tuple[int, int]:
+def staffing_bounds(headcount: int, need: int, spread: float, *, least: int = 1) -> tuple[int, int]:
     """``[min, max]`` headcount: ``headcount x (1 -/+ spread)`` rounded outwards, at least one
-    person either way, never below ``need`` (what a step needs at once) nor below 1."""
-    low = max(min(math.floor(headcount * (1.0 - spread)), headcount - 1), need, 1)
+    person either way, never below ``need`` (what a step needs at once) nor below ``least``
+    (1; 0 for a role that only takes steps as an alternative, which may go without people)."""
+    low = max(min(math.floor(headcount * (1.0 - spread)), headcount - 1), need, least)
     high = max(math.ceil(headcount * (1.0 + spread)), headcount + 1)
     return min(low, headcount), high  # today's headcount stays a choice (even 0)
 
@@ -62,9 +63,11 @@ def staffing_space(
     except ValueError:  # cases may loop for ever: no mean work to size the roles by
         loads = {}
     staffing = {}
+    stands_in = {a.role for s in model.steps.values() for a in s.alternatives}
     for name, role in model.roles.items():
         need = max((s.roles.count(name) for s in model.steps.values()), default=0)
-        low, high = staffing_bounds(role.headcount, need, float(spread))
+        least = 0 if need == 0 and name in stands_in else 1
+        low, high = staffing_bounds(role.headcount, need, float(spread), least=least)
         enough = loads[name].headcount_for(TARGET_UTILISATION) if name in loads else None
         high = max(high, enough or 0)
         staffing[name] = {"min": low, "max": high, "one_off_cost_per_hire": one_off_cost_per_hire}

@@ -146,3 +146,47 @@ def test_the_share_sent_to_an_alternative_first_is_recovered_from_a_busy_log():
     assert lo <= 0.25 <= hi
     lo, hi = wilson_interval(alt.provenance["n"], alt.provenance["of"], z=3.29)
     assert lo > 0.25  # the share of all reviews counts the overflow too
+
+
+def _shift_log(senior_mean: float) -> pd.DataFrame:
+    """Clerks (office hours) review most cases; seniors, on a shift of their own (07-10 and
+    16-19), review the rest at mean ``senior_mean``: their work pauses overnight, when the
+    clerks' calendar opens at 09:00 (simulated, then read as a log without its roles)."""
+    exp = {"dist": "exponential", "mean": 1.0}
+    model = from_dict({
+        "schema_version": 1, "name": "shifts", "time_unit": "hours",
+        "start_date": "2026-01-05T00:00:00", "start": "intake",
+        "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.5}},
+        "calendars": {"office": {"weekdays": ["09:00-17:00"]},
+                      "late": {"weekdays": ["07:00-10:00", "16:00-19:00"]}},
+        "roles": {"clerk": {"headcount": 3, "calendar": "office"},
+                  "senior": {"headcount": 2, "calendar": "late"}},
+        "steps": {
+            "intake": {"role": "clerk", "duration": {**exp, "mean": 0.3}, "next": "review"},
+            "review": {"role": "clerk", "duration": exp, "next": "approve", "alternatives": {
+                "senior": {"duration": {**exp, "mean": senior_mean}, "share": 0.3}}},
+            "approve": {"role": "senior", "duration": {**exp, "mean": 0.2}, "next": "done"},
+        },
+        "ends": {"done": {"success": True}},
+    })  # fmt: skip
+    trace = run_replication(model, Scenario(horizon_days=200, warmup_days=0), seed=3)
+    return trace_to_event_log(trace).drop(columns=[C.ROLE])
+
+
+def test_paces_are_measured_on_the_shift_of_who_did_the_work():
+    # the same pace on another shift: measured on the clerks' calendar, a senior's review
+    # paused from 19:00 to 07:00 counted 09:00-10:00 as work (3.8 h for 1 h), which made an
+    # alternative of the seniors and a note of a pace they do not have
+    cal = calibrate_model(clean_event_table(_shift_log(1.0), source="shifts"), seed=0)
+    review = cal.model.steps["review"]
+    assert "durations_by_role" not in (review.provenance or {})
+    assert review.alternatives == ()
+    assert review.duration.mean() == pytest.approx(1.0, rel=0.1)
+    # a faster pace on another shift: the note and provenance give the alternative's pace
+    cal = calibrate_model(clean_event_table(_shift_log(0.3), source="shifts"), seed=0)
+    review = cal.model.steps["review"]
+    (alt,) = review.alternatives
+    paces = review.provenance["durations_by_role"]
+    assert paces[alt.role]["mean_h"] == pytest.approx(0.3, rel=0.15)
+    assert paces[alt.role]["mean_h"] == pytest.approx(alt.duration.mean(), rel=0.05)
+    assert review.duration.mean() == pytest.approx(1.0, rel=0.1)

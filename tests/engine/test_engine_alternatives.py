@@ -295,6 +295,10 @@ def test_alternatives_survive_a_round_trip_through_the_model_file():
             {"roles": ["a", "b"], "alternatives": {"b": {"duration": fixed(1)}}},
             "only a step done by one person of one role",
         ),
+        (
+            {"alternatives": {"b": {"duration": fixed(1)}}},
+            r"one role can have alternatives, and this one has no role \(automated, or a timer\)",
+        ),
         ({"role": "a", "alternatives": {"b": {}}}, "steps.s.alternatives.b"),
         ({"role": "a", "alternatives": {"b": {"duration": fixed(1), "pace": 2}}}, "pace"),
         (
@@ -302,6 +306,11 @@ def test_alternatives_survive_a_round_trip_through_the_model_file():
             "add up to 1.2; at most 1",
         ),
         ({"role": "a", "alternatives": {"b": {"duration": fixed(1), "share": -1}}}, "share"),
+        (  # not read as a share of 1
+            {"role": "a", "alternatives": {"b": {"duration": fixed(1), "share": True}}},
+            r"steps\.s\.alternatives\.b\.share: expected a number, got True",
+        ),
+        ({"role": "a", "cost": True}, r"steps\.s\.cost: expected a number, got True"),
     ],
 )
 def test_bad_alternatives_are_named(step, message):

@@ -34,6 +34,22 @@ def test_staffing_bounds_follow_the_spread():
     assert staffing_bounds(39, 1, 0.5) == (19, 59)
     assert staffing_bounds(1, 1, 0.5) == (1, 2)  # a step needs the one person
     assert staffing_bounds(3, 2, 0.9) == (2, 6)
+    assert staffing_bounds(1, 0, 0.5, least=0) == (0, 2)  # a role that only stands in
+
+
+def test_a_role_that_only_stands_in_may_go_without_people():
+    """A role that does no step but may take one (an alternative) can have no people (it drops
+    out, its share goes to the step's own role): the search may ask whether it is needed."""
+    spec = {**TINY, "roles": {**TINY["roles"], "senior": {"headcount": 1}}}
+    review = {**TINY["steps"]["review"]}
+    review["alternatives"] = {"senior": {"duration": review["duration"], "share": 0.2}}
+    spec["steps"] = {**TINY["steps"], "review": review}
+    model = from_dict(spec)
+    space = staffing_space(model, spread=0.5)
+    assert space["staffing"]["senior"]["min"] == 0
+    assert space["staffing"][review["role"]]["min"] >= 1  # the roles that do steps keep one
+    searched = SearchSpace.from_dict(space, model)
+    assert searched.apply(model, {"staffing:senior": 0}).roles["senior"].headcount == 0
 
 
 def two_person_step():
