@@ -927,9 +927,7 @@ def calibrate_model(
         repeated[base]["durations"] = {**evidence, "own_fit": sorted(own)}
         own_fit |= own
     # steps people of another role do at another pace: that role's instances get a fit of
-    # their own (an alternative of the step), measured in its own calendar's working hours
-    role_of_resource = {m: rn for rn, r in roles.items() for m in r.members}
-    event_role = ev["resource"].map(role_of_resource).to_numpy(dtype=object)
+    # their own (an alternative of the step; ``work`` is in its own calendar's working hours)
     alt_durations: dict[str, dict[str, Distribution]] = {}
     alt_shares: dict[str, dict[str, dict[str, Any]]] = {}
     for a in activities:
@@ -948,26 +946,21 @@ def calibrate_model(
                 pooled[base] = fit(target, work[mb], ev_w[mb], *_tb(work_bound, mb)).distribution
             durations[a] = pooled[base]
         elif alts:
-            own = m & ~np.isin(event_role, alts)
+            own = m & ~np.isin(doer, alts)
             durations[a] = fit(
                 f"steps.{a}.duration", work[own], ev_w[own], *_tb(work_bound, own)
             ).distribution
             alt_shares[a] = first_choice_shares(
-                m, ready, s, e, event_role, [roles[r] for r in [act_role[a], *alts]]
+                m, ready, s, e, doer, [roles[r] for r in [act_role[a], *alts]]
             )
             alt_durations[a] = {}
             for r in alts:
-                sel = m & (event_role == r)
-                alt_work = working_time(roles[r].calendar, s[sel], e[sel])
+                sel = m & (doer == r)
                 alt_durations[a][r] = fit(
                     f"steps.{a}.alternatives.{r}.duration",
-                    alt_work,
+                    work[sel],
                     ev_w[sel],
-                    *(
-                        (None, None)
-                        if work_bound is None
-                        else (alt_work + work_slack[sel], case_code[sel])
-                    ),
+                    *_tb(work_bound, sel),
                 ).distribution
         else:
             durations[a] = fit(f"steps.{a}.duration", work[m], wm, *_tb(work_bound, m)).distribution
