@@ -19,7 +19,8 @@ Semantics worth knowing (also in the README):
   case goes to an alternative first with its ``share``, else to the own role; when nobody of
   that role is free, to the first free person of any of them; when nobody is, it queues with
   all of them at once (one event in several pools: the first release serves it, the other
-  pools skip it as they skip a request patience withdrew).
+  pools skip it as they skip a request patience withdrew). The hand-off delay is added when
+  the role the case is sent to first did not do its previous staffed step.
 * **Patience.** The patience clock starts when the case is ready for the step (after any hand-off
   delay) and stops when the (last) person is assigned. If it runs out first, the case leaves with
   the drop-off outcome ``abandoned`` at that step.
@@ -334,7 +335,6 @@ class Replication:
                 plan.alts = self._alternatives(s, plan, act_index[name], seed, replication)
                 if plan.alts is not None:  # its people come from _any_of, which knows calendars
                     plan.calendar = None
-                    plan.roleset = frozenset(a.roles[0] for a in plan.alts)
                 one = len(roles) == 1 and plan.patience is None and plan.alts is None
                 plan.single = plan.resources[0] if one else None
                 plan.free1 = plan.free[0] if one else None
@@ -579,7 +579,10 @@ class Replication:
                     node = p.next
                     continue
                 at_start[slot] = NAN  # waiting for its people
-                if p.handoff is not None and last is not None and p.roleset.isdisjoint(last):
+                # a step others may take: the role the case is sent to first decides the hand-off
+                order = None if p.alts is None else self._first_choice(p)
+                hands = p.roleset if order is None else order[0].roleset
+                if p.handoff is not None and last is not None and hands.isdisjoint(last):
                     h = p.handoff()
                     if h > 0:
                         yield env.timeout(h)
@@ -606,7 +609,7 @@ class Replication:
                             yield env.timeout(0)
                         now = env.now
                 if p.alts is not None:  # the first person free of any of several roles
-                    got = yield from self._any_of(p, slot, prio, rank, scale, deadline)
+                    got = yield from self._any_of(p, order, slot, prio, rank, scale, deadline)
                     if got is None:
                         return self._leave(cid, slot, p.idx, enabled)
                     w, start, end, a = got
@@ -714,20 +717,33 @@ class Replication:
                 self.c_value[cid] = self.end_value[node][seg]
                 return None
 
-    def _any_of(self, p: _StepPlan, slot: int, prio: float, rank: int, scale: float, deadline):
-        """Get step ``p`` done by the first person free of any of its roles (``p.alts``: its
-        own role first, unless the case goes to an alternative first by the alternatives'
-        shares). A role counts only while its shift is open; when nobody is free, the
+    def _first_choice(self, p: _StepPlan) -> list[_StepPlan]:
+        """The roles of step ``p`` (``p.alts``) in the order a case asks them: the one it is
+        sent to first (by the alternatives' shares; else the own role), then the others."""
+        order = p.alts
+        if p.alt_cum is not None:
+            k = bisect.bisect_right(p.alt_cum, p.alt_draw()) + 1
+            if k < len(order):
+                order = [order[k], *order[:k], *order[k + 1 :]]
+        return order
+
+    def _any_of(
+        self,
+        p: _StepPlan,
+        order: list[_StepPlan],
+        slot: int,
+        prio: float,
+        rank: int,
+        scale: float,
+        deadline,
+    ):
+        """Get step ``p`` done by the first person free of any of its roles, asked in ``order``
+        (``_first_choice``). A role counts only while its shift is open; when nobody is free, the
         case queues with every role at once and the first release serves it (and a role whose
         shift opens later with somebody free takes it then). Returns ``(person, start, end,
         role's plan)`` once the work is done, or None when patience ran out."""
         env = self.env
         offset = self.offset
-        order = p.alts
-        if p.alt_cum is not None:  # the role this case goes to first, by the shares
-            k = bisect.bisect_right(p.alt_cum, p.alt_draw()) + 1
-            if k < len(order):
-                order = [order[k], *order[:k], *order[k + 1 :]]
         while True:
             now = env.now
             week_now = now + offset

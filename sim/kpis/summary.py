@@ -388,8 +388,9 @@ def _bottleneck(
         "queue_share": queue,
         "waiting_share": _ci(summary, f"waiting_share:{b}"),
         "waiting_mean": _ci(summary, f"waiting_mean:{b}"),
-        "roles": {
-            r: (_ci(summary, f"utilisation:{r}") or {}).get("mean") for r in model.steps[b].roles
+        "roles": {  # its own roles, then those that may take it (alternatives)
+            r: (_ci(summary, f"utilisation:{r}") or {}).get("mean")
+            for r in dict.fromkeys(model.steps[b].all_roles)
         },
     }
 

@@ -316,3 +316,28 @@ def test_alternatives_survive_a_round_trip_through_the_model_file():
 def test_bad_alternatives_are_named(step, message):
     with pytest.raises(ModelError, match=message):
         build({"s": {"duration": fixed(1.0), "next": DONE, **step}}, roles={"a": 1, "b": 1})
+
+
+def test_the_role_a_case_is_sent_to_first_decides_the_hand_off():
+    # x does a, y does b; a hand-off of 1 h when b's role did not do a. An alternative x on b
+    # that takes no case first (share 0) changes nothing: the case is sent to y, which did not
+    # do a, so it waits the hand-off as before. Sent to x first (share 1), it is x's own work:
+    # no hand-off.
+    def model(alternatives):
+        return build(
+            {
+                "a": {"role": "x", "duration": fixed(1.0), "next": "b"},
+                "b": {"role": "y", "duration": fixed(1.0), "next": DONE, **alternatives},
+            },
+            roles={"x": 1, "y": 1},
+            interarrival=fixed(5.0),
+            handoff_delay=fixed(1.0),
+        )
+
+    plain = rows(first_cases(model({}), 3))
+    assert [r[4] - r[3] for r in plain if r[1] == "b"] == [1.0, 1.0, 1.0]
+    share_0 = {"alternatives": {"x": {"duration": fixed(1.0), "share": 0}}}
+    assert rows(first_cases(model(share_0), 3)) == plain
+    share_1 = {"alternatives": {"x": {"duration": fixed(1.0), "share": 1}}}
+    taken = [r for r in rows(first_cases(model(share_1), 3)) if r[1] == "b"]
+    assert [(r[2], r[4] - r[3]) for r in taken] == [("x_1", 0.0)] * 3

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sim.engine import run_replications
 from sim.kpis import kpi_report, kpi_table
-from sim.model.io import from_dict
+from sim.model.io import from_dict, to_dict
 from sim.model.scenario import Scenario
 
 
@@ -49,3 +49,14 @@ def test_two_equal_stations_are_tied():
 def test_a_clearly_busier_station_stands_alone():
     b = bottleneck(tandem(0.85, 0.3))
     assert b["step"] == "a" and b["tied_with"] == []
+
+
+def test_the_roles_that_may_take_the_bottleneck_are_named_with_its_own():
+    # a helper of another role takes a's cases when ra's person is busy (slowly): a stays
+    # where cases queue, and the helper's utilisation is named beside ra's
+    spec = to_dict(tandem(0.9, 0.3))
+    spec["roles"]["helper"] = {"headcount": 1}
+    spec["steps"]["a"]["alternatives"] = {"helper": {"duration": {"dist": "fixed", "value": 3}}}
+    b = bottleneck(from_dict(spec))
+    assert b["step"] == "a" and list(b["roles"]) == ["ra", "helper"]
+    assert b["roles"]["helper"] > 0
