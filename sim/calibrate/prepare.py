@@ -123,6 +123,13 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
     else:
         ev["resource"] = None
         notes.append("no resource column: every activity is treated as automated")
+    if C.ROLE in raw.columns and raw[C.ROLE].notna().any():
+        n_roles = int(raw[C.ROLE].nunique())
+        notes.append(
+            f"the log's role column ({n_roles} value{'s' if n_roles != 1 else ''}) is not used: "
+            "roles are discovered from the activities each resource does (sim.calibrate.staff), "
+            "so compare the model's roles and their members with it"
+        )
     has_outcome = C.OUTCOME in raw.columns and raw[C.OUTCOME].notna().any()
     if has_outcome:
         out = raw[C.OUTCOME].reset_index(drop=True)

@@ -190,3 +190,11 @@ def test_paces_are_measured_on_the_shift_of_who_did_the_work():
     assert paces[alt.role]["mean_h"] == pytest.approx(0.3, rel=0.15)
     assert paces[alt.role]["mean_h"] == pytest.approx(alt.duration.mean(), rel=0.05)
     assert review.duration.mean() == pytest.approx(1.0, rel=0.1)
+
+
+def test_a_role_column_of_the_log_is_said_to_be_unused():
+    log = _log(1.0).assign(**{C.ROLE: lambda d: d[C.RESOURCE].str[0]})  # 'c' or 's'
+    cal = calibrate_model(clean_event_table(log, source="paces"), seed=0)
+    assert any(n.startswith("the log's role column (2 values) is not used") for n in cal.notes)
+    cal = calibrate_model(clean_event_table(_log(1.0), source="paces"), seed=0)
+    assert not any("role column" in n for n in cal.notes)
