@@ -370,7 +370,7 @@ def _step(where: str, name: str, spec: Any) -> Step:
 
 
 def _alternatives(where: str, spec: Any) -> tuple[Alternative, ...]:
-    """``alternatives: {role: {duration: ..., provenance: ...}}`` of a step."""
+    """``alternatives: {role: {duration: ..., share: ..., provenance: ...}}`` of a step."""
     out = []
     for role, alt in _mapping(where, spec, allow_none=True).items():
         w = f"{where}.{role}"

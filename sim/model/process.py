@@ -81,7 +81,7 @@ class Step:
     # timers only: the duration is working time of this calendar ("2 business days"); staffed
     # steps work on their roles' calendars
     calendar: str | None = None
-    # other roles that may take the step when nobody of ``roles[0]`` is free (one-role steps)
+    # other roles that may take a one-role step, each at its own pace (see ``Alternative``)
     alternatives: tuple[Alternative, ...] = ()
 
     @property

@@ -190,8 +190,8 @@ def offered_load(
     the others (more), and a step of several roles whose calendars overlap only in part (it
     can work only in the shared hours), and the cases an alternative of a step takes because
     nobody of the role a case went to first was free (each alternative is counted for its
-    ``share`` of the cases, the own role for the rest). Raises ``ValueError`` for routing where cases can loop
-    for ever.
+    ``share`` of the cases, the own role for the rest). Raises ``ValueError`` for routing where
+    cases can loop for ever.
     """
     staffing = staffing or {}
     factor = model.time_factor
