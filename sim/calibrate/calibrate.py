@@ -366,6 +366,7 @@ def check_calibration_options(
     truncation: str = "auto",
     max_repeats: int = 8,
     criterion: str = "aic",
+    roles_from: str = "auto",
 ) -> None:
     """Raise ``ConfigError`` naming the first of ``calibrate_model``'s options that is out of range
     (callers check before reading a large log; ``calibrate_model`` checks again)."""
@@ -381,6 +382,8 @@ def check_calibration_options(
         )
     if delay_time not in ("clock", "working"):
         raise ConfigError(f"delay_time must be 'clock' or 'working', got {delay_time!r}")
+    if roles_from not in ("auto", "resources"):
+        raise ConfigError(f"roles_from must be 'auto' or 'resources', got {roles_from!r}")
     if truncation not in ("auto", "on", "off"):
         raise ConfigError(f"truncation must be 'auto', 'on' or 'off', got {truncation!r}")
     if not isinstance(max_repeats, int) or max_repeats < 1:
@@ -471,6 +474,7 @@ def calibrate_model(
     parallel_threshold: float = 0.05,
     role_similarity: float = 0.7,
     calendar_threshold: float = 0.1,
+    roles_from: str = "auto",
     extraneous_delays: bool = True,
     delay_method: str = "pool",
     delay_time: str = "clock",
@@ -516,6 +520,10 @@ def calibrate_model(
       (the loan application's AML check, credit check and appraisal overlap in 9-20 % of cases;
       no sequential pair of the public logs overlaps in even 1 %).
     * ``role_similarity``, ``calendar_threshold``: see ``sim.calibrate.staff``.
+    * ``roles_from``: ``"auto"`` (default) takes the roles of the log's role column where it
+      names one for every resource (each resource in the role of most of its events), and
+      otherwise groups resources with similar activity profiles (``role_similarity``);
+      ``"resources"`` always groups them.
     * ``extraneous_delays``: model waits not explained by closed shifts and contention as timer
       steps ``delay:<activity>`` (added where at least ``min_delay_share`` of instances have one).
       ``delay_method="pool"`` (default) explains waiting only while every member of the role is
@@ -573,6 +581,7 @@ def calibrate_model(
         truncation=truncation,
         max_repeats=max_repeats,
         criterion=criterion,
+        roles_from=roles_from,
     )
     fam = tuple(families) if families is not None else None
     timings: dict[str, float] = {}
@@ -706,8 +715,12 @@ def calibrate_model(
 
     # ---- staff
     t = time.perf_counter()
+    given = _given_roles(p, ev_log, roles_from, notes)
     roles, act_role = discover_roles(
-        ev_log, role_similarity=role_similarity, calendar_threshold=calendar_threshold
+        ev_log,
+        role_similarity=role_similarity,
+        calendar_threshold=calendar_threshold,
+        given=given,
     )
     act_role = {st: act_role[a] for st, a in step_activity.items() if a in act_role}
     timings["staff"] = time.perf_counter() - t
@@ -1233,6 +1246,39 @@ def calibrate_model(
 ESTIMATED = "estimated"
 """The mark of a value that rests on start times estimated from completions (``start_times``:
 in a step's and a distribution's provenance in model.yaml, a column of fits.csv)."""
+
+
+def _given_roles(
+    p: Prepared, events: pd.DataFrame, roles_from: str, notes: list[str]
+) -> dict[str, str] | None:
+    """The resources' roles from the log's role column, when ``roles_from`` lets them be used
+    and they name one for every resource of ``events``; what was done is said in ``notes``."""
+    known = p.resource_roles
+    if not known:
+        return None
+    staffed = {str(r) for r in pd.unique(events["resource"].dropna())}
+    values = sorted({known[r] for r in staffed if r in known})
+    if roles_from == "resources":
+        notes.append(
+            f"the log's role column ({len(values)} roles) is not used "
+            "(calibration.roles_from=resources): roles group resources with similar activities"
+        )
+        return None
+    unnamed = sorted(staffed - set(known))
+    if unnamed:
+        notes.append(
+            f"the log's role column names no role for {len(unnamed)} resource(s) ("
+            + ", ".join(unnamed[:5])
+            + (", ..." if len(unnamed) > 5 else "")
+            + "), so it is not used: roles group resources with similar activities"
+        )
+        return None
+    notes.append(
+        f"roles from the log's role column: {', '.join(values[:10])}"
+        + (", ..." if len(values) > 10 else "")
+        + " (calibration.roles_from=resources groups resources by their activities instead)"
+    )
+    return {r: known[r] for r in staffed}
 
 
 def _role_pace_note(

@@ -59,6 +59,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,19 +181,32 @@ def discover_roles(
     *,
     role_similarity: float = 0.7,
     calendar_threshold: float = 0.1,
+    given: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, RoleFit], dict[str, str]]:
     """Roles and the role of each staffed activity (see the module docstring).
+
+    ``given``: resource -> role, from the log (its role column), naming a role for every
+    resource of ``events``: those roles, under those names, instead of groups of resources with
+    similar activity profiles (a role that is the main one of no activity still joins the role
+    whose activities its people do most, as it would sit idle in a simulation).
 
     Returns ``(roles by name, activity -> role name)``; activities never done by a named resource
     are automated (not in the mapping).
     """
-    clusters = cluster_resources(events, role_similarity=role_similarity)
+    staffed = events[events["resource"].notna()]
+    if given:
+        ids = {name: k for k, name in enumerate(sorted(set(given.values())), start=1)}
+        clusters = {str(r): ids[given[str(r)]] for r in pd.unique(staffed["resource"])}
+        names = {k: name for name, k in ids.items()}
+    else:
+        clusters = cluster_resources(events, role_similarity=role_similarity)
+        names = {}
     if not clusters:
         return {}, {}
     span = (float(events["start"].min()), float(events["end"].max()))
-    staffed = events[events["resource"].notna()]
     res_counts = pd.crosstab(staffed["resource"], staffed["activity"])
-    clusters = _without_idle_roles(clusters, res_counts)
+    if not given:
+        clusters = _without_idle_roles(clusters, res_counts)
     cl = staffed["resource"].map(clusters)
     counts = pd.crosstab(staffed["activity"], cl)  # activity x cluster
     main = counts.idxmax(axis=1)  # activity -> main cluster
@@ -210,7 +224,7 @@ def discover_roles(
     roles: dict[str, RoleFit] = {}
     act_role: dict[str, str] = {}
     for k, c in enumerate(role_clusters, start=1):
-        name = f"role_{k}"
+        name = names.get(c, f"role_{k}")
         mem = sorted(members[c])
         ev_role = staffed[staffed["activity"].isin(acts_of[c])]
         coverage = {
@@ -238,7 +252,11 @@ def discover_roles(
                 "headcount_from": staff_prov,
                 "activities": list(acts_of[c]),
                 "coverage": coverage,
-                "role_similarity": role_similarity,
+                **(
+                    {"from": "the log's role column"}
+                    if given
+                    else {"role_similarity": role_similarity}
+                ),
                 "calendar": cal_prov,
                 "hourly_cost_note": COST_NOTE,
             },

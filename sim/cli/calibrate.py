@@ -70,6 +70,7 @@ CONFIG_KEYS = {
             "truncation",
             "max_repeats",
             "criterion",
+            "roles_from",
         )
     },
 }
@@ -170,6 +171,7 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "truncation": config_str(cfg, "calibration.truncation"),
         "max_repeats": config_int(cfg, "calibration.max_repeats", minimum=1),
         "criterion": config_str(cfg, "calibration.criterion"),
+        "roles_from": config_str(cfg, "calibration.roles_from"),
     }
     check_calibration_options(**calibration)
     read_options(cfg)

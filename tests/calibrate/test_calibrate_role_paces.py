@@ -192,9 +192,37 @@ def test_paces_are_measured_on_the_shift_of_who_did_the_work():
     assert review.duration.mean() == pytest.approx(1.0, rel=0.1)
 
 
-def test_a_role_column_of_the_log_is_said_to_be_unused():
-    log = _log(1.0).assign(**{C.ROLE: lambda d: d[C.RESOURCE].str[0]})  # 'c' or 's'
+def test_the_roles_of_a_role_column_of_the_log_are_taken():
+    # clerks c1-c3 are 'clerk', seniors s1, s2 'senior' in the log: those roles, by name
+    log = _log(1.0)
+    log[C.ROLE] = log[C.RESOURCE].str[0].map({"c": "clerk", "s": "senior"})
     cal = calibrate_model(clean_event_table(log, source="paces"), seed=0)
-    assert any(n.startswith("the log's role column (2 values) is not used") for n in cal.notes)
+    roles = cal.model.roles
+    assert set(roles) == {"clerk", "senior"}
+    assert roles["clerk"].members == ("c1", "c2", "c3") and roles["senior"].members == ("s1", "s2")
+    assert roles["clerk"].provenance["from"] == "the log's role column"
+    assert cal.model.steps["intake"].roles == ("clerk",)
+    assert any(n.startswith("roles from the log's role column: clerk, senior") for n in cal.notes)
+    # calibration.roles_from=resources: grouped by activities, and the column said unused
+    cal = calibrate_model(clean_event_table(log, source="paces"), seed=0, roles_from="resources")
+    assert set(cal.model.roles) == {"role_1", "role_2"}
+    assert any("role column (2 roles) is not used" in n for n in cal.notes)
+    # a resource without a role in the column: the column is not used, and that is said
+    log.loc[log[C.RESOURCE] == "s2", C.ROLE] = None
+    cal = calibrate_model(clean_event_table(log, source="paces"), seed=0)
+    assert set(cal.model.roles) == {"role_1", "role_2"}
+    assert any("names no role for 1 resource(s) (s2)" in n for n in cal.notes)
+    # no role column: nothing said
     cal = calibrate_model(clean_event_table(_log(1.0), source="paces"), seed=0)
     assert not any("role column" in n for n in cal.notes)
+
+
+def test_a_resource_in_several_roles_of_the_column_takes_the_role_of_most_of_its_events():
+    log = _log(1.0)
+    log[C.ROLE] = log[C.RESOURCE].str[0].map({"c": "clerk", "s": "senior"})
+    first_c1 = log.index[log[C.RESOURCE] == "c1"][0]
+    log.loc[first_c1, C.ROLE] = "senior"  # one event of c1's says senior
+    cal = calibrate_model(clean_event_table(log, source="paces"), seed=0)
+    assert "c1" in cal.model.roles["clerk"].members
+    assert any(n.startswith("1 resource(s) have several values in the role column (c1)")
+               for n in cal.notes)  # fmt: skip
