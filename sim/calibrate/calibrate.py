@@ -1278,6 +1278,14 @@ def _given_roles(
         + (", ..." if len(values) > 10 else "")
         + " (calibration.roles_from=resources groups resources by their activities instead)"
     )
+    several = [r for r in p.several_roles if r in staffed]
+    if several:
+        notes.append(
+            f"{len(several)} resource(s) have several values in the role column ("
+            + ", ".join(several[:5])
+            + (", ..." if len(several) > 5 else "")
+            + "): each is taken in the role of most of its events"
+        )
     return {r: known[r] for r in staffed}
 
 

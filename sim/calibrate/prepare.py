@@ -39,6 +39,7 @@ class Prepared:
     has_outcome: bool = False
     #: resource -> its role in the log's role column (empty without one): see ``_resource_roles``
     resource_roles: dict[str, str] = field(default_factory=dict)
+    several_roles: list[str] = field(default_factory=list)  # resources with several of them
     #: the open cases that had an activity in progress (``EventLog.in_progress_case_ids``): open
     #: for certain, where the others are the open-case rule's guess
     in_progress: set[str] = field(default_factory=set)
@@ -125,7 +126,7 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
     else:
         ev["resource"] = None
         notes.append("no resource column: every activity is treated as automated")
-    resource_roles = _resource_roles(raw, notes)
+    resource_roles, several_roles = _resource_roles(raw)
     has_outcome = C.OUTCOME in raw.columns and raw[C.OUTCOME].notna().any()
     if has_outcome:
         out = raw[C.OUTCOME].reset_index(drop=True)
@@ -181,30 +182,25 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
         notes=notes,
         has_outcome=bool(has_outcome),
         resource_roles=resource_roles,
+        several_roles=several_roles,
     )
 
 
-def _resource_roles(raw: pd.DataFrame, notes: list[str]) -> dict[str, str]:
-    """Resource -> its role in the log's role column (the one on most of its events; a note
-    names the resources with several), empty without such a column."""
+def _resource_roles(raw: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
+    """Resource -> its role in the log's role column (the one on most of its events), and the
+    resources with several; empty without such a column."""
     if C.ROLE not in raw.columns or C.RESOURCE not in raw.columns:
-        return {}
+        return {}, []
     pairs = pd.DataFrame({"resource": raw[C.RESOURCE], "role": raw[C.ROLE]}).dropna()
     if pairs.empty:
-        return {}
+        return {}, []
     pairs = pairs.astype(str)
     counts = pairs.groupby(["resource", "role"]).size().sort_values(ascending=False, kind="stable")
     first = counts.reset_index().drop_duplicates("resource")
     several = pairs.groupby("resource")["role"].nunique()
-    several = sorted(several[several > 1].index)
-    if several:
-        notes.append(
-            f"{len(several)} resource(s) have several values in the role column ("
-            + ", ".join(several[:5])
-            + (", ..." if len(several) > 5 else "")
-            + "): each is taken in the role of most of its events"
-        )
-    return dict(zip(first["resource"], first["role"], strict=True))
+    return dict(zip(first["resource"], first["role"], strict=True)), sorted(
+        several[several > 1].index
+    )
 
 
 def case_outcomes(p: Prepared) -> pd.Series:
