@@ -104,7 +104,16 @@ OPEN_MAPPINGS = tuple(f"{k}{sep}" for k in OPEN_MAPPING_KEYS for sep in (".", "=
 TEXT_KEYS = tuple(
     f"{prefix}columns.{key}"
     for prefix in ("", "backtest.")
-    for key in ("case_id", "activity", "start", "end", "resource", "time_format", "timezone")
+    for key in (
+        "case_id",
+        "activity",
+        "start",
+        "end",
+        "resource",
+        "role",
+        "time_format",
+        "timezone",
+    )
 )
 # ... and lists of such text (activity names, resource placeholders): each item is quoted
 TEXT_LIST_KEYS = (

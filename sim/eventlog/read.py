@@ -92,6 +92,7 @@ KEY_ARGUMENT = {
     C.START: "start_key",
     C.END: "end_key",
     C.RESOURCE: "resource_key",
+    C.ROLE: "role_key",
 }
 REQUIRED_KEYS = (C.CASE, C.ACTIVITY, C.END)
 TIME_KEYS = (C.START, C.END, C.ENABLED)
@@ -651,6 +652,7 @@ def read_event_log(
     start_key: str | None = None,
     end_key: str | None = None,
     resource_key: str | None = None,
+    role_key: str | None = None,
     time_format: str | None = None,
     max_rows: int | None = None,
     end_activities: Iterable[str] | None = None,
@@ -664,7 +666,9 @@ def read_event_log(
     """Read a CSV (.csv, .csv.gz; .tsv, .tsv.gz tab-separated), XES (.xes, .xes.gz) or parquet
     event log and clean it.
 
-    Key columns are recognised automatically when a ``*_key`` is None (see ``CANDIDATES``).
+    Key columns are recognised automatically when a ``*_key`` is None (see ``CANDIDATES``);
+    ``role_key`` names the column of the resources' roles (``org:group``), which calibration
+    takes as the roles (``calibrate_model(roles_from=...)``).
     ``time_format`` is a ``strptime`` format for non-ISO timestamps, ``'epoch_s'`` /
     ``'epoch_ms'`` for Unix times (seconds / milliseconds since 1970-01-01 UTC), or ``'excel'``
     for Excel serial day numbers (days since 1899-12-30). ``max_rows`` bounds the rows
@@ -706,6 +710,7 @@ def read_event_log(
         C.START: start_key,
         C.END: end_key,
         C.RESOURCE: resource_key,
+        C.ROLE: role_key,
     }
     xes_types: dict[str, str] = {}
     if suffix in TEXT_SUFFIXES:
@@ -766,6 +771,7 @@ def clean_event_table(
     start_key: str | None = None,
     end_key: str | None = None,
     resource_key: str | None = None,
+    role_key: str | None = None,
     time_format: str | None = None,
     end_activities: Iterable[str] | None = None,
     open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
@@ -785,6 +791,7 @@ def clean_event_table(
         C.START: start_key,
         C.END: end_key,
         C.RESOURCE: resource_key,
+        C.ROLE: role_key,
     }
     return _clean(
         table,

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sim.cli.calibrate import config_key_text
 from tests.conftest import sim_in
@@ -742,3 +743,31 @@ def test_an_empty_end_column_of_the_held_out_log_names_its_key(tmp_path):
         in (res.stderr)
     )
     assert "(pass backtest.columns.end= to name another column)" in res.stderr
+
+
+def test_a_role_column_named_otherwise_is_mapped_by_columns_role(tmp_path):
+    """columns.role names the column of the resources' roles (XES logs often call it
+    org:group): calibration takes those roles, named so."""
+    text = small_log(tmp_path / "teams.csv").read_text().splitlines()
+    text = [text[0] + ",Team"] + [
+        ln + (",Front" if ln.endswith("r1") else ",Back") for ln in text[1:]
+    ]
+    log = tmp_path / "teams.csv"
+    log.write_text("\n".join(text) + "\n")
+    res = calibrate_only(log, tmp_path / "a", "columns.role=Team")
+    assert res.returncode == 0, res.stderr
+    model = yaml.safe_load((tmp_path / "a" / "model.yaml").read_text())
+    assert set(model["roles"]) == {"Front", "Back"}
+    assert model["steps"]["a"]["role"] == "Front" and model["steps"]["b"]["role"] == "Back"
+    assert "roles from the log's role column: Back, Front" in res.stdout + res.stderr
+    # unmapped, the column is an attribute like any other: roles are grouped by activities
+    res = calibrate_only(log, tmp_path / "b")
+    assert res.returncode == 0, res.stderr
+    assert set(yaml.safe_load((tmp_path / "b" / "model.yaml").read_text())["roles"]) == {
+        "role_1",
+        "role_2",
+    }
+    # a column that is not in the file is named with the columns found
+    res = calibrate_only(log, tmp_path / "c", "columns.role=Group")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "column 'Group' given as columns.role= is not in the file" in res.stderr
