@@ -1248,6 +1248,11 @@ ESTIMATED = "estimated"
 in a step's and a distribution's provenance in model.yaml, a column of fits.csv)."""
 
 
+def _some(names: list[str], k: int = 5) -> str:
+    """The first ``k`` of ``names``, comma-separated, with ``...`` when there are more."""
+    return ", ".join(names[:k]) + (", ..." if len(names) > k else "")
+
+
 def _given_roles(
     p: Prepared, events: pd.DataFrame, roles_from: str, notes: list[str]
 ) -> dict[str, str] | None:
@@ -1267,24 +1272,20 @@ def _given_roles(
     unnamed = sorted(staffed - set(known))
     if unnamed:
         notes.append(
-            f"the log's role column names no role for {len(unnamed)} resource(s) ("
-            + ", ".join(unnamed[:5])
-            + (", ..." if len(unnamed) > 5 else "")
-            + "), so it is not used: roles group resources with similar activities"
+            f"the log's role column names no role for {len(unnamed)} resource(s) "
+            f"({_some(unnamed)}), so it is not used: roles group resources with similar "
+            "activities"
         )
         return None
     notes.append(
-        f"roles from the log's role column: {', '.join(values[:10])}"
-        + (", ..." if len(values) > 10 else "")
-        + " (calibration.roles_from=resources groups resources by their activities instead)"
+        f"roles from the log's role column: {_some(values, 10)} "
+        "(calibration.roles_from=resources groups resources by their activities instead)"
     )
     several = [r for r in p.several_roles if r in staffed]
     if several:
         notes.append(
-            f"{len(several)} resource(s) have several values in the role column ("
-            + ", ".join(several[:5])
-            + (", ..." if len(several) > 5 else "")
-            + "): each is taken in the role of most of its events"
+            f"{len(several)} resource(s) have several values in the role column "
+            f"({_some(several)}): each is taken in the role of most of its events"
         )
     return {r: known[r] for r in staffed}
 
