@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 from sim.calibrate import calibrate_model, check_calibration_options, list_outcomes
 from sim.calibrate.backtest import backtest
 from sim.calibrate.backtest_reading import held_out_extract_note
+from sim.cli.column_keys import COLUMN_TEXT_KEYS
 from sim.cli.common import (
     config_bool,
     config_float,
@@ -78,18 +79,7 @@ CONFIG_KEYS = {
 _ARGUMENT = re.compile(r"(?<![\w.:'])(" + "|".join(CONFIG_KEYS) + r")(?=\s*=|\s+must\b)")
 #: The keys of ``columns`` that say how to read a log, which ``backtest.columns`` sets for the
 #: held-out log (``columns.max_rows`` is the run's memory budget, shared by both logs).
-READ_KEYS = (
-    "case_id",
-    "activity",
-    "start",
-    "end",
-    "resource",
-    "role",
-    "time_format",
-    "timezone",
-    "encoding",
-    "no_resource",
-)
+READ_KEYS = (*COLUMN_TEXT_KEYS, "encoding", "no_resource")
 # the library's arguments that read the held-out log, named by the backtest.columns key
 HELD_OUT_KEYS = {
     arg: f"backtest.{key}"

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from sim.cli.column_keys import COLUMN_TEXT_KEYS
 from sim.errors import SimError, did_you_mean, redact
 
 COMMANDS: dict[str, str] = {
@@ -102,18 +103,7 @@ OPEN_MAPPINGS = tuple(f"{k}{sep}" for k in OPEN_MAPPING_KEYS for sep in (".", "=
 # paths are, without expanding '~', so `columns.activity=Tätigkeit` or a strptime format with a
 # space is read as typed (Hydra's grammar refuses letters outside ASCII unquoted).
 TEXT_KEYS = tuple(
-    f"{prefix}columns.{key}"
-    for prefix in ("", "backtest.")
-    for key in (
-        "case_id",
-        "activity",
-        "start",
-        "end",
-        "resource",
-        "role",
-        "time_format",
-        "timezone",
-    )
+    f"{prefix}columns.{key}" for prefix in ("", "backtest.") for key in COLUMN_TEXT_KEYS
 )
 # ... and lists of such text (activity names, resource placeholders): each item is quoted
 TEXT_LIST_KEYS = (

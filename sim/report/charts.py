@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.layout_engine import LayoutEngine
 
+from sim.calibrate.staff import working_time
 from sim.kpis.summary import SATURATED
 from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
 from sim.model.views import TARGET_UTILISATION
@@ -1371,9 +1372,7 @@ def fits_from_instances(
         out[own_fit_name(str(a), step.roles[0])] = (v[mine], step.duration)
         for alt in step.alternatives:
             sel = who == alt.role
-            if {"start", "end"} <= set(g.columns):
-                from sim.calibrate.staff import working_time
-
+            if {"start", "end"} <= set(g.columns):  # as calibration measured them
                 w = working_time(
                     model.calendar_of(alt.role),
                     g["start"].to_numpy(dtype=float)[sel],
