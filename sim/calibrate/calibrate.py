@@ -60,6 +60,7 @@ from sim.calibrate.staff import (
     durations_by_role,
     first_choice_shares,
     observed_days,
+    slots_per_hour,
     working_time,
 )
 from sim.calibrate.truncation import (
@@ -360,6 +361,7 @@ def check_calibration_options(
     rare_path_threshold: float = 0.0,
     parallel_threshold: float = 0.05,
     calendar_threshold: float = 0.1,
+    calendar_minutes: int = 30,
     role_similarity: float = 0.7,
     delay_method: str = "pool",
     delay_time: str = "clock",
@@ -374,6 +376,10 @@ def check_calibration_options(
         raise ConfigError(f"rare_path_threshold must be in [0, 1), got {rare_path_threshold}")
     if not 0.0 < calendar_threshold <= 1.0:
         raise ConfigError(f"calendar_threshold must be in (0, 1], got {calendar_threshold}")
+    try:
+        slots_per_hour(calendar_minutes)
+    except ValueError as e:
+        raise ConfigError(f"calendar_minutes must be {e}") from None
     if not 0.0 <= role_similarity <= 1.0:
         raise ConfigError(f"role_similarity must be in [0, 1], got {role_similarity}")
     if delay_method not in ("pool", "pool_anywhere", "resource"):
@@ -474,6 +480,7 @@ def calibrate_model(
     parallel_threshold: float = 0.05,
     role_similarity: float = 0.7,
     calendar_threshold: float = 0.1,
+    calendar_minutes: int = 30,
     roles_from: str = "auto",
     extraneous_delays: bool = True,
     delay_method: str = "pool",
@@ -519,7 +526,7 @@ def calibrate_model(
       of different lengths overlap only sometimes and nearly always start in the same order
       (the loan application's AML check, credit check and appraisal overlap in 9-20 % of cases;
       no sequential pair of the public logs overlaps in even 1 %).
-    * ``role_similarity``, ``calendar_threshold``: see ``sim.calibrate.staff``.
+    * ``role_similarity``, ``calendar_threshold``, ``calendar_minutes``: see ``sim.calibrate.staff``.
     * ``roles_from``: ``"auto"`` (default) takes the roles of the log's role column where it
       names one for every resource (each resource in the role of most of its events), and
       otherwise groups resources with similar activity profiles (``role_similarity``);
@@ -575,6 +582,7 @@ def calibrate_model(
         rare_path_threshold=rare_path_threshold,
         parallel_threshold=parallel_threshold,
         calendar_threshold=calendar_threshold,
+        calendar_minutes=calendar_minutes,
         role_similarity=role_similarity,
         delay_method=delay_method,
         delay_time=delay_time,
@@ -720,6 +728,7 @@ def calibrate_model(
         ev_log,
         role_similarity=role_similarity,
         calendar_threshold=calendar_threshold,
+        calendar_minutes=calendar_minutes,
         given=given,
     )
     act_role = {st: act_role[a] for st, a in step_activity.items() if a in act_role}
@@ -1196,6 +1205,7 @@ def calibrate_model(
             "parallel_threshold": parallel_threshold,
             "role_similarity": role_similarity,
             "calendar_threshold": calendar_threshold,
+            "calendar_minutes": calendar_minutes,
             "extraneous_delays": extraneous_delays,
             "delay_method": delay_method,
             "delay_time": delay_time,

@@ -30,13 +30,14 @@ WEEK = 168.0
 
 
 def office_events(weeks: int, *, extra: list[tuple[float, float]] = ()) -> pd.DataFrame:
-    """One 20-minute activity starting at every office hour (Mon-Fri 9-17) for ``weeks`` weeks,
-    plus ``extra`` (start, end) pairs, in hours since a Monday 00:00."""
+    """Two 20-minute activities in every office hour (Mon-Fri 9-17), at :06 and :36, for
+    ``weeks`` weeks, plus ``extra`` (start, end) pairs, in hours since a Monday 00:00."""
     rows = [
-        (w * WEEK + d * 24.0 + h + 0.1, w * WEEK + d * 24.0 + h + 0.43)
+        (w * WEEK + d * 24.0 + h + m, w * WEEK + d * 24.0 + h + m + 0.33)
         for w in range(weeks)
         for d in range(5)
         for h in range(9, 17)
+        for m in (0.1, 0.6)
     ]
     rows += list(extra)
     s, e = np.array(rows).T
@@ -50,10 +51,14 @@ def test_an_hour_seen_in_one_week_only_stays_closed():
     assert cal.weekly_total == pytest.approx(40.0)
     assert cal.rate_at(17.5) == 0.0 and cal.rate_at(16.5) == 1.0
     assert "in 2 or more" in prov["rule"]
-    # seen in two weeks, it is a pattern: the hour opens
+    # seen in two weeks, it is a pattern: its half hour opens (its hour, in slots of an hour)
     again = (4 * WEEK + 17.0, 4 * WEEK + 24.0 + 9.5)
     cal2, _ = discover_calendar(office_events(7, extra=[sporadic, again]))
-    assert cal2.weekly_total == pytest.approx(41.0) and cal2.rate_at(17.5) == 1.0
+    assert cal2.weekly_total == pytest.approx(40.5) and cal2.rate_at(17.25) == 1.0
+    assert cal2.rate_at(17.75) == 0.0
+    cal3, prov3 = discover_calendar(office_events(7, extra=[sporadic, again]), slot_minutes=60)
+    assert cal3.weekly_total == pytest.approx(41.0) and cal3.rate_at(17.75) == 1.0
+    assert prov3["slot_minutes"] == 60 and prov["slot_minutes"] == 30
 
 
 # Office clerks (Mon-Fri 9-17) hand each case to a customer, who takes about a day of clock time
@@ -259,3 +264,68 @@ def test_ends_of_activities_closed_overnight_neither_open_hours_nor_make_work_go
     clock_s, why_s = works_on_the_clock(spread, cal_s)
     assert clock_s, why_s
     assert "ended_by_a_batch" not in why_s
+
+
+# A lawyer with a lunch break from 12:30 to 13:30 and clerks on a shift from 08:30: whole hours
+# read both as open time (QA #7: a simulated CRM office of 35 hours calibrated as 40).
+HALF_HOURS_TRUTH = {
+    "name": "half-hour shifts",
+    "start": "register",
+    "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+    "calendars": {
+        "office": {"weekdays": ["09:00-12:30", "13:30-17:00"]},
+        "early": {"weekdays": ["08:30-16:30"]},
+    },
+    "roles": {
+        "clerk": {"headcount": 3, "calendar": "early"},
+        "lawyer": {"headcount": 1, "calendar": "office"},
+    },
+    "steps": {
+        "register": {
+            "role": "clerk",
+            "duration": {"dist": "gamma", "mean": 0.4, "std": 0.2},
+            "next": "legal_check",
+        },
+        "review": {
+            "role": "lawyer",
+            "duration": {"dist": "gamma", "mean": 0.6, "std": 0.3},
+            "next": "done",
+        },
+    },
+    "decisions": {
+        "legal_check": {"branches": {"review": 0.2, "done": 0.8}}
+    },
+    "ends": {"done": {"success": True}},
+}
+
+
+@pytest.fixture(scope="module")
+def half_hours_log():
+    model = from_dict(HALF_HOURS_TRUTH)
+    trace = run_replication(model, Scenario(horizon_days=140, warmup_days=0), seed=5)
+    return trace_to_event_log(trace)
+
+
+def test_a_lunch_break_and_a_shift_from_0830_are_found_in_half_hours(half_hours_log):
+    from sim.model.calendar import calendar_to_dict
+
+    model = calibrate_model(half_hours_log, seed=0).model
+    lawyer = model.roles[model.steps["review"].roles[0]]
+    clerk = model.roles[model.steps["register"].roles[0]]
+    assert calendar_to_dict(model.calendar_of(lawyer.name))["wednesday"] == [
+        "09:00-12:30",
+        "13:30-17:00",
+    ]
+    assert calendar_to_dict(model.calendar_of(clerk.name))["monday"] == ["08:30-16:30"]
+    assert model.calendar_of(lawyer.name).weekly_total == pytest.approx(35.0)
+    assert model.calendar_of(clerk.name).weekly_total == pytest.approx(40.0)
+    assert lawyer.provenance["calendar"]["slots_closed_in_open_hours"] == 10
+    # the lunch hour is no longer counted as work in the reviews that span it
+    lo, hi = model.steps["review"].duration.provenance["mean_ci95"]
+    assert lo <= 0.6 <= hi
+    # in whole hours the lunch hour is work and the clerks start at 08:00
+    hourly = calibrate_model(half_hours_log, seed=0, calendar_minutes=60).model
+    assert hourly.calendar_of(hourly.steps["review"].roles[0]).weekly_total == pytest.approx(40.0)
+    assert hourly.calendar_of(hourly.steps["register"].roles[0]).weekly_total == pytest.approx(45.0)
+    lo60, _ = hourly.steps["review"].duration.provenance["mean_ci95"]
+    assert lo60 > 0.6  # reviews across lunch an hour too long

@@ -57,6 +57,14 @@ def small_log(path: Path, *, cases: int = 40, prefix: str = "", case_offset: int
         ("backtest.train_fraction=1.0", "backtest.train_fraction: expected a share strictly"),
         ("calibration.criterion=xyz", "calibration.criterion must be 'aic' or 'bic'"),
         ("calibration.parallel_threshold=-1", "calibration.parallel_threshold must be in [0, 1]"),
+        (
+            "calibration.calendar_minutes=7",
+            "calibration.calendar_minutes must be minutes that divide an hour (1, 2, 3",
+        ),
+        (
+            "calibration.calendar_minutes=0",
+            "calibration.calendar_minutes: expected an integer >= 1",
+        ),
         ("workers=-1", "workers: expected an integer >= 1 or null, got -1"),
         (
             "cleaning.date_only_duplicates=maybe",
