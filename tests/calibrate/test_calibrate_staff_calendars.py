@@ -292,9 +292,7 @@ HALF_HOURS_TRUTH = {
             "next": "done",
         },
     },
-    "decisions": {
-        "legal_check": {"branches": {"review": 0.2, "done": 0.8}}
-    },
+    "decisions": {"legal_check": {"branches": {"review": 0.2, "done": 0.8}}},
     "ends": {"done": {"success": True}},
 }
 
