@@ -365,6 +365,7 @@ def discover_calendar(
             np.repeat(open_h & known, per_hour),
             threshold,
             per_day,
+            hour_active=_share_active(share_h[open_h & known] * max(n_days, 1), max(n_days, 1)),
         )
         days = observed_days(t)
         on_day = np.array([(s // per_day) in days for s in range(168 * per_hour)])
@@ -402,6 +403,7 @@ def discover_calendar(
             open_f,
             threshold,
             24 * per_hour,
+            hour_active=_share_active(weeks_seen[open_], exposure[open_]),
         )
         open_f = open_f & ~closed_f
         n_closed = int(closed_f.sum())
@@ -427,29 +429,39 @@ def discover_calendar(
 
 
 def closed_slots(
-    seen: np.ndarray, exposure: np.ndarray, open_: np.ndarray, threshold: float, per_day: int
+    seen: np.ndarray,
+    exposure: np.ndarray,
+    open_: np.ndarray,
+    threshold: float,
+    per_day: int,
+    *,
+    hour_active: float,
 ) -> np.ndarray:
     """Slots shorter than an hour, inside the hours found open, that are closed: a lunch break
     from 12:30 to 13:30, a shift that opens at 08:30, which whole hours read as open time.
 
     ``seen``: in how many weeks (days, for a short log) each slot had a start or end;
-    ``exposure``: how many it was covered by the log; ``per_day``: slots in a day. A slot that
+    ``exposure``: how many it was covered by the log; ``per_day``: slots in a day (a multiple
+    of 24). A slot that
     the hours' rule would open (active in ``threshold`` of its weeks and in 2 or more) stays
-    open. Otherwise ``q``, the share of its covered weeks in which an open slot was active, is
-    pooled over the open slots (active weeks, not events: a role that starts its backlog at
-    09:00 has many events then, which would make a quiet afternoon slot look improbably quiet),
-    and the slot closes when seeing it active in so few weeks is improbable at ``q``, either on
-    its own or together with the same time of day on every day it is open (a daily break is
-    evidence pooled over the days: a lawyer seen once an hour leaves each open slot empty in a
-    quarter of the weeks, so one silent weekday slot proves little, five prove a lunch break).
-    The level is ``CLOSED_EVIDENCE_P`` divided by the number of tests (Bonferroni): shorter
-    slots make more silent stretches by chance, and a sparse role must not get its open hours
-    cut to pieces (tested slot by slot at ``CLOSED_EVIDENCE_P`` with the role's event rate, a
-    role seen about once an hour lost 30 of its 168 open hours).
+    open. Otherwise it closes when seeing it active in so few weeks is improbable for an open
+    slot, on its own or together with the same time of day on every day it is open (a daily
+    break is evidence pooled over the days: a lawyer seen about once an hour leaves each open
+    slot empty in most weeks, so one silent weekday slot proves little, five prove a lunch
+    break). An open slot is active in a week with probability ``q = 1 - (1 - hour_active) **
+    (slot / hour)``, where ``hour_active`` is the share of its weeks in which an open *hour* of
+    the role was active: whole hours, because the slots' own share is lowered by the closed
+    slots being tested (a shift of one hour from 06:30, half of its two open hours silent), and
+    weeks, not events, because a role that starts its backlog at 09:00 has many events then,
+    which would make a quiet afternoon slot look improbably quiet. The level is
+    ``CLOSED_EVIDENCE_P`` divided by the number of tests (Bonferroni): shorter slots make more
+    silent stretches by chance, and a sparse role must not get its open hours cut to pieces
+    (tested slot by slot at ``CLOSED_EVIDENCE_P`` with the role's event rate, a role seen about
+    once an hour lost 30 of its 168 open hours).
     """
     if not open_.any():
         return np.zeros(open_.size, dtype=bool)
-    q = min(float(seen[open_].sum() / exposure[open_].sum()), 1.0)
+    q = 1.0 - (1.0 - min(max(hour_active, 0.0), 1.0)) ** (24.0 / per_day)
     active = (seen / exposure >= threshold) & (seen >= 2)
     time_of_day = np.arange(open_.size) % per_day
     seen_daily = np.bincount(time_of_day[open_], weights=seen[open_], minlength=per_day)
@@ -458,6 +470,14 @@ def closed_slots(
     daily = binom.cdf(np.rint(seen_daily), np.rint(exposure_daily), q)[time_of_day]
     level = CLOSED_EVIDENCE_P / (int(open_.sum()) + int((exposure_daily > 0).sum()))
     return open_ & ~active & ((alone < level) | (daily < level))
+
+
+def _share_active(seen: np.ndarray, exposure: np.ndarray | int) -> float:
+    """The share of their weeks (days) in which open hours were active, shrunk away from 1 (a
+    Jeffreys-like half count): seeing every open hour active in the one day of a short log is no
+    evidence that a silent half hour of it is closed."""
+    trials = float(np.sum(np.broadcast_to(exposure, np.shape(seen))))
+    return (float(np.sum(seen)) + 0.5) / (trials + 1.0)
 
 
 def slots_per_hour(slot_minutes: int) -> int:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.calibrate import calibrate_model
 from sim.calibrate.staff import discover_calendar, works_on_the_clock
@@ -27,6 +29,7 @@ from sim.model.calendar import ALWAYS, calendar_from_dict
 from sim.model.scenario import Scenario
 
 WEEK = 168.0
+DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
 def office_events(weeks: int, *, extra: list[tuple[float, float]] = ()) -> pd.DataFrame:
@@ -327,3 +330,66 @@ def test_a_lunch_break_and_a_shift_from_0830_are_found_in_half_hours(half_hours_
     assert hourly.calendar_of(hourly.steps["register"].roles[0]).weekly_total == pytest.approx(45.0)
     lo60, _ = hourly.steps["review"].duration.provenance["mean_ci95"]
     assert lo60 > 0.6  # reviews across lunch an hour too long
+
+
+@st.composite
+def half_hour_week(draw) -> dict[int, list[tuple[float, float]]]:
+    """Per weekday (0 = Monday, 0-5) up to two shifts from 06:00 to 21:00 on half hours, at
+    least an hour long and at least half an hour apart; days without shifts are closed."""
+    week: dict[int, list[tuple[float, float]]] = {}
+    for day in range(6):
+        bounds = sorted(draw(st.lists(st.integers(12, 42), min_size=0, max_size=4, unique=True)))
+        spans = [(a / 2, b / 2) for a, b in zip(bounds[::2], bounds[1::2], strict=False)]
+        week[day] = [(a, b) for a, b in spans if b - a >= 1.0]
+    if not any(week.values()):
+        week[0] = [(9.0, 17.0)]
+    return week
+
+
+def _events_in(week: dict[int, list[tuple[float, float]]], weeks: int, seed: int) -> pd.DataFrame:
+    """A busy role's short activities (twelve starts an hour, about five minutes each), only in
+    the open spans of ``week``, for ``weeks`` weeks."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for w in range(weeks):
+        for day, spans in week.items():
+            for a, b in spans:
+                t0 = w * WEEK + day * 24.0
+                starts = np.sort(rng.uniform(a, b, rng.poisson(12.0 * (b - a))))
+                ends = np.minimum(starts + rng.exponential(1 / 12, starts.size), b)
+                rows += [(t0 + s, t0 + e) for s, e in zip(starts, ends, strict=True)]
+    s, e = np.array(rows).T
+    return pd.DataFrame({"activity": "work", "resource": "ann", "start": s, "end": e})
+
+
+@settings(deadline=None, max_examples=40)
+@given(week=half_hour_week(), seed=st.integers(0, 2**16))
+def test_a_busy_roles_half_hour_shifts_are_recovered_exactly(week, seed):
+    cal, prov = discover_calendar(_events_in(week, 8, seed))
+    truth = calendar_from_dict(
+        {
+            DAY_NAMES[d]: [
+                f"{int(a):02d}:{int(a % 1 * 60):02d}-{int(b):02d}:{int(b % 1 * 60):02d}"
+                for a, b in spans
+            ]
+            for d, spans in week.items()
+            if spans
+        },
+        where="truth",
+    )
+    assert cal.weekly_total == pytest.approx(truth.weekly_total), prov
+    for h in np.arange(0.25, WEEK, 0.5):
+        assert cal.rate_at(h) == truth.rate_at(h), (h, prov)
+
+
+def test_a_silent_half_hour_of_a_log_of_one_day_stays_open():
+    # a busy role seen for five hours of one day, silent from 11:30 to 12:00 (the insurance log:
+    # one silent half hour of its only day closed 2.5 h a week and put its back-test 30 % off
+    # while every open hour counted as active in every week, q = 1)
+    rng = np.random.default_rng(3)
+    s = np.sort(rng.uniform(9.0, 14.0, 400))
+    s = s[(s < 11.5) | (s >= 12.0)]
+    ev = pd.DataFrame({"activity": "call", "resource": "op", "start": s, "end": s + 0.05})
+    cal, prov = discover_calendar(ev)
+    assert prov["slots_closed_in_open_hours"] == 0, prov
+    assert cal.rate_at(11.75) == 1.0
