@@ -323,15 +323,7 @@ def discover_calendar(
     if events.empty:
         return ALWAYS, {"note": "no events: 24/7"}
     per_hour = slots_per_hour(slot_minutes)
-    # an activity ending exactly on the hour (17:00) belongs to the hour before it (16:00-17:00)
-    start = events["start"].to_numpy(dtype=float)
-    end = np.maximum(events["end"].to_numpy(dtype=float) - 1e-6, start)
-    # an end is evidence of its hour only where the activity started that day: one that runs
-    # across a night or a weekend ends when somebody resumes it, or a system closes it (BPIC
-    # 2012's nightly batch ends call-backs at 05:15), which says nothing of the role's hours
-    same_day = np.floor(start / 24.0) == np.floor(end / 24.0)
-    t = np.concatenate([start, end[same_day]])
-    t = t[np.isfinite(t)]
+    t = evidence_times(events)
     week = np.floor(t / HOURS_PER_WEEK).astype(np.int64)
     slot = np.floor(t % HOURS_PER_WEEK).astype(np.int64) % 168
     # the same instants in slots of the week (slot_minutes long)
@@ -377,9 +369,7 @@ def discover_calendar(
         )
         n_closed = int(closed_f.sum()) * len(days)
     else:
-        active = pd.DataFrame({"w": week, "s": slot}).drop_duplicates()
-        weeks_seen = np.bincount(active["s"].to_numpy(), minlength=168)
-        exposure = np.maximum(slot_exposure(lo, hi), 1)
+        weeks_seen, exposure = weekly_activity(t, (lo, hi))
         share = weeks_seen / exposure
         open_ = (share >= threshold) & (weeks_seen >= 2)
         reopened = 0
@@ -395,11 +385,9 @@ def discover_calendar(
             f"covered for its silence to show closed hours (binomial p >= {CLOSED_EVIDENCE_P} "
             "at the role's event rate in its open hours)"
         )
-        active_f = pd.DataFrame({"w": week, "s": fine}).drop_duplicates()
         open_f = np.repeat(open_, per_hour)
         closed_f = closed_slots(
-            np.bincount(active_f["s"].to_numpy(), minlength=168 * per_hour),
-            np.maximum(slot_exposure(lo, hi, per_hour), 1),
+            *weekly_activity(t, (lo, hi), per_hour),
             open_f,
             threshold,
             24 * per_hour,
@@ -426,6 +414,33 @@ def discover_calendar(
         return ALWAYS, prov
     rates = [1.0 if o else 0.0 for o in open_f]
     return _compress([s / per_hour for s in range(168 * per_hour)], rates), prov
+
+
+def evidence_times(events: pd.DataFrame) -> np.ndarray:
+    """The instants (hours) of ``events`` that show somebody at work: every start, and every end
+    on the day its activity started (one that runs across a night or a weekend ends when
+    somebody resumes it, or a system closes it - BPIC 2012's nightly batch ends call-backs at
+    05:15 - which says nothing of the role's hours). An end exactly on the hour (17:00) counts
+    in the hour before it."""
+    start = events["start"].to_numpy(dtype=float)
+    end = np.maximum(events["end"].to_numpy(dtype=float) - 1e-6, start)
+    same_day = np.floor(start / 24.0) == np.floor(end / 24.0)
+    t = np.concatenate([start, end[same_day]])
+    return t[np.isfinite(t)]
+
+
+def weekly_activity(
+    t: np.ndarray, covered: tuple[float, float], per_hour: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each slot of the week (``168 * per_hour``, Monday 00:00 first): in how many weeks an
+    instant of ``t`` (hours since a Monday 00:00, ``evidence_times``) fell in it, and how many
+    weeks of ``covered`` (from, to) it lay in (at least 1)."""
+    n = 168 * per_hour
+    week = np.floor(t / HOURS_PER_WEEK).astype(np.int64)
+    slot = np.floor((t % HOURS_PER_WEEK) * per_hour).astype(np.int64) % n
+    active = pd.DataFrame({"w": week, "s": slot}).drop_duplicates()
+    seen = np.bincount(active["s"].to_numpy(), minlength=n)
+    return seen, np.maximum(slot_exposure(*covered, per_hour), 1)
 
 
 def closed_slots(
