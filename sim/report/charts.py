@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.layout_engine import LayoutEngine
 
-from sim.calibrate.staff import working_time
+from sim.calibrate.staff import evidence_times, slots_per_hour, weekly_activity, working_time
 from sim.kpis.summary import SATURATED
 from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
 from sim.model.views import TARGET_UTILISATION
@@ -1544,5 +1544,142 @@ def plot_fits(
         right=0.98,
         bottom=(0.5 + extra) / fig.get_figheight(),
         top=1 - 1.2 / fig.get_figheight(),
+    )
+    return _finish(fig, path)
+
+
+# -------------------------------------------------------------------------- calendars
+CALENDAR_ROLES_MAX = 8  # roles drawn in the calendar figure (the busiest); the rest are named
+
+
+def calendar_activity(
+    instances: pd.DataFrame, members: Sequence[str], slot_minutes: int
+) -> np.ndarray:
+    """The evidence calibration reads a role's calendar from (``sim.calibrate.staff``): for each
+    day (7 rows, Monday first) and slot of ``slot_minutes``, the share of the weeks the log
+    covers in which somebody of ``members`` started or ended an activity (an end only on the day
+    its activity started). ``instances``: the calibration's ``instances.csv.gz`` (hours since a
+    Monday 00:00)."""
+    per_hour = slots_per_hour(slot_minutes)
+    covered = (float(instances["start"].min()), float(instances["end"].max()))
+    mine = instances[instances["resource"].astype(str).isin(set(members))]
+    if mine.empty:
+        return np.zeros((7, 24 * per_hour))
+    seen, exposure = weekly_activity(evidence_times(mine), covered, per_hour)
+    return (seen / exposure).reshape(7, 24 * per_hour)
+
+
+def _open_runs(open_: np.ndarray) -> list[tuple[int, int]]:
+    """(first, end) slot indices of each run of True in ``open_``."""
+    edges = np.diff(np.r_[0, open_.astype(np.int8), 0])
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def plot_calendars(
+    instances: pd.DataFrame,
+    model: Any,
+    *,
+    max_roles: int = CALENDAR_ROLES_MAX,
+    path: str | Path | None = None,
+) -> Figure | None:
+    """Each staffed role's working calendar as calibration found it (boxes) over the evidence it
+    read it from (shade: the share of weeks in which the role's people started or ended work in
+    that slot), so an analyst sees a lunch break, a late shift or an hour opened by a few events.
+    ``None`` when no role has members in ``instances``. The busiest ``max_roles`` are drawn."""
+    from matplotlib.patches import Rectangle
+
+    roles = [
+        (name, role)
+        for name, role in model.roles.items()
+        if role.members
+        and instances["resource"].astype(str).isin(set(map(str, role.members))).any()
+    ]
+    if not roles:
+        return None
+    roles.sort(key=lambda nr: -int((nr[1].provenance or {}).get("n_events", 0)))
+    hidden = [name for name, _ in roles[max_roles:]]
+    roles = roles[:max_roles]
+    minutes = {
+        int(((r.provenance or {}).get("calendar") or {}).get("slot_minutes", 60)) for _, r in roles
+    }
+    fig = new_figure(11, 1.0 + 1.55 * len(roles))
+    axes = fig.subplots(len(roles), 1, squeeze=False)[:, 0]
+    cmap = matplotlib.colormaps["Blues"]
+    im = None
+    for ax, (name, role) in zip(axes, roles, strict=True):
+        cal_prov = (role.provenance or {}).get("calendar") or {}
+        slot_minutes = int(cal_prov.get("slot_minutes", 60))
+        share = calendar_activity(instances, list(map(str, role.members)), slot_minutes)
+        per_hour = 60 // slot_minutes
+        im = ax.imshow(
+            share,
+            aspect="auto",
+            cmap=cmap,
+            vmin=0.0,
+            vmax=1.0,
+            origin="upper",
+            extent=(0.0, 24.0, 6.5, -0.5),
+            interpolation="nearest",
+        )
+        cal = model.calendar_of(name)
+        slots = np.arange(168 * per_hour)
+        open_ = np.array([cal.rate_at((s + 0.5) / per_hour) > 0 for s in slots])
+        for d in range(7):
+            for a, b in _open_runs(open_[d * 24 * per_hour : (d + 1) * 24 * per_hour]):
+                ax.add_patch(
+                    Rectangle(
+                        (a / per_hour, d - 0.45),
+                        (b - a) / per_hour,
+                        0.9,
+                        fill=False,
+                        edgecolor=ACCENT,
+                        linewidth=1.4,
+                    )
+                )
+        ax.set_yticks(range(7))
+        ax.set_yticklabels(WEEKDAYS, fontsize=7)
+        ax.set_xticks(range(0, 25, 2))
+        ax.set_xticklabels([f"{h:02d}:00" for h in range(0, 25, 2)], fontsize=7)
+        ax.tick_params(length=2)
+        clock = bool(cal_prov.get("work_on_the_clock", {}).get("verdict", "").startswith("works"))
+        hours = cal.weekly_total
+        ax.set_title(
+            f"{name}: {role.headcount} people, {hours:g} working hours a week"
+            + (" (24/7: its work runs on through the hours it is not seen in)" if clock else ""),
+            fontsize=8.5,
+            loc="left",
+            color=INK,
+        )
+    for ax in axes[:-1]:
+        ax.tick_params(labelbottom=False)
+    axes[-1].set_xlabel("time of day", fontsize=8)
+    slot_text = " / ".join(f"{m}-minute" for m in sorted(minutes))
+    fig.suptitle(
+        "Working calendars found (boxes) and when each role's people started or ended work "
+        f"(shade: share of weeks; {slot_text} slots)",
+        fontsize=10.5,
+        fontweight="bold",
+        color=INK,
+        x=0.02,
+        ha="left",
+    )
+    cax = fig.add_axes((0.93, 0.15, 0.012, 0.7))
+    cb = fig.colorbar(im, cax=cax)
+    cb.set_label("share of weeks active", fontsize=7.5)
+    cb.ax.tick_params(labelsize=7)
+    bottom = 0.55 / fig.get_figheight()
+    if hidden:
+        fig.text(
+            0.02,
+            0.1 / fig.get_figheight(),
+            "Not drawn (quieter roles): "
+            + ", ".join(hidden[:12])
+            + (", ..." if len(hidden) > 12 else ""),
+            fontsize=7.5,
+            color=MUTED,
+        )
+        bottom += 0.2 / fig.get_figheight()
+    fig.subplots_adjust(
+        left=0.06, right=0.91, top=1 - 0.75 / fig.get_figheight(), bottom=bottom, hspace=0.55
     )
     return _finish(fig, path)

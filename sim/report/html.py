@@ -1267,6 +1267,10 @@ def _calibration_section(rf: RunFiles) -> Section:
             '<p class="muted">No per-instance durations (<code>instances.csv.gz</code>) in this '
             "run: no histograms or Q-Q plots of fitted against observed durations.</p>"
         )
+    if rf.instances is not None and rf.model is not None:
+        calendars = _calendars_figure(rf.instances, rf.model)
+        if calendars:
+            parts.append(calendars)
     if not parts:
         parts.append(
             '<p class="missing">No calibration results (<code>backtest.json</code>, '
@@ -1274,6 +1278,28 @@ def _calibration_section(rf: RunFiles) -> Section:
             "so there is no back-test to show.</p>"
         )
     return Section("calibration", "Calibration quality", "\n".join(parts))
+
+
+def _calendars_figure(instances: pd.DataFrame, model: ProcessModel) -> str | None:
+    """The calibrated roles' calendars over the evidence they were read from, or ``None``."""
+    from sim.report.charts import plot_calendars
+
+    try:
+        fig = plot_calendars(instances, model)
+    except (KeyError, ValueError) as exc:
+        return _missing(f"Working calendars unavailable ({_esc(exc)}).")
+    if fig is None:
+        return None
+    return _img(
+        fig,
+        alt="working calendars",
+        caption="Each role's working hours as calibration found them (boxes; "
+        "<code>calibration.calendar_threshold</code>, <code>calibration.calendar_minutes</code>) "
+        "over the share of weeks in which its people started or ended an activity in each slot "
+        "(an end only on the day its activity started): a box over pale slots is time kept open "
+        "because a sparse role's silence there proves little; a shaded slot outside the boxes, "
+        "work seen in too few weeks to be a pattern.",
+    )
 
 
 def _ci_cell(d: Any, unit: str) -> str:

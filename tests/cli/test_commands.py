@@ -39,6 +39,7 @@ def test_calibrate_then_simulate_the_calibrated_model(tmp_path, shared_data):
     figures = sorted(p.name for p in (run / "report").glob("*.png"))  # the report/
     assert f"figures: {run / 'report'}/ ({len(figures)} PNG files)" in res.stdout
     assert any("calibrat" in f or "history" in f for f in figures), figures
+    assert any(f.endswith("_working_calendars.png") for f in figures), figures
     model = load(run / "model.yaml")
     assert model.steps and model.roles
     bt = json.loads((run / "backtest.json").read_text())

@@ -1,0 +1,99 @@
+"""The calibration report's working-calendar figure (``sim.report.charts.plot_calendars``): each
+calibrated role's calendar, boxed, over the evidence calibration read it from."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.patches import Rectangle
+
+from sim.calibrate import calibrate_model
+from sim.engine import run_replication
+from sim.kpis import trace_to_event_log
+from sim.model import from_dict
+from sim.model.scenario import Scenario
+from sim.report.charts import calendar_activity, plot_calendars
+
+# a lawyer who lunches from 12:30 to 13:30, clerks from 08:30, nobody at weekends
+TRUTH = {
+    "name": "lunch",
+    "start": "register",
+    "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+    "calendars": {
+        "office": {"weekdays": ["09:00-12:30", "13:30-17:00"]},
+        "early": {"weekdays": ["08:30-16:30"]},
+    },
+    "roles": {
+        "clerk": {"headcount": 3, "calendar": "early"},
+        "lawyer": {"headcount": 1, "calendar": "office"},
+    },
+    "steps": {
+        "register": {
+            "role": "clerk",
+            "duration": {"dist": "gamma", "mean": 0.4, "std": 0.2},
+            "next": "review",
+        },
+        "review": {
+            "role": "lawyer",
+            "duration": {"dist": "exponential", "mean": 0.15},
+            "next": "done",
+        },
+    },
+    "ends": {"done": {"success": True}},
+}
+
+
+@pytest.fixture(scope="module")
+def calibrated():
+    trace = run_replication(from_dict(TRUTH), Scenario(horizon_days=70, warmup_days=0), seed=2)
+    return calibrate_model(trace_to_event_log(trace), seed=0)
+
+
+def _boxes(ax) -> list[tuple[float, float, float]]:
+    """(day, from, to) of each box drawn on ``ax``."""
+    return sorted(
+        (round(p.get_y() + 0.45), p.get_x(), p.get_x() + p.get_width())
+        for p in ax.patches
+        if isinstance(p, Rectangle)
+    )
+
+
+def test_each_role_is_boxed_where_its_calendar_is_open_over_its_evidence(calibrated):
+    model, instances = calibrated.model, calibrated.waiting
+    lawyer = model.steps["review"].roles[0]
+    clerk = model.steps["register"].roles[0]
+    fig = plot_calendars(instances, model)
+    axes = {
+        ax.get_title(loc="left").split(":")[0]: ax for ax in fig.axes if ax.get_title(loc="left")
+    }
+    assert set(axes) == {lawyer, clerk}
+    assert _boxes(axes[lawyer]) == [
+        (d, a, b) for d in range(5) for a, b in ((9.0, 12.5), (13.5, 17.0))
+    ]
+    assert _boxes(axes[clerk]) == [(d, 8.5, 16.5) for d in range(5)]
+    assert "35 working hours a week" in axes[lawyer].get_title(loc="left")
+    # the shade is the evidence: the lawyer is never seen at lunch or at the weekend, and is
+    # seen in most weeks in the open half hours
+    share = calendar_activity(instances, model.roles[lawyer].members, 30)
+    assert share.shape == (7, 48)
+    assert np.all(share[:5, 25:27] == 0) and np.all(share[5:] == 0)
+    assert np.median(share[:5, 18:25]) > 0.5
+    # the image drawn is that share
+    (image,) = axes[lawyer].get_images()
+    np.testing.assert_array_equal(np.asarray(image.get_array()), share)
+
+
+def test_roles_beyond_the_limit_are_named_not_drawn(calibrated):
+    fig = plot_calendars(calibrated.waiting, calibrated.model, max_roles=1)
+    titled = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert len(titled) == 1
+    hidden = [t.get_text() for t in fig.texts if t.get_text().startswith("Not drawn")]
+    drawn = titled[0].get_title(loc="left").split(":")[0]
+    (other,) = set(calibrated.model.roles) - {drawn}
+    assert hidden == [f"Not drawn (quieter roles): {other}"]
+
+
+def test_no_staffed_role_no_figure(calibrated):
+    assert (
+        plot_calendars(calibrated.waiting.iloc[0:0].assign(resource=[]), calibrated.model) is None
+    )
