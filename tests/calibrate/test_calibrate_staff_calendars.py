@@ -27,6 +27,7 @@ from sim.model import columns as C
 from sim.model import from_dict
 from sim.model.calendar import ALWAYS, calendar_from_dict
 from sim.model.scenario import Scenario
+from tests.half_hour_office import half_hour_office_log
 
 WEEK = 168.0
 DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -269,42 +270,9 @@ def test_ends_of_activities_closed_overnight_neither_open_hours_nor_make_work_go
     assert "ended_by_a_batch" not in why_s
 
 
-# A lawyer with a lunch break from 12:30 to 13:30 and clerks on a shift from 08:30: whole hours
-# read both as open time (QA #7: a simulated CRM office of 35 hours calibrated as 40).
-HALF_HOURS_TRUTH = {
-    "name": "half-hour shifts",
-    "start": "register",
-    "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
-    "calendars": {
-        "office": {"weekdays": ["09:00-12:30", "13:30-17:00"]},
-        "early": {"weekdays": ["08:30-16:30"]},
-    },
-    "roles": {
-        "clerk": {"headcount": 3, "calendar": "early"},
-        "lawyer": {"headcount": 1, "calendar": "office"},
-    },
-    "steps": {
-        "register": {
-            "role": "clerk",
-            "duration": {"dist": "gamma", "mean": 0.4, "std": 0.2},
-            "next": "legal_check",
-        },
-        "review": {
-            "role": "lawyer",
-            "duration": {"dist": "gamma", "mean": 0.6, "std": 0.3},
-            "next": "done",
-        },
-    },
-    "decisions": {"legal_check": {"branches": {"review": 0.2, "done": 0.8}}},
-    "ends": {"done": {"success": True}},
-}
-
-
 @pytest.fixture(scope="module")
 def half_hours_log():
-    model = from_dict(HALF_HOURS_TRUTH)
-    trace = run_replication(model, Scenario(horizon_days=140, warmup_days=0), seed=5)
-    return trace_to_event_log(trace)
+    return half_hour_office_log()
 
 
 def test_a_lunch_break_and_a_shift_from_0830_are_found_in_half_hours(half_hours_log):

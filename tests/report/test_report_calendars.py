@@ -8,45 +8,13 @@ import pytest
 from matplotlib.patches import Rectangle
 
 from sim.calibrate import calibrate_model
-from sim.engine import run_replication
-from sim.kpis import trace_to_event_log
-from sim.model import from_dict
-from sim.model.scenario import Scenario
 from sim.report.charts import calendar_activity, plot_calendars
-
-# a lawyer who lunches from 12:30 to 13:30, clerks from 08:30, nobody at weekends
-TRUTH = {
-    "name": "lunch",
-    "start": "register",
-    "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
-    "calendars": {
-        "office": {"weekdays": ["09:00-12:30", "13:30-17:00"]},
-        "early": {"weekdays": ["08:30-16:30"]},
-    },
-    "roles": {
-        "clerk": {"headcount": 3, "calendar": "early"},
-        "lawyer": {"headcount": 1, "calendar": "office"},
-    },
-    "steps": {
-        "register": {
-            "role": "clerk",
-            "duration": {"dist": "gamma", "mean": 0.4, "std": 0.2},
-            "next": "review",
-        },
-        "review": {
-            "role": "lawyer",
-            "duration": {"dist": "exponential", "mean": 0.15},
-            "next": "done",
-        },
-    },
-    "ends": {"done": {"success": True}},
-}
+from tests.half_hour_office import half_hour_office_log
 
 
 @pytest.fixture(scope="module")
 def calibrated():
-    trace = run_replication(from_dict(TRUTH), Scenario(horizon_days=70, warmup_days=0), seed=2)
-    return calibrate_model(trace_to_event_log(trace), seed=0)
+    return calibrate_model(half_hour_office_log(), seed=0)
 
 
 def _boxes(ax) -> list[tuple[float, float, float]]:
