@@ -398,7 +398,8 @@ def discover_calendar(
     if per_hour > 1:
         rule += (
             f"; then {slot_minutes}-minute slots of open hours closed where their silence is "
-            f"improbable for an open slot (binomial p < {CLOSED_EVIDENCE_P} / the slots tested)"
+            f"improbable for an open slot, alone or at that time on every open day (binomial p < "
+            f"{CLOSED_EVIDENCE_P} / the tests)"
         )
     prov: dict[str, Any] = {
         "rule": rule,
@@ -457,9 +458,8 @@ def closed_slots(
 
     ``seen``: in how many weeks (days, for a short log) each slot had a start or end;
     ``exposure``: how many it was covered by the log; ``per_day``: slots in a day (a multiple
-    of 24). A slot that
-    the hours' rule would open (active in ``threshold`` of its weeks and in 2 or more) stays
-    open. Otherwise it closes when seeing it active in so few weeks is improbable for an open
+    of 24). A slot that the hours' rule would open (active in ``threshold`` of its weeks and in
+    2 or more) stays open. Otherwise it closes when seeing it active in so few weeks is improbable for an open
     slot, on its own or together with the same time of day on every day it is open (a daily
     break is evidence pooled over the days: a lawyer seen about once an hour leaves each open
     slot empty in most weeks, so one silent weekday slot proves little, five prove a lunch
