@@ -355,6 +355,14 @@ def first_step_saturated(flags: np.ndarray | None) -> tuple[bool, float | None]:
     return (low is not None and low > SATURATED_QUEUED_SHARE), low
 
 
+def _known_enabled(ev: pd.DataFrame, enabled: np.ndarray) -> np.ndarray:
+    """``enabled`` with NaN for each case's first activities, which routing enables at their own
+    start because a log does not hold the arrival: their waits are unknown, not zero."""
+    start = ev["start"].to_numpy(dtype=float)
+    first = start == ev.groupby("case_id")["start"].transform("min").to_numpy(dtype=float)
+    return np.where(first, np.nan, np.asarray(enabled, dtype=float))
+
+
 # -------------------------------------------------------------------------------- main entry
 def check_calibration_options(
     *,
@@ -730,6 +738,7 @@ def calibrate_model(
         calendar_threshold=calendar_threshold,
         calendar_minutes=calendar_minutes,
         given=given,
+        enabled=_known_enabled(ev, routing.enabled),
     )
     act_role = {st: act_role[a] for st, a in step_activity.items() if a in act_role}
     timings["staff"] = time.perf_counter() - t

@@ -62,7 +62,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +80,8 @@ CLOCK_MIN_ENDS = 5  # ... and to read it from where they end
 CLOCK_ENDS_SHARE = 0.5  # the share of them ending in closed hours that shows work going on
 BATCH_SHARE = 0.5  # ... unless this share of those ends fall in one quarter-hour: a batch job
 CLOSED_EVIDENCE_P = 0.001  # an hour is closed when its silence is this improbable for an open one
+SLOT_MINUTES = (5, 6, 10, 12, 15, 20, 30, 60)  # calendar slots: divisors of the hour, >= 5
+WAITS_KNOWN_SHARE = 0.5  # a role's instances with a known enabled time needed to read its waits
 MIN_OWN_WORK = 0.25  # a role whose people spend less of their work on its activities is dissolved
 
 
@@ -186,6 +188,7 @@ def discover_roles(
     calendar_threshold: float = 0.1,
     calendar_minutes: int = 30,
     given: Mapping[str, str] | None = None,
+    enabled: np.ndarray | None = None,
 ) -> tuple[dict[str, RoleFit], dict[str, str]]:
     """Roles and the role of each staffed activity (see the module docstring).
 
@@ -193,6 +196,11 @@ def discover_roles(
     resource of ``events``: those roles, under those names, instead of groups of resources with
     similar activity profiles (a role that is the main one of no activity still joins the role
     whose activities its people do most, as it would sit idle in a simulation).
+
+    ``enabled``: when each event's activity became enabled (aligned with ``events``; NaN where
+    unknown, e.g. a case's first activity): the instances of a role's activities wait for it
+    from then to their start, which tells a closed slot from an idle one
+    (``discover_calendar``'s ``waiting``), where at least ``WAITS_KNOWN_SHARE`` of them have it.
 
     Returns ``(roles by name, activity -> role name)``; activities never done by a named resource
     are automated (not in the mapping).
@@ -236,8 +244,20 @@ def discover_roles(
             for a in acts_of[c]
         }
         mine = staffed[staffed["resource"].isin(mem)]
+        waiting = None
+        if enabled is not None:
+            theirs = events["activity"].isin(acts_of[c]).to_numpy()
+            known = theirs & np.isfinite(enabled)
+            # most of its instances open their cases (whose arrivals a log does not hold): no
+            # evidence of when work waited, so every week counts
+            if known.sum() >= WAITS_KNOWN_SHARE * theirs.sum():
+                waiting = (enabled[known], events["start"].to_numpy(dtype=float)[known])
         cal, cal_prov = discover_calendar(
-            mine, threshold=calendar_threshold, covered=span, slot_minutes=calendar_minutes
+            mine,
+            threshold=calendar_threshold,
+            covered=span,
+            slot_minutes=calendar_minutes,
+            waiting=waiting,
         )
         clock, clock_prov = works_on_the_clock(mine, cal)
         if clock_prov:
@@ -313,21 +333,26 @@ def discover_calendar(
     threshold: float = 0.1,
     covered: tuple[float, float] | None = None,
     slot_minutes: int = 30,
+    waiting: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[WeeklyRate, dict[str, Any]]:
     """Working hours of a group of resources (see the module docstring): whole hours first, then
     slots of ``slot_minutes`` (a divisor of 60) within them that are closed (``closed_slots``).
 
     ``covered`` is the time range of the whole log (default: these events'); in a log shorter
-    than a day, hours of the day outside it are unknown and kept open.
+    than a day, hours of the day outside it are unknown and kept open. ``waiting``: (from, to)
+    of the intervals in which work waited for the role (its activities' instances from enabled
+    to started): a slot is closed only on silence while work waited; without it every week
+    (day) counts.
     """
     if events.empty:
         return ALWAYS, {"note": "no events: 24/7"}
-    per_hour = slots_per_hour(slot_minutes)
     t = evidence_times(events)
+    grid = timestamp_grid(t)
+    asked = slot_minutes
+    slot_minutes = max(slot_minutes, grid)  # slots finer than the timestamps are empty ones
+    per_hour = slots_per_hour(slot_minutes)
     week = np.floor(t / HOURS_PER_WEEK).astype(np.int64)
     slot = np.floor(t % HOURS_PER_WEEK).astype(np.int64) % 168
-    # the same instants in slots of the week (slot_minutes long)
-    fine = np.floor((t % HOURS_PER_WEEK) * per_hour).astype(np.int64) % (168 * per_hour)
     span_days = (t.max() - t.min()) / 24.0
     n_weeks = int(week.max() - week.min() + 1)
     lo, hi = covered if covered is not None else (float(t.min()), float(t.max()))
@@ -348,18 +373,20 @@ def discover_calendar(
                 f"; the log covers {int(known.sum())} hour(s) of the day only: the other hours "
                 "are unknown and kept open"
             )
-        # slots of the day, days as the trials
-        per_day = 24 * per_hour
-        seen_f = pd.DataFrame({"d": day, "s": fine % per_day}).drop_duplicates()
-        closed_f = closed_slots(
-            np.bincount(seen_f["s"].to_numpy(), minlength=per_day),
-            np.full(per_day, max(n_days, 1)),
+        days = observed_days(t)
+        first_day = int(day.min())
+        n_kind = sum((d % 7) in days for d in range(first_day, int(day.max()) + 1))
+        closed_f, n_tests = _refine(
+            t,
+            waiting,
             np.repeat(open_h & known, per_hour),
             threshold,
-            per_day,
-            hour_active=_share_active(share_h[open_h & known] * max(n_days, 1), max(n_days, 1)),
+            per_hour,
+            period=24.0,
+            exposure=np.full(24 * per_hour, max(n_kind, 1)),
+            unit_ok=lambda u: (u % 7) in days,
         )
-        days = observed_days(t)
+        per_day = 24 * per_hour
         on_day = np.array([(s // per_day) in days for s in range(168 * per_hour)])
         open_f = np.tile(np.repeat(open_h, per_hour) & ~closed_f, 7) & on_day
         rule = (
@@ -368,6 +395,7 @@ def discover_calendar(
             + unknown_note
         )
         n_closed = int(closed_f.sum()) * len(days)
+        unit = "days"
     else:
         weeks_seen, exposure = weekly_activity(t, (lo, hi))
         share = weeks_seen / exposure
@@ -386,20 +414,24 @@ def discover_calendar(
             "at the role's event rate in its open hours)"
         )
         open_f = np.repeat(open_, per_hour)
-        closed_f = closed_slots(
-            *weekly_activity(t, (lo, hi), per_hour),
+        closed_f, n_tests = _refine(
+            t,
+            waiting,
             open_f,
             threshold,
-            24 * per_hour,
-            hour_active=_share_active(weeks_seen[open_], exposure[open_]),
+            per_hour,
+            period=HOURS_PER_WEEK,
+            exposure=np.maximum(slot_exposure(lo, hi, per_hour), 1),
         )
         open_f = open_f & ~closed_f
         n_closed = int(closed_f.sum())
+        unit = "weeks"
     if per_hour > 1:
         rule += (
-            f"; then {slot_minutes}-minute slots of open hours closed where their silence is "
-            f"improbable for an open slot, alone or at that time on every open day (binomial p < "
-            f"{CLOSED_EVIDENCE_P} / the tests)"
+            f"; then {slot_minutes}-minute slots of open hours closed where they were silent "
+            f"while work waited for the role in {unit} in which an open slot would improbably "
+            f"be (binomial p < {CLOSED_EVIDENCE_P} / {n_tests} tests: alone, at that time on "
+            "every open day, or as a run of such slots)"
         )
     prov: dict[str, Any] = {
         "rule": rule,
@@ -407,6 +439,8 @@ def discover_calendar(
         "working_hours_per_week": _whole_or_minutes(open_f.sum() / per_hour),
         "slot_minutes": slot_minutes,
     }
+    if slot_minutes != asked:
+        prov["timestamps_on_a_grid_of_minutes"] = grid
     if span_days >= SHORT_LOG_DAYS:
         prov["quiet_hours_kept_open"] = reopened
     if per_hour > 1:
@@ -415,6 +449,21 @@ def discover_calendar(
         return ALWAYS, prov
     rates = [1.0 if o else 0.0 for o in open_f]
     return _compress([s / per_hour for s in range(168 * per_hour)], rates), prov
+
+
+def timestamp_grid(t: np.ndarray, share: float = 0.99) -> int:
+    """The coarsest grid, in minutes dividing an hour, that ``share`` of the instants ``t``
+    (hours) lie on: 60 for a log whose times are whole hours (an ERP export), 1 for one with
+    seconds. Half-hour slots of such a log hold no instant at :30, which is no closed time."""
+    if t.size == 0:
+        return 1
+    minutes = (np.asarray(t, dtype=float) * 60.0) % 60.0
+    for grid in sorted(SLOT_MINUTES, reverse=True):
+        off = minutes % grid
+        on = np.minimum(off, grid - off) < 1e-4  # within about 6 ms
+        if on.mean() >= share:
+            return grid
+    return 1
 
 
 def evidence_times(events: pd.DataFrame) -> np.ndarray:
@@ -444,47 +493,125 @@ def weekly_activity(
     return seen, np.maximum(slot_exposure(*covered, per_hour), 1)
 
 
+def _refine(
+    t: np.ndarray,
+    waiting: tuple[np.ndarray, np.ndarray] | None,
+    open_: np.ndarray,
+    threshold: float,
+    per_hour: int,
+    *,
+    period: float,
+    exposure: np.ndarray,
+    unit_ok: Callable[[int], bool] | None = None,
+) -> tuple[np.ndarray, int]:
+    """The slots of ``open_`` (a ``period`` of 168 or 24 hours in slots of ``1 / per_hour`` h)
+    that ``closed_slots`` closes, and how many tests it made. The trials are the periods (weeks,
+    or days where ``unit_ok`` takes the day index) in which a slot was active, or in which work
+    waited for the role through all of it (``waiting``; every period of ``exposure`` without)."""
+    if per_hour == 1 or not open_.any():
+        return np.zeros(open_.size, dtype=bool), 0
+    seen, trials = _slot_trials(t, waiting, per_hour, period, unit_ok)
+    seen_h, trials_h = _slot_trials(t, waiting, 1, period, unit_ok)
+    if waiting is None:
+        trials = exposure
+        trials_h = exposure.reshape(-1, per_hour).max(axis=1)
+    open_h = open_.reshape(-1, per_hour).any(axis=1)
+    q_hour = _share_active(seen_h[open_h], trials_h[open_h])
+    return closed_slots(seen, exposure, trials, open_, threshold, 24 * per_hour, q_hour)
+
+
+def _slot_trials(
+    t: np.ndarray,
+    waiting: tuple[np.ndarray, np.ndarray] | None,
+    per_hour: int,
+    period: float,
+    unit_ok: Callable[[int], bool] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per slot of a ``period``: the periods in which an instant of ``t`` fell in it, and those
+    in which one did or work waited through the whole slot (``waiting``: from, to)."""
+    n = int(round(period * per_hour))
+    pairs = [np.floor(t * per_hour).astype(np.int64)]
+    if waiting is not None and len(waiting[0]):
+        # absolute slots that lie wholly inside a wait: from ceil(from) to floor(to) - 1
+        lo = np.ceil(np.asarray(waiting[0], dtype=float) * per_hour).astype(np.int64)
+        hi = np.floor(np.asarray(waiting[1], dtype=float) * per_hour).astype(np.int64)
+        keep = hi > lo
+        if keep.any():
+            lo, hi = lo[keep], hi[keep]
+            base = int(lo.min())
+            diff = np.zeros(int(hi.max()) - base + 1, dtype=np.int64)
+            np.add.at(diff, lo - base, 1)
+            np.add.at(diff, hi - base, -1)
+            pairs.append(np.flatnonzero(np.cumsum(diff) > 0) + base)
+    active = pd.Series(pairs[0]).drop_duplicates()
+    every = pd.Series(np.concatenate(pairs)).drop_duplicates()
+    out = []
+    for abs_slots in (active, every):
+        unit, slot = np.divmod(abs_slots.to_numpy(), n)
+        if unit_ok is not None:
+            ok = np.array([unit_ok(int(u)) for u in unit], dtype=bool)
+            slot = slot[ok] if ok.size else slot
+        out.append(np.bincount(slot, minlength=n))
+    return out[0], out[1]
+
+
 def closed_slots(
     seen: np.ndarray,
     exposure: np.ndarray,
+    trials: np.ndarray,
     open_: np.ndarray,
     threshold: float,
     per_day: int,
-    *,
     hour_active: float,
-) -> np.ndarray:
+) -> tuple[np.ndarray, int]:
     """Slots shorter than an hour, inside the hours found open, that are closed: a lunch break
-    from 12:30 to 13:30, a shift that opens at 08:30, which whole hours read as open time.
+    from 12:30 to 13:30, a shift that opens at 08:30, which whole hours read as open time; and
+    the number of tests made.
 
     ``seen``: in how many weeks (days, for a short log) each slot had a start or end;
-    ``exposure``: how many it was covered by the log; ``per_day``: slots in a day (a multiple
-    of 24). A slot that the hours' rule would open (active in ``threshold`` of its weeks and in
-    2 or more) stays open. Otherwise it closes when seeing it active in so few weeks is improbable for an open
-    slot, on its own or together with the same time of day on every day it is open (a daily
-    break is evidence pooled over the days: a lawyer seen about once an hour leaves each open
-    slot empty in most weeks, so one silent weekday slot proves little, five prove a lunch
-    break). An open slot is active in a week with probability ``q = 1 - (1 - hour_active) **
-    (slot / hour)``, where ``hour_active`` is the share of its weeks in which an open *hour* of
-    the role was active: whole hours, because the slots' own share is lowered by the closed
-    slots being tested (a shift of one hour from 06:30, half of its two open hours silent), and
-    weeks, not events, because a role that starts its backlog at 09:00 has many events then,
-    which would make a quiet afternoon slot look improbably quiet. The level is
-    ``CLOSED_EVIDENCE_P`` divided by the number of tests (Bonferroni): shorter slots make more
-    silent stretches by chance, and a sparse role must not get its open hours cut to pieces
-    (tested slot by slot at ``CLOSED_EVIDENCE_P`` with the role's event rate, a role seen about
-    once an hour lost 30 of its 168 open hours).
+    ``exposure``: how many the log covered it; ``trials``: in how many it was active or work
+    waited for the role through all of it (silence while nothing waited is idle time, not a
+    closed office: a Friday afternoon after the week's work is done); ``per_day``: slots in a
+    day (a multiple of 24). A slot that the hours' rule would open (active in ``threshold`` of
+    its weeks and in 2 or more) stays open. Otherwise it closes when seeing it active in so few
+    of its trials is improbable for an open slot: on its own, together with the same time of
+    day on every day it is open (a daily break is evidence pooled over the days: one silent
+    weekday slot of a sparse role proves little, five prove a lunch break), or as a run of such
+    slots (slots of a minute each hold too little evidence alone). An open slot is active in a
+    trial with probability ``q = 1 - (1 - hour_active) ** (slot / hour)``, where
+    ``hour_active`` is the share of its trials in which an open *hour* of the role was active:
+    whole hours, because the slots' own share is lowered by the closed slots being tested (a
+    shift of one hour from 06:30, half of its two open hours silent), and weeks, not events,
+    because a role that starts its backlog at 09:00 has many events then, which would make a
+    quiet afternoon slot look improbably quiet. The level is ``CLOSED_EVIDENCE_P`` divided by
+    the number of tests (Bonferroni): a sparse role must not get its open hours cut to pieces
+    (tested slot by slot at ``CLOSED_EVIDENCE_P`` with the role's event rate and every week a
+    trial, a role seen about once an hour lost 30 of its 168 open hours).
     """
     if not open_.any():
-        return np.zeros(open_.size, dtype=bool)
+        return np.zeros(open_.size, dtype=bool), 0
     q = 1.0 - (1.0 - min(max(hour_active, 0.0), 1.0)) ** (24.0 / per_day)
     active = (seen / exposure >= threshold) & (seen >= 2)
+    candidate = open_ & ~active
     time_of_day = np.arange(open_.size) % per_day
     seen_daily = np.bincount(time_of_day[open_], weights=seen[open_], minlength=per_day)
-    exposure_daily = np.bincount(time_of_day[open_], weights=exposure[open_], minlength=per_day)
-    alone = binom.cdf(seen, exposure, q)
-    daily = binom.cdf(np.rint(seen_daily), np.rint(exposure_daily), q)[time_of_day]
-    level = CLOSED_EVIDENCE_P / (int(open_.sum()) + int((exposure_daily > 0).sum()))
-    return open_ & ~active & ((alone < level) | (daily < level))
+    trials_daily = np.bincount(time_of_day[open_], weights=trials[open_], minlength=per_day)
+    alone = binom.cdf(seen, trials, q)
+    daily = binom.cdf(np.rint(seen_daily), np.rint(trials_daily), q)[time_of_day]
+    runs = [(a, b) for a, b in true_runs(candidate) if b - a > 1]
+    n_tests = int(open_.sum()) + int((trials_daily > 0).sum()) + len(runs)
+    level = CLOSED_EVIDENCE_P / n_tests
+    closed = candidate & ((alone < level) | (daily < level))
+    for a, b in runs:
+        if binom.cdf(seen[a:b].sum(), trials[a:b].sum(), q) < level:
+            closed[a:b] = True
+    return closed, n_tests
+
+
+def true_runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(first, end) indices of each run of True in ``mask``."""
+    edges = np.diff(np.r_[0, mask.astype(np.int8), 0])
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
 def _share_active(seen: np.ndarray, exposure: np.ndarray | int) -> float:
@@ -496,12 +623,13 @@ def _share_active(seen: np.ndarray, exposure: np.ndarray | int) -> float:
 
 
 def slots_per_hour(slot_minutes: int) -> int:
-    """Slots per hour of calendar discovery; ``slot_minutes`` must divide an hour."""
+    """Slots per hour of calendar discovery; ``slot_minutes`` is one of ``SLOT_MINUTES``: a
+    divisor of the hour, and at least 5 (slots of a minute or two hold too few starts and ends
+    to tell a closed minute from a quiet one: at 1 minute a lunch from 12:30 began at 12:17)."""
     ok = isinstance(slot_minutes, int) and not isinstance(slot_minutes, bool)
-    if not ok or slot_minutes <= 0 or 60 % slot_minutes:
+    if not ok or slot_minutes not in SLOT_MINUTES:
         raise ValueError(
-            "minutes that divide an hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60), "
-            f"got {slot_minutes!r}"
+            f"one of {', '.join(map(str, SLOT_MINUTES))} minutes, got {slot_minutes!r}"
         )
     return 60 // slot_minutes
 

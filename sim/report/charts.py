@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.layout_engine import LayoutEngine
 
-from sim.calibrate.staff import evidence_times, slots_per_hour, weekly_activity, working_time
+from sim.calibrate.staff import (
+    evidence_times,
+    slots_per_hour,
+    true_runs,
+    weekly_activity,
+    working_time,
+)
 from sim.kpis.summary import SATURATED
 from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
 from sim.model.views import TARGET_UTILISATION
@@ -1562,17 +1568,11 @@ def calendar_activity(
     Monday 00:00)."""
     per_hour = slots_per_hour(slot_minutes)
     covered = (float(instances["start"].min()), float(instances["end"].max()))
-    mine = instances[instances["resource"].astype(str).isin(set(members))]
+    mine = instances[np.isin(_resource_names(instances["resource"]), list(members))]
     if mine.empty:
         return np.zeros((7, 24 * per_hour))
     seen, exposure = weekly_activity(evidence_times(mine), covered, per_hour)
     return (seen / exposure).reshape(7, 24 * per_hour)
-
-
-def _open_runs(open_: np.ndarray) -> list[tuple[int, int]]:
-    """(first, end) slot indices of each run of True in ``open_``."""
-    edges = np.diff(np.r_[0, open_.astype(np.int8), 0])
-    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
 
 
 def plot_calendars(
@@ -1588,11 +1588,11 @@ def plot_calendars(
     ``None`` when no role has members in ``instances``. The busiest ``max_roles`` are drawn."""
     from matplotlib.patches import Rectangle
 
+    names = set(_resource_names(instances["resource"]))
     roles = [
         (name, role)
         for name, role in model.roles.items()
-        if role.members
-        and instances["resource"].astype(str).isin(set(map(str, role.members))).any()
+        if role.members and names & set(map(str, role.members))
     ]
     if not roles:
         return None
@@ -1605,6 +1605,8 @@ def plot_calendars(
     fig = new_figure(11, 1.0 + 1.55 * len(roles))
     axes = fig.subplots(len(roles), 1, squeeze=False)[:, 0]
     cmap = matplotlib.colormaps["Blues"]
+    # square-root shading: a sparse role's shares of 0.05-0.1 stay visible next to white
+    norm = matplotlib.colors.PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
     im = None
     for ax, (name, role) in zip(axes, roles, strict=True):
         cal_prov = (role.provenance or {}).get("calendar") or {}
@@ -1615,8 +1617,7 @@ def plot_calendars(
             share,
             aspect="auto",
             cmap=cmap,
-            vmin=0.0,
-            vmax=1.0,
+            norm=norm,
             origin="upper",
             extent=(0.0, 24.0, 6.5, -0.5),
             interpolation="nearest",
@@ -1624,18 +1625,18 @@ def plot_calendars(
         cal = model.calendar_of(name)
         slots = np.arange(168 * per_hour)
         open_ = np.array([cal.rate_at((s + 0.5) / per_hour) > 0 for s in slots])
-        for d in range(7):
-            for a, b in _open_runs(open_[d * 24 * per_hour : (d + 1) * 24 * per_hour]):
-                ax.add_patch(
-                    Rectangle(
-                        (a / per_hour, d - 0.45),
-                        (b - a) / per_hour,
-                        0.9,
-                        fill=False,
-                        edgecolor=ACCENT,
-                        linewidth=1.4,
-                    )
-                )
+        # one box per open stretch of a day (one for a calendar open all week)
+        boxes = (
+            [(0.0, -0.4, 24.0, 6.8)]
+            if open_.all()
+            else [
+                (a / per_hour, d - 0.4, (b - a) / per_hour, 0.8)
+                for d in range(7)
+                for a, b in true_runs(open_[d * 24 * per_hour : (d + 1) * 24 * per_hour])
+            ]
+        )
+        for x, y, w, h in boxes:
+            ax.add_patch(Rectangle((x, y), w, h, fill=False, edgecolor=ACCENT, linewidth=1.4))
         ax.set_yticks(range(7))
         ax.set_yticklabels(WEEKDAYS, fontsize=7)
         ax.set_xticks(range(0, 25, 2))
@@ -1643,9 +1644,12 @@ def plot_calendars(
         ax.tick_params(length=2)
         clock = bool(cal_prov.get("work_on_the_clock", {}).get("verdict", "").startswith("works"))
         hours = cal.weekly_total
+        unknown = "unknown and kept open" in str(cal_prov.get("rule", ""))
+        people = f"{role.headcount} {'person' if role.headcount == 1 else 'people'}"
         ax.set_title(
-            f"{name}: {role.headcount} people, {hours:g} working hours a week"
-            + (" (24/7: its work runs on through the hours it is not seen in)" if clock else ""),
+            f"{name}: {people}, {hours:g} working hours a week"
+            + (" (24/7: its work runs on through the hours it is not seen in)" if clock else "")
+            + (" (hours of the day the log does not cover are kept open)" if unknown else ""),
             fontsize=8.5,
             loc="left",
             color=INK,

@@ -361,3 +361,70 @@ def test_a_silent_half_hour_of_a_log_of_one_day_stays_open():
     cal, prov = discover_calendar(ev)
     assert prov["slots_closed_in_open_hours"] == 0, prov
     assert cal.rate_at(11.75) == 1.0
+
+
+def _office_hours_events(weeks: int, friday_until: float) -> pd.DataFrame:
+    """Two short activities a half hour, weekdays 08:00-16:00, but on Fridays only until
+    ``friday_until`` (the week's work is done)."""
+    rows = []
+    for w in range(weeks):
+        for d in range(5):
+            until = friday_until if d == 4 else 16.0
+            for m in np.arange(8.0, until, 0.25):
+                s = w * WEEK + d * 24.0 + m + 0.02
+                rows.append((s, s + 0.1))
+    s, e = np.array(rows).T
+    return pd.DataFrame({"activity": "work", "resource": "ann", "start": s, "end": e})
+
+
+def test_a_friday_afternoon_without_work_is_idle_not_closed():
+    """QA: the half-hour stage judged every silent half hour against the role's average, so a
+    Friday afternoon after the week's work was done closed (08:00-15:30 for 08:00-16:00). A
+    slot closes only on silence while work waited for the role."""
+    ev = _office_hours_events(12, friday_until=15.25)
+    mornings = [
+        (w * WEEK + d * 24.0 + 6.0, w * WEEK + d * 24.0 + 8.02) for w in range(12) for d in range(5)
+    ]
+    overnight = tuple(np.array(x) for x in zip(*mornings, strict=True))
+    idle, prov = discover_calendar(ev, waiting=overnight)
+    assert idle.rate_at(4 * 24 + 15.75) == 1.0, prov  # nothing waited: no evidence
+    assert prov["slots_closed_in_open_hours"] == 0
+    # every week counted as a trial (no waits known), the silence closes it
+    counted, _ = discover_calendar(ev)
+    assert counted.rate_at(4 * 24 + 15.75) == 0.0
+    # work that waited through Friday 15:30-16:00 while nobody touched it: closed
+    fridays = [(w * WEEK + 4 * 24.0 + 15.3, w * WEEK + 7 * 24.0 + 8.02) for w in range(12)]
+    waited = tuple(np.array(x) for x in zip(*(mornings + fridays), strict=True))
+    closed, prov = discover_calendar(ev, waiting=waited)
+    assert closed.rate_at(4 * 24 + 15.75) == 0.0 and closed.rate_at(4 * 24 + 15.25) == 1.0
+    assert prov["slots_closed_in_open_hours"] == 1
+
+
+def test_a_lunch_break_in_a_log_of_two_working_weeks_is_found():
+    """QA: in a log shorter than two weeks the days were the trials, weekends included, so a
+    lunch break blank on all ten weekdays stayed open (45 h a week for 37.5)."""
+    rng = np.random.default_rng(8)
+    rows = []
+    for d in [0, 1, 2, 3, 4, 7, 8, 9, 10, 11]:  # two weeks of weekdays, 12 days
+        for a, b in ((8.5, 12.5), (13.0, 17.0)):
+            s = d * 24.0 + np.sort(rng.uniform(a, b, rng.poisson(10 * (b - a))))
+            rows += [(x, min(x + 0.08, d * 24.0 + b)) for x in s]
+    s, e = np.array(rows).T
+    ev = pd.DataFrame({"activity": "work", "resource": "ann", "start": s, "end": e})
+    cal, prov = discover_calendar(ev)
+    assert prov["rule"].startswith("short log"), prov
+    assert cal.weekly_total == pytest.approx(40.0), prov  # 08:30-12:30, 13:00-17:00
+    assert cal.rate_at(12.75) == 0.0 and cal.rate_at(13.25) == 1.0 and cal.rate_at(8.25) == 0.0
+
+
+def test_times_on_whole_hours_are_read_in_whole_hours():
+    """QA: an export whose times are whole hours has no event at :30, which half-hour slots
+    read as closed time (the last half hour of every shift); its calendar is read in hours."""
+    ev = _office_hours_events(8, friday_until=16.0)
+    ev = ev.assign(start=np.floor(ev["start"]), end=np.floor(ev["end"]))
+    cal, prov = discover_calendar(ev)
+    assert prov["slot_minutes"] == 60 and prov["timestamps_on_a_grid_of_minutes"] == 60
+    assert cal.weekly_total == pytest.approx(40.0)
+    # the same log with its minutes is read in half hours
+    _, prov = discover_calendar(_office_hours_events(8, friday_until=16.0))
+    assert prov["slot_minutes"] == 30 and "timestamps_on_a_grid_of_minutes" not in prov

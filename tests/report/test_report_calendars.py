@@ -3,6 +3,8 @@ calibrated role's calendar, boxed, over the evidence calibration read it from.""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
@@ -65,3 +67,21 @@ def test_no_staffed_role_no_figure(calibrated):
     assert (
         plot_calendars(calibrated.waiting.iloc[0:0].assign(resource=[]), calibrated.model) is None
     )
+
+
+def test_numeric_resource_ids_read_back_as_numbers_still_match_the_members(calibrated):
+    """QA: BPIC 2012's resources are numbers; with a blank among them the CSV reader made the
+    column floats ('112.0'), which matched no member ('112'), and the figure vanished."""
+    model, instances = calibrated.model, calibrated.waiting
+    ids = {r: str(100 + k) for k, r in enumerate(sorted(instances["resource"].dropna().unique()))}
+    roles = {
+        name: dataclasses.replace(role, members=tuple(ids[m] for m in role.members))
+        for name, role in model.roles.items()
+    }
+    numeric = dataclasses.replace(model, roles=roles)
+    floats = instances.assign(resource=instances["resource"].map(ids).astype(float))
+    floats.loc[floats.index[0], "resource"] = np.nan  # a blank: the column stays float
+    assert floats["resource"].dtype == float
+    fig = plot_calendars(floats, numeric)
+    assert fig is not None
+    assert len([ax for ax in fig.axes if ax.get_title(loc="left")]) == len(model.roles)
