@@ -655,10 +655,14 @@ def quiet_not_closed(
     """The hours that the threshold rule would close but whose silence is no evidence of a closed
     hour: a role with few events leaves open hours empty in some weeks by chance.
 
-    An open hour of the role is active in a week with probability ``q = 1 - exp(-rate)``, the
-    rate being the role's starts and ends per week in the hours the rule opens (``events``: per
-    hour of the week, over the log); counts, not active weeks, because the hours it opens were
-    chosen for being active. An hour stays closed only when seeing it active in so few of the
+    An open hour of the role is active in a week with probability ``q``: the lower of
+    ``1 - exp(-rate)``, the rate being the role's starts and ends per week in the hours the rule
+    opens (``events``: per hour of the week, over the log), and the share of those hours' weeks
+    in which they were active. Counts alone overstate it where work comes in bursts (a lawyer
+    seen 8 times a week, who starts the night's backlog back to back at 09:00, got 22-24 of 35
+    hours in fragments, or 24/7 from its own fake gaps); active weeks alone overstate it for a
+    sparse role seen around the clock, because the hours the rule opens were chosen for being
+    active. An hour stays closed only when seeing it active in so few of the
     weeks the log covers it is improbable at ``q`` (one-sided binomial p below
     ``CLOSED_EVIDENCE_P``); hours never active are judged by runs of consecutive silent hours (a
     night, a weekend), since a closed block is silent as a whole: a night silent in every week
@@ -670,7 +674,10 @@ def quiet_not_closed(
     seen = weeks_seen > 0
     if open_.all() or not open_.any():
         return np.zeros(168, dtype=bool)
-    q = 1.0 - math.exp(-float(events[open_].sum() / exposure[open_].sum()))
+    q = min(
+        1.0 - math.exp(-float(events[open_].sum() / exposure[open_].sum())),
+        _share_active(weeks_seen[open_], exposure[open_]),
+    )
     out = ~open_ & seen & (binom.cdf(weeks_seen, exposure, q) >= CLOSED_EVIDENCE_P)
     # runs of silent hours, around the end of the week: start from an hour that is not silent
     first = int(np.flatnonzero(seen)[0])

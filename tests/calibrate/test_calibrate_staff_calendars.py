@@ -428,3 +428,38 @@ def test_times_on_whole_hours_are_read_in_whole_hours():
     # the same log with its minutes is read in half hours
     _, prov = discover_calendar(_office_hours_events(8, friday_until=16.0))
     assert prov["slot_minutes"] == 30 and "timestamps_on_a_grid_of_minutes" not in prov
+
+
+SPARSE_LAWYER = {
+    "name": "sparse lawyer",
+    "start": "review",
+    "arrivals": {"interarrival": {"dist": "exponential", "mean": 20.0}},  # 8.4 a week
+    "calendars": {"office": {"weekdays": ["09:00-12:30", "13:30-17:00"]}},
+    "roles": {"lawyer": {"headcount": 1, "calendar": "office"}},
+    "steps": {
+        "review": {
+            "role": "lawyer",
+            "duration": {"dist": "gamma", "mean": 0.5, "std": 0.3},
+            "next": "file",
+        },
+        "file": {"duration": {"dist": "fixed", "value": 0.1}, "next": "done"},
+    },
+    "ends": {"done": {"success": True}},
+}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 5])
+def test_a_sparse_role_keeps_most_of_its_office_hours(seed):
+    """QA: a lawyer seen 8 times a week got 22-24 of its 35 hours in fragments, or 24/7 (its
+    own fake gaps read as work going on through closed hours): the rate at which an open hour
+    is active was read from event counts, which the morning's backlog (several reviews back
+    to back from 09:00) inflates, so quiet hours looked improbably quiet. It is now the lower
+    of that and the share of weeks an open hour was active."""
+    trace = run_replication(
+        from_dict(SPARSE_LAWYER), Scenario(horizon_days=120, warmup_days=0), seed=seed
+    )
+    model = calibrate_model(trace_to_event_log(trace), seed=0).model
+    cal = model.calendar_of(model.steps["review"].roles[0])
+    assert not cal.is_constant  # office hours, not 24/7
+    assert 28.0 <= cal.weekly_total <= 40.0, cal.weekly_total
+    assert cal.rate_at(3.0) == 0.0 and cal.rate_at(5 * 24 + 12.0) == 0.0  # nights, weekends
