@@ -92,6 +92,7 @@ from sim.model.calendar import (
     profile_from_dict,
     slot_exposure,
 )
+from sim.model.columns import PEOPLE_SEPARATOR
 
 DROPOFF_PATTERN = re.compile(
     r"declin|cancel|reject|lost|abandon|withdr|refus|denied|deny|expire|timeout|time-out|fail|"
@@ -1306,7 +1307,17 @@ def _given_roles(
             f"{len(several)} resource(s) have several values in the role column "
             f"({_some(several)}): each is taken in the role of most of its events"
         )
-    return {r: known[r] for r in staffed}
+    sep = PEOPLE_SEPARATOR
+    joined = sorted({known[r] for r in staffed if sep in known[r]})
+    if joined:
+        # a simulated log's step done by several people at once: 'sales;legal' for one row
+        notes.append(
+            f"role(s) joined by '{sep}' in the role column ({_some(joined)}): events done by "
+            f"several people at once; each combination of people is taken as one resource of a "
+            f"role named with '+' ({joined[0].replace(sep, '+')!r}), since calibration does not "
+            "model steps that need several people"
+        )
+    return {r: known[r].replace(sep, "+") for r in staffed}
 
 
 def _role_pace_note(

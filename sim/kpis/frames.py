@@ -49,7 +49,7 @@ def _joined_names(resource: np.ndarray, extra: np.ndarray, names: tuple[str, ...
     if extra.shape[0]:
         out = out.copy()
         for ev, res in extra:
-            out[ev] = f"{out[ev]};{names[res]}"
+            out[ev] = f"{out[ev]}{col.PEOPLE_SEPARATOR}{names[res]}"
     return out
 
 

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model.calendar import WeeklyRate, week_offset
+from sim.model.columns import PEOPLE_SEPARATOR
 from sim.model.process import ProcessModel
 
 DAY = 24.0
@@ -349,10 +350,11 @@ def wip_mean(cases: pd.DataFrame, window: tuple[float, float]) -> float:
 
 def _explode_people(events: pd.DataFrame) -> pd.DataFrame:
     staffed = events[events["role"].notna()]
-    if staffed.empty or not staffed["role"].str.contains(";", regex=False).any():
+    sep = PEOPLE_SEPARATOR
+    if staffed.empty or not staffed["role"].str.contains(sep, regex=False).any():
         return staffed
     people = staffed.assign(
-        role=staffed["role"].str.split(";"), resource=staffed["resource"].str.split(";")
+        role=staffed["role"].str.split(sep), resource=staffed["resource"].str.split(sep)
     )
     return people.explode(["role", "resource"], ignore_index=True)
 

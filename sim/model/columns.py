@@ -17,5 +17,9 @@ ROLE = "role"
 SEGMENT = "segment"
 OUTCOME = "outcome"
 
+# A step done by several people at once has their resources (and roles) joined by this in one
+# row, so a role name may not contain it.
+PEOPLE_SEPARATOR = ";"
+
 REQUIRED = (CASE, ACTIVITY, START, END, RESOURCE)
 STANDARD = (CASE, ACTIVITY, START, END, RESOURCE, ENABLED, ROLE, SEGMENT, OUTCOME)

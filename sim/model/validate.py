@@ -11,6 +11,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from sim.errors import ModelError, did_you_mean
+from sim.model.columns import PEOPLE_SEPARATOR as ROLE_SEPARATOR
 
 if TYPE_CHECKING:
     from sim.model.process import ProcessModel, Step
@@ -73,6 +74,12 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
 
     # --- calendars and roles
     for name, role in model.roles.items():
+        if ROLE_SEPARATOR in name:
+            out.append(
+                f"roles.{name}: a role name cannot contain '{ROLE_SEPARATOR}', which separates "
+                "the roles of a step done by several people in simulated event logs; rename it "
+                f"(e.g. '{name.replace(ROLE_SEPARATOR, '+')}')"
+            )
         if role.headcount < 0:
             out.append(f"roles.{name}.headcount: must be >= 0, got {role.headcount}")
         if role.calendar != "24/7" and role.calendar not in model.calendars:
