@@ -80,7 +80,7 @@ CLOCK_MIN_ENDS = 5  # ... and to read it from where they end
 CLOCK_ENDS_SHARE = 0.5  # the share of them ending in closed hours that shows work going on
 BATCH_SHARE = 0.5  # ... unless this share of those ends fall in one quarter-hour: a batch job
 CLOSED_EVIDENCE_P = 0.001  # an hour is closed when its silence is this improbable for an open one
-SLOT_MINUTES = (5, 6, 10, 12, 15, 20, 30, 60)  # calendar slots: divisors of the hour, >= 5
+SLOT_MINUTES = (15, 20, 30, 60)  # calendar slots: divisors of the hour, >= 15
 WAITS_KNOWN_SHARE = 0.5  # a role's instances with a known enabled time needed to read its waits
 MIN_OWN_WORK = 0.25  # a role whose people spend less of their work on its activities is dissolved
 
@@ -347,7 +347,9 @@ def discover_calendar(
     if events.empty:
         return ALWAYS, {"note": "no events: 24/7"}
     t = evidence_times(events)
-    grid = timestamp_grid(t)
+    grid = timestamp_grid(
+        np.concatenate([events["start"].to_numpy(dtype=float), events["end"].to_numpy(dtype=float)])
+    )
     asked = slot_minutes
     slot_minutes = max(slot_minutes, grid)  # slots finer than the timestamps are empty ones
     per_hour = slots_per_hour(slot_minutes)
@@ -457,7 +459,11 @@ def timestamp_grid(t: np.ndarray, share: float = 0.99) -> int:
     seconds. Half-hour slots of such a log hold no instant at :30, which is no closed time."""
     if t.size == 0:
         return 1
-    minutes = (np.asarray(t, dtype=float) * 60.0) % 60.0
+    t = np.asarray(t, dtype=float)
+    t = t[np.isfinite(t)]
+    if t.size == 0:
+        return 1
+    minutes = (t * 60.0) % 60.0
     for grid in sorted(SLOT_MINUTES, reverse=True):
         off = minutes % grid
         on = np.minimum(off, grid - off) < 1e-4  # within about 6 ms
@@ -471,9 +477,15 @@ def evidence_times(events: pd.DataFrame) -> np.ndarray:
     on the day its activity started (one that runs across a night or a weekend ends when
     somebody resumes it, or a system closes it - BPIC 2012's nightly batch ends call-backs at
     05:15 - which says nothing of the role's hours). An end exactly on the hour (17:00) counts
-    in the hour before it."""
+    in the hour before it. In a log whose times lie on a grid of 15 minutes or more
+    (``timestamp_grid``: rounded exports) the starts alone: an end logged at 13:00 may be work
+    that ended at 13:10, after a lunch break that the rule above would fill (QA: a lunch from
+    12:30 to 13:00 in a log rounded to half hours)."""
     start = events["start"].to_numpy(dtype=float)
-    end = np.maximum(events["end"].to_numpy(dtype=float) - 1e-6, start)
+    raw_end = events["end"].to_numpy(dtype=float)
+    if timestamp_grid(np.concatenate([start, raw_end])) > 1:
+        return start[np.isfinite(start)]
+    end = np.maximum(raw_end - 1e-6, start)
     same_day = np.floor(start / 24.0) == np.floor(end / 24.0)
     t = np.concatenate([start, end[same_day]])
     return t[np.isfinite(t)]
@@ -624,8 +636,9 @@ def _share_active(seen: np.ndarray, exposure: np.ndarray | int) -> float:
 
 def slots_per_hour(slot_minutes: int) -> int:
     """Slots per hour of calendar discovery; ``slot_minutes`` is one of ``SLOT_MINUTES``: a
-    divisor of the hour, and at least 5 (slots of a minute or two hold too few starts and ends
-    to tell a closed minute from a quiet one: at 1 minute a lunch from 12:30 began at 12:17)."""
+    divisor of the hour, and at least 15. Shorter slots hold too few starts and ends to tell a
+    closed slot from a quiet one (QA: at 1 minute a lunch from 12:30 began at 12:17; at 5, two
+    people with long tasks lost 11:45-12:15, at 6 and 10 roles fell back to wider hours)."""
     ok = isinstance(slot_minutes, int) and not isinstance(slot_minutes, bool)
     if not ok or slot_minutes not in SLOT_MINUTES:
         raise ValueError(

@@ -1647,7 +1647,7 @@ def plot_calendars(
         unknown = "unknown and kept open" in str(cal_prov.get("rule", ""))
         people = f"{role.headcount} {'person' if role.headcount == 1 else 'people'}"
         ax.set_title(
-            f"{name}: {people}, {hours:g} working hours a week"
+            f"{name}: {people}, {round(hours, 2):g} working hours a week"
             + (" (24/7: its work runs on through the hours it is not seen in)" if clock else "")
             + (" (hours of the day the log does not cover are kept open)" if unknown else ""),
             fontsize=8.5,

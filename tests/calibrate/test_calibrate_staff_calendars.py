@@ -463,3 +463,27 @@ def test_a_sparse_role_keeps_most_of_its_office_hours(seed):
     assert not cal.is_constant  # office hours, not 24/7
     assert 28.0 <= cal.weekly_total <= 40.0, cal.weekly_total
     assert cal.rate_at(3.0) == 0.0 and cal.rate_at(5 * 24 + 12.0) == 0.0  # nights, weekends
+
+
+def test_a_lunch_hour_in_a_log_rounded_to_whole_hours_is_found():
+    """QA: in a log whose times are floored to the hour, work paused over lunch ends at 13:00
+    (13:10 in truth), and an end on the hour counts in the hour before it: the lunch hour read
+    as work (08:00-17:00 for 08:00-12:00 and 13:00-17:00). Such a log is read from its starts."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for w in range(10):
+        for d in range(5):
+            day = w * WEEK + d * 24.0
+            for s in np.sort(rng.uniform(8.0, 16.7, 40)):
+                if 12.0 <= s < 13.0:
+                    continue  # nobody starts at lunch
+                e = s + rng.uniform(0.2, 0.6)
+                if s < 12.0 < e:
+                    e += 1.0  # paused over lunch
+                rows.append((day + s, day + e))
+    s, e = np.floor(np.array(rows).T)
+    ev = pd.DataFrame({"activity": "work", "resource": "ann", "start": s, "end": e})
+    cal, prov = discover_calendar(ev)
+    assert prov["timestamps_on_a_grid_of_minutes"] == 60
+    assert cal.weekly_total == pytest.approx(40.0), prov
+    assert cal.rate_at(12.5) == 0.0 and cal.rate_at(13.5) == 1.0

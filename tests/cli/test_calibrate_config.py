@@ -59,13 +59,13 @@ def small_log(path: Path, *, cases: int = 40, prefix: str = "", case_offset: int
         ("calibration.parallel_threshold=-1", "calibration.parallel_threshold must be in [0, 1]"),
         (
             "calibration.calendar_minutes=7",
-            "calibration.calendar_minutes must be one of 5, 6, 10, 12, 15, 20, 30, 60 minutes, got 7",
+            "calibration.calendar_minutes must be one of 15, 20, 30, 60 minutes, got 7",
         ),
         (
             "calibration.calendar_minutes=0",
             "calibration.calendar_minutes: expected an integer >= 1",
         ),
-        ("calibration.calendar_minutes=1", "calibration.calendar_minutes must be one of 5, 6,"),
+        ("calibration.calendar_minutes=5", "calibration.calendar_minutes must be one of 15, 20,"),
         ("workers=-1", "workers: expected an integer >= 1 or null, got -1"),
         (
             "cleaning.date_only_duplicates=maybe",
