@@ -1558,6 +1558,16 @@ def plot_fits(
 CALENDAR_ROLES_MAX = 8  # roles drawn in the calendar figure (the busiest); the rest are named
 
 
+def _calendar_slot(cal: Any) -> int:
+    """The coarsest slot (minutes: 60, 30, 20 or 15) on which every change of ``cal`` falls, or
+    15."""
+    for minutes in (60, 30, 20, 15):
+        step = minutes / 60.0
+        if all(abs(b / step - round(b / step)) < 1e-9 for b in cal.breaks):
+            return minutes
+    return 15
+
+
 def calendar_activity(
     instances: pd.DataFrame, members: Sequence[str], slot_minutes: int
 ) -> np.ndarray:
@@ -1576,7 +1586,7 @@ def calendar_activity(
 
 
 def plot_calendars(
-    instances: pd.DataFrame,
+    instances: pd.DataFrame | None,
     model: Any,
     *,
     max_roles: int = CALENDAR_ROLES_MAX,
@@ -1585,9 +1595,30 @@ def plot_calendars(
     """Each staffed role's working calendar as calibration found it (boxes) over the evidence it
     read it from (shade: the share of weeks in which the role's people started or ended work in
     that slot), so an analyst sees a lunch break, a late shift or an hour opened by a few events.
-    ``None`` when no role has members in ``instances``. The busiest ``max_roles`` are drawn."""
-    from matplotlib.patches import Rectangle
+    ``None`` when no role has members in ``instances``. The busiest ``max_roles`` are drawn.
 
+    Without ``instances`` (a simulated run): one panel per calendar of the roles with people,
+    naming its roles and their headcounts, as filled boxes; ``None`` when they all work 24/7."""
+    if instances is None:
+        staffed = [(n, r) for n, r in model.roles.items() if r.headcount > 0]
+        by_calendar: dict[str, list[tuple[str, Any]]] = {}
+        for name, role in staffed:
+            by_calendar.setdefault(role.calendar, []).append((name, role))
+        if set(by_calendar) <= {"24/7"}:
+            return None
+        panels = []
+        for cal_name, members in sorted(by_calendar.items(), key=lambda kv: -len(kv[1])):
+            cal = model.calendar_of(members[0][0])
+            who = ", ".join(f"{n} ({r.headcount})" for n, r in members[:8])
+            who += ", ..." if len(members) > 8 else ""
+            panels.append(
+                (
+                    f"{cal_name}, {round(cal.weekly_total, 2):g} working hours a week: {who}",
+                    cal,
+                    None,
+                )
+            )
+        return _draw_calendars(panels, max_roles, path, "Working calendars (boxes: working hours)")
     names = set(_resource_names(instances["resource"]))
     roles = [
         (name, role)
@@ -1597,34 +1628,72 @@ def plot_calendars(
     if not roles:
         return None
     roles.sort(key=lambda nr: -int((nr[1].provenance or {}).get("n_events", 0)))
+    panels = []
+    minutes = set()
+    for name, role in roles[:max_roles]:
+        cal_prov = (role.provenance or {}).get("calendar") or {}
+        slot_minutes = int(cal_prov.get("slot_minutes", 60))
+        minutes.add(slot_minutes)
+        cal = model.calendar_of(name)
+        clock = str((cal_prov.get("work_on_the_clock") or {}).get("verdict", "")).startswith(
+            "works"
+        )
+        unknown = "unknown and kept open" in str(cal_prov.get("rule", ""))
+        people = f"{role.headcount} {'person' if role.headcount == 1 else 'people'}"
+        title = (
+            f"{name}: {people}, {round(cal.weekly_total, 2):g} working hours a week"
+            + (" (24/7: its work runs on through the hours it is not seen in)" if clock else "")
+            + (" (hours of the day the log does not cover are kept open)" if unknown else "")
+        )
+        share = calendar_activity(instances, list(map(str, role.members)), slot_minutes)
+        panels.append((title, cal, share))
+    slot_text = " / ".join(f"{m}-minute" for m in sorted(minutes))
     hidden = [name for name, _ in roles[max_roles:]]
-    roles = roles[:max_roles]
-    minutes = {
-        int(((r.provenance or {}).get("calendar") or {}).get("slot_minutes", 60)) for _, r in roles
-    }
-    fig = new_figure(11, 1.0 + 1.55 * len(roles))
-    axes = fig.subplots(len(roles), 1, squeeze=False)[:, 0]
-    cmap = matplotlib.colormaps["Blues"]
+    return _draw_calendars(
+        panels,
+        max_roles,
+        path,
+        "Working calendars found (boxes) and when each role's people started or ended work "
+        f"(shade: share of weeks; {slot_text} slots)",
+        hidden=hidden,
+    )
+
+
+def _draw_calendars(
+    panels: list[tuple[str, Any, np.ndarray | None]],
+    max_panels: int,
+    path: str | Path | None,
+    title: str,
+    *,
+    hidden: Sequence[str] = (),
+) -> Figure:
+    """``plot_calendars``' figure: a panel per ``(title, calendar, share)``, the calendar's open
+    stretches boxed over ``share`` (7 days x slots; ``None``: filled boxes, no shading)."""
+    from matplotlib.patches import Rectangle
+
+    panels = panels[:max_panels]
+    fig = new_figure(11, 1.0 + 1.55 * len(panels))
+    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     # square-root shading: a sparse role's shares of 0.05-0.1 stay visible next to white
     norm = matplotlib.colors.PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
     im = None
-    for ax, (name, role) in zip(axes, roles, strict=True):
-        cal_prov = (role.provenance or {}).get("calendar") or {}
-        slot_minutes = int(cal_prov.get("slot_minutes", 60))
-        share = calendar_activity(instances, list(map(str, role.members)), slot_minutes)
-        per_hour = 60 // slot_minutes
-        im = ax.imshow(
-            share,
-            aspect="auto",
-            cmap=cmap,
-            norm=norm,
-            origin="upper",
-            extent=(0.0, 24.0, 6.5, -0.5),
-            interpolation="nearest",
-        )
-        cal = model.calendar_of(name)
-        slots = np.arange(168 * per_hour)
-        open_ = np.array([cal.rate_at((s + 0.5) / per_hour) > 0 for s in slots])
+    for ax, (text, cal, share) in zip(axes, panels, strict=True):
+        if share is not None:
+            per_hour = share.shape[1] // 24
+            im = ax.imshow(
+                share,
+                aspect="auto",
+                cmap=matplotlib.colormaps["Blues"],
+                norm=norm,
+                origin="upper",
+                extent=(0.0, 24.0, 6.5, -0.5),
+                interpolation="nearest",
+            )
+        else:
+            per_hour = 60 // _calendar_slot(cal)
+            ax.set_xlim(0.0, 24.0)
+            ax.set_ylim(6.5, -0.5)
+        open_ = np.array([cal.rate_at((k + 0.5) / per_hour) > 0 for k in range(168 * per_hour)])
         # one box per open stretch of a day (one for a calendar open all week)
         boxes = (
             [(0.0, -0.4, 24.0, 6.8)]
@@ -1636,41 +1705,33 @@ def plot_calendars(
             ]
         )
         for x, y, w, h in boxes:
-            ax.add_patch(Rectangle((x, y), w, h, fill=False, edgecolor=ACCENT, linewidth=1.4))
+            ax.add_patch(
+                Rectangle(
+                    (x, y),
+                    w,
+                    h,
+                    fill=share is None,
+                    facecolor=SCENARIO,
+                    alpha=0.85 if share is None else 1.0,
+                    edgecolor=ACCENT,
+                    linewidth=1.4,
+                )
+            )
         ax.set_yticks(range(7))
         ax.set_yticklabels(WEEKDAYS, fontsize=7)
         ax.set_xticks(range(0, 25, 2))
         ax.set_xticklabels([f"{h:02d}:00" for h in range(0, 25, 2)], fontsize=7)
         ax.tick_params(length=2)
-        clock = bool(cal_prov.get("work_on_the_clock", {}).get("verdict", "").startswith("works"))
-        hours = cal.weekly_total
-        unknown = "unknown and kept open" in str(cal_prov.get("rule", ""))
-        people = f"{role.headcount} {'person' if role.headcount == 1 else 'people'}"
-        ax.set_title(
-            f"{name}: {people}, {round(hours, 2):g} working hours a week"
-            + (" (24/7: its work runs on through the hours it is not seen in)" if clock else "")
-            + (" (hours of the day the log does not cover are kept open)" if unknown else ""),
-            fontsize=8.5,
-            loc="left",
-            color=INK,
-        )
+        ax.set_title(text, fontsize=8.5, loc="left", color=INK)
     for ax in axes[:-1]:
         ax.tick_params(labelbottom=False)
     axes[-1].set_xlabel("time of day", fontsize=8)
-    slot_text = " / ".join(f"{m}-minute" for m in sorted(minutes))
-    fig.suptitle(
-        "Working calendars found (boxes) and when each role's people started or ended work "
-        f"(shade: share of weeks; {slot_text} slots)",
-        fontsize=10.5,
-        fontweight="bold",
-        color=INK,
-        x=0.02,
-        ha="left",
-    )
-    cax = fig.add_axes((0.93, 0.15, 0.012, 0.7))
-    cb = fig.colorbar(im, cax=cax)
-    cb.set_label("share of weeks active", fontsize=7.5)
-    cb.ax.tick_params(labelsize=7)
+    fig.suptitle(title, fontsize=10.5, fontweight="bold", color=INK, x=0.02, ha="left")
+    if im is not None:
+        cax = fig.add_axes((0.93, 0.15, 0.012, 0.7))
+        cb = fig.colorbar(im, cax=cax)
+        cb.set_label("share of weeks active", fontsize=7.5)
+        cb.ax.tick_params(labelsize=7)
     bottom = 0.55 / fig.get_figheight()
     if hidden:
         fig.text(

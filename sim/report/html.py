@@ -796,6 +796,19 @@ def _bottleneck_section(rf: RunFiles) -> Section:
     parts.append(_img(plot_step_times(k), alt="waiting and processing per step"))
     if k.get("roles"):
         parts.append(_img(plot_utilisation(k), alt="utilisation per role"))
+    if rf.model is not None and rf.instances is None:  # a calibration draws them over its log
+        from sim.report.charts import plot_calendars
+
+        calendars = plot_calendars(None, rf.model)
+        if calendars is not None:
+            parts.append(
+                _img(
+                    calendars,
+                    alt="working calendars",
+                    caption="The working hours of the roles with people, one panel per calendar "
+                    "(utilisation above is busy time within them).",
+                )
+            )
     if k.get("funnel"):
         success = (
             [e.outcome for e in rf.model.ends.values() if e.success]

@@ -44,9 +44,9 @@ def test_simulate_run_report(tmp_path, crm):
     for sid in SECTIONS:
         assert f'<section id="{sid}">' in page
     images = _images(page)
-    # the map (one copy, a switch shows it at full size), step times, utilisation, funnel,
-    # cycle time, arrivals
-    assert len(images) == 6
+    # the map (one copy, a switch shows it at full size), step times, utilisation, working
+    # calendars, funnel, cycle time, arrivals
+    assert len(images) == 7
     assert 'class="zoom"' in page and "full size (scroll sideways)" in page
     assert all(img.startswith(PNG) for img in images)
     summary = _section(page, "summary")
@@ -59,7 +59,9 @@ def test_simulate_run_report(tmp_path, crm):
     assert "python -m sim simulate seed=0" in repro and "abc123" in repro
     assert "flowchart LR" in _section(page, "map")  # the Mermaid text to copy
     saved = sorted((run / "report").glob("*.png"))
-    assert len(saved) == 6  # the map once, although the page shows it twice
+    assert len(saved) == 7  # the map once, although the page shows it twice
+    assert [p.name for p in saved if p.name.endswith("_working_calendars.png")]
+    assert "one panel per calendar" in _section(page, "bottlenecks")
     assert {p.read_bytes() for p in saved} == set(images)
     assert "full_size" not in " ".join(p.name for p in saved)
     assert "<script" not in page  # no script: opens anywhere
@@ -222,7 +224,7 @@ def test_report_renders_in_headless_chromium(tmp_path, crm):
     m = re.search(r"images=(\d+) ok=(\d+) width=(\d+)", res.stdout)
     assert m, res.stderr[-2000:]
     n, ok, width = (int(g) for g in m.groups())
-    assert n == 6 and ok == n  # every embedded image decoded and has a size
+    assert n == 7 and ok == n  # every embedded image decoded and has a size
     assert width <= 1366  # nothing forces sideways scrolling at laptop width
     shot = tmp_path / "shot.png"
     subprocess.run(

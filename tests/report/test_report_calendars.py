@@ -85,3 +85,24 @@ def test_numeric_resource_ids_read_back_as_numbers_still_match_the_members(calib
     fig = plot_calendars(floats, numeric)
     assert fig is not None
     assert len([ax for ax in fig.axes if ax.get_title(loc="left")]) == len(model.roles)
+
+
+def test_a_simulated_run_draws_one_panel_per_calendar(crm_path):
+    from sim.model import load
+
+    crm = load(crm_path)
+    fig = plot_calendars(None, crm)
+    titled = {
+        ax.get_title(loc="left").split(",")[0]: ax for ax in fig.axes if ax.get_title(loc="left")
+    }
+    used = {r.calendar for r in crm.roles.values() if r.headcount > 0}
+    assert set(titled) == used
+    for name, ax in titled.items():
+        cal = crm.calendars[name]
+        drawn = sum(p.get_width() * round(p.get_height() / 0.8) for p in ax.patches)
+        assert drawn == pytest.approx(cal.weekly_total)  # the boxes are the working hours
+    # a model whose people all work 24/7 has no calendar worth a figure
+    always = dataclasses.replace(
+        crm, roles={n: dataclasses.replace(r, calendar="24/7") for n, r in crm.roles.items()}
+    )
+    assert plot_calendars(None, always) is None
