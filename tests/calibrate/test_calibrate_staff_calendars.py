@@ -487,3 +487,29 @@ def test_a_lunch_hour_in_a_log_rounded_to_whole_hours_is_found():
     assert prov["timestamps_on_a_grid_of_minutes"] == 60
     assert cal.weekly_total == pytest.approx(40.0), prov
     assert cal.rate_at(12.5) == 0.0 and cal.rate_at(13.5) == 1.0
+
+
+def test_a_role_seen_too_seldom_works_the_hours_of_the_busiest_role():
+    """QA: helpdesk's role_3, seen 10 times, got a calendar of the 6 hours it was seen in, so a
+    case reaching it in a simulation waited up to a week; it now works the hours of the role
+    with the most events, and says so."""
+    from sim.calibrate.staff import discover_roles
+
+    office = _office_hours_events(8, friday_until=16.0).assign(resource="ann")
+    rare = pd.DataFrame(
+        {
+            "activity": "audit",
+            "resource": "bob",
+            "start": [2 * WEEK + 10.1, 5 * WEEK + 24 + 14.2],
+            "end": [2 * WEEK + 10.6, 5 * WEEK + 24 + 14.9],
+        }
+    )
+    events = pd.concat([office, rare], ignore_index=True)
+    roles, act_role = discover_roles(events, given={"ann": "clerk", "bob": "auditor"})
+    auditor, clerk = roles[act_role["audit"]], roles[act_role["work"]]
+    assert auditor.calendar == clerk.calendar and clerk.calendar.weekly_total == 40.0
+    prov = auditor.provenance["calendar"]
+    assert prov["too_few_events"] and prov["borrowed_from"] == clerk.name
+    assert prov["observed_working_hours_per_week"] == 2
+    assert "too few to read its own hours" in prov["note"]
+    assert "borrowed_from" not in clerk.provenance["calendar"]
