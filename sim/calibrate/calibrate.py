@@ -741,6 +741,17 @@ def calibrate_model(
         given=given,
         enabled=_known_enabled(ev, routing.enabled),
     )
+    borrowed = {
+        name: r.provenance["calendar"]["borrowed_from"]
+        for name, r in roles.items()
+        if "borrowed_from" in r.provenance["calendar"]
+    }
+    if borrowed:
+        notes.append(
+            "seen too seldom to read their own working hours, so working those of the role with "
+            "the most events: "
+            + "; ".join(f"{name} (from {donor})" for name, donor in sorted(borrowed.items()))
+        )
     act_role = {st: act_role[a] for st, a in step_activity.items() if a in act_role}
     timings["staff"] = time.perf_counter() - t
 

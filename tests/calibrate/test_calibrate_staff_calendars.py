@@ -513,3 +513,17 @@ def test_a_role_seen_too_seldom_works_the_hours_of_the_busiest_role():
     assert prov["observed_working_hours_per_week"] == 2
     assert "too few to read its own hours" in prov["note"]
     assert "borrowed_from" not in clerk.provenance["calendar"]
+    # calibration says so among its notes
+    monday = pd.Timestamp("2024-01-01")
+    log = pd.DataFrame(
+        {
+            "case_id": [f"c{i // 2}" for i in range(len(events))],
+            "activity": events["activity"],
+            "resource": events["resource"],
+            "start_time": monday + pd.to_timedelta(events["start"], unit="h"),
+            "end_time": monday + pd.to_timedelta(events["end"], unit="h"),
+        }
+    )
+    cal = calibrate_model(log, dropoff_outcomes=[], seed=0)
+    (note,) = [n for n in cal.notes if "too seldom to read their own working hours" in n]
+    assert "(from " in note
