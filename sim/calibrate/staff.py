@@ -293,6 +293,12 @@ def discover_roles(
     return _borrowed_calendars(roles), act_role
 
 
+def works_on_the_clock_verdict(calendar_provenance: Mapping[str, Any]) -> bool:
+    """Whether a role's calendar provenance says its work runs on the clock (24/7)."""
+    verdict = (calendar_provenance.get("work_on_the_clock") or {}).get("verdict", "")
+    return str(verdict).startswith("works")
+
+
 def _borrowed_calendars(roles: dict[str, RoleFit]) -> dict[str, RoleFit]:
     """Roles seen too seldom for any hour to meet the calendar rule (``too_few_events``) work
     the hours of the role with the most events instead of the few hours they were seen in (QA:
@@ -306,9 +312,7 @@ def _borrowed_calendars(roles: dict[str, RoleFit]) -> dict[str, RoleFit]:
     out = {}
     for name, role in roles.items():
         prov = role.provenance["calendar"]
-        if prov.get("too_few_events") and not prov.get("work_on_the_clock", {}).get(
-            "verdict", ""
-        ).startswith("works"):
+        if prov.get("too_few_events") and not works_on_the_clock_verdict(prov):
             prov = {
                 **prov,
                 "observed_working_hours_per_week": prov["working_hours_per_week"],
@@ -380,10 +384,10 @@ def discover_calendar(
     """
     if events.empty:
         return ALWAYS, {"note": "no events: 24/7"}
-    t = evidence_times(events)
     grid = timestamp_grid(
         np.concatenate([events["start"].to_numpy(dtype=float), events["end"].to_numpy(dtype=float)])
     )
+    t = evidence_times(events, grid=grid)
     asked = slot_minutes
     slot_minutes = max(slot_minutes, grid)  # slots finer than the timestamps are empty ones
     per_hour = slots_per_hour(slot_minutes)
@@ -495,8 +499,6 @@ def timestamp_grid(t: np.ndarray, share: float = 0.99) -> int:
     """The coarsest grid, in minutes dividing an hour, that ``share`` of the instants ``t``
     (hours) lie on: 60 for a log whose times are whole hours (an ERP export), 1 for one with
     seconds. Half-hour slots of such a log hold no instant at :30, which is no closed time."""
-    if t.size == 0:
-        return 1
     t = np.asarray(t, dtype=float)
     t = t[np.isfinite(t)]
     if t.size == 0:
@@ -510,7 +512,7 @@ def timestamp_grid(t: np.ndarray, share: float = 0.99) -> int:
     return 1
 
 
-def evidence_times(events: pd.DataFrame) -> np.ndarray:
+def evidence_times(events: pd.DataFrame, *, grid: int | None = None) -> np.ndarray:
     """The instants (hours) of ``events`` that show somebody at work: every start, and every end
     on the day its activity started (one that runs across a night or a weekend ends when
     somebody resumes it, or a system closes it - BPIC 2012's nightly batch ends call-backs at
@@ -518,10 +520,13 @@ def evidence_times(events: pd.DataFrame) -> np.ndarray:
     in the hour before it. In a log whose times lie on a grid of 15 minutes or more
     (``timestamp_grid``: rounded exports) the starts alone: an end logged at 13:00 may be work
     that ended at 13:10, after a lunch break that the rule above would fill (QA: a lunch from
-    12:30 to 13:00 in a log rounded to half hours)."""
+    12:30 to 13:00 in a log rounded to half hours). ``grid``: the events' ``timestamp_grid``,
+    where the caller has it."""
     start = events["start"].to_numpy(dtype=float)
     raw_end = events["end"].to_numpy(dtype=float)
-    if timestamp_grid(np.concatenate([start, raw_end])) > 1:
+    if grid is None:
+        grid = timestamp_grid(np.concatenate([start, raw_end]))
+    if grid > 1:
         return start[np.isfinite(start)]
     end = np.maximum(raw_end - 1e-6, start)
     same_day = np.floor(start / 24.0) == np.floor(end / 24.0)
@@ -535,11 +540,7 @@ def weekly_activity(
     """For each slot of the week (``168 * per_hour``, Monday 00:00 first): in how many weeks an
     instant of ``t`` (hours since a Monday 00:00, ``evidence_times``) fell in it, and how many
     weeks of ``covered`` (from, to) it lay in (at least 1)."""
-    n = 168 * per_hour
-    week = np.floor(t / HOURS_PER_WEEK).astype(np.int64)
-    slot = np.floor((t % HOURS_PER_WEEK) * per_hour).astype(np.int64) % n
-    active = pd.DataFrame({"w": week, "s": slot}).drop_duplicates()
-    seen = np.bincount(active["s"].to_numpy(), minlength=n)
+    seen, _ = _slot_trials(t, None, per_hour, HOURS_PER_WEEK, None)
     return seen, np.maximum(slot_exposure(*covered, per_hour), 1)
 
 

@@ -25,6 +25,7 @@ from sim.calibrate.staff import (
     true_runs,
     weekly_activity,
     working_time,
+    works_on_the_clock_verdict,
 )
 from sim.kpis.summary import SATURATED
 from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
@@ -1635,9 +1636,7 @@ def plot_calendars(
         slot_minutes = int(cal_prov.get("slot_minutes", 60))
         minutes.add(slot_minutes)
         cal = model.calendar_of(name)
-        clock = str((cal_prov.get("work_on_the_clock") or {}).get("verdict", "")).startswith(
-            "works"
-        )
+        clock = works_on_the_clock_verdict(cal_prov)
         unknown = "unknown and kept open" in str(cal_prov.get("rule", ""))
         people = f"{role.headcount} {'person' if role.headcount == 1 else 'people'}"
         title = (
