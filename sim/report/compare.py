@@ -31,6 +31,7 @@ from sim.report._mpl import (
     new_figure,
 )
 from sim.report.charts import _finish, _fit_left, _style, _title
+from sim.report.compare_models import model_changes_section
 from sim.report.html import (
     Section,
     _esc,
@@ -487,6 +488,9 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
                 f"changed in no scenario are in <code>{COMPARISON_CSV}</code>.</p>"
             )
         sections.append(Section("steps", "Waiting per step (where it changed)", body))
+    models = model_changes_section(comparison, scenarios)
+    if models is not None:
+        sections.append(models)
     heading = f"Scenario comparison: {len(order)} scenarios against {base}"
     page = html_page(
         heading,

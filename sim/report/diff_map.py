@@ -59,6 +59,8 @@ class ModelChanges:
     moved: dict[str, str | None] = field(default_factory=dict)  # decision -> node it now follows
     notes: dict[str, list[str]] = field(default_factory=dict)  # node -> extra note lines
     staffing: dict[str, tuple[int, int]] = field(default_factory=dict)  # role -> (before, after)
+    hours: dict[str, tuple[float, float]] = field(default_factory=dict)  # role -> weekly hours
+    arrivals: tuple[float, float] | None = None  # cases per week (before, after)
     added: list[str] = field(default_factory=list)  # nodes only in the redesign
     summaries: list[str] = field(default_factory=list)  # one sentence per recorded change
 
@@ -155,6 +157,13 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
         if role in baseline.roles and role not in ch.staffing:
             if r.headcount != baseline.roles[role].headcount:
                 ch.staffing[role] = (baseline.roles[role].headcount, r.headcount)
+        if role in baseline.roles:
+            before_cal, after_cal = baseline.calendar_of(role), redesigned.calendar_of(role)
+            if _rounded(before_cal.intervals()) != _rounded(after_cal.intervals()):
+                ch.hours[role] = (before_cal.weekly_total, after_cal.weekly_total)
+    before_rate, after_rate = _cases_per_week(baseline), _cases_per_week(redesigned)
+    if not math.isclose(before_rate, after_rate, rel_tol=1e-3):
+        ch.arrivals = (before_rate, after_rate)
     merged_into = set(ch.merged.values())
     ch.added = [n for n in redesigned.node_names() if n not in base_nodes and n not in merged_into]
     for s in ch.removed:
@@ -170,12 +179,40 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
     return ch
 
 
+def _rounded(pieces: list[tuple[float, float, float]]) -> list[tuple[float, ...]]:
+    return [tuple(round(x, 6) for x in piece) for piece in pieces]
+
+
+def _cases_per_week(model: ProcessModel) -> float:
+    """Mean arrivals per week (an arrival profile moves arrivals within the week, not their
+    number)."""
+    try:
+        return 168.0 / (model.arrivals.interarrival.mean() * model.time_factor)
+    except (ZeroDivisionError, ValueError, TypeError):
+        return math.nan
+
+
+def hours_text(before: float, after: float) -> str:
+    """A role's weekly working hours before and after, e.g. ``40 -> 45 h a week`` (or ``40 h a
+    week, other hours`` when only the hours' place changed)."""
+    if math.isclose(before, after, abs_tol=1e-6):
+        return f"{before:.4g} h a week, other hours"
+    return f"{before:.4g} -> {after:.4g} h a week"
+
+
 def _inferred_summaries(ch: ModelChanges) -> list[str]:
     out = [f"Remove '{s}'" for s in sorted(ch.removed)]
     out += [f"Automate '{s}'" for s in sorted(ch.automated)]
     out += [f"Merge '{s}' into '{t}'" for s, t in ch.merged.items()]
     out += [f"Move decision '{d}'" for d in ch.moved]
     out += [f"Staff '{r}': {a} -> {b}" for r, (a, b) in ch.staffing.items()]
+    out += [f"Working hours of '{r}': {hours_text(*h)}" for r, h in ch.hours.items()]
+    covered = ch.removed | ch.automated | set(ch.merged) | set(ch.moved)
+    out += [
+        f"'{node}': {', '.join(lines)}" for node, lines in ch.notes.items() if node not in covered
+    ]
+    if ch.arrivals is not None:
+        out.append(f"Arrivals: {ch.arrivals[0]:.4g} -> {ch.arrivals[1]:.4g} cases a week")
     return out
 
 
@@ -403,10 +440,18 @@ def draw_diff_map(
             style.nodes[d] = NodeStyle(fill="#f3e5f5", edge=MOVED, linewidth=1.8, linestyle="--")
         elif d in ch.removed:
             style.nodes[d] = NodeStyle(fill="#eceff1", hatch="///", edge=MUTED)
-    for role, (a, b) in ch.staffing.items():
+    for role in {**ch.staffing, **ch.hours}:
         lane = next((ln for ln in layout.lanes if ln.name == role), None)
-        if lane is not None:
-            style.lane_labels[role] = "\n".join(textwrap.wrap(f"{pretty(role)} ({a} → {b})", 16))
+        if lane is None:
+            continue
+        label = pretty(role)
+        if role in ch.staffing:
+            a, b = ch.staffing[role]
+            label += f" ({a} → {b})"
+        if role in ch.hours:
+            h0, h1 = ch.hours[role]
+            label += f" ({h0:.4g} → {h1:.4g} h/wk)" if h0 != h1 else " (other hours)"
+        style.lane_labels[role] = "\n".join(textwrap.wrap(label, 16))
     for s in ch.removed:
         for r in layout.routes:
             if s in (r.source, r.target):

@@ -1,0 +1,157 @@
+"""The comparison page's "what each scenario changes in the model" section.
+
+Runs that simulate different model files (a hand-edited what-if: a step removed, a calendar
+extended, durations shortened) are compared KPI by KPI elsewhere on the page; this section says
+what differs between the models: each scenario's changes against the baseline's model (read from
+the ``model.yaml`` every simulate run writes), drawn on the baseline's map with the significant
+changes in waiting, and the working calendars that differ, baseline and scenario side by side.
+Runs of one model with other overrides (``scenario.staffing``) have no section: the scenario
+table lists their overrides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sim.errors import SimError
+from sim.report._mpl import missing_glyphs
+from sim.report.html import Section, _esc, _img
+from sim.report.layout import pretty
+
+if TYPE_CHECKING:
+    from sim.model import ProcessModel
+    from sim.report.diff_map import ModelChanges
+
+MAPS_MAX = 4  # diff maps drawn; further changed scenarios are listed in words only
+MODEL_FILE = "model.yaml"
+
+
+def _load(run_dir: Any) -> tuple[ProcessModel | None, str | None]:
+    """A run's model, or why it could not be read."""
+    from sim.model import load
+
+    path = Path(str(run_dir)) / MODEL_FILE
+    if not path.is_file():
+        return None, f"{path} not found"
+    try:
+        return load(path), None
+    except (SimError, OSError, ValueError) as exc:
+        return None, f"{path}: {exc}"
+
+
+def _changed(ch: ModelChanges) -> bool:
+    return bool(
+        ch.removed
+        or ch.automated
+        or ch.merged
+        or ch.moved
+        or ch.notes
+        or ch.staffing
+        or ch.hours
+        or ch.added
+        or ch.arrivals is not None
+    )
+
+
+def _waiting_diffs(comparison: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The scenario's change in mean waiting per step with its interval (``diff_map``'s form)."""
+    rows = comparison[
+        (comparison["scenario"] == label) & comparison["kpi"].str.startswith("waiting_mean:")
+    ]
+    return pd.DataFrame(
+        {
+            "step": rows["kpi"].str.split(":", n=1).str[1],
+            "diff_mean": pd.to_numeric(rows["diff"], errors="coerce"),
+            "ci_low": pd.to_numeric(rows["ci_low"], errors="coerce"),
+            "ci_high": pd.to_numeric(rows["ci_high"], errors="coerce"),
+        }
+    )
+
+
+def _calendar_figure(base: ProcessModel, other: ProcessModel, ch: ModelChanges, label: str):
+    from sim.report.charts import _draw_calendars
+
+    panels = []
+    for role, (before, after) in ch.hours.items():
+        panels.append(
+            (f"{role}, baseline: {before:.4g} working hours a week", base.calendar_of(role), None)
+        )
+        panels.append(
+            (f"{role}, {label}: {after:.4g} working hours a week", other.calendar_of(role), None)
+        )
+    return _draw_calendars(
+        panels, len(panels), None, f"{label}: working calendars that differ (boxes: working hours)"
+    )
+
+
+def model_changes_section(
+    comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]
+) -> Section | None:
+    """The section, or ``None`` when every scenario simulates the baseline's model."""
+    from sim.report.diff_map import draw_diff_map, model_changes
+
+    base = next(s for s in scenarios if s.get("baseline"))
+    if not all(s.get("run_dir") for s in scenarios):  # built by hand, not by compare
+        return None
+    base_model, base_problem = _load(base.get("run_dir"))
+    parts: list[str] = []
+    problems: list[str] = []
+    drawn = 0
+    if base_model is None:
+        problems.append(f"the baseline's model: {base_problem}")
+    for s in scenarios:
+        if s.get("baseline") or base_model is None:
+            continue
+        model, problem = _load(s.get("run_dir"))
+        if model is None:
+            problems.append(f"{s['label']}: {problem}")
+            continue
+        ch = model_changes(base_model, model)
+        if not _changed(ch):
+            continue
+        label = str(s["label"])
+        words = "; ".join(ch.summaries) or "changes not named"
+        if ch.added:
+            words += "; new: " + ", ".join(pretty(a) for a in ch.added)
+        parts.append(f"<p><b>{_esc(label)}</b>: {_esc(words)}</p>")
+        if drawn >= MAPS_MAX:
+            continue
+        drawn += 1
+        with missing_glyphs():  # step and role names are the user's
+            fig = draw_diff_map(
+                base_model,
+                model,
+                waiting_diff=_waiting_diffs(comparison, label),
+                title=f"{label}: what its model changes against the baseline's",
+            )
+            parts.append(
+                _img(
+                    fig,
+                    alt=f"what {label} changes",
+                    wide=True,
+                    dpi=80,
+                    caption="The baseline's map with the scenario's changes marked on it; a "
+                    "step is coloured where its mean waiting changed significantly (its 95 % "
+                    "interval excludes 0), elsewhere it says n.s.",
+                )
+            )
+            if ch.hours:
+                parts.append(
+                    _img(
+                        _calendar_figure(base_model, model, ch, label),
+                        alt=f"working calendars of {label}",
+                    )
+                )
+    if not parts and not problems:
+        return None
+    if problems:
+        parts.append(
+            '<p class="missing">Not compared model by model (no readable model.yaml): '
+            + _esc("; ".join(problems))
+            + "</p>"
+        )
+    return Section("models", "What each scenario changes in the model", "\n".join(parts))
