@@ -519,8 +519,11 @@ def simulate_event_logs(
     expected = expected_arrivals(lo, hi)
     if expected <= 0:
         raise ConfigError(
-            "the model's arrival profile has no arrivals in the test period; cannot scale it to "
-            f"{n_cases} cases"
+            f"the held-out period ({start:%a %Y-%m-%d %H:%M} to {last_arrival:%a %Y-%m-%d %H:%M}"
+            f", {n_cases} case(s)) lies in hours of the week in which the training log had no "
+            "arrivals (the model's arrival profile is 0 there), so the model cannot start its "
+            "cases in it; back-test over a longer period (a log of several weeks, or a held-out log of at least a week), or set "
+            "backtest.enabled=false"
         )
     scale = max(n_cases, 1) / expected
     if extract_end is not None:

@@ -478,18 +478,28 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         print(f"  note: {note}")
     result = {"calibration": summary}
     if test is not None:
-        res = backtest(
-            cal.model,
-            train,
-            test,
-            replications=s["replications"],
-            seed=s["seed"],
-            dropoff_outcomes=cal.dropoff_outcomes,
-            truncation=s["calibration"]["truncation"],
-            workers=s["workers"],
-            progress=s["progress"],
-            in_sample=s["backtest.in_sample"],
-        )
+        try:
+            res = backtest(
+                cal.model,
+                train,
+                test,
+                replications=s["replications"],
+                seed=s["seed"],
+                dropoff_outcomes=cal.dropoff_outcomes,
+                truncation=s["calibration"]["truncation"],
+                workers=s["workers"],
+                progress=s["progress"],
+                in_sample=s["backtest.in_sample"],
+            )
+        except SimError as exc:  # the model is written: its report too, then the error
+            if s["output.report"]:
+                from sim.cli.report import build
+
+                build(run_dir, figures=s["output.figures"])
+            raise SimError(
+                f"back-test: {exc}. The calibrated model is written ({run_dir / 'model.yaml'}"
+                f"{', report.html' if s['output.report'] else ''}); no backtest.json"
+            ) from exc
         write_json(run_dir / "backtest.json", res.to_dict())
         if not res.historical.empty:
             res.historical.to_csv(

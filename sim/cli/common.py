@@ -322,6 +322,24 @@ def finish_run_record(run_dir: Path) -> None:
     write_json(path, record | {"status": "finished"})
 
 
+def fail_run_record(run_dir: Path, error: str) -> None:
+    """Mark this process's run record in ``run_dir`` failed (``"status": "failed"`` and the
+    ``error``), where the run stopped on an error after writing some results (a calibration
+    whose back-test could not run): a record that says "running" would outlive the process. A
+    record another process wrote, a bare claim (removed with the refused run) or none is left
+    as it is."""
+    path = run_dir / CLAIM
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(record, dict) or record.get("status") != "running":
+        return
+    if record.get("pid") != os.getpid() or "command" not in record:
+        return
+    write_json(path, record | {"status": "failed", "error": redact(error)})
+
+
 def claim_run_dir(run_dir: Path) -> None:
     """Create ``run.json`` exclusively: of two runs reaching an empty directory, one wins. It
     records this process (pid, host) so a rerun can tell a killed run's claim (``stale_claim``)."""

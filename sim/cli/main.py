@@ -501,7 +501,7 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     status 2, or the sweep goes on past this job), a bug raised (or printed in a sweep)."""
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.cli.common import redact_hydra_files, release_run_dir
+    from sim.cli.common import fail_run_record, redact_hydra_files, release_run_dir
 
     unknown = sorted(set(cfg) - _known_keys(command))
     if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
@@ -525,11 +525,13 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         finish_run_record(run_dir)
     except SimError as exc:
         _refused(hc, run_dir)
+        fail_run_record(run_dir, str(exc))
         print(f"error: {job}{exc}", file=sys.stderr)
         if not job:
             sys.exit(2)
     except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
         _refused(hc, run_dir)
+        fail_run_record(run_dir, f"config: {exc}")
         print(f"error: {job}config: {exc}", file=sys.stderr)
         if not job:
             sys.exit(2)
@@ -542,6 +544,7 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         if not job:
             raise
         release_run_dir(run_dir, tidy=not in_multirun(hc))
+        fail_run_record(run_dir, f"internal error: {type(exc).__name__}: {exc}")
         import traceback
 
         print(redact(traceback.format_exc()), file=sys.stderr, end="")

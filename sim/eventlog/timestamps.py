@@ -115,11 +115,7 @@ def _parse_numbers(
     kind = NUMERIC_TIMES[time_format]
     present = text.notna()
     numbers = pd.to_numeric(text, errors="coerce")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(
-            numbers, unit=kind.unit, origin=kind.origin, utc=True, errors="coerce"
-        )
+    parsed = _as_time(numbers, time_format)
     bad = present & parsed.isna()
     if bad.any():
         positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
@@ -128,6 +124,7 @@ def _parse_numbers(
             f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not "
             f"{kind.counts} (time_format={time_format!r}), first at {shown}"
         )
+    _check_plausible(numbers[present], parsed[present], column, source, time_format)
     n = int(present.sum())
     offset = _no_offsets(text.index)
     if kind.utc:
@@ -137,6 +134,50 @@ def _parse_numbers(
         count = ZoneCount(naive=n, values=n)
     times = parsed.dt.tz_localize(None).astype(TIME_DTYPE)
     return times, _midnight_dates(count, times, row_label), offset
+
+
+#: Years a log's times fall in when they are read as the numbers they are.
+PLAUSIBLE_YEARS = (1971, 2100)
+
+
+def _as_time(numbers: pd.Series, time_format: str) -> pd.Series:
+    kind = NUMERIC_TIMES[time_format]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pd.to_datetime(
+            numbers, unit=kind.unit, origin=kind.origin, utc=True, errors="coerce"
+        )
+
+
+def _check_plausible(
+    numbers: pd.Series, parsed: pd.Series, column: str, source: str, time_format: str
+) -> None:
+    """Refuse numbers read in a unit that puts the log in another era (Excel serial days read
+    as Unix seconds: a seven-week log as 48 seconds of 1 January 1970) when another numeric
+    ``time_format`` puts their median between ``PLAUSIBLE_YEARS``."""
+    if parsed.empty:
+        return
+    low, high = PLAUSIBLE_YEARS
+
+    def plausible(times: pd.Series) -> bool:
+        median = times.dropna().median()
+        return median is not pd.NaT and low <= median.year < high
+
+    if plausible(parsed):
+        return
+    fits = [f for f in NUMERIC_TIMES if f != time_format and plausible(_as_time(numbers, f))]
+    if not fits:  # no unit makes them dates of our era: read as asked (a synthetic log)
+        return
+    better = fits[0]
+    times = _as_time(numbers, better)
+    raise EventLogError(
+        f"{source}: column '{column}' read as {NUMERIC_TIMES[time_format].counts} "
+        f"(time_format={time_format!r}) runs from {parsed.min():%Y-%m-%d %H:%M:%S} to "
+        f"{parsed.max():%Y-%m-%d %H:%M:%S}; its numbers ({numbers.min():g} to "
+        f"{numbers.max():g}) look like {NUMERIC_TIMES[better].counts} "
+        f"({times.min():%Y-%m-%d %H:%M} to {times.max():%Y-%m-%d %H:%M}): pass "
+        f"time_format={better!r}"
+    )
 
 
 def _midnight_dates(

@@ -780,3 +780,27 @@ def test_a_role_column_named_otherwise_is_mapped_by_columns_role(tmp_path):
     res = calibrate_only(log, tmp_path / "c", "columns.role=Group")
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "column 'Group' given as columns.role= is not in the file" in res.stderr
+
+
+def test_a_back_test_that_cannot_run_keeps_the_model_and_marks_the_run_failed(tmp_path):
+    """QA 2026-12-05 #3: held-out cases only in hours the training log had no arrivals in. The
+    model and its report are written, the error says why and what to do, and run.json says
+    failed (it said running for ever)."""
+    log = small_log(tmp_path / "log.csv")
+    held = tmp_path / "evening.csv"
+    held.write_text(
+        "case_id,activity,start_time,end_time,resource\n"
+        "900,a,2020-02-03 20:00,2020-02-03 20:10,r1\n900,b,2020-02-03 20:20,2020-02-03 20:40,r2\n"
+        "901,a,2020-02-03 20:30,2020-02-03 20:40,r1\n901,b,2020-02-03 20:50,2020-02-03 21:10,r2\n"
+    )
+    run = tmp_path / "r"
+    res = run_sim(
+        "calibrate", f"log={log}", f"backtest.log={held}", f"hydra.run.dir={run}", "progress=false"
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "error: back-test: the held-out period (Mon 2020-02-03 20:00" in res.stderr
+    assert "training log had no arrivals" in res.stderr and "backtest.enabled=false" in res.stderr
+    assert (run / "model.yaml").is_file() and (run / "report.html").is_file()
+    assert not (run / "backtest.json").exists()
+    record = json.loads((run / "run.json").read_text())
+    assert record["status"] == "failed" and record["error"].startswith("back-test: the held-out")

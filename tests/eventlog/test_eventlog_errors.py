@@ -490,3 +490,19 @@ def test_an_activity_column_empty_in_every_row_is_named(tmp_path: Path) -> None:
     msg = fails(put(tmp_path, "blank_act.csv", text))
     assert "column 'activity', the activity column, is empty in all 2 rows" in msg
     assert "expected an activity name on each row (pass activity_key= to name another" in msg
+
+
+def test_numbers_read_in_the_wrong_unit_are_refused_with_the_right_one(tmp_path: Path) -> None:
+    """QA 2026-12-05 #4: Excel serial days read as Unix seconds made a seven-week log 48
+    seconds of 1 January 1970, silently."""
+    excel = "case_id,activity,end_time\n1,a,45356.39\n1,b,45356.45\n2,a,45404.5\n"
+    msg = fails(put(tmp_path, "x.csv", excel), time_format="epoch_s")
+    assert "runs from 1970-01-01" in msg and "look like Excel serial days" in msg
+    assert "time_format='excel'" in msg
+    unix = "case_id,activity,end_time\n1,a,1709283600\n1,b,1709287200\n2,a,1709290800\n"
+    msg = fails(put(tmp_path, "u.csv", unix), time_format="epoch_ms")
+    assert "look like seconds since 1970-01-01 (2024-03-01" in msg and "'epoch_s'" in msg
+    # read as asked where no unit makes them dates of our era (a synthetic log's small numbers)
+    small = "case_id,activity,end_time\n1,a,10\n1,b,70\n2,a,130\n"
+    log = read_event_log(put(tmp_path, "s.csv", small), time_format="epoch_s")
+    assert len(log.events) == 3
