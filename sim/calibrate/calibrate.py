@@ -105,6 +105,30 @@ END_PREFIX = "end:"
 JOIN_SUFFIX = "_join"
 
 
+# names the calibrated model gives its own nodes: timers, decision points, ends, parallel blocks
+RESERVED_NAME = re.compile(
+    rf"^(?:{re.escape(TIMER_PREFIX)}|after:|{re.escape(END_PREFIX)})|^parallel_\d+(?:{JOIN_SUFFIX})?$"
+)
+
+
+def refuse_reserved_activity_names(activities: pd.Series, *, source: Any = None) -> None:
+    """Refuse activity names that the calibrated model would also give one of its own nodes
+    (``delay:X`` timers, ``after:X`` decisions, ``end:X`` ends, ``parallel_1`` blocks and
+    their ``parallel_1_join``): the model would hold two nodes of one name."""
+    counts = activities.astype(str).value_counts()
+    clash = [a for a in counts.index if RESERVED_NAME.search(a)]
+    if clash:
+        shown = ", ".join(f"{a!r} ({counts[a]} events)" for a in clash[:5])
+        raise EventLogError(
+            f"{f'{source}: ' if source else ''}activity name(s) {shown}"
+            f"{' and more' if len(clash) > 5 else ''}: names starting "
+            f"'{TIMER_PREFIX}', 'after:' or '{END_PREFIX}', and 'parallel_<n>' or "
+            f"'parallel_<n>{JOIN_SUFFIX}', are the names calibration gives the model's own "
+            "timers, decisions, ends and parallel blocks; rename the activity in the log (e.g. "
+            f"{clash[0].replace(':', ' ')!r})"
+        )
+
+
 @dataclass
 class Calibration:
     """The result of ``calibrate_model``."""
@@ -605,6 +629,7 @@ def calibrate_model(
     t0 = time.perf_counter()
     p = prepare_log(log)
     ev = p.events
+    refuse_reserved_activity_names(ev["activity"], source=getattr(log, "source", None))
     notes = list(p.notes)
     bounds = p.case_bounds()
     trunc: Truncation

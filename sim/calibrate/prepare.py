@@ -172,6 +172,10 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
     if open_cases:
         notes.append(f"{len(open_cases)} {OPEN_CASES_NOTE}")
     ev = ev.sort_values(["case_id", "start", "end"], kind="stable").reset_index(drop=True)
+    if tie := _ties_note(ev):
+        notes.append(tie)
+    if has_outcome and (mixed := _mixed_outcomes_note(ev)):
+        notes.append(mixed)
     return Prepared(
         events=ev,
         origin=origin,
@@ -200,6 +204,39 @@ def _resource_roles(raw: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
     several = pairs.groupby("resource")["role"].nunique()
     return dict(zip(first["resource"], first["role"], strict=True)), sorted(
         several[several > 1].index
+    )
+
+
+def _ties_note(ev: pd.DataFrame) -> str | None:
+    """A note when events of a case share their start and end (a log written to the minute, a
+    completion-only log's instants): nothing tells their order, which the log's row order then
+    decides, so a file sorted otherwise gives other routing."""
+    tied = ev.duplicated(["case_id", "start", "end"], keep=False).to_numpy()
+    if not tied.any():
+        return None
+    pairs = ev.loc[tied].groupby("activity").size().sort_values(ascending=False, kind="stable")
+    top = ", ".join(f"{a!r} ({n})" for a, n in pairs.head(3).items())
+    return (
+        f"{int(tied.sum())} event(s) in {ev.loc[tied, 'case_id'].nunique()} case(s) share their "
+        f"start and end time with another event of their case (most: {top}): nothing in the "
+        "log orders them, so the file's row order does; a file sorted otherwise (an export "
+        "without ORDER BY) gives other routing for them"
+    )
+
+
+def _mixed_outcomes_note(ev: pd.DataFrame) -> str | None:
+    """A note when cases carry more than one value in the outcome column: the value on a case's
+    last-ending event is its outcome (``case_outcomes``)."""
+    values = ev.dropna(subset=["outcome"]).groupby("case_id", sort=True)["outcome"].nunique()
+    mixed = values[values > 1]
+    if mixed.empty:
+        return None
+    first = str(mixed.index[0])
+    seen = sorted({str(o) for o in ev.loc[ev["case_id"] == first, "outcome"].dropna()})
+    return (
+        f"{len(mixed)} case(s) carry more than one value in the outcome column (e.g. case "
+        f"{first!r}: {', '.join(seen[:4])}): each case's outcome is the value on its event that "
+        "ends last"
     )
 
 

@@ -206,6 +206,23 @@ def test_one_activity_log_is_refused():
         calibrate_model(df)
 
 
+@pytest.mark.parametrize("name", ["delay:b", "after:b", "end:b", "parallel_1", "parallel_2_join"])
+def test_an_activity_named_like_the_models_own_nodes_is_refused(name):
+    """QA 2026-12-05 #5: 'after:Check' made two nodes of one name ("used twice (in steps and
+    decisions)"), 'delay:Check' a 'delay:delay:Check' unreachable from start."""
+    rows = []
+    for k in range(6):
+        day = f"2024-01-0{1 + k % 5} "
+        rows += [
+            (str(k), "a", day + "09:00", day + "10:00", "r"),
+            (str(k), name, day + "10:00", day + "11:00", "r"),
+        ]
+    with pytest.raises(EventLogError, match="rename the activity in the log") as err:
+        calibrate_model(_table(rows))
+    assert f"{name!r} (6 events)" in str(err.value)
+    calibrate_model(_table([(c, a.replace(name, "b_ok"), s, e, r) for c, a, s, e, r in rows]))
+
+
 def test_missing_column_names_the_column_and_the_mapping_arguments():
     df = _table([("1", "a", "2024-01-01 09:00", "2024-01-01 10:00", "r")]).drop(
         columns=["activity"]
@@ -293,3 +310,38 @@ def test_a_drop_off_outcome_that_cases_carry_on_after_is_noted():
     assert not [
         n for n in calibrate_model(df, dropoff_outcomes=["approve"]).notes if "carry on after" in n
     ]
+
+
+def _two_step_cases(n: int = 8) -> list[tuple]:
+    rows = []
+    for k in range(n):
+        day = f"2024-01-0{1 + k % 5} "
+        rows += [
+            (str(k), "a", day + "09:00", day + "09:00", "r"),
+            (str(k), "b", day + "09:00", day + "09:00", "r"),
+            (str(k), "c", day + "10:00", day + "11:00", "r"),
+        ]
+    return rows
+
+
+def test_events_only_the_files_row_order_orders_are_noted():
+    """QA 2026-12-05 #6: a shuffled file gave other routing, with no word of why."""
+    cal = calibrate_model(_table(_two_step_cases()), dropoff_outcomes=[])
+    note = next(n for n in cal.notes if "share their start and end time" in n)
+    assert note.startswith("16 event(s) in 8 case(s)") and "row order" in note
+    rows = [
+        (c, a, s, e.replace("09:00", "09:30") if a == "a" else e, r)
+        for c, a, s, e, r in _two_step_cases()
+    ]
+    untied = calibrate_model(_table(rows), dropoff_outcomes=[])
+    assert not any("share their start and end time" in n for n in untied.notes)
+
+
+def test_cases_with_two_outcomes_are_noted():
+    """QA 2026-12-05 #7: the last row's outcome won silently."""
+    df = _table(_two_step_cases())
+    df["outcome"] = "won"
+    df.loc[(df["case_id"] == "3") & (df["activity"] == "a"), "outcome"] = "lost"
+    cal = calibrate_model(df, dropoff_outcomes=[])
+    note = next(n for n in cal.notes if "more than one value in the outcome column" in n)
+    assert note.startswith("1 case(s)") and "case '3': lost, won" in note
