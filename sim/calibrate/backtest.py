@@ -59,6 +59,7 @@ import datetime as dt
 import math
 import os
 import time
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,7 +70,7 @@ import scipy.stats as st
 from tqdm.auto import tqdm
 
 from sim.calibrate.backtest_reading import dropoff_reading, fit_reading
-from sim.calibrate.prepare import prepare_log
+from sim.calibrate.prepare import last_activities, prepare_log
 from sim.calibrate.routing import discover_routing
 from sim.calibrate.truncation import truncation_and_open_cases, weighted_resample
 from sim.engine import available_cores, exit_with_parent, run_replications
@@ -90,6 +91,7 @@ from sim.model import ABANDONED, ProcessModel
 from sim.model import columns as C
 from sim.model.calendar import week_offset
 from sim.model.scenario import Scenario
+from sim.model.views import block_activities
 
 HOUR = pd.Timedelta(hours=1)
 DAY = pd.Timedelta(days=1)
@@ -248,8 +250,11 @@ def _measure(
     origin: pd.Timestamp,
     window: tuple[float, float],
     dropoff: list[str],
+    blocks: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """KPIs (``sim.kpis.log_kpis``) plus the raw samples the distances need."""
+    """KPIs (``sim.kpis.log_kpis``) plus the raw samples the distances need. A case without an
+    outcome (a log without the column) ends in its last activity as calibration read it
+    (``last_activities`` with the model's parallel ``blocks``)."""
     if df.empty:
         return {"kpis": {}, "cycle_times": np.array([]), "weekly": np.array([])}
     events = backtest_events(df, origin)
@@ -259,10 +264,11 @@ def _measure(
         events = events.merge(
             oc.rename(columns={C.CASE: "case_id", C.OUTCOME: "outcome"}), on="case_id", how="left"
         )
-        last_act = events.sort_values("end", kind="stable").groupby("case_id")["activity"].last()
-        events["outcome"] = events["outcome"].where(
-            events["outcome"].notna(), events["case_id"].map(last_act)
-        )
+    elif blocks:
+        events = events.assign(outcome=None)
+    if "outcome" in events.columns:
+        last_act = events["case_id"].map(last_activities(events, blocks))
+        events["outcome"] = events["outcome"].where(events["outcome"].notna(), last_act)
         outcome_col = "outcome"
     cases = log_cases(
         events,
@@ -657,6 +663,7 @@ def backtest(
     else:
         dropoff = [str(o) for o in dropoff_outcomes]
     hist = _from_prepared(pt, pt.events)
+    blocks = block_activities(model)
     first = pt.events.groupby("case_id", sort=False)["start"].min()
     test_start = pt.origin + first.min() * HOUR
     last_arrival = pt.origin + first.max() * HOUR
@@ -679,7 +686,7 @@ def backtest(
     truncated_test = bool(test_truncation["applied"])
     # (a right-truncated extract has no open case: the reading's rule took 112 of BPIC 2012 W's
     # finished, long held-out cases for open, and 45-60 of each simulated log's; QA 7c #1)
-    real = _measure(hist, open_cases, origin=origin, window=window, dropoff=dropoff)
+    real = _measure(hist, open_cases, origin=origin, window=window, dropoff=dropoff, blocks=blocks)
     flag_ends: list[str] | None = None
     flag_cutoff: pd.Timestamp | None = None
     if open_cases:  # the history has flagged open cases: flag the other logs the same way
@@ -715,7 +722,9 @@ def backtest(
             if C.OUTCOME in df.columns:
                 open_ids = set(df.loc[df[C.OUTCOME].isna(), C.CASE].astype(str))
             open_ids |= _flag_like_history(df, flag_ends, flag_cutoff)
-            meas = _measure(df, open_ids, origin=origin, window=window, dropoff=dropoff)
+            meas = _measure(
+                df, open_ids, origin=origin, window=window, dropoff=dropoff, blocks=blocks
+            )
             rows.append(_compare(meas, real))
             measured.append(("model", i + 1, meas["cycle_times"]))
         return rows
@@ -785,7 +794,9 @@ def backtest(
                 b_log, late = b_log[~b_log[C.CASE].isin(late)].reset_index(drop=True), set()
             base_logs.append(b_log)
             late = late | _flag_like_history(b_log, flag_ends, flag_cutoff)
-            meas = _measure(b_log, late, origin=origin, window=window, dropoff=dropoff)
+            meas = _measure(
+                b_log, late, origin=origin, window=window, dropoff=dropoff, blocks=blocks
+            )
             b_rows.append(_compare(meas, real))
             measured.append(("naive baseline", len(b_rows), meas["cycle_times"]))
         result["baseline"] = _summarise(b_rows)

@@ -23,7 +23,7 @@ import math
 import re
 import time
 from collections import Counter, deque
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,7 @@ from sim.calibrate.routing import (
     Routing,
     discover_groups,
     discover_routing,
+    linked_block_choices,
     unroll_runs,
 )
 from sim.calibrate.staff import (
@@ -209,17 +210,22 @@ def _r(x: float, nd: int = 6) -> float | None:
 
 
 def suggest_dropoff(
-    log: EventLog | pd.DataFrame | Prepared, *, short_case_ratio: float = 0.5
+    log: EventLog | pd.DataFrame | Prepared,
+    *,
+    short_case_ratio: float = 0.5,
+    groups: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Outcomes that look like drop-off, with the reason for each.
 
     An outcome (a case's last activity, or its ``outcome`` column) is suggested when its name
     reads like a loss (declined, cancelled, rejected, lost, withdrawn, ...), or when the cases
     ending there are much shorter than the others (median cycle time below ``short_case_ratio``
-    of the other ends' median: they stop early). Open cases are ignored.
+    of the other ends' median: they stop early). Open cases are ignored. ``groups`` (parallel
+    block -> its activities) name the outcome of a case that ends in a block as
+    ``case_outcomes`` does.
     """
     p = log if isinstance(log, Prepared) else prepare_log(log)
-    outcomes = case_outcomes(p).dropna()
+    outcomes = case_outcomes(p, groups).dropna()
     if outcomes.empty:
         return [], {}
     bounds = p.case_bounds().loc[outcomes.index]
@@ -663,10 +669,12 @@ def calibrate_model(
     )
     timings["prepare"] = time.perf_counter() - t0
 
-    # ---- outcomes and drop-off
+    # ---- outcomes and drop-off (a case that ends in a parallel block: see last_activities)
     t = time.perf_counter()
-    outcomes = case_outcomes(p)
-    suggested, reasons = suggest_dropoff(p)
+    groups, pairs = discover_groups(ev, parallel_threshold=parallel_threshold)
+    block_activities = {g.name: g.activities for g in groups.values()}
+    outcomes = case_outcomes(p, block_activities)
+    suggested, reasons = suggest_dropoff(p, groups=block_activities)
     seen_outcomes = sorted({str(o) for o in outcomes.dropna()})
     if dropoff_outcomes is None:
         dropoff = [o for o in suggested]
@@ -723,7 +731,6 @@ def calibrate_model(
             )
 
     # ---- routing
-    groups, pairs = discover_groups(ev, parallel_threshold=parallel_threshold)
     in_groups = {a for g in groups.values() for a in g.activities}
     repeated: dict[str, dict] = {}
     ev_log = ev  # the log's own activity names
@@ -745,6 +752,7 @@ def calibrate_model(
             )
     step_activity = dict(zip(ev["activity"], ev_log["activity"], strict=True))
     routing = discover_routing(ev, outcomes, groups=groups, pairs=pairs, case_weights=case_w)
+    notes += linked_block_choices(routing)
     if groups:
         notes.append(
             "parallel blocks from overlapping activities: "

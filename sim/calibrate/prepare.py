@@ -9,6 +9,7 @@ flagged with ``sim.eventlog.flag_open_cases`` when a bare DataFrame is given.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -240,18 +241,67 @@ def _mixed_outcomes_note(ev: pd.DataFrame) -> str | None:
     )
 
 
-def case_outcomes(p: Prepared) -> pd.Series:
+def case_outcomes(p: Prepared, groups: Mapping[str, Sequence[str]] | None = None) -> pd.Series:
     """Each case's outcome: the ``outcome`` column when the log has one, else its last activity
-    (the activity of the event that ends last). Open cases get None."""
+    (``last_activities``: the activity of the event that ends last, or, for a case that ends
+    in a parallel block of ``groups``, the block's activity that tells its visits apart). Open
+    cases get None."""
     ev = p.events
     order = np.lexsort((ev["start"].to_numpy(), ev["end"].to_numpy()))
     by_end = ev.iloc[order]
+    fallback = last_activities(ev, groups)
     if p.has_outcome:
         last = by_end.groupby("case_id", sort=False)["outcome"].last()
-        fallback = by_end.groupby("case_id", sort=False)["activity"].last()
-        last = last.where(last.notna(), fallback)
+        last = last.where(last.notna(), fallback.reindex(last.index))
     else:
-        last = by_end.groupby("case_id", sort=False)["activity"].last()
+        last = fallback
     last = last.astype(object)
     last[last.index.isin(p.open_cases)] = None
     return last
+
+
+#: An activity in at least this share of the cases that visit its parallel block is part of
+#: every visit: it does not tell how a visit went.
+ALWAYS_IN_BLOCK = 0.99
+
+
+def last_activities(
+    events: pd.DataFrame, groups: Mapping[str, Sequence[str]] | None = None
+) -> pd.Series:
+    """Each case's last activity (``case_id``, ``activity``, ``start``, ``end`` columns; case id
+    -> activity): the activity of the event that ends last. A case that ends in a parallel
+    block (``groups``: block -> its activities) ends when its last branch does, which may be a
+    branch every case runs (an audit beside the review); its outcome is what the visit did that
+    not every visit does: the last-ending event of its final visit whose activity is missing
+    from at least 1 % of the cases that visit the block (a 'Decline' after the review), else
+    the last-ending event."""
+    order = np.lexsort((events["start"].to_numpy(), events["end"].to_numpy()))
+    by_end = events.iloc[order]
+    last = by_end.groupby("case_id", sort=False)["activity"].last()
+    group_of = {a: g for g, acts in (groups or {}).items() for a in acts}
+    if not group_of:
+        return last
+    ends_in_block = last.map(group_of).dropna()
+    if ends_in_block.empty:
+        return last
+    block = events["activity"].map(group_of)
+    in_block = events[block.notna()].assign(block=block[block.notna()])
+    visiting = in_block.groupby("block")["case_id"].nunique()
+    share = in_block.drop_duplicates(["case_id", "activity"]).groupby(["block", "activity"]).size()
+    optional = {a for (g, a), n in share.items() if n < ALWAYS_IN_BLOCK * visiting[g]}
+    if not optional:
+        return last
+    cases = events[events["case_id"].isin(ends_in_block.index)]
+    cases = cases.sort_values(["case_id", "start", "end"], kind="stable")
+    out = last.copy()
+    for case, ev in cases.groupby("case_id", sort=False):
+        g = ends_in_block[case]
+        acts = ev["activity"].to_numpy()
+        k = len(acts)
+        while k > 0 and group_of.get(acts[k - 1]) == g:  # the case's final visit of the block
+            k -= 1
+        visit = ev.iloc[k:]
+        told = visit[visit["activity"].isin(optional)]
+        if not told.empty:
+            out[case] = told.sort_values(["end", "start"], kind="stable")["activity"].iloc[-1]
+    return out
