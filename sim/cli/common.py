@@ -542,8 +542,8 @@ def restore_sweep_dir(sweep_dir: Path) -> list[Path]:
     """After a ``--multirun`` into ``sweep_dir``: ``restore_run_dir`` for each earlier job folder
     (``snapshot_sweep_dir``), which puts back those whose job was refused or never wrote its
     record; and the sweep's ``multirun.yaml`` when no job of this sweep wrote a record (every
-    job refused: the sweep directory is as the earlier sweep left it). Returns the folders put
-    back."""
+    job refused: the sweep directory is as the earlier sweep left it, or, new, holds nothing).
+    Returns the folders put back."""
     where = sweep_dir.resolve()
     if where not in _SWEEP_FILES or not sweep_dir.is_dir():
         return []
@@ -553,6 +553,8 @@ def restore_sweep_dir(sweep_dir: Path) -> list[Path]:
     if records <= set(restored):  # no job wrote its record: nothing in the sweep is new
         for name, saved in _SWEEP_FILES[where].items():
             _put_back(sweep_dir / name, saved)
+        if "multirun.yaml" not in _SWEEP_FILES[where]:  # Hydra's, of this refused sweep
+            (sweep_dir / "multirun.yaml").unlink(missing_ok=True)
     return restored
 
 

@@ -97,7 +97,13 @@ def lock_run_dir(
         if fcntl is None:
             return False
         created = _missing_top(where)
-        run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file on the way, a read-only or pseudo file system
+            raise ConfigError(
+                f"{key}={run_dir}: cannot create the directory for the results "
+                f"({exc.strerror or exc}); choose another {key}"
+            ) from None
         fd = _flock(run_dir / LOCK, run_dir, key)
         if fd is None:
             return False

@@ -129,3 +129,27 @@ def test_a_failed_run_with_hydra_job_chdir_leaves_no_lock_file_in_a_relative_run
     hydra.job.chdir=true had moved into it (run/run), so run/.sim-run.lock stayed."""
     _calibrate_a_missing_log_in(tmp_path, "hydra.job.chdir=true", "hydra.run.dir=run")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_directory_that_cannot_be_made_is_named_without_a_traceback(tmp_path):
+    """QA 2026-12-05 (simulate) #2: a file on the way gave NotADirectoryError, exit status 1."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("x", encoding="utf-8")
+    for key, extra in (("hydra.run.dir", []), ("hydra.sweep.dir", ["--multirun"])):
+        res = run_sim(*extra, "process=mmc", f"{key}={blocker / 'sub'}")
+        assert res.returncode == 2 and "Traceback" not in res.stderr
+        assert f"{key}={blocker / 'sub'}: cannot create the directory" in res.stderr
+        assert "Not a directory" in res.stderr and f"choose another {key}" in res.stderr
+
+
+def test_a_sweep_refused_for_a_misspelt_swept_key_leaves_no_multirun_yaml(tmp_path):
+    """QA 2026-12-05 (simulate) #3: Hydra's multirun.yaml stayed, so the corrected sweep was
+    refused ('already holds files')."""
+    sweep = tmp_path / "sweep"
+    args = ["--multirun", "process=mmc", "scenario.replications=2", "scenario.horizon_days=2"]
+    typo = run_sim(*args, "scenario.stafing.server=2,3", f"hydra.sweep.dir={sweep}")
+    assert typo.returncode == 2 and "did you mean 'staffing'" in typo.stderr
+    assert not sweep.exists()
+    fixed = run_sim(*args, "scenario.staffing.server=2,3", f"hydra.sweep.dir={sweep}")
+    assert fixed.returncode == 0, fixed.stderr
+    assert (sweep / "multirun.yaml").is_file() and (sweep / "comparison.csv").is_file()
