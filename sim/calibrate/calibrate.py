@@ -45,7 +45,15 @@ from sim.calibrate.fitting import (
     fit_truncated,
     samples_that_differ,
 )
-from sim.calibrate.prepare import OPEN_CASES_NOTE, Prepared, case_outcomes, prepare_log
+from sim.calibrate.prepare import (
+    OPEN_CASES_NOTE,
+    Prepared,
+    case_outcomes,
+    explode_people,
+    joined_people,
+    people_roles,
+    prepare_log,
+)
 from sim.calibrate.routing import (
     START,
     Routing,
@@ -384,6 +392,23 @@ def first_step_saturated(flags: np.ndarray | None) -> tuple[bool, float | None]:
         return False, None
     low = queued_share_lower_bound(flags)
     return (low is not None and low > SATURATED_QUEUED_SHARE), low
+
+
+def _roles_together(
+    roles: Mapping[str, Any], act_role: Mapping[str, str], shared: Mapping[str, int]
+) -> dict[str, tuple[str, ...]]:
+    """The roles of each activity done by several people at once (``shared``): its main role
+    (``act_role``) first, then every other role that counts it among its activities; only the
+    activities that more than one role takes part in."""
+    out = {}
+    for a in shared:
+        main = act_role.get(a)
+        if main is None:
+            continue
+        others = [name for name, r in roles.items() if name != main and a in r.activities]
+        if others:
+            out[a] = (main, *sorted(others))
+    return out
 
 
 def _known_enabled(ev: pd.DataFrame, enabled: np.ndarray) -> np.ndarray:
@@ -765,15 +790,34 @@ def calibrate_model(
 
     # ---- staff
     t = time.perf_counter()
-    given = _given_roles(p, ev_log, roles_from, notes)
+    # a step done by several people at once ('se1;ae3'): each person's role takes part in it
+    joined = joined_people(ev_log["resource"], p.resource_roles)
+    if joined:
+        p = dataclasses.replace(p, resource_roles=people_roles(p.resource_roles, joined))
+    staff_ev, staff_rows = explode_people(ev_log, joined)
+    together = ev_log["resource"].isin(list(joined)).groupby(ev_log["activity"]).mean()
+    sizes = ev_log["activity"].value_counts()
+    shared = {str(a): int(sizes[a]) for a, share in together.items() if share >= 0.5}
+    given = _given_roles(p, staff_ev, roles_from, notes)
     roles, act_role = discover_roles(
-        ev_log,
+        staff_ev,
         role_similarity=role_similarity,
         calendar_threshold=calendar_threshold,
         calendar_minutes=calendar_minutes,
         given=given,
-        enabled=_known_enabled(ev, routing.enabled),
+        enabled=_known_enabled(ev, routing.enabled)[staff_rows],
+        shared=shared,
     )
+    act_roles = _roles_together(roles, act_role, shared)
+    if act_roles:
+        notes.append(
+            "steps done by several people at once in the log: "
+            + "; ".join(
+                f"'{a}' ({' + '.join(rs)}, {together[a]:.0%} of its {sizes[a]} events)"
+                for a, rs in sorted(act_roles.items())
+            )
+            + ": modelled as steps that need one person of each of those roles at once"
+        )
     borrowed = {
         name: r.provenance["calendar"]["borrowed_from"]
         for name, r in roles.items()
@@ -786,6 +830,7 @@ def calibrate_model(
             + "; ".join(f"{name} (from {donor})" for name, donor in sorted(borrowed.items()))
         )
     act_role = {st: act_role[a] for st, a in step_activity.items() if a in act_role}
+    act_roles = {st: act_roles[a] for st, a in step_activity.items() if a in act_roles}
     timings["staff"] = time.perf_counter() - t
 
     # ---- waiting, extraneous delays, processing
@@ -812,6 +857,7 @@ def calibrate_model(
             roles,
             clock=delay_time == "clock",
             trailing=delay_method == "pool",
+            act_roles=act_roles,
         )
         ready, delay = detect(missing=missing)
         if missing is not None:  # say what the missing work explained
@@ -1234,6 +1280,7 @@ def calibrate_model(
         routing=routing,
         roles=roles,
         act_role=act_role,
+        act_roles=act_roles,
         durations=durations,
         timers=timers,
         edge_timers=edge_timers,
@@ -1612,8 +1659,11 @@ def _assemble(
     repeated: dict[str, dict] | None = None,
     delay_time: str = "clock",
     deadlines: dict[str, dict[str, Any]] | None = None,
+    act_roles: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[ProcessModel, list[dict[str, Any]]]:
-    """Build and validate the model graph (see ``calibrate_model``)."""
+    """Build and validate the model graph (see ``calibrate_model``). ``act_roles``: the roles
+    of the steps done by several people at once (``act_role``'s first)."""
+    act_roles = act_roles or {}
     activities = sorted(durations)
     entry = {a: (TIMER_PREFIX + a if a in timers else a) for a in activities}
     edge_timers = edge_timers or {}
@@ -1835,7 +1885,9 @@ def _assemble(
         return dname
 
     # ---- roles
-    used_roles = {act_role[a] for a in activities if a in act_role and a in reach}
+    used_roles = {act_role[a] for a in activities if a in act_role and a in reach} | {
+        r for a, rs in act_roles.items() if a in reach for r in rs
+    }
     model_roles: dict[str, Role] = {}
     calendars: dict[str, Any] = {}
     for rname, r in roles.items():
@@ -1888,7 +1940,7 @@ def _assemble(
             name=a,
             next=route(a),
             duration=durations[a],
-            roles=(role,) if role else (),
+            roles=act_roles.get(a, (role,)) if role else (),
             patience=patience.get(a) if role else None,
             provenance=prov,
         )

@@ -69,9 +69,11 @@ import numpy as np
 import pandas as pd
 import scipy.stats as st
 
+from sim.calibrate.prepare import explode_people
 from sim.calibrate.staff import RoleFit
 from sim.calibrate.truncation import MissingWork
 from sim.model.calendar import HOURS_PER_WEEK, WeeklyRate
+from sim.model.columns import PEOPLE_SEPARATOR
 
 MISSING_WORK_ALPHA = 0.2
 
@@ -228,8 +230,11 @@ def pool_delays(
     trailing: bool = True,
     missing: MissingWork | None = None,
     alpha: float = MISSING_WORK_ALPHA,
+    act_roles: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per event: (when it could have started, extraneous delay), by pool availability.
+    ``act_roles``: the roles of the activities that need a person of each of several roles at
+    once (``act_role``'s first): their cases queue while any of those pools is busy or closed.
 
     ``clock=False`` keeps staffed steps' delays in working hours of their role's calendar (for a
     timer that runs on that calendar) instead of converting them to clock time. ``trailing``
@@ -243,41 +248,61 @@ def pool_delays(
     """
     s = ev["start"].to_numpy(dtype=float)
     e = ev["end"].to_numpy(dtype=float)
-    res = ev["resource"].to_numpy()
     acts = ev["activity"].to_numpy()
+    # each person's events, those done with others included ('se1;ae3' keeps se1 and ae3 busy)
+    people, rows = _people(ev[["resource"]], roles)
+    person = people["resource"].to_numpy(dtype=object)
     wait = np.maximum(s - enabled, 0.0)
     delay = wait.copy()  # automated steps: everything is extraneous
     lo, hi = float(np.nanmin(enabled)), float(np.nanmax(e))
-    role_of_event = pd.Series(acts).map(act_role).to_numpy()
-    for rname, r in roles.items():
-        mine = np.flatnonzero(role_of_event == rname)
-        if mine.size == 0:
-            continue
-        members = set(r.members)
-        by = np.flatnonzero(pd.Series(res).isin(members).to_numpy())
-        bs, be = [], []
-        for m in members:
-            sel = by[res[by] == m]
-            ms, me = _merge(s[sel], e[sel])
-            bs.append(ms)
-            be.append(me)
-        k = max(r.headcount, 1)  # the pool the engine has: busy people beyond it queue the case
-        fs, fe = _all_busy(
-            np.concatenate(bs) if bs else np.array([]),
-            np.concatenate(be) if be else np.array([]),
-            k,
-            None if missing is None else _missing_intervals(missing, acts, s, e, by, r.calendar),
-            alpha,
+    covered: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def unavailable(rname: str) -> tuple[np.ndarray, np.ndarray]:
+        """When every member of the role was busy (or the work of missing cases could have
+        kept them so) or off shift."""
+        if rname not in covered:
+            r = roles[rname]
+            members = set(r.members)
+            by = np.flatnonzero(pd.Series(person).isin(members).to_numpy())
+            bs, be = [], []
+            for m in members:
+                sel = rows[by[person[by] == m]]
+                ms, me = _merge(s[sel], e[sel])
+                bs.append(ms)
+                be.append(me)
+            k = max(r.headcount, 1)  # the pool the engine has: busy beyond it queue the case
+            fs, fe = _all_busy(
+                np.concatenate(bs) if bs else np.array([]),
+                np.concatenate(be) if be else np.array([]),
+                k,
+                None
+                if missing is None
+                else _missing_intervals(missing, acts, s, e, np.unique(rows[by]), r.calendar),
+                alpha,
+            )
+            cs, ce = _closed_intervals(r.calendar, lo, hi)
+            covered[rname] = (np.r_[fs, cs], np.r_[fe, ce])
+        return covered[rname]
+
+    # a step that needs people of several roles (``act_roles``) queues while any of them does
+    needs: dict[tuple[str, ...], list[int]] = {}
+    for i, a in enumerate(acts):
+        main = act_role.get(a)
+        if main is not None:
+            needs.setdefault((act_roles or {}).get(a) or (main,), []).append(i)
+    for key, where in needs.items():
+        mine = np.asarray(where, dtype=np.int64)
+        pieces = [unavailable(rname) for rname in key]
+        cov = _Covered(
+            np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
         )
-        cs, ce = _closed_intervals(r.calendar, lo, hi)
-        cov = _Covered(np.r_[fs, cs], np.r_[fe, ce])
         t0 = np.minimum(enabled[mine], s[mine])
         if trailing and clock:  # the timer covers the rest of the wait, on the clock
             delay[mine] = np.maximum(cov.since(s[mine]), t0) - t0
             continue
         explained = cov.measure(s[mine]) - cov.measure(t0)
         d_work = np.clip(wait[mine] - explained, 0.0, None)
-        cal = r.calendar
+        cal = roles[key[0]].calendar
         if clock and not cal.is_constant:
             c0 = cal.cumulative_array(t0)
             d_clock = np.array(
@@ -292,23 +317,37 @@ def pool_delays(
     return ready, delay
 
 
+def _people(ev: pd.DataFrame, roles: dict[str, RoleFit]) -> tuple[pd.DataFrame, np.ndarray]:
+    """``explode_people`` for the resources that name several members of ``roles`` at once
+    (``'se1;ae3'``: both are busy with the event)."""
+    members = {m for r in roles.values() for m in r.members}
+    joined = {}
+    for v in map(str, pd.unique(ev["resource"].dropna())):
+        parts = [x.strip() for x in v.split(PEOPLE_SEPARATOR)]
+        if len(parts) >= 2 and all(x in members for x in parts):
+            joined[v] = parts
+    return explode_people(ev, joined)
+
+
 def resource_delays(
     ev: pd.DataFrame, enabled: np.ndarray, act_role: dict[str, str], roles: dict[str, RoleFit]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per event: (when its resource was available and on shift, extraneous delay)."""
     s = ev["start"].to_numpy(dtype=float)
     ready = enabled.copy()
-    has_res = ev["resource"].notna().to_numpy()
+    # one row per person: an event done by several people waits for the last of them
+    people, rows = _people(ev[["resource", "start", "end"]], roles)
+    has_res = people["resource"].notna().to_numpy()
     if has_res.any():
-        sub = ev.loc[has_res, ["resource", "start", "end"]].copy()
-        sub["_i"] = np.flatnonzero(has_res)
+        sub = people.loc[has_res, ["resource", "start", "end"]].copy()
+        sub["_i"] = rows[has_res]
         sub = sub.sort_values(["resource", "start", "end"], kind="stable")
         prev = sub.groupby("resource", sort=False)["end"].cummax()
         prev = prev.groupby(sub["resource"], sort=False).shift(1)
         idx = sub["_i"].to_numpy()
         pe = prev.to_numpy(dtype=float)
         ok = ~np.isnan(pe)
-        ready[idx[ok]] = np.maximum(ready[idx[ok]], pe[ok])
+        np.maximum.at(ready, idx[ok], pe[ok])
     acts = ev["activity"].to_numpy()
     for a in pd.unique(acts):
         role = act_role.get(a)

@@ -18,6 +18,7 @@ import pandas as pd
 from sim.errors import EventLogError
 from sim.eventlog import CASE_OPEN, EventLog, flag_open_cases
 from sim.model import columns as C
+from sim.model.columns import PEOPLE_SEPARATOR
 
 HOUR = pd.Timedelta(hours=1)
 OPEN_CASES_NOTE = (
@@ -206,6 +207,56 @@ def _resource_roles(raw: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
     return dict(zip(first["resource"], first["role"], strict=True)), sorted(
         several[several > 1].index
     )
+
+
+def joined_people(
+    resources: pd.Series, roles: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    """Resource values that name several people at once (``'se1;ae3'``, ``PEOPLE_SEPARATOR``:
+    a simulated log's step done by one person of each of several roles): value -> its people.
+    Only where every part is a resource the log also shows on its own, or where the role column
+    (``roles``: resource -> role) names as many roles (``'solutions_eng;account_exec'``), so a
+    name that merely contains the separator stays one resource."""
+    values = [str(v) for v in pd.unique(resources.dropna())]
+    alone = {v for v in values if PEOPLE_SEPARATOR not in v}
+    out = {}
+    for v in values:
+        if PEOPLE_SEPARATOR not in v:
+            continue
+        parts = [x.strip() for x in v.split(PEOPLE_SEPARATOR)]
+        role_parts = str((roles or {}).get(v, "")).split(PEOPLE_SEPARATOR)
+        if len(set(parts)) == len(parts) >= 2 and (
+            all(x in alone for x in parts) or len(role_parts) == len(parts)
+        ):
+            out[v] = parts
+    return out
+
+
+def people_roles(roles: Mapping[str, str], joined: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """``roles`` (resource -> role, the log's role column) for each person of ``joined``
+    resources too, where the role value names as many roles as the resource names people (the
+    first such value seen for a person who appears in several)."""
+    out = dict(roles)
+    for value, people in joined.items():
+        parts = str(roles.get(value, "")).split(PEOPLE_SEPARATOR)
+        if len(parts) == len(people):
+            for person, role in zip(people, parts, strict=True):
+                out.setdefault(person, role.strip())
+    return out
+
+
+def explode_people(
+    events: pd.DataFrame, joined: Mapping[str, Sequence[str]]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``events`` with one row per person of each event whose resource is in ``joined``
+    (``joined_people``), and the position in ``events`` of each row."""
+    res = events["resource"].to_numpy(dtype=object)
+    people = [list(joined.get(str(r), [r])) if r is not None else [r] for r in res]
+    counts = np.fromiter((len(x) for x in people), dtype=np.int64, count=len(people))
+    rows = np.repeat(np.arange(len(events)), counts)
+    out = events.iloc[rows].reset_index(drop=True)
+    out["resource"] = [x for group in people for x in group]
+    return out, rows
 
 
 def _ties_note(ev: pd.DataFrame) -> str | None:

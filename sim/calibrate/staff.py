@@ -190,8 +190,14 @@ def discover_roles(
     calendar_minutes: int = 30,
     given: Mapping[str, str] | None = None,
     enabled: np.ndarray | None = None,
+    shared: Mapping[str, int] | None = None,
 ) -> tuple[dict[str, RoleFit], dict[str, str]]:
     """Roles and the role of each staffed activity (see the module docstring).
+
+    ``shared``: activities done by several people at once (their ``events`` hold one row per
+    person, ``sim.calibrate.prepare.explode_people``) -> their number of instances: every role
+    whose people take part in at least half of them counts it among its activities (the main
+    role, the most frequent, is still the one ``act_role`` names).
 
     ``given``: resource -> role, from the log (its role column), naming a role for every
     resource of ``events``: those roles, under those names, instead of groups of resources with
@@ -223,9 +229,20 @@ def discover_roles(
     cl = staffed["resource"].map(clusters)
     counts = pd.crosstab(staffed["activity"], cl)  # activity x cluster
     main = counts.idxmax(axis=1)  # activity -> main cluster
-    role_clusters = sorted(set(main), key=lambda c: (-counts[c].sum(), c))
+    taking_part = {
+        a: [c for c in counts.columns if counts.at[a, c] >= 0.5 * n]
+        for a, n in (shared or {}).items()
+        if a in counts.index
+    }
+    role_clusters = sorted(
+        set(main) | {c for cs in taking_part.values() for c in cs},
+        key=lambda c: (-counts[c].sum(), c),
+    )
     members: dict[int, list[str]] = {c: [] for c in role_clusters}
-    acts_of: dict[int, list[str]] = {c: sorted(main[main == c].index) for c in role_clusters}
+    acts_of: dict[int, list[str]] = {
+        c: sorted(set(main[main == c].index) | {a for a, cs in taking_part.items() if c in cs})
+        for c in role_clusters
+    }
     for r, c in sorted(clusters.items()):
         if c in members:
             members[c].append(r)
@@ -289,7 +306,8 @@ def discover_roles(
             },
         )
         for a in acts_of[c]:
-            act_role[a] = name
+            if main[a] == c:
+                act_role[a] = name
     return _borrowed_calendars(roles), act_role
 
 
