@@ -21,7 +21,7 @@ from omegaconf import DictConfig, ListConfig
 
 from sim.cli.common import config_bool, guard_run_dir, write_json, write_run_record
 from sim.cli.overwrite import clear_earlier_run
-from sim.cli.sweep import SweepJobs
+from sim.cli.sweep import SweepJobs, last_launch
 from sim.errors import ConfigError, SimError
 from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
 from sim.model.scenario import name_of_ascii_key
@@ -334,7 +334,10 @@ def pick_baseline(value: Any, labels: Sequence[str], runs: Sequence[SimulateRun]
 
 
 def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
-    """The job folders of a ``simulate --multirun`` directory (``0``, ``1``, ... in job order)."""
+    """The finished simulate runs of the last launch of a ``simulate --multirun`` directory, in
+    job order, as the sweep compared them itself: job folders an older sweep left there
+    (``sim.cli.sweep.last_launch``) and those holding no finished run (a failed job) are left
+    out, each kind named in a note; a ``ConfigError`` when fewer than two remain."""
     if not sweep_dir.is_dir():
         raise ConfigError(f"{key}={sweep_dir}: no such directory")
     jobs = job_folders(sweep_dir)
@@ -344,9 +347,45 @@ def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
             "job's .hydra/hydra.yaml); give the directory a 'python -m sim simulate "
             "--multirun' wrote (hydra.sweep.dir)"
         )
-    return [
-        read_simulate_run(p, f"{key}={sweep_dir}: job {p.relative_to(sweep_dir)}") for p in jobs
+    jobs, older = last_launch(sweep_dir, jobs)
+    done = [p for p in jobs if all((p / n).is_file() for n in NEEDED)]
+    left_out = [
+        f"{_folders(sweep_dir, dirs)} left out: {why}"
+        for dirs, why in (
+            (
+                older,
+                "older: started before the sweep's last launch wrote its multirun.yaml, by an "
+                "earlier sweep in this directory",
+            ),
+            (
+                [p for p in jobs if p not in done],
+                f"no finished simulate run (no {' or '.join(NEEDED)}: a failed job)",
+            ),
+        )
+        if dirs
     ]
+    if len(done) < 2 and not left_out:
+        raise ConfigError(
+            f"{key}={sweep_dir}: {len(done)} job in it; a comparison needs a sweep of two or "
+            "more jobs (or give runs=[a,b,...])"
+        )
+    if len(done) < 2:
+        raise ConfigError(
+            f"{key}={sweep_dir}: {len(done)} finished simulate run{'' if len(done) == 1 else 's'} "
+            f"among the jobs of its last launch ({'; '.join(left_out)}); a comparison needs two "
+            "or more: give the runs to compare as runs=[a,b,...]"
+        )
+    for why in left_out:
+        print(f"note: {key}={sweep_dir}: {why}", file=sys.stderr)
+    return [
+        read_simulate_run(p, f"{key}={sweep_dir}: job {p.relative_to(sweep_dir)}") for p in done
+    ]
+
+
+def _folders(sweep_dir: Path, dirs: Sequence[Path]) -> str:
+    """``job folder 2`` or ``job folders 1, job_3``: named by their path in the sweep."""
+    names = ", ".join(str(d.relative_to(sweep_dir)) for d in dirs)
+    return f"job folder{'' if len(dirs) == 1 else 's'} {names}"
 
 
 def job_folders(sweep_dir: Path) -> list[Path]:
@@ -505,13 +544,7 @@ def _run_dirs(cfg: DictConfig) -> list[SimulateRun]:
     if runs_value and sweep:
         raise ConfigError("runs= and sweep=: give one of them, not both")
     if sweep:
-        runs = sweep_runs(Path(str(sweep)).expanduser())
-        if len(runs) < 2:
-            raise ConfigError(
-                f"sweep={sweep}: {len(runs)} job in it; a comparison needs a sweep of two or "
-                "more jobs (or give runs=[a,b,...])"
-            )
-        return runs
+        return sweep_runs(Path(str(sweep)).expanduser())
     if not runs_value:
         raise ConfigError(
             "runs: give the simulate runs to compare, e.g. runs=[out/today,out/two_more_legal], "

@@ -89,6 +89,30 @@ class SweepJobs(Callback):
         self.finished(self.job_dirs(Path(str(config.hydra.sweep.dir))))
 
 
+def last_launch(sweep_dir: Path, dirs: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The job folders ``dirs`` of ``sweep_dir`` split into those of the sweep's last launch
+    and those an older sweep left there (``output.overwrite=true`` over a larger sweep): a job
+    started before the sweep's ``multirun.yaml`` was written (Hydra writes it when a multirun
+    starts, then each job's ``.hydra/hydra.yaml``; a job refused on a rerun gets the earlier
+    sweep's ``.hydra/`` back, ``sim.cli.common.restore_run_dir``) is older. A folder without
+    ``.hydra/hydra.yaml`` is kept (nothing tells when it ran), and so is every folder when there
+    is no ``multirun.yaml`` or none was started after it (times lost in a copy: ``cp -r``)."""
+    try:
+        launched = (sweep_dir / "multirun.yaml").stat().st_mtime_ns
+    except OSError:
+        return list(dirs), []
+    started = {}
+    for d in dirs:
+        try:
+            started[d] = (d / ".hydra" / "hydra.yaml").stat().st_mtime_ns
+        except OSError:
+            continue  # no record of when it ran
+    older = [d for d, t in started.items() if t < launched]
+    if len(older) == len(started):
+        return list(dirs), []
+    return [d for d in dirs if d not in older], older
+
+
 def _state(path: Path) -> tuple[int, int, int] | None:
     """What tells one writing of ``path`` from another: inode, size, modification time in ns."""
     try:
