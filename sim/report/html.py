@@ -205,17 +205,23 @@ def read_run(run_dir: str | Path) -> RunFiles:
 def _read_model(run_dir: Path, rf: RunFiles) -> tuple[ProcessModel | None, str | None]:
     from sim.model import from_dict, load
 
-    if p := _first(run_dir, "model.yaml", "model.json"):
-        try:
-            return load(p), p.name
-        except Exception as exc:
-            rf.problems.append(f"{p.name}: could not be read ({type(exc).__name__}: {exc})")
+    cfg: dict[str, Any] = {}
     if rf.config_text:
         try:
             import yaml
 
-            cfg = yaml.safe_load(rf.config_text) or {}
-            spec = cfg.get("process") if isinstance(cfg, dict) else None
+            loaded = yaml.safe_load(rf.config_text)
+            cfg = loaded if isinstance(loaded, dict) else {}
+        except Exception as exc:
+            rf.problems.append(f"config.yaml: could not be read ({type(exc).__name__})")
+    if p := _first(run_dir, "model.yaml", "model.json"):
+        try:  # the run's model file holds the headcounts before its scenario.staffing
+            return _staffed(load(p), cfg), p.name
+        except Exception as exc:
+            rf.problems.append(f"{p.name}: could not be read ({type(exc).__name__}: {exc})")
+    if cfg:
+        try:
+            spec = cfg.get("process")
             if isinstance(spec, dict) and "steps" in spec:
                 model = from_dict(spec, source="config.yaml: process")
                 return _staffed(model, cfg), "config.yaml (process)"
@@ -231,8 +237,14 @@ def _staffed(model: ProcessModel, cfg: dict[str, Any]) -> ProcessModel:
     """``model`` with the headcounts of the config's ``scenario.staffing``: today's process as
     the run simulated it (an optimize run searches from it and its ``best/<rank>.yaml`` hold
     it, so the diff map shows only the redesign's staffing changes)."""
-    staffing = (cfg.get("scenario") or {}).get("staffing") or {}
-    return with_staffing(model, staffing) if isinstance(staffing, dict) else model
+    from sim.model.scenario import Scenario
+
+    scenario = cfg.get("scenario") if isinstance(cfg.get("scenario"), dict) else {}
+    staffing = scenario.get("staffing") or {}
+    if not isinstance(staffing, dict) or not staffing:
+        return model
+    typed = Scenario(staffing=dict(staffing)).for_model(model).staffing  # names as typed
+    return with_staffing(model, {k: v for k, v in typed.items() if k in model.roles})
 
 
 # ----------------------------------------------------------------------------- formatting

@@ -758,3 +758,23 @@ def test_a_held_out_log_is_reread_with_its_own_column_names(tmp_path):
     assert rf.problems == []
     assert sorted(events["case_id"].unique()) == ["7", "8"]
     assert sorted(events["activity"].unique()) == ["a", "b"]
+
+
+def test_a_simulate_runs_figures_show_its_scenario_staffing(tmp_path, crm):
+    """QA 2026-12-05 (simulate) #1: with scenario.staffing.account_exec=6 the map and the
+    calendar panels still said 'Account exec (8)' (the run's model.yaml holds the headcounts
+    before its overrides), while the utilisation chart said 6."""
+    from sim.report.html import read_run
+
+    run = write_simulate_run(tmp_path / "run", crm, trace=False)
+    (run / "config.yaml").write_text(
+        "seed: 0\nscenario:\n  replications: 6\n  staffing:\n    account_exec: 6\n    legal: 3\n"
+    )
+    model = read_run(run).model
+    assert model.roles["account_exec"].headcount == 6 and model.roles["legal"].headcount == 3
+    assert model.roles["pricing"].headcount == crm.roles["pricing"].headcount
+    # the figures draw this model: the calendar panels name its headcounts
+    from sim.report.charts import plot_calendars
+
+    titles = [ax.get_title(loc="left") or ax.get_title() for ax in plot_calendars(None, model).axes]
+    assert any("account_exec (6)" in t and "legal (3)" in t for t in titles), titles
