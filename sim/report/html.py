@@ -1728,12 +1728,19 @@ def build_report(
         else (rf.kpis or {}).get("model") or (rf.run or {}).get("model") or run_dir.name
     )
     command = (rf.run or {}).get("command", "run")
+    if command == "calibrate":  # no KPIs or redesigns of its own: no sections that say so
+        sections = [
+            sec
+            for sec in sections
+            if sec.id not in ("summary", "bottlenecks", "recommendations")
+            or (sec.id != "recommendations" and rf.kpis is not None)
+        ]
     heading = title or f"{pretty(str(name))}: {command} report"
     page = html_page(
         heading,
         f"Run directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by "
-        "<code>sim.report</code> from the saved results (no simulation was run)."
-        + missing_glyphs_note(missing),
+        "<code>sim.report</code> from the results the run saved (building it simulates "
+        "nothing)." + missing_glyphs_note(missing),
         sections,
     )
     target = Path(out) if out is not None else run_dir / REPORT_NAME

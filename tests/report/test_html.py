@@ -106,6 +106,10 @@ def test_calibrate_run_report(tmp_path, crm):
     assert len(_images(cal)) == 4
     assert 'alt="waiting per activity: simulated vs history"' in cal
     assert "history (held-out period)" not in cal  # it is inside the image, not the text
+    # QA 2026-12-05: no sections that only say a calibration has no kpis.json or redesigns
+    for sid in ("summary", "bottlenecks", "recommendations"):
+        assert f'<section id="{sid}">' not in page
+    assert "no simulation was run" not in page and "building it simulates nothing" in page
 
 
 def test_a_model_with_repetitions_is_drawn_one_step_per_activity(tmp_path, crm):
