@@ -15,7 +15,7 @@ from sim.cli.common import (
     write_run_record,
 )
 from sim.cli.overwrite import clear_earlier_run
-from sim.errors import ConfigError
+from sim.errors import ConfigError, ModelError
 from sim.model import save
 
 FORMATS = ("bpmn", "mermaid", "dot", "yaml", "json", "png")
@@ -51,7 +51,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 
         # the loss check (ModelError listing the losses with allow_loss=false) and the BPMN
         # structure check, before anything is removed
-        check_bpmn_export(model, run_dir / f"{name}.bpmn", allow_loss=allow_loss)
+        try:
+            check_bpmn_export(model, run_dir / f"{name}.bpmn", allow_loss=allow_loss)
+        except ModelError as exc:  # the library's keyword, in the spelling a command takes
+            raise ModelError(str(exc).replace("allow_loss=True", "allow_loss=true")) from None
     elif fmt in ("mermaid", "dot", "png"):
         from sim.report import draw_process_map, save_figure, to_dot, to_mermaid
 

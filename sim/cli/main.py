@@ -857,8 +857,33 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
         listed = f"; the keys of {where} are {valid}" if valid is not None else ""
         hint = did_you_mean(name, valid or ())
         return f"{shown}: unknown key '{name}' in {where}{hint}{listed}"
+    if hydra_key := _unknown_hydra_key(exc, text + cause):
+        return hydra_key
     first = text.splitlines()[0] if text else type(exc).__name__
     return f"{first} {cause}".strip() if cause and cause not in text else text
+
+
+def _unknown_hydra_key(exc: BaseException, text: str) -> str | None:
+    """A misspelt key of Hydra's own settings (``hydra.run.dri``): named with its section's
+    keys and the nearest (OmegaConf only says "Key 'dri' not in 'RunDir'")."""
+    found = re.search(r"Key '([^']+)' not in '\w+'", text)
+    full = str(getattr(exc, "full_key", "") or getattr(exc.__cause__, "full_key", "") or "")
+    if not found or not full.startswith("hydra."):
+        return None
+    from hydra.conf import HydraConf
+    from omegaconf import DictConfig, OmegaConf
+
+    section, _, name = full.rpartition(".")
+    inner = section.removeprefix("hydra").lstrip(".")
+    conf = OmegaConf.structured(HydraConf)
+    node = OmegaConf.select(conf, inner) if inner else conf
+    if not isinstance(node, DictConfig):
+        return None
+    keys = sorted(str(k) for k in node.keys())
+    return (
+        f"{full}: unknown key '{name}' in section '{section}'{did_you_mean(name, keys)}; "
+        f"the keys there are {keys}"
+    )
 
 
 def _config_groups(configs: Path, command: str) -> set[str]:

@@ -58,9 +58,13 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
         pool = nodes if allow is None else allow
         if target not in pool:
             unsound.append(target)
-            out.append(
-                f"{where}: unknown node '{target}'; valid choices are {_choices(pool, near=target)}"
+            what = (
+                f"'{target}' is {'an end' if target in model.ends else 'a parallel join'}, which "
+                "cannot be used here"
+                if target in nodes
+                else f"unknown node '{target}'"
             )
+            out.append(f"{where}: {what}; valid choices are {_choices(pool, near=target)}")
             return False
         return True
 

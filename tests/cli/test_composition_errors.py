@@ -196,3 +196,14 @@ def test_a_group_of_another_command_is_named_as_such(capsys, monkeypatch):
     assert exc.value.code == 2, err
     assert "optimizer: simulate has no 'optimizer' options (only optimize has them)" in err
     assert "+optimizer" not in err
+
+
+def test_a_mistyped_hydra_key_names_the_keys_of_its_section(tmp_path):
+    """QA 2026-12-05 (simulate) #7: OmegaConf's "Key 'dri' not in 'RunDir' ... reference_type=
+    RunDir object_type=RunDir" for hydra.run.dri, unlike every other misspelt key."""
+    res = run_sim("process=mmc", f"hydra.run.dri={tmp_path / 'r'}")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "hydra.run.dri: unknown key 'dri' in section 'hydra.run'" in res.stderr
+    assert "['dir']" in res.stderr and "object_type" not in res.stderr
+    res = run_sim("process=mmc", "hydra.jb.chdir=true", f"hydra.run.dir={tmp_path / 'j'}")
+    assert "hydra.jb: unknown key 'jb' in section 'hydra' (did you mean 'job'?)" in res.stderr

@@ -179,6 +179,10 @@ def inclusive_spec():
             {"start": "zz"},
             "start: unknown node 'zz'; valid choices are ['a', 'b', 'd']",
         ),
+        (  # QA 2026-12-05: an end was called an unknown node
+            {"start": "done"},
+            "start: 'done' is an end, which cannot be used here; valid choices are ['a', 'b', 'd']",
+        ),
         (
             {"steps__a__role": "ghost"},
             "steps.a.role: unknown role 'ghost'; valid choices are ['r', 's']",
