@@ -211,6 +211,7 @@ def inclusive_spec():
         "step-next",
         "branch",
         "start",
+        "start-at-an-end",
         "role",
         "calendar",
         "requires",
