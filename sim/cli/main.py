@@ -979,6 +979,17 @@ def main(argv: list[str] | None = None) -> None:
             args = rewrite_process_override(args, configs)
             args = check_experiment(command, args, configs)
             _check_shell_completion(args)
+            if not multirun and _override(args, "hydra.sweep.dir"):
+                print(
+                    "note: hydra.sweep.dir names where a --multirun sweep writes; this single "
+                    "run writes into hydra.run.dir"
+                    + (
+                        ""
+                        if _override(args, "hydra.run.dir")
+                        else f" ({_run_dir_pattern(command)})"
+                    ),
+                    file=sys.stderr,
+                )
             locked = lock_given_dir(command, args, multirun=multirun)
             _check_before_hydra(command, args, multirun=multirun)
         except SimError as exc:

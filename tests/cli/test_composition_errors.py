@@ -207,3 +207,19 @@ def test_a_mistyped_hydra_key_names_the_keys_of_its_section(tmp_path):
     assert "['dir']" in res.stderr and "object_type" not in res.stderr
     res = run_sim("process=mmc", "hydra.jb.chdir=true", f"hydra.run.dir={tmp_path / 'j'}")
     assert "hydra.jb: unknown key 'jb' in section 'hydra' (did you mean 'job'?)" in res.stderr
+
+
+def test_a_sweep_directory_given_to_a_single_run_is_noted(tmp_path):
+    """QA 2026-12-05 (simulate) #6: hydra.sweep.dir without --multirun was silently ignored."""
+    run = tmp_path / "run"
+    res = run_sim(
+        "process=mmc",
+        "scenario.replications=2",
+        "scenario.horizon_days=2",
+        "output.report=false",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        f"hydra.run.dir={run}",
+    )
+    assert res.returncode == 0, res.stderr
+    assert "note: hydra.sweep.dir names where a --multirun sweep writes" in res.stderr
+    assert (run / "kpis.json").is_file() and not (tmp_path / "sweep").exists()
