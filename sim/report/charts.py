@@ -1255,7 +1255,9 @@ def plot_step_waits(
     left_out = len(candidates) - len(acts)
     cols = min(3, max(len(acts), 1))
     rows = max(math.ceil(len(acts) / cols), 1)
-    fig = new_figure(3.7 * cols, 0.6 + 2.6 * rows)
+    # a second line of notes under the figure gets room of its own below the axes' labels
+    below = 0.22 * max(int(bool(never)) + int(bool(left_out)) - 1, 0)
+    fig = new_figure(3.7 * cols, 0.6 + 2.6 * rows + below)
     axes = fig.subplots(rows, cols, squeeze=False, gridspec_kw={"hspace": 0.6, "wspace": 0.25})
     for ax in axes.ravel()[len(acts) :]:
         ax.set_axis_off()
@@ -1300,7 +1302,10 @@ def plot_step_waits(
             y=0.15 + (0.2 if never else 0.0),
         )
     fig.subplots_adjust(
-        left=0.07, right=0.98, bottom=0.75 / fig.get_figheight(), top=1 - 0.7 / fig.get_figheight()
+        left=0.07,
+        right=0.98,
+        bottom=(0.75 + below) / fig.get_figheight(),
+        top=1 - 0.7 / fig.get_figheight(),
     )
     return _finish(fig, path)
 
