@@ -29,6 +29,7 @@ from sim.calibrate.staff import (
 )
 from sim.kpis.summary import SATURATED
 from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
+from sim.model.columns import PEOPLE_SEPARATOR
 from sim.model.views import TARGET_UTILISATION
 from sim.report._mpl import (
     ACCENT,
@@ -1432,6 +1433,12 @@ def _resource_names(values: pd.Series) -> list[str]:
     return [str(x) for x in values.to_numpy()]
 
 
+def _people(resource: str) -> set[str]:
+    """The people a resource names: ``'se1;ae3'`` (a step done by several people at once) is
+    both."""
+    return {x.strip() for x in resource.split(PEOPLE_SEPARATOR)}
+
+
 def plot_fit(
     samples: Sequence[float] | np.ndarray,
     dist: Distribution,
@@ -1584,7 +1591,8 @@ def calendar_activity(
     Monday 00:00)."""
     per_hour = slots_per_hour(slot_minutes)
     covered = (float(instances["start"].min()), float(instances["end"].max()))
-    mine = instances[np.isin(_resource_names(instances["resource"]), list(members))]
+    wanted = set(members)
+    mine = instances[[bool(_people(n) & wanted) for n in _resource_names(instances["resource"])]]
     if mine.empty:
         return np.zeros((7, 24 * per_hour))
     seen, exposure = weekly_activity(evidence_times(mine), covered, per_hour)
@@ -1625,7 +1633,7 @@ def plot_calendars(
                 )
             )
         return _draw_calendars(panels, max_roles, path, "Working calendars (boxes: working hours)")
-    names = set(_resource_names(instances["resource"]))
+    names = {x for n in set(_resource_names(instances["resource"])) for x in _people(n)}
     roles = [
         (name, role)
         for name, role in model.roles.items()

@@ -106,3 +106,19 @@ def test_a_simulated_run_draws_one_panel_per_calendar(crm_path):
         crm, roles={n: dataclasses.replace(r, calendar="24/7") for n, r in crm.roles.items()}
     )
     assert plot_calendars(None, always) is None
+
+
+def test_people_seen_only_in_steps_done_together_are_drawn(calibrated):
+    """QA 2026-12-05: a role whose people only worked in steps done by several people at once
+    (resource 'se1;ae3') had no panel, since no row named them alone."""
+    model, instances = calibrated.model, calibrated.waiting
+    role, other = sorted(model.roles)[:2]
+    mine, theirs = model.roles[role].members, model.roles[other].members
+    joined = instances.copy()
+    is_mine = joined["resource"].isin(mine)
+    joined.loc[is_mine, "resource"] = joined.loc[is_mine, "resource"] + ";" + theirs[0]
+    alone = calendar_activity(instances, mine, 30)
+    assert np.array_equal(calendar_activity(joined, mine, 30), alone) and alone.any()
+    fig = plot_calendars(joined, model)
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.get_title(loc="left")]
+    assert any(t.startswith(f"{role}:") for t in titles)
