@@ -553,7 +553,10 @@ def restore_sweep_dir(sweep_dir: Path) -> list[Path]:
     if records <= set(restored):  # no job wrote its record: nothing in the sweep is new
         for name, saved in _SWEEP_FILES[where].items():
             _put_back(sweep_dir / name, saved)
-        if "multirun.yaml" not in _SWEEP_FILES[where]:  # Hydra's, of this refused sweep
+        others = {q.name for q in sweep_dir.iterdir()} - {"multirun.yaml", LOCK}
+        if "multirun.yaml" not in _SWEEP_FILES[where] and not others:
+            # Hydra's, of a sweep refused before its first job (a misspelt swept key): the
+            # directory was new, and the corrected sweep must find it empty
             (sweep_dir / "multirun.yaml").unlink(missing_ok=True)
     return restored
 
