@@ -66,6 +66,110 @@ def storage_url(value: object, run_dir: Path) -> str | None:
     return text
 
 
+def storage_override(value: object) -> str:
+    """The ``optimizer.storage`` override of a value (a URL's password masked)."""
+    return f"optimizer.storage={'null' if value is None else redact(str(value))}"
+
+
+def storage_words(value: object) -> str:
+    """Where a search with ``optimizer.storage=value`` keeps its study, in words."""
+    if value is None:
+        return "the directory's study.db (optimizer.storage=null)"
+    if str(value) == "memory":
+        return "memory (optimizer.storage=memory, not saved)"
+    return f"{redact(str(value))} (optimizer.storage)"
+
+
+def same_storage(a: object, b: object, run_dir: Path) -> bool:
+    """Whether the ``optimizer.storage`` values ``a`` and ``b`` name one storage for a run in
+    ``run_dir`` (``null`` and the URL of its study.db do). Passwords are not compared: a run
+    record keeps them masked."""
+    try:
+        one, two = (storage_url(v, run_dir) for v in (a, b))
+    except ConfigError:  # a recorded value no run accepts is no storage this run can use
+        return False
+    return (one is None and two is None) or (
+        one is not None and two is not None and redact(one) == redact(two)
+    )
+
+
+#: what a search writes into its directory (trials.csv, then the follow-up's results)
+SEARCH_RESULTS = ("trials.csv", "confirmation.json", "recommendations.md", "pareto.csv", "best")
+#: a run record that does not say which storage its search used
+_UNKNOWN = object()
+
+
+def _earlier_study(run_dir: Path) -> tuple[str | None, object] | None:
+    """The study of the optimize run recorded in ``run_dir``: its name (None when the record
+    does not say) and its ``optimizer.storage`` value as recorded, password masked (from
+    ``run.json``, or from ``config.yaml`` for a record older than that key; ``_UNKNOWN`` when
+    neither says). None when no optimize run is recorded there."""
+    try:
+        record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("command") != "optimize":
+        return None
+    name = record.get("study_name")
+    name = name if isinstance(name, str) else None
+    if "storage" in record:
+        return name, record["storage"]
+    try:
+        config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return name, _UNKNOWN
+    optimizer = config.get("optimizer") if isinstance(config, dict) else None
+    if not isinstance(optimizer, dict) or "storage" not in optimizer:
+        return name, _UNKNOWN
+    return name, optimizer["storage"]
+
+
+def check_same_study(run_dir: Path, job: SearchJob, storage: object) -> None:
+    """Refuse (``ConfigError`` naming ``optimizer.study_name`` and/or ``optimizer.storage``)
+    a rerun into a directory whose optimize run searched another study: another study name, or
+    another storage (``storage``: this run's ``optimizer.storage`` value). Such a rerun searched
+    a new study and replaced the directory's recommendations and confirmation with its own,
+    saying instead "the study already has 30 finished trials, so optimizer.n_trials=30 adds
+    none", read from the old confirmation.json (QA). Results of a search in memory are refused
+    too, whatever the rerun's storage: that study was not saved, so it cannot be resumed."""
+    earlier = _earlier_study(run_dir)
+    if earlier is None:
+        return
+    name, was = earlier
+    now = job.settings.study_name
+    keys = []
+    if name is not None and name != now:
+        keys.append("optimizer.study_name")
+    if was is not _UNKNOWN and not same_storage(was, storage, run_dir):
+        keys.append("optimizer.storage")
+    if was == "memory" and any((run_dir / r).exists() for r in SEARCH_RESULTS):
+        raise ConfigError(
+            f"{' and '.join(keys) or 'optimizer.storage'}: {run_dir} holds the results of a "
+            f"search of study '{name or now}' in memory (optimizer.storage=memory), which was not "
+            "saved and cannot be resumed; choose another hydra.run.dir (a new or empty directory)"
+        )
+    if not keys:
+        return
+    fix = " ".join(
+        f"optimizer.study_name={name}" if k == "optimizer.study_name" else storage_override(was)
+        for k in keys
+    )
+    if keys == ["optimizer.study_name"]:
+        what = f"study '{name}', not '{now}'"
+    elif keys == ["optimizer.storage"]:
+        what = f"study '{now}' in {storage_words(was)}, not in {storage_words(storage)}"
+    else:
+        what = (
+            f"study '{name}' in {storage_words(was)}, not of study '{now}' in "
+            f"{storage_words(storage)}"
+        )
+    raise ConfigError(
+        f"{' and '.join(keys)}: {run_dir} holds the search of {what}; a rerun there resumes "
+        f"that study only: rerun with {fix} to resume it, or choose another hydra.run.dir (a new "
+        "or empty directory) for this search"
+    )
+
+
 def load_space_config(cfg: DictConfig) -> dict:
     """The search-space mapping: a bundled ``configs/redesign/<name>.yaml`` or ``redesign=<file>``."""
     spec = OmegaConf.to_container(cfg.redesign, resolve=True)
@@ -275,17 +379,55 @@ def unseeded_sampler(job: SearchJob) -> list[str]:
     ]
 
 
+def unused_scenario_replications(job: SearchJob, follow: FollowUp) -> list[str]:
+    """A note when ``scenario.replications`` is not its default: optimize does not use it (each
+    trial simulates ``optimizer.replications``, the confirmation ``confirm_replications``), so
+    any value gives the same results, and a resume is not refused over it."""
+    default = Scenario.__dataclass_fields__["replications"].default
+    n = job.scenario.replications
+    if n == default:
+        return []
+    return [
+        f"scenario.replications={n} is not used by optimize: each trial simulates "
+        f"optimizer.replications={job.settings.replications} replications and the confirmation "
+        f"optimizer.confirm_replications={follow.confirm_replications} fresh ones"
+    ]
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (``kill PID``, a scheduler's stop): handled like Ctrl-C, so the trial in flight is
     failed, finished work stays saved and worker processes are stopped."""
 
 
+#: the process that installed the handlers below (``run``); a process forked from it inherits
+#: them, and must not raise the command line's interrupts (``_in_a_worker``)
+_HANDLERS_OWNER: int | None = None
+
+
+def _in_a_worker(signum: int) -> bool:
+    """Whether this handler runs in a process forked from the command line's (a replication
+    worker, before its initializer replaced the handlers: ``worker_signals``). There SIGINT is
+    ignored (the main process stops the workers) and SIGTERM stops the process at once, quietly,
+    instead of raising a traceback into the terminal (QA: Ctrl-C to the process group)."""
+    import os
+    import signal
+
+    if _HANDLERS_OWNER is None or os.getpid() == _HANDLERS_OWNER:
+        return False
+    if signum == signal.SIGTERM:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+    return True
+
+
 def _on_sigterm(signum: int, frame: object) -> None:
-    interrupt(Terminated())  # raised at once, or after the storage write under way
+    if not _in_a_worker(signum):
+        interrupt(Terminated())  # raised at once, or after the storage write under way
 
 
 def _on_sigint(signum: int, frame: object) -> None:
-    interrupt(KeyboardInterrupt())
+    if not _in_a_worker(signum):
+        interrupt(KeyboardInterrupt())
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
@@ -293,11 +435,14 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 
     SIGTERM stops the run like Ctrl-C, with exit status 143 (128 + 15). Both wait for a storage
     write under way to finish (``sim.optimize.interrupts``), so no trial is left RUNNING."""
+    import os
     import signal
     import threading
 
+    global _HANDLERS_OWNER
     if threading.current_thread() is not threading.main_thread():
         return _run(cfg, run_dir, process_choice=process_choice)
+    _HANDLERS_OWNER = os.getpid()
     previous = {
         signal.SIGTERM: signal.signal(signal.SIGTERM, _on_sigterm),
         signal.SIGINT: signal.signal(signal.SIGINT, _on_sigint),
@@ -353,7 +498,10 @@ def resume_notes(run_dir: Path, job: SearchJob, follow: FollowUp) -> list[str]:
         return []
     notes = []
     trials = done.get("trials_finished")
-    if isinstance(trials, int) and trials >= job.settings.n_trials:
+    # only of the study this run resumes (check_same_study refuses another; a search in
+    # memory resumes nothing)
+    same = done.get("study_name") == job.settings.study_name and job.settings.storage is not None
+    if same and isinstance(trials, int) and trials >= job.settings.n_trials:
         notes.append(
             f"the study already has {trials} finished trials, so optimizer.n_trials="
             f"{job.settings.n_trials} adds none (raise it to search further); the follow-up "
@@ -389,7 +537,9 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         config_bool(cfg, k) for k in ("progress", "output.report", "output.figures")
     )
     job, follow, spec = build_job(cfg, run_dir, process_choice=process_choice)
-    check_storage(job, run_dir)
+    check_storage(job, run_dir)  # first: a storage that cannot be opened is said as such
+    storage = OmegaConf.to_container(cfg.optimizer, resolve=True).get("storage")
+    check_same_study(run_dir, job, storage)
     # the KPI names must exist: simulate the baseline once (cheap) and check
     from sim.engine import run_replication
     from sim.kpis import replication_kpis
@@ -404,7 +554,10 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         times = baseline_time_per_case(baseline, job.model)
         generated_space(spec, job.model, run_dir, time_per_case=times)
     for note in (
-        costless_objectives(job) + unseeded_sampler(job) + resume_notes(run_dir, job, follow)
+        costless_objectives(job)
+        + unseeded_sampler(job)
+        + unused_scenario_replications(job, follow)
+        + resume_notes(run_dir, job, follow)
     ):
         print(f"note: {note}")
     clear_follow_up_results(run_dir)
@@ -415,6 +568,9 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         extra={
             "model": job.model.name,
             "study_name": job.settings.study_name,
+            # where the study is (password masked): a rerun into this directory must search
+            # the same one (check_same_study)
+            "storage": None if storage is None else redact(str(storage)),
             # the seed the sampler was given (${seed} unless set apart; null: unseeded)
             "sampler_seed": job.sampler.params.get("seed"),
         },

@@ -25,9 +25,17 @@ from sim.engine import available_cores, exit_with_parent, run_replication
 from sim.kpis import replication_kpis
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
-from sim.optimize.interrupts import allowed
+from sim.optimize.interrupts import allowed, worker_signals
 from sim.optimize.objectives import derived_value
 from sim.redesign import SearchSpace
+
+
+def _start_worker(parent: int) -> None:
+    """Initializer of the replication workers: exit with the main process (``parent``), and
+    leave Ctrl-C to it (``worker_signals``: the workers ignore SIGINT, so a terminal's Ctrl-C,
+    sent to every process of the group, prints no worker traceback)."""
+    worker_signals()
+    exit_with_parent(parent)
 
 
 def _simulate_kpis(args: tuple[ProcessModel, Scenario, int, int]) -> tuple[int, dict[str, float]]:
@@ -124,7 +132,7 @@ class Evaluator:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.workers,
-                    initializer=exit_with_parent,
+                    initializer=_start_worker,
                     initargs=(os.getpid(),),
                 )
             return sorted(self._pool.map(_simulate_kpis, jobs), key=lambda x: x[0])

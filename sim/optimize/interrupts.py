@@ -17,10 +17,17 @@ A signal handler runs wherever the main thread is, also inside a weakref callbac
 prints "Exception ignored in ..." and goes on), so the interrupt was lost and the search ran to
 its end (QA 9b). Inside ``routed()`` (the command line's run) such an ignored interrupt is kept
 like one arriving in a storage write, and raised at the next safe point.
+
+Worker processes (the replications' pool) start with ``worker_signals()``: a terminal's Ctrl-C
+sends SIGINT to the whole process group, and a worker forked while the command line's handlers
+were installed ran them too, dying with a ``Process ForkProcess-N: Traceback ...
+KeyboardInterrupt`` beside the main process's tidy message (QA). The main process handles the
+interrupt and stops its workers.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +35,14 @@ from typing import Any
 
 _depth = 0  # nesting of deferred() blocks in force (0 inside allowed())
 _pending: BaseException | None = None
+
+
+def worker_signals() -> None:
+    """In a worker process: ignore SIGINT (the main process, which gets it too, stops the
+    workers) and take SIGTERM's default (stop at once: how a pool stops a worker), whatever
+    handlers the process inherited."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def interrupt(exc: BaseException) -> None:

@@ -453,6 +453,7 @@ def _what_differs(stored: Any, current: Mapping[str, Any] | None) -> str:
         if then is None or _canonical(then) == _canonical(now):
             continue
         if name == "scenario" and isinstance(then, Mapping) and isinstance(now, Mapping):
+            then, now = search_scenario(then), search_scenario(now)
             said += [
                 f"scenario.{k} is {now.get(k)!r}, the study's {then.get(k)!r}"
                 for k in sorted(set(then) | set(now))
@@ -469,6 +470,23 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def _same_search(stored: Any, current: Mapping[str, Any] | None) -> bool:
+    """Whether a study's recorded ``fingerprint_parts`` and this search's are the same search
+    but for the scenario keys a search does not use (``UNUSED_SCENARIO_KEYS``): a study made
+    with another ``scenario.replications`` hashed it into its fingerprint. False when either is
+    missing (a study older than its parts: only its fingerprint can tell)."""
+    if not isinstance(stored, Mapping) or not current or set(stored) != set(current):
+        return False
+
+    def used(parts: Mapping[str, Any]) -> str:
+        scenario = parts.get("scenario")
+        if isinstance(scenario, Mapping):
+            parts = {**parts, "scenario": search_scenario(scenario)}
+        return _canonical(parts)
+
+    return used(stored) == used(current)
+
+
 def refuse_other_study(
     attrs: Mapping[str, Any],
     *,
@@ -480,10 +498,13 @@ def refuse_other_study(
     """Refuse (``ConfigError`` naming ``optimizer.study_name``) to resume a stored study whose
     attributes ``attrs`` record another search (``fingerprint``: model, search space,
     objectives, constraints, scenario, seed, replications) or another sampler. A study without
-    them (new) passes. Used when the study is opened and, earlier, by ``check_study``."""
+    them (new) passes, and so does one that differs only in scenario keys a search does not use
+    (``UNUSED_SCENARIO_KEYS``, told by its ``fingerprint_parts``). Used when the study is
+    opened and, earlier, by ``check_study``."""
     old = attrs.get("fingerprint")
-    if old is not None and old != study_fingerprint:
-        what = _what_differs(attrs.get("fingerprint_parts"), fingerprint_parts)
+    parts = attrs.get("fingerprint_parts")
+    if old is not None and old != study_fingerprint and not _same_search(parts, fingerprint_parts):
+        what = _what_differs(parts, fingerprint_parts)
         raise ConfigError(
             f"optimizer.study_name: the study '{study_name}' in this storage was made for a "
             "different model, search space, objectives, constraints, scenario, seed or "
@@ -755,6 +776,29 @@ def constraints_func(n: int) -> Callable[[FrozenTrial], list[float]]:
     return func
 
 
+#: scenario keys a search does not use, left out of what identifies its study: every trial
+#: simulates ``optimizer.replications`` replications and the confirmation
+#: ``optimizer.confirm_replications``, whatever ``scenario.replications`` says (QA: a resume was
+#: refused over it, "here scenario.replications is 3, the study's 10", though both searches give
+#: the same numbers)
+UNUSED_SCENARIO_KEYS = ("replications",)
+
+
+def search_scenario(scenario: Scenario | Mapping[str, Any]) -> dict[str, Any]:
+    """A scenario as a search uses it: its mapping without ``UNUSED_SCENARIO_KEYS``."""
+    spec = scenario.to_dict() if isinstance(scenario, Scenario) else dict(scenario)
+    return {k: v for k, v in spec.items() if k not in UNUSED_SCENARIO_KEYS}
+
+
+def _fingerprinted_scenario(scenario: Scenario) -> dict[str, Any]:
+    """What ``SearchJob.fingerprint`` hashes of the scenario: the keys a search uses, and each
+    unused key at its default (as every study made with the default hashed it, so that such a
+    study keeps its fingerprint)."""
+    return search_scenario(scenario) | {
+        k: Scenario.__dataclass_fields__[k].default for k in UNUSED_SCENARIO_KEYS
+    }
+
+
 @dataclass(frozen=True)
 class SearchJob:
     """Everything a worker process needs to run trials of one study (picklable)."""
@@ -779,7 +823,7 @@ class SearchJob:
             self.space.budget,
             [o.__dict__ for o in self.objectives],
             [c.__dict__ for c in self.constraints],
-            self.scenario.to_dict(),
+            _fingerprinted_scenario(self.scenario),
             self.seed,
             self.settings.replications,
         )
@@ -795,7 +839,7 @@ class SearchJob:
             "search space": fingerprint([repr(v) for v in self.space.variables], self.space.budget),
             "objectives": [o.__dict__ for o in self.objectives],
             "constraints": [c.__dict__ for c in self.constraints],
-            "scenario": self.scenario.to_dict(),
+            "scenario": search_scenario(self.scenario),
             "seed": self.seed,
             "optimizer.replications": self.settings.replications,
         }
