@@ -167,7 +167,11 @@ class SamplerSpec:
         ):
             kwargs["constraints_func"] = constraints_func
         try:
-            return cls(**kwargs)
+            # TPE's multivariate/group/constant_liar are "experimental" to Optuna and warned of
+            # at every construction; the bundled configs choose them knowingly
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return cls(**kwargs)
         except TypeError as exc:
             raise self._argument_error(cls, exc) from None
         except (ValueError, ImportError) as exc:  # a bad value, a missing optional dependency
