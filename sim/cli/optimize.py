@@ -379,6 +379,24 @@ def unseeded_sampler(job: SearchJob) -> list[str]:
     ]
 
 
+def random_first_generation(job: SearchJob) -> list[str]:
+    """A note when an evolutionary sampler's search is no longer than its first generation,
+    which it samples at random (NSGA-II's ``population_size``): such a search is a random
+    search, and one with the same seed as ``optimizer=random`` proposes the same redesigns."""
+    size = job.sampler.params.get("population_size")
+    if job.sampler.name not in ("NSGAIISampler", "NSGAIIISampler"):
+        return []
+    size = size if isinstance(size, int) else 50  # Optuna's default
+    if job.settings.n_trials > size:
+        return []
+    return [
+        f"optimizer.n_trials={job.settings.n_trials} is no more than {job.sampler.name}'s first "
+        f"generation (population_size={size}), which it samples at random: this search is a "
+        "random search (the same as optimizer=random with this seed); raise n_trials or lower "
+        "optimizer.sampler.population_size for the evolution to start"
+    ]
+
+
 def unused_scenario_replications(job: SearchJob, follow: FollowUp) -> list[str]:
     """A note when ``scenario.replications`` is not its default: optimize does not use it (each
     trial simulates ``optimizer.replications``, the confirmation ``confirm_replications``), so
@@ -556,6 +574,7 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
     for note in (
         costless_objectives(job)
         + unseeded_sampler(job)
+        + random_first_generation(job)
         + unused_scenario_replications(job, follow)
         + resume_notes(run_dir, job, follow)
     ):
