@@ -141,6 +141,37 @@ def saturation_warning(
     return f"{head} {_staffing_advice(report, names, suggestion)}"
 
 
+def idle_roles_note(report: dict, model: ProcessModel) -> str | None:
+    """A note naming the roles with people who did no work in the run (0 % busy in every
+    replication): no step of the model needs them (a redesign removed or automated theirs), or
+    no case reached their steps; they still count in the headcount and the cost per case."""
+    idle = []
+    for row in report.get("roles") or ():
+        util = row.get("utilisation")
+        mean = util.get("mean") if isinstance(util, dict) else util
+        people = row.get("headcount")
+        if isinstance(people, int) and people > 0 and mean is not None and mean <= 0.0:
+            idle.append((row["role"], people))
+    if not idle:
+        return None
+    used = {r for step in model.steps.values() for r in step.all_roles}
+    unused = [r for r, _ in idle if r not in used]
+    who = ", ".join(f"{r} ({n} {'person' if n == 1 else 'people'})" for r, n in idle)
+    why = []
+    if unused:
+        why.append(
+            f"no step of the model needs {' or '.join(unused)} (a redesign removed or automated "
+            f"its steps): {staffing_overrides({r: 0 for r in unused})} leaves "
+            f"{'it' if len(unused) == 1 else 'them'} out"
+        )
+    if len(unused) < len(idle):
+        why.append("no case reached the steps of the others")
+    return (
+        f"note: {who} did no work in this run (0 % busy); they still count in the headcount "
+        f"and the cost per case: {'; '.join(why)}."
+    )
+
+
 def above_target_note(report: dict, suggestion: dict | None = None) -> str | None:
     """A note naming the roles busy above ``TARGET_UTILISATION`` but not saturated
     (``above_target_roles`` of ``kpis.json``), that their queues grow steeply there, and the
@@ -257,6 +288,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             empty_window_warning(table, scenario, simulated_cases=sum(t.n_cases for t in traces)),
             saturation_warning(report, scenario.horizon_days, suggestion),
             above_target_note(report, suggestion),
+            idle_roles_note(report, model),
         )
         if w
     ]

@@ -1,0 +1,44 @@
+"""A role with people who do no work in a run is named (QA 2026-12-05 optimize #8: the
+recommended CRM redesign left four roles with nobody to serve, still paid, and nothing said so)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.simcli import run_sim
+
+MODEL = """
+name: spare_desk
+start: service
+arrivals:
+  interarrival: {dist: exponential, mean: 1.0}
+roles:
+  server: {headcount: 2, hourly_cost: 30}
+  spare: {headcount: 1, hourly_cost: 30}
+steps:
+  service:
+    role: server
+    duration: {dist: exponential, mean: 1.0}
+    next: done
+ends:
+  done: {success: true}
+"""
+
+
+def test_a_role_no_step_needs_is_named_with_the_override_that_leaves_it_out(tmp_path):
+    model = tmp_path / "spare.yaml"
+    model.write_text(MODEL, encoding="utf-8")
+    args = ["scenario.replications=2", "scenario.horizon_days=3", "output.report=false"]
+    run = tmp_path / "run"
+    res = run_sim(f"process={model}", *args, f"hydra.run.dir={run}")
+    assert res.returncode == 0, res.stderr
+    warnings = json.loads((run / "kpis.json").read_text())["warnings"]
+    (note,) = [w for w in warnings if "did no work" in w]
+    assert note.startswith("note: spare (1 person) did no work in this run (0 % busy)")
+    assert "scenario.staffing.spare=0 leaves it out" in note
+    assert "server" not in note
+    again = run_sim(
+        f"process={model}", *args, "scenario.staffing.spare=0", f"hydra.run.dir={tmp_path / 'b'}"
+    )
+    assert again.returncode == 0, again.stderr
+    assert "did no work" not in again.stdout + again.stderr
