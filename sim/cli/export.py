@@ -99,7 +99,18 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
                 f"{path}: exists already; refusing to overwrite it (output.overwrite=true)"
             )
         if figure is not None:
-            save_figure(figure, path)
+            from sim.report._mpl import FALLBACK_FONTS, missing_glyphs
+
+            with missing_glyphs() as missing:  # names are the user's, in any script
+                save_figure(figure, path)
+            if missing:
+                shown = " ".join(sorted(missing)[:12]) + (" ..." if len(missing) > 12 else "")
+                print(
+                    f"note: the map cannot draw {len(missing)} character(s) of the model's names "
+                    f"({shown}): no installed font has them, so they show as empty boxes; "
+                    f"install one that has them (matplotlib tries {', '.join(FALLBACK_FONTS[:3])} "
+                    "and others) and export again"
+                )
         else:
             path.write_text(text or "", encoding="utf-8")
     print(f"wrote {path}")
