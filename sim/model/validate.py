@@ -7,6 +7,7 @@ expected and, for names, the valid choices. All problems are collected and raise
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -388,6 +389,10 @@ def validate(model: ProcessModel, *, source: str = "model") -> ProcessModel:
 NEGATIVE_SHARE_NOTED = 0.01  # a distribution drawing negative values this often gets a note
 
 
+#: A step, delay or gap between arrivals longer than this on average (ten years) is noted.
+LONGEST_PLAUSIBLE_HOURS = 10 * 8766.0
+
+
 def notes(model: ProcessModel) -> list[str]:
     """What a valid model does that its author may not expect, as sentences: durations whose
     distribution draws negative values (the engine makes them 0, which moves the mean)."""
@@ -414,6 +419,19 @@ def notes(model: ProcessModel) -> list[str]:
             f"become 0, so its mean is {dist.mean():.4g}, not {raw:.4g}; a distribution on "
             "positive values (lognormal, gamma, truncnorm) says what is meant"
         )
+    for where, dist in named:
+        if dist is None or where.endswith("patience"):
+            continue
+        try:
+            hours = dist.mean() * model.time_factor
+        except (ValueError, TypeError, OverflowError):
+            continue
+        if math.isfinite(hours) and hours > LONGEST_PLAUSIBLE_HOURS:
+            found.append(
+                f"{where}: a mean of {hours:.4g} h ({hours / 8766:.3g} years) in "
+                f"{model.time_unit}; a typo, or a unit other than {model.time_unit}? The KPIs "
+                "and staffing estimates of a model with it mean little"
+            )
     segments = model.arrivals.segment_names
     for end in model.ends.values():
         missing = [s for s in segments if end.value_by_segment and s not in end.value_by_segment]

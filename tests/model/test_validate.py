@@ -517,6 +517,18 @@ def test_an_end_valued_per_segment_names_the_segments_it_leaves_at_zero():
     assert notes(from_dict(spec)) == []
 
 
+def test_a_duration_of_centuries_is_noted():
+    """QA 2026-12-05: a fixed 1e300 h step ran, and its staffing advice was a 40-digit
+    headcount, with nothing said of the duration."""
+    from sim.model.validate import notes
+
+    spec = spec_with(steps__a__duration={"dist": "fixed", "value": 1e300})
+    (note,) = [n for n in notes(from_dict(spec)) if "years" in n]
+    assert note.startswith("steps.a.duration: a mean of 1e+300 h") and "a typo" in note
+    spec = spec_with(steps__a__duration={"dist": "fixed", "value": 80.0})
+    assert not [n for n in notes(from_dict(spec)) if "years" in n]
+
+
 @pytest.mark.parametrize(
     ("target", "expected"),
     [
