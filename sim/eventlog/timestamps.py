@@ -370,8 +370,11 @@ def choose_clock(offsets: Mapping[str, pd.Series], timezone: str | None, *, sour
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        from sim.errors import did_you_mean
+
+        hint = did_you_mean(name, sorted(zoneinfo.available_timezones()))
         raise EventLogError(
-            f"{source}: timezone={timezone!r} is not a time zone; expected an IANA name such as "
+            f"{source}: timezone={timezone!r} is not a time zone{hint}; expected an IANA name such as "
             f"'Europe/Amsterdam' or 'UTC', '{WRITTEN}' (the clock the times were written in) or "
             "null (auto: the written clock when the offsets are one place's, else UTC)"
         ) from None

@@ -227,3 +227,16 @@ def test_the_clock_of_columns_without_offsets_is_the_written_one():
     naive = pd.Series([pd.NaT, pd.NaT], dtype="timedelta64[us]")
     assert choose_clock({"end_time": naive}, None, source="t") == "local"
     assert choose_clock({"end_time": naive}, "utc", source="t") == "UTC"
+
+
+def test_a_misspelt_time_zone_gets_the_nearest_name(tmp_path):
+    """QA 2026-12-05: 'Europe/Amsterdm' had no "did you mean", unlike misspelt keys."""
+    import pytest
+
+    from sim.errors import EventLogError
+    from sim.eventlog import read_event_log
+
+    log = tmp_path / "l.csv"
+    log.write_text("case_id,activity,end_time\n1,a,2024-01-01 10:00\n1,b,2024-01-01 11:00\n")
+    with pytest.raises(EventLogError, match=r"\(did you mean 'Europe/Amsterdam'\?\)"):
+        read_event_log(log, timezone="Europe/Amsterdm")
