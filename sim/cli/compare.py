@@ -257,6 +257,8 @@ def _shown(value: Any, typed: str | None, *, model: str | None = None) -> str:
         return str(value.get("name", "default"))
     if value is _MISSING and model is not None:
         return model
+    if value is None:  # as a command line types it, not Python's None
+        return "null"
     return "default" if value is _MISSING else str(value)
 
 
@@ -276,7 +278,10 @@ def _differing_keys(runs: Sequence[SimulateRun], items: Sequence[Mapping[str, st
     keys = list(dict.fromkeys(k for it in items for k in it))
     differing = []
     for k in keys:
+        # a key one run's config lacks and another's leaves null (process.params of a bundled
+        # model and of a model file) is no difference
         values = [_resolved(r, k, it) for r, it in zip(runs, items, strict=True)]
+        values = [None if v is _MISSING else v for v in values]
         if any(v != values[0] for v in values[1:]):
             differing.append(k)
     return [k for k in differing if not any(d.startswith(k + ".") for d in differing)]
