@@ -301,22 +301,70 @@ def adjust_family(
     return out, m
 
 
-def _replaced_tests(
-    candidate: Candidate, objectives: Sequence[Objective]
-) -> list[tuple[dict[str, Any], str, float]]:
-    """``(comparison dict, objective, p-value)`` of every test of ``replaced_p_values``."""
+_SAME_TEST = ("diff", "ci_low", "ci_high", "p_value")
+"""What identifies a test of a version against today on one objective: the same paired
+difference, interval and p-value (to the last digit) are the same data."""
+
+
+def _test_key(row: Mapping[str, Any] | pd.Series) -> tuple[Any, ...]:
+    return tuple(_py(row.get(k)) for k in _SAME_TEST)
+
+
+def _version_tests(
+    candidate: Candidate,
+    objectives: Sequence[Objective],
+    *,
+    besides: pd.DataFrame | None = None,
+) -> list[tuple[dict[str, Any], str, float, Any]]:
+    """``(comparison dict, objective, p-value, repeats)`` of every test of the versions of
+    ``candidate`` confirmed against today that it does not report: the redesign as found when
+    pruning replaced it, and every smaller redesign pruning tried and did not keep.
+
+    ``repeats`` is None for a test that counts, else what it repeats (``"reported"``: the
+    candidate's own comparison, or the index of an earlier test here): a version that differs
+    from another only by a change that leaves an objective exactly as it was (a person added to a
+    role nobody waits for, taken out) has the same paired differences on it in every
+    replication, the same test on the same data, which is one hypothesis, not two. (QA: trying
+    such a change alone, as pruning does when the changes rated harm fail together, counted its
+    repeat of the redesign's cycle-time test and cost the redesign its significance.) With
+    ``besides`` (a new version's comparison, not yet recorded), the candidate's reported
+    comparison is one of the versions listed and ``"besides"`` marks a test the new one repeats.
+    """
     tried = [a for a in candidate.pruning if a.get("comparison")]
     adopted = [a for a in tried if a.get("adopted")]
     reported = adopted[-1] if adopted else None
     tables = [a["comparison"] for a in tried if a is not reported]
     if candidate.original is not None and candidate.original.get("comparison"):
         tables.append(candidate.original["comparison"])
-    return [
-        (t, o.kpi, float(t[o.kpi]["p_value"]))
-        for t in tables
-        for o in objectives
-        if o.kpi in t and t[o.kpi].get("p_value") is not None
-    ]
+    seen: dict[tuple[Any, ...], Any] = {}
+    if besides is not None:
+        tables.append(comparison_dict(candidate.comparison) or {})
+        table = besides
+    else:
+        table = candidate.comparison
+    if table is not None:
+        for o in objectives:
+            if o.kpi in table.index:
+                seen.setdefault(
+                    (o.kpi, *_test_key(table.loc[o.kpi])),
+                    "besides" if besides is not None else "reported",
+                )
+    out: list[tuple[dict[str, Any], str, float, Any]] = []
+    for t in tables:
+        for o in objectives:
+            if o.kpi not in t or t[o.kpi].get("p_value") is None:
+                continue
+            key = (o.kpi, *_test_key(t[o.kpi]))
+            out.append((t, o.kpi, float(t[o.kpi]["p_value"]), seen.get(key)))
+            seen.setdefault(key, len(out) - 1)
+    return out
+
+
+def _replaced_tests(
+    candidate: Candidate, objectives: Sequence[Objective]
+) -> list[tuple[dict[str, Any], str, float, Any]]:
+    """``_version_tests`` of the versions ``candidate`` does not report."""
+    return _version_tests(candidate, objectives)
 
 
 def replaced_p_values(candidate: Candidate, objectives: Sequence[Objective]) -> list[float]:
@@ -324,8 +372,23 @@ def replaced_p_values(candidate: Candidate, objectives: Sequence[Objective]) -> 
     against today but are not the one it reports: the redesign as found when pruning replaced
     it, and every smaller redesign pruning tried and did not keep. Each was a test of the
     confirmation's family: leaving them out would let pruning pick among several tests while
-    Holm counts one (the family understated, the adjustment too lenient)."""
-    return [p for _t, _k, p in _replaced_tests(candidate, objectives)]
+    Holm counts one (the family understated, the adjustment too lenient). A test that repeats
+    another of the candidate's on the same data (``_version_tests``) counts once."""
+    return [p for _t, _k, p, same in _replaced_tests(candidate, objectives) if same is None]
+
+
+def version_p_values(
+    candidate: Candidate, objectives: Sequence[Objective], *, besides: pd.DataFrame
+) -> list[float]:
+    """The p-values a new version of ``candidate`` (its comparison with today: ``besides``) is
+    adjusted beside: those of every version of the candidate confirmed so far, the one it
+    reports included, each distinct test once and none that the new version repeats on the same
+    data (``_version_tests``; ``sim.optimize.prune``)."""
+    return [
+        p
+        for _t, _k, p, same in _version_tests(candidate, objectives, besides=besides)
+        if same is None
+    ]
 
 
 def adjust_verdicts(
@@ -334,14 +397,16 @@ def adjust_verdicts(
     """Holm over every candidate x objective test of the confirmation: each candidate's
     ``comparison`` gets the adjusted columns and its ``verdict`` is recomputed from them.
     The family also holds the tests of the versions pruning confirmed and did not report
-    (``replaced_p_values``). Returns the number of comparisons in the family."""
-    tests = [x for c in candidates for x in _replaced_tests(c, objectives)]
+    (``replaced_p_values``; a test repeated on the same data once). Returns the number of
+    comparisons in the family."""
+    per_candidate = [_replaced_tests(c, objectives) for c in candidates]
+    counted = [(t, k, p) for tests in per_candidate for t, k, p, same in tests if same is None]
     replaced_adjusted: list[tuple[float, bool]] = []
     tables, m = adjust_family(
         [c.comparison for c in candidates],
         objectives,
         alpha=alpha,
-        replaced=[p for _t, _k, p in tests],
+        replaced=[p for _t, _k, p in counted],
         replaced_adjusted=replaced_adjusted,
     )
     for c, t in zip(candidates, tables, strict=True):
@@ -349,10 +414,21 @@ def adjust_verdicts(
         c.verdict = verdict(t, objectives)
     # the replaced versions' records carry this family's adjustment too, not the smaller one
     # they were first adjusted over (QA 2026-12-04 #6: 'p_adjusted' over 3 tests beside
-    # 'comparisons: 6'), and the redesign as found its verdict on it
-    for (t, kpi, _p), (p_adj, r) in zip(tests, replaced_adjusted, strict=True):
-        t[kpi]["p_adjusted"] = _py(float(p_adj))
-        t[kpi]["significant_adjusted"] = bool(r)
+    # 'comparisons: 6'), and the redesign as found its verdict on it; a repeated test carries
+    # the adjustment of the one it repeats
+    adjusted = iter(replaced_adjusted)
+    for c, tests in zip(candidates, per_candidate, strict=True):
+        for t, kpi, _p, same in tests:
+            if same is None:
+                p_adj, r = next(adjusted)
+            elif same == "reported":
+                p_adj = float(c.comparison.loc[kpi, "p_adjusted"])
+                r = bool(c.comparison.loc[kpi, "significant_adjusted"])
+            else:
+                first = tests[same][0][tests[same][1]]
+                p_adj, r = first["p_adjusted"], first["significant_adjusted"]
+            t[kpi]["p_adjusted"] = None if p_adj is None else _py(float(p_adj))
+            t[kpi]["significant_adjusted"] = bool(r)
     for c in candidates:
         if c.original is not None and c.original.get("comparison"):
             table = pd.DataFrame.from_dict(c.original["comparison"], orient="index")
@@ -435,8 +511,20 @@ def mark_dominated(
             a = next((a for a in beaten if a not in dominated), beaten[0])
             e = found[(a, b)]
             cand.dominated_by = {k: v for k, v in e.items() if k != "ahead_on"}
+            # the recommended candidates this one leads on the means (no worse on any
+            # objective), not significantly: they stay, as nothing shows them worse than the
+            # one that dominates this one (each pair is tested on its own paired differences,
+            # so significance need not carry over: A > B and B ahead of C on the means does
+            # not make A significantly better than C). Said, so the order is not a puzzle.
+            cand.dominated_by["ahead_of"] = [
+                {"trial": pool[c].trial, "ahead_on": e2["ahead_on"]}
+                for c in range(len(pool))
+                if c not in dominated and (e2 := found.get((b, c))) and not e2["better_on"]
+            ]
+        # ``recommended``: whether that one stays recommended itself (QA: #2 was told "so
+        # both are recommended" of a #3 that another one dominates)
         cand.indistinguishable_from = [
-            {k: v for k, v in e.items() if k != "better_on"}
+            {k: v for k, v in e.items() if k != "better_on"} | {"recommended": a not in dominated}
             for a in range(len(pool))
             if (e := found.get((a, b))) and not e["better_on"]
         ]

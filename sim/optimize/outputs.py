@@ -285,12 +285,27 @@ def _dominated_text(c: Candidate, candidates: Sequence[Candidate]) -> str:
     n = d.get("replications")
     same = f"on the same {n} replications" if n else "on the same replications"
     ps = _p_text(d, on)
-    return (
-        f"dominated by {_who(d.get('trial'), c, candidates)}: {same}, its confirmed means are no "
+    by = _who(d.get("trial"), c, candidates)
+    text = (
+        f"dominated by {by}: {same}, its confirmed means are no "
         f"worse on any objective and significantly better on {_labels(on)} ({_family_text(d)}"
         + (f"; {ps}" if ps else "")
         + "), so this one is no trade-off worth choosing"
     )
+    ahead = d.get("ahead_of") or []
+    if ahead:
+        # QA: a recommended #2 behind this one on the mean looked inconsistent
+        names = _and([_who(x.get("trial"), c, candidates) for x in ahead])
+        on_ = _labels(list(dict.fromkeys(k for x in ahead for k in x.get("ahead_on", []))))
+        one = len(ahead) == 1
+        text += (
+            f". Its means are ahead of {names} on {on_} (and no worse on any objective), yet "
+            f"{names} {'stays' if one else 'stay'} recommended: that lead is not significant, "
+            f"and no recommended redesign, {by} included, is shown to dominate "
+            f"{'it' if one else 'them'} with these replications (each pair is tested on its "
+            "own paired differences, so a significant lead over this one need not carry over)"
+        )
+    return text
 
 
 def _indistinguishable_lines(c: Candidate, candidates: Sequence[Candidate]) -> list[str]:
@@ -302,48 +317,150 @@ def _indistinguishable_lines(c: Candidate, candidates: Sequence[Candidate]) -> l
         n = d.get("replications")
         with_n = f" with {n} paired replications" if n else ""
         ps = _p_text(d, ahead)
+        other = next((o for o in candidates if o.trial == d.get("trial") and o is not c), None)
+        if d.get("recommended", True) and (other is None or is_recommended(other)):
+            end = "so both are recommended"
+        else:
+            # QA: "so both are recommended" of a #3 listed under "Tried, not recommended"
+            by = (other.dominated_by or {}).get("trial") if other is not None else None
+            why = f" (dominated by {_who(by, c, candidates)})" if by is not None else ""
+            end = (
+                f"but that one is not recommended itself{why}, while no recommended redesign "
+                "is shown to dominate this one, so this one is"
+            )
         lines += [
             f"Not distinguishable from {_who(d.get('trial'), c, candidates)}: its confirmed "
             f"means are no worse on any objective and ahead on {_labels(ahead)}, but no better "
             f"or worse than this one is detectable{with_n} ({_family_text(d)}"
             + (f"; {ps}" if ps else "")
-            + "), so both are recommended.",
+            + f"), {end}.",
             "",
         ]
     return lines
 
 
-def _ablation_note(a: dict[str, Any], objectives: Sequence[Objective], *, tried: bool) -> str:
+def _effects(
+    a: Mapping[str, Any], objectives: Sequence[Objective], *, adjusted: bool
+) -> tuple[list[str], list[str]]:
+    """The objectives a change helps and hurts by its ablation row: significant after Holm's
+    adjustment over the ablation's tests (``adjusted``: what the role uses, ``*`` in the table)
+    or significant only unadjusted (``°`` in the table)."""
+    helps: list[str] = []
+    hurts: list[str] = []
+    for o in objectives:
+        v = (a.get("contribution") or {}).get(o.kpi)
+        if not v or v.get("improvement") is None or v["improvement"] == 0:
+            continue
+        after = bool(v.get("significant_adjusted", v["significant"]))
+        if after if adjusted else bool(v["significant"]) and not after:
+            (helps if v["improvement"] > 0 else hurts).append(LABELS.get(o.kpi, (o.kpi,))[0])
+    return helps, hurts
+
+
+def _and(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(w for w in (", ".join(words[:-1]), words[-1]) if w) if words else ""
+
+
+def _before_holm(helps: Sequence[str], hurts: Sequence[str]) -> str:
+    """What the unadjusted intervals alone say, the change taken out: ``worse on X and better on
+    Y``."""
+    parts = [
+        f"worse on {_and(helps)}" if helps else "",
+        f"better on {_and(hurts)}" if hurts else "",
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def _held(a: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]]) -> str:
+    """Why the pruning attempts that took this change out did not keep the redesign without
+    it (``without it alone, the redesign is significantly worse on ...``), or ''."""
+    kept = [
+        p
+        for p in attempts
+        if not p.get("adopted")
+        and any(d.get("variable") == a.get("variable") for d in p.get("dropped", []))
+    ]
+    if not kept:
+        return ""
+    found = []
+    for p in kept:
+        others = len(p.get("dropped", [])) - 1
+        without = (
+            "without it alone"
+            if not others
+            else f"without it and {others} other change{'s' if others > 1 else ''}"
+        )
+        why = (
+            "the redesign is significantly worse on "
+            + _and([LABELS.get(k, (k,))[0] for k in p["worse_on"]])
+            if p.get("worse_on")
+            else str(p.get("reason", "see below"))
+        )
+        found.append(f"{without}, {why}")
+    return "; ".join(found)
+
+
+def _ablation_note(
+    a: dict[str, Any],
+    objectives: Sequence[Objective],
+    *,
+    tried: bool,
+    attempts: Sequence[Mapping[str, Any]] = (),
+) -> str:
     """What the ablation says about one change, for the changes list ('' when it helps).
 
     ``tried``: the redesign without the changes of this role was confirmed (and kept, since the
-    change is still listed), so the evidence below replaces the ablation's expectation."""
+    change is still listed), so the evidence below replaces the ablation's expectation;
+    ``attempts``: the candidate's pruning records (``sim.optimize.prune``), whose confirmed
+    evidence about this change is said beside it. The role uses Holm's adjustment over the
+    ablation's tests (``*`` in the table); an effect significant only unadjusted (``°``) is
+    named too, so the words never say "no effect" beside an interval that excludes 0."""
     role = a.get("role")
-    if role == "harm" and tried:
+    m = a.get("comparisons")
+    holm_tests = f"Holm's adjustment over the ablation's {m} tests" if m else "Holm's adjustment"
+    unadjusted = _before_holm(*_effects(a, objectives, adjusted=False))
+    held = _held(a, attempts)
+    if role == "harm" and (tried or held):
+        if held:
+            return (
+                " — **ablation: harm**, but the redesign without it did not hold up once "
+                f"confirmed ({held}; below), so it stays."
+            )
         return (
             " — **ablation: harm**, but the redesign without the changes rated harm did not "
             "hold up (below), so it stays."
         )
     if role == "harm":
-        hurt = [
-            LABELS.get(o.kpi, (o.kpi,))[0]
-            for o in objectives
-            if (v := a.get("contribution", {}).get(o.kpi))
-            and v["significant"]
-            and v["improvement"] < 0
-        ]
+        _helps, hurt = _effects(a, objectives, adjusted=True)
         return (
             " — **ablation: harm.** Taken out alone, the redesign did significantly better on "
-            + ", ".join(hurt)
-            + " and no worse on any objective: dropping this change is expected to do better."
+            + _and(hurt)
+            + " and no worse on any objective after "
+            + holm_tests
+            + (f" (unadjusted, {unadjusted}: ° below)" if unadjusted else "")
+            + ": dropping this change is expected to do better."
         )
     if role == "noise":
         n = a.get("replications")
         with_n = f" with {n} paired replications" if n else ""
-        return (
-            f" — ablation: no effect detectable{with_n} on any objective (which does not show "
-            "it has none)."
-        )
+        if unadjusted:
+            text = (
+                f" — ablation: noise: no effect significant after {holm_tests}{with_n}, "
+                "which the role uses; before the adjustment (unadjusted 95 % CIs, ° below) the "
+                f"redesign without it did {unadjusted}"
+            )
+        else:
+            text = (
+                f" — ablation: no effect detectable{with_n} on any objective (which does not "
+                "show it has none)"
+            )
+        if held:
+            text += (
+                f"; the redesign without it did not hold up once confirmed ({held}; below), so "
+                "it stays"
+            )
+        return text + "."
     return ""
 
 
@@ -355,7 +472,11 @@ def _changes_lines(
     lines = ["Changes:", ""]
     for s in c.changes:
         a = by_change.get(s)
-        note = _ablation_note(a, objectives, tried=PASS_ROLE_HARM in tried) if a else ""
+        note = (
+            _ablation_note(a, objectives, tried=PASS_ROLE_HARM in tried, attempts=c.pruning)
+            if a
+            else ""
+        )
         lines.append(f"- {s}" + note)
     lines.append("")
     if PASS_ROLE_HARM in tried:
@@ -388,8 +509,8 @@ def _changes_lines(
 PASS_ROLE_HARM = "harm"
 PASS_TEXT = {
     "harm": "rated harm by the ablation",
-    "noise at a one-off cost": "whose effect the ablation could not detect (noise) and that "
-    "carry a one-off cost",
+    "noise at a one-off cost": "the ablation rated noise (no effect significant after Holm's "
+    "adjustment over its tests) that carry a one-off cost",
 }
 
 
@@ -404,6 +525,8 @@ def _pruning_lines(
     if p.get("pass") == "duplicate":
         return [f"Note: {p['reason']}.", ""]
     what = PASS_TEXT.get(p["pass"], p["pass"])
+    if p.get("alone"):  # after the changes of this role together did not hold up (above)
+        what += ", on its own"
     n = len(p["dropped"])
     them = "it" if n == 1 else "them"
     if p["adopted"]:
@@ -567,9 +690,9 @@ def _candidate_lines(
             "",
             "(unadjusted 95 % CIs; * significant after Holm's adjustment over the ablation's "
             + (f"{m} tests" if m else "tests")
-            + ", ° significant only unadjusted; the role uses *; noise = no effect detectable "
-            f"with {replications} replications, not shown to be none; drop-off in percentage "
-            "points)",
+            + ", ° significant only unadjusted; the role uses *; noise = no effect significant "
+            f"after the adjustment with {replications} replications, not shown to be none (a ° "
+            "effect is one the adjustment does not establish); drop-off in percentage points)",
             "",
         ]
     return lines
@@ -625,7 +748,8 @@ def recommendations_markdown(
     family = (
         f" An improvement counts as significant only after Holm's adjustment for the "
         f"{comparisons} comparisons of the confirmation (every candidate on every objective, "
-        "and every version pruning confirmed; "
+        "and every version pruning confirmed, a test a version repeats on the same data counted "
+        "once; "
         "family-wise error 5 %); a worsening counts when its unadjusted interval excludes 0."
         if comparisons
         else ""

@@ -18,7 +18,11 @@ recommends it **in place of** the one found when it is
   once more, with the same tests: pruning chooses among versions, and each one confirmed is
   one more test).
 
-Otherwise the redesign as found is kept and the record says why. A second pass, from whichever
+Otherwise the redesign as found is kept and the record says why. When several changes are rated
+``harm`` and the redesign without all of them is not kept, each is then tried alone (in the
+ablation's order, from the redesign as it then stands; ``alone`` in its record), with the same
+rules: a change the ablation rates harm is not kept only because dropping it together with
+another one failed. A second pass, from whichever
 redesign the first kept, drops the changes the ablation rates ``noise`` that carry a one-off cost
 in the search space. ``noise`` means the ablation detected no effect with its replications
 (absence of evidence, not proof of none), which is why the smaller redesign is confirmed
@@ -30,7 +34,8 @@ exact (a price, not a simulated estimate). Noise changes that cost nothing are l
 dropping them saves nothing, and re-testing them would only test noise again.
 
 Cost: one confirmation (``confirm_replications`` replications of one redesign) per ablated
-candidate with harm changes, one more when it has noise changes with a one-off cost; a change
+candidate with harm changes (and, when several together do not hold up, at most one per such
+change tried alone), one more when it has noise changes with a one-off cost; a change
 that was the only one taken out was already simulated by the ablation (same key, same random
 numbers), so the evaluator's cache answers it without simulating; and, for a smaller redesign
 adopted, the search's replications of it (its ``(search)`` figures in ``pareto.csv``), unless
@@ -54,6 +59,7 @@ from sim.optimize.confirm import (
     is_recommended,
     replaced_p_values,
     verdict,
+    version_p_values,
 )
 from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.objectives import Constraint, Objective
@@ -98,8 +104,9 @@ def prune(
     search_replications: int,
     family: Sequence[Candidate] | None = None,
 ) -> list[dict[str, Any]]:
-    """Try the candidate without its ``harm`` changes, then without its ``noise`` changes that
-    carry a one-off cost; adopt each smaller redesign that passes (see the module docstring).
+    """Try the candidate without its ``harm`` changes (all together, then, when that is not
+    kept, each alone), then without its ``noise`` changes that carry a one-off cost; adopt each
+    smaller redesign that passes (see the module docstring).
 
     The candidate must be confirmed (``confirm``) and ablated (``ablate``) with the same
     ``replications`` and ``start``; ``family`` is every candidate of that confirmation (the
@@ -111,27 +118,46 @@ def prune(
     as a trial's, so that ``pareto.csv``'s ``(search)`` columns describe it) and keeps the
     redesign as found in ``candidate.original``. Returns ``candidate.pruning``.
     """
+    baseline = evaluator.space.baseline()
     attempts: list[dict[str, Any]] = []
+    # kept up to date: each version confirmed is a test of the family the next one is judged in
+    candidate.pruning = attempts
+
+    def attempt(drop: list[dict[str, Any]], label: str) -> dict[str, Any]:
+        record = _attempt(
+            candidate,
+            drop,
+            label,
+            evaluator,
+            objectives,
+            constraints,
+            replications=replications,
+            start=start,
+            search_replications=search_replications,
+            family=family if family is not None else (candidate,),
+        )
+        attempts.append(record)
+        return record
+
     for label, pick in PASSES:
         active = evaluator.space.active(candidate.choice)
         drop = [a for a in pick(candidate, evaluator) if a["variable"] in active]
         if not drop:
             continue
-        attempts.append(
-            _attempt(
-                candidate,
-                drop,
-                label,
-                evaluator,
-                objectives,
-                constraints,
-                replications=replications,
-                start=start,
-                search_replications=search_replications,
-                family=family if family is not None else (candidate,),
-            )
-        )
-    candidate.pruning = attempts
+        record = attempt(drop, label)
+        if label == HARM and not record["adopted"] and len(drop) > 1:
+            # the changes rated harm did not hold up together (one of them may carry a gain
+            # the ablation could not show, or their sum costs a significance): each is tried
+            # alone, from the redesign as it then stands, so a pure harm does not stay only
+            # because another one had to (QA: 'pricing 1 -> 2' kept, a person and no gain)
+            for a in drop:
+                without = dict(candidate.choice) | {a["variable"]: baseline[a["variable"]]}
+                if a["variable"] in evaluator.space.active(candidate.choice) and not any(
+                    evaluator.key(r["choice"]) == evaluator.key(without)
+                    for r in attempts
+                    if "choice" in r
+                ):  # (not the redesign without them all again, after one went)
+                    attempt([a], label)["alone"] = True
     return attempts
 
 
@@ -180,13 +206,12 @@ def _attempt(
     # the redesign as found
     # the family keeps every test it has had: the redesign as it stands (which the smaller one
     # may replace) and the versions tried before, of this candidate and of the others
+    # (each distinct test once: a version that leaves an objective exactly as another left it
+    # repeats that test on the same data, ``version_p_values``)
     others = [c.comparison for c in family if c is not candidate and c.comparison is not None]
-    replaced = [p for c in family for p in replaced_p_values(c, objectives)]
-    current = candidate.comparison
-    if current is not None and "p_value" in current.columns:
-        replaced += [
-            float(current.loc[o.kpi, "p_value"]) for o in objectives if o.kpi in current.index
-        ]
+    replaced = [
+        p for c in family if c is not candidate for p in replaced_p_values(c, objectives)
+    ] + version_p_values(candidate, objectives, besides=smaller.comparison)
     tables, m = adjust_family([*others, smaller.comparison], objectives, replaced=replaced)
     smaller.comparison = tables[-1]
     smaller.verdict = verdict(smaller.comparison, objectives)
@@ -243,7 +268,10 @@ def _attempt(
     elif not is_recommended(smaller) or VERDICT_ORDER.get(
         smaller.verdict, len(VERDICT_ORDER)
     ) > VERDICT_ORDER.get(candidate.verdict, len(VERDICT_ORDER)):
-        record["reason"] = f"against today it is {smaller.verdict} (with them: {candidate.verdict})"
+        them = "it" if len(drop) == 1 else "them"
+        record["reason"] = (
+            f"against today it is {smaller.verdict} (with {them}: {candidate.verdict})"
+        )
     else:
         record["adopted"] = True
         within = ", ".join(cn.describe() for cn in constraints)

@@ -194,11 +194,13 @@ def test_the_redesign_found_is_kept_when_the_smaller_one_is_significantly_worse(
         "**Kept with it**: without it, the redesign is significantly worse than with it on mean "
         "cycle time." in md
     )
-    # nothing is tried when every change would go: that is today's process
+    # nothing is tried when every change would go: that is today's process (then each change
+    # rated harm is tried alone: test_optimize_harm_alone)
     for a in c.ablation:
         a["role"] = "harm"
-    (p,) = prune(c, ev, OBJECTIVES, (), replications=5, start=0, search_replications=3)
+    (p, *alone) = prune(c, ev, OBJECTIVES, (), replications=5, start=0, search_replications=3)
     assert not p["adopted"] and "today's process" in p["reason"] and "versus_kept" not in p
+    assert [a["alone"] for a in alone] == [True, True]
 
 
 def test_a_noise_change_with_a_one_off_cost_is_dropped_in_a_second_pass(model):
