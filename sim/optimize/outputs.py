@@ -818,8 +818,10 @@ def recommendations_markdown(
                 + ", ".join(c.describe() for c in constraints)
                 + f"); the nearest, trial {nearest['trial']}, had "
                 + "; ".join(nearest["broken"])
-                + ". Loosen optimizer.constraints, or widen the search space (redesign), "
-                "for a redesign that meets them."
+                + ". The space may hold such redesigns that the search did not reach: raise "
+                "optimizer.n_trials (a rerun into this directory resumes the search), or check "
+                "that the space can meet them (redesign) and loosen optimizer.constraints if it "
+                "cannot."
             )
         else:
             lines.append("No redesign in the search was feasible and different from the baseline.")

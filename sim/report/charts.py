@@ -906,7 +906,8 @@ def plot_pareto(
 
     The axes show ``trials``, the baseline and the recommended point (see ``pareto_range``);
     an infeasible trial far beyond them is drawn as a triangle on the border, pointing its way,
-    and the legend counts them ("infeasible, beyond the axis: 2").
+    and the legend counts them ("infeasible, beyond the axis: 2"). Without feasible trials the
+    axes take in every infeasible one.
     """
     data = trials[[x, y]].astype(float)
     bad = (
@@ -920,8 +921,12 @@ def plot_pareto(
     b = _point(trials, baseline, x, y)
     r = _point(trials, recommended, x, y)
     marked = [p for p in (b, r) if p is not None]
-    xlim = pareto_range(np.r_[data[x].to_numpy(), [p[0] for p in marked]], bad[x].to_numpy())
-    ylim = pareto_range(np.r_[data[y].to_numpy(), [p[1] for p in marked]], bad[y].to_numpy())
+    if data.empty:  # no trial met the constraints: the axes show where the search went
+        xlim = pareto_range(np.r_[bad[x].to_numpy(), [p[0] for p in marked]], np.array([]))
+        ylim = pareto_range(np.r_[bad[y].to_numpy(), [p[1] for p in marked]], np.array([]))
+    else:
+        xlim = pareto_range(np.r_[data[x].to_numpy(), [p[0] for p in marked]], bad[x].to_numpy())
+        ylim = pareto_range(np.r_[data[y].to_numpy(), [p[1] for p in marked]], bad[y].to_numpy())
     ax.scatter(data[x][~mask], data[y][~mask], s=14, color="#b0bec5", label="trial", zorder=2)
     front = data[mask].sort_values(x)
     ax.scatter(front[x], front[y], s=26, color=SCENARIO, label="Pareto front", zorder=3)

@@ -509,3 +509,21 @@ def test_few_outcomes_beside_a_long_funnel_stay_bar_sized():
     ax, ax_o = fig.axes[:2]
     assert ax_o.get_ylim() == ax.get_ylim()  # row for row with the funnel
     assert sorted(ax_o.get_yticks()) == [28.0, 29.0]  # at the top
+
+
+def test_a_pareto_chart_without_feasible_trials_shows_every_trial():
+    """QA 2026-12-05 optimize #6: with no trial meeting the constraints the axes shrank around
+    the baseline (73-91 h) and 36 of 40 trials, the nearest included, became triangles on the
+    border."""
+    import pandas as pd
+
+    from sim.report.charts import BEYOND_GID, plot_pareto
+
+    bad = pd.DataFrame({"ct": [32.0, 150.0, 600.0, 990.0], "people": [60.0, 49.0, 44.0, 37.0]})
+    fig = plot_pareto(
+        bad.iloc[:0], x="ct", y="people", baseline={"ct": 82.0, "people": 47.0}, infeasible=bad
+    )
+    ax = fig.axes[0]
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    assert x0 < 32 and x1 > 990 and y0 < 37 and y1 > 60
+    assert not [a for a in ax.get_children() if getattr(a, "get_gid", lambda: None)() == BEYOND_GID]
