@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections import deque
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -574,6 +575,17 @@ def step_labels(names: list[str], *, width: int = 60) -> list[str]:
     return labels if len(set(labels)) == len(set(names)) else list(names)
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for each wide (Chinese, Japanese, Korean)
+    character, which a plain ``str.ljust`` counts as one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (``display_width``)."""
+    return text + " " * max(width - display_width(text), 0)
+
+
 def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
     """A plain-text table of the headline KPIs, steps and roles for the terminal.
 
@@ -597,15 +609,19 @@ def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
         ]
         steps = sorted(steps, key=time_per_case, reverse=True)[:max_steps]
     labels = step_labels([s["step"] for s in steps])
-    width = max([26, *(len(x) for x in labels)])
+    width = max([26, *(display_width(x) for x in labels)])
     lines += ["", f"  {'step':<{width}} {'waiting (h)':>20} {'processing (h)':>20} {'reached':>16}"]
     for s, name in zip(steps, labels, strict=True):
         lines.append(
-            f"  {name:<{width}} {_fmt(s['waiting_mean']):>20} {_fmt(s['processing_mean']):>20} "
-            f"{_fmt(s['reached'], True):>16}"
+            f"  {pad(name, width)} {_fmt(s['waiting_mean']):>20} "
+            f"{_fmt(s['processing_mean']):>20} {_fmt(s['reached'], True):>16}"
         )
-    lines += ["", f"  {'role':<26} {'headcount':>10} {'utilisation':>20}"]
+    role_width = max([26, *(display_width(str(r["role"])) for r in report["roles"])])
+    lines += ["", f"  {'role':<{role_width}} {'headcount':>10} {'utilisation':>20}"]
     for r in report["roles"]:
-        lines.append(f"  {r['role']:<26} {r['headcount']!s:>10} {_fmt(r['utilisation'], True):>20}")
+        lines.append(
+            f"  {pad(str(r['role']), role_width)} {r['headcount']!s:>10} "
+            f"{_fmt(r['utilisation'], True):>20}"
+        )
     lines += _bottleneck_lines(report)
     return "\n".join(lines)
