@@ -310,16 +310,7 @@ def finish_run_record(run_dir: Path) -> None:
     """Mark this process's run record in ``run_dir`` finished (``"status": "finished"``), once
     the run has written its results: a finished run's record is never taken for a killed one's
     (``stale_claim``). A record another process wrote, or none, is left as it is."""
-    path = run_dir / CLAIM
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(record, dict) or record.get("status") != "running":
-        return
-    if record.get("pid") != os.getpid() or "command" not in record:
-        return
-    write_json(path, record | {"status": "finished"})
+    _end_run_record(run_dir, {"status": "finished"})
 
 
 def fail_run_record(run_dir: Path, error: str) -> None:
@@ -328,6 +319,11 @@ def fail_run_record(run_dir: Path, error: str) -> None:
     whose back-test could not run): a record that says "running" would outlive the process. A
     record another process wrote, a bare claim (removed with the refused run) or none is left
     as it is."""
+    _end_run_record(run_dir, {"status": "failed", "error": redact(error)})
+
+
+def _end_run_record(run_dir: Path, ending: dict[str, Any]) -> None:
+    """``ending`` written into this process's run record in ``run_dir`` while it says running."""
     path = run_dir / CLAIM
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
@@ -337,7 +333,7 @@ def fail_run_record(run_dir: Path, error: str) -> None:
         return
     if record.get("pid") != os.getpid() or "command" not in record:
         return
-    write_json(path, record | {"status": "failed", "error": redact(error)})
+    write_json(path, record | ending)
 
 
 def claim_run_dir(run_dir: Path) -> None:
