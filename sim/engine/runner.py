@@ -485,6 +485,9 @@ class Replication:
             u += self.interarrival()
             x = u / warm_scale if u <= warm_u else warm_ops + (u - warm_u) / scale
             t = x if profile is None else profile.inverse(x + c0) - offset
+            # a gap of 0 while the profile is closed at the start (no arrivals yet this week):
+            # the inverse finds the closed stretch's beginning, before the run's clock 0
+            t = max(t, env.now)
             if t >= end:
                 break
             yield env.timeout(t - env.now)
