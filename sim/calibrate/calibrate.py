@@ -134,8 +134,15 @@ def refuse_reserved_activity_names(activities: pd.Series, *, source: Any = None)
             f"'{TIMER_PREFIX}', 'after:' or '{END_PREFIX}', and 'parallel_<n>' or "
             f"'parallel_<n>{JOIN_SUFFIX}', are the names calibration gives the model's own "
             "timers, decisions, ends and parallel blocks; rename the activity in the log (e.g. "
-            f"{clash[0].replace(':', ' ')!r})"
+            f"{_unreserved(clash[0])!r})"
         )
+
+
+def _unreserved(name: str) -> str:
+    """A name like ``name`` that calibration does not reserve: ``'delay:Check'`` ->
+    ``'delay Check'``, ``'parallel_1'`` -> ``'parallel 1'``."""
+    words = " ".join(re.sub(r"[:_]+", " ", name).split())
+    return words if words and not RESERVED_NAME.search(words) else f"{name} (activity)"
 
 
 @dataclass
@@ -794,6 +801,18 @@ def calibrate_model(
     joined = joined_people(ev_log["resource"], p.resource_roles)
     if joined:
         p = dataclasses.replace(p, resource_roles=people_roles(p.resource_roles, joined))
+    unresolved = sorted(
+        {str(r) for r in pd.unique(ev_log["resource"].dropna())}
+        - set(joined)
+        - {str(r) for r in pd.unique(ev_log["resource"].dropna()) if PEOPLE_SEPARATOR not in str(r)}
+    )
+    if unresolved:
+        notes.append(
+            f"{len(unresolved)} resource value(s) join names with '{PEOPLE_SEPARATOR}' "
+            f"({_some(unresolved)}) that calibration could not tell apart as people (a step "
+            "done by several at once needs each part to be a resource the log also shows "
+            "alone, or a role column naming as many roles): each is taken as one resource"
+        )
     staff_ev, staff_rows = explode_people(ev_log, joined)
     together = ev_log["resource"].isin(list(joined)).groupby(ev_log["activity"]).mean()
     sizes = ev_log["activity"].value_counts()
@@ -1403,10 +1422,9 @@ def _given_roles(
     if joined:
         # a simulated log's step done by several people at once: 'sales;legal' for one row
         notes.append(
-            f"role(s) joined by '{sep}' in the role column ({_some(joined)}): events done by "
-            f"several people at once; each combination of people is taken as one resource of a "
-            f"role named with '+' ({joined[0].replace(sep, '+')!r}), since calibration does not "
-            "model steps that need several people"
+            f"role(s) joined by '{sep}' in the role column ({_some(joined)}) whose people could "
+            "not be told apart: each such combination of people is one resource of a role named "
+            f"with '+' ({joined[0].replace(sep, '+')!r})"
         )
     return {r: known[r].replace(sep, "+") for r in staffed}
 

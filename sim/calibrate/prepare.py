@@ -223,11 +223,11 @@ def joined_people(
     for v in values:
         if PEOPLE_SEPARATOR not in v:
             continue
-        parts = [x.strip() for x in v.split(PEOPLE_SEPARATOR)]
+        parts = list(dict.fromkeys(x.strip() for x in v.split(PEOPLE_SEPARATOR) if x.strip()))
         role_parts = str((roles or {}).get(v, "")).split(PEOPLE_SEPARATOR)
-        if len(set(parts)) == len(parts) >= 2 and (
-            all(x in alone for x in parts) or len(role_parts) == len(parts)
-        ):
+        if len(parts) == 1:  # 'a;a': one person named twice
+            out[v] = parts
+        elif len(parts) >= 2 and (all(x in alone for x in parts) or len(role_parts) == len(parts)):
             out[v] = parts
     return out
 
@@ -238,10 +238,18 @@ def people_roles(roles: Mapping[str, str], joined: Mapping[str, Sequence[str]]) 
     first such value seen for a person who appears in several)."""
     out = dict(roles)
     for value, people in joined.items():
-        parts = str(roles.get(value, "")).split(PEOPLE_SEPARATOR)
-        if len(parts) == len(people):
-            for person, role in zip(people, parts, strict=True):
-                out.setdefault(person, role.strip())
+        parts = [r.strip() for r in str(roles.get(value, "")).split(PEOPLE_SEPARATOR)]
+        if len(parts) != len(people):
+            continue
+        # a person seen alone keeps that role; the others take the roles left, in order (a
+        # role column that lists its roles in another order than the people still reads right
+        # where all but one of them are seen alone)
+        left = list(parts)
+        for person in people:
+            if person in out and out[person] in left:
+                left.remove(out[person])
+        for person, role in zip([p for p in people if p not in out], left, strict=False):
+            out[person] = role
     return out
 
 

@@ -120,9 +120,21 @@ def _parse_numbers(
     if bad.any():
         positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
         shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
+        fits = [
+            f
+            for f in NUMERIC_TIMES
+            if f != time_format
+            and numbers[present].notna().all()
+            and _plausible(_as_time(numbers[present], f))
+        ]
+        hint = (
+            f"; they look like {NUMERIC_TIMES[fits[0]].counts}: pass time_format={fits[0]!r}"
+            if fits
+            else ""
+        )
         raise EventLogError(
             f"{source}: column '{column}' has {int(bad.sum())} value(s) that are not "
-            f"{kind.counts} (time_format={time_format!r}), first at {shown}"
+            f"{kind.counts} (time_format={time_format!r}), first at {shown}{hint}"
         )
     _check_plausible(numbers[present], parsed[present], column, source, time_format)
     n = int(present.sum())
@@ -149,33 +161,40 @@ def _as_time(numbers: pd.Series, time_format: str) -> pd.Series:
         )
 
 
+def _when(t: pd.Timestamp) -> str:
+    """``2024-03-01 09:00:00``, also for a year beyond 9999 (which ``strftime`` refuses)."""
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d} {t.hour:02d}:{t.minute:02d}:{t.second:02d}"
+
+
+def _plausible(times: pd.Series) -> bool:
+    """Whether the median of ``times`` falls in ``PLAUSIBLE_YEARS`` (False when none parsed)."""
+    low, high = PLAUSIBLE_YEARS
+    valid = times.dropna()
+    if valid.empty or len(valid) < len(times):
+        return False
+    median = valid.median()
+    return median is not pd.NaT and low <= median.year < high
+
+
 def _check_plausible(
     numbers: pd.Series, parsed: pd.Series, column: str, source: str, time_format: str
 ) -> None:
     """Refuse numbers read in a unit that puts the log in another era (Excel serial days read
     as Unix seconds: a seven-week log as 48 seconds of 1 January 1970) when another numeric
     ``time_format`` puts their median between ``PLAUSIBLE_YEARS``."""
-    if parsed.empty:
+    if parsed.empty or _plausible(parsed):
         return
-    low, high = PLAUSIBLE_YEARS
-
-    def plausible(times: pd.Series) -> bool:
-        median = times.dropna().median()
-        return median is not pd.NaT and low <= median.year < high
-
-    if plausible(parsed):
-        return
-    fits = [f for f in NUMERIC_TIMES if f != time_format and plausible(_as_time(numbers, f))]
+    fits = [f for f in NUMERIC_TIMES if f != time_format and _plausible(_as_time(numbers, f))]
     if not fits:  # no unit makes them dates of our era: read as asked (a synthetic log)
         return
     better = fits[0]
     times = _as_time(numbers, better)
     raise EventLogError(
         f"{source}: column '{column}' read as {NUMERIC_TIMES[time_format].counts} "
-        f"(time_format={time_format!r}) runs from {parsed.min():%Y-%m-%d %H:%M:%S} to "
-        f"{parsed.max():%Y-%m-%d %H:%M:%S}; its numbers ({numbers.min():g} to "
+        f"(time_format={time_format!r}) runs from {_when(parsed.min())} to "
+        f"{_when(parsed.max())}; its numbers ({numbers.min():g} to "
         f"{numbers.max():g}) look like {NUMERIC_TIMES[better].counts} "
-        f"({times.min():%Y-%m-%d %H:%M} to {times.max():%Y-%m-%d %H:%M}): pass "
+        f"({_when(times.min())} to {_when(times.max())}): pass "
         f"time_format={better!r}"
     )
 

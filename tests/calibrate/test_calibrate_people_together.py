@@ -84,3 +84,40 @@ def test_a_resource_name_with_the_separator_stays_one_resource():
         "ann;bob": ["ann", "bob"],
         "ann;zed": ["ann", "zed"],
     }
+
+
+def _trace_log():
+    truth = from_dict(TOGETHER)
+    trace = run_replication(truth, Scenario(horizon_days=60, warmup_days=0), seed=3)
+    return trace_to_event_log(trace)
+
+
+def test_roles_listed_in_another_order_than_the_people_still_read_right():
+    """QA2 2026-12-05 #5: resource 'senior_1;clerk_2' with role 'clerk;senior' made the senior a
+    clerk (the seniors' role vanished); a person seen alone keeps that role, the others take the
+    roles left."""
+    log = _trace_log()
+    joint = log["resource"].str.contains(";")
+    assert joint.any()
+    swapped = log["resource"][joint].map(lambda r: ";".join(reversed(r.split(";"))))
+    log.loc[joint, "resource"] = swapped
+    cal = calibrate_model(log, seed=0)
+    assert {r: cal.model.roles[r].headcount for r in cal.model.roles} == {"clerk": 3, "senior": 1}
+    assert sorted(cal.model.steps["sign"].roles) == ["clerk", "senior"]
+
+
+def test_one_person_named_twice_is_one_person_and_unresolved_names_are_noted():
+    """QA2 2026-12-05 #6, #7: 'c_1;c_1' became a fourth clerk; a joined name calibration cannot
+    split (no role column, a part never seen alone) became a role of pairs with no word."""
+    log = _trace_log()
+    joint = log["resource"].str.contains(";")
+    twice = log.copy()
+    twice.loc[joint, "resource"] = twice.loc[joint, "resource"].str.split(";").str[0] + ";"
+    twice.loc[joint, "resource"] += twice.loc[joint, "resource"].str.rstrip(";")
+    assert twice.loc[joint, "resource"].str.split(";").map(lambda p: p[0] == p[1]).all()
+    cal = calibrate_model(twice.drop(columns=["role"]), seed=0)
+    members = [m for r in cal.model.roles.values() for m in r.members]
+    assert sorted(members) == ["clerk_1", "clerk_2", "clerk_3", "senior_1"]
+    no_roles = calibrate_model(log.drop(columns=["role"]), seed=0)
+    (note,) = [n for n in no_roles.notes if "could not tell apart as people" in n]
+    assert "each is taken as one resource" in note

@@ -506,3 +506,14 @@ def test_numbers_read_in_the_wrong_unit_are_refused_with_the_right_one(tmp_path:
     small = "case_id,activity,end_time\n1,a,10\n1,b,70\n2,a,130\n"
     log = read_event_log(put(tmp_path, "s.csv", small), time_format="epoch_s")
     assert len(log.events) == 3
+
+
+def test_numbers_out_of_range_for_the_unit_name_the_unit_that_fits(tmp_path: Path) -> None:
+    """QA2 2026-12-05 #9: milliseconds read as seconds (beyond any date) only said "not seconds
+    since 1970-01-01"."""
+    ms = "case_id,activity,end_time\n1,a,1709283600000\n1,b,1709287200000\n2,a,1709290800000\n"
+    msg = fails(put(tmp_path, "ms.csv", ms), time_format="epoch_s")
+    assert "seconds since 1970-01-01" in msg and "pass time_format='epoch_ms'" in msg
+    s = "case_id,activity,end_time\n1,a,1709283600\n1,b,1709287200\n2,a,1709290800\n"
+    msg = fails(put(tmp_path, "s.csv", s), time_format="excel")
+    assert "pass time_format='epoch_s'" in msg
