@@ -91,7 +91,7 @@ from sim.model import ABANDONED, ProcessModel
 from sim.model import columns as C
 from sim.model.calendar import week_offset
 from sim.model.scenario import Scenario
-from sim.model.views import block_activities
+from sim.model.views import block_branches
 
 HOUR = pd.Timedelta(hours=1)
 DAY = pd.Timedelta(days=1)
@@ -250,7 +250,7 @@ def _measure(
     origin: pd.Timestamp,
     window: tuple[float, float],
     dropoff: list[str],
-    blocks: Mapping[str, Sequence[str]] | None = None,
+    blocks: Mapping[str, Sequence[Sequence[str]]] | None = None,
 ) -> dict[str, Any]:
     """KPIs (``sim.kpis.log_kpis``) plus the raw samples the distances need. A case without an
     outcome (a log without the column) ends in its last activity as calibration read it
@@ -663,7 +663,7 @@ def backtest(
     else:
         dropoff = [str(o) for o in dropoff_outcomes]
     hist = _from_prepared(pt, pt.events)
-    blocks = block_activities(model)
+    blocks = block_branches(model)
     first = pt.events.groupby("case_id", sort=False)["start"].min()
     test_start = pt.origin + first.min() * HOUR
     last_arrival = pt.origin + first.max() * HOUR

@@ -228,7 +228,7 @@ def suggest_dropoff(
     log: EventLog | pd.DataFrame | Prepared,
     *,
     short_case_ratio: float = 0.5,
-    groups: Mapping[str, Sequence[str]] | None = None,
+    groups: Mapping[str, Sequence[Sequence[str]]] | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """Outcomes that look like drop-off, with the reason for each.
 
@@ -236,7 +236,7 @@ def suggest_dropoff(
     reads like a loss (declined, cancelled, rejected, lost, withdrawn, ...), or when the cases
     ending there are much shorter than the others (median cycle time below ``short_case_ratio``
     of the other ends' median: they stop early). Open cases are ignored. ``groups`` (parallel
-    block -> its activities) name the outcome of a case that ends in a block as
+    block -> its branches' activities) name the outcome of a case that ends in a block as
     ``case_outcomes`` does.
     """
     p = log if isinstance(log, Prepared) else prepare_log(log)
@@ -704,9 +704,9 @@ def calibrate_model(
     # ---- outcomes and drop-off (a case that ends in a parallel block: see last_activities)
     t = time.perf_counter()
     groups, pairs = discover_groups(ev, parallel_threshold=parallel_threshold)
-    block_activities = {g.name: g.activities for g in groups.values()}
-    outcomes = case_outcomes(p, block_activities)
-    suggested, reasons = suggest_dropoff(p, groups=block_activities)
+    block_branches = {g.name: g.branches for g in groups.values()}
+    outcomes = case_outcomes(p, block_branches)
+    suggested, reasons = suggest_dropoff(p, groups=block_branches)
     seen_outcomes = sorted({str(o) for o in outcomes.dropna()})
     if dropoff_outcomes is None:
         dropoff = [o for o in suggested]

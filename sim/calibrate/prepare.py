@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -300,11 +301,13 @@ def _mixed_outcomes_note(ev: pd.DataFrame) -> str | None:
     )
 
 
-def case_outcomes(p: Prepared, groups: Mapping[str, Sequence[str]] | None = None) -> pd.Series:
+def case_outcomes(
+    p: Prepared, groups: Mapping[str, Sequence[Sequence[str]]] | None = None
+) -> pd.Series:
     """Each case's outcome: the ``outcome`` column when the log has one, else its last activity
     (``last_activities``: the activity of the event that ends last, or, for a case that ends
-    in a parallel block of ``groups``, the block's activity that tells its visits apart). Open
-    cases get None."""
+    in a parallel block of ``groups`` (block -> its branches' activities), the last activity of
+    the branch that tells its visits apart). Open cases get None."""
     ev = p.events
     order = np.lexsort((ev["start"].to_numpy(), ev["end"].to_numpy()))
     by_end = ev.iloc[order]
@@ -319,48 +322,59 @@ def case_outcomes(p: Prepared, groups: Mapping[str, Sequence[str]] | None = None
     return last
 
 
-#: An activity in at least this share of the cases that visit its parallel block is part of
-#: every visit: it does not tell how a visit went.
-ALWAYS_IN_BLOCK = 0.99
-
-
 def last_activities(
-    events: pd.DataFrame, groups: Mapping[str, Sequence[str]] | None = None
+    events: pd.DataFrame, blocks: Mapping[str, Sequence[Sequence[str]]] | None = None
 ) -> pd.Series:
     """Each case's last activity (``case_id``, ``activity``, ``start``, ``end`` columns; case id
     -> activity): the activity of the event that ends last. A case that ends in a parallel
-    block (``groups``: block -> its activities) ends when its last branch does, which may be a
-    branch every case runs (an audit beside the review); its outcome is what the visit did that
-    not every visit does: the last-ending event of its final visit whose activity is missing
-    from at least 1 % of the cases that visit the block (a 'Decline' after the review), else
-    the last-ending event."""
+    block (``blocks``: block -> its branches, each a list of activities) ends when its last
+    branch does, which may be a branch that goes the same way in every visit (an audit beside
+    the review); its outcome is the last activity, in its final visit, of the block's branch
+    whose last activity varies most between visits (the smallest share of its most common
+    one: a review that accepts or declines), else of the branch that ended last."""
     order = np.lexsort((events["start"].to_numpy(), events["end"].to_numpy()))
     by_end = events.iloc[order]
     last = by_end.groupby("case_id", sort=False)["activity"].last()
-    group_of = {a: g for g, acts in (groups or {}).items() for a in acts}
-    if not group_of:
+    branch_of = {
+        a: (g, b)
+        for g, branches in (blocks or {}).items()
+        for b, acts in enumerate(branches)
+        for a in acts
+    }
+    if not branch_of or not last.map(lambda a: a in branch_of).any():
         return last
-    ends_in_block = last.map(group_of).dropna()
-    if ends_in_block.empty:
-        return last
-    block = events["activity"].map(group_of)
-    in_block = events[block.notna()].assign(block=block[block.notna()])
-    visiting = in_block.groupby("block")["case_id"].nunique()
-    share = in_block.drop_duplicates(["case_id", "activity"]).groupby(["block", "activity"]).size()
-    optional = {a for (g, a), n in share.items() if n < ALWAYS_IN_BLOCK * visiting[g]}
-    if not optional:
-        return last
-    cases = events[events["case_id"].isin(ends_in_block.index)]
-    cases = cases.sort_values(["case_id", "start", "end"], kind="stable")
-    out = last.copy()
-    for case, ev in cases.groupby("case_id", sort=False):
-        g = ends_in_block[case]
+    ordered = events.sort_values(["case_id", "start", "end"], kind="stable")
+    # every visit of a block: each branch's last activity in it (None: the branch was skipped)
+    ends_of: dict[tuple[str, int], list[str | None]] = {}
+    final: dict[Any, tuple[str, list[tuple[int, str, float]]]] = {}  # the case's last visit
+    for case, ev in ordered.groupby("case_id", sort=False):
         acts = ev["activity"].to_numpy()
-        k = len(acts)
-        while k > 0 and group_of.get(acts[k - 1]) == g:  # the case's final visit of the block
-            k -= 1
-        visit = ev.iloc[k:]
-        told = visit[visit["activity"].isin(optional)]
-        if not told.empty:
-            out[case] = told.sort_values(["end", "start"], kind="stable")["activity"].iloc[-1]
+        ends = ev["end"].to_numpy(dtype=float)
+        i = 0
+        while i < len(acts):
+            if acts[i] not in branch_of:
+                i += 1
+                continue
+            g = branch_of[acts[i]][0]
+            branch_end: dict[int, tuple[str, float]] = {}
+            j = i
+            while j < len(acts) and branch_of.get(acts[j], ("",))[0] == g:
+                b = branch_of[acts[j]][1]
+                if b not in branch_end or ends[j] >= branch_end[b][1]:
+                    branch_end[b] = (str(acts[j]), float(ends[j]))
+                j += 1
+            for b in range(len(blocks[g])):  # type: ignore[index]
+                ends_of.setdefault((g, b), []).append(branch_end.get(b, (None, 0.0))[0])
+            if j == len(acts):
+                final[case] = (g, [(b, a, t) for b, (a, t) in branch_end.items()])
+            i = j
+    variety = {  # the share of a branch's most common last activity (1: always the same)
+        key: pd.Series(v, dtype=object).value_counts(dropna=False).max() / len(v)
+        for key, v in ends_of.items()
+    }
+    out = last.copy()
+    for case, (g, branch_ends) in final.items():
+        if out[case] in branch_of:  # the case's last-ending event is in the block
+            # the most variable branch, then the one that ended last
+            out[case] = min(branch_ends, key=lambda x: (variety[(g, x[0])], -x[2]))[1]
     return out

@@ -279,25 +279,29 @@ def steps_by_activity(model: ProcessModel) -> dict[str, list[str]]:
     return out
 
 
-def block_activities(model: ProcessModel) -> dict[str, list[str]]:
-    """Each parallel block's activities as its log names them: the steps on its branches (from
-    the split to its join, through decisions; a calibrated model's repetitions by their
-    activity, ``metadata["step_activity"]``; its delay timers left out)."""
+def block_branches(model: ProcessModel) -> dict[str, list[list[str]]]:
+    """Each parallel block's branches, each the activities on it as its log names them (the
+    steps from the branch's first node to the block's join, through decisions; a calibrated
+    model's repetitions by their activity, ``metadata["step_activity"]``; its delay timers left
+    out)."""
     meta = model.metadata or {}
     step_activity = meta.get("step_activity") or {}
     timers = set(meta.get("timer_steps") or ())
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[list[str]]] = {}
     for name, block in model.parallels.items():
-        seen: set[str] = set()
-        todo = list(block.branches)
-        while todo:
-            node = todo.pop()
-            if node in seen or node == block.join:
-                continue
-            seen.add(node)
-            todo.extend(model.successors(node))
-        acts = {step_activity.get(n, n) for n in seen if n in model.steps and n not in timers}
-        out[name] = sorted(acts)
+        branches = []
+        for first in block.branches:
+            seen: set[str] = set()
+            todo = [first]
+            while todo:
+                node = todo.pop()
+                if node in seen or node == block.join:
+                    continue
+                seen.add(node)
+                todo.extend(model.successors(node))
+            acts = {step_activity.get(n, n) for n in seen if n in model.steps and n not in timers}
+            branches.append(sorted(acts))
+        out[name] = branches
     return out
 
 
