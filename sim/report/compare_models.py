@@ -54,6 +54,7 @@ def _changed(ch: ModelChanges) -> bool:
         or ch.hours
         or ch.added
         or ch.arrivals is not None
+        or ch.other
     )
 
 

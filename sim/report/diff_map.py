@@ -61,6 +61,7 @@ class ModelChanges:
     staffing: dict[str, tuple[int, int]] = field(default_factory=dict)  # role -> (before, after)
     hours: dict[str, tuple[float, float]] = field(default_factory=dict)  # role -> weekly hours
     arrivals: tuple[float, float] | None = None  # cases per week (before, after)
+    other: list[str] = field(default_factory=list)  # model keys that differ, said nowhere else
     added: list[str] = field(default_factory=list)  # nodes only in the redesign
     summaries: list[str] = field(default_factory=list)  # one sentence per recorded change
 
@@ -136,7 +137,14 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
         if step.roles and not new.roles:
             ch.automated.add(name)
         elif new.roles and new.roles != step.roles and not ch.notes.get(name):
-            ch.note(name, "now " + ", ".join(pretty(r).lower() for r in new.roles))
+            ch.note(
+                name,
+                "now "
+                + ", ".join(pretty(r).lower() for r in new.roles)
+                + " (was "
+                + ", ".join(pretty(r).lower() for r in step.roles)
+                + ")",
+            )
         try:
             ratio = new.duration.mean() / step.duration.mean()
         except (ZeroDivisionError, ValueError, TypeError):
@@ -164,6 +172,7 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
     before_rate, after_rate = _cases_per_week(baseline), _cases_per_week(redesigned)
     if not math.isclose(before_rate, after_rate, rel_tol=1e-3):
         ch.arrivals = (before_rate, after_rate)
+    ch.other = _unsaid_differences(baseline, redesigned, ch)
     merged_into = set(ch.merged.values())
     ch.added = [n for n in redesigned.node_names() if n not in base_nodes and n not in merged_into]
     for s in ch.removed:
@@ -177,6 +186,50 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
     if not ch.summaries:
         ch.summaries = _inferred_summaries(ch)
     return ch
+
+
+#: keys of a model file whose difference says nothing of the process simulated
+_NOT_PROCESS = {"provenance", "metadata", "description", "name", "schema_version"}
+
+
+def _differing_keys(a: Any, b: Any, path: str = "", depth: int = 3) -> list[str]:
+    """The dotted keys (at most ``depth`` deep) where two ``to_dict`` mappings differ."""
+    if a == b:
+        return []
+    if depth == 0 or not isinstance(a, Mapping) or not isinstance(b, Mapping):
+        return [path]
+    out = []
+    for key in sorted(set(a) | set(b), key=str):
+        if str(key) in _NOT_PROCESS:
+            continue
+        sub = f"{path}.{key}" if path else str(key)
+        out += _differing_keys(a.get(key), b.get(key), sub, depth - 1)
+    return out
+
+
+def _unsaid_differences(
+    baseline: ProcessModel, redesigned: ProcessModel, ch: ModelChanges
+) -> list[str]:
+    """The keys where the two models differ that no inferred change names (a branch
+    probability, a patience, segment shares, a duration's spread at the same mean), so a
+    comparison does not pass over them."""
+    from sim.model import to_dict
+
+    said: set[str] = set()
+    nodes = ch.removed | ch.automated | set(ch.merged) | set(ch.moved) | set(ch.added)
+    said |= {f"steps.{n}" for n in nodes} | {f"decisions.{n}" for n in nodes}
+    said |= {f"parallel.{n}" for n in nodes} | {f"ends.{n}" for n in nodes}
+    said |= {f"roles.{r}.headcount" for r in ch.staffing}
+    said |= {f"roles.{r}.calendar" for r in ch.hours} | ({"calendars"} if ch.hours else set())
+    for node, lines in ch.notes.items():
+        if any(line.startswith("time ") for line in lines):
+            said.add(f"steps.{node}.duration")
+        if any(line.startswith(("now ", "delegated")) for line in lines):
+            said |= {f"steps.{node}.role", f"steps.{node}.roles"}
+    if ch.arrivals is not None:
+        said.add("arrivals.interarrival")
+    keys = _differing_keys(to_dict(baseline), to_dict(redesigned))
+    return [k for k in keys if not any(k == s or k.startswith(s + ".") for s in said)]
 
 
 def _rounded(pieces: list[tuple[float, float, float]]) -> list[tuple[float, ...]]:
@@ -213,6 +266,11 @@ def _inferred_summaries(ch: ModelChanges) -> list[str]:
     ]
     if ch.arrivals is not None:
         out.append(f"Arrivals: {ch.arrivals[0]:.4g} -> {ch.arrivals[1]:.4g} cases a week")
+    if ch.other:
+        shown = ", ".join(ch.other[:8]) + (
+            f" and {len(ch.other) - 8} more" if len(ch.other) > 8 else ""
+        )
+        out.append(f"Also different in the model file: {shown}")
     return out
 
 

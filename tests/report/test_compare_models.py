@@ -105,3 +105,30 @@ def test_a_run_without_its_model_is_said(tmp_path):
     (tmp_path / "longer_legal" / "model.yaml").unlink()
     page = build_comparison_report(tmp_path / "cmp").read_text()
     assert "Not compared model by model" in page and "longer_legal" in page
+
+
+def test_differences_no_change_names_are_listed():
+    """QA2 2026-12-05 #4: a scenario that only changed a branch probability (its drop-off moved
+    12 points) got no line, and patience, segment shares and a duration's spread went unsaid."""
+    base = load(CRM)
+    spec = to_dict(base)
+    spec["decisions"]["deal_agreed"]["branches"] = {"contract_review": 0.9, "lost_price": 0.1}
+    spec["steps"]["first_contact"]["patience"]["mean"] = 24.0
+    ch = model_changes(base, from_dict(spec))
+    assert ch.other == ["decisions.deal_agreed.branches", "steps.first_contact.patience"]
+    assert ch.summaries == [
+        "Also different in the model file: decisions.deal_agreed.branches, "
+        "steps.first_contact.patience"
+    ]
+
+
+def test_a_step_that_loses_a_role_says_which():
+    """QA2 2026-12-05 #10: 'now sales manager' did not say that pricing was dropped."""
+    base = load(CRM)
+    spec = to_dict(base)
+    step = spec["steps"]["quote_approval"]
+    step.pop("roles", None)
+    step["role"] = "sales_manager"
+    ch = model_changes(base, from_dict(spec))
+    (note,) = ch.notes["quote_approval"]
+    assert note.startswith("now sales manager (was ") and "pricing" in note
