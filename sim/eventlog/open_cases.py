@@ -6,15 +6,17 @@ Rule (the cleaning report repeats it):
    instances: it starts at the ``1 - tail_fraction`` quantile of all end times. (A share of the
    time span would fail on extracts with a long sparse history, e.g. BPIC 2013, whose first
    events are two years before the bulk.)
-2. A case's *last activity* is the activity of its row with the latest end time.
+2. A case's *last activity* is the activity of its row with the latest end time; it *ends
+   with* that activity and every other whose row was still running when that row started (a
+   case that ends in parallel work, a decline beside an audit that finished later, ends with
+   both).
 3. *Settled* cases are those whose last event ends before the tail: they had time to finish, so
    their last activities show what finishing looks like. Unless ``end_activities`` is given, an
-   activity is an end activity if, among settled cases, it is the last activity of
-   (a) at least ``min_last_ratio`` (50 %) of the cases it occurs in ("it usually ends the cases
-   it is in"), or (b) at least ``min_end_share`` (15 %) of all settled cases ("many cases end
-   with it").
-4. A case is open iff its last event ends inside the tail **and** its last activity is not an
-   end activity, or it is one of ``force_open``: the reader passes the cases with an activity
+   activity is an end activity if, among settled cases, it ends (a) at least
+   ``min_last_ratio`` (50 %) of the cases it occurs in ("it usually ends the cases it is in"),
+   or (b) at least ``min_end_share`` (15 %) of all settled cases ("many cases end with it").
+4. A case is open iff its last event ends inside the tail **and** none of the activities it
+   ends with is an end activity, or it is one of ``force_open``: the reader passes the cases with an activity
    that started and never finished (in progress at extraction), whose rows it removes.
 
 Open cases are flagged (boolean column ``case_open``, the same value on every row of a case),
@@ -46,6 +48,23 @@ def _last_events(events: pd.DataFrame) -> pd.DataFrame:
     return by_end.groupby(C.CASE, sort=False, observed=True)[[C.ACTIVITY, C.END]].last()
 
 
+def _ending_together(events: pd.DataFrame, last: pd.DataFrame) -> pd.Series:
+    """Per case (index of ``last``): the activities of its rows that were running when its
+    last-ending row started (ending after that start): a case that ends in parallel work (a
+    decline beside an audit that finished later) ends with each of them."""
+    start_of_last = (
+        events.loc[
+            events.groupby(C.CASE, sort=False, observed=True)[C.END].idxmax(), [C.CASE, C.START]
+        ].set_index(C.CASE)[C.START]
+        if C.START in events.columns
+        else last[C.END]
+    )
+    ends_after = events[C.END].to_numpy() > events[C.CASE].map(start_of_last).to_numpy()
+    together = events.loc[ends_after].groupby(C.CASE, sort=False, observed=True)[C.ACTIVITY]
+    out = together.agg(lambda a: frozenset(map(str, a)))
+    return out.reindex(last.index).map(lambda v: v if isinstance(v, frozenset) else frozenset())
+
+
 def tail_cutoff(events: pd.DataFrame, tail_fraction: float = DEFAULT_TAIL_FRACTION) -> pd.Timestamp:
     """Start of the extract's tail: the ``1 - tail_fraction`` quantile of end times."""
     return events[C.END].quantile(1.0 - tail_fraction, interpolation="lower")
@@ -66,7 +85,11 @@ def infer_end_activities(
     settled = last[last[C.END] < cutoff]
     if settled.empty:
         settled = last
-    ends_with = settled[C.ACTIVITY].value_counts()
+    together = _ending_together(events, last)
+    ends_with = pd.Series(
+        [a for case in settled.index for a in together[case] | {str(settled.at[case, C.ACTIVITY])}],
+        dtype=object,
+    ).value_counts()
     in_settled = events[C.CASE].isin(settled.index)
     occurs_in = events.loc[in_settled].groupby(C.ACTIVITY, observed=True)[C.CASE].nunique()
     ratio = ends_with / occurs_in.reindex(ends_with.index)
@@ -100,8 +123,14 @@ def flag_open_cases(
         ends = sorted({str(a) for a in end_activities})
     last = _last_events(out)
     cutoff = tail_cutoff(out, tail_fraction)
-    open_ = ((last[C.END] >= cutoff) & ~last[C.ACTIVITY].isin(ends)) | last.index.isin(
-        list(force_open)
+    together = _ending_together(out, last)
+    ended = pd.Series(
+        [
+            str(a) in ends or bool(together[case] & set(ends))
+            for case, a in zip(last.index, last[C.ACTIVITY], strict=True)
+        ],
+        index=last.index,
     )
+    open_ = ((last[C.END] >= cutoff) & ~ended) | last.index.isin(list(force_open))
     out[CASE_OPEN] = out[C.CASE].map(open_).fillna(False).astype(bool).to_numpy()
     return out, ends

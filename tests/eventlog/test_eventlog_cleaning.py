@@ -505,6 +505,29 @@ def test_end_activities_override() -> None:
     assert set(flagged.loc[flagged["case_open"], C.CASE]) == {"open"}
 
 
+def test_a_case_that_ends_in_parallel_work_ends_with_each_activity_running_at_its_end() -> None:
+    """QA2 2026-12-05 #3: declines beside an audit that usually finished later were no end
+    activity (last in fewer than half their cases), so declined cases near the extract's end
+    were flagged open. An activity running when the case's last-ending one started ends the case
+    too."""
+    rows = []
+    t0 = pd.Timestamp("2024-01-01 09:00")
+    for k in range(200):
+        start = t0 + pd.Timedelta(hours=3 * k)
+        # the audit usually ends after the decision; in one case in ten (a decline) before it
+        audit_end = start + pd.Timedelta(minutes=30 if k % 10 == 9 else 90)
+        decision = "decline" if k % 10 in (1, 3, 5, 9) else "accept"
+        rows += [
+            (str(k), "receive", start, start + pd.Timedelta(minutes=10)),
+            (str(k), "audit", start + pd.Timedelta(minutes=15), audit_end),
+            (str(k), decision, start + pd.Timedelta(minutes=20), start + pd.Timedelta(minutes=40)),
+        ]
+    df = pd.DataFrame(rows, columns=[C.CASE, C.ACTIVITY, C.START, C.END])
+    log = clean_event_table(df)
+    assert "decline" in log.report.end_activities
+    assert log.open_case_ids == set()  # every case finished, those near the end included
+
+
 def test_csv_with_byte_order_mark(tmp_path: Path) -> None:
     p = tmp_path / "bom.csv"
     p.write_bytes("\ufeffcase_id,activity,end_time\n1,a,2020-01-01\n2,b,2020-01-02\n".encode())
