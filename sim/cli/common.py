@@ -117,7 +117,21 @@ def config_str(cfg: DictConfig, key: str, *, null: bool = False) -> Any:
 def load_process(cfg: DictConfig, *, choice: str | None = None) -> ProcessModel:
     """The process model a config names: a bundled model (inline mapping) or a file path; what
     it does that its author may not expect (``sim.model.validate.notes``) is printed as notes."""
-    model = _load_process(cfg, choice=choice)
+    import warnings
+
+    from sim.model.calendar import CalendarOverlapWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CalendarOverlapWarning)
+        model = _load_process(cfg, choice=choice)
+    said: set[str] = set()
+    for w in caught:
+        if issubclass(w.category, CalendarOverlapWarning):
+            if str(w.message) not in said:  # a model read twice (checks) warns twice
+                said.add(str(w.message))
+                print(f"note: {w.message}", file=sys.stderr)
+        else:  # not ours to hold back
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for note in notes(model):
         print(f"note: {note}", file=sys.stderr)
     return model

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,16 +261,33 @@ def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
         else:
             written[k] = key  # an explicit day wins over a group, as in _expand_days
     pieces: list[tuple[float, float]] = []
+    overlaps: dict[str, None] = {}  # once per key as written ('weekdays', not each day)
     for d, spans in days.items():
         if spans in (None, [], ()):
             continue
         if isinstance(spans, str):
             spans = [spans]
         offset = DAYS.index(d) * 24.0
+        day: list[tuple[float, float, Any]] = []
         for s in spans:
             a, b = _parse_span(f"{where}.{written.get(d, d)}", s)
+            day.append((a, b, s))
             pieces.append((offset + a, offset + b))
+        day.sort(key=lambda x: x[:2])
+        for (_, b1, s1), (a2, _, s2) in zip(day, day[1:], strict=False):
+            if a2 < b1:  # '09:00-12:30', '12:00-17:00': a typo for a lunch break?
+                overlaps[
+                    f"{where}.{written.get(d, d)}: spans '{s1}' and '{s2}' overlap, so they are "
+                    "one stretch of work (a break between them meant?)"
+                ] = None
+    for text in overlaps:
+        warnings.warn(CalendarOverlapWarning(text), stacklevel=2)
     return calendar_from_pieces(pieces, where=where)
+
+
+class CalendarOverlapWarning(UserWarning):
+    """Spans of one day of a calendar that overlap (merged into one stretch): ``python -m sim``
+    prints it as a note, since it is often a typo for a break."""
 
 
 def calendar_from_pieces(pieces: list[tuple[float, float]], *, where: str) -> WeeklyRate:

@@ -42,3 +42,26 @@ def test_a_role_no_step_needs_is_named_with_the_override_that_leaves_it_out(tmp_
     )
     assert again.returncode == 0, again.stderr
     assert "did no work" not in again.stdout + again.stderr
+
+
+def test_overlapping_spans_of_a_calendar_are_noted_once(tmp_path):
+    """QA 2026-12-05 simulate #8: '09:00-12:30' and '12:00-17:00' (a lunch break mistyped?)
+    merged silently into 09:00-17:00."""
+    model = tmp_path / "office.yaml"
+    model.write_text(
+        MODEL.replace(
+            "roles:\n",
+            'calendars:\n  office: {weekdays: ["09:00-12:30", "12:00-17:00"]}\nroles:\n',
+        ).replace(
+            "server: {headcount: 2, hourly_cost: 30}", "server: {headcount: 2, calendar: office}"
+        ),
+        encoding="utf-8",
+    )
+    args = ["scenario.replications=2", "scenario.horizon_days=3", "output.report=false"]
+    res = run_sim(f"process={model}", *args, f"hydra.run.dir={tmp_path / 'run'}")
+    assert res.returncode == 0, res.stderr
+    notes = [line for line in res.stderr.splitlines() if "overlap" in line]
+    assert notes == [
+        f"note: {model}: calendars.office.weekdays: spans '09:00-12:30' and '12:00-17:00' "
+        "overlap, so they are one stretch of work (a break between them meant?)"
+    ]
