@@ -802,9 +802,8 @@ def calibrate_model(
     if joined:
         p = dataclasses.replace(p, resource_roles=people_roles(p.resource_roles, joined))
     unresolved = sorted(
-        {str(r) for r in pd.unique(ev_log["resource"].dropna())}
+        {str(r) for r in pd.unique(ev_log["resource"].dropna()) if PEOPLE_SEPARATOR in str(r)}
         - set(joined)
-        - {str(r) for r in pd.unique(ev_log["resource"].dropna()) if PEOPLE_SEPARATOR not in str(r)}
     )
     if unresolved:
         notes.append(

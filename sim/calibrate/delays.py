@@ -69,11 +69,10 @@ import numpy as np
 import pandas as pd
 import scipy.stats as st
 
-from sim.calibrate.prepare import explode_people
+from sim.calibrate.prepare import explode_people, joined_people
 from sim.calibrate.staff import RoleFit
 from sim.calibrate.truncation import MissingWork
 from sim.model.calendar import HOURS_PER_WEEK, WeeklyRate
-from sim.model.columns import PEOPLE_SEPARATOR
 
 MISSING_WORK_ALPHA = 0.2
 
@@ -321,12 +320,8 @@ def _people(ev: pd.DataFrame, roles: dict[str, RoleFit]) -> tuple[pd.DataFrame, 
     """``explode_people`` for the resources that name several members of ``roles`` at once
     (``'se1;ae3'``: both are busy with the event)."""
     members = {m for r in roles.values() for m in r.members}
-    joined = {}
-    for v in map(str, pd.unique(ev["resource"].dropna())):
-        parts = [x.strip() for x in v.split(PEOPLE_SEPARATOR)]
-        if len(parts) >= 2 and all(x in members for x in parts):
-            joined[v] = parts
-    return explode_people(ev, joined)
+    joined = joined_people(ev["resource"], known=members)
+    return explode_people(ev, {v: ps for v, ps in joined.items() if set(ps) <= members})
 
 
 def resource_delays(

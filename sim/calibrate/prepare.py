@@ -9,7 +9,7 @@ flagged with ``sim.eventlog.flag_open_cases`` when a bare DataFrame is given.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,15 +211,19 @@ def _resource_roles(raw: pd.DataFrame) -> tuple[dict[str, str], list[str]]:
 
 
 def joined_people(
-    resources: pd.Series, roles: Mapping[str, str] | None = None
+    resources: pd.Series,
+    roles: Mapping[str, str] | None = None,
+    *,
+    known: Collection[str] | None = None,
 ) -> dict[str, list[str]]:
     """Resource values that name several people at once (``'se1;ae3'``, ``PEOPLE_SEPARATOR``:
     a simulated log's step done by one person of each of several roles): value -> its people.
-    Only where every part is a resource the log also shows on its own, or where the role column
-    (``roles``: resource -> role) names as many roles (``'solutions_eng;account_exec'``), so a
-    name that merely contains the separator stays one resource."""
+    Only where every part is a resource the log also shows on its own (or one of ``known``
+    people: the members of calibrated roles), or where the role column (``roles``: resource ->
+    role) names as many roles (``'solutions_eng;account_exec'``), so a name that merely
+    contains the separator stays one resource."""
     values = [str(v) for v in pd.unique(resources.dropna())]
-    alone = {v for v in values if PEOPLE_SEPARATOR not in v}
+    alone = {v for v in values if PEOPLE_SEPARATOR not in v} | set(known or ())
     out = {}
     for v in values:
         if PEOPLE_SEPARATOR not in v:
@@ -309,10 +313,9 @@ def case_outcomes(
     in a parallel block of ``groups`` (block -> its branches' activities), the last activity of
     the branch that tells its visits apart). Open cases get None."""
     ev = p.events
-    order = np.lexsort((ev["start"].to_numpy(), ev["end"].to_numpy()))
-    by_end = ev.iloc[order]
     fallback = last_activities(ev, groups)
     if p.has_outcome:
+        by_end = ev.iloc[np.lexsort((ev["start"].to_numpy(), ev["end"].to_numpy()))]
         last = by_end.groupby("case_id", sort=False)["outcome"].last()
         last = last.where(last.notna(), fallback.reindex(last.index))
     else:

@@ -49,9 +49,10 @@ def _last_events(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ending_together(events: pd.DataFrame, last: pd.DataFrame) -> pd.Series:
-    """Per case (index of ``last``): the activities of its rows that were running when its
-    last-ending row started (ending after that start): a case that ends in parallel work (a
-    decline beside an audit that finished later) ends with each of them."""
+    """Per case (index of ``last``): the activities it ends with: its last activity and those
+    of its rows that were running when its last-ending row started (ending after that start): a
+    case that ends in parallel work (a decline beside an audit that finished later) ends with
+    each of them."""
     start_of_last = (
         events.loc[
             events.groupby(C.CASE, sort=False, observed=True)[C.END].idxmax(), [C.CASE, C.START]
@@ -61,8 +62,15 @@ def _ending_together(events: pd.DataFrame, last: pd.DataFrame) -> pd.Series:
     )
     ends_after = events[C.END].to_numpy() > events[C.CASE].map(start_of_last).to_numpy()
     together = events.loc[ends_after].groupby(C.CASE, sort=False, observed=True)[C.ACTIVITY]
-    out = together.agg(lambda a: frozenset(map(str, a)))
-    return out.reindex(last.index).map(lambda v: v if isinstance(v, frozenset) else frozenset())
+    sets = together.agg(lambda a: frozenset(map(str, a))).reindex(last.index)
+    return pd.Series(
+        [
+            (s if isinstance(s, frozenset) else frozenset()) | {str(a)}
+            for s, a in zip(sets, last[C.ACTIVITY], strict=True)
+        ],
+        index=last.index,
+        dtype=object,
+    )
 
 
 def tail_cutoff(events: pd.DataFrame, tail_fraction: float = DEFAULT_TAIL_FRACTION) -> pd.Timestamp:
@@ -81,14 +89,32 @@ def infer_end_activities(
     last = _last_events(events)
     if last.empty:
         return []
+    return _end_activities(
+        events,
+        last,
+        _ending_together(events, last),
+        tail_fraction=tail_fraction,
+        min_last_ratio=min_last_ratio,
+        min_end_share=min_end_share,
+    )
+
+
+def _end_activities(
+    events: pd.DataFrame,
+    last: pd.DataFrame,
+    together: pd.Series,
+    *,
+    tail_fraction: float,
+    min_last_ratio: float = DEFAULT_MIN_LAST_RATIO,
+    min_end_share: float = DEFAULT_MIN_END_SHARE,
+) -> list[str]:
+    """``infer_end_activities`` from each case's last event and what it ends with."""
     cutoff = tail_cutoff(events, tail_fraction)
     settled = last[last[C.END] < cutoff]
     if settled.empty:
         settled = last
-    together = _ending_together(events, last)
     ends_with = pd.Series(
-        [a for case in settled.index for a in together[case] | {str(settled.at[case, C.ACTIVITY])}],
-        dtype=object,
+        [a for case in settled.index for a in together[case]], dtype=object
     ).value_counts()
     in_settled = events[C.CASE].isin(settled.index)
     occurs_in = events.loc[in_settled].groupby(C.ACTIVITY, observed=True)[C.CASE].nunique()
@@ -117,20 +143,14 @@ def flag_open_cases(
     if out.empty:
         out[CASE_OPEN] = pd.Series(dtype=bool)
         return out, sorted(end_activities or [])
+    last = _last_events(out)
+    together = _ending_together(out, last)
     if end_activities is None:
-        ends = infer_end_activities(out, tail_fraction=tail_fraction)
+        ends = _end_activities(out, last, together, tail_fraction=tail_fraction)
     else:
         ends = sorted({str(a) for a in end_activities})
-    last = _last_events(out)
     cutoff = tail_cutoff(out, tail_fraction)
-    together = _ending_together(out, last)
-    ended = pd.Series(
-        [
-            str(a) in ends or bool(together[case] & set(ends))
-            for case, a in zip(last.index, last[C.ACTIVITY], strict=True)
-        ],
-        index=last.index,
-    )
+    ended = together.map(lambda acts: bool(acts & set(ends))).astype(bool)
     open_ = ((last[C.END] >= cutoff) & ~ended) | last.index.isin(list(force_open))
     out[CASE_OPEN] = out[C.CASE].map(open_).fillna(False).astype(bool).to_numpy()
     return out, ends

@@ -120,13 +120,7 @@ def _parse_numbers(
     if bad.any():
         positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
         shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
-        fits = [
-            f
-            for f in NUMERIC_TIMES
-            if f != time_format
-            and numbers[present].notna().all()
-            and _plausible(_as_time(numbers[present], f))
-        ]
+        fits = _fitting_formats(numbers[present], time_format)
         hint = (
             f"; they look like {NUMERIC_TIMES[fits[0]].counts}: pass time_format={fits[0]!r}"
             if fits
@@ -176,6 +170,12 @@ def _plausible(times: pd.Series) -> bool:
     return median is not pd.NaT and low <= median.year < high
 
 
+def _fitting_formats(numbers: pd.Series, time_format: str) -> list[str]:
+    """The numeric ``time_format`` values other than ``time_format`` that read ``numbers`` as
+    dates of our era (``_plausible``)."""
+    return [f for f in NUMERIC_TIMES if f != time_format and _plausible(_as_time(numbers, f))]
+
+
 def _check_plausible(
     numbers: pd.Series, parsed: pd.Series, column: str, source: str, time_format: str
 ) -> None:
@@ -184,7 +184,7 @@ def _check_plausible(
     ``time_format`` puts their median between ``PLAUSIBLE_YEARS``."""
     if parsed.empty or _plausible(parsed):
         return
-    fits = [f for f in NUMERIC_TIMES if f != time_format and _plausible(_as_time(numbers, f))]
+    fits = _fitting_formats(numbers, time_format)
     if not fits:  # no unit makes them dates of our era: read as asked (a synthetic log)
         return
     better = fits[0]
