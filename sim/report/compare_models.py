@@ -59,18 +59,10 @@ def _changed(ch: ModelChanges) -> bool:
 
 
 def _waiting_diffs(comparison: pd.DataFrame, label: str) -> pd.DataFrame:
-    """The scenario's change in mean waiting per step with its interval (``diff_map``'s form)."""
-    rows = comparison[
-        (comparison["scenario"] == label) & comparison["kpi"].str.startswith("waiting_mean:")
-    ]
-    return pd.DataFrame(
-        {
-            "step": rows["kpi"].str.split(":", n=1).str[1],
-            "diff_mean": pd.to_numeric(rows["diff"], errors="coerce"),
-            "ci_low": pd.to_numeric(rows["ci_low"], errors="coerce"),
-            "ci_high": pd.to_numeric(rows["ci_high"], errors="coerce"),
-        }
-    )
+    """The scenario's rows of ``comparison`` by KPI, as ``diff_map.waiting_differences`` reads
+    them (its ``waiting_mean:<step>`` changes with their intervals)."""
+    rows = comparison[comparison["scenario"] == label].set_index("kpi")
+    return rows[["diff", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce")
 
 
 def _calendar_figure(base: ProcessModel, other: ProcessModel, ch: ModelChanges, label: str):

@@ -192,7 +192,7 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
 _NOT_PROCESS = {"provenance", "metadata", "description", "name", "schema_version"}
 
 
-def _differing_keys(a: Any, b: Any, path: str = "", depth: int = 3) -> list[str]:
+def _differing_paths(a: Any, b: Any, path: str = "", depth: int = 3) -> list[str]:
     """The dotted keys (at most ``depth`` deep) where two ``to_dict`` mappings differ."""
     if a == b:
         return []
@@ -203,7 +203,7 @@ def _differing_keys(a: Any, b: Any, path: str = "", depth: int = 3) -> list[str]
         if str(key) in _NOT_PROCESS:
             continue
         sub = f"{path}.{key}" if path else str(key)
-        out += _differing_keys(a.get(key), b.get(key), sub, depth - 1)
+        out += _differing_paths(a.get(key), b.get(key), sub, depth - 1)
     return out
 
 
@@ -228,7 +228,7 @@ def _unsaid_differences(
             said |= {f"steps.{node}.role", f"steps.{node}.roles"}
     if ch.arrivals is not None:
         said.add("arrivals.interarrival")
-    keys = _differing_keys(to_dict(baseline), to_dict(redesigned))
+    keys = _differing_paths(to_dict(baseline), to_dict(redesigned))
     return [k for k in keys if not any(k == s or k.startswith(s + ".") for s in said)]
 
 
