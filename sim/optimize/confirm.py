@@ -49,6 +49,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sim.errors import RedesignRefused
 from sim.kpis import holm, paired_comparison
+from sim.model.views import overloaded_roles
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
 
@@ -95,6 +96,9 @@ class Candidate:
     # the objectives' confirmed values per replication: ``{"replications": [indices], "values":
     # {kpi: [value per replication]}}`` (``confirm``; paired with every other candidate's)
     per_replication: dict[str, Any] | None = None
+    # roles whose work the redesign offers fills all their hours or more, with the share
+    # (``sim.model.views.overloaded_roles``): queues grow with the horizon (``mark_overloaded``)
+    overloaded: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -105,6 +109,7 @@ class Candidate:
             "trial": self.trial,
             "verdict": self.verdict,
             "feasible": self.feasible,
+            "overloaded": {r: round(u, 4) for r, u in self.overloaded.items()},
             "recommended": is_recommended(self),
             "changes": self.changes,
             "choice": self.choice,
@@ -248,10 +253,12 @@ VERDICT_ORDER = {"better": 0, "trade-off": 1, "within noise": 2, "worse": 3}
 
 def is_recommended(candidate: Candidate) -> bool:
     """Whether a confirmed candidate may be recommended: ``better`` than today or a genuine
-    ``trade-off``, within the constraints once confirmed, and not dominated by another
-    recommended candidate's confirmed values (``mark_dominated``)."""
+    ``trade-off``, within the constraints once confirmed, with staff that carry its work
+    (``mark_overloaded``), and not dominated by another recommended candidate's confirmed
+    values (``mark_dominated``)."""
     return (
         candidate.feasible
+        and not candidate.overloaded
         and candidate.verdict in ("better", "trade-off")
         and candidate.dominated_by is None
     )
@@ -590,7 +597,8 @@ def confirm(
     ones, see the module docstring).
 
     Fills each candidate's ``comparison``, ``verdict`` (Holm-adjusted over these candidates x
-    objectives: ``adjust_verdicts``) and ``feasible``; returns the baseline's KPI table.
+    objectives: ``adjust_verdicts``), ``feasible`` and ``overloaded`` (``mark_overloaded``);
+    returns the baseline's KPI table.
     """
     base = evaluator.table({}, replications, start=start)
     for c in candidates:
@@ -608,8 +616,38 @@ def confirm(
         c.per_replication = objective_replications(
             evaluator, objectives, c.choice, c.one_off_cost, replications=replications, start=start
         )
+    mark_overloaded(candidates, evaluator)
     adjust_verdicts(candidates, objectives)
     return base
+
+
+def mark_overloaded(candidates: Sequence[Candidate], evaluator: Evaluator) -> int:
+    """Set each candidate's ``overloaded``: the roles of its redesigned model whose offered
+    load fills all their scheduled hours or more (``sim.model.views.overloaded_roles``, under
+    the search's scenario). Such a redesign is not recommended whatever its confirmed means:
+    its queues grow for as long as cases arrive, so those means depend on the horizon (and a
+    role held by a step of several roles can measure below a utilisation constraint while it
+    does). Returns how many are overloaded."""
+    scenario = evaluator.scenario
+    for c in candidates:
+        c.overloaded = overloaded_roles(
+            evaluator.redesigned(c.choice),
+            arrival_scale=scenario.arrival_scale,
+            staffing=scenario.staffing,
+        )
+    return sum(bool(c.overloaded) for c in candidates)
+
+
+def overload_text(overloaded: Mapping[str, float]) -> str:
+    """Why a redesign with ``overloaded`` roles (``mark_overloaded``) is not recommended, in
+    words: "its staff cannot carry the work: ... fills 107 % of account_exec's hours, ..."."""
+    fills = [f"{100 * u:.0f} % of {r}'s" for r, u in overloaded.items()]
+    listed = fills[0] if len(fills) == 1 else ", ".join(fills[:-1]) + " and " + fills[-1]
+    return (
+        f"its staff cannot carry the work: the work it offers fills {listed} scheduled hours, "
+        "so queues grow for as long as cases arrive and its figures depend on the run's "
+        "length (scenario.horizon_days), whatever utilisation the run measured"
+    )
 
 
 def objective_replications(

@@ -14,7 +14,7 @@ from optuna.trial import TrialState
 from sim.kpis.units import labelled
 from sim.model import save
 from sim.model.scenario import Scenario
-from sim.optimize.confirm import Candidate, is_recommended
+from sim.optimize.confirm import Candidate, is_recommended, overload_text
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
 
@@ -832,7 +832,7 @@ def recommendations_markdown(
     if not good:
         lines += [
             f"None. No candidate of the search was better than today or a trade-off within the "
-            f"constraints once re-simulated with {confirm_replications} paired replications; "
+            f"constraints, with staff that carry its work, once re-simulated with {confirm_replications} paired replications; "
             f"the {len(rest)} tried are listed below.",
             "",
         ]
@@ -844,9 +844,9 @@ def recommendations_markdown(
         lines += [
             "## Tried, not recommended",
             "",
-            "Candidates of the search that confirmation did not bear out, or that another "
-            "recommended redesign is no worse than on any objective and significantly better "
-            "than on one, with the reason.",
+            "Candidates of the search that confirmation did not bear out, whose staff cannot "
+            "carry the work, or that another recommended redesign is no worse than on any "
+            "objective and significantly better than on one, with the reason.",
             "",
         ]
     for c in rest:
@@ -856,6 +856,8 @@ def recommendations_markdown(
             why.append(_dominated_text(c, candidates))
         if not c.feasible:
             why.append("breaks a constraint once confirmed")
+        if c.overloaded:
+            why.append(overload_text(c.overloaded))
         if c.verdict in WHY_NOT:
             why.append(WHY_NOT[c.verdict])
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {tag}", ""]

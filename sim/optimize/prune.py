@@ -57,6 +57,7 @@ from sim.optimize.confirm import (
     comparison_dict,
     confirm,
     is_recommended,
+    overload_text,
     replaced_p_values,
     verdict,
     version_p_values,
@@ -229,6 +230,7 @@ def _attempt(
         "one_off_cost": smaller.one_off_cost,
         "verdict": smaller.verdict,
         "feasible": smaller.feasible,
+        "overloaded": smaller.overloaded,
         "recommended": is_recommended(smaller),
         "comparison": comparison_dict(smaller.comparison),
         "comparisons": m,
@@ -265,6 +267,10 @@ def _attempt(
             start=start,
         )
         record["reason"] = "the redesign breaks " + ", ".join(cn.describe() for cn in broken)
+    elif smaller.overloaded:
+        record["reason"] = f"without {'it' if len(drop) == 1 else 'them'}, " + overload_text(
+            smaller.overloaded
+        )
     elif not is_recommended(smaller) or VERDICT_ORDER.get(
         smaller.verdict, len(VERDICT_ORDER)
     ) > VERDICT_ORDER.get(candidate.verdict, len(VERDICT_ORDER)):

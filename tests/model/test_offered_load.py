@@ -21,6 +21,7 @@ from sim.model.views import (
     TARGET_UTILISATION,
     RoleLoad,
     offered_load,
+    overloaded_roles,
     suggest_staffing,
 )
 
@@ -249,3 +250,16 @@ def test_an_alternative_carries_its_share_of_the_cases_at_its_own_pace():
     none = offered_load(model, staffing={"senior": 0})
     assert none["clerk"].work_hours == pytest.approx(168 * 1.0)
     assert none["senior"].work_hours == 0
+
+
+def test_overloaded_roles_are_those_whose_work_fills_all_their_hours():
+    """3 people of work: 3 people cannot keep up (100 %), 4 can; a role whose every step has a
+    patience is left out (cases that give up bound its queue), as is routing with no mean."""
+    assert overloaded_roles(_mmc(3)) == {"server": pytest.approx(1.0)}
+    assert overloaded_roles(_mmc(4)) == {}
+    assert overloaded_roles(_mmc(4), arrival_scale=1.5) == {"server": pytest.approx(4.5 / 4)}
+    assert overloaded_roles(_mmc(3), staffing={"server": 5}) == {}
+    patient = _mmc(3)
+    step = dataclasses.replace(patient.steps["work"], patience=patient.arrivals.interarrival)
+    patient = dataclasses.replace(patient, steps={"work": step})
+    assert overloaded_roles(patient) == {}
