@@ -396,14 +396,16 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    """``comparison.csv`` with its ``scenario`` and ``kpi`` columns as text, exactly as written
-    (a label ``01``, ``NA`` or ``1e3`` stays that label)."""
+    """``comparison.csv`` with its ``scenario``, ``kpi`` and ``verdict`` columns as text,
+    exactly as written (a label ``01``, ``NA`` or ``1e3`` stays that label; the verdict ``n/a``
+    stays ``n/a``, not NaN)."""
     table = pd.read_csv(path)
     missing = [c for c in CSV_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"no column(s) {missing}")
-    text = pd.read_csv(path, usecols=["scenario", "kpi"], dtype=str, keep_default_na=False)
-    table[["scenario", "kpi"]] = text[["scenario", "kpi"]]
+    words = ["scenario", "kpi", "verdict"]
+    text = pd.read_csv(path, usecols=words, dtype=str, keep_default_na=False)
+    table[words] = text[words]
     return table
 
 
@@ -448,7 +450,9 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     head = [k for k in kpis if ":" not in k]
     util = [k for k in kpis if k.startswith("utilisation:")]
     waits = [k for k in kpis if k.startswith("waiting_mean:")]
-    moved = set(comparison.loc[comparison["significant"].astype(bool), "kpi"])
+    # a step one run has and the other has not (removed, merged) changed too: n/a, shown
+    changed = comparison["significant"].eq(True) | comparison["verdict"].eq("n/a")
+    moved = set(comparison.loc[changed, "kpi"])
     waits_moved = [k for k in waits if k in moved]
     how = _esc(_how_text(comparison, base))
     notes = "".join(

@@ -156,3 +156,29 @@ def test_a_scenario_label_no_installed_font_can_draw_is_said(tmp_path):
         assert "cannot draw 2 character(s) of names in this run (人 加)" in page
     else:
         assert "cannot draw" not in page
+
+
+def test_a_kpi_one_run_lacks_reads_n_a_on_the_page_not_nan(tmp_path):
+    """QA 2026-12-05 #5: comparison.csv said n/a (a step the scenario removed), the page 'nan'."""
+    import json
+
+    from sim.report.compare import build_comparison_report
+
+    table, scenarios = _comparison()
+    base = pd.DataFrame(
+        {
+            "wip_mean": [4.0, 4.1, 3.9],
+            "waiting_mean:review": [2.0, 2.2, 1.9],
+            "waiting_mean:intake": [1.0, 1.1, 0.9],
+        }
+    )
+    # the scenario removed the review and halved the wait at intake
+    alt = base[["wip_mean"]].assign(**{"waiting_mean:intake": [0.5, 0.52, 0.49]})
+    table = compare_scenarios({"a": base, "b": alt}, baseline="a", paired=True)
+    review = table.loc[table["kpi"] == "waiting_mean:review", "verdict"].tolist()
+    assert review == ["baseline", "n/a"]
+    table.to_csv(tmp_path / "comparison.csv", index=False)
+    (tmp_path / "scenarios.json").write_text(json.dumps(scenarios))
+    page = build_comparison_report(tmp_path).read_text()
+    row = page[page.index("review") :].split("</tr>")[0]
+    assert "n/a" in row and "nan" not in row
