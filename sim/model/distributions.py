@@ -38,6 +38,9 @@ ALIASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "triangular": (("min", "mode", "max"), ()),
     "uniform_range": (("min", "max"), ()),
 }
+# gamma and uniform with mean/std or min/max: their parameters are looked up under these keys
+FRIENDLY_KEYS = {"gamma": "gamma_ms", "uniform": "uniform_range"}
+INTERNAL_KEYS = tuple(FRIENDLY_KEYS.values())
 SPECIAL = ("fixed", "empirical", "sum")
 COMMON_KEYS = ("p_zero", "multiplier", "provenance")
 
@@ -143,8 +146,14 @@ class Distribution:
                 raise ModelError(f"{where}: sum 'parts' must be a non-empty list")
             parts = tuple(cls.from_dict(p, where=f"{where}.parts[{i}]") for i, p in enumerate(raw))
             dist = cls(name, {}, parts=parts, **kw)
+        elif name in INTERNAL_KEYS:  # ALIASES' own keys for gamma/uniform, not names to write
+            friendly = next(k for k, v in FRIENDLY_KEYS.items() if v == name)
+            raise ModelError(
+                f"{where}: unknown distribution '{name}'; write '{friendly}' with "
+                f"{' and '.join(ALIASES[name][0])}"
+            )
         elif name in ALIASES or name in ("gamma", "uniform") and _looks_friendly(name, spec):
-            key = {"gamma": "gamma_ms", "uniform": "uniform_range"}.get(name, name)
+            key = FRIENDLY_KEYS.get(name, name)
             required, optional = ALIASES[key]
             _expect_keys(where, name, spec, required, optional)
             params = {k: _finite(where, k, v) for k, v in spec.items()}
@@ -166,9 +175,7 @@ class Distribution:
             params = {k: _finite(where, k, v) for k, v in spec.items()}
             dist = cls(name, params, **kw)
         else:
-            choices = sorted(
-                {*SPECIAL, *ALIASES, "gamma", "uniform"} - {"gamma_ms", "uniform_range"}
-            )
+            choices = sorted({*SPECIAL, *ALIASES, *FRIENDLY_KEYS} - set(INTERNAL_KEYS))
             hint = did_you_mean(name, [*choices, *SCIPY_CONTINUOUS])
             raise ModelError(
                 f"{where}: unknown distribution '{name}'{hint}; expected one of {choices} or any "

@@ -78,8 +78,25 @@ def test_base_is_valid():
             r"steps\.a\.duration: 'lognormal' needs parameter\(s\) \['std'\]",
         ),
         ({"mean": 1}, r"steps\.a\.duration: missing 'dist'"),
+        # the friendly forms' internal keys are no names (QA 2026-12-05: a scipy traceback)
+        (
+            {"dist": "gamma_ms", "mean": 1, "std": 0.5},
+            r"steps\.a\.duration: unknown distribution 'gamma_ms'; write 'gamma' with mean and std",
+        ),
+        (
+            {"dist": "uniform_range", "min": 1, "max": 2},
+            r"steps\.a\.duration: unknown distribution 'uniform_range'; write 'uniform' with min",
+        ),
     ],
-    ids=["unknown-dist", "unknown-alias-param", "unknown-scipy-param", "missing-param", "no-dist"],
+    ids=[
+        "unknown-dist",
+        "unknown-alias-param",
+        "unknown-scipy-param",
+        "missing-param",
+        "no-dist",
+        "internal-gamma-key",
+        "internal-uniform-key",
+    ],
 )
 def test_unknown_distribution_or_parameter(duration, expected):
     assert re.search(expected, error_of(spec_with(steps__a__duration=duration)))
