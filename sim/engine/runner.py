@@ -611,6 +611,14 @@ class Replication:
                         for _ in range(rank):
                             yield env.timeout(0)
                         now = env.now
+                    elif cal.opens_at(week_now):
+                        # The shift opens this instant, and the cases that waited for it wake
+                        # now too, but their wake-ups were scheduled before this case came (a
+                        # new process runs first): step back behind them, once more than they
+                        # do, so the queue stays first come, first served within a priority.
+                        for _ in range(rank + 1):
+                            yield env.timeout(0)
+                        now = env.now
                 if p.alts is not None:  # the first person free of any of several roles
                     got = yield from self._any_of(p, order, slot, prio, rank, scale, deadline)
                     if got is None:

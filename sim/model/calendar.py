@@ -123,6 +123,13 @@ class WeeklyRate:
                 return base + self.breaks[j], base + ends[j]
         raise ModelError("calendar has no working time")  # unreachable after validation
 
+    def opens_at(self, t: float) -> bool:
+        """Whether the calendar opens at exactly ``t``: an open piece of the week starts there
+        and the piece before it is closed."""
+        weeks, r = divmod(t, HOURS_PER_WEEK)
+        i = bisect.bisect_right(self.breaks, r) - 1
+        return self.breaks[i] == r and self.rates[i] > 0 and self.rates[i - 1] <= 0
+
     def cumulative_array(self, t: np.ndarray) -> np.ndarray:
         """Vectorised ``cumulative`` for KPI code."""
         t = np.asarray(t, dtype=float)

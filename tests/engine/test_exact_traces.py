@@ -532,6 +532,17 @@ def test_case_arriving_at_night_waits_for_opening():
     assert rows(t) == [(0, "a", "r_1", 20.0, 33.0, 34.0)]
 
 
+def test_a_case_arriving_as_the_shift_opens_queues_behind_those_that_waited_for_it():
+    # QA 2026-12-05 engine #2: a case an hour from Monday 01:00, 0.5 h of work each. Cases 0-7
+    # arrive at night (01:00-08:00) and wait for 09:00; case 8 arrives at 09:00 sharp, as the
+    # shift opens. First come, first served: case 8 is ninth, not first (it was first when a new
+    # case ran ahead of the wake-ups of the cases waiting for the same opening).
+    t = run(_office_model(0.5, 1.0), max_cases=9, horizon_days=2)
+    order = [case for case, *_ in sorted(rows(t), key=lambda x: x[4])]
+    assert order == list(range(9))
+    assert rows(t)[-1] == (8, "a", "r_1", 9.0, 13.0, 13.5)
+
+
 def test_weekend():
     # Friday 16:00 with 2 h of work: 16-17 on Friday, 09-10 on the next Monday (168 + 10).
     t = run(_office_model(2, 4 * 24 + 16.0), max_cases=1, horizon_days=7)
