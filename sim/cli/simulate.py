@@ -144,7 +144,8 @@ def saturation_warning(
 def idle_roles_note(report: dict, model: ProcessModel) -> str | None:
     """A note naming the roles with people who did no work in the run (0 % busy in every
     replication): no step of the model needs them (a redesign removed or automated theirs), or
-    no case reached their steps; they still count in the headcount and the cost per case."""
+    no case reached their steps in the measured window (utilisation is measured there; a
+    drain's work after the horizon is not); they still count in the headcount and the cost per case."""
     idle = []
     for row in report.get("roles") or ():
         util = row.get("utilisation")
@@ -165,7 +166,10 @@ def idle_roles_note(report: dict, model: ProcessModel) -> str | None:
             f"{'it' if len(unused) == 1 else 'them'} out"
         )
     if len(unused) < len(idle):
-        why.append("no case reached the steps of the others")
+        why.append(
+            "none of the others' work fell in the measured window (from the warm-up to the "
+            "horizon): no case reached their steps then"
+        )
     return (
         f"note: {who} did no work in this run (0 % busy); they still count in the headcount "
         f"and the cost per case: {'; '.join(why)}."

@@ -65,3 +65,31 @@ def test_overlapping_spans_of_a_calendar_are_noted_once(tmp_path):
         f"note: {model}: calendars.office.weekdays: spans '09:00-12:30' and '12:00-17:00' "
         "overlap, so they are one stretch of work (a break between them meant?)"
     ]
+
+
+def test_a_role_whose_work_fell_outside_the_window_is_not_said_to_be_unreached():
+    """QA 2026-12-05 engine #3: a case's work after the horizon (a drain) is not measured, so the
+    note said 'no case reached the steps' of a role the trace shows at work."""
+    from sim.cli.simulate import idle_roles_note
+    from sim.model import from_dict
+
+    model = from_dict(
+        {
+            "name": "late",
+            "start": "service",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+            "roles": {"server": {"headcount": 1}},
+            "steps": {
+                "service": {
+                    "role": "server",
+                    "duration": {"dist": "fixed", "value": 1.0},
+                    "next": "done",
+                }
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+    report = {"roles": [{"role": "server", "headcount": 1, "utilisation": {"mean": 0.0}}]}
+    note = idle_roles_note(report, model)
+    assert note.startswith("note: server (1 person) did no work in this run")
+    assert "fell in the measured window (from the warm-up to the horizon)" in note
