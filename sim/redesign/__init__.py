@@ -18,7 +18,10 @@ Operators
 ---------
 ``remove_step(model, step, *, check=None, one_off_cost=0)``
     Drop a step that is not ``mandatory``; whatever led to it goes to its successor. Nodes that
-    required it now require what it required. A parallel block left with one branch dissolves.
+    required it now require what it required. A parallel block left with one branch dissolves;
+    when it is an inclusive block and that branch ran with probability p < 1, it becomes a
+    decision of the same name (the branch with p, straight on with 1 - p), so the branch keeps
+    its frequency.
     **Checks.** If the step was a check, ``check=Check(...)`` says what it caught: with
     ``catch_rate`` c, removing it adds a decision ``missed_by_<step>`` right after
     ``found_at``: with probability c the case goes to ``rework_to`` (a step or decision to redo
@@ -39,7 +42,13 @@ Operators
 ``move_decision(model, decision, *, one_off_cost=0)``
     Take a decision right after the last of its ``requires`` is done: the chain of steps between
     there and the decision moves to just after it, on its one branch that goes on; exits (to an
-    end) and rework (back upstream) now happen before those steps, so exiting cases skip them.
+    end, directly or through steps alone, such as a calibrated model's ``delay:X -> X ->
+    end:X``) and rework (back upstream) now happen before those steps, so exiting cases skip
+    them. When no single branch goes on, the one exit to a successful end, or else the one
+    rework branch, takes the steps; otherwise the move is refused.
+A timer (no role, and listed in ``metadata["timer_steps"]`` or with ``measured_from: arrival`` or
+a ``calendar``) is refused by ``merge_steps``, ``automate_step`` and ``simplify_step``: it is a
+wait, not work.
 ``parallelise_steps(model, (a, b), *, one_off_cost=0)``
     Two consecutive steps that do not require each other run side by side: a parallel block
     ``"a|b"`` joined at ``"a|b/join"``, followed by what followed ``b``.

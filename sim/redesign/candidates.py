@@ -213,7 +213,8 @@ class _Context:
 
     def decisions(self) -> list[Candidate]:
         """One candidate per decision the move_decision operator accepts, weighted by the
-        time of the steps that the cases it sends away or back would skip."""
+        time of the steps that the cases on its other branches (exits, rework) would skip;
+        the reason names the branch the operator chose to carry those steps on."""
         out = []
         spec = PLACEHOLDERS["move_decision"]
         for d, decision in self.model.decisions.items():
@@ -222,10 +223,14 @@ class _Context:
             moved = SearchSpace.from_dict({"move_decision": {d: dict(spec)}}, self.model)
             after = moved.apply(self.model, {f"move_decision:{d}": True})
             saved = max(0.0, self._work(self.model) - self._work(after))
+            change = after.metadata["changes"][-1]["parameters"]
+            others = list(dict.fromkeys(b.to for b in decision.branches))
+            others.remove(change["goes_on"])
             needs = names(decision.requires) if decision.requires else "no step (check that)"
             reason = (
-                f"requires {needs}; taken as soon as that is done, the cases "
-                f"it sends away or back skip {hours_text(saved)} of steps per case"
+                f"requires {needs}; taken as soon as that is done, the cases that go to "
+                f"{names(others)} skip {names(change['skipped'])} ({hours_text(saved)} of steps "
+                f"per case), which stay on the way to '{change['goes_on']}'"
             )
             out.append(Candidate("move_decision", {d: dict(spec)}, reason, saved))
         return out

@@ -175,7 +175,13 @@ class Draft:
                 self.decisions[n] = replace(d, requires=swap(n, d.requires))
 
     def normalise_parallels(self) -> None:
-        """Drop empty branches (straight to the join); dissolve blocks left with one branch."""
+        """Drop empty branches (straight to the join); dissolve blocks left with one branch.
+
+        The branches left keep their own probabilities. An inclusive block (``probabilities``)
+        left with one branch that runs with probability p < 1 becomes a decision of the same
+        name: that branch with p, straight on to the block's ``next`` with 1 - p (so the branch
+        keeps its frequency).
+        """
         for name in list(self.parallels):
             p = self.parallels[name]
             keep = [i for i, b in enumerate(p.branches) if b != p.join]
@@ -191,11 +197,23 @@ class Draft:
                     )
                 continue
             del self.parallels[name]
-            if keep:  # one branch left: it simply runs
-                self.redirect(name, p.branches[keep[0]])
-                self.redirect(p.join, p.next)
-            else:
+            if not keep:
                 self.redirect(name, p.next)
+                continue
+            branch = p.branches[keep[0]]
+            chance = 1.0 if p.probabilities is None else float(p.probabilities[keep[0]])
+            self.redirect(p.join, p.next)
+            if chance >= 1.0:  # one branch left that always runs: it simply runs
+                self.redirect(name, branch)
+            else:
+                self.decisions[name] = Decision(
+                    name=name,
+                    branches=(Branch(branch, chance), Branch(p.next, 1.0 - chance)),
+                    description=(
+                        f"What is left of the inclusive block '{name}': '{branch}' runs in "
+                        f"a share {chance:g} of the cases"
+                    ),
+                )
 
     def build(self) -> ProcessModel:
         """The new model (not validated; operators validate it)."""

@@ -140,6 +140,29 @@ def _step(model: ProcessModel, name: str, action: str) -> Step:
     return model.steps[name]
 
 
+def is_timer(model: ProcessModel, name: str) -> bool:
+    """Whether step ``name`` is a timer: no role does it and it is listed in
+    ``metadata["timer_steps"]`` (a calibrated model's ``delay:`` steps, a BPMN timer) or has a
+    timer's own settings (``measured_from: arrival``, a ``calendar``)."""
+    step = model.steps[name]
+    if step.roles:
+        return False
+    listed = name in set((model.metadata or {}).get("timer_steps") or ())
+    return listed or step.measured_from == "arrival" or step.calendar is not None
+
+
+def _refuse_timers(model: ProcessModel, steps: Sequence[str], action: str, doing: str) -> None:
+    """Refuse ``action`` when one of ``steps`` is a timer; ``doing`` is e.g. "automating {it}"."""
+    timers = [n for n in steps if is_timer(model, n)]
+    if timers:
+        what, it = ("is a timer", "it") if len(timers) == 1 else ("are timers", "them")
+        raise _refuse(
+            action,
+            f"{names(timers)} {what} (a wait of the customer or of another party, which nobody "
+            f"works through): {doing.format(it=it)} is not a change anyone can make to the work",
+        )
+
+
 def _kind(model: ProcessModel, name: Any) -> str | None:
     try:
         return model.node_kind(name)
@@ -414,6 +437,7 @@ def merge_steps(
             f"{deadlines} wait(s) for a moment after the case's arrival, which is no work "
             "anybody can merge",
         )
+    _refuse_timers(model, steps, action, "merging {it} into work")
     if role is None:
         role_sets = {p.roles for p in parts}
         if len(role_sets) == 1 and len(parts[0].roles) == 1:
@@ -489,6 +513,7 @@ def automate_step(
     """
     action = f"automate '{step}'"
     s = _step(model, step, action)
+    _refuse_timers(model, [step], action, "automating {it}")
     cost = _cost(action, one_off_cost)
     per_run = _number(action, "cost_per_execution", cost_per_execution, low=0.0)
     err = _number(action, "error_rate", error_rate, low=0.0, high=1.0, high_open=True)
@@ -545,6 +570,7 @@ def simplify_step(
     """Make a step faster: every duration draw is multiplied by ``factor`` in (0, 1]."""
     action = f"simplify '{step}'"
     s = _step(model, step, action)
+    _refuse_timers(model, [step], action, "shortening {it}")
     cost = _cost(action, one_off_cost)
     f = _number(action, "factor", factor, low=0.0, high=1.0, low_open=True)
     draft = Draft(model)
@@ -572,10 +598,12 @@ def move_decision(model: ProcessModel, decision: str, *, one_off_cost: float = 0
     """Take a decision earlier: right after the last of its ``requires`` is done.
 
     The steps between that point and the decision (a simple chain: nothing else enters it) move
-    to just after the decision, on its one branch that goes on; branches to an end (exits) and
-    branches back upstream (rework) now leave before those steps, so exiting cases skip them.
-    The decision's outcome must not depend on the skipped steps: that is what its ``requires``
-    say.
+    to just after the decision, on its one branch that goes on; exits (branches that leave the
+    process for an end, directly or through steps alone such as a calibrated model's
+    ``delay:X -> X -> end:X``) and branches back upstream (rework) now leave before those
+    steps, so exiting cases skip them. Which branch goes on is ``_branch_that_goes_on``; when
+    the graph cannot tell, the move is refused. The decision's outcome must not depend on the
+    skipped steps: that is what its ``requires`` say.
     """
     action = f"move decision '{decision}'"
     if not isinstance(decision, str) or decision not in model.decisions:
@@ -612,18 +640,7 @@ def move_decision(model: ProcessModel, decision: str, *, one_off_cost: float = 0
         inputs = f"its inputs {names(sorted(required))}" if required else "the start"
         raise _refuse(action, f"it already comes right after {inputs} (nothing to skip)")
     here = model.predecessors(chain[0])[0]
-    goes_on = []  # branches that are neither exits (ends) nor rework (back through ``here``)
-    for b in d.branches:
-        if b.to not in model.ends and here not in reachable(model, b.to):
-            goes_on.append(b.to)
-    goes_on = list(dict.fromkeys(goes_on))
-    if len(goes_on) != 1:
-        which = names(goes_on) if goes_on else "none"
-        raise _refuse(
-            action,
-            f"it needs exactly one branch that goes on (not to an end, not back), it has {which}",
-        )
-    cont = goes_on[0]
+    cont = _branch_that_goes_on(model, d, here, action)
     draft = Draft(model)
     draft.redirect(chain[0], decision)  # ``here`` now leads to the decision
     last = draft.steps[chain[-1]]
@@ -646,9 +663,65 @@ def move_decision(model: ProcessModel, decision: str, *, one_off_cost: float = 0
         action,
         operator="move_decision",
         target=decision,
-        parameters={"after": here, "skipped": list(chain)},
+        parameters={"after": here, "skipped": list(chain), "goes_on": cont},
         one_off_cost=cost,
         summary=_with_cost(text, cost),
+    )
+
+
+def _leaves(model: ProcessModel, decision: str, target: str) -> bool:
+    """Whether a case that takes branch ``target`` of ``decision`` leaves the process: it goes
+    to an end, or through steps only (timers, work such as 'Cancel application') to one, and the
+    decision's other branches never lead into those steps (they do not rejoin the main flow)."""
+    if target in model.ends:
+        return True
+    inner = reachable(model, target) - set(model.ends)
+    if any(n not in model.steps for n in inner):
+        return False
+    others = {b.to for b in model.decisions[decision].branches} - {target}
+    rest = set().union(*(reachable(model, o, stop=decision) for o in others))
+    return not inner & rest
+
+
+def _ends_well(model: ProcessModel, target: str) -> bool:
+    """Whether the one end that branch ``target`` leads to counts as success."""
+    return all(model.ends[e].success for e in reachable(model, target) & set(model.ends))
+
+
+def _branch_that_goes_on(model: ProcessModel, d: Decision, here: str, action: str) -> str:
+    """The branch of ``d`` that the skipped steps move onto once ``d`` is taken after ``here``.
+
+    Rework branches lead back through ``here``; exits leave the process (``_leaves``); the
+    branch that goes on is the one branch that is neither. Without such a branch: the one exit
+    to a successful end when the others are drop-offs (``offer -> won`` beside ``lost``), else
+    the one rework branch when every other branch drops the case (a calibrated model's
+    'redesign the offer' beside 'cancel'). Anything else is refused: which branch carries the
+    work on cannot be told from the graph.
+    """
+    targets = list(dict.fromkeys(b.to for b in d.branches))
+    rework = [t for t in targets if here in reachable(model, t)]
+    exits = [t for t in targets if t not in rework and _leaves(model, d.name, t)]
+    goes_on = [t for t in targets if t not in rework and t not in exits]
+    if len(goes_on) == 1:
+        return goes_on[0]
+    if goes_on:
+        raise _refuse(
+            action,
+            f"it needs exactly one branch that goes on (not out of the process to an end, not "
+            f"back), it has {names(goes_on)}, so it cannot tell which one the skipped steps "
+            "belong to",
+        )
+    successes = [t for t in exits if _ends_well(model, t)]
+    if len(successes) == 1:
+        return successes[0]
+    if not successes and len(rework) == 1:
+        return rework[0]
+    which = successes or rework or exits
+    raise _refuse(
+        action,
+        "it needs exactly one branch that goes on, and every branch leaves the process for an "
+        f"end or goes back, so it cannot tell which of {names(which) if which else 'them'} the "
+        "skipped steps belong to",
     )
 
 

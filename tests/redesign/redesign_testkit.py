@@ -116,6 +116,31 @@ def move_model() -> ProcessModel:
     )
 
 
+def cancel_model() -> ProcessModel:
+    """Shaped like a calibrated model, where every exit runs ``delay:X -> X -> end:X``:
+
+    a -> gate {consider 0.5, approve_path 0.5}; consider (5 h) -> d {design 0.5, cancel 0.5};
+    design -> a (back); delay:cancel -> cancel -> end:cancel (drop-off);
+    approve_path -> end:approve (success)."""
+    return build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "gate"},
+            "consider": {"role": "r2", "duration": fixed(5), "next": "d"},
+            "design": {"role": "r1", "duration": fixed(1), "next": "a"},
+            "delay:cancel": {"duration": fixed(2), "value_adding": False, "next": "cancel"},
+            "cancel": {"role": "r1", "duration": fixed(0.5), "next": "end:cancel"},
+            "approve_path": {"role": "r1", "duration": fixed(0.5), "next": "end:approve"},
+        },
+        decisions={
+            "gate": {"branches": {"consider": 0.5, "approve_path": 0.5}},
+            "d": {"branches": {"design": 0.5, "delay:cancel": 0.5}},
+        },
+        ends={"end:approve": {"success": True}, "end:cancel": {"success": False}},
+        metadata={"timer_steps": ["delay:cancel"]},
+        interarrival=50.0,
+    )
+
+
 def events(trace: Trace) -> list[tuple[int, str, float, float]]:
     """``(case, activity, start, end)`` rows, times since the case arrived, in time order."""
     arr = trace.case_arrival

@@ -266,3 +266,14 @@ def test_a_step_other_roles_may_take_names_them_in_its_reason():
     }
     (automate,) = find_candidates(from_dict(spec))["automate"]
     assert automate.reason.startswith("done by clerk (or senior);")
+
+
+def test_a_move_decision_candidate_names_the_exit_that_skips_the_work():
+    """In a calibrated model every exit runs 'delay:X -> X -> end:X'; the candidate says the
+    operator's choice: the cancelled cases skip 'consider', which stays on the way to 'design'."""
+    from redesign_testkit import cancel_model
+
+    (cand,) = find_candidates(cancel_model())["move_decision"]
+    assert cand.entries == {"d": {"one_off_cost": 0}}
+    assert "the cases that go to 'delay:cancel' skip 'consider' (1.67 h" in cand.reason
+    assert "which stay on the way to 'design'" in cand.reason

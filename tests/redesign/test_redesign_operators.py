@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from redesign_testkit import (
     build,
+    cancel_model,
     check_model,
     crm,
     cycle_times,
@@ -131,6 +132,40 @@ def test_remove_a_parallel_branch_dissolves_the_block() -> None:
     assert out.steps["onboarding"].next == "after_sales_service"
 
 
+def _inclusive(probabilities: list[float]) -> object:
+    """a -> inclusive block over g, h (, k) with ``probabilities`` -> last -> done."""
+    branches = ["g", "h", "k"][: len(probabilities)]
+    steps = {"a": {"role": "r1", "duration": fixed(1), "next": "par"}}
+    steps |= {b: {"role": "r2", "duration": fixed(1), "next": "par/join"} for b in branches}
+    steps["last"] = {"role": "r1", "duration": fixed(1), "next": "done"}
+    par = {"branches": branches, "join": "par/join", "next": "last", "probabilities": probabilities}
+    return build(steps, parallel={"par": par})
+
+
+def test_removing_an_inclusive_branch_keeps_the_other_branch_frequency() -> None:
+    """h ran in 20 % of cases; with g gone it still does (a decision, not a block that always runs)."""
+    out = remove_step(_inclusive([0.3, 0.2]), "g")
+    assert out.parallels == {}
+    assert out.decisions["par"].branches == (Branch("h", 0.2), Branch("last", 0.8))
+    assert out.steps["h"].next == "last"
+    trace = run_replication(out, Scenario(horizon_days=100, warmup_days=0, replications=1), seed=3)
+    h = trace.activities.index("h")
+    share = len(set(trace.ev_case[trace.ev_activity == h])) / trace.n_cases
+    assert 0.15 < share < 0.25, share
+
+
+def test_an_inclusive_block_left_with_two_branches_keeps_their_probabilities() -> None:
+    out = remove_step(_inclusive([0.3, 0.2, 0.6]), "g")
+    assert out.parallels["par"].branches == ("h", "k")
+    assert out.parallels["par"].probabilities == (0.2, 0.6)
+
+
+def test_an_inclusive_branch_that_always_runs_simply_runs() -> None:
+    out = remove_step(_inclusive([0.3, 1.0]), "g")
+    assert out.parallels == {} and "par" not in out.decisions
+    assert out.steps["a"].next == "h" and out.steps["h"].next == "last"
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -230,6 +265,60 @@ def test_a_deadline_timer_is_not_merged_into_work() -> None:
         merge_steps(model, ["contract_review", "signing"], role="legal")
 
 
+def timer_model() -> object:
+    """a (r1) -> delay:b (a calibrated model's timer: no role, in timer_steps) -> b (r1) -> done."""
+    return build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "delay:b"},
+            "delay:b": {"duration": fixed(48), "value_adding": False, "next": "b"},
+            "b": {"role": "r1", "duration": fixed(2), "next": "done"},
+        },
+        metadata={"timer_steps": ["delay:b"]},
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: merge_steps(m, ["delay:b", "b"], role="r1"), "merging it into work"),
+        (lambda m: automate_step(m, "delay:b", duration=fixed(0)), "automating it"),
+        (lambda m: simplify_step(m, "delay:b", factor=0.5), "shortening it"),
+    ],
+)
+def test_a_timer_is_not_work_to_merge_automate_or_simplify(change, message) -> None:
+    """r1 would otherwise 'work' through the customer's 48 h wait (merge), or the wait would
+    shrink (automate, simplify)."""
+    pattern = rf"'delay:b' is a timer \(a wait of the customer.*{message}"
+    with pytest.raises(RedesignRefused, match=pattern):
+        change(timer_model())
+
+
+@pytest.mark.parametrize(
+    "timer",
+    [{"calendar": "24/7"}, {"measured_from": "arrival"}],
+)
+def test_a_step_with_a_timers_settings_is_a_timer_without_metadata(timer) -> None:
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "wait"},
+            "wait": {"duration": fixed(48), "next": "b", **timer},
+            "b": {"role": "r1", "duration": fixed(2), "next": "done"},
+        }
+    )
+    with pytest.raises(RedesignRefused, match="'wait' is a timer"):
+        simplify_step(m, "wait", factor=0.5)
+
+
+def test_an_automated_step_that_is_no_timer_can_still_be_simplified() -> None:
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "system"},
+            "system": {"duration": fixed(1), "next": "done"},
+        }
+    )
+    assert simplify_step(m, "system", factor=0.5).steps["system"].duration.mean() == 0.5
+
+
 # ---------------------------------------------------------------------------------- automate
 def test_automate_records_the_plain_sentence() -> None:
     out = automate_step(crm(), "billing_setup", duration=fixed(0.05), one_off_cost=20000)
@@ -309,7 +398,11 @@ def test_move_decision_rewires_the_chain() -> None:
     assert out.steps["qualify"].next == "fit"
     assert out.decisions["fit"].branches == (Branch("demo", 0.5), Branch("lost", 0.5))
     assert out.steps["demo"].next == "offer"
-    assert out.metadata["changes"][-1]["parameters"] == {"after": "qualify", "skipped": ["demo"]}
+    assert out.metadata["changes"][-1]["parameters"] == {
+        "after": "qualify",
+        "skipped": ["demo"],
+        "goes_on": "offer",
+    }
     assert out.metadata["changes"][-1]["summary"] == (
         "Take decision 'fit' right after 'qualify', before 'demo', so cases that go to 'lost' "
         "skip it"
@@ -387,6 +480,55 @@ def test_move_decision_refuses_two_ways_on() -> None:
         decisions={"d": {"requires": ["a"], "branches": {"x": 0.5, "y": 0.5}}},
     )
     with pytest.raises(RedesignRefused, match="exactly one branch that goes on"):
+        move_decision(m, "d")
+
+
+def test_a_moved_decision_leaves_the_exit_path_of_a_calibrated_model_alone() -> None:
+    """The exit runs through a timer and a step to its end; it is an exit, not the way on: the
+    cases that cancel skip 'consider', and 'consider' moves onto the other branch."""
+    out = move_decision(cancel_model(), "d")
+    assert out.decisions["gate"].branches[0] == Branch("d", 0.5)
+    assert out.decisions["d"].branches == (Branch("consider", 0.5), Branch("delay:cancel", 0.5))
+    assert out.steps["consider"].next == "design"
+    assert out.steps["delay:cancel"].next == "cancel"
+    assert "so cases that go to 'delay:cancel' skip it" in out.metadata["changes"][-1]["summary"]
+    trace = run_replication(out, Scenario(horizon_days=60, warmup_days=0, replications=1), seed=1)
+    cancelled = [i for i, o in enumerate(outcomes(trace)) if o == "end:cancel"]
+    assert len(cancelled) > 3
+    rows = events(trace)
+    for c in cancelled:  # straight from 'a' to the wait and the cancel, without 'consider'
+        assert [a for case, a, _, _ in rows if case == c][-3:] == ["a", "delay:cancel", "cancel"]
+    assert any(a == "consider" for _, a, _, _ in rows)
+
+
+def _two_ways(second: dict, ends: dict) -> object:
+    """a -> b (5 h) -> d {x -> lost, <second>}; d requires a."""
+    return build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "b"},
+            "b": {"role": "r2", "duration": fixed(5), "next": "d"},
+            "x": {"role": "r1", "duration": fixed(1), "next": "lost"},
+            **second,
+        },
+        decisions={"d": {"requires": ["a"], "branches": {"x": 0.5, next(iter(second)): 0.5}}},
+        ends=ends,
+    )
+
+
+def test_move_decision_refuses_two_drop_offs_as_it_cannot_tell_which_goes_on() -> None:
+    m = _two_ways(
+        {"y": {"role": "r1", "duration": fixed(1), "next": "gone"}},
+        {"lost": {"success": False}, "gone": {"success": False}},
+    )
+    with pytest.raises(RedesignRefused, match="move decision 'd'.*cannot tell which of"):
+        move_decision(m, "d")
+
+
+def test_an_exit_that_rejoins_the_other_branch_is_no_exit() -> None:
+    m = _two_ways(
+        {"y": {"role": "r1", "duration": fixed(1), "next": "x"}}, {"lost": {"success": False}}
+    )
+    with pytest.raises(RedesignRefused, match="move decision 'd'.*exactly one branch that goes on"):
         move_decision(m, "d")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import numpy as np
@@ -493,3 +494,51 @@ def test_a_near_miss_in_the_search_space_gets_the_name_it_probably_meant(cfg, me
     (113 steps of a calibrated model) but suggested none."""
     with pytest.raises(ConfigError, match=message):
         SearchSpace.from_dict(cfg, MODEL)
+
+
+@pytest.mark.parametrize(
+    ("section", "entry", "spec"),
+    [
+        ("merge", "delay:b+b", {"role": "r1"}),
+        ("automate", "delay:b", {"duration": {"dist": "fixed", "value": 0}}),
+        ("simplify", "delay:b", {"min_factor": 0.5}),
+        ("automate", "b (passes)", {"steps": ["delay:b", "b"], "duration": {"dist": "fixed", "value": 0}}),
+    ],
+)  # fmt: skip
+def test_an_entry_that_changes_a_timer_names_the_timer_and_why(section, entry, spec) -> None:
+    from redesign_testkit import build, fixed
+
+    model = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "delay:b"},
+            "delay:b": {"duration": fixed(48), "next": "b"},
+            "b": {"role": "r1", "duration": fixed(2), "next": "done"},
+        },
+        metadata={"timer_steps": ["delay:b"]},
+    )
+    with pytest.raises(
+        ConfigError, match=rf"redesign\.{section}\.{re.escape(entry)}: .*'delay:b' is a timer"
+    ):
+        SearchSpace.from_dict({section: {entry: spec}}, model)
+
+
+def test_removing_the_crm_contract_review_loses_no_signed_deal() -> None:
+    """The disputes contract_review used to prevent send a signed deal back to signing (the
+    config's rework_to), not through deal_agreed again, where 30 % end as lost_price."""
+    from redesign_testkit import events, outcomes
+
+    from sim.engine import run_replication
+    from sim.model.scenario import Scenario
+
+    space = SearchSpace.from_dict(crm_space_config(), MODEL)
+    out = space.apply(MODEL, {"remove:contract_review": True})
+    assert out.decisions["missed_by_contract_review"].branches[0].to == "signing"
+    trace = run_replication(out, Scenario(horizon_days=90, warmup_days=0, replications=1), seed=0)
+    rows = events(trace)
+    signings: dict[int, int] = {}
+    for case, activity, _, _ in rows:
+        if activity == "signing":
+            signings[case] = signings.get(case, 0) + 1
+    assert sum(n > 1 for n in signings.values()) >= 5  # the disputes happen ...
+    lost = {c for c, o in enumerate(outcomes(trace)) if o == "lost_price"}
+    assert lost and not lost & set(signings)  # ... and no signed deal ends as lost_price
