@@ -301,13 +301,22 @@ def overloaded_roles(
     }
 
 
+def delay_timers(model: ProcessModel) -> set[str]:
+    """The timers that belong to the step after them: a calibrated model's ``delay:`` steps
+    (those of ``metadata["timer_steps"]`` named ``delay:...``), the waiting its log shows
+    before an activity. A model imported from BPMN lists its catch events there too, but they
+    are steps of their own in its maps and views ("Wait 1 day")."""
+    timers = (model.metadata or {}).get("timer_steps") or ()
+    return {t for t in timers if t in model.steps and t.startswith("delay:")}
+
+
 def steps_by_activity(model: ProcessModel) -> dict[str, list[str]]:
     """The steps of each activity of a calibrated model's log: its repetitions
     (``metadata["step_activity"]``) and the delay timers before them (``metadata["timer_steps"]``);
     any other step is an activity of its own. In the model's step order."""
     meta = model.metadata or {}
     step_activity = meta.get("step_activity") or {}
-    timers = set(meta.get("timer_steps") or ())
+    timers = delay_timers(model)
     out: dict[str, list[str]] = {}
     for name, step in model.steps.items():
         of = step.next if name in timers else name  # a timer belongs to the step it delays
@@ -322,7 +331,7 @@ def block_branches(model: ProcessModel) -> dict[str, list[list[str]]]:
     out)."""
     meta = model.metadata or {}
     step_activity = meta.get("step_activity") or {}
-    timers = set(meta.get("timer_steps") or ())
+    timers = delay_timers(model)
     out: dict[str, list[list[str]]] = {}
     for name, block in model.parallels.items():
         branches = []
@@ -357,7 +366,7 @@ def activity_view(model: ProcessModel) -> ProcessModel | None:
     step_activity: Mapping[str, str] = {
         k: v for k, v in (meta.get("step_activity") or {}).items() if k in model.steps
     }
-    timers = {t for t in meta.get("timer_steps") or () if t in model.steps}
+    timers = delay_timers(model)
     if not step_activity and not timers:
         return None
     visits = expected_visits(model)
@@ -578,6 +587,7 @@ __all__ = [
     "TARGET_UTILISATION",
     "RoleLoad",
     "activity_view",
+    "delay_timers",
     "expected_visits",
     "most_visited_part",
     "offered_load",

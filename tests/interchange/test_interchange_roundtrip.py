@@ -121,6 +121,16 @@ def expressible():
     return from_dict(EXPRESSIBLE)
 
 
+# Prosimos 2.1 cannot run these parts of EXPRESSIBLE, which are exported as they are: listed
+# among the losses all the same (QA: the files failed in Prosimos without a word)
+RUNS_NOT_IN_PROSIMOS = ("ends ['paid', 'rejected']: ", "parallel.extras.probabilities [0.5, 0.2]: ")
+
+
+def drawn_losses(lost):
+    """The losses of an EXPRESSIBLE export but for what Prosimos 2.1 cannot run."""
+    return [x for x in lost if not x.startswith(RUNS_NOT_IN_PROSIMOS)]
+
+
 def quiet_load(path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BpmnImportWarning)
@@ -136,12 +146,14 @@ def test_expressible_model_round_trips(tmp_path, expressible):
         "branches": ["fraud_check", "extras_done"],
     }
     model = from_dict(spec)
-    res = save_bpmn(model, tmp_path / "claims.bpmn")
-    assert res.lost == ()
+    res = save_bpmn(model, tmp_path / "claims.bpmn", allow_loss=True)
+    assert [x[: len(p)] for x, p in zip(res.lost, RUNS_NOT_IN_PROSIMOS, strict=True)] == list(
+        RUNS_NOT_IN_PROSIMOS
+    )
     back = quiet_load(res.bpmn)
     assert model_differences(model, back) == []
     # and once more: the import of an export is a fixed point, provenance included
-    again = quiet_load(save_bpmn(back, tmp_path / "again.bpmn").bpmn)
+    again = quiet_load(save_bpmn(back, tmp_path / "again.bpmn", allow_loss=True).bpmn)
     assert again == back
 
 
@@ -149,7 +161,7 @@ def test_what_prosimos_cannot_draw_is_refused_or_approximated(tmp_path, expressi
     with pytest.raises(ModelError, match="steps.site_visit.duration: triangular"):
         save_bpmn(expressible, tmp_path / "x.bpmn")
     res = save_bpmn(expressible, tmp_path / "x.bpmn", allow_loss=True)
-    assert len(res.lost) == 1
+    assert len(drawn_losses(res.lost)) == 1
     back = quiet_load(res.bpmn)
     assert back.steps["site_visit"].duration.mean() == pytest.approx(
         expressible.steps["site_visit"].duration.mean()
@@ -170,11 +182,12 @@ def test_crm_export_lists_what_would_be_lost(tmp_path, crm_path):
         "handoff_delay",
         "arrivals.profile: several rate levels",
         "ends.won.value",
+        "Temporarily not supporting multiple end events",
     ):
         assert expected in msg
     assert not (tmp_path / "crm.bpmn").exists()
     res = save_bpmn(crm, tmp_path / "crm.bpmn", allow_loss=True)
-    assert len(res.lost) == 9
+    assert len(res.lost) == 10
     assert any("steps.quote_preparation.duration: triangular" in x for x in res.lost)
     back = quiet_load(res.bpmn)
     assert set(back.steps) == set(crm.steps) and set(back.ends) == set(crm.ends)
@@ -202,7 +215,7 @@ def test_check_bpmn_export_says_what_save_bpmn_would_lose_and_writes_nothing(tmp
     assert str(checked.value) == str(refused.value)
     lost = check_bpmn_export(crm, tmp_path / "crm.bpmn", allow_loss=True)
     assert lost == save_bpmn(crm, tmp_path / "crm.bpmn", allow_loss=True).lost
-    assert len(lost) == 9
+    assert len(lost) == 10
     assert sorted(p.name for p in tmp_path.iterdir()) == ["crm.bpmn", "crm.json"]  # save's
 
 
@@ -301,7 +314,7 @@ def test_edited_models_export_their_new_values(tmp_path, shared_data):
 def test_same_seed_same_trace_after_a_round_trip(tmp_path, expressible):
     res = save_bpmn(expressible, tmp_path / "m.bpmn", allow_loss=True)
     back = quiet_load(res.bpmn)
-    back2 = quiet_load(save_bpmn(back, tmp_path / "m2.bpmn").bpmn)
+    back2 = quiet_load(save_bpmn(back, tmp_path / "m2.bpmn", allow_loss=True).bpmn)
     sc = Scenario(horizon_days=14, warmup_days=0, replications=1)
     a, b = run_replication(back, sc, seed=3), run_replication(back2, sc, seed=3)
     np.testing.assert_array_equal(a.ev_end, b.ev_end)
@@ -316,16 +329,20 @@ def test_a_timer_measured_from_the_arrival_is_a_named_loss(tmp_path):
     with pytest.raises(ModelError, match="steps.check_history.measured_from"):
         save_bpmn(from_dict(spec), tmp_path / "x.bpmn")
     res = save_bpmn(from_dict(spec), tmp_path / "x.bpmn", allow_loss=True)
-    assert len(res.lost) == 1 and "measured from when the case reaches it" in res.lost[0]
+    (lost,) = drawn_losses(res.lost)
+    assert "measured from when the case reaches it" in lost
 
 
 def test_a_calibrated_models_metadata_loss_is_listed(tmp_path, expressible):
-    """QA: a calibrated model lost its timer steps and activity view on a BPMN round trip, and the
-    losses file did not say so."""
+    """QA: a calibrated model lost its activity view on a BPMN round trip, and the losses file
+    did not say so."""
     meta = dict(expressible.metadata or {}) | {"timer_steps": [], "step_activity": {"a": "a"}}
     calibrated = dataclasses.replace(expressible, metadata=meta)
     res = save_bpmn(calibrated, tmp_path / "cal.bpmn", allow_loss=True)
-    assert any(x.startswith("metadata: a calibrated model's timer steps") for x in res.lost)
+    assert any(x.startswith("metadata: a calibrated model's activity names") for x in res.lost)
+    timers_only = dataclasses.replace(expressible, metadata={"timer_steps": ["check_history"]})
+    res = save_bpmn(timers_only, tmp_path / "timers.bpmn", allow_loss=True)
+    assert not any(x.startswith("metadata") for x in res.lost)  # timer steps are carried
 
 
 def test_a_loss_names_the_distribution_in_the_models_time_unit(tmp_path, expressible):
@@ -333,7 +350,7 @@ def test_a_loss_names_the_distribution_in_the_models_time_unit(tmp_path, express
     mode=7200, max=1.44e+04)', the seconds the Prosimos JSON is written in, beside a model file
     that says min=1, max=4."""
     res = save_bpmn(expressible, tmp_path / "x.bpmn", allow_loss=True)
-    (lost,) = res.lost
+    (lost,) = drawn_losses(res.lost)
     assert lost.startswith("steps.site_visit.duration: triangular(min=1, mode=2, max=4) (hours)")
     assert "3600" not in lost
 

@@ -89,6 +89,8 @@ class Node:
     timer: str | None = None  # ISO 8601 timeDuration of a timer event
     event: str = ""  # event definition (timer, message, terminate, error, ...)
     join_ok: bool = False  # parallel branches may end here (end events, sub-process exits)
+    default: str = ""  # a gateway's default flow (its ``default`` attribute)
+    subprocess: str = ""  # id of the embedded sub-process the node is in (innermost), if any
 
 
 @dataclass
@@ -170,6 +172,7 @@ class _Reader:
         self.lanes: dict[str, str] = {}
         self.notes: list[str] = []
         self.loops: list[str] = []
+        self.inside: list[str] = []  # the sub-processes being read, outermost first
         self.conditions: list[str] = []
         self.problems: list[str] = []  # elements that cannot be read, all reported together
 
@@ -217,6 +220,7 @@ class _Reader:
                     self.sub_process(child, cid)
                     continue
                 node = self.flow_node(child, tag, cid)
+                node.subprocess = self.inside[-1] if self.inside else ""
                 self.add(node)
             except ModelError as exc:  # the next elements are read too: one message names all
                 text = str(exc)
@@ -274,8 +278,10 @@ class _Reader:
                 raise self.err(f"element '{cid}' ({tag}): compensation tasks are not supported")
             return self.common(el, Node(cid, "task", tag))
         if tag in GATEWAYS:
-            return self.common(el, Node(cid, GATEWAYS[tag], tag))
+            return self.common(el, Node(cid, GATEWAYS[tag], tag, default=el.get("default") or ""))
         if tag == "startEvent":
+            if "timerEventDefinition" in defs:
+                self.timer_start(el, cid)
             return self.common(el, Node(cid, "start", tag, event=defs[0] if defs else ""))
         if tag == "endEvent":
             ev = defs[0] if defs else ""
@@ -313,6 +319,17 @@ class _Reader:
             f"element '{cid}' ({tag}) is not supported; supported flow elements are start/end "
             f"events, {', '.join(TASKS)}, exclusive/parallel/inclusive gateways, intermediate "
             "catch (timer) and throw events, and embedded sub-processes"
+        )
+
+    def timer_start(self, el: Element, cid: str) -> None:
+        """A note: a timer start event's schedule is not simulated (the parameters' arrivals
+        are)."""
+        tdef = next(c for c in el if _local(c.tag)[1] == "timerEventDefinition")
+        when = [f"{_local(c.tag)[1]} {_text(c)!r}" for c in tdef if _local(c.tag)[1]]
+        self.notes.append(
+            f"start event '{cid}' is a timer ({', '.join(when) or 'no schedule'}); it is not "
+            "simulated: cases arrive as arrival_time_distribution and arrival_time_calendar of "
+            "the parameters say"
         )
 
     def sequence_flow(self, el: Element) -> None:
@@ -356,7 +373,11 @@ class _Reader:
         self.add(entry)
         exit_id = f"{cid}#exit"
         self.add(Node(exit_id, "pass", "", name=entry.name, join_ok=True))
-        starts, ends = self.container(el, f"sub-process '{cid}'")
+        self.inside.append(cid)
+        try:
+            starts, ends = self.container(el, f"sub-process '{cid}'")
+        finally:
+            self.inside.pop()
         if len(starts) != 1:
             raise self.err(
                 f"element '{cid}' (subProcess): needs exactly one start event inside, found "

@@ -10,8 +10,9 @@ split or a pure join, as Prosimos expects. The layout is left to right by longes
 stacked top to bottom: plain but readable in bpmn.io, Camunda Modeler or Signavio.
 
 Things only our model has and that do not change what Prosimos simulates (step cost, value
-adding, mandatory, requires, descriptions, end outcomes and values, the time unit and start date)
-travel in ``extensionElements`` of our namespace, so an import gives them back.
+adding, mandatory, requires, descriptions, end outcomes and values, the time unit and start date,
+and whether a step without a role is a timer of ``metadata["timer_steps"]``) travel in
+``extensionElements`` of our namespace, so an import gives them back.
 
 What neither BPMN nor Prosimos can express makes ``save_bpmn``/``to_prosimos_json`` refuse with
 the list of what would be lost, unless ``allow_loss=True``, which exports the nearest model and
@@ -19,8 +20,11 @@ returns that list: case segments (priorities, duration scales, per-segment proba
 dropped, steps done by several roles keep the first, patience and hand-off delays are dropped,
 an arrival profile with several rate levels becomes the calendar of its open hours (keeping the
 weekly volume), and a distribution Prosimos cannot draw becomes a gamma with its mean and
-variance. Prosimos 2.1 also simulates only models with a single end event: several ends are
-valid BPMN and are exported, but that Prosimos version will refuse the file.
+variance. Two things are exported as they are but listed among the losses too, because
+Prosimos 2.1 cannot run them: several end events (that version simulates only models with one)
+and an inclusive gateway whose probabilities do not sum to 1 (it crashes when it takes none of
+the branches). So are, for a model imported from BPMN, its message/signal/conditional catch
+events (written as timer events) and its embedded sub-processes (flattened on import).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ ROW = 120  # vertical distance between rows in a lane
 LANE_LABEL = 30
 POOL_X = 20.0
 POOL_Y = 20.0
+PROSIMOS_SUM_TOL = 1e-8  # numpy's tolerance for probabilities that must sum to 1
 
 
 def _end_value(m: ProcessModel, e: Any) -> float:
@@ -113,6 +118,7 @@ class _Plan:
         self.id_of: dict[str, str] = {}  # model node name -> element id
         self.flows: list[_Flow] = []
         self.flow_prob: dict[str, float] = {}
+        self.timer_steps = set((model.metadata or {}).get("timer_steps") or ())
         self._check_losses()
         self._elements()
         self._edges()
@@ -185,12 +191,44 @@ class _Plan:
                     f"ends.{e.name}.value: per-segment values {dict(e.value_by_segment)} become "
                     f"their mean over the segments' shares, {_end_value(m, e):g}"
                 )
-        meta = m.metadata or {}
-        if meta.get("timer_steps") or meta.get("step_activity"):
+        subprocesses: dict[str, list[str]] = {}
+        for node in (*m.steps.values(), *m.decisions.values()):
+            prov = node.provenance or {}
+            if prov.get("bpmn_subprocess"):
+                sub = f"'{prov['bpmn_subprocess']}'" + (
+                    f" ({prov['bpmn_subprocess_name']})" if prov.get("bpmn_subprocess_name") else ""
+                )
+                subprocesses.setdefault(sub, []).append(node.name)
+            if prov.get("bpmn_event") and node.name in m.steps and not m.steps[node.name].roles:
+                self.lost.append(
+                    f"steps.{node.name}: imported from an intermediate catch event with "
+                    f"{prov['bpmn_event']}; exported as a timer event (same duration)"
+                )
+        for sub, names in subprocesses.items():
             self.lost.append(
-                "metadata: a calibrated model's timer steps and activity names are not carried, "
-                "so the re-imported model reports its delay: timers as ordinary steps (no timer "
-                "share, no per-activity view or activity map)"
+                f"sub-process {sub}: flattened on import; its steps and decisions {names} are "
+                "exported in the main flow, without the sub-process boundary"
+            )
+        if len(m.ends) > 1:
+            self.lost.append(
+                f"ends {list(m.ends)}: Prosimos 2.1 simulates only models with one end event "
+                "('Temporarily not supporting multiple end events'); they are exported as they "
+                "are (valid BPMN), so that Prosimos version refuses the file"
+            )
+        for p in m.parallels.values():
+            if p.probabilities is not None and abs(sum(p.probabilities) - 1.0) > PROSIMOS_SUM_TOL:
+                self.lost.append(
+                    f"parallel.{p.name}.probabilities {list(p.probabilities)}: sum to "
+                    f"{sum(p.probabilities):g}, not 1; exported as they are, but when Prosimos 2.1 "
+                    "takes none of the branches it draws one with them, and crashes "
+                    "('probabilities do not sum to 1')"
+                )
+        meta = m.metadata or {}
+        if meta.get("step_activity"):
+            self.lost.append(
+                "metadata: a calibrated model's activity names (step_activity) are not carried, "
+                "so the re-imported model has no per-activity view or activity map (its timer "
+                "steps are carried)"
             )
 
     # ---------------------------------------------------------------------------- elements
@@ -750,6 +788,8 @@ def _node_details(plan: _Plan, el: _El, node: ET.Element) -> None:
         s = m.steps[el.node]
         doc = s.description
         attrs = {"value_adding": _bool(s.value_adding), "mandatory": _bool(s.mandatory)}
+        if el.tag == "intermediateCatchEvent":  # a wait or automated work (see the importer)
+            attrs["timer"] = _bool(el.node in plan.timer_steps)
         if s.cost:
             attrs["cost"] = repr(float(s.cost))
         ext_items.append(ET.Element(_q(SIM_NS, "step"), attrs))

@@ -9,7 +9,8 @@ Decisions (also in the package docstring and the README of ``experiments/prosimo
   ``headcount`` = the sum of its resources' ``amount``. When tasks name overlapping but different
   sets of resources, the role is their union and any of its people may do any of its tasks (a
   warning lists where Prosimos is stricter). Only when the parameters have no
-  ``resource_profiles`` at all do the lanes become the roles (one person each, working 24/7).
+  ``resource_profiles`` at all do the lanes become the roles (one person each, working 24/7);
+  otherwise a warning names the tasks whose lane is not their pool.
 * **A role's calendar** is the calendar of most of its people (by headcount; ties go to the one
   with more working hours); a warning names the people whose calendar differs. Its hourly cost
   is the headcount-weighted mean.
@@ -19,14 +20,16 @@ Decisions (also in the package docstring and the README of ``experiments/prosimo
 * **Gateways**: an exclusive split without branching probabilities is an error; so is an
   inclusive split. Probabilities that sum to 1 within 1e-6 are normalised; flows missing from the
   list get probability 0 and flows listed without a value share the rest, as in Prosimos (both
-  with a warning). An inclusive split takes each branch independently with its probability, as in
-  Prosimos; when no branch is drawn, our engine takes the most probable one, Prosimos draws one
-  with the probabilities (a difference of semantics only in that rare case).
+  with a warning). An exclusive gateway's ``default`` flow missing from the list takes the rest
+  when the others sum to at most 1 (with a warning). An inclusive split takes each branch
+  independently with its probability, as in Prosimos; when no branch is drawn, our engine takes
+  the most probable one, Prosimos draws one with the probabilities (a difference of semantics
+  only in that rare case).
 * **Arrivals**: ``arrival_time_distribution`` is the gap while the ``arrival_time_calendar`` is
   open (see ``prosimos.arrival_profile``; Prosimos also puts an arrival exactly at every opening,
   which ours does not: for a fixed 15-minute gap over 09:00-17:00 Prosimos has 33 arrivals a day,
   we have 32). Without a calendar, cases arrive while the first tasks' resources work, as in
-  Prosimos.
+  Prosimos. A timer start event's schedule (timeCycle, timeDate) is not simulated (a warning).
 * **Loop markers** (``standardLoopCharacteristics``, written by Split Miner/Simod) carry no loop
   probability: the task runs once per visit, as in Prosimos, with a warning. Condition
   expressions on flows are not evaluated (the probabilities decide), with a warning.
@@ -39,7 +42,10 @@ Decisions (also in the package docstring and the README of ``experiments/prosimo
   or when it is an error end event; otherwise as a success. Our own exports say it explicitly.
 * **Timers and other intermediate catch events** are delays: steps without a role whose
   duration is the event's entry in ``event_distribution`` (Prosimos' convention), or, for a timer
-  without one, its ISO 8601 ``timeDuration``.
+  without one, its ISO 8601 ``timeDuration``. They are waiting, not work: like a calibrated
+  model's delay timers they are not value-adding and are listed in ``metadata["timer_steps"]``
+  (so the KPIs report them as timers). Our own exports say per step whether it is a timer
+  (``sim:step timer``), so an automated step without a role stays one.
 """
 
 from __future__ import annotations
@@ -306,12 +312,24 @@ class _Importer:
             )
         return table
 
+    def task_items(self, t: Any, table: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """The task's entries of task_resource_distribution; none is an error naming the task."""
+        items = table.get(t.bpmn.id)
+        if not items:
+            raise ModelError(
+                f"{self.src}: task '{t.bpmn.id}' ({t.bpmn.name or 'unnamed'}) has no durations: "
+                "add it to task_resource_distribution with at least one resource"
+            )
+        return items
+
     def roles(
         self, table: dict[str, list[dict[str, Any]]]
     ) -> tuple[dict[str, Role], dict[str, str]]:
         """Roles and the role of every task (by BPMN id)."""
         tasks = [n for n in self.sk.of_kind(STEP) if n.bpmn is not None and n.bpmn.kind == "task"]
         if not self.profile_order:
+            for t in tasks:
+                self.task_items(t, table)
             return self.lane_roles(tasks)
         parent = {rid: rid for rid in self.entries}
 
@@ -324,12 +342,7 @@ class _Importer:
         task_entries: dict[str, list[str]] = {}
         for t in tasks:
             tid = t.bpmn.id
-            items = table.get(tid)
-            if not items:
-                raise ModelError(
-                    f"{self.src}: task '{tid}' ({t.bpmn.name or 'unnamed'}) has no durations: add "
-                    "it to task_resource_distribution with at least one resource"
-                )
+            items = self.task_items(t, table)
             ids = []
             for k, it in enumerate(items):
                 rid = str(it.get("resource_id")) if isinstance(it, Mapping) else None
@@ -390,7 +403,31 @@ class _Importer:
                     f"{roles[role].headcount} people of role '{role}' in Prosimos; here by any of them"
                 )
         self.task_entries = task_entries
+        self.lane_differences(tasks, role_of_task)
         return roles, role_of_task
+
+    def lane_differences(self, tasks: list[Any], role_of_task: dict[str, str]) -> None:
+        """A note naming the tasks whose lane is not the pool the parameters give them."""
+        odd = []
+        for t in tasks:
+            lane, tid = t.bpmn.lane, t.bpmn.id
+            if not lane:
+                continue
+            infos = [self.entries[r] for r in self.task_entries[tid]]
+            same = {role_of_task[tid], *(i["name"] for i in infos)}
+            for i in infos:
+                prof = next(p for p in self.profile_order if p["id"] == i["profile"])
+                same |= {prof["id"], prof["name"]}
+            if lane not in same:
+                odd.append(
+                    f"'{tid}' ({t.bpmn.name or 'unnamed'}) in lane '{lane}' is done by "
+                    f"'{role_of_task[tid]}'"
+                )
+        if odd:
+            self.notes.append(
+                f"{self.src}: the roles come from resource_profiles, not from the BPMN lanes, and "
+                f"the lanes of {len(odd)} task(s) differ: {'; '.join(odd)}"
+            )
 
     def role(self, name: str, group: list[str], profiles: list[dict[str, Any]]) -> Role:
         infos = [self.entries[r] for r in group]
@@ -501,7 +538,13 @@ class _Importer:
         return table
 
     def probabilities(
-        self, gid: str, flows: list[str], table: dict[str, list[Any]], *, inclusive: bool
+        self,
+        gid: str,
+        flows: list[str],
+        table: dict[str, list[Any]],
+        *,
+        inclusive: bool,
+        default: str = "",
     ) -> list[float]:
         kind = "inclusive" if inclusive else "exclusive"
         if gid not in table:
@@ -523,19 +566,26 @@ class _Importer:
             if value is not None and not 0 <= value <= 1 + PROB_TOL:
                 raise ModelError(f"{w}: a probability must be in [0, 1], got {value}")
             given[fid] = value
+        unset = [f for f, v in given.items() if v is None]
+        if not inclusive and default in flows and default not in given and not unset:
+            total = sum(v for v in given.values() if v is not None)
+            if total <= 1.0 + PROB_TOL:  # BPMN: the default flow is taken when no other is
+                given[default] = max(1.0 - total, 0.0)
+                self.notes.append(
+                    f"{self.src}: exclusive gateway '{gid}': its default flow '{default}' has no "
+                    f"probability; it takes the rest, {given[default]:.6g}"
+                )
         missing = [f for f in flows if f not in given]
         if missing:
             self.notes.append(
                 f"{self.src}: gateway '{gid}' gives no probability for flows {missing}: never taken"
             )
         if inclusive:
-            unset = [f for f, v in given.items() if v is None]
             if unset:
                 raise ModelError(
                     f"{self.src}: inclusive gateway '{gid}': flows {unset} have no value"
                 )
             return [min(given.get(f) or 0.0, 1.0) for f in flows]
-        unset = [f for f, v in given.items() if v is None]
         total = sum(v for v in given.values() if v is not None)
         if unset:
             share = max(1.0 - total, 0.0) / len(unset)
@@ -549,6 +599,12 @@ class _Importer:
         if abs(total - 1.0) > PROB_TOL:
             raise ModelError(
                 f"{self.src}: the probabilities of exclusive gateway '{gid}' sum to {total:.6g}, not 1"
+                + (
+                    f" (its default flow '{default}' takes the rest only when it has no "
+                    "probability of its own and the others sum to at most 1)"
+                    if default in flows
+                    else ""
+                )
             )
         scale = 1.0 if abs(total - 1.0) <= 1e-12 else total  # keep given values bit-exact
         return [(given.get(f) or 0.0) / scale for f in flows]
@@ -570,6 +626,7 @@ class _Importer:
             events[str(e["event_id"])] = e
 
         steps: dict[str, Step] = {}
+        self.timer_steps: list[str] = []
         decisions: dict[str, Decision] = {}
         parallels: dict[str, Parallel] = {}
         ends: dict[str, End] = {}
@@ -579,7 +636,7 @@ class _Importer:
                 steps[name] = self.step(n, role_of_task, table, events)
             elif n.kind == DECISION:
                 probs = self.probabilities(
-                    b.id, [f for f, _ in n.branches], gateways, inclusive=False
+                    b.id, [f for f, _ in n.branches], gateways, inclusive=False, default=b.default
                 )
                 merged: dict[str, float] = {}
                 for (_, target), p in zip(n.branches, probs, strict=True):
@@ -589,7 +646,7 @@ class _Importer:
                     branches=tuple(Branch(t, p) for t, p in merged.items()),
                     requires=b.requires,
                     description=b.documentation,
-                    provenance={"bpmn_id": b.id},
+                    provenance=self.provenance(b),
                 )
             elif n.kind == SPLIT:
                 probs = None
@@ -624,6 +681,7 @@ class _Importer:
             decisions=decisions,
             parallels=parallels,
             calendars=dict(self.calendars_out),  # every calendar of the parameters, used or not
+            metadata={"timer_steps": sorted(self.timer_steps)} if self.timer_steps else {},
         )
         return validate(model, source=self.g.source)
 
@@ -656,18 +714,35 @@ class _Importer:
                 )
             roles = ()
         ext = b.ext
+        # a catch event is a wait (a timer), unless our own export says it is automated work
+        ours = "value_adding" in ext
+        is_timer = b.kind != "task" and ext.get("timer", "false" if ours else "true") == "true"
+        if is_timer:
+            self.timer_steps.append(n.name)
         return Step(
             name=n.name,
             next=n.next,
             duration=self.duration(duration),
             roles=roles,
             cost=_float(ext.get("cost", 0.0), f"{self.g.source}: element '{b.id}' sim:cost"),
-            value_adding=ext.get("value_adding", "true") == "true",
+            value_adding=ext.get("value_adding", "false" if is_timer else "true") == "true",
             mandatory=ext.get("mandatory", "false") == "true",
             requires=b.requires,
             description=b.documentation,
-            provenance={"bpmn_id": b.id},
+            provenance=self.provenance(b),
         )
+
+    def provenance(self, b: Any) -> dict[str, Any]:
+        """Where a step or decision came from: its element id, and what an export cannot give
+        back (a catch event other than a timer, the embedded sub-process it was in)."""
+        prov: dict[str, Any] = {"bpmn_id": b.id}
+        if b.kind == "delay" and b.event != "timerEventDefinition":
+            prov["bpmn_event"] = b.event
+        if b.subprocess:
+            prov["bpmn_subprocess"] = b.subprocess
+            if self.g.nodes[b.subprocess].name:
+                prov["bpmn_subprocess_name"] = self.g.nodes[b.subprocess].name
+        return prov
 
     def end(self, name: str, b: Any) -> End:
         ext = b.ext
