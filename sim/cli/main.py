@@ -635,6 +635,49 @@ def _with_stdout_redacted(app: Callable[[], Any]) -> Callable[[], Any]:
     return _with_stdout_through(app, redact)
 
 
+# Hydra's --help lists every config group under configs/ (and every command's experiments)
+_GROUPS_BLOCK = re.compile(
+    r"== Configuration groups ==\n[^\n]*\n\n(?P<groups>.*?)\n\n+(?=== Config ==)", re.S
+)
+_HELP_FLAGS = ("--help", "-h")
+
+
+def command_help(text: str, command: str, configs: Path) -> str:
+    """Hydra's ``--help`` ``text`` for ``command``: headed by the command and what it does,
+    listing only the config groups of the command's defaults, their bundled options (an
+    experiment: the command's own studies; ``_from_file`` is given as a file) or no groups
+    section when it has none. Text of another form is returned as it is."""
+    own = {g for g in _config_groups(configs, command) if not g.startswith("override ")}
+    text = re.sub(
+        r"^\S+ is powered by Hydra\.$",
+        f"python -m sim {command}: {COMMANDS.get(command, '')}".rstrip(": "),
+        text,
+        count=1,
+        flags=re.M,
+    )
+
+    def groups(match: re.Match[str]) -> str:
+        lines = []
+        for line in match["groups"].splitlines():
+            group, sep, options = line.partition(": ")
+            if not sep or group not in own:
+                continue
+            names = [o for o in options.split(", ") if not o.startswith("_")]
+            if group == "experiment":
+                names = [o for o in names if o.startswith(f"{command}_")]
+            if group in FILE_GROUPS:
+                stem = "model" if group == "process" else group
+                names.append(f"or a file ({group}=path/to/{stem}.yaml)")
+            if names:
+                lines.append(f"{group}: {', '.join(names)}")
+        if not lines:
+            return ""
+        head = match[0][: match.start("groups") - match.start()]
+        return head + "\n".join(lines) + "\n\n\n"
+
+    return _GROUPS_BLOCK.sub(groups, text, count=1)
+
+
 def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Path) -> None:
     """Run the Hydra app; an error composing the config (a mistyped key, an unknown option of a
     config group, an override Hydra cannot parse) is a config error: a message naming the key
@@ -643,6 +686,8 @@ def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Pat
     keeps Hydra's full traceback. Whatever reaches stderr has its passwords masked."""
     if _shell_completion(args):
         app = _completions_without_passwords(app)
+    elif set(_HELP_FLAGS) & set(args):  # the command's own groups, passwords masked
+        app = _with_stdout_through(app, lambda t: redact(command_help(t, command, configs)))
     elif prints_config(args):  # --cfg/--info/--help print the overrides as typed: masked
         app = _with_stdout_redacted(app)
     stderr = sys.stderr
@@ -1052,7 +1097,8 @@ def _check_before_hydra(command: str, args: list[str], *, multirun: bool) -> Non
     """What refuses a run before Hydra writes into its directory (``SimError``): ``report``'s
     run, a directory holding another run or files, ``compare`` writing into a run it reads;
     and the snapshot of an earlier run there that a later refusal puts back."""
-    if command == "report":  # Hydra would create the directory before we could check it
+    if command == "report" and not prints_config(args):  # --help, --cfg: no directory needed
+        # Hydra would create the directory before we could check it
         target = _override(args, "run")
         if target is None:
             raise SimError(

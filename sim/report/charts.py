@@ -1487,6 +1487,7 @@ def plot_fits(
     n = max(len(items), 1)
     fig = new_figure(10, 0.7 + extra + 2.3 * n)
     axes = fig.subplots(n, 2, squeeze=False, gridspec_kw={"hspace": 0.65, "wspace": 0.22})
+    tops: list[float] = []  # per histogram drawn, the highest bar or density it shows
     for (name, (values, dist)), (ax_h, ax_q) in zip(items, axes, strict=False):
         v = np.asarray(values, dtype=float)
         v = v[np.isfinite(v)]
@@ -1514,6 +1515,7 @@ def plot_fits(
             + (f", {100 * beyond:.1f} % beyond the axis)" if beyond > 0 else ")"),
         )
         xs = np.linspace(lo, hi, 300)
+        top = float(np.max(heights, initial=0.0))
         if dist.name == "fixed":
             ax_h.axvline(
                 dist.params["value"] * dist.multiplier,
@@ -1526,15 +1528,13 @@ def plot_fits(
             ax_h.plot(xs, dens, color=SCENARIO, lw=1.8, label=f"fitted: {dist.describe()}")
             # a density that shoots up at 0 would flatten the histogram: cut at its 98th percentile
             finite = dens[np.isfinite(dens)]
-            top = max(
-                float(np.max(heights)), float(np.quantile(finite, 0.98)) if finite.size else 0
-            )
-            if top > 0:
-                ax_h.set_ylim(0, 1.1 * top)
+            top = max(top, float(np.quantile(finite, 0.98)) if finite.size else 0)
+        tops.append(top)
         ax_h.set_xlim(lo, hi)
         ax_h.set_title(pretty(name), fontsize=9, color=INK, loc="left", fontweight="bold")
         ax_h.set_xlabel(f"duration ({unit})", fontsize=8)
-        ax_h.legend(fontsize=7, frameon=False)
+        ax_h.set_ylabel(f"density (per {unit})", fontsize=8)
+        ax_h.legend(fontsize=7, frameon=False, loc="upper right")
         q = (np.arange(1, min(v.size, 200) + 1) - 0.5) / min(v.size, 200)
         emp = np.quantile(v, q)
         mod = model_quantiles(dist, q)
@@ -1564,12 +1564,27 @@ def plot_fits(
     if note:
         _hidden_note(fig, note)
     fig.subplots_adjust(
-        left=0.07,
+        left=0.08,
         right=0.98,
         bottom=(0.5 + extra) / fig.get_figheight(),
         top=1 - 1.2 / fig.get_figheight(),
     )
+    drawn = [row[0] for row in axes if row[0].get_legend() is not None]
+    for ax_h, top in zip(drawn, tops, strict=True):
+        _room_for_legend(ax_h, top)
     return _finish(fig, path)
+
+
+def _room_for_legend(ax: Axes, top: float) -> None:
+    """Raise ``ax``'s y axis so that what it shows up to ``top`` stays below its legend (in its
+    upper right corner), which covered the bars of a histogram peaking on the right."""
+    if top <= 0:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    box = ax.get_window_extent(renderer)
+    legend = ax.get_legend().get_window_extent(renderer)
+    free = (legend.y0 - box.y0) / box.height - 0.04  # the axes' share below the legend
+    ax.set_ylim(0, top / min(max(free, 0.4), 1 / 1.1))
 
 
 # -------------------------------------------------------------------------- calendars

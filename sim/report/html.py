@@ -4,7 +4,9 @@
 figures as PNG under ``figures/``). Images are embedded as base64 PNG, styles are inline, there
 is no script: the page opens from a file, offline, in any browser, and reads at laptop width.
 
-Files read (each optional; a section whose files are missing says so):
+Files read (each optional; a section whose files are missing says so, or is left out when the
+run's command does not write them: an optimize run has no bottlenecks, a simulation no
+recommendations, see ``COMMAND_RESULTS``):
 
 ==========================  ==============================================================
 ``kpis.json``               headline KPIs with CIs, steps, roles, funnel, bottleneck
@@ -29,7 +31,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -398,11 +400,37 @@ def markdown_to_html(text: str) -> str:
 # ------------------------------------------------------------------------------- sections
 @dataclass
 class Section:
-    """One section of the page."""
+    """One section of the page (``empty``: it only says which results the run lacks)."""
 
     id: str
     title: str
     body: str
+    empty: bool = False
+
+
+#: The results each command writes (``run.json``'s ``command``). A section, or a note of the
+#: summary, about results the run's command does not write is left out when they are missing:
+#: "no optimisation results" says nothing about a simulation. Other commands show every one.
+COMMAND_RESULTS = {
+    "simulate": {"kpis"},
+    "optimize": {"optimisation"},
+    "calibrate": {"calibration"},
+}
+#: The results each section shows (the map and the reproducibility section apply to every run).
+SECTION_RESULTS = {
+    "summary": {"kpis", "optimisation"},
+    "bottlenecks": {"kpis"},
+    "recommendations": {"optimisation"},
+    "calibration": {"calibration"},
+}
+
+
+def _applies(section: Section, command: str) -> bool:
+    """Whether ``section`` belongs on the report of a ``command`` run: always when it has
+    something to show, else when the command writes the results it lacks."""
+    results = COMMAND_RESULTS.get(command)
+    needs = SECTION_RESULTS.get(section.id)
+    return not section.empty or results is None or needs is None or bool(needs & results)
 
 
 _PER_ITEM = {
@@ -427,7 +455,10 @@ def kpi_label(key: str) -> tuple[str, str]:
     return key, ""
 
 
-def _summary(rf: RunFiles) -> Section:
+def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
+    """Headline KPIs and the baseline-vs-recommended comparison. ``results``: what the run's
+    command writes (``COMMAND_RESULTS``); a note that other results are missing is left out
+    (None: every note)."""
     parts = []
     k = rf.kpis
     if k:
@@ -457,7 +488,7 @@ def _summary(rf: RunFiles) -> Section:
             rows.append([_esc(label), mean, rng])
         if rows:
             parts.append(_table(["KPI", "mean", "95 % CI"], rows, numeric={1, 2}))
-    else:
+    elif results is None or "kpis" in results:
         parts.append(
             _missing(
                 "No <code>kpis.json</code> (or <code>replications.csv</code> with a model) "
@@ -557,12 +588,12 @@ def _summary(rf: RunFiles) -> Section:
                 "interval; significant = its (unadjusted) 95 % interval excludes 0."
                 f"{_esc(holm_note)}</p>"
             )
-    elif rf.confirmation is None:
+    elif rf.confirmation is None and (results is None or "optimisation" in results):
         parts.append(
             '<p class="muted">No optimisation results (<code>confirmation.json</code>) in this '
             "run: no baseline-vs-recommended comparison.</p>"
         )
-    return Section("summary", "Summary", "\n".join(parts))
+    return Section("summary", "Summary", "\n".join(parts), empty=not k and comp is None)
 
 
 def _today_breaks_constraints(rf: RunFiles) -> bool:
@@ -715,6 +746,7 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             "bottlenecks",
             "Bottlenecks",
             _missing("No <code>kpis.json</code> in this run: no waiting, utilisation or funnel."),
+            empty=True,
         )
     parts = []
     b = k.get("bottleneck")
@@ -937,7 +969,8 @@ def _recommendation_section(rf: RunFiles) -> Section:
     pareto = _pareto_figure(rf, plot_pareto)
     if pareto is not None:
         parts.append(_img(pareto[0], alt="Pareto front", caption=pareto[1]))
-    if not parts:
+    empty = not parts
+    if empty:
         # a search stopped (Ctrl-C, SIGTERM, a crash) before its results were written: its
         # finished trials are in the study, and rerunning the command resumes it
         stopped = (rf.run_dir / "study.db").is_file()
@@ -955,7 +988,7 @@ def _recommendation_section(rf: RunFiles) -> Section:
                 )
             )
         )
-    return Section("recommendations", "Recommended changes", "\n".join(parts))
+    return Section("recommendations", "Recommended changes", "\n".join(parts), empty=empty)
 
 
 def waiting_diffs(comparison: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, float]]:
@@ -1006,6 +1039,11 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     """The first two objectives of every completed trial, with the Pareto front drawn over the
     feasible trials only; infeasible trials (they broke a constraint) are grey crosses.
 
+    Today's process and the recommended redesign are drawn on the search's replications, as
+    every trial is (a pruned redesign at its own search means); the caption says where the
+    confirmation's figures are. Older runs, without a pruned redesign's search means, draw it
+    at its confirmed means beside the confirmation's baseline.
+
     Returns the figure and its caption, or None when there is nothing to draw.
     """
     if rf.trials is None or not rf.confirmation:
@@ -1029,35 +1067,17 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     best = _best_comparison(rf)
     # a redesign pruned after the ablation was never a trial: its trial's point is not it
     pruned = best is not None and bool(best.get("original"))
-    comparison = (best or {}).get("comparison") or {}
-    # the baseline drawn is the one the recommended point is measured against: the search's
-    # (its replications are the trials') beside a trial's search values, the confirmation's
-    # beside a pruned redesign's confirmed means
-    which = "baseline_confirmation" if pruned else "baseline_search"
+    own = _pruned_search_point(best, objectives, (x, y)) if pruned else None
+    # every point on the search's replications (the trials'): a pruned redesign's own search
+    # means since they are written; older runs have only its confirmed means, drawn beside the
+    # confirmation's baseline (the one they are measured against)
+    on_search = not pruned or own is not None
+    which = "baseline_search" if on_search else "baseline_confirmation"
     labelled = rf.confirmation.get(which) or {}
     base = labelled.get("values") or rf.confirmation.get("baseline") or {}  # older runs
     baseline = {x: base[x], y: base[y]} if x in base and y in base else None
-    reps = labelled.get("replications")
-    base_note = (
-        (
-            "The baseline star is today's process as the confirmation measured it "
-            if pruned
-            else "The baseline star is today's process as the search measured it "
-        )
-        + (f"(replications #{reps[0]}-#{reps[1]}" if reps else "(")
-        + (
-            "), the replications the recommended redesign's confirmed means share; the trials' "
-            "points are the search's values. "
-            if pruned
-            else "), the same replications as every trial's point; the confirmation's figures "
-            "in the recommendations use fresh replications and their own baseline. "
-        )
-        if labelled
-        else ""
-    )
     if best is not None and _recommended(best) and pruned:
-        # never a trial: marked at its confirmed means
-        alt = {k: (comparison.get(k) or {}).get("alt") for k in (x, y)}
+        alt = own or {k: _comparison_alt(best, k) for k in (x, y)}
         rec = alt if all(v is not None for v in alt.values()) else None
     elif best is not None and _recommended(best) and "trial" in trials.columns:
         hit = trials.index[trials["trial"] == best.get("trial")]
@@ -1079,15 +1099,13 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         y_unit=kpi_unit(y),
         title="Trade-off between the first two objectives (every trial of the search)",
     )
-    caption = (
-        f"The recommended redesign is trial {_esc(best.get('trial'))}'s without the changes "
-        "dropped after the ablation (see the recommendations); it was not itself a trial of the "
-        "search, so it is marked at the means its confirmation measured"
-        + ("" if rec is not None else " (not available here)")
-        + ". "
-        if pruned and best is not None
-        else ""
-    ) + base_note
+    caption = _pareto_note(
+        rf,
+        best if pruned else None,
+        on_search=on_search,
+        marked=rec is not None,
+        stopped_early=_stopped_early(trials),
+    )
     if not infeasible.empty:
         limits = "; ".join(_constraint_text(c) for c in rf.confirmation.get("constraints") or [])
         caption += (
@@ -1107,6 +1125,89 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
                 "drawn as triangles on the border, pointing their way."
             )
     return fig, caption.strip()
+
+
+def _comparison_alt(candidate: Mapping[str, Any], kpi: str) -> Any:
+    """A candidate's confirmed mean of ``kpi`` (``confirmation.json``), or None."""
+    return ((candidate.get("comparison") or {}).get(kpi) or {}).get("alt")
+
+
+def _stopped_early(trials: pd.DataFrame) -> bool:
+    """Whether any of ``trials`` (``trials.csv``) was stopped before all its replications."""
+    if "stopped_early" not in trials.columns:
+        return False
+    return bool(trials["stopped_early"].map(lambda v: str(v).strip().lower() == "true").any())
+
+
+def _pruned_search_point(
+    best: Mapping[str, Any], objectives: Sequence[Mapping[str, Any]], kpis: Sequence[str]
+) -> dict[str, float] | None:
+    """A pruned redesign's ``kpis`` on the search's replications: its ``search_values`` (one per
+    objective), its own since runs whose ``original`` keeps the found redesign's; None for
+    older runs, whose ``search_values`` are still the found redesign's."""
+    if "search_values" not in (best.get("original") or {}):
+        return None
+    values = dict(
+        zip((o.get("kpi") for o in objectives), best.get("search_values") or [], strict=False)
+    )
+    point = {k: values.get(k) for k in kpis}
+    return point if all(finite_number(v) for v in point.values()) else None
+
+
+def _pareto_note(
+    rf: RunFiles,
+    pruned: Mapping[str, Any] | None,
+    *,
+    on_search: bool,
+    marked: bool,
+    stopped_early: bool = False,
+) -> str:
+    """The Pareto caption's account of what the points are: which replications they were
+    measured on, and where the confirmation's figures are (``pruned``: the rank-1 candidate,
+    when pruning made it smaller than its trial; ``stopped_early``: some trials drawn ran
+    fewer replications)."""
+    conf = rf.confirmation or {}
+    note = ""
+    if pruned is not None:
+        where = (
+            "its means on the search's replications (<code>pareto.csv</code>'s (search) columns)"
+            if on_search
+            else "the means its confirmation measured"
+        )
+        note = (
+            f"The recommended redesign is trial {_esc(pruned.get('trial'))}'s without the changes "
+            "dropped after the ablation (see the recommendations); it was not itself a trial of "
+            f"the search, so it is marked at {where}"
+            + ("" if marked else " (not available here)")
+            + ". "
+        )
+    search = (conf.get("baseline_search") or {}).get("replications")
+    fresh = (conf.get("baseline_confirmation") or {}).get("replications")
+    if not on_search:  # an older run: a pruned redesign's confirmed means, their baseline
+        if not fresh:
+            return note
+        return note + (
+            f"The baseline star is today's process as the confirmation measured it "
+            f"(replications #{fresh[0]}-#{fresh[1]}), the replications the recommended "
+            "redesign's confirmed means share; the trials' points are the search's values. "
+        )
+    if not search:
+        return note
+    drawn = "today's process (the star)" + (" and the recommended redesign" if marked else "")
+    early = "; a trial the search stopped early, on the first of them" if stopped_early else ""
+    confirmed = (
+        f", on fresh replications (#{fresh[0]}-#{fresh[1]}), with today's process re-simulated "
+        "beside them"
+        if fresh
+        else ""
+    )
+    return note + (
+        f"Every point is measured on the search's replications (#{search[0]}-#{search[1]}"
+        f"{early}): the trials, {drawn}. The recommendation rests on the confirmation's "
+        f"figures instead{confirmed}: see the summary's table, the recommendations and "
+        "<code>pareto.csv</code>'s (confirmed) columns; they differ from these by the noise of "
+        "the replications. "
+    )
 
 
 def _far_text(points: pd.DataFrame, x: str, y: str, lims: Sequence[tuple[float, float]]) -> str:
@@ -1296,13 +1397,14 @@ def _calibration_section(rf: RunFiles) -> Section:
         calendars = _calendars_figure(rf.instances, rf.model)
         if calendars:
             parts.append(calendars)
-    if not parts:
+    empty = not parts
+    if empty:
         parts.append(
             '<p class="missing">No calibration results (<code>backtest.json</code>, '
             "<code>fits.csv</code>) in this run: the model was not calibrated from a log here, "
             "so there is no back-test to show.</p>"
         )
-    return Section("calibration", "Calibration quality", "\n".join(parts))
+    return Section("calibration", "Calibration quality", "\n".join(parts), empty=empty)
 
 
 def _calendars_figure(instances: pd.DataFrame, model: ProcessModel) -> str | None:
@@ -1697,7 +1799,8 @@ def build_report(
 
     Returns the path written. The page has the sections summary, process map, bottlenecks,
     recommended changes, calibration quality and reproducibility; a section whose files are
-    missing says which files it needs. With ``save_figures`` the images are also written as
+    missing says which files it needs, or is left out when the run's command does not write
+    them (``COMMAND_RESULTS``). With ``save_figures`` the images are also written as
     PNG files under ``run_dir/report/`` (for slides and documents).
     """
     run_dir = Path(run_dir)
@@ -1713,9 +1816,10 @@ def build_report(
             _save_embedded(target.read_text(encoding="utf-8"), run_dir / FIGURES_DIR)
         return target
     rf = read_run(run_dir)
+    command = (rf.run or {}).get("command", "run")
     with missing_glyphs() as missing:
         sections = [
-            _summary(rf),
+            _summary(rf, COMMAND_RESULTS.get(command)),
             _map_section(rf),
             _bottleneck_section(rf),
             _recommendation_section(rf),
@@ -1727,14 +1831,8 @@ def build_report(
         if rf.model is not None
         else (rf.kpis or {}).get("model") or (rf.run or {}).get("model") or run_dir.name
     )
-    command = (rf.run or {}).get("command", "run")
-    if command == "calibrate":  # no KPIs or redesigns of its own: no sections that say so
-        sections = [
-            sec
-            for sec in sections
-            if sec.id not in ("summary", "bottlenecks", "recommendations")
-            or (sec.id != "recommendations" and rf.kpis is not None)
-        ]
+    # a section about results the command does not write is left out when they are missing
+    sections = [sec for sec in sections if _applies(sec, command)]
     heading = title or f"{pretty(str(name))}: {command} report"
     page = html_page(
         heading,

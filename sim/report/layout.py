@@ -502,7 +502,7 @@ def _node_geometry(
         h = max(STEP_MIN_H, 0.26 + LINE_H * len(label) + NOTE_LINE_H * len(note))
         return STEP_W, h, STEP_W / 2, h / 2, h / 2, label, note
     if kind in ("decision", "parallel", "join"):
-        label = wrap(gateway_label(model, name), GATEWAY_WRAP, 2) if kind == "decision" else ()
+        label = wrap(gateway_label(model, name), GATEWAY_WRAP) if kind == "decision" else ()
         label = tuple(x for x in label if x)
         note = tuple(ln for n in extra for ln in wrap(n, 22, 2))
         text_w = max([len(s) for s in (*label, *note)] or [0]) * CHAR_W * 0.9
@@ -511,7 +511,8 @@ def _node_geometry(
         return DIAMOND, DIAMOND, half_w, DIAMOND / 2, below, label, note
     # start / end events
     text = "Start" if kind == "start" else pretty(model.ends[name].outcome or name)
-    label = wrap(text, EVENT_WRAP, 2)
+    # three lines: a log's end activity (W_Nabellen incomplete dossiers) was cut after two
+    label = wrap(text, EVENT_WRAP, MAX_LINES)
     note = tuple(ln for n in extra for ln in wrap(n, 20, 2))
     h = max(EVENT_H, 0.2 + LINE_H * len(label))
     below = h / 2 + NOTE_LINE_H * len(note)

@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 
 TITLE_H = 0.55
 FOOTER_H = 0.95
+EVENT_ROUNDING = (
+    0.25  # inches: the corner radius of a start or end box of 3 lines (2 or fewer: a pill)
+)
 DEFAULT_KPI_LABEL = "waiting share of cycle time"
 #: steps on a map: BPIC's 113 made a map 9,000 px wide with unreadable boxes and a tangle of
 #: long arrows; 30 keeps its main flow legible, and every bundled model (procure-to-pay: 24) whole
@@ -552,7 +555,8 @@ def _draw_node(ax: Axes, box: Box, model: ProcessModel, st: NodeStyle) -> None:
             (x - w / 2, y - h / 2),
             w,
             h,
-            boxstyle=f"round,pad=0,rounding_size={h / 2:.3f}",
+            # a pill up to two lines; a taller box (three lines) keeps room for its text
+            boxstyle=f"round,pad=0,rounding_size={min(h / 2, EVENT_ROUNDING):.3f}",
             fc=fill,
             ec=edge,
             lw=lw,

@@ -41,8 +41,10 @@ def test_simulate_run_report(tmp_path, crm):
     out = build_report(run, save_figures=True)
     assert out == run / "report.html"
     page = out.read_text(encoding="utf-8")
+    # QA docs #3: no sections that only say a simulation has no redesigns or calibration
     for sid in SECTIONS:
-        assert f'<section id="{sid}">' in page
+        shown = sid not in ("recommendations", "calibration")
+        assert (f'<section id="{sid}">' in page) is shown, sid
     images = _images(page)
     # the map (one copy, a switch shows it at full size), step times, utilisation, working
     # calendars, funnel, cycle time, arrivals
@@ -51,10 +53,9 @@ def test_simulate_run_report(tmp_path, crm):
     assert all(img.startswith(PNG) for img in images)
     summary = _section(page, "summary")
     assert "Mean cycle time" in summary and "95 % CI" in summary
-    assert "confirmation.json" in summary  # says there is no comparison
+    assert "confirmation.json" not in summary  # nor that it has no optimisation results
     assert "The bottleneck is" in _section(page, "bottlenecks")
-    assert "missing" in _section(page, "recommendations")
-    assert "backtest.json" in _section(page, "calibration")
+    assert "python -m sim optimize" not in page and "backtest.json" not in page
     repro = _section(page, "reproducibility")
     assert "python -m sim simulate seed=0" in repro and "abc123" in repro
     assert "flowchart LR" in _section(page, "map")  # the Mermaid text to copy
@@ -81,7 +82,10 @@ def test_optimize_run_report(tmp_path, crm):
     assert "Remove &#x27;contract_review&#x27;" in rec or "Remove 'contract_review'" in rec
     assert "&lt;script&gt;" in rec and "<script>" not in rec  # markdown is escaped
     assert len(_images(rec)) == 2  # the diff map and the Pareto front
-    assert "missing" in _section(page, "bottlenecks")  # no kpis.json in an optimize run
+    # QA docs #3: no sections or notes that only say an optimize run has no kpis.json or
+    # calibration results
+    assert '<section id="bottlenecks">' not in page and '<section id="calibration">' not in page
+    assert "kpis.json" not in summary and 'class="missing"' not in page
     assert "config.yaml (process)" in _section(page, "map")
 
 
@@ -612,8 +616,9 @@ def test_the_pareto_baseline_is_the_one_the_recommended_point_is_measured_agains
 
     fig, caption = _pareto_figure(read_run(run), plot_pareto)
     assert star(fig) == {(190.0, 1200.0)}  # beside trial 1's search values
-    assert "as the search measured it (replications #0-#4)" in caption
-    best |= {"original": {"choice": {}}}  # pruned: marked at its confirmed means
+    assert "Every point is measured on the search's replications (#0-#4)" in caption
+    # pruned, in a run from before its own search means were written: its confirmed means
+    best |= {"original": {"choice": {}}}
     (run / "confirmation.json").write_text(json.dumps(conf))
     fig, caption = _pareto_figure(read_run(run), plot_pareto)
     assert star(fig) == {(197.0, 1250.0)}
