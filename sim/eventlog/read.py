@@ -3,8 +3,9 @@
 Pipeline (each step counts what it removes; see ``CleaningReport``):
 
 1. read the file (CSV and parquet with pandas/pyarrow, XES with a streaming defusedxml parser;
-   a CSV line over 1 MiB or record over 4 MiB, a quote left open over whole rows, and fields
-   beyond the header's that hold data are refused, see ``sim.eventlog.csv_text``);
+   a CSV line over 1 MiB or record over 4 MiB, a quote left open over whole rows, fields
+   beyond the header's that hold data (see ``sim.eventlog.csv_text``) and more than
+   ``MAX_COLUMNS`` columns are refused);
 2. find the key columns (given keys, else the common conventions) and rename them to the
    standard names of ``sim.model.columns``; other columns are kept as pandas reads them (or, with
    ``keep_attributes=False``, only as a hash for step 5);
@@ -323,6 +324,36 @@ def _header_fields(path: Path, sep: str, encoding: str) -> list[str]:
 #: Rows a CSV is parsed in at a time: the parser's working memory stays that of one chunk, and
 #: ``max_rows`` refuses a longer file as soon as it is passed, not after the whole file is read.
 CSV_CHUNK_ROWS = 500_000
+#: Fields (rows x columns) a CSV chunk may hold: a wide file is parsed in fewer rows at a time
+#: (``_chunk_rows``), so the chunk's memory does not grow with the width. 500,000 rows of 10
+#: columns, the public logs' widths (6 to 16 columns) read in chunks of 300,000 rows or more.
+CSV_CHUNK_CELLS = 5_000_000
+#: Most columns a CSV or parquet log may have: an event log has tens (case id, activity, times,
+#: resource and case and event attributes: the logs of ../shared/data have 6 to 16), and every
+#: column costs time and memory on every row (a 577 KB gzip of 100,000 empty columns over 3,000
+#: rows took 9.4 GB to calibrate). An XES log's keys are bounded by ``xes.MAX_KEYS``.
+MAX_COLUMNS = 1_000
+
+
+def _refuse_many_columns(n_columns: int, path: Path, where: str) -> None:
+    """Raise when a log has more than ``MAX_COLUMNS`` columns (``where``: "the header line
+    names", "the file has")."""
+    if n_columns > MAX_COLUMNS:
+        raise EventLogError(
+            f"{path}: {where} {n_columns:,} columns, more than {MAX_COLUMNS:,}; refused: an "
+            "event log has tens (case id, activity, times, resource and attributes); keep the "
+            "columns the log needs in the file (a malformed or hostile file?)"
+        )
+
+
+def _chunk_rows(n_columns: int, max_rows: int | None) -> int:
+    """Rows of a CSV chunk: ``CSV_CHUNK_ROWS``, fewer where the rows are wide (at most
+    ``CSV_CHUNK_CELLS`` fields a chunk), and ``max_rows + 1`` where that is fewer still (a
+    limit below one chunk is checked after max_rows + 1 rows, not a whole chunk)."""
+    rows = max(1, min(CSV_CHUNK_ROWS, CSV_CHUNK_CELLS // max(n_columns, 1)))
+    return min(rows, max_rows + 1) if max_rows else rows
+
+
 #: With ``keep_attributes=False``: one hash of a row's other columns (numbers as numbers, the
 #: rest as text), so that rows differing only there are still told apart by the duplicate check;
 #: dropped after it.
@@ -547,17 +578,20 @@ def _read_csv(
     keep_attributes: bool,
     encoding: str | None = None,
 ) -> tuple[pd.DataFrame, CsvLines]:
-    """The CSV as a table (chunk by chunk, see ``CSV_CHUNK_ROWS``) and its line numbering;
+    """The CSV as a table (chunk by chunk, see ``_chunk_rows``) and its line numbering;
     ``encoding`` None: UTF-8 (with or without a byte-order mark)."""
     enc = encoding or "utf-8-sig"
     try:
         sep, sep_line = _separator(path, enc)
         skip = 1 if sep_line else None  # Excel's 'sep=;' line
         lines = CsvLines(path, sep, enc)
+        # counted before pandas reads the header: 100,000 names took it 9 s and 500 MB
+        fields = _header_fields(path, sep, enc)
+        _refuse_many_columns(len(fields), path, "the header line names")
         with open_guarded(path, sep=sep, encoding=enc) as fh:
             header = pd.read_csv(fh, nrows=0, encoding=enc, sep=sep, index_col=False, skiprows=skip)
         # pandas renames a repeated name ('activity', 'activity.1'): refuse it as for parquet
-        _refuse_duplicate_names([n for n in _header_fields(path, sep, enc) if n], str(path))
+        _refuse_duplicate_names([n for n in fields if n], str(path))
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         keep = _key_columns(header.columns, mapping)
         # Attributes to be hashed are read as text: the same value hashes alike in every chunk.
@@ -579,8 +613,7 @@ def _read_csv(
             pd.read_csv(
                 fh,
                 dtype=as_text,
-                # a limit below one chunk is checked after max_rows + 1 rows, not 500,000
-                chunksize=min(CSV_CHUNK_ROWS, max_rows + 1) if max_rows else CSV_CHUNK_ROWS,
+                chunksize=_chunk_rows(len(header.columns) + len(surplus), max_rows),
                 low_memory=False,
                 encoding=enc,
                 sep=sep,
@@ -637,6 +670,7 @@ def _read_parquet(path: Path, max_rows: int | None) -> pd.DataFrame:
     try:
         meta = pq.ParquetFile(path)
         _refuse_duplicate_names([str(n) for n in meta.schema_arrow.names], str(path))
+        _refuse_many_columns(len(meta.schema_arrow.names), path, "the file has")
         if max_rows is not None and meta.metadata.num_rows > max_rows:
             raise _too_many(path, max_rows)
         return pd.read_parquet(path)
@@ -673,7 +707,8 @@ def read_event_log(
     ``'epoch_ms'`` for Unix times (seconds / milliseconds since 1970-01-01 UTC), or ``'excel'``
     for Excel serial day numbers (days since 1899-12-30). ``max_rows`` bounds the rows
     (XES: events) read; a longer file is refused with ``TooManyRows`` while it is read (CSV is
-    parsed ``CSV_CHUNK_ROWS`` rows at a time). ``end_activities`` overrides the inferred set of
+    parsed ``CSV_CHUNK_ROWS`` rows at a time, fewer where rows are wide; a CSV or parquet file
+    of more than ``MAX_COLUMNS`` columns is refused). ``end_activities`` overrides the inferred set of
     activities that end a case (used to flag open cases, with the final ``open_tail_fraction`` of
     the extract's time span). ``keep_attributes=False`` keeps only the standard columns (the
     memory of a wide log's other columns is not held); rows that differ only in another column

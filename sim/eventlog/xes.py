@@ -2,8 +2,9 @@
 
 Input files are untrusted: the parser is defusedxml's (no DTDs, no entity expansion, no external
 references), elements are cleared as soon as they are read so memory stays bounded by one trace
-(nesting deeper than ``MAX_DEPTH``, runs of text longer than ``MAX_TEXT_RUN`` and more than
-``MAX_KEYS`` distinct attribute keys are refused), and ``max_rows`` bounds the number of events.
+(nesting deeper than ``MAX_DEPTH``, runs of text longer than ``MAX_TEXT_RUN``, more than
+``MAX_KEYS`` distinct attribute keys and more than ``MAX_HELD`` elements in one trace or event are
+refused), and ``max_rows`` bounds the number of events.
 The result is a flat table, one row per XES ``<event>``: event attributes under their XES
 keys (``concept:name``, ``time:timestamp``, ``lifecycle:transition``, ``org:resource``, ...) and
 trace attributes prefixed with ``case:`` (``case:concept:name`` is the case id), the convention
@@ -98,6 +99,33 @@ tens; each key is a column of the table, and a 490 KB gzip declaring 200,000 key
 took 1.5 GB."""
 
 
+MAX_HELD = 100_000
+"""Most XML elements an XES file may have held at once below ``<log>``: the open trace's own
+attributes and the open event with all it contains (a finished event is cleared, so its
+elements no longer count). An event has tens of attributes and a trace a few, lists and
+containers included; 100,000 (about 35 MB of parsed elements) is far beyond any real log, while
+nothing bounded the repeats of one key before: a 1.3 MB gzip of one event with 20 million
+``<string>`` children took 6.9 GB."""
+
+
+def _too_many_held(path: Path, open_tags: list[str], n_traces: int, n_events: int) -> EventLogError:
+    """The refusal of an element beyond ``MAX_HELD``, naming where it lies (``open_tags``: the
+    local names of the elements open around it, outermost first)."""
+    if "event" in open_tags:
+        where = f"event {n_events + 1:,}" + (
+            f" (in trace {n_traces + 1:,})" if "trace" in open_tags else ""
+        )
+    elif "trace" in open_tags:
+        where = f"trace {n_traces + 1:,} (outside its events)"
+    else:
+        where = f"the <{open_tags[1] if len(open_tags) > 1 else open_tags[0]}> element of the log"
+    return EventLogError(
+        f"{path}: {where} holds more than {MAX_HELD:,} XML elements (attributes and the values "
+        "nested in them); refused: an XES event or trace has tens of attributes (a malformed or "
+        "hostile file?)"
+    )
+
+
 def _refuse_many_keys(types: dict[str, str], path: Path) -> None:
     if len(types) > MAX_KEYS:
         raise EventLogError(
@@ -182,21 +210,29 @@ def read_xes_table(
         with opener(path, "rb") as raw:
             fh = _RunGuard(raw, path)
             # An element is handled when it ends, then cleared; "start" events only count the
-            # nesting depth (refused beyond MAX_DEPTH: every open element is held).
-            depth = 0
+            # nesting depth (refused beyond MAX_DEPTH: every open element is held) and the
+            # elements held (refused beyond MAX_HELD). ``opened`` holds each open element and
+            # the count held before it started, which is the count again once it is cleared.
             root = None
+            held = 0
+            opened: list[tuple[Any, int]] = []
             for kind, elem in iterparse(fh, events=("start", "end"), forbid_dtd=True):
                 if kind == "start":
-                    depth += 1
-                    if depth > MAX_DEPTH:
+                    if len(opened) >= MAX_DEPTH:
                         raise EventLogError(
                             f"{path}: XML nested more than {MAX_DEPTH} elements deep; refused: "
                             "an XES log nests a few levels (log, trace, event, attributes)"
                         )
+                    if held > MAX_HELD:
+                        open_tags = [tags[e.tag] for e, _ in opened]
+                        raise _too_many_held(path, open_tags, len(trace_rows), n_events)
+                    opened.append((elem, held))
+                    held += 1
                     if root is None:
                         root = elem
                     continue
-                depth -= 1
+                held_before = opened.pop()[1]
+                depth = len(opened)
                 tag = tags[elem.tag]
                 last_tag = tag
                 if tag == "event":
@@ -228,6 +264,11 @@ def read_xes_table(
                     # a child of <log> is done once it ends (a trace was read above; extensions,
                     # globals and classifiers are not used): <log> need not hold one per trace
                     root.clear()
+                    held = held_before
+                elif tag in ("event", "trace"):
+                    # cleared above (an event's empty shell stays in its trace: events are
+                    # bounded by max_rows)
+                    held = held_before
     except ParseError as err:
         line, col = getattr(err, "position", (None, None))
         raise EventLogError(
