@@ -45,6 +45,7 @@ from sim.calibrate.fitting import (
     fit_truncated,
     samples_that_differ,
 )
+from sim.calibrate.hidden_delays import impute_hidden_delays
 from sim.calibrate.prepare import (
     OPEN_CASES_NOTE,
     Prepared,
@@ -559,6 +560,7 @@ def calibrate_model(
     deadline_timers: bool = True,
     delay_by_predecessor: bool = True,
     role_alternatives: bool = True,
+    hidden_delays: bool = True,
     min_delay_share: float = 0.05,
     low_utilisation: float = 0.1,
     criterion: str = "aic",
@@ -618,6 +620,11 @@ def calibrate_model(
       the case's age rather than the moment its step was reached (a ticket closed a month after
       it was opened, whatever happened in between) becomes a deadline, ``measured_from:
       arrival`` (evidence: ``sim.calibrate.delays.deadline_evidence``).
+    * ``hidden_delays`` (default true): a delay that ran on while the step's pool was busy or
+      closed right up to its start is known only to lie between the part before that stretch
+      and the whole wait; such delays are drawn within their range from a fit of the
+      activity's exact delays and ranges together (``sim.calibrate.hidden_delays``), not taken
+      at their lower bound (false: as before 2026-12-05). Not with estimated start times.
     * ``delay_by_predecessor`` (default true): a step's delay may depend on where the case came
       from (BPIC 2012: an application waits about 58 h for its first validation and 8 h for a
       re-validation once the missing documents are in). Where a k-sample Anderson-Darling test
@@ -897,6 +904,34 @@ def calibrate_model(
                     f"kept them busy (Poisson tail >= {MISSING_WORK_ALPHA:g}); share of instances "
                     "with an extraneous delay, as the extract shows -> with its missing work: "
                     + "; ".join(moved)
+                )
+        # (estimated start times end each wait when the resource fell free by construction:
+        # there the waits' ends say nothing about the delays, and no delay is drawn)
+        starts_known = not (isinstance(log, EventLog) and log.start_times_estimated)
+        if hidden_delays and starts_known and delay_method == "pool" and delay_time == "clock":
+            # the delays that ran on under a busy or closed pool: drawn within their bounds
+            starts = ev["start"].to_numpy(dtype=float)
+            delay, hidden = impute_hidden_delays(
+                delay,
+                np.maximum(starts - enabled, 0.0),
+                ev["activity"].to_numpy(),
+                seed=seed,
+            )
+            ready = starts - delay
+            if hidden:
+                notes.append(
+                    "delays that ran on while the pool was busy or closed (the log gives only "
+                    "a range for them) are drawn within their range, from a fit of every "
+                    "activity's exact delays and ranges (calibration.hidden_delays); mean "
+                    "delay before -> after: "
+                    + "; ".join(
+                        f"'{a}' {f.mean_before:.3g} h -> {f.mean_after:.3g} h ({f.hidden} of "
+                        f"{f.hidden + f.exact} hidden)"
+                        for a, f in sorted(
+                            hidden.items(), key=lambda kv: kv[1].mean_before - kv[1].mean_after
+                        )[:5]
+                    )
+                    + (f"; {len(hidden) - 5} more" if len(hidden) > 5 else "")
                 )
     else:
         ready, delay = resource_delays(ev, enabled, act_role, roles)
@@ -1320,6 +1355,7 @@ def calibrate_model(
             "max_repeats": max_repeats,
             "deadline_timers": deadline_timers,
             "delay_by_predecessor": delay_by_predecessor,
+            "hidden_delays": hidden_delays,
             "rare_path_threshold": rare_path_threshold,
             "parallel_threshold": parallel_threshold,
             "role_similarity": role_similarity,
