@@ -85,10 +85,15 @@ def redact(text: str) -> str:
 def redact_secrets_of(url: str, text: str) -> str:
     """``redact(text)``, and every piece of ``url``'s password that ``text`` repeats masked too:
     a driver's error may quote part of it out of context (a password with an unencoded "@" read
-    as part of the host: "connection to host ssWord@127.0.0.1")."""
+    as part of the host: "connection to host ssWord@127.0.0.1"), and so does the config when a
+    password holds ``${...}``, which it reads as an interpolation ("Interpolation key 'Secret3'
+    not found"). A percent-encoded password is masked as written and as decoded."""
+    from urllib.parse import unquote
+
     secrets = [m["pw"] for m in _URL_PASSWORD.finditer(url)]
     secrets += [m["pw"] for m in _QUERY_PASSWORD.finditer(url)]
-    pieces = {p for pw in secrets for p in (pw, *re.split(r"[@:/]", pw)) if len(p) >= 3}
+    secrets += [unquote(pw) for pw in secrets]
+    pieces = {p for pw in secrets for p in (pw, *re.split(r"[@:/${}]", pw)) if len(p) >= 3}
     for piece in sorted(pieces, key=len, reverse=True):
         text = text.replace(piece, "***")
     return redact(text)

@@ -21,7 +21,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.cli.runlock import LOCK, holds_lock, process_alive, unlock_run_dir
-from sim.errors import ConfigError, SimError, redact
+from sim.errors import ConfigError, SimError, redact, redact_secrets_of
 from sim.model import ProcessModel, from_dict, load
 from sim.model.jsonio import write_json
 from sim.model.validate import notes
@@ -47,6 +47,60 @@ def redact_obj(obj: Any) -> Any:
     if isinstance(obj, list | tuple):
         return [redact_obj(v) for v in obj]
     return obj
+
+
+def config_error_text(exc: Exception, cfg: Any) -> str:
+    """What to print (after ``error: ``) and record for an error OmegaConf raised while a command
+    resolved ``cfg`` (a missing interpolation key, a value of the wrong type): ``config: `` and
+    its message, every piece of every password in the config's URLs masked. A password holding
+    ``${`` is read as an interpolation, and OmegaConf's "Interpolation key 'Secret3' not found"
+    showed part of it (QA 2026-12-05 hardening #3); for such a URL the message names its key and
+    says how to write the password instead."""
+    raw = _unresolved(cfg)
+    text = str(exc)
+    for url in (v for v in _strings(raw) if "://" in v):
+        text = redact_secrets_of(url, text)
+    key = getattr(exc, "full_key", None) or ""
+    value: Any = raw if key else None  # the value at the key, as written
+    for part in key.split(".") if key else ():
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, str) and "${" in _url_password(value):
+        said = text.strip().splitlines()[0]
+        return (
+            f"{key}: the password in the URL holds '${{', which the config reads as an "
+            f"interpolation ({said}); percent-encode it: '$' as %24, '{{' as %7B, '}}' as %7D"
+        )
+    return f"config: {redact(text)}"
+
+
+def _unresolved(cfg: Any) -> Any:
+    """``cfg`` as plain containers, interpolations left as written."""
+    if not isinstance(cfg, DictConfig | ListConfig):
+        return None
+    try:
+        return OmegaConf.to_container(cfg, resolve=False)
+    except Exception:  # noqa: BLE001 - only for masking: without it, redact() alone
+        return None
+
+
+def _strings(obj: Any) -> list[str]:
+    """Every string in a nested structure."""
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, dict):
+        return [s for v in obj.values() for s in _strings(v)]
+    if isinstance(obj, list | tuple):
+        return [s for v in obj for s in _strings(v)]
+    return []
+
+
+def _url_password(url: str) -> str:
+    """The ``user:password`` part of ``scheme://user:password@host/...`` ("" without one)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return ""
+    credentials = rest.rsplit("@", 1)[0]
+    return credentials.partition(":")[2]
 
 
 def _select(cfg: DictConfig, key: str) -> Any:

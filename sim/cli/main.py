@@ -501,7 +501,12 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     status 2, or the sweep goes on past this job), a bug raised (or printed in a sweep)."""
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.cli.common import fail_run_record, redact_hydra_files, release_run_dir
+    from sim.cli.common import (
+        config_error_text,
+        fail_run_record,
+        redact_hydra_files,
+        release_run_dir,
+    )
 
     unknown = sorted(set(cfg) - _known_keys(command))
     if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
@@ -530,9 +535,10 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         if not job:
             sys.exit(2)
     except OmegaConfBaseException as exc:  # a bad interpolation or value in the config
+        said = config_error_text(exc, cfg)  # every password of the config masked, pieces too
         _refused(hc, run_dir)
-        fail_run_record(run_dir, f"config: {exc}")
-        print(f"error: {job}config: {exc}", file=sys.stderr)
+        fail_run_record(run_dir, said)
+        print(f"error: {job}{said}", file=sys.stderr)
         if not job:
             sys.exit(2)
     except KeyboardInterrupt:

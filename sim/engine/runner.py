@@ -62,6 +62,7 @@ from sim.model.calendar import ROUNDING_HOURS, WeeklyRate, week_offset
 from sim.model.process import ABANDONED, ProcessModel, Step
 from sim.model.scenario import Scenario, ascii_key, name_of_ascii_key, typed_role_names
 from sim.model.trace import IN_PROGRESS, Trace
+from sim.model.validate import headcount_problem
 from sim.random import stream
 
 BLOCK = 256  # random draws per refill of a stream's buffer
@@ -236,6 +237,15 @@ class Replication:
         used_roles = {r for s in model.steps.values() for r in s.roles}
         for role_name, role in model.roles.items():
             n = scenario.staffing.get(role_name, role.headcount)
+            # before a name is made for each person: a billion of them would fill memory
+            wrong = headcount_problem(
+                f"scenario.staffing.{role_name}"
+                if role_name in scenario.staffing
+                else f"roles.{role_name}.headcount",
+                n,
+            )
+            if wrong:
+                raise ConfigError(wrong)
             if role_name in used_roles and n < 1:
                 raise ConfigError(
                     f"scenario.staffing.{role_name}: the role does steps, so it needs at least "

@@ -20,6 +20,8 @@ used when a step is simplified). Negative draws (possible with ``normal``) are s
 from __future__ import annotations
 
 import math
+import numbers
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -63,13 +65,25 @@ def _scipy_param_names(name: str) -> tuple[str, ...]:
 
 
 def _finite(where: str, key: str, value: Any) -> float:
+    # float() reads true as 1 and '1.6' as 1.6: 'mean: true' simulated a mean of 1 and a quoted
+    # number passed unnoticed; a parameter is a number as written, nothing else
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        quoted = isinstance(value, str) and _DECIMAL.match(value.strip()) is not None
+        raise ModelError(
+            f"{where}: parameter '{key}' must be a number, got {value!r}"
+            + (" (text, in quotes: write the number without them)" if quoted else "")
+        )
     try:
         x = float(value)
-    except (TypeError, ValueError):
-        raise ModelError(f"{where}: parameter '{key}' must be a number, got {value!r}") from None
+    except OverflowError:  # an integer beyond any float
+        x = math.inf
     if not math.isfinite(x):
         raise ModelError(f"{where}: parameter '{key}' must be finite, got {value!r}")
     return x
+
+
+#: Text that, written without quotes, is a number ('1.6', '-2', '1e-3').
+_DECIMAL = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$")
 
 
 @dataclass(frozen=True)

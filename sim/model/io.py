@@ -39,8 +39,14 @@ from sim.model.process import (
     Segment,
     Step,
 )
-from sim.model.safe_files import load_json, load_yaml, read_text
-from sim.model.validate import problems, validate
+from sim.model.safe_files import (
+    EXPONENT_FLOAT,
+    EXPONENT_FLOAT_FIRST,
+    load_json,
+    load_yaml,
+    read_text,
+)
+from sim.model.validate import MAX_HEADCOUNT, problems, validate
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 T = TypeVar("T")
@@ -209,6 +215,13 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
     found = _Problems(source)
     found.attempt(lambda: _keys(source, spec, TOP_KEYS), None)
     version = spec.get("schema_version", SCHEMA_VERSION)
+    quoted = isinstance(version, str) and version.strip() == str(SCHEMA_VERSION)
+    if quoted or isinstance(version, bool):  # true equals 1 in Python: no version either
+        raise ModelError(
+            f"{source}: schema_version must be the number {SCHEMA_VERSION}, not "
+            f"{'the text ' if isinstance(version, str) else ''}{version!r}; write "
+            f"schema_version: {SCHEMA_VERSION} (without quotes)"
+        )
     if version != SCHEMA_VERSION:
         raise ModelError(
             f"{source}: schema_version {version!r} is not supported; this version reads "
@@ -293,7 +306,7 @@ def _problems_beside(found: _Problems, spec: dict[str, Any], model: ProcessModel
     calendars = dict(model.calendars)
     calendars.update({n: ALWAYS for n in found.failed.get("calendars", [])})
     roles = dict(model.roles)
-    roles.update({n: Role(n, headcount=10**9) for n in found.failed.get("roles", [])})
+    roles.update({n: Role(n, headcount=MAX_HEADCOUNT) for n in found.failed.get("roles", [])})
     unread = {
         n for s in ("steps", "decisions", "parallel", "ends") for n in found.failed.get(s, [])
     }
@@ -635,7 +648,8 @@ def load(path: str | Path) -> ProcessModel:
 
 
 class _Dumper(yaml.SafeDumper):
-    """``SafeDumper`` that double-quotes text containing NEL (U+0085).
+    """``SafeDumper`` that double-quotes text containing NEL (U+0085) and quotes text that
+    ``load_yaml`` would read as a number (``1e3``).
 
     PyYAML writes such text single-quoted with a bare NEL line break, which a reader folds into a
     space, so the text would not survive a save/load round trip.
@@ -648,6 +662,8 @@ def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 
 
 _Dumper.add_representer(str, _represent_str)
+# text spelled like '1e3', which load_yaml reads as a number, is written in quotes
+_Dumper.add_implicit_resolver("tag:yaml.org,2002:float", EXPONENT_FLOAT, EXPONENT_FLOAT_FIRST)
 
 
 def dumps(model: ProcessModel) -> str:

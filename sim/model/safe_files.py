@@ -2,8 +2,8 @@
 
 ``yaml.safe_load`` builds no arbitrary objects but still accepts what silently changes a model:
 a key given twice (the last one wins), ``yes``/``no``/``on``/``off`` read as booleans (YAML 1.1),
-and aliases that expand a few lines into billions of values once something walks the data (the
-"billion laughs"). ``load_yaml`` refuses all three; ``read_text`` refuses text that is not UTF-8.
+and aliases or merge keys (``<<``) that expand a few lines into billions of values (the "billion
+laughs"). ``load_yaml`` refuses them all; ``read_text`` refuses text that is not UTF-8.
 """
 
 from __future__ import annotations
@@ -38,14 +38,33 @@ def read_text(path: Path, what: str = "file") -> str:
         ) from None
 
 
+class _NotSupported(yaml.YAMLError):
+    """Valid YAML that model files do not accept; ``load_yaml`` names the file and line."""
+
+    def __init__(self, problem: str, line: int) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = line
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """``SafeLoader`` that refuses duplicate keys and reads only ``true``/``false`` as booleans."""
+    """``SafeLoader`` that refuses duplicate keys and merge keys (``<<``), reads only
+    ``true``/``false`` as booleans and ``1e-3`` as a number (YAML 1.2)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
+            if key_node.tag == MERGE_TAG:
+                # PyYAML copies every merged mapping's entries without removing repeats, so ten
+                # levels of '<<: [*a, *a, ...]' make billions of them before anything is counted
+                raise _NotSupported(
+                    "merge keys ('<<') are not supported; write the keys out in full", line
+                )
+            key = self.construct_object(key_node, deep=True)
             try:
                 first = seen.get(key)
             except TypeError:  # an unhashable key; SafeLoader reports it
@@ -70,6 +89,12 @@ _StrictLoader.yaml_implicit_resolvers = {
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+#: YAML 1.2's floats that YAML 1.1 reads as text: '1e-3', '2E6' (it wants a dot and a signed
+#: exponent). Read as numbers, since a duration's parameter no longer takes text for a number; a
+#: writer adds the resolver too (``sim.model.io``), so that it quotes text spelled so.
+EXPONENT_FLOAT = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+EXPONENT_FLOAT_FIRST = list("-+.0123456789")
+_StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", EXPONENT_FLOAT, EXPONENT_FLOAT_FIRST)
 
 
 def check_size(data: Any, source: str) -> None:
@@ -99,6 +124,8 @@ def load_yaml(text: str, source: str) -> Any:
     ``source`` and the line for anything refused."""
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except _NotSupported as exc:
+        raise ModelError(f"{source}: line {exc.line}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         where = str(exc).replace('in "<unicode string>", ', "")
         raise ModelError(f"{source}: not valid YAML: {where}") from None

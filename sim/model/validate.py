@@ -19,6 +19,25 @@ if TYPE_CHECKING:
 
 PROB_TOL = 1e-6
 MAX_LISTED = 25
+#: The most people one role may have. The engine gives every person a name and a place in its
+#: role's pool before the first case arrives, so a headcount of a billion (a typo, or a stand-in
+#: for "unlimited") fills gigabytes of memory and never starts; no team is this large, and a step
+#: with no waiting for staff is modelled without a role (automated).
+MAX_HEADCOUNT = 100_000
+
+
+def headcount_problem(where: str, headcount: int) -> str | None:
+    """What is wrong with a headcount of ``headcount`` people at key ``where``
+    (``roles.clerk.headcount``, ``scenario.staffing.clerk``), or ``None``."""
+    if headcount < 0:
+        return f"{where}: must be >= 0, got {headcount}"
+    if headcount > MAX_HEADCOUNT:
+        return (
+            f"{where}: at most {MAX_HEADCOUNT:,} people, got {headcount:,}; the engine keeps "
+            "every person in memory, so a role this large cannot be simulated (a step no one "
+            "has to wait for is modelled without a role)"
+        )
+    return None
 
 
 def _choices(names: object, *, near: str | None = None) -> str:
@@ -85,8 +104,9 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
                 "the roles of a step done by several people in simulated event logs; rename it "
                 f"(e.g. '{name.replace(ROLE_SEPARATOR, '+')}')"
             )
-        if role.headcount < 0:
-            out.append(f"roles.{name}.headcount: must be >= 0, got {role.headcount}")
+        wrong = headcount_problem(f"roles.{name}.headcount", role.headcount)
+        if wrong:
+            out.append(wrong)
         if role.calendar != "24/7" and role.calendar not in model.calendars:
             out.append(
                 f"roles.{name}.calendar: unknown calendar '{role.calendar}'; valid choices are "

@@ -24,10 +24,12 @@ import math
 import multiprocessing as mp
 import os
 import sys
+import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,14 @@ from optuna.trial import FrozenTrial, TrialState
 from tqdm.auto import tqdm
 
 from sim.engine import exit_with_parent
-from sim.errors import ConfigError, RedesignRefused, did_you_mean, redact, redact_secrets_of
+from sim.errors import (
+    ConfigError,
+    RedesignRefused,
+    SimError,
+    did_you_mean,
+    redact,
+    redact_secrets_of,
+)
 from sim.kpis import paired_comparison
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
@@ -366,6 +375,14 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
             f"optimizer.storage: {redact(url)!r} has more than one '@' before its host: a user "
             "name or password holding '@' must be percent-encoded: '%40' for each '@' in it"
         )
+    try:
+        url.format(SCHEMA_VERSION=0)  # what Optuna does to the URL: {SCHEMA_VERSION} is filled in
+    except (KeyError, IndexError, ValueError, AttributeError):  # its error quoted the password
+        raise ConfigError(
+            f"optimizer.storage: {redact(url)!r} holds '{{' or '}}', which Optuna reads as a "
+            "template field ({SCHEMA_VERSION}): in a user name or password, write '{' as %7B "
+            "and '}' as %7D (and '$' as %24)"
+        ) from None
     import inspect
 
     # Optuna >= 4.9 renamed the stale-trial hook; use whichever this version has.
@@ -892,6 +909,69 @@ def distinct_redesigns(study: optuna.Study, baseline_key: str) -> int:
     return len(keys | {baseline_key})
 
 
+def _lost_storage(exc: BaseException) -> BaseException | None:
+    """The database error behind ``exc`` when the study's storage failed under a running search
+    (the server stopped, the connection dropped, the SQLite file became unusable), else
+    ``None``. Optuna wraps it in ``StorageInternalError``, and when that happens while it records
+    a trial's end it raises an ``UnboundLocalError`` of its own with the storage's error as
+    context; the chain of causes and contexts is searched for either."""
+    from sqlalchemy.exc import DBAPIError
+
+    found: BaseException | None = None
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, DBAPIError):
+            return link  # the driver's own words: the most precise reason
+        if found is None and isinstance(link, optuna.exceptions.StorageInternalError):
+            found = link
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+    return found
+
+
+def _database_reason(error: BaseException) -> str:
+    """What the database said, in one line: a driver's message (pg8000 gives a mapping of fields,
+    whose ``M`` is the message), else the first line of the error."""
+    orig = getattr(error, "orig", None) or error
+    said = orig.args[0] if orig.args else orig
+    if isinstance(said, dict) and said.get("M"):
+        said = said["M"]
+    first = (str(said).strip().splitlines() or [""])[0]
+    return f"{type(orig).__name__}: {first}" if first else type(orig).__name__
+
+
+@contextmanager
+def reporting_lost_storage(url: str | None) -> Iterator[None]:
+    """Turn the study's storage failing under the search (``_lost_storage``) into one
+    ``ConfigError`` naming ``optimizer.storage``, with the database's reason and the password
+    masked, instead of the drivers', SQLAlchemy's and Optuna's tracebacks."""
+    previous_hook = threading.excepthook
+
+    def quiet_heartbeat(args: threading.ExceptHookArgs) -> None:
+        # A trial's heartbeat thread that finds the storage gone printed its traceback over the
+        # search's own report; the trial's next write (its end) meets the same error and says it.
+        if args.exc_value is None or _lost_storage(args.exc_value) is None:
+            previous_hook(args)
+
+    threading.excepthook = quiet_heartbeat
+    try:
+        yield
+    except SimError:
+        raise
+    except Exception as exc:
+        lost = _lost_storage(exc)
+        if lost is None:
+            raise
+        raise ConfigError(
+            "optimizer.storage: lost the connection to the study's database "
+            f"({redact_secrets_of(url or '', _database_reason(lost))}); rerun the same command "
+            "to resume"
+        ) from None
+    finally:
+        threading.excepthook = previous_hook
+
+
 def _run_trials(
     job: SearchJob, evaluator: Evaluator, study: optuna.Study, *, progress: bool
 ) -> None:
@@ -956,9 +1036,12 @@ def _run_trials(
 def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = _open(job, worker=worker, trials_before=trials_before, run=run)
-    with Evaluator(
-        model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=1
-    ) as ev:
+    with (
+        reporting_lost_storage(job.settings.storage),
+        Evaluator(
+            model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=1
+        ) as ev,
+    ):
         _run_trials(job, ev, study, progress=False)
         return ev.simulations
 
@@ -978,6 +1061,13 @@ def run_search(
             "optimizer.n_jobs: several workers need a storage URL (optimizer.storage)"
         )
     job.sampler.check(job.objectives, job.space)
+    with reporting_lost_storage(job.settings.storage):
+        return _run_search(job, evaluator, progress=progress)
+
+
+def _run_search(
+    job: SearchJob, evaluator: Evaluator, *, progress: bool
+) -> tuple[optuna.Study, int]:
     study = _open(job, fail_running=job.settings.owns_storage)
     trials_before = len(study.get_trials(deepcopy=False))
     run = register_run(study)
