@@ -146,8 +146,9 @@ class RoleLoad:
         return max(1, math.ceil(people / target - 1e-9))
 
 
-def _segment_routing(model: ProcessModel, segment: str) -> ProcessModel:
-    """``model`` with the decisions' branch probabilities of ``segment`` (``by_segment``)."""
+def segment_routing(model: ProcessModel, segment: str) -> ProcessModel:
+    """``model`` with the decisions' branch probabilities of ``segment`` (``by_segment``): the
+    routing one segment's cases follow."""
     decisions = {
         name: dataclasses.replace(
             d,
@@ -205,7 +206,7 @@ def offered_load(
     for seg in segments:
         if seg.share <= 0:
             continue
-        visits = expected_visits(_segment_routing(model, seg.name)) if base is None else base
+        visits = expected_visits(segment_routing(model, seg.name)) if base is None else base
         for name, step in model.steps.items():
             if not step.roles or visits[name] <= 0:
                 continue
@@ -592,6 +593,7 @@ __all__ = [
     "most_visited_part",
     "offered_load",
     "overloaded_roles",
+    "segment_routing",
     "steps_by_activity",
     "suggest_staffing",
 ]

@@ -281,3 +281,26 @@ def test_a_plain_model_exports_without_losses(tmp_path):
     m = load(tmp_path, xml, params({"a": fix(60)}))
     assert check_bpmn_export(m, tmp_path / "x.bpmn") == ()
     assert dataclasses.asdict(m.steps["wait"])["provenance"] == {"bpmn_id": "w"}
+
+
+def test_an_end_value_by_segment_is_its_mean_over_the_cases_that_end_there():
+    """QA 2026-12-05 bpmn #9: CRM's won deal is worth 60,000 from a key account (25 % of
+    leads, 52.5 % of them won) and 8,000 from a small business (42 % won); the export took the
+    mean over the shares, 21,000, and its revenue per case fell from 9,743 to 8,710."""
+    import yaml
+
+    from sim.model.interchange.exporter import _end_value
+    from sim.model.views import expected_visits, segment_routing
+
+    with open("configs/process/crm_sales.yaml", encoding="utf-8") as f:
+        m = from_dict(yaml.safe_load(f))
+    won = m.ends["won"]
+    reach = {
+        s.name: expected_visits(segment_routing(m, s.name))["won"] for s in m.arrivals.segments
+    }
+    share = {s.name: s.share for s in m.arrivals.segments}
+    assert reach["key_account"] == pytest.approx(0.525) and share["key_account"] == 0.25
+    cases = {k: share[k] * reach[k] for k in share}
+    expected = sum(cases[k] * won.value_for(k) for k in cases) / sum(cases.values())
+    assert _end_value(m, won) == pytest.approx(expected)
+    assert _end_value(m, won) == pytest.approx(23294.1, abs=0.1)  # 21,000 over the shares

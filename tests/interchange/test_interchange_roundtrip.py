@@ -193,11 +193,9 @@ def test_crm_export_lists_what_would_be_lost(tmp_path, crm_path):
     assert set(back.steps) == set(crm.steps) and set(back.ends) == set(crm.ends)
     assert back.steps["solution_proposal"].roles == ("account_exec",)
     assert back.decisions["needs_match"].by_segment == {}
-    # revenue: per-segment values become their mean over the segments' shares, not 0
-    won = crm.ends["won"]
-    shares = {sg.name: sg.share for sg in crm.arrivals.segments}
-    expected = sum(shares[k] * won.value_for(k) for k in shares) / sum(shares.values())
-    assert back.ends["won"].value == pytest.approx(expected) and expected > 0
+    # revenue: per-segment values become their mean over the cases that end there, not 0
+    # (test_interchange_qa_bpmn.py has the numbers)
+    assert back.ends["won"].value == pytest.approx(23294.1, abs=0.1)
     # the weekly volume of arrivals is kept
     assert back.arrivals.interarrival.mean() * back.time_factor == pytest.approx(
         crm.arrivals.interarrival.mean() * crm.time_factor, rel=1e-9

@@ -44,6 +44,7 @@ from sim.model.distributions import Distribution
 from sim.model.interchange import prosimos as P
 from sim.model.interchange.bpmn_read import BPMN_NS, SIM_NS
 from sim.model.process import DEFAULT_SEGMENT, ProcessModel
+from sim.model.views import expected_visits, segment_routing
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
@@ -61,13 +62,25 @@ PROSIMOS_SUM_TOL = 1e-8  # numpy's tolerance for probabilities that must sum to 
 
 
 def _end_value(m: ProcessModel, e: Any) -> float:
-    """An end's value for a format with one kind of case: per-segment values averaged over the
-    segments' shares (the revenue per case stays what it was), else its one value."""
+    """An end's value for a format with one kind of case: its mean over the cases that reach
+    it, each segment weighted by its share and by how often its cases end there (with routing
+    by segment, key accounts win more often: a mean over the shares alone undervalued a won
+    CRM deal, QA 2026-12-05 bpmn #9), else its one value. The export's routing is averaged over
+    the segments too, so the revenue per case can still differ (the losses say both)."""
     if not e.value_by_segment:
         return float(e.value)
-    segs = m.arrivals.segments
-    total = sum(s.share for s in segs) or 1.0
-    return sum(s.share * e.value_for(s.name) for s in segs) / total
+    weights = []
+    for s in m.arrivals.segments:
+        try:
+            reach = expected_visits(segment_routing(m, s.name)).get(e.name, 0.0)
+        except ValueError:  # routing that loops for ever: no share to weigh by
+            reach = 1.0
+        weights.append((s.share * reach, e.value_for(s.name)))
+    total = sum(w for w, _ in weights)
+    if total <= 0:  # no segment's cases end there: the mean over the segments' shares
+        weights = [(s.share, e.value_for(s.name)) for s in m.arrivals.segments]
+        total = sum(w for w, _ in weights) or 1.0
+    return sum(w * v for w, v in weights) / total
 
 
 @dataclass(frozen=True)
@@ -189,7 +202,7 @@ class _Plan:
             if e.value_by_segment:
                 self.lost.append(
                     f"ends.{e.name}.value: per-segment values {dict(e.value_by_segment)} become "
-                    f"their mean over the segments' shares, {_end_value(m, e):g}"
+                    f"their mean over the cases that end there, {_end_value(m, e):g}"
                 )
         subprocesses: dict[str, list[str]] = {}
         for node in (*m.steps.values(), *m.decisions.values()):
