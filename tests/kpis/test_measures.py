@@ -689,6 +689,26 @@ def test_bottleneck_is_where_cases_queue_for_staff_not_where_they_wait_for_the_c
     assert "bottleneck: b — cases queue for its staff 15.00 ± 0 %" in format_report(report)
 
 
+def test_no_bottleneck_still_says_where_cases_wait_for_the_staffs_hours():
+    """QA 2026-12-05 bpmn #10: 'bottleneck: none' hid 44 % of the cycle time spent waiting for
+    the office to open before one step."""
+    model = _two_steps()
+    table = pd.DataFrame(
+        {
+            "replication": [0, 1],
+            "waiting_share:a": [0.44, 0.44],  # overnight: the staff are off
+            "queue_share:a": [0.002, 0.002],
+            "waiting_share:b": [0.001, 0.001],
+            "queue_share:b": [0.001, 0.001],
+        }
+    )
+    text = format_report(kpi_report(table, model))
+    assert "bottleneck: none — cases queue for staff under 1 % of cycle time" in text
+    assert "with the hours the staff are off, cases wait longest before a, 44.00 ± 0 %" in text
+    calm = table.assign(**{"waiting_share:a": [0.005, 0.005]})
+    assert "hours the staff are off" not in format_report(kpi_report(calm, model))
+
+
 def test_timers_are_reported_apart_from_the_bottleneck_and_counted_by_activity():
     # every 24 h a case: a (1 h), 10 h in the timer before b, b (1 h); never a queue
     model = _two_steps(
