@@ -1070,6 +1070,14 @@ def _run_search(
 ) -> tuple[optuna.Study, int]:
     study = _open(job, fail_running=job.settings.owns_storage)
     trials_before = len(study.get_trials(deepcopy=False))
+    finished = len(finished_trials(study))
+    if finished and progress:  # the bar counts this run's trials only: say what is there
+        n = job.settings.n_trials
+        sys.stderr.write(
+            f"search: the study already has {finished} finished trial(s); "
+            f"{max(n - finished, 0)} more to reach optimizer.n_trials={n}\n"
+        )
+        sys.stderr.flush()
     run = register_run(study)
     if job.settings.n_jobs == 1:
         if trials_before or run:  # resumed, extended, or beside another run: a new stream

@@ -46,6 +46,21 @@ def test_resume_keeps_finished_trials_and_adds_only_the_missing(tmp_path, make_j
     assert sims == 0
 
 
+def test_a_resumed_search_says_how_many_trials_the_study_has(tmp_path, make_job, capsys):
+    """QA 2026-12-05 hardening: a resumed search's bar showed '1/32' and nothing else."""
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    with _evaluator(job := make_job(storage=url, n_trials=3)) as ev:
+        run_search(job, ev, progress=True)
+    assert "already has" not in capsys.readouterr().err
+    job2 = make_job(storage=url, n_trials=5)
+    with _evaluator(job2) as ev:
+        run_search(job2, ev, progress=True)
+    assert (
+        "search: the study already has 3 finished trial(s); 2 more to reach "
+        "optimizer.n_trials=5" in capsys.readouterr().err
+    )
+
+
 def test_interrupted_study_loses_no_finished_trial(tmp_path, make_job, monkeypatch):
     url = f"sqlite:///{tmp_path / 'study.db'}"
     job = make_job(storage=url, n_trials=6)
