@@ -503,12 +503,15 @@ def draw_diff_map(
         if lane is None:
             continue
         label = pretty(role)
+        # no-break spaces keep a change on one line ("Sales dev (2 →" over "1)", QA docs #8)
         if role in ch.staffing:
             a, b = ch.staffing[role]
-            label += f" ({a} → {b})"
+            label += f" ({a}\u00a0→\u00a0{b})"
         if role in ch.hours:
             h0, h1 = ch.hours[role]
-            label += f" ({h0:.4g} → {h1:.4g} h/wk)" if h0 != h1 else " (other hours)"
+            label += (
+                f" ({h0:.4g}\u00a0→\u00a0{h1:.4g}\u00a0h/wk)" if h0 != h1 else " (other\u00a0hours)"
+            )
         style.lane_labels[role] = "\n".join(textwrap.wrap(label, 16))
     for s in ch.removed:
         for r in layout.routes:

@@ -133,6 +133,18 @@ def test_model_changes_inferred_without_metadata(crm):
     assert _node_patch(fig, "needs_match").get_linestyle() == "--"
 
 
+def test_a_lane_whose_staffing_changed_keeps_the_change_on_one_line(crm):
+    """QA 2026-12-05 docs #8: 'Sales dev (2 →' over '1)'."""
+    from dataclasses import replace
+
+    roles = dict(crm.roles)
+    roles["sales_dev"] = replace(roles["sales_dev"], headcount=1)
+    fig = draw_diff_map(crm, replace(crm, roles=roles, metadata={}))
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    (lane,) = [t for t in texts if "→" in t and "Sales" in t]
+    assert any(line.endswith("(2\u00a0→\u00a01)") for line in lane.split("\n")), lane
+
+
 def _colorbar_ticks(fig) -> tuple[str, list[str]]:
     """The colour bar's caption and its tick labels as drawn."""
     fig.canvas.draw()
