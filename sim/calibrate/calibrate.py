@@ -45,7 +45,7 @@ from sim.calibrate.fitting import (
     fit_truncated,
     samples_that_differ,
 )
-from sim.calibrate.hidden_delays import impute_hidden_delays
+from sim.calibrate.hidden_delays import MIN_EXACT, impute_hidden_delays
 from sim.calibrate.prepare import (
     OPEN_CASES_NOTE,
     Prepared,
@@ -861,6 +861,7 @@ def calibrate_model(
     # ---- waiting, extraneous delays, processing
     t = time.perf_counter()
     enabled = routing.enabled
+    hidden_fits: dict[str, dict[str, Any]] = {}  # per activity: the fit its hidden delays drew on
     if delay_method in ("pool", "pool_anywhere"):
         # a right-truncated extract lacks the work of the cases it left out: a member who looks
         # idle may have been busy with one of them (``sim.calibrate.delays``, "Right truncation")
@@ -911,7 +912,7 @@ def calibrate_model(
         if hidden_delays and starts_known and delay_method == "pool" and delay_time == "clock":
             # the delays that ran on under a busy or closed pool: drawn within their bounds
             starts = ev["start"].to_numpy(dtype=float)
-            delay, hidden = impute_hidden_delays(
+            delay, hidden, kept = impute_hidden_delays(
                 delay,
                 np.maximum(starts - enabled, 0.0),
                 ev["activity"].to_numpy(),
@@ -932,7 +933,21 @@ def calibrate_model(
                         )[:5]
                     )
                     + (f"; {len(hidden) - 5} more" if len(hidden) > 5 else "")
+                    + " (model.yaml's metadata.hidden_delays has each fit)"
                 )
+            if kept:
+                notes.append(
+                    "delays that ran on while the pool was busy or closed are taken at their "
+                    f"shortest (under {MIN_EXACT} exact delays to fit them by, or no family "
+                    "fits): "
+                    + "; ".join(
+                        f"'{a}' ({h} hidden, {n} exact)" for a, (n, h) in sorted(kept.items())[:5]
+                    )
+                    + (f"; {len(kept) - 5} more" if len(kept) > 5 else "")
+                    + ": where these steps do wait for something besides staff, their timers "
+                    "are short"
+                )
+            hidden_fits = {a: f.to_dict() for a, f in sorted(hidden.items())}
     else:
         ready, delay = resource_delays(ev, enabled, act_role, roles)
     acts = ev["activity"].to_numpy()
@@ -1371,6 +1386,10 @@ def calibrate_model(
     )
     if role_paces:
         model = _with_role_paces(model, role_paces, alt_durations, alt_shares)
+    if hidden_fits:
+        model = dataclasses.replace(
+            model, metadata={**(model.metadata or {}), "hidden_delays": hidden_fits}
+        )
     if estimated:
         model = _marked_estimated(model)
         fit_rows = [_row_marked_estimated(r) for r in fit_rows]

@@ -28,6 +28,7 @@ see delays that agree with the log and with each other. Activities with fewer th
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,8 +116,8 @@ def _start(family: str, positive: np.ndarray) -> np.ndarray:
     if family == "lognorm":
         logs = np.log(positive)
         return np.array([np.log(max(float(np.std(logs)), 0.05)), float(np.mean(logs))])
-    cv = float(np.std(positive)) / mean if mean > 0 else 1.0
-    shape = max(1.0 / max(cv, 0.05) ** 2, 0.05) if family == "gamma" else max(1.0 / cv, 0.1)
+    cv = max(float(np.std(positive)) / mean if mean > 0 else 1.0, 0.05)  # all alike: cv 0
+    shape = max(1.0 / cv**2, 0.05) if family == "gamma" else max(1.0 / cv, 0.1)
     scale = mean / shape if family == "gamma" else mean
     return np.array([np.log(shape), np.log(scale)])
 
@@ -129,9 +130,15 @@ def _nll(
     lo: np.ndarray,
     hi: np.ndarray,
 ) -> float:
-    """Negative log-likelihood of a zero mass (``theta[0]``, logit) plus ``family``."""
-    if np.any(np.abs(theta[1:2]) > SHAPE_LOG_BOUND):  # a shape of 0.02 to 55: beyond, overflow
-        return np.inf
+    """Negative log-likelihood of a zero mass (``theta[0]``, logit) plus ``family``. A shape
+    beyond 0.02-55 (``SHAPE_LOG_BOUND``; beyond, the terms overflow) is held at the bound with a
+    penalty that grows with the distance, so the search turns back instead of stalling (a hard
+    infinity left Nelder-Mead where it started: a zero mass of 21 % that a fixed 3 h timer did
+    not have, QA2 2026-12-05 #3)."""
+    excess = max(abs(float(theta[1])) - SHAPE_LOG_BOUND, 0.0)
+    if excess:
+        theta = theta.copy()
+        theta[1] = np.clip(theta[1], -SHAPE_LOG_BOUND, SHAPE_LOG_BOUND)
     p0 = 1.0 / (1.0 + np.exp(-theta[0])) if zeros or (lo <= EPS).any() else 0.0
     at_zero = lo <= EPS
     logpdf, fh, fl = _logpdf_cdf(family, theta[1:], exact, hi, np.where(at_zero, 0.0, lo))
@@ -140,7 +147,7 @@ def _nll(
     ll += float(np.sum(np.log(np.maximum(p0 + (1.0 - p0) * fh[at_zero], 1e-300))))
     inner = (1.0 - p0) * (fh[~at_zero] - fl[~at_zero])
     ll += float(np.sum(np.log(np.maximum(inner, 1e-300))))
-    return -ll if np.isfinite(ll) else np.inf
+    return -ll + 1e3 * (excess + excess**2) if np.isfinite(ll) else np.inf
 
 
 def _fit(
@@ -155,12 +162,18 @@ def _fit(
         x0 = np.r_[logit, _start(family, exact)]
         # Nelder-Mead to a thousandth in the log-parameters: a few hundred evaluations
         # (L-BFGS-B's finite differences cost more per step than the likelihood itself)
-        res = so.minimize(
-            lambda th, f=family: _nll(f, th, zeros, exact, lo, hi),
-            x0,
-            method="Nelder-Mead",
-            options={"maxiter": 800, "xatol": 1e-3, "fatol": 1e-3},
-        )
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            # far from the optimum a simplex meets infinities, which it steps away from
+            warnings.simplefilter("ignore", RuntimeWarning)
+            try:
+                res = so.minimize(
+                    lambda th, f=family: _nll(f, th, zeros, exact, lo, hi),
+                    x0,
+                    method="Nelder-Mead",
+                    options={"maxiter": 800, "xatol": 1e-3, "fatol": 1e-3},
+                )
+            except (ValueError, ArithmeticError):  # this family cannot describe the sample
+                continue
         if not np.isfinite(res.fun):
             continue
         aic = 2.0 * res.fun + 2.0 * len(x0)
@@ -177,9 +190,11 @@ def impute_hidden_delays(
     groups: np.ndarray,
     *,
     seed: int = 0,
-) -> tuple[np.ndarray, dict[str, HiddenDelayFit]]:
+) -> tuple[np.ndarray, dict[str, HiddenDelayFit], dict[str, tuple[int, int]]]:
     """``delay`` (lower bounds, ``pool_delays``'s) with the hidden ones drawn within their
-    intervals, per group (activity) of ``groups``; and the fit of each group that had some.
+    intervals, per group (activity) of ``groups``; the fit of each group that had some; and the
+    groups with hidden delays that keep their lower bounds, with their exact positive and
+    hidden counts (fewer than ``MIN_EXACT`` exact positive ones, or no family fits).
 
     A delay is hidden where the wait ran on past it (``wait - delay > 0``: the pool was busy or
     closed right up to the start); its interval is ``[delay, wait]``. Deterministic for a seed.
@@ -188,6 +203,7 @@ def impute_hidden_delays(
     wait = np.asarray(wait, dtype=float)
     hidden_all = (wait - out) > EPS
     fits: dict[str, HiddenDelayFit] = {}
+    kept: dict[str, tuple[int, int]] = {}
     rng = np.random.default_rng(seed)
     for g in sorted({str(x) for x in np.asarray(groups)[hidden_all]}):
         mine = np.asarray(groups).astype(str) == g
@@ -195,11 +211,10 @@ def impute_hidden_delays(
         known = out[mine & ~hidden_all]
         zeros = int(np.sum(known <= EPS))
         exact = known[known > EPS]
-        if exact.size < MIN_EXACT:
-            continue
         lo, hi = out[hidden], wait[hidden]
-        found = _fit(zeros, exact, lo, hi)
+        found = _fit(zeros, exact, lo, hi) if exact.size >= MIN_EXACT else None
         if found is None:
+            kept[g] = (int(exact.size), int(hidden.sum()))
             continue
         family, p0, theta = found
         dist = _frozen(family, theta)
@@ -207,8 +222,15 @@ def impute_hidden_delays(
         at_zero = lo <= EPS
         # an interval from 0 may hold no delay at all: with the zero mass's share of it
         none = at_zero & (rng.random(lo.size) < p0 / np.maximum(p0 + (1 - p0) * f_hi, 1e-300))
-        u = f_lo + rng.random(lo.size) * (f_hi - f_lo)
-        drawn = np.clip(dist.ppf(u), lo, hi)
+        r = rng.random(lo.size)
+        # in the far tail F is 1 in floating point: draw there through the survival function
+        s_lo, s_hi = dist.sf(lo), dist.sf(hi)
+        drawn = np.where(
+            f_lo > 0.5,
+            dist.isf(s_lo - r * (s_lo - s_hi)),
+            dist.ppf(f_lo + r * (f_hi - f_lo)),
+        )
+        drawn = np.clip(drawn, lo, hi)
         drawn = np.where(np.isfinite(drawn), drawn, lo)
         before = float(out[mine].mean())
         out[hidden] = np.where(none, 0.0, drawn)
@@ -222,4 +244,4 @@ def impute_hidden_delays(
             mean_before=before,
             mean_after=float(out[mine].mean()),
         )
-    return out, fits
+    return out, fits, kept

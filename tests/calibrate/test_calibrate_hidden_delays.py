@@ -38,7 +38,8 @@ def _censored(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def test_hidden_delays_drawn_within_their_range_recover_the_mean():
     true, lower, wait = _censored(4000, seed=1)
-    drawn, fits = impute_hidden_delays(lower, wait, np.full(true.size, "check"), seed=0)
+    drawn, fits, kept = impute_hidden_delays(lower, wait, np.full(true.size, "check"), seed=0)
+    assert kept == {}
     se = true.std(ddof=1) / np.sqrt(true.size)
     # the lower bounds miss the mean by far more than its noise; the drawn delays do not
     assert lower.mean() < true.mean() - 10 * se
@@ -48,7 +49,7 @@ def test_hidden_delays_drawn_within_their_range_recover_the_mean():
     fit = fits["check"]
     assert fit.p_zero == pytest.approx(0.2, abs=0.03)
     assert fit.hidden == int(np.sum(wait > lower)) and fit.mean_after > fit.mean_before
-    again, _ = impute_hidden_delays(lower, wait, np.full(true.size, "check"), seed=0)
+    again, _, _ = impute_hidden_delays(lower, wait, np.full(true.size, "check"), seed=0)
     assert np.array_equal(drawn, again)  # same seed, same delays
 
 
@@ -57,8 +58,31 @@ def test_too_few_exact_delays_keep_their_lower_bounds():
     exact = np.flatnonzero((lower == wait) & (true > 0))
     keep = np.ones(true.size, dtype=bool)
     keep[exact[MIN_EXACT - 1 :]] = False  # fewer exact positive delays than MIN_EXACT
-    drawn, fits = impute_hidden_delays(lower[keep], wait[keep], np.full(keep.sum(), "a"))
+    drawn, fits, kept = impute_hidden_delays(lower[keep], wait[keep], np.full(keep.sum(), "a"))
     assert fits == {} and np.array_equal(drawn, lower[keep])
+    hidden = int(np.sum(wait[keep] > lower[keep]))
+    assert kept == {"a": (MIN_EXACT - 1, hidden)}  # said, not silently kept (QA2 #4)
+
+
+def test_identical_exact_delays_neither_crash_nor_invent_a_zero_mass():
+    """QA2 2026-12-05 #1 and #3: a fixed 3 h wait seen exactly 30 times (coarse timestamps)
+    divided by a zero spread, and a hard bound on the shape left the fit with a 21 % zero mass
+    the data did not have."""
+    exact = np.full(30, 3.0)
+    lower, wait = np.r_[exact, np.zeros(10)], np.r_[exact, np.full(10, 5.0)]
+    drawn, fits, _ = impute_hidden_delays(lower, wait, np.array(["x"] * 40))
+    assert fits["x"].p_zero < 0.05
+    assert np.all(drawn[30:] >= 2.5)  # near the 3 h every exact one took, none at zero
+
+
+def test_a_range_far_in_the_tail_is_drawn_near_its_lower_end():
+    """QA2 2026-12-05 #6: for exact delays of about an hour, [60 h, 300 h] drew 105 h, where the
+    fitted distribution puts nearly all of that range's mass just above 60 h."""
+    rng = np.random.default_rng(3)
+    exact = rng.exponential(1.0, 400)
+    lower, wait = np.r_[exact, 60.0, 80.0], np.r_[exact, 300.0, 500.0]
+    drawn, fits, _ = impute_hidden_delays(lower, wait, np.array(["x"] * 402))
+    assert 60.0 <= drawn[-2] < 70.0 and 80.0 <= drawn[-1] < 90.0, (drawn[-2:], fits["x"])
 
 
 REVIEW = {
