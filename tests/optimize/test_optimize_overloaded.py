@@ -81,3 +81,46 @@ def test_staff_that_carry_the_work_leave_a_redesign_recommended():
     with Evaluator(model=model, space=space, scenario=scenario, seed=0, workers=1) as ev:
         confirm([two], ev, (Objective("headcount"),), (), replications=4, start=3)
     assert two.verdict == "better" and two.overloaded == {} and is_recommended(two)
+
+
+def test_a_role_that_cases_giving_up_upstream_relieve_is_not_called_overloaded():
+    """QA2 2026-12-05 #1: half the cases give up waiting for the clerk, so the expert's work
+    is far below what the offered load (every case served) says, 120 % of one person's hours:
+    the runs show the expert about 60 % busy and stable, and the redesign stays recommended."""
+    spec = {
+        "name": "review",
+        "start": "intake",
+        "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+        "roles": {"clerk": {"headcount": 1}, "expert": {"headcount": 2}},
+        "steps": {
+            "intake": {
+                "role": "clerk",
+                "duration": {"dist": "exponential", "mean": 1.5},
+                "patience": {"dist": "fixed", "value": 1.0},
+                "next": "review",
+            },
+            "review": {
+                "role": "expert",
+                "duration": {"dist": "exponential", "mean": 1.2},
+                "next": "done",
+            },
+        },
+        "ends": {"done": {"success": True}},
+    }
+    model = from_dict(spec)
+    space = SearchSpace.from_dict(
+        {"model": "review", "budget": 0, "staffing": {"expert": {"min": 1, "max": 2}}}, model
+    )
+    one = Candidate(
+        trial=2, choice={"staffing:expert": 1}, changes=[], one_off_cost=0.0,
+        search_values=[1.0], rank=1, search_rank=1,
+    )  # fmt: skip
+    scenario = Scenario(horizon_days=20, warmup_days=2)
+    with Evaluator(model=model, space=space, scenario=scenario, seed=0, workers=1) as ev:
+        from sim.model.views import overloaded_roles
+
+        assert overloaded_roles(ev.redesigned(one.choice)) == {"expert": pytest.approx(1.2)}
+        confirm([one], ev, (Objective("headcount"),), (), replications=4, start=3)
+        busy = ev.table(one.choice, 4, start=3)["utilisation:expert"].mean()
+    assert busy < 0.8
+    assert one.overloaded == {} and is_recommended(one)
