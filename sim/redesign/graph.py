@@ -13,7 +13,9 @@ touched.
 
 from __future__ import annotations
 
+import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import replace
 
 from sim.model.process import Branch, Decision, Parallel, ProcessModel, Step
@@ -107,6 +109,14 @@ def _dedupe(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def _ran(probabilities: Sequence[float], k: int) -> float:
+    """The share of cases an inclusive block's branch ``k`` runs in: its probability, plus the
+    cases that draw no branch when ``k`` is the likeliest (the engine runs it then)."""
+    none = math.prod(1.0 - q for q in probabilities)
+    likeliest = max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
+    return min(float(probabilities[k]) + (none if k == likeliest else 0.0), 1.0)
+
+
 class Draft:
     """Mutable copies of a model's node dictionaries; ``build()`` returns the new model."""
 
@@ -178,9 +188,12 @@ class Draft:
         """Drop empty branches (straight to the join); dissolve blocks left with one branch.
 
         The branches left keep their own probabilities. An inclusive block (``probabilities``)
-        left with one branch that runs with probability p < 1 becomes a decision of the same
-        name: that branch with p, straight on to the block's ``next`` with 1 - p (so the branch
-        keeps its frequency).
+        left with one branch that ran in a share p < 1 of the cases (its probability, plus the
+        cases where no branch was drawn when it was the likeliest: the engine runs that one)
+        becomes a decision of the same name: that branch with p, straight on to the block's
+        ``next`` with 1 - p, so the branch keeps its frequency. A block left with two or more
+        branches keeps their probabilities, so where the likeliest branch went, the cases that
+        draw none now run the likeliest left (a change of at most the share that draws none).
         """
         for name in list(self.parallels):
             p = self.parallels[name]
@@ -201,7 +214,7 @@ class Draft:
                 self.redirect(name, p.next)
                 continue
             branch = p.branches[keep[0]]
-            chance = 1.0 if p.probabilities is None else float(p.probabilities[keep[0]])
+            chance = 1.0 if p.probabilities is None else _ran(p.probabilities, keep[0])
             self.redirect(p.join, p.next)
             if chance >= 1.0:  # one branch left that always runs: it simply runs
                 self.redirect(name, branch)

@@ -693,7 +693,8 @@ def _branch_that_goes_on(model: ProcessModel, d: Decision, here: str, action: st
 
     Rework branches lead back through ``here``; exits leave the process (``_leaves``); the
     branch that goes on is the one branch that is neither. Without such a branch: the one exit
-    to a successful end when the others are drop-offs (``offer -> won`` beside ``lost``), else
+    to a successful end beside drop-offs and at most one branch back (``offer -> won`` beside
+    ``lost``), else
     the one rework branch when every other branch drops the case (a calibrated model's
     'redesign the offer' beside 'cancel'). Anything else is refused: which branch carries the
     work on cannot be told from the graph.
@@ -712,7 +713,9 @@ def _branch_that_goes_on(model: ProcessModel, d: Decision, here: str, action: st
             "belong to",
         )
     successes = [t for t in exits if _ends_well(model, t)]
-    if len(successes) == 1:
+    # the one exit to success goes on beside drop-offs and at most one way back; several ways
+    # "back" are likelier ways forward that loop back later (a calibrated model's), refused
+    if len(successes) == 1 and len(rework) <= 1:
         return successes[0]
     if not successes and len(rework) == 1:
         return rework[0]

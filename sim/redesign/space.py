@@ -32,6 +32,7 @@ import numpy as np
 from sim.errors import ConfigError, ModelError, RedesignRefused, did_you_mean
 from sim.model.distributions import Distribution
 from sim.model.process import ProcessModel
+from sim.model.validate import headcount_problem
 from sim.redesign.operators import (
     Check,
     automate_step,
@@ -1000,6 +1001,9 @@ class _Parser:
             high = _integer(f"{k}.max", spec["max"])
             if low > high:
                 raise ConfigError(f"{k}: min {low} is above max {high} (inverted bounds)")
+            wrong = headcount_problem(f"{k}.max", high)  # every trial beyond it would fail
+            if wrong:
+                raise ConfigError(wrong)
             current = self.model.roles[role].headcount
             if not low <= current <= high:
                 raise ConfigError(

@@ -26,6 +26,7 @@ from sim.errors import RedesignRefused
 from sim.model import Distribution, validate
 from sim.model.process import Alternative, Branch
 from sim.model.scenario import Scenario
+from sim.model.views import expected_visits
 from sim.redesign import (
     Check,
     automate_step,
@@ -152,6 +153,20 @@ def test_removing_an_inclusive_branch_keeps_the_other_branch_frequency() -> None
     h = trace.activities.index("h")
     share = len(set(trace.ev_case[trace.ev_activity == h])) / trace.n_cases
     assert 0.15 < share < 0.25, share
+
+
+def test_the_likeliest_inclusive_branch_keeps_the_cases_that_drew_no_branch() -> None:
+    """QA2 2026-12-05 #2: with [0.3, 0.5] no branch is drawn in 35 % of the cases, and the engine
+    then runs the likeliest, so the second branch ran in 85 % of them; with the first removed,
+    it ran in 50 %."""
+    before = expected_visits(_inclusive([0.3, 0.5]))["h"]
+    assert before == pytest.approx(0.5 + 0.7 * 0.5)
+    out = remove_step(_inclusive([0.3, 0.5]), "g")
+    assert out.decisions["par"].branches[0] == Branch("h", pytest.approx(0.85))
+    assert expected_visits(out)["h"] == pytest.approx(before)
+    # the other way round: the likeliest is removed, the one left keeps only its own 30 %
+    left = remove_step(_inclusive([0.3, 0.5]), "h")
+    assert expected_visits(left)["g"] == pytest.approx(0.3)
 
 
 def test_an_inclusive_block_left_with_two_branches_keeps_their_probabilities() -> None:
@@ -519,6 +534,24 @@ def test_move_decision_refuses_two_drop_offs_as_it_cannot_tell_which_goes_on() -
     m = _two_ways(
         {"y": {"role": "r1", "duration": fixed(1), "next": "gone"}},
         {"lost": {"success": False}, "gone": {"success": False}},
+    )
+    with pytest.raises(RedesignRefused, match="move decision 'd'.*cannot tell which of"):
+        move_decision(m, "d")
+
+
+def test_move_decision_refuses_a_success_exit_beside_branches_that_go_back() -> None:
+    """QA2 2026-12-05 #3: on BPIC 2012 W the ways forward loop back somewhere later, so they
+    counted as rework and the one exit to a success took the skipped work: 40 % of the cases,
+    going forward, skipped a pass they make."""
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "b"},
+            "b": {"role": "r2", "duration": fixed(5), "next": "d"},
+            "x": {"role": "r1", "duration": fixed(1), "next": "won"},
+            "c": {"role": "r1", "duration": fixed(1), "next": "a"},
+        },
+        decisions={"d": {"requires": ["a"], "branches": {"x": 0.4, "a": 0.3, "c": 0.3}}},
+        ends={"won": {"success": True}},
     )
     with pytest.raises(RedesignRefused, match="move decision 'd'.*cannot tell which of"):
         move_decision(m, "d")

@@ -542,3 +542,19 @@ def test_removing_the_crm_contract_review_loses_no_signed_deal() -> None:
     assert sum(n > 1 for n in signings.values()) >= 5  # the disputes happen ...
     lost = {c for c, o in enumerate(outcomes(trace)) if o == "lost_price"}
     assert lost and not lost & set(signings)  # ... and no signed deal ends as lost_price
+
+
+def test_a_staffing_bound_beyond_any_team_is_refused_up_front() -> None:
+    """QA2 2026-12-05 #5: max 200,000 was accepted and 7 of 10 trials then failed."""
+    import re
+
+    from sim.errors import ConfigError
+    from sim.model.validate import MAX_HEADCOUNT
+
+    model = MODEL
+    with pytest.raises(
+        ConfigError, match=re.escape(f"legal.max: at most {MAX_HEADCOUNT:,} people")
+    ):
+        SearchSpace.from_dict(
+            {"model": model.name, "staffing": {"legal": {"min": 1, "max": 200_000}}}, model
+        )
