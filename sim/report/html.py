@@ -1061,8 +1061,18 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     if trials.empty:
         return None
     ok = _feasible_mask(trials)
+    # a candidate whose staff cannot carry its work is no trade-off either: crossed out too
+    heavy = {
+        c.get("trial")
+        for c in rf.confirmation.get("candidates") or []
+        if c.get("overloaded") and not c.get("original")
+    }
+    if heavy and "trial" in trials.columns:
+        fine = ~trials["trial"].isin(heavy)
+        ok = fine if ok is None else ok & fine
     infeasible = trials[~ok] if ok is not None else trials.iloc[:0]
     feasible = trials[ok] if ok is not None else trials
+    n_heavy = int(trials["trial"].isin(heavy).sum()) if heavy and "trial" in trials else 0
     rec: Any = None
     best = _best_comparison(rf)
     # a redesign pruned after the ablation was never a trial: its trial's point is not it
@@ -1110,8 +1120,18 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         limits = "; ".join(_constraint_text(c) for c in rf.confirmation.get("constraints") or [])
         caption += (
             f"The Pareto front is drawn over the {len(feasible)} feasible trial(s) only; the "
-            f"{len(infeasible)} crossed-out trial(s) broke a constraint"
-            + (f" ({_esc(limits)})" if limits else "")
+            f"{len(infeasible)} crossed-out trial(s) "
+            + " or ".join(
+                part
+                for part, there in (
+                    (
+                        f"broke a constraint ({_esc(limits)})" if limits else "broke a constraint",
+                        n_heavy < len(infeasible),
+                    ),
+                    (f"gave their staff more work than their hours hold ({n_heavy})", n_heavy),
+                )
+                if there
+            )
             + " and cannot be recommended, however good their objectives look."
         )
         ax = fig.axes[0]

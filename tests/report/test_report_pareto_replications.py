@@ -85,3 +85,16 @@ def test_an_older_pruned_run_keeps_its_confirmed_means_beside_their_baseline(tmp
     assert points["baseline"] == {(175.0, 1180.0)}
     assert points["recommended"] == {(30.0, 850.0)}
     assert "as the confirmation measured it (replications #5-#9)" in caption
+
+
+def test_a_candidate_whose_staff_cannot_carry_the_work_is_crossed_out(tmp_path, crm):
+    """QA2 2026-12-05 #4: the 1-server design rejected as overloaded was a plain front point."""
+    run = _pruned_run(tmp_path, crm, own_search_values=True)
+    conf = json.loads((run / "confirmation.json").read_text())
+    conf["candidates"].append({"trial": 0, "overloaded": {"legal": 1.6}, "original": None})
+    (run / "confirmation.json").write_text(json.dumps(conf))
+    fig, caption = _pareto_figure(read_run(run), plot_pareto)
+    drawn = {p for label, pts in _points(fig).items() if "Pareto" in label or label == "trial"
+             for p in pts}  # fmt: skip
+    assert (150.0, 1300.0) not in drawn
+    assert "gave their staff more work than their hours hold (1)" in caption
