@@ -215,7 +215,7 @@ def test_diff_map_colours_only_significant_steps(crm, redesign):
     text = _texts(fig)
     assert "(n.s.)" in text and "[-1.2, -0.40]" in text
     assert "removed" in text and "automated" in text and "merged into" in text
-    assert "Legal (1 → 2)" in text
+    assert "Legal (1\u00a0→\u00a02)" in text  # no-break spaces: one line
     removed = _node_patch(fig, "contract_review")
     assert removed.get_hatch()
 
