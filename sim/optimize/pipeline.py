@@ -31,7 +31,7 @@ from sim.optimize.outputs import (
     write_best_models,
 )
 from sim.optimize.prune import PASSES, drop_duplicates, prune
-from sim.optimize.study import SearchJob, finished_trials, run_search
+from sim.optimize.study import SearchJob, finished_trials, reporting_lost_storage, run_search
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,13 @@ def optimize_redesign(
             sys.stderr.flush()
 
     run_dir.mkdir(parents=True, exist_ok=True)
-    with Evaluator(
-        model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=workers
-    ) as ev:
+    # the storage lost after the search too (the follow-up reads the study): one clear error
+    with (
+        reporting_lost_storage(job.settings.storage),
+        Evaluator(
+            model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=workers
+        ) as ev,
+    ):
         study, sims_search = run_search(job, ev, progress=progress)
         trials = trials_table(study, job.objectives)
         trials.to_csv(run_dir / "trials.csv", index=False)

@@ -109,6 +109,23 @@ def test_a_server_that_stops_answering_is_named_with_its_reason_and_no_password(
     assert "Pw3cret" not in said
 
 
+def test_the_storage_lost_after_the_search_is_the_same_one_error(tmp_path, make_job, monkeypatch):
+    """The follow-up reads the study too (trials.csv, the candidates): a server lost then gave
+    the drivers' traceback."""
+    from sim.optimize import pipeline
+
+    def server_gone(*args, **kwargs):
+        raise OperationalError("SELECT trials", None, Exception("server closed the connection"))
+
+    monkeypatch.setattr(pipeline, "trials_table", server_gone)
+    job = make_job(storage=f"sqlite:///{tmp_path / 'study.db'}", n_trials=2)
+    with pytest.raises(ConfigError) as caught:
+        pipeline.optimize_redesign(job, run_dir=tmp_path / "run", progress=False, workers=1)
+    assert str(caught.value) == (
+        f"optimizer.storage: {LOST} (Exception: server closed the connection); {RESUME}"
+    )
+
+
 def test_an_error_that_is_not_the_storage_s_is_left_as_it_is(tmp_path, make_job, monkeypatch):
     def broken(self, trial):
         raise RuntimeError("a bug in the objective")
