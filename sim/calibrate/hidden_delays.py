@@ -205,8 +205,9 @@ def impute_hidden_delays(
     fits: dict[str, HiddenDelayFit] = {}
     kept: dict[str, tuple[int, int]] = {}
     rng = np.random.default_rng(seed)
-    for g in sorted({str(x) for x in np.asarray(groups)[hidden_all]}):
-        mine = np.asarray(groups).astype(str) == g
+    names = np.asarray(groups).astype(str)
+    for g in sorted(set(names[hidden_all])):
+        mine = names == g
         hidden = mine & hidden_all
         known = out[mine & ~hidden_all]
         zeros = int(np.sum(known <= EPS))

@@ -125,7 +125,11 @@ class WeeklyRate:
 
     def opens_at(self, t: float) -> bool:
         """Whether the calendar opens at exactly ``t``: an open piece of the week starts there
-        and the piece before it is closed."""
+        and the piece before it is closed. Called at every staffed step of a run, right after
+        ``open_span(t)``: inside the open piece that call found, it answers at once."""
+        lo, hi = self._open_piece  # type: ignore[attr-defined]
+        if lo < t < hi:
+            return False
         weeks, r = divmod(t, HOURS_PER_WEEK)
         i = bisect.bisect_right(self.breaks, r) - 1
         return self.breaks[i] == r and self.rates[i] > 0 and self.rates[i - 1] <= 0

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -68,7 +67,7 @@ def _finite(where: str, key: str, value: Any) -> float:
     # float() reads true as 1 and '1.6' as 1.6: 'mean: true' simulated a mean of 1 and a quoted
     # number passed unnoticed; a parameter is a number as written, nothing else
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        quoted = isinstance(value, str) and _DECIMAL.match(value.strip()) is not None
+        quoted = isinstance(value, str) and _reads_as_number(value)
         raise ModelError(
             f"{where}: parameter '{key}' must be a number, got {value!r}"
             + (" (text, in quotes: write the number without them)" if quoted else "")
@@ -82,8 +81,13 @@ def _finite(where: str, key: str, value: Any) -> float:
     return x
 
 
-#: Text that, written without quotes, is a number ('1.6', '-2', '1e-3').
-_DECIMAL = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?$")
+def _reads_as_number(text: str) -> bool:
+    """Whether ``text`` is a number written in quotes ('1.6', '-2', '1e-3')."""
+    try:
+        float(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
