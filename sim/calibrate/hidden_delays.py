@@ -205,9 +205,9 @@ def impute_hidden_delays(
     fits: dict[str, HiddenDelayFit] = {}
     kept: dict[str, tuple[int, int]] = {}
     rng = np.random.default_rng(seed)
-    names = np.asarray(groups).astype(str)
-    for g in sorted(set(names[hidden_all])):
-        mine = names == g
+    labels = np.asarray(groups).astype(str)
+    for g in sorted(set(labels[hidden_all])):
+        mine = labels == g
         hidden = mine & hidden_all
         known = out[mine & ~hidden_all]
         zeros = int(np.sum(known <= EPS))
@@ -235,11 +235,10 @@ def impute_hidden_delays(
         drawn = np.where(np.isfinite(drawn), drawn, lo)
         before = float(out[mine].mean())
         out[hidden] = np.where(none, 0.0, drawn)
-        names = ("shape", "scale")
         fits[g] = HiddenDelayFit(
             family=family,
             p_zero=float(p0),
-            params=dict(zip(names, np.exp(theta).tolist(), strict=True)),
+            params=dict(zip(("shape", "scale"), np.exp(theta).tolist(), strict=True)),
             exact=int(zeros + exact.size),
             hidden=int(hidden.sum()),
             mean_before=before,

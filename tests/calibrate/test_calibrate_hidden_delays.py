@@ -115,3 +115,15 @@ def test_a_hand_off_delay_before_a_busy_checker_is_recovered():
     se = 1.0 / np.sqrt(n)  # an exponential's sd is its mean
     assert means[False] < 1.0 - 5 * se
     assert means[True] == pytest.approx(1.0, abs=5 * se)
+
+
+def test_every_activity_with_hidden_delays_gets_its_own_fit():
+    """Two activities, each with enough exact delays: both are fitted and drawn (a review once
+    reused a name inside the loop, and every activity after the first kept its lower bounds)."""
+    true, lower, wait = _censored(4000, seed=4)
+    groups = np.where(np.arange(true.size) % 2 == 0, "a", "b")
+    drawn, fits, kept = impute_hidden_delays(lower, wait, groups, seed=0)
+    assert set(fits) == {"a", "b"} and kept == {}
+    for g in ("a", "b"):
+        mine = groups == g
+        assert drawn[mine].mean() > lower[mine].mean()
