@@ -206,7 +206,7 @@ def impute_hidden_delays(
     kept: dict[str, tuple[int, int]] = {}
     rng = np.random.default_rng(seed)
     labels = np.asarray(groups).astype(str)
-    for g in sorted(set(labels[hidden_all])):
+    for g in sorted({str(x) for x in labels[hidden_all]}):  # str: names written to model.yaml
         mine = labels == g
         hidden = mine & hidden_all
         known = out[mine & ~hidden_all]

@@ -124,6 +124,7 @@ def test_every_activity_with_hidden_delays_gets_its_own_fit():
     groups = np.where(np.arange(true.size) % 2 == 0, "a", "b")
     drawn, fits, kept = impute_hidden_delays(lower, wait, groups, seed=0)
     assert set(fits) == {"a", "b"} and kept == {}
+    assert all(type(g) is str for g in fits)  # written to model.yaml as they are
     for g in ("a", "b"):
         mine = groups == g
         assert drawn[mine].mean() > lower[mine].mean()
