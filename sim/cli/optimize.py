@@ -19,6 +19,7 @@ from sim.cli.common import (
     write_run_record,
 )
 from sim.errors import ConfigError, redact
+from sim.model.io import dump_yaml
 from sim.model.process import ProcessModel
 from sim.model.safe_files import load_yaml, read_text
 from sim.model.scenario import Scenario
@@ -222,7 +223,7 @@ def generated_space(
         "# your estimates; configs/redesign/crm_sales.yaml shows every operator) and pass it\n"
         "# back with redesign=<this file>.\n"
     )
-    text = header + yaml.safe_dump(space, sort_keys=False, allow_unicode=True)
+    text = header + dump_yaml(space)
     text += candidates_text(
         model, time_per_case=time_per_case, source="one replication of today's process"
     )

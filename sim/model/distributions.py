@@ -67,7 +67,7 @@ def _finite(where: str, key: str, value: Any) -> float:
     # float() reads true as 1 and '1.6' as 1.6: 'mean: true' simulated a mean of 1 and a quoted
     # number passed unnoticed; a parameter is a number as written, nothing else
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        quoted = isinstance(value, str) and _reads_as_number(value)
+        quoted = isinstance(value, str) and reads_as_number(value)
         raise ModelError(
             f"{where}: parameter '{key}' must be a number, got {value!r}"
             + (" (text, in quotes: write the number without them)" if quoted else "")
@@ -81,7 +81,7 @@ def _finite(where: str, key: str, value: Any) -> float:
     return x
 
 
-def _reads_as_number(text: str) -> bool:
+def reads_as_number(text: str) -> bool:
     """Whether ``text`` is a number written in quotes ('1.6', '-2', '1e-3')."""
     try:
         float(text.strip())

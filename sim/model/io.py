@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -23,7 +24,7 @@ from sim.model.calendar import (
     profile_from_dict,
     profile_to_dict,
 )
-from sim.model.distributions import Distribution
+from sim.model.distributions import Distribution, reads_as_number
 from sim.model.process import (
     DEFAULT_SEGMENT,
     SCHEMA_VERSION,
@@ -119,13 +120,14 @@ def _require(where: str, spec: dict[str, Any], key: str) -> Any:
 
 def _number(where: str, value: Any, *, low: float | None = None, integer: bool = False) -> Any:
     kind = "an integer" if integer else "a number"
-    if isinstance(value, bool):  # float(True) is 1: 'share: true' is no share of 100 %
-        raise ModelError(f"{where}: expected {kind}, got {value!r}")
-    if not isinstance(value, int | float):
-        try:
-            value = float(value) if not integer else int(value)
-        except (TypeError, ValueError):
-            raise ModelError(f"{where}: expected {kind}, got {value!r}") from None
+    # float(True) is 1 ('share: true' is no share of 100 %) and float('2') is 2: a number is a
+    # number as written, as for distribution parameters
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        quoted = isinstance(value, str) and reads_as_number(value)
+        raise ModelError(
+            f"{where}: expected {kind}, got {value!r}"
+            + (" (text, in quotes: write the number without them)" if quoted else "")
+        )
     if integer and float(value) != int(value):
         raise ModelError(f"{where}: expected an integer, got {value!r}")
     x = int(value) if integer else float(value)
@@ -666,9 +668,15 @@ _Dumper.add_representer(str, _represent_str)
 _Dumper.add_implicit_resolver("tag:yaml.org,2002:float", EXPONENT_FLOAT, EXPONENT_FLOAT_FIRST)
 
 
+def dump_yaml(data: Any) -> str:
+    """``data`` as YAML text that ``load_yaml`` reads back as it was (text spelled like a number
+    stays text), keys in their order."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
 def dumps(model: ProcessModel) -> str:
     """The model as YAML text."""
-    return yaml.dump(to_dict(model), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return dump_yaml(to_dict(model))
 
 
 def save(model: ProcessModel, path: str | Path, *, overwrite: bool = False) -> Path:

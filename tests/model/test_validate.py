@@ -343,6 +343,16 @@ def test_step_whose_role_has_no_headcount():
     assert "roles.r.headcount: expected an integer, got 1.5" in msg
 
 
+def test_quoted_numbers_in_a_model_are_refused_like_distribution_parameters():
+    msg = error_of(spec_with(roles__r__headcount="2"))
+    assert "roles.r.headcount: expected an integer, got '2' (text, in quotes: write the" in msg
+    msg = error_of(spec_with(roles__r__hourly_cost="55.5"))
+    assert "roles.r.hourly_cost: expected a number, got '55.5' (text, in quotes" in msg
+    msg = error_of(spec_with(roles__r__headcount="two"))
+    assert "roles.r.headcount: expected an integer, got 'two'" in msg
+    assert "in quotes" not in msg
+
+
 def test_patience_needs_a_role_and_calendars_must_overlap():
     spec = spec_with(steps__b__role=None, steps__b__patience={"dist": "fixed", "value": 1})
     assert "steps.b.patience: only a step done by staff has a queue to abandon" in error_of(spec)

@@ -194,6 +194,20 @@ def test_a_generated_space_names_its_bad_keys(tmp_path):
     assert yaml.safe_load((tmp_path / "redesign.yaml").read_text()) == space
 
 
+def test_a_generated_space_reads_back_a_role_named_like_a_number(tmp_path):
+    """A role named ``1e3`` was written unquoted by plain ``safe_dump`` and came back as the
+    number 1000 when the analyst passed the file back with ``redesign=<file>``."""
+    from sim.cli.optimize import generated_space
+    from sim.model import from_dict
+    from sim.model.safe_files import load_yaml
+
+    spec = json.loads(json.dumps(TINY).replace('"clerk"', '"1e3"'))
+    space = generated_space({"generate": "staffing", "spread": 1.0}, from_dict(spec), tmp_path)
+    read_back = load_yaml((tmp_path / "redesign.yaml").read_text(), "redesign.yaml")
+    assert read_back == space
+    assert "1e3" in read_back["staffing"]
+
+
 def test_optimize_resumes_only_its_own_search_and_leaves_other_results_untouched(tmp_path):
     """QA: optimize into a calibrate directory replaced its run.json (with the input log's
     SHA-256), config.yaml, report.html and .hydra/; into another model's search it added a second
