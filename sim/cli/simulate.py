@@ -97,9 +97,23 @@ def _staffing_advice(report: dict, names: list[str], suggestion: dict | None) ->
     target = 100 * suggestion["target"]
     work = ", ".join(f"{r} {load[r]['people']:.1f}" for r in staffing if r in load and r in rows)
     above_target = report.get("above_target_roles") or []
-    busy = [r for r in staffing if r not in names and r in above_target and r in rows]
-    starved = [r for r in staffing if r not in names and r not in busy]
+    others = [r for r in staffing if r not in names]
+    # busy below saturation in the run, but offered more work than its hours: it does not keep
+    # up either (cases that give up, or wait upstream, hide it for now; QA 2026-12-05 #2)
+    over = [
+        r
+        for r in others
+        if r in rows and r in above_target and (load.get(r) or {}).get("utilisation", 0) >= 1
+    ]
+    busy = [r for r in others if r not in over and r in above_target and r in rows]
+    starved = [r for r in others if r not in busy and r not in over]
     notes = []
+    if over:
+        notes.append(
+            f"{_busy_roles_text(rows, over)}, but the work offered fills "
+            + " and ".join(f"{100 * load[r]['utilisation']:.0f} %" for r in over)
+            + " of the hours: it does not keep up either, its queue grows"
+        )
     if busy:
         notes.append(
             f"{_busy_roles_text(rows, busy)}: not saturated, but above the {target:.0f} % target"

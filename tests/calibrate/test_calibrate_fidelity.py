@@ -807,6 +807,46 @@ def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise()
     )
 
 
+def test_fit_reading_does_not_call_a_gap_inside_one_periods_randomness_a_miss():
+    """QA 2026-12-05 #3: the true model, back-tested against a held-out sample whose mean is
+    uncertain by +-20 %, read "misses the held-out period by more than 5 %" (60 replications
+    narrowed the model's interval around the history's chance deviation), or "raise
+    backtest.replications", which cannot settle it."""
+    from sim.calibrate.backtest_reading import fit_reading
+
+    def result(held, ins, history, band, noise=0.20, in_band=None):
+        return {
+            "model": held | {"cycle_time_mean_prediction95": band},
+            "in_sample": {
+                "model": ins | {"cycle_time_mean_prediction95": in_band or [90.0, 110.0]},
+                "history_cycle_time_mean": 100.0,
+            },
+            "test": {"kpis": {"cycle_time_mean": history}, "cycle_time_mean_noise95": noise},
+        }
+
+    # +9 % [+7, +11] against a history inside what single runs give: chance, not a miss
+    chance = fit_reading(result(_err(0.09, 0.02), _err(0.0, 0.01), 10.75, [6.0, 17.0]))
+    assert chance.startswith("The model's mean differs from the held-out history's by more than")
+    assert "does not show the model wrong" in chance and "longer held-out period" in chance
+    assert "raise backtest.replications" not in chance
+    # the same interval with the history outside single runs' range stays a miss (drift)
+    drift = fit_reading(result(_err(0.09, 0.02), _err(0.0, 0.01), 10.75, [11.0, 12.5]))
+    assert drift.startswith("The model reproduces the history it was calibrated on within 5 %")
+    # an interval across the line with a history noisier than 5 %: more replications cannot
+    # settle it, so the reading does not ask for them
+    unclear = fit_reading(result(_err(0.04, 0.05), _err(0.0, 0.01), 10.75, [6.0, 17.0]))
+    assert unclear.startswith("Unclear whether the model is within 5 %")
+    assert "±20.0 %" in unclear and "raise backtest.replications" not in unclear
+    quiet = fit_reading(result(_err(0.04, 0.05), _err(0.0, 0.01), 10.75, [6.0, 17.0], 0.03))
+    assert quiet.startswith("Too few replications")
+    # the training period by chance, the held-out one a miss: no call for more replications
+    both = fit_reading(
+        result(_err(-0.2, 0.02), _err(0.08, 0.02), 100.0, [115.0, 130.0], in_band=[95.0, 125.0])
+    )
+    assert both.startswith("The model misses the held-out period by more than 5 %")
+    assert "process may have changed" in both and "raise backtest" not in both
+
+
 def test_backtest_in_sample_compares_the_model_with_its_own_training_period():
     from sim.calibrate.backtest import backtest
 
@@ -852,6 +892,13 @@ def test_the_dropoff_reading_tells_a_changed_period_from_a_misrouting_model():
     assert "the model's routing or patience misses the drop-off" in wrong
     # within its CI and the tolerance: nothing to say
     assert dropoff_reading(result(0.30, 0.27, 0.29)) == ""
+    # QA 2026-12-05 #3: the true model (36.8 %) against 212 held-out cases (27.8 %, +-6.0
+    # points by chance alone) is no misrouting model; against 5,000 cases it would be
+    few = result(0.278, 0.368, 0.30)
+    assert "misses the drop-off" in dropoff_reading(few)  # without the history's size
+    assert dropoff_reading(few | {"test": few["test"] | {"cases": 212}}) == ""
+    many = dropoff_reading(few | {"test": few["test"] | {"cases": 5000}})
+    assert "misses the drop-off" in many and "the history's own ±1.2 points" in many
 
 
 def test_backtest_intervals_stay_in_each_figures_range_but_errors_keep_their_sign():

@@ -401,6 +401,16 @@ def test_the_saturation_warning_adds_the_roles_above_the_target_to_its_one_set_o
         "scheduled hours (3 people): not saturated, but above the 85 % target)." in text
     )
     assert above_target_note(report, suggestion) is None  # said once, in the warning
+    # QA 2026-12-05 #2: b busy 90 % in the run but offered 121 % of its hours is no "not
+    # saturated" role
+    heavy = suggestion | {"offered_load": {"a": {"people": 3.1}, "b": {"people": 3.6}}}
+    heavy["offered_load"]["b"]["utilisation"] = 1.21
+    text = saturation_warning(report, 28, heavy)
+    assert "not saturated" not in text
+    assert (
+        "(b is busy 90.0 % of its scheduled hours (3 people), but the work offered fills 121 % "
+        "of the hours: it does not keep up either, its queue grows)" in text
+    )
     calm = report | {"saturated_roles": [], "roles": report["roles"][1:]}
     note = above_target_note(calm, suggestion | {"staffing": {"b": 4}})
     assert note is not None and "Add staff: scenario.staffing.b=4." in note
