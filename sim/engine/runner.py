@@ -63,7 +63,7 @@ from sim.model.process import ABANDONED, ProcessModel, Step
 from sim.model.scenario import Scenario, ascii_key, name_of_ascii_key, typed_role_names
 from sim.model.trace import IN_PROGRESS, Trace
 from sim.model.validate import headcount_problem
-from sim.random import stream
+from sim.random import block_stream, stream
 
 BLOCK = 256  # random draws per refill of a stream's buffer
 
@@ -93,6 +93,69 @@ def _Uniforms(rng: np.random.Generator):  # noqa: N802
             yield from rng.random(BLOCK).tolist()
 
     return gen().__next__
+
+
+CASE_BLOCK = 128  # cases per block of a per-case stream (``_PerCase``)
+
+
+class _PerCase:
+    """Draws of one named stream, one per case: a case's first draw is the value at its number
+    (``cid``, in arrival order) in the stream, whichever order the cases ask in, so a change that
+    reorders cases (more staff elsewhere) leaves each case's first branch, patience, hand-off and
+    timer as they were (common random numbers per case, not per position in the stream; a
+    staffed step's durations stay in order of its work, ``_in_order``). The values come in blocks
+    of ``CASE_BLOCK`` cases, each from its own generator (``block_stream``), made when a case of
+    the block first asks. A case's later draws of the stream (rework, a loop) come from a second
+    stream, in the order asked.
+    """
+
+    __slots__ = ("blocks", "fill", "seen", "again")
+
+    def __init__(self, fill, again) -> None:
+        self.blocks: dict[int, np.ndarray] = {}
+        self.fill = fill  # block number -> its CASE_BLOCK values
+        self.seen: set[int] = set()
+        self.again = again  # the later draws' callable
+
+    def __call__(self, cid: int) -> float:
+        seen = self.seen
+        if cid in seen:
+            return self.again()
+        seen.add(cid)
+        b, i = divmod(cid, CASE_BLOCK)
+        block = self.blocks.get(b)
+        if block is None:
+            block = self.blocks[b] = self.fill(b)
+        return block.item(i)
+
+
+def _in_order(dist, rng: np.random.Generator, factor: float):
+    """Draws of ``dist`` in the order asked (``_Draws``): the durations of a staffed step. The
+    k-th piece of work started at the step then takes the same time in two scenarios, which
+    keeps its people's workload, and so their queue, in step between them: on a two-station
+    line over 3.5 days with a second clerk at the first station, paired differences of mean
+    cycle time varied less this way than with per-case durations (sd 1.51 h against 2.04 h,
+    200 replications; ``experiments/benchmarks/crn_pairing.py``). What decides a case's fate or
+    its own delay (branches, patience, hand-offs, timers) is drawn per case (``_PerCase``)."""
+    return _Draws(dist, rng, factor)
+
+
+def _case_draws(dist, seed: int, replication: int, name: str, factor: float) -> _PerCase:
+    """Per-case draws of ``dist`` for stream ``name`` (see ``_PerCase``)."""
+
+    def fill(b: int) -> np.ndarray:
+        return dist.sample(block_stream(seed, replication, name, b), CASE_BLOCK) * factor
+
+    return _PerCase(fill, _Draws(dist, stream(seed, replication, f"{name} again"), factor))
+
+
+def _case_uniforms(seed: int, replication: int, name: str) -> _PerCase:
+    """Per-case U(0,1) draws for stream ``name`` (see ``_PerCase``)."""
+
+    def fill(b: int) -> np.ndarray:
+        return block_stream(seed, replication, name, b).random(CASE_BLOCK)
+
+    return _PerCase(fill, _Uniforms(stream(seed, replication, f"{name} again")))
 
 
 class _Grant(simpy.Event):
@@ -274,7 +337,7 @@ class Replication:
         self.plans: list[_StepPlan | None] = [None] * len(names)
         self.decision_cum: list[list[list[float]] | None] = [None] * len(names)
         self.decision_targets: list[list[int] | None] = [None] * len(names)
-        self.decision_draw: list[_Uniforms | None] = [None] * len(names)
+        self.decision_draw: list[_PerCase | None] = [None] * len(names)
         self.parallel_info: list[tuple | None] = [None] * len(names)
         self.end_outcome = [0] * len(names)
 
@@ -298,8 +361,11 @@ class Replication:
                 plan = _StepPlan()
                 plan.idx = act_index[name]
                 plan.next = self.node_index[s.next]
-                plan.draw = _Draws(
-                    s.duration, stream(seed, replication, f"duration:{name}"), factor
+                # a staffed step's work in the order it starts, a timer's per case (_PerCase)
+                plan.draw = (
+                    _in_order(s.duration, stream(seed, replication, f"duration:{name}"), factor)
+                    if s.roles
+                    else _case_draws(s.duration, seed, replication, f"duration:{name}", factor)
                 )
                 roles = tuple(sorted(s.roles, key=self.role_order.index))
                 plan.roles = roles
@@ -330,7 +396,7 @@ class Replication:
                 plan.patience = (
                     None
                     if s.patience is None
-                    else _Draws(s.patience, stream(seed, replication, f"patience:{name}"), factor)
+                    else _case_draws(s.patience, seed, replication, f"patience:{name}", factor)
                 )
                 # a hand-off stream per step, like durations: a change elsewhere in the process
                 # (a role's staffing) leaves this step's hand-off delays untouched (common
@@ -338,8 +404,8 @@ class Replication:
                 plan.handoff = (
                     None
                     if model.handoff_delay is None or not roles
-                    else _Draws(
-                        model.handoff_delay, stream(seed, replication, f"handoff:{name}"), factor
+                    else _case_draws(
+                        model.handoff_delay, seed, replication, f"handoff:{name}", factor
                     )
                 )
                 plan.alts = self._alternatives(s, plan, act_index[name], seed, replication)
@@ -357,14 +423,18 @@ class Replication:
                 self.decision_cum[i] = [
                     list(np.cumsum(d.probabilities(seg))[:-1]) for seg in seg_names
                 ]
-                self.decision_draw[i] = _Uniforms(stream(seed, replication, f"decision:{name}"))
+                self.decision_draw[i] = _case_uniforms(seed, replication, f"decision:{name}")
             elif kind == "parallel":
                 p = model.parallels[name]
                 self.kind[i] = PARALLEL
+                # one stream per branch: whether a case takes a branch is its own draw
                 draws = (
                     None
                     if p.probabilities is None
-                    else _Uniforms(stream(seed, replication, f"parallel:{name}"))
+                    else [
+                        _case_uniforms(seed, replication, f"parallel:{name}:{b}")
+                        for b in p.branches
+                    ]
                 )
                 self.parallel_info[i] = (
                     [self.node_index[b] for b in p.branches],
@@ -444,7 +514,7 @@ class Replication:
             a.draw = (
                 plan.draw
                 if role == step.roles[0]
-                else _Draws(dist, stream(seed, replication, key), factor)
+                else _in_order(dist, stream(seed, replication, key), factor)
             )
             cal = model.calendar_of(role)
             a.calendar = None if cal.is_constant else cal
@@ -458,7 +528,7 @@ class Replication:
         shares = [a.share for a in step.alternatives if a.role in self.resources]
         plan.alt_cum = list(np.cumsum(shares)) if any(shares) else None
         plan.alt_draw = (
-            _Uniforms(stream(seed, replication, f"alternative:{step.name}"))
+            _case_uniforms(seed, replication, f"alternative:{step.name}")
             if plan.alt_cum is not None
             else None
         )
@@ -575,7 +645,7 @@ class Replication:
                 if not p.roles:  # a timer is under way from when the case reaches it
                     at_start[slot] = enabled
                     at_who[slot] = -1
-                    d = p.draw() * scale
+                    d = p.draw(cid) * scale
                     if p.from_arrival or p.timer_cal is not None:
                         # a deadline counts from the case's arrival; a timer on a calendar
                         # counts working hours of it
@@ -593,15 +663,15 @@ class Replication:
                     continue
                 at_start[slot] = NAN  # waiting for its people
                 # a step others may take: the role the case is sent to first decides the hand-off
-                order = None if p.alts is None else self._first_choice(p)
+                order = None if p.alts is None else self._first_choice(p, cid)
                 hands = p.roleset if order is None else order[0].roleset
                 if p.handoff is not None and last is not None and hands.isdisjoint(last):
-                    h = p.handoff()
+                    h = p.handoff(cid)
                     if h > 0:
                         yield env.timeout(h)
                         now = env.now
                 cal = p.calendar
-                deadline = None if p.patience is None else now + p.patience()
+                deadline = None if p.patience is None else now + p.patience(cid)
                 closes = None  # when the open piece of the calendar ends, if open now
                 if cal is not None:
                     week_now = now + offset
@@ -702,14 +772,18 @@ class Replication:
                 last = p.roleset
                 node = p.next
             elif k == DECISION:
-                u = self.decision_draw[node]()
+                u = self.decision_draw[node](cid)
                 node = self.decision_targets[node][
                     bisect.bisect_right(self.decision_cum[node][seg], u)
                 ]
             elif k == PARALLEL:
                 branches, join, nxt, probs, draws = self.parallel_info[node]
                 if probs is not None:
-                    chosen = [b for b, q in zip(branches, probs, strict=True) if draws() < q]
+                    chosen = [
+                        b
+                        for b, q, draw in zip(branches, probs, draws, strict=True)
+                        if draw(cid) < q
+                    ]
                     if not chosen:
                         chosen = [branches[int(np.argmax(probs))]]
                 else:
@@ -738,12 +812,12 @@ class Replication:
                 self.c_value[cid] = self.end_value[node][seg]
                 return None
 
-    def _first_choice(self, p: _StepPlan) -> list[_StepPlan]:
+    def _first_choice(self, p: _StepPlan, cid: int) -> list[_StepPlan]:
         """The roles of step ``p`` (``p.alts``) in the order a case asks them: the one it is
         sent to first (by the alternatives' shares; else the own role), then the others."""
         order = p.alts
         if p.alt_cum is not None:
-            k = bisect.bisect_right(p.alt_cum, p.alt_draw()) + 1
+            k = bisect.bisect_right(p.alt_cum, p.alt_draw(cid)) + 1
             if k < len(order):
                 order = [order[k], *order[:k], *order[k + 1 :]]
         return order
@@ -826,7 +900,8 @@ class Replication:
     def _times(
         self, p: _StepPlan, scale: float, now: float, closes: float | None
     ) -> tuple[float, float]:
-        """Start and end of the work of step ``p`` that gets its people at ``now``.
+        """Start and end of the work of step ``p`` that gets its people at ``now`` (its
+        duration the next of the step's draws in order: ``_in_order``).
 
         ``closes``: when the open piece of the step's calendar ends, if the caller already knows
         that it is open at ``now`` (None: look it up).

@@ -102,7 +102,10 @@ REVIEW = {
 @pytest.mark.slow
 def test_a_hand_off_delay_before_a_busy_checker_is_recovered():
     """Our engine's log: a hand-off delay of mean 1 h, then one checker 75 % busy. The timer
-    calibrated before the check has the delay's mean, where the lower bounds made it short."""
+    calibrated before the check comes near the delay's mean, where the lower bounds made it
+    short. Near, not at: on a role busy around the clock the fit is 10-15 % short (README,
+    calibration: 0.84-0.95 h over the logs of seeds 1-8), so the test allows that bias beside
+    the noise."""
     model = from_dict(REVIEW)
     scenario = Scenario(horizon_days=120, warmup_days=0, replications=1)
     (trace,) = run_replications(model, scenario, seed=4)
@@ -114,7 +117,8 @@ def test_a_hand_off_delay_before_a_busy_checker_is_recovered():
     n = int((log[C.ACTIVITY] == "check").sum())
     se = 1.0 / np.sqrt(n)  # an exponential's sd is its mean
     assert means[False] < 1.0 - 5 * se
-    assert means[True] == pytest.approx(1.0, abs=5 * se)
+    assert 0.85 - 3 * se < means[True] < 1.0 + 3 * se
+    assert means[True] - means[False] > 0.3  # most of the gap the lower bounds left is closed
 
 
 def test_every_activity_with_hidden_delays_gets_its_own_fit():

@@ -16,10 +16,10 @@ import pytest
 from engine_testkit import build, cases, fixed, open_rows, rows
 
 from sim.engine import run_replication
-from sim.engine.runner import BLOCK
+from sim.engine.runner import BLOCK, CASE_BLOCK
 from sim.errors import ConfigError
 from sim.model.scenario import Scenario
-from sim.random import stream
+from sim.random import block_stream, stream
 
 DONE = "done"
 
@@ -192,8 +192,10 @@ def test_decision_by_segment():
 
 
 def test_rework_loop_follows_the_decision_stream():
-    # fix -> check: back to fix with probability 0.5, else done. The decision draws u from the
-    # stream "decision:check" and goes back when u < 0.5 (first branch). One case, 1 h per visit.
+    # fix -> check: back to fix with probability 0.5, else done. The decision goes back when
+    # u < 0.5 (first branch); case 0's first u is the first value of block 0 of the stream
+    # "decision:check" (per case), its later ones come from "decision:check again" in order.
+    # One case, 1 h per visit.
     m = build(
         {"fix": {"role": "r", "duration": fixed(1), "next": "check"}},
         roles={"r": 1},
@@ -201,8 +203,11 @@ def test_rework_loop_follows_the_decision_stream():
     )
 
     def visits(seed):
-        u = stream(seed, 0, "decision:check").random(BLOCK)
-        return 1 + int(np.argmax(u >= 0.5))
+        first = block_stream(seed, 0, "decision:check", 0).random(CASE_BLOCK)[0]
+        if first >= 0.5:
+            return 1
+        u = stream(seed, 0, "decision:check again").random(BLOCK)
+        return 2 + int(np.argmax(u >= 0.5))
 
     seed = next(s for s in range(1000) if visits(s) == 3)
     visits = visits(seed)
