@@ -23,7 +23,7 @@ import math
 import re
 import time
 from collections import Counter, deque
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ from sim.calibrate.fitting import (
     fit_distribution,
     fit_patience,
     fit_truncated,
+    kaplan_meier,
     samples_that_differ,
 )
 from sim.calibrate.hidden_delays import MIN_EXACT, impute_hidden_delays
@@ -588,6 +589,12 @@ def calibrate_model(
     * ``abandonment_outcomes``: drop-off outcomes that mean "left while waiting"; where the log
       shows at least ``min_abandonments`` of them after the same step, a patience distribution is
       fitted by censored maximum likelihood and attached to the step the case was waiting for.
+      Its clock starts, as in the engine, when the case is ready for the step: after the step's
+      extraneous-delay timer where it has one (served cases censored at their wait less their
+      own delay; an abandoned case's delay, not in the log, drawn from the step's delays by
+      stochastic EM: ``_fit_patience_after_delays``). Not with estimated start times (the
+      served waits end when the resource fell free by construction): a note says so and the
+      abandonments stay branches of the routing.
       ``None`` (default) fits no patience but names, in the notes, the drop-off outcomes whose
       names read like cancellation or withdrawal.
     * ``rare_path_threshold``: branches with a probability below it are removed (the others are
@@ -624,7 +631,9 @@ def calibrate_model(
       closed right up to its start is known only to lie between the part before that stretch
       and the whole wait; such delays are drawn within their range from a fit of the
       activity's exact delays and ranges together (``sim.calibrate.hidden_delays``), not taken
-      at their lower bound (false: as before 2026-12-05). Not with estimated start times.
+      at their lower bound (false: as before 2026-12-05). Not with estimated start times. A
+      case's first events (enabled at their own start: the log holds no arrival) are left out
+      of those fits: their waits are unknown, not zero delays.
     * ``delay_by_predecessor`` (default true): a step's delay may depend on where the case came
       from (BPIC 2012: an application waits about 58 h for its first validation and 8 h for a
       re-validation once the missing documents are in). Where a k-sample Anderson-Darling test
@@ -914,11 +923,13 @@ def calibrate_model(
             starts = ev["start"].to_numpy(dtype=float)
             delay, hidden, kept = impute_hidden_delays(
                 delay,
-                np.maximum(starts - enabled, 0.0),
+                # a case's first events' waits are unknown (NaN), not exact zeros
+                np.maximum(starts - _known_enabled(ev, enabled), 0.0),
                 ev["activity"].to_numpy(),
                 seed=seed,
             )
-            ready = starts - delay
+            # the engine runs the timer first, then queues: ready when the delay has run
+            ready = np.minimum(np.minimum(enabled, starts) + delay, starts)
             if hidden:
                 notes.append(
                     "delays that ran on while the pool was busy or closed (the log gives only "
@@ -1244,9 +1255,37 @@ def calibrate_model(
     t = time.perf_counter()
     patience: dict[str, FitResult] = {}
     removed_abandon: dict[tuple, int] = {}
-    if abandon:
+    if abandon and isinstance(log, EventLog) and log.start_times_estimated:
+        notes.append(
+            f"patience not fitted for {abandon}: the log has no start times, and the estimated "
+            "ones end each served case's wait when its resource fell free, which says nothing "
+            "about how long it would have waited (the served waits, the censored observations "
+            "of patience, are near zero by construction); the abandonments stay branches of the "
+            "routing"
+        )
+    elif abandon:
+        timed = set(timers) | {a for (_, a), dist in edge_timers.items() if dist is not None}
         patience, removed_abandon = _fit_patience(
-            ev, routing, waiting, abandon, min_abandonments, fit_rows, notes
+            ev,
+            routing,
+            waiting,
+            abandon,
+            min_abandonments,
+            fit_rows,
+            notes,
+            before_queue=_timer_clock_times(
+                ev,
+                enabled,
+                delay,
+                timed,
+                act_role,
+                roles,
+                working=delay_time == "working" and delay_method != "resource",
+            )
+            if extraneous_delays and timed
+            else None,
+            came_from=predecessor_labels,
+            seed=seed,
         )
     timings["patience"] = time.perf_counter() - t
 
@@ -1600,6 +1639,165 @@ def _row_marked_estimated(row: dict[str, Any]) -> dict[str, Any]:
     return row | {"start_times": ESTIMATED} if row.get("kind") != "probability" else row
 
 
+def _timer_clock_times(
+    ev: pd.DataFrame,
+    enabled: np.ndarray,
+    delay: np.ndarray,
+    timed: Collection[str],
+    act_role: Mapping[str, str],
+    roles: Mapping[str, RoleFit],
+    *,
+    working: bool,
+) -> np.ndarray:
+    """Per event, the clock time of the timer the model runs before its step (the event's own
+    extraneous delay; with ``working``, its working hours on the step's role's calendar from the
+    moment the step was enabled, converted to clock time), 0 where the step has no timer
+    (``timed``: the steps with one)."""
+    acts = ev["activity"].to_numpy()
+    out = np.where(np.isin(acts, sorted(timed)), np.nan_to_num(np.asarray(delay, float)), 0.0)
+    if working:
+        for a in sorted(timed):
+            rcal = roles[act_role[a]].calendar if a in act_role else None
+            if rcal is None or rcal.is_constant:
+                continue
+            k = np.flatnonzero((acts == a) & (out > 1e-12))
+            t0 = enabled[k]
+            c0 = rcal.cumulative_array(t0)
+            out[k] = [rcal.inverse(c + d) - t for c, d, t in zip(c0, out[k], t0, strict=True)]
+    return out
+
+
+#: Rounds of drawing abandoned cases' delays from their posterior and refitting patience.
+PATIENCE_DELAY_ROUNDS = 3
+#: Delays of the step after the same predecessor needed to draw from them alone (else all).
+PATIENCE_DELAY_POOL = 20
+#: At most this many quantiles of a delay sample are the values an abandoned case's is drawn from.
+PATIENCE_DELAY_GRID = 200
+
+
+def _delay_grid(values: np.ndarray) -> np.ndarray:
+    """The sample ``values`` itself, or ``PATIENCE_DELAY_GRID`` equally spaced quantiles of it."""
+    v = np.sort(np.asarray(values, dtype=float))
+    if v.size <= PATIENCE_DELAY_GRID:
+        return v
+    return np.quantile(v, (np.arange(PATIENCE_DELAY_GRID) + 0.5) / PATIENCE_DELAY_GRID)
+
+
+def _delay_grids(
+    own: np.ndarray, came_from: np.ndarray | None, mine: np.ndarray, ab_from: list[str]
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """The grids of the step's delays (``own``, of its events ``mine``) that abandoned cases
+    coming from ``ab_from`` draw theirs from, and each one's grid: the delays after the same
+    predecessor (``came_from``, per event) where at least ``PATIENCE_DELAY_POOL`` show it,
+    else all of them (the first grid)."""
+    grids = [_delay_grid(own)]
+    index: dict[str, int] = {}
+    which = np.zeros(len(ab_from), dtype=int)
+    for i, q in enumerate(ab_from):
+        if came_from is None:
+            continue
+        if q not in index:
+            same = own[came_from[mine] == q]
+            index[q] = len(grids) if same.size >= PATIENCE_DELAY_POOL else 0
+            if index[q]:
+                grids.append(_delay_grid(same))
+        which[i] = index[q]
+    return grids, which
+
+
+def _survival(times: np.ndarray, events: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The Kaplan-Meier survival function of ``times`` (``events``: observed, else censored)."""
+    km = kaplan_meier(times, events)
+    at, surv = km["time"].to_numpy(dtype=float), km["survival"].to_numpy(dtype=float)
+    if at.size == 0:
+        return np.ones_like
+
+    def survival(x: np.ndarray) -> np.ndarray:
+        k = np.searchsorted(at, x, side="right") - 1
+        return np.where(k < 0, 1.0, surv[np.maximum(k, 0)])
+
+    return survival
+
+
+def _draw_delays(
+    total: np.ndarray,
+    grids: list[np.ndarray],
+    which: np.ndarray,
+    rng: np.random.Generator,
+    weight: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """One delay per abandoned case ``i``: a value ``d`` of its grid of the step's delays
+    (``grids[which[i]]``) no longer than its time to abandonment ``total[i]``, drawn with
+    probability proportional to ``weight(total[i] - d)`` (equal chances where every weight is
+    0: a time beyond what the weights have seen); 0 where no value fits (the case left sooner
+    than any delay of the step ran: its whole time is taken as patience)."""
+    out = np.zeros(total.size)
+    u = rng.random(total.size)
+    for g, grid in enumerate(grids):
+        rows = np.flatnonzero(which == g)
+        for chunk in np.array_split(rows, max(1, rows.size // 2000)):
+            rest = total[chunk, None] - grid[None, :]  # the patience each delay leaves
+            fits = rest >= 0
+            with np.errstate(all="ignore"):
+                w = np.where(fits, np.nan_to_num(weight(np.maximum(rest, 0.0))), 0.0)
+            w = np.maximum(w, 0.0)
+            none = ~(w.sum(axis=1) > 0)
+            w[none] = fits[none]
+            cw = np.cumsum(w, axis=1)
+            pick = np.minimum((cw < u[chunk, None] * cw[:, -1:]).sum(axis=1), grid.size - 1)
+            out[chunk] = np.where(cw[:, -1] > 0, grid[pick], 0.0)
+    return out
+
+
+def _fit_patience_after_delays(
+    total: np.ndarray,
+    grids: list[np.ndarray],
+    which: np.ndarray,
+    served: np.ndarray,
+    *,
+    target: str,
+    min_abandonments: int,
+    seed: int,
+) -> FitResult:
+    """Patience fitted where the model runs a timer before the step, so that the patience clock
+    starts after it, as in the engine.
+
+    ``served``: the served cases' waits from when they were ready (their own delays
+    subtracted). An abandoned case's delay is not in the log (it never started the step), only
+    its time from the moment the step was enabled, ``total = D + P``. With the delay ``D``, the
+    patience ``P`` and the queue wait ``Q`` it would have had independent, the chance of a delay
+    ``d`` given ``total`` and the abandonment is proportional to ``f_D(d) f_P(total - d)
+    S_Q(total - d)``: ``f_D`` is the step's delays (``grids[which[i]]``: those after the same
+    predecessor where enough show it), ``f_P`` the patience fitted in the previous round, ``S_Q``
+    the Kaplan-Meier survival of the queue waits (served cases observe them, abandoned ones are
+    censored at their patience). ``S_Q`` matters: a case whose delay left a long patience would
+    more likely have been served, so abandoned cases had longer delays than the delays no
+    longer than their time (the plain conditional) say. Stochastic EM, seeded: one draw per
+    abandoned case (the first from ``f_D S_Q`` of the served waits alone), the patience refitted
+    on the rest, ``PATIENCE_DELAY_ROUNDS`` rounds."""
+    rng = np.random.default_rng(seed)
+    flags = np.r_[np.ones(total.size, bool), np.zeros(served.size, bool)]
+    queue = _survival(served, np.ones(served.size, bool))
+    res: FitResult | None = None
+    for _ in range(PATIENCE_DELAY_ROUNDS + 1):
+        if res is None:
+            weight = queue
+        else:
+            dens = res.distribution.scipy.pdf
+
+            def weight(x: np.ndarray, dens: Any = dens, queue: Any = queue) -> np.ndarray:
+                return dens(np.maximum(x, 1e-9)) * queue(x)
+
+        d = _draw_delays(total, grids, which, rng, weight)
+        res = fit_patience(
+            np.r_[total - d, served], flags, target=target, min_abandonments=min_abandonments
+        )
+        # the queue waits: observed where served, censored at their patience where abandoned
+        queue = _survival(np.r_[total - d, served], ~flags)
+    assert res is not None
+    return res
+
+
 def _fit_patience(
     ev: pd.DataFrame,
     routing: Routing,
@@ -1608,8 +1806,25 @@ def _fit_patience(
     min_abandonments: int,
     fit_rows: list[dict[str, Any]],
     notes: list[str],
+    *,
+    before_queue: np.ndarray | None = None,
+    came_from: np.ndarray | None = None,
+    seed: int = 0,
 ) -> tuple[dict[str, FitResult], dict[tuple, int]]:
-    """Patience per step from abandonment events (see ``calibrate_model``)."""
+    """Patience per step from abandonment events (see ``calibrate_model``).
+
+    The engine starts the patience clock when the case is ready for the step, after the timer
+    the model may run before it (its extraneous delay), while the log's waits run from when the
+    step was enabled. ``before_queue`` (per event: the clock time of that timer, 0 where the
+    step has none; None: no timers, the waits are used as they are) is subtracted from every
+    served case's wait, which is censored at its wait from when it was ready. An abandoned
+    case's delay is not in the log (it never started the step): it is imputed from the step's
+    delays (after the same predecessor, ``came_from``, where at least ``PATIENCE_DELAY_POOL``
+    show it) no longer than its time to abandonment, by stochastic EM weighting each by the
+    patience density and the queue's survival at the rest (``_fit_patience_after_delays``,
+    seeded with ``seed``: the plain conditional, delays no longer than the time, makes them too
+    short and patience too long).
+    """
     trans = routing.transitions
     abandon_set = set(abandon)
     # abandonment events: an event of an abandonment activity that directly follows item X
@@ -1629,7 +1844,8 @@ def _fit_patience(
         last_node_of_item[(case[i], int(item[i]))] = node_of_event[i]
         if same_case[i] and item[i] > 0:
             prev_node[i] = last_node_of_item.get((case[i], int(item[i]) - 1))
-    by_step: dict[str, list[float]] = {}
+    by_step: dict[str, list[int]] = {}  # the abandonment events of each step waited for
+    came_from_ab: dict[int, str] = {}
     removed: dict[tuple, int] = {}
     for key, counter in trans.items():
         kind, label = key
@@ -1650,18 +1866,40 @@ def _fit_patience(
             continue
         pn = f"{kind}:{label}"
         m = np.flatnonzero(np.isin(acts, list(ab_t[1] for ab_t in ab)) & (prev_node == pn))
-        by_step.setdefault(step, []).extend(waiting["waiting"].to_numpy()[m].tolist())
+        by_step.setdefault(step, []).extend(m.tolist())
+        came_from_ab.update(dict.fromkeys(m.tolist(), label))
         for tgt, c in ab.items():
             removed[(key, tgt)] = c
+    wait = waiting["waiting"].to_numpy(dtype=float)
     out: dict[str, FitResult] = {}
-    for step, ab_times in by_step.items():
-        served = waiting.loc[waiting["activity"] == step, "waiting"].to_numpy(dtype=float)
-        times = np.r_[np.asarray(ab_times, dtype=float), served]
-        flags = np.r_[np.ones(len(ab_times), bool), np.zeros(len(served), bool)]
+    for step, ab_events in by_step.items():
+        ab_times = wait[ab_events]
+        mine = np.flatnonzero(acts == step)
+        own = np.zeros(mine.size) if before_queue is None else before_queue[mine]
+        served = np.maximum(wait[mine] - own, 0.0)  # from when it was ready
+        target = f"steps.{step}.patience"
+        delayed = bool((own > 1e-9).any())
         try:
-            res = fit_patience(
-                times, flags, target=f"steps.{step}.patience", min_abandonments=min_abandonments
-            )
+            if delayed:
+                grids, which = _delay_grids(
+                    own, came_from, mine, [came_from_ab[i] for i in ab_events]
+                )
+                res = _fit_patience_after_delays(
+                    ab_times,
+                    grids,
+                    which,
+                    served,
+                    target=target,
+                    min_abandonments=min_abandonments,
+                    seed=seed,
+                )
+            else:
+                res = fit_patience(
+                    np.r_[ab_times, served],
+                    np.r_[np.ones(ab_times.size, bool), np.zeros(served.size, bool)],
+                    target=target,
+                    min_abandonments=min_abandonments,
+                )
         except FitError as exc:
             notes.append(f"patience for '{step}' not fitted: {exc}")
             continue
@@ -1669,7 +1907,14 @@ def _fit_patience(
         fit_rows.extend(res.rows())
         notes.append(
             f"patience fitted for '{step}' ({res.family}, {len(ab_times)} abandonment(s), "
-            f"{len(served)} served case(s) censored)"
+            f"{len(served)} served case(s) censored"
+            + (
+                "; its clock starts after the step's extraneous delay, as in the engine: served "
+                "cases censored at their wait less their own delay, abandoned ones less a delay "
+                "drawn from the step's delays that fits in their time to abandonment)"
+                if delayed
+                else ")"
+            )
         )
     # only remove the abandonment branches whose step got a patience distribution
     keep: dict[tuple, int] = {}

@@ -312,7 +312,9 @@ def pool_delays(
             )
             d_work = np.clip(d_clock, 0.0, wait[mine])
         delay[mine] = d_work
-    ready = s - delay
+    # the engine runs the timer first and queues the case after it: ready once the delay has
+    # run (``s - delay`` was the start less the delay, the queue's length after enabling)
+    ready = np.minimum(np.minimum(enabled, s) + delay, s)
     return ready, delay
 
 

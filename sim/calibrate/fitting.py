@@ -43,6 +43,9 @@ DEFAULT_FAMILIES = (
     "uniform",
 )
 PATIENCE_FAMILIES = ("exponential", "weibull", "lognormal", "gamma")
+#: A patience family whose fitted mean is more than this many times the exponential's (the
+#: time at risk per abandonment) ran off to a degenerate shape: it is not a candidate.
+PATIENCE_RUNAWAY = 1e3
 ZERO_TOL = 1e-6  # hours (3.6 ms): durations at or below it are instants
 KS_NOTE = "KS p-value is optimistic: parameters were fitted on the same data"
 TRUNCNORM_B = 60.0  # upper bound of the truncated normal in standard units above max(mu, 0)
@@ -68,6 +71,10 @@ class Fitter:
 
     family: str = ""
     k: int = 0  # number of fitted parameters (for AIC/BIC)
+    # fitted on every value even where the others use a subsample (``max_fit_sample``): its
+    # support ends at the sample's extremes, and a subsample's would leave values outside it,
+    # with zero likelihood (uniform was dropped whenever the subsample missed the minimum)
+    whole_sample: bool = False
 
     def fit_params(self, x: np.ndarray) -> dict[str, float]:
         """Maximum-likelihood parameters for positive values ``x``."""
@@ -137,6 +144,7 @@ class ShiftedExponentialFitter(Fitter):
 
     family = "expon_shifted"
     k = 2
+    whole_sample = True
 
     def fit_params(self, x: np.ndarray) -> dict[str, float]:
         n = x.size
@@ -261,6 +269,7 @@ class UniformFitter(Fitter):
 
     family = "uniform"
     k = 2
+    whole_sample = True
 
     def fit_params(self, x: np.ndarray) -> dict[str, float]:
         lo, hi = float(np.min(x)), float(np.max(x))
@@ -587,14 +596,14 @@ def fit_distribution(
             note=f"only {pos.size} positive values: empirical distribution",
         )
     fit_x = pos
-    if pos.size > max_fit_sample:  # fit on a random subsample; scores use every value
+    if pos.size > max_fit_sample:  # fit on a random subsample (not whole_sample families)
         rng = np.random.default_rng(seed)
         fit_x = rng.choice(pos, size=max_fit_sample, replace=False)
     cands: list[FamilyFit] = []
     for fam in families:
         f = FITTERS[fam]
         try:
-            params = f.fit_params(fit_x)
+            params = f.fit_params(pos if f.whole_sample else fit_x)
             ll = f.loglik(pos, params)
             if not math.isfinite(ll):
                 raise FitError("zero likelihood")
@@ -905,7 +914,7 @@ def fit_truncated(
     if pos.size < min_sample:
         return None, f"only {pos.size} positive values (empirical)"
     fit_i = np.arange(pos.size)
-    if pos.size > max_fit_sample:  # fit on a random subsample; scores use every value
+    if pos.size > max_fit_sample:  # fit on a random subsample (not whole_sample families)
         fit_i = np.random.default_rng(seed).choice(pos.size, size=max_fit_sample, replace=False)
     xf, bf = pos[fit_i], bpos[fit_i]
     cands: list[FamilyFit] = []
@@ -924,7 +933,7 @@ def fit_truncated(
                 ll = -float(np.sum(np.log(width)))
                 ks_stat, ks_p = math.nan, math.nan
             else:
-                start = f.fit_params(pos[fit_i])
+                start = f.fit_params(pos if f.whole_sample else pos[fit_i])
                 theta0, dec = _codec(start)
 
                 def nll(th: np.ndarray, f: Fitter = f, dec: Any = dec) -> float:
@@ -1180,7 +1189,10 @@ def fit_patience(
     longer: a censored observation). The log-likelihood is
     ``sum(log f(t) for abandoned) + sum(log S(t) for served)``. The family with the lowest AIC
     (BIC) wins; the largest gap between its survival function and the Kaplan-Meier curve is
-    reported as ``km_distance`` (there is no KS test for censored samples).
+    reported as ``km_distance`` (there is no KS test for censored samples). A family whose
+    search diverges (parameters no distribution takes, an infinite mean, or a mean over
+    ``PATIENCE_RUNAWAY`` times the exponential's) is recorded as not fitted; ``FitError`` when
+    no family is left.
     """
     t = np.asarray(times, dtype=float)
     d = np.asarray(abandoned, dtype=bool)
@@ -1206,12 +1218,23 @@ def fit_patience(
         res = opt.minimize(lambda th, f=fam: _censored_nll(f, th, t, d), x0, method="Nelder-Mead")
         ll = -float(res.fun)
         if not math.isfinite(ll) or ll < -1e299:
+            cands.append(FamilyFit.not_fitted(fam, n, "zero likelihood"))
             continue
-        dist = _patience_dist(fam, res.x)
-        frozen = _patience_frozen(fam, res.x)
-        km_dist = float(
-            np.max(np.abs(frozen.sf(km["time"].to_numpy()) - km["survival"].to_numpy()))
-        )
+        try:  # a search that ran off (a lognormal of s 28: an infinite mean) is no candidate
+            dist = _patience_dist(fam, res.x)
+            if not dist.mean() <= PATIENCE_RUNAWAY * t.sum() / k:
+                raise FitError(
+                    f"diverged: mean {dist.mean():.3g} h, over {PATIENCE_RUNAWAY:g} times the "
+                    f"exponential's {t.sum() / k:.3g} h"
+                )
+            frozen = _patience_frozen(fam, res.x)
+            with np.errstate(all="ignore"):
+                km_dist = float(
+                    np.max(np.abs(frozen.sf(km["time"].to_numpy()) - km["survival"].to_numpy()))
+                )
+        except (SimError, ValueError, OverflowError) as exc:
+            cands.append(FamilyFit.not_fitted(fam, n, exc))
+            continue
         params = {kk: float(v) for kk, v in dist.params.items()}
         cands.append(
             FamilyFit(
@@ -1227,9 +1250,11 @@ def fit_patience(
                 note="ks_statistic = max |S_fit - S_KM|",
             )
         )
-    if not cands:
-        raise FitError(f"{target}: no patience family could be fitted")
-    best = min(cands, key=lambda c: c.aic if criterion == "aic" else c.bic)
+    fitted = [c for c in cands if c.distribution is not None]
+    if not fitted:
+        why = "; ".join(f"{c.family}: {c.note}" for c in cands)
+        raise FitError(f"{target}: no patience family could be fitted ({why})")
+    best = min(fitted, key=lambda c: c.aic if criterion == "aic" else c.bic)
     res = FitResult(
         target=target,
         distribution=best.distribution,

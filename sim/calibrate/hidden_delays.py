@@ -197,11 +197,15 @@ def impute_hidden_delays(
     hidden counts (fewer than ``MIN_EXACT`` exact positive ones, or no family fits).
 
     A delay is hidden where the wait ran on past it (``wait - delay > 0``: the pool was busy or
-    closed right up to the start); its interval is ``[delay, wait]``. Deterministic for a seed.
+    closed right up to the start); its interval is ``[delay, wait]``. A NaN ``wait`` is unknown
+    (a case's first events: a log does not hold the arrival, and routing enables them at their
+    own start): such a delay is left as it is, and neither an exact delay of the fit (its 0
+    would count in the zero mass) nor drawn. Deterministic for a seed.
     """
     out = np.asarray(delay, dtype=float).copy()
     wait = np.asarray(wait, dtype=float)
-    hidden_all = (wait - out) > EPS
+    known_all = np.isfinite(wait)
+    hidden_all = known_all & ((wait - out) > EPS)
     fits: dict[str, HiddenDelayFit] = {}
     kept: dict[str, tuple[int, int]] = {}
     rng = np.random.default_rng(seed)
@@ -209,7 +213,7 @@ def impute_hidden_delays(
     for g in sorted({str(x) for x in labels[hidden_all]}):  # str: names written to model.yaml
         mine = labels == g
         hidden = mine & hidden_all
-        known = out[mine & ~hidden_all]
+        known = out[mine & known_all & ~hidden_all]
         zeros = int(np.sum(known <= EPS))
         exact = known[known > EPS]
         lo, hi = out[hidden], wait[hidden]

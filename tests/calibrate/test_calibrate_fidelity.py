@@ -164,6 +164,26 @@ def test_pool_delays_explain_waiting_only_while_every_member_is_busy():
         assert delay[2] == pytest.approx(0.0)
 
 
+def test_pool_delays_ready_is_when_the_timer_has_run():
+    """The engine runs the delay first and queues the case after it, so a case is ready (asks
+    for a person) when its delay has run: enabled + delay. ``ready`` used to be start - delay
+    (QA review 2026-12-05), which read which roles had somebody free at the wrong moment for
+    the alternatives' first-choice shares."""
+    # x enabled at 0, Ann and Bob both busy 3-5, x starts at 5 when Ann falls free: a 3 h
+    # delay (0-3), then 2 h of queueing; ready at 3, not at 5 - 3 = 2
+    ev = _ev(
+        [
+            ("y", "work", "Ann", 3.0, 5.0),
+            ("z", "work", "Bob", 3.0, 6.0),
+            ("x", "work", "Ann", 5.0, 5.5),
+        ]
+    )
+    roles = {"r": RoleFit("r", ["Ann", "Bob"], ["work"], ALWAYS)}
+    ready, delay = pool_delays(ev, np.array([3.0, 3.0, 0.0]), {"work": "r"}, roles)
+    assert delay.tolist() == pytest.approx([0.0, 0.0, 3.0])
+    assert ready.tolist() == pytest.approx([3.0, 3.0, 3.0])
+
+
 def test_pool_delays_are_clock_time_across_closed_hours():
     # office 09-17 on weekdays; enabled Monday 16:00, started Tuesday 10:00, nobody busy: two
     # working hours of delay (16-17 and 09-10) that take 18 clock hours from Monday 16:00
