@@ -36,9 +36,10 @@ Decisions (details in each module's docstring):
   one resource doing an activity of a case twice in a day looks like a copy, they are counted
   apart with a note, and ``date_only_duplicates="keep"`` keeps them as same-day repetitions.
 * Right-censored cases: flagged in the boolean column ``case_open`` (also
-  ``EventLog.open_case_ids``), never removed (``sim.eventlog.open_cases``); a case with an
+  ``EventLog.open_case_ids``), never removed (``sim.eventlog.open_cases``); a case whose last
   activity started and never finished (in progress at extraction) is one, the activity's row
-  removed and counted.
+  removed and counted (an unfinished activity with later ones in its case lost its end: removed
+  and counted, the case not flagged); a case with a recorded outcome is finished.
 
 The table has the columns of ``sim.model.columns`` (times tz-naive on the report's ``clock``,
 ``datetime64[us]``; strings with ``pd.NA`` for missing), a boolean ``case_open`` column, then the

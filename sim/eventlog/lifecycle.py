@@ -1,5 +1,9 @@
 """Turn lifecycle events (XES ``lifecycle:transition``) into one row per activity instance.
 
+Transition values are compared stripped and case-insensitively; ``start`` is also spelt
+``started``/``begin``/``began``/``begun`` and ``complete`` also ``completed``/``end``/``ended``/
+``finish``/``finished`` (``START_WORDS``, ``COMPLETE_WORDS``).
+
 Rules, per case and activity, in time order (ties: schedule, then start, then complete, then
 file order):
 
@@ -7,21 +11,30 @@ file order):
   activity in the same case (and of the same ``concept:instance`` where the events carry one). The pair becomes one row (start = start event's time, end =
   complete event's time, attributes from the complete event, resource from the start event when
   the complete event has none). The start event is counted as *merged*.
-* A ``complete`` with no open start becomes a row with a missing start.
+* A ``complete`` with no open start becomes a row with a missing start (the caller estimates it
+  where its activity's starts are recorded elsewhere: ``sim.eventlog.read``).
 * A ``start`` left over whose group has an unmatched ``complete`` at most ``CLOCK_SKEW`` (5 min)
   before it is paired with that completion (clocks out of step); the row ends before it starts
   and is removed and counted as such by the caller.
-* A ``start`` never completed is removed and counted (``unmatched_starts_removed``); its case
-  is returned (``PairingCounts.unmatched_start_cases``) to be flagged open.
+* A ``start`` never completed is removed and counted (``unmatched_starts_removed``). When it is
+  its case's last activity (no instance of the case begins after it) the activity was in
+  progress at extraction: its case is returned (``PairingCounts.unmatched_start_cases``) to be
+  flagged open. When the case went on after it, the completion is missing from the data: it is
+  counted in ``PairingCounts.unmatched_starts_mid_case`` and its case is not flagged open.
 * ``schedule`` is matched FIFO with the next instance of the same activity (by its start, or its
   end when it has no start) and gives that row its ``enabled_time`` (counted as merged); a
   schedule with no later instance is removed and counted.
-* Other transitions of the XES standard lifecycle model (``suspend``, ``resume``, ``assign``,
-  ``withdraw``, ``ate_abort``, ...) cannot be represented in an instance table: removed and
-  counted (``lifecycle_events_removed``).
+* ``suspend`` and ``resume`` are matched FIFO within the group; a pair that lies within one
+  paired instance (between its start and its completion) is time not worked: the instance's
+  start is moved later by the suspended time (``subtract_suspensions``), and both events are
+  counted as merged. The others are removed and counted, as:
+* Other transitions of the XES standard lifecycle model (``assign``, ``withdraw``,
+  ``ate_abort``, ...) cannot be represented in an instance table: removed and counted
+  (``lifecycle_events_removed``).
 * Anything else (missing, ``unknown``, or a log-specific status vocabulary such as BPIC 2013's
   "In Progress"/"Awaiting Assignment") is treated as a completion: one row each, and the
-  lifecycle column is kept as an ordinary attribute so the status is not lost.
+  lifecycle column is kept as an ordinary attribute so the status is not lost. The values are
+  counted (``PairingCounts.unknown_values``) for the cleaning report to name.
 
 The FIFO matching is vectorised: with openers and closers of one group in time order, let
 ``a_j`` be the number of openers before the j-th closer. The number of openers consumed after
@@ -39,8 +52,8 @@ import pandas as pd
 
 from sim.model import columns as C
 
-START_WORDS = frozenset({"start"})
-COMPLETE_WORDS = frozenset({"complete"})
+START_WORDS = frozenset({"start", "started", "begin", "began", "begun"})
+COMPLETE_WORDS = frozenset({"complete", "completed", "end", "ended", "finish", "finished"})
 SCHEDULE_WORDS = frozenset({"schedule"})
 #: Transitions of the XES standard lifecycle model that have no place in an instance table.
 OTHER_STANDARD_WORDS = frozenset(
@@ -56,6 +69,7 @@ OTHER_STANDARD_WORDS = frozenset(
         "manualskip",
     }
 )
+SUSPEND, RESUME = "suspend", "resume"
 STANDARD_WORDS = START_WORDS | COMPLETE_WORDS | SCHEDULE_WORDS | OTHER_STANDARD_WORDS
 ROW = "_row"  # original position, carried for stable ordering
 
@@ -70,6 +84,16 @@ class PairingCounts:
     kept_lifecycle_column: bool = True
     unmatched_start_cases: list[str] = field(default_factory=list)  # in progress at extraction
     skewed: int = 0  # starts paired with a completion recorded just before them (CLOCK_SKEW)
+    # starts never completed although their case went on: a completion missing from the data
+    unmatched_starts_mid_case: int = 0
+    # suspend/resume pairs within an instance, subtracted from its processing time
+    suspensions: int = 0
+    suspended_instances: int = 0
+    suspended_hours: float = 0.0
+    # removed transitions of the standard model (assign, unpaired suspend, ...) by value
+    removed_by_word: dict[str, int] = field(default_factory=dict)
+    # values that are no transition of the standard model (taken as completions), with counts
+    unknown_values: dict[str, int] = field(default_factory=dict)
 
 
 def fifo_match(group: np.ndarray, is_open: np.ndarray) -> np.ndarray:
@@ -154,6 +178,79 @@ def _group_ids(frame: pd.DataFrame) -> np.ndarray:
     return frame.groupby(keys, sort=True, observed=True).ngroup().to_numpy()
 
 
+def _last_in_case(
+    case: np.ndarray, time: np.ndarray, begin_case: np.ndarray, begin: np.ndarray
+) -> np.ndarray:
+    """Whether each event (``case``, ``time``) is its case's last: no begin (``begin_case``,
+    ``begin``: the start, or the end where there is no start, of every instance and of every
+    event itself) of its case lies strictly after it."""
+    latest = pd.Series(begin).groupby(begin_case, sort=False).max()
+    after = pd.Series(latest.reindex(case).to_numpy(), dtype=latest.dtype)
+    return ~(after > pd.Series(time, dtype=after.dtype)).to_numpy()
+
+
+def subtract_suspensions(
+    inst: pd.DataFrame, pauses: pd.DataFrame, is_suspend: np.ndarray
+) -> tuple[pd.DataFrame, int, int, float, np.ndarray]:
+    """Take the time between a ``suspend`` and its ``resume`` out of the instance they lie in.
+
+    ``pauses`` are the suspend and resume events (``C.END`` is each one's time), ``is_suspend``
+    tells them apart. They are matched FIFO per case and activity (and ``concept:instance``); a
+    pair lying between the start and the end of one instance of ``inst`` of its group is time
+    the activity was not worked on. The instance keeps one row (an activity done in pieces is
+    still one instance, not a repetition the model would learn as a loop), its end (when the
+    next activity was enabled) and its resource; its start is moved later by the suspended
+    time, so its duration is the time worked and the suspension counts as waiting before it.
+    Returns the instances, how many pairs were applied, to how many instances, the suspended
+    hours, and which pause events were applied (the others are left to be removed).
+    """
+    used = np.zeros(len(pauses), dtype=bool)
+    timed = inst[C.START].notna()
+    if not timed.any() or not is_suspend.any() or is_suspend.all():
+        return inst, 0, 0, 0.0, used
+    both = pd.concat(
+        [
+            pauses.assign(_kind=np.where(is_suspend, 0, 1), _pos=np.arange(len(pauses))),
+            inst.loc[timed].assign(_kind=2, _pos=-1),
+        ],
+        sort=False,
+    )
+    both["_g"] = _group_ids(both)
+    sr = both.loc[both["_kind"] < 2].sort_values(["_g", C.END, "_kind", ROW], kind="stable")
+    opener = (sr["_kind"] == 0).to_numpy()
+    match = fifo_match(sr["_g"].to_numpy(), opener)
+    closer = np.flatnonzero(match >= 0)
+    if not len(closer):
+        return inst, 0, 0, 0.0, used
+    pairs = pd.DataFrame(
+        {
+            "_g": sr["_g"].to_numpy()[closer],
+            "_from": sr[C.END].to_numpy()[match[closer]],
+            "_to": sr[C.END].to_numpy()[closer],
+            "_s": sr["_pos"].to_numpy()[match[closer]],
+            "_r": sr["_pos"].to_numpy()[closer],
+        }
+    ).sort_values("_from", kind="stable")
+    spans = both.loc[both["_kind"] == 2, ["_g", C.START, C.END]]
+    spans = spans.assign(_idx=spans.index).sort_values(C.START, kind="stable")
+    hit = pd.merge_asof(
+        pairs, spans, left_on="_from", right_on=C.START, by="_g", direction="backward"
+    )
+    inside = hit[C.START].notna() & (hit["_to"] <= hit[C.END])
+    hit = hit.loc[inside]
+    if hit.empty:
+        return inst, 0, 0, 0.0, used
+    used[hit["_s"].to_numpy()] = True
+    used[hit["_r"].to_numpy()] = True
+    paused = (hit["_to"] - hit["_from"]).groupby(hit["_idx"].to_numpy()).sum()
+    length = inst.loc[paused.index, C.END] - inst.loc[paused.index, C.START]
+    paused = paused.clip(upper=length)  # overlapping pairs of a malformed log: never past the end
+    inst = inst.copy()
+    inst.loc[paused.index, C.START] = inst.loc[paused.index, C.START] + paused
+    hours = float(paused.dt.total_seconds().sum()) / 3600.0
+    return inst, len(hit), len(paused), hours, used
+
+
 def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, PairingCounts]:
     """Pair lifecycle events of ``events`` (column ``C.END`` holds each event's timestamp).
 
@@ -168,11 +265,14 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
     seen = set(words.dropna().unique().tolist())
     standard_only = seen <= STANDARD_WORDS
     counts.kept_lifecycle_column = not standard_only
-    counts.removed_other = int(is_other.sum())
     counts.without_transition = int(words.isna().sum())
+    unknown = words.dropna()
+    unknown = unknown[~unknown.isin(STANDARD_WORDS)]
+    counts.unknown_values = {str(k): int(v) for k, v in unknown.value_counts().items()}
 
     ev = events.loc[~is_other & ~is_sched].copy()
     starts_mask = is_start[~is_other & ~is_sched]
+    applied = np.zeros(int(is_other.sum()), dtype=bool)
     if starts_mask.any():
         ev["_kind"] = np.where(starts_mask, 0, 1)
         ev["_g"] = _group_ids(ev)
@@ -194,11 +294,31 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
         counts.unmatched_starts = int(opener.sum()) - int(has.sum())
         left = opener.copy()
         left[m[has]] = False
-        counts.unmatched_start_cases = sorted(set(ev[C.CASE].to_numpy()[left].tolist()))
+        left_case = ev[C.CASE].to_numpy()[left]
+        left_time = ev[C.END].to_numpy()[left]
+        last = _last_in_case(
+            left_case,
+            left_time,
+            np.concatenate([closers[C.CASE].to_numpy(), left_case]),
+            np.concatenate([closers[C.START].fillna(closers[C.END]).to_numpy(), left_time]),
+        )
+        counts.unmatched_start_cases = sorted(set(left_case[last].tolist()))
+        counts.unmatched_starts_mid_case = int((~last).sum())
         inst = closers.drop(columns=["_kind", "_g"])
+        pausing = words.isin({SUSPEND, RESUME}).to_numpy()[is_other]
+        if pausing.any():
+            pauses = events.loc[is_other].loc[pausing]
+            is_suspend = (words[is_other][pausing] == SUSPEND).to_numpy()
+            inst, counts.suspensions, counts.suspended_instances, counts.suspended_hours, done = (
+                subtract_suspensions(inst, pauses, is_suspend)
+            )
+            applied[np.flatnonzero(pausing)[done]] = True
     else:
         inst = ev
         inst[C.START] = pd.Series(pd.NaT, index=inst.index, dtype=ev[C.END].dtype)
+    removed = words[is_other][~applied]
+    counts.removed_other = len(removed)
+    counts.removed_by_word = {str(k): int(v) for k, v in removed.value_counts().items()}
 
     if is_sched.any():
         sched = events.loc[is_sched].copy()

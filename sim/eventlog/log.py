@@ -50,6 +50,8 @@ class CleaningReport:
     implausible_timestamps_removed: int = 0
     rows_kept: int = 0
     missing_start: int = 0
+    # of those, rows of an activity whose starts are recorded elsewhere: start estimated
+    missing_start_estimated: int = 0
     date_only_values: int = 0  # timestamps with a date and no time of day (taken as midnight)
     timezone_aware_values: int = 0
     timezone_naive_values: int = 0
@@ -69,6 +71,9 @@ class CleaningReport:
     # rows/events removed above (no end, or a start never completed) whose activity started and
     # never finished: in progress at extraction, their cases are flagged open
     activities_in_progress: int = 0
+    # rows/events removed above (no end, or a start never completed) whose case went on after
+    # them: an end missing from the data; their cases are not flagged open for it
+    missing_end_mid_case: int = 0
     end_activities: list[str] = field(default_factory=list)
     open_tail_fraction: float = 0.0
     start_times_estimated: bool = False

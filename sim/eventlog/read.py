@@ -49,7 +49,15 @@ from sim.eventlog.csv_text import (
 )
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
 from sim.eventlog.estimate import StartEstimates, estimate_start_times_counted
-from sim.eventlog.lifecycle import CLOCK_SKEW, INSTANCE, ROW, pair_lifecycle
+from sim.eventlog.lifecycle import (
+    CLOCK_SKEW,
+    INSTANCE,
+    RESUME,
+    ROW,
+    START_WORDS,
+    SUSPEND,
+    pair_lifecycle,
+)
 from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
 from sim.eventlog.timestamps import (
@@ -66,7 +74,7 @@ from sim.model import columns as C
 LIFECYCLE = "lifecycle"  # internal role name of the lifecycle column
 
 #: Column names recognised automatically, in order of preference (matched ignoring case, spaces,
-#: underscores and hyphens).
+#: underscores, hyphens and colons: ``Lifecycle Transition`` is ``lifecycle:transition``).
 CANDIDATES: dict[str, tuple[str, ...]] = {
     C.CASE: ("case_id", "case:concept:name", "CaseID", "case"),
     C.ACTIVITY: ("activity", "concept:name", "activity_name"),
@@ -106,7 +114,9 @@ DATE_ONLY_DUPLICATES = ("drop", "keep")
 
 
 def _norm(name: str) -> str:
-    return re.sub(r"[\s_\-]", "", str(name)).lower()
+    """A column name as compared with the candidates: case, spaces, underscores, hyphens and
+    colons ignored (``case_concept_name`` and ``case:concept:name`` are one name)."""
+    return re.sub(r"[\s_\-:]", "", str(name)).lower()
 
 
 def resolve_columns(
@@ -1074,7 +1084,7 @@ def _start_column_or_lifecycle(raw: pd.DataFrame, mapping: dict[str, str]) -> li
     if C.START not in mapping or LIFECYCLE not in mapping:
         return []
     words = raw[mapping[LIFECYCLE]].astype(STRING_DTYPE).str.strip().str.lower()
-    if not bool(words.eq("start").any()):
+    if not bool(words.isin(START_WORDS).any()):
         return []
     start, lifecycle = mapping[C.START], mapping[LIFECYCLE]
     if bool(_blank(raw[start]).all()):
@@ -1335,9 +1345,12 @@ def _finish(
         frame = frame.loc[~missing_key]
     missing_end = frame[C.END].isna()
     report.missing_timestamp_removed = int(missing_end.sum())
-    # a start and no end: an activity in progress at extraction (its case is flagged open)
+    # a start and no end: an activity in progress at extraction (its case is flagged open) when
+    # it is its case's last; one followed by later activities of its case lost its end
     started = missing_end & frame[C.START].notna()
-    in_progress = set(frame.loc[started, C.CASE].tolist())
+    running = started & _nothing_begins_after(frame, started)
+    in_progress = set(frame.loc[running, C.CASE].tolist())
+    report.missing_end_mid_case = int((started & ~running).sum())
     if missing_end.any():
         what = "a timestamp" if use_lifecycle else "an end timestamp"
         notes.append(
@@ -1345,7 +1358,7 @@ def _finish(
             + (f" ({int(started.sum())} with a start)." if started.any() else ".")
         )
         frame = frame.loc[~missing_end]
-    report.activities_in_progress = int(started.sum())
+    report.activities_in_progress = int(running.sum())
 
     # --- 5. exact duplicates --------------------------------------------------------------------
     frame = _remove_duplicates(frame, report, keep_date_only=date_only_duplicates == "keep")
@@ -1372,12 +1385,28 @@ def _finish(
             )
         if pc.unmatched_starts:
             notes.append(f"Removed {_plural(pc.unmatched_starts, 'start event')} never completed.")
-        report.activities_in_progress += pc.unmatched_starts
+        report.activities_in_progress += pc.unmatched_starts - pc.unmatched_starts_mid_case
+        report.missing_end_mid_case += pc.unmatched_starts_mid_case
         in_progress.update(pc.unmatched_start_cases)
+        if pc.suspensions:
+            report.lifecycle_events_merged += 2 * pc.suspensions
+            notes.append(
+                f"Subtracted {_plural(pc.suspensions, 'suspend/resume pair')} "
+                f"({pc.suspended_hours:.4g} h) from the processing time of "
+                f"{_plural(pc.suspended_instances, 'activity instance')}: each start moved later "
+                "by the time suspended, which counts as waiting, not work."
+            )
         if pc.removed_other:
+            shown = ", ".join(f"{w} {n}" for w, n in pc.removed_by_word.items())
             notes.append(
                 f"Removed {_plural(pc.removed_other, 'lifecycle event')} other than "
-                "schedule/start/complete (suspend, resume, ...)."
+                f"schedule/start/complete ({shown})"
+                + (
+                    ": a suspension not paired with a resume within its activity's start and "
+                    "completion is counted as work."
+                    if {SUSPEND, RESUME} & set(pc.removed_by_word)
+                    else "."
+                )
             )
         if pc.unmatched_schedules:
             notes.append(
@@ -1393,10 +1422,7 @@ def _finish(
                 "becomes an instance of its own."
             )
         if pc.kept_lifecycle_column:
-            notes.append(
-                f"Column {mapping[LIFECYCLE]!r} uses its own status vocabulary: every event "
-                "is kept as one instance and the status kept as an attribute."
-            )
+            notes.append(_unknown_transitions_note(mapping[LIFECYCLE], pc.unknown_values))
 
     # --- 7. end before start --------------------------------------------------------------------
     backwards = frame[C.START].notna() & (frame[C.END] < frame[C.START])
@@ -1475,11 +1501,24 @@ def _finish(
             )
         )
     elif report.missing_start:
-        notes.append(
-            f"{_plural(report.missing_start, 'row')} {_have(report.missing_start)} no start "
-            "time (completion-only "
-            "events); left missing (see estimate_start_times)."
-        )
+        frame, filled = _estimate_missing_starts(frame)
+        report.missing_start_estimated = sum(filled.values())
+        left = report.missing_start - report.missing_start_estimated
+        if filled:
+            shown = ", ".join(f"{a!r} {n}" for a, n in filled.items())
+            notes.append(
+                f"{_plural(report.missing_start_estimated, 'row')} without a start time "
+                f"belong to activities whose start is recorded on most instances ({shown}): "
+                "a start missing from the data, not an instant event; estimated: the mean "
+                "recorded duration of the activity's instances with the nearest time since the "
+                "end of the case's (and resource's) previous activity, never more than that."
+            )
+        if left:
+            notes.append(
+                f"{_plural(left, 'row')} {_have(left)} no start "
+                "time (completion-only "
+                "events); left missing (see estimate_start_times)."
+            )
 
     # --- 10. sort, open cases, summary -------------------------------------------------------------
     sort_time = frame[C.START].fillna(frame[C.END])
@@ -1503,6 +1542,14 @@ def _finish(
             f"{_plural(report.activities_in_progress, 'activity', 'activities')} started and never finished "
             "(in progress at extraction; removed above): "
             f"{_plural(frame.loc[forced, C.CASE].nunique(), 'case')} with one flagged open."
+        )
+    if report.missing_end_mid_case:
+        n = report.missing_end_mid_case
+        notes.append(
+            f"{_plural(n, 'activity', 'activities')} started with no end although "
+            f"{'its case' if n == 1 else 'their cases'} went on after "
+            f"{'it' if n == 1 else 'them'} (removed above): an end missing from the data, "
+            "not work in progress, so it flags no case open."
         )
     if end_activities is not None:
         unknown = sorted(set(ends) - set(frame[C.ACTIVITY].unique().tolist()))
@@ -1557,6 +1604,117 @@ def _finish(
         source=path,
         start_times_estimated=report.start_times_estimated,
         in_progress_case_ids=frozenset(str(c) for c in in_progress) & frozenset(frame[C.CASE]),
+    )
+
+
+MIN_RECORDED_STARTS = 20
+"""Recorded start times an activity needs (on most of its rows) for a row of it without one to
+be taken as a start missing from the data and estimated from them (``_estimate_missing_starts``);
+with fewer the row stays a completion-only event."""
+
+
+HOLDS_BROKEN_SHARE = 0.01
+"""Largest share of an activity's recorded starts that may lie before the end of their case's
+(or resource's) previous activity for that end to bound the activity's estimated missing starts
+(``_estimate_missing_starts``)."""
+
+
+def _estimate_missing_starts(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Estimate the start of rows without one whose activity has its start recorded on most of
+    its rows (at least ``MIN_RECORDED_STARTS``); returns the frame and the rows filled per
+    activity.
+
+    Such a row is a start lost from the data (an XES ``complete`` whose ``start`` is missing, an
+    empty cell), not an instant activity: taken as instant it made the activity's mean duration
+    look shorter by its share of the rows. It cannot have started before the end of its case's
+    previous activity (it was not enabled) nor of its resource's previous one (who was busy
+    until then), by end time as in ``estimate_start_times``: that gap is its duration plus the
+    wait before it. It gets the mean duration of the recorded instances of its activity whose
+    gaps are nearest to its own (``_nearest_mean``) (an activity that starts as soon as it is
+    enabled has its gap as its duration, one that waited a weekend the durations of others
+    that waited), never more than its gap; where there is no gap (a case's first activity
+    without a resource) the mean recorded duration. A bound is used for an activity only where
+    its recorded starts keep it (all but ``HOLDS_BROKEN_SHARE``): with parallel branches or
+    people who work on several cases at once the previous end is no bound. Activities that
+    never or seldom record a start (a complete-only activity beside
+    start/complete ones, BPIC 2012's ``A_`` events) keep rows without a start.
+    """
+    has = frame[C.START].notna()
+    per = has.groupby(frame[C.ACTIVITY], observed=True).agg(["sum", "size"])
+    mixed = per.index[
+        (per["sum"] >= MIN_RECORDED_STARTS)
+        & (per["sum"] * 2 > per["size"])
+        & (per["sum"] < per["size"])
+    ]
+    fill = ~has & frame[C.ACTIVITY].isin(mixed)
+    if not fill.any():
+        return frame, {}
+    by_end = frame.iloc[np.argsort(frame[C.END].to_numpy(), kind="stable")]
+    bounds = []
+    for key in (C.CASE, C.RESOURCE):
+        prev = by_end.groupby(key, sort=False, observed=True)[C.END].shift(1).reindex(frame.index)
+        # a bound the activity's recorded starts break (parallel branches, people who
+        # multitask) says nothing of its missing ones
+        broken = (has & (frame[C.START] < prev)).groupby(frame[C.ACTIVITY], observed=True).sum()
+        holds = broken <= HOLDS_BROKEN_SHARE * per["sum"]
+        bounds.append(prev.where(frame[C.ACTIVITY].map(holds).fillna(False).astype(bool)))
+    bound = pd.concat(bounds, axis=1).max(axis=1)
+    gap_s = (frame[C.END] - bound).dt.total_seconds().to_numpy()  # NaN: no bound
+    took_s = (frame[C.END] - frame[C.START]).dt.total_seconds().to_numpy()
+    activity = frame[C.ACTIVITY].to_numpy()
+    missing, known = fill.to_numpy(), has.to_numpy()
+    duration_s = np.zeros(len(frame))
+    for a in mixed:
+        mine = activity == a
+        rows = np.flatnonzero(missing & mine)
+        if not len(rows):
+            continue
+        duration_s[rows] = np.nanmean(took_s[known & mine])
+        ref = known & mine & ~np.isnan(gap_s)
+        bounded = rows[~np.isnan(gap_s[rows])]
+        if len(bounded) and ref.sum() >= MIN_RECORDED_STARTS:
+            duration_s[bounded] = _nearest_mean(gap_s[ref], took_s[ref], gap_s[bounded])
+    duration_s = np.minimum(duration_s, np.nan_to_num(gap_s, nan=np.inf))
+    est = frame[C.END] - pd.to_timedelta(duration_s, unit="s")
+    frame = frame.copy()
+    frame.loc[fill, C.START] = est[fill].astype(frame[C.START].dtype)
+    counts = frame.loc[fill, C.ACTIVITY].value_counts()
+    return frame, {str(a): int(n) for a, n in counts.items()}
+
+
+def _nearest_mean(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The mean ``y`` of the ``k`` points nearest in rank to each of ``at`` along ``x``, ``k``
+    the square root of their number (a nearest-neighbour regression of ``y`` on ``x``; a wider
+    window reached into points of another kind, such as instances that did not wait)."""
+    order = np.argsort(x, kind="stable")
+    xs, total = x[order], np.concatenate([[0.0], np.cumsum(y[order])])
+    k = min(len(xs), max(5, round(len(xs) ** 0.5)))
+    lo = np.clip(np.searchsorted(xs, at) - k // 2, 0, len(xs) - k)
+    return (total[lo + k] - total[lo]) / k
+
+
+def _nothing_begins_after(frame: pd.DataFrame, rows: pd.Series) -> pd.Series:
+    """Whether each of ``rows`` (with a start) is its case's last activity: no row of its case
+    begins (starts, or ends where it has no start) after its start. An activity still running
+    in parallel with one finished later stays last: only a later beginning shows the case went
+    on."""
+    begin = frame[C.START].fillna(frame[C.END])
+    if not rows.any():
+        return pd.Series(False, index=frame.index)
+    latest = begin.groupby(frame[C.CASE], sort=False, observed=True).transform("max")
+    return ~(latest > frame[C.START]).fillna(False)
+
+
+def _unknown_transitions_note(column: str, unknown: dict[str, int]) -> str:
+    """The note on lifecycle values that are no transition of the XES standard model."""
+    shown = ", ".join(f"{w!r} {n}" for w, n in list(unknown.items())[:8])
+    more = f" and {len(unknown) - 8} more" if len(unknown) > 8 else ""
+    return (
+        f"Column {column!r} holds {_plural(sum(unknown.values()), 'value')} that "
+        f"{'is' if sum(unknown.values()) == 1 else 'are'} no start, complete or other lifecycle "
+        f"transition ({shown}{more}): its own status vocabulary? Each such event is kept as an "
+        "activity instance of its own (a completion) and the status kept as an attribute; map "
+        "them to start/complete to pair them."
     )
 
 
