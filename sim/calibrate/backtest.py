@@ -33,7 +33,8 @@
    and so has none (the rule took some of its latest-finishing, long cases for open: 112 of
    BPIC 2012 W's held-out cases, about twice the share it took of a simulated log). The same
    rule, with the history's end activities and tail, is applied to the simulated and baseline
-   logs, on top of the cases the cut left open.
+   logs, on top of the cases the cut left open; where the history records outcomes (an
+   ``outcome`` column), a case with one is finished in every log, as the reading took it.
 5. The same measures are computed on the three logs with ``sim.kpis`` (one code path for real and
    simulated logs): cycle time (mean, p90, relative errors; Wasserstein and KS on the
    distribution), per-step waiting and processing means, throughput per week, drop-off and
@@ -49,7 +50,10 @@
    (``model.cycle_time_mean_prediction95``, ``sim.kpis.prediction_interval``).
 
 Simulated and baseline logs are returned as standard event tables (same columns as an input
-log), so the caller can write them next to ``backtest.json``.
+log), so the caller can write them next to ``backtest.json``. Where the model's patience was
+calibrated from abandonment events (``abandonment_activity``), a simulated case that gave up has
+such an event too, an instant one at the moment it left, so that abandoned cases are measured
+until they left and the activity shares count the abandonments, as in the history.
 """
 
 from __future__ import annotations
@@ -76,7 +80,7 @@ from sim.calibrate.truncation import truncation_and_open_cases, weighted_resampl
 from sim.engine import available_cores, exit_with_parent, run_replications
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog, infer_end_activities
-from sim.eventlog.open_cases import tail_cutoff
+from sim.eventlog.open_cases import cases_with_outcome, tail_cutoff
 from sim.kpis import (
     confidence_interval,
     kpi_domain,
@@ -206,16 +210,23 @@ def _first_start_between(
 
 
 def _flag_like_history(
-    df: pd.DataFrame, ends: list[str] | None, cutoff: pd.Timestamp | None
+    df: pd.DataFrame,
+    ends: list[str] | None,
+    cutoff: pd.Timestamp | None,
+    *,
+    by_outcome: bool = False,
 ) -> set[str]:
     """Cases the history's open-case rule would flag in ``df`` (``sim.eventlog.open_cases``:
     last event in the extract's tail and not an end activity), with the history's end
-    activities and tail."""
+    activities and tail; with ``by_outcome`` (the history records outcomes, so the rule took
+    its cases with one for finished), not the cases with an outcome either."""
     if ends is None or cutoff is None or df.empty:
         return set()
     order = np.argsort(df[C.END].to_numpy(), kind="stable")
     last = df.iloc[order].groupby(C.CASE, sort=False)[[C.ACTIVITY, C.END]].last()
     flag = (last[C.END] >= cutoff) & ~last[C.ACTIVITY].isin(ends)
+    if by_outcome:
+        flag &= ~last.index.isin(list(cases_with_outcome(df)))
     return set(last.index[flag].astype(str))
 
 
@@ -501,7 +512,11 @@ def simulate_event_logs(
     removed; steps named in ``metadata.step_activity`` renamed to their activity; only cases
     whose first activity started in the period, whenever they arrived; events ending after
     ``extract_end`` dropped).
-    The ``outcome`` column holds each case's outcome (``None`` while in progress).
+    The ``outcome`` column holds each case's outcome (``None`` while in progress). Where the
+    model's patience was calibrated from abandonment events (``abandonment_activity``), a case
+    that gave up has such an event too: an instant one of that name, with no resource, at the
+    moment it left, so that its cycle time and the activity shares are measured as in the
+    history (``simulate``'s trace holds the executed steps only).
     Without ``extract_end`` the run goes on after the last arrival until every case has finished,
     at most ``drain_days`` (default: as long as the period).
     """
@@ -552,11 +567,12 @@ def simulate_event_logs(
     traces = run_replications(m, scenario, seed=seed, workers=workers, progress=progress)
     timers = set(m.metadata.get("timer_steps", []))
     abandon = list(m.metadata.get("abandonment_outcomes", []))
+    abandon_row = abandonment_activity(m)
     step_activity = dict(m.metadata.get("step_activity") or {})
     out = []
     for tr in traces:
         cases = trace_cases(tr)
-        df = trace_to_event_log(tr)
+        df = trace_to_event_log(tr, abandonment_activity=abandon_row)
         df = _first_start_between(df[~df[C.ACTIVITY].isin(timers)], start, last_arrival)
         if step_activity:  # repetitions of one activity, unrolled into steps: the log's name
             df = df.assign(**{C.ACTIVITY: df[C.ACTIVITY].replace(step_activity)})
@@ -570,6 +586,22 @@ def simulate_event_logs(
             df = df[df[C.END] <= extract_end]
         out.append(df.reset_index(drop=True))
     return out
+
+
+def abandonment_activity(model: ProcessModel) -> str | None:
+    """The activity under which the model's history recorded its cases' abandonments, or None.
+
+    Patience is calibrated only from events of the abandonment activities
+    (``calibrate_model(abandonment_outcomes=...)``), so a model with patience steps
+    (``metadata.patience_steps``) and a single abandonment outcome learnt it from a log in which
+    each abandonment is an event of that name. None: no patience was calibrated, or several
+    abandonment outcomes (the model does not record which of them each step's patience stood
+    for).
+    """
+    abandon = list(model.metadata.get("abandonment_outcomes") or [])
+    if len(abandon) != 1 or not model.metadata.get("patience_steps"):
+        return None
+    return str(abandon[0])
 
 
 def resample_cases(
@@ -692,6 +724,7 @@ def backtest(
     if open_cases:  # the history has flagged open cases: flag the other logs the same way
         flag_ends = infer_end_activities(hist)
         flag_cutoff = tail_cutoff(hist)
+    by_outcome = bool(C.OUTCOME in hist.columns and hist[C.OUTCOME].notna().any())
 
     # every held-out case finished: let the simulated ones finish too (see the module docstring)
     complete = not open_cases and not truncated_test
@@ -721,7 +754,7 @@ def backtest(
             open_ids = set()
             if C.OUTCOME in df.columns:
                 open_ids = set(df.loc[df[C.OUTCOME].isna(), C.CASE].astype(str))
-            open_ids |= _flag_like_history(df, flag_ends, flag_cutoff)
+            open_ids |= _flag_like_history(df, flag_ends, flag_cutoff, by_outcome=by_outcome)
             meas = _measure(
                 df, open_ids, origin=origin, window=window, dropoff=dropoff, blocks=blocks
             )
@@ -793,7 +826,7 @@ def backtest(
             if truncated_test:
                 b_log, late = b_log[~b_log[C.CASE].isin(late)].reset_index(drop=True), set()
             base_logs.append(b_log)
-            late = late | _flag_like_history(b_log, flag_ends, flag_cutoff)
+            late = late | _flag_like_history(b_log, flag_ends, flag_cutoff, by_outcome=by_outcome)
             meas = _measure(
                 b_log, late, origin=origin, window=window, dropoff=dropoff, blocks=blocks
             )

@@ -16,8 +16,11 @@ Rule (the cleaning report repeats it):
    ``min_last_ratio`` (50 %) of the cases it occurs in ("it usually ends the cases it is in"),
    or (b) at least ``min_end_share`` (15 %) of all settled cases ("many cases end with it").
 4. A case is open iff its last event ends inside the tail **and** none of the activities it
-   ends with is an end activity, or it is one of ``force_open``: the reader passes the cases with an activity
-   that started and never finished (in progress at extraction), whose rows it removes.
+   ends with is an end activity **and** the log records no outcome for it (an ``outcome``
+   column with a value on its rows: the log says how it ended, e.g. a simulator's trace, whose
+   abandoned cases end at the step they left), or it is one of ``force_open``: the reader
+   passes the cases with an activity that started and never finished (in progress at
+   extraction), whose rows it removes.
 
 Open cases are flagged (boolean column ``case_open``, the same value on every row of a case),
 never removed: their completed activities are valid data, only their cycle times are censored.
@@ -71,6 +74,16 @@ def _ending_together(events: pd.DataFrame, last: pd.DataFrame) -> pd.Series:
         index=last.index,
         dtype=object,
     )
+
+
+def cases_with_outcome(events: pd.DataFrame) -> set:
+    """The cases with an outcome recorded (a value of the ``outcome`` column on one of their
+    rows, blank text counting as none): the log says they finished."""
+    if C.OUTCOME not in events.columns:
+        return set()
+    given = events.loc[events[C.OUTCOME].notna(), [C.CASE, C.OUTCOME]]
+    recorded = given[C.OUTCOME].astype(str).str.strip() != ""
+    return set(given.loc[recorded.to_numpy(dtype=bool), C.CASE].unique())
 
 
 def tail_cutoff(events: pd.DataFrame, tail_fraction: float = DEFAULT_TAIL_FRACTION) -> pd.Timestamp:
@@ -133,8 +146,9 @@ def flag_open_cases(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Return a copy of ``events`` with a boolean ``case_open`` column, and the end activities used.
 
-    See the module docstring for the rule. ``end_activities`` overrides the inferred set; the
-    cases in ``force_open`` are open whatever their last event. A single name given as a string
+    See the module docstring for the rule. ``end_activities`` overrides the inferred set; a
+    case with a value in the ``outcome`` column is finished; the cases in ``force_open`` are
+    open whatever their last event or outcome. A single name given as a string
     is one end activity (not a set of one-letter activities).
     """
     if isinstance(end_activities, str):
@@ -151,6 +165,7 @@ def flag_open_cases(
         ends = sorted({str(a) for a in end_activities})
     cutoff = tail_cutoff(out, tail_fraction)
     ended = together.map(lambda acts: bool(acts & set(ends))).astype(bool)
+    ended |= last.index.isin(list(cases_with_outcome(out)))
     open_ = ((last[C.END] >= cutoff) & ~ended) | last.index.isin(list(force_open))
     out[CASE_OPEN] = out[C.CASE].map(open_).fillna(False).astype(bool).to_numpy()
     return out, ends

@@ -129,14 +129,43 @@ def trace_cases(trace: Trace) -> pd.DataFrame:
     return df
 
 
-def trace_to_event_log(trace: Trace, *, case_prefix: str = "") -> pd.DataFrame:
+def _abandonment_rows(trace: Trace, cases: pd.DataFrame, activity: str) -> pd.DataFrame:
+    """One instant event named ``activity`` per case whose patience ran out, at the moment it
+    left (no resource), with the events table's columns."""
+    left = trace.case_dropped_left
+    gave_up = np.flatnonzero(np.isfinite(left))
+    at = left[gave_up]
+    return pd.DataFrame(
+        {
+            "case_id": cases["case_id"].to_numpy()[gave_up],
+            "activity": np.full(gave_up.size, activity, dtype=object),
+            "resource": np.full(gave_up.size, None, dtype=object),
+            "role": np.full(gave_up.size, None, dtype=object),
+            "enabled": at,
+            "start": at,
+            "end": at,
+        }
+    )
+
+
+def trace_to_event_log(
+    trace: Trace, *, case_prefix: str = "", abandonment_activity: str | None = None
+) -> pd.DataFrame:
     """A simulated trace as a standard event log (datetimes; same columns as an input log).
 
     Columns: case_id, activity, start_time, end_time, resource, enabled_time, role, segment,
-    outcome. Abandoned cases appear through their ``outcome`` on the events they did have.
+    outcome. Abandoned cases appear through their ``outcome`` on the events they did have: like
+    a real log, the log holds the executed steps only. ``abandonment_activity`` (the back-test's
+    simulated logs, compared with a history that records abandonments as events) adds, for each
+    case whose patience ran out, an instant event of that name at the moment it left, with no
+    resource, as such a history has.
     """
     ev = trace_events(trace)
     cases = trace_cases(trace)
+    if abandonment_activity is not None:
+        extra = _abandonment_rows(trace, cases, abandonment_activity)
+        if len(extra):
+            ev = pd.concat([ev, extra], ignore_index=True)
     origin = pd.Timestamp(trace.start_date)
     hours = pd.Timedelta(hours=1)
     out = pd.DataFrame(
