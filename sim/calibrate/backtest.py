@@ -73,7 +73,7 @@ import pandas as pd
 import scipy.stats as st
 from tqdm.auto import tqdm
 
-from sim.calibrate.backtest_reading import dropoff_reading, fit_reading
+from sim.calibrate.backtest_reading import dropoff_reading, fit_reading, shape_reading
 from sim.calibrate.prepare import last_activities, prepare_log
 from sim.calibrate.routing import discover_routing
 from sim.calibrate.truncation import truncation_and_open_cases, weighted_resample
@@ -950,7 +950,7 @@ def _verdict(result: dict[str, Any]) -> dict[str, Any]:
     out["cycle_time_wasserstein_below_baseline"] = (
         bool(mw < bw) if np.isfinite(mw) and np.isfinite(bw) else None
     )
-    reading = fit_reading(result)
+    reading = " ".join(r for r in (fit_reading(result), shape_reading(result)) if r)
     if reading:
         out["reading"] = reading
     if dropoff := dropoff_reading(result):
