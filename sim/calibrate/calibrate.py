@@ -96,6 +96,7 @@ from sim.model import (
     Step,
     validate,
 )
+from sim.model import columns as C
 from sim.model.calendar import (
     DAYS,
     HOURS_PER_WEEK,
@@ -1377,6 +1378,8 @@ def calibrate_model(
             "rate is a lower bound (the log has no arrival times); scenario.arrival_scale tries "
             "higher rates"
         )
+    if note := _unused_enabled_times_note(log):
+        notes.append(note)
     timings["arrivals"] = time.perf_counter() - t
 
     # ---- assemble
@@ -1637,6 +1640,28 @@ def _row_marked_estimated(row: dict[str, Any]) -> dict[str, Any]:
     """A fits.csv row of a fitted distribution (durations, delays, patience, arrivals: all
     measured from start times) marked as resting on estimated start times."""
     return row | {"start_times": ESTIMATED} if row.get("kind") != "probability" else row
+
+
+def _unused_enabled_times_note(log: Any) -> str | None:
+    """A note when the log records when its cases' first activities were enabled (an
+    ``enabled_time`` column, e.g. a simulator's trace): calibration does not use it, it takes a
+    case's arrival as its first start, so the first step's recorded wait is left out of the
+    model (QA 2026-12-05 #7: register waited 1.66 h in the log, 0.04 h in the model)."""
+    if not isinstance(log, EventLog) or C.ENABLED not in log.events.columns:
+        return None
+    ev = log.events
+    first = ev.sort_values([C.START, C.END], kind="stable").groupby(C.CASE, sort=False).head(1)
+    known = first[C.ENABLED].notna() & first[C.START].notna()
+    if not known.any():
+        return None
+    wait = (first.loc[known, C.START] - first.loc[known, C.ENABLED]).dt.total_seconds() / 3600
+    return (
+        f"the log records when {int(known.sum())} case(s)' first activities were enabled "
+        f"(column {C.ENABLED}), a mean {max(float(wait.mean()), 0.0):.3g} h before they started; "
+        "calibration does not use it: a case arrives at its first start, so that wait is not in "
+        "the model (its first step never queues for arrivals) and the arrival profile follows "
+        "the first starts"
+    )
 
 
 def _timer_clock_times(
