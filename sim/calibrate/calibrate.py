@@ -1363,7 +1363,16 @@ def calibrate_model(
             "as work where nothing in the log shows it, and overstates durations where people "
             "are not busy all the time"
         )
-    flags = None if estimated else queued_first_starts(ev)
+    days_only = _dates_only(log)
+    if days_only:
+        notes.append(
+            "every start and end time of the log is a date without a time of day (midnight): "
+            "work and waits shorter than a day cannot be measured, so steps done within a day "
+            "get a duration of 0 and the staff's utilisation reads near 0; read the model's "
+            "durations, staffing and waits as unknown, and its cycle times in whole days at best"
+        )
+    # first starts at midnight all coincide with other work's ends: no sign of queueing
+    flags = None if estimated or days_only else queued_first_starts(ev)
     saturated, low = first_step_saturated(flags)
     queued = None if flags is None else float(flags.mean())
     prof_prov["first_starts_queued_share"] = None if queued is None else round(queued, 4)
@@ -1640,6 +1649,16 @@ def _row_marked_estimated(row: dict[str, Any]) -> dict[str, Any]:
     """A fits.csv row of a fitted distribution (durations, delays, patience, arrivals: all
     measured from start times) marked as resting on estimated start times."""
     return row | {"start_times": ESTIMATED} if row.get("kind") != "probability" else row
+
+
+def _dates_only(log: Any) -> bool:
+    """Whether every start and end time of ``log`` (an ``EventLog``) falls at midnight: a log
+    exported with dates only (QA 2026-12-05 #5: every step came out fixed at 0 h, and a note
+    called the first step saturated)."""
+    if not isinstance(log, EventLog):
+        return False
+    times = pd.concat([log.events[C.START].dropna(), log.events[C.END].dropna()])
+    return bool(len(times)) and bool((times == times.dt.normalize()).all())
 
 
 def _unused_enabled_times_note(log: Any) -> str | None:
