@@ -106,12 +106,19 @@ from sim.model.calendar import (
 )
 from sim.model.columns import PEOPLE_SEPARATOR
 
+# English, and the Dutch, German, French and Spanish words of exported logs (QA: a German
+# 'Abgelehnt' got no suggestion)
 DROPOFF_PATTERN = re.compile(
     r"declin|cancel|reject|lost|abandon|withdr|refus|denied|deny|expire|timeout|time-out|fail|"
-    r"terminat|drop|afgewezen|geannuleerd",
+    r"terminat|drop|afgewezen|geannuleerd|afgebroken|ablehn|abgelehnt|storn|abgebrochen|"
+    r"verloren|zurückgezogen|annul|rejet|abandonn|perdu|rechaz|cancelad|perdid|desist",
     re.IGNORECASE,
 )
-ABANDON_PATTERN = re.compile(r"cancel|abandon|withdr|expire|timeout|time-out|no.?show", re.I)
+ABANDON_PATTERN = re.compile(
+    r"cancel|abandon|withdr|expire|timeout|time-out|no.?show|geannuleerd|afgebroken|storn|"
+    r"abgebrochen|zurückgezogen|annul|cancelad|desist",
+    re.I,
+)
 TIMER_PREFIX = "delay:"
 END_PREFIX = "end:"
 JOIN_SUFFIX = "_join"
