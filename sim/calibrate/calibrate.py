@@ -871,6 +871,8 @@ def calibrate_model(
             "the most events: "
             + "; ".join(f"{name} (from {donor})" for name, donor in sorted(borrowed.items()))
         )
+    if long := _long_weeks_note(roles):
+        notes.append(long)
     act_role = {st: act_role[a] for st, a in step_activity.items() if a in act_role}
     act_roles = {st: act_roles[a] for st, a in step_activity.items() if a in act_roles}
     timings["staff"] = time.perf_counter() - t
@@ -1656,6 +1658,35 @@ def _row_marked_estimated(row: dict[str, Any]) -> dict[str, Any]:
     """A fits.csv row of a fitted distribution (durations, delays, patience, arrivals: all
     measured from start times) marked as resting on estimated start times."""
     return row | {"start_times": ESTIMATED} if row.get("kind") != "probability" else row
+
+
+#: A role's working week above this (hours) is more than one person works: said in a note.
+LONG_WEEK_HOURS = 60.0
+
+
+def _long_weeks_note(roles: Mapping[str, RoleFit]) -> str | None:
+    """A note naming the roles whose calendar (when anyone of the role was seen at work) is
+    open longer than ``LONG_WEEK_HOURS`` a week: the model has each of their people work all
+    of it, so where people work shifts its headcount counts shifts' people as always there
+    and a staffing what-if moves people of that many hours (QA 2026-12-05 #3: BPIC's role_1
+    open 75.5 h a week, and optimize recommended 2 people for a role of 5 without a word)."""
+    long = {
+        name: r.calendar.weekly_total
+        for name, r in sorted(roles.items())
+        if not r.calendar.is_constant and r.calendar.weekly_total > LONG_WEEK_HOURS
+    }
+    constant = [n for n, r in sorted(roles.items()) if r.calendar.is_constant and r.members]
+    if not long and not constant:
+        return None
+    hours = "; ".join(f"{n} {h:.1f} h" for n, h in long.items())
+    every = ", ".join(constant)
+    which = "; ".join(x for x in (hours, f"{every} around the clock" if every else "") if x)
+    return (
+        f"working weeks longer than one person works ({which}): a role's calendar is when "
+        "anyone of it was seen at work, and the model has each of its people work all of it; "
+        "where they work shifts, read its headcount and staffing what-ifs as people of that "
+        "many hours a week, not as the people on the payroll"
+    )
 
 
 def _dates_only(log: Any) -> bool:
