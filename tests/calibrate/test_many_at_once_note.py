@@ -23,3 +23,21 @@ def test_a_resource_overlapping_itself_is_named_with_its_counts():
     few = ev[ev["resource"] == "ann"].copy()
     few.loc[few.index[:10], "end"] += 1.5
     assert _many_at_once_note(few) is None
+
+
+def test_an_activity_running_twice_at_once_in_a_case_is_named():
+    """QA 2026-12-05: a second Quote inside the first's time (another person) in 10 % of cases
+    became a repetition after it, with no note."""
+    from sim.calibrate.calibrate import _twice_at_once_note
+
+    rows = []
+    for c in range(40):
+        rows.append((f"c{c}", "Quote", 10.0 * c, 10.0 * c + 2.0))
+        if c % 4 == 0:  # 10 cases: a second quote from 1 h in, while the first runs
+            rows.append((f"c{c}", "Quote", 10.0 * c + 1.0, 10.0 * c + 2.5))
+        else:  # a repetition after the first: no overlap
+            rows.append((f"c{c}", "Quote", 10.0 * c + 3.0, 10.0 * c + 4.0))
+    ev = pd.DataFrame(rows, columns=["case_id", "activity", "start", "end"])
+    note = _twice_at_once_note(ev)
+    assert note is not None and "('Quote' in 10 case(s))" in note
+    assert _twice_at_once_note(ev, min_cases=11) is None
