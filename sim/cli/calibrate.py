@@ -14,11 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from sim.calibrate import calibrate_model, check_calibration_options, list_outcomes
 from sim.calibrate.backtest import backtest
 from sim.calibrate.backtest_reading import held_out_extract_note
+from sim.calibrate.prepare import RUNAWAY_ADVICE, drop_runaway_cases, find_runaway_cases
 from sim.cli.column_keys import COLUMN_TEXT_KEYS
 from sim.cli.common import (
     config_bool,
@@ -34,12 +37,44 @@ from sim.cli.common import (
 from sim.cli.memory import available_memory_bytes, event_budget, event_budget_message
 from sim.cli.overwrite import clear_earlier_run
 from sim.errors import ConfigError, EventLogError, SimError, TooManyRows
-from sim.eventlog import DATE_ONLY_DUPLICATES, REPRODUCIBLE_GZIP, read_event_log, split_by_time
+from sim.eventlog import (
+    DATE_ONLY_DUPLICATES,
+    REPRODUCIBLE_GZIP,
+    EventLog,
+    read_event_log,
+    split_by_time,
+)
 from sim.model import columns as C
 from sim.model import save
 
 RESULTS = ("model.yaml", "backtest.json")
 FEW_CASES = 30  # below this, say that the fit is rough
+#: ``cleaning.runaway_cases``: what becomes of cases with far more events than the others
+#: (``sim.calibrate.prepare.find_runaway_cases``); either way a note names them
+RUNAWAY_CASES = ("drop", "keep")
+RUNAWAY_KEY = "cleaning.runaway_cases"
+#: Zones whose clocks change for summer time, one for each usual pair of change dates and offset
+#: (the note on a UTC log names those whose change explains a shift of its working hours).
+CLOCK_CHANGE_ZONES = (
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Helsinki",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Halifax",
+    "America/Santiago",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "Asia/Jerusalem",
+)
+# The weeks either side of a change of the clock compared, the starts each side needs, and how
+# near the shift of the mean time of day must come to the change (hours) to be put down to it.
+CLOCK_CHANGE_WINDOW = "28D"
+CLOCK_CHANGE_MIN_EVENTS = 100
+CLOCK_CHANGE_TOLERANCE = 0.25
+UTC_NOTE = "timestamps carry the UTC offset +00:00 (Z): read as UTC"
 
 # The library's errors and notes name its arguments (activity_key=, train_fraction=); the console
 # names the config key a user types instead.
@@ -178,6 +213,7 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "workers": config_int(cfg, "workers", minimum=1, null=True),
         "max_rows": _max_rows(cfg),
         "date_only_duplicates": _date_only_duplicates(cfg),
+        "runaway_cases": _runaway_cases(cfg),
         "dropoff": _names(cfg, "outcomes.dropoff"),
         "abandonment": _names(cfg, "outcomes.abandonment"),
         "replications": config_int(cfg, "backtest.replications", minimum=1),
@@ -232,6 +268,142 @@ def _date_only_duplicates(cfg: DictConfig) -> str:
             "of exact duplicate rows whose times carry a date and no time of day)"
         )
     return value
+
+
+def _runaway_cases(cfg: DictConfig) -> str:
+    """``cleaning.runaway_cases``: ``drop`` (also where the config has no such key) or
+    ``keep``."""
+    value = OmegaConf.select(cfg, RUNAWAY_KEY, default="drop")
+    if value not in RUNAWAY_CASES:
+        raise ConfigError(
+            f"{RUNAWAY_KEY}: expected drop or keep, got {value!r} (what becomes of cases with "
+            "far more events than the others, such as a test case: a note names them either way)"
+        )
+    return value
+
+
+def runaway_cases(log: EventLog, mode: str, key: str) -> tuple[EventLog, dict[str, Any] | None]:
+    """``log`` without its runaway cases (``mode`` ``drop``) or with them (``keep``), a note in
+    its report either way, and what they were for cleaning.json (None where there are none);
+    ``key`` names the log (``log``, ``backtest.log``)."""
+    held_out = key == "backtest.log"
+    if mode == "drop":
+        log, found = drop_runaway_cases(
+            log,
+            keep_hint=f"{RUNAWAY_KEY}=keep keeps them"
+            + ("; the back-test's history leaves them out too" if held_out else ""),
+        )
+    else:
+        found = find_runaway_cases(log.events)
+        if found is not None:
+            one = len(found.events) == 1
+            log.report.notes.append(
+                f"Kept {len(found.events)} runaway case{'' if one else 's'} ({RUNAWAY_KEY}=keep): "
+                f"{found.describe()}, so "
+                + (
+                    f"the history the back-test compares with holds {'it' if one else 'them'}"
+                    if held_out
+                    else f"{'it makes' if one else 'they make'} most of those activities' "
+                    "durations, routing and waits"
+                )
+                + f" ({RUNAWAY_KEY}=drop leaves {'it' if one else 'them'} out)."
+            )
+    if found is None:
+        return log, None
+    return log, found.to_dict() | {"action": "removed" if mode == "drop" else "kept"}
+
+
+def _timezone_given(cfg: DictConfig, *, held_out: bool = False) -> bool:
+    """Whether ``columns.timezone`` (``backtest.columns.timezone`` for the held-out log) is set."""
+    return read_options(cfg, held_out=held_out)["timezone"] is not None
+
+
+def _command_note(note: str) -> str:
+    """A note of the library in the keys a user of this command types."""
+    return config_key_text(note.replace(f"with {RUNAWAY_ADVICE}", f"with {RUNAWAY_KEY}=drop"))
+
+
+def utc_clock_notes(log: EventLog, *, timezone_given: bool) -> list[str]:
+    """A note when every timestamp of ``log`` was written in UTC (``Z``, ``+00:00``) and no
+    ``timezone=`` chose a clock: calendars and arrival hours are then UTC hours, and an office's
+    hours move by one across its change of the clock (``_clock_change`` names the zones whose
+    change explains a shift of the log's working hours)."""
+    r = log.report
+    utc = bool(r.timezone_offsets) and all(k == "+00:00" for k in r.timezone_offsets)
+    if timezone_given or not utc or r.timezone_naive_values:
+        return []
+    note = (
+        f"{r.timezone_aware_values:,} {UTC_NOTE}, so calendars, arrival hours and start_date are "
+        "UTC hours, not an office's clock"
+    )
+    change = _clock_change(log.events)
+    if change is None:
+        return [
+            note + " (an office opening at 08:00 in Berlin opens at 07:00 UTC in winter and "
+            "06:00 in summer). Pass timezone=<zone> with the office's zone (e.g. "
+            "timezone=Europe/Berlin) to read them on its clock."
+        ]
+    shift, zones = change
+    when = " or ".join(f"{', '.join(names)} ({day})" for day, names in zones.items())
+    first = next(iter(zones.values()))[0]
+    return [
+        note + f". The working hours move {abs(shift):.1f} h {'earlier' if shift < 0 else 'later'} "
+        f"in UTC across a change of the clock of {when}: in UTC the calendars blur both hours. "
+        f"Pass timezone=<zone> with the office's zone (e.g. timezone={first}) to read them on "
+        "its clock."
+    ]
+
+
+def _day_hour_mean(times: pd.Series) -> tuple[float, float]:
+    """The mean time of day of ``times`` (hours, on the 24-hour circle) and how concentrated
+    they are around it (the mean resultant length, 0 to 1)."""
+    hours = (times - times.dt.normalize()) / pd.Timedelta(hours=1)
+    angle = 2 * np.pi * hours.to_numpy(dtype=float) / 24
+    c, s = float(np.cos(angle).mean()), float(np.sin(angle).mean())
+    return (math.atan2(s, c) * 24 / (2 * np.pi)) % 24, math.hypot(c, s)
+
+
+def _change_day(day: pd.Timestamp, zone: str, offset: float) -> str:
+    """The local date on which ``zone``'s clock took ``offset`` (hours), within the UTC ``day``
+    or at the midnight after it."""
+    hours = pd.date_range(day, day + pd.Timedelta(days=1), freq="h").tz_convert(zone)
+    new = next(h for h in hours if h.utcoffset() / pd.Timedelta(hours=1) == offset)
+    return str(new.date())
+
+
+def _clock_change(events: pd.DataFrame) -> tuple[float, dict[str, list[str]]] | None:
+    """Where the mean time of day of the starts of ``events`` (naive UTC times) moves, from the
+    weeks before to the weeks after a change of the clock of ``CLOCK_CHANGE_ZONES``, by what that
+    change explains (within ``CLOCK_CHANGE_TOLERANCE``; the times concentrated in a working day):
+    the shift (hours) and the zones that explain it by the day of their change; None
+    elsewhere."""
+    t = events[C.START].fillna(events[C.END]).dropna()
+    if len(t) < 2 * CLOCK_CHANGE_MIN_EVENTS:
+        return None
+    days = pd.date_range(t.min().normalize(), t.max().normalize(), freq="D", tz="UTC")
+    window = pd.Timedelta(CLOCK_CHANGE_WINDOW)
+    found: dict[str, tuple[float, float, list[str]]] = {}  # day -> residual, shift, zones
+    for zone in CLOCK_CHANGE_ZONES:
+        local = days.tz_convert(zone)
+        offsets = np.array([d.utcoffset() / pd.Timedelta(hours=1) for d in local])
+        for i in np.flatnonzero(np.diff(offsets)):
+            before_end, after_start = days[i].tz_localize(None), days[i + 1].tz_localize(None)
+            before = t[(t >= before_end - window) & (t < before_end)]
+            after = t[(t >= after_start) & (t < after_start + window)]
+            if min(len(before), len(after)) < CLOCK_CHANGE_MIN_EVENTS:
+                continue
+            (m0, r0), (m1, r1) = _day_hour_mean(before), _day_hour_mean(after)
+            shift = (m1 - m0 + 12) % 24 - 12
+            change = offsets[i + 1] - offsets[i]
+            if min(r0, r1) >= 0.3 and abs(shift + change) <= CLOCK_CHANGE_TOLERANCE:
+                day = _change_day(days[i], zone, offsets[i + 1])
+                found.setdefault(day, (abs(shift + change), shift, []))[2].append(zone)
+    if not found:
+        return None
+    # zones changing a few days apart all pass (the data between tell them apart too little to
+    # choose): each is named, the best fit's shift is said
+    shift = min(found.values())[1]
+    return shift, {day: zones for day, (_, _, zones) in found.items()}
 
 
 def _reading_key(cfg: DictConfig, name: str, *, held_out: bool) -> str:
@@ -378,11 +550,18 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     s = settings(cfg)
     t0 = time.perf_counter()
     log = _read(cfg.log, cfg, "log", s["max_rows"])
+    log, runaway = runaway_cases(log, s["runaway_cases"], "log")
+    log.report.notes.extend(utc_clock_notes(log, timezone_given=_timezone_given(cfg)))
+    held_out_runaway = None
     bt = cfg.backtest
     # size and SHA-256 of each input, for the run record (hashed once, also to compare the two)
     inputs = [file_digest(Path(str(cfg.log)).expanduser())]
     if s["backtest.enabled"] and bt.log is not None:
         test = _read(bt.log, cfg, "backtest.log", s["max_rows"], held=log.report.rows_read)
+        test, held_out_runaway = runaway_cases(test, s["runaway_cases"], "backtest.log")
+        test.report.notes.extend(
+            utc_clock_notes(test, timezone_given=_timezone_given(cfg, held_out=True))
+        )
         inputs.append(file_digest(Path(str(bt.log)).expanduser()))
         _refuse_the_same_file(inputs, cfg.log, bt.log)
         train = log
@@ -435,9 +614,9 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     )
     t_cal = time.perf_counter() - t0
     # the notes (console, model.yaml, report) in the keys a user of this command types
-    notes = [config_key_text(n) for n in cal.notes]
+    notes = [_command_note(n) for n in cal.notes]
     meta = dict(cal.model.metadata) | {
-        "notes": [config_key_text(n) for n in cal.model.metadata.get("notes", [])]
+        "notes": [_command_note(n) for n in cal.model.metadata.get("notes", [])]
     }
     cal = dataclasses.replace(cal, notes=notes, model=dataclasses.replace(cal.model, metadata=meta))
     # written once calibration succeeded: a run refused on its log leaves the directory free
@@ -451,9 +630,9 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     )
     write_json(
         run_dir / "cleaning.json",
-        {"log": log.report.to_dict()}
+        {"log": log.report.to_dict() | {"runaway_cases": runaway}}
         | (
-            {"backtest_log": test.report.to_dict()}
+            {"backtest_log": test.report.to_dict() | {"runaway_cases": held_out_runaway}}
             if test is not None and bt.log is not None
             else {}
         ),
@@ -466,6 +645,10 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     summary = cal.summary() | {
         "seconds": round(t_cal, 2),
         "start_times_estimated": bool(train.start_times_estimated),
+        # removed before calibration (cleaning.runaway_cases=drop), in the log's cleaning note
+        "runaway_cases_removed": sorted(runaway["cases"])
+        if runaway and runaway["action"] == "removed"
+        else [],
     }
     write_json(run_dir / "calibration.json", summary)
     print(
@@ -477,6 +660,8 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
             f"drop-off outcomes (suggested; set outcomes.dropoff=[...] to choose): {cal.dropoff_outcomes}"
         )
     for note in cal.notes:
+        if runaway and f"with {RUNAWAY_KEY}=drop" in note:  # said in the log's cleaning lines
+            continue
         print(f"  note: {note}")
     result = {"calibration": summary}
     if test is not None:
@@ -604,16 +789,21 @@ def _print_cleaning(log: Any, path: Any, *, keys: Callable[[str], str] = config_
     shifted = any(not k.startswith("+00:00") for k in r.timezone_offsets) or bool(
         r.timezone_aware_values and r.timezone_naive_values
     )
+    utc_note = any(UTC_NOTE in n for n in r.notes)
     for note in r.notes:  # each removal and merge, with its count (details in cleaning.json)
         if note.startswith(("Removed", "Merged", "Took", "The log has no start times")) or (
             "placeholder" in note
             or "replications of a simulation" in note
-            or (shifted and "UTC offset" in note)
+            or (shifted and "UTC offset" in note and not utc_note)
             # what changes the model unless the user acts (QA 2026-12-04: only in cleaning.json)
             or note.startswith("Activities that differ only in")
             or "often mean missing" in note
             or "no time of day" in note
             or "one of start and end only" in note
+            or "runaway case" in note
+            or UTC_NOTE in note
+            # the library reads both 'Case ID' and 'case_id' as the case id column: which it used
+            or "could each be the" in note
         ):
             print(f"  cleaning: {keys(note)}")
 

@@ -1153,7 +1153,9 @@ def _standardise(
         raise EventLogError(f"{source}: open_tail_fraction={open_tail_fraction} must be in [0, 1)")
     notes.extend(raw.attrs.get(READ_NOTES, []))
     mapping = resolve_columns(raw.columns, source=source, keys=keys)
-    notes.extend(ambiguous_columns(raw.columns, mapping, keys))
+    notes.extend(
+        ambiguous_columns([*raw.columns, *raw.attrs.get(HASHED_COLUMNS, [])], mapping, keys)
+    )
     mapped = set(mapping.values())  # before: an ignored empty start column is not an attribute
     notes.extend(_start_column_or_lifecycle(raw, mapping))
     use_lifecycle = LIFECYCLE in mapping and C.START not in mapping
