@@ -66,9 +66,15 @@ def compared_kpis(columns: Sequence[str]) -> list[str]:
     return head + items
 
 
-VOLUME_KPIS = frozenset({"throughput_per_week", "throughput_per_day", "wip_mean"})
+VOLUME_KPIS = frozenset(
+    {"throughput_per_week", "throughput_per_day", "wip_mean", "cost_per_case", "margin_per_case"}
+)
 """KPIs that follow the arrival volume: with more demand more cases finish and more are in
-progress, which is neither better nor worse in itself."""
+progress, and the staff's cost (paid whether busy or not) is spread over more cases, so cost
+and margin per case move too; which is neither better nor worse in itself."""
+NO_CHANGE = "no change"
+"""The verdict of a KPI equal in the scenario and the baseline in every replication (a
+headcount nobody changed): not noise, there is no difference at all."""
 
 
 def _values(table: pd.DataFrame, kpi: str) -> np.ndarray:
@@ -151,15 +157,25 @@ def verdict(kpi: str, significant: bool, diff: float) -> str:
     return "better" if (diff < 0) == (way == "lower") else "worse"
 
 
+def identical(row: Mapping[str, float]) -> bool:
+    """Whether a comparison row's two sides are equal in every replication: a zero difference
+    with a zero-width interval (paired: every difference 0; Welch: both sides constant and
+    equal, the only way ``_welch_row`` gives a zero-width interval at 0)."""
+    return row["diff"] == 0 and row["ci_low"] == 0 and row["ci_high"] == 0
+
+
 def row_verdict(kpi: str, row: Mapping[str, float], *, neutral: bool = False) -> str:
     """The verdict of one comparison row: ``n/a`` when the KPI is missing in the baseline or
-    the scenario, ``no CI (1 replication)`` when there is no interval to test, else
-    ``verdict`` (``changed`` for a significant change of a KPI made ``neutral``)."""
+    the scenario, ``no CI (1 replication)`` when there is no interval to test, ``no change``
+    when both sides are equal in every replication, else ``verdict`` (``changed`` for a
+    significant change of a KPI made ``neutral``)."""
     if not (np.isfinite(row["base"]) and np.isfinite(row["alt"])) or row["n"] == 0:
         return "n/a"
     n = int(min(row["n"], row.get("n_base", row["n"])))
     if n < 2:
         return f"no CI ({n} replication)"
+    if identical(row):
+        return NO_CHANGE
     if neutral and row["significant"] and row["diff"] != 0:
         return "changed"
     return verdict(kpi, bool(row["significant"]), float(row["diff"]))

@@ -41,10 +41,11 @@ UNITS = {
     "cycle_time_p95": "h",
     "wip_mean": "cases",
     "throughput_per_week": "cases/week",
-    "cost_per_case": "money",
-    "processing_cost_per_case": "money",
-    "revenue_per_case": "money",
-    "margin_per_case": "money",
+    # a model states rates and values without a currency: its own cost units
+    "cost_per_case": "cost units",
+    "processing_cost_per_case": "cost units",
+    "revenue_per_case": "cost units",
+    "margin_per_case": "cost units",
 }
 
 _COUNT: Bounds = (0.0, None)  # times, counts, rates, money that cannot be negative

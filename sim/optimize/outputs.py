@@ -35,6 +35,10 @@ LABELS = labelled(
 )
 
 
+MONEY_NOTE = " Costs are in the model's own cost units (a model names no currency)."
+"""Said under the baseline: what unit the costs of the tables below are in."""
+
+
 def trials_table(study: optuna.Study, objectives: Sequence[Objective]) -> pd.DataFrame:
     """One row per trial: state, objective values, one-off cost, changes, flags."""
     rows = []
@@ -792,7 +796,8 @@ def recommendations_markdown(
         f"Baseline (confirmation, {reps_label}; every comparison below is against it): "
         + ", ".join(f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}" for k, v in today.items())
         + "."
-        + search_base,
+        + search_base
+        + MONEY_NOTE,
         "",
     ]
     if check_args:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -827,6 +828,23 @@ def _point(trials: pd.DataFrame, p: Any, x: str, y: str) -> tuple[float, float] 
     return float(row[x]), float(row[y])
 
 
+@dataclass(frozen=True)
+class Recommended:
+    """A recommended redesign on a Pareto figure: ``point`` an index label of the trials or a
+    mapping with the two objective values, ``rank`` its rank in the recommendations, ``trial``
+    whether it is a trial of the search (a redesign pruned after the ablation is not: it is
+    drawn hollow, and the front, which joins trials only, is not drawn through it)."""
+
+    point: Any
+    rank: int = 1
+    trial: bool = True
+
+
+RECOMMENDED_LEGEND = "recommended"
+NOT_A_TRIAL_LEGEND = (
+    "recommended, not itself a trial (a trial's redesign\nwith changes dropped; "
+    "the front joins trials only)"
+)
 INFEASIBLE_LABEL = "infeasible (breaks a constraint)"
 BEYOND_LABEL = "infeasible, beyond the axis: {n}"
 BEYOND_GID = "infeasible-beyond"
@@ -899,7 +917,10 @@ def plot_pareto(
     so under its title, so that noise-sized differences do not read as large ones.
 
     ``baseline`` / ``recommended`` are either an index label of ``trials`` or a mapping with
-    the two objective values. ``minimize`` says, per objective, whether less is better.
+    the two objective values; ``recommended`` may also be a sequence of ``Recommended``, every
+    recommended redesign, each a diamond labelled with its rank (hollow, and said so in the
+    legend, for one that is not itself a trial). ``minimize`` says, per objective, whether
+    less is better.
     ``infeasible`` holds trials that broke a constraint: crosses, never part of the front.
     ``baseline_infeasible``: today's process breaks a constraint itself; its star is crossed out
     like them and labelled so.
@@ -919,8 +940,8 @@ def plot_pareto(
     fig = new_figure(7.5, 5.2)
     ax = fig.add_subplot(1, 1, 1)
     b = _point(trials, baseline, x, y)
-    r = _point(trials, recommended, x, y)
-    marked = [p for p in (b, r) if p is not None]
+    recs = _recommended_points(trials, recommended, x, y)
+    marked = [p for p in (b, *(p for _, p in recs)) if p is not None]
     if data.empty:  # no trial met the constraints: the axes show where the search went
         xlim = pareto_range(np.r_[bad[x].to_numpy(), [p[0] for p in marked]], np.array([]))
         ylim = pareto_range(np.r_[bad[y].to_numpy(), [p[1] for p in marked]], np.array([]))
@@ -967,36 +988,8 @@ def plot_pareto(
             fontsize=8,
             color=BASELINE,
         )
-    if r is not None:
-        ax.scatter(
-            [r[0]],
-            [r[1]],
-            marker="D",
-            s=90,
-            color=ACCENT,
-            edgecolor="white",
-            zorder=6,
-            label="recommended",
-        )
-        lo, hi = ax.get_xlim()  # every point drawn so far, baseline included
-        right_half = r[0] > (lo + hi) / 2
-        ax.annotate(
-            "recommended",
-            r,
-            xytext=(-10, -14) if right_half else (8, -14),
-            textcoords="offset points",
-            ha="right" if right_half else "left",
-            fontsize=8,
-            color=ACCENT,
-            fontweight="bold",
-        )
-        if b is not None:
-            ax.annotate(
-                "",
-                r,
-                xytext=b,
-                arrowprops={"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"},
-            )
+    for rec, r in recs:
+        _draw_recommended(ax, rec, r, b, numbered=len(recs) > 1)
     better = ("lower" if minimize[0] else "higher", "lower" if minimize[1] else "higher")
     for axis, label, unit, k in (
         (ax.xaxis, x_label or x, x_unit, 0),
@@ -1017,12 +1010,92 @@ def plot_pareto(
         for h, lb in zip(*ax.get_legend_handles_labels(), strict=True)
         if not hasattr(h, "get_offsets") or len(h.get_offsets())
     ]
+    shown = _recommended_legend(shown, [rec for rec, _ in recs])
     if shown:
         ax.legend(*zip(*shown, strict=True), fontsize=8, frameon=False)
     _style(ax)
     ax.set_title(title, fontsize=11, fontweight="bold", color=INK, loc="left")
     fig.subplots_adjust(left=0.13, right=0.97, bottom=0.11, top=0.91)
     return _finish(fig, path)
+
+
+def _recommended_points(
+    trials: pd.DataFrame, recommended: Any, x: str, y: str
+) -> list[tuple[Recommended, tuple[float, float]]]:
+    """``plot_pareto``'s ``recommended`` (one point or a sequence of ``Recommended``) as
+    ``(Recommended, (x, y))`` pairs, best rank first."""
+    if recommended is None:
+        return []
+    if isinstance(recommended, Sequence) and not isinstance(recommended, str):
+        recs = sorted(recommended, key=lambda rec: rec.rank)
+    else:
+        recs = [Recommended(recommended)]
+    return [(rec, p) for rec in recs if (p := _point(trials, rec.point, x, y)) is not None]
+
+
+def _recommended_label(rec: Recommended) -> str:
+    """The label of a recommended diamond's points: ``recommended`` for rank 1 (as before
+    there were several), ``recommended #2`` for the others."""
+    return "recommended" if rec.rank == 1 else f"recommended #{rec.rank}"
+
+
+def _draw_recommended(
+    ax: Axes,
+    rec: Recommended,
+    r: tuple[float, float],
+    b: tuple[float, float] | None,
+    *,
+    numbered: bool,
+) -> None:
+    """One recommended redesign: a diamond (hollow when it is not a trial), its label, and
+    from the baseline an arrow to the first."""
+    ax.scatter(
+        [r[0]],
+        [r[1]],
+        marker="D",
+        s=90,
+        color=ACCENT if rec.trial else "white",
+        edgecolor="white" if rec.trial else ACCENT,
+        linewidths=0.8 if rec.trial else 1.8,
+        zorder=6,
+        label=_recommended_label(rec),
+    )
+    lo, hi = ax.get_xlim()  # every point drawn so far, baseline included
+    right_half = r[0] > (lo + hi) / 2
+    ax.annotate(
+        f"recommended #{rec.rank}" if numbered else "recommended",
+        r,
+        xytext=(-10, -14) if right_half else (8, -14),
+        textcoords="offset points",
+        ha="right" if right_half else "left",
+        fontsize=8,
+        color=ACCENT,
+        fontweight="bold",
+    )
+    if b is not None and rec.rank == 1:
+        ax.annotate(
+            "",
+            r,
+            xytext=b,
+            arrowprops={"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"},
+        )
+
+
+def _recommended_legend(shown: list[tuple[Any, str]], recs: Sequence[Recommended]) -> list:
+    """The legend's entries with the recommended diamonds as one entry per kind: a trial of
+    the search, or not itself a trial (its status in the figure, not only in the caption)."""
+    kinds = {_recommended_label(rec): rec.trial for rec in recs}
+    pruned = not all(kinds.values())
+    out, said = [], set()
+    for handle, label in shown:
+        if label == "Pareto front" and pruned:
+            out.append((handle, "Pareto front (of the trials)"))
+        elif label not in kinds:
+            out.append((handle, label))
+        elif kinds[label] not in said:
+            said.add(kinds[label])
+            out.append((handle, RECOMMENDED_LEGEND if kinds[label] else NOT_A_TRIAL_LEGEND))
+    return out
 
 
 def _draw_infeasible(

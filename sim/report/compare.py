@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from sim.errors import ConfigError
-from sim.kpis.compare import COMPARED_HEADLINE
+from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE
 from sim.report._mpl import (
     BASELINE,
     DROP,
@@ -41,6 +41,7 @@ from sim.report.html import (
     html_page,
     kpi_label,
     missing_glyphs_note,
+    unit_text,
 )
 
 if TYPE_CHECKING:
@@ -49,8 +50,20 @@ if TYPE_CHECKING:
 COMPARISON_CSV = "comparison.csv"
 CSV_COLUMNS = ("scenario", "kpi", "base", "alt", "diff", "ci_low", "ci_high", "verdict")
 SCENARIOS_JSON = "scenarios.json"
-VERDICT_COLORS = {"better": SUCCESS, "worse": DROP, "changed": SCENARIO, "within noise": MUTED}
-VERDICT_CLASS = {"better": "good", "worse": "bad", "changed": "changed", "within noise": "muted"}
+VERDICT_COLORS = {
+    "better": SUCCESS,
+    "worse": DROP,
+    "changed": SCENARIO,
+    "within noise": MUTED,
+    NO_CHANGE: MUTED,
+}
+VERDICT_CLASS = {
+    "better": "good",
+    "worse": "bad",
+    "changed": "changed",
+    "within noise": "muted",
+    NO_CHANGE: "muted",
+}
 
 
 def _scale(unit: str) -> float:
@@ -58,7 +71,7 @@ def _scale(unit: str) -> float:
 
 
 def _unit_text(unit: str) -> str:
-    return "pp" if unit == "%" else unit
+    return "pp" if unit == "%" else unit_text(unit)
 
 
 def _decimals(values: Sequence[float], digits: int = 3) -> int:
@@ -80,7 +93,9 @@ def plain(v: Any, unit: str) -> str:
         return "–"
     if unit == "%":
         return f"{100 * x:.1f}"
-    return _num(x, "money" if unit == "money" else "")
+    if unit == "money":  # as _num writes money, without its unit
+        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+    return _num(x)
 
 
 def change_text(diff: Any, low: Any, high: Any, unit: str) -> tuple[str, str]:
@@ -103,7 +118,12 @@ def unit_title(label: str, unit: str) -> str:
     if unit == "%":
         return f"{label} (%, change in pp)"
     said = unit.lower() in re.findall(r"[\w/]+", label.lower())  # "People on staff": no "(people)"
-    return f"{label} ({unit})" if unit and not said else label
+    return f"{label} ({unit_text(unit)})" if unit and not said else label
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 scenario``, ``4 scenarios``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _informative(comparison: pd.DataFrame, kpi: str) -> bool:
@@ -151,7 +171,7 @@ def plot_scenario_differences(
             ax.plot([d], [yy], "o", color=color, ms=5)
         ax.axvline(0, color=BASELINE, lw=1)
         base = float(rows["base"].iloc[0]) if len(rows) else math.nan
-        shown = f"{plain(base, unit)} {unit}".strip() if unit else plain(base, unit)
+        shown = f"{plain(base, unit)} {unit_text(unit)}".strip() if unit else plain(base, unit)
         ax.set_title(f"{label} (baseline {shown})", fontsize=8.5, color=INK, loc="left")
         ax.set_yticks(y)
         ax.set_yticklabels(names if i % ncols == 0 else [], fontsize=7.5)
@@ -294,7 +314,8 @@ def _volume_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
         return None
     return (
         f"the arrival volume (scenario.arrival_scale, max_cases) of {', '.join(differ)} differs "
-        "from the baseline's: throughput and work in progress follow the demand, so their "
+        "from the baseline's: throughput and work in progress follow the demand, and so do cost "
+        "and margin per case (the staff's cost is spread over more or fewer cases), so their "
         "change is 'changed', neither better nor worse"
     )
 
@@ -369,7 +390,8 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
         "# Scenario comparison",
         "",
         f"Baseline: **{base}**. {_how_text(comparison, base)} A change is significant when its "
-        "95 % confidence interval excludes 0; `n/a`: the KPI is missing in the baseline or the "
+        "95 % confidence interval excludes 0; `no change`: equal in the scenario and the "
+        "baseline in every replication; `n/a`: the KPI is missing in the baseline or the "
         "scenario.",
         "",
         "| scenario | model | replications | seed | run directory |",
@@ -463,8 +485,9 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
         "<p>Each scenario against the baseline "
         f"<b>{_esc(base)}</b>: its value (mean over replications) and, below it, its change "
         "with the 95 % confidence interval; green = better, red = worse, grey = within noise "
-        f"(the interval includes 0), blue = changed (neither good nor bad in itself), n/a = "
-        f"missing in the baseline or the scenario. {how}</p>",
+        f"(the interval includes 0) or no change (equal in every replication), blue = changed "
+        "(neither good nor bad in itself), n/a = missing in the baseline or the scenario. "
+        f"{how}</p>",
         notes,
         f'<p class="muted">With {n_tests} comparisons on this page, about one in twenty that '
         "are really zero will still look significant: trust the large and the consistent "
@@ -495,7 +518,7 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     models = model_changes_section(comparison, scenarios)
     if models is not None:
         sections.append(models)
-    heading = f"Scenario comparison: {len(order)} scenarios against {base}"
+    heading = f"Scenario comparison: {_count(len(order) - 1, 'scenario')} against {base}"
     page = html_page(
         heading,
         f"Directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by <code>sim.report</code> "

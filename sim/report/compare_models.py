@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.errors import SimError
 from sim.report._mpl import missing_glyphs
+from sim.report.diff_map import NEGLIGIBLE_SHARE
 from sim.report.html import Section, _esc, _img
 from sim.report.layout import pretty
 
@@ -63,6 +64,13 @@ def _waiting_diffs(comparison: pd.DataFrame, label: str) -> pd.DataFrame:
     them (its ``waiting_mean:<step>`` changes with their intervals)."""
     rows = comparison[comparison["scenario"] == label].set_index("kpi")
     return rows[["diff", "ci_low", "ci_high"]].apply(pd.to_numeric, errors="coerce")
+
+
+def _baseline_cycle_time(comparison: pd.DataFrame, label: str) -> float | None:
+    """The baseline's mean cycle time (h) in the scenario's rows of ``comparison``, or None."""
+    rows = comparison[(comparison["scenario"] == label) & (comparison["kpi"] == "cycle_time_mean")]
+    value = pd.to_numeric(rows["base"], errors="coerce").dropna()
+    return float(value.iloc[0]) if len(value) else None
 
 
 def _calendar_figure(base: ProcessModel, other: ProcessModel, ch: ModelChanges, label: str):
@@ -120,6 +128,7 @@ def model_changes_section(
                 model,
                 waiting_diff=_waiting_diffs(comparison, label),
                 title=f"{label}: what its model changes against the baseline's",
+                cycle_time=_baseline_cycle_time(comparison, label),
             )
             parts.append(
                 _img(
@@ -129,7 +138,9 @@ def model_changes_section(
                     dpi=80,
                     caption="The baseline's map with the scenario's changes marked on it; a "
                     "step is coloured where its mean waiting changed significantly (its 95 % "
-                    "interval excludes 0), elsewhere it says n.s.",
+                    f"interval excludes 0) and by at least {100 * NEGLIGIBLE_SHARE:g} % of the "
+                    "baseline's mean cycle time "
+                    "(the rule is under the map), elsewhere it says n.s. or negligible.",
                 )
             )
             if ch.hours:

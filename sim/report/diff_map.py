@@ -47,6 +47,12 @@ if TYPE_CHECKING:
 
 MOVED = "#6a1b9a"
 CHANGED = "#1565c0"
+NEGLIGIBLE_SHARE = 0.01
+"""A step's change in waiting smaller than this share of today's mean cycle time is too small
+to matter: left uncoloured on the diff map (folded away in the optimize summary's table)."""
+SCALE_FLOOR_SHARE = 0.10
+"""The diff map's colour scale spans at least this share of today's mean cycle time either
+way, so that the largest of some small changes does not take the strongest colour."""
 
 
 @dataclass
@@ -411,6 +417,46 @@ def changed_part_note(part: ProcessModel | None, changed: int) -> str | None:
     return part_note(part, which=which, where="model.yaml")
 
 
+@dataclass(frozen=True)
+class _ColourScale:
+    """How a diff map colours changes in waiting, in the map's display unit: ``negligible``
+    the smallest change coloured, ``floor`` the least the scale spans either way, ``rule``
+    the sentence under the map that says so ("" without a cycle time: no such rule)."""
+
+    negligible: float = 0.0
+    floor: float = 0.0
+    rule: str = ""
+    only: str = "significant only"  # the colour bar's word on what it colours
+
+    @classmethod
+    def of(cls, cycle_time: float | None, factor: float, unit: str) -> _ColourScale:
+        """The scale for today's mean ``cycle_time`` (in the data's unit; ``factor`` converts
+        it to the display ``unit``)."""
+        if cycle_time is None or not math.isfinite(cycle_time) or cycle_time <= 0:
+            return cls()
+        cycle = cycle_time * factor
+        small, floor = NEGLIGIBLE_SHARE * cycle, SCALE_FLOOR_SHARE * cycle
+        return cls(
+            small,
+            floor,
+            f"Colours: a significant change in waiting under {_amount(small, unit)} "
+            f"({100 * NEGLIGIBLE_SHARE:g} % of today's mean cycle time, {_amount(cycle, unit)}) "
+            "is negligible and left white; the colour scale spans at least "
+            f"±{_amount(floor, unit)} ({100 * SCALE_FLOOR_SHARE:g} %).",
+            f"significant and at least {_amount(small, unit)} only",
+        )
+
+
+def _amount(x: float, unit: str) -> str:
+    """A duration for a sentence: ``2.0 h``, ``204 h``, ``12 min`` (minutes from two hours up
+    in hours)."""
+    if unit == "min" and x >= 120:
+        x, unit = x / 60, "h"
+    if x >= 10:
+        return f"{x:,.0f} {unit}"
+    return f"{x:.1f} {unit}" if x >= 1 else f"{x:.2g} {unit}"
+
+
 def draw_diff_map(
     baseline: ProcessModel,
     redesigned: ProcessModel,
@@ -422,6 +468,7 @@ def draw_diff_map(
     lane_order: Sequence[str] | None = None,
     min_probability: float | str = "auto",
     max_steps: int | None = MAP_STEPS_MAX,
+    cycle_time: float | None = None,
     path: str | Path | None = None,
 ) -> Figure:
     """Draw the baseline map with the changes of ``redesigned`` marked on it.
@@ -432,6 +479,13 @@ def draw_diff_map(
     Numbers are written with two significant digits, in minutes when ``unit`` is ``"h"`` and no
     value reaches an hour (the notes and the colour bar in the same unit).
     ``min_probability`` hides rare branches as in ``draw_process_map``.
+
+    ``cycle_time`` (today's mean cycle time, in ``unit``) sizes the colours to the process: a
+    significant change smaller than ``NEGLIGIBLE_SHARE`` of it stays white and says
+    "negligible", and the colour scale spans at least ``SCALE_FLOOR_SHARE`` of it either way
+    (a change of 0.7 min in a 200 h process is pale, not deep red); a line under the map
+    states the rule. ``None``: every significant change is coloured, the scale spans the
+    largest.
 
     A baseline of more than ``max_steps`` steps (a calibrated one) is drawn as a part of it
     (``changed_part``): every step and decision the redesign changes, the steps just before
@@ -457,13 +511,17 @@ def draw_diff_map(
         ],
         unit,
     )
+    scale = _ColourScale.of(cycle_time, factor, shown_unit)
     sig = {}
     for step, d in shown.items():
         mean, low, high = (factor * d[k] for k in ("diff_mean", "ci_low", "ci_high"))
         if significant(d):
-            sig[step] = mean
+            small = abs(mean) < scale.negligible
+            if not small:
+                sig[step] = mean
             notes.setdefault(step, []).append(
                 f"wait {signed(mean)} {shown_unit} [{signed(low)}, {signed(high)}]"
+                + (" (negligible)" if small else "")
             )
         elif math.isfinite(mean):
             notes.setdefault(step, []).append(f"wait {signed(mean)} {shown_unit} (n.s.)")
@@ -476,7 +534,7 @@ def draw_diff_map(
     style = MapStyle()
     norm = cm = None
     if sig:
-        m = max(abs(v) for v in sig.values()) or 1.0
+        m = max(max(abs(v) for v in sig.values()), scale.floor) or 1.0
         norm = Normalize(-m, m)
         cm = colormaps[cmap]
     for step in baseline.steps:
@@ -526,6 +584,8 @@ def draw_diff_map(
     width_chars = max(60, int(max(layout.width, 9.0) / 0.075) - 10)
     changed = sum(1 for n in changed_nodes(baseline, ch) if n in baseline.steps)
     summaries += [t for t in (changed_part_note(part, changed), hidden_note(layout)) if t]
+    if shown and scale.rule:
+        summaries.append(scale.rule)
     lines = [ln for s in summaries for ln in textwrap.wrap(s, width_chars)] or ["(no changes)"]
     legend: list[tuple[str, str]] = [("removed", "hatch"), ("moved / merged", "dashed")]
     legend.append(("changed (see note)", "changed"))
@@ -544,9 +604,7 @@ def draw_diff_map(
         style,
         title=heading,
         colorbar=(
-            ColorBar(
-                cm, norm, f"change in mean waiting ({shown_unit}), significant only", shown_unit
-            )
+            ColorBar(cm, norm, f"change in mean waiting ({shown_unit}), {scale.only}", shown_unit)
             if sig
             else None
         ),

@@ -46,6 +46,7 @@ from sim.kpis.units import kpi_unit, labelled
 from sim.model.scenario import staffing_overrides, with_staffing
 from sim.model.views import TARGET_UTILISATION
 from sim.report._mpl import FALLBACK_FONTS, missing_glyphs, to_png_bytes
+from sim.report.diff_map import NEGLIGIBLE_SHARE
 from sim.report.layout import finite_number, pretty
 
 if TYPE_CHECKING:
@@ -254,6 +255,27 @@ def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
+MONEY_UNIT = "cost units"
+"""How the unit ``money`` (``sim.kpis.units``) is written: a model states its rates and costs
+without a currency, so a cost is in the model's own cost units."""
+CHANGE_DECIMALS = 2
+"""Decimals of a change and its interval in the optimize summary's table: those of
+recommendations.md (``sim.optimize.outputs``), so the page and the file read alike."""
+
+
+def unit_text(unit: str) -> str:
+    """A unit as a reader sees it: ``cost units`` for ``money``, any other as it is."""
+    return MONEY_UNIT if unit == "money" else unit
+
+
+def _significant_digits(x: float, digits: int = 4, sign: str = "") -> str:
+    """``x`` with ``digits`` significant digits, never in e-notation (0.0000014, not 1.4e-06)."""
+    text = np.format_float_positional(
+        abs(x), precision=digits, unique=False, fractional=False, trim="-"
+    )
+    return ("-" if x < 0 else sign) + text
+
+
 def _num(v: Any, unit: str = "", *, signed: bool = False) -> str:
     """A number for a table (``signed``: a difference, with percentages as percentage points)."""
     if v is None:
@@ -268,14 +290,33 @@ def _num(v: Any, unit: str = "", *, signed: bool = False) -> str:
     if unit == "%":
         return f"{100 * x:{sign}.1f} pp" if signed else f"{100 * x:.1f} %"
     if unit == "money":
-        return f"{x:{sign},.0f}" if abs(x) >= 100 else f"{x:{sign},.2f}"
-    text = f"{x:{sign},.0f}" if abs(x) >= 1000 else f"{x:{sign}.4g}"
+        text = f"{x:{sign},.0f}" if abs(x) >= 100 else f"{x:{sign},.2f}"
+        return f"{text} {MONEY_UNIT}"
+    text = f"{x:{sign},.0f}" if abs(x) >= 1000 else _significant_digits(x, 4, sign)
     return f"{text} {unit}".strip() if unit and unit != "cases" else text
 
 
 def _change(v: Any, unit: str) -> str:
     """A signed difference; percentages become percentage points."""
     return _num(v, unit, signed=True)
+
+
+def change_cells(diff: Any, low: Any, high: Any, unit: str) -> tuple[str, str]:
+    """A change and its 95 % interval ``[low, high]``, each with its unit, rounded as
+    recommendations.md rounds them: ``CHANGE_DECIMALS`` decimals (none when all three are
+    whole numbers, a headcount), percentages as percentage points; ``–`` for a missing
+    number."""
+    scale = 100.0 if unit == "%" else 1.0
+    values = [float(v) * scale if finite_number(v) else None for v in (diff, low, high)]
+    numbers = [v for v in values if v is not None]
+    whole = bool(numbers) and all(v.is_integer() for v in numbers)
+    decimals = 0 if whole else CHANGE_DECIMALS
+    shown = "pp" if unit == "%" else "" if unit == "cases" else unit_text(unit)
+
+    def fmt(x: float | None) -> str:
+        return "–" if x is None else f"{x:+,.{decimals}f} {shown}".strip()
+
+    return fmt(values[0]), f"[{fmt(values[1])}, {fmt(values[2])}]"
 
 
 def _ci_text(ci: Mapping[str, Any] | None, unit: str) -> tuple[str, str]:
@@ -508,17 +549,17 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
             f"<h3>Baseline vs {what} (rank 1, trial {_esc(comp.get('trial'))}{pruned}: "
             f"{_esc(verdict)})</h3>"
         )
-        rows = []
+        rows: list[list[str]] = []
+        small: list[list[str]] = []  # per-step changes too small to matter: folded away
         directions = {
             o.get("kpi"): o.get("direction") for o in rf.confirmation.get("objectives") or []
         }
-        for key, r in (comp.get("comparison") or {}).items():
-            if not r.get("base") and not r.get("alt"):
-                continue  # zero before and after (a timer's waiting): nothing to compare
+        comparison = comp.get("comparison") or {}
+        limit = negligible_change(comparison)
+        for key, r in _summary_order(comparison):
             label, unit = kpi_label(key)
             sig = r.get("significant")
-            diff = _change(r.get("diff"), unit)
-            ci = f"[{_change(r.get('ci_low'), unit)}, {_change(r.get('ci_high'), unit)}]"
+            diff, ci = change_cells(r.get("diff"), r.get("ci_low"), r.get("ci_high"), unit)
             cls = "muted"
             adjusted = r.get("significant_adjusted")  # an objective: Holm's decision
             if sig and r.get("diff") is not None:
@@ -539,33 +580,37 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
                 if r.get("p_adjusted") is not None:
                     p = float(r["p_adjusted"])
                     holm += " (p < 0.001)" if p < 0.001 else f" (p = {p:.3f})"
-            rows.append(
-                [
-                    _esc(label),
-                    _num(r.get("base"), unit),
-                    _num(r.get("alt"), unit),
-                    f'<span class="{cls}">{diff}</span>',
-                    ci,
-                    "yes" if sig else "no",
-                    holm,
-                ]
-            )
-        if rows:
-            parts.append(
-                _table(
-                    [
-                        "KPI",
-                        "baseline",
-                        "recommended" if _recommended(comp) else "candidate",
-                        "change",
-                        "95 % CI of change",
-                        "significant (unadjusted)",
-                        "after Holm",
-                    ],
-                    rows,
-                    numeric={1, 2, 3, 4},
+            row = [
+                _esc(label),
+                _num(r.get("base"), unit),
+                _num(r.get("alt"), unit),
+                f'<span class="{cls}">{diff}</span>',
+                ci,
+                "yes" if sig else "no",
+                holm,
+            ]
+            per_step = ":" in key and unit == "h"
+            negligible = limit is not None and abs(_number(r.get("diff"))) < limit[0]
+            (small if per_step and negligible else rows).append(row)
+        if rows or small:
+            headers = [
+                "KPI",
+                "baseline",
+                "recommended" if _recommended(comp) else "candidate",
+                "change",
+                "95 % CI of change",
+                "significant (unadjusted)",
+                "after Holm",
+            ]
+            if rows:
+                parts.append(_table(headers, rows, numeric={1, 2, 3, 4}))
+            if small and limit is not None:
+                parts.append(
+                    f"<details><summary>{len(small)} step{'s' if len(small) != 1 else ''} "
+                    f"whose mean waiting changed by less than {_esc(limit[1])}</summary>"
+                    + _table(headers, small, numeric={1, 2, 3, 4})
+                    + "</details>"
                 )
-            )
             conf = rf.confirmation or {}
             reps = (conf.get("baseline_confirmation") or {}).get("replications")
             mc = conf.get("multiple_comparisons") or {}
@@ -594,6 +639,43 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
             "run: no baseline-vs-recommended comparison.</p>"
         )
     return Section("summary", "Summary", "\n".join(parts), empty=not k and comp is None)
+
+
+def _number(v: Any) -> float:
+    return float(v) if finite_number(v) else math.nan
+
+
+def negligible_change(comparison: Mapping[str, Mapping[str, Any]]) -> tuple[float, str] | None:
+    """The change in waiting (h) below which a step's change is negligible:
+    ``NEGLIGIBLE_SHARE`` of today's mean cycle time (``comparison``'s ``cycle_time_mean``
+    baseline), with its wording (``2.0 h (1 % of today's mean cycle time, 204.2 h)``); None
+    without a cycle time."""
+    cycle = _number((comparison.get("cycle_time_mean") or {}).get("base"))
+    if not cycle > 0:
+        return None
+    limit = NEGLIGIBLE_SHARE * cycle
+    amount = f"{limit:.1f} h" if limit >= 1.0 else f"{limit * 60:.1f} min"
+    return limit, (
+        f"{amount} ({100 * NEGLIGIBLE_SHARE:g} % of today's mean cycle time, {_num(cycle, 'h')})"
+    )
+
+
+def _summary_order(
+    comparison: Mapping[str, Mapping[str, Any]],
+) -> list[tuple[str, Mapping[str, Any]]]:
+    """The rows of a candidate's comparison worth a line: the scenario-wide KPIs in their
+    order, then the per-step ones by the size of their change, largest first (a row zero
+    before and after, a timer's waiting, left out)."""
+    rows = [
+        (k, r)
+        for k, r in comparison.items()
+        if isinstance(r, Mapping) and (r.get("base") or r.get("alt"))
+    ]
+    head = [(k, r) for k, r in rows if ":" not in k]
+    items = [(k, r) for k, r in rows if ":" in k]
+    size = [abs(_number(r.get("diff"))) for _, r in items]
+    order = sorted(range(len(items)), key=lambda i: -size[i] if math.isfinite(size[i]) else 0.0)
+    return head + [items[i] for i in order]
 
 
 def _today_breaks_constraints(rf: RunFiles) -> bool:
@@ -929,7 +1011,13 @@ def _recommendation_section(rf: RunFiles) -> Section:
             else "the best candidate tried (rank 1, not recommended)"
         )
         diffs = waiting_diffs(comp.get("comparison") or {})
-        fig = draw_diff_map(rf.model, rf.recommended, waiting_diff=diffs or None)
+        cycle = ((comp.get("comparison") or {}).get("cycle_time_mean") or {}).get("base")
+        fig = draw_diff_map(
+            rf.model,
+            rf.recommended,
+            waiting_diff=diffs or None,
+            cycle_time=float(cycle) if finite_number(cycle) else None,
+        )
         no_ci = sorted(s for s, d in diffs.items() if not _has_ci(d))
         full = _img(
             fig,
@@ -937,7 +1025,9 @@ def _recommendation_section(rf: RunFiles) -> Section:
             wide=True,
             dpi=80,
             caption=f"The baseline map with the changes of {what} "
-            "(<code>best/1.yaml</code>) marked on it."
+            "(<code>best/1.yaml</code>) marked on it. A step is coloured where its waiting "
+            f"changed significantly and by at least {100 * NEGLIGIBLE_SHARE:g} % of today's "
+            "mean cycle time (the rule is under the map)."
             + (
                 f" {len(no_ci)} step(s) ({_esc(', '.join(pretty(s) for s in no_ci[:5]))}"
                 + (", ..." if len(no_ci) > 5 else "")
@@ -1046,6 +1136,8 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
 
     Returns the figure and its caption, or None when there is nothing to draw.
     """
+    from sim.report.charts import Recommended
+
     if rf.trials is None or not rf.confirmation:
         return None
     objectives = rf.confirmation.get("objectives") or []
@@ -1089,18 +1181,18 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     if best is not None and _recommended(best) and pruned:
         alt = own or {k: _comparison_alt(best, k) for k in (x, y)}
         rec = alt if all(v is not None for v in alt.values()) else None
-    elif best is not None and _recommended(best) and "trial" in trials.columns:
-        hit = trials.index[trials["trial"] == best.get("trial")]
-        if len(hit):
-            # an index label of the frame drawn, or (infeasible in the search) its values
-            rec = hit[0] if hit[0] in feasible.index else trials.loc[hit[0], [x, y]].to_dict()
+    elif best is not None and _recommended(best):
+        rec = _trial_point(trials, feasible, best, (x, y))
+    recs = [Recommended(rec, 1, trial=not pruned)] if rec is not None else []
+    if on_search:  # the other recommended redesigns, on the same replications
+        recs += _more_recommended(rf, best, trials, feasible, objectives, (x, y))
     fig = plot_pareto(
         feasible,
         x=x,
         y=y,
         minimize=(directions[x] == "minimize", directions[y] == "minimize"),
         baseline=baseline,
-        recommended=rec,
+        recommended=recs,
         infeasible=infeasible,
         baseline_infeasible=_today_breaks_constraints(rf),
         x_label=HEADLINE_LABELS.get(x, (x,))[0],
@@ -1113,7 +1205,7 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         rf,
         best if pruned else None,
         on_search=on_search,
-        marked=rec is not None,
+        marked=len(recs) if rec is not None else 0,
         stopped_early=_stopped_early(trials),
     )
     if not infeasible.empty:
@@ -1145,6 +1237,50 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
                 "drawn as triangles on the border, pointing their way."
             )
     return fig, caption.strip()
+
+
+def _trial_point(
+    trials: pd.DataFrame,
+    feasible: pd.DataFrame,
+    candidate: Mapping[str, Any],
+    kpis: Sequence[str],
+) -> Any:
+    """Where a candidate that is a trial is drawn: an index label of the ``feasible`` frame
+    drawn, or (infeasible in the search) its values; None when its trial is not drawn."""
+    if "trial" not in trials.columns:
+        return None
+    hit = trials.index[trials["trial"] == candidate.get("trial")]
+    if not len(hit):
+        return None
+    return hit[0] if hit[0] in feasible.index else trials.loc[hit[0], list(kpis)].to_dict()
+
+
+def _more_recommended(
+    rf: RunFiles,
+    best: Mapping[str, Any] | None,
+    trials: pd.DataFrame,
+    feasible: pd.DataFrame,
+    objectives: Sequence[Mapping[str, Any]],
+    kpis: Sequence[str],
+) -> list[Any]:
+    """The recommended candidates besides ``best`` as ``Recommended`` points on the search's
+    replications: a trial at its point, a pruned redesign at its own search means (left out
+    in older runs, which have none)."""
+    from sim.report.charts import Recommended
+
+    out = []
+    for c in rf.confirmation.get("candidates") or []:
+        if c is best or not _recommended(c):
+            continue
+        pruned = bool(c.get("original"))
+        point = (
+            _pruned_search_point(c, objectives, kpis)
+            if pruned
+            else _trial_point(trials, feasible, c, kpis)
+        )
+        if point is not None:
+            out.append(Recommended(point, int(c.get("rank") or len(out) + 2), trial=not pruned))
+    return out
 
 
 def _comparison_alt(candidate: Mapping[str, Any], kpi: str) -> Any:
@@ -1179,13 +1315,14 @@ def _pareto_note(
     pruned: Mapping[str, Any] | None,
     *,
     on_search: bool,
-    marked: bool,
+    marked: int,
     stopped_early: bool = False,
 ) -> str:
     """The Pareto caption's account of what the points are: which replications they were
     measured on, and where the confirmation's figures are (``pruned``: the rank-1 candidate,
-    when pruning made it smaller than its trial; ``stopped_early``: some trials drawn ran
-    fewer replications)."""
+    when pruning made it smaller than its trial; ``marked``: how many recommended redesigns
+    are drawn, the rank-1 one first; ``stopped_early``: some trials drawn ran fewer
+    replications)."""
     conf = rf.confirmation or {}
     note = ""
     if pruned is not None:
@@ -1198,7 +1335,11 @@ def _pareto_note(
             f"The recommended redesign is trial {_esc(pruned.get('trial'))}'s without the changes "
             "dropped after the ablation (see the recommendations); it was not itself a trial of "
             f"the search, so it is marked at {where}"
-            + ("" if marked else " (not available here)")
+            + (
+                " (a hollow diamond; the front joins the trials only, so it can lie beyond it)"
+                if marked
+                else " (not available here)"
+            )
             + ". "
         )
     search = (conf.get("baseline_search") or {}).get("replications")
@@ -1213,7 +1354,13 @@ def _pareto_note(
         )
     if not search:
         return note
-    drawn = "today's process (the star)" + (" and the recommended redesign" if marked else "")
+    drawn = "today's process (the star)" + (
+        " and the recommended redesign"
+        if marked == 1
+        else f" and the {marked} recommended redesigns (diamonds, by rank)"
+        if marked
+        else ""
+    )
     early = "; a trial the search stopped early, on the first of them" if stopped_early else ""
     confirmed = (
         f", on fresh replications (#{fresh[0]}-#{fresh[1]}), with today's process re-simulated "
