@@ -99,34 +99,38 @@ CASE_BLOCK = 128  # cases per block of a per-case stream (``_PerCase``)
 
 
 class _PerCase:
-    """Draws of one named stream, one per case: a case's first draw is the value at its number
-    (``cid``, in arrival order) in the stream, whichever order the cases ask in, so a change that
-    reorders cases (more staff elsewhere) leaves each case's first branch, patience, hand-off and
-    timer as they were (common random numbers per case, not per position in the stream; a
-    staffed step's durations stay in order of its work, ``_in_order``). The values come in blocks
-    of ``CASE_BLOCK`` cases, each from its own generator (``block_stream``), made when a case of
-    the block first asks. A case's later draws of the stream (rework, a loop) come from a second
-    stream, in the order asked.
+    """Draws of one named stream, one per case and visit: a case's k-th draw of the stream (its
+    k-th visit to the step or decision) is the value at its number (``cid``, in arrival order)
+    in the stream's k-th sequence, whichever order the cases ask in, so a change that reorders
+    cases (more staff elsewhere) leaves each case's branches (rework loops included), patience,
+    hand-offs and timers as they were (common random numbers per case, not per position in the
+    stream; a staffed step's durations stay in order of its work, ``_in_order``). The values
+    come in blocks of ``CASE_BLOCK`` cases, each from its own generator (``block_stream``;
+    visit k > 1 of stream ``s`` is stream ``s #k``), made when a case of the block first asks.
     """
 
-    __slots__ = ("blocks", "fill", "seen", "again")
+    __slots__ = ("blocks", "fill", "visits")
 
-    def __init__(self, fill, again) -> None:
-        self.blocks: dict[int, np.ndarray] = {}
-        self.fill = fill  # block number -> its CASE_BLOCK values
-        self.seen: set[int] = set()
-        self.again = again  # the later draws' callable
+    def __init__(self, fill) -> None:
+        self.blocks: dict[tuple[int, int], np.ndarray] = {}
+        self.fill = fill  # (visit, block number) -> its CASE_BLOCK values
+        self.visits: dict[int, int] = {}  # case -> draws it has taken
 
     def __call__(self, cid: int) -> float:
-        seen = self.seen
-        if cid in seen:
-            return self.again()
-        seen.add(cid)
+        visits = self.visits
+        v = visits.get(cid, 0)
+        visits[cid] = v + 1
         b, i = divmod(cid, CASE_BLOCK)
-        block = self.blocks.get(b)
+        key = (v, b)
+        block = self.blocks.get(key)
         if block is None:
-            block = self.blocks[b] = self.fill(b)
+            block = self.blocks[key] = self.fill(v, b)
         return block.item(i)
+
+
+def _visit_name(name: str, visit: int) -> str:
+    """The stream of a case's visit ``visit`` (0: the first) to stream ``name``."""
+    return name if visit == 0 else f"{name} #{visit + 1}"
 
 
 def _in_order(dist, rng: np.random.Generator, factor: float):
@@ -143,19 +147,20 @@ def _in_order(dist, rng: np.random.Generator, factor: float):
 def _case_draws(dist, seed: int, replication: int, name: str, factor: float) -> _PerCase:
     """Per-case draws of ``dist`` for stream ``name`` (see ``_PerCase``)."""
 
-    def fill(b: int) -> np.ndarray:
-        return dist.sample(block_stream(seed, replication, name, b), CASE_BLOCK) * factor
+    def fill(visit: int, b: int) -> np.ndarray:
+        rng = block_stream(seed, replication, _visit_name(name, visit), b)
+        return dist.sample(rng, CASE_BLOCK) * factor
 
-    return _PerCase(fill, _Draws(dist, stream(seed, replication, f"{name} again"), factor))
+    return _PerCase(fill)
 
 
 def _case_uniforms(seed: int, replication: int, name: str) -> _PerCase:
     """Per-case U(0,1) draws for stream ``name`` (see ``_PerCase``)."""
 
-    def fill(b: int) -> np.ndarray:
-        return block_stream(seed, replication, name, b).random(CASE_BLOCK)
+    def fill(visit: int, b: int) -> np.ndarray:
+        return block_stream(seed, replication, _visit_name(name, visit), b).random(CASE_BLOCK)
 
-    return _PerCase(fill, _Uniforms(stream(seed, replication, f"{name} again")))
+    return _PerCase(fill)
 
 
 class _Grant(simpy.Event):

@@ -193,9 +193,9 @@ def test_decision_by_segment():
 
 def test_rework_loop_follows_the_decision_stream():
     # fix -> check: back to fix with probability 0.5, else done. The decision goes back when
-    # u < 0.5 (first branch); case 0's first u is the first value of block 0 of the stream
-    # "decision:check" (per case), its later ones come from "decision:check again" in order.
-    # One case, 1 h per visit.
+    # u < 0.5 (first branch); case 0's k-th u is the first value of block 0 of the stream
+    # "decision:check" (k = 1) or "decision:check #k" (per case and visit). One case, 1 h per
+    # visit.
     m = build(
         {"fix": {"role": "r", "duration": fixed(1), "next": "check"}},
         roles={"r": 1},
@@ -203,11 +203,11 @@ def test_rework_loop_follows_the_decision_stream():
     )
 
     def visits(seed):
-        first = block_stream(seed, 0, "decision:check", 0).random(CASE_BLOCK)[0]
-        if first >= 0.5:
-            return 1
-        u = stream(seed, 0, "decision:check again").random(BLOCK)
-        return 2 + int(np.argmax(u >= 0.5))
+        for k in range(1, 100):
+            name = "decision:check" if k == 1 else f"decision:check #{k}"
+            if block_stream(seed, 0, name, 0).random(CASE_BLOCK)[0] >= 0.5:
+                return k
+        raise AssertionError("no way out in 99 visits")
 
     seed = next(s for s in range(1000) if visits(s) == 3)
     visits = visits(seed)

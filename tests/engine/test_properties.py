@@ -438,6 +438,41 @@ def test_common_random_numbers_are_per_case_when_staffing_reorders_the_cases():
         assert took_b[0] == took_b[1]
 
 
+def test_common_random_numbers_keep_each_cases_rework_loops_when_staffing_reorders_them():
+    """A rework decision draws per case and visit: a case's k-th visit takes the same branch
+    whatever order the cases come in. The later visits used to share one stream in the order
+    asked, so a hire that reordered cases moved who looped and who was lost (QA2 2026-12-05:
+    a rework branch at CRM's quote_ok changed one case's outcome, 60,000 of value)."""
+
+    def model(people):
+        return build(
+            {
+                "a": {"role": "x", "duration": expo(0.6), "next": "check"},
+                "b": {"role": "y", "duration": expo(0.3), "next": "done"},
+            },
+            roles={"x": people, "y": 1},
+            decisions={"check": {"branches": {"a": 0.35, "b": 0.55, "lost": 0.1}}},
+            ends={"done": {"success": True}, "lost": {"success": False}},
+            interarrival=expo(1.0),
+        )
+
+    sc = Scenario(warmup_days=0, horizon_days=6, drain_days=60)
+    for seed in range(3):
+        one, three = (
+            run_replication(model(1), sc, seed=seed),
+            run_replication(model(3), sc, seed=seed),
+        )
+        loops = [
+            np.bincount(t.ev_case[t.ev_activity == t.activities.index("a")], minlength=t.n_cases)
+            for t in (one, three)
+        ]
+        assert (loops[0] > 1).any()  # some cases loop
+        assert np.array_equal(loops[0], loops[1])
+        assert np.array_equal(one.case_outcome, three.case_outcome)
+        ends = [t.case_end for t in (one, three)]
+        assert not np.allclose(ends[0], ends[1])  # the hire does change the timing
+
+
 def _durations_by_case(t: Trace, name: str) -> dict[int, float]:
     k = t.ev_activity == t.activities.index(name)
     return dict(zip(t.ev_case[k].tolist(), (t.ev_end - t.ev_start)[k].tolist(), strict=True))
