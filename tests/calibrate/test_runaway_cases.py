@@ -73,6 +73,39 @@ def test_a_normal_log_and_a_long_but_rare_case_are_not_runaway():
     assert found is not None and found.events == {"X999": 60}
 
 
+def test_a_kind_of_long_case_is_not_runaway():
+    """QA2: 4 % of the cases were long (25 events) with activities no other case has, and the
+    rule dropped them all by default, their activities gone from the model. More candidates
+    than 1 % of the cases, or several that alone do some activity, are a kind of case."""
+    base = runaway_log(cases=1000, runaway=False)
+    rows = []
+    t0 = datetime(2026, 1, 5, 8)
+    for c in range(40):  # 4 % of 1,000 cases, 50 events each: over 10 x the typical 4
+        t = t0 + timedelta(days=c)
+        for k in range(50):
+            act = "Escalate" if k % 2 == 0 else "Work"
+            rows.append((f"L{c:03d}", act, t, t + timedelta(minutes=5), "expert"))
+            t += timedelta(minutes=5)
+    long_kind = pd.concat([base, pd.DataFrame(rows, columns=base.columns)], ignore_index=True)
+    assert find_runaway_cases(prepare_log(long_kind).events) is None
+    # two such cases (0.2 %), but doing an activity nobody else does: a kind of case too
+    two = long_kind[
+        ~long_kind["case_id"].str.startswith("L") | long_kind["case_id"].isin(["L000", "L001"])
+    ]
+    assert find_runaway_cases(prepare_log(two).events) is None
+    # two cases looping through the others' activities (among 300 cases): runaway
+    mine = long_kind["case_id"].isin(["L000", "L001"])
+    loops = pd.concat(
+        [
+            runaway_log(cases=300, runaway=False),
+            long_kind[mine].replace({"activity": {"Escalate": "Qualify", "Work": "Quote"}}),
+        ],
+        ignore_index=True,
+    )
+    found = find_runaway_cases(prepare_log(loops).events)
+    assert found is not None and set(found.events) == {"L000", "L001"}
+
+
 def test_dropping_a_runaway_case_restores_the_fitted_durations(tmp_path: Path):
     """With the runaway case the 3-minute events are most of Qualify's samples; without it
     Qualify's fitted mean is its own (0.5 h), and the log's report says what was removed."""
