@@ -153,16 +153,20 @@ def fit_reading(result: dict[str, Any]) -> str:
             f"wrong, and a back-test on these periods cannot hold it to {tol}; a longer held-out "
             "period can." + chance
         )
+    crossing = " and ".join(
+        name for name, cls in (("training", ins), ("held-out", held)) if cls == "unsure"
+    )
+    which = f"the {crossing} period's 95 % interval crosses that line"
     if _finite(noise) and noise > READING_TOLERANCE:
         return (
-            f"Unclear whether the model is within {tol} ({fig}; the 95 % intervals cross that "
-            f"line), and more replications cannot settle it: the held-out history's own mean is "
+            f"Unclear whether the model is within {tol} ({fig}; {which}), and more "
+            f"replications cannot settle it: the held-out history's own mean is "
             f"uncertain by ±{100 * noise:.1f} %, more than {tol}; a longer held-out period can."
             + chance
         )
     return (
-        f"Too few replications to tell whether the model is within {tol} ({fig}; the 95 % "
-        "intervals cross that line): raise backtest.replications." + chance
+        f"Too few replications to tell whether the model is within {tol} ({fig}; {which}): "
+        "raise backtest.replications." + chance
     )
 
 
@@ -195,7 +199,7 @@ def shape_reading(result: dict[str, Any]) -> str:
         f"The model's median cycle time misses the held-out history's by {100 * med['mean']:+.1f} "
         f"% [{100 * lo:+.1f}, {100 * hi:+.1f}]{figures}{mean_txt}: its cycle times are spread "
         "differently from the history's (the report's cycle-time figures show how), so its mean "
-        "is better founded than its median, percentiles or typical case."
+        "is better founded than its median, the typical case."
     )
 
 

@@ -789,6 +789,10 @@ def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise()
     assert reading(_err(0.01, 0.02), _err(-0.01, 0.02)).startswith("The model reproduces both")
     # a point estimate beyond 5 % whose interval crosses the line decides nothing
     assert reading(_err(-0.056, 0.07), _err(0.0, 0.01)).startswith("Too few replications")
+    # QA2: it said "the 95 % intervals cross that line" of a training interval inside it
+    assert "; the held-out period's 95 % interval crosses that line)" in reading(
+        _err(-0.056, 0.07), _err(0.0, 0.01)
+    )
     assert reading(_err(0.0, 0.01), _err(-0.06, 0.03)).startswith("Too few replications")
     assert fit_reading({"model": _err(0.0, 0.01)}) == ""  # no in-sample figures
     # a clear held-out miss is said even when the in-sample error is undecided (purchasing:
@@ -885,6 +889,7 @@ def test_shape_reading_names_a_median_far_off_while_the_mean_is_close():
     text = shape_reading(result(-0.759, -0.81, -0.71))
     assert text.startswith("The model's median cycle time misses the held-out history's by -75.9 %")
     assert "[-81.0, -71.0] (21.8 h against 90.4 h), the mean's -9.4 %" in text
+    assert text.endswith("better founded than its median, the typical case.")  # not "percentiles"
     assert shape_reading(result(-0.30, -0.40, -0.20)) == ""  # its interval reaches -25 %
     assert shape_reading(result(0.10, 0.05, 0.15)) == ""
     assert shape_reading({"model": {}}) == ""
