@@ -1023,6 +1023,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"error: unknown command '{redact(command)}'{hint}\n\n{usage()}", file=sys.stderr)
         sys.exit(2)
     multirun = bool({"-m", "--multirun"} & set(args))
+    if multirun:  # first: Hydra's parser reads no override typed before it (QA2 2026-12-05)
+        args = ["--multirun", *(a for a in args if a not in ("-m", "--multirun"))]
     locked: Path | None = None
     try:
         try:
