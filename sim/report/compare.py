@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from sim.errors import ConfigError
@@ -155,20 +156,38 @@ def plot_scenario_differences(
     panel_h = 0.9 + (0.2 + 0.13 * lines) * max(len(others), 1)
     fig = new_figure(10.0 if ncols == 2 else 6.5, 0.6 + nrows * panel_h)
     y = np.arange(len(others))[::-1].astype(float)
+    seen: dict[str, str] = {}  # verdict -> colour, for the legend
     for i, kpi in enumerate(kpis):
         ax = fig.add_subplot(nrows, ncols, i + 1)
         label, unit = kpi_label(kpi)
         rows = comparison[comparison["kpi"] == kpi].set_index("scenario")
         k = _scale(unit)
+        unchanged = True  # every scenario equal to the baseline on this KPI
         for yy, name in zip(y, others, strict=True):
             if name not in rows.index:
                 continue
             r = rows.loc[name]
             d, lo, hi = (float(r[c]) * k for c in ("diff", "ci_low", "ci_high"))
-            color = VERDICT_COLORS.get(str(r["verdict"]), MUTED)
+            verdict = str(r["verdict"])
+            color = VERDICT_COLORS.get(verdict, MUTED)
+            seen.setdefault(verdict, color)
             if math.isfinite(lo) and math.isfinite(hi):
                 ax.plot([lo, hi], [yy, yy], color=color, lw=2.2, solid_capstyle="butt")
             ax.plot([d], [yy], "o", color=color, ms=5)
+            if verdict == NO_CHANGE:  # a lone dot on 0 says nothing by itself (QA2)
+                ax.annotate(
+                    NO_CHANGE,
+                    (d, yy),
+                    xytext=(6, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7,
+                    color=MUTED,
+                )
+            else:
+                unchanged = False
+        if unchanged:  # no +-0.05-person ticks around a change of exactly 0
+            ax.set_xlim(-1.0, 1.0)
         ax.axvline(0, color=BASELINE, lw=1)
         base = float(rows["base"].iloc[0]) if len(rows) else math.nan
         shown = f"{plain(base, unit)} {unit_text(unit)}".strip() if unit else plain(base, unit)
@@ -188,13 +207,26 @@ def plot_scenario_differences(
         ax.text(0.5, 0.5, "no KPI to compare", ha="center", va="center", color=MUTED)
         ax.set_axis_off()
     _title(fig, title)
+    if seen:  # what the colours say (QA2: no legend)
+        order = [v for v in ("better", "worse", "changed", "within noise", NO_CHANGE) if v in seen]
+        order += [v for v in seen if v not in order]
+        handles = [Line2D([], [], color=seen[v], marker="o", lw=2.2, ms=5) for v in order]
+        fig.legend(
+            handles,
+            order,
+            loc="lower center",
+            ncol=len(order),
+            fontsize=7.5,
+            frameon=False,
+            bbox_to_anchor=(0.5, 0.0),
+        )
     fig.subplots_adjust(
         left=0.24 if ncols == 2 else 0.36,
         right=0.97,
         wspace=0.12,
         hspace=0.9 / panel_h + 0.25,
         top=1 - 0.55 / fig.get_figheight(),
-        bottom=0.45 / fig.get_figheight() + 0.02,
+        bottom=(0.45 + (0.3 if seen else 0.0)) / fig.get_figheight() + 0.02,
     )
     _fit_left(fig)
     return _finish(fig, path)

@@ -340,3 +340,52 @@ def test_recommendations_say_what_unit_costs_are_in():
     assert "cost per case 6" in line and line.endswith(
         "in the model's own cost units (a model names no currency)."
     )
+
+
+def test_compare_figure_labels_no_change_and_says_what_its_colours_mean():
+    """QA2: a 'no change' row was a lone dot on a +-0.05 axis, and the colours had no legend."""
+    from sim.report.compare import plot_scenario_differences
+
+    rows = []
+    for scenario, verdict, diff in (
+        ("base", "baseline", 0.0),
+        ("a", "no change", 0.0),
+        ("b", "no change", 0.0),
+    ):
+        rows.append(
+            {
+                "scenario": scenario,
+                "kpi": "headcount",
+                "base": 21.0,
+                "alt": 21.0 + diff,
+                "diff": diff,
+                "ci_low": diff,
+                "ci_high": diff,
+                "verdict": verdict,
+            }
+        )
+    for scenario, verdict, diff in (
+        ("base", "baseline", 0.0),
+        ("a", "better", -5.0),
+        ("b", "within noise", 1.0),
+    ):
+        rows.append(
+            {
+                "scenario": scenario,
+                "kpi": "cycle_time_mean",
+                "base": 90.0,
+                "alt": 90.0 + diff,
+                "diff": diff,
+                "ci_low": diff - 2,
+                "ci_high": diff + 2,
+                "verdict": verdict,
+            }
+        )
+    fig = plot_scenario_differences(
+        pd.DataFrame(rows), baseline="base", kpis=["cycle_time_mean", "headcount"]
+    )
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()] == ["better", "within noise", "no change"]
+    people = fig.axes[1]
+    assert [t.get_text() for t in people.texts] == ["no change", "no change"]
+    assert people.get_xlim()[0] <= -1.0 and people.get_xlim()[1] >= 1.0  # no 0.05-person ticks
