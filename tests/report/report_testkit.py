@@ -184,3 +184,43 @@ def write_calibrate_run(run_dir: Path, model: ProcessModel) -> Path:
          "processing": np.concatenate([rng.gamma(4, 0.125, 50), rng.gamma(6, 1, 50)])}
     ).to_csv(run_dir / "instances.csv.gz", index=False)  # fmt: skip
     return run_dir
+
+
+def write_searched_run(
+    run_dir: Path,
+    model: ProcessModel,
+    redesigned: ProcessModel,
+    *,
+    confirmation: tuple[list[int], dict[str, float]] | None = None,
+    **trial_columns: list,
+) -> tuple[Path, dict]:
+    """``write_optimize_run`` with three trials (cycle time 150 / 40 / 120 h, cost 1300 / 900 /
+    1100; ``trial_columns`` adds columns to ``trials.csv``) and today's process measured on the
+    search's replications #0-#4 at (190 h, 1200), and on ``confirmation`` = (its replications,
+    its values) when given. Returns the run and its confirmation record, for the test to change
+    and write back."""
+    run = write_optimize_run(run_dir, model, redesigned)
+    pd.DataFrame(
+        {
+            "trial": range(3),
+            "state": ["COMPLETE"] * 3,
+            "cycle_time_mean": [150.0, 40.0, 120.0],
+            "cost_per_case": [1300.0, 900.0, 1100.0],
+            **trial_columns,
+        }
+    ).to_csv(run / "trials.csv", index=False)
+    conf = json.loads((run / "confirmation.json").read_text())
+    del conf["baseline"]
+    conf["baseline_search"] = {
+        "replications": [0, 4],
+        "values": {"cycle_time_mean": 190.0, "cost_per_case": 1200.0},
+    }
+    if confirmation is not None:
+        replications, values = confirmation
+        conf["baseline_confirmation"] = {"replications": replications, "values": values}
+    return run, conf
+
+
+def pareto_points(fig) -> dict[str, set[tuple[float, float]]]:
+    """The Pareto figure's points by legend label (``plot_pareto``'s scatter collections)."""
+    return {c.get_label(): {tuple(p) for p in c.get_offsets()} for c in fig.axes[0].collections}

@@ -11,7 +11,13 @@ import subprocess
 
 import numpy as np
 import pytest
-from report_testkit import write_calibrate_run, write_optimize_run, write_simulate_run
+from report_testkit import (
+    pareto_points,
+    write_calibrate_run,
+    write_optimize_run,
+    write_searched_run,
+    write_simulate_run,
+)
 
 from sim.model import load, save
 from sim.redesign import operators as op
@@ -580,39 +586,22 @@ def test_the_pareto_baseline_is_the_one_the_recommended_point_is_measured_agains
     """QA 9a #4: the chart drew the search's baseline beside a pruned redesign's confirmed means
     (another set of replications). A trial's point goes with the search's baseline, confirmed
     means with the confirmation's, and the caption says which replications the star is."""
-    import pandas as pd
 
     from sim.report.charts import plot_pareto
     from sim.report.html import _pareto_figure, read_run
 
-    run = write_optimize_run(tmp_path / "opt", crm, op.remove_step(crm, "contract_review"))
-    pd.DataFrame(
-        {
-            "trial": range(3),
-            "state": ["COMPLETE"] * 3,
-            "cycle_time_mean": [150.0, 40.0, 120.0],
-            "cost_per_case": [1300.0, 900.0, 1100.0],
-        }
-    ).to_csv(run / "trials.csv", index=False)
-    conf = json.loads((run / "confirmation.json").read_text())
-    del conf["baseline"]
-    conf["baseline_search"] = {
-        "replications": [0, 4],
-        "values": {"cycle_time_mean": 190.0, "cost_per_case": 1200.0},
-    }
-    conf["baseline_confirmation"] = {
-        "replications": [5, 14],
-        "values": {"cycle_time_mean": 197.0, "cost_per_case": 1250.0},
-    }
+    run, conf = write_searched_run(
+        tmp_path / "opt",
+        crm,
+        op.remove_step(crm, "contract_review"),
+        confirmation=([5, 14], {"cycle_time_mean": 197.0, "cost_per_case": 1250.0}),
+    )
     best = conf["candidates"][0]
     best |= {"trial": 1}
     (run / "confirmation.json").write_text(json.dumps(conf))
 
     def star(fig):
-        points = {
-            c.get_label(): {tuple(p) for p in c.get_offsets()} for c in fig.axes[0].collections
-        }
-        return points["baseline"]
+        return pareto_points(fig)["baseline"]
 
     fig, caption = _pareto_figure(read_run(run), plot_pareto)
     assert star(fig) == {(190.0, 1200.0)}  # beside trial 1's search values

@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from report_testkit import write_optimize_run
+from report_testkit import pareto_points, write_optimize_run, write_searched_run
 
 from sim.kpis.compare import compare_scenarios
 from sim.model import load
@@ -146,21 +146,7 @@ def test_diff_map_colour_scale_spans_a_tenth_of_the_cycle_time_at_least(crm):
 def _two_recommended(tmp_path, crm, *, second_pruned: bool):
     """Rank 1 is trial 1 without a dropped change (not a trial, search means (38, 880)); rank
     2 is trial 2 itself, or trial 2 without a dropped change at (118, 1050)."""
-    run = write_optimize_run(tmp_path / "opt", crm, op.remove_step(crm, "contract_review"))
-    pd.DataFrame(
-        {
-            "trial": range(3),
-            "state": ["COMPLETE"] * 3,
-            "cycle_time_mean": [150.0, 40.0, 120.0],
-            "cost_per_case": [1300.0, 900.0, 1100.0],
-        }
-    ).to_csv(run / "trials.csv", index=False)
-    conf = json.loads((run / "confirmation.json").read_text())
-    del conf["baseline"]
-    conf["baseline_search"] = {
-        "replications": [0, 4],
-        "values": {"cycle_time_mean": 190.0, "cost_per_case": 1200.0},
-    }
+    run, conf = write_searched_run(tmp_path / "opt", crm, op.remove_step(crm, "contract_review"))
     best = conf["candidates"][0]
     best.update(trial=1, recommended=True, search_values=[38.0, 880.0])
     best["original"] = {"choice": {}, "search_values": [40.0, 900.0]}
@@ -174,17 +160,13 @@ def _two_recommended(tmp_path, crm, *, second_pruned: bool):
     return run
 
 
-def _points(fig) -> dict[str, set[tuple[float, float]]]:
-    return {c.get_label(): {tuple(p) for p in c.get_offsets()} for c in fig.axes[0].collections}
-
-
 @pytest.mark.parametrize("second_pruned", [False, True])
 def test_pareto_draws_every_recommended_redesign(tmp_path, crm, second_pruned):
     """Only recommendation #1 was drawn; #2 was not."""
     fig, caption = _pareto_figure(
         read_run(_two_recommended(tmp_path, crm, second_pruned=second_pruned)), plot_pareto
     )
-    points = _points(fig)
+    points = pareto_points(fig)
     assert points["recommended"] == {(38.0, 880.0)}
     assert points["recommended #2"] == {(118.0, 1050.0) if second_pruned else (120.0, 1100.0)}
     assert not any("#3" in label for label in points)  # not recommended: a plain trial

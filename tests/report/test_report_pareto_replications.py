@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 import pytest
-from report_testkit import write_optimize_run
+from report_testkit import pareto_points, write_searched_run
 
 from sim.model import load
 from sim.redesign import operators as op
@@ -19,35 +18,18 @@ def crm(crm_path):
     return load(crm_path)
 
 
-def _points(fig) -> dict[str, set[tuple[float, float]]]:
-    return {c.get_label(): {tuple(p) for p in c.get_offsets()} for c in fig.axes[0].collections}
-
-
 def _pruned_run(tmp_path, crm, *, own_search_values: bool):
     """An optimize run whose rank-1 redesign is trial 1 without a change the ablation dropped:
     search means (38, 880) on replications #0-#4, confirmed means (30, 850) on #5-#9, today's
     process at (190, 1200) in the search and (175, 1180) in the confirmation."""
-    run = write_optimize_run(tmp_path / "opt", crm, op.remove_step(crm, "contract_review"))
-    pd.DataFrame(
-        {
-            "trial": range(3),
-            "state": ["COMPLETE"] * 3,
-            "cycle_time_mean": [150.0, 40.0, 120.0],
-            "cost_per_case": [1300.0, 900.0, 1100.0],
-            "replications": [5, 5, 3],
-            "stopped_early": [False, False, True],
-        }
-    ).to_csv(run / "trials.csv", index=False)
-    conf = json.loads((run / "confirmation.json").read_text())
-    del conf["baseline"]
-    conf["baseline_search"] = {
-        "replications": [0, 4],
-        "values": {"cycle_time_mean": 190.0, "cost_per_case": 1200.0},
-    }
-    conf["baseline_confirmation"] = {
-        "replications": [5, 9],
-        "values": {"cycle_time_mean": 175.0, "cost_per_case": 1180.0},
-    }
+    run, conf = write_searched_run(
+        tmp_path / "opt",
+        crm,
+        op.remove_step(crm, "contract_review"),
+        confirmation=([5, 9], {"cycle_time_mean": 175.0, "cost_per_case": 1180.0}),
+        replications=[5, 5, 3],
+        stopped_early=[False, False, True],
+    )
     best = conf["candidates"][0]
     best["trial"] = 1
     best["search_values"] = [38.0, 880.0]
@@ -66,7 +48,7 @@ def test_a_pruned_redesign_and_the_baseline_are_drawn_on_the_searchs_replication
     replications), ~4 pp below every trial on drop-off from the replications alone."""
     run = _pruned_run(tmp_path, crm, own_search_values=True)
     fig, caption = _pareto_figure(read_run(run), plot_pareto)
-    points = _points(fig)
+    points = pareto_points(fig)
     assert points["baseline"] == {(190.0, 1200.0)}  # the search's, as every trial's
     assert points["recommended"] == {(38.0, 880.0)}  # its own search means
     assert "marked at its means on the search's replications" in caption
@@ -81,7 +63,7 @@ def test_an_older_pruned_run_keeps_its_confirmed_means_beside_their_baseline(tmp
     found redesign's: it is drawn at its confirmed means, beside the confirmation's baseline."""
     run = _pruned_run(tmp_path, crm, own_search_values=False)
     fig, caption = _pareto_figure(read_run(run), plot_pareto)
-    points = _points(fig)
+    points = pareto_points(fig)
     assert points["baseline"] == {(175.0, 1180.0)}
     assert points["recommended"] == {(30.0, 850.0)}
     assert "as the confirmation measured it (replications #5-#9)" in caption
@@ -94,7 +76,7 @@ def test_a_candidate_whose_staff_cannot_carry_the_work_is_crossed_out(tmp_path, 
     conf["candidates"].append({"trial": 0, "overloaded": {"legal": 1.6}, "original": None})
     (run / "confirmation.json").write_text(json.dumps(conf))
     fig, caption = _pareto_figure(read_run(run), plot_pareto)
-    drawn = {p for label, pts in _points(fig).items() if "Pareto" in label or label == "trial"
+    drawn = {p for label, pts in pareto_points(fig).items() if "Pareto" in label or label == "trial"
              for p in pts}  # fmt: skip
     assert (150.0, 1300.0) not in drawn
     assert "gave their staff more work than their hours hold (1)" in caption
