@@ -35,6 +35,7 @@ from sim.calibrate.delays import (
     MISSING_WORK_ALPHA,
     deadline_evidence,
     pool_delays,
+    ready_after,
     resource_delays,
 )
 from sim.calibrate.fitting import (
@@ -942,8 +943,7 @@ def calibrate_model(
                 ev["activity"].to_numpy(),
                 seed=seed,
             )
-            # the engine runs the timer first, then queues: ready when the delay has run
-            ready = np.minimum(np.minimum(enabled, starts) + delay, starts)
+            ready = ready_after(enabled, starts, delay)
             if hidden:
                 notes.append(
                     "delays that ran on while the pool was busy or closed (the log gives only "

@@ -312,10 +312,14 @@ def pool_delays(
             )
             d_work = np.clip(d_clock, 0.0, wait[mine])
         delay[mine] = d_work
-    # the engine runs the timer first and queues the case after it: ready once the delay has
-    # run (``s - delay`` was the start less the delay, the queue's length after enabling)
-    ready = np.minimum(np.minimum(enabled, s) + delay, s)
-    return ready, delay
+    return ready_after(enabled, s, delay), delay
+
+
+def ready_after(enabled: np.ndarray, start: np.ndarray, delay: np.ndarray) -> np.ndarray:
+    """When each instance was ready for its people: the engine runs the delay timer first and
+    queues the case after it, so once ``delay`` has run from ``enabled`` (never after
+    ``start``; ``start - delay`` was the queue's length after enabling, not this)."""
+    return np.minimum(np.minimum(enabled, start) + delay, start)
 
 
 def _people(ev: pd.DataFrame, roles: dict[str, RoleFit]) -> tuple[pd.DataFrame, np.ndarray]:
