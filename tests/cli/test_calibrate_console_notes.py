@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.cli.calibrate import _print_cleaning, utc_clock_notes
+from sim.cli.calibrate import _print_cleaning
 from sim.eventlog import read_event_log
+from sim.eventlog.utc_clock import utc_clock_notes
 from sim.model import load
 from tests.calibrate.test_runaway_cases import QUALIFY_MEAN, runaway_log
 from tests.cli.test_calibrate_config import calibrate_only
