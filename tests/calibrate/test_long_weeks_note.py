@@ -4,7 +4,7 @@ optimize recommended 2 people for a role of 5 without a word)."""
 
 from __future__ import annotations
 
-from sim.calibrate.calibrate import _long_weeks_note
+from sim.calibrate.log_notes import long_weeks_note
 from sim.calibrate.staff import RoleFit
 from sim.model import ALWAYS
 from sim.model.calendar import calendar_from_dict
@@ -17,9 +17,9 @@ def test_long_working_weeks_are_named_with_their_hours():
         "clerk": RoleFit("clerk", ["a", "b"], ["x"], office),
         "agent": RoleFit("agent", ["c"], ["y"], long),
     }
-    note = _long_weeks_note(roles)
+    note = long_weeks_note(roles)
     assert note is not None and note.startswith("working weeks longer than one person works")
     assert "(agent 75.0 h)" in note and "clerk" not in note
     roles["desk"] = RoleFit("desk", ["d"], ["z"], ALWAYS)
-    assert "(agent 75.0 h; desk around the clock)" in _long_weeks_note(roles)
-    assert _long_weeks_note({"clerk": roles["clerk"]}) is None
+    assert "(agent 75.0 h; desk around the clock)" in long_weeks_note(roles)
+    assert long_weeks_note({"clerk": roles["clerk"]}) is None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim.calibrate.calibrate import _many_at_once_note
+from sim.calibrate.log_notes import many_at_once_note
 
 
 def test_a_resource_overlapping_itself_is_named_with_its_counts():
@@ -15,20 +15,20 @@ def test_a_resource_overlapping_itself_is_named_with_its_counts():
         rows.append(("system", 0.5 * k, 0.5 * k + 1.0))
         rows.append(("ann", 2.0 * k, 2.0 * k + 1.0))  # one thing at a time
     ev = pd.DataFrame(rows, columns=["resource", "start", "end"])
-    note = _many_at_once_note(ev)
+    note = many_at_once_note(ev)
     assert note is not None and "('system' 99 of 100 events)" in note
     assert "ann" not in note and "columns.no_resource" in note
-    assert _many_at_once_note(ev[ev["resource"] == "ann"]) is None
+    assert many_at_once_note(ev[ev["resource"] == "ann"]) is None
     # a few overlaps (a clock skew, a quick second look) are no sign
     few = ev[ev["resource"] == "ann"].copy()
     few.loc[few.index[:10], "end"] += 1.5
-    assert _many_at_once_note(few) is None
+    assert many_at_once_note(few) is None
 
 
 def test_an_activity_running_twice_at_once_in_a_case_is_named():
     """QA 2026-12-05: a second Quote inside the first's time (another person) in 10 % of cases
     became a repetition after it, with no note."""
-    from sim.calibrate.calibrate import _twice_at_once_note
+    from sim.calibrate.log_notes import twice_at_once_note
 
     rows = []
     for c in range(40):
@@ -38,6 +38,6 @@ def test_an_activity_running_twice_at_once_in_a_case_is_named():
         else:  # a repetition after the first: no overlap
             rows.append((f"c{c}", "Quote", 10.0 * c + 3.0, 10.0 * c + 4.0))
     ev = pd.DataFrame(rows, columns=["case_id", "activity", "start", "end"])
-    note = _twice_at_once_note(ev)
+    note = twice_at_once_note(ev)
     assert note is not None and "('Quote' in 10 case(s))" in note
-    assert _twice_at_once_note(ev, min_cases=11) is None
+    assert twice_at_once_note(ev, min_cases=11) is None
