@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 from pathlib import Path
+
+from engine_speed import load_replication_class  # this folder, beside this script
 
 from sim.kpis import kpi_table
 from sim.model import from_dict, load
@@ -55,33 +56,23 @@ LINE = {
 KPIS = ("cycle_time_mean", "revenue_per_case", "dropoff_rate")
 
 
-def runner_module(path: str | None):
-    """``sim.engine.runner`` or another copy of that file."""
-    if path is None:
-        import sim.engine.runner as module
-
-        return module
-    spec = importlib.util.spec_from_file_location("_pairing_runner", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def replications(module, model, scenario: Scenario, seed: int):
-    """``scenario.replications`` traces of ``model`` with ``module``'s engine."""
+def replications(replication_cls, model, scenario: Scenario, seed: int):
+    """``scenario.replications`` traces of ``model`` with that engine's ``Replication``."""
     return [
-        module.Replication(model, scenario, seed=seed, replication=r).run()
+        replication_cls(model, scenario, seed=seed, replication=r).run()
         for r in range(scenario.replications)
     ]
 
 
-def paired(module, model, changes: list[dict], n: int, seed: int, **scenario) -> None:
+def paired(replication_cls, model, changes: list[dict], n: int, seed: int, **scenario) -> None:
     """Print the mean and sd of the paired differences of ``KPIS`` for each staffing change
     (``scenario``: other ``Scenario`` settings, the default 14 + 42 days otherwise)."""
-    base = kpi_table(replications(module, model, Scenario(replications=n, **scenario), seed), model)
+    base = kpi_table(
+        replications(replication_cls, model, Scenario(replications=n, **scenario), seed), model
+    )
     for staffing in changes:
         sc = Scenario(replications=n, staffing=staffing, **scenario)
-        other = kpi_table(replications(module, model, sc, seed), model)
+        other = kpi_table(replications(replication_cls, model, sc, seed), model)
         parts = []
         for k in KPIS:
             if k in base.columns and k in other.columns:
@@ -96,15 +87,15 @@ def main() -> None:
     p.add_argument("--runner", help="path to another copy of sim/engine/runner.py")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
-    module = runner_module(args.runner)
+    engine = load_replication_class(args.runner)
     print(f"runner {args.runner or 'sim/engine/runner.py'}")
     line = from_dict(copy.deepcopy(LINE))
-    paired(module, line, [{"clerk": 2}], 200, args.seed)
+    paired(engine, line, [{"clerk": 2}], 200, args.seed)
     # the tests' horizon: a short run, whose queues have not settled
-    paired(module, line, [{"clerk": 2}], 200, args.seed, horizon_days=3, warmup_days=0.5)
+    paired(engine, line, [{"clerk": 2}], 200, args.seed, horizon_days=3, warmup_days=0.5)
     crm = load(ROOT / "configs/process/crm_sales.yaml")
     changes = [{"legal": 2}, {"account_exec": 9}, {"sales_manager": 2, "pricing": 2}]
-    paired(module, crm, changes, 30, args.seed)
+    paired(engine, crm, changes, 30, args.seed)
 
 
 if __name__ == "__main__":
