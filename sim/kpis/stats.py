@@ -138,7 +138,10 @@ def paired_comparison(
 ) -> pd.DataFrame:
     """Per KPI: mean difference alt - base over paired replications, its CI and significance.
 
-    Rows are paired by position (replication r of both used the same random streams). A change
+    Rows are paired by position (replication r of both used the same random streams); a
+    replication where either value is missing is left out of ``base``, ``alt``, ``diff`` and
+    ``relative`` alike, so ``alt - base == diff``, and ``n`` counts the complete pairs used (with
+    none, ``base`` and ``alt`` are each side's own mean and there is no difference). A change
     is ``significant`` when its confidence interval excludes zero; ``p_value`` is the two-sided
     paired t-test's, consistent with the interval (``p_value < 1 - level`` exactly when it is
     significant), for multiple-comparison adjustments (``holm``).
@@ -153,11 +156,16 @@ def paired_comparison(
     for k in names:
         b = base[k].to_numpy(dtype=float)[:n] if k in base else np.full(n, np.nan)
         a = alt[k].to_numpy(dtype=float)[:n] if k in alt else np.full(n, np.nan)
-        ci = confidence_interval(a - b, level)
-        base_mean = float(np.nanmean(b)) if np.isfinite(b).any() else np.nan
+        both = np.isfinite(a) & np.isfinite(b)
+        ci = confidence_interval(a[both] - b[both], level)
+        base_mean, alt_mean = (
+            (float(b[both].mean()), float(a[both].mean()))
+            if both.any()
+            else (_own_mean(b), _own_mean(a))
+        )
         rows[k] = {
             "base": base_mean,
-            "alt": float(np.nanmean(a)) if np.isfinite(a).any() else np.nan,
+            "alt": alt_mean,
             "diff": ci["mean"],
             "ci_low": ci["ci_low"],
             "ci_high": ci["ci_high"],
@@ -169,6 +177,12 @@ def paired_comparison(
             "p_value": _paired_p(ci),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _own_mean(x: np.ndarray) -> float:
+    """The mean of the finite values of ``x`` (NaN when there are none)."""
+    finite = x[np.isfinite(x)]
+    return float(finite.mean()) if finite.size else np.nan
 
 
 def _paired_p(ci: Mapping[str, float]) -> float:

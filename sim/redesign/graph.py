@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 
+from sim.errors import RedesignRefused
 from sim.model.process import Branch, Decision, Parallel, ProcessModel, Step
 
 __all__ = ["Draft", "done_before", "reachable", "unsatisfied_requirements"]
@@ -109,12 +110,16 @@ def _dedupe(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def _likeliest(probabilities: Sequence[float]) -> int:
+    """The branch the engine runs when a case draws none: the first of the highest probability."""
+    return max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
+
+
 def _ran(probabilities: Sequence[float], k: int) -> float:
     """The share of cases an inclusive block's branch ``k`` runs in: its probability, plus the
     cases that draw no branch when ``k`` is the likeliest (the engine runs it then)."""
     none = math.prod(1.0 - q for q in probabilities)
-    likeliest = max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
-    return min(float(probabilities[k]) + (none if k == likeliest else 0.0), 1.0)
+    return min(float(probabilities[k]) + (none if k == _likeliest(probabilities) else 0.0), 1.0)
 
 
 class Draft:
@@ -187,13 +192,13 @@ class Draft:
     def normalise_parallels(self) -> None:
         """Drop empty branches (straight to the join); dissolve blocks left with one branch.
 
-        The branches left keep their own probabilities. An inclusive block (``probabilities``)
-        left with one branch that ran in a share p < 1 of the cases (its probability, plus the
-        cases where no branch was drawn when it was the likeliest: the engine runs that one)
-        becomes a decision of the same name: that branch with p, straight on to the block's
-        ``next`` with 1 - p, so the branch keeps its frequency. A block left with two or more
-        branches keeps their probabilities, so where the likeliest branch went, the cases that
-        draw none now run the likeliest left (a change of at most the share that draws none).
+        An AND block drops its empty branches. An inclusive block (``probabilities``) left with
+        two or more branches keeps its empty ones as a single branch straight to the join, so
+        every other branch keeps its frequency (see ``_inclusive_left``). One left with one
+        branch that ran in a share p < 1 of the cases (its probability, plus the cases where no
+        branch was drawn when it was the likeliest: the engine runs that one) becomes a decision
+        of the same name: that branch with p, straight on to the block's ``next`` with 1 - p, so
+        the branch keeps its frequency.
         """
         for name in list(self.parallels):
             p = self.parallels[name]
@@ -201,7 +206,9 @@ class Draft:
             seen: set[str] = set()
             keep = [i for i in keep if not (p.branches[i] in seen or seen.add(p.branches[i]))]
             if len(keep) >= 2:
-                if len(keep) != len(p.branches):
+                if p.probabilities is not None and p.join in p.branches:
+                    self.parallels[name] = self._inclusive_left(p, keep)
+                elif len(keep) != len(p.branches):
                     probs = (
                         None if p.probabilities is None else tuple(p.probabilities[i] for i in keep)
                     )
@@ -227,6 +234,46 @@ class Draft:
                         f"a share {chance:g} of the cases"
                     ),
                 )
+
+    def _inclusive_left(self, p: Parallel, keep: list[int]) -> Parallel:
+        """Inclusive block ``p`` with its branches ``keep`` and one empty branch (straight to the
+        join) in place of the others, which the steps removed left empty.
+
+        Each branch kept runs on its own draw, and when a case draws none the engine runs the
+        likeliest; dropping the empty branches would hand the cases that drew only them to the
+        likeliest branch left. The empty branch runs when any of them would have (probability
+        ``1 - prod(1 - q)``), where the first of them stood, so the cases that draw nothing
+        still fall to the same branch (the empty one when one of them was the likeliest). When
+        a branch kept was the likeliest and the empty branch would now be likelier, no block
+        keeps the frequencies: the removal is refused.
+        """
+        probs = p.probabilities
+        assert probs is not None  # only inclusive blocks come here
+        empty = [i for i, b in enumerate(p.branches) if b == p.join]
+        # one empty branch keeps its own probability (1 - (1 - q) need not give q back)
+        q = probs[empty[0]] if len(empty) == 1 else 1.0 - math.prod(1.0 - probs[i] for i in empty)
+        fallback = _likeliest(probs)
+        want = p.join if fallback in empty else p.branches[fallback]
+        kept = sorted(keep)
+        spots = [sum(i < empty[0] for i in kept)]  # where the first of them stood
+        if fallback in kept:  # or right after the likeliest kept, should that break a tie
+            spots.append(kept.index(fallback) + 1)
+        for at in spots:
+            slots = [*kept[:at], empty[0], *kept[at:]]
+            branches = tuple(p.join if i == empty[0] else p.branches[i] for i in slots)
+            left = tuple(q if i == empty[0] else probs[i] for i in slots)
+            if branches[_likeliest(left)] == want:
+                return replace(p, branches=branches, probabilities=left)
+        old = self.model.parallels.get(p.name)
+        gone = [b for b in (old.branches if old else ()) if b != p.join and b not in p.branches]
+        what = " and ".join(f"'{b}'" for b in gone) or "the emptied branches"
+        raise RedesignRefused(
+            f"cannot remove {what} from the inclusive block '{p.name}': a case that draws none of "
+            f"its branches runs the likeliest, '{want}' (probability {probs[fallback]:g}); for "
+            f"the branches left to keep their frequencies, the removed ones would have to stay "
+            f"as one branch straight to '{p.join}' with probability {q:g}, which would be the "
+            f"likeliest instead, so no inclusive block keeps them"
+        )
 
     def build(self) -> ProcessModel:
         """The new model (not validated; operators validate it)."""

@@ -169,10 +169,14 @@ def test_the_likeliest_inclusive_branch_keeps_the_cases_that_drew_no_branch() ->
     assert expected_visits(left)["g"] == pytest.approx(0.3)
 
 
-def test_an_inclusive_block_left_with_two_branches_keeps_their_probabilities() -> None:
+def test_an_inclusive_block_left_with_two_branches_keeps_their_frequencies() -> None:
+    """The removed branch stays as a branch straight to the join (QA: a case that draws no
+    branch runs the likeliest, which must not change)."""
     out = remove_step(_inclusive([0.3, 0.2, 0.6]), "g")
-    assert out.parallels["par"].branches == ("h", "k")
-    assert out.parallels["par"].probabilities == (0.2, 0.6)
+    assert out.parallels["par"].branches == ("par/join", "h", "k")
+    assert out.parallels["par"].probabilities == (0.3, 0.2, 0.6)
+    before = expected_visits(_inclusive([0.3, 0.2, 0.6]))
+    assert expected_visits(out)["k"] == pytest.approx(before["k"])
 
 
 def test_an_inclusive_branch_that_always_runs_simply_runs() -> None:
