@@ -72,6 +72,14 @@ from sim.calibrate.routing import (
     linked_block_choices,
     unroll_runs,
 )
+from sim.calibrate.segments import (
+    SegmentFit,
+    case_segments,
+    check_segment_priority,
+    fit_segments,
+    segment_branches,
+    segment_notes,
+)
 from sim.calibrate.staff import (
     SHORT_LOG_DAYS,
     RoleFit,
@@ -586,6 +594,7 @@ def calibrate_model(
     min_abandonments: int = 20,
     truncation: str = "auto",
     max_repeats: int = 8,
+    segment_priority: Sequence[str] | None = None,
     seed: int = 0,
 ) -> Calibration:
     """Calibrate a process model from an event log.
@@ -622,6 +631,10 @@ def calibrate_model(
       (the loan application's AML check, credit check and appraisal overlap in 9-20 % of cases;
       no sequential pair of the public logs overlaps in even 1 %).
     * ``role_similarity``, ``calendar_threshold``, ``calendar_minutes``: see ``sim.calibrate.staff``.
+    * ``segment_priority``: with a segment column in the log (``segment_key`` of
+      ``sim.eventlog.read_event_log``), the segments served first, in order; ``None`` (default)
+      uses the order the waits suggest (``sim.calibrate.segments``, in the notes), ``[]``
+      none. The segments' shares, pace and per-segment routing are always read from the log.
     * ``roles_from``: ``"auto"`` (default) takes the roles of the log's role column where it
       names one for every resource (each resource in the role of most of its events), and
       otherwise groups resources with similar activity profiles (``role_similarity``);
@@ -816,6 +829,22 @@ def calibrate_model(
     step_activity = dict(zip(ev["activity"], ev_log["activity"], strict=True))
     routing = discover_routing(ev, outcomes, groups=groups, pairs=pairs, case_weights=case_w)
     notes += linked_block_choices(routing)
+    case_seg, seg_notes = case_segments(ev)
+    notes += seg_notes
+    check_segment_priority(segment_priority, case_seg)
+    segment_routing: dict[str, Routing] = {}
+    if case_seg is not None:
+        ev_seg = ev["case_id"].map(case_seg).to_numpy(dtype=object)
+        for sname in pd.unique(ev_seg):
+            sub = ev[ev_seg == sname].reset_index(drop=True)
+            mine = outcomes[outcomes.index.isin(sub["case_id"].unique())]
+            segment_routing[str(sname)] = discover_routing(
+                sub,
+                mine,
+                groups=groups,
+                pairs=pairs,
+                case_weights=None if case_w is None else case_w[case_w.index.isin(mine.index)],
+            )
     if groups:
         notes.append(
             "parallel blocks from overlapping activities: "
@@ -1017,6 +1046,23 @@ def calibrate_model(
                 f"{low_utilisation:.0%}): its waiting beyond closed shifts is modelled as "
                 "extraneous delay"
             )
+    seg_fit: SegmentFit | None = None
+    scale_ev = np.ones(len(ev))
+    if case_seg is not None:
+        seg_fit = fit_segments(
+            case_seg,
+            work,
+            s - _known_enabled(ev, enabled),
+            acts,
+            ev["case_id"].to_numpy(),
+            np.isin(acts, list(act_role)),
+            priority=segment_priority,
+        )
+        scale_ev = seg_fit.event_scales(ev["case_id"])
+        notes.extend(segment_notes(seg_fit, given_priority=segment_priority is not None))
+    # the engine multiplies every duration of a case by its segment's scale: the step fits are
+    # of the durations and delays divided by it
+    work_f, delay_f = work / scale_ev, delay / scale_ev
     waiting = pd.DataFrame(
         {
             "case_id": ev["case_id"],
@@ -1058,8 +1104,8 @@ def calibrate_model(
                 work_slack[sel] = np.maximum(
                     rcal.cumulative_array(e[sel] + slack[sel]) - rcal.cumulative_array(e[sel]), 0.0
                 )
-        work_bound = work + work_slack
-        delay_bound = delay + (slack if delay_time == "clock" else work_slack)
+        work_bound = (work + work_slack) / scale_ev
+        delay_bound = (delay + (slack if delay_time == "clock" else work_slack)) / scale_ev
         case_code = pd.factorize(ev["case_id"])[0]
     else:
         slack = work_bound = delay_bound = case_code = None
@@ -1143,7 +1189,7 @@ def calibrate_model(
     # run is the real conversation; Prosimos-made logs draw every repetition alike)
     own_fit: set[str] = set()
     for base in repeated:
-        reps = {a: work[acts == a] for a in activities if step_activity[a] == base}
+        reps = {a: work_f[acts == a] for a in activities if step_activity[a] == base}
         own, evidence = samples_that_differ(reps)
         repeated[base]["durations"] = {**evidence, "own_fit": sorted(own)}
         own_fit |= own
@@ -1164,12 +1210,12 @@ def calibrate_model(
             if base not in pooled:
                 mb = log_acts == base
                 target = f"steps.{base} (all repetitions).duration"  # not the step {base}'s
-                pooled[base] = fit(target, work[mb], ev_w[mb], *_tb(work_bound, mb)).distribution
+                pooled[base] = fit(target, work_f[mb], ev_w[mb], *_tb(work_bound, mb)).distribution
             durations[a] = pooled[base]
         elif alts:
             own = m & ~np.isin(doer, alts)
             durations[a] = fit(
-                f"steps.{a}.duration", work[own], ev_w[own], *_tb(work_bound, own)
+                f"steps.{a}.duration", work_f[own], ev_w[own], *_tb(work_bound, own)
             ).distribution
             alt_shares[a] = first_choice_shares(
                 m, ready, s, e, doer, [roles[r] for r in [act_role[a], *alts]]
@@ -1179,19 +1225,21 @@ def calibrate_model(
                 sel = m & (doer == r)
                 alt_durations[a][r] = fit(
                     f"steps.{a}.alternatives.{r}.duration",
-                    work[sel],
+                    work_f[sel],
                     ev_w[sel],
                     *_tb(work_bound, sel),
                 ).distribution
         else:
-            durations[a] = fit(f"steps.{a}.duration", work[m], wm, *_tb(work_bound, m)).distribution
+            durations[a] = fit(
+                f"steps.{a}.duration", work_f[m], wm, *_tb(work_bound, m)
+            ).distribution
         if extraneous_delays:
-            d = delay[m]
+            d = delay_f[m]
             idx = np.flatnonzero(m)
             if np.average(d > 1e-6, weights=wm) >= min_delay_share and d.mean() > 0:
                 target = f"steps.{TIMER_PREFIX}{a}.duration"
                 # the engine runs a timer before the queue: it ends at enabled + delay
-                age_ready = enabled[m] + d - arrival[m]
+                age_ready = enabled[m] + delay[m] - arrival[m]
                 evidence = (
                     deadline_evidence(enabled[m] - arrival[m], age_ready, seed=seed)
                     if delay_time == "clock" and deadline_timers
@@ -1201,10 +1249,10 @@ def calibrate_model(
                     deadlines[a] = evidence
                     timers[a] = fit(
                         target,
-                        age_ready,
+                        age_ready / scale_ev[m],
                         wm,
                         *(
-                            (age_ready + slack[m], case_code[m])
+                            ((age_ready + slack[m]) / scale_ev[m], case_code[m])
                             if slack is not None
                             else (None, None)
                         ),
@@ -1436,6 +1484,9 @@ def calibrate_model(
         repeated=repeated,
         delay_time=delay_time,
         deadlines=deadlines,
+        segment_fit=seg_fit,
+        segment_routing=segment_routing,
+        segment_shares=_segment_shares(seg_fit, trunc if case_w is not None else None),
         settings={
             "max_repeats": max_repeats,
             "deadline_timers": deadline_timers,
@@ -1451,6 +1502,7 @@ def calibrate_model(
             "delay_time": delay_time,
             "truncation": truncation,
             "criterion": criterion,
+            "segment_priority": None if segment_priority is None else list(segment_priority),
         },
         prof_prov=prof_prov,
     )
@@ -1500,6 +1552,23 @@ def calibrate_model(
 ESTIMATED = "estimated"
 """The mark of a value that rests on start times estimated from completions (``start_times``:
 in a step's and a distribution's provenance in model.yaml, a column of fits.csv)."""
+
+
+def _segment_shares(fit: SegmentFit | None, trunc: Truncation | None) -> dict[str, float] | None:
+    """Each segment's share of the cases, weighted as the arrivals are in a right-truncated
+    log (``trunc``), summing to 1 after rounding to six digits."""
+    if fit is None:
+        return None
+    seg = fit.case_segment
+    w = (
+        pd.Series(1.0, index=seg.index)
+        if trunc is None
+        else trunc.arrival_weights.reindex(seg.index).fillna(1.0)
+    )
+    tot = w.groupby(seg).sum()
+    shares = {s: round(float(tot[s] / tot.sum()), 6) for s in fit.names}
+    shares[fit.names[0]] = round(1.0 - sum(v for s, v in shares.items() if s != fit.names[0]), 6)
+    return shares
 
 
 def _some(names: list[str], k: int = 5) -> str:
@@ -2008,9 +2077,13 @@ def _assemble(
     delay_time: str = "clock",
     deadlines: dict[str, dict[str, Any]] | None = None,
     act_roles: dict[str, tuple[str, ...]] | None = None,
+    segment_fit: SegmentFit | None = None,
+    segment_routing: dict[str, Routing] | None = None,
+    segment_shares: Mapping[str, float] | None = None,
 ) -> tuple[ProcessModel, list[dict[str, Any]]]:
     """Build and validate the model graph (see ``calibrate_model``). ``act_roles``: the roles
-    of the steps done by several people at once (``act_role``'s first)."""
+    of the steps done by several people at once (``act_role``'s first); ``segment_*``: the case
+    segments and each one's routing (``sim.calibrate.segments``), None without segments."""
     act_roles = act_roles or {}
     activities = sorted(durations)
     entry = {a: (TIMER_PREFIX + a if a in timers else a) for a in activities}
@@ -2031,62 +2104,71 @@ def _assemble(
     # decision points: point name -> (label for the decision, Counter(target node name));
     # ``points`` holds the (truncation-)weighted counts, ``raw_points`` the transitions seen and
     # ``sq_points`` the sums of squared case weights (Kish's effective n), all keyed alike
-    points: dict[str, Counter] = {}
-    raw_points: dict[str, Counter] = {}
-    sq_points: dict[str, Counter] = {}
     point_label: dict[str, str] = {}
     point_decision: dict[str, str] = {}
-    for key, counter in routing.transitions.items():
-        c: Counter = Counter()
-        c_raw: Counter = Counter()
-        c_sq: Counter = Counter()
-        raw_of = routing.raw_transitions.get(key, {})
-        sq_of = routing.sq_transitions.get(key, {})
-        for tgt, k in counter.items():
-            if (key, tgt) in removed:
-                continue
-            name_ = target(_point_label(key), tgt)
-            c[name_] += k
-            c_raw[name_] += raw_of.get(tgt, 0)
-            c_sq[name_] += sq_of.get(tgt, 0.0)
-        if key == START:
-            pname, point_label[pname], point_decision[pname] = "<start>", "the start", "start"
-        else:
-            pname = key[1] if key[0] == "act" else join[key[1]]
-            point_label[pname] = key[1]
-            point_decision[pname] = f"after:{key[1]}"
-        points[pname], raw_points[pname], sq_points[pname] = c, c_raw, c_sq
     branch_entry_points: dict[str, list[str]] = {}
-    for g, grp in groups.items():
-        names = []
-        for b in range(len(grp.branches)):
-            bt = routing.branch_transitions.get((g, b), {})
-            bt_raw = routing.raw_branch_transitions.get((g, b), {})
-            bt_sq = routing.sq_branch_transitions.get((g, b), {})
-            pt = f"<entry {g} {b + 1}>"
-            names.append(pt)
-            points[pt] = Counter({entry[a]: k for a, k in bt.get("<entry>", Counter()).items()})
-            raw_points[pt] = Counter(
-                {entry[a]: k for a, k in bt_raw.get("<entry>", Counter()).items()}
-            )
-            sq_points[pt] = Counter(
-                {entry[a]: k for a, k in bt_sq.get("<entry>", Counter()).items()}
-            )
-            point_label[pt] = f"the start of {g} branch {b + 1}"
-            point_decision[pt] = f"enter:{g}:{b + 1}"
-            for a, cnt in bt.items():
-                if a == "<entry>":
+
+    def build_points(
+        rt: Routing,
+    ) -> tuple[dict[str, Counter], dict[str, Counter], dict[str, Counter]]:
+        """The weighted, raw and squared-weight counts of ``rt``'s transitions per point."""
+        points: dict[str, Counter] = {}
+        raw_points: dict[str, Counter] = {}
+        sq_points: dict[str, Counter] = {}
+        for key, counter in rt.transitions.items():
+            c: Counter = Counter()
+            c_raw: Counter = Counter()
+            c_sq: Counter = Counter()
+            raw_of = rt.raw_transitions.get(key, {})
+            sq_of = rt.sq_transitions.get(key, {})
+            for tgt, k in counter.items():
+                if (key, tgt) in removed:
                     continue
+                name_ = target(_point_label(key), tgt)
+                c[name_] += k
+                c_raw[name_] += raw_of.get(tgt, 0)
+                c_sq[name_] += sq_of.get(tgt, 0.0)
+            if key == START:
+                pname, point_label[pname], point_decision[pname] = "<start>", "the start", "start"
+            else:
+                pname = key[1] if key[0] == "act" else join[key[1]]
+                point_label[pname] = key[1]
+                point_decision[pname] = f"after:{key[1]}"
+            points[pname], raw_points[pname], sq_points[pname] = c, c_raw, c_sq
+        for g, grp in groups.items():
+            names = []
+            for b in range(len(grp.branches)):
+                bt = rt.branch_transitions.get((g, b), {})
+                bt_raw = rt.raw_branch_transitions.get((g, b), {})
+                bt_sq = rt.sq_branch_transitions.get((g, b), {})
+                pt = f"<entry {g} {b + 1}>"
+                names.append(pt)
+                points[pt] = Counter({entry[a]: k for a, k in bt.get("<entry>", Counter()).items()})
+                raw_points[pt] = Counter(
+                    {entry[a]: k for a, k in bt_raw.get("<entry>", Counter()).items()}
+                )
+                sq_points[pt] = Counter(
+                    {entry[a]: k for a, k in bt_sq.get("<entry>", Counter()).items()}
+                )
+                point_label[pt] = f"the start of {g} branch {b + 1}"
+                point_decision[pt] = f"enter:{g}:{b + 1}"
+                for a, cnt in bt.items():
+                    if a == "<entry>":
+                        continue
 
-                def into(x: str, g: str = g) -> str:
-                    return join[g] if x == "<join>" else entry[x]
+                    def into(x: str, g: str = g) -> str:
+                        return join[g] if x == "<join>" else entry[x]
 
-                points[a] = Counter({into(x): k for x, k in cnt.items()})
-                raw_points[a] = Counter({into(x): k for x, k in bt_raw.get(a, {}).items()})
-                sq_points[a] = Counter({into(x): k for x, k in bt_sq.get(a, {}).items()})
-                point_label[a] = a
-                point_decision[a] = f"after:{a}"
-        branch_entry_points[g] = names
+                    points[a] = Counter({into(x): k for x, k in cnt.items()})
+                    raw_points[a] = Counter({into(x): k for x, k in bt_raw.get(a, {}).items()})
+                    sq_points[a] = Counter({into(x): k for x, k in bt_sq.get(a, {}).items()})
+                    point_label[a] = a
+                    point_decision[a] = f"after:{a}"
+            branch_entry_points[g] = names
+        return points, raw_points, sq_points
+
+    points, raw_points, sq_points = build_points(routing)
+    segment_points = {sn: build_points(rt) for sn, rt in (segment_routing or {}).items()}
     end_counts: Counter = Counter()
     for c in points.values():
         for tgt, k in c.items():
@@ -2209,9 +2291,19 @@ def _assemble(
             )
         if point in dropped:
             prov["rare_removed"] = {t: int(raw[t]) for t in dropped[point]}
+        by_segment: dict[str, tuple[float, ...]] = {}
+        if segment_points:  # branches that depend on the case's segment (sim.calibrate.segments)
+            by_segment, seg_evidence = segment_branches(
+                {sn: sp[1].get(point, Counter()) for sn, sp in segment_points.items()},
+                {sn: sp[0].get(point, Counter()) for sn, sp in segment_points.items()},
+                order,
+            )
+            if seg_evidence is not None:
+                prov["by_segment"] = seg_evidence
         decisions[dname] = Decision(
             name=dname,
             branches=tuple(Branch(t, c[t] / tot) for t in order),
+            by_segment=by_segment,
             description=f"what happens after {label}",
             provenance=prov,
         )
@@ -2375,10 +2467,14 @@ def _assemble(
         "arrival_profile": _safe(prof_prov),
         "notes": list(notes),
     }
+    arrivals = Arrivals(interarrival=inter, profile=profile)
+    if segment_fit is not None and segment_shares is not None:
+        arrivals = dataclasses.replace(arrivals, segments=segment_fit.segments(segment_shares))
+        metadata["segments"] = _safe(segment_fit.provenance(segment_shares))
     model = ProcessModel(
         name=name,
         start=start,
-        arrivals=Arrivals(interarrival=inter, profile=profile),
+        arrivals=arrivals,
         roles=model_roles,
         steps=steps,
         ends=ends,

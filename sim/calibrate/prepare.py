@@ -58,7 +58,8 @@ RUNAWAY_ADVICE = "sim.calibrate.prepare.drop_runaway_cases(log) before calibrati
 class Prepared:
     """A log ready for calibration (see the module docstring)."""
 
-    events: pd.DataFrame  # case_id, activity, resource, start, end (hours), + outcome if given
+    # case_id, activity, resource, start, end (hours), + outcome and segment where given
+    events: pd.DataFrame
     origin: pd.Timestamp
     open_cases: set[str]
     source: str = "event log"
@@ -160,6 +161,10 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
     if has_outcome:
         out = raw[C.OUTCOME].reset_index(drop=True)
         ev["outcome"] = out.astype(object).where(out.notna(), None).to_numpy()
+    if C.SEGMENT in raw.columns and raw[C.SEGMENT].notna().any():  # sim.calibrate.segments
+        seg = raw[C.SEGMENT].reset_index(drop=True).astype(object)
+        blank = seg.isna() | (seg.astype(str).str.strip() == "")
+        ev["segment"] = seg.astype(str).where(~blank, None).to_numpy()
     ev = ev[~bad.to_numpy()].reset_index(drop=True)
     start, end = start[~bad].reset_index(drop=True), end[~bad].reset_index(drop=True)
     if ev.empty:

@@ -62,6 +62,7 @@ CONFIG_KEYS = {
     "end_key": "columns.end",
     "resource_key": "columns.resource",
     "role_key": "columns.role",
+    "segment_key": "columns.segment",
     "time_format": "columns.time_format",
     "timezone": "columns.timezone",
     "encoding": "columns.encoding",
@@ -86,6 +87,7 @@ CONFIG_KEYS = {
             "max_repeats",
             "criterion",
             "roles_from",
+            "segment_priority",
         )
     },
 }
@@ -193,6 +195,9 @@ def settings(cfg: DictConfig) -> dict[str, Any]:
         "runaway_cases": _runaway_cases(cfg),
         "dropoff": _names(cfg, "outcomes.dropoff"),
         "abandonment": _names(cfg, "outcomes.abandonment"),
+        "segment_priority": _names(
+            cfg, "calibration.segment_priority", "segment names", "[key_account]"
+        ),
         "replications": config_int(cfg, "backtest.replications", minimum=1),
         "train_fraction": config_float(cfg, "backtest.train_fraction"),
         # every on/off key: 'no' or 'nope' is refused, not taken as true
@@ -323,6 +328,7 @@ def read_options(cfg: DictConfig, *, held_out: bool = False) -> dict[str, Any]:
         "end_key": text("end"),
         "resource_key": text("resource"),
         "role_key": text("role"),
+        "segment_key": text("segment"),
         "time_format": text("time_format"),
         "timezone": text("timezone"),
         "encoding": text("encoding"),
@@ -503,6 +509,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         delay_by_predecessor=s["calibration.delay_by_predecessor"],
         hidden_delays=s["calibration.hidden_delays"],
         role_alternatives=s["calibration.role_alternatives"],
+        segment_priority=s["segment_priority"],
         seed=s["seed"],
         **s["calibration"],
     )

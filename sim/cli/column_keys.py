@@ -9,6 +9,7 @@ COLUMN_TEXT_KEYS = (
     "end",
     "resource",
     "role",
+    "segment",
     "time_format",
     "timezone",
 )

@@ -102,6 +102,7 @@ KEY_ARGUMENT = {
     C.END: "end_key",
     C.RESOURCE: "resource_key",
     C.ROLE: "role_key",
+    C.SEGMENT: "segment_key",
 }
 REQUIRED_KEYS = (C.CASE, C.ACTIVITY, C.END)
 TIME_KEYS = (C.START, C.END, C.ENABLED)
@@ -697,6 +698,7 @@ def read_event_log(
     end_key: str | None = None,
     resource_key: str | None = None,
     role_key: str | None = None,
+    segment_key: str | None = None,
     time_format: str | None = None,
     max_rows: int | None = None,
     end_activities: Iterable[str] | None = None,
@@ -712,7 +714,8 @@ def read_event_log(
 
     Key columns are recognised automatically when a ``*_key`` is None (see ``CANDIDATES``);
     ``role_key`` names the column of the resources' roles (``org:group``), which calibration
-    takes as the roles (``calibrate_model(roles_from=...)``).
+    takes as the roles (``calibrate_model(roles_from=...)``); ``segment_key`` the column of the
+    cases' segments (customer type, channel), which calibration models as case segments.
     ``time_format`` is a ``strptime`` format for non-ISO timestamps, ``'epoch_s'`` /
     ``'epoch_ms'`` for Unix times (seconds / milliseconds since 1970-01-01 UTC), or ``'excel'``
     for Excel serial day numbers (days since 1899-12-30). ``max_rows`` bounds the rows
@@ -756,6 +759,7 @@ def read_event_log(
         C.END: end_key,
         C.RESOURCE: resource_key,
         C.ROLE: role_key,
+        C.SEGMENT: segment_key,
     }
     xes_types: dict[str, str] = {}
     if suffix in TEXT_SUFFIXES:
@@ -817,6 +821,7 @@ def clean_event_table(
     end_key: str | None = None,
     resource_key: str | None = None,
     role_key: str | None = None,
+    segment_key: str | None = None,
     time_format: str | None = None,
     end_activities: Iterable[str] | None = None,
     open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
@@ -837,6 +842,7 @@ def clean_event_table(
         C.END: end_key,
         C.RESOURCE: resource_key,
         C.ROLE: role_key,
+        C.SEGMENT: segment_key,
     }
     return _clean(
         table,

@@ -1,0 +1,211 @@
+"""Case segments read from a log's segment column (``sim.calibrate.segments``): shares, pace
+(duration_scale), per-segment branches and who is served first, against models that wrote the
+logs, and the pieces on their own."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibrate import calibrate_model
+from sim.calibrate.calibrate import wilson_interval
+from sim.calibrate.segments import (
+    NO_SEGMENT,
+    Pace,
+    case_segments,
+    check_segment_priority,
+    queue_priority,
+    relative_pace,
+    segment_branches,
+)
+from sim.engine import run_replications
+from sim.errors import ConfigError
+from sim.kpis.frames import trace_to_event_log
+from sim.model import from_dict
+from sim.model.scenario import Scenario
+
+KEY_SCALE = 1.5
+KEY_SHARE = 0.3
+KEY_REVIEW = 0.8  # key accounts go on to review more often than small ones (0.5)
+
+
+def two_segment_model(*, key_first: bool) -> dict:
+    """Key accounts (30 %, 1.5x longer steps, reviewed more often) and small business; with
+    ``key_first`` key accounts are served first in every queue."""
+    return {
+        "name": "segments",
+        "start": "register",
+        "arrivals": {
+            "interarrival": {"dist": "exponential", "mean": 1.0},
+            "segments": {
+                "key": {
+                    "share": KEY_SHARE,
+                    "priority": 0 if key_first else 1,
+                    "duration_scale": KEY_SCALE,
+                },
+                "small": {"share": 1 - KEY_SHARE, "priority": 1, "duration_scale": 1.0},
+            },
+        },
+        "roles": {
+            "clerk": {"headcount": 2, "calendar": "24/7"},
+            "expert": {"headcount": 1, "calendar": "24/7"},
+        },
+        "steps": {
+            # automated: a case's first step's wait is not in a log (it arrives at its start)
+            "register": {"duration": {"dist": "fixed", "value": 0.05}, "next": "intake"},
+            "intake": {
+                "role": "clerk",
+                "duration": {"dist": "exponential", "mean": 1.2},
+                "next": "go_on",
+            },
+            "review": {
+                "role": "expert",
+                "duration": {"dist": "exponential", "mean": 0.6},
+                "next": "won",
+            },
+        },
+        "decisions": {
+            "go_on": {
+                "branches": {"review": 0.5, "lost": 0.5},
+                "by_segment": {"key": {"review": KEY_REVIEW, "lost": 1 - KEY_REVIEW}},
+            }
+        },
+        "ends": {"won": {"success": True}, "lost": {"success": False}},
+    }
+
+
+def calibrated(*, key_first: bool, seed: int = 3, **kw):
+    model = from_dict(two_segment_model(key_first=key_first))
+    (trace,) = run_replications(model, Scenario(horizon_days=60, replications=1), seed=seed)
+    log = trace_to_event_log(trace).drop(columns=["replication"], errors="ignore")
+    return log, calibrate_model(log, dropoff_outcomes=["lost"], seed=0, **kw)
+
+
+@pytest.fixture(scope="module")
+def key_first():
+    return calibrated(key_first=True)
+
+
+def test_shares_pace_and_branches_are_the_generating_models(key_first):
+    log, cal = key_first
+    segs = {s.name: s for s in cal.model.arrivals.segments}
+    assert set(segs) == {"key", "small"}
+    n = log.groupby("case_id")["segment"].first()
+    lo, hi = wilson_interval(float((n == "key").sum()), float(len(n)))
+    assert lo <= segs["key"].share <= hi and lo <= KEY_SHARE <= hi
+    assert math.isclose(segs["key"].share + segs["small"].share, 1.0, abs_tol=1e-9)
+    pace = cal.model.metadata["segments"]["pace"]["key"]
+    assert pace["ci95"][0] <= KEY_SCALE <= pace["ci95"][1]
+    assert segs["key"].duration_scale == pytest.approx(pace["ratio"], rel=1e-4)
+    assert segs["small"].duration_scale == 1.0
+    # the steps' own durations are the unscaled ones: the model's means, not a mix of both
+    assert cal.model.steps["intake"].duration.mean() == pytest.approx(1.2, rel=0.1)
+    dec = cal.model.decisions["after:intake"]
+    assert dec.provenance["by_segment"]["p_value"] < 1e-3
+    order = [b.to for b in dec.branches]
+    counts = dec.provenance["by_segment"]["counts"]
+    for seg, truth in (("key", KEY_REVIEW), ("small", 0.5)):
+        k, total = counts[seg]["review"], sum(counts[seg].values())
+        lo, hi = wilson_interval(float(k), float(total))
+        assert lo <= truth <= hi
+        assert dec.by_segment[seg][order.index("review")] == pytest.approx(k / total, abs=1e-5)
+
+
+def test_key_accounts_served_first_are_found_and_modelled(key_first):
+    _, cal = key_first
+    segs = {s.name: s for s in cal.model.arrivals.segments}
+    assert segs["key"].priority < segs["small"].priority
+    assert cal.model.metadata["segments"]["suggested_priority"] == ["key"]
+    assert any("as if served first" in n for n in cal.notes)
+
+
+def test_first_come_first_served_segments_are_not_given_a_priority():
+    _, cal = calibrated(key_first=False)
+    assert {s.priority for s in cal.model.arrivals.segments} == {0}
+    assert cal.model.metadata["segments"]["suggested_priority"] == []
+    q = cal.model.metadata["segments"]["waiting_vs_reference"]["key"]
+    assert q["ci95"][1] > 0.8
+
+
+def test_segment_priority_overrides_the_suggestion():
+    _, cal = calibrated(key_first=True, segment_priority=[])
+    assert {s.priority for s in cal.model.arrivals.segments} == {0}
+    assert any("served first, as given: none" in n and "suggest ['key']" in n for n in cal.notes)
+
+
+def test_a_segment_priority_naming_no_segment_is_refused(key_first):
+    log, _ = key_first
+    with pytest.raises(ConfigError, match=r"segment_priority=\['vip'\].*segments are \['key'"):
+        calibrate_model(log, dropoff_outcomes=["lost"], segment_priority=["vip"])
+    with pytest.raises(ConfigError, match="the log has no segments"):
+        calibrate_model(
+            log.drop(columns=["segment"]), dropoff_outcomes=["lost"], segment_priority=["key"]
+        )
+
+
+def test_relative_pace_recovers_a_known_ratio():
+    rng = np.random.default_rng(1)
+    cases = np.repeat(np.arange(400), 3)
+    step = np.tile(np.array(["a", "b", "c"]), 400)
+    seg = pd.Series(np.where(np.arange(400) < 100, "big", "small"), index=np.arange(400))
+    means = {"a": 1.0, "b": 4.0, "c": 0.5}
+    scale = np.where(cases < 100, 2.0, 1.0)
+    values = rng.exponential(np.array([means[s] for s in step]) * scale)
+    pace = relative_pace(values, step, cases, seg, "small")
+    assert pace["small"].ratio == 1.0
+    assert pace["big"].ci95[0] <= 2.0 <= pace["big"].ci95[1]
+    assert pace["big"].differs
+    same = relative_pace(values / scale, step, cases, seg, "small")
+    assert not same["big"].differs
+
+
+def test_branches_depend_on_the_segment_only_where_the_test_says_so():
+    order = ["review", "lost"]
+    dependent = {"key": {"review": 80, "lost": 20}, "small": {"review": 50, "lost": 50}}
+    by_seg, evidence = segment_branches(dependent, dependent, order)
+    assert by_seg == {"key": (0.8, 0.2), "small": (0.5, 0.5)}
+    assert evidence["p_value"] < 1e-3
+    alike = {"key": {"review": 52, "lost": 48}, "small": {"review": 50, "lost": 50}}
+    by_seg, evidence = segment_branches(alike, alike, order)
+    assert by_seg == {} and evidence["p_value"] > 0.5
+    few = {"key": {"review": 10, "lost": 0}, "small": {"review": 50, "lost": 50}}
+    assert segment_branches(few, few, order) == ({}, None)  # one segment with enough visits
+
+
+def test_queue_priority_needs_a_clear_gap():
+    def pace(r: float, se: float) -> Pace:
+        return Pace(r, (r * math.exp(-1.96 * se), r * math.exp(1.96 * se)), 100, se)
+
+    assert queue_priority({"small": pace(1.0, 0.05), "key": pace(0.5, 0.05)}) == ["key"]
+    assert queue_priority({"small": pace(1.0, 0.05), "key": pace(0.9, 0.05)}) == []
+    assert queue_priority({"small": pace(1.0, 0.05), "key": pace(0.5, 0.5)}) == []  # too noisy
+    # the reference may be the one served first
+    assert queue_priority({"small": pace(1.0, 0.05), "key": pace(2.5, 0.05)}) == ["small"]
+
+
+def test_case_segments_counts_missing_and_conflicting_values():
+    ev = pd.DataFrame(
+        {
+            "case_id": ["1", "1", "2", "3", "3"],
+            "start": [0.0, 1.0, 0.0, 0.0, 1.0],
+            "end": [1.0, 2.0, 1.0, 1.0, 2.0],
+            "segment": ["a", "b", None, "b", "b"],
+        }
+    )
+    seg, notes = case_segments(ev)
+    assert seg.to_dict() == {"1": "a", "2": NO_SEGMENT, "3": "b"}
+    assert any("1 case(s) have no segment value" in n for n in notes)
+    assert any("1 case(s) have several segment values" in n for n in notes)
+    one, notes = case_segments(ev.assign(segment="a"))
+    assert one is None and notes == ["every case is of segment 'a': no segments modelled"]
+
+
+def test_check_segment_priority_refuses_duplicates():
+    seg = pd.Series(["a", "b"], index=["1", "2"])
+    check_segment_priority(["b", "a"], seg)
+    check_segment_priority(None, None)
+    with pytest.raises(ConfigError, match="expected distinct segments"):
+        check_segment_priority(["a", "a"], seg)
