@@ -141,9 +141,10 @@ def case_segments(events: pd.DataFrame) -> tuple[pd.Series | None, list[str]]:
     missing = int(seg.isna().sum())
     seg = seg.fillna(NO_SEGMENT).astype(str)
     notes = []
-    if seg.nunique() < 2:
+    if seg.nunique() < 2:  # (our engine's traces of a model without segments: 'default')
         only = seg.iloc[0] if len(seg) else DEFAULT_SEGMENT
-        return None, [f"every case is of segment '{only}': no segments modelled"]
+        quiet = only == DEFAULT_SEGMENT
+        return None, [] if quiet else [f"every case is of segment '{only}': no segments modelled"]
     if missing:
         notes.append(f"{missing} case(s) have no segment value: modelled as segment '{NO_SEGMENT}'")
     if several:

@@ -201,6 +201,7 @@ def test_case_segments_counts_missing_and_conflicting_values():
     assert any("1 case(s) have several segment values" in n for n in notes)
     one, notes = case_segments(ev.assign(segment="a"))
     assert one is None and notes == ["every case is of segment 'a': no segments modelled"]
+    assert case_segments(ev.assign(segment="default")) == (None, [])  # a trace without segments
 
 
 def test_check_segment_priority_refuses_duplicates():
