@@ -13,7 +13,10 @@ from optuna.trial import TrialState
 
 from sim.kpis.units import labelled
 from sim.model import save
-from sim.model.scenario import Scenario
+from sim.model.calendar import HOURS_PER_WEEK
+from sim.model.process import ProcessModel
+from sim.model.scenario import Scenario, staffing_overrides
+from sim.model.views import offered_load
 from sim.optimize.confirm import Candidate, is_recommended, overload_text
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
@@ -597,6 +600,8 @@ def _candidate_lines(
     objectives: Sequence[Objective],
     constraints: Sequence[Constraint],
     replications: int = 20,
+    *,
+    model: ProcessModel | None = None,
 ) -> list[str]:
     lines: list[str] = []
     if c.original is not None:
@@ -625,6 +630,8 @@ def _candidate_lines(
         else ""
     )
     lines += [f"One-off cost: {c.one_off_cost:,.0f}{was}. Model: `best/{c.rank}.yaml`.", ""]
+    if model is not None:
+        lines += _idle_lines(model, c.rank)
     if c.comparison is not None:
         adjusted = "significant_adjusted" in c.comparison.columns
         lines += [
@@ -702,6 +709,78 @@ def _candidate_lines(
     return lines
 
 
+def idle_roles(model: ProcessModel) -> list[dict[str, Any]]:
+    """The roles of ``model`` with people but no work: ``{"role", "headcount", "has_steps",
+    "cost_per_case"}`` each. ``has_steps`` is false when no step of the model needs the role
+    (a redesign merged, automated or removed its steps), true when it has steps that no case
+    reaches (``offered_load`` of 0). ``cost_per_case``: its people's scheduled hours at its
+    hourly cost over the cases that arrive, per case (what it adds to ``cost_per_case``), or
+    ``None`` when that is unknown (no hourly cost, no arrivals)."""
+    used = {r for step in model.steps.values() for r in step.all_roles}
+    try:
+        loads = offered_load(model)
+    except ValueError:  # routing that loops for ever: only the roles without steps are sure
+        loads = {}
+    gap = model.arrivals.interarrival.mean() * model.time_factor
+    week = model.arrivals.profile.weekly_total if model.arrivals.profile else HOURS_PER_WEEK
+    cases = week / gap if gap > 0 else math.inf
+    out = []
+    for name, role in model.roles.items():
+        load = loads.get(name)
+        idle = name not in used or (load is not None and load.work_hours <= 0)
+        if role.headcount <= 0 or not idle:
+            continue
+        hours = role.headcount * model.calendar_of(name).weekly_total
+        cost = hours * role.hourly_cost / cases if 0 < cases < math.inf else math.nan
+        out.append(
+            {
+                "role": name,
+                "headcount": role.headcount,
+                "has_steps": name in used,
+                "cost_per_case": cost if cost > 0 else None,
+            }
+        )
+    return out
+
+
+def _idle_lines(model: ProcessModel, rank: int) -> list[str]:
+    """A paragraph naming the roles ``best/<rank>.yaml`` pays with no work (``idle_roles``),
+    what they still cost per case and how to leave them out; none when there are none."""
+    idle = idle_roles(model)
+    if not idle:
+        return []
+    who = []
+    for r in idle:
+        n = r["headcount"]
+        bits = [f"{n} {'person' if n == 1 else 'people'}"]
+        bits.append(
+            "its steps are in the model but no case reaches them"
+            if r["has_steps"]
+            else "no step of this redesign needs it"
+        )
+        if r["cost_per_case"] is not None:
+            bits.append(f"about {r['cost_per_case']:,.2f} per case")
+        who.append(f"{r['role']} ({'; '.join(bits)})")
+    text = (
+        f"**Paid with no work:** {_and(who)}. They are still staffed in `best/{rank}.yaml`, so "
+        "they count in its headcount and its cost per case"
+        + (
+            " (the amount per case: their scheduled hours at their hourly cost, over the cases "
+            "that arrive)."
+            if any(r["cost_per_case"] is not None for r in idle)
+            else "."
+        )
+    )
+    unused = [r["role"] for r in idle if not r["has_steps"]]
+    if unused:
+        them = "it" if len(unused) == 1 else "them"
+        text += (
+            f" Simulating `best/{rank}.yaml` with "
+            f"`{staffing_overrides(dict.fromkeys(unused, 0))}` leaves {them} out."
+        )
+    return [text, ""]
+
+
 def _p(p: float) -> str:
     """An adjusted p-value as ``< 0.001`` or ``= 0.120``."""
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
@@ -722,11 +801,15 @@ def recommendations_markdown(
     comparisons: int | None = None,
     feasibility: Mapping[str, Any] | None = None,
     check_args: str | None = None,
+    models: Mapping[int, ProcessModel] | None = None,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
 
     ``check_args`` (``check_command``): how to simulate today's process and a redesign of
     ``best/`` again over the confirmation's replications, said under the baseline.
+    ``models``: the redesigned model by candidate rank (``best/<rank>.yaml``); a recommended
+    redesign that still pays people with no work (``idle_roles``) names them, with what they
+    cost per case and the staffing keys that leave them out.
 
     Candidates are listed in their order (``rank_confirmed``): under "Recommended" those better
     than today or genuine trade-offs within the constraints; under "Tried, not recommended" the
@@ -844,7 +927,9 @@ def recommendations_markdown(
     for c in good:
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {VERDICT_TEXT[c.verdict]}", ""]
         lines += _indistinguishable_lines(c, candidates)
-        lines += _candidate_lines(c, objectives, constraints, confirm_replications)
+        lines += _candidate_lines(
+            c, objectives, constraints, confirm_replications, model=(models or {}).get(c.rank)
+        )
     if rest:
         lines += [
             "## Tried, not recommended",

@@ -26,12 +26,17 @@ Operators
     ``catch_rate`` c, removing it adds a decision ``missed_by_<step>`` right after
     ``found_at``: with probability c the case goes to ``rework_to`` (a step or decision to redo
     work from, or an end such as a lost customer), else on as before. Like every rework loop of
-    the model, the probability applies per pass. When the check records its outcome in a
-    decision right after it (``verdict``, e.g. CRM ``quote_ok`` after ``quote_approval``), that
-    decision goes too: cases continue at ``pass_to``, and c defaults to the share the verdict
-    sent back (per segment where the verdict has segment probabilities). All of this is ordinary
-    decisions, so the engine simulates it unchanged; the check's description lives in the
-    search-space config (``checks:``), not on ``Step``.
+    the model, the probability applies per pass. Only cases that went through the check carry
+    such errors: where some paths to ``found_at`` skip it, the probability is c x the share of
+    the cases reaching ``found_at`` that had passed the check (from the routing's expected
+    visits, per segment where decisions have segment probabilities); a check inside a parallel
+    block that only some cases pass, with ``found_at`` after its join, is refused. When the
+    check records its outcome in a decision right after it (``verdict``, e.g. CRM
+    ``quote_ok`` after ``quote_approval``), that decision goes too: cases continue at
+    ``pass_to``, and c defaults to the share the verdict sent back (per segment where the
+    verdict has segment probabilities). All of this is ordinary decisions, so the engine
+    simulates it unchanged; the check's description lives in the search-space config
+    (``checks:``), not on ``Step``.
 ``merge_steps(model, steps, *, role=None, setup_saving=0, name=None, one_off_cost=0)``
     Consecutive steps (each the only way into the next) become one step named ``"a+b"``, done by
     ``role`` (default: the parts' one common role). Duration: a ``sum`` distribution of the parts

@@ -16,6 +16,7 @@ from sim.errors import ModelError, RedesignRefused
 from sim.model.distributions import Distribution
 from sim.model.process import Branch, Decision, Parallel, ProcessModel, Step
 from sim.model.validate import problems
+from sim.model.views import expected_visits, segment_routing
 from sim.redesign.graph import Draft, done_before, reachable, unsatisfied_requirements
 
 __all__ = [
@@ -101,7 +102,10 @@ class Check:
     ``catch_rate`` is the probability, per pass, that the check finds an error (fixed inside the
     check's own duration). When the check is removed, that share of passes carries an error that
     is found at step ``found_at`` and sends the case to ``rework_to`` (a step or decision to redo
-    work from, or an end such as a lost customer). When the check records its outcome in a decision
+    work from, or an end such as a lost customer). Only cases that went through the check carry
+    such errors: where some paths to ``found_at`` skip it, the rate at ``found_at`` is
+    ``catch_rate`` x the share of the cases reaching it that had passed the check (per segment
+    where the routing differs by segment; see ``checked_share``). When the check records its outcome in a decision
     right after it (``verdict``, e.g. approved / sent back), removing the check removes that
     decision too: cases go to ``pass_to``, and ``catch_rate`` defaults to the share the verdict did
     not pass (per segment, when the verdict has segment probabilities).
@@ -280,7 +284,9 @@ def remove_step(
 
     Steps and decisions that required the removed step now require what it required (order
     constraints pass through it). With a ``check`` (see ``Check``), the errors it caught appear
-    downstream as a rework decision named ``missed_by_<step>`` right after ``check.found_at``.
+    downstream as a rework decision named ``missed_by_<step>`` right after ``check.found_at``,
+    for the share of the cases reaching it that had passed the check (``checked_share``: all of
+    them where the check is on every path).
     """
     action = f"remove '{step}'"
     s = _step(model, step, action)
@@ -352,11 +358,12 @@ def remove_step(
     if len(removed) > 1:
         text += f" and its decision '{removed[1]}'"
     text += f" (cases go straight on to '{successor}')"
-    if (
-        check is not None
-        and catch is not None
-        and (catch > 0 or any(p[0] > 0 for p in by_segment.values()))
-    ):
+    shares: dict[str | None, float] = {}
+    missed, missed_by_segment = 0.0, {}
+    if check is not None and catch is not None:
+        shares = checked_share(model, step, check.found_at, action)
+        missed, missed_by_segment = _missed_rates(model, catch, by_segment, shares)
+    if check is not None and (missed > 0 or any(p > 0 for p in missed_by_segment.values())):
         fa_step = draft.steps[check.found_at]
         after_fa = fa_step.next
         if check.rework_to == after_fa:
@@ -368,17 +375,27 @@ def remove_step(
             raise _refuse(action, f"the model already has a node named '{name}'")
         draft.decisions[name] = Decision(
             name=name,
-            branches=(Branch(check.rework_to, catch), Branch(after_fa, 1.0 - catch)),
+            branches=(Branch(check.rework_to, missed), Branch(after_fa, 1.0 - missed)),
             requires=(fa_step.name,),
-            by_segment={seg: (p[0], 1.0 - p[0]) for seg, p in by_segment.items()},
+            by_segment={seg: (p, 1.0 - p) for seg, p in missed_by_segment.items()},
             description=f"Errors that '{step}' used to catch, found at '{fa_step.name}'",
         )
         draft.steps[fa_step.name] = replace(fa_step, next=name)
         went = "end as" if check.rework_to in model.ends else "go back to"
-        text += (
-            f"; the {percent(catch)} of cases with an error it used to catch are found at "
-            f"'{fa_step.name}' and {went} '{check.rework_to}'"
-        )
+        if all(x >= 1.0 for x in shares.values()):
+            text += (
+                f"; the {percent(catch)} of cases with an error it used to catch are found at "
+                f"'{fa_step.name}' and {went} '{check.rework_to}'"
+            )
+        else:
+            catch_rates = {None: catch, **{seg: p[0] for seg, p in by_segment.items()}}
+            text += (
+                f"; errors it used to catch ({_share_text(model, catch_rates)} of its passes) "
+                f"are found at '{fa_step.name}', only in the cases that had passed it: "
+                f"{_share_text(model, shares)} of those reaching '{fa_step.name}', so "
+                f"{_share_text(model, {None: missed, **missed_by_segment})} of them {went} "
+                f"'{check.rework_to}'"
+            )
     draft.normalise_parallels()
     return _finish(
         model,
@@ -390,6 +407,76 @@ def remove_step(
         one_off_cost=cost,
         summary=_with_cost(text, cost),
     )
+
+
+def checked_share(
+    model: ProcessModel, step: str, found_at: str, action: str
+) -> dict[str | None, float]:
+    """The share of the cases reaching ``found_at`` that had passed ``step`` before, from the
+    model's routing: under ``None`` with the decisions' default probabilities and, when some
+    decision has ``by_segment`` probabilities, under each segment's name with its own.
+
+    1 wherever ``step`` is on every path to ``found_at`` (``done_before``). Otherwise the flow
+    balance of ``expected_visits``: the visits to ``found_at`` made before any pass of ``step``
+    (``step`` made a dead end) against all its visits. That balance lets a parallel block's join
+    fire once the block has started, so a ``step`` inside a block that only some cases pass,
+    with ``found_at`` after the join, is refused. A segment whose cases never reach
+    ``found_at`` gets 0.
+    """
+    segments = model.arrivals.segment_names
+    routed = any(d.by_segment for d in model.decisions.values())
+    if step in done_before(model)[found_at]:
+        return {None: 1.0, **(dict.fromkeys(segments, 1.0) if routed else {})}
+    for par in model.parallels.values():
+        inside = set().union(*(reachable(model, b, stop=par.join) for b in par.branches))
+        if step in inside and found_at in reachable(model, par.join):
+            raise _refuse(
+                action,
+                f"it sits inside parallel block '{par.name}' and not every case reaching "
+                f"'{found_at}' passes it, so the share of those cases it checked cannot be "
+                "worked out from the routing",
+            )
+    sink = next(iter(model.ends))
+    routings = {None: model}
+    if routed:
+        routings |= {seg: segment_routing(model, seg) for seg in segments}
+    out: dict[str | None, float] = {}
+    for key, m in routings.items():
+        unchecked = replace(m, steps={**m.steps, step: replace(m.steps[step], next=sink)})
+        try:
+            total = expected_visits(m)[found_at]
+            before = expected_visits(unchecked)[found_at]
+        except ValueError as exc:
+            raise _refuse(action, str(exc)) from exc
+        out[key] = min(1.0, max(0.0, 1.0 - before / total)) if total > 1e-12 else 0.0
+    return out
+
+
+def _missed_rates(
+    model: ProcessModel,
+    catch: float,
+    by_segment: Mapping[str, tuple[float, ...]],
+    shares: Mapping[str | None, float],
+) -> tuple[float, dict[str, float]]:
+    """The probability per pass of ``found_at`` that a case carries an error the removed check
+    would have caught: ``catch`` (a segment's from its verdict) x ``checked_share``; by default
+    and for the segments where that differs from the default (or the verdict had its own)."""
+    missed = catch * shares[None]
+    per_segment: dict[str, float] = {}
+    for seg in model.arrivals.segment_names:
+        p = by_segment[seg][0] if seg in by_segment else catch
+        p *= shares.get(seg, shares[None])
+        if seg in by_segment or abs(p - missed) > 1e-12:
+            per_segment[seg] = p
+    return missed, per_segment
+
+
+def _share_text(model: ProcessModel, rates: Mapping[str | None, float]) -> str:
+    """``"20%"``, or per segment ``"key 95%, small 0%"`` when segments differ."""
+    per_segment = {s: rates.get(s, rates[None]) for s in model.arrivals.segment_names}
+    if all(abs(r - rates[None]) <= 1e-12 for r in per_segment.values()):
+        return percent(rates[None])
+    return ", ".join(f"{s} {percent(r)}" for s, r in per_segment.items())
 
 
 # ------------------------------------------------------------------------------------- merge
