@@ -24,6 +24,7 @@ from sim.cli.overwrite import clear_earlier_run
 from sim.cli.sweep import SweepJobs, last_launch
 from sim.errors import ConfigError, SimError
 from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
+from sim.kpis.summary import SEGMENT_KPIS, segment_key, split_segment_key
 from sim.model.scenario import name_of_ascii_key
 
 RESULTS = ("comparison.csv", "scenarios.json", "comparison.md")
@@ -510,9 +511,9 @@ def _how(comparison: pd.DataFrame, baseline: str) -> dict[str, bool]:
 
 def format_comparison(comparison: pd.DataFrame, labels: Sequence[str], baseline: str) -> str:
     """The headline KPIs' changes against the baseline, one block per scenario, for the console
-    (with how each was compared when some are paired and some not)."""
-    from sim.report.compare import change_text, plain, unit_title
-    from sim.report.html import kpi_label
+    (with how each was compared when some are paired and some not); a model of two or more
+    segments adds each segment's KPIs (``sim.kpis.summary.SEGMENT_KPIS``) below them."""
+    from sim.report.compare import segments_of
 
     how = _how(comparison, baseline)
     mixed = len(set(how.values())) > 1
@@ -523,6 +524,7 @@ def format_comparison(comparison: pd.DataFrame, labels: Sequence[str], baseline:
     )
     lines = [f"baseline: {baseline}   ({shared})"]
     head = comparison[comparison["kpi"].isin(COMPARED_HEADLINE)]
+    segments = segments_of(comparison)
     for label in labels:
         if label == baseline:
             continue
@@ -530,17 +532,38 @@ def format_comparison(comparison: pd.DataFrame, labels: Sequence[str], baseline:
             f"\n{label}" + (f"   ({PAIRED if how.get(label) else WELCH})" if mixed else "")
         )
         lines.append(f"  {'':<36} {'baseline':>10} {'scenario':>10}  change [95 % CI]")
-        for _, r in head[head["scenario"] == label].iterrows():
-            if not (r["base"] or r["alt"]):
-                continue  # zero in both (no costs in the model)
-            name, unit = kpi_label(r["kpi"])
-            change, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
-            title = unit_title(name, unit).replace("%, change in pp", "%; change in pp")
-            lines.append(
-                f"  {title:<36} {plain(r['base'], unit):>10} {plain(r['alt'], unit):>10}  "
-                f"{change:>9} {ci or '[–, –]':<22} {r['verdict']}"
+        lines += _change_lines(head[head["scenario"] == label])
+        for segment in segments:
+            keys = [segment_key(segment, k) for k in SEGMENT_KPIS]
+            lines.append(f"  segment {segment}:")
+            lines += _change_lines(
+                comparison[(comparison["scenario"] == label) & comparison["kpi"].isin(keys)],
+                indent=4,
+                segment=True,
             )
     return "\n".join(lines)
+
+
+def _change_lines(rows: pd.DataFrame, *, indent: int = 2, segment: bool = False) -> list[str]:
+    """One console line per comparison row: the KPI, the baseline's and the scenario's value,
+    the change with its 95 % CI and the verdict (rows zero on both sides left out). ``segment``:
+    a segment's KPIs, named without their segment (the block's heading says it)."""
+    from sim.report.compare import change_text, plain, unit_title
+    from sim.report.html import kpi_label
+
+    lines = []
+    for _, r in rows.iterrows():
+        if not (r["base"] or r["alt"]):
+            continue  # zero in both (no costs in the model)
+        kpi = split_segment_key(r["kpi"])[1] if segment else r["kpi"]
+        name, unit = kpi_label(kpi)
+        change, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
+        title = unit_title(name, unit).replace("%, change in pp", "%; change in pp")
+        lines.append(
+            f"{'':<{indent}}{title:<{38 - indent}} {plain(r['base'], unit):>10} "
+            f"{plain(r['alt'], unit):>10}  {change:>9} {ci or '[–, –]':<22} {r['verdict']}"
+        )
+    return lines
 
 
 def _run_dirs(cfg: DictConfig) -> list[SimulateRun]:

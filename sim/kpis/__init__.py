@@ -3,7 +3,9 @@
 Pipeline: ``Trace`` (or a real log's events) -> events and cases tables (``frames``) -> a flat
 KPI mapping per replication (``summary.log_kpis``/``replication_kpis``) -> a replications table
 (``kpi_table``, saved as ``replications.csv``) -> 95 % confidence intervals and views
-(``kpi_report``, saved as ``kpis.json``). KPI definitions are in ``measures``. Scenarios side by side against a baseline:
+(``kpi_report``, saved as ``kpis.json``); a model of two or more case segments adds each
+segment's KPIs (``segment_kpis``: ``segment:<segment>:<kpi>`` columns, the ``by_segment``
+view). KPI definitions are in ``measures``. Scenarios side by side against a baseline:
 ``compare.compare_scenarios`` (paired under common random numbers, else Welch).
 """
 
@@ -32,6 +34,7 @@ from sim.kpis.stats import (
 )
 from sim.kpis.summary import (
     HEADLINE,
+    SEGMENT_KPIS,
     cycle_time_kpis,
     cycle_time_table,
     format_report,
@@ -41,11 +44,13 @@ from sim.kpis.summary import (
     log_kpis,
     main_path_order,
     replication_kpis,
+    segment_kpis,
     time_per_case,
 )
 
 __all__ = [
     "HEADLINE",
+    "SEGMENT_KPIS",
     "Bounds",
     "better_direction",
     "clip_to_domain",
@@ -66,6 +71,7 @@ __all__ = [
     "paired_comparison",
     "relative_difference",
     "replication_kpis",
+    "segment_kpis",
     "summarize",
     "time_per_case",
     "trace_cases",

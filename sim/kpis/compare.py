@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.stats as st
 
 from sim.kpis.stats import LEVEL, confidence_interval
+from sim.kpis.summary import split_segment_key
 
 COMPARED_HEADLINE = (
     "cycle_time_mean",
@@ -29,8 +30,9 @@ COMPARED_HEADLINE = (
     "margin_per_case",
     "headcount",
 )
-"""The scenario-wide KPIs a comparison shows, in this order, before the per-role utilisation
-and the per-step waiting."""
+"""The scenario-wide KPIs a comparison shows, in this order, before the per-role utilisation,
+the per-step waiting and, for a model of two or more segments, each segment's KPIs
+(``sim.kpis.summary.SEGMENT_KPIS``)."""
 COMPARED_PER_ITEM = ("utilisation", "waiting_mean")
 
 HIGHER_IS_BETTER = frozenset(
@@ -40,6 +42,7 @@ HIGHER_IS_BETTER = frozenset(
         "margin_per_case",
         "revenue_per_case",
         "value_added_ratio",
+        "conversion_rate",
     }
 )
 NEUTRAL = frozenset({"utilisation", "headcount", "cases_arrived", "arrivals_per_week", "reached"})
@@ -50,7 +53,10 @@ Direction = Literal["lower", "higher"] | None
 
 def better_direction(kpi: str) -> Direction:
     """Which way KPI ``kpi`` improves: ``"lower"`` (times, drop-off, cost), ``"higher"``
-    (throughput, margin) or ``None`` (utilisation, headcount: a trade-off, not a goal)."""
+    (throughput, margin) or ``None`` (utilisation, headcount: a trade-off, not a goal); a
+    segment's KPI (``segment:<segment>:<kpi>``) the way its KPI does."""
+    if (per_segment := split_segment_key(kpi)) is not None:
+        kpi = per_segment[1]
     base = kpi.split(":", 1)[0]
     if kpi in NEUTRAL or base in NEUTRAL:
         return None
@@ -59,11 +65,13 @@ def better_direction(kpi: str) -> Direction:
 
 def compared_kpis(columns: Sequence[str]) -> list[str]:
     """The KPI columns of a replications table a comparison shows: ``COMPARED_HEADLINE``, then
-    utilisation per role and waiting per step (in the table's order)."""
+    utilisation per role and waiting per step, then each segment's KPIs (in the table's
+    order)."""
     cols = list(columns)
     head = [k for k in COMPARED_HEADLINE if k in cols]
     items = [c for p in COMPARED_PER_ITEM for c in cols if c.startswith(p + ":")]
-    return head + items
+    segments = [c for c in cols if split_segment_key(c) is not None]
+    return head + items + segments
 
 
 VOLUME_KPIS = frozenset(

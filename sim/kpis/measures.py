@@ -20,6 +20,9 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
   of their work, in their calendars' working hours) / cycle time (ratio of totals over finished
   cases; parallel value-adding steps count their common time once, so it is at most 1);
 * revenue per case: mean outcome value; margin per case: revenue - cost per case;
+* conversion rate: finished cases whose outcome is a success / finished cases (1 - drop-off rate);
+* waiting per case: the total waiting of a finished case (its steps' waiting, the wait of a case
+  that gave up in a queue included) averaged over finished cases;
 * waiting share of a step: its total waiting (cases that gave up in its queue included) / total
   cycle time; queue share: the same for the waiting in its staff's working hours only (queueing
   for people on shift);
@@ -604,3 +607,20 @@ def revenue(cases: pd.DataFrame) -> float:
     """Mean outcome value per finished measured case."""
     f = finished(cases)
     return float(f["value"].mean()) if len(f) else np.nan
+
+
+def conversion_rate(cases: pd.DataFrame) -> float:
+    """Share of finished measured cases whose outcome is a success (NaN when none finished)."""
+    f = finished(cases)
+    return float(f["success"].astype(bool).mean()) if len(f) else np.nan
+
+
+def waiting_per_case(events: pd.DataFrame, cases: pd.DataFrame) -> float:
+    """Mean hours a finished measured case waits in all (its steps' start - enabled, the wait
+    of a case that gave up in a queue included, as ``waiting_shares`` counts them); NaN when
+    no case finished."""
+    n = len(finished(cases))
+    if n == 0:
+        return np.nan
+    ev = _with_abandoned_waits(events, cases)
+    return float((ev["start"] - ev["enabled"]).sum()) / n

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -79,6 +79,8 @@ DOMAINS: dict[str, Bounds] = {
     "cost_per_case": _COUNT,
     "processing_cost_per_case": _COUNT,
     "value_added_ratio": _SHARE,  # parallel value-adding work counts its common time once
+    "conversion_rate": _SHARE,
+    "waiting_per_case": _COUNT,
 }
 """The domain of each KPI that ``log_kpis`` builds, by name (``waiting_mean`` for every
 ``waiting_mean:<step>``); confidence intervals are clipped to it. KPIs not listed (revenue,
@@ -87,9 +89,39 @@ NEGLIGIBLE_QUEUE = 0.01  # a bottleneck whose cases queue under 1 % of cycle tim
 SATURATED = 0.98  # a role busy this share of its scheduled hours or more is saturated
 
 
+SEGMENT_KPIS = (
+    "cases_arrived",
+    "cycle_time_mean",
+    "conversion_rate",
+    "dropoff_rate",
+    "revenue_per_case",
+    "waiting_per_case",
+)
+"""The KPIs of each case segment of a model with two or more: the replications table's
+``segment:<segment>:<kpi>`` columns (``segment_kpis``) and ``kpis.json``'s ``by_segment``."""
+SEGMENT_PREFIX = "segment:"
+
+
+def segment_key(segment: str, kpi: str) -> str:
+    """The name of KPI ``kpi`` of segment ``segment``: ``segment:<segment>:<kpi>``."""
+    return f"{SEGMENT_PREFIX}{segment}:{kpi}"
+
+
+def split_segment_key(name: str) -> tuple[str, str] | None:
+    """``(segment, kpi)`` of a per-segment KPI's name (``segment_key``), else ``None`` (a
+    segment's name may hold ``:``; a KPI's never does)."""
+    if not name.startswith(SEGMENT_PREFIX):
+        return None
+    segment, sep, kpi = name.removeprefix(SEGMENT_PREFIX).rpartition(":")
+    return (segment, kpi) if sep and kpi in SEGMENT_KPIS else None
+
+
 def kpi_domain(name: str) -> Bounds | None:
-    """The domain of KPI ``name`` (``DOMAINS``; a per-step KPI by the part before ``:``), or
-    ``None`` when it has none (and its confidence interval is left as it is)."""
+    """The domain of KPI ``name`` (``DOMAINS``; a per-step KPI by the part before ``:``, a
+    per-segment KPI by its KPI), or ``None`` when it has none (and its confidence interval is
+    left as it is)."""
+    if (per_segment := split_segment_key(name)) is not None:
+        return DOMAINS.get(per_segment[1])
     return DOMAINS.get(name, DOMAINS.get(name.split(":", 1)[0]) if ":" in name else None)
 
 
@@ -210,12 +242,49 @@ def replication_kpis(trace: Trace, model: ProcessModel) -> dict[str, float]:
     )
 
 
+def segment_kpis(
+    events: pd.DataFrame, cases: pd.DataFrame, segments: Sequence[str]
+) -> dict[str, float]:
+    """Each segment's ``SEGMENT_KPIS`` (``segment_key`` names) for a model of two or more
+    ``segments``; ``{}`` for one. Each is the overall KPI's own function (``measures``) applied
+    to the segment's cases and their events, so it counts the same cases: measured ones, and
+    for the means and rates the finished among them. A segment no measured case belonged to
+    has 0 cases and NaN for the rest."""
+    if len(segments) < 2:
+        return {}
+    by_case = dict(tuple(cases.groupby("segment", sort=False)))
+    of_event = events["case_id"].map(cases.set_index("case_id")["segment"])
+    by_event = dict(tuple(events.groupby(of_event, sort=False)))
+    out: dict[str, float] = {}
+    for s in segments:
+        part = by_case.get(s, cases.iloc[:0])
+        ev = by_event.get(s, events.iloc[:0])
+        values = {
+            "cases_arrived": float(part["measured"].astype(bool).sum()),
+            "cycle_time_mean": m.cycle_time_stats(part)["cycle_time_mean"],
+            "conversion_rate": m.conversion_rate(part),
+            "dropoff_rate": m.dropoff(ev, part)["dropoff_rate"],
+            "revenue_per_case": m.revenue(part),
+            "waiting_per_case": m.waiting_per_case(ev, part),
+        }
+        out |= {segment_key(s, k): v for k, v in values.items()}
+    return out
+
+
+def replication_segment_kpis(trace: Trace) -> dict[str, float]:
+    """``segment_kpis`` of one simulated replication (``{}`` for a model of one segment)."""
+    if len(trace.segments) < 2:
+        return {}
+    return segment_kpis(trace_events(trace), trace_cases(trace), trace.segments)
+
+
 def kpi_table(traces: list[Trace], model: ProcessModel) -> pd.DataFrame:
-    """One row per replication, one column per KPI (``replications.csv``)."""
+    """One row per replication, one column per KPI (``replications.csv``): ``replication_kpis``
+    and, for a model of two or more segments, each segment's (``replication_segment_kpis``)."""
     rows = []
     for i, t in enumerate(traces):
         row = {"replication": t.meta.get("replication", i)} | replication_kpis(t, model)
-        rows.append(row)
+        rows.append(row | replication_segment_kpis(t))
     table = pd.DataFrame(rows)
     # KPIs absent in a replication (no drop-off at a step, an outcome that never happened) are 0
     fill_zero = [c for c in table.columns if c.split(":")[0] in ("dropoff_at", "outcome_share")]
@@ -226,16 +295,19 @@ def kpi_table(traces: list[Trace], model: ProcessModel) -> pd.DataFrame:
 def cycle_time_table(traces: list[Trace]) -> pd.DataFrame:
     """The cycle times the KPIs measure, one row per case (``cycle_times.csv.gz``): the finished
     cases that arrived in each replication's measurement window (``measures.cycle_times``), with
-    columns ``replication`` and ``cycle_time_h``."""
-    parts = [
-        pd.DataFrame(
-            {
-                "replication": t.meta.get("replication", i),
-                "cycle_time_h": m.cycle_times(trace_cases(t)),
-            }
-        )
-        for i, t in enumerate(traces)
-    ]
+    columns ``replication`` and ``cycle_time_h``. A model of two or more segments adds, after
+    ``replication``, ``case_id`` (as ``trace.csv.gz`` names the case: ``<replication>-<n>``)
+    and ``segment``, to tell its segments' cycle times apart."""
+    parts = []
+    for i, t in enumerate(traces):
+        rep = t.meta.get("replication", i)
+        cases = trace_cases(t)
+        part = pd.DataFrame({"replication": rep, "cycle_time_h": m.cycle_times(cases)})
+        if len(t.segments) > 1:
+            done = m.finished(cases)  # the rows of m.cycle_times, in its order
+            part.insert(1, "case_id", f"{rep}-" + done["case_id"].astype(str).to_numpy())
+            part.insert(2, "segment", done["segment"].to_numpy())
+        parts.append(part)
     if not parts:
         return pd.DataFrame({"replication": [], "cycle_time_h": []})
     return pd.concat(parts, ignore_index=True)
@@ -408,11 +480,26 @@ def _timers(summary: pd.DataFrame, model: ProcessModel) -> dict[str, Any] | None
     }
 
 
+def _segment_view(summary: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]] | None:
+    """Per segment of a replications table with ``segment_kpis`` columns (a model of two or
+    more segments): its ``SEGMENT_KPIS`` with their CIs, in the table's order; ``None``
+    without them."""
+    found = (split_segment_key(c) for c in columns)
+    segments = list(dict.fromkeys(sk[0] for sk in found if sk is not None))
+    if len(segments) < 2:
+        return None
+    return [
+        {"segment": s, **{k: _ci(summary, segment_key(s, k)) for k in SEGMENT_KPIS}}
+        for s in segments
+    ]
+
+
 def kpi_report(
     table: pd.DataFrame, model: ProcessModel, *, headcount: dict[str, int] | None = None
 ) -> dict[str, Any]:
     """The structured summary written to ``kpis.json``: every KPI with its 95 % CI (clipped to
-    the KPI's domain, ``kpi_domain``), plus views."""
+    the KPI's domain, ``kpi_domain``), plus views; ``by_segment`` (a model of two or more
+    segments only): each segment's ``SEGMENT_KPIS``."""
     summary = summarize(table, bounds={c: kpi_domain(c) for c in table.columns})
     headcount = headcount or {r.name: r.headcount for r in model.roles.values()}
     steps = []
@@ -450,12 +537,14 @@ def kpi_report(
     for f in funnel:
         f["conversion"] = f["reached"] if prev is None else (f["reached"] / prev if prev else None)
         prev = f["reached"]
+    segments = _segment_view(summary, table.columns)
     return {
         "model": model.name,
         "replications": int(len(table)),
         "confidence_level": 0.95,
         "time_unit": "hours",
         "headline": {k: _ci(summary, k) for k in HEADLINE if k in summary.index},
+        **({"by_segment": segments} if segments else {}),
         "steps": steps,
         "roles": roles,
         "bottleneck": bottleneck,
@@ -608,11 +697,38 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(width - display_width(text), 0)
 
 
+SEGMENT_UNITS = {
+    "cases_arrived": "cases",
+    "cycle_time_mean": "h",
+    "revenue_per_case": "cost units",
+    "waiting_per_case": "h",
+}
+_SEGMENT_PCT = frozenset({"conversion_rate", "dropoff_rate"})
+
+
+def _segment_lines(report: dict[str, Any]) -> list[str]:
+    """The ``by_segment`` view as a table for the terminal, a column per segment ([] without
+    one)."""
+    rows = report.get("by_segment") or []
+    if not rows:
+        return []
+    names = [str(r["segment"]) for r in rows]
+    width = max([24, *(display_width(n) for n in names)])
+    cells = (" " * (width - display_width(n)) + n for n in names)
+    lines = ["", f"  {'by segment':<26} " + " ".join(cells)]
+    for k in SEGMENT_KPIS:
+        values = [_fmt(r.get(k), k in _SEGMENT_PCT) for r in rows]
+        unit = SEGMENT_UNITS.get(k, "")
+        lines.append(f"  {k:<26} " + " ".join(f"{v:>{width}}" for v in values) + f" {unit}")
+    return lines
+
+
 def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
     """A plain-text table of the headline KPIs, steps and roles for the terminal.
 
     A model with more than ``max_steps`` steps (a calibrated one, with a step per repetition)
-    lists the ``max_steps`` at which cases spend the most time; ``kpis.json`` has them all.
+    lists the ``max_steps`` at which cases spend the most time; ``kpis.json`` has them all. A
+    report with a ``by_segment`` view shows it after the headline, a column per segment.
     """
     lines = [
         f"{report['model']}: {report['replications']} replications, 95 % confidence intervals",
@@ -622,6 +738,7 @@ def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
     for k, ci in report["headline"].items():
         unit = UNITS.get(k, "")
         lines.append(f"  {k:<26} {_fmt(ci, k in pct):>24} {'' if k in pct else unit}")
+    lines += _segment_lines(report)
     steps = list(report["steps"])
     if len(steps) > max_steps:
         lines += [

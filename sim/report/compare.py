@@ -21,6 +21,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.errors import ConfigError
 from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE
+from sim.kpis.summary import segment_key, split_segment_key
 from sim.report._mpl import (
     BASELINE,
     DROP,
@@ -352,9 +353,75 @@ def _volume_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
     )
 
 
+OVERALL_OF_SEGMENT_KPI = {
+    "cycle_time_mean": "cycle_time_mean",
+    "conversion_rate": "dropoff_rate",  # 1 - the drop-off rate: they move together
+    "dropoff_rate": "dropoff_rate",
+    "revenue_per_case": "revenue_per_case",
+    "waiting_per_case": "cycle_time_mean",  # the comparison has no overall waiting per case
+}
+"""The scenario-wide KPI a segment's KPI is a part of."""
+
+
+def segments_of(comparison: pd.DataFrame) -> list[str]:
+    """The segments whose KPIs a comparison holds (``segment:<segment>:<kpi>`` rows), in their
+    order ([] for models of one segment)."""
+    found = (split_segment_key(str(k)) for k in comparison["kpi"])
+    return list(dict.fromkeys(sk[0] for sk in found if sk is not None))
+
+
+def _change_words(r: Mapping[str, Any], label: str, unit: str) -> str:
+    """``Mean cycle time +21.9 h [+10.3, +33.5]``: a KPI's change with its interval."""
+    diff, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
+    shown = _unit_text(unit)
+    return f"{label} {diff}{' ' + shown if shown else ''}{' ' + ci if ci else ''}"
+
+
+def segment_notes(comparison: pd.DataFrame) -> list[str]:
+    """A note per scenario and segment with a KPI significantly worse for the segment's own
+    cases while the scenario's overall KPI it is part of (``OVERALL_OF_SEGMENT_KPI``) is not
+    worse (better, or within noise): the overall figures hide harm to that segment (putting key
+    accounts last in the queue shortens the mean cycle time of all cases and lengthens theirs).
+    """
+    segments = segments_of(comparison)
+    notes = []
+    for scenario, rows in comparison.groupby("scenario", sort=False):
+        by = rows.set_index("kpi")
+        for segment in segments:
+            worse, better_overall = [], []
+            for kpi, overall in OVERALL_OF_SEGMENT_KPI.items():
+                key = segment_key(segment, kpi)
+                if key not in by.index or by.loc[key, "verdict"] != "worse":
+                    continue
+                said = by.loc[overall, "verdict"] if overall in by.index else None
+                if said == "worse":
+                    continue  # the overall figure says it already
+                if said == "better":
+                    better_overall.append(overall)
+                label, unit = kpi_label(kpi)
+                worse.append(_change_words(by.loc[key], label, unit))
+            if not worse:
+                continue
+            overall_text = "; ".join(
+                _change_words(by.loc[k], kpi_label(k)[0], kpi_label(k)[1])
+                for k in dict.fromkeys(better_overall)
+            )
+            notes.append(
+                f"{scenario}: significantly worse for segment {segment}: {', '.join(worse)}"
+                + (
+                    f", while better overall ({overall_text}): the overall figures hide the harm"
+                    " to this segment"
+                    if overall_text
+                    else ", while not significantly worse overall"
+                )
+            )
+    return notes
+
+
 def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> list[str]:
     """What qualifies the comparison: different models, arrival volumes that differ, scenarios
-    without a confidence interval, and each run's own warnings (a saturated role)."""
+    without a confidence interval, segments a scenario harms while it is not worse overall
+    (``segment_notes``), and each run's own warnings (a saturated role)."""
     notes = [n for n in (_model_note(scenarios), _volume_note(scenarios)) if n]
     no_ci = sorted(
         set(comparison.loc[comparison["verdict"].astype(str).str.startswith("no CI"), "scenario"])
@@ -365,6 +432,7 @@ def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, 
             "confidence interval and nothing was tested; simulate with scenario.replications=10 "
             "or more"
         )
+    notes += segment_notes(comparison)
     for s in scenarios:
         notes += [
             f"{s['label']}: {w.removeprefix('warning: ').removeprefix('note: ')}"
@@ -495,7 +563,8 @@ def read_comparison(run_dir: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
 def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = None) -> Path:
     """Write ``report.html`` for a comparison directory (``comparison.csv`` and
     ``scenarios.json``; or to ``out``): the scenarios, the headline KPIs' changes against the
-    baseline as a figure and a table, utilisation per role and waiting per step."""
+    baseline as a figure and a table, utilisation per role, waiting per step and, for a model of
+    two or more segments, each segment's KPIs."""
     run_dir = Path(run_dir)
     comparison, scenarios = read_comparison(run_dir)
     order = [s["label"] for s in scenarios]
@@ -504,6 +573,7 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     head = [k for k in kpis if ":" not in k]
     util = [k for k in kpis if k.startswith("utilisation:")]
     waits = [k for k in kpis if k.startswith("waiting_mean:")]
+    by_segment = [k for k in kpis if split_segment_key(k) is not None]
     # a step one run has and the other has not (removed, merged) changed too: n/a, shown
     changed = comparison["significant"].eq(True) | comparison["verdict"].eq("n/a")
     moved = set(comparison.loc[changed, "kpi"])
@@ -547,6 +617,16 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
                 f"changed in no scenario are in <code>{COMPARISON_CSV}</code>.</p>"
             )
         sections.append(Section("steps", "Waiting per step (where it changed)", body))
+    if by_segment:
+        sections.append(
+            Section(
+                "segments",
+                "By segment",
+                '<p class="muted">The KPIs of each case segment\'s own cases: a scenario better '
+                "overall can be worse for one segment.</p>"
+                + _kpi_table(comparison, by_segment, order),
+            )
+        )
     models = model_changes_section(comparison, scenarios)
     if models is not None:
         sections.append(models)

@@ -41,7 +41,12 @@ import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
-from sim.kpis.summary import offered_beyond_hours, roles_to_staff
+from sim.kpis.summary import (
+    SEGMENT_KPIS,
+    offered_beyond_hours,
+    roles_to_staff,
+    split_segment_key,
+)
 from sim.kpis.units import kpi_unit, labelled
 from sim.model.scenario import staffing_overrides, with_staffing
 from sim.model.views import TARGET_UTILISATION
@@ -484,11 +489,25 @@ _PER_ITEM = {
 }
 
 
+#: the KPIs of each segment (``sim.kpis.summary.SEGMENT_KPIS``) not among the headline's
+SEGMENT_LABELS = {
+    "conversion_rate": ("Conversion rate", "%"),
+    "waiting_per_case": ("Waiting per case", "h"),
+}
+
+
 def kpi_label(key: str) -> tuple[str, str]:
     """A readable label and unit for a KPI key (``waiting_mean:AML Check`` -> ``waiting before
-    AML Check``, h)."""
+    AML Check``, h; ``segment:key_account:cycle_time_mean`` -> ``key_account: Mean cycle
+    time``, h)."""
     if key in HEADLINE_LABELS:
         return HEADLINE_LABELS[key]
+    if key in SEGMENT_LABELS:
+        return SEGMENT_LABELS[key]
+    if (per_segment := split_segment_key(key)) is not None:
+        segment, kpi = per_segment
+        text, unit = kpi_label(kpi)
+        return f"{segment}: {text}", unit
     name, sep, item = key.partition(":")
     if sep and name in _PER_ITEM:
         text, unit = _PER_ITEM[name]
@@ -529,6 +548,7 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
             rows.append([_esc(label), mean, rng])
         if rows:
             parts.append(_table(["KPI", "mean", "95 % CI"], rows, numeric={1, 2}))
+        parts += _segment_table(k.get("by_segment"))
     elif results is None or "kpis" in results:
         parts.append(
             _missing(
@@ -639,6 +659,30 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
             "run: no baseline-vs-recommended comparison.</p>"
         )
     return Section("summary", "Summary", "\n".join(parts), empty=not k and comp is None)
+
+
+def _segment_table(rows: Any) -> list[str]:
+    """``kpis.json``'s ``by_segment`` view (a model of two or more segments) as a heading and a
+    table, a column per segment; [] without one."""
+    if not isinstance(rows, list) or not rows:
+        return []
+    names = [str(r.get("segment")) for r in rows]
+    body = []
+    for kpi in SEGMENT_KPIS:
+        label, unit = kpi_label(kpi)
+        cells = []
+        for r in rows:
+            mean, ci = _ci_text(r.get(kpi), unit)
+            cells.append(f'{mean}<br><span class="muted">{ci}</span>' if ci else mean)
+        body.append([_esc(label), *cells])
+    return [
+        "<h3>By segment</h3>",
+        '<p class="muted">The same KPIs for each case segment\'s own cases (measured as the '
+        "overall ones: cases that arrived after the warm-up; the means and rates over those "
+        "that finished), with their 95 % confidence intervals over replications. A change that "
+        "helps the whole can harm one segment.</p>",
+        _table(["KPI", *map(_esc, names)], body, numeric=set(range(1, len(names) + 1))),
+    ]
 
 
 def _number(v: Any) -> float:
