@@ -40,6 +40,10 @@
    distribution), per-step waiting and processing means, throughput per week, drop-off and
    outcome shares, activity frequencies, and the distances of the ``log-distance-measures``
    package that Simod reports (optional extra; reported as "not installed" without it).
+   Where the history has two or more case segments (a ``segment`` column), each segment's
+   cases, mean cycle time, drop-off rate and waiting per case are compared too
+   (``segment:<segment>:<kpi>``, ``sim.kpis.summary.segment_kpis``, the same rules as the
+   overall figures).
 
 6. With ``in_sample=True`` (the CLI's default) the model is also run over the training period
    from an empty system and compared with the training log itself; ``verdict.reading`` then says,
@@ -87,6 +91,8 @@ from sim.kpis import (
     log_cases,
     log_kpis,
     prediction_interval,
+    segment_kpis,
+    split_segment_key,
     trace_cases,
     trace_to_event_log,
 )
@@ -160,10 +166,14 @@ def log_distance_measures_available() -> bool:
 
 
 # --------------------------------------------------------------------------- standard tables
+#: the per-segment figures a back-test compares (``sim.kpis.summary.SEGMENT_KPIS``' others
+#: need what a log does not have)
+BACKTEST_SEGMENT_KPIS = ("cases_arrived", "cycle_time_mean", "dropoff_rate", "waiting_per_case")
+
+
 def _standard(df: pd.DataFrame) -> pd.DataFrame:
     cols = [C.CASE, C.ACTIVITY, C.START, C.END, C.RESOURCE]
-    if C.OUTCOME in df.columns:
-        cols.append(C.OUTCOME)
+    cols += [c for c in (C.OUTCOME, C.SEGMENT) if c in df.columns]
     return df[cols].reset_index(drop=True)
 
 
@@ -177,8 +187,9 @@ def _from_prepared(p, events: pd.DataFrame) -> pd.DataFrame:
             C.RESOURCE: events["resource"].to_numpy(),
         }
     )
-    if "outcome" in events.columns:
-        out[C.OUTCOME] = events["outcome"].to_numpy()
+    for col in ("outcome", "segment"):
+        if col in events.columns:
+            out[col] = events[col].to_numpy()
     return out
 
 
@@ -262,10 +273,13 @@ def _measure(
     window: tuple[float, float],
     dropoff: list[str],
     blocks: Mapping[str, Sequence[Sequence[str]]] | None = None,
+    segments: Sequence[str] = (),
 ) -> dict[str, Any]:
     """KPIs (``sim.kpis.log_kpis``) plus the raw samples the distances need. A case without an
     outcome (a log without the column) ends in its last activity as calibration read it
-    (``last_activities`` with the model's parallel ``blocks``)."""
+    (``last_activities`` with the model's parallel ``blocks``). With two or more
+    ``segments`` (the history's), each one's KPIs too (``segment_kpis``: a case's segment is
+    its first event's value of the log's segment column)."""
     if df.empty:
         return {"kpis": {}, "cycle_times": np.array([]), "weekly": np.array([])}
     events = backtest_events(df, origin)
@@ -289,6 +303,15 @@ def _measure(
         window=window,
     )
     kpis = log_kpis(events, cases, window=window)
+    if len(segments) >= 2 and C.SEGMENT in df.columns:
+        by_start = df.assign(_case=df[C.CASE].astype(str)).sort_values(C.START, kind="stable")
+        segment_of = by_start.groupby("_case", sort=False)[C.SEGMENT].first()
+        cases = cases.assign(segment=cases["case_id"].map(segment_of).astype(object))
+        kpis |= {  # (a log has no revenue; conversion is 1 - drop-off there)
+            k: v
+            for k, v in segment_kpis(events, cases, list(segments)).items()
+            if split_segment_key(k)[1] in BACKTEST_SEGMENT_KPIS
+        }
     fin = cases[cases["measured"].astype(bool) & cases["success"].notna()]
     ct = (fin["end"] - fin["arrival"]).to_numpy(dtype=float)
     lo, hi = window
@@ -362,6 +385,12 @@ def _compare(sim: dict[str, Any], real: dict[str, Any]) -> dict[str, Any]:
         if key.split(":")[0] in ("waiting_mean", "processing_mean", "visits_per_case"):
             out[key] = sk.get(key, math.nan)
             out[key + "_relerr"] = _relerr(sk.get(key, math.nan), rk[key])
+        elif (per_segment := split_segment_key(key)) is not None:
+            out[key] = sk.get(key, math.nan)
+            if per_segment[1] == "dropoff_rate":
+                out[key + "_abserr"] = abs(out[key] - rk[key])
+            else:
+                out[key + "_relerr"] = _relerr(out[key], rk[key])
     return out
 
 
@@ -631,8 +660,9 @@ def resample_cases(
             C.RESOURCE: train[C.RESOURCE].to_numpy()[rows],
         }
     )
-    if C.OUTCOME in train.columns:
-        out[C.OUTCOME] = train[C.OUTCOME].to_numpy()[rows]
+    for col in (C.OUTCOME, C.SEGMENT):
+        if col in train.columns:
+            out[col] = train[col].to_numpy()[rows]
     return out
 
 
@@ -718,7 +748,20 @@ def backtest(
     truncated_test = bool(test_truncation["applied"])
     # (a right-truncated extract has no open case: the reading's rule took 112 of BPIC 2012 W's
     # finished, long held-out cases for open, and 45-60 of each simulated log's; QA 7c #1)
-    real = _measure(hist, open_cases, origin=origin, window=window, dropoff=dropoff, blocks=blocks)
+    segments = (
+        sorted(map(str, hist[C.SEGMENT].dropna().unique())) if C.SEGMENT in hist.columns else []
+    )
+    if len(segments) < 2:
+        segments = []
+    real = _measure(
+        hist,
+        open_cases,
+        origin=origin,
+        window=window,
+        dropoff=dropoff,
+        blocks=blocks,
+        segments=segments,
+    )
     flag_ends: list[str] | None = None
     flag_cutoff: pd.Timestamp | None = None
     if open_cases:  # the history has flagged open cases: flag the other logs the same way
@@ -756,7 +799,13 @@ def backtest(
                 open_ids = set(df.loc[df[C.OUTCOME].isna(), C.CASE].astype(str))
             open_ids |= _flag_like_history(df, flag_ends, flag_cutoff, by_outcome=by_outcome)
             meas = _measure(
-                df, open_ids, origin=origin, window=window, dropoff=dropoff, blocks=blocks
+                df,
+                open_ids,
+                origin=origin,
+                window=window,
+                dropoff=dropoff,
+                blocks=blocks,
+                segments=segments,
             )
             rows.append(_compare(meas, real))
             measured.append(("model", i + 1, meas["cycle_times"]))
@@ -828,7 +877,13 @@ def backtest(
             base_logs.append(b_log)
             late = late | _flag_like_history(b_log, flag_ends, flag_cutoff, by_outcome=by_outcome)
             meas = _measure(
-                b_log, late, origin=origin, window=window, dropoff=dropoff, blocks=blocks
+                b_log,
+                late,
+                origin=origin,
+                window=window,
+                dropoff=dropoff,
+                blocks=blocks,
+                segments=segments,
             )
             b_rows.append(_compare(meas, real))
             measured.append(("naive baseline", len(b_rows), meas["cycle_times"]))

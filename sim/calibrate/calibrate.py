@@ -1052,17 +1052,26 @@ def calibrate_model(
         seg_fit = fit_segments(
             case_seg,
             work,
+            delay,
             s - _known_enabled(ev, enabled),
             acts,
             ev["case_id"].to_numpy(),
             np.isin(acts, list(act_role)),
             priority=segment_priority,
         )
-        scale_ev = seg_fit.event_scales(ev["case_id"])
+        scale_ev = np.where(
+            np.isin(acts, list(act_role)),
+            seg_fit.event_scales(ev["case_id"]),
+            seg_fit.event_scales(ev["case_id"], timers=True),
+        )
+        timer_scale_ev = seg_fit.event_scales(ev["case_id"], timers=True)
         notes.extend(segment_notes(seg_fit, given_priority=segment_priority is not None))
-    # the engine multiplies every duration of a case by its segment's scale: the step fits are
-    # of the durations and delays divided by it
-    work_f, delay_f = work / scale_ev, delay / scale_ev
+    else:
+        timer_scale_ev = scale_ev
+    # the engine multiplies a case's staffed steps' durations by its segment's duration_scale
+    # and its timers' (steps without roles) by its timer_scale: the fits are of the values
+    # divided by them
+    work_f, delay_f = work / scale_ev, delay / timer_scale_ev
     waiting = pd.DataFrame(
         {
             "case_id": ev["case_id"],
@@ -1105,7 +1114,7 @@ def calibrate_model(
                     rcal.cumulative_array(e[sel] + slack[sel]) - rcal.cumulative_array(e[sel]), 0.0
                 )
         work_bound = (work + work_slack) / scale_ev
-        delay_bound = (delay + (slack if delay_time == "clock" else work_slack)) / scale_ev
+        delay_bound = (delay + (slack if delay_time == "clock" else work_slack)) / timer_scale_ev
         case_code = pd.factorize(ev["case_id"])[0]
     else:
         slack = work_bound = delay_bound = case_code = None
@@ -1249,10 +1258,10 @@ def calibrate_model(
                     deadlines[a] = evidence
                     timers[a] = fit(
                         target,
-                        age_ready / scale_ev[m],
+                        age_ready / timer_scale_ev[m],
                         wm,
                         *(
-                            ((age_ready + slack[m]) / scale_ev[m], case_code[m])
+                            ((age_ready + slack[m]) / timer_scale_ev[m], case_code[m])
                             if slack is not None
                             else (None, None)
                         ),

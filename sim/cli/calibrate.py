@@ -43,6 +43,7 @@ from sim.eventlog import (
     split_by_time,
 )
 from sim.eventlog.utc_clock import UTC_NOTE, utc_clock_notes
+from sim.kpis import split_segment_key
 from sim.model import columns as C
 from sim.model import save
 
@@ -757,6 +758,35 @@ def fmt_num(v: Any) -> str:
     return f"{v:.1f}" if abs(v) >= 1 else f"{v:.3g}"
 
 
+def _segment_rows(hist: dict, model: dict, base: dict) -> list[tuple[str, str, str, str]]:
+    """Per case segment (a history with two or more): mean cycle time and drop-off rate."""
+    rows = []
+    for key in hist:
+        if (per_segment := split_segment_key(key)) is None:
+            continue
+        segment, kpi = per_segment
+        if kpi == "cycle_time_mean":
+            err = key + "_relerr"
+            rows.append(
+                (
+                    f"  {segment}: mean cycle time (h)",
+                    fmt_num(hist[key]),
+                    f"{fmt_num(model.get(key))} ({_fmt_err(model.get(err))})",
+                    f"{fmt_num(base.get(key))} ({_fmt_err(base.get(err))})",
+                )
+            )
+        elif kpi == "dropoff_rate":
+            rows.append(
+                (
+                    f"  {segment}: drop-off rate",
+                    fmt_num(hist[key]),
+                    fmt_num(model.get(key)),
+                    fmt_num(base.get(key)),
+                )
+            )
+    return rows
+
+
 def backtest_lines(b: dict) -> list[str]:
     """The back-test's headline figures as aligned lines: history, model, naive baseline."""
     hist = (b.get("test") or {}).get("kpis") or {}
@@ -793,6 +823,8 @@ def backtest_lines(b: dict) -> list[str]:
     ):
         history = fmt_num(hist.get(key)) if in_history else ""
         rows.append((label, history, fmt_num(model.get(key)), fmt_num(base.get(key))))
+        if key == "dropoff_rate":
+            rows += _segment_rows(hist, model, base)
     md = (model.get("distances") or {}).get("cycle_time_emd")
     bd = (base.get("distances") or {}).get("cycle_time_emd")
     if md is not None or bd is not None:

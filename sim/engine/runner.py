@@ -462,6 +462,7 @@ class Replication:
         levels = sorted({s.priority for s in segments})
         self.segment_rank = [levels.index(s.priority) for s in segments]
         self.segment_scale = [s.duration_scale for s in segments]
+        self.segment_timer_scale = [s.timers_scale for s in segments]
         self.segment_cum = list(np.cumsum([s.share for s in segments])[:-1])
         self.segment_draw = _Uniforms(stream(seed, replication, "segment"))
         self.interarrival = _Draws(
@@ -639,6 +640,7 @@ class Replication:
         prio = self.segment_priority[seg]
         rank = self.segment_rank[seg]
         scale = self.segment_scale[seg]
+        timer_scale = self.segment_timer_scale[seg]
         offset = self.offset
         while True:
             k = kind[node]
@@ -650,7 +652,7 @@ class Replication:
                 if not p.roles:  # a timer is under way from when the case reaches it
                     at_start[slot] = enabled
                     at_who[slot] = -1
-                    d = p.draw(cid) * scale
+                    d = p.draw(cid) * timer_scale
                     if p.from_arrival or p.timer_cal is not None:
                         # a deadline counts from the case's arrival; a timer on a calendar
                         # counts working hours of it

@@ -45,6 +45,7 @@ from sim.kpis.summary import (
     main_path_order,
     replication_kpis,
     segment_kpis,
+    split_segment_key,
     time_per_case,
 )
 
@@ -72,6 +73,7 @@ __all__ = [
     "relative_difference",
     "replication_kpis",
     "segment_kpis",
+    "split_segment_key",
     "summarize",
     "time_per_case",
     "trace_cases",

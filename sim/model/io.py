@@ -90,7 +90,7 @@ ROLE_KEYS = ("headcount", "calendar", "hourly_cost", "members", "provenance")
 DECISION_KEYS = ("branches", "requires", "by_segment", "description", "provenance")
 PARALLEL_KEYS = ("branches", "join", "next", "probabilities", "description")
 END_KEYS = ("success", "outcome", "value")
-SEGMENT_KEYS = ("share", "priority", "duration_scale")
+SEGMENT_KEYS = ("share", "priority", "duration_scale", "timer_scale")
 ARRIVAL_KEYS = ("interarrival", "profile", "segments")
 
 
@@ -500,6 +500,9 @@ def _arrivals(where: str, spec: Any) -> Arrivals:
                     duration_scale=_number(
                         f"{w}.duration_scale", s.get("duration_scale", 1.0), low=0
                     ),
+                    timer_scale=None
+                    if s.get("timer_scale") is None
+                    else _number(f"{w}.timer_scale", s["timer_scale"], low=0),
                 )
             )
         if not segs:
@@ -530,6 +533,7 @@ def to_dict(model: ProcessModel) -> dict[str, Any]:
     if model.arrivals.segment_names != (DEFAULT_SEGMENT,):
         arrivals["segments"] = {
             s.name: {"share": s.share, "priority": s.priority, "duration_scale": s.duration_scale}
+            | ({} if s.timer_scale is None else {"timer_scale": s.timer_scale})
             for s in model.arrivals.segments
         }
     out["arrivals"] = arrivals

@@ -151,6 +151,13 @@ class Segment:
     share: float
     priority: int = 0  # lower is served first
     duration_scale: float = 1.0
+    #: the scale of its timers (steps without roles); None: ``duration_scale``
+    timer_scale: float | None = None
+
+    @property
+    def timers_scale(self) -> float:
+        """The factor on the durations of the timers its cases go through."""
+        return self.duration_scale if self.timer_scale is None else self.timer_scale
 
 
 @dataclass(frozen=True)

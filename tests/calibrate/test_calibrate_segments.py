@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.calibrate import calibrate_model
+from sim.calibrate.backtest import backtest
 from sim.calibrate.calibrate import wilson_interval
 from sim.calibrate.segments import (
     NO_SEGMENT,
@@ -45,10 +46,12 @@ def two_segment_model(*, key_first: bool) -> dict:
                     "share": KEY_SHARE,
                     "priority": 0 if key_first else 1,
                     "duration_scale": KEY_SCALE,
+                    "timer_scale": 1.0,  # bigger deals take longer to work on, not to wait for
                 },
                 "small": {"share": 1 - KEY_SHARE, "priority": 1, "duration_scale": 1.0},
             },
         },
+        "handoff_delay": {"dist": "exponential", "mean": 0.5},
         "roles": {
             "clerk": {"headcount": 2, "calendar": "24/7"},
             "expert": {"headcount": 1, "calendar": "24/7"},
@@ -101,6 +104,11 @@ def test_shares_pace_and_branches_are_the_generating_models(key_first):
     assert pace["ci95"][0] <= KEY_SCALE <= pace["ci95"][1]
     assert segs["key"].duration_scale == pytest.approx(pace["ratio"], rel=1e-4)
     assert segs["small"].duration_scale == 1.0
+    # the hand-off delays (timers in the calibrated model) do not scale with the segment
+    timers = cal.model.metadata["segments"]["timer_pace"]["key"]
+    assert timers["ci95"][0] <= 1.0 <= timers["ci95"][1]
+    assert segs["key"].timers_scale == 1.0
+    assert cal.model.steps["delay:review"].duration.mean() == pytest.approx(0.5, rel=0.15)
     # the steps' own durations are the unscaled ones: the model's means, not a mix of both
     assert cal.model.steps["intake"].duration.mean() == pytest.approx(1.2, rel=0.1)
     dec = cal.model.decisions["after:intake"]
@@ -108,10 +116,12 @@ def test_shares_pace_and_branches_are_the_generating_models(key_first):
     order = [b.to for b in dec.branches]
     counts = dec.provenance["by_segment"]["counts"]
     for seg, truth in (("key", KEY_REVIEW), ("small", 0.5)):
-        k, total = counts[seg]["review"], sum(counts[seg].values())
+        k, total = counts[seg]["delay:review"], sum(counts[seg].values())
         lo, hi = wilson_interval(float(k), float(total))
         assert lo <= truth <= hi
-        assert dec.by_segment[seg][order.index("review")] == pytest.approx(k / total, abs=1e-5)
+        assert dec.by_segment[seg][order.index("delay:review")] == pytest.approx(
+            k / total, abs=1e-5
+        )
 
 
 def test_key_accounts_served_first_are_found_and_modelled(key_first):
@@ -210,3 +220,27 @@ def test_check_segment_priority_refuses_duplicates():
     check_segment_priority(None, None)
     with pytest.raises(ConfigError, match="expected distinct segments"):
         check_segment_priority(["a", "a"], seg)
+
+
+def test_the_backtest_compares_each_segment_with_its_history(key_first):
+    log, _ = key_first
+    first_start = log.groupby("case_id")["start_time"].transform("min")
+    cut = first_start.sort_values().iloc[int(0.8 * len(first_start))]
+    train, test = log[first_start < cut], log[first_start >= cut]
+    cal = calibrate_model(train, dropoff_outcomes=["lost"], seed=0)
+    res = backtest(cal.model, train, test, replications=3, distances=False, baseline=False)
+    hist, model = res.metrics["test"]["kpis"], res.metrics["model"]
+    cases = (
+        test.sort_values("start_time")
+        .groupby("case_id")
+        .agg(segment=("segment", "first"), arrival=("start_time", "min"), end=("end_time", "max"))
+    )
+    for seg in ("key", "small"):
+        mine = cases[cases["segment"] == seg]
+        hours = (mine["end"] - mine["arrival"]) / pd.Timedelta(hours=1)
+        assert hist[f"segment:{seg}:cases_arrived"] == len(mine)
+        assert hist[f"segment:{seg}:cycle_time_mean"] == pytest.approx(hours.mean())
+        err = model[f"segment:{seg}:cycle_time_mean_relerr"]
+        assert len(err["per_replication"]) == 3 and math.isfinite(err["mean"])
+        assert f"segment:{seg}:dropoff_rate_abserr" in model
+    assert not any(k.endswith("revenue_per_case") for k in hist)  # a log has no revenue

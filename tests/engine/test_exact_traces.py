@@ -696,6 +696,28 @@ def test_priority_overtakes_and_duration_scale():
     ]
 
 
+@pytest.mark.parametrize(("timer_scale", "wait"), [(None, 6.0), (1.0, 3.0), (0.5, 1.5)])
+def test_a_segments_timers_scale_by_its_timer_scale(timer_scale, wait):
+    """duration_scale stretches a segment's staffed steps; its timers (steps without roles)
+    stretch by timer_scale, which defaults to duration_scale."""
+    big = {"share": 1.0, "duration_scale": 2.0}
+    if timer_scale is not None:
+        big["timer_scale"] = timer_scale
+    m = build(
+        {
+            "wait": {"duration": fixed(3.0), "next": "a"},
+            "a": {"role": "r", "duration": fixed(0.5), "next": DONE},
+        },
+        roles={"r": 1},
+        arrivals={"interarrival": 10.0, "segments": {"big": big}},
+    )
+    t = run(m, max_cases=1)
+    assert rows(t) == [
+        (0, "wait", None, 10.0, 10.0, 10.0 + wait),
+        (0, "a", "r_1", 10.0 + wait, 10.0 + wait, 11.0 + wait),
+    ]
+
+
 def test_equal_priorities_stay_first_come_first_served():
     seed = next(s for s in range(1000) if _segments_for(s, [0.5, 0.5], 3) == [1, 1, 0])
     m = build(

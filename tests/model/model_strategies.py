@@ -252,6 +252,8 @@ def model_specs(draw, *, rich: bool = False, max_blocks: int = 4) -> dict[str, A
             },
             "small": {"share": 1 - share, "priority": draw(st.integers(0, 1))},
         }
+        if draw(st.booleans()):
+            arrivals["segments"]["key"]["timer_scale"] = draw(st.floats(0.5, 2.0))
     spec: dict[str, Any] = {
         "name": "generated",
         "time_unit": "hours",

@@ -162,7 +162,12 @@ class _Plan:
     def _check_losses(self) -> None:
         m = self.m
         segs = m.arrivals.segments
-        if len(segs) > 1 or segs[0].name != DEFAULT_SEGMENT or segs[0].duration_scale != 1.0:
+        if (
+            len(segs) > 1
+            or segs[0].name != DEFAULT_SEGMENT
+            or segs[0].duration_scale != 1.0
+            or segs[0].timers_scale != 1.0
+        ):
             self.lost.append(
                 f"arrivals.segments {[s.name for s in segs]}: Prosimos has one kind of case; "
                 "shares, priorities and duration scales are dropped"
