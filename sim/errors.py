@@ -60,8 +60,10 @@ class RedesignRefused(SimError):
 # spaces or tabs (no ``/``, so ``db:5432/x and mail me@y`` is not taken for one) up to the ``@``.
 # Quotes are part of a password too (``u:Quo'te@host`` was left in clear; QA 2026-12-04):
 # masking too much is harmless, too little is not.
+# A URL in a path (``hydra.sweep.subdir=${hydra.job.override_dirname}`` makes a folder of the
+# override) has its ``//`` collapsed to one ``/``: ``postgresql\:/alice\:pw@host`` is masked too.
 _URL_PASSWORD = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*\\*:\\*/\\*/)(?P<user>[^:/@\s\\]*)"
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.\-]*\\*:\\*/(?:\\*/)?)(?P<user>[^:/@\s\\]*)"
     r"(?P<sep>\\*:)(?P<pw>\S+|[^\s/]+(?:[ \t]+[^\s/]+)+?)@"
 )
 # ``?password=...`` / ``&password=...`` in a URL's query (also HTML-escaped: ``&amp;password=``)
@@ -74,7 +76,8 @@ _QUERY_PASSWORD = re.compile(
 
 def redact(text: str) -> str:
     """Mask passwords in URLs (``postgresql://user:secret@host`` -> ``user:***@host``, and
-    ``?password=secret`` -> ``?password=***``), also in the escaped form Hydra saves overrides in.
+    ``?password=secret`` -> ``?password=***``), also in the escaped form Hydra saves overrides in
+    and with the ``//`` collapsed as in a folder name made of an override.
 
     Used for every message, saved config and log line that may hold a storage URL.
     """

@@ -334,14 +334,14 @@ def _this_process() -> dict[str, Any]:
 
 def stale_claim(run_dir: Path) -> dict[str, Any] | None:
     """The claim or run record in ``run_dir`` of a run that never finished (``"status":
-    "running"``) and whose process has ended: its pid and host are recorded, the host is this
+    "running"``, or ``"interrupted"``: stopped by Ctrl-C or SIGTERM) and whose process has ended: its pid and host are recorded, the host is this
     one and no process has that pid. None otherwise: a finished run's record, a record older
     than pids in records, a live run's claim, a run on another host (it cannot be told)."""
     try:
         record = json.loads((run_dir / CLAIM).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("status") != "running":
+    if not isinstance(record, dict) or record.get("status") not in ("running", "interrupted"):
         return None
     pid = record.get("pid")
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
@@ -388,6 +388,15 @@ def fail_run_record(run_dir: Path, error: str) -> None:
     record another process wrote, a bare claim (removed with the refused run) or none is left
     as it is."""
     _end_run_record(run_dir, {"status": "failed", "error": redact(error)})
+
+
+def interrupt_run_record(run_dir: Path) -> None:
+    """Mark this process's run record in ``run_dir`` interrupted (``"status": "interrupted"``,
+    with the time): the run was stopped by Ctrl-C or SIGTERM. A rerun may still take over a
+    directory that holds nothing but that record (``stale_claim``), and a resumed optimize keeps
+    it among its ``earlier_runs``."""
+    stopped = datetime.now(UTC).isoformat(timespec="seconds")
+    _end_run_record(run_dir, {"status": "interrupted", "stopped_utc": stopped})
 
 
 def _end_run_record(run_dir: Path, ending: dict[str, Any]) -> None:

@@ -428,8 +428,34 @@ class SweepTerminated(BaseException):
     take it for one job's failure and run on, and joblib aborts its workers on it."""
 
 
+class RunTerminated(KeyboardInterrupt):
+    """SIGTERM during a single run: stopped as Ctrl-C stops it (its record says
+    "interrupted"), with exit status 143."""
+
+
+#: the process that installed the SIGTERM handlers below: a worker forked from it inherits them
+_HANDLER_OWNER: int | None = None
+
+
+def _in_a_worker() -> bool:
+    """Whether a handler runs in a process forked from the command line's (a replication
+    worker): there SIGTERM stops the process at once, as it would without the handler."""
+    import signal
+
+    if _HANDLER_OWNER is None or os.getpid() == _HANDLER_OWNER:
+        return False
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return True
+
+
 def _terminate_sweep(signum: int, frame: object) -> None:
     raise SweepTerminated
+
+
+def _terminate_run(signum: int, frame: object) -> None:
+    if not _in_a_worker():
+        raise RunTerminated
 
 
 def in_multirun(hydra_config: Any) -> bool:
@@ -504,6 +530,7 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     from sim.cli.common import (
         config_error_text,
         fail_run_record,
+        interrupt_run_record,
         redact_hydra_files,
         release_run_dir,
     )
@@ -541,11 +568,15 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         print(f"error: {job}{said}", file=sys.stderr)
         if not job:
             sys.exit(2)
-    except KeyboardInterrupt:
-        # an optimize study resumes where it stopped (as its SIGTERM message says too)
-        resume = "; rerun the same command to resume" if command == "optimize" else ""
-        print(f"\ninterrupted; finished work is saved in {run_dir}{resume}", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        interrupt_run_record(run_dir)
+        terminated = isinstance(exc, RunTerminated)
+        print(f"\n{_interrupted_text(command, run_dir, terminated)}", file=sys.stderr)
+        sys.exit(143 if terminated else 130)
+    except SystemExit as exc:
+        if exc.code in (130, 143):  # optimize stopped by SIGTERM: its own message is above
+            interrupt_run_record(run_dir)
+        raise
     except Exception as exc:  # a bug: in a sweep, the other jobs still run and get compared
         if not job:
             raise
@@ -563,6 +594,30 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed before
         # this task started: a password typed there must not stay, however the run ends
         redact_hydra_files(run_dir)
+
+
+def _interrupted_text(command: str, run_dir: Path, terminated: bool) -> str:
+    """What an interrupted run says: optimize's study keeps its finished trials (a rerun
+    resumes it); simulate and calibrate write their results when they end, so nothing is saved."""
+    from sim.cli.common import BEFORE_RESULTS, HYDRA_OWN
+
+    stopped = "terminated (SIGTERM)" if terminated else "interrupted"
+    if command == "optimize":
+        return f"{stopped}; finished work is saved in {run_dir}; rerun the same command to resume"
+    skip = BEFORE_RESULTS | HYDRA_OWN
+    written = (
+        sorted(p.name for p in run_dir.iterdir() if p.name not in skip) if run_dir.is_dir() else []
+    )
+    if written:
+        shown = ", ".join(written[:6]) + (" ..." if len(written) > 6 else "")
+        return (
+            f"{stopped} before the run finished: {run_dir} holds only what it wrote so far "
+            f"({shown}), not a complete result"
+        )
+    return (
+        f"{stopped}; no results were saved ({command} writes them when it ends): rerun the "
+        "command to start again"
+    )
 
 
 # Hydra's flags that print the composed config (or the overrides) to stdout and run no task
@@ -1173,10 +1228,15 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
     app = hydra.main(config_path=str(configs), config_name=command, version_base="1.3")(
         _task(command)
     )
-    if multirun:  # SIGTERM stops a sweep like Ctrl-C, its launcher's workers included
-        import signal
+    import signal
 
-        signal.signal(signal.SIGTERM, _terminate_sweep)
+    global _HANDLER_OWNER
+    _HANDLER_OWNER = os.getpid()
+    # SIGTERM stops a sweep like Ctrl-C, its launcher's workers included; a single run too, so
+    # its record says it was stopped (optimize installs its own handler while it searches)
+    signal.signal(signal.SIGTERM, _terminate_sweep if multirun else _terminate_run)
+    from sim.cli.sweep import SweepRefused
+
     try:
         _run_app(app, command, args, configs)
     except KeyboardInterrupt:  # a launcher running jobs in other processes (joblib) lands here
@@ -1185,6 +1245,8 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
     except SweepTerminated:
         print("\nterminated (SIGTERM); the jobs that finished are saved", file=sys.stderr)
         sys.exit(143)
+    except SweepRefused:  # two jobs into one folder: refused before any ran, the error above
+        sys.exit(2)
     from sim.cli.sweep import FAILED_JOBS
 
     if FAILED_JOBS:  # a --multirun ran on past its failed jobs; the note named them

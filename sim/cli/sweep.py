@@ -7,6 +7,7 @@ with status 2. Before, the first bad job stopped the sweep and the jobs after it
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,14 @@ from omegaconf import DictConfig
 FINISHED = {"simulate": "kpis.json", "calibrate": "model.yaml", "optimize": "recommendations.md"}
 #: The failed jobs of the multirun that just ended, in this (the launching) process.
 FAILED_JOBS: list[Path] = []
+#: ``hydra.sweep.subdir`` values that name every job's folder apart: no clash to look for.
+_DISTINCT_SUBDIRS = ("${hydra.job.num}", "${hydra.job.id}")
+_BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+class SweepRefused(BaseException):
+    """A ``--multirun`` refused before any of its jobs ran (two jobs write into one folder). A
+    BaseException: Hydra's callbacks turn an ``Exception`` into a warning and run on."""
 
 
 class SweepJobs(Callback):
@@ -29,19 +38,40 @@ class SweepJobs(Callback):
         self.command = command
         self.jobs: list[tuple[int, Path]] = []
         self.before: dict[Path, tuple[int, int, int]] = {}
+        self.launched: int | None = None  # how many jobs the sweep launches, when known
+        self.sweep_dir: Path | None = None
+        self.kept: dict[Path, dict[str, bytes]] = {}  # each job folder's .hydra/ as its job left it
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Forget the jobs of an earlier multirun of this process, and note the files an earlier
-        sweep left in the sweep directory (``output.overwrite=true``)."""
+        """Forget the jobs of an earlier multirun of this process, note the files an earlier
+        sweep left in the sweep directory (``output.overwrite=true``), and refuse the sweep
+        (``SweepRefused``, exit status 2) when two of its jobs would write into one folder."""
         self.jobs = []
-        self.before = _file_states(Path(str(config.hydra.sweep.dir)))
+        self.kept = {}
+        self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        self.before = _file_states(self.sweep_dir)
         FAILED_JOBS.clear()
+        jobs = sweep_jobs(config)
+        self.launched = None if jobs is None else len(jobs)
+        clash = folder_clash(config, jobs or [])
+        if clash is not None:
+            print(f"error: {clash}", file=sys.stderr)
+            FAILED_JOBS.append(self.sweep_dir)
+            raise SweepRefused(clash)
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         """Remember the job's folder (an overwritten sweep directory can hold numbered folders
-        of an older sweep: they are not this sweep's jobs)."""
+        of an older sweep: they are not this sweep's jobs). A job whose folder an earlier job of
+        this sweep wrote (``hydra.sweep.subdir`` naming them alike, not caught before the sweep)
+        gets that job's ``.hydra/`` back: Hydra rewrote it with this job's overrides."""
         runtime = config.hydra.runtime
-        self.jobs.append((int(config.hydra.job.get("num") or 0), Path(str(runtime.output_dir))))
+        folder = Path(str(runtime.output_dir))
+        self.jobs.append((int(config.hydra.job.get("num") or 0), folder))
+        key = folder.resolve()
+        if key in self.kept:
+            _put_back_hydra(folder, self.kept[key])
+        else:
+            self.kept[key] = _hydra_files(folder)
 
     def _jobs_written(self, sweep_dir: Path) -> list[tuple[int, Path]]:
         """The job folders whose ``.hydra/`` this multirun wrote: a launcher that runs jobs in
@@ -71,15 +101,35 @@ class SweepJobs(Callback):
         return state is not None and self.before.get(path.resolve()) != state
 
     def finished(self, dirs: list[Path]) -> list[Path]:
-        """The folders of ``dirs`` whose job finished; a note names the others."""
-        done = [d for d in dirs if self._written_now(d / FINISHED[self.command])]
-        failed = [d for d in dirs if d not in done]
-        FAILED_JOBS[:] = failed
-        if failed:
+        """The folders of ``dirs`` whose job finished, each once; a note names the others. A
+        job whose folder an earlier job of the sweep wrote did not finish (its refusal is
+        above), nor did a launched job that left no folder of its own (a launcher running jobs
+        in other processes: ``_jobs_written`` finds each folder once)."""
+        seen: set[Path] = set()
+        shared = []
+        for d in dirs:
+            if d.resolve() in seen:
+                shared.append(d)
+            seen.add(d.resolve())
+        unique = list(dict.fromkeys(dirs))
+        done = [d for d in unique if self._written_now(d / FINISHED[self.command])]
+        failed = [d for d in unique if d not in done] + shared
+        total = max(len(dirs), self.launched or 0)
+        missing = total - len(dirs)
+        # a job that left no folder of its own is named by the sweep directory
+        FAILED_JOBS[:] = failed + ([self.sweep_dir or Path()] if missing else [])
+        if failed or missing:
             rest = "; the others' results stand" if done else ""
+            named = [str(d) for d in failed]
+            if shared or missing:
+                named.append(
+                    f"{len(shared) + missing} of them wrote into the folder of another job of "
+                    "the sweep (hydra.sweep.subdir names them alike; give each job its own, "
+                    "e.g. hydra.sweep.subdir=${hydra.job.num})"
+                )
             print(
-                f"note: {len(failed)} of the sweep's {len(dirs)} jobs did not finish (their "
-                f"errors are above): {', '.join(str(d) for d in failed)}{rest}",
+                f"note: {len(failed) + missing} of the sweep's {total} jobs did not finish "
+                f"(their errors are above): {', '.join(named)}{rest}",
                 file=sys.stderr,
             )
         return done
@@ -87,6 +137,114 @@ class SweepJobs(Callback):
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Name the jobs that did not finish."""
         self.finished(self.job_dirs(Path(str(config.hydra.sweep.dir))))
+
+
+def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
+    """The overrides of each job the sweep of ``config`` launches, in job order, as Hydra's
+    basic sweeper expands them (``hydra.sweeper.params`` and the command line's sweeps); None
+    for another sweeper, or a config that cannot be expanded here (Hydra reports it)."""
+    try:
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.global_hydra import GlobalHydra
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+        from omegaconf import OmegaConf
+
+        sweeper = OmegaConf.select(config, "hydra.sweeper", default=None)
+        if sweeper is None or sweeper.get("_target_") != _BASIC_SWEEPER:
+            return None
+        params = sweeper.get("params") or {}
+        typed = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
+        args = [f"{k}={v}" for k, v in params.items()] + list(typed)
+        loader = GlobalHydra.instance().config_loader()
+        parsed = OverridesParser.create(config_loader=loader).parse_overrides(args)
+        batches = BasicSweeper.split_arguments(parsed, None)
+    except Exception:  # noqa: BLE001 - only a check ahead of Hydra's own expansion
+        return None
+    return [list(job) for batch in batches for job in batch]
+
+
+def folder_clash(config: DictConfig, jobs: list[list[str]]) -> str | None:
+    """What is wrong when two of the sweep's ``jobs`` (their overrides, in job order) would
+    write into one folder (``hydra.sweep.subdir`` naming them alike, e.g. ``${seed}`` in a sweep
+    of another key): the second would be refused and Hydra would rewrite the first's ``.hydra/``;
+    or when a job's folder would be named by a password (``${hydra.job.override_dirname}`` with
+    a database URL the config does not leave out). None when each gets its own folder, or when
+    the folders cannot be told before the jobs run (``SweepJobs.finished`` still names a job
+    that wrote into another's folder)."""
+    from omegaconf import OmegaConf
+
+    subdir = OmegaConf.select(config, "hydra.sweep", default=None)
+    subdir = None if subdir is None else subdir._get_node("subdir")
+    typed = None if subdir is None else str(subdir._value())
+    if typed is None or typed in _DISTINCT_SUBDIRS or len(jobs) < 2:
+        return None
+    sweep_dir = Path(str(config.hydra.sweep.dir))
+    first: dict[str, int] = {}
+    for num, overrides in enumerate(jobs):
+        folder = _job_folder(config, overrides, num)
+        if folder is None:
+            return None
+        here = os.path.normpath(sweep_dir / folder)
+        from sim.errors import redact
+
+        if redact(here) != here:  # an override holding a password named the folder
+            return (
+                f"hydra.sweep.subdir={typed}: job {num}'s folder would be named by a password "
+                f"({redact(here)}); no job was run: leave the key holding it out of the folder's "
+                "name, e.g. hydra.job.config.override_dirname.exclude_keys=[optimizer.storage]"
+            )
+        if here in first:
+            earlier = first[here]
+            return redact(
+                f"hydra.sweep.subdir={typed}: jobs {earlier} ({' '.join(jobs[earlier])}) and "
+                f"{num} ({' '.join(overrides)}) of the sweep would both write into {here}; "
+                "no job was run: give each job its own folder, e.g. "
+                "hydra.sweep.subdir=${hydra.job.num} (the default) or a subdir naming the "
+                "swept keys"
+            )
+        first[here] = num
+    return None
+
+
+def _job_folder(config: DictConfig, overrides: list[str], num: int) -> str | None:
+    """``hydra.sweep.subdir`` of the job ``num`` with ``overrides``, as Hydra's launcher
+    resolves it (None if it cannot be resolved here)."""
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+    from omegaconf import OmegaConf, open_dict
+
+    try:
+        loader = GlobalHydra.instance().config_loader()
+        job = loader.load_sweep_config(master_config=config, sweep_overrides=list(overrides))
+        with open_dict(job):
+            job.hydra.job.id = str(num)
+            job.hydra.job.num = num
+        HydraConfig.instance().set_config(job)  # for ${hydra:...} in the subdir
+        return str(OmegaConf.select(job, "hydra.sweep.subdir"))
+    except Exception:  # noqa: BLE001 - only a check ahead of Hydra's launch
+        return None
+    finally:
+        HydraConfig.instance().set_config(config)
+
+
+def _hydra_files(folder: Path) -> dict[str, bytes]:
+    """The files of ``folder/.hydra`` as they are now, by name."""
+    kept = {}
+    for f in sorted((folder / ".hydra").glob("*")):
+        try:
+            kept[f.name] = f.read_bytes()
+        except OSError:
+            continue
+    return kept
+
+
+def _put_back_hydra(folder: Path, kept: dict[str, bytes]) -> None:
+    """``folder/.hydra`` as ``_hydra_files`` kept it."""
+    for name, data in kept.items():
+        try:
+            (folder / ".hydra" / name).write_bytes(data)
+        except OSError:
+            continue
 
 
 def last_launch(sweep_dir: Path, dirs: list[Path]) -> tuple[list[Path], list[Path]]:
