@@ -198,12 +198,13 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
 _NOT_PROCESS = {"provenance", "metadata", "description", "name", "schema_version"}
 
 
-def _differing_paths(a: Any, b: Any, path: str = "", depth: int = 3) -> list[str]:
-    """The dotted keys (at most ``depth`` deep) where two ``to_dict`` mappings differ."""
+def _differing_paths(a: Any, b: Any, path: str = "", depth: int = 4) -> list[tuple[str, Any, Any]]:
+    """The dotted keys (at most ``depth`` deep) where two ``to_dict`` mappings differ, with the
+    two values there."""
     if a == b:
         return []
     if depth == 0 or not isinstance(a, Mapping) or not isinstance(b, Mapping):
-        return [path]
+        return [(path, a, b)]
     out = []
     for key in sorted(set(a) | set(b), key=str):
         if str(key) in _NOT_PROCESS:
@@ -211,6 +212,18 @@ def _differing_paths(a: Any, b: Any, path: str = "", depth: int = 3) -> list[str
         sub = f"{path}.{key}" if path else str(key)
         out += _differing_paths(a.get(key), b.get(key), sub, depth - 1)
     return out
+
+
+def _difference_text(path: str, a: Any, b: Any) -> str:
+    """``path: a -> b`` where both are single values (``none`` for a key one model lacks),
+    else the path alone."""
+    if all(v is None or isinstance(v, str | int | float | bool) for v in (a, b)):
+
+        def shown(v: Any) -> str:
+            return "none" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+
+        return f"{path}: {shown(a)} -> {shown(b)}"
+    return path
 
 
 def _unsaid_differences(
@@ -234,8 +247,12 @@ def _unsaid_differences(
             said |= {f"steps.{node}.role", f"steps.{node}.roles"}
     if ch.arrivals is not None:
         said.add("arrivals.interarrival")
-    keys = _differing_paths(to_dict(baseline), to_dict(redesigned))
-    return [k for k in keys if not any(k == s or k.startswith(s + ".") for s in said)]
+    diffs = _differing_paths(to_dict(baseline), to_dict(redesigned))
+    return [
+        _difference_text(k, a, b)
+        for k, a, b in diffs
+        if not any(k == s or k.startswith(s + ".") for s in said)
+    ]
 
 
 def _rounded(pieces: list[tuple[float, float, float]]) -> list[tuple[float, ...]]:

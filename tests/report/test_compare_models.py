@@ -115,10 +115,27 @@ def test_differences_no_change_names_are_listed():
     spec["decisions"]["deal_agreed"]["branches"] = {"contract_review": 0.9, "lost_price": 0.1}
     spec["steps"]["first_contact"]["patience"]["mean"] = 24.0
     ch = model_changes(base, from_dict(spec))
-    assert ch.other == ["decisions.deal_agreed.branches", "steps.first_contact.patience"]
-    assert ch.summaries == [
-        "Also different in the model file: decisions.deal_agreed.branches, "
-        "steps.first_contact.patience"
+    assert ch.other == [
+        "decisions.deal_agreed.branches.contract_review: 0.7 -> 0.9",
+        "decisions.deal_agreed.branches.lost_price: 0.3 -> 0.1",
+        "steps.first_contact.patience.mean: 72 -> 24",
+    ]
+    assert ch.summaries == ["Also different in the model file: " + ", ".join(ch.other)]
+
+
+def test_differences_name_their_values():
+    """QA 2026-12-05 (CRM manager): a segment share changed read only 'arrivals.segments.
+    key_account', not 0.25 -> 0.4."""
+    base = load(CRM)
+    spec = to_dict(base)
+    spec["arrivals"]["segments"]["key_account"]["share"] = 0.4
+    spec["arrivals"]["segments"]["small_business"]["share"] = 0.6
+    spec["arrivals"]["segments"]["key_account"]["timer_scale"] = 1.0
+    ch = model_changes(base, from_dict(spec))
+    assert ch.other == [
+        "arrivals.segments.key_account.share: 0.25 -> 0.4",
+        "arrivals.segments.key_account.timer_scale: none -> 1",
+        "arrivals.segments.small_business.share: 0.75 -> 0.6",
     ]
 
 
