@@ -1053,7 +1053,8 @@ def calibrate_model(
             case_seg,
             work,
             delay,
-            s - _known_enabled(ev, enabled),
+            # the queue's part of the wait (a case's first events' waits are unknown)
+            np.where(np.isfinite(_known_enabled(ev, enabled)), s - ready, np.nan),
             acts,
             ev["case_id"].to_numpy(),
             np.isin(acts, list(act_role)),

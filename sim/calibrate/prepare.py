@@ -161,10 +161,13 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
     if has_outcome:
         out = raw[C.OUTCOME].reset_index(drop=True)
         ev["outcome"] = out.astype(object).where(out.notna(), None).to_numpy()
-    if C.SEGMENT in raw.columns and raw[C.SEGMENT].notna().any():  # sim.calibrate.segments
+    if C.SEGMENT in raw.columns:  # sim.calibrate.segments
         seg = raw[C.SEGMENT].reset_index(drop=True).astype(object)
         blank = seg.isna() | (seg.astype(str).str.strip() == "")
-        ev["segment"] = seg.astype(str).where(~blank, None).to_numpy()
+        if blank.all():
+            notes.append("the segment column has no values: no segments modelled")
+        else:
+            ev["segment"] = seg.astype(str).str.strip().where(~blank, None).to_numpy()
     ev = ev[~bad.to_numpy()].reset_index(drop=True)
     start, end = start[~bad].reset_index(drop=True), end[~bad].reset_index(drop=True)
     if ev.empty:

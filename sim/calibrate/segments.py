@@ -22,11 +22,14 @@ without the column, gets none of them and the model keeps its one default segmen
   than another at the same staffed steps looks like it was (under first come, first served
   every case meets the same queue). The segments' waits (start - enabled, where the log shows
   when the step was enabled: not at a case's first step) are compared with the same ratio
-  estimator; a segment whose wait relative to another's has a 95 % interval below
-  ``PRIORITY_RATIO`` is suggested to go first (``queue_priority``), and the calibration uses
-  the suggestion unless ``segment_priority`` is given. On logs of the bundled CRM model the
-  key accounts' waits are 0.54x the small businesses' [0.48, 0.59] when they are served first
-  and 0.94x [0.86, 1.03] when not (README, "segments").
+  estimator, net of the extraneous delays (a customer who answers faster is not served
+  first); segments are ranked by them into levels, a new level where a segment's wait relative
+  to the level before has a 95 % interval above ``1 / PRIORITY_RATIO``, so segments that cannot
+  be told apart share a level (``priority_levels``), and the calibration uses these levels
+  unless ``segment_priority`` is given. On logs of the bundled CRM model the key accounts'
+  queueing is 0.53x the small businesses' [0.47, 0.61] when they are served first and 0.93x
+  [0.84, 1.03] when not (README, "segments"). Steps whose delays differ by segment are left
+  out of this evidence (``steps_with_segment_delays``).
 """
 
 from __future__ import annotations
@@ -83,8 +86,11 @@ class SegmentFit:
     pace: dict[str, Pace] = field(default_factory=dict)
     timer_pace: dict[str, Pace] = field(default_factory=dict)  # of the extraneous delays
     waiting: dict[str, Pace] = field(default_factory=dict)
-    priority: list[str] = field(default_factory=list)  # served first, in order
-    suggested_priority: list[str] = field(default_factory=list)
+    # priority levels, served first first; the segments of a level alike
+    priority: list[list[str]] = field(default_factory=list)
+    suggested_priority: list[list[str]] = field(default_factory=list)
+    # steps whose delays differ by segment: their waits say nothing about priority
+    steps_left_out: list[str] = field(default_factory=list)
 
     @property
     def names(self) -> list[str]:
@@ -104,8 +110,9 @@ class SegmentFit:
         return case_ids.map(self.case_segment).map(scales).to_numpy(dtype=float)
 
     def segments(self, shares: Mapping[str, float]) -> tuple[Segment, ...]:
-        """The model's segments: ``shares`` (summing to 1), pace and priority."""
-        rank = {s: i for i, s in enumerate(self.priority)}
+        """The model's segments: ``shares`` (summing to 1), pace and priority (its level's
+        index; a segment in no level comes after the last)."""
+        rank = {s: i for i, level in enumerate(self.priority) for s in level}
         last = len(self.priority)
         return tuple(
             Segment(
@@ -129,8 +136,9 @@ class SegmentFit:
             "pace": {s: p.to_dict() for s, p in self.pace.items()},
             "timer_pace": {s: p.to_dict() for s, p in self.timer_pace.items()},
             "waiting_vs_reference": {s: p.to_dict() for s, p in self.waiting.items()},
-            "priority": list(self.priority),
-            "suggested_priority": list(self.suggested_priority),
+            "priority": [list(level) for level in self.priority],
+            "suggested_priority": [list(level) for level in self.suggested_priority],
+            "priority_evidence_left_out": list(self.steps_left_out),
         }
 
 
@@ -185,6 +193,8 @@ def relative_pace(
     names = [s for s in pd.unique(seg) if isinstance(s, str)]
     if not names or reference not in names or len(v) == 0:
         return {}
+    if not np.any(v > 0):  # (no delays at all: nothing to tell the segments apart by)
+        return {}
     step_codes, _ = pd.factorize(st)
     ratio = dict.fromkeys(names, 1.0)
     means = np.zeros(step_codes.max() + 1)
@@ -229,20 +239,64 @@ def relative_pace(
     return out
 
 
-def queue_priority(waiting: Mapping[str, Pace]) -> list[str]:
-    """The segments that look served first: those that wait less than ``PRIORITY_RATIO`` of
-    some other segment's wait at the same steps (the 95 % interval of the ratio of the
-    two below it), least waiting first; [] when no segment does."""
-    first = []
-    for a, pa in waiting.items():
-        for b, pb in waiting.items():
-            if a == b or pa.ratio <= 0 or pb.ratio <= 0:
-                continue
-            se = math.hypot(pa.own_log_se, pb.own_log_se)
-            if math.isfinite(se) and pa.ratio / pb.ratio * math.exp(Z95 * se) < PRIORITY_RATIO:
-                first.append(a)
-                break
-    return sorted(first, key=lambda s: waiting[s].ratio)
+def _waits_less(a: Pace, b: Pace) -> bool:
+    """Whether ``a``'s waits are below ``PRIORITY_RATIO`` of ``b``'s (the 95 % interval of the
+    ratio of the two)."""
+    if a.ratio <= 0 or b.ratio <= 0:
+        return a.ratio <= 0 < b.ratio
+    se = math.hypot(a.own_log_se, b.own_log_se)
+    return math.isfinite(se) and a.ratio / b.ratio * math.exp(Z95 * se) < PRIORITY_RATIO
+
+
+def priority_levels(waiting: Mapping[str, Pace], *, min_cases: int = MIN_VISITS) -> list[list[str]]:
+    """The segments' priority levels, served first first, from their waits at the same steps:
+    segments ranked by their waits, a new level where a segment waits significantly more than
+    the slowest of the level before (``_waits_less``), so segments that cannot be told apart
+    share a level; [] when every segment is on one level (first come, first served). Segments
+    with fewer than ``min_cases`` cases with waits are left out (``fit_segments`` puts them on
+    the level of the segment with the most cases)."""
+    ranked = sorted(
+        (s for s, p in waiting.items() if p.cases >= min_cases), key=lambda s: waiting[s].ratio
+    )
+    if not ranked:
+        return []
+    levels = [[ranked[0]]]
+    for s in ranked[1:]:
+        if _waits_less(waiting[levels[-1][-1]], waiting[s]):
+            levels.append([s])
+        else:
+            levels[-1].append(s)
+    return levels if len(levels) > 1 else []
+
+
+def steps_with_segment_delays(
+    delays: np.ndarray,
+    step: np.ndarray,
+    case_ids: np.ndarray,
+    case_segment: pd.Series,
+    *,
+    alpha: float = 0.01,
+    min_values: int = 5,
+) -> list[str]:
+    """The steps whose extraneous delays differ by segment (Kruskal-Wallis at ``alpha``, the
+    segments with ``min_values`` delays there). The log splits a wait into delay and queue
+    only roughly (the queue is the busy stretch up to the start, capped by the wait), so where
+    one segment's customers answer faster its queue looks shorter too (QA: a FIFO process
+    read as one that serves them first); those steps are left out of the priority evidence."""
+    seg = pd.Series(case_ids).map(case_segment).to_numpy(dtype=object)
+    table = pd.DataFrame({"step": step, "segment": seg, "delay": delays}).dropna()
+    out = []
+    for name, part in table.groupby("step", sort=True):
+        groups = [
+            g.to_numpy(dtype=float)
+            for _, g in part.groupby("segment")["delay"]
+            if len(g) >= min_values
+        ]
+        if len(groups) < 2 or np.ptp(np.concatenate(groups)) == 0:  # (no delays there)
+            continue
+        if stats.kruskal(*groups).pvalue < alpha:
+            out.append(str(name))
+    return out
 
 
 def fit_segments(
@@ -271,9 +325,15 @@ def fit_segments(
     timed = np.where(staffed, delays, delays + np.where(np.isfinite(processing), processing, 0.0))
     fit.timer_pace = relative_pace(timed, step, case_ids, case_segment, ref)
     sel = staffed & np.isfinite(waiting)
+    fit.steps_left_out = steps_with_segment_delays(delays, step, case_ids, case_segment)
+    sel &= ~np.isin(step, fit.steps_left_out)
     fit.waiting = relative_pace(waiting[sel], step[sel], case_ids[sel], case_segment, ref)
-    fit.suggested_priority = queue_priority(fit.waiting)
-    fit.priority = list(fit.suggested_priority if priority is None else priority)
+    fit.suggested_priority = priority_levels(fit.waiting)
+    if fit.suggested_priority:  # segments too small to rank: with the largest (or the last)
+        ranked = {s for level in fit.suggested_priority for s in level}
+        home = next((lv for lv in fit.suggested_priority if ref in lv), fit.suggested_priority[-1])
+        home += [s for s in order if s not in ranked]
+    fit.priority = fit.suggested_priority if priority is None else [[s] for s in priority]
     return fit
 
 
@@ -339,6 +399,14 @@ def check_segment_priority(priority: Sequence[str] | None, case_segment: pd.Seri
         )
 
 
+def levels_text(levels: Sequence[Sequence[str]]) -> str:
+    """Priority levels as words: ``'Gold' and 'Platinum' alike, then 'Silver'``."""
+    return ", then ".join(
+        " and ".join(f"'{s}'" for s in level) + (" alike" if len(level) > 1 else "")
+        for level in levels
+    )
+
+
 def segment_notes(fit: SegmentFit, *, given_priority: bool) -> list[str]:
     """What calibration read from the segment column, for the notes."""
     total = sum(fit.counts.values())
@@ -360,24 +428,31 @@ def segment_notes(fit: SegmentFit, *, given_priority: bool) -> list[str]:
         if told:
             notes.append(f"segments' {what} relative to '{ref}', their {key}: " + "; ".join(told))
     waits = "; ".join(
-        f"'{s}' {p.ratio:.2f}x (95 % CI {p.ci95[0]:.2f}-{p.ci95[1]:.2f})"
+        f"'{s}' {p.ratio:.2f}x (95 % CI {p.ci95[0]:.2f}-{p.ci95[1]:.2f}, {p.cases} cases)"
         for s, p in fit.waiting.items()
         if s != ref
     )
+    if fit.steps_left_out:
+        notes.append(
+            f"the waits at {', '.join(repr(x) for x in fit.steps_left_out)} are not read as "
+            "evidence of who is served first: their extraneous delays differ by segment "
+            "(Kruskal-Wallis at 0.01), and the log splits a wait into delay and queue only "
+            "roughly"
+        )
     if fit.suggested_priority and not given_priority:
         notes.append(
-            f"{fit.suggested_priority} wait far less than other segments at the same steps "
-            f"(waits relative to '{ref}': {waits}), as if served first: modelled so "
-            "(segment_priority=[...] sets the order, [] none)"
+            f"segments wait at the same steps (net of their delays) as if served in the order "
+            f"{levels_text(fit.suggested_priority)} (waits relative to '{ref}': {waits}): "
+            "modelled so (segment_priority=[...] sets the order, [] none)"
         )
     elif given_priority:
         suggested = (
-            f"; the waits suggest {fit.suggested_priority}"
+            f"; the waits suggest {levels_text(fit.suggested_priority) or 'none'}"
             if fit.suggested_priority != fit.priority
             else ""
         )
         notes.append(
-            f"segments served first, as given: {fit.priority or 'none'} (waits relative to "
-            f"'{ref}': {waits}){suggested}"
+            f"segments served first, as given: {levels_text(fit.priority) or 'none'} (waits "
+            f"relative to '{ref}': {waits}){suggested}"
         )
     return notes

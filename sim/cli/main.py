@@ -111,6 +111,7 @@ TEXT_LIST_KEYS = (
     "outcomes.abandonment",
     "columns.no_resource",
     "backtest.columns.no_resource",
+    "calibration.segment_priority",  # segment names: 'Enterprise – Key', 'Öffentlich'
 )
 # ASCII only: Hydra's grammar reads no other letter unquoted (a path to Übersicht.csv failed)
 _PLAIN_PATH = re.compile(r"^[\w./\-+@%:]*$", re.ASCII)

@@ -322,7 +322,7 @@ def _separator(path: Path, encoding: str = "utf-8-sig") -> tuple[str, bool]:
     return (best if counts[best] > first.count(",") else ","), False
 
 
-NAME_KEYS = ("case_id", "activity", "resource")
+NAME_KEYS = ("case_id", "activity", "resource", "role", "segment", "outcome")
 
 
 def _header_fields(path: Path, sep: str, encoding: str) -> list[str]:

@@ -18,9 +18,10 @@ from sim.calibrate.segments import (
     Pace,
     case_segments,
     check_segment_priority,
-    queue_priority,
+    priority_levels,
     relative_pace,
     segment_branches,
+    steps_with_segment_delays,
 )
 from sim.engine import run_replications
 from sim.errors import ConfigError
@@ -128,8 +129,8 @@ def test_key_accounts_served_first_are_found_and_modelled(key_first):
     _, cal = key_first
     segs = {s.name: s for s in cal.model.arrivals.segments}
     assert segs["key"].priority < segs["small"].priority
-    assert cal.model.metadata["segments"]["suggested_priority"] == ["key"]
-    assert any("as if served first" in n for n in cal.notes)
+    assert cal.model.metadata["segments"]["suggested_priority"] == [["key"], ["small"]]
+    assert any("as if served in the order 'key', then 'small'" in n for n in cal.notes)
 
 
 def test_first_come_first_served_segments_are_not_given_a_priority():
@@ -143,7 +144,10 @@ def test_first_come_first_served_segments_are_not_given_a_priority():
 def test_segment_priority_overrides_the_suggestion():
     _, cal = calibrated(key_first=True, segment_priority=[])
     assert {s.priority for s in cal.model.arrivals.segments} == {0}
-    assert any("served first, as given: none" in n and "suggest ['key']" in n for n in cal.notes)
+    assert any(
+        "served first, as given: none" in n and "suggest 'key', then 'small'" in n
+        for n in cal.notes
+    )
 
 
 def test_a_segment_priority_naming_no_segment_is_refused(key_first):
@@ -185,15 +189,20 @@ def test_branches_depend_on_the_segment_only_where_the_test_says_so():
     assert segment_branches(few, few, order) == ({}, None)  # one segment with enough visits
 
 
-def test_queue_priority_needs_a_clear_gap():
-    def pace(r: float, se: float) -> Pace:
-        return Pace(r, (r * math.exp(-1.96 * se), r * math.exp(1.96 * se)), 100, se)
+def test_priority_levels_need_a_clear_gap_and_tie_the_rest():
+    def pace(r: float, se: float = 0.05, cases: int = 100) -> Pace:
+        return Pace(r, (r * math.exp(-1.96 * se), r * math.exp(1.96 * se)), cases, se)
 
-    assert queue_priority({"small": pace(1.0, 0.05), "key": pace(0.5, 0.05)}) == ["key"]
-    assert queue_priority({"small": pace(1.0, 0.05), "key": pace(0.9, 0.05)}) == []
-    assert queue_priority({"small": pace(1.0, 0.05), "key": pace(0.5, 0.5)}) == []  # too noisy
+    assert priority_levels({"small": pace(1.0), "key": pace(0.5)}) == [["key"], ["small"]]
+    assert priority_levels({"small": pace(1.0), "key": pace(0.9)}) == []
+    assert priority_levels({"small": pace(1.0), "key": pace(0.5, 0.5)}) == []  # too noisy
     # the reference may be the one served first
-    assert queue_priority({"small": pace(1.0, 0.05), "key": pace(2.5, 0.05)}) == ["small"]
+    assert priority_levels({"small": pace(1.0), "key": pace(2.5)}) == [["small"], ["key"]]
+    # QA2: two segments served alike share a level rather than an arbitrary order
+    levels = priority_levels({"silver": pace(1.0), "gold": pace(0.21), "platinum": pace(0.23)})
+    assert levels == [["gold", "platinum"], ["silver"]]
+    # QA2: a segment of a few cases is not ranked on a point estimate
+    assert priority_levels({"big": pace(1.0), "pilot": pace(0.1, 0.05, cases=6)}) == []
 
 
 def test_case_segments_counts_missing_and_conflicting_values():
@@ -212,6 +221,13 @@ def test_case_segments_counts_missing_and_conflicting_values():
     one, notes = case_segments(ev.assign(segment="a"))
     assert one is None and notes == ["every case is of segment 'a': no segments modelled"]
     assert case_segments(ev.assign(segment="default")) == (None, [])  # a trace without segments
+
+
+def test_a_segment_column_without_values_is_noted(key_first):
+    log, _ = key_first
+    cal = calibrate_model(log.assign(segment=""), dropoff_outcomes=["lost"])
+    assert "the segment column has no values: no segments modelled" in cal.notes
+    assert cal.model.arrivals.segment_names == ("default",)
 
 
 def test_check_segment_priority_refuses_duplicates():
@@ -244,3 +260,18 @@ def test_the_backtest_compares_each_segment_with_its_history(key_first):
         assert len(err["per_replication"]) == 3 and math.isfinite(err["mean"])
         assert f"segment:{seg}:dropoff_rate_abserr" in model
     assert not any(k.endswith("revenue_per_case") for k in hist)  # a log has no revenue
+
+
+def test_steps_whose_delays_differ_by_segment_are_no_priority_evidence():
+    """QA2: a FIFO process whose private customers answer 5x faster (a customer wait inside
+    the staffed step's wait) was read as serving them first."""
+    rng = np.random.default_rng(2)
+    n = 300
+    cases = np.repeat(np.arange(n), 2)
+    step = np.tile(np.array(["intake", "review"]), n)
+    seg = pd.Series(np.where(np.arange(n) % 2 == 0, "private", "public"), index=np.arange(n))
+    private = seg.to_numpy()[cases] == "private"
+    delays = np.where(step == "review", rng.exponential(np.where(private, 0.2, 1.0)), 0.0)
+    delays[step == "intake"] = rng.exponential(0.5, size=n)
+    left_out = steps_with_segment_delays(delays, step, cases, seg)
+    assert left_out == ["review"]

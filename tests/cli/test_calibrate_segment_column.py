@@ -43,3 +43,18 @@ def test_a_segment_priority_the_log_has_not_names_its_key(tmp_path):
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "calibration.segment_priority=['vip']: expected distinct segments" in res.stderr
     assert "its segments are ['shop', 'web']" in res.stderr
+
+
+def test_segment_priority_names_outside_ascii_are_read_as_typed(tmp_path):
+    """QA2: 'calibration.segment_priority=[Öffentlich]' failed in Hydra's grammar."""
+    log = channel_log(tmp_path / "log.csv")
+    log.write_text(log.read_text().replace(",web\n", ",Öffentlich\n"))
+    res = calibrate_only(
+        log,
+        tmp_path / "run",
+        "columns.segment=channel",
+        "calibration.segment_priority=[Öffentlich]",
+    )
+    assert res.returncode == 0, res.stderr
+    segs = yaml.safe_load((tmp_path / "run" / "model.yaml").read_text())["arrivals"]["segments"]
+    assert segs["Öffentlich"]["priority"] < segs["shop"]["priority"]

@@ -1,4 +1,5 @@
-"""Names that pandas would read as missing ('None', 'NA', 'null') stay names in a CSV log."""
+"""Names that pandas would read as missing ('None', 'NA', 'null') stay names in a CSV log
+(cases, activities, resources, roles, segments, outcomes)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,22 @@ def test_an_activity_called_none_and_a_person_called_na_keep_their_rows(tmp_path
     assert len(events) == len(raw)
     assert (events["activity"] == "None").sum() == (raw["activity"] == "None").sum() > 0
     assert {"NA", "null"} <= set(events["resource"].dropna())
+
+
+def test_a_segment_role_or_outcome_called_na_stays_a_name(tmp_path):
+    """QA2 2026-12-05: a region segment 'NA' (North America) was read as missing and its 524
+    cases modelled as 'unsegmented'; roles and outcomes are names alike."""
+    path = tmp_path / "regions.csv"
+    path.write_text(
+        "case_id,activity,end_time,resource,segment,role,outcome\n"
+        "1,a,2020-01-01 09:00,r1,NA,N/A,None\n"
+        "2,b,2020-01-01 10:00,r1,EMEA,clerk,null\n"
+        "3,a,2020-01-01 11:00,r1,,clerk,won\n"
+    )
+    events = read_event_log(path).events.sort_values("case_id")
+    assert events["segment"].tolist()[:2] == ["NA", "EMEA"] and pd.isna(events["segment"].iloc[2])
+    assert events["role"].tolist()[0] == "N/A"
+    assert events["outcome"].tolist() == ["None", "null", "won"]
 
 
 def test_missing_resources_and_spelling_variants_are_noted(tmp_path, shared_data):
