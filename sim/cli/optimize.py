@@ -562,9 +562,10 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
     # the KPI names must exist: simulate the baseline once (cheap) and check
     from sim.engine import run_replication
     from sim.kpis import replication_kpis
+    from sim.kpis.summary import replication_segment_kpis
 
     baseline = run_replication(job.model, job.scenario, seed=job.seed)
-    known = replication_kpis(baseline, job.model)
+    known = replication_kpis(baseline, job.model) | replication_segment_kpis(baseline)
     check_kpi_names([o.kpi for o in job.objectives], list(known), key="optimizer.objectives")
     check_kpi_names([c.kpi for c in job.constraints], list(known), key="optimizer.constraints")
     if "generate" in spec:

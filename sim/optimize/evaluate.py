@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim.engine import available_cores, exit_with_parent, run_replication
 from sim.kpis import replication_kpis
+from sim.kpis.summary import replication_segment_kpis
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
 from sim.optimize.interrupts import allowed, worker_signals
@@ -38,10 +39,13 @@ def _start_worker(parent: int) -> None:
     exit_with_parent(parent)
 
 
-def _simulate_kpis(args: tuple[ProcessModel, Scenario, int, int]) -> tuple[int, dict[str, float]]:
-    model, scenario, seed, rep = args
+def _simulate_kpis(
+    args: tuple[ProcessModel, Scenario, int, int, bool],
+) -> tuple[int, dict[str, float]]:
+    model, scenario, seed, rep, by_segment = args
     trace = run_replication(model, scenario, seed=seed, replication=rep)
-    return rep, replication_kpis(trace, model)
+    kpis = replication_kpis(trace, model)
+    return rep, kpis | replication_segment_kpis(trace) if by_segment else kpis
 
 
 class Evaluator:
@@ -55,8 +59,12 @@ class Evaluator:
         scenario: Scenario,
         seed: int,
         workers: int | None = None,
+        segment_kpis: bool = False,
     ) -> None:
+        """``segment_kpis``: also each case segment's KPIs (``segment:<segment>:<kpi>``, for
+        objectives and constraints that name one)."""
         self.model = model
+        self.segment_kpis = bool(segment_kpis)
         self.space = space
         self.scenario = scenario
         self.seed = int(seed)
@@ -124,7 +132,7 @@ class Evaluator:
         return out
 
     def _run(self, model: ProcessModel, reps: Sequence[int]) -> list[tuple[int, dict[str, float]]]:
-        jobs = [(model, self.scenario, self.seed, r) for r in reps]
+        jobs = [(model, self.scenario, self.seed, r, self.segment_kpis) for r in reps]
         with allowed():  # Ctrl-C / SIGTERM stop a simulation at once (sim.optimize.interrupts)
             self.simulations += len(jobs)
             if self.workers == 1 or len(jobs) == 1:

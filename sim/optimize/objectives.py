@@ -18,6 +18,7 @@ from typing import Any
 
 from sim.errors import ConfigError
 from sim.kpis import kpi_domain
+from sim.kpis.summary import SEGMENT_PREFIX
 
 DIRECTIONS = ("minimize", "maximize")
 DERIVED = ("utilisation_max", "one_off_cost")
@@ -168,7 +169,21 @@ def check_kpi_names(names: Sequence[str], known: Sequence[str], *, key: str) -> 
     for n in names:
         if n not in valid:
             plain = sorted(k for k in valid if ":" not in k)
+            segments = sorted({k.split(":")[1] for k in valid if k.startswith(SEGMENT_PREFIX)})
+            per_segment = (
+                f", and per case segment ({segments}) such as "
+                f"'{SEGMENT_PREFIX}{segments[0]}:cycle_time_mean'"
+                if segments
+                else ""
+            )
             raise ConfigError(
                 f"{key}: unknown KPI '{n}'; valid KPIs are {plain} and per-step/role ones such as "
-                f"'waiting_mean:<step>', 'utilisation:<role>'"
+                f"'waiting_mean:<step>', 'utilisation:<role>'{per_segment}"
             )
+
+
+def uses_segment_kpis(job: Any) -> bool:
+    """Whether an objective or constraint of ``job`` is a case segment's KPI
+    (``segment:<segment>:<kpi>``), which the evaluations then compute."""
+    names = [o.kpi for o in job.objectives] + [c.kpi for c in job.constraints]
+    return any(n.startswith(SEGMENT_PREFIX) for n in names)

@@ -22,6 +22,7 @@ from sim.optimize.confirm import (
     select_candidates,
 )
 from sim.optimize.evaluate import Evaluator, objective_values
+from sim.optimize.objectives import uses_segment_kpis
 from sim.optimize.outputs import (
     check_command,
     pareto_table,
@@ -98,7 +99,12 @@ def optimize_redesign(
     with (
         reporting_lost_storage(job.settings.storage),
         Evaluator(
-            model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=workers
+            model=job.model,
+            space=job.space,
+            scenario=job.scenario,
+            seed=job.seed,
+            workers=workers,
+            segment_kpis=uses_segment_kpis(job),
         ) as ev,
     ):
         study, sims_search = run_search(job, ev, progress=progress)

@@ -55,7 +55,7 @@ from sim.model import ProcessModel
 from sim.model.scenario import Scenario
 from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.interrupts import checkpoint, deferred
-from sim.optimize.objectives import Constraint, Objective, derived_value
+from sim.optimize.objectives import Constraint, Objective, derived_value, uses_segment_kpis
 from sim.redesign import SearchSpace, Variable
 
 HEADLINE_ATTRS = (
@@ -1039,7 +1039,12 @@ def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
     with (
         reporting_lost_storage(job.settings.storage),
         Evaluator(
-            model=job.model, space=job.space, scenario=job.scenario, seed=job.seed, workers=1
+            model=job.model,
+            space=job.space,
+            scenario=job.scenario,
+            seed=job.seed,
+            workers=1,
+            segment_kpis=uses_segment_kpis(job),
         ) as ev,
     ):
         _run_trials(job, ev, study, progress=False)
