@@ -27,10 +27,13 @@ Operators
     ``found_at``: with probability c the case goes to ``rework_to`` (a step or decision to redo
     work from, or an end such as a lost customer), else on as before. Like every rework loop of
     the model, the probability applies per pass. Only cases that went through the check carry
-    such errors: where some paths to ``found_at`` skip it, the probability is c x the share of
-    the cases reaching ``found_at`` that had passed the check (from the routing's expected
-    visits, per segment where decisions have segment probabilities); a check inside a parallel
-    block that only some cases pass, with ``found_at`` after its join, is refused. When the
+    such errors, but the model does not remember which did: where some paths to ``found_at``
+    skip it, every case there gets the probability c x the share of the cases reaching
+    ``found_at`` that had passed the check (from the routing's expected visits, per segment
+    where decisions have segment probabilities), right in total, not case by case. A check
+    inside a parallel block that only some cases pass, with ``found_at`` after its join, is
+    refused, and so is a ``found_at`` that cases can reach again (a loop through it, or a
+    ``rework_to`` leading back to it), where one share for every pass would be wrong. When the
     check records its outcome in a decision right after it (``verdict``, e.g. CRM
     ``quote_ok`` after ``quote_approval``), that decision goes too: cases continue at
     ``pass_to``, and c defaults to the share the verdict sent back (per segment where the

@@ -361,7 +361,7 @@ def remove_step(
     shares: dict[str | None, float] = {}
     missed, missed_by_segment = 0.0, {}
     if check is not None and catch is not None:
-        shares = checked_share(model, step, check.found_at, action)
+        shares = checked_share(model, step, check.found_at, action, rework_to=check.rework_to)
         missed, missed_by_segment = _missed_rates(model, catch, by_segment, shares)
     if check is not None and (missed > 0 or any(p > 0 for p in missed_by_segment.values())):
         fa_step = draft.steps[check.found_at]
@@ -391,10 +391,11 @@ def remove_step(
             catch_rates = {None: catch, **{seg: p[0] for seg, p in by_segment.items()}}
             text += (
                 f"; errors it used to catch ({_share_text(model, catch_rates)} of its passes) "
-                f"are found at '{fa_step.name}', only in the cases that had passed it: "
-                f"{_share_text(model, shares)} of those reaching '{fa_step.name}', so "
-                f"{_share_text(model, {None: missed, **missed_by_segment})} of them {went} "
-                f"'{check.rework_to}'"
+                f"are found at '{fa_step.name}': {_share_text(model, shares)} of the cases "
+                f"reaching '{fa_step.name}' had passed it, and as the model does not remember "
+                f"which, each case there {went} '{check.rework_to}' with the chance "
+                f"{_share_text(model, {None: missed, **missed_by_segment})} (the catch rate x "
+                "that share)"
             )
     draft.normalise_parallels()
     return _finish(
@@ -410,7 +411,7 @@ def remove_step(
 
 
 def checked_share(
-    model: ProcessModel, step: str, found_at: str, action: str
+    model: ProcessModel, step: str, found_at: str, action: str, *, rework_to: str | None = None
 ) -> dict[str | None, float]:
     """The share of the cases reaching ``found_at`` that had passed ``step`` before, from the
     model's routing: under ``None`` with the decisions' default probabilities and, when some
@@ -420,8 +421,9 @@ def checked_share(
     balance of ``expected_visits``: the visits to ``found_at`` made before any pass of ``step``
     (``step`` made a dead end) against all its visits. That balance lets a parallel block's join
     fire once the block has started, so a ``step`` inside a block that only some cases pass,
-    with ``found_at`` after the join, is refused. A segment whose cases never reach
-    ``found_at`` gets 0.
+    with ``found_at`` after the join, is refused, and so is a ``found_at`` that cases can reach
+    again (a loop through it, or ``rework_to`` leading back to it: QA 2026-12-05), where one
+    share for every pass would be wrong. A segment whose cases never reach ``found_at`` gets 0.
     """
     segments = model.arrivals.segment_names
     routed = any(d.by_segment for d in model.decisions.values())
@@ -436,6 +438,17 @@ def checked_share(
                 f"'{found_at}' passes it, so the share of those cases it checked cannot be "
                 "worked out from the routing",
             )
+    again = set().union(*(reachable(model, n) for n in model.successors(found_at)))
+    if rework_to is not None and rework_to not in model.ends:
+        again |= reachable(model, rework_to)
+    if found_at in again:
+        raise _refuse(
+            action,
+            f"not every case reaching '{found_at}' passes it, and cases can reach '{found_at}' "
+            "again (a loop, or the rework it would send them to), so the share of each pass "
+            "it checked cannot be worked out from the routing; name a found_at that no case "
+            "reaches twice",
+        )
     sink = next(iter(model.ends))
     routings = {None: model}
     if routed:
