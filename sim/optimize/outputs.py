@@ -602,6 +602,7 @@ def _candidate_lines(
     replications: int = 20,
     *,
     model: ProcessModel | None = None,
+    scenario: Scenario | None = None,
 ) -> list[str]:
     lines: list[str] = []
     if c.original is not None:
@@ -631,7 +632,7 @@ def _candidate_lines(
     )
     lines += [f"One-off cost: {c.one_off_cost:,.0f}{was}. Model: `best/{c.rank}.yaml`.", ""]
     if model is not None:
-        lines += _idle_lines(model, c.rank)
+        lines += _idle_lines(model, c.rank, scenario)
     if c.comparison is not None:
         adjusted = "significant_adjusted" in c.comparison.columns
         lines += [
@@ -709,13 +710,15 @@ def _candidate_lines(
     return lines
 
 
-def idle_roles(model: ProcessModel) -> list[dict[str, Any]]:
+def idle_roles(model: ProcessModel, scenario: Scenario | None = None) -> list[dict[str, Any]]:
     """The roles of ``model`` with people but no work: ``{"role", "headcount", "has_steps",
     "cost_per_case"}`` each. ``has_steps`` is false when no step of the model needs the role
     (a redesign merged, automated or removed its steps), true when it has steps that no case
     reaches (``offered_load`` of 0). ``cost_per_case``: its people's scheduled hours at its
     hourly cost over the cases that arrive, per case (what it adds to ``cost_per_case``), or
-    ``None`` when that is unknown (no hourly cost, no arrivals)."""
+    ``None`` when that is unknown (no hourly cost, no arrivals). ``scenario``: its
+    ``arrival_scale`` and ``staffing`` apply (QA3: at half the arrivals the cost per case of
+    an idle role is twice)."""
     used = {r for step in model.steps.values() for r in step.all_roles}
     try:
         loads = offered_load(model)
@@ -724,18 +727,22 @@ def idle_roles(model: ProcessModel) -> list[dict[str, Any]]:
     gap = model.arrivals.interarrival.mean() * model.time_factor
     week = model.arrivals.profile.weekly_total if model.arrivals.profile else HOURS_PER_WEEK
     cases = week / gap if gap > 0 else math.inf
+    staffing = dict(scenario.staffing) if scenario is not None else {}
+    if scenario is not None:
+        cases *= scenario.arrival_scale
     out = []
     for name, role in model.roles.items():
         load = loads.get(name)
         idle = name not in used or (load is not None and load.work_hours <= 0)
-        if role.headcount <= 0 or not idle:
+        headcount = int(staffing.get(name, role.headcount))
+        if headcount <= 0 or not idle:
             continue
-        hours = role.headcount * model.calendar_of(name).weekly_total
+        hours = headcount * model.calendar_of(name).weekly_total
         cost = hours * role.hourly_cost / cases if 0 < cases < math.inf else math.nan
         out.append(
             {
                 "role": name,
-                "headcount": role.headcount,
+                "headcount": headcount,
                 "has_steps": name in used,
                 "cost_per_case": cost if cost > 0 else None,
             }
@@ -743,10 +750,10 @@ def idle_roles(model: ProcessModel) -> list[dict[str, Any]]:
     return out
 
 
-def _idle_lines(model: ProcessModel, rank: int) -> list[str]:
+def _idle_lines(model: ProcessModel, rank: int, scenario: Scenario | None = None) -> list[str]:
     """A paragraph naming the roles ``best/<rank>.yaml`` pays with no work (``idle_roles``),
     what they still cost per case and how to leave them out; none when there are none."""
-    idle = idle_roles(model)
+    idle = idle_roles(model, scenario)
     if not idle:
         return []
     who = []
@@ -802,6 +809,7 @@ def recommendations_markdown(
     feasibility: Mapping[str, Any] | None = None,
     check_args: str | None = None,
     models: Mapping[int, ProcessModel] | None = None,
+    scenario: Scenario | None = None,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
 
@@ -809,7 +817,8 @@ def recommendations_markdown(
     ``best/`` again over the confirmation's replications, said under the baseline.
     ``models``: the redesigned model by candidate rank (``best/<rank>.yaml``); a recommended
     redesign that still pays people with no work (``idle_roles``) names them, with what they
-    cost per case and the staffing keys that leave them out.
+    cost per case (at ``scenario``'s arrival scale and staffing) and the staffing keys that
+    leave them out.
 
     Candidates are listed in their order (``rank_confirmed``): under "Recommended" those better
     than today or genuine trade-offs within the constraints; under "Tried, not recommended" the
@@ -928,7 +937,12 @@ def recommendations_markdown(
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {VERDICT_TEXT[c.verdict]}", ""]
         lines += _indistinguishable_lines(c, candidates)
         lines += _candidate_lines(
-            c, objectives, constraints, confirm_replications, model=(models or {}).get(c.rank)
+            c,
+            objectives,
+            constraints,
+            confirm_replications,
+            model=(models or {}).get(c.rank),
+            scenario=scenario,
         )
     if rest:
         lines += [

@@ -195,6 +195,7 @@ def optimize_redesign(
             comparisons=n_comparisons,
             feasibility=feasibility,
             models={c.rank: ev.redesigned(c.choice) for c in candidates},
+            scenario=job.scenario,
             check_args=check_command(job.scenario, seed=job.seed, first=start, replications=reps),
         )
         (run_dir / "recommendations.md").write_text(md, encoding="utf-8")

@@ -79,6 +79,14 @@ def test_roles_without_work_are_found_with_their_cost_per_case() -> None:
     assert found["auditor"]["cost_per_case"] is None  # no hourly cost: unknown
 
 
+def test_the_cost_per_case_follows_the_scenarios_arrivals_and_staffing() -> None:
+    """QA3: at half the arrivals an idle role costs twice as much per case."""
+    half = Scenario(arrival_scale=0.5, staffing={"sales_dev": 1})
+    found = {r["role"]: r for r in idle_roles(redesigned(), half)}
+    assert found["sales_dev"]["headcount"] == 1
+    assert found["sales_dev"]["cost_per_case"] == pytest.approx(300.0)  # half the people, x2
+
+
 def test_recommended_redesign_names_its_idle_roles_and_how_to_leave_them_out() -> None:
     md = markdown({1: redesigned(), 2: redesigned()})
     recommended, _, rest = md.partition("## Tried, not recommended")
