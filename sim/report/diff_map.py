@@ -198,7 +198,7 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
 _NOT_PROCESS = {"provenance", "metadata", "description", "name", "schema_version"}
 
 
-def _differing_paths(a: Any, b: Any, path: str = "", depth: int = 4) -> list[tuple[str, Any, Any]]:
+def _differing_paths(a: Any, b: Any, path: str = "", depth: int = 5) -> list[tuple[str, Any, Any]]:
     """The dotted keys (at most ``depth`` deep) where two ``to_dict`` mappings differ, with the
     two values there."""
     if a == b:
@@ -220,7 +220,11 @@ def _difference_text(path: str, a: Any, b: Any) -> str:
     if all(v is None or isinstance(v, str | int | float | bool) for v in (a, b)):
 
         def shown(v: Any) -> str:
-            return "none" if v is None else f"{v:.4g}" if isinstance(v, float) else str(v)
+            if v is None:
+                return "none"
+            if isinstance(v, float):  # money shown whole, not 6e+04; other numbers to 6 digits
+                return f"{v:,.0f}" if v.is_integer() and abs(v) >= 1000 else f"{v:.6g}"
+            return str(v)
 
         return f"{path}: {shown(a)} -> {shown(b)}"
     return path

@@ -132,10 +132,19 @@ def test_differences_name_their_values():
     spec["arrivals"]["segments"]["small_business"]["share"] = 0.6
     spec["arrivals"]["segments"]["key_account"]["timer_scale"] = 1.0
     ch = model_changes(base, from_dict(spec))
+    spec["ends"]["won"]["value"]["key_account"] = 60001.0
+    spec["decisions"]["needs_match"]["by_segment"]["key_account"] = {
+        "solution_proposal": 0.8,
+        "lost_no_fit": 0.2,
+    }
+    ch = model_changes(base, from_dict(spec))
     assert ch.other == [
         "arrivals.segments.key_account.share: 0.25 -> 0.4",
         "arrivals.segments.key_account.timer_scale: none -> 1",
         "arrivals.segments.small_business.share: 0.75 -> 0.6",
+        "decisions.needs_match.by_segment.key_account.lost_no_fit: 0.25 -> 0.2",
+        "decisions.needs_match.by_segment.key_account.solution_proposal: 0.75 -> 0.8",
+        "ends.won.value.key_account: 60,000 -> 60,001",
     ]
 
 
