@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +23,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.cli.runlock import LOCK, holds_lock, process_alive, unlock_run_dir
 from sim.errors import ConfigError, SimError, redact, redact_secrets_of
-from sim.model import ProcessModel, from_dict, load
+from sim.model import ProcessModel, from_dict, load, to_dict
 from sim.model.jsonio import write_json
 from sim.model.validate import notes
 
@@ -198,26 +199,51 @@ def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
             "process: no process given; use process=crm_sales or process=path/to/model.yaml"
         )
     if "path" in proc:
-        path = Path(str(proc.path))
-        suffix = "".join(path.suffixes[-1:]).lower()
-        if suffix == ".bpmn":
-            import warnings
-
-            from sim.model.interchange import BpmnImportWarning, load_bpmn
-
-            params = proc.get("params")
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", BpmnImportWarning)
-                model = load_bpmn(path, params_path=None if params is None else Path(str(params)))
-            for w in caught:  # approximations made on import: tell the user, never hide them
-                if issubclass(w.category, BpmnImportWarning):
-                    print(f"note: {w.message}", file=sys.stderr)
+        model = _load_process_file(proc)
+        # keys given beside the file (`+process.roles.clerk.headcount=3`) change the model read,
+        # as they change a bundled one (they were silently ignored)
+        given = OmegaConf.to_container(proc, resolve=True)
+        extra = {k: v for k, v in given.items() if k not in ("path", "params")}
+        if not extra:
             return model
-        if proc.get("params") is not None:
-            raise ConfigError("process.params: only used with a BPMN process (process=model.bpmn)")
-        return load(path)
+        spec = OmegaConf.merge(OmegaConf.create(to_dict(model)), OmegaConf.create(extra))
+        return from_dict(
+            OmegaConf.to_container(spec, resolve=True),
+            source=f"process={proc.path} with {', '.join(_dotted(extra))}",
+        )
     spec = OmegaConf.to_container(proc, resolve=True)
     return from_dict(spec, source=f"process={choice or 'inline'}")
+
+
+def _dotted(tree: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The dotted keys of a nested mapping's leaves (``roles.clerk.headcount``)."""
+    out = []
+    for k, v in tree.items():
+        key = f"{prefix}{k}"
+        out += _dotted(v, key + ".") if isinstance(v, Mapping) and v else [key]
+    return out
+
+
+def _load_process_file(proc: DictConfig) -> ProcessModel:
+    """The model of ``process.path``: a model file, or a BPMN file with ``process.params``."""
+    path = Path(str(proc.path))
+    suffix = "".join(path.suffixes[-1:]).lower()
+    if suffix == ".bpmn":
+        import warnings
+
+        from sim.model.interchange import BpmnImportWarning, load_bpmn
+
+        params = proc.get("params")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", BpmnImportWarning)
+            model = load_bpmn(path, params_path=None if params is None else Path(str(params)))
+        for w in caught:  # approximations made on import: tell the user, never hide them
+            if issubclass(w.category, BpmnImportWarning):
+                print(f"note: {w.message}", file=sys.stderr)
+        return model
+    if proc.get("params") is not None:
+        raise ConfigError("process.params: only used with a BPMN process (process=model.bpmn)")
+    return load(path)
 
 
 # Files Hydra writes into the run directory before our task starts, and the lock of the run
@@ -615,15 +641,21 @@ def restore_sweep_dir(sweep_dir: Path) -> list[Path]:
     """After a ``--multirun`` into ``sweep_dir``: ``restore_run_dir`` for each earlier job folder
     (``snapshot_sweep_dir``), which puts back those whose job was refused or never wrote its
     record; and the sweep's ``multirun.yaml`` when no job of this sweep wrote a record (every
-    job refused: the sweep directory is as the earlier sweep left it, or, new, holds nothing).
-    Returns the folders put back."""
+    job refused: the sweep directory is as the earlier sweep left it, or, new, holds nothing) or
+    when the sweep resumed that earlier launch (``sim.cli.sweep.RESUMED``: the jobs it kept
+    started after that ``multirun.yaml``, as ``sim.cli.sweep.last_launch`` reads it). Returns
+    the folders put back."""
     where = sweep_dir.resolve()
     if where not in _SWEEP_FILES or not sweep_dir.is_dir():
         return []
     jobs = [d for d in _SNAPSHOTS if d.is_relative_to(where) and d != where]
     restored = [d for d in jobs if restore_run_dir(d)]
     records = {p.parent.resolve() for p in sweep_dir.glob(f"**/{CLAIM}")} - {where}
-    if records <= set(restored):  # no job wrote its record: nothing in the sweep is new
+    from sim.cli.sweep import RESUMED
+
+    # no job wrote its record (nothing in the sweep is new), or the sweep resumed an earlier
+    # launch: its multirun.yaml, older than the jobs it kept, stays that launch's
+    if records <= set(restored) or where in RESUMED:
         for name, saved in _SWEEP_FILES[where].items():
             _put_back(sweep_dir / name, saved)
         others = {q.name for q in sweep_dir.iterdir()} - {"multirun.yaml", LOCK}
@@ -699,6 +731,9 @@ def write_run_record(
             **_this_process(),  # "finished" once its results are written (``finish_run_record``)
             "command": command,
             "argv": redact_obj(["python", "-m", "sim", *(TYPED_ARGV or sys.argv[1:])]),
+            # this run's own overrides as Hydra applied them: a sweep's job has its values
+            # here, where argv is the whole sweep's command line
+            "overrides": redact_obj(_job_overrides()),
             "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
             "seed": cfg.get("seed"),
             "versions": package_versions(),
@@ -713,6 +748,19 @@ def write_run_record(
         record["earlier_runs"] = earlier
     write_json(run_dir / "run.json", record)
     _redact_hydra_files(run_dir)
+
+
+def _job_overrides() -> list[str] | None:
+    """The overrides of this run (a sweep's job: its own values), as Hydra parsed them; None
+    outside Hydra."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        if not HydraConfig.initialized():
+            return None
+        return [str(o) for o in HydraConfig.get().overrides.task]
+    except Exception:  # noqa: BLE001 - the record must never turn a result into an error
+        return None
 
 
 def _earlier_runs(path: Path, command: str) -> list[dict[str, Any]]:

@@ -551,6 +551,9 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     # goes on, and sim.cli.sweep.SweepJobs names it at the end (then exit status 2); the
     # commands without that callback stop at the bad job as before
     try:
+        if job and _kept_from_earlier(command, cfg, hc, run_dir):
+            print(f"note: {job}finished earlier, kept ({run_dir})", file=sys.stderr)
+            return
         module = __import__(f"sim.cli.{command}", fromlist=["run"])
         module.run(cfg, run_dir, process_choice=choice)
         from sim.cli.common import finish_run_record
@@ -572,7 +575,16 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     except KeyboardInterrupt as exc:
         interrupt_run_record(run_dir)
         terminated = isinstance(exc, RunTerminated)
-        print(f"\n{_interrupted_text(command, run_dir, terminated)}", file=sys.stderr)
+        said = _interrupted_text(command, run_dir, terminated)
+        if job:  # a sweep's job: the sweep resumes, not this run alone
+            from sim.cli import common
+
+            stopped = "terminated (SIGTERM)" if terminated else "interrupted"
+            said = (
+                f"{stopped}: {job}did not finish; the jobs of the sweep that finished are "
+                f"saved{_resume_hint(command, common.TYPED_ARGV)}"
+            )
+        print(f"\n{said}", file=sys.stderr)
         sys.exit(143 if terminated else 130)
     except SystemExit as exc:
         if exc.code in (130, 143):  # optimize stopped by SIGTERM: its own message is above
@@ -595,6 +607,43 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed before
         # this task started: a password typed there must not stay, however the run ends
         redact_hydra_files(run_dir)
+
+
+def _resume_hint(command: str, args: list[str]) -> str:
+    """How to finish a stopped sweep (``"; ..."``, or ``""``): rerun the same command into the
+    same sweep directory, which keeps the jobs that finished (``sim.cli.sweep.SweepJobs``)."""
+    from sim.cli.sweep import LAUNCHED, RESUMABLE
+
+    if command not in RESUMABLE or not LAUNCHED:
+        return ""
+    if _override(args, "hydra.sweep.dir"):
+        return "; rerun the same command to run the others (the finished ones are kept)"
+    return (
+        "; to run the others, rerun the same command with "
+        f"hydra.sweep.dir={quote_path(str(LAUNCHED[-1]))} (the finished ones are kept)"
+    )
+
+
+def _kept_from_earlier(command: str, cfg: Any, hc: Any, run_dir: Path) -> bool:
+    """Whether this job of a resumed sweep is kept as an earlier launch finished it
+    (``sim.cli.sweep.kept_run``: its folder holds a finished run of this job's config), noted in
+    ``KEPT_JOBS`` so the sweep counts it finished; ``ConfigError`` when its folder holds a
+    finished run of another config. ``output.overwrite=true`` keeps nothing: every job runs."""
+    from omegaconf import OmegaConf
+
+    from sim.cli.sweep import KEPT_JOBS, RESUMABLE, kept_run
+
+    if command not in RESUMABLE or OmegaConf.select(cfg, "output.overwrite") is True:
+        return False
+    try:
+        kept = kept_run(run_dir, cfg, [str(o) for o in hc.overrides.task], command)
+    except SimError:
+        raise
+    except Exception:  # noqa: BLE001 - a config that cannot be resolved: the run says why
+        return False
+    if kept:
+        KEPT_JOBS.add(run_dir.resolve())
+    return kept
 
 
 def _interrupted_text(command: str, run_dir: Path, terminated: bool) -> str:
@@ -956,6 +1005,11 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
                     where = (
                         f"section '{outer}'" if outer else f"the top level of {command}'s config"
                     )
+                    if outer == "process" and set(keys) <= {"path", "params"}:
+                        return (  # a model file's keys are not in the config until it is read
+                            f"{shown}: a model read from a file (process.path) takes changes "
+                            f"with a leading '+': +{shown}=..."
+                        )
                     return (
                         f"{shown}: unknown section '{parts[i]}' in {where}"
                         f"{did_you_mean(parts[i], keys)}; the keys there are {keys}"
@@ -1188,16 +1242,20 @@ def _check_before_hydra(command: str, args: list[str], *, multirun: bool) -> Non
     sweep_dir = _override(args, "hydra.sweep.dir")
     if command in ("simulate", "calibrate") and multirun and sweep_dir and not overwrite:
         from sim.cli.common import guard_run_dir
+        from sim.cli.sweep import earlier_sweep
 
-        # a sweep's jobs write into numbered folders of it: refuse one holding an old sweep
-        # before Hydra rewrites their .hydra/ (an optimize sweep resumes its jobs' studies)
-        guard_run_dir(
-            Path(sweep_dir).expanduser(),
-            (),
-            overwrite=False,
-            claim=False,
-            key="hydra.sweep.dir",
-        )
+        # a sweep's jobs write into numbered folders of it: refuse one holding files before
+        # Hydra rewrites their .hydra/ (an optimize sweep resumes its jobs' studies); an earlier
+        # launch of a sweep is resumed when it is this sweep, else refused before any job runs
+        # (sim.cli.sweep.SweepJobs, which compares the overrides Hydra parsed)
+        if not earlier_sweep(Path(sweep_dir).expanduser()):
+            guard_run_dir(
+                Path(sweep_dir).expanduser(),
+                (),
+                overwrite=False,
+                claim=False,
+                key="hydra.sweep.dir",
+            )
     if command in ("simulate", "calibrate", "export", "compare") and run_dir and overwrite:
         from sim.cli.overwrite import earlier_results
 
@@ -1241,10 +1299,17 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
     try:
         _run_app(app, command, args, configs)
     except KeyboardInterrupt:  # a launcher running jobs in other processes (joblib) lands here
-        print("\ninterrupted; the jobs that finished are saved", file=sys.stderr)
+        print(
+            f"\ninterrupted; the jobs that finished are saved{_resume_hint(command, args)}",
+            file=sys.stderr,
+        )
         sys.exit(130)
     except SweepTerminated:
-        print("\nterminated (SIGTERM); the jobs that finished are saved", file=sys.stderr)
+        print(
+            "\nterminated (SIGTERM); the jobs that finished are saved"
+            + _resume_hint(command, args),
+            file=sys.stderr,
+        )
         sys.exit(143)
     except SweepRefused:  # two jobs into one folder: refused before any ran, the error above
         sys.exit(2)

@@ -3,18 +3,29 @@
 A job that fails on a user error (a bad value in one point of the sweep) prints its error and
 lets the sweep go on; at the end ``SweepJobs`` names the failed jobs and ``python -m sim`` exits
 with status 2. Before, the first bad job stopped the sweep and the jobs after it never ran.
+
+A ``simulate`` or ``calibrate`` sweep rerun with the same overrides into the directory of an
+earlier launch (interrupted, or with failed jobs) resumes it: a job whose folder holds a finished
+run of the same config is kept as it is (``kept_run``) and counts as finished, the others run, and
+the comparison covers every job. A rerun with other overrides is refused (``sweep_difference``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import yaml
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
+
+from sim.cli.runlock import LOCK
+from sim.errors import ConfigError, redact
 
 #: The file each command writes last: a job folder without it did not finish.
 FINISHED = {"simulate": "kpis.json", "calibrate": "model.yaml", "optimize": "recommendations.md"}
@@ -23,6 +34,29 @@ FAILED_JOBS: list[Path] = []
 #: ``hydra.sweep.subdir`` values that name every job's folder apart: no clash to look for.
 _DISTINCT_SUBDIRS = ("${hydra.job.num}", "${hydra.job.id}")
 _BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+#: The commands whose sweeps resume in the directory of an earlier launch of the same sweep
+#: (optimize resumes each job's study itself, ``sim.cli.common.guard_resumable_dir``).
+RESUMABLE = ("simulate", "calibrate")
+#: The sweep directory of this process's last multirun (a stopped sweep's message names it).
+LAUNCHED: list[Path] = []
+#: The job folders of this process's multirun kept from an earlier launch (``kept_run``).
+KEPT_JOBS: set[Path] = set()
+#: The sweep directories this process resumes: the earlier launch's ``multirun.yaml`` is put
+#: back when the sweep ends (``sim.cli.common.restore_sweep_dir``), so ``compare sweep=`` still
+#: counts the kept jobs as the last launch's (``last_launch``).
+RESUMED: set[Path] = set()
+#: What a sweep directory holds beside its job folders (the comparison of a simulate sweep).
+SWEEP_OUTPUTS = frozenset(
+    {
+        "multirun.yaml",
+        "comparison.csv",
+        "comparison.md",
+        "scenarios.json",
+        "report.html",
+        "report",
+        LOCK,
+    }
+)
 
 
 class SweepRefused(BaseException):
@@ -41,23 +75,53 @@ class SweepJobs(Callback):
         self.launched: int | None = None  # how many jobs the sweep launches, when known
         self.sweep_dir: Path | None = None
         self.kept: dict[Path, dict[str, bytes]] = {}  # each job folder's .hydra/ as its job left it
+        self.planned: set[Path] = set()  # the job folders kept from an earlier launch, foreseen
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Forget the jobs of an earlier multirun of this process, note the files an earlier
         sweep left in the sweep directory (``output.overwrite=true``), and refuse the sweep
-        (``SweepRefused``, exit status 2) when two of its jobs would write into one folder."""
+        (``SweepRefused``, exit status 2) when two of its jobs would write into one folder, or
+        when the directory holds an earlier launch of another sweep (``sweep_difference``); an
+        earlier launch of this sweep is resumed (its finished jobs kept)."""
         self.jobs = []
         self.kept = {}
+        self.planned = set()
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
         self.before = _file_states(self.sweep_dir)
+        LAUNCHED[:] = [self.sweep_dir]
         FAILED_JOBS.clear()
+        KEPT_JOBS.clear()
         jobs = sweep_jobs(config)
         self.launched = None if jobs is None else len(jobs)
         clash = folder_clash(config, jobs or [])
+        if clash is None:
+            clash = self._resume(config, jobs)
         if clash is not None:
             print(f"error: {clash}", file=sys.stderr)
             FAILED_JOBS.append(self.sweep_dir)
             raise SweepRefused(clash)
+
+    def _resume(self, config: DictConfig, jobs: list[list[str]] | None) -> str | None:
+        """When the sweep directory holds an earlier launch (its ``multirun.yaml``) of a
+        resumable command without ``output.overwrite=true``: why it is refused (another sweep),
+        else None with the sweep noted as resumed and the jobs it keeps foreseen (a launcher
+        running jobs in other processes keeps them there: ``finished`` counts them here)."""
+        assert self.sweep_dir is not None
+        earlier = self.sweep_dir / "multirun.yaml"
+        overwrite = OmegaConf.select(config, "output.overwrite", default=False) is True
+        if self.command not in RESUMABLE or overwrite or not earlier.is_file():
+            return None
+        differs = sweep_difference(earlier, config, self.command)
+        if differs is not None:
+            return (
+                f"hydra.sweep.dir={self.sweep_dir}: holds an earlier sweep, not this one "
+                f"({differs}); a rerun into it resumes that sweep only, with the same "
+                "overrides: choose another hydra.sweep.dir (a new or empty directory), or pass "
+                "output.overwrite=true to run every job again there"
+            )
+        RESUMED.add(self.sweep_dir.resolve())
+        self.planned = planned_kept(config, jobs or [], self.command)
+        return None
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         """Remember the job's folder (an overwritten sweep directory can hold numbered folders
@@ -112,7 +176,8 @@ class SweepJobs(Callback):
                 shared.append(d)
             seen.add(d.resolve())
         unique = list(dict.fromkeys(dirs))
-        done = [d for d in unique if self._written_now(d / FINISHED[self.command])]
+        kept = [d for d in unique if self._kept(d)]
+        done = [d for d in unique if self._written_now(d / FINISHED[self.command]) or d in kept]
         failed = [d for d in unique if d not in done] + shared
         total = max(len(dirs), self.launched or 0)
         missing = total - len(dirs)
@@ -132,7 +197,22 @@ class SweepJobs(Callback):
                 f"(their errors are above): {', '.join(named)}{rest}",
                 file=sys.stderr,
             )
+        if kept:
+            print(
+                f"note: resumed the sweep in {self.sweep_dir}: {len(kept)} of its {total} jobs "
+                f"finished earlier and were kept, {total - len(kept)} ran now",
+                file=sys.stderr,
+            )
         return done
+
+    def _kept(self, folder: Path) -> bool:
+        """Whether the job of ``folder`` was kept from an earlier launch: this process's job
+        said so (``KEPT_JOBS``), or it was foreseen and its result is still there, untouched."""
+        key = folder.resolve()
+        if key in KEPT_JOBS:
+            return True
+        path = folder / FINISHED[self.command]
+        return key in self.planned and _state(path) is not None and not self._written_now(path)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Name the jobs that did not finish."""
@@ -209,9 +289,166 @@ def folder_clash(config: DictConfig, jobs: list[list[str]]) -> str | None:
 def _job_folder(config: DictConfig, overrides: list[str], num: int) -> str | None:
     """``hydra.sweep.subdir`` of the job ``num`` with ``overrides``, as Hydra's launcher
     resolves it (None if it cannot be resolved here)."""
+    from omegaconf import OmegaConf
+
+    with _job_config(config, overrides, num) as job:
+        if job is None:
+            return None
+        try:  # (``${hydra:...}`` in the subdir: HydraConfig is the job's within the block)
+            return str(OmegaConf.select(job, "hydra.sweep.subdir"))
+        except Exception:  # noqa: BLE001 - only a check ahead of Hydra's launch
+            return None
+
+
+def earlier_sweep(sweep_dir: Path) -> bool:
+    """Whether ``sweep_dir`` holds an earlier launch of a sweep and nothing else: its
+    ``multirun.yaml``, job folders and the sweep's comparison (``SWEEP_OUTPUTS``). A rerun of
+    that sweep resumes it (``SweepJobs``); a directory holding other files is refused as before."""
+    if not (sweep_dir / "multirun.yaml").is_file():
+        return False
+    return all(p.is_dir() or p.name in SWEEP_OUTPUTS for p in sweep_dir.iterdir())
+
+
+def sweep_difference(earlier: Path, config: DictConfig, command: str) -> str | None:
+    """What differs between the sweep of ``config`` and the earlier launch whose
+    ``multirun.yaml`` is ``earlier`` (another command, other overrides, another
+    ``hydra.sweep.subdir``); None when it is the same sweep (a rerun resumes it)."""
+    try:
+        before = OmegaConf.load(earlier)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file: not a sweep to resume
+        return f"its {earlier.name} cannot be read: {type(exc).__name__}"
+    if not isinstance(before, DictConfig):
+        return f"its {earlier.name} is not a sweep's"
+    ran = OmegaConf.select(before, "hydra.job.config_name", default=None)
+    if ran != command:
+        return f"a {ran or 'unknown'} sweep, not a {command} sweep"
+    # Hydra saved the overrides as typed; a password among them was masked since
+    then = [redact(str(o)) for o in _plain(before, "hydra.overrides.task") or []]
+    now = [redact(str(o)) for o in _plain(config, "hydra.overrides.task") or []]
+    said = []
+    if then != now:
+        gone = [o for o in then if o not in now]
+        new = [o for o in now if o not in then]
+        if gone:
+            said.append(f"the earlier sweep had {' '.join(gone)}")
+        if new:
+            said.append(f"this one has {' '.join(new)}")
+        if not said:
+            said.append(
+                f"the same overrides in another order ({' '.join(then)}), jobs numbered otherwise"
+            )
+    subdirs = [_plain(c, "hydra.sweep.subdir") for c in (before, config)]
+    if subdirs[0] != subdirs[1]:
+        said.append(f"hydra.sweep.subdir {subdirs[0]} then, {subdirs[1]} now")
+    return "; ".join(said) or None
+
+
+def _plain(config: DictConfig, key: str) -> Any:
+    """The value at ``key`` of ``config``, interpolations left as written (None if missing)."""
+    parent, _, name = key.rpartition(".")
+    node = OmegaConf.select(config, parent, default=None)
+    if not isinstance(node, DictConfig) or name not in node:
+        return None
+    value = OmegaConf.to_container(node, resolve=False)[name]
+    return value
+
+
+def kept_run(run_dir: Path, cfg: DictConfig, overrides: list[str], command: str) -> bool:
+    """Whether ``run_dir`` holds a finished ``command`` run of the config ``cfg`` (its job's
+    composed config) and ``overrides``, which a resumed sweep keeps as it is: its record says
+    finished, its ``config.yaml`` is ``cfg`` resolved, its overrides (recorded since sweeps
+    resume) are these and its input files (``inputs``: calibrate's logs) are unchanged. False
+    when it holds no finished run (the job runs); ``ConfigError`` naming what differs when it
+    holds a finished run of another config (never run over)."""
+    import json
+
+    from sim.cli.common import CLAIM, file_digest, redact_obj
+
+    try:
+        record = json.loads((run_dir / CLAIM).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict) or record.get("status") != "finished":
+        return False
+    if record.get("command") != command or not (run_dir / FINISHED[command]).is_file():
+        return False
+    resolved = redact_obj(OmegaConf.to_container(cfg, resolve=True))
+    now = yaml.safe_load(OmegaConf.to_yaml(OmegaConf.create(resolved)))
+    try:
+        then = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        then = None
+    differs = _differences(then, now) if then is not None else ["no readable config.yaml"]
+    recorded = record.get("overrides")
+    if isinstance(recorded, list) and recorded != [redact(str(o)) for o in overrides]:
+        differs.append(f"overrides {' '.join(map(str, recorded))} then, {' '.join(overrides)} now")
+    for given in record.get("inputs") or []:
+        path = Path(str(given.get("path"))) if isinstance(given, dict) else None
+        if path is None:
+            continue
+        if not path.is_file():
+            differs.append(f"its input {path} is gone")
+        elif file_digest(path)["sha256"] != given.get("sha256"):
+            differs.append(f"its input {path} has changed since (another SHA-256)")
+    if differs:
+        raise ConfigError(
+            f"{run_dir}: holds a finished {command} run that differs from this job "
+            f"({'; '.join(differs[:4])}{' ...' if len(differs) > 4 else ''}); it is kept, not "
+            "run over: choose another hydra.sweep.dir, or pass output.overwrite=true to run "
+            "every job again"
+        )
+    return True
+
+
+def _differences(then: Any, now: Any, key: str = "") -> list[str]:
+    """The keys whose values differ between two configs (plain containers), with both values."""
+    if isinstance(then, dict) and isinstance(now, dict):
+        out = []
+        for k in list(then) + [k for k in now if k not in then]:
+            where = f"{key}.{k}" if key else str(k)
+            out += _differences(then.get(k), now.get(k), where)
+        return out
+    if then == now:
+        return []
+    return [f"{key or 'config'}: {then!r} then, {now!r} now"]
+
+
+def planned_kept(config: DictConfig, jobs: list[list[str]], command: str) -> set[Path]:
+    """The folders (resolved) of the sweep's ``jobs`` that a resumed sweep keeps
+    (``kept_run``), each job's config composed as Hydra's launcher composes it."""
+    kept = set()
+    for num, overrides in enumerate(jobs):
+        with _job_config(config, overrides, num) as job:
+            if job is None:
+                continue
+            try:
+                folder = Path(str(job.hydra.sweep.dir)) / str(job.hydra.sweep.subdir)
+                task = copy.deepcopy(job)
+                with open_dict_rw(task):
+                    del task["hydra"]
+                if kept_run(folder, task, list(overrides), command):
+                    kept.add(folder.resolve())
+            except Exception:  # noqa: BLE001 - foreseen only: the job decides when it runs
+                continue
+    return kept
+
+
+@contextlib.contextmanager
+def open_dict_rw(config: DictConfig) -> Iterator[None]:
+    """``config`` writable and open to new or deleted keys within the block."""
+    from omegaconf import open_dict, read_write
+
+    with read_write(config), open_dict(config):
+        yield
+
+
+@contextlib.contextmanager
+def _job_config(config: DictConfig, overrides: list[str], num: int) -> Iterator[Any]:
+    """The config of job ``num`` with ``overrides`` as Hydra's launcher composes it (None if it
+    cannot be composed here), ``HydraConfig`` set to it within the block (``${hydra:...}``)."""
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
-    from omegaconf import OmegaConf, open_dict
+    from omegaconf import open_dict
 
     try:
         loader = GlobalHydra.instance().config_loader()
@@ -219,10 +456,11 @@ def _job_folder(config: DictConfig, overrides: list[str], num: int) -> str | Non
         with open_dict(job):
             job.hydra.job.id = str(num)
             job.hydra.job.num = num
-        HydraConfig.instance().set_config(job)  # for ${hydra:...} in the subdir
-        return str(OmegaConf.select(job, "hydra.sweep.subdir"))
-    except Exception:  # noqa: BLE001 - only a check ahead of Hydra's launch
-        return None
+        HydraConfig.instance().set_config(job)
+    except Exception:  # noqa: BLE001 - only a forecast ahead of Hydra's launch
+        job = None
+    try:
+        yield job
     finally:
         HydraConfig.instance().set_config(config)
 
