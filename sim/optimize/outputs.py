@@ -920,6 +920,13 @@ def recommendations_markdown(
                 "that the space can meet them (redesign) and loosen optimizer.constraints if it "
                 "cannot."
             )
+        elif (feasibility or {}).get("feasible"):
+            lines.append(
+                f"No redesign is recommended: {feasibility['feasible']} of the "
+                f"{feasibility['completed']} completed trials met the constraints, but today's "
+                "process was at least as good as each of them on every objective (the search's "
+                "estimates, trials.csv), so none was worth confirming."
+            )
         else:
             lines.append("No redesign in the search was feasible and different from the baseline.")
         return "\n".join(lines) + "\n"

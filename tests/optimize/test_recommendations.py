@@ -271,3 +271,21 @@ def test_a_one_off_cost_constraint_is_not_said_to_be_broken_by_today():
         "Today's process itself breaks the constraints: utilisation_max 0.55 (busiest role: a), "
         "where <= 0.5 is required." in md
     )
+
+
+def test_feasible_trials_that_today_beats_are_not_called_infeasible():
+    """QA3 2026-12-05: a search whose feasible trials were all dominated by today's process
+    said "No redesign in the search was feasible and different from the baseline"."""
+    md = recommendations_markdown(
+        model_name="m",
+        candidates=[],
+        baseline=pd.DataFrame({"cycle_time_mean": [100.0]}),
+        objectives=OBJECTIVES,
+        constraints=(Constraint("utilisation_max", high=0.9),),
+        confirm_replications=20,
+        n_trials=8,
+        simulations=100,
+        feasibility={"completed": 8, "feasible": 3},
+    )
+    assert "was feasible and different" not in md
+    assert "No redesign is recommended: 3 of the 8 completed trials met the constraints" in md
