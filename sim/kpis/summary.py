@@ -706,12 +706,21 @@ SEGMENT_UNITS = {
 _SEGMENT_PCT = frozenset({"conversion_rate", "dropoff_rate"})
 
 
-def _segment_lines(report: dict[str, Any]) -> list[str]:
-    """The ``by_segment`` view as a table for the terminal, a column per segment ([] without
+def _segment_lines(report: dict[str, Any], *, max_columns: int = 3) -> list[str]:
+    """The ``by_segment`` view as a table for the terminal, a column per segment, or with more
+    than ``max_columns`` segments (a table too wide to read) a block per segment ([] without
     one)."""
     rows = report.get("by_segment") or []
     if not rows:
         return []
+    if len(rows) > max_columns:
+        lines = []
+        for r in rows:
+            lines += ["", f"  segment {r['segment']}"]
+            for k in SEGMENT_KPIS:
+                unit = SEGMENT_UNITS.get(k, "")
+                lines.append(f"    {k:<24} {_fmt(r.get(k), k in _SEGMENT_PCT):>24} {unit}")
+        return lines
     names = [str(r["segment"]) for r in rows]
     width = max([24, *(display_width(n) for n in names)])
     cells = (" " * (width - display_width(n)) + n for n in names)

@@ -153,3 +153,24 @@ def test_a_model_of_one_segment_has_no_segment_kpis():
     assert "by_segment" not in report and "by segment" not in format_report(report)
     assert list(cycle_time_table(traces).columns) == ["replication", "cycle_time_h"]
     assert np.isfinite(report["headline"]["cycle_time_mean"]["mean"])
+
+
+def test_many_segments_are_shown_a_block_each_not_a_wide_table():
+    """QA2: eight segments with long names made console lines of about 350 characters."""
+    names = [f"Customer group number {i}" for i in range(5)]
+    report = {
+        "by_segment": [
+            {
+                "segment": n,
+                **{k: {"mean": 1.0, "ci_low": 0.9, "ci_high": 1.1} for k in SEGMENT_KPIS},
+            }
+            for n in names
+        ]
+    }
+    from sim.kpis.summary import _segment_lines
+
+    lines = _segment_lines(report)
+    assert max(len(line) for line in lines) < 100
+    assert [line.strip() for line in lines if line.strip().startswith("segment ")] == [
+        f"segment {n}" for n in names
+    ]
