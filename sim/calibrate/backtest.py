@@ -80,6 +80,7 @@ from tqdm.auto import tqdm
 from sim.calibrate.backtest_reading import dropoff_reading, fit_reading, shape_reading
 from sim.calibrate.prepare import last_activities, prepare_log
 from sim.calibrate.routing import discover_routing
+from sim.calibrate.segments import case_segments
 from sim.calibrate.truncation import truncation_and_open_cases, weighted_resample
 from sim.engine import available_cores, exit_with_parent, run_replications
 from sim.errors import ConfigError, EventLogError
@@ -169,6 +170,24 @@ def log_distance_measures_available() -> bool:
 #: the per-segment figures a back-test compares (``sim.kpis.summary.SEGMENT_KPIS``' others
 #: need what a log does not have)
 BACKTEST_SEGMENT_KPIS = ("cases_arrived", "cycle_time_mean", "dropoff_rate", "waiting_per_case")
+
+
+def log_case_segments(df: pd.DataFrame) -> pd.Series:
+    """Per case of a standard event table (``C.CASE``...), its segment as calibration reads it
+    (``sim.calibrate.segments.case_segments``: its first event's value, ``NO_SEGMENT`` where it
+    has none); empty without a segment column or with fewer than two segments."""
+    if C.SEGMENT not in df.columns:
+        return pd.Series(dtype=object)
+    events = pd.DataFrame(
+        {
+            "case_id": df[C.CASE].astype(str).to_numpy(),
+            "start": df[C.START].to_numpy(),
+            "end": df[C.END].to_numpy(),
+            "segment": df[C.SEGMENT].to_numpy(),
+        }
+    )
+    seg, _ = case_segments(events)
+    return pd.Series(dtype=object) if seg is None else seg
 
 
 def _standard(df: pd.DataFrame) -> pd.DataFrame:
@@ -278,8 +297,8 @@ def _measure(
     """KPIs (``sim.kpis.log_kpis``) plus the raw samples the distances need. A case without an
     outcome (a log without the column) ends in its last activity as calibration read it
     (``last_activities`` with the model's parallel ``blocks``). With two or more
-    ``segments`` (the history's), each one's KPIs too (``segment_kpis``: a case's segment is
-    its first event's value of the log's segment column)."""
+    ``segments`` (the history's), each one's KPIs too (``segment_kpis``; a case's segment as
+    calibration reads it, ``log_case_segments``)."""
     if df.empty:
         return {"kpis": {}, "cycle_times": np.array([]), "weekly": np.array([])}
     events = backtest_events(df, origin)
@@ -303,10 +322,8 @@ def _measure(
         window=window,
     )
     kpis = log_kpis(events, cases, window=window)
-    if len(segments) >= 2 and C.SEGMENT in df.columns:
-        by_start = df.assign(_case=df[C.CASE].astype(str)).sort_values(C.START, kind="stable")
-        segment_of = by_start.groupby("_case", sort=False)[C.SEGMENT].first()
-        cases = cases.assign(segment=cases["case_id"].map(segment_of).astype(object))
+    if len(segments) >= 2:
+        cases = cases.assign(segment=cases["case_id"].map(log_case_segments(df)).astype(object))
         kpis |= {  # (a log has no revenue; conversion is 1 - drop-off there)
             k: v
             for k, v in segment_kpis(events, cases, list(segments)).items()
@@ -748,11 +765,7 @@ def backtest(
     truncated_test = bool(test_truncation["applied"])
     # (a right-truncated extract has no open case: the reading's rule took 112 of BPIC 2012 W's
     # finished, long held-out cases for open, and 45-60 of each simulated log's; QA 7c #1)
-    segments = (
-        sorted(map(str, hist[C.SEGMENT].dropna().unique())) if C.SEGMENT in hist.columns else []
-    )
-    if len(segments) < 2:
-        segments = []
+    segments = sorted(set(log_case_segments(hist)))
     real = _measure(
         hist,
         open_cases,

@@ -713,6 +713,15 @@ def file_digest(path: Path) -> dict[str, Any]:
     return {"path": str(path), "bytes": path.stat().st_size, "sha256": h.hexdigest()}
 
 
+def process_inputs(cfg: DictConfig) -> list[dict[str, Any]]:
+    """``file_digest`` of the files the process was read from (``process.path`` and a BPMN's
+    ``process.params``); [] for a bundled model. A resumed sweep keeps a job only while they
+    are unchanged (``sim.cli.sweep.kept_run``)."""
+    proc = cfg.get("process") or {}
+    names = [proc.get("path"), proc.get("params")] if "path" in proc else []
+    return [file_digest(Path(str(n)).expanduser()) for n in names if n is not None]
+
+
 # The command line as typed, before main() rewrites process=<file> for Hydra.
 TYPED_ARGV: list[str] = []
 

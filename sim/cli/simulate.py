@@ -13,6 +13,7 @@ from sim.cli.common import (
     config_int,
     guard_run_dir,
     load_process,
+    process_inputs,
     write_json,
     write_run_record,
 )
@@ -288,7 +289,13 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     check_scenario(model, scenario)  # e.g. scenario.staffing of an unknown role: before removing
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
         clear_earlier_run(run_dir)
-    write_run_record(run_dir, cfg, command="simulate", extra={"model": model.name})
+    inputs = process_inputs(cfg)
+    write_run_record(
+        run_dir,
+        cfg,
+        command="simulate",
+        extra={"model": model.name} | ({"inputs": inputs} if inputs else {}),
+    )
     traces = run_replications(
         model, scenario, seed=seed, workers=workers, progress=progress, first=first
     )

@@ -14,6 +14,7 @@ import pandas as pd
 from sim.kpis import measures as m
 from sim.kpis.frames import trace_cases, trace_events, trace_open_steps
 from sim.kpis.stats import Bounds, confidence_interval, summarize
+from sim.kpis.units import kpi_unit
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
 from sim.model.views import TARGET_UTILISATION, steps_by_activity
@@ -697,13 +698,11 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(width - display_width(text), 0)
 
 
-SEGMENT_UNITS = {
-    "cases_arrived": "cases",
-    "cycle_time_mean": "h",
-    "revenue_per_case": "cost units",
-    "waiting_per_case": "h",
-}
-_SEGMENT_PCT = frozenset({"conversion_rate", "dropoff_rate"})
+def _console_unit(kpi: str) -> tuple[str, bool]:
+    """A KPI's unit as the console prints it (``sim.kpis.units``: money in the model's own cost
+    units) and whether it is a share, printed as a percentage."""
+    unit = kpi_unit(kpi)
+    return ("cost units" if unit == "money" else "" if unit == "%" else unit), unit == "%"
 
 
 def _segment_lines(report: dict[str, Any], *, max_columns: int = 3) -> list[str]:
@@ -718,16 +717,16 @@ def _segment_lines(report: dict[str, Any], *, max_columns: int = 3) -> list[str]
         for r in rows:
             lines += ["", f"  segment {r['segment']}"]
             for k in SEGMENT_KPIS:
-                unit = SEGMENT_UNITS.get(k, "")
-                lines.append(f"    {k:<24} {_fmt(r.get(k), k in _SEGMENT_PCT):>24} {unit}")
+                unit, pct = _console_unit(k)
+                lines.append(f"    {k:<24} {_fmt(r.get(k), pct):>24} {unit}")
         return lines
     names = [str(r["segment"]) for r in rows]
     width = max([24, *(display_width(n) for n in names)])
     cells = (" " * (width - display_width(n)) + n for n in names)
     lines = ["", f"  {'by segment':<26} " + " ".join(cells)]
     for k in SEGMENT_KPIS:
-        values = [_fmt(r.get(k), k in _SEGMENT_PCT) for r in rows]
-        unit = SEGMENT_UNITS.get(k, "")
+        unit, pct = _console_unit(k)
+        values = [_fmt(r.get(k), pct) for r in rows]
         lines.append(f"  {k:<26} " + " ".join(f"{v:>{width}}" for v in values) + f" {unit}")
     return lines
 

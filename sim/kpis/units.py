@@ -25,6 +25,8 @@ KPI_UNITS: dict[str, str] = {
     "revenue_per_case": "money",
     "margin_per_case": "money",
     "cases_arrived": "cases",
+    "conversion_rate": "%",
+    "waiting_per_case": "h",
     "headcount": "people",
     "utilisation_max": "%",
     "one_off_cost": "money",
@@ -40,9 +42,12 @@ PREFIX_UNITS: dict[str, str] = {
 
 
 def kpi_unit(kpi: str) -> str:
-    """The unit of a KPI (``""`` when unknown), e.g. ``h`` for ``waiting_mean:review``."""
+    """The unit of a KPI (``""`` when unknown), e.g. ``h`` for ``waiting_mean:review`` and for
+    a case segment's ``segment:key_account:cycle_time_mean`` (its KPI's, after the last ``:``)."""
     if kpi in KPI_UNITS:
         return KPI_UNITS[kpi]
+    if kpi.startswith("segment:"):
+        return KPI_UNITS.get(kpi.rpartition(":")[2], "")
     return PREFIX_UNITS.get(kpi.split(":", 1)[0], "")
 
 

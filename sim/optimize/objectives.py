@@ -169,7 +169,13 @@ def check_kpi_names(names: Sequence[str], known: Sequence[str], *, key: str) -> 
     for n in names:
         if n not in valid:
             plain = sorted(k for k in valid if ":" not in k)
-            segments = sorted({k.split(":")[1] for k in valid if k.startswith(SEGMENT_PREFIX)})
+            segments = sorted(  # (a segment's name may hold ':'; a KPI's does not)
+                {
+                    k.removeprefix(SEGMENT_PREFIX).rpartition(":")[0]
+                    for k in valid
+                    if k.startswith(SEGMENT_PREFIX)
+                }
+            )
             per_segment = (
                 f", and per case segment ({segments}) such as "
                 f"'{SEGMENT_PREFIX}{segments[0]}:cycle_time_mean'"

@@ -11,7 +11,7 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
-from sim.kpis.units import labelled
+from sim.kpis.units import kpi_unit, labelled
 from sim.model import save
 from sim.model.calendar import HOURS_PER_WEEK
 from sim.model.process import ProcessModel
@@ -225,7 +225,7 @@ def search_feasibility(
 def _fmt(kpi: str, v: float | None) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    unit = LABELS.get(kpi, (kpi, ""))[1]
+    unit = LABELS.get(kpi, (kpi, kpi_unit(kpi)))[1]
     if unit == "%":
         return f"{v * 100:.1f} %"
     if unit == "money":
@@ -234,7 +234,7 @@ def _fmt(kpi: str, v: float | None) -> str:
 
 
 def _fmt_change(kpi: str, row: pd.Series) -> str:
-    unit = LABELS.get(kpi, (kpi, ""))[1]
+    unit = LABELS.get(kpi, (kpi, kpi_unit(kpi)))[1]
     scale, suffix = (100.0, " pp") if unit == "%" else (1.0, "")
     d, lo, hi = row["diff"] * scale, row["ci_low"] * scale, row["ci_high"] * scale
     rel = f" ({row['relative'] * 100:+.1f} %)" if pd.notna(row.get("relative")) else ""

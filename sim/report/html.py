@@ -490,10 +490,9 @@ _PER_ITEM = {
 
 
 #: the KPIs of each segment (``sim.kpis.summary.SEGMENT_KPIS``) not among the headline's
-SEGMENT_LABELS = {
-    "conversion_rate": ("Conversion rate", "%"),
-    "waiting_per_case": ("Waiting per case", "h"),
-}
+SEGMENT_LABELS = labelled(
+    {"conversion_rate": "Conversion rate", "waiting_per_case": "Waiting per case"}
+)
 
 
 def kpi_label(key: str) -> tuple[str, str]:

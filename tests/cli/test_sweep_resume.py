@@ -162,3 +162,22 @@ def _text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError:
         return ""
+
+
+def test_a_simulate_sweep_whose_model_file_changed_since_does_not_keep_its_jobs(tmp_path):
+    """Review 2026-12-05: after the model file was edited, a resumed sweep kept the job run on
+    the old model and compared it, 'paired', with one run on the new (a service time halved
+    read as a staffing effect)."""
+    model = tmp_path / "m.yaml"
+    model.write_text((REPO / "configs" / "process" / "mmc.yaml").read_text())
+    s = tmp_path / "s"
+    args = ["--multirun", *TINY[1:], f"process={model}", "seed=1,2", f"hydra.sweep.dir={s}"]
+    assert run_sim(*args).returncode == 0, "the first sweep"
+    kept = files_of(s / "0")
+    model.write_text(model.read_text().replace("mean: 1.6", "mean: 0.8"))
+    interrupted(s / "1")
+    res = run_sim(*args)
+    assert res.returncode == 2
+    assert f"{s / '0'}: holds a finished simulate run that differs from this job" in res.stderr
+    assert f"its input {model} has changed since" in res.stderr
+    assert files_of(s / "0") == kept

@@ -57,3 +57,14 @@ def test_an_unknown_kpi_names_the_segment_kpis_of_the_model():
         ConfigError, match="per case segment .*'segment:key_account:cycle_time_mean'"
     ):
         check_kpi_names(["segment:vip:cycle_time_mean"], list(known), key="optimizer.objectives")
+
+
+def test_a_segment_kpi_is_shown_in_its_kpis_unit():
+    """Review 2026-12-05: a segment's drop-off rate 0.123 read '0.1' in recommendations.md."""
+    from sim.kpis.units import kpi_unit
+    from sim.optimize.outputs import _fmt
+
+    assert kpi_unit("segment:key_account:dropoff_rate") == "%"
+    assert kpi_unit("segment:a:b:cycle_time_mean") == "h"  # a segment name with ':'
+    assert _fmt("segment:key_account:dropoff_rate", 0.123) == "12.3 %"
+    assert _fmt(KEY, 101.57) == "101.6 h"
