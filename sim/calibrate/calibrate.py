@@ -832,19 +832,9 @@ def calibrate_model(
     case_seg, seg_notes = case_segments(ev)
     notes += seg_notes
     check_segment_priority(segment_priority, case_seg)
-    segment_routing: dict[str, Routing] = {}
-    if case_seg is not None:
-        ev_seg = ev["case_id"].map(case_seg).to_numpy(dtype=object)
-        for sname in pd.unique(ev_seg):
-            sub = ev[ev_seg == sname].reset_index(drop=True)
-            mine = outcomes[outcomes.index.isin(sub["case_id"].unique())]
-            segment_routing[str(sname)] = discover_routing(
-                sub,
-                mine,
-                groups=groups,
-                pairs=pairs,
-                case_weights=None if case_w is None else case_w[case_w.index.isin(mine.index)],
-            )
+    segment_routing = (
+        {} if case_seg is None else _segment_routings(ev, case_seg, outcomes, groups, pairs, case_w)
+    )
     if groups:
         notes.append(
             "parallel blocks from overlapping activities: "
@@ -1047,7 +1037,8 @@ def calibrate_model(
                 "extraneous delay"
             )
     seg_fit: SegmentFit | None = None
-    scale_ev = np.ones(len(ev))
+    scale_ev = timer_scale_ev = np.ones(len(ev))
+    staffed = np.isin(acts, list(act_role))
     if case_seg is not None:
         seg_fit = fit_segments(
             case_seg,
@@ -1057,18 +1048,11 @@ def calibrate_model(
             np.where(np.isfinite(_known_enabled(ev, enabled)), s - ready, np.nan),
             acts,
             ev["case_id"].to_numpy(),
-            np.isin(acts, list(act_role)),
+            staffed,
             priority=segment_priority,
         )
-        scale_ev = np.where(
-            np.isin(acts, list(act_role)),
-            seg_fit.event_scales(ev["case_id"]),
-            seg_fit.event_scales(ev["case_id"], timers=True),
-        )
-        timer_scale_ev = seg_fit.event_scales(ev["case_id"], timers=True)
+        scale_ev, timer_scale_ev = seg_fit.scales_of(ev["case_id"], staffed)
         notes.extend(segment_notes(seg_fit, given_priority=segment_priority is not None))
-    else:
-        timer_scale_ev = scale_ev
     # the engine multiplies a case's staffed steps' durations by its segment's duration_scale
     # and its timers' (steps without roles) by its timer_scale: the fits are of the values
     # divided by them
@@ -1562,6 +1546,31 @@ def calibrate_model(
 ESTIMATED = "estimated"
 """The mark of a value that rests on start times estimated from completions (``start_times``:
 in a step's and a distribution's provenance in model.yaml, a column of fits.csv)."""
+
+
+def _segment_routings(
+    ev: pd.DataFrame,
+    case_seg: pd.Series,
+    outcomes: pd.Series,
+    groups: Mapping[str, Any],
+    pairs: pd.DataFrame,
+    case_w: pd.Series | None,
+) -> dict[str, Routing]:
+    """Each case segment's own routing (its cases' transitions, weighted as the whole log's),
+    for its branch probabilities (``sim.calibrate.segments.segment_branches``)."""
+    ev_seg = ev["case_id"].map(case_seg).to_numpy(dtype=object)
+    out: dict[str, Routing] = {}
+    for name in pd.unique(ev_seg):
+        sub = ev[ev_seg == name].reset_index(drop=True)
+        mine = outcomes[outcomes.index.isin(sub["case_id"].unique())]
+        out[str(name)] = discover_routing(
+            sub,
+            mine,
+            groups=dict(groups),
+            pairs=pairs,
+            case_weights=None if case_w is None else case_w[case_w.index.isin(mine.index)],
+        )
+    return out
 
 
 def _segment_shares(fit: SegmentFit | None, trunc: Truncation | None) -> dict[str, float] | None:

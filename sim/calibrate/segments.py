@@ -109,6 +109,13 @@ class SegmentFit:
         scales = {s: self.scale(s, timers=timers) for s in self.names}
         return case_ids.map(self.case_segment).map(scales).to_numpy(dtype=float)
 
+    def scales_of(self, case_ids: pd.Series, staffed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per event: the scale of its duration (``duration_scale`` for a ``staffed`` event,
+        else ``timer_scale``: an automated step is a timer in the model) and of its delay
+        (``timer_scale``)."""
+        timers = self.event_scales(case_ids, timers=True)
+        return np.where(staffed, self.event_scales(case_ids), timers), timers
+
     def segments(self, shares: Mapping[str, float]) -> tuple[Segment, ...]:
         """The model's segments: ``shares`` (summing to 1), pace and priority (its level's
         index; a segment in no level comes after the last)."""
