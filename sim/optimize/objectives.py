@@ -18,7 +18,7 @@ from typing import Any
 
 from sim.errors import ConfigError
 from sim.kpis import kpi_domain
-from sim.kpis.summary import SEGMENT_PREFIX
+from sim.kpis.summary import SEGMENT_KPIS, SEGMENT_PREFIX
 
 DIRECTIONS = ("minimize", "maximize")
 DERIVED = ("utilisation_max", "one_off_cost")
@@ -177,11 +177,13 @@ def check_kpi_names(names: Sequence[str], known: Sequence[str], *, key: str) -> 
                 }
             )
             per_segment = (
-                f", and per case segment ({segments}) such as "
-                f"'{SEGMENT_PREFIX}{segments[0]}:cycle_time_mean'"
+                f", and per case segment ({segments}) '{SEGMENT_PREFIX}<segment>:<kpi>' with "
+                f"<kpi> one of {list(SEGMENT_KPIS)}"
                 if segments
                 else ""
             )
+            if n.startswith(SEGMENT_PREFIX) and not segments:
+                per_segment += " (the model has one segment: no per-segment KPIs)"
             raise ConfigError(
                 f"{key}: unknown KPI '{n}'; valid KPIs are {plain} and per-step/role ones such as "
                 f"'waiting_mean:<step>', 'utilisation:<role>'{per_segment}"

@@ -11,6 +11,7 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
+from sim.kpis.summary import SEGMENT_PREFIX
 from sim.kpis.units import kpi_unit, labelled
 from sim.model import save
 from sim.model.calendar import HOURS_PER_WEEK
@@ -222,10 +223,17 @@ def search_feasibility(
     return out
 
 
+def _unit(kpi: str) -> str:
+    """The unit a KPI is shown in here: ``LABELS``'s, a case segment's KPI its KPI's."""
+    if kpi in LABELS:
+        return LABELS[kpi][1]
+    return kpi_unit(kpi) if kpi.startswith(SEGMENT_PREFIX) else ""
+
+
 def _fmt(kpi: str, v: float | None) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    unit = LABELS.get(kpi, (kpi, kpi_unit(kpi)))[1]
+    unit = _unit(kpi)
     if unit == "%":
         return f"{v * 100:.1f} %"
     if unit == "money":
@@ -234,7 +242,7 @@ def _fmt(kpi: str, v: float | None) -> str:
 
 
 def _fmt_change(kpi: str, row: pd.Series) -> str:
-    unit = LABELS.get(kpi, (kpi, kpi_unit(kpi)))[1]
+    unit = _unit(kpi)
     scale, suffix = (100.0, " pp") if unit == "%" else (1.0, "")
     d, lo, hi = row["diff"] * scale, row["ci_low"] * scale, row["ci_high"] * scale
     rel = f" ({row['relative'] * 100:+.1f} %)" if pd.notna(row.get("relative")) else ""
@@ -640,7 +648,7 @@ def _candidate_lines(
             "|---|---|---|---|---|---|",
         ]
         for k, r in c.comparison.iterrows():
-            if ":" in k:  # per-step rows are in confirmation.json
+            if ":" in k and not k.startswith(SEGMENT_PREFIX):  # in confirmation.json
                 continue
             if k == "one_off_cost" and k not in {o.kpi for o in objectives}:  # said above
                 continue
@@ -683,7 +691,7 @@ def _candidate_lines(
                 if v is None:
                     cells.append("-")
                     continue
-                unit = LABELS.get(o.kpi, (o.kpi, ""))[1]
+                unit = _unit(o.kpi)
                 sc = 100.0 if unit == "%" else 1.0
                 mark = (
                     " *"

@@ -43,6 +43,7 @@ from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.kpis.compare import better_direction
 from sim.kpis.summary import (
     SEGMENT_KPIS,
+    SEGMENT_PREFIX,
     offered_beyond_hours,
     roles_to_staff,
     split_segment_key,
@@ -608,7 +609,7 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
                 "yes" if sig else "no",
                 holm,
             ]
-            per_step = ":" in key and unit == "h"
+            per_step = ":" in key and not key.startswith(SEGMENT_PREFIX) and unit == "h"
             negligible = limit is not None and abs(_number(r.get("diff"))) < limit[0]
             (small if per_step and negligible else rows).append(row)
         if rows or small:
@@ -714,8 +715,9 @@ def _summary_order(
         for k, r in comparison.items()
         if isinstance(r, Mapping) and (r.get("base") or r.get("alt"))
     ]
-    head = [(k, r) for k, r in rows if ":" not in k]
-    items = [(k, r) for k, r in rows if ":" in k]
+    # (a case segment's KPI, an objective maybe, is one of the scenario-wide ones)
+    head = [(k, r) for k, r in rows if ":" not in k or k.startswith(SEGMENT_PREFIX)]
+    items = [(k, r) for k, r in rows if ":" in k and not k.startswith(SEGMENT_PREFIX)]
     size = [abs(_number(r.get("diff"))) for _, r in items]
     order = sorted(range(len(items)), key=lambda i: -size[i] if math.isfinite(size[i]) else 0.0)
     return head + [items[i] for i in order]
