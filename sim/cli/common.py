@@ -22,7 +22,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from sim.cli.runlock import LOCK, holds_lock, process_alive, unlock_run_dir
-from sim.errors import ConfigError, SimError, redact, redact_secrets_of
+from sim.errors import ConfigError, SimError, did_you_mean, redact, redact_secrets_of
 from sim.model import ProcessModel, from_dict, load, to_dict
 from sim.model.jsonio import write_json
 from sim.model.validate import notes
@@ -206,6 +206,7 @@ def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
         extra = {k: v for k, v in given.items() if k not in ("path", "params")}
         if not extra:
             return model
+        _refuse_new_names(model, extra)
         spec = OmegaConf.merge(OmegaConf.create(to_dict(model)), OmegaConf.create(extra))
         return from_dict(
             OmegaConf.to_container(spec, resolve=True),
@@ -213,6 +214,26 @@ def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
         )
     spec = OmegaConf.to_container(proc, resolve=True)
     return from_dict(spec, source=f"process={choice or 'inline'}")
+
+
+def _refuse_new_names(model: ProcessModel, extra: Mapping[str, Any]) -> None:
+    """Refuse a ``+process.<section>.<name>...`` that names no role, step, decision or end of
+    the model read from the file: a typo would add one that nothing uses (QA4a:
+    ``+process.roles.serverr.headcount=3`` added an idle role and left ``server`` as it was)."""
+    sections = {
+        "roles": model.roles,
+        "steps": model.steps,
+        "decisions": model.decisions,
+        "ends": model.ends,
+    }
+    for section, names in sections.items():
+        for name in (extra.get(section) or {}) if isinstance(extra.get(section), Mapping) else {}:
+            if name not in names:
+                raise ConfigError(
+                    f"+process.{section}.{name}: the model has no "
+                    f"{section[:-1]} '{name}'{did_you_mean(str(name), names)}; its "
+                    f"{section} are {sorted(names)}"
+                )
 
 
 def _dotted(tree: Mapping[str, Any], prefix: str = "") -> list[str]:

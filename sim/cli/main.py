@@ -620,7 +620,7 @@ def _resume_hint(command: str, args: list[str]) -> str:
         return "; rerun the same command to run the others (the finished ones are kept)"
     return (
         "; to run the others, rerun the same command with "
-        f"hydra.sweep.dir={quote_path(str(LAUNCHED[-1]))} (the finished ones are kept)"
+        f"hydra.sweep.dir={quote_path(str(LAUNCHED[-1].resolve()))} (the finished ones are kept)"
     )
 
 
@@ -643,7 +643,35 @@ def _kept_from_earlier(command: str, cfg: Any, hc: Any, run_dir: Path) -> bool:
         return False
     if kept:
         KEPT_JOBS.add(run_dir.resolve())
+    else:
+        _take_over_unfinished(command, cfg, hc, run_dir)
     return kept
+
+
+def _take_over_unfinished(command: str, cfg: Any, hc: Any, run_dir: Path) -> None:
+    """Remove what an unfinished run of this very job left in ``run_dir`` (stopped after
+    writing part of its results: QA4a, the resume was refused with "already holds results"),
+    so the job runs again there; a folder holding anything else is left to the usual refusal."""
+    from sim.cli.common import CLAIM
+    from sim.cli.overwrite import earlier_results
+    from sim.cli.sweep import unfinished_run_of_job
+
+    try:
+        record = unfinished_run_of_job(run_dir, cfg, [str(o) for o in hc.overrides.task], command)
+    except Exception:  # noqa: BLE001 - a config that cannot be resolved: the run says why
+        return
+    if record is None:
+        return
+    files = [f for f in earlier_results(run_dir) if f.name != CLAIM]
+    for f in files:
+        f.unlink(missing_ok=True)
+    (run_dir / CLAIM).unlink(missing_ok=True)
+    (run_dir / "config.yaml").unlink(missing_ok=True)
+    print(
+        f"note: {run_dir}: taking over this job's own unfinished run (status "
+        f"{record.get('status')}, its process gone); removed the {len(files)} file(s) it wrote",
+        file=sys.stderr,
+    )
 
 
 def _interrupted_text(command: str, run_dir: Path, terminated: bool) -> str:

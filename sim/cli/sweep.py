@@ -201,7 +201,7 @@ class SweepJobs(Callback):
         if kept:
             print(
                 f"note: resumed the sweep in {self.sweep_dir}: {len(kept)} of its {total} jobs "
-                f"finished earlier and were kept, {total - len(kept)} ran now",
+                f"finished earlier and were kept, {len(done) - len(kept)} finished now",
                 file=sys.stderr,
             )
         return done
@@ -369,21 +369,61 @@ def kept_run(run_dir: Path, cfg: DictConfig, overrides: list[str], command: str)
     """Whether ``run_dir`` holds a finished ``command`` run of the config ``cfg`` (its job's
     composed config) and ``overrides``, which a resumed sweep keeps as it is: its record says
     finished, its ``config.yaml`` is ``cfg`` resolved, its overrides (recorded since sweeps
-    resume) are these and its input files (``inputs``: calibrate's logs) are unchanged. False
-    when it holds no finished run (the job runs); ``ConfigError`` naming what differs when it
-    holds a finished run of another config (never run over)."""
+    resume) are these and its input files (``inputs``: calibrate's logs, simulate's model file)
+    are unchanged. False when it holds no finished run (the job runs); ``ConfigError`` naming
+    what differs when it holds a finished run of another config (never run over)."""
+    record = _record(run_dir)
+    if record is None or record.get("status") != "finished":
+        return False
+    if record.get("command") != command or not (run_dir / FINISHED[command]).is_file():
+        return False
+    differs = _job_differences(run_dir, record, cfg, overrides)
+    if differs:
+        raise ConfigError(
+            f"{run_dir}: holds a finished {command} run that differs from this job "
+            f"({'; '.join(differs[:4])}{' ...' if len(differs) > 4 else ''}); it is kept, not "
+            "run over: choose another hydra.sweep.dir, or pass output.overwrite=true to run "
+            "every job again"
+        )
+    return True
+
+
+def unfinished_run_of_job(
+    run_dir: Path, cfg: DictConfig, overrides: list[str], command: str
+) -> dict[str, Any] | None:
+    """The record of the run of this very job (``command``, config, overrides, inputs) that
+    ``run_dir`` holds unfinished, its process gone (``stale_claim``: interrupted, terminated or
+    killed, perhaps after writing part of its results), which a resumed sweep takes over;
+    None otherwise."""
+    from sim.cli.common import stale_claim
+
+    record = stale_claim(run_dir)
+    if record is None or record.get("command") != command:
+        return None
+    return None if _job_differences(run_dir, record, cfg, overrides) else record
+
+
+def _record(run_dir: Path) -> dict[str, Any] | None:
+    """``run_dir``'s run record (``run.json``), None when there is none to read."""
     import json
 
-    from sim.cli.common import CLAIM, file_digest, redact_obj
+    from sim.cli.common import CLAIM
 
     try:
         record = json.loads((run_dir / CLAIM).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    if not isinstance(record, dict) or record.get("status") != "finished":
-        return False
-    if record.get("command") != command or not (run_dir / FINISHED[command]).is_file():
-        return False
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _job_differences(
+    run_dir: Path, record: dict[str, Any], cfg: DictConfig, overrides: list[str]
+) -> list[str]:
+    """How the run ``record`` of ``run_dir`` differs from this job: its ``config.yaml`` from
+    ``cfg`` resolved, its recorded overrides from ``overrides``, its input files from their
+    recorded SHA-256s; [] when it is this job's run."""
+    from sim.cli.common import file_digest, redact_obj
+
     resolved = redact_obj(OmegaConf.to_container(cfg, resolve=True))
     now = yaml.safe_load(OmegaConf.to_yaml(OmegaConf.create(resolved)))
     try:
@@ -402,14 +442,7 @@ def kept_run(run_dir: Path, cfg: DictConfig, overrides: list[str], command: str)
             differs.append(f"its input {path} is gone")
         elif file_digest(path)["sha256"] != given.get("sha256"):
             differs.append(f"its input {path} has changed since (another SHA-256)")
-    if differs:
-        raise ConfigError(
-            f"{run_dir}: holds a finished {command} run that differs from this job "
-            f"({'; '.join(differs[:4])}{' ...' if len(differs) > 4 else ''}); it is kept, not "
-            "run over: choose another hydra.sweep.dir, or pass output.overwrite=true to run "
-            "every job again"
-        )
-    return True
+    return differs
 
 
 def _differences(then: Any, now: Any, key: str = "") -> list[str]:

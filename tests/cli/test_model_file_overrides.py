@@ -51,3 +51,14 @@ def test_a_bad_value_beside_a_file_names_its_key(tmp_path):
     res = _simulate(tmp_path, "run", "+process.roles.legal.headcount=-1")
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "roles.legal.headcount" in res.stderr
+
+
+def test_a_name_the_model_has_not_is_refused_with_the_nearest(tmp_path):
+    """QA4a: '+process.roles.serverr.headcount=3' added an idle role 'serverr' and left
+    'server' as it was, with exit status 0."""
+    res = _simulate(tmp_path, "run", "+process.roles.legall.headcount=3")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "+process.roles.legall: the model has no role 'legall' (did you mean 'legal'?)" in (
+        res.stderr
+    )
+    assert not (tmp_path / "run").exists()

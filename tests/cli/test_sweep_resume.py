@@ -70,8 +70,8 @@ def test_a_rerun_of_an_interrupted_sweep_keeps_its_finished_jobs_and_runs_the_re
     assert again.returncode == 0, again.stderr
     assert again.stderr.count("finished earlier, kept") == 1
     assert "seed=1): finished earlier, kept" in again.stderr
-    assert f"{s / '1'}: taking over from a run that ended" in again.stderr
-    assert "1 of its 3 jobs finished earlier and were kept, 2 ran now" in again.stderr
+    assert f"{s / '1'}: taking over this job's own unfinished run" in again.stderr
+    assert "1 of its 3 jobs finished earlier and were kept, 2 finished now" in again.stderr
     assert files_of(s / "0") == kept  # byte for byte, times too
     # the numbers of one uninterrupted sweep: same seeds, same results, same comparison
     assert {j: (s / j / "kpis.json").read_bytes() for j in ("1", "2")} == results
@@ -181,3 +181,20 @@ def test_a_simulate_sweep_whose_model_file_changed_since_does_not_keep_its_jobs(
     assert f"{s / '0'}: holds a finished simulate run that differs from this job" in res.stderr
     assert f"its input {model} has changed since" in res.stderr
     assert files_of(s / "0") == kept
+
+
+def test_a_job_stopped_after_writing_part_of_its_results_is_run_again(tmp_path):
+    """QA4a: a job interrupted after its kpis.json (before its report) blocked the resume:
+    'already holds results'. Its own unfinished run is taken over."""
+    s = tmp_path / "s"
+    assert simulate_sweep(s).returncode == 0
+    whole = (s / "1" / "kpis.json").read_bytes()
+    record = json.loads((s / "1" / "run.json").read_text(encoding="utf-8"))
+    (s / "1" / "run.json").write_text(json.dumps(record | {"status": "interrupted"}))
+    (s / "1" / "model.yaml").unlink()  # stopped before it was written
+    kept = files_of(s / "0")
+    res = simulate_sweep(s)
+    assert res.returncode == 0, res.stderr
+    assert "taking over this job's own unfinished run (status interrupted" in res.stderr
+    assert (s / "1" / "kpis.json").read_bytes() == whole
+    assert (s / "1" / "model.yaml").is_file() and files_of(s / "0") == kept
