@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from sim.cli.runlock import LOCK
 from sim.errors import ConfigError, redact
@@ -226,7 +226,6 @@ def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
     for another sweeper, or a config that cannot be expanded here (Hydra reports it)."""
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from omegaconf import OmegaConf
 
     sweeper = OmegaConf.select(config, "hydra.sweeper", default=None)
     if sweeper is None or sweeper.get("_target_") != _BASIC_SWEEPER:
@@ -263,8 +262,6 @@ def folder_clash(config: DictConfig, jobs: list[list[str]]) -> str | None:
     a database URL the config does not leave out). None when each gets its own folder, or when
     the folders cannot be told before the jobs run (``SweepJobs.finished`` still names a job
     that wrote into another's folder)."""
-    from omegaconf import OmegaConf
-
     subdir = OmegaConf.select(config, "hydra.sweep", default=None)
     subdir = None if subdir is None else subdir._get_node("subdir")
     typed = None if subdir is None else str(subdir._value())
@@ -277,8 +274,6 @@ def folder_clash(config: DictConfig, jobs: list[list[str]]) -> str | None:
         if folder is None:
             return None
         here = os.path.normpath(sweep_dir / folder)
-        from sim.errors import redact
-
         if redact(here) != here:  # an override holding a password named the folder
             return (
                 f"hydra.sweep.subdir={typed}: job {num}'s folder would be named by a password "
@@ -301,8 +296,6 @@ def folder_clash(config: DictConfig, jobs: list[list[str]]) -> str | None:
 def _job_folder(config: DictConfig, overrides: list[str], num: int) -> str | None:
     """``hydra.sweep.subdir`` of the job ``num`` with ``overrides``, as Hydra's launcher
     resolves it (None if it cannot be resolved here)."""
-    from omegaconf import OmegaConf
-
     with _job_config(config, overrides, num) as job:
         if job is None:
             return None
@@ -361,8 +354,7 @@ def _plain(config: DictConfig, key: str) -> Any:
     node = OmegaConf.select(config, parent, default=None)
     if not isinstance(node, DictConfig) or name not in node:
         return None
-    value = OmegaConf.to_container(node, resolve=False)[name]
-    return value
+    return OmegaConf.to_container(node, resolve=False)[name]
 
 
 def kept_run(run_dir: Path, cfg: DictConfig, overrides: list[str], command: str) -> bool:
@@ -481,8 +473,6 @@ def planned_kept(config: DictConfig, jobs: list[list[str]], command: str) -> set
 @contextlib.contextmanager
 def open_dict_rw(config: DictConfig) -> Iterator[None]:
     """``config`` writable and open to new or deleted keys within the block."""
-    from omegaconf import open_dict, read_write
-
     with read_write(config), open_dict(config):
         yield
 
@@ -493,7 +483,6 @@ def _job_config(config: DictConfig, overrides: list[str], num: int) -> Iterator[
     cannot be composed here), ``HydraConfig`` set to it within the block (``${hydra:...}``)."""
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
-    from omegaconf import open_dict
 
     try:
         loader = GlobalHydra.instance().config_loader()
