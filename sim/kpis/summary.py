@@ -117,6 +117,13 @@ def split_segment_key(name: str) -> tuple[str, str] | None:
     return (segment, kpi) if sep and kpi in SEGMENT_KPIS else None
 
 
+def segments_in(names: Iterable[str]) -> list[str]:
+    """The segments of the per-segment KPI names among ``names`` (``split_segment_key``), in
+    the order they first appear ([] when there are none)."""
+    found = (split_segment_key(str(n)) for n in names)
+    return list(dict.fromkeys(sk[0] for sk in found if sk is not None))
+
+
 def kpi_domain(name: str) -> Bounds | None:
     """The domain of KPI ``name`` (``DOMAINS``; a per-step KPI by the part before ``:``, a
     per-segment KPI by its KPI), or ``None`` when it has none (and its confidence interval is
@@ -485,8 +492,7 @@ def _segment_view(summary: pd.DataFrame, columns: Iterable[str]) -> list[dict[st
     """Per segment of a replications table with ``segment_kpis`` columns (a model of two or
     more segments): its ``SEGMENT_KPIS`` with their CIs, in the table's order; ``None``
     without them."""
-    found = (split_segment_key(c) for c in columns)
-    segments = list(dict.fromkeys(sk[0] for sk in found if sk is not None))
+    segments = segments_in(columns)
     if len(segments) < 2:
         return None
     return [

@@ -18,7 +18,7 @@ from typing import Any
 
 from sim.errors import ConfigError
 from sim.kpis import kpi_domain
-from sim.kpis.summary import SEGMENT_KPIS, SEGMENT_PREFIX
+from sim.kpis.summary import SEGMENT_KPIS, SEGMENT_PREFIX, segments_in
 
 DIRECTIONS = ("minimize", "maximize")
 DERIVED = ("utilisation_max", "one_off_cost")
@@ -169,13 +169,7 @@ def check_kpi_names(names: Sequence[str], known: Sequence[str], *, key: str) -> 
     for n in names:
         if n not in valid:
             plain = sorted(k for k in valid if ":" not in k)
-            segments = sorted(  # (a segment's name may hold ':'; a KPI's does not)
-                {
-                    k.removeprefix(SEGMENT_PREFIX).rpartition(":")[0]
-                    for k in valid
-                    if k.startswith(SEGMENT_PREFIX)
-                }
-            )
+            segments = sorted(segments_in(valid))
             per_segment = (
                 f", and per case segment ({segments}) '{SEGMENT_PREFIX}<segment>:<kpi>' with "
                 f"<kpi> one of {list(SEGMENT_KPIS)}"

@@ -21,7 +21,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.errors import ConfigError
 from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE
-from sim.kpis.summary import segment_key, split_segment_key
+from sim.kpis.summary import segment_key, segments_in, split_segment_key
 from sim.report._mpl import (
     BASELINE,
     DROP,
@@ -366,8 +366,7 @@ OVERALL_OF_SEGMENT_KPI = {
 def segments_of(comparison: pd.DataFrame) -> list[str]:
     """The segments whose KPIs a comparison holds (``segment:<segment>:<kpi>`` rows), in their
     order ([] for models of one segment)."""
-    found = (split_segment_key(str(k)) for k in comparison["kpi"])
-    return list(dict.fromkeys(sk[0] for sk in found if sk is not None))
+    return segments_in(comparison["kpi"])
 
 
 def _change_words(r: Mapping[str, Any], label: str, unit: str) -> str:
