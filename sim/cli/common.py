@@ -189,6 +189,7 @@ def load_process(cfg: DictConfig, *, choice: str | None = None) -> ProcessModel:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     for note in notes(model):
         print(f"note: {note}", file=sys.stderr)
+    _check_headcounts_beside_staffing(cfg, model)
     return model
 
 
@@ -212,28 +213,146 @@ def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
             OmegaConf.to_container(spec, resolve=True),
             source=f"process={proc.path} with {', '.join(_dotted(extra))}",
         )
+    if choice is not None:
+        _refuse_names_added_to_a_bundled_model(choice)
     spec = OmegaConf.to_container(proc, resolve=True)
     return from_dict(spec, source=f"process={choice or 'inline'}")
 
 
-def _refuse_new_names(model: ProcessModel, extra: Mapping[str, Any]) -> None:
+#: The sections of a model whose entries are named by the model (a change names one of them).
+NAMED_SECTIONS = ("roles", "steps", "decisions", "ends")
+
+
+def _refuse_new_names(model: ProcessModel, extra: Mapping[str, Any], prefix: str = "+") -> None:
     """Refuse a ``+process.<section>.<name>...`` that names no role, step, decision or end of
     the model read from the file: a typo would add one that nothing uses (QA4a:
     ``+process.roles.serverr.headcount=3`` added an idle role and left ``server`` as it was)."""
-    sections = {
-        "roles": model.roles,
-        "steps": model.steps,
-        "decisions": model.decisions,
-        "ends": model.ends,
-    }
-    for section, names in sections.items():
-        for name in (extra.get(section) or {}) if isinstance(extra.get(section), Mapping) else {}:
-            if name not in names:
+    names = {section: list(getattr(model, section)) for section in NAMED_SECTIONS}
+    _refuse_names_not_in(names, extra, prefix)
+
+
+def _refuse_names_not_in(
+    names: Mapping[str, list[str]], extra: Mapping[str, Any], prefix: str, where: str = ""
+) -> None:
+    """``ConfigError`` for the first entry of a section of ``extra`` (a change to the model:
+    ``{roles: {clerk: {headcount: 3}}}``) that ``names`` (the model's names per section) has
+    not, naming the key as typed (``prefix``: its leading '+'s) and the nearest name."""
+    for section in NAMED_SECTIONS:
+        given = extra.get(section)
+        for name in given if isinstance(given, Mapping) else {}:
+            if name not in names.get(section, ()):
                 raise ConfigError(
-                    f"+process.{section}.{name}: the model has no "
-                    f"{section[:-1]} '{name}'{did_you_mean(str(name), names)}; its "
-                    f"{section} are {sorted(names)}"
+                    f"{prefix}process.{section}.{name}: the model{where} has no "
+                    f"{section[:-1]} '{name}'{did_you_mean(str(name), names.get(section, ()))}"
+                    f"; its {section} are {sorted(names.get(section, ()))}"
                 )
+
+
+def _refuse_names_added_to_a_bundled_model(choice: str) -> None:
+    """Refuse an override (``+process.roles.legall.headcount=3``) that names a role, step,
+    decision or end the bundled model ``choice`` has not: Hydra adds any key given with '+',
+    so a typo added a role that nothing uses and left the one meant as it was (QA 2026-12-05).
+    The names that exist are those of the bundled file, ``configs/process/<choice>.yaml``."""
+    given = [(prefix, tree) for prefix, tree in _override_trees() if "process" in tree]
+    if not given:
+        return
+    from sim.cli.main import config_dir
+
+    try:
+        bundled = OmegaConf.to_container(
+            OmegaConf.load(config_dir() / "process" / f"{choice}.yaml")
+        )
+    except Exception:  # noqa: BLE001 - not a file of ours (an inline model): nothing to check
+        return
+    if not isinstance(bundled, dict):
+        return
+    names = {s: list(bundled.get(s) or {}) for s in NAMED_SECTIONS}
+    for prefix, tree in given:
+        if isinstance(tree["process"], Mapping):
+            _refuse_names_not_in(names, tree["process"], prefix, f" (process={choice})")
+
+
+def _override_trees() -> list[tuple[str, dict[str, Any]]]:
+    """Each override of this run (``HydraConfig``'s ``overrides.task``: a sweep's job has its
+    own values there) as its leading '+'s and what it sets, a nested mapping
+    (``++scenario.staffing.legal=2``: ``("++", {"scenario": {"staffing": {"legal": 2}}})``);
+    deletions (``~key``) left out, [] outside Hydra."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        if not HydraConfig.initialized():
+            return []
+        typed = [str(o) for o in HydraConfig.get().overrides.task]
+        parsed = OverridesParser.create().parse_overrides(typed)
+    except Exception:  # noqa: BLE001 - Hydra composed the config from them: checks only
+        return []
+    out = []
+    for override in parsed:
+        if override.is_delete():
+            continue
+        value: Any = override.value()
+        for part in reversed(str(override.key_or_group).split(".")):
+            value = {part: value}
+        line = str(override.input_line or "")
+        prefix = line[: len(line) - len(line.lstrip("+"))]
+        out.append((prefix, value))
+    return out
+
+
+def _check_headcounts_beside_staffing(cfg: DictConfig, model: ProcessModel) -> None:
+    """A role's headcount given in an override of the model (``process.roles.legal.headcount=3``)
+    while the scenario staffs it otherwise (``scenario.staffing.legal=2``): the scenario's
+    staffing wins (the engine staffs by it), so the model's value goes unused. Refused when
+    both are overrides of this run (one of them is a mistake), else (the staffing comes from a
+    config file: an experiment) a note naming both keys and the value used."""
+    trees = _override_trees()
+    headcounts = {}
+    for prefix, tree in trees:
+        roles = _at(tree, "process", "roles")
+        for role, spec in roles.items() if isinstance(roles, Mapping) else ():
+            if isinstance(spec, Mapping) and "headcount" in spec:
+                headcounts[role] = f"{prefix}process.roles.{role}.headcount"
+    if not headcounts or "scenario" not in cfg:
+        return
+    from sim.model.scenario import Scenario
+
+    try:
+        typed = dict(cfg.scenario.get("staffing") or {})
+        staffing = Scenario.from_dict(dict(cfg.scenario)).for_model(model).staffing
+    except Exception:  # noqa: BLE001 - a bad scenario: the command's own check names it
+        return
+    as_typed = dict(zip(staffing, typed, strict=False))  # role -> its key as typed
+    overridden = set()
+    for _, tree in trees:
+        given = _at(tree, "scenario", "staffing")
+        overridden |= set(given) if isinstance(given, Mapping) else set()
+    for role, key in headcounts.items():
+        if role not in staffing or role not in model.roles:
+            continue
+        ours, theirs = model.roles[role].headcount, staffing[role]
+        if ours == theirs:
+            continue
+        staff_key = f"scenario.staffing.{as_typed.get(role, role)}"
+        both = f"{key}={ours} and {staff_key}={theirs} both set the headcount of {role}"
+        if as_typed.get(role, role) in overridden:
+            raise ConfigError(
+                f"{both}; the scenario's staffing wins, so {ours} would not be used: give one "
+                f"of the two ({staff_key}=<n> alone staffs {role})"
+            )
+        print(
+            f"note: {both}: the run uses {theirs}, the scenario's staffing ({staff_key}, set "
+            f"in the config), which wins over the model's headcount; to use {ours}, give "
+            f"{staff_key}={ours}",
+            file=sys.stderr,
+        )
+
+
+def _at(tree: Any, *keys: str) -> Any:
+    """The value at ``keys`` of a nested mapping, None where a key is missing."""
+    for key in keys:
+        tree = tree.get(key) if isinstance(tree, Mapping) else None
+    return tree
 
 
 def _dotted(tree: Mapping[str, Any], prefix: str = "") -> list[str]:

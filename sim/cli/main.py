@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -481,7 +482,8 @@ def _task(command: str) -> Callable:
         if locked is None:
             return  # refused: another run holds the directory
         try:
-            _run_job(command, cfg, hc, run_dir, job)
+            with _kept_interrupts(stop_after=in_multirun(hc)):
+                _run_job(command, cfg, hc, run_dir, job)
         finally:
             if locked:
                 from sim.cli.runlock import unlock_run_dir
@@ -489,6 +491,39 @@ def _task(command: str) -> Callable:
                 unlock_run_dir(run_dir)
 
     return task
+
+
+@contextmanager
+def _kept_interrupts(*, stop_after: bool) -> Iterator[None]:
+    """Ctrl-C (or a sweep's SIGTERM) that Python ignored is kept: a signal handler raises
+    wherever the main thread is, also inside a weakref callback or a ``__del__``, where Python
+    prints "Exception ignored in ..." and goes on (``sys.unraisablehook``), so a sweep ran on to
+    its end (QA4a: 2 of 8 tries). When the job ends (its own work complete) it is raised if
+    ``stop_after`` (a sweep: it stops before its next job), else said in a note. (A search's
+    trials are safe points: ``sim.optimize.interrupts.routed``; importing it here would load
+    Optuna.)"""
+    kept: list[BaseException] = []
+    previous = sys.unraisablehook
+
+    def keep(unraisable: Any) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt | SweepTerminated):
+            kept.append(unraisable.exc_value)
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = keep
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+    if kept and stop_after:
+        raise kept[0]
+    if kept:
+        print(
+            "note: Ctrl-C came where Python could not act on it (a clean-up callback); the "
+            "run went on and finished",
+            file=sys.stderr,
+        )
 
 
 def _lock_job_dir(run_dir: Path, command: str, *, job: str, multirun: bool) -> bool | None:
@@ -851,11 +886,15 @@ def _run_app_reporting_errors(
     try:
         app()
     except (CompactHydraException, OmegaConfBaseException) as exc:
-        said = _override_into_a_list(exc) or composition_error(exc, command, args, configs)
+        said = (
+            _sweeper_params_override(exc)
+            or _override_into_a_list(exc)
+            or composition_error(exc, command, args, configs)
+        )
         print(f"error: config: {redact(said)}", file=sys.stderr)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - a bug: reported as Hydra does, exit 1
-        said = _override_into_a_list(exc)
+        said = _sweeper_params_override(exc) or _override_into_a_list(exc)
         if said is not None:  # OmegaConf's ValueError/TypeError for a key into a list
             print(f"error: config: {redact(said)}", file=sys.stderr)
             sys.exit(2)
@@ -877,14 +916,10 @@ def _run_app_reporting_errors(
         os.environ.pop("HYDRA_FULL_ERROR", None)
 
 
-def _override_into_a_list(exc: BaseException) -> str | None:
-    """What was wrong when Hydra failed applying an override whose dotted key goes into a list
-    by name (``optimizer.objectives.kpi=...``: OmegaConf raised a bare ``ValueError: invalid
-    literal for int()``) or past its end: the key, the list, and how to write it. None when
-    ``exc`` is not that. Read from the frame of Hydra's override loop in the traceback, which
-    holds the override and the config it was applied to."""
-    from omegaconf import DictConfig, ListConfig
-
+def _failed_override(exc: BaseException) -> tuple[Any, Any] | None:
+    """The override Hydra was applying when it failed with ``exc``, and the config it was
+    applied to; None when ``exc`` was not raised there. Read from the frame of Hydra's override
+    loop in the traceback."""
     found = None
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc]
@@ -901,7 +936,71 @@ def _override_into_a_list(exc: BaseException) -> str | None:
         todo += [e.__cause__, e.__context__]
     if not found or "override" not in found or "cfg" not in found:
         return None
-    override, node = found["override"], found["cfg"]
+    return found["override"], found["cfg"]
+
+
+SWEEPER_PARAMS = "hydra.sweeper.params"
+_SWEPT_HYDRA_KEY = re.compile(r"'((?:\+|~)*hydra\.sweeper\.params[^']*)'")
+
+
+def _sweeper_params_override(exc: BaseException) -> str | None:
+    """What to say when an override of ``hydra.sweeper.params`` (or a key in it) failed: given
+    on the command line (``'hydra.sweeper.params={seed: "1,2"}'``), OmegaConf could not merge it
+    into Hydra's empty setting (a traceback), Hydra refused to sweep it, or its grammar could not
+    read it (a mapping of sweeps unquoted). None for any other error."""
+    from hydra.errors import OverrideParseException
+
+    if isinstance(exc, OverrideParseException) and exc.override:
+        typed = str(exc.override)
+        if typed.partition("=")[0].lstrip("+~").startswith(SWEEPER_PARAMS):
+            return _sweeper_params_text(typed)
+        return None
+    failed = _failed_override(exc)
+    if failed is not None:
+        override = failed[0]
+        if str(override.key_or_group).startswith(SWEEPER_PARAMS):
+            try:
+                value = override.value()
+            except Exception:  # noqa: BLE001 - only for the example
+                value = None
+            return _sweeper_params_text(str(override.input_line), override.key_or_group, value)
+        return None
+    found = _SWEPT_HYDRA_KEY.search(str(exc))  # "Sweeping over Hydra's configuration ..."
+    if found is None:
+        return None
+    typed = found.group(1)
+    name, _, value = typed.partition("=")
+    return _sweeper_params_text(typed, name.lstrip("+~"), value)
+
+
+def _sweeper_params_text(typed: str, key: str = SWEEPER_PARAMS, value: Any = None) -> str:
+    """Why ``typed``, an override of ``hydra.sweeper.params`` (or of ``key`` in it) given on the
+    command line, is refused, and the forms that sweep: ``key=a,b`` with ``--multirun`` (made
+    from ``value`` where it says which keys), or ``hydra.sweeper.params`` in a config file."""
+    inner = str(key).removeprefix(SWEEPER_PARAMS).lstrip(".")
+    swept = {inner: value} if inner else value
+    example = "e.g. -m seed=1,2 scenario.replications=5,10"
+    if isinstance(swept, dict) and swept and all(isinstance(k, str) for k in swept):
+        example = "here: -m " + " ".join(f"{k.lstrip('+')}={v}" for k, v in swept.items())
+    return (
+        f"{typed}: {SWEEPER_PARAMS} is read from a config file only, not from the command "
+        f"line; give each swept key as key=a,b with --multirun ({example}), or set "
+        f"{SWEEPER_PARAMS} in a config file (an experiment: configs/experiment/)"
+    )
+
+
+def _override_into_a_list(exc: BaseException) -> str | None:
+    """What was wrong when Hydra failed applying an override whose dotted key goes into a list
+    by name (``optimizer.objectives.kpi=...``: OmegaConf raised a bare ``ValueError: invalid
+    literal for int()``) or past its end: the key, the list, and how to write it. None when
+    ``exc`` is not that. Read from the frame of Hydra's override loop in the traceback, which
+    holds the override and the config it was applied to."""
+    from omegaconf import DictConfig, ListConfig
+
+    failed = _failed_override(exc)
+    if failed is None:
+        return None
+    override, node = failed
     key = str(override.key_or_group)
     parts = key.split(".")
     for i, part in enumerate(parts):

@@ -265,7 +265,7 @@ def folder_clash(config: DictConfig, jobs: list[list[str]]) -> str | None:
     subdir = OmegaConf.select(config, "hydra.sweep", default=None)
     subdir = None if subdir is None else subdir._get_node("subdir")
     typed = None if subdir is None else str(subdir._value())
-    if typed is None or typed in _DISTINCT_SUBDIRS or len(jobs) < 2:
+    if typed is None or typed in _DISTINCT_SUBDIRS or not jobs:
         return None
     sweep_dir = Path(str(config.hydra.sweep.dir))
     first: dict[str, int] = {}
@@ -280,6 +280,9 @@ def folder_clash(config: DictConfig, jobs: list[list[str]]) -> str | None:
                 f"({redact(here)}); no job was run: leave the key holding it out of the folder's "
                 "name, e.g. hydra.job.config.override_dirname.exclude_keys=[optimizer.storage]"
             )
+        nested = _nested_by_a_path(config, typed, overrides, folder)
+        if nested is not None:
+            return nested
         if here in first:
             earlier = first[here]
             return redact(
@@ -291,6 +294,40 @@ def folder_clash(config: DictConfig, jobs: list[list[str]]) -> str | None:
             )
         first[here] = num
     return None
+
+
+def _nested_by_a_path(
+    config: DictConfig, typed: str, overrides: list[str], folder: str
+) -> str | None:
+    """What is wrong when ``${hydra.job.override_dirname}`` in ``hydra.sweep.subdir`` (``typed``)
+    names a job's folder by an override whose value is a path (``process=a/model.yaml``, given
+    to Hydra as ``process.path=/abs/a/model.yaml``): its slashes nest the folder a level per
+    folder of the path (``sweep/...,process.path=/tmp/a/model.yaml,.../``: folders named by
+    pieces of the path). Hydra writes that name itself, so the sweep is refused before any job
+    runs, saying how to leave the path out of it; None when the job's folder (``folder``) is
+    not nested so."""
+    if "override_dirname" not in typed:
+        return None
+    separators = {"/", os.sep}
+    if sum(folder.count(c) for c in separators) <= sum(typed.count(c) for c in separators):
+        return None
+    paths = [o for o in overrides if separators & set(o.partition("=")[2])]
+    keys = [o.partition("=")[0].lstrip("+~") for o in paths]
+    excluded = OmegaConf.select(
+        config, "hydra.job.config.override_dirname.exclude_keys", default=None
+    )
+    leave_out = list(excluded or []) + [k for k in keys if k not in (excluded or [])]
+    if "process.path" in leave_out and "process" not in leave_out:
+        leave_out.insert(leave_out.index("process.path"), "process")  # =_from_file: no name
+    shown = " ".join(paths) or folder
+    return redact(
+        f"hydra.sweep.subdir={typed}: the job folders would be named by a path ({shown}), "
+        "whose slashes nest each job's folder a level per folder of the path; no job was run: "
+        "leave the path out of the folder's name and tell the jobs apart by their number, "
+        f"hydra.job.config.override_dirname.exclude_keys=[{','.join(leave_out)}] "
+        "hydra.sweep.subdir='${hydra.job.num}_${hydra.job.override_dirname}' (each job's "
+        ".hydra/overrides.yaml names its file)"
+    )
 
 
 def _job_folder(config: DictConfig, overrides: list[str], num: int) -> str | None:
