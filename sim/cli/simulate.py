@@ -267,6 +267,39 @@ def empty_window_warning(
     return None
 
 
+UNFINISHED_NOTICED = 0.01
+"""The share of measured cases still in progress at the stop above which the KPIs are said to
+lean towards short cases (``unfinished_warning``)."""
+
+
+def unfinished_warning(table: pd.DataFrame, scenario: Scenario) -> str | None:
+    """A warning when measured cases were still in progress when the runs stopped (no drain,
+    ``scenario.drain=false``, or a drain cut short by ``scenario.drain_days``): the cycle time,
+    drop-off, conversion and revenue per case are of the finished cases only, which are the
+    quicker ones (QA: 16-28 of 80 cases unfinished made the CRM's mean cycle time 72 h instead
+    of 93 h, and its drop-off 70 % instead of 58 %); ``None`` under 1 % of the cases."""
+    if "cases_in_progress" not in table or "cases_arrived" not in table:
+        return None
+    arrived = float(table["cases_arrived"].sum())
+    open_ = float(table["cases_in_progress"].sum())
+    if arrived <= 0 or open_ / arrived < UNFINISHED_NOTICED:
+        return None
+    why = (
+        "scenario.drain=false"
+        if not scenario.drain
+        else f"the drain stopped after scenario.drain_days={scenario.drain_days:g}"
+        if scenario.drain_days is not None
+        else "the drain stopped before every case finished"
+    )
+    return (
+        f"warning: {open_ / arrived:.0%} of the measured cases were still in progress when the "
+        f"runs stopped ({why}): cycle times, drop-off, conversion and revenue per case are "
+        "those of the finished cases only, the quicker ones, and lean towards them (cost per "
+        "case counts every measured case); let the runs drain (scenario.drain=true, a longer "
+        "scenario.drain_days) for figures of every case"
+    )
+
+
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     """Simulate, write ``kpis.json``, ``replications.csv``, ``model.yaml`` and the run record.
 
@@ -311,6 +344,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         w
         for w in (
             empty_window_warning(table, scenario, simulated_cases=sum(t.n_cases for t in traces)),
+            unfinished_warning(table, scenario),
             saturation_warning(report, scenario.horizon_days, suggestion),
             above_target_note(report, suggestion),
             idle_roles_note(report, model),
