@@ -22,6 +22,7 @@ from sim.kpis.summary import split_segment_key
 COMPARED_HEADLINE = (
     "cycle_time_mean",
     "cycle_time_p90",
+    "waiting_per_case",
     "dropoff_rate",
     "throughput_per_week",
     "wip_mean",

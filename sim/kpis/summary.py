@@ -24,6 +24,7 @@ HEADLINE = (
     "cycle_time_median",
     "cycle_time_p90",
     "cycle_time_p95",
+    "waiting_per_case",
     "dropoff_rate",
     "abandon_rate",
     "throughput_per_week",
@@ -40,6 +41,7 @@ UNITS = {
     "cycle_time_median": "h",
     "cycle_time_p90": "h",
     "cycle_time_p95": "h",
+    "waiting_per_case": "h",
     "wip_mean": "cases",
     "throughput_per_week": "cases/week",
     # a model states rates and values without a currency: its own cost units
@@ -184,6 +186,8 @@ def log_kpis(
     }
     out |= m.cycle_time_stats(cases)
     out |= m.dropoff(events, cases)
+    out["conversion_rate"] = m.conversion_rate(cases)
+    out["waiting_per_case"] = m.waiting_per_case(events, cases)
     out |= m.outcome_shares(cases)
     out |= m.throughput(cases, window)
     out["wip_mean"] = m.wip_mean(cases, window)

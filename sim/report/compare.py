@@ -358,7 +358,7 @@ OVERALL_OF_SEGMENT_KPI = {
     # (conversion_rate is 1 - the drop-off rate: a note names the drop-off rate alone)
     "dropoff_rate": "dropoff_rate",
     "revenue_per_case": "revenue_per_case",
-    "waiting_per_case": "cycle_time_mean",  # the comparison has no overall waiting per case
+    "waiting_per_case": "waiting_per_case",
 }
 """The scenario-wide KPI a segment's KPI is a part of."""
 
