@@ -984,16 +984,34 @@ def _stripped(before: pd.Series, after: pd.Series) -> int:
     return int((after.notna() & (text != text.str.strip())).fillna(False).sum())
 
 
-def _na_words_note(values: pd.Series, column: str) -> list[str]:
+def _na_words_note(
+    values: pd.Series, column: str, *, resource: bool = False, no_resource: Iterable[str] = ()
+) -> list[str]:
     """A note when a name column holds words that often mean 'missing' (``NULL``, ``nan``):
-    they are kept as names (an activity may be called 'None'), with their counts."""
-    counts = values[values.isin(NA_WORDS)].value_counts()
+    they are kept as names (an activity may be called 'None'), with their counts.
+
+    In the ``resource`` column the note names the ``no_resource`` option with those exact
+    values (a cell cannot be blanked in XES, and pm4py writes a missing resource as 'nan'), and
+    says nothing of the values ``no_resource`` names already: they are read as no resource."""
+    if isinstance(no_resource, str):
+        no_resource = [no_resource]
+    named = {str(v) for v in no_resource} if resource else set()
+    words = NA_WORDS - named
+    counts = values[values.isin(words)].value_counts()
     if counts.empty:
         return []
     shown = ", ".join(f"{k!r} ({int(v)})" for k, v in counts.items())
+    if not resource:
+        return [
+            f"Column {column!r} holds values that often mean missing: {shown}; kept as names "
+            "(blank those cells if they mean missing)."
+        ]
+    listed = ",".join([*(str(v) for v in no_resource), *(str(k) for k in counts.index)])
     return [
-        f"Column {column!r} holds values that often mean missing: {shown}; kept as names "
-        "(blank those cells if they mean missing)."
+        f"Column {column!r} holds values that often mean missing: {shown}; kept as names, each "
+        "read as one person (a member of a role: its headcount and busy time). If they mean "
+        f"that nobody did the work (pm4py writes a missing resource as 'nan'), pass "
+        f"no_resource=[{listed}] to read those rows as having no resource."
     ]
 
 
@@ -1153,6 +1171,8 @@ def _standardise(
 ) -> _Standard:
     report = CleaningReport(source=source, rows_read=len(raw))
     notes = report.notes
+    # read twice (the missing-value words' note, then the placeholders): not a one-pass iterator
+    no_resource = [no_resource] if isinstance(no_resource, str) else list(no_resource)
     if len(raw) == 0:
         raise EventLogError(f"{source}: the log is empty (no rows/events); expected event rows")
     if not 0.0 <= open_tail_fraction < 1.0:
@@ -1207,7 +1227,14 @@ def _standardise(
                 n = _stripped(before, frame[name])
                 if n:
                     stripped[mapping[name]] = n
-                notes.extend(_na_words_note(frame[name], mapping[name]))
+                notes.extend(
+                    _na_words_note(
+                        frame[name],
+                        mapping[name],
+                        resource=name == C.RESOURCE,
+                        no_resource=no_resource,
+                    )
+                )
     if C.RESOURCE in frame.columns:
         frame[C.RESOURCE], said = _without_placeholders(
             frame[C.RESOURCE], no_resource, column=mapping.get(C.RESOURCE, C.RESOURCE)

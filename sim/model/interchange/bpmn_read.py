@@ -59,6 +59,17 @@ NON_FLOW = {
     "supports",
     "category",
 }
+# Children a sub-process holds as an activity (BPMN 2.0 tFlowNode/tActivity), not as a
+# container: its sequence-flow references (the flows themselves are read), data associations
+# and category (its ioSpecification, property and resource roles are in NON_FLOW). Loop
+# characteristics are not here: ``sub_process`` refuses them.
+ACTIVITY_CHILDREN = {
+    "incoming",
+    "outgoing",
+    "dataInputAssociation",
+    "dataOutputAssociation",
+    "categoryValueRef",
+}
 UNSUPPORTED = {
     "callActivity": "a call activity (call to another process); replace it with a task or an "
     "embedded sub-process",
@@ -204,7 +215,7 @@ class _Reader:
             if ns != BPMN_NS:
                 continue  # a vendor's extension outside extensionElements: carries no flow
             cid = child.get("id")
-            if tag in NON_FLOW:
+            if tag in NON_FLOW or (self.inside and tag in ACTIVITY_CHILDREN):
                 if tag == "laneSet":
                     self.lane_set(child)
                 continue
@@ -401,6 +412,40 @@ class _Reader:
     sub_exits: dict[str, str]
 
 
+def _pool_name(root: Element, process_id: str) -> str:
+    """The name of the collaboration participant (pool) showing process ``process_id``, or ""."""
+    for collab in root:
+        if _local(collab.tag) != (BPMN_NS, "collaboration"):
+            continue
+        for part in collab:
+            if _local(part.tag)[1] == "participant" and part.get("processRef") == process_id:
+                return " ".join((part.get("name") or "").split())
+    return ""
+
+
+def _dropped_pool_note(root: Element, proc: Element, kept: Element) -> str | None:
+    """A note naming the flow elements of pool ``proc``, which is not simulated (only ``kept``
+    is); None if it holds none (an empty or collapsed pool)."""
+    dropped = []
+    for child in proc:
+        ns, tag = _local(child.tag)
+        if ns != BPMN_NS or not tag or tag in NON_FLOW or tag == "sequenceFlow":
+            continue
+        name = " ".join((child.get("name") or "").split())
+        dropped.append(f"'{child.get('id', '')}' ({tag}{f' {name!r}' if name else ''})")
+    if not dropped:
+        return None
+    pid, kept_id = proc.get("id", ""), kept.get("id", "")
+    pool = _pool_name(root, pid)
+    kept_pool = _pool_name(root, kept_id)
+    return (
+        f"pool {pool or pid!r} (process '{pid}') has no start event or sequence flow and is not "
+        f"simulated; its elements {', '.join(dropped)} are dropped. Only pool "
+        f"{kept_pool or kept_id!r} (process '{kept_id}') is simulated: draw the dropped work "
+        "there (as a task, or a catch event for waiting on the other party) if it takes time"
+    )
+
+
 def read_bpmn(path: str | Path) -> Graph:
     """Read a BPMN 2.0 file into a flat ``Graph`` (see the module docstring)."""
     path = Path(path)
@@ -428,6 +473,10 @@ def read_bpmn(path: str | Path) -> Graph:
     reader = _Reader(source)
     reader.lane_of = {}
     reader.sub_exits = {}
+    for other in processes:
+        note = None if other is proc else _dropped_pool_note(root, other, proc)
+        if note:
+            reader.notes.append(note)
     starts, _ = reader.container(proc, "")
     reader.raise_problems()
     if len(starts) != 1:
@@ -464,15 +513,7 @@ def read_bpmn(path: str | Path) -> Graph:
             for item in ext:
                 if _local(item.tag) == (SIM_NS, "model"):
                     model_ext.update(item.attrib)
-    name = " ".join((proc.get("name") or "").split())
-    if not name:
-        collab = [c for c in root if _local(c.tag) == (BPMN_NS, "collaboration")]
-        for c in collab:
-            for part in c:
-                if _local(part.tag)[1] == "participant" and part.get("processRef") == proc.get(
-                    "id"
-                ):
-                    name = " ".join((part.get("name") or "").split())
+    name = " ".join((proc.get("name") or "").split()) or _pool_name(root, proc.get("id", ""))
     doc = "\n".join(_text(d) for d in proc if _local(d.tag) == (BPMN_NS, "documentation"))
     return Graph(
         source=source,

@@ -16,15 +16,20 @@ and whether a step without a role is a timer of ``metadata["timer_steps"]``) tra
 
 What neither BPMN nor Prosimos can express makes ``save_bpmn``/``to_prosimos_json`` refuse with
 the list of what would be lost, unless ``allow_loss=True``, which exports the nearest model and
-returns that list: case segments (priorities, duration scales, per-segment probabilities) are
-dropped, steps done by several roles keep the first, patience and hand-off delays are dropped,
-an arrival profile with several rate levels becomes the calendar of its open hours (keeping the
-weekly volume), and a distribution Prosimos cannot draw becomes a gamma with its mean and
-variance. Two things are exported as they are but listed among the losses too, because
-Prosimos 2.1 cannot run them: several end events (that version simulates only models with one)
-and an inclusive gateway whose probabilities do not sum to 1 (it crashes when it takes none of
-the branches). So are, for a model imported from BPMN, its message/signal/conditional catch
-events (written as timer events) and its embedded sub-processes (flattened on import).
+returns that list: case segments are merged into one kind of case (each step's duration scaled
+by the segments' ``duration_scale``, timers by their ``timer_scale``, and each decision's
+probabilities the segments' own, all weighted by the segments' shares of the cases that reach the
+step or decision, so the mean work and the flow through each branch stay those of the model;
+priorities are dropped), steps done by several roles keep the first (a role left with no task is
+named), patience and hand-off delays are dropped, an arrival profile with several rate levels
+becomes the calendar of its open hours (keeping the weekly volume), and a distribution Prosimos
+cannot draw (or would draw slowly and wrongly: a truncated one whose window holds little of its
+probability, see ``prosimos.MIN_KEPT_MASS``) becomes a gamma with its mean and variance. Two
+things are exported as they are but listed among the losses too, because Prosimos 2.1 cannot run
+them: several end events (that version simulates only models with one) and an inclusive gateway
+whose probabilities do not sum to 1 (it crashes when it takes none of the branches). So are, for
+a model imported from BPMN, its message/signal/conditional catch events (written as timer
+events) and its embedded sub-processes (flattened on import).
 """
 
 from __future__ import annotations
@@ -61,26 +66,57 @@ POOL_Y = 20.0
 PROSIMOS_SUM_TOL = 1e-8  # numpy's tolerance for probabilities that must sum to 1
 
 
-def _end_value(m: ProcessModel, e: Any) -> float:
+def segment_visits(m: ProcessModel) -> dict[str, dict[str, float]]:
+    """Segment name -> expected visits of each node by one of its cases (its own routing); a
+    segment whose routing loops for ever is missing (it has no visits to weigh by)."""
+    out = {}
+    for s in m.arrivals.segments:
+        try:
+            out[s.name] = expected_visits(segment_routing(m, s.name))
+        except ValueError:
+            pass
+    return out
+
+
+def segment_weights(
+    m: ProcessModel, node: str, visits: dict[str, dict[str, float]] | None = None
+) -> list[tuple[Any, float]]:
+    """Each segment with its fraction of the cases that pass ``node``: its share times how often
+    one of its cases passes there (``visits`` from ``segment_visits``), summing to 1; the plain
+    shares when no segment's cases pass it. A segment whose routing loops for ever counts by
+    its share alone."""
+    segs = m.arrivals.segments
+    visits = segment_visits(m) if visits is None else visits
+    weights = [s.share * (visits[s.name].get(node, 0.0) if s.name in visits else 1.0) for s in segs]
+    total = sum(weights)
+    if total <= 0:
+        weights = [s.share for s in segs]
+        total = sum(weights) or 1.0
+    return [(s, w / total) for s, w in zip(segs, weights, strict=True)]
+
+
+def _end_value(m: ProcessModel, e: Any, visits: dict[str, dict[str, float]] | None = None) -> float:
     """An end's value for a format with one kind of case: its mean over the cases that reach
     it, each segment weighted by its share and by how often its cases end there (with routing
     by segment, key accounts win more often: a mean over the shares alone undervalued a won
-    CRM deal, QA 2026-12-05 bpmn #9), else its one value. The export's routing is averaged over
-    the segments too, so the revenue per case can still differ (the losses say both)."""
+    CRM deal, QA 2026-12-05 bpmn #9), else its one value. The export's routing is the same mix
+    of the segments' (``segment_weights``), so the revenue per case is kept to first order."""
     if not e.value_by_segment:
         return float(e.value)
-    weights = []
-    for s in m.arrivals.segments:
-        try:
-            reach = expected_visits(segment_routing(m, s.name)).get(e.name, 0.0)
-        except ValueError:  # routing that loops for ever: no share to weigh by
-            reach = 1.0
-        weights.append((s.share * reach, e.value_for(s.name)))
-    total = sum(w for w, _ in weights)
-    if total <= 0:  # no segment's cases end there: the mean over the segments' shares
-        weights = [(s.share, e.value_for(s.name)) for s in m.arrivals.segments]
-        total = sum(w for w, _ in weights) or 1.0
-    return sum(w * v for w, v in weights) / total
+    return sum(w * e.value_for(s.name) for s, w in segment_weights(m, e.name, visits))
+
+
+def _idle_roles(roles: list[str]) -> str:
+    """The end of a multi-role step's loss: the dropped roles that do no other task."""
+    if not roles:
+        return ""
+    names = ", ".join(f"'{r}'" for r in roles)
+    one = len(roles) == 1
+    return (
+        f"; {names} {'does' if one else 'do'} no other task, so {'it is' if one else 'they are'} "
+        f"idle in Prosimos and in a re-import of the export ({'its' if one else 'their'} people "
+        "and hourly cost stay)"
+    )
 
 
 @dataclass(frozen=True)
@@ -132,6 +168,8 @@ class _Plan:
         self.flows: list[_Flow] = []
         self.flow_prob: dict[str, float] = {}
         self.timer_steps = set((model.metadata or {}).get("timer_steps") or ())
+        self.visits = segment_visits(model) if len(model.arrivals.segments) > 1 else {}
+        self._merge_segments()
         self._check_losses()
         self._elements()
         self._edges()
@@ -158,6 +196,34 @@ class _Plan:
             self.id_of[el.node] = el.id
         return el
 
+    # ---------------------------------------------------------------------------- segments
+    def _merge_segments(self) -> None:
+        """One kind of case for Prosimos: each step's duration scale (``duration_scale``; a
+        timer's ``timers_scale``) and each decision's probabilities are the segments', weighted
+        by their fractions of the cases that reach the step or decision (``segment_weights``)."""
+        m = self.m
+        self.duration_scale: dict[str, float] = {}  # steps whose durations change
+        for s in m.steps.values():
+            k = sum(
+                w * (seg.duration_scale if s.roles else seg.timers_scale)
+                for seg, w in segment_weights(m, s.name, self.visits)
+            )
+            if not math.isclose(k, 1.0, rel_tol=1e-12):
+                self.duration_scale[s.name] = k
+        self.branch_probs: dict[str, tuple[float, ...]] = {}  # decisions with by_segment
+        for d in m.decisions.values():
+            if d.by_segment:
+                weights = segment_weights(m, d.name, self.visits)
+                self.branch_probs[d.name] = tuple(
+                    sum(w * d.probabilities(seg.name)[i] for seg, w in weights)
+                    for i in range(len(d.branches))
+                )
+
+    def duration(self, step: Any, d: Distribution) -> Distribution:
+        """``d``, a duration of ``step``, with the segments' merged scale folded in."""
+        k = self.duration_scale.get(step.name, 1.0)
+        return d if k == 1.0 else d.scaled(k)
+
     # ------------------------------------------------------------------------------ losses
     def _check_losses(self) -> None:
         m = self.m
@@ -168,20 +234,41 @@ class _Plan:
             or segs[0].duration_scale != 1.0
             or segs[0].timers_scale != 1.0
         ):
+            shares = {s.name: s.share for s in segs}
+            scales = {s.name: s.duration_scale for s in segs}
+            timer_scales = {s.name: s.timers_scale for s in segs}
+            timers = (
+                f" (timers by their timer scales {timer_scales})"
+                if any(s.timers_scale != s.duration_scale for s in segs)
+                else ""
+            )
             self.lost.append(
                 f"arrivals.segments {[s.name for s in segs]}: Prosimos has one kind of case; "
-                "shares, priorities and duration scales are dropped"
+                f"merged into one with shares {shares}: each step's duration is scaled by the "
+                f"segments' duration scales {scales}{timers}, and each decision takes the "
+                "segments' probabilities, both weighted by the segments' shares of the cases "
+                "that reach it; priorities are dropped"
             )
         for d in m.decisions.values():
             if d.by_segment:
+                merged = {
+                    b.to: round(p, 6)
+                    for b, p in zip(d.branches, self.branch_probs[d.name], strict=True)
+                }
                 self.lost.append(
-                    f"decisions.{d.name}.by_segment: dropped (one set of probabilities)"
+                    f"decisions.{d.name}.by_segment: merged into one set of probabilities, "
+                    f"{merged} (each segment's weighted by its share of the cases that reach it)"
                 )
+        # roles that still do a task in the export: a step's first role, or an alternative's
+        working = {
+            r for s in m.steps.values() for r in (*s.roles[:1], *(a.role for a in s.alternatives))
+        }
         for s in m.steps.values():
             if len(s.roles) > 1:
+                idle = [r for r in dict.fromkeys(s.roles[1:]) if r not in working]
                 self.lost.append(
                     f"steps.{s.name}: done by {list(s.roles)} at once; Prosimos assigns one "
-                    f"resource, so only '{s.roles[0]}' is kept"
+                    f"resource, so only '{s.roles[0]}' is kept" + _idle_roles(idle)
                 )
             if s.alternatives:
                 self.lost.append(
@@ -207,7 +294,7 @@ class _Plan:
             if e.value_by_segment:
                 self.lost.append(
                     f"ends.{e.name}.value: per-segment values {dict(e.value_by_segment)} become "
-                    f"their mean over the cases that end there, {_end_value(m, e):g}"
+                    f"their mean over the cases that end there, {_end_value(m, e, self.visits):g}"
                 )
         subprocesses: dict[str, list[str]] = {}
         for node in (*m.steps.values(), *m.decisions.values()):
@@ -301,10 +388,9 @@ class _Plan:
         for s in m.steps.values():
             edges.append((self.id_of[s.name], s.next, None, branch_of.get((s.name, s.next))))
         for d in m.decisions.values():
-            for b in d.branches:
-                edges.append(
-                    (self.id_of[d.name], b.to, b.probability, branch_of.get((d.name, b.to)))
-                )
+            probs = self.branch_probs.get(d.name) or d.probabilities()
+            for b, prob in zip(d.branches, probs, strict=True):
+                edges.append((self.id_of[d.name], b.to, prob, branch_of.get((d.name, b.to))))
         for p in m.parallels.values():
             for k, b in enumerate(p.branches):
                 prob = None if p.probabilities is None else p.probabilities[k]
@@ -509,30 +595,35 @@ class _Params:
             eid = self.plan.id_of[s.name]
             if not s.roles:
                 prov = (s.duration.provenance or {}).get("prosimos")
+                duration = self.plan.duration(s, s.duration)
                 if (
                     self.k == 1.0
                     and isinstance(prov, dict)
-                    and P.reproduces(prov, s.duration, mixture=False)
+                    and P.reproduces(prov, duration, mixture=False)
                 ):
                     spec = prov
                 else:
-                    spec = self.spec(s.duration, f"steps.{s.name}.duration")
+                    spec = self.spec(duration, f"steps.{s.name}.duration")
                 events.append({"event_id": eid, **spec})
                 continue
             entries = entries_of_role[s.roles[0]]
             prov = (s.duration.provenance or {}).get("prosimos")
+            duration = self.plan.duration(s, s.duration)
             if (
                 self.k == 1.0
                 and isinstance(prov, list)
                 and {str(p.get("resource_id")) for p in prov} <= set(entries)
-                and P.reproduces(prov, s.duration, mixture=True)
+                and P.reproduces(prov, duration, mixture=True)
             ):
                 resources = [dict(p) for p in prov]
             else:
-                spec = self.spec(s.duration, f"steps.{s.name}.duration")
+                spec = self.spec(duration, f"steps.{s.name}.duration")
                 resources = [{"resource_id": r, **spec} for r in entries]
             for alt in s.alternatives:  # Prosimos lets each resource of a task have its pace
-                spec = self.spec(alt.duration, f"steps.{s.name}.alternatives.{alt.role}.duration")
+                spec = self.spec(
+                    self.plan.duration(s, alt.duration),
+                    f"steps.{s.name}.alternatives.{alt.role}.duration",
+                )
                 resources += [{"resource_id": r, **spec} for r in entries_of_role[alt.role]]
             tasks.append({"task_id": eid, "resources": resources})
         gateways = []
@@ -827,7 +918,7 @@ def _node_details(plan: _Plan, el: _El, node: ET.Element) -> None:
     elif el.node in m.ends:
         e = m.ends[el.node]
         attrs = {"outcome": e.outcome, "success": _bool(e.success)}
-        value = _end_value(m, e)
+        value = _end_value(m, e, plan.visits)
         if value:
             attrs["value"] = repr(float(value))
         ext_items.append(ET.Element(_q(SIM_NS, "end"), attrs))

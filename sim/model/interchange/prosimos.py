@@ -3,7 +3,12 @@
 Prosimos (2.1, with pix-framework 0.15 whose ``DurationDistribution`` parses every distribution)
 describes a duration as ``{"distribution_name": ..., "distribution_params": [{"value": x}, ...]}``,
 in **seconds**. The positional parameters are *not* scipy's shapes: pix-framework stores moments
-and bounds, and draws with rejection (a draw outside ``[max(min, 0), max]`` is drawn again):
+and bounds, and draws with rejection, but a bounded one: a draw outside ``[max(min, 0), max]`` is
+drawn again, at most ``PROSIMOS_TRIES`` (100) times; when all of them miss, the value is the
+distribution's mean if that lies in the window, else the window's middle ``(min + max) / 2``.
+So "kept in" below means "drawn again until inside" only when the window holds a fair share of
+the probability; a window holding little of it is slow (up to 100 draws per value) and often
+gives that fixed value instead:
 
 =============== ================================= =============================================
 name            ``distribution_params``            what Prosimos draws
@@ -33,7 +38,8 @@ Conversions (``distribution_from_prosimos``), all in seconds:
 * a rejection window that removes less than ``NEGLIGIBLE`` (1e-9) of the probability is dropped:
   the plain distribution differs by less than 1e-9 in total variation;
 * ``expon`` and ``norm`` with a material window become scipy's ``truncexpon`` / ``truncnorm``:
-  **exact**;
+  **exact** while the window holds at least ``MIN_KEPT_MASS`` of the probability (it is what
+  Prosimos means to draw; with less, Prosimos itself falls back on the fixed value above);
 * ``gamma`` and ``lognorm`` with a material window cannot be expressed exactly (our model has no
   truncated gamma or lognormal). They become the same family, shifted to start at the window's
   lower bound, with **exactly the mean and variance of the truncated distribution** Prosimos draws
@@ -74,6 +80,11 @@ NEGLIGIBLE = 1e-9
 MIXTURE_QUANTILES = 100
 HISTOGRAM_MAX_N = 100_000
 UPPER_TAIL = 1e-12  # exported bounds leave out less than this (re-imported as untruncated)
+# pix-framework draws a bounded value at most this many times, then takes a fixed value
+PROSIMOS_TRIES = 100
+# An export keeps a window only if the chance that all the tries miss, (1 - mass)^TRIES, is at
+# most 1e-3: a mass of at least about 0.067 (below, it is exported as a gamma instead)
+MIN_KEPT_MASS = 1.0 - 1e-3 ** (1.0 / PROSIMOS_TRIES)
 
 PROSIMOS_DAYS = tuple(d.upper() for d in DAYS)
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(?:[+-]\d{2}:?\d{2}|Z)?\s*$")
@@ -562,7 +573,9 @@ def distribution_to_prosimos(
     goes below 0: we clip negative draws to 0, Prosimos draws again), uniform, gamma and
     lognormal (unshifted), and for whatever came from Prosimos unchanged. Anything else becomes
     a gamma with the same mean and variance (``fix`` when the variance is 0), and the reason is
-    returned.
+    returned. So does a truncexpon or (trunc)normal whose window Prosimos keeps holds less than
+    ``MIN_KEPT_MASS`` of the untruncated distribution: Prosimos would draw up to
+    ``PROSIMOS_TRIES`` times per value and often give up on a fixed value.
     """
     d = fold_multiplier(d)
     label = label or d.describe()
@@ -584,6 +597,9 @@ def distribution_to_prosimos(
             }, None
         if n == "truncexpon" and p.get("loc", 0.0) >= 0:
             loc, scale = p.get("loc", 0.0), p.get("scale", 1.0)
+            kept = -math.expm1(-p["b"])
+            if kept < MIN_KEPT_MASS:
+                return _gamma_like(d, _small_window(label, "exponential", kept))
             return {
                 "distribution_name": "expon",
                 "distribution_params": _p(loc + scale, loc, loc + p["b"] * scale),
@@ -594,6 +610,9 @@ def distribution_to_prosimos(
             lo = m + p["a"] * s if n == "truncnorm" else m - 40 * s
             hi = m + p["b"] * s if n == "truncnorm" else m + 40 * s
             spec = {"distribution_name": "norm", "distribution_params": _p(m, s, lo, hi)}
+            kept = float(st.norm(m, s).cdf(hi) - st.norm(m, s).cdf(max(lo, 0.0)))
+            if kept < MIN_KEPT_MASS:
+                return _gamma_like(d, _small_window(label, "normal", kept))
             below = float(st.norm(m, s).cdf(0.0)) - (
                 float(st.norm(m, s).cdf(lo)) if lo < 0 else 0.0
             )
@@ -616,10 +635,24 @@ def distribution_to_prosimos(
                 mean, var = float(d.scipy.mean()), float(d.scipy.var())
             hi = float(d.scipy.isf(UPPER_TAIL))
             return {"distribution_name": name, "distribution_params": _p(mean, var, 0.0, hi)}, None
-    # inexact: a gamma with the same mean and variance
+    return _gamma_like(
+        d, f"{label} has no Prosimos equivalent; exported as a gamma with its mean and variance"
+    )
+
+
+def _small_window(label: str, family: str, kept: float) -> str:
+    """Why a truncated distribution whose window holds ``kept`` of its mass is not kept."""
+    return (
+        f"{label}: its window holds only {kept:.2g} of the {family} distribution's probability, "
+        f"and Prosimos draws at most {PROSIMOS_TRIES} times per value, then takes one fixed "
+        "value (slow, and often that value); exported as a gamma with its mean and variance"
+    )
+
+
+def _gamma_like(d: Distribution, why: str) -> tuple[dict[str, Any], str]:
+    """A gamma with the mean and variance of ``d`` (``fix`` when the variance is 0), and ``why``."""
     mean = d.mean()
     var = _variance(d)
-    why = f"{label} has no Prosimos equivalent; exported as a gamma with its mean and variance"
     if var <= 0:
         return {"distribution_name": "fix", "distribution_params": _p(mean)}, why
     g = st.gamma(a=mean * mean / var, scale=var / mean)
