@@ -158,7 +158,8 @@ def saturation_warning(
 
 def idle_roles_note(report: dict, model: ProcessModel) -> str | None:
     """A note naming the roles with people who did no work in the run (0 % busy in every
-    replication): no step of the model needs them (a redesign removed or automated theirs), or
+    replication): no step of the model needs them (a redesign removed or automated theirs, an
+    export kept one role of a step of several), or
     no case reached their steps in the measured window (utilisation is measured there; a
     drain's work after the horizon is not); they still count in the headcount and the cost per case."""
     idle = []
@@ -176,8 +177,9 @@ def idle_roles_note(report: dict, model: ProcessModel) -> str | None:
     why = []
     if unused:
         why.append(
-            f"no step of the model needs {' or '.join(unused)} (a redesign removed or automated "
-            f"its steps): {staffing_overrides({r: 0 for r in unused})} leaves "
+            f"no step of the model needs {' or '.join(unused)} (a redesign that removed or "
+            "automated its steps, or an export that kept one role of a step of several, "
+            f"leaves a role so): {staffing_overrides({r: 0 for r in unused})} leaves "
             f"{'it' if len(unused) == 1 else 'them'} out"
         )
     if len(unused) < len(idle):
