@@ -31,6 +31,8 @@ Semantics worth knowing (also in the README):
   interrupts work that has started.
 * **Enabled time.** The moment the case reached the step, so a step's waiting (start - enabled)
   includes hand-off delay, closed shifts and queueing, as it does in a real event log.
+  The trace also records when the case was ready for the step's people (``Trace.ev_ready``:
+  after any hand-off delay, = enabled without one), where its queue for staff begins.
 * **Timers.** A step without roles waits its duration from when the case reaches it, or, with
   ``measured_from="arrival"``, from the case's arrival (a deadline: at once if that moment has
   passed); on the clock, or in working hours of its ``calendar`` ("2 business days").
@@ -480,8 +482,9 @@ class Replication:
         self.c_outcome: list[int] = []
         self.c_dropped: list[int] = []
         self.c_value: list[float] = []
-        # abandonments: case -> (activity index, when it was ready for the step, when it left)
-        self.left_queue: dict[int, tuple[int, float, float]] = {}
+        # abandonments: case -> (activity index, when it reached the step, when it was ready
+        # for its people (after any hand-off delay), when it left)
+        self.left_queue: dict[int, tuple[int, float, float, float]] = {}
         # Where each walk is (a case's, and one per parallel branch: its ``slot``), for the steps
         # still under way when the run stops (``_open_steps``): the activity index of the step
         # it has reached and not finished (-1: at none), when it reached it, when its work
@@ -615,10 +618,11 @@ class Replication:
         self.at_who.append(-1)
         return len(self.at_case) - 1
 
-    def _leave(self, cid: int, slot: int, idx: int, enabled: float) -> int:
-        """The case's patience ran out in the queue of activity ``idx``: note when it was ready
-        for the step and when it left (its waiting there), and return ``idx``."""
-        self.left_queue.setdefault(cid, (idx, enabled, self.env.now))
+    def _leave(self, cid: int, slot: int, idx: int, enabled: float, ready: float) -> int:
+        """The case's patience ran out in the queue of activity ``idx``: note when it reached
+        the step, when it was ready for its people (after any hand-off delay) and when it left
+        (its waiting there), and return ``idx``."""
+        self.left_queue.setdefault(cid, (idx, enabled, ready, self.env.now))
         self.at_step[slot] = -1
         return idx
 
@@ -665,7 +669,7 @@ class Replication:
                         d = end - now
                     if d > 0:
                         yield env.timeout(d)
-                    events.append((cid, p.idx, -1, enabled, enabled, env.now))
+                    events.append((cid, p.idx, -1, enabled, enabled, enabled, env.now))
                     node = p.next
                     continue
                 at_start[slot] = NAN  # waiting for its people
@@ -677,6 +681,7 @@ class Replication:
                     if h > 0:
                         yield env.timeout(h)
                         now = env.now
+                ready = now  # ready for its people: the queue for staff begins here
                 cal = p.calendar
                 deadline = None if p.patience is None else now + p.patience(cid)
                 closes = None  # when the open piece of the calendar ends, if open now
@@ -690,7 +695,7 @@ class Replication:
                         opens -= offset
                         if deadline is not None and deadline < opens:
                             yield env.timeout(deadline - now)
-                            return self._leave(cid, slot, p.idx, enabled)
+                            return self._leave(cid, slot, p.idx, enabled, ready)
                         yield env.timeout(opens - now)
                         # Every case that waited for this opening wakes now, in arrival order;
                         # the first to ask would get a free person whatever its priority. Let
@@ -709,11 +714,11 @@ class Replication:
                 if p.alts is not None:  # the first person free of any of several roles
                     got = yield from self._any_of(p, order, slot, prio, rank, scale, deadline)
                     if got is None:
-                        return self._leave(cid, slot, p.idx, enabled)
+                        return self._leave(cid, slot, p.idx, enabled, ready)
                     w, start, end, a = got
                     a.free1.append(w)
                     a.single.release()
-                    events.append((cid, p.idx, w, enabled, start, end))
+                    events.append((cid, p.idx, w, enabled, ready, start, end))
                     last = a.roleset
                     node = p.next
                     continue
@@ -750,11 +755,11 @@ class Replication:
                                 if wait <= 0:
                                     req.succeed(_EXPIRED)  # withdrawn: _Pool.release skips it
                                     self._release(p, reqs, [])
-                                    return self._leave(cid, slot, p.idx, enabled)
+                                    return self._leave(cid, slot, p.idx, enabled, ready)
                                 env.timeout(wait).callbacks.append(partial(_expire, req))
                                 if (yield req) is _EXPIRED:
                                     self._release(p, reqs, [])
-                                    return self._leave(cid, slot, p.idx, enabled)
+                                    return self._leave(cid, slot, p.idx, enabled, ready)
                         reqs.append(req)
                         if (
                             p.gates and j in p.gates
@@ -775,7 +780,7 @@ class Replication:
                     if len(who) > 1:
                         ev = len(events)
                         self.extra.extend((ev, x) for x in who[1:])
-                events.append((cid, p.idx, w, enabled, start, end))
+                events.append((cid, p.idx, w, enabled, ready, start, end))
                 last = p.roleset
                 node = p.next
             elif k == DECISION:
@@ -993,12 +998,12 @@ class Replication:
         env.run(until=env.any_of([self.all_done, env.timeout(sc.run_limit_hours)]))
         ev = self.events
         n = len(ev)
-        cols = np.fromiter(chain.from_iterable(ev), dtype=float, count=6 * n).reshape(n, 6)
+        cols = np.fromiter(chain.from_iterable(ev), dtype=float, count=7 * n).reshape(n, 7)
         extra = np.array(self.extra, dtype=np.int64).reshape(-1, 2)
-        waited = np.full((len(self.c_arrival), 2), np.nan)
+        waited = np.full((len(self.c_arrival), 3), np.nan)
         dropped = list(self.c_dropped)
-        for cid, (idx, enabled, left) in self.left_queue.items():
-            waited[cid] = enabled, left
+        for cid, (idx, enabled, ready, left) in self.left_queue.items():
+            waited[cid] = enabled, ready, left
             # a case that gave up in one parallel branch while another was still under way at
             # the stop has not ended, but it left that queue: where, as if it had drained
             dropped[cid] = idx
@@ -1014,8 +1019,9 @@ class Replication:
             ev_activity=cols[:, 1].astype(np.int64),
             ev_resource=cols[:, 2].astype(np.int64),
             ev_enabled=cols[:, 3].copy(),
-            ev_start=cols[:, 4].copy(),
-            ev_end=cols[:, 5].copy(),
+            ev_ready=cols[:, 4].copy(),
+            ev_start=cols[:, 5].copy(),
+            ev_end=cols[:, 6].copy(),
             ev_extra=extra,
             case_arrival=np.array(self.c_arrival, dtype=float),
             case_end=np.array(self.c_end, dtype=float),
@@ -1023,7 +1029,8 @@ class Replication:
             case_segment=np.array(self.c_segment, dtype=np.int64),
             case_dropped_at=np.array(dropped, dtype=np.int64),
             case_dropped_enabled=waited[:, 0].copy(),
-            case_dropped_left=waited[:, 1].copy(),
+            case_dropped_ready=waited[:, 1].copy(),
+            case_dropped_left=waited[:, 2].copy(),
             case_value=np.array(self.c_value, dtype=float),
             **open_steps,
             window=(sc.warmup_hours, sc.arrivals_end_hours),

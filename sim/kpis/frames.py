@@ -4,13 +4,16 @@ Both real logs and simulated traces are turned into the same two tables, so one 
 functions serves both:
 
 * events: ``case_id, activity, resource, role, enabled, start, end`` (hours since an origin);
-  ``resource``/``role`` hold ``"a;b"`` for a step done by several people at once;
+  ``resource``/``role`` hold ``"a;b"`` for a step done by several people at once; a simulated
+  trace's also have ``ready``: when the case was ready for the step's people, after any hand-off
+  delay (``enabled`` without one; a real log does not record it);
 * cases: ``case_id, arrival, end, outcome, success, dropped_at, segment, value, measured``;
   ``success`` is True/False for finished cases and missing (NA) for cases still in progress;
   ``measured`` marks the cases whose KPIs count (arrived after the warm-up, before arrivals
-  stopped); a simulated trace's cases also have ``dropped_enabled`` and ``dropped_left``: when
-  a case that abandoned was ready for the step it left, and when it left (a real log does not
-  record the queue a customer gave up on);
+  stopped); a simulated trace's cases also have ``dropped_enabled``, ``dropped_ready`` and
+  ``dropped_left``: when a case that abandoned reached the step it left, when it was ready for
+  its people there (after any hand-off delay), and when it left (a real log does not record the
+  queue a customer gave up on);
 * open steps (a simulated trace's, ``trace_open_steps``): the steps cases were at when the run
   stopped, queueing or in service, with the events' columns; ``end`` is the stop for those in
   service (their people were busy until then) and missing for those still queueing. Kept apart
@@ -28,6 +31,9 @@ from sim.model import columns as col
 from sim.model.trace import IN_PROGRESS, Trace
 
 EVENT_COLUMNS = ("case_id", "activity", "resource", "role", "enabled", "start", "end")
+# the trace file's column of ``ready`` (beside ``enabled_time``): when the case was ready for the
+# step's people, after any hand-off delay; not a standard column (real logs do not have it)
+READY_TIME = "ready_time"
 CASE_COLUMNS = (
     "case_id",
     "arrival",
@@ -54,7 +60,8 @@ def _joined_names(resource: np.ndarray, extra: np.ndarray, names: tuple[str, ...
 
 
 def trace_events(trace: Trace) -> pd.DataFrame:
-    """The events table of a simulated trace (times in hours since the model's start_date)."""
+    """The events table of a simulated trace (times in hours since the model's start_date),
+    with ``ready`` after ``enabled`` (see the module's docstring)."""
     acts = np.array(trace.activities, dtype=object)
     resources = _joined_names(trace.ev_resource, trace.ev_extra, trace.resources)
     roles = _joined_names(trace.ev_resource, trace.ev_extra, trace.resource_roles)
@@ -65,6 +72,7 @@ def trace_events(trace: Trace) -> pd.DataFrame:
             "resource": resources,
             "role": roles,
             "enabled": trace.ev_enabled,
+            "ready": trace.ev_ready,
             "start": trace.ev_start,
             "end": trace.ev_end,
         }
@@ -120,6 +128,7 @@ def trace_cases(trace: Trace) -> pd.DataFrame:
             "value": trace.case_value,
             "measured": (trace.case_arrival >= lo) & (trace.case_arrival < hi),
             "dropped_enabled": trace.case_dropped_enabled,
+            "dropped_ready": trace.case_dropped_ready,
             "dropped_left": trace.case_dropped_left,
         }
     )
@@ -142,6 +151,7 @@ def _abandonment_rows(trace: Trace, cases: pd.DataFrame, activity: str) -> pd.Da
             "resource": np.full(gave_up.size, None, dtype=object),
             "role": np.full(gave_up.size, None, dtype=object),
             "enabled": at,
+            "ready": at,
             "start": at,
             "end": at,
         }
@@ -153,8 +163,9 @@ def trace_to_event_log(
 ) -> pd.DataFrame:
     """A simulated trace as a standard event log (datetimes; same columns as an input log).
 
-    Columns: case_id, activity, start_time, end_time, resource, enabled_time, role, segment,
-    outcome. Abandoned cases appear through their ``outcome`` on the events they did have: like
+    Columns: case_id, activity, start_time, end_time, resource, enabled_time, ready_time (when
+    the case was ready for the step's people: after any hand-off delay, else enabled_time), role,
+    segment, outcome. Abandoned cases appear through their ``outcome`` on the events they did have: like
     a real log, the log holds the executed steps only. ``abandonment_activity`` (the back-test's
     simulated logs, compared with a history that records abandonments as events) adds, for each
     case whose patience ran out, an instant event of that name at the moment it left, with no
@@ -176,6 +187,7 @@ def trace_to_event_log(
             col.END: origin + ev["end"] * hours,
             col.RESOURCE: ev["resource"],
             col.ENABLED: origin + ev["enabled"] * hours,
+            READY_TIME: origin + ev["ready"] * hours,
             col.ROLE: ev["role"],
             col.SEGMENT: cases["segment"].to_numpy()[ev["case_id"].to_numpy()]
             if len(ev)

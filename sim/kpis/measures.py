@@ -25,7 +25,8 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
   that gave up in a queue included) averaged over finished cases;
 * waiting share of a step: its total waiting (cases that gave up in its queue included) / total
   cycle time; queue share: the same for the waiting in its staff's working hours only (queueing
-  for people on shift);
+  for people on shift), from when the case was ready for them (a simulated trace's ``ready``:
+  after the model's hand-off delay, which is waiting but not queueing for staff);
 * timer share: total time in a calibrated model's ``delay:`` timer steps / total cycle time
   (waiting for the customer or an outside party, not for staff);
 * bottleneck: the staffed step with the largest queue share.
@@ -164,24 +165,32 @@ def working_processing(events: pd.DataFrame, model: ProcessModel) -> np.ndarray:
 
 def _with_abandoned_waits(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     """The events of finished measured cases, plus one row per case that abandoned a queue:
-    its waiting there (``enabled`` -> ``start`` = when it left). A simulated trace knows these
-    times (``dropped_enabled``/``dropped_left``); a real log does not."""
+    its waiting there (``enabled`` -> ``start`` = when it left; ``ready``: when it was ready for
+    the step's people, after any hand-off delay). A simulated trace knows these times
+    (``dropped_enabled``/``dropped_ready``/``dropped_left``); a real log does not. The events
+    keep their ``ready`` where they have one; ``ready`` is ``enabled`` where they do not."""
     done = finished(cases)
     ev = events[events["case_id"].isin(done["case_id"])]
+    if "ready" not in ev:
+        ev = ev.assign(ready=ev["enabled"])
     if "dropped_left" not in done:
         return ev
     left = done[done["dropped_left"].notna() & done["dropped_at"].notna()]
     if left.empty:
         return ev
+    enabled = left["dropped_enabled"].to_numpy(dtype=float)
     waits = pd.DataFrame(
         {
             "case_id": left["case_id"].to_numpy(),
             "activity": left["dropped_at"].to_numpy(),
-            "enabled": left["dropped_enabled"].to_numpy(dtype=float),
+            "enabled": enabled,
             "start": left["dropped_left"].to_numpy(dtype=float),
+            "ready": left["dropped_ready"].to_numpy(dtype=float)
+            if "dropped_ready" in left
+            else enabled,
         }
     )
-    return pd.concat([ev[["case_id", "activity", "enabled", "start"]], waits], ignore_index=True)
+    return pd.concat([ev, waits], ignore_index=True)
 
 
 def queue_shares(events: pd.DataFrame, cases: pd.DataFrame, model: ProcessModel) -> pd.Series:
@@ -189,10 +198,12 @@ def queue_shares(events: pd.DataFrame, cases: pd.DataFrame, model: ProcessModel)
     queueing for people who are on shift), summed over finished measured cases (those that
     gave up in its queue included), over their total cycle time. Waiting while the staff are
     off shift (a case enabled at night) is left out: it is the calendar, not a lack of staff.
+    So is the hand-off delay of a simulated trace (the queue runs from ``ready``, after it, to
+    the start): the model's delay between teams, not a lack of staff; it stays in the waiting.
     Automated and timer steps are not listed."""
     total_ct = cycle_times(cases).sum()
     ev = _with_abandoned_waits(events, cases)
-    queue, staffed = _working_time(ev, model, "enabled", "start")
+    queue, staffed = _working_time(ev, model, "ready", "start")
     q = pd.Series(queue[staffed]).groupby(ev["activity"].to_numpy()[staffed]).sum()
     return q / total_ct if total_ct > 0 else q * np.nan
 

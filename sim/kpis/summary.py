@@ -633,8 +633,8 @@ def _off_hours_text(report: dict[str, Any]) -> str:
     if share < 0.01:
         return ""
     return (
-        f"; with the hours the staff are off, cases wait longest before {row['step']}, "
-        f"{_fmt(row['waiting_share'], True)} of cycle time"
+        f"; with the hours the staff are off and hand-off delays, cases wait longest before "
+        f"{row['step']}, {_fmt(row['waiting_share'], True)} of cycle time"
     )
 
 
@@ -658,8 +658,8 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
         else:
             text = (
                 f"{b['step']} — cases queue for its staff {_fmt(q, True)} of cycle time (in "
-                f"their working hours; {_fmt(b['waiting_share'], True)} with the hours they are "
-                "off)"
+                f"their working hours; {_fmt(b['waiting_share'], True)} waiting in all, "
+                "hand-off delays and the hours they are off included)"
             )
         lines += ["", f"  bottleneck: {text}{utils}"]
         if b.get("tied_with"):

@@ -31,7 +31,7 @@ class Trace:
     ev_case: np.ndarray  # int64
     ev_activity: np.ndarray  # int64 index into activities
     ev_resource: np.ndarray  # int64 index into resources, -1 = no staff (automated)
-    ev_enabled: np.ndarray  # float64: when the case reached the step
+    ev_enabled: np.ndarray  # float64: when the case reached the step (ready: see ev_ready)
     ev_start: np.ndarray
     ev_end: np.ndarray
     # extra people of multi-person steps: (event index, resource index)
@@ -44,7 +44,7 @@ class Trace:
     # int64 activity index where the case abandoned (the first queue it left; also for a case
     # still in progress at the stop whose other parallel branches were under way), -1 otherwise
     case_dropped_at: np.ndarray
-    case_dropped_enabled: np.ndarray  # float64: when it was ready for that step (nan: did not)
+    case_dropped_enabled: np.ndarray  # float64: when it reached that step (nan: did not)
     case_dropped_left: np.ndarray  # float64: when its patience ran out there (nan: did not)
     case_value: np.ndarray  # float64 value of the outcome for the case's segment
     # steps under way when the run stopped (``scenario.drain`` off, or a drain cut short): one
@@ -62,6 +62,18 @@ class Trace:
     run_end: float  # clock time when the run stopped
     start_date: str
     meta: dict[str, Any] = field(default_factory=dict)
+    # when the case was ready for the step's people: after the hand-off delay (the queue for
+    # staff begins there; the delay is waiting, not queueing). None (a builder that does not
+    # know it): the same as ``ev_enabled`` / ``case_dropped_enabled``, no hand-off delay
+    ev_ready: np.ndarray | None = None  # float64; never None once built
+    case_dropped_ready: np.ndarray | None = None  # float64 (nan: did not)
+
+    def __post_init__(self) -> None:
+        """Fill in the ready times a builder left out (no hand-off delay: ready = enabled)."""
+        if self.ev_ready is None:
+            object.__setattr__(self, "ev_ready", self.ev_enabled)
+        if self.case_dropped_ready is None:
+            object.__setattr__(self, "case_dropped_ready", self.case_dropped_enabled)
 
     @property
     def n_cases(self) -> int:

@@ -204,6 +204,14 @@ def waiting_share_kpi(report: Mapping[str, Any]) -> dict[str, float]:
     return out
 
 
+def bottleneck_step(report: Mapping[str, Any]) -> str | None:
+    """The step a KPI report (``kpis.json``) names as its bottleneck (where cases queue longest
+    for staff on shift); None when it names none (nobody queues for 1 % of the cycle time, or
+    no step is done by staff)."""
+    b = report.get("bottleneck") or {}
+    return None if b.get("negligible") else b.get("step")
+
+
 def cycle_times_from_log(events: pd.DataFrame, *, finished_only: bool = True) -> np.ndarray:
     """Cycle time (hours) of each case of a standard event log (first enabled/start to last end).
 
@@ -239,10 +247,20 @@ def arrival_times_from_log(events: pd.DataFrame) -> pd.Series:
 
 
 # ----------------------------------------------------------------------- cycle times
+def _past(v: np.ndarray, hi: float) -> np.ndarray:
+    """Which values of ``v`` lie beyond an axis ending at ``hi`` (not a rounding error past it)."""
+    return v > hi * (1 + 1e-9)
+
+
 def _beyond(v: np.ndarray, hi: float) -> str:
-    """ ", 2.5 % beyond the axis" when that share of ``v`` is above 2 % (else "")."""
-    share = float(np.mean(v > hi * (1 + 1e-9)))
-    return f", {100 * share:.1f} % beyond the axis" if share > 0.02 else ""
+    """A second legend line "12 cases (1.0 %) beyond the axis, not drawn" when any value of
+    ``v`` is (else "")."""
+    k = int(np.count_nonzero(_past(v, hi)))
+    if k == 0:
+        return ""
+    pct = 100 * k / v.size
+    share = f"{pct:.1f} %" if pct >= 0.1 else "< 0.1 %"
+    return f"\n{k:,} case{'s' if k > 1 else ''} ({share}) beyond the axis, not drawn"
 
 
 def _series_stats(v: np.ndarray, rep: np.ndarray | None) -> tuple[dict[str, float], int]:
@@ -290,7 +308,9 @@ def plot_cycle_times(
 ) -> Figure:
     """Distributions of cycle time, one series per name (baseline vs scenario, simulated vs
     historical): density histograms with medians marked, and the cumulative share of cases
-    finished by each time with the 50th and 90th percentiles marked.
+    finished by each time with the 50th and 90th percentiles marked. The axes end at the
+    ``clip_quantile`` of the series (the median of theirs); the histogram leaves the cases
+    beyond it out (its density stays that of every case) and its legend counts them.
 
     ``replications`` (per name, each value's replication) makes that series' mean, median and
     p90 the KPIs' (``sim.kpis.cycle_time_kpis``: each replication's value, averaged, the numbers
@@ -304,7 +324,8 @@ def plot_cycle_times(
     ax1, ax2 = fig.subplots(1, 2, gridspec_kw={"wspace": 0.22})
     # the axis ends at the median of the series' own upper quantiles, so that one series with a
     # far tail (a naive baseline replaying a few overnight cases) does not squash the others;
-    # the share of each series beyond it is in the legend and piles up in the last bin
+    # the cases beyond it are counted in the legend and left out of the bars (piled up in the
+    # last bin they looked like a mode), whose density stays one of every case
     tops = [float(np.quantile(v, clip_quantile)) for v in series.values() if v.size]
     hi = float(np.median(tops)) if tops else 1.0
     hi = hi if hi > 0 else 1.0
@@ -312,23 +333,26 @@ def plot_cycle_times(
     top = 0.0
     medians: list[tuple[float, Any]] = []
     kpi_reps = 0  # replications of the series whose numbers are the KPIs'
+    legend_lines = 0
     for k, (name, v) in enumerate(series.items()):
         c = SERIES_COLORS[k % len(SERIES_COLORS)]
         if v.size == 0:
             continue
         stats, n_rep = _series_stats(v, reps.get(name))
         kpi_reps = max(kpi_reps, n_rep if n_rep > 1 else 0)
-        ax1.hist(
-            np.clip(v, 0, hi), bins=bins, density=True, histtype="stepfilled", alpha=0.18, color=c
-        )
+        drawn = np.clip(v[~_past(v, hi)], 0, hi)
+        beyond = _beyond(v, hi)
+        legend_lines += 1 + beyond.count("\n")
+        weight = np.full(drawn.size, 1.0 / (v.size * (bins[1] - bins[0])))  # density of all
+        ax1.hist(drawn, bins=bins, weights=weight, histtype="stepfilled", alpha=0.18, color=c)
         dens, _, _ = ax1.hist(
-            np.clip(v, 0, hi),
+            drawn,
             bins=bins,
-            density=True,
+            weights=weight,
             histtype="step",
             lw=1.5,
             color=c,
-            label=f"{name} (n={v.size:,}, {_mean_text(stats, n_rep, unit)}{_beyond(v, hi)})",
+            label=f"{name} (n={v.size:,}, {_mean_text(stats, n_rep, unit)}){beyond}",
         )
         top = max(top, float(np.max(dens)))
         medians.append((stats["cycle_time_median"], c))
@@ -350,8 +374,8 @@ def plot_cycle_times(
                 bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.8},
             )
     ax1.set_xlim(0, hi)
-    headroom = 1.15 + 0.1 * len(series)
-    if top > 0:  # headroom for the legend, one line per series
+    headroom = 1.15 + 0.1 * legend_lines
+    if top > 0:  # headroom for the legend
         ax1.set_ylim(0, top * headroom)
     for med, c in medians:  # up to the tallest bar: the legend sits above it
         ax1.axvline(med, ymax=1 / headroom if top > 0 else 1, color=c, lw=1.0, ls="--")
@@ -460,8 +484,7 @@ def plot_step_times(
     from sim.kpis import time_per_case
 
     df = step_frame(report)
-    b = report.get("bottleneck") or {}
-    bottleneck = None if b.get("negligible") else b.get("step")  # nobody queues long: none
+    bottleneck = bottleneck_step(report)
     total = len(df)
     if max_steps is not None and total > max_steps:
         score = {s["step"]: time_per_case(s) for s in report.get("steps", ())}

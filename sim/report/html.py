@@ -755,7 +755,7 @@ def _best_comparison(rf: RunFiles) -> dict[str, Any] | None:
 
 
 def _map_section(rf: RunFiles) -> Section:
-    from sim.report.charts import waiting_share_kpi
+    from sim.report.charts import bottleneck_step, waiting_share_kpi
     from sim.report.export import to_mermaid
     from sim.report.process_map import draw_process_map
 
@@ -769,25 +769,31 @@ def _map_section(rf: RunFiles) -> Section:
             ),
         )
     kpi = waiting_share_kpi(rf.kpis) if rf.kpis else None
+    # the step kpis.json, the console and the Bottlenecks section name, not the darkest one
+    bottleneck = bottleneck_step(rf.kpis) if rf.kpis else None
     legend = (
         "Swimlanes are roles; rounded boxes are the start and the ends (green border: "
         "success, red: drop-off); diamonds are decisions with branch probabilities (+: "
         "parallel); red dashed arrows are rework loops."
-        + (
-            " Steps are coloured by their waiting share of cycle time; the heavy border "
-            "marks the highest."
-            if kpi
-            else ""
-        )
+        + (" Steps are coloured by their waiting share of cycle time. " if kpi else "")
+        + (_bottleneck_legend(rf.kpis) if kpi else "")
     )
     view = _activity_view(rf.model)
     parts = []
     if view is not None:
+        activity = _view_step(view, bottleneck)
+        marked = (
+            f" Here it is on {_esc(pretty(activity))}, the activity that step is part of."
+            if activity not in (None, bottleneck)
+            else ""
+        )
         parts.append(
             _img(
                 draw_process_map(
                     view,
                     kpi=_merged_kpi(view, kpi),
+                    bottleneck=activity,
+                    mark_bottleneck=activity is not None,
                     title=f"{pretty(rf.model.name)}: process map, one step per activity",
                 ),
                 alt=f"process map of {rf.model.name}, one step per activity",
@@ -796,11 +802,13 @@ def _map_section(rf: RunFiles) -> Section:
                     f"{len(view.steps)} activities of its log: repetitions of an activity done "
                     "several times in a row and the delay timers before them are one step, and "
                     "a loop back to a step is its repetition (probabilities from the model's "
-                    "expected visits; the simulation uses the steps themselves). " + legend
+                    "expected visits; the simulation uses the steps themselves). " + legend + marked
                 ),
             )
         )
-    fig = draw_process_map(rf.model, kpi=kpi or None)
+    fig = draw_process_map(
+        rf.model, kpi=kpi or None, bottleneck=bottleneck, mark_bottleneck=bottleneck is not None
+    )
     full = _img(
         fig,
         alt=f"process map of {rf.model.name}",
@@ -824,6 +832,33 @@ def _map_section(rf: RunFiles) -> Section:
         + "</pre></details>",
     ]
     return Section("map", "Process map", "\n".join(parts))
+
+
+def _bottleneck_legend(kpis: Mapping[str, Any]) -> str:
+    """What the map's heavy border means: the KPI report's bottleneck, or that there is none."""
+    from sim.report.charts import bottleneck_step
+
+    bottleneck = bottleneck_step(kpis)
+    if not kpis.get("bottleneck"):  # no step done by staff: nothing to say about a border
+        return ""
+    if bottleneck is None:
+        return (
+            "No step has the heavy border: nowhere do cases queue for staff on shift for 1 % "
+            "of the cycle time (see Bottlenecks)."
+        )
+    return (
+        f"The heavy border marks the bottleneck, {_esc(pretty(bottleneck))}: the step where "
+        "cases queue longest for staff on shift (see Bottlenecks), which need not be the "
+        "darkest: waiting also counts hand-off delays and the hours the staff are off."
+    )
+
+
+def _view_step(view: ProcessModel, step: str | None) -> str | None:
+    """The activity of ``view`` (``_activity_view``) that holds the model's step ``step``."""
+    for name, s in view.steps.items():
+        if step in ((s.provenance or {}).get("merged_steps") or [name]):
+            return name
+    return None
 
 
 def _activity_view(model: ProcessModel) -> ProcessModel | None:

@@ -144,6 +144,13 @@ def rounded_path(points: Sequence[tuple[float, float]], radius: float = 0.12):
 
 
 # ------------------------------------------------------------------------------------ public
+#: what the heavy border means on a map whose bottleneck a KPI report named
+BOTTLENECK_LEGEND = "bottleneck (longest queue for staff)"
+# dark, not the drop-off red: a red border vanished on the red fills of the steps that wait most
+BOTTLENECK_EDGE = INK
+BOTTLENECK_WIDTH = 3.2
+
+
 def draw_process_map(
     model: ProcessModel,
     *,
@@ -155,6 +162,7 @@ def draw_process_map(
     vmin: float | None = None,
     vmax: float | None = None,
     mark_bottleneck: bool = True,
+    bottleneck: str | None = None,
     title: str | None = None,
     lane_order: Sequence[str] | None = None,
     min_probability: float | str = "auto",
@@ -167,8 +175,11 @@ def draw_process_map(
     the mean waiting before the step divided by the mean cycle time); a whole KPI report
     (``kpis.json``, ``sim.kpis.kpi_report``) is read as its waiting shares. Steps are filled with
     ``cmap`` on that value, the value is written in the box, a colour bar explains the scale
-    and, with ``mark_bottleneck``, the step with the highest value gets a heavy border. Steps
-    without a value are left plain. ``path`` also saves the figure (PNG, SVG or PDF).
+    and, with ``mark_bottleneck``, the bottleneck gets a heavy border: the step ``bottleneck``
+    when given; else, for a KPI report, the step the report names (where cases queue longest for
+    staff on shift, which need not be where they wait longest; none when it names none); else
+    the step with the highest value. Steps without a value are left plain. ``path`` also saves
+    the figure (PNG, SVG or PDF).
 
     ``kpi_unit`` is the unit of the values, for the colour bar's ticks: ``"share"`` (default, a
     fraction such as the waiting share) reads as percentages; for any other quantity pass its
@@ -188,13 +199,20 @@ def draw_process_map(
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
 
+    named = bottleneck is not None
     if kpi is not None and "steps" in kpi and isinstance(kpi.get("steps"), list):
-        from sim.report.charts import waiting_share_kpi
+        from sim.report.charts import bottleneck_step, waiting_share_kpi
 
+        if not named:  # the report's own bottleneck, not the step its colouring ranks first
+            bottleneck, named = bottleneck_step(kpi), True
         kpi = waiting_share_kpi(kpi)  # a whole KPI report (kpis.json): its default colouring
     part = frequent_part(model, max_steps)
     model = part or model
     values = {k: float(v) for k, v in (kpi or {}).items() if k in model.steps and finite_number(v)}
+    top = None
+    if mark_bottleneck:
+        top = bottleneck if named else max(values, key=values.get) if values else None
+        top = top if top in model.steps else None  # a step left out of the map is not marked
     fmt = kpi_format.format if isinstance(kpi_format, str) else kpi_format
     notes = {k: [fmt(v)] for k, v in values.items()}
     layout = readable_layout(
@@ -211,16 +229,17 @@ def draw_process_map(
             hi = lo + 1.0
         norm = Normalize(lo, hi)
         cm = colormaps[cmap]
-        top = max(values, key=values.get) if mark_bottleneck else None
         for name, v in values.items():
             fill = cm(norm(v))
             style.nodes[name] = NodeStyle(
                 fill=fill,
                 text_color=text_color_on(fill),
                 note_color=text_color_on(fill),
-                edge=DROP if name == top else STEP_EDGE,
-                linewidth=2.6 if name == top else 1.0,
+                edge=BOTTLENECK_EDGE if name == top else STEP_EDGE,
+                linewidth=BOTTLENECK_WIDTH if name == top else 1.0,
             )
+    if top is not None and top not in style.nodes:  # a bottleneck without a value: plain fill
+        style.nodes[top] = NodeStyle(edge=BOTTLENECK_EDGE, linewidth=BOTTLENECK_WIDTH)
     heading = title or f"{pretty(model.name)}: process map" + (
         f", steps coloured by {kpi_label}" if values else ""
     )
@@ -230,7 +249,9 @@ def draw_process_map(
         style,
         title=heading,
         colorbar=ColorBar(cm, norm, kpi_label, kpi_unit) if values else None,
-        legend_extra=[("bottleneck", "heavy")] if values and mark_bottleneck else [],
+        legend_extra=[(BOTTLENECK_LEGEND if named else "highest value", "heavy")]
+        if top is not None
+        else [],
         footer_text="\n".join(footer) or None,
         footer_lines=sum(t.count("\n") + 1 for t in footer),
     )
@@ -658,7 +679,7 @@ def _draw_footer(
     ]
     for label, kind in legend_extra:
         if kind == "heavy":
-            handles.append(Patch(fc="white", ec=DROP, lw=2.6))
+            handles.append(Patch(fc="white", ec=BOTTLENECK_EDGE, lw=BOTTLENECK_WIDTH))
         elif kind == "hatch":
             handles.append(Patch(fc="#eceff1", ec=MUTED, hatch="///"))
         elif kind == "dashed":

@@ -704,7 +704,10 @@ def test_no_bottleneck_still_says_where_cases_wait_for_the_staffs_hours():
     )
     text = format_report(kpi_report(table, model))
     assert "bottleneck: none — cases queue for staff under 1 % of cycle time" in text
-    assert "with the hours the staff are off, cases wait longest before a, 44.00 ± 0 %" in text
+    assert (
+        "with the hours the staff are off and hand-off delays, cases wait longest before a, 44.00 ± 0 %"
+        in text
+    )
     calm = table.assign(**{"waiting_share:a": [0.005, 0.005]})
     assert "hours the staff are off" not in format_report(kpi_report(calm, model))
 
