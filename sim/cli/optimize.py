@@ -566,6 +566,10 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
 
     baseline = run_replication(job.model, job.scenario, seed=job.seed)
     known = replication_kpis(baseline, job.model) | replication_segment_kpis(baseline)
+    # a replication names only the steps where cases dropped off and the ends they reached; the
+    # search counts the others as 0 (sim.optimize.evaluate.ZERO_WHEN_ABSENT)
+    known |= {f"dropoff_at:{s}": 0.0 for s in job.model.steps}
+    known |= {f"outcome_share:{e}": 0.0 for e in job.model.ends}
     check_kpi_names([o.kpi for o in job.objectives], list(known), key="optimizer.objectives")
     check_kpi_names([c.kpi for c in job.constraints], list(known), key="optimizer.constraints")
     if "generate" in spec:

@@ -12,7 +12,9 @@
 * **Multiple comparisons**: the confirmation tests every candidate on every objective, so the
   improvements are judged with Holm's step-down adjustment over that whole family
   (``adjust_family``; family-wise error rate 5 %), which also counts the versions pruning
-  confirmed and did not report (``replaced_p_values``). A candidate is ``better`` when at least one
+  confirmed and did not report (``replaced_p_values``). A test whose paired differences are 0 in
+  every replication (the objective identical with and without the redesign: a cost in a model
+  without costs) is no test and is left out of every family (``family_p``). A candidate is ``better`` when at least one
   objective improves significantly after the adjustment and none is significantly worse at the
   unadjusted 95 % level (a possible harm is not given the benefit of the adjustment),
   ``trade-off`` when an adjusted improvement comes with such a worsening, ``within noise`` when
@@ -264,6 +266,34 @@ def is_recommended(candidate: Candidate) -> bool:
     )
 
 
+IDENTICAL = "identical in every replication"
+"""What a test with no difference in any replication (``no_difference``) shows, in words."""
+
+
+def no_difference(row: Mapping[str, Any] | pd.Series, *, diff: str = "diff") -> bool:
+    """Whether a paired test's differences were exactly 0 in every replication: its mean
+    difference (the ``diff`` field) and both ends of its interval are 0 (an interval has width 0
+    only when every difference is the same), and its p-value, where it has one, is 1 (what
+    ``sim.kpis.stats.paired_comparison`` gives such differences). The KPI is then the same with
+    and without the change (a cost in a model without costs, a drop-off rate where nobody drops
+    off)."""
+    values = [row.get(k) for k in (diff, "ci_low", "ci_high")]
+    p = row.get("p_value", 1.0)
+    return bool(all(v is not None and v == 0 for v in values) and (p is None or p == 1.0))
+
+
+def family_p(row: Mapping[str, Any] | pd.Series, *, diff: str = "diff") -> float:
+    """The p-value a test brings to Holm's family: NaN, left out like a test that could not be
+    run, for one with no difference in any replication (``no_difference``). Such a test is no
+    test (its p-value is 1 whatever the replications), and counted it only raised every other
+    test's adjustment (QA: a third server's -2.9 h, p 0.017, was "within noise" at p 0.052,
+    Holm counting the cost and drop-off of a model that has neither)."""
+    p = row.get("p_value")
+    if p is None or no_difference(row, diff=diff):
+        return math.nan
+    return float(p)
+
+
 def adjust_family(
     comparisons: Sequence[pd.DataFrame],
     objectives: Sequence[Objective],
@@ -274,32 +304,36 @@ def adjust_family(
 ) -> tuple[list[pd.DataFrame], int]:
     """Holm's adjustment over every (comparison, objective) test of a family.
 
-    Returns copies of the comparison tables with ``p_adjusted`` and ``significant_adjusted``
-    (None for the rows outside the family: the KPIs that are not objectives) and the number of
-    tests ``m`` (those with a p-value). The unadjusted ``p_value``, CI and ``significant`` stay.
+    Returns copies of the comparison tables with ``p_adjusted``, ``significant_adjusted`` and
+    ``identical`` (None for the rows outside the family: the KPIs that are not objectives) and
+    the number of tests ``m`` (those with a p-value and some difference: a row ``identical`` in
+    every replication is left out, its ``p_adjusted`` NaN and ``significant_adjusted`` false,
+    ``family_p``). The unadjusted ``p_value``, CI and ``significant`` stay.
     ``replaced`` are the p-values of tests that belong to the family but whose redesigns are not
     reported (``replaced_p_values``): they count towards ``m`` and the order; a list given as
     ``replaced_adjusted`` is filled with their ``(p_adjusted, significant_adjusted)``.
     """
-    tables = [
-        c.drop(columns=["p_adjusted", "significant_adjusted"], errors="ignore") for c in comparisons
-    ]
+    adjusted_columns = ["p_adjusted", "significant_adjusted", "identical"]
+    tables = [c.drop(columns=adjusted_columns, errors="ignore") for c in comparisons]
     where: list[tuple[int, str]] = []
     pvals: list[float] = []
     for i, t in enumerate(tables):
         for o in objectives:
             if o.kpi in t.index and "p_value" in t.columns:
                 where.append((i, o.kpi))
-                pvals.append(float(t.loc[o.kpi, "p_value"]))
+                pvals.append(family_p(t.loc[o.kpi]))
     adjusted, reject = holm([*pvals, *replaced], alpha)
     out = []
     for t in tables:
-        t = t.assign(p_adjusted=np.nan, significant_adjusted=None)
-        t["significant_adjusted"] = t["significant_adjusted"].astype(object)
+        t = t.assign(p_adjusted=np.nan, significant_adjusted=None, identical=None)
+        t[["significant_adjusted", "identical"]] = t[["significant_adjusted", "identical"]].astype(
+            object
+        )
         out.append(t)
     for (i, kpi), p, r in zip(where, adjusted[: len(where)], reject[: len(where)], strict=True):
         out[i].loc[kpi, "p_adjusted"] = p
         out[i].loc[kpi, "significant_adjusted"] = bool(r)
+        out[i].loc[kpi, "identical"] = no_difference(out[i].loc[kpi])
     m = int(np.isfinite(np.asarray([*pvals, *replaced], dtype=float)).sum())
     if replaced_adjusted is not None:  # the replaced tests' own adjustment, in their order
         replaced_adjusted[:] = list(
@@ -362,7 +396,7 @@ def _version_tests(
             if o.kpi not in t or t[o.kpi].get("p_value") is None:
                 continue
             key = (o.kpi, *_test_key(t[o.kpi]))
-            out.append((t, o.kpi, float(t[o.kpi]["p_value"]), seen.get(key)))
+            out.append((t, o.kpi, family_p(t[o.kpi]), seen.get(key)))
             seen.setdefault(key, len(out) - 1)
     return out
 
@@ -380,8 +414,13 @@ def replaced_p_values(candidate: Candidate, objectives: Sequence[Objective]) -> 
     it, and every smaller redesign pruning tried and did not keep. Each was a test of the
     confirmation's family: leaving them out would let pruning pick among several tests while
     Holm counts one (the family understated, the adjustment too lenient). A test that repeats
-    another of the candidate's on the same data (``_version_tests``) counts once."""
-    return [p for _t, _k, p, same in _replaced_tests(candidate, objectives) if same is None]
+    another of the candidate's on the same data (``_version_tests``) counts once; one with no
+    difference in any replication not at all (``family_p``)."""
+    return [
+        p
+        for _t, _k, p, same in _replaced_tests(candidate, objectives)
+        if same is None and not math.isnan(p)
+    ]
 
 
 def version_p_values(
@@ -390,11 +429,12 @@ def version_p_values(
     """The p-values a new version of ``candidate`` (its comparison with today: ``besides``) is
     adjusted beside: those of every version of the candidate confirmed so far, the one it
     reports included, each distinct test once and none that the new version repeats on the same
-    data (``_version_tests``; ``sim.optimize.prune``)."""
+    data (``_version_tests``; ``sim.optimize.prune``), and none with no difference in any
+    replication (``family_p``)."""
     return [
         p
         for _t, _k, p, same in _version_tests(candidate, objectives, besides=besides)
-        if same is None
+        if same is None and not math.isnan(p)
     ]
 
 
@@ -404,8 +444,12 @@ def adjust_verdicts(
     """Holm over every candidate x objective test of the confirmation: each candidate's
     ``comparison`` gets the adjusted columns and its ``verdict`` is recomputed from them.
     The family also holds the tests of the versions pruning confirmed and did not report
-    (``replaced_p_values``; a test repeated on the same data once). Returns the number of
-    comparisons in the family."""
+    (``replaced_p_values``; a test repeated on the same data once). A test with no difference
+    in any replication is left out (``family_p``; ``identical_tests`` counts them). Every record
+    of a test carries the one adjustment this family gives it: the pruning record of the
+    version a candidate reports too (it kept the adjustment of the smaller family it was adopted
+    in: QA, p_adjusted 9.45e-7 there beside 1.01e-6 in the candidate's own comparison). Returns
+    the number of comparisons in the family."""
     per_candidate = [_replaced_tests(c, objectives) for c in candidates]
     counted = [(t, k, p) for tests in per_candidate for t, k, p, same in tests if same is None]
     replaced_adjusted: list[tuple[float, bool]] = []
@@ -436,11 +480,35 @@ def adjust_verdicts(
                 p_adj, r = first["p_adjusted"], first["significant_adjusted"]
             t[kpi]["p_adjusted"] = None if p_adj is None else _py(float(p_adj))
             t[kpi]["significant_adjusted"] = bool(r)
+            t[kpi]["identical"] = no_difference(t[kpi])
     for c in candidates:
+        reported = [a for a in c.pruning if a.get("adopted") and a.get("comparison")]
+        if reported and c.comparison is not None:  # the version it reports: its own test
+            reported[-1]["comparison"] = comparison_dict(c.comparison)
         if c.original is not None and c.original.get("comparison"):
             table = pd.DataFrame.from_dict(c.original["comparison"], orient="index")
             c.original["verdict"] = verdict(table, objectives)
     return m
+
+
+def identical_tests(candidates: Sequence[Candidate], objectives: Sequence[Objective]) -> int:
+    """How many tests of the confirmation's family (``adjust_verdicts``: every candidate x
+    objective, and the versions pruning confirmed, each distinct test once) had no difference in
+    any replication and are left out of it (``family_p``)."""
+    own = sum(
+        no_difference(c.comparison.loc[o.kpi])
+        for c in candidates
+        if c.comparison is not None
+        for o in objectives
+        if o.kpi in c.comparison.index
+    )
+    replaced = sum(
+        no_difference(t[kpi])
+        for c in candidates
+        for t, kpi, _p, same in _replaced_tests(c, objectives)
+        if same is None
+    )
+    return int(own + replaced)
 
 
 def mark_dominated(
@@ -474,7 +542,8 @@ def mark_dominated(
             if table is not None:
                 pairs[(i, j)] = table
     where = [(ij, k) for ij, t in pairs.items() for k in kpis]
-    adjusted, _ = holm([float(pairs[ij].loc[k, "p_value"]) for ij, k in where], alpha)
+    # a pair with no difference in any replication on an objective is no test (``family_p``)
+    adjusted, _ = holm([family_p(pairs[ij].loc[k]) for ij, k in where], alpha)
     for (ij, k), p in zip(where, adjusted, strict=True):
         pairs[ij].loc[k, "p_adjusted"] = p
     m = int(np.isfinite(adjusted).sum())
@@ -771,6 +840,9 @@ def ablate(
     and ``significant_adjusted``: Holm over the ablation's changes x objectives. The role
     (``carries gain``, ``trade-off``, ``harm``, ``noise``) uses the adjusted decisions;
     ``noise`` means no effect detectable with these replications, not that there is none.
+    A test with no difference in any replication (the objective identical without the change)
+    is left out of that family (``family_p``; ``identical`` in its record, and each entry's
+    ``identical_tests`` counts them).
     """
     space = evaluator.space
     full = evaluator.table(candidate.choice, replications, start=start)
@@ -812,11 +884,13 @@ def ablate(
         rows.append(entry)
     # Holm over every change x objective test of this ablation, then the roles
     tests = [v for e in rows for v in e.get("contribution", {}).values()]
-    adjusted, reject = holm([np.nan if v["p_value"] is None else v["p_value"] for v in tests])
+    adjusted, reject = holm([family_p(v, diff="improvement") for v in tests])
     for v, p, r in zip(tests, adjusted, reject, strict=True):
         v["p_adjusted"] = _py(float(p))
         v["significant_adjusted"] = bool(r)
+        v["identical"] = no_difference(v, diff="improvement")
     m = int(np.isfinite(adjusted).sum())
+    identical = sum(v["identical"] for v in tests)
     for e in rows:
         if "contribution" not in e:
             continue
@@ -824,6 +898,7 @@ def ablate(
         helps = any(v["improvement"] > 0 for v in sig)
         harms = any(v["improvement"] < 0 for v in sig)
         e["comparisons"] = m
+        e["identical_tests"] = identical
         e["replications"] = replications
         e["role"] = (
             "carries gain"

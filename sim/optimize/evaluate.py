@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -29,6 +30,30 @@ from sim.model.scenario import Scenario
 from sim.optimize.interrupts import allowed, worker_signals
 from sim.optimize.objectives import derived_value
 from sim.redesign import SearchSpace
+
+#: per-step KPI families (``<family>:<step>``) and why each is 0 at a step a redesign removed
+#: (``Evaluator``: the value of a step no case can reach any more)
+ZERO_WITHOUT_STEP = {
+    "waiting_mean": "nobody waits there",
+    "processing_mean": "nobody works there",
+    "reached": "no case reaches it",
+    "visits_per_case": "no case visits it",
+    "waiting_share": "no case waits there",
+    "queue_share": "no case queues there",
+    "dropoff_at": "no case drops off there",
+}
+#: KPI families a replication leaves out where they are 0 (a step where no case dropped off, an
+#: end no case reached), as ``sim.kpis.kpi_table`` fills them
+ZERO_WHEN_ABSENT = ("dropoff_at", "outcome_share")
+
+
+def merged_into(model: ProcessModel, step: str) -> str | None:
+    """The step of ``model`` (a redesign) that ``step`` was merged into, else None."""
+    for change in model.metadata.get("changes", ()):
+        parts = (change.get("parameters") or {}).get("steps") or ()
+        if change.get("operator") == "merge" and step in parts:
+            return str(change.get("target"))
+    return None
 
 
 def _start_worker(parent: int) -> None:
@@ -60,10 +85,16 @@ class Evaluator:
         seed: int,
         workers: int | None = None,
         segment_kpis: bool = False,
+        kpis: Sequence[str] = (),
     ) -> None:
         """``segment_kpis``: also each case segment's KPIs (``segment:<segment>:<kpi>``, for
-        objectives and constraints that name one)."""
+        objectives and constraints that name one). ``kpis``: the objectives' and constraints'
+        names; one of a step a redesign removed (``ZERO_WITHOUT_STEP``) is 0 in its tables, as
+        is a ``queue_share`` of a step it automated (no staff to queue for), each said once on
+        stderr (``table``)."""
         self.model = model
+        self.kpis = tuple(kpis)
+        self._noted: set[str] = set()
         self.segment_kpis = bool(segment_kpis)
         self.space = space
         self.scenario = scenario
@@ -116,7 +147,9 @@ class Evaluator:
     ) -> pd.DataFrame:
         """KPIs of replications ``start..start+replications-1`` of a redesign, one row each, in
         replication order (row ``i`` of any two redesigns' tables with the same ``start`` used
-        the same random streams: paired)."""
+        the same random streams: paired). The KPIs a replication leaves out where they are 0
+        are 0 (``ZERO_WHEN_ABSENT``; ``_complete``), so are the ``kpis`` the redesign no longer
+        has a step for."""
         k = self.key(choice)
         wanted = range(int(start), int(start) + int(replications))
         have = self._tables.get(k)
@@ -129,7 +162,87 @@ class Evaluator:
         have = self._tables[k]
         out = have[have["replication"].isin(wanted)].reset_index(drop=True)
         assert out["replication"].tolist() == list(wanted)
-        return out
+        return self._complete(choice, out)
+
+    def _complete(self, choice: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
+        """``table`` with 0 for the KPIs that are 0 where a replication leaves them out: a
+        ``ZERO_WHEN_ABSENT`` KPI in a replication where a case finished (their mean over the
+        others only was too high), and each of ``kpis`` that ``zero_reason`` gives one; said
+        once per KPI (stderr). The others stay missing (NaN): ``undefined_reason``."""
+        # a replication where no case finished has no rates at all (dropoff_rate NaN)
+        finished = (
+            table["dropoff_rate"].notna()
+            if "dropoff_rate" in table
+            else pd.Series(True, index=table.index)
+        )
+        fill: dict[str, pd.Series] = {}
+        for c in table.columns:
+            if c.partition(":")[0] in ZERO_WHEN_ABSENT:
+                fill[c] = table[c].where(table[c].notna() | ~finished, 0.0)
+        for k in self.kpis:
+            if k in table.columns:
+                continue
+            why = self.zero_reason(choice, k)
+            if why is None:
+                continue
+            zero = pd.Series(0.0, index=table.index)
+            fill[k] = (
+                zero.where(finished, math.nan) if k.partition(":")[0] in ZERO_WHEN_ABSENT else zero
+            )
+            if why and k not in self._noted:
+                self._noted.add(k)
+                sys.stderr.write(f"note: {k} counts as 0 {why}\n")
+                sys.stderr.flush()
+        if not fill:
+            return table
+        return pd.concat(
+            [table.drop(columns=list(fill), errors="ignore"), pd.DataFrame(fill)], axis=1
+        )
+
+    def zero_reason(self, choice: Mapping[str, Any], kpi: str) -> str | None:
+        """Why KPI ``kpi``, missing from the redesign's replications, is 0 (``""`` when that
+        needs no word: a ``ZERO_WHEN_ABSENT`` one of a step or end it has), or None when it is
+        not: a per-step KPI of a step the redesign removed is 0 (``ZERO_WITHOUT_STEP``), and a
+        ``queue_share`` of a step it automated; of a step it merged into another it is
+        undefined (``undefined_reason``)."""
+        family, _, step = kpi.partition(":")
+        if not step or family not in ZERO_WITHOUT_STEP | dict.fromkeys(ZERO_WHEN_ABSENT):
+            return None
+        model = self.redesigned(choice)
+        if step in model.steps:
+            if family == "queue_share" and not model.steps[step].roles:
+                return f"for a redesign that automates step '{step}': nobody queues for staff there"
+            return "" if family in ZERO_WHEN_ABSENT else None
+        if family == "outcome_share":
+            return "" if step in model.ends else None
+        if step not in self.model.steps or merged_into(model, step) is not None:
+            return None
+        return f"for a redesign without step '{step}': {ZERO_WITHOUT_STEP[family]}"
+
+    def undefined_reason(
+        self, choice: Mapping[str, Any], kpis: Sequence[str], means: Mapping[str, float]
+    ) -> str:
+        """Why objective ``kpis`` of a redesign are undefined (NaN) over its replications
+        (``means``: their means): no case finished; a step it merged into another (its work and
+        waiting are that step's now, and counted as 0 it would reward the merge for what only
+        moved); no case reached the step."""
+        if math.isnan(float(means.get("dropoff_rate", math.nan))):
+            return "an objective KPI is undefined (no case finished)"
+        model = self.redesigned(choice)
+        said = []
+        for k in kpis:
+            family, _, step = k.partition(":")
+            into = merged_into(model, step) if step and step not in model.steps else None
+            if into is not None:
+                said.append(
+                    f"{k}: this redesign merges step '{step}' into '{into}', which does its "
+                    "work now (0 would credit the merge with waiting that only moved)"
+                )
+            elif family in ZERO_WITHOUT_STEP and step in model.steps:
+                said.append(f"{k}: no case reached step '{step}' in its replications")
+            else:
+                said.append(f"{k}: no value in its replications")
+        return "an objective KPI is undefined: " + "; ".join(said)
 
     def _run(self, model: ProcessModel, reps: Sequence[int]) -> list[tuple[int, dict[str, float]]]:
         jobs = [(model, self.scenario, self.seed, r, self.segment_kpis) for r in reps]

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, did_you_mean
 from sim.kpis import kpi_domain
 from sim.kpis.summary import SEGMENT_KPIS, SEGMENT_PREFIX, segments_in
 
@@ -163,11 +163,55 @@ def constraint_domain(name: str) -> tuple[float | None, float | None]:
     return kpi_domain(name) or (None, None)
 
 
+#: what a per-item KPI family (``<family>:<item>``) is given for, in the refusal of an unknown
+#: item (the others: a step)
+ITEM_NOUNS = {
+    "utilisation": "role",
+    "outcome_share": "end",
+    "queue_share": "staffed step",
+    "timer_share": "timer step",
+}
+
+
+def _unknown_item(name: str, valid: set[str], *, key: str) -> ConfigError | None:
+    """The refusal of a per-step or per-role KPI ``name`` (``waiting_mean:contract_reviw``)
+    whose family exists but whose step or role does not, naming the near one (``did_you_mean``)
+    and the valid ones; None for another name."""
+    family, sep, item = name.partition(":")
+    if not sep or name.startswith(SEGMENT_PREFIX):
+        return None
+    items = sorted(k.partition(":")[2] for k in valid if k.partition(":")[0] == family)
+    if not items:
+        return None
+    noun = ITEM_NOUNS.get(family, "step")
+    return ConfigError(
+        f"{key}: unknown KPI '{name}': the model has no {noun} '{item}'"
+        f"{did_you_mean(item, items)}; {family}:<{noun.rpartition(' ')[2]}> is defined for the "
+        f"{noun}s {items}"
+    )
+
+
+def _near(name: str, valid: set[str]) -> str:
+    """``did_you_mean`` for an unknown KPI name: among the plain KPIs, or, for a per-item one
+    whose family is misspelt, among the families (``waiting_maen:review``)."""
+    family, sep, item = name.partition(":")
+    if sep and not name.startswith(SEGMENT_PREFIX):
+        families = {k.partition(":")[0] for k in valid if ":" in k}
+        return did_you_mean(name, [f"{f}:{item}" for f in families if f"{f}:{item}" in valid])
+    if name.startswith(SEGMENT_PREFIX):
+        return did_you_mean(name, [k for k in valid if k.startswith(SEGMENT_PREFIX)])
+    return did_you_mean(name, [k for k in valid if ":" not in k])
+
+
 def check_kpi_names(names: Sequence[str], known: Sequence[str], *, key: str) -> None:
-    """Refuse KPI names that the simulation does not produce, listing the valid ones."""
+    """Refuse KPI names that the simulation does not produce, listing the valid ones and the
+    near one (``did_you_mean``): of a per-step or per-role KPI, the model's steps or roles."""
     valid = set(known) | set(DERIVED)
     for n in names:
         if n not in valid:
+            item = _unknown_item(n, valid, key=key)
+            if item is not None:
+                raise item
             plain = sorted(k for k in valid if ":" not in k)
             segments = sorted(segments_in(valid))
             per_segment = (
@@ -179,9 +223,15 @@ def check_kpi_names(names: Sequence[str], known: Sequence[str], *, key: str) -> 
             if n.startswith(SEGMENT_PREFIX) and not segments:
                 per_segment += " (the model has one segment: no per-segment KPIs)"
             raise ConfigError(
-                f"{key}: unknown KPI '{n}'; valid KPIs are {plain} and per-step/role ones such as "
+                f"{key}: unknown KPI '{n}'{_near(n, valid)}; valid KPIs are {plain} and "
+                "per-step/role ones such as "
                 f"'waiting_mean:<step>', 'utilisation:<role>'{per_segment}"
             )
+
+
+def judged_kpis(job: Any) -> list[str]:
+    """The KPI names ``job``'s objectives and constraints judge a redesign by."""
+    return list(dict.fromkeys([o.kpi for o in job.objectives] + [c.kpi for c in job.constraints]))
 
 
 def uses_segment_kpis(job: Any) -> bool:

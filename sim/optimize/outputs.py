@@ -18,7 +18,7 @@ from sim.model.calendar import HOURS_PER_WEEK
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario, staffing_overrides
 from sim.model.views import offered_load
-from sim.optimize.confirm import Candidate, is_recommended, overload_text
+from sim.optimize.confirm import IDENTICAL, Candidate, is_recommended, overload_text
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
 
@@ -224,10 +224,11 @@ def search_feasibility(
 
 
 def _unit(kpi: str) -> str:
-    """The unit a KPI is shown in here: ``LABELS``'s, a case segment's KPI its KPI's."""
+    """The unit a KPI is shown in here: ``LABELS``'s; a case segment's KPI its KPI's, a step's
+    or role's KPI its family's (``waiting_mean:review`` in h)."""
     if kpi in LABELS:
         return LABELS[kpi][1]
-    return kpi_unit(kpi) if kpi.startswith(SEGMENT_PREFIX) else ""
+    return kpi_unit(kpi) if ":" in kpi else ""
 
 
 def _fmt(kpi: str, v: float | None) -> str:
@@ -433,7 +434,9 @@ def _ablation_note(
     named too, so the words never say "no effect" beside an interval that excludes 0."""
     role = a.get("role")
     m = a.get("comparisons")
-    holm_tests = f"Holm's adjustment over the ablation's {m} tests" if m else "Holm's adjustment"
+    holm_tests = (
+        f"Holm's adjustment over the ablation's {_count(m, 'test')}" if m else "Holm's adjustment"
+    )
     unadjusted = _before_holm(*_effects(a, objectives, adjusted=False))
     held = _held(a, attempts)
     if role == "harm" and (tried or held):
@@ -459,7 +462,14 @@ def _ablation_note(
     if role == "noise":
         n = a.get("replications")
         with_n = f" with {n} paired replications" if n else ""
-        if unadjusted:
+        same = [v.get("identical") for v in (a.get("contribution") or {}).values()]
+        if same and all(same):
+            text = (
+                f" — ablation: without it every objective was {IDENTICAL}"
+                + (f" (all {n})" if n else "")
+                + ": no effect on them in these runs"
+            )
+        elif unadjusted:
             text = (
                 f" — ablation: noise: no effect significant after {holm_tests}{with_n}, "
                 "which the role uses; before the adjustment (unadjusted 95 % CIs, ° below) the "
@@ -647,13 +657,19 @@ def _candidate_lines(
             "| KPI | today | redesign | change [95 % CI] | significant (unadjusted) | after Holm |",
             "|---|---|---|---|---|---|",
         ]
+        judged = {o.kpi for o in objectives} | {cn.kpi for cn in constraints}
         for k, r in c.comparison.iterrows():
-            if ":" in k and not k.startswith(SEGMENT_PREFIX):  # in confirmation.json
+            # a step's or role's KPI is shown when it is an objective or a constraint (QA: an
+            # objective waiting_mean:contract_review was missing); the others are in
+            # confirmation.json
+            if ":" in k and not k.startswith(SEGMENT_PREFIX) and k not in judged:
                 continue
             if k == "one_off_cost" and k not in {o.kpi for o in objectives}:  # said above
                 continue
             holm_cell = "-"
-            if adjusted and r.get("significant_adjusted") is not None:
+            if adjusted and r.get("identical") is True:  # left out of the family: no test
+                holm_cell = f"no change ({IDENTICAL}: no test)"
+            elif adjusted and r.get("significant_adjusted") is not None:
                 holm_cell = "yes" if r["significant_adjusted"] else "no"
                 if pd.notna(r.get("p_adjusted")):
                     holm_cell += f" (p {_p(r['p_adjusted'])})"
@@ -694,7 +710,9 @@ def _candidate_lines(
                 unit = _unit(o.kpi)
                 sc = 100.0 if unit == "%" else 1.0
                 mark = (
-                    " *"
+                    " ="
+                    if v.get("identical")
+                    else " *"
                     if v.get("significant_adjusted", v["significant"])
                     else " °"
                     if v["significant"]
@@ -706,10 +724,16 @@ def _candidate_lines(
                 )
             lines.append(f"| {a['change']} | " + " | ".join(cells) + f" | {a['role']} |")
         m = next((a["comparisons"] for a in c.ablation if "comparisons" in a), None)
+        same = next((a.get("identical_tests") for a in c.ablation if "comparisons" in a), None)
         lines += [
             "",
             "(unadjusted 95 % CIs; * significant after Holm's adjustment over the ablation's "
-            + (f"{m} tests" if m else "tests")
+            + (_count(m, "test") if m else "tests")
+            + (
+                f" with any difference; = {IDENTICAL}, no test: the {same} such are left out"
+                if same
+                else ""
+            )
             + ", ° significant only unadjusted; the role uses *; noise = no effect significant "
             f"after the adjustment with {replications} replications, not shown to be none (a ° "
             "effect is one the adjustment does not establish); drop-off in percentage points)",
@@ -796,6 +820,11 @@ def _idle_lines(model: ProcessModel, rank: int, scenario: Scenario | None = None
     return [text, ""]
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 test``, ``3 tests``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _p(p: float) -> str:
     """An adjusted p-value as ``< 0.001`` or ``= 0.120``."""
     return "< 0.001" if p < 0.001 else f"= {p:.3f}"
@@ -818,8 +847,13 @@ def recommendations_markdown(
     check_args: str | None = None,
     models: Mapping[int, ProcessModel] | None = None,
     scenario: Scenario | None = None,
+    identical: int = 0,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
+
+    ``comparisons``: the tests of the confirmation's Holm family; ``identical``: those left out
+    of it because their paired differences were 0 in every replication
+    (``sim.optimize.confirm.identical_tests``).
 
     ``check_args`` (``check_command``): how to simulate today's process and a redesign of
     ``best/`` again over the confirmation's replications, said under the baseline.
@@ -849,13 +883,23 @@ def recommendations_markdown(
             f"re-simulated with {confirm_replications} replications paired with the baseline "
             "(same random numbers)"
         )
+    left_out = (
+        f" Left out of that family: {identical} test{'s' if identical != 1 else ''} whose "
+        f"objective was {IDENTICAL} with and without the redesign (a cost in a model without "
+        "costs, say): no difference is no test."
+        if identical
+        else ""
+    )
     family = (
         f" An improvement counts as significant only after Holm's adjustment for the "
-        f"{comparisons} comparisons of the confirmation (every candidate on every objective, "
-        "and every version pruning confirmed, a test a version repeats on the same data counted "
-        "once; "
+        f"{_count(comparisons, 'comparison')} of the confirmation with any difference (every "
+        "candidate on every objective, and every version pruning confirmed, a test a version "
+        "repeats on the same data counted once; "
         "family-wise error 5 %); a worsening counts when its unadjusted interval excludes 0."
+        + left_out
         if comparisons
+        else f" Every objective was {IDENTICAL} for every candidate: nothing to test."
+        if identical
         else ""
     )
     search_base = ""

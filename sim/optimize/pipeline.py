@@ -16,13 +16,14 @@ from sim.optimize.confirm import (
     ablate,
     adjust_verdicts,
     confirm,
+    identical_tests,
     is_recommended,
     mark_dominated,
     rank_confirmed,
     select_candidates,
 )
 from sim.optimize.evaluate import Evaluator, objective_values
-from sim.optimize.objectives import uses_segment_kpis
+from sim.optimize.objectives import judged_kpis, uses_segment_kpis
 from sim.optimize.outputs import (
     check_command,
     pareto_table,
@@ -105,6 +106,7 @@ def optimize_redesign(
             seed=job.seed,
             workers=workers,
             segment_kpis=uses_segment_kpis(job),
+            kpis=judged_kpis(job),
         ) as ev,
     ):
         study, sims_search = run_search(job, ev, progress=progress)
@@ -163,6 +165,7 @@ def optimize_redesign(
         # Holm over the final family (a pruned redesign in the place of the one found), then
         # dominance on the confirmed values, then the order
         n_comparisons = adjust_verdicts(candidates, job.objectives)
+        n_identical = identical_tests(candidates, job.objectives)
         candidates = drop_duplicates(candidates, ev)
         n_dominance = mark_dominated(candidates, job.objectives)
         candidates = rank_confirmed(candidates)
@@ -193,6 +196,7 @@ def optimize_redesign(
                 zip([o.kpi for o in job.objectives], baseline_values, strict=True)
             ),
             comparisons=n_comparisons,
+            identical=n_identical,
             feasibility=feasibility,
             models={c.rank: ev.redesigned(c.choice) for c in candidates},
             scenario=job.scenario,
@@ -221,9 +225,12 @@ def optimize_redesign(
             "search_replications": search_reps,
             "multiple_comparisons": {
                 "method": "holm",
-                "family": "every candidate x objective test against the confirmation baseline, "
-                "including the versions pruning confirmed and did not report",
+                "family": "every candidate x objective test against the confirmation baseline "
+                "with any difference, including the versions pruning confirmed and did not "
+                "report; a test whose paired differences are 0 in every replication (identical: "
+                "true in its comparison) is no test and is left out",
                 "comparisons": n_comparisons,
+                "left_out_identical": n_identical,
                 "familywise_alpha": ALPHA,
                 "rule": "better: an objective improves significantly after Holm's adjustment "
                 "and none is significantly worse at the unadjusted 95 % level; the CIs shown "
@@ -231,7 +238,8 @@ def optimize_redesign(
                 # mark_dominated: a second family, the recommended candidates against each other
                 "dominance": {
                     "family": "every pair of recommended candidates x objective, paired "
-                    "t-test on the per-replication differences",
+                    "t-test on the per-replication differences (a pair identical in every "
+                    "replication on an objective is no test and is left out)",
                     "comparisons": n_dominance,
                     "rule": "dominated: another recommended candidate's means are no worse on "
                     "every objective and better on one significantly after Holm's adjustment; "

@@ -55,7 +55,13 @@ from sim.model import ProcessModel
 from sim.model.scenario import Scenario
 from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.interrupts import checkpoint, deferred
-from sim.optimize.objectives import Constraint, Objective, derived_value, uses_segment_kpis
+from sim.optimize.objectives import (
+    Constraint,
+    Objective,
+    derived_value,
+    judged_kpis,
+    uses_segment_kpis,
+)
 from sim.redesign import SearchSpace, Variable
 
 HEADLINE_ATTRS = (
@@ -357,12 +363,20 @@ SCHEMA_RACE_RETRIES = 5
 
 def _lost_schema_race(exc: BaseException) -> bool:
     """Whether ``exc`` says another process created Optuna's tables (or their types) while this
-    one did: Optuna creates them without a lock, and PostgreSQL refuses the second creation
-    (two runs started side by side on a new database)."""
+    one did: Optuna creates them without a lock, and the database refuses the second creation
+    (two runs started side by side on a new database). PostgreSQL says "already exists" or
+    "duplicate key"; SQLite "table studies already exists" (OperationalError) or, when both
+    record the schema's version, "UNIQUE constraint failed: alembic_version.version_num"
+    (IntegrityError), and "database is locked" while the other one writes it (QA)."""
     text = str(exc)
-    return type(exc).__name__ in ("IntegrityError", "ProgrammingError") and (
-        "already exists" in text or "duplicate key" in text
-    )
+    kind = type(exc).__name__
+    if kind in ("IntegrityError", "ProgrammingError"):
+        return (
+            "already exists" in text
+            or "duplicate key" in text
+            or "UNIQUE constraint failed: alembic_version" in text
+        )
+    return kind == "OperationalError" and ("already exists" in text or "database is locked" in text)
 
 
 def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
@@ -406,10 +420,20 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
                         **{hook: retry(max_retry=1)},
                     )
             except Exception as exc:
-                if attempt == SCHEMA_RACE_RETRIES or not _lost_schema_race(exc):
+                if not _lost_schema_race(exc):
                     raise
+                if attempt == SCHEMA_RACE_RETRIES:
+                    raise ConfigError(
+                        f"optimizer.storage: cannot open {redact(url)!r}: another run may be "
+                        "creating (or writing) this database at the same time "
+                        f"({redact_secrets_of(url, _database_reason(exc))}, still after "
+                        f"{SCHEMA_RACE_RETRIES} retries); "
+                        "rerun the same command"
+                    ) from None
                 time.sleep(0.2 * (attempt + 1))  # the other process finishes the tables
         raise AssertionError("unreachable")  # the loop returns or raises
+    except ConfigError:  # said already
+        raise
     except ImportError:  # Optuna: "Failed to import DB access module ..." (no package named)
         raise ConfigError(
             f"optimizer.storage: cannot open {redact(url)!r}: {_driver_hint(url)}"
@@ -439,6 +463,17 @@ def _dialect_hint(url: str) -> str:
         f"; SQLAlchemy knows no 'postgres' dialect: write the URL as "
         f"{redact(f'postgresql{plus}{driver}://{rest}')}"
     )
+
+
+def sqlite_file(url: str | None) -> Path | None:
+    """The database file a SQLite ``url`` names (relative to the current directory when the
+    URL has three slashes), or None for another database or an in-memory one."""
+    if url is None:
+        return None
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.lower().startswith("sqlite") or in_memory_sqlite(url):
+        return None
+    return Path(rest[1:].partition("?")[0])  # after the third slash; a fourth is /
 
 
 def _sqlite_missing_directory(url: str) -> str:
@@ -549,8 +584,17 @@ def check_study(job: SearchJob) -> None:
     ``run_search`` would refuse when it opens the study: a storage that cannot be opened
     (``open_storage``) and a study of the same name made for another search or with another
     sampler (``refuse_other_study``). For a check before anything is written; the storage's
-    connections are closed again."""
-    storage = open_storage(job.settings.storage)
+    connections are closed again. A SQLite file that does not exist yet is not opened (that
+    would create it, and Optuna's tables in it, before the checks that may still refuse the
+    run: QA, a refused run left a new database behind); only its folder is checked."""
+    url = job.settings.storage
+    database = sqlite_file(url)
+    if url is not None and database is not None and not database.exists():
+        missing = _sqlite_missing_directory(url)
+        if missing:
+            raise ConfigError(f"optimizer.storage: cannot open {redact(url)!r}: {missing}")
+        return  # no study there yet: this search will create it
+    storage = open_storage(url)
     if storage is None:
         return
     try:
@@ -733,9 +777,11 @@ class RedesignObjective:
             else:
                 table = self.ev.table(choice, s.replications)
         means = self.ev.means(choice, len(table))
-        values = objective_values(means, [o.kpi for o in self.objectives])
+        kpis = [o.kpi for o in self.objectives]
+        values = objective_values(means, kpis)
         if any(math.isnan(v) for v in values):
-            trial.set_user_attr("refused", "an objective KPI is undefined (no case finished)")
+            undefined = [k for k, v in zip(kpis, values, strict=True) if math.isnan(v)]
+            trial.set_user_attr("refused", self.ev.undefined_reason(choice, undefined, means))
             self._set_constraints(trial, None)
             raise optuna.TrialPruned("objective undefined")
         trial.set_user_attr("replications", len(table))
@@ -1045,6 +1091,7 @@ def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
             seed=job.seed,
             workers=1,
             segment_kpis=uses_segment_kpis(job),
+            kpis=judged_kpis(job),
         ) as ev,
     ):
         _run_trials(job, ev, study, progress=False)
@@ -1076,7 +1123,8 @@ def _run_search(
     study = _open(job, fail_running=job.settings.owns_storage)
     trials_before = len(study.get_trials(deepcopy=False))
     finished = len(finished_trials(study))
-    if finished and progress:  # the bar counts this run's trials only: say what is there
+    if finished:  # a resumed search says so, with or without a progress bar (which counts
+        # this run's trials only)
         n = job.settings.n_trials
         sys.stderr.write(
             f"search: the study already has {finished} finished trial(s); "

@@ -595,7 +595,9 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
                 elif adjusted is not False:
                     cls = "good"
             holm = "-"
-            if adjusted is not None:
+            if r.get("identical"):  # the same in every replication: no test, out of the family
+                holm = "no change (identical)"
+            elif adjusted is not None:
                 holm = "yes" if adjusted else "no"
                 if r.get("p_adjusted") is not None:
                     p = float(r["p_adjusted"])
@@ -639,12 +641,20 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
                 if reps
                 else ""
             )
+            same = mc.get("left_out_identical") or 0
+            n_tests = mc.get("comparisons") or 0
             holm_note = (
                 f" The verdict counts an improvement only when it stays significant after "
-                f"Holm's adjustment for the {mc['comparisons']} comparisons of the confirmation "
-                "(every candidate on every objective): the after-Holm column, by which an "
-                "objective's improvement is coloured."
-                if mc.get("comparisons")
+                f"Holm's adjustment for the {n_tests} comparison{'s' if n_tests != 1 else ''} "
+                "of the confirmation (every candidate on every objective"
+                + (
+                    f"; {same} identical in every replication with and without the redesign "
+                    "left out: no test"
+                    if same
+                    else ""
+                )
+                + "): the after-Holm column, by which an objective's improvement is coloured."
+                if n_tests
                 else ""
             )
             parts.append(

@@ -62,17 +62,18 @@ def test_a_version_repeating_a_test_on_the_same_data_counts_once():
         _cand(13, _comparison((-1.01, 0.663), 4.0)),
         _cand(0, _comparison((-5.2, 0.0435), 7.0)),
     ]
-    # the redesign as found repeats the reported cycle-time test: only its headcount counts
-    assert replaced_p_values(pruned, TWO) == [0.291, 1.0, 0.0]
+    # the redesign as found repeats the reported cycle-time test: only its headcount counts;
+    # together's headcount is the same as today's in every replication: no test (family_p)
+    assert replaced_p_values(pruned, TWO) == [0.291, 0.0]
     m = adjust_verdicts([pruned, *others], TWO)
-    assert m == 9  # 3 candidates x 2 + together's 2 + the one found's headcount
+    assert m == 8  # 3 candidates x 2 + together's cycle time + the one found's headcount
     row = pruned.comparison.loc["cycle_time_mean"]
-    # 4 tests at p = 0 before it, so x (9 - 4) = 5 (x 6 with the repeat counted)
-    assert row["p_adjusted"] == pytest.approx(0.0089 * 5)
+    # 4 tests at p = 0 before it, so x (8 - 4) = 4 (x 6 with the repeat and the no-test counted)
+    assert row["p_adjusted"] == pytest.approx(0.0089 * 4)
     assert row["significant_adjusted"] and pruned.verdict == "trade-off"
     # the repeat carries the adjustment of the test it repeats, and the verdict as found follows
     as_found = pruned.original["comparison"]["cycle_time_mean"]
-    assert as_found["p_adjusted"] == pytest.approx(0.0089 * 5)
+    assert as_found["p_adjusted"] == pytest.approx(0.0089 * 4)
     assert as_found["significant_adjusted"] is True
     assert pruned.original["verdict"] == "trade-off"
 
@@ -86,9 +87,10 @@ def test_a_new_version_is_adjusted_beside_the_tests_it_does_not_repeat():
             _comparison((-2.06, 0.291), 0.0))},
     ]  # fmt: skip
     same_cycle = _comparison((-6.24, 0.0089), 4.0)
-    assert version_p_values(current, TWO, besides=same_cycle) == [0.291, 1.0, 0.0]
+    # (the headcount of the version without them is today's in every replication: no test)
+    assert version_p_values(current, TWO, besides=same_cycle) == [0.291, 0.0]
     other_cycle = _comparison((-2.06, 0.291), 4.0)
-    assert version_p_values(current, TWO, besides=other_cycle) == [1.0, 0.0089, 0.0]
+    assert version_p_values(current, TWO, besides=other_cycle) == [0.0089, 0.0]
 
 
 def test_the_same_figures_in_two_candidates_are_still_two_tests():
