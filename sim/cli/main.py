@@ -241,20 +241,34 @@ def _open_mapping_override(arg: str, multirun: bool) -> str:
 
 def _model_files(group: str, raw: str, items: list[str], configs: Path) -> list[str | None]:
     """``_model_file`` of each item of ``group=raw``; a ``--multirun`` sweep whose items are not
-    files while the value whole names one (``process=a,b.yaml`` for the file ``a,b.yaml``) is
-    refused saying how to quote it."""
+    files while some of them joined by their commas name one (``process=a,b.yaml`` for the file
+    ``a,b.yaml``, also beside other files: ``process=x,y.yaml,b/model.yaml``) is refused saying
+    how to quote it."""
     try:
         return [_model_file(group, v, configs) for v in items]
     except SimError:
-        whole = _unquoted(raw)
-        if len(items) > 1 and Path(whole).expanduser().is_file():
-            raise SimError(
-                f"{group}={raw}: with --multirun the commas make a sweep of {items}; to give "
-                f"the file '{whole}' quote it, as Hydra reads quotes: {group}='{whole}' (in the "
-                f"shell: \"{group}='{whole}'\"; a sweep of it and another: "
-                f"\"{group}='{whole}',other.yaml\")"
-            ) from None
-        raise
+        found = _file_split_by_commas(items)
+        if found is None:
+            raise
+        whole, quoted = found
+        raise SimError(
+            f"{group}={raw}: with --multirun the commas make a sweep of {items}; to give "
+            f"the file '{whole}' quote it, as Hydra reads quotes: {group}={quoted} (in the "
+            f'shell: "{group}={quoted}"; a sweep of it and another: '
+            f"\"{group}='{whole}',other.yaml\")"
+        ) from None
+
+
+def _file_split_by_commas(items: list[str]) -> tuple[str, str] | None:
+    """The first file that consecutive ``items`` name when joined by commas (a file name holding
+    a comma, split by a sweep), and the whole sweep with it quoted; None when there is none."""
+    for i in range(len(items)):
+        for j in range(len(items), i + 1, -1):
+            whole = ",".join(_unquoted(v) for v in items[i:j])
+            if Path(whole).expanduser().is_file():
+                quoted = ",".join([*items[:i], f"'{whole}'", *items[j:]])
+                return whole, quoted
+    return None
 
 
 def rewrite_process_override(args: list[str], configs: Path) -> list[str]:

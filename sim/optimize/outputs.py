@@ -947,9 +947,11 @@ def recommendations_markdown(
     if check_args:
         lines += [
             "To check these figures yourself, from this run directory: "
-            f"`python -m sim simulate process=best/{TODAY_FILE} {check_args}` simulates today's "
-            "process over the confirmation's replications with the same random numbers (the "
-            "same means as the baseline above), and `process=best/<rank>.yaml` a redesign below.",
+            f"`python -m sim simulate process=best/{TODAY_FILE} {check_args} "
+            "hydra.run.dir=check/today` simulates today's process over the confirmation's "
+            "replications with the same random numbers (the same means as the baseline above), "
+            "and `process=best/<rank>.yaml hydra.run.dir=check/<rank>` a redesign below (the "
+            "results go to check/ in this run directory).",
             "",
         ]
     today_broken = constraint_breaches(base_means, constraints)

@@ -657,6 +657,9 @@ def test_a_swept_model_file_with_a_comma_is_given_quoted(tmp_path, crm_path):
     assert OverridesParser.create().parse_override(out[2]).value() == str(comma)
     with pytest.raises(SimError, match=r"with --multirun the commas make a sweep of .* quote it"):
         rewrite_process_override(["-m", f"process={comma}"], CONFIGS)
+    # beside another file too (QA docsaudit: "process=x: not a bundled process nor a file")
+    with pytest.raises(SimError, match=r"quote it.*process='[^']*a,b\.yaml',[^ ]*c\.yaml"):
+        rewrite_process_override(["-m", f"process={comma},{plain}"], CONFIGS)
 
 
 def test_a_staffing_key_in_other_letters_is_given_to_hydra_as_its_ascii_key():
