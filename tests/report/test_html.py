@@ -143,6 +143,10 @@ def test_a_model_with_repetitions_is_drawn_one_step_per_activity(tmp_path, crm):
     assert "quote_approval" not in view.steps and len(view.steps) == len(crm.steps) - 1
     kpi = {"quote_preparation": 0.1, "quote_approval": 0.2, "signing": 0.3}
     assert _merged_kpi(view, kpi) == pytest.approx({"quote_preparation": 0.3, "signing": 0.3})
+    # a timer merged into an activity brings the time cases spend in it, not its waiting (0)
+    report = {"all": {"timer_share:quote_approval": {"mean": 0.5}}}
+    timed = _merged_kpi(view, {**kpi, "quote_approval": 0.0}, report)
+    assert timed == pytest.approx({"quote_preparation": 0.6, "signing": 0.3})
 
 
 def test_a_staffing_redesign_of_a_calibrated_model_is_drawn_on_its_activities(tmp_path, crm):
