@@ -250,25 +250,45 @@ def _model_files(group: str, raw: str, items: list[str], configs: Path) -> list[
         found = _file_split_by_commas(items)
         if found is None:
             raise
-        whole, quoted = found
+        whole, quoted, others = found
+        # a sweep is of files or of bundled names (rewrite_process_override): the quoted file
+        # is suggested beside the sweep's other files only (QA: "process='a,b.yaml',mmc" was
+        # suggested, then refused)
+        apart = (
+            f". A sweep is of either files or bundled names, not both: run "
+            f"{group}={','.join(others)} apart"
+            if others
+            else ""
+        )
         raise SimError(
             f"{group}={raw}: with --multirun the commas make a sweep of {items}; to give "
             f"the file '{whole}' quote it, as Hydra reads quotes: {group}={quoted} (in the "
-            f'shell: "{group}={quoted}"; a sweep of it and another: '
-            f"\"{group}='{whole}',other.yaml\")"
+            f'shell: "{group}={quoted}"; a sweep of it and another file: '
+            f"\"{group}='{whole}',other.yaml\"){apart}"
         ) from None
 
 
-def _file_split_by_commas(items: list[str]) -> tuple[str, str] | None:
+def _file_split_by_commas(items: list[str]) -> tuple[str, str, list[str]] | None:
     """The first file that consecutive ``items`` name when joined by commas (a file name holding
-    a comma, split by a sweep), and the whole sweep with it quoted; None when there is none."""
+    a comma, split by a sweep), the sweep with it quoted beside the other items that are files,
+    and the other items that are not (bundled names); None when there is none."""
     for i in range(len(items)):
         for j in range(len(items), i + 1, -1):
             whole = ",".join(_unquoted(v) for v in items[i:j])
             if Path(whole).expanduser().is_file():
-                quoted = ",".join([*items[:i], f"'{whole}'", *items[j:]])
-                return whole, quoted
+                before, after = items[:i], items[j:]
+                others = [v for v in (*before, *after) if not _is_file(v)]
+                quoted = ",".join(
+                    [*(v for v in before if _is_file(v)), f"'{whole}'"]
+                    + [v for v in after if _is_file(v)]
+                )
+                return whole, quoted, others
     return None
+
+
+def _is_file(item: str) -> bool:
+    """Whether a swept item names an existing file."""
+    return Path(_unquoted(item)).expanduser().is_file()
 
 
 def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
@@ -629,9 +649,13 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
             from sim.cli import common
 
             stopped = "terminated (SIGTERM)" if terminated else "interrupted"
+            saved = (
+                "; the jobs of the sweep that finished are saved"
+                if _saved_jobs(command)
+                else ", nor did any job of the sweep before it"
+            )
             said = (
-                f"{stopped}: {job}did not finish; the jobs of the sweep that finished are "
-                f"saved{_resume_hint(command, common.TYPED_ARGV)}"
+                f"{stopped}: {job}did not finish{saved}{_resume_hint(command, common.TYPED_ARGV)}"
             )
         print(f"\n{said}", file=sys.stderr)
         sys.exit(143 if terminated else 130)
@@ -656,6 +680,32 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed before
         # this task started: a password typed there must not stay, however the run ends
         redact_hydra_files(run_dir)
+
+
+def _stopped_sweep_text(command: str, args: list[str], stopped: str, *, multirun: bool) -> str:
+    """What a command stopped (``stopped``: ``interrupted`` ...) in Hydra, outside its run's
+    task, says: of a sweep, that the jobs that finished are saved and how to resume only when
+    one did (``_saved_jobs``; a Ctrl-C as Hydra started, before any job ran, said so of none:
+    QA); of a single run, that it had not started (its task says what it saved)."""
+    if not multirun:
+        return f"{stopped} before the run started; no results were written"
+    if _saved_jobs(command):
+        return f"{stopped}; the jobs that finished are saved{_resume_hint(command, args)}"
+    hint = _resume_hint(command, args) or "; rerun the same command to run it"
+    return f"{stopped} before any job of the sweep finished{hint}"
+
+
+def _saved_jobs(command: str) -> bool:
+    """Whether a job of the sweep launched last (``sim.cli.sweep.LAUNCHED``) has its results in
+    its folder (finished now, or kept from an earlier launch); True for a command whose results
+    are not known here (``sim.cli.sweep.FINISHED``), False before Hydra launched a sweep."""
+    from sim.cli.sweep import FINISHED, KEPT_JOBS, LAUNCHED
+
+    if not LAUNCHED:
+        return False
+    if command not in FINISHED:
+        return True
+    return bool(KEPT_JOBS) or any(LAUNCHED[-1].glob(f"*/**/{FINISHED[command]}"))
 
 
 def _resume_hint(command: str, args: list[str]) -> str:
@@ -1278,7 +1328,7 @@ def main(argv: list[str] | None = None) -> None:
         args = ["--multirun", *(a for a in args if a not in ("-m", "--multirun"))]
     locked: Path | None = None
     try:
-        try:
+        with _nothing_written_on_ctrl_c(), _refusals_exit_2():
             configs = config_dir()
             args = rewrite_process_override(args, configs)
             args = check_experiment(command, args, configs)
@@ -1296,11 +1346,8 @@ def main(argv: list[str] | None = None) -> None:
                 )
             locked = lock_given_dir(command, args, multirun=multirun)
             _check_before_hydra(command, args, multirun=multirun)
-        except SimError as exc:
-            print(f"error: {redact(str(exc))}", file=sys.stderr)
-            sys.exit(2)
-        if not multirun:
-            common.note_run_root(_override(args, "hydra.run.dir") or _run_dir_pattern(command))
+            if not multirun:
+                common.note_run_root(_override(args, "hydra.run.dir") or _run_dir_pattern(command))
         _launch(command, args, configs, multirun=multirun)
     finally:
         if locked is not None:
@@ -1310,6 +1357,30 @@ def main(argv: list[str] | None = None) -> None:
             if multirun:  # the folders of jobs refused there: as the earlier sweep left them
                 restore_sweep_dir(locked)
             unlock_run_dir(locked)
+
+
+@contextmanager
+def _refusals_exit_2() -> Iterator[None]:
+    """A ``SimError`` (a refusal before Hydra starts) printed as ``error: ...``, exit status 2."""
+    try:
+        yield
+    except SimError as exc:
+        print(f"error: {redact(str(exc))}", file=sys.stderr)
+        sys.exit(2)
+
+
+@contextmanager
+def _nothing_written_on_ctrl_c() -> Iterator[None]:
+    """Ctrl-C before Hydra starts the app (reading the configs, the checks before it, importing
+    Hydra; the first seconds of a command): exit status 130 with one line, not a traceback
+    through whatever import it landed in (QA). Nothing was written by then: the lock of a
+    directory named on the command line goes when ``main`` ends, with the directory when the
+    lock made it, and an earlier run's files there were only read."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        print("\ninterrupted before any run started; nothing was written", file=sys.stderr)
+        sys.exit(130)
 
 
 def _check_shell_completion(args: list[str]) -> None:
@@ -1422,12 +1493,15 @@ def _check_before_hydra(command: str, args: list[str], *, multirun: bool) -> Non
 def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> None:
     """Run the command's Hydra app; exit status 130 on Ctrl-C, 143 on SIGTERM during a sweep,
     2 when jobs of a sweep failed."""
-    import hydra
+    with _nothing_written_on_ctrl_c():
+        import hydra
 
-    sys.argv = [f"python -m sim {command}", *args]
-    app = hydra.main(config_path=str(configs), config_name=command, version_base="1.3")(
-        _task(command)
-    )
+        from sim.cli.sweep import SweepRefused
+
+        sys.argv = [f"python -m sim {command}", *args]
+        app = hydra.main(config_path=str(configs), config_name=command, version_base="1.3")(
+            _task(command)
+        )
     import signal
 
     global _HANDLER_OWNER
@@ -1435,22 +1509,18 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
     # SIGTERM stops a sweep like Ctrl-C, its launcher's workers included; a single run too, so
     # its record says it was stopped (optimize installs its own handler while it searches)
     signal.signal(signal.SIGTERM, _terminate_sweep if multirun else _terminate_run)
-    from sim.cli.sweep import SweepRefused
-
     try:
         _run_app(app, command, args, configs)
-    except KeyboardInterrupt:  # a launcher running jobs in other processes (joblib) lands here
+    # a launcher running jobs in other processes (joblib) lands here, and Hydra before its jobs
+    except KeyboardInterrupt:
         print(
-            f"\ninterrupted; the jobs that finished are saved{_resume_hint(command, args)}",
+            f"\n{_stopped_sweep_text(command, args, 'interrupted', multirun=multirun)}",
             file=sys.stderr,
         )
         sys.exit(130)
     except SweepTerminated:
-        print(
-            "\nterminated (SIGTERM); the jobs that finished are saved"
-            + _resume_hint(command, args),
-            file=sys.stderr,
-        )
+        said = _stopped_sweep_text(command, args, "terminated (SIGTERM)", multirun=multirun)
+        print(f"\n{said}", file=sys.stderr)
         sys.exit(143)
     except SweepRefused:  # two jobs into one folder: refused before any ran, the error above
         sys.exit(2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -18,6 +19,7 @@ from sim.cli.common import (
     load_process,
     write_run_record,
 )
+from sim.cli.simulate import unfinished_warning
 from sim.errors import ConfigError, redact
 from sim.model.io import dump_yaml
 from sim.model.process import ProcessModel
@@ -36,7 +38,7 @@ from sim.optimize import (
     parse_objectives,
     routed,
 )
-from sim.optimize.objectives import check_kpi_names
+from sim.optimize.objectives import check_kpi_names, model_kpi_names
 from sim.redesign import SearchSpace, candidates_text, staffing_space
 
 FOLLOW_UP_KEYS = ("confirm_replications", "top_k", "ablate_top", "prune_harm")
@@ -566,10 +568,9 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
 
     baseline = run_replication(job.model, job.scenario, seed=job.seed)
     known = replication_kpis(baseline, job.model) | replication_segment_kpis(baseline)
-    # a replication names only the steps where cases dropped off and the ends they reached; the
-    # search counts the others as 0 (sim.optimize.evaluate.ZERO_WHEN_ABSENT)
-    known |= {f"dropoff_at:{s}": 0.0 for s in job.model.steps}
-    known |= {f"outcome_share:{e}": 0.0 for e in job.model.ends}
+    # a replication names only the steps its cases reached or dropped off at and the ends they
+    # reached: every step's, role's and end's name is valid (model_kpi_names)
+    known |= dict.fromkeys(model_kpi_names(job.model), 0.0)
     check_kpi_names([o.kpi for o in job.objectives], list(known), key="optimizer.objectives")
     check_kpi_names([c.kpi for c in job.constraints], list(known), key="optimizer.constraints")
     if "generate" in spec:
@@ -606,6 +607,7 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         follow_up=follow,
         progress=progress,
         workers=workers,
+        baseline_warning=partial(unfinished_warning, scenario=job.scenario),
     )
     print((run_dir / "recommendations.md").read_text(encoding="utf-8"))
     if report:

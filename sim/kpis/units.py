@@ -25,11 +25,15 @@ KPI_UNITS: dict[str, str] = {
     "revenue_per_case": "money",
     "margin_per_case": "money",
     "cases_arrived": "cases",
+    "cases_completed": "cases",
+    "cases_dropped": "cases",
+    "cases_in_progress": "cases",
     "conversion_rate": "%",
     "waiting_per_case": "h",
     "headcount": "people",
     "utilisation_max": "%",
     "one_off_cost": "money",
+    "timer_share": "%",  # every timer step's share of the cycle time together
 }
 #: units of per-step / per-role KPIs, by the part of the name before ``:``
 PREFIX_UNITS: dict[str, str] = {
@@ -38,6 +42,12 @@ PREFIX_UNITS: dict[str, str] = {
     "utilisation": "%",
     "dropoff_at": "%",
     "outcome_share": "%",
+    # shares of the cases (reached) or of their cycle time (the others): a change in pp
+    "reached": "%",
+    "waiting_share": "%",
+    "queue_share": "%",
+    "timer_share": "%",
+    "visits_per_case": "visits",
 }
 
 

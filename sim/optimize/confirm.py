@@ -180,6 +180,8 @@ def select_candidates(
     def gain(t: FrozenTrial) -> float:
         total = 0.0
         for o, v, b in zip(objectives, t.values, baseline_values, strict=True):
+            if math.isnan(b):  # a step no baseline case reached: no gain to measure
+                continue
             scale = abs(b) if b else 1.0
             total += (b - v) * o.sign / scale
         return total / len(objectives)

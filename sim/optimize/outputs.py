@@ -242,12 +242,22 @@ def _fmt(kpi: str, v: float | None) -> str:
     return f"{v:,.1f} {unit}".strip()
 
 
-def _fmt_change(kpi: str, row: pd.Series) -> str:
+def _fmt_change(kpi: str, row: pd.Series, replications: int | None = None) -> str:
+    """A comparison row's change with its CI, and how many of the ``replications`` pairs had
+    a value on both sides when some had none (a step no case reached in a replication)."""
+    n = row.get("n")
+    if pd.isna(row["diff"]):
+        return "- (no replication has a value on both sides)"
+    pairs = (
+        f" ({int(n)} of {replications} replications with a value on both sides)"
+        if replications is not None and pd.notna(n) and int(n) < replications
+        else ""
+    )
     unit = _unit(kpi)
     scale, suffix = (100.0, " pp") if unit == "%" else (1.0, "")
     d, lo, hi = row["diff"] * scale, row["ci_low"] * scale, row["ci_high"] * scale
     rel = f" ({row['relative'] * 100:+.1f} %)" if pd.notna(row.get("relative")) else ""
-    return f"{d:+,.2f}{suffix}{rel} [{lo:+,.2f}, {hi:+,.2f}]"
+    return f"{d:+,.2f}{suffix}{rel} [{lo:+,.2f}, {hi:+,.2f}]{pairs}"
 
 
 VERDICT_TEXT = {
@@ -586,7 +596,7 @@ def _pruning_lines(
             r = versus[k]
             lines.append(
                 f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
-                f"{_fmt_change(k, r)} | {'yes' if r['significant'] else 'no'} |"
+                f"{_fmt_change(k, r, replications)} | {'yes' if r['significant'] else 'no'} |"
             )
         lines.append("")
 
@@ -675,7 +685,7 @@ def _candidate_lines(
                     holm_cell += f" (p {_p(r['p_adjusted'])})"
             lines.append(
                 f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
-                f"{_fmt_change(k, r)} | {'yes' if r['significant'] else 'no'} | {holm_cell} |"
+                f"{_fmt_change(k, r, replications)} | {'yes' if r['significant'] else 'no'} | {holm_cell} |"
             )
         lines.append("")
     if c.ablation:
@@ -848,8 +858,12 @@ def recommendations_markdown(
     models: Mapping[int, ProcessModel] | None = None,
     scenario: Scenario | None = None,
     identical: int = 0,
+    warnings: Sequence[str] = (),
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
+
+    ``warnings``: what qualifies the baseline's figures (cases still in progress at the stop),
+    each in bold under the baseline.
 
     ``comparisons``: the tests of the confirmation's Holm family; ``identical``: those left out
     of it because their paired differences were 0 in every replication
@@ -944,6 +958,8 @@ def recommendations_markdown(
         + MONEY_NOTE,
         "",
     ]
+    for warning in warnings:
+        lines += [f"**{warning}**", ""]
     if check_args:
         lines += [
             "To check these figures yourself, from this run directory: "

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from sim.errors import ConfigError
 from sim.model.jsonio import write_json
@@ -74,6 +77,7 @@ def optimize_redesign(
     follow_up: FollowUp = FollowUp(),
     progress: bool = True,
     workers: int | None = None,
+    baseline_warning: Callable[[pd.DataFrame], str | None] | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) the search, then confirm, re-rank and ablate the best redesigns, and
     (``follow_up.prune_harm``) recommend them without the changes the ablation rates harm when
@@ -88,6 +92,11 @@ def optimize_redesign(
     ``recommendations.md`` into ``run_dir`` and returns the confirmation summary. With
     ``progress``, each phase after the search (confirmation, ablation, pruning) prints one line
     to stderr as it starts, so the minutes after the search's progress bar are not silent.
+
+    ``baseline_warning``: what today's replications (a KPI table) call for saying before their
+    figures are read (``sim.cli.simulate.unfinished_warning``: cases still in progress at the
+    stop), or None; said once on stderr from the search's baseline before the search starts,
+    and in recommendations.md under the confirmation's baseline.
     """
 
     def phase(text: str) -> None:
@@ -109,10 +118,19 @@ def optimize_redesign(
             kpis=judged_kpis(job),
         ) as ev,
     ):
+        search_reps = job.settings.replications
+        sims_today = ev.simulations
+        if baseline_warning is not None:
+            # today's search replications, which the search simulates anyway: said before it
+            warning = baseline_warning(ev.table({}, search_reps))
+            if warning:
+                sys.stderr.write(f"{warning}\n")
+                sys.stderr.flush()
+        sims_today = ev.simulations - sims_today
         study, sims_search = run_search(job, ev, progress=progress)
+        sims_search += sims_today
         trials = trials_table(study, job.objectives)
         trials.to_csv(run_dir / "trials.csv", index=False)
-        search_reps = job.settings.replications
         base_means = ev.means({}, search_reps)
         baseline_values = objective_values(base_means, [o.kpi for o in job.objectives])
         candidates: list[Candidate] = select_candidates(
@@ -201,6 +219,7 @@ def optimize_redesign(
             models={c.rank: ev.redesigned(c.choice) for c in candidates},
             scenario=job.scenario,
             check_args=check_command(job.scenario, seed=job.seed, first=start, replications=reps),
+            warnings=[w for w in [baseline_warning and baseline_warning(baseline)] if w],
         )
         (run_dir / "recommendations.md").write_text(md, encoding="utf-8")
         summary = {

@@ -512,7 +512,7 @@ def kpi_label(key: str) -> tuple[str, str]:
     if sep and name in _PER_ITEM:
         text, unit = _PER_ITEM[name]
         return text.format(item), unit
-    return key, ""
+    return key, kpi_unit(key)  # a share shown in %, its change in pp (QA retest #5)
 
 
 def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
