@@ -618,9 +618,12 @@ def calibrate_model(
       own delay; an abandoned case's delay, not in the log, drawn from the step's delays by
       stochastic EM: ``_fit_patience_after_delays``). Not with estimated start times (the
       served waits end when the resource fell free by construction): a note says so and the
-      abandonments stay branches of the routing.
-      ``None`` (default) fits no patience but names, in the notes, the drop-off outcomes whose
-      names read like cancellation or withdrawal.
+      abandonments stay branches of the routing. Patience needs an event per abandonment (when
+      the case left): a value of the log's outcome column gets a note instead, and so do steps
+      with fewer than ``min_abandonments`` abandonments.
+      ``None`` (default) fits no patience but names, in the notes, the drop-off activities whose
+      names read like cancellation or withdrawal (not outcome-column values, nor in a log
+      without start times: neither can be fitted).
     * ``rare_path_threshold``: branches with a probability below it are removed (the others are
       renormalised), unless the model would lose its way to an end.
     * ``parallel_threshold``: share of cases in which two activities overlap in time for them to
@@ -789,7 +792,15 @@ def calibrate_model(
             notes.append(f"drop-off outcome(s) {not_final} never end a case in this log")
         if passed := _dropoffs_passed_through(p, outcomes, dropoff):
             notes.append(passed)
-    suggested_abandon = [o for o in dropoff if ABANDON_PATTERN.search(o)]
+    estimated_starts = isinstance(log, EventLog) and log.start_times_estimated
+    log_activities = set(ev["activity"])
+    # patience is fitted from a row per abandonment (see _fit_patience): suggested only where
+    # the drop-off is an activity of a log with start times
+    suggested_abandon = [
+        o
+        for o in dropoff
+        if ABANDON_PATTERN.search(o) and o in log_activities and not estimated_starts
+    ]
     if abandonment_outcomes is None:
         abandon = []
         if suggested_abandon:
@@ -1073,6 +1084,8 @@ def calibrate_model(
             "weight": ev_w,
         }
     )
+    if seg_fit is not None:  # the report divides its observed durations by the segment's scale
+        waiting["segment"] = ev["case_id"].map(seg_fit.case_segment).to_numpy()
     fit_rows: list[dict[str, Any]] = []
     fits: dict[str, FitResult] = {}
 
@@ -1317,7 +1330,8 @@ def calibrate_model(
     t = time.perf_counter()
     patience: dict[str, FitResult] = {}
     removed_abandon: dict[tuple, int] = {}
-    if abandon and isinstance(log, EventLog) and log.start_times_estimated:
+    rows = [o for o in abandon if o in log_activities]  # abandonment activities: a row each
+    if abandon and estimated_starts:
         notes.append(
             f"patience not fitted for {abandon}: the log has no start times, and the estimated "
             "ones end each served case's wait when its resource fell free, which says nothing "
@@ -1325,13 +1339,15 @@ def calibrate_model(
             "of patience, are near zero by construction); the abandonments stay branches of the "
             "routing"
         )
-    elif abandon:
+    elif values := [o for o in abandon if o not in log_activities]:
+        notes.append(_abandonment_values_note(values))
+    if rows and not estimated_starts:
         timed = set(timers) | {a for (_, a), dist in edge_timers.items() if dist is not None}
         patience, removed_abandon = _fit_patience(
             ev,
             routing,
             waiting,
-            abandon,
+            rows,
             min_abandonments,
             fit_rows,
             notes,
@@ -1917,6 +1933,20 @@ def _fit_patience_after_delays(
     return res
 
 
+def _abandonment_values_note(values: list[str]) -> str:
+    """The note for abandonment outcomes that are values of the log's outcome column, not
+    activities: no patience can be fitted from them."""
+    return (
+        f"patience not fitted for abandonment_outcomes={values}: "
+        f"{'a value' if len(values) == 1 else 'values'} of the log's outcome column, not "
+        f"{'an activity' if len(values) == 1 else 'activities'}. Fitting patience needs a row "
+        "per abandonment, an event of an abandonment activity at the moment the case left, "
+        "which tells when it left and so how long it waited for the step it was ready for; an "
+        "outcome value tells neither (the case's last row is the step it finished before, not "
+        "the moment it gave up). The abandonments stay drop-off branches of the routing"
+    )
+
+
 def _fit_patience(
     ev: pd.DataFrame,
     routing: Routing,
@@ -1966,13 +1996,14 @@ def _fit_patience(
     by_step: dict[str, list[int]] = {}  # the abandonment events of each step waited for
     came_from_ab: dict[int, str] = {}
     removed: dict[tuple, int] = {}
+    too_few: list[str] = []  # the waits with abandonments, too few of them to fit
     for key, counter in trans.items():
         kind, label = key
         if kind not in ("act", "group"):
             continue
         ab = {tgt: c for tgt, c in counter.items() if tgt[0] == "act" and tgt[1] in abandon_set}
         k = sum(ab.values())
-        if k < min_abandonments:
+        if k == 0:
             continue
         cont = [
             (c, tgt) for tgt, c in counter.items() if tgt[0] == "act" and tgt[1] not in abandon_set
@@ -1983,12 +2014,21 @@ def _fit_patience(
         step = target[1]
         if step in routing.group_of:
             continue
+        if k < min_abandonments:
+            too_few.append(f"{k} while waiting for '{step}' after '{label}'")
+            continue
         pn = f"{kind}:{label}"
         m = np.flatnonzero(np.isin(acts, list(ab_t[1] for ab_t in ab)) & (prev_node == pn))
         by_step.setdefault(step, []).extend(m.tolist())
         came_from_ab.update(dict.fromkeys(m.tolist(), label))
         for tgt, c in ab.items():
             removed[(key, tgt)] = c
+    if too_few:
+        notes.append(
+            f"patience not fitted where too few cases abandoned ({'; '.join(too_few)}): a fit "
+            f"needs at least {min_abandonments} abandonments after the same step; those stay "
+            "drop-off branches of the routing"
+        )
     wait = waiting["waiting"].to_numpy(dtype=float)
     out: dict[str, FitResult] = {}
     for step, ab_events in by_step.items():
@@ -2043,6 +2083,25 @@ def _fit_patience(
         if cont and max(cont)[1][1] in out:
             keep[(key, tgt)] = c
     return out, keep
+
+
+#: At most this many removed branches are named in the rare-path note (the rest counted).
+RARE_BRANCHES_NAMED = 12
+
+
+def _removed_branches_text(branches: Sequence[tuple[str, str, float, bool]]) -> str:
+    """The rare-path note's list of removed branches: per (decision, target, probability, whether
+    the target leads back to the decision: a loop), ``after:A -> B, 4.1 % (a loop back)``."""
+    parts = [
+        f"{decision} -> "
+        + (f"end '{t[len(END_PREFIX) :]}'" if t.startswith(END_PREFIX) else f"'{t}'")
+        + f", {100 * share:.1f} %"
+        + (" (a loop back)" if loop else "")
+        for decision, t, share, loop in branches[:RARE_BRANCHES_NAMED]
+    ]
+    if len(branches) > RARE_BRANCHES_NAMED:
+        parts.append(f"and {len(branches) - RARE_BRANCHES_NAMED} more (in model.yaml's provenance)")
+    return "; ".join(parts)
 
 
 def _point_label(node: tuple[str, str] | None) -> str | None:
@@ -2209,12 +2268,14 @@ def _assemble(
     # rare-path filter with a way back when it would trap a node
     kept = {k: Counter(v) for k, v in points.items()}
     dropped: dict[str, dict[str, int]] = {}
+    dropped_share: dict[tuple[str, str], float] = {}  # a removed branch's probability
     if rare > 0:
         for k, c in kept.items():
             tot = sum(c.values())
             small = [t for t, n in c.items() if n / tot < rare]
             if len(small) < len(c):
                 for t in small:
+                    dropped_share[(k, t)] = c[t] / tot
                     dropped.setdefault(k, {})[t] = c.pop(t)
 
     def successors_of(node: str) -> list[str]:
@@ -2249,10 +2310,28 @@ def _assemble(
             break
         for k in trapped:
             kept[k].update(dropped.pop(k))
+
+    def reachable(node: str) -> set[str]:
+        """The nodes a case at ``node`` may go on to (itself included)."""
+        seen, todo = set(), [node]
+        while todo:
+            if (n := todo.pop()) not in seen:
+                seen.add(n)
+                todo.extend(successors_of(n))
+        return seen
+
     if dropped:
         notes.append(
-            f"rare paths below {rare:.3g} removed at {len(dropped)} decision(s) "
-            f"({sum(sum(v.values()) for v in dropped.values())} transitions)"
+            f"rare paths (branches whose probability at their decision is below {rare:.3g}) "
+            f"removed at {len(dropped)} decision(s) "
+            f"({sum(sum(v.values()) for v in dropped.values())} transitions): "
+            + _removed_branches_text(
+                [
+                    (point_decision.get(k, k), t, dropped_share[(k, t)], k in reachable(t))
+                    for k in dropped
+                    for t in sorted(dropped[k], key=lambda t: -dropped_share[(k, t)])
+                ]
+            )
         )
 
     # reachable nodes from the start

@@ -13,6 +13,7 @@ import pandas as pd
 
 from sim.calibrate.staff import RoleFit
 from sim.eventlog import EventLog
+from sim.eventlog.read import LIFECYCLE
 from sim.model import columns as C
 
 #: A role's working week above this (hours) is more than one person works: said in a note.
@@ -115,9 +116,21 @@ def dates_only(log: Any) -> bool:
     return bool(len(times)) and bool((times == times.dt.normalize()).all())
 
 
+def _enabled_times_source(log: EventLog) -> str:
+    """Where ``log``'s enabled times came from: the file's column, or its schedule lifecycle
+    events folded into the rows of their instances (an XES log: ``sim.eventlog.lifecycle``)."""
+    used = log.report.columns_used
+    if C.ENABLED in used:
+        return f"column {used[C.ENABLED]!r}"
+    if LIFECYCLE in used and log.report.lifecycle_events_merged:
+        return f"its {used[LIFECYCLE]!r} = 'schedule' events"
+    return f"column {C.ENABLED}"
+
+
 def unused_enabled_times_note(log: Any) -> str | None:
     """A note when the log records when its cases' first activities were enabled (an
-    ``enabled_time`` column, e.g. a simulator's trace): calibration does not use it, it takes a
+    ``enabled_time`` column, e.g. a simulator's trace, or an XES log's schedule events; the note
+    names which): calibration does not use it, it takes a
     case's arrival as its first start, so the first step's recorded wait is left out of the
     model (QA 2026-12-05 #7: register waited 1.66 h in the log, 0.04 h in the model)."""
     if not isinstance(log, EventLog) or C.ENABLED not in log.events.columns:
@@ -130,8 +143,8 @@ def unused_enabled_times_note(log: Any) -> str | None:
     wait = (first.loc[known, C.START] - first.loc[known, C.ENABLED]).dt.total_seconds() / 3600
     return (
         f"the log records when {int(known.sum())} case(s)' first activities were enabled "
-        f"(column {C.ENABLED}), a mean {max(float(wait.mean()), 0.0):.3g} h before they started; "
-        "calibration does not use it: a case arrives at its first start, so that wait is not in "
+        f"({_enabled_times_source(log)}), a mean {max(float(wait.mean()), 0.0):.3g} h before "
+        "they started; calibration does not use it: a case arrives at its first start, so that wait is not in "
         "the model (its first step never queues for arrivals) and the arrival profile follows "
         "the first starts"
     )

@@ -965,11 +965,15 @@ def _without_placeholders(
         shown = ", ".join(
             f"{k!r} ({int(v):,} rows, {v / len(resources):.1%})" for k, v in counts.items()
         )
+        # paste-ready, keeping the values already named
+        listed = ",".join([*(str(v) for v in no_resource), *(str(k) for k in counts.index)])
+        one = len(counts) == 1
         notes.append(
-            f"Column {column!r} holds {shown}, which looks like a placeholder, not a person: "
-            "it is read as one person (a member of a role: its headcount, busy time and "
-            "calendar); pass no_resource=[...] naming it to read those rows as having no "
-            "resource."
+            f"Column {column!r} holds {shown}, which "
+            f"{'looks like a placeholder' if one else 'look like placeholders'}, not a person: "
+            f"{'it is' if one else 'each is'} read as one person (a member of a role: its "
+            "headcount, busy time and calendar); to read those rows as having no resource, "
+            f"pass no_resource=[{listed}]."
         )
     return resources, notes
 

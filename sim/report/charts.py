@@ -1449,6 +1449,39 @@ def _readable_log_ticks(ax: Axes) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
+class FitPair(tuple):
+    """``(observed values, fitted distribution)`` of ``fits_from_instances``; ``pace`` names the
+    segment whose pace the values are in (each divided by its case's segment's scale, as
+    calibration fitted them; "" for a model with no segment at scale 1), None where they are
+    as logged. ``plot_fits`` says so."""
+
+    pace: str | None
+
+    def __new__(cls, values: np.ndarray, dist: Distribution, pace: str | None = None) -> FitPair:
+        pair = super().__new__(cls, (values, dist))
+        pair.pace = pace
+        return pair
+
+
+def _segment_scales(
+    instances: pd.DataFrame, model: Any, segment: str
+) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Per instance, its case's segment's ``duration_scale`` and timer scale, and the reference
+    segment (of those at scale 1, the largest share: calibration's, whose pace the fits are in;
+    "" where none is at 1); None without a ``segment`` column or with every scale 1."""
+    segs = getattr(getattr(model, "arrivals", None), "segments", ())
+    if segment not in instances.columns or not any(
+        s.duration_scale != 1.0 or s.timers_scale != 1.0 for s in segs
+    ):
+        return None
+    names = instances[segment].astype(str)
+    work = names.map({s.name: s.duration_scale for s in segs}).fillna(1.0)
+    timers = names.map({s.name: s.timers_scale for s in segs}).fillna(1.0)
+    at_one = [s for s in segs if s.duration_scale == 1.0 and s.timers_scale == 1.0]
+    reference = max(at_one, key=lambda s: s.share).name if at_one else ""
+    return work.to_numpy(dtype=float), timers.to_numpy(dtype=float), reference
+
+
 def fits_from_instances(
     instances: pd.DataFrame,
     model: Any,
@@ -1456,12 +1489,16 @@ def fits_from_instances(
     activity: str = "activity",
     value: str = "processing",
     resource: str = "resource",
+    segment: str = "segment",
 ) -> dict[str, tuple[np.ndarray, Distribution]]:
     """Pair each calibrated step's observed durations with its fitted distribution.
 
     ``instances`` has one row per activity instance with the duration that was fitted (e.g.
     ``Calibration.waiting``: working-time ``processing`` in hours); ``model`` is the
-    calibrated model.
+    calibrated model. Where the model's segments have their own pace and ``instances`` the
+    case's ``segment``, each duration is divided by its segment's ``duration_scale`` (a step
+    without roles, a timer in the model: ``timer_scale``), as calibration did before fitting
+    the reference segment's distribution; the pairs are ``FitPair`` naming that segment.
 
     A step with ``alternatives`` (other roles whose people may take it, each at its own pace)
     has one pair per role, as calibration fitted them: its own duration against the instances
@@ -1472,29 +1509,39 @@ def fits_from_instances(
     """
     out: dict[str, tuple[np.ndarray, Distribution]] = {}
     role_of = {str(m): rn for rn, r in model.roles.items() for m in r.members}
+    scales = _segment_scales(instances, model, segment)
+    pace = scales[2] if scales is not None else None
+    if scales is not None:
+        instances = instances.assign(__work_scale=scales[0], __timer_scale=scales[1])
     for a, g in instances.groupby(activity, sort=False):
         if a not in model.steps:
             continue
         step = model.steps[a]
-        v = g[value].to_numpy(dtype=float)
+        scale = np.ones(len(g))
+        if scales is not None:  # the engine scales a staffed step's duration, else a timer's
+            scale = g["__work_scale" if step.roles else "__timer_scale"].to_numpy(dtype=float)
+        v = g[value].to_numpy(dtype=float) / scale
         if not step.alternatives or not role_of or resource not in g.columns:
-            out[str(a)] = (v, step.duration)
+            out[str(a)] = FitPair(v, step.duration, pace)
             continue
         who = np.array([role_of.get(r) for r in _resource_names(g[resource])], dtype=object)
         others = [alt.role for alt in step.alternatives]
         mine = ~np.isin(who, others)
-        out[own_fit_name(str(a), step.roles[0])] = (v[mine], step.duration)
+        out[own_fit_name(str(a), step.roles[0])] = FitPair(v[mine], step.duration, pace)
         for alt in step.alternatives:
             sel = who == alt.role
             if {"start", "end"} <= set(g.columns):  # as calibration measured them
-                w = working_time(
-                    model.calendar_of(alt.role),
-                    g["start"].to_numpy(dtype=float)[sel],
-                    g["end"].to_numpy(dtype=float)[sel],
+                w = (
+                    working_time(
+                        model.calendar_of(alt.role),
+                        g["start"].to_numpy(dtype=float)[sel],
+                        g["end"].to_numpy(dtype=float)[sel],
+                    )
+                    / scale[sel]
                 )
             else:
                 w = v[sel]
-            out[alternative_fit_name(str(a), alt.role)] = (w, alt.duration)
+            out[alternative_fit_name(str(a), alt.role)] = FitPair(w, alt.duration, pace)
     return out
 
 
@@ -1572,16 +1619,35 @@ def plot_fits(
 
     ``groups`` maps a row's name to the step it belongs to (``fit_groups``: a step with
     alternatives has a row per role): a step's rows stay together, the steps ordered by all
-    their observations, and a step whose rows no longer fit is left out whole."""
+    their observations, and a step whose rows no longer fit is left out whole. Where the pairs
+    are ``FitPair`` in a segment's pace, a line under the title says so."""
     items = fit_rows(fits, groups or {}, max_rows)
     note = (
         hidden_steps_text(len(items), len(fits), "observations", rest_in or "the model")
         if len(items) < len(fits)
         else None
     )
+    lines: list[str] = []  # under the title
+    paces = {p for _name, pair in items if (p := getattr(pair, "pace", None)) is not None}
+    if paces:
+        pace = paces.pop()
+        lines.append(
+            (
+                f"durations in the reference segment's pace ({pretty(pace)})"
+                if pace
+                else "durations at scale 1"
+            )
+            + ": each case's divided by its segment's duration_scale (timers: timer_scale), "
+            "as the fitted distributions are"
+        )
+    if any(getattr(d, "multiplier", 1.0) != 1.0 for _name, (_v, d) in items):
+        lines.append(
+            "x k: the family chosen by likelihood, scaled by k to the sample mean (the mean sets "
+            "the load); P(0): share of instances that took no time"
+        )
     extra = 0.3 if note else 0.0
     n = max(len(items), 1)
-    fig = new_figure(10, 0.7 + extra + 2.3 * n)
+    fig = new_figure(10, 0.7 + extra + 0.17 * max(len(lines) - 1, 0) + 2.3 * n)
     axes = fig.subplots(n, 2, squeeze=False, gridspec_kw={"hspace": 0.65, "wspace": 0.22})
     tops: list[float] = []  # per histogram drawn, the highest bar or density it shows
     for (name, (values, dist)), (ax_h, ax_q) in zip(items, axes, strict=False):
@@ -1648,22 +1714,15 @@ def plot_fits(
         for a in (ax_h, ax_q):
             _style(a)
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
-    if any(getattr(d, "multiplier", 1.0) != 1.0 for _name, (_v, d) in items):
-        fig.text(
-            0.02,
-            1 - 0.8 / fig.get_figheight(),
-            "x k: the family chosen by likelihood, scaled by k to the sample mean (the mean sets "
-            "the load); P(0): share of instances that took no time",
-            fontsize=7.5,
-            color=MUTED,
-        )
+    for i, line in enumerate(lines):
+        fig.text(0.02, 1 - (0.8 + 0.17 * i) / fig.get_figheight(), line, fontsize=7.5, color=MUTED)
     if note:
         _hidden_note(fig, note)
     fig.subplots_adjust(
         left=0.08,
         right=0.98,
         bottom=(0.5 + extra) / fig.get_figheight(),
-        top=1 - 1.2 / fig.get_figheight(),
+        top=1 - (1.2 + 0.17 * max(len(lines) - 1, 0)) / fig.get_figheight(),
     )
     drawn = [row[0] for row in axes if row[0].get_legend() is not None]
     for ax_h, top in zip(drawn, tops, strict=True):

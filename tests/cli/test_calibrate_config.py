@@ -158,7 +158,7 @@ def test_columns_no_resource_reads_a_placeholder_as_nobody(tmp_path):
     res = calibrate_only(log, tmp_path / "r1", "progress=false")
     assert res.returncode == 0, res.stderr
     assert "looks like a placeholder" in res.stdout
-    assert "pass columns.no_resource=[...] naming it" in res.stdout
+    assert "pass columns.no_resource=[NOT_SET]." in res.stdout
     run = tmp_path / "r2"
     res = calibrate_only(log, run, "columns.no_resource=[NOT_SET]", "progress=false")
     assert res.returncode == 0, res.stderr
