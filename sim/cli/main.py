@@ -641,6 +641,17 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         print(f"error: {job}{said}", file=sys.stderr)
         if not job:
             sys.exit(2)
+    except MemoryError:  # a process limit (ulimit -v) or a machine below the budget's guess
+        said = (
+            f"{command} ran out of memory; give it less to hold (a shorter extract of the log, "
+            "columns.max_rows, fewer scenario.replications or a shorter horizon, "
+            "output.trace=false) or run it where more memory is free"
+        )
+        _refused(hc, run_dir)
+        fail_run_record(run_dir, said)
+        print(f"error: {job}{said}", file=sys.stderr)
+        if not job:
+            sys.exit(2)
     except KeyboardInterrupt as exc:
         interrupt_run_record(run_dir)
         terminated = isinstance(exc, RunTerminated)
