@@ -447,7 +447,9 @@ def _phase(cfg: DictConfig, text: str) -> None:
 
 
 def _run(cfg: DictConfig, run_dir: Path) -> dict:
-    guard_run_dir(run_dir, RESULTS, overwrite=config_bool(cfg, "output.overwrite"))
+    guard_run_dir(
+        run_dir, RESULTS, overwrite=config_bool(cfg, "output.overwrite"), command="calibrate"
+    )
     s = settings(cfg)
     t0 = time.perf_counter()
     log = _read(cfg.log, cfg, "log", s["max_rows"])

@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -403,6 +403,7 @@ def guard_run_dir(
     overwrite: bool,
     claim: bool = True,
     key: str = "hydra.run.dir",
+    command: str | None = None,
 ) -> None:
     """Refuse a run directory that holds anything but Hydra's own files (unless overwrite).
 
@@ -412,15 +413,26 @@ def guard_run_dir(
     run claims it by creating ``run.json`` exclusively, so of two runs started into the same
     directory at once (one given as hydra.run.dir: default directories are named to the
     microsecond) one is refused; ``claim=False`` only checks (before Hydra has started).
+
+    One exception: a run of ``command`` (by default the command whose results are ``results``)
+    stopped by Ctrl-C or SIGTERM (``"status": "interrupted"``, its process gone: ``stale_claim``)
+    leaves its partial results, and a rerun of that command takes the directory over, removing
+    them (``_unfinished_results``). A finished run, a live one, a killed one, another
+    command's, or one beside files it did not write, stays refused.
     """
     _not_a_file(run_dir, key)
     if overwrite:
         return
     held = _held(run_dir)
-    stale = stale_claim(run_dir) if held and set(held) <= BEFORE_RESULTS else None
+    stale = stale_claim(run_dir) if held else None
+    partial: list[Path] = []
+    if stale is not None and not set(held) <= BEFORE_RESULTS:
+        partial = _unfinished_results(run_dir, held, stale, command or _command_of(results))
+        if not partial:
+            stale = None
     if stale is not None:
         if claim:
-            _take_over(run_dir, held, stale)
+            _take_over(run_dir, held, stale, partial)
         held = []
     if held:
         named = [r for r in results if r in held] + [n for n in held if n not in results]
@@ -454,7 +466,8 @@ def guard_resumable_dir(
             record = json.loads((run_dir / CLAIM).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             record = {}
-    if held == [CLAIM] and record.get("status") == "running" and "command" not in record:
+    bare = record.get("status") in ("running", "interrupted") and "command" not in record
+    if held == [CLAIM] and bare:
         if _ours_or_ended(record, run_dir):
             return False  # claimed by this run a moment ago, or by one killed since
         raise ConfigError(
@@ -527,17 +540,101 @@ def _who(record: dict[str, Any]) -> str:
     return ", ".join(parts) or "no details"
 
 
-def _take_over(run_dir: Path, held: list[str], record: dict[str, Any]) -> None:
+def _command_of(results: tuple[str, ...]) -> str | None:
+    """The command whose results ``results`` are (``sim.cli.overwrite.RESULT_FILES``; None for
+    none or several): the run checking a directory before its command is passed on."""
+    from sim.cli.overwrite import RESULT_FILES
+
+    if not results:
+        return None
+    found = [c for c, names in RESULT_FILES.items() if set(results) <= set(names)]
+    return found[0] if len(found) == 1 else None
+
+
+def _unfinished_results(
+    run_dir: Path, held: list[str], record: dict[str, Any], command: str | None
+) -> list[Path]:
+    """The files a run of ``command`` that was interrupted (``record``: what ``stale_claim``
+    read) wrote into ``run_dir``, when that is all ``held`` is besides its record: what a rerun
+    of that command removes to take the directory over (QA: an interrupted calibrate had written
+    model.yaml, fits.csv, instances.csv.gz before its back-test, and the rerun the README
+    promises was refused). [] when the run was not interrupted, was another command's, or
+    anything else is there."""
+    from sim.cli.overwrite import earlier_results
+
+    # interrupted only: a run killed outright ("running", its process gone) may have stopped
+    # anywhere, in a write too, and its directory stays protected as before
+    if record.get("status") != "interrupted":
+        return []
+    if command is None or record.get("command") != command:
+        return []
+    files = [f for f in earlier_results(run_dir) if f.name != CLAIM]
+    own = {f.relative_to(run_dir).parts[0] for f in files} | BEFORE_RESULTS | {PARTIAL}
+    if not set(held) <= own | {"report"}:
+        return []
+    figures = run_dir / "report"
+    if figures.is_dir() and any(p not in files for p in figures.rglob("*")):
+        return []  # the report folder holds files of someone else's
+    return files + [run_dir / PARTIAL] * (PARTIAL in held)
+
+
+def _take_over(
+    run_dir: Path, held: list[str], record: dict[str, Any], partial: list[Path] | None = None
+) -> None:
     """Remove the claim or record (and its ``config.yaml``, ``redesign.yaml``) of a run whose
-    process ended before it wrote a result (``stale_claim``), with a note: killed (SIGKILL, a
-    machine's crash), it could not remove them itself. ``record``: what ``stale_claim`` read."""
+    process ended unfinished (``stale_claim``), with a note: killed (SIGKILL, a machine's crash),
+    it could not remove them itself; interrupted, it left them for a rerun to take over.
+    ``record``: what ``stale_claim`` read; ``partial``: the results it wrote
+    (``_unfinished_results``), removed too."""
+    if partial:
+        for path in partial:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # only when empty
+            (run_dir / "report").rmdir()
     for name in held:
-        (run_dir / name).unlink(missing_ok=True)
-    print(
-        f"note: {run_dir}: taking over from a run that ended before writing any result "
-        f"({_who(record)}; that process is gone); removed its {', '.join(held)}",
-        file=sys.stderr,
-    )
+        if name in BEFORE_RESULTS:
+            (run_dir / name).unlink(missing_ok=True)
+    status = record.get("status", "running")
+    if partial:
+        names = sorted(str(p.relative_to(run_dir)) for p in partial)
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        said = (
+            f"taking over from a run of the same command that did not finish ({_who(record)}; "
+            f"status {status}, that process is gone); removed its partial results ({shown})"
+        )
+    else:
+        said = (
+            f"taking over from a run that ended before writing any result ({_who(record)}; "
+            f"that process is gone); removed its {', '.join(held)}"
+        )
+    print(f"note: {run_dir}: {said}", file=sys.stderr)
+
+
+PARTIAL = ".partial"  # the folder of the result files being written (``written_whole``)
+
+
+@contextlib.contextmanager
+def written_whole(path: Path) -> Iterator[Path]:
+    """A name to write ``path`` under: moved to ``path`` once the block ends, removed if it
+    raises (Ctrl-C, SIGTERM, a full disk). An interrupted write leaves no file under ``path``,
+    never a valid-looking but truncated one (QA: a stopped simulate left a ``trace.csv.gz`` of
+    620,000 of its 3,000,000 rows, gzip intact).
+
+    The name is ``path``'s own in a folder ``.partial`` beside it (removed once empty): gzip
+    records the file name it wrote, so the bytes are those of a file written in place."""
+    folder = path.parent / PARTIAL
+    folder.mkdir(exist_ok=True)
+    part = folder / path.name
+    try:
+        yield part
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # another file is being written there
+            folder.rmdir()
 
 
 def finish_run_record(run_dir: Path) -> None:
@@ -562,11 +659,14 @@ def interrupt_run_record(run_dir: Path) -> None:
     directory that holds nothing but that record (``stale_claim``), and a resumed optimize keeps
     it among its ``earlier_runs``."""
     stopped = datetime.now(UTC).isoformat(timespec="seconds")
-    _end_run_record(run_dir, {"status": "interrupted", "stopped_utc": stopped})
+    # a run stopped before its record was written leaves its bare claim: it says so too (QA:
+    # a calibrate stopped while reading its log left "running" for good)
+    _end_run_record(run_dir, {"status": "interrupted", "stopped_utc": stopped}, claim=True)
 
 
-def _end_run_record(run_dir: Path, ending: dict[str, Any]) -> None:
-    """``ending`` written into this process's run record in ``run_dir`` while it says running."""
+def _end_run_record(run_dir: Path, ending: dict[str, Any], *, claim: bool = False) -> None:
+    """``ending`` written into this process's run record in ``run_dir`` while it says running;
+    into its bare claim (no ``command`` yet) too with ``claim``."""
     path = run_dir / CLAIM
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
@@ -574,7 +674,7 @@ def _end_run_record(run_dir: Path, ending: dict[str, Any]) -> None:
         return
     if not isinstance(record, dict) or record.get("status") != "running":
         return
-    if record.get("pid") != os.getpid() or "command" not in record:
+    if record.get("pid") != os.getpid() or ("command" not in record and not claim):
         return
     write_json(path, record | ending)
 
@@ -883,7 +983,8 @@ def write_run_record(
             # this run's own overrides as Hydra applied them: a sweep's job has its values
             # here, where argv is the whole sweep's command line
             "overrides": redact_obj(_job_overrides()),
-            "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+            "started_utc": _claimed_start(run_dir)
+            or datetime.now(UTC).isoformat(timespec="seconds"),
             "seed": cfg.get("seed"),
             "versions": package_versions(),
             "git_commit": git_commit(),
@@ -897,6 +998,20 @@ def write_run_record(
         record["earlier_runs"] = earlier
     write_json(run_dir / "run.json", record)
     _redact_hydra_files(run_dir)
+
+
+def _claimed_start(run_dir: Path) -> str | None:
+    """When this run started, as its claim of ``run_dir`` recorded it (``claim_run_dir``): the
+    record written later keeps it (QA: a calibrate's ``started_utc`` was when it had read its
+    log and began writing, minutes after it started). None without a claim of this process."""
+    try:
+        record = json.loads((run_dir / CLAIM).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or "command" in record or record.get("pid") != os.getpid():
+        return None
+    started = record.get("started_utc")
+    return started if isinstance(started, str) else None
 
 
 def _job_overrides() -> list[str] | None:

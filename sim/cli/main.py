@@ -1493,7 +1493,10 @@ def _check_before_hydra(command: str, args: list[str], *, multirun: bool) -> Non
             "compare": ("comparison.csv", "scenarios.json"),
         }.get(command, ())
         # before Hydra writes .hydra/ into it: a refused run leaves the results untouched
-        guard_run_dir(Path(run_dir).expanduser(), results, overwrite=False, claim=False)
+        taken_over = command if command in ("simulate", "calibrate") else None  # when stopped
+        guard_run_dir(
+            Path(run_dir).expanduser(), results, overwrite=False, claim=False, command=taken_over
+        )
     if run_dir and not multirun:
         from sim.cli.common import snapshot_run_dir
 

@@ -16,6 +16,7 @@ from sim.cli.common import (
     process_inputs,
     write_json,
     write_run_record,
+    written_whole,
 )
 from sim.cli.overwrite import clear_earlier_run
 from sim.engine import check_scenario, run_replications
@@ -308,7 +309,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     The config, the model and the scenario are checked before ``output.overwrite=true`` removes
     the earlier run's files: a refused run leaves the earlier one as it was."""
     overwrite = config_bool(cfg, "output.overwrite")
-    guard_run_dir(run_dir, RESULTS, overwrite=overwrite)
+    guard_run_dir(run_dir, RESULTS, overwrite=overwrite, command="simulate")
     trace, report_html, figures, progress = (
         config_bool(cfg, k) for k in ("output.trace", "output.report", "output.figures", "progress")
     )
@@ -354,7 +355,9 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         if w
     ]
     report["warnings"] = warnings
-    table.to_csv(run_dir / "replications.csv", index=False)
+    # each file under its own name only once whole: a stop while writing leaves none
+    with written_whole(run_dir / "replications.csv") as part:
+        table.to_csv(part, index=False)
     write_json(run_dir / "kpis.json", report)
     save(model, run_dir / "model.yaml", overwrite=True)
     if trace:
@@ -365,13 +368,14 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         ]
         log = pd.concat(logs, ignore_index=True)
         if fmt == "parquet":
-            log.to_parquet(run_dir / "trace.parquet", index=False)
+            with written_whole(run_dir / "trace.parquet") as part:
+                log.to_parquet(part, index=False)
         else:
-            log.to_csv(run_dir / "trace.csv.gz", index=False, compression=REPRODUCIBLE_GZIP)
+            with written_whole(run_dir / "trace.csv.gz") as part:
+                log.to_csv(part, index=False, compression=REPRODUCIBLE_GZIP)
         # the cases the cycle-time KPIs count (after the warm-up, finished): the report's figure
-        cycle_time_table(traces).to_csv(
-            run_dir / "cycle_times.csv.gz", index=False, compression=REPRODUCIBLE_GZIP
-        )
+        with written_whole(run_dir / "cycle_times.csv.gz") as part:
+            cycle_time_table(traces).to_csv(part, index=False, compression=REPRODUCIBLE_GZIP)
     print(format_report(report))
     for warning in warnings:
         print(f"\n{warning}")
