@@ -66,7 +66,11 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
         if proc.is_alive():
             proc.terminate()
     for proc in processes:
-        proc.join(timeout=5.0)
+        proc.join(timeout=2.0)
+    for proc in processes:  # a worker whose inherited SIGTERM handler did not end it
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout=2.0)
 
 
 def run_replications(

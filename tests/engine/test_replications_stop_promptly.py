@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -52,9 +53,14 @@ def test_an_interrupt_stops_queued_and_running_replications(tmp_path, monkeypatc
         first.append(time.monotonic())
         raise KeyboardInterrupt
 
+    # a SIGTERM handler another test left in this process would be the workers' too
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
     others = set(multiprocessing.active_children())  # e.g. a test helper's fork server
-    with pytest.raises(KeyboardInterrupt):
-        run_replications(model, scenario, seed=1, workers=2, on_result=stop)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_replications(model, scenario, seed=1, workers=2, on_result=stop)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     assert first  # stopped at the first result
     # the workers end (active_children reaps them; polled: on a loaded machine a terminated
     # worker can take a moment to be gone)
