@@ -77,7 +77,12 @@ import pandas as pd
 import scipy.stats as st
 from tqdm.auto import tqdm
 
-from sim.calibrate.backtest_reading import dropoff_reading, fit_reading, shape_reading
+from sim.calibrate.backtest_reading import (
+    baseline_reading,
+    dropoff_reading,
+    fit_reading,
+    shape_reading,
+)
 from sim.calibrate.prepare import last_activities, prepare_log
 from sim.calibrate.routing import discover_routing
 from sim.calibrate.segments import case_segments
@@ -1018,7 +1023,9 @@ def _verdict(result: dict[str, Any]) -> dict[str, Any]:
     out["cycle_time_wasserstein_below_baseline"] = (
         bool(mw < bw) if np.isfinite(mw) and np.isfinite(bw) else None
     )
-    reading = " ".join(r for r in (fit_reading(result), shape_reading(result)) if r)
+    reading = " ".join(
+        r for r in (fit_reading(result), shape_reading(result), baseline_reading(result)) if r
+    )
     if reading:
         out["reading"] = reading
     if dropoff := dropoff_reading(result):
