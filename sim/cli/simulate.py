@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -19,15 +20,13 @@ from sim.cli.common import (
     written_whole,
 )
 from sim.cli.overwrite import clear_earlier_run
+from sim.cli.simulate_output import StreamedReplications
 from sim.engine import check_scenario, run_replications
 from sim.errors import ConfigError
 from sim.eventlog import REPRODUCIBLE_GZIP
 from sim.kpis import (
-    cycle_time_table,
     format_report,
     kpi_report,
-    kpi_table,
-    trace_to_event_log,
 )
 from sim.kpis.summary import SATURATED, offered_beyond_hours, roles_to_staff
 from sim.model import ProcessModel, save
@@ -332,50 +331,32 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         command="simulate",
         extra={"model": model.name} | ({"inputs": inputs} if inputs else {}),
     )
-    traces = run_replications(
-        model, scenario, seed=seed, workers=workers, progress=progress, first=first
-    )
-    table = kpi_table(traces, model)
-    report = kpi_report(table, model, headcount=traces[0].meta.get("staffing"))
-    report["seed"] = seed
-    report["first_replication"] = first
-    report["scenario"] = scenario.to_dict()
-    suggestion = staffing_suggestion(model, scenario, report)
-    if suggestion is not None:
-        report["staffing_suggestion"] = suggestion
-    warnings = [
-        w
-        for w in (
-            empty_window_warning(table, scenario, simulated_cases=sum(t.n_cases for t in traces)),
-            unfinished_warning(table, scenario),
-            saturation_warning(report, scenario.horizon_days, suggestion),
-            above_target_note(report, suggestion),
-            idle_roles_note(report, model),
+    with contextlib.ExitStack() as files:
+        # the trace file is written as the replications finish, under .partial/ until whole
+        trace_file = files.enter_context(written_whole(run_dir / f"trace.{fmt}")) if trace else None
+        taken = StreamedReplications(model, first=first, trace_file=trace_file, fmt=fmt)
+        run_replications(
+            model,
+            scenario,
+            seed=seed,
+            workers=workers,
+            progress=progress,
+            first=first,
+            on_result=taken,
+            keep=False,
         )
-        if w
-    ]
-    report["warnings"] = warnings
-    # each file under its own name only once whole: a stop while writing leaves none
-    with written_whole(run_dir / "replications.csv") as part:
-        table.to_csv(part, index=False)
-    write_json(run_dir / "kpis.json", report)
-    save(model, run_dir / "model.yaml", overwrite=True)
-    if trace:
-        numbers = [t.meta.get("replication", i) for i, t in enumerate(traces)]
-        logs = [
-            trace_to_event_log(t, case_prefix=f"{r}-").assign(replication=r)
-            for r, t in zip(numbers, traces, strict=True)
-        ]
-        log = pd.concat(logs, ignore_index=True)
-        if fmt == "parquet":
-            with written_whole(run_dir / "trace.parquet") as part:
-                log.to_parquet(part, index=False)
-        else:
-            with written_whole(run_dir / "trace.csv.gz") as part:
-                log.to_csv(part, index=False, compression=REPRODUCIBLE_GZIP)
-        # the cases the cycle-time KPIs count (after the warm-up, finished): the report's figure
-        with written_whole(run_dir / "cycle_times.csv.gz") as part:
-            cycle_time_table(traces).to_csv(part, index=False, compression=REPRODUCIBLE_GZIP)
+        taken.close()
+        table = taken.kpi_table()
+        report, warnings = _results(table, taken, model, scenario, seed=seed, first=first)
+        # each file under its own name only once whole: a stop while writing leaves none
+        with written_whole(run_dir / "replications.csv") as part:
+            table.to_csv(part, index=False)
+        write_json(run_dir / "kpis.json", report)
+        save(model, run_dir / "model.yaml", overwrite=True)
+        if trace:
+            # the cases the cycle-time KPIs count (after the warm-up, finished): the report's figure
+            with written_whole(run_dir / "cycle_times.csv.gz") as part:
+                taken.cycle_time_table().to_csv(part, index=False, compression=REPRODUCIBLE_GZIP)
     print(format_report(report))
     for warning in warnings:
         print(f"\n{warning}")
@@ -385,3 +366,36 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
 
         build(run_dir, figures=figures)
     return report
+
+
+def _results(
+    table: pd.DataFrame,
+    taken: StreamedReplications,
+    model: ProcessModel,
+    scenario: Scenario,
+    *,
+    seed: int,
+    first: int,
+) -> tuple[dict, list[str]]:
+    """``kpis.json``'s report of the replications ``taken`` (their KPIs: ``table``), and the
+    run's warnings."""
+    report = kpi_report(table, model, headcount=taken.staffing)
+    report["seed"] = seed
+    report["first_replication"] = first
+    report["scenario"] = scenario.to_dict()
+    suggestion = staffing_suggestion(model, scenario, report)
+    if suggestion is not None:
+        report["staffing_suggestion"] = suggestion
+    warnings = [
+        w
+        for w in (
+            empty_window_warning(table, scenario, simulated_cases=taken.simulated_cases),
+            unfinished_warning(table, scenario),
+            saturation_warning(report, scenario.horizon_days, suggestion),
+            above_target_note(report, suggestion),
+            idle_roles_note(report, model),
+        )
+        if w
+    ]
+    report["warnings"] = warnings
+    return report, warnings

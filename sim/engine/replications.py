@@ -82,6 +82,7 @@ def run_replications(
     progress: bool = False,
     on_result: Callable[[int, Trace], None] | None = None,
     first: int = 0,
+    keep: bool = True,
 ) -> list[Trace]:
     """Run ``scenario.replications`` replications of ``model``, numbers ``first`` on; traces in
     replication order.
@@ -90,8 +91,12 @@ def run_replications(
     results do not depend on ``workers``, and replications ``first..`` of a model are the ones an
     ``optimize`` confirmation ran from ``first``. ``workers=None`` uses every available core (one
     process per core); ``workers=1`` runs in this process. ``on_result`` is called as each one
-    finishes.
+    finishes (in the order they finish). ``keep=False`` returns no trace: ``on_result`` takes
+    each one and this process holds none after it, so a long run's memory stays that of the
+    replications in hand, not of all of them.
     """
+    if not keep and on_result is None:
+        raise ValueError("keep=False needs an on_result to take the traces")
     n = scenario.replications
     if isinstance(first, bool) or not isinstance(first, int) or first < 0:
         raise ValueError(f"first: expected an integer >= 0, got {first!r}")
@@ -107,7 +112,8 @@ def run_replications(
         if workers == 1:
             for job in jobs:
                 rep, trace = _one(job)
-                traces[rep] = trace
+                if keep:
+                    traces[rep] = trace
                 if on_result:
                     on_result(rep, trace)
                 bar.update()
@@ -116,10 +122,12 @@ def run_replications(
                 max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
             )
             try:
-                futures = [pool.submit(_one, job) for job in jobs]
-                for fut in as_completed(futures):
+                # no list of the futures kept here: each holds its trace, and as_completed
+                # lets go of one once it has been handed over (keep=False frees it then)
+                for fut in as_completed([pool.submit(_one, job) for job in jobs]):
                     rep, trace = fut.result()
-                    traces[rep] = trace
+                    if keep:
+                        traces[rep] = trace
                     if on_result:
                         on_result(rep, trace)
                     bar.update()
@@ -129,4 +137,4 @@ def run_replications(
             pool.shutdown(wait=True)
     finally:
         bar.close()
-    return [traces[r] for r in numbers]
+    return [traces[r] for r in numbers] if keep else []

@@ -290,13 +290,21 @@ def replication_segment_kpis(trace: Trace) -> dict[str, float]:
     return segment_kpis(trace_events(trace), trace_cases(trace), trace.segments)
 
 
+def kpi_row(trace: Trace, model: ProcessModel, index: int = 0) -> dict[str, Any]:
+    """One replication's row of ``kpi_table``: its number (``index`` where the trace does not
+    record one), ``replication_kpis`` and each segment's (``replication_segment_kpis``)."""
+    row = {"replication": trace.meta.get("replication", index)} | replication_kpis(trace, model)
+    return row | replication_segment_kpis(trace)
+
+
 def kpi_table(traces: list[Trace], model: ProcessModel) -> pd.DataFrame:
     """One row per replication, one column per KPI (``replications.csv``): ``replication_kpis``
     and, for a model of two or more segments, each segment's (``replication_segment_kpis``)."""
-    rows = []
-    for i, t in enumerate(traces):
-        row = {"replication": t.meta.get("replication", i)} | replication_kpis(t, model)
-        rows.append(row | replication_segment_kpis(t))
+    return kpi_rows_table([kpi_row(t, model, i) for i, t in enumerate(traces)])
+
+
+def kpi_rows_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """``kpi_table`` of rows ``kpi_row`` gave, in their order."""
     table = pd.DataFrame(rows)
     # KPIs absent in a replication (no drop-off at a step, an outcome that never happened) are 0
     fill_zero = [c for c in table.columns if c.split(":")[0] in ("dropoff_at", "outcome_share")]
@@ -310,19 +318,23 @@ def cycle_time_table(traces: list[Trace]) -> pd.DataFrame:
     columns ``replication`` and ``cycle_time_h``. A model of two or more segments adds, after
     ``replication``, ``case_id`` (as ``trace.csv.gz`` names the case: ``<replication>-<n>``)
     and ``segment``, to tell its segments' cycle times apart."""
-    parts = []
-    for i, t in enumerate(traces):
-        rep = t.meta.get("replication", i)
-        cases = trace_cases(t)
-        part = pd.DataFrame({"replication": rep, "cycle_time_h": m.cycle_times(cases)})
-        if len(t.segments) > 1:
-            done = m.finished(cases)  # the rows of m.cycle_times, in its order
-            part.insert(1, "case_id", f"{rep}-" + done["case_id"].astype(str).to_numpy())
-            part.insert(2, "segment", done["segment"].to_numpy())
-        parts.append(part)
+    parts = [cycle_time_part(t, i) for i, t in enumerate(traces)]
     if not parts:
         return pd.DataFrame({"replication": [], "cycle_time_h": []})
     return pd.concat(parts, ignore_index=True)
+
+
+def cycle_time_part(trace: Trace, index: int = 0) -> pd.DataFrame:
+    """One replication's rows of ``cycle_time_table`` (``index`` numbers it where the trace
+    does not record its replication)."""
+    rep = trace.meta.get("replication", index)
+    cases = trace_cases(trace)
+    part = pd.DataFrame({"replication": rep, "cycle_time_h": m.cycle_times(cases)})
+    if len(trace.segments) > 1:
+        done = m.finished(cases)  # the rows of m.cycle_times, in its order
+        part.insert(1, "case_id", f"{rep}-" + done["case_id"].astype(str).to_numpy())
+        part.insert(2, "segment", done["segment"].to_numpy())
+    return part
 
 
 def cycle_time_kpis(cycle_times: pd.DataFrame) -> dict[str, float]:
