@@ -31,6 +31,8 @@ RESULTS = ("comparison.csv", "scenarios.json", "comparison.md")
 NEEDED = ("replications.csv", "kpis.json")
 VOLUME_KEYS = ("arrival_scale", "warmup_arrival_scale", "max_cases")
 """Scenario settings that change the arrival volume (throughput and WIP follow it)."""
+MEASUREMENT_KEYS = ("horizon_days", "warmup_days", "drain", "drain_days")
+"""Scenario settings that change which cases the KPIs count, and until when."""
 
 
 @dataclass
@@ -55,6 +57,11 @@ class SimulateRun:
         """The scenario settings that set how many cases arrive."""
         return {k: self.scenario.get(k) for k in VOLUME_KEYS if k in self.scenario}
 
+    @property
+    def measurement(self) -> dict[str, Any]:
+        """The scenario settings that set which cases are measured, and until when."""
+        return {k: self.scenario.get(k) for k in MEASUREMENT_KEYS if k in self.scenario}
+
     def describe(self) -> dict[str, Any]:
         """What ``scenarios.json`` records of the run (besides its label)."""
         return {
@@ -66,6 +73,7 @@ class SimulateRun:
             "steps": self.steps,
             "roles": self.roles,
             "arrivals": self.arrival_volume,
+            "measurement": self.measurement,
             "warnings": self.warnings,
         }
 

@@ -353,6 +353,46 @@ def _volume_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
     )
 
 
+def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
+    """A note when some scenario measures other cases, or until another time, than the
+    baseline: another horizon or warm-up, or runs left undrained where the other drained
+    (an undrained run's cycle times are its finished, quicker cases only). Runs of an older
+    version, with no ``measurement`` recorded, are not compared."""
+    base = next(s for s in scenarios if s.get("baseline"))
+    ref = base.get("measurement")
+    if not ref:
+        return None
+    lines = []
+    for s in scenarios:
+        own = s.get("measurement")
+        if s is base or not own or own == ref:
+            continue
+        keys = list(dict.fromkeys([*ref, *own]))
+        diffs = [
+            f"scenario.{k}={_setting(own.get(k))} against {_setting(ref.get(k))}"
+            for k in keys
+            if own.get(k) != ref.get(k)
+        ]
+        lines.append(f"{s['label']} ({', '.join(diffs)})")
+    if not lines:
+        return None
+    return (
+        "measured otherwise than the baseline: "
+        + "; ".join(lines)
+        + ". Its KPIs count other cases or stop at another time (with scenario.drain=false "
+        "only the cases finished by the end, the quicker ones), so a change may be the "
+        "measurement's, not the process's; simulate both with the same horizon_days, "
+        "warmup_days and drain settings"
+    )
+
+
+def _setting(v: Any) -> str:
+    """A scenario value as it is typed on the command line."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "null" if v is None else str(v)
+
+
 OVERALL_OF_SEGMENT_KPI = {
     "cycle_time_mean": "cycle_time_mean",
     # (conversion_rate is 1 - the drop-off rate: a note names the drop-off rate alone)
@@ -418,10 +458,14 @@ def segment_notes(comparison: pd.DataFrame) -> list[str]:
 
 
 def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> list[str]:
-    """What qualifies the comparison: different models, arrival volumes that differ, scenarios
-    without a confidence interval, segments a scenario harms while it is not worse overall
+    """What qualifies the comparison: different models, arrival volumes or measurement windows
+    that differ, scenarios without a confidence interval, segments a scenario harms while it is not worse overall
     (``segment_notes``), and each run's own warnings (a saturated role)."""
-    notes = [n for n in (_model_note(scenarios), _volume_note(scenarios)) if n]
+    notes = [
+        n
+        for n in (_model_note(scenarios), _volume_note(scenarios), _measurement_note(scenarios))
+        if n
+    ]
     no_ci = sorted(
         set(comparison.loc[comparison["verdict"].astype(str).str.startswith("no CI"), "scenario"])
     )

@@ -1,0 +1,54 @@
+"""compare names a scenario measured otherwise than its baseline: another horizon or warm-up,
+or left undrained where the baseline drained (its cycle times are then those of the finished,
+quicker cases only), which used to read as the process's own change."""
+
+from __future__ import annotations
+
+from tests.simcli import run_sim
+
+SMALL = ["process=mmc", "scenario.replications=3", "scenario.horizon_days=3", "progress=false"]
+
+
+def test_an_undrained_run_against_a_drained_one_is_named_with_both_settings(tmp_path):
+    a, b, c, out = (tmp_path / n for n in ("a", "b", "c", "out"))
+    for run, extra in ((a, []), (b, ["scenario.drain=false"]), (c, ["seed=1"])):
+        res = run_sim(*SMALL, *extra, "output.report=false", f"hydra.run.dir={run}")
+        assert res.returncode == 0, res.stderr
+    res = run_sim("compare", f"runs=[{a},{b},{c}]", f"hydra.run.dir={out}", "output.report=false")
+    assert res.returncode == 0, res.stderr
+    note = next(line for line in res.stdout.splitlines() if "measured otherwise" in line)
+    assert "(scenario.drain=false against true)" in note
+    assert "seed=1" not in note  # the same measurement: another seed is no difference
+    assert "measured otherwise than the baseline" in (out / "comparison.md").read_text()
+
+
+def test_runs_measured_alike_get_no_such_note(tmp_path):
+    a, b, out = (tmp_path / n for n in ("a", "b", "out"))
+    for run, extra in ((a, []), (b, ["scenario.staffing.server=3"])):
+        res = run_sim(*SMALL, *extra, "output.report=false", f"hydra.run.dir={run}")
+        assert res.returncode == 0, res.stderr
+    res = run_sim("compare", f"runs=[{a},{b}]", f"hydra.run.dir={out}", "output.report=false")
+    assert res.returncode == 0, res.stderr
+    assert "measured otherwise" not in res.stdout
+
+
+def test_a_longer_horizon_and_warm_up_are_named_in_the_baseline_order():
+    import pandas as pd
+
+    from sim.report.compare import comparison_notes
+
+    base = {"horizon_days": 42, "warmup_days": 14, "drain": True, "drain_days": None}
+    scenarios = [
+        {"label": "base", "baseline": True, "measurement": base},
+        {"label": "long", "measurement": base | {"horizon_days": 84, "warmup_days": 0}},
+        {"label": "old run", "measurement": {}},  # written before runs recorded it
+    ]
+    empty = pd.DataFrame({"scenario": [], "verdict": [], "kpi": []})
+    notes = [n for n in comparison_notes(empty, scenarios) if "measured otherwise" in n]
+    assert notes == [
+        "measured otherwise than the baseline: long (scenario.horizon_days=84 against 42, "
+        "scenario.warmup_days=0 against 14). Its KPIs count other cases or stop at another time "
+        "(with scenario.drain=false only the cases finished by the end, the quicker ones), so a "
+        "change may be the measurement's, not the process's; simulate both with the same "
+        "horizon_days, warmup_days and drain settings"
+    ]
