@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -59,8 +60,13 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     What a stopped run (Ctrl-C, SIGTERM, an error) needs: ``with ProcessPoolExecutor`` would
     wait for every queued replication first (QA: 4 replications on 2 workers, stopped 10 s in,
     exited after 40-200 s)."""
-    # shutdown() forgets the processes: take them first
+    # shutdown() forgets the processes and the pool's pipes: take them first
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    calls = getattr(pool, "_call_queue", None)
+    results = getattr(pool, "_result_queue", None)
+    if calls is not None:  # replications no worker will take: do not wait to hand them over
+        calls.cancel_join_thread()
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
@@ -71,6 +77,15 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
         if proc.is_alive():
             proc.kill()
             proc.join(timeout=2.0)
+    if manager is not None and results is not None:
+        manager.join(timeout=1.0)
+        if manager.is_alive():
+            # it is reading a result a killed worker had half sent, and this process holds the
+            # pipe's last writing end: closing it ends that read, else the interpreter's exit
+            # waits for the thread for ever (QA: a SIGTERMed simulate never exited)
+            with contextlib.suppress(OSError):
+                results._writer.close()
+            manager.join(timeout=2.0)
 
 
 def run_replications(
