@@ -87,7 +87,7 @@ from sim.calibrate.prepare import last_activities, prepare_log
 from sim.calibrate.routing import discover_routing
 from sim.calibrate.segments import case_segments
 from sim.calibrate.truncation import truncation_and_open_cases, weighted_resample
-from sim.engine import available_cores, exit_with_parent, run_replications
+from sim.engine import available_cores, exit_with_parent, run_replications, stop_pool
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog, infer_end_activities
 from sim.eventlog.open_cases import cases_with_outcome, tail_cutoff
@@ -487,13 +487,18 @@ def score_distances(
                 out[i] = _distances(real, df)
                 bar.update(1)
         else:
-            with ProcessPoolExecutor(
+            pool = ProcessPoolExecutor(
                 max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
-            ) as pool:
+            )
+            try:
                 futures = {pool.submit(_distances, real, df): i for i, df in enumerate(logs)}
                 for fut in as_completed(futures):
                     out[futures[fut]] = fut.result()
                     bar.update(1)
+            except BaseException:  # Ctrl-C, SIGTERM: not after every queued log's distances
+                stop_pool(pool)
+                raise
+            pool.shutdown(wait=True)
     return [d for d in out if d is not None]
 
 

@@ -5,6 +5,7 @@ from sim.engine.replications import (
     check_scenario,
     exit_with_parent,
     run_replications,
+    stop_pool,
 )
 from sim.engine.runner import Replication, run_replication
 
@@ -15,4 +16,5 @@ __all__ = [
     "exit_with_parent",
     "run_replication",
     "run_replications",
+    "stop_pool",
 ]
