@@ -24,7 +24,7 @@ import pandas as pd
 
 from sim.engine import available_cores, exit_with_parent, run_replication
 from sim.kpis import replication_kpis
-from sim.kpis.summary import replication_segment_kpis
+from sim.kpis.summary import replication_segment_kpis, timer_steps
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
 from sim.optimize.interrupts import allowed, worker_signals
@@ -41,6 +41,7 @@ ZERO_WITHOUT_STEP = {
     "waiting_share": "no case waits there",
     "queue_share": "no case queues there",
     "dropoff_at": "no case drops off there",
+    "timer_share": "no case waits in that timer",
 }
 #: KPI families a replication leaves out where they are 0 (a step where no case dropped off, an
 #: end no case reached), as ``sim.kpis.kpi_table`` fills them
@@ -89,9 +90,9 @@ class Evaluator:
     ) -> None:
         """``segment_kpis``: also each case segment's KPIs (``segment:<segment>:<kpi>``, for
         objectives and constraints that name one). ``kpis``: the objectives' and constraints'
-        names; one of a step a redesign removed (``ZERO_WITHOUT_STEP``) is 0 in its tables, as
-        is a ``queue_share`` of a step it automated (no staff to queue for), each said once on
-        stderr (``table``)."""
+        names; one of a step a redesign removed (``ZERO_WITHOUT_STEP``) is 0 in its tables where
+        a case finished, as is a ``queue_share`` of a step it automated (no staff to queue for)
+        and ``timer_share`` when it removed every timer, each said once on stderr (``table``)."""
         self.model = model
         self.kpis = tuple(kpis)
         self._noted: set[str] = set()
@@ -166,9 +167,10 @@ class Evaluator:
 
     def _complete(self, choice: Mapping[str, Any], table: pd.DataFrame) -> pd.DataFrame:
         """``table`` with 0 for the KPIs that are 0 where a replication leaves them out: a
-        ``ZERO_WHEN_ABSENT`` KPI in a replication where a case finished (their mean over the
-        others only was too high), and each of ``kpis`` that ``zero_reason`` gives one; said
-        once per KPI (stderr). The others stay missing (NaN): ``undefined_reason``."""
+        ``ZERO_WHEN_ABSENT`` KPI (their mean over the others only was too high), and each of
+        ``kpis`` that ``zero_reason`` gives one, said once per KPI (stderr); both only in the
+        replications where a case finished. The others stay missing (NaN):
+        ``undefined_reason``."""
         # a replication where no case finished has no rates at all (dropoff_rate NaN)
         finished = (
             table["dropoff_rate"].notna()
@@ -185,10 +187,10 @@ class Evaluator:
             why = self.zero_reason(choice, k)
             if why is None:
                 continue
-            zero = pd.Series(0.0, index=table.index)
-            fill[k] = (
-                zero.where(finished, math.nan) if k.partition(":")[0] in ZERO_WHEN_ABSENT else zero
-            )
+            # not where no case finished: that replication has no value for a step that exists
+            # either (its shares are NaN), and a 0 there would score a redesign that stops every
+            # case as perfect on a step it removed, where the search prunes it (no case finished)
+            fill[k] = pd.Series(0.0, index=table.index).where(finished, math.nan)
             if why and k not in self._noted:
                 self._noted.add(k)
                 sys.stderr.write(f"note: {k} counts as 0 {why}\n")
@@ -202,9 +204,14 @@ class Evaluator:
     def zero_reason(self, choice: Mapping[str, Any], kpi: str) -> str | None:
         """Why KPI ``kpi``, missing from the redesign's replications, is 0 (``""`` when that
         needs no word: a ``ZERO_WHEN_ABSENT`` one of a step or end it has), or None when it is
-        not: a per-step KPI of a step the redesign removed is 0 (``ZERO_WITHOUT_STEP``), and a
-        ``queue_share`` of a step it automated; of a step it merged into another it is
-        undefined (``undefined_reason``)."""
+        not: a per-step KPI of a step the redesign removed is 0 (``ZERO_WITHOUT_STEP``), a
+        ``queue_share`` of a step it automated, and the total ``timer_share`` of a redesign
+        that removed every timer; of a step it merged into another it is undefined
+        (``undefined_reason``)."""
+        if kpi == "timer_share":
+            if timer_steps(self.model) and not timer_steps(self.redesigned(choice)):
+                return "for a redesign without timer steps: no case waits in a timer"
+            return None
         family, _, step = kpi.partition(":")
         if not step or family not in ZERO_WITHOUT_STEP | dict.fromkeys(ZERO_WHEN_ABSENT):
             return None
