@@ -707,16 +707,19 @@ def _stopped_sweep_text(command: str, args: list[str], stopped: str, *, multirun
 
 
 def _saved_jobs(command: str) -> bool:
-    """Whether a job of the sweep launched last (``sim.cli.sweep.LAUNCHED``) has its results in
-    its folder (finished now, or kept from an earlier launch); True for a command whose results
-    are not known here (``sim.cli.sweep.FINISHED``), False before Hydra launched a sweep."""
-    from sim.cli.sweep import FINISHED, KEPT_JOBS, LAUNCHED
+    """Whether a job of the sweep launched last (``sim.cli.sweep.LAUNCHED``) finished: kept
+    from an earlier launch, or its run record says finished (``sim.cli.sweep.job_finished``: a
+    calibrate job stopped in its back-test has written model.yaml, QA); True for a command whose
+    results are not known here (``sim.cli.sweep.FINISHED``), False before Hydra launched a
+    sweep."""
+    from sim.cli.sweep import FINISHED, KEPT_JOBS, LAUNCHED, job_finished
 
     if not LAUNCHED:
         return False
     if command not in FINISHED:
         return True
-    return bool(KEPT_JOBS) or any(LAUNCHED[-1].glob(f"*/**/{FINISHED[command]}"))
+    results = LAUNCHED[-1].glob(f"*/**/{FINISHED[command]}")
+    return bool(KEPT_JOBS) or any(job_finished(r.parent, command) for r in results)
 
 
 def _resume_hint(command: str, args: list[str]) -> str:

@@ -27,7 +27,9 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from sim.cli.runlock import LOCK
 from sim.errors import ConfigError, redact
 
-#: The file each command writes last: a job folder without it did not finish.
+#: Each command's main result: a job folder without it did not finish. Not proof that the job
+#: finished (calibrate writes model.yaml before its back-test): its run record says so
+#: (``job_finished``).
 FINISHED = {"simulate": "kpis.json", "calibrate": "model.yaml", "optimize": "recommendations.md"}
 #: The failed jobs of the multirun that just ended, in this (the launching) process.
 FAILED_JOBS: list[Path] = []
@@ -178,7 +180,7 @@ class SweepJobs(Callback):
             seen.add(d.resolve())
         unique = list(dict.fromkeys(dirs))
         kept = [d for d in unique if self._kept(d)]
-        done = [d for d in unique if self._written_now(d / FINISHED[self.command]) or d in kept]
+        done = [d for d in unique if self._finished_now(d) or d in kept]
         failed = [d for d in unique if d not in done] + shared
         total = max(len(dirs), self.launched or 0)
         missing = total - len(dirs)
@@ -205,6 +207,13 @@ class SweepJobs(Callback):
                 file=sys.stderr,
             )
         return done
+
+    def _finished_now(self, folder: Path) -> bool:
+        """Whether the job of ``folder`` finished in this multirun: its result is this
+        multirun's (``_written_now``) and its run record says finished (``job_finished``: a
+        calibrate job whose back-test failed has written its model.yaml)."""
+        path = folder / FINISHED[self.command]
+        return self._written_now(path) and job_finished(folder, self.command)
 
     def _kept(self, folder: Path) -> bool:
         """Whether the job of ``folder`` was kept from an earlier launch: this process's job
@@ -417,16 +426,36 @@ def kept_run(run_dir: Path, cfg: DictConfig, overrides: list[str], command: str)
     return True
 
 
+def job_finished(folder: Path, command: str) -> bool:
+    """Whether ``folder`` holds a finished run of ``command``: its run record says so
+    (``"status": "finished"``, ``sim.cli.common.finish_run_record``) beside the command's
+    result (``FINISHED``). A record that says otherwise (running, interrupted, failed: calibrate
+    writes model.yaml before its back-test, so a job stopped or failed there holds one) is not
+    finished. Only where the record holds no status (written before records did) or cannot be
+    read, the result alone says it, as before."""
+    if not (folder / FINISHED[command]).is_file():
+        return False
+    record = _record(folder)
+    if record is None or "status" not in record:
+        return True
+    return record.get("status") == "finished" and record.get("command") == command
+
+
 def unfinished_run_of_job(
     run_dir: Path, cfg: DictConfig, overrides: list[str], command: str
 ) -> dict[str, Any] | None:
     """The record of the run of this very job (``command``, config, overrides, inputs) that
     ``run_dir`` holds unfinished, its process gone (``stale_claim``: interrupted, terminated or
-    killed, perhaps after writing part of its results), which a resumed sweep takes over;
-    None otherwise."""
+    killed, perhaps after writing part of its results) or failed after writing some (a
+    calibrate whose back-test failed: its record says ``"failed"``, so the job is not kept, and
+    its model.yaml refused the rerun as "already holds results"), which a resumed sweep takes
+    over; None otherwise."""
     from sim.cli.common import stale_claim
 
     record = stale_claim(run_dir)
+    if record is None:
+        record = _record(run_dir)
+        record = record if record is not None and record.get("status") == "failed" else None
     if record is None or record.get("command") != command:
         return None
     return None if _job_differences(run_dir, record, cfg, overrides) else record
