@@ -24,7 +24,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from sim.cli.runlock import LOCK, holds_lock, process_alive, unlock_run_dir
 from sim.errors import ConfigError, SimError, did_you_mean, redact, redact_secrets_of
 from sim.model import ProcessModel, from_dict, load, to_dict
-from sim.model.jsonio import write_json
+from sim.model.jsonio import json_safe
 from sim.model.validate import notes
 
 PACKAGES = (
@@ -635,6 +635,18 @@ def written_whole(path: Path) -> Iterator[Path]:
         part.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # another file is being written there
             folder.rmdir()
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as indented JSON (``sim.model.jsonio.json_safe``), whole: under
+    ``written_whole``'s name until complete, so a stop or a full disk leaves the earlier file
+    of that name (or none), never a truncated one (QA: only simulate's tables were written so;
+    its ``kpis.json``, calibrate's ``backtest.json`` and every ``run.json`` were not)."""
+    path = Path(path)
+    text = json.dumps(json_safe(data), indent=2, default=str)  # a data error writes nothing
+    with written_whole(path) as part:
+        part.write_text(text, encoding="utf-8")
+    return path
 
 
 def finish_run_record(run_dir: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -684,13 +685,25 @@ def dumps(model: ProcessModel) -> str:
 
 
 def save(model: ProcessModel, path: str | Path, *, overwrite: bool = False) -> Path:
-    """Write a model as YAML (or JSON for ``.json``); refuses to overwrite unless asked."""
+    """Write a model as YAML (or JSON for ``.json``); refuses to overwrite unless asked.
+
+    Written whole: under a hidden name beside ``path`` (``.<name>.<pid>.partial``) until
+    complete, then renamed to ``path``, so a stop or a full disk leaves the earlier file of
+    that name (or none), never a truncated model that reads as a smaller one."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise ModelError(f"{path}: exists already; refusing to overwrite it")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".json":
-        path.write_text(json.dumps(to_dict(model), indent=2), encoding="utf-8")
+        text = json.dumps(to_dict(model), indent=2)
     else:
-        path.write_text(dumps(model), encoding="utf-8")
+        text = dumps(model)
+    # in the same folder (a rename within one file system); the pid keeps two processes
+    # saving the same model apart
+    part = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
     return path
