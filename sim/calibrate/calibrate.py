@@ -2324,7 +2324,8 @@ def _assemble(
         notes.append(
             f"rare paths (branches whose probability at their decision is below {rare:.3g}) "
             f"removed at {len(dropped)} decision(s) "
-            f"({sum(sum(v.values()) for v in dropped.values())} transitions): "
+            # weighted counts where a truncated log's cases are weighted: whole transitions
+            f"({sum(sum(v.values()) for v in dropped.values()):,.0f} transitions): "
             + _removed_branches_text(
                 [
                     (point_decision.get(k, k), t, dropped_share[(k, t)], k in reachable(t))
