@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +25,7 @@ from sim.model.calendar import (
     profile_to_dict,
 )
 from sim.model.distributions import Distribution, reads_as_number
+from sim.model.jsonio import write_text_whole
 from sim.model.process import (
     DEFAULT_SEGMENT,
     SCHEMA_VERSION,
@@ -698,12 +698,4 @@ def save(model: ProcessModel, path: str | Path, *, overwrite: bool = False) -> P
         text = json.dumps(to_dict(model), indent=2)
     else:
         text = dumps(model)
-    # in the same folder (a rename within one file system); the pid keeps two processes
-    # saving the same model apart
-    part = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        part.write_text(text, encoding="utf-8")
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
-    return path
+    return write_text_whole(path, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,21 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
-def write_json(path: str | Path, data: Any) -> Path:
-    """Write ``data`` as indented JSON (see ``json_safe``)."""
-    path = Path(path)
-    path.write_text(json.dumps(json_safe(data), indent=2, default=str), encoding="utf-8")
+def write_text_whole(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` whole: under a hidden name beside it
+    (``.<name>.<pid>.partial``) until complete, then renamed to ``path``, so a stop or a full
+    disk leaves the earlier file of that name (or none), never a truncated one."""
+    # in the same folder (a rename within one file system); the pid keeps two processes apart
+    part = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
     return path
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    """Write ``data`` as indented JSON (see ``json_safe``), whole (``write_text_whole``)."""
+    text = json.dumps(json_safe(data), indent=2, default=str)  # a data error writes nothing
+    return write_text_whole(Path(path), text)
