@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -13,10 +14,17 @@ from sim.errors import ConfigError
 def _build_and_say(run_dir: Path, figures: bool) -> Path:
     """Build the report (and its PNG figures with ``figures``) and say where they went."""
     from sim.report import build_report
-    from sim.report.html import FIGURES_DIR
+    from sim.report.html import FIGURES_DIR, ReportReadWarning
 
-    path = build_report(run_dir, save_figures=figures)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReportReadWarning)
+        path = build_report(run_dir, save_figures=figures)
     print(f"report: {path}")
+    for w in caught:  # a result file the page could not draw from: said here, not only on it
+        if issubclass(w.category, ReportReadWarning):
+            print(f"warning: {w.message}", file=sys.stderr)
+        else:  # not ours to hold back
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     # the numbered files the report writes (a user's own PNGs in report/ are not counted)
     pngs = sorted((run_dir / FIGURES_DIR).glob("[0-9][0-9]_*.png")) if figures else []
     if pngs:

@@ -12,7 +12,9 @@ recommendations, see ``COMMAND_RESULTS``):
 ``kpis.json``               headline KPIs with CIs, steps, roles, funnel, bottleneck
 ``replications.csv``        KPIs per replication (used when ``kpis.json`` is missing)
 ``model.yaml``              the process model (else the ``process`` of ``config.yaml``)
-``trace.csv.gz``/``.parquet``  the simulated event log: cycle-time distribution, arrivals
+``trace.csv.gz``/``.parquet``  the simulated event log: arrivals (cycle times: see below);
+                            only its columns ``TRACE_COLUMNS`` are read, in chunks
+``cycle_times.csv.gz``      the cycle times the KPIs measured: the cycle-time distribution
 ``confirmation.json``       baseline vs recommended with paired CIs (``sim.optimize``)
 ``pareto.csv``, ``trials.csv``  the confirmed candidates (and today's process) and every trial
 ``best/1.yaml``             the recommended redesign (its diff map)
@@ -31,7 +33,8 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -129,6 +132,11 @@ details{margin:.6em 0}summary{cursor:pointer;color:#1565c0}
 
 
 # ------------------------------------------------------------------------------ reading
+class ReportReadWarning(UserWarning):
+    """A result file the report draws from is in the run directory but could not be read (the
+    page says so where the figures would be; ``python -m sim report`` prints it as a warning)."""
+
+
 @dataclass
 class RunFiles:
     """What a run directory holds (parsed), and which files were missing."""
@@ -138,7 +146,8 @@ class RunFiles:
     replications: pd.DataFrame | None = None
     model: ProcessModel | None = None
     model_source: str | None = None
-    trace: pd.DataFrame | None = None
+    trace: TraceSummary | None = None
+    trace_error: str | None = None  # "<file> could not be read (<error>)": a trace is there
     confirmation: dict[str, Any] | None = None
     pareto: pd.DataFrame | None = None
     trials: pd.DataFrame | None = None
@@ -157,6 +166,117 @@ def _first(run_dir: Path, *names: str) -> Path | None:
         if p.is_file():
             return p
     return None
+
+
+#: The columns of a simulated trace the report draws from (arrivals, cycle times of a run from
+#: before ``cycle_times.csv.gz``): the others (activity, resource, role, ...) are never read.
+TRACE_COLUMNS = (
+    "case_id",
+    "start_time",
+    "end_time",
+    "enabled_time",
+    "outcome",
+    "case_open",
+    "replication",
+)
+TRACE_REQUIRED = ("case_id", "start_time", "end_time")
+#: Events read at a time: a trace is summarised chunk by chunk, never held whole in memory.
+TRACE_CHUNK_ROWS = 50_000
+
+
+@dataclass
+class TraceSummary:
+    """What the report draws from a simulated event log, one row per case in ``cases`` (index
+    ``case_id``): ``arrival`` (its first enabled or start time), ``start`` and ``end`` (its first
+    start and last end over its finished events, NaT for a case still open); and the number of
+    ``replications`` in the log (1 without a ``replication`` column)."""
+
+    cases: pd.DataFrame
+    replications: int
+
+    def cycle_times(self) -> np.ndarray:
+        """Cycle time (hours) of each finished case, as ``sim.report.charts.cycle_times_from_log``
+        measures it on the whole log."""
+        done = self.cases[self.cases["start"].notna()]
+        return ((done["end"] - done["start"]).dt.total_seconds() / 3600.0).to_numpy(dtype=float)
+
+
+def read_trace_summary(path: Path, *, chunk_rows: int = TRACE_CHUNK_ROWS) -> TraceSummary:
+    """Summarise the simulated event log ``path`` (``.csv``, ``.csv.gz`` or ``.parquet``) per case,
+    reading only its ``TRACE_COLUMNS`` and ``chunk_rows`` events at a time: a long trace costs
+    the memory of its cases' times, not of its events (a case's events may span chunks: each
+    chunk's per-case times are combined at the end)."""
+    names = _trace_column_names(path)
+    if missing := [c for c in TRACE_REQUIRED if c not in names]:
+        raise ValueError(
+            f"{path.name}: no column {', '.join(missing)} (a simulated event log has "
+            f"{', '.join(TRACE_REQUIRED)}); its columns: {', '.join(map(str, names))}"
+        )
+    columns = [c for c in TRACE_COLUMNS if c in names]
+    parts: list[pd.DataFrame] = []
+    replications: set[Any] = set()
+    for chunk in _trace_chunks(path, columns, chunk_rows):
+        parts.append(_case_times(chunk))
+        if "replication" in chunk:
+            replications.update(chunk["replication"].dropna().unique())
+    if parts:
+        cases = (
+            pd.concat(parts)
+            .groupby(level=0, sort=False)
+            .agg({"arrival": "min", "start": "min", "end": "max"})
+        )
+    else:  # a header and no events
+        cases = pd.DataFrame({"arrival": [], "start": [], "end": []}, dtype="datetime64[ns]")
+    return TraceSummary(cases, len(replications) if "replication" in columns else 1)
+
+
+def _trace_column_names(path: Path) -> list[str]:
+    """The column names of a trace file, read from its header (CSV) or schema (parquet)."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.ParquetFile(path).schema_arrow.names)
+    return list(pd.read_csv(path, nrows=0).columns)
+
+
+def _trace_chunks(path: Path, columns: list[str], chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The ``columns`` of a trace file, ``chunk_rows`` events at a time."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows, columns=columns):
+            yield batch.to_pandas()
+        return
+    # case ids as text in every chunk: a chunk of numeric-looking ids must group with the rest
+    with pd.read_csv(path, usecols=columns, dtype={"case_id": str}, chunksize=chunk_rows) as reader:
+        yield from reader
+
+
+def _case_times(events: pd.DataFrame) -> pd.DataFrame:
+    """Per case of ``events`` (a chunk of a trace): its first enabled-or-start time (``arrival``),
+    and its first start and last end over its finished events (no ``outcome``, or flagged
+    ``case_open``: still open), the rules of ``sim.report.charts``' ``arrival_times_from_log``
+    and ``cycle_times_from_log``."""
+    start = pd.to_datetime(events["start_time"], format="ISO8601")
+    if "enabled_time" in events.columns:
+        enabled = pd.to_datetime(events["enabled_time"], format="ISO8601")
+        start = enabled.where(enabled.notna() & (enabled < start), start)
+    finished = pd.Series(True, index=events.index)
+    if "outcome" in events.columns:
+        finished &= events["outcome"].notna()
+    if "case_open" in events.columns:
+        finished &= ~events["case_open"].astype(bool)
+    frame = pd.DataFrame(
+        {
+            "case_id": events["case_id"].to_numpy(),
+            "arrival": start,
+            "start": start.where(finished),
+            "end": pd.to_datetime(events["end_time"], format="ISO8601").where(finished),
+        }
+    )
+    return frame.groupby("case_id", sort=False).agg(
+        arrival=("arrival", "min"), start=("start", "min"), end=("end", "max")
+    )
 
 
 def read_run(run_dir: str | Path) -> RunFiles:
@@ -181,9 +301,11 @@ def read_run(run_dir: str | Path) -> RunFiles:
         rf.config_text = attempt(p.name, lambda: p.read_text(encoding="utf-8"))
     rf.model, rf.model_source = _read_model(run_dir, rf)
     if p := _first(run_dir, "trace.parquet", "trace.csv.gz", "trace.csv"):
-        rf.trace = attempt(
-            p.name, lambda: pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p)
-        )
+        try:
+            rf.trace = read_trace_summary(p)
+        except Exception as exc:  # damaged, or a MemoryError: bottlenecks and console say so
+            rf.trace_error = f"{p.name} could not be read ({type(exc).__name__}: {exc})"
+            rf.problems.append(f"{p.name}: could not be read ({type(exc).__name__}: {exc})")
     if p := _first(run_dir, "confirmation.json"):
         rf.confirmation = attempt(p.name, lambda: json.loads(p.read_text(encoding="utf-8")))
     if p := _first(run_dir, "pareto.csv"):
@@ -1048,24 +1170,21 @@ def _bottleneck_section(rf: RunFiles) -> Section:
         )
         parts.append(_img(plot_funnel(k, success_outcomes=success), alt="funnel"))
     if rf.trace is not None:
-        from sim.report.charts import (
-            arrival_times_from_log,
-            plot_arrivals,
-        )
+        from sim.report.charts import plot_arrivals
 
         try:
-            parts.append(
-                _img(_simulated_cycle_times(rf.run_dir, rf.trace), alt="cycle time distribution")
-            )
-            n_rep = int(rf.trace["replication"].nunique()) if "replication" in rf.trace else 1
+            if (cycle := _simulated_cycle_times(rf.run_dir, rf.trace)) is not None:
+                parts.append(_img(cycle, alt="cycle time distribution"))
             parts.append(
                 _img(
-                    plot_arrivals(arrival_times_from_log(rf.trace), replications=n_rep),
+                    plot_arrivals(rf.trace.cases["arrival"], replications=rf.trace.replications),
                     alt="arrivals by hour and weekday",
                 )
             )
         except (KeyError, ValueError) as exc:
             parts.append(_missing(f"The trace could not be summarised ({_esc(exc)})."))
+    elif rf.trace_error is not None:
+        parts.append(_unread_trace(rf))
     else:
         parts.append(
             '<p class="muted">No simulated event log (<code>trace.csv.gz</code>) in this run: '
@@ -1080,22 +1199,43 @@ def _bottleneck_section(rf: RunFiles) -> Section:
 MEASURED_CASES = "finished cases that arrived after the warm-up, every replication"
 
 
-def _simulated_cycle_times(run_dir: Path, trace: pd.DataFrame) -> Figure:
+def _unread_trace(rf: RunFiles) -> str:
+    """What the bottlenecks section says of a trace that is there but could not be read: why,
+    and the cycle-time figure when ``cycle_times.csv.gz`` (which does not need the trace) is."""
+    try:
+        cycle = _simulated_cycle_times(rf.run_dir, None)
+    except Exception as exc:  # noqa: BLE001 - listed under the problems, the page still builds
+        cycle = None
+        rf.problems.append(f"cycle_times.csv.gz: could not be read ({type(exc).__name__}: {exc})")
+    lost = "arrival heatmap" if cycle is not None else "cycle-time distribution or arrival heatmap"
+    note = _missing(
+        f"The simulated event log is here, but {_esc(rf.trace_error)}: no {lost}. Simulating "
+        "again with <code>output.trace=true</code> writes a damaged file anew; rebuild this "
+        "page once it can be read (<code>python -m sim report "
+        f"run={_esc(rf.run_dir)}</code>)."
+    )
+    return note if cycle is None else note + _img(cycle, alt="cycle time distribution")
+
+
+def _simulated_cycle_times(run_dir: Path, trace: TraceSummary | None) -> Figure | None:
     """The simulated cycle-time figure: the cases the KPIs measured (``cycle_times.csv.gz``, the
     same selection as ``kpis.json``'s cycle time), every replication's pooled in the curves,
     with the KPIs' mean, p50 and p90 (each replication's, averaged). Runs from before
-    that file draw every finished case of the trace and say that the warm-up is in it."""
-    from sim.report.charts import cycle_times_from_log, plot_cycle_times
+    that file draw every finished case of the trace and say that the warm-up is in it; None
+    with neither."""
+    from sim.report.charts import plot_cycle_times
 
     if (path := run_dir / "cycle_times.csv.gz").is_file():
-        measured = pd.read_csv(path)
+        measured = pd.read_csv(path, usecols=["cycle_time_h", "replication"])
         return plot_cycle_times(
             {"simulated": measured["cycle_time_h"].to_numpy(float)},
             replications={"simulated": measured["replication"].to_numpy()},
             title=f"Cycle time: {MEASURED_CASES}",
         )
+    if trace is None:
+        return None
     return plot_cycle_times(
-        {"simulated": cycle_times_from_log(trace)},
+        {"simulated": trace.cycle_times()},
         title="Cycle time: every finished case of trace.csv.gz, warm-up included "
         "(the KPIs count only cases arriving after it)",
     )
@@ -2118,6 +2258,15 @@ def build_report(
     target.write_text(page, encoding="utf-8")
     if save_figures:
         _save_embedded(page, run_dir / FIGURES_DIR)
+    if rf.trace_error is not None:
+        warnings.warn(
+            ReportReadWarning(
+                f"{rf.trace_error}: the report in {run_dir} has no arrival heatmap (its "
+                f"Bottlenecks section says why); 'python -m sim report run={run_dir}' rebuilds "
+                "it once the file can be read"
+            ),
+            stacklevel=2,
+        )
     return target
 
 
