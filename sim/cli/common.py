@@ -425,6 +425,7 @@ def guard_run_dir(
         return
     held = _held(run_dir)
     stale = stale_claim(run_dir) if held else None
+    ended = stale  # a run that never finished, its process gone: named when refused below
     partial: list[Path] = []
     if stale is not None and not set(held) <= BEFORE_RESULTS:
         partial = _unfinished_results(run_dir, held, stale, command or _command_of(results))
@@ -438,9 +439,17 @@ def guard_run_dir(
         named = [r for r in results if r in held] + [n for n in held if n not in results]
         shown = ", ".join(named[:6]) + (f" and {len(named) - 6} more" if len(named) > 6 else "")
         what = "results" if any(r in held for r in results) else "files"
+        unfinished = ""
+        if ended is not None and ended.get("status") == "running":
+            # killed outright (SIGKILL, out of memory, a lost machine): what it wrote is no
+            # complete result, e.g. a model.yaml never back-tested (QA long jobs #5)
+            unfinished = (
+                f", written by a run that never finished ({_who(ended)}: killed, its run.json "
+                "still says running), so they are not a complete result"
+            )
         raise ConfigError(
-            f"{run_dir}: already holds {what} ({shown}); a run writes only into a new or empty "
-            f"directory: choose another {key} or pass output.overwrite=true"
+            f"{run_dir}: already holds {what} ({shown}){unfinished}; a run writes only into a "
+            f"new or empty directory: choose another {key} or pass output.overwrite=true"
         )
     if claim:
         claim_run_dir(run_dir)
