@@ -1059,7 +1059,22 @@ def _earlier_runs(path: Path, command: str) -> list[dict[str, Any]]:
     if not isinstance(previous, dict) or previous.get("command") != command:
         return []
     earlier = previous.pop("earlier_runs", [])
+    if previous.get("status") == "running" and not _ours_or_live(previous):
+        # its process is gone without a word: killed (SIGKILL, out of memory), not running
+        # for ever in the record (QA long jobs #9)
+        previous["status"] = "killed"
     return [*(earlier if isinstance(earlier, list) else []), previous]
+
+
+def _ours_or_live(record: dict[str, Any]) -> bool:
+    """Whether the run ``record`` names is this process or still runs (or cannot be told: no
+    pid, another host)."""
+    pid = record.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return True
+    if record.get("host") != socket.gethostname():
+        return True
+    return pid == os.getpid() or process_alive(pid)
 
 
 def _redact_hydra_files(run_dir: Path) -> None:

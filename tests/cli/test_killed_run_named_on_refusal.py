@@ -58,3 +58,19 @@ def test_a_finished_runs_results_are_refused_without_that_word(tmp_path):
     with pytest.raises(ConfigError, match="already holds results") as err:
         guard_run_dir(run, ("model.yaml", "backtest.json"), overwrite=False, claim=False)
     assert "never finished" not in str(err.value)
+
+
+def test_a_resumed_run_records_a_killed_earlier_run_as_killed(tmp_path):
+    """QA long jobs #9: a resumed optimize kept the killed run in earlier_runs as 'running'."""
+    import os
+
+    from sim.cli.common import _earlier_runs
+
+    path = tmp_path / "run.json"
+    host = socket.gethostname()
+    for pid, status in ((_dead_pid(), "killed"), (os.getppid(), "running")):
+        path.write_text(
+            json.dumps({"status": "running", "pid": pid, "host": host, "command": "optimize"}),
+            encoding="utf-8",
+        )
+        assert _earlier_runs(path, "optimize")[-1]["status"] == status
