@@ -1209,10 +1209,10 @@ def _unread_trace(rf: RunFiles) -> str:
         rf.problems.append(f"cycle_times.csv.gz: could not be read ({type(exc).__name__}: {exc})")
     lost = "arrival heatmap" if cycle is not None else "cycle-time distribution or arrival heatmap"
     note = _missing(
-        f"The simulated event log is here, but {_esc(rf.trace_error)}: no {lost}. Simulating "
-        "again with <code>output.trace=true</code> writes a damaged file anew; rebuild this "
-        "page once it can be read (<code>python -m sim report "
-        f"run={_esc(rf.run_dir)}</code>)."
+        f"The simulated event log is here, but {_esc(rf.trace_error)}: no {lost}. Rebuild "
+        f"this page once it can be read (<code>python -m sim report run={_esc(rf.run_dir)}"
+        "</code>: with more memory free), or simulate again with "
+        "<code>output.trace=true</code> to write a damaged file anew."
     )
     return note if cycle is None else note + _img(cycle, alt="cycle time distribution")
 
