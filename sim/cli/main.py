@@ -485,13 +485,43 @@ def _in_a_worker() -> bool:
     return True
 
 
+def install_signal_handlers(*, multirun: bool) -> None:
+    """Handlers of this process, the command line's, as it starts the Hydra app: SIGTERM stops a
+    sweep like Ctrl-C, its launcher's workers included (``SweepTerminated``); a single run too,
+    so its record says it was stopped (``RunTerminated``; optimize installs its own handler
+    while it searches). A replication worker forked from this process inherits them: there they
+    end it quietly (``_in_a_worker``, ``_interrupt``), the parent says what stopped."""
+    import signal
+
+    global _HANDLER_OWNER
+    _HANDLER_OWNER = os.getpid()
+    signal.signal(signal.SIGTERM, _terminate_sweep if multirun else _terminate_run)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored
+        signal.signal(signal.SIGINT, _interrupt)
+
+
 def _terminate_sweep(signum: int, frame: object) -> None:
-    raise SweepTerminated
+    # a replication worker forked during the sweep's job inherits this handler: it ends at
+    # once when its pool is stopped, not with a SweepTerminated traceback (QA: 8-9 per Ctrl-C)
+    if not _in_a_worker():
+        raise SweepTerminated
 
 
 def _terminate_run(signum: int, frame: object) -> None:
     if not _in_a_worker():
         raise RunTerminated
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGINT: ``KeyboardInterrupt`` in the command line's process, as Python's own handler. A
+    terminal's Ctrl-C reaches every process of its group: a replication worker forked from it
+    ignores it from then on and is ended by its pool's stop (SIGTERM, ``_in_a_worker``); it
+    printed a traceback, one per worker, from where it waited for its next replication (QA)."""
+    import signal
+
+    if _HANDLER_OWNER is None or os.getpid() == _HANDLER_OWNER:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def in_multirun(hydra_config: Any) -> bool:
@@ -642,32 +672,28 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         if not job:
             sys.exit(2)
     except MemoryError:  # a process limit (ulimit -v) or a machine below the budget's guess
-        said = (
-            f"{command} ran out of memory; give it less to hold (a shorter extract of the log, "
-            "columns.max_rows, fewer scenario.replications or a shorter horizon, "
-            "output.trace=false) or run it where more memory is free"
-        )
+        said = _out_of_memory_text(command)
         _refused(hc, run_dir)
         fail_run_record(run_dir, said)
         print(f"error: {job}{said}", file=sys.stderr)
         if not job:
             sys.exit(2)
-    except KeyboardInterrupt as exc:
+    except (KeyboardInterrupt, SweepTerminated) as exc:  # a sweep's SIGTERM: recorded too
         interrupt_run_record(run_dir)
-        terminated = isinstance(exc, RunTerminated)
+        terminated = isinstance(exc, RunTerminated | SweepTerminated)
         said = _interrupted_text(command, run_dir, terminated)
         if job:  # a sweep's job: the sweep resumes, not this run alone
             from sim.cli import common
 
             stopped = "terminated (SIGTERM)" if terminated else "interrupted"
+            kept = _saved_jobs(command)
             saved = (
                 "; the jobs of the sweep that finished are saved"
-                if _saved_jobs(command)
+                if kept
                 else ", nor did any job of the sweep before it"
             )
-            said = (
-                f"{stopped}: {job}did not finish{saved}{_resume_hint(command, common.TYPED_ARGV)}"
-            )
+            hint = _resume_hint(command, common.TYPED_ARGV, kept=kept)
+            said = f"{stopped}: {job}did not finish{saved}{hint}"
         print(f"\n{said}", file=sys.stderr)
         sys.exit(143 if terminated else 130)
     except SystemExit as exc:
@@ -702,7 +728,7 @@ def _stopped_sweep_text(command: str, args: list[str], stopped: str, *, multirun
         return f"{stopped} before the run started; no results were written"
     if _saved_jobs(command):
         return f"{stopped}; the jobs that finished are saved{_resume_hint(command, args)}"
-    hint = _resume_hint(command, args) or "; rerun the same command to run it"
+    hint = _resume_hint(command, args, kept=False) or "; rerun the same command to run it"
     return f"{stopped} before any job of the sweep finished{hint}"
 
 
@@ -722,19 +748,46 @@ def _saved_jobs(command: str) -> bool:
     return bool(KEPT_JOBS) or any(job_finished(r.parent, command) for r in results)
 
 
-def _resume_hint(command: str, args: list[str]) -> str:
+def _resume_hint(command: str, args: list[str], *, kept: bool = True) -> str:
     """How to finish a stopped sweep (``"; ..."``, or ``""``): rerun the same command into the
-    same sweep directory, which keeps the jobs that finished (``sim.cli.sweep.SweepJobs``)."""
+    same sweep directory, which keeps the jobs that finished (``sim.cli.sweep.SweepJobs``);
+    ``kept`` false when none finished (``_saved_jobs``): then none is said to be kept."""
     from sim.cli.sweep import LAUNCHED, RESUMABLE
 
     if command not in RESUMABLE or not LAUNCHED:
         return ""
+    what, kept_note = ("the others", " (the finished ones are kept)") if kept else ("the sweep", "")
     if _override(args, "hydra.sweep.dir"):
-        return "; rerun the same command to run the others (the finished ones are kept)"
+        return f"; rerun the same command to run {what}{kept_note}"
     return (
-        "; to run the others, rerun the same command with "
-        f"hydra.sweep.dir={quote_path(str(LAUNCHED[-1].resolve()))} (the finished ones are kept)"
+        f"; to run {what}, rerun the same command with "
+        f"hydra.sweep.dir={quote_path(str(LAUNCHED[-1].resolve()))}{kept_note}"
     )
+
+
+#: What each command can be given less of when it runs out of memory (its config's keys)
+_LESS_TO_HOLD = {
+    "simulate": (
+        "fewer scenario.replications, a shorter scenario.horizon_days, output.trace=false, "
+        "workers=1"
+    ),
+    "calibrate": (
+        "a shorter extract of the log, columns.max_rows, fewer backtest.replications, "
+        "backtest.write_traces=false, workers=1"
+    ),
+    "optimize": (
+        "fewer optimizer.replications or optimizer.confirm_replications, optimizer.n_jobs=1, "
+        "workers=1, a shorter scenario.horizon_days"
+    ),
+}
+
+
+def _out_of_memory_text(command: str) -> str:
+    """What a run of ``command`` that ran out of memory says: what of its config to give less
+    of (``_LESS_TO_HOLD``), or where to run it."""
+    less = _LESS_TO_HOLD.get(command)
+    advice = f"give it less to hold ({less}) or run it" if less else "run it"
+    return f"{command} ran out of memory; {advice} where more memory is free"
 
 
 def _kept_from_earlier(command: str, cfg: Any, hc: Any, run_dir: Path) -> bool:
@@ -1519,13 +1572,7 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
         app = hydra.main(config_path=str(configs), config_name=command, version_base="1.3")(
             _task(command)
         )
-    import signal
-
-    global _HANDLER_OWNER
-    _HANDLER_OWNER = os.getpid()
-    # SIGTERM stops a sweep like Ctrl-C, its launcher's workers included; a single run too, so
-    # its record says it was stopped (optimize installs its own handler while it searches)
-    signal.signal(signal.SIGTERM, _terminate_sweep if multirun else _terminate_run)
+    install_signal_handlers(multirun=multirun)
     try:
         _run_app(app, command, args, configs)
     # a launcher running jobs in other processes (joblib) lands here, and Hydra before its jobs

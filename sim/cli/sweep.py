@@ -7,7 +7,8 @@ with status 2. Before, the first bad job stopped the sweep and the jobs after it
 A ``simulate`` or ``calibrate`` sweep rerun with the same overrides into the directory of an
 earlier launch (interrupted, or with failed jobs) resumes it: a job whose folder holds a finished
 run of the same config is kept as it is (``kept_run``) and counts as finished, the others run, and
-the comparison covers every job. A rerun with other overrides is refused (``sweep_difference``).
+the comparison covers every job. A rerun with other overrides is refused (``sweep_difference``);
+``progress`` and ``workers`` may differ (``DISPLAY_ONLY``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ KEPT_JOBS: set[Path] = set()
 #: back when the sweep ends (``sim.cli.common.restore_sweep_dir``), so ``compare sweep=`` still
 #: counts the kept jobs as the last launch's (``last_launch``).
 RESUMED: set[Path] = set()
+#: Keys that change how a run is shown or how fast it goes, not its results (replication r has
+#: the random streams of (seed, r) whatever the number of workers): a resumed sweep may differ
+#: in them, as a comparison's scenario labels leave them out (``sim.cli.compare._ignored``).
+DISPLAY_ONLY = ("progress", "workers")
 #: What a sweep directory holds beside its job folders (the comparison of a simulate sweep).
 SWEEP_OUTPUTS = frozenset(
     {
@@ -373,9 +378,14 @@ def sweep_difference(earlier: Path, config: DictConfig, command: str) -> str | N
     ran = OmegaConf.select(before, "hydra.job.config_name", default=None)
     if ran != command:
         return f"a {ran or 'unknown'} sweep, not a {command} sweep"
-    # Hydra saved the overrides as typed; a password among them was masked since
+    subdirs = [_plain(c, "hydra.sweep.subdir") for c in (before, config)]
+    # Hydra saved the overrides as typed; a password among them was masked since. Display-only
+    # ones may differ, unless they name the job folders (${hydra.job.override_dirname})
+    named = "override_dirname" in str(subdirs[1])
     then = [redact(str(o)) for o in _plain(before, "hydra.overrides.task") or []]
     now = [redact(str(o)) for o in _plain(config, "hydra.overrides.task") or []]
+    if not named:
+        then, now = _result_overrides(then), _result_overrides(now)
     said = []
     if then != now:
         gone = [o for o in then if o not in now]
@@ -388,10 +398,14 @@ def sweep_difference(earlier: Path, config: DictConfig, command: str) -> str | N
             said.append(
                 f"the same overrides in another order ({' '.join(then)}), jobs numbered otherwise"
             )
-    subdirs = [_plain(c, "hydra.sweep.subdir") for c in (before, config)]
     if subdirs[0] != subdirs[1]:
         said.append(f"hydra.sweep.subdir {subdirs[0]} then, {subdirs[1]} now")
     return "; ".join(said) or None
+
+
+def _result_overrides(overrides: list[str]) -> list[str]:
+    """``overrides`` but those of display-only keys (``DISPLAY_ONLY``: ``progress=false``)."""
+    return [o for o in overrides if o.partition("=")[0].lstrip("+~") not in DISPLAY_ONLY]
 
 
 def _plain(config: DictConfig, key: str) -> Any:
@@ -488,9 +502,13 @@ def _job_differences(
         then = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         then = None
+    if isinstance(then, dict) and isinstance(now, dict):  # display-only keys may differ
+        then, now = _without_display_keys(then), _without_display_keys(now)
     differs = _differences(then, now) if then is not None else ["no readable config.yaml"]
     recorded = record.get("overrides")
-    if isinstance(recorded, list) and recorded != [redact(str(o)) for o in overrides]:
+    if isinstance(recorded, list) and _result_overrides(list(map(str, recorded))) != (
+        _result_overrides([redact(str(o)) for o in overrides])
+    ):
         differs.append(f"overrides {' '.join(map(str, recorded))} then, {' '.join(overrides)} now")
     for given in record.get("inputs") or []:
         path = Path(str(given.get("path"))) if isinstance(given, dict) else None
@@ -501,6 +519,11 @@ def _job_differences(
         elif file_digest(path)["sha256"] != given.get("sha256"):
             differs.append(f"its input {path} has changed since (another SHA-256)")
     return differs
+
+
+def _without_display_keys(config: dict[str, Any]) -> dict[str, Any]:
+    """A job's config (a plain mapping) without its display-only keys (``DISPLAY_ONLY``)."""
+    return {k: v for k, v in config.items() if k not in DISPLAY_ONLY}
 
 
 def _differences(then: Any, now: Any, key: str = "") -> list[str]:

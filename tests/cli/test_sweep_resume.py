@@ -153,7 +153,7 @@ def test_a_sweep_stopped_by_ctrl_c_says_a_rerun_resumes_it(tmp_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "interrupted: job 0 (" in err and "did not finish" in err
-    assert "rerun the same command to run the others (the finished ones are kept)" in err
+    assert "rerun the same command to run the sweep" in err and "kept" not in err
     assert json.loads((s / "0" / "run.json").read_text())["status"] == "interrupted"
 
 

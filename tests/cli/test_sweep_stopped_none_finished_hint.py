@@ -1,0 +1,93 @@
+"""A sweep stopped before any of its jobs finished does not say "the finished ones are kept"
+when it says how to rerun it (QA: job 0 stopped said "rerun the same command to run the others
+(the finished ones are kept)"); once a job finished, it still does."""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+import pytest
+
+import sim.cli.simulate as simulate
+from sim.cli import main as cli
+from sim.cli import sweep
+
+TINY = [
+    "process=mmc",
+    "scenario.replications=2",
+    "scenario.horizon_days=2",
+    "workers=1",
+    "progress=false",
+    "output.report=false",
+]
+
+
+@pytest.fixture(autouse=True)
+def _keep_process_state(monkeypatch):
+    """``main`` sets argv, the signal handlers and the sweep's state: put them back."""
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    monkeypatch.setattr(sweep, "LAUNCHED", [])
+    monkeypatch.setattr(sweep, "KEPT_JOBS", set())
+    monkeypatch.setattr(sweep, "RESUMED", set())
+    monkeypatch.setattr(sweep, "FAILED_JOBS", [])
+    yield
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
+
+
+def _sweep_stopped_in_job(stopped_at: int, monkeypatch, capsys, *args: str) -> str:
+    """stderr of a simulate sweep of two seeds whose job ``stopped_at`` gets Ctrl-C (the jobs
+    before it run)."""
+    real = simulate.run
+    calls = []
+
+    def run(*a, **k):
+        calls.append(1)
+        if len(calls) - 1 == stopped_at:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(simulate, "run", run)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["simulate", "--multirun", *TINY, "seed=1,2", *args])
+    assert stopped.value.code == 130
+    return capsys.readouterr().err
+
+
+def test_job_0_stopped_says_to_rerun_the_sweep_keeping_nothing(tmp_path, monkeypatch, capsys):
+    err = _sweep_stopped_in_job(0, monkeypatch, capsys, f"hydra.sweep.dir={tmp_path / 's'}")
+    said = "did not finish, nor did any job of the sweep before it; rerun the same command to "
+    assert said + "run the sweep\n" in err
+    assert "kept" not in err and "the others" not in err
+
+
+def test_job_0_stopped_in_a_dated_sweep_dir_names_it_keeping_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    err = _sweep_stopped_in_job(0, monkeypatch, capsys)
+    assert "; to run the sweep, rerun the same command with hydra.sweep.dir=" in err
+    assert "kept" not in err and "the others" not in err
+
+
+def test_job_1_stopped_after_job_0_finished_says_the_finished_ones_are_kept(
+    tmp_path, monkeypatch, capsys
+):
+    err = _sweep_stopped_in_job(1, monkeypatch, capsys, f"hydra.sweep.dir={tmp_path / 's'}")
+    assert "the jobs of the sweep that finished are saved" in err
+    assert "rerun the same command to run the others (the finished ones are kept)" in err
+
+
+def test_a_sweep_stopped_in_hydra_before_any_job_keeps_nothing(tmp_path, monkeypatch, capsys):
+    s = tmp_path / "s"
+
+    def app(*_args, **_kwargs):
+        sweep.LAUNCHED[:] = [s]  # as SweepJobs.on_multirun_start does
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_run_app", app)
+    with pytest.raises(SystemExit):
+        cli.main(["simulate", "--multirun", "seed=1,2", f"hydra.sweep.dir={s}"])
+    err = capsys.readouterr().err
+    said = "interrupted before any job of the sweep finished; rerun the same command to run "
+    assert said + "the sweep\n" in err and "kept" not in err
