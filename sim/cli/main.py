@@ -671,8 +671,8 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         print(f"error: {job}{said}", file=sys.stderr)
         if not job:
             sys.exit(2)
-    except MemoryError:  # a process limit (ulimit -v) or a machine below the budget's guess
-        said = _out_of_memory_text(command)
+    except MemoryError as exc:  # a process limit (ulimit -v) or a machine below the budget's guess
+        said = _out_of_memory_text(command, str(exc))
         _refused(hc, run_dir)
         fail_run_record(run_dir, said)
         print(f"error: {job}{said}", file=sys.stderr)
@@ -782,12 +782,14 @@ _LESS_TO_HOLD = {
 }
 
 
-def _out_of_memory_text(command: str) -> str:
-    """What a run of ``command`` that ran out of memory says: what of its config to give less
-    of (``_LESS_TO_HOLD``), or where to run it."""
+def _out_of_memory_text(command: str, detail: str = "") -> str:
+    """What a run of ``command`` that ran out of memory says (with ``detail``, the error's own
+    words, when it has any): what of its config to give less of (``_LESS_TO_HOLD``), or where
+    to run it."""
     less = _LESS_TO_HOLD.get(command)
     advice = f"give it less to hold ({less}) or run it" if less else "run it"
-    return f"{command} ran out of memory; {advice} where more memory is free"
+    said = f" ({detail})" if detail else ""
+    return f"{command} ran out of memory{said}; {advice} where more memory is free"
 
 
 def _kept_from_earlier(command: str, cfg: Any, hc: Any, run_dir: Path) -> bool:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from tqdm.auto import tqdm
 
@@ -146,6 +147,15 @@ def run_replications(
                     if on_result:
                         on_result(rep, trace)
                     bar.update()
+            except BrokenProcessPool as exc:
+                stop_pool(pool)
+                # a worker killed outright: nearly always the system's out-of-memory killer or
+                # a process limit (ulimit -v), so it is said as running out of memory, not as a
+                # traceback from the pool (QA: BrokenProcessPool under ulimit -v)
+                raise MemoryError(
+                    "a replication worker process ended abruptly (killed: most often for lack "
+                    "of memory)"
+                ) from exc
             except BaseException:
                 stop_pool(pool)
                 raise
