@@ -379,6 +379,10 @@ def _lost_schema_race(exc: BaseException) -> bool:
     return kind == "OperationalError" and ("already exists" in text or "database is locked" in text)
 
 
+#: Seconds after its last heartbeat (every 30 s) a RUNNING trial of a shared storage is failed.
+GRACE_PERIOD_S = 120
+
+
 def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
     """An RDB storage with heartbeats (a killed worker's trial is failed and retried)."""
     if url is None:
@@ -415,7 +419,7 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
                     return RDBStorage(
                         url,
                         heartbeat_interval=30,
-                        grace_period=120,
+                        grace_period=GRACE_PERIOD_S,
                         engine_kwargs={"pool_pre_ping": True},
                         **{hook: retry(max_retry=1)},
                     )
@@ -676,6 +680,23 @@ def _open_study(
     if fail_running:
         _fail_abandoned(study)
     return study
+
+
+def note_running(study: optuna.Study) -> None:
+    """In a shared storage, say on the console how many trials are RUNNING as this run starts:
+    another process's, or a killed run's that the heartbeat fails only once stale (QA long jobs:
+    a rerun within the grace period finished with a killed run's 2 trials still running, with
+    no word)."""
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    if not running:
+        return
+    numbers = ", ".join(str(t.number) for t in running)
+    print(
+        f"note: {len(running)} trial(s) of this study are running as this run starts "
+        f"(#{numbers}): another process's, or a killed run's, which is marked failed and "
+        f"retried once its heartbeat is {GRACE_PERIOD_S} s old",
+        file=sys.stderr,
+    )
 
 
 def _fail_abandoned(study: optuna.Study) -> None:
@@ -1121,6 +1142,8 @@ def _run_search(
     job: SearchJob, evaluator: Evaluator, *, progress: bool
 ) -> tuple[optuna.Study, int]:
     study = _open(job, fail_running=job.settings.owns_storage)
+    if not job.settings.owns_storage:
+        note_running(study)
     trials_before = len(study.get_trials(deepcopy=False))
     finished = len(finished_trials(study))
     if finished:  # a resumed search says so, with or without a progress bar (which counts
