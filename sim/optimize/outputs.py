@@ -668,6 +668,7 @@ def _candidate_lines(
             "|---|---|---|---|---|---|",
         ]
         judged = {o.kpi for o in objectives} | {cn.kpi for cn in constraints}
+        unreached: list[str] = []
         for k, r in c.comparison.iterrows():
             # a step's or role's KPI is shown when it is an objective or a constraint (QA: an
             # objective waiting_mean:contract_review was missing); the others are in
@@ -687,6 +688,15 @@ def _candidate_lines(
                 f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
                 f"{_fmt_change(k, r, replications)} | {'yes' if r['significant'] else 'no'} | {holm_cell} |"
             )
+            if ":" in k and (_fmt(k, r["base"]) == "-" or _fmt(k, r["alt"]) == "-"):
+                unreached.append(k)
+        if unreached:  # a "-" said why (QA: an unreached step's KPI showed it without a word)
+            lines += [
+                "",
+                f"(- : no value in these replications for {', '.join(unreached)}: no case "
+                "reached the step, or the role had no work there; the change counts only the "
+                "replications with a value on both sides)",
+            ]
         lines.append("")
     if c.ablation:
         whose = (
