@@ -239,8 +239,8 @@ def baseline_reading(result: dict[str, Any]) -> str:
     if p < BASELINE_ALPHA:
         found.append(
             (
-                f"mean cycle time ({100 * b_err['mean']:+.1f} % from the history against the "
-                f"model's {100 * m_err['mean']:+.1f} %)",
+                f"mean cycle time (the baseline {100 * b_err['mean']:+.1f} % from the held-out "
+                f"history, the model {100 * m_err['mean']:+.1f} %)",
                 p,
             )
         )
@@ -250,8 +250,8 @@ def baseline_reading(result: dict[str, Any]) -> str:
         d = _decimals(m_w["mean"], b_w["mean"])
         found.append(
             (
-                f"the cycle-time distribution (Wasserstein distance {_hours(b_w['mean'], d)} h "
-                f"against the model's {_hours(m_w['mean'], d)} h)",
+                f"the cycle-time distribution (Wasserstein distance: the baseline "
+                f"{_hours(b_w['mean'], d)} h, the model {_hours(m_w['mean'], d)} h)",
                 p,
             )
         )
@@ -263,7 +263,7 @@ def baseline_reading(result: dict[str, Any]) -> str:
         "The naive baseline (the training period's own cases replayed onto the held-out "
         f"arrivals) comes closer to the held-out history than the model on {what}, beyond the "
         f"replications' noise (Welch's t-test, one-sided p {ps}): for this period the history "
-        "itself predicts that as well as the model does. The model is still what answers a "
+        "itself predicts that better than the model does. The model is still what answers a "
         "what-if the history cannot (staffing, steps, routing); read its answers as changes "
         "against its own simulated baseline, not as forecasts."
     )

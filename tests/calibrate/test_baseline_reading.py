@@ -33,8 +33,9 @@ def test_a_baseline_closer_on_the_mean_beyond_noise_is_named_with_both_errors():
     )
     text = baseline_reading(result)
     assert "comes closer to the held-out history than the model on mean cycle time" in text
-    assert "+8.9 % from the history against the model's +13.5 %" in text
+    assert "(the baseline +8.9 % from the held-out history, the model +13.5 %)" in text
     assert "Wasserstein" not in text  # no clear difference there
+    assert "predicts that better than the model does" in text
     assert text in _verdict(result)["reading"]
 
 
@@ -49,7 +50,7 @@ def test_the_size_of_an_error_counts_not_its_sign():
         [0.09, 0.08, 0.10, 0.09], [-0.04, -0.05, -0.03, -0.04], [5, 5.1, 5.2, 5], [5, 5.1, 5.2, 5]
     )
     assert (
-        "mean cycle time (-4.0 % from the history against the model's +9.0 %)"
+        "mean cycle time (the baseline -4.0 % from the held-out history, the model +9.0 %)"
         in baseline_reading(result)
     )
 
@@ -63,7 +64,7 @@ def test_a_closer_distribution_is_named_and_noise_is_not():
     )
     text = baseline_reading(result)
     assert (
-        "the cycle-time distribution (Wasserstein distance 12.1 h against the model's 20.2 h)"
+        "the cycle-time distribution (Wasserstein distance: the baseline 12.1 h, the model 20.2 h)"
         in text
     )
     assert "mean cycle time (" not in text
