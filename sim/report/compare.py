@@ -363,10 +363,12 @@ def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
     if not ref:
         return None
     lines = []
+    drain_differs = False
     for s in scenarios:
         own = s.get("measurement")
         if s is base or not own or own == ref:
             continue
+        drain_differs |= own.get("drain") != ref.get("drain")
         keys = list(dict.fromkeys([*ref, *own]))
         diffs = [
             f"scenario.{k}={_setting(own.get(k))} against {_setting(ref.get(k))}"
@@ -376,13 +378,17 @@ def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
         lines.append(f"{s['label']} ({', '.join(diffs)})")
     if not lines:
         return None
+    undrained = (
+        " (with scenario.drain=false only the cases finished by the end, the quicker ones)"
+        if drain_differs
+        else ""
+    )
     return (
         "measured otherwise than the baseline: "
         + "; ".join(lines)
-        + ". Its KPIs count other cases or stop at another time (with scenario.drain=false "
-        "only the cases finished by the end, the quicker ones), so a change may be the "
-        "measurement's, not the process's; simulate both with the same horizon_days, "
-        "warmup_days and drain settings"
+        + f". Its KPIs count other cases or stop at another time{undrained}, so a change, and "
+        "its verdict, may be the measurement's, not the process's; simulate both with the "
+        "same horizon_days, warmup_days and drain settings"
     )
 
 
@@ -498,8 +504,9 @@ def _how_text(comparison: pd.DataFrame, base: str) -> str:
     if not welch:
         return (
             "Paired differences: every scenario was simulated with the same seed and number of "
-            "replications as the baseline (common random numbers), so a difference is the "
-            "scenario's effect."
+            "replications as the baseline (common random numbers), so a difference is not "
+            "chance: it comes from what the scenario changed (the notes say when that includes "
+            "how the runs were measured)."
         )
     if not paired:
         return (

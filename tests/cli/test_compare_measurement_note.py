@@ -18,6 +18,7 @@ def test_an_undrained_run_against_a_drained_one_is_named_with_both_settings(tmp_
     assert res.returncode == 0, res.stderr
     note = next(line for line in res.stdout.splitlines() if "measured otherwise" in line)
     assert "(scenario.drain=false against true)" in note
+    assert "with scenario.drain=false only the cases finished by the end" in note
     assert "seed=1" not in note  # the same measurement: another seed is no difference
     assert "measured otherwise than the baseline" in (out / "comparison.md").read_text()
 
@@ -47,8 +48,7 @@ def test_a_longer_horizon_and_warm_up_are_named_in_the_baseline_order():
     notes = [n for n in comparison_notes(empty, scenarios) if "measured otherwise" in n]
     assert notes == [
         "measured otherwise than the baseline: long (scenario.horizon_days=84 against 42, "
-        "scenario.warmup_days=0 against 14). Its KPIs count other cases or stop at another time "
-        "(with scenario.drain=false only the cases finished by the end, the quicker ones), so a "
-        "change may be the measurement's, not the process's; simulate both with the same "
-        "horizon_days, warmup_days and drain settings"
+        "scenario.warmup_days=0 against 14). Its KPIs count other cases or stop at another "
+        "time, so a change, and its verdict, may be the measurement's, not the process's; "
+        "simulate both with the same horizon_days, warmup_days and drain settings"
     ]
