@@ -1578,12 +1578,13 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
     try:
         _run_app(app, command, args, configs)
     # a launcher running jobs in other processes (joblib) lands here, and Hydra before its jobs
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # RunTerminated too: a single run's SIGTERM at start-up
+        terminated = isinstance(exc, RunTerminated)
+        stopped = "terminated (SIGTERM)" if terminated else "interrupted"
         print(
-            f"\n{_stopped_sweep_text(command, args, 'interrupted', multirun=multirun)}",
-            file=sys.stderr,
+            f"\n{_stopped_sweep_text(command, args, stopped, multirun=multirun)}", file=sys.stderr
         )
-        sys.exit(130)
+        sys.exit(143 if terminated else 130)
     except SweepTerminated:
         said = _stopped_sweep_text(command, args, "terminated (SIGTERM)", multirun=multirun)
         print(f"\n{said}", file=sys.stderr)
