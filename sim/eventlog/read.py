@@ -745,8 +745,9 @@ def _refuse_long_parquet_values(piece: object, path: Path, *, first_row: int) ->
             raise EventLogError(
                 f"{path}: column {name!r}, row {first_row + at + 1}: a value of "
                 f"{lengths[at].as_py():,} bytes, over the {MAX_LINE_BYTES:,} a value may have "
-                "(as in a CSV line); an event log holds names and times, not documents: drop "
-                "that column from the file"
+                "(as in a CSV line); an event log holds names and times, not documents: fix "
+                "that row, or drop the column from the file if the log does not need it (not "
+                "one it reads: case, activity, times, resource)"
             )
 
 
