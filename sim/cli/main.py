@@ -694,6 +694,13 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
             )
             hint = _resume_hint(command, common.TYPED_ARGV, kept=kept)
             said = f"{stopped}: {job}did not finish{saved}{hint}"
+            from sim.cli.sweep import FINISHED, job_finished
+
+            if command in FINISHED and job_finished(run_dir, command):
+                # stopped after its record said finished (its report written): kept on a rerun
+                said = (
+                    f"{stopped}: {job}finished just before; the jobs that finished are saved{hint}"
+                )
         print(f"\n{said}", file=sys.stderr)
         sys.exit(143 if terminated else 130)
     except SystemExit as exc:

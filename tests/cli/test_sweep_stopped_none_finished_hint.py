@@ -91,3 +91,25 @@ def test_a_sweep_stopped_in_hydra_before_any_job_keeps_nothing(tmp_path, monkeyp
     err = capsys.readouterr().err
     said = "interrupted before any job of the sweep finished; rerun the same command to run "
     assert said + "the sweep\n" in err and "kept" not in err
+
+
+def test_a_job_stopped_just_after_its_record_said_finished_is_not_said_unfinished(
+    tmp_path, monkeypatch, capsys
+):
+    """QA retest: Ctrl-C as job 0 printed its report path: "job 0 (...): did not finish",
+    while its run.json said finished and a rerun kept it."""
+    from sim.cli import common
+
+    real = common.finish_run_record
+
+    def finished_then_stopped(run_dir):
+        real(run_dir)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(common, "finish_run_record", finished_then_stopped)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["simulate", "--multirun", *TINY, "seed=1,2", f"hydra.sweep.dir={tmp_path / 's'}"])
+    assert stopped.value.code == 130
+    err = capsys.readouterr().err
+    assert "job 0 (" in err and "finished just before; the jobs that finished are saved" in err
+    assert "did not finish" not in err
