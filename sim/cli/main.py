@@ -571,6 +571,13 @@ def _kept_interrupts(*, stop_after: bool) -> Iterator[None]:
 
     def keep(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt | SweepTerminated):
+            if not kept:  # said at once: the job runs on, maybe for hours (QA retest)
+                then = "the sweep stops after this job" if stop_after else "this run goes on"
+                print(
+                    f"\nnote: the stop came where Python could not act on it (a clean-up "
+                    f"callback): {then}; Ctrl-C again to stop now",
+                    file=sys.stderr,
+                )
             kept.append(unraisable.exc_value)
             return
         previous(unraisable)

@@ -89,3 +89,11 @@ def test_a_sweep_stops_after_the_job_where_python_ignored_ctrl_c(tmp_path, monke
     assert stopped.value.code == 130
     assert (sweep / "0" / "kpis.json").exists()  # the job under way finished
     assert not (sweep / "1").exists() and not (sweep / "2").exists()  # no job after it ran
+
+
+def test_an_ignored_interrupt_is_said_at_once_not_only_when_the_job_ends(capsys):
+    """QA retest: a Ctrl-C kept for the job's end was silent until then (6 s, or hours)."""
+    with pytest.raises(KeyboardInterrupt), cli._kept_interrupts(stop_after=True):
+        _interrupt_python_ignores()
+        said_before_the_end = capsys.readouterr().err
+    assert "the sweep stops after this job; Ctrl-C again to stop now" in said_before_the_end
