@@ -962,7 +962,12 @@ def recommendations_markdown(
         + ".",
         "",
         f"Baseline (confirmation, {reps_label}; every comparison below is against it): "
-        + ", ".join(f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}" for k, v in today.items())
+        + (
+            ", ".join(f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}" for k, v in today.items())
+            # no KPI has a value: no case of today's process finished (QA retest: "...: .")
+            or "no KPI has a value: no case of today's process finished in these replications "
+            "(a longer scenario.horizon_days, or scenario.drain=true, lets cases finish)"
+        )
         + "."
         + search_base
         + MONEY_NOTE,

@@ -281,3 +281,20 @@ def test_feasible_trials_that_today_beats_are_not_called_infeasible():
     md = _markdown([], feasibility={"completed": 8, "feasible": 3})
     assert "was feasible and different" not in md
     assert "No redesign is recommended: 3 of the 8 completed trials met the constraints" in md
+
+
+def test_a_baseline_where_no_case_finished_says_so_not_an_empty_line():
+    """QA retest: "Baseline (confirmation, ...): ." when no case of today's process finished."""
+    nan = float("nan")
+    md = recommendations_markdown(
+        model_name="m",
+        candidates=[],
+        baseline=pd.DataFrame({"cycle_time_mean": [nan, nan], "dropoff_rate": [nan, nan]}),
+        objectives=(Objective("cycle_time_mean"),),
+        constraints=(),
+        confirm_replications=2,
+        n_trials=8,
+        simulations=100,
+    )
+    line = next(ln for ln in md.splitlines() if ln.startswith("Baseline (confirmation"))
+    assert "): no KPI has a value: no case of today's process finished" in line
