@@ -22,20 +22,28 @@ Otherwise the redesign as found is kept and the record says why. When several ch
 ``harm`` and the redesign without all of them is not kept, each is then tried alone (in the
 ablation's order, from the redesign as it then stands; ``alone`` in its record), with the same
 rules: a change the ablation rates harm is not kept only because dropping it together with
-another one failed. A second pass, from whichever
-redesign the first kept, drops the changes the ablation rates ``noise`` that carry a one-off cost
+another one failed. A second pass, from whichever redesign the first kept, drops, each on its
+own, the changes that change nothing measured: every objective identical in every replication
+of the ablation (no difference at all, not merely none detected) and, re-simulated from the
+redesign as it then stands, every objective and constraint too; only those that carry a
+one-off cost or add people (dropping them saves it), and those with a one-off cost only when
+the next pass would try them together with a change that is not such (QA: a second legal and
+a second sales_manager, hired for roles the redesign leaves without work, were kept only
+because they were tried together with an account_exec who helped). A third pass, from whichever
+redesign the others kept, drops the changes the ablation rates ``noise`` that carry a one-off cost
 in the search space. ``noise`` means the ablation detected no effect with its replications
 (absence of evidence, not proof of none), which is why the smaller redesign is confirmed
 against the one found before it is adopted. The objectives' own costs (cost per case,
 headcount, ...) already make a change ``harm`` when they move significantly, so the cost a
 ``noise`` change can still carry is
 the one the objectives do not see, and the space's one-off cost is the only such cost that is
-exact (a price, not a simulated estimate). Noise changes that cost nothing are left alone:
+exact (a price, not a simulated estimate). Other noise changes that cost nothing are left alone:
 dropping them saves nothing, and re-testing them would only test noise again.
 
 Cost: one confirmation (``confirm_replications`` replications of one redesign) per ablated
 candidate with harm changes (and, when several together do not hold up, at most one per such
-change tried alone), one more when it has noise changes with a one-off cost; a change
+change tried alone), one per change that changes nothing measured after the first, one more
+when it has noise changes with a one-off cost; a change
 that was the only one taken out was already simulated by the ablation (same key, same random
 numbers), so the evaluator's cache answers it without simulating; and, for a smaller redesign
 adopted, the search's replications of it (its ``(search)`` figures in ``pareto.csv``), unless
@@ -57,6 +65,7 @@ from sim.optimize.confirm import (
     comparison_dict,
     confirm,
     is_recommended,
+    no_difference,
     overload_text,
     replaced_p_values,
     verdict,
@@ -64,8 +73,13 @@ from sim.optimize.confirm import (
 )
 from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.objectives import Constraint, Objective
+from sim.redesign.space import StaffingOption
 
 HARM = "harm"
+IDENTICAL = "that changes nothing measured: identical in every replication"
+"""A change with no difference at all on any objective or constraint (not merely none
+detected) that costs something; the label reads in recommendations.md ('Dropped: the change
+that changes nothing measured: ...')."""
 COSTLY_NOISE = "noise at a one-off cost"
 """A change whose ablation detected no effect (with its replications) but that has a one-off
 cost."""
@@ -91,7 +105,65 @@ def _costly_noise(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, 
     return out
 
 
-PASSES = ((HARM, _harm), (COSTLY_NOISE, _costly_noise))
+def _identical(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any]]:
+    """The changes whose ablation left every objective identical in every replication and that
+    carry a one-off cost or add people (``one_off_saving`` when the former). Those with a
+    one-off cost are left to the noise pass when it would try only such changes (the same
+    attempt: nothing that may carry a gain is tried with them)."""
+    space = evaluator.space
+    baseline = space.baseline()
+    active = space.active(candidate.choice)
+    staffing = {o.name: o for o in space.options if isinstance(o, StaffingOption)}
+    total = space.one_off_cost(candidate.choice)
+    out = []
+    for a in candidate.ablation:
+        tests = list((a.get("contribution") or {}).values())
+        name = a["variable"]
+        if not tests or not all(v.get("identical") for v in tests) or name not in active:
+            continue
+        saving = total - space.one_off_cost(dict(candidate.choice) | {name: baseline[name]})
+        hires = name in staffing and int(a["value"]) > staffing[name].current
+        if saving > 0 or hires:
+            out.append(a | ({"one_off_saving": saving} if saving > 0 else {}))
+    noise = {a["variable"] for a in _costly_noise(candidate, evaluator)}
+    if noise <= {a["variable"] for a in out}:
+        out = [a for a in out if a["variable"] not in noise]
+    return out
+
+
+PASSES = ((HARM, _harm), (IDENTICAL, _identical), (COSTLY_NOISE, _costly_noise))
+
+
+def _unchanged(
+    evaluator: Evaluator,
+    objectives: Sequence[Objective],
+    constraints: Sequence[Constraint],
+    first: tuple[dict[str, Any], float],
+    second: tuple[dict[str, Any], float],
+    *,
+    replications: int,
+    start: int,
+) -> bool:
+    """Whether two redesigns (``(choice, one_off_cost)``) gave every objective and every
+    constraint's KPI exactly the same value in every paired replication. A constraint on the
+    one-off cost is left out: that is the price, not a measure (its bound is checked when the
+    smaller redesign is confirmed)."""
+    kpis = [o.kpi for o in objectives] + [cn.kpi for cn in constraints]
+    kpis = [k for k in dict.fromkeys(kpis) if k != "one_off_cost"]
+    try:
+        evaluator.space.check(second[0])
+        evaluator.redesigned(second[0])
+    except RedesignRefused:
+        return False
+    comp = compare_redesigns(
+        evaluator,
+        [Objective(k) for k in kpis],
+        first,
+        second,
+        replications=replications,
+        start=start,
+    )
+    return all(k in comp.index and no_difference(comp.loc[k]) for k in kpis)
 
 
 def prune(
@@ -106,8 +178,9 @@ def prune(
     family: Sequence[Candidate] | None = None,
 ) -> list[dict[str, Any]]:
     """Try the candidate without its ``harm`` changes (all together, then, when that is not
-    kept, each alone), then without its ``noise`` changes that carry a one-off cost; adopt each
-    smaller redesign that passes (see the module docstring).
+    kept, each alone), then without each change that changes nothing measured and costs
+    something, one at a time, then without its remaining ``noise`` changes that carry a
+    one-off cost; adopt each smaller redesign that passes (see the module docstring).
 
     The candidate must be confirmed (``confirm``) and ablated (``ablate``) with the same
     ``replications`` and ``start``; ``family`` is every candidate of that confirmation (the
@@ -140,10 +213,37 @@ def prune(
         attempts.append(record)
         return record
 
+    def drop_if_unchanged(a: dict[str, Any]) -> None:
+        # the ablation's evidence is about the redesign as found: after a drop, the redesign
+        # as it stands is re-simulated without this change too (the same replications)
+        if a["variable"] not in evaluator.space.active(candidate.choice):
+            return
+        without = dict(candidate.choice) | {a["variable"]: baseline[a["variable"]]}
+        if not _unchanged(
+            evaluator,
+            objectives,
+            constraints,
+            (candidate.choice, candidate.one_off_cost),
+            (without, evaluator.space.one_off_cost(without)),
+            replications=replications,
+            start=start,
+        ):
+            return  # something measured moved: left to the noise pass, tested as the others
+        record = attempt([a], IDENTICAL)
+        if record["adopted"]:
+            judged = "objective and constraint" if constraints else "objective"
+            record["reason"] = (
+                f"it changes nothing measured: every {judged} identical in every replication"
+            )
+
     for label, pick in PASSES:
         active = evaluator.space.active(candidate.choice)
         drop = [a for a in pick(candidate, evaluator) if a["variable"] in active]
         if not drop:
+            continue
+        if label == IDENTICAL:
+            for a in drop:
+                drop_if_unchanged(a)
             continue
         record = attempt(drop, label)
         if label == HARM and not record["adopted"] and len(drop) > 1:
