@@ -604,7 +604,9 @@ def _pruning_lines(
         return ", ".join(LABELS.get(k, (k,))[0] for k in kpis)
 
     reason = p["reason"]
-    if p["adopted"]:
+    # a change that changed nothing measured keeps its own reason (every objective identical)
+    changed_nothing = str(p["pass"]).startswith("that changes nothing measured")
+    if p["adopted"] and not changed_nothing:
         reason = "not significantly worse on any objective (unadjusted 95 % CI)"
         if constraints:
             reason += ", within " + ", ".join(cn.describe() for cn in constraints)
@@ -642,7 +644,11 @@ def _candidate_lines(
             f"{n} change{'s' if n != 1 else ''} the ablation rated "
             + " or ".join(
                 dict.fromkeys(
-                    "harm" if p["pass"] == PASS_ROLE_HARM else "noise at a one-off cost"
+                    "harm"
+                    if p["pass"] == PASS_ROLE_HARM
+                    else "noise at a one-off cost"
+                    if p["pass"] == "noise at a one-off cost"
+                    else "identical in every replication"  # prune.IDENTICAL: changed nothing
                     for p in c.pruning
                     if p.get("adopted")
                 )

@@ -111,6 +111,12 @@ def test_a_change_that_changes_nothing_measured_is_dropped_alone_first(model):
     )
     assert f"- {SPARE} (noise, saves a one-off cost of 100): dropped" in md
     assert "One-off cost: 200 (as found: 300)." in md
+    # its own reason, not the noise pass's "not significantly worse"
+    assert (
+        "**Recommended without it**: it changes nothing measured: every objective identical "
+        "in every replication." in md
+    )
+    assert "without 1 change the ablation rated identical in every replication" in md
 
 
 def test_a_hire_at_no_one_off_cost_that_changes_nothing_is_dropped_too(model):
