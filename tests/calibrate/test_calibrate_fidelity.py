@@ -790,8 +790,17 @@ def test_fit_reading_tells_a_changed_process_from_a_wrong_model_and_from_noise()
     # a point estimate beyond 5 % whose interval crosses the line decides nothing
     assert reading(_err(-0.056, 0.07), _err(0.0, 0.01)).startswith("Too few replications")
     # QA2: it said "the 95 % intervals cross that line" of a training interval inside it
-    assert "; the held-out period's 95 % interval crosses that line)" in reading(
-        _err(-0.056, 0.07), _err(0.0, 0.01)
+    assert "; the held-out period's 95 % interval [-12.60, +1.40] % crosses that line)" in (
+        reading(_err(-0.056, 0.07), _err(0.0, 0.01))
+    )
+    # QA retest (helpdesk): "[+4.2, +5.0]" beside "crosses that line" read as a contradiction
+    assert "interval [+4.17, +5.03] % crosses that line" in reading(
+        _err(0.046, 0.0043), _err(0.0, 0.01)
+    )
+    both = reading(_err(0.046, 0.0043), _err(0.048, 0.004))
+    assert (
+        "the training period's 95 % interval [+4.40, +5.20] % and the held-out period's 95 % "
+        "interval [+4.17, +5.03] % cross that line" in both
     )
     assert reading(_err(0.0, 0.01), _err(-0.06, 0.03)).startswith("Too few replications")
     assert fit_reading({"model": _err(0.0, 0.01)}) == ""  # no in-sample figures
