@@ -266,8 +266,10 @@ def _shown(value: Any, typed: str | None, *, model: str | None = None) -> str:
         return str(value.get("name", "default"))
     if value is _MISSING and model is not None:
         return model
-    if value is None:  # as a command line types it, not Python's None
+    if value is None:  # as a command line types it, not Python's None or True
         return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return "default" if value is _MISSING else str(value)
 
 

@@ -52,3 +52,11 @@ def test_a_longer_horizon_and_warm_up_are_named_in_the_baseline_order():
         "time, so a change, and its verdict, may be the measurement's, not the process's; "
         "simulate both with the same horizon_days, warmup_days and drain settings"
     ]
+
+
+def test_a_baseline_that_typed_no_boolean_shows_it_as_typed_on_a_command_line():
+    """QA retest: the drained baseline's label read scenario.drain=True beside drain=false."""
+    from sim.cli.compare import _shown
+
+    assert _shown(True, None) == "true" and _shown(False, None) == "false"
+    assert _shown(None, None) == "null" and _shown(2, None) == "2"
