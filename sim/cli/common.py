@@ -24,7 +24,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from sim.cli.runlock import LOCK, holds_lock, process_alive, unlock_run_dir
 from sim.errors import ConfigError, SimError, did_you_mean, redact, redact_secrets_of
 from sim.model import ProcessModel, from_dict, load, to_dict
-from sim.model.jsonio import json_safe
+from sim.model.jsonio import json_text
 from sim.model.validate import notes
 
 PACKAGES = (
@@ -531,12 +531,16 @@ def stale_claim(run_dir: Path) -> dict[str, Any] | None:
         return None
     if not isinstance(record, dict) or record.get("status") not in ("running", "interrupted"):
         return None
+    return record if _process_gone(record) else None
+
+
+def _process_gone(record: dict[str, Any]) -> bool:
+    """Whether the process a run record names has ended: its pid and host are recorded, the
+    host is this one and no process has that pid (False when it cannot be told)."""
     pid = record.get("pid")
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        return None
-    if record.get("host") != socket.gethostname() or process_alive(pid):
-        return None
-    return record
+        return False
+    return record.get("host") == socket.gethostname() and not process_alive(pid)
 
 
 def _who(record: dict[str, Any]) -> str:
@@ -647,12 +651,12 @@ def written_whole(path: Path) -> Iterator[Path]:
 
 
 def write_json(path: str | Path, data: Any) -> Path:
-    """Write ``data`` as indented JSON (``sim.model.jsonio.json_safe``), whole: under
+    """Write ``data`` as indented JSON (``sim.model.jsonio.json_text``), whole: under
     ``written_whole``'s name until complete, so a stop or a full disk leaves the earlier file
     of that name (or none), never a truncated one (QA: only simulate's tables were written so;
     its ``kpis.json``, calibrate's ``backtest.json`` and every ``run.json`` were not)."""
     path = Path(path)
-    text = json.dumps(json_safe(data), indent=2, default=str)  # a data error writes nothing
+    text = json_text(data)  # a data error writes nothing
     with written_whole(path) as part:
         part.write_text(text, encoding="utf-8")
     return path
@@ -1059,22 +1063,11 @@ def _earlier_runs(path: Path, command: str) -> list[dict[str, Any]]:
     if not isinstance(previous, dict) or previous.get("command") != command:
         return []
     earlier = previous.pop("earlier_runs", [])
-    if previous.get("status") == "running" and not _ours_or_live(previous):
+    if previous.get("status") == "running" and _process_gone(previous):
         # its process is gone without a word: killed (SIGKILL, out of memory), not running
         # for ever in the record (QA long jobs #9)
         previous["status"] = "killed"
     return [*(earlier if isinstance(earlier, list) else []), previous]
-
-
-def _ours_or_live(record: dict[str, Any]) -> bool:
-    """Whether the run ``record`` names is this process or still runs (or cannot be told: no
-    pid, another host)."""
-    pid = record.get("pid")
-    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
-        return True
-    if record.get("host") != socket.gethostname():
-        return True
-    return pid == os.getpid() or process_alive(pid)
 
 
 def _redact_hydra_files(run_dir: Path) -> None:

@@ -16,7 +16,13 @@ from typing import Any
 import pandas as pd
 
 from sim.eventlog import REPRODUCIBLE_GZIP
-from sim.kpis import cycle_time_part, kpi_row, kpi_rows_table, trace_to_event_log
+from sim.kpis import (
+    cycle_time_part,
+    cycle_time_parts_table,
+    kpi_row,
+    kpi_rows_table,
+    trace_to_event_log,
+)
 from sim.model import ProcessModel
 from sim.model.trace import Trace
 
@@ -67,10 +73,7 @@ class StreamedReplications:
 
     def cycle_time_table(self) -> pd.DataFrame:
         """``sim.kpis.cycle_time_table`` of the replications taken (with a trace file only)."""
-        parts = [self.cycle_parts[r] for r in sorted(self.cycle_parts)]
-        if not parts:
-            return pd.DataFrame({"replication": [], "cycle_time_h": []})
-        return pd.concat(parts, ignore_index=True)
+        return cycle_time_parts_table([self.cycle_parts[r] for r in sorted(self.cycle_parts)])
 
     def close(self) -> None:
         """Finish the trace file (a parquet file's footer); the file is whole after it."""

@@ -318,7 +318,11 @@ def cycle_time_table(traces: list[Trace]) -> pd.DataFrame:
     columns ``replication`` and ``cycle_time_h``. A model of two or more segments adds, after
     ``replication``, ``case_id`` (as ``trace.csv.gz`` names the case: ``<replication>-<n>``)
     and ``segment``, to tell its segments' cycle times apart."""
-    parts = [cycle_time_part(t, i) for i, t in enumerate(traces)]
+    return cycle_time_parts_table([cycle_time_part(t, i) for i, t in enumerate(traces)])
+
+
+def cycle_time_parts_table(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """``cycle_time_table`` of rows ``cycle_time_part`` gave, in their order."""
     if not parts:
         return pd.DataFrame({"replication": [], "cycle_time_h": []})
     return pd.concat(parts, ignore_index=True)

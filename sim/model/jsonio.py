@@ -38,7 +38,12 @@ def write_text_whole(path: Path, text: str) -> Path:
     return path
 
 
+def json_text(data: Any) -> str:
+    """``data`` as the indented JSON every result file holds (see ``json_safe``)."""
+    return json.dumps(json_safe(data), indent=2, default=str)
+
+
 def write_json(path: str | Path, data: Any) -> Path:
-    """Write ``data`` as indented JSON (see ``json_safe``), whole (``write_text_whole``)."""
-    text = json.dumps(json_safe(data), indent=2, default=str)  # a data error writes nothing
+    """Write ``data`` as indented JSON (``json_text``), whole (``write_text_whole``)."""
+    text = json_text(data)  # a data error writes nothing
     return write_text_whole(Path(path), text)

@@ -21,6 +21,7 @@ from sim.model.views import offered_load
 from sim.optimize.confirm import IDENTICAL, Candidate, is_recommended, overload_text
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
+from sim.optimize.prune import CHANGED_NOTHING, COSTLY_NOISE, HARM
 
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
 #: Today's process as the search simulated it, beside the redesigns in ``best/``.
@@ -541,10 +542,12 @@ def _changes_lines(
     return lines
 
 
-PASS_ROLE_HARM = "harm"
+PASS_ROLE_HARM = HARM
+#: How the summary line names what the ablation rated each adopted pass's changes.
+PASS_RATING = {HARM: "harm", COSTLY_NOISE: COSTLY_NOISE, CHANGED_NOTHING: IDENTICAL}
 PASS_TEXT = {
-    "harm": "rated harm by the ablation",
-    "noise at a one-off cost": "the ablation rated noise (no effect significant after Holm's "
+    HARM: "rated harm by the ablation",
+    COSTLY_NOISE: "the ablation rated noise (no effect significant after Holm's "
     "adjustment over its tests) that carry a one-off cost",
 }
 
@@ -605,8 +608,7 @@ def _pruning_lines(
 
     reason = p["reason"]
     # a change that changed nothing measured keeps its own reason (every objective identical)
-    changed_nothing = str(p["pass"]).startswith("that changes nothing measured")
-    if p["adopted"] and not changed_nothing:
+    if p["adopted"] and p["pass"] != CHANGED_NOTHING:
         reason = "not significantly worse on any objective (unadjusted 95 % CI)"
         if constraints:
             reason += ", within " + ", ".join(cn.describe() for cn in constraints)
@@ -644,13 +646,7 @@ def _candidate_lines(
             f"{n} change{'s' if n != 1 else ''} the ablation rated "
             + " or ".join(
                 dict.fromkeys(
-                    "harm"
-                    if p["pass"] == PASS_ROLE_HARM
-                    else "noise at a one-off cost"
-                    if p["pass"] == "noise at a one-off cost"
-                    else "identical in every replication"  # prune.IDENTICAL: changed nothing
-                    for p in c.pruning
-                    if p.get("adopted")
+                    PASS_RATING.get(p["pass"], p["pass"]) for p in c.pruning if p.get("adopted")
                 )
             )
             + " (below).",

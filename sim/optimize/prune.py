@@ -76,7 +76,7 @@ from sim.optimize.objectives import Constraint, Objective
 from sim.redesign.space import StaffingOption
 
 HARM = "harm"
-IDENTICAL = "that changes nothing measured: identical in every replication"
+CHANGED_NOTHING = "that changes nothing measured: identical in every replication"
 """A change with no difference at all on any objective or constraint (not merely none
 detected) that costs something; the label reads in recommendations.md ('Dropped: the change
 that changes nothing measured: ...')."""
@@ -131,7 +131,7 @@ def _identical(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any
     return out
 
 
-PASSES = ((HARM, _harm), (IDENTICAL, _identical), (COSTLY_NOISE, _costly_noise))
+PASSES = ((HARM, _harm), (CHANGED_NOTHING, _identical), (COSTLY_NOISE, _costly_noise))
 
 
 def _unchanged(
@@ -229,7 +229,7 @@ def prune(
             start=start,
         ):
             return  # something measured moved: left to the noise pass, tested as the others
-        record = attempt([a], IDENTICAL)
+        record = attempt([a], CHANGED_NOTHING)
         if record["adopted"]:
             judged = "objective and constraint" if constraints else "objective"
             record["reason"] = (
@@ -241,7 +241,7 @@ def prune(
         drop = [a for a in pick(candidate, evaluator) if a["variable"] in active]
         if not drop:
             continue
-        if label == IDENTICAL:
+        if label == CHANGED_NOTHING:
             for a in drop:
                 drop_if_unchanged(a)
             continue

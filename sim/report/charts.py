@@ -10,7 +10,7 @@ value a confidence interval ``{mean, ci_low, ci_high, half_width, n}``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -212,25 +212,39 @@ def bottleneck_step(report: Mapping[str, Any]) -> str | None:
     return None if b.get("negligible") else b.get("step")
 
 
+def event_ready_times(
+    events: pd.DataFrame, parse: Callable[[pd.Series], pd.Series] = pd.to_datetime
+) -> pd.Series:
+    """Each event's start, or its enabled time where that is earlier: when its case was there
+    for it (the rule of both ``cycle_times_from_log`` and ``arrival_times_from_log``)."""
+    start = parse(events["start_time"])
+    if "enabled_time" in events.columns:
+        enabled = parse(events["enabled_time"])
+        start = enabled.where(enabled.notna() & (enabled < start), start)
+    return start
+
+
+def finished_events(events: pd.DataFrame) -> pd.Series:
+    """Which events belong to finished cases: not those still open (no ``outcome``, or flagged
+    ``case_open``) when the log has those columns."""
+    finished = pd.Series(True, index=events.index)
+    if "outcome" in events.columns:
+        finished &= events["outcome"].notna()
+    if "case_open" in events.columns:
+        finished &= ~events["case_open"].astype(bool)
+    return finished
+
+
 def cycle_times_from_log(events: pd.DataFrame, *, finished_only: bool = True) -> np.ndarray:
     """Cycle time (hours) of each case of a standard event log (first enabled/start to last end).
 
-    With ``finished_only``, cases still open (no ``outcome``, or flagged ``case_open``) are left
-    out when the log has those columns.
+    With ``finished_only``, cases still open (``finished_events``) are left out.
     """
-    ev = events
-    if finished_only and "outcome" in ev.columns:
-        ev = ev[ev["outcome"].notna()]
-    if finished_only and "case_open" in ev.columns:
-        ev = ev[~ev["case_open"].astype(bool)]
+    ev = events[finished_events(events)] if finished_only else events
     if ev.empty:
         return np.array([], dtype=float)
-    start = pd.to_datetime(ev["start_time"])
-    if "enabled_time" in ev.columns:
-        enabled = pd.to_datetime(ev["enabled_time"])
-        start = enabled.where(enabled.notna() & (enabled < start), start)
     end = pd.to_datetime(ev["end_time"])
-    frame = pd.DataFrame({"case": ev["case_id"].to_numpy(), "s": start, "e": end})
+    frame = pd.DataFrame({"case": ev["case_id"].to_numpy(), "s": event_ready_times(ev), "e": end})
     g = frame.groupby("case", sort=False)
     ct = (g["e"].max() - g["s"].min()).dt.total_seconds() / 3600.0
     return ct.to_numpy(dtype=float)
@@ -238,11 +252,7 @@ def cycle_times_from_log(events: pd.DataFrame, *, finished_only: bool = True) ->
 
 def arrival_times_from_log(events: pd.DataFrame) -> pd.Series:
     """The arrival timestamp of each case of a standard event log (its first enabled/start)."""
-    start = pd.to_datetime(events["start_time"])
-    if "enabled_time" in events.columns:
-        enabled = pd.to_datetime(events["enabled_time"])
-        start = enabled.where(enabled.notna() & (enabled < start), start)
-    frame = pd.DataFrame({"case": events["case_id"].to_numpy(), "t": start})
+    frame = pd.DataFrame({"case": events["case_id"].to_numpy(), "t": event_ready_times(events)})
     return frame.groupby("case", sort=False)["t"].min().reset_index(drop=True)
 
 

@@ -257,15 +257,10 @@ def _case_times(events: pd.DataFrame) -> pd.DataFrame:
     and its first start and last end over its finished events (no ``outcome``, or flagged
     ``case_open``: still open), the rules of ``sim.report.charts``' ``arrival_times_from_log``
     and ``cycle_times_from_log``."""
-    start = pd.to_datetime(events["start_time"], format="ISO8601")
-    if "enabled_time" in events.columns:
-        enabled = pd.to_datetime(events["enabled_time"], format="ISO8601")
-        start = enabled.where(enabled.notna() & (enabled < start), start)
-    finished = pd.Series(True, index=events.index)
-    if "outcome" in events.columns:
-        finished &= events["outcome"].notna()
-    if "case_open" in events.columns:
-        finished &= ~events["case_open"].astype(bool)
+    from sim.report.charts import event_ready_times, finished_events
+
+    start = event_ready_times(events, parse=lambda v: pd.to_datetime(v, format="ISO8601"))
+    finished = finished_events(events)
     frame = pd.DataFrame(
         {
             "case_id": events["case_id"].to_numpy(),

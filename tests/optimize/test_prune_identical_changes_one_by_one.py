@@ -14,7 +14,7 @@ from sim.model.scenario import Scenario
 from sim.optimize import Candidate, Evaluator, Objective, ablate, confirm
 from sim.optimize.objectives import Constraint
 from sim.optimize.outputs import recommendations_markdown
-from sim.optimize.prune import COSTLY_NOISE, IDENTICAL, prune
+from sim.optimize.prune import CHANGED_NOTHING, COSTLY_NOISE, prune
 from sim.redesign import SearchSpace
 from tests.optimize.conftest import TINY
 
@@ -79,7 +79,7 @@ def test_a_change_that_changes_nothing_measured_is_dropped_alone_first(model):
     c, base = _pruned(model, _space(model))
     first, group = c.pruning
     # dropped on its own (the ablation already simulated it: same key, same random numbers)
-    assert first["pass"] == IDENTICAL and first["adopted"]
+    assert first["pass"] == CHANGED_NOTHING and first["adopted"]
     assert [d["change"] for d in first["dropped"]] == [SPARE]
     assert first["dropped"][0]["one_off_saving"] == pytest.approx(100.0)
     assert (
@@ -122,7 +122,7 @@ def test_a_change_that_changes_nothing_measured_is_dropped_alone_first(model):
 def test_a_hire_at_no_one_off_cost_that_changes_nothing_is_dropped_too(model):
     c, _ = _pruned(model, _space(model, spare_cost=0))
     first, group = c.pruning
-    assert first["pass"] == IDENTICAL and first["adopted"]
+    assert first["pass"] == CHANGED_NOTHING and first["adopted"]
     assert first["dropped"] == [
         {
             "variable": "staffing:spare",
