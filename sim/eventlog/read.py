@@ -7,8 +7,9 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
    beyond the header's that hold data (see ``sim.eventlog.csv_text``) and more than
    ``MAX_COLUMNS`` columns are refused);
 2. find the key columns (given keys, else the common conventions) and rename them to the
-   standard names of ``sim.model.columns``; other columns are kept as pandas reads them (or, with
-   ``keep_attributes=False``, only as a hash for step 5);
+   standard names of ``sim.model.columns``; other columns are kept as pandas reads them (a
+   parquet file's nested columns as JSON text) or, with ``keep_attributes=False``, only as a
+   hash for step 5;
 3. parse timestamps to tz-naive times on one clock (``timezone``: by default the clock they were
    written in when their offsets are one place's, else UTC; see ``sim.eventlog.timestamps``),
    every event keeping its exact duration;
@@ -26,6 +27,7 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import zlib
@@ -702,20 +704,62 @@ def _read_parquet(path: Path, max_rows: int | None) -> pd.DataFrame:
         sample = next(meta.iter_batches(batch_size=PARQUET_SAMPLE_ROWS), None)
         if sample is None:
             return meta.schema_arrow.empty_table().to_pandas()
-        _refuse_long_parquet_values(sample, path, first_row=0)
         per_row = _row_bytes(sample)
+        _refuse_long_parquet_values(_nested_as_text(sample), path, first_row=0)
         del sample
         batch = int(max(1, min(PARQUET_BATCH_ROWS, PARQUET_BATCH_BYTES // max(per_row, 1.0))))
         parts, rows = [], 0
         for piece in meta.iter_batches(batch_size=batch):
+            piece = _nested_as_text(piece)
             _refuse_long_parquet_values(piece, path, first_row=rows)
             rows += piece.num_rows
             parts.append(piece)
-        table = pa.Table.from_batches(parts, schema=meta.schema_arrow)
+        table = pa.Table.from_batches(parts, schema=_nested_as_text_schema(meta.schema_arrow))
         del parts
         return table.to_pandas()
     except (pa.ArrowException, OSError) as err:
         raise EventLogError(f"{path}: not a readable parquet file ({err})") from None
+
+
+def _is_nested(kind: object) -> bool:
+    """Whether the arrow type ``kind`` holds other values (list, struct, map, union)."""
+    import pyarrow as pa
+
+    return bool(pa.types.is_nested(kind))
+
+
+def _nested_as_text_schema(schema: object) -> object:
+    """``schema`` with each nested column (list, struct, map) typed as text: how
+    ``_nested_as_text`` reads it."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [pa.field(f.name, pa.string()) if _is_nested(f.type) else f for f in schema],
+        metadata=schema.metadata,
+    )
+
+
+def _nested_as_text(piece: object) -> object:
+    """The arrow batch ``piece`` with each nested column (list, struct, map) as JSON text, one
+    value per row, as a CSV log would hold it: an event log's attribute is a value, and pandas
+    cannot compare arrays for the duplicate check (a list column stopped ``read_event_log`` with
+    ``TypeError: unhashable type``, QA). As text its values are checked for length as any
+    other."""
+    import pyarrow as pa
+
+    if not any(_is_nested(c.type) for c in piece.columns):
+        return piece
+    columns = [
+        pa.array(
+            [None if v is None else json.dumps(v, default=str, ensure_ascii=False)
+             for v in c.to_pylist()],
+            type=pa.string(),
+        )
+        if _is_nested(c.type)
+        else c
+        for c in piece.columns
+    ]  # fmt: skip
+    return pa.RecordBatch.from_arrays(columns, schema=_nested_as_text_schema(piece.schema))
 
 
 def _row_bytes(sample: object) -> float:
