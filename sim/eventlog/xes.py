@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from sim.eventlog.run_guard import RunLength
 
 #: XES attribute element names that carry a single value.
 _VALUE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
+_NESTED_TAGS = frozenset({"list", "container"})  # attributes holding attributes
 
 
 def _local(tag: str) -> str:
@@ -51,9 +53,16 @@ _POOL_LIMIT = 200_000
 
 
 def _attributes(
-    elem, tags: _Tags, types: dict[str, str], pool: dict[str, str], prefix: str = ""
+    elem,
+    tags: _Tags,
+    types: dict[str, str],
+    pool: dict[str, str],
+    prefix: str = "",
+    *,
+    skipped: Counter[str] | None = None,
 ) -> dict[str, str]:
-    """Single-valued attributes directly under ``elem`` (nested lists/containers are skipped).
+    """Single-valued attributes directly under ``elem``; nested lists and containers are not
+    read, each counted by its key in ``skipped`` (the reader's note says so).
 
     Repeated values (activity names, resources, lifecycle words) share one string via ``pool``.
     """
@@ -61,6 +70,8 @@ def _attributes(
     for child in elem:
         kind = tags[child.tag]
         if kind not in _VALUE_TAGS:
+            if skipped is not None and kind in _NESTED_TAGS:
+                skipped[prefix + child.attrib.get("key", "?")] += 1
             continue
         attrib = child.attrib
         key = attrib.get("key")
@@ -189,6 +200,16 @@ def _resolve_clashes(
     return events.rename(columns=renames), notes
 
 
+def _nested_note(skipped: Counter[str]) -> str:
+    """The note naming the list and container attributes that were not read, with counts."""
+    shown = ", ".join(f"{k!r} ({n:,})" for k, n in skipped.most_common(5))
+    more = f" and {len(skipped) - 5:,} more keys" if len(skipped) > 5 else ""
+    return (
+        f"{sum(skipped.values()):,} list or container attributes were not read ({shown}{more}): "
+        "a nested attribute holds several values, and the tool reads one value per attribute."
+    )
+
+
 def read_xes_table(
     path: Path, *, max_rows: int | None = None
 ) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -205,6 +226,7 @@ def read_xes_table(
     types: dict[str, str] = {}
     trace_of_event: list[int] = []
     trace_rows: list[dict[str, str]] = []
+    skipped: Counter[str] = Counter()
     n_events = 0
     pending = 0  # events read since the last trace ended (they belong to the next trace end)
     last_tag = None
@@ -245,7 +267,7 @@ def read_xes_table(
                             path=path,
                             limit=max_rows,
                         )
-                    attrs = _attributes(elem, tags, types, pool)
+                    attrs = _attributes(elem, tags, types, pool, skipped=skipped)
                     _refuse_many_keys(types, path)
                     for key, values in columns.items():
                         values.append(attrs.pop(key, None))
@@ -259,7 +281,9 @@ def read_xes_table(
                     trace_of_event.extend([-1] * (pending - inside))  # stray events before it
                     trace_of_event.extend([len(trace_rows)] * inside)
                     pending = 0
-                    trace_rows.append(_attributes(elem, tags, types, pool, prefix="case:"))
+                    trace_rows.append(
+                        _attributes(elem, tags, types, pool, prefix="case:", skipped=skipped)
+                    )
                     _refuse_many_keys(types, path)
                     elem.clear()
                 if depth == 1 and root is not None:
@@ -304,6 +328,8 @@ def read_xes_table(
         events, notes = _resolve_clashes(case_part, events.reset_index(drop=True), types)
         # Trace attributes first (case:concept:name leads), then event attributes.
         events = pd.concat([case_part, events], axis=1)
+    if skipped:
+        notes.append(_nested_note(skipped))
     events.attrs[READ_NOTES] = notes
     ids = [t["case:concept:name"] for t in trace_rows if "case:concept:name" in t]
     # two traces with one id become one case: say so (pandas' attrs carry it to the reader)
