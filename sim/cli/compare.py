@@ -476,6 +476,12 @@ class _Compared:
                 for label, r in zip(labels, runs, strict=True)
                 if r.arrival_volume != base.arrival_volume
             },
+            measured_otherwise={
+                label
+                for label, r in zip(labels, runs, strict=True)
+                # runs of an older version record no measurement: not judged otherwise
+                if r.measurement and base.measurement and r.measurement != base.measurement
+            },
         )
         scenarios = [
             {"label": label, "baseline": i == b, **r.describe()}

@@ -215,6 +215,7 @@ def compare_scenarios(
     kpis: Sequence[str] | None = None,
     level: float = LEVEL,
     volume_differs: Collection[str] = (),
+    measured_otherwise: Collection[str] = (),
 ) -> pd.DataFrame:
     """Every scenario of ``tables`` (name -> replications table) against ``baseline``.
 
@@ -223,7 +224,9 @@ def compare_scenarios(
     paired, verdict``. ``paired`` (for all scenarios, or per scenario name) pairs replications
     by position (common random numbers). ``volume_differs`` names the scenarios whose arrival
     volume differs from the baseline's: their ``VOLUME_KPIS`` are ``changed``, not better or
-    worse. ``kpis`` defaults to ``compared_kpis`` of the baseline's columns, plus those only
+    worse. ``measured_otherwise`` names the scenarios measured over other cases or until
+    another time than the baseline (horizon, warm-up, drain): every KPI of theirs is
+    ``changed``, since a change may be the measurement's. ``kpis`` defaults to ``compared_kpis`` of the baseline's columns, plus those only
     other scenarios have (a role added in one scenario).
     """
     if baseline not in tables:
@@ -245,7 +248,10 @@ def compare_scenarios(
             "baseline"
             if name == baseline
             else row_verdict(
-                r["kpi"], r, neutral=name in volume_differs and r["kpi"] in VOLUME_KPIS
+                r["kpi"],
+                r,
+                neutral=name in measured_otherwise
+                or (name in volume_differs and r["kpi"] in VOLUME_KPIS),
             )
             for r in cmp.to_dict("records")
         ]

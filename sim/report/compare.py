@@ -386,9 +386,10 @@ def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
     return (
         "measured otherwise than the baseline: "
         + "; ".join(lines)
-        + f". Its KPIs count other cases or stop at another time{undrained}, so a change, and "
-        "its verdict, may be the measurement's, not the process's; simulate both with the "
-        "same horizon_days, warmup_days and drain settings"
+        + f". Its KPIs count other cases or stop at another time{undrained}, so a change may "
+        "be the measurement's, not the process's: its changes are 'changed', neither better "
+        "nor worse; simulate both with the same horizon_days, warmup_days and drain settings "
+        "for a verdict"
     )
 
 
