@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -26,6 +26,7 @@ from sim.errors import ConfigError, SimError, did_you_mean, redact, redact_secre
 from sim.model import ProcessModel, from_dict, load, to_dict
 from sim.model.jsonio import json_text
 from sim.model.validate import notes
+from sim.model.whole_files import PARTIAL, write_text_whole, written_whole
 
 PACKAGES = (
     "sim-redesign",
@@ -626,30 +627,6 @@ def _take_over(
     print(f"note: {run_dir}: {said}", file=sys.stderr)
 
 
-PARTIAL = ".partial"  # the folder of the result files being written (``written_whole``)
-
-
-@contextlib.contextmanager
-def written_whole(path: Path) -> Iterator[Path]:
-    """A name to write ``path`` under: moved to ``path`` once the block ends, removed if it
-    raises (Ctrl-C, SIGTERM, a full disk). An interrupted write leaves no file under ``path``,
-    never a valid-looking but truncated one (QA: a stopped simulate left a ``trace.csv.gz`` of
-    620,000 of its 3,000,000 rows, gzip intact).
-
-    The name is ``path``'s own in a folder ``.partial`` beside it (removed once empty): gzip
-    records the file name it wrote, so the bytes are those of a file written in place."""
-    folder = path.parent / PARTIAL
-    folder.mkdir(exist_ok=True)
-    part = folder / path.name
-    try:
-        yield part
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):  # another file is being written there
-            folder.rmdir()
-
-
 def write_json(path: str | Path, data: Any) -> Path:
     """Write ``data`` as indented JSON (``sim.model.jsonio.json_text``), whole: under
     ``written_whole``'s name until complete, so a stop or a full disk leaves the earlier file
@@ -997,9 +974,7 @@ def write_run_record(
     """Write ``config.yaml`` (resolved) and ``run.json`` (command, seed, versions) beside results."""
     run_dir.mkdir(parents=True, exist_ok=True)
     resolved = redact_obj(OmegaConf.to_container(cfg, resolve=True))
-    (run_dir / "config.yaml").write_text(
-        OmegaConf.to_yaml(OmegaConf.create(resolved)), encoding="utf-8"
-    )
+    write_text_whole(run_dir / "config.yaml", OmegaConf.to_yaml(OmegaConf.create(resolved)))
     record = (
         {
             **_this_process(),  # "finished" once its results are written (``finish_run_record``)
@@ -1088,7 +1063,7 @@ def _redact_hydra_files(run_dir: Path) -> None:
             continue
         clean = redact(text)
         if clean != text:
-            f.write_text(clean, encoding="utf-8")
+            write_text_whole(f, clean)
 
 
 def _sweep_dir() -> Path | None:

@@ -19,7 +19,14 @@ import pandas as pd
 import yaml
 from omegaconf import DictConfig, ListConfig
 
-from sim.cli.common import config_bool, guard_run_dir, write_json, write_run_record
+from sim.cli.common import (
+    config_bool,
+    guard_run_dir,
+    write_json,
+    write_run_record,
+    write_text_whole,
+    written_whole,
+)
 from sim.cli.overwrite import clear_earlier_run
 from sim.cli.sweep import SweepJobs, last_launch
 from sim.errors import ConfigError, SimError
@@ -495,11 +502,10 @@ def _write(c: _Compared, out_dir: Path, *, report: bool) -> pd.DataFrame:
     from sim.report.compare import comparison_markdown, comparison_notes
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    comparison.to_csv(out_dir / "comparison.csv", index=False)
+    with written_whole(out_dir / "comparison.csv") as part:
+        comparison.to_csv(part, index=False)
     write_json(out_dir / "scenarios.json", scenarios)
-    (out_dir / "comparison.md").write_text(
-        comparison_markdown(comparison, scenarios), encoding="utf-8"
-    )
+    write_text_whole(out_dir / "comparison.md", comparison_markdown(comparison, scenarios))
     print(format_comparison(comparison, labels, labels[b]))
     for note in comparison_notes(comparison, scenarios):
         print(f"note: {note}")

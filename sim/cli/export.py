@@ -13,6 +13,7 @@ from sim.cli.common import (
     guard_run_dir,
     load_process,
     write_run_record,
+    write_text_whole,
 )
 from sim.cli.overwrite import clear_earlier_run
 from sim.errors import ConfigError, ModelError
@@ -78,10 +79,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         if res.lost:
             # never silent: what the files leave out is printed and kept beside them
             lost = run_dir / f"{name}.export_losses.txt"
-            lost.write_text(
+            write_text_whole(
+                lost,
                 "What BPMN + Prosimos JSON cannot express, so the export leaves out or "
                 "approximates:\n" + "".join(f"- {x}\n" for x in res.lost),
-                encoding="utf-8",
             )
             print(
                 f"note: BPMN/Prosimos cannot express {len(res.lost)} feature(s) of this model "
@@ -112,7 +113,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
                     "and others) and export again"
                 )
         else:
-            path.write_text(text or "", encoding="utf-8")
+            write_text_whole(path, text or "")
     print(f"wrote {path}")
     write_run_record(
         run_dir,

@@ -18,6 +18,7 @@ from sim.cli.common import (
     guard_resumable_dir,
     load_process,
     write_run_record,
+    write_text_whole,
 )
 from sim.cli.simulate import unfinished_warning
 from sim.errors import ConfigError, redact
@@ -229,7 +230,7 @@ def generated_space(
     text += candidates_text(
         model, time_per_case=time_per_case, source="one replication of today's process"
     )
-    (run_dir / "redesign.yaml").write_text(text, encoding="utf-8")
+    write_text_whole(run_dir / "redesign.yaml", text)
     return space
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog.log import EventLog
 from sim.model import columns as C
+from sim.model.whole_files import written_whole
 
 TIME_COLUMNS = (C.START, C.END, C.ENABLED)
 #: gzip without the write time in its header: the same table gives the same bytes, so two runs
@@ -115,9 +116,10 @@ def write_event_log(
     if p.exists() and not overwrite:
         raise EventLogError(f"{p}: file exists; pass overwrite=True to replace it")
     p.parent.mkdir(parents=True, exist_ok=True)
-    if suffix in (".csv", ".csv.gz"):
-        gz = REPRODUCIBLE_GZIP if suffix == ".csv.gz" else None
-        table.to_csv(p, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f", compression=gz)
-    else:
-        table.to_parquet(p, index=False)
+    with written_whole(p) as part:  # a stop leaves no truncated log under ``p``
+        if suffix in (".csv", ".csv.gz"):
+            gz = REPRODUCIBLE_GZIP if suffix == ".csv.gz" else None
+            table.to_csv(part, index=False, date_format="%Y-%m-%dT%H:%M:%S.%f", compression=gz)
+        else:
+            table.to_parquet(part, index=False)
     return p

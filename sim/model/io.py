@@ -25,7 +25,6 @@ from sim.model.calendar import (
     profile_to_dict,
 )
 from sim.model.distributions import Distribution, reads_as_number
-from sim.model.jsonio import write_text_whole
 from sim.model.process import (
     DEFAULT_SEGMENT,
     SCHEMA_VERSION,
@@ -49,6 +48,7 @@ from sim.model.safe_files import (
     read_text,
 )
 from sim.model.validate import MAX_HEADCOUNT, problems, validate
+from sim.model.whole_files import write_text_whole
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 T = TypeVar("T")
@@ -687,8 +687,8 @@ def dumps(model: ProcessModel) -> str:
 def save(model: ProcessModel, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a model as YAML (or JSON for ``.json``); refuses to overwrite unless asked.
 
-    Written whole: under a hidden name beside ``path`` (``.<name>.<pid>.partial``) until
-    complete, then renamed to ``path``, so a stop or a full disk leaves the earlier file of
+    Written whole: in a folder ``.partial`` beside ``path`` until complete, then moved to
+    ``path`` (``sim.model.whole_files``), so a stop or a full disk leaves the earlier file of
     that name (or none), never a truncated model that reads as a smaller one."""
     path = Path(path)
     if path.exists() and not overwrite:

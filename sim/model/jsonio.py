@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
+
+from sim.model.whole_files import write_text_whole
 
 
 def json_safe(obj: Any) -> Any:
@@ -22,20 +23,6 @@ def json_safe(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     return obj
-
-
-def write_text_whole(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` whole: under a hidden name beside it
-    (``.<name>.<pid>.partial``) until complete, then renamed to ``path``, so a stop or a full
-    disk leaves the earlier file of that name (or none), never a truncated one."""
-    # in the same folder (a rename within one file system); the pid keeps two processes apart
-    part = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    try:
-        part.write_text(text, encoding="utf-8")
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
-    return path
 
 
 def json_text(data: Any) -> str:

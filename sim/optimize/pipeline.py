@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.errors import ConfigError
 from sim.model.jsonio import write_json
+from sim.model.whole_files import write_text_whole, written_whole
 from sim.optimize.confirm import (
     ALPHA,
     COMPARED,
@@ -130,7 +131,8 @@ def optimize_redesign(
         study, sims_search = run_search(job, ev, progress=progress)
         sims_search += sims_today
         trials = trials_table(study, job.objectives)
-        trials.to_csv(run_dir / "trials.csv", index=False)
+        with written_whole(run_dir / "trials.csv") as part:
+            trials.to_csv(part, index=False)
         base_means = ev.means({}, search_reps)
         baseline_values = objective_values(base_means, [o.kpi for o in job.objectives])
         candidates: list[Candidate] = select_candidates(
@@ -190,14 +192,16 @@ def optimize_redesign(
         # no candidate: how near the search came to the constraints (its nearest trial's KPIs)
         feasibility = search_feasibility(study, ev, job.constraints) if not candidates else None
         sims_confirm = ev.simulations - before
-        pareto_table(
+        pareto = pareto_table(
             candidates,
             job.objectives,
             baseline_search=base_means,
             # the confirmation simulated these already: from the cache
             baseline_confirmed=ev.means({}, reps, start=start),
             constraints=job.constraints,
-        ).to_csv(run_dir / "pareto.csv", index=False)
+        )
+        with written_whole(run_dir / "pareto.csv") as part:
+            pareto.to_csv(part, index=False)
         write_best_models(candidates, ev, run_dir / "best")
         n_finished = len(finished_trials(study))
         md = recommendations_markdown(
@@ -221,7 +225,7 @@ def optimize_redesign(
             check_args=check_command(job.scenario, seed=job.seed, first=start, replications=reps),
             warnings=[w for w in [baseline_warning and baseline_warning(baseline)] if w],
         )
-        (run_dir / "recommendations.md").write_text(md, encoding="utf-8")
+        write_text_whole(run_dir / "recommendations.md", md)
         summary = {
             "model": job.model.name,
             "study_name": job.settings.study_name,

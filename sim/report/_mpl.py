@@ -17,6 +17,8 @@ from matplotlib import font_manager  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from sim.model.whole_files import written_whole  # noqa: E402
+
 # Fonts with the glyphs DejaVu Sans lacks (Chinese, Japanese, Korean names of steps and
 # roles), tried in this order for each character (matplotlib's font fallback) where installed.
 FALLBACK_FONTS = (
@@ -108,7 +110,8 @@ def save_figure(fig: Figure, path: str | Path, *, dpi: float | None = None) -> P
     path.parent.mkdir(parents=True, exist_ok=True)
     w, h = fig.get_size_inches()
     dpi = min(dpi or DEFAULT_DPI, MAX_PIXELS / max(w, h))
-    _savefig(fig, path, dpi=dpi, facecolor="white")
+    with written_whole(path) as part:  # a stopped run leaves no truncated picture
+        _savefig(fig, part, dpi=dpi, facecolor="white")
     return path
 
 

@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from sim.errors import ConfigError
 from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE
 from sim.kpis.summary import segment_key, segments_in, split_segment_key
+from sim.model.whole_files import write_text_whole
 from sim.report._mpl import (
     BASELINE,
     DROP,
@@ -691,5 +692,5 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
         sections,
     )
     target = Path(out) if out is not None else run_dir / "report.html"
-    target.write_text(page, encoding="utf-8")
+    write_text_whole(target, page)
     return target

@@ -50,6 +50,7 @@ from sim.model.interchange import prosimos as P
 from sim.model.interchange.bpmn_read import BPMN_NS, SIM_NS
 from sim.model.process import DEFAULT_SEGMENT, ProcessModel
 from sim.model.views import expected_visits, segment_routing
+from sim.model.whole_files import write_text_whole, written_whole
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
@@ -1002,6 +1003,7 @@ def save_bpmn(
         _refuse(plan.lost, str(path))
     tree = _xml(plan)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tree.write(path, encoding="UTF-8", xml_declaration=True)
-    json_path.write_text(json.dumps(params, indent=2), encoding="utf-8")
+    with written_whole(path) as part:
+        tree.write(part, encoding="UTF-8", xml_declaration=True)
+    write_text_whole(json_path, json.dumps(params, indent=2))
     return ExportResult(bpmn=path, params=json_path, lost=tuple(plan.lost))
