@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import signal as signals
 from collections.abc import Iterable
 
 
@@ -50,6 +51,41 @@ class TooManyRows(EventLogError):
 
 class RedesignRefused(SimError):
     """A redesign operator cannot be applied to this model; the message says why."""
+
+
+#: signals a process gets from its own failing code (a crash), not ones sent to it from outside
+CRASH_SIGNALS = frozenset(
+    {signals.SIGSEGV, signals.SIGBUS, signals.SIGILL, signals.SIGFPE, signals.SIGABRT}
+)
+
+
+class WorkerDied(Exception):
+    """A worker process of a pool (a replication's) ended abruptly, not by an error of its own,
+    and the pool with it. ``exitcode`` is ``multiprocessing``'s: ``-N`` when signal N ended it,
+    None when not known. Not a ``SimError``: nothing the user gave caused it; the command line
+    says what is known of it (``sim.cli.main``), never that it ran out of memory unless it was
+    ``WorkerKilled``."""
+
+    def __init__(self, message: str, *, exitcode: int | None = None) -> None:
+        super().__init__(message)
+        self.exitcode = exitcode
+
+    @property
+    def signal(self) -> int | None:
+        """The number of the signal that ended the worker, None when it exited or is unknown."""
+        if self.exitcode is None or self.exitcode >= 0:
+            return None
+        return -self.exitcode
+
+    @property
+    def crashed(self) -> bool:
+        """Whether the worker crashed (SIGSEGV, SIGABRT ...: ``CRASH_SIGNALS``)."""
+        return self.signal in CRASH_SIGNALS
+
+
+class WorkerKilled(WorkerDied, MemoryError):
+    """A worker ended by SIGKILL: the signal of the system's out-of-memory killer (and of a
+    ``kill -9``, which cannot be told apart), so a ``MemoryError`` too, most likely."""
 
 
 # ``scheme://user:password@`` (the user may be empty: ``postgresql://:pw@host``), also in the

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli.column_keys import COLUMN_TEXT_KEYS
-from sim.errors import SimError, did_you_mean, redact
+from sim.errors import SimError, WorkerDied, WorkerKilled, did_you_mean, redact
 
 COMMANDS: dict[str, str] = {
     "simulate": "simulate a process model; KPIs with 95 % confidence intervals (default command)",
@@ -678,8 +678,12 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         print(f"error: {job}{said}", file=sys.stderr)
         if not job:
             sys.exit(2)
-    except MemoryError as exc:  # a process limit (ulimit -v) or a machine below the budget's guess
-        said = _out_of_memory_text(command, str(exc))
+    except (WorkerDied, MemoryError) as exc:  # a process limit (ulimit -v), a machine below
+        # the budget's guess, or a worker process that ended abruptly (SIGKILL is a MemoryError)
+        if isinstance(exc, WorkerDied):
+            said = _worker_death_text(command, exc)
+        else:
+            said = _out_of_memory_text(command, str(exc))
         _refused(hc, run_dir)
         fail_run_record(run_dir, said)
         print(f"error: {job}{said}", file=sys.stderr)
@@ -796,14 +800,52 @@ _LESS_TO_HOLD = {
 }
 
 
-def _out_of_memory_text(command: str, detail: str = "") -> str:
-    """What a run of ``command`` that ran out of memory says (with ``detail``, the error's own
-    words, when it has any): what of its config to give less of (``_LESS_TO_HOLD``), or where
-    to run it."""
+def _memory_advice(command: str) -> str:
+    """What to do when a run of ``command`` runs out of memory: what of its config to give less
+    of (``_LESS_TO_HOLD``), or where to run it."""
     less = _LESS_TO_HOLD.get(command)
     advice = f"give it less to hold ({less}) or run it" if less else "run it"
+    return f"{advice} where more memory is free"
+
+
+def _out_of_memory_text(command: str, detail: str = "") -> str:
+    """What a run of ``command`` that ran out of memory says (with ``detail``, the error's own
+    words, when it has any), with ``_memory_advice``."""
     said = f" ({detail})" if detail else ""
-    return f"{command} ran out of memory{said}; {advice} where more memory is free"
+    return f"{command} ran out of memory{said}; {_memory_advice(command)}"
+
+
+def _worker_death_text(command: str, exc: WorkerDied) -> str:
+    """What a run of ``command`` stopped by a worker process that ended abruptly says: what
+    ended it (``exc``), and memory as the likely cause, with ``_memory_advice``, only for
+    SIGKILL (``WorkerKilled``: the out-of-memory killer's signal). A crash (SIGSEGV ...) is a
+    bug to report; another signal was sent from outside the run (QA: a segfault, an admin's
+    ``kill`` were all said as running out of memory)."""
+    import signal
+
+    said = f"{command} stopped: {exc}"
+    if isinstance(exc, WorkerKilled):
+        return (
+            f"{said}, most likely by the system's out-of-memory killer; {_memory_advice(command)}"
+        )
+    if exc.crashed:
+        # a C++ library out of memory (std::bad_alloc, under ulimit -v) aborts: SIGABRT
+        bad_alloc = "; 'std::bad_alloc' there means it ran out of memory" * (
+            exc.signal == signal.SIGABRT
+        )
+        return (
+            f"{said}: a crash in compiled code (Python's or a library's the simulator uses; "
+            f"what the worker printed, if anything, is above{bad_alloc}); please report it "
+            "with the command that did it"
+        )
+    if exc.signal is not None:
+        return f"{said}: a signal sent from outside this run; rerun the command"
+    if exc.exitcode is not None:
+        return (
+            f"{said} (its own error, if it printed one, is above); rerun the command, with "
+            "workers=1 to run the replications in this process"
+        )
+    return f"{said}; rerun the command"
 
 
 def _kept_from_earlier(command: str, cfg: Any, hc: Any, run_dir: Path) -> bool:

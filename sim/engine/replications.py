@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.process import BaseProcess
 
 from tqdm.auto import tqdm
 
 from sim.engine.runner import Replication, run_replication
+from sim.errors import CRASH_SIGNALS, WorkerDied, WorkerKilled
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario
 from sim.model.trace import Trace
@@ -62,7 +65,7 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     wait for every queued replication first (QA: 4 replications on 2 workers, stopped 10 s in,
     exited after 40-200 s)."""
     # shutdown() forgets the processes and the pool's pipes: take them first
-    processes = list((getattr(pool, "_processes", None) or {}).values())
+    processes = pool_processes(pool)
     manager = getattr(pool, "_executor_manager_thread", None)
     calls = getattr(pool, "_call_queue", None)
     results = getattr(pool, "_result_queue", None)
@@ -87,6 +90,56 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
             with contextlib.suppress(OSError):
                 results._writer.close()
             manager.join(timeout=2.0)
+
+
+def pool_processes(pool: ProcessPoolExecutor) -> list[BaseProcess]:
+    """The worker processes of ``pool`` (none once it is shut down)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def signal_text(number: int) -> str:
+    """``"signal 9, SIGKILL"``: a signal's number and name (the number alone when unnamed)."""
+    try:
+        return f"signal {number}, {signal.Signals(number).name}"
+    except ValueError:
+        return f"signal {number}"
+
+
+def _breaking_exitcode(processes: list[BaseProcess], *, wait: float = 1.0) -> int | None:
+    """The exit code of the worker whose end broke its pool, waiting up to ``wait`` s for it.
+
+    Once one worker is gone the pool ends the others with SIGTERM, so another code (SIGKILL,
+    SIGSEGV, an exit status) is the one that broke it. The first code read may be such a
+    SIGTERM: the broken worker's own can show a moment later (another thread of the pool reaps
+    it too), so a SIGTERM alone is waited past, up to ``wait``."""
+    deadline = time.monotonic() + wait
+    while True:
+        codes = [p.exitcode for p in processes if p.exitcode is not None]
+        own = [c for c in codes if c != -signal.SIGTERM]
+        if own:
+            return own[0]
+        if time.monotonic() >= deadline:
+            return codes[0] if codes else None
+        time.sleep(0.02)
+
+
+def worker_death(
+    processes: Iterable[BaseProcess], what: str = "a replication worker process"
+) -> WorkerDied:
+    """The error to raise for a pool of ``processes`` broken by a worker that ended abruptly
+    (``BrokenProcessPool``), saying what ended it: ``WorkerKilled`` (a ``MemoryError``) for
+    SIGKILL, the out-of-memory killer's signal; ``WorkerDied`` for a crash (SIGSEGV ...),
+    another signal or an exit status. Call it before the pool's processes are stopped."""
+    code = _breaking_exitcode(list(processes))
+    if code is None:
+        return WorkerDied(f"{what} ended abruptly (what ended it is not known)")
+    said = f"{what} ended abruptly: "
+    if code >= 0:
+        return WorkerDied(f"{said}it exited with status {code}", exitcode=code)
+    if -code == signal.SIGKILL:
+        return WorkerKilled(f"{said}it was killed ({signal_text(-code)})", exitcode=code)
+    how = "it crashed" if -code in CRASH_SIGNALS else "it was killed"
+    return WorkerDied(f"{said}{how} ({signal_text(-code)})", exitcode=code)
 
 
 def run_replications(
@@ -148,14 +201,11 @@ def run_replications(
                         on_result(rep, trace)
                     bar.update()
             except BrokenProcessPool as exc:
+                # what ended the worker, read before stop_pool, whose kill() of a worker slow
+                # to stop would look like the out-of-memory killer's SIGKILL
+                died = worker_death(pool_processes(pool))
                 stop_pool(pool)
-                # a worker killed outright: nearly always the system's out-of-memory killer or
-                # a process limit (ulimit -v), so it is said as running out of memory, not as a
-                # traceback from the pool (QA: BrokenProcessPool under ulimit -v)
-                raise MemoryError(
-                    "a replication worker process ended abruptly (killed: most often for lack "
-                    "of memory)"
-                ) from exc
+                raise died from exc
             except BaseException:
                 stop_pool(pool)
                 raise

@@ -1203,13 +1203,27 @@ def _unread_trace(rf: RunFiles) -> str:
         cycle = None
         rf.problems.append(f"cycle_times.csv.gz: could not be read ({type(exc).__name__}: {exc})")
     lost = "arrival heatmap" if cycle is not None else "cycle-time distribution or arrival heatmap"
+    rebuild = f"<code>python -m sim report run={_esc(rf.run_dir)}</code>"
+    if _trace_out_of_memory(rf):
+        advice = f"Rebuild this page with more memory free ({rebuild})."
+    else:  # damaged (cut short: EOFError), or unreadable otherwise: memory is not the matter
+        advice = (
+            "If the file is damaged (cut short, overwritten), simulate again with "
+            f"<code>output.trace=true</code> to write it anew; rebuild this page ({rebuild}) "
+            "once it can be read."
+        )
     note = _missing(
-        f"The simulated event log is here, but {_esc(rf.trace_error)}: no {lost}. Rebuild "
-        f"this page once it can be read (<code>python -m sim report run={_esc(rf.run_dir)}"
-        "</code>: with more memory free), or simulate again with "
-        "<code>output.trace=true</code> to write a damaged file anew."
+        f"The simulated event log is here, but {_esc(rf.trace_error)}: no {lost}. {advice}"
     )
     return note if cycle is None else note + _img(cycle, alt="cycle time distribution")
+
+
+def _trace_out_of_memory(rf: RunFiles) -> bool:
+    """Whether the trace could not be read for lack of memory (a ``MemoryError``, numpy's
+    ``_ArrayMemoryError`` too), not for being damaged or unreadable otherwise (QA: an
+    ``EOFError`` of a trace cut short was advised "with more memory free")."""
+    error = rf.trace_error or ""
+    return re.search(r"could not be read \(\w*MemoryError:", error) is not None
 
 
 def _simulated_cycle_times(run_dir: Path, trace: TraceSummary | None) -> Figure | None:
@@ -2254,11 +2268,17 @@ def build_report(
     if save_figures:
         _save_embedded(page, run_dir / FIGURES_DIR)
     if rf.trace_error is not None:
+        rebuild = f"'python -m sim report run={run_dir}'"
+        advice = (
+            f"{rebuild} with more memory free rebuilds it"
+            if _trace_out_of_memory(rf)
+            else "if the file is damaged, simulate again with output.trace=true to write it "
+            f"anew; {rebuild} rebuilds the report once the file can be read"
+        )
         warnings.warn(
             ReportReadWarning(
                 f"{rf.trace_error}: the report in {run_dir} has no arrival heatmap (its "
-                f"Bottlenecks section says why); 'python -m sim report run={run_dir}' rebuilds "
-                "it once the file can be read"
+                f"Bottlenecks section says why); {advice}"
             ),
             stacklevel=2,
         )
