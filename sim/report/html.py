@@ -54,6 +54,7 @@ from sim.kpis.summary import (
 from sim.kpis.units import kpi_unit, labelled
 from sim.model.scenario import staffing_overrides, with_staffing
 from sim.model.views import TARGET_UTILISATION
+from sim.model.whole_files import write_text_whole
 from sim.report._mpl import FALLBACK_FONTS, missing_glyphs, to_png_bytes
 from sim.report.diff_map import NEGLIGIBLE_SHARE
 from sim.report.layout import finite_number, pretty
@@ -2264,7 +2265,7 @@ def build_report(
     )
     target = Path(out) if out is not None else run_dir / REPORT_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(page, encoding="utf-8")
+    write_text_whole(target, page)
     if save_figures:
         _save_embedded(page, run_dir / FIGURES_DIR)
     if rf.trace_error is not None:
