@@ -20,7 +20,7 @@ from sim.cli.common import (
     write_run_record,
     write_text_whole,
 )
-from sim.cli.simulate import unfinished_warning
+from sim.cli.simulate import scenario_of, unfinished_warning
 from sim.errors import ConfigError, redact
 from sim.model.io import dump_yaml
 from sim.model.process import ProcessModel
@@ -279,7 +279,7 @@ def build_job(
         raise ConfigError(
             f"optimizer: unknown key(s) {unknown}; valid keys are {sorted(KNOWN_KEYS)}"
         )
-    scenario = Scenario.from_dict(dict(cfg.scenario)).for_model(model)
+    scenario = scenario_of(cfg).for_model(model)
     model, scenario = _with_scenario_staffing(model, scenario)
     spec = load_space_config(cfg)
     redesign = spec

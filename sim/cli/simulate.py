@@ -274,6 +274,33 @@ UNFINISHED_NOTICED = 0.01
 lean towards short cases (``unfinished_warning``)."""
 
 
+#: Scenario keys whose value must come from the config: ``Scenario``'s own defaults for them
+#: (28 and 7 days) are not the bundled config's (42 and 14), so a key deleted with
+#: ``~scenario.horizon_days`` ran silently on another measurement window than documented.
+MEASURED_WINDOW_KEYS = ("horizon_days", "warmup_days")
+
+
+def scenario_of(cfg: DictConfig) -> Scenario:
+    """The run's ``Scenario`` from ``cfg.scenario``; a ``ConfigError`` naming the key when the
+    scenario, or its measurement window, was deleted (``~scenario``, ``~scenario.horizon_days``)
+    or left out of a scenario config of the user's."""
+    if "scenario" not in cfg or cfg.scenario is None:
+        raise ConfigError(
+            "scenario: the run has no scenario settings (deleted with ~scenario?); give them, "
+            "e.g. scenario=default"
+        )
+    given = dict(cfg.scenario)
+    missing = [k for k in MEASURED_WINDOW_KEYS if given.get(k) is None]
+    if missing:
+        shown = ", ".join(f"scenario.{k}" for k in missing)
+        raise ConfigError(
+            f"{shown}: no value (deleted with ~, or left out of the scenario config); the "
+            "measurement window is the run's to state: set it, e.g. scenario.horizon_days=42 "
+            "scenario.warmup_days=14 (the bundled defaults)"
+        )
+    return Scenario.from_dict(given)
+
+
 def unfinished_warning(table: pd.DataFrame, scenario: Scenario) -> str | None:
     """A warning when measured cases were still in progress when the runs stopped (no drain,
     ``scenario.drain=false``, or a drain cut short by ``scenario.drain_days``): the cycle time,
@@ -314,7 +341,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     )
     model = load_process(cfg, choice=process_choice)
     # a role named in other letters than ASCII is typed in its ASCII spelling (Hydra reads no other)
-    scenario = Scenario.from_dict(dict(cfg.scenario)).for_model(model)
+    scenario = scenario_of(cfg).for_model(model)
     fmt = str(cfg.output.trace_format)
     if fmt not in ("csv.gz", "parquet"):
         raise ConfigError(f"output.trace_format: expected csv.gz or parquet, got {fmt!r}")
