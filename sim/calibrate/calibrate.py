@@ -98,6 +98,7 @@ from sim.calibrate.truncation import (
 )
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog
+from sim.eventlog.utc_clock import written_in_utc
 from sim.model import (
     ALWAYS,
     Alternative,
@@ -544,8 +545,20 @@ def utc_clock_note(log: EventLog | pd.DataFrame) -> str | None:
     UTC (``sim.eventlog``: offsets of several places, or ``timezone='UTC'``), so the model's
     calendars, arrival profile and ``start_date`` are in UTC hours, not the clock the log was
     written in (QA 9a #5: a purchasing office at +02:00/+03:00 read as working from 05:00 or
-    06:00)."""
-    if not isinstance(log, EventLog) or log.report.clock != "UTC":
+    06:00); or when they were all written in UTC (``Z``, a UTC column, Unix time) and read as
+    written, so in UTC too (QA tzdst #5: only the cleaning notes said so)."""
+    if not isinstance(log, EventLog):
+        return None
+    how = written_in_utc(log.report)
+    if log.report.clock == "local" and how is not None:
+        return (
+            f"the log's timestamps were written in UTC ({how}) and read as written: the "
+            "calendars, the arrival profile and start_date are in UTC hours, not an office's "
+            "clock, so an office's hours move by an hour across its change of the clock and "
+            "a role's calendar spans both; timezone= a zone such as 'Europe/Amsterdam' reads "
+            "them on its clock"
+        )
+    if log.report.clock != "UTC":
         return None
     offsets = [o for o in log.report.timezone_offsets if _offset_minutes(o) != 0]
     if not offsets:
@@ -1522,6 +1535,9 @@ def calibrate_model(
         model = dataclasses.replace(
             model, metadata={**(model.metadata or {}), "hidden_delays": hidden_fits}
         )
+    if isinstance(log, EventLog) and p.clock == "local" and written_in_utc(log.report):
+        # the clock they were written in is UTC itself (QA tzdst #5: model.yaml said local)
+        model = dataclasses.replace(model, metadata={**(model.metadata or {}), "clock": "UTC"})
     if estimated:
         model = _marked_estimated(model)
         fit_rows = [_row_marked_estimated(r) for r in fit_rows]

@@ -5,7 +5,8 @@ Transition values are compared stripped and case-insensitively; ``start`` is als
 ``finish``/``finished`` (``START_WORDS``, ``COMPLETE_WORDS``).
 
 Rules, per case and activity, in time order (ties: schedule, then start, then complete, then
-file order):
+file order; the order of the events' exact instants where the caller gives each event's shift
+from the log's clock, so a change of the clock reorders nothing: ``pair_lifecycle``):
 
 * ``start`` is matched FIFO with the next ``complete``: the oldest still-open start of the same
   activity in the same case (and of the same ``concept:instance`` where the events carry one). The pair becomes one row (start = start event's time, end =
@@ -251,12 +252,22 @@ def subtract_suspensions(
     return inst, len(hit), len(paused), hours, used
 
 
-def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, PairingCounts]:
+def pair_lifecycle(
+    events: pd.DataFrame, lifecycle: str, shift: str | None = None
+) -> tuple[pd.DataFrame, PairingCounts]:
     """Pair lifecycle events of ``events`` (column ``C.END`` holds each event's timestamp).
 
     Returns one row per activity instance with ``C.START`` (and ``C.ENABLED`` when schedule events
     exist) filled in, and the counts for the cleaning report.
+
+    ``shift`` names a column holding each event's exact instant minus its time on the log's clock
+    (missing where the time was written without a UTC offset; ``sim.eventlog.read`` sets it):
+    events are then ordered and paired on their exact instants, which a change of the clock does
+    not reorder (a start at 02:50 +02:00 is before a completion at 02:05 +01:00), and each row is
+    put back on the clock by ``_back_on_clock``; the column then holds the row's shift.
     """
+    if shift is not None:
+        events = events.assign(**{C.END: events[C.END] + events[shift].fillna(pd.Timedelta(0))})
     counts = PairingCounts()
     words = events[lifecycle].astype("string").str.strip().str.lower()
     is_start = words.isin(START_WORDS).to_numpy()
@@ -286,6 +297,10 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
         start_time = pd.Series(pd.NaT, index=closers.index, dtype=ev[C.END].dtype)
         start_time[has] = ev[C.END].to_numpy()[m[has]]
         closers[C.START] = start_time
+        if shift is not None:
+            start_shift = pd.Series(pd.NaT, index=closers.index, dtype=ev[shift].dtype)
+            start_shift[has] = ev[shift].to_numpy()[m[has]]
+            closers[_START_SHIFT] = start_shift
         if C.RESOURCE in ev.columns:
             start_res = pd.Series(pd.NA, index=closers.index, dtype=ev[C.RESOURCE].dtype)
             start_res[has] = ev[C.RESOURCE].to_numpy()[m[has]]
@@ -316,6 +331,8 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
     else:
         inst = ev
         inst[C.START] = pd.Series(pd.NaT, index=inst.index, dtype=ev[C.END].dtype)
+        if shift is not None:
+            inst[_START_SHIFT] = pd.Series(pd.NaT, index=inst.index, dtype=ev[shift].dtype)
     removed = words[is_other][~applied]
     counts.removed_other = len(removed)
     counts.removed_by_word = {str(k): int(v) for k, v in removed.value_counts().items()}
@@ -338,6 +355,9 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
         has = m >= 0
         enabled = pd.Series(pd.NaT, index=inst.index, dtype=both[C.END].dtype)
         enabled[has] = both[C.END].to_numpy()[m[has]]
+        if shift is not None:  # the schedule event's own time on the clock
+            sched_shift = both[shift].fillna(pd.Timedelta(0)).to_numpy()[m[has]]
+            enabled[has] = enabled[has] - sched_shift
         if C.ENABLED in inst.columns:
             inst[C.ENABLED] = inst[C.ENABLED].fillna(enabled)
         else:
@@ -346,6 +366,31 @@ def pair_lifecycle(events: pd.DataFrame, lifecycle: str) -> tuple[pd.DataFrame, 
         counts.merged += int(has.sum())
         counts.unmatched_schedules = int(opener.sum()) - int(has.sum())
 
+    if shift is not None:
+        inst = _back_on_clock(inst, shift)
     if standard_only:
         inst = inst.drop(columns=[lifecycle])
     return inst, counts
+
+
+_START_SHIFT = "_start_shift"  # the shift (see ``pair_lifecycle``) of a row's start event
+
+
+def _back_on_clock(inst: pd.DataFrame, shift: str) -> pd.DataFrame:
+    """Paired rows, timed on exact instants, back on the log's clock: the start at its start
+    event's time on the clock (moved later by any suspension), the end at the start plus the
+    exact duration where both events carry a UTC offset, else as written, as a row with a start
+    and an end column is read (``sim.eventlog.read._put_on_clock``); a row without a start at
+    its completion's time. ``shift`` then holds each row's shift: its start event's, else its
+    completion's."""
+    zero = pd.Timedelta(0)
+    own, from_start = inst[shift], inst[_START_SHIFT]
+    started = inst[C.START].notna()
+    exact = started & own.notna() & from_start.notna()
+    inst = inst.copy()
+    inst[C.START] = inst[C.START] - from_start.fillna(zero)
+    inst[C.END] = (inst[C.END] - from_start.fillna(zero)).where(
+        exact, inst[C.END] - own.fillna(zero)
+    )
+    inst[shift] = from_start.where(started, own)
+    return inst.drop(columns=[_START_SHIFT])

@@ -17,11 +17,14 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
 5. remove exact duplicate rows (a first column without a name that numbers the rows, a table's
    index written by ``to_csv()``, is left out: ``_drop_row_numbers``);
 6. lifecycle logs (a ``lifecycle:transition`` column and no start column): pair start/complete
-   events FIFO into one row per activity instance (``sim.eventlog.lifecycle``);
+   events FIFO on their exact instants into one row per activity instance, put on the clock as
+   in step 3 (``sim.eventlog.lifecycle``);
 7. remove rows whose end is before their start, and the cases of implausible timestamps;
 8. if the log has no start times at all, estimate them (``sim.eventlog.estimate``);
 9. refuse logs that are empty, have one case only or one activity only;
-10. flag right-censored cases (``sim.eventlog.open_cases``) and sort.
+10. flag right-censored cases (``sim.eventlog.open_cases``) and sort; before step 8, a row
+    written in the hour that repeats when the clocks go back before an earlier row of its case
+    is moved onto that row's clock, so each case's order is the true one (``_keep_case_order``).
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ from sim.eventlog.lifecycle import (
 from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
 from sim.eventlog.timestamps import (
+    OFFSET_DTYPE,
+    ONE_PLACE_SPREAD,
     TIME_DTYPE,
     WRITTEN,
     ZoneCount,
@@ -1356,7 +1361,7 @@ def _standardise(
     attributes = _attribute_columns(
         raw,
         skip=mapped | {CASE_OPEN},
-        taken=set(frame.columns) | {CASE_OPEN, ROW},
+        taken=set(frame.columns) | {CASE_OPEN, ROW, SHIFT},
         xes_types=xes_types,
         notes=notes,
         date_offsets=date_offsets,
@@ -1461,10 +1466,12 @@ def _put_on_clock(frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str
     gains nor loses an hour nor ends before it starts. An event with an offset on one end only
     has no exact duration (the other end's zone is unknown): each end is read as written (QA
     2026-12-04: '08:07+01:00' to '08:15' became 08:07 to 09:15). Returns how many such events
-    there are."""
+    there are. Adds each row's ``SHIFT`` (``_clock_shifts``), by which lifecycle events are
+    paired and rows ordered on their exact instants."""
     utc = {name: frame[name] for name in offsets}
     for name, offset in offsets.items():
         frame[name] = on_clock(utc[name], offset, clock)
+    frame[SHIFT] = _clock_shifts(frame, utc, offsets)
     if C.START not in offsets or C.END not in offsets:
         return 0
     both = utc[C.START].notna() & utc[C.END].notna()
@@ -1474,10 +1481,50 @@ def _put_on_clock(frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str
     return int((both & (offsets[C.START].notna() != offsets[C.END].notna())).sum())
 
 
+SHIFT = "_shift"  # internal: a row's exact instant minus its time on the log's clock
+
+
+def _clock_shifts(
+    frame: pd.DataFrame, utc: dict[str, pd.Series], offsets: dict[str, pd.Series]
+) -> pd.Series:
+    """Each row's exact instant minus its time on the clock (``frame``, already moved there),
+    from its start, or its end where it has none; missing where that time was written without
+    a UTC offset (its instant is unknown). The instants are counted from the clock's most
+    common offset, so the shift is zero but in the other season: on the clock a start at 02:50
+    +02:00 comes after a completion at 02:05 +01:00, on the instants (clock plus shift) before
+    it. End times need none: an end with an offset is its start plus its exact duration."""
+    ahead = {
+        name: (frame[name] - utc[name]).where(offsets[name].notna())
+        for name in (C.START, C.END)
+        if name in offsets
+    }
+    seen = pd.concat(list(ahead.values())).dropna()
+    usual = seen.value_counts().idxmax() if len(seen) else pd.Timedelta(0)
+    shift = (usual - ahead[C.END]).astype(OFFSET_DTYPE)
+    if C.START in ahead:
+        start_shift = (usual - ahead[C.START]).astype(OFFSET_DTYPE)
+        shift = start_shift.where(frame[C.START].notna(), shift)
+    return shift
+
+
 def _clock_note(zones: ZoneCount, report: CleaningReport, *, explicit: bool) -> str:
     """What was done with the timestamps' UTC offsets, and how to choose otherwise."""
+    from sim.eventlog.utc_clock import apart_text, is_utc  # it reads the EventLog this makes
+
     shown = ", ".join(f"{k} ({v})" for k, v in report.timezone_offsets.items())
     naive = f"; {zones.naive} had none and were taken as written" if zones.naive else ""
+    if report.clock == WRITTEN and all(is_utc(k) for k in report.timezone_offsets):
+        # the clock they were written in is UTC itself, no office's (QA tzdst #4, #5)
+        return (
+            f"{zones.aware} timestamps carried the UTC offset +00:00 [{shown}]: read as "
+            f"written, in UTC, so calendars and arrival hours are UTC hours{naive}"
+            + (
+                ". Pass timezone= a zone such as 'Europe/Amsterdam' to read them on that "
+                "place's clock."
+                if not explicit
+                else "."
+            )
+        )
     if report.clock == WRITTEN:
         several = len(report.timezone_offsets) > 1
         return (
@@ -1497,11 +1544,14 @@ def _clock_note(zones: ZoneCount, report: CleaningReport, *, explicit: bool) -> 
             )
         )
     if report.clock == "UTC" and not explicit:
+        # which offsets made them several places' (QA tzdst #7: 50 Z among 9,000 +01/+02)
+        apart = apart_text(report.timezone_offsets)
         return (
             f"{zones.aware} timestamps carried UTC offsets more than an hour apart [{shown}], "
-            "the clocks of several places: converted to UTC, so calendars and arrival hours are "
-            f"in UTC{naive}. Pass timezone= a zone such as 'Europe/Amsterdam' to read them on "
-            "that place's clock."
+            f"the clocks of several places{f' ({apart})' if apart else ''}: converted to UTC, "
+            f"so calendars and arrival hours are in UTC{naive}. Pass timezone= a zone such as "
+            "'Europe/Amsterdam' to read them on that place's clock (all of them, when they are "
+            "one place's times written on two clocks)."
         )
     return f"{zones.aware} timestamps carried a UTC offset [{shown}]: converted to {report.clock}{naive}."
 
@@ -1554,7 +1604,7 @@ def _finish(
 
     # --- 6. lifecycle pairing -------------------------------------------------------------------
     if use_lifecycle:
-        frame, pc = pair_lifecycle(frame, mapping[LIFECYCLE])
+        frame, pc = pair_lifecycle(frame, mapping[LIFECYCLE], shift=SHIFT)
         report.lifecycle_events_merged = pc.merged
         report.unmatched_starts_removed = pc.unmatched_starts
         report.lifecycle_events_removed = pc.removed_other + pc.unmatched_schedules
@@ -1668,8 +1718,13 @@ def _finish(
             "expected at least two activities (is activity_key= naming the right column?)"
         )
 
-    # --- 8. missing or absent start times ---------------------------------------------------------
+    # --- 7c. the hour that repeats when the clocks go back ----------------------------------------
     frame = frame.reset_index(drop=True)
+    frame, repeated, moved = _keep_case_order(frame)
+    if repeated:
+        notes.append(_repeated_hour_note(repeated, moved))
+
+    # --- 8. missing or absent start times ---------------------------------------------------------
     report.missing_start = int(frame[C.START].isna().sum())
     if report.missing_start == len(frame):
         frame, firsts = estimate_start_times_counted(frame, only_missing=True)
@@ -1708,11 +1763,12 @@ def _finish(
             )
 
     # --- 10. sort, open cases, summary -------------------------------------------------------------
+    # the clock's order is the true one: _keep_case_order moved the rows that ran backwards
     sort_time = frame[C.START].fillna(frame[C.END])
     frame = (
         frame.assign(_sort=sort_time)
         .sort_values([C.CASE, "_sort", C.END, ROW], kind="stable")
-        .drop(columns=["_sort", ROW])
+        .drop(columns=["_sort", ROW, SHIFT])
         .reset_index(drop=True)
     )
     if std.had_case_open:
@@ -1791,6 +1847,103 @@ def _finish(
         source=path,
         start_times_estimated=report.start_times_estimated,
         in_progress_case_ids=frozenset(str(c) for c in in_progress) & frozenset(frame[C.CASE]),
+    )
+
+
+def _keep_case_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+    """``frame`` with no case's times running backwards on the clock, how many rows fall in the
+    hour that repeats when the clocks go back (``_in_repeated_hour``) and how many were moved.
+
+    There an event written at 02:25 +01:00 follows one of its case written at 02:30 +02:00: on
+    the clock it begins first, and every later step (which sorts by start) saw its case's path
+    in the wrong order (QA tzdst: 3 routing decisions that are not in the log). Such a row,
+    one that begins before the start of an earlier row of its case (by the true instants), or
+    before the end of one that ended before it began, is read on that row's clock: its start
+    and end move later by the change of the clock (the difference of their UTC offsets, as the
+    end of an event that spans the change is read on its start's clock), so its duration and
+    its distance from that row stay exact. Only rows of cases with a row in the repeated hour
+    are looked at, one by one (a few). Times of several places read on the clocks they were
+    written in (``timezone='local'``, shifts more than ``ONE_PLACE_SPREAD`` apart) are left as
+    they are: their hand-overs run backwards by the hours between the places, by that choice.
+    """
+    zero = pd.Timedelta(0)
+    known = frame[SHIFT].dropna()
+    if known.empty or known.max() - known.min() > ONE_PLACE_SPREAD:
+        return frame, 0, 0
+    shift = frame[SHIFT].fillna(zero)
+    begin = frame[C.START].fillna(frame[C.END])
+    repeated = _in_repeated_hour(frame, begin, shift)
+    if not repeated.any():
+        return frame, 0, 0
+    cases = frame[C.CASE].isin(frame.loc[repeated, C.CASE])
+    new_shift = shift.copy()
+    look = frame.loc[cases].assign(_b=begin + shift, _e=frame[C.END] + shift, _s=shift)
+    look = look.sort_values([C.CASE, "_b", "_e", ROW], kind="stable")
+    for _, rows in look.groupby(C.CASE, sort=False, observed=True):
+        b, e, s = rows["_b"].to_numpy(), rows["_e"].to_numpy(), rows["_s"].to_numpy().copy()
+        for i in range(1, len(rows)):
+            starts = b[:i] - s[:i]  # the earlier rows' starts and ends on the clock, as moved
+            ends = e[:i] - s[:i]
+            own = b[i] - s[i]
+            late = ((own < starts) | ((own == starts) & (b[i] > b[:i]))) | (
+                (e[:i] <= b[i]) & (own < ends)
+            )
+            if late.any():
+                s[i] = min(s[i], s[:i][late].min())
+        new_shift.loc[rows.index] = s
+    delta = shift - new_shift  # how much later each row is read
+    moved = delta > zero
+    if moved.any():
+        frame = frame.copy()
+        for name in (C.START, C.END):
+            frame[name] = (frame[name] + delta).astype(TIME_DTYPE)
+        frame[SHIFT] = frame[SHIFT].where(~moved, new_shift)
+    return frame, int(repeated.sum()), int(moved.sum())
+
+
+def _in_repeated_hour(frame: pd.DataFrame, begin: pd.Series, shift: pd.Series) -> pd.Series:
+    """Rows written with a UTC offset whose begin or end falls in the hour that repeats when the
+    clocks go back: with all such times in the order of their true instants, a time the clock
+    shows earlier than (or as) an earlier instant, or later than a later one."""
+    known = frame[SHIFT].notna().to_numpy()
+    if not known.any():
+        return pd.Series(False, index=frame.index)
+    rows = np.flatnonzero(known)
+    clock = np.concatenate([begin.to_numpy()[known], frame[C.END].to_numpy()[known]])
+    exact = clock + np.concatenate([shift.to_numpy()[known]] * 2)
+    which = np.concatenate([rows, rows])
+    order = np.lexsort((clock, exact))
+    clock, exact, which = clock[order], exact[order], which[order]
+    ints, at = clock.view(np.int64), exact.view(np.int64)
+    before = np.maximum.accumulate(ints)
+    after = np.minimum.accumulate(ints[::-1])[::-1]
+    low = np.iinfo(np.int64).min
+    high = np.iinfo(np.int64).max
+    prev_max = np.concatenate([[low], before[:-1]])
+    next_min = np.concatenate([after[1:], [high]])
+    prev_at = np.concatenate([[low], at[:-1]])
+    next_at = np.concatenate([at[1:], [high]])
+    back = (ints < prev_max) | ((ints == prev_max) & (at > prev_at))
+    ahead = (ints > next_min) | ((ints == next_min) & (at < next_at))
+    flagged = np.zeros(len(frame), dtype=bool)
+    flagged[which[back | ahead]] = True
+    return pd.Series(flagged, index=frame.index)
+
+
+def _repeated_hour_note(repeated: int, moved: int) -> str:
+    """The note on rows in the hour that repeats when the clocks go back (``_keep_case_order``)."""
+    text = (
+        f"{_plural(repeated, 'event')} {'falls' if repeated == 1 else 'fall'} in the hour that "
+        "repeats when the clocks go back (written times that overlap those written after the "
+        "change): each case's events are ordered by their true instants (their UTC offsets)"
+    )
+    if not moved:
+        return text + "."
+    return text + (
+        f"; {_plural(moved, 'event')}, written before an earlier event of {'its' if moved == 1 else 'their'} "
+        f"case, {'was' if moved == 1 else 'were'} read on that event's clock: moved later by the "
+        "change of the clock, duration kept, so no case's times run backwards ("
+        f"{'its' if moved == 1 else 'their'} hour of day is then that much later than written)."
     )
 
 

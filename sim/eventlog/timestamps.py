@@ -82,12 +82,14 @@ EXCEL_ORIGIN = "1899-12-30"
 @dataclass(frozen=True)
 class NumericTime:
     """A ``time_format`` for numbers: their unit and origin for ``pd.to_datetime``, what they
-    count (for messages), and whether they are UTC (Unix time) or local clock times."""
+    count (for messages), whether they are UTC (Unix time) or local clock times, and the
+    resolution they are rounded to (a float's error must not make 14:24 read 14:23:59.999999)."""
 
     unit: str
     origin: str
     counts: str
     utc: bool
+    resolution: str = "us"
 
 
 #: ``time_format`` values for numbers: seconds or milliseconds since 1970-01-01 UTC (Unix time),
@@ -96,7 +98,10 @@ class NumericTime:
 NUMERIC_TIMES = {
     "epoch_s": NumericTime("s", "unix", "seconds since 1970-01-01", utc=True),
     "epoch_ms": NumericTime("ms", "unix", "milliseconds since 1970-01-01", utc=True),
-    "excel": NumericTime("D", EXCEL_ORIGIN, f"Excel serial days since {EXCEL_ORIGIN}", utc=False),
+    # Excel keeps times to the millisecond; a day number's float is exact to about 1 us only
+    "excel": NumericTime(
+        "D", EXCEL_ORIGIN, f"Excel serial days since {EXCEL_ORIGIN}", utc=False, resolution="ms"
+    ),
 }
 #: Numbers in this range read as Excel dates from 1927 to 2173 (what the hint offers them as).
 EXCEL_HINT_RANGE = (10_000, 100_000)
@@ -150,9 +155,10 @@ def _as_time(numbers: pd.Series, time_format: str) -> pd.Series:
     kind = NUMERIC_TIMES[time_format]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return pd.to_datetime(
+        times = pd.to_datetime(
             numbers, unit=kind.unit, origin=kind.origin, utc=True, errors="coerce"
         )
+    return times.dt.round(kind.resolution)  # QA tzdst #10: 45663.6 read as 14:23:59.999999
 
 
 def _when(t: pd.Timestamp) -> str:

@@ -1,0 +1,34 @@
+"""A log written in UTC gives a model whose metadata says so (QA tzdst #5: ``model.yaml`` said
+``clock: local`` and neither its notes nor the report said the hours are UTC)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.calibrate import calibrate_model
+from sim.eventlog import read_event_log
+from tests.eventlog.test_utc_clock_notes_tz import amsterdam_office, written
+
+
+@pytest.mark.parametrize(("layout", "how"), [("Z", "(Z)"), ("parquet", "(a UTC column)")])
+def test_a_model_of_utc_times_says_its_clock_is_utc(tmp_path, layout, how):
+    suffix = "parquet" if layout == "parquet" else "csv"
+    frame = amsterdam_office("2025-03-03", "2025-04-25")
+    log = read_event_log(written(frame, tmp_path / f"log.{suffix}", layout))
+    assert log.report.clock == "local"  # read as written: on UTC's clock
+    cal = calibrate_model(log, dropoff_outcomes=[])
+    assert cal.model.metadata["clock"] == "UTC"
+    (note,) = [n for n in cal.model.metadata["notes"] if "written in UTC" in n]
+    assert f"the log's timestamps were written in UTC {how} and read as written" in note
+    assert "start_date are in UTC hours" in note and "timezone=" in note
+    assert note in cal.notes
+
+
+def test_a_model_of_one_places_offsets_stays_on_its_clock_without_the_note(tmp_path):
+    frame = amsterdam_office("2025-03-03", "2025-04-25")
+    for col in ("start_time", "end_time"):
+        frame[col] = frame[col].dt.tz_convert("Europe/Amsterdam").map(lambda t: t.isoformat())
+    frame.to_csv(tmp_path / "office.csv", index=False)
+    cal = calibrate_model(read_event_log(tmp_path / "office.csv"), dropoff_outcomes=[])
+    assert cal.model.metadata["clock"] == "local"
+    assert not [n for n in cal.model.metadata["notes"] if "UTC" in n]
