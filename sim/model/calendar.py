@@ -16,6 +16,8 @@ Time ``t`` is in hours since Monday 00:00 of the model's first week.
 from __future__ import annotations
 
 import bisect
+import math
+import numbers
 import re
 import warnings
 from dataclasses import dataclass
@@ -24,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ModelError
+from sim.model.distributions import reads_as_number
 
 HOURS_PER_WEEK = 168.0
 ROUNDING_HOURS = 1e-9  # hours: differences below this are floating-point rounding, not time
@@ -253,17 +256,9 @@ def _expand_days(where: str, spec: dict[str, Any]) -> dict[str, Any]:
     return days
 
 
-def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
-    """Parse ``{weekdays: ['09:00-17:00'], saturday: ['10:00-14:00']}`` or ``'24/7'``."""
-    if spec in ("24/7", "always", None):
-        return ALWAYS
-    if not isinstance(spec, dict):
-        raise ModelError(
-            f"{where}: expected a mapping of days to spans like "
-            "{weekdays: ['09:00-17:00']} or the string '24/7'"
-        )
-    days = _expand_days(where, spec)
-    written: dict[str, Any] = {}  # each day's key as the file gives it ('weekdays'), for messages
+def _written_days(spec: dict[str, Any]) -> dict[str, Any]:
+    """Each day's key as the file gives it ('weekdays' for monday), for messages."""
+    written: dict[str, Any] = {}
     for key in spec:
         k = str(key).lower()
         if k in DAY_GROUPS:
@@ -271,6 +266,28 @@ def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
                 written.setdefault(d, key)
         else:
             written[k] = key  # an explicit day wins over a group, as in _expand_days
+    return written
+
+
+def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
+    """Parse ``{weekdays: ['09:00-17:00'], saturday: ['10:00-14:00']}`` or ``'24/7'``.
+
+    A calendar given no days (``office:`` with its lines commented out reads as null) has no
+    working time, as ``office: {}`` has; it is refused, not read as 24/7."""
+    if spec is None:
+        raise ModelError(
+            f"{where}: the calendar has no working time (it is empty); give spans like "
+            "{weekdays: ['09:00-17:00']}, or use the built-in '24/7'"
+        )
+    if isinstance(spec, str) and spec in ("24/7", "always"):
+        return ALWAYS
+    if not isinstance(spec, dict):
+        raise ModelError(
+            f"{where}: expected a mapping of days to spans like "
+            "{weekdays: ['09:00-17:00']} or the string '24/7'"
+        )
+    days = _expand_days(where, spec)
+    written = _written_days(spec)
     pieces: list[tuple[float, float]] = []
     overlaps: dict[str, None] = {}  # once per key as written ('weekdays', not each day)
     for d, spans in days.items():
@@ -278,6 +295,11 @@ def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
             continue
         if isinstance(spans, str):
             spans = [spans]
+        if not isinstance(spans, list | tuple):
+            raise ModelError(
+                f"{where}.{written.get(d, d)}: expected a list of time spans like "
+                f"['09:00-17:00'], got {spans!r}"
+            )
         offset = DAYS.index(d) * 24.0
         day: list[tuple[float, float, Any]] = []
         for s in spans:
@@ -362,17 +384,16 @@ def profile_from_dict(spec: Any, *, where: str) -> WeeklyRate:
     if "pieces" in spec:
         return _profile_from_pieces(spec, where=where)
     days = _expand_days(where, spec)
+    written = _written_days(spec)
     rates = [0.0] * 168
     for d, values in days.items():
+        w = f"{where}.{written.get(d, d)}"
         if not isinstance(values, list | tuple) or len(values) != 24:
-            raise ModelError(f"{where}.{d}: expected a list of 24 hourly rates")
+            raise ModelError(f"{w}: expected a list of 24 hourly rates")
         for h, v in enumerate(values):
-            try:
-                x = float(v)
-            except (TypeError, ValueError):
-                raise ModelError(f"{where}.{d}[{h}]: expected a number, got {v!r}") from None
+            x = _rate(f"{w}[{h}]", v)
             if not np.isfinite(x) or x < 0:
-                raise ModelError(f"{where}.{d}[{h}]: rates must be finite and >= 0, got {v!r}")
+                raise ModelError(f"{w}[{h}]: rates must be finite and >= 0, got {v!r}")
             rates[DAYS.index(d) * 24 + h] = x
     total = sum(rates)
     if total <= 0:
@@ -381,6 +402,21 @@ def profile_from_dict(spec: Any, *, where: str) -> WeeklyRate:
     if abs(mean - 1.0) > 1e-12:  # keep an already-normalised profile bit-identical (round trips)
         rates = [r / mean for r in rates]
     return _compress([float(h) for h in range(168)], rates)
+
+
+def _rate(where: str, value: Any) -> float:
+    """A number of a profile as written: ``true`` (1 to ``float``) and text in quotes are
+    refused, as for distribution parameters."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        quoted = isinstance(value, str) and reads_as_number(value)
+        raise ModelError(
+            f"{where}: expected a number, got {value!r}"
+            + (" (text, in quotes: write the number without them)" if quoted else "")
+        )
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        return math.inf
 
 
 def _profile_from_pieces(spec: dict[str, Any], *, where: str) -> WeeklyRate:
@@ -397,10 +433,7 @@ def _profile_from_pieces(spec: dict[str, Any], *, where: str) -> WeeklyRate:
     for i, item in enumerate(raw):
         if not isinstance(item, list | tuple) or len(item) != 2:
             raise ModelError(f"{where}.pieces[{i}]: expected [hour_of_week, rate], got {item!r}")
-        try:
-            h, r = float(item[0]), float(item[1])
-        except (TypeError, ValueError):
-            raise ModelError(f"{where}.pieces[{i}]: expected numbers, got {item!r}") from None
+        h, r = (_rate(f"{where}.pieces[{i}][{j}]", x) for j, x in enumerate(item))
         if not (0 <= h < HOURS_PER_WEEK) or not np.isfinite(r) or r < 0:
             raise ModelError(
                 f"{where}.pieces[{i}]: need 0 <= hour_of_week < 168 and a rate >= 0, got {item!r}"

@@ -129,11 +129,22 @@ def _number(where: str, value: Any, *, low: float | None = None, integer: bool =
             f"{where}: expected {kind}, got {value!r}"
             + (" (text, in quotes: write the number without them)" if quoted else "")
         )
-    if integer and float(value) != int(value):
-        raise ModelError(f"{where}: expected an integer, got {value!r}")
-    x = int(value) if integer else float(value)
-    if not math.isfinite(x):
-        raise ModelError(f"{where}: expected a finite number, got {value!r}")
+    x: float | int
+    if integer and isinstance(value, numbers.Integral):
+        x = int(value)  # exact: a float round trip would call 10**29 no integer
+    else:
+        try:
+            x = float(value)
+        except OverflowError:  # an integer of hundreds of digits
+            x = math.inf
+        # finite first: int() of .inf or .nan is an OverflowError or a ValueError
+        if not math.isfinite(x):
+            finite = "a finite integer" if integer else "a finite number"
+            raise ModelError(f"{where}: expected {finite}, got {value!r}")
+        if integer and not x.is_integer():
+            raise ModelError(f"{where}: expected an integer, got {value!r}")
+        if integer:
+            x = int(x)
     if low is not None and x < low:
         raise ModelError(f"{where}: must be >= {low:g}, got {value!r}")
     return x
@@ -142,6 +153,20 @@ def _number(where: str, value: Any, *, low: float | None = None, integer: bool =
 def _bool(where: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ModelError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
+def _text(where: str, value: Any, default: str) -> str:
+    """Text as written, or ``default`` when not given (``None``). Anything else is refused:
+    ``str()`` would make ``name: {a: 1}`` the name "{'a': 1}"."""
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        quote = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        raise ModelError(
+            f"{where}: expected text, got {value!r}"
+            + (f" (a number; for text, write it in quotes: '{value}')" if quote else "")
+        )
     return value
 
 
@@ -231,11 +256,17 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
             f"schema_version {SCHEMA_VERSION}"
         )
     time_unit = spec.get("time_unit", "hours")
-    if time_unit not in TIME_UNITS:
+    unit_known = isinstance(time_unit, str) and time_unit in TIME_UNITS  # {} is unhashable
+    if not isinstance(time_unit, str):
+        found.found.append(
+            f"{source}: time_unit: expected one of {list(TIME_UNITS)}, got {time_unit!r}"
+        )
+    elif not unit_known:
         found.found.append(
             f"{source}: time_unit {time_unit!r} is unknown; expected one of {list(TIME_UNITS)}"
-            + did_you_mean(str(time_unit), list(TIME_UNITS))
+            + did_you_mean(time_unit, list(TIME_UNITS))
         )
+    name = found.attempt(lambda: _text(f"{source}: name", spec.get("name"), "process"), "")
     start_date = str(spec.get("start_date", "2026-01-05T00:00:00"))
     found.attempt(lambda: _check_start_date(f"{source}: start_date", start_date), None)
 
@@ -277,14 +308,14 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
         "ends": ends,
     }
     if found.found and arrivals is not None:
-        draft_unit = time_unit if time_unit in TIME_UNITS else "hours"
+        draft_unit = time_unit if unit_known else "hours"
         found.found += _problems_beside(
             found, spec, ProcessModel(name="", time_unit=draft_unit, **parts)
         )
     found.raise_if_any()
     assert arrivals is not None  # a missing or bad arrivals section was recorded above
     model = ProcessModel(
-        name=str(spec.get("name", "process")),
+        name=name,
         description=str(spec.get("description", "") or ""),
         time_unit=time_unit,
         start_date=start_date,
@@ -361,6 +392,15 @@ def _step(where: str, name: str, spec: Any) -> Step:
     _keys(where, spec, STEP_KEYS)
     if "role" in spec and "roles" in spec:
         raise ModelError(f"{where}: give either 'role' (one person) or 'roles' (several), not both")
+    for key in ("role", "roles"):
+        given = spec.get(key, "")
+        if given is None or (isinstance(given, list | tuple) and not given):
+            # 'role:' left blank reads as null: a typo as likely as a meant automated step
+            wanted = "a role name" if key == "role" else "a list of role names"
+            raise ModelError(
+                f"{where}.{key}: expected {wanted}, got {'null' if given is None else '[]'}; a "
+                f"step done by no one (automated, or a timer) has no '{key}' line: leave it out"
+            )
     roles = _names(f"{where}.roles", spec.get("roles", spec.get("role")))
     patience = spec.get("patience")
     return Step(
