@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,11 @@ def load_yaml(text: str, source: str) -> Any:
         raise ModelError(f"{source}: not valid YAML: {where}") from None
     except RecursionError:
         raise ModelError(f"{source}: nested too deeply to read; refused") from None
+    except ValueError:  # Python's limit on the digits of an integer it converts
+        raise ModelError(
+            f"{source}: a number of more than {sys.get_int_max_str_digits():,} digits; refused "
+            "(a model's numbers have a few digits)"
+        ) from None
     check_size(data, source)
     return data
 
@@ -158,5 +164,10 @@ def load_json(text: str, source: str) -> Any:
         raise ModelError(f"{source}: not valid JSON: {exc}") from None
     except RecursionError:
         raise ModelError(f"{source}: nested too deeply to read; refused") from None
+    except ValueError:  # Python's limit on the digits of an integer it converts
+        raise ModelError(
+            f"{source}: a number of more than {sys.get_int_max_str_digits():,} digits; refused "
+            "(a model's numbers have a few digits)"
+        ) from None
     check_size(data, source)
     return data

@@ -194,3 +194,12 @@ def test_numeric_profile_rates_are_still_read():
     spec = spec_with(lambda s: s["arrivals"].update(profile={"weekdays": [1] * 12 + [3.0] * 12}))
     profile = from_dict(spec).arrivals.profile
     assert profile.rate_at(13.0) == pytest.approx(3 * profile.rate_at(1.0))
+
+
+def test_a_number_too_long_to_read_is_named_not_a_traceback():
+    """QA fuzz (modelio): an integer of 5,000 digits raised Python's ValueError from the parser."""
+    from sim.model.safe_files import load_json, load_yaml
+
+    for parse, text in ((load_yaml, "a: " + "9" * 5000), (load_json, '{"a": ' + "9" * 5000 + "}")):
+        with pytest.raises(ModelError, match=r"^m.yaml: a number of more than 4,300 digits"):
+            parse(text, "m.yaml")
