@@ -12,8 +12,10 @@ Semantics worth knowing (also in the README):
   that calibration measures. A step that needs several roles runs only while all of them are on
   shift (the intersection of their calendars).
 * **Several people at once.** A step with several roles takes one person of each, in one global
-  order of roles (so two such steps can never deadlock): scarcest first (fewest people, ties by
-  name), holding each while waiting for the next. The held time is not in utilisation. A step that needs several people of one role collects them one case at a time
+  order of roles (so two such steps can never deadlock): scarcest first, by the chance that a
+  case finds all the role's people busy (Erlang C of its headcount and the model's offered work,
+  ``sim.engine.role_order``; then load per person, fewer people, name), holding each while
+  waiting for the next. The held time is not in utilisation. A step that needs several people of one role collects them one case at a time
   (a per-role gate), so two cases can never each hold some of them and wait for the rest.
 * **Alternatives.** A one-role step may name other roles that can take it at their own pace: a
   case goes to an alternative first with its ``share``, else to the own role; when nobody of
@@ -59,6 +61,7 @@ from itertools import chain
 import numpy as np
 import simpy
 
+from sim.engine.role_order import role_order
 from sim.errors import ConfigError, did_you_mean
 from sim.model.calendar import ROUNDING_HOURS, WeeklyRate, week_offset
 from sim.model.process import ABANDONED, ProcessModel, Step
@@ -294,12 +297,6 @@ class Replication:
                     + (f" ({spelled}: the command line reads ASCII letters only)" if typed else "")
                 )
         segments = model.arrivals.segments
-        # A step needing several roles takes them scarcest first (fewest people, then by name),
-        # holding each while it waits for the next: the wait for a plentiful role is short, so
-        # little is held idle, and the order does not depend on how the model lists its roles.
-        self.role_order = sorted(
-            model.roles, key=lambda r: (scenario.staffing.get(r, model.roles[r].headcount), r)
-        )
         self.resources: dict[str, _Pool] = {}
         self.free: dict[str, deque[int]] = {}
         res_names: list[str] = []
@@ -333,6 +330,14 @@ class Replication:
                 self.resources[role_name] = _Pool(env, n)
         self.res_names = tuple(res_names)
         self.res_roles = tuple(res_roles)
+        # A step needing several roles takes them scarcest first by the model's load (not by
+        # headcount and name: QA fuzz14), holding each while it waits for the next: the wait
+        # for a less scarce role is short, so little is held idle. Only such a step needs it.
+        self.role_order = (
+            role_order(model, scenario.staffing)
+            if any(len(set(s.roles)) > 1 for s in model.steps.values())
+            else list(model.roles)
+        )
         self.gates: dict[str, _Pool] = {}  # per role, for steps needing several of it
 
         # --- nodes

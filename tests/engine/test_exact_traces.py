@@ -283,13 +283,15 @@ def test_parallel_branches_share_a_role():
 
 # --------------------------------------------------------------------------- staff kinds
 def test_multi_person_step_holds_the_first_role_while_the_other_is_busy():
-    # a: one b-person (2 h), x: an a-person and a b-person together (1 h).
-    # t=3: case 0 leaves a; the b-person goes to case 1's a (queued since 2); case 0 takes the
-    # a-person at once and waits for the b-person until 5. Case 1 then waits for the a-person.
+    # a: one b-person (2 h), x: an a-person and a b-person together (1 h), then a alone (3 h).
+    # a is the more loaded role (4 h of work an hour against b's 3 h), so it is taken first.
+    # t=3: case 0 leaves 'first'; the b-person goes to case 1's 'first' (queued since 2); case 0
+    # takes the a-person at once and holds it while it waits for the b-person until 5.
     m = build(
         {
             "first": {"role": "b", "duration": fixed(2), "next": "x"},
-            "x": {"roles": ["a", "b"], "duration": fixed(1), "next": DONE},
+            "x": {"roles": ["a", "b"], "duration": fixed(1), "next": "later"},
+            "later": {"role": "a", "duration": fixed(3), "next": DONE},
         },
         roles={"a": 1, "b": 1},
     )
@@ -297,8 +299,10 @@ def test_multi_person_step_holds_the_first_role_while_the_other_is_busy():
     assert rows(t) == [
         (0, "first", "b_1", 1.0, 1.0, 3.0),
         (0, "x", ("a_1", "b_1"), 3.0, 5.0, 6.0),
+        (0, "later", "a_1", 6.0, 7.0, 10.0),
         (1, "first", "b_1", 2.0, 3.0, 5.0),
         (1, "x", ("a_1", "b_1"), 5.0, 6.0, 7.0),
+        (1, "later", "a_1", 7.0, 10.0, 13.0),
     ]
     assert t.ev_extra.shape == (2, 2)
 
@@ -452,15 +456,16 @@ def test_patience_abandonment_releases_the_queue_place():
 
 def test_patience_in_a_multi_person_step_releases_the_person_already_held():
     # Three branches start at 1: 'hold' takes the b-person for 3 h; 'x' (a + b, patience 1 h)
-    # takes the a-person at once and waits for b; 'pre' (automated, 0.5 h) leads to 'other'
-    # (a, 1 h), which asks for the a-person at 1.5. x gives up at 2 and lets a go: other runs
-    # 2-3. The case ends when its last branch (hold) finishes, at 4, abandoned at x.
+    # takes the a-person at once (the more loaded role: 5 h of work a case against b's 4 h)
+    # and waits for b; 'pre' (automated, 0.5 h) leads to 'other' (a, 4 h), which asks for the
+    # a-person at 1.5. x gives up at 2 and lets a go: other runs 2-6. The case ends when its
+    # last branch (other) finishes, at 6, abandoned at x.
     m = build(
         {
             "hold": {"role": "b", "duration": fixed(3), "next": "j"},
             "x": {"roles": ["a", "b"], "duration": fixed(1), "patience": fixed(1), "next": "j"},
             "pre": {"duration": fixed(0.5), "next": "other"},
-            "other": {"role": "a", "duration": fixed(1), "next": "j"},
+            "other": {"role": "a", "duration": fixed(4), "next": "j"},
         },
         start="split",
         roles={"a": 1, "b": 1},
@@ -470,9 +475,9 @@ def test_patience_in_a_multi_person_step_releases_the_person_already_held():
     assert rows(t) == [
         (0, "hold", "b_1", 1.0, 1.0, 4.0),
         (0, "pre", None, 1.0, 1.0, 1.5),
-        (0, "other", "a_1", 1.5, 2.0, 3.0),
+        (0, "other", "a_1", 1.5, 2.0, 6.0),
     ]
-    assert cases(t) == [(1.0, 4.0, "abandoned", "x")]
+    assert cases(t) == [(1.0, 6.0, "abandoned", "x")]
 
 
 def test_patience_runs_out_while_the_shift_is_closed():
