@@ -27,6 +27,7 @@ from sim.model.process import ProcessModel
 from sim.model.safe_files import load_yaml, read_text
 from sim.model.scenario import Scenario
 from sim.model.trace import Trace
+from sim.model.views import check_arrivals
 from sim.optimize import (
     FollowUp,
     SamplerSpec,
@@ -281,6 +282,7 @@ def build_job(
         )
     scenario = scenario_of(cfg).for_model(model)
     model, scenario = _with_scenario_staffing(model, scenario)
+    check_arrivals(model, scenario)  # an absurd arrival rate: before any trial runs
     spec = load_space_config(cfg)
     redesign = spec
     if "generate" in spec:

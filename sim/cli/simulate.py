@@ -31,7 +31,13 @@ from sim.kpis import (
 from sim.kpis.summary import SATURATED, offered_beyond_hours, roles_to_staff
 from sim.model import ProcessModel, save
 from sim.model.scenario import Scenario, staffing_overrides
-from sim.model.views import TARGET_UTILISATION, offered_load, suggest_staffing
+from sim.model.views import (
+    TARGET_UTILISATION,
+    joint_hours_warning,
+    offered_load,
+    pre_run_warnings,
+    suggest_staffing,
+)
 
 RESULTS = ("kpis.json", "replications.csv")
 
@@ -349,6 +355,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     workers = config_int(cfg, "workers", minimum=1, null=True)
     first = config_int(cfg, "first_replication", minimum=0)
     check_scenario(model, scenario)  # e.g. scenario.staffing of an unknown role: before removing
+    for warning in pre_run_warnings(model, scenario):  # refuses absurd arrivals, too
+        print(warning)
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
         clear_earlier_run(run_dir)
     inputs = process_inputs(cfg)
@@ -421,6 +429,10 @@ def _results(
             saturation_warning(report, scenario.horizon_days, suggestion),
             above_target_note(report, suggestion),
             idle_roles_note(report, model),
+            # said before the run too: a step whose queue grows while its roles look idle
+            joint_hours_warning(
+                model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
+            ),
         )
         if w
     ]

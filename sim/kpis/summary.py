@@ -17,7 +17,7 @@ from sim.kpis.stats import Bounds, confidence_interval, summarize
 from sim.kpis.units import kpi_unit
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
-from sim.model.views import TARGET_UTILISATION, steps_by_activity
+from sim.model.views import TARGET_UTILISATION, joint_calendar, steps_by_activity
 
 HEADLINE = (
     "cycle_time_mean",
@@ -388,9 +388,62 @@ def roles_above_target(
 
 def roles_to_staff(report: Mapping[str, Any]) -> list[str]:
     """The roles of ``report`` (``kpi_report``'s, ``kpis.json``) that need more people: the
-    saturated ones (``saturated_roles``), then those busy above the target utilisation
-    (``above_target_roles``)."""
-    return [*(report.get("saturated_roles") or []), *(report.get("above_target_roles") or [])]
+    saturated ones (``saturated_roles``, then ``saturated_in_shared_hours``), then those busy
+    above the target utilisation (``above_target_roles``)."""
+    names = [
+        *(report.get("saturated_roles") or []),
+        *(report.get("saturated_in_shared_hours") or []),
+        *(report.get("above_target_roles") or []),
+    ]
+    return list(dict.fromkeys(names))
+
+
+def shared_hours(model: ProcessModel) -> dict[str, dict[str, Any]]:
+    """The roles that can work only in part of their scheduled hours: every step of theirs needs
+    other roles on shift too, and the hours all of them are (``joint_calendar``) leave out
+    some of the role's own. Per role: ``hours_per_week`` it can work (the union of its steps'
+    shared hours), ``scheduled_hours_per_week`` (its calendar's), ``steps`` and the other roles
+    those need (``with_roles``)."""
+    out = {}
+    for role in model.roles:
+        own = model.calendar_of(role)
+        steps = [n for n, s in model.steps.items() if role in s.all_roles]
+        workable = None
+        for name in steps:
+            step = model.steps[name]
+            window = joint_calendar(model, name) if role in step.roles else None
+            window = own if window is None else window  # an alternative works on its own
+            workable = window if workable is None else workable.union(window)
+        if workable is not None and 0 < workable.weekly_total < own.weekly_total - 1e-9:
+            others = [r for n in steps for r in model.steps[n].roles if r != role]
+            out[role] = {
+                "with_roles": list(dict.fromkeys(others)),
+                "hours_per_week": workable.weekly_total,
+                "scheduled_hours_per_week": own.weekly_total,
+                "steps": steps,
+            }
+    return out
+
+
+def saturated_in_shared_hours(
+    roles: list[dict[str, Any]], model: ProcessModel, *, at: float = SATURATED
+) -> dict[str, dict[str, Any]]:
+    """The roles (``kpi_report``'s ``roles`` rows) that a run shows busy ``at`` or more of the
+    hours they can work (``shared_hours``; their utilisation counts all their scheduled hours):
+    a step of several roles runs only when all are on shift, so its queue grows for as long as
+    cases arrive while each role looks idle (QA fuzz14 #2: a system 24 % busy of its 168 h
+    was busy all the 40 h the office clerk was there too). Per role: ``shared_hours``' entry
+    with the ``utilisation`` of those hours."""
+    util = {r["role"]: (r.get("utilisation") or {}).get("mean") for r in roles}
+    out = {}
+    for role, hours in shared_hours(model).items():
+        u = util.get(role)
+        if u is None or not math.isfinite(u):
+            continue
+        busy = u * hours["scheduled_hours_per_week"] / hours["hours_per_week"]
+        if busy >= at:
+            out[role] = {**hours, "utilisation": busy}
+    return out
 
 
 def offered_beyond_hours(suggestion: Mapping[str, Any] | None, roles: Iterable[str]) -> list[str]:
@@ -576,6 +629,7 @@ def kpi_report(
         "roles": roles,
         "bottleneck": bottleneck,
         "saturated_roles": saturated_roles(roles),
+        "saturated_in_shared_hours": saturated_in_shared_hours(roles, model),
         "above_target_roles": roles_above_target(roles),
         "timers": _timers(summary, model),
         **(activities or {}),
@@ -683,6 +737,7 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
                 f"  statistically tied with: {', '.join(b['tied_with'])} (the paired 95 % CI of "
                 "the difference in queue share includes 0: another seed may name one of them)"
             )
+    lines += _shared_hours_lines(report)
     t = report.get("timers")
     if t and (t.get("share") or {}).get("mean") is not None:
         top = t.get("largest")
@@ -696,6 +751,24 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
         lines.append(
             f"  by activity: {a['activity']} — cases wait {_fmt(a['waiting_share'], True)} of "
             f"cycle time for it, over its {len(a['steps'])} steps (repetitions and their timers)"
+        )
+    return lines
+
+
+def _shared_hours_lines(report: dict[str, Any]) -> list[str]:
+    """A warning per role saturated in the hours it can work (``saturated_in_shared_hours``),
+    which its utilisation, counted over all its scheduled hours, does not show."""
+    lines = []
+    for role, h in (report.get("saturated_in_shared_hours") or {}).items():
+        steps = h["steps"]
+        lines.append(
+            f"  warning: {role} works only at {' and '.join(steps)}, which need "
+            f"{' and '.join(h.get('with_roles') or ['others'])} on shift too: "
+            f"{h['hours_per_week']:.4g} h of {role}'s {h['scheduled_hours_per_week']:.4g} h a "
+            "week, and it is busy "
+            f"{100 * h['utilisation']:.0f} % of them. Saturated: queues grow for as long as "
+            "cases arrive, so waits and cycle time depend on the horizon (its utilisation above "
+            "counts all its scheduled hours)"
         )
     return lines
 

@@ -15,11 +15,16 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.calendar import HOURS_PER_WEEK
+from sim.errors import ConfigError
+from sim.model.calendar import HOURS_PER_WEEK, WeeklyRate
 from sim.model.process import Branch, Decision, ProcessModel, Step
+
+if TYPE_CHECKING:
+    from sim.model.scenario import Scenario
 
 _EPS = 1e-9
 # The utilisation a staffing suggestion aims at (``RoleLoad.headcount_for``): low enough that a
@@ -115,29 +120,62 @@ class RoleLoad:
     ``work_hours``: expected hours of work per week (``offered_load``); ``hours_per_person``:
     one person's scheduled hours per week (its calendar's working hours); ``headcount``: the
     people it has (the model's, or a scenario's staffing).
+
+    ``joint_step``: the step of several roles whose shared hours bind the role, or ``None``.
+    Such a step runs only while all its roles are on shift (the overlap of their calendars:
+    ``joint_hours`` a week), so the part of the role's work that must fall in those hours
+    (``joint_work_hours``: that step's, and any other step's that runs only within them) can
+    fill them while the role looks idle over its own hours (QA fuzz14 #2: 210 % of the 40
+    shared hours, 24 % of the system's 168).
     """
 
     role: str
     work_hours: float
     hours_per_person: float
     headcount: int
+    joint_step: str | None = None
+    joint_work_hours: float = 0.0
+    joint_hours: float = math.nan
 
     @property
-    def people(self) -> float:
-        """The work in people: how many would be busy all their hours (NaN without hours)."""
-        return self.work_hours / self.hours_per_person if self.hours_per_person > 0 else math.nan
-
-    @property
-    def utilisation(self) -> float:
-        """The share of the scheduled hours the work fills (the utilisation a stable run
-        measures; 1 or more: saturated). NaN without scheduled hours."""
+    def scheduled_utilisation(self) -> float:
+        """The share of the scheduled hours the work fills: the utilisation a stable run
+        measures. NaN without scheduled hours."""
         hours = self.headcount * self.hours_per_person
         return self.work_hours / hours if hours > 0 else math.nan
 
+    @property
+    def joint_utilisation(self) -> float:
+        """The share of the hours it can work its ``joint_step`` (``joint_hours`` per person)
+        that the work which must fall in them fills; NaN without such a step or people."""
+        hours = self.headcount * self.joint_hours
+        return self.joint_work_hours / hours if self.joint_step and hours > 0 else math.nan
+
+    @property
+    def people(self) -> float:
+        """The work in people: how many would be busy all the hours they can work it (their
+        scheduled hours, or the shared hours of ``joint_step`` where those need more people).
+        NaN without hours."""
+        own = self.work_hours / self.hours_per_person if self.hours_per_person > 0 else math.nan
+        if self.joint_step and self.joint_hours > 0:
+            return max(own, self.joint_work_hours / self.joint_hours)
+        return own
+
+    @property
+    def utilisation(self) -> float:
+        """The share of the hours it can work that the work fills: the scheduled hours, or the
+        shared hours of ``joint_step`` where those fill more (1 or more: saturated, queues grow
+        with the horizon). Equal to the utilisation a stable run measures
+        (``scheduled_utilisation``) unless a step of several roles binds it. NaN without
+        scheduled hours."""
+        own = self.scheduled_utilisation
+        joint = self.joint_utilisation
+        return max(own, joint) if math.isfinite(own) and math.isfinite(joint) else own
+
     def headcount_for(self, target: float = TARGET_UTILISATION) -> int | None:
-        """The smallest headcount (at least 1) whose scheduled hours the work fills at most
-        ``target`` (0 < target <= 1); ``None`` when it cannot be estimated (no scheduled hours,
-        work not finite)."""
+        """The smallest headcount (at least 1) whose hours the work fills at most ``target``
+        (0 < target <= 1; ``people``: the shared hours of ``joint_step`` count where they bind);
+        ``None`` when it cannot be estimated (no scheduled hours, work not finite)."""
         if not 0 < target <= 1:
             raise ValueError(f"target utilisation must be in (0, 1], got {target!r}")
         people = self.people
@@ -174,9 +212,8 @@ def offered_load(
     ``work_hours = cases per week x sum over the role's steps of visits per case x mean
     duration x people of the role the step needs``, where
 
-    * cases per week = the operational hours of a week (168; an arrival ``profile`` has mean 1,
-      so it moves arrivals within the week but not their number) x ``arrival_scale`` / the mean
-      inter-arrival time;
+    * cases per week = ``cases_per_week`` (an arrival ``profile`` has mean 1, so it moves
+      arrivals within the week but not their number);
     * visits per case = ``expected_visits``, per case segment with its decisions' ``by_segment``
       probabilities, weighted by the segments' shares;
     * a duration is working time (the engine pauses work when the shift closes), in the model's
@@ -184,25 +221,25 @@ def offered_load(
       one person of each busy for its duration, and one naming a role twice keeps two.
 
     ``hours_per_person`` is the role's calendar's working hours per week, and ``headcount`` the
-    role's, or ``staffing``'s where it names the role (a scenario's override). In a stable run
-    the utilisation measured is ``RoleLoad.utilisation``; at 1 or more the role is saturated
-    and queues grow with the horizon. The estimate leaves out what the means do not hold: cases
-    that abandon a queue (less work), people a step of several roles holds while it waits for
-    the others (more), and a step of several roles whose calendars overlap only in part (it
-    can work only in the shared hours), and the cases an alternative of a step takes because
-    nobody of the role a case went to first was free (each alternative is counted for its
-    ``share`` of the cases, the own role for the rest). Raises ``ValueError`` for routing where
-    cases can loop for ever.
+    role's, or ``staffing``'s where it names the role (a scenario's override). A step of
+    several roles runs only in the hours all of them are on shift (``joint_calendar``): where
+    those are fewer than a role's own, the work that must fall in them is weighed against them
+    too (``RoleLoad.joint_step``; the most binding such step). ``RoleLoad.utilisation`` is the
+    larger share; at 1 or more the role is saturated and queues grow with the horizon. The
+    estimate leaves out what the means do not hold: cases that abandon a queue (less work),
+    people a step of several roles holds while it waits for the others (more), and the cases
+    an alternative of a step takes because nobody of the role a case went to first was free
+    (each alternative is counted for its ``share`` of the cases, the own role for the rest).
+    Raises ``ValueError`` for routing where cases can loop for ever.
     """
     staffing = staffing or {}
     factor = model.time_factor
-    gap = model.arrivals.interarrival.mean() * factor
-    week = model.arrivals.profile.weekly_total if model.arrivals.profile else HOURS_PER_WEEK
-    cases = week * arrival_scale / gap if gap > 0 else math.inf
+    cases = cases_per_week(model) * arrival_scale
     segments = model.arrivals.segments
     by_segment = any(d.by_segment for d in model.decisions.values())
     base = None if by_segment else expected_visits(model)
     work = dict.fromkeys(model.roles, 0.0)
+    at_step: dict[str, dict[str, float]] = {r: {} for r in model.roles}  # own roles' work
     for seg in segments:
         if seg.share <= 0:
             continue
@@ -220,18 +257,76 @@ def offered_load(
             own = 1.0 - sum(a.share for a in alts)
             for role in step.roles:  # a role named twice: two of its people
                 if role in work:
-                    work[role] += own * scale * step.duration.mean()
+                    hours = own * scale * step.duration.mean()
+                    work[role] += hours
+                    at_step[role][name] = at_step[role].get(name, 0.0) + hours
             for alt in alts:
                 work[alt.role] += alt.share * scale * alt.duration.mean()
-    return {
-        name: RoleLoad(
+    loads = {}
+    for name, role in model.roles.items():
+        own_hours = model.calendar_of(name).weekly_total
+        load = RoleLoad(
             role=name,
             work_hours=work[name],
-            hours_per_person=model.calendar_of(name).weekly_total,
+            hours_per_person=own_hours,
             headcount=int(staffing.get(name, role.headcount)),
         )
-        for name, role in model.roles.items()
+        loads[name] = _bound_by_joint_hours(model, load, at_step[name])
+    return loads
+
+
+def cases_per_week(model: ProcessModel) -> float:
+    """The cases that arrive per week at ``arrival_scale`` 1: the operational hours of a week
+    (168, or an arrival ``profile``'s total) / the mean inter-arrival time in hours (``inf``
+    for a mean of 0)."""
+    gap = model.arrivals.interarrival.mean() * model.time_factor
+    week = model.arrivals.profile.weekly_total if model.arrivals.profile else HOURS_PER_WEEK
+    return week / gap if gap > 0 else math.inf
+
+
+def joint_calendar(model: ProcessModel, step: str) -> WeeklyRate | None:
+    """The hours a step of several roles can run in: the overlap of its roles' calendars (the
+    engine starts and resumes its work only then); ``None`` for a step of fewer than two
+    roles."""
+    roles = list(dict.fromkeys(model.steps[step].roles))
+    if len(roles) < 2:
+        return None
+    cal = model.calendar_of(roles[0])
+    for r in roles[1:]:
+        cal = cal.intersect(model.calendar_of(r))
+    return cal
+
+
+def _bound_by_joint_hours(
+    model: ProcessModel, load: RoleLoad, at_step: Mapping[str, float]
+) -> RoleLoad:
+    """``load`` with the step of several roles whose shared hours (``joint_calendar``), fewer
+    than the role's own, its work fills the most: the work of every step of the role (``at_step``:
+    hours per week by step) that runs only within them counts there."""
+    own = model.calendar_of(load.role)
+    windows = {
+        s: cal
+        for s in at_step
+        if (cal := joint_calendar(model, s)) is not None
+        and cal.weekly_total < own.weekly_total - _EPS
     }
+    best: tuple[float, str, float, float] | None = None
+    for step, cal in windows.items():
+        hours = cal.weekly_total
+        if hours <= _EPS:  # validation refuses calendars that never overlap
+            continue
+        inside = sum(
+            w
+            for s, w in at_step.items()
+            if s in windows
+            and windows[s].intersect(cal).weekly_total >= windows[s].weekly_total - _EPS
+        )
+        if best is None or inside / hours > best[0]:
+            best = (inside / hours, step, inside, hours)
+    if best is None:
+        return load
+    _share, step, inside, hours = best
+    return dataclasses.replace(load, joint_step=step, joint_work_hours=inside, joint_hours=hours)
 
 
 def suggest_staffing(
@@ -272,15 +367,19 @@ def overloaded_roles(
     arrival_scale: float = 1.0,
     staffing: Mapping[str, int] | None = None,
 ) -> dict[str, float]:
-    """The roles whose offered load (``offered_load``) fills all their scheduled hours or more,
-    with the share it fills (1.07: 107 %): they cannot keep up, so their queues grow for as long
-    as cases arrive and a run's waits depend on its length. Left out: a role every step of which
-    has a ``patience`` (cases that give up waiting bound its queue), a role with people but no
-    scheduled hours, and every role of routing where cases can loop for ever (no mean work).
+    """The roles whose offered load (``offered_load``) fills all the hours they can work it or
+    more, with the share it fills (1.07: 107 %): their scheduled hours, or for a role bound by
+    a step of several roles the hours all its roles are on shift (``RoleLoad.joint_step``).
+    They cannot keep up, so their queues grow for as long as cases arrive and a run's waits
+    depend on its length. Left out: a role every step of which has a ``patience`` (cases that
+    give up waiting bound its queue), a role with people but no scheduled hours, and every role
+    of routing where cases can loop for ever (no mean work).
 
-    The offered load leaves out the time a step of several roles holds one person while it
-    waits for the others, so a role can be overloaded while a run measures it below 100 % busy
-    (QA 2026-12-05: 88 % measured, 107 % offered, and the cycle time doubled with the horizon).
+    A run measures utilisation against each role's own hours, so a role can be overloaded while
+    it measures well below 100 % busy: the offered load leaves out the time a step of several
+    roles holds one person while it waits for the others (QA 2026-12-05: 88 % measured, 107 %
+    offered, and the cycle time doubled with the horizon), and a step of several roles works
+    only in their shared hours (QA fuzz14 #2: 24 % measured, 210 % of the shared hours).
     """
     try:
         loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
@@ -300,6 +399,180 @@ def overloaded_roles(
         and math.isfinite(load.utilisation)
         and load.utilisation >= 1.0
     }
+
+
+def joint_hours_overloads(
+    model: ProcessModel,
+    *,
+    arrival_scale: float = 1.0,
+    staffing: Mapping[str, int] | None = None,
+) -> dict[str, list[RoleLoad]]:
+    """The steps of several roles that cannot keep up in the hours all their roles are on shift
+    (``joint_calendar``), each with the loads (``offered_load``) of its roles whose work there
+    fills all those hours or more (``RoleLoad.joint_step`` is the step). Left out: a step with
+    a ``patience`` (cases that give up waiting bound its queue), roles without people, and
+    routing where cases can loop for ever (no mean work)."""
+    try:
+        loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
+    except ValueError:
+        return {}
+    out: dict[str, list[RoleLoad]] = {}
+    for load in loads.values():
+        step = load.joint_step
+        busy = load.joint_utilisation
+        if step is None or model.steps[step].patience is not None or load.headcount <= 0:
+            continue
+        if math.isfinite(busy) and busy >= 1.0:
+            out.setdefault(step, []).append(load)
+    return out
+
+
+def joint_hours_warning(
+    model: ProcessModel,
+    *,
+    arrival_scale: float = 1.0,
+    staffing: Mapping[str, int] | None = None,
+) -> str | None:
+    """A warning naming each step of several roles whose work fills all the hours its roles
+    are on shift together (``joint_hours_overloads``), those hours per week, and the staffing
+    that would carry it at ``TARGET_UTILISATION`` of them; ``None`` when there is none.
+
+    A run cannot show it in utilisation, which counts each role's own hours: the step's queue
+    grows without bound while its roles look idle (QA fuzz14 #2: 24 % and 33 % busy, a cycle
+    time of 879 h that grew with the horizon, and no warning)."""
+    from sim.model.scenario import staffing_overrides  # the scenario module imports views
+
+    over = joint_hours_overloads(model, arrival_scale=arrival_scale, staffing=staffing)
+    if not over:
+        return None
+    parts = []
+    more: dict[str, int | str] = {}
+    for step, loads in over.items():
+        roles = list(dict.fromkeys(model.steps[step].roles))
+        own = ", ".join(f"{r} {model.calendar_of(r).weekly_total:.4g} h" for r in roles)
+        fills = " and ".join(
+            f"{100 * ld.joint_utilisation:.0f} % of them for {ld.role} ({ld.headcount} "
+            f"{'person' if ld.headcount == 1 else 'people'})"
+            for ld in loads
+        )
+        parts.append(
+            f"step {step!r} needs {' and '.join(roles)} at once, so it runs only in the "
+            f"{loads[0].joint_hours:.4g} h a week when all of them are on shift (the overlap of "
+            f"their calendars; each on its own: {own}), and the work it is offered fills {fills}"
+        )
+        for ld in loads:
+            more[ld.role] = ld.headcount_for(TARGET_UTILISATION) or "<n>"
+    return (
+        f"warning: {'; '.join(parts)}. It cannot keep up: its queue grows without bound, so "
+        "waits, cycle time and throughput depend on scenario.horizon_days, while utilisation, "
+        "measured against each role's own hours, stays low. Add staff, e.g. "
+        f"{staffing_overrides(more)} (an estimate from the model's mean work: at most "
+        f"{100 * TARGET_UTILISATION:.0f} % busy in the shared hours), make the calendars "
+        "overlap more, or lower scenario.arrival_scale."
+    )
+
+
+#: An offered load this many times the hours a role can work it is a typo (a mean gap between
+#: arrivals in the wrong unit), not a scenario: its queue grows until memory runs out.
+ABSURD_LOAD = 100.0
+#: Fewer cases than this fit in memory however long they queue: a short window of a load
+#: ``ABSURD_LOAD`` times the hours (a back-test's busy held-out period) is not refused.
+MANY_CASES = 100_000
+#: More cases than this arriving in one replication cannot be held in memory: a replication
+#: keeps its trace until it ends, some 3-4 kB a case (QA fuzz14 #3: 21 GB within 5 minutes of
+#: a run of 13 million expected cases).
+MOST_CASES = 2_000_000
+
+
+def expected_cases(model: ProcessModel, scenario: Scenario) -> float:
+    """The cases expected to arrive in one replication of ``scenario``: those of the warm-up
+    (at its ``warmup_arrival_scale``) and the horizon (no case arrives in the drain), at most
+    ``scenario.max_cases``."""
+    week = cases_per_week(model) / HOURS_PER_WEEK  # cases per hour at scale 1
+    warmup = scenario.warmup_arrival_scale
+    scale = scenario.arrival_scale
+    hours = scenario.warmup_hours * (scale if warmup is None else warmup)
+    hours += (scenario.arrivals_end_hours - scenario.warmup_hours) * scale
+    cases = week * hours if hours > 0 else 0.0
+    return cases if scenario.max_cases is None else min(cases, float(scenario.max_cases))
+
+
+def absurd_arrivals(model: ProcessModel, scenario: Scenario) -> str | None:
+    """Why ``scenario`` cannot be simulated with ``model``'s arrivals, or ``None``: more cases
+    than memory holds (``MOST_CASES``), or, without ``scenario.max_cases``, more than
+    ``MANY_CASES`` bringing work ``ABSURD_LOAD`` times the hours a role can do it (a typo:
+    ``mean: 0.0001``), whose queue would hold nearly all of them. The reason names the
+    interarrival, the cases per week it implies, the capacity and the keys to change."""
+    weekly = cases_per_week(model) * scenario.arrival_scale
+    scaled = f" at scenario.arrival_scale={scenario.arrival_scale:g}"
+    head = (
+        f"arrivals.interarrival: a mean gap of {model.arrivals.interarrival.mean():.4g} "
+        f"{model.time_unit} between arrivals brings {weekly:,.0f} cases a week"
+        + (scaled if scenario.arrival_scale != 1 else "")
+    )
+    cap = "cap the cases with" if scenario.max_cases is None else "lower"
+    keys = (
+        f"a typo, or a unit other than {model.time_unit}? Fix the mean, lower "
+        f"scenario.arrival_scale, or {cap} scenario.max_cases"
+    )
+    cases = expected_cases(model, scenario)
+    if scenario.max_cases is None and cases > MANY_CASES:
+        name, load = _most_loaded(model, scenario)
+        if load is not None and load.utilisation >= ABSURD_LOAD:
+            joint = load.utilisation > load.scheduled_utilisation
+            hours = load.headcount * (load.joint_hours if joint else load.hours_per_person)
+            where = f" when step {load.joint_step!r} can run" if joint else ""
+            return (
+                f"{head}, whose work fills {load.utilisation:,.0f} times the hours of {name} "
+                f"({load.headcount} {'person' if load.headcount == 1 else 'people'}, "
+                f"{hours:,.4g} h a week{where}: {load.utilisation * hours:,.0f} h of work "
+                f"offered); the queue would grow until memory runs out: {keys}"
+            )
+    if cases > MOST_CASES:
+        return (
+            f"{head}: about {cases:,.0f} cases in a replication of scenario.warmup_days="
+            f"{scenario.warmup_days:g} + scenario.horizon_days={scenario.horizon_days:g}, more "
+            f"than the {MOST_CASES:,} a run can hold in memory: {keys}, or shorten the horizon"
+        )
+    return None
+
+
+def _most_loaded(model: ProcessModel, scenario: Scenario) -> tuple[str, RoleLoad | None]:
+    """The role with people whose offered load under ``scenario`` fills the largest share of
+    the hours it can work (``RoleLoad.utilisation``), or ``("", None)`` without an estimate."""
+    try:
+        loads = offered_load(
+            model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
+        )
+    except ValueError:  # cases can loop for ever: no mean work
+        return "", None
+    finite = {
+        r: ld for r, ld in loads.items() if ld.headcount > 0 and not math.isnan(ld.utilisation)
+    }
+    if not finite:
+        return "", None
+    name = max(finite, key=lambda r: finite[r].utilisation)
+    return name, finite[name]
+
+
+def check_arrivals(model: ProcessModel, scenario: Scenario) -> None:
+    """Refuse, before anything is simulated, a scenario whose arrivals are absurd
+    (``absurd_arrivals``): raises ``ConfigError`` saying why and what to change."""
+    problem = absurd_arrivals(model, scenario)
+    if problem:
+        raise ConfigError(problem)
+
+
+def pre_run_warnings(model: ProcessModel, scenario: Scenario) -> list[str]:
+    """The check ``simulate`` makes before its replications: refuses absurd arrivals
+    (``check_arrivals``, a ``ConfigError``), and returns what the offered load shows a run will
+    not (``joint_hours_warning``: a step whose queue grows without bound while its roles look
+    idle), to be said before the run."""
+    check_arrivals(model, scenario)
+    found = joint_hours_warning(
+        model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
+    )
+    return [found] if found else []
 
 
 def delay_timers(model: ProcessModel) -> set[str]:
@@ -587,12 +860,23 @@ def _kept_decision(
 __all__ = [
     "TARGET_UTILISATION",
     "RoleLoad",
+    "ABSURD_LOAD",
+    "MANY_CASES",
+    "MOST_CASES",
+    "absurd_arrivals",
     "activity_view",
+    "cases_per_week",
+    "check_arrivals",
     "delay_timers",
+    "expected_cases",
     "expected_visits",
+    "joint_calendar",
+    "joint_hours_overloads",
+    "joint_hours_warning",
     "most_visited_part",
     "offered_load",
     "overloaded_roles",
+    "pre_run_warnings",
     "segment_routing",
     "steps_by_activity",
     "suggest_staffing",
