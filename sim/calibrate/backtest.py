@@ -69,6 +69,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +89,7 @@ from sim.calibrate.routing import discover_routing
 from sim.calibrate.segments import case_segments
 from sim.calibrate.truncation import truncation_and_open_cases, weighted_resample
 from sim.engine import available_cores, exit_with_parent, run_replications, stop_pool
+from sim.engine.replications import pool_processes, worker_death
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import EventLog, infer_end_activities
 from sim.eventlog.open_cases import cases_with_outcome, tail_cutoff
@@ -495,6 +497,12 @@ def score_distances(
                 for fut in as_completed(futures):
                     out[futures[fut]] = fut.result()
                     bar.update(1)
+            except BrokenProcessPool as exc:  # a worker killed (out of memory) or crashed
+                # what ended it, read before stop_pool, whose kill() of a worker slow to stop
+                # would look like the out-of-memory killer's SIGKILL
+                died = worker_death(pool_processes(pool), what="a back-test worker process")
+                stop_pool(pool)
+                raise died from exc
             except BaseException:  # Ctrl-C, SIGTERM: not after every queued log's distances
                 stop_pool(pool)
                 raise

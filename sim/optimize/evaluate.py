@@ -17,12 +17,14 @@ import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import pandas as pd
 
-from sim.engine import available_cores, exit_with_parent, run_replication
+from sim.engine import available_cores, exit_with_parent, run_replication, stop_pool
+from sim.engine.replications import pool_processes, worker_death
 from sim.kpis import replication_kpis
 from sim.kpis.summary import replication_segment_kpis, timer_steps
 from sim.model import ProcessModel
@@ -101,7 +103,7 @@ class Evaluator:
         self.scenario = scenario
         self.seed = int(seed)
         self.workers = max(1, available_cores() if workers is None else int(workers))
-        self._pool: Executor | None = None
+        self._pool: ProcessPoolExecutor | None = None
         self._tables: dict[str, pd.DataFrame] = {}
         self.simulations = 0  # replications actually simulated (cache hits excluded)
 
@@ -263,7 +265,15 @@ class Evaluator:
                     initializer=_start_worker,
                     initargs=(os.getpid(),),
                 )
-            return sorted(self._pool.map(_simulate_kpis, jobs), key=lambda x: x[0])
+            try:
+                return sorted(self._pool.map(_simulate_kpis, jobs), key=lambda x: x[0])
+            except BrokenProcessPool as exc:  # a worker killed (out of memory) or crashed
+                # what ended it, read before the pool is stopped, whose kill() of a worker slow
+                # to stop would look like the out-of-memory killer's SIGKILL
+                died = worker_death(pool_processes(self._pool))
+                stop_pool(self._pool)
+                self._pool = None
+                raise died from exc
 
     def means(
         self, choice: Mapping[str, Any], replications: int, *, start: int = 0

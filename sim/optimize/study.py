@@ -5,7 +5,10 @@ be resumed after an interruption and watched with ``optuna-dashboard``; a ``post
 lets several processes or machines share it. Every finished trial is committed to the storage as
 it ends: Ctrl-C or a killed worker loses only the trial in flight (a killed worker's trial is
 failed by the heartbeat and retried; with the run directory's own storage, a trial a killed run
-left running is failed when the study is resumed).
+left running is failed when the study is resumed; in a shared storage, so is one whose process,
+recorded on the trial, has ended on this host, and one whose heartbeat is stale when no trial is
+left to run). A search worker process (``n_jobs``) that is killed ends the run with
+``WorkerDied`` instead of leaving it waiting for that worker's share for ever.
 
 Sampler seeds: each worker's sampler is seeded from ``(seed, worker index, trials in the study
 when the run started)``, so workers sharing a study and a resumed or extended study propose new
@@ -23,6 +26,7 @@ import json
 import math
 import multiprocessing as mp
 import os
+import socket
 import sys
 import threading
 import time
@@ -42,10 +46,12 @@ from optuna.trial import FrozenTrial, TrialState
 from tqdm.auto import tqdm
 
 from sim.engine import exit_with_parent
+from sim.engine.replications import worker_death
 from sim.errors import (
     ConfigError,
     RedesignRefused,
     SimError,
+    WorkerDied,
     did_you_mean,
     redact,
     redact_secrets_of,
@@ -719,6 +725,78 @@ def _fail_abandoned(study: optuna.Study) -> None:
     )
 
 
+PROCESS_ATTR = "sim:process"
+"""System attribute of a trial: the process that runs it (``mark_process``)."""
+
+
+def mark_process(trial: optuna.Trial) -> None:
+    """Record on ``trial`` the process running it (pid, host), so that a later run on this host
+    can tell a trial left RUNNING by a process that has ended (``fail_ended``)."""
+    here = {"pid": os.getpid(), "host": socket.gethostname()}
+    trial.storage.set_trial_system_attr(trial._trial_id, PROCESS_ATTR, here)
+
+
+def _process_ended(trial: FrozenTrial) -> bool:
+    """Whether the process ``trial`` names (``mark_process``) has ended: it ran on this host
+    and no process has its pid any more (False when that cannot be told: another host, a
+    trial without the attribute)."""
+    proc = trial.system_attrs.get(PROCESS_ATTR)
+    if not isinstance(proc, dict) or proc.get("host") != socket.gethostname():
+        return False
+    pid = proc.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process: alive
+        return False
+    return False
+
+
+def _stale_heartbeats(study: optuna.Study) -> set[int]:
+    """The ids of the RUNNING trials of ``study`` whose heartbeat is older than the grace period
+    (none for a storage without heartbeats)."""
+    storage = study._storage
+    stale = getattr(storage, "_get_stale_trial_ids", None)  # Optuna's BaseHeartbeat
+    if stale is None or storage.get_heartbeat_interval() is None:
+        return set()
+    return set(stale(study._study_id))
+
+
+def fail_ended(study: optuna.Study, *, stale_too: bool) -> None:
+    """Fail the RUNNING trials of a shared study whose process has ended (``_process_ended``:
+    a killed run's, resumed on the same host) and, with ``stale_too``, those whose heartbeat is
+    stale, and say so on the console. ``stale_too`` where no trial is left to run: Optuna fails
+    (and retries) stale trials only as it starts one, so a study already full kept a killed
+    run's trial RUNNING for good, listed so in trials.csv (QA hydrapower). Failed here they are
+    not retried: they do not count towards ``optimizer.n_trials`` and the sampler proposes
+    others."""
+    running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+    if not running:
+        return
+    stale = _stale_heartbeats(study) if stale_too else set()
+    ended = [t for t in running if t._trial_id in stale or _process_ended(t)]
+    if not ended:
+        return
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        with deferred():  # an interrupt waits until the storage is written
+            for t in ended:
+                study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+    finally:
+        optuna.logging.set_verbosity(level)
+    numbers = ", ".join(str(t.number) for t in ended)
+    print(
+        f"note: {len(ended)} trial(s) left running by a process that has ended (#{numbers}: "
+        "a killed run's or worker's) marked failed; they do not count towards "
+        "optimizer.n_trials",
+        file=sys.stderr,
+    )
+
+
 def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
@@ -762,6 +840,7 @@ class RedesignObjective:
 
     def __call__(self, trial: optuna.Trial) -> float | list[float]:
         checkpoint()  # an interrupt kept during the last storage write stops here (trial failed)
+        mark_process(trial)
         space = self.ev.space
         choice = space.sample(lambda v: suggest(trial, v))
         choice = {k: _plain(v) for k, v in choice.items()}
@@ -1067,9 +1146,9 @@ def _run_trials(
         if trial.state == TrialState.COMPLETE and distinct_redesigns(study, base) >= cap:
             study.stop()
 
-    remaining = job.settings.n_trials - len(finished_trials(study))
-    if remaining <= 0 or (cap is not None and distinct_redesigns(study, base) >= cap):
+    if search_done(job, study, base):
         return
+    remaining = job.settings.n_trials - len(finished_trials(study))
     bar = tqdm(total=remaining, desc="search: trials", unit="trial", disable=not progress)
 
     def count(study: optuna.Study, trial: FrozenTrial) -> None:
@@ -1098,6 +1177,26 @@ def _run_trials(
     finally:
         optuna.logging.set_verbosity(level)
         bar.close()
+
+
+def _worker_ended(pool: Any, seen: dict[int, Any]) -> WorkerDied | None:
+    """``WorkerDied`` when a worker process of ``pool`` (a ``multiprocessing`` pool, whose
+    workers end only when it is closed) has ended, else None. ``seen``: the workers met so far,
+    kept across calls: the pool drops an ended worker from its list within a moment."""
+    for proc in getattr(pool, "_pool", None) or ():
+        seen.setdefault(id(proc), proc)
+    if not any(proc.exitcode is not None for proc in seen.values()):
+        return None
+    return worker_death(list(seen.values()), what="a search worker process")
+
+
+def search_done(job: SearchJob, study: optuna.Study, baseline_key: str) -> bool:
+    """Whether ``study`` has all the trials ``job`` asks for: ``optimizer.n_trials`` finished,
+    or ``optimizer.max_redesigns`` distinct redesigns (the baseline's key ``baseline_key``)."""
+    cap = job.settings.max_redesigns
+    if len(finished_trials(study)) >= job.settings.n_trials:
+        return True
+    return cap is not None and distinct_redesigns(study, baseline_key) >= cap
 
 
 def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
@@ -1142,7 +1241,10 @@ def _run_search(
     job: SearchJob, evaluator: Evaluator, *, progress: bool
 ) -> tuple[optuna.Study, int]:
     study = _open(job, fail_running=job.settings.owns_storage)
+    base = evaluator.key({})
     if not job.settings.owns_storage:
+        # stale heartbeats too when no trial is left to run (Optuna fails them as it starts one)
+        fail_ended(study, stale_too=search_done(job, study, base))
         note_running(study)
     trials_before = len(study.get_trials(deepcopy=False))
     finished = len(finished_trials(study))
@@ -1160,6 +1262,7 @@ def _run_search(
             study.sampler = _sampler(job, trials_before=trials_before, run=run)
         before = evaluator.simulations
         _run_trials(job, evaluator, study, progress=progress)
+        _settle(job, study)
         return study, evaluator.simulations - before
     remaining = job.settings.n_trials - len(finished_trials(study))
     ctx = mp.get_context("spawn")
@@ -1169,23 +1272,48 @@ def _run_search(
         result = pool.starmap_async(
             _worker, [(job, w, trials_before, run) for w in range(job.settings.n_jobs)]
         )
-        _follow(result, study, remaining=remaining, progress=progress)
+        try:
+            _follow(result, study, remaining=remaining, progress=progress, pool=pool)
+        except WorkerDied:
+            pool.terminate()  # the others too: the run stops, and is resumed as a whole
+            pool.join()
+            fail_ended(study, stale_too=False)  # its workers' trials: their processes ended
+            raise
         sims = sum(result.get())
         # let the workers exit on their own: terminated (what leaving the block does) they left
         # their semaphores (tqdm's lock) to the resource tracker, which warned of leaks
         pool.close()
         pool.join()
-    return _open(job), sims
+    study = _open(job)
+    _settle(job, study)
+    return study, sims
 
 
-def _follow(result: Any, study: optuna.Study, *, remaining: int, progress: bool) -> None:
+def _settle(job: SearchJob, study: optuna.Study) -> None:
+    """At the end of a search of a shared study (which the trials table is written from): fail
+    the trials left RUNNING by a run that has ended meanwhile (``fail_ended``), such as one
+    killed beside this run: they are no longer running."""
+    if not job.settings.owns_storage:
+        fail_ended(study, stale_too=True)
+
+
+def _follow(
+    result: Any, study: optuna.Study, *, remaining: int, progress: bool, pool: Any = None
+) -> None:
     """Wait for the workers, with a progress bar of the trials they finish (read from the
-    storage every second)."""
+    storage every second). A worker process of ``pool`` that ends before the search does
+    (killed, crashed) raises ``WorkerDied`` (``worker_death``): the pool starts another in its
+    place, but the dead one's share of the search is lost and ``result`` never ready (QA: a
+    ``kill -9`` of one hung the run for ever)."""
     start = len(finished_trials(study))
     disable = not progress or remaining <= 0
+    seen: dict[int, Any] = {}  # every worker process met, the pool forgets the dead ones
     with tqdm(total=max(remaining, 0), desc="search: trials", unit="trial", disable=disable) as bar:
         while not result.ready():
             result.wait(1.0)
+            died = _worker_ended(pool, seen) if pool is not None else None
+            if died is not None and not result.ready():
+                raise died
             if not disable:
                 done = min(len(finished_trials(study)) - start, remaining)
                 bar.update(max(done - bar.n, 0))

@@ -1,0 +1,148 @@
+"""A replication worker process of an optimize search killed (the out-of-memory killer's
+SIGKILL, a ``kill -9``) or crashed: ``Evaluator``'s pool was broken and the search ended on an
+internal-error traceback (``BrokenProcessPool``). It says what ended the worker now
+(``WorkerKilled`` / ``WorkerDied``, which the command line words, exit 2), and a later table
+starts a new pool instead of failing on the broken one. A search worker process
+(``optimizer.n_jobs``) killed the same way ends the search with such an error too."""
+
+from __future__ import annotations
+
+import dataclasses
+import faulthandler
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+
+import sim.optimize.evaluate as evaluate
+from sim.errors import WorkerDied, WorkerKilled
+from sim.model.scenario import Scenario
+from sim.optimize import run_search
+from sim.optimize.evaluate import Evaluator
+from sim.optimize.study import PROCESS_ATTR
+
+FORK = pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="the dying replication needs fork"
+)
+
+
+def killed_replication(args):
+    """Ends its own process with SIGKILL, as the out-of-memory killer does."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def crashing_replication(args):
+    """Ends its own process with SIGSEGV, as a crash in compiled code does."""
+    faulthandler.disable()  # pytest's, inherited: no dump of this test's stack
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def _evaluator(model, space) -> Evaluator:
+    return Evaluator(
+        model=model,
+        space=space,
+        scenario=Scenario(horizon_days=2, warmup_days=0.5),
+        seed=1,
+        workers=2,
+    )
+
+
+@FORK
+def test_a_killed_replication_worker_is_said_as_killed(tiny_model, tiny_space, monkeypatch):
+    real = evaluate._simulate_kpis
+    with _evaluator(tiny_model, tiny_space) as ev:
+        monkeypatch.setattr(evaluate, "_simulate_kpis", killed_replication)
+        with pytest.raises(WorkerDied) as info:
+            ev.table({}, 4)
+        exc = info.value
+        assert isinstance(exc, WorkerKilled)  # a MemoryError too: the likely cause
+        assert str(exc) == (
+            "a replication worker process ended abruptly: it was killed (signal 9, SIGKILL)"
+        )
+        assert multiprocessing.active_children() == []  # the pool's other worker stopped too
+        monkeypatch.setattr(evaluate, "_simulate_kpis", real)
+        assert ev.table({}, 4)["replication"].tolist() == [0, 1, 2, 3]  # a new pool
+
+
+@FORK
+def test_a_crashed_replication_worker_is_said_as_a_crash(tiny_model, tiny_space, monkeypatch):
+    monkeypatch.setattr(evaluate, "_simulate_kpis", crashing_replication)
+    with _evaluator(tiny_model, tiny_space) as ev, pytest.raises(WorkerDied) as info:
+        ev.table({}, 4)
+    assert not isinstance(info.value, WorkerKilled)
+    assert info.value.crashed
+    assert "it crashed (signal 11, SIGSEGV)" in str(info.value)
+
+
+def _simulating(db: Path) -> tuple[int, int] | None:
+    """A trial RUNNING in the study and the pid of the worker process simulating it (what the
+    trial records: ``mark_process``), or None."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)  # never creates the file
+    try:
+        row = con.execute(
+            "SELECT t.number, a.value_json FROM trials t JOIN trial_system_attributes a "
+            "ON a.trial_id = t.trial_id WHERE t.state = 'RUNNING' AND a.key = ?",
+            (PROCESS_ATTR,),
+        ).fetchone()
+    finally:
+        con.close()
+    return None if row is None else (row[0], json.loads(row[1])["pid"])
+
+
+def _kill_a_search_worker(db: Path) -> int:
+    """SIGKILL a search worker process in the middle of a trial; that trial's number."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            found = _simulating(db)
+        except sqlite3.Error:
+            found = None  # not created yet
+        if found is not None:
+            number, pid = found
+            os.kill(pid, signal.SIGKILL)
+            return number
+        time.sleep(0.02)
+    raise AssertionError("no trial ran")
+
+
+def test_a_killed_search_worker_ends_the_search(make_job, tmp_path):
+    """optimizer.n_jobs > 1: the multiprocessing pool put a new worker in a killed one's place
+    but its share of the search was lost, and the run waited for it for ever (QA)."""
+    db = tmp_path / "shared.db"
+    job = make_job(storage=f"sqlite:///{db}", n_trials=100000, replications=2)
+    job = dataclasses.replace(
+        job,
+        settings=dataclasses.replace(job.settings, n_jobs=2),
+        scenario=Scenario(horizon_days=300, warmup_days=0.5),  # trials of a second or so
+    )
+    outcome: list[BaseException | None] = []
+
+    def search() -> None:
+        try:
+            with Evaluator(
+                model=job.model, space=job.space, scenario=job.scenario, seed=1, workers=1
+            ) as ev:
+                run_search(job, ev, progress=False)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - what the search ended with, checked below
+            outcome.append(exc)
+
+    runner = threading.Thread(target=search, daemon=True)  # daemon: a hung one is left behind
+    runner.start()
+    killed = _kill_a_search_worker(db)
+    runner.join(timeout=60)
+    assert not runner.is_alive(), "the search still waits for its killed worker"
+    (exc,) = outcome
+    assert isinstance(exc, WorkerKilled)
+    assert str(exc) == "a search worker process ended abruptly: it was killed (signal 9, SIGKILL)"
+    # the killed worker's trial is failed, not left RUNNING in the storage
+    study = optuna.load_study(study_name="t", storage=job.settings.storage)
+    assert study.trials[killed].state == optuna.trial.TrialState.FAIL
+    assert [p for p in multiprocessing.active_children() if "PoolWorker" in p.name] == []
