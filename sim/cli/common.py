@@ -394,6 +394,10 @@ CLAIM = "run.json"  # created exclusively when a run starts, rewritten with the 
 # What a run writes before its first result: its record and optimize's generated search space.
 # In a directory the run claimed (new or empty when it started) they are its own.
 BEFORE_RESULTS = frozenset({CLAIM, "config.yaml", "redesign.yaml"})
+# What a run whose process ended leaves without having written a result: those and the files it
+# had not finished writing (``.partial/``, never a result by design; QA: a simulate killed while
+# writing its trace was refused on rerun as "already holds files (.partial ...)")
+NO_RESULT = BEFORE_RESULTS | {PARTIAL}
 _CLAIMED: set[Path] = set()  # the run directories this process claimed
 
 
@@ -415,11 +419,13 @@ def guard_run_dir(
     directory at once (one given as hydra.run.dir: default directories are named to the
     microsecond) one is refused; ``claim=False`` only checks (before Hydra has started).
 
-    One exception: a run of ``command`` (by default the command whose results are ``results``)
-    stopped by Ctrl-C or SIGTERM (``"status": "interrupted"``, its process gone: ``stale_claim``)
-    leaves its partial results, and a rerun of that command takes the directory over, removing
-    them (``_unfinished_results``). A finished run, a live one, a killed one, another
-    command's, or one beside files it did not write, stays refused.
+    A run whose process ended before it wrote a result (killed outright too: ``stale_claim``)
+    leaves only what ``NO_RESULT`` names, and a rerun takes the directory over (``_take_over``).
+    One more exception: a run of ``command`` (by default the command whose results are
+    ``results``) stopped by Ctrl-C or SIGTERM (``"status": "interrupted"``, its process gone:
+    ``stale_claim``) leaves its partial results, and a rerun of that command takes the directory
+    over, removing them (``_unfinished_results``). A finished run, a live one, a killed one
+    that wrote a result, another command's, or one beside files it did not write, stays refused.
     """
     _not_a_file(run_dir, key)
     if overwrite:
@@ -428,7 +434,7 @@ def guard_run_dir(
     stale = stale_claim(run_dir) if held else None
     ended = stale  # a run that never finished, its process gone: named when refused below
     partial: list[Path] = []
-    if stale is not None and not set(held) <= BEFORE_RESULTS:
+    if stale is not None and not set(held) <= NO_RESULT:
         partial = _unfinished_results(run_dir, held, stale, command or _command_of(results))
         if not partial:
             stale = None
@@ -595,9 +601,10 @@ def _unfinished_results(
 def _take_over(
     run_dir: Path, held: list[str], record: dict[str, Any], partial: list[Path] | None = None
 ) -> None:
-    """Remove the claim or record (and its ``config.yaml``, ``redesign.yaml``) of a run whose
-    process ended unfinished (``stale_claim``), with a note: killed (SIGKILL, a machine's crash),
-    it could not remove them itself; interrupted, it left them for a rerun to take over.
+    """Remove the claim or record (and its ``config.yaml``, ``redesign.yaml``, the files it had
+    not finished writing in ``.partial/``) of a run whose process ended unfinished
+    (``stale_claim``), with a note: killed (SIGKILL, a machine's crash), it could not remove
+    them itself; interrupted, it left them for a rerun to take over.
     ``record``: what ``stale_claim`` read; ``partial``: the results it wrote
     (``_unfinished_results``), removed too."""
     if partial:
@@ -611,6 +618,8 @@ def _take_over(
     for name in held:
         if name in BEFORE_RESULTS:
             (run_dir / name).unlink(missing_ok=True)
+        elif name == PARTIAL:
+            shutil.rmtree(run_dir / name, ignore_errors=True)
     status = record.get("status", "running")
     if partial:
         names = sorted(str(p.relative_to(run_dir)) for p in partial)
@@ -1050,8 +1059,9 @@ def _redact_hydra_files(run_dir: Path) -> None:
     ``.hydra/*.yaml`` and, in a ``--multirun`` sweep, the sweep directory's ``multirun.yaml``.
 
     Hydra saves the overrides as typed (``:`` escaped as ``\\:``, which ``redact`` knows); a
-    password typed on the command line must not stay there, whether the run ends well or on an
-    error (``sim.cli.main`` calls this on every way out of a command)."""
+    password typed on the command line must not stay there, while the run goes on nor after it,
+    however it ends (``sim.cli.main`` calls this as a job starts, before anything slow, and on
+    every way out of a command: QA, they held it for the whole run and after a SIGKILL)."""
     files = sorted((run_dir / ".hydra").glob("*.yaml"))
     sweep = _sweep_dir()
     if sweep is not None:
@@ -1062,8 +1072,24 @@ def _redact_hydra_files(run_dir: Path) -> None:
         except (OSError, UnicodeDecodeError):
             continue
         clean = redact(text)
-        if clean != text:
+        if clean == text:
+            continue
+        if f.parent == sweep:
+            _replace_shared_text(f, clean)
+        else:
             write_text_whole(f, clean)
+
+
+def _replace_shared_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole under a name of this process's own: the jobs of a
+    parallel launcher (joblib) each redact the sweep's ``multirun.yaml`` as they start, at the
+    same moment; under one ``.partial/`` name one job's write could fail on the other's."""
+    part = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _sweep_dir() -> Path | None:

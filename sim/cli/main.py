@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -182,10 +182,11 @@ def _sweep_items(value: str, multirun: bool) -> list[str] | None:
     return items if len(items) > 1 else None
 
 
-def _model_file(group: str, value: str, configs: Path) -> str | None:
-    """The absolute path of a model file given as ``group=value`` (None for a bundled name);
-    raises ``SimError`` for neither."""
-    if (configs / group / f"{value}.yaml").is_file():
+def _model_file(group: str, value: str, configs: Sequence[Path]) -> str | None:
+    """The absolute path of a model file given as ``group=value`` (None for the name of an
+    option in ``<dir>/<group>/`` of one of the config directories ``configs``, as Hydra
+    searches them: ``config_search_dirs``); raises ``SimError`` for neither."""
+    if any((d / group / f"{value}.yaml").is_file() for d in configs):
         return None
     if value.lower().endswith(FILE_GROUPS[group]) or os.sep in value or Path(value).is_dir():
         path = Path(value).expanduser()
@@ -200,10 +201,16 @@ def _model_file(group: str, value: str, configs: Path) -> str | None:
         if not path.is_file():
             raise SimError(f"{group}={value}: no such file")
         return str(path.resolve())
-    names = sorted(p.stem for p in (configs / group).glob("*.yaml") if not p.stem.startswith("_"))
+    names = sorted(
+        {p.stem for d in configs for p in (d / group).glob("*.yaml") if not p.stem.startswith("_")}
+    )
+    what, listed = f"a bundled {group}", f"bundled ones are {names}"
+    if list(configs) != [config_dir()]:  # the user's own config directories (-cd ...): named
+        where = ", ".join(str(d / group) for d in configs)
+        what, listed = f"an option of {group}", f"its options are {names} (in {where})"
     raise SimError(
-        f"{group}={value}: not a bundled {group} nor a file{did_you_mean(value, names)}; "
-        f"bundled ones are {names}, or give a path to a {'/'.join(FILE_GROUPS[group])} file"
+        f"{group}={value}: not {what} nor a file{did_you_mean(value, names)}; {listed}, or "
+        f"give a path to a {'/'.join(FILE_GROUPS[group])} file"
     )
 
 
@@ -239,7 +246,9 @@ def _open_mapping_override(arg: str, multirun: bool) -> str:
     return f"++{mapping}=" + ",".join(f"{{{key}: {v}}}" for v in items)
 
 
-def _model_files(group: str, raw: str, items: list[str], configs: Path) -> list[str | None]:
+def _model_files(
+    group: str, raw: str, items: list[str], configs: Sequence[Path]
+) -> list[str | None]:
     """``_model_file`` of each item of ``group=raw``; a ``--multirun`` sweep whose items are not
     files while some of them joined by their commas name one (``process=a,b.yaml`` for the file
     ``a,b.yaml``, also beside other files: ``process=x,y.yaml,b/model.yaml``) is refused saying
@@ -291,21 +300,25 @@ def _is_file(item: str) -> bool:
     return Path(_unquoted(item)).expanduser().is_file()
 
 
-def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
+def rewrite_process_override(
+    args: list[str], configs: Path, command: str = "simulate"
+) -> list[str]:
     """Turn ``process=<file>`` (or ``redesign=<file>``) into ``<group>=_from_file <group>.path=<abs>``.
 
-    Bundled names (files in ``configs/<group>/``) stay as they are. With ``--multirun``, a
+    Bundled names (files in ``configs/<group>/``, or in ``<group>/`` of a config directory the
+    command line adds: ``config_search_dirs``) stay as they are. With ``--multirun``, a
     comma-separated sweep of files becomes a sweep of ``<group>.path``; a sweep of bundled names
     stays as it is.
     """
     multirun = bool({"-m", "--multirun"} & set(args))
+    searched = config_search_dirs(args, configs, command)
     out: list[str] = []
     for a in args:
         name, _, raw = a.partition("=")
         if name in FILE_GROUPS and "=" in a and not a.endswith("=_from_file"):
             value = _unquoted(raw)
             items = [_unquoted(v) for v in _sweep_items(raw, multirun) or [raw]]
-            files = _model_files(name, raw, items, configs)
+            files = _model_files(name, raw, items, searched)
             if all(f is None for f in files):
                 out.append(a)  # bundled name(s)
             elif all(f is not None for f in files):
@@ -348,6 +361,97 @@ def rewrite_process_override(args: list[str], configs: Path) -> list[str]:
     return out
 
 
+def _option_values(args: list[str], long: str, short: str) -> list[str]:
+    """The values given to Hydra's option ``long``/``short`` in ``args``, in order
+    (``-cp dir``, ``--config-path dir``, ``--config-path=dir``)."""
+    values = []
+    for i, a in enumerate(args):
+        if a in (long, short) and i + 1 < len(args):
+            values.append(args[i + 1])
+        elif a.startswith((f"{long}=", f"{short}=")):
+            values.append(a.partition("=")[2])
+    return values
+
+
+def config_path_made_absolute(args: list[str]) -> list[str]:
+    """``args`` with a relative ``--config-path``/``-cp`` made absolute from the current
+    directory: Hydra reads it relative to the Python module of the app (``sim/cli/``: "Primary
+    config module 'sim.cli.myconf' not found"), never where the user is; ``--config-dir``/``-cd``
+    too, as Hydra reads it. ``SimError`` when one names no directory."""
+    out = list(args)
+    for i, a in enumerate(out):
+        for long, short in (("--config-path", "-cp"), ("--config-dir", "-cd")):
+            if a in (long, short) and i + 1 < len(out):
+                at, value, flag = i + 1, out[i + 1], a
+            elif a.startswith((f"{long}=", f"{short}=")):
+                at, (flag, _, value) = i, a.partition("=")
+            else:
+                continue
+            if value.startswith("pkg://"):
+                continue  # a package's configs: Hydra finds them
+            path = Path(value).expanduser().absolute()
+            if not path.is_dir():
+                raise SimError(f"{flag} {value}: no such directory ({path})")
+            out[at] = str(path) if at == i + 1 else f"{flag}={path}"
+    return out
+
+
+def config_search_dirs(args: list[str], configs: Path, command: str = "simulate") -> list[Path]:
+    """The directories Hydra looks for config files in, as ``args`` set them: the primary one
+    (``configs``, or ``--config-path``/``-cp``), ``--config-dir``/``-cd``, then the
+    directories of ``hydra.searchpath`` (typed, else in the primary config, ``--config-name``/
+    ``-cn`` or the command's). A ``pkg://`` entry is the package's folder; one that cannot be
+    found here is left to Hydra."""
+    primary = _option_values(args, "--config-path", "-cp")
+    dirs = [Path(primary[-1]).expanduser().absolute() if primary else configs]
+    added = _option_values(args, "--config-dir", "-cd")
+    if added:  # argparse keeps the last one given
+        dirs.append(Path(added[-1]).expanduser().absolute())
+    typed = _override(args, "hydra.searchpath")
+    if typed is not None:
+        inner = typed.strip().removeprefix("[").removesuffix("]")
+        entries = [_unquoted(v.strip()) for v in _LIST_ITEM.findall(inner) if v.strip()]
+    else:
+        names = _option_values(args, "--config-name", "-cn")
+        entries = _searchpath_in(dirs[0] / f"{names[-1] if names else command}.yaml")
+    for entry in entries:
+        scheme, sep, rest = entry.partition("://")
+        if "${" in entry or (sep and scheme not in ("file", "pkg")):
+            continue
+        found = _package_dir(rest) if scheme == "pkg" and sep else Path(rest if sep else entry)
+        if found is not None:
+            dirs.append(found.expanduser().absolute())
+    return dirs
+
+
+def _searchpath_in(primary: Path) -> list[str]:
+    """The ``hydra.searchpath`` entries of the primary config file ``primary`` ([] if none or
+    it cannot be read: Hydra says why)."""
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(primary.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    hydra_conf = loaded.get("hydra") if isinstance(loaded, dict) else None
+    entries = hydra_conf.get("searchpath") if isinstance(hydra_conf, dict) else None
+    return [str(e) for e in entries] if isinstance(entries, list) else []
+
+
+def _package_dir(entry: str) -> Path | None:
+    """The folder of ``hydra.searchpath``'s ``pkg://<package>/<folder>`` (``entry`` without
+    its ``pkg://``), None when the package cannot be found here."""
+    import importlib.util
+
+    package, _, folder = entry.partition("/")
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    return Path(locations[0]) / folder if locations else None
+
+
 def _override(args: list[str], key: str) -> str | None:
     """The value the last ``key=``, ``+key=`` or ``++key=`` override gives (as Hydra applies it)."""
     value = None
@@ -380,8 +484,9 @@ def _known_keys(command: str) -> set[str]:
 
 def check_experiment(command: str, args: list[str], configs: Path) -> list[str]:
     """``args`` with ``experiment=<name>`` checked: it must name a study of this command in
-    ``configs/experiment/`` (``<command>_<study>.yaml``; Hydra's own errors for a wrong one name
-    neither). ``+experiment=``/``++experiment=`` become ``experiment=``, and ``experiment=null``
+    ``configs/experiment/`` or in ``experiment/`` of a config directory the command line adds
+    (``config_search_dirs``) (``<command>_<study>.yaml``; Hydra's own errors for a wrong one
+    name neither). ``+experiment=``/``++experiment=`` become ``experiment=``, and ``experiment=null``
     or an empty value is no study. A study that sweeps, run without ``--multirun``, gets a
     note: only its first point would run."""
     out, given = [], None
@@ -395,24 +500,21 @@ def check_experiment(command: str, args: list[str], configs: Path) -> list[str]:
         out.append(a)
     if given is None or _SWEEP_FUNCTION.match(given):  # choice(...): Hydra checks each value
         return out
-    folder = configs / "experiment"
-    ours = sorted(p.stem for p in folder.glob(f"{command}_*.yaml"))
+    folders = [d / "experiment" for d in config_search_dirs(args, configs, command)]
+    ours = sorted({p.stem for f in folders for p in f.glob(f"{command}_*.yaml")})
     for name in (n.strip() for n in given.split(",")):  # --multirun experiment=a,b
-        if name in ours:
-            _note_a_sweep_without_multirun(folder / f"{name}.yaml", args)
+        study = next((f / f"{name}.yaml" for f in folders if (f / f"{name}.yaml").is_file()), None)
+        if name in ours and study is not None:
+            _note_a_sweep_without_multirun(study, args)
             continue
         owner = next(
-            (
-                c
-                for c in COMMANDS
-                if name.startswith(f"{c}_") and (folder / f"{name}.yaml").is_file()
-            ),
+            (c for c in COMMANDS if name.startswith(f"{c}_") and study is not None),
             None,
         )
         what = f"a study for 'python -m sim {owner}'" if owner else "no such experiment"
         raise SimError(
             f"experiment={name}: {what}; the experiments of {command} are "
-            f"{', '.join(ours) if ours else 'none'} ({folder})"
+            f"{', '.join(ours) if ours else 'none'} ({', '.join(map(str, folders))})"
         )
     return out
 
@@ -490,7 +592,9 @@ def install_signal_handlers(*, multirun: bool) -> None:
     sweep like Ctrl-C, its launcher's workers included (``SweepTerminated``); a single run too,
     so its record says it was stopped (``RunTerminated``; optimize installs its own handler
     while it searches). A replication worker forked from this process inherits them: there they
-    end it quietly (``_in_a_worker``, ``_interrupt``), the parent says what stopped."""
+    end it quietly (``_in_a_worker``, ``_interrupt``), the parent says what stopped. A
+    launcher's worker process running jobs (joblib's) installs them too as its job starts
+    (``_handlers_in_job_process``)."""
     import signal
 
     global _HANDLER_OWNER
@@ -498,6 +602,15 @@ def install_signal_handlers(*, multirun: bool) -> None:
     signal.signal(signal.SIGTERM, _terminate_sweep if multirun else _terminate_run)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored
         signal.signal(signal.SIGINT, _interrupt)
+
+
+def _handlers_in_job_process(*, multirun: bool) -> None:
+    """Install the signal handlers (``install_signal_handlers``) in the process running a job
+    when it is not the command line's: a launcher's worker (joblib's loky workers are started
+    anew, without them) was ended by SIGTERM's default action, its run record left "running"
+    and its trace under ``.partial/``, so a rerun refused the job for ever (QA)."""
+    if _HANDLER_OWNER != os.getpid():
+        install_signal_handlers(multirun=multirun)
 
 
 def _terminate_sweep(signum: int, frame: object) -> None:
@@ -538,6 +651,7 @@ def _task(command: str) -> Callable:
         from sim.cli.sweep import FINISHED
 
         hc = HydraConfig.get()
+        _handlers_in_job_process(multirun=in_multirun(hc))
         run_dir = Path(hc.runtime.output_dir)
         job = ""
         if in_multirun(hc) and command in FINISHED:
@@ -545,6 +659,12 @@ def _task(command: str) -> Callable:
         locked = _lock_job_dir(run_dir, command, job=job, multirun=in_multirun(hc))
         if locked is None:
             return  # refused: another run holds the directory
+        from sim.cli.common import redact_hydra_files
+
+        # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed: a
+        # password there is masked now, not only when the run ends (QA: it stayed in them for
+        # the whole run, and for good after a SIGKILL)
+        redact_hydra_files(run_dir)
         try:
             with _kept_interrupts(stop_after=in_multirun(hc)):
                 _run_job(command, cfg, hc, run_dir, job)
@@ -694,24 +814,8 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         terminated = isinstance(exc, RunTerminated | SweepTerminated)
         said = _interrupted_text(command, run_dir, terminated)
         if job:  # a sweep's job: the sweep resumes, not this run alone
-            from sim.cli import common
-
             stopped = "terminated (SIGTERM)" if terminated else "interrupted"
-            kept = _saved_jobs(command)
-            saved = (
-                "; the jobs of the sweep that finished are saved"
-                if kept
-                else ", nor did any job of the sweep before it"
-            )
-            hint = _resume_hint(command, common.TYPED_ARGV, kept=kept)
-            said = f"{stopped}: {job}did not finish{saved}{hint}"
-            from sim.cli.sweep import FINISHED, job_finished
-
-            if command in FINISHED and job_finished(run_dir, command):
-                # stopped after its record said finished (its report written): kept on a rerun
-                said = (
-                    f"{stopped}: {job}finished just before; the jobs that finished are saved{hint}"
-                )
+            said = _stopped_job_text(command, job, run_dir, stopped)
         print(f"\n{said}", file=sys.stderr)
         sys.exit(143 if terminated else 130)
     except SystemExit as exc:
@@ -735,6 +839,35 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed before
         # this task started: a password typed there must not stay, however the run ends
         redact_hydra_files(run_dir)
+
+
+def _stopped_job_text(command: str, job: str, run_dir: Path, stopped: str) -> str:
+    """What a sweep's job (``job``: "job 0 (...): ") stopped (``stopped``: ``interrupted`` ...)
+    in ``run_dir`` says: that it did not finish, and whether any job of the sweep did, with how
+    to resume. A job that a launcher runs in another process, beside the sweep's other jobs
+    (joblib's), knows neither their order nor which of them finished (``sim.cli.sweep.LAUNCHED``
+    is the launching process's): it says nothing of them, the sweep does when it stops
+    (``_stopped_sweep_text``; QA: "nor did any job of the sweep before it", jobs running at
+    once)."""
+    from sim.cli import common
+    from sim.cli.sweep import FINISHED, LAUNCHED, job_finished
+
+    kept = _saved_jobs(command)
+    hint = _resume_hint(command, common.TYPED_ARGV, kept=kept)
+    if command in FINISHED and job_finished(run_dir, command):
+        # stopped after its record said finished (its report written): kept on a rerun
+        return f"{stopped}: {job}finished just before; the jobs that finished are saved{hint}"
+    if not LAUNCHED:
+        return (
+            f"{stopped}: {job}did not finish (the sweep runs its jobs at once, in other "
+            "processes: which of them finished is said as the sweep stops)"
+        )
+    saved = (
+        "; the jobs of the sweep that finished are saved"
+        if kept
+        else ", nor did any job of the sweep before it"
+    )
+    return f"{stopped}: {job}did not finish{saved}{hint}"
 
 
 def _stopped_sweep_text(command: str, args: list[str], stopped: str, *, multirun: bool) -> str:
@@ -875,10 +1008,15 @@ def _kept_from_earlier(command: str, cfg: Any, hc: Any, run_dir: Path) -> bool:
 def _take_over_unfinished(command: str, cfg: Any, hc: Any, run_dir: Path) -> None:
     """Remove what an unfinished run of this very job left in ``run_dir`` (stopped after
     writing part of its results: QA4a, the resume was refused with "already holds results"),
-    so the job runs again there; a folder holding anything else is left to the usual refusal."""
+    so the job runs again there; a folder holding anything else is left to the usual refusal.
+    The files it was still writing go too (its ``.partial/`` folder: a job killed while it
+    wrote its trace was refused for ever as "already holds files (.partial)", QA)."""
+    import shutil
+
     from sim.cli.common import CLAIM
     from sim.cli.overwrite import earlier_results
     from sim.cli.sweep import unfinished_run_of_job
+    from sim.model.whole_files import PARTIAL
 
     try:
         record = unfinished_run_of_job(run_dir, cfg, [str(o) for o in hc.overrides.task], command)
@@ -887,8 +1025,12 @@ def _take_over_unfinished(command: str, cfg: Any, hc: Any, run_dir: Path) -> Non
     if record is None:
         return
     files = [f for f in earlier_results(run_dir) if f.name != CLAIM]
+    partial = run_dir / PARTIAL
+    if partial.is_dir():
+        files += sorted(p for p in partial.rglob("*") if p.is_file())
     for f in files:
         f.unlink(missing_ok=True)
+    shutil.rmtree(partial, ignore_errors=True)
     (run_dir / CLAIM).unlink(missing_ok=True)
     (run_dir / "config.yaml").unlink(missing_ok=True)
     print(
@@ -924,6 +1066,8 @@ def _interrupted_text(command: str, run_dir: Path, terminated: bool) -> str:
 
 # Hydra's flags that print the composed config (or the overrides) to stdout and run no task
 _CONFIG_PRINTING_FLAGS = ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help")
+# ... and Hydra's flags that only begin like ``-c`` (the configs read: they print nothing)
+_OTHER_C_FLAGS = ("-cp", "-cd", "-cn")
 
 
 def prints_config(args: list[str]) -> bool:
@@ -932,7 +1076,7 @@ def prints_config(args: list[str]) -> bool:
     return any(
         a in _CONFIG_PRINTING_FLAGS
         or a.startswith(("--cfg=", "--info="))
-        or (a.startswith(("-c", "-i")) and not a.startswith("--"))
+        or (a.startswith(("-c", "-i")) and not a.startswith(("--", *_OTHER_C_FLAGS)))
         for a in args
     )
 
@@ -1455,9 +1599,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with _nothing_written_on_ctrl_c(), _refusals_exit_2():
             configs = config_dir()
-            args = rewrite_process_override(args, configs)
+            check_hydra_flags(args)
+            args = config_path_made_absolute(args)
+            args = rewrite_process_override(args, configs, command)
             args = check_experiment(command, args, configs)
             _check_shell_completion(args)
+            check_folder_names(args, multirun=multirun)
             if not multirun and _override(args, "hydra.sweep.dir"):
                 print(
                     "note: hydra.sweep.dir names where a --multirun sweep writes; this single "
@@ -1521,6 +1668,76 @@ def _check_shell_completion(args: list[str]) -> None:
         )
     if given[0].startswith("query=") and "COMP_LINE" not in os.environ:
         raise SimError("--shell-completion query=...: run by the shell's completion, not by hand")
+
+
+# Hydra's flags that say what it does, of which one only may be given (long, short, choices
+# the short one takes stuck to it: -cjob)
+_RUN_MODE_FLAGS = (
+    ("--run", "-r", ()),
+    ("--multirun", "-m", ()),
+    ("--cfg", "-c", ("job", "hydra", "all")),
+    ("--info", "-i", ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")),
+    ("--shell-completion", "-sc", ()),
+)
+
+
+def _flag_given(args: list[str], long: str, short: str, choices: tuple[str, ...] = ()) -> bool:
+    """Whether Hydra's flag ``long``/``short`` is in ``args`` (``--cfg``, ``-c``, ``--cfg=job``,
+    ``-cjob``; not ``-cp``, another flag)."""
+    return any(
+        a in (long, short)
+        or a.startswith((f"{long}=", f"{short}="))
+        or any(a == short + c for c in choices)
+        for a in args
+    )
+
+
+def check_hydra_flags(args: list[str]) -> None:
+    """``SimError`` for Hydra's flags that cannot go together, before Hydra raised a
+    ``ValueError`` traceback (exit status 1): more than one of ``--run``, ``--multirun``,
+    ``--cfg``, ``--info``, ``--shell-completion``; ``--resolve`` without ``--cfg`` or
+    ``--help``."""
+    given = [
+        long for long, short, kinds in _RUN_MODE_FLAGS if _flag_given(args, long, short, kinds)
+    ]
+    if len(given) > 1:
+        printing = [f for f in given if f in ("--cfg", "--info")]
+        others = [f for f in given if f not in printing]
+        hint = (
+            f"; {printing[0]} prints what one run would be and runs nothing: give it without "
+            f"{' and '.join(others)}"
+            if len(printing) == 1 and others
+            else ""
+        )
+        raise SimError(
+            f"{' and '.join(given)}: give only one of --run, --multirun, --cfg, --info and "
+            f"--shell-completion{hint}"
+        )
+    if _flag_given(args, "--resolve", "--resolve") and not (
+        _flag_given(args, "--cfg", "-c", _RUN_MODE_FLAGS[2][2]) or set(_HELP_FLAGS) & set(args)
+    ):
+        raise SimError(
+            "--resolve: only with --cfg or --help, whose config it prints resolved "
+            "(e.g. --cfg job --resolve)"
+        )
+
+
+def check_folder_names(args: list[str], *, multirun: bool) -> None:
+    """``SimError`` when the run's folder typed on the command line (``hydra.run.dir``, or
+    ``hydra.sweep.dir`` for a ``--multirun``) has a name too long for the file system
+    (``sim.cli.sweep.folder_name_refusal``), before anything looks into it: every check after this one
+    failed on it with a traceback ("File name too long"). One named by interpolations is checked
+    when Hydra has resolved it (``sim.cli.sweep.SweepJobs``: a single run's folder, each job's)."""
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    given = _override(args, key)
+    if not given:
+        return
+    from sim.cli.sweep import folder_name_refusal
+
+    nothing = "no job was run" if multirun else "nothing was run"
+    refused = folder_name_refusal(key, Path(given).expanduser(), nothing)
+    if refused is not None:
+        raise SimError(refused)
 
 
 def lock_given_dir(command: str, args: list[str], *, multirun: bool) -> Path | None:

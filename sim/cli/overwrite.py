@@ -17,11 +17,13 @@ too. An ``optimize`` run is refused rather than removed: its study is work a rer
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 from sim.cli.common import HYDRA_OWN
 from sim.errors import ConfigError
+from sim.model.whole_files import PARTIAL
 
 RECORD = "run.json"
 # what every command writes: its record and its report (the report's numbered PNG files only)
@@ -100,10 +102,15 @@ def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
     """Remove the earlier run's results from ``run_dir`` (``earlier_results``), say how many on
     the console, and return that number. Other files stay. ``ConfigError`` (nothing removed)
     when one of them is a file this run ``reads`` (a calibration of the earlier run's
-    ``history.csv.gz``: QA 2026-12-04, the log was gone and run.json held its hash)."""
+    ``history.csv.gz``: QA 2026-12-04, the log was gone and run.json held its hash). The files
+    the earlier run had not finished writing (its ``.partial/`` folder: killed while writing)
+    go too; one this run does not write stayed there for good."""
     files = earlier_results(run_dir)
     if not files:
         return 0
+    partial = run_dir / PARTIAL
+    if partial.is_dir():
+        files += sorted(p for p in partial.rglob("*") if p.is_file())
     for f in files:
         if any(r.exists() and r.resolve() == f.resolve() for r in reads):
             raise ConfigError(
@@ -112,6 +119,7 @@ def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
             )
     for f in files:
         f.unlink(missing_ok=True)
+    shutil.rmtree(partial, ignore_errors=True)
     figures = run_dir / "report"
     if figures.is_dir() and not any(figures.iterdir()):
         figures.rmdir()

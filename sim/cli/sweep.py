@@ -67,8 +67,9 @@ SWEEP_OUTPUTS = frozenset(
 
 
 class SweepRefused(BaseException):
-    """A ``--multirun`` refused before any of its jobs ran (two jobs write into one folder). A
-    BaseException: Hydra's callbacks turn an ``Exception`` into a warning and run on."""
+    """A ``--multirun`` refused before any of its jobs ran (two jobs write into one folder, a
+    job folder's name too long), or a single run before Hydra made its folder (its name too
+    long). A BaseException: Hydra's callbacks turn an ``Exception`` into a warning and run on."""
 
 
 class SweepJobs(Callback):
@@ -94,6 +95,11 @@ class SweepJobs(Callback):
         self.kept = {}
         self.planned = set()
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
+        too_long = folder_name_refusal("hydra.sweep.dir", self.sweep_dir, "no job was run")
+        if too_long is not None:  # before anything looks into it (an OSError traceback)
+            print(f"error: {too_long}", file=sys.stderr)
+            FAILED_JOBS[:] = [self.sweep_dir]
+            raise SweepRefused(too_long)
         self.before = _file_states(self.sweep_dir)
         LAUNCHED[:] = [self.sweep_dir]
         FAILED_JOBS.clear()
@@ -130,6 +136,23 @@ class SweepJobs(Callback):
         RESUMED.add(self.sweep_dir.resolve())
         self.planned = planned_kept(config, jobs or [], self.command)
         return None
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Refuse a single run (``SweepRefused``, exit status 2) whose folder, ``hydra.run.dir``
+        as Hydra resolves it, has a name too long for the file system (``name_too_long``),
+        before Hydra makes it (an ``OSError`` traceback). A ``hydra.run.dir`` typed without
+        interpolations is checked before Hydra starts (``sim.cli.main.check_folder_names``)."""
+        from hydra.core.hydra_config import HydraConfig
+
+        try:  # (``${hydra:...}`` in it: HydraConfig is this run's within the block)
+            HydraConfig.instance().set_config(config)
+            run_dir = Path(str(config.hydra.run.dir))
+        except Exception:  # noqa: BLE001 - only a check ahead of Hydra's: Hydra reports it
+            return
+        refused = folder_name_refusal("hydra.run.dir", run_dir, "nothing was run")
+        if refused is not None:
+            print(f"error: {refused}", file=sys.stderr)
+            raise SweepRefused(refused)
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         """Remember the job's folder (an overwritten sweep directory can hold numbered folders
@@ -297,6 +320,14 @@ def folder_clash(config: DictConfig, jobs: list[list[str]]) -> str | None:
         nested = _nested_by_a_path(config, typed, overrides, folder)
         if nested is not None:
             return nested
+        why = name_too_long(Path(here))
+        if why is not None:
+            return redact(
+                f"hydra.sweep.subdir={typed}: job {num}'s folder ({' '.join(overrides)}): "
+                f"{why}; no job was run: name the jobs' folders shorter, "
+                "e.g. hydra.sweep.subdir=${hydra.job.num} (the default)"
+                f"{_leave_out_hint(config, typed, jobs)}"
+            )
         if here in first:
             earlier = first[here]
             return redact(
@@ -342,6 +373,84 @@ def _nested_by_a_path(
         "hydra.sweep.subdir='${hydra.job.num}_${hydra.job.override_dirname}' (each job's "
         ".hydra/overrides.yaml names its file)"
     )
+
+
+def _leave_out_hint(config: DictConfig, typed: str, jobs: list[list[str]]) -> str:
+    """A way to shorten job folders named by ``${hydra.job.override_dirname}`` (in ``typed``):
+    leave out of the name the overrides every job has alike (``", or ..."``; ``""`` when the
+    folders are named otherwise, or no override is alike in all of them)."""
+    if "override_dirname" not in typed:
+        return ""
+    alike = [o for o in jobs[0] if all(o in job for job in jobs[1:])]
+    keys = [o.partition("=")[0].lstrip("+~") for o in alike]
+    excluded = list(
+        OmegaConf.select(config, "hydra.job.config.override_dirname.exclude_keys", default=None)
+        or []
+    )
+    new = [k for k in keys if k not in excluded]
+    if not new:
+        return ""
+    return (
+        ", or leave out of the name the overrides every job has alike: "
+        f"hydra.job.config.override_dirname.exclude_keys=[{','.join(excluded + new)}]"
+    )
+
+
+def folder_name_refusal(key: str, folder: Path, nothing: str) -> str | None:
+    """What is refused when ``folder``, the folder ``key`` names, has a name too long for the
+    file system (``name_too_long``; ``nothing`` says what was not run); None when it fits."""
+    why = name_too_long(folder)
+    if why is None:
+        return None
+    return redact(f"{key}={_shortened(str(folder))}: {why}; {nothing}: give a shorter {key}")
+
+
+def name_too_long(path: Path) -> str | None:
+    """Why ``path`` cannot be made on its file system, said of it: a folder or file name in it
+    of more bytes than the limit of one name there (``NAME_MAX``, 255 on most), or the whole
+    path over the limit of a path (``PATH_MAX``, 4096); None when it fits. (Hydra making such a
+    folder failed with a traceback: "OSError: [Errno 36] File name too long".)"""
+    full = Path(os.path.abspath(path))
+    name_max, path_max = _name_limits(full)
+    for part in full.parts:
+        size = len(os.fsencode(part))
+        if size > name_max:
+            return (
+                f"a name in it, '{_shortened(part)}', is {size} bytes long, over this file "
+                f"system's limit of {name_max} bytes for one name"
+            )
+    size = len(os.fsencode(str(full)))
+    if size >= path_max:
+        return (
+            f"it is {size} bytes long, over this file system's limit of {path_max - 1} bytes "
+            "for a path"
+        )
+    return None
+
+
+def _name_limits(path: Path) -> tuple[int, int]:
+    """The limits in bytes of one name and of a path (with its ending NUL) on the file system
+    where ``path`` would be made (its deepest existing folder); 255 and 4096 (Linux's) where
+    they cannot be read."""
+    here = path
+    while here.parent != here:
+        try:
+            if here.is_dir():
+                break
+        except OSError:  # a name too long to look up: its parent is looked at
+            pass
+        here = here.parent
+    try:
+        return os.pathconf(here, "PC_NAME_MAX"), os.pathconf(here, "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):  # no pathconf (Windows), or no such limit
+        return 255, 4096
+
+
+def _shortened(text: str, keep: int = 80) -> str:
+    """``text`` cut in its middle to about ``keep`` characters when longer."""
+    if len(text) <= keep:
+        return text
+    return f"{text[: keep - 25]}...{text[-20:]}"
 
 
 def _job_folder(config: DictConfig, overrides: list[str], num: int) -> str | None:

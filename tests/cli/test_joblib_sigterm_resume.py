@@ -1,0 +1,110 @@
+"""A joblib sweep stopped by SIGTERM is resumed by rerunning it. QA (hydrapower): the launcher's
+worker processes had none of the command line's signal handlers, so SIGTERM ended them at
+once: each job's ``run.json`` stayed "running" beside its trace under ``.partial/``, and every
+rerun took the job over but left ``.partial/`` there, then refused the job ("already holds files
+(.partial)"), for ever."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sim.cli.common import CLAIM
+from sim.model.whole_files import PARTIAL
+from tests.conftest import REPO
+from tests.simcli import run_sim
+
+SWEEP = [
+    "--multirun",
+    "hydra/launcher=joblib",
+    "hydra.launcher.n_jobs=2",
+    "process=mmc",
+    "workers=1",
+    "progress=false",
+    "output.report=false",
+    "output.trace=true",
+    "scenario.horizon_days=20",
+    "scenario.replications=40",
+    "seed=1,2",
+]
+
+
+def _record(job: Path) -> dict:
+    return json.loads((job / CLAIM).read_text(encoding="utf-8"))
+
+
+def test_a_joblib_sweep_stopped_by_sigterm_records_its_jobs_and_resumes(tmp_path):
+    s = tmp_path / "s"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *SWEEP, f"hydra.sweep.dir={s}"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its group only: the test's own process is not signalled
+    )
+    deadline = time.monotonic() + 180
+    while not (s / "0" / PARTIAL).is_dir() and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)  # job 0 simulating, its trace under .partial/
+    os.killpg(proc.pid, signal.SIGTERM)  # as `kill -TERM -- -<pgid>`: the workers get it too
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert "Traceback" not in err, err
+    # the job's own process said it was stopped, and removed the trace it was writing
+    assert _record(s / "0")["status"] == "interrupted"
+    assert not (s / "0" / PARTIAL).exists()
+    assert "terminated (SIGTERM): job 0 (" in err
+
+    again = run_sim(*SWEEP, f"hydra.sweep.dir={s}")
+    assert again.returncode == 0, again.stderr
+    assert "already holds" not in again.stderr
+    for job in ("0", "1"):
+        assert _record(s / job)["status"] == "finished"
+        assert (s / job / "trace.csv.gz").is_file()
+        assert not (s / job / PARTIAL).exists()
+    assert (s / "comparison.csv").is_file()
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended (not reused this soon)."""
+    done = subprocess.Popen(["true"])
+    done.wait()
+    return done.pid
+
+
+def test_a_job_killed_while_writing_its_trace_is_taken_over_on_rerun(tmp_path):
+    # a launcher's worker killed outright (SIGKILL; or SIGTERM before the fix) while its job
+    # wrote its trace: the record says running, its process is gone, the trace is under .partial/
+    s = tmp_path / "s"
+    tiny = [a for a in SWEEP if not a.startswith(("scenario.", "hydra.launcher", "hydra/"))]
+    tiny += ["scenario.replications=2", "scenario.horizon_days=2"]  # the basic launcher: quicker
+    first = run_sim(*tiny, f"hydra.sweep.dir={s}")
+    assert first.returncode == 0, first.stderr
+    job = s / "1"
+    kept = (s / "0" / "kpis.json").read_bytes()
+    record = _record(job)
+    (job / CLAIM).write_text(
+        json.dumps(record | {"status": "running", "pid": _dead_pid()}), encoding="utf-8"
+    )
+    for p in job.iterdir():
+        if p.is_file() and p.name not in (CLAIM, "config.yaml", "main.log"):
+            p.unlink()
+    (job / PARTIAL).mkdir()
+    (job / PARTIAL / "trace.csv.gz").write_bytes(b"\x1f\x8b half a trace")
+
+    again = run_sim(*tiny, f"hydra.sweep.dir={s}")
+    assert again.returncode == 0, again.stderr
+    assert f"{job}: taking over this job's own unfinished run" in again.stderr
+    assert "already holds" not in again.stderr
+    assert _record(job)["status"] == "finished"
+    assert (job / "kpis.json").is_file() and (job / "trace.csv.gz").is_file()
+    assert not (job / PARTIAL).exists()
+    assert (s / "0" / "kpis.json").read_bytes() == kept  # the finished job is kept
