@@ -16,8 +16,6 @@ Time ``t`` is in hours since Monday 00:00 of the model's first week.
 from __future__ import annotations
 
 import bisect
-import math
-import numbers
 import re
 import warnings
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ModelError
-from sim.model.distributions import reads_as_number
+from sim.model.distributions import number_as_written
 
 HOURS_PER_WEEK = 168.0
 ROUNDING_HOURS = 1e-9  # hours: differences below this are floating-point rounding, not time
@@ -407,16 +405,7 @@ def profile_from_dict(spec: Any, *, where: str) -> WeeklyRate:
 def _rate(where: str, value: Any) -> float:
     """A number of a profile as written: ``true`` (1 to ``float``) and text in quotes are
     refused, as for distribution parameters."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        quoted = isinstance(value, str) and reads_as_number(value)
-        raise ModelError(
-            f"{where}: expected a number, got {value!r}"
-            + (" (text, in quotes: write the number without them)" if quoted else "")
-        )
-    try:
-        return float(value)
-    except OverflowError:  # an integer of hundreds of digits
-        return math.inf
+    return number_as_written(f"{where}: expected", value)
 
 
 def _profile_from_pieces(spec: dict[str, Any], *, where: str) -> WeeklyRate:

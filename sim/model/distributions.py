@@ -63,19 +63,25 @@ def _scipy_param_names(name: str) -> tuple[str, ...]:
     return (*shapes, "loc", "scale")
 
 
-def _finite(where: str, key: str, value: Any) -> float:
-    # float() reads true as 1 and '1.6' as 1.6: 'mean: true' simulated a mean of 1 and a quoted
-    # number passed unnoticed; a parameter is a number as written, nothing else
+def number_as_written(what: str, value: Any) -> float:
+    """``value`` as a float when it is a number as written; a ``ModelError`` starting
+    ``what`` ("<where>: parameter 'mean' must be") otherwise. ``float()`` reads true as 1 and
+    '1.6' as 1.6: 'mean: true' simulated a mean of 1 and a quoted number passed unnoticed. An
+    integer beyond any float is inf."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         quoted = isinstance(value, str) and reads_as_number(value)
         raise ModelError(
-            f"{where}: parameter '{key}' must be a number, got {value!r}"
+            f"{what} a number, got {value!r}"
             + (" (text, in quotes: write the number without them)" if quoted else "")
         )
     try:
-        x = float(value)
-    except OverflowError:  # an integer beyond any float
-        x = math.inf
+        return float(value)
+    except OverflowError:
+        return math.inf
+
+
+def _finite(where: str, key: str, value: Any) -> float:
+    x = number_as_written(f"{where}: parameter '{key}' must be", value)
     if not math.isfinite(x):
         raise ModelError(f"{where}: parameter '{key}' must be finite, got {value!r}")
     return x

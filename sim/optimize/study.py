@@ -705,24 +705,34 @@ def note_running(study: optuna.Study) -> None:
     )
 
 
+def _fail_and_say(
+    study: optuna.Study, trials: list[Any], by: str, *, why: str | None = None
+) -> None:
+    """Mark ``trials`` (left RUNNING ``by`` whom) failed, Optuna's own warnings hushed, and say
+    so on the console."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    try:
+        with deferred():  # an interrupt waits until the storage is written
+            for t in trials:
+                study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+    finally:
+        optuna.logging.set_verbosity(level)
+    numbers = ", ".join(str(t.number) for t in trials)
+    print(
+        f"note: {len(trials)} trial(s) left running by {by} (#{numbers}"
+        + (f": {why}" if why else "")
+        + ") marked failed; they do not count towards optimizer.n_trials",
+        file=sys.stderr,
+    )
+
+
 def _fail_abandoned(study: optuna.Study) -> None:
     """Fail the trials a killed run left RUNNING (say so on the console)."""
     stale = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     if not stale:
         return
-    level = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    try:
-        for t in stale:
-            study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
-    finally:
-        optuna.logging.set_verbosity(level)
-    numbers = ", ".join(str(t.number) for t in stale)
-    print(
-        f"note: {len(stale)} trial(s) left running by an interrupted run (#{numbers}) marked "
-        "failed; they do not count towards optimizer.n_trials",
-        file=sys.stderr,
-    )
+    _fail_and_say(study, stale, "an interrupted run")
 
 
 PROCESS_ATTR = "sim:process"
@@ -780,21 +790,7 @@ def fail_ended(study: optuna.Study, *, stale_too: bool) -> None:
     ended = [t for t in running if t._trial_id in stale or _process_ended(t)]
     if not ended:
         return
-    level = optuna.logging.get_verbosity()
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    try:
-        with deferred():  # an interrupt waits until the storage is written
-            for t in ended:
-                study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
-    finally:
-        optuna.logging.set_verbosity(level)
-    numbers = ", ".join(str(t.number) for t in ended)
-    print(
-        f"note: {len(ended)} trial(s) left running by a process that has ended (#{numbers}: "
-        "a killed run's or worker's) marked failed; they do not count towards "
-        "optimizer.n_trials",
-        file=sys.stderr,
-    )
+    _fail_and_say(study, ended, "a process that has ended", why="a killed run's or worker's")
 
 
 def _plain(value: Any) -> Any:
