@@ -270,7 +270,14 @@ class Distribution:
         elif n == "uniform" and "min" in p:
             if not 0 <= p["min"] < p["max"]:
                 raise ModelError(f"{where}: uniform needs 0 <= min < max, got {p}")
-        if self.scipy is not None:
+        try:
+            frozen = self.scipy
+        except (OverflowError, ZeroDivisionError):  # moments beyond any float: (1e308 / 1) ** 2
+            raise ModelError(
+                f"{where}: {n} parameters {p} are beyond what can be computed; a duration's "
+                "mean and spread are a few orders of magnitude, not hundreds"
+            ) from None
+        if frozen is not None:
             with np.errstate(all="ignore"):
                 mean = float(self.scipy.mean())
             if not math.isfinite(mean):

@@ -132,13 +132,37 @@ def load_yaml(text: str, source: str) -> Any:
         raise ModelError(f"{source}: not valid YAML: {where}") from None
     except RecursionError:
         raise ModelError(f"{source}: nested too deeply to read; refused") from None
-    except ValueError:  # Python's limit on the digits of an integer it converts
-        raise ModelError(
-            f"{source}: a number of more than {sys.get_int_max_str_digits():,} digits; refused "
-            "(a model's numbers have a few digits)"
-        ) from None
+    except ValueError as exc:  # a value YAML's constructors could not build
+        raise ModelError(_unbuilt_value(text, source, exc)) from None
     check_size(data, source)
     return data
+
+
+#: A date or time as YAML reads it (YAML 1.1 timestamps), to find the one it could not build.
+_YAML_DATE = re.compile(
+    r"(?<![\w.:-])\d{4}-\d{1,2}-\d{1,2}(?:(?:[Tt]|[ \t]+)\d{1,2}:\d{2}:\d{2}(?:\.\d*)?"
+    r"(?:[ \t]*(?:Z|[-+]\d{1,2}(?::?\d{2})?))?)?(?![\w.:-])"
+)
+
+
+def _unbuilt_value(text: str, source: str, exc: ValueError) -> str:
+    """The message for a value YAML recognised but could not build: an integer of more digits
+    than Python converts, or a date that does not exist (``2026-02-30``), named with its line."""
+    if "digits" in str(exc):
+        return (
+            f"{source}: a number of more than {sys.get_int_max_str_digits():,} digits; refused "
+            "(a model's numbers have a few digits)"
+        )
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _YAML_DATE.finditer(line.split("#", 1)[0]):
+            try:
+                yaml.safe_load(match.group(0))
+            except ValueError:
+                return (
+                    f"{source}: line {number}: {match.group(0)} is no date or time ({exc}); "
+                    "write a real one, e.g. 2026-01-05 or 2026-01-05T09:00:00"
+                )
+    return f"{source}: a value that cannot be read ({exc})"
 
 
 def _unique_pairs(source: str):  # noqa: ANN202 - a json object_pairs_hook

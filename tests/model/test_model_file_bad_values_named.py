@@ -203,3 +203,33 @@ def test_a_number_too_long_to_read_is_named_not_a_traceback():
     for parse, text in ((load_yaml, "a: " + "9" * 5000), (load_json, '{"a": ' + "9" * 5000 + "}")):
         with pytest.raises(ModelError, match=r"^m.yaml: a number of more than 4,300 digits"):
             parse(text, "m.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("a: 1\nstart_date: 2026-02-30\n", r"line 2: 2026-02-30 is no date or time"),
+        ("x: 2026-01-05 25:00:00", r"line 1: 2026-01-05 25:00:00 is no date or time"),
+        ("p: {reviewed: 2026-13-45}", r"line 1: 2026-13-45 is no date or time"),
+    ],
+)
+def test_a_date_that_does_not_exist_is_named_with_its_line_not_as_a_long_number(text, named):
+    """QA retest14: every ValueError of the YAML constructors was said as 'a number of more
+    than 4,300 digits', a bad start_date too."""
+    from sim.model.safe_files import load_yaml
+
+    with pytest.raises(ModelError, match=rf"^m.yaml: {named}") as err:
+        load_yaml(text, "m.yaml")
+    assert "digits" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [{"dist": "gamma", "mean": 1.0, "std": 1e308}, {"dist": "gamma", "mean": 1e308, "std": 48}],
+)
+def test_moments_beyond_any_float_are_named_not_an_overflow_traceback(spec):
+    """QA retest14: a gamma with std 1e308 raised OverflowError from (mean / std) ** 2."""
+    from sim.model.distributions import Distribution
+
+    with pytest.raises(ModelError, match=r"^steps.a.duration: gamma parameters .* beyond"):
+        Distribution.from_dict(spec, where="steps.a.duration")
