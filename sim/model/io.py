@@ -507,6 +507,11 @@ def _end(where: str, name: str, spec: Any) -> End:
     value = spec.get("value", 0.0)
     by_segment: dict[str, float] = {}
     if isinstance(value, dict):
+        if not value:  # read as no segment's value, it gave every case 0 without a word
+            raise ModelError(
+                f"{where}.value: an empty mapping; give a number, or a value per segment "
+                "({segment: number, ...})"
+            )
         by_segment = {str(s): _number(f"{where}.value.{s}", v) for s, v in value.items()}
         value = 0.0
     return End(

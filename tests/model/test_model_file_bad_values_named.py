@@ -233,3 +233,14 @@ def test_moments_beyond_any_float_are_named_not_an_overflow_traceback(spec):
 
     with pytest.raises(ModelError, match=r"^steps.a.duration: gamma parameters .* beyond"):
         Distribution.from_dict(spec, where="steps.a.duration")
+
+
+def test_an_end_value_given_as_an_empty_mapping_is_refused():
+    """QA retest14: `value: {}` was read as no segment's value: revenue 0 without a word."""
+    from sim.model.io import _end
+
+    with pytest.raises(ModelError, match=r"^ends.won.value: an empty mapping"):
+        _end("ends.won", "won", {"success": True, "value": {}})
+    assert _end("ends.won", "won", {"success": True, "value": {"a": 5}}).value_by_segment == {
+        "a": 5.0
+    }
