@@ -1475,6 +1475,12 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
                         f"{did_you_mean(parts[i], keys)}; the keys there are {keys}"
                     )
         where = f"section '{section}'" if section else f"the top level of {command}'s config"
+        if section and name in (valid or ()) and f"~{section}" in args:
+            # a known key whose section the same command deleted (QA: "did you mean" itself)
+            return (
+                f"{shown}: its section was deleted in the same command (~{section}); drop "
+                f"~{section} to set it, or drop {shown}"
+            )
         listed = f"; the keys of {where} are {valid}" if valid is not None else ""
         hint = did_you_mean(name, valid or ())
         return f"{shown}: unknown key '{name}' in {where}{hint}{listed}"

@@ -40,3 +40,17 @@ def test_no_scenario_at_all_is_refused_and_a_whole_one_is_read():
     given = {"horizon_days": 3, "warmup_days": 1, "replications": 2}
     s = scenario_of(OmegaConf.create({"scenario": given}))
     assert (s.horizon_days, s.warmup_days, s.replications) == (3, 1, 2)
+
+
+def test_a_key_of_a_section_deleted_in_the_same_command_is_said_so(tmp_path):
+    """QA retest14: '~scenario scenario.replications=2' said "unknown key 'replications' ...
+    (did you mean 'replications'?)"."""
+    res = run_sim(
+        "process=mmc", "~scenario", "scenario.replications=2", f"hydra.run.dir={tmp_path}"
+    )
+    assert res.returncode == 2, res.stderr
+    assert (
+        "scenario.replications: its section was deleted in the same command (~scenario)"
+        in res.stderr
+    )
+    assert "did you mean" not in res.stderr
