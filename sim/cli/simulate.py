@@ -35,6 +35,8 @@ from sim.model.views import (
     TARGET_UTILISATION,
     joint_hours_warning,
     offered_load,
+    overload_warning,
+    overloaded_roles,
     pre_run_warnings,
     suggest_staffing,
 )
@@ -48,11 +50,14 @@ def _rounded(x: float, digits: int) -> float | None:
 
 def staffing_suggestion(model: ProcessModel, scenario: Scenario, report: dict) -> dict | None:
     """For a run with saturated roles, or roles busy above ``TARGET_UTILISATION``
-    (``roles_to_staff``): the headcounts that carry each role's offered load
-    (``sim.model.views.offered_load``, under the scenario's arrival scale and staffing) at most
-    ``TARGET_UTILISATION`` busy (``suggest_staffing``), for ``kpis.json``; ``None`` when no role
-    is that busy or the routing has no estimate."""
-    names = roles_to_staff(report)
+    (``roles_to_staff``), or roles offered more work than their hours however busy the run
+    measured them (``sim.model.views.overloaded_roles``): the headcounts that carry each role's
+    offered load (``sim.model.views.offered_load``, under the scenario's arrival scale and
+    staffing) at most ``TARGET_UTILISATION`` busy (``suggest_staffing``), for ``kpis.json``;
+    ``None`` when no role is that busy or loaded, or the routing has no estimate."""
+    scale, staff = scenario.arrival_scale, scenario.staffing
+    over = overloaded_roles(model, arrival_scale=scale, staffing=staff)
+    names = list(dict.fromkeys([*roles_to_staff(report), *over]))
     if not names:
         return None
     try:
@@ -160,6 +165,17 @@ def saturation_warning(
         "are not steady-state figures."
     )
     return f"{head} {_staffing_advice(report, names, suggestion)}"
+
+
+def offered_load_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str | None:
+    """The warning said before the run (``sim.model.views.overload_warning``: roles offered
+    more work than their hours, however busy the run measured them), for ``kpis.json``;
+    ``None`` when there are none, or when a role is saturated or above the target: that
+    warning or note (``saturation_warning``, ``above_target_note``) names then, in its staffing
+    advice, every role offered more than its hours."""
+    if report.get("saturated_roles") or report.get("above_target_roles"):
+        return None
+    return overload_warning(model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing)
 
 
 def idle_roles_note(report: dict, model: ProcessModel) -> str | None:
@@ -433,6 +449,7 @@ def _results(
             joint_hours_warning(
                 model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
             ),
+            offered_load_warning(report, model, scenario),
         )
         if w
     ]
