@@ -20,6 +20,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from scipy import stats
+
 from sim.model.process import ProcessModel
 from sim.model.views import RoleLoad, offered_load
 
@@ -54,11 +56,8 @@ def wait_chance(people: int, busy: float) -> float:
     if busy >= 1 or people < 1:
         return 1.0
     a = busy * people  # offered load in people
-    b = 1.0  # Erlang B by its recursion (stable for large headcounts)
-    for k in range(1, people + 1):
-        b = a * b / (k + a * b)
-        if b == 0.0:  # underflow: it stays 0 (many people, little work)
-            break
+    # Erlang B is the Poisson distribution truncated at ``people``: its last term's share
+    b = float(stats.poisson.pmf(people, a) / stats.poisson.cdf(people, a)) if a > 0 else 0.0
     return _rounded(b / (1 - busy * (1 - b)))
 
 
