@@ -32,3 +32,16 @@ def test_a_model_of_one_places_offsets_stays_on_its_clock_without_the_note(tmp_p
     cal = calibrate_model(read_event_log(tmp_path / "office.csv"), dropoff_outcomes=[])
     assert cal.model.metadata["clock"] == "local"
     assert not [n for n in cal.model.metadata["notes"] if "UTC" in n]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Amsterdam", "UTC"])
+def test_a_zone_given_for_times_without_an_offset_leaves_the_model_on_the_written_clock(
+    tmp_path, zone
+):
+    """QA retest14: timezone=Europe/Amsterdam moved no time of a log without offsets (its note
+    says so), but model.yaml recorded clock: Europe/Amsterdam."""
+    frame = amsterdam_office("2025-03-03", "2025-04-25")
+    log = read_event_log(written(frame, tmp_path / "log.csv", "naive"), timezone=zone)
+    assert log.report.clock == zone and log.report.timezone_aware_values == 0
+    cal = calibrate_model(log, dropoff_outcomes=[])
+    assert cal.model.metadata["clock"] == "local"
