@@ -70,6 +70,7 @@ CONFIG_KEYS = {
     "segment_key": "columns.segment",
     "time_format": "columns.time_format",
     "timezone": "columns.timezone",
+    "naive_times": "columns.naive_times",
     "encoding": "columns.encoding",
     "no_resource": "columns.no_resource",
     "max_rows": "columns.max_rows",
@@ -336,6 +337,7 @@ def read_options(cfg: DictConfig, *, held_out: bool = False) -> dict[str, Any]:
         "segment_key": text("segment"),
         "time_format": text("time_format"),
         "timezone": text("timezone"),
+        "naive_times": text("naive_times"),
         "encoding": text("encoding"),
         "no_resource": _names(cfg, absent, "resource values", "[NOT_SET]") or (),
     }

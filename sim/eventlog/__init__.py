@@ -5,6 +5,7 @@ Public API::
     read_event_log(path, *, case_id_key=None, activity_key=None, start_key=None, end_key=None,
                    resource_key=None, time_format=None, max_rows=None, end_activities=None,
                    open_tail_fraction=0.05, keep_attributes=True, timezone=None,
+                   naive_times=None,
                    date_only_duplicates="drop") -> EventLog
     clean_event_table(table, *, <same keys>, source="<table>") -> EventLog
     split_by_time(log, *, train_fraction=0.8) -> tuple[EventLog, EventLog]
@@ -19,7 +20,8 @@ Decisions (details in each module's docstring):
 
 * Time zones (``timezone``): times are read on the clock they were written in when their UTC
   offsets are one place's (at most an hour apart), else converted to UTC, or converted to a zone
-  the caller names; values without an offset are taken as written; every event keeps its exact
+  the caller names; values without an offset are taken as written (or, with
+  ``naive_times='UTC'``, as UTC); every event keeps its exact
   duration. The result is tz-naive; the clock, the counts and the offsets seen are in the report
   (``sim.eventlog.timestamps``).
 * Lifecycle logs (XES ``lifecycle:transition``): start/complete paired FIFO per case and

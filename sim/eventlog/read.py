@@ -860,6 +860,7 @@ def read_event_log(
     encoding: str | None = None,
     no_resource: Iterable[str] = (),
     timezone: str | None = None,
+    naive_times: str | None = None,
     date_only_duplicates: str = "drop",
 ) -> EventLog:
     """Read a CSV (.csv, .csv.gz; .tsv, .tsv.gz tab-separated), XES (.xes, .xes.gz) or parquet
@@ -890,6 +891,8 @@ def read_event_log(
     most an hour apart), else UTC; ``'local'`` the written clock always; or an IANA zone
     (``'UTC'``, ``'Europe/Amsterdam'``) that values with an offset are converted to. Values
     without an offset are taken as written; every event keeps its exact duration.
+    ``naive_times='UTC'`` says that values written without an offset are UTC (a database
+    export's): they are then read as if written with ``Z``, so ``timezone`` moves them too.
     ``date_only_duplicates`` says what becomes of exact duplicate rows whose times carry a date
     and no time of day, where a copy and a second visit on the same day look alike: ``'drop'``
     them like any duplicate (counted apart, with a note) or ``'keep'`` them as repetitions.
@@ -947,6 +950,7 @@ def read_event_log(
         open_tail_fraction=open_tail_fraction,
         no_resource=no_resource,
         timezone=timezone,
+        naive_times=naive_times,
     )
     del raw  # the raw table can be freed before cleaning
     log = _finish(
@@ -981,6 +985,7 @@ def clean_event_table(
     source: str = "<table>",
     no_resource: Iterable[str] = (),
     timezone: str | None = None,
+    naive_times: str | None = None,
     date_only_duplicates: str = "drop",
 ) -> EventLog:
     """Standardise and clean an in-memory table exactly as ``read_event_log`` does a file.
@@ -1009,6 +1014,7 @@ def clean_event_table(
         open_tail_fraction=open_tail_fraction,
         no_resource=no_resource,
         timezone=timezone,
+        naive_times=naive_times,
         date_only_duplicates=date_only_duplicates,
     )
 
@@ -1224,6 +1230,7 @@ def _clean(
     open_tail_fraction: float,
     no_resource: Iterable[str] = (),
     timezone: str | None = None,
+    naive_times: str | None = None,
     date_only_duplicates: str = "drop",
 ) -> EventLog:
     std = _standardise(
@@ -1236,6 +1243,7 @@ def _clean(
         open_tail_fraction=open_tail_fraction,
         no_resource=no_resource,
         timezone=timezone,
+        naive_times=naive_times,
     )
     return _finish(
         std,
@@ -1325,6 +1333,7 @@ def _standardise(
     open_tail_fraction: float,
     no_resource: Iterable[str] = (),
     timezone: str | None = None,
+    naive_times: str | None = None,
 ) -> _Standard:
     report = CleaningReport(source=source, rows_read=len(raw))
     notes = report.notes
@@ -1415,6 +1424,8 @@ def _standardise(
                 time_format=time_format,
                 row_label=row_label,
             )
+            if naive_times is not None:
+                offsets[name] = _naive_as_utc(frame[name], offsets[name], count, naive_times)
             zones.add(count)
     report.clock = choose_clock(offsets, timezone, source=source)
     one_sided = _put_on_clock(frame, offsets, report.clock)
@@ -1479,6 +1490,30 @@ def _put_on_clock(frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str
     kept = frame[C.START] + (utc[C.END] - utc[C.START])
     frame[C.END] = kept.where(both & aware, frame[C.END]).astype(TIME_DTYPE)
     return int((both & (offsets[C.START].notna() != offsets[C.END].notna())).sum())
+
+
+#: The offset key counting values written without an offset and read as UTC (``naive_times``).
+NAIVE_AS_UTC = "+00:00 (naive_times=UTC)"
+
+
+def _naive_as_utc(
+    times: pd.Series, offset: pd.Series, count: ZoneCount, naive_times: str
+) -> pd.Series:
+    """``offset`` with each value written without one given +00:00 (``naive_times='UTC'``:
+    they are UTC), counted in ``count`` as values with that offset."""
+    if str(naive_times).strip().upper() != "UTC":
+        raise EventLogError(
+            f"naive_times: expected 'UTC' (times written without an offset are UTC) or null "
+            f"(taken as written), got {naive_times!r}"
+        )
+    naive = times.notna() & offset.isna()
+    n = int(naive.sum())
+    if n:
+        offset = offset.mask(naive, pd.Timedelta(0)).astype(OFFSET_DTYPE)
+        count.aware += n
+        count.naive -= n
+        count.offsets[NAIVE_AS_UTC] = count.offsets.get(NAIVE_AS_UTC, 0) + n
+    return offset
 
 
 SHIFT = "_shift"  # internal: a row's exact instant minus its time on the log's clock

@@ -2108,6 +2108,7 @@ def _history_log(rf: RunFiles) -> pd.DataFrame | None:
             "resource_key": cols.get("resource"),
             "time_format": cols.get("time_format"),
             "timezone": cols.get("timezone"),
+            "naive_times": cols.get("naive_times"),
             "encoding": cols.get("encoding"),
             "no_resource": cols.get("no_resource") or (),
             "date_only_duplicates": (cfg.get("cleaning") or {}).get("date_only_duplicates", "drop"),
