@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,23 @@ def sim_in(folder: Path, *args: str) -> subprocess.CompletedProcess:
     """``python -m sim <args>`` run with ``folder`` as its working directory (relative paths,
     default run directories), this checkout on its import path."""
     return run_sim(*args, cwd=folder, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+@pytest.fixture
+def keep_cli_process_state(monkeypatch):
+    """For tests that call ``sim.cli.main.main`` in the test process: it sets argv, the SIGTERM
+    and SIGINT handlers and the sweep's module state; put them back afterwards."""
+    from sim.cli import sweep
+
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+    monkeypatch.setattr(sweep, "LAUNCHED", [])
+    monkeypatch.setattr(sweep, "KEPT_JOBS", set())
+    monkeypatch.setattr(sweep, "RESUMED", set())
+    monkeypatch.setattr(sweep, "FAILED_JOBS", [])
+    yield
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
 
 
 @pytest.fixture(scope="session")

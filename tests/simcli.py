@@ -228,3 +228,24 @@ def run_sim(
     )
     done.forked = False
     return done
+
+
+def simulate_ending_in(error, tmp_path, monkeypatch, capsys) -> str:
+    """``python -m sim simulate`` run in this process with its run ending in ``error``: checks
+    it exits 2 without a traceback and returns what it printed on stderr."""
+    import pytest
+
+    import sim.cli.simulate as simulate
+    from sim.cli import main as cli
+
+    def run(cfg, run_dir, **kwargs):
+        raise error
+
+    monkeypatch.setattr(simulate, "run", run)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["simulate", "process=mmc", "progress=false", f"hydra.run.dir={tmp_path / 'r'}"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err

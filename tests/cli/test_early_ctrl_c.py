@@ -4,24 +4,12 @@ before any of its jobs finished does not say that "the jobs that finished are sa
 
 from __future__ import annotations
 
-import signal
-import sys
-
 import pytest
 
 from sim.cli import main as cli
 from sim.cli import sweep
 
-
-@pytest.fixture(autouse=True)
-def _keep_process_state(monkeypatch):
-    """``main`` sets argv, the SIGTERM handler and the last launched sweep: put them back."""
-    monkeypatch.setattr(sys, "argv", list(sys.argv))
-    handler = signal.getsignal(signal.SIGTERM)
-    monkeypatch.setattr(sweep, "LAUNCHED", [])
-    monkeypatch.setattr(sweep, "KEPT_JOBS", set())
-    yield
-    signal.signal(signal.SIGTERM, handler)
+pytestmark = pytest.mark.usefixtures("keep_cli_process_state")
 
 
 def _ctrl_c(*_args, **_kwargs):

@@ -5,8 +5,6 @@ columns.max_rows"); every key the advice names is one of that command's config."
 from __future__ import annotations
 
 import re
-import signal
-import sys
 
 import pytest
 from hydra import compose, initialize_config_dir
@@ -31,14 +29,7 @@ ADVICE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _keep_process_state(monkeypatch):
-    """``main`` sets argv and the signal handlers: put them back."""
-    monkeypatch.setattr(sys, "argv", list(sys.argv))
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    yield
-    for sig, handler in handlers.items():
-        signal.signal(sig, handler)
+pytestmark = pytest.mark.usefixtures("keep_cli_process_state")
 
 
 @pytest.mark.parametrize("command", sorted(ADVICE))

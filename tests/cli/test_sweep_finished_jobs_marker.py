@@ -7,8 +7,6 @@ rerun of that sweep refused such a job ("already holds results") instead of runn
 from __future__ import annotations
 
 import json
-import signal
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,18 +17,7 @@ from sim.cli import main as cli
 from sim.cli.sweep import SweepJobs, job_finished
 from sim.errors import SimError
 
-
-@pytest.fixture(autouse=True)
-def _keep_process_state(monkeypatch):
-    """``main`` sets argv, the SIGTERM handler and the sweep's state: put them back."""
-    monkeypatch.setattr(sys, "argv", list(sys.argv))
-    handler = signal.getsignal(signal.SIGTERM)
-    monkeypatch.setattr(sweep, "LAUNCHED", [])
-    monkeypatch.setattr(sweep, "KEPT_JOBS", set())
-    monkeypatch.setattr(sweep, "RESUMED", set())
-    monkeypatch.setattr(sweep, "FAILED_JOBS", [])
-    yield
-    signal.signal(signal.SIGTERM, handler)
+pytestmark = pytest.mark.usefixtures("keep_cli_process_state")
 
 
 def small_log(path: Path, cases: int = 40) -> Path:

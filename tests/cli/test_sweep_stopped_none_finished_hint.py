@@ -4,9 +4,6 @@ when it says how to rerun it (QA: job 0 stopped said "rerun the same command to 
 
 from __future__ import annotations
 
-import signal
-import sys
-
 import pytest
 
 import sim.cli.simulate as simulate
@@ -23,18 +20,7 @@ TINY = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _keep_process_state(monkeypatch):
-    """``main`` sets argv, the signal handlers and the sweep's state: put them back."""
-    monkeypatch.setattr(sys, "argv", list(sys.argv))
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    monkeypatch.setattr(sweep, "LAUNCHED", [])
-    monkeypatch.setattr(sweep, "KEPT_JOBS", set())
-    monkeypatch.setattr(sweep, "RESUMED", set())
-    monkeypatch.setattr(sweep, "FAILED_JOBS", [])
-    yield
-    for sig, handler in handlers.items():
-        signal.signal(sig, handler)
+pytestmark = pytest.mark.usefixtures("keep_cli_process_state")
 
 
 def _sweep_stopped_in_job(stopped_at: int, monkeypatch, capsys, *args: str) -> str:

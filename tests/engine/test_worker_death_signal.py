@@ -9,7 +9,6 @@ import faulthandler
 import multiprocessing
 import os
 import signal
-import sys
 import time
 
 import pytest
@@ -20,6 +19,7 @@ from sim.cli import main as cli
 from sim.engine import run_replications
 from sim.errors import WorkerDied, WorkerKilled
 from sim.model.scenario import Scenario
+from tests.simcli import simulate_ending_in
 
 pytestmark = pytest.mark.skipif(
     multiprocessing.get_start_method() != "fork", reason="the patched worker needs fork"
@@ -87,39 +87,13 @@ def test_the_workers_the_stop_kills_do_not_hide_the_crash(monkeypatch):
     assert "it crashed (signal 11, SIGSEGV)" in str(raised.value)
 
 
-@pytest.fixture
-def _keep_process_state(monkeypatch):
-    """``main`` sets argv and the signal handlers: put them back."""
-    monkeypatch.setattr(sys, "argv", list(sys.argv))
-    handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    yield
-    for sig, handler in handlers.items():
-        signal.signal(sig, handler)
-
-
-def _simulate_ending_in(error, tmp_path, monkeypatch, capsys) -> str:
-    import sim.cli.simulate as simulate
-
-    def run(cfg, run_dir, **kwargs):
-        raise error
-
-    monkeypatch.setattr(simulate, "run", run)
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as stopped:
-        cli.main(["simulate", "process=mmc", "progress=false", f"hydra.run.dir={tmp_path / 'r'}"])
-    assert stopped.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    return err
-
-
-@pytest.mark.usefixtures("_keep_process_state")
+@pytest.mark.usefixtures("keep_cli_process_state")
 def test_simulate_says_a_crashed_worker_without_memory_advice(tmp_path, monkeypatch, capsys):
     error = WorkerDied(
         "a replication worker process ended abruptly: it crashed (signal 11, SIGSEGV)",
         exitcode=-11,
     )
-    err = _simulate_ending_in(error, tmp_path, monkeypatch, capsys)
+    err = simulate_ending_in(error, tmp_path, monkeypatch, capsys)
     assert (
         "error: simulate stopped: a replication worker process ended abruptly: it crashed "
         "(signal 11, SIGSEGV): a crash in compiled code" in err
@@ -127,13 +101,13 @@ def test_simulate_says_a_crashed_worker_without_memory_advice(tmp_path, monkeypa
     assert "please report it" in err and "memory" not in err, err
 
 
-@pytest.mark.usefixtures("_keep_process_state")
+@pytest.mark.usefixtures("keep_cli_process_state")
 def test_simulate_says_sigkill_as_likely_out_of_memory_with_advice(tmp_path, monkeypatch, capsys):
     error = WorkerKilled(
         "a replication worker process ended abruptly: it was killed (signal 9, SIGKILL)",
         exitcode=-9,
     )
-    err = _simulate_ending_in(error, tmp_path, monkeypatch, capsys)
+    err = simulate_ending_in(error, tmp_path, monkeypatch, capsys)
     assert "(signal 9, SIGKILL), most likely by the system's out-of-memory killer; " in err, err
     assert "give it less to hold (fewer scenario.replications" in err, err
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,16 @@ TINY_SPACE = {
 @pytest.fixture
 def tiny_model():
     return from_dict(TINY)
+
+
+@pytest.fixture
+def tiny_with_spare():
+    """``TINY`` with a slower intake (a second clerk helps) and a role 'spare' that no step
+    uses (a hire there only costs): the model of the prune tests."""
+    m = copy.deepcopy(TINY)
+    m["steps"]["intake"]["duration"]["mean"] = 0.8
+    m["roles"]["spare"] = {"headcount": 1, "hourly_cost": 20}
+    return from_dict(m)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ recommended without them when confirmation bears that out (QA: purchasing's rank
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 
@@ -12,7 +11,6 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.model import from_dict
 from sim.model.scenario import Scenario
 from sim.optimize import (
     Candidate,
@@ -30,7 +28,6 @@ from sim.optimize.objectives import Constraint
 from sim.optimize.outputs import recommendations_markdown
 from sim.optimize.prune import prune
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import TINY
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("headcount"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -42,11 +39,8 @@ GAIN = "Staff clerk with 2 people instead of 1"
 
 
 @pytest.fixture
-def model():
-    m = copy.deepcopy(TINY)
-    m["steps"]["intake"]["duration"]["mean"] = 0.8
-    m["roles"]["spare"] = {"headcount": 1, "hourly_cost": 20}
-    return from_dict(m)
+def model(tiny_with_spare):
+    return tiny_with_spare
 
 
 @pytest.fixture

@@ -5,18 +5,14 @@ work, were kept because they were only tried together with an account_exec who h
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 
-from sim.model import from_dict
 from sim.model.scenario import Scenario
 from sim.optimize import Candidate, Evaluator, Objective, ablate, confirm
 from sim.optimize.objectives import Constraint
 from sim.optimize.outputs import recommendations_markdown
 from sim.optimize.prune import CHANGED_NOTHING, COSTLY_NOISE, prune
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import TINY
 
 OBJECTIVES = (Objective("cycle_time_mean"),)
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -28,11 +24,8 @@ SPARE = "Staff spare with 2 people instead of 1 (one-off cost 100)"
 
 
 @pytest.fixture
-def model():
-    m = copy.deepcopy(TINY)
-    m["steps"]["intake"]["duration"]["mean"] = 0.8
-    m["roles"]["spare"] = {"headcount": 1, "hourly_cost": 20}
-    return from_dict(m)
+def model(tiny_with_spare):
+    return tiny_with_spare
 
 
 def _space(model, spare_cost=100):

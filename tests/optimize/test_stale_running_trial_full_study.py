@@ -57,6 +57,18 @@ def _state(job, number: int):
     return study.trials[number].state
 
 
+def _killed_in_a_trial(job) -> subprocess.CompletedProcess:
+    """A process that starts a trial of ``job``'s study and is killed (SIGKILL) inside it; its
+    stdout is the trial's number."""
+    return subprocess.run(
+        [sys.executable, "-c", KILLED_IN_A_TRIAL, job.settings.storage],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def _resume(job):
     with _evaluator(job) as ev:
         study, _ = run_search(job, ev, progress=False)
@@ -65,13 +77,7 @@ def _resume(job):
 
 def test_a_killed_runs_trial_is_failed_when_the_study_is_full(make_job, tmp_path, capsys):
     job = _full_study(make_job, tmp_path)
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_IN_A_TRIAL, job.settings.storage],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    killed = _killed_in_a_trial(job)
     assert killed.returncode == -9, killed.stderr
     number = int(killed.stdout)
     assert _state(job, number) == RUNNING  # within its heartbeat's grace period
@@ -118,13 +124,7 @@ def test_a_live_processs_trial_is_left_running(make_job, tmp_path, capsys):
 
 def test_a_killed_runs_trial_is_failed_at_once_when_trials_are_left(make_job, tmp_path):
     job = _full_study(make_job, tmp_path)
-    killed = subprocess.run(
-        [sys.executable, "-c", KILLED_IN_A_TRIAL, job.settings.storage],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    killed = _killed_in_a_trial(job)
     number = int(killed.stdout)
     more = dataclasses.replace(job, settings=dataclasses.replace(job.settings, n_trials=4))
     study = _resume(more)
