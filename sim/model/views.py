@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.optimize import linprog
 
 from sim.errors import ConfigError
 from sim.model.calendar import HOURS_PER_WEEK, WeeklyRate
@@ -114,6 +115,71 @@ def expected_visits(model: ProcessModel) -> dict[str, float]:
 
 
 @dataclasses.dataclass(frozen=True)
+class _Relief:
+    """The steps of a role (``roles[0]``) whose cases other roles may take (one-role steps with
+    alternatives; ``roles[1:]``: those with people), for judging the role with them: the
+    engine sends a case to whoever of the step's roles is free, so work that overflows one
+    role's hours goes to the others' spare hours.
+
+    ``hours``: each role's scheduled hours a week (all its people); ``fixed``: the work a week
+    each keeps whoever takes these steps (its other steps); ``cost[i][j]``: the hours a week
+    ``roles[j]`` would work if it took every case of ``steps[i]`` (at its own pace), ``inf``
+    where it may not take them."""
+
+    roles: tuple[str, ...]
+    hours: tuple[float, ...]
+    fixed: tuple[float, ...]
+    steps: tuple[str, ...]
+    cost: tuple[tuple[float, ...], ...]
+
+    def _routing(self) -> tuple[np.ndarray, np.ndarray]:
+        """The work matrix (role x (step, role) pair: hours a week when that role takes all of
+        that step's cases) and the equalities that every step's cases go to someone."""
+        pairs = [
+            (i, j) for i, row in enumerate(self.cost) for j, c in enumerate(row) if c < math.inf
+        ]
+        work = np.zeros((len(self.roles), len(pairs)))
+        every = np.zeros((len(self.steps), len(pairs)))
+        for k, (i, j) in enumerate(pairs):
+            work[j, k] = self.cost[i][j]
+            every[i, k] = 1.0
+        return work, every
+
+    def best_share(self) -> float:
+        """The least share of its hours the busiest of ``roles`` can be, over every way of
+        sharing the steps' cases among those who may take them (pooled work against pooled
+        hours, at each role's pace, with each role's other work where it is)."""
+        work, every = self._routing()
+        n = work.shape[1]
+        a_ub = np.hstack([work, -np.array(self.hours)[:, None]])
+        res = linprog(
+            c=np.r_[np.zeros(n), 1.0],
+            A_ub=a_ub,
+            b_ub=-np.array(self.fixed),
+            A_eq=np.hstack([every, np.zeros((len(self.steps), 1))]),
+            b_eq=np.ones(len(self.steps)),
+            bounds=[(0, 1)] * n + [(0, None)],
+        )
+        return float(res.x[-1]) if res.success else math.nan
+
+    def least_work(self, cap: float) -> float:
+        """The least work a week left to ``roles[0]`` when the others take all the steps' cases
+        they can while their work fills at most ``cap`` of their hours (none for one whose other
+        work fills more)."""
+        work, every = self._routing()
+        room = [max(cap * h - f, 0.0) for h, f in zip(self.hours[1:], self.fixed[1:], strict=True)]
+        res = linprog(
+            c=work[0],
+            A_ub=work[1:],
+            b_ub=room,
+            A_eq=every,
+            b_eq=np.ones(len(self.steps)),
+            bounds=(0, 1),
+        )
+        return self.fixed[0] + float(res.fun) if res.success else math.nan
+
+
+@dataclasses.dataclass(frozen=True)
 class RoleLoad:
     """The work a role is offered, per week, against the hours its people are scheduled.
 
@@ -127,6 +193,14 @@ class RoleLoad:
     (``joint_work_hours``: that step's, and any other step's that runs only within them) can
     fill them while the role looks idle over its own hours (QA fuzz14 #2: 210 % of the 40
     shared hours, 24 % of the system's 168).
+
+    ``relief``: the steps of the role whose cases other roles with people may take (the
+    alternatives of a step, or its own role where this one is the alternative), or ``None``.
+    ``work_hours`` counts an alternative only for its share of the cases, not for those it
+    takes because the role's people were all busy, so a role whose alternatives have spare
+    hours can look overloaded and keep up (QA manager15: clerks offered 136 % of their hours,
+    74.9 % busy in the run, the part-timers who may take their step the rest):
+    ``pooled_utilisation`` and ``relieved`` judge it with them.
     """
 
     role: str
@@ -136,6 +210,34 @@ class RoleLoad:
     joint_step: str | None = None
     joint_work_hours: float = 0.0
     joint_hours: float = math.nan
+    relief: _Relief | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    @property
+    def relief_roles(self) -> tuple[str, ...]:
+        """The roles with people that may take cases of the role's steps (``relief``)."""
+        return self.relief.roles[1:] if self.relief else ()
+
+    @property
+    def pooled_utilisation(self) -> float:
+        """The share of their hours that the work of the role and of the roles that may take its
+        steps' cases (``relief_roles``) fills at best: that of the busiest of them when the
+        cases of those steps are shared out as well as they can be, at each role's pace (the
+        engine gives a case to whoever of a step's roles is free); where a step of several
+        roles binds the role (``joint_utilisation``), the larger. NaN without ``relief``."""
+        if self.relief is None or self.headcount <= 0:
+            return math.nan
+        pooled = self.relief.best_share()
+        joint = self.joint_utilisation
+        return max(pooled, joint) if math.isfinite(joint) else pooled
+
+    @property
+    def relieved(self) -> bool:
+        """Whether the work fills all the hours the role can work or more (``utilisation``)
+        while with the roles that may take its steps' cases it has the hours
+        (``pooled_utilisation`` below 1): it keeps up only if those take the overflow, which
+        the mean work cannot tell (the engine sends them a case only when the role's people are
+        all busy)."""
+        return self.utilisation >= 1.0 and self.pooled_utilisation < 1.0
 
     @property
     def scheduled_utilisation(self) -> float:
@@ -175,12 +277,22 @@ class RoleLoad:
     def headcount_for(self, target: float = TARGET_UTILISATION) -> int | None:
         """The smallest headcount (at least 1) whose hours the work fills at most ``target``
         (0 < target <= 1; ``people``: the shared hours of ``joint_step`` count where they bind);
-        ``None`` when it cannot be estimated (no scheduled hours, work not finite)."""
+        ``None`` when it cannot be estimated (no scheduled hours, work not finite).
+
+        With ``relief``, the work left to the role when the roles that may take its steps'
+        cases take all they can while at most ``target`` busy, where that is less (they take
+        the overflow: hiring as if the role were alone over-staffs it)."""
         if not 0 < target <= 1:
             raise ValueError(f"target utilisation must be in (0, 1], got {target!r}")
         people = self.people
         if not math.isfinite(people):
             return None
+        if self.relief is not None and self.hours_per_person > 0:
+            left = self.relief.least_work(target) / self.hours_per_person
+            if self.joint_step and self.joint_hours > 0:
+                left = max(left, self.joint_work_hours / self.joint_hours)
+            if math.isfinite(left):
+                people = min(people, left)
         return max(1, math.ceil(people / target - 1e-9))
 
 
@@ -229,7 +341,8 @@ def offered_load(
     estimate leaves out what the means do not hold: cases that abandon a queue (less work),
     people a step of several roles holds while it waits for the others (more), and the cases
     an alternative of a step takes because nobody of the role a case went to first was free
-    (each alternative is counted for its ``share`` of the cases, the own role for the rest).
+    (each alternative is counted for its ``share`` of the cases, the own role for the rest;
+    ``RoleLoad.relief`` holds what judging a role with its alternatives needs).
     Raises ``ValueError`` for routing where cases can loop for ever.
     """
     staffing = staffing or {}
@@ -240,6 +353,7 @@ def offered_load(
     base = None if by_segment else expected_visits(model)
     work = dict.fromkeys(model.roles, 0.0)
     at_step: dict[str, dict[str, float]] = {r: {} for r in model.roles}  # own roles' work
+    per_case: dict[str, float] = {}  # step: hours a week if one person took every case at 1x
     for seg in segments:
         if seg.share <= 0:
             continue
@@ -248,6 +362,7 @@ def offered_load(
             if not step.roles or visits[name] <= 0:
                 continue
             scale = visits[name] * factor * seg.duration_scale * seg.share * cases
+            per_case[name] = per_case.get(name, 0.0) + scale
             # alternatives with people take their share of the cases (at their own pace)
             alts = [
                 a
@@ -262,17 +377,70 @@ def offered_load(
                     at_step[role][name] = at_step[role].get(name, 0.0) + hours
             for alt in alts:
                 work[alt.role] += alt.share * scale * alt.duration.mean()
+    heads = {r: int(staffing.get(r, role.headcount)) for r, role in model.roles.items()}
     loads = {}
-    for name, role in model.roles.items():
+    for name in model.roles:
         own_hours = model.calendar_of(name).weekly_total
         load = RoleLoad(
             role=name,
             work_hours=work[name],
             hours_per_person=own_hours,
-            headcount=int(staffing.get(name, role.headcount)),
+            headcount=heads[name],
+            relief=_relief(model, name, work, heads, per_case),
         )
         loads[name] = _bound_by_joint_hours(model, load, at_step[name])
     return loads
+
+
+def _takers(model: ProcessModel, step: Step, heads: Mapping[str, int]) -> dict[str, float]:
+    """The roles with people and hours that may take a case of a one-role step with
+    alternatives with people (its own role first), each with its mean duration; empty for any
+    other step."""
+    alts = [a for a in step.alternatives if heads.get(a.role, 0) > 0]
+    if len(step.roles) != 1 or not alts:
+        return {}
+    out = {step.roles[0]: step.duration.mean()} | {a.role: a.duration.mean() for a in alts}
+    return {
+        r: d
+        for r, d in out.items()
+        if heads.get(r, 0) > 0 and model.calendar_of(r).weekly_total > 0
+    }
+
+
+def _relief(
+    model: ProcessModel,
+    role: str,
+    work: Mapping[str, float],
+    heads: Mapping[str, int],
+    per_case: Mapping[str, float],
+) -> _Relief | None:
+    """The steps of ``role`` whose cases other roles with people may take (``_Relief``), from
+    ``offered_load``'s work per role, headcounts and hours a week per step at a duration of 1;
+    ``None`` without such steps."""
+    steps: dict[str, dict[str, float]] = {}
+    for name, step in model.steps.items():
+        takers = _takers(model, step, heads)
+        if role in takers and len(takers) > 1 and per_case.get(name, 0.0) > 0:
+            steps[name] = {r: per_case[name] * d for r, d in takers.items()}
+    if not steps:
+        return None
+    roles = list(dict.fromkeys([role, *(r for t in steps.values() for r in t)]))
+    fixed = dict(work)
+    for name, cost in steps.items():  # take out what offered_load charged for these steps
+        step = model.steps[name]
+        alts = [a for a in step.alternatives if a.role in cost]
+        first = {a.role: a.share for a in alts}
+        own = step.roles[0]
+        first[own] = 1.0 - sum(a.share for a in step.alternatives if heads.get(a.role, 0) > 0)
+        for r, c in cost.items():
+            fixed[r] -= first.get(r, 0.0) * c
+    return _Relief(
+        roles=tuple(roles),
+        hours=tuple(heads[r] * model.calendar_of(r).weekly_total for r in roles),
+        fixed=tuple(max(fixed[r], 0.0) for r in roles),
+        steps=tuple(steps),
+        cost=tuple(tuple(c.get(r, math.inf) for r in roles) for c in steps.values()),
+    )
 
 
 def cases_per_week(model: ProcessModel) -> float:
@@ -343,13 +511,18 @@ def suggest_staffing(
     headcount at ``target`` (``RoleLoad.headcount_for``), never fewer than it has plus one for
     a role of ``roles`` (the model's mean work may not explain its saturation; one more person
     is the least that changes it), and ``None`` where the estimate cannot be made (a role
-    unknown to ``loads``, no scheduled hours).
+    unknown to ``loads``, no scheduled hours). A role whose steps' cases other roles may take
+    (``RoleLoad.relief``) is judged with them: it is added only when they together are busy
+    ``at`` or more (``RoleLoad.pooled_utilisation``), and its headcount counts the overflow
+    they can take at ``target`` (``RoleLoad.headcount_for``), not as if it were alone.
 
     An estimate from mean work: queues near ``target`` can still be long, so simulate again.
     """
     out: dict[str, int | None] = {}
     for name, load in loads.items():
         busy = load.utilisation
+        if load.relief is not None and load.pooled_utilisation < busy:
+            busy = load.pooled_utilisation
         if name not in roles and not (math.isfinite(busy) and busy >= at):
             continue
         n = load.headcount_for(target)
@@ -372,8 +545,10 @@ def overloaded_roles(
     a step of several roles the hours all its roles are on shift (``RoleLoad.joint_step``).
     They cannot keep up, so their queues grow for as long as cases arrive and a run's waits
     depend on its length. Left out: a role every step of which has a ``patience`` (cases that
-    give up waiting bound its queue), a role with people but no scheduled hours, and every role
-    of routing where cases can loop for ever (no mean work).
+    give up waiting bound its queue), a role with people but no scheduled hours, every role
+    of routing where cases can loop for ever (no mean work), and a role the roles that may take
+    its steps' cases could relieve (``relieved_roles``: it keeps up if they take the overflow,
+    which only a run shows).
 
     A run measures utilisation against each role's own hours, so a role can be overloaded while
     it measures well below 100 % busy: the offered load leaves out the time a step of several
@@ -385,12 +560,7 @@ def overloaded_roles(
         loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
     except ValueError:
         return {}
-    patient_only = {
-        role
-        for role in model.roles
-        if (steps := [s for s in model.steps.values() if role in s.all_roles])
-        and all(s.patience is not None for s in steps)
-    }
+    patient_only = _patient_only(model)
     return {
         name: load.utilisation
         for name, load in loads.items()
@@ -398,6 +568,43 @@ def overloaded_roles(
         and load.headcount > 0
         and math.isfinite(load.utilisation)
         and load.utilisation >= 1.0
+        and not load.relieved
+    }
+
+
+def _patient_only(model: ProcessModel) -> set[str]:
+    """The roles every step of which has a ``patience`` (cases that give up waiting bound
+    their queues)."""
+    return {
+        role
+        for role in model.roles
+        if (steps := [s for s in model.steps.values() if role in s.all_roles])
+        and all(s.patience is not None for s in steps)
+    }
+
+
+def relieved_roles(
+    model: ProcessModel,
+    *,
+    arrival_scale: float = 1.0,
+    staffing: Mapping[str, int] | None = None,
+) -> dict[str, RoleLoad]:
+    """The roles with people whose offered load (``offered_load``) fills all the hours they can
+    work or more, but which, with the roles that may take their steps' cases (alternatives),
+    have the hours for it (``RoleLoad.relieved``), with their loads. The offered load counts an
+    alternative only for its share of the cases, not for the cases it takes when the role's
+    people are all busy, so whether such a role keeps up only a run shows (QA manager15: clerks
+    offered 136 % of their hours were 74.9 % busy, with a cycle time that did not grow with the
+    horizon). Left out as ``overloaded_roles`` leaves roles out."""
+    try:
+        loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
+    except ValueError:
+        return {}
+    patient_only = _patient_only(model)
+    return {
+        name: load
+        for name, load in loads.items()
+        if name not in patient_only and load.headcount > 0 and load.relieved
     }
 
 
@@ -506,22 +713,36 @@ def overload_warning(
 ) -> str | None:
     """A warning naming each role whose offered load fills all the hours it can work or more
     (``overloaded_roles``) that ``joint_hours_warning`` does not name, the share it fills of
-    its people's hours, and the staffing that would carry it at ``TARGET_UTILISATION``;
+    its people's hours, and the staffing that would carry it at ``TARGET_UTILISATION``; and,
+    after it or alone (a note then), each such role the roles that may take its steps' cases
+    could relieve (``relieved_roles``), which keeps up only if they take the overflow;
     ``None`` when there is none.
 
     A run can measure such a role far below 100 % busy: a step of several roles holds its
     people, uncounted, while it waits for the others, and cases queued before a role's steps
     do not reach them (QA retest14: offered 104.5 % and 134 %, measured 78 % and 10 %, a cycle
     time that grew from 1,401 h to 2,478 h with the horizon, and no warning)."""
-    from sim.model.scenario import staffing_overrides  # the scenario module imports views
-
     over = overloaded_roles(model, arrival_scale=arrival_scale, staffing=staffing)
+    helped = relieved_roles(model, arrival_scale=arrival_scale, staffing=staffing)
     joint = joint_hours_overloads(model, arrival_scale=arrival_scale, staffing=staffing)
     named = {ld.role for loads in joint.values() for ld in loads}
     roles = [r for r in over if r not in named]
-    if not roles:
+    relieved = [helped[r] for r in helped if r not in named]
+    if not roles and not relieved:
         return None
     loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
+    parts = [_overload_text(model, loads, roles)] if roles else []
+    if relieved:
+        text = _relieved_text(relieved)
+        parts.append(text[0].upper() + text[1:] if parts else text)
+    return f"{'warning' if roles else 'note'}: {' '.join(parts)}"
+
+
+def _overload_text(model: ProcessModel, loads: Mapping[str, RoleLoad], roles: list[str]) -> str:
+    """Why the roles ``roles`` (``overloaded_roles``) do not keep up, and the staffing that
+    would carry their work (``RoleLoad.headcount_for``)."""
+    from sim.model.scenario import staffing_overrides  # the scenario module imports views
+
     fills = " and ".join(_hours_filled(loads[r]) for r in roles)
     more = {r: loads[r].headcount_for(TARGET_UTILISATION) or "<n>" for r in roles}
     one = len(roles) == 1
@@ -531,7 +752,7 @@ def overload_warning(
         else ""
     )
     return (
-        f"warning: the work the model offers fills more than the hours of {fills}. "
+        f"the work the model offers fills more than the hours of {fills}. "
         f"{'It does' if one else 'They do'} not keep up: queues grow for as long as cases "
         f"arrive{relief}, so waits, cycle time and throughput depend on "
         "scenario.horizon_days, however low the utilisation a run measures (it leaves out the "
@@ -543,13 +764,36 @@ def overload_warning(
     )
 
 
+def _relieved_text(loads: list[RoleLoad]) -> str:
+    """That the roles of ``loads`` (``relieved_roles``) keep up only if the roles that may take
+    their steps' cases take the overflow, and that the run's utilisation tells."""
+    one = len(loads) == 1
+    its = "its" if one else "their"
+    fills = " and ".join(_hours_filled(ld) for ld in loads)
+    groups = "; ".join(
+        f"{ld.role} with {' and '.join(ld.relief_roles)}: at best "
+        f"{100 * ld.pooled_utilisation:.0f} % of their hours"
+        for ld in loads
+    )
+    return (
+        f"the work the model offers fills more than the hours of {fills}, but other roles may "
+        f"take the cases of {its} steps when {its} people are all busy (the steps' "
+        f"alternatives), and together they have the hours ({groups}). {'It' if one else 'They'} "
+        f"could keep up only if {its} alternatives take the overflow, which the model's mean "
+        "work cannot tell (it counts an alternative only for its share of the cases): check the "
+        "run's utilisation; a role near 100 % busy there does not keep up, and its queues grow "
+        "with scenario.horizon_days."
+    )
+
+
 def _hours_filled(load: RoleLoad) -> str:
     """'alpha (105 % of the 150 h a week its 3 people are on shift)', or of the hours they can
     work its ``joint_step`` where those fill more."""
     joint = load.utilisation > load.scheduled_utilisation
     hours = load.headcount * (load.joint_hours if joint else load.hours_per_person)
-    people = f"{load.headcount} {'person' if load.headcount == 1 else 'people'}"
-    where = f"can work step {load.joint_step!r}" if joint else "are on shift"
+    one = load.headcount == 1
+    people = f"{load.headcount} {'person' if one else 'people'}"
+    where = f"can work step {load.joint_step!r}" if joint else f"{'is' if one else 'are'} on shift"
     share = f"{100 * load.utilisation:.0f} %"
     return f"{load.role} ({share} of the {hours:,.4g} h a week its {people} {where})"
 
@@ -963,6 +1207,7 @@ __all__ = [
     "overload_warning",
     "overloaded_roles",
     "pre_run_warnings",
+    "relieved_roles",
     "segment_routing",
     "steps_by_activity",
     "suggest_staffing",
