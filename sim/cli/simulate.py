@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -76,6 +77,10 @@ def staffing_suggestion(model: ProcessModel, scenario: Scenario, report: dict) -
                 "hours_per_person_per_week": _rounded(loads[r].hours_per_person, 3),
                 "people": _rounded(loads[r].people, 3),
                 "utilisation": _rounded(loads[r].utilisation, 4),
+                # roles that share its steps' cases (alternatives): its own figures count only
+                # its share of those cases, not the overflow it takes (QA manager15 #2)
+                "shares_cases_with": list(loads[r].relief_roles),
+                "pooled_utilisation": _rounded(loads[r].pooled_utilisation, 4),
             }
             for r, n in staffing.items()
             if n is not None
@@ -90,6 +95,23 @@ def _busy_roles_text(rows: dict[str, dict], names: list[str]) -> str:
         f"({rows[r]['headcount']} {'person' if rows[r]['headcount'] == 1 else 'people'})"
         for r in names
     )
+
+
+def _people_text(staffing: Mapping[str, int], load: Mapping[str, dict]) -> str:
+    """'clerk 2.3, senior 0.4': the people's worth of work of each suggested role; where a role
+    shares its steps' cases with others (alternatives), said: its figure counts only its share
+    of those cases, not the overflow it takes or hands on (QA manager15 #2: 'parttime 0.0'
+    beside a part-timer 87 % busy)."""
+    roles = [r for r in staffing if r in load]
+    text = ", ".join(f"{r} {load[r]['people']:.1f}" for r in roles)
+    shared = [r for r in roles if load[r].get("shares_cases_with")]
+    if shared:
+        text += (
+            f"; {' and '.join(shared)} {'shares' if len(shared) == 1 else 'share'} the cases of "
+            "steps with alternatives, counted at their shares only, not the overflow taken when "
+            "the others are all busy"
+        )
+    return text
 
 
 def _staffing_advice(report: dict, names: list[str], suggestion: dict | None) -> str:
@@ -107,7 +129,7 @@ def _staffing_advice(report: dict, names: list[str], suggestion: dict | None) ->
     keys = staffing_overrides(staffing)
     load = suggestion.get("offered_load") or {}
     target = 100 * suggestion["target"]
-    work = ", ".join(f"{r} {load[r]['people']:.1f}" for r in staffing if r in load and r in rows)
+    work = _people_text({r: n for r, n in staffing.items() if r in rows}, load)
     above_target = report.get("above_target_roles") or []
     others = [r for r in staffing if r not in names]
     # busy below saturation in the run, but offered more work than its hours: it does not keep
