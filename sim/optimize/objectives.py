@@ -18,7 +18,7 @@ from typing import Any
 
 from sim.errors import ConfigError, did_you_mean
 from sim.kpis import kpi_domain
-from sim.kpis.summary import SEGMENT_KPIS, SEGMENT_PREFIX, segments_in
+from sim.kpis.summary import SEGMENT_KPIS, SEGMENT_PREFIX, segment_key, segments_in
 
 DIRECTIONS = ("minimize", "maximize")
 DERIVED = ("utilisation_max", "one_off_cost")
@@ -210,14 +210,18 @@ PER_STEP = ("waiting_mean", "processing_mean", "waiting_share", "reached", "visi
 
 
 def model_kpi_names(model: Any) -> list[str]:
-    """The per-step, per-role and per-end KPI names valid for ``model`` whether or not a
-    replication reached the step or end: a step a few cases reach may be missed by the one
-    replication the names are checked against (QA: ``waiting_mean:x`` of a step 3 % of the
-    cases reach was refused as "the model has no step 'x'"). A search counts a missing
+    """The per-step, per-role, per-end and (a model of two or more case segments) per-segment
+    KPI names valid for ``model`` whether or not a replication reached the step or end or had
+    a case of the segment: a step a few cases reach may be missed by the one replication the
+    names are checked against (QA: ``waiting_mean:x`` of a step 3 % of the cases reach was
+    refused as "the model has no step 'x'"). A search counts a missing
     ``dropoff_at``/``outcome_share`` as 0 and leaves a step's time undefined where no case
     reached it (``sim.optimize.evaluate``)."""
     names = [f"{family}:{s}" for family in (*PER_STEP, "dropoff_at") for s in model.steps]
     names += [f"utilisation:{r}" for r in model.roles]
+    segments = model.arrivals.segment_names
+    if len(segments) > 1:  # as ``replication_segment_kpis``: none for a model of one segment
+        names += [segment_key(s, k) for s in segments for k in SEGMENT_KPIS]
     return names + [f"outcome_share:{e}" for e in model.ends]
 
 

@@ -635,6 +635,7 @@ def _candidate_lines(
     *,
     model: ProcessModel | None = None,
     scenario: Scenario | None = None,
+    busy: Mapping[str, float] | None = None,
 ) -> list[str]:
     lines: list[str] = []
     if c.original is not None:
@@ -662,7 +663,7 @@ def _candidate_lines(
     )
     lines += [f"One-off cost: {c.one_off_cost:,.0f}{was}. Model: `best/{c.rank}.yaml`.", ""]
     if model is not None:
-        lines += _idle_lines(model, c.rank, scenario)
+        lines += _idle_lines(model, c.rank, scenario, busy)
     if c.comparison is not None:
         adjusted = "significant_adjusted" in c.comparison.columns
         lines += [
@@ -764,16 +765,27 @@ def _candidate_lines(
     return lines
 
 
-def idle_roles(model: ProcessModel, scenario: Scenario | None = None) -> list[dict[str, Any]]:
+def idle_roles(
+    model: ProcessModel,
+    scenario: Scenario | None = None,
+    busy: Mapping[str, float] | None = None,
+) -> list[dict[str, Any]]:
     """The roles of ``model`` with people but no work: ``{"role", "headcount", "has_steps",
     "cost_per_case"}`` each. ``has_steps`` is false when no step of the model needs the role
     (a redesign merged, automated or removed its steps), true when it has steps that no case
-    reaches (``offered_load`` of 0). ``cost_per_case``: its people's scheduled hours at its
-    hourly cost over the cases that arrive, per case (what it adds to ``cost_per_case``), or
-    ``None`` when that is unknown (no hourly cost, no arrivals). ``scenario``: its
-    ``arrival_scale`` and ``staffing`` apply (QA3: at half the arrivals the cost per case of
-    an idle role is twice)."""
+    reaches. ``cost_per_case``: its people's scheduled hours at its hourly cost over the cases
+    that arrive, per case (what it adds to ``cost_per_case``), or ``None`` when that is
+    unknown (no hourly cost, no arrivals). ``scenario``: its ``arrival_scale`` and ``staffing``
+    apply (QA3: at half the arrivals the cost per case of an idle role is twice).
+
+    ``busy``: each role's measured utilisation (the ``utilisation:<role>`` mean of the
+    redesign's replications), which decides where it has a value: a role measured busy has
+    work, one measured at 0 has none. Only a role without one (absent, NaN) is judged by the
+    model's estimate, ``offered_load`` of 0: that counts a step's alternative roles as working
+    only their share, so a role that takes the step's cases only when its own role is busy
+    (share 0) has no load there (QA staffing: parttime, 86.7 % busy, was "paid with no work")."""
     used = {r for step in model.steps.values() for r in step.all_roles}
+    measured = {r: float(u) for r, u in (busy or {}).items() if not math.isnan(float(u))}
     try:
         loads = offered_load(model)
     except ValueError:  # routing that loops for ever: only the roles without steps are sure
@@ -787,7 +799,10 @@ def idle_roles(model: ProcessModel, scenario: Scenario | None = None) -> list[di
     out = []
     for name, role in model.roles.items():
         load = loads.get(name)
-        idle = name not in used or (load is not None and load.work_hours <= 0)
+        if name in measured:
+            idle = measured[name] <= 0
+        else:
+            idle = name not in used or (load is not None and load.work_hours <= 0)
         headcount = int(staffing.get(name, role.headcount))
         if headcount <= 0 or not idle:
             continue
@@ -804,10 +819,16 @@ def idle_roles(model: ProcessModel, scenario: Scenario | None = None) -> list[di
     return out
 
 
-def _idle_lines(model: ProcessModel, rank: int, scenario: Scenario | None = None) -> list[str]:
-    """A paragraph naming the roles ``best/<rank>.yaml`` pays with no work (``idle_roles``),
-    what they still cost per case and how to leave them out; none when there are none."""
-    idle = idle_roles(model, scenario)
+def _idle_lines(
+    model: ProcessModel,
+    rank: int,
+    scenario: Scenario | None = None,
+    busy: Mapping[str, float] | None = None,
+) -> list[str]:
+    """A paragraph naming the roles ``best/<rank>.yaml`` pays with no work (``idle_roles``;
+    ``busy``: each role's measured utilisation), what they still cost per case and how to
+    leave them out; none when there are none."""
+    idle = idle_roles(model, scenario, busy)
     if not idle:
         return []
     who = []
@@ -871,6 +892,7 @@ def recommendations_markdown(
     scenario: Scenario | None = None,
     identical: int = 0,
     warnings: Sequence[str] = (),
+    utilisation: Mapping[int, Mapping[str, float]] | None = None,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
 
@@ -886,7 +908,9 @@ def recommendations_markdown(
     ``models``: the redesigned model by candidate rank (``best/<rank>.yaml``); a recommended
     redesign that still pays people with no work (``idle_roles``) names them, with what they
     cost per case (at ``scenario``'s arrival scale and staffing) and the staffing keys that
-    leave them out.
+    leave them out; ``utilisation``: by candidate rank, each role's utilisation measured over
+    the confirmation's replications, which decides whether a role has work where it has a
+    value (``idle_roles``).
 
     Candidates are listed in their order (``rank_confirmed``): under "Recommended" those better
     than today or genuine trade-offs within the constraints; under "Tried, not recommended" the
@@ -1037,6 +1061,7 @@ def recommendations_markdown(
             confirm_replications,
             model=(models or {}).get(c.rank),
             scenario=scenario,
+            busy=(utilisation or {}).get(c.rank),
         )
     if rest:
         lines += [

@@ -37,7 +37,15 @@ from sim.optimize.outputs import (
     write_best_models,
 )
 from sim.optimize.prune import PASSES, drop_duplicates, prune
-from sim.optimize.study import SearchJob, finished_trials, reporting_lost_storage, run_search
+from sim.optimize.study import (
+    SearchJob,
+    check_job_kpis,
+    finished_trials,
+    integer_setting,
+    refuse_in_spawned_import,
+    reporting_lost_storage,
+    run_search,
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,11 @@ class FollowUp:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "prune_harm", bool(self.prune_harm))  # 0/1 from a config
+        for name in ("confirm_replications", "top_k", "ablate_top"):
+            # a numpy integer becomes an int; a float, a bool or text is refused by name
+            object.__setattr__(
+                self, name, integer_setting(getattr(self, name), f"optimizer.{name}")
+            )
         # the confirmation's replications are fresh (indices past the search's), so any number
         # from 2 up is a valid confirmation; it need not exceed optimizer.replications, though
         # fewer replications detect less
@@ -74,7 +87,7 @@ class FollowUp:
 def optimize_redesign(
     job: SearchJob,
     *,
-    run_dir: Path,
+    run_dir: str | Path,
     follow_up: FollowUp = FollowUp(),
     progress: bool = True,
     workers: int | None = None,
@@ -98,14 +111,21 @@ def optimize_redesign(
     figures are read (``sim.cli.simulate.unfinished_warning``: cases still in progress at the
     stop), or None; said once on stderr from the search's baseline before the search starts,
     and in recommendations.md under the confirmation's baseline.
+
+    Refused with a ``ConfigError`` before anything is written or searched: a call in a search
+    worker that is importing the main script (``refuse_in_spawned_import``: with
+    ``optimizer.n_jobs`` > 1 a script must put its calls under ``if __name__ ==
+    "__main__":``) and, once the baseline's replication #0 is simulated, an objective or
+    constraint KPI the simulation does not produce (``check_job_kpis``, as ``sim optimize``).
     """
+    refuse_in_spawned_import("optimize_redesign")
+    run_dir = Path(run_dir)
 
     def phase(text: str) -> None:
         if progress:
             sys.stderr.write(f"{text}\n")  # one write: parallel jobs share the terminal
             sys.stderr.flush()
 
-    run_dir.mkdir(parents=True, exist_ok=True)
     # the storage lost after the search too (the follow-up reads the study): one clear error
     with (
         reporting_lost_storage(job.settings.storage),
@@ -121,6 +141,8 @@ def optimize_redesign(
     ):
         search_reps = job.settings.replications
         sims_today = ev.simulations
+        check_job_kpis(job, ev)  # a misspelt KPI: refused before the run directory is made
+        run_dir.mkdir(parents=True, exist_ok=True)
         if baseline_warning is not None:
             # today's search replications, which the search simulates anyway: said before it
             warning = baseline_warning(ev.table({}, search_reps))
@@ -221,6 +243,10 @@ def optimize_redesign(
             identical=n_identical,
             feasibility=feasibility,
             models={c.rank: ev.redesigned(c.choice) for c in candidates},
+            # measured, not estimated: whether a role of a redesign has work (idle_roles)
+            utilisation={
+                c.rank: _utilisation(ev.means(c.choice, reps, start=start)) for c in candidates
+            },
             scenario=job.scenario,
             check_args=check_command(job.scenario, seed=job.seed, first=start, replications=reps),
             warnings=[w for w in [baseline_warning and baseline_warning(baseline)] if w],
@@ -274,6 +300,12 @@ def optimize_redesign(
         }
         write_json(run_dir / "confirmation.json", summary)
         return summary
+
+
+def _utilisation(means: dict[str, float]) -> dict[str, float]:
+    """Each role's utilisation (``utilisation:<role>``) among a redesign's KPI means."""
+    prefix = "utilisation:"
+    return {k.removeprefix(prefix): v for k, v in means.items() if k.startswith(prefix)}
 
 
 def _means(table: Any, kpis: list[str]) -> dict[str, float]:

@@ -25,6 +25,7 @@ import importlib
 import json
 import math
 import multiprocessing as mp
+import operator
 import os
 import socket
 import sys
@@ -64,8 +65,10 @@ from sim.optimize.interrupts import checkpoint, deferred
 from sim.optimize.objectives import (
     Constraint,
     Objective,
+    check_kpi_names,
     derived_value,
     judged_kpis,
+    model_kpi_names,
     uses_segment_kpis,
 )
 from sim.redesign import SearchSpace, Variable
@@ -267,6 +270,21 @@ class SamplerSpec:
             optuna.logging.set_verbosity(level)
 
 
+def integer_setting(value: Any, key: str, *, null: bool = False) -> int | None:
+    """``value`` as an ``int`` (a numpy integer too), or ``None`` when ``null`` allows it;
+    a bool, a float (``5.5``, also ``5.0``) or text (``"5"``) is refused with a ``ConfigError``
+    naming ``key`` (QA: ``n_trials="5"`` raised a bare TypeError, ``n_trials=5.5`` ran)."""
+    if value is None and null:
+        return None
+    if not isinstance(value, bool):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    expected = "an integer or null" if null else "an integer"
+    raise ConfigError(f"{key}: expected {expected}, got {value!r} ({type(value).__name__})")
+
+
 @dataclass(frozen=True)
 class SearchSettings:
     """How the search runs (see ``configs/optimizer/*.yaml``)."""
@@ -277,6 +295,11 @@ class SearchSettings:
     min_replications: int = 3
     early_stop: bool = True
     n_jobs: int = 1
+    """Search worker processes. More than 1 starts them with the "spawn" method (Optuna's
+    storages and threads are not fork-safe), and each imports the script that started the
+    search (the ``__main__`` module), running its module-level code again: a script must put
+    its calls under ``if __name__ == "__main__":``. ``optimize_redesign`` and ``run_search``
+    refuse to start in a worker that is importing it (``refuse_in_spawned_import``)."""
     workers: int | None = None
     study_name: str = "redesign"
     storage: str | None = None  # None: in memory (tests); else an RDB URL
@@ -285,6 +308,14 @@ class SearchSettings:
     owns_storage: bool = False
 
     def __post_init__(self) -> None:
+        for name in ("n_trials", "max_redesigns", "replications", "min_replications", "n_jobs"):
+            value = integer_setting(
+                getattr(self, name), f"optimizer.{name}", null=name == "max_redesigns"
+            )
+            object.__setattr__(self, name, value)  # a numpy integer becomes an int
+        object.__setattr__(self, "workers", integer_setting(self.workers, "workers", null=True))
+        if self.workers is not None and self.workers < 1:
+            raise ConfigError(f"workers: expected >= 1 or null, got {self.workers}")
         if self.storage is not None and in_memory_sqlite(self.storage):
             raise ConfigError(
                 f"optimizer.storage: {self.storage!r} is an in-memory SQLite database: every "
@@ -1196,22 +1227,22 @@ def search_done(job: SearchJob, study: optuna.Study, baseline_key: str) -> bool:
 
 
 def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = _open(job, worker=worker, trials_before=trials_before, run=run)
-    with (
-        reporting_lost_storage(job.settings.storage),
-        Evaluator(
-            model=job.model,
-            space=job.space,
-            scenario=job.scenario,
-            seed=job.seed,
-            workers=1,
-            segment_kpis=uses_segment_kpis(job),
-            kpis=judged_kpis(job),
-        ) as ev,
-    ):
-        _run_trials(job, ev, study, progress=False)
-        return ev.simulations
+    with optuna_verbosity(optuna.logging.WARNING):
+        study = _open(job, worker=worker, trials_before=trials_before, run=run)
+        with (
+            reporting_lost_storage(job.settings.storage),
+            Evaluator(
+                model=job.model,
+                space=job.space,
+                scenario=job.scenario,
+                seed=job.seed,
+                workers=1,
+                segment_kpis=uses_segment_kpis(job),
+                kpis=judged_kpis(job),
+            ) as ev,
+        ):
+            _run_trials(job, ev, study, progress=False)
+            return ev.simulations
 
 
 def run_search(
@@ -1219,18 +1250,70 @@ def run_search(
 ) -> tuple[optuna.Study, int]:
     """Run (or resume) the study until it has ``n_trials`` finished trials.
 
-    Returns the study and the number of replications simulated in this call. With
+    Returns the study and the number of replications its trials simulated in this call (not
+    the check's baseline replication #0, which ``evaluator.simulations`` counts). With
     ``n_jobs > 1`` the trials run in that many worker processes sharing the storage, each with
-    its own sampler seed (``sampler_seed``); the progress bar follows the storage.
+    its own sampler seed (``sampler_seed``); the progress bar follows the storage. Optuna logs
+    warnings only while it runs; the caller's log level is restored after it.
+
+    Before the study is opened it refuses (``ConfigError``) a call in a worker process that is
+    importing the main script (``refuse_in_spawned_import``), a sampler that cannot search the
+    job (``SamplerSpec.check``) and an objective or constraint KPI the simulation does not
+    produce (``check_job_kpis``, which simulates the baseline's replication #0).
     """
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    refuse_in_spawned_import("run_search")
     if job.settings.n_jobs > 1 and job.settings.storage is None:
         raise ConfigError(
             "optimizer.n_jobs: several workers need a storage URL (optimizer.storage)"
         )
     job.sampler.check(job.objectives, job.space)
-    with reporting_lost_storage(job.settings.storage):
+    check_job_kpis(job, evaluator)
+    with optuna_verbosity(optuna.logging.WARNING), reporting_lost_storage(job.settings.storage):
         return _run_search(job, evaluator, progress=progress)
+
+
+@contextmanager
+def optuna_verbosity(level: int) -> Iterator[None]:
+    """Optuna's log level set to ``level`` inside the block, the caller's restored after it
+    (QA: a script's own ``optuna.logging.set_verbosity(INFO)`` was WARNING after a search)."""
+    previous = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(level)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(previous)
+
+
+def refuse_in_spawned_import(caller: str) -> None:
+    """Refuse (``ConfigError`` naming ``optimizer.n_jobs``) to start a search in a process
+    started with multiprocessing's "spawn" method while it is still importing the main module
+    (Python's own test, ``multiprocessing.spawn._check_not_importing_main``): a search worker
+    of ``optimizer.n_jobs`` > 1 re-running the module-level calls of a script without an
+    ``if __name__ == "__main__":`` guard (QA: the re-run calls removed the run's directories,
+    and the run ended in a readonly database or a dead worker). ``caller``: the function
+    called, named in the message."""
+    if getattr(mp.current_process(), "_inheriting", False):
+        raise ConfigError(
+            f"optimizer.n_jobs: {caller}() was called while this process, started with "
+            "multiprocessing's 'spawn' method, was importing the script that started it: "
+            "optimizer.n_jobs>1 starts search worker processes that import that script, which "
+            "runs its module-level code again in each of them; put the script's calls under "
+            '`if __name__ == "__main__":`'
+        )
+
+
+def check_job_kpis(job: SearchJob, evaluator: Evaluator) -> None:
+    """Refuse an objective or constraint KPI name of ``job`` that the simulation does not
+    produce (``check_kpi_names``: the ``ConfigError`` ``sim optimize`` gives, naming
+    ``optimizer.objectives`` or ``optimizer.constraints``), before anything is searched (QA: a
+    misspelt objective pruned every trial, a misspelt constraint made every trial infeasible).
+    The valid names are those of ``evaluator``'s baseline replication #0 (which a search and
+    its follow-up simulate anyway: cached) and every step's, role's, end's and segment's
+    (``model_kpi_names``: a replication names only what its cases reached)."""
+    table = evaluator.table({}, 1)
+    known = [c for c in table.columns if c != "replication"] + model_kpi_names(evaluator.model)
+    check_kpi_names([o.kpi for o in job.objectives], known, key="optimizer.objectives")
+    check_kpi_names([c.kpi for c in job.constraints], known, key="optimizer.constraints")
 
 
 def _run_search(
@@ -1270,10 +1353,17 @@ def _run_search(
         )
         try:
             _follow(result, study, remaining=remaining, progress=progress, pool=pool)
-        except WorkerDied:
+        except WorkerDied as died:
             pool.terminate()  # the others too: the run stops, and is resumed as a whole
             pool.join()
             fail_ended(study, stale_too=False)  # its workers' trials: their processes ended
+            if died.exitcode == 1:  # how a worker ends that fails as it starts (its error above)
+                raise WorkerDied(
+                    f"{died}, as a worker does that fails as it starts (its error is above; "
+                    "for one, each worker imports the script that started the search, which "
+                    'must put its calls under `if __name__ == "__main__":`)',
+                    exitcode=died.exitcode,
+                ) from None
             raise
         sims = sum(result.get())
         # let the workers exit on their own: terminated (what leaving the block does) they left
