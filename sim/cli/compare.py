@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ from sim.cli.sweep import SweepJobs, last_launch
 from sim.errors import ConfigError, SimError
 from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
 from sim.kpis.summary import SEGMENT_KPIS, segment_key, split_segment_key
+from sim.model.io import MAX_MODEL_BYTES
+from sim.model.safe_files import load_yaml, read_text
 from sim.model.scenario import name_of_ascii_key
 
 RESULTS = ("comparison.csv", "scenarios.json", "comparison.md")
@@ -58,6 +61,12 @@ class SimulateRun:
     roles: list[str] = field(default_factory=list)
     headcounts: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def simulated_model(self) -> dict[str, Any]:
+        """The model the run simulated, as its ``model.yaml`` holds it: where a model file's
+        values are that its ``config.yaml`` does not repeat (``_read_model``)."""
+        return _read_model(self.run_dir / "model.yaml")
 
     @property
     def arrival_volume(self) -> dict[str, Any]:
@@ -147,6 +156,19 @@ def _read_config(path: Path) -> dict[str, Any]:
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _read_model(path: Path) -> dict[str, Any]:
+    """A run's ``model.yaml`` read as untrusted (a regular file of at most ``MAX_MODEL_BYTES``,
+    UTF-8, strict YAML without alias bombs: ``sim.model.safe_files``); {} when absent, too
+    large or unreadable: labels then fall back to the typed overrides."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_MODEL_BYTES:
+            return {}
+        loaded = load_yaml(read_text(path, "model file"), str(path))
+    except (OSError, SimError):
         return {}
     return loaded if isinstance(loaded, dict) else {}
 
@@ -242,13 +264,24 @@ _MISSING = object()
 
 def _resolved(run: SimulateRun, key: str, typed: Mapping[str, str]) -> Any:
     """The value ``run`` simulated for override ``key``: a role's headcount from
-    ``kpis.json``, else the key in its resolved ``config.yaml``, else the value as typed."""
+    ``kpis.json``, else the key in its resolved ``config.yaml``, else a ``process.*`` key in
+    the model it simulated (its ``model.yaml``), else the value as typed."""
     if key.startswith("scenario.staffing.") and key.split(".", 2)[2] in run.headcounts:
         return run.headcounts[key.split(".", 2)[2]]
-    node: Any = run.config
+    found = _lookup(run.config, key)
+    if found is _MISSING and key.startswith("process."):
+        # a model file's config.yaml holds its path and the keys typed, not the model's own
+        # values (a run that typed no process.roles.clerk.calendar: the file's calendar)
+        found = _lookup(run.simulated_model, key.removeprefix("process."))
+    return typed.get(key, _MISSING) if found is _MISSING else found
+
+
+def _lookup(tree: Any, key: str) -> Any:
+    """The value at dotted ``key`` in nested mappings ``tree``; ``_MISSING`` when it has none."""
+    node = tree
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            return typed.get(key, _MISSING)
+            return _MISSING
         node = node[part]
     return node
 
@@ -305,11 +338,10 @@ def _differing_keys(runs: Sequence[SimulateRun], items: Sequence[Mapping[str, st
     return [k for k in differing if not any(d.startswith(k + ".") for d in differing)]
 
 
-def scenario_labels(runs: Sequence[SimulateRun]) -> list[str]:
-    """A label per run: the overrides whose resolved values differ between the runs
-    (``scenario.staffing.legal=2``; a run that did not type one shows its value), else its
-    directory's name; made unique. A model file is shown by the shortest path suffix that
-    tells the files apart."""
+def scenario_settings(runs: Sequence[SimulateRun]) -> list[dict[str, str]]:
+    """Per run, the overrides whose resolved values differ between the runs, as shown in its
+    label (``{"scenario.staffing.legal": "2"}``; a run that did not type one shows its value).
+    A model file is shown by the shortest path suffix that tells the files apart."""
     items = [_override_items(r.overrides) for r in runs]
     columns = {}
     for k in _differing_keys(runs, items):
@@ -318,9 +350,19 @@ def scenario_labels(runs: Sequence[SimulateRun]) -> list[str]:
             for r, it in zip(runs, items, strict=True)
         ]
         columns[k] = _path_suffixes(shown) if k.endswith(".path") else shown
+    return [{k: v[i] for k, v in columns.items()} for i in range(len(runs))]
+
+
+def scenario_labels(
+    runs: Sequence[SimulateRun], settings: Sequence[Mapping[str, str]] | None = None
+) -> list[str]:
+    """A label per run: its ``scenario_settings`` (``scenario.staffing.legal=2``), else its
+    directory's name; made unique."""
+    if settings is None:
+        settings = scenario_settings(runs)
     labels = [
-        " ".join(f"{k}={v[i]}" for k, v in columns.items()) or run.run_dir.name
-        for i, run in enumerate(runs)
+        " ".join(f"{k}={v}" for k, v in own.items()) or run.run_dir.name
+        for own, run in zip(settings, runs, strict=True)
     ]
     base = labels
     for where in (lambda r: r.run_dir.name, lambda r: str(r.run_dir)):
@@ -471,7 +513,8 @@ class _Compared:
         baseline that is none of them."""
         if len(runs) < 2:
             raise ConfigError(f"compare: {len(runs)} run given; give two or more to compare")
-        labels = scenario_labels(runs)
+        settings = scenario_settings(runs)
+        labels = scenario_labels(runs, settings)
         b = pick_baseline(baseline, labels, runs)
         base = runs[b]
         comparison = compare_scenarios(
@@ -490,9 +533,11 @@ class _Compared:
                 if r.measurement and base.measurement and r.measurement != base.measurement
             },
         )
+        # the label's parts, so that the report can name a scenario by what it sets
+        # otherwise than the baseline without splitting the label at its spaces
         scenarios = [
-            {"label": label, "baseline": i == b, **r.describe()}
-            for i, (label, r) in enumerate(zip(labels, runs, strict=True))
+            {"label": label, "baseline": i == b, "settings": own, **r.describe()}
+            for i, (label, own, r) in enumerate(zip(labels, settings, runs, strict=True))
         ]
         return cls(comparison, list(labels), b, scenarios)
 

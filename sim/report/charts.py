@@ -10,6 +10,7 @@ value a confidence interval ``{mean, ci_low, ci_high, half_width, n}``.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,6 +172,54 @@ def _err(mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return np.vstack([np.maximum(lo, 0), np.maximum(hi, 0)])
 
 
+CI_TEXT = "95 % CI"
+NO_CI_TEXT = "1 replication: no CI"
+
+
+def ci_text(*reports: Mapping[str, Any] | None) -> str:
+    """What a chart's error bars are: ``95 % CI``, or ``1 replication: no CI`` when every
+    report given is of one replication (no interval, so no bar, can be drawn)."""
+    given = [r for r in reports if r]
+    if given and all(r.get("replications") == 1 for r in given):
+        return NO_CI_TEXT
+    return CI_TEXT
+
+
+NO_FINISHED_CASE = "no case finished in the measured window"
+NO_DATA_GID = "no-data-note"  # the note written on a panel that has nothing to draw
+
+
+def _no_data(ax: Axes, text: str, *, width: int | None = None) -> None:
+    """``text`` in the middle of an empty panel, so that it does not read as a row of zeros;
+    with ``width``, broken into lines of at most that many characters."""
+    ax.text(
+        0.5,
+        0.5,
+        text if width is None else "\n".join(textwrap.wrap(text, width)),
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=9,
+        color=MUTED,
+        gid=NO_DATA_GID,
+    )
+    ax.grid(False)  # it measures nothing here, and would cross the text
+
+
+def _value_label(ax: Axes, x: float, y: float, text: str, *, fontsize: float = 7.5) -> None:
+    """A bar's value, 4 points right of ``x`` (the bar's end or its error bar's cap): an offset
+    in data units put it on the cap of a narrow panel."""
+    ax.annotate(
+        text,
+        (x, y),
+        xytext=(4, 0),
+        textcoords="offset points",
+        va="center",
+        fontsize=fontsize,
+        color=INK,
+    )
+
+
 # ---------------------------------------------------------------------------- tables
 def step_frame(report: Mapping[str, Any]) -> pd.DataFrame:
     """Per-step waiting and processing means with CIs (hours), waiting share and reach."""
@@ -294,6 +343,16 @@ def _mean_text(stats: Mapping[str, float], n_rep: int, unit: str) -> str:
     return f"mean of {n_rep} replications' means {mean:.4g} {unit}"
 
 
+def _median_key(n_series: int) -> str:
+    """What the dashed lines of the cycle-time histogram are, for its x label: whose median,
+    when there are several series."""
+    if n_series == 0:
+        return ""
+    if n_series == 1:
+        return "; dashed: median"
+    return "; dashed: each series' median, in its colour"
+
+
 def quantile_text(q: float, x: float) -> str:
     """The label of a marked percentile on the cycle-time figure: ``p90 559`` or ``p50 72.8``."""
     return f"p{round(q * 100)} {x:,.0f}" if abs(x) >= 100 else f"p{round(q * 100)} {x:.3g}"
@@ -302,8 +361,8 @@ def quantile_text(q: float, x: float) -> str:
 KPI_NOTE_GID = "kpi-quantiles-note"
 #: what the percentiles of a series with replications are, under the cumulative plot
 KPI_QUANTILES_NOTE = (
-    "p50, p90, mean: each replication's own, averaged over the {n} replications, as in the KPI "
-    "table (the curves pool every case)"
+    "p50, p90, mean: each replication's own, averaged over the {n} replications, as in {where} "
+    "(the curves pool every case)"
 )
 
 
@@ -314,6 +373,8 @@ def plot_cycle_times(
     title: str = "Cycle time",
     clip_quantile: float = 0.99,
     replications: Mapping[str, Sequence[int] | np.ndarray] | None = None,
+    empty: str = NO_FINISHED_CASE,
+    kpis_in: str = "the KPI table",
     path: str | Path | None = None,
 ) -> Figure:
     """Distributions of cycle time, one series per name (baseline vs scenario, simulated vs
@@ -325,7 +386,10 @@ def plot_cycle_times(
     ``replications`` (per name, each value's replication) makes that series' mean, median and
     p90 the KPIs' (``sim.kpis.cycle_time_kpis``: each replication's value, averaged, the numbers
     of ``kpis.json`` and the KPI table) instead of those of every case pooled; a note under the
-    plot says so."""
+    plot says so, and that they are those of ``kpis_in`` (``backtest.json`` for a back-test).
+
+    A series without values is named in the legend with ``empty`` (why there are none); with
+    none at all, both panels say ``empty`` instead of showing blank axes."""
     reps = {k: np.asarray(v) for k, v in (replications or {}).items()}
     series = {k: np.asarray(v, dtype=float) for k, v in samples.items()}
     reps = {k: r[np.isfinite(series[k])] for k, r in reps.items() if k in series}
@@ -344,9 +408,11 @@ def plot_cycle_times(
     medians: list[tuple[float, Any]] = []
     kpi_reps = 0  # replications of the series whose numbers are the KPIs'
     legend_lines = 0
+    empties: list[tuple[str, Any]] = []  # series without values: named in the legend
     for k, (name, v) in enumerate(series.items()):
         c = SERIES_COLORS[k % len(SERIES_COLORS)]
         if v.size == 0:
+            empties.append((name, c))
             continue
         stats, n_rep = _series_stats(v, reps.get(name))
         kpi_reps = max(kpi_reps, n_rep if n_rep > 1 else 0)
@@ -384,14 +450,19 @@ def plot_cycle_times(
                 bbox={"boxstyle": "square,pad=0.05", "fc": "white", "ec": "none", "alpha": 0.8},
             )
     ax1.set_xlim(0, hi)
+    if medians:  # else the panels say so, once
+        for name, c in empties:
+            ax1.plot([], [], color=c, lw=1.5, label=f"{name}: {empty}")
+            legend_lines += 1
     headroom = 1.15 + 0.1 * legend_lines
     if top > 0:  # headroom for the legend
         ax1.set_ylim(0, top * headroom)
     for med, c in medians:  # up to the tallest bar: the legend sits above it
         ax1.axvline(med, ymax=1 / headroom if top > 0 else 1, color=c, lw=1.0, ls="--")
-    ax1.set_xlabel(f"cycle time ({unit}); dashed: median", fontsize=8.5)
+    ax1.set_xlabel(f"cycle time ({unit}){_median_key(len(medians))}", fontsize=8.5)
     ax1.set_ylabel("density", fontsize=8.5)
-    ax1.legend(fontsize=7.5, frameon=False, loc="upper right")
+    if ax1.get_legend_handles_labels()[0]:
+        ax1.legend(fontsize=7.5, frameon=False, loc="upper right")
     ax2.set_xlim(0, hi)
     ax2.set_ylim(0, 1.02)
     ax2.set_xlabel(f"cycle time ({unit})", fontsize=8.5)
@@ -399,16 +470,21 @@ def plot_cycle_times(
     from matplotlib.ticker import PercentFormatter
 
     ax2.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax2.legend(fontsize=7.5, frameon=False, loc="lower right")
+    if ax2.get_legend_handles_labels()[0]:
+        ax2.legend(fontsize=7.5, frameon=False, loc="lower right")
     for ax in (ax1, ax2):
         _style(ax)
+    if not medians:  # nothing drawn: say why rather than show blank axes
+        ax1.set_ylim(0, 1)
+        for ax in (ax1, ax2):
+            _no_data(ax, empty)
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.06, ha="left")
     bottom = 0.13
     if kpi_reps:
         fig.text(
             0.98,
             0.1 / fig.get_figheight(),
-            KPI_QUANTILES_NOTE.format(n=kpi_reps),
+            KPI_QUANTILES_NOTE.format(n=kpi_reps, where=kpis_in),
             fontsize=7.5,
             color=MUTED,
             ha="right",
@@ -473,6 +549,10 @@ def _hidden_note(fig: Figure, text: str, *, y: float = 0.08) -> None:
 
 
 # ------------------------------------------------------------------------ step times
+#: a step-time panel without values: the KPIs measure the visits that ended
+NO_FINISHED_STEP = "no visit to a step finished in the measured window"
+
+
 def plot_step_times(
     report: Mapping[str, Any],
     *,
@@ -559,15 +639,20 @@ def plot_step_times(
     ax_w.set_yticks(y)
     ax_w.set_ylim(-0.7, len(df) - 0.3)  # no empty rows above and below a long list
     ax_w.set_yticklabels([axis_label(s) for s in df["step"]], fontsize=8)
-    ax_w.set_xlabel(f"mean waiting before the step ({unit}), 95 % CI", fontsize=8.5)
+    ci = ci_text(report, compare)
+    ax_w.set_xlabel(f"mean waiting before the step ({unit}), {ci}", fontsize=8.5)
     timers = any(s.get("timer_share") for s in report.get("steps", ()))  # calibrated delay: steps
     ax_p.set_xlabel(
-        f"mean processing{' or timer' if timers else ''} ({unit}), 95 % CI",
+        f"mean processing{' or timer' if timers else ''} ({unit}), {ci}",
         fontsize=8.5,
     )
     for ax in (ax_w, ax_p):
         _style(ax, grid_axis="x")
         ax.set_xlim(left=0)
+    waits = [df["waiting_mean"]] + ([other["waiting_mean"]] if compare is not None else [])
+    for ax, values in ((ax_w, waits), (ax_p, [df["processing_mean"]])):
+        if not any(v.notna().any() for v in values):  # blank axes read as "no waiting"
+            _no_data(ax, NO_FINISHED_STEP, width=30)
     for lab, s in zip(ax_w.get_yticklabels(), df["step"], strict=False):
         if s == bottleneck:
             lab.set_fontweight("bold")
@@ -640,8 +725,7 @@ def plot_utilisation(
         )
         for yv, m, top in zip(yy, mean, hi, strict=False):
             if math.isfinite(m):
-                x = max(m, top) if math.isfinite(top) else m
-                ax.text(x + 0.012, yv, f"{m:.0%}", va="center", fontsize=7.5, color=INK)
+                _value_label(ax, max(m, top) if math.isfinite(top) else m, yv, f"{m:.0%}")
     ax.axvline(warn_at, color=DROP, ls="--", lw=1)
     ax.text(
         warn_at,
@@ -653,14 +737,15 @@ def plot_utilisation(
         transform=ax.get_xaxis_transform(),
     )
     ax.set_yticks(y)
-    ax.set_yticklabels(
-        [f"{pretty(r['role'])} ({r.get('headcount', '?')})" for r in roles], fontsize=8
-    )
+    ax.set_yticklabels([role_label(r["role"], r.get("headcount", "?")) for r in roles], fontsize=8)
     ax.set_xlim(0, 1.08)
     from matplotlib.ticker import PercentFormatter
 
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("busy share of scheduled time, 95 % CI (headcount in brackets)", fontsize=8.5)
+    ax.set_xlabel(
+        f"busy share of scheduled time, {ci_text(report, compare)} (headcount in brackets)",
+        fontsize=8.5,
+    )
     if compare:
         ax.legend(fontsize=8, frameon=False, loc="lower right")
     else:  # the colour rule
@@ -684,13 +769,21 @@ def plot_utilisation(
         )
     _style(ax, grid_axis="x")
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
-    fig.subplots_adjust(
-        left=0.26,
-        right=0.96,
-        bottom=0.55 / fig.get_figheight() + 0.05,
-        top=1 - 0.5 / fig.get_figheight(),
-    )
+    margins = {
+        "left": 0.26,
+        "right": 0.96,
+        "bottom": 0.55 / fig.get_figheight() + 0.05,
+        "top": 1 - 0.5 / fig.get_figheight(),
+    }
+    fig.set_layout_engine(_FitLabels(margins=margins))  # a long role name starts inside
     return _finish(fig, path)
+
+
+def role_label(role: str, headcount: Any) -> str:
+    """A role's label on the utilisation chart: its name, shortened in the middle as the step
+    names are (``axis_label``), then its headcount in brackets, which is always kept whole."""
+    count = f" ({headcount})"
+    return axis_label(role, LABEL_MAX - len(count)) + count
 
 
 # ---------------------------------------------------------------------------- funnel
@@ -802,8 +895,7 @@ def plot_funnel(
     )
     for yv, m, top in zip(yo, vals[:, 0], vals[:, 2], strict=False):
         if math.isfinite(m):
-            x = max(m, top) if math.isfinite(top) else m
-            ax_o.text(x + 0.02, yv, f"{m:.0%}", va="center", fontsize=7.5)
+            _value_label(ax_o, max(m, top) if math.isfinite(top) else m, yv, f"{m:.0%}")
     ax_o.set_yticks(yo)
     ax_o.set_yticklabels([axis_label(k) for k in names], fontsize=8)
     ax_o.set_ylim(-0.7, rows - 0.3)  # as the funnel, row for row
@@ -811,8 +903,12 @@ def plot_funnel(
     from matplotlib.ticker import PercentFormatter
 
     ax_o.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax_o.set_title("outcomes of finished cases (95 % CI)", fontsize=8.5, color=INK, loc="right")
+    ax_o.set_title(
+        f"outcomes of finished cases ({ci_text(report)})", fontsize=8.5, color=INK, loc="right"
+    )
     _style(ax_o, grid_axis="x")
+    if not names:  # the outcomes are shares of the finished cases
+        _no_data(ax_o, NO_FINISHED_CASE, width=24)  # a narrow panel
     _title(fig, title)
     margins = {
         "left": 0.17,
@@ -972,6 +1068,8 @@ def plot_pareto(
     mask = pareto_mask(data.to_numpy(), minimize)
     fig = new_figure(7.5, 5.2)
     ax = fig.add_subplot(1, 1, 1)
+    # the final layout first: the recommended labels are placed apart in points on it
+    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.11, top=0.91)
     b = _point(trials, baseline, x, y)
     recs = _recommended_points(trials, recommended, x, y)
     marked = [p for p in (b, *(p for _, p in recs)) if p is not None]
@@ -1021,8 +1119,11 @@ def plot_pareto(
             fontsize=8,
             color=BASELINE,
         )
-    for rec, r in recs:
-        _draw_recommended(ax, rec, r, b, numbered=len(recs) > 1)
+    texts = _recommended_texts(ax, recs)
+    labels = [
+        _draw_recommended(ax, rec, r, b, text=t) for (rec, r), t in zip(recs, texts, strict=True)
+    ]
+    _nudge_apart([lb for lb in labels if lb is not None])
     better = ("lower" if minimize[0] else "higher", "lower" if minimize[1] else "higher")
     for axis, label, unit, k in (
         (ax.xaxis, x_label or x, x_unit, 0),
@@ -1048,7 +1149,6 @@ def plot_pareto(
         ax.legend(*zip(*shown, strict=True), fontsize=8, frameon=False)
     _style(ax)
     ax.set_title(title, fontsize=11, fontweight="bold", color=INK, loc="left")
-    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.11, top=0.91)
     return _finish(fig, path)
 
 
@@ -1072,16 +1172,43 @@ def _recommended_label(rec: Recommended) -> str:
     return "recommended" if rec.rank == 1 else f"recommended #{rec.rank}"
 
 
+COINCIDE_PT = 6.0  # recommended diamonds (about 9.5 pt wide) closer than this hide each other
+
+
+def _recommended_texts(
+    ax: Axes, recs: Sequence[tuple[Recommended, tuple[float, float]]]
+) -> list[str | None]:
+    """The label of each recommended diamond (``recs`` best rank first): ``recommended``
+    alone, else ``recommended #2``; a diamond on the spot of a better-ranked one (within
+    ``COINCIDE_PT``) is named in that one's label (``recommended #1, #2``) and gets none."""
+    if len(recs) < 2:
+        return ["recommended"] * len(recs)
+    to_pt = 72 / ax.figure.dpi
+    where = ax.transData.transform([r for _, r in recs]) * to_pt
+    owner = list(range(len(recs)))  # the label each diamond's rank is written in
+    for i in range(len(recs)):
+        for j in range(i):
+            if owner[j] == j and np.hypot(*(where[i] - where[j])) < COINCIDE_PT:
+                owner[i] = j
+                break
+    texts: list[str | None] = []
+    for i in range(len(recs)):
+        ranks = ", ".join(f"#{rec.rank}" for (rec, _), o in zip(recs, owner, strict=True) if o == i)
+        texts.append(f"recommended {ranks}" if owner[i] == i else None)
+    return texts
+
+
 def _draw_recommended(
     ax: Axes,
     rec: Recommended,
     r: tuple[float, float],
     b: tuple[float, float] | None,
     *,
-    numbered: bool,
-) -> None:
-    """One recommended redesign: a diamond (hollow when it is not a trial), its label, and
-    from the baseline an arrow to the first."""
+    text: str | None,
+) -> Any:
+    """One recommended redesign: a diamond (hollow when it is not a trial; a better rank drawn
+    over a worse one), its label ``text`` (None: none), and from the baseline an arrow to the
+    first. Returns the label's annotation, or None."""
     ax.scatter(
         [r[0]],
         [r[1]],
@@ -1090,21 +1217,23 @@ def _draw_recommended(
         color=ACCENT if rec.trial else "white",
         edgecolor="white" if rec.trial else ACCENT,
         linewidths=0.8 if rec.trial else 1.8,
-        zorder=6,
+        zorder=6 + 1 / (1 + rec.rank),
         label=_recommended_label(rec),
     )
-    lo, hi = ax.get_xlim()  # every point drawn so far, baseline included
-    right_half = r[0] > (lo + hi) / 2
-    ax.annotate(
-        f"recommended #{rec.rank}" if numbered else "recommended",
-        r,
-        xytext=(-10, -14) if right_half else (8, -14),
-        textcoords="offset points",
-        ha="right" if right_half else "left",
-        fontsize=8,
-        color=ACCENT,
-        fontweight="bold",
-    )
+    label = None
+    if text is not None:
+        lo, hi = ax.get_xlim()  # every point drawn so far, baseline included
+        right_half = r[0] > (lo + hi) / 2
+        label = ax.annotate(
+            text,
+            r,
+            xytext=(-10, -14) if right_half else (8, -14),
+            textcoords="offset points",
+            ha="right" if right_half else "left",
+            fontsize=8,
+            color=ACCENT,
+            fontweight="bold",
+        )
     if b is not None and rec.rank == 1:
         ax.annotate(
             "",
@@ -1112,6 +1241,25 @@ def _draw_recommended(
             xytext=b,
             arrowprops={"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"},
         )
+    return label
+
+
+def _nudge_apart(labels: Sequence[Any], step: float = 10.0) -> None:
+    """Move each label (annotations in points, best rank first) down by ``step`` points until
+    it overlaps none before it: two recommended redesigns close together had their labels
+    written over each other."""
+    if len(labels) < 2:
+        return
+    renderer = labels[0].figure.canvas.get_renderer()
+    placed: list[Any] = []
+    for label in labels:
+        for _ in range(2 * len(labels)):
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(p) for p in placed):
+                break
+            dx, dy = label.xyann
+            label.xyann = (dx, dy - step)
+        placed.append(label.get_window_extent(renderer))
 
 
 def _recommended_legend(shown: list[tuple[Any, str]], recs: Sequence[Recommended]) -> list:

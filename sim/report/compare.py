@@ -143,21 +143,25 @@ def plot_scenario_differences(
     kpis: Sequence[str] | None = None,
     title: str = "Each scenario against the baseline (95 % CI of the difference)",
     path: str | Path | None = None,
+    settings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Figure:
     """One panel per KPI: each scenario's difference from ``baseline`` with its confidence
     interval, green where it is better, red where worse, grey within noise (the interval
-    crosses 0), blue for a significant change that is neither (utilisation, headcount)."""
+    crosses 0), blue for a significant change that is neither (utilisation, headcount).
+    ``settings`` (each scenario's label as ``key: value``, ``scenarios.json``): a scenario is
+    named by what it sets otherwise than the baseline (``figure_labels``). Each row is as tall
+    as its label's lines, so labels never run into each other."""
     if kpis is None:
         kpis = [k for k in COMPARED_HEADLINE if k in set(comparison["kpi"])]
     kpis = [k for k in kpis if _informative(comparison, k)]
     others = [s for s in dict.fromkeys(comparison["scenario"]) if s != baseline]
-    names = figure_labels([baseline, *others])[1:]
-    lines = max((n.count("\n") + 1 for n in names), default=1)
+    names = figure_labels([baseline, *others], settings=settings)[1:]
+    y, rows_h = _row_positions(names)
     ncols = 2 if len(kpis) > 1 else 1
     nrows = max(math.ceil(len(kpis) / ncols), 1)
-    panel_h = 0.9 + (0.2 + 0.13 * lines) * max(len(others), 1)
-    fig = new_figure(10.0 if ncols == 2 else 6.5, 0.6 + nrows * panel_h)
-    y = np.arange(len(others))[::-1].astype(float)
+    top_in, bottom_in = 0.55, 0.45 + (0.3 if kpis else 0.0) + 0.2
+    fig_h = top_in + nrows * rows_h + (nrows - 1) * PANEL_GAP + bottom_in
+    fig = new_figure(10.0 if ncols == 2 else 6.5, fig_h)
     seen: dict[str, str] = {}  # verdict -> colour, for the legend
     for i, kpi in enumerate(kpis):
         ax = fig.add_subplot(nrows, ncols, i + 1)
@@ -198,7 +202,7 @@ def plot_scenario_differences(
         ax.set_yticklabels(names if i % ncols == 0 else [], fontsize=7.5)
         # few ticks (wide numbers overlapped); whole people: no 0.2-person ticks
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=unit == "people"))
-        ax.set_ylim(-0.7, len(others) - 0.3)
+        ax.set_ylim(0.0, rows_h)
         ax.set_xlabel(f"change ({_unit_text(unit)})" if unit else "change", fontsize=8)
         lo_x, hi_x = ax.get_xlim()
         pad = 0.08 * max(hi_x - lo_x, 1e-9)
@@ -226,12 +230,31 @@ def plot_scenario_differences(
         left=0.24 if ncols == 2 else 0.36,
         right=0.97,
         wspace=0.12,
-        hspace=0.9 / panel_h + 0.25,
-        top=1 - 0.55 / fig.get_figheight(),
-        bottom=(0.45 + (0.3 if seen else 0.0)) / fig.get_figheight() + 0.02,
+        hspace=PANEL_GAP / rows_h,  # a fraction of a panel's height: the gap's inches
+        top=1 - top_in / fig_h,
+        bottom=bottom_in / fig_h,
     )
     _fit_left(fig)
     return _finish(fig, path)
+
+
+PANEL_GAP = 0.95
+"""Inches between two panels of ``plot_scenario_differences``, one above the other: the upper
+one's tick labels and axis label, the lower one's title."""
+LINE_H = 0.13
+"""Inches a line of a 7.5-point tick label takes."""
+
+
+def _row_positions(names: Sequence[str]) -> tuple[np.ndarray, float]:
+    """The y of each scenario's row, top down, and the panel's height, both in inches: a row
+    is as tall as its label's lines (a label of 8 lines beside ones of 1 ran into its
+    neighbours when every row had the same height); the panel at least 0.8 inch, the rows
+    centred in it."""
+    heights = np.array([0.2 + LINE_H * (n.count("\n") + 1) for n in names], dtype=float)
+    total = float(heights.sum())
+    panel = max(total + 0.1, 0.8)
+    tops = panel - (panel - total) / 2 - np.concatenate([[0.0], np.cumsum(heights)[:-1]])
+    return tops - heights / 2, panel
 
 
 def _common_key_prefix(keys: Sequence[str]) -> str:
@@ -246,14 +269,40 @@ def _common_key_prefix(keys: Sequence[str]) -> str:
     return "".join(p + "." for p in common)
 
 
-def figure_labels(labels: Sequence[str], width: int = 26) -> list[str]:
+def figure_labels(
+    labels: Sequence[str],
+    width: int = 26,
+    *,
+    settings: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[str]:
     """Scenario labels for a figure's axis: the key prefix common to every ``key=value`` part
     dropped (``scenario.staffing.``), then wrapped at spaces to ``width`` characters, so the
-    values that tell scenarios apart stay visible (no ellipsis)."""
+    values that tell scenarios apart stay visible (no ellipsis). With ``settings`` (each
+    label's parts as ``key: value``, ``scenarios.json``'s ``settings``) the first label is the
+    baseline's and every other is cut to the parts it sets otherwise than the baseline (six
+    keys of which one differs made labels of eight lines; the page's table has the whole
+    label), the common prefix taken over those parts."""
     items = [label.split(" ") for label in labels]
-    keys = [p.partition("=")[0] for it in items for p in it if "=" in p]
+    shown = items
+    if settings is not None and labels:
+        changed = [_changed_parts(label, labels[0], settings) for label in labels[1:]]
+        items = [items[0], *(c or it for c, it in zip(changed, items[1:], strict=True))]
+        shown = items[1:]
+    keys = [p.partition("=")[0] for it in shown for p in it if "=" in p]
     prefix = _common_key_prefix(keys) if keys else ""
     return [_wrap([p.removeprefix(prefix) if "=" in p else p for p in it], width) for it in items]
+
+
+def _changed_parts(label: str, base: str, settings: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The ``key=value`` parts of ``label`` whose value the baseline ``base`` has not; [] when
+    that would not name the scenario (no settings recorded, none that differ, or a label made
+    unique by its directory, which its settings do not hold)."""
+    own, ref = settings.get(label), settings.get(base)
+    if own is None or ref is None or label == base:
+        return []
+    if label != " ".join(f"{k}={v}" for k, v in own.items()):
+        return []
+    return [f"{k}={v}" for k, v in own.items() if ref.get(k) != v]
 
 
 def _wrap(parts: Sequence[str], width: int) -> str:
@@ -597,6 +646,30 @@ def _read_scenarios(path: Path) -> list[dict[str, Any]]:
     return scenarios
 
 
+def _settings(scenarios: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str]] | None:
+    """Each scenario's label as ``{key: value}`` (``scenarios.json``'s ``settings``); None when
+    some scenario has none (written by an older version) or they differ in no key."""
+    out = {}
+    for s in scenarios:
+        own = s.get("settings")
+        if not isinstance(own, dict) or not own:
+            return None
+        out[str(s["label"])] = {str(k): str(v) for k, v in own.items()}
+    return out
+
+
+def short_label(label: str, scenarios: Sequence[Mapping[str, Any]]) -> str:
+    """A scenario's ``label`` cut to the ``key=value`` parts it sets otherwise than the
+    baseline (``process.roles.clerk.calendar=long``), for a title the whole label would run
+    past; the whole label when ``scenarios.json`` records no settings (an older version) or the
+    parts would not name the scenario."""
+    settings = _settings(scenarios)
+    base = next((str(s["label"]) for s in scenarios if s.get("baseline")), None)
+    if settings is None or base is None:
+        return label
+    return " ".join(_changed_parts(label, base, settings)) or label
+
+
 def read_comparison(run_dir: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """The comparison table and the scenarios of a comparison directory; a ``ConfigError``
     naming the file that is missing or damaged."""
@@ -648,9 +721,19 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
         "ones, and confirm a close call with more replications.</p>",
         _scenario_rows(scenarios),
     ]
-    fig = plot_scenario_differences(comparison, baseline=base, kpis=head)
+    settings = _settings(scenarios)
+    fig = plot_scenario_differences(comparison, baseline=base, kpis=head, settings=settings)
+    cut = settings is not None and any(  # some figure label is shorter than its scenario's
+        0 < len(_changed_parts(label, base, settings)) < len(settings[label]) for label in order
+    )
+    caption = (
+        "Each scenario is named by what it sets otherwise than the baseline; its whole label "
+        "is in the table above."
+        if cut
+        else ""
+    )
     with missing_glyphs() as missing:  # scenario labels are the user's
-        parts.append(_img(fig, alt="scenario differences against the baseline"))
+        parts.append(_img(fig, alt="scenario differences against the baseline", caption=caption))
     parts.append(_kpi_table(comparison, head, order))
     sections = [Section("summary", "Headline KPIs", "\n".join(parts))]
     if util:

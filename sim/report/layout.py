@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import re
-import textwrap
+import unicodedata
 from collections import Counter, defaultdict, deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 if TYPE_CHECKING:
     from sim.model import ProcessModel
+    from sim.model.process import Decision
 
 SYSTEM_LANE = "system"
 START_NAME = "__start__"
@@ -65,8 +66,10 @@ MARGIN = 0.15
 STEP_WRAP = 18
 GATEWAY_WRAP = 18
 EVENT_WRAP = 14
+LANE_WRAP = 18
 MAX_LINES = 3
 CHAR_W = 0.075  # approximate width of one 8 pt character
+EDGE_LABEL_CHAR_W = 0.055  # inches per character of a 7 pt probability label (a bound)
 
 
 def finite_number(v: object) -> bool:
@@ -92,13 +95,21 @@ def pretty(name: str) -> str:
 
 _GENERATED_ID = re.compile(
     r"^(sid-[0-9A-Fa-f-]{8,}|(Exclusive|Parallel|Inclusive|Event[a-zA-Z]*)?Gateway_[0-9A-Za-z]{4,}"
-    r"|Event_[0-9A-Za-z]{4,}|Activity_[0-9A-Za-z]{4,}|[0-9a-fA-F-]{20,})$"
+    r"|Event_[0-9A-Za-z]{4,}|Activity_[0-9A-Za-z]{4,}|(node_)?[0-9a-fA-F-]{20,})$"
 )
 
 
 def is_generated_id(name: str) -> bool:
-    """Whether ``name`` is a tool-generated element id (``sid-1A2B...``, ``Gateway_0eqakhv``)."""
+    """Whether ``name`` is a tool-generated element id (``sid-1A2B...``, ``Gateway_0eqakhv``,
+    Simod's ``node_11610778-7d17-...``)."""
     return bool(_GENERATED_ID.match(name))
+
+
+def end_label(model: ProcessModel, name: str) -> str:
+    """The text in an end event: its outcome (else its name), or ``End`` when that is a
+    generated id (a BPMN end event without a name)."""
+    text = model.ends[name].outcome or name
+    return "End" if is_generated_id(text) else pretty(text)
 
 
 def gateway_label(model: ProcessModel, name: str) -> str:
@@ -111,15 +122,87 @@ def gateway_label(model: ProcessModel, name: str) -> str:
     return "" if not desc or is_generated_id(desc) else desc
 
 
+def text_width(text: str) -> int:
+    """The display width of ``text`` in narrow-character cells: a wide or fullwidth character
+    (East Asian width W or F: kanji, kana, hangul) takes two, a combining mark none."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+def _wide(c: str) -> bool:
+    return unicodedata.east_asian_width(c) in "WF"
+
+
+def _fit(word: str, width: int) -> int:
+    """How many leading characters of ``word`` take at most ``width`` cells (at least one)."""
+    used = 0
+    for k, c in enumerate(word):
+        used += text_width(c)
+        if used > width:
+            return max(k, 1)
+    return len(word)
+
+
+def _split_long(word: str, first: int, width: int) -> list[str]:
+    """``word`` cut into pieces of ``first`` cells, then ``width``; a cut between two letters
+    of a script that hyphenates gets a hyphen (Donaudampf-/schifffahrt), one next to a wide
+    character (kanji, kana, which break anywhere) none."""
+    pieces: list[str] = []
+    room = first
+    while text_width(word) > room:
+        k = _fit(word, room)
+        if not _wide(word[k - 1]) and not _wide(word[k]) and word[k - 1].isalpha():
+            k = _fit(word, room - 1)
+            if word[k - 1].isalpha() and word[k].isalpha():
+                pieces.append(word[:k] + "-")
+            else:
+                pieces.append(word[:k])
+        else:
+            pieces.append(word[:k])
+        word, room = word[k:], width
+    return [*pieces, word]
+
+
+def _cut(line: str, width: int) -> str:
+    """``line`` ending in an ellipsis, in at most ``width`` cells."""
+    line = line.rstrip(" -…")
+    while line and text_width(line) + 1 > width:
+        line = line[:-1]
+    return line.rstrip(" -") + "…"
+
+
 def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> tuple[str, ...]:
-    """Wrap ``text`` to at most ``max_lines`` lines of ``width`` characters (ellipsis if cut)."""
-    lines = textwrap.wrap(text, width=width, break_long_words=True, break_on_hyphens=True)
+    """Wrap ``text`` to at most ``max_lines`` lines of ``width`` cells (``text_width``: a
+    kanji takes two), at spaces and after hyphens; a word longer than a line is cut with a
+    hyphen (none in CJK text), and the last line ends in an ellipsis when text is left over."""
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        for k, part in enumerate(re.findall(r"[^-]*-+|[^-]+", word)):
+            sep = " " if line and k == 0 else ""
+            if text_width(line + sep + part) <= width:
+                line += sep + part
+                continue
+            room = width - text_width(line + sep)
+            if text_width(part) <= width or room < 4:  # starts a line of its own
+                if line:
+                    lines.append(line)
+                line, sep, room = "", "", width
+                if text_width(part) <= width:
+                    line = part
+                    continue
+            first, *rest = _split_long(part, room, width)
+            lines.append(line + sep + first)
+            *middle, line = rest
+            lines.extend(middle)
+    if line:
+        lines.append(line)
     if not lines:
         return ("",)
     if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        last = lines[-1]
-        lines[-1] = (last[: width - 1] if len(last) >= width else last) + "…"
+        lines = [*lines[: max_lines - 1], _cut(lines[max_lines - 1], width)]
     return tuple(lines)
 
 
@@ -216,6 +299,15 @@ def _percent(p: float) -> str:
     return f"{pct:.2g}%"
 
 
+def _by_segment(decision: Decision, k: int) -> str:
+    """What a decision's segments change on its branch ``k``: `` (key account 75%)`` (the
+    branch label's plain percentage is that of the other segments); "" without ``by_segment``."""
+    if not decision.by_segment:
+        return ""
+    parts = [f"{pretty(seg).lower()} {_percent(p[k])}" for seg, p in decision.by_segment.items()]
+    return f" ({', '.join(parts)})"
+
+
 def model_graph(model: ProcessModel, *, min_probability: float = 0.0) -> _Graph:
     """The map's graph: model nodes plus a start event, edges labelled with probabilities.
 
@@ -233,8 +325,9 @@ def model_graph(model: ProcessModel, *, min_probability: float = 0.0) -> _Graph:
     for n in model.node_names():
         k = kind[n]
         if k == "decision":
-            for b in model.decisions[n].branches:
-                edges.append((n, b.to, _percent(b.probability)))
+            dec = model.decisions[n]
+            for k, b in enumerate(dec.branches):
+                edges.append((n, b.to, _percent(b.probability) + _by_segment(dec, k)))
                 probs[len(edges) - 1] = b.probability
         elif k == "parallel":
             par = model.parallels[n]
@@ -369,6 +462,15 @@ def alternatives_text(model: ProcessModel, step: str) -> str | None:
     return "or " + ", ".join(f"{pretty(a.role).lower()} {_percent(a.share)}" for a in alts)
 
 
+PATIENCE_NOTE = "may give up waiting"
+
+
+def patience_text(model: ProcessModel, step: str) -> str | None:
+    """The mark of a step where waiting cases may give up (its ``patience``), the exit the map
+    draws no arrow for; ``None`` for a step without patience."""
+    return PATIENCE_NOTE if model.steps[step].patience is not None else None
+
+
 def step_lane(model: ProcessModel, step: str) -> str:
     """The lane of a step: its first role, or the system lane when it has none."""
     roles = model.steps[step].roles
@@ -493,9 +595,11 @@ def _node_geometry(
         label = wrap(pretty(name), STEP_WRAP)
         others = model.steps[name].roles[1:]
         alts = alternatives_text(model, name)
+        gives_up = patience_text(model, name)
         texts = [
             *(["with " + ", ".join(pretty(r).lower() for r in others)] if others else []),
             *([alts] if alts else []),
+            *([gives_up] if gives_up else []),
             *extra,
         ]
         note = tuple(ln for n in texts for ln in wrap(n, 26, 2))
@@ -505,12 +609,12 @@ def _node_geometry(
         label = wrap(gateway_label(model, name), GATEWAY_WRAP) if kind == "decision" else ()
         label = tuple(x for x in label if x)
         note = tuple(ln for n in extra for ln in wrap(n, 22, 2))
-        text_w = max([len(s) for s in (*label, *note)] or [0]) * CHAR_W * 0.9
+        text_w = max([text_width(s) for s in (*label, *note)] or [0]) * CHAR_W * 0.9
         below = DIAMOND / 2 + (0.05 + 0.13 * len(label) if label else 0) + NOTE_LINE_H * len(note)
         half_w = max(DIAMOND / 2, text_w / 2)
         return DIAMOND, DIAMOND, half_w, DIAMOND / 2, below, label, note
     # start / end events
-    text = "Start" if kind == "start" else pretty(model.ends[name].outcome or name)
+    text = "Start" if kind == "start" else end_label(model, name)
     # three lines: a log's end activity (W_Nabellen incomplete dossiers) was cut after two
     label = wrap(text, EVENT_WRAP, MAX_LINES)
     note = tuple(ln for n in extra for ln in wrap(n, 20, 2))
@@ -767,6 +871,10 @@ def _finish(plan: LayoutPlan) -> MapLayout:
     gap_w = [
         max(MIN_GAP, CHANNEL_STEP * (len(gap_segments.get(g, [])) + 3)) for g in range(n_layers)
     ]
+    for ch in chains:  # a long branch label ("60% (key account 75%)") widens its gap
+        if ch.label and not ch.back:
+            g = layer[ch.source]
+            gap_w[g] = max(gap_w[g], _label_gap(ch.label, len(gap_segments.get(g, []))))
     layer_x: list[float] = []
     x = MARGIN + HEADER_W + 0.35
     for L in range(n_layers):
@@ -830,12 +938,31 @@ def _finish(plan: LayoutPlan) -> MapLayout:
     )
 
 
+def _label_gap(label: str, n_channels: int) -> float:
+    """The gap (inches) in which a branch label fits between its channel and the next column:
+    ``_route`` writes it right of the branch's channel, which the gap's ``n_channels`` place
+    up to 55 % (75 % from three on) across it."""
+    share = 0.55 if n_channels <= 2 else 0.75
+    before = share * n_channels / (n_channels + 1)
+    return (EDGE_LABEL_CHAR_W * text_width(label) + 0.15) / (1 - before)
+
+
 def _lane_label(model: ProcessModel, lane: str) -> str:
     if lane == SYSTEM_LANE and lane not in model.roles:
         return "System\n(automated)"
+    lines = list(wrap(pretty(lane), LANE_WRAP, MAX_LINES))
     role = model.roles.get(lane)
-    head = f" ({role.headcount})" if role is not None else ""
-    return "\n".join(wrap(pretty(lane) + head, 18, 3))
+    if role is None:
+        return "\n".join(lines)
+    # the headcount is kept when a long role name is cut (QA: "... Freigabe der…" lost "(2)")
+    head = f"({role.headcount})"
+    if text_width(f"{lines[-1]} {head}") <= LANE_WRAP:
+        lines[-1] += f" {head}"
+    elif len(lines) < MAX_LINES:
+        lines.append(head)
+    else:
+        lines[-1] = f"{_cut(lines[-1], LANE_WRAP - 1 - text_width(head))} {head}"
+    return "\n".join(lines)
 
 
 def _route(

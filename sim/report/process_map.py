@@ -41,6 +41,7 @@ from sim.report._mpl import (
     save_figure,
 )
 from sim.report.layout import (
+    EDGE_LABEL_CHAR_W,
     MARGIN,
     Box,
     MapLayout,
@@ -49,6 +50,7 @@ from sim.report.layout import (
     layout_process,
     plan_layout,
     pretty,
+    text_width,
 )
 
 if TYPE_CHECKING:
@@ -184,7 +186,9 @@ def draw_process_map(
     ``kpi_unit`` is the unit of the values, for the colour bar's ticks: ``"share"`` (default, a
     fraction such as the waiting share) reads as percentages; for any other quantity pass its
     unit (``"h"``) with a matching ``kpi_label`` and ``kpi_format``, and the ticks are plain
-    numbers. The scale is never guessed from the values' range.
+    numbers. The scale is never guessed from the values' range. Shares follow the diff map's
+    rule (``_share_scale``): a step waiting under 1 % of the cycle time is left white and,
+    unless ``vmax`` is given, the scale spans at least 10 %.
 
     ``min_probability`` hides decision branches rarer than that (never a decision's likeliest
     branch, never one that would cut a node off); the map says how many it hid. ``"auto"``
@@ -221,16 +225,21 @@ def draw_process_map(
     footer = [t for t in (part_note(part), hidden_note(layout)) if t]
     style = MapStyle()
     norm = cm = None
+    bar_label = kpi_label
     if values:
+        negligible, floor = _share_scale(kpi_unit)
         lo = min(values.values()) if vmin is None else vmin
         hi = max(values.values()) if vmax is None else vmax
         lo = min(lo, 0.0) if vmin is None and lo >= 0 else lo
+        hi = max(hi, lo + floor) if vmax is None else hi
         if hi <= lo:
             hi = lo + 1.0
         norm = Normalize(lo, hi)
         cm = colormaps[cmap]
+        if negligible:
+            bar_label += f" (under {100 * negligible:g} %: white)"
         for name, v in values.items():
-            fill = cm(norm(v))
+            fill = "white" if abs(v) < negligible else cm(norm(v))
             style.nodes[name] = NodeStyle(
                 fill=fill,
                 text_color=text_color_on(fill),
@@ -248,7 +257,7 @@ def draw_process_map(
         model,
         style,
         title=heading,
-        colorbar=ColorBar(cm, norm, kpi_label, kpi_unit) if values else None,
+        colorbar=ColorBar(cm, norm, bar_label, kpi_unit) if values else None,
         legend_extra=[(BOTTLENECK_LEGEND if named else "highest value", "heavy")]
         if top is not None
         else [],
@@ -258,6 +267,19 @@ def draw_process_map(
     if path is not None:
         save_figure(fig, path)
     return fig
+
+
+def _share_scale(unit: str) -> tuple[float, float]:
+    """``(negligible, floor)`` of the colours of a map of waiting shares, by the diff map's rule
+    (``sim.report.diff_map``): a step waiting under ``NEGLIGIBLE_SHARE`` of the cycle time is
+    left white, and the scale spans at least ``SCALE_FLOOR_SHARE``, so that waits of 0.02 %
+    are not painted dark red (QA: a 40-step map of such waits ran from yellow to dark red).
+    ``(0, 0)`` for values in another unit: no cycle time to size them by."""
+    if unit != SHARE:
+        return 0.0, 0.0
+    from sim.report.diff_map import NEGLIGIBLE_SHARE, SCALE_FLOOR_SHARE
+
+    return NEGLIGIBLE_SHARE, SCALE_FLOOR_SHARE
 
 
 AUTO_THRESHOLDS = (0.0, 0.01, 0.02, 0.05, 0.1)
@@ -333,14 +355,14 @@ def hidden_note(layout: MapLayout) -> str | None:
 
 
 def _pct(label: str) -> float:
+    """The percentage a branch label starts with (``"3%"``, ``"3% (key account 10%)"``)."""
     try:
-        return float(label.rstrip("%"))
+        return float(label.split("%", 1)[0])
     except ValueError:
         return 0.0
 
 
 # ---------------------------------------------------------------------------------- renderer
-EDGE_LABEL_CHAR_W = 0.055  # inches per character of a 7 pt probability label (a bound)
 EDGE_LABEL_H = 0.13  # inches
 
 
@@ -354,7 +376,7 @@ def _free_spot(
     downwards) until it overlaps no label placed before; two edges entering a node from the same
     side otherwise print their probabilities on top of each other ("58.7 %" + "26.0 %" read
     "5826.0 %" on BPIC's map). Records the spot in ``placed``."""
-    w = EDGE_LABEL_CHAR_W * len(text)
+    w = EDGE_LABEL_CHAR_W * text_width(text)
     x, y = at
     x0 = x - w if align == "right" else x - w / 2 if align == "center" else x
     for _ in range(6):
@@ -381,8 +403,11 @@ def render_map(
 ) -> tuple[Figure, Axes]:
     """Paint a laid-out map; returns the figure and the map's axes (data units = inches)."""
     extra_footer = 0.16 * footer_lines
-    footer = FOOTER_H + extra_footer
     width = max(layout.width, 9.0)
+    _x, ncol = _legend_place(width, colorbar is not None, len(LEGEND) + len(legend_extra))
+    rows = -(-(len(LEGEND) + len(legend_extra)) // ncol)
+    # a narrow map stacks its legend: the strip grows so that it stays under the lanes
+    footer = max(FOOTER_H, 0.25 + LEGEND_ROW_H * rows) + extra_footer
     height = TITLE_H + layout.height + footer
     fig = new_figure(width, height)
     ax = fig.add_axes((0, footer / height, layout.width / width, layout.height / height))
@@ -629,6 +654,37 @@ def _strike(ax: Axes, txt, x: float, y: float, box: Box) -> None:
         ax.plot([x - half, x + half], [yy, yy], color=DROP, lw=1.3, zorder=5)
 
 
+LEGEND = (
+    "start",
+    "step",
+    "decision (% = branch probability)",
+    "parallel split / join",
+    "rework loop",
+    "end: drop-off (green: success)",
+)
+LEGEND_ROW_H = 0.17  # inches: one row of the 7.5 pt legend
+LEGEND_COL_W = 2.6  # inches: one column of it (its longest entry, with the handle)
+COLORBAR_W = 3.8  # inches: the colour bar, with its gap to the legend
+
+
+def _legend_place(width: float, colorbar: bool, n: int) -> tuple[float, int]:
+    """Where the legend of ``n`` entries starts (inches from the left) and its columns: right
+    of the colour bar when there is one, in as many columns as the figure's width holds."""
+    x = MARGIN + 0.1 + (COLORBAR_W if colorbar else 0.0)
+    return x, max(1, min(n, int((width - x - 0.3) // LEGEND_COL_W)))
+
+
+def percent_decimals(ticks: Sequence[float], most: int = 4) -> int:
+    """The fewest decimals (up to ``most``) at which every tick, a fraction, reads as its exact
+    percentage: then no two read alike (ticks 0.005 % apart read "0.00 %", "0.01 %", "0.01 %"
+    with a fixed two, QA)."""
+    pct = [100 * float(t) for t in ticks]
+    for d in range(most + 1):
+        if all(abs(p - round(p, d)) < 1e-9 * max(1.0, abs(p)) for p in pct):
+            return d
+    return most
+
+
 def _draw_footer(
     fig: Figure,
     width: float,
@@ -644,6 +700,7 @@ def _draw_footer(
 
     base = extra  # footer strip starts above the optional text block
     x = MARGIN + 0.1
+    legend_x, ncol = _legend_place(width, colorbar is not None, len(LEGEND) + len(legend_extra))
     if colorbar is not None:
         norm = colorbar.norm
         cax = fig.add_axes(((x + 0.1) / width, (base + 0.45) / height, 3.2 / width, 0.14 / height))
@@ -656,11 +713,8 @@ def _draw_footer(
         if colorbar.unit == SHARE:
             from matplotlib.ticker import PercentFormatter
 
-            span = norm.vmax - norm.vmin
-            # ticks 0.5 % apart would all read "0 %", "1 %": enough decimals to tell them apart
-            decimals = 0 if span >= 0.1 else 1 if span >= 0.01 else 2
+            decimals = percent_decimals(cb.ax.xaxis.get_majorticklocs())
             cb.ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
-        x += 3.8
     handles = [
         FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0", fc="#e8f5e9", ec=SUCCESS, lw=1.2),
         Patch(fc=STEP_FILL, ec=STEP_EDGE, lw=1.0),
@@ -669,14 +723,7 @@ def _draw_footer(
         Line2D([], [], color=LOOP, ls=(0, (4, 2)), lw=1.3),
         Patch(fc="#ffebee", ec=DROP, lw=2.2),
     ]
-    labels = [
-        "start",
-        "step",
-        "decision (% = branch probability)",
-        "parallel split / join",
-        "rework loop",
-        "end: drop-off (green: success)",
-    ]
+    labels = list(LEGEND)
     for label, kind in legend_extra:
         if kind == "heavy":
             handles.append(Patch(fc="white", ec=BOTTLENECK_EDGE, lw=BOTTLENECK_WIDTH))
@@ -689,12 +736,11 @@ def _draw_footer(
         else:
             handles.append(Patch(fc=kind, ec=STEP_EDGE))
         labels.append(label)
-    ncol = max(1, min(len(handles), int((width - x - 0.3) // 2.6)))
     fig.legend(
         handles,
         labels,
         loc="lower left",
-        bbox_to_anchor=(x / width, (base + 0.08) / height),
+        bbox_to_anchor=(legend_x / width, (base + 0.08) / height),
         ncol=ncol,
         fontsize=7.5,
         frameon=False,
