@@ -93,6 +93,7 @@ def model_changes_section(
     comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]
 ) -> Section | None:
     """The section, or ``None`` when every scenario simulates the baseline's model."""
+    from sim.report.compare import short_label  # compare imports this module
     from sim.report.diff_map import draw_diff_map, model_changes
 
     base = next(s for s in scenarios if s.get("baseline"))
@@ -127,7 +128,9 @@ def model_changes_section(
                 base_model,
                 model,
                 waiting_diff=_waiting_diffs(comparison, label),
-                title=f"{label}: what its model changes against the baseline's",
+                # the keys that tell the scenario apart, not a long label cut at its end
+                title=f"{short_label(label, scenarios)}: what its model changes against the "
+                "baseline's",
                 cycle_time=_baseline_cycle_time(comparison, label),
             )
             parts.append(
@@ -146,7 +149,7 @@ def model_changes_section(
             if ch.hours:
                 parts.append(
                     _img(
-                        _calendar_figure(base_model, model, ch, label),
+                        _calendar_figure(base_model, model, ch, short_label(label, scenarios)),
                         alt=f"working calendars of {label}",
                     )
                 )
