@@ -21,7 +21,14 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from sim.cli.runlock import LOCK, holds_lock, process_alive, unlock_run_dir
+from sim.cli.runlock import (
+    LOCK,
+    holds_lock,
+    link_refusal,
+    process_alive,
+    refuse_links,
+    unlock_run_dir,
+)
 from sim.errors import ConfigError, SimError, did_you_mean, redact, redact_secrets_of
 from sim.model import ProcessModel, from_dict, load, to_dict
 from sim.model.jsonio import json_text
@@ -428,6 +435,7 @@ def guard_run_dir(
     that wrote a result, another command's, or one beside files it did not write, stays refused.
     """
     _not_a_file(run_dir, key)
+    refuse_links(run_dir, key)
     if overwrite:
         return
     held = _held(run_dir)
@@ -471,7 +479,13 @@ def guard_resumable_dir(
     never overwritten. Returns whether it resumes. ``model=None`` checks only the command
     (before the model is loaded)."""
     _not_a_file(run_dir, "hydra.run.dir")
+    refuse_links(run_dir)
     held = _held(run_dir)
+    # every file of a resumed run is the tool's and is written again (its study too): not one
+    # through a link (which this tool never makes)
+    linked = next((run_dir / n for n in held if (run_dir / n).is_symlink()), None)
+    if linked is not None:
+        raise ConfigError(link_refusal(linked, run_dir))
     if not held:
         if claim:
             claim_run_dir(run_dir)
@@ -506,10 +520,11 @@ def guard_resumable_dir(
 
 
 def _held(run_dir: Path) -> list[str]:
-    """The names in ``run_dir`` other than Hydra's own files, sorted ([] if it does not exist)."""
+    """The names in ``run_dir`` other than Hydra's own files, sorted ([] if it does not exist).
+    A symbolic link under one of their names is held: Hydra and the lock write through it."""
     if not run_dir.is_dir():
         return []
-    return sorted(p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN)
+    return sorted(p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN or p.is_symlink())
 
 
 def _not_a_file(run_dir: Path, key: str) -> None:
@@ -589,6 +604,8 @@ def _unfinished_results(
     if command is None or record.get("command") != command:
         return []
     files = [f for f in earlier_results(run_dir) if f.name != CLAIM]
+    if any(f.is_symlink() for f in files):  # not written by this tool: the directory stays held
+        return []
     own = {f.relative_to(run_dir).parts[0] for f in files} | BEFORE_RESULTS | {PARTIAL}
     if not set(held) <= own | {"report"}:
         return []

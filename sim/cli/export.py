@@ -8,6 +8,8 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from sim.cli.common import (
+    BEFORE_RESULTS,
+    HYDRA_OWN,
     config_bool,
     config_int,
     guard_run_dir,
@@ -18,9 +20,23 @@ from sim.cli.common import (
 from sim.cli.overwrite import clear_earlier_run
 from sim.errors import ConfigError, ModelError
 from sim.model import save
+from sim.model.whole_files import PARTIAL
 
 FORMATS = ("bpmn", "mermaid", "dot", "yaml", "json", "png")
 _UNSAFE = re.compile(r"[^\w.\-]+")
+# the suffixes of the files an export of each format writes (BPMN: its Prosimos JSON and the
+# list of what it leaves out beside it)
+SUFFIXES = {
+    "bpmn": (".bpmn", ".json", ".export_losses.txt"),
+    "mermaid": (".mmd",),
+    "dot": (".dot",),
+    "yaml": (".yaml",),
+    "json": (".json",),
+    "png": (".png",),
+}
+# the names of the run's own files in its directory (its record, config, report, Hydra's): an
+# exported file under one of them was lost, or refused as already there (QA 2026-12-05)
+RUN_OWN = HYDRA_OWN | BEFORE_RESULTS | {PARTIAL, "report.html", "report", "multirun.yaml"}
 
 
 def file_stem(model_name: str) -> str:
@@ -29,6 +45,17 @@ def file_stem(model_name: str) -> str:
     an untrusted model file must not write outside the run directory), at most 100 characters."""
     stem = _UNSAFE.sub("_", model_name).strip("._")[:100]
     return stem or "model"
+
+
+def export_stem(model_name: str, fmt: str) -> str:
+    """``file_stem`` of the model's name, with ``_model`` added (once more each time) while a
+    file the export of ``fmt`` writes would take a name of the run's own files (``RUN_OWN``):
+    a model named ``config`` exported as YAML is ``config_model.yaml``, not the run's
+    ``config.yaml``."""
+    stem = file_stem(model_name)
+    while any(f"{stem}{suffix}" in RUN_OWN for suffix in SUFFIXES[fmt]):
+        stem = f"{stem}_model"
+    return stem
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path:
@@ -44,7 +71,17 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     model = load_process(cfg, choice=process_choice)
     overwrite = config_bool(cfg, "output.overwrite")
     guard_run_dir(run_dir, (), overwrite=overwrite)  # another export's record stays its own
-    name = file_stem(model.name)
+    name = export_stem(model.name, fmt)
+    if name != file_stem(model.name):
+        clash = next(
+            f"{file_stem(model.name)}{x}"
+            for x in SUFFIXES[fmt]
+            if f"{file_stem(model.name)}{x}" in RUN_OWN
+        )
+        print(
+            f"note: model '{model.name}': {clash} is the name of one of the run's own files "
+            f"(its record, its config, Hydra's); exporting as {name}{SUFFIXES[fmt][0]} instead"
+        )
     text: str | None = None
     figure = None
     if fmt == "bpmn":

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.cli.column_keys import COLUMN_TEXT_KEYS
-from sim.errors import SimError, WorkerDied, WorkerKilled, did_you_mean, redact
+from sim.errors import ConfigError, SimError, WorkerDied, WorkerKilled, did_you_mean, redact
 
 COMMANDS: dict[str, str] = {
     "simulate": "simulate a process model; KPIs with 95 % confidence intervals (default command)",
@@ -728,11 +728,17 @@ def _lock_job_dir(run_dir: Path, command: str, *, job: str, multirun: bool) -> b
 
     try:
         key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+        key = "run" if command == "report" else key  # report's folder is the run it rebuilds
         return lock_run_dir(run_dir, command=command, argv=common.TYPED_ARGV, key=key)
     except RunDirBusy as exc:
         redact_hydra_files(run_dir)  # this job's own files, as in every other way out
         restore_holder_files(run_dir, exc.holder)
         print(f"error: {job}{exc}", file=sys.stderr)
+        if not job:
+            sys.exit(2)
+        return None
+    except SimError as exc:  # a symbolic link where the run writes: nothing of it touched
+        print(f"error: {job}{redact(str(exc))}", file=sys.stderr)
         if not job:
             sys.exit(2)
         return None
@@ -1026,8 +1032,10 @@ def _take_over_unfinished(command: str, cfg: Any, hc: Any, run_dir: Path) -> Non
         return
     files = [f for f in earlier_results(run_dir) if f.name != CLAIM]
     partial = run_dir / PARTIAL
-    if partial.is_dir():
-        files += sorted(p for p in partial.rglob("*") if p.is_file())
+    if any(f.is_symlink() for f in [*files, partial]):  # not its files: the usual refusal
+        return
+    if partial.is_dir():  # its own links are not followed
+        files += sorted(Path(top, n) for top, _, names in os.walk(partial) for n in names)
     for f in files:
         f.unlink(missing_ok=True)
     shutil.rmtree(partial, ignore_errors=True)
@@ -1218,6 +1226,8 @@ def _run_app_reporting_errors(
     os.environ["HYDRA_FULL_ERROR"] = "1"  # Hydra raises instead of printing and exiting 1
     try:
         app()
+    except ForeignCallback:  # a refusal, said by ``_launch``
+        raise
     except (CompactHydraException, OmegaConfBaseException) as exc:
         said = (
             _sweeper_params_override(exc)
@@ -1763,12 +1773,29 @@ def lock_given_dir(command: str, args: list[str], *, multirun: bool) -> Path | N
     from sim.cli.runlock import lock_run_dir
 
     target = Path(given).expanduser().absolute()  # unlocked after hydra.job.chdir moved cwd
+    if multirun:
+        _refuse_links_in_job_folders(target)
     lock_run_dir(target, command=command, argv=common.TYPED_ARGV, key=key)
     if multirun:
         from sim.cli.common import snapshot_sweep_dir
 
         snapshot_sweep_dir(target)
     return target
+
+
+def _refuse_links_in_job_folders(sweep_dir: Path) -> None:
+    """``ConfigError`` when a folder in ``sweep_dir`` (an earlier sweep's job folder, which
+    Hydra writes into again) is a symbolic link or holds one where a run writes
+    (``sim.cli.runlock.refuse_links``): checked before Hydra writes anything."""
+    from sim.cli.runlock import link_refusal, refuse_links
+
+    if not sweep_dir.is_dir():
+        return
+    for folder in sorted(sweep_dir.iterdir()):
+        if folder.is_symlink() and folder.is_dir():
+            raise ConfigError(link_refusal(folder, sweep_dir, "hydra.sweep.dir"))
+        if folder.is_dir():
+            refuse_links(folder, "hydra.sweep.dir")
 
 
 def _check_before_hydra(command: str, args: list[str], *, multirun: bool) -> None:
@@ -1841,6 +1868,103 @@ def _check_before_hydra(command: str, args: list[str], *, multirun: bool) -> Non
         snapshot_run_dir(Path(run_dir).expanduser())
 
 
+class ForeignCallback(ConfigError):
+    """A Hydra callback in the composed config that is not one of this tool's: refused before
+    Hydra makes it (``refuse_foreign_callbacks``)."""
+
+
+def refuse_foreign_callbacks(config: Any) -> None:
+    """``ForeignCallback`` naming the key and target of a ``hydra.callbacks`` entry that is not
+    a Hydra ``Callback`` class of this tool (``sim.*``), or that has a ``_target_`` inside it.
+
+    Hydra makes every entry (``hydra.utils.instantiate``): any callable a config file names,
+    with the arguments it gives. A study's or a colleague's config (``experiment=``,
+    ``--config-dir``, ``+hydra/callbacks=...``) could so run ``builtins.open`` with
+    ``mode: w`` and truncate any file the user can write (QA 2026-12-05)."""
+    from omegaconf import DictConfig, OmegaConf
+
+    callbacks = OmegaConf.select(config, "hydra.callbacks")
+    if not callbacks:
+        return
+    for name in callbacks:
+        key = f"hydra.callbacks.{name}"
+        node = callbacks[name]
+        if node is None:  # turned off (hydra.callbacks.compare_sweep=null): Hydra makes nothing
+            continue
+        target = node.get("_target_") if isinstance(node, DictConfig) else None
+        if not _sim_callback(target):
+            raise ForeignCallback(
+                f"{key}._target_={target!r}: not a callback of this tool; only its own Hydra "
+                "callbacks (sim.cli.sweep.SweepJobs, sim.cli.compare.CompareSweep) run, as "
+                "Hydra would call any function a config file names; nothing was run or "
+                f"written: remove {key} from the config (or the +hydra/callbacks override)"
+            )
+        inner = OmegaConf.to_container(node, resolve=False)
+        nested = sorted(_targets_in({k: v for k, v in inner.items() if k != "_target_"}, key))
+        if nested:
+            raise ForeignCallback(
+                f"{nested[0]}: a _target_ inside the callback {target}, which Hydra would "
+                "make too (any function a config file names); nothing was run or written: "
+                "remove it from the config"
+            )
+
+
+def _sim_callback(target: object) -> bool:
+    """Whether ``target`` names a Hydra ``Callback`` class defined in this tool (``sim.*``)."""
+    if not isinstance(target, str) or not target.startswith("sim."):
+        return False
+    import pydoc
+
+    from hydra.experimental.callback import Callback
+
+    try:  # imports modules of this tool only: the name starts with sim.
+        found = pydoc.locate(target)
+    except pydoc.ErrorDuringImport:
+        return False
+    return (
+        isinstance(found, type)
+        and issubclass(found, Callback)
+        and found.__module__.startswith("sim.")
+    )
+
+
+def _targets_in(tree: Any, key: str) -> Iterator[str]:
+    """The keys of every ``_target_`` in ``tree`` (a plain container), dotted from ``key``."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            if k == "_target_":
+                yield f"{key}._target_"
+            else:
+                yield from _targets_in(v, f"{key}.{k}")
+    elif isinstance(tree, list):
+        for i, v in enumerate(tree):
+            yield from _targets_in(v, f"{key}[{i}]")
+
+
+def _check_callbacks_before_hydra_makes_them() -> None:
+    """Have Hydra check the composed config's callbacks (``refuse_foreign_callbacks``) before
+    it makes them. Hydra makes them in ``Hydra.run``/``Hydra.multirun`` right after composing
+    the config, before the run directory, the task or any launcher job: no public hook comes
+    earlier with the composed config (a pre-check composing it again would have to repeat
+    Hydra's search path, experiment, sweep and override handling). So the ``Callbacks`` class
+    that module uses is wrapped; a Hydra without it fails here, never runs unchecked."""
+    import hydra._internal.hydra as runner
+
+    made = runner.Callbacks
+    if getattr(made, "checked_by_sim", False):
+        return
+
+    class CheckedCallbacks(made):  # type: ignore[misc, valid-type]
+        checked_by_sim = True
+
+        def __init__(self, config: Any = None) -> None:
+            if config is not None:
+                refuse_foreign_callbacks(config)
+            super().__init__(config)
+
+    runner.Callbacks = CheckedCallbacks
+
+
 def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> None:
     """Run the command's Hydra app; exit status 130 on Ctrl-C, 143 on SIGTERM during a sweep,
     2 when jobs of a sweep failed."""
@@ -1850,6 +1974,7 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
         from sim.cli.sweep import SweepRefused
 
         sys.argv = [f"python -m sim {command}", *args]
+        _check_callbacks_before_hydra_makes_them()
         app = hydra.main(config_path=str(configs), config_name=command, version_base="1.3")(
             _task(command)
         )
@@ -1869,6 +1994,9 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
         print(f"\n{said}", file=sys.stderr)
         sys.exit(143)
     except SweepRefused:  # two jobs into one folder: refused before any ran, the error above
+        sys.exit(2)
+    except ForeignCallback as exc:  # before Hydra made anything: nothing was run or written
+        print(f"error: config: {redact(str(exc))}", file=sys.stderr)
         sys.exit(2)
     from sim.cli.sweep import FAILED_JOBS
 

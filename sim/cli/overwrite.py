@@ -17,11 +17,13 @@ too. An ``optimize`` run is refused rather than removed: its study is work a rer
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 from sim.cli.common import HYDRA_OWN
+from sim.cli.runlock import link_refusal, refuse_links
 from sim.errors import ConfigError
 from sim.model.whole_files import PARTIAL
 
@@ -79,7 +81,10 @@ def earlier_results(run_dir: Path) -> list[Path]:
         patterns = COMMON + tuple(p for ps in RESULT_FILES.values() for p in ps)
     else:
         return []
-    found = {p for pattern in patterns for p in run_dir.glob(pattern) if p.is_file()}
+    # a link too, to a file or to none: refused by ``clear_earlier_run``, which never removes one
+    found = {
+        p for pattern in patterns for p in run_dir.glob(pattern) if p.is_file() or p.is_symlink()
+    }
     if command == "export":
         found |= _exported_files(run_dir, record)
     return sorted(found)
@@ -95,7 +100,7 @@ def _exported_files(run_dir: Path, record: dict) -> set[Path]:
     names = [exported]
     if record.get("format") == "bpmn":
         names += [exported.with_suffix(".json"), exported.with_suffix(".export_losses.txt")]
-    return {p for p in names if p.is_file()}
+    return {p for p in names if p.is_file() or p.is_symlink()}
 
 
 def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
@@ -104,13 +109,21 @@ def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
     when one of them is a file this run ``reads`` (a calibration of the earlier run's
     ``history.csv.gz``: QA 2026-12-04, the log was gone and run.json held its hash). The files
     the earlier run had not finished writing (its ``.partial/`` folder: killed while writing)
-    go too; one this run does not write stayed there for good."""
+    go too; one this run does not write stayed there for good.
+
+    A symbolic link among them, or as ``.partial`` or ``report`` (``refuse_links``), is a
+    ``ConfigError`` before anything is removed: this tool never makes one, and removing
+    through it removed the files of the folder it named (QA 2026-12-05)."""
+    refuse_links(run_dir)
     files = earlier_results(run_dir)
+    for f in files:
+        if f.is_symlink():
+            raise ConfigError(link_refusal(f, run_dir))
     if not files:
         return 0
     partial = run_dir / PARTIAL
-    if partial.is_dir():
-        files += sorted(p for p in partial.rglob("*") if p.is_file())
+    if partial.is_dir():  # not a link (refused above); its own links are not followed
+        files += sorted(Path(top, n) for top, _, names in os.walk(partial) for n in names)
     for f in files:
         if any(r.exists() and r.resolve() == f.resolve() for r in reads):
             raise ConfigError(

@@ -38,6 +38,11 @@ except ImportError:  # pragma: no cover - Windows: no locking
     fcntl = None  # type: ignore[assignment]
 
 LOCK = ".sim-run.lock"
+# What this tool and Hydra write into or remove whole in a run directory: a symbolic link there
+# would carry those writes (or the removal) to wherever it points. This tool never makes one.
+LINKS_REFUSED = (".hydra", "main.log", LOCK, ".partial", "report", "multirun.yaml")
+# the folders among them whose entries are written through too (the report's numbered figures)
+LINKS_REFUSED_IN = {".hydra": "*", ".partial": "*", "report": "[0-9][0-9]_*.png"}
 
 
 class RunDirBusy(ConfigError):
@@ -86,6 +91,7 @@ def lock_run_dir(
     line = " ".join(["python -m sim", *(argv or [command])])
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"{key}={run_dir}: is a file; expected a directory for the results")
+    refuse_links(run_dir, key)
     where = run_dir.resolve()
     with _GUARD:
         held = _HELD.get(where)
@@ -132,6 +138,35 @@ def unlock_run_dir(run_dir: Path) -> None:
             folder = folder.parent
 
 
+def refuse_links(run_dir: Path, key: str = "hydra.run.dir") -> None:
+    """``ConfigError`` naming the first symbolic link in ``run_dir`` where this tool or Hydra
+    writes or removes files (``LINKS_REFUSED``, ``LINKS_REFUSED_IN``): written through, it
+    put a run's files, or removed files, outside the run directory (QA 2026-12-05: a linked
+    ``.partial`` had ``output.overwrite=true`` remove the files of the folder it named).
+    Nothing is removed: the link is not this tool's, and neither is what it names."""
+    links = [run_dir / name for name in LINKS_REFUSED]
+    for name, pattern in LINKS_REFUSED_IN.items():
+        folder = run_dir / name
+        if folder.is_dir() and not folder.is_symlink():
+            links += sorted(folder.glob(pattern))
+    for path in links:
+        if path.is_symlink():
+            raise ConfigError(link_refusal(path, run_dir, key))
+
+
+def link_refusal(path: Path, run_dir: Path, key: str = "hydra.run.dir") -> str:
+    """The message refusing a run directory where ``path`` is a symbolic link."""
+    try:
+        target = os.readlink(path)
+    except OSError:
+        target = "?"
+    return (
+        f"{path}: is a symbolic link (to {target}), which this tool never makes; a run "
+        f"would write or remove files through it, outside {run_dir}. Nothing was written or "
+        f"removed: remove the link (what it names stays) or choose another {key}"
+    )
+
+
 def holds_lock(run_dir: Path) -> bool:
     """Whether this process holds the lock on ``run_dir``."""
     return run_dir.resolve() in _HELD
@@ -152,7 +187,12 @@ def _flock(path: Path, run_dir: Path, key: str) -> int | None:
     run holds it; None where the file system cannot lock. The lock is held on the file the path
     names now: a file its last holder removed (unlocking) after it was opened here is retried."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:  # never through a link: opening truncates it (``_write_holder``)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ConfigError(link_refusal(path, run_dir, key)) from None
+            raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -162,7 +202,7 @@ def _flock(path: Path, run_dir: Path, key: str) -> int | None:
             print(f"note: {run_dir}: cannot lock it ({exc.strerror}); not locked", file=sys.stderr)
             return None
         try:
-            same = os.path.samestat(os.fstat(fd), os.stat(path))
+            same = os.path.samestat(os.fstat(fd), os.lstat(path))
         except FileNotFoundError:
             same = False
         if same:
@@ -176,9 +216,9 @@ def _write_holder(fd: int, run_dir: Path, line: str) -> None:
     ``restore_holder_files``."""
     hydra = {}
     folder = run_dir / ".hydra"
-    if folder.is_dir():
+    if folder.is_dir() and not folder.is_symlink():
         for f in sorted(folder.iterdir()):
-            if f.is_file():
+            if f.is_file() and not f.is_symlink():
                 data = f.read_bytes()
                 if f.suffix == ".yaml":
                     with contextlib.suppress(UnicodeDecodeError):
@@ -248,8 +288,12 @@ def restore_holder_files(run_dir: Path, holder: dict) -> None:
     if not isinstance(kept, dict):
         return
     folder = run_dir / ".hydra"
+    if folder.is_symlink():  # not this run's folder: nothing is written through it
+        return
     if folder.is_dir():
         for f in folder.iterdir():
+            if f.is_symlink():
+                return
             if f.is_file() and f.name not in kept:
                 f.unlink()
     for name, text in kept.items():

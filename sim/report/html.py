@@ -2302,9 +2302,22 @@ def missing_glyphs_note(missing: set[str]) -> str:
 
 
 def _save_embedded(page: str, folder: Path) -> None:
+    """Write the page's images as numbered PNG files into ``folder`` (``report/`` of the run),
+    replacing an earlier build's. ``ConfigError`` when ``folder`` or one of those files is a
+    symbolic link: this tool never makes one, and the files went where it pointed (QA)."""
+    stale = sorted(folder.glob("[0-9][0-9]_*.png")) if not folder.is_symlink() else []
+    for link in (folder, *stale):
+        if link.is_symlink():
+            from sim.errors import ConfigError
+
+            raise ConfigError(
+                f"{link}: is a symbolic link, which this tool never makes; the report's figures "
+                "would be written or removed through it, outside the run directory: remove the "
+                "link (what it names stays) and build the report again"
+            )
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("[0-9][0-9]_*.png"):  # an earlier build's numbering
-        stale.unlink()
+    for old in stale:  # an earlier build's numbering
+        old.unlink()
     pattern = r'<img src="data:image/png;base64,([^"]+)" alt="([^"]*)">'
     unique: dict[str, str] = {}  # the map is shown twice (fitted, full size): one file
     for data, alt in re.findall(pattern, page):
