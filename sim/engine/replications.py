@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.process import BaseProcess
+from numbers import Integral
 
 from tqdm.auto import tqdm
 
-from sim.engine.runner import Replication, run_replication
-from sim.errors import CRASH_SIGNALS, WorkerDied, WorkerKilled
+from sim.engine.runner import Replication, check_run, check_staffing
+from sim.errors import CRASH_SIGNALS, ConfigError, WorkerDied, WorkerKilled
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario
 from sim.model.trace import Trace
@@ -48,13 +49,16 @@ def exit_with_parent(parent: int) -> None:
 
 def _one(args: tuple[ProcessModel, Scenario, int, int]) -> tuple[int, Trace]:
     model, scenario, seed, rep = args
-    return rep, run_replication(model, scenario, seed=seed, replication=rep)
+    # not run_replication: run_replications checked the arguments once, not once per replication
+    return rep, Replication(model, scenario, seed=seed, replication=rep).run()
 
 
 def check_scenario(model: ProcessModel, scenario: Scenario) -> None:
     """Raise ``ConfigError`` for a scenario ``model`` cannot run (``scenario.staffing`` naming an
-    unknown role, a role that does steps staffed by nobody), without simulating anything: what
-    ``run_replications`` would refuse, for a caller that must know before it writes."""
+    unknown role, a role that does steps staffed by nobody or by fewer people than a step needs
+    at once), without simulating anything: what ``run_replications`` would refuse, for a caller
+    that must know before it writes."""
+    check_staffing(model, scenario)
     Replication(model, scenario, seed=0)  # builds the SimPy model only: the checks, no run
 
 
@@ -163,16 +167,25 @@ def run_replications(
     finishes (in the order they finish). ``keep=False`` returns no trace: ``on_result`` takes
     each one and this process holds none after it, so a long run's memory stays that of the
     replications in hand, not of all of them.
+
+    The arguments are checked once, before any replication starts (``check_run``: an invalid
+    model raises ``ModelError`` listing its problems; a bad ``seed`` or ``workers``,
+    ``ConfigError``).
     """
     if not keep and on_result is None:
         raise ValueError("keep=False needs an on_result to take the traces")
-    n = scenario.replications
     if isinstance(first, bool) or not isinstance(first, int) or first < 0:
         raise ValueError(f"first: expected an integer >= 0, got {first!r}")
+    check_run(model, scenario, seed=seed)
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, Integral) or workers < 1
+    ):  # 0 was taken as 1 without a word
+        raise ConfigError(
+            f"workers: expected an integer >= 1 or None (every available core), got {workers!r}"
+        )
+    n = scenario.replications
     check_scenario(model, scenario)  # fail fast on bad staffing, before any worker starts
-    if workers is None:
-        workers = available_cores()
-    workers = max(1, min(workers, n))
+    workers = max(1, min(int(available_cores() if workers is None else workers), n))
     numbers = range(first, first + n)
     jobs = [(model, scenario, seed, r) for r in numbers]
     bar = tqdm(total=n, desc=f"{model.name}: replications", unit="rep", disable=not progress)

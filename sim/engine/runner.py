@@ -54,6 +54,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
+import numbers
 from collections import deque
 from functools import partial
 from itertools import chain
@@ -62,12 +63,12 @@ import numpy as np
 import simpy
 
 from sim.engine.role_order import role_order
-from sim.errors import ConfigError, did_you_mean
+from sim.errors import ConfigError, ModelError, did_you_mean
 from sim.model.calendar import ROUNDING_HOURS, WeeklyRate, week_offset
 from sim.model.process import ABANDONED, ProcessModel, Step
 from sim.model.scenario import Scenario, ascii_key, name_of_ascii_key, typed_role_names
 from sim.model.trace import IN_PROGRESS, Trace
-from sim.model.validate import headcount_problem
+from sim.model.validate import headcount_problem, validate
 from sim.random import block_stream, stream
 
 BLOCK = 256  # random draws per refill of a stream's buffer
@@ -1050,8 +1051,62 @@ class Replication:
         )
 
 
+def check_count(key: str, value: object, *, low: int = 0) -> None:
+    """Raise ``ConfigError`` naming ``key`` unless ``value`` is an integer >= ``low`` (a numpy
+    integer is one; ``True`` is not)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ConfigError(f"{key}: expected an integer >= {low}, got {value!r}")
+
+
+def check_run(model: ProcessModel, scenario: Scenario, *, seed: int = 0) -> None:
+    """Raise a ``SimError`` naming what is wrong for a run ``run_replication`` cannot make,
+    before the engine trips over it deep inside: ``model`` not a ``ProcessModel``, or one that
+    does not pass ``validate`` (``ModelError`` listing every problem: a model built or edited in
+    code is not checked on the way in as a model file is; a headcount not an integer),
+    ``scenario`` not a ``Scenario``, or a ``seed`` not an integer >= 0 (``ConfigError``)."""
+    if not isinstance(model, ProcessModel):
+        raise ModelError(
+            f"model: expected a ProcessModel (sim.model.load reads one from a file), "
+            f"got {type(model).__name__} {model!r:.80}"
+        )
+    for name, role in model.roles.items():  # before validate, whose checks compare numbers
+        h = role.headcount
+        if isinstance(h, bool) or not isinstance(h, numbers.Integral):
+            raise ModelError(
+                f"model {model.name!r}: roles.{name}.headcount: expected an integer >= 0 "
+                f"(a number of people), got {h!r}"
+            )
+    validate(model, source=f"model {model.name!r}")
+    if not isinstance(scenario, Scenario):
+        raise ConfigError(
+            "scenario: expected a Scenario (Scenario.from_dict builds one from a mapping), "
+            f"got {type(scenario).__name__} {scenario!r:.80}"
+        )
+    check_count("seed", seed)
+    check_staffing(model, scenario)
+
+
+def check_staffing(model: ProcessModel, scenario: Scenario) -> None:
+    """Raise ``ConfigError`` for a ``scenario.staffing`` that gives a role fewer people than a
+    step needs of it at once: no case could ever start that step (the run would go on with
+    every case stuck there, not fail)."""
+    for step in model.steps.values():
+        for role in dict.fromkeys(step.roles):
+            need = step.roles.count(role)
+            n = scenario.staffing.get(role)
+            if need > 1 and n is not None and n < need:
+                raise ConfigError(
+                    f"scenario.staffing.{role}: step '{step.name}' needs {need} {role} at once, "
+                    f"got {n}; give the role at least {need} people"
+                )
+
+
 def run_replication(
     model: ProcessModel, scenario: Scenario | None = None, *, seed: int = 0, replication: int = 0
 ) -> Trace:
-    """Simulate one replication of ``model`` and return its trace."""
-    return Replication(model, scenario or Scenario(), seed=seed, replication=replication).run()
+    """Simulate one replication of ``model`` and return its trace. The arguments are checked
+    first (``check_run``: an invalid model raises ``ModelError`` listing its problems)."""
+    scenario = Scenario() if scenario is None else scenario
+    check_run(model, scenario, seed=seed)
+    check_count("replication", replication)
+    return Replication(model, scenario, seed=seed, replication=replication).run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import os
 from pathlib import Path
 
@@ -26,26 +27,73 @@ def case_start_times(events: pd.DataFrame) -> pd.Series:
     return first.groupby(events[C.CASE], sort=False, observed=True).min()
 
 
-def split_by_time(log: EventLog, *, train_fraction: float = 0.8) -> tuple[EventLog, EventLog]:
+def _table_times(table: pd.DataFrame) -> pd.DataFrame:
+    """The case ids and timestamps of an event table given as a DataFrame (``calibrate_model``
+    takes one too), its times parsed where they are text; ``EventLogError`` naming what is
+    missing or unreadable."""
+    missing = [c for c in (C.CASE, C.END) if c not in table.columns]
+    if missing:
+        raise EventLogError(
+            f"event table: missing required column(s) {missing}; found {list(table.columns)}. "
+            "Read the log with sim.eventlog.read_event_log (or clean_event_table) to map the "
+            "column names"
+        )
+    out = pd.DataFrame({C.CASE: table[C.CASE]})
+    for col in (C.START, C.END):
+        if col not in table.columns:
+            continue
+        values = table[col]
+        if not pd.api.types.is_datetime64_any_dtype(values):
+            try:
+                values = pd.to_datetime(values, utc=True, errors="raise", format="mixed")
+            except (ValueError, TypeError) as exc:
+                raise EventLogError(
+                    f"event table: column '{col}' has values that are not timestamps ({exc}); "
+                    "read the log with sim.eventlog.read_event_log, which reports the rows"
+                ) from None
+        out[col] = values
+    return out
+
+
+def split_by_time(
+    log: EventLog | pd.DataFrame, *, train_fraction: float = 0.8
+) -> tuple[EventLog, EventLog] | tuple[pd.DataFrame, pd.DataFrame]:
     """Split a log by case start time: the first ``train_fraction`` of cases, then the rest.
 
     Cases are ordered by their first timestamp (ties by case id) and never cut in half. Both parts
     keep the source, the flags (``case_open``, ``in_progress_case_ids``) and the reading report
-    (with one note added).
+    (with one note added). An event table given as a DataFrame (standard columns, as
+    ``calibrate_model`` takes one) is split into two DataFrames, its rows as they are.
     """
-    if not 0.0 < train_fraction < 1.0:
-        raise ConfigError(f"train_fraction={train_fraction} must be strictly between 0 and 1")
-    starts = case_start_times(log.events)
+    number = isinstance(train_fraction, numbers.Real) and not isinstance(train_fraction, bool)
+    if not number or not 0.0 < train_fraction < 1.0:
+        raise ConfigError(f"train_fraction={train_fraction!r} must be strictly between 0 and 1")
+    if isinstance(log, pd.DataFrame):
+        events, source = log, "event table"
+        starts = case_start_times(_table_times(log))
+    elif isinstance(log, EventLog):
+        events, source = log.events, log.source
+        starts = case_start_times(events)
+    else:
+        raise EventLogError(
+            "split_by_time: expected an EventLog (sim.eventlog.read_event_log) or a DataFrame, "
+            f"got {type(log).__name__}"
+        )
     n = len(starts)
     if n < 2:
-        raise EventLogError(f"{log.source}: cannot split a log with {n} case(s) in two")
+        raise EventLogError(f"{source}: cannot split a log with {n} case(s) in two")
     order = starts.reset_index()
     order.columns = ["case", "start"]
     order = order.sort_values(["start", "case"], kind="stable")
     n_train = min(max(round(train_fraction * n), 1), n - 1)
     train_ids = set(order["case"].iloc[:n_train])
-    in_train = log.events[C.CASE].isin(train_ids)
+    in_train = events[C.CASE].isin(train_ids)
     cut = order["start"].iloc[n_train]
+    if isinstance(log, pd.DataFrame):
+        return (
+            log.loc[in_train].reset_index(drop=True),
+            log.loc[~in_train].reset_index(drop=True),
+        )
 
     def part(mask: pd.Series, label: str, k: int) -> EventLog:
         report = dataclasses.replace(

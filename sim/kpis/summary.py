@@ -299,8 +299,16 @@ def kpi_row(trace: Trace, model: ProcessModel, index: int = 0) -> dict[str, Any]
 
 def kpi_table(traces: list[Trace], model: ProcessModel) -> pd.DataFrame:
     """One row per replication, one column per KPI (``replications.csv``): ``replication_kpis``
-    and, for a model of two or more segments, each segment's (``replication_segment_kpis``)."""
-    return kpi_rows_table([kpi_row(t, model, i) for i, t in enumerate(traces)])
+    and, for a model of two or more segments, each segment's (``replication_segment_kpis``).
+
+    The headcounts the replications were simulated with (``trace.meta["staffing"]``: the
+    model's, or a scenario's ``staffing``) are kept in ``table.attrs["staffing"]`` when all of
+    them agree, for ``kpi_report`` to show next to the utilisation they were measured with."""
+    table = kpi_rows_table([kpi_row(t, model, i) for i, t in enumerate(traces)])
+    staffed = [t.meta.get("staffing") for t in traces]
+    if staffed and staffed[0] and all(s == staffed[0] for s in staffed):
+        table.attrs["staffing"] = dict(staffed[0])
+    return table
 
 
 def kpi_rows_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -585,9 +593,15 @@ def kpi_report(
 ) -> dict[str, Any]:
     """The structured summary written to ``kpis.json``: every KPI with its 95 % CI (clipped to
     the KPI's domain, ``kpi_domain``), plus views; ``by_segment`` (a model of two or more
-    segments only): each segment's ``SEGMENT_KPIS``."""
+    segments only): each segment's ``SEGMENT_KPIS``.
+
+    Each role's headcount is ``headcount``'s; without it, the one the replications were
+    simulated with (``kpi_table`` keeps it in ``table.attrs["staffing"]``: a scenario's
+    ``staffing``, not the model's), else the model's."""
     summary = summarize(table, bounds={c: kpi_domain(c) for c in table.columns})
-    headcount = headcount or {r.name: r.headcount for r in model.roles.values()}
+    if not headcount:
+        headcount = {r.name: r.headcount for r in model.roles.values()}
+        headcount |= dict(table.attrs.get("staffing") or {})
     steps = []
     order = main_path_order(model)
     on_path = set(order)

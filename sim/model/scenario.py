@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import shlex
 import unicodedata
@@ -20,6 +21,31 @@ HOURS_PER_DAY = 24.0
 STAFFING_EXAMPLES = "e.g. 'scenario.staffing.legal=2' or 'scenario.staffing={legal: 2, sales: 4}'"
 
 
+#: the ``Scenario`` fields that hold one number (or None)
+NUMBER_FIELDS = (
+    "horizon_days",
+    "warmup_days",
+    "replications",
+    "arrival_scale",
+    "warmup_arrival_scale",
+    "max_cases",
+    "drain_days",
+)
+
+
+def plain_number(value: Any) -> Any:
+    """``value`` as a Python ``int`` when it is an integer of another type (``np.int64``), as a
+    ``float`` when it is another real number (``np.float32``); anything else (a bool, text,
+    None) as it is, for the checks to name."""
+    if isinstance(value, bool) or type(value) in (int, float):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
+
+
 @dataclass(frozen=True)
 class Scenario:
     """Run settings, independent of the model.
@@ -29,10 +55,13 @@ class Scenario:
     on after arrivals stop until every case has finished (at most ``drain_days`` more), so cycle
     times are not cut short; cases still open then are reported as in progress (the steps they
     are at count as reached, and the work under way as busy until the stop).
+
+    The defaults are those of ``configs/scenario/default.yaml`` (a 42-day horizon after a 14-day
+    warm-up), so ``Scenario()`` in a script runs what ``python -m sim simulate`` runs.
     """
 
-    horizon_days: float = 28.0
-    warmup_days: float = 7.0
+    horizon_days: float = 42.0
+    warmup_days: float = 14.0
     replications: int = 10
     arrival_scale: float = 1.0
     warmup_arrival_scale: float | None = None  # arrival scale during the warm-up (None: the same)
@@ -42,6 +71,16 @@ class Scenario:
     drain_days: float | None = None  # default: as long as warm-up + horizon
 
     def __post_init__(self) -> None:
+        # a numpy number (np.int64(2) from a DataFrame or an array) is taken as the plain one it
+        # is, and stored so (a saved config, a YAML dump): not refused as "not an integer"
+        for key in NUMBER_FIELDS:
+            object.__setattr__(self, key, plain_number(getattr(self, key)))
+        if isinstance(self.staffing, Mapping) and any(
+            type(n) is not int for n in self.staffing.values()
+        ):
+            plain = {role: plain_number(n) for role, n in self.staffing.items()}
+            object.__setattr__(self, "staffing", plain)
+
         def check(key: str, value: float, low: float, strict: bool = False) -> None:
             # a string or list from a config ('abc', [1, 2]) is refused here, naming the key,
             # not left to math.isfinite's TypeError; true/false are not numbers either

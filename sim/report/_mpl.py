@@ -1,4 +1,8 @@
-"""Matplotlib set-up shared by every figure: the non-interactive Agg canvas, saving, styles."""
+"""Matplotlib set-up shared by every figure: the non-interactive Agg canvas, saving, styles.
+
+Every figure is drawn on its own ``FigureCanvasAgg`` (``new_figure``), never through pyplot, so
+no window opens and the user's matplotlib backend (a notebook's, ``MPLBACKEND``) is left as it
+was: importing ``sim.report`` does not call ``matplotlib.use``."""
 
 from __future__ import annotations
 
@@ -10,14 +14,11 @@ from pathlib import Path
 from typing import IO, Any
 
 import matplotlib
+from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # never open a window; reports are built on servers and in CI
-
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from sim.model.whole_files import written_whole  # noqa: E402
+from sim.model.whole_files import written_whole
 
 # Fonts with the glyphs DejaVu Sans lacks (Chinese, Japanese, Korean names of steps and
 # roles), tried in this order for each character (matplotlib's font fallback) where installed.
