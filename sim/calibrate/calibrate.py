@@ -708,7 +708,23 @@ def calibrate_model(
       delay, so the number of repetitions follows the log rather than a geometric law (see
       ``sim.calibrate.routing.unroll_runs``); ``1`` keeps one step per activity. The steps'
       activity names are in ``metadata.step_activity``.
+
+    A single name given for ``dropoff_outcomes``, ``held_out_outcomes``,
+    ``abandonment_outcomes`` or ``segment_priority`` is taken as a list of one (not as its
+    letters); ``seed`` is an integer >= 0.
     """
+    # one outcome typed as a string would otherwise be read as its characters
+    if isinstance(dropoff_outcomes, str):
+        dropoff_outcomes = [dropoff_outcomes]
+    if isinstance(held_out_outcomes, str):
+        held_out_outcomes = [held_out_outcomes]
+    if isinstance(abandonment_outcomes, str):
+        abandonment_outcomes = [abandonment_outcomes]
+    if isinstance(segment_priority, str):
+        segment_priority = [segment_priority]
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ConfigError(f"seed: expected an integer >= 0, got {seed!r}")
+    seed = int(seed)  # np.int64 and the like as a plain int
     check_calibration_options(
         rare_path_threshold=rare_path_threshold,
         parallel_threshold=parallel_threshold,
@@ -2378,7 +2394,31 @@ def _assemble(
     )
 
     def route(point: str) -> str:
-        """The node that a step/join/start goes to: the single target, or a decision."""
+        """The node that a step/join/start goes to: the single target, or a decision, which
+        requires the step it follows (after a join: the steps on every path of the block)."""
+
+        def on_every_path(entry_point: str, stop: str) -> set[str]:
+            """The activities on every path from a branch's entry point to its join ``stop``."""
+            inside, todo = {entry_point}, [entry_point]
+            while todo:
+                for s_ in successors_of(todo.pop()):
+                    if s_ != stop and s_ not in inside:
+                        inside.add(s_)
+                        todo.append(s_)
+            every = set(activities)
+            must = {n: set(every) for n in inside} | {stop: set()}
+            changed = True
+            while changed:  # a backward must-analysis: the greatest fixed point
+                changed = False
+                for n in inside:
+                    nxt = [must[s_] for s_ in successors_of(n) if s_ in must]
+                    new = (set.intersection(*nxt) if nxt else set(every)) | (
+                        {n} if n in every else set()
+                    )
+                    if new != must[n]:
+                        must[n], changed = new, True
+            return must[entry_point]
+
         c = kept[point]
         tot = sum(c.values())
         if len(c) == 1:
@@ -2419,9 +2459,30 @@ def _assemble(
             )
             if seg_evidence is not None:
                 prov["by_segment"] = seg_evidence
+        # the outcome is known only once the step it follows is done (or, after an AND block's
+        # join, the steps on every path of each branch): redesigns must not take it earlier
+        # (QA redesign15: 'after:Assess loan risk' moved before 'Assess loan risk')
+        requires: tuple[str, ...] = ()
+        if point in activities:
+            requires = (point,)
+        elif point in join.values():
+            g = next(g for g in groups if join[g] == point)
+            inc = routing.branch_included.get(g, Counter())
+            visits = max(routing.visits.get(g, 0), 1)
+            if all(inc.get(b, 0) / visits >= 0.999 for b in range(len(groups[g].branches))):
+                done: set[str] = set()
+                for pt in branch_entry_points[g]:
+                    done |= on_every_path(pt, point)
+                requires = tuple(sorted(done))
+        if requires:
+            prov["requires_rule"] = (
+                "the outcome is known once the steps it follows are done: "
+                + ", ".join(f"'{r}'" for r in requires)
+            )
         decisions[dname] = Decision(
             name=dname,
             branches=tuple(Branch(t, c[t] / tot) for t in order),
+            requires=requires,
             by_segment=by_segment,
             description=f"what happens after {label}",
             provenance=prov,

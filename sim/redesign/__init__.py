@@ -25,15 +25,18 @@ Operators
     **Checks.** If the step was a check, ``check=Check(...)`` says what it caught: with
     ``catch_rate`` c, removing it adds a decision ``missed_by_<step>`` right after
     ``found_at``: with probability c the case goes to ``rework_to`` (a step or decision to redo
-    work from, or an end such as a lost customer), else on as before. Like every rework loop of
-    the model, the probability applies per pass. Only cases that went through the check carry
+    work from, or an end such as a lost customer), else on as before. Errors are found on the
+    first pass of ``found_at`` after the check; where cases can pass ``found_at`` again before
+    passing the check again (a loop, or a ``rework_to`` leading back to it), the chance per
+    pass is lowered so that, in total, the errors found are c x the passes of the check that
+    reach ``found_at``. Only cases that went through the check carry
     such errors, but the model does not remember which did: where some paths to ``found_at``
     skip it, every case there gets the probability c x the share of the cases reaching
     ``found_at`` that had passed the check (from the routing's expected visits, per segment
     where decisions have segment probabilities), right in total, not case by case. A check
     inside a parallel block that only some cases pass, with ``found_at`` after its join, is
-    refused, and so is a ``found_at`` that cases can reach again (a loop through it, or a
-    ``rework_to`` leading back to it), where one share for every pass would be wrong. When the
+    refused, and so is a ``found_at`` that cases can reach again where some paths to it skip
+    the check, and a ``found_at`` or ``rework_to`` inside a parallel block. When the
     check records its outcome in a decision right after it (``verdict``, e.g. CRM
     ``quote_ok`` after ``quote_approval``), that decision goes too: cases continue at
     ``pass_to``, and c defaults to the share the verdict sent back (per segment where the
@@ -44,8 +47,8 @@ Operators
     Consecutive steps (each the only way into the next) become one step named ``"a+b"``, done by
     ``role`` (default: the parts' one common role). Duration: a ``sum`` distribution of the parts
     scaled by ``1 - setup_saving`` (mean ``(a + b)(1 - saving)``); cost: the sum; mandatory /
-    value adding if any part is; requires: the parts' requires outside the merge; patience: the
-    first part's. One role does it, so the hand-offs between the parts are gone. Whatever
+    value adding if any part is; requires: the parts' requires outside the merge; patience: that
+    of the first part that has one. One role does it, so the hand-offs between the parts are gone. Whatever
     required a part now requires the merged step.
 ``move_decision(model, decision, *, one_off_cost=0)``
     Take a decision right after the last of its ``requires`` is done: the chain of steps between
@@ -65,7 +68,8 @@ rework_to=None)``
     No roles (no queue, hand-off or patience), ``duration`` from the automation's distribution,
     ``cost_per_execution`` added to the step's cost. With ``error_rate`` e a decision
     ``<step>_automation_error`` after it sends a share e of passes to ``rework_to`` (default: the
-    step itself).
+    step itself). With no role, like a timer, its duration is stretched by the case segment's
+    ``timer_scale`` (default: its ``duration_scale``).
 ``simplify_step(model, step, *, factor, one_off_cost=0)``
     Every duration draw multiplied by ``factor`` in (0, 1].
 ``delegate_step(model, step, *, to_role, duration_factor=1, one_off_cost=0)``

@@ -226,7 +226,12 @@ class _Context:
             change = after.metadata["changes"][-1]["parameters"]
             others = list(dict.fromkeys(b.to for b in decision.branches))
             others.remove(change["goes_on"])
-            needs = names(decision.requires) if decision.requires else "no step (check that)"
+            needs = (
+                names(decision.requires)
+                if decision.requires
+                else f"no step (check that its outcome does not depend on "
+                f"{names(change['skipped'])})"
+            )
             reason = (
                 f"requires {needs}; taken as soon as that is done, the cases that go to "
                 f"{names(others)} skip {names(change['skipped'])} ({hours_text(saved)} of steps "
