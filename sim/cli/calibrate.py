@@ -710,7 +710,7 @@ def _print_cleaning(log: Any, path: Any, *, keys: Callable[[str], str] = config_
             or "replications of a simulation" in note
             or (shifted and "UTC offset" in note and not utc_note)
             # what changes the model unless the user acts (QA 2026-12-04: only in cleaning.json)
-            or note.startswith("Activities that differ only in")
+            or note.startswith(("Activities that differ only in", "Wrote the control"))
             or "often mean missing" in note
             or "no time of day" in note
             or "one of start and end only" in note

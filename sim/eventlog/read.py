@@ -34,6 +34,7 @@ import json
 import os
 import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ from sim.eventlog.timestamps import (
 )
 from sim.eventlog.xes import read_xes_table
 from sim.model import columns as C
+from sim.model.io import UNSAFE_NAME_CHARACTERS, visible_name
 
 LIFECYCLE = "lifecycle"  # internal role name of the lifecycle column
 
@@ -1194,6 +1196,55 @@ def _spellings_note(groups: list[list[str]], one: str, each: str) -> list[str]:
     ]
 
 
+@dataclass
+class _MadeVisible:
+    """What ``_visible_names`` changed in a column: rows, names (as they are now), and the new
+    names that were already another name of the column (their rows now one name's)."""
+
+    rows: int = 0
+    names: tuple[str, ...] = ()
+    merged: tuple[str, ...] = ()
+
+
+def _visible_names(values: pd.Series) -> tuple[pd.Series, _MadeVisible]:
+    """``values`` (a name column) with the control and bidi characters of its names written
+    visibly (``sim.model.io.visible_name``: ESC as the four characters ``\\x1b``, a line break as
+    ``\\n``): printed, they ran as terminal commands (ESC ]0;...BEL set the terminal's title) or
+    reordered the text, and a BPMN export could not hold them."""
+    hit = values.str.contains(UNSAFE_NAME_CHARACTERS.pattern, regex=True).fillna(False)
+    hit = hit.astype(bool)
+    if not hit.any():
+        return values, _MadeVisible()
+    new = {v: visible_name(v) for v in pd.unique(values[hit])}
+    out = values.copy()
+    out[hit] = values[hit].map(new).astype(values.dtype)
+    # two names that now read alike (a log with both 'a<ESC>' and the text 'a\\x1b') are one
+    alike = Counter(new.values())
+    untouched = set(values[~hit & values.isin(list(alike))].dropna())
+    merged = sorted(n for n, k in alike.items() if k > 1 or n in untouched)
+    return out, _MadeVisible(int(hit.sum()), tuple(new.values()), tuple(merged))
+
+
+def _made_visible_note(changed: dict[str, _MadeVisible]) -> str:
+    """The note on names whose control or bidi characters were written visibly, per column."""
+    parts = []
+    for column, c in changed.items():
+        shown = ", ".join(f"'{n}'" for n in c.names[:3]) + (", ..." if len(c.names) > 3 else "")
+        part = f"{_plural(len(c.names), 'name')} of {column!r} ({_plural(c.rows, 'row')}: {shown})"
+        if c.merged:
+            alike = ", ".join(f"'{n}'" for n in c.merged)
+            part += (
+                f", of which {alike} already named other rows of the column: their rows are "
+                "now one name's"
+            )
+        parts.append(part)
+    return (
+        f"Wrote the control or bidi characters of {'; '.join(parts)} visibly, ESC as the four "
+        "characters \\x1b and a line break as \\n: a name is one line, and printed such "
+        "characters run as terminal commands or reorder the text."
+    )
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     """``"1 row"``, ``"2 rows"`` (``plural`` for words not made plural by an ``s``)."""
     return f"{n} {word}" if n == 1 else f"{n} {plural or word + 's'}"
@@ -1382,6 +1433,7 @@ def _standardise(
         frame[C.RESOURCE] = pd.Series(pd.NA, index=frame.index, dtype=STRING_DTYPE)
         notes.append("No resource column found; resource is missing on every row.")
     stripped: dict[str, int] = {}
+    made_visible: dict[str, _MadeVisible] = {}
     for name in STRING_KEYS:
         if name in frame.columns:
             _refuse_infinite(
@@ -1389,6 +1441,9 @@ def _standardise(
             )
             before = frame[name]
             frame[name] = _as_text(before)
+            frame[name], changed = _visible_names(frame[name])
+            if changed.rows:
+                made_visible[mapping.get(name, name)] = changed
             if name in NAME_COLUMNS and name in mapping:
                 n = _stripped(before, frame[name])
                 if n:
@@ -1406,6 +1461,8 @@ def _standardise(
             frame[C.RESOURCE], no_resource, column=mapping.get(C.RESOURCE, C.RESOURCE)
         )
         notes.extend(said)
+    if made_visible:
+        notes.append(_made_visible_note(made_visible))
     if stripped:
         shown = ", ".join(f"{_plural(n, 'value')} of {col!r}" for col, n in stripped.items())
         notes.append(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -170,14 +172,74 @@ def _text(where: str, value: Any, default: str) -> str:
     return value
 
 
+#: Characters no name may hold: the C0 and C1 control characters (a name is one line, so tabs
+#: and line breaks too) and the bidi embeddings, overrides and isolates. Printed to a terminal
+#: they run as commands (``ESC ]0;...BEL`` sets its title) or show text in another order than it
+#: is stored; XML 1.0 (a BPMN export) cannot hold the C0 ones at all.
+UNSAFE_NAME_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_C0_NAMES = (
+    "NUL SOH STX ETX EOT ENQ ACK BEL BS TAB LF VT FF CR SO SI "
+    "DLE DC1 DC2 DC3 DC4 NAK SYN ETB CAN EM SUB ESC FS GS RS US"
+).split()
+
+
+def visible_name(text: str) -> str:
+    """``text`` with each of ``UNSAFE_NAME_CHARACTERS`` written as its Python escape, so that it
+    can be printed and reads as it is stored: ESC as the four characters ``\\x1b``, a line break
+    as ``\\n``, U+202E as ``\\u202e``; other text unchanged."""
+    return UNSAFE_NAME_CHARACTERS.sub(_escape_character, text)
+
+
+def _escape_character(match: re.Match[str]) -> str:
+    c = match.group()
+    return _SHORT_ESCAPES.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def character_name(c: str) -> str:
+    """``"U+001B (ESC)"``, ``"U+202E (RIGHT-TO-LEFT OVERRIDE)"``: a character as an error names
+    it (control characters have no Unicode name)."""
+    code = ord(c)
+    name = (
+        _C0_NAMES[code]
+        if code < 0x20
+        else "DEL"
+        if code == 0x7F
+        else "a C1 control character"
+        if 0x80 <= code <= 0x9F
+        else unicodedata.name(c, "")
+    )
+    return f"U+{code:04X}" + (f" ({name})" if name else "")
+
+
+def _safe_name(where: str, name: str) -> str:
+    """``name``; raises when it holds one of ``UNSAFE_NAME_CHARACTERS``, naming ``where`` (the
+    key) and the character. A model file's names are written by hand and can be fixed (an
+    event log's are written visibly when it is read: ``sim.eventlog.read``)."""
+    bad = UNSAFE_NAME_CHARACTERS.search(name)
+    if bad is None:
+        return name
+    raise ModelError(
+        f"{visible_name(where)}: the name '{visible_name(name)}' holds "
+        f"{character_name(bad.group())} at character {bad.start() + 1}; expected a name of one "
+        "line without control or bidi characters (printed, they run as terminal commands or "
+        "reorder the text, and a BPMN export cannot hold them): rename it"
+    )
+
+
+def _name(where: str, value: Any) -> str:
+    """A name referred to (``next``, ``join``, a calendar), as text, checked by ``_safe_name``."""
+    return _safe_name(where, str(value))
+
+
 def _names(where: str, value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value,)
+        return (_safe_name(where, value),)
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise ModelError(f"{where}: expected a name or a list of names, got {value!r}")
-    return tuple(value)
+    return tuple(_safe_name(where, v) for v in value)
 
 
 def _opt_dict(where: str, value: Any) -> dict[str, Any] | None:
@@ -213,8 +275,10 @@ class _Problems:
         )
         out: dict[str, T] = {}
         for name, spec in items.items():
-            entry = f"{self.source}: {where}.{name}"
-            parsed = self.attempt(lambda e=entry, n=name, s=spec: parse(e, str(n), s), None)
+            entry = f"{self.source}: {where}.{visible_name(str(name))}"
+            parsed = self.attempt(
+                lambda e=entry, n=str(name), s=spec: parse(e, _safe_name(e, n), s), None
+            )
             if parsed is not None:
                 out[str(name)] = parsed
             else:
@@ -266,7 +330,12 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
             f"{source}: time_unit {time_unit!r} is unknown; expected one of {list(TIME_UNITS)}"
             + did_you_mean(time_unit, list(TIME_UNITS))
         )
-    name = found.attempt(lambda: _text(f"{source}: name", spec.get("name"), "process"), "")
+    name = found.attempt(
+        lambda: _safe_name(
+            f"{source}: name", _text(f"{source}: name", spec.get("name"), "process")
+        ),
+        "",
+    )
     start_date = str(spec.get("start_date", "2026-01-05T00:00:00"))
     found.attempt(lambda: _check_start_date(f"{source}: start_date", start_date), None)
 
@@ -280,7 +349,7 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
     parallels = found.each("parallel", spec.get("parallel"), _parallel)
     found.attempt(lambda: _require(source, spec, "ends"), None)
     ends = found.each("ends", spec.get("ends"), _end)
-    start = found.attempt(lambda: str(_require(source, spec, "start")), "")
+    start = found.attempt(lambda: _name(f"{source}: start", _require(source, spec, "start")), "")
     arrivals = found.attempt(
         lambda: _arrivals(f"{source}: arrivals", _require(source, spec, "arrivals")), None
     )
@@ -380,7 +449,7 @@ def _role(where: str, name: str, spec: Any) -> Role:
     return Role(
         name=name,
         headcount=_number(f"{where}.headcount", _require(where, spec, "headcount"), integer=True),
-        calendar=str(spec.get("calendar", "24/7")),
+        calendar=_name(f"{where}.calendar", spec.get("calendar", "24/7")),
         hourly_cost=_number(f"{where}.hourly_cost", spec.get("hourly_cost", 0.0), low=0),
         members=members,
         provenance=_opt_dict(f"{where}.provenance", spec.get("provenance")),
@@ -405,7 +474,7 @@ def _step(where: str, name: str, spec: Any) -> Step:
     patience = spec.get("patience")
     return Step(
         name=name,
-        next=str(_require(where, spec, "next")),
+        next=_name(f"{where}.next", _require(where, spec, "next")),
         duration=Distribution.from_dict(
             _require(where, spec, "duration"), where=f"{where}.duration"
         ),
@@ -420,7 +489,9 @@ def _step(where: str, name: str, spec: Any) -> Step:
         description=str(spec.get("description", "") or ""),
         provenance=_opt_dict(f"{where}.provenance", spec.get("provenance")),
         measured_from=str(spec.get("measured_from", "enabled")),
-        calendar=None if spec.get("calendar") is None else str(spec["calendar"]),
+        calendar=None
+        if spec.get("calendar") is None
+        else _name(f"{where}.calendar", spec["calendar"]),
         alternatives=_alternatives(f"{where}.alternatives", spec.get("alternatives")),
     )
 
@@ -429,7 +500,7 @@ def _alternatives(where: str, spec: Any) -> tuple[Alternative, ...]:
     """``alternatives: {role: {duration: ..., share: ..., provenance: ...}}`` of a step."""
     out = []
     for role, alt in _mapping(where, spec, allow_none=True).items():
-        w = f"{where}.{role}"
+        w = f"{where}.{_name(where, role)}"
         alt = _mapping(w, alt)
         _keys(w, alt, ALTERNATIVE_KEYS)
         out.append(
@@ -449,7 +520,7 @@ def _branch_probs(where: str, spec: Any) -> dict[str, float]:
     spec = _mapping(where, spec)
     if not spec:
         raise ModelError(f"{where}: needs at least one branch (target: probability)")
-    return {str(t): _number(f"{where}.{t}", p, low=0) for t, p in spec.items()}
+    return {_name(where, t): _number(f"{where}.{t}", p, low=0) for t, p in spec.items()}
 
 
 def _decision(where: str, name: str, spec: Any) -> Decision:
@@ -460,6 +531,7 @@ def _decision(where: str, name: str, spec: Any) -> Decision:
     for seg, seg_spec in _mapping(
         f"{where}.by_segment", spec.get("by_segment"), allow_none=True
     ).items():
+        seg = _name(f"{where}.by_segment", seg)
         seg_probs = _branch_probs(f"{where}.by_segment.{seg}", seg_spec)
         unknown = [t for t in seg_probs if t not in probs]
         if unknown:
@@ -467,7 +539,7 @@ def _decision(where: str, name: str, spec: Any) -> Decision:
                 f"{where}.by_segment.{seg}: unknown branch target(s) {unknown}; "
                 f"the decision's branches are {list(probs)}"
             )
-        by_segment[str(seg)] = tuple(seg_probs.get(t, 0.0) for t in probs)
+        by_segment[seg] = tuple(seg_probs.get(t, 0.0) for t in probs)
     return Decision(
         name=name,
         branches=tuple(Branch(t, p) for t, p in probs.items()),
@@ -494,8 +566,8 @@ def _parallel(where: str, name: str, spec: Any) -> Parallel:
     return Parallel(
         name=name,
         branches=branches,
-        join=str(_require(where, spec, "join")),
-        next=str(_require(where, spec, "next")),
+        join=_name(f"{where}.join", _require(where, spec, "join")),
+        next=_name(f"{where}.next", _require(where, spec, "next")),
         probabilities=probs,
         description=str(spec.get("description", "") or ""),
     )
@@ -512,11 +584,13 @@ def _end(where: str, name: str, spec: Any) -> End:
                 f"{where}.value: an empty mapping; give a number, or a value per segment "
                 "({segment: number, ...})"
             )
-        by_segment = {str(s): _number(f"{where}.value.{s}", v) for s, v in value.items()}
+        by_segment = {
+            _name(f"{where}.value", s): _number(f"{where}.value.{s}", v) for s, v in value.items()
+        }
         value = 0.0
     return End(
         name=name,
-        outcome=str(spec.get("outcome", name)),
+        outcome=_name(f"{where}.outcome", spec.get("outcome", name)),
         success=_bool(f"{where}.success", _require(where, spec, "success")),
         value=_number(f"{where}.value", value),
         value_by_segment=by_segment,
@@ -535,7 +609,7 @@ def _arrivals(where: str, spec: Any) -> Arrivals:
     if seg_spec is not None:
         segs = []
         for name, s in _mapping(f"{where}.segments", seg_spec).items():
-            w = f"{where}.segments.{name}"
+            w = f"{where}.segments.{_name(f'{where}.segments', name)}"
             s = _mapping(w, s)
             _keys(w, s, SEGMENT_KEYS)
             segs.append(
@@ -684,14 +758,24 @@ def _end_dict(e: End) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ files
 def load(path: str | Path) -> ProcessModel:
     """Read a model from a YAML or JSON file (safely: no arbitrary objects, size-bounded; UTF-8
-    only; no key given twice, no alias bomb: ``sim.model.safe_files``)."""
+    only; no key given twice, no alias bomb: ``sim.model.safe_files``). A ``.bpmn`` file is
+    refused, pointing to ``sim.model.interchange.load_bpmn``."""
     path = Path(path)
+    bpmn = (
+        "read a BPMN model with sim.model.interchange.load_bpmn(path, params_path=None), "
+        "which takes its Prosimos parameters from the .json file beside it"
+    )
+    if path.suffix.lower() == ".bpmn":  # else read as YAML: "expected a mapping, got str"
+        raise ModelError(f"{path}: a BPMN file, not a model file (YAML or JSON); {bpmn}")
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     size = path.stat().st_size
     if size > MAX_MODEL_BYTES:
         raise ModelError(f"{path}: {size} bytes is larger than the {MAX_MODEL_BYTES} bytes allowed")
     text = read_text(path, "model file")
+    head = text.lstrip("\ufeff \t\r\n")[:2]
+    if head.startswith("<") and head != "<<":  # an XML tag (a BPMN file named .xml), not "<<:"
+        raise ModelError(f"{path}: an XML file, not a model file (YAML or JSON); {bpmn}")
     if path.suffix.lower() == ".json":
         data = load_json(text, str(path))
     else:

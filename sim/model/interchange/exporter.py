@@ -48,6 +48,7 @@ from sim.model.calendar import ALWAYS
 from sim.model.distributions import Distribution
 from sim.model.interchange import prosimos as P
 from sim.model.interchange.bpmn_read import BPMN_NS, SIM_NS
+from sim.model.io import character_name, visible_name
 from sim.model.process import DEFAULT_SEGMENT, ProcessModel
 from sim.model.views import expected_visits, segment_routing
 from sim.model.whole_files import write_text_whole, written_whole
@@ -57,6 +58,9 @@ DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
 DI_NS = "http://www.omg.org/spec/DD/20100524/DI"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 _NCNAME = re.compile(r"[^\W\d][\w.\-]*")
+#: A character XML 1.0 cannot hold, not even as a character reference: the C0 controls but tab,
+#: line feed and carriage return (ESC, BEL, NUL), lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 SIZES = {"task": (100, 80), "gateway": (50, 50), "event": (36, 36)}
 COL = 160  # horizontal distance between layers
@@ -936,6 +940,71 @@ def _node_details(plan: _Plan, el: _El, node: ET.Element) -> None:
         ET.SubElement(node, b("timerEventDefinition"), {"id": f"{el.id}_timer"})
 
 
+def _refuse_not_xml(plan: _Plan, tree: ET.ElementTree, path: Path) -> None:
+    """Raise when a name or text of the BPMN holds a character XML 1.0 cannot hold
+    (``_NOT_XML``), naming the model element, where it is and the character.
+
+    ElementTree writes such a character as it is, so the file would not be well-formed (an
+    import, bpmn.io and Prosimos all refuse it). Refused rather than written as a visible
+    replacement: the export is read back by its element names, and a step renamed on the way
+    would not be the model's step (its ``requires`` and timer steps are by name). Names read
+    from a log are made visible then, and a model file's names are refused (``sim.model.io``),
+    so this is a model built in code, or a description."""
+    root = tree.getroot()
+    parent = {c: p for p in root.iter() for c in p}
+    for el in root.iter():
+        for key, value in [*el.attrib.items(), ("text", el.text or "")]:
+            bad = _NOT_XML.search(value)
+            if bad is None:
+                continue
+            tag = _local(el.tag)
+            # an attribute is a name; a text a description (documentation) or sim:requires
+            part = f"its {key}" if key != "text" else f"its {_TEXT_OF.get(tag, tag)}"
+            owner = el
+            while owner.get("id") is None and owner in parent:
+                owner = parent[owner]
+            raise ModelError(
+                f"cannot export to {path}: {_model_place(plan, owner)} ({part}) holds "
+                f"{character_name(bad.group())} at character {bad.start() + 1} "
+                f"('{_shortened(visible_name(value))}'), which XML 1.0 cannot hold (the file "
+                "would not be well-formed); expected names and descriptions without control "
+                "characters: change it in the model and export again"
+            )
+
+
+_TEXT_OF = {"documentation": "description"}
+
+
+def _shortened(text: str, most: int = 80) -> str:
+    """``text``, cut to ``most`` characters with ``...`` (a long description in an error)."""
+    return text if len(text) <= most else text[: most - 3] + "..."
+
+
+def _local(tag: str) -> str:
+    """An ElementTree tag without its namespace: ``task``."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _model_place(plan: _Plan, owner: ET.Element) -> str:
+    """The model element a BPMN element with an id was written from: ``steps.Check``,
+    ``roles.Clerk`` (a lane), ``the model`` (the process, its pool), else the BPMN element."""
+    el = plan.el.get(owner.get("id", ""))
+    node = el.node if el is not None else None
+    m = plan.m
+    sections = (("steps", m.steps), ("decisions", m.decisions), ("ends", m.ends))
+    for section, items in sections:
+        if node in items:
+            return f"{section}.{visible_name(node)}"
+    if node is not None:  # a parallel block's split or join
+        return f"parallel block node {visible_name(node)}"
+    tag = _local(owner.tag)
+    if tag == "lane":
+        return f"roles.{visible_name(owner.get('name', ''))}"
+    if tag in ("process", "participant"):
+        return "the model"
+    return f"the BPMN {tag} {owner.get('id', '')!r}"
+
+
 # ------------------------------------------------------------------------------- public API
 def _refuse(lost: list[str], what: str) -> None:
     raise ModelError(
@@ -977,6 +1046,7 @@ def check_bpmn_export(
     plan, _ = _plan_and_params(model)
     if plan.lost and not allow_loss:
         _refuse(plan.lost, str(_bpmn_path(path)))
+    _refuse_not_xml(plan, _xml(plan), _bpmn_path(path))
     return tuple(plan.lost)
 
 
@@ -1002,6 +1072,7 @@ def save_bpmn(
     if plan.lost and not allow_loss:
         _refuse(plan.lost, str(path))
     tree = _xml(plan)
+    _refuse_not_xml(plan, tree, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with written_whole(path) as part:
         tree.write(part, encoding="UTF-8", xml_declaration=True)
