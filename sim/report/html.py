@@ -2022,36 +2022,60 @@ def _fits_table(run_dir: Path) -> str | None:
     )
 
 
-#: The simulated series of the back-test's cycle-time figure pool every replication's cases (a
-#: replication with more cases weighs more), where backtest.json averages per replication.
+#: The simulated series of a back-test's cycle-time figure re-measured from the saved logs (runs
+#: from before ``cycle_times.csv.gz``) pool every replication's cases, in the curves and in the
+#: numbers (a replication with more cases weighs more), where backtest.json averages per
+#: replication.
 POOLED = "(all replications pooled)"
 POOLED_MODEL = f"simulated (model) {POOLED}"
+HISTORY_SERIES = "history (held-out period)"
+#: the names of ``cycle_times.csv.gz``'s sources in the back-test's cycle-time figure
+MEASURED_SERIES = {"history": HISTORY_SERIES, "model": "simulated (model)"}
 
 
 def _backtest_cycle_times(
     run_dir: Path, hist: pd.DataFrame | None, sims: list[pd.DataFrame], bases: list[pd.DataFrame]
 ) -> Figure | None:
     """Cycle times of the held-out history, the simulated logs and the baseline's: the finished
-    cases the back-test measured (``cycle_times.csv.gz``), so that the figure's means are
-    ``backtest.json``'s. Runs from before that file re-measure the logs instead."""
+    cases the back-test measured (``cycle_times.csv.gz``). The simulated curves pool every
+    replication's cases; their mean, p50 and p90 are each replication's, averaged: the numbers
+    of ``backtest.json``. Runs from before that file re-measure the logs instead, pooled."""
     from sim.report.charts import plot_cycle_times
 
-    series: dict[str, Any]
-    if (path := run_dir / "cycle_times.csv.gz").is_file():
-        names = {"history": "history (held-out period)", "model": POOLED_MODEL}
-        series = {
-            names.get(str(source), f"{source} {POOLED}"): group["cycle_time_h"].to_numpy(float)
-            for source, group in pd.read_csv(path).groupby("source", sort=False)
-        }
-    else:
+    if not (path := run_dir / "cycle_times.csv.gz").is_file():
         series = _remeasured_cycle_times(hist, sims, bases)
+        if len(series) < 2:
+            return None
+        # the pooled mean weighs a replication by its cases; backtest.json averages per one
+        return plot_cycle_times(
+            series,
+            title="Cycle time: simulated vs history (simulated: every replication's cases pooled)",
+        )
+    series, replications = _measured_cycle_times(pd.read_csv(path))
     if len(series) < 2:
         return None
-    # the pooled mean weighs a replication by its cases; backtest.json averages per replication
     return plot_cycle_times(
         series,
-        title="Cycle time: simulated vs history (simulated: every replication's cases pooled)",
+        replications=replications,
+        kpis_in="backtest.json",
+        title="Cycle time: simulated vs history (simulated curves: every replication's cases "
+        "pooled)",
     )
+
+
+def _measured_cycle_times(
+    measured: pd.DataFrame,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The cycle times of ``cycle_times.csv.gz`` by source (named as in the figure), and of
+    every source but the history each value's replication (the history is one)."""
+    series: dict[str, np.ndarray] = {}
+    replications: dict[str, np.ndarray] = {}
+    for source, group in measured.groupby("source", sort=False):
+        name = MEASURED_SERIES.get(str(source), str(source))
+        series[name] = group["cycle_time_h"].to_numpy(float)
+        if str(source) != "history":
+            replications[name] = group["replication"].to_numpy()
+    return series, replications
 
 
 def _remeasured_cycle_times(
@@ -2063,7 +2087,7 @@ def _remeasured_cycle_times(
 
     series: dict[str, Any] = {}
     if hist is not None:
-        series["history (held-out period)"] = cycle_times_from_log(hist)
+        series[HISTORY_SERIES] = cycle_times_from_log(hist)
     for name, logs in ((POOLED_MODEL, sims), (f"naive baseline {POOLED}", bases)):
         if logs:
             series[name] = pd.concat([pd.Series(cycle_times_from_log(f)) for f in logs]).to_numpy()

@@ -293,9 +293,9 @@ def test_backtest_cycle_time_figure_draws_the_cycle_times_the_backtest_measured(
     counts_and_means = [re.search(r"n=(\d+), mean ([\d.]+) h", t).groups() for t in labels]
     assert counts_and_means == [("2", "1.5"), ("2", "2"), ("1", "4")]
     assert labels[0].startswith("history (held-out period)")
-    # QA 9b #7: the pooled means differ from backtest.json's per-replication ones: say so
-    assert labels[1].startswith("simulated (model) (all replications pooled)")
-    assert labels[2].startswith("naive baseline (all replications pooled)")
+    # QA plots15 #4: the simulated series print backtest.json's numbers, not pooled ones
+    assert labels[1].startswith("simulated (model) (n=2,")
+    assert labels[2].startswith("naive baseline (n=1,")
 
 
 def test_a_waiting_difference_without_a_ci_is_shown_but_not_as_significant(tmp_path, crm):
