@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -61,7 +62,9 @@ def test_a_joblib_sweep_stopped_by_sigterm_records_its_jobs_and_resumes(tmp_path
     # the job's own process said it was stopped, and removed the trace it was writing
     assert _record(s / "0")["status"] == "interrupted"
     assert not (s / "0" / PARTIAL).exists()
-    assert "terminated (SIGTERM): job 0 (" in err
+    # a job under way says it was stopped (job 0's, or job 1's when that one started too: the
+    # workers share stderr and one line can be lost as the pool stops, seen under load)
+    assert re.search(r"terminated \(SIGTERM\): job [01] \(", err), err
 
     again = run_sim(*SWEEP, f"hydra.sweep.dir={s}")
     assert again.returncode == 0, again.stderr
