@@ -15,6 +15,7 @@ from sim.kpis.summary import SEGMENT_PREFIX
 from sim.kpis.units import kpi_unit, labelled
 from sim.model import save
 from sim.model.calendar import HOURS_PER_WEEK
+from sim.model.markdown_text import md_code, md_text
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario, staffing_overrides
 from sim.model.views import offered_load
@@ -42,6 +43,12 @@ LABELS = labelled(
 
 MONEY_NOTE = " Costs are in the model's own cost units (a model names no currency)."
 """Said under the baseline: what unit the costs of the tables below are in."""
+
+
+def _name(kpi: str) -> str:
+    """A KPI's name in recommendations.md (``mean cycle time``; a step's or role's KPI by its
+    key, escaped)."""
+    return md_text(LABELS.get(kpi, (kpi,))[0])
 
 
 def trials_table(study: optuna.Study, objectives: Sequence[Objective]) -> pd.DataFrame:
@@ -281,7 +288,7 @@ def _who(trial: Any, c: Candidate, candidates: Sequence[Candidate]) -> str:
 
 
 def _labels(kpis: Sequence[str]) -> str:
-    return ", ".join(LABELS.get(k, (k,))[0] for k in kpis)
+    return ", ".join(_name(k) for k in kpis)
 
 
 def _p_text(d: Mapping[str, Any], kpis: Sequence[str]) -> str:
@@ -293,7 +300,7 @@ def _p_text(d: Mapping[str, Any], kpis: Sequence[str]) -> str:
         if adj.get(k) is not None:
             bits.append(f"Holm-adjusted p {_p(adj[k])}")
         if bits:
-            parts.append(f"{LABELS.get(k, (k,))[0]}: " + ", ".join(bits))
+            parts.append(f"{_name(k)}: " + ", ".join(bits))
     return "; ".join(parts)
 
 
@@ -380,7 +387,7 @@ def _effects(
             continue
         after = bool(v.get("significant_adjusted", v["significant"]))
         if after if adjusted else bool(v["significant"]) and not after:
-            (helps if v["improvement"] > 0 else hurts).append(LABELS.get(o.kpi, (o.kpi,))[0])
+            (helps if v["improvement"] > 0 else hurts).append(_name(o.kpi))
     return helps, hurts
 
 
@@ -419,10 +426,9 @@ def _held(a: Mapping[str, Any], attempts: Sequence[Mapping[str, Any]]) -> str:
             else f"without it and {others} other change{'s' if others > 1 else ''}"
         )
         why = (
-            "the redesign is significantly worse on "
-            + _and([LABELS.get(k, (k,))[0] for k in p["worse_on"]])
+            "the redesign is significantly worse on " + _and([_name(k) for k in p["worse_on"]])
             if p.get("worse_on")
-            else str(p.get("reason", "see below"))
+            else md_text(p.get("reason", "see below"))
         )
         found.append(f"{without}, {why}")
     return "; ".join(found)
@@ -513,14 +519,14 @@ def _changes_lines(
             if a
             else ""
         )
-        lines.append(f"- {s}" + note)
+        lines.append(f"- {md_text(s)}" + note)
     lines.append("")
     if PASS_ROLE_HARM in tried:
         return lines
     harm = [a for a in c.ablation if a.get("role") == "harm"]
     check = (
         " The ablation compares the objectives only: check "
-        + ", ".join(cn.describe() for cn in constraints)
+        + ", ".join(md_text(cn.describe()) for cn in constraints)
         + " before dropping "
         + ("it." if len(harm) == 1 else "them.")
         if constraints
@@ -561,7 +567,7 @@ def _pruning_lines(
 ) -> list[str]:
     """One pruning attempt: what was dropped, the paired evidence, the decision."""
     if p.get("pass") == "duplicate":
-        return [f"Note: {p['reason']}.", ""]
+        return [f"Note: {md_text(p['reason'])}.", ""]
     what = PASS_TEXT.get(p["pass"], p["pass"])
     if p.get("alone"):  # after the changes of this role together did not hold up (above)
         what += ", on its own"
@@ -584,7 +590,7 @@ def _pruning_lines(
     for d in p["dropped"]:
         saving = d.get("one_off_saving")
         extra = f", saves a one-off cost of {saving:,.0f}" if saving else ""
-        lines.append(f"- {d['change']} ({d.get('role', '')}{extra})"
+        lines.append(f"- {md_text(d['change'])} ({md_text(d.get('role', ''))}{extra})"
                      + (": dropped" if p["adopted"] else ""))  # fmt: skip
     lines.append("")
     versus = p.get("versus_kept") or {}
@@ -598,20 +604,20 @@ def _pruning_lines(
         for k in rows:
             r = versus[k]
             lines.append(
-                f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
+                f"| {_name(k)} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
                 f"{_fmt_change(k, r, replications)} | {'yes' if r['significant'] else 'no'} |"
             )
         lines.append("")
 
     def label(kpis: Sequence[str]) -> str:
-        return ", ".join(LABELS.get(k, (k,))[0] for k in kpis)
+        return ", ".join(_name(k) for k in kpis)
 
-    reason = p["reason"]
+    reason = md_text(p["reason"])
     # a change that changed nothing measured keeps its own reason (every objective identical)
     if p["adopted"] and p["pass"] != CHANGED_NOTHING:
         reason = "not significantly worse on any objective (unadjusted 95 % CI)"
         if constraints:
-            reason += ", within " + ", ".join(cn.describe() for cn in constraints)
+            reason += ", within " + ", ".join(md_text(cn.describe()) for cn in constraints)
         if p.get("better_on"):
             reason += ", and significantly better on " + label(p["better_on"])
     elif p.get("worse_on"):
@@ -688,7 +694,7 @@ def _candidate_lines(
                 if pd.notna(r.get("p_adjusted")):
                     holm_cell += f" (p {_p(r['p_adjusted'])})"
             lines.append(
-                f"| {LABELS.get(k, (k,))[0]} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
+                f"| {_name(k)} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
                 f"{_fmt_change(k, r, replications)} | {'yes' if r['significant'] else 'no'} | {holm_cell} |"
             )
             if ":" in k and (_fmt(k, r["base"]) == "-" or _fmt(k, r["alt"]) == "-"):
@@ -696,7 +702,7 @@ def _candidate_lines(
         if unreached:  # a "-" said why (QA: an unreached step's KPI showed it without a word)
             lines += [
                 "",
-                f"(- : no value in these replications for {', '.join(unreached)}: no case "
+                f"(- : no value in these replications for {md_text(', '.join(unreached))}: no case "
                 "reached the step, or the role had no work there; the change counts only the "
                 "replications with a value on both sides)",
             ]
@@ -711,17 +717,15 @@ def _candidate_lines(
             f"What {whose} contributes (the redesign re-simulated without it; positive = the "
             "change helps):",
             "",
-            "| change | "
-            + " | ".join(LABELS.get(o.kpi, (o.kpi,))[0] for o in objectives)
-            + " | role |",
+            "| change | " + " | ".join(_name(o.kpi) for o in objectives) + " | role |",
             "|---|" + "---|" * len(objectives) + "---|",
         ]
         for a in c.ablation:
             if "refused" in a:
                 lines.append(
-                    f"| {a['change']} | "
+                    f"| {md_text(a['change'])} | "
                     + " | ".join("-" for _ in objectives)
-                    + f" | {a['refused']} |"
+                    + f" | {md_text(a['refused'])} |"
                 )
                 continue
             cells = []
@@ -745,7 +749,9 @@ def _candidate_lines(
                     f"{v['improvement'] * sc:+,.2f} [{v['ci_low'] * sc:+,.2f}, {v['ci_high'] * sc:+,.2f}]"
                     + mark
                 )
-            lines.append(f"| {a['change']} | " + " | ".join(cells) + f" | {a['role']} |")
+            lines.append(
+                f"| {md_text(a['change'])} | " + " | ".join(cells) + f" | {md_text(a['role'])} |"
+            )
         m = next((a["comparisons"] for a in c.ablation if "comparisons" in a), None)
         same = next((a.get("identical_tests") for a in c.ablation if "comparisons" in a), None)
         lines += [
@@ -842,7 +848,7 @@ def _idle_lines(
         )
         if r["cost_per_case"] is not None:
             bits.append(f"about {r['cost_per_case']:,.2f} per case")
-        who.append(f"{r['role']} ({'; '.join(bits)})")
+        who.append(f"{md_text(r['role'])} ({'; '.join(bits)})")
     text = (
         f"**Paid with no work:** {_and(who)}. They are still staffed in `best/{rank}.yaml`, so "
         "they count in its headcount and its cost per case"
@@ -858,7 +864,7 @@ def _idle_lines(
         them = "it" if len(unused) == 1 else "them"
         text += (
             f" Simulating `best/{rank}.yaml` with "
-            f"`{staffing_overrides(dict.fromkeys(unused, 0))}` leaves {them} out."
+            f"{md_code(staffing_overrides(dict.fromkeys(unused, 0)))} leaves {them} out."
         )
     return [text, ""]
 
@@ -957,9 +963,7 @@ def recommendations_markdown(
         search_base = (
             f" The search's own estimate (replications #0-#{(search_replications or 1) - 1}, "
             "which the trials' values in trials.csv are relative to): "
-            + ", ".join(
-                f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}" for k, v in search_baseline.items()
-            )
+            + ", ".join(f"{_name(k)} {_fmt(k, v)}" for k, v in search_baseline.items())
             + "."
         )
     # the objectives first (whatever they are), then the headline KPIs
@@ -976,20 +980,24 @@ def recommendations_markdown(
         else f"{confirm_replications} replications"
     )
     lines = [
-        f"# Redesigns for `{model_name}`",
+        f"# Redesigns for {md_code(model_name)}",
         "",
         f"Search: {n_trials} trials; this run simulated {simulations} replications (a resumed "
         f"search counts only its own). Each candidate was {fresh}; the brackets are 95 % "
         "confidence intervals of the paired difference (unadjusted)." + family,
         "",
         "Objectives: "
-        + ", ".join(f"{o.direction} {LABELS.get(o.kpi, (o.kpi,))[0]}" for o in objectives)
-        + (". Constraints: " + ", ".join(c.describe() for c in constraints) if constraints else "")
+        + ", ".join(f"{o.direction} {_name(o.kpi)}" for o in objectives)
+        + (
+            ". Constraints: " + ", ".join(md_text(c.describe()) for c in constraints)
+            if constraints
+            else ""
+        )
         + ".",
         "",
         f"Baseline (confirmation, {reps_label}; every comparison below is against it): "
         + (
-            ", ".join(f"{LABELS.get(k, (k,))[0]} {_fmt(k, v)}" for k, v in today.items())
+            ", ".join(f"{_name(k)} {_fmt(k, v)}" for k, v in today.items())
             # no KPI has a value: no case of today's process finished (QA retest: "...: .")
             or "no KPI has a value: no case of today's process finished in these replications "
             "(a longer scenario.horizon_days, or scenario.drain=true, lets cases finish)"
@@ -1000,7 +1008,7 @@ def recommendations_markdown(
         "",
     ]
     for warning in warnings:
-        lines += [f"**{warning}**", ""]
+        lines += [f"**{md_text(warning)}**", ""]
     if check_args:
         lines += [
             "To check these figures yourself, from this run directory: "
@@ -1014,7 +1022,9 @@ def recommendations_markdown(
     today_broken = constraint_breaches(base_means, constraints)
     if today_broken:
         lines += [
-            "Today's process itself breaks the constraints: " + "; ".join(today_broken) + ".",
+            "Today's process itself breaks the constraints: "
+            + md_text("; ".join(today_broken))
+            + ".",
             "",
         ]
     if not candidates:
@@ -1023,9 +1033,9 @@ def recommendations_markdown(
             lines.append(
                 f"No redesign in the search met the constraints: none of the "
                 f"{feasibility['completed']} completed trials did ("
-                + ", ".join(c.describe() for c in constraints)
+                + ", ".join(md_text(c.describe()) for c in constraints)
                 + f"); the nearest, trial {nearest['trial']}, had "
-                + "; ".join(nearest["broken"])
+                + md_text("; ".join(nearest["broken"]))
                 + ". The space may hold such redesigns that the search did not reach: raise "
                 "optimizer.n_trials (a rerun into this directory resumes the search), or check "
                 "that the space can meet them (redesign) and loosen optimizer.constraints if it "
@@ -1080,7 +1090,7 @@ def recommendations_markdown(
         if not c.feasible:
             why.append("breaks a constraint once confirmed")
         if c.overloaded:
-            why.append(overload_text(c.overloaded))
+            why.append(md_text(overload_text(c.overloaded)))
         if c.verdict in WHY_NOT:
             why.append(WHY_NOT[c.verdict])
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {tag}", ""]

@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from sim.errors import ConfigError
 from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE
 from sim.kpis.summary import segment_key, segments_in, split_segment_key
+from sim.model.markdown_text import md_text
 from sim.model.whole_files import write_text_whole
 from sim.report._mpl import (
     BASELINE,
@@ -579,7 +580,7 @@ def _md_cell(r: Mapping[str, Any], unit: str) -> str:
     if r["verdict"] == "n/a":
         return f"{plain(r['alt'], unit)}: n/a"
     diff, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
-    return f"{plain(r['alt'], unit)}: {diff}{' ' + ci if ci else ''} {r['verdict']}"
+    return f"{plain(r['alt'], unit)}: {diff}{' ' + ci if ci else ''} {md_text(r['verdict'])}"
 
 
 def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> str:
@@ -590,22 +591,23 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
     lines = [
         "# Scenario comparison",
         "",
-        f"Baseline: **{base}**. {_how_text(comparison, base)} A change is significant when its "
-        "95 % confidence interval excludes 0; `no change`: equal in the scenario and the "
-        "baseline in every replication; `n/a`: the KPI is missing in the baseline or the "
+        f"Baseline: **{md_text(base)}**. {md_text(_how_text(comparison, base))} A change is significant "
+        "when its 95 % confidence interval excludes 0; `no change`: equal in the scenario and "
+        "the baseline in every replication; `n/a`: the KPI is missing in the baseline or the "
         "scenario.",
         "",
         "| scenario | model | replications | seed | run directory |",
         "|---|---|---|---|---|",
         *(
-            f"| {s['label']}{' (baseline)' if s.get('baseline') else ''} | {s.get('model')} | "
-            f"{s.get('replications')} | {s.get('seed')} | {s.get('run_dir')} |"
+            f"| {md_text(s['label'])}{' (baseline)' if s.get('baseline') else ''} | "
+            f"{md_text(s.get('model'))} | {md_text(s.get('replications'))} | {md_text(s.get('seed'))} | "
+            f"{md_text(s.get('run_dir'))} |"
             for s in scenarios
         ),
         "",
-        *(f"- note: {n}" for n in comparison_notes(comparison, scenarios)),
+        *(f"- note: {md_text(n)}" for n in comparison_notes(comparison, scenarios)),
         "",
-        "| KPI | " + " | ".join(order) + " |",
+        "| KPI | " + " | ".join(map(md_text, order)) + " |",
         "|---|" + "---|" * len(order),
     ]
     for kpi in dict.fromkeys(comparison["kpi"]):
@@ -614,7 +616,7 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
         label, unit = kpi_label(kpi)
         by = comparison[comparison["kpi"] == kpi].set_index("scenario")
         cells = [_md_cell(by.loc[s], unit) if s in by.index else "–" for s in order]
-        lines.append(f"| {unit_title(label, unit)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {md_text(unit_title(label, unit))} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sim.report.layout import (
     SYSTEM_LANE,
     alternatives_text,
+    end_label,
     gateway_label,
     layout_process,
     model_graph,
@@ -39,10 +40,11 @@ def _ids(names: list[str], prefix: str) -> dict[str, str]:
 
 
 def _label(model: ProcessModel, name: str, kind: str) -> str:
+    """The text in a node, as the drawn map has it (an end named by a generated id: ``End``)."""
     if kind == "start":
         return "Start"
     if kind == "end":
-        return pretty(model.ends[name].outcome or name)
+        return end_label(model, name)
     if kind in ("parallel", "join"):
         return "+"
     if kind == "decision":
@@ -70,8 +72,24 @@ def _lane_title(model: ProcessModel, lane: str) -> str:
 
 
 # ------------------------------------------------------------------------------------ mermaid
+#: Mermaid's entity codes (``#name;`` or ``#<decimal>;``) for the characters of a label that
+#: Mermaid would read as markup: HTML (``<img onerror>``, ``<!-- -->``), the label's own quotes,
+#: a Markdown string's backtick, an edge text's ``|``; ``#`` itself so a name's ``#lt;`` stays
+#: text.
+_MERMAID_CODES = {
+    "#": "#35;",
+    "&": "#amp;",
+    "<": "#lt;",
+    ">": "#gt;",
+    '"': "#quot;",
+    "`": "#96;",
+    "|": "#124;",
+}
+
+
 def _mermaid_text(text: str) -> str:
-    return text.replace('"', "#quot;")
+    """A label for Mermaid's quotes, rendered as the text it is (never as HTML or Markdown)."""
+    return "".join(_MERMAID_CODES.get(c, c) for c in text)
 
 
 def to_mermaid(model: ProcessModel) -> str:

@@ -83,7 +83,9 @@ def two_segment_model(*, key_first: bool) -> dict:
 
 def calibrated(*, key_first: bool, seed: int = 3, **kw):
     model = from_dict(two_segment_model(key_first=key_first))
-    (trace,) = run_replications(model, Scenario(horizon_days=60, warmup_days=7, replications=1), seed=seed)
+    (trace,) = run_replications(
+        model, Scenario(horizon_days=60, warmup_days=7, replications=1), seed=seed
+    )
     log = trace_to_event_log(trace).drop(columns=["replication"], errors="ignore")
     return log, calibrate_model(log, dropoff_outcomes=["lost"], seed=0, **kw)
 
