@@ -137,7 +137,7 @@ def _staffing_advice(report: dict, names: list[str], suggestion: dict | None) ->
     over = [
         r
         for r in others
-        if r in rows and r in above_target and (load.get(r) or {}).get("utilisation", 0) >= 1
+        if r in rows and r in above_target and offered_beyond_hours(suggestion, [r])
     ]
     busy = [r for r in others if r not in over and r in above_target and r in rows]
     starved = [r for r in others if r not in busy and r not in over]
@@ -318,9 +318,9 @@ UNFINISHED_NOTICED = 0.01
 lean towards short cases (``unfinished_warning``)."""
 
 
-#: Scenario keys whose value must come from the config: ``Scenario``'s own defaults for them
-#: (28 and 7 days) are not the bundled config's (42 and 14), so a key deleted with
-#: ``~scenario.horizon_days`` ran silently on another measurement window than documented.
+#: Scenario keys whose value must come from the config: a key deleted with
+#: ``~scenario.horizon_days`` ran silently on ``Scenario``'s own defaults, which were then not
+#: the bundled config's (they are the same now, but the window stays the config's to say).
 MEASURED_WINDOW_KEYS = ("horizon_days", "warmup_days")
 
 

@@ -464,16 +464,23 @@ def offered_beyond_hours(suggestion: Mapping[str, Any] | None, roles: Iterable[s
     """The roles of ``roles`` whose offered load (``staffing_suggestion``'s, the model's mean
     work) fills all their scheduled hours or more: busy below saturation in the run, but not
     keeping up with the work in the long run (QA 2026-12-04 #1: a role at 105 % of its hours
-    measured 96 % busy over 28 days, and its waits grew with the horizon)."""
+    measured 96 % busy over 28 days, and its waits grew with the horizon). A role whose steps'
+    cases other roles may take is judged with them (``pooled_utilisation`` below 1: it keeps up
+    if they take the overflow; QA retest15 #1: clerks offered 136 %, the queue did not grow)."""
     load = (suggestion or {}).get("offered_load") or {}
-    return [
-        r
-        for r in roles
-        if isinstance(u := (load.get(r) or {}).get("utilisation"), int | float)
-        and not isinstance(u, bool)
-        and math.isfinite(u)
-        and u >= 1.0
-    ]
+    return [r for r in roles if _beyond(load.get(r) or {})]
+
+
+def _beyond(load: Mapping[str, Any]) -> bool:
+    """Whether one role's ``offered_load`` entry fills all its hours or more, alone and (where
+    it shares its steps' cases) together with the roles it shares them with."""
+
+    def number(x: Any) -> float | None:
+        ok = isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+        return float(x) if ok else None
+
+    alone, pooled = number(load.get("utilisation")), number(load.get("pooled_utilisation"))
+    return alone is not None and alone >= 1.0 and (pooled is None or pooled >= 1.0)
 
 
 def _ci(summary: pd.DataFrame, key: str) -> dict[str, float] | None:
