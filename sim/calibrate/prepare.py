@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.errors import EventLogError
 from sim.eventlog import CASE_OPEN, EventLog, flag_open_cases
+from sim.eventlog.transform import parse_frame_times
 from sim.model import columns as C
 from sim.model.columns import PEOPLE_SEPARATOR
 
@@ -91,14 +92,7 @@ def _to_datetime(values: pd.Series, name: str, source: str) -> pd.Series:
         if getattr(s.dt, "tz", None) is not None:  # its zone's clock, as sim.eventlog reads it
             s = s.dt.tz_localize(None)
         return s
-    try:
-        s = pd.to_datetime(values, utc=True, errors="raise", format="mixed")
-    except (ValueError, TypeError) as exc:
-        raise EventLogError(
-            f"{source}: column '{name}' has values that are not timestamps ({exc}); read the log "
-            "with sim.eventlog.read_event_log, which reports the offending rows"
-        ) from None
-    return s.dt.tz_localize(None)
+    return parse_frame_times(values, name, source).dt.tz_localize(None)
 
 
 def week_start(ts: pd.Timestamp) -> pd.Timestamp:

@@ -44,13 +44,7 @@ def _table_times(table: pd.DataFrame) -> pd.DataFrame:
             continue
         values = table[col]
         if not pd.api.types.is_datetime64_any_dtype(values):
-            try:
-                values = pd.to_datetime(values, utc=True, errors="raise", format="mixed")
-            except (ValueError, TypeError) as exc:
-                raise EventLogError(
-                    f"event table: column '{col}' has values that are not timestamps ({exc}); "
-                    "read the log with sim.eventlog.read_event_log, which reports the rows"
-                ) from None
+            values = parse_frame_times(values, col, "event table")
         out[col] = values
     return out
 
@@ -171,3 +165,16 @@ def write_event_log(
         else:
             table.to_parquet(part, index=False)
     return p
+
+
+def parse_frame_times(values: pd.Series, name: str, source: str) -> pd.Series:
+    """A DataFrame's column of text (or mixed) timestamps as UTC times; an ``EventLogError``
+    naming ``source`` and the column when some value is no timestamp (``read_event_log``, which
+    reports the offending rows, is the reader for a log file)."""
+    try:
+        return pd.to_datetime(values, utc=True, errors="raise", format="mixed")
+    except (ValueError, TypeError) as exc:
+        raise EventLogError(
+            f"{source}: column '{name}' has values that are not timestamps ({exc}); read the log "
+            "with sim.eventlog.read_event_log, which reports the offending rows"
+        ) from None

@@ -26,8 +26,7 @@ from sim.optimize.confirm import (
     rank_confirmed,
     select_candidates,
 )
-from sim.optimize.evaluate import Evaluator, objective_values
-from sim.optimize.objectives import judged_kpis, uses_segment_kpis
+from sim.optimize.evaluate import objective_values
 from sim.optimize.outputs import (
     check_command,
     pareto_table,
@@ -42,6 +41,7 @@ from sim.optimize.study import (
     check_job_kpis,
     finished_trials,
     integer_setting,
+    job_evaluator,
     refuse_in_spawned_import,
     reporting_lost_storage,
     run_search,
@@ -129,15 +129,7 @@ def optimize_redesign(
     # the storage lost after the search too (the follow-up reads the study): one clear error
     with (
         reporting_lost_storage(job.settings.storage),
-        Evaluator(
-            model=job.model,
-            space=job.space,
-            scenario=job.scenario,
-            seed=job.seed,
-            workers=workers,
-            segment_kpis=uses_segment_kpis(job),
-            kpis=judged_kpis(job),
-        ) as ev,
+        job_evaluator(job, workers=workers) as ev,
     ):
         search_reps = job.settings.replications
         sims_today = ev.simulations

@@ -1226,20 +1226,25 @@ def search_done(job: SearchJob, study: optuna.Study, baseline_key: str) -> bool:
     return cap is not None and distinct_redesigns(study, baseline_key) >= cap
 
 
+def job_evaluator(job: SearchJob, *, workers: int | None) -> Evaluator:
+    """The evaluator of ``job``'s redesigns (its model, space, scenario, seed and judged KPIs)."""
+    return Evaluator(
+        model=job.model,
+        space=job.space,
+        scenario=job.scenario,
+        seed=job.seed,
+        workers=workers,
+        segment_kpis=uses_segment_kpis(job),
+        kpis=judged_kpis(job),
+    )
+
+
 def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
     with optuna_verbosity(optuna.logging.WARNING):
         study = _open(job, worker=worker, trials_before=trials_before, run=run)
         with (
             reporting_lost_storage(job.settings.storage),
-            Evaluator(
-                model=job.model,
-                space=job.space,
-                scenario=job.scenario,
-                seed=job.seed,
-                workers=1,
-                segment_kpis=uses_segment_kpis(job),
-                kpis=judged_kpis(job),
-            ) as ev,
+            job_evaluator(job, workers=1) as ev,
         ):
             _run_trials(job, ev, study, progress=False)
             return ev.simulations
