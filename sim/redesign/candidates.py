@@ -187,7 +187,22 @@ class _Context:
         if alts:  # people of other roles may take it too
             roles += " (or " + " or ".join(alts) + ")"
         parts = [why.format(roles=roles), self.share(steps), self.per_case(steps)]
+        if operator == "remove":
+            parts += self._decided_by(steps)
         return Candidate(operator, entries, "; ".join(parts + [note] * bool(note)), self._t(steps))
+
+    def _decided_by(self, steps: list[str]) -> list[str]:
+        """For a removal: the decisions that require one of ``steps`` (a calibrated decision
+        after a step requires it), whose shares would stay as if the step were still done."""
+        names = sorted(
+            d.name for d in self.model.decisions.values() if set(d.requires) & set(steps)
+        )
+        if not names:
+            return []
+        return [
+            f"decision {', '.join(repr(n) for n in names)} requires it: removed, its shares stay "
+            "as if it were done; if it decides them (a check), say what it caught under checks:"
+        ]
 
     def pairs(self, operator: str, why: Callable[[str, str], str]) -> list[Candidate]:
         """One candidate per two consecutive people's steps of different activities."""

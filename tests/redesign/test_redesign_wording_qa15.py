@@ -58,3 +58,21 @@ def test_a_candidate_move_of_a_decision_without_inputs_names_what_it_would_skip(
     assert cand.reason.startswith(
         "requires no step (check that its outcome does not depend on 'assess')"
     )
+
+
+def test_a_candidate_removal_of_a_step_a_decision_requires_says_so() -> None:
+    """A calibrated decision after a step requires it; removing the step keeps the decision's
+    shares as if it were done (QA retest15 #3): the candidate says so and points to checks:."""
+    m = build(
+        {
+            "a": {"role": "r1", "duration": fixed(1), "next": "assess"},
+            "assess": {"role": "r2", "duration": fixed(2), "next": "ok"},
+            "go": {"role": "r1", "duration": fixed(1), "next": "done"},
+        },
+        decisions={"ok": {"branches": {"go": 0.6, "lost": 0.4}, "requires": ["assess"]}},
+        ends={"done": {"success": True}, "lost": {"success": False}},
+    )
+    found = {next(iter(c.entries)): c.reason for c in find_candidates(m)["remove"]}
+    assert "decision 'ok' requires it" in found["assess"]
+    assert "checks:" in found["assess"]
+    assert "requires it" not in found["a"]
