@@ -46,6 +46,11 @@ Decisions (also in the package docstring and the README of ``experiments/prosimo
   model's delay timers they are not value-adding and are listed in ``metadata["timer_steps"]``
   (so the KPIs report them as timers). Our own exports say per step whether it is a timer
   (``sim:step timer``), so an automated step without a role stays one.
+* **Names from another tool** (tasks, gateways, events, lanes, calendars, resource profiles and
+  the roles built from them) get their control and bidi characters written visibly
+  (``sim.model.io.visible_name``: ESC as the four characters ``\\x1b``), as a log's names do,
+  and a warning lists them: printed, they ran as terminal commands or reordered the text. Every
+  error and warning of an import is written visibly too (element ids can hold them).
 """
 
 from __future__ import annotations
@@ -63,6 +68,7 @@ from sim.model.distributions import Distribution
 from sim.model.interchange import prosimos as P
 from sim.model.interchange.bpmn_read import Graph, read_bpmn
 from sim.model.interchange.structure import DECISION, END, SPLIT, STEP, Skeleton, build_skeleton
+from sim.model.io import visible_name
 from sim.model.process import (
     TIME_UNITS,
     Arrivals,
@@ -92,6 +98,16 @@ DROP_OFF_WORDS = (
 )
 PROB_TOL = 1e-6
 MAX_PARAMS_BYTES = 50 * 1024 * 1024
+#: how the note on names written visibly calls an element of each kind (``bpmn_read.Node.kind``)
+_ELEMENT_WORDS = {
+    "task": "task",
+    "delay": "event",
+    "start": "start event",
+    "end": "end event",
+    "xor": "gateway",
+    "and": "gateway",
+    "or": "gateway",
+}
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<w>\d+(?:\.\d+)?)W)?(?:(?P<d>\d+(?:\.\d+)?)D)?"
     r"(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -135,6 +151,78 @@ def _read_params(params: Any) -> tuple[dict[str, Any], str]:
     return data, str(path)
 
 
+def _visible(text: str, kind: str, changed: list[str]) -> str:
+    """``text`` with its control and bidi characters written visibly (``visible_name``); when
+    that changes it, ``kind`` and the new name are added to ``changed`` (for the import's note)."""
+    new = visible_name(text)
+    if new != text:
+        changed.append(f"{kind} '{new}'")
+    return new
+
+
+def _visible_lines(text: str) -> str:
+    """``text`` (a message) with each line written visibly: the ids and file names it quotes can
+    hold control or bidi characters too, and the message is printed."""
+    return "\n".join(visible_name(line) for line in text.split("\n"))
+
+
+def _visible_graph(g: Graph, changed: list[str]) -> None:
+    """Write the names of the BPMN graph visibly, in place, before the model's names are built
+    from them (so two names that now read alike get told apart like any other two)."""
+    g.name = _visible(g.name, "process", changed)
+    if "name" in g.model_ext:
+        g.model_ext["name"] = _visible(str(g.model_ext["name"]), "process", changed)
+    for lid, lane in g.lanes.items():
+        g.lanes[lid] = _visible(lane, "lane", changed)
+    for node in g.nodes.values():
+        word = _ELEMENT_WORDS.get(node.kind, "element")
+        node.name = _visible(node.name, word, changed)
+        if node.lane:
+            node.lane = visible_name(node.lane)  # a lane's name, counted with the lanes
+        node.requires = tuple(_visible(r, f"{word} requirement", changed) for r in node.requires)
+        if "outcome" in node.ext:
+            node.ext["outcome"] = _visible(str(node.ext["outcome"]), "outcome", changed)
+
+
+def _visible_skeleton(sk: Skeleton, changed: list[str]) -> Skeleton:
+    """``sk`` with the names still holding control or bidi characters, those built from the id
+    of an element without a name, written visibly (a ``_`` added while one is taken)."""
+    rename: dict[str, str] = {}
+    taken = set(sk.nodes)
+    for name, node in sk.nodes.items():
+        new = visible_name(name)
+        if new == name:
+            continue
+        while new in taken:
+            new += "_"
+        taken.add(new)
+        rename[name] = new
+        word = _ELEMENT_WORDS.get(node.bpmn.kind, "element") if node.bpmn else "element"
+        changed.append(f"{word} '{new}'")
+    if not rename:
+        return sk
+    for node in sk.nodes.values():
+        node.name = rename.get(node.name, node.name)
+        node.next = rename.get(node.next, node.next)
+        node.join = rename.get(node.join, node.join)
+        node.branches = [(f, rename.get(t, t)) for f, t in node.branches]
+    return Skeleton(
+        start=rename.get(sk.start, sk.start), nodes={n.name: n for n in sk.nodes.values()}
+    )
+
+
+def _made_visible_note(source: str, changed: list[str]) -> str:
+    """The note on the names of ``source`` whose control or bidi characters were written
+    visibly."""
+    names = list(dict.fromkeys(changed))
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return (
+        f"{source}: wrote the control or bidi characters of {len(names)} name(s) visibly, ESC "
+        f"as the four characters \\x1b and a line break as \\n ({shown}): printed, such "
+        "characters run as terminal commands or reorder the text"
+    )
+
+
 def _list(src: str, data: dict[str, Any], key: str, *, required: bool = True) -> list[Any]:
     if key not in data or data[key] is None:
         if required:
@@ -156,6 +244,7 @@ class _Importer:
         self.data = params
         self.src = src
         self.notes: list[str] = list(graph.notes)
+        self.changed: list[str] = []  # names of the parameters written visibly (``visible``)
         unit = graph.model_ext.get("time_unit", "seconds")
         if unit not in TIME_UNITS:
             raise ModelError(f"{graph.source}: sim:model time_unit {unit!r} is unknown")
@@ -164,6 +253,10 @@ class _Importer:
 
     def err(self, msg: str) -> ModelError:
         return ModelError(f"{self.src}: {msg}")
+
+    def visible(self, text: str, kind: str) -> str:
+        """A name of the parameters written visibly (``_visible``), noted in ``changed``."""
+        return _visible(text, kind, self.changed)
 
     def duration(self, d: Distribution) -> Distribution:
         """A duration in seconds, in the model's time unit."""
@@ -219,7 +312,9 @@ class _Importer:
         self.cal_name: dict[str, str] = {}  # Prosimos calendar id -> our name ("24/7" built in)
         self.calendars_out: dict[str, WeeklyRate] = {}
         items = _list(self.src, self.data, "resource_calendars", required=False)
-        names = [str(c.get("name") or c.get("id")) for c in items if isinstance(c, Mapping)]
+        names = [
+            visible_name(str(c.get("name") or c.get("id"))) for c in items if isinstance(c, Mapping)
+        ]
         for i, c in enumerate(items):
             w = f"{self.src}: resource_calendars[{i}]"
             if not isinstance(c, Mapping) or "id" not in c:
@@ -231,11 +326,12 @@ class _Importer:
                 c.get("time_periods"), where=f"{self.src}: calendar '{cid}'"
             )
             name = str(c.get("name") or cid)
-            if names.count(name) > 1 or name == "24/7" or not name:
+            if names.count(visible_name(name)) > 1 or visible_name(name) == "24/7" or not name:
                 name = cid
             if P.is_always(cal):
                 self.cal_name[cid] = "24/7"
                 continue
+            name = self.visible(name, "calendar")
             self.cal_name[cid] = name
             self.calendars_out[name] = cal
 
@@ -249,7 +345,8 @@ class _Importer:
             if not isinstance(prof, Mapping) or "id" not in prof:
                 raise ModelError(f"{w}: expected a mapping with 'id', 'name' and 'resource_list'")
             pid = str(prof["id"])
-            pinfo = {"id": pid, "name": str(prof.get("name") or pid), "resources": []}
+            pname = self.visible(str(prof.get("name") or pid), "resource profile")
+            pinfo = {"id": pid, "name": pname, "resources": []}
             rlist = prof.get("resource_list")
             if not isinstance(rlist, list) or not rlist:
                 raise ModelError(f"{w} ('{pid}'): 'resource_list' must be a non-empty list")
@@ -278,7 +375,7 @@ class _Importer:
                     raise ModelError(f"{wr}.cost_per_hour: must be >= 0, got {cost}")
                 info = {
                     "id": rid,
-                    "name": str(r.get("name") or rid),
+                    "name": self.visible(str(r.get("name") or rid), "resource"),
                     "amount": int(amount),
                     "cost_per_hour": cost,
                     "calendar": self.cal_name[cal],
@@ -378,7 +475,7 @@ class _Importer:
                 if len(profs) == 1 and len(group) == len(pinfo[0]["resources"]):
                     name = pinfo[0]["name"]
                     if profile_names.count(name) > 1:
-                        name = pinfo[0]["id"]
+                        name = self.visible(pinfo[0]["id"], "resource profile")
                 elif len(profs) == 1:
                     name = (
                         f"{pinfo[0]['name']} ({', '.join(self.entries[r]['name'] for r in group)})"
@@ -417,7 +514,7 @@ class _Importer:
             same = {role_of_task[tid], *(i["name"] for i in infos)}
             for i in infos:
                 prof = next(p for p in self.profile_order if p["id"] == i["profile"])
-                same |= {prof["id"], prof["name"]}
+                same |= {visible_name(prof["id"]), prof["name"]}
             if lane not in same:
                 odd.append(
                     f"'{tid}' ({t.bpmn.name or 'unnamed'}) in lane '{lane}' is done by "
@@ -828,13 +925,21 @@ def from_prosimos_json(
     Warnings (``BpmnImportWarning``) report approximations and defaults; everything that cannot
     be simulated raises ``ModelError`` naming the file and the element id.
     """
-    graph = read_bpmn(bpmn_path)
-    data, src = _read_params(params)
-    skeleton = build_skeleton(graph)
-    imp = _Importer(graph, skeleton, data, src)
-    model = imp.build()
+    try:
+        graph = read_bpmn(bpmn_path)
+        data, src = _read_params(params)
+        changed: list[str] = []
+        _visible_graph(graph, changed)
+        skeleton = _visible_skeleton(build_skeleton(graph), changed)
+        imp = _Importer(graph, skeleton, data, src)
+        model = imp.build()
+    except ModelError as exc:  # raised without the cause: a traceback would print it raw
+        raise ModelError(_visible_lines(str(exc))) from None
+    for source, names in ((graph.source, changed), (src, imp.changed)):
+        if names:
+            imp.notes.append(_made_visible_note(source, names))
     for note in imp.notes:
-        warnings.warn(note, BpmnImportWarning, stacklevel=3)
+        warnings.warn(_visible_lines(note), BpmnImportWarning, stacklevel=3)
     return model
 
 
@@ -850,9 +955,11 @@ def load_bpmn(bpmn_path: str | Path, *, params_path: str | Path | None = None) -
         params_path = bpmn_path.with_suffix(".json")
         if not params_path.is_file():
             raise ModelError(
-                f"{bpmn_path}: simulation parameters are needed (durations, staff, arrivals, "
-                f"branching probabilities): give their Prosimos JSON file (process.params=<file>.json "
-                f"on the command line, params_path= in Python), or put them in {params_path.name} "
-                "next to the BPMN file"
+                _visible_lines(
+                    f"{bpmn_path}: simulation parameters are needed (durations, staff, arrivals, "
+                    "branching probabilities): give their Prosimos JSON file (process.params="
+                    "<file>.json on the command line, params_path= in Python), or put them in "
+                    f"{params_path.name} next to the BPMN file"
+                )
             )
     return from_prosimos_json(params_path, bpmn_path=bpmn_path)
