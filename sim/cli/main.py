@@ -1941,6 +1941,64 @@ def _targets_in(tree: Any, key: str) -> Iterator[str]:
             yield from _targets_in(v, f"{key}[{i}]")
 
 
+#: What a logging config (``hydra.job_logging``, ``hydra.hydra_logging``) may make: Python's
+#: logging calls any class or factory it names, with the arguments it gives (a ``FileHandler``
+#: with ``mode: w`` truncates any file the user can write).
+LOG_HANDLERS = frozenset({"logging.StreamHandler", "logging.FileHandler", "logging.NullHandler"})
+LOG_FACTORIES = frozenset({"sim.cli.common.RedactingFilter"})
+LOG_STREAMS = frozenset({"ext://sys.stdout", "ext://sys.stderr"})
+#: A log file's name must lie in the run's own directory, as Hydra's default names it.
+LOG_FILE_PREFIX = "${hydra.runtime.output_dir}/"
+
+
+def refuse_foreign_logging(conf: Any, key: str) -> None:
+    """``ForeignCallback`` naming the key of a logging config (``key``: ``hydra.job_logging``
+    or ``hydra.hydra_logging``) that makes anything but a stream handler to the console, a
+    file handler writing in the run's own directory, or this tool's own filter."""
+    from omegaconf import DictConfig, OmegaConf
+
+    if not isinstance(conf, DictConfig):
+        return
+    tree = OmegaConf.to_container(conf, resolve=False)
+
+    def refuse(where: str, what: str) -> None:
+        raise ForeignCallback(
+            f"{where}: {what}; a logging config may only log to the console and to a file in "
+            "the run's own directory, as Python's logging would make whatever it names; nothing "
+            f"was run or written: remove it from the config (or the override of {key})"
+        )
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k == "()" and v not in LOG_FACTORIES:
+                    refuse(f"{where}.()", f"{v!r} is not this tool's own filter")
+                walk(v, f"{where}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}[{i}]")
+
+    walk(tree, key)
+    for name, handler in ((tree or {}).get("handlers") or {}).items():
+        where = f"{key}.handlers.{name}"
+        if not isinstance(handler, dict):
+            continue
+        cls = handler.get("class")
+        if cls not in LOG_HANDLERS:
+            refuse(f"{where}.class", f"{cls!r} is not a console or file handler")
+        stream = handler.get("stream")
+        if stream is not None and stream not in LOG_STREAMS:
+            refuse(f"{where}.stream", f"{stream!r} is not the console (ext://sys.stdout/stderr)")
+        if cls == "logging.FileHandler":
+            file = str(handler.get("filename", ""))
+            if not file.startswith(LOG_FILE_PREFIX) or ".." in file:
+                refuse(
+                    f"{where}.filename",
+                    f"{file!r} is not a file in the run's own directory "
+                    f"({LOG_FILE_PREFIX}<name>.log)",
+                )
+
+
 def _check_callbacks_before_hydra_makes_them() -> None:
     """Have Hydra check the composed config's callbacks (``refuse_foreign_callbacks``) before
     it makes them. Hydra makes them in ``Hydra.run``/``Hydra.multirun`` right after composing
@@ -1960,9 +2018,18 @@ def _check_callbacks_before_hydra_makes_them() -> None:
         def __init__(self, config: Any = None) -> None:
             if config is not None:
                 refuse_foreign_callbacks(config)
+                # the job's logging is set up later, in each job: checked here, before any
+                refuse_foreign_logging(config.hydra.get("job_logging"), "hydra.job_logging")
             super().__init__(config)
 
     runner.Callbacks = CheckedCallbacks
+    configure = runner.configure_log  # Hydra's own log, set up as soon as it composes
+
+    def checked_configure_log(conf: Any, verbose: Any = None) -> None:
+        refuse_foreign_logging(conf, "hydra.hydra_logging")
+        configure(conf, verbose)
+
+    runner.configure_log = checked_configure_log
 
 
 def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> None:
