@@ -230,6 +230,31 @@ def run_sim(
     return done
 
 
+def simulate_with_experiment(
+    tmp_path: Path, hydra: str, *args: str
+) -> tuple[subprocess.CompletedProcess, Path]:
+    """``python -m sim simulate`` of the bundled M/M/c model with a user's ``--config-dir``
+    holding one experiment file whose ``hydra:`` section is ``hydra`` (YAML flow text), run
+    into ``tmp_path/run``: the result and the run directory."""
+    (tmp_path / "conf" / "experiment").mkdir(parents=True)
+    (tmp_path / "conf" / "experiment" / "simulate_evil.yaml").write_text(
+        f"# @package _global_\nhydra: {hydra}\n"
+    )
+    run = tmp_path / "run"
+    res = run_sim(
+        "simulate",
+        "--config-dir",
+        str(tmp_path / "conf"),
+        "process=mmc",
+        "scenario.replications=2",
+        "workers=1",
+        "experiment=simulate_evil",
+        f"hydra.run.dir={run}",
+        *args,
+    )
+    return res, run
+
+
 def simulate_ending_in(error, tmp_path, monkeypatch, capsys) -> str:
     """``python -m sim simulate`` run in this process with its run ending in ``error``: checks
     it exits 2 without a traceback and returns what it printed on stderr."""

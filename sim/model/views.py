@@ -556,30 +556,33 @@ def overloaded_roles(
     offered, and the cycle time doubled with the horizon), and a step of several roles works
     only in their shared hours (QA fuzz14 #2: 24 % measured, 210 % of the shared hours).
     """
+    return {
+        name: load.utilisation
+        for name, load in _judged_loads(model, arrival_scale, staffing).items()
+        if math.isfinite(load.utilisation) and load.utilisation >= 1.0 and not load.relieved
+    }
+
+
+def _judged_loads(
+    model: ProcessModel, arrival_scale: float, staffing: Mapping[str, int] | None
+) -> dict[str, RoleLoad]:
+    """The offered loads of the roles with people that an overload can be said of: not a role
+    every step of which has a ``patience`` (cases that give up waiting bound its queue); none
+    for routing where cases can loop for ever (no mean work)."""
     try:
         loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
     except ValueError:
         return {}
-    patient_only = _patient_only(model)
-    return {
-        name: load.utilisation
-        for name, load in loads.items()
-        if name not in patient_only
-        and load.headcount > 0
-        and math.isfinite(load.utilisation)
-        and load.utilisation >= 1.0
-        and not load.relieved
-    }
-
-
-def _patient_only(model: ProcessModel) -> set[str]:
-    """The roles every step of which has a ``patience`` (cases that give up waiting bound
-    their queues)."""
-    return {
+    patient_only = {
         role
         for role in model.roles
         if (steps := [s for s in model.steps.values() if role in s.all_roles])
         and all(s.patience is not None for s in steps)
+    }
+    return {
+        name: load
+        for name, load in loads.items()
+        if name not in patient_only and load.headcount > 0
     }
 
 
@@ -596,16 +599,8 @@ def relieved_roles(
     people are all busy, so whether such a role keeps up only a run shows (QA manager15: clerks
     offered 136 % of their hours were 74.9 % busy, with a cycle time that did not grow with the
     horizon). Left out as ``overloaded_roles`` leaves roles out."""
-    try:
-        loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
-    except ValueError:
-        return {}
-    patient_only = _patient_only(model)
-    return {
-        name: load
-        for name, load in loads.items()
-        if name not in patient_only and load.headcount > 0 and load.relieved
-    }
+    loads = _judged_loads(model, arrival_scale, staffing)
+    return {name: load for name, load in loads.items() if load.relieved}
 
 
 def joint_hours_overloads(

@@ -9,7 +9,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from sim.cli.main import ForeignCallback, refuse_foreign_logging
-from tests.simcli import run_sim
+from tests.simcli import run_sim, simulate_with_experiment
 
 SIMULATE = ["simulate", "process=mmc", "scenario.replications=2", "workers=1"]
 
@@ -17,19 +17,8 @@ SIMULATE = ["simulate", "process=mmc", "scenario.replications=2", "workers=1"]
 def test_an_experiment_logging_into_a_users_file_is_refused(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep")
-    (tmp_path / "conf" / "experiment").mkdir(parents=True)
-    (tmp_path / "conf" / "experiment" / "simulate_evil.yaml").write_text(
-        "# @package _global_\n"
-        f"hydra: {{job_logging: {{handlers: {{file: {{filename: {victim}, mode: w}}}}}}}}\n"
-    )
-    run = tmp_path / "run"
-    res = run_sim(
-        "simulate",
-        "--config-dir",
-        str(tmp_path / "conf"),
-        *SIMULATE[1:],
-        "experiment=simulate_evil",
-        f"hydra.run.dir={run}",
+    res, run = simulate_with_experiment(
+        tmp_path, f"{{job_logging: {{handlers: {{file: {{filename: {victim}, mode: w}}}}}}}}"
     )
     assert res.returncode == 2, res.stderr
     assert "hydra.job_logging.handlers.file.filename" in res.stderr

@@ -63,6 +63,41 @@ def tiny_space(tiny_model):
     return SearchSpace.from_dict(TINY_SPACE, tiny_model)
 
 
+def search_job(
+    model,
+    space,
+    *,
+    objectives=("cycle_time_mean",),
+    constraints=(),
+    scenario=None,
+    seed=1,
+    n_trials=4,
+    replications=2,
+    storage=None,
+    sampler=None,
+) -> SearchJob:
+    """A small search of ``model`` over ``space``: objectives as KPI names or ``Objective``s,
+    two replications at least (``min_replications=2``), a short scenario (3 days, half a day
+    of warm-up) and Optuna's random sampler seeded with ``seed`` unless ``sampler`` (a
+    ``SamplerSpec``) is given."""
+    return SearchJob(
+        model=model,
+        space=space,
+        scenario=scenario or Scenario(horizon_days=3, warmup_days=0.5),
+        seed=seed,
+        objectives=tuple(o if isinstance(o, Objective) else Objective(o) for o in objectives),
+        constraints=tuple(constraints),
+        settings=SearchSettings(
+            n_trials=n_trials,
+            replications=replications,
+            min_replications=2,
+            storage=storage,
+            study_name="t",
+        ),
+        sampler=sampler or SamplerSpec("optuna.samplers.RandomSampler", {"seed": seed}),
+    )
+
+
 @pytest.fixture
 def make_job(tiny_model, tiny_space):
     def make(
@@ -74,20 +109,14 @@ def make_job(tiny_model, tiny_space):
         objectives=None,
         sampler="optuna.samplers.RandomSampler",
     ):
-        return SearchJob(
-            model=tiny_model,
-            space=tiny_space,
-            scenario=Scenario(horizon_days=3, warmup_days=0.5),
+        return search_job(
+            tiny_model,
+            tiny_space,
+            objectives=objectives or ("cycle_time_mean",),
             seed=seed,
-            objectives=tuple(objectives or (Objective("cycle_time_mean"),)),
-            constraints=(),
-            settings=SearchSettings(
-                n_trials=n_trials,
-                replications=replications,
-                min_replications=2,
-                storage=storage,
-                study_name="t",
-            ),
+            n_trials=n_trials,
+            replications=replications,
+            storage=storage,
             sampler=SamplerSpec(sampler, {"seed": seed}),
         )
 

@@ -16,13 +16,12 @@ from sim.optimize import (
     FollowUp,
     Objective,
     SamplerSpec,
-    SearchJob,
-    SearchSettings,
     optimize_redesign,
 )
 from sim.optimize.confirm import Candidate
 from sim.optimize.outputs import idle_roles, recommendations_markdown
 from sim.redesign import SearchSpace
+from tests.optimize.conftest import search_job
 
 
 def office() -> ProcessModel:
@@ -98,14 +97,11 @@ def test_recommendations_take_the_measured_utilisation_of_each_candidate():
 def test_a_search_does_not_call_a_busy_alternative_role_paid_with_no_work(tmp_path):
     model = office()
     space = SearchSpace.from_dict({"staffing": {"clerk": {"min": 1, "max": 2}}}, model)
-    job = SearchJob(
-        model=model,
-        space=space,
+    job = search_job(
+        model,
+        space,
         scenario=Scenario(horizon_days=10, warmup_days=1),
-        seed=1,
-        objectives=(Objective("cycle_time_mean"),),
-        constraints=(),
-        settings=SearchSettings(n_trials=1, replications=2, min_replications=2),
+        n_trials=1,
         sampler=SamplerSpec(
             "optuna.samplers.GridSampler", {"search_space": {"staffing:clerk": [2]}}
         ),

@@ -15,20 +15,17 @@ from sim.errors import ConfigError
 from sim.kpis import replication_kpis
 from sim.kpis.summary import replication_segment_kpis
 from sim.model import load
-from sim.model.scenario import Scenario
 from sim.optimize import (
     Constraint,
     Evaluator,
     FollowUp,
     Objective,
-    SamplerSpec,
-    SearchJob,
-    SearchSettings,
     optimize_redesign,
     run_search,
 )
 from sim.optimize.objectives import check_kpi_names, model_kpi_names
 from sim.redesign import SearchSpace
+from tests.optimize.conftest import search_job
 
 CRM = Path(__file__).resolve().parents[2] / "configs" / "process" / "crm_sales.yaml"
 QUICK = FollowUp(confirm_replications=2, top_k=1, ablate_top=0)
@@ -89,15 +86,6 @@ def test_every_segment_kpi_of_the_model_is_a_valid_name(tiny_model):
 def test_a_segment_kpi_is_searched_through_the_library(tmp_path):
     model = load(CRM)
     space = SearchSpace.from_dict({"staffing": {"legal": {"min": 1, "max": 2}}}, model)
-    job = SearchJob(
-        model=model,
-        space=space,
-        scenario=Scenario(horizon_days=3, warmup_days=0.5),
-        seed=1,
-        objectives=(Objective("segment:key_account:cycle_time_mean"),),
-        constraints=(),
-        settings=SearchSettings(n_trials=2, replications=2, min_replications=2),
-        sampler=SamplerSpec("optuna.samplers.RandomSampler", {"seed": 1}),
-    )
+    job = search_job(model, space, objectives=("segment:key_account:cycle_time_mean",), n_trials=2)
     summary = optimize_redesign(job, run_dir=tmp_path / "run", follow_up=QUICK, progress=False)
     assert summary["trials_finished"] == 2

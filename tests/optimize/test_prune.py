@@ -18,8 +18,6 @@ from sim.optimize import (
     FollowUp,
     Objective,
     SamplerSpec,
-    SearchJob,
-    SearchSettings,
     ablate,
     confirm,
     optimize_redesign,
@@ -28,6 +26,7 @@ from sim.optimize.objectives import Constraint
 from sim.optimize.outputs import recommendations_markdown
 from sim.optimize.prune import prune
 from sim.redesign import SearchSpace
+from tests.optimize.conftest import search_job
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("headcount"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -58,14 +57,14 @@ def space(model):
 def _job(model, space, constraints=()):
     """A search whose one trial is FOUND (a one-point grid), so the candidate is known."""
     grid = {k: [v] for k, v in FOUND.items()}
-    return SearchJob(
-        model=model,
-        space=space,
-        scenario=SCENARIO,
-        seed=1,
+    return search_job(
+        model,
+        space,
         objectives=OBJECTIVES,
-        constraints=tuple(constraints),
-        settings=SearchSettings(n_trials=1, replications=3, min_replications=2, study_name="t"),
+        constraints=constraints,
+        scenario=SCENARIO,
+        n_trials=1,
+        replications=3,
         sampler=SamplerSpec("optuna.samplers.GridSampler", {"search_space": grid, "seed": 1}),
     )
 

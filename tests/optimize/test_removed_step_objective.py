@@ -20,13 +20,11 @@ from sim.optimize import (
     FollowUp,
     Objective,
     SamplerSpec,
-    SearchJob,
-    SearchSettings,
     optimize_redesign,
     run_search,
 )
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import TINY
+from tests.optimize.conftest import TINY, search_job
 
 SPACE = {
     "model": "tiny",
@@ -101,16 +99,12 @@ def test_a_drop_off_missing_from_a_replication_is_0(evaluator):
 
 def _job(objectives, n_trials=6):
     model = from_dict(TINY)
-    return SearchJob(
-        model=model,
-        space=SearchSpace.from_dict(SPACE, model),
+    return search_job(
+        model,
+        SearchSpace.from_dict(SPACE, model),
+        objectives=objectives,
         scenario=SCENARIO,
-        seed=1,
-        objectives=tuple(objectives),
-        constraints=(),
-        settings=SearchSettings(
-            n_trials=n_trials, replications=2, min_replications=2, storage=None, study_name="t"
-        ),
+        n_trials=n_trials,
         sampler=SamplerSpec("optuna.samplers.RandomSampler", {"seed": 3}),
     )
 

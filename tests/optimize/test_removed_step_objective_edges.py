@@ -21,9 +21,9 @@ import pytest
 
 from sim.model import from_dict
 from sim.model.scenario import Scenario
-from sim.optimize import Evaluator, Objective, SamplerSpec, SearchJob, SearchSettings, run_search
+from sim.optimize import Evaluator, SamplerSpec, run_search
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import TINY
+from tests.optimize.conftest import TINY, search_job
 
 REMOVE = {"remove:review": True}
 AUTOMATE = {"automate:review": True}
@@ -45,16 +45,12 @@ def _evaluator(model_dict: dict, space: dict, scenario: Scenario, kpis: list[str
 def _search(model_dict: dict, space: dict, scenario: Scenario, kpi: str) -> list:
     """The trials of a random search of 6 trials whose one objective is ``kpi``."""
     model = from_dict(model_dict)
-    job = SearchJob(
-        model=model,
-        space=SearchSpace.from_dict(space, model),
+    job = search_job(
+        model,
+        SearchSpace.from_dict(space, model),
+        objectives=(kpi,),
         scenario=scenario,
-        seed=1,
-        objectives=(Objective(kpi),),
-        constraints=(),
-        settings=SearchSettings(
-            n_trials=6, replications=2, min_replications=2, storage=None, study_name="t"
-        ),
+        n_trials=6,
         sampler=SamplerSpec("optuna.samplers.RandomSampler", {"seed": 3}),
     )
     with Evaluator(
