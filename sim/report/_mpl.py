@@ -6,12 +6,13 @@ was: importing ``sim.report`` does not call ``matplotlib.use``."""
 
 from __future__ import annotations
 
+import functools
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import matplotlib
 from matplotlib import font_manager
@@ -38,16 +39,41 @@ _GLYPH_MISSING = re.compile(r"Glyph (\d+) .*missing from (?:current )?font")
 _recorders: list[set[str]] = []
 
 
-def _use_installed_fallbacks() -> list[str]:
-    """Put the installed ``FALLBACK_FONTS`` after the default sans-serif font; returns them."""
+def _installed_fallbacks() -> tuple[str, ...]:
+    """The ``FALLBACK_FONTS`` installed on this machine, in their order."""
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    found = [name for name in FALLBACK_FONTS if name in installed]
-    if found:
-        matplotlib.rcParams["font.family"] = ["sans-serif", *found]
-    return found
+    return tuple(name for name in FALLBACK_FONTS if name in installed)
 
 
-_use_installed_fallbacks()
+_FALLBACKS_INSTALLED = _installed_fallbacks()
+
+
+@contextmanager
+def fallback_fonts() -> Iterator[None]:
+    """Inside the block, text gets the installed ``FALLBACK_FONTS`` after the caller's own
+    font family, so wide characters draw. Scoped, not set at import: importing ``sim.report``
+    leaves the caller's matplotlib settings as they were."""
+    family = list(matplotlib.rcParams["font.family"])
+    extra = [name for name in _FALLBACKS_INSTALLED if name not in family]
+    if not extra:
+        yield
+        return
+    with matplotlib.rc_context({"font.family": [*family, *extra]}):
+        yield
+
+
+_Drawing = TypeVar("_Drawing", bound=Callable[..., Any])
+
+
+def with_fallback_fonts(draw: _Drawing) -> _Drawing:
+    """Decorate a function that draws a figure: its text is made inside ``fallback_fonts``."""
+
+    @functools.wraps(draw)
+    def drawing(*args: Any, **kwargs: Any) -> Any:
+        with fallback_fonts():
+            return draw(*args, **kwargs)
+
+    return drawing  # type: ignore[return-value]
 
 
 @contextmanager
@@ -65,7 +91,7 @@ def missing_glyphs() -> Iterator[set[str]]:
 def _savefig(fig: Figure, target: str | Path | IO[bytes], **kw: Any) -> None:
     """``fig.savefig``, with glyphs missing from every font recorded (``missing_glyphs``) when a
     recorder is active; other warnings pass through."""
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, fallback_fonts():
         warnings.simplefilter("always")
         fig.savefig(target, **kw)
     for w in caught:

@@ -44,6 +44,7 @@ from sim.report._mpl import (
     SUCCESS,
     new_figure,
     save_figure,
+    with_fallback_fonts,
 )
 from sim.report.layout import pretty
 
@@ -366,6 +367,7 @@ KPI_QUANTILES_NOTE = (
 )
 
 
+@with_fallback_fonts
 def plot_cycle_times(
     samples: Mapping[str, Sequence[float] | np.ndarray],
     *,
@@ -553,6 +555,7 @@ def _hidden_note(fig: Figure, text: str, *, y: float = 0.08) -> None:
 NO_FINISHED_STEP = "no visit to a step finished in the measured window"
 
 
+@with_fallback_fonts
 def plot_step_times(
     report: Mapping[str, Any],
     *,
@@ -678,6 +681,7 @@ def plot_step_times(
 AMBER = "#f9a825"
 
 
+@with_fallback_fonts
 def plot_utilisation(
     report: Mapping[str, Any],
     *,
@@ -790,6 +794,7 @@ def role_label(role: str, headcount: Any) -> str:
 LOST_SHOWN = 0.0005  # a step losing more than this share of finished cases says so in red
 
 
+@with_fallback_fonts
 def plot_funnel(
     report: Mapping[str, Any],
     *,
@@ -1022,6 +1027,7 @@ def _pct_text(share: float) -> str:
     return f"{100 * share:.2g} %" if share < 0.01 else f"{100 * share:.1f} %"
 
 
+@with_fallback_fonts
 def plot_pareto(
     trials: pd.DataFrame,
     *,
@@ -1363,6 +1369,7 @@ def _span_text(weeks: float) -> str:
     return f"{weeks:.1f} weeks"
 
 
+@with_fallback_fonts
 def plot_arrivals(
     times: Sequence[Any] | pd.Series,
     *,
@@ -1489,6 +1496,7 @@ def waits_from_log(events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@with_fallback_fonts
 def plot_step_waits(
     logs: Mapping[str, pd.DataFrame | Sequence[pd.DataFrame]],
     *,
@@ -1758,6 +1766,7 @@ def plot_fit(
     return plot_fits({name or "duration": (samples, dist)}, unit=unit, path=path)
 
 
+@with_fallback_fonts
 def plot_fits(
     fits: Mapping[str, tuple[Sequence[float] | np.ndarray, Distribution]],
     *,
@@ -2004,6 +2013,7 @@ def plot_calendars(
     )
 
 
+@with_fallback_fonts
 def _draw_calendars(
     panels: list[tuple[str, Any, np.ndarray | None]],
     max_panels: int,

@@ -33,6 +33,7 @@ from sim.report._mpl import (
     SUCCESS,
     missing_glyphs,
     new_figure,
+    with_fallback_fonts,
 )
 from sim.report.charts import _finish, _fit_left, _style, _title
 from sim.report.compare_models import model_changes_section
@@ -137,6 +138,7 @@ def _informative(comparison: pd.DataFrame, kpi: str) -> bool:
     return bool(np.isfinite(values).any() and np.nanmax(np.abs(values)) > 0)
 
 
+@with_fallback_fonts
 def plot_scenario_differences(
     comparison: pd.DataFrame,
     *,

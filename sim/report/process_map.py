@@ -39,6 +39,7 @@ from sim.report._mpl import (
     SUCCESS,
     new_figure,
     save_figure,
+    with_fallback_fonts,
 )
 from sim.report.layout import (
     EDGE_LABEL_CHAR_W,
@@ -390,6 +391,7 @@ def _free_spot(
     return x, y
 
 
+@with_fallback_fonts
 def render_map(
     layout: MapLayout,
     model: ProcessModel,

@@ -22,6 +22,7 @@ from report_testkit import (
 from sim.model import load, save
 from sim.redesign import operators as op
 from sim.report.html import build_report, markdown_to_html
+from tests.glyphs import characters_no_font_draws
 
 SECTIONS = ("summary", "map", "bottlenecks", "recommendations", "calibration", "reproducibility")
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -714,7 +715,6 @@ def test_names_no_installed_font_can_draw_are_said_above_the_figures(tmp_path, c
     import yaml
 
     from sim.model import from_dict
-    from sim.report._mpl import missing_glyphs, new_figure, to_png_bytes
 
     spec = yaml.safe_load(crm_path.read_text(encoding="utf-8").replace("legal", "法务"))
     model = from_dict(spec, source="crm with a Chinese role")
@@ -722,10 +722,7 @@ def test_names_no_installed_font_can_draw_are_said_above_the_figures(tmp_path, c
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib's warning per glyph no longer escapes
         page = build_report(run).read_text(encoding="utf-8")
-    probe = new_figure(1, 1)
-    probe.text(0.5, 0.5, "法务")
-    with missing_glyphs() as missing:
-        to_png_bytes(probe)
+    missing = characters_no_font_draws("法务")
     if missing:  # no installed font has them (the usual Linux machine)
         assert missing == {"法", "务"}
         assert "cannot draw 2 character(s) of names in this run (务 法)" in page
