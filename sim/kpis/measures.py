@@ -10,7 +10,9 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
   the run stopped;
 * drop-off rate: finished cases whose outcome is a drop-off / finished cases;
 * throughput: successful completions per day and per week of the window;
-* WIP: time-average number of cases in the process during the window;
+* WIP: time-average number of cases in the process during the window; WIP change: its change
+  from the window's first part to its last (equal parts, whole weeks where the window holds two
+  or more): about 0 at a steady state, positive while the process still fills up;
 * utilisation of a role: hours its people are busy within their calendar, over the hours they are
   scheduled, in the window (work still under way when the run stopped counts until the stop);
 * cost per case: (staff cost of the scheduled hours in the window + per-execution step costs) /
@@ -360,6 +362,18 @@ def wip_mean(cases: pd.DataFrame, window: tuple[float, float]) -> float:
     e = np.where(np.isnan(e), hi, e)
     overlap = np.clip(np.minimum(e, hi) - np.maximum(a, lo), 0.0, None)
     return float(overlap.sum() / (hi - lo))
+
+
+def wip_change(cases: pd.DataFrame, window: tuple[float, float]) -> float:
+    """``wip_mean`` of the window's last part minus that of its first, two parts of equal
+    length: whole weeks (the weekly arrival and shift pattern alike in both) where the window
+    holds two weeks or more, else its halves. A difference, not a ratio: its mean over
+    replications is unbiased where a ratio of small counts is not."""
+    lo, hi = window
+    if hi <= lo:
+        return np.nan
+    part = np.floor((hi - lo) / 2 / WEEK) * WEEK or (hi - lo) / 2
+    return wip_mean(cases, (hi - part, hi)) - wip_mean(cases, (lo, lo + part))
 
 
 def _explode_people(events: pd.DataFrame) -> pd.DataFrame:

@@ -191,6 +191,7 @@ def log_kpis(
     out |= m.outcome_shares(cases)
     out |= m.throughput(cases, window)
     out["wip_mean"] = m.wip_mean(cases, window)
+    out["wip_change"] = m.wip_change(cases, window)
     table = m.step_table(events, cases, open_steps)
     shares = m.waiting_shares(events, cases)
     n = max(out["cases_arrived"], 1.0)

@@ -19,6 +19,7 @@ KPI_UNITS: dict[str, str] = {
     "throughput_per_week": "cases/week",
     "arrivals_per_week": "cases/week",
     "wip_mean": "cases",
+    "wip_change": "cases",  # last part of the window against its first: a warm-up check
     "cost_per_case": "money",
     "processing_cost_per_case": "money",
     "value_added_ratio": "%",

@@ -304,6 +304,34 @@ class Distribution:
                 base = float(d.expect(lambda x: x, lb=0.0))
         return (1.0 - self.p_zero) * self.multiplier * base
 
+    def second_moment(self) -> float:
+        """E[X^2] of a draw (after ``p_zero``, ``multiplier`` and clipping at 0), for its
+        variability (``scv``); the parts of a ``sum`` are independent draws."""
+        if self.name == "fixed":
+            base = self.params["value"] ** 2
+        elif self.name == "empirical":
+            base = float(np.mean(np.square(self.values)))
+        elif self.name == "sum":
+            means = [part.mean() for part in self.parts]
+            spread = sum(
+                part.second_moment() - m**2 for part, m in zip(self.parts, means, strict=True)
+            )
+            base = spread + sum(means) ** 2
+        else:
+            d = self.scipy
+            with np.errstate(all="ignore"):
+                if float(d.support()[0]) >= 0:
+                    base = float(d.moment(2))
+                else:  # E[max(X, 0)^2]
+                    base = float(d.expect(lambda x: x * x, lb=0.0))
+        return (1.0 - self.p_zero) * self.multiplier**2 * base
+
+    def scv(self) -> float:
+        """The squared coefficient of variation, Var[X] / E[X]^2 (1 for an exponential, 0 for a
+        fixed value; infinite for a distribution without a finite variance); NaN at mean 0."""
+        mean = self.mean()
+        return max(self.second_moment() / mean**2 - 1.0, 0.0) if mean > 0 else math.nan
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """Draw ``size`` independent values with ``rng`` (a numpy Generator)."""
         if self.name == "fixed":

@@ -211,6 +211,9 @@ class RoleLoad:
     joint_work_hours: float = 0.0
     joint_hours: float = math.nan
     relief: _Relief | None = dataclasses.field(default=None, compare=False, repr=False)
+    jobs_per_week: float = math.nan  # executions of its steps a week (one per person a step needs)
+    job_square_hours: float = math.nan  # E[duration^2] of those executions, in hours^2
+    arrival_scv: float = 1.0  # squared coefficient of variation of the model's inter-arrival times
 
     @property
     def relief_roles(self) -> tuple[str, ...]:
@@ -238,6 +241,40 @@ class RoleLoad:
         the mean work cannot tell (the engine sends them a case only when the role's people are
         all busy)."""
         return self.utilisation >= 1.0 and self.pooled_utilisation < 1.0
+
+    @property
+    def mean_job_hours(self) -> float:
+        """The mean working hours of one execution of the role's steps; NaN without any."""
+        return self.work_hours / self.jobs_per_week if self.jobs_per_week > 0 else math.nan
+
+    @property
+    def job_scv(self) -> float:
+        """The squared coefficient of variation of the role's job durations (1 when they are
+        exponential, 0 when fixed); NaN without jobs."""
+        job = self.mean_job_hours
+        if not job > 0:
+            return math.nan
+        return max(self.job_square_hours / job**2 - 1.0, 0.0)
+
+    @property
+    def settling_days(self) -> float:
+        """Roughly how many days of the clock the role's queue takes to forget an empty start:
+        the relaxation time of an M/M/c queue at the role's ``utilisation`` rho,
+        ``mean_job_hours / (c (1 - sqrt(rho))^2)`` working hours (Morse's for c = 1, as one
+        server c times as fast for more), times the variability (ca^2 + cs^2) / 2 of the
+        arrivals and the jobs (1 when both are exponential, 0 when both are fixed: as the
+        heavy-traffic limit's, whose time scale is proportional to it), on the clock in
+        proportion to the role's weekly hours (its queue waits while it is off shift). An order
+        of magnitude for a warm-up, not a bound: it grows without limit as rho nears 1. NaN
+        without work, people or hours, or saturated (rho >= 1: its queue never settles)."""
+        rho, job = self.utilisation, self.mean_job_hours
+        if not (0 < rho < 1 and job > 0 and self.headcount > 0 and self.hours_per_person > 0):
+            return math.nan
+        variability = (self.arrival_scv + self.job_scv) / 2
+        if not math.isfinite(variability):
+            return math.nan
+        working = variability * job / (self.headcount * (1 - math.sqrt(rho)) ** 2)
+        return working * HOURS_PER_WEEK / self.hours_per_person / 24.0
 
     @property
     def scheduled_utilisation(self) -> float:
@@ -352,6 +389,8 @@ def offered_load(
     by_segment = any(d.by_segment for d in model.decisions.values())
     base = None if by_segment else expected_visits(model)
     work = dict.fromkeys(model.roles, 0.0)
+    jobs = dict.fromkeys(model.roles, 0.0)
+    squares = dict.fromkeys(model.roles, 0.0)  # sum over jobs of E[duration^2] (hours^2)
     at_step: dict[str, dict[str, float]] = {r: {} for r in model.roles}  # own roles' work
     per_case: dict[str, float] = {}  # step: hours a week if one person took every case at 1x
     for seg in segments:
@@ -374,9 +413,27 @@ def offered_load(
                 if role in work:
                     hours = own * scale * step.duration.mean()
                     work[role] += hours
+                    jobs[role] += own * visits[name] * seg.share * cases
+                    squares[role] += (
+                        own
+                        * visits[name]
+                        * seg.share
+                        * cases
+                        * (factor * seg.duration_scale) ** 2
+                        * step.duration.second_moment()
+                    )
                     at_step[role][name] = at_step[role].get(name, 0.0) + hours
             for alt in alts:
                 work[alt.role] += alt.share * scale * alt.duration.mean()
+                jobs[alt.role] += alt.share * visits[name] * seg.share * cases
+                squares[alt.role] += (
+                    alt.share
+                    * visits[name]
+                    * seg.share
+                    * cases
+                    * (factor * seg.duration_scale) ** 2
+                    * alt.duration.second_moment()
+                )
     heads = {r: int(staffing.get(r, role.headcount)) for r, role in model.roles.items()}
     loads = {}
     for name in model.roles:
@@ -387,6 +444,9 @@ def offered_load(
             hours_per_person=own_hours,
             headcount=heads[name],
             relief=_relief(model, name, work, heads, per_case),
+            jobs_per_week=jobs[name],
+            job_square_hours=squares[name] / jobs[name] if jobs[name] > 0 else math.nan,
+            arrival_scv=model.arrivals.interarrival.scv(),
         )
         loads[name] = _bound_by_joint_hours(model, load, at_step[name])
     return loads
@@ -534,6 +594,33 @@ def suggest_staffing(
     return out
 
 
+PATIENCE_BOUNDS_QUEUE_HOURS = 168.0
+"""The longest mean patience (hours of the clock) taken to bound the queue of a role offered
+more work than its hours (``impatient_roles``). Such a queue settles where as many cases give
+up an hour as the role falls behind, approaching that level as ``1 - exp(-t / mean patience)``
+(Erlang-A's fluid limit): with a patience of a week, at 86 % of it by the end of the bundled
+14-day warm-up and all but there within its 42-day horizon. A longer one (``mean: 1000000``)
+lets the queue grow through a run as if cases never gave up."""
+
+
+def impatient_roles(model: ProcessModel) -> dict[str, float]:
+    """The roles every step of which (as one of its roles or an alternative) has a ``patience``
+    of mean at most ``PATIENCE_BOUNDS_QUEUE_HOURS``, each with the longest of those means in
+    hours. Cases that give up waiting bound their queues: offered more work than its hours,
+    such a role is busy all of them and loses the rest of its cases instead of queueing them
+    for as long as cases arrive."""
+    out: dict[str, float] = {}
+    for role in model.roles:
+        steps = [s for s in model.steps.values() if role in s.all_roles]
+        means = [
+            s.patience.mean() * model.time_factor if s.patience is not None else math.inf
+            for s in steps
+        ]
+        if means and all(m <= PATIENCE_BOUNDS_QUEUE_HOURS for m in means):
+            out[role] = max(means)
+    return out
+
+
 def overloaded_roles(
     model: ProcessModel,
     *,
@@ -544,8 +631,9 @@ def overloaded_roles(
     more, with the share it fills (1.07: 107 %): their scheduled hours, or for a role bound by
     a step of several roles the hours all its roles are on shift (``RoleLoad.joint_step``).
     They cannot keep up, so their queues grow for as long as cases arrive and a run's waits
-    depend on its length. Left out: a role every step of which has a ``patience`` (cases that
-    give up waiting bound its queue), a role with people but no scheduled hours, every role
+    depend on its length. Left out: a role every step of which has a short ``patience``
+    (``impatient_roles``: cases that give up waiting bound its queue; ``impatient_overloads``
+    names it), a role with people but no scheduled hours, every role
     of routing where cases can loop for ever (no mean work), and a role the roles that may take
     its steps' cases could relieve (``relieved_roles``: it keeps up if they take the overflow,
     which only a run shows).
@@ -567,22 +655,44 @@ def _judged_loads(
     model: ProcessModel, arrival_scale: float, staffing: Mapping[str, int] | None
 ) -> dict[str, RoleLoad]:
     """The offered loads of the roles with people that an overload can be said of: not a role
-    every step of which has a ``patience`` (cases that give up waiting bound its queue); none
-    for routing where cases can loop for ever (no mean work)."""
+    every step of which has a short ``patience`` (``impatient_roles``: cases that give up
+    waiting bound its queue, so it does not grow with the horizon; the optimizer must not
+    refuse such a redesign as one whose figures do); none for routing where cases can loop for
+    ever (no mean work)."""
     try:
         loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
     except ValueError:
         return {}
-    patient_only = {
-        role
-        for role in model.roles
-        if (steps := [s for s in model.steps.values() if role in s.all_roles])
-        and all(s.patience is not None for s in steps)
-    }
+    impatient = impatient_roles(model)
     return {
-        name: load
-        for name, load in loads.items()
-        if name not in patient_only and load.headcount > 0
+        name: load for name, load in loads.items() if name not in impatient and load.headcount > 0
+    }
+
+
+def impatient_overloads(
+    model: ProcessModel,
+    *,
+    arrival_scale: float = 1.0,
+    staffing: Mapping[str, int] | None = None,
+) -> dict[str, RoleLoad]:
+    """The roles with people whose offered load (``offered_load``) fills all the hours they can
+    work or more while every step of theirs has a short patience (``impatient_roles``), with
+    their loads: their queues stay bounded, held down by cases giving up, so they are not
+    ``overloaded_roles``, but they stay busy all their hours and lose at least the share
+    ``1 - 1 / utilisation`` of the work offered to them. Left out: a role the roles that may
+    take its steps' cases could relieve (``RoleLoad.relieved``), and routing where cases can
+    loop for ever (no mean work)."""
+    try:
+        loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
+    except ValueError:
+        return {}
+    return {
+        name: loads[name]
+        for name in impatient_roles(model)
+        if loads[name].headcount > 0
+        and math.isfinite(loads[name].utilisation)
+        and loads[name].utilisation >= 1.0
+        and not loads[name].relieved
     }
 
 
@@ -710,8 +820,10 @@ def overload_warning(
     (``overloaded_roles``) that ``joint_hours_warning`` does not name, the share it fills of
     its people's hours, and the staffing that would carry it at ``TARGET_UTILISATION``; and,
     after it or alone (a note then), each such role the roles that may take its steps' cases
-    could relieve (``relieved_roles``), which keeps up only if they take the overflow;
-    ``None`` when there is none.
+    could relieve (``relieved_roles``), which keeps up only if they take the overflow; and
+    each role offered more than its hours whose every step has a short patience
+    (``impatient_overloads``), which cases giving up relieve at the loss of the work it cannot
+    do; ``None`` when there is none.
 
     A run can measure such a role far below 100 % busy: a step of several roles holds its
     people, uncounted, while it waits for the others, and cases queued before a role's steps
@@ -720,17 +832,52 @@ def overload_warning(
     over = overloaded_roles(model, arrival_scale=arrival_scale, staffing=staffing)
     helped = relieved_roles(model, arrival_scale=arrival_scale, staffing=staffing)
     joint = joint_hours_overloads(model, arrival_scale=arrival_scale, staffing=staffing)
+    losing = impatient_overloads(model, arrival_scale=arrival_scale, staffing=staffing)
     named = {ld.role for loads in joint.values() for ld in loads}
     roles = [r for r in over if r not in named]
     relieved = [helped[r] for r in helped if r not in named]
-    if not roles and not relieved:
+    impatient = [losing[r] for r in losing if r not in named]
+    if not roles and not relieved and not impatient:
         return None
     loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
     parts = [_overload_text(model, loads, roles)] if roles else []
-    if relieved:
-        text = _relieved_text(relieved)
-        parts.append(text[0].upper() + text[1:] if parts else text)
-    return f"{'warning' if roles else 'note'}: {' '.join(parts)}"
+    for text in (
+        _impatient_text(model, impatient) if impatient else None,
+        _relieved_text(relieved) if relieved else None,
+    ):
+        if text:
+            parts.append(text[0].upper() + text[1:] if parts else text)
+    return f"{'warning' if roles or impatient else 'note'}: {' '.join(parts)}"
+
+
+def _impatient_text(model: ProcessModel, loads: list[RoleLoad]) -> str:
+    """That the roles of ``loads`` (``impatient_overloads``) are offered more work than their
+    hours, that cases giving up waiting will relieve them, the least share of their work so
+    lost, and the staffing that would carry it (``RoleLoad.headcount_for``)."""
+    from sim.model.scenario import staffing_overrides  # the scenario module imports views
+
+    one = len(loads) == 1
+    its = "its" if one else "their"
+    patience = impatient_roles(model)
+    waits = " and ".join(f"{ld.role}'s {patience[ld.role]:.4g} h" for ld in loads)
+    lost = " and ".join(
+        f"{100 * (1 - 1 / ld.utilisation):.0f} %" + ("" if one else f" for {ld.role}")
+        for ld in loads
+    )
+    more = {ld.role: ld.headcount_for(TARGET_UTILISATION) or "<n>" for ld in loads}
+    return (
+        f"the work the model offers fills more than the hours of "
+        f"{' and '.join(_hours_filled(ld) for ld in loads)}, and each of {its} steps has a "
+        f"patience (the longest mean: {waits}): cases that give up waiting will relieve "
+        f"{'it' if one else 'them'}, so {'its queue stays' if one else 'their queues stay'} "
+        "bounded, but at a loss: "
+        f"{'it' if one else 'they'} will be busy all {its} hours and at least {lost} of the "
+        f"work offered to {'it' if one else 'them'} goes undone, {its} cases abandoned "
+        "(abandon_rate and dropoff_at in the run's results; the steps after get fewer cases "
+        f"than the model offers them). To serve those cases, add staff, e.g. "
+        f"{staffing_overrides(more)} (an estimate from the model's mean work: at most "
+        f"{100 * TARGET_UTILISATION:.0f} % busy), or lower scenario.arrival_scale."
+    )
 
 
 def _overload_text(model: ProcessModel, loads: Mapping[str, RoleLoad], roles: list[str]) -> str:
@@ -1187,6 +1334,7 @@ __all__ = [
     "ABSURD_LOAD",
     "MANY_CASES",
     "MOST_CASES",
+    "PATIENCE_BOUNDS_QUEUE_HOURS",
     "absurd_arrivals",
     "activity_view",
     "cases_per_week",
@@ -1194,6 +1342,8 @@ __all__ = [
     "delay_timers",
     "expected_cases",
     "expected_visits",
+    "impatient_overloads",
+    "impatient_roles",
     "joint_calendar",
     "joint_hours_overloads",
     "joint_hours_warning",
