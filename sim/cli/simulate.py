@@ -286,9 +286,10 @@ def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str
     load, days = loads[slowest], math.ceil(settling[slowest])
     return (
         f"note: the warm-up may be too short for a steady state: {slowest} is offered "
-        f"{load.utilisation:.0%} of its hours in jobs of {load.mean_job_hours:.3g} h on "
+        f"{100 * load.utilisation:.0f} % of its hours in jobs of {load.mean_job_hours:.3g} h on "
         f"average, and a queue like that takes roughly {days:g} days to forget an empty start "
-        "(an M/M/c queue's relaxation time, S / (c (1 - sqrt(rho))^2) working hours), longer "
+        "(an M/M/c queue's relaxation time, S / (c (1 - sqrt(rho))^2) working hours, scaled by "
+        "the variability of the arrivals and job times), longer "
         f"than scenario.warmup_days={scenario.warmup_days:g}. A run starts empty, so cycle "
         "time, waiting and utilisation here may be below their steady-state values. For "
         f"steady-state figures, run with scenario.warmup_days={days:g} and see whether they "
