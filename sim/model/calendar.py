@@ -34,6 +34,10 @@ DAY_GROUPS = {
     "weekend": DAYS[5:],
     "every_day": DAYS,
 }
+#: Which key gives a day named by several (higher wins, whatever their order): a day by its name
+#: (above these) over ``weekdays``/``weekend`` over ``every_day``.
+_DAY_SPECIFICITY = 3
+_GROUP_SPECIFICITY = {"weekdays": 2, "weekend": 2, "every_day": 1}
 _TIME = r"(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?"
 _SPAN = re.compile(rf"^\s*{_TIME}\s*-\s*{_TIME}\s*$")
 
@@ -238,37 +242,39 @@ def _parse_span(where: str, text: Any) -> tuple[float, float]:
     return start, end
 
 
-def _expand_days(where: str, spec: dict[str, Any]) -> dict[str, Any]:
-    days: dict[str, Any] = {}
-    for key, value in spec.items():
+def _day_keys(where: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """Each day and the key of ``spec`` that gives its value, as the file writes it: the most
+    specific key naming the day, whatever the order of the keys (``friday`` over ``weekdays``
+    over ``every_day``). Two keys as specific as each other naming one day (``Monday`` and
+    ``monday``) are refused, as is an unknown key."""
+    chosen: dict[str, Any] = {}
+    rank: dict[str, int] = {}
+    for key in spec:
         k = str(key).lower()
-        if k in DAY_GROUPS:
-            for d in DAY_GROUPS[k]:
-                days.setdefault(d, value)
-        elif k in DAYS:
-            days[k] = value  # an explicit day wins over a group
+        if k in DAYS:
+            named, specificity = (k,), _DAY_SPECIFICITY
+        elif k in DAY_GROUPS:
+            named, specificity = DAY_GROUPS[k], _GROUP_SPECIFICITY[k]
         else:
             raise ModelError(
                 f"{where}: unknown day '{key}'; expected one of {list(DAYS) + list(DAY_GROUPS)}"
             )
-    return days
-
-
-def _written_days(spec: dict[str, Any]) -> dict[str, Any]:
-    """Each day's key as the file gives it ('weekdays' for monday), for messages."""
-    written: dict[str, Any] = {}
-    for key in spec:
-        k = str(key).lower()
-        if k in DAY_GROUPS:
-            for d in DAY_GROUPS[k]:
-                written.setdefault(d, key)
-        else:
-            written[k] = key  # an explicit day wins over a group, as in _expand_days
-    return written
+        for d in named:
+            if rank.get(d, 0) == specificity:
+                raise ModelError(
+                    f"{where}: '{chosen[d]}' and '{key}' both give {d}; keep one of them"
+                )
+            if rank.get(d, 0) < specificity:
+                chosen[d], rank[d] = key, specificity
+    return {d: chosen[d] for d in DAYS if d in chosen}
 
 
 def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
     """Parse ``{weekdays: ['09:00-17:00'], saturday: ['10:00-14:00']}`` or ``'24/7'``.
+
+    A day named by several keys works the spans of the most specific, whatever their order:
+    ``{every_day: ['10:00-14:00'], weekdays: ['09:00-17:00']}`` is 09-17 on weekdays and 10-14
+    at the weekend.
 
     A calendar given no days (``office:`` with its lines commented out reads as null) has no
     working time, as ``office: {}`` has; it is refused, not read as 24/7."""
@@ -284,8 +290,8 @@ def calendar_from_dict(spec: Any, *, where: str) -> WeeklyRate:
             f"{where}: expected a mapping of days to spans like "
             "{weekdays: ['09:00-17:00']} or the string '24/7'"
         )
-    days = _expand_days(where, spec)
-    written = _written_days(spec)
+    written = _day_keys(where, spec)
+    days = {d: spec[key] for d, key in written.items()}
     pieces: list[tuple[float, float]] = []
     overlaps: dict[str, None] = {}  # once per key as written ('weekdays', not each day)
     for d, spans in days.items():
@@ -373,16 +379,17 @@ def _hhmm(h: float) -> str:
 def profile_from_dict(spec: Any, *, where: str) -> WeeklyRate:
     """Parse an hour-of-day x weekday arrival-rate profile.
 
-    ``{weekdays: [24 numbers], saturday: [24 numbers]}``; days not given have rate 0. The profile
-    is normalised to mean 1 over the week, so it redistributes arrivals without changing their
-    average rate.
+    ``{weekdays: [24 numbers], saturday: [24 numbers]}``; days not given have rate 0, and a day
+    named by several keys takes the rates of the most specific (as in ``calendar_from_dict``).
+    The profile is normalised to mean 1 over the week, so it redistributes arrivals without
+    changing their average rate.
     """
     if not isinstance(spec, dict):
         raise ModelError(f"{where}: expected a mapping of days to 24 hourly relative rates")
     if "pieces" in spec:
         return _profile_from_pieces(spec, where=where)
-    days = _expand_days(where, spec)
-    written = _written_days(spec)
+    written = _day_keys(where, spec)
+    days = {d: spec[key] for d, key in written.items()}
     rates = [0.0] * 168
     for d, values in days.items():
         w = f"{where}.{written.get(d, d)}"

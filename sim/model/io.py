@@ -562,7 +562,11 @@ def _parallel(where: str, name: str, spec: Any) -> Parallel:
             )
         probs = tuple(_number(f"{where}.probabilities[{i}]", p, low=0) for i, p in enumerate(probs))
         if any(p > 1 for p in probs):
-            raise ModelError(f"{where}.probabilities: each must be in [0, 1], got {list(probs)}")
+            percent = all(p <= 100 for p in probs)
+            raise ModelError(
+                f"{where}.probabilities: each must be in [0, 1], got {list(probs)}"
+                + ("; write shares, e.g. 0.4 for 40 %" if percent else "")
+            )
     return Parallel(
         name=name,
         branches=branches,

@@ -129,6 +129,8 @@ def load_yaml(text: str, source: str) -> Any:
         raise ModelError(f"{source}: line {exc.line}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         where = str(exc).replace('in "<unicode string>", ', "")
+        if "'\\t'" in where:  # PyYAML's "found character '\t' that cannot start any token"
+            where += "\n(YAML indents with spaces, not tabs)"
         raise ModelError(f"{source}: not valid YAML: {where}") from None
     except RecursionError:
         raise ModelError(f"{source}: nested too deeply to read; refused") from None

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 
 from sim.errors import ModelError, did_you_mean
 from sim.model.columns import PEOPLE_SEPARATOR as ROLE_SEPARATOR
+from sim.model.process import ABANDONED
 
 if TYPE_CHECKING:
-    from sim.model.process import ProcessModel, Step
+    from sim.model.process import End, ProcessModel, Step
 
 PROB_TOL = 1e-6
 MAX_LISTED = 25
@@ -45,6 +46,20 @@ def _choices(names: object, *, near: str | None = None) -> str:
     shown = names[:MAX_LISTED]
     more = f" (and {len(names) - MAX_LISTED} more)" if len(names) > MAX_LISTED else ""
     return f"{shown}{more}" + ("" if near is None else did_you_mean(near, names))
+
+
+#: Probabilities or shares summing to this much were likely written in percent (40 for 40 %).
+PERCENT_LIKE_SUM = (1.5, 100.5)
+
+
+def _sum_problem(where: str, what: str, total: float) -> str | None:
+    """What is wrong with ``what`` (probabilities, shares) at ``where`` summing to ``total``
+    instead of 1, or ``None``; a sum of percents is told how to write a share."""
+    if abs(total - 1.0) <= PROB_TOL:
+        return None
+    low, high = PERCENT_LIKE_SUM
+    hint = "; write shares, e.g. 0.4 for 40 %" if low <= total <= high else ""
+    return f"{where}: {what} must sum to 1, they sum to {total:.6g}{hint}"
 
 
 def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
@@ -84,7 +99,13 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
                 if target in nodes
                 else f"unknown node '{target}'"
             )
-            out.append(f"{where}: {what}; valid choices are {_choices(pool, near=target)}")
+            # most often an end its author meant to add but did not list
+            hint = (
+                "; an end must be listed under `ends:`"
+                if allow is None and target not in nodes
+                else ""
+            )
+            out.append(f"{where}: {what}; valid choices are {_choices(pool, near=target)}{hint}")
             return False
         return True
 
@@ -181,18 +202,24 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
         w = f"decisions.{name}"
         for b in dec.branches:
             ref(f"{w}.branches", b.to)
-        total = sum(b.probability for b in dec.branches)
-        if abs(total - 1.0) > PROB_TOL:
-            out.append(f"{w}.branches: probabilities must sum to 1, they sum to {total:.6g}")
+            if b.to == name:  # the engine drew again at once: a loop where no time passes
+                out.append(
+                    f"{w}.branches: '{name}' is the decision itself; a decision cannot be its "
+                    "own branch (a loop must go back through a step)"
+                )
+        wrong = _sum_problem(
+            f"{w}.branches", "probabilities", sum(b.probability for b in dec.branches)
+        )
+        if wrong:
+            out.append(wrong)
         for seg, probs in dec.by_segment.items():
             if seg not in segments:
                 out.append(
                     f"{w}.by_segment: unknown segment '{seg}'; valid choices are {_choices(segments, near=seg)}"
                 )
-            if abs(sum(probs) - 1.0) > PROB_TOL:
-                out.append(
-                    f"{w}.by_segment.{seg}: probabilities must sum to 1, they sum to {sum(probs):.6g}"
-                )
+            wrong = _sum_problem(f"{w}.by_segment.{seg}", "probabilities", sum(probs))
+            if wrong:
+                out.append(wrong)
         for req in dec.requires:
             if req not in model.steps:
                 out.append(
@@ -211,9 +238,11 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
             out.append(f"{w}.probabilities: each must be in [0, 1]")
 
     # --- arrivals and segments
-    shares = sum(s.share for s in model.arrivals.segments)
-    if abs(shares - 1.0) > PROB_TOL:
-        out.append(f"arrivals.segments: shares must sum to 1, they sum to {shares:.6g}")
+    wrong = _sum_problem(
+        "arrivals.segments", "shares", sum(s.share for s in model.arrivals.segments)
+    )
+    if wrong:
+        out.append(wrong)
     names = [s.name for s in model.arrivals.segments]
     if len(set(names)) != len(names):
         out.append(f"arrivals.segments: segment names must be unique, got {names}")
@@ -223,6 +252,7 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
                 out.append(
                     f"ends.{e.name}.value: unknown segment '{seg}'; valid choices are {_choices(segments, near=seg)}"
                 )
+    out += _outcome_problems(model)
     if model.arrivals.interarrival.mean() <= 0:
         out.append("arrivals.interarrival: the mean inter-arrival time must be > 0")
 
@@ -230,6 +260,54 @@ def problems(model: ProcessModel, *, graph: bool = True) -> list[str]:
         return out
     out += _graph_problems(model)
     return out
+
+
+def _outcome_problems(model: ProcessModel) -> list[str]:
+    """Ends whose outcomes would merge in the engine, which counts each outcome as one success
+    or drop-off: two ends of one outcome, one a success and one a drop-off, and a success end
+    whose outcome is the one cases that give up waiting (patience) end with."""
+    out = []
+    first: dict[str, End] = {}
+    for e in model.ends.values():
+        other = first.setdefault(e.outcome, e)
+        if other.success != e.success:
+            out.append(
+                f"ends.{e.name}: its outcome '{e.outcome}' is also that of end '{other.name}', "
+                f"which is {_success_word(other)} while this one is {_success_word(e)}; one "
+                "outcome cannot be both: give the two ends different outcomes (`outcome:`, the "
+                "end's own name when left out)"
+            )
+    patient = [s.name for s in model.steps.values() if s.patience is not None]
+    for e in model.ends.values():
+        if patient and e.outcome == ABANDONED and e.success:
+            out.append(
+                f"ends.{e.name}: the outcome '{ABANDONED}' is reserved for cases that give up "
+                f"waiting (patience at {_choices(patient)}), a drop-off; as this success end's "
+                "outcome it would count them as successes: give the end another outcome "
+                f"(e.g. `outcome: {e.name if e.name != ABANDONED else 'completed'}`)"
+            )
+    return out
+
+
+def _success_word(end: End) -> str:
+    return "a success" if end.success else "a drop-off"
+
+
+def _abandoned_end_notes(model: ProcessModel) -> list[str]:
+    """A note on each drop-off end whose outcome is ``abandoned`` in a model with patience: its
+    cases and those that give up waiting share the outcome. Not refused: calibration names an
+    end so when the log's abandonment activity is called ``abandoned``, and there both mean it."""
+    patient = [s.name for s in model.steps.values() if s.patience is not None]
+    if not patient:
+        return []
+    return [
+        f"ends.{e.name}: its outcome '{ABANDONED}' is also that of cases that give up waiting "
+        f"(patience at {_choices(patient)}): `outcome_share:{ABANDONED}` counts both, "
+        "`abandon_rate` only those that gave up; give the end another outcome (`outcome:`) "
+        "to tell them apart"
+        for e in model.ends.values()
+        if e.outcome == ABANDONED and not e.success
+    ]
 
 
 def _alternative_problems(model: ProcessModel, where: str, step: Step) -> list[str]:
@@ -452,6 +530,7 @@ def notes(model: ProcessModel) -> list[str]:
                 f"{model.time_unit}; a typo, or a unit other than {model.time_unit}? The KPIs "
                 "and staffing estimates of a model with it mean little"
             )
+    found += _abandoned_end_notes(model)
     segments = model.arrivals.segment_names
     for end in model.ends.values():
         missing = [s for s in segments if end.value_by_segment and s not in end.value_by_segment]
@@ -460,4 +539,51 @@ def notes(model: ProcessModel) -> list[str]:
                 f"ends.{end.name}.value: no value for segment(s) {missing}, so their cases "
                 f"ending here are worth {end.value:g}; give every segment its value"
             )
+    found += role_default_notes(model)
     return found
+
+
+#: Keys of a role's provenance that say where its calendar / hourly cost came from (a log read by
+#: calibration, a BPMN import): its 24/7 or 0 was read, not left out by its author.
+CALENDAR_READ_FROM = ("calendar", "prosimos")
+COST_READ_FROM = ("prosimos",)
+
+
+def role_default_notes(model: ProcessModel) -> list[str]:
+    """Notes on roles left at a default their model's other roles do not have: no calendar
+    (24/7) beside roles with one, no ``hourly_cost`` (0) beside roles with one; forgetting it
+    changes utilisation or cost per case without a word. A model where no role has one, and
+    roles whose provenance says their value was read (calibration, imports), get none."""
+    roles = model.roles.values()
+    found = []
+    timed = [r.name for r in roles if r.calendar != "24/7"]
+    clock = [
+        r.name
+        for r in roles
+        if r.calendar == "24/7" and not _read_from_source(r.provenance, CALENDAR_READ_FROM)
+    ]
+    if timed and clock:
+        found.append(
+            f"roles: {_choices(clock)} have no calendar (or '24/7'), so they work around the "
+            f"clock, while {len(timed)} other role(s) work on calendars; give each its "
+            "`calendar:` unless it works day and night (its utilisation counts every hour of "
+            "the week)"
+        )
+    paid = [r.name for r in roles if r.hourly_cost > 0]
+    free = [
+        r.name
+        for r in roles
+        if r.hourly_cost == 0 and not _read_from_source(r.provenance, COST_READ_FROM)
+    ]
+    if paid and free:
+        found.append(
+            f"roles: {_choices(free)} have no hourly_cost (or 0), so they cost nothing per "
+            f"hour, while {len(paid)} other role(s) do; give each its `hourly_cost:`, or the "
+            "cost per case leaves their hours out"
+        )
+    return found
+
+
+def _read_from_source(provenance: dict[str, object] | None, keys: tuple[str, ...]) -> bool:
+    """Whether a role's provenance holds one of ``keys``: its value was read, not left out."""
+    return any(k in (provenance or {}) for k in keys)

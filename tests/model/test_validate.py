@@ -538,10 +538,10 @@ def test_an_end_valued_per_segment_names_the_segments_it_leaves_at_zero():
         arrivals__segments={"key": {"share": 0.5}, "small": {"share": 0.5}},
         ends__done__value={"key": 5000},
     )
-    (note,) = notes(from_dict(spec))
+    (note,) = [n for n in notes(from_dict(spec)) if n.startswith("ends.")]
     assert note.startswith("ends.done.value: no value for segment(s) ['small'], so their cases")
     spec["ends"]["done"]["value"] = {"key": 5000, "small": 0}
-    assert notes(from_dict(spec)) == []
+    assert not [n for n in notes(from_dict(spec)) if n.startswith("ends.")]
 
 
 def test_a_duration_of_centuries_is_noted():
