@@ -1496,6 +1496,25 @@ def waits_from_log(events: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+#: under ``plot_step_waits`` when a series has several replications: which mean the legend gives
+STEP_WAITS_MEAN_NOTE = (
+    "Means in the legends: each replication's mean, averaged (as in backtest.json); "
+    "the curves pool the replications' visits."
+)
+
+
+def _replications_mean(frames: Sequence[pd.DataFrame], activity: str) -> float:
+    """The mean wait before ``activity``: each log's (replication's) mean over its visits,
+    averaged over the logs that have any (``backtest.json``'s ``waiting_mean:<activity>``)."""
+    means = []
+    for w in frames:
+        v = w.loc[w["activity"] == activity, "waiting"].to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size:
+            means.append(float(v.mean()))
+    return float(np.mean(means)) if means else math.nan
+
+
 @with_fallback_fonts
 def plot_step_waits(
     logs: Mapping[str, pd.DataFrame | Sequence[pd.DataFrame]],
@@ -1508,11 +1527,15 @@ def plot_step_waits(
     """Small multiples, one per activity (the ``top`` most frequent in the first log): the
     cumulative share of visits that waited at most x, per log (history first), x on a log scale
     so that minutes and weeks both show; the legend gives each log's mean. A name may map to
-    several logs (replications): each is measured on its own, since their case ids repeat."""
-    waits = {
-        name: pd.concat([waits_from_log(d) for d in ([df] if isinstance(df, pd.DataFrame) else df)])
+    several logs (replications): each is measured on its own, since their case ids repeat; the
+    curve pools their visits, the mean in the legend is each replication's mean averaged (the
+    back-test's ``waiting_mean:<activity>`` in ``backtest.json``), and a note says so."""
+    per_log = {
+        name: [waits_from_log(d) for d in ([df] if isinstance(df, pd.DataFrame) else df)]
         for name, df in logs.items()
     }
+    waits = {name: pd.concat(frames) for name, frames in per_log.items()}
+    replicated = max((len(frames) for frames in per_log.values()), default=0) > 1
     first = next(iter(waits.values()))
     # an activity that never waits in the history (a case's first) would be an empty panel
     waited = set(first.loc[first["waiting"] > 0, "activity"])
@@ -1524,7 +1547,7 @@ def plot_step_waits(
     cols = min(3, max(len(acts), 1))
     rows = max(math.ceil(len(acts) / cols), 1)
     # a second line of notes under the figure gets room of its own below the axes' labels
-    below = 0.22 * max(int(bool(never)) + int(bool(left_out)) - 1, 0)
+    below = 0.22 * max(int(bool(never)) + int(bool(left_out)) + int(replicated) - 1, 0)
     fig = new_figure(3.7 * cols, 0.6 + 2.6 * rows + below)
     axes = fig.subplots(rows, cols, squeeze=False, gridspec_kw={"hspace": 0.6, "wspace": 0.25})
     for ax in axes.ravel()[len(acts) :]:
@@ -1542,7 +1565,7 @@ def plot_step_waits(
                 where="post",
                 color=SERIES_COLORS[k % len(SERIES_COLORS)],
                 lw=1.5,
-                label=f"{name}: mean {v.mean():.3g} {unit}",
+                label=f"{name}: mean {_replications_mean(per_log[name], act):.4g} {unit}",
             )
         ax.set_xscale("log")
         _readable_log_ticks(ax)
@@ -1568,6 +1591,14 @@ def plot_step_waits(
             f"{len(acts)} of {len(candidates)} activities shown: those with the most visits in "
             f"the {next(iter(logs))} log; the other {left_out} are in the same logs.",
             y=0.15 + (0.2 if never else 0.0),
+        )
+    if replicated:
+        fig.text(
+            0.02,
+            (0.15 + 0.2 * (int(bool(never)) + int(bool(left_out)))) / fig.get_figheight(),
+            STEP_WAITS_MEAN_NOTE,
+            fontsize=7.5,
+            color=MUTED,
         )
     fig.subplots_adjust(
         left=0.07,

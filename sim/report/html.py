@@ -633,6 +633,16 @@ def kpi_label(key: str) -> tuple[str, str]:
     return key, kpi_unit(key)  # a share shown in %, its change in pp (QA retest #5)
 
 
+def _summary_label(key: str) -> tuple[str, str]:
+    """``kpi_label`` for the summary's cards and table, whose numbers (``_num``) leave the unit
+    ``cases`` out: it is in the label instead (``Work in progress (cases)``), unless the label
+    says it already (``Cases measured``)."""
+    label, unit = kpi_label(key)
+    if unit == "cases" and "case" not in label.lower():
+        label = f"{label} (cases)"
+    return label, unit
+
+
 def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
     """Headline KPIs and the baseline-vs-recommended comparison. ``results``: what the run's
     command writes (``COMMAND_RESULTS``); a note that other results are missing is left out
@@ -651,7 +661,7 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
         cards = []
         for key in ("cycle_time_mean", "cycle_time_p90", "dropoff_rate", "throughput_per_week"):
             if key in head and head[key]:
-                label, unit = HEADLINE_LABELS.get(key, (key, ""))
+                label, unit = _summary_label(key)
                 mean, ci = _ci_text(head[key], unit)
                 cards.append(
                     f'<div class="card"><div class="l">{_esc(label)}</div>'
@@ -661,7 +671,7 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
             parts.append('<div class="cards">' + "".join(cards) + "</div>")
         rows = []
         for key, ci in head.items():
-            label, unit = HEADLINE_LABELS.get(key, (key, ""))
+            label, unit = _summary_label(key)
             mean, rng = _ci_text(ci, unit)
             rows.append([_esc(label), mean, rng])
         if rows:
@@ -1664,8 +1674,8 @@ BACKTEST_ROWS = (
     ("cycle_time_p90", "90th percentile cycle time", "h"),
     ("dropoff_rate", "Drop-off rate", "%"),
     (
-        "throughput_per_week",
-        "Cases finished per week (of those that arrived in the period)",
+        "cases_finished_per_week",
+        "Cases finished per week, completed or dropped (of those that arrived in the period)",
         "cases/week",
     ),
 )
@@ -1674,7 +1684,7 @@ DISTANCE_ROWS = (
     ("cycle_time_ks_statistic", "Cycle-time KS statistic (0 = same distribution)", ""),
     ("outcome_share_tvd", "Outcome shares: total variation distance", ""),
     ("activity_share_tvd", "Activity frequencies: total variation distance", ""),
-    ("weekly_throughput_mae", "Weekly throughput: mean absolute error", ""),
+    ("weekly_throughput_mae", "Cases finished each week: mean absolute error", ""),
     ("ngram_3", "Control-flow distance (3-gram)", ""),
     ("absolute_emd", "Absolute timing distance (EMD)", ""),
     ("circadian_emd", "Circadian distance (EMD)", ""),

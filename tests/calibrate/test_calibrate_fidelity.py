@@ -711,9 +711,10 @@ def test_backtest_counts_the_cases_missing_from_a_right_truncated_test_log():
     # history and model throughput are the same measure (the true model: about the same value),
     # and the reported error is the error between the two figures shown
     d = res.to_dict()
-    hist_tp, model_tp = d["test"]["kpis"]["throughput_per_week"], d["model"]["throughput_per_week"]
+    hist_tp = d["test"]["kpis"]["cases_finished_per_week"]
+    model_tp = d["model"]["cases_finished_per_week"]
     assert model_tp["mean"] == pytest.approx(hist_tp, rel=0.1)
-    relerr = d["model"]["throughput_per_week_relerr"]["mean"]
+    relerr = d["model"]["cases_finished_per_week_relerr"]["mean"]
     assert model_tp["mean"] / hist_tp - 1 == pytest.approx(relerr, abs=1e-9)
     off = backtest(model, train, test, truncation="off", **kw)
     assert off.to_dict()["test"]["truncation"]["applied"] is False
@@ -1022,8 +1023,8 @@ def test_the_back_tests_throughput_is_a_rate_over_the_periods_length():
         rows.append((f"c{i}", "a", start, start + pd.Timedelta(hours=1), "r"))
     df = pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
     measured = _measure(df, set(), origin=origin, window=(0.0, 6.0), dropoff=[])
-    assert measured["kpis"]["throughput_per_week"] == pytest.approx(30 / (6 / 168))
-    assert measured["kpis"]["throughput_per_day"] == pytest.approx(30 / (6 / 24))
+    assert measured["kpis"]["cases_finished_per_week"] == pytest.approx(30 / (6 / 168))
+    assert measured["kpis"]["cases_finished_per_day"] == pytest.approx(30 / (6 / 24))
     assert measured["weekly"].sum() == 30  # the weekly bins still hold every finished case
 
 
