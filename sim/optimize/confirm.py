@@ -54,6 +54,7 @@ from sim.kpis import holm, paired_comparison
 from sim.model.views import TARGET_UTILISATION, overloaded_roles
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
+from sim.redesign import SearchSpace
 
 ALPHA = 0.05
 """Family-wise error rate of the confirmation's tests (Holm), and the level of every CI shown."""
@@ -669,10 +670,12 @@ def confirm(
 
     Fills each candidate's ``comparison``, ``verdict`` (Holm-adjusted over these candidates x
     objectives: ``adjust_verdicts``), ``feasible`` and ``overloaded`` (``mark_overloaded``);
-    returns the baseline's KPI table.
+    returns the baseline's KPI table. Each ``choice`` becomes the one its redesign reads
+    (``effective_choice``).
     """
     base = evaluator.table({}, replications, start=start)
     for c in candidates:
+        effective_choice(c, evaluator.space)
         c.comparison = compare_redesigns(
             evaluator,
             objectives,
@@ -690,6 +693,19 @@ def confirm(
     mark_overloaded(candidates, evaluator, replications=replications, start=start)
     adjust_verdicts(candidates, objectives)
     return base
+
+
+def effective_choice(candidate: Candidate, space: SearchSpace) -> None:
+    """Set ``candidate.choice`` to the values its redesign uses (``SearchSpace.effective``): a
+    hire the sampler proposed into a role that the other changes leave without work is no hire
+    in the redesign, and must not become one when the ablation or pruning puts that role's steps
+    back. Where that changes the choice (a trial of a study from before the space read choices
+    so), its ``changes`` and ``one_off_cost`` are the space's too."""
+    choice = space.effective(candidate.choice)
+    if choice != candidate.choice:
+        candidate.choice = choice
+        candidate.changes = space.describe(choice)
+        candidate.one_off_cost = space.one_off_cost(choice)
 
 
 def mark_overloaded(

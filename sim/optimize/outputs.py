@@ -777,11 +777,13 @@ def idle_roles(
     busy: Mapping[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """The roles of ``model`` with people but no work: ``{"role", "headcount", "has_steps",
-    "cost_per_case"}`` each. ``has_steps`` is false when no step of the model needs the role
-    (a redesign merged, automated or removed its steps), true when it has steps that no case
+    "cost_per_case", "hired"}`` each. ``has_steps`` is false when no step of the model needs the
+    role (a redesign merged, automated or removed its steps), true when it has steps that no case
     reaches. ``cost_per_case``: its people's scheduled hours at its hourly cost over the cases
     that arrive, per case (what it adds to ``cost_per_case``), or ``None`` when that is
-    unknown (no hourly cost, no arrivals). ``scenario``: its ``arrival_scale`` and ``staffing``
+    unknown (no hourly cost, no arrivals). ``hired``: how many of them the redesign's own
+    staffing change added (``_hired``; 0 for people the process had before it, and when
+    ``scenario`` sets the role's staffing). ``scenario``: its ``arrival_scale`` and ``staffing``
     apply (QA3: at half the arrivals the cost per case of an idle role is twice).
 
     ``busy``: each role's measured utilisation (the ``utilisation:<role>`` mean of the
@@ -820,9 +822,21 @@ def idle_roles(
                 "headcount": headcount,
                 "has_steps": name in used,
                 "cost_per_case": cost if cost > 0 else None,
+                # a scenario's staffing replaces the redesign's, hire and all
+                "hired": 0 if name in staffing else min(headcount, _hired(model, name)),
             }
         )
     return out
+
+
+def _hired(model: ProcessModel, role: str) -> int:
+    """How many people the redesign ``model`` records hiring into ``role`` (its staffing
+    changes in ``metadata["changes"]``: headcount above the headcount before), 0 for none."""
+    for change in reversed(model.metadata.get("changes", ())):
+        if change.get("operator") == "staffing" and change.get("target") == role:
+            params = change.get("parameters", {})
+            return max(0, int(params["headcount"]) - int(params["headcount_before"]))
+    return 0
 
 
 def _idle_lines(
@@ -841,6 +855,8 @@ def _idle_lines(
     for r in idle:
         n = r["headcount"]
         bits = [f"{n} {'person' if n == 1 else 'people'}"]
+        if r["hired"]:
+            bits[0] += f", {r['hired']} of them hired by this redesign"
         bits.append(
             "its steps are in the model but no case reaches them"
             if r["has_steps"]
@@ -849,8 +865,10 @@ def _idle_lines(
         if r["cost_per_case"] is not None:
             bits.append(f"about {r['cost_per_case']:,.2f} per case")
         who.append(f"{md_text(r['role'])} ({'; '.join(bits)})")
+    # people the process has today are "still" staffed; those the redesign hires are not
+    kept = "still staffed" if not any(r["hired"] for r in idle) else "staffed"
     text = (
-        f"**Paid with no work:** {_and(who)}. They are still staffed in `best/{rank}.yaml`, so "
+        f"**Paid with no work:** {_and(who)}. They are {kept} in `best/{rank}.yaml`, so "
         "they count in its headcount and its cost per case"
         + (
             " (the amount per case: their scheduled hours at their hourly cost, over the cases "
@@ -859,6 +877,18 @@ def _idle_lines(
             else "."
         )
     )
+    for r in (r for r in idle if r["hired"]):
+        share = r["hired"] / r["headcount"]
+        saves = (
+            f" (saves about {r['cost_per_case'] * share:,.2f} per case, and the hire's one-off "
+            "cost)"
+            if r["cost_per_case"] is not None
+            else " (saves the hire's one-off cost)"
+        )
+        text += (
+            f" The hire into {md_text(r['role'])} has no effect: {md_text(r['role'])} has no work "
+            f"in this redesign; drop that change{saves}."
+        )
     unused = [r["role"] for r in idle if not r["has_steps"]]
     if unused:
         them = "it" if len(unused) == 1 else "them"

@@ -6,7 +6,7 @@ example ``redesign.automate.billing_setup.one_off_cost``). The space offers
 
 * ``variables``: one ``Variable`` per option, with a plain domain (categorical / int / float) and a
   ``baseline`` value meaning "no change". An optimiser samples them without knowing any operator
-  and passes the sampled values as a ``choice``: ``{"remove:contract_review": True,
+  and passes the sampled values as a ``choice``: ``{"remove:quote_approval": True,
   "staffing:legal": 2, "simplify:onboarding": 0.8}`` (a missing variable means its baseline);
 * ``apply(model, choice)``: the redesigned model, with the chosen operators applied in the
   canonical order ``CANONICAL_ORDER`` (and, within an operator, in config order). Invalid
@@ -14,7 +14,11 @@ example ``redesign.automate.billing_setup.one_off_cost``). The space offers
   simplify / delegate on one step; one-off costs above the budget) are refused with
   ``RedesignRefused`` before anything is built;
 * ``one_off_cost(choice)``, ``describe(choice)`` (plain-English sentences), ``active(choice)``
-  (only what changes: handy for ablation), ``check(choice)``, ``random_choice(rng)``.
+  (only what changes: handy for ablation), ``check(choice)``, ``random_choice(rng)``;
+* ``effective(choice)``: a staffing value above the model's headcount for a role that the
+  choice's other changes leave without work (its steps removed, merged into another role's,
+  automated or delegated) means the model's headcount: nobody is hired to do nothing, so choices
+  that differ only by such a hire make one redesign. Every method above reads choices so.
 
 An entry of remove / automate / simplify / delegate with ``steps: [a, b, ...]`` is a group: one
 variable that changes every listed step (the passes of an activity), its name a label.
@@ -417,6 +421,10 @@ class SearchSpace:
     options: tuple[Option, ...]
     budget: float | None = None
     prefix: str = "redesign"
+    #: ``_without_work``'s answers by the active changes of the other operators
+    _idle: dict[tuple[tuple[str, Any], ...], frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     # ---------------------------------------------------------------------------- variables
     @property
@@ -447,6 +455,9 @@ class SearchSpace:
         change no longer fits the budget, is left out (it keeps its baseline). So the choice never
         combines conflicting changes; it can still be refused when the sampled values together
         cost more than the budget or the operators refuse the combination.
+
+        A staffing value above the model's headcount for a role that the changes chosen before
+        it leave without work is recorded as the model's headcount (``effective``): no hire.
         """
         choice: dict[str, Any] = {}
         chosen: list[tuple[Option, Any]] = []
@@ -457,6 +468,8 @@ class SearchSpace:
             if self.budget is not None and spent + o.cheapest() > self.budget + 1e-6:
                 continue
             value = o.variable.normalise(suggest(o.variable))
+            if _idle_hire(o, value, lambda: self._without_work(choice)):
+                value = o.current
             choice[o.name] = value
             if o.is_active(value):
                 chosen.append((o, value))
@@ -472,12 +485,51 @@ class SearchSpace:
             raise ConfigError(
                 f"choice: unknown variable(s) {unknown}; the variables are {list(known)}"
             )
-        return {
+        values = {
             o.name: o.variable.normalise(choice[o.name])
             if o.name in choice
             else o.variable.baseline
             for o in self.options
         }
+        for o in self.options:
+            if _idle_hire(o, values[o.name], lambda: self._without_work(values)):
+                values[o.name] = o.current
+        return values
+
+    def _without_work(self, values: Mapping[str, Any]) -> frozenset[str]:
+        """The roles that some step of the model needs and no step of the redesign ``values``
+        (variable -> value; a missing one its baseline) needs: their steps removed, merged
+        into another role's, automated or delegated. Only the other operators' changes count
+        (staffing changes no step). Empty when those changes are refused together: the choice
+        is refused anyway."""
+        others = tuple(
+            (o.name, values[o.name])
+            for o in self.options
+            if not isinstance(o, StaffingOption)
+            and o.name in values
+            and o.is_active(values[o.name])
+        )
+        if others not in self._idle:
+            by_name = {o.name: o for o in self.options}
+            out = self.model
+            try:
+                for name, value in others:
+                    out = by_name[name].apply(out, value)
+            except RedesignRefused:
+                self._idle[others] = frozenset()
+            else:
+                self._idle[others] = _working_roles(self.model) - _working_roles(out)
+        return self._idle[others]
+
+    def effective(self, choice: Mapping[str, Any]) -> dict[str, Any]:
+        """The variables of ``choice`` with the values the redesign uses: a staffing value above
+        the model's headcount for a role that the choice's other changes leave without work
+        (its steps removed, merged into another role's, automated or delegated) is the model's
+        headcount. Such people could only be paid for no work, so the choice hires nobody
+        there, pays no one-off cost for it and makes the same redesign as without it (the same
+        ``active``, ``describe``, ``one_off_cost`` and ``apply``, which all read it so)."""
+        values = self._values(choice)
+        return {name: values[name] for name in choice}
 
     def active(self, choice: Mapping[str, Any]) -> dict[str, Any]:
         """Only the variables of ``choice`` that change something, in canonical order."""
@@ -513,7 +565,8 @@ class SearchSpace:
     def check(self, choice: Mapping[str, Any]) -> dict[str, Any]:
         """The active part of ``choice`` when it is a valid combination; else RedesignRefused.
 
-        Cheap (builds no model): checks the budget and the conflict rules. ``apply`` calls it.
+        Cheap: checks the budget and the conflict rules, building a model only to see whether
+        a hire's role still has work (``effective``). ``apply`` calls it.
         """
         values = self._values(choice)
         chosen = [o for o in self.options if o.is_active(values[o.name])]
@@ -628,6 +681,21 @@ def _as_one_change(model: ProcessModel, before: int, option: Option) -> ProcessM
         "summary": summary,
     }
     return replace(model, metadata={**model.metadata, "changes": [*changes[:before], one]})
+
+
+def _working_roles(model: ProcessModel) -> set[str]:
+    """The roles some step of ``model`` needs (alternative roles included)."""
+    return {r for step in model.steps.values() for r in step.all_roles}
+
+
+def _idle_hire(option: Option, value: Any, without_work: Callable[[], frozenset[str]]) -> bool:
+    """Whether ``value`` of ``option`` hires people into a role with no work (``without_work``:
+    the roles the other changes leave without work, asked only for such a hire)."""
+    return (
+        isinstance(option, StaffingOption)
+        and value > option.current
+        and option.target in without_work()
+    )
 
 
 def _conflict(a: Option, b: Option) -> str | None:
