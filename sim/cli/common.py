@@ -946,10 +946,27 @@ def package_versions() -> dict[str, str]:
 
 
 def _git(*args: str) -> str | None:
+    """``git <args>``'s output in the tool's own source checkout (``sim.cli.main.
+    source_checkout``); None when the tool does not run from one whose git top level it is
+    (an installed copy: a venv inside the user's own repository must not record the user's
+    commit as the tool's) or git fails."""
+    from sim.cli.main import source_checkout
+
+    checkout = source_checkout()
+    if checkout is None:
+        return None
+    top = _run_git(checkout, "rev-parse", "--show-toplevel")
+    if top is None or Path(top.strip()).resolve() != checkout:
+        return None
+    return _run_git(checkout, *args)
+
+
+def _run_git(cwd: Path, *args: str) -> str | None:
+    """``git <args>`` run in ``cwd``: its output, None when it fails."""
     try:
         res = subprocess.run(
             ["git", *args],
-            cwd=Path(__file__).resolve().parent,
+            cwd=cwd,
             capture_output=True,
             text=True,
             timeout=5,
@@ -992,6 +1009,18 @@ def process_inputs(cfg: DictConfig) -> list[dict[str, Any]]:
 
 # The command line as typed, before main() rewrites process=<file> for Hydra.
 TYPED_ARGV: list[str] = []
+# The program it was typed to: ``python -m sim``, or the console script (``sim``) when that is
+# what ran (``typed_program``, set by main()).
+TYPED_PROGRAM: list[str] = ["python", "-m", "sim"]
+CONSOLE_SCRIPTS = ("sim", "sim.exe")  # pip's script for pyproject's [project.scripts] sim
+
+
+def typed_program(argv0: str) -> list[str]:
+    """The program the user typed, from ``sys.argv[0]``: the console script's name when it is
+    ``sim`` (pip's script, whatever its directory), else ``python -m sim`` (``argv0`` is then
+    ``sim/__main__.py``)."""
+    name = Path(argv0).name
+    return [name] if name in CONSOLE_SCRIPTS else ["python", "-m", "sim"]
 
 
 def write_run_record(
@@ -1005,7 +1034,7 @@ def write_run_record(
         {
             **_this_process(),  # "finished" once its results are written (``finish_run_record``)
             "command": command,
-            "argv": redact_obj(["python", "-m", "sim", *(TYPED_ARGV or sys.argv[1:])]),
+            "argv": redact_obj([*TYPED_PROGRAM, *(TYPED_ARGV or sys.argv[1:])]),
             # this run's own overrides as Hydra applied them: a sweep's job has its values
             # here, where argv is the whole sweep's command line
             "overrides": redact_obj(_job_overrides()),

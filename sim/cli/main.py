@@ -8,6 +8,7 @@ value) print a readable message and exit with status 2, never a traceback.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -42,15 +43,98 @@ RUN_FILES = frozenset(
 )
 
 
+@functools.cache
+def source_checkout() -> Path | None:
+    """The root of the tool's own source checkout this code runs from (the directory holding
+    ``sim/`` and a ``pyproject.toml`` naming ``sim-redesign``), None for an installed copy:
+    a non-editable install's ``sim/`` lies in ``site-packages``, whose parent is no checkout."""
+    import tomllib
+
+    from sim import DISTRIBUTION
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    name = (project.get("project") or {}).get("name")
+    return root if name == DISTRIBUTION and (root / "sim" / "__init__.py").is_file() else None
+
+
+def _installed_configs() -> Path:
+    """Where an installed package keeps its copy of ``configs/`` (``sim/_configs``, as
+    ``pyproject.toml``'s package data ships it)."""
+    from importlib import resources
+
+    return Path(str(resources.files("sim").joinpath("_configs")))
+
+
 def config_dir() -> Path:
-    """The Hydra configs: ``$SIM_CONFIG_DIR`` or the repository's ``configs/``."""
+    """The Hydra configs: ``$SIM_CONFIG_DIR`` (a relative one read from the current directory),
+    else the ``configs/`` of the source checkout this code runs from (``pip install -e .``, or
+    ``python -m sim`` in it), else the copy installed with the package."""
     env = os.environ.get("SIM_CONFIG_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[2] / "configs"
-    if not path.is_dir():
+    if env:
+        path = Path(env).expanduser().absolute()
+        if not path.is_dir():
+            raise SimError(
+                f"SIM_CONFIG_DIR={env}: no such directory ({path}); expected a complete copy of "
+                "the configs (every command's primary config), or unset it for the bundled ones"
+            )
+        return path
+    checkout = source_checkout()
+    if checkout is not None and (checkout / "configs").is_dir():
+        return checkout / "configs"
+    installed = _installed_configs()
+    if not installed.is_dir():
         raise SimError(
-            f"config directory {path} not found (install with pip install -e . or set SIM_CONFIG_DIR)"
+            f"the bundled configs are missing (neither {installed} nor a checkout's configs/): "
+            "reinstall the package (pip install --force-reinstall <its wheel or source "
+            "directory>; pip install -e . in a checkout), or set SIM_CONFIG_DIR to a directory "
+            "of configs"
         )
-    return path
+    return installed
+
+
+def version_text() -> str:
+    """What ``--version`` prints: the tool's version (``sim.__version__``) and Hydra's, read
+    where ``run.json``'s ``versions`` read them (the installed distributions)."""
+    from importlib import metadata
+
+    from sim import __version__
+
+    try:
+        hydra = metadata.version("hydra-core")
+    except metadata.PackageNotFoundError:
+        hydra = "not installed"
+    return f"sim-redesign {__version__} (Hydra {hydra})"
+
+
+def primary_config_dir(args: list[str]) -> Path:
+    """The directory of the command's primary config: ``--config-path``/``-cp`` when ``args``
+    give one (made absolute: ``config_path_made_absolute``), which replaces the bundled configs
+    for the run, so they need not be found; else ``config_dir()``."""
+    given = _option_values(args, "--config-path", "-cp")
+    if given and not given[-1].startswith("pkg://"):
+        return Path(given[-1]).expanduser().absolute()
+    return config_dir()
+
+
+def _primary_source(hc: Any) -> Path | None:
+    """The primary config directory Hydra composed a job's config from (``--config-path``, or
+    the one ``main`` gave it), None when its ``runtime.config_sources`` do not say."""
+    for source in hc.runtime.get("config_sources") or []:
+        if source.get("provider") == "main" and source.get("schema") == "file":
+            return Path(str(source.get("path")))
+    return None
+
+
+def _default_configs() -> Path | None:
+    """``config_dir()``, or None when there are none (a ``--config-path`` replaces them)."""
+    try:
+        return config_dir()
+    except SimError:
+        return None
 
 
 def usage() -> str:
@@ -205,7 +289,7 @@ def _model_file(group: str, value: str, configs: Sequence[Path]) -> str | None:
         {p.stem for d in configs for p in (d / group).glob("*.yaml") if not p.stem.startswith("_")}
     )
     what, listed = f"a bundled {group}", f"bundled ones are {names}"
-    if list(configs) != [config_dir()]:  # the user's own config directories (-cd ...): named
+    if list(configs) != [_default_configs()]:  # the user's own config dirs (-cd ...): named
         where = ", ".join(str(d / group) for d in configs)
         what, listed = f"an option of {group}", f"its options are {names} (in {where})"
     raise SimError(
@@ -462,19 +546,31 @@ def _override(args: list[str], key: str) -> str | None:
     return value
 
 
-def _run_dir_pattern(command: str) -> str:
-    """The command's configured ``hydra.run.dir`` (``outputs/<command>/${now:...}``), or ``""``."""
+def _command_config(command: str, configs: Path | None) -> Path:
+    """The command's primary config file: in ``configs`` when it has one (``--config-path``),
+    else the one of ``config_dir()`` (``--config-name`` named another file there)."""
+    path = (configs or config_dir()) / f"{command}.yaml"
+    return path if path.is_file() or configs is None else config_dir() / f"{command}.yaml"
+
+
+def _run_dir_pattern(command: str, configs: Path | None = None) -> str:
+    """The command's configured ``hydra.run.dir`` (``outputs/<command>/${now:...}``), or ``""``;
+    read from ``configs`` (the primary config directory: ``primary_config_dir``), by default
+    ``config_dir()``."""
     import yaml
 
-    primary = yaml.safe_load((config_dir() / f"{command}.yaml").read_text(encoding="utf-8")) or {}
+    path = _command_config(command, configs)
+    primary = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return str(((primary.get("hydra") or {}).get("run") or {}).get("dir") or "")
 
 
-def _known_keys(command: str) -> set[str]:
-    """The top-level keys of a command's config: its primary file's and its config groups'."""
+def _known_keys(command: str, configs: Path | None = None) -> set[str]:
+    """The top-level keys of a command's config: its primary file's and its config groups';
+    read from ``configs`` (the primary config directory), by default ``config_dir()``."""
     import yaml
 
-    primary = yaml.safe_load((config_dir() / f"{command}.yaml").read_text(encoding="utf-8")) or {}
+    path = _command_config(command, configs)
+    primary = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     groups = {
         next(iter(d)) if isinstance(d, dict) else d for d in primary.get("defaults") or []
     } - {"_self_"}
@@ -768,13 +864,13 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         release_run_dir,
     )
 
-    unknown = sorted(set(cfg) - _known_keys(command))
+    known = _known_keys(command, _primary_source(hc))
+    unknown = sorted(set(cfg) - known)
     if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
         redact_hydra_files(run_dir)
         _refused(hc, run_dir)
         print(
-            f"error: config: unknown key(s) {unknown} for {command}; its keys are "
-            f"{sorted(_known_keys(command))}",
+            f"error: config: unknown key(s) {unknown} for {command}; its keys are {sorted(known)}",
             file=sys.stderr,
         )
         sys.exit(2)
@@ -1237,6 +1333,10 @@ def _run_app_reporting_errors(
         print(f"error: config: {redact(said)}", file=sys.stderr)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - a bug: reported as Hydra does, exit 1
+        unmade = _directory_not_made(exc, args)
+        if unmade is not None:  # a read-only current directory, a file on the way
+            print(f"error: {redact(unmade)}", file=sys.stderr)
+            sys.exit(2)
         said = _sweeper_params_override(exc) or _override_into_a_list(exc)
         if said is not None:  # OmegaConf's ValueError/TypeError for a key into a list
             print(f"error: config: {redact(said)}", file=sys.stderr)
@@ -1257,6 +1357,46 @@ def _run_app_reporting_errors(
         sys.exit(1)
     finally:
         os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+# Hydra's functions that make the directory a run writes into: a job's (``run_job``, which
+# names the key it read the directory from) and a sweep's (the basic sweeper's ``sweep``, a
+# launcher's ``launch``), with their local variable holding the directory.
+_DIRECTORY_MAKERS = {"run_job": "output_dir", "sweep": "sweep_dir", "launch": "sweep_dir"}
+
+
+def _directory_not_made(exc: BaseException, args: list[str]) -> str | None:
+    """The message for ``exc`` when it is Hydra failing to create the run's directory
+    (``hydra.run.dir``) or the sweep's (``hydra.sweep.dir``), as the lock of a directory typed
+    on the command line says it (``sim.cli.runlock.lock_run_dir``): the default one lies under
+    the current directory, which may be read-only. None for any other error."""
+    import traceback
+
+    if not isinstance(exc, OSError):
+        return None
+    frames = [frame for frame, _ in traceback.walk_tb(exc.__traceback__)]
+    inner = [f for f in frames if Path(f.f_code.co_filename).name != "pathlib.py"]
+    if not inner or inner[-1] is frames[-1]:  # not raised by pathlib's mkdir
+        return None
+    maker, name = inner[-1], inner[-1].f_code.co_name
+    where = Path(maker.f_code.co_filename).parts
+    if name not in _DIRECTORY_MAKERS or not {"hydra", "hydra_plugins"} & set(where):
+        return None
+    directory = maker.f_locals.get(_DIRECTORY_MAKERS[name])
+    key = str(maker.f_locals.get("job_dir_key") or "hydra.sweep.dir")
+    if directory is None:
+        return None
+    given = _override(args, key)
+    hint = (
+        f"choose another {key}"
+        if given
+        else f"the default {key} lies under the current directory ({Path.cwd()}): run from a "
+        f"writable directory or give {key}=<a writable directory>"
+    )
+    return (
+        f"{key}={os.path.abspath(str(directory))}: cannot create the directory for the results "
+        f"({exc.strerror or exc}); {hint}"
+    )
 
 
 def _failed_override(exc: BaseException) -> tuple[Any, Any] | None:
@@ -1596,6 +1736,8 @@ def main(argv: list[str] | None = None) -> None:
     from sim.cli import common
 
     common.TYPED_ARGV[:] = args
+    if argv is None:
+        common.TYPED_PROGRAM[:] = common.typed_program(sys.argv[0])
     if args and args[0] in ("-h", "--help", "help"):
         print(usage())
         return
@@ -1608,15 +1750,23 @@ def main(argv: list[str] | None = None) -> None:
         hint = did_you_mean(command, COMMANDS)
         print(f"error: unknown command '{redact(command)}'{hint}\n\n{usage()}", file=sys.stderr)
         sys.exit(2)
+    if "--version" in args:  # Hydra's own would say only "Hydra 1.3.8"
+        print(version_text())
+        return
+    given = Path(os.environ.get("SIM_CONFIG_DIR") or "").expanduser().absolute()
+    if os.environ.get("SIM_CONFIG_DIR") and given.is_dir():
+        # read from where the command was typed, also by a job that hydra.job.chdir moved and
+        # by a parallel launcher's job processes, which inherit the environment
+        os.environ["SIM_CONFIG_DIR"] = str(given)
     multirun = bool({"-m", "--multirun"} & set(args))
     if multirun:  # first: Hydra's parser reads no override typed before it (QA2 2026-12-05)
         args = ["--multirun", *(a for a in args if a not in ("-m", "--multirun"))]
     locked: Path | None = None
     try:
         with _nothing_written_on_ctrl_c(), _refusals_exit_2():
-            configs = config_dir()
             check_hydra_flags(args)
             args = config_path_made_absolute(args)
+            configs = primary_config_dir(args)
             args = rewrite_process_override(args, configs, command)
             args = check_experiment(command, args, configs)
             _check_shell_completion(args)
@@ -1628,14 +1778,15 @@ def main(argv: list[str] | None = None) -> None:
                     + (
                         ""
                         if _override(args, "hydra.run.dir")
-                        else f" ({_run_dir_pattern(command)})"
+                        else f" ({_run_dir_pattern(command, configs)})"
                     ),
                     file=sys.stderr,
                 )
             locked = lock_given_dir(command, args, multirun=multirun)
             _check_before_hydra(command, args, multirun=multirun)
             if not multirun:
-                common.note_run_root(_override(args, "hydra.run.dir") or _run_dir_pattern(command))
+                run_root = _override(args, "hydra.run.dir") or _run_dir_pattern(command, configs)
+                common.note_run_root(run_root)
         _launch(command, args, configs, multirun=multirun)
     finally:
         if locked is not None:
