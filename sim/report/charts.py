@@ -9,6 +9,7 @@ value a confidence interval ``{mean, ci_low, ci_high, half_width, n}``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -957,6 +958,8 @@ def _point(trials: pd.DataFrame, p: Any, x: str, y: str) -> tuple[float, float] 
     if p is None:
         return None
     if isinstance(p, Mapping):
+        if x not in p or y not in p:  # a mapping without this panel's objectives: not drawn
+            return None
         return float(p[x]), float(p[y])
     row = trials.loc[p]
     return float(row[x]), float(row[y])
@@ -965,13 +968,26 @@ def _point(trials: pd.DataFrame, p: Any, x: str, y: str) -> tuple[float, float] 
 @dataclass(frozen=True)
 class Recommended:
     """A recommended redesign on a Pareto figure: ``point`` an index label of the trials or a
-    mapping with the two objective values, ``rank`` its rank in the recommendations, ``trial``
+    mapping with the objective values, ``rank`` its rank in the recommendations, ``trial``
     whether it is a trial of the search (a redesign pruned after the ablation is not: it is
     drawn hollow, and the front, which joins trials only, is not drawn through it)."""
 
     point: Any
     rank: int = 1
     trial: bool = True
+
+
+@dataclass(frozen=True)
+class ParetoObjective:
+    """One objective of a Pareto figure (``plot_pareto``'s ``objectives``): ``kpi`` a column of
+    the trials and a key of the baseline's and the recommended points' mappings, ``minimize``
+    whether less is better, ``label`` and ``unit`` its axis title (``%``: a fraction shown as
+    a percentage, on an axis that stays within 0 to 100 %)."""
+
+    kpi: str
+    minimize: bool = True
+    label: str | None = None
+    unit: str = ""
 
 
 RECOMMENDED_LEGEND = "recommended"
@@ -984,15 +1000,44 @@ BEYOND_LABEL = "infeasible, beyond the axis: {n}"
 BEYOND_GID = "infeasible-beyond"
 PARETO_PAD = 0.06  # each axis's margin, as a share of what it shows
 PARETO_REACH = 3.0  # infeasible trials within this many times the anchors' range are shown
+PARETO_PANELS_MAX = 3  # the first this many objectives that vary are paired, a panel a pair
+PARETO_NOTE_GID = "pareto-note"  # the note naming the objectives the figure does not draw
+SHARE_BOUNDS = (0.0, 1.0)  # a ``%`` objective is a share: its axis stays within 0 to 100 %
+#: the baseline star's legend entry and label, by ``_baseline_state``
+BASELINE_LEGEND = {
+    "": "baseline",
+    "infeasible": "baseline (breaks a constraint)",
+    "search": (
+        "baseline, borderline: breaks a constraint in the\n"
+        "search's replications, meets it in the confirmation's"
+    ),
+    "confirmation": (
+        "baseline, borderline: breaks a constraint in the\n"
+        "confirmation's replications, meets it in the search's"
+    ),
+}
+BASELINE_TEXT = {
+    "": "baseline",
+    "infeasible": "baseline (breaks a constraint)",
+    "search": "baseline (borderline)",
+    "confirmation": "baseline (borderline)",
+}
 
 
-def pareto_range(anchors: np.ndarray, others: np.ndarray) -> tuple[float, float] | None:
+def pareto_range(
+    anchors: np.ndarray,
+    others: np.ndarray,
+    *,
+    bounds: tuple[float, float] | None = None,
+) -> tuple[float, float] | None:
     """One axis's limits for a Pareto chart: the range of ``anchors`` (feasible trials,
     baseline, recommended), widened to take in the ``others`` (infeasible trials) lying within
     ``PARETO_REACH`` times that range beyond it (so the anchors keep at least a seventh of the
     axis), plus a margin. Farther ones are left outside (an infeasible, saturated trial at
     540 h squeezed every feasible point of 0.6-0.7 h onto one line).
-    Without anchors, every value counts; None when there is nothing finite."""
+    Without anchors, every value counts; None when there is nothing finite. ``bounds``: the
+    margin does not cross them where the values keep within them (a share never shows -6 %).
+    """
     a = np.asarray(anchors, dtype=float)
     o = np.asarray(others, dtype=float)
     a, o = a[np.isfinite(a)], o[np.isfinite(o)]
@@ -1007,7 +1052,11 @@ def pareto_range(anchors: np.ndarray, others: np.ndarray) -> tuple[float, float]
     if near.size:
         lo, hi = min(lo, float(near.min())), max(hi, float(near.max()))
     pad = PARETO_PAD * (hi - lo or span)
-    return lo - pad, hi + pad
+    low, high = lo - pad, hi + pad
+    if bounds is not None:
+        low = max(low, bounds[0]) if lo >= bounds[0] else low
+        high = min(high, bounds[1]) if hi <= bounds[1] else high
+    return low, high
 
 
 def _outside(v: np.ndarray, lim: tuple[float, float]) -> np.ndarray:
@@ -1027,12 +1076,148 @@ def _pct_text(share: float) -> str:
     return f"{100 * share:.2g} %" if share < 0.01 else f"{100 * share:.1f} %"
 
 
+def _values_of(trials: pd.DataFrame, p: Any, kpis: Sequence[str]) -> dict[str, float]:
+    """A point's objective values: ``p`` an index label of ``trials`` or a mapping (the
+    objectives it lacks left out); empty for None."""
+    if p is None:
+        return {}
+    if isinstance(p, Mapping):
+        return {k: float(p[k]) for k in kpis if p.get(k) is not None}
+    row = trials.loc[p]
+    return {k: float(row[k]) for k in kpis}
+
+
+def _steady_value(values: np.ndarray) -> float | None:
+    """The one value of ``values`` when every finite one is the same (NaN when none is
+    finite), None when they differ."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return math.nan
+    lo, hi = float(v.min()), float(v.max())
+    return lo if hi - lo <= 1e-9 * max(abs(lo), abs(hi)) else None
+
+
+def _steady_text(objective: ParetoObjective, value: float) -> str:
+    """``0 %``, ``3.4 h``: an objective's one value, as its axis would print it."""
+    if not math.isfinite(value):
+        return "no value"
+    if objective.unit == "%":
+        return _pct_text(value)
+    return f"{value:.3g} {objective.unit}".strip()
+
+
+def _pair_objectives(
+    objectives: Sequence[ParetoObjective],
+    steady: Mapping[str, float | None],
+    *,
+    with_baseline: bool,
+) -> tuple[list[tuple[ParetoObjective, ParetoObjective]], list[str]]:
+    """Which objectives a Pareto figure pairs, a panel a pair, and the notes on the others.
+
+    Only objectives that vary are drawn (``steady``: an objective's one value, or None when it
+    varies): the first two in one panel, three in one panel per pair; further ones are named
+    as not drawn. Fewer than two vary: the first two objectives, those that vary first. A drop-
+    off rate of 0 in every trial drew each trial on one line and left the cost, the only
+    trade-off, out."""
+    vary = [o for o in objectives if steady[o.kpi] is None]
+    if len(vary) >= 2:
+        drawn = vary[:PARETO_PANELS_MAX]
+        pairs = list(itertools.combinations(drawn, 2))
+    else:
+        drawn = (vary + [o for o in objectives if o not in vary])[:2]
+        pairs = [(drawn[0], drawn[1])]
+    where = "in every trial and the baseline" if with_baseline else "in every trial"
+    notes = []
+    for o in objectives:
+        name = o.label or o.kpi
+        value = steady[o.kpi]
+        if value is not None:
+            tail = "no trade-off on it" if o in drawn else "not drawn"
+            notes.append(f"{name}: {_steady_text(o, value)} {where}, {tail}.")
+        elif o not in drawn:
+            notes.append(
+                f"{name}: varies too, not drawn (the panels pair the first {PARETO_PANELS_MAX} "
+                "objectives that vary)."
+            )
+    return pairs, notes
+
+
+def _baseline_state(
+    baseline: Any,
+    values: Mapping[str, float],
+    data: pd.DataFrame,
+    bad: pd.DataFrame,
+    infeasible: bool,
+) -> str:
+    """Whether today's process meets the constraints, as the star says it (a key of
+    ``BASELINE_LEGEND``): ``infeasible`` is the caller's verdict (the report's: on the
+    confirmation's replications). A trial of the search with the baseline's very values (the
+    search tried today's process: same replications, same numbers) may say otherwise; then
+    it is borderline, ``search`` (broken in the search's replications only) or
+    ``confirmation`` (in the confirmation's only). A baseline that is itself a trial (an index
+    label) has no second verdict."""
+    verdict = "infeasible" if infeasible else ""
+    if not isinstance(baseline, Mapping) or not values:
+        return verdict
+    kpis, point = list(values), np.array(list(values.values()), dtype=float)
+
+    def tried(frame: pd.DataFrame) -> bool:
+        if frame.empty:
+            return False
+        same = np.isclose(frame[kpis].to_numpy(dtype=float), point, rtol=1e-9, atol=0.0)
+        return bool(same.all(axis=1).any())
+
+    if infeasible and tried(data):
+        return "confirmation"
+    if not infeasible and tried(bad):
+        return "search"
+    return verdict
+
+
+def _objective_frames(
+    trials: pd.DataFrame, infeasible: pd.DataFrame | None, kpis: Sequence[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The objective columns ``kpis`` of the feasible ``trials`` and of the ``infeasible`` ones
+    (empty without), as floats."""
+    data = trials[list(kpis)].astype(float)
+    if infeasible is None:
+        return data, pd.DataFrame({k: [] for k in kpis}, dtype=float)
+    return data, infeasible[list(kpis)].astype(float)
+
+
+def pareto_axes(
+    trials: pd.DataFrame,
+    objectives: Sequence[ParetoObjective],
+    *,
+    baseline: Any = None,
+    recommended: Any = None,
+    infeasible: pd.DataFrame | None = None,
+) -> tuple[list[tuple[ParetoObjective, ParetoObjective]], list[str]]:
+    """The pairs of objectives ``plot_pareto`` draws, a panel a pair (``fig.axes[i]`` is
+    pair ``i``), and its notes on the objectives it does not draw, for the same arguments.
+
+    An objective with one value in every trial (feasible or not), the baseline and the
+    recommended points is not an axis; see ``_pair_objectives``."""
+    kpis = [o.kpi for o in objectives]
+    data, bad = _objective_frames(trials, infeasible, kpis)
+    base = _values_of(trials, baseline, kpis)
+    points = [_values_of(trials, rec.point, kpis) for rec in _as_recommended(recommended)]
+    steady = {
+        k: _steady_value(
+            np.r_[data[k], bad[k], base.get(k, math.nan), [v.get(k, math.nan) for v in points]]
+        )
+        for k in kpis
+    }
+    return _pair_objectives(objectives, steady, with_baseline=bool(base))
+
+
 @with_fallback_fonts
 def plot_pareto(
     trials: pd.DataFrame,
     *,
-    x: str,
-    y: str,
+    x: str | None = None,
+    y: str | None = None,
     minimize: tuple[bool, bool] = (True, True),
     baseline: Any = None,
     recommended: Any = None,
@@ -1042,57 +1227,202 @@ def plot_pareto(
     y_label: str | None = None,
     x_unit: str = "",
     y_unit: str = "",
+    objectives: Sequence[ParetoObjective] | None = None,
     title: str = "Trade-off between the objectives (Pareto front)",
     path: str | Path | None = None,
 ) -> Figure:
     """Every trial as a point, the Pareto front as a line, baseline and recommended marked.
 
-    Axis titles carry their unit (``x_unit``/``y_unit``, e.g. ``h``; ``%`` objectives are
-    fractions shown as percentages). An axis that spans under 5 % of the baseline's value says
-    so under its title, so that noise-sized differences do not read as large ones.
+    The objectives are ``x`` and ``y`` (with ``minimize``, ``x_label``/``y_label`` and
+    ``x_unit``/``y_unit``) or ``objectives``, every objective of the search: then only those
+    that vary across the trials, the baseline and the recommended points are drawn, the first
+    two in one panel, three in one panel per pair (see ``pareto_axes``), and a note under the
+    figure names the others ("Drop-off rate: 0 % in every trial and the baseline, not drawn").
+
+    Axis titles carry their unit (e.g. ``h``; ``%`` objectives are fractions shown as
+    percentages, their axis within 0 to 100 %). An axis that spans under 5 % of the baseline's
+    value says so under its title, so that noise-sized differences do not read as large ones.
 
     ``baseline`` / ``recommended`` are either an index label of ``trials`` or a mapping with
-    the two objective values; ``recommended`` may also be a sequence of ``Recommended``, every
+    the objective values; ``recommended`` may also be a sequence of ``Recommended``, every
     recommended redesign, each a diamond labelled with its rank (hollow, and said so in the
     legend, for one that is not itself a trial). ``minimize`` says, per objective, whether
     less is better.
     ``infeasible`` holds trials that broke a constraint: crosses, never part of the front.
-    ``baseline_infeasible``: today's process breaks a constraint itself; its star is crossed out
-    like them and labelled so.
+    ``baseline_infeasible``: today's process breaks a constraint itself (the report judges it
+    on the confirmation's replications); its star is crossed out like them and labelled so.
+    When a trial has the baseline's very values (the search tried today's process) and its
+    verdict differs, the star is crossed out and labelled borderline, the legend saying in
+    whose replications it breaks the constraint (``_baseline_state``).
 
     The axes show ``trials``, the baseline and the recommended point (see ``pareto_range``);
     an infeasible trial far beyond them is drawn as a triangle on the border, pointing its way,
     and the legend counts them ("infeasible, beyond the axis: 2"). Without feasible trials the
     axes take in every infeasible one.
     """
-    data = trials[[x, y]].astype(float)
-    bad = (
-        infeasible[[x, y]].astype(float)
-        if infeasible is not None
-        else pd.DataFrame({x: [], y: []}, dtype=float)
+    if objectives is None:
+        if x is None or y is None:
+            raise ValueError("plot_pareto: give x and y, or objectives")
+        objectives = (
+            ParetoObjective(x, minimize[0], x_label, x_unit),
+            ParetoObjective(y, minimize[1], y_label, y_unit),
+        )
+    kpis = [o.kpi for o in objectives]
+    data, bad = _objective_frames(trials, infeasible, kpis)
+    base = _values_of(trials, baseline, kpis)
+    recs = _as_recommended(recommended)
+    pairs, notes = pareto_axes(
+        trials, objectives, baseline=baseline, recommended=recs, infeasible=infeasible
     )
-    mask = pareto_mask(data.to_numpy(), minimize)
-    fig = new_figure(7.5, 5.2)
+    state = _baseline_state(baseline, base, data, bad, baseline_infeasible)
+    if len(pairs) == 1:
+        fig = _pareto_single(trials, data, bad, pairs[0], baseline, recs, state, title, notes)
+    else:
+        fig = _pareto_panels(trials, data, bad, pairs, baseline, recs, state, title, notes)
+    return _finish(fig, path)
+
+
+PARETO_NOTE_IN = 0.2  # inches a line of the note under a one-panel Pareto figure takes
+
+
+def _pareto_single(
+    trials: pd.DataFrame,
+    data: pd.DataFrame,
+    bad: pd.DataFrame,
+    pair: tuple[ParetoObjective, ParetoObjective],
+    baseline: Any,
+    recs: Sequence[Recommended],
+    state: str,
+    title: str,
+    notes: Sequence[str],
+) -> Figure:
+    """The one-panel Pareto figure, its legend inside the axes, ``notes`` under them."""
+    extra = PARETO_NOTE_IN * len(notes) + (0.1 if notes else 0.0)
+    fig = new_figure(7.5, 5.2 + extra)
+    height = fig.get_figheight()
     ax = fig.add_subplot(1, 1, 1)
     # the final layout first: the recommended labels are placed apart in points on it
-    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.11, top=0.91)
+    fig.subplots_adjust(
+        left=0.13, right=0.97, bottom=(0.572 + extra) / height, top=1 - 0.468 / height
+    )
+    ranks_only = _pareto_panel(ax, trials, data, bad, pair, baseline, recs, state)
+    shown = _recommended_legend(_legend_entries([ax]), recs, ranks_only=ranks_only)
+    if shown:
+        ax.legend(*zip(*shown, strict=True), fontsize=8, frameon=False)
+    ax.set_title(title, fontsize=11, fontweight="bold", color=INK, loc="left")
+    for i, note in enumerate(reversed(notes)):
+        fig.text(
+            0.02,
+            (0.08 + PARETO_NOTE_IN * i) / height,
+            note,
+            fontsize=8,
+            color=INK,
+            ha="left",
+            va="bottom",
+            gid=PARETO_NOTE_GID,
+        )
+    return fig
+
+
+def _pareto_panels(
+    trials: pd.DataFrame,
+    data: pd.DataFrame,
+    bad: pd.DataFrame,
+    pairs: Sequence[tuple[ParetoObjective, ParetoObjective]],
+    baseline: Any,
+    recs: Sequence[Recommended],
+    state: str,
+    title: str,
+    notes: Sequence[str],
+) -> Figure:
+    """The Pareto figure of three objectives that vary: a panel a pair in a 2 x 2 grid, the
+    fourth cell holding the legend and ``notes``."""
+    fig = new_figure(11.0, 9.0)
+    grid = fig.add_gridspec(
+        2, 2, left=0.08, right=0.98, bottom=0.07, top=0.93, wspace=0.25, hspace=0.32
+    )
+    axes = [fig.add_subplot(grid[i // 2, i % 2]) for i in range(len(pairs))]
+    ranks_only = False
+    for ax, pair in zip(axes, pairs, strict=True):
+        ranks_only |= _pareto_panel(ax, trials, data, bad, pair, baseline, recs, state)
+    _title(fig, title)
+    side = fig.add_subplot(grid[1, 1])
+    side.axis("off")
+    shown = _recommended_legend(_legend_entries(axes), recs, ranks_only=ranks_only)
+    if shown:
+        side.legend(*zip(*shown, strict=True), fontsize=8, frameon=False, loc="upper left")
+    if notes:
+        side.text(
+            0.0,
+            0.0,
+            "\n".join(textwrap.fill(n, 60) for n in notes),
+            fontsize=8,
+            color=INK,
+            ha="left",
+            va="bottom",
+            transform=side.transAxes,
+            gid=PARETO_NOTE_GID,
+        )
+    return fig
+
+
+def _legend_entries(axes: Sequence[Axes]) -> list[tuple[Any, str]]:
+    """The legend entries of ``axes``, each label once, without entries that drew nothing
+    (e.g. "trial" when the only feasible trial is the front)."""
+    out: dict[str, Any] = {}
+    for ax in axes:
+        for h, lb in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lb not in out and (not hasattr(h, "get_offsets") or len(h.get_offsets())):
+                out[lb] = h
+    return [(h, lb) for lb, h in out.items()]
+
+
+def _pareto_panel(
+    ax: Axes,
+    trials: pd.DataFrame,
+    data: pd.DataFrame,
+    bad: pd.DataFrame,
+    pair: tuple[ParetoObjective, ParetoObjective],
+    baseline: Any,
+    recs: Sequence[Recommended],
+    state: str,
+) -> bool:
+    """One pair of objectives: the trials, their front, the infeasible ones, the baseline and
+    the recommended redesigns, with axis titles (no legend, no title). Returns whether the
+    recommended labels are ranks only (``_place_labels``)."""
+    xo, yo = pair
+    x, y = xo.kpi, yo.kpi
+    mask = pareto_mask(data[[x, y]].to_numpy(), (xo.minimize, yo.minimize))
     b = _point(trials, baseline, x, y)
-    recs = _recommended_points(trials, recommended, x, y)
-    marked = [p for p in (b, *(p for _, p in recs)) if p is not None]
+    points = _recommended_points(trials, list(recs), x, y)
+    marked = [p for p in (b, *(p for _, p in points)) if p is not None]
+    xb = SHARE_BOUNDS if xo.unit == "%" else None
+    yb = SHARE_BOUNDS if yo.unit == "%" else None
     if data.empty:  # no trial met the constraints: the axes show where the search went
-        xlim = pareto_range(np.r_[bad[x].to_numpy(), [p[0] for p in marked]], np.array([]))
-        ylim = pareto_range(np.r_[bad[y].to_numpy(), [p[1] for p in marked]], np.array([]))
+        xlim = pareto_range(np.r_[bad[x], [p[0] for p in marked]], np.array([]), bounds=xb)
+        ylim = pareto_range(np.r_[bad[y], [p[1] for p in marked]], np.array([]), bounds=yb)
     else:
-        xlim = pareto_range(np.r_[data[x].to_numpy(), [p[0] for p in marked]], bad[x].to_numpy())
-        ylim = pareto_range(np.r_[data[y].to_numpy(), [p[1] for p in marked]], bad[y].to_numpy())
-    ax.scatter(data[x][~mask], data[y][~mask], s=14, color="#b0bec5", label="trial", zorder=2)
+        xlim = pareto_range(np.r_[data[x], [p[0] for p in marked]], bad[x].to_numpy(), bounds=xb)
+        ylim = pareto_range(np.r_[data[y], [p[1] for p in marked]], bad[y].to_numpy(), bounds=yb)
+    # clip_on=False: a point on a share's axis at 0 % sits on the border, not half cut off
+    ax.scatter(
+        data[x][~mask],
+        data[y][~mask],
+        s=14,
+        color="#b0bec5",
+        label="trial",
+        zorder=2,
+        clip_on=False,
+    )
     front = data[mask].sort_values(x)
-    ax.scatter(front[x], front[y], s=26, color=SCENARIO, label="Pareto front", zorder=3)
+    ax.scatter(
+        front[x], front[y], s=26, color=SCENARIO, label="Pareto front", zorder=3, clip_on=False
+    )
     if len(front) > 1:
         ax.step(
             front[x],
             front[y],
-            where="post" if minimize[1] == minimize[0] else "pre",
+            where="post" if yo.minimize == xo.minimize else "pre",
             color=SCENARIO,
             lw=1.2,
             zorder=2,
@@ -1102,60 +1432,55 @@ def plot_pareto(
         ax.set_ylim(*ylim)
         _draw_infeasible(ax, bad[x].to_numpy(), bad[y].to_numpy(), xlim, ylim)
     if b is not None:
-        ax.scatter(
-            [b[0]],
-            [b[1]],
-            marker="*",
-            s=220,
-            color=BASELINE,
-            edgecolor="white",
-            zorder=5,
-            label="baseline (breaks a constraint)" if baseline_infeasible else "baseline",
-        )
-        if baseline_infeasible:
-            ax.scatter([b[0]], [b[1]], marker="x", s=50, linewidths=1.6, color=DROP, zorder=6)
-        lo, hi = ax.get_xlim()
-        right = b[0] > (lo + hi) / 2  # the label inside the axes, on the side with room
-        ax.annotate(
-            "baseline (breaks a constraint)" if baseline_infeasible else "baseline",
-            b,
-            xytext=(-8, 6) if right else (8, 6),
-            textcoords="offset points",
-            ha="right" if right else "left",
-            fontsize=8,
-            color=BASELINE,
-        )
-    texts = _recommended_texts(ax, recs)
+        _draw_baseline(ax, b, state)
+    texts = _recommended_texts(ax, points)
     labels = [
-        _draw_recommended(ax, rec, r, b, text=t) for (rec, r), t in zip(recs, texts, strict=True)
+        _draw_recommended(ax, rec, r, b, text=t) for (rec, r), t in zip(points, texts, strict=True)
     ]
-    _nudge_apart([lb for lb in labels if lb is not None])
-    better = ("lower" if minimize[0] else "higher", "lower" if minimize[1] else "higher")
-    for axis, label, unit, k in (
-        (ax.xaxis, x_label or x, x_unit, 0),
-        (ax.yaxis, y_label or y, y_unit, 1),
-    ):
-        text = axis_title(label, unit, note=f"{better[k]} is better")
+    ranks_only = _place_labels([lb for lb in labels if lb is not None])
+    for axis, o, k in ((ax.xaxis, xo, 0), (ax.yaxis, yo, 1)):
+        text = axis_title(
+            o.label or o.kpi, o.unit, note=f"{'lower' if o.minimize else 'higher'} is better"
+        )
         lo, hi = ax.get_xlim() if k == 0 else ax.get_ylim()
         if b is not None and b[k] and (span := (hi - lo) / abs(b[k])) < 0.05:
             text += f"\naxis spans {_pct_text(span)} of the baseline's value"
         axis.set_label_text(text, fontsize=9)
-        if unit == "%":
+        if o.unit == "%":
             from matplotlib.ticker import PercentFormatter
 
             axis.set_major_formatter(PercentFormatter(1.0, decimals=None, symbol=" %"))
-    # without entries that drew nothing (e.g. "trial" when the only feasible trial is the front)
-    shown = [
-        (h, lb)
-        for h, lb in zip(*ax.get_legend_handles_labels(), strict=True)
-        if not hasattr(h, "get_offsets") or len(h.get_offsets())
-    ]
-    shown = _recommended_legend(shown, [rec for rec, _ in recs])
-    if shown:
-        ax.legend(*zip(*shown, strict=True), fontsize=8, frameon=False)
     _style(ax)
-    ax.set_title(title, fontsize=11, fontweight="bold", color=INK, loc="left")
-    return _finish(fig, path)
+    return ranks_only
+
+
+def _draw_baseline(ax: Axes, b: tuple[float, float], state: str) -> None:
+    """Today's process: a star, crossed out when it breaks a constraint (or is borderline,
+    ``state``), labelled on the side of the axes with room."""
+    ax.scatter(
+        [b[0]],
+        [b[1]],
+        marker="*",
+        s=220,
+        color=BASELINE,
+        edgecolor="white",
+        zorder=5,
+        label=BASELINE_LEGEND[state],
+        clip_on=False,
+    )
+    if state:
+        ax.scatter([b[0]], [b[1]], marker="x", s=50, linewidths=1.6, color=DROP, zorder=6)
+    lo, hi = ax.get_xlim()
+    right = b[0] > (lo + hi) / 2  # the label inside the axes, on the side with room
+    ax.annotate(
+        BASELINE_TEXT[state],
+        b,
+        xytext=(-8, 6) if right else (8, 6),
+        textcoords="offset points",
+        ha="right" if right else "left",
+        fontsize=8,
+        color=BASELINE,
+    )
 
 
 def _recommended_points(
@@ -1163,13 +1488,21 @@ def _recommended_points(
 ) -> list[tuple[Recommended, tuple[float, float]]]:
     """``plot_pareto``'s ``recommended`` (one point or a sequence of ``Recommended``) as
     ``(Recommended, (x, y))`` pairs, best rank first."""
+    return [
+        (rec, p)
+        for rec in _as_recommended(recommended)
+        if (p := _point(trials, rec.point, x, y)) is not None
+    ]
+
+
+def _as_recommended(recommended: Any) -> list[Recommended]:
+    """``plot_pareto``'s ``recommended`` (None, one point or a sequence of ``Recommended``) as
+    a list of ``Recommended``, best rank first."""
     if recommended is None:
         return []
     if isinstance(recommended, Sequence) and not isinstance(recommended, str):
-        recs = sorted(recommended, key=lambda rec: rec.rank)
-    else:
-        recs = [Recommended(recommended)]
-    return [(rec, p) for rec in recs if (p := _point(trials, rec.point, x, y)) is not None]
+        return sorted(recommended, key=lambda rec: rec.rank)
+    return [Recommended(recommended)]
 
 
 def _recommended_label(rec: Recommended) -> str:
@@ -1250,27 +1583,62 @@ def _draw_recommended(
     return label
 
 
-def _nudge_apart(labels: Sequence[Any], step: float = 10.0) -> None:
+def _nudge_apart(labels: Sequence[Any], step: float = 10.0) -> int:
     """Move each label (annotations in points, best rank first) down by ``step`` points until
     it overlaps none before it: two recommended redesigns close together had their labels
-    written over each other."""
+    written over each other. Returns the most steps a label was moved."""
     if len(labels) < 2:
-        return
+        return 0
     renderer = labels[0].figure.canvas.get_renderer()
     placed: list[Any] = []
+    most = 0
     for label in labels:
-        for _ in range(2 * len(labels)):
+        moved = 0
+        while moved < 2 * len(labels):
             box = label.get_window_extent(renderer)
             if not any(box.overlaps(p) for p in placed):
                 break
             dx, dy = label.xyann
             label.xyann = (dx, dy - step)
+            moved += 1
+        most = max(most, moved)
         placed.append(label.get_window_extent(renderer))
+    return most
 
 
-def _recommended_legend(shown: list[tuple[Any, str]], recs: Sequence[Recommended]) -> list:
+CROWDED_STEPS = 2  # a label moved down this many steps no longer reads as its diamond's
+RANK_LEGEND = "recommended (#: its rank)"  # the legend's entry when the labels are ranks only
+
+
+def _place_labels(labels: Sequence[Any]) -> bool:
+    """Place the recommended diamonds' labels (best rank first) apart: each beside its
+    diamond, moved down until clear of the others (``_nudge_apart``). Where that takes a label
+    ``CROWDED_STEPS`` or more (a cluster of diamonds: the labels stacked under it, none by its
+    own diamond) every label is cut to its ranks (``#3``, coinciding ones joined: ``#4, #5``)
+    and set just above or below its diamond, nearest first, where it overlaps none placed.
+    Returns whether the labels were cut to ranks."""
+    if _nudge_apart(labels) < CROWDED_STEPS:
+        return False
+    renderer = labels[0].figure.canvas.get_renderer()
+    placed: list[Any] = []
+    for label in labels:
+        label.set_text(label.get_text().removeprefix("recommended "))
+        label.set_horizontalalignment("center")
+        for k in range(2 * len(labels) + 2):
+            label.xyann = (0.0, 7.0 + 10 * (k // 2) if k % 2 == 0 else -15.0 - 10 * (k // 2))
+            box = label.get_window_extent(renderer)
+            if not any(box.overlaps(p) for p in placed):
+                break
+        placed.append(label.get_window_extent(renderer))
+    return True
+
+
+def _recommended_legend(
+    shown: list[tuple[Any, str]], recs: Sequence[Recommended], *, ranks_only: bool = False
+) -> list:
     """The legend's entries with the recommended diamonds as one entry per kind: a trial of
-    the search, or not itself a trial (its status in the figure, not only in the caption)."""
+    the search, or not itself a trial (its status in the figure, not only in the caption).
+    ``ranks_only``: the diamonds are labelled ``#2`` (``_place_labels``), the entry says so."""
     kinds = {_recommended_label(rec): rec.trial for rec in recs}
     pruned = not all(kinds.values())
     out, said = [], set()
@@ -1281,7 +1649,8 @@ def _recommended_legend(shown: list[tuple[Any, str]], recs: Sequence[Recommended
             out.append((handle, label))
         elif kinds[label] not in said:
             said.add(kinds[label])
-            out.append((handle, RECOMMENDED_LEGEND if kinds[label] else NOT_A_TRIAL_LEGEND))
+            trial = RANK_LEGEND if ranks_only else RECOMMENDED_LEGEND
+            out.append((handle, trial if kinds[label] else NOT_A_TRIAL_LEGEND))
     return out
 
 

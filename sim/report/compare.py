@@ -558,8 +558,10 @@ def _how_text(comparison: pd.DataFrame, base: str) -> str:
     if not welch:
         return (
             "Paired differences: every scenario was simulated with the same seed and number of "
-            "replications as the baseline (common random numbers), so a difference is not "
-            "chance: it comes from what the scenario changed (the notes say when that includes "
+            "replications as the baseline (common random numbers), so the noise common to both "
+            "cancels out of each difference and the comparison is sharper than between "
+            "independent runs; the noise that is left is what the 95 % CI shows. A change "
+            "beyond it comes from what the scenario changed (the notes say when that includes "
             "how the runs were measured)."
         )
     if not paired:
@@ -570,7 +572,8 @@ def _how_text(comparison: pd.DataFrame, base: str) -> str:
         )
     return (
         f"Paired differences for {', '.join(paired)} (the baseline's seed and number of "
-        f"replications: common random numbers); independent samples (Welch's t-interval) for "
+        f"replications: common random numbers, so the noise common to both cancels out; the "
+        f"95 % CI shows what is left); independent samples (Welch's t-interval) for "
         f"{', '.join(welch)}, whose seed or number of replications differs."
     )
 

@@ -1401,7 +1401,7 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
 
     Returns the figure and its caption, or None when there is nothing to draw.
     """
-    from sim.report.charts import Recommended
+    from sim.report.charts import ParetoObjective, Recommended, pareto_axes
 
     if rf.trials is None or not rf.confirmation:
         return None
@@ -1409,12 +1409,11 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     names = [o.get("kpi") for o in objectives if o.get("kpi") in rf.trials.columns]
     if len(names) < 2:
         return None
-    x, y = names[0], names[1]
     directions = {o["kpi"]: o.get("direction", "minimize") for o in objectives}
     trials = rf.trials
     if "state" in trials.columns:
         trials = trials[trials["state"] == "COMPLETE"]
-    trials = trials.dropna(subset=[x, y])
+    trials = trials.dropna(subset=names)
     if trials.empty:
         return None
     ok = _feasible_mask(trials)
@@ -1434,7 +1433,7 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     best = _best_comparison(rf)
     # a redesign pruned after the ablation was never a trial: its trial's point is not it
     pruned = best is not None and bool(best.get("original"))
-    own = _pruned_search_point(best, objectives, (x, y)) if pruned else None
+    own = _pruned_search_point(best, objectives, names) if pruned else None
     # every point on the search's replications (the trials'): a pruned redesign's own search
     # means since they are written; older runs have only its confirmed means, drawn beside the
     # confirmation's baseline (the one they are measured against)
@@ -1442,29 +1441,31 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
     which = "baseline_search" if on_search else "baseline_confirmation"
     labelled = rf.confirmation.get(which) or {}
     base = labelled.get("values") or rf.confirmation.get("baseline") or {}  # older runs
-    baseline = {x: base[x], y: base[y]} if x in base and y in base else None
+    baseline = (
+        {k: base[k] for k in names if k in base} if all(k in base for k in names[:2]) else None
+    )
     if best is not None and _recommended(best) and pruned:
-        alt = own or {k: _comparison_alt(best, k) for k in (x, y)}
+        alt = own or {k: _comparison_alt(best, k) for k in names}
         rec = alt if all(v is not None for v in alt.values()) else None
     elif best is not None and _recommended(best):
-        rec = _trial_point(trials, feasible, best, (x, y))
+        rec = _trial_point(trials, feasible, best, names)
     recs = [Recommended(rec, 1, trial=not pruned)] if rec is not None else []
     if on_search:  # the other recommended redesigns, on the same replications
-        recs += _more_recommended(rf, best, trials, feasible, objectives, (x, y))
+        recs += _more_recommended(rf, best, trials, feasible, objectives, names)
+    axes_of = [
+        ParetoObjective(k, directions[k] == "minimize", kpi_label(k)[0], kpi_unit(k)) for k in names
+    ]
+    pairs, notes = pareto_axes(
+        feasible, axes_of, baseline=baseline, recommended=recs, infeasible=infeasible
+    )
     fig = plot_pareto(
         feasible,
-        x=x,
-        y=y,
-        minimize=(directions[x] == "minimize", directions[y] == "minimize"),
+        objectives=axes_of,
         baseline=baseline,
         recommended=recs,
         infeasible=infeasible,
         baseline_infeasible=_today_breaks_constraints(rf),
-        x_label=kpi_label(x)[0],
-        y_label=kpi_label(y)[0],
-        x_unit=kpi_unit(x),
-        y_unit=kpi_unit(y),
-        title="Trade-off between the first two objectives (every trial of the search)",
+        title="Trade-off between the objectives (every trial of the search)",
     )
     caption = _pareto_note(
         rf,
@@ -1473,6 +1474,8 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
         marked=len(recs) if rec is not None else 0,
         stopped_early=_stopped_early(trials),
     )
+    if notes:
+        caption += " ".join(_esc(n) for n in notes) + " "
     if not infeasible.empty:
         limits = "; ".join(_constraint_text(c) for c in rf.confirmation.get("constraints") or [])
         caption += (
@@ -1492,6 +1495,7 @@ def _pareto_figure(rf: RunFiles, plot_pareto: Callable[..., Figure]) -> tuple[Fi
             + " and cannot be recommended, however good their objectives look."
         )
         ax = fig.axes[0]
+        x, y = pairs[0][0].kpi, pairs[0][1].kpi
         (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
         far = ~(infeasible[x].between(x0, x1) & infeasible[y].between(y0, y1))
         if far.any():
