@@ -10,6 +10,7 @@ COLUMN_TEXT_KEYS = (
     "resource",
     "role",
     "segment",
+    "lifecycle",
     "time_format",
     "timezone",
 )

@@ -24,8 +24,9 @@ Decisions (details in each module's docstring):
   ``naive_times='UTC'``, as UTC); every event keeps its exact
   duration. The result is tz-naive; the clock, the counts and the offsets seen are in the report
   (``sim.eventlog.timestamps``).
-* Lifecycle logs (XES ``lifecycle:transition``): start/complete paired FIFO per case and
-  activity; schedule gives ``enabled_time``; complete-only events keep a missing start
+* Lifecycle logs (XES ``lifecycle:transition``): start/complete paired per case and
+  activity (a completion with the latest start still open, its resource's first; overlapping
+  instances in order); schedule gives ``enabled_time``; complete-only events keep a missing start
   (``sim.eventlog.lifecycle``).
 * No start times at all: estimated as max(end of the case's previous activity, end of the
   resource's previous activity); a case's first activity, which nothing enables, lasts its
@@ -35,8 +36,8 @@ Decisions (details in each module's docstring):
   invented path or arrival; so is the case of an activity instance lasting implausibly long for
   its activity (``LONG_MIN_DAYS``, ``LONG_FACTOR``).
 * Exact duplicate rows are removed and counted; on times with a date and no time of day, where
-  one resource doing an activity of a case twice in a day looks like a copy, they are counted
-  apart with a note, and ``date_only_duplicates="keep"`` keeps them as same-day repetitions.
+  one resource doing an activity of a case twice in a day looks like a copy, or on times all
+  written to the minute, they are counted apart with a note, and ``date_only_duplicates="keep"`` keeps them as same-day repetitions.
 * Right-censored cases: flagged in the boolean column ``case_open`` (also
   ``EventLog.open_case_ids``), never removed (``sim.eventlog.open_cases``); a case whose last
   activity started and never finished (in progress at extraction) is one, the activity's row

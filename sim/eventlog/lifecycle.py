@@ -8,10 +8,19 @@ Rules, per case and activity, in time order (ties: schedule, then start, then co
 file order; the order of the events' exact instants where the caller gives each event's shift
 from the log's clock, so a change of the clock reorders nothing: ``pair_lifecycle``):
 
-* ``start`` is matched FIFO with the next ``complete``: the oldest still-open start of the same
-  activity in the same case (and of the same ``concept:instance`` where the events carry one). The pair becomes one row (start = start event's time, end =
-  complete event's time, attributes from the complete event, resource from the start event when
-  the complete event has none). The start event is counted as *merged*.
+* ``start`` is matched with a ``complete`` of the same activity in the same case (and of the
+  same ``concept:instance`` where the events carry one; ``start_match``). Which starts are paired
+  is decided as a stack would: a completion ends the latest start still open before it, so of
+  two starts with no completion between them the earlier is the one whose completion is missing
+  (a CRM export that lost a completion paired every later repetition with the start before its
+  own, first in, first out: QA crmexport16). The starts so chosen are then paired first in,
+  first out with the completions, which keeps the order of overlapping instances (started 9:00
+  and 10:00, completed 11:00 and 13:00: 9-11 and 10-13). Where the events name a resource, a
+  completion is matched first among the starts of its own resource (another person's start
+  between them notwithstanding), and what is left within the group. The pair becomes one row
+  (start = start event's time, end = complete event's time, attributes from the complete event,
+  resource from the start event when the complete event has none). The start event is counted
+  as *merged*.
 * A ``complete`` with no open start becomes a row with a missing start (the caller estimates it
   where its activity's starts are recorded elsewhere: ``sim.eventlog.read``).
 * A ``start`` left over whose group has an unmatched ``complete`` at most ``CLOCK_SKEW`` (5 min)
@@ -37,11 +46,13 @@ from the log's clock, so a change of the clock reorders nothing: ``pair_lifecycl
   lifecycle column is kept as an ordinary attribute so the status is not lost. The values are
   counted (``PairingCounts.unknown_values``) for the cleaning report to name.
 
-The FIFO matching is vectorised: with openers and closers of one group in time order, let
+The matching is vectorised: with openers and closers of one group in time order, let
 ``a_j`` be the number of openers before the j-th closer. The number of openers consumed after
 the j-th closer is ``c_j = min(c_{j-1} + 1, a_j)``, which unrolls to
 ``c_j = j + min(0, min_{i<=j}(a_i - i))`` (a cumulative minimum); closer j is matched iff
-``c_j > c_{j-1}``, and then with the ``c_j``-th opener.
+``c_j > c_{j-1}``, and then (FIFO) with the ``c_j``-th opener. The openers open after each row
+number ``d = a - c``; the stack pairs an opener iff ``d`` falls below its own later (a reversed
+cumulative minimum), and ``start_match`` pairs the k-th such opener with the k-th matched closer.
 """
 
 from __future__ import annotations
@@ -107,6 +118,20 @@ def fifo_match(group: np.ndarray, is_open: np.ndarray) -> np.ndarray:
     out = np.full(n, -1, dtype=np.int64)
     if n == 0 or not is_open.any() or is_open.all():
         return out
+    consumed, matched = _consumed(group, is_open)
+    closer = ~is_open
+    gc = group[closer]
+    open_pos = np.flatnonzero(is_open)
+    first = np.searchsorted(group[open_pos], gc[matched], side="left")
+    closer_pos = np.flatnonzero(closer)
+    out[closer_pos[matched]] = open_pos[first + consumed[matched] - 1]
+    return out
+
+
+def _consumed(group: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each closer (in row order): the openers of its group consumed up to and including
+    it, and whether it consumes one (an opener is open before it): the cumulative minimum of
+    the module docstring."""
     frame = pd.DataFrame(
         {"g": group, "o": is_open.astype(np.int64), "c": (~is_open).astype(np.int64)}
     )
@@ -118,28 +143,83 @@ def fifo_match(group: np.ndarray, is_open: np.ndarray) -> np.ndarray:
     cm = t.groupby(gc, sort=False).cummin().to_numpy()
     consumed = j[closer] + np.minimum(0, cm)
     prev = pd.Series(consumed).groupby(gc, sort=False).shift(1, fill_value=0).to_numpy()
-    matched = consumed > prev
-    open_pos = np.flatnonzero(is_open)
-    first = np.searchsorted(group[open_pos], gc[matched], side="left")
-    closer_pos = np.flatnonzero(closer)
-    out[closer_pos[matched]] = open_pos[first + consumed[matched] - 1]
+    return consumed, consumed > prev
+
+
+def start_match(group: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    """Match starts (openers) with completions (closers) as ``fifo_match`` does (same order of
+    rows, same result format), but choose which starts are paired as a stack would: a
+    completion ends the latest start still open before it, so of two starts with no completion
+    between them the earlier is the one whose completion is missing (lost from the log, or
+    still running), not the later. The chosen starts and completions are then paired first in,
+    first out, which keeps the order of overlapping instances of one activity (started 9:00
+    and 10:00, completed 11:00 and 13:00: 9-11 and 10-13).
+
+    Which completions are paired does not depend on the rule (one is paired iff a start is open
+    before it); only which starts: where every start is paired, the result is ``fifo_match``'s.
+    """
+    n = len(group)
+    out = np.full(n, -1, dtype=np.int64)
+    if n == 0 or not is_open.any() or is_open.all():
+        return out
+    consumed, matched = _consumed(group, is_open)
+    closer = ~is_open
+    # depth: starts open after each row; a start is paired by the stack iff the depth later
+    # falls below its own (it is popped); the depth of a start row counts the start itself
+    done = pd.Series(np.nan, index=np.arange(n))
+    done[np.flatnonzero(closer)] = consumed
+    done = done.groupby(group, sort=False).ffill().fillna(0).to_numpy()
+    opened = pd.Series(is_open.astype(np.int64)).groupby(group, sort=False).cumsum().to_numpy()
+    depth = opened - done
+    back = pd.Series(depth[::-1]).groupby(group[::-1], sort=False).cummin()
+    later = back.groupby(group[::-1], sort=False).shift(1, fill_value=np.inf).to_numpy()[::-1]
+    paired_start = is_open & (later < depth)
+    # equal numbers per group, groups in row order: the k-th paired start goes with the k-th
+    # paired completion (possible: the stack's pairs show one way to pair them)
+    out[np.flatnonzero(closer)[matched]] = np.flatnonzero(paired_start)
+    return out
+
+
+def _match_starts(group: np.ndarray, is_open: np.ndarray, who: np.ndarray | None) -> np.ndarray:
+    """``start_match`` over rows sorted by ``group`` then time, first among the events of one
+    resource (``who``: a code per row, -1 where none is recorded): a completion by the person
+    who started an instance ends that instance, although another person's start lies between
+    them. What is left (no resource, or completed by another person than started it) is then
+    paired within its group."""
+    out = np.full(len(group), -1, dtype=np.int64)
+    rest = np.arange(len(group))
+    if who is not None and (who >= 0).any():
+        known = np.flatnonzero(who >= 0)
+        order = known[np.lexsort((known, who[known], group[known]))]
+        sub = pd.DataFrame({"g": group[order], "r": who[order]})
+        sub_ids = sub.groupby(["g", "r"], sort=False).ngroup().to_numpy()
+        m = start_match(sub_ids, is_open[order])
+        hit = m >= 0
+        out[order[hit]] = order[m[hit]]
+        used = np.zeros(len(group), dtype=bool)
+        used[order[hit]] = used[order[m[hit]]] = True
+        rest = np.flatnonzero(~used)
+    m = start_match(group[rest], is_open[rest])
+    hit = m >= 0
+    out[rest[hit]] = rest[m[hit]]
     return out
 
 
 CLOCK_SKEW = pd.Timedelta(minutes=5)
-"""A completion recorded at most this long before a start that FIFO left unmatched, with no start
-of its own, is taken as that start's completion (the clocks of two systems out of step); the
-pair's row then ends before it starts and is removed as such, rather than the start counted as
-never completed. A longer gap is taken as two instances (a completion whose start is missing,
+"""A completion recorded at most this long before a start that matching left unmatched, with no
+start of its own, is taken as that start's completion (the clocks of two systems out of step);
+the pair's row then ends before it starts and is removed as such, rather than the start counted
+as never completed. A longer gap is taken as two instances (a completion whose start is missing,
 and an activity in progress)."""
 
 
 def _pair_skewed(group: np.ndarray, time: np.ndarray, opener: np.ndarray, match: np.ndarray) -> int:
-    """Match, in place in ``match``, each start left unmatched by ``fifo_match`` with the latest
-    unmatched completion of its group recorded up to ``CLOCK_SKEW`` before it; returns how many.
+    """Match, in place in ``match``, each start left unmatched by ``_match_starts`` with the
+    latest unmatched completion of its group recorded up to ``CLOCK_SKEW`` before it; returns how
+    many.
 
-    After FIFO every unmatched completion of a group precedes its unmatched starts, so these are
-    the only pairs left; they are few, so a loop over them is cheap.
+    After matching every unmatched completion of a group precedes its unmatched starts, so these
+    are the only pairs left; they are few, so a loop over them is cheap.
     """
     used = np.zeros(len(match), dtype=bool)
     used[match[match >= 0]] = True
@@ -289,7 +369,10 @@ def pair_lifecycle(
         ev["_g"] = _group_ids(ev)
         ev = ev.sort_values(["_g", C.END, "_kind", ROW], kind="stable")
         opener = (ev["_kind"] == 0).to_numpy()
-        match = fifo_match(ev["_g"].to_numpy(), opener)
+        who = None
+        if C.RESOURCE in ev.columns:
+            who = pd.factorize(ev[C.RESOURCE].astype("string"), use_na_sentinel=True)[0]
+        match = _match_starts(ev["_g"].to_numpy(), opener, who)
         counts.skewed = _pair_skewed(ev["_g"].to_numpy(), ev[C.END].to_numpy(), opener, match)
         closers = ev.loc[~opener].copy()
         m = match[~opener]

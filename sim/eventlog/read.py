@@ -17,7 +17,7 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
 5. remove exact duplicate rows (a first column without a name that numbers the rows, a table's
    index written by ``to_csv()``, is left out: ``_drop_row_numbers``);
 6. lifecycle logs (a ``lifecycle:transition`` column and no start column): pair start/complete
-   events FIFO on their exact instants into one row per activity instance, put on the clock as
+   events on their exact instants into one row per activity instance, put on the clock as
    in step 3 (``sim.eventlog.lifecycle``);
 7. remove rows whose end is before their start, and the cases of implausible timestamps;
 8. if the log has no start times at all, estimate them (``sim.eventlog.estimate``);
@@ -58,6 +58,7 @@ from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
 from sim.eventlog.estimate import StartEstimates, estimate_start_times_counted
 from sim.eventlog.lifecycle import (
     CLOCK_SKEW,
+    COMPLETE_WORDS,
     INSTANCE,
     RESUME,
     ROW,
@@ -74,14 +75,18 @@ from sim.eventlog.timestamps import (
     WRITTEN,
     ZoneCount,
     choose_clock,
+    clock_changes,
+    day_month_swapped,
     on_clock,
     parse_timestamps,
+    whole_minutes,
 )
 from sim.eventlog.xes import read_xes_table
 from sim.model import columns as C
 from sim.model.io import UNSAFE_NAME_CHARACTERS, visible_name
 
 LIFECYCLE = "lifecycle"  # internal role name of the lifecycle column
+LIFECYCLE_WORDS = START_WORDS | COMPLETE_WORDS  # the values that make a column a lifecycle column
 
 #: Column names recognised automatically, in order of preference (matched ignoring case, spaces,
 #: underscores, hyphens and colons: ``Lifecycle Transition`` is ``lifecycle:transition``).
@@ -113,6 +118,7 @@ KEY_ARGUMENT = {
     C.RESOURCE: "resource_key",
     C.ROLE: "role_key",
     C.SEGMENT: "segment_key",
+    LIFECYCLE: "lifecycle_key",
 }
 REQUIRED_KEYS = (C.CASE, C.ACTIVITY, C.END)
 TIME_KEYS = (C.START, C.END, C.ENABLED)
@@ -227,15 +233,16 @@ def _missing_column(std: str, mapping: dict[str, str], by_norm: dict[str, str]) 
     )
 
 
-def _refuse_duplicate_names(names: list[str], source: str) -> None:
+def _refuse_duplicate_names(names: list[str], source: str, hint: Callable[[], str] = str) -> None:
     """Raise when column names repeat: which of two 'activity' columns is meant is unknown (and
-    pandas would hand out both where one is expected)."""
+    pandas would hand out both where one is expected); ``hint`` gives what else to say (a CSV's
+    other separator: ``_separator_hint``)."""
     counts = pd.Series(names, dtype=object).value_counts(sort=False)
     repeated = [f"{name!r} ({n} times)" for name, n in counts.items() if n > 1]
     if repeated:
         raise EventLogError(
             f"{source}: column names occur more than once: {', '.join(repeated)}; expected "
-            "each column named once (rename or drop the copies)"
+            f"each column named once (rename or drop the copies{hint()})"
         )
 
 
@@ -248,11 +255,22 @@ def _describe(std: str) -> str:
     }.get(std, std)
 
 
+#: Spreadsheet files, refused with the export to make (QA crmexport16 #6).
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
 def _suffix(path: Path) -> str:
+    """The file type ``path``'s name gives (one of ``SUFFIXES``); raises for another."""
     name = path.name.lower()
     for suffix in sorted(SUFFIXES, key=len, reverse=True):
         if name.endswith(suffix):
             return suffix
+    if name.endswith(SPREADSHEET_SUFFIXES):
+        raise EventLogError(
+            f"{path}: a spreadsheet workbook, an unknown file type: export the sheet as 'CSV "
+            "UTF-8' (Excel: File > Save As; LibreOffice: Save As 'Text CSV') and read the .csv "
+            f"file (expected one of {', '.join(SUFFIXES)})"
+        )
     raise EventLogError(
         f"{path}: unknown file type; expected one of {', '.join(SUFFIXES)} "
         "(CSV, gzip CSV, tab-separated text, XES, gzip XES, parquet)"
@@ -327,9 +345,37 @@ def _separator(path: Path, encoding: str = "utf-8-sig") -> tuple[str, bool]:
         return named[1], True
     if path.name.lower().endswith((".tsv", ".tsv.gz")):
         return "\t", False
-    counts = {sep: first.count(sep) for sep in OTHER_SEPARATORS}
+    bare = _outside_quotes(first)
+    counts = {sep: bare.count(sep) for sep in OTHER_SEPARATORS}
     best = max(counts, key=counts.get)
-    return (best if counts[best] > first.count(",") else ","), False
+    return (best if counts[best] > bare.count(",") else ","), False
+
+
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')  # a quoted field, its doubled quotes included
+
+
+def _outside_quotes(line: str) -> str:
+    """``line`` without its quoted parts: a comma inside a quoted column name (``"Début (jour,
+    mois, an)"`` in a ``;`` file) separates nothing (QA crmexport16 #4)."""
+    return _QUOTED.sub("", line)
+
+
+def _separator_hint(path: Path, sep: str, encoding: str) -> str:
+    """Where a CSV's header line splits into repeated names: the other separator its line holds
+    (outside quotes) and the ``sep=`` line that makes it the separator, else nothing."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as f:
+        first = _outside_quotes(f.readline(1 << 20).decode(encoding, errors="replace"))
+    others = {o: first.count(o) for o in (",", *OTHER_SEPARATORS) if o != sep}
+    best = max(others, key=others.get)
+    if not others[best]:
+        return ""
+    if best == "\t":
+        return f"; or is the file separated by tabs, not {sep!r}? Name it .tsv to read it so"
+    return (
+        f"; or is the file separated by {best!r}, not {sep!r}? Add the line 'sep={best}' before "
+        "the header line (as Excel writes it) to read it so"
+    )
 
 
 NAME_KEYS = ("case_id", "activity", "resource", "role", "segment", "outcome")
@@ -498,6 +544,64 @@ def _hash_attributes(frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
     return out
 
 
+#: ``DataFrame.attrs`` key: the attribute columns hashed away whose values look like a lifecycle
+#: column or timestamps (``_column_kinds``), for the notes that suggest mapping them.
+UNMAPPED_KINDS = "unmapped_kinds"
+KIND_LIFECYCLE, KIND_TIME = "lifecycle", "time"
+KIND_SAMPLE = 1_000  # values of a column looked at to tell its kind
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
+
+
+def _column_kinds(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, str]:
+    """Of ``columns`` of ``frame``, those whose first non-blank values (``KIND_SAMPLE``) look
+    like a lifecycle column (``KIND_LIFECYCLE``: most are start/complete words, some start
+    words among them) or like timestamps (``KIND_TIME``: a date column, or text of which 90 %
+    is written as a date and reads as a time), for notes that suggest the key to map them."""
+    kinds: dict[str, str] = {}
+    for col in columns:
+        if str(col).startswith("case:"):  # an XES trace's attribute: of no event of its own
+            continue
+        values = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            kinds[str(col)] = KIND_TIME
+            continue
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.dropna().head(4 * KIND_SAMPLE).astype(STRING_DTYPE).str.strip()
+        text = text[text != ""].head(KIND_SAMPLE)
+        if text.empty:
+            continue
+        words = text.str.lower()
+        if words.isin(LIFECYCLE_WORDS).mean() > 0.5 and words.isin(START_WORDS).any():
+            kinds[str(col)] = KIND_LIFECYCLE
+        elif text.str.contains(_DATE_LIKE).mean() >= 0.9:
+            try:
+                read = pd.to_datetime(
+                    text.astype(object), format="mixed", errors="coerce", utc=True
+                )
+            except (ValueError, TypeError, OverflowError):  # a hint: never a reason to fail
+                continue
+            if read.notna().mean() >= 0.9:
+                kinds[str(col)] = KIND_TIME
+    return kinds
+
+
+def _lifecycle_hint(kinds: dict[str, str], mapping: dict[str, str]) -> list[str]:
+    """The note on a column that looks like a lifecycle column (``_column_kinds``) where none
+    is mapped and no start column either: its start events were each read as an instance."""
+    if LIFECYCLE in mapping or C.START in mapping:
+        return []
+    found = [c for c, kind in kinds.items() if kind == KIND_LIFECYCLE]
+    if not found:
+        return []
+    return [
+        f"Column {found[0]!r} holds start/complete values like a lifecycle column, but no "
+        "lifecycle column is named: every row, start events too, was read as an activity "
+        f"instance of its own; pass {KEY_ARGUMENT[LIFECYCLE]}={found[0]!r} to pair start events "
+        "with their completions."
+    ]
+
+
 def _concat_chunks(parts: list[pd.DataFrame], columns: pd.Index) -> pd.DataFrame:
     """One table from CSV chunks; an attribute column whose type differs between chunks (numbers
     in the first, text in a later one) becomes text rather than a mix of both."""
@@ -612,7 +716,9 @@ def _read_csv(
         with open_guarded(path, sep=sep, encoding=enc) as fh:
             header = pd.read_csv(fh, nrows=0, encoding=enc, sep=sep, index_col=False, skiprows=skip)
         # pandas renames a repeated name ('activity', 'activity.1'): refuse it as for parquet
-        _refuse_duplicate_names([n for n in fields if n], str(path))
+        _refuse_duplicate_names(
+            [n for n in fields if n], str(path), lambda: _separator_hint(path, sep, enc)
+        )
         mapping = resolve_columns(header.columns, source=str(path), keys=keys)
         keep = _key_columns(header.columns, mapping)
         # Attributes to be hashed are read as text: the same value hashes alike in every chunk.
@@ -629,6 +735,7 @@ def _read_csv(
             as_text[col], na_values[col] = str, [""]
         parts: list[pd.DataFrame] = []
         rows = 0
+        kinds: dict[str, str] = {}
         with (
             open_guarded(path, sep=sep, encoding=enc) as fh,
             pd.read_csv(
@@ -656,8 +763,12 @@ def _read_csv(
                 rows += len(chunk)
                 if max_rows is not None and rows > max_rows:
                     raise _too_many(path, max_rows)
+                if not parts and not keep_attributes:  # told from the first chunk's values
+                    kinds = _column_kinds(chunk, [c for c in chunk.columns if c not in keep])
                 parts.append(chunk if keep_attributes else _hash_attributes(chunk, keep))
         df = _concat_chunks(parts, header.columns)  # keeps the chunks' HASHED_COLUMNS
+        if kinds:
+            df.attrs[UNMAPPED_KINDS] = kinds
         if surplus:
             df.attrs[READ_NOTES] = [
                 f"The data lines end with {_plural(len(surplus), 'empty field')} more than the "
@@ -854,6 +965,7 @@ def read_event_log(
     resource_key: str | None = None,
     role_key: str | None = None,
     segment_key: str | None = None,
+    lifecycle_key: str | None = None,
     time_format: str | None = None,
     max_rows: int | None = None,
     end_activities: Iterable[str] | None = None,
@@ -872,9 +984,13 @@ def read_event_log(
     ``role_key`` names the column of the resources' roles (``org:group``), which calibration
     takes as the roles (``calibrate_model(roles_from=...)``); ``segment_key`` the column of the
     cases' segments (customer type, channel), which calibration models as case segments.
-    ``time_format`` is a ``strptime`` format for non-ISO timestamps, ``'epoch_s'`` /
-    ``'epoch_ms'`` for Unix times (seconds / milliseconds since 1970-01-01 UTC), or ``'excel'``
-    for Excel serial day numbers (days since 1899-12-30). ``max_rows`` bounds the rows
+    ``lifecycle_key`` names the column of the events' lifecycle transitions (``start``,
+    ``complete``, ...: ``sim.eventlog.lifecycle``) where it is not called ``lifecycle`` or
+    ``lifecycle:transition``; an unnamed column that looks like one gets a note.
+    ``time_format`` is a ``strptime`` format for non-ISO timestamps (not ``'mixed'``, which
+    guesses each value's layout), ``'epoch_s'`` / ``'epoch_ms'`` for Unix times (seconds /
+    milliseconds since 1970-01-01 UTC), or ``'excel'`` for Excel serial day numbers (days since
+    1899-12-30, with a decimal point or comma). ``max_rows`` bounds the rows
     (XES: events) read; a longer file is refused with ``TooManyRows`` while it is read (CSV is
     parsed ``CSV_CHUNK_ROWS`` rows at a time, fewer where rows are wide; a CSV or parquet file
     of more than ``MAX_COLUMNS`` columns is refused). ``end_activities`` overrides the inferred set of
@@ -896,8 +1012,10 @@ def read_event_log(
     ``naive_times='UTC'`` says that values written without an offset are UTC (a database
     export's): they are then read as if written with ``Z``, so ``timezone`` moves them too.
     ``date_only_duplicates`` says what becomes of exact duplicate rows whose times carry a date
-    and no time of day, where a copy and a second visit on the same day look alike: ``'drop'``
-    them like any duplicate (counted apart, with a note) or ``'keep'`` them as repetitions.
+    and no time of day, or of a log whose times are all written to the minute, where a copy and
+    a second visit on the same day (in the same minute) look alike: ``'drop'`` them like any
+    duplicate (said in a note, the date-only ones counted apart) or ``'keep'`` them as
+    repetitions.
     Raises ``EventLogError`` for unusable input.
     """
     p = Path(path)
@@ -918,6 +1036,7 @@ def read_event_log(
         C.RESOURCE: resource_key,
         C.ROLE: role_key,
         C.SEGMENT: segment_key,
+        LIFECYCLE: lifecycle_key,
     }
     xes_types: dict[str, str] = {}
     if suffix in TEXT_SUFFIXES:
@@ -938,7 +1057,10 @@ def read_event_log(
     shared_ids = int(raw.attrs.get("traces_sharing_an_id", 0))
     mapping = resolve_columns(raw.columns, source=str(p), keys=keys)
     if not keep_attributes and ATTRIBUTES_HASH not in raw.columns:  # XES, parquet
-        raw = _hash_attributes(raw, _key_columns(raw.columns, mapping))
+        keep = _key_columns(raw.columns, mapping)
+        kinds = _column_kinds(raw, [c for c in raw.columns if c not in keep])
+        raw = _hash_attributes(raw, keep)
+        raw.attrs[UNMAPPED_KINDS] = kinds
         xes_types = {k: v for k, v in xes_types.items() if k in raw.columns}
     raw = _drop_row_numbers(raw, mapping, keep_attributes=keep_attributes)
     raw = _note_replications(raw, mapping, keep_attributes=keep_attributes)
@@ -981,6 +1103,7 @@ def clean_event_table(
     resource_key: str | None = None,
     role_key: str | None = None,
     segment_key: str | None = None,
+    lifecycle_key: str | None = None,
     time_format: str | None = None,
     end_activities: Iterable[str] | None = None,
     open_tail_fraction: float = DEFAULT_TAIL_FRACTION,
@@ -1003,6 +1126,7 @@ def clean_event_table(
         C.RESOURCE: resource_key,
         C.ROLE: role_key,
         C.SEGMENT: segment_key,
+        LIFECYCLE: lifecycle_key,
     }
     return _clean(
         table,
@@ -1266,6 +1390,7 @@ class _Standard:
     had_case_open: bool
     row_label: Callable[[int], str] = lambda i: f"row {i + 1}"
     input_columns: tuple[str, ...] = ()  # the file's column names, hashed ones included
+    time_like: tuple[str, ...] = ()  # columns no key names whose values look like timestamps
 
 
 def _clean(
@@ -1402,6 +1527,11 @@ def _standardise(
     mapped = set(mapping.values())  # before: an ignored empty start column is not an attribute
     notes.extend(_start_column_or_lifecycle(raw, mapping))
     use_lifecycle = LIFECYCLE in mapping and C.START not in mapping
+    kinds: dict[str, str] = {}
+    if C.START not in mapping:  # for the notes that suggest a lifecycle or a start column
+        present = [c for c in raw.columns if str(c) not in mapped]
+        kinds = raw.attrs.get(UNMAPPED_KINDS, {}) | _column_kinds(raw, present)
+        notes.extend(_lifecycle_hint(kinds, mapping))
     report.columns_used = {k: str(v) for k, v in mapping.items()}
 
     # --- 2. standard columns first, then the other columns unchanged --------------------------
@@ -1484,7 +1614,8 @@ def _standardise(
             if naive_times is not None:
                 offsets[name] = _naive_as_utc(frame[name], offsets[name], count, naive_times)
             zones.add(count)
-    report.clock = choose_clock(offsets, timezone, source=source)
+    times = {name: frame[name] for name in offsets}
+    report.clock = choose_clock(offsets, timezone, source=source, times=times)
     one_sided = _put_on_clock(frame, offsets, report.clock)
     if one_sided:
         notes.append(
@@ -1506,6 +1637,8 @@ def _standardise(
             "involves them is exact to the day only."
         )
     report.date_only_values = zones.date_only
+    if time_format and zones.order_checked and zones.order_ambiguous == zones.order_checked:
+        notes.append(_day_month_note(time_format))
     report.timezone_aware_values = zones.aware
     report.timezone_naive_values = zones.naive
     report.timezone_offsets = dict(sorted(zones.offsets.items()))
@@ -1524,6 +1657,19 @@ def _standardise(
             for c in [*raw.columns, *raw.attrs.get(HASHED_COLUMNS, [])]
             if c != ATTRIBUTES_HASH
         ),
+        time_like=tuple(c for c, kind in kinds.items() if kind == KIND_TIME),
+    )
+
+
+def _day_month_note(time_format: str) -> str:
+    """The note on a log that ``time_format`` and the format with its day and month the other
+    way round both read in full (QA crmexport16 #4: month-first times read day first)."""
+    first = "day" if time_format.index("%d") < time_format.index("%m") else "month"
+    return (
+        f"Took the timestamps {first} first, as time_format={time_format!r} says: every one of "
+        f"them also reads with day and month the other way round "
+        f"({day_month_swapped(time_format)!r}), no day in the log being after the 12th, so "
+        "the log cannot tell the order; check that the time_format is the file's."
     )
 
 
@@ -1601,7 +1747,7 @@ def _clock_shifts(
 
 def _clock_note(zones: ZoneCount, report: CleaningReport, *, explicit: bool) -> str:
     """What was done with the timestamps' UTC offsets, and how to choose otherwise."""
-    from sim.eventlog.utc_clock import apart_text, is_utc  # it reads the EventLog this makes
+    from sim.eventlog.utc_clock import apart_text, is_utc, offset_hours  # it reads EventLogs
 
     shown = ", ".join(f"{k} ({v})" for k, v in report.timezone_offsets.items())
     naive = f"; {zones.naive} had none and were taken as written" if zones.naive else ""
@@ -1636,6 +1782,18 @@ def _clock_note(zones: ZoneCount, report: CleaningReport, *, explicit: bool) -> 
             )
         )
     if report.clock == "UTC" and not explicit:
+        hours = [h for h in map(offset_hours, report.timezone_offsets) if h is not None]
+        one_hour = ONE_PLACE_SPREAD / pd.Timedelta(hours=1)
+        if len(hours) == len(report.timezone_offsets) and max(hours) - min(hours) <= one_hour:
+            # an hour apart, but side by side, not across a change (QA crmexport16 #1)
+            return (
+                f"{zones.aware} timestamps carried UTC offsets [{shown}] in use side by side, "
+                "not one after the other as one place's clock changes: the clocks of two "
+                "places, or one place's times written on two clocks (a system's in Z beside its "
+                f"people's in +01:00): converted to UTC, so calendars and arrival hours are in "
+                f"UTC{naive}. Pass timezone= a zone such as 'Europe/Amsterdam' to read them all "
+                "on that place's clock."
+            )
         # which offsets made them several places' (QA tzdst #7: 50 Z among 9,000 +01/+02)
         apart = apart_text(report.timezone_offsets)
         return (
@@ -1703,7 +1861,8 @@ def _finish(
         if pc.merged:
             notes.append(
                 f"Merged {_plural(pc.merged, 'start/schedule event')} into the row of the "
-                "completion they belong to (FIFO per case and activity)."
+                "completion they belong to (per case and activity, and resource where the "
+                "events name one)."
             )
         if pc.skewed:
             notes.append(
@@ -1713,7 +1872,11 @@ def _finish(
                 f"{'its' if pc.skewed == 1 else 'their'} start (removed below)."
             )
         if pc.unmatched_starts:
-            notes.append(f"Removed {_plural(pc.unmatched_starts, 'start event')} never completed.")
+            notes.append(
+                f"Removed {_plural(pc.unmatched_starts, 'start event')} never completed (where "
+                "an activity of a case starts again before a completion, the earlier start is "
+                "the one never completed)."
+            )
         report.activities_in_progress += pc.unmatched_starts - pc.unmatched_starts_mid_case
         report.missing_end_mid_case += pc.unmatched_starts_mid_case
         in_progress.update(pc.unmatched_start_cases)
@@ -1831,7 +1994,7 @@ def _finish(
             + (
                 f" If column {maybe[0]!r} holds start times, pass start_key={maybe[0]!r}."
                 if C.START not in mapping and maybe
-                else ""
+                else _unused_times_hint(std.time_like, mapping)
             )
         )
     elif report.missing_start:
@@ -1955,8 +2118,10 @@ def _keep_case_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     end of an event that spans the change is read on its start's clock), so its duration and
     its distance from that row stay exact. Only rows of cases with a row in the repeated hour
     are looked at, one by one (a few). Times of several places read on the clocks they were
-    written in (``timezone='local'``, shifts more than ``ONE_PLACE_SPREAD`` apart) are left as
-    they are: their hand-overs run backwards by the hours between the places, by that choice.
+    written in (``timezone='local'``, shifts more than ``ONE_PLACE_SPREAD`` apart, or in use
+    side by side rather than one after the other: ``clock_changes``) are left as they are: their
+    hand-overs run backwards by the hours between the clocks, by that choice. No hour repeats in
+    a log whose clock does not change.
     """
     zero = pd.Timedelta(0)
     known = frame[SHIFT].dropna()
@@ -1964,6 +2129,8 @@ def _keep_case_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
         return frame, 0, 0
     shift = frame[SHIFT].fillna(zero)
     begin = frame[C.START].fillna(frame[C.END])
+    if not clock_changes(begin + shift, frame[SHIFT]):
+        return frame, 0, 0  # no change of the clock in the log (QA crmexport16 #1: Z and +01:00)
     repeated = _in_repeated_hour(frame, begin, shift)
     if not repeated.any():
         return frame, 0, 0
@@ -2150,6 +2317,24 @@ def _unknown_transitions_note(column: str, unknown: dict[str, int]) -> str:
     )
 
 
+def _unused_times_hint(time_like: tuple[str, ...], mapping: dict[str, str]) -> str:
+    """The sentence on columns of timestamps that no key names, in a log without start times
+    (QA crmexport16 #5: a 'Début' column sat unused beside the mapped 'Fin')."""
+    if C.START in mapping or not time_like:
+        return ""
+    first = time_like[0]
+    if len(time_like) == 1:
+        return (
+            f" Column {first!r} holds timestamps and is not used: if they are the start times, "
+            f"pass start_key={first!r}."
+        )
+    shown = ", ".join(repr(c) for c in time_like)
+    return (
+        f" Columns {shown} hold timestamps and are not used: if {first!r} holds the start "
+        f"times, pass start_key={first!r}."
+    )
+
+
 def _re_estimated_note(firsts: StartEstimates) -> str:
     """The sentence on instances whose gap held a wait outside the log (``sim.eventlog.estimate``):
     which activities, by how much, and how many instances."""
@@ -2171,33 +2356,42 @@ def _remove_duplicates(
     frame: pd.DataFrame, report: CleaningReport, *, keep_date_only: bool
 ) -> pd.DataFrame:
     """``frame`` without its exact duplicate rows, counted in ``report``. Where the times carry
-    a date and no time of day, a copy and a second visit on the same day look alike: those
-    duplicates are counted apart, said to be maybe real, and kept with ``keep_date_only``."""
+    a date and no time of day, or every time is written to the minute, a copy and a second
+    visit in the same day (minute) look alike: those duplicates are said to be maybe real (the
+    date-only ones counted apart), and kept with ``keep_date_only``."""
     content = [c for c in frame.columns if c != ROW]
     dup = frame.duplicated(subset=content, keep="first")
-    on_dates = dup & _no_time_of_day(frame) if report.date_only_values else dup & False
-    report.date_only_duplicates = int(on_dates.sum())
+    dates = _no_time_of_day(frame) if report.date_only_values else dup & False
+    # times of day without seconds throughout (QA crmexport16 #5: 15:50:03 and 15:50:22 of one
+    # case both written 15:50, one of them removed as a copy)
+    minutes = not report.date_only_values and whole_minutes([frame[C.START], frame[C.END]])
+    alike = dup & (dates | minutes)
+    if minutes:
+        times, span = "times written to the minute, without seconds", "minute"
+        again, same = "repetitions within a minute", "within the same minute"
+    else:
+        times, span = "times with a date and no time of day", "day"
+        again, same = "same-day repetitions", "on the same day"
+    report.date_only_duplicates = int((dup & dates).sum())
     report.date_only_duplicates_kept = keep_date_only
     if keep_date_only:
-        dup &= ~on_dates
+        dup &= ~alike
     report.duplicates_removed = int(dup.sum())
     if dup.any():
         text = f"Removed {_plural(report.duplicates_removed, 'exact duplicate row')}"
-        if on_dates.any() and not keep_date_only:
-            some = "all" if on_dates.sum() == dup.sum() else f"{int(on_dates.sum())}"
+        if alike.any() and not keep_date_only:
+            some = "all" if alike.sum() == dup.sum() else f"{int(alike.sum())}"
             text += (
-                f", {some} of them on times with a date and no time of day: there, one "
-                "resource doing the same activity of a case twice in a day looks like a copy, "
-                "so they may be real same-day repetitions, whose work is then lost (pass "
-                "date_only_duplicates='keep' to keep them)"
+                f", {some} of them on {times}: there, one resource doing the same activity of "
+                f"a case twice in a {span} looks like a copy, so they may be real {again}, "
+                "whose work is then lost (pass date_only_duplicates='keep' to keep them)"
             )
         report.notes.append(text + ".")
-    if keep_date_only and on_dates.any():
-        n = report.date_only_duplicates
+    if keep_date_only and alike.any():
+        n = int(alike.sum())
         report.notes.append(
             f"Kept {_plural(n, 'row')} that {'repeats' if n == 1 else 'repeat'} another exactly "
-            "on times with a date and no time of day (date_only_duplicates='keep'): read as "
-            "repetitions on the same day, not copies."
+            f"on {times} (date_only_duplicates='keep'): read as repetitions {same}, not copies."
         )
     return frame.loc[~dup]
 

@@ -5,26 +5,34 @@
 one clock, the clock its calendars and arrival hours are read in (``timezone``):
 
 * ``None`` (auto): the clock the times were written in, when their offsets are one place's (at
-  most an hour apart: standard and summer time), so an office opening at 09:00 at +02:00 reads
-  09:00 all year; UTC when the offsets are further apart (several places' clocks, whose written
-  times would distort the waits of a hand-over between them).
+  most an hour apart: standard and summer time, one after the other as a zone's clock changes,
+  ``clock_changes``), so an office opening at 09:00 at +02:00 reads 09:00 all year; UTC when the
+  offsets are further apart or in use side by side (several places' clocks, or one place's
+  times written on two, whose written times would distort the waits of a hand-over between
+  them).
 * ``"local"``: the clock the times were written in, whatever their offsets.
 * an IANA zone (``"UTC"``, ``"Europe/Amsterdam"``): values with an offset are converted to that
   zone's clock; values without one are taken to be on it already.
 
-Values without an offset are taken as written on every clock. Both kinds are counted, and the
+Values without an offset are taken as written on every clock. ISO 8601 may put a comma before
+the fraction of a second, and Excel serial days may carry a decimal comma (``40833,3388``); a
+``time_format`` that guesses each value's layout (``mixed``) is refused, and one with ``%d`` and
+``%m`` is checked against the two the other way round (``day_month_swapped``). Both kinds are counted, and the
 offsets seen are tallied, so the cleaning report can say what was done. Unparseable values are an
 error that names the column, the first offending rows and their values (never a silent ``NaT``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import re
 import warnings
 import zoneinfo
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -53,6 +61,10 @@ class ZoneCount:
     values: int = 0  # parsed values in all
     date_only: int = 0  # values with a date and no time of day (taken as midnight)
     date_only_example: str = ""  # the first of them, e.g. "line 7: '2024-01-03'"
+    # values read by a time_format with %d and %m, and those of them that the format with the
+    # two the other way round reads too: the order is ambiguous when the two counts are equal
+    order_checked: int = 0
+    order_ambiguous: int = 0
 
     def add(self, other: ZoneCount) -> None:
         self.aware += other.aware
@@ -60,6 +72,8 @@ class ZoneCount:
         self.values += other.values
         self.date_only += other.date_only
         self.date_only_example = self.date_only_example or other.date_only_example
+        self.order_checked += other.order_checked
+        self.order_ambiguous += other.order_ambiguous
         for key, n in other.offsets.items():
             self.offsets[key] = self.offsets.get(key, 0) + n
 
@@ -119,7 +133,7 @@ def _parse_numbers(
     that is not a number, or out of range, is an error naming its row."""
     kind = NUMERIC_TIMES[time_format]
     present = text.notna()
-    numbers = pd.to_numeric(text, errors="coerce")
+    numbers = _as_numbers(text)
     parsed = _as_time(numbers, time_format)
     bad = present & parsed.isna()
     if bad.any():
@@ -145,6 +159,15 @@ def _parse_numbers(
         count = ZoneCount(naive=n, values=n)
     times = parsed.dt.tz_localize(None).astype(TIME_DTYPE)
     return times, _midnight_dates(count, times, row_label), offset
+
+
+def _as_numbers(text: pd.Series) -> pd.Series:
+    """``text`` as numbers (missing where a value is none); a value of digits with one comma
+    between them is read with a decimal comma (``40833,3388``: Excel serial days in the usual
+    semicolon export of a decimal-comma locale)."""
+    arrow = pa.array(text, type=pa.large_string(), from_pandas=True)
+    pointed = pc.replace_substring_regex(arrow, pattern=r"^([+-]?\d+),(\d+)$", replacement=r"\1.\2")
+    return pd.to_numeric(pd.Series(pointed.to_pandas(), index=text.index), errors="coerce")
 
 
 #: Years a log's times fall in when they are read as the numbers they are.
@@ -224,6 +247,15 @@ def _midnight_dates(
     return count
 
 
+def whole_minutes(times: Iterable[pd.Series]) -> bool:
+    """Whether the times present in ``times`` (two or more) all fall on a whole minute: a log
+    written to the minute, where two events of one minute look alike (QA crmexport16 #5)."""
+    present = [t.dropna() for t in times]
+    if sum(len(t) for t in present) < 2:
+        return False
+    return all(bool((t == t.dt.floor("min")).all()) for t in present)
+
+
 def _no_offsets(index: pd.Index) -> pd.Series:
     """An offset column with every value missing (written without an offset)."""
     return pd.Series(pd.NaT, index=index, dtype=OFFSET_DTYPE)
@@ -272,6 +304,7 @@ def parse_timestamps(
         times = values.astype(TIME_DTYPE)
         return times, _midnight_dates(count, times, row_label), _no_offsets(values.index)
 
+    _refuse_guessing(time_format, column=column, source=source)
     text = values.astype("string").str.strip()
     text = text.mask((text == "") | (text == "NaT"))  # 'NaT': pandas' missing time as text
     present = text.notna()
@@ -279,15 +312,20 @@ def parse_timestamps(
         return _parse_numbers(
             text, column=column, source=source, time_format=time_format, row_label=row_label
         )
-    try:
-        parsed = pd.to_datetime(
-            text, utc=True, format=time_format or "ISO8601", errors="coerce", cache=True
-        )
-    except (ValueError, TypeError, OverflowError) as err:  # e.g. an invalid format string
-        raise EventLogError(
-            f"{source}: cannot parse column '{column}' with time_format={time_format!r}: {err}"
-        ) from None
+    iso = not time_format or time_format.upper() == "ISO8601"
+    parsed = _to_datetime(
+        _fraction_points(text) if iso else text, time_format, column=column, source=source
+    )
     bad = present & parsed.isna()
+    swapped = day_month_swapped(time_format)
+    if bad.any() and swapped and _to_datetime(text[present], swapped).notna().all():
+        positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
+        shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
+        raise EventLogError(
+            f"{source}: column '{column}' has {int(bad.sum())} value(s) that time_format="
+            f"{time_format!r} does not read, first at {shown}; every value of the column reads "
+            f"with day and month the other way round: pass time_format={swapped!r}"
+        )
     if bad.any():
         positions = [int(p) for p in bad.to_numpy().nonzero()[0][:5]]
         shown = ", ".join(f"{row_label(p)}: {text.iloc[p]!r}" for p in positions)
@@ -299,7 +337,7 @@ def parse_timestamps(
             "(e.g. time_format='%d/%m/%Y %H:%M') for other layouts"
         )
         n_bad = int(bad.sum())
-        numbers = pd.to_numeric(text[bad], errors="coerce")
+        numbers = _as_numbers(text[bad])
         if not time_format and numbers.notna().all():
             hint = (
                 "the values are numbers: seconds since 1970-01-01 UTC? pass "
@@ -339,6 +377,11 @@ def parse_timestamps(
     count.aware = int(pc.sum(matched).as_py() or 0)
     count.naive = int(present.sum()) - count.aware
     count.values = int(present.sum())
+    if swapped and count.values:
+        # every value read: does day-and-month the other way round read them all too?
+        count.order_checked = count.values
+        if _to_datetime(text[present], swapped).notna().all():
+            count.order_ambiguous = count.values
     if time_format and "%" in time_format and not _TIME_OF_DAY_DIRECTIVE.search(time_format):
         dates = pa.array(present.to_numpy(dtype=bool))  # '%d.%m.%Y': every value a date only
     else:
@@ -367,6 +410,56 @@ def parse_timestamps(
     return parsed.dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE), count, offset
 
 
+#: ``time_format`` values by which pandas guesses each value's layout on its own (03/04/2025 as
+#: 4 March, 13/04/2025 as 13 April in one column): refused.
+GUESSED_FORMATS = frozenset({"mixed"})
+
+
+def _refuse_guessing(time_format: str | None, *, column: str, source: str) -> None:
+    """Refuse a ``time_format`` that reads each value by its own guess (``GUESSED_FORMATS``)."""
+    if time_format is not None and time_format.strip().lower() in GUESSED_FORMATS:
+        raise EventLogError(
+            f"{source}: time_format={time_format!r} (column '{column}') guesses each value's "
+            "layout on its own, so one column can read 03/04/2025 as 4 March and 13/04/2025 as "
+            "13 April; expected one strptime format such as '%d/%m/%Y %H:%M:%S', or no "
+            "time_format for ISO 8601"
+        )
+
+
+def _to_datetime(
+    text: pd.Series, time_format: str | None, *, column: str = "", source: str = ""
+) -> pd.Series:
+    """``text`` parsed by ``time_format`` (ISO 8601 when None) to UTC, missing where a value
+    does not match; an invalid format is an ``EventLogError`` naming the column."""
+    try:
+        return pd.to_datetime(
+            text, utc=True, format=time_format or "ISO8601", errors="coerce", cache=True
+        )
+    except (ValueError, TypeError, OverflowError) as err:  # e.g. an invalid format string
+        raise EventLogError(
+            f"{source}: cannot parse column '{column}' with time_format={time_format!r}: {err}"
+        ) from None
+
+
+def _fraction_points(text: pd.Series) -> pd.Series:
+    """``text`` with a comma before the fraction of a second made a point (ISO 8601 allows
+    both, ``2011-10-01 08:07:54,451``; pandas reads the point only)."""
+    arrow = pa.array(text, type=pa.large_string(), from_pandas=True)
+    if not pc.any(pc.match_substring(arrow, ",")).as_py():
+        return text
+    pointed = pc.replace_substring_regex(
+        arrow, pattern=r"(\d:\d{2}:\d{2}),(\d)", replacement=r"\1.\2"
+    )
+    return pd.Series(pointed.to_pandas(), index=text.index, dtype="string")
+
+
+def day_month_swapped(time_format: str | None) -> str | None:
+    """``time_format`` with its ``%d`` and ``%m`` the other way round; None without both."""
+    if not time_format or "%d" not in time_format or "%m" not in time_format:
+        return None
+    return "%m".join(part.replace("%m", "%d") for part in time_format.split("%d"))
+
+
 def _offset_delta(normalised: str) -> pd.Timedelta:
     """'+02:00' -> 2 h, '-05:30' -> -5.5 h."""
     sign = -1 if normalised.startswith("-") else 1
@@ -374,11 +467,110 @@ def _offset_delta(normalised: str) -> pd.Timedelta:
     return sign * pd.Timedelta(hours=int(hours), minutes=int(minutes))
 
 
-def choose_clock(offsets: Mapping[str, pd.Series], timezone: str | None, *, source: str) -> str:
+#: How long around one change of the clock the offsets written may disagree (a system that
+#: writes the offset of the day rather than of the instant changes at midnight, not at 02:00).
+CHANGE_BLUR = pd.Timedelta(hours=6)
+#: The least time between two changes of one place's clock (summer time: months; Morocco's
+#: clock stops for Ramadan: about a month).
+CHANGE_GAP = pd.Timedelta(days=20)
+
+
+@dataclass(frozen=True)
+class ClockChange:
+    """A change of the written offsets over time, from ``before`` to ``after``: the last value
+    written with ``before`` at ``old_until``, ``after`` written throughout from ``new_from``."""
+
+    old_until: pd.Timestamp
+    new_from: pd.Timestamp
+    before: pd.Timedelta
+    after: pd.Timedelta
+
+
+def clock_changes(instants: pd.Series, offsets: pd.Series) -> list[ClockChange] | None:
+    """How the offsets of values (``offsets``, at their UTC ``instants``; missing ones left out)
+    change over time, when they change as one place's clock does: all of one offset before a
+    change, the other after (within ``CHANGE_BLUR``), changes at least ``CHANGE_GAP`` apart.
+    ``[]`` when one offset holds throughout; None when they alternate, in use side by side:
+    the clocks of two places, or one place's times written on two clocks (events of a system
+    in Z among its people's +01:00), not a change of the clock."""
+    known = (offsets.notna() & instants.notna()).to_numpy()
+    t = instants.to_numpy()[known].astype("datetime64[us]")
+    o = offsets.to_numpy()[known].astype(OFFSET_DTYPE)
+    order = np.lexsort((o, t))
+    t, o = t[order], o[order]
+    at = np.flatnonzero(o[1:] != o[:-1]) + 1  # each value whose offset differs from the last's
+    if not len(at):
+        return []
+    blur, gap = CHANGE_BLUR.to_timedelta64(), CHANGE_GAP.to_timedelta64()
+    # switches within CHANGE_BLUR of the last: one change, written roughly
+    starts = np.flatnonzero(np.concatenate([[True], np.diff(t[at]) > blur]))
+    ends = [*starts[1:], len(at)]
+    for later, earlier_end in zip(starts[1:], ends, strict=False):
+        if t[at[later]] - t[at[earlier_end - 1]] < gap:
+            return None
+    changes = []
+    for begin, end in zip(starts, ends, strict=True):
+        first, last = at[begin], at[end - 1]
+        if t[last] - t[first] > blur or o[first - 1] == o[last]:
+            return None  # offsets that alternate for hours, or one that comes and goes
+        changes.append(
+            ClockChange(
+                pd.Timestamp(t[first - 1]),
+                pd.Timestamp(t[last]),
+                pd.Timedelta(o[first - 1]),
+                pd.Timedelta(o[last]),
+            )
+        )
+    return changes
+
+
+def _one_place(times: Mapping[str, pd.Series], offsets: Mapping[str, pd.Series]) -> bool:
+    """Whether the offsets written with ``times`` (UTC) are one place's clock: they change only
+    as ``clock_changes`` says one place's do, and each change is one an IANA zone made then
+    (within ``CHANGE_BLUR``): +01:00 in January and +02:00 in February is no place's clock."""
+    names = [n for n in offsets if n in times]
+    changes = clock_changes(
+        pd.concat([times[n] for n in names], ignore_index=True),
+        pd.concat([offsets[n] for n in names], ignore_index=True),
+    )
+    if changes is None:
+        return False
+    return all(_some_zone_changes(c) for c in changes)
+
+
+def _some_zone_changes(change: ClockChange) -> bool:
+    """Whether some IANA zone's offset is ``change.before`` just before it and ``change.after``
+    just after it."""
+    before = (change.old_until - CHANGE_BLUR).to_pydatetime().replace(tzinfo=dt.UTC)
+    after = (change.new_from + CHANGE_BLUR).to_pydatetime().replace(tzinfo=dt.UTC)
+    for name in _zone_names():
+        zone = zoneinfo.ZoneInfo(name)
+        if before.astimezone(zone).utcoffset() == change.before and (
+            after.astimezone(zone).utcoffset() == change.after
+        ):
+            return True
+    return False
+
+
+@functools.cache
+def _zone_names() -> tuple[str, ...]:
+    """The IANA zones of this system, sorted."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def choose_clock(
+    offsets: Mapping[str, pd.Series],
+    timezone: str | None,
+    *,
+    source: str,
+    times: Mapping[str, pd.Series] | None = None,
+) -> str:
     """The clock to read the log in: ``WRITTEN`` or an IANA zone name (see the module docstring).
 
-    ``offsets`` are the time columns' per-value offsets from ``parse_timestamps``. An unknown
-    zone name is an ``EventLogError`` that says what is expected.
+    ``offsets`` are the time columns' per-value offsets from ``parse_timestamps``, ``times``
+    their UTC times: with them, offsets at most an hour apart are one place's only when they
+    change over time as its clock does (``_one_place``), else UTC. An unknown zone name is an
+    ``EventLogError`` that says what is expected.
     """
     if timezone is None or str(timezone).strip().lower() == "auto":
         seen = [o.dropna() for o in offsets.values()]
@@ -386,6 +578,8 @@ def choose_clock(offsets: Mapping[str, pd.Series], timezone: str | None, *, sour
         high = max((o.max() for o in seen if len(o)), default=None)
         if low is not None and high - low > ONE_PLACE_SPREAD:
             return "UTC"
+        if low is not None and high != low and times is not None:
+            return WRITTEN if _one_place(times, offsets) else "UTC"
         return WRITTEN
     name = str(timezone).strip()
     if name.lower() == WRITTEN:

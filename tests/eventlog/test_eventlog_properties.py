@@ -1,5 +1,6 @@
-"""Properties: the cleaning report adds up against an independent oracle; FIFO pairing matches a
-plain queue implementation; start estimates never exceed ends."""
+"""Properties: the cleaning report adds up against an independent oracle; lifecycle pairing
+matches a plain stack-and-queue implementation, FIFO matching a plain queue; start estimates
+never exceed ends."""
 
 from __future__ import annotations
 
@@ -103,7 +104,9 @@ def test_cleaning_report_adds_up(rows) -> None:
 
 
 def queue_pairs(events, skew: int = 5):
-    """Reference FIFO: per (case, activity), in time order, a complete takes the oldest start;
+    """Reference: per (case, activity), in time order, a complete takes the latest open start (a
+    stack decides which starts are paired: of two starts with no complete between them the
+    earlier lost its complete), and the paired starts go with the completes first in, first out;
     then a start left over takes the latest complete left over up to ``skew`` minutes before it
     (clocks out of step: the pair ends before it starts and is removed)."""
     out, unmatched, skewed = [], 0, 0
@@ -111,15 +114,17 @@ def queue_pairs(events, skew: int = 5):
     for i, (case, act, kind, t) in enumerate(events):
         groups.setdefault((case, act), []).append((t, 0 if kind == "start" else 1, i))
     for (case, act), items in groups.items():
-        q: deque = deque()
-        loose = []
+        q: list = []  # the open starts, a stack
+        starts, ends, loose = [], [], []
         for t, kind, _ in sorted(items):
             if kind == 0:
                 q.append(t)
             elif q:
-                out.append((case, act, q.popleft(), t))
+                starts.append(q.pop())
+                ends.append(t)
             else:
                 loose.append(t)
+        out += [(case, act, s, e) for s, e in zip(sorted(starts), ends, strict=True)]
         for start in q:
             near = [t for t in loose if start - skew <= t <= start]
             if near:

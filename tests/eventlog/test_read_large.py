@@ -159,8 +159,9 @@ def test_offsets_in_a_column_read_in_several_chunks(tmp_path, monkeypatch):
     log = read_event_log(path, timezone="UTC")
     assert log.report.timezone_offsets == {"+00:00": 10, "+01:00": 10}
     assert log.events["start_time"].min() == pd.Timestamp("2020-01-01 08:00")
-    local = read_event_log(path)  # offsets an hour apart: one place's clock, kept as written
-    assert local.events["start_time"].min() == pd.Timestamp("2020-01-01 09:00")
+    local = read_event_log(path)  # +01:00 starts beside Z ends: two clocks, read in UTC
+    assert local.report.clock == "UTC"
+    assert local.events["start_time"].min() == pd.Timestamp("2020-01-01 08:00")
 
 
 def test_numbers_written_differently_are_one_value_with_or_without_attributes(tmp_path):
