@@ -19,11 +19,17 @@
   unadjusted 95 % level (a possible harm is not given the benefit of the adjustment),
   ``trade-off`` when an adjusted improvement comes with such a worsening, ``within noise`` when
   nothing changes significantly, ``worse`` otherwise. The CIs shown are the unadjusted ones.
+  An improvement smaller than ``NEGLIGIBLE_CHANGE`` of today's mean (or than that many units of
+  a share) is negligible (``negligible``): significant or not, it counts as no improvement (QA:
+  a third person for a step of 0.01 h saved 0.00004 h of 11.9, "better than today").
 * **Ablation** takes one change at a time out of a confirmed redesign and re-simulates it on the
   confirmation's replications: the contribution of a change is how much each objective gets worse
   without it (paired, with a CI), its role judged with Holm's adjustment over the ablation's
   tests, so the analyst sees which change carries the gain and which has no effect detectable
   with these replications ("noise": absence of evidence, not evidence of no effect) or harms.
+  A change that cannot be taken out alone because a staffing change of the redesign needs it
+  (the role it takes the work from staffed down to 0) is taken out with that staffing change,
+  the role back at the model's headcount, and its row says so (``with``, ``together``).
 * **Dominance** between recommended candidates (``mark_dominated``): their confirmation
   replications are the same (common random numbers), so two candidates' values are paired
   replication by replication (kept per candidate: ``Candidate.per_replication``). Candidate B is
@@ -51,13 +57,21 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sim.errors import RedesignRefused
 from sim.kpis import holm, paired_comparison
+from sim.kpis.units import kpi_unit
 from sim.model.views import TARGET_UTILISATION, overloaded_roles
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
 from sim.redesign import SearchSpace
+from sim.redesign.space import StaffingOption
 
 ALPHA = 0.05
 """Family-wise error rate of the confirmation's tests (Holm), and the level of every CI shown."""
+
+NEGLIGIBLE_CHANGE = 0.001
+"""Practical-significance floor: an improvement smaller than this share of today's mean (0.1 %
+of a time, a cost, a rate of cases) or, for a share KPI (stored as a fraction), than this many
+units of it (0.1 percentage points) is negligible, and makes no redesign better than today,
+however significant (``negligible``, ``verdict``)."""
 
 COMPARED = (
     "cycle_time_mean",
@@ -85,7 +99,7 @@ class Candidate:
     comparison: pd.DataFrame | None = None  # per KPI: base, alt, diff, CI, significant
     ablation: list[dict[str, Any]] = field(default_factory=list)  # of the redesign as found
     # the last step (``sim.optimize.prune``): each redesign without the changes the ablation
-    # rated harm (or noise at a one-off cost), confirmed against this one
+    # rated harm or noise, confirmed against this one
     pruning: list[dict[str, Any]] = field(default_factory=list)
     # when a pruned redesign replaced the search's: that redesign as the search found it
     original: dict[str, Any] | None = None
@@ -228,19 +242,33 @@ def _pareto(trials: list[FrozenTrial], objectives: Sequence[Objective]) -> list[
     return front
 
 
+def negligible(kpi: str, row: Mapping[str, Any] | pd.Series) -> bool:
+    """Whether a paired comparison row's change (``diff``, against ``base``, today's mean) is
+    smaller than ``NEGLIGIBLE_CHANGE`` of ``base`` (for a share KPI, ``%`` in
+    ``sim.kpis.units``: than ``NEGLIGIBLE_CHANGE`` itself, 0.1 percentage points). False for
+    no change at all, and when either is unknown."""
+    diff, base = row.get("diff"), row.get("base")
+    if diff is None or base is None or not (math.isfinite(diff) and math.isfinite(base)):
+        return False
+    floor = NEGLIGIBLE_CHANGE if kpi_unit(kpi) == "%" else NEGLIGIBLE_CHANGE * abs(base)
+    return bool(0 < abs(diff) < floor)
+
+
 def verdict(comparison: pd.DataFrame, objectives: Sequence[Objective]) -> str:
     """``better``, ``trade-off``, ``within noise`` or ``worse`` from a paired comparison.
 
     With a ``significant_adjusted`` column (``adjust_family``), an improvement counts only when
     it is significant after the multiple-comparison adjustment; a worsening counts when it is
     significant unadjusted (the cautious side for a recommendation). Without it, both use
-    ``significant``."""
+    ``significant``. A ``negligible`` improvement counts as none, significant or not; a
+    negligible worsening still counts (the cautious side again)."""
     adjusted = "significant_adjusted" in comparison.columns
     better = worse = 0
     for o in objectives:
         row = comparison.loc[o.kpi]
         d = row["diff"] * o.sign
-        if d < 0 and bool(row["significant_adjusted"] if adjusted else row["significant"]):
+        significant = bool(row["significant_adjusted"] if adjusted else row["significant"])
+        if d < 0 and significant and not negligible(o.kpi, row):
             better += 1
         elif d > 0 and bool(row["significant"]):
             worse += 1
@@ -307,8 +335,9 @@ def adjust_family(
 ) -> tuple[list[pd.DataFrame], int]:
     """Holm's adjustment over every (comparison, objective) test of a family.
 
-    Returns copies of the comparison tables with ``p_adjusted``, ``significant_adjusted`` and
-    ``identical`` (None for the rows outside the family: the KPIs that are not objectives) and
+    Returns copies of the comparison tables with ``p_adjusted``, ``significant_adjusted``,
+    ``identical`` and ``negligible`` (``negligible``; None for the rows outside the family: the
+    KPIs that are not objectives) and
     the number of tests ``m`` (those with a p-value and some difference: a row ``identical`` in
     every replication is left out, its ``p_adjusted`` NaN and ``significant_adjusted`` false,
     ``family_p``). The unadjusted ``p_value``, CI and ``significant`` stay.
@@ -316,7 +345,7 @@ def adjust_family(
     reported (``replaced_p_values``): they count towards ``m`` and the order; a list given as
     ``replaced_adjusted`` is filled with their ``(p_adjusted, significant_adjusted)``.
     """
-    adjusted_columns = ["p_adjusted", "significant_adjusted", "identical"]
+    adjusted_columns = ["p_adjusted", "significant_adjusted", "identical", "negligible"]
     tables = [c.drop(columns=adjusted_columns, errors="ignore") for c in comparisons]
     where: list[tuple[int, str]] = []
     pvals: list[float] = []
@@ -328,15 +357,15 @@ def adjust_family(
     adjusted, reject = holm([*pvals, *replaced], alpha)
     out = []
     for t in tables:
-        t = t.assign(p_adjusted=np.nan, significant_adjusted=None, identical=None)
-        t[["significant_adjusted", "identical"]] = t[["significant_adjusted", "identical"]].astype(
-            object
-        )
+        t = t.assign(p_adjusted=np.nan, significant_adjusted=None, identical=None, negligible=None)
+        flags = ["significant_adjusted", "identical", "negligible"]
+        t[flags] = t[flags].astype(object)
         out.append(t)
     for (i, kpi), p, r in zip(where, adjusted[: len(where)], reject[: len(where)], strict=True):
         out[i].loc[kpi, "p_adjusted"] = p
         out[i].loc[kpi, "significant_adjusted"] = bool(r)
         out[i].loc[kpi, "identical"] = no_difference(out[i].loc[kpi])
+        out[i].loc[kpi, "negligible"] = negligible(kpi, out[i].loc[kpi])
     m = int(np.isfinite(np.asarray([*pvals, *replaced], dtype=float)).sum())
     if replaced_adjusted is not None:  # the replaced tests' own adjustment, in their order
         replaced_adjusted[:] = list(
@@ -842,6 +871,51 @@ def _util_max(table: pd.DataFrame) -> pd.Series:
     return pd.Series(float("nan"), index=table.index)
 
 
+def taken_out(
+    choice: Mapping[str, Any], name: str, evaluator: Evaluator
+) -> tuple[dict[str, Any], list[StaffingOption], str]:
+    """``choice`` with the change ``name`` taken out, the staffing options put back to the
+    model's headcount with it, and why the search space refuses it alone ('' when it does not).
+    No staffing option when the space accepts it alone; else the fewest of the choice's staffing
+    changes (one, then all of them) without which it is accepted, since a staffing change can
+    need it (a role staffed with 0 once its steps are gone). RedesignRefused, the refusal of
+    taking it out alone, when none helps."""
+    space = evaluator.space
+    baseline = space.baseline()
+    without = dict(choice) | {name: baseline[name]}
+    try:
+        _buildable(without, evaluator)
+        return without, [], ""
+    except RedesignRefused as exc:
+        refused = exc
+    active = space.active(choice)
+    staffing = [
+        o
+        for o in space.options
+        if isinstance(o, StaffingOption) and o.name != name and o.name in active
+    ]
+    groups = [[o] for o in staffing] + ([staffing] if len(staffing) > 1 else [])
+    for group in groups:
+        both = without | {o.name: baseline[o.name] for o in group}
+        try:
+            _buildable(both, evaluator)
+        except RedesignRefused:
+            continue
+        return both, group, str(refused)
+    raise refused
+
+
+def _buildable(choice: Mapping[str, Any], evaluator: Evaluator) -> None:
+    """RedesignRefused unless the search space accepts ``choice`` and builds its model."""
+    evaluator.space.check(choice)
+    evaluator.redesigned(choice)
+
+
+def _and_words(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(w for w in (", ".join(words[:-1]), words[-1]) if w) if words else ""
+
+
 def ablate(
     candidate: Candidate,
     evaluator: Evaluator,
@@ -861,14 +935,20 @@ def ablate(
     A test with no difference in any replication (the objective identical without the change)
     is left out of that family (``family_p``; ``identical`` in its record, and each entry's
     ``identical_tests`` counts them).
+
+    A change the search space refuses to take out alone because a staffing change of the
+    redesign needs it (removing a step and staffing its role with 0: the step back needs the
+    role) is taken out with that staffing change, the role back at the model's headcount
+    (``taken_out``): ``with`` lists those variables, ``together`` says so in words and
+    ``refused_alone`` why it cannot go alone, so the
+    gain of the pair is measured and not left to the staffing change's cost alone (QA:
+    "Remove approval + manager to 0" saved 22.7 h, and no row accounted for it).
     """
     space = evaluator.space
     full = evaluator.table(candidate.choice, replications, start=start)
     active = space.active(candidate.choice)
-    baseline = space.baseline()
     rows: list[dict[str, Any]] = []
     for name, value in active.items():
-        without = dict(candidate.choice) | {name: baseline[name]}
         sentence = space.describe({name: value})
         entry: dict[str, Any] = {
             "variable": name,
@@ -876,12 +956,17 @@ def ablate(
             "change": sentence[0] if sentence else name,
         }
         try:
-            space.check(without)
-            evaluator.redesigned(without)
+            without, partners, alone = taken_out(candidate.choice, name, evaluator)
         except RedesignRefused as exc:
             entry["refused"] = f"cannot be taken out alone: {exc}"
             rows.append(entry)
             continue
+        if partners:
+            entry["with"] = [o.name for o in partners]
+            roles = _and_words([f"the staffing of {o.target}" for o in partners])
+            back = _and_words([f"{o.target} back to {o.current}" for o in partners])
+            entry["together"] = f"taken out with {roles}, which needs it: {back}"
+            entry["refused_alone"] = alone
         alt = evaluator.table(without, replications, start=start)
         comp = paired_comparison(full, alt, [o.kpi for o in objectives if o.kpi in full])
         contrib = {}

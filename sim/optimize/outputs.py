@@ -19,10 +19,17 @@ from sim.model.markdown_text import md_code, md_text
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario, staffing_overrides
 from sim.model.views import offered_load
-from sim.optimize.confirm import IDENTICAL, Candidate, is_recommended, overload_text
+from sim.optimize.confirm import (
+    IDENTICAL,
+    NEGLIGIBLE_CHANGE,
+    Candidate,
+    is_recommended,
+    negligible,
+    overload_text,
+)
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
-from sim.optimize.prune import CHANGED_NOTHING, COSTLY_NOISE, HARM
+from sim.optimize.prune import CHANGED_NOTHING, COSTLY_NOISE, HARM, NOISE
 
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
 #: Today's process as the search simulated it, beside the redesigns in ``best/``.
@@ -250,6 +257,25 @@ def _fmt(kpi: str, v: float | None) -> str:
     return f"{v:,.1f} {unit}".strip()
 
 
+def _places(values: Sequence[float], least: int = 2) -> int:
+    """Decimals for a change and its interval, the same for all: ``least``, or more where a
+    value that is not 0 would read 0 with ``least`` (two significant digits for it; a value
+    below a thousandth of the largest may still read 0). A change of -0.000044 h reads
+    -0.000044, not -0.00 (QA: "-0.00 [-0.00, -0.00], significant yes")."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v) and v != 0]
+    if not finite:
+        return least
+    top = max(finite)
+    hidden = [v for v in finite if round(v, least) == 0 and v >= top / 1000]
+    return max([least, *(1 - math.floor(math.log10(v)) for v in hidden)])
+
+
+def _signed(values: Sequence[float], least: int = 2) -> list[str]:
+    """``values`` with a sign, thousands separators and ``_places`` decimals (None: ``-``)."""
+    d = _places(values, least)
+    return ["-" if v is None else f"{v:+,.{d}f}" for v in values]
+
+
 def _fmt_change(kpi: str, row: pd.Series, replications: int | None = None) -> str:
     """A comparison row's change with its CI, and how many of the ``replications`` pairs had
     a value on both sides when some had none (a step no case reached in a replication)."""
@@ -263,9 +289,13 @@ def _fmt_change(kpi: str, row: pd.Series, replications: int | None = None) -> st
     )
     unit = _unit(kpi)
     scale, suffix = (100.0, " pp") if unit == "%" else (1.0, "")
-    d, lo, hi = row["diff"] * scale, row["ci_low"] * scale, row["ci_high"] * scale
-    rel = f" ({row['relative'] * 100:+.1f} %)" if pd.notna(row.get("relative")) else ""
-    return f"{d:+,.2f}{suffix}{rel} [{lo:+,.2f}, {hi:+,.2f}]{pairs}"
+    d, lo, hi = _signed([row["diff"] * scale, row["ci_low"] * scale, row["ci_high"] * scale])
+    rel = (
+        f" ({_signed([row['relative'] * 100], least=1)[0]} %)"
+        if pd.notna(row.get("relative"))
+        else ""
+    )
+    return f"{d}{suffix}{rel} [{lo}, {hi}]{pairs}"
 
 
 VERDICT_TEXT = {
@@ -280,6 +310,60 @@ WHY_NOT = {
     "worse": "significantly worse on at least one objective (unadjusted 95 % CI) and better on "
     "none after Holm's adjustment",
 }
+
+
+NEGLIGIBLE_TEXT = (
+    f"smaller than {100 * NEGLIGIBLE_CHANGE:g} % of today's value ({100 * NEGLIGIBLE_CHANGE:g} "
+    "percentage points for a share)"
+)
+"""The practical-significance floor (``sim.optimize.confirm.NEGLIGIBLE_CHANGE``) in words."""
+
+
+def _floor(kpis: Sequence[str]) -> str:
+    """The floor below which a change of ``kpis`` is negligible: ``under 0.1 % of today's
+    value``, ``under 0.1 percentage points`` for a share, both when they differ."""
+    share = f"{100 * NEGLIGIBLE_CHANGE:g} percentage points"
+    value = f"{100 * NEGLIGIBLE_CHANGE:g} % of today's value"
+    units = {_unit(k) == "%" for k in kpis}
+    return "under " + " or ".join([value] * (False in units) + [share] * (True in units))
+
+
+def negligible_gains(c: Candidate, objectives: Sequence[Objective]) -> list[str]:
+    """The objectives ``c`` improves significantly (after Holm's adjustment where there is one)
+    but negligibly (``sim.optimize.confirm.negligible``): improvements its verdict does not
+    count."""
+    comp = c.comparison
+    if comp is None:
+        return []
+    adjusted = "significant_adjusted" in comp.columns
+    out = []
+    for o in objectives:
+        if o.kpi not in comp.index:
+            continue
+        r = comp.loc[o.kpi]
+        significant = r["significant_adjusted"] if adjusted else r["significant"]
+        if bool(significant) and r["diff"] * o.sign < 0 and negligible(o.kpi, r):
+            out.append(o.kpi)
+    return out
+
+
+def _tag(c: Candidate, objectives: Sequence[Objective]) -> str:
+    """A candidate's verdict in words; ``within noise`` with a negligible significant gain is
+    no practical difference, not 'not shown to differ'."""
+    if c.verdict == "within noise" and negligible_gains(c, objectives):
+        return "no practical difference from today (a significant but negligible change)"
+    return VERDICT_TEXT.get(c.verdict, c.verdict)
+
+
+def _negligible_why(c: Candidate, objectives: Sequence[Objective]) -> str:
+    """Why a negligible improvement does not count, or ''."""
+    small = negligible_gains(c, objectives)
+    if not small:
+        return ""
+    return (
+        f"its significant improvement on {_labels(small)} is negligible ({_floor(small)}), "
+        "which makes no redesign better than today"
+    )
 
 
 def _who(trial: Any, c: Candidate, candidates: Sequence[Candidate]) -> str:
@@ -550,11 +634,13 @@ def _changes_lines(
 
 PASS_ROLE_HARM = HARM
 #: How the summary line names what the ablation rated each adopted pass's changes.
-PASS_RATING = {HARM: "harm", COSTLY_NOISE: COSTLY_NOISE, CHANGED_NOTHING: IDENTICAL}
+PASS_RATING = {HARM: "harm", COSTLY_NOISE: COSTLY_NOISE, CHANGED_NOTHING: IDENTICAL, NOISE: "noise"}
 PASS_TEXT = {
     HARM: "rated harm by the ablation",
     COSTLY_NOISE: "the ablation rated noise (no effect significant after Holm's "
     "adjustment over its tests) that carry a one-off cost",
+    NOISE: "the ablation rated noise (no effect significant after Holm's adjustment over its "
+    "tests) without a one-off cost: changes the organisation would make for no measured gain",
 }
 
 
@@ -590,6 +676,8 @@ def _pruning_lines(
     for d in p["dropped"]:
         saving = d.get("one_off_saving")
         extra = f", saves a one-off cost of {saving:,.0f}" if saving else ""
+        if d.get("with"):  # a staffing change that needed it goes too
+            extra += ", with the staffing change that needs it: " + md_text(", ".join(d["with"]))
         lines.append(f"- {md_text(d['change'])} ({md_text(d.get('role', ''))}{extra})"
                      + (": dropped" if p["adopted"] else ""))  # fmt: skip
     lines.append("")
@@ -677,6 +765,7 @@ def _candidate_lines(
             "|---|---|---|---|---|---|",
         ]
         judged = {o.kpi for o in objectives} | {cn.kpi for cn in constraints}
+        small = negligible_gains(c, objectives)
         unreached: list[str] = []
         for k, r in c.comparison.iterrows():
             # a step's or role's KPI is shown when it is an objective or a constraint (QA: an
@@ -693,6 +782,8 @@ def _candidate_lines(
                 holm_cell = "yes" if r["significant_adjusted"] else "no"
                 if pd.notna(r.get("p_adjusted")):
                     holm_cell += f" (p {_p(r['p_adjusted'])})"
+            if k in small:
+                holm_cell += f"; negligible ({_floor([k])}): no improvement"
             lines.append(
                 f"| {_name(k)} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
                 f"{_fmt_change(k, r, replications)} | {'yes' if r['significant'] else 'no'} | {holm_cell} |"
@@ -745,13 +836,18 @@ def _candidate_lines(
                     if v["significant"]
                     else ""
                 )
-                cells.append(
-                    f"{v['improvement'] * sc:+,.2f} [{v['ci_low'] * sc:+,.2f}, {v['ci_high'] * sc:+,.2f}]"
-                    + mark
+                d, lo, hi = _signed(
+                    [
+                        None if v[k] is None else v[k] * sc
+                        for k in ("improvement", "ci_low", "ci_high")
+                    ]
                 )
-            lines.append(
-                f"| {md_text(a['change'])} | " + " | ".join(cells) + f" | {md_text(a['role'])} |"
+                cells.append(f"{d} [{lo}, {hi}]" + mark)
+            # taken out with a staffing change that needs it: said, so the row's gain is theirs
+            what = md_text(a["change"]) + (
+                f" ({md_text(a['together'])})" if a.get("together") else ""
             )
+            lines.append(f"| {what} | " + " | ".join(cells) + f" | {md_text(a['role'])} |")
         m = next((a["comparisons"] for a in c.ablation if "comparisons" in a), None)
         same = next((a.get("identical_tests") for a in c.ablation if "comparisons" in a), None)
         lines += [
@@ -899,6 +995,37 @@ def _idle_lines(
     return [text, ""]
 
 
+def _search_counts(n_trials: int, refused: int, stopped: int) -> str:
+    """``24 trials, and 6 proposals the search space refused (...)``: what trials.csv's rows are."""
+    text = _count(n_trials, "trial")
+    more = []
+    if refused:
+        more.append(
+            f"{_count(refused, 'proposal')} the search space refused (state FAIL in trials.csv, "
+            "the reason under refused; not simulated, and not counted as trials)"
+        )
+    if stopped:
+        more.append(
+            f"{_count(stopped, 'trial')} stopped before its result by an interrupted run "
+            "(state FAIL, under failed)"
+        )
+    return text + (", and " + _and(more) if more else "")
+
+
+def _simulations_text(simulations: int, search: int | None) -> str:
+    """``145 replications (none for the search, 145 to confirm, ablate and prune its
+    candidates; a resumed search counts only its own)``."""
+    total = _count(simulations, "replication")
+    if search is None:
+        return f"{total} (a resumed search counts only its own)"
+    follow = simulations - search
+    return (
+        f"{total} ({'none' if not search else search} for the search, "
+        f"{'none' if not follow else follow} to confirm, ablate and prune its candidates; a "
+        "resumed search counts only its own)"
+    )
+
+
 def _count(n: int, noun: str) -> str:
     """``1 test``, ``3 tests``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
@@ -929,8 +1056,17 @@ def recommendations_markdown(
     identical: int = 0,
     warnings: Sequence[str] = (),
     utilisation: Mapping[int, Mapping[str, float]] | None = None,
+    refused: int = 0,
+    stopped: int = 0,
+    search_simulations: int | None = None,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
+
+    ``n_trials``: the search's finished trials; ``refused``: its proposals the search space
+    refused (failed trials with ``refused`` in trials.csv, which count as no trial) and
+    ``stopped``: its trials cut short by an interrupted run, each said beside it.
+    ``simulations``: the replications this run simulated, of which ``search_simulations``
+    (when given) for the search, the rest for the confirmation, ablation and pruning.
 
     ``warnings``: what qualifies the baseline's figures (cases still in progress at the stop),
     each in bold under the baseline.
@@ -981,8 +1117,9 @@ def recommendations_markdown(
         f"{_count(comparisons, 'comparison')} of the confirmation with any difference (every "
         "candidate on every objective, and every version pruning confirmed, a test a version "
         "repeats on the same data counted once; "
-        "family-wise error 5 %); a worsening counts when its unadjusted interval excludes 0."
-        + left_out
+        "family-wise error 5 %); a worsening counts when its unadjusted interval excludes 0. "
+        f"An improvement {NEGLIGIBLE_TEXT} is negligible: however significant, it makes no "
+        "redesign better than today." + left_out
         if comparisons
         else f" Every objective was {IDENTICAL} for every candidate: nothing to test."
         if identical
@@ -1012,9 +1149,9 @@ def recommendations_markdown(
     lines = [
         f"# Redesigns for {md_code(model_name)}",
         "",
-        f"Search: {n_trials} trials; this run simulated {simulations} replications (a resumed "
-        f"search counts only its own). Each candidate was {fresh}; the brackets are 95 % "
-        "confidence intervals of the paired difference (unadjusted)." + family,
+        f"Search: {_search_counts(n_trials, refused, stopped)}; this run simulated "
+        f"{_simulations_text(simulations, search_simulations)}. Each candidate was {fresh}; the "
+        "brackets are 95 % confidence intervals of the paired difference (unadjusted)." + family,
         "",
         "Objectives: "
         + ", ".join(f"{o.direction} {_name(o.kpi)}" for o in objectives)
@@ -1088,11 +1225,12 @@ def recommendations_markdown(
         lines += [
             f"None. No candidate of the search was better than today or a trade-off within the "
             f"constraints, with staff that carry its work, once re-simulated with {confirm_replications} paired replications; "
-            f"the {len(rest)} tried are listed below.",
+            f"the {len(rest)} tried are listed below. Their models are in `best/<rank>.yaml` "
+            "for checking: none of them is a recommendation.",
             "",
         ]
     for c in good:
-        lines += [f"### {c.rank}. Redesign from trial {c.trial}: {VERDICT_TEXT[c.verdict]}", ""]
+        lines += [f"### {c.rank}. Redesign from trial {c.trial}: {_tag(c, objectives)}", ""]
         lines += _indistinguishable_lines(c, candidates)
         lines += _candidate_lines(
             c,
@@ -1113,7 +1251,7 @@ def recommendations_markdown(
             "",
         ]
     for c in rest:
-        tag = VERDICT_TEXT.get(c.verdict, c.verdict)
+        tag = _tag(c, objectives)
         why = []
         if c.dominated_by is not None:
             why.append(_dominated_text(c, candidates))
@@ -1121,7 +1259,11 @@ def recommendations_markdown(
             why.append("breaks a constraint once confirmed")
         if c.overloaded:
             why.append(md_text(overload_text(c.overloaded)))
-        if c.verdict in WHY_NOT:
+        if _negligible_why(c, objectives):
+            why.append(_negligible_why(c, objectives))
+            if c.verdict == "within noise":  # nothing else changed significantly
+                why.append("no other objective changed significantly")
+        elif c.verdict in WHY_NOT:
             why.append(WHY_NOT[c.verdict])
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {tag}", ""]
         lines += [f"Not recommended: {'; '.join(why)}.", ""]

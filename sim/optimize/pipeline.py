@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from optuna.trial import TrialState
 
 from sim.errors import ConfigError
 from sim.model.jsonio import write_json
@@ -16,6 +17,7 @@ from sim.model.whole_files import write_text_whole, written_whole
 from sim.optimize.confirm import (
     ALPHA,
     COMPARED,
+    NEGLIGIBLE_CHANGE,
     Candidate,
     ablate,
     adjust_verdicts,
@@ -55,8 +57,8 @@ class FollowUp:
     confirm_replications: int = 20
     top_k: int = 5
     ablate_top: int = 3
-    # drop the changes the ablation rates harm (then noise at a one-off cost) from a
-    # recommended redesign, re-confirm it, and recommend it instead when not worse
+    # drop the changes the ablation rates harm (then noise at a one-off cost, then other noise)
+    # from a recommended redesign, re-confirm it, and recommend it instead when not worse
     prune_harm: bool = True
 
     def __post_init__(self) -> None:
@@ -183,7 +185,7 @@ def optimize_redesign(
                 if follow_up.prune_harm and any(find(c, ev) for _, find in PASSES):
                     phase(
                         f"pruning #{c.rank}: confirming it without the changes its ablation "
-                        "rates harm (or noise at a one-off cost)"
+                        "rates harm or noise"
                     )
                 if follow_up.prune_harm:
                     prune(
@@ -218,6 +220,8 @@ def optimize_redesign(
             pareto.to_csv(part, index=False)
         write_best_models(candidates, ev, run_dir / "best")
         n_finished = len(finished_trials(study))
+        failed = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+        n_refused = sum(1 for t in failed if t.user_attrs.get("refused"))
         md = recommendations_markdown(
             model_name=job.model.name,
             candidates=candidates,
@@ -227,6 +231,9 @@ def optimize_redesign(
             confirm_replications=reps,
             n_trials=n_finished,
             simulations=sims_search + sims_confirm,
+            search_simulations=sims_search,
+            refused=n_refused,
+            stopped=len(failed) - n_refused,
             search_replications=search_reps,
             search_baseline=dict(
                 zip([o.kpi for o in job.objectives], baseline_values, strict=True)
@@ -248,6 +255,8 @@ def optimize_redesign(
             "model": job.model.name,
             "study_name": job.settings.study_name,
             "trials_finished": n_finished,
+            # proposals the search space refused: failed trials in trials.csv, no trial
+            "proposals_refused": n_refused,
             "simulations_this_run": {"search": sims_search, "confirmation": sims_confirm},
             "objectives": [o.__dict__ for o in job.objectives],
             "constraints": [c.__dict__ for c in job.constraints],
@@ -275,7 +284,10 @@ def optimize_redesign(
                 "familywise_alpha": ALPHA,
                 "rule": "better: an objective improves significantly after Holm's adjustment "
                 "and none is significantly worse at the unadjusted 95 % level; the CIs shown "
-                "are unadjusted",
+                "are unadjusted; an improvement smaller than negligible_change of today's mean "
+                "(that many units of a share) is negligible (negligible: true in its "
+                "comparison) and counts as none",
+                "negligible_change": NEGLIGIBLE_CHANGE,
                 # mark_dominated: a second family, the recommended candidates against each other
                 "dominance": {
                     "family": "every pair of recommended candidates x objective, paired "

@@ -37,13 +37,22 @@ against the one found before it is adopted. The objectives' own costs (cost per 
 headcount, ...) already make a change ``harm`` when they move significantly, so the cost a
 ``noise`` change can still carry is
 the one the objectives do not see, and the space's one-off cost is the only such cost that is
-exact (a price, not a simulated estimate). Other noise changes that cost nothing are left alone:
-dropping them saves nothing, and re-testing them would only test noise again.
+exact (a price, not a simulated estimate). A fourth pass, from whichever redesign the others
+kept, drops the remaining ``noise`` changes, those without a one-off cost, together: a merge, a
+removal or a handover with no measured effect is still a change the organisation has to make
+(QA: "Remove approval + Merge intake+register" recommended, the merge a true no-op), so a
+redesign is recommended without them when it holds up without them, by the same rules. A
+staffing cut is not dropped so: fewer people save their pay, which the objectives need not
+measure (a role left without work staffed with 0, with cycle time the only objective).
+
+An ablation row that took its change out together with a staffing change that needed it
+(``with``: a role staffed with 0 once its steps are gone, ``sim.optimize.confirm.taken_out``)
+drops both (``reverted``): the role goes back to the model's headcount with its steps.
 
 Cost: one confirmation (``confirm_replications`` replications of one redesign) per ablated
 candidate with harm changes (and, when several together do not hold up, at most one per such
 change tried alone), one per change that changes nothing measured after the first, one more
-when it has noise changes with a one-off cost; a change
+when it has noise changes with a one-off cost, one more when it has others; a change
 that was the only one taken out was already simulated by the ablation (same key, same random
 numbers), so the evaluator's cache answers it without simulating; and, for a smaller redesign
 adopted, the search's replications of it (its ``(search)`` figures in ``pareto.csv``), unless
@@ -83,6 +92,23 @@ that changes nothing measured: ...')."""
 COSTLY_NOISE = "noise at a one-off cost"
 """A change whose ablation detected no effect (with its replications) but that has a one-off
 cost."""
+NOISE = "noise at no one-off cost"
+"""A change whose ablation detected no effect (with its replications) and that has no one-off
+cost in the search space: a merge or a removal is still a change for the organisation."""
+
+
+def reverted(a: dict[str, Any]) -> list[str]:
+    """The variables an ablation row took out: its change's, and the staffing changes that
+    needed it and went with it (``with``; ``sim.optimize.confirm.taken_out``)."""
+    return [a["variable"], *a.get("with", ())]
+
+
+def _without(
+    candidate: Candidate, evaluator: Evaluator, drop: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """The candidate's choice with the ablation rows ``drop`` taken out (``reverted``)."""
+    baseline = evaluator.space.baseline()
+    return dict(candidate.choice) | {v: baseline[v] for a in drop for v in reverted(a)}
 
 
 def _harm(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any]]:
@@ -91,18 +117,30 @@ def _harm(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any]]:
 
 def _costly_noise(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any]]:
     space = evaluator.space
-    baseline = space.baseline()
     total = space.one_off_cost(candidate.choice)
     out = []
     for a in candidate.ablation:
         if a.get("role") != "noise":
             continue
-        saving = total - space.one_off_cost(
-            dict(candidate.choice) | {a["variable"]: baseline[a["variable"]]}
-        )
+        saving = total - space.one_off_cost(_without(candidate, evaluator, [a]))
         if saving > 0:
             out.append(a | {"one_off_saving": saving})
     return out
+
+
+def _free_noise(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any]]:
+    """The changes the ablation rates ``noise`` that carry no one-off cost (the others are the
+    previous pass's, ``_costly_noise``), staffing cuts left out: fewer people save their pay,
+    which the objectives need not measure (a role left without work, staffed with 0)."""
+    costly = {a["variable"] for a in _costly_noise(candidate, evaluator)}
+    staffing = {o.name: o for o in evaluator.space.options if isinstance(o, StaffingOption)}
+    return [
+        a
+        for a in candidate.ablation
+        if a.get("role") == "noise"
+        and a["variable"] not in costly
+        and not (a["variable"] in staffing and a["value"] < staffing[a["variable"]].current)
+    ]
 
 
 def _identical(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any]]:
@@ -111,7 +149,6 @@ def _identical(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any
     one-off cost are left to the noise pass when it would try only such changes (the same
     attempt: nothing that may carry a gain is tried with them)."""
     space = evaluator.space
-    baseline = space.baseline()
     active = space.active(candidate.choice)
     staffing = {o.name: o for o in space.options if isinstance(o, StaffingOption)}
     total = space.one_off_cost(candidate.choice)
@@ -121,7 +158,7 @@ def _identical(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any
         name = a["variable"]
         if not tests or not all(v.get("identical") for v in tests) or name not in active:
             continue
-        saving = total - space.one_off_cost(dict(candidate.choice) | {name: baseline[name]})
+        saving = total - space.one_off_cost(_without(candidate, evaluator, [a]))
         hires = name in staffing and int(a["value"]) > staffing[name].current
         if saving > 0 or hires:
             out.append(a | ({"one_off_saving": saving} if saving > 0 else {}))
@@ -131,7 +168,12 @@ def _identical(candidate: Candidate, evaluator: Evaluator) -> list[dict[str, Any
     return out
 
 
-PASSES = ((HARM, _harm), (CHANGED_NOTHING, _identical), (COSTLY_NOISE, _costly_noise))
+PASSES = (
+    (HARM, _harm),
+    (CHANGED_NOTHING, _identical),
+    (COSTLY_NOISE, _costly_noise),
+    (NOISE, _free_noise),
+)
 
 
 def _unchanged(
@@ -180,7 +222,8 @@ def prune(
     """Try the candidate without its ``harm`` changes (all together, then, when that is not
     kept, each alone), then without each change that changes nothing measured and costs
     something, one at a time, then without its remaining ``noise`` changes that carry a
-    one-off cost; adopt each smaller redesign that passes (see the module docstring).
+    one-off cost, then without its other ``noise`` changes; adopt each smaller redesign that
+    passes (see the module docstring).
 
     The candidate must be confirmed (``confirm``) and ablated (``ablate``) with the same
     ``replications`` and ``start``; ``family`` is every candidate of that confirmation (the
@@ -192,7 +235,6 @@ def prune(
     as a trial's, so that ``pareto.csv``'s ``(search)`` columns describe it) and keeps the
     redesign as found in ``candidate.original``. Returns ``candidate.pruning``.
     """
-    baseline = evaluator.space.baseline()
     attempts: list[dict[str, Any]] = []
     # kept up to date: each version confirmed is a test of the family the next one is judged in
     candidate.pruning = attempts
@@ -218,7 +260,7 @@ def prune(
         # as it stands is re-simulated without this change too (the same replications)
         if a["variable"] not in evaluator.space.active(candidate.choice):
             return
-        without = dict(candidate.choice) | {a["variable"]: baseline[a["variable"]]}
+        without = _without(candidate, evaluator, [a])
         if not _unchanged(
             evaluator,
             objectives,
@@ -252,7 +294,7 @@ def prune(
             # alone, from the redesign as it then stands, so a pure harm does not stay only
             # because another one had to (QA: 'pricing 1 -> 2' kept, a person and no gain)
             for a in drop:
-                without = dict(candidate.choice) | {a["variable"]: baseline[a["variable"]]}
+                without = _without(candidate, evaluator, [a])
                 if a["variable"] in evaluator.space.active(candidate.choice) and not any(
                     evaluator.key(r["choice"]) == evaluator.key(without)
                     for r in attempts
@@ -276,16 +318,19 @@ def _attempt(
     family: Sequence[Candidate],
 ) -> dict[str, Any]:
     space = evaluator.space
-    baseline = space.baseline()
     record: dict[str, Any] = {
         "pass": label,
         "dropped": [
-            {k: a[k] for k in ("variable", "value", "change", "role", "one_off_saving") if k in a}
+            {
+                k: a[k]
+                for k in ("variable", "value", "change", "role", "one_off_saving", "with")
+                if k in a
+            }
             for a in drop
         ],
         "adopted": False,
     }
-    choice = dict(candidate.choice) | {a["variable"]: baseline[a["variable"]] for a in drop}
+    choice = _without(candidate, evaluator, drop)
     if not space.active(choice):
         record["reason"] = "every change would be dropped, which leaves today's process"
         return record
