@@ -63,3 +63,16 @@ def test_a_missing_sim_config_dir_is_named(tmp_path):
     assert res.returncode == 2
     assert f"error: SIM_CONFIG_DIR=gone: no such directory ({tmp_path / 'gone'})" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_optimize_points_to_the_search_spaces_an_installed_copy_has(tmp_path, monkeypatch):
+    """QA install16 #1: messages named configs/redesign/crm_sales.yaml, which an installed user
+    does not have; they name the folder the configs were found in (a checkout keeps its
+    relative name)."""
+    import sim.cli.main as cli_main
+    from sim.cli.optimize import _bundled_spaces
+
+    assert _bundled_spaces() == "configs/redesign"  # this checkout
+    monkeypatch.setattr(cli_main, "config_dir", lambda: tmp_path / "_configs")
+    monkeypatch.setattr(cli_main, "source_checkout", lambda: None)
+    assert _bundled_spaces() == str(tmp_path / "_configs" / "redesign")
