@@ -28,6 +28,15 @@ import threading
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+#: the overrides of a simulate run that only needs to run (one short replication, no report)
+QUICK_SIMULATE = (
+    "scenario.replications=1",
+    "scenario.horizon_days=2",
+    "scenario.warmup_days=0",
+    "workers=1",
+    "progress=false",
+    "output.report=false",
+)
 
 # Variables read while Python and the libraries start (not when ``sim`` runs): a run whose
 # environment differs from the fork server's in one of these gets a fresh interpreter.

@@ -259,17 +259,24 @@ def _held_text(report: dict, names: list[str], suggestion: dict | None, *, stead
     return text
 
 
-def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str | None:
-    """A note when a role's queue takes longer than the warm-up to forget the run's empty
-    start (``RoleLoad.settling_days``: an M/M/c queue's relaxation time at the role's offered
-    load); ``None`` when none does, or for a saturated model (``saturation_warning`` says why
-    its queues grow).
+WARMUP_TIME_CONSTANTS = 3
+"""The warm-up the note suggests, in relaxation times of the slowest role (``warmup_warning``);
+it notes a warm-up under ``WARMUP_NOTED_BELOW`` of them. The empty start's bias decays like
+exp(-t / tau): QA retest16 measured the M/M/1 at 90 % (tau 127 days; steady state 80 h) at
+60.5 h after 14 days, 62.7 h after 127 and 77.5 h after 400, and the bundled CRM (tau 20 days)
+at 96.3 h after 14 days, 97.3 h after 20, 103.8 h after 60 and 102.9 h after 240."""
+WARMUP_NOTED_BELOW = 2
 
-    QA engineprop16: an M/M/1 at 90 % with 8 h jobs (127 days to settle), after the default
-    14 days of warm-up, measured 53 h [45, 60] of cycle time against the steady state's 80 h;
-    76 h [61, 92] after 127 days. The growth is too slow and noisy for ten replications to show
-    (``wip_change``'s CI spans 0), and a test on it raised false alarms after 400 days, so the
-    model's load is judged instead."""
+
+def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str | None:
+    """A note when the warm-up is shorter than ``WARMUP_NOTED_BELOW`` relaxation times of a
+    role's queue (``RoleLoad.settling_days``: an M/M/c queue's at the role's offered load, the
+    time constant in which the run's empty start is forgotten), suggesting
+    ``WARMUP_TIME_CONSTANTS`` of them; ``None`` when no role is that slow, or for a saturated
+    model (``saturation_warning`` says why its queues grow).
+
+    The growth is too slow and noisy for ten replications to show (``wip_change``'s CI spans
+    0), and a test on it raised false alarms after 400 days, so the model's load is judged."""
     if report.get("saturated_roles"):
         return None
     try:
@@ -279,22 +286,22 @@ def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str
     except ValueError:  # routing where cases can loop for ever: said elsewhere
         return None
     settling = {r: load.settling_days for r, load in loads.items()}
-    slow = [r for r, days in settling.items() if days > scenario.warmup_days]
+    slow = [r for r, tau in settling.items() if WARMUP_NOTED_BELOW * tau > scenario.warmup_days]
     if not slow:
         return None
     slowest = max(slow, key=settling.__getitem__)
-    load, days = loads[slowest], math.ceil(settling[slowest])
+    load, tau = loads[slowest], settling[slowest]
+    longer = math.ceil(WARMUP_TIME_CONSTANTS * tau)
     return (
         f"note: the warm-up may be too short for a steady state: {slowest} is offered "
         f"{100 * load.utilisation:.0f} % of its hours in jobs of {load.mean_job_hours:.3g} h on "
-        f"average, and a queue like that takes roughly {days:g} days to forget an empty start "
-        "(an M/M/c queue's relaxation time, S / (c (1 - sqrt(rho))^2) working hours, scaled by "
-        "the variability of the arrivals and job times), longer "
-        f"than scenario.warmup_days={scenario.warmup_days:g}. A run starts empty, so cycle "
-        "time, waiting and utilisation here may be below their steady-state values. For "
-        f"steady-state figures, run with scenario.warmup_days={days:g} and see whether they "
-        "move beyond their CIs (wip_change, the number of cases in the process at the end of "
-        "the window less at its start, shows a process still filling up)."
+        "average, and a queue like that forgets an empty start with a time constant of roughly "
+        f"{math.ceil(tau):g} days (an M/M/c queue's relaxation time, S / (c (1 - sqrt(rho))^2) "
+        "working hours, scaled by the variability of the arrivals and job times; the start's "
+        "bias decays like exp(-t / that)), against scenario.warmup_days="
+        f"{scenario.warmup_days:g}. A run starts empty, so cycle time, waiting and utilisation "
+        "here may be below their steady-state values. For steady-state figures, warm up about "
+        f"{WARMUP_TIME_CONSTANTS} of them: scenario.warmup_days={longer:g}."
     )
 
 

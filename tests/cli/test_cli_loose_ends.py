@@ -12,16 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.simcli import REPO, run_sim
+from tests.simcli import QUICK_SIMULATE, REPO, run_sim
 
-QUICK = (
-    "scenario.replications=1",
-    "scenario.horizon_days=2",
-    "scenario.warmup_days=0",
-    "workers=1",
-    "progress=false",
-    "output.report=false",
-)
+QUICK = QUICK_SIMULATE
 
 
 def _headcount(run: Path, role: str) -> int:

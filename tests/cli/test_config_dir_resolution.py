@@ -13,16 +13,9 @@ import pytest
 
 from sim.cli import main as cli
 from sim.errors import SimError
-from tests.simcli import REPO, run_sim
+from tests.simcli import QUICK_SIMULATE, REPO, run_sim
 
-QUICK = (
-    "scenario.replications=1",
-    "scenario.horizon_days=2",
-    "scenario.warmup_days=0",
-    "workers=1",
-    "progress=false",
-    "output.report=false",
-)
+QUICK = QUICK_SIMULATE
 
 
 def test_config_dir_of_a_checkout_is_its_configs(monkeypatch):

@@ -19,16 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.simcli import REPO
+from tests.simcli import QUICK_SIMULATE, REPO
 
-QUICK = (
-    "scenario.replications=1",
-    "scenario.horizon_days=2",
-    "scenario.warmup_days=0",
-    "workers=1",
-    "progress=false",
-    "output.report=false",
-)
+QUICK = QUICK_SIMULATE
 BUILT = ("pyproject.toml", "README.md", "LICENSE", "sim", "configs")
 
 

@@ -55,8 +55,11 @@ def test_a_slowly_settling_role_is_noted_and_a_longer_warm_up_settles_it(tmp_pat
     replications cannot show the slow growth, so the model's load says it."""
     report, out = _simulate(tmp_path, "busy", 8.0 / 0.9)
     assert "note: the warm-up may be too short" in out
-    assert "r is offered 90 % of its hours in jobs of 8 h" in out and "roughly 127 days" in out
-    assert "scenario.warmup_days=127" in out
+    assert (
+        "r is offered 90 % of its hours in jobs of 8 h" in out
+        and "time constant of roughly 127 days" in out
+    )
+    assert "warm up about 3 of them: scenario.warmup_days=380." in out
     assert any("warm-up may be too short" in w for w in report["warnings"])
     settled, out = _simulate(tmp_path, "settled", 8.0 / 0.9, "scenario.warmup_days=400")
     assert "warm-up may be too short" not in out
