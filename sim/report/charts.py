@@ -1301,15 +1301,17 @@ def _pareto_single(
     fig = new_figure(7.5, 5.2 + extra)
     height = fig.get_figheight()
     ax = fig.add_subplot(1, 1, 1)
-    # the final layout first: the recommended labels are placed apart in points on it
     fig.subplots_adjust(
         left=0.13, right=0.97, bottom=(0.572 + extra) / height, top=1 - 0.468 / height
     )
-    ranks_only = _pareto_panel(ax, trials, data, bad, pair, baseline, recs, state)
+    marks = _pareto_panel(ax, trials, data, bad, pair, baseline, recs, state)
+    ax.set_title(title, fontsize=11, fontweight="bold", color=INK, loc="left")
+    # the final layout first: the labels are placed apart in points on it
+    _pareto_fit(fig, [ax])
+    ranks_only = _pareto_labels(ax, marks)
     shown = _recommended_legend(_legend_entries([ax]), recs, ranks_only=ranks_only)
     if shown:
         ax.legend(*zip(*shown, strict=True), fontsize=8, frameon=False)
-    ax.set_title(title, fontsize=11, fontweight="bold", color=INK, loc="left")
     for i, note in enumerate(reversed(notes)):
         fig.text(
             0.02,
@@ -1338,14 +1340,19 @@ def _pareto_panels(
     """The Pareto figure of three objectives that vary: a panel a pair in a 2 x 2 grid, the
     fourth cell holding the legend and ``notes``."""
     fig = new_figure(11.0, 9.0)
-    grid = fig.add_gridspec(
-        2, 2, left=0.08, right=0.98, bottom=0.07, top=0.93, wspace=0.25, hspace=0.32
-    )
+    grid = fig.add_gridspec(2, 2)  # laid out by the figure's margins (``_pareto_fit``)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.07, top=0.93, wspace=0.25, hspace=0.32)
     axes = [fig.add_subplot(grid[i // 2, i % 2]) for i in range(len(pairs))]
-    ranks_only = False
-    for ax, pair in zip(axes, pairs, strict=True):
-        ranks_only |= _pareto_panel(ax, trials, data, bad, pair, baseline, recs, state)
+    marks = [
+        _pareto_panel(ax, trials, data, bad, pair, baseline, recs, state)
+        for ax, pair in zip(axes, pairs, strict=True)
+    ]
     _title(fig, title)
+    # the final layout first: the labels are placed apart in points on it
+    _pareto_fit(fig, axes)
+    ranks_only = False
+    for ax, m in zip(axes, marks, strict=True):
+        ranks_only |= _pareto_labels(ax, m)
     side = fig.add_subplot(grid[1, 1])
     side.axis("off")
     shown = _recommended_legend(_legend_entries(axes), recs, ranks_only=ranks_only)
@@ -1366,6 +1373,42 @@ def _pareto_panels(
     return fig
 
 
+def _pareto_fit(fig: Figure, axes: Sequence[Axes], pad: float = 0.1) -> None:
+    """Widen the figure's margins and the space between the panels ``axes`` until each one's
+    tick labels and titles lie ``pad`` inches inside the figure and clear of its neighbours'
+    (a two-line y-axis title was cut off at the figure's left edge)."""
+    renderer = fig.canvas.get_renderer()
+    room = pad * fig.dpi
+    width, height = fig.bbox.width, fig.bbox.height
+    for _ in range(6):
+        sp = fig.subplotpars
+        inner = {ax: ax.get_window_extent(renderer) for ax in axes}
+        # the axes' own titles and tick labels: the labels inside are placed after
+        outer = {ax: ax.get_tightbbox(renderer, bbox_extra_artists=[]) for ax in axes}
+        change: dict[str, float] = {}
+        if (short := room - min(b.x0 for b in outer.values())) > 0:
+            change["left"] = sp.left + short / width
+        if (short := max(b.x1 for b in outer.values()) - (width - room)) > 0:
+            change["right"] = sp.right - short / width
+        if (short := room - min(b.y0 for b in outer.values())) > 0:
+            change["bottom"] = sp.bottom + short / height
+        if (short := max(b.y1 for b in outer.values()) - (height - room)) > 0:
+            change["top"] = sp.top - short / height
+        for a, b in itertools.permutations(axes, 2):
+            sa, sb = a.get_subplotspec(), b.get_subplotspec()
+            if sa.rowspan == sb.rowspan and sb.colspan.start == sa.colspan.stop:  # b right of a
+                if (short := room - (outer[b].x0 - outer[a].x1)) > 0:
+                    wspace = sp.wspace + 1.2 * short / inner[a].width
+                    change["wspace"] = max(change.get("wspace", 0.0), wspace)
+            if sa.colspan == sb.colspan and sb.rowspan.start == sa.rowspan.stop:  # b under a
+                if (short := room - (outer[a].y0 - outer[b].y1)) > 0:
+                    hspace = sp.hspace + 1.2 * short / inner[a].height
+                    change["hspace"] = max(change.get("hspace", 0.0), hspace)
+        if not change:
+            return
+        fig.subplots_adjust(**change)
+
+
 def _legend_entries(axes: Sequence[Axes]) -> list[tuple[Any, str]]:
     """The legend entries of ``axes``, each label once, without entries that drew nothing
     (e.g. "trial" when the only feasible trial is the front)."""
@@ -1377,6 +1420,16 @@ def _legend_entries(axes: Sequence[Axes]) -> list[tuple[Any, str]]:
     return [(h, lb) for lb, h in out.items()]
 
 
+@dataclass(frozen=True)
+class _PanelMarks:
+    """What ``_pareto_labels`` labels in a panel once the figure is laid out: the recommended
+    redesigns with their points (best rank first), the baseline's point and its label."""
+
+    points: list[tuple[Recommended, tuple[float, float]]]
+    baseline: tuple[float, float] | None
+    baseline_label: Any
+
+
 def _pareto_panel(
     ax: Axes,
     trials: pd.DataFrame,
@@ -1386,10 +1439,10 @@ def _pareto_panel(
     baseline: Any,
     recs: Sequence[Recommended],
     state: str,
-) -> bool:
+) -> _PanelMarks:
     """One pair of objectives: the trials, their front, the infeasible ones, the baseline and
-    the recommended redesigns, with axis titles (no legend, no title). Returns whether the
-    recommended labels are ranks only (``_place_labels``)."""
+    the recommended redesigns, with axis titles (no legend, no title). The recommended
+    diamonds' labels are left to ``_pareto_labels``, once the figure is laid out."""
     xo, yo = pair
     x, y = xo.kpi, yo.kpi
     mask = pareto_mask(data[[x, y]].to_numpy(), (xo.minimize, yo.minimize))
@@ -1431,13 +1484,9 @@ def _pareto_panel(
         ax.set_xlim(*xlim)
         ax.set_ylim(*ylim)
         _draw_infeasible(ax, bad[x].to_numpy(), bad[y].to_numpy(), xlim, ylim)
-    if b is not None:
-        _draw_baseline(ax, b, state)
-    texts = _recommended_texts(ax, points)
-    labels = [
-        _draw_recommended(ax, rec, r, b, text=t) for (rec, r), t in zip(points, texts, strict=True)
-    ]
-    ranks_only = _place_labels([lb for lb in labels if lb is not None])
+    base_label = _draw_baseline(ax, b, state) if b is not None else None
+    for rec, r in points:
+        _draw_recommended(ax, rec, r, b)
     for axis, o, k in ((ax.xaxis, xo, 0), (ax.yaxis, yo, 1)):
         text = axis_title(
             o.label or o.kpi, o.unit, note=f"{'lower' if o.minimize else 'higher'} is better"
@@ -1451,17 +1500,17 @@ def _pareto_panel(
 
             axis.set_major_formatter(PercentFormatter(1.0, decimals=None, symbol=" %"))
     _style(ax)
-    return ranks_only
+    return _PanelMarks(points, b, base_label)
 
 
-def _draw_baseline(ax: Axes, b: tuple[float, float], state: str) -> None:
+def _draw_baseline(ax: Axes, b: tuple[float, float], state: str) -> Any:
     """Today's process: a star, crossed out when it breaks a constraint (or is borderline,
-    ``state``), labelled on the side of the axes with room."""
+    ``state``), and its label (returned; placed by ``_place_labels``)."""
     ax.scatter(
         [b[0]],
         [b[1]],
         marker="*",
-        s=220,
+        s=STAR_SIZE,
         color=BASELINE,
         edgecolor="white",
         zorder=5,
@@ -1470,14 +1519,11 @@ def _draw_baseline(ax: Axes, b: tuple[float, float], state: str) -> None:
     )
     if state:
         ax.scatter([b[0]], [b[1]], marker="x", s=50, linewidths=1.6, color=DROP, zorder=6)
-    lo, hi = ax.get_xlim()
-    right = b[0] > (lo + hi) / 2  # the label inside the axes, on the side with room
-    ax.annotate(
+    return ax.annotate(
         BASELINE_TEXT[state],
         b,
-        xytext=(-8, 6) if right else (8, 6),
+        xytext=(0, 0),
         textcoords="offset points",
-        ha="right" if right else "left",
         fontsize=8,
         color=BASELINE,
     )
@@ -1511,7 +1557,9 @@ def _recommended_label(rec: Recommended) -> str:
     return "recommended" if rec.rank == 1 else f"recommended #{rec.rank}"
 
 
-COINCIDE_PT = 6.0  # recommended diamonds (about 9.5 pt wide) closer than this hide each other
+COINCIDE_PT = 6.0  # recommended diamonds closer than this hide each other
+DIAMOND_SIZE = 90.0  # a recommended diamond's marker size (points squared)
+STAR_SIZE = 220.0  # the baseline star's
 
 
 def _recommended_texts(
@@ -1522,14 +1570,7 @@ def _recommended_texts(
     ``COINCIDE_PT``) is named in that one's label (``recommended #1, #2``) and gets none."""
     if len(recs) < 2:
         return ["recommended"] * len(recs)
-    to_pt = 72 / ax.figure.dpi
-    where = ax.transData.transform([r for _, r in recs]) * to_pt
-    owner = list(range(len(recs)))  # the label each diamond's rank is written in
-    for i in range(len(recs)):
-        for j in range(i):
-            if owner[j] == j and np.hypot(*(where[i] - where[j])) < COINCIDE_PT:
-                owner[i] = j
-                break
+    owner = _owners(ax, [r for _, r in recs])
     texts: list[str | None] = []
     for i in range(len(recs)):
         ranks = ", ".join(f"#{rec.rank}" for (rec, _), o in zip(recs, owner, strict=True) if o == i)
@@ -1537,42 +1578,36 @@ def _recommended_texts(
     return texts
 
 
+def _owners(ax: Axes, points: Sequence[tuple[float, float]]) -> list[int]:
+    """For each of ``points`` (data coordinates, best rank first) the index of the one whose
+    label names it: its own, or the first better-ranked one within ``COINCIDE_PT``."""
+    where = ax.transData.transform(points) * 72 / ax.figure.dpi
+    owner = list(range(len(points)))
+    for i in range(len(points)):
+        for j in range(i):
+            if owner[j] == j and np.hypot(*(where[i] - where[j])) < COINCIDE_PT:
+                owner[i] = j
+                break
+    return owner
+
+
 def _draw_recommended(
-    ax: Axes,
-    rec: Recommended,
-    r: tuple[float, float],
-    b: tuple[float, float] | None,
-    *,
-    text: str | None,
-) -> Any:
+    ax: Axes, rec: Recommended, r: tuple[float, float], b: tuple[float, float] | None
+) -> None:
     """One recommended redesign: a diamond (hollow when it is not a trial; a better rank drawn
-    over a worse one), its label ``text`` (None: none), and from the baseline an arrow to the
-    first. Returns the label's annotation, or None."""
+    over a worse one) and from the baseline an arrow to the first (labelled by
+    ``_pareto_labels``)."""
     ax.scatter(
         [r[0]],
         [r[1]],
         marker="D",
-        s=90,
+        s=DIAMOND_SIZE,
         color=ACCENT if rec.trial else "white",
         edgecolor="white" if rec.trial else ACCENT,
         linewidths=0.8 if rec.trial else 1.8,
         zorder=6 + 1 / (1 + rec.rank),
         label=_recommended_label(rec),
     )
-    label = None
-    if text is not None:
-        lo, hi = ax.get_xlim()  # every point drawn so far, baseline included
-        right_half = r[0] > (lo + hi) / 2
-        label = ax.annotate(
-            text,
-            r,
-            xytext=(-10, -14) if right_half else (8, -14),
-            textcoords="offset points",
-            ha="right" if right_half else "left",
-            fontsize=8,
-            color=ACCENT,
-            fontweight="bold",
-        )
     if b is not None and rec.rank == 1:
         ax.annotate(
             "",
@@ -1580,57 +1615,241 @@ def _draw_recommended(
             xytext=b,
             arrowprops={"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"},
         )
-    return label
 
 
-def _nudge_apart(labels: Sequence[Any], step: float = 10.0) -> int:
-    """Move each label (annotations in points, best rank first) down by ``step`` points until
-    it overlaps none before it: two recommended redesigns close together had their labels
-    written over each other. Returns the most steps a label was moved."""
-    if len(labels) < 2:
-        return 0
-    renderer = labels[0].figure.canvas.get_renderer()
-    placed: list[Any] = []
-    most = 0
-    for label in labels:
-        moved = 0
-        while moved < 2 * len(labels):
-            box = label.get_window_extent(renderer)
-            if not any(box.overlaps(p) for p in placed):
-                break
-            dx, dy = label.xyann
-            label.xyann = (dx, dy - step)
-            moved += 1
-        most = max(most, moved)
-        placed.append(label.get_window_extent(renderer))
-    return most
+def _pareto_labels(ax: Axes, marks: _PanelMarks) -> bool:
+    """Label a laid-out panel's recommended diamonds (``_recommended_texts``) and place them
+    and the baseline's label (``_place_labels``). Returns whether the labels are ranks only."""
+    points = [r for _, r in marks.points]
+    labels = [
+        ax.annotate(
+            t,
+            r,
+            xytext=(0, 0),
+            textcoords="offset points",
+            fontsize=8,
+            color=ACCENT,
+            fontweight="bold",
+        )
+        for r, t in zip(points, _recommended_texts(ax, marks.points), strict=True)
+        if t is not None
+    ]
+    arrow = None
+    if marks.baseline is not None and marks.points and marks.points[0][0].rank == 1:
+        arrow = (marks.baseline, points[0])
+    return _place_labels(ax, labels, points, marks.baseline, marks.baseline_label, arrow=arrow)
 
 
-CROWDED_STEPS = 2  # a label moved down this many steps no longer reads as its diamond's
+#: where a label may sit, best first: its offset from its point (points), ha, va; written for
+#: the right of the point, mirrored by ``_spots`` (a diamond is 6.7 points from centre to tip)
+_BESIDE = ((8, 0, "left", "center"), (5, 5, "left", "bottom"), (5, -5, "left", "top"))
+_ABOVE_BELOW = ((0, 8, "center", "bottom"), (0, -8, "center", "top"))
+#: a full label may also hang above or below its diamond from just left of it (near a border)
+_FULL_SPOTS = (*_BESIDE, (-3, 8, "left", "bottom"), (-3, -8, "left", "top"), *_ABOVE_BELOW)
+_BASELINE_SPOTS = (
+    (8, 5, "left", "bottom"),
+    (8, -5, "left", "top"),
+    (10, 0, "left", "center"),
+    (0, 9, "center", "bottom"),
+    (0, -9, "center", "top"),
+)
+
+
+def _spots(
+    table: Sequence[tuple[float, float, str, str]], right: bool
+) -> list[tuple[float, float, str, str]]:
+    """``table``'s spots on the side with room first (``right``: the point is in the right
+    half of the axes, its label goes left), then mirrored, then the centred ones."""
+    flip = {"left": "right", "right": "left", "center": "center"}
+    side = [s for s in table if s[0]]
+    near = [(-dx, dy, flip[ha], va) for dx, dy, ha, va in side] if right else list(side)
+    far = list(side) if right else [(-dx, dy, flip[ha], va) for dx, dy, ha, va in side]
+    return near + far + [s for s in table if not s[0]]
+
+
+def _rank_spots(n: int) -> list[tuple[float, float, str, str]]:
+    """Where a rank-only label (``#3``) may sit: just above or below its diamond, beside it,
+    then farther above or below (a cluster of ``n`` diamonds)."""
+    stacked = [
+        s
+        for k in range(1, n + 1)
+        for s in ((0, 8 + 10 * k, "center", "bottom"), (0, -8 - 10 * k, "center", "top"))
+    ]
+    return [*_ABOVE_BELOW, *_spots(_BESIDE[:1], False), *stacked]
+
+
+class _Scene:
+    """What a panel's labels must keep clear of, in pixels: the markers (diamonds and the star,
+    each ``(centre, half width)``), the labels placed so far and the axes' frame; and what they
+    had better not cover: the dots and lines."""
+
+    def __init__(
+        self,
+        ax: Axes,
+        markers: list[tuple[np.ndarray, float]],
+        arrow: tuple[tuple[float, float], tuple[float, float]] | None,
+    ) -> None:
+        self.renderer = ax.figure.canvas.get_renderer()
+        self.frame = ax.get_window_extent(self.renderer)
+        self.markers = markers
+        self.placed: list[Any] = []
+        dots = [
+            c.get_offset_transform().transform(np.asarray(c.get_offsets(), dtype=float))
+            for c in ax.collections
+            if len(c.get_offsets())
+        ]
+        self.dots = np.concatenate(dots) if dots else np.empty((0, 2))
+        self.lines = [_line_pixels(ax, line) for line in ax.lines]
+        if arrow is not None:
+            self.lines.append(_segment_pixels(ax.transData.transform(arrow)))
+
+    def cost(self, box: Any, own: np.ndarray, kin: Sequence[np.ndarray]) -> tuple[int, int]:
+        """(rules broken, dots and lines covered) by a label's ``box`` beside the marker at
+        ``own`` (``kin``: the markers its label names, its own included). It must overlap no
+        other marker and no label placed, lie within the axes and be nearer ``own`` than any
+        other marker (a label moved down onto the next diamond read as that one's); one as
+        near, from the label's point nearest ``own``."""
+        padded = box.padded(1.0)
+        broken = sum(padded.overlaps(p) for p in self.placed)
+        broken += not (
+            self.frame.x0 <= box.x0 <= box.x1 <= self.frame.x1
+            and self.frame.y0 <= box.y0 <= box.y1 <= self.frame.y1
+        )
+        gap = _box_gap(box, own)
+        foot = np.clip(own, (box.x0, box.y0), (box.x1, box.y1))  # its point nearest ``own``
+        for centre, half in self.markers:
+            if any(np.allclose(centre, k) for k in kin):
+                continue
+            other = _box_gap(box, centre)
+            # as near as ``own`` (a label stacked above a row of diamonds): judged from its foot
+            tie = other <= gap + 0.5 and np.hypot(*(foot - centre)) <= np.hypot(*(foot - own))
+            broken += _covers(box, centre, half) + (other < gap - 0.5 or tie)
+        covered = int(_inside(box.padded(DOT_PAD), self.dots).sum())
+        covered += sum(bool(_inside(padded, pts).any()) for pts in self.lines)
+        return broken, covered
+
+
+def _box_gap(box: Any, p: np.ndarray) -> float:
+    """Distance in pixels from a bounding box to a point (0 within it)."""
+    dx = max(box.x0 - p[0], 0.0, p[0] - box.x1)
+    dy = max(box.y0 - p[1], 0.0, p[1] - box.y1)
+    return float(np.hypot(dx, dy))
+
+
+def _covers(box: Any, centre: np.ndarray, half: float) -> bool:
+    """Whether a bounding box overlaps the square of ``half`` pixels about ``centre``."""
+    return bool(
+        box.x0 < centre[0] + half
+        and centre[0] - half < box.x1
+        and box.y0 < centre[1] + half
+        and centre[1] - half < box.y1
+    )
+
+
+def _inside(box: Any, pts: np.ndarray) -> np.ndarray:
+    """Which of the pixel points ``pts`` (n x 2) lie within a bounding box."""
+    return (
+        (pts[:, 0] >= box.x0)
+        & (pts[:, 0] <= box.x1)
+        & (pts[:, 1] >= box.y0)
+        & (pts[:, 1] <= box.y1)
+    )
+
+
+def _segment_pixels(ends: np.ndarray, step: float = 2.0) -> np.ndarray:
+    """Points every ``step`` pixels along the segment between the two pixel points ``ends``."""
+    n = max(2, int(np.hypot(*(ends[1] - ends[0])) / step) + 1)
+    return ends[0] + np.linspace(0.0, 1.0, n)[:, None] * (ends[1] - ends[0])
+
+
+def _line_pixels(ax: Axes, line: Any) -> np.ndarray:
+    """Points every 2 pixels along a line of ``ax`` as drawn (a step line's steps too)."""
+    from matplotlib.cbook import STEP_LOOKUP_MAP
+
+    xs, ys = STEP_LOOKUP_MAP[line.get_drawstyle()](line.get_xdata(), line.get_ydata())
+    pts = ax.transData.transform(np.column_stack([xs, ys]).astype(float))
+    pieces = [_segment_pixels(pts[i : i + 2]) for i in range(len(pts) - 1)]
+    return np.concatenate(pieces) if pieces else pts
+
+
+DOT_PAD = 3.0  # pixels: a dot whose centre is this near a label is under it
 RANK_LEGEND = "recommended (#: its rank)"  # the legend's entry when the labels are ranks only
+DIAMOND_HALF = 0.71 * math.sqrt(DIAMOND_SIZE)  # points from a diamond's centre to its tips
+STAR_HALF = 0.5 * math.sqrt(STAR_SIZE)  # to the star's
 
 
-def _place_labels(labels: Sequence[Any]) -> bool:
-    """Place the recommended diamonds' labels (best rank first) apart: each beside its
-    diamond, moved down until clear of the others (``_nudge_apart``). Where that takes a label
-    ``CROWDED_STEPS`` or more (a cluster of diamonds: the labels stacked under it, none by its
-    own diamond) every label is cut to its ranks (``#3``, coinciding ones joined: ``#4, #5``)
-    and set just above or below its diamond, nearest first, where it overlaps none placed.
-    Returns whether the labels were cut to ranks."""
-    if _nudge_apart(labels) < CROWDED_STEPS:
-        return False
-    renderer = labels[0].figure.canvas.get_renderer()
-    placed: list[Any] = []
-    for label in labels:
-        label.set_text(label.get_text().removeprefix("recommended "))
-        label.set_horizontalalignment("center")
-        for k in range(2 * len(labels) + 2):
-            label.xyann = (0.0, 7.0 + 10 * (k // 2) if k % 2 == 0 else -15.0 - 10 * (k // 2))
-            box = label.get_window_extent(renderer)
-            if not any(box.overlaps(p) for p in placed):
-                break
-        placed.append(label.get_window_extent(renderer))
-    return True
+def _place_labels(
+    ax: Axes,
+    labels: Sequence[Any],
+    points: Sequence[tuple[float, float]],
+    baseline: tuple[float, float] | None,
+    baseline_label: Any,
+    *,
+    arrow: tuple[tuple[float, float], tuple[float, float]] | None = None,
+) -> bool:
+    """Place the recommended diamonds' ``labels`` (one for each of ``points``, best rank
+    first, but those on a better one's spot: ``_owners``), then the baseline's label, each at
+    the first spot around its own marker (``_spots``) that breaks no rule of ``_Scene.cost``,
+    covering as few dots and lines (the front, the ``arrow`` from the baseline) as can be.
+    Where a full label has no such spot (a cluster of diamonds) every label is cut to its
+    ranks (``#3``, coinciding ones joined: ``#4, #5``) and set above, below or beside its
+    diamond (``_rank_spots``). Returns whether the labels were cut to ranks."""
+    scale = ax.figure.dpi / 72
+    where = [ax.transData.transform(p) for p in points]
+    star = ax.transData.transform(baseline) if baseline is not None else None
+    markers = [(p, DIAMOND_HALF * scale) for p in where]
+    if star is not None:
+        markers.append((star, STAR_HALF * scale))
+    scene = _Scene(ax, markers, arrow)
+    middle = (scene.frame.x0 + scene.frame.x1) / 2
+    owner = _owners(ax, points) if points else []
+    named = [i for i, o in enumerate(owner) if o == i]  # the diamonds ``labels`` are for
+    kin = {i: [where[j] for j, o in enumerate(owner) if o == i] for i in named}
+    fits = [
+        _best_spot(scene, label, _spots(_FULL_SPOTS, where[i][0] > middle), where[i], kin[i])
+        for label, i in zip(labels, named, strict=True)
+    ]
+    if not all(fits):
+        scene.placed = []
+        for label, i in zip(labels, named, strict=True):
+            label.set_text(label.get_text().removeprefix("recommended "))
+            _best_spot(scene, label, _rank_spots(len(labels)), where[i], kin[i])
+    # last: the star has room around it more often than a diamond among others
+    if baseline_label is not None and star is not None:
+        _best_spot(scene, baseline_label, _spots(_BASELINE_SPOTS, star[0] > middle), star, [star])
+    return not all(fits)
+
+
+def _best_spot(
+    scene: _Scene,
+    label: Any,
+    spots: Sequence[tuple[float, float, str, str]],
+    own: np.ndarray,
+    kin: Sequence[np.ndarray],
+) -> bool:
+    """Set ``label`` at the best of ``spots`` (fewest rules broken, then fewest dots and
+    lines covered, then first) and add it to ``scene``. Returns whether it breaks no rule."""
+    best: tuple[tuple[int, int, int], tuple[float, float, str, str]] | None = None
+    for k, spot in enumerate(spots):
+        _set_spot(label, spot)
+        broken, covered = scene.cost(label.get_window_extent(scene.renderer), own, kin)
+        if best is None or (broken, covered, k) < best[0]:
+            best = ((broken, covered, k), spot)
+        if not broken and not covered:
+            break
+    if best is None:
+        return True
+    _set_spot(label, best[1])
+    scene.placed.append(label.get_window_extent(scene.renderer))
+    return best[0][0] == 0
+
+
+def _set_spot(label: Any, spot: tuple[float, float, str, str]) -> None:
+    """Move an annotation to ``spot``: its offset (points) from its point, ha and va."""
+    dx, dy, ha, va = spot
+    label.xyann = (dx, dy)
+    label.set_horizontalalignment(ha)
+    label.set_verticalalignment(va)
 
 
 def _recommended_legend(

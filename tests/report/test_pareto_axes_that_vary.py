@@ -212,3 +212,86 @@ def test_comparison_md_says_pairing_sharpens_the_comparison_not_that_it_rules_ou
     assert "not chance" not in md
     assert "the noise common to both cancels out" in md
     assert "the noise that is left is what the 95 % CI shows" in md
+
+
+# QA pareto16: the CRM search's feasible trials (4, 15 and 25 recommended, in that order), its
+# infeasible ones near them and today's process; three objectives that vary, three panels
+CRM_TRIALS = pd.DataFrame(
+    {
+        "ct": [52.2124, 65.8893, 58.9712, 47.3766, 397.6091, 51.4511],
+        "drop": [0.5633, 0.5625, 0.5616, 0.5616, 0.5625, 0.5625],
+        "cost": [1249.35, 1461.08, 1212.23, 1340.49, 1133.18, 1315.30],
+    },
+    index=[4, 5, 10, 15, 21, 25],
+)
+CRM_INFEASIBLE = pd.DataFrame(
+    {
+        "ct": [422.16, 84.42, 153.83, 287.42, 281.58, 368.90, 334.40, 73.73],
+        "drop": [0.5728, 0.6647, 0.5649, 0.5625, 0.5625, 0.5656, 0.5664, 0.6647],
+        "cost": [1164.42, 1170.67, 1342.44, 1267.51, 1339.47, 1166.18, 1034.50, 1338.33],
+    }
+)
+CRM_BASELINE = {"ct": 87.64, "drop": 0.5649, "cost": 1278.33}
+CRM_RECS = [Recommended(4, 1), Recommended(15, 2), Recommended(25, 3)]
+CRM_OBJECTIVES = [
+    ParetoObjective("ct", True, "Mean cycle time", "h"),
+    ParetoObjective("drop", True, "Drop-off rate", "%"),
+    ParetoObjective("cost", True, "Cost per case", "money"),
+]
+
+
+def _gap(box, point) -> float:
+    """Distance in pixels from a text's box to a point (0 inside it)."""
+    dx = max(box.x0 - point[0], 0.0, point[0] - box.x1)
+    dy = max(box.y0 - point[1], 0.0, point[1] - box.y1)
+    return float(np.hypot(dx, dy))
+
+
+def _first_rank(text: str) -> int:
+    return int(text.removeprefix("recommended ").split(",")[0].lstrip("#") or 1)
+
+
+def test_every_recommended_label_sits_beside_its_own_diamond_in_every_panel():
+    """In the three panels of the CRM search the labels were moved down onto the next diamond
+    ("recommended #1" beside #3's, "#2" beside #3's, "#1" beside a Pareto dot), "#3" was
+    written over "baseline" and the first panel's y-axis title was cut off at the left."""
+    fig = plot_pareto(
+        CRM_TRIALS,
+        objectives=CRM_OBJECTIVES,
+        baseline=CRM_BASELINE,
+        recommended=CRM_RECS,
+        infeasible=CRM_INFEASIBLE,
+    )
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    kpi = {o.label: o.kpi for o in CRM_OBJECTIVES}
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert len(panels) == 3
+    for ax in panels:
+        x, y = (kpi[label.split(" (")[0]] for label in (ax.get_xlabel(), ax.get_ylabel()))
+        diamonds = {
+            rec.rank: ax.transData.transform(
+                (CRM_TRIALS.loc[rec.point, x], CRM_TRIALS.loc[rec.point, y])
+            )
+            for rec in CRM_RECS
+        }
+        texts = _recommended_texts(ax)
+        assert sorted(_first_rank(t.get_text()) for t in texts) == [1, 2, 3]
+        for t in texts:
+            box = t.get_window_extent(renderer)
+            gaps = {rank: _gap(box, p) for rank, p in diamonds.items()}
+            own = _first_rank(t.get_text())
+            assert min(gaps, key=gaps.get) == own, (
+                ax.get_xlabel(),
+                ax.get_ylabel(),
+                t.get_text(),
+                gaps,
+            )
+            assert all(gaps[own] < g for rank, g in gaps.items() if rank != own)
+        baseline = [t for t in ax.texts if t.get_text() == "baseline"]
+        boxes = [t.get_window_extent(renderer) for t in [*texts, *baseline]]
+        for i, a in enumerate(boxes):
+            assert not any(a.overlaps(b) for b in boxes[i + 1 :])
+        whole = ax.get_tightbbox(renderer)
+        assert whole.x0 >= 0 and whole.y0 >= 0
+        assert whole.x1 <= fig.bbox.x1 and whole.y1 <= fig.bbox.y1
