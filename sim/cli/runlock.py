@@ -110,7 +110,7 @@ def lock_run_dir(
                 f"{key}={run_dir}: cannot create the directory for the results "
                 f"({exc.strerror or exc}); choose another {key}"
             ) from None
-        fd = _flock(run_dir / LOCK, run_dir, key)
+        fd = _flock(run_dir / LOCK, run_dir, key, command=command)
         if fd is None:
             return False
         _HELD[where] = _Held(fd, run_dir / LOCK, threading.current_thread(), created)
@@ -182,16 +182,19 @@ def _missing_top(where: Path) -> Path | None:
     return top
 
 
-def _flock(path: Path, run_dir: Path, key: str) -> int | None:
+def _flock(path: Path, run_dir: Path, key: str, *, command: str = "") -> int | None:
     """An open descriptor of ``path`` holding its exclusive lock; ``RunDirBusy`` if another
-    run holds it; None where the file system cannot lock. The lock is held on the file the path
-    names now: a file its last holder removed (unlocking) after it was opened here is retried."""
+    run holds it; ``ConfigError`` (``cannot_write``) if ``run_dir`` cannot be written; None
+    where the file system cannot lock. The lock is held on the file the path names now: a file
+    its last holder removed (unlocking) after it was opened here is retried."""
     while True:
         try:  # never through a link: opening truncates it (``_write_holder``)
             fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise ConfigError(link_refusal(path, run_dir, key)) from None
+            if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise ConfigError(cannot_write(run_dir, key, command, exc)) from None
             raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -208,6 +211,21 @@ def _flock(path: Path, run_dir: Path, key: str) -> int | None:
         if same:
             return fd
         os.close(fd)
+
+
+def cannot_write(run_dir: Path, key: str, command: str, exc: OSError) -> str:
+    """The message refusing ``run_dir``, which this user cannot write into (``exc``: a
+    directory of another user's, a read-only file system): a traceback ending in
+    PermissionError, exit status 1, before (QA retest16). ``report`` only rebuilds a run's
+    page, so a copy of the run is what it can work on."""
+    why = f"{key}={run_dir}: cannot write into this directory ({exc.strerror or exc})"
+    if command == "report":
+        return (
+            f"{why}: report writes report.html there (and its lock file, {LOCK}, while it "
+            f"runs); copy the run to a directory you can write (cp -r {run_dir} <copy>) and "
+            "give run=<copy>"
+        )
+    return f"{why}; choose another {key}"
 
 
 def _write_holder(fd: int, run_dir: Path, line: str) -> None:

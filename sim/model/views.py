@@ -621,6 +621,59 @@ def impatient_roles(model: ProcessModel) -> dict[str, float]:
     return out
 
 
+def off_shift_stretches(calendar: WeeklyRate) -> list[tuple[float, float]]:
+    """The stretches of the week ``calendar`` is closed, ``(from, to)`` in hours since Monday
+    00:00 (one over the week's end ends past 168: Friday 17:00 to Monday 09:00 is (113, 177));
+    none for a calendar open all week."""
+    closed: list[list[float]] = []
+    for start, end, rate in calendar.intervals():
+        if rate > 0:
+            continue
+        if closed and closed[-1][1] == start:
+            closed[-1][1] = end
+        else:
+            closed.append([start, end])
+    if not any(rate > 0 for rate in calendar.rates):  # never open: validation refuses that
+        return [(0.0, HOURS_PER_WEEK)]
+    if len(closed) > 1 and closed[0][0] == 0.0 and closed[-1][1] == HOURS_PER_WEEK:
+        first = closed.pop(0)  # Sunday night runs on into Monday morning
+        closed[-1][1] = HOURS_PER_WEEK + first[1]
+    return [(a, b) for a, b in closed]
+
+
+def off_shift_share(model: ProcessModel, role: str, patience: float) -> float:
+    """The share of the cases, arriving as the model's arrival profile has them, that arrive
+    while ``role`` is off shift and would wait longer than ``patience`` hours for it to be back
+    (``off_shift_stretches``): they give up whatever its headcount. Exact for the cases of the
+    first step; for a later step's, which come when the steps before end, an estimate."""
+    profile = model.arrivals.profile
+    week = profile.weekly_total if profile is not None else HOURS_PER_WEEK
+    lost = 0.0
+    for start, end in off_shift_stretches(model.calendar_of(role)):
+        last = end - patience  # a case arriving after this is still waiting when it opens
+        if last > start:
+            lost += (
+                profile.cumulative(last) - profile.cumulative(start) if profile else last - start
+            )
+    return lost / week if week > 0 else 0.0
+
+
+def _lost_off_shift(model: ProcessModel, loads: list[RoleLoad]) -> dict[str, float]:
+    """The roles of ``loads`` (``impatient_overloads``) whose cases give up mostly while they
+    are off shift, each with the share of the cases that do (``off_shift_share``, at the
+    longest mean patience of their steps): those that can wait for them do not fill their
+    hours, so more people would not serve the rest (QA retest16: a role on shift on Mondays
+    only, with a patience of 24 h, lost 79 % of its cases, and 78 % with the 13 people the
+    warning advised)."""
+    patience = impatient_roles(model)
+    out = {}
+    for ld in loads:
+        share = off_shift_share(model, ld.role, patience[ld.role])
+        if share > 0 and (1 - share) * ld.utilisation < 1.0:
+            out[ld.role] = share
+    return out
+
+
 def overloaded_roles(
     model: ProcessModel,
     *,
@@ -853,9 +906,17 @@ def overload_warning(
 def _impatient_text(model: ProcessModel, loads: list[RoleLoad]) -> str:
     """That the roles of ``loads`` (``impatient_overloads``) are offered more work than their
     hours, that cases giving up waiting will relieve them, the least share of their work so
-    lost, and the staffing that would carry it (``RoleLoad.headcount_for``)."""
+    lost, and the staffing that would carry it (``RoleLoad.headcount_for``); for a role whose
+    cases give up mostly while it is off shift (``_lost_off_shift``), that instead, with no
+    staffing (``_off_shift_text``)."""
     from sim.model.scenario import staffing_overrides  # the scenario module imports views
 
+    gone = _lost_off_shift(model, loads)
+    if gone:  # no headcount advice for those: said apart
+        rest = [ld for ld in loads if ld.role not in gone]
+        texts = [_impatient_text(model, rest)] if rest else []
+        texts += [_off_shift_text(model, ld, gone[ld.role]) for ld in loads if ld.role in gone]
+        return " ".join(t if i == 0 else t[0].upper() + t[1:] for i, t in enumerate(texts))
     one = len(loads) == 1
     its = "its" if one else "their"
     patience = impatient_roles(model)
@@ -877,6 +938,23 @@ def _impatient_text(model: ProcessModel, loads: list[RoleLoad]) -> str:
         f"than the model offers them). To serve those cases, add staff, e.g. "
         f"{staffing_overrides(more)} (an estimate from the model's mean work: at most "
         f"{100 * TARGET_UTILISATION:.0f} % busy), or lower scenario.arrival_scale."
+    )
+
+
+def _off_shift_text(model: ProcessModel, load: RoleLoad, share: float) -> str:
+    """That ``load``'s role (``_lost_off_shift``) loses its cases while it is off shift, which
+    more people do not change, and what does."""
+    role = load.role
+    patience = impatient_roles(model)[role]
+    longest = max(b - a for a, b in off_shift_stretches(model.calendar_of(role)))
+    return (
+        f"the work the model offers fills more than the hours of {_hours_filled(load)}, but "
+        f"{role} is off shift for up to {longest:.4g} h at a stretch, longer than the mean "
+        f"patience of its steps ({patience:.4g} h): about {100 * share:.0f} % of the cases "
+        f"arrive while {role} is off and give up before it is back, however many people it "
+        "has, and those that can wait for it do not fill its hours (abandon_rate and "
+        f"dropoff_at in the run's results). More people do not help; longer hours for {role} "
+        "(its calendar) or a longer patience do."
     )
 
 
@@ -1348,6 +1426,8 @@ __all__ = [
     "joint_hours_overloads",
     "joint_hours_warning",
     "most_visited_part",
+    "off_shift_share",
+    "off_shift_stretches",
     "offered_load",
     "overload_warning",
     "overloaded_roles",

@@ -63,8 +63,10 @@ def test_a_role_whose_patience_is_too_long_to_matter_is_warned_of_before_the_run
 
 
 def test_a_role_that_cases_giving_up_relieve_is_named_with_the_loss():
-    model = from_dict(_monday(24.0))
-    assert impatient_roles(model) == {"sdr": 24.0}
+    # a week's patience: cases arriving while sdr is off (160 h) can wait for Monday (a patience
+    # shorter than that gap is tested in test_off_shift_patience.py: more people do not help)
+    model = from_dict(_monday(168.0))
+    assert impatient_roles(model) == {"sdr": 168.0}
     # its queue is bounded: no overloaded role (the optimizer's refusal stays for the others)
     assert overloaded_roles(model) == pytest.approx({"account_exec": 2.625})
     assert list(impatient_overloads(model)) == ["sdr"]
@@ -74,7 +76,7 @@ def test_a_role_that_cases_giving_up_relieve_is_named_with_the_loss():
     assert (
         "The work the model offers fills more than the hours of sdr (315 % of the 8 h a week "
         "its 1 person is on shift), and each of its steps has a patience (the longest mean: "
-        "sdr's 24 h): cases that give up waiting will relieve it, so its queue stays bounded, "
+        "sdr's 168 h): cases that give up waiting will relieve it, so its queue stays bounded, "
         "but at a loss: it will be busy all its hours and at least 68 % of the work offered to "
         "it goes undone" in flat
     )
