@@ -20,6 +20,7 @@ import atexit
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -283,3 +284,16 @@ def simulate_ending_in(error, tmp_path, monkeypatch, capsys) -> str:
     err = capsys.readouterr().err
     assert "Traceback" not in err
     return err
+
+
+def as_nobody() -> list[str] | None:
+    """A command prefix running a program as an unprivileged user (root ignores permissions),
+    [] when this process is not root; None when that cannot be done here."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    ok = subprocess.run([*prefix, sys.executable, "-c", "import sim"], capture_output=True)
+    return prefix if ok.returncode == 0 else None

@@ -18,7 +18,7 @@ import pytest
 from sim.cli import runlock
 from sim.cli.runlock import LOCK, lock_run_dir
 from sim.errors import ConfigError
-from tests.simcli import QUICK_SIMULATE, run_sim
+from tests.simcli import QUICK_SIMULATE, as_nobody, run_sim
 
 
 def _read_only_lock(monkeypatch: pytest.MonkeyPatch, code: int) -> None:
@@ -56,21 +56,8 @@ def test_a_run_into_a_directory_it_cannot_write_is_refused(tmp_path, monkeypatch
     )
 
 
-def _as_nobody() -> list[str] | None:
-    """A command prefix running a program as an unprivileged user (root ignores permissions),
-    [] when this process is not root; None when that cannot be done here."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        return None
-    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-    ok = subprocess.run([*prefix, sys.executable, "-c", "import sim"], capture_output=True)
-    return prefix if ok.returncode == 0 else None
-
-
 def test_report_on_another_users_run_says_so_in_one_line():
-    prefix = _as_nobody()
+    prefix = as_nobody()
     if prefix is None:
         pytest.skip("cannot run as an unprivileged user here")
     # not under pytest's tmp_path: its folders are the user's own (0700), which the

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.simcli import run_sim
+from tests.simcli import as_nobody, run_sim
 
 QUICK = ("scenario.replications=1", "scenario.horizon_days=2", "progress=false")
 
@@ -34,21 +34,8 @@ def test_a_default_run_dir_that_cannot_be_made_is_named(tmp_path, flags, folder,
     assert f"give {key}=<a writable directory>" in line
 
 
-def _as_nobody() -> list[str] | None:
-    """A command prefix running a program as an unprivileged user (root ignores permissions),
-    [] when this process is not root; None when that cannot be done here."""
-    if os.geteuid() != 0:
-        return []
-    setpriv = shutil.which("setpriv")
-    if setpriv is None:
-        return None
-    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-    ok = subprocess.run([*prefix, sys.executable, "-c", "import sim"], capture_output=True)
-    return prefix if ok.returncode == 0 else None
-
-
 def test_permission_denied_in_a_read_only_current_directory():
-    prefix = _as_nobody()
+    prefix = as_nobody()
     if prefix is None:
         pytest.skip("cannot run as an unprivileged user here")
     # not under pytest's tmp_path: its folders are the user's own (0700), which the
