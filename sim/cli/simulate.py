@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 from omegaconf import DictConfig
+from scipy import optimize
 
 from sim.cli.common import (
     config_bool,
@@ -32,6 +33,7 @@ from sim.kpis import (
 from sim.kpis.summary import SATURATED, offered_beyond_hours, roles_to_staff
 from sim.model import ProcessModel, save
 from sim.model.scenario import Scenario, staffing_overrides
+from sim.model.transient import window_deficit
 from sim.model.views import (
     TARGET_UTILISATION,
     impatient_roles,
@@ -259,24 +261,47 @@ def _held_text(report: dict, names: list[str], suggestion: dict | None, *, stead
     return text
 
 
-WARMUP_TIME_CONSTANTS = 3
-"""The warm-up the note suggests, in relaxation times of the slowest role (``warmup_warning``);
-it notes a warm-up under ``WARMUP_NOTED_BELOW`` of them. The empty start's bias decays like
-exp(-t / tau): QA retest16 measured the M/M/1 at 90 % (tau 127 days; steady state 80 h) at
-60.5 h after 14 days, 62.7 h after 127 and 77.5 h after 400, and the bundled CRM (tau 20 days)
-at 96.3 h after 14 days, 97.3 h after 20, 103.8 h after 60 and 102.9 h after 240."""
-WARMUP_NOTED_BELOW = 2
+WARMUP_SHORTFALL_NOTED = 0.01
+"""The warm-up note's threshold: an estimated cycle-time shortfall from the run's empty start
+(``warmup_shortfall``) of at least this share of the cycle time, a bias that more replications
+do not shrink."""
+WARMUP_SHORTFALL_SUGGESTED = 0.005
+"""The note suggests the shortest warm-up whose estimated shortfall is at most this share."""
+
+
+def warmup_shortfall(
+    report: dict, settling: Mapping[str, float], warmup_days: float, horizon_days: float
+) -> tuple[float, dict[str, float]]:
+    """The share of the steady-state cycle time a run misses because it starts empty, and each
+    role's part of it: every staffed step's waiting share of the cycle time (``report``'s
+    steps) scaled from the window's measured wait to a steady-state one by the deficit
+    ``d`` of its slowest role's queue (``window_deficit`` of its relaxation time
+    ``settling[role]`` in days), ``share * d / (1 - d)``. A heavy-traffic order of magnitude."""
+    parts: dict[str, float] = {}
+    for step in report.get("steps") or []:
+        share = ((step.get("waiting_share") or {}).get("mean")) or 0.0
+        roles = [r for r in step.get("roles") or [] if math.isfinite(settling.get(r, math.nan))]
+        if share <= 0 or not roles:
+            continue
+        deficit = {r: window_deficit(settling[r], warmup_days, horizon_days) for r in roles}
+        role = max(roles, key=deficit.__getitem__)
+        d = min(deficit[role], 0.99)
+        parts[role] = parts.get(role, 0.0) + share * d / (1.0 - d)
+    return sum(parts.values()), parts
 
 
 def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str | None:
-    """A note when the warm-up is shorter than ``WARMUP_NOTED_BELOW`` relaxation times of a
-    role's queue (``RoleLoad.settling_days``: an M/M/c queue's at the role's offered load, the
-    time constant in which the run's empty start is forgotten), suggesting
-    ``WARMUP_TIME_CONSTANTS`` of them; ``None`` when no role is that slow, or for a saturated
+    """A note when the run's empty start may leave the cycle time short of its steady state by
+    ``WARMUP_SHORTFALL_NOTED`` or more (``warmup_shortfall``, from each role's relaxation time
+    ``RoleLoad.settling_days`` at its offered load), suggesting the warm-up that brings the
+    estimate under ``WARMUP_SHORTFALL_SUGGESTED``; ``None`` otherwise, or for a saturated
     model (``saturation_warning`` says why its queues grow).
 
     The growth is too slow and noisy for ten replications to show (``wip_change``'s CI spans
-    0), and a test on it raised false alarms after 400 days, so the model's load is judged."""
+    0), and a test on it raised false alarms after 400 days, so the model's load is judged. A
+    slow queue alone is not enough: the bundled CRM's legal settles in about 20 days, but its
+    waits are a tenth of the cycle time and 100 replications could not tell 14 days of warm-up
+    from 120 (99.0 +- 3.5 h and 97.0 +- 3.3 h)."""
     if report.get("saturated_roles"):
         return None
     try:
@@ -286,22 +311,40 @@ def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str
     except ValueError:  # routing where cases can loop for ever: said elsewhere
         return None
     settling = {r: load.settling_days for r, load in loads.items()}
-    slow = [r for r, tau in settling.items() if WARMUP_NOTED_BELOW * tau > scenario.warmup_days]
-    if not slow:
+    horizon = scenario.horizon_days
+    total, parts = warmup_shortfall(report, settling, scenario.warmup_days, horizon)
+    if not total >= WARMUP_SHORTFALL_NOTED:
         return None
-    slowest = max(slow, key=settling.__getitem__)
+    slowest = max(parts, key=parts.__getitem__)
     load, tau = loads[slowest], settling[slowest]
-    longer = math.ceil(WARMUP_TIME_CONSTANTS * tau)
+
+    def above_target(days: float) -> float:
+        return warmup_shortfall(report, settling, days, horizon)[0] - WARMUP_SHORTFALL_SUGGESTED
+
+    far = scenario.warmup_days + 50 * max(t for t in settling.values() if math.isfinite(t))
+    longer = (
+        math.ceil(optimize.brentq(above_target, scenario.warmup_days, far))
+        if above_target(far) < 0
+        else None
+    )
+    others = "" if len(parts) == 1 else f"; all roles' queues together: {100 * total:.2g} %"
+    suggestion = (
+        f"For steady-state figures, warm up about scenario.warmup_days={longer:g}, where that "
+        f"estimate falls to {100 * WARMUP_SHORTFALL_SUGGESTED:g} %."
+        if longer is not None
+        else "Warm up much longer for steady-state figures."
+    )
     return (
-        f"note: the warm-up may be too short for a steady state: {slowest} is offered "
-        f"{100 * load.utilisation:.0f} % of its hours in jobs of {load.mean_job_hours:.3g} h on "
-        "average, and a queue like that forgets an empty start with a time constant of roughly "
-        f"{math.ceil(tau):g} days (an M/M/c queue's relaxation time, S / (c (1 - sqrt(rho))^2) "
-        "working hours, scaled by the variability of the arrivals and job times; the start's "
-        "bias decays like exp(-t / that)), against scenario.warmup_days="
-        f"{scenario.warmup_days:g}. A run starts empty, so cycle time, waiting and utilisation "
-        "here may be below their steady-state values. For steady-state figures, warm up about "
-        f"{WARMUP_TIME_CONSTANTS} of them: scenario.warmup_days={longer:g}."
+        "note: the warm-up may be too short for a steady state: a run starts empty, and "
+        f"{slowest} (offered {100 * load.utilisation:.0f} % of its hours in jobs of "
+        f"{load.mean_job_hours:.3g} h on average) forgets that start with a time constant of "
+        f"roughly {math.ceil(tau):g} days, against scenario.warmup_days={scenario.warmup_days:g}: "
+        f"from its queue alone, the steady-state cycle time may be about "
+        f"{100 * parts[slowest]:.2g} % longer than this run's{others}, and waiting and "
+        "utilisation higher (a heavy-traffic order of magnitude, more often under than over: "
+        "the mean of a queue started empty over the measured window, for the M/M/c relaxation "
+        "time S / (c (1 - sqrt(rho))^2) working hours scaled by the variability of the "
+        f"arrivals and job times). {suggestion}"
     )
 
 
