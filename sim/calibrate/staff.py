@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist
 from scipy.stats import binom, variation
 
 from sim.calibrate.fitting import samples_that_differ
@@ -141,7 +142,9 @@ def cluster_resources(events: pd.DataFrame, *, role_similarity: float = 0.7) -> 
     if len(names) == 1 or profile.shape[1] == 1:
         return dict.fromkeys(names, 1)
     x = profile.to_numpy(dtype=float)  # counts: every row has at least one event
-    z = linkage(x, method="average", metric="cosine")
+    # distances first: a square, symmetric profile with a zero diagonal (two people, two
+    # activities each their own) is otherwise taken for a distance matrix, with a ClusterWarning
+    z = linkage(pdist(x, metric="cosine"), method="average")
     z[:, 2] = np.nan_to_num(z[:, 2], nan=2.0)
     labels = fcluster(z, t=max(1.0 - role_similarity, 1e-9), criterion="distance")
     return {r: int(c) for r, c in zip(names, labels, strict=True)}
