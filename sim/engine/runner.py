@@ -581,7 +581,10 @@ class Replication:
             x = u / warm_scale if u <= warm_u else warm_ops + (u - warm_u) / scale
             t = x if profile is None else profile.inverse(x + c0) - offset
             # a gap of 0 while the profile is closed at the start (no arrivals yet this week):
-            # the inverse finds the closed stretch's beginning, before the run's clock 0
+            # the inverse finds the closed stretch's beginning, before the run's clock 0; the
+            # case arrives when arrivals open, as every other does (a model's ``p_zero``)
+            if t <= 0.0 and profile is not None and profile.rate_at(offset) == 0.0:
+                t = profile.next_positive(offset) - offset
             t = max(t, env.now)
             if t >= end:
                 break

@@ -36,3 +36,16 @@ def test_a_first_gap_of_zero_arrives_at_the_start_not_before():
         trace = run_replication(model, Scenario(horizon_days=3, warmup_days=0), seed=seed)
         arrivals = trace_cases(trace)["arrival"].to_numpy(dtype=float)
         assert arrivals.size > 0 and arrivals.min() >= 0.0
+
+
+def test_a_zero_gap_while_arrivals_are_closed_arrives_when_they_open():
+    """Started at Monday 00:00, closed until 09:00: a first gap of 0 put the case at clock 0,
+    in an hour the profile gives no arrivals (QA arrivals17 #2); it arrives at 09:00."""
+    model = from_dict({**SPEC, "start_date": "2026-01-05T00:00:00"})
+    closed = []
+    for seed in range(10):
+        trace = run_replication(model, Scenario(horizon_days=3, warmup_days=0), seed=seed)
+        arrivals = trace_cases(trace)["arrival"].to_numpy(dtype=float)
+        assert arrivals.size > 0
+        closed += [t for t in arrivals if model.arrivals.profile.rate_at(t) == 0.0]
+    assert closed == []
