@@ -194,6 +194,14 @@ class RoleLoad:
     fill them while the role looks idle over its own hours (QA fuzz14 #2: 210 % of the 40
     shared hours, 24 % of the system's 168).
 
+    ``together``: how many of the role's people the steps ``together_steps`` take at once (2
+    for ``roles: [clerk, clerk]``; 1 without such steps), the number whose work
+    (``together_work_hours``) binds the role the most. Only ``floor(headcount / together) *
+    together`` people can work those steps at a time (``together_people``), so that work can
+    fill their hours while the role looks idle over all its people's (QA cost17 #5: 3 clerks
+    and a step of two clerks, 105 % of the 80 h two of them can work it, 67 % busy in the run,
+    whose waits grew with the horizon).
+
     ``relief``: the steps of the role whose cases other roles with people may take (the
     alternatives of a step, or its own role where this one is the alternative), or ``None``.
     ``work_hours`` counts an alternative only for its share of the cases, not for those it
@@ -210,6 +218,9 @@ class RoleLoad:
     joint_step: str | None = None
     joint_work_hours: float = 0.0
     joint_hours: float = math.nan
+    together: int = 1
+    together_steps: tuple[str, ...] = ()
+    together_work_hours: float = 0.0
     relief: _Relief | None = dataclasses.field(default=None, compare=False, repr=False)
     jobs_per_week: float = math.nan  # executions of its steps a week (one per person a step needs)
     job_square_hours: float = math.nan  # E[duration^2] of those executions, in hours^2
@@ -226,12 +237,15 @@ class RoleLoad:
         steps' cases (``relief_roles``) fills at best: that of the busiest of them when the
         cases of those steps are shared out as well as they can be, at each role's pace (the
         engine gives a case to whoever of a step's roles is free); where a step of several
-        roles binds the role (``joint_utilisation``), the larger. NaN without ``relief``."""
+        roles binds the role (``joint_utilisation``), or steps that take several of its people
+        at once (``together_utilisation``), the largest. NaN without ``relief``."""
         if self.relief is None or self.headcount <= 0:
             return math.nan
         pooled = self.relief.best_share()
-        joint = self.joint_utilisation
-        return max(pooled, joint) if math.isfinite(joint) else pooled
+        bounds = [
+            b for b in (self.joint_utilisation, self.together_utilisation) if math.isfinite(b)
+        ]
+        return max([pooled, *bounds]) if math.isfinite(pooled) else pooled
 
     @property
     def relieved(self) -> bool:
@@ -291,6 +305,49 @@ class RoleLoad:
         return self.joint_work_hours / hours if self.joint_step and hours > 0 else math.nan
 
     @property
+    def together_people(self) -> int:
+        """How many of its people can work the ``together_steps`` at a time: whole groups of
+        ``together`` (``floor(headcount / together) * together``; the headcount without such
+        steps)."""
+        k = max(self.together, 1)
+        return (self.headcount // k) * k
+
+    @property
+    def together_utilisation(self) -> float:
+        """The share of the hours of ``together_people`` that the work of the
+        ``together_steps`` fills; NaN without such steps or without people enough for one
+        group (validation refuses that) or hours."""
+        hours = self.together_people * self.hours_per_person
+        if self.together <= 1 or not self.together_steps or not hours > 0:
+            return math.nan
+        return self.together_work_hours / hours
+
+    @property
+    def binding(self) -> str:
+        """Which hours ``utilisation`` weighs the work against: ``"own"`` (all its people's
+        scheduled hours), ``"joint"`` (the shared hours of ``joint_step``) or ``"together"``
+        (the hours of ``together_people``), whichever the work fills the most."""
+        own = self.scheduled_utilisation
+        found = {"own": own if math.isfinite(own) else -math.inf}
+        for name, share in (
+            ("joint", self.joint_utilisation),
+            ("together", self.together_utilisation),
+        ):
+            if math.isfinite(share) and share > found["own"]:
+                found[name] = share
+        return max(found, key=found.__getitem__)
+
+    @property
+    def bound_hours(self) -> float:
+        """The hours a week ``utilisation`` weighs the work against (``binding``)."""
+        kind = self.binding
+        if kind == "joint":
+            return self.headcount * self.joint_hours
+        if kind == "together":
+            return self.together_people * self.hours_per_person
+        return self.headcount * self.hours_per_person
+
+    @property
     def people(self) -> float:
         """The work in people: how many would be busy all the hours they can work it (their
         scheduled hours, or the shared hours of ``joint_step`` where those need more people).
@@ -302,19 +359,27 @@ class RoleLoad:
 
     @property
     def utilisation(self) -> float:
-        """The share of the hours it can work that the work fills: the scheduled hours, or the
-        shared hours of ``joint_step`` where those fill more (1 or more: saturated, queues grow
-        with the horizon). Equal to the utilisation a stable run measures
-        (``scheduled_utilisation``) unless a step of several roles binds it. NaN without
-        scheduled hours."""
+        """The share of the hours it can work that the work fills: the scheduled hours, the
+        shared hours of ``joint_step``, or the hours of the ``together_people`` who can work
+        the steps that take several of its people at once, whichever fill the most (1 or more:
+        saturated, queues grow with the horizon; ``binding`` says which). Equal to the
+        utilisation a stable run measures (``scheduled_utilisation``) unless such a step binds
+        it. NaN without scheduled hours."""
         own = self.scheduled_utilisation
-        joint = self.joint_utilisation
-        return max(own, joint) if math.isfinite(own) and math.isfinite(joint) else own
+        if not math.isfinite(own):
+            return own
+        bounds = [
+            b for b in (self.joint_utilisation, self.together_utilisation) if math.isfinite(b)
+        ]
+        return max([own, *bounds])
 
     def headcount_for(self, target: float = TARGET_UTILISATION) -> int | None:
         """The smallest headcount (at least 1) whose hours the work fills at most ``target``
-        (0 < target <= 1; ``people``: the shared hours of ``joint_step`` count where they bind);
-        ``None`` when it cannot be estimated (no scheduled hours, work not finite).
+        (0 < target <= 1; ``people``: the shared hours of ``joint_step`` count where they bind),
+        and whose whole groups of ``together`` (``together_people``) the work of
+        ``together_steps`` fills at most ``target`` (a multiple of ``together`` then: a person
+        more who cannot make a group changes nothing there); ``None`` when it cannot be
+        estimated (no scheduled hours, work not finite).
 
         With ``relief``, the work left to the role when the roles that may take its steps'
         cases take all they can while at most ``target`` busy, where that is less (they take
@@ -330,7 +395,14 @@ class RoleLoad:
                 left = max(left, self.joint_work_hours / self.joint_hours)
             if math.isfinite(left):
                 people = min(people, left)
-        return max(1, math.ceil(people / target - 1e-9))
+        n = max(1, math.ceil(people / target - 1e-9))
+        k = self.together
+        if k > 1 and self.together_steps and self.hours_per_person > 0:
+            groups = self.together_work_hours / self.hours_per_person / k / target
+            if not math.isfinite(groups):
+                return None
+            n = max(n, k * max(1, math.ceil(groups - 1e-9)))
+        return n
 
 
 def segment_routing(model: ProcessModel, segment: str) -> ProcessModel:
@@ -373,8 +445,11 @@ def offered_load(
     role's, or ``staffing``'s where it names the role (a scenario's override). A step of
     several roles runs only in the hours all of them are on shift (``joint_calendar``): where
     those are fewer than a role's own, the work that must fall in them is weighed against them
-    too (``RoleLoad.joint_step``; the most binding such step). ``RoleLoad.utilisation`` is the
-    larger share; at 1 or more the role is saturated and queues grow with the horizon. The
+    too (``RoleLoad.joint_step``; the most binding such step). Steps that take ``k`` of a
+    role's people at once (a role named ``k`` times) can be worked by only ``floor(headcount /
+    k) * k`` of them at a time, so their work is weighed against those people's hours too
+    (``RoleLoad.together``; the most binding ``k``). ``RoleLoad.utilisation`` is the largest
+    share; at 1 or more the role is saturated and queues grow with the horizon. The
     estimate leaves out what the means do not hold: cases that abandon a queue (less work),
     people a step of several roles holds while it waits for the others (more), and the cases
     an alternative of a step takes because nobody of the role a case went to first was free
@@ -448,6 +523,7 @@ def offered_load(
             job_square_hours=squares[name] / jobs[name] if jobs[name] > 0 else math.nan,
             arrival_scv=model.arrivals.interarrival.scv(),
         )
+        load = _bound_by_people_together(model, load, at_step[name])
         loads[name] = _bound_by_joint_hours(model, load, at_step[name])
     return loads
 
@@ -557,6 +633,33 @@ def _bound_by_joint_hours(
     return dataclasses.replace(load, joint_step=step, joint_work_hours=inside, joint_hours=hours)
 
 
+def _bound_by_people_together(
+    model: ProcessModel, load: RoleLoad, at_step: Mapping[str, float]
+) -> RoleLoad:
+    """``load`` with the steps that take ``k`` > 1 of the role's people at once (it is named
+    ``k`` times) whose work (``at_step``: hours per week by step) fills the largest share of the
+    hours of the ``floor(headcount / k) * k`` people who can work them at a time
+    (``RoleLoad.together``). Every running case of such a step holds a multiple of ``k`` of the
+    role's people, so ``headcount`` modulo ``k`` of them can never join (the engine collects
+    them one case at a time; the one left over is held, waiting for a partner)."""
+    groups: dict[int, list[str]] = {}
+    for step in at_step:
+        k = model.steps[step].roles.count(load.role)
+        if k > 1:
+            groups.setdefault(k, []).append(step)
+    best: tuple[float, int, tuple[str, ...], float] | None = None
+    for k, steps in sorted(groups.items()):
+        work = sum(at_step[s] for s in steps)
+        hours = (load.headcount // k) * k * load.hours_per_person
+        share = work / hours if hours > 0 else math.inf
+        if best is None or share > best[0]:
+            best = (share, k, tuple(steps), work)
+    if best is None:
+        return load
+    _share, k, steps, work = best
+    return dataclasses.replace(load, together=k, together_steps=steps, together_work_hours=work)
+
+
 def suggest_staffing(
     loads: Mapping[str, RoleLoad],
     roles: Collection[str],
@@ -574,7 +677,9 @@ def suggest_staffing(
     unknown to ``loads``, no scheduled hours). A role whose steps' cases other roles may take
     (``RoleLoad.relief``) is judged with them: it is added only when they together are busy
     ``at`` or more (``RoleLoad.pooled_utilisation``), and its headcount counts the overflow
-    they can take at ``target`` (``RoleLoad.headcount_for``), not as if it were alone.
+    they can take at ``target`` (``RoleLoad.headcount_for``), not as if it were alone. A role
+    bound by steps that take several of its people at once (``RoleLoad.together``) is given
+    whole groups of them: one more group, not one more person, where it is of ``roles``.
 
     An estimate from mean work: queues near ``target`` can still be long, so simulate again.
     """
@@ -587,7 +692,11 @@ def suggest_staffing(
             continue
         n = load.headcount_for(target)
         if n is not None and name in roles:
-            n = max(n, load.headcount + 1)
+            more = load.headcount + 1
+            if load.together > 1 and load.together_utilisation >= load.scheduled_utilisation:
+                # one more whole group: a person who cannot make one adds nothing there
+                more = (load.headcount // load.together + 1) * load.together
+            n = max(n, more)
         out[name] = n
     for name in roles:
         out.setdefault(name, None)
@@ -1008,14 +1117,28 @@ def _relieved_text(loads: list[RoleLoad]) -> str:
 
 def _hours_filled(load: RoleLoad) -> str:
     """'alpha (105 % of the 150 h a week its 3 people are on shift)', or of the hours they can
-    work its ``joint_step`` where those fill more."""
-    joint = load.utilisation > load.scheduled_utilisation
-    hours = load.headcount * (load.joint_hours if joint else load.hours_per_person)
+    work its ``joint_step``, or of those of the ``together_people`` who can work the steps that
+    take several of them at once, where those fill more (``RoleLoad.binding``)."""
+    kind = load.binding
     one = load.headcount == 1
     people = f"{load.headcount} {'person' if one else 'people'}"
-    where = f"can work step {load.joint_step!r}" if joint else f"{'is' if one else 'are'} on shift"
     share = f"{100 * load.utilisation:.0f} %"
-    return f"{load.role} ({share} of the {hours:,.4g} h a week its {people} {where})"
+    hours = f"{load.bound_hours:,.4g} h"
+    if kind == "together":
+        steps = " and ".join(repr(s) for s in load.together_steps)
+        some = load.together_people
+        return (
+            f"{load.role} ({share} of the {hours} a week that {some} of its {people} can work "
+            f"step{'s' if len(load.together_steps) > 1 else ''} {steps}: "
+            f"{'they take' if len(load.together_steps) > 1 else 'it takes'} {load.together} "
+            f"of them at once, so {load.headcount - some} can never join)"
+        )
+    where = (
+        f"can work step {load.joint_step!r}"
+        if kind == "joint"
+        else f"{'is' if one else 'are'} on shift"
+    )
+    return f"{load.role} ({share} of the {hours} a week its {people} {where})"
 
 
 #: An offered load this many times the hours a role can work it is a typo (a mean gap between
@@ -1065,9 +1188,12 @@ def absurd_arrivals(model: ProcessModel, scenario: Scenario) -> str | None:
     if scenario.max_cases is None and cases > MANY_CASES:
         name, load = _most_loaded(model, scenario)
         if load is not None and load.utilisation >= ABSURD_LOAD:
-            joint = load.utilisation > load.scheduled_utilisation
-            hours = load.headcount * (load.joint_hours if joint else load.hours_per_person)
-            where = f" when step {load.joint_step!r} can run" if joint else ""
+            hours = load.bound_hours
+            where = {
+                "joint": f" when step {load.joint_step!r} can run",
+                "together": f" that {load.together_people} of them can work "
+                + " and ".join(repr(s) for s in load.together_steps),
+            }.get(load.binding, "")
             return (
                 f"{head}, whose work fills {load.utilisation:,.0f} times the hours of {name} "
                 f"({load.headcount} {'person' if load.headcount == 1 else 'people'}, "
