@@ -729,6 +729,8 @@ def _print_cleaning(log: Any, path: Any, *, keys: Callable[[str], str] = config_
             # in cleaning.json), or a column not named lifecycle (each start an instance)
             or "no start, complete or other lifecycle transition" in note
             or "like a lifecycle column" in note
+            # an XES key given twice in an event (two resources): the later values not read
+            or "more than once in one event" in note
         ):
             print(f"  cleaning: {keys(note)}")
 

@@ -15,7 +15,8 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
    every event keeping its exact duration;
 4. remove rows with no case id or activity, then rows with no end timestamp;
 5. remove exact duplicate rows (a first column without a name that numbers the rows, a table's
-   index written by ``to_csv()``, is left out: ``_drop_row_numbers``);
+   index written by ``to_csv()``, is left out: ``_drop_row_numbers``; so are the row and case
+   numbers pm4py adds, ``@@index`` and the other ``@@`` columns: ``_drop_pm4py_columns``);
 6. lifecycle logs (a ``lifecycle:transition`` column and no start column): pair start/complete
    events on their exact instants into one row per activity instance, put on the clock as
    in step 3 (``sim.eventlog.lifecycle``);
@@ -105,7 +106,10 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     C.RESOURCE: ("resource", "org:resource"),
     C.ENABLED: ("enabled_time", "enable_time", "enabled_timestamp"),
     C.ROLE: ("role", "org:role"),
-    C.SEGMENT: ("segment", "case:segment"),
+    # a property of the case: its case-level column (an XES trace attribute, ``case:`` in a
+    # pm4py table) first; an event attribute of the same name may be on some events only (QA
+    # xes17 #7: a 'segment' on 12 cases' B events beat the 'case:segment' every case has)
+    C.SEGMENT: ("case:segment", "segment"),
     C.OUTCOME: ("outcome", "case:outcome"),
     LIFECYCLE: ("lifecycle:transition", "lifecycle"),
 }
@@ -210,9 +214,11 @@ def ambiguous_columns(
         fits = [c for c in cols if _norm(c) in norms and c not in mapping.values()]
         if fits:
             others = ", ".join(repr(c) for c in fits)
+            case_level = std == C.SEGMENT and _norm(used) == _norm(CANDIDATES[std][0])
+            why = ", the case attribute" if case_level else ""
             notes.append(
                 f"Columns {used!r} and {others} could each be the {_describe(std)} column: used "
-                f"{used!r} (pass {KEY_ARGUMENT[std]}='<column>' to choose another)."
+                f"{used!r}{why} (pass {KEY_ARGUMENT[std]}='<column>' to choose another)."
             )
     return notes
 
@@ -437,13 +443,43 @@ REPLICATION = "replication"
 #: table's index there (0, 1, 2, ...), which would make every row unique.
 INDEX_COLUMN = "Unnamed: 0"
 
+#: How the names of the columns pm4py adds to a table it formats begin (``@@index``, which
+#: numbers the rows, ``@@case_index``, ``@@index_in_trace``, ...: ``pm4py.util.constants``).
+#: They are pm4py's bookkeeping, not attributes of the events; a CSV or parquet file saved from
+#: such a table keeps them, and ``@@index`` made every row unique (QA xes17 #3).
+PM4PY_PREFIX = "@@"
+
 
 def _key_columns(columns: Iterable[str], mapping: dict[str, str]) -> set[str]:
     """The file's columns the standard table is built from (the others are attributes), and a
-    possible row-number column (``INDEX_COLUMN``, judged by ``_drop_row_numbers``)."""
+    possible row-number column (``INDEX_COLUMN``, judged by ``_drop_row_numbers``) and pm4py's
+    bookkeeping columns (left out by ``_drop_pm4py_columns``)."""
     names = {str(c) for c in columns}
+    pm4py = {c for c in names if c.startswith(PM4PY_PREFIX)}
     # concept:instance pairs lifecycle events; an input case_open is replaced (and noted)
-    return set(mapping.values()) | ({INSTANCE, CASE_OPEN, INDEX_COLUMN, REPLICATION} & names)
+    return (
+        set(mapping.values()) | ({INSTANCE, CASE_OPEN, INDEX_COLUMN, REPLICATION} & names) | pm4py
+    )
+
+
+def _drop_pm4py_columns(raw: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    """``raw`` without the columns pm4py adds to a table it formats (``PM4PY_PREFIX``: row and
+    case numbers), with a note naming them: ``@@index`` numbers the rows, so kept as an attribute
+    it made every row unique and hid exact duplicates (each copy read as a repetition). A column
+    given as a key stays."""
+    used = set(mapping.values())
+    names = [str(c) for c in raw.columns if str(c).startswith(PM4PY_PREFIX) and c not in used]
+    if not names:
+        return raw
+    out = raw.drop(columns=names)
+    shown = ", ".join(repr(c) for c in names)
+    out.attrs[READ_NOTES] = [
+        *raw.attrs.get(READ_NOTES, []),
+        f"Left out {_plural(len(names), 'column')} {shown} that pm4py adds to a table it formats "
+        "(its row and case numbers): bookkeeping, not attributes of the events (a row number "
+        "would make every row unique, hiding exact duplicates).",
+    ]
+    return out
 
 
 def _note_replications(
@@ -1063,6 +1099,7 @@ def read_event_log(
         raw.attrs[UNMAPPED_KINDS] = kinds
         xes_types = {k: v for k, v in xes_types.items() if k in raw.columns}
     raw = _drop_row_numbers(raw, mapping, keep_attributes=keep_attributes)
+    raw = _drop_pm4py_columns(raw, mapping)
     raw = _note_replications(raw, mapping, keep_attributes=keep_attributes)
     std = _standardise(
         raw,
@@ -1128,6 +1165,8 @@ def clean_event_table(
         C.SEGMENT: segment_key,
         LIFECYCLE: lifecycle_key,
     }
+    if any(str(c).startswith(PM4PY_PREFIX) for c in table.columns):  # a pm4py-formatted table
+        table = _drop_pm4py_columns(table, resolve_columns(table.columns, source=source, keys=keys))
     return _clean(
         table,
         keys=keys,
