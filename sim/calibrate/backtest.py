@@ -16,9 +16,10 @@
    queue for their first step, warm-up arrivals that start in the period count and period
    arrivals that start after it do not, as in the real extract. Where the test
    log has cases still open at its end, the simulated log is cut at the extract's end, as the
-   real extract was: events ending later are dropped and their cases count as still open
-   (right-censored) in both; when the test log is right-truncated, those cases are dropped from
-   the simulated and baseline logs altogether, as the real extract dropped its own. Where every
+   real extract was: events ending later are dropped, and which cases are still open
+   (right-censored) is decided by the history's open-case rule in both (point 4); when the test
+   log is right-truncated, the cases cut are dropped from the simulated and baseline logs
+   altogether, as the real extract dropped its own. Where every
    case of the test log finished (no open case, no truncation: a complete extract, e.g. a
    simulator's log), nothing is cut: the simulation runs on until its cases have finished too
    (``simulate_event_logs(..., extract_end=None)``). Cutting at the last real end would drop
@@ -27,14 +28,24 @@
    cases' real arrival times (in a right-truncated test log, as many arrival times as the
    estimated arrivals, each kept case's time about as often as the arrivals it stands for), then
    is cut the same way (or not at all, for a complete test log).
-4. **Open cases are decided by one rule in all three logs.** The history's open cases are those
-   its reading flagged (``sim.eventlog.flag_open_cases``: last event in the extract's tail and
-   not an end activity), except in a right-truncated extract, which kept only finished cases
-   and so has none (the rule took some of its latest-finishing, long cases for open: 112 of
-   BPIC 2012 W's held-out cases, about twice the share it took of a simulated log). The same
-   rule, with the history's end activities and tail, is applied to the simulated and baseline
-   logs, on top of the cases the cut left open; where the history records outcomes (an
-   ``outcome`` column), a case with one is finished in every log, as the reading took it.
+4. **Open cases are decided by one rule in all three logs** (``OpenCaseRule``,
+   ``settings.open_case_rule`` in ``backtest.json``): the rule the test log's reading flagged
+   it by (``sim.eventlog.flag_open_cases``: a case is open when its last event lies in the
+   extract's tail and it does not end with an end activity), with the reading's end
+   activities and tail; where the held-out log is a part of the calibration log
+   (``split_by_time``), the whole log's, which the reading flagged (a tail of the held-out part
+   alone is a fifth as long: BPIC 2012 W cut on 2011-12-20 had 220 held-out cases flagged by
+   the whole log's rule and 20 by the part's, and the model's cases finished per week read
+   -13.9 % where it is about +2 %; QA backtest17 #1). It decides the history's open cases (with
+   those the reader found an activity in progress in) and, applied to the simulated and
+   baseline logs cut at the same moment, theirs: a simulated case the cut stopped is open when
+   the rule says so, not because the simulation knows it was still running, since the
+   history's open cases are only what the rule can tell (on that BPIC extract its 220 are 206
+   of the 323 held-out cases really running at the cut and 14 finished ones). Where the
+   history records outcomes (an ``outcome`` column), a case with one is finished in every log,
+   as the reading took it. A right-truncated extract kept only finished cases and so has none
+   (the rule took some of its latest-finishing, long cases for open: 112 of BPIC 2012 W's
+   held-out cases, about twice the share it took of a simulated log).
 5. The same measures are computed on the three logs with ``sim.kpis`` (one code path for real and
    simulated logs): cycle time (mean, p90, relative errors; Wasserstein and KS on the
    distribution), per-step waiting and processing means, cases finished per week
@@ -42,7 +53,8 @@
    dropped; not ``simulate``'s ``throughput_per_week``, which a held-out log cannot give and
    ``backtest.json`` leaves out), drop-off and outcome shares, activity frequencies, and the
    distances of the ``log-distance-measures`` package that Simod reports (optional extra;
-   reported as "not installed" without it).
+   reported as "not installed" without it; its cycle-time EMD over the finished cases, as every
+   other cycle-time figure, its other distances over every case's events).
    Where the history has two or more case segments (a ``segment`` column), each segment's
    cases, mean cycle time, drop-off rate and waiting per case are compared too
    (``segment:<segment>:<kpi>``, ``sim.kpis.summary.segment_kpis``, the same rules as the
@@ -57,7 +69,10 @@
    (``model.cycle_time_mean_prediction95``, ``sim.kpis.prediction_interval``).
 
 Simulated and baseline logs are returned as standard event tables (same columns as an input
-log), so the caller can write them next to ``backtest.json``. Where the model's patience was
+log), so the caller can write them next to ``backtest.json``; their ``outcome`` column is empty
+for a case the cut at the extract's end stopped (a baseline case's outcome is its training
+case's, or its last activity as the measure reads it), so that with ``open_case_rule`` every
+figure can be recomputed from the written files. Where the model's patience was
 calibrated from abandonment events (``abandonment_activity``), a simulated case that gave up has
 such an event too, an instant one at the moment it left, so that abandoned cases are measured
 until they left and the activity shares count the abandonments, as in the history.
@@ -70,7 +85,7 @@ import datetime as dt
 import math
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -94,8 +109,8 @@ from sim.calibrate.truncation import truncation_and_open_cases, weighted_resampl
 from sim.engine import available_cores, exit_with_parent, run_replications, stop_pool
 from sim.engine.replications import pool_processes, worker_death
 from sim.errors import ConfigError, EventLogError
-from sim.eventlog import EventLog, infer_end_activities
-from sim.eventlog.open_cases import cases_with_outcome, tail_cutoff
+from sim.eventlog import CASE_OPEN, EventLog, flag_open_cases, infer_end_activities
+from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, cases_with_outcome, tail_cutoff
 from sim.kpis import (
     confidence_interval,
     kpi_domain,
@@ -123,8 +138,12 @@ COMPLETE_DRAIN_FACTOR = 10.0
 EMD_BIN_HOURS = 1
 #: ``log_kpis``' figures a held-out log cannot give as ``simulate`` means them: its successful
 #: completions in the period leave out the cases that arrived before it (not in the file); the
-#: back-test compares ``cases_finished_per_week`` instead
-SIMULATE_ONLY_KPIS = frozenset({"throughput_per_week", "throughput_per_day"})
+#: back-test compares ``cases_finished_per_week`` instead. Its work in progress starts from none
+#: for the same reason (``wip_mean`` low, ``wip_change`` large and positive: BPIC 2012 W's
+#: 160.8), and its arrivals are its cases (``cases_arrived`` over the period; QA backtest17 #6)
+SIMULATE_ONLY_KPIS = frozenset(
+    {"throughput_per_week", "throughput_per_day", "wip_mean", "wip_change", "arrivals_per_week"}
+)
 DISTANCES = (
     "ngram_3",
     "absolute_emd",
@@ -253,25 +272,104 @@ def _first_start_between(
     return df[(first >= start) & (first <= last_arrival)]
 
 
+@dataclass(frozen=True)
+class OpenCaseRule:
+    """The open-case rule the back-test decides open cases by, in the history, the simulated
+    and the baseline logs alike (``sim.eventlog.flag_open_cases``' rule with a fixed tail): a
+    case is open when its last event ends at ``tail_from`` or later and none of the activities
+    it ends with (its last and those still running when that one started) is one of
+    ``end_activities``; with ``by_outcome`` (the history records outcomes) a case with an
+    outcome is finished whatever its last activity."""
+
+    end_activities: tuple[str, ...]
+    tail_from: pd.Timestamp
+    by_outcome: bool = False
+
+    def flag(self, df: pd.DataFrame) -> set[str]:
+        """The cases of ``df`` (a standard event table) the rule takes for open."""
+        return _flag_like_history(
+            df, self.end_activities, self.tail_from, by_outcome=self.by_outcome
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """``backtest.json``'s ``settings.open_case_rule``."""
+        return {
+            "end_activities": list(self.end_activities),
+            "tail_from": str(self.tail_from),
+            "cases_with_an_outcome_finished": self.by_outcome,
+        }
+
+
+def _one_extract(test: Any, train: Any, pt: Any, ptr: Any) -> bool:
+    """Whether ``test`` and ``train`` are two parts of one extract read once
+    (``sim.eventlog.split_by_time``: event logs of the same source with no case in common), so
+    that the reading's tail was that of both together."""
+    return (
+        isinstance(test, EventLog)
+        and isinstance(train, EventLog)
+        and test.source is not None
+        and test.source == train.source
+        and set(pt.events["case_id"]).isdisjoint(ptr.events["case_id"])
+    )
+
+
+def reading_rule(
+    log: EventLog | pd.DataFrame,
+    table: pd.DataFrame,
+    *,
+    rest: pd.DataFrame | None = None,
+) -> OpenCaseRule:
+    """The open-case rule ``log``'s reading flagged it by: an event log's end activities (given
+    to the reader or inferred on the whole extract) and its extract's tail (the last
+    ``open_tail_fraction`` of the end times of ``table``, the log as a standard table, and of
+    ``rest``, the other part of the same extract where ``log`` is one part of a split); a bare
+    table's as ``sim.calibrate.prepare_log`` flags it (end activities inferred on it, its own
+    last 5 %)."""
+    fraction = log.report.open_tail_fraction if isinstance(log, EventLog) else 0.0
+    if fraction > 0:
+        ends = tuple(sorted(str(a) for a in log.report.end_activities))  # type: ignore[union-attr]
+    else:  # a table, or an event log built without a reader's report
+        fraction = DEFAULT_TAIL_FRACTION
+        ends = tuple(infer_end_activities(table))
+    times = table[[C.END]] if rest is None else pd.concat([table[[C.END]], rest[[C.END]]])
+    by_outcome = bool(C.OUTCOME in table.columns and cases_with_outcome(table))
+    return OpenCaseRule(ends, tail_cutoff(times, fraction), by_outcome)
+
+
 def _flag_like_history(
     df: pd.DataFrame,
-    ends: list[str] | None,
+    ends: Sequence[str] | None,
     cutoff: pd.Timestamp | None,
     *,
     by_outcome: bool = False,
 ) -> set[str]:
-    """Cases the history's open-case rule would flag in ``df`` (``sim.eventlog.open_cases``:
-    last event in the extract's tail and not an end activity), with the history's end
-    activities and tail; with ``by_outcome`` (the history records outcomes, so the rule took
-    its cases with one for finished), not the cases with an outcome either."""
+    """Cases the history's open-case rule flags in ``df`` (``OpenCaseRule``: last event in the
+    extract's tail, from ``cutoff``, and not ending with one of ``ends``), the history's own
+    as the simulated and baseline logs'; with ``by_outcome`` (the history records outcomes, so
+    the rule took its cases with one for finished), not the cases with an outcome either."""
     if ends is None or cutoff is None or df.empty:
         return set()
-    order = np.argsort(df[C.END].to_numpy(), kind="stable")
-    last = df.iloc[order].groupby(C.CASE, sort=False)[[C.ACTIVITY, C.END]].last()
-    flag = (last[C.END] >= cutoff) & ~last[C.ACTIVITY].isin(ends)
-    if by_outcome:
-        flag &= ~last.index.isin(list(cases_with_outcome(df)))
-    return set(last.index[flag].astype(str))
+    cols = [C.CASE, C.ACTIVITY, C.START, C.END] + ([C.OUTCOME] if by_outcome else [])
+    table = df[[c for c in cols if c in df.columns]].astype({C.CASE: str})
+    # the reader's rule itself, with every case in its tail (a tail of the whole log): a case
+    # is flagged when it did not end; then only those whose last event lies in the real tail
+    flagged, _ = flag_open_cases(table, end_activities=list(ends), tail_fraction=1.0)
+    not_ended = flagged.groupby(C.CASE, sort=False)[CASE_OPEN].first()
+    last_end = table.groupby(C.CASE, sort=False)[C.END].max()
+    in_tail = last_end.reindex(not_ended.index) >= cutoff
+    return set(not_ended.index[not_ended.to_numpy(dtype=bool) & in_tail.to_numpy(dtype=bool)])
+
+
+def _open_in(df: pd.DataFrame, rule: OpenCaseRule | None) -> set[str]:
+    """The open cases of a simulated log: those ``rule`` (the history's) takes for open,
+    whether or not the cut at the extract's end stopped them, as the history's were decided;
+    without a rule (a complete or right-truncated history), those without an outcome (still
+    running when a complete log's drain ended)."""
+    if rule is not None:
+        return rule.flag(df)
+    if C.OUTCOME not in df.columns:
+        return set()
+    return set(df.loc[df[C.OUTCOME].isna(), C.CASE].astype(str))
 
 
 def backtest_events(df: pd.DataFrame, origin: pd.Timestamp) -> pd.DataFrame:
@@ -314,7 +412,7 @@ def _measure(
     ``segments`` (the history's), each one's KPIs too (``segment_kpis``; a case's segment as
     calibration reads it, ``log_case_segments``)."""
     if df.empty:
-        return {"kpis": {}, "cycle_times": np.array([]), "weekly": np.array([])}
+        return {"kpis": {}, "cycle_times": np.array([]), "weekly": np.array([]), "finished": set()}
     events = backtest_events(df, origin)
     outcome_col = None
     if C.OUTCOME in df.columns:
@@ -368,6 +466,8 @@ def _measure(
         "weekly": weekly,
         "activity_share": (acts / acts.sum()).to_dict(),
         "n_cases": int(cases["measured"].astype(bool).sum()),
+        # the cases of the cycle times (and of Simod's cycle-time EMD)
+        "finished": set(fin["case_id"].astype(str)),
     }
 
 
@@ -428,8 +528,18 @@ def _compare(sim: dict[str, Any], real: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _distances(real: pd.DataFrame, sim: pd.DataFrame) -> dict[str, Any]:
-    """Simod's log distances (``log-distance-measures``), or a note when it is not installed."""
+def _distances(
+    real: pd.DataFrame,
+    sim: pd.DataFrame,
+    real_finished: Collection[str] | None = None,
+    sim_finished: Collection[str] | None = None,
+) -> dict[str, Any]:
+    """Simod's log distances (``log-distance-measures``), or a note when it is not installed.
+
+    The cycle-time EMD is over the finished cases of ``real_finished`` and ``sim_finished``
+    where given (those of the other cycle-time figures: a case still open at the extract's end
+    has no cycle time, only the part of it before the end); the other distances, of events and
+    arrivals, over every case's events, each of which happened in both logs' extract."""
     if not log_distance_measures_available():
         return {
             k: "not installed (pip install log-distance-measures, the [backtest] extra)"
@@ -456,6 +566,8 @@ def _distances(real: pd.DataFrame, sim: pd.DataFrame) -> dict[str, Any]:
         return dict.fromkeys(DISTANCES, math.nan)
     a = real[[C.CASE, C.ACTIVITY, C.START, C.END, C.RESOURCE]].copy()
     b = sim[[C.CASE, C.ACTIVITY, C.START, C.END, C.RESOURCE]].copy()
+    a_fin = a if real_finished is None else a[a[C.CASE].astype(str).isin(set(real_finished))]
+    b_fin = b if sim_finished is None else b[b[C.CASE].astype(str).isin(set(sim_finished))]
     out: dict[str, Any] = {}
     calls = {
         "ngram_3": lambda: n_gram_distribution_distance(a, ids, b, ids, n=3),
@@ -463,8 +575,12 @@ def _distances(real: pd.DataFrame, sim: pd.DataFrame) -> dict[str, Any]:
         "circadian_emd": lambda: circadian_event_distribution_distance(a, ids, b, ids),
         "arrival_emd": lambda: case_arrival_distribution_distance(a, ids, b, ids),
         "relative_emd": lambda: relative_event_distribution_distance(a, ids, b, ids),
-        "cycle_time_emd": lambda: cycle_time_distribution_distance(
-            a, ids, b, ids, bin_size=dt.timedelta(hours=EMD_BIN_HOURS)
+        "cycle_time_emd": lambda: (
+            cycle_time_distribution_distance(
+                a_fin, ids, b_fin, ids, bin_size=dt.timedelta(hours=EMD_BIN_HOURS)
+            )
+            if len(a_fin) and len(b_fin)
+            else math.nan  # no finished case in one of them: no cycle time to compare
         ),
     }
     for k, f in calls.items():
@@ -479,10 +595,15 @@ def score_distances(
     real: pd.DataFrame,
     logs: list[pd.DataFrame],
     *,
+    real_finished: Collection[str] | None = None,
+    finished: Sequence[Collection[str]] | None = None,
     workers: int | None = 1,
     progress: bool = False,
 ) -> list[dict[str, Any]]:
     """Simod's log distances of each of ``logs`` against ``real``, in the order of ``logs``.
+
+    ``real_finished`` and ``finished`` (one per log): the finished cases' ids, over which the
+    cycle-time EMD is taken, as the other cycle-time figures are (default: every case).
 
     These take seconds per log on a large log (the n-gram distance most), so they run in
     ``workers`` processes (``None``: every available core; ``1``: in this process). The figures
@@ -493,17 +614,25 @@ def score_distances(
     if not log_distance_measures_available():
         workers = 1  # nothing to compute: the note for each log
     out: list[dict[str, Any] | None] = [None] * n
+
+    def extra(i: int) -> dict[str, Any]:  # the finished cases, where given
+        if real_finished is None or finished is None:
+            return {}
+        return {"real_finished": real_finished, "sim_finished": finished[i]}
+
     with tqdm(total=n, desc="back-test: log distances", unit="log", disable=not progress) as bar:
         if workers == 1:
             for i, df in enumerate(logs):
-                out[i] = _distances(real, df)
+                out[i] = _distances(real, df, **extra(i))
                 bar.update(1)
         else:
             pool = ProcessPoolExecutor(
                 max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
             )
             try:
-                futures = {pool.submit(_distances, real, df): i for i, df in enumerate(logs)}
+                futures = {
+                    pool.submit(_distances, real, df, **extra(i)): i for i, df in enumerate(logs)
+                }
                 for fut in as_completed(futures):
                     out[futures[fut]] = fut.result()
                     bar.update(1)
@@ -727,6 +856,7 @@ def backtest(
     workers: int | None = 1,
     progress: bool = False,
     in_sample: bool = False,
+    open_case_rule: OpenCaseRule | None = None,
 ) -> BacktestResult:
     """Compare ``model`` with the held-out ``test`` log (see the module docstring).
 
@@ -752,6 +882,9 @@ def backtest(
     calibration does (``sim.calibrate.truncation``); where it is found, the arrival volume is the
     estimated number of cases that *started* in the period (each case counted ``1/P(in the log)``),
     not the number the file kept; ``"on"`` always, ``"off"`` never.
+    ``open_case_rule``: the rule deciding open cases in the three logs; default: the one the
+    test log's reading flagged it by (``reading_rule``; the in-sample run passes the training
+    log's).
     """
     t0 = time.perf_counter()
     if replications < 1:
@@ -793,6 +926,17 @@ def backtest(
     truncated_test = bool(test_truncation["applied"])
     # (a right-truncated extract has no open case: the reading's rule took 112 of BPIC 2012 W's
     # finished, long held-out cases for open, and 45-60 of each simulated log's; QA 7c #1)
+    rule: OpenCaseRule | None = None
+    if open_cases and not truncated_test:  # one rule decides open cases in all three logs
+        if open_case_rule is None:  # the reading's: of the whole extract where split from one
+            rest = _from_prepared(ptr, ptr.events) if _one_extract(test, train, pt, ptr) else None
+            open_case_rule = reading_rule(test, hist, rest=rest)
+        rule = open_case_rule
+        # the history's open cases under that rule, as the other logs' (the reading's flags
+        # where the rule is the reading's), and its activities in progress at extraction
+        open_cases = rule.flag(hist) | set(pt.in_progress)
+        if not open_cases:  # (flags given in a table that the rule does not make)
+            rule = None
     segments = sorted(set(log_case_segments(hist)))
     real = _measure(
         hist,
@@ -803,12 +947,6 @@ def backtest(
         blocks=blocks,
         segments=segments,
     )
-    flag_ends: list[str] | None = None
-    flag_cutoff: pd.Timestamp | None = None
-    if open_cases:  # the history has flagged open cases: flag the other logs the same way
-        flag_ends = infer_end_activities(hist)
-        flag_cutoff = tail_cutoff(hist)
-    by_outcome = bool(C.OUTCOME in hist.columns and hist[C.OUTCOME].notna().any())
 
     # every held-out case finished: let the simulated ones finish too (see the module docstring)
     complete = not open_cases and not truncated_test
@@ -831,17 +969,14 @@ def backtest(
     t_sim = time.perf_counter() - t0
 
     measured: list[tuple[str, int, np.ndarray]] = [("history", 0, real["cycle_times"])]
+    finished: list[set[str]] = []  # per simulated then baseline log: its finished cases
 
     def score(logs: list[pd.DataFrame]) -> list[dict[str, Any]]:
         rows = []
         for i, df in enumerate(logs):
-            open_ids = set()
-            if C.OUTCOME in df.columns:
-                open_ids = set(df.loc[df[C.OUTCOME].isna(), C.CASE].astype(str))
-            open_ids |= _flag_like_history(df, flag_ends, flag_cutoff, by_outcome=by_outcome)
             meas = _measure(
                 df,
-                open_ids,
+                _open_in(df, rule),
                 origin=origin,
                 window=window,
                 dropoff=dropoff,
@@ -850,6 +985,7 @@ def backtest(
             )
             rows.append(_compare(meas, real))
             measured.append(("model", i + 1, meas["cycle_times"]))
+            finished.append(meas["finished"])
         return rows
 
     m_rows = score(sims)
@@ -862,9 +998,7 @@ def backtest(
             "truncation": truncation,
             "dropoff_outcomes": dropoff,
             "log_distance_measures": log_distance_measures_available(),
-            "open_case_rule": None
-            if flag_ends is None
-            else {"end_activities": flag_ends, "tail_from": str(flag_cutoff)},
+            "open_case_rule": None if rule is None else rule.to_dict(),
         },
         "test": {
             "cases": n_test,
@@ -900,6 +1034,11 @@ def backtest(
         train_closed = train_df[~train_df[C.CASE].isin(train_open)]
         if train_closed.empty:
             raise EventLogError("training log: every case is open; no case to resample")
+        if C.OUTCOME not in train_closed.columns:  # its outcome as the measure reads it
+            last = last_activities(backtest_events(train_closed, ptr.origin), blocks)
+            train_closed = train_closed.assign(
+                **{C.OUTCOME: train_closed[C.CASE].astype(str).map(last).to_numpy()}
+            )
         first_h = first.to_numpy(dtype=float)
         if truncated_test:  # the missing cases arrived too: each kept one stands for 1/P of them
             w = test_weights.reindex(first.index).to_numpy(dtype=float)
@@ -910,16 +1049,16 @@ def backtest(
         rng = np.random.default_rng(seed)
         b_rows = []
         for _ in range(replications):
-            b_log, late = resample_cases(train_closed, arrivals, rng=rng), set()
-            if not complete:
+            b_log = resample_cases(train_closed, arrivals, rng=rng)
+            if not complete:  # a case cut at the extract's end has no outcome, as in a trace
                 b_log, late = _cut(b_log, extract_end)
-            if truncated_test:
-                b_log, late = b_log[~b_log[C.CASE].isin(late)].reset_index(drop=True), set()
+                b_log.loc[b_log[C.CASE].isin(late), C.OUTCOME] = None
+            if truncated_test:  # the extract dropped its cases cut short: so does the baseline
+                b_log = b_log[~b_log[C.CASE].isin(late)].reset_index(drop=True)
             base_logs.append(b_log)
-            late = late | _flag_like_history(b_log, flag_ends, flag_cutoff, by_outcome=by_outcome)
             meas = _measure(
                 b_log,
-                late,
+                set() if rule is None else rule.flag(b_log),  # (cut cases: only by the rule)
                 origin=origin,
                 window=window,
                 dropoff=dropoff,
@@ -928,9 +1067,17 @@ def backtest(
             )
             b_rows.append(_compare(meas, real))
             measured.append(("naive baseline", len(b_rows), meas["cycle_times"]))
+            finished.append(meas["finished"])
         result["baseline"] = _summarise(b_rows)
     if distances:  # the slow part: every simulated and baseline log against the history
-        dists = score_distances(hist, sims + base_logs, workers=workers, progress=progress)
+        dists = score_distances(
+            hist,
+            sims + base_logs,
+            real_finished=real["finished"],
+            finished=finished,
+            workers=workers,
+            progress=progress,
+        )
         result["model"]["distances"] = _summarise(dists[: len(sims)])
         if baseline:
             result["baseline"]["distances"] = _summarise(dists[len(sims) :])
@@ -939,8 +1086,22 @@ def backtest(
         if baseline:
             result["baseline"]["distances"] = {}
     if in_sample:
+        # the training log's reading rule (of the whole extract where split from one)
+        train_rule = reading_rule(
+            train,
+            _from_prepared(ptr, ptr.events),
+            rest=hist if _one_extract(test, train, pt, ptr) else None,
+        )
         result["in_sample"] = _in_sample(
-            model, train, replications, seed, dropoff, truncation, warmup_volume, workers
+            model,
+            train,
+            replications,
+            seed,
+            dropoff,
+            truncation,
+            warmup_volume,
+            workers,
+            open_case_rule=train_rule,
         )
     result["verdict"] = _verdict(result)
     result["settings"]["seconds"] = round(time.perf_counter() - t0, 2)
@@ -981,8 +1142,11 @@ def _in_sample(
     truncation: str,
     warmup_volume: str,
     workers: int | None,
+    *,
+    open_case_rule: OpenCaseRule | None = None,
 ) -> dict[str, Any]:
-    """The model against the training log itself (no warm-up: the training period from empty)."""
+    """The model against the training log itself (no warm-up: the training period from empty),
+    open cases decided by ``open_case_rule`` (the training log's reading's)."""
     r = backtest(
         model,
         train,
@@ -995,6 +1159,7 @@ def _in_sample(
         truncation=truncation,
         warmup_volume=warmup_volume,
         workers=workers,
+        open_case_rule=open_case_rule,
     ).to_dict()
     keys = (
         "cycle_time_mean",

@@ -396,8 +396,9 @@ def held_out_extract_note(test: dict[str, Any]) -> str:
         )
     if test.get("complete") is False:
         return (
-            f"{test.get('open_cases', '?')} held-out cases were still open at the log's end: the "
-            "simulated and baseline logs are cut at the same moment, and cases still running "
-            "then are left out of the cycle times."
+            f"{test.get('open_cases', '?')} held-out cases were still open at the log's end, as "
+            "its open-case rule reads them: the simulated and baseline logs are cut at the same "
+            "moment and read by the same rule, and the cases it takes for open are left out of "
+            "the cycle times."
         )
     return ""

@@ -2125,12 +2125,14 @@ def plot_step_waits(
     waits = {name: pd.concat(frames) for name, frames in per_log.items()}
     replicated = max((len(frames) for frames in per_log.values()), default=0) > 1
     first = next(iter(waits.values()))
-    # an activity that never waits in the history (a case's first) would be an empty panel
+    # an activity that never waits in the history (a case's first, or one that always starts
+    # as the one before it ends) would be an empty panel: named instead, every one of them,
+    # and counted with the others (the loan log's 17 activities read "6 of 16", QA backtest17 #4)
     waited = set(first.loc[first["waiting"] > 0, "activity"])
     counts = first["activity"].value_counts()
     candidates = [a for a in counts.index if a in waited]
     acts = candidates[:top]
-    never = [a for a in counts.index[:top] if a not in waited]
+    never = [a for a in counts.index if a not in waited]
     left_out = len(candidates) - len(acts)
     cols = min(3, max(len(acts), 1))
     rows = max(math.ceil(len(acts) / cols), 1)
@@ -2165,19 +2167,35 @@ def plot_step_waits(
         _style(ax)
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
     if never:
-        shown = ", ".join(pretty(a) for a in never[:4]) + (" ..." if len(never) > 4 else "")
+        shown = ", ".join(pretty(a) for a in never[:4]) + (
+            f" and {len(never) - 4} more" if len(never) > 4 else ""
+        )
+        one = len(never) == 1
         fig.text(
             0.02,
             0.15 / fig.get_figheight(),
-            f"Not drawn: {shown} (never waits in the history: a case's first activity)",
+            f"Not drawn: {shown} (never {'waits' if one else 'wait'} in the history: "
+            f"{'it' if one else 'each'} opens its case, or starts as soon as the activity "
+            "before it ends)",
             fontsize=7.5,
             color=MUTED,
         )
     if left_out:
         _hidden_note(
             fig,
-            f"{len(acts)} of {len(candidates)} activities shown: those with the most visits in "
-            f"the {next(iter(logs))} log; the other {left_out} are in the same logs.",
+            f"{len(acts)} of {len(counts)} activities shown: those with the most visits in "
+            f"the {next(iter(logs))} log"
+            + (
+                f", of the {len(candidates)} that wait ({len(never)} never "
+                f"{'does' if len(never) == 1 else 'do'}, named below)"
+                if never
+                else ""
+            )
+            + (
+                "; the other one is in the same logs."
+                if left_out == 1
+                else f"; the other {left_out} are in the same logs."
+            ),
             y=0.15 + (0.2 if never else 0.0),
         )
     if replicated:
