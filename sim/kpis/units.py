@@ -52,6 +52,16 @@ PREFIX_UNITS: dict[str, str] = {
 }
 
 
+MONEY_TEXT = "cost units"
+"""How the unit ``money`` is written for a reader: a model states its rates and costs without a
+currency, so a cost is in the model's own cost units."""
+
+
+def unit_text(unit: str) -> str:
+    """A unit as a reader sees it: ``cost units`` for ``money``, any other as it is."""
+    return MONEY_TEXT if unit == "money" else unit
+
+
 def kpi_unit(kpi: str) -> str:
     """The unit of a KPI (``""`` when unknown), e.g. ``h`` for ``waiting_mean:review`` and for
     a case segment's ``segment:key_account:cycle_time_mean`` (its KPI's, after the last ``:``)."""

@@ -31,6 +31,7 @@ from sim.calibrate.staff import (
     works_on_the_clock_verdict,
 )
 from sim.kpis.summary import SATURATED
+from sim.kpis.units import unit_text
 from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
 from sim.model.columns import PEOPLE_SEPARATOR
 from sim.model.views import TARGET_UTILISATION
@@ -1066,6 +1067,7 @@ def _outside(v: np.ndarray, lim: tuple[float, float]) -> np.ndarray:
 def axis_title(label: str, unit: str, *, note: str = "") -> str:
     """``Mean cycle time (h; lower is better)``; no unit when the name says it (``People on
     staff``)."""
+    unit = unit_text(unit)  # "cost units", as every table says, not "money" (QA cost17 #7)
     said = unit.lower() in label.lower().replace("(", " ").split()
     inside = "; ".join(t for t in (unit if unit and not said else "", note) if t)
     return f"{label} ({inside})" if inside else label
