@@ -111,18 +111,13 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
         )
     kpis = _read_kpis(run_dir / "kpis.json", key)
     table = _read_replications(run_dir / "replications.csv", key)
-    overrides: list[str] = []
-    hydra_file = run_dir / ".hydra" / "overrides.yaml"
-    if hydra_file.is_file():
-        loaded = yaml.safe_load(hydra_file.read_text(encoding="utf-8"))
-        overrides = [str(o) for o in loaded] if isinstance(loaded, list) else []
     return SimulateRun(
         run_dir=run_dir,
         table=table,
         model=str(kpis.get("model", "?")),
         seed=kpis.get("seed"),
         replications=len(table),
-        overrides=overrides,
+        overrides=_run_overrides(run_dir),
         scenario=kpis.get("scenario") if isinstance(kpis.get("scenario"), dict) else {},
         warnings=[str(w) for w in kpis.get("warnings") or []],
         steps=_names(kpis.get("steps"), "step"),
@@ -130,6 +125,27 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
         headcounts=_headcounts(kpis.get("roles")),
         config=_read_config(run_dir / "config.yaml"),
     )
+
+
+def _run_overrides(run_dir: Path) -> list[str]:
+    """The overrides the run in ``run_dir`` ran with: as its run record (``run.json``) has them,
+    else (a record of an older version, or of a run outside Hydra) as Hydra saved them
+    (``.hydra/overrides.yaml``). The record first: a sweep resumed into its directory rewrites
+    the ``.hydra/`` of the jobs it keeps with its own overrides until it ends, when its
+    comparison is written (QA researcher17 #2: scenarios.json gave the kept jobs the rerun's
+    ``workers=2``, their run.json and ``compare sweep=`` ``workers=1``)."""
+    try:
+        record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        record = None
+    recorded = record.get("overrides") if isinstance(record, dict) else None
+    if isinstance(recorded, list):
+        return [str(o) for o in recorded]
+    hydra_file = run_dir / ".hydra" / "overrides.yaml"
+    if hydra_file.is_file():
+        loaded = yaml.safe_load(hydra_file.read_text(encoding="utf-8"))
+        return [str(o) for o in loaded] if isinstance(loaded, list) else []
+    return []
 
 
 def _names(items: Any, key: str) -> list[str]:

@@ -765,9 +765,15 @@ def load(path: str | Path) -> ProcessModel:
     only; no key given twice, no alias bomb: ``sim.model.safe_files``). A ``.bpmn`` file is
     refused, pointing to ``sim.model.interchange.load_bpmn``."""
     path = Path(path)
+    # the call as it works, this file's path in it (params_path is keyword-only: QA
+    # researcher17 #4, "load_bpmn(path, params_path=None)" read as a signature and the
+    # positional load_bpmn(bpmn, json) it suggested raised a TypeError)
+    params = str(path.with_suffix(".json"))
     bpmn = (
-        "read a BPMN model with sim.model.interchange.load_bpmn(path, params_path=None), "
-        "which takes its Prosimos parameters from the .json file beside it"
+        f"read a BPMN model with sim.model.interchange.load_bpmn({str(path)!r}), which takes "
+        f"its Prosimos parameters from the .json file beside it ({params}), or "
+        f"load_bpmn({str(path)!r}, params_path={params!r}) naming that file (params_path is "
+        "keyword-only)"
     )
     if path.suffix.lower() == ".bpmn":  # else read as YAML: "expected a mapping, got str"
         raise ModelError(f"{path}: a BPMN file, not a model file (YAML or JSON); {bpmn}")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import optuna
 import pandas as pd
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from sim.errors import ConfigError
 from sim.model.jsonio import write_json
@@ -40,6 +43,7 @@ from sim.optimize.outputs import (
 from sim.optimize.prune import PASSES, drop_duplicates, prune
 from sim.optimize.study import (
     SearchJob,
+    SearchStart,
     check_job_kpis,
     finished_trials,
     integer_setting,
@@ -94,6 +98,7 @@ def optimize_redesign(
     progress: bool = True,
     workers: int | None = None,
     baseline_warning: Callable[[pd.DataFrame], str | None] | None = None,
+    on_search_start: Callable[[SearchStart], None] | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) the search, then confirm, re-rank and ablate the best redesigns, and
     (``follow_up.prune_harm``) recommend them without the changes the ablation rates harm when
@@ -113,6 +118,10 @@ def optimize_redesign(
     figures are read (``sim.cli.simulate.unfinished_warning``: cases still in progress at the
     stop), or None; said once on stderr from the search's baseline before the search starts,
     and in recommendations.md under the confirmation's baseline.
+
+    ``on_search_start``: ``run_search``'s ``on_start``, called before the search's first trial
+    with the seeds its samplers are given (``SearchStart``; ``sim optimize`` records them in
+    ``run.json``).
 
     Refused with a ``ConfigError`` before anything is written or searched: a call in a search
     worker that is importing the main script (``refuse_in_spawned_import``: with
@@ -144,9 +153,9 @@ def optimize_redesign(
                 sys.stderr.write(f"{warning}\n")
                 sys.stderr.flush()
         sims_today = ev.simulations - sims_today
-        study, sims_search = run_search(job, ev, progress=progress)
+        study, sims_search = run_search(job, ev, progress=progress, on_start=on_search_start)
         sims_search += sims_today
-        trials = trials_table(study, job.objectives)
+        trials = trials_csv_table(study, job, baseline_key=ev.key({}))
         with written_whole(run_dir / "trials.csv") as part:
             trials.to_csv(part, index=False)
         base_means = ev.means({}, search_reps)
@@ -304,6 +313,71 @@ def optimize_redesign(
         }
         write_json(run_dir / "confirmation.json", summary)
         return summary
+
+
+#: trials.csv's columns of whole numbers that may be missing (a refused trial's): written as
+#: integers (pandas' nullable ``Int64``), not as the floats a column with gaps becomes (``3.0``)
+INTEGER_COLUMNS = ("replications", "duplicate_of")
+PARAM_PREFIX = "param:"
+CONSTRAINT_PREFIX = "constraint:"
+
+
+def trials_csv_table(study: optuna.Study, job: SearchJob, *, baseline_key: str) -> pd.DataFrame:
+    """``trials.csv``: ``trials_table``'s columns, then ``is_baseline`` (the trial is today's
+    process: the redesign of key ``baseline_key``, no change), one ``param:<name>`` column per
+    search variable with the value Optuna's ``trial.params`` holds (the search space's variables
+    in order, then any other parameter a trial has), and, for a search with constraints, one
+    ``constraint:<kpi>`` column per constrained KPI with its value on the trial's search
+    replications (``feasible`` says whether they are within bounds). ``replications`` and
+    ``duplicate_of`` are integers with gaps (QA researcher17 #5: the search variables and the
+    constraint values were only in study.db, today's process unmarked, ``duplicate_of`` 3.0)."""
+    table = trials_table(study, job.objectives)
+    if "trial" not in table:  # no trial at all: no column either
+        return table
+    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
+    rows = [trials[n] for n in table["trial"]]
+    table["is_baseline"] = [t.user_attrs.get("key") == baseline_key for t in rows]
+    names = [v.name for v in job.space.variables]
+    names += sorted({n for t in rows for n in t.params} - set(names))
+    for name in names:
+        table[f"{PARAM_PREFIX}{name}"] = _as_integers(
+            pd.Series([t.params.get(name) for t in rows], index=table.index, dtype=object)
+        )
+    for kpi in dict.fromkeys(c.kpi for c in job.constraints):
+        table[f"{CONSTRAINT_PREFIX}{kpi}"] = pd.Series(
+            [_constraint_value(t, kpi) for t in rows], index=table.index, dtype=float
+        )
+    for name in INTEGER_COLUMNS:
+        if name in table:
+            table[name] = _as_integers(table[name], whole_floats=True)
+    return table
+
+
+def _constraint_value(trial: FrozenTrial, kpi: str) -> float:
+    """A completed trial's value of the constrained ``kpi`` (NaN for any other trial): as the
+    search recorded it (``constraint_values``), else, for a trial of an older version, its
+    headline KPIs' (``kpis``)."""
+    if trial.state != TrialState.COMPLETE:
+        return math.nan
+    for attr in ("constraint_values", "kpis"):
+        recorded = trial.user_attrs.get(attr)
+        if isinstance(recorded, dict) and recorded.get(kpi) is not None:
+            return float(recorded[kpi])
+    return math.nan
+
+
+def _as_integers(column: pd.Series, *, whole_floats: bool = False) -> pd.Series:
+    """``column`` as nullable integers (``Int64``) when every value it has is an integer (not a
+    bool), with ``whole_floats`` also a float of a whole number (what an integer column with gaps
+    became); else as it is."""
+    present = column.dropna()
+    if present.empty or any(isinstance(v, bool | np.bool_) for v in present):
+        return column
+    if whole_floats and pd.api.types.is_numeric_dtype(present):
+        whole = bool((present == present.round()).all())
+    else:
+        whole = all(isinstance(v, int | np.integer) for v in present)
+    return column.astype("Int64") if whole else column
 
 
 def _utilisation(means: dict[str, float]) -> dict[str, float]:

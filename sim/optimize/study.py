@@ -130,6 +130,43 @@ def register_run(study: optuna.Study) -> int:
     return sorted(k for k in study.user_attrs if k.startswith(RUN_ATTR)).index(key)
 
 
+@dataclass(frozen=True)
+class SearchStart:
+    """How one run of a search started: its study held ``trials_before`` trials and
+    ``runs_before`` runs had registered with it (``register_run``), so its samplers, one per
+    search worker (``optimizer.n_jobs``), were seeded with ``sampler_seeds``
+    (``sampler_seed(seed, worker=i, trials_before=..., run=...)``), where ``seed`` is the
+    configured ``optimizer.sampler.seed``. A new study's single worker uses ``seed`` itself; a
+    resumed or extended one a seed derived from it (QA researcher17 #3: run.json recorded the
+    configured seed only)."""
+
+    seed: Any
+    trials_before: int
+    runs_before: int
+    sampler_seeds: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, job: SearchJob, *, trials_before: int, run: int) -> SearchStart:
+        """The start of a run of ``job`` with ``trials_before`` trials in its study, ``run``
+        runs registered before it: the seeds ``SamplerSpec.build`` gives its samplers (None for
+        a sampler without a seed)."""
+        seed = job.sampler.params.get("seed")
+        seeds = tuple(
+            sampler_seed(seed, worker=w, trials_before=trials_before, run=run)
+            for w in range(job.settings.n_jobs)
+        )
+        return cls(seed=seed, trials_before=trials_before, runs_before=run, sampler_seeds=seeds)
+
+    def to_record(self) -> dict[str, Any]:
+        """What a run record (``run.json``) keeps of it, beside the configured seed
+        (``sampler_seed``): the seeds used, one per search worker, and what they derive from."""
+        return {
+            "sampler_seeds_used": list(self.sampler_seeds),
+            "study_trials_before": self.trials_before,
+            "study_runs_before": self.runs_before,
+        }
+
+
 def _short(name: str) -> str:
     """``NSGAIISampler`` -> ``nsgaii``: a study-name suffix for a sampler."""
     return name.removesuffix("Sampler").lower() or name.lower()
@@ -828,6 +865,18 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def simulated_trials(trials: Sequence[FrozenTrial]) -> dict[str, FrozenTrial]:
+    """Each redesign's trial among ``trials`` (by its ``key``), the one that simulated it: an
+    original before any repeat (``duplicate_of``), then the earliest, so that a repeat's
+    ``duplicate_of`` names the simulated trial. Filled in trial order, a resumed or extended
+    search named the last repeat instead (QA researcher17 #1)."""
+    known: dict[str, FrozenTrial] = {}
+    for t in sorted(trials, key=lambda t: ("duplicate_of" in t.user_attrs, t.number)):
+        if "key" in t.user_attrs:
+            known.setdefault(t.user_attrs["key"], t)
+    return known
+
+
 class RedesignObjective:
     """The function Optuna calls per trial: sample a redesign, simulate it, score it."""
 
@@ -914,8 +963,17 @@ class RedesignObjective:
         trial.set_user_attr("replications", len(table))
         trial.set_user_attr("stopped_early", stopped)
         trial.set_user_attr("kpis", {k: means.get(k) for k in HEADLINE_ATTRS if k in means})
-        violations = [c.violation(derived_value(means, c.kpi)) for c in self.constraints]
+        constrained = [derived_value(means, c.kpi) for c in self.constraints]
+        violations = [c.violation(v) for c, v in zip(self.constraints, constrained, strict=True)]
         trial.set_user_attr("constraints", violations)
+        if self.constraints:  # the KPIs' values too, not only how far outside their bounds
+            trial.set_user_attr(
+                "constraint_values",
+                {
+                    c.kpi: None if math.isnan(v) else v
+                    for c, v in zip(self.constraints, constrained, strict=True)
+                },
+            )
         self._set_constraints(trial, violations)
         return self._ret(values)
 
@@ -925,10 +983,8 @@ class RedesignObjective:
         previous = self.known.get(key)
         if previous is None:
             done = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-            # originals before repeats, so that duplicate_of names the simulated trial
-            for t in sorted(done, key=lambda t: "duplicate_of" in t.user_attrs):
-                if "key" in t.user_attrs:
-                    self.known.setdefault(t.user_attrs["key"], t)
+            for k, t in simulated_trials(done).items():
+                self.known.setdefault(k, t)
             previous = self.known.get(key)
         return previous
 
@@ -1148,11 +1204,7 @@ def reporting_lost_storage(url: str | None) -> Iterator[None]:
 def _run_trials(
     job: SearchJob, evaluator: Evaluator, study: optuna.Study, *, progress: bool
 ) -> None:
-    known = {
-        t.user_attrs["key"]: t
-        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if "key" in t.user_attrs
-    }
+    known = simulated_trials(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     objective = RedesignObjective(
         evaluator=evaluator,
         objectives=job.objectives,
@@ -1251,7 +1303,11 @@ def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
 
 
 def run_search(
-    job: SearchJob, evaluator: Evaluator, *, progress: bool = True
+    job: SearchJob,
+    evaluator: Evaluator,
+    *,
+    progress: bool = True,
+    on_start: Callable[[SearchStart], None] | None = None,
 ) -> tuple[optuna.Study, int]:
     """Run (or resume) the study until it has ``n_trials`` finished trials.
 
@@ -1260,6 +1316,10 @@ def run_search(
     ``n_jobs > 1`` the trials run in that many worker processes sharing the storage, each with
     its own sampler seed (``sampler_seed``); the progress bar follows the storage. Optuna logs
     warnings only while it runs; the caller's log level is restored after it.
+
+    ``on_start``: called once the run has registered with the study, before its first trial,
+    with the seeds its samplers are given and what they derive from (``SearchStart``): a
+    resumed or extended study's are not the configured seed.
 
     Before the study is opened it refuses (``ConfigError``) a call in a worker process that is
     importing the main script (``refuse_in_spawned_import``), a sampler that cannot search the
@@ -1274,7 +1334,7 @@ def run_search(
     job.sampler.check(job.objectives, job.space)
     check_job_kpis(job, evaluator)
     with optuna_verbosity(optuna.logging.WARNING), reporting_lost_storage(job.settings.storage):
-        return _run_search(job, evaluator, progress=progress)
+        return _run_search(job, evaluator, progress=progress, on_start=on_start)
 
 
 @contextmanager
@@ -1322,7 +1382,11 @@ def check_job_kpis(job: SearchJob, evaluator: Evaluator) -> None:
 
 
 def _run_search(
-    job: SearchJob, evaluator: Evaluator, *, progress: bool
+    job: SearchJob,
+    evaluator: Evaluator,
+    *,
+    progress: bool,
+    on_start: Callable[[SearchStart], None] | None = None,
 ) -> tuple[optuna.Study, int]:
     study = _open(job, fail_running=job.settings.owns_storage)
     base = evaluator.key({})
@@ -1341,6 +1405,8 @@ def _run_search(
         )
         sys.stderr.flush()
     run = register_run(study)
+    if on_start is not None:
+        on_start(SearchStart.of(job, trials_before=trials_before, run=run))
     if job.settings.n_jobs == 1:
         if trials_before or run:  # resumed, extended, or beside another run: a new stream
             study.sampler = _sampler(job, trials_before=trials_before, run=run)

@@ -27,7 +27,8 @@ def test_a_bpmn_file_is_refused_naming_load_bpmn(tmp_path, name):
     msg = str(info.value)
     assert msg.startswith(f"{path}: ")
     assert "not a model file (YAML or JSON)" in msg
-    assert "sim.model.interchange.load_bpmn(path, params_path=None)" in msg
+    assert f"sim.model.interchange.load_bpmn({str(path)!r})" in msg
+    assert f"params_path={str(path.with_suffix('.json'))!r}" in msg
     assert "expected a mapping" not in msg
 
 
