@@ -126,7 +126,7 @@ from sim.model.columns import PEOPLE_SEPARATOR
 # 'Abgelehnt' got no suggestion)
 DROPOFF_PATTERN = re.compile(
     r"declin|cancel|reject|lost|abandon|withdr|refus|denied|deny|expire|timeout|time-out|fail|"
-    r"terminat|drop|afgewezen|geannuleerd|afgebroken|ablehn|abgelehnt|storn|abgebrochen|"
+    r"terminat|drop|abort|afgewezen|geannuleerd|afgebroken|ablehn|abgelehnt|storn|abgebrochen|"
     r"verloren|zurückgezogen|annul|rejet|abandonn|perdu|rechaz|cancelad|perdid|desist",
     re.IGNORECASE,
 )
@@ -1043,7 +1043,10 @@ def calibrate_model(
     acts = ev["activity"].to_numpy()
     s = ev["start"].to_numpy(dtype=float)
     e = ev["end"].to_numpy(dtype=float)
-    work = np.maximum(e - s, 0.0)
+    # the suspensions the log records within an instance (XES suspend/resume) are no work
+    paused = ev["suspended"].to_numpy(dtype=object) if "suspended" in ev.columns else None
+    work = working_time(ALWAYS, s, e, paused)
+    unpaused = np.maximum(e - s, 0.0)  # the same without leaving the suspensions out
     # working time in the hours of the role of who did it (the step's role's, unless a person
     # of another role did it: on the step's role's calendar, their work paused overnight on
     # their own shift would look slow), so paces compare alike and alternatives fit as measured
@@ -1056,7 +1059,13 @@ def calibrate_model(
             cal = np.array([r if r in roles else role for r in doer[m]], dtype=object)
             for rn in pd.unique(cal):
                 k = np.flatnonzero(m)[cal == rn]
-                work[k] = working_time(roles[rn].calendar, s[k], e[k])
+                work[k] = working_time(
+                    roles[rn].calendar, s[k], e[k], None if paused is None else paused[k]
+                )
+                if paused is not None:
+                    unpaused[k] = working_time(roles[rn].calendar, s[k], e[k])
+    if paused is not None:
+        notes.append(_suspensions_note(paused, unpaused - work))
     role_paces = durations_by_role(acts, ev["resource"], work, roles, act_role)
     # (delay_method="resource") A role busy for a small share of its scheduled hours cannot make
     # cases wait by queueing: there the resources' logged work does not explain their
@@ -1644,6 +1653,26 @@ def _segment_shares(fit: SegmentFit | None, trunc: Truncation | None) -> dict[st
     shares = {s: round(float(tot[s] / tot.sum()), 6) for s in fit.names}
     shares[fit.names[0]] = round(1.0 - sum(v for s, v in shares.items() if s != fit.names[0]), 6)
     return shares
+
+
+def _suspensions_note(paused: np.ndarray, left_out: np.ndarray) -> str:
+    """The note on the suspensions within activity instances (``prepare``'s ``suspended``:
+    per instance its (from, to) hours) and the processing hours they took out (``left_out``)."""
+    n = sum(1 for p in paused if p)
+    clock = sum(b - a for p in paused if p for a, b in p)
+    head = (
+        f"{n} activity instance(s) have suspensions (the log's suspend/resume pairs, "
+        f"{clock:.4g} h in all): "
+    )
+    hours = float(left_out.sum())
+    if hours <= 1e-9:
+        return head + "all of it off shift, which the calendars close anyway"
+    return head + (
+        f"their processing times leave out the {hours:.4g} working hours suspended (the rest "
+        "is off shift, which the calendars close anyway); the model has no step for that time, "
+        "so where work waited suspended in working hours its cases finish earlier in the model "
+        "than in the log"
+    )
 
 
 def _some(names: list[str], k: int = 5) -> str:

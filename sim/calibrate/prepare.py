@@ -3,10 +3,13 @@
 Times become float hours since ``origin``, the Monday 00:00 (UTC) of the log's first week, so that
 ``t % 168`` is the hour of the week that weekly calendars and arrival profiles use. Rows are
 sorted by case, start, end. Missing start times are taken as the end time (an instant), and
-counted. Right-censored (still open) cases come from the log's ``case_open`` flag, or are
-flagged with ``sim.eventlog.flag_open_cases`` when a bare DataFrame is given. A case with far
-more events than the others (``find_runaway_cases``: a test case, a loop run away) is named in a
-note; ``drop_runaway_cases`` leaves such cases out of a log before calibration.
+counted. An instance's suspensions (the column ``sim.eventlog.lifecycle.SUSPENDED`` that XES
+``suspend``/``resume`` pairs fill) become the column ``suspended``: a tuple of (from, to) hours
+within its start and end, which calibration leaves out of its processing time. Right-censored
+(still open) cases come from the log's ``case_open`` flag, or are flagged with
+``sim.eventlog.flag_open_cases`` when a bare DataFrame is given. A case with far more events
+than the others (``find_runaway_cases``: a test case, a loop run away) is named in a note;
+``drop_runaway_cases`` leaves such cases out of a log before calibration.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pandas as pd
 
 from sim.errors import EventLogError
 from sim.eventlog import CASE_OPEN, EventLog, flag_open_cases
+from sim.eventlog.lifecycle import SUSPENDED, read_suspensions
 from sim.eventlog.transform import parse_frame_times
 from sim.model import columns as C
 from sim.model.columns import PEOPLE_SEPARATOR
@@ -59,7 +63,8 @@ RUNAWAY_ADVICE = "sim.calibrate.prepare.drop_runaway_cases(log) before calibrati
 class Prepared:
     """A log ready for calibration (see the module docstring)."""
 
-    # case_id, activity, resource, start, end (hours), + outcome and segment where given
+    # case_id, activity, resource, start, end (hours), + outcome and segment where given, +
+    # suspended (per row a tuple of (from, to) hours, empty for none) where the log has any
     events: pd.DataFrame
     origin: pd.Timestamp
     open_cases: set[str]
@@ -162,6 +167,7 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
             notes.append("the segment column has no values: no segments modelled")
         else:
             ev["segment"] = seg.astype(str).str.strip().where(~blank, None).to_numpy()
+    pauses = _suspensions(raw, src)
     ev = ev[~bad.to_numpy()].reset_index(drop=True)
     start, end = start[~bad].reset_index(drop=True), end[~bad].reset_index(drop=True)
     if ev.empty:
@@ -173,6 +179,10 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
     origin = week_start(start.min())
     ev["start"] = ((start - origin) / HOUR).to_numpy(dtype=float)
     ev["end"] = ((end - origin) / HOUR).to_numpy(dtype=float)
+    if pauses is not None:
+        suspended = _suspended_hours(pauses, np.flatnonzero(~bad.to_numpy()), ev, origin)
+        if suspended is not None:
+            ev["suspended"] = suspended
 
     n_cases = ev["case_id"].nunique()
     acts = ev["activity"].unique()
@@ -231,6 +241,56 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
         resource_roles=resource_roles,
         several_roles=several_roles,
     )
+
+
+def _suspensions(raw: pd.DataFrame, src: str) -> pd.DataFrame | None:
+    """The suspensions of ``raw``'s ``SUSPENDED`` column (``read_suspensions``: ``row`` a
+    position in ``raw``, ``from``, ``to``), or None without any."""
+    if SUSPENDED not in raw.columns or raw[SUSPENDED].isna().all():
+        return None
+    where = (
+        "row "
+        + pd.Series(np.arange(1, len(raw) + 1), dtype="string")
+        + " (case "
+        + raw[C.CASE].astype("string").reset_index(drop=True).fillna("?")
+        + ", activity "
+        + raw[C.ACTIVITY].astype("string").reset_index(drop=True).fillna("?")
+        + ")"
+    )
+    found = read_suspensions(raw[SUSPENDED], source=src, where=where)
+    return found if not found.empty else None
+
+
+def _suspended_hours(
+    pauses: pd.DataFrame, kept: np.ndarray, ev: pd.DataFrame, origin: pd.Timestamp
+) -> np.ndarray | None:
+    """Per row of ``ev`` (the rows ``kept`` of the log, with ``start`` and ``end`` in hours),
+    its suspensions (``_suspensions``) as a tuple of (from, to) hours since ``origin`` cut to
+    its start and end (empty where none: a row taken as an instant has none); None when no
+    row has any."""
+    at = np.full(int(pauses["row"].max()) + 1, -1, dtype=np.int64)
+    inside = kept[kept < len(at)]
+    at[inside] = np.flatnonzero(kept < len(at))
+    row = at[pauses["row"].to_numpy()]
+    ok = row >= 0
+    row = row[ok]
+    s = ev["start"].to_numpy(dtype=float)[row]
+    e = ev["end"].to_numpy(dtype=float)[row]
+    lo = np.clip(((pauses["from"] - origin) / HOUR).to_numpy(dtype=float)[ok], s, e)
+    hi = np.clip(((pauses["to"] - origin) / HOUR).to_numpy(dtype=float)[ok], s, e)
+    real = hi > lo
+    if not real.any():
+        return None
+    row, lo, hi = row[real], lo[real], hi[real]
+    order = np.lexsort((lo, row))
+    row, spans = row[order], list(zip(lo[order].tolist(), hi[order].tolist(), strict=True))
+    first = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    last = np.r_[first[1:], len(row)]
+    out = np.empty(len(ev), dtype=object)
+    out.fill(())
+    for r, a, b in zip(row[first].tolist(), first.tolist(), last.tolist(), strict=True):
+        out[r] = tuple(spans[a:b])
+    return out
 
 
 def _open_flags(values: pd.Series, src: str) -> tuple[np.ndarray, int]:

@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -860,22 +860,56 @@ def quiet_not_closed(
     return out
 
 
-def working_time(cal: WeeklyRate, start: np.ndarray, end: np.ndarray) -> np.ndarray:
+def working_time(
+    cal: WeeklyRate,
+    start: np.ndarray,
+    end: np.ndarray,
+    pauses: Sequence[Sequence[tuple[float, float]] | None] | None = None,
+) -> np.ndarray:
     """Working hours between ``start`` and ``end`` (hours since a Monday 00:00) under ``cal``.
 
     An activity that lies entirely outside the calendar (done off-shift) keeps its clock duration,
-    rather than becoming an instant.
+    rather than becoming an instant. ``pauses`` (aligned with ``start``: per activity its
+    suspensions as (from, to) hours, or none; ``sim.calibrate.prepare``'s ``suspended``) are
+    left out: the working hours within them (a suspension overnight holds none, as the calendar
+    closes the night anyway; one in working hours is not work either). An activity whose time
+    left is all off shift keeps its clock duration less the suspensions, as above.
     """
     start = np.asarray(start, dtype=float)
     end = np.asarray(end, dtype=float)
     clock = np.maximum(end - start, 0.0)
+    row, lo, hi = _pause_spans(pauses, start, end)
+    if row.size:
+        clock = np.maximum(clock - np.bincount(row, hi - lo, minlength=len(clock)), 0.0)
     if cal.is_constant:
         return clock
     work = cal.cumulative_array(end) - cal.cumulative_array(start)
+    if row.size:
+        paused = np.maximum(cal.cumulative_array(hi) - cal.cumulative_array(lo), 0.0)
+        work = work - np.bincount(row, paused, minlength=len(work))
     work = np.maximum(work, 0.0)
     off = (work <= 1e-9) & (clock > 1e-9)
     work[off] = clock[off]
     return work
+
+
+def _pause_spans(
+    pauses: Sequence[Sequence[tuple[float, float]] | None] | None,
+    start: np.ndarray,
+    end: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The suspensions of ``working_time``'s ``pauses`` as flat arrays: the activity each
+    belongs to, and its from and to cut to that activity's start and end."""
+    none = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+    if pauses is None:
+        return none
+    found = [(i, a, b) for i, p in enumerate(pauses) if p for a, b in p]
+    if not found:
+        return none
+    row = np.fromiter((f[0] for f in found), dtype=np.int64, count=len(found))
+    lo = np.clip(np.array([f[1] for f in found], dtype=float), start[row], end[row])
+    hi = np.clip(np.array([f[2] for f in found], dtype=float), lo, end[row])
+    return row, lo, hi
 
 
 def works_on_the_clock(events: pd.DataFrame, cal: WeeklyRate) -> tuple[bool, dict[str, Any]]:

@@ -34,12 +34,27 @@ from the log's clock, so a change of the clock reorders nothing: ``pair_lifecycl
 * ``schedule`` is matched FIFO with the next instance of the same activity (by its start, or its
   end when it has no start) and gives that row its ``enabled_time`` (counted as merged); a
   schedule with no later instance is removed and counted.
+* ``ate_abort`` (the activity was aborted) and ``pi_abort`` (the whole case was) close an
+  instance as a ``complete`` does: paired with an open start of the same activity (by the same
+  rules: its resource's first), the instance runs from that start to the abort. An abort with no
+  open start is an instant (start = end; in a log with no start events at all its start is left
+  missing, as every other row's). Either way the row is kept as an execution of the activity
+  ``"<activity> (aborted)"`` (``ABORTED_SUFFIX``), so routing shows where cases were aborted, a
+  case whose last activity it is ended there (``sim.eventlog.open_cases``), and it can be named
+  a drop-off outcome; it is no start "in progress at extraction" (QA xes17 #2: 30 aborted cases
+  flagged open, 0 % drop-off). Counted by word (``PairingCounts.aborted_by_word``), and the
+  starts they closed (``PairingCounts.aborted_with_start``) as merged.
 * ``suspend`` and ``resume`` are matched FIFO within the group; a pair that lies within one
-  paired instance (between its start and its completion) is time not worked: the instance's
-  start is moved later by the suspended time (``subtract_suspensions``), and both events are
-  counted as merged. The others are removed and counted, as:
+  paired instance (between its start and its completion) is time not worked
+  (``record_suspensions``). The instance keeps its real start and end (when somebody began it
+  and when it was done: calendars, arrivals and waits read them; QA xes17 #1: a start moved
+  later by an overnight suspension fell at 06:00-09:00 and moved the role's calendar) and lists
+  its suspensions in the column ``SUSPENDED`` (``"from/to"`` ISO 8601 times on the log's clock,
+  several joined by ``;``; missing where none), from which calibration takes them out of the
+  processing time (``sim.calibrate.staff.working_time``); both events are counted as merged.
+  The others are removed and counted, as:
 * Other transitions of the XES standard lifecycle model (``assign``, ``withdraw``,
-  ``ate_abort``, ...) cannot be represented in an instance table: removed and counted
+  ``autoskip``, ...) cannot be represented in an instance table: removed and counted
   (``lifecycle_events_removed``).
 * Anything else (missing, ``unknown``, or a log-specific status vocabulary such as BPIC 2013's
   "In Progress"/"Awaiting Assignment") is treated as a completion: one row each, and the
@@ -62,6 +77,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.errors import EventLogError
 from sim.model import columns as C
 
 START_WORDS = frozenset({"start", "started", "begin", "began", "begun"})
@@ -82,8 +98,17 @@ OTHER_STANDARD_WORDS = frozenset(
     }
 )
 SUSPEND, RESUME = "suspend", "resume"
+#: Transitions that end an instance by aborting it (the activity, or the whole case): kept as
+#: rows of ``"<activity>" + ABORTED_SUFFIX``.
+ABORT_WORDS = frozenset({"ate_abort", "pi_abort"})
+ABORTED_SUFFIX = " (aborted)"
 STANDARD_WORDS = START_WORDS | COMPLETE_WORDS | SCHEDULE_WORDS | OTHER_STANDARD_WORDS
 ROW = "_row"  # original position, carried for stable ordering
+#: Column of an instance's suspensions (``record_suspensions``): ``"from/to"`` ISO 8601 times on
+#: the log's clock, several joined by ``SUSPENSION_SEPARATOR``; missing where there were none.
+SUSPENDED = "suspended_intervals"
+SUSPENSION_SEPARATOR = ";"
+_ABORTED = "_aborted"  # internal: the row was closed by an abort
 
 
 @dataclass
@@ -98,7 +123,7 @@ class PairingCounts:
     skewed: int = 0  # starts paired with a completion recorded just before them (CLOCK_SKEW)
     # starts never completed although their case went on: a completion missing from the data
     unmatched_starts_mid_case: int = 0
-    # suspend/resume pairs within an instance, subtracted from its processing time
+    # suspend/resume pairs within an instance, recorded in its SUSPENDED column
     suspensions: int = 0
     suspended_instances: int = 0
     suspended_hours: float = 0.0
@@ -106,6 +131,12 @@ class PairingCounts:
     removed_by_word: dict[str, int] = field(default_factory=dict)
     # values that are no transition of the standard model (taken as completions), with counts
     unknown_values: dict[str, int] = field(default_factory=dict)
+    # abort events (ABORT_WORDS) kept as '<activity> (aborted)' rows, by value
+    aborted_by_word: dict[str, int] = field(default_factory=dict)
+    # of those, the ones that closed an open start of their activity (the start merged), and
+    # the ones with none in a log with start events (instants: start = end)
+    aborted_with_start: int = 0
+    aborted_instants: int = 0
 
 
 def fifo_match(group: np.ndarray, is_open: np.ndarray) -> np.ndarray:
@@ -270,25 +301,27 @@ def _last_in_case(
     return ~(after > pd.Series(time, dtype=after.dtype)).to_numpy()
 
 
-def subtract_suspensions(
+def record_suspensions(
     inst: pd.DataFrame, pauses: pd.DataFrame, is_suspend: np.ndarray
 ) -> tuple[pd.DataFrame, int, int, float, np.ndarray]:
-    """Take the time between a ``suspend`` and its ``resume`` out of the instance they lie in.
+    """The suspensions of ``inst``: the time between a ``suspend`` and its ``resume`` within an
+    instance.
 
     ``pauses`` are the suspend and resume events (``C.END`` is each one's time), ``is_suspend``
     tells them apart. They are matched FIFO per case and activity (and ``concept:instance``); a
     pair lying between the start and the end of one instance of ``inst`` of its group is time
     the activity was not worked on. The instance keeps one row (an activity done in pieces is
-    still one instance, not a repetition the model would learn as a loop), its end (when the
-    next activity was enabled) and its resource; its start is moved later by the suspended
-    time, so its duration is the time worked and the suspension counts as waiting before it.
-    Returns the instances, how many pairs were applied, to how many instances, the suspended
-    hours, and which pause events were applied (the others are left to be removed).
+    still one instance, not a repetition the model would learn as a loop), its real start and
+    end, and its resource. Returns the suspensions (one row each: the instance's ``ROW``,
+    ``from`` and ``to``; overlapping pairs of a malformed log merged), how many pairs were
+    applied, to how many instances, the suspended hours, and which pause events were applied
+    (the others are left to be removed).
     """
     used = np.zeros(len(pauses), dtype=bool)
+    none = pd.DataFrame({ROW: [], "from": [], "to": []})
     timed = inst[C.START].notna()
     if not timed.any() or not is_suspend.any() or is_suspend.all():
-        return inst, 0, 0, 0.0, used
+        return none, 0, 0, 0.0, used
     both = pd.concat(
         [
             pauses.assign(_kind=np.where(is_suspend, 0, 1), _pos=np.arange(len(pauses))),
@@ -302,7 +335,7 @@ def subtract_suspensions(
     match = fifo_match(sr["_g"].to_numpy(), opener)
     closer = np.flatnonzero(match >= 0)
     if not len(closer):
-        return inst, 0, 0, 0.0, used
+        return none, 0, 0, 0.0, used
     pairs = pd.DataFrame(
         {
             "_g": sr["_g"].to_numpy()[closer],
@@ -312,24 +345,137 @@ def subtract_suspensions(
             "_r": sr["_pos"].to_numpy()[closer],
         }
     ).sort_values("_from", kind="stable")
-    spans = both.loc[both["_kind"] == 2, ["_g", C.START, C.END]]
-    spans = spans.assign(_idx=spans.index).sort_values(C.START, kind="stable")
+    spans = both.loc[both["_kind"] == 2, ["_g", C.START, C.END, ROW]]
+    spans = spans.rename(columns={ROW: "_inst"}).sort_values(C.START, kind="stable")
     hit = pd.merge_asof(
         pairs, spans, left_on="_from", right_on=C.START, by="_g", direction="backward"
     )
     inside = hit[C.START].notna() & (hit["_to"] <= hit[C.END])
     hit = hit.loc[inside]
     if hit.empty:
-        return inst, 0, 0, 0.0, used
+        return none, 0, 0, 0.0, used
     used[hit["_s"].to_numpy()] = True
     used[hit["_r"].to_numpy()] = True
-    paused = (hit["_to"] - hit["_from"]).groupby(hit["_idx"].to_numpy()).sum()
-    length = inst.loc[paused.index, C.END] - inst.loc[paused.index, C.START]
-    paused = paused.clip(upper=length)  # overlapping pairs of a malformed log: never past the end
-    inst = inst.copy()
-    inst.loc[paused.index, C.START] = inst.loc[paused.index, C.START] + paused
-    hours = float(paused.dt.total_seconds().sum()) / 3600.0
-    return inst, len(hit), len(paused), hours, used
+    # one instance's pairs in time order; one that begins before the latest end so far
+    # overlaps it (a malformed log) and is merged with it
+    h = hit.sort_values(["_inst", "_from"], kind="stable")
+    reach = h.groupby("_inst", sort=False)["_to"].cummax()
+    before = reach.groupby(h["_inst"].to_numpy(), sort=False).shift(1)
+    piece = (before.isna() | (h["_from"] > before)).cumsum().to_numpy()
+    found = h.groupby(piece, sort=False).agg(
+        **{ROW: ("_inst", "first"), "from": ("_from", "min"), "to": ("_to", "max")}
+    )
+    found = found.reset_index(drop=True)
+    hours = float((found["to"] - found["from"]).dt.total_seconds().sum()) / 3600.0
+    return found, len(hit), int(found[ROW].nunique()), hours, used
+
+
+def _suspension_column(inst: pd.DataFrame, found: pd.DataFrame, shift: str | None) -> pd.DataFrame:
+    """``inst`` with the suspensions ``found`` (``record_suspensions``) as its ``SUSPENDED``
+    column: each ``"from/to"`` on the log's clock (less the row's ``shift``, as its start),
+    several joined by ``SUSPENSION_SEPARATOR`` in time order; missing where none. A
+    ``SUSPENDED`` column the events brought keeps its values on the other rows."""
+    if found.empty:
+        return inst
+    lo, hi = found["from"], found["to"]
+    if shift is not None:
+        back = inst[shift].fillna(pd.Timedelta(0))
+        back = pd.Series(back.to_numpy(), index=inst[ROW].to_numpy())
+        moved = back.reindex(found[ROW].to_numpy()).fillna(pd.Timedelta(0)).to_numpy()
+        lo, hi = lo - moved, hi - moved
+
+    def iso(t: pd.Series) -> pd.Series:
+        return t.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.replace(r"\.0+$", "", regex=True)
+
+    text = (iso(lo) + "/" + iso(hi)).to_numpy(dtype=object)
+    owner = found[ROW].to_numpy()  # an instance's suspensions are together, in time order
+    first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    last = np.r_[first[1:], len(owner)]
+    joined = pd.Series(
+        [SUSPENSION_SEPARATOR.join(text[a:b]) for a, b in zip(first, last, strict=True)],
+        index=owner[first],
+        dtype=object,
+    )
+    out = pd.Series(
+        joined.reindex(inst[ROW].to_numpy()).to_numpy(), index=inst.index, dtype="string"
+    )
+    if SUSPENDED in inst.columns:
+        out = out.fillna(inst[SUSPENDED].astype("string"))
+    return inst.assign(**{SUSPENDED: out})
+
+
+def read_suspensions(
+    values: pd.Series, *, source: str = "event table", where: pd.Series | None = None
+) -> pd.DataFrame:
+    """The suspensions of a ``SUSPENDED`` column (``record_suspensions``), one row each:
+    ``row`` (position in ``values``), ``from`` and ``to`` (tz-naive times; a time written with
+    a UTC offset in UTC). A missing or blank value has none. A value that is no list of
+    ``"from/to"`` times, or with a ``to`` before its ``from``, raises ``EventLogError`` naming
+    ``source``, the row (``where``: a description per row, aligned with ``values``, else its
+    position) and the value."""
+    text = pd.Series(values.to_numpy(), dtype="string").str.strip()
+    given = text.notna() & (text != "")
+    parts = text[given].str.split(SUSPENSION_SEPARATOR).explode().str.strip()
+    parts = parts[parts.notna() & (parts != "")]
+    ends = parts.str.split("/", n=1, expand=True).reindex(columns=[0, 1])
+
+    def when(x: pd.Series) -> pd.Series:
+        t = pd.to_datetime(x, utc=True, errors="coerce", format="ISO8601")
+        return t.dt.tz_localize(None).astype("datetime64[us]")
+
+    lo, hi = when(ends[0]), when(ends[1])
+    bad = lo.isna() | hi.isna() | (hi < lo)
+    if bad.any():
+        pos = int(bad.index[bad.to_numpy()][0])
+        row = str(where.iloc[pos]) if where is not None else f"row {pos + 1}"
+        raise EventLogError(
+            f"{source}: column {SUSPENDED!r}, {row}: {str(text.iloc[pos])!r} is no list of "
+            "suspensions; expected 'from/to' ISO 8601 times joined by "
+            f"'{SUSPENSION_SEPARATOR}' (e.g. '2024-04-01T16:30:00/2024-04-02T09:30:00'), each "
+            "'to' not before its 'from'"
+        )
+    return pd.DataFrame(
+        {"row": parts.index.to_numpy(dtype=np.int64), "from": lo.to_numpy(), "to": hi.to_numpy()}
+    )
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
+
+
+def suspension_note(counts: PairingCounts) -> str | None:
+    """The cleaning report's note on the suspend/resume pairs ``pair_lifecycle`` recorded."""
+    if not counts.suspensions:
+        return None
+    return (
+        f"Recorded {_plural(counts.suspensions, 'suspend/resume pair')} "
+        f"({counts.suspended_hours:.4g} h) within "
+        f"{_plural(counts.suspended_instances, 'activity instance')} in column {SUSPENDED!r}: "
+        "each keeps its real start and end, and calibration leaves the suspended time out of "
+        "its processing time (the part of it in working hours: a suspension overnight is off "
+        "shift anyway)."
+    )
+
+
+def abort_note(counts: PairingCounts) -> str | None:
+    """The cleaning report's note on the abort events ``pair_lifecycle`` kept as rows."""
+    n = sum(counts.aborted_by_word.values())
+    if not n:
+        return None
+    shown = ", ".join(f"{w} {k}" for w, k in sorted(counts.aborted_by_word.items()))
+    parts = [
+        f"{counts.aborted_with_start} closed an open start of the activity (the row runs from "
+        "that start to the abort)"
+    ]
+    if counts.aborted_instants:
+        parts.append(f"{counts.aborted_instants} with no open start taken as instants")
+    if rest := n - counts.aborted_with_start - counts.aborted_instants:
+        parts.append(f"{rest} in a log without start events, whose starts are estimated")
+    return (
+        f"Kept {_plural(n, 'abort event')} ({shown}) as executions of '<activity>"
+        f"{ABORTED_SUFFIX}': {', '.join(parts)}. A case that ends with one ended there (it is "
+        "not in progress at extraction), and calibration suggests it as a drop-off outcome."
+    )
 
 
 def pair_lifecycle(
@@ -338,7 +484,9 @@ def pair_lifecycle(
     """Pair lifecycle events of ``events`` (column ``C.END`` holds each event's timestamp).
 
     Returns one row per activity instance with ``C.START`` (and ``C.ENABLED`` when schedule events
-    exist) filled in, and the counts for the cleaning report.
+    exist) filled in, and the counts for the cleaning report. Rows closed by an abort are named
+    ``"<activity>" + ABORTED_SUFFIX``; rows with suspensions list them in ``SUSPENDED`` (the
+    column is there only when some instance has one).
 
     ``shift`` names a column holding each event's exact instant minus its time on the log's clock
     (missing where the time was written without a UTC offset; ``sim.eventlog.read`` sets it):
@@ -352,7 +500,8 @@ def pair_lifecycle(
     words = events[lifecycle].astype("string").str.strip().str.lower()
     is_start = words.isin(START_WORDS).to_numpy()
     is_sched = words.isin(SCHEDULE_WORDS).to_numpy()
-    is_other = words.isin(OTHER_STANDARD_WORDS).to_numpy()
+    is_abort = words.isin(ABORT_WORDS).to_numpy()
+    is_other = words.isin(OTHER_STANDARD_WORDS).to_numpy() & ~is_abort
     seen = set(words.dropna().unique().tolist())
     standard_only = seen <= STANDARD_WORDS
     counts.kept_lifecycle_column = not standard_only
@@ -360,9 +509,13 @@ def pair_lifecycle(
     unknown = words.dropna()
     unknown = unknown[~unknown.isin(STANDARD_WORDS)]
     counts.unknown_values = {str(k): int(v) for k, v in unknown.value_counts().items()}
+    counts.aborted_by_word = {str(k): int(v) for k, v in words[is_abort].value_counts().items()}
 
-    ev = events.loc[~is_other & ~is_sched].copy()
-    starts_mask = is_start[~is_other & ~is_sched]
+    kept = ~is_other & ~is_sched
+    found = pd.DataFrame(columns=[ROW, "from", "to"])  # suspensions (record_suspensions)
+    ev = events.loc[kept].copy()
+    ev[_ABORTED] = is_abort[kept]  # an abort closes an instance as a completion does
+    starts_mask = is_start[kept]
     applied = np.zeros(int(is_other.sum()), dtype=bool)
     if starts_mask.any():
         ev["_kind"] = np.where(starts_mask, 0, 1)
@@ -388,6 +541,14 @@ def pair_lifecycle(
             start_res = pd.Series(pd.NA, index=closers.index, dtype=ev[C.RESOURCE].dtype)
             start_res[has] = ev[C.RESOURCE].to_numpy()[m[has]]
             closers[C.RESOURCE] = closers[C.RESOURCE].fillna(start_res)
+        aborted = closers[_ABORTED].to_numpy(dtype=bool)
+        alone = aborted & ~has  # an abort with no open start: an instant
+        if alone.any():
+            closers[C.START] = closers[C.START].where(~alone, closers[C.END])
+            if shift is not None:
+                closers[_START_SHIFT] = closers[_START_SHIFT].where(~alone, closers[shift])
+        counts.aborted_with_start = int((aborted & has).sum())
+        counts.aborted_instants = int(alone.sum())
         counts.merged += int(has.sum())
         counts.unmatched_starts = int(opener.sum()) - int(has.sum())
         left = opener.copy()
@@ -407,8 +568,8 @@ def pair_lifecycle(
         if pausing.any():
             pauses = events.loc[is_other].loc[pausing]
             is_suspend = (words[is_other][pausing] == SUSPEND).to_numpy()
-            inst, counts.suspensions, counts.suspended_instances, counts.suspended_hours, done = (
-                subtract_suspensions(inst, pauses, is_suspend)
+            found, counts.suspensions, counts.suspended_instances, counts.suspended_hours, done = (
+                record_suspensions(inst, pauses, is_suspend)
             )
             applied[np.flatnonzero(pausing)[done]] = True
     else:
@@ -451,6 +612,12 @@ def pair_lifecycle(
 
     if shift is not None:
         inst = _back_on_clock(inst, shift)
+    inst = _suspension_column(inst, found, shift)
+    ended = inst[_ABORTED].eq(True).to_numpy()
+    if ended.any():
+        act = inst[C.ACTIVITY].astype("string")
+        inst[C.ACTIVITY] = act.where(~ended, act + ABORTED_SUFFIX)
+    inst = inst.drop(columns=_ABORTED)
     if standard_only:
         inst = inst.drop(columns=[lifecycle])
     return inst, counts

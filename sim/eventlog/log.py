@@ -6,7 +6,10 @@ Bookkeeping rule (tested as a property): every input row is accounted for exactl
 
 where ``removed()`` is the sum of the ``*_removed`` counts. ``lifecycle_events_merged`` counts
 ``start``/``schedule`` events of an XES-style log that were folded into the row of their
-``complete`` event (one activity instance = one row), so they are not lost either.
+``complete`` event, or of the ``ate_abort``/``pi_abort`` that ended their instance (one activity
+instance = one row; an abort's row is an instance of ``"<activity> (aborted)"``), and the
+``suspend``/``resume`` events recorded in their instance's ``suspended_intervals``
+(``sim.eventlog.lifecycle``), so they are not lost either.
 """
 
 from __future__ import annotations

@@ -18,9 +18,11 @@ Rule (the cleaning report repeats it):
 4. A case is open iff its last event ends inside the tail **and** none of the activities it
    ends with is an end activity **and** the log records no outcome for it (an ``outcome``
    column with a value on its rows: the log says how it ended, e.g. a simulator's trace, whose
-   abandoned cases end at the step they left), or it is one of ``force_open``: the reader
-   passes the cases with an activity that started and never finished (in progress at
-   extraction), whose rows it removes.
+   abandoned cases end at the step they left) **and** none of the activities it ends with was
+   aborted (named ``"<activity> (aborted)"``: an XES ``ate_abort`` or ``pi_abort``, see
+   ``sim.eventlog.lifecycle``; the log says it ended there), or it is one of ``force_open``:
+   the reader passes the cases with an activity that started and never finished (in progress
+   at extraction), whose rows it removes.
 
 Open cases are flagged (boolean column ``case_open``, the same value on every row of a case),
 never removed: their completed activities are valid data, only their cycle times are censored.
@@ -36,6 +38,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from sim.eventlog.lifecycle import ABORTED_SUFFIX
 from sim.eventlog.log import CASE_OPEN
 from sim.model import columns as C
 
@@ -147,7 +150,8 @@ def flag_open_cases(
     """Return a copy of ``events`` with a boolean ``case_open`` column, and the end activities used.
 
     See the module docstring for the rule. ``end_activities`` overrides the inferred set; a
-    case with a value in the ``outcome`` column is finished; the cases in ``force_open`` are
+    case with a value in the ``outcome`` column, or that ends with an aborted activity
+    (``ABORTED_SUFFIX``), is finished; the cases in ``force_open`` are
     open whatever their last event or outcome. A single name given as a string
     is one end activity (not a set of one-letter activities).
     """
@@ -166,6 +170,7 @@ def flag_open_cases(
     cutoff = tail_cutoff(out, tail_fraction)
     ended = together.map(lambda acts: bool(acts & set(ends))).astype(bool)
     ended |= last.index.isin(list(cases_with_outcome(out)))
+    ended |= together.map(lambda acts: any(a.endswith(ABORTED_SUFFIX) for a in acts)).astype(bool)
     open_ = ((last[C.END] >= cutoff) & ~ended) | last.index.isin(list(force_open))
     out[CASE_OPEN] = out[C.CASE].map(open_).fillna(False).astype(bool).to_numpy()
     return out, ends

@@ -58,6 +58,7 @@ from sim.eventlog.csv_text import (
 from sim.eventlog.estimate import METHOD as ESTIMATION_METHOD
 from sim.eventlog.estimate import StartEstimates, estimate_start_times_counted
 from sim.eventlog.lifecycle import (
+    ABORTED_SUFFIX,
     CLOCK_SKEW,
     COMPLETE_WORDS,
     INSTANCE,
@@ -65,7 +66,9 @@ from sim.eventlog.lifecycle import (
     ROW,
     START_WORDS,
     SUSPEND,
+    abort_note,
     pair_lifecycle,
+    suspension_note,
 )
 from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, flag_open_cases
@@ -1900,8 +1903,8 @@ def _finish(
         if pc.merged:
             notes.append(
                 f"Merged {_plural(pc.merged, 'start/schedule event')} into the row of the "
-                "completion they belong to (per case and activity, and resource where the "
-                "events name one)."
+                "completion (or abort) they belong to (per case and activity, and resource where "
+                "the events name one)."
             )
         if pc.skewed:
             notes.append(
@@ -1919,14 +1922,11 @@ def _finish(
         report.activities_in_progress += pc.unmatched_starts - pc.unmatched_starts_mid_case
         report.missing_end_mid_case += pc.unmatched_starts_mid_case
         in_progress.update(pc.unmatched_start_cases)
-        if pc.suspensions:
+        if suspended := suspension_note(pc):
             report.lifecycle_events_merged += 2 * pc.suspensions
-            notes.append(
-                f"Subtracted {_plural(pc.suspensions, 'suspend/resume pair')} "
-                f"({pc.suspended_hours:.4g} h) from the processing time of "
-                f"{_plural(pc.suspended_instances, 'activity instance')}: each start moved later "
-                "by the time suspended, which counts as waiting, not work."
-            )
+            notes.append(suspended)
+        if aborted := abort_note(pc):
+            notes.append(aborted)
         if pc.removed_other:
             shown = ", ".join(f"{w} {n}" for w, n in pc.removed_by_word.items())
             notes.append(
@@ -2122,7 +2122,12 @@ def _finish(
     notes.extend(
         _spellings_note(report.activity_spellings, "activity", "is an activity of its own")
     )
-    report.activities_dropped = sorted(activities_in - set(frame[C.ACTIVITY].unique().tolist()))
+    kept_activities = set(frame[C.ACTIVITY].unique().tolist())
+    # an activity kept only as '<activity> (aborted)' (sim.eventlog.lifecycle) is not dropped
+    kept_activities |= {
+        str(a)[: -len(ABORTED_SUFFIX)] for a in kept_activities if str(a).endswith(ABORTED_SUFFIX)
+    }
+    report.activities_dropped = sorted(activities_in - kept_activities)
     if report.activities_dropped:
         notes.append(
             "Activities seen only in removed rows: " + ", ".join(report.activities_dropped) + "."

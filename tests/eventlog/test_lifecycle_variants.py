@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from sim.eventlog import read_event_log
+from sim.eventlog.lifecycle import SUSPENDED
 from sim.model import columns as C
 
 T = pd.Timestamp
@@ -141,16 +142,18 @@ def test_suspended_time_is_not_counted_as_work(tmp_path: Path) -> None:
     log = read_event_log(xes_log(tmp_path / "ssr.xes", *traces))
     e, r = log.events, log.report
     q = e[e[C.ACTIVITY] == "q"].set_index(C.CASE)
-    # worked 09:00-09:30 and 10:30-11:00: one hour, the hour suspended is waiting before it
-    assert q.loc["c0", C.START] == T("2020-01-01 10:00") and q.loc["c0", C.END] == T(
+    # worked 09:00-09:30 and 10:30-11:00: the instance keeps its real start and end and lists
+    # the hour suspended, which calibration leaves out of its processing time (QA xes17 #1)
+    assert q.loc["c0", C.START] == T("2020-01-01 09:00") and q.loc["c0", C.END] == T(
         "2020-01-01 11:00"
     )
-    assert q.loc["c1", C.START] == T("2020-01-02 09:00")
+    assert q.loc["c0", SUSPENDED] == "2020-01-01T09:30:00/2020-01-01T10:30:00"
+    assert q.loc["c1", C.START] == T("2020-01-02 09:00") and pd.isna(q.loc["c1", SUSPENDED])
     assert r.lifecycle_events_merged == 2 + 2 + 2  # a's and q's starts, suspend and resume
     assert r.lifecycle_events_removed == 1  # the assign
     assert r.rows_read == r.rows_kept + r.lifecycle_events_merged + r.removed()
     notes = " ".join(r.notes)
-    assert "Subtracted 1 suspend/resume pair (1 h) from the processing time of 1 activity" in notes
+    assert "Recorded 1 suspend/resume pair (1 h) within 1 activity instance" in notes
     assert "other than schedule/start/complete (assign 1)." in notes
 
 
