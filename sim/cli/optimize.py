@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
+import pandas as pd
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
@@ -17,6 +18,7 @@ from sim.cli.common import (
     config_str,
     guard_resumable_dir,
     load_process,
+    write_json,
     write_run_record,
     write_text_whole,
 )
@@ -27,6 +29,7 @@ from sim.model.process import ProcessModel
 from sim.model.safe_files import load_yaml, read_text
 from sim.model.scenario import Scenario
 from sim.model.trace import Trace
+from sim.model.validate import uncosted_roles_note
 from sim.model.views import check_arrivals
 from sim.optimize import (
     FollowUp,
@@ -41,6 +44,7 @@ from sim.optimize import (
     routed,
 )
 from sim.optimize.objectives import check_kpi_names, model_kpi_names
+from sim.optimize.study import SearchStart
 from sim.redesign import SearchSpace, candidates_text, staffing_space
 
 FOLLOW_UP_KEYS = ("confirm_replications", "top_k", "ablate_top", "prune_harm")
@@ -385,6 +389,18 @@ def costless_objectives(job: SearchJob) -> list[str]:
     ]
 
 
+def baseline_warning(table: pd.DataFrame, job: SearchJob) -> str | None:
+    """What recommendations.md says in bold under today's figures (``optimize_redesign``'s
+    ``baseline_warning``, on stderr before the search too): measured cases still in progress
+    when the runs stopped (``unfinished_warning`` of today's replications ``table``) and the
+    roles whose hours the cost per case leaves out, having no ``hourly_cost`` beside roles with
+    one (``uncosted_roles_note``: said at load, and kept with the results, QA cost17); one
+    line each, or None."""
+    uncosted = uncosted_roles_note(job.model)
+    said = [unfinished_warning(table, job.scenario), f"note: {uncosted}" if uncosted else None]
+    return "\n".join(w for w in said if w) or None
+
+
 def unseeded_sampler(job: SearchJob) -> list[str]:
     """A note when the sampler has no seed (``optimizer.sampler.seed=null``): ``seed`` then fixes
     the replications' random numbers but not which redesigns are proposed, so a rerun of the
@@ -567,6 +583,17 @@ def clear_follow_up_results(run_dir: Path) -> None:
         shutil.rmtree(run_dir / "best")
 
 
+def record_search_start(run_dir: Path, start: SearchStart) -> None:
+    """Add to this run's record (``run.json``), as its search starts, the seeds its samplers were
+    given (``sampler_seeds_used``, one per search worker) and what they derive from: beside
+    ``sampler_seed``, the configured seed, which a new study's single worker uses as it is, and a
+    resumed or extended study's derives a new one from (``sim.optimize.study.sampler_seed``; QA
+    researcher17 #3: run.json said 3 where the sampler used 914014783)."""
+    path = run_dir / "run.json"
+    record = json.loads(path.read_text(encoding="utf-8"))
+    write_json(path, record | start.to_record())
+
+
 def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     guard_resumable_dir(run_dir, "optimize")
     workers = config_int(cfg, "workers", minimum=1, null=True)
@@ -613,7 +640,9 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
             # where the study is (password masked): a rerun into this directory must search
             # the same one (check_same_study)
             "storage": None if storage is None else redact(str(storage)),
-            # the seed the sampler was given (${seed} unless set apart; null: unseeded)
+            # the configured seed of the sampler (${seed} unless set apart; null: unseeded);
+            # the seeds it was given, derived from it for a resumed or extended study, are
+            # added as the search starts (record_search_start: sampler_seeds_used)
             "sampler_seed": job.sampler.params.get("seed"),
         },
     )
@@ -623,7 +652,8 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         follow_up=follow,
         progress=progress,
         workers=workers,
-        baseline_warning=partial(unfinished_warning, scenario=job.scenario),
+        baseline_warning=partial(baseline_warning, job=job),
+        on_search_start=partial(record_search_start, run_dir),
     )
     print((run_dir / "recommendations.md").read_text(encoding="utf-8"))
     if report:

@@ -34,6 +34,7 @@ from sim.kpis.summary import SATURATED, offered_beyond_hours, roles_to_staff
 from sim.model import ProcessModel, save
 from sim.model.scenario import Scenario, staffing_overrides
 from sim.model.transient import window_deficit
+from sim.model.validate import uncosted_roles_note
 from sim.model.views import (
     TARGET_UTILISATION,
     impatient_roles,
@@ -80,6 +81,10 @@ def staffing_suggestion(model: ProcessModel, scenario: Scenario, report: dict) -
                 "hours_per_person_per_week": _rounded(loads[r].hours_per_person, 3),
                 "people": _rounded(loads[r].people, 3),
                 "utilisation": _rounded(loads[r].utilisation, 4),
+                # the hours that utilisation weighs the work against, where not the scheduled
+                # ones: a step's shared hours, or those of the people a step of several of the
+                # role can take at once (QA cost17 #5)
+                "bound_by": loads[r].binding,
                 # roles that share its steps' cases (alternatives): its own figures count only
                 # its share of those cases, not the overflow it takes (QA manager15 #2)
                 "shares_cases_with": list(loads[r].relief_roles),
@@ -136,11 +141,15 @@ def _staffing_advice(report: dict, names: list[str], suggestion: dict | None) ->
     above_target = report.get("above_target_roles") or []
     others = [r for r in staffing if r not in names]
     # busy below saturation in the run, but offered more work than its hours: it does not keep
-    # up either (cases that give up, or wait upstream, hide it for now; QA 2026-12-05 #2)
+    # up either (cases that give up, or wait upstream, hide it for now; QA 2026-12-05 #2); one
+    # bound by a step's shared hours or by people taken several at once looks idle however far
+    # behind it falls (QA cost17 #5: 66.7 % busy, not starved)
     over = [
         r
         for r in others
-        if r in rows and r in above_target and offered_beyond_hours(suggestion, [r])
+        if r in rows
+        and (r in above_target or (load.get(r) or {}).get("bound_by") in ("joint", "together"))
+        and offered_beyond_hours(suggestion, [r])
     ]
     busy = [r for r in others if r not in over and r in above_target and r in rows]
     starved = [r for r in others if r not in busy and r not in over]
@@ -632,6 +641,8 @@ def _results(
     suggestion = staffing_suggestion(model, scenario, report)
     if suggestion is not None:
         report["staffing_suggestion"] = suggestion
+    # said at load too; kept with the cost per case that leaves their hours out (QA cost17)
+    uncosted = uncosted_roles_note(model)
     warnings = [
         w
         for w in (
@@ -641,6 +652,7 @@ def _results(
             warmup_warning(report, model, scenario),
             above_target_note(report, suggestion),
             idle_roles_note(report, model),
+            f"note: {uncosted}" if uncosted else None,
             # said before the run too: a step whose queue grows while its roles look idle
             joint_hours_warning(
                 model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing

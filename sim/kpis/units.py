@@ -6,7 +6,8 @@ states rates and step costs without a currency).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 
 KPI_UNITS: dict[str, str] = {
     "cycle_time_mean": "h",
@@ -60,6 +61,34 @@ currency, so a cost is in the model's own cost units."""
 def unit_text(unit: str) -> str:
     """A unit as a reader sees it: ``cost units`` for ``money``, any other as it is."""
     return MONEY_TEXT if unit == "money" else unit
+
+
+VALUE_DIGITS = 3
+"""Significant digits a KPI's value shows at least in recommendations.md and the optimize
+report's summary table (``value_decimals``), so that a small cost or a short time and its change
+stay readable (QA cost17: "cost per case 0 -> 0, +0.0020 (+16.8 %)", "0.0 h" for 0.03 h)."""
+
+
+def value_decimals(x: float, least: int, digits: int = VALUE_DIGITS) -> int:
+    """Decimals that show ``x`` with ``digits`` significant digits, and never fewer than
+    ``least``; ``least`` for a whole number (0, a headcount: exact as it is) and anything not
+    finite."""
+    if not math.isfinite(x) or float(x).is_integer():
+        return least
+    return max(least, digits - 1 - math.floor(math.log10(abs(x))))
+
+
+def change_decimals(values: Sequence[float | None], least: int = 2) -> int:
+    """Decimals for a change and its interval, the same for all: ``least``, or more where a
+    value that is not 0 would read 0 with ``least`` (two significant digits for it; a value
+    below a thousandth of the largest may still read 0). A change of -0.000044 h reads
+    -0.000044, not -0.00 (QA: "-0.00 [-0.00, -0.00], significant yes")."""
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v) and v != 0]
+    if not finite:
+        return least
+    top = max(finite)
+    hidden = [v for v in finite if round(v, least) == 0 and v >= top / 1000]
+    return max([least, *(1 - math.floor(math.log10(v)) for v in hidden)])
 
 
 def kpi_unit(kpi: str) -> str:

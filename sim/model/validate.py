@@ -569,19 +569,30 @@ def role_default_notes(model: ProcessModel) -> list[str]:
             "`calendar:` unless it works day and night (its utilisation counts every hour of "
             "the week)"
         )
+    uncosted = uncosted_roles_note(model)
+    if uncosted:
+        found.append(uncosted)
+    return found
+
+
+def uncosted_roles_note(model: ProcessModel) -> str | None:
+    """The note on roles without an ``hourly_cost`` (0) beside roles with one, whose hours the
+    cost per case leaves out (``role_default_notes``), or None: said at load, and repeated in
+    the saved results that show a cost per case (kpis.json's warnings, recommendations.md)."""
+    roles = model.roles.values()
     paid = [r.name for r in roles if r.hourly_cost > 0]
     free = [
         r.name
         for r in roles
         if r.hourly_cost == 0 and not _read_from_source(r.provenance, COST_READ_FROM)
     ]
-    if paid and free:
-        found.append(
-            f"roles: {_choices(free)} have no hourly_cost (or 0), so they cost nothing per "
-            f"hour, while {len(paid)} other role(s) do; give each its `hourly_cost:`, or the "
-            "cost per case leaves their hours out"
-        )
-    return found
+    if not (paid and free):
+        return None
+    return (
+        f"roles: {_choices(free)} have no hourly_cost (or 0), so they cost nothing per "
+        f"hour, while {len(paid)} other role(s) do; give each its `hourly_cost:`, or the "
+        "cost per case leaves their hours out"
+    )
 
 
 def _read_from_source(provenance: dict[str, object] | None, keys: tuple[str, ...]) -> bool:

@@ -936,6 +936,9 @@ def ablate(
     is left out of that family (``family_p``; ``identical`` in its record, and each entry's
     ``identical_tests`` counts them).
 
+    ``one_off_cost``: what the change (with the staffing changes taken out with it) adds to
+    the redesign's one-off cost, which needs no simulation: no test, and no part of the role.
+
     A change the search space refuses to take out alone because a staffing change of the
     redesign needs it (removing a step and staffing its role with 0: the step back needs the
     role) is taken out with that staffing change, the role back at the model's headcount
@@ -967,6 +970,9 @@ def ablate(
             back = _and_words([f"{o.target} back to {o.current}" for o in partners])
             entry["together"] = f"taken out with {roles}, which needs it: {back}"
             entry["refused_alone"] = alone
+        # known without simulating: what the change (with its partners) adds to the one-off
+        # cost, shown in the table when one_off_cost is an objective (QA cost17: "-" there)
+        entry["one_off_cost"] = space.one_off_cost(candidate.choice) - space.one_off_cost(without)
         alt = evaluator.table(without, replications, start=start)
         comp = paired_comparison(full, alt, [o.kpi for o in objectives if o.kpi in full])
         contrib = {}

@@ -12,7 +12,7 @@ import pandas as pd
 from optuna.trial import TrialState
 
 from sim.kpis.summary import SEGMENT_PREFIX
-from sim.kpis.units import kpi_unit, labelled
+from sim.kpis.units import change_decimals, kpi_unit, labelled, value_decimals
 from sim.model import save
 from sim.model.calendar import HOURS_PER_WEEK
 from sim.model.markdown_text import md_code, md_text
@@ -247,32 +247,24 @@ def _unit(kpi: str) -> str:
 
 
 def _fmt(kpi: str, v: float | None) -> str:
+    """A KPI's value in recommendations.md with thousands separators and ``sim.kpis.units.VALUE_DIGITS``
+    significant digits at least: money with no decimals from 100 on (``134``, ``42.9``,
+    ``0.0120``), other units with one at least (``24.6 h``, ``0.0300 h``, ``1,234.5 h``); a
+    share in % with one decimal, more where a value that is not 0 would read 0.0 (``change_decimals``);
+    ``-`` for none."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
     unit = _unit(kpi)
     if unit == "%":
-        return f"{v * 100:.1f} %"
-    if unit == "money":
-        return f"{v:,.0f}"
-    return f"{v:,.1f} {unit}".strip()
-
-
-def _places(values: Sequence[float], least: int = 2) -> int:
-    """Decimals for a change and its interval, the same for all: ``least``, or more where a
-    value that is not 0 would read 0 with ``least`` (two significant digits for it; a value
-    below a thousandth of the largest may still read 0). A change of -0.000044 h reads
-    -0.000044, not -0.00 (QA: "-0.00 [-0.00, -0.00], significant yes")."""
-    finite = [abs(v) for v in values if v is not None and math.isfinite(v) and v != 0]
-    if not finite:
-        return least
-    top = max(finite)
-    hidden = [v for v in finite if round(v, least) == 0 and v >= top / 1000]
-    return max([least, *(1 - math.floor(math.log10(v)) for v in hidden)])
+        x = v * 100
+        return f"{x:.{change_decimals([x], least=1)}f} %"
+    d = value_decimals(v, 0 if unit == "money" else 1)
+    return f"{v:,.{d}f}" if unit == "money" else f"{v:,.{d}f} {unit}".strip()
 
 
 def _signed(values: Sequence[float], least: int = 2) -> list[str]:
-    """``values`` with a sign, thousands separators and ``_places`` decimals (None: ``-``)."""
-    d = _places(values, least)
+    """``values`` with a sign, thousands separators and ``change_decimals`` decimals (None: ``-``)."""
+    d = change_decimals(values, least)
     return ["-" if v is None else f"{v:+,.{d}f}" for v in values]
 
 
@@ -757,7 +749,8 @@ def _candidate_lines(
     )
     lines += [f"One-off cost: {c.one_off_cost:,.0f}{was}. Model: `best/{c.rank}.yaml`.", ""]
     if model is not None:
-        lines += _idle_lines(model, c.rank, scenario, busy)
+        measured = measured_person_cost(c, objectives, model, scenario)
+        lines += _idle_lines(model, c.rank, scenario, busy, measured)
     if c.comparison is not None:
         adjusted = "significant_adjusted" in c.comparison.columns
         lines += [
@@ -822,6 +815,11 @@ def _candidate_lines(
             cells = []
             for o in objectives:
                 v = a["contribution"].get(o.kpi)
+                if v is None and o.kpi == "one_off_cost" and a.get("one_off_cost") is not None:
+                    # known, not simulated: taking the change out saves its one-off cost
+                    saved = -a["one_off_cost"] * o.sign + 0.0  # + 0.0: no "-0"
+                    cells.append((_signed([saved], least=0)[0] if saved else "0") + " (known)")
+                    continue
                 if v is None:
                     cells.append("-")
                     continue
@@ -861,7 +859,14 @@ def _candidate_lines(
             )
             + ", ° significant only unadjusted; the role uses *; noise = no effect significant "
             f"after the adjustment with {replications} replications, not shown to be none (a ° "
-            "effect is one the adjustment does not establish); drop-off in percentage points)",
+            "effect is one the adjustment does not establish); drop-off in percentage points"
+            + (
+                "; one-off cost: known, the change's own, with no interval and no test, and not "
+                "part of the role"
+                if any(o.kpi == "one_off_cost" for o in objectives)
+                else ""
+            )
+            + ")",
             "",
         ]
     return lines
@@ -877,7 +882,9 @@ def idle_roles(
     role (a redesign merged, automated or removed its steps), true when it has steps that no case
     reaches. ``cost_per_case``: its people's scheduled hours at its hourly cost over the cases
     that arrive, per case (what it adds to ``cost_per_case``), or ``None`` when that is
-    unknown (no hourly cost, no arrivals). ``hired``: how many of them the redesign's own
+    unknown (no hourly cost, no arrivals); an estimate from the model's arrival rate,
+    ``cases_per_week`` (the measured cost per case divides by the cases measured, which differ
+    a little). ``hired``: how many of them the redesign's own
     staffing change added (``_hired``; 0 for people the process had before it, and when
     ``scenario`` sets the role's staffing). ``scenario``: its ``arrival_scale`` and ``staffing``
     apply (QA3: at half the arrivals the cost per case of an idle role is twice).
@@ -918,6 +925,8 @@ def idle_roles(
                 "headcount": headcount,
                 "has_steps": name in used,
                 "cost_per_case": cost if cost > 0 else None,
+                # the cases a week the estimate divides by: the model's arrival rate
+                "cases_per_week": cases if 0 < cases < math.inf else None,
                 # a scenario's staffing replaces the redesign's, hire and all
                 "hired": 0 if name in staffing else min(headcount, _hired(model, name)),
             }
@@ -925,14 +934,66 @@ def idle_roles(
     return out
 
 
-def _hired(model: ProcessModel, role: str) -> int:
-    """How many people the redesign ``model`` records hiring into ``role`` (its staffing
-    changes in ``metadata["changes"]``: headcount above the headcount before), 0 for none."""
+def _staffed(model: ProcessModel, role: str) -> tuple[int, int] | None:
+    """The headcount of ``role`` before and after the redesign ``model``'s last staffing change
+    of it (``metadata["changes"]``), or None when it records none."""
     for change in reversed(model.metadata.get("changes", ())):
         if change.get("operator") == "staffing" and change.get("target") == role:
             params = change.get("parameters", {})
-            return max(0, int(params["headcount"]) - int(params["headcount_before"]))
-    return 0
+            return int(params["headcount_before"]), int(params["headcount"])
+    return None
+
+
+def _hired(model: ProcessModel, role: str) -> int:
+    """How many people the redesign ``model`` records hiring into ``role`` (its staffing
+    changes in ``metadata["changes"]``: headcount above the headcount before), 0 for none."""
+    staffed = _staffed(model, role)
+    return 0 if staffed is None else max(0, staffed[1] - staffed[0])
+
+
+def measured_person_cost(
+    c: Candidate,
+    objectives: Sequence[Objective],
+    model: ProcessModel,
+    scenario: Scenario | None = None,
+) -> dict[str, float]:
+    """By role, what one person of it adds to the cost per case as the confirmation's
+    replications measured it, where the ablation tells: the contribution of the redesign's own
+    change of that role's staffing (taken out alone) to a ``cost_per_case`` objective, over
+    the people it changed. Used for a role with no work (``idle_roles``), whose people change
+    nothing but the cost: the figure is then the one the ablation table shows (QA cost17: the
+    text said "about 35.71 per case" from the arrival rate, the table +35.85 for that person).
+    Nothing for a redesign pruning changed (the ablation is of the one the search found, whose
+    cases may differ) or for a role ``scenario`` staffs."""
+    objective = next((o for o in objectives if o.kpi == "cost_per_case"), None)
+    if objective is None or c.original is not None:
+        return {}
+    staffing = scenario.staffing if scenario is not None else {}
+    out = {}
+    for a in c.ablation:
+        role = str(a.get("variable", "")).partition("staffing:")[2]
+        v = (a.get("contribution") or {}).get("cost_per_case")
+        if not role or role in staffing or a.get("with") or not v:
+            continue
+        staffed = _staffed(model, role)
+        if v.get("improvement") is None or staffed is None or staffed[0] == staffed[1]:
+            continue
+        # improvement = (without - with) x sign; without it, the role has headcount_before
+        per_person = v["improvement"] * objective.sign / (staffed[0] - staffed[1])
+        if per_person > 0 and math.isfinite(per_person):
+            out[role] = per_person
+    return out
+
+
+def _count_text(x: float) -> str:
+    """A number of cases with ``sim.kpis.units.VALUE_DIGITS`` significant digits at least (``33.6``,
+    ``1,235``)."""
+    return f"{x:,.{value_decimals(x, 0)}f}"
+
+
+def _per_case(x: float) -> str:
+    """A cost per case with two decimals, more for a small one (``0.00120``)."""
+    return f"{x:,.{value_decimals(x, 2)}f}"
 
 
 def _idle_lines(
@@ -940,13 +1001,20 @@ def _idle_lines(
     rank: int,
     scenario: Scenario | None = None,
     busy: Mapping[str, float] | None = None,
+    measured: Mapping[str, float] | None = None,
 ) -> list[str]:
     """A paragraph naming the roles ``best/<rank>.yaml`` pays with no work (``idle_roles``;
     ``busy``: each role's measured utilisation), what they still cost per case and how to
-    leave them out; none when there are none."""
+    leave them out; none when there are none. ``measured``: by role, one person's cost per
+    case as the ablation measured it (``measured_person_cost``), said in place of the estimate
+    from the model's arrival rate."""
     idle = idle_roles(model, scenario, busy)
     if not idle:
         return []
+    for r in idle:
+        if r["role"] in (measured or {}):
+            r["cost_per_case"] = measured[r["role"]] * r["headcount"]
+            r["measured"] = True
     who = []
     for r in idle:
         n = r["headcount"]
@@ -958,26 +1026,41 @@ def _idle_lines(
             if r["has_steps"]
             else "no step of this redesign needs it"
         )
-        if r["cost_per_case"] is not None:
-            bits.append(f"about {r['cost_per_case']:,.2f} per case")
+        if r.get("measured"):
+            bits.append(f"{_per_case(r['cost_per_case'])} per case, as the ablation below measured")
+        elif r["cost_per_case"] is not None:
+            bits.append(f"about {_per_case(r['cost_per_case'])} per case")
         who.append(f"{md_text(r['role'])} ({'; '.join(bits)})")
     # people the process has today are "still" staffed; those the redesign hires are not
     kept = "still staffed" if not any(r["hired"] for r in idle) else "staffed"
+    estimated = [r for r in idle if r["cost_per_case"] is not None and not r.get("measured")]
+    rates = {_count_text(r["cases_per_week"]) for r in estimated if r["cases_per_week"]}
+    how = []
+    if estimated:
+        how.append(
+            "the amount per case is an estimate from the model: their scheduled hours at their "
+            "hourly cost, over the "
+            + (f"{rates.pop()} cases a week" if len(rates) == 1 else "cases")
+            + " its arrival rate brings; a measured cost per case divides by the cases "
+            "measured, so it differs a little"
+        )
+    if any(r.get("measured") for r in idle):
+        how.append(
+            "a measured amount is the ablation's: what taking out the redesign's change of that "
+            "role's staffing changed the cost per case by in the confirmation's replications, "
+            "per person it moved"
+        )
     text = (
         f"**Paid with no work:** {_and(who)}. They are {kept} in `best/{rank}.yaml`, so "
         "they count in its headcount and its cost per case"
-        + (
-            " (the amount per case: their scheduled hours at their hourly cost, over the cases "
-            "that arrive)."
-            if any(r["cost_per_case"] is not None for r in idle)
-            else "."
-        )
+        + (f" ({'; '.join(how)})." if how else ".")
     )
     for r in (r for r in idle if r["hired"]):
         share = r["hired"] / r["headcount"]
+        about = "" if r.get("measured") else "about "
         saves = (
-            f" (saves about {r['cost_per_case'] * share:,.2f} per case, and the hire's one-off "
-            "cost)"
+            f" (saves {about}{_per_case(r['cost_per_case'] * share)} per case, and the hire's "
+            "one-off cost)"
             if r["cost_per_case"] is not None
             else " (saves the hire's one-off cost)"
         )

@@ -51,7 +51,14 @@ from sim.kpis.summary import (
     roles_to_staff,
     split_segment_key,
 )
-from sim.kpis.units import kpi_unit, labelled
+from sim.kpis.units import (
+    MONEY_TEXT,
+    change_decimals,
+    kpi_unit,
+    labelled,
+    unit_text,
+    value_decimals,
+)
 from sim.model.scenario import staffing_overrides, with_staffing
 from sim.model.views import TARGET_UTILISATION
 from sim.model.whole_files import write_text_whole
@@ -379,17 +386,10 @@ def _esc(x: Any) -> str:
     return html.escape(str(x), quote=True)
 
 
-MONEY_UNIT = "cost units"
-"""How the unit ``money`` (``sim.kpis.units``) is written: a model states its rates and costs
-without a currency, so a cost is in the model's own cost units."""
+MONEY_UNIT = MONEY_TEXT
 CHANGE_DECIMALS = 2
 """Decimals of a change and its interval in the optimize summary's table: those of
 recommendations.md (``sim.optimize.outputs``), so the page and the file read alike."""
-
-
-def unit_text(unit: str) -> str:
-    """A unit as a reader sees it: ``cost units`` for ``money``, any other as it is."""
-    return MONEY_UNIT if unit == "money" else unit
 
 
 def _significant_digits(x: float, digits: int = 4, sign: str = "") -> str:
@@ -398,6 +398,24 @@ def _significant_digits(x: float, digits: int = 4, sign: str = "") -> str:
         abs(x), precision=digits, unique=False, fractional=False, trim="-"
     )
     return ("-" if x < 0 else sign) + text
+
+
+def readable_value(v: Any, unit: str) -> str:
+    """A KPI's value in the optimize summary's table, rounded as recommendations.md rounds it
+    (``sim.optimize.outputs._fmt``): thousands separators and ``VALUE_DIGITS`` significant
+    digits at least, money with no decimals from 100 on (``134 cost units``, ``42.9 cost
+    units``, ``0.0120 cost units``), other units with one at least (``24.6 h``, ``0.0300 h``),
+    a share in % with one decimal (more where a value that is not 0 would read 0.0); ``–`` for
+    a missing number."""
+    if not finite_number(v):
+        return "–"
+    x = float(v)
+    if unit == "%":
+        x *= 100
+        return f"{x:.{change_decimals([x], least=1)}f} %"
+    d = value_decimals(x, 0 if unit == "money" else 1)
+    shown = "" if unit == "cases" else unit_text(unit)
+    return f"{x:,.{d}f} {shown}".strip()
 
 
 def _num(v: Any, unit: str = "", *, signed: bool = False) -> str:
@@ -413,9 +431,8 @@ def _num(v: Any, unit: str = "", *, signed: bool = False) -> str:
     sign = "+" if signed else ""
     if unit == "%":
         return f"{100 * x:{sign}.1f} pp" if signed else f"{100 * x:.1f} %"
-    if unit == "money":
-        text = f"{x:{sign},.0f}" if abs(x) >= 100 else f"{x:{sign},.2f}"
-        return f"{text} {MONEY_UNIT}"
+    if unit == "money":  # as readable_value: 0.012 read 0.01 (QA cost17)
+        return f"{x:{sign},.{value_decimals(x, 0)}f} {MONEY_UNIT}"
     text = f"{x:{sign},.0f}" if abs(x) >= 1000 else _significant_digits(x, 4, sign)
     return f"{text} {unit}".strip() if unit and unit != "cases" else text
 
@@ -427,14 +444,17 @@ def _change(v: Any, unit: str) -> str:
 
 def change_cells(diff: Any, low: Any, high: Any, unit: str) -> tuple[str, str]:
     """A change and its 95 % interval ``[low, high]``, each with its unit, rounded as
-    recommendations.md rounds them: ``CHANGE_DECIMALS`` decimals (none when all three are
-    whole numbers, a headcount), percentages as percentage points; ``–`` for a missing
-    number."""
+    recommendations.md rounds them: ``CHANGE_DECIMALS`` decimals, more where all three would
+    read 0 and one is not (``change_decimals``; none when all three are whole numbers, a
+    headcount), percentages as percentage points; ``–`` for a missing number."""
     scale = 100.0 if unit == "%" else 1.0
     values = [float(v) * scale if finite_number(v) else None for v in (diff, low, high)]
     numbers = [v for v in values if v is not None]
     whole = bool(numbers) and all(v.is_integer() for v in numbers)
-    decimals = 0 if whole else CHANGE_DECIMALS
+    # more decimals where the change and its interval would all read 0 (+0.0020 [+0.0018,
+    # +0.0022], not +0.00 [+0.00, +0.00]; QA cost17), as recommendations.md shows them
+    hidden = all(round(v, CHANGE_DECIMALS) == 0 for v in numbers)
+    decimals = 0 if whole else change_decimals(numbers) if hidden else CHANGE_DECIMALS
     shown = "pp" if unit == "%" else "" if unit == "cases" else unit_text(unit)
 
     def fmt(x: float | None) -> str:
@@ -732,8 +752,8 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
                     holm += " (p < 0.001)" if p < 0.001 else f" (p = {p:.3f})"
             row = [
                 _esc(label),
-                _num(r.get("base"), unit),
-                _num(r.get("alt"), unit),
+                readable_value(r.get("base"), unit),
+                readable_value(r.get("alt"), unit),
                 f'<span class="{cls}">{diff}</span>',
                 ci,
                 "yes" if sig else "no",

@@ -63,7 +63,7 @@ def test_an_objective_with_one_value_everywhere_is_not_an_axis():
     assert len(fig.axes) == 1
     ax = fig.axes[0]
     assert ax.get_xlabel().startswith("Mean cycle time (h")
-    assert ax.get_ylabel().startswith("Cost per case (money")
+    assert ax.get_ylabel().startswith("Cost per case (cost units")
     notes = _notes(fig)
     assert notes == ["Drop-off rate: 0 % in every trial and the baseline, not drawn."]
     # the trade-off is drawn: every trial and the baseline inside the axes, cost spread out

@@ -1,0 +1,82 @@
+"""With ``one_off_cost`` an objective, the ablation table gives each change's one-off cost, which
+is known without simulating (QA cost17 #6: the column read "-" for every change, while "Staff
+clerk with 3 people (one-off cost 3,000)" added 3,000 to that objective)."""
+
+from __future__ import annotations
+
+import copy
+
+from sim.model import from_dict
+from sim.model.scenario import Scenario
+from sim.optimize import Candidate, Evaluator, Objective, ablate, confirm
+from sim.optimize.outputs import recommendations_markdown
+from sim.redesign import SearchSpace
+from tests.optimize.conftest import TINY
+
+OBJECTIVES = (Objective("cycle_time_mean"), Objective("one_off_cost"))
+SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
+CHOICE = {"staffing:clerk": 3, "staffing:spare": 2}
+REPS = 4
+
+
+def _table_cells(md: str) -> dict[str, list[str]]:
+    """The ablation table's rows by change: its cells after the change."""
+    head = "| change | mean cycle time | one-off cost | role |"
+    lines = md.splitlines()
+    start = lines.index(head) + 2
+    rows = {}
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_each_changes_one_off_cost_is_in_its_column() -> None:
+    m = copy.deepcopy(TINY)
+    m["steps"]["intake"]["duration"]["mean"] = 0.8
+    m["roles"]["spare"] = {"headcount": 1, "hourly_cost": 20}
+    model = from_dict(m)
+    space = SearchSpace.from_dict(
+        {
+            "model": "tiny",
+            "budget": 10000,
+            "staffing": {
+                "clerk": {"min": 1, "max": 3, "one_off_cost_per_hire": 100},
+                "spare": {"min": 1, "max": 2, "one_off_cost_per_hire": 250},
+            },
+        },
+        model,
+    )
+    with Evaluator(model=model, space=space, scenario=SCENARIO, seed=1, workers=1) as ev:
+        c = Candidate(
+            trial=0,
+            choice=dict(CHOICE),
+            changes=space.describe(CHOICE),
+            one_off_cost=space.one_off_cost(CHOICE),
+            search_values=[0.0, 0.0],
+            rank=1,
+            search_rank=1,
+        )
+        base = confirm([c], ev, OBJECTIVES, (), replications=REPS, start=0)
+        ablate(c, ev, OBJECTIVES, replications=REPS, start=0)
+    # each change's own one-off cost, from the search space
+    own = {space.describe({k: v})[0]: space.one_off_cost({k: v}) for k, v in CHOICE.items()}
+    assert sorted(own.values()) == [200.0, 250.0]  # two clerks hired at 100, a spare at 250
+    assert {a["change"]: a["one_off_cost"] for a in c.ablation} == own
+    md = recommendations_markdown(
+        model_name="tiny",
+        candidates=[c],
+        baseline=base,
+        objectives=OBJECTIVES,
+        constraints=(),
+        confirm_replications=REPS,
+        n_trials=1,
+        simulations=3 * REPS,
+    )
+    rows = _table_cells(md)
+    for change, cost in own.items():
+        # positive = the change helps: a one-off cost is what it costs that objective
+        assert rows[change][1] == f"{-cost:+,.0f} (known)", change
+    assert "one-off cost: known, the change's own, with no interval and no test" in md
