@@ -162,3 +162,33 @@ def files_holding(root: Path, text: str) -> list[str]:
         for p in root.rglob("*")
         if p.is_file() and text in p.read_text(encoding="utf-8", errors="replace")
     ]
+
+
+def tiny_with_slow_intake_and_spare():
+    """``TINY`` with a slower intake (a second clerk helps) and a role 'spare' that no step
+    uses (paid, no work)."""
+    m = copy.deepcopy(TINY)
+    m["steps"]["intake"]["duration"]["mean"] = 0.8
+    m["roles"]["spare"] = {"headcount": 1, "hourly_cost": 20}
+    return from_dict(m)
+
+
+def confirmed_and_ablated(model, space, choice: dict, objectives, scenario, replications: int):
+    """A candidate of ``choice`` confirmed and ablated on ``replications`` fresh replications,
+    as the follow-up does: ``(candidate, baseline table, its redesigned model)``."""
+    from sim.optimize import Candidate, Evaluator, ablate, confirm
+
+    with Evaluator(model=model, space=space, scenario=scenario, seed=1, workers=1) as ev:
+        c = Candidate(
+            trial=0,
+            choice=dict(choice),
+            changes=space.describe(choice),
+            one_off_cost=space.one_off_cost(choice),
+            search_values=[0.0] * len(objectives),
+            rank=1,
+            search_rank=1,
+        )
+        base = confirm([c], ev, objectives, (), replications=replications, start=0)
+        ablate(c, ev, objectives, replications=replications, start=0)
+        redesigned = ev.redesigned(c.choice)
+    return c, base, redesigned

@@ -4,14 +4,11 @@ clerk with 3 people (one-off cost 3,000)" added 3,000 to that objective)."""
 
 from __future__ import annotations
 
-import copy
-
-from sim.model import from_dict
 from sim.model.scenario import Scenario
-from sim.optimize import Candidate, Evaluator, Objective, ablate, confirm
+from sim.optimize import Objective
 from sim.optimize.outputs import recommendations_markdown
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import TINY
+from tests.optimize.conftest import confirmed_and_ablated, tiny_with_slow_intake_and_spare
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("one_off_cost"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -34,10 +31,7 @@ def _table_cells(md: str) -> dict[str, list[str]]:
 
 
 def test_each_changes_one_off_cost_is_in_its_column() -> None:
-    m = copy.deepcopy(TINY)
-    m["steps"]["intake"]["duration"]["mean"] = 0.8
-    m["roles"]["spare"] = {"headcount": 1, "hourly_cost": 20}
-    model = from_dict(m)
+    model = tiny_with_slow_intake_and_spare()
     space = SearchSpace.from_dict(
         {
             "model": "tiny",
@@ -49,18 +43,7 @@ def test_each_changes_one_off_cost_is_in_its_column() -> None:
         },
         model,
     )
-    with Evaluator(model=model, space=space, scenario=SCENARIO, seed=1, workers=1) as ev:
-        c = Candidate(
-            trial=0,
-            choice=dict(CHOICE),
-            changes=space.describe(CHOICE),
-            one_off_cost=space.one_off_cost(CHOICE),
-            search_values=[0.0, 0.0],
-            rank=1,
-            search_rank=1,
-        )
-        base = confirm([c], ev, OBJECTIVES, (), replications=REPS, start=0)
-        ablate(c, ev, OBJECTIVES, replications=REPS, start=0)
+    c, base, _ = confirmed_and_ablated(model, space, CHOICE, OBJECTIVES, SCENARIO, REPS)
     # each change's own one-off cost, from the search space
     own = {space.describe({k: v})[0]: space.one_off_cost({k: v}) for k, v in CHOICE.items()}
     assert sorted(own.values()) == [200.0, 250.0]  # two clerks hired at 100, a spare at 250

@@ -5,19 +5,16 @@ from the arrival rate, one paragraph above an ablation row measuring +35.85 for 
 
 from __future__ import annotations
 
-import copy
-
 import pandas as pd
 import pytest
 
-from sim.model import from_dict
 from sim.model.calendar import HOURS_PER_WEEK
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario
-from sim.optimize import Candidate, Evaluator, Objective, ablate, confirm
+from sim.optimize import Candidate, Objective
 from sim.optimize.outputs import idle_roles, recommendations_markdown
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import TINY
+from tests.optimize.conftest import confirmed_and_ablated, tiny_with_slow_intake_and_spare
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("cost_per_case"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -26,20 +23,11 @@ FOUND = {"staffing:clerk": 2, "staffing:spare": 2}
 REPS = 4
 
 
-def _with_spare() -> ProcessModel:
-    """``TINY`` with a slower intake (a second clerk helps) and a role 'spare' that no step
-    uses (the conftest's ``tiny_with_spare``)."""
-    m = copy.deepcopy(TINY)
-    m["steps"]["intake"]["duration"]["mean"] = 0.8
-    m["roles"]["spare"] = {"headcount": 1, "hourly_cost": 20}
-    return from_dict(m)
-
-
 @pytest.fixture(scope="module")
 def measured():
     """The redesign FOUND confirmed and ablated on REPS replications: (candidate, baseline
     table, its model)."""
-    model = _with_spare()
+    model = tiny_with_slow_intake_and_spare()
     space = SearchSpace.from_dict(
         {
             "model": "tiny",
@@ -48,20 +36,7 @@ def measured():
         },
         model,
     )
-    with Evaluator(model=model, space=space, scenario=SCENARIO, seed=1, workers=1) as ev:
-        c = Candidate(
-            trial=0,
-            choice=dict(FOUND),
-            changes=space.describe(FOUND),
-            one_off_cost=space.one_off_cost(FOUND),
-            search_values=[0.0, 0.0],
-            rank=1,
-            search_rank=1,
-        )
-        base = confirm([c], ev, OBJECTIVES, (), replications=REPS, start=0)
-        ablate(c, ev, OBJECTIVES, replications=REPS, start=0)
-        redesigned = ev.redesigned(c.choice)
-    return c, base, redesigned
+    return confirmed_and_ablated(model, space, FOUND, OBJECTIVES, SCENARIO, REPS)
 
 
 def _markdown(c: Candidate, base: pd.DataFrame, model: ProcessModel) -> str:
