@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from sim.errors import ConfigError
 from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE
 from sim.kpis.summary import segment_key, segments_in, split_segment_key
+from sim.kpis.units import value_decimals
 from sim.model.markdown_text import md_text
 from sim.model.whole_files import write_text_whole
 from sim.report._mpl import (
@@ -98,8 +99,8 @@ def plain(v: Any, unit: str) -> str:
         return "–"
     if unit == "%":
         return f"{100 * x:.1f}"
-    if unit == "money":  # as _num writes money, without its unit
-        return f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+    if unit == "money":  # as _num writes money, without its unit: 0.012 is not 0.01 (QA)
+        return f"{x:,.{value_decimals(x, 0)}f}"
     return _num(x)
 
 
