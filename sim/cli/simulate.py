@@ -37,6 +37,7 @@ from sim.model.transient import window_deficit
 from sim.model.validate import uncosted_roles_note
 from sim.model.views import (
     TARGET_UTILISATION,
+    capped_arrivals_note,
     impatient_roles,
     joint_hours_warning,
     offered_load,
@@ -365,7 +366,10 @@ def offered_load_warning(report: dict, model: ProcessModel, scenario: Scenario) 
     advice, every role offered more than its hours."""
     if report.get("saturated_roles") or report.get("above_target_roles"):
         return None
-    return overload_warning(model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing)
+    found = overload_warning(
+        model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
+    )
+    return found + capped_arrivals_note(model, scenario) if found else None
 
 
 def idle_roles_note(report: dict, model: ProcessModel) -> str | None:

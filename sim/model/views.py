@@ -1235,6 +1235,25 @@ def check_arrivals(model: ProcessModel, scenario: Scenario) -> None:
         raise ConfigError(problem)
 
 
+def capped_arrivals_note(model: ProcessModel, scenario: Scenario) -> str:
+    """What ``overload_warning`` says of a run whose ``scenario.max_cases`` stops arrivals before
+    its warm-up and horizon end: a queue then grows only while cases arrive (QA arrivals17 #3:
+    one case was said to need 5 more people, its waits "depending on the horizon"); ``""``
+    where the cap is not reached in that time, or unknown."""
+    if scenario.max_cases is None:
+        return ""
+    per_day = cases_per_week(model) * scenario.arrival_scale / 7.0
+    run_days = scenario.warmup_days + scenario.horizon_days
+    if not (0 < per_day < math.inf) or scenario.max_cases >= per_day * run_days:
+        return ""
+    days = scenario.max_cases / per_day
+    return (
+        f" With scenario.max_cases={scenario.max_cases} arrivals stop after about {days:.3g} "
+        f"days of the run's {run_days:g}: its queues grow only until then and drain after, so "
+        "the figures depend on max_cases rather than on the horizon."
+    )
+
+
 def pre_run_warnings(model: ProcessModel, scenario: Scenario) -> list[str]:
     """The check ``simulate`` makes before its replications: refuses absurd arrivals
     (``check_arrivals``, a ``ConfigError``), and returns what the offered load shows a run may
@@ -1247,7 +1266,8 @@ def pre_run_warnings(model: ProcessModel, scenario: Scenario) -> list[str]:
         joint_hours_warning(model, arrival_scale=scale, staffing=staffing),
         overload_warning(model, arrival_scale=scale, staffing=staffing),
     )
-    return [w for w in found if w]
+    capped = capped_arrivals_note(model, scenario)
+    return [w + (capped if w is found[1] else "") for w in found if w]
 
 
 def delay_timers(model: ProcessModel) -> set[str]:
