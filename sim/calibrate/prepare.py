@@ -3,8 +3,9 @@
 Times become float hours since ``origin``, the Monday 00:00 (UTC) of the log's first week, so that
 ``t % 168`` is the hour of the week that weekly calendars and arrival profiles use. Rows are
 sorted by case, start, end. Missing start times are taken as the end time (an instant), and
-counted. An instance's suspensions (the column ``sim.eventlog.lifecycle.SUSPENDED`` that XES
-``suspend``/``resume`` pairs fill) become the column ``suspended``: a tuple of (from, to) hours
+counted. An instance's suspensions (the column ``sim.eventlog.lifecycle.SUSPENDED`` that the reader
+fills from ``suspend``/``resume`` pairs; a column of that name in a table read otherwise is an
+ordinary attribute) become the column ``suspended``: a tuple of (from, to) hours
 within its start and end, which calibration leaves out of its processing time. Right-censored
 (still open) cases come from the log's ``case_open`` flag, or are flagged with
 ``sim.eventlog.flag_open_cases`` when a bare DataFrame is given. A case with far more events
@@ -167,7 +168,11 @@ def prepare_log(log: EventLog | pd.DataFrame, *, source: str | None = None) -> P
             notes.append("the segment column has no values: no segments modelled")
         else:
             ev["segment"] = seg.astype(str).str.strip().where(~blank, None).to_numpy()
-    pauses = _suspensions(raw, src)
+    # only the suspensions this tool's reader paired from suspend/resume events (merged, on the
+    # log's clock, inside their instance): a column of that name in a table given as it is
+    # would be read by the API and dropped by the command (QA coderev17 #1-#5)
+    paired = isinstance(log, EventLog) and log.report.suspensions_paired > 0
+    pauses = _suspensions(raw, src) if paired else None
     ev = ev[~bad.to_numpy()].reset_index(drop=True)
     start, end = start[~bad].reset_index(drop=True), end[~bad].reset_index(drop=True)
     if ev.empty:

@@ -41,6 +41,9 @@ class CleaningReport:
     rows_read: int = 0
     lifecycle_events_merged: int = 0
     lifecycle_events_removed: int = 0
+    # suspend/resume pairs this reading paired (their instances' suspended_intervals): only
+    # these are taken out of processing time; a column of that name in a user's table is not
+    suspensions_paired: int = 0
     unmatched_starts_removed: int = 0
     missing_case_or_activity_removed: int = 0
     missing_timestamp_removed: int = 0

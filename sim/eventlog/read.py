@@ -1924,6 +1924,7 @@ def _finish(
         in_progress.update(pc.unmatched_start_cases)
         if suspended := suspension_note(pc):
             report.lifecycle_events_merged += 2 * pc.suspensions
+            report.suspensions_paired += pc.suspensions
             notes.append(suspended)
         if aborted := abort_note(pc):
             notes.append(aborted)

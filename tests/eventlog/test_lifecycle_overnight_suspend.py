@@ -24,7 +24,7 @@ from sim.calibrate.prepare import prepare_log
 from sim.calibrate.staff import working_time
 from sim.errors import EventLogError
 from sim.eventlog import read_event_log
-from sim.eventlog.lifecycle import SUSPENDED
+from sim.eventlog.lifecycle import SUSPENDED, read_suspensions
 from sim.model import columns as C
 from sim.model.calendar import ALWAYS, calendar_from_dict
 
@@ -187,7 +187,11 @@ def test_calibration_keeps_the_calendar_and_takes_the_pause_out_of_the_work(
     assert not any("have suspensions" in n for n in cal_n.notes)
 
 
-def test_a_suspensions_column_that_is_no_list_of_intervals_is_refused() -> None:
+def test_a_suspensions_column_of_a_users_table_is_an_ordinary_attribute(tmp_path) -> None:
+    """Only the suspensions the reader paired from suspend/resume events are taken out of the
+    work: a column of that name in a table given as it is was read by the API (with errors
+    naming the wrong row, offsets read in UTC, overlaps subtracted twice) and dropped by the
+    command, so one file gave two models (QA coderev17 #1-#5). Now neither uses it."""
     table = pd.DataFrame(
         {
             C.CASE: ["1", "1", "2", "2"],
@@ -198,7 +202,18 @@ def test_a_suspensions_column_that_is_no_list_of_intervals_is_refused() -> None:
             SUSPENDED: [None, "2024-04-01T10:30:00/2024-04-01T11:00:00", None, "after lunch"],
         }
     )
-    p = prepare_log(table.iloc[:2].assign(**{C.CASE: ["1", "2"]}))
-    assert p.events["suspended"].tolist() == [(), ((10.5, 11.0),)]
-    with pytest.raises(EventLogError, match=r"row 4 \(case 2, activity b\): 'after lunch'"):
-        prepare_log(table)
+    assert "suspended" not in prepare_log(table).events.columns
+    path = tmp_path / "with_column.csv"
+    table.to_csv(path, index=False)
+    log = read_event_log(path)
+    assert log.report.suspensions_paired == 0
+    assert "suspended" not in prepare_log(log).events.columns
+
+
+def test_the_readers_own_column_is_checked_when_read_back() -> None:
+    values = pd.Series([None, "2024-04-01T10:30:00/2024-04-01T11:00:00", "after lunch"])
+    where = pd.Series(["row 1", "row 2", "row 3 (case 2, activity b)"], dtype="string")
+    with pytest.raises(EventLogError, match=r"row 3 \(case 2, activity b\): 'after lunch'"):
+        read_suspensions(values, source="log.csv", where=where)
+    found = read_suspensions(values.iloc[:2], source="log.csv", where=where.iloc[:2])
+    assert found["row"].tolist() == [1]
