@@ -16,17 +16,9 @@ import pytest
 from sim.calibrate import calibrate_model
 from sim.calibrate.calibrate import DROPOFF_PATTERN
 from sim.eventlog import read_event_log
+from tests.eventlog.lifecycle_logs import xes_event
 
 M = timedelta(minutes=1)
-
-
-def event(activity: str, at: datetime, transition: str, resource: str) -> str:
-    return (
-        f'<event><string key="concept:name" value="{activity}"/>'
-        f'<string key="lifecycle:transition" value="{transition}"/>'
-        f'<date key="time:timestamp" value="{at:%Y-%m-%dT%H:%M:%S}.000+01:00"/>'
-        f'<string key="org:resource" value="{resource}"/></event>'
-    )
 
 
 def abort_log(path: Path) -> Path:
@@ -37,12 +29,12 @@ def abort_log(path: Path) -> Path:
         day = datetime(2024, 4, 1) + timedelta(days=(i // 25) * 7 + (i // 5) % 5)
         a0 = day + timedelta(hours=9) + (i % 5) * 90 * M
         b0 = a0 + 40 * M
-        evs = [event("A", a0, "start", "r1"), event("A", a0 + 30 * M, "complete", "r1")]
-        evs.append(event("B", b0, "start", "r2"))
+        evs = [xes_event("A", a0, "start", "r1"), xes_event("A", a0 + 30 * M, "complete", "r1")]
+        evs.append(xes_event("B", b0, "start", "r2"))
         if i % 10 < 3:
-            evs.append(event("B", b0 + 20 * M, "ate_abort", "r2"))
+            evs.append(xes_event("B", b0 + 20 * M, "ate_abort", "r2"))
         else:
-            evs.append(event("B", b0 + 30 * M, "complete", "r2"))
+            evs.append(xes_event("B", b0 + 30 * M, "complete", "r2"))
         traces.append(f'<trace><string key="concept:name" value="c{i:03d}"/>{"".join(evs)}</trace>')
     path.write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -17,16 +17,9 @@ import pandas as pd
 from sim.eventlog import read_event_log
 from sim.eventlog.lifecycle import ABORTED_SUFFIX, abort_note, pair_lifecycle
 from sim.model import columns as C
+from tests.eventlog.lifecycle_logs import lifecycle_csv
 
 T = pd.Timestamp
-
-
-def lifecycle_csv(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
-    """A CSV of (case, activity, timestamp, resource, transition) events."""
-    lines = ["case_id,activity,timestamp,resource,lifecycle"]
-    lines += [",".join(r) for r in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def done(case: str, day: str, who: str = "r1") -> list[tuple[str, str, str, str, str]]:

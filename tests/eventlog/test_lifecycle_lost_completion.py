@@ -21,16 +21,9 @@ from hypothesis import strategies as st
 from sim.eventlog import read_event_log
 from sim.eventlog.lifecycle import start_match
 from sim.model import columns as C
+from tests.eventlog.lifecycle_logs import lifecycle_csv
 
 T = pd.Timestamp
-
-
-def lifecycle_csv(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
-    """A CSV of (case, activity, timestamp, resource, transition) events."""
-    lines = ["case_id,activity,timestamp,resource,lifecycle"]
-    lines += [",".join(r) for r in rows]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def spans(log, case: str, activity: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:

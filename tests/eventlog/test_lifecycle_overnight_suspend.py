@@ -27,18 +27,10 @@ from sim.eventlog import read_event_log
 from sim.eventlog.lifecycle import SUSPENDED, read_suspensions
 from sim.model import columns as C
 from sim.model.calendar import ALWAYS, calendar_from_dict
+from tests.eventlog.lifecycle_logs import xes_event
 
 T = pd.Timestamp
 M = timedelta(minutes=1)
-
-
-def event(activity: str, at: datetime, transition: str, resource: str) -> str:
-    return (
-        f'<event><string key="concept:name" value="{activity}"/>'
-        f'<string key="lifecycle:transition" value="{transition}"/>'
-        f'<date key="time:timestamp" value="{at:%Y-%m-%dT%H:%M:%S}.000+01:00"/>'
-        f'<string key="org:resource" value="{resource}"/></event>'
-    )
 
 
 def xes(path: Path, traces: dict[str, list[str]]) -> Path:
@@ -64,23 +56,23 @@ def test_an_overnight_suspension_keeps_the_real_start_and_lists_the_pause(tmp_pa
     nxt = day + timedelta(days=1)
     traces = {
         "c0": [
-            event("A", day.replace(hour=9), "start", "p0"),
-            event("A", day.replace(hour=10), "complete", "p0"),
-            event("B", day.replace(hour=14, minute=30), "start", "p0"),
-            event("B", day.replace(hour=16, minute=30), "suspend", "p0"),
-            event("B", nxt.replace(hour=9, minute=30), "resume", "p0"),
-            event("B", nxt.replace(hour=10, minute=30), "complete", "p0"),
+            xes_event("A", day.replace(hour=9), "start", "p0"),
+            xes_event("A", day.replace(hour=10), "complete", "p0"),
+            xes_event("B", day.replace(hour=14, minute=30), "start", "p0"),
+            xes_event("B", day.replace(hour=16, minute=30), "suspend", "p0"),
+            xes_event("B", nxt.replace(hour=9, minute=30), "resume", "p0"),
+            xes_event("B", nxt.replace(hour=10, minute=30), "complete", "p0"),
         ],
         "c1": [
-            event("A", nxt.replace(hour=11), "start", "p1"),
-            event("A", nxt.replace(hour=12), "complete", "p1"),
-            event("B", nxt.replace(hour=13), "start", "p1"),
+            xes_event("A", nxt.replace(hour=11), "start", "p1"),
+            xes_event("A", nxt.replace(hour=12), "complete", "p1"),
+            xes_event("B", nxt.replace(hour=13), "start", "p1"),
             # two suspensions in one instance, in time order
-            event("B", nxt.replace(hour=13, minute=30), "suspend", "p1"),
-            event("B", nxt.replace(hour=14), "resume", "p1"),
-            event("B", nxt.replace(hour=15), "suspend", "p1"),
-            event("B", nxt.replace(hour=15, minute=15), "resume", "p1"),
-            event("B", nxt.replace(hour=16), "complete", "p1"),
+            xes_event("B", nxt.replace(hour=13, minute=30), "suspend", "p1"),
+            xes_event("B", nxt.replace(hour=14), "resume", "p1"),
+            xes_event("B", nxt.replace(hour=15), "suspend", "p1"),
+            xes_event("B", nxt.replace(hour=15, minute=15), "resume", "p1"),
+            xes_event("B", nxt.replace(hour=16), "complete", "p1"),
         ],
     }
     log = read_event_log(xes(tmp_path / "night.xes", traces))
@@ -139,16 +131,16 @@ def office_log(path: Path, *, suspended: bool, weeks: int = 4) -> Path:
             back = nxt + timedelta(hours=9) + int(rng.integers(0, 60)) * M
             b1 = back + int(rng.integers(30, 90)) * M
             c0 = b1 + int(rng.integers(10, 60)) * M
-            evs = [event("A", a0, "start", who), event("A", a0 + 60 * M, "complete", who)]
-            evs += [event("B", b0, "start", who)]
+            evs = [xes_event("A", a0, "start", who), xes_event("A", a0 + 60 * M, "complete", who)]
+            evs += [xes_event("B", b0, "start", who)]
             if suspended:
-                evs += [event("B", stop, "suspend", who), event("B", back, "resume", who)]
-            evs += [event("B", b1, "complete", who)]
-            evs += [event("C", c0, "start", who), event("C", c0 + 30 * M, "complete", who)]
+                evs += [xes_event("B", stop, "suspend", who), xes_event("B", back, "resume", who)]
+            evs += [xes_event("B", b1, "complete", who)]
+            evs += [xes_event("C", c0, "start", who), xes_event("C", c0 + 30 * M, "complete", who)]
             traces[f"c{i:02d}{k}"] = evs
             traces[f"d{i:02d}{k}"] = [
-                event("D", d0, "start", who),
-                event("D", d0 + 30 * M, "complete", who),
+                xes_event("D", d0, "start", who),
+                xes_event("D", d0 + 30 * M, "complete", who),
             ]
     return xes(path, traces)
 
