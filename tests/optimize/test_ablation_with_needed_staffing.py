@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from sim.model.scenario import Scenario
-from sim.optimize import Candidate, Evaluator, Objective, ablate, confirm
+from sim.optimize import Candidate, Evaluator, Objective
 from sim.optimize.confirm import taken_out
 from sim.optimize.outputs import recommendations_markdown
 from sim.optimize.prune import prune
 from sim.redesign import SearchSpace
+from tests.optimize.conftest import confirmed_and_ablated
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("cost_per_case"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -40,18 +41,7 @@ def space(tiny_model) -> SearchSpace:
 
 
 def _ablated(tiny_model, space) -> tuple[Candidate, pd.DataFrame]:
-    with Evaluator(model=tiny_model, space=space, scenario=SCENARIO, seed=1, workers=1) as ev:
-        c = Candidate(
-            trial=7,
-            choice=dict(FOUND),
-            changes=space.describe(FOUND),
-            one_off_cost=0.0,
-            search_values=[0.0, 0.0],
-            rank=1,
-            search_rank=1,
-        )
-        base = confirm([c], ev, OBJECTIVES, (), replications=REPS, start=0)
-        ablate(c, ev, OBJECTIVES, replications=REPS, start=0)
+    c, base, _ = confirmed_and_ablated(tiny_model, space, FOUND, OBJECTIVES, SCENARIO, REPS)
     return c, base
 
 
