@@ -1,0 +1,88 @@
+"""How often the printed 95 % intervals of an M/M/1 cover its closed-form values.
+
+    python experiments/ci_coverage/coverage.py RHO HORIZON_DAYS WARMUP_DAYS REPLICATIONS RUNS
+
+simulates an M/M/1 (arrivals 1 an hour, exponential service of RHO hours) RUNS times with
+independent seeds, each run REPLICATIONS replications as ``python -m sim simulate`` does
+(``sim.engine.run_replications`` + ``sim.kpis.kpi_report``), and prints, per KPI, the share of
+runs whose 95 % interval holds the closed form (with its Wilson interval), how many missed
+below, and the mean of the printed means. Closed forms: W = S / (1 - rho), Wq = rho W,
+L = W (Little), utilisation rho; the sojourn time is exponential with mean W, so its median is
+W ln 2 and its p90 W ln 10.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+
+import numpy as np
+from scipy.stats import binomtest
+
+from sim.engine import run_replications
+from sim.kpis import kpi_report, kpi_table
+from sim.model import from_dict
+from sim.model.scenario import Scenario
+
+
+def mm1(rho: float):
+    """One server, arrivals 1 an hour, service of ``rho`` hours on average."""
+    return from_dict(
+        {
+            "name": "mm1",
+            "start": "service",
+            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
+            "roles": {"server": {"headcount": 1}},
+            "steps": {
+                "service": {
+                    "role": "server",
+                    "duration": {"dist": "exponential", "mean": rho},
+                    "next": "done",
+                }
+            },
+            "ends": {"done": {"success": True}},
+        }
+    )
+
+
+def coverage(rho: float, horizon: float, warmup: float, reps: int, runs: int) -> dict:
+    """The coverage of each KPI's interval over ``runs`` seeds (see the module docstring)."""
+    model = mm1(rho)
+    w = rho / (1 - rho)
+    truth = {
+        "cycle_time_mean": w,
+        "waiting_mean:service": rho * w,
+        "utilisation:server": rho,
+        "wip_mean": w,
+        "cycle_time_median": w * math.log(2),
+        "cycle_time_p90": w * math.log(10),
+    }
+    hits = dict.fromkeys(truth, 0)
+    below = dict.fromkeys(truth, 0)
+    means: dict[str, list[float]] = {k: [] for k in truth}
+    scenario = Scenario(horizon_days=horizon, warmup_days=warmup, replications=reps)
+    for i in range(runs):
+        traces = run_replications(model, scenario, seed=1000 + i, workers=1)
+        report = kpi_report(kpi_table(traces, model), model)
+        for k, t in truth.items():
+            ci = report["all"][k]
+            means[k].append(ci["mean"])
+            hits[k] += ci["ci_low"] <= t <= ci["ci_high"]
+            below[k] += ci["ci_high"] < t
+    out: dict = {"rho": rho, "horizon": horizon, "warmup": warmup, "reps": reps, "runs": runs}
+    for k, t in truth.items():
+        lo, hi = binomtest(hits[k], runs).proportion_ci(0.95, method="wilson")
+        out[k] = {
+            "truth": round(t, 4),
+            "mean_of_means": round(float(np.mean(means[k])), 4),
+            "cover": hits[k] / runs,
+            "cover_ci": [round(lo, 3), round(hi, 3)],
+            "missed_below": below[k],
+        }
+    return out
+
+
+if __name__ == "__main__":
+    rho, horizon, warmup = (float(x) for x in sys.argv[1:4])
+    print(json.dumps(coverage(rho, horizon, warmup, int(sys.argv[4]), int(sys.argv[5])), indent=1))
