@@ -669,6 +669,9 @@ class RunTerminated(KeyboardInterrupt):
 
 #: the process that installed the SIGTERM handlers below: a worker forked from it inherits them
 _HANDLER_OWNER: int | None = None
+#: whether this process is a launcher's worker running a sweep's jobs (joblib's), not the
+#: command line's: ``_handlers_in_job_process`` installed the handlers here
+_LAUNCHER_WORKER = False
 
 
 def _in_a_worker() -> bool:
@@ -705,15 +708,30 @@ def _handlers_in_job_process(*, multirun: bool) -> None:
     when it is not the command line's: a launcher's worker (joblib's loky workers are started
     anew, without them) was ended by SIGTERM's default action, its run record left "running"
     and its trace under ``.partial/``, so a rerun refused the job for ever (QA)."""
+    global _LAUNCHER_WORKER
     if _HANDLER_OWNER != os.getpid():
         install_signal_handlers(multirun=multirun)
+        _LAUNCHER_WORKER = True
 
 
 def _terminate_sweep(signum: int, frame: object) -> None:
     # a replication worker forked during the sweep's job inherits this handler: it ends at
     # once when its pool is stopped, not with a SweepTerminated traceback (QA: 8-9 per Ctrl-C)
-    if not _in_a_worker():
-        raise SweepTerminated
+    if _in_a_worker():
+        return
+    import signal
+
+    if _LAUNCHER_WORKER:
+        # stopping now: the sweep's process passes SIGTERM on to its workers, so a second one
+        # comes while this job records its stop, and must not cut that short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    else:
+        from sim.cli.launcher_workers import stop_launcher_workers
+        from sim.cli.sweep import LAUNCHED
+
+        # joblib kills its workers (SIGKILL) once this process stops: they record theirs first
+        stop_launcher_workers(LAUNCHED[-1] if LAUNCHED else None)
+    raise SweepTerminated
 
 
 def _terminate_run(signum: int, frame: object) -> None:

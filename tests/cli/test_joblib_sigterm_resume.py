@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from sim.cli.common import CLAIM
 from sim.model.whole_files import PARTIAL
 from tests.conftest import REPO
@@ -39,7 +41,11 @@ def _record(job: Path) -> dict:
     return json.loads((job / CLAIM).read_text(encoding="utf-8"))
 
 
-def test_a_joblib_sweep_stopped_by_sigterm_records_its_jobs_and_resumes(tmp_path):
+@pytest.mark.parametrize("whole_group", [True, False], ids=["kill-the-group", "main-only"])
+def test_a_joblib_sweep_stopped_by_sigterm_records_its_jobs_and_resumes(tmp_path, whole_group):
+    # the group (a terminal's session, `kill -TERM -- -<pgid>`); or the main process only
+    # (`docker stop`, `systemctl stop`, `kill <pid>`): joblib then killed its workers (SIGKILL)
+    # part-way, as it did under load when the group got it (CI: the record still "running")
     s = tmp_path / "s"
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", *SWEEP, f"hydra.sweep.dir={s}"],
@@ -55,17 +61,15 @@ def test_a_joblib_sweep_stopped_by_sigterm_records_its_jobs_and_resumes(tmp_path
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
     time.sleep(0.5)  # job 0 simulating, its trace under .partial/
-    os.killpg(proc.pid, signal.SIGTERM)  # as `kill -TERM -- -<pgid>`: the workers get it too
+    if whole_group:
+        os.killpg(proc.pid, signal.SIGTERM)  # the workers get it too
+    else:
+        os.kill(proc.pid, signal.SIGTERM)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143, err
     assert "Traceback" not in err, err
     # the job's own process said it was stopped, and removed the trace it was writing
     assert _record(s / "0")["status"] == "interrupted"
-    # the pool's worker may still be unwinding when the command line's process has exited
-    # (seen under load in a fresh-clone run): give it a moment to remove its folder
-    gone = time.monotonic() + 15
-    while (s / "0" / PARTIAL).exists() and time.monotonic() < gone:
-        time.sleep(0.1)
     assert not (s / "0" / PARTIAL).exists()
     # a job under way says it was stopped (job 0's, or job 1's when that one started too: the
     # workers share stderr and one line can be lost as the pool stops, seen under load)

@@ -1,0 +1,75 @@
+"""A sweep stopped by SIGTERM lets the jobs a launcher runs in its worker processes (joblib's)
+record their stop before the pool ends them.
+
+joblib ends its workers with SIGKILL as soon as the sweep's own process stops: a job still
+writing ``"interrupted"`` into its ``run.json`` was cut off and left ``"running"`` (seen in CI
+under ``kill -TERM -- -<pgid>``), and a job whose worker never got the signal (``docker stop``
+and ``systemctl stop`` signal the main process only) was killed part-way without a word. The
+sweep's process now passes SIGTERM on to its launcher's workers and waits, up to
+``GRACE_SECONDS``, until none of the jobs they hold still says "running"."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+#: the longest a stopping sweep waits for its launcher's jobs to record their stop: a job stops
+#: at its next simulated event and writes one small file, well under a second on a loaded machine
+GRACE_SECONDS = 30.0
+
+
+def launcher_worker_pids() -> set[int]:
+    """The pids of this process's live joblib (loky) worker processes; none when joblib's
+    workers were never started here (the basic launcher, or replication workers only)."""
+    loky = sys.modules.get("joblib.externals.loky.backend.process")
+    if loky is None:
+        return set()
+    return {
+        p.pid
+        for p in multiprocessing.active_children()
+        if isinstance(p, loky.LokyProcess) and p.pid is not None
+    }
+
+
+def stop_launcher_workers(sweep_dir: Path | None, *, grace_s: float = GRACE_SECONDS) -> None:
+    """Send SIGTERM to this process's launcher workers and wait (at most ``grace_s``) until no
+    run record (``run.json``) under ``sweep_dir`` says "running" for one of them. A worker that
+    got the signal already ignores this second one (``sim.cli.main._terminate_sweep``)."""
+    pids = launcher_worker_pids()
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    if not pids or sweep_dir is None:
+        return
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline and _running_in(sweep_dir, pids & _alive(pids)):
+        time.sleep(0.05)
+
+
+def _alive(pids: set[int]) -> set[int]:
+    """Those of ``pids`` whose process has not ended."""
+    return {p.pid for p in multiprocessing.active_children() if p.pid in pids}
+
+
+def _running_in(sweep_dir: Path, pids: set[int]) -> bool:
+    """Whether a run record under ``sweep_dir`` says "running" for a process of ``pids``."""
+    from sim.cli.common import CLAIM
+
+    if not pids:
+        return False
+    for path in sweep_dir.glob(f"**/{CLAIM}"):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # being replaced this instant, or not ours: looked at again next round
+        if isinstance(record, dict) and record.get("status") == "running":
+            if record.get("pid") in pids:
+                return True
+    return False
