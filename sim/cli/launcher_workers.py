@@ -6,7 +6,7 @@ writing ``"interrupted"`` into its ``run.json`` was cut off and left ``"running"
 under ``kill -TERM -- -<pgid>``), and a job whose worker never got the signal (``docker stop``
 and ``systemctl stop`` signal the main process only) was killed part-way without a word. The
 sweep's process now passes SIGTERM on to its launcher's workers and waits, up to
-``GRACE_SECONDS``, until none of the jobs they hold still says "running"."""
+``GRACE_SECONDS``, until none of the jobs they hold is still stopping."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ def launcher_worker_pids() -> set[int]:
 
 def stop_launcher_workers(sweep_dir: Path | None, *, grace_s: float = GRACE_SECONDS) -> None:
     """Send SIGTERM to this process's launcher workers and wait (at most ``grace_s``) until no
-    run record (``run.json``) under ``sweep_dir`` says "running" for one of them. A worker that
-    got the signal already ignores this second one (``sim.cli.main._terminate_sweep``)."""
+    job of theirs under ``sweep_dir`` is still stopping (``_stopping_in``). A worker that got
+    the signal already ignores this second one (``sim.cli.main._terminate_sweep``)."""
     pids = launcher_worker_pids()
     for pid in pids:
         try:
@@ -49,7 +49,7 @@ def stop_launcher_workers(sweep_dir: Path | None, *, grace_s: float = GRACE_SECO
     if not pids or sweep_dir is None:
         return
     deadline = time.monotonic() + grace_s
-    while time.monotonic() < deadline and _running_in(sweep_dir, pids & _alive(pids)):
+    while time.monotonic() < deadline and _stopping_in(sweep_dir, pids & _alive(pids)):
         time.sleep(0.05)
 
 
@@ -58,9 +58,13 @@ def _alive(pids: set[int]) -> set[int]:
     return {p.pid for p in multiprocessing.active_children() if p.pid in pids}
 
 
-def _running_in(sweep_dir: Path, pids: set[int]) -> bool:
-    """Whether a run record under ``sweep_dir`` says "running" for a process of ``pids``."""
+def _stopping_in(sweep_dir: Path, pids: set[int]) -> bool:
+    """Whether a job under ``sweep_dir`` run by a process of ``pids`` is still stopping: its run
+    record says "running", or the folder of a file being written whole (``PARTIAL``) is still
+    there; recording "interrupted" is the last thing a stopped job does, and writing that
+    record leaves such a folder for a moment (QA flaky18)."""
     from sim.cli.common import CLAIM
+    from sim.model.whole_files import PARTIAL
 
     if not pids:
         return False
@@ -69,7 +73,8 @@ def _running_in(sweep_dir: Path, pids: set[int]) -> bool:
             record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue  # being replaced this instant, or not ours: looked at again next round
-        if isinstance(record, dict) and record.get("status") == "running":
-            if record.get("pid") in pids:
-                return True
+        if not isinstance(record, dict) or record.get("pid") not in pids:
+            continue
+        if record.get("status") == "running" or (path.parent / PARTIAL).exists():
+            return True
     return False

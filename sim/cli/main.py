@@ -930,13 +930,17 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         if not job:
             sys.exit(2)
     except (KeyboardInterrupt, SweepTerminated) as exc:  # a sweep's SIGTERM: recorded too
-        interrupt_run_record(run_dir)
         terminated = isinstance(exc, RunTerminated | SweepTerminated)
-        said = _interrupted_text(command, run_dir, terminated)
-        if job:  # a sweep's job: the sweep resumes, not this run alone
-            stopped = "terminated (SIGTERM)" if terminated else "interrupted"
-            said = _stopped_job_text(command, job, run_dir, stopped)
-        print(f"\n{said}", file=sys.stderr)
+        try:
+            said = _interrupted_text(command, run_dir, terminated)
+            if job:  # a sweep's job: the sweep resumes, not this run alone
+                stopped = "terminated (SIGTERM)" if terminated else "interrupted"
+                said = _stopped_job_text(command, job, run_dir, stopped)
+            print(f"\n{said}", file=sys.stderr)
+        finally:
+            # last: a joblib sweep's process waits for this record before its workers are
+            # killed (sim.cli.launcher_workers), so nothing of the stop may come after it
+            interrupt_run_record(run_dir)
         sys.exit(143 if terminated else 130)
     except SystemExit as exc:
         if exc.code in (130, 143):  # optimize stopped by SIGTERM: its own message is above
