@@ -30,6 +30,7 @@ from sim.kpis import (
     format_report,
     kpi_report,
 )
+from sim.kpis.frames import with_integer_counts
 from sim.kpis.summary import SATURATED, offered_beyond_hours, roles_to_staff
 from sim.model import ProcessModel, save
 from sim.model.scenario import Scenario, staffing_overrides
@@ -609,7 +610,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         report, warnings = _results(table, taken, model, scenario, seed=seed, first=first)
         # each file under its own name only once whole: a stop while writing leaves none
         with written_whole(run_dir / "replications.csv") as part:
-            table.to_csv(part, index=False)
+            with_integer_counts(table).to_csv(part, index=False)
         write_json(run_dir / "kpis.json", report)
         save(model, run_dir / "model.yaml", overwrite=True)
         if trace:

@@ -244,3 +244,31 @@ def log_cases(
     else:
         df["measured"] = (df["arrival"] >= window[0]) & (df["arrival"] < window[1])
     return df[list(CASE_COLUMNS)]
+
+
+#: a replications table's columns that count cases or people, written as integers
+COUNT_COLUMNS = ("cases_arrived", "cases_completed", "cases_dropped", "cases_in_progress", "headcount")
+
+
+def as_integers(column: pd.Series, *, whole_floats: bool = False) -> pd.Series:
+    """``column`` as nullable integers (``Int64``) when every value it has is an integer (not a
+    bool), with ``whole_floats`` also a float of a whole number (what an integer column with gaps
+    became: ``3.0``); else as it is."""
+    present = column.dropna()
+    if present.empty or any(isinstance(v, bool | np.bool_) for v in present):
+        return column
+    if whole_floats and pd.api.types.is_numeric_dtype(present):
+        whole = bool((present == present.round()).all())
+    else:
+        whole = all(isinstance(v, int | np.integer) for v in present)
+    return column.astype("Int64") if whole else column
+
+
+def with_integer_counts(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a replications table whose count columns (``COUNT_COLUMNS``) hold integers
+    where every value is whole, as ``replications.csv`` writes them (``233``, not ``233.0``)."""
+    table = table.copy()
+    for name in COUNT_COLUMNS:
+        if name in table:
+            table[name] = as_integers(table[name], whole_floats=True)
+    return table

@@ -487,7 +487,10 @@ def _beyond(load: Mapping[str, Any]) -> bool:
 def _ci(summary: pd.DataFrame, key: str) -> dict[str, float] | None:
     if key not in summary.index:
         return None
-    return {k: (None if pd.isna(v) else float(v)) for k, v in summary.loc[key].items()}
+    row = {k: (None if pd.isna(v) else float(v)) for k, v in summary.loc[key].items()}
+    if row.get("n") is not None:
+        row["n"] = int(row["n"])  # a count of replications ("n": 3, not 3.0)
+    return row
 
 
 def _activity_view(table: pd.DataFrame, model: ProcessModel) -> dict[str, Any] | None:

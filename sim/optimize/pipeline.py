@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
 from sim.errors import ConfigError
+from sim.kpis.frames import as_integers
 from sim.model.jsonio import write_json
 from sim.model.whole_files import write_text_whole, written_whole
 from sim.optimize.confirm import (
@@ -340,7 +340,7 @@ def trials_csv_table(study: optuna.Study, job: SearchJob, *, baseline_key: str) 
     names = [v.name for v in job.space.variables]
     names += sorted({n for t in rows for n in t.params} - set(names))
     for name in names:
-        table[f"{PARAM_PREFIX}{name}"] = _as_integers(
+        table[f"{PARAM_PREFIX}{name}"] = as_integers(
             pd.Series([t.params.get(name) for t in rows], index=table.index, dtype=object)
         )
     for kpi in dict.fromkeys(c.kpi for c in job.constraints):
@@ -349,7 +349,7 @@ def trials_csv_table(study: optuna.Study, job: SearchJob, *, baseline_key: str) 
         )
     for name in INTEGER_COLUMNS:
         if name in table:
-            table[name] = _as_integers(table[name], whole_floats=True)
+            table[name] = as_integers(table[name], whole_floats=True)
     return table
 
 
@@ -364,20 +364,6 @@ def _constraint_value(trial: FrozenTrial, kpi: str) -> float:
         if isinstance(recorded, dict) and recorded.get(kpi) is not None:
             return float(recorded[kpi])
     return math.nan
-
-
-def _as_integers(column: pd.Series, *, whole_floats: bool = False) -> pd.Series:
-    """``column`` as nullable integers (``Int64``) when every value it has is an integer (not a
-    bool), with ``whole_floats`` also a float of a whole number (what an integer column with gaps
-    became); else as it is."""
-    present = column.dropna()
-    if present.empty or any(isinstance(v, bool | np.bool_) for v in present):
-        return column
-    if whole_floats and pd.api.types.is_numeric_dtype(present):
-        whole = bool((present == present.round()).all())
-    else:
-        whole = all(isinstance(v, int | np.integer) for v in present)
-    return column.astype("Int64") if whole else column
 
 
 def _utilisation(means: dict[str, float]) -> dict[str, float]:
