@@ -247,7 +247,13 @@ def log_cases(
 
 
 #: a replications table's columns that count cases or people, written as integers
-COUNT_COLUMNS = ("cases_arrived", "cases_completed", "cases_dropped", "cases_in_progress", "headcount")
+COUNT_COLUMNS = (
+    "cases_arrived",
+    "cases_completed",
+    "cases_dropped",
+    "cases_in_progress",
+    "headcount",
+)
 
 
 def as_integers(column: pd.Series, *, whole_floats: bool = False) -> pd.Series:
