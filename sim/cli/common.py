@@ -1013,6 +1013,31 @@ TYPED_ARGV: list[str] = []
 # what ran (``typed_program``, set by main()).
 TYPED_PROGRAM: list[str] = ["python", "-m", "sim"]
 CONSOLE_SCRIPTS = ("sim", "sim.exe")  # pip's script for pyproject's [project.scripts] sim
+#: the environment variable that carries the typed command line to a launcher's workers
+TYPED_COMMAND_ENV = "SIM_TYPED_COMMAND"
+
+
+def share_typed_command() -> None:
+    """Pass the command line as typed (``TYPED_PROGRAM``, ``TYPED_ARGV``) to the processes a
+    launcher starts anew: joblib's workers run a sweep's jobs without ``main()``, and recorded
+    the rewritten ``sys.argv`` (no subcommand, ``++`` overrides nobody typed; QA
+    determinism18). Held in the environment only, never written to a file by itself."""
+    os.environ[TYPED_COMMAND_ENV] = json.dumps({"program": TYPED_PROGRAM, "argv": TYPED_ARGV})
+
+
+def adopt_typed_command() -> None:
+    """In a process that did not go through ``main()`` (a launcher's worker): take the typed
+    command line its sweep shared (``share_typed_command``), if any."""
+    if TYPED_ARGV:
+        return
+    try:
+        shared = json.loads(os.environ.get(TYPED_COMMAND_ENV, ""))
+        program, argv = shared["program"], shared["argv"]
+    except (ValueError, TypeError, KeyError):
+        return
+    if all(isinstance(a, str) for a in [*program, *argv]):
+        TYPED_PROGRAM[:] = program
+        TYPED_ARGV[:] = argv
 
 
 def typed_program(argv0: str) -> list[str]:

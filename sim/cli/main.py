@@ -710,8 +710,11 @@ def _handlers_in_job_process(*, multirun: bool) -> None:
     and its trace under ``.partial/``, so a rerun refused the job for ever (QA)."""
     global _LAUNCHER_WORKER
     if _HANDLER_OWNER != os.getpid():
+        from sim.cli.common import adopt_typed_command
+
         install_signal_handlers(multirun=multirun)
         _LAUNCHER_WORKER = True
+        adopt_typed_command()  # what its run record and hints say was typed
 
 
 def _terminate_sweep(signum: int, frame: object) -> None:
@@ -1760,6 +1763,7 @@ def main(argv: list[str] | None = None) -> None:
     common.TYPED_ARGV[:] = args
     if argv is None:
         common.TYPED_PROGRAM[:] = common.typed_program(sys.argv[0])
+    common.share_typed_command()
     if args and args[0] in ("-h", "--help", "help"):
         print(usage())
         return
