@@ -105,6 +105,13 @@ def _savefig(fig: Figure, target: str | Path | IO[bytes], **kw: Any) -> None:
 
 MAX_PIXELS = 9000  # cap on the longer side of a saved image
 DEFAULT_DPI = 110
+#: the least dpi a saved PNG drops to under ``MAX_PIXELS``: a map's 7-pt labels stay 7 px high
+#: (QA: every step of BPIC 2012 W at 35 dpi read 3.5 px, illegible at any zoom)
+LEGIBLE_DPI = 72
+#: how large a PNG grows to keep ``LEGIBLE_DPI``: its longer side, and its pixels (an RGBA
+#: canvas of 4 bytes a pixel: 400 MB); every step of BPIC 2012 W takes 18,237 x 3,605
+LEGIBLE_MAX_SIDE = 32_000
+LEGIBLE_MAX_PIXELS = 100_000_000
 
 INK = "#263238"
 MUTED = "#607d8b"
@@ -128,17 +135,49 @@ def new_figure(width: float, height: float) -> Figure:
     return fig
 
 
+class IllegibleFigureWarning(UserWarning):
+    """A figure too large to save as a PNG whose text can be read."""
+
+
+def saving_dpi(width: float, height: float, dpi: float | None = None) -> float:
+    """The dpi ``save_figure`` saves a figure of ``width`` x ``height`` inches at: ``dpi``
+    (default ``DEFAULT_DPI``), lowered for a large figure until its longer side is
+    ``MAX_PIXELS``, but not below ``LEGIBLE_DPI`` (nor below a lower ``dpi`` asked for) as
+    long as the picture stays within ``LEGIBLE_MAX_SIDE`` and ``LEGIBLE_MAX_PIXELS``."""
+    want = dpi or DEFAULT_DPI
+    floor = min(
+        want,
+        LEGIBLE_DPI,
+        LEGIBLE_MAX_SIDE / max(width, height),
+        (LEGIBLE_MAX_PIXELS / (width * height)) ** 0.5,
+    )
+    return max(min(want, MAX_PIXELS / max(width, height)), floor)
+
+
 def save_figure(fig: Figure, path: str | Path, *, dpi: float | None = None) -> Path:
-    """Save ``fig`` (PNG, SVG or PDF by suffix), creating folders; huge figures get a lower dpi.
+    """Save ``fig`` (PNG, SVG or PDF by suffix), creating folders; huge figures get a lower
+    dpi (``saving_dpi``): a PNG too large to keep ``LEGIBLE_DPI`` warns
+    (``IllegibleFigureWarning``, naming the dpi) that its text cannot be read, and how to
+    save it so that it can (SVG or PDF: text stays text at any zoom).
 
     Returns the path written.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     w, h = fig.get_size_inches()
-    dpi = min(dpi or DEFAULT_DPI, MAX_PIXELS / max(w, h))
+    used = saving_dpi(w, h, dpi)
     with written_whole(path) as part:  # a stopped run leaves no truncated picture
-        _savefig(fig, part, dpi=dpi, facecolor="white")
+        _savefig(fig, part, dpi=used, facecolor="white")
+    if used < min(dpi or DEFAULT_DPI, LEGIBLE_DPI) and path.suffix.lower() == ".png":
+        warnings.warn(
+            f"{path}: a figure of {w:.0f} x {h:.0f} inches is saved at {used:.0f} dpi "
+            f"({w * used:.0f} x {h * used:.0f} px), so its 7-pt text is {7 * used / 72:.1f} px "
+            "high and cannot be read; save it as .svg or .pdf instead (text stays sharp at "
+            "any zoom), or draw less of it (a process map: fewer steps, max_steps=30; "
+            "export: map_steps=30)",
+            IllegibleFigureWarning,
+            stacklevel=2,
+        )
     return path
 
 

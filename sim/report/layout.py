@@ -33,7 +33,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -68,6 +68,8 @@ GATEWAY_WRAP = 18
 EVENT_WRAP = 14
 LANE_WRAP = 18
 MAX_LINES = 3
+LANE_LINE_H = 8.5 * 1.25 / 72  # one line of a lane header (8.5 pt, line spacing 1.25)
+LANE_TEXT_PAD = 0.15  # inches of a lane's height kept clear of its header's text
 CHAR_W = 0.075  # approximate width of one 8 pt character
 EDGE_LABEL_CHAR_W = 0.055  # inches per character of a 7 pt probability label (a bound)
 
@@ -91,6 +93,16 @@ def pretty(name: str) -> str:
         text = name.replace("_", " ")
         return text[0].upper() + text[1:]
     return " ".join(name.split()) or name
+
+
+def title_name(name: str) -> str:
+    """A model's name for a title (a figure's, the report page's heading): a snake_case
+    identifier with its underscores read as spaces and its case kept (``crm_sales`` -> ``crm
+    sales``, ``mmc`` -> ``mmc``: ``pretty``'s capital would read an acronym as a word, "Crm
+    sales"); any other name as ``pretty`` keeps it (``BPIC_2012_W_train``)."""
+    if _IDENTIFIER.match(name):
+        return name.replace("_", " ")
+    return pretty(name)
 
 
 _GENERATED_ID = re.compile(
@@ -173,10 +185,9 @@ def _cut(line: str, width: int) -> str:
     return line.rstrip(" -") + "…"
 
 
-def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> tuple[str, ...]:
-    """Wrap ``text`` to at most ``max_lines`` lines of ``width`` cells (``text_width``: a
-    kanji takes two), at spaces and after hyphens; a word longer than a line is cut with a
-    hyphen (none in CJK text), and the last line ends in an ellipsis when text is left over."""
+def _wrap_lines(text: str, width: int) -> list[str]:
+    """``text`` wrapped to lines of at most ``width`` cells, however many it takes (see
+    ``wrap``)."""
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -199,9 +210,69 @@ def wrap(text: str, width: int, max_lines: int = MAX_LINES) -> tuple[str, ...]:
             lines.extend(middle)
     if line:
         lines.append(line)
+    return lines
+
+
+def _cut_middle(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells: its start and its end around an ellipsis."""
+    head, tail = "", ""
+    room = width - 1
+    for k, c in enumerate(reversed(text)):  # the end gets a third of the room
+        if text_width(c + tail) > room // 3 or k >= len(text) - 1:
+            break
+        tail = c + tail
+    for c in text:
+        if text_width(head + c) > room - text_width(tail):
+            break
+        head += c
+    return head.rstrip(" -") + "…" + tail.lstrip()
+
+
+def _keep_end(text: str, width: int, max_lines: int) -> tuple[str, ...]:
+    """``text``, too long for ``max_lines`` lines of ``width`` cells, shortened in the middle:
+    the last line holds the name's last words (what tells "... manager A" from "... manager
+    B", a repetition's "#3 (last)"), the lines before it its start, the last of them ending in
+    an ellipsis where words are left out. A last word longer than a line keeps its end after
+    an ellipsis."""
+    text = " ".join(text.split())
+    if max_lines == 1:
+        return (_cut_middle(text, width),)
+    words = text.split()
+    tail: list[str] = []
+    while len(words) > 1 and text_width(" ".join([words[-1], *tail])) <= width:
+        tail.insert(0, words.pop())
+    if not tail:  # a last word longer than a line: the end of it, after an ellipsis
+        end = ""
+        for c in reversed(words[-1]):
+            if text_width(c + end) > width - 1:
+                break
+            end = c + end
+        head = _wrap_lines(text[: len(text) - len(end)], width)
+        return (*head[: max_lines - 1], "…" + end)
+    head = _wrap_lines(" ".join(words), width)
+    if len(head) < max_lines:
+        return (*head, " ".join(tail))
+    last = head[max_lines - 2]
+    if text_width(last) + 1 > width and " " in last:  # a whole word goes, not half of one
+        last = last.rsplit(" ", 1)[0]
+    return (*head[: max_lines - 2], _cut(last, width), " ".join(tail))
+
+
+def wrap(
+    text: str, width: int, max_lines: int = MAX_LINES, *, keep_end: bool = False
+) -> tuple[str, ...]:
+    """Wrap ``text`` to at most ``max_lines`` lines of ``width`` cells (``text_width``: a
+    kanji takes two), at spaces and after hyphens; a word longer than a line is cut with a
+    hyphen (none in CJK text). When text is left over the last line ends in an ellipsis or,
+    with ``keep_end``, the text is shortened in the middle: the last line keeps its end, so
+    two names that differ only at their end (``... manager A``, ``... manager B``) still
+    read differently."""
+    lines = _wrap_lines(text, width)
     if not lines:
         return ("",)
     if len(lines) > max_lines:
+        if keep_end:
+            return _keep_end(text, width, max_lines)
         lines = [*lines[: max_lines - 1], _cut(lines[max_lines - 1], width)]
     return tuple(lines)
 
@@ -587,12 +658,17 @@ class _Chain:
 
 
 def _node_geometry(
-    name: str, kind: str, model: ProcessModel, notes: Mapping[str, Sequence[str]]
+    name: str,
+    kind: str,
+    model: ProcessModel,
+    notes: Mapping[str, Sequence[str]],
+    max_lines: int = MAX_LINES,
 ) -> tuple[float, float, float, float, float, tuple[str, ...], tuple[str, ...]]:
-    """(shape_w, shape_h, half_w, up, down, label, note) of a node box, sizes in inches."""
+    """(shape_w, shape_h, half_w, up, down, label, note) of a node box, sizes in inches; a
+    step's name takes at most ``max_lines`` lines (``step_label_lines``)."""
     extra = tuple(notes.get(name, ()))
     if kind == "step":
-        label = wrap(pretty(name), STEP_WRAP)
+        label = wrap(pretty(name), STEP_WRAP, max_lines, keep_end=True)
         others = model.steps[name].roles[1:]
         alts = alternatives_text(model, name)
         gives_up = patience_text(model, name)
@@ -606,7 +682,11 @@ def _node_geometry(
         h = max(STEP_MIN_H, 0.26 + LINE_H * len(label) + NOTE_LINE_H * len(note))
         return STEP_W, h, STEP_W / 2, h / 2, h / 2, label, note
     if kind in ("decision", "parallel", "join"):
-        label = wrap(gateway_label(model, name), GATEWAY_WRAP) if kind == "decision" else ()
+        label = (
+            wrap(gateway_label(model, name), GATEWAY_WRAP, keep_end=True)
+            if kind == "decision"
+            else ()
+        )
         label = tuple(x for x in label if x)
         note = tuple(ln for n in extra for ln in wrap(n, 22, 2))
         text_w = max([text_width(s) for s in (*label, *note)] or [0]) * CHAR_W * 0.9
@@ -616,11 +696,28 @@ def _node_geometry(
     # start / end events
     text = "Start" if kind == "start" else end_label(model, name)
     # three lines: a log's end activity (W_Nabellen incomplete dossiers) was cut after two
-    label = wrap(text, EVENT_WRAP, MAX_LINES)
+    label = wrap(text, EVENT_WRAP, MAX_LINES, keep_end=True)
     note = tuple(ln for n in extra for ln in wrap(n, 20, 2))
     h = max(EVENT_H, 0.2 + LINE_H * len(label))
     below = h / 2 + NOTE_LINE_H * len(note)
     return EVENT_W, h, EVENT_W / 2, h / 2, below, label, note
+
+
+def step_label_lines(model: ProcessModel, steps: Iterable[str]) -> dict[str, int]:
+    """The steps among ``steps`` whose box would read like another's, with the lines their
+    whole name takes: names too long for ``MAX_LINES`` lines are shortened in the middle
+    (``wrap``), and two that differ only there (``Check A for the file``, ``Check B for the
+    file``) would look the same; those boxes show their whole name instead."""
+    steps = [s for s in steps if s in model.steps]
+    shown: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for s in steps:
+        shown[wrap(pretty(s), STEP_WRAP, keep_end=True)].append(s)
+    return {
+        s: len(_wrap_lines(pretty(s), STEP_WRAP))
+        for same in shown.values()
+        if len(same) > 1
+        for s in same
+    }
 
 
 def layout_process(
@@ -710,8 +807,9 @@ def plan_layout(
     items: list[_Item] = []
     geom: dict[str, tuple] = {}
     node_item: dict[str, int] = {}
+    whole = step_label_lines(model, graph.nodes)
     for n in sorted(graph.nodes, key=first_seen.get):
-        g = _node_geometry(n, graph.kind[n], model, notes)
+        g = _node_geometry(n, graph.kind[n], model, notes, whole.get(n, MAX_LINES))
         geom[n] = g
         it = _Item(
             len(items), layer[n], lane_idx[lane_of[n]], n, g[2], g[3], g[4], init=first_seen[n]
@@ -837,7 +935,7 @@ def _finish(plan: LayoutPlan) -> MapLayout:
                 if (li, r) in row_y:
                     row_y[(li, r)] += shift
             y = top + min_h
-        lane_boxes.append(Lane(ln, _lane_label(model, ln), top, y))
+        lane_boxes.append(Lane(ln, _lane_label(model, ln, y - top), top, y))
     height = y + MARGIN
     item_y = {it.id: row_y[(it.lane, rows[it.id])] for it in items}
 
@@ -947,10 +1045,19 @@ def _label_gap(label: str, n_channels: int) -> float:
     return (EDGE_LABEL_CHAR_W * text_width(label) + 0.15) / (1 - before)
 
 
-def _lane_label(model: ProcessModel, lane: str) -> str:
+def lane_label_lines(height: float) -> int:
+    """How many lines of its header's text a lane ``height`` inches tall holds (at least
+    ``MAX_LINES``)."""
+    return max(MAX_LINES, int((height - LANE_TEXT_PAD) / LANE_LINE_H))
+
+
+def _lane_label(model: ProcessModel, lane: str, height: float) -> str:
+    """The header of a lane ``height`` inches tall: the role's name in as many lines as the
+    lane holds (shortened in the middle only when it needs more: ``wrap``) and its headcount."""
     if lane == SYSTEM_LANE and lane not in model.roles:
         return "System\n(automated)"
-    lines = list(wrap(pretty(lane), LANE_WRAP, MAX_LINES))
+    room = lane_label_lines(height)
+    lines = list(wrap(pretty(lane), LANE_WRAP, room, keep_end=True))
     role = model.roles.get(lane)
     if role is None:
         return "\n".join(lines)
@@ -958,10 +1065,10 @@ def _lane_label(model: ProcessModel, lane: str) -> str:
     head = f"({role.headcount})"
     if text_width(f"{lines[-1]} {head}") <= LANE_WRAP:
         lines[-1] += f" {head}"
-    elif len(lines) < MAX_LINES:
+    elif len(lines) < room:
         lines.append(head)
     else:
-        lines[-1] = f"{_cut(lines[-1], LANE_WRAP - 1 - text_width(head))} {head}"
+        lines = [*wrap(pretty(lane), LANE_WRAP, room - 1, keep_end=True), head]
     return "\n".join(lines)
 
 

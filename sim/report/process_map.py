@@ -50,8 +50,8 @@ from sim.report.layout import (
     finite_number,
     layout_process,
     plan_layout,
-    pretty,
     text_width,
+    title_name,
 )
 
 if TYPE_CHECKING:
@@ -250,7 +250,7 @@ def draw_process_map(
             )
     if top is not None and top not in style.nodes:  # a bottleneck without a value: plain fill
         style.nodes[top] = NodeStyle(edge=BOTTLENECK_EDGE, linewidth=BOTTLENECK_WIDTH)
-    heading = title or f"{pretty(model.name)}: process map" + (
+    heading = title or f"{title_name(model.name)}: process map" + (
         f", steps coloured by {kpi_label}" if values else ""
     )
     fig, _ax = render_map(
@@ -406,8 +406,9 @@ def render_map(
     """Paint a laid-out map; returns the figure and the map's axes (data units = inches)."""
     extra_footer = 0.16 * footer_lines
     width = max(layout.width, 9.0)
-    _x, ncol = _legend_place(width, colorbar is not None, len(LEGEND) + len(legend_extra))
-    rows = -(-(len(LEGEND) + len(legend_extra)) // ncol)
+    shown = legend_entries(layout, model)
+    _x, ncol = _legend_place(width, colorbar is not None, len(shown) + len(legend_extra))
+    rows = -(-(len(shown) + len(legend_extra)) // ncol)
     # a narrow map stacks its legend: the strip grows so that it stays under the lanes
     footer = max(FOOTER_H, 0.25 + LEGEND_ROW_H * rows) + extra_footer
     height = TITLE_H + layout.height + footer
@@ -445,7 +446,7 @@ def render_map(
         color=INK,
         va="top",
     )
-    _draw_footer(fig, width, height, colorbar, legend_extra, footer_text, extra_footer)
+    _draw_footer(fig, width, height, colorbar, shown, legend_extra, footer_text, extra_footer)
     return fig, ax
 
 
@@ -664,6 +665,32 @@ LEGEND = (
     "rework loop",
     "end: drop-off (green: success)",
 )
+END_SUCCESS_LEGEND = "end (success)"
+END_DROP_LEGEND = "end: drop-off"
+
+
+def legend_entries(layout: MapLayout, model: ProcessModel) -> list[str]:
+    """The entries of ``LEGEND`` for what the map draws: a decision, a parallel split, a rework
+    loop only when it has one (QA: the legend of a map of two steps listed all four); the ends
+    as drawn: ``end (success)`` or ``end: drop-off`` when all are of one kind."""
+    kinds = {b.kind for b in layout.boxes.values()}
+    out = [LEGEND[0], LEGEND[1]]
+    if "decision" in kinds:
+        out.append(LEGEND[2])
+    if kinds & {"parallel", "join"}:
+        out.append(LEGEND[3])
+    if any(r.back for r in layout.routes):
+        out.append(LEGEND[4])
+    success = {model.ends[b.name].success for b in layout.boxes.values() if b.kind == "end"}
+    if success == {True}:
+        out.append(END_SUCCESS_LEGEND)
+    elif success == {False}:
+        out.append(END_DROP_LEGEND)
+    elif success:
+        out.append(LEGEND[5])
+    return out
+
+
 LEGEND_ROW_H = 0.17  # inches: one row of the 7.5 pt legend
 LEGEND_COL_W = 2.6  # inches: one column of it (its longest entry, with the handle)
 COLORBAR_W = 3.8  # inches: the colour bar, with its gap to the legend
@@ -692,6 +719,7 @@ def _draw_footer(
     width: float,
     height: float,
     colorbar: ColorBar | None,
+    shown: Sequence[str],
     legend_extra: Sequence[tuple[str, str]],
     footer_text: str | None,
     extra: float,
@@ -702,7 +730,7 @@ def _draw_footer(
 
     base = extra  # footer strip starts above the optional text block
     x = MARGIN + 0.1
-    legend_x, ncol = _legend_place(width, colorbar is not None, len(LEGEND) + len(legend_extra))
+    legend_x, ncol = _legend_place(width, colorbar is not None, len(shown) + len(legend_extra))
     if colorbar is not None:
         norm = colorbar.norm
         cax = fig.add_axes(((x + 0.1) / width, (base + 0.45) / height, 3.2 / width, 0.14 / height))
@@ -717,15 +745,20 @@ def _draw_footer(
 
             decimals = percent_decimals(cb.ax.xaxis.get_majorticklocs())
             cb.ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=decimals))
-    handles = [
-        FancyBboxPatch((0, 0), 1, 1, boxstyle="round,pad=0", fc="#e8f5e9", ec=SUCCESS, lw=1.2),
-        Patch(fc=STEP_FILL, ec=STEP_EDGE, lw=1.0),
-        Line2D([], [], marker="D", ls="", ms=7, mfc="#fff8e1", mec=STEP_EDGE),
-        Line2D([], [], marker="P", ls="", ms=8, mfc="#fff8e1", mec=STEP_EDGE),
-        Line2D([], [], color=LOOP, ls=(0, (4, 2)), lw=1.3),
-        Patch(fc="#ffebee", ec=DROP, lw=2.2),
-    ]
-    labels = list(LEGEND)
+    handle = {
+        LEGEND[0]: FancyBboxPatch(
+            (0, 0), 1, 1, boxstyle="round,pad=0", fc="#e8f5e9", ec=SUCCESS, lw=1.2
+        ),
+        LEGEND[1]: Patch(fc=STEP_FILL, ec=STEP_EDGE, lw=1.0),
+        LEGEND[2]: Line2D([], [], marker="D", ls="", ms=7, mfc="#fff8e1", mec=STEP_EDGE),
+        LEGEND[3]: Line2D([], [], marker="P", ls="", ms=8, mfc="#fff8e1", mec=STEP_EDGE),
+        LEGEND[4]: Line2D([], [], color=LOOP, ls=(0, (4, 2)), lw=1.3),
+        LEGEND[5]: Patch(fc="#ffebee", ec=DROP, lw=2.2),
+        END_DROP_LEGEND: Patch(fc="#ffebee", ec=DROP, lw=2.2),
+        END_SUCCESS_LEGEND: Patch(fc="#e8f5e9", ec=SUCCESS, lw=2.2),
+    }
+    handles = [handle[label] for label in shown]
+    labels = list(shown)
     for label, kind in legend_extra:
         if kind == "heavy":
             handles.append(Patch(fc="white", ec=BOTTLENECK_EDGE, lw=BOTTLENECK_WIDTH))
