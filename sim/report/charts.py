@@ -48,7 +48,7 @@ from sim.report._mpl import (
     save_figure,
     with_fallback_fonts,
 )
-from sim.report.layout import pretty
+from sim.report.layout import finite_number, pretty
 
 UNSEEN = "#e0e0e0"  # arrival heatmap: an hour of the week the log never covered
 
@@ -189,6 +189,8 @@ def ci_text(*reports: Mapping[str, Any] | None) -> str:
 
 
 NO_FINISHED_CASE = "no case finished in the measured window"
+NO_CASE_ARRIVED = "no case arrived in the measured window"
+NO_WORKING_HOURS = "no working hours in the measured window"
 NO_DATA_GID = "no-data-note"  # the note written on a panel that has nothing to draw
 
 
@@ -207,6 +209,13 @@ def _no_data(ax: Axes, text: str, *, width: int | None = None) -> None:
         gid=NO_DATA_GID,
     )
     ax.grid(False)  # it measures nothing here, and would cross the text
+
+
+def no_case_arrived(report: Mapping[str, Any]) -> bool:
+    """Whether no case arrived in ``report``'s measured window (``cases_arrived`` is 0): its
+    funnel shares are then shares of nothing."""
+    arrived = ((report.get("all") or {}).get("cases_arrived") or {}).get("mean")
+    return arrived is not None and float(arrived) == 0.0
 
 
 def _value_label(ax: Axes, x: float, y: float, text: str, *, fontsize: float = 7.5) -> None:
@@ -555,6 +564,33 @@ def _hidden_note(fig: Figure, text: str, *, y: float = 0.08) -> None:
 # ------------------------------------------------------------------------ step times
 #: a step-time panel without values: the KPIs measure the visits that ended
 NO_FINISHED_STEP = "no visit to a step finished in the measured window"
+WAIT_SPAN_MIN = 0.02  # the waiting axis spans at least this share of the processing axis
+
+
+def duration_unit(top: float, unit: str) -> tuple[float, str]:
+    """The factor and unit to draw durations given in ``unit`` on an axis up to ``top`` with:
+    minutes when ``unit`` is hours and ``top`` is under 0.1 h, seconds when under a minute,
+    else ``unit`` itself (an axis of 0 to 0.0045 h read as nothing, QA plots18 #9)."""
+    if unit == "h" and math.isfinite(top) and top > 0:
+        if top < 1 / 60:
+            return 3600.0, "s"
+        if top < 0.1:
+            return 60.0, "min"
+    return 1.0, unit
+
+
+def _top(frames: Sequence[pd.DataFrame], prefix: str) -> float:
+    """The largest mean or upper bound of ``prefix`` (``waiting``, ``processing``) in
+    ``frames`` (``step_frame``'s), NaN when there is none."""
+    cols = [f[f"{prefix}_{c}"].to_numpy(dtype=float) for f in frames for c in ("mean", "high")]
+    values = np.concatenate(cols) if cols else np.array([])
+    return float(np.nanmax(values)) if np.isfinite(values).any() else math.nan
+
+
+def _scaled(df: pd.DataFrame, prefix: str, factor: float) -> pd.DataFrame:
+    """``df`` with its ``prefix`` columns (mean, low, high) multiplied by ``factor``."""
+    cols = [f"{prefix}_{c}" for c in ("mean", "low", "high")]
+    return df.assign(**{c: df[c] * factor for c in cols})
 
 
 @with_fallback_fonts
@@ -590,6 +626,19 @@ def plot_step_times(
         if len(df) < total
         else None
     )
+    other = None
+    if compare is not None:
+        other = step_frame(compare).set_index("step").reindex(df["step"])
+    # a wait of seconds beside hours of processing is no full bar (QA plots18 #9): the waiting
+    # axis spans a share of the processing one at least, each in a unit that reads
+    top_p = _top([df], "processing")
+    top_w = _top([df, *([] if other is None else [other])], "waiting")
+    span_w = WAIT_SPAN_MIN * top_p if math.isfinite(top_p) else 0.0
+    fw, unit_w = duration_unit(max(top_w, span_w) if math.isfinite(top_w) else top_w, unit)
+    fp, unit_p = duration_unit(top_p, unit)
+    df = _scaled(_scaled(df, "waiting", fw), "processing", fp)
+    if other is not None:
+        other = _scaled(other, "waiting", fw)
     n = max(len(df), 1)
     extra = 0.3 if note else 0.0
     fig = new_figure(10.5, 1.4 + extra + 0.36 * n * (1.4 if compare else 1.0))
@@ -612,7 +661,6 @@ def plot_step_times(
             label="waiting",
         )
     else:
-        other = step_frame(compare).set_index("step").reindex(df["step"])
         for k, (frame, nm) in enumerate(((df.set_index("step"), names[0]), (other, names[1]))):
             ax_w.barh(
                 y + (h / 2 if k == 0 else -h / 2),
@@ -645,16 +693,18 @@ def plot_step_times(
     ax_w.set_ylim(-0.7, len(df) - 0.3)  # no empty rows above and below a long list
     ax_w.set_yticklabels([axis_label(s) for s in df["step"]], fontsize=8)
     ci = ci_text(report, compare)
-    ax_w.set_xlabel(f"mean waiting before the step ({unit}), {ci}", fontsize=8.5)
+    ax_w.set_xlabel(f"mean waiting before the step ({unit_w}), {ci}", fontsize=8.5)
     timers = any(s.get("timer_share") for s in report.get("steps", ()))  # calibrated delay: steps
     ax_p.set_xlabel(
-        f"mean processing{' or timer' if timers else ''} ({unit}), {ci}",
+        f"mean processing{' or timer' if timers else ''} ({unit_p}), {ci}",
         fontsize=8.5,
     )
     for ax in (ax_w, ax_p):
         _style(ax, grid_axis="x")
         ax.set_xlim(left=0)
-    waits = [df["waiting_mean"]] + ([other["waiting_mean"]] if compare is not None else [])
+    if span_w > 0:
+        ax_w.set_xlim(right=max(ax_w.get_xlim()[1], span_w * fw))
+    waits = [df["waiting_mean"]] + ([other["waiting_mean"]] if other is not None else [])
     for ax, values in ((ax_w, waits), (ax_p, [df["processing_mean"]])):
         if not any(v.notna().any() for v in values):  # blank axes read as "no waiting"
             _no_data(ax, NO_FINISHED_STEP, width=30)
@@ -732,6 +782,17 @@ def plot_utilisation(
         for yv, m, top in zip(yy, mean, hi, strict=False):
             if math.isfinite(m):
                 _value_label(ax, max(m, top) if math.isfinite(top) else m, yv, f"{m:.0%}")
+            elif not compare and np.isfinite(mean).any():
+                # busy over scheduled hours: a role without any reads as a blank row
+                ax.annotate(
+                    NO_WORKING_HOURS,
+                    (0, yv),
+                    xytext=(4, 0),
+                    textcoords="offset points",
+                    va="center",
+                    fontsize=7.5,
+                    color=MUTED,
+                )
     ax.axvline(warn_at, color=DROP, ls="--", lw=1)
     ax.text(
         warn_at,
@@ -774,6 +835,10 @@ def plot_utilisation(
             borderaxespad=1.5,
         )
     _style(ax, grid_axis="x")
+    utils = [(r.get("utilisation") or {}).get("mean") for r in roles]
+    utils += [((others.get(r["role"]) or {}).get("utilisation") or {}).get("mean") for r in roles]
+    if not any(finite_number(u) for u in utils):  # blank axes (QA plots18 #8)
+        _no_data(ax, "no role had working hours in the measured window", width=30)
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
     margins = {
         "left": 0.26,
@@ -840,8 +905,11 @@ def plot_funnel(
     ax, ax_o = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.3, 1]})
     y = np.arange(len(stages))[::-1].astype(float)
     reached = np.array([float(f["reached"]) for f in stages])
+    arrived = not no_case_arrived(report)  # else every share is 0 of nothing (QA plots18 #8)
     ax.barh(y, reached, 0.7, left=(1 - reached) / 2, color=SCENARIO, alpha=0.8)
     for yv, r, f in zip(y, reached, stages, strict=False):
+        if not arrived:
+            break
         ax.text(
             0.5,
             yv,
@@ -871,6 +939,8 @@ def plot_funnel(
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
     ax.tick_params(labelsize=8, colors=INK)
+    if not arrived:
+        _no_data(ax, NO_CASE_ARRIVED)
     fig.text(  # under both panels, not an x label: it would be wider than the funnel
         0.02,
         0.08 / fig.get_figheight(),
@@ -999,6 +1069,10 @@ NOT_A_TRIAL_LEGEND = (
 INFEASIBLE_LABEL = "infeasible (breaks a constraint)"
 BEYOND_LABEL = "infeasible, beyond the axis: {n}"
 BEYOND_GID = "infeasible-beyond"
+# several panels: one legend entry, each panel's count over it (three "beyond the axis: N"
+# entries named no panel, QA plots18 #7)
+BEYOND_PANELS_LABEL = "infeasible, beyond the axes (count over each panel)"
+BEYOND_PANEL_TITLE = "{n} infeasible trial{s} beyond the axes (triangles)"
 PARETO_PAD = 0.06  # each axis's margin, as a share of what it shows
 PARETO_REACH = 3.0  # infeasible trials within this many times the anchors' range are shown
 PARETO_PANELS_MAX = 3  # the first this many objectives that vary are paired, a panel a pair
@@ -1259,8 +1333,8 @@ def plot_pareto(
 
     The axes show ``trials``, the baseline and the recommended point (see ``pareto_range``);
     an infeasible trial far beyond them is drawn as a triangle on the border, pointing its way,
-    and the legend counts them ("infeasible, beyond the axis: 2"). Without feasible trials the
-    axes take in every infeasible one.
+    and the legend counts them ("infeasible, beyond the axis: 2"; with several panels, each
+    panel's count is over it). Without feasible trials the axes take in every infeasible one.
     """
     if objectives is None:
         if x is None or y is None:
@@ -1349,6 +1423,10 @@ def _pareto_panels(
         _pareto_panel(ax, trials, data, bad, pair, baseline, recs, state)
         for ax, pair in zip(axes, pairs, strict=True)
     ]
+    for ax in axes:
+        if n := beyond_count(ax):
+            text = BEYOND_PANEL_TITLE.format(n=n, s="s" if n > 1 else "")
+            ax.set_title(text, fontsize=8, color=MUTED, loc="right")
     _title(fig, title)
     # the final layout first: the labels are placed apart in points on it
     _pareto_fit(fig, axes)
@@ -1357,7 +1435,8 @@ def _pareto_panels(
         ranks_only |= _pareto_labels(ax, m)
     side = fig.add_subplot(grid[1, 1])
     side.axis("off")
-    shown = _recommended_legend(_legend_entries(axes), recs, ranks_only=ranks_only)
+    entries = _legend_entries(axes, beyond=BEYOND_PANELS_LABEL)
+    shown = _recommended_legend(entries, recs, ranks_only=ranks_only)
     if shown:
         side.legend(*zip(*shown, strict=True), fontsize=8, frameon=False, loc="upper left")
     if notes:
@@ -1411,12 +1490,20 @@ def _pareto_fit(fig: Figure, axes: Sequence[Axes], pad: float = 0.1) -> None:
         fig.subplots_adjust(**change)
 
 
-def _legend_entries(axes: Sequence[Axes]) -> list[tuple[Any, str]]:
+def beyond_count(ax: Axes) -> int:
+    """How many infeasible trials ``ax`` draws as triangles on its border (beyond its axes)."""
+    return sum(len(c.get_offsets()) for c in ax.collections if c.get_gid() == BEYOND_GID)
+
+
+def _legend_entries(axes: Sequence[Axes], *, beyond: str | None = None) -> list[tuple[Any, str]]:
     """The legend entries of ``axes``, each label once, without entries that drew nothing
-    (e.g. "trial" when the only feasible trial is the front)."""
+    (e.g. "trial" when the only feasible trial is the front). ``beyond``: the one label of
+    the triangles beyond the axes of every panel (each panel's own counts its triangles)."""
     out: dict[str, Any] = {}
     for ax in axes:
         for h, lb in zip(*ax.get_legend_handles_labels(), strict=True):
+            if beyond is not None and getattr(h, "get_gid", lambda: None)() == BEYOND_GID:
+                lb = beyond
             if lb not in out and (not hasattr(h, "get_offsets") or len(h.get_offsets())):
                 out[lb] = h
     return [(h, lb) for lb, h in out.items()]
@@ -2016,11 +2103,18 @@ def plot_arrivals(
     ax_right.set_xlabel("per week", fontsize=7.5)
     for a in (ax_top, ax_right):
         _style(a, grid_axis="")
+    if not n_cases:  # no negative scales around nothing (QA plots18 #8)
+        ax_top.set_ylim(0, 1)
+        ax_right.set_xlim(0, 1)
+        im.set_clim(0, 1)
+        _no_data(ax, NO_CASE_ARRIVED)
     cb = fig.colorbar(im, cax=cax)
     cb.set_label("mean arrivals in that hour, per week", fontsize=8)
     cb.ax.tick_params(labelsize=7)
     fig.suptitle(
-        f"{title} ({volume}, over {_span_text(weeks)}"
+        f"{title} (0 cases)"
+        if not n_cases  # not "over 0.0 hours": the span is the arrivals'
+        else f"{title} ({volume}, over {_span_text(weeks)}"
         + ("; grey: hours not observed)" if unseen else ")"),
         fontsize=11,
         fontweight="bold",
@@ -2093,6 +2187,9 @@ STEP_WAITS_MEAN_NOTE = (
 )
 
 
+WAIT_FLOOR = 1e-3  # on the log axis, a wait of 0 (and under this) is drawn here, the left edge
+
+
 def _replications_mean(frames: Sequence[pd.DataFrame], activity: str) -> float:
     """The mean wait before ``activity``: each log's (replication's) mean over its visits,
     averaged over the logs that have any (``backtest.json``'s ``waiting_mean:<activity>``)."""
@@ -2145,14 +2242,16 @@ def plot_step_waits(
     for ax in axes.ravel()[len(acts) :]:
         ax.set_axis_off()
     for act, ax in zip(acts, axes.ravel(), strict=False):
+        floored = False
         for k, (name, w) in enumerate(waits.items()):
             v = np.sort(w.loc[w["activity"] == act, "waiting"].to_numpy(dtype=float))
             v = v[np.isfinite(v)]
             if v.size == 0:
                 continue
             ys = np.arange(1, v.size + 1) / v.size
+            floored |= bool(v[0] <= WAIT_FLOOR)
             ax.step(
-                np.maximum(v, 1e-3),  # a wait of 0 sits at the left edge (3.6 s)
+                np.maximum(v, WAIT_FLOOR),  # a wait of 0 sits at the left edge (3.6 s)
                 ys,
                 where="post",
                 color=SERIES_COLORS[k % len(SERIES_COLORS)],
@@ -2163,7 +2262,9 @@ def plot_step_waits(
         _readable_log_ticks(ax)
         ax.set_ylim(0, 1.02)
         ax.set_title(pretty(act), fontsize=9, color=INK, loc="left", fontweight="bold")
-        ax.set_xlabel(f"waiting ({unit}, log scale)", fontsize=8)
+        # the jump at the left edge is the visits that did not wait (QA plots18 #12)
+        at = f"; 0 drawn at {WAIT_FLOOR:g}" if floored else ""
+        ax.set_xlabel(f"waiting ({unit}, log scale{at})", fontsize=8)
         ax.set_ylabel("share of visits", fontsize=8)
         ax.legend(fontsize=6.5, frameon=False, loc="best")
         _style(ax)
@@ -2550,6 +2651,8 @@ def _room_for_legend(ax: Axes, top: float) -> None:
 
 # -------------------------------------------------------------------------- calendars
 CALENDAR_ROLES_MAX = 8  # roles drawn in the calendar figure (the busiest); the rest are named
+CALENDAR_TITLE_CHARS = 150  # characters of a line of a calendar panel's title (11-inch figure)
+CALENDAR_TITLE_LINES = 3  # lines of a simulated calendar's title; roles beyond are counted
 
 
 def _calendar_slot(cal: Any) -> int:
@@ -2580,6 +2683,19 @@ def calendar_activity(
     return (seen / exposure).reshape(7, 24 * per_hour)
 
 
+def calendar_roles_title(head: str, roles: Sequence[str]) -> str:
+    """``head: role (2), role (3), ...`` wrapped in lines of ``CALENDAR_TITLE_CHARS``: as many
+    ``roles`` as fit in ``CALENDAR_TITLE_LINES`` lines, the others counted ("+4 more roles"),
+    never cut off at the figure's edge (QA plots18 #5: four of eight roles went missing)."""
+    for k in range(len(roles), 0, -1):
+        rest = len(roles) - k
+        more = f", +{rest} more role{'s' if rest > 1 else ''}" if rest else ""
+        lines = textwrap.wrap(f"{head}: {', '.join(roles[:k])}{more}", CALENDAR_TITLE_CHARS)
+        if len(lines) <= CALENDAR_TITLE_LINES or k == 1:
+            return "\n".join(lines)
+    return head
+
+
 def plot_calendars(
     instances: pd.DataFrame | None,
     model: Any,
@@ -2604,15 +2720,9 @@ def plot_calendars(
         panels = []
         for cal_name, members in sorted(by_calendar.items(), key=lambda kv: -len(kv[1])):
             cal = model.calendar_of(members[0][0])
-            who = ", ".join(f"{n} ({r.headcount})" for n, r in members[:8])
-            who += ", ..." if len(members) > 8 else ""
-            panels.append(
-                (
-                    f"{cal_name}, {round(cal.weekly_total, 2):g} working hours a week: {who}",
-                    cal,
-                    None,
-                )
-            )
+            head = f"{cal_name}, {round(cal.weekly_total, 2):g} working hours a week"
+            who = [f"{n} ({r.headcount})" for n, r in members]
+            panels.append((calendar_roles_title(head, who), cal, None))
         return _draw_calendars(panels, max_roles, path, "Working calendars (boxes: working hours)")
     names = {x for n in set(_resource_names(instances["resource"])) for x in _people(n)}
     roles = [
@@ -2665,8 +2775,14 @@ def _draw_calendars(
     stretches boxed over ``share`` (7 days x slots; ``None``: filled boxes, no shading)."""
     from matplotlib.patches import Rectangle
 
-    panels = panels[:max_panels]
-    fig = new_figure(11, 1.0 + 1.55 * len(panels))
+    panels = [
+        ("\n".join(textwrap.wrap(text, CALENDAR_TITLE_CHARS)), cal, share)
+        for text, cal, share in panels[:max_panels]
+    ]
+    # room for a title of several lines over every panel: the gaps grow, the panels do not
+    lines = max(text.count("\n") + 1 for text, _, _ in panels)
+    extra = 0.15 * (lines - 1)
+    fig = new_figure(11, 1.0 + (1.55 + extra) * len(panels) + extra)
     axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
     # square-root shading: a sparse role's shares of 0.05-0.1 stay visible next to white
     norm = matplotlib.colors.PowerNorm(gamma=0.5, vmin=0.0, vmax=1.0)
@@ -2724,7 +2840,7 @@ def _draw_calendars(
     if im is not None:
         cax = fig.add_axes((0.93, 0.15, 0.012, 0.7))
         cb = fig.colorbar(im, cax=cax)
-        cb.set_label("share of weeks active", fontsize=7.5)
+        cb.set_label("share of weeks active (square-root scale)", fontsize=7.5)
         cb.ax.tick_params(labelsize=7)
     bottom = 0.55 / fig.get_figheight()
     if hidden:
@@ -2739,6 +2855,10 @@ def _draw_calendars(
         )
         bottom += 0.2 / fig.get_figheight()
     fig.subplots_adjust(
-        left=0.06, right=0.91, top=1 - 0.75 / fig.get_figheight(), bottom=bottom, hspace=0.55
+        left=0.06,
+        right=0.91,
+        top=1 - (0.75 + extra) / fig.get_figheight(),
+        bottom=bottom,
+        hspace=0.55 + extra,
     )
     return _finish(fig, path)
