@@ -11,7 +11,10 @@ step and decision the redesign changes and the steps around them (``changed_part
 
 The changes are read from ``redesigned.metadata["changes"]`` (written by ``sim.redesign``: dicts
 with ``operator``, ``target``, ``parameters``, ``one_off_cost`` and ``summary``) and completed by
-comparing the two models, so a hand-edited redesign is shown too.
+comparing the two models, so a hand-edited redesign is shown too. When a redesign with recorded
+changes was edited by hand afterwards (``best/<rank>.yaml`` as a what-if), the recorded changes
+are made again on the baseline and whatever else differs is listed after them, marked "Also
+changed by hand" (``unrecorded_changes``).
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.model.views import expected_visits
 from sim.report._mpl import DROP, MUTED, save_figure
-from sim.report.layout import pretty
+from sim.report.layout import pretty, title_name
 from sim.report.process_map import (
     MAP_STEPS_MAX,
     ColorBar,
@@ -69,7 +72,9 @@ class ModelChanges:
     arrivals: tuple[float, float] | None = None  # cases per week (before, after)
     other: list[str] = field(default_factory=list)  # model keys that differ, said nowhere else
     added: list[str] = field(default_factory=list)  # nodes only in the redesign
-    summaries: list[str] = field(default_factory=list)  # one sentence per recorded change
+    # one sentence per recorded change, then one per difference they do not make (``BY_HAND``);
+    # inferred from the two models when nothing is recorded
+    summaries: list[str] = field(default_factory=list)
 
     def note(self, node: str, text: str) -> None:
         """Add a note line to ``node`` (once)."""
@@ -168,9 +173,11 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
         if name not in new_nodes:
             ch.removed.add(name)
     for role, r in redesigned.roles.items():
-        if role in baseline.roles and role not in ch.staffing:
-            if r.headcount != baseline.roles[role].headcount:
-                ch.staffing[role] = (baseline.roles[role].headcount, r.headcount)
+        # the headcounts in the two files, also where a recorded one was edited by hand after
+        if role in baseline.roles and r.headcount != baseline.roles[role].headcount:
+            ch.staffing[role] = (baseline.roles[role].headcount, r.headcount)
+        elif role in baseline.roles:
+            ch.staffing.pop(role, None)
         if role in baseline.roles:
             before_cal, after_cal = baseline.calendar_of(role), redesigned.calendar_of(role)
             if _rounded(before_cal.intervals()) != _rounded(after_cal.intervals()):
@@ -191,7 +198,147 @@ def model_changes(baseline: ProcessModel, redesigned: ProcessModel) -> ModelChan
         ch.note(d, f"moved after {pretty(after).lower()}" if after else "moved")
     if not ch.summaries:
         ch.summaries = _inferred_summaries(ch)
+    else:  # a recorded redesign edited afterwards (the README's what-if): say what else differs
+        recorded = [
+            c for c in redesigned.metadata.get("changes", ()) or () if isinstance(c, Mapping)
+        ]
+        ch.summaries += unrecorded_changes(baseline, redesigned, recorded, ch)
     return ch
+
+
+BY_HAND = "Also changed by hand"
+"""How a change list marks a difference between the two models that the redesign's recorded
+changes (``metadata["changes"]``) do not make, such as a headcount edited in ``best/<rank>.yaml``."""
+
+
+def replay_changes(baseline: ProcessModel, changes: Sequence[Mapping[str, Any]]) -> ProcessModel:
+    """``baseline`` with the recorded ``changes`` (``metadata["changes"]`` dicts) made again by
+    the ``sim.redesign`` operators, in order: the model they describe. A group change (one of
+    ``parameters["steps"]`` per step: a calibrated model's every pass of an activity) is made on
+    each of its steps. Raises ``RedesignRefused`` when a change does not apply to ``baseline``
+    and ``ValueError`` for an operator it does not know."""
+    from sim.redesign import operators as op
+
+    model = baseline
+    for c in changes:
+        name, target = str(c.get("operator", "")), str(c.get("target", ""))
+        p = c.get("parameters") or {}
+        steps = _names(p.get("steps")) or [target]
+        if name == "remove":
+            chk = p.get("check")
+            check = (
+                op.Check(
+                    found_at=str(chk["escaped_errors_found_at"]),
+                    rework_to=str(chk["rework_to"]),
+                    catch_rate=chk.get("catch_rate"),
+                    verdict=chk.get("verdict"),
+                    pass_to=chk.get("pass_to"),
+                )
+                if isinstance(chk, Mapping)
+                else None
+            )
+            for s in steps:
+                model = op.remove_step(model, s, check=check)
+        elif name == "merge":
+            model = op.merge_steps(
+                model,
+                steps,
+                role=p.get("role"),
+                setup_saving=p.get("setup_saving", 0.0),
+                name=target,
+            )
+        elif name == "automate":
+            rework = p.get("rework_to")
+            if len(steps) > 1 and rework == steps[0]:  # a group's first step redone: each its own
+                rework = None
+            for s in steps:
+                model = op.automate_step(
+                    model,
+                    s,
+                    duration=p["duration"],
+                    cost_per_execution=p.get("cost_per_execution", 0.0),
+                    error_rate=p.get("error_rate", 0.0),
+                    rework_to=rework,
+                )
+        elif name == "simplify":
+            for s in steps:
+                model = op.simplify_step(model, s, factor=p["factor"])
+        elif name == "move_decision":
+            model = op.move_decision(model, target)
+        elif name == "parallelise":
+            model = op.parallelise_steps(model, steps)
+        elif name == "delegate":
+            for s in steps:
+                model = op.delegate_step(
+                    model,
+                    s,
+                    to_role=str(p["to_role"]),
+                    duration_factor=p.get("duration_factor", 1.0),
+                )
+        elif name == "staffing":
+            model = op.change_staffing(model, target, headcount=p["headcount"])
+        else:
+            raise ValueError(f"unknown operator {name!r} in a recorded change of {target!r}")
+    return model
+
+
+def unrecorded_changes(
+    baseline: ProcessModel,
+    redesigned: ProcessModel,
+    recorded: Sequence[Mapping[str, Any]],
+    ch: ModelChanges,
+) -> list[str]:
+    """The differences between ``baseline`` and ``redesigned`` that the ``recorded`` changes do
+    not make, one sentence each starting with ``BY_HAND`` (``ch``: the changes of
+    ``redesigned`` against ``baseline``).
+
+    The recorded changes are made again on ``baseline`` (``replay_changes``) and that model is
+    compared with ``redesigned``: what still differs was changed by hand (a headcount, a
+    calendar, a duration, a branch probability), said against the recorded redesign (a role
+    the redesign staffed with 4 and the file gives 5 reads ``4 -> 5``). When the changes cannot
+    be made again (the baseline is not the model they were recorded on), the staffing, working
+    hours, arrivals and steps that no recorded change names are listed, and a last sentence
+    says that the rest of the model file was not checked."""
+    from sim.errors import SimError
+
+    try:
+        made = replay_changes(baseline, recorded)
+    except (SimError, KeyError, TypeError, ValueError) as exc:
+        return _unnamed_summaries(ch, recorded, str(exc))
+    meta = {k: v for k, v in redesigned.metadata.items() if k != "changes"}
+    by_hand = model_changes(made, replace(redesigned, metadata=meta))
+    return _inferred_summaries(by_hand, by_hand=True)
+
+
+def _unnamed_summaries(
+    ch: ModelChanges, recorded: Sequence[Mapping[str, Any]], why: str
+) -> list[str]:
+    """``_inferred_summaries`` of what in ``ch`` no recorded change names (their targets and
+    steps, a removed check's verdict), for when the changes cannot be made again (``why``)."""
+    named: set[str] = set()
+    staffed: set[str] = set()
+    for c in recorded:
+        p = c.get("parameters") or {}
+        named |= {str(c.get("target", "")), *_names(p.get("steps"))}
+        chk = p.get("check")
+        if isinstance(chk, Mapping) and chk.get("verdict"):
+            named.add(str(chk["verdict"]))
+        if c.get("operator") == "staffing":
+            staffed.add(str(c.get("target", "")))
+    rest = ModelChanges(
+        removed=ch.removed - named,
+        automated=ch.automated - named,
+        merged={s: t for s, t in ch.merged.items() if s not in named and t not in named},
+        moved={d: a for d, a in ch.moved.items() if d not in named},
+        notes={n: v for n, v in ch.notes.items() if n not in named},
+        staffing={r: v for r, v in ch.staffing.items() if r not in staffed},
+        hours=dict(ch.hours),  # no operator changes working hours
+        arrivals=ch.arrivals,  # nor arrivals
+    )
+    return _inferred_summaries(rest, by_hand=True) + [
+        "The rest of the model file is not checked for changes by hand: the recorded changes "
+        f"do not apply to the baseline's model ({why})"
+    ]
 
 
 #: keys of a model file whose difference says nothing of the process simulated
@@ -280,7 +427,9 @@ def hours_text(before: float, after: float) -> str:
     return f"{before:.4g} -> {after:.4g} h a week"
 
 
-def _inferred_summaries(ch: ModelChanges) -> list[str]:
+def _inferred_summaries(ch: ModelChanges, *, by_hand: bool = False) -> list[str]:
+    """One sentence per change in ``ch``; ``by_hand``: each marked ``BY_HAND`` (differences
+    the recorded changes do not make)."""
     out = [f"Remove '{s}'" for s in sorted(ch.removed)]
     out += [f"Automate '{s}'" for s in sorted(ch.automated)]
     out += [f"Merge '{s}' into '{t}'" for s, t in ch.merged.items()]
@@ -293,11 +442,14 @@ def _inferred_summaries(ch: ModelChanges) -> list[str]:
     ]
     if ch.arrivals is not None:
         out.append(f"Arrivals: {ch.arrivals[0]:.4g} -> {ch.arrivals[1]:.4g} cases a week")
+    if by_hand:
+        out = [f"{BY_HAND}: {s}" for s in out]
     if ch.other:
         shown = ", ".join(ch.other[:8]) + (
             f" and {len(ch.other) - 8} more" if len(ch.other) > 8 else ""
         )
-        out.append(f"Also different in the model file: {shown}")
+        where = f"{BY_HAND}, in the model file" if by_hand else "Also different in the model file"
+        out.append(f"{where}: {shown}")
     return out
 
 
@@ -611,9 +763,9 @@ def draw_diff_map(
     legend: list[tuple[str, str]] = [("removed", "hatch"), ("moved / merged", "dashed")]
     legend.append(("changed (see note)", "changed"))
     names = (
-        pretty(baseline.name)
+        title_name(baseline.name)
         if redesigned.name == baseline.name
-        else f"{pretty(redesigned.name)} vs {pretty(baseline.name)}"
+        else f"{title_name(redesigned.name)} vs {title_name(baseline.name)}"
     )
     heading = title or (
         f"{names}: what the redesign changes"
