@@ -84,6 +84,21 @@ and margin per case move too; which is neither better nor worse in itself."""
 NO_CHANGE = "no change"
 """The verdict of a KPI equal in the scenario and the baseline in every replication (a
 headcount nobody changed): not noise, there is no difference at all."""
+WINDOW_EDGE = "window edge"
+"""The verdict of a significant throughput change that the window's own cases do not show.
+Throughput counts the successful completions inside the window, whenever their cases arrived:
+completions = arrivals in the window + cases in progress at its start - cases in progress at
+its end. A scenario that works faster finishes more warm-up cases before the window opens and
+leaves fewer cases open at its end, so under the same demand the window's completions move by
+the change of the cases in progress at its two edges, a one-off shift that does not grow with
+the window. Where the cases that arrived in the window were not won significantly more (or
+fewer) in the same direction, and neither run's work in progress grows over the window (a
+backlog that grows is capacity, not an edge), the change is this, neither better nor worse
+(``window_edge_note``)."""
+THROUGHPUT_KPIS = ("throughput_per_week", "throughput_per_day")
+WON_IN_WINDOW = "cases_completed"
+"""The replications table's successful completions of the cases that arrived in the window
+(after it too, in a drained run): the output of the window's demand, free of its edges."""
 
 
 def _values(table: pd.DataFrame, kpi: str) -> np.ndarray:
@@ -190,6 +205,51 @@ def row_verdict(kpi: str, row: Mapping[str, float], *, neutral: bool = False) ->
     return verdict(kpi, bool(row["significant"]), float(row["diff"]))
 
 
+def _growing(table: pd.DataFrame, level: float) -> bool:
+    """Whether a run's work in progress grows over its window: the confidence interval of its
+    ``wip_change`` above 0 (a process that does not keep up, or still fills up)."""
+    ci = confidence_interval(_values(table, "wip_change"), level)
+    return bool(np.isfinite(ci["ci_low"]) and ci["ci_low"] > 0)
+
+
+def window_edge_note(
+    base: pd.DataFrame,
+    alt: pd.DataFrame,
+    diff: float,
+    *,
+    paired: bool,
+    level: float = LEVEL,
+) -> str | None:
+    """Why a significant throughput change ``diff`` of ``alt`` against ``base`` (replications
+    tables of the same demand and measurement window) is a ``WINDOW_EDGE`` effect, or ``None``
+    when it is a change of the process: the window's own cases were won significantly more
+    (fewer) too, in the direction of ``diff``; either run's work in progress grows over the
+    window (``wip_change``, a backlog: capacity); or a table lacks ``cases_completed``."""
+    if WON_IN_WINDOW not in base or WON_IN_WINDOW not in alt:
+        return None
+    if _growing(base, level) or _growing(alt, level):
+        return None
+    rows = (matched_comparison if paired else unpaired_comparison)(
+        base, alt, [WON_IN_WINDOW], level
+    )
+    won = rows.loc[WON_IN_WINDOW]
+    if won["significant"] and np.sign(won["diff"]) == np.sign(diff):
+        return None
+    if identical(won):
+        how = f"as often in both runs ({won['base']:.4g} a replication)"
+    else:
+        shift = "within noise" if not won["significant"] else "the other way"
+        how = (
+            f"{won['alt']:.4g} times a replication against the baseline's {won['base']:.4g} "
+            f"({won['diff']:+.3g} [{won['ci_low']:+.3g}, {won['ci_high']:+.3g}], {shift})"
+        )
+    return (
+        f"the cases that arrived in the window were won {how}; the change is in the cases in "
+        "progress at the window's start or end, finished inside it in one run and outside it in "
+        "the other"
+    )
+
+
 def _kpi_names(tables: Mapping[str, pd.DataFrame], baseline: str) -> list[str]:
     names = compared_kpis(tables[baseline].columns)
     for t in tables.values():
@@ -221,13 +281,16 @@ def compare_scenarios(
 
     Returns one row per scenario and KPI, baseline rows included (difference 0, no interval):
     ``scenario, kpi, base, alt, diff, ci_low, ci_high, n, n_base, n_alt, relative, significant,
-    paired, verdict``. ``paired`` (for all scenarios, or per scenario name) pairs replications
-    by position (common random numbers). ``volume_differs`` names the scenarios whose arrival
+    paired, verdict, note``. ``paired`` (for all scenarios, or per scenario name) pairs
+    replications by position (common random numbers). ``volume_differs`` names the scenarios whose arrival
     volume differs from the baseline's: their ``VOLUME_KPIS`` are ``changed``, not better or
     worse. ``measured_otherwise`` names the scenarios measured over other cases or until
     another time than the baseline (horizon, warm-up, drain): every KPI of theirs is
-    ``changed``, since a change may be the measurement's. ``kpis`` defaults to ``compared_kpis`` of the baseline's columns, plus those only
-    other scenarios have (a role added in one scenario).
+    ``changed``, since a change may be the measurement's. A significant throughput change of
+    any other scenario that the window's own cases do not show is ``WINDOW_EDGE``, its reason in
+    ``note`` (``window_edge_note``; ``note`` is empty on every other row). ``kpis`` defaults to
+    ``compared_kpis`` of the baseline's columns, plus those only other scenarios have (a role
+    added in one scenario).
     """
     if baseline not in tables:
         raise KeyError(f"baseline {baseline!r} is not one of the scenarios {list(tables)}")
@@ -255,6 +318,16 @@ def compare_scenarios(
             )
             for r in cmp.to_dict("records")
         ]
+        cmp["note"] = ""
+        if name != baseline and name not in measured_otherwise and name not in volume_differs:
+            for i in cmp.index[
+                cmp["kpi"].isin(THROUGHPUT_KPIS) & cmp["verdict"].isin(("better", "worse"))
+            ]:
+                note = window_edge_note(
+                    base, table, float(cmp.at[i, "diff"]), paired=pair, level=level
+                )
+                if note is not None:
+                    cmp.loc[i, ["verdict", "note"]] = [WINDOW_EDGE, note]
         cmp.insert(0, "scenario", name)
         cmp["paired"] = pair
         frames.append(cmp)
@@ -277,4 +350,5 @@ COLUMNS = (
     "significant",
     "paired",
     "verdict",
+    "note",
 )

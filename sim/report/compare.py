@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from sim.errors import ConfigError
-from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE
+from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE, WINDOW_EDGE
 from sim.kpis.summary import segment_key, segments_in, split_segment_key
 from sim.kpis.units import value_decimals
 from sim.model.markdown_text import md_text
@@ -62,6 +62,7 @@ VERDICT_COLORS = {
     "changed": SCENARIO,
     "within noise": MUTED,
     NO_CHANGE: MUTED,
+    WINDOW_EDGE: SCENARIO,
 }
 VERDICT_CLASS = {
     "better": "good",
@@ -69,7 +70,14 @@ VERDICT_CLASS = {
     "changed": "changed",
     "within noise": "muted",
     NO_CHANGE: "muted",
+    WINDOW_EDGE: "changed",
 }
+VERDICT_LEGEND = {WINDOW_EDGE: f"{WINDOW_EDGE}: same cases won"}
+"""A verdict's legend entry where its name alone does not say it
+(``plot_scenario_differences``)."""
+HOLLOW = frozenset({WINDOW_EDGE, NO_CHANGE})
+"""Verdicts drawn with a hollow marker: no change of the process (``window edge``: the colour
+of ``changed``; ``no change``: told apart from ``within noise``'s filled grey, QA plots18)."""
 
 
 def _scale(unit: str) -> float:
@@ -151,7 +159,9 @@ def plot_scenario_differences(
 ) -> Figure:
     """One panel per KPI: each scenario's difference from ``baseline`` with its confidence
     interval, green where it is better, red where worse, grey within noise (the interval
-    crosses 0), blue for a significant change that is neither (utilisation, headcount).
+    crosses 0), blue for a significant change that is neither (utilisation, headcount), a
+    hollow blue point labelled for a throughput change of the window's edges only
+    (``WINDOW_EDGE``: the same cases were won).
     ``settings`` (each scenario's label as ``key: value``, ``scenarios.json``): a scenario is
     named by what it sets otherwise than the baseline (``figure_labels``). Each row is as tall
     as its label's lines, so labels never run into each other."""
@@ -173,6 +183,7 @@ def plot_scenario_differences(
         rows = comparison[comparison["kpi"] == kpi].set_index("scenario")
         k = _scale(unit)
         unchanged = True  # every scenario equal to the baseline on this KPI
+        same: list[tuple[Any, float]] = []  # the "no change" labels and their points' x
         for yy, name in zip(y, others, strict=True):
             if name not in rows.index:
                 continue
@@ -183,9 +194,21 @@ def plot_scenario_differences(
             seen.setdefault(verdict, color)
             if math.isfinite(lo) and math.isfinite(hi):
                 ax.plot([lo, hi], [yy, yy], color=color, lw=2.2, solid_capstyle="butt")
-            ax.plot([d], [yy], "o", color=color, ms=5)
-            if verdict == NO_CHANGE:  # a lone dot on 0 says nothing by itself (QA2)
-                ax.annotate(
+            ax.plot([d], [yy], "o", color=color, ms=5, **_marker_face(verdict))
+            if verdict == WINDOW_EDGE:  # significant in the window, not in the process
+                unchanged = False
+                ax.annotate(  # above the point, running toward 0: inside the axes
+                    WINDOW_EDGE,
+                    (d, yy),
+                    xytext=(0, 5),
+                    textcoords="offset points",
+                    ha="left" if d < 0 else "right",
+                    va="bottom",
+                    fontsize=7,
+                    color=color,
+                )
+            elif verdict == NO_CHANGE:  # a lone dot on 0 says nothing by itself (QA2)
+                note = ax.annotate(
                     NO_CHANGE,
                     (d, yy),
                     xytext=(6, 0),
@@ -194,6 +217,7 @@ def plot_scenario_differences(
                     fontsize=7,
                     color=MUTED,
                 )
+                same.append((note, d))
             else:
                 unchanged = False
         if unchanged:  # no +-0.05-person ticks around a change of exactly 0
@@ -211,6 +235,11 @@ def plot_scenario_differences(
         lo_x, hi_x = ax.get_xlim()
         pad = 0.08 * max(hi_x - lo_x, 1e-9)
         ax.set_xlim(min(lo_x, -pad), max(hi_x, pad))  # keep 0 inside, off the frame
+        x0, x1 = ax.get_xlim()
+        for note, d in same:  # in the right half: written left of its point, not off the axes
+            if d > (x0 + x1) / 2:
+                note.set_horizontalalignment("right")
+                note.xyann = (-6, 0)
         _style(ax, grid_axis="x")
     if not kpis:
         ax = fig.add_subplot(1, 1, 1)
@@ -218,12 +247,16 @@ def plot_scenario_differences(
         ax.set_axis_off()
     _title(fig, title)
     if seen:  # what the colours say (QA2: no legend)
-        order = [v for v in ("better", "worse", "changed", "within noise", NO_CHANGE) if v in seen]
+        known = ("better", "worse", "changed", WINDOW_EDGE, "within noise", NO_CHANGE)
+        order = [v for v in known if v in seen]
         order += [v for v in seen if v not in order]
-        handles = [Line2D([], [], color=seen[v], marker="o", lw=2.2, ms=5) for v in order]
+        handles = [
+            Line2D([], [], color=seen[v], marker="o", lw=2.2, ms=5, **_marker_face(v))
+            for v in order
+        ]
         fig.legend(
             handles,
-            order,
+            [VERDICT_LEGEND.get(v, v) for v in order],
             loc="lower center",
             ncol=len(order),
             fontsize=7.5,
@@ -240,6 +273,11 @@ def plot_scenario_differences(
     )
     _fit_left(fig)
     return _finish(fig, path)
+
+
+def _marker_face(verdict: str) -> dict[str, str]:
+    """A hollow marker's face for ``verdict`` (``HOLLOW``), else nothing."""
+    return {"markerfacecolor": "white"} if verdict in HOLLOW else {}
 
 
 PANEL_GAP = 0.95
@@ -340,10 +378,36 @@ def _cell(r: Mapping[str, Any], unit: str) -> str:
     diff, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
     verdict = str(r["verdict"])
     cls = VERDICT_CLASS.get(verdict, "muted")
+    why = _note(r)
+    title = f' title="{_esc(why)}"' if why else ""
     return (
         f'{plain(r["alt"], unit)}<br><span class="{cls}">{diff} {_esc(ci)}</span>'
-        f'<br><span class="{cls}">{_esc(verdict)}</span>'
+        f'<br><span class="{cls}"{title}>{_esc(verdict)}</span>'
     )
+
+
+def _note(r: Mapping[str, Any]) -> str:
+    """A comparison row's ``note`` (why its verdict is what it is), '' without one (a
+    ``comparison.csv`` of an older version has no such column)."""
+    note = r.get("note", "")
+    return note if isinstance(note, str) else ""
+
+
+def window_edge_notes(comparison: pd.DataFrame) -> list[str]:
+    """A note per scenario whose throughput change is a ``WINDOW_EDGE`` effect: the change and
+    its reason (the row's ``note``), so that a faster team's fewer completions inside the
+    window are not read as less output."""
+    notes = []
+    rows = comparison[comparison["verdict"].astype(str) == WINDOW_EDGE]
+    for scenario, own in rows.groupby("scenario", sort=False):
+        first = own.iloc[0]
+        label, unit = kpi_label(str(first["kpi"]))
+        why = _note(first)
+        notes.append(
+            f"{scenario}: {_change_words(first, label, unit)} is an effect of the measurement "
+            f"window's edges, neither better nor worse{': ' + why if why else ''}"
+        )
+    return notes
 
 
 def _kpi_table(comparison: pd.DataFrame, kpis: Sequence[str], order: Sequence[str]) -> str:
@@ -520,7 +584,8 @@ def segment_notes(comparison: pd.DataFrame) -> list[str]:
 
 def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> list[str]:
     """What qualifies the comparison: different models, arrival volumes or measurement windows
-    that differ, scenarios without a confidence interval, segments a scenario harms while it is not worse overall
+    that differ, scenarios without a confidence interval, throughput changes of the window's
+    edges only (``window_edge_notes``), segments a scenario harms while it is not worse overall
     (``segment_notes``), and each run's own warnings (a saturated role)."""
     notes = [
         n
@@ -536,6 +601,7 @@ def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, 
             "confidence interval and nothing was tested; simulate with scenario.replications=10 "
             "or more"
         )
+    notes += window_edge_notes(comparison)
     notes += segment_notes(comparison)
     for s in scenarios:
         notes += [
@@ -599,8 +665,9 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
         "",
         f"Baseline: **{md_text(base)}**. {md_text(_how_text(comparison, base))} A change is significant "
         "when its 95 % confidence interval excludes 0; `no change`: equal in the scenario and "
-        "the baseline in every replication; `n/a`: the KPI is missing in the baseline or the "
-        "scenario.",
+        "the baseline in every replication; `window edge`: a throughput change the cases that "
+        "arrived in the window do not show (see the notes); `n/a`: the KPI is missing in the "
+        "baseline or the scenario.",
         "",
         "| scenario | model | replications | seed | run directory |",
         "|---|---|---|---|---|",
@@ -629,12 +696,12 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
 def _read_table(path: Path) -> pd.DataFrame:
     """``comparison.csv`` with its ``scenario``, ``kpi`` and ``verdict`` columns as text,
     exactly as written (a label ``01``, ``NA`` or ``1e3`` stays that label; the verdict ``n/a``
-    stays ``n/a``, not NaN)."""
+    stays ``n/a``, not NaN), and its ``note`` too where it has one (an empty note ``''``)."""
     table = pd.read_csv(path)
     missing = [c for c in CSV_COLUMNS if c not in table.columns]
     if missing:
         raise ValueError(f"no column(s) {missing}")
-    words = ["scenario", "kpi", "verdict"]
+    words = ["scenario", "kpi", "verdict"] + (["note"] if "note" in table.columns else [])
     text = pd.read_csv(path, usecols=words, dtype=str, keep_default_na=False)
     table[words] = text[words]
     return table
@@ -721,7 +788,10 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
         f"<b>{_esc(base)}</b>: its value (mean over replications) and, below it, its change "
         "with the 95 % confidence interval; green = better, red = worse, grey = within noise "
         f"(the interval includes 0) or no change (equal in every replication), blue = changed "
-        "(neither good nor bad in itself), n/a = missing in the baseline or the scenario. "
+        "(neither good nor bad in itself), hollow blue = window edge (a throughput change the "
+        "cases that arrived in the window do not show: the same cases were won, and cases in "
+        "progress at the window's start or end fell inside it in one run and outside it in the "
+        "other), n/a = missing in the baseline or the scenario. "
         f"{how}</p>",
         notes,
         f'<p class="muted">With {n_tests} comparisons on this page, about one in twenty that '
