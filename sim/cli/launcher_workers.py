@@ -18,6 +18,32 @@ import sys
 import time
 from pathlib import Path
 
+#: whether this process is a launcher's worker running a sweep's jobs (joblib's), not the
+#: command line's (``mark_launcher_worker``)
+_LAUNCHER_WORKER = False
+
+
+def mark_launcher_worker() -> None:
+    """Note that this process is a launcher's worker (its jobs run without ``main()``)."""
+    global _LAUNCHER_WORKER
+    _LAUNCHER_WORKER = True
+
+
+def is_launcher_worker() -> bool:
+    """Whether this process is a launcher's worker (``mark_launcher_worker``)."""
+    return _LAUNCHER_WORKER
+
+
+def ignore_further(signum: int) -> None:
+    """In a launcher's worker that is stopping: ignore ``signum`` from now on. The sweep's
+    process passes the signal on to its workers (``stop_launcher_workers``), so a second one
+    comes while the job records its stop (a terminal's Ctrl-C and ``kill -- -<pgid>`` reach
+    the workers themselves too), and must not cut that short (QA signals18: optimize raised
+    it inside a storage write and left a trial RUNNING)."""
+    if _LAUNCHER_WORKER:
+        signal.signal(signum, signal.SIG_IGN)
+
+
 #: the longest a stopping sweep waits for its launcher's jobs to record their stop: a job stops
 #: at its next simulated event and writes one small file, well under a second on a loaded machine
 GRACE_SECONDS = 30.0
@@ -36,14 +62,20 @@ def launcher_worker_pids() -> set[int]:
     }
 
 
-def stop_launcher_workers(sweep_dir: Path | None, *, grace_s: float = GRACE_SECONDS) -> None:
-    """Send SIGTERM to this process's launcher workers and wait (at most ``grace_s``) until no
-    job of theirs under ``sweep_dir`` is still stopping (``_stopping_in``). A worker that got
-    the signal already ignores this second one (``sim.cli.main._terminate_sweep``)."""
+def stop_launcher_workers(
+    sweep_dir: Path | None,
+    *,
+    signum: int = signal.SIGTERM,
+    grace_s: float = GRACE_SECONDS,
+) -> None:
+    """Send ``signum`` (SIGTERM, or SIGINT for a Ctrl-C) to this process's launcher workers and
+    wait (at most ``grace_s``) until no job of theirs under ``sweep_dir`` is still stopping
+    (``_stopping_in``). A worker that got the signal already ignores this second one
+    (``ignore_further``)."""
     pids = launcher_worker_pids()
     for pid in pids:
         try:
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signum)
         except ProcessLookupError:
             pass
     if not pids or sweep_dir is None:

@@ -669,9 +669,6 @@ class RunTerminated(KeyboardInterrupt):
 
 #: the process that installed the SIGTERM handlers below: a worker forked from it inherits them
 _HANDLER_OWNER: int | None = None
-#: whether this process is a launcher's worker running a sweep's jobs (joblib's), not the
-#: command line's: ``_handlers_in_job_process`` installed the handlers here
-_LAUNCHER_WORKER = False
 
 
 def _in_a_worker() -> bool:
@@ -708,12 +705,12 @@ def _handlers_in_job_process(*, multirun: bool) -> None:
     when it is not the command line's: a launcher's worker (joblib's loky workers are started
     anew, without them) was ended by SIGTERM's default action, its run record left "running"
     and its trace under ``.partial/``, so a rerun refused the job for ever (QA)."""
-    global _LAUNCHER_WORKER
     if _HANDLER_OWNER != os.getpid():
         from sim.cli.common import adopt_typed_command
+        from sim.cli.launcher_workers import mark_launcher_worker
 
         install_signal_handlers(multirun=multirun)
-        _LAUNCHER_WORKER = True
+        mark_launcher_worker()
         adopt_typed_command()  # what its run record and hints say was typed
 
 
@@ -724,17 +721,22 @@ def _terminate_sweep(signum: int, frame: object) -> None:
         return
     import signal
 
-    if _LAUNCHER_WORKER:
-        # stopping now: the sweep's process passes SIGTERM on to its workers, so a second one
-        # comes while this job records its stop, and must not cut that short
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    else:
-        from sim.cli.launcher_workers import stop_launcher_workers
-        from sim.cli.sweep import LAUNCHED
-
-        # joblib kills its workers (SIGKILL) once this process stops: they record theirs first
-        stop_launcher_workers(LAUNCHED[-1] if LAUNCHED else None)
+    _let_launcher_workers_stop(signal.SIGTERM)
     raise SweepTerminated
+
+
+def _let_launcher_workers_stop(signum: int) -> None:
+    """As this process stops on ``signum``: in a launcher's worker, ignore the signal from now
+    on (its sweep's process passes it on: ``sim.cli.launcher_workers.ignore_further``); in the
+    sweep's process, pass it on to the launcher's workers and wait for their jobs to record
+    their stop, since joblib kills them (SIGKILL) once this process stops."""
+    from sim.cli.launcher_workers import ignore_further, is_launcher_worker, stop_launcher_workers
+    from sim.cli.sweep import LAUNCHED
+
+    if is_launcher_worker():
+        ignore_further(signum)
+    else:
+        stop_launcher_workers(LAUNCHED[-1] if LAUNCHED else None, signum=signum)
 
 
 def _terminate_run(signum: int, frame: object) -> None:
@@ -750,6 +752,7 @@ def _interrupt(signum: int, frame: object) -> None:
     import signal
 
     if _HANDLER_OWNER is None or os.getpid() == _HANDLER_OWNER:
+        _let_launcher_workers_stop(signal.SIGINT)
         raise KeyboardInterrupt
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -1075,6 +1078,25 @@ def _out_of_memory_text(command: str, detail: str = "") -> str:
     return f"{command} ran out of memory{said}; {_memory_advice(command)}"
 
 
+def _launcher_worker_death_text(exc: BaseException, command: str, args: list[str]) -> str | None:
+    """What a sweep says when one of its launcher's worker processes (joblib's) ended abruptly
+    (``TerminatedWorkerError``; None for any other error): which signal or exit code ended it,
+    memory as the likely cause for SIGKILL, that joblib ended the sweep's other jobs with it,
+    and how to resume (QA signals18: a raw traceback, exit status 1)."""
+    import re
+
+    if type(exc).__name__ != "TerminatedWorkerError":
+        return None
+    codes = re.search(r"exit codes of the workers are \{([^}]*)\}", str(exc))
+    how = f" ({codes.group(1)})" if codes else ""
+    said = f"{command} --multirun stopped: a launcher worker process running its jobs ended{how}"
+    if "SIGKILL" in how:
+        said += f", most likely by the system's out-of-memory killer; {_memory_advice(command)}"
+        said += " (fewer jobs at once: hydra.launcher.n_jobs)"
+    said += "; joblib ended the jobs its other workers were running too"
+    return f"{said}; {_stopped_sweep_text(command, args, 'the sweep stopped', multirun=True)}"
+
+
 def _worker_death_text(command: str, exc: WorkerDied) -> str:
     """What a run of ``command`` stopped by a worker process that ended abruptly says: what
     ended it (``exc``), and memory as the likely cause, with ``_memory_advice``, only for
@@ -1358,6 +1380,10 @@ def _run_app_reporting_errors(
         print(f"error: config: {redact(said)}", file=sys.stderr)
         sys.exit(2)
     except Exception as exc:  # noqa: BLE001 - a bug: reported as Hydra does, exit 1
+        killed = _launcher_worker_death_text(exc, command, args)
+        if killed is not None:
+            print(f"error: {redact(killed)}", file=sys.stderr)
+            sys.exit(2)
         unmade = _directory_not_made(exc, args)
         if unmade is not None:  # a read-only current directory, a file on the way
             print(f"error: {redact(unmade)}", file=sys.stderr)

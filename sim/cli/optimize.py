@@ -22,6 +22,7 @@ from sim.cli.common import (
     write_run_record,
     write_text_whole,
 )
+from sim.cli.launcher_workers import ignore_further
 from sim.cli.simulate import scenario_of, unfinished_warning
 from sim.errors import ConfigError, SimError, redact
 from sim.model.io import dump_yaml
@@ -475,11 +476,13 @@ def _in_a_worker(signum: int) -> bool:
 
 def _on_sigterm(signum: int, frame: object) -> None:
     if not _in_a_worker(signum):
+        ignore_further(signum)  # a sweep's job: its sweep passes the signal on, once more
         interrupt(Terminated())  # raised at once, or after the storage write under way
 
 
 def _on_sigint(signum: int, frame: object) -> None:
     if not _in_a_worker(signum):
+        ignore_further(signum)
         interrupt(KeyboardInterrupt())
 
 

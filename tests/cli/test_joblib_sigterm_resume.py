@@ -59,16 +59,22 @@ os.replace = _slow_replace
 
 
 @pytest.mark.parametrize(
-    ("whole_group", "slow_stop"),
-    [(True, False), (False, False), (True, True)],
-    ids=["kill-the-group", "main-only", "slow-to-stop"],
+    ("sig", "whole_group", "slow_stop"),
+    [
+        (signal.SIGTERM, True, False),
+        (signal.SIGTERM, False, False),
+        (signal.SIGTERM, True, True),
+        (signal.SIGINT, False, False),
+    ],
+    ids=["kill-the-group", "main-only", "slow-to-stop", "ctrl-c-main-only"],
 )
 def test_a_joblib_sweep_stopped_by_sigterm_records_its_jobs_and_resumes(
-    tmp_path, whole_group, slow_stop
+    tmp_path, sig, whole_group, slow_stop
 ):
     # the group (a terminal's session, `kill -TERM -- -<pgid>`); or the main process only
     # (`docker stop`, `systemctl stop`, `kill <pid>`): joblib then killed its workers (SIGKILL)
-    # part-way, as it did under load when the group got it (CI: the record still "running")
+    # part-way, as it did under load when the group got it (CI: the record still "running");
+    # SIGINT to the main process only was not passed on at all (QA signals18)
     s = tmp_path / "s"
     path = str(REPO)
     if slow_stop:
@@ -90,18 +96,19 @@ def test_a_joblib_sweep_stopped_by_sigterm_records_its_jobs_and_resumes(
         time.sleep(0.05)
     time.sleep(0.5)  # job 0 simulating, its trace under .partial/
     if whole_group:
-        os.killpg(proc.pid, signal.SIGTERM)  # the workers get it too
+        os.killpg(proc.pid, sig)  # the workers get it too
     else:
-        os.kill(proc.pid, signal.SIGTERM)
+        os.kill(proc.pid, sig)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143, err
+    assert proc.returncode == 128 + sig, err
     assert "Traceback" not in err, err
     # the job's own process said it was stopped, and removed the trace it was writing
     assert _record(s / "0")["status"] == "interrupted"
     assert not (s / "0" / PARTIAL).exists()
     # a job under way says it was stopped (job 0's, or job 1's when that one started too: the
     # workers share stderr and one line can be lost as the pool stops, seen under load)
-    assert re.search(r"terminated \(SIGTERM\): job [01] \(", err), err
+    stopped = r"terminated \(SIGTERM\)" if sig == signal.SIGTERM else "interrupted"
+    assert re.search(stopped + r": job [01] \(", err), err
 
     again = run_sim(*SWEEP, f"hydra.sweep.dir={s}")
     assert again.returncode == 0, again.stderr
@@ -148,3 +155,34 @@ def test_a_job_killed_while_writing_its_trace_is_taken_over_on_rerun(tmp_path):
     assert (job / "kpis.json").is_file() and (job / "trace.csv.gz").is_file()
     assert not (job / PARTIAL).exists()
     assert (s / "0" / "kpis.json").read_bytes() == kept  # the finished job is kept
+
+
+def test_a_joblib_worker_killed_outright_ends_the_sweep_with_one_clear_error(tmp_path):
+    # the out-of-memory killer's SIGKILL of one launcher worker: joblib's TerminatedWorkerError
+    # came out as a raw traceback with exit status 1, no job named, no way to resume said
+    s = tmp_path / "s"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *SWEEP, f"hydra.sweep.dir={s}"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    while not (s / "0" / PARTIAL).is_dir() and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    os.kill(_record(s / "0")["pid"], signal.SIGKILL)  # the worker running job 0
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert "Traceback" not in err, err
+    assert "a launcher worker process running its jobs ended (SIGKILL(-9))" in err, err
+    assert "out-of-memory killer" in err and "hydra.launcher.n_jobs" in err, err
+    assert "rerun the same command" in err, err
+
+    again = run_sim(*SWEEP, f"hydra.sweep.dir={s}")
+    assert again.returncode == 0, again.stderr
+    for job in ("0", "1"):
+        assert _record(s / job)["status"] == "finished"
