@@ -8,7 +8,7 @@ independent seeds, each run REPLICATIONS replications as ``python -m sim simulat
 runs whose 95 % interval holds the closed form (with its Wilson interval), how many missed
 below, and the mean of the printed means. Closed forms: W = S / (1 - rho), Wq = rho W,
 L = W (Little), utilisation rho; the sojourn time is exponential with mean W, so its median is
-W ln 2 and its p90 W ln 10.
+W ln 2, its p90 W ln 10 and its p95 W ln 20; the share of it spent waiting is Wq / W = rho.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ def coverage(rho: float, horizon: float, warmup: float, reps: int, runs: int) ->
         "wip_mean": w,
         "cycle_time_median": w * math.log(2),
         "cycle_time_p90": w * math.log(10),
+        "cycle_time_p95": w * math.log(20),
+        "waiting_share:service": rho,  # Wq / W
     }
     hits = dict.fromkeys(truth, 0)
     below = dict.fromkeys(truth, 0)
