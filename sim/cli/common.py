@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import metadata
@@ -44,6 +45,18 @@ PACKAGES = (
     "optuna",
     "matplotlib",
     "hydra-core",
+)
+#: packages that shape the files a run writes or reads (trace.parquet, model.yaml and
+#: config.yaml, XES logs), its study's storage, or a sweep's launcher: their versions when
+#: installed, null when not (QA determinism18)
+FILE_PACKAGES = (
+    "pyarrow",
+    "PyYAML",
+    "omegaconf",
+    "defusedxml",
+    "SQLAlchemy",
+    "joblib",
+    "hydra-joblib-launcher",
 )
 
 
@@ -934,14 +947,22 @@ def restore_sweep_dir(sweep_dir: Path) -> list[Path]:
     return restored
 
 
-def package_versions() -> dict[str, str]:
-    """Installed versions of the packages that shape the numbers."""
-    out = {"python": platform.python_version()}
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of the packages that shape the numbers (``PACKAGES``) and the files
+    (``FILE_PACKAGES``, null when not installed), and of the zlib that compresses the gzip
+    files (their bytes depend on it)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
     for p in PACKAGES:
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:
             out[p] = "not installed"
+    for p in FILE_PACKAGES:
+        try:
+            out[p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            out[p] = None
+    out["zlib"] = zlib.ZLIB_RUNTIME_VERSION
     return out
 
 
@@ -1060,8 +1081,8 @@ def write_run_record(
             **_this_process(),  # "finished" once its results are written (``finish_run_record``)
             "command": command,
             "argv": redact_obj([*TYPED_PROGRAM, *(TYPED_ARGV or sys.argv[1:])]),
-            # this run's own overrides as Hydra applied them: a sweep's job has its values
-            # here, where argv is the whole sweep's command line
+            # this run's own overrides as Hydra saved them (interpolations unresolved): a
+            # sweep's job has its values here, where argv is the whole sweep's command line
             "overrides": redact_obj(_job_overrides()),
             "started_utc": _claimed_start(run_dir)
             or datetime.now(UTC).isoformat(timespec="seconds"),
@@ -1095,14 +1116,18 @@ def _claimed_start(run_dir: Path) -> str | None:
 
 
 def _job_overrides() -> list[str] | None:
-    """The overrides of this run (a sweep's job: its own values), as Hydra parsed them; None
-    outside Hydra."""
+    """The overrides of this run (a sweep's job: its own values) as typed, the way
+    ``.hydra/overrides.yaml`` holds them: an interpolation stays one
+    (``optimizer.storage=${oc.env:SIM_STORAGE_URL}``), so a rerun from the record resolves it
+    again and the record holds no value read from the environment (QA determinism18: it held
+    the resolved URL, masked, which no rerun could open); None outside Hydra."""
     try:
         from hydra.core.hydra_config import HydraConfig
 
         if not HydraConfig.initialized():
             return None
-        return [str(o) for o in HydraConfig.get().overrides.task]
+        typed = OmegaConf.to_container(HydraConfig.get().overrides.task, resolve=False)
+        return [str(o) for o in typed] if isinstance(typed, list) else None
     except Exception:  # noqa: BLE001 - the record must never turn a result into an error
         return None
 

@@ -2303,12 +2303,14 @@ def _reproducibility_section(rf: RunFiles, run_dir: Path) -> Section:
 # -------------------------------------------------------------------------------- builder
 def html_page(heading: str, subtitle: str, sections: Sequence[Section]) -> str:
     """A self-contained page: ``heading``, ``subtitle`` (HTML; ``{stamp}`` becomes the build
-    time), a navigation bar and one ``<section>`` per ``Section``."""
+    time, in UTC with its offset), a navigation bar and one ``<section>`` per ``Section``."""
     nav = "".join(f'<a href="#{s.id}">{_esc(s.title)}</a>' for s in sections)
     body = "\n".join(
         f'<section id="{s.id}"><h2>{_esc(s.title)}</h2>\n{s.body}\n</section>' for s in sections
     )
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    # in UTC with its offset, as the run's start beside it (QA determinism18: local time
+    # without a zone read as built hours before the run started)
+    stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
