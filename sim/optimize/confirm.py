@@ -22,6 +22,12 @@
   An improvement smaller than ``NEGLIGIBLE_CHANGE`` of today's mean (or than that many units of
   a share) is negligible (``negligible``): significant or not, it counts as no improvement (QA:
   a third person for a step of 0.01 h saved 0.00004 h of 11.9, "better than today").
+* **Window edge**: a significant throughput change that the cases arriving in the measurement
+  window do not show (``sim.kpis.compare.window_edge_note``: they were won as often, the change
+  is in the cases in progress at the window's start or end) is an effect of the window, not of
+  the redesign: a faster team finishes warm-up cases before the window opens. Its row carries
+  the reason (``window_edge``) and counts as neither better nor worse (``verdict``), its test
+  staying in Holm's family (QA: more legal staff read as less throughput).
 * **Ablation** takes one change at a time out of a confirmed redesign and re-simulates it on the
   confirmation's replications: the contribution of a change is how much each objective gets worse
   without it (paired, with a CI), its role judged with Holm's adjustment over the ablation's
@@ -57,6 +63,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sim.errors import RedesignRefused
 from sim.kpis import holm, paired_comparison
+from sim.kpis.compare import THROUGHPUT_KPIS, window_edge_note
 from sim.kpis.units import kpi_unit
 from sim.model.views import TARGET_UTILISATION, overloaded_roles
 from sim.optimize.evaluate import Evaluator
@@ -261,11 +268,14 @@ def verdict(comparison: pd.DataFrame, objectives: Sequence[Objective]) -> str:
     it is significant after the multiple-comparison adjustment; a worsening counts when it is
     significant unadjusted (the cautious side for a recommendation). Without it, both use
     ``significant``. A ``negligible`` improvement counts as none, significant or not; a
-    negligible worsening still counts (the cautious side again)."""
+    negligible worsening still counts (the cautious side again). A throughput change of the
+    window's edges (``window_edge``) counts as neither."""
     adjusted = "significant_adjusted" in comparison.columns
     better = worse = 0
     for o in objectives:
         row = comparison.loc[o.kpi]
+        if window_edge(row):
+            continue
         d = row["diff"] * o.sign
         significant = bool(row["significant_adjusted"] if adjusted else row["significant"])
         if d < 0 and significant and not negligible(o.kpi, row):
@@ -279,6 +289,14 @@ def verdict(comparison: pd.DataFrame, objectives: Sequence[Objective]) -> str:
     if worse:
         return "worse"
     return "within noise"
+
+
+def window_edge(row: Mapping[str, Any] | pd.Series) -> str:
+    """The reason a comparison row's throughput change is the measurement window's edges
+    (``compare_redesigns``; ``sim.kpis.compare.window_edge_note``), or '' when it is not one
+    (every other row, and a record from before the rule)."""
+    note = row.get("window_edge")
+    return note if isinstance(note, str) else ""
 
 
 VERDICT_ORDER = {"better": 0, "trade-off": 1, "within noise": 2, "worse": 3}
@@ -822,12 +840,22 @@ def compare_redesigns(
     """Paired comparison ``second - first`` of two redesigns (``(choice, one_off_cost)``; the
     baseline is ``({}, 0.0)``) over replications ``start..start+replications-1`` (common random
     numbers): the objectives, the headline KPIs and waiting per step (for the redesign diff
-    map), unadjusted (``p_value`` for ``adjust_family``)."""
+    map), unadjusted (``p_value`` for ``adjust_family``). ``window_edge``: on a significant
+    throughput change that the window's own cases do not show, why it is the measurement
+    window's edges (``sim.kpis.compare.window_edge_note``: the same demand and window on both
+    sides, so neither better nor worse; ``verdict``); '' on every other row."""
     a = _with_derived(evaluator.table(first[0], replications, start=start), one_off_cost=first[1])
     b = _with_derived(evaluator.table(second[0], replications, start=start), one_off_cost=second[1])
     waiting = sorted({k for k in (*a.columns, *b.columns) if k.startswith("waiting_mean:")})
     kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED) + waiting))
-    return paired_comparison(a, b, [k for k in kpis if k in a and k in b])
+    comp = paired_comparison(a, b, [k for k in kpis if k in a and k in b])
+    comp["window_edge"] = ""
+    for k in comp.index.intersection(list(THROUGHPUT_KPIS)):
+        diff = float(comp.loc[k, "diff"])
+        if bool(comp.loc[k, "significant"]) and math.isfinite(diff) and diff != 0:
+            note = window_edge_note(a, b, diff, paired=True, level=1 - ALPHA)
+            comp.loc[k, "window_edge"] = note or ""
+    return comp
 
 
 def broken_constraints(

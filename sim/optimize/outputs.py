@@ -11,6 +11,7 @@ import optuna
 import pandas as pd
 from optuna.trial import TrialState
 
+from sim.kpis.compare import WINDOW_EDGE
 from sim.kpis.summary import SEGMENT_PREFIX
 from sim.kpis.units import change_decimals, kpi_unit, labelled, value_decimals
 from sim.model import save
@@ -26,6 +27,7 @@ from sim.optimize.confirm import (
     is_recommended,
     negligible,
     overload_text,
+    window_edge,
 )
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
@@ -334,9 +336,30 @@ def negligible_gains(c: Candidate, objectives: Sequence[Objective]) -> list[str]
             continue
         r = comp.loc[o.kpi]
         significant = r["significant_adjusted"] if adjusted else r["significant"]
-        if bool(significant) and r["diff"] * o.sign < 0 and negligible(o.kpi, r):
+        edge = window_edge(r)  # said as the window's edges instead
+        if bool(significant) and r["diff"] * o.sign < 0 and negligible(o.kpi, r) and not edge:
             out.append(o.kpi)
     return out
+
+
+def _window_edge_objectives(c: Candidate, objectives: Sequence[Objective]) -> list[str]:
+    """The objectives whose significant change against today is the measurement window's edges
+    (``sim.optimize.confirm.window_edge``): changes the verdict does not count."""
+    comp = c.comparison
+    if comp is None:
+        return []
+    return [o.kpi for o in objectives if o.kpi in comp.index and window_edge(comp.loc[o.kpi])]
+
+
+def _window_edge_why(c: Candidate, objectives: Sequence[Objective]) -> str:
+    """Why a window-edge change of an objective does not count, or ''."""
+    edge = _window_edge_objectives(c, objectives)
+    if not edge:
+        return ""
+    return (
+        f"its significant change of {_labels(edge)} is the measurement window's edges "
+        f"({WINDOW_EDGE}, below), neither better nor worse"
+    )
 
 
 def _tag(c: Candidate, objectives: Sequence[Objective]) -> str:
@@ -760,6 +783,7 @@ def _candidate_lines(
         judged = {o.kpi for o in objectives} | {cn.kpi for cn in constraints}
         small = negligible_gains(c, objectives)
         unreached: list[str] = []
+        edges: list[tuple[str, str]] = []
         for k, r in c.comparison.iterrows():
             # a step's or role's KPI is shown when it is an objective or a constraint (QA: an
             # objective waiting_mean:contract_review was missing); the others are in
@@ -777,12 +801,22 @@ def _candidate_lines(
                     holm_cell += f" (p {_p(r['p_adjusted'])})"
             if k in small:
                 holm_cell += f"; negligible ({_floor([k])}): no improvement"
+            if edge := window_edge(r):
+                holm_cell += f"; {WINDOW_EDGE}: neither better nor worse"
+                edges.append((k, edge))
             lines.append(
                 f"| {_name(k)} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
                 f"{_fmt_change(k, r, replications)} | {'yes' if r['significant'] else 'no'} | {holm_cell} |"
             )
             if ":" in k and (_fmt(k, r["base"]) == "-" or _fmt(k, r["alt"]) == "-"):
                 unreached.append(k)
+        for k, edge in edges:  # why a significant throughput change is no change of the process
+            lines += [
+                "",
+                f"({WINDOW_EDGE}: the {_name(k)} change is the measurement window's, not the "
+                f"redesign's: {md_text(edge)}; under the same demand that is a one-off shift at "
+                "the window's edges, neither better nor worse, and the verdict does not count it)",
+            ]
         if unreached:  # a "-" said why (QA: an unreached step's KPI showed it without a word)
             lines += [
                 "",
@@ -1342,11 +1376,11 @@ def recommendations_markdown(
             why.append("breaks a constraint once confirmed")
         if c.overloaded:
             why.append(md_text(overload_text(c.overloaded)))
-        if _negligible_why(c, objectives):
-            why.append(_negligible_why(c, objectives))
-            if c.verdict == "within noise":  # nothing else changed significantly
-                why.append("no other objective changed significantly")
-        elif c.verdict in WHY_NOT:
+        small, edge = _negligible_why(c, objectives), _window_edge_why(c, objectives)
+        why += [reason for reason in (small, edge) if reason]
+        if (small or edge) and c.verdict == "within noise":  # nothing else changed
+            why.append("no other objective changed significantly")
+        elif not small and c.verdict in WHY_NOT:
             why.append(WHY_NOT[c.verdict])
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {tag}", ""]
         lines += [f"Not recommended: {'; '.join(why)}.", ""]

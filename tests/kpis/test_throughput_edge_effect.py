@@ -22,7 +22,7 @@ import pytest
 
 from sim.engine import run_replications
 from sim.kpis import compare_scenarios, kpi_table, trace_cases
-from sim.kpis.compare import WINDOW_EDGE
+from sim.kpis.compare import WINDOW_EDGE, matched_comparison
 from sim.kpis.measures import WEEK
 from sim.model import from_dict, load
 from sim.model.scenario import Scenario
@@ -149,12 +149,15 @@ def test_a_growing_backlog_is_capacity_not_an_edge():
     assert _row(comparison, "2", "throughput_per_week")["verdict"] == "better"
 
 
-def _table(throughput, won, wip_change=(0.1, -0.2, 0.05, -0.1)) -> pd.DataFrame:
+def _table(throughput, won, wip_change=(0.1, -0.2, 0.05, -0.1), weeks=5.0) -> pd.DataFrame:
+    arrived = np.full(len(throughput), 250.0)  # the same demand: 50 a week over the window
     return pd.DataFrame(
         {
             "throughput_per_week": np.asarray(throughput, dtype=float),
             "cases_completed": np.asarray(won, dtype=float),
-            "wip_change": np.asarray(wip_change, dtype=float),
+            "wip_change": np.asarray(wip_change, dtype=float)[: len(throughput)],
+            "cases_arrived": arrived,
+            "arrivals_per_week": arrived / weeks,
         }
     )
 
@@ -184,8 +187,12 @@ def test_the_rule_judges_only_the_same_demand_and_window():
     assert row["verdict"] == "worse"
     # independent samples (Welch): the same rule
     steady = {
-        "base": base.assign(throughput_per_week=[20.0, 20.1, 19.9, 20.05]),
-        "alt": alt.assign(throughput_per_week=[19.0, 19.1, 18.95, 19.05]),
+        "base": base.assign(
+            throughput_per_week=[20.0, 20.1, 19.9, 20.05], cases_completed=[100, 101, 99, 100]
+        ),
+        "alt": alt.assign(
+            throughput_per_week=[19.0, 19.1, 18.95, 19.05], cases_completed=[100, 100, 100, 101]
+        ),
     }
     row = _row(
         compare_scenarios(steady, baseline="base", paired=False), "alt", "throughput_per_week"
@@ -199,3 +206,21 @@ def test_the_rule_judges_only_the_same_demand_and_window():
         "throughput_per_week",
     )
     assert row["verdict"] == "worse"
+
+
+def test_a_loss_of_won_cases_that_is_only_not_significant_is_no_edge_effect():
+    """QA confirmedge18: with 3 replications a team that lost 9, 24 and 25 of its window's won
+    cases (throughput -4.6 a week over 6 weeks) is not significantly worse on won cases (2
+    degrees of freedom), and read as a window edge. The won cases' interval must show they
+    explain under half of the throughput change; here it cannot: a real loss, "worse"."""
+    wip = (0.1, -0.2, 0.05)
+    base = _table([35.0, 36.5, 35.8], [200, 210, 205], wip_change=wip, weeks=6.0)
+    alt = _table([30.6, 31.6, 31.3], [191, 186, 180], wip_change=wip, weeks=6.0)
+    row = _row(
+        compare_scenarios({"base": base, "alt": alt}, baseline="base", paired=True),
+        "alt",
+        "throughput_per_week",
+    )
+    won = matched_comparison(base, alt, ["cases_completed"]).loc["cases_completed"]
+    assert row["significant"] and not won["significant"]  # the case the old rule misread
+    assert row["verdict"] == "worse" and row["note"] == ""
