@@ -1,8 +1,10 @@
-"""``python -m sim export``: a process model as BPMN (+ Prosimos JSON), Mermaid, DOT, YAML, JSON or PNG."""
+"""``python -m sim export``: a process model as BPMN (+ Prosimos JSON), Mermaid, DOT, YAML, JSON,
+or its map as PNG, SVG or PDF."""
 
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -22,7 +24,13 @@ from sim.errors import ConfigError, ModelError
 from sim.model import save
 from sim.model.whole_files import PARTIAL
 
-FORMATS = ("bpmn", "mermaid", "dot", "yaml", "json", "png")
+FORMATS = ("bpmn", "mermaid", "dot", "yaml", "json", "png", "svg", "pdf")
+#: the formats that draw the map (``draw_process_map``): a picture, or vector text that stays
+#: sharp at any zoom (no dpi to cap, so no map too large to read)
+MAP_FORMATS = ("png", "svg", "pdf")
+#: the longest side of a PDF page Adobe Acrobat shows whole: 14,400 units of 1/72 inch (PDF
+#: Reference 1.7, appendix C; matplotlib writes no ``UserUnit`` that would allow more)
+PDF_MAX_INCHES = 200
 _UNSAFE = re.compile(r"[^\w.\-]+")
 # the suffixes of the files an export of each format writes (BPMN: its Prosimos JSON and the
 # list of what it leaves out beside it)
@@ -33,6 +41,8 @@ SUFFIXES = {
     "yaml": (".yaml",),
     "json": (".json",),
     "png": (".png",),
+    "svg": (".svg",),
+    "pdf": (".pdf",),
 }
 # the names of the run's own files in its directory (its record, config, report, Hydra's): an
 # exported file under one of them was lost, or refused as already there (QA 2026-12-05)
@@ -56,6 +66,26 @@ def export_stem(model_name: str, fmt: str) -> str:
     while any(f"{stem}{suffix}" in RUN_OWN for suffix in SUFFIXES[fmt]):
         stem = f"{stem}_model"
     return stem
+
+
+def _illegible_note(
+    path: Path, size: tuple[float, float], drawn: int, map_steps: int | None
+) -> str:
+    """The console's note for a PNG map of ``size`` inches and ``drawn`` steps too large to
+    keep its text legible (``IllegibleFigureWarning``): how small its text came out, and the
+    export's own ways out (``format=svg`` or ``pdf``, fewer ``map_steps``) in the library's
+    stead."""
+    from sim.report._mpl import saving_dpi
+
+    width, height = size
+    dpi = saving_dpi(width, height)
+    fewer = 30 if map_steps is None or map_steps > 30 else max(1, map_steps // 2)
+    return (
+        f"note: {path}: the map of {drawn} steps is {int(width * dpi)} x {int(height * dpi)} px "
+        f"at {dpi:.0f} dpi, so its text is {7 * dpi / 72:.1f} px high and cannot be read; "
+        f"export it with format=svg (or format=pdf), whose text stays sharp at any zoom, "
+        f"or draw fewer steps with map_steps={fewer}"
+    )
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path:
@@ -84,6 +114,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         )
     text: str | None = None
     figure = None
+    map_steps: int | None = None
     if fmt == "bpmn":
         from sim.model.interchange import check_bpmn_export, save_bpmn
 
@@ -93,10 +124,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             check_bpmn_export(model, run_dir / f"{name}.bpmn", allow_loss=allow_loss)
         except ModelError as exc:  # the library's keyword, in the spelling a command takes
             raise ModelError(str(exc).replace("allow_loss=True", "allow_loss=true")) from None
-    elif fmt in ("mermaid", "dot", "png"):
+    elif fmt in ("mermaid", "dot", *MAP_FORMATS):
         from sim.report import draw_process_map, save_figure, to_dot, to_mermaid
 
-        if fmt == "png":
+        if fmt in MAP_FORMATS:
             map_steps = config_int(cfg, "map_steps", minimum=1, null=True)
             figure = draw_process_map(model, max_steps=map_steps)
             if map_steps is not None and len(model.steps) > map_steps:
@@ -130,17 +161,36 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     elif fmt in ("yaml", "json"):
         path = save(model, run_dir / f"{name}.{fmt}", overwrite=overwrite)
     else:
-        suffix = {"mermaid": ".mmd", "dot": ".dot", "png": ".png"}[fmt]
-        path = run_dir / f"{name}{suffix}"
+        path = run_dir / f"{name}{SUFFIXES[fmt][0]}"
         if path.exists() and not overwrite:
             raise ConfigError(
                 f"{path}: exists already; refusing to overwrite it (output.overwrite=true)"
             )
         if figure is not None:
-            from sim.report._mpl import FALLBACK_FONTS, missing_glyphs
+            from sim.report._mpl import FALLBACK_FONTS, IllegibleFigureWarning, missing_glyphs
 
-            with missing_glyphs() as missing:  # names are the user's, in any script
+            with (
+                missing_glyphs() as missing,  # names are the user's, in any script
+                warnings.catch_warnings(record=True) as caught,
+            ):
+                warnings.simplefilter("always", IllegibleFigureWarning)
                 save_figure(figure, path)
+            width, height = figure.get_size_inches()
+            for w in caught:
+                if issubclass(w.category, IllegibleFigureWarning):  # a note, as a command's
+                    drawn = (
+                        len(model.steps) if map_steps is None else min(len(model.steps), map_steps)
+                    )
+                    print(_illegible_note(path, (width, height), drawn, map_steps))
+                else:  # not ours to hold back
+                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            if fmt == "pdf" and max(width, height) > PDF_MAX_INCHES:
+                print(
+                    f"note: {path}: the map is {width:.0f} x {height:.0f} inches; Adobe Acrobat "
+                    f"shows PDF pages only up to {PDF_MAX_INCHES} inches a side, so it may cut "
+                    "or refuse this one (format=svg has no such limit; map_steps=30 draws a "
+                    "smaller map)"
+                )
             if missing:
                 shown = " ".join(sorted(missing)[:12]) + (" ..." if len(missing) > 12 else "")
                 print(
