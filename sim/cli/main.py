@@ -26,7 +26,7 @@ COMMANDS: dict[str, str] = {
     "optimize": "search process redesigns with Optuna; Pareto front and recommendations",
     "compare": "simulate runs side by side against a baseline (runs=[a,b] or sweep=<dir>)",
     "report": "rebuild the figures and report.html of a run directory (run=out/some_run)",
-    "export": "export a process model (format=bpmn|mermaid|dot|yaml|json|png)",
+    "export": "export a process model (format=bpmn|mermaid|dot|yaml|json|png|svg|pdf)",
 }
 MODEL_SUFFIXES = (".yaml", ".yml", ".json", ".bpmn")
 # a directory holding none of these was not written by a run: report refuses to write into it
@@ -1000,17 +1000,78 @@ def _stopped_job_text(command: str, job: str, run_dir: Path, stopped: str) -> st
     return f"{stopped}: {job}did not finish{saved}{hint}"
 
 
-def _stopped_sweep_text(command: str, args: list[str], stopped: str, *, multirun: bool) -> str:
+def _stopped_sweep_text(
+    command: str,
+    args: list[str],
+    stopped: str,
+    *,
+    multirun: bool,
+    exc: BaseException | None = None,
+) -> str:
     """What a command stopped (``stopped``: ``interrupted`` ...) in Hydra, outside its run's
     task, says: of a sweep, that the jobs that finished are saved and how to resume only when
     one did (``_saved_jobs``; a Ctrl-C as Hydra started, before any job ran, said so of none:
-    QA); of a single run, that it had not started (its task says what it saved)."""
+    QA), or, when the stop (``exc``) came as the sweep ended with every job finished, what is
+    left (``_ended_sweep_text``); of a single run, that it had not started (its task says what
+    it saved)."""
     if not multirun:
         return f"{stopped} before the run started; no results were written"
+    ended = None if exc is None else _ended_sweep_text(exc, args, stopped)
+    if ended is not None:
+        return ended
     if _saved_jobs(command):
         return f"{stopped}; the jobs that finished are saved{_resume_hint(command, args)}"
     hint = _resume_hint(command, args, kept=False) or "; rerun the same command to run it"
     return f"{stopped} before any job of the sweep finished{hint}"
+
+
+def _ending_sweep(exc: BaseException) -> Any | None:
+    """The sweep's ``SweepJobs`` callback (``sim.cli.sweep``) when ``exc``, a stop, came as
+    Hydra called the callbacks' ``on_multirun_end``: its launcher had returned, so every job of
+    the sweep had ended; None when it came before (or the sweep has no such callback)."""
+    from sim.cli.sweep import SweepJobs
+
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "on_multirun_end":
+            owner = tb.tb_frame.f_locals.get("self")  # Hydra's ``Callbacks``, or the callback
+            for callback in getattr(owner, "callbacks", [owner]):
+                if isinstance(callback, SweepJobs):
+                    return callback
+        tb = tb.tb_next
+    return None
+
+
+def _ended_sweep_text(exc: BaseException, args: list[str], stopped: str) -> str | None:
+    """What a sweep stopped (``exc``) as it ended says when every one of its jobs had finished
+    (``_ending_sweep``): nothing is left to run, only a simulate sweep's comparison, written as
+    the sweep ends, is missing, and a rerun writes it (keeping every job); None otherwise (the
+    usual text: rerun to run the jobs that did not finish). QA signals18: a SIGTERM as the
+    comparison was written said "rerun the same command to run the others", of none."""
+    from sim.cli.compare import CompareSweep
+    from sim.cli.sweep import job_finished
+
+    callback = _ending_sweep(exc)
+    if callback is None or callback.sweep_dir is None:
+        return None
+    dirs = callback.job_dirs(callback.sweep_dir)
+    n = max(len(dirs), callback.launched or 0)
+    distinct = len({d.resolve() for d in dirs}) == n
+    if not dirs or not distinct or not all(job_finished(d, callback.command) for d in dirs):
+        return None
+    finished = (
+        "its job finished and is saved" if n == 1 else f"all {n} of its jobs finished and are saved"
+    )
+    if not isinstance(callback, CompareSweep) or n < 2:  # no comparison to write
+        return f"{stopped} as the sweep ended: {finished}; nothing is left to run"
+    rerun = "rerun the same command"
+    if not _override(args, "hydra.sweep.dir"):
+        rerun += f" with hydra.sweep.dir={quote_path(str(callback.sweep_dir.resolve()))}"
+    return (
+        f"{stopped} as the sweep ended: {finished}, but the comparison of their "
+        f"results is not written (or not in full); {rerun} to write it (the finished jobs "
+        "are kept, none runs again)"
+    )
 
 
 def _saved_jobs(command: str) -> bool:
@@ -2255,12 +2316,12 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
     except KeyboardInterrupt as exc:  # RunTerminated too: a single run's SIGTERM at start-up
         terminated = isinstance(exc, RunTerminated)
         stopped = "terminated (SIGTERM)" if terminated else "interrupted"
-        print(
-            f"\n{_stopped_sweep_text(command, args, stopped, multirun=multirun)}", file=sys.stderr
-        )
+        said = _stopped_sweep_text(command, args, stopped, multirun=multirun, exc=exc)
+        print(f"\n{said}", file=sys.stderr)
         sys.exit(143 if terminated else 130)
-    except SweepTerminated:
-        said = _stopped_sweep_text(command, args, "terminated (SIGTERM)", multirun=multirun)
+    except SweepTerminated as exc:
+        stopped = "terminated (SIGTERM)"
+        said = _stopped_sweep_text(command, args, stopped, multirun=multirun, exc=exc)
         print(f"\n{said}", file=sys.stderr)
         sys.exit(143)
     except SweepRefused:  # two jobs into one folder: refused before any ran, the error above
