@@ -240,6 +240,24 @@ def run_sim(
     return done
 
 
+def start_sim(*args: str, pythonpath: str | None = None) -> subprocess.Popen:
+    """``python -m sim *args`` started in a process group of its own (a signal sent to the
+    group does not reach the test) from the repository, stdout dropped, stderr piped as text:
+    for a test that stops the run part-way. ``pythonpath`` replaces the repository as
+    PYTHONPATH (to put an injected ``sitecustomize`` before it)."""
+    from tests.conftest import REPO
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": pythonpath or str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def simulate_with_experiment(
     tmp_path: Path, hydra: str, *args: str
 ) -> tuple[subprocess.CompletedProcess, Path]:

@@ -11,7 +11,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from sim.cli.common import CLAIM
 from sim.model.whole_files import PARTIAL
 from tests.conftest import REPO
-from tests.simcli import run_sim
+from tests.simcli import run_sim, start_sim
 
 SWEEP = [
     "--multirun",
@@ -35,6 +34,17 @@ SWEEP = [
     "scenario.replications=40",
     "seed=1,2",
 ]
+
+
+def _sweep_writing_job_0(s: Path, *, pythonpath: str | None = None) -> subprocess.Popen:
+    """The joblib sweep started into ``s`` (its own process group), once job 0 writes its
+    trace under ``.partial/``."""
+    proc = start_sim(*SWEEP, f"hydra.sweep.dir={s}", pythonpath=pythonpath)
+    deadline = time.monotonic() + 180
+    while not (s / "0" / PARTIAL).is_dir() and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    return proc
 
 
 def _record(job: Path) -> dict:
@@ -81,19 +91,7 @@ def test_a_joblib_sweep_stopped_by_sigterm_records_its_jobs_and_resumes(
         (tmp_path / "inject").mkdir()
         (tmp_path / "inject" / "sitecustomize.py").write_text(SLOW_STOP, encoding="utf-8")
         path = os.pathsep.join([str(tmp_path / "inject"), path])
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", *SWEEP, f"hydra.sweep.dir={s}"],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": path},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,  # its group only: the test's own process is not signalled
-    )
-    deadline = time.monotonic() + 180
-    while not (s / "0" / PARTIAL).is_dir() and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.05)
+    proc = _sweep_writing_job_0(s, pythonpath=path)
     time.sleep(0.5)  # job 0 simulating, its trace under .partial/
     if whole_group:
         os.killpg(proc.pid, sig)  # the workers get it too
@@ -161,19 +159,7 @@ def test_a_joblib_worker_killed_outright_ends_the_sweep_with_one_clear_error(tmp
     # the out-of-memory killer's SIGKILL of one launcher worker: joblib's TerminatedWorkerError
     # came out as a raw traceback with exit status 1, no job named, no way to resume said
     s = tmp_path / "s"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", *SWEEP, f"hydra.sweep.dir={s}"],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 180
-    while not (s / "0" / PARTIAL).is_dir() and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.05)
+    proc = _sweep_writing_job_0(s)
     os.kill(_record(s / "0")["pid"], signal.SIGKILL)  # the worker running job 0
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 2, err

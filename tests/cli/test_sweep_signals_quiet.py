@@ -19,6 +19,7 @@ import pytest
 
 from sim.cli.common import CLAIM
 from tests.conftest import REPO
+from tests.simcli import start_sim
 
 # A pool of two forked workers, one busy and one waiting for work, in a process with the
 # command line's handlers (a sweep's, or a single run's); Ctrl-C reaches its whole group, as
@@ -79,15 +80,8 @@ def _sweep_in_its_replications(sweep_dir: Path) -> subprocess.Popen:
     """A simulate --multirun into ``sweep_dir`` (its own process group), once its job 0 is
     simulating on two workers."""
     args = ["process=mmc", "scenario.horizon_days=2", "workers=2", "progress=false"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "--multirun", *args, "scenario.replications=5000,2"]
-        + [f"hydra.sweep.dir={sweep_dir}"],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    proc = start_sim(
+        "--multirun", *args, "scenario.replications=5000,2", f"hydra.sweep.dir={sweep_dir}"
     )
     deadline = time.monotonic() + 120
     while '"command"' not in _text(sweep_dir / "0" / CLAIM) and time.monotonic() < deadline:
