@@ -240,6 +240,17 @@ def run_sim(
     return done
 
 
+#: a simulate of the bundled M/M/c small enough for a test that runs it many times
+TINY_MMC = (
+    "process=mmc",
+    "scenario.replications=2",
+    "scenario.horizon_days=2",
+    "workers=1",
+    "progress=false",
+    "output.report=false",
+)
+
+
 def start_sim(*args: str, pythonpath: str | None = None) -> subprocess.Popen:
     """``python -m sim *args`` started in a process group of its own (a signal sent to the
     group does not reach the test) from the repository, stdout dropped, stderr piped as text:

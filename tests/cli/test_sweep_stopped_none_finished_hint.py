@@ -9,15 +9,9 @@ import pytest
 import sim.cli.simulate as simulate
 from sim.cli import main as cli
 from sim.cli import sweep
+from tests.simcli import TINY_MMC
 
-TINY = [
-    "process=mmc",
-    "scenario.replications=2",
-    "scenario.horizon_days=2",
-    "workers=1",
-    "progress=false",
-    "output.report=false",
-]
+TINY = list(TINY_MMC)
 
 
 pytestmark = pytest.mark.usefixtures("keep_cli_process_state")
