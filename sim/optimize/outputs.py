@@ -284,12 +284,21 @@ def _fmt_change(kpi: str, row: pd.Series, replications: int | None = None) -> st
     unit = _unit(kpi)
     scale, suffix = (100.0, " pp") if unit == "%" else (1.0, "")
     d, lo, hi = _signed([row["diff"] * scale, row["ci_low"] * scale, row["ci_high"] * scale])
-    rel = (
-        f" ({_signed([row['relative'] * 100], least=1)[0]} %)"
-        if pd.notna(row.get("relative"))
-        else ""
-    )
+    rel = f" ({_relative_text(row)} %)" if pd.notna(row.get("relative")) else ""
     return f"{d}{suffix}{rel} [{lo}, {hi}]{pairs}"
+
+
+def _relative_text(row: pd.Series) -> str:
+    """A comparison row's relative change in per cent, with the decimals its interval needs
+    (the interval over today's mean): float noise of a change that is 0 reads 0.0, not
+    -0.0000000000000020 (QA confirmedge18)."""
+    values = [row["relative"] * 100]
+    base = row.get("base")
+    if base is not None and pd.notna(base) and base != 0:
+        bounds = [row["ci_low"] * 100 / base, row["ci_high"] * 100 / base]
+        values += [v for v in bounds if pd.notna(v)]
+    d = change_decimals(values, 1)
+    return f"{values[0]:+,.{d}f}"
 
 
 VERDICT_TEXT = {
