@@ -16,11 +16,33 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 #: whether this process is a launcher's worker running a sweep's jobs (joblib's), not the
 #: command line's (``mark_launcher_worker``)
 _LAUNCHER_WORKER = False
+
+
+#: whether a task of the sweep runs in this process now (``job_running``)
+_JOB_RUNS = False
+
+
+@contextmanager
+def job_running() -> Iterator[None]:
+    """Note, while the block runs, that this process runs a task of the sweep (a job)."""
+    global _JOB_RUNS
+    _JOB_RUNS = True
+    try:
+        yield
+    finally:
+        _JOB_RUNS = False
+
+
+def job_runs() -> bool:
+    """Whether a task of the sweep runs in this process now (``job_running``)."""
+    return _JOB_RUNS
 
 
 def mark_launcher_worker() -> None:

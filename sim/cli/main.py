@@ -721,8 +721,24 @@ def _terminate_sweep(signum: int, frame: object) -> None:
         return
     import signal
 
+    if _idle_launcher_worker(signal.SIGTERM):
+        return
     _let_launcher_workers_stop(signal.SIGTERM)
     raise SweepTerminated
+
+
+def _idle_launcher_worker(signum: int) -> bool:
+    """Whether this process is a launcher's worker between jobs: it has nothing to stop (joblib
+    ends it as the sweep stops), so the signal is ignored from now on and nothing raised.
+    Raised there, the stop landed in a weakref callback of the worker's wait for work, which
+    Python printed as "Exception ignored in: <function WeakKeyDictionary...>" with a traceback
+    (QA stopmsg18: 1 of 8 group SIGTERMs)."""
+    from sim.cli.launcher_workers import ignore_further, is_launcher_worker, job_runs
+
+    if not is_launcher_worker() or job_runs():
+        return False
+    ignore_further(signum)
+    return True
 
 
 def _let_launcher_workers_stop(signum: int) -> None:
@@ -752,6 +768,8 @@ def _interrupt(signum: int, frame: object) -> None:
     import signal
 
     if _HANDLER_OWNER is None or os.getpid() == _HANDLER_OWNER:
+        if _idle_launcher_worker(signal.SIGINT):
+            return
         _let_launcher_workers_stop(signal.SIGINT)
         raise KeyboardInterrupt
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -766,35 +784,44 @@ def in_multirun(hydra_config: Any) -> bool:
 
 def _task(command: str) -> Callable:
     def task(cfg) -> None:  # noqa: ANN001 - Hydra passes a DictConfig
-        from hydra.core.hydra_config import HydraConfig
+        from sim.cli.launcher_workers import job_running
 
-        from sim.cli.sweep import FINISHED
-
-        hc = HydraConfig.get()
-        _handlers_in_job_process(multirun=in_multirun(hc))
-        run_dir = Path(hc.runtime.output_dir)
-        job = ""
-        if in_multirun(hc) and command in FINISHED:
-            job = f"job {hc.job.num} ({redact(' '.join(hc.overrides.task))}): "
-        locked = _lock_job_dir(run_dir, command, job=job, multirun=in_multirun(hc))
-        if locked is None:
-            return  # refused: another run holds the directory
-        from sim.cli.common import redact_hydra_files
-
-        # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed: a
-        # password there is masked now, not only when the run ends (QA: it stayed in them for
-        # the whole run, and for good after a SIGKILL)
-        redact_hydra_files(run_dir)
-        try:
-            with _kept_interrupts(stop_after=in_multirun(hc)):
-                _run_job(command, cfg, hc, run_dir, job)
-        finally:
-            if locked:
-                from sim.cli.runlock import unlock_run_dir
-
-                unlock_run_dir(run_dir)
+        with job_running():  # a launcher's worker between its jobs has nothing to stop
+            _run_task(command, cfg)
 
     return task
+
+
+def _run_task(command: str, cfg: Any) -> None:
+    """The task of ``command`` on the composed config ``cfg``: lock the job's directory, run
+    the job (``_run_job``) and unlock it."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from sim.cli.sweep import FINISHED
+
+    hc = HydraConfig.get()
+    _handlers_in_job_process(multirun=in_multirun(hc))
+    run_dir = Path(hc.runtime.output_dir)
+    job = ""
+    if in_multirun(hc) and command in FINISHED:
+        job = f"job {hc.job.num} ({redact(' '.join(hc.overrides.task))}): "
+    locked = _lock_job_dir(run_dir, command, job=job, multirun=in_multirun(hc))
+    if locked is None:
+        return  # refused: another run holds the directory
+    from sim.cli.common import redact_hydra_files
+
+    # Hydra wrote .hydra/ (and a sweep's multirun.yaml) with the overrides as typed: a
+    # password there is masked now, not only when the run ends (QA: it stayed in them for
+    # the whole run, and for good after a SIGKILL)
+    redact_hydra_files(run_dir)
+    try:
+        with _kept_interrupts(stop_after=in_multirun(hc)):
+            _run_job(command, cfg, hc, run_dir, job)
+    finally:
+        if locked:
+            from sim.cli.runlock import unlock_run_dir
+
+            unlock_run_dir(run_dir)
 
 
 @contextmanager

@@ -52,3 +52,24 @@ def test_outside_a_launcher_worker_a_second_signal_still_stops_at_once(monkeypat
             pytest.fail("the second Ctrl-C did not stop the run")
     finally:
         signal.signal(signal.SIGINT, saved)
+
+
+@pytest.mark.parametrize(
+    ("signum", "handler_name"),
+    [(signal.SIGTERM, "_terminate_sweep"), (signal.SIGINT, "_interrupt")],
+)
+def test_a_launcher_worker_between_jobs_ignores_the_stop_and_raises_nothing(
+    as_a_launcher_worker, signum, handler_name
+):
+    # raised between jobs, the stop landed in a weakref callback of the worker's wait for work:
+    # "Exception ignored in: <function WeakKeyDictionary...>" and a traceback (QA stopmsg18)
+    from sim.cli import main as cli
+
+    handler = getattr(cli, handler_name)
+    signal.signal(signum, handler)
+    assert handler(signum, None) is None  # nothing raised: joblib ends the idle worker
+    assert signal.getsignal(signum) is signal.SIG_IGN
+    # a worker running a job stops it, as before
+    signal.signal(signum, handler)
+    with pytest.raises((cli.SweepTerminated, KeyboardInterrupt)), launcher_workers.job_running():
+        handler(signum, None)
