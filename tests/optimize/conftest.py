@@ -192,3 +192,23 @@ def confirmed_and_ablated(model, space, choice: dict, objectives, scenario, repl
         ablate(c, ev, objectives, replications=replications, start=0)
         redesigned = ev.redesigned(c.choice)
     return c, base, redesigned
+
+
+def one_candidate_markdown(
+    candidate, baseline, objectives, replications: int, *, model_name: str = "tiny", **extra
+) -> str:
+    """``recommendations.md`` of one confirmed ``candidate`` of a one-trial search without
+    constraints (``extra``: ``simulations``, ``models`` ...; ``simulations`` 0 by default)."""
+    from sim.optimize.outputs import recommendations_markdown
+
+    return recommendations_markdown(
+        model_name=model_name,
+        candidates=[candidate],
+        baseline=baseline,
+        objectives=objectives,
+        constraints=(),
+        confirm_replications=replications,
+        n_trials=extra.pop("n_trials", 1),
+        simulations=extra.pop("simulations", 0),
+        **extra,
+    )

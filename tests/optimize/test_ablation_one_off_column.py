@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from sim.model.scenario import Scenario
 from sim.optimize import Objective
-from sim.optimize.outputs import recommendations_markdown
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import confirmed_and_ablated, tiny_with_slow_intake_and_spare
+from tests.optimize.conftest import (
+    confirmed_and_ablated,
+    one_candidate_markdown,
+    tiny_with_slow_intake_and_spare,
+)
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("one_off_cost"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -48,16 +51,7 @@ def test_each_changes_one_off_cost_is_in_its_column() -> None:
     own = {space.describe({k: v})[0]: space.one_off_cost({k: v}) for k, v in CHOICE.items()}
     assert sorted(own.values()) == [200.0, 250.0]  # two clerks hired at 100, a spare at 250
     assert {a["change"]: a["one_off_cost"] for a in c.ablation} == own
-    md = recommendations_markdown(
-        model_name="tiny",
-        candidates=[c],
-        baseline=base,
-        objectives=OBJECTIVES,
-        constraints=(),
-        confirm_replications=REPS,
-        n_trials=1,
-        simulations=3 * REPS,
-    )
+    md = one_candidate_markdown(c, base, OBJECTIVES, REPS, simulations=3 * REPS)
     rows = _table_cells(md)
     for change, cost in own.items():
         # positive = the change helps: a one-off cost is what it costs that objective

@@ -12,10 +12,9 @@ import pytest
 from sim.model.scenario import Scenario
 from sim.optimize import Candidate, Evaluator, Objective
 from sim.optimize.confirm import taken_out
-from sim.optimize.outputs import recommendations_markdown
 from sim.optimize.prune import prune
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import confirmed_and_ablated
+from tests.optimize.conftest import confirmed_and_ablated, one_candidate_markdown
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("cost_per_case"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -75,16 +74,7 @@ def test_the_removal_is_ablated_with_the_staffing_and_carries_the_gain(tiny_mode
     assert removal["role"] == "carries gain"
     # the expert's 0 alone changes no cycle time (no step of the redesign needs the expert)
     assert by_var["staffing:expert"]["contribution"]["cycle_time_mean"]["identical"]
-    md = recommendations_markdown(
-        model_name="tiny",
-        candidates=[c],
-        baseline=base,
-        objectives=OBJECTIVES,
-        constraints=(),
-        confirm_replications=REPS,
-        n_trials=1,
-        simulations=0,
-    )
+    md = one_candidate_markdown(c, base, OBJECTIVES, REPS)
     row = next(line for line in md.splitlines() if line.startswith(f"| {REMOVE}"))
     assert "(taken out with the staffing of expert, which needs it: expert back to 1)" in row
     assert row.endswith("| carries gain |") and "cannot be taken out" not in row

@@ -21,8 +21,8 @@ from sim.model.scenario import Scenario
 from sim.optimize.confirm import Candidate, confirm, verdict, window_edge
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Objective
-from sim.optimize.outputs import recommendations_markdown
 from sim.redesign import SearchSpace
+from tests.optimize.conftest import one_candidate_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 THROUGHPUT = Objective("throughput_per_week", "maximize")
@@ -76,15 +76,8 @@ def test_a_throughput_change_of_the_window_edges_is_no_verdict(confirmed):
 
 def test_recommendations_say_window_edge_with_the_reason(confirmed):
     cand, base, _alt, objectives = confirmed
-    md = recommendations_markdown(
-        model_name="crm_sales",
-        candidates=[cand],
-        baseline=base,
-        objectives=objectives,
-        constraints=(),
-        confirm_replications=REPLICATIONS,
-        n_trials=2,
-        simulations=0,
+    md = one_candidate_markdown(
+        cand, base, objectives, REPLICATIONS, model_name="crm_sales", n_trials=2
     )
     line = next(x for x in md.splitlines() if x.startswith("| throughput |"))
     assert line.endswith(f"; {WINDOW_EDGE}: neither better nor worse |")

@@ -12,9 +12,13 @@ from sim.model.calendar import HOURS_PER_WEEK
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario
 from sim.optimize import Candidate, Objective
-from sim.optimize.outputs import idle_roles, recommendations_markdown
+from sim.optimize.outputs import idle_roles
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import confirmed_and_ablated, tiny_with_slow_intake_and_spare
+from tests.optimize.conftest import (
+    confirmed_and_ablated,
+    one_candidate_markdown,
+    tiny_with_slow_intake_and_spare,
+)
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("cost_per_case"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -40,17 +44,8 @@ def measured():
 
 
 def _markdown(c: Candidate, base: pd.DataFrame, model: ProcessModel) -> str:
-    return recommendations_markdown(
-        model_name="tiny",
-        candidates=[c],
-        baseline=base,
-        objectives=OBJECTIVES,
-        constraints=(),
-        confirm_replications=REPS,
-        n_trials=1,
-        simulations=3 * REPS,
-        models={1: model},
-        scenario=SCENARIO,
+    return one_candidate_markdown(
+        c, base, OBJECTIVES, REPS, simulations=3 * REPS, models={1: model}, scenario=SCENARIO
     )
 
 

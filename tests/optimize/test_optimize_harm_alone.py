@@ -9,9 +9,9 @@ import pytest
 
 from sim.model.scenario import Scenario
 from sim.optimize import Candidate, Evaluator, Objective, ablate, confirm
-from sim.optimize.outputs import recommendations_markdown
 from sim.optimize.prune import prune
 from sim.redesign import SearchSpace
+from tests.optimize.conftest import one_candidate_markdown
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("headcount"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -80,16 +80,7 @@ def test_a_pure_harm_change_is_dropped_alone_when_the_harm_changes_fail_together
     # the spare changes no case: 1) + the spare alone (its cycle time the redesign's, its +2
     # people the expert alone's: 0). Counted twice, they cost the redesign its significance.
     assert alone[1]["comparisons"] == 5
-    md = recommendations_markdown(
-        model_name="tiny",
-        candidates=[c],
-        baseline=base,
-        objectives=OBJECTIVES,
-        constraints=(),
-        confirm_replications=8,
-        n_trials=1,
-        simulations=0,
-    )
+    md = one_candidate_markdown(c, base, OBJECTIVES, 8)
     changes = md.partition("Changes:")[2].partition("**Tried")[0]
     assert SPARE not in changes
     expert = next(ln for ln in changes.splitlines() if ln.startswith(f"- {EXPERT}"))

@@ -10,9 +10,9 @@ import pytest
 from sim.model.scenario import Scenario
 from sim.optimize import Candidate, Evaluator, Objective, ablate, confirm
 from sim.optimize.objectives import Constraint
-from sim.optimize.outputs import recommendations_markdown
 from sim.optimize.prune import CHANGED_NOTHING, COSTLY_NOISE, prune
 from sim.redesign import SearchSpace
+from tests.optimize.conftest import one_candidate_markdown
 
 OBJECTIVES = (Objective("cycle_time_mean"),)
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -88,16 +88,7 @@ def test_a_change_that_changes_nothing_measured_is_dropped_alone_first(model):
     assert SPARE not in c.changes and CLERK in c.changes
     assert c.one_off_cost == 200.0 and c.original["one_off_cost"] == 300.0
     assert c.verdict == "better"
-    md = recommendations_markdown(
-        model_name="tiny",
-        candidates=[c],
-        baseline=base,
-        objectives=OBJECTIVES,
-        constraints=(),
-        confirm_replications=REPS,
-        n_trials=1,
-        simulations=0,
-    )
+    md = one_candidate_markdown(c, base, OBJECTIVES, REPS)
     assert (
         "**Dropped: the change that changes nothing measured: identical in every replication.**"
         in md
