@@ -12,7 +12,7 @@ import yaml
 
 from sim.model import from_dict
 from sim.model.validate import uncosted_roles_note
-from tests.optimize.conftest import TINY, TINY_SPACE
+from tests.optimize.conftest import TINY, quick_search_args
 from tests.simcli import run_sim
 
 
@@ -54,27 +54,11 @@ def test_simulate_keeps_it_in_kpis_json_and_the_report(tmp_path) -> None:
 
 def test_optimize_keeps_it_in_recommendations_md_and_the_report(tmp_path) -> None:
     spec = _uncosted_tiny()
-    model, space = tmp_path / "tiny.yaml", tmp_path / "space.yaml"
-    model.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    space.write_text(yaml.safe_dump(TINY_SPACE), encoding="utf-8")
     run = tmp_path / "opt"
+    search = quick_search_args(tmp_path, 2, model=spec)
     res = run_sim(
-        "optimize",
-        f"process={model}",
-        f"redesign={space}",
-        "optimizer=random",
-        "optimizer.n_trials=2",
-        "optimizer.replications=2",
-        "optimizer.min_replications=2",
-        "optimizer.confirm_replications=2",
-        "optimizer.top_k=1",
-        "optimizer.ablate_top=0",
-        "optimizer.constraints=null",
+        *(a for a in search if a != "output.report=false"),  # the report is checked too
         "optimizer.objectives=[{kpi: cycle_time_mean},{kpi: cost_per_case}]",
-        "scenario.horizon_days=2",
-        "scenario.warmup_days=0.5",
-        "workers=1",
-        "progress=false",
         f"hydra.run.dir={run}",
     )
     assert res.returncode == 0, res.stderr

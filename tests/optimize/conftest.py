@@ -123,21 +123,26 @@ def make_job(tiny_model, tiny_space):
     return make
 
 
-def write_tiny_files(folder: Path, space: dict | None = None) -> tuple[Path, Path]:
-    """``TINY`` and a search space (``TINY_SPACE`` unless given) as YAML files in ``folder``."""
-    model, space_file = folder / "tiny.yaml", folder / "space.yaml"
-    model.write_text(yaml.safe_dump(TINY))
+def write_tiny_files(
+    folder: Path, space: dict | None = None, model: dict | None = None
+) -> tuple[Path, Path]:
+    """A model (``TINY`` unless given) and a search space (``TINY_SPACE`` unless given) as YAML
+    files in ``folder``."""
+    model_file, space_file = folder / "tiny.yaml", folder / "space.yaml"
+    model_file.write_text(yaml.safe_dump(model or TINY))
     space_file.write_text(yaml.safe_dump(space or TINY_SPACE))
-    return model, space_file
+    return model_file, space_file
 
 
-def quick_search_args(folder: Path, n_trials: int, space: dict | None = None) -> list[str]:
-    """``python -m sim`` arguments of the quickest real search of ``TINY``: random sampler, two
-    replications, one recommendation, no ablation, no report."""
-    model, space_file = write_tiny_files(folder, space)
+def quick_search_args(
+    folder: Path, n_trials: int, space: dict | None = None, model: dict | None = None
+) -> list[str]:
+    """``python -m sim`` arguments of the quickest real search of ``TINY`` (or ``model``):
+    random sampler, two replications, one recommendation, no ablation, no report."""
+    model_file, space_file = write_tiny_files(folder, space, model)
     return [
         "optimize",
-        f"process={model}",
+        f"process={model_file}",
         f"redesign={space_file}",
         "optimizer=random",
         f"optimizer.n_trials={n_trials}",
