@@ -949,15 +949,11 @@ def restore_sweep_dir(sweep_dir: Path) -> list[Path]:
 
 def package_versions() -> dict[str, str | None]:
     """Installed versions of the packages that shape the numbers (``PACKAGES``) and the files
-    (``FILE_PACKAGES``, null when not installed), and of the zlib that compresses the gzip
-    files (their bytes depend on it)."""
+    (``FILE_PACKAGES``), each null when not installed (one spelling, for whoever reads the
+    record with a program), and of the zlib that compresses the gzip files (their bytes
+    depend on it)."""
     out: dict[str, str | None] = {"python": platform.python_version()}
-    for p in PACKAGES:
-        try:
-            out[p] = metadata.version(p)
-        except metadata.PackageNotFoundError:
-            out[p] = "not installed"
-    for p in FILE_PACKAGES:
+    for p in (*PACKAGES, *FILE_PACKAGES):
         try:
             out[p] = metadata.version(p)
         except metadata.PackageNotFoundError:

@@ -116,12 +116,13 @@ def test_versions_name_the_packages_that_write_the_files_and_zlib():
 def test_versions_of_packages_not_installed_are_null(monkeypatch):
     real = metadata.version
 
-    def without_launcher(name: str) -> str:
-        if name == "hydra-joblib-launcher":
+    def without_launcher_and_optuna(name: str) -> str:
+        if name in ("hydra-joblib-launcher", "optuna"):
             raise metadata.PackageNotFoundError(name)
         return real(name)
 
-    monkeypatch.setattr(metadata, "version", without_launcher)
+    monkeypatch.setattr(metadata, "version", without_launcher_and_optuna)
     versions = common.package_versions()
     assert versions["hydra-joblib-launcher"] is None
+    assert versions["optuna"] is None  # one spelling for both kinds, not "not installed"
     assert versions["pyarrow"] == real("pyarrow")
