@@ -445,8 +445,8 @@ def _model_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
     if len({shape(s) for s in scenarios}) < 2:
         return None
     parts = [
-        f"{s['label']}: {s.get('model')} ({len(s.get('steps') or ())} steps, "
-        f"{len(s.get('roles') or ())} roles)"
+        f"{s['label']}: {s.get('model')} ({_count(len(s.get('steps') or ()), 'step')}, "
+        f"{_count(len(s.get('roles') or ()), 'role')})"
         for s in scenarios
     ]
     return (
