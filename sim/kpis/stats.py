@@ -77,6 +77,47 @@ def confidence_interval(
     }
 
 
+def sectioning_interval(
+    pooled: float,
+    values: Sequence[float] | np.ndarray,
+    level: float = LEVEL,
+    *,
+    bounds: Bounds | None = None,
+) -> dict[str, float]:
+    """The sectioning confidence interval of a pooled estimate (Asmussen & Glynn 2007, ch. III):
+    centred on ``pooled`` (a percentile of every replication's cases together, a ratio of sums
+    over all replications), half width ``t_{n-1} * sd(values) / sqrt(n)`` from the replications'
+    own estimates ``values`` (NaNs ignored). For a paired comparison ``pooled`` is
+    ``pooled(alt) - pooled(base)`` and ``values`` the replications' own differences.
+
+    A percentile or a ratio taken per replication and then averaged keeps each replication's
+    small-sample bias, which more replications do not remove; the pooled estimate has the bias
+    of one run of all of them, and the spread of the per-replication estimates still measures
+    its noise. Returns ``confidence_interval``'s keys with ``mean`` the pooled estimate, clipped
+    to ``bounds`` as it does; a NaN ``pooled`` (or no values) gives no interval (NaN bounds).
+    """
+    ci = confidence_interval(values, level)
+    centre = float(pooled)
+    if ci["n"] == 0 or not np.isfinite(centre):
+        return ci | {"mean": centre if ci["n"] else np.nan, "ci_low": np.nan, "ci_high": np.nan}
+    half = ci["half_width"]
+    low, high = clip_to_domain(centre - half, centre + half, centre, bounds)
+    return ci | {"mean": centre, "ci_low": low, "ci_high": high}
+
+
+def pooled_quantiles(
+    table: pd.DataFrame, qs: Sequence[float], *, by: str = "replication", value: str
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Quantiles ``qs`` of column ``value`` over every row of ``table`` together (``np.quantile``,
+    NaN without rows), and the same quantiles of each ``by`` group (one row per group, in
+    sorted order, one column per quantile): a pooled estimate and the per-replication values
+    of its ``sectioning_interval`` (e.g. a ``cycle_time_table``, ``value="cycle_time_h"``)."""
+    x = table[value].to_numpy(dtype=float)
+    pooled = np.quantile(x, qs) if x.size else np.full(len(qs), np.nan)
+    per = table.groupby(by, sort=True)[value].quantile(list(qs)).unstack()
+    return np.asarray(pooled, dtype=float), per
+
+
 def prediction_interval(
     values: Sequence[float] | np.ndarray, level: float = LEVEL, *, bounds: Bounds | None = None
 ) -> tuple[float, float]:
