@@ -158,6 +158,14 @@ def _abandonment_rows(trace: Trace, cases: pd.DataFrame, activity: str) -> pd.Da
     )
 
 
+def _clock(origin: pd.Timestamp, hours: pd.Series) -> pd.Series:
+    """``origin`` plus simulated ``hours``, rounded to the microsecond: float hours carry noise
+    (10:33 read 10:32:59.999999 when the nanoseconds were truncated, QA calendars19 #4), and a
+    microsecond is the finest unit the written logs keep."""
+    micros = np.round(hours.to_numpy(dtype=float) * 3.6e9)
+    return pd.Series(origin + pd.to_timedelta(micros, unit="us"), index=hours.index)
+
+
 def trace_to_event_log(
     trace: Trace, *, case_prefix: str = "", abandonment_activity: str | None = None
 ) -> pd.DataFrame:
@@ -178,16 +186,15 @@ def trace_to_event_log(
         if len(extra):
             ev = pd.concat([ev, extra], ignore_index=True)
     origin = pd.Timestamp(trace.start_date)
-    hours = pd.Timedelta(hours=1)
     out = pd.DataFrame(
         {
             col.CASE: case_prefix + ev["case_id"].astype(str),
             col.ACTIVITY: ev["activity"],
-            col.START: origin + ev["start"] * hours,
-            col.END: origin + ev["end"] * hours,
+            col.START: _clock(origin, ev["start"]),
+            col.END: _clock(origin, ev["end"]),
             col.RESOURCE: ev["resource"],
-            col.ENABLED: origin + ev["enabled"] * hours,
-            READY_TIME: origin + ev["ready"] * hours,
+            col.ENABLED: _clock(origin, ev["enabled"]),
+            READY_TIME: _clock(origin, ev["ready"]),
             col.ROLE: ev["role"],
             col.SEGMENT: cases["segment"].to_numpy()[ev["case_id"].to_numpy()]
             if len(ev)
