@@ -313,7 +313,13 @@ def build_job(
             f"'{model.name}'; choose a matching redesign=<space> ({_bundled_spaces()}/), or "
             "redesign=staffing for a search over every role's headcount"
         )
-    space = SearchSpace.from_dict(redesign, model)
+    try:
+        space = SearchSpace.from_dict(redesign, model)
+    except ConfigError as exc:  # name the file the key is in, not only the key
+        path = OmegaConf.select(cfg, "redesign.path")
+        if path is None:
+            raise
+        raise ConfigError(f"redesign={path}: {exc}") from None
     objectives = parse_objectives(opt.get("objectives"))
     constraints = parse_constraints(opt.get("constraints"))
     sampler = dict(opt.get("sampler") or {})

@@ -8,8 +8,10 @@ before the node that requires it (``sim.redesign.graph.done_before``); a change 
 that is refused. Each applied change is appended to ``metadata["changes"]`` of the returned model
 as a plain dict::
 
-    {"operator": "automate", "target": "billing_setup", "parameters": {...},
-     "one_off_cost": 20000.0, "summary": "Automate 'billing_setup' (one-off cost 20,000)"}
+    {"operator": "automate", "target": "handover_to_delivery", "parameters": {...},
+     "one_off_cost": 20000.0,
+     "summary": "Automate 'handover_to_delivery' (done by customer_success until now; "
+                "one-off cost 20,000)"}
 
 (``SearchSpace.apply`` adds ``"variable"`` and ``"value"``), so reports and the optimiser can
 explain a redesign and add up its one-off costs.
@@ -69,7 +71,10 @@ rework_to=None)``
     ``cost_per_execution`` added to the step's cost. With ``error_rate`` e a decision
     ``<step>_automation_error`` after it sends a share e of passes to ``rework_to`` (default: the
     step itself). With no role, like a timer, its duration is stretched by the case segment's
-    ``timer_scale`` (default: its ``duration_scale``).
+    ``timer_scale`` (default: its ``duration_scale``). A step no role does is refused: a timer
+    is a wait, any other is automated already (a second system would add its cost per
+    execution to the first one's); change that step's ``cost``/``duration`` in the model, or
+    simplify it.
 ``simplify_step(model, step, *, factor, one_off_cost=0)``
     Every duration draw multiplied by ``factor`` in (0, 1].
 ``delegate_step(model, step, *, to_role, duration_factor=1, one_off_cost=0)``

@@ -8,6 +8,7 @@ says why. The input model is never modified. See the package docstring for the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -607,6 +608,18 @@ def _share_text(model: ProcessModel, rates: Mapping[str | None, float]) -> str:
     return ", ".join(f"{s} {percent(r)}" for s, r in per_segment.items())
 
 
+def _side_by_side(model: ProcessModel, a: str, b: str) -> str | None:
+    """The parallel block on two different branches of which steps ``a`` and ``b`` sit (they
+    run side by side), or None."""
+    for par in model.parallels.values():
+        inside = [reachable(model, br, stop=par.join) - {par.join} for br in par.branches]
+        with_a = {i for i, nodes in enumerate(inside) if a in nodes}
+        with_b = {i for i, nodes in enumerate(inside) if b in nodes}
+        if with_a and with_b and not with_a & with_b:
+            return par.name
+    return None
+
+
 # ------------------------------------------------------------------------------------- merge
 def merge_steps(
     model: ProcessModel,
@@ -636,6 +649,20 @@ def merge_steps(
     cost = _cost(action, one_off_cost)
     saving = _number(action, "setup_saving", setup_saving, low=0.0, high=1.0, high_open=True)
     for a, b in zip(parts, parts[1:], strict=False):
+        block = _side_by_side(model, a.name, b.name)
+        if block is not None:
+            who = "they" if len(parts) == 2 else f"'{a.name}' and '{b.name}'"
+            hint = "to merge them, first put them one after the other in the model file"
+            if a.roles and b.roles and a.roles != b.roles:
+                hint = (
+                    "to have one role do both, delegate one of them to the other's role (a "
+                    f"delegate entry, delegate_step); {hint}"
+                )
+            raise _refuse(
+                action,
+                f"{who} are branches of parallel block '{block}', so they run side by side, "
+                f"and merge joins steps that run one after the other; {hint}",
+            )
         if a.next != b.name:
             raise _refuse(action, f"'{b.name}' does not come right after '{a.name}'")
         others = [p for p in model.predecessors(b.name) if p != a.name]
@@ -729,11 +756,16 @@ def automate_step(
     from the automation's distribution, ``cost_per_execution`` added to the step's cost.
 
     With ``error_rate`` > 0, a decision ``<step>_automation_error`` right after the step sends
-    that share of passes to ``rework_to`` (default: the step itself, run again).
+    that share of passes to ``rework_to`` (default: the step itself, run again). A step no role
+    does is refused: a timer is a wait, and any other such step is automated already, where a
+    second automation would add its cost per execution to the first one's instead of replacing
+    it (the refusal says how to change that system's cost or duration instead).
     """
     action = f"automate '{step}'"
     s = _step(model, step, action)
     _refuse_timers(model, [step], action, "automating {it}")
+    if not s.roles:
+        raise _refuse(action, _already_automated(model, step))
     cost = _cost(action, one_off_cost)
     per_run = _number(action, "cost_per_execution", cost_per_execution, low=0.0)
     err = _number(action, "error_rate", error_rate, low=0.0, high=1.0, high_open=True)
@@ -743,7 +775,7 @@ def automate_step(
         raise _refuse(action, str(exc)) from None
     draft = Draft(model)
     new = replace(s, roles=(), duration=dist, cost=s.cost + per_run, patience=None, alternatives=())
-    extra = [f"done by {doers_text(s)} until now"] if s.roles else []
+    extra = [f"done by {doers_text(s)} until now"]
     if per_run:
         extra.append(f"{money(per_run)} per execution")
     if err > 0:
@@ -781,6 +813,34 @@ def automate_step(
         one_off_cost=cost,
         summary=_with_cost(text, cost, "; ".join(extra)),
     )
+
+
+def _already_automated(model: ProcessModel, step: str) -> str:
+    """Why ``automate_step`` refuses ``step``, which no role does (and is no timer): it is
+    automated already, so there is no people's work to hand to a system, and how to change the
+    system it runs on instead (its cost per execution and duration in the model, or simplify)."""
+    s = model.steps[step]
+    if re.fullmatch(r"[A-Za-z_]\w*", step):  # a name a command-line override can spell
+        where = (
+            f"its cost per execution with process.steps.{step}.cost=... and its duration with "
+            f"process.steps.{step}.duration=... (a leading '+' for a model file)"
+        )
+    else:
+        where = "its cost per execution and its duration in the model file"
+    text = (
+        f"it is already automated (no role does it; it costs {money(s.cost)} per execution), so "
+        "there is no people's work to hand to a system, and automating it again would add the "
+        "new system's cost per execution to the old one's instead of replacing it. To model "
+        f"another system for it, change the step itself: {where}, or shorten it with a "
+        "simplify entry (simplify_step)"
+    )
+    if not any(st.roles for st in model.steps.values()):
+        text += (
+            "; no step of this model has a role: a model calibrated from a log without a "
+            "resource column treats every activity as automated (calibrate with "
+            "resource_key=<column> to model the people who do the work)"
+        )
+    return text
 
 
 # ---------------------------------------------------------------------------------- simplify
@@ -1076,6 +1136,13 @@ def parallelise_steps(
         raise _refuse(action, "give exactly two different steps")
     a, b = (_step(model, n, action) for n in steps)
     cost = _cost(action, one_off_cost)
+    block = _side_by_side(model, a.name, b.name)
+    if block is not None:
+        raise _refuse(
+            action,
+            f"'{a.name}' and '{b.name}' run side by side already (branches of parallel block "
+            f"'{block}')",
+        )
     if a.next != b.name:
         raise _refuse(action, f"'{b.name}' does not come right after '{a.name}'")
     others = [p for p in model.predecessors(b.name) if p != a.name]

@@ -2,7 +2,7 @@
 
 ``SearchSpace.from_dict(config, model)`` reads a mapping such as ``configs/redesign/crm_sales.yaml``
 and checks it against the model: every bad value raises ``ConfigError`` naming its key (for
-example ``redesign.automate.billing_setup.one_off_cost``). The space offers
+example ``redesign.automate.quote_preparation.one_off_cost``). The space offers
 
 * ``variables``: one ``Variable`` per option, with a plain domain (categorical / int / float) and a
   ``baseline`` value meaning "no change". An optimiser samples them without knowing any operator
@@ -621,7 +621,11 @@ class SearchSpace:
         cls, config: Mapping[str, Any], model: ProcessModel, *, prefix: str = "redesign"
     ) -> SearchSpace:
         """Read a search-space config and check it against ``model`` (``ConfigError`` naming the
-        key on any problem). See ``configs/redesign/crm_sales.yaml`` for the format."""
+        key on any problem). See ``configs/redesign/crm_sales.yaml`` for the format.
+
+        Each entry is applied alone to ``model``, so one its operator refuses there (an
+        ``automate`` entry for a step no role does, a ``merge`` of two branches of a parallel
+        block) is a ``ConfigError`` naming the entry's key, with the operator's reason."""
         cfg = _mapping(prefix, _plain_config(config))
         _fields(prefix, cfg, TOP_KEYS)
         if cfg.get("model") is not None and str(cfg["model"]) != model.name:

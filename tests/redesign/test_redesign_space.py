@@ -319,9 +319,9 @@ def _with(path: str, value: Any) -> dict[str, Any]:
         (_with("model", "other"), r"redesign.model: this search space is for model 'other'"),
         (_with("speed", 1), r"redesign: unknown key\(s\) \['speed'\]"),
         ({"budget": 100}, r"redesign: the search space is empty"),
-        ({"budget": 1000, "automate": {"billing_setup": {"duration": 0.1, "one_off_cost": 5000}}},
+        ({"budget": 1000, "automate": {"onboarding": {"duration": 0.1, "one_off_cost": 5000}}},
          r"redesign.budget: 1,000 allows none of the changes; the cheapest, "
-         r"automate:billing_setup, costs 5,000"),
+         r"automate:onboarding, costs 5,000"),
         ({"budget": 0, "staffing": {"legal": {"min": 1, "max": 2, "one_off_cost_per_hire": 10}}},
          r"redesign.budget: 0 allows none"),
     ],
