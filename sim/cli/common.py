@@ -225,7 +225,7 @@ def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
         # keys given beside the file (`+process.roles.clerk.headcount=3`) change the model read,
         # as they change a bundled one (they were silently ignored)
         given = OmegaConf.to_container(proc, resolve=True)
-        extra = {k: v for k, v in given.items() if k not in ("path", "params")}
+        extra = {k: v for k, v in given.items() if k not in ("path", "params", "dropoff")}
         if not extra:
             return model
         _refuse_new_names(model, extra)
@@ -395,15 +395,25 @@ def _load_process_file(proc: DictConfig) -> ProcessModel:
         from sim.model.interchange import BpmnImportWarning, load_bpmn
 
         params = proc.get("params")
+        dropoff = proc.get("dropoff")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", BpmnImportWarning)
-            model = load_bpmn(path, params_path=None if params is None else Path(str(params)))
+            model = load_bpmn(
+                path,
+                params_path=None if params is None else Path(str(params)),
+                dropoff=(  # one name, or a list of them
+                    None
+                    if dropoff is None
+                    else [str(d) for d in ([dropoff] if isinstance(dropoff, str) else dropoff)]
+                ),
+            )
         for w in caught:  # approximations made on import: tell the user, never hide them
             if issubclass(w.category, BpmnImportWarning):
                 print(f"note: {w.message}", file=sys.stderr)
         return model
-    if proc.get("params") is not None:
-        raise ConfigError("process.params: only used with a BPMN process (process=model.bpmn)")
+    for key in ("params", "dropoff"):
+        if proc.get(key) is not None:
+            raise ConfigError(f"process.{key}: only used with a BPMN process (process=model.bpmn)")
     return load(path)
 
 

@@ -23,6 +23,9 @@ from sim.errors import ModelError
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SIM_NS = "https://sim-redesign.dev/schema/bpmn-extension/1"
 MAX_BPMN_BYTES = 50 * 1024 * 1024
+#: sub-processes (and child lane sets) nested deeper than this are refused: real models nest a
+#: few levels, and a hostile file nested hundreds deep would exhaust Python's recursion
+MAX_NESTING = 50
 
 TASKS = (
     "task",
@@ -100,8 +103,14 @@ class Node:
     timer: str | None = None  # ISO 8601 timeDuration of a timer event
     event: str = ""  # event definition (timer, message, terminate, error, ...)
     join_ok: bool = False  # parallel branches may end here (end events, sub-process exits)
-    default: str = ""  # a gateway's default flow (its ``default`` attribute)
+    default: str = ""  # the default flow of a gateway or activity (its ``default`` attribute)
     subprocess: str = ""  # id of the embedded sub-process the node is in (innermost), if any
+
+    def label(self) -> str:
+        """The element as messages name it: ``'id' (name)``, or ``'id'`` when it has no name;
+        a sub-process' exit is named by the sub-process."""
+        eid = self.id.split("#")[0]
+        return f"'{eid}' ({self.name})" if self.name else f"'{eid}'"
 
 
 @dataclass
@@ -186,6 +195,19 @@ class _Reader:
         self.inside: list[str] = []  # the sub-processes being read, outermost first
         self.conditions: list[str] = []
         self.problems: list[str] = []  # elements that cannot be read, all reported together
+        self.names: dict[str, str] = {}  # element id -> name, for messages (``describe``)
+
+    def named(self, el: Element) -> str:
+        """What an analyst sees of element ``el``, added to a message naming it by id (modellers
+        such as bpmn.io and Camunda show names, not ids): `` ['id' is 'name', attached to 'task'
+        (name)]`` (the task a boundary event is attached to); "" for an element with neither."""
+        name = " ".join((el.get("name") or "").split())
+        host = el.get("attachedToRef") or ""
+        parts = [f"is {name!r}"] if name else []
+        if host:
+            host_name = self.names.get(host, "")
+            parts.append(f"attached to '{host}'" + (f" ({host_name})" if host_name else ""))
+        return f" ['{el.get('id', '')}' {', '.join(parts)}]" if parts else ""
 
     def err(self, msg: str) -> ModelError:
         return ModelError(f"{self.source}: {msg}")
@@ -236,7 +258,8 @@ class _Reader:
             except ModelError as exc:  # the next elements are read too: one message names all
                 text = str(exc)
                 head = f"{self.source}: "
-                self.problems.append(text[len(head) :] if text.startswith(head) else text)
+                text = text[len(head) :] if text.startswith(head) else text
+                self.problems.append(text + self.named(child))
                 continue
             if node.kind == "start":
                 starts.append(cid)
@@ -287,7 +310,7 @@ class _Reader:
                 self.loops.append(cid)
             if el.get("isForCompensation") == "true":
                 raise self.err(f"element '{cid}' ({tag}): compensation tasks are not supported")
-            return self.common(el, Node(cid, "task", tag))
+            return self.common(el, Node(cid, "task", tag, default=el.get("default") or ""))
         if tag in GATEWAYS:
             return self.common(el, Node(cid, GATEWAYS[tag], tag, default=el.get("default") or ""))
         if tag == "startEvent":
@@ -355,7 +378,12 @@ class _Reader:
             self.conditions.append(fid)
         self.add_flow(Flow(fid, src, tgt, " ".join((el.get("name") or "").split()), cond))
 
-    def lane_set(self, el: Element) -> None:
+    def lane_set(self, el: Element, depth: int = 0) -> None:
+        if depth >= MAX_NESTING:
+            raise self.err(
+                f"lane set '{el.get('id', '')}': lanes nested deeper than {MAX_NESTING} levels "
+                "(childLaneSet) are not supported"
+            )
         for lane in el:
             if _local(lane.tag)[1] != "lane":
                 continue
@@ -367,23 +395,42 @@ class _Reader:
                 if rtag == "flowNodeRef":
                     self.lane_of[_text(ref)] = name  # innermost lane wins (visited last)
                 elif rtag == "childLaneSet":
-                    self.lane_set(ref)
+                    self.lane_set(ref, depth + 1)
 
     lane_of: dict[str, str]
 
     def sub_process(self, el: Element, cid: str) -> None:
+        what = f"element '{cid}' (subProcess)"
         if el.get("triggeredByEvent") == "true":
             raise self.err(f"element '{cid}': event sub-processes are not supported")
+        if len(self.inside) >= MAX_NESTING:
+            raise self.err(
+                f"{what}: sub-processes nested deeper than {MAX_NESTING} levels are not "
+                f"supported (it is inside {len(self.inside)} others, the outermost "
+                f"'{self.inside[0]}')"
+            )
         children = {_local(c.tag)[1] for c in el}
         if children & {"multiInstanceLoopCharacteristics", "standardLoopCharacteristics"}:
             raise self.err(
-                f"element '{cid}' (subProcess): looping or multi-instance sub-processes are not "
-                "supported; draw the loop with an exclusive gateway"
+                f"{what}: looping or multi-instance sub-processes are not supported; draw the "
+                "loop with an exclusive gateway"
             )
         entry = self.common(el, Node(cid, "pass", "subProcess"))
+        entry.subprocess = self.inside[-1] if self.inside else ""  # (for its lane)
         self.add(entry)
         exit_id = f"{cid}#exit"
-        self.add(Node(exit_id, "pass", "", name=entry.name, join_ok=True))
+        # the exit carries the sub-process' outgoing flows, so its default flow too
+        self.add(
+            Node(
+                exit_id,
+                "pass",
+                "",
+                name=entry.name,
+                join_ok=True,
+                default=el.get("default") or "",
+                subprocess=entry.subprocess,
+            )
+        )
         self.inside.append(cid)
         try:
             starts, ends = self.container(el, f"sub-process '{cid}'")
@@ -391,11 +438,10 @@ class _Reader:
             self.inside.pop()
         if len(starts) != 1:
             raise self.err(
-                f"element '{cid}' (subProcess): needs exactly one start event inside, found "
-                f"{starts or 'none'}"
+                f"{what}: needs exactly one start event inside, found {starts or 'none'}"
             )
         if not ends:
-            raise self.err(f"element '{cid}' (subProcess): has no end event inside")
+            raise self.err(f"{what}: has no end event inside")
         self.nodes[starts[0]].kind = "pass"
         self.add_flow(Flow(f"{cid}#in", cid, starts[0]))
         for e in ends:
@@ -473,6 +519,11 @@ def read_bpmn(path: str | Path) -> Graph:
     reader = _Reader(source)
     reader.lane_of = {}
     reader.sub_exits = {}
+    reader.names = {
+        str(e.get("id")): " ".join((e.get("name") or "").split())
+        for e in proc.iter()
+        if e.get("id") and e.get("name")
+    }
     for other in processes:
         note = None if other is proc else _dropped_pool_note(root, other, proc)
         if note:
@@ -497,15 +548,40 @@ def read_bpmn(path: str | Path) -> Graph:
     for nid, lane in reader.lane_of.items():
         if nid in reader.nodes:
             reader.nodes[nid].lane = lane
+    # a lane holds the content of the sub-processes drawn in it (BPMN): bpmn.io and others list
+    # only the sub-process in flowNodeRef, not its children
+    for node in reader.nodes.values():
+        outer = node.subprocess
+        while node.lane is None and outer:
+            node.lane = reader.nodes[outer].lane
+            outer = reader.nodes[outer].subprocess
     if reader.loops:
         reader.notes.append(
             f"tasks {reader.loops} have loop markers (standardLoopCharacteristics) without a "
             "loop probability: each runs once per visit, as in Prosimos"
         )
-    if reader.conditions:
+    # conditions on the flows out of a gateway: the gateway's probabilities decide; out of an
+    # activity with other flows, they make a choice (``structure``, noted on import); a lone
+    # conditional flow out of an element is taken in every case
+    n_out: dict[str, int] = {}
+    for f in reader.flows.values():
+        n_out[f.source] = n_out.get(f.source, 0) + 1
+    at_gateway = [
+        f
+        for f in reader.conditions
+        if reader.nodes[reader.flows[f].source].kind in GATEWAYS.values()
+    ]
+    alone = [f for f in reader.conditions if n_out[reader.flows[f].source] == 1]
+    alone = [f for f in alone if f not in at_gateway]
+    if at_gateway:
         reader.notes.append(
-            f"condition expressions on flows {reader.conditions} are not evaluated; the branching "
+            f"condition expressions on flows {at_gateway} are not evaluated; the branching "
             "probabilities of the parameters decide"
+        )
+    if alone:
+        reader.notes.append(
+            f"flows {alone} have a condition but are the only flow out of their element: they "
+            "are taken in every case (conditions are not evaluated)"
         )
     model_ext: dict[str, Any] = {}
     for ext in proc:

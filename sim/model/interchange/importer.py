@@ -33,13 +33,25 @@ Decisions (also in the package docstring and the README of ``experiments/prosimo
 * **Loop markers** (``standardLoopCharacteristics``, written by Split Miner/Simod) carry no loop
   probability: the task runs once per visit, as in Prosimos, with a warning. Condition
   expressions on flows are not evaluated (the probabilities decide), with a warning.
+* **Conditional flows out of an activity** make a choice, as BPMN 2.0 says (``structure``): one
+  conditional flow and the default flow an exclusive one (a decision), several conditional
+  flows an inclusive one; its probabilities are given under the activity's id in
+  ``gateway_branching_probabilities``, exactly as a gateway's (the default flow of an exclusive
+  choice may take the rest), with a note. Flows without a condition beside conditional ones are
+  always taken (probability 1).
 * **Not simulated, so refused with the element id**: call activities, boundary events,
   event-based and complex gateways, event/ad-hoc/transaction sub-processes, multi-instance tasks,
   link events, timers with a date or cycle, and Prosimos batching, prioritisation, branching
   rules, multitasking and fuzzy calendars. Embedded sub-processes are flattened.
-* **End events**: the outcome is the event's name; it counts as a drop-off when the name
-  contains reject, cancel, declin, lost, fail, abort, abandon, drop, expire, withdraw or denied,
-  or when it is an error end event; otherwise as a success. Our own exports say it explicitly.
+* **End events**: the outcome is the event's name. ``dropoff=[...]`` names the drop-off ends, by
+  the name or id of an end event or of a task that leads straight to one (that task's cases get
+  an end of their own whose outcome is the task's name, as a calibrated model's end activity);
+  the others are successes. Without it, an end counts as a drop-off when its name contains
+  reject, cancel, declin, lost, fail, abort, abandon, drop, expire, withdraw, denied, refus or
+  unsuccess (English only), or when it is an error end event; otherwise as a success. A
+  ``<sim:end success="..."/>`` of an end event says it explicitly, as our own exports do. A note
+  lists how each end was classed (a name with a negation, "Not approved", is marked to check)
+  and says when every case ends in a success.
 * **Timers and other intermediate catch events** are delays: steps without a role whose
   duration is the event's entry in ``event_distribution`` (Prosimos' convention), or, for a timer
   without one, its ISO 8601 ``timeDuration``. They are waiting, not work: like a calibrated
@@ -58,7 +70,7 @@ from __future__ import annotations
 import math
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +79,15 @@ from sim.model.calendar import WeeklyRate
 from sim.model.distributions import Distribution
 from sim.model.interchange import prosimos as P
 from sim.model.interchange.bpmn_read import Graph, read_bpmn
-from sim.model.interchange.structure import DECISION, END, SPLIT, STEP, Skeleton, build_skeleton
+from sim.model.interchange.structure import (
+    DECISION,
+    END,
+    SPLIT,
+    STEP,
+    Skeleton,
+    SkNode,
+    build_skeleton,
+)
 from sim.model.io import visible_name
 from sim.model.process import (
     TIME_UNITS,
@@ -95,7 +115,13 @@ DROP_OFF_WORDS = (
     "expire",
     "withdraw",
     "denied",
+    "refus",
+    "unsuccess",
 )
+#: words of a negation: an end whose name has one but no drop-off word ("Not approved") counts
+#: as a success by the naming rule, and the import's note asks to check it
+NEGATION_WORDS = ("not", "no", "non", "never", "without", "nicht", "kein", "keine", "pas", "sin")
+_WORD = re.compile(r"\w+")
 PROB_TOL = 1e-6
 MAX_PARAMS_BYTES = 50 * 1024 * 1024
 #: how the note on names written visibly calls an element of each kind (``bpmn_read.Node.kind``)
@@ -120,8 +146,18 @@ class BpmnImportWarning(UserWarning):
 
 def is_drop_off(name: str) -> bool:
     """The end-event naming rule: True when the name says the case was lost."""
+    return _drop_off_word(name) is not None
+
+
+def _drop_off_word(name: str) -> str | None:
+    """The first of ``DROP_OFF_WORDS`` in ``name`` (any case), or None."""
     low = name.lower()
-    return any(w in low for w in DROP_OFF_WORDS)
+    return next((w for w in DROP_OFF_WORDS if w in low), None)
+
+
+def _negation(name: str) -> str | None:
+    """The first negation word (``NEGATION_WORDS``) of ``name``, or None."""
+    return next((w for w in _WORD.findall(name.lower()) if w in NEGATION_WORDS), None)
 
 
 def iso_duration_seconds(where: str, text: str) -> float:
@@ -238,11 +274,21 @@ def _list(src: str, data: dict[str, Any], key: str, *, required: bool = True) ->
 
 
 class _Importer:
-    def __init__(self, graph: Graph, skeleton: Skeleton, params: dict[str, Any], src: str) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        skeleton: Skeleton,
+        params: dict[str, Any],
+        src: str,
+        dropoff: list[str] | None = None,
+    ) -> None:
         self.g = graph
         self.sk = skeleton
         self.data = params
         self.src = src
+        self.dropoff = dropoff
+        self.outcome_of: dict[str, str] = {}  # end made for a step named in dropoff -> the step
+        self.classed: list[str] = []  # how each end became a success or a drop-off (a note)
         self.notes: list[str] = list(graph.notes)
         self.changed: list[str] = []  # names of the parameters written visibly (``visible``)
         unit = graph.model_ext.get("time_unit", "seconds")
@@ -642,12 +688,24 @@ class _Importer:
         *,
         inclusive: bool,
         default: str = "",
+        label: str = "",
+        always: tuple[str, ...] = (),
     ) -> list[float]:
+        """The probabilities of ``flows`` out of gateway ``gid`` (``label`` names it in messages;
+        an activity's implicit choice is keyed by the activity's id). ``always``: flows without
+        a condition out of such a choice, taken in every case (probability 1, listed or not)."""
         kind = "inclusive" if inclusive else "exclusive"
+        label = label or f"{kind} gateway '{gid}'"
         if gid not in table:
+            ask = [f for f in flows if f not in always]
             raise ModelError(
-                f"{self.src}: {kind} gateway '{gid}' has no branching probabilities: add it to "
-                f"gateway_branching_probabilities with a probability for each of its flows {flows}"
+                f"{self.src}: {label} has no branching probabilities: add '{gid}' to "
+                f"gateway_branching_probabilities with a probability for each of its flows {ask}"
+                + (
+                    f" (the default flow '{default}' may be left out: it takes the rest)"
+                    if default in ask and not inclusive
+                    else ""
+                )
             )
         given: dict[str, float | None] = {}
         for k, p in enumerate(table[gid]):
@@ -657,37 +715,42 @@ class _Importer:
             fid = str(p["path_id"])
             if fid not in flows:
                 raise ModelError(
-                    f"{w}: path '{fid}' is not an outgoing flow of the gateway; its flows are {flows}"
+                    f"{w}: path '{fid}' is not an outgoing flow of {label}; its flows are {flows}"
                 )
             value = P.number(w, p["value"]) if "value" in p else None
             if value is not None and not 0 <= value <= 1 + PROB_TOL:
                 raise ModelError(f"{w}: a probability must be in [0, 1], got {value}")
+            if fid in always and value is not None and abs(value - 1.0) > PROB_TOL:
+                raise ModelError(
+                    f"{w}: flow '{fid}' has no condition, so BPMN takes it in every case "
+                    f"(probability 1), not {value}"
+                )
             given[fid] = value
-        unset = [f for f, v in given.items() if v is None]
+        unset = [f for f, v in given.items() if v is None and f not in always]
         if not inclusive and default in flows and default not in given and not unset:
             total = sum(v for v in given.values() if v is not None)
             if total <= 1.0 + PROB_TOL:  # BPMN: the default flow is taken when no other is
                 given[default] = max(1.0 - total, 0.0)
                 self.notes.append(
-                    f"{self.src}: exclusive gateway '{gid}': its default flow '{default}' has no "
+                    f"{self.src}: {label}: its default flow '{default}' has no "
                     f"probability; it takes the rest, {given[default]:.6g}"
                 )
+        for f in always:
+            given[f] = 1.0
         missing = [f for f in flows if f not in given]
         if missing:
             self.notes.append(
-                f"{self.src}: gateway '{gid}' gives no probability for flows {missing}: never taken"
+                f"{self.src}: {label} gives no probability for flows {missing}: never taken"
             )
         if inclusive:
             if unset:
-                raise ModelError(
-                    f"{self.src}: inclusive gateway '{gid}': flows {unset} have no value"
-                )
+                raise ModelError(f"{self.src}: {label}: flows {unset} have no value")
             return [min(given.get(f) or 0.0, 1.0) for f in flows]
         total = sum(v for v in given.values() if v is not None)
         if unset:
             share = max(1.0 - total, 0.0) / len(unset)
             self.notes.append(
-                f"{self.src}: gateway '{gid}': flows {unset} have no value; they share the rest "
+                f"{self.src}: {label}: flows {unset} have no value; they share the rest "
                 f"({share:.6g} each), as in Prosimos"
             )
             for f in unset:
@@ -695,7 +758,7 @@ class _Importer:
             total = sum(v for v in given.values() if v is not None)
         if abs(total - 1.0) > PROB_TOL:
             raise ModelError(
-                f"{self.src}: the probabilities of exclusive gateway '{gid}' sum to {total:.6g}, not 1"
+                f"{self.src}: the probabilities of {label} sum to {total:.6g}, not 1"
                 + (
                     f" (its default flow '{default}' takes the rest only when it has no "
                     "probability of its own and the others sum to at most 1)"
@@ -722,6 +785,7 @@ class _Importer:
                 )
             events[str(e["event_id"])] = e
 
+        named = self.dropoff_ends() if self.dropoff is not None else set()
         steps: dict[str, Step] = {}
         self.timer_steps: list[str] = []
         decisions: dict[str, Decision] = {}
@@ -731,9 +795,16 @@ class _Importer:
             b = n.bpmn
             if n.kind == STEP:
                 steps[name] = self.step(n, role_of_task, table, events)
+            elif n.kind == DECISION and n.choice is not None:
+                decisions[name] = self.choice(n, gateways)
             elif n.kind == DECISION:
                 probs = self.probabilities(
-                    b.id, [f for f, _ in n.branches], gateways, inclusive=False, default=b.default
+                    b.id,
+                    [f for f, _ in n.branches],
+                    gateways,
+                    inclusive=False,
+                    default=b.default,
+                    label=f"exclusive gateway {b.label()}",
                 )
                 merged: dict[str, float] = {}
                 for (_, target), p in zip(n.branches, probs, strict=True):
@@ -747,10 +818,16 @@ class _Importer:
                 )
             elif n.kind == SPLIT:
                 probs = None
-                if n.gateway == "or":
+                if n.choice is not None:
+                    probs = tuple(self.choice_probabilities(n, gateways))
+                elif n.gateway == "or":
                     probs = tuple(
                         self.probabilities(
-                            b.id, [f for f, _ in n.branches], gateways, inclusive=True
+                            b.id,
+                            [f for f, _ in n.branches],
+                            gateways,
+                            inclusive=True,
+                            label=f"inclusive gateway {b.label()}",
                         )
                     )
                 parallels[name] = Parallel(
@@ -762,7 +839,8 @@ class _Importer:
                     description=b.documentation if b is not None else "",
                 )
             elif n.kind == END:
-                ends[name] = self.end(name, b)
+                ends[name] = self.end(name, b, named)
+        self.outcomes_note(ends)
         arrivals = self.arrivals(roles, role_of_task)
         ext = self.g.model_ext
         model = ProcessModel(
@@ -782,6 +860,62 @@ class _Importer:
         )
         return validate(model, source=self.g.source)
 
+    def choice_probabilities(self, n: Any, gateways: dict[str, list[Any]]) -> list[float]:
+        """The probabilities of the branches of the choice an activity's conditional flows make
+        (``structure``), keyed by the activity's id as a gateway's are; with a note saying so."""
+        act = n.choice
+        aid = act.id.split("#")[0]  # a sub-process' exit: the sub-process
+        flows = [f for f, _ in n.branches]
+        exclusive = n.kind == DECISION
+        kind = "exclusive" if exclusive else "inclusive"
+        what = f"{act.tag or 'subProcess'} {act.label()}"
+        conditional = [f for f in flows if self.g.flows[f].condition and f != act.default]
+        default = act.default if act.default in flows else ""
+        parts = [f"its conditional flows {conditional}"]
+        if default:
+            parts.append(f"default flow '{default}'")
+        if n.always:
+            parts.append(f"flows without a condition {list(n.always)}")
+        how = (
+            "BPMN takes the default flow when no condition holds"
+            if exclusive
+            else "BPMN takes every flow whose condition holds, so several can run at once"
+            + (f", and {list(n.always)} always" if n.always else "")
+            + "; each is drawn independently with its probability, as at an inclusive gateway"
+            + (", the default flow too" if default else "")
+        )
+        self.notes.append(
+            f"{self.src}: {what}: {' and '.join(parts)} make an implicit {kind} choice ({how}); "
+            f"the conditions are not evaluated: the probabilities under '{aid}' in "
+            "gateway_branching_probabilities decide"
+        )
+        return self.probabilities(
+            aid,
+            flows,
+            gateways,
+            inclusive=not exclusive,
+            default=default,
+            label=f"the {kind} choice made by the conditional flows of {what}",
+            always=n.always,
+        )
+
+    def choice(self, n: Any, gateways: dict[str, list[Any]]) -> Decision:
+        """The decision made by an activity's conditional flow and default flow."""
+        probs = self.choice_probabilities(n, gateways)
+        merged: dict[str, float] = {}
+        for (_, target), p in zip(n.branches, probs, strict=True):
+            merged[target] = merged.get(target, 0.0) + p
+        prov: dict[str, Any] = {"bpmn_conditional_flows_of": n.choice.id.split("#")[0]}
+        if n.choice.subprocess:  # made inside an embedded sub-process (flattened)
+            prov["bpmn_subprocess"] = n.choice.subprocess
+            if self.g.nodes[n.choice.subprocess].name:
+                prov["bpmn_subprocess_name"] = self.g.nodes[n.choice.subprocess].name
+        return Decision(
+            name=n.name,
+            branches=tuple(Branch(t, p) for t, p in merged.items()),
+            provenance=prov,
+        )
+
     def step(
         self,
         n: Any,
@@ -790,16 +924,25 @@ class _Importer:
         events: dict[str, Any],
     ) -> Step:
         b = n.bpmn
-        where = f"{self.src}: task '{b.id}'"
+        where = f"{self.src}: task {b.label()}"
         if b.kind == "task":
             duration = P.mixture_from_prosimos(table[b.id], where=where)
             roles: tuple[str, ...] = (role_of_task[b.id],)
         else:  # an intermediate catch event: a delay
             where = f"{self.src}: event '{b.id}'"
+            named = f" ['{b.id}' is {b.name!r}]" if b.name else ""
             if b.id in events:
                 duration = P.distribution_from_prosimos(events[b.id], where=where)
             elif b.timer:
-                duration = Distribution.fixed(iso_duration_seconds(where, b.timer))
+                try:
+                    seconds = iso_duration_seconds(f"{self.g.source}: event '{b.id}'", b.timer)
+                except ModelError as exc:
+                    raise ModelError(
+                        f"{exc}; or give the event a duration in event_distribution of "
+                        f"{self.src} (event_id '{b.id}'), which is used before the timeDuration"
+                        + named
+                    ) from None
+                duration = Distribution.fixed(seconds)
             else:
                 raise ModelError(
                     f"{where} ({b.event or 'event'}) has no duration: add it to event_distribution"
@@ -808,6 +951,7 @@ class _Importer:
                         if b.event == "timerEventDefinition"
                         else ""
                     )
+                    + named
                 )
             roles = ()
         ext = b.ext
@@ -841,17 +985,105 @@ class _Importer:
                 prov["bpmn_subprocess_name"] = self.g.nodes[b.subprocess].name
         return prov
 
-    def end(self, name: str, b: Any) -> End:
+    def dropoff_ends(self) -> set[str]:
+        """The ends named in ``dropoff`` (by end event id or name, or by the id or name of a task
+        that leads straight to an end event: that task's cases get an end of their own, whose
+        outcome is the task's name, as a calibrated model's end activity)."""
+        ends = self.sk.of_kind(END)
+        last = [n for n in self.sk.of_kind(STEP) if self.sk.nodes[n.next].kind == END]
+
+        def keys(n: Any) -> set[str]:
+            return {n.name, *((n.bpmn.id, n.bpmn.name) if n.bpmn is not None else ())} - {""}
+
+        named: set[str] = set()
+        unknown = []
+        for entry in dict.fromkeys(self.dropoff or []):
+            end = next((n for n in ends if entry in keys(n)), None)
+            step = next((n for n in last if entry in keys(n)), None)
+            if end is not None:
+                named.add(end.name)
+            elif step is not None:
+                target = self.sk.nodes[step.next]
+                new = f"{target.name} ({step.name})"
+                while new in self.sk.nodes:
+                    new += "_"
+                self.sk.nodes[new] = SkNode(target.id, END, new, target.bpmn)
+                step.next = new
+                self.outcome_of[new] = step.name
+                named.add(new)
+            else:
+                unknown.append(entry)
+        # an end event every task of which now has an end of its own is reached no more
+        reached = {self.sk.start} | {n.next for n in self.sk.nodes.values()}
+        reached |= {t for n in self.sk.nodes.values() for _, t in n.branches}
+        for n in ends:
+            if n.name not in reached:
+                del self.sk.nodes[n.name]
+        if unknown:
+            raise ModelError(
+                f"{self.g.source}: dropoff names {unknown}, which are not end events or tasks "
+                "that lead straight to an end event; the end events are "
+                f"{[n.name for n in ends]}, the tasks before them {[n.name for n in last]} (by "
+                "name or BPMN id)"
+            )
+        return named
+
+    def end(self, name: str, b: Any, named: set[str]) -> End:
+        """An end event's outcome: a drop-off when ``dropoff`` names it; else as its ``sim:end
+        success`` says; without ``dropoff``, by the naming rule (``is_drop_off``) or when it is
+        an error end event. How each was classed is kept for the import's note."""
         ext = b.ext
-        if "success" in ext:
-            success = ext["success"] == "true"
+        label = f"{b.label()}" if b.name == name else f"'{name}' ({b.id})"
+        word = _drop_off_word(b.name or name)
+        if name in self.outcome_of:
+            label = f"'{name}' (end event '{b.id}' after task '{self.outcome_of[name]}')"
+        if name in named:
+            success, why = False, "named in dropoff"
+        elif "success" in ext:
+            success, why = ext["success"] == "true", f'its sim:end success="{ext["success"]}"'
+        elif self.dropoff is not None:
+            success, why = True, "not named in dropoff"
+        elif b.event == "errorEventDefinition":
+            success, why = False, "an error end event"
+        elif word is not None:
+            success, why = False, f"its name has '{word}'"
         else:
-            success = not (b.event == "errorEventDefinition" or is_drop_off(b.name or name))
+            success, why = True, "no drop-off word in its name"
+            neg = _negation(b.name or name)
+            if neg:
+                why += f"; CHECK: its name has the negation '{neg}'"
+        self.classed.append(f"{label}: {'success' if success else 'drop-off'} ({why})")
+        outcome = self.outcome_of.get(name) or ext.get("outcome", name)
         return End(
             name=name,
-            outcome=ext.get("outcome", name),
+            outcome=outcome,
             success=success,
             value=_float(ext.get("value", 0.0), f"{self.g.source}: element '{b.id}' sim:value"),
+        )
+
+    def outcomes_note(self, ends: dict[str, End]) -> None:
+        """A note on how the end events became successes and drop-offs, unless every one says
+        so itself (``sim:end success``, as our exports write)."""
+        explicit = all("success" in n.bpmn.ext for n in self.sk.of_kind(END) if n.bpmn)
+        if explicit and self.dropoff is None:
+            return
+        rule = (
+            ""
+            if self.dropoff is not None
+            else " Without dropoff, an end counts as a drop-off when its name has one of the "
+            f"English words {list(DROP_OFF_WORDS)} or it is an error end event; a name in "
+            'another language or a negation ("not approved") is not recognised.'
+        )
+        every = (
+            " Every case ends in a success: conversion_rate will be 100 % and dropoff_rate 0 %."
+            if all(e.success for e in ends.values())
+            else ""
+        )
+        self.notes.append(
+            f"{self.g.source}: end events: {'; '.join(self.classed)}.{rule}{every} To name the "
+            "drop-off ends, give their names or ids, or those of the tasks that lead straight to "
+            "them, in dropoff (load_bpmn(..., dropoff=[...])), or mark an end event with "
+            '<sim:end success="false"/> in its extensionElements'
         )
 
     def arrivals(self, roles: dict[str, Role], role_of_task: dict[str, str]) -> Arrivals:
@@ -917,21 +1149,37 @@ def _float(value: Any, where: str) -> float:
     return x
 
 
+def _dropoff_list(dropoff: Sequence[str] | None) -> list[str] | None:
+    """``dropoff`` as a list of names (one string is one name)."""
+    if dropoff is None:
+        return None
+    if isinstance(dropoff, str):
+        return [dropoff]
+    if not isinstance(dropoff, Sequence) or not all(isinstance(d, str) for d in dropoff):
+        raise ModelError(f"dropoff: expected a list of end event or task names, got {dropoff!r}")
+    return list(dropoff)
+
+
 def from_prosimos_json(
-    params: Mapping[str, Any] | str | Path, *, bpmn_path: str | Path
+    params: Mapping[str, Any] | str | Path,
+    *,
+    bpmn_path: str | Path,
+    dropoff: Sequence[str] | None = None,
 ) -> ProcessModel:
     """A validated model from a BPMN file and Prosimos parameters (a mapping or a JSON file).
 
-    Warnings (``BpmnImportWarning``) report approximations and defaults; everything that cannot
-    be simulated raises ``ModelError`` naming the file and the element id.
+    ``dropoff`` names the ends that are drop-offs (see ``load_bpmn``). Warnings
+    (``BpmnImportWarning``) report approximations and defaults; everything that cannot be
+    simulated raises ``ModelError`` naming the file and the element id.
     """
     try:
+        names = _dropoff_list(dropoff)
         graph = read_bpmn(bpmn_path)
         data, src = _read_params(params)
         changed: list[str] = []
         _visible_graph(graph, changed)
         skeleton = _visible_skeleton(build_skeleton(graph), changed)
-        imp = _Importer(graph, skeleton, data, src)
+        imp = _Importer(graph, skeleton, data, src, names)
         model = imp.build()
     except ModelError as exc:  # raised without the cause: a traceback would print it raw
         raise ModelError(_visible_lines(str(exc))) from None
@@ -943,12 +1191,23 @@ def from_prosimos_json(
     return model
 
 
-def load_bpmn(bpmn_path: str | Path, *, params_path: str | Path | None = None) -> ProcessModel:
+def load_bpmn(
+    bpmn_path: str | Path,
+    *,
+    params_path: str | Path | None = None,
+    dropoff: Sequence[str] | None = None,
+) -> ProcessModel:
     """Read a BPMN 2.0 model with its Prosimos simulation parameters.
 
     ``params_path`` defaults to the ``.json`` file next to the BPMN file with the same name
     (``Loan.bpmn`` -> ``Loan.json``), the way Prosimos and Simod store them and ``save_bpmn``
     writes them.
+
+    ``dropoff`` names the drop-off ends, each by the name or id of an end event, or of a task
+    that leads straight to an end event (its cases then get an end of their own, whose outcome
+    is the task's name); every other end is a success unless its ``sim:end success`` says
+    otherwise. Without it, end events are classed by their names (``is_drop_off``), and a note
+    lists how each was classed.
     """
     bpmn_path = Path(bpmn_path)
     if params_path is None:
@@ -962,4 +1221,4 @@ def load_bpmn(bpmn_path: str | Path, *, params_path: str | Path | None = None) -
                     f"{params_path.name} next to the BPMN file"
                 )
             )
-    return from_prosimos_json(params_path, bpmn_path=bpmn_path)
+    return from_prosimos_json(params_path, bpmn_path=bpmn_path, dropoff=dropoff)

@@ -6,9 +6,23 @@ single ``next``. The conversion:
 
 1. **Normalise.** A gateway with several incoming *and* outgoing flows is a join followed by a
    split. An exclusive gateway with one outgoing flow (a merge) and any gateway with one flow in
-   and one out are pass-throughs; so are throw events and sub-process boundaries. A task (or
-   event) with several outgoing flows is an implicit parallel split after it. Several flows into
-   a task or an end are an implicit exclusive merge (as in BPMN and Prosimos).
+   and one out are pass-throughs; so are throw events and sub-process boundaries. Several flows
+   into a task or an end are an implicit exclusive merge (as in BPMN and Prosimos). A task (or
+   event, or sub-process) with several outgoing flows splits implicitly, as BPMN 2.0 says
+   (sequence flows out of an activity): a flow without a condition is always taken, a flow with
+   a condition (``conditionExpression``, the mini-diamond) when its condition holds, and the
+   activity's ``default`` flow only when no condition holds. So
+
+   * no conditional flow: an implicit **parallel** split;
+   * one conditional flow and the default flow, nothing else: an implicit **exclusive** choice
+     (a decision);
+   * otherwise, conditional flows (and the default flow) with no unconditional one: an implicit
+     **inclusive** choice (several conditions can hold at once); unconditional flows besides
+     conditional ones: an inclusive split whose unconditional branches are always taken;
+   * a default flow with unconditional flows (it is then never taken, or depends on conditions
+     beside flows that always run) is refused.
+
+   A choice's probabilities come from the parameters under the activity's id, as a gateway's.
 2. **Match splits to joins.** The join of a parallel or inclusive split is its immediate
    post-dominator (the first node every path from the split must pass before any end). It must
    be a parallel/inclusive join; an inclusive split needs an inclusive join (a parallel join
@@ -55,6 +69,8 @@ class SkNode:
     next: str = ""  # step; split (after the join)
     branches: list[tuple[str, str]] = field(default_factory=list)  # (flow id, target name)
     join: str = ""  # split: join name
+    choice: Node | None = None  # a choice made by an activity's conditional flows: the activity
+    always: tuple[str, ...] = ()  # such a split's flows without a condition (always taken)
 
 
 @dataclass
@@ -78,6 +94,8 @@ class _Work:
         self.gw: dict[str, str] = {}  # split/join type
         self.base: dict[str, str] = {}  # display base name
         self.origin: dict[str, Node | None] = {}
+        self.choice: dict[str, Node] = {}  # implicit choice node -> the activity it follows
+        self.always: dict[str, tuple[str, ...]] = {}  # its flows without a condition
         self.flows: dict[str, list[str]] = {f.id: [f.source, f.target] for f in g.flows.values()}
         self.out: dict[str, list[str]] = {n: [] for n in g.nodes}
         self.inc: dict[str, list[str]] = {n: [] for n in g.nodes}
@@ -139,24 +157,28 @@ def _normalise(w: _Work) -> None:
         w.base[nid] = node.name or nid
         n_in, n_out = len(w.inc[nid]), len(w.out[nid])
         k = node.kind
+        # the name the analyst drew, after the message (modellers show names, not ids)
+        named = f" ['{nid.split('#')[0]}' is {node.name!r}]" if node.name else ""
         if k == "start":
             if n_in:
-                raise w.err(f"start event '{nid}' has incoming flows {w.inc[nid]}")
+                raise w.err(f"start event '{nid}' has incoming flows {w.inc[nid]}{named}")
             if not n_out:
-                raise w.err(f"start event '{nid}' has no outgoing flow")
+                raise w.err(f"start event '{nid}' has no outgoing flow{named}")
             w.kind[nid] = START
         elif k == "end":
             if n_out:
-                raise w.err(f"end event '{nid}' has outgoing flows {w.out[nid]}")
+                raise w.err(f"end event '{nid}' has outgoing flows {w.out[nid]}{named}")
             if not n_in:
-                raise w.err(f"end event '{nid}' has no incoming flow (it is never reached)")
+                raise w.err(f"end event '{nid}' has no incoming flow (it is never reached){named}")
             w.kind[nid] = END
         else:
             what = f"element '{nid}' ({node.tag or 'sub-process end'})"
             if not n_in:
-                raise w.err(f"{what} has no incoming flow (it is never reached)")
+                raise w.err(f"{what} has no incoming flow (it is never reached){named}")
             if not n_out:
-                raise w.err(f"{what} has no outgoing flow (a dead end: connect it to an end event)")
+                raise w.err(
+                    f"{what} has no outgoing flow (a dead end: connect it to an end event){named}"
+                )
             if k in ("task", "delay"):
                 w.kind[nid] = STEP
             elif k == "pass":
@@ -179,13 +201,41 @@ def _normalise(w: _Work) -> None:
                 w.gw[nid] = k
             else:  # pragma: no cover - the reader only makes the kinds above
                 raise w.err(f"{what}: unknown kind {k}")
-    # implicit parallel splits after tasks and events with several outgoing flows
+    # implicit splits and choices after tasks and events with several outgoing flows
     for nid in list(g.nodes):
         if w.kind[nid] in (START, STEP, PASS) and len(w.out[nid]) > 1:
-            s = w.new_node(f"{nid}#split", SPLIT, f"{w.base[nid]} (split)", "and")
-            for f in list(w.out[nid]):
-                w.resource(f, s)
-            w.new_flow(f"{nid}#tosplit", nid, s)
+            _implicit_split(w, nid)
+
+
+def _implicit_split(w: _Work, nid: str) -> None:
+    """The split after element ``nid``, whose outgoing flows are its branches: parallel,
+    exclusive or inclusive as its conditional and default flows say (the module docstring)."""
+    node = w.g.nodes[nid]
+    outs = list(w.out[nid])
+    default = node.default if node.default in outs else ""
+    conditional = [f for f in outs if f != default and w.g.flows[f].condition]
+    plain = [f for f in outs if f != default and f not in conditional]
+    what = f"{node.tag or 'sub-process'} {node.label()}"
+    if default and plain:
+        raise w.err(
+            f"{what}: its default flow '{default}' is taken only when no condition of its other "
+            f"flows holds, but its flows {plain} have no condition (they are always taken, in "
+            "parallel): give them conditions (the default flow is then the choice when none "
+            "holds), or remove the default marker for a parallel split, or draw a gateway"
+        )
+    if not conditional:
+        kind, gw, base = SPLIT, "and", f"{w.base[nid]} (split)"
+    elif len(conditional) == 1 and default and not plain:
+        kind, gw, base = DECISION, "", f"{w.base[nid]} (choice)"
+    else:
+        kind, gw, base = SPLIT, "or", f"{w.base[nid]} (inclusive choice)"
+    s = w.new_node(f"{nid}#{'split' if gw == 'and' else 'choice'}", kind, base, gw)
+    if conditional:
+        w.choice[s] = node
+        w.always[s] = tuple(plain)
+    for f in outs:
+        w.resource(f, s)
+    w.new_flow(f"{nid}#tosplit", nid, s)
 
 
 def _postdominators(w: _Work) -> dict[str, str]:
@@ -261,6 +311,33 @@ def _ids(w: _Work, nodes: set[str] | list[str]) -> list[str]:
     return sorted(n.split("#")[0] for n in nodes)
 
 
+def _element(w: _Work, n: str, *, tag: bool = True) -> str:
+    """Node ``n`` as messages name it: ``'id' (tag 'name')`` for a BPMN element (``'id'
+    (name)`` without its ``tag``)."""
+    origin = w.origin.get(n) or w.g.nodes.get(n.split("#")[0])
+    if origin is None:
+        return f"'{n.split('#')[0]}'"
+    if not tag:
+        return origin.label()
+    kind = origin.tag or "sub-process end"
+    return f"'{origin.id.split('#')[0]}' ({kind}{f' {origin.name!r}' if origin.name else ''})"
+
+
+def _split_label(w: _Work, s: str) -> str:
+    """Split ``s`` as messages name it: its gateway, or the element it implicitly follows."""
+    if w.origin.get(s) is not None:
+        kind = "inclusive" if w.gw[s] == "or" else "parallel"
+        return f"{kind} split {_element(w, s, tag=False)}"
+    element = w.choice.get(s) or w.g.nodes.get(s.split("#")[0])
+    what = f"{element.tag or 'subProcess'} {element.label()}" if element else f"'{s}'"
+    if s in w.choice:
+        return f"the inclusive choice made by the conditional flows of {what}"
+    return (
+        f"the implicit parallel split after {what} (its outgoing flows have no condition, so "
+        "BPMN takes them all)"
+    )
+
+
 def _match(w: _Work) -> dict[str, str]:
     """Split node -> its join node (adding implicit and per-split joins as needed)."""
     idom = _postdominators(w)
@@ -281,9 +358,8 @@ def _match(w: _Work) -> dict[str, str]:
         if j != EXIT and w.kind[j] == JOIN:
             if kind == "or" and w.gw[j] == "and":
                 raise w.err(
-                    f"inclusive split '{s.split('#')[0]}' is joined by parallel gateway "
-                    f"'{j.split('#')[0]}', which would wait for branches that were not taken; "
-                    "use an inclusive join"
+                    f"{_split_label(w, s)} is joined by parallel gateway {_element(w, j)}, which "
+                    "would wait for branches that were not taken; use an inclusive join"
                 )
             stop = j
         else:
@@ -291,26 +367,37 @@ def _match(w: _Work) -> dict[str, str]:
                 ends = {n for n in _reachable(w, s) if w.kind[n] == END}
                 if len(ends) != 1:
                     raise w.err(
-                        f"the branches of parallel split '{s.split('#')[0]}' end at different end "
-                        f"events {_ids(w, ends)} without meeting at a join; our model needs every "
+                        f"the branches of {_split_label(w, s)} end at different end events "
+                        f"{_ids(w, ends)} without meeting at a join; our model needs every "
                         "branch to reach one join"
+                        + (
+                            " (if its conditions exclude each other, draw an exclusive gateway "
+                            "after it instead)"
+                            if s in w.choice
+                            else ""
+                        )
                     )
                 stop = ends.pop()
             elif w.kind[j] == END or (w.kind[j] == PASS and (w.origin[j] and w.origin[j].join_ok)):
                 stop = j
             else:
-                what = w.origin[j].tag if w.origin[j] else w.kind[j]
+                advice = (
+                    "several of its conditions can hold at once (BPMN takes every flow whose "
+                    "condition holds): if they exclude each other, draw an exclusive gateway "
+                    "after it instead; else add an inclusive join gateway where they meet"
+                    if s in w.choice
+                    else "add a join gateway"
+                )
                 raise w.err(
-                    f"the branches of {'inclusive' if kind == 'or' else 'parallel'} split "
-                    f"'{s.split('#')[0]}' first meet at '{j.split('#')[0]}' ({what}), which is not "
-                    "a parallel/inclusive join: BPMN would run what follows once per branch; add "
-                    "a join gateway"
+                    f"the branches of {_split_label(w, s)} first meet at {_element(w, j)}, which "
+                    "is not a parallel/inclusive join: BPMN would run what follows once per "
+                    f"branch; {advice}"
                 )
         block = _block(w, s, stop)
         if s in block:
             raise w.err(
-                f"a branch of split '{s.split('#')[0]}' loops back to the split before its join "
-                f"'{stop.split('#')[0]}'; move the loop inside a branch or around the whole block"
+                f"a branch of {_split_label(w, s)} loops back to the split before its join "
+                f"{_element(w, stop)}; move the loop inside a branch or around the whole block"
             )
         into = [f for f in w.inc[stop] if w.flows[f][0] in block or w.flows[f][0] == s]
         if w.kind[stop] == JOIN and stop not in used_joins and len(into) == len(w.inc[stop]):
@@ -379,6 +466,7 @@ def build_skeleton(g: Graph) -> Skeleton:
     for n in real:
         k = w.kind[n]
         sk = SkNode(n, k, name[n], w.origin.get(n), w.gw.get(n, ""))
+        sk.choice, sk.always = w.choice.get(n), w.always.get(n, ())
         if k == STEP:
             sk.next = resolve(w.succ(n)[0])
         elif k in (DECISION, SPLIT):
