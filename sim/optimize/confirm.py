@@ -27,12 +27,18 @@
   is in the cases in progress at the window's start or end) is an effect of the window, not of
   the redesign: a faster team finishes warm-up cases before the window opens. Its row carries
   the reason (``window_edge``) and counts as neither better nor worse (``verdict``), its test
-  staying in Holm's family (QA: more legal staff read as less throughput).
+  staying in Holm's family (QA: more legal staff read as less throughput). The ablation, pruning
+  (``sim.optimize.prune``) and dominance apply the same rule to the two redesigns they pair
+  (``mark_window_edges``): such a change makes no change carry gain or harm, no smaller redesign
+  worse or better, and no candidate dominate another.
 * **Ablation** takes one change at a time out of a confirmed redesign and re-simulates it on the
   confirmation's replications: the contribution of a change is how much each objective gets worse
   without it (paired, with a CI), its role judged with Holm's adjustment over the ablation's
   tests, so the analyst sees which change carries the gain and which has no effect detectable
   with these replications ("noise": absence of evidence, not evidence of no effect) or harms.
+  A throughput change of the window's edges (``window_edge`` in the contribution) counts as
+  neither help nor harm: a faster team under the same demand shifts completions across the
+  window's edges, it wins no more cases.
   A change that cannot be taken out alone because a staffing change of the redesign needs it
   (the role it takes the work from staffed down to 0) is taken out with that staffing change,
   the role back at the model's headcount, and its row says so (``with``, ``together``).
@@ -43,7 +49,9 @@
   at least one (paired t-test on the per-replication differences, Holm's adjustment over every
   pair of recommended candidates x objective). A lead on the means that the test does not bear
   out leaves B recommended, its record naming A as not distinguishable from it with these
-  replications (``indistinguishable_from``).
+  replications (``indistinguishable_from``). A throughput difference of the window's edges
+  between the two (``window_edge``, judged on the window's columns kept per replication:
+  ``WINDOW_COLUMNS``) is neither a lead nor a lag.
 * **Ranking** after confirmation: recommended candidates (``better``, then ``trade-off``, within
   the constraints, and not dominated by another recommended one: ``mark_dominated``) come
   first; the others are listed as tried, not recommended.
@@ -63,7 +71,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sim.errors import RedesignRefused
 from sim.kpis import holm, paired_comparison
-from sim.kpis.compare import THROUGHPUT_KPIS, window_edge_note
+from sim.kpis.compare import THROUGHPUT_KPIS, WON_IN_WINDOW, window_edge_note
 from sim.kpis.units import kpi_unit
 from sim.model.views import TARGET_UTILISATION, overloaded_roles
 from sim.optimize.evaluate import Evaluator
@@ -79,6 +87,12 @@ NEGLIGIBLE_CHANGE = 0.001
 of a time, a cost, a rate of cases) or, for a share KPI (stored as a fraction), than this many
 units of it (0.1 percentage points) is negligible, and makes no redesign better than today,
 however significant (``negligible``, ``verdict``)."""
+
+WINDOW_COLUMNS = (WON_IN_WINDOW, "wip_change", "cases_arrived", "arrivals_per_week")
+"""The replications table's columns ``sim.kpis.compare.window_edge_note`` reads (the cases of
+the window won, the change of its work in progress, its length), kept per replication beside a
+candidate's objectives (``objective_replications``) so that two candidates are judged by the
+rule that judges one against today (``mark_dominated``)."""
 
 COMPARED = (
     "cycle_time_mean",
@@ -118,7 +132,8 @@ class Candidate:
     # one, but not significantly: no difference detectable with these replications
     indistinguishable_from: list[dict[str, Any]] = field(default_factory=list)
     # the objectives' confirmed values per replication: ``{"replications": [indices], "values":
-    # {kpi: [value per replication]}}`` (``confirm``; paired with every other candidate's)
+    # {kpi: [value per replication]}, "window": {column: [...]}}`` (``confirm``; paired with
+    # every other candidate's; ``window``: ``WINDOW_COLUMNS``, for the window-edge rule)
     per_replication: dict[str, Any] | None = None
     # roles whose work the redesign offers fills all their hours or more, with the share
     # (``sim.model.views.overloaded_roles``): queues grow with the horizon (``mark_overloaded``)
@@ -292,9 +307,9 @@ def verdict(comparison: pd.DataFrame, objectives: Sequence[Objective]) -> str:
 
 
 def window_edge(row: Mapping[str, Any] | pd.Series) -> str:
-    """The reason a comparison row's throughput change is the measurement window's edges
-    (``compare_redesigns``; ``sim.kpis.compare.window_edge_note``), or '' when it is not one
-    (every other row, and a record from before the rule)."""
+    """The reason a comparison row's (or an ablation contribution's) throughput change is the
+    measurement window's edges (``mark_window_edges``; ``sim.kpis.compare.window_edge_note``),
+    or '' when it is not one (every other row, and a record from before the rule)."""
     note = row.get("window_edge")
     return note if isinstance(note, str) else ""
 
@@ -576,8 +591,13 @@ def mark_dominated(
     at least one with an adjusted p-value below ``alpha``; the record names A (a candidate
     nobody dominates, when one of those dominates B), the objectives it is significantly better
     on and the p-values. When A leads on the means but on no objective significantly, B stays
-    recommended and ``indistinguishable_from`` names A with its p-values. A candidate without
-    per-replication values is never marked. Returns the number of tests in the family.
+    recommended and ``indistinguishable_from`` names A with its p-values. A throughput
+    difference between the two that is the measurement window's edges (``mark_window_edges`` on
+    their ``WINDOW_COLUMNS``: the same cases won, the difference in the cases in progress at the
+    window's start or end) is neither a lead nor a lag, as against today (``verdict``); the
+    record names it (``window_edge``: objective -> reason), its test stays in the family. A
+    candidate without per-replication values is never marked. Returns the number of tests in
+    the family.
     """
     for c in candidates:
         c.dominated_by = None
@@ -604,9 +624,14 @@ def mark_dominated(
         if ij not in pairs:
             return None
         t = pairs[ij]
-        # diff is pool[j] - pool[i]; turned into "A ahead by" (positive = A better)
+        # diff is pool[j] - pool[i]; turned into "A ahead by" (positive = A better); a
+        # throughput difference of the window's edges is no difference of the redesigns
         flip = 1.0 if a == ij[0] else -1.0
-        ahead = {o.kpi: float(t.loc[o.kpi, "diff"]) * o.sign * flip for o in objectives}
+        edges = {k: edge for k in kpis if (edge := window_edge(t.loc[k]))}
+        ahead = {
+            o.kpi: 0.0 if o.kpi in edges else float(t.loc[o.kpi, "diff"]) * o.sign * flip
+            for o in objectives
+        }
         if any(not np.isfinite(v) or v < 0 for v in ahead.values()):
             return None
         better = [k for k in kpis if ahead[k] > 0]
@@ -625,7 +650,7 @@ def mark_dominated(
             "p_adjusted": {k: _py(float(t.loc[k, "p_adjusted"])) for k in kpis},
             "replications": int(t["n"].min()),
             "comparisons": m,
-        }
+        } | ({"window_edge": edges} if edges else {})
 
     found = {(a, b): evidence(a, b) for a in range(len(pool)) for b in range(len(pool)) if a != b}
     dominated = {b for (a, b), e in found.items() if e is not None and e["better_on"]}
@@ -659,16 +684,19 @@ def mark_dominated(
 
 def _paired_tables(first: Candidate, second: Candidate, kpis: Sequence[str]) -> pd.DataFrame | None:
     """``paired_comparison`` of two candidates' per-replication objective values, paired by
-    replication index (``second - first``), or None when either has none."""
+    replication index (``second - first``), with ``window_edge`` (``mark_window_edges``, from
+    the window's columns kept beside them; '' without them), or None when either has none."""
     tables = []
     for c in (first, second):
         pr = c.per_replication
         if not pr or not pr.get("replications"):
             return None
+        n = len(pr["replications"])
         values = pr.get("values", {})
+        window = {k: v for k, v in (pr.get("window") or {}).items() if k not in kpis}
         tables.append(
             pd.DataFrame(
-                {k: values.get(k, [np.nan] * len(pr["replications"])) for k in kpis},
+                {k: values.get(k, [np.nan] * n) for k in kpis} | window,
                 index=list(pr["replications"]),
                 dtype=float,
             )
@@ -677,7 +705,7 @@ def _paired_tables(first: Candidate, second: Candidate, kpis: Sequence[str]) -> 
     if common.empty:
         return None
     a, b = (t.loc[common].reset_index(drop=True) for t in tables)
-    return paired_comparison(a, b, list(kpis)).assign(p_adjusted=np.nan)
+    return mark_window_edges(paired_comparison(a, b, list(kpis)), a, b).assign(p_adjusted=np.nan)
 
 
 def rank_confirmed(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -812,8 +840,9 @@ def objective_replications(
     start: int,
 ) -> dict[str, Any]:
     """A redesign's objective values per replication ``start..start+replications-1``
-    (``{"replications": [indices], "values": {kpi: [...]}}``, NaN where a KPI is undefined):
-    what ``mark_dominated`` pairs between candidates. From the evaluator's cache when the
+    (``{"replications": [indices], "values": {kpi: [...]}, "window": {column: [...]}}``, NaN
+    where a KPI is undefined; ``window``: the ``WINDOW_COLUMNS`` the table has): what
+    ``mark_dominated`` pairs between candidates. From the evaluator's cache when the
     replications were simulated already."""
     table = _with_derived(
         evaluator.table(choice, replications, start=start), one_off_cost=one_off_cost
@@ -825,6 +854,7 @@ def objective_replications(
             o.kpi: ([float(v) for v in table[o.kpi]] if o.kpi in table else [math.nan] * n)
             for o in objectives
         },
+        "window": {c: [float(v) for v in table[c]] for c in WINDOW_COLUMNS if c in table},
     }
 
 
@@ -849,11 +879,23 @@ def compare_redesigns(
     waiting = sorted({k for k in (*a.columns, *b.columns) if k.startswith("waiting_mean:")})
     kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED) + waiting))
     comp = paired_comparison(a, b, [k for k in kpis if k in a and k in b])
-    comp["window_edge"] = ""
+    return mark_window_edges(comp, a, b)
+
+
+def mark_window_edges(
+    comparison: pd.DataFrame, first: pd.DataFrame, second: pd.DataFrame
+) -> pd.DataFrame:
+    """``comparison``, a paired comparison ``second - first`` of two replications tables of the
+    same demand and measurement window, with a ``window_edge`` column: on a significant
+    (unadjusted) throughput change that the window's own cases do not show, why it is the
+    window's edges (``sim.kpis.compare.window_edge_note``), '' on every other row and where a
+    table lacks the window's columns (``WINDOW_COLUMNS``). The one rule of the confirmation,
+    the ablation, pruning and dominance."""
+    comp = comparison.assign(window_edge="")
     for k in comp.index.intersection(list(THROUGHPUT_KPIS)):
         diff = float(comp.loc[k, "diff"])
         if bool(comp.loc[k, "significant"]) and math.isfinite(diff) and diff != 0:
-            note = window_edge_note(a, b, diff, paired=True, level=1 - ALPHA)
+            note = window_edge_note(first, second, diff, paired=True, level=1 - ALPHA)
             comp.loc[k, "window_edge"] = note or ""
     return comp
 
@@ -962,7 +1004,11 @@ def ablate(
     ``noise`` means no effect detectable with these replications, not that there is none.
     A test with no difference in any replication (the objective identical without the change)
     is left out of that family (``family_p``; ``identical`` in its record, and each entry's
-    ``identical_tests`` counts them).
+    ``identical_tests`` counts them). A significant throughput change that the window's own
+    cases do not show (``mark_window_edges``: the same cases won with and without the change,
+    the change in the cases in progress at the window's start or end) carries its reason as
+    ``window_edge`` and counts in no role, neither help nor harm; its test stays in the family,
+    as in the confirmation.
 
     ``one_off_cost``: what the change (with the staffing changes taken out with it) adds to
     the redesign's one-off cost, which needs no simulation: no test, and no part of the role.
@@ -1002,7 +1048,9 @@ def ablate(
         # cost, shown in the table when one_off_cost is an objective (QA cost17: "-" there)
         entry["one_off_cost"] = space.one_off_cost(candidate.choice) - space.one_off_cost(without)
         alt = evaluator.table(without, replications, start=start)
-        comp = paired_comparison(full, alt, [o.kpi for o in objectives if o.kpi in full])
+        comp = mark_window_edges(
+            paired_comparison(full, alt, [o.kpi for o in objectives if o.kpi in full]), full, alt
+        )
         contrib = {}
         for o in objectives:
             if o.kpi not in comp.index:
@@ -1017,6 +1065,8 @@ def ablate(
                 "significant": bool(r["significant"]),
                 "p_value": _py(r["p_value"]),
             }
+            if edge := window_edge(r):  # the window's edges: neither help nor harm
+                contrib[o.kpi]["window_edge"] = edge
         entry["contribution"] = contrib
         rows.append(entry)
     # Holm over every change x objective test of this ablation, then the roles
@@ -1031,7 +1081,11 @@ def ablate(
     for e in rows:
         if "contribution" not in e:
             continue
-        sig = [v for v in e["contribution"].values() if v["significant_adjusted"]]
+        sig = [
+            v
+            for v in e["contribution"].values()
+            if v["significant_adjusted"] and not window_edge(v)
+        ]
         helps = any(v["improvement"] > 0 for v in sig)
         harms = any(v["improvement"] < 0 for v in sig)
         e["comparisons"] = m

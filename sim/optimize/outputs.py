@@ -362,13 +362,7 @@ def _window_edge_objectives(c: Candidate, objectives: Sequence[Objective]) -> li
 
 def _window_edge_why(c: Candidate, objectives: Sequence[Objective]) -> str:
     """Why a window-edge change of an objective does not count, or ''."""
-    edge = _window_edge_objectives(c, objectives)
-    if not edge:
-        return ""
-    return (
-        f"its significant change of {_labels(edge)} is the measurement window's edges "
-        f"({WINDOW_EDGE}, below), neither better nor worse"
-    )
+    return _edge_text(_window_edge_objectives(c, objectives))
 
 
 def _tag(c: Candidate, objectives: Sequence[Objective]) -> str:
@@ -412,6 +406,18 @@ def _p_text(d: Mapping[str, Any], kpis: Sequence[str]) -> str:
     return "; ".join(parts)
 
 
+def _pair_edge_text(d: Mapping[str, Any]) -> str:
+    """What a dominance record (``sim.optimize.confirm.mark_dominated``) says of the objectives
+    on which the two differ only at the measurement window's edges (``window_edge``), or ''."""
+    edges = d.get("window_edge") or {}
+    if not edges:
+        return ""
+    return (
+        f"; their difference in {_labels(list(edges))} is the measurement window's edges "
+        f"({WINDOW_EDGE}: {md_text('; '.join(edges.values()))}), neither better nor worse"
+    )
+
+
 def _family_text(d: Mapping[str, Any]) -> str:
     m = d.get("comparisons")
     return (
@@ -432,6 +438,7 @@ def _dominated_text(c: Candidate, candidates: Sequence[Candidate]) -> str:
         f"dominated by {by}: {same}, its confirmed means are no "
         f"worse on any objective and significantly better on {_labels(on)} ({_family_text(d)}"
         + (f"; {ps}" if ps else "")
+        + _pair_edge_text(d)
         + "), so this one is no trade-off worth choosing"
     )
     ahead = d.get("ahead_of") or []
@@ -475,6 +482,7 @@ def _indistinguishable_lines(c: Candidate, candidates: Sequence[Candidate]) -> l
             f"means are no worse on any objective and ahead on {_labels(ahead)}, but no better "
             f"or worse than this one is detectable{with_n} ({_family_text(d)}"
             + (f"; {ps}" if ps else "")
+            + _pair_edge_text(d)
             + f"), {end}.",
             "",
         ]
@@ -486,17 +494,36 @@ def _effects(
 ) -> tuple[list[str], list[str]]:
     """The objectives a change helps and hurts by its ablation row: significant after Holm's
     adjustment over the ablation's tests (``adjusted``: what the role uses, ``*`` in the table)
-    or significant only unadjusted (``°`` in the table)."""
+    or significant only unadjusted (``°`` in the table). A throughput change of the window's
+    edges (``window_edge``) is neither (``_edge_objectives``)."""
     helps: list[str] = []
     hurts: list[str] = []
     for o in objectives:
         v = (a.get("contribution") or {}).get(o.kpi)
-        if not v or v.get("improvement") is None or v["improvement"] == 0:
+        if not v or v.get("improvement") is None or v["improvement"] == 0 or window_edge(v):
             continue
         after = bool(v.get("significant_adjusted", v["significant"]))
         if after if adjusted else bool(v["significant"]) and not after:
             (helps if v["improvement"] > 0 else hurts).append(_name(o.kpi))
     return helps, hurts
+
+
+def _edge_objectives(a: Mapping[str, Any], objectives: Sequence[Objective]) -> list[str]:
+    """The objectives whose change without the change of ablation row ``a`` is the measurement
+    window's edges (``window_edge`` in its contribution): neither help nor harm."""
+    contribution = a.get("contribution") or {}
+    return [o.kpi for o in objectives if window_edge(contribution.get(o.kpi) or {})]
+
+
+def _edge_text(kpis: Sequence[str]) -> str:
+    """``its significant change of throughput is the measurement window's edges (window edge,
+    ...), neither ...``: why such changes count for nothing; '' for none."""
+    if not kpis:
+        return ""
+    return (
+        f"its significant change of {_labels(kpis)} is the measurement window's edges "
+        f"({WINDOW_EDGE}, below), neither better nor worse"
+    )
 
 
 def _and(words: Sequence[str]) -> str:
@@ -588,7 +615,15 @@ def _ablation_note(
         n = a.get("replications")
         with_n = f" with {n} paired replications" if n else ""
         same = [v.get("identical") for v in (a.get("contribution") or {}).values()]
-        if same and all(same):
+        edges = _edge_objectives(a, objectives)
+        if edges:  # significant, yet no effect of the process: said, so "noise" is no puzzle
+            text = f" — ablation: noise: without it, {_edge_text(edges)}" + (
+                f"; before Holm's adjustment (unadjusted 95 % CIs, ° below) the redesign "
+                f"without it did {unadjusted}"
+                if unadjusted
+                else f"; no other effect detectable{with_n}"
+            )
+        elif same and all(same):
             text = (
                 f" — ablation: without it every objective was {IDENTICAL}"
                 + (f" (all {n})" if n else "")
@@ -713,13 +748,26 @@ def _pruning_lines(
             f"| KPI | with {them} | without {them} | change [95 % CI] | significant (unadjusted) |",
             "|---|---|---|---|---|",
         ]
+        edges = []
         for k in rows:
             r = versus[k]
+            significant = "yes" if r["significant"] else "no"
+            if edge := window_edge(r):  # neither worse nor better (sim.optimize.prune)
+                significant += f"; {WINDOW_EDGE}: neither better nor worse"
+                edges.append((k, edge))
             lines.append(
                 f"| {_name(k)} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
-                f"{_fmt_change(k, r, replications)} | {'yes' if r['significant'] else 'no'} |"
+                f"{_fmt_change(k, r, replications)} | {significant} |"
             )
         lines.append("")
+        for k, edge in edges:
+            lines += [
+                f"({WINDOW_EDGE}: the {_name(k)} change without {them} is the measurement "
+                f"window's, not the redesign's: {md_text(edge)}; under the same demand that is a "
+                "one-off shift at the window's edges, neither better nor worse, and the decision "
+                "does not count it)",
+                "",
+            ]
 
     def label(kpis: Sequence[str]) -> str:
         return ", ".join(_name(k) for k in kpis)
@@ -732,6 +780,9 @@ def _pruning_lines(
             reason += ", within " + ", ".join(md_text(cn.describe()) for cn in constraints)
         if p.get("better_on"):
             reason += ", and significantly better on " + label(p["better_on"])
+        edges = [o.kpi for o in objectives if window_edge(versus.get(o.kpi) or {})]
+        if edges:
+            reason += f"; its {label(edges)} change is the window's edges ({WINDOW_EDGE}, above)"
     elif p.get("worse_on"):
         reason = f"the redesign is significantly worse than with {them} on " + label(p["worse_on"])
     if p["adopted"]:
@@ -883,7 +934,8 @@ def _candidate_lines(
                         for k in ("improvement", "ci_low", "ci_high")
                     ]
                 )
-                cells.append(f"{d} [{lo}, {hi}]" + mark)
+                edge = f" {WINDOW_EDGE}" if window_edge(v) else ""  # neither help nor harm
+                cells.append(f"{d} [{lo}, {hi}]" + mark + edge)
             # taken out with a staffing change that needs it: said, so the row's gain is theirs
             what = md_text(a["change"]) + (
                 f" ({md_text(a['together'])})" if a.get("together") else ""
@@ -891,6 +943,11 @@ def _candidate_lines(
             lines.append(f"| {what} | " + " | ".join(cells) + f" | {md_text(a['role'])} |")
         m = next((a["comparisons"] for a in c.ablation if "comparisons" in a), None)
         same = next((a.get("identical_tests") for a in c.ablation if "comparisons" in a), None)
+        edges = [
+            (a, k, window_edge(a["contribution"][k]))
+            for a in c.ablation
+            for k in _edge_objectives(a, objectives)
+        ]
         lines += [
             "",
             "(unadjusted 95 % CIs; * significant after Holm's adjustment over the ablation's "
@@ -900,9 +957,16 @@ def _candidate_lines(
                 if same
                 else ""
             )
-            + ", ° significant only unadjusted; the role uses *; noise = no effect significant "
-            f"after the adjustment with {replications} replications, not shown to be none (a ° "
-            "effect is one the adjustment does not establish); drop-off in percentage points"
+            + ", ° significant only unadjusted; the role uses *"
+            + (
+                f", except a {WINDOW_EDGE} change: one of the measurement window's edges, "
+                "neither help nor harm (below)"
+                if edges
+                else ""
+            )
+            + f"; noise = no effect significant after the adjustment with {replications} "
+            "replications, not shown to be none (a ° effect is one the adjustment does not "
+            "establish); drop-off in percentage points"
             + (
                 "; one-off cost: known, the change's own, with no interval and no test, and not "
                 "part of the role"
@@ -912,6 +976,14 @@ def _candidate_lines(
             + ")",
             "",
         ]
+        for a, k, edge in edges:  # why a significant change of the window counts for nothing
+            lines += [
+                f"({WINDOW_EDGE}, {md_text(a['change'])}: the {_name(k)} change without it is "
+                f"the measurement window's, not the process's: {md_text(edge)}; under the same "
+                "demand that is a one-off shift at the window's edges, neither help nor harm, "
+                "and the role does not count it)",
+                "",
+            ]
     return lines
 
 

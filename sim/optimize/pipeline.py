@@ -295,7 +295,9 @@ def optimize_redesign(
                 "and none is significantly worse at the unadjusted 95 % level; the CIs shown "
                 "are unadjusted; an improvement smaller than negligible_change of today's mean "
                 "(that many units of a share) is negligible (negligible: true in its "
-                "comparison) and counts as none",
+                "comparison) and counts as none; a throughput change of the measurement "
+                "window's edges (window_edge: the reason, in its comparison, an ablation "
+                "contribution or a pruning's versus_kept) counts as neither better nor worse",
                 "negligible_change": NEGLIGIBLE_CHANGE,
                 # mark_dominated: a second family, the recommended candidates against each other
                 "dominance": {
@@ -305,7 +307,9 @@ def optimize_redesign(
                     "comparisons": n_dominance,
                     "rule": "dominated: another recommended candidate's means are no worse on "
                     "every objective and better on one significantly after Holm's adjustment; "
-                    "a lead on the means alone is reported as indistinguishable_from",
+                    "a lead on the means alone is reported as indistinguishable_from; a "
+                    "throughput difference of the measurement window's edges between the two "
+                    "(window_edge) is neither a lead nor a lag",
                 },
             },
             "prune_harm": follow_up.prune_harm,

@@ -9,7 +9,10 @@ confirmation's fresh ones, not the search's) as the baseline and the redesign as
 recommends it **in place of** the one found when it is
 
 * not significantly worse than the one found on any objective (paired 95 % CI, unadjusted: the
-  cautious side, since an adjustment would make "not worse" easier to pass),
+  cautious side, since an adjustment would make "not worse" easier to pass), a throughput
+  change that the window's own cases do not show counting as neither worse nor better (the
+  measurement window's edges: ``sim.optimize.confirm.mark_window_edges``, ``window_edge`` in
+  ``versus_kept``; a faster team under the same demand wins no more cases),
 * within the constraints once confirmed, and
 * still recommended against today, with a verdict at least as good (``better`` stays
   ``better``; a ``trade-off`` may become ``better``), its improvements judged with Holm's
@@ -79,6 +82,7 @@ from sim.optimize.confirm import (
     replaced_p_values,
     verdict,
     version_p_values,
+    window_edge,
 )
 from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.objectives import Constraint, Objective
@@ -382,20 +386,17 @@ def _attempt(
         # paired differences: the smaller redesign minus the one it was cut from
         "versus_kept": comparison_dict(versus),
     }
-    worse = [
-        o.kpi
+    # significant changes against the redesign it was cut from; one of the window's edges is
+    # neither (``window_edge``, as against today)
+    changed = [
+        o
         for o in objectives
         if o.kpi in versus.index
         and versus.loc[o.kpi, "significant"]
-        and versus.loc[o.kpi, "diff"] * o.sign > 0
+        and not window_edge(versus.loc[o.kpi])
     ]
-    better = [
-        o.kpi
-        for o in objectives
-        if o.kpi in versus.index
-        and versus.loc[o.kpi, "significant"]
-        and versus.loc[o.kpi, "diff"] * o.sign < 0
-    ]
+    worse = [o.kpi for o in changed if versus.loc[o.kpi, "diff"] * o.sign > 0]
+    better = [o.kpi for o in changed if versus.loc[o.kpi, "diff"] * o.sign < 0]
     record["worse_on"] = worse
     record["better_on"] = better
     if worse:

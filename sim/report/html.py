@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.backtest_reading import held_out_extract_note
-from sim.kpis.compare import better_direction
+from sim.kpis.compare import WINDOW_EDGE, better_direction
 from sim.kpis.summary import (
     SEGMENT_KPIS,
     SEGMENT_PREFIX,
@@ -724,13 +724,15 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
         }
         comparison = comp.get("comparison") or {}
         limit = negligible_change(comparison)
+        edges: list[tuple[str, str]] = []  # (label, why): changes of the window's edges
         for key, r in _summary_order(comparison):
             label, unit = kpi_label(key)
             sig = r.get("significant")
             diff, ci = change_cells(r.get("diff"), r.get("ci_low"), r.get("ci_high"), unit)
             cls = "muted"
             adjusted = r.get("significant_adjusted")  # an objective: Holm's decision
-            if sig and r.get("diff") is not None:
+            edge = window_edge_reason(r)  # neither better nor worse: not coloured
+            if sig and r.get("diff") is not None and not edge:
                 way = directions.get(key) or (
                     "maximize" if better_direction(key) == "higher" else "minimize"
                 )
@@ -750,6 +752,9 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
                 if r.get("p_adjusted") is not None:
                     p = float(r["p_adjusted"])
                     holm += " (p < 0.001)" if p < 0.001 else f" (p = {p:.3f})"
+            if edge:  # as recommendations.md marks it
+                holm += f"; {WINDOW_EDGE}: neither better nor worse"
+                edges.append((label, edge))
             row = [
                 _esc(label),
                 readable_value(r.get("base"), unit),
@@ -811,12 +816,31 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
                 "interval; significant = its (unadjusted) 95 % interval excludes 0."
                 f"{_esc(holm_note)}</p>"
             )
+            parts += [f'<p class="muted">{_esc(window_edge_text(*e))}</p>' for e in edges]
     elif rf.confirmation is None and (results is None or "optimisation" in results):
         parts.append(
             '<p class="muted">No optimisation results (<code>confirmation.json</code>) in this '
             "run: no baseline-vs-recommended comparison.</p>"
         )
     return Section("summary", "Summary", "\n".join(parts), empty=not k and comp is None)
+
+
+def window_edge_reason(row: Mapping[str, Any]) -> str:
+    """Why a comparison row of ``confirmation.json`` is a throughput change of the measurement
+    window's edges (its ``window_edge``, ``sim.optimize.confirm.mark_window_edges``), or ''
+    (every other row, and a run from before the rule)."""
+    note = row.get("window_edge")
+    return note if isinstance(note, str) else ""
+
+
+def window_edge_text(label: str, reason: str) -> str:
+    """The summary's note on a ``WINDOW_EDGE`` row (``label``: the KPI's, ``reason``: its
+    ``window_edge``), worded as recommendations.md words it."""
+    return (
+        f"({WINDOW_EDGE}: the {label.lower()} change is the measurement window's, not the "
+        f"redesign's: {reason}; under the same demand that is a one-off shift at the window's "
+        "edges, neither better nor worse, and the verdict does not count it)"
+    )
 
 
 def _segment_table(rows: Any) -> list[str]:
