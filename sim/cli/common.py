@@ -225,7 +225,7 @@ def _load_process(cfg: DictConfig, *, choice: str | None) -> ProcessModel:
         # keys given beside the file (`+process.roles.clerk.headcount=3`) change the model read,
         # as they change a bundled one (they were silently ignored)
         given = OmegaConf.to_container(proc, resolve=True)
-        extra = {k: v for k, v in given.items() if k not in ("path", "params", "dropoff")}
+        extra = {k: v for k, v in given.items() if k not in ("path", "params", "dropoff", "pool")}
         if not extra:
             return model
         _refuse_new_names(model, extra)
@@ -396,6 +396,7 @@ def _load_process_file(proc: DictConfig) -> ProcessModel:
 
         params = proc.get("params")
         dropoff = proc.get("dropoff")
+        pool = proc.get("pool")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", BpmnImportWarning)
             model = load_bpmn(
@@ -406,12 +407,13 @@ def _load_process_file(proc: DictConfig) -> ProcessModel:
                     if dropoff is None
                     else [str(d) for d in ([dropoff] if isinstance(dropoff, str) else dropoff)]
                 ),
+                pool=None if pool is None else str(pool),  # a name or process id
             )
         for w in caught:  # approximations made on import: tell the user, never hide them
             if issubclass(w.category, BpmnImportWarning):
                 print(f"note: {w.message}", file=sys.stderr)
         return model
-    for key in ("params", "dropoff"):
+    for key in ("params", "dropoff", "pool"):
         if proc.get(key) is not None:
             raise ConfigError(f"process.{key}: only used with a BPMN process (process=model.bpmn)")
     return load(path)

@@ -1754,7 +1754,7 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
                     where = (
                         f"section '{outer}'" if outer else f"the top level of {command}'s config"
                     )
-                    if outer == "process" and set(keys) <= {"path", "params", "dropoff"}:
+                    if outer == "process" and set(keys) <= {"path", "params", "dropoff", "pool"}:
                         return (  # a model file's keys are not in the config until it is read
                             f"{shown}: a model read from a file (process.path) takes changes "
                             f"with a leading '+': +{shown}=..."

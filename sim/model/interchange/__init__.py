@@ -3,11 +3,13 @@
 >>> from sim.model.interchange import load_bpmn
 >>> model = load_bpmn("Loan_Application.bpmn", params_path="Loan_Application.json")
 
-* ``load_bpmn(bpmn_path, *, params_path=None, dropoff=None)``: BPMN + Prosimos JSON -> validated
-  ``ProcessModel`` (``params_path`` defaults to the ``.json`` next to the ``.bpmn``;
-  ``dropoff``: the end events, or the tasks right before one, that lose the case);
-* ``from_prosimos_json(params, *, bpmn_path, dropoff=None)``: the same with the parameters as a
-  mapping or path;
+* ``load_bpmn(bpmn_path, *, params_path=None, dropoff=None, pool=None)``: BPMN + Prosimos JSON
+  -> validated ``ProcessModel`` (``params_path`` defaults to the ``.json`` next to the ``.bpmn``;
+  ``dropoff``: the end events, or the tasks right before one, that lose the case; ``pool``: the
+  pool of a collaboration to simulate, by pool name or process id; without it, pools joined by
+  a request and its answer run as one case);
+* ``from_prosimos_json(params, *, bpmn_path, dropoff=None, pool=None)``: the same with the
+  parameters as a mapping or path;
 * ``save_bpmn(model, path, *, overwrite=False, allow_loss=False)``: writes ``path`` (.bpmn with a
   diagram bpmn.io can open) and the Prosimos ``.json`` next to it;
 * ``to_prosimos_json(model, *, allow_loss=False)``: the Prosimos parameters as a dict;

@@ -4,7 +4,15 @@ The result is a ``Graph`` of typed nodes and sequence flows, with embedded sub-p
 flattened: a sub-process becomes a pass-through entry node wired to its inner start event, and
 its inner end events pass through to an exit node that carries the sub-process' outgoing flows.
 Everything the importer cannot simulate is reported with the element's id (``ModelError``);
-nothing is skipped silently. ``sim.model.interchange.structure`` turns the graph into a model.
+nothing is skipped silently.
+
+Pools: one process is simulated, the one ``pool=`` names or the only one with a flow. Pools
+joined by a request and its answer run as one case (``_one_case``, ``_splice``): the pool whose
+start no message flow targets creates the cases; the sender of the message into another pool's
+start splits the case into both paths (a parallel split), and the message catch event or
+receive task that waits for that pool's answer joins them (a parallel join, no time of its own);
+that pool's end events (right after its answer) are not outcomes. Other patterns are refused,
+naming the pools. ``sim.model.interchange.structure`` turns the graph into a model.
 """
 
 from __future__ import annotations
@@ -469,31 +477,345 @@ def _pool_name(root: Element, process_id: str) -> str:
     return ""
 
 
-def _dropped_pool_note(root: Element, proc: Element, kept: Element) -> str | None:
-    """A note naming the flow elements of pool ``proc``, which is not simulated (only ``kept``
-    is); None if it holds none (an empty or collapsed pool)."""
-    dropped = []
+def _pool_label(root: Element, process_id: str) -> str:
+    """A pool as messages name it: ``'Customer' (process 'P1')``, or ``process 'P1'``."""
+    name = _pool_name(root, process_id)
+    return f"{name!r} (process '{process_id}')" if name else f"process '{process_id}'"
+
+
+def _flow_elements(proc: Element) -> list[str]:
+    """The flow elements of process ``proc`` as messages name them: ``'id' (tag 'name')``."""
+    out = []
     for child in proc:
         ns, tag = _local(child.tag)
         if ns != BPMN_NS or not tag or tag in NON_FLOW or tag == "sequenceFlow":
             continue
         name = " ".join((child.get("name") or "").split())
-        dropped.append(f"'{child.get('id', '')}' ({tag}{f' {name!r}' if name else ''})")
+        out.append(f"'{child.get('id', '')}' ({tag}{f' {name!r}' if name else ''})")
+    return out
+
+
+def _has_flow(proc: Element) -> bool:
+    """Whether process ``proc`` has a flow of its own (a start event or a sequence flow)."""
+    return any(_local(c.tag)[1] in ("startEvent", "sequenceFlow") for c in proc)
+
+
+def _message_flows(root: Element, processes: list[Element]) -> list[tuple[str, str, str, str]]:
+    """The message flows between two of ``processes``: (flow id, source process id, target
+    process id, a text naming the flow, its source and its target), the text e.g. ``'MF' (quote) from 'S_Send'
+    (Send quote) to 'C_Wait' (Quote received)``. A flow to or from a pool itself (a collapsed
+    pool) belongs to that pool's process."""
+    where: dict[str, str] = {}  # element id -> process id
+    names: dict[str, str] = {}
+    for proc in processes:
+        pid = proc.get("id", "")
+        for e in proc.iter():
+            if e.get("id"):
+                where[str(e.get("id"))] = pid
+                names[str(e.get("id"))] = " ".join((e.get("name") or "").split())
+
+    def ref(eid: str) -> str:
+        return f"'{eid}'" + (f" ({names[eid]})" if names.get(eid) else "")
+
+    out = []
+    for collab in root:
+        if _local(collab.tag) != (BPMN_NS, "collaboration"):
+            continue
+        for part in collab:
+            if _local(part.tag)[1] == "participant" and part.get("processRef"):
+                where[str(part.get("id"))] = str(part.get("processRef"))
+                names[str(part.get("id"))] = " ".join((part.get("name") or "").split())
+        for mf in collab:
+            if _local(mf.tag)[1] != "messageFlow":
+                continue
+            src, tgt = mf.get("sourceRef") or "", mf.get("targetRef") or ""
+            if src not in where or tgt not in where or where[src] == where[tgt]:
+                continue
+            mid = mf.get("id", "")
+            mname = " ".join((mf.get("name") or "").split())
+            text = f"'{mid}'" + (f" ({mname})" if mname else "") + f" from {ref(src)} to {ref(tgt)}"
+            out.append((mid, where[src], where[tgt], text))
+    return out
+
+
+def _dropped_pool_note(
+    root: Element, proc: Element, kept: Element, messages: list[tuple[str, str, str, str]]
+) -> str | None:
+    """A note naming the flow elements of pool ``proc``, which is not simulated (only ``kept``
+    is), and the message flows between the two; None if it holds none (an empty or collapsed
+    pool)."""
+    dropped = _flow_elements(proc)
     if not dropped:
         return None
     pid, kept_id = proc.get("id", ""), kept.get("id", "")
     pool = _pool_name(root, pid)
     kept_pool = _pool_name(root, kept_id)
-    return (
-        f"pool {pool or pid!r} (process '{pid}') has no start event or sequence flow and is not "
-        f"simulated; its elements {', '.join(dropped)} are dropped. Only pool "
-        f"{kept_pool or kept_id!r} (process '{kept_id}') is simulated: draw the dropped work "
-        "there (as a task, or a catch event for waiting on the other party) if it takes time"
+    why = (
+        "is not simulated (pool= chose another pool)"
+        if _has_flow(proc)
+        else "has no start event or sequence flow and is not simulated"
+    )
+    note = (
+        f"pool {pool or pid!r} (process '{pid}') {why}; its elements {', '.join(dropped)} are "
+        f"dropped. Only pool {kept_pool or kept_id!r} (process '{kept_id}') is simulated: draw "
+        "the dropped work there (as a task, or a catch event for waiting on the other party) if "
+        "it takes time"
+    )
+    between = [m for m in messages if {m[1], m[2]} == {pid, kept_id}]
+    if between:
+        waits = [m[3] for m in between if m[2] == kept_id]
+        note += (
+            f". The message flows between the two are not simulated: {'; '.join(m[3] for m in between)}"
+            + (
+                "; an element waiting for a message from the dropped pool takes only its own "
+                "duration from the parameters"
+                if waits
+                else ""
+            )
+        )
+    return note
+
+
+@dataclass
+class _Splice:
+    """A pool run inside the case of another (``_one_case``): started by message flow
+    ``start_flow`` from ``sender`` (in the case's flow), it answers with ``reply_flow`` from
+    ``replier`` to ``waiter``, where the case's own branch waits (a parallel join)."""
+
+    proc: Element
+    start_flow: str
+    sender: str
+    start: str
+    reply_flow: str
+    replier: str
+    waiter: str
+
+
+def _one_case(root: Element, with_flow: list[Element]) -> tuple[Element, list[_Splice]] | str:
+    """How the pools ``with_flow`` run as one case, or why they cannot.
+
+    The pool whose start event no message flow targets creates the cases. Every other pool is
+    started by one message flow from the case's pool and answers with one message flow into a
+    message catch event or receive task of the case's pool, and ends right after that answer:
+    it becomes a parallel branch from the sender to the waiting element (a parallel join).
+    """
+    label = {p.get("id", ""): _pool_label(root, p.get("id", "")) for p in with_flow}
+    owner: dict[str, str] = {}  # element id -> process id (top-level flow elements)
+    tags: dict[str, tuple[str, set[str]]] = {}  # element id -> (tag, its children's tags)
+    starts: dict[str, list[str]] = {}
+    for proc in with_flow:
+        pid = proc.get("id", "")
+        starts[pid] = []
+        for c in proc:
+            ns, tag = _local(c.tag)
+            if ns != BPMN_NS or not c.get("id"):
+                continue
+            owner[str(c.get("id"))] = pid
+            tags[str(c.get("id"))] = (tag, {_local(d.tag)[1] for d in c})
+            if tag == "startEvent":
+                starts[pid].append(str(c.get("id")))
+    flows = [m for m in _message_flows(root, with_flow) if m[1] in starts and m[2] in starts]
+    refs = {}
+    for collab in root:
+        for mf in collab if _local(collab.tag) == (BPMN_NS, "collaboration") else ():
+            if _local(mf.tag)[1] == "messageFlow":
+                refs[mf.get("id", "")] = (mf.get("sourceRef") or "", mf.get("targetRef") or "")
+    started = {}  # process id -> the message flows into its start events
+    for m in flows:
+        tgt = refs[m[0]][1]
+        if tgt in starts[m[2]]:
+            started.setdefault(m[2], []).append(m)
+    creators = [p for p in with_flow if p.get("id", "") not in started]
+    if len(creators) != 1:
+        names = ", ".join(label[p.get("id", "")] for p in creators) or "none"
+        return (
+            "one pool must create the cases (a start event no message flow targets), and the "
+            f"others be started by its messages; pools that start on their own: {names}"
+        )
+    case = creators[0]
+    cid = case.get("id", "")
+    splices = []
+    used = set()
+    for proc in with_flow:
+        pid = proc.get("id", "")
+        if proc is case:
+            continue
+        into = started[pid]
+        if len(starts[pid]) != 1 or len(into) != 1 or into[0][1] != cid:
+            return (
+                f"pool {label[pid]} must have one start event, started by one message flow "
+                f"from pool {label[cid]}; it has start events {starts[pid]} and the message "
+                f"flows into them {[m[3] for m in into]}"
+            )
+        replies = [m for m in flows if m[1] == pid and m[2] == cid]
+        if len(replies) != 1:
+            return (
+                f"pool {label[pid]} must answer with one message flow into pool {label[cid]} "
+                f"(to an element that waits for it), where it has {len(replies)}"
+                + (f": {'; '.join(m[3] for m in replies)}" if replies else "")
+            )
+        replier, waiter = refs[replies[0][0]]
+        wtag, wdefs = tags.get(waiter, ("", set()))
+        if not (
+            wtag == "receiveTask"
+            or (wtag == "intermediateCatchEvent" and "messageEventDefinition" in wdefs)
+        ):
+            return (
+                f"{replies[0][3]}: the answer of pool {label[pid]} must go to a message catch "
+                "event or receive task of the case's pool, where the case waits for it"
+            )
+        ends_in = [e for e, o in owner.items() if o == pid and tags[e][0] == "endEvent"]
+        after = {
+            f.get("targetRef")
+            for f in proc
+            if _local(f.tag)[1] == "sequenceFlow" and f.get("sourceRef") == replier
+        }
+        before = {
+            f.get("sourceRef")
+            for f in proc
+            if _local(f.tag)[1] == "sequenceFlow" and f.get("targetRef") in ends_in
+        }
+        if (
+            owner.get(replier) != pid
+            or not after
+            or not after <= set(ends_in)
+            or before != {replier}
+        ):
+            return (
+                f"pool {label[pid]} must end right after it answers ({replies[0][3]}): every "
+                "end event of it must follow the sender of the answer directly, and nothing else"
+            )
+        splices.append(
+            _Splice(
+                proc,
+                into[0][0],
+                refs[into[0][0]][0],
+                refs[into[0][0]][1],
+                replies[0][0],
+                replier,
+                waiter,
+            )
+        )
+        used |= {into[0][0], replies[0][0]}
+    other = [m[3] for m in flows if m[0] not in used]
+    if other:
+        return f"message flows other than one start and one answer per pool: {'; '.join(other)}"
+    if any(
+        refs[s.start_flow][0] not in owner or owner[refs[s.start_flow][0]] != cid for s in splices
+    ):
+        return "a pool is started by a message from an element inside a sub-process"
+    return case, splices
+
+
+def _choose_pool(root: Element, source: str, processes: list[Element], pool: str | None) -> Element:
+    """The process to simulate: the one pool ``pool`` names (by pool name or process id), or
+    without ``pool`` the only one with a flow of its own; several with a flow are refused,
+    naming the pools, what each holds and what simulating only one of them drops."""
+    with_flow = [p for p in processes if _has_flow(p)]
+    if pool is None:
+        if len(with_flow) <= 1:
+            return (with_flow or processes)[0], []
+        plan = _one_case(root, with_flow)
+        if not isinstance(plan, str):
+            return plan
+        lines = [
+            f"  - pool {_pool_label(root, p.get('id', ''))}: {', '.join(_flow_elements(p))}"
+            for p in with_flow
+        ]
+        messages = _message_flows(root, with_flow)
+        waits = [m[3] for m in messages]
+        first = with_flow[0].get("id", "")
+        example = _pool_name(root, first) or first
+        raise ModelError(
+            "\n".join(
+                [
+                    f"{source}: {len(with_flow)} pools have a flow of their own, and they "
+                    f"cannot run as one case: {plan}. Only one pool can then be simulated:",
+                    *lines,
+                    f"Choose the pool to simulate by its name or process id: pool={example!r} "
+                    f"(load_bpmn, from_prosimos_json) or process.pool={example} on the command "
+                    "line; or collapse the other pools in the modeller. Either way the other "
+                    "pools' elements above are dropped, with the time their work takes"
+                    + (
+                        f", and the message flows between pools are not simulated ({'; '.join(waits)}): "
+                        "an element that waits for a message from a dropped pool takes only its "
+                        "own duration from the parameters"
+                        if waits
+                        else ""
+                    )
+                    + ". Draw the dropped work in the simulated pool (as tasks, or a catch event "
+                    "for the wait) if it takes time.",
+                ]
+            )
+        )
+    wanted = " ".join(str(pool).split())
+    found = [p for p in processes if wanted in (p.get("id"), _pool_name(root, p.get("id", "")))]
+    pools = ", ".join(_pool_label(root, p.get("id", "")) for p in with_flow) or "none"
+    if not found:
+        raise ModelError(
+            f"{source}: pool={pool!r} names no pool (by pool name or process id); the pools "
+            f"with a flow to simulate are {pools}"
+        )
+    if len(found) > 1:
+        ids = ", ".join(f"'{p.get('id', '')}'" for p in found)
+        raise ModelError(
+            f"{source}: pool={pool!r} names {len(found)} pools (processes {ids}); name one by "
+            "its process id"
+        )
+    if found[0] not in with_flow:
+        raise ModelError(
+            f"{source}: pool={pool!r} is pool {_pool_label(root, found[0].get('id', ''))}, "
+            f"which has no start event or sequence flow to simulate; the pools with a flow are "
+            f"{pools}"
+        )
+    return found[0], []
+
+
+def _splice(reader: _Reader, root: Element, case: Element, splices: list[_Splice]) -> None:
+    """Wire the pools of ``splices`` (read by ``reader``) into the case of pool ``case``: the
+    sender of each pool's start message splits into the case's own path and the pool's flow
+    (a parallel split); the element waiting for its answer becomes a parallel join of the two
+    and takes no time (it waits for the answer); the pool's end events are not outcomes."""
+    told = []
+    for sp in splices:
+        n = reader.nodes
+        n[sp.start].kind = "pass"  # the message start event: the branch begins here
+        reader.add_flow(Flow(sp.start_flow, sp.sender, sp.start))
+        for e in [i for i, f in reader.flows.items() if f.source == sp.replier]:
+            end = reader.flows.pop(e).target  # the pool's ends: checked by ``_one_case``
+            n.pop(end, None)
+        join = f"{sp.waiter}#join"
+        waiter = n[sp.waiter]  # (its tag names the join in messages)
+        reader.add(Node(join, "and", waiter.tag, name=waiter.name, lane=waiter.lane))
+        for f in reader.flows.values():
+            if f.target == sp.waiter:
+                f.target = join
+        reader.add_flow(Flow(sp.reply_flow, sp.replier, join))
+        reader.add_flow(Flow(f"{sp.waiter}#in", join, sp.waiter))
+        n[sp.waiter].kind = "pass"  # it waits for the answer: no duration of its own
+        told.append(
+            f"pool {_pool_label(root, sp.proc.get('id', ''))} runs in the same case: "
+            f"{n[sp.sender].label()} starts it, as a parallel branch beside the case's own "
+            f"path, and {n[sp.waiter].label()} waits for its answer from "
+            f"{n[sp.replier].label()} (a parallel join; it takes no time of its own, so "
+            "event_distribution and task durations for it are not used)"
+        )
+    reader.notes.append(
+        "; ".join(told)
+        + f". The case's outcome is the end event of pool {_pool_label(root, case.get('id', ''))}"
+        "; to simulate one pool alone, choose it with pool= (process.pool= on the command line)"
     )
 
 
-def read_bpmn(path: str | Path) -> Graph:
-    """Read a BPMN 2.0 file into a flat ``Graph`` (see the module docstring)."""
+def read_bpmn(path: str | Path, *, pool: str | None = None) -> Graph:
+    """Read a BPMN 2.0 file into a flat ``Graph`` (see the module docstring).
+
+    A collaboration's pools are processes: ``pool`` names the one to simulate, by its pool
+    (participant) name or process id; without it, the only one with a flow of its own, or
+    several joined by a request and its answer as one case (see the module docstring; other
+    patterns are refused, naming the pools). The other pools' elements are dropped, with a note
+    naming them and the message flows.
+    """
     path = Path(path)
     root = parse_xml(path)
     source = str(path)
@@ -506,30 +828,28 @@ def read_bpmn(path: str | Path) -> Graph:
     processes = [c for c in root if _local(c.tag) == (BPMN_NS, "process")]
     if not processes:
         raise ModelError(f"{source}: no <process> element")
-    with_flow = [
-        p for p in processes if any(_local(c.tag)[1] in ("startEvent", "sequenceFlow") for c in p)
-    ]
-    if len(with_flow) > 1:
-        ids = [p.get("id") for p in with_flow]
-        raise ModelError(
-            f"{source}: {len(with_flow)} processes (pools) with a flow {ids}; only one process "
-            "can be simulated: keep the others as collapsed pools"
-        )
-    proc = (with_flow or processes)[0]
+    proc, splices = _choose_pool(root, source, processes, pool)
+    joined = [proc, *(sp.proc for sp in splices)]
     reader = _Reader(source)
     reader.lane_of = {}
     reader.sub_exits = {}
     reader.names = {
         str(e.get("id")): " ".join((e.get("name") or "").split())
-        for e in proc.iter()
+        for p in joined
+        for e in p.iter()
         if e.get("id") and e.get("name")
     }
+    messages = _message_flows(root, processes)
     for other in processes:
-        note = None if other is proc else _dropped_pool_note(root, other, proc)
+        note = None if other in joined else _dropped_pool_note(root, other, proc, messages)
         if note:
             reader.notes.append(note)
     starts, _ = reader.container(proc, "")
+    for sp in splices:
+        reader.container(sp.proc, f"pool '{_pool_name(root, sp.proc.get('id', ''))}'")
     reader.raise_problems()
+    if splices:
+        _splice(reader, root, proc, splices)
     if len(starts) != 1:
         raise ModelError(
             f"{source}: the process needs exactly one start event, found {starts or 'none'}"

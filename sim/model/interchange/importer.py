@@ -52,6 +52,13 @@ Decisions (also in the package docstring and the README of ``experiments/prosimo
   ``<sim:end success="..."/>`` of an end event says it explicitly, as our own exports do. A note
   lists how each end was classed (a name with a negation, "Not approved", is marked to check)
   and says when every case ends in a success.
+* **Pools** (``bpmn_read``): a collaboration's pools with a flow of their own run as one case
+  when one pool creates the cases and each other pool is started by its message and answers it
+  into a message catch event or receive task where the case waits (a parallel branch from the
+  sender to that element, which takes no time of its own), with a note; otherwise ``pool=``
+  (pool name or process id) chooses the one to simulate, and the refusal names the pools, their
+  elements and what simulating one of them drops. The other pools' elements are dropped, with a
+  note naming them and the message flows.
 * **Timers and other intermediate catch events** are delays: steps without a role whose
   duration is the event's entry in ``event_distribution`` (Prosimos' convention), or, for a timer
   without one, its ISO 8601 ``timeDuration``. They are waiting, not work: like a calibrated
@@ -1165,16 +1172,20 @@ def from_prosimos_json(
     *,
     bpmn_path: str | Path,
     dropoff: Sequence[str] | None = None,
+    pool: str | None = None,
 ) -> ProcessModel:
     """A validated model from a BPMN file and Prosimos parameters (a mapping or a JSON file).
 
-    ``dropoff`` names the ends that are drop-offs (see ``load_bpmn``). Warnings
+    ``dropoff`` names the ends that are drop-offs and ``pool`` the pool to simulate (see
+    ``load_bpmn``). Warnings
     (``BpmnImportWarning``) report approximations and defaults; everything that cannot be
     simulated raises ``ModelError`` naming the file and the element id.
     """
     try:
         names = _dropoff_list(dropoff)
-        graph = read_bpmn(bpmn_path)
+        if pool is not None and not isinstance(pool, str):
+            raise ModelError(f"pool: expected a pool name or process id, got {pool!r}")
+        graph = read_bpmn(bpmn_path, pool=pool)
         data, src = _read_params(params)
         changed: list[str] = []
         _visible_graph(graph, changed)
@@ -1196,6 +1207,7 @@ def load_bpmn(
     *,
     params_path: str | Path | None = None,
     dropoff: Sequence[str] | None = None,
+    pool: str | None = None,
 ) -> ProcessModel:
     """Read a BPMN 2.0 model with its Prosimos simulation parameters.
 
@@ -1208,6 +1220,12 @@ def load_bpmn(
     is the task's name); every other end is a success unless its ``sim:end success`` says
     otherwise. Without it, end events are classed by their names (``is_drop_off``), and a note
     lists how each was classed.
+
+    ``pool`` names the pool of a collaboration to simulate, by its pool (participant) name or
+    its process id (``pool="Customer"``). Without it, pools joined by a request and its answer
+    (message flows) run as one case, and other pools with a flow of their own are refused,
+    naming them. The other pools' elements are dropped, with a note naming them and the message
+    flows.
     """
     bpmn_path = Path(bpmn_path)
     if params_path is None:
@@ -1221,4 +1239,4 @@ def load_bpmn(
                     f"{params_path.name} next to the BPMN file"
                 )
             )
-    return from_prosimos_json(params_path, bpmn_path=bpmn_path, dropoff=dropoff)
+    return from_prosimos_json(params_path, bpmn_path=bpmn_path, dropoff=dropoff, pool=pool)
