@@ -10,7 +10,11 @@ Semantics worth knowing (also in the README):
   open before it asks for a person. Work that reaches the end of a shift pauses and is resumed by
   the same person at the next shift: step durations are *working* time, like the processing times
   that calibration measures. A step that needs several roles runs only while all of them are on
-  shift (the intersection of their calendars).
+  shift (the intersection of their calendars). Nobody takes a queued case whose work cannot
+  start: a person who finishes at (or after) the end of their shift takes none, nor does one of
+  a step of several roles while their shared hours are closed. The case stays queued, its
+  patience running, and the opening serves the queue and the cases that came while it was
+  closed in one order (priority, then first come; ``_Pool``).
 * **Several people at once.** A step with several roles takes one person of each, in one global
   order of roles (so two such steps can never deadlock): scarcest first, by the chance that a
   case finds all the role's people busy (Erlang C of its headcount and the model's offered work,
@@ -181,6 +185,26 @@ class _Grant(simpy.Event):
         self.env.schedule(self, delay=delay)
 
 
+_OPEN_TOLERANCE = 1e-7  # hours: a shift opening this close to now is open now
+# SimPy orders the events of one instant by priority (URGENT 0, NORMAL 1), then as scheduled: a
+# pool's drain runs after every other event of its instant (``_Pool.wake``)
+_AFTER_THE_INSTANT = simpy.core.NORMAL + 1
+
+
+def _closed_until(cal: WeeklyRate, now: float, offset: float) -> float | None:
+    """None while calendar ``cal`` is open at clock time ``now``, else when it next opens
+    (clock time). Its last instant (up to a rounding error) counts as closed: work that ends
+    at closing time ends there, a hair early or late."""
+    week_now = now + offset
+    opens, closes = cal.open_span(week_now)
+    if opens - week_now > _OPEN_TOLERANCE:
+        return opens - offset
+    if closes - week_now > ROUNDING_HOURS:
+        return None
+    opens = cal.open_span(closes)[0]  # the shift may go on in the next piece of the week
+    return None if opens <= closes else opens - offset
+
+
 class _Pool:
     """The people of one role: a count of busy ones and a queue of waiting requests.
 
@@ -192,52 +216,165 @@ class _Pool:
     (``serve(plan, scale, slot)`` -> ``(delay, value)``) and wakes the case when it is done.
     Requests that patience withdrew stay in the heap, already triggered, and are skipped on
     release.
+
+    Nobody takes a request whose work cannot start: with the role's ``calendar``, a person off
+    shift takes none (one who finishes at or after the end of their shift goes free), and a
+    request of a step of several roles carries the hours they share (``shared``), closed while
+    one of them is off shift, and waits for them while its people take the requests behind it.
+    The queue waits, its patience running, and ``_drain`` serves it at the opening in priority
+    and arrival order together with the cases that became ready while it was closed. Before,
+    the first queued case was tied to that person until the opening: an idle alternative role
+    on shift never got it, a better class that came overnight was served after it and its
+    patience stopped (QA calendars19). People are then free while requests queue: a new
+    request queues behind them (``free_now``), and a drain is due (``wake``).
     """
 
-    __slots__ = ("env", "capacity", "busy", "queue", "_seq")
+    __slots__ = ("env", "capacity", "busy", "queue", "_seq", "calendar", "offset", "_wake")
 
-    def __init__(self, env: simpy.Environment, capacity: int) -> None:
+    def __init__(
+        self,
+        env: simpy.Environment,
+        capacity: int,
+        calendar: WeeklyRate | None = None,
+        offset: float = 0.0,
+    ) -> None:
         self.env = env
         self.capacity = capacity
         self.busy = 0
-        self.queue: list[tuple] = []  # heap of (priority, seq, event, job or None)
+        # heap of (priority, seq, event, job or None, shared hours or None)
+        self.queue: list[tuple] = []
         self._seq = 0
+        self.calendar = calendar  # the people's shifts (None: around the clock)
+        self.offset = offset  # week time of the run's clock 0
+        self._wake: tuple[float, simpy.Event] | None = None  # the next _drain due
 
-    def request(self, priority: float = 0, job: tuple | None = None) -> _Grant:
-        """An event that succeeds when a person is assigned (already triggered if one is free;
-        with a ``job``, only call this when nobody is free)."""
+    def free_now(self) -> bool:
+        """Whether a request now would get a person on the spot: somebody is free and nobody
+        queues (people free while others queue are off shift, wait for the hours of a step
+        of several roles, or wait for a ``_drain`` at this very instant). The caller knows the
+        shift is open."""
+        return self.busy < self.capacity and not self.queue
+
+    def off_shift(self) -> float | None:
+        """None while the people are on shift, else when their shift next opens (clock time;
+        ``_closed_until``)."""
+        cal = self.calendar
+        return None if cal is None else _closed_until(cal, self.env.now, self.offset)
+
+    def request(
+        self, priority: float = 0, job: tuple | None = None, shared: WeeklyRate | None = None
+    ) -> _Grant:
+        """An event that succeeds when a person is assigned: already triggered if one is free,
+        nobody queues and the work can start (on shift; within ``shared``, the hours the roles
+        of a step of several roles share), else queued (with a ``job``, only call this when
+        ``free_now()`` is false)."""
         ev = _Grant(self.env)
-        if self.busy < self.capacity:  # nobody can be queueing then
+        if (
+            self.busy < self.capacity
+            and not self.queue
+            and (self.calendar is None or self.off_shift() is None)
+            and (shared is None or _closed_until(shared, self.env.now, self.offset) is None)
+        ):
             self.busy += 1
             ev.succeed()
         else:
-            self._seq += 1
-            heapq.heappush(self.queue, (priority, self._seq, ev, job))
+            self.enqueue(ev, priority, job, shared)
         return ev
 
-    def enqueue(self, ev: _Grant, priority: float, job: tuple) -> None:
-        """Queue an existing request (one that waits in several pools at once: the first release
-        of any of them serves it, and the others skip it, as a withdrawn one)."""
+    def enqueue(
+        self, ev: _Grant, priority: float, job: tuple | None, shared: WeeklyRate | None = None
+    ) -> None:
+        """Queue a request (also one that waits in several pools at once: the first of them to
+        serve it does, and the others skip it, as a withdrawn one). With somebody free (off
+        shift, or others queue for a drain now), a ``_drain`` serves it when it can start."""
         self._seq += 1
-        heapq.heappush(self.queue, (priority, self._seq, ev, job))
+        heapq.heappush(self.queue, (priority, self._seq, ev, job, shared))
+        if self.busy < self.capacity:
+            opens = self.off_shift()
+            self.wake(self.env.now if opens is None else opens)
 
     def release(self) -> None:
-        """A person is done: give them to the first live request, or count them free."""
+        """A person is done: give them to the first live request that can start, or count them
+        free (off shift: free until the shift opens, when ``_drain`` serves the queue)."""
         queue = self.queue
-        while queue:
-            _, _, ev, job = heapq.heappop(queue)
-            if not ev.triggered:  # else withdrawn (patience ran out)
-                if job is None:
-                    ev.succeed()
-                else:
-                    serve, plan, scale, slot = job
-                    ev.serve_after(*serve(plan, scale, slot))
+        if queue and self.calendar is not None:
+            opens = self.off_shift()
+            if opens is not None:
+                self.busy -= 1
+                self.wake(opens)
                 return
-        self.busy -= 1
+        if not (queue and self._hand_on()):
+            self.busy -= 1
+
+    def _hand_on(self) -> bool:
+        """Serve the first live request in queue order whose work can start now (a person
+        counted busy is theirs): False when there is none. Those of a step of several roles
+        whose shared hours are closed stay queued, and a ``_drain`` is due when they open."""
+        queue = self.queue
+        later = None  # requests waiting for their step's shared hours
+        first = math.inf  # the earliest opening of those hours
+        served = False
+        while queue:
+            entry = heapq.heappop(queue)
+            ev = entry[2]
+            if ev.triggered:  # withdrawn (patience ran out) or served by another pool
+                continue
+            shared = entry[4]
+            if shared is not None:
+                opens = _closed_until(shared, self.env.now, self.offset)
+                if opens is not None:
+                    if later is None:
+                        later = []
+                    later.append(entry)
+                    first = min(first, opens)
+                    continue
+            job = entry[3]
+            if job is None:
+                ev.succeed()
+            else:
+                serve, plan, scale, slot = job
+                ev.serve_after(*serve(plan, scale, slot))
+            served = True
+            break
+        if later is not None:
+            for entry in later:
+                heapq.heappush(queue, entry)
+            self.wake(first)
+        return served
+
+    def wake(self, at: float) -> None:
+        """Have ``_drain`` serve the queue at clock time ``at`` (>= now), after everything
+        else that happens at that instant: the cases that wake for a shift opening ask first
+        (in priority order, ``Replication._walk``) and queue, and the drain then serves all of
+        them in one order. Nothing new when a drain is due by then (it serves, or waits for
+        the opening itself)."""
+        if self._wake is not None and self._wake[0] <= at:
+            return
+        env = self.env
+        ev = simpy.Event(env)
+        ev.callbacks.append(self._drain)
+        ev._ok = True
+        ev._value = None
+        env.schedule(ev, _AFTER_THE_INSTANT, max(at - env.now, 0.0))
+        self._wake = (at, ev)
+
+    def _drain(self, ev: simpy.Event) -> None:
+        """Serve live requests in queue order while people are free and on shift (off shift:
+        again at the opening)."""
+        if self._wake is not None and self._wake[1] is ev:
+            self._wake = None
+        opens = self.off_shift()
+        if opens is not None:
+            self.wake(opens)
+            return
+        while self.queue and self.busy < self.capacity:
+            self.busy += 1
+            if not self._hand_on():
+                self.busy -= 1
+                return
 
 
 _EXPIRED = object()  # value of a request withdrawn when the case's patience ran out
-_OPEN_TOLERANCE = 1e-7  # hours: a shift opening this close to now is open now
 
 
 def _expire(req, _timeout) -> None:
@@ -257,6 +394,7 @@ class _StepPlan:
         "gates",
         "free",
         "calendar",
+        "shared",
         "patience",
         "single",
         "free1",
@@ -328,7 +466,11 @@ class Replication:
                 res_roles.append(role_name)
             self.free[role_name] = deque(ids)
             if n > 0:
-                self.resources[role_name] = _Pool(env, n)
+                # the role's shifts: its people take no queued case while off shift (_Pool)
+                cal = model.calendar_of(role_name)
+                self.resources[role_name] = _Pool(
+                    env, n, None if cal.is_constant else cal, self.offset
+                )
         self.res_names = tuple(res_names)
         self.res_roles = tuple(res_roles)
         # A step needing several roles takes them scarcest first by the model's load (not by
@@ -406,6 +548,8 @@ class Replication:
                         cal = c if cal is None else cal.intersect(c)
                     cal_cache[roles] = None if cal is None or cal.is_constant else cal
                 plan.calendar = cal_cache[roles]
+                # the hours a step of several roles can run: its people wait for them queued
+                plan.shared = plan.calendar if len(plan.roleset) > 1 else None
                 plan.patience = (
                     None
                     if s.patience is None
@@ -734,7 +878,7 @@ class Replication:
                 asked = now
                 single = p.single
                 if single is not None:  # one person, no patience: no lists, no _release call
-                    if single.busy < single.capacity:  # free: take them, no event
+                    if single.busy < single.capacity and not single.queue:  # free: no event
                         single.busy += 1
                         w = p.free1.popleft()
                         start, end = self._times(p, scale, now, closes)
@@ -754,7 +898,7 @@ class Replication:
                 else:
                     reqs = []
                     for j, res in enumerate(p.resources):
-                        req = res.request(prio)
+                        req = res.request(prio, None, p.shared)
                         if deadline is None:
                             if not req.triggered:
                                 yield req
@@ -860,11 +1004,13 @@ class Replication:
         role's plan)`` once the work is done, or None when patience ran out."""
         env = self.env
         offset = self.offset
+        first_look = True  # just came to the step (not woken for a shift)
         while True:
             now = env.now
             week_now = now + offset
             open_now = []  # (plan, end of its open piece)
             closed = []  # (plan, when it opens)
+            opening = False  # a role's shift opens this instant
             for a in order:
                 if a.calendar is None:
                     open_now.append((a, None))
@@ -876,9 +1022,19 @@ class Replication:
                     closed.append((a, opens - offset))
                 else:
                     open_now.append((a, closes))
+                    opening = opening or (first_look and a.calendar.opens_at(week_now))
+            if first_look and opening:
+                # The cases that waited for this opening wake now too, but a case that came
+                # this instant runs first and would take a free person ahead of them: step back
+                # behind them, as _walk does (QA calendars19), and look again.
+                for _ in range(rank + 1):
+                    yield env.timeout(0)
+                first_look = False
+                continue
+            first_look = False
             for a, closes in open_now:
                 pool = a.single
-                if pool.busy < pool.capacity:
+                if pool.free_now():
                     pool.busy += 1
                     w = a.free1.popleft()
                     start, end = self._times(a, scale, now, closes)
@@ -898,10 +1054,8 @@ class Replication:
             for _ in range(rank):  # better classes ask first (see _walk)
                 yield env.timeout(0)
         ev = _Grant(env)
-        for a in p.alts:
+        for a in p.alts:  # a role free off shift serves it when its shift opens (_Pool.wake)
             a.single.enqueue(ev, prio, (self._serve, a, scale, slot))
-        for a, opens in closed:
-            env.timeout(opens - now).callbacks.append(partial(self._at_opening, ev, a, scale, slot))
         if deadline is not None:
             env.timeout(max(deadline - now, 0.0)).callbacks.append(partial(_expire, ev))
         got = yield ev
@@ -909,14 +1063,6 @@ class Replication:
             return None
         w, start, end = got
         return w, start, (env.now if env.now > start else start), p.alt_of[self.res_roles[w]]
-
-    def _at_opening(self, ev: _Grant, a: _StepPlan, scale: float, slot: int, _timeout) -> None:
-        """A role's shift opened while a case queued for a step it may do: if somebody of it is
-        free and the case is still waiting, they take it."""
-        pool = a.single
-        if not ev.triggered and pool.busy < pool.capacity:
-            pool.busy += 1
-            ev.serve_after(*self._serve(a, scale, slot))
 
     def _times(
         self, p: _StepPlan, scale: float, now: float, closes: float | None
