@@ -26,11 +26,17 @@ Definitions (all over *measured* cases: those that arrived in the measurement wi
 * waiting per case: the total waiting of a finished case (its steps' waiting, the wait of a case
   that gave up in a queue included) averaged over finished cases;
 * waiting share of a step: its total waiting (cases that gave up in its queue included) / total
-  cycle time; queue share: the same for the waiting in its staff's working hours only (queueing
-  for people on shift), from when the case was ready for them (a simulated trace's ``ready``:
-  after the model's hand-off delay, which is waiting but not queueing for staff);
-* timer share: total time in a calibrated model's ``delay:`` timer steps / total cycle time
-  (waiting for the customer or an outside party, not for staff);
+  time in the process: the cycle times of finished cases plus, for a simulated run that stopped
+  with measured cases in progress, their time until the stop and their waiting until then
+  (a case stuck in a queue counts there, not nowhere); queue share: the same for the waiting
+  that is queueing for staff, from when the case was ready for them (a simulated trace's
+  ``ready``: after the model's hand-off delay, which is waiting but not queueing for staff)
+  until it started, leaving out only the wait for the first opening of the staff's shift after
+  it was ready (the calendar's); from that opening on every hour counts, the hours they are off
+  included, as a backlog carried over to the next shift waits for lack of staff;
+* timer share: total time in a calibrated model's ``delay:`` timer steps / total time in the
+  process, as for the waiting share (waiting for the customer or an outside party, not for
+  staff);
 * bottleneck: the staffed step with the largest queue share.
 """
 
@@ -195,31 +201,153 @@ def _with_abandoned_waits(events: pd.DataFrame, cases: pd.DataFrame) -> pd.DataF
     return pd.concat([ev, waits], ignore_index=True)
 
 
-def queue_shares(events: pd.DataFrame, cases: pd.DataFrame, model: ProcessModel) -> pd.Series:
-    """Per staffed step: the waiting before it that falls in its staff's working hours (cases
-    queueing for people who are on shift), summed over finished measured cases (those that
-    gave up in its queue included), over their total cycle time. Waiting while the staff are
-    off shift (a case enabled at night) is left out: it is the calendar, not a lack of staff.
-    So is the hand-off delay of a simulated trace (the queue runs from ``ready``, after it, to
-    the start): the model's delay between teams, not a lack of staff; it stays in the waiting.
-    Automated and timer steps are not listed."""
-    total_ct = cycle_times(cases).sum()
+def _next_opening(cal: WeeklyRate, t: np.ndarray) -> np.ndarray:
+    """Vectorised ``WeeklyRate.next_positive``: per time of ``t`` (calendar time), the earliest
+    time at or after it at which ``cal`` is open (``t`` itself inside a shift)."""
+    t = np.asarray(t, dtype=float)
+    breaks = np.asarray(cal.breaks)
+    rates = np.asarray(cal.rates)
+    n = len(rates)
+    # per piece of the week: the start of the first open piece after it (next week's if it wraps)
+    after = np.full(n, np.inf)
+    for i in range(n):
+        for k in range(1, n + 1):
+            j = (i + k) % n
+            if rates[j] > 0:
+                after[i] = breaks[j] + (WEEK if i + k >= n else 0.0)
+                break
+    weeks, r = np.divmod(t, WEEK)
+    i = np.clip(np.searchsorted(breaks, r, side="right") - 1, 0, n - 1)
+    return np.where(rates[i] > 0, t, weeks * WEEK + after[i])
+
+
+def _queue_time(events: pd.DataFrame, model: ProcessModel) -> tuple[np.ndarray, np.ndarray]:
+    """Hours each event (columns ``ready`` and ``start``) queued for staff, and whether its step
+    is staffed: from when the case was ready, or from the first opening of its step's calendar
+    after that when it was ready off shift (the wait for the shift is the calendar's), to the
+    start, the hours the staff are off included: a case still queued at closing time waits
+    overnight for lack of staff. The calendar is ``_working_time``'s (the intersection of the
+    step's roles' calendars; that of the role that did it where that is one of its
+    ``alternatives``)."""
+    off = week_offset(model.start_date)
+    ready = events["ready"].to_numpy(dtype=float)
+    start = events["start"].to_numpy(dtype=float)
+    first = ready.copy()  # when the queue for staff began
+    staffed = np.zeros(len(events), dtype=bool)
+    acts = events["activity"].to_numpy()
+    for name in pd.unique(acts):
+        sel = acts == name
+        cal, staffed[sel] = _progress_calendar(model, name)
+        if cal is not None and staffed[sel].any():
+            first[sel] = _next_opening(cal, ready[sel] + off) - off
+    if "role" in events:  # a step somebody of another role did waited for that role's shift
+        roles = events["role"].to_numpy()
+        for name in pd.unique(acts):
+            step = model.steps.get(name)
+            for alt in () if step is None else step.alternatives:
+                sel = (acts == name) & (roles == alt.role)
+                if alt.role not in model.roles or not sel.any():
+                    continue
+                cal = model.calendar_of(alt.role)
+                first[sel] = (
+                    ready[sel] if cal.is_constant else _next_opening(cal, ready[sel] + off) - off
+                )
+    return np.maximum(start - first, 0.0), staffed
+
+
+def _open_measured(cases: pd.DataFrame) -> pd.DataFrame:
+    """Measured cases still in progress (no outcome) when the run stopped."""
+    return cases[cases["measured"].astype(bool) & cases["success"].isna()]
+
+
+def time_in_process(cases: pd.DataFrame, stop: float | None = None) -> float:
+    """The denominator of the waiting, queue and timer shares: the total cycle time of finished
+    measured cases plus, with ``stop`` (when a simulated run stopped), the hours the measured
+    cases still in progress had spent in the process until then."""
+    total = float(cycle_times(cases).sum())
+    if stop is not None:
+        total += float((stop - _open_measured(cases)["arrival"].to_numpy(dtype=float)).sum())
+    return total
+
+
+def _share_rows(
+    events: pd.DataFrame,
+    cases: pd.DataFrame,
+    open_steps: pd.DataFrame | None = None,
+    stop: float | None = None,
+) -> pd.DataFrame:
+    """The rows the waiting, queue and timer shares sum: ``_with_abandoned_waits`` and, with
+    ``stop`` (a simulated run that stopped with measured cases in progress), those cases'
+    executed steps and the steps they were at (``open_steps``): ready when they reached them
+    (the open steps do not record a hand-off's end), started at the stop where they were
+    still waiting, and ending at the stop."""
     ev = _with_abandoned_waits(events, cases)
-    queue, staffed = _working_time(ev, model, "ready", "start")
+    if stop is None:
+        return ev
+    ids = _open_measured(cases)["case_id"]
+    if ids.empty:
+        return ev
+    parts = [ev, events[events["case_id"].isin(ids)]]
+    if open_steps is not None and len(open_steps):
+        at = open_steps[open_steps["case_id"].isin(ids)]
+        parts.append(
+            at.assign(
+                ready=at["enabled"],
+                start=at["start"].fillna(stop),
+                end=at["end"].fillna(stop),
+            )
+        )
+    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    if out["ready"].isna().any():  # a log without ready times: ready when enabled
+        out["ready"] = out["ready"].fillna(out["enabled"])
+    return out
+
+
+def queue_shares(
+    events: pd.DataFrame,
+    cases: pd.DataFrame,
+    model: ProcessModel,
+    *,
+    open_steps: pd.DataFrame | None = None,
+    stop: float | None = None,
+) -> pd.Series:
+    """Per staffed step: the waiting before it that is queueing for staff (``_queue_time``),
+    summed over finished measured cases (those that gave up in its queue included), over their
+    total cycle time. Waiting for the first opening of the staff's shift after the case was
+    ready (a case enabled at night) is left out: it is the calendar, not a lack of staff; a
+    case still queued when the shift closes queues on through the night. So is the hand-off
+    delay of a simulated trace (the queue runs from ``ready``, after it, to the start): the
+    model's delay between teams, not a lack of staff; it stays in the waiting.
+
+    With ``stop`` (when a simulated run stopped) the measured cases still in progress count
+    too (``_share_rows``, ``time_in_process``): their queueing until the stop, at the steps
+    they were at (``open_steps``) included, over the total time in the process; a step whose
+    queue no measured case got through by the stop is not left at 0. Automated and timer steps
+    are not listed."""
+    total = time_in_process(cases, stop)
+    ev = _share_rows(events, cases, open_steps, stop)
+    queue, staffed = _queue_time(ev, model)
     q = pd.Series(queue[staffed]).groupby(ev["activity"].to_numpy()[staffed]).sum()
-    return q / total_ct if total_ct > 0 else q * np.nan
+    return q / total if total > 0 else q * np.nan
 
 
-def timer_shares(events: pd.DataFrame, cases: pd.DataFrame, timers: list[str]) -> pd.Series:
+def timer_shares(
+    events: pd.DataFrame,
+    cases: pd.DataFrame,
+    timers: list[str],
+    *,
+    open_steps: pd.DataFrame | None = None,
+    stop: float | None = None,
+) -> pd.Series:
     """Per timer step (a calibrated model's ``delay:`` steps, ``metadata["timer_steps"]``: time a
     case waits for the customer or an outside party): its total elapsed time over finished
-    measured cases, over their total cycle time."""
-    total_ct = cycle_times(cases).sum()
-    ev = events[
-        events["case_id"].isin(finished(cases)["case_id"]) & events["activity"].isin(timers)
-    ]
+    measured cases, over their total cycle time; with ``stop``, the cases in progress count
+    until it as in ``queue_shares``."""
+    total = time_in_process(cases, stop)
+    ev = _share_rows(events, cases, open_steps, stop)
+    ev = ev[ev["activity"].isin(timers)]
     t = (ev["end"] - ev["start"]).groupby(ev["activity"]).sum()
-    return t / total_ct if total_ct > 0 else t * np.nan
+    return t / total if total > 0 else t * np.nan
 
 
 def step_table(
@@ -274,13 +402,36 @@ def step_table(
     return out
 
 
-def waiting_shares(events: pd.DataFrame, cases: pd.DataFrame) -> pd.Series:
+def waiting_shares(
+    events: pd.DataFrame,
+    cases: pd.DataFrame,
+    *,
+    open_steps: pd.DataFrame | None = None,
+    stop: float | None = None,
+) -> pd.Series:
     """Each step's total waiting (the waits of cases that gave up in its queue included) over
-    the total cycle time of finished measured cases."""
-    total_ct = cycle_times(cases).sum()
-    ev = _with_abandoned_waits(events, cases)
+    the total cycle time of finished measured cases; with ``stop`` (when a simulated run
+    stopped), the measured cases still in progress count too, their waiting until the stop at
+    the steps they were at (``open_steps``) included, over the total time in the process
+    (``time_in_process``), as in ``queue_shares``."""
+    total = time_in_process(cases, stop)
+    ev = _share_rows(events, cases, open_steps, stop)
     wait = (ev["start"] - ev["enabled"]).groupby(ev["activity"]).sum()
-    return wait / total_ct if total_ct > 0 else wait * np.nan
+    return wait / total if total > 0 else wait * np.nan
+
+
+def waiting_at_stop(cases: pd.DataFrame, open_steps: pd.DataFrame | None) -> dict[str, float]:
+    """``waiting_at_end:<step>``: the share of measured cases that were still waiting at the
+    step (queueing, or waiting for a shift or a hand-off: their work had not begun) when the
+    run stopped, over the measured cases (``open_steps``, a simulated trace's
+    ``trace_open_steps``); only the steps where some were."""
+    at = _measured_or_none(open_steps, cases)
+    n = int(cases["measured"].astype(bool).sum())
+    if at is None or not len(at) or n == 0:
+        return {}
+    waiting = at[at["start"].isna()]
+    per_step = waiting.groupby("activity", sort=False)["case_id"].nunique()
+    return {f"waiting_at_end:{s}": k / n for s, k in per_step.items()}
 
 
 def dropoff(events: pd.DataFrame, cases: pd.DataFrame) -> dict[str, float]:

@@ -76,6 +76,7 @@ DOMAINS: dict[str, Bounds] = {
     "visits_per_case": _COUNT,
     "waiting_share": _SHARE,
     "queue_share": _SHARE,
+    "waiting_at_end": _SHARE,
     "timer_share": _SHARE,
     "headcount": _COUNT,
     "utilisation": _SHARE,
@@ -159,6 +160,7 @@ def log_kpis(
     headcount: dict[str, int] | None = None,
     window: tuple[float, float] | None = None,
     open_steps: pd.DataFrame | None = None,
+    stop: float | None = None,
 ) -> dict[str, float]:
     """Every KPI of one events/cases pair as a flat ``{name: value}`` mapping.
 
@@ -166,7 +168,10 @@ def log_kpis(
     costs or value-adding flags are left out; ``headcount`` defaults to the model's.
     ``open_steps``: the steps cases were at when a simulated run stopped (``trace_open_steps``),
     which count in ``reached`` and, until the stop, in ``utilisation`` and
-    ``processing_cost_per_case``.
+    ``processing_cost_per_case``; where they were still waiting is ``waiting_at_end:<step>``.
+    ``stop``: when that run stopped; with it the measured cases still in progress count, until
+    then, in the waiting, queue and timer shares (``measures.queue_shares``), so a step whose
+    queue no measured case got through is not left out of the bottleneck.
     """
     if model is not None and "work" not in events:
         events = events.assign(work=m.working_processing(events, model))
@@ -193,7 +198,7 @@ def log_kpis(
     out["wip_mean"] = m.wip_mean(cases, window)
     out["wip_change"] = m.wip_change(cases, window)
     table = m.step_table(events, cases, open_steps)
-    shares = m.waiting_shares(events, cases)
+    shares = m.waiting_shares(events, cases, open_steps=open_steps, stop=stop)
     n = max(out["cases_arrived"], 1.0)
     for step, row in table.iterrows():
         out[f"waiting_mean:{step}"] = float(row["waiting_mean"])
@@ -201,6 +206,7 @@ def log_kpis(
         out[f"reached:{step}"] = float(row["reached"])
         out[f"visits_per_case:{step}"] = float(row["visits"]) / n
         out[f"waiting_share:{step}"] = float(shares.get(step, np.nan))
+    out |= m.waiting_at_stop(cases, open_steps)
     if model is not None:
         if headcount is None:
             headcount = {r.name: r.headcount for r in model.roles.values()}
@@ -213,7 +219,7 @@ def log_kpis(
         for step in model.steps:  # steps never visited: reached 0, not missing
             out.setdefault(f"reached:{step}", 0.0)
             out.setdefault(f"visits_per_case:{step}", 0.0)
-        out |= _queue_and_timer_shares(events, cases, model)
+        out |= _queue_and_timer_shares(events, cases, model, open_steps=open_steps, stop=stop)
     return out
 
 
@@ -223,12 +229,18 @@ def timer_steps(model: ProcessModel) -> list[str]:
 
 
 def _queue_and_timer_shares(
-    events: pd.DataFrame, cases: pd.DataFrame, model: ProcessModel
+    events: pd.DataFrame,
+    cases: pd.DataFrame,
+    model: ProcessModel,
+    *,
+    open_steps: pd.DataFrame | None = None,
+    stop: float | None = None,
 ) -> dict[str, float]:
     """``queue_share:<step>`` per staffed step, ``timer_share:<timer>`` per timer and their sum
-    ``timer_share`` (0 for a step no finished case visited; NaN when no case finished)."""
-    none = not m.cycle_times(cases).sum() > 0
-    q = m.queue_shares(events, cases, model)
+    ``timer_share`` (0 for a step no measured case waited at; NaN when no case finished and,
+    with ``stop``, none was in progress either: see ``measures.queue_shares``)."""
+    none = not m.time_in_process(cases, stop) > 0
+    q = m.queue_shares(events, cases, model, open_steps=open_steps, stop=stop)
     out = {
         f"queue_share:{s}": np.nan if none else float(q.get(s, 0.0))
         for s, step in model.steps.items()
@@ -236,7 +248,7 @@ def _queue_and_timer_shares(
     }
     timers = timer_steps(model)
     if timers:
-        t = m.timer_shares(events, cases, timers)
+        t = m.timer_shares(events, cases, timers, open_steps=open_steps, stop=stop)
         for s in timers:
             out[f"timer_share:{s}"] = np.nan if none else float(t.get(s, 0.0))
         out["timer_share"] = np.nan if none else float(t.sum())
@@ -252,6 +264,7 @@ def replication_kpis(trace: Trace, model: ProcessModel) -> dict[str, float]:
         headcount=dict(trace.meta.get("staffing") or {r: 0 for r in model.roles}),
         window=trace.window,
         open_steps=trace_open_steps(trace),
+        stop=trace.run_end,
     )
 
 
@@ -316,7 +329,11 @@ def kpi_rows_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """``kpi_table`` of rows ``kpi_row`` gave, in their order."""
     table = pd.DataFrame(rows)
     # KPIs absent in a replication (no drop-off at a step, an outcome that never happened) are 0
-    fill_zero = [c for c in table.columns if c.split(":")[0] in ("dropoff_at", "outcome_share")]
+    fill_zero = [
+        c
+        for c in table.columns
+        if c.split(":")[0] in ("dropoff_at", "outcome_share", "waiting_at_end")
+    ]
     table[fill_zero] = table[fill_zero].fillna(0.0)
     return table
 
@@ -544,6 +561,59 @@ def _tied_with(table: pd.DataFrame, prefix: str, top: str, steps: list[str]) -> 
     return [s for _, s in sorted(tied, reverse=True)]
 
 
+def _unfinished(
+    summary: pd.DataFrame, table: pd.DataFrame, steps: list[str]
+) -> dict[str, Any] | None:
+    """The measured cases still in progress when the runs stopped, and where they were waiting
+    (``None`` when every measured case finished): their ``share`` of the measured cases and,
+    largest first, each step's ``waiting_at_end`` (the share of measured cases waiting there).
+    They count in the waiting and queue shares, and so in the bottleneck, until the stop."""
+    cols = {"cases_in_progress", "cases_arrived"}
+    if not cols <= set(table.columns) or not (table["cases_in_progress"] > 0).any():
+        return None
+    share = table["cases_in_progress"] / table["cases_arrived"].where(table["cases_arrived"] > 0)
+    ci = _ci(
+        summarize(pd.DataFrame({"in_progress": share}), bounds={"in_progress": _SHARE}),
+        "in_progress",
+    )
+    at = [
+        {"step": s, "share": ci_s}
+        for s in steps
+        if (ci_s := _ci(summary, f"waiting_at_end:{s}")) and (ci_s.get("mean") or 0.0) > 0
+    ]
+    at.sort(key=lambda r: r["share"]["mean"], reverse=True)
+    return {"cases": _ci(summary, "cases_in_progress"), "share": ci, "waiting_at": at}
+
+
+def _role_view(
+    table: pd.DataFrame, model: ProcessModel, staffed: list[str], prefix: str
+) -> dict[str, Any] | None:
+    """The role whose steps together make cases queue longest: per role, the sum of its steps'
+    ``<prefix>:<step>`` (queue shares; a step of several roles counts for each), replication
+    by replication. ``role``, its ``steps``, their summed share (``queue_share``) with its CI,
+    ``tied_with``: the roles whose sum is not significantly smaller (paired CI)."""
+    per_rep, members = {}, {}
+    for role in model.roles:
+        mine = [s for s in staffed if role in model.steps[s].roles]
+        cols = [f"{prefix}:{s}" for s in mine if f"{prefix}:{s}" in table.columns]
+        if cols:
+            per_rep[f"{prefix}:{role}"] = table[cols].sum(axis=1, min_count=1)
+            members[role] = mine
+    if not per_rep or prefix != "queue_share":  # an older table: no queue shares to add up
+        return None
+    sums = pd.DataFrame(per_rep)
+    summary = summarize(sums, bounds=dict.fromkeys(per_rep, _SHARE))
+    top = _largest(summary, prefix, list(members))
+    if top is None:
+        return None
+    return {
+        "role": top,
+        "steps": members[top],
+        "queue_share": _ci(summary, f"{prefix}:{top}"),
+        "tied_with": _tied_with(sums, prefix, top, list(members)),
+    }
+
+
 def _bottleneck(
     summary: pd.DataFrame, table: pd.DataFrame, model: ProcessModel, steps: list[str]
 ) -> dict | None:
@@ -551,7 +621,10 @@ def _bottleneck(
     a table without queue shares (an older ``replications.csv``): the largest waiting share.
     ``negligible``: its queue share is below ``NEGLIGIBLE_QUEUE`` (no step is a bottleneck).
     ``tied_with``: the steps whose queue share is not significantly smaller (paired CI), which
-    another seed could name instead."""
+    another seed could name instead. ``by_role``: the role whose steps together make cases
+    queue longest (``_role_view``): a role spread over several steps can hold cases up more
+    than the bottleneck step's, though none of its steps is the largest; the console names it
+    when it is not one of the bottleneck step's roles."""
     staffed = [s for s in steps if model.steps[s].roles]
     if not staffed:  # timers and automated steps only: nobody to queue for (QA 7b #7)
         return None
@@ -572,7 +645,18 @@ def _bottleneck(
             r: (_ci(summary, f"utilisation:{r}") or {}).get("mean")
             for r in dict.fromkeys(model.steps[b].all_roles)
         },
+        "by_role": _by_role(summary, table, model, staffed, prefix),
     }
+
+
+def _by_role(
+    summary: pd.DataFrame, table: pd.DataFrame, model: ProcessModel, staffed: list[str], prefix: str
+) -> dict[str, Any] | None:
+    """``_role_view`` with the role's utilisation (``None`` without one)."""
+    view = _role_view(table, model, staffed, prefix)
+    if view is not None:
+        view["utilisation"] = (_ci(summary, f"utilisation:{view['role']}") or {}).get("mean")
+    return view
 
 
 def _timers(summary: pd.DataFrame, model: ProcessModel) -> dict[str, Any] | None:
@@ -627,6 +711,7 @@ def kpi_report(
                 "queue_share": _ci(summary, f"queue_share:{s}"),
                 "timer_share": _ci(summary, f"timer_share:{s}"),
                 "reached": _ci(summary, f"reached:{s}"),
+                "waiting_at_end": _ci(summary, f"waiting_at_end:{s}"),
                 "dropoff_at": _ci(summary, f"dropoff_at:{s}"),
             }
         )
@@ -659,6 +744,7 @@ def kpi_report(
         "steps": steps,
         "roles": roles,
         "bottleneck": bottleneck,
+        "unfinished": _unfinished(summary, table, [s["step"] for s in steps]),
         "saturated_roles": saturated_roles(roles),
         "saturated_in_shared_hours": saturated_in_shared_hours(roles, model),
         "above_target_roles": roles_above_target(roles),
@@ -758,9 +844,10 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
             )
         else:
             text = (
-                f"{b['step']} — cases queue for its staff {_fmt(q, True)} of cycle time (in "
-                f"their working hours; {_fmt(b['waiting_share'], True)} waiting in all, "
-                "hand-off delays and the hours they are off included)"
+                f"{b['step']} — cases queue for its staff {_fmt(q, True)} of cycle time (from "
+                "the first opening of their shift after the case was ready, a backlog carried "
+                f"over to the next shift included; {_fmt(b['waiting_share'], True)} waiting in "
+                "all, hand-off delays and the wait for the shift to open included)"
             )
         lines += ["", f"  bottleneck: {text}{utils}"]
         if b.get("tied_with"):
@@ -768,6 +855,8 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
                 f"  statistically tied with: {', '.join(b['tied_with'])} (the paired 95 % CI of "
                 "the difference in queue share includes 0: another seed may name one of them)"
             )
+        lines += _by_role_lines(b)
+    lines += _unfinished_lines(report)
     lines += _shared_hours_lines(report)
     t = report.get("timers")
     if t and (t.get("share") or {}).get("mean") is not None:
@@ -784,6 +873,51 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
             f"cycle time for it, over its {len(a['steps'])} steps (repetitions and their timers)"
         )
     return lines
+
+
+def _by_role_lines(b: Mapping[str, Any]) -> list[str]:
+    """The role whose steps together make cases queue longest (``by_role``), when it is not
+    one of the bottleneck step's roles and its cases queue 1 % of the cycle time or more: a
+    role spread over several steps may hold cases up more than the step named (QA
+    bottleneck19 #2)."""
+    r = b.get("by_role")
+    q = (r or {}).get("queue_share") or {}
+    if not r or r["role"] in (b.get("roles") or {}) or (q.get("mean") or 0.0) < NEGLIGIBLE_QUEUE:
+        return []
+    u = r.get("utilisation")
+    mine = [x for x in b.get("roles") or {} if x in (r.get("tied_with") or [])]
+    return [
+        f"  by role: {r['role']} — cases queue for it {_fmt(q, True)} of cycle time in all, "
+        f"over its {len(r['steps'])} step{'s' if len(r['steps']) != 1 else ''} "
+        f"({', '.join(r['steps'])}), more than at {b['step']}"
+        + (f" (utilisation {r['role']} {u:.0%})" if u is not None else "")
+        + (
+            f"; statistically tied with {', '.join(mine)}"
+            if mine
+            else "; more staff there may shorten the cycle time more"
+        )
+    ]
+
+
+def _unfinished_lines(report: dict[str, Any]) -> list[str]:
+    """Where the measured cases still in progress at the stop were waiting (``unfinished``):
+    they count in the waiting and queue shares until the stop, not in the cycle times."""
+    u = report.get("unfinished")
+    if not u:
+        return []
+    at = u.get("waiting_at") or []
+    where = (
+        "; waiting at "
+        + ", ".join(f"{w['step']} ({_fmt(w['share'], True)} of cases)" for w in at[:3])
+        + (f" and {len(at) - 3} more steps (kpis.json)" if len(at) > 3 else "")
+        if at
+        else ""
+    )
+    return [
+        f"  unfinished: {_fmt(u.get('share'), True)} of the measured cases were still in "
+        f"progress when the run stopped{where}. Their waits until then count in the waiting "
+        "and queue shares (and the bottleneck); the cycle times are those of finished cases"
+    ]
 
 
 def _shared_hours_lines(report: dict[str, Any]) -> list[str]:

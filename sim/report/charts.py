@@ -273,6 +273,13 @@ def bottleneck_step(report: Mapping[str, Any]) -> str | None:
     return None if b.get("negligible") else b.get("step")
 
 
+def bottleneck_tied_with(report: Mapping[str, Any]) -> list[str]:
+    """The steps a KPI report (``kpis.json``) finds statistically tied with its bottleneck
+    (``bottleneck.tied_with``: another seed may name one of them); [] without a bottleneck."""
+    b = report.get("bottleneck") or {}
+    return [] if b.get("negligible") or not b.get("step") else list(b.get("tied_with") or [])
+
+
 def event_ready_times(
     events: pd.DataFrame, parse: Callable[[pd.Series], pd.Series] = pd.to_datetime
 ) -> pd.Series:
@@ -619,7 +626,8 @@ def plot_step_times(
     total = len(df)
     if max_steps is not None and total > max_steps:
         score = {s["step"]: time_per_case(s) for s in report.get("steps", ())}
-        shown = most_relevant(list(df["step"]), score, max_steps, keep=[bottleneck or ""])
+        keep = [bottleneck or "", *bottleneck_tied_with(report)]
+        shown = most_relevant(list(df["step"]), score, max_steps, keep=keep)
         df = df[df["step"].isin(shown)].reset_index(drop=True)
     note = (
         hidden_steps_text(len(df), total, "time per case (waiting + processing)", rest_in)
@@ -708,13 +716,19 @@ def plot_step_times(
     for ax, values in ((ax_w, waits), (ax_p, [df["processing_mean"]])):
         if not any(v.notna().any() for v in values):  # blank axes read as "no waiting"
             _no_data(ax, NO_FINISHED_STEP, width=30)
+    tied = [t for t in bottleneck_tied_with(report) if t in set(df["step"])]
     for lab, s in zip(ax_w.get_yticklabels(), df["step"], strict=False):
-        if s == bottleneck:
+        if s == bottleneck or s in tied:
             lab.set_fontweight("bold")
             lab.set_color(DROP)
-    heading = title or "Waiting and processing per step" + (
-        f" (bottleneck: {pretty(bottleneck)}, in red)" if bottleneck else ""
+    named = (
+        f" (bottleneck: {pretty(bottleneck)}"
+        + (f", statistically tied with {', '.join(pretty(t) for t in tied)}" if tied else "")
+        + ", in red)"
+        if bottleneck
+        else ""
     )
+    heading = title or "Waiting and processing per step" + named
     _title(fig, heading)
     if note:
         _hidden_note(fig, note)

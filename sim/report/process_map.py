@@ -149,9 +149,12 @@ def rounded_path(points: Sequence[tuple[float, float]], radius: float = 0.12):
 # ------------------------------------------------------------------------------------ public
 #: what the heavy border means on a map whose bottleneck a KPI report named
 BOTTLENECK_LEGEND = "bottleneck (longest queue for staff)"
+#: what the dashed heavy border means: steps statistically tied with the bottleneck
+TIED_LEGEND = "statistically tied with it (another seed may name it)"
 # dark, not the drop-off red: a red border vanished on the red fills of the steps that wait most
 BOTTLENECK_EDGE = INK
 BOTTLENECK_WIDTH = 3.2
+TIED_STYLE = "--"  # the border of a step statistically tied with the bottleneck
 
 
 def draw_process_map(
@@ -166,6 +169,7 @@ def draw_process_map(
     vmax: float | None = None,
     mark_bottleneck: bool = True,
     bottleneck: str | None = None,
+    tied_with: Sequence[str] | None = None,
     title: str | None = None,
     lane_order: Sequence[str] | None = None,
     min_probability: float | str = "auto",
@@ -181,8 +185,10 @@ def draw_process_map(
     and, with ``mark_bottleneck``, the bottleneck gets a heavy border: the step ``bottleneck``
     when given; else, for a KPI report, the step the report names (where cases queue longest for
     staff on shift, which need not be where they wait longest; none when it names none); else
-    the step with the highest value. Steps without a value are left plain. ``path`` also saves
-    the figure (PNG, SVG or PDF).
+    the step with the highest value. Steps without a value are left plain. The steps
+    ``tied_with`` the bottleneck (for a KPI report, the ones it says are statistically tied
+    with it: another seed may name one of them) get a dashed heavy border, so a map pasted
+    alone does not single out one of them. ``path`` also saves the figure (PNG, SVG or PDF).
 
     ``kpi_unit`` is the unit of the values, for the colour bar's ticks: ``"share"`` (default, a
     fraction such as the waiting share) reads as percentages; for any other quantity pass its
@@ -206,10 +212,11 @@ def draw_process_map(
 
     named = bottleneck is not None
     if kpi is not None and "steps" in kpi and isinstance(kpi.get("steps"), list):
-        from sim.report.charts import bottleneck_step, waiting_share_kpi
+        from sim.report.charts import bottleneck_step, bottleneck_tied_with, waiting_share_kpi
 
         if not named:  # the report's own bottleneck, not the step its colouring ranks first
             bottleneck, named = bottleneck_step(kpi), True
+            tied_with = bottleneck_tied_with(kpi) if tied_with is None else tied_with
         kpi = waiting_share_kpi(kpi)  # a whole KPI report (kpis.json): its default colouring
     part = frequent_part(model, max_steps)
     model = part or model
@@ -218,6 +225,7 @@ def draw_process_map(
     if mark_bottleneck:
         top = bottleneck if named else max(values, key=values.get) if values else None
         top = top if top in model.steps else None  # a step left out of the map is not marked
+    tied = [t for t in tied_with or () if top is not None and t in model.steps and t != top]
     fmt = kpi_format.format if isinstance(kpi_format, str) else kpi_format
     notes = {k: [fmt(v)] for k, v in values.items()}
     layout = readable_layout(
@@ -241,15 +249,22 @@ def draw_process_map(
             bar_label += f" (under {100 * negligible:g} %: white)"
         for name, v in values.items():
             fill = "white" if abs(v) < negligible else cm(norm(v))
+            marked = name == top or name in tied
             style.nodes[name] = NodeStyle(
                 fill=fill,
                 text_color=text_color_on(fill),
                 note_color=text_color_on(fill),
-                edge=BOTTLENECK_EDGE if name == top else STEP_EDGE,
-                linewidth=BOTTLENECK_WIDTH if name == top else 1.0,
+                edge=BOTTLENECK_EDGE if marked else STEP_EDGE,
+                linewidth=BOTTLENECK_WIDTH if marked else 1.0,
+                linestyle=TIED_STYLE if name in tied else "-",
             )
     if top is not None and top not in style.nodes:  # a bottleneck without a value: plain fill
         style.nodes[top] = NodeStyle(edge=BOTTLENECK_EDGE, linewidth=BOTTLENECK_WIDTH)
+    for name in tied:
+        if name not in style.nodes:
+            style.nodes[name] = NodeStyle(
+                edge=BOTTLENECK_EDGE, linewidth=BOTTLENECK_WIDTH, linestyle=TIED_STYLE
+            )
     heading = title or f"{title_name(model.name)}: process map" + (
         f", steps coloured by {kpi_label}" if values else ""
     )
@@ -259,9 +274,10 @@ def draw_process_map(
         style,
         title=heading,
         colorbar=ColorBar(cm, norm, bar_label, kpi_unit) if values else None,
-        legend_extra=[(BOTTLENECK_LEGEND if named else "highest value", "heavy")]
-        if top is not None
-        else [],
+        legend_extra=(
+            [(BOTTLENECK_LEGEND if named else "highest value", "heavy")] if top is not None else []
+        )
+        + ([(TIED_LEGEND, "tied")] if tied else []),
         footer_text="\n".join(footer) or None,
         footer_lines=sum(t.count("\n") + 1 for t in footer),
     )
@@ -762,6 +778,11 @@ def _draw_footer(
     for label, kind in legend_extra:
         if kind == "heavy":
             handles.append(Patch(fc="white", ec=BOTTLENECK_EDGE, lw=BOTTLENECK_WIDTH))
+        elif kind == "tied":
+            # finer dashes than the map's: the legend's small box would show one dash
+            handles.append(
+                Patch(fc="white", ec=BOTTLENECK_EDGE, lw=BOTTLENECK_WIDTH, ls=(0, (1.2, 0.8)))
+            )
         elif kind == "hatch":
             handles.append(Patch(fc="#eceff1", ec=MUTED, hatch="///"))
         elif kind == "dashed":

@@ -655,20 +655,24 @@ def _two_steps(*, calendar=None, metadata=None, timer=0.0):
     return from_dict(spec)
 
 
-def test_queue_share_counts_only_waiting_while_the_staff_are_on_shift():
-    # office 09:00-17:00: a case enabled at 16:00 and started at 10:00 next day waited 18 h, of
-    # which 2 h (16-17 and 9-10) the clerk was on shift; the rest is the calendar, not a queue
+def test_queue_share_leaves_out_only_the_wait_for_the_shift_to_open():
+    # office 09:00-17:00. Case 0, ready at 16:00 with the clerk on shift and started at 10:00
+    # next day, was carried over: all 18 h queue for staff (QA bottleneck19 #3; it counted 2 h,
+    # the on-shift ones). Case 1, ready at 18:00 (the office closed), waits for the 09:00
+    # opening: the calendar's 15 h; then queues 3 h until it starts at 12:00.
     model = _two_steps(calendar={"every_day": ["09:00-17:00"]})
-    cases = _cases([(0, 16.0, 36.0, "done", True, None)])
+    cases = _cases([(0, 16.0, 36.0, "done", True, None), (1, 18.0, 38.0, "done", True, None)])
     events = _events(
         [
             (0, "a", "r1", "clerk", 16.0, 34.0, 35.0),
             (0, "b", "r1", "clerk", 35.0, 35.0, 36.0),
+            (1, "a", "r1", "clerk", 18.0, 36.0, 37.0),
+            (1, "b", "r1", "clerk", 37.0, 37.0, 38.0),
         ]
     )
-    assert m.waiting_shares(events, cases)["a"] == pytest.approx(18 / 20)
+    assert m.waiting_shares(events, cases)["a"] == pytest.approx((18 + 18) / 40)
     q = m.queue_shares(events, cases, model)
-    assert q["a"] == pytest.approx(2 / 20)
+    assert q["a"] == pytest.approx((18 + 3) / 40)
     assert q["b"] == pytest.approx(0.0)
 
 
