@@ -115,14 +115,30 @@ def _working_time(
     start = events[lo].to_numpy(dtype=float)
     end = events[hi].to_numpy(dtype=float)
     work = end - start
+    groups, staffed = _event_calendars(events, model)
+    for sel, cal in groups:
+        work[sel] = (
+            end[sel] - start[sel]
+            if cal is None
+            else cal.cumulative_array(end[sel] + off) - cal.cumulative_array(start[sel] + off)
+        )
+    return work, staffed
+
+
+def _event_calendars(
+    events: pd.DataFrame, model: ProcessModel
+) -> tuple[list[tuple[np.ndarray, WeeklyRate | None]], np.ndarray]:
+    """The calendar each event's step progresses in, as (selection, calendar) pairs to apply
+    in order (a later pair overrides an earlier one): per activity ``_progress_calendar``'s,
+    then, for events done by one of the step's ``alternatives``, that role's (None: on the
+    clock); and whether each event's step is staffed."""
+    groups: list[tuple[np.ndarray, WeeklyRate | None]] = []
     staffed = np.zeros(len(events), dtype=bool)
     acts = events["activity"].to_numpy()
     for name in pd.unique(acts):
         sel = acts == name
         cal, staffed[sel] = _progress_calendar(model, name)
-        if cal is None:
-            continue
-        work[sel] = cal.cumulative_array(end[sel] + off) - cal.cumulative_array(start[sel] + off)
+        groups.append((sel, cal))
     if "role" in events:  # a step somebody of another role did counts on that role's calendar
         roles = events["role"].to_numpy()
         for name in pd.unique(acts):
@@ -132,13 +148,8 @@ def _working_time(
                 if alt.role not in model.roles or not sel.any():
                     continue
                 cal = model.calendar_of(alt.role)
-                work[sel] = (
-                    end[sel] - start[sel]
-                    if cal.is_constant
-                    else cal.cumulative_array(end[sel] + off)
-                    - cal.cumulative_array(start[sel] + off)
-                )
-    return work, staffed
+                groups.append((sel, None if cal.is_constant else cal))
+    return groups, staffed
 
 
 def _progress_calendar(model: ProcessModel, activity: str) -> tuple[WeeklyRate | None, bool]:
@@ -233,25 +244,10 @@ def _queue_time(events: pd.DataFrame, model: ProcessModel) -> tuple[np.ndarray, 
     ready = events["ready"].to_numpy(dtype=float)
     start = events["start"].to_numpy(dtype=float)
     first = ready.copy()  # when the queue for staff began
-    staffed = np.zeros(len(events), dtype=bool)
-    acts = events["activity"].to_numpy()
-    for name in pd.unique(acts):
-        sel = acts == name
-        cal, staffed[sel] = _progress_calendar(model, name)
-        if cal is not None and staffed[sel].any():
-            first[sel] = _next_opening(cal, ready[sel] + off) - off
-    if "role" in events:  # a step somebody of another role did waited for that role's shift
-        roles = events["role"].to_numpy()
-        for name in pd.unique(acts):
-            step = model.steps.get(name)
-            for alt in () if step is None else step.alternatives:
-                sel = (acts == name) & (roles == alt.role)
-                if alt.role not in model.roles or not sel.any():
-                    continue
-                cal = model.calendar_of(alt.role)
-                first[sel] = (
-                    ready[sel] if cal.is_constant else _next_opening(cal, ready[sel] + off) - off
-                )
+    groups, staffed = _event_calendars(events, model)
+    for sel, cal in groups:  # a timer's calendar is no shift to wait for
+        on_shift = cal is not None and staffed[sel].any()
+        first[sel] = _next_opening(cal, ready[sel] + off) - off if on_shift else ready[sel]
     return np.maximum(start - first, 0.0), staffed
 
 
