@@ -93,12 +93,25 @@ leaves fewer cases open at its end, so under the same demand the window's comple
 the change of the cases in progress at its two edges, a one-off shift that does not grow with
 the window. Where the cases that arrived in the window were not won significantly more (or
 fewer) in the same direction, and neither run's work in progress grows over the window (a
-backlog that grows is capacity, not an edge), the change is this, neither better nor worse
+backlog that grows is capacity, not an edge; one that grows by under ``NEGLIGIBLE_CHANGE`` of
+the window's arrivals is none), the change is this, neither better nor worse
 (``window_edge_note``)."""
 THROUGHPUT_KPIS = ("throughput_per_week", "throughput_per_day")
 WON_IN_WINDOW = "cases_completed"
 """The replications table's successful completions of the cases that arrived in the window
 (after it too, in a drained run): the output of the window's demand, free of its edges."""
+WINDOW_EDGE_COLUMNS = (WON_IN_WINDOW, "wip_change", "cases_arrived", "arrivals_per_week")
+"""The replications table's columns ``window_edge_note`` reads: the cases of the window won,
+the change of its work in progress, the window's length (its arrivals over their rate a
+week). Whoever keeps a table's KPIs per replication keeps these beside them to judge by the
+same rule (``sim.optimize.confirm``)."""
+NEGLIGIBLE_CHANGE = 0.001
+"""Practical-significance floor: a change smaller than this share of the reference's mean
+(0.1 % of a time, a cost, a rate of cases; for a share KPI stored as a fraction, this many units
+of it: 0.1 percentage points) is negligible. ``sim.optimize.confirm`` puts it under an
+improvement on today (it then makes no redesign better); here a window's work in progress that
+grows by less than this share of the cases that arrived in the window is no backlog
+(``window_edge_note``)."""
 
 
 def _values(table: pd.DataFrame, kpi: str) -> np.ndarray:
@@ -207,9 +220,17 @@ def row_verdict(kpi: str, row: Mapping[str, float], *, neutral: bool = False) ->
 
 def _growing(table: pd.DataFrame, level: float) -> bool:
     """Whether a run's work in progress grows over its window: the confidence interval of its
-    ``wip_change`` above 0 (a process that does not keep up, or still fills up)."""
+    ``wip_change`` above 0 (a process that does not keep up, or still fills up), and its mean
+    at least ``NEGLIGIBLE_CHANGE`` of the cases that arrived in the window (``cases_arrived``;
+    0 when the table does not say): 0.04 cases more in progress over a window of 726 arrivals
+    is no backlog, whatever its test says (QA: on a process 38 % busy it turned a faster
+    redesign's window-edge throughput change into "worse")."""
     ci = confidence_interval(_values(table, "wip_change"), level)
-    return bool(np.isfinite(ci["ci_low"]) and ci["ci_low"] > 0)
+    if not (np.isfinite(ci["ci_low"]) and ci["ci_low"] > 0):
+        return False
+    arrived = _mean(_values(table, "cases_arrived"))
+    floor = NEGLIGIBLE_CHANGE * arrived if np.isfinite(arrived) and arrived > 0 else 0.0
+    return bool(ci["mean"] >= floor)
 
 
 def _window_weeks(table: pd.DataFrame) -> float | None:
@@ -239,7 +260,8 @@ def window_edge_note(
     when it is a change of the process: the window's own cases were won significantly more
     (fewer) too, in the direction of ``diff``, or their change's interval does not show that it
     explains less than half of ``diff``; either run's work in progress grows over the window
-    (``wip_change``, a backlog: capacity); or a table lacks ``cases_completed`` or the
+    (``wip_change``, a backlog: capacity; a growth under ``NEGLIGIBLE_CHANGE`` of the window's
+    arrivals is none); or a table lacks ``cases_completed`` or the
     window's length (``cases_arrived``, ``arrivals_per_week``)."""
     if WON_IN_WINDOW not in base or WON_IN_WINDOW not in alt:
         return None

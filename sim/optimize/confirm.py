@@ -39,6 +39,8 @@
   A throughput change of the window's edges (``window_edge`` in the contribution) counts as
   neither help nor harm: a faster team under the same demand shifts completions across the
   window's edges, it wins no more cases.
+  A contribution under the negligible floor (``negligible`` in the contribution) counts as
+  neither either, as against today: a change that buys 0.1 s of a 203 h cycle time is no gain.
   A change that cannot be taken out alone because a staffing change of the redesign needs it
   (the role it takes the work from staffed down to 0) is taken out with that staffing change,
   the role back at the model's headcount, and its row says so (``with``, ``together``).
@@ -51,7 +53,8 @@
   out leaves B recommended, its record naming A as not distinguishable from it with these
   replications (``indistinguishable_from``). A throughput difference of the window's edges
   between the two (``window_edge``, judged on the window's columns kept per replication:
-  ``WINDOW_COLUMNS``) is neither a lead nor a lag.
+  ``WINDOW_EDGE_COLUMNS``) is neither a lead nor a lag, nor is a difference under the floor of a
+  negligible improvement (``negligible_between``: ``NEGLIGIBLE_CHANGE`` of today's mean).
 * **Ranking** after confirmation: recommended candidates (``better``, then ``trade-off``, within
   the constraints, and not dominated by another recommended one: ``mark_dominated``) come
   first; the others are listed as tried, not recommended.
@@ -71,7 +74,12 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sim.errors import RedesignRefused
 from sim.kpis import holm, paired_comparison
-from sim.kpis.compare import THROUGHPUT_KPIS, WON_IN_WINDOW, window_edge_note
+from sim.kpis.compare import (
+    NEGLIGIBLE_CHANGE,
+    THROUGHPUT_KPIS,
+    WINDOW_EDGE_COLUMNS,
+    window_edge_note,
+)
 from sim.kpis.units import kpi_unit
 from sim.model.views import TARGET_UTILISATION, overloaded_roles
 from sim.optimize.evaluate import Evaluator
@@ -82,17 +90,14 @@ from sim.redesign.space import StaffingOption
 ALPHA = 0.05
 """Family-wise error rate of the confirmation's tests (Holm), and the level of every CI shown."""
 
-NEGLIGIBLE_CHANGE = 0.001
-"""Practical-significance floor: an improvement smaller than this share of today's mean (0.1 %
-of a time, a cost, a rate of cases) or, for a share KPI (stored as a fraction), than this many
-units of it (0.1 percentage points) is negligible, and makes no redesign better than today,
-however significant (``negligible``, ``verdict``)."""
-
-WINDOW_COLUMNS = (WON_IN_WINDOW, "wip_change", "cases_arrived", "arrivals_per_week")
-"""The replications table's columns ``sim.kpis.compare.window_edge_note`` reads (the cases of
-the window won, the change of its work in progress, its length), kept per replication beside a
-candidate's objectives (``objective_replications``) so that two candidates are judged by the
-rule that judges one against today (``mark_dominated``)."""
+# ``NEGLIGIBLE_CHANGE`` (``sim.kpis.compare``, shared with the window-edge rule's backlog
+# test): an improvement smaller than this share of today's mean (0.1 % of a time, a cost, a rate
+# of cases) or, for a share KPI (stored as a fraction), than this many units of it (0.1
+# percentage points) is negligible, and makes no redesign better than today, however
+# significant (``negligible``, ``verdict``).
+# ``WINDOW_EDGE_COLUMNS`` (``sim.kpis.compare``): the columns ``window_edge_note`` reads, kept
+# per replication beside a candidate's objectives (``objective_replications``) so that two
+# candidates are judged by the rule that judges one against today (``mark_dominated``).
 
 COMPARED = (
     "cycle_time_mean",
@@ -133,7 +138,7 @@ class Candidate:
     indistinguishable_from: list[dict[str, Any]] = field(default_factory=list)
     # the objectives' confirmed values per replication: ``{"replications": [indices], "values":
     # {kpi: [value per replication]}, "window": {column: [...]}}`` (``confirm``; paired with
-    # every other candidate's; ``window``: ``WINDOW_COLUMNS``, for the window-edge rule)
+    # every other candidate's; ``window``: ``WINDOW_EDGE_COLUMNS``, for the window-edge rule)
     per_replication: dict[str, Any] | None = None
     # roles whose work the redesign offers fills all their hours or more, with the share
     # (``sim.model.views.overloaded_roles``): queues grow with the horizon (``mark_overloaded``)
@@ -274,6 +279,25 @@ def negligible(kpi: str, row: Mapping[str, Any] | pd.Series) -> bool:
         return False
     floor = NEGLIGIBLE_CHANGE if kpi_unit(kpi) == "%" else NEGLIGIBLE_CHANGE * abs(base)
     return bool(0 < abs(diff) < floor)
+
+
+def negligible_between(kpi: str, diff: Any, today: Any) -> bool:
+    """Whether a difference ``diff`` between two redesigns (a redesign with and without one
+    of its changes, or two candidates) is under the floor ``negligible`` puts under an
+    improvement on today, ``today`` being today's mean of ``kpi``: the same floor, so that a
+    change worth nothing against today is worth nothing between redesigns either (the
+    ablation's roles, pruning and dominance; QA: a hire buying 0.1 s of a 203 h cycle time
+    was a ``trade-off`` and stayed)."""
+    return negligible(kpi, {"diff": diff, "base": today})
+
+
+def today_mean(comparison: pd.DataFrame | None, kpi: str, default: Any = None) -> Any:
+    """Today's confirmed mean of ``kpi``: the ``base`` of a candidate's comparison against
+    today (the same baseline replications for every candidate), or ``default`` without one."""
+    if comparison is None or kpi not in comparison.index or "base" not in comparison.columns:
+        return default
+    base = comparison.loc[kpi, "base"]
+    return default if base is None or pd.isna(base) else float(base)
 
 
 def verdict(comparison: pd.DataFrame, objectives: Sequence[Objective]) -> str:
@@ -593,9 +617,12 @@ def mark_dominated(
     on and the p-values. When A leads on the means but on no objective significantly, B stays
     recommended and ``indistinguishable_from`` names A with its p-values. A throughput
     difference between the two that is the measurement window's edges (``mark_window_edges`` on
-    their ``WINDOW_COLUMNS``: the same cases won, the difference in the cases in progress at the
+    their ``WINDOW_EDGE_COLUMNS``: the same cases won, the difference in the cases in progress at the
     window's start or end) is neither a lead nor a lag, as against today (``verdict``); the
     record names it (``window_edge``: objective -> reason), its test stays in the family. A
+    difference under the floor that makes an improvement on today negligible
+    (``negligible_between``, against today's mean) is neither a lead nor a lag either, as
+    against today; the record lists those objectives (``negligible``). A
     candidate without per-replication values is never marked. Returns the number of tests in
     the family.
     """
@@ -617,6 +644,12 @@ def mark_dominated(
     for (ij, k), p in zip(where, adjusted, strict=True):
         pairs[ij].loc[k, "p_adjusted"] = p
     m = int(np.isfinite(adjusted).sum())
+    # today's means (the same baseline for every candidate): the floor of a negligible lead
+    means = ((k, today_mean(c.comparison, k)) for c in pool for k in kpis)
+    today: dict[str, Any] = {}
+    for k, v in means:
+        if v is not None:
+            today.setdefault(k, v)
 
     def evidence(a: int, b: int) -> dict[str, Any] | None:
         """A against B when A's means are no worse on every objective and better on one."""
@@ -628,8 +661,16 @@ def mark_dominated(
         # throughput difference of the window's edges is no difference of the redesigns
         flip = 1.0 if a == ij[0] else -1.0
         edges = {k: edge for k in kpis if (edge := window_edge(t.loc[k]))}
+        # a difference under the verdict's floor is no lead either (``negligible_between``)
+        small = [
+            k
+            for k in kpis
+            if k not in edges and negligible_between(k, t.loc[k, "diff"], today.get(k))
+        ]
         ahead = {
-            o.kpi: 0.0 if o.kpi in edges else float(t.loc[o.kpi, "diff"]) * o.sign * flip
+            o.kpi: 0.0
+            if o.kpi in edges or o.kpi in small
+            else float(t.loc[o.kpi, "diff"]) * o.sign * flip
             for o in objectives
         }
         if any(not np.isfinite(v) or v < 0 for v in ahead.values()):
@@ -642,15 +683,19 @@ def mark_dominated(
             for k in better
             if np.isfinite(t.loc[k, "p_adjusted"]) and t.loc[k, "p_adjusted"] < alpha
         ]
-        return {
-            "trial": pool[a].trial,
-            "ahead_on": better,
-            "better_on": significant,
-            "p_value": {k: _py(float(t.loc[k, "p_value"])) for k in kpis},
-            "p_adjusted": {k: _py(float(t.loc[k, "p_adjusted"])) for k in kpis},
-            "replications": int(t["n"].min()),
-            "comparisons": m,
-        } | ({"window_edge": edges} if edges else {})
+        return (
+            {
+                "trial": pool[a].trial,
+                "ahead_on": better,
+                "better_on": significant,
+                "p_value": {k: _py(float(t.loc[k, "p_value"])) for k in kpis},
+                "p_adjusted": {k: _py(float(t.loc[k, "p_adjusted"])) for k in kpis},
+                "replications": int(t["n"].min()),
+                "comparisons": m,
+            }
+            | ({"window_edge": edges} if edges else {})
+            | ({"negligible": small} if small else {})
+        )
 
     found = {(a, b): evidence(a, b) for a in range(len(pool)) for b in range(len(pool)) if a != b}
     dominated = {b for (a, b), e in found.items() if e is not None and e["better_on"]}
@@ -841,7 +886,7 @@ def objective_replications(
 ) -> dict[str, Any]:
     """A redesign's objective values per replication ``start..start+replications-1``
     (``{"replications": [indices], "values": {kpi: [...]}, "window": {column: [...]}}``, NaN
-    where a KPI is undefined; ``window``: the ``WINDOW_COLUMNS`` the table has): what
+    where a KPI is undefined; ``window``: the ``WINDOW_EDGE_COLUMNS`` the table has): what
     ``mark_dominated`` pairs between candidates. From the evaluator's cache when the
     replications were simulated already."""
     table = _with_derived(
@@ -854,7 +899,7 @@ def objective_replications(
             o.kpi: ([float(v) for v in table[o.kpi]] if o.kpi in table else [math.nan] * n)
             for o in objectives
         },
-        "window": {c: [float(v) for v in table[c]] for c in WINDOW_COLUMNS if c in table},
+        "window": {c: [float(v) for v in table[c]] for c in WINDOW_EDGE_COLUMNS if c in table},
     }
 
 
@@ -889,7 +934,7 @@ def mark_window_edges(
     same demand and measurement window, with a ``window_edge`` column: on a significant
     (unadjusted) throughput change that the window's own cases do not show, why it is the
     window's edges (``sim.kpis.compare.window_edge_note``), '' on every other row and where a
-    table lacks the window's columns (``WINDOW_COLUMNS``). The one rule of the confirmation,
+    table lacks the window's columns (``WINDOW_EDGE_COLUMNS``). The one rule of the confirmation,
     the ablation, pruning and dominance."""
     comp = comparison.assign(window_edge="")
     for k in comp.index.intersection(list(THROUGHPUT_KPIS)):
@@ -1009,6 +1054,11 @@ def ablate(
     the change in the cases in progress at the window's start or end) carries its reason as
     ``window_edge`` and counts in no role, neither help nor harm; its test stays in the family,
     as in the confirmation.
+    A contribution under the floor that makes an improvement on today negligible
+    (``negligible_between``: ``NEGLIGIBLE_CHANGE`` of today's mean, the candidate's comparison's
+    ``base``; 0.1 percentage points of a share) is marked ``negligible`` and counts in no role
+    either, significant or not: a change that buys only that is no gain, and pruning tries the
+    redesign without it.
 
     ``one_off_cost``: what the change (with the staffing changes taken out with it) adds to
     the redesign's one-off cost, which needs no simulation: no test, and no part of the role.
@@ -1067,6 +1117,10 @@ def ablate(
             }
             if edge := window_edge(r):  # the window's edges: neither help nor harm
                 contrib[o.kpi]["window_edge"] = edge
+            elif negligible_between(  # under the verdict's floor: neither help nor harm
+                o.kpi, r["diff"], today_mean(candidate.comparison, o.kpi, r["base"])
+            ):
+                contrib[o.kpi]["negligible"] = True
         entry["contribution"] = contrib
         rows.append(entry)
     # Holm over every change x objective test of this ablation, then the roles
@@ -1084,7 +1138,7 @@ def ablate(
         sig = [
             v
             for v in e["contribution"].values()
-            if v["significant_adjusted"] and not window_edge(v)
+            if v["significant_adjusted"] and not window_edge(v) and not v.get("negligible")
         ]
         helps = any(v["improvement"] > 0 for v in sig)
         harms = any(v["improvement"] < 0 for v in sig)

@@ -315,6 +315,10 @@ WHY_NOT = {
 }
 
 
+NEGLIGIBLE = "negligible"
+"""The mark of a change under the practical-significance floor in the ablation's and
+pruning's tables (``negligible`` in a contribution or in ``versus_kept``)."""
+
 NEGLIGIBLE_TEXT = (
     f"smaller than {100 * NEGLIGIBLE_CHANGE:g} % of today's value ({100 * NEGLIGIBLE_CHANGE:g} "
     "percentage points for a share)"
@@ -349,6 +353,22 @@ def negligible_gains(c: Candidate, objectives: Sequence[Objective]) -> list[str]
         if bool(significant) and r["diff"] * o.sign < 0 and negligible(o.kpi, r) and not edge:
             out.append(o.kpi)
     return out
+
+
+def _worse_objectives(c: Candidate, objectives: Sequence[Objective]) -> list[str]:
+    """The objectives ``c`` is significantly worse on than today (unadjusted, as the verdict
+    counts a worsening; a change of the window's edges is none)."""
+    comp = c.comparison
+    if comp is None:
+        return []
+    return [
+        o.kpi
+        for o in objectives
+        if o.kpi in comp.index
+        and bool(comp.loc[o.kpi, "significant"])
+        and comp.loc[o.kpi, "diff"] * o.sign > 0
+        and not window_edge(comp.loc[o.kpi])
+    ]
 
 
 def _window_edge_objectives(c: Candidate, objectives: Sequence[Objective]) -> list[str]:
@@ -408,14 +428,22 @@ def _p_text(d: Mapping[str, Any], kpis: Sequence[str]) -> str:
 
 def _pair_edge_text(d: Mapping[str, Any]) -> str:
     """What a dominance record (``sim.optimize.confirm.mark_dominated``) says of the objectives
-    on which the two differ only at the measurement window's edges (``window_edge``), or ''."""
+    on which the two differ only at the measurement window's edges (``window_edge``) or by a
+    negligible amount (``negligible``), or ''."""
     edges = d.get("window_edge") or {}
-    if not edges:
-        return ""
-    return (
+    small = list(d.get("negligible") or [])
+    text = (
         f"; their difference in {_labels(list(edges))} is the measurement window's edges "
         f"({WINDOW_EDGE}: {md_text('; '.join(edges.values()))}), neither better nor worse"
+        if edges
+        else ""
     )
+    if small:
+        text += (
+            f"; their difference in {_labels(small)} is negligible ({_floor(small)}), neither "
+            "a lead nor a lag"
+        )
+    return text
 
 
 def _family_text(d: Mapping[str, Any]) -> str:
@@ -495,12 +523,15 @@ def _effects(
     """The objectives a change helps and hurts by its ablation row: significant after Holm's
     adjustment over the ablation's tests (``adjusted``: what the role uses, ``*`` in the table)
     or significant only unadjusted (``°`` in the table). A throughput change of the window's
-    edges (``window_edge``) is neither (``_edge_objectives``)."""
+    edges (``window_edge``) is neither (``_edge_objectives``), nor is a negligible one
+    (``negligible``: ``_negligible_objectives``)."""
     helps: list[str] = []
     hurts: list[str] = []
     for o in objectives:
         v = (a.get("contribution") or {}).get(o.kpi)
         if not v or v.get("improvement") is None or v["improvement"] == 0 or window_edge(v):
+            continue
+        if v.get("negligible"):
             continue
         after = bool(v.get("significant_adjusted", v["significant"]))
         if after if adjusted else bool(v["significant"]) and not after:
@@ -513,6 +544,29 @@ def _edge_objectives(a: Mapping[str, Any], objectives: Sequence[Objective]) -> l
     window's edges (``window_edge`` in its contribution): neither help nor harm."""
     contribution = a.get("contribution") or {}
     return [o.kpi for o in objectives if window_edge(contribution.get(o.kpi) or {})]
+
+
+def _negligible_objectives(a: Mapping[str, Any], objectives: Sequence[Objective]) -> list[str]:
+    """The objectives whose significant change (unadjusted) without the change of ablation row
+    ``a`` is under the floor of a negligible improvement (``negligible`` in its contribution,
+    ``sim.optimize.confirm.negligible_between``): neither help nor harm."""
+    contribution = a.get("contribution") or {}
+    return [
+        o.kpi
+        for o in objectives
+        if (v := contribution.get(o.kpi) or {}).get("negligible") and v.get("significant")
+    ]
+
+
+def _negligible_text(kpis: Sequence[str]) -> str:
+    """``its significant change of mean cycle time is negligible (under 0.1 % of today's
+    value), neither better nor worse``, or '' for none."""
+    if not kpis:
+        return ""
+    return (
+        f"its significant change of {_labels(kpis)} is negligible ({_floor(kpis)}), neither "
+        "better nor worse"
+    )
 
 
 def _edge_text(kpis: Sequence[str]) -> str:
@@ -591,6 +645,9 @@ def _ablation_note(
     )
     unadjusted = _before_holm(*_effects(a, objectives, adjusted=False))
     held = _held(a, attempts)
+    # under the floor of a negligible improvement: no gain, no harm (said, so the role is no
+    # puzzle beside a * in the table)
+    small = _negligible_text(_negligible_objectives(a, objectives))
     if role == "harm" and (tried or held):
         if held:
             return (
@@ -609,15 +666,18 @@ def _ablation_note(
             + " and no worse on any objective after "
             + holm_tests
             + (f" (unadjusted, {unadjusted}: ° below)" if unadjusted else "")
-            + ": dropping this change is expected to do better."
+            + ": dropping this change is expected to do better"
+            + (f"; without it, {small}" if small else "")
+            + "."
         )
     if role == "noise":
         n = a.get("replications")
         with_n = f" with {n} paired replications" if n else ""
         same = [v.get("identical") for v in (a.get("contribution") or {}).values()]
         edges = _edge_objectives(a, objectives)
-        if edges:  # significant, yet no effect of the process: said, so "noise" is no puzzle
-            text = f" — ablation: noise: without it, {_edge_text(edges)}" + (
+        if edges or small:  # significant, yet no effect that counts: said, so "noise" is no puzzle
+            why = "; ".join(t for t in (_edge_text(edges), small) if t)
+            text = f" — ablation: noise: without it, {why}" + (
                 f"; before Holm's adjustment (unadjusted 95 % CIs, ° below) the redesign "
                 f"without it did {unadjusted}"
                 if unadjusted
@@ -755,6 +815,8 @@ def _pruning_lines(
             if edge := window_edge(r):  # neither worse nor better (sim.optimize.prune)
                 significant += f"; {WINDOW_EDGE}: neither better nor worse"
                 edges.append((k, edge))
+            elif r.get("negligible") and r["significant"]:  # under the floor: neither either
+                significant += f"; {NEGLIGIBLE} ({_floor([k])}): neither better nor worse"
             lines.append(
                 f"| {_name(k)} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
                 f"{_fmt_change(k, r, replications)} | {significant} |"
@@ -783,6 +845,17 @@ def _pruning_lines(
         edges = [o.kpi for o in objectives if window_edge(versus.get(o.kpi) or {})]
         if edges:
             reason += f"; its {label(edges)} change is the window's edges ({WINDOW_EDGE}, above)"
+        small = [
+            o.kpi
+            for o in objectives
+            if (v := versus.get(o.kpi) or {}).get("negligible") and v.get("significant")
+        ]
+        if small:
+            reason += (
+                f"; its significant {label(small)} change is {NEGLIGIBLE} ({_floor(small)}, "
+                f"above): what {'it' if n == 1 else 'they'} bought there makes no redesign "
+                "better"
+            )
     elif p.get("worse_on"):
         reason = f"the redesign is significantly worse than with {them} on " + label(p["worse_on"])
     if p["adopted"]:
@@ -935,6 +1008,8 @@ def _candidate_lines(
                     ]
                 )
                 edge = f" {WINDOW_EDGE}" if window_edge(v) else ""  # neither help nor harm
+                if v.get("negligible") and v["significant"]:  # under the floor: neither either
+                    edge += f" {NEGLIGIBLE}"
                 cells.append(f"{d} [{lo}, {hi}]" + mark + edge)
             # taken out with a staffing change that needs it: said, so the row's gain is theirs
             what = md_text(a["change"]) + (
@@ -948,6 +1023,14 @@ def _candidate_lines(
             for a in c.ablation
             for k in _edge_objectives(a, objectives)
         ]
+        small = list(
+            dict.fromkeys(
+                k
+                for a in c.ablation
+                if "contribution" in a
+                for k in _negligible_objectives(a, objectives)
+            )
+        )
         lines += [
             "",
             "(unadjusted 95 % CIs; * significant after Holm's adjustment over the ablation's "
@@ -962,6 +1045,13 @@ def _candidate_lines(
                 f", except a {WINDOW_EDGE} change: one of the measurement window's edges, "
                 "neither help nor harm (below)"
                 if edges
+                else ""
+            )
+            + (
+                f"{' and' if edges else ', except'} a {NEGLIGIBLE} change ({_floor(small)}, the "
+                "floor under which an improvement on today makes no redesign better): neither "
+                "help nor harm"
+                if small
                 else ""
             )
             + f"; noise = no effect significant after the adjustment with {replications} "
@@ -1461,6 +1551,11 @@ def recommendations_markdown(
         why += [reason for reason in (small, edge) if reason]
         if (small or edge) and c.verdict == "within noise":  # nothing else changed
             why.append("no other objective changed significantly")
+        elif small and c.verdict == "worse":  # what makes it worse, too (QA: only the gain)
+            why.append(
+                f"significantly worse on {_labels(_worse_objectives(c, objectives))} "
+                "(unadjusted 95 % CI)"
+            )
         elif not small and c.verdict in WHY_NOT:
             why.append(WHY_NOT[c.verdict])
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {tag}", ""]

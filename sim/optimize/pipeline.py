@@ -295,7 +295,10 @@ def optimize_redesign(
                 "and none is significantly worse at the unadjusted 95 % level; the CIs shown "
                 "are unadjusted; an improvement smaller than negligible_change of today's mean "
                 "(that many units of a share) is negligible (negligible: true in its "
-                "comparison) and counts as none; a throughput change of the measurement "
+                "comparison) and counts as none, and so does a difference under that floor in "
+                "an ablation contribution or a pruning's versus_kept (negligible: true there: "
+                "neither help nor harm, neither better nor worse); a throughput change of the "
+                "measurement "
                 "window's edges (window_edge: the reason, in its comparison, an ablation "
                 "contribution or a pruning's versus_kept) counts as neither better nor worse",
                 "negligible_change": NEGLIGIBLE_CHANGE,
@@ -309,7 +312,8 @@ def optimize_redesign(
                     "every objective and better on one significantly after Holm's adjustment; "
                     "a lead on the means alone is reported as indistinguishable_from; a "
                     "throughput difference of the measurement window's edges between the two "
-                    "(window_edge) is neither a lead nor a lag",
+                    "(window_edge) is neither a lead nor a lag, nor is a difference under "
+                    "negligible_change of today's mean (negligible: the objectives)",
                 },
             },
             "prune_harm": follow_up.prune_harm,

@@ -12,7 +12,10 @@ recommends it **in place of** the one found when it is
   cautious side, since an adjustment would make "not worse" easier to pass), a throughput
   change that the window's own cases do not show counting as neither worse nor better (the
   measurement window's edges: ``sim.optimize.confirm.mark_window_edges``, ``window_edge`` in
-  ``versus_kept``; a faster team under the same demand wins no more cases),
+  ``versus_kept``; a faster team under the same demand wins no more cases), and a change under
+  the floor that makes an improvement on today negligible (``NEGLIGIBLE_CHANGE`` of today's
+  mean: ``sim.optimize.confirm.negligible_between``, ``negligible`` in ``versus_kept``)
+  counting as neither too, as against today: what the change bought was worth nothing,
 * within the constraints once confirmed, and
 * still recommended against today, with a verdict at least as good (``better`` stays
   ``better``; a ``trade-off`` may become ``better``), its improvements judged with Holm's
@@ -77,9 +80,11 @@ from sim.optimize.confirm import (
     comparison_dict,
     confirm,
     is_recommended,
+    negligible_between,
     no_difference,
     overload_text,
     replaced_p_values,
+    today_mean,
     verdict,
     version_p_values,
     window_edge,
@@ -387,13 +392,29 @@ def _attempt(
         "versus_kept": comparison_dict(versus),
     }
     # significant changes against the redesign it was cut from; one of the window's edges is
-    # neither (``window_edge``, as against today)
+    # neither (``window_edge``, as against today), nor is one under the floor of a negligible
+    # improvement on today (``negligible_between``: what the change bought was worth nothing)
+    small = {
+        o.kpi: negligible_between(
+            o.kpi,
+            versus.loc[o.kpi, "diff"],
+            today_mean(candidate.comparison, o.kpi, versus.loc[o.kpi, "base"]),
+        )
+        for o in objectives
+        if o.kpi in versus.index and not window_edge(versus.loc[o.kpi])
+    }
+    if any(small.values()):
+        record["versus_kept"] = {
+            k: v | ({"negligible": True} if small.get(k) else {})
+            for k, v in record["versus_kept"].items()
+        }
     changed = [
         o
         for o in objectives
         if o.kpi in versus.index
         and versus.loc[o.kpi, "significant"]
         and not window_edge(versus.loc[o.kpi])
+        and not small.get(o.kpi)
     ]
     worse = [o.kpi for o in changed if versus.loc[o.kpi, "diff"] * o.sign > 0]
     better = [o.kpi for o in changed if versus.loc[o.kpi, "diff"] * o.sign < 0]

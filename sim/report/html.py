@@ -762,7 +762,7 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
                 f'<span class="{cls}">{diff}</span>',
                 ci,
                 "yes" if sig else "no",
-                holm,
+                _esc(holm),  # "p < 0.001": the cells are HTML
             ]
             per_step = ":" in key and not key.startswith(SEGMENT_PREFIX) and unit == "h"
             negligible = limit is not None and abs(_number(r.get("diff"))) < limit[0]
@@ -799,7 +799,9 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
             holm_note = (
                 f" The verdict counts an improvement only when it stays significant after "
                 f"Holm's adjustment for the {n_tests} comparison{'s' if n_tests != 1 else ''} "
-                "of the confirmation (every candidate on every objective"
+                "of the confirmation with any difference (every candidate on every objective, "
+                "and every version pruning confirmed, a test a version repeats on the same "
+                "data counted once"
                 + (
                     f"; {same} identical in every replication with and without the redesign "
                     "left out: no test"

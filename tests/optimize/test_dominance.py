@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 from sim.kpis import holm, paired_comparison
 from sim.model.scenario import Scenario
 from sim.optimize import Candidate, FollowUp, Objective, optimize_redesign
-from sim.optimize.confirm import adjust_verdicts, is_recommended, mark_dominated, rank_confirmed
+from sim.optimize.confirm import (
+    adjust_verdicts,
+    is_recommended,
+    mark_dominated,
+    negligible_between,
+    rank_confirmed,
+)
 from sim.optimize.outputs import recommendations_markdown
 
 TWO = (Objective("cycle_time_mean"), Objective("cost_per_case"))
@@ -77,9 +83,10 @@ def test_a_lead_on_the_means_within_the_noise_keeps_both_recommended():
     cheaper. On point estimates it was dominated and dropped; the evidence cannot tell the two
     apart, so both are recommended and the record says so."""
     one = {"cycle_time_mean": 80.0 + 2.0 * _noise(3), "cost_per_case": 950.0 + 20.0 * _noise(4)}
+    # leads over the negligible floor (0.1 % of today's 100 h and 1,000: 0.1 h and 1.0)
     two = {
-        "cycle_time_mean": one["cycle_time_mean"] + 0.1 + 0.8 * _noise(5),
-        "cost_per_case": one["cost_per_case"] + 0.5 + 20.0 * _noise(6),
+        "cycle_time_mean": one["cycle_time_mean"] + 0.2 + 0.8 * _noise(5),
+        "cost_per_case": one["cost_per_case"] + 2.0 + 20.0 * _noise(6),
     }
     a, b = _cand(1, one), _cand(2, two)
     cands = [a, b]
@@ -87,7 +94,7 @@ def test_a_lead_on_the_means_within_the_noise_keeps_both_recommended():
     assert [c.verdict for c in cands] == ["better", "better"]
     # the lead is real on the means, the interval of the difference straddles 0
     d = paired_comparison(pd.DataFrame(one), pd.DataFrame(two), ["cycle_time_mean"]).iloc[0]
-    assert d["diff"] == pytest.approx(0.1) and d["ci_low"] < 0 < d["ci_high"]
+    assert d["diff"] == pytest.approx(0.2) and d["ci_low"] < 0 < d["ci_high"]
     assert d["ci_high"] - d["diff"] == pytest.approx(0.37, abs=0.01)  # +-0.37 h
     m = mark_dominated(cands, TWO)
     # on point estimates (before): dominated by trial 1 and dropped from the recommendation
@@ -105,7 +112,7 @@ def test_a_lead_on_the_means_within_the_noise_keeps_both_recommended():
     assert tried == ""
     assert "Not distinguishable from #1 (trial 1)" in recommended
     assert f"no better or worse than this one is detectable with {N} paired replications" in md
-    assert "mean cycle time: p = 0.583, Holm-adjusted p = 1.000" in md
+    assert "mean cycle time: p = 0.277, Holm-adjusted p = 0.555" in md
     record = b.to_dict()
     assert record["recommended"] is True and record["dominated_by"] is None
     assert json.loads(json.dumps(record))["indistinguishable_from"][0]["trial"] == 1
@@ -202,11 +209,14 @@ def test_every_dominated_mark_rests_on_significant_evidence(n_cands, seed, sprea
                 )
     adjusted = dict(zip(tests, holm([p for _, p in tests.values()])[0], strict=True))
 
+    today = {o.kpi: float(cands[0].comparison.loc[o.kpi, "base"]) for o in TWO}
+
     def ahead(a: int, b: int, kpi: str) -> tuple[float, float]:
-        """How far a is ahead of b on kpi (positive = better) and the adjusted p-value."""
+        """How far a is ahead of b on kpi (positive = better; 0 under the negligible floor of
+        today's mean: neither a lead nor a lag) and the adjusted p-value."""
         key = (min(a, b), max(a, b), kpi)
         diff = tests[key][0] * (1 if a == key[0] else -1)  # b - a
-        return diff, adjusted[key]
+        return (0.0 if negligible_between(kpi, diff, today[kpi]) else diff), adjusted[key]
 
     assert any(is_recommended(c) for c in cands)
     for b in cands:

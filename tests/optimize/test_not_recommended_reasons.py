@@ -1,0 +1,63 @@
+"""A redesign ``worse`` than today with a negligible significant gain is "not recommended" for
+both reasons: the gain is negligible, and it is significantly worse on another objective (QA
+honesty19 #2: only the negligible gain was named, not the two people it costs).
+
+``tests.optimize.test_negligible_ablation.DESK_AND_CHECK``: a second checker (3 % busy) saves
+about 0.0007 h of a 3.1 h cycle time, significantly and negligibly, at a person more.
+"""
+
+from __future__ import annotations
+
+from sim.optimize import Candidate, Evaluator, confirm
+from sim.optimize.confirm import NEGLIGIBLE_CHANGE
+from sim.optimize.outputs import recommendations_markdown
+from tests.optimize.test_negligible_ablation import (
+    CHECKER,
+    CLERK,
+    OBJECTIVES,
+    desk_and_check,
+)
+from tests.optimize.test_window_edge_ablation import CONFIRM_REPS, EDGE_SCENARIO, SEARCH_REPS
+
+
+def test_a_worse_redesign_with_a_negligible_gain_names_what_makes_it_worse():
+    model, space = desk_and_check()
+    with Evaluator(model=model, space=space, scenario=EDGE_SCENARIO, seed=0, workers=1) as ev:
+        clerk, checker = (
+            Candidate(
+                trial=i,
+                choice=choice,
+                changes=space.describe(choice),
+                one_off_cost=0.0,
+                search_values=[0.0, 0.0],
+                rank=i + 1,
+                search_rank=i + 1,
+            )
+            for i, choice in enumerate(({CLERK: 2, CHECKER: 1}, {CLERK: 1, CHECKER: 2}))
+        )
+        base = confirm(
+            [clerk, checker], ev, OBJECTIVES, (), replications=CONFIRM_REPS, start=SEARCH_REPS
+        )
+    # the premise: a significant (after Holm) and negligible gain, a significant worsening
+    comp = checker.comparison
+    cycle, people = comp.loc["cycle_time_mean"], comp.loc["headcount"]
+    assert cycle["significant_adjusted"] and cycle["diff"] < 0
+    assert -cycle["diff"] < NEGLIGIBLE_CHANGE * cycle["base"]
+    assert people["significant"] and people["diff"] == 1
+    assert checker.verdict == "worse"
+    md = recommendations_markdown(
+        model_name="desk_and_check",
+        candidates=[clerk, checker],
+        baseline=base,
+        objectives=OBJECTIVES,
+        constraints=(),
+        confirm_replications=CONFIRM_REPS,
+        n_trials=2,
+        simulations=0,
+    )
+    line = next(x for x in md.splitlines() if x.startswith("Not recommended:"))
+    assert line == (
+        "Not recommended: its significant improvement on mean cycle time is negligible (under "
+        f"{100 * NEGLIGIBLE_CHANGE:g} % of today's value), which makes no redesign better than "
+        "today; significantly worse on headcount (unadjusted 95 % CI)."
+    )
