@@ -617,7 +617,7 @@ def _role_view(
 def _bottleneck(
     summary: pd.DataFrame, table: pd.DataFrame, model: ProcessModel, steps: list[str]
 ) -> dict | None:
-    """The staffed step where cases queue longest for staff on shift (largest queue share);
+    """The staffed step where cases queue longest for staff (largest queue share);
     a table without queue shares (an older ``replications.csv``): the largest waiting share.
     ``negligible``: its queue share is below ``NEGLIGIBLE_QUEUE`` (no step is a bottleneck).
     ``tied_with``: the steps whose queue share is not significantly smaller (paired CI), which

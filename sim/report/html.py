@@ -939,7 +939,7 @@ def _best_comparison(rf: RunFiles) -> dict[str, Any] | None:
 
 
 def _map_section(rf: RunFiles) -> Section:
-    from sim.report.charts import bottleneck_step, waiting_share_kpi
+    from sim.report.charts import bottleneck_step, bottleneck_tied_with, waiting_share_kpi
     from sim.report.export import to_mermaid
     from sim.report.process_map import draw_process_map
 
@@ -955,6 +955,7 @@ def _map_section(rf: RunFiles) -> Section:
     kpi = waiting_share_kpi(rf.kpis) if rf.kpis else None
     # the step kpis.json, the console and the Bottlenecks section name, not the darkest one
     bottleneck = bottleneck_step(rf.kpis) if rf.kpis else None
+    tied = bottleneck_tied_with(rf.kpis) if rf.kpis and bottleneck else []
     legend = (
         "Swimlanes are roles; rounded boxes are the start and the ends (green border: "
         "success, red: drop-off); diamonds are decisions with branch probabilities (+: "
@@ -978,6 +979,9 @@ def _map_section(rf: RunFiles) -> Section:
                     kpi=_merged_kpi(view, kpi, rf.kpis),
                     bottleneck=activity,
                     mark_bottleneck=activity is not None,
+                    tied_with=[
+                        a for t in tied if (a := _view_step(view, t)) not in (None, activity)
+                    ],
                     title=f"{title_name(rf.model.name)}: process map, one step per activity",
                 ),
                 alt=f"process map of {rf.model.name}, one step per activity",
@@ -991,7 +995,11 @@ def _map_section(rf: RunFiles) -> Section:
             )
         )
     fig = draw_process_map(
-        rf.model, kpi=kpi or None, bottleneck=bottleneck, mark_bottleneck=bottleneck is not None
+        rf.model,
+        kpi=kpi or None,
+        bottleneck=bottleneck,
+        mark_bottleneck=bottleneck is not None,
+        tied_with=tied,
     )
     full = _img(
         fig,
@@ -1019,21 +1027,29 @@ def _map_section(rf: RunFiles) -> Section:
 
 
 def _bottleneck_legend(kpis: Mapping[str, Any]) -> str:
-    """What the map's heavy border means: the KPI report's bottleneck, or that there is none."""
-    from sim.report.charts import bottleneck_step
+    """What the map's heavy border means: the KPI report's bottleneck (and the steps tied with
+    it, dashed), or that there is none."""
+    from sim.report.charts import bottleneck_step, bottleneck_tied_with
 
     bottleneck = bottleneck_step(kpis)
     if not kpis.get("bottleneck"):  # no step done by staff: nothing to say about a border
         return ""
     if bottleneck is None:
         return (
-            "No step has the heavy border: nowhere do cases queue for staff on shift for 1 % "
+            "No step has the heavy border: nowhere do cases queue for staff for 1 % "
             "of the cycle time (see Bottlenecks)."
         )
+    tied = bottleneck_tied_with(kpis)
     return (
         f"The heavy border marks the bottleneck, {_esc(pretty(bottleneck))}: the step where "
-        "cases queue longest for staff on shift (see Bottlenecks), which need not be the "
-        "darkest: waiting also counts hand-off delays and the hours the staff are off."
+        "cases queue longest for staff (see Bottlenecks), which need not be the darkest: "
+        "waiting also counts hand-off delays and the wait for a shift to open."
+        + (
+            f" It is statistically tied with {', '.join(_esc(pretty(t)) for t in tied)} "
+            "(dashed heavy border): another seed may name one of them; treat them together."
+            if tied
+            else ""
+        )
     )
 
 
@@ -1098,6 +1114,54 @@ def _merged_kpi(
     return out or None
 
 
+def _role_view_text(b: Mapping[str, Any]) -> list[str]:
+    """The role whose steps together make cases queue longest (``bottleneck.by_role``), when it
+    is not one of the bottleneck step's roles, as the console's ``by role:`` line says it."""
+    r = b.get("by_role")
+    q = (r or {}).get("queue_share") or {}
+    if not r or r["role"] in (b.get("roles") or {}) or (q.get("mean") or 0.0) < 0.01:
+        return []
+    share, share_ci = _ci_text(q, "%")
+    steps = ", ".join(_esc(pretty(s)) for s in r.get("steps") or ())
+    tied = [x for x in b.get("roles") or {} if x in (r.get("tied_with") or [])]
+    return [
+        f"<p>By role: cases queue for <strong>{_esc(pretty(r['role']))}</strong> {share} "
+        f"{share_ci} of the cycle time in all, over its steps ({steps}), more than at "
+        f"{_esc(pretty(b['step']))}"
+        + (f" (its staff busy {_num(r['utilisation'], '%')})" if r.get("utilisation") else "")
+        + (
+            f"; statistically tied with {', '.join(_esc(pretty(t)) for t in tied)}.</p>"
+            if tied
+            else ": a role spread over several steps may hold cases up more than the step "
+            "named, and more staff there may shorten the cycle time more.</p>"
+        )
+    ]
+
+
+def _unfinished_text(k: Mapping[str, Any]) -> list[str]:
+    """Where the measured cases still in progress at the stop were waiting (``unfinished``)."""
+    u = k.get("unfinished")
+    if not u:
+        return []
+    share, share_ci = _ci_text(u.get("share"), "%")
+    at = u.get("waiting_at") or []
+    where = (
+        " They were waiting at "
+        + ", ".join(
+            f"{_esc(pretty(w['step']))} ({' '.join(_ci_text(w.get('share'), '%'))} of the cases)"
+            for w in at
+        )
+        + "."
+        if at
+        else ""
+    )
+    return [
+        f"<p><b>{share} {share_ci} of the measured cases were still in progress when the run "
+        f"stopped.</b>{where} Their waits until then count in the waiting and queue shares, and "
+        "so in the bottleneck; the cycle times are those of finished cases.</p>"
+    ]
+
+
 def _bottleneck_section(rf: RunFiles) -> Section:
     from sim.report.charts import plot_funnel, plot_step_times, plot_utilisation
 
@@ -1114,7 +1178,7 @@ def _bottleneck_section(rf: RunFiles) -> Section:
     if b and b.get("negligible"):
         share, share_ci = _ci_text(b.get("queue_share"), "%")
         parts.append(
-            "<p>No bottleneck: nowhere do cases queue for staff on shift for as much as 1 % of "
+            "<p>No bottleneck: nowhere do cases queue for staff for as much as 1 % of "
             f"the cycle time (the most, before {_esc(pretty(b['step']))}, is {share} "
             f"{share_ci}).</p>"
         )
@@ -1124,7 +1188,7 @@ def _bottleneck_section(rf: RunFiles) -> Section:
         utils = ", ".join(f"{_esc(r)} {_num(u, '%')}" for r, u in (b.get("roles") or {}).items())
         parts.append(
             f"<p>The bottleneck is <strong>{_esc(pretty(b['step']))}</strong>: cases wait "
-            f"{wait} {wait_ci} before it on average, and queue for its staff on shift "
+            f"{wait} {wait_ci} before it on average, and queue for its staff "
             f"{queue} {queue_ci} of the cycle time"
             + (f"; its staff are busy {utils} of their scheduled time" if utils else "")
             + ".</p>"
@@ -1136,6 +1200,8 @@ def _bottleneck_section(rf: RunFiles) -> Section:
                 + ": the paired 95 % confidence interval of the difference in queue share "
                 "includes 0, so another seed may name one of them; treat them together.</p>"
             )
+        parts += _role_view_text(b)
+    parts += _unfinished_text(k)
     t = k.get("timers")
     if t and t.get("share"):
         share, share_ci = _ci_text(t["share"], "%")
