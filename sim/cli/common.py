@@ -397,6 +397,14 @@ def _load_process_file(proc: DictConfig) -> ProcessModel:
         params = proc.get("params")
         dropoff = proc.get("dropoff")
         pool = proc.get("pool")
+        if isinstance(pool, ListConfig | DictConfig):  # str() made it "['Customer']"
+            given = OmegaConf.to_container(pool)
+            one = f" (process.pool={given[0]})" if isinstance(given, list) and given else ""
+            raise ConfigError(
+                f"process.pool: takes one pool, by its pool name or process id{one}, got "
+                f"{given!r}; to run several pools joined by a request and its answer as one "
+                "case, leave process.pool out"
+            )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", BpmnImportWarning)
             model = load_bpmn(

@@ -1770,6 +1770,9 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
                 f"{shown}: its section was deleted in the same command (~{section}); drop "
                 f"~{section} to set it, or drop {shown}"
             )
+        if section == "process" and name in ("params", "dropoff", "pool"):
+            # keys of a BPMN file only (configs/process/_from_file.yaml), not of a bundled model
+            return f"{shown}: only used with a BPMN process (process=model.bpmn)"
         listed = f"; the keys of {where} are {valid}" if valid is not None else ""
         hint = did_you_mean(name, valid or ())
         return f"{shown}: unknown key '{name}' in {where}{hint}{listed}"

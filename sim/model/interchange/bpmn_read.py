@@ -11,8 +11,9 @@ joined by a request and its answer run as one case (``_one_case``, ``_splice``):
 start no message flow targets creates the cases; the sender of the message into another pool's
 start splits the case into both paths (a parallel split), and the message catch event or
 receive task that waits for that pool's answer joins them (a parallel join, no time of its own);
-that pool's end events (right after its answer) are not outcomes. Other patterns are refused,
-naming the pools. ``sim.model.interchange.structure`` turns the graph into a model.
+that pool's end events (right after its answer, or the message end event that sends it) are not
+outcomes. Other patterns are refused, naming the pools. ``sim.model.interchange.structure``
+turns the graph into a model.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from sim.errors import ModelError
+from sim.errors import ModelError, did_you_mean
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SIM_NS = "https://sim-redesign.dev/schema/bpmn-extension/1"
@@ -145,6 +146,9 @@ class Graph:
     lanes: dict[str, str]  # lane id -> name
     model_ext: dict[str, Any]  # sim:model attributes
     notes: list[str]  # things the user should know (reported as warnings)
+    #: tasks of the file that are no steps, with why: a dropped pool's tasks and a receive task
+    #: that became a join (their durations in the parameters are not used, rightly)
+    not_simulated: dict[str, str] = field(default_factory=dict)
 
     def out_flows(self) -> dict[str, list[str]]:
         """Node id -> outgoing flow ids (in document order)."""
@@ -204,6 +208,7 @@ class _Reader:
         self.conditions: list[str] = []
         self.problems: list[str] = []  # elements that cannot be read, all reported together
         self.names: dict[str, str] = {}  # element id -> name, for messages (``describe``)
+        self.not_simulated: dict[str, str] = {}  # task id -> why it is no step (``Graph``)
 
     def named(self, el: Element) -> str:
         """What an analyst sees of element ``el``, added to a message naming it by id (modellers
@@ -466,6 +471,15 @@ class _Reader:
     sub_exits: dict[str, str]
 
 
+def did_you_mean_any_case(name: str, names: list[str]) -> str:
+    """``did_you_mean`` for a name the modeller shows (a pool, an end event, a task): one of
+    ``names`` that differs from ``name`` only in case or spacing first ("reject application",
+    "REJECT APPLICATION"), else the near misses."""
+    key = " ".join(name.split()).casefold()
+    same = [k for k in dict.fromkeys(names) if " ".join(k.split()).casefold() == key]
+    return f" (did you mean {same[0]!r}?)" if same else did_you_mean(name, names)
+
+
 def _pool_name(root: Element, process_id: str) -> str:
     """The name of the collaboration participant (pool) showing process ``process_id``, or ""."""
     for collab in root:
@@ -596,7 +610,8 @@ def _one_case(root: Element, with_flow: list[Element]) -> tuple[Element, list[_S
 
     The pool whose start event no message flow targets creates the cases. Every other pool is
     started by one message flow from the case's pool and answers with one message flow into a
-    message catch event or receive task of the case's pool, and ends right after that answer:
+    message catch event or receive task of the case's pool, and ends right after that answer
+    (or answers with its only end event, a message end event as bpmn.io and Camunda draw it):
     it becomes a parallel branch from the sender to the waiting element (a parallel join).
     """
     label = {p.get("id", ""): _pool_label(root, p.get("id", "")) for p in with_flow}
@@ -675,7 +690,17 @@ def _one_case(root: Element, with_flow: list[Element]) -> tuple[Element, list[_S
             for f in proc
             if _local(f.tag)[1] == "sequenceFlow" and f.get("targetRef") in ends_in
         }
-        if (
+        if owner.get(replier) == pid and tags[replier][0] == "endEvent":
+            # a message end event sends the answer (as bpmn.io and Camunda draw it): it must
+            # be the pool's only end
+            if ends_in != [replier]:
+                others = [e for e in ends_in if e != replier]
+                return (
+                    f"pool {label[pid]} must end right after it answers ({replies[0][3]}): its "
+                    f"end event '{replier}' sends the answer, so it must be the pool's only end, "
+                    f"but it also ends at {others}"
+                )
+        elif (
             owner.get(replier) != pid
             or not after
             or not after <= set(ends_in)
@@ -683,7 +708,8 @@ def _one_case(root: Element, with_flow: list[Element]) -> tuple[Element, list[_S
         ):
             return (
                 f"pool {label[pid]} must end right after it answers ({replies[0][3]}): every "
-                "end event of it must follow the sender of the answer directly, and nothing else"
+                "end event of it must follow the sender of the answer directly, and nothing else "
+                "(or the answer be sent by its only end event, a message end event)"
             )
         splices.append(
             _Splice(
@@ -752,9 +778,12 @@ def _choose_pool(root: Element, source: str, processes: list[Element], pool: str
     found = [p for p in processes if wanted in (p.get("id"), _pool_name(root, p.get("id", "")))]
     pools = ", ".join(_pool_label(root, p.get("id", "")) for p in with_flow) or "none"
     if not found:
+        names = [
+            k for p in with_flow for k in (_pool_name(root, p.get("id", "")), p.get("id", "")) if k
+        ]
         raise ModelError(
-            f"{source}: pool={pool!r} names no pool (by pool name or process id); the pools "
-            f"with a flow to simulate are {pools}"
+            f"{source}: pool={pool!r} names no pool (by pool name or process id)"
+            f"{did_you_mean_any_case(wanted, names)}; the pools with a flow to simulate are {pools}"
         )
     if len(found) > 1:
         ids = ", ".join(f"'{p.get('id', '')}'" for p in found)
@@ -775,7 +804,8 @@ def _splice(reader: _Reader, root: Element, case: Element, splices: list[_Splice
     """Wire the pools of ``splices`` (read by ``reader``) into the case of pool ``case``: the
     sender of each pool's start message splits into the case's own path and the pool's flow
     (a parallel split); the element waiting for its answer becomes a parallel join of the two
-    and takes no time (it waits for the answer); the pool's end events are not outcomes."""
+    and takes no time (it waits for the answer); the pool's end events are not outcomes (a
+    message end event that sends the answer passes on to the join)."""
     told = []
     for sp in splices:
         n = reader.nodes
@@ -784,6 +814,8 @@ def _splice(reader: _Reader, root: Element, case: Element, splices: list[_Splice
         for e in [i for i, f in reader.flows.items() if f.source == sp.replier]:
             end = reader.flows.pop(e).target  # the pool's ends: checked by ``_one_case``
             n.pop(end, None)
+        if n[sp.replier].kind == "end":  # a message end event answers: it passes on to the join
+            n[sp.replier].kind = "pass"
         join = f"{sp.waiter}#join"
         waiter = n[sp.waiter]  # (its tag names the join in messages)
         reader.add(Node(join, "and", waiter.tag, name=waiter.name, lane=waiter.lane))
@@ -793,6 +825,11 @@ def _splice(reader: _Reader, root: Element, case: Element, splices: list[_Splice
         reader.add_flow(Flow(sp.reply_flow, sp.replier, join))
         reader.add_flow(Flow(f"{sp.waiter}#in", join, sp.waiter))
         n[sp.waiter].kind = "pass"  # it waits for the answer: no duration of its own
+        if waiter.tag in TASKS:
+            reader.not_simulated[sp.waiter] = (
+                f"receive task {waiter.label()} waits for the answer of pool "
+                f"{_pool_label(root, sp.proc.get('id', ''))}: a parallel join, no time of its own"
+            )
         told.append(
             f"pool {_pool_label(root, sp.proc.get('id', ''))} runs in the same case: "
             f"{n[sp.sender].label()} starts it, as a parallel branch beside the case's own "
@@ -844,6 +881,15 @@ def read_bpmn(path: str | Path, *, pool: str | None = None) -> Graph:
         note = None if other in joined else _dropped_pool_note(root, other, proc, messages)
         if note:
             reader.notes.append(note)
+        if other not in joined:
+            reader.not_simulated.update(
+                (
+                    str(e.get("id")),
+                    f"pool {_pool_label(root, other.get('id', ''))} is not simulated",
+                )
+                for e in other.iter()
+                if e.get("id") and _local(e.tag)[0] == BPMN_NS and _local(e.tag)[1] in TASKS
+            )
     starts, _ = reader.container(proc, "")
     for sp in splices:
         reader.container(sp.proc, f"pool '{_pool_name(root, sp.proc.get('id', ''))}'")
@@ -921,4 +967,5 @@ def read_bpmn(path: str | Path, *, pool: str | None = None) -> Graph:
         lanes=reader.lanes,
         model_ext=model_ext,
         notes=reader.notes,
+        not_simulated=reader.not_simulated,
     )

@@ -85,7 +85,7 @@ from sim.errors import ModelError
 from sim.model.calendar import WeeklyRate
 from sim.model.distributions import Distribution
 from sim.model.interchange import prosimos as P
-from sim.model.interchange.bpmn_read import Graph, read_bpmn
+from sim.model.interchange.bpmn_read import Graph, did_you_mean_any_case, read_bpmn
 from sim.model.interchange.structure import (
     DECISION,
     END,
@@ -454,11 +454,22 @@ class _Importer:
                 raise self.err(f"task '{t['task_id']}': 'resources' must be a list")
             table.setdefault(str(t["task_id"]), []).extend(res)
         known = {n.bpmn.id for n in self.sk.of_kind(STEP) if n.bpmn is not None}
-        unknown = sorted(set(table) - known)
+        unused = {
+            t: why for t, why in self.g.not_simulated.items() if t in table and t not in known
+        }
+        unknown = sorted(set(table) - known - set(unused))
         if unknown:
             self.notes.append(
                 f"{self.src}: task_resource_distribution has tasks {unknown} that are not tasks of "
                 "the BPMN process; ignored"
+            )
+        by_why: dict[str, list[str]] = {}
+        for t, why in unused.items():
+            by_why.setdefault(why, []).append(t)
+        for why, tasks in by_why.items():  # tasks of the file, rightly not simulated: no mismatch
+            self.notes.append(
+                f"{self.src}: the durations task_resource_distribution gives for tasks "
+                f"{sorted(tasks)} are not used: {why}"
             )
         return table
 
@@ -1027,8 +1038,16 @@ class _Importer:
             if n.name not in reached:
                 del self.sk.nodes[n.name]
         if unknown:
+            names = [k for n in [*ends, *last] for k in sorted(keys(n))]
+            hints = [(e, did_you_mean_any_case(e, names)) for e in unknown]
+            hints = [(e, h) for e, h in hints if h]  # " (did you mean 'X'?)"
+            if len(unknown) == 1:
+                hint = hints[0][1] if hints else ""
+            else:
+                each = "; ".join(f"{e!r}: {h.strip()[1:-1]}" for e, h in hints)
+                hint = f" ({each})" if each else ""
             raise ModelError(
-                f"{self.g.source}: dropoff names {unknown}, which are not end events or tasks "
+                f"{self.g.source}: dropoff names {unknown}{hint}, which are not end events or tasks "
                 "that lead straight to an end event; the end events are "
                 f"{[n.name for n in ends]}, the tasks before them {[n.name for n in last]} (by "
                 "name or BPMN id)"
@@ -1089,7 +1108,8 @@ class _Importer:
         self.notes.append(
             f"{self.g.source}: end events: {'; '.join(self.classed)}.{rule}{every} To name the "
             "drop-off ends, give their names or ids, or those of the tasks that lead straight to "
-            "them, in dropoff (load_bpmn(..., dropoff=[...])), or mark an end event with "
+            "them, in dropoff (load_bpmn(..., dropoff=[...]); process.dropoff=[...] on the "
+            "command line), or mark an end event with "
             '<sim:end success="false"/> in its extensionElements'
         )
 
