@@ -940,7 +940,7 @@ def mark_window_edges(
     for k in comp.index.intersection(list(THROUGHPUT_KPIS)):
         diff = float(comp.loc[k, "diff"])
         if bool(comp.loc[k, "significant"]) and math.isfinite(diff) and diff != 0:
-            note = window_edge_note(first, second, diff, paired=True, level=1 - ALPHA)
+            note = window_edge_note(first, second, diff, paired=True, level=1 - ALPHA, kpi=k)
             comp.loc[k, "window_edge"] = note or ""
     return comp
 
