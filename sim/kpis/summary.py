@@ -825,6 +825,22 @@ def _off_hours_text(report: dict[str, Any]) -> str:
     )
 
 
+def _queue_caveat(queue: Mapping[str, Any], waiting: Mapping[str, Any] | None) -> str:
+    """How the bottleneck's queue share differs from all its waiting, when it does: the wait
+    for the staff's shift to open and hand-off delays are waiting but not queueing, a backlog
+    carried over to the next shift is queueing. A model without calendars or hand-off delays
+    (or whose cases are always ready on shift) waits only in queues: both shares read the
+    same, and the caveat about shifts would speak of what the model does not have (QA
+    retest19 #3)."""
+    wait = _fmt(waiting, True)
+    if waiting is None or wait == "-" or wait == _fmt(queue, True):
+        return ""
+    return (
+        f" ({wait} waiting in all: the rest is the wait for the staff's shift to open or a "
+        "hand-off delay, not queueing; a backlog carried over to the next shift is queueing)"
+    )
+
+
 def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
     """Where cases queue for staff, how much of the cycle time is timers, and by activity."""
     lines = []
@@ -843,12 +859,8 @@ def _bottleneck_lines(report: dict[str, Any]) -> list[str]:
                 f"most before {b['step']}, {_fmt(q, True)})" + _off_hours_text(report)
             )
         else:
-            text = (
-                f"{b['step']} — cases queue for its staff {_fmt(q, True)} of cycle time (from "
-                "the first opening of their shift after the case was ready, a backlog carried "
-                f"over to the next shift included; {_fmt(b['waiting_share'], True)} waiting in "
-                "all, hand-off delays and the wait for the shift to open included)"
-            )
+            text = f"{b['step']} — cases queue for its staff {_fmt(q, True)} of cycle time"
+            text += _queue_caveat(q, b.get("waiting_share"))
         lines += ["", f"  bottleneck: {text}{utils}"]
         if b.get("tied_with"):
             lines.append(

@@ -1036,7 +1036,9 @@ def _candidate_lines(
             "(unadjusted 95 % CIs; * significant after Holm's adjustment over the ablation's "
             + (_count(m, "test") if m else "tests")
             + (
-                f" with any difference; = {IDENTICAL}, no test: the {same} such are left out"
+                f" with any difference; = {IDENTICAL}, no test: {_count(same, 'such test')} "
+                + ("is" if same == 1 else "are")
+                + " left out"
                 if same
                 else ""
             )

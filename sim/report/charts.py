@@ -571,7 +571,53 @@ def _hidden_note(fig: Figure, text: str, *, y: float = 0.08) -> None:
 # ------------------------------------------------------------------------ step times
 #: a step-time panel without values: the KPIs measure the visits that ended
 NO_FINISHED_STEP = "no visit to a step finished in the measured window"
+NO_VISIT_GID = "no-visit-note"  # the note on a step's row that no measured case got through
+NO_VISIT_WIDTH = 64  # characters per line of that note
 WAIT_SPAN_MIN = 0.02  # the waiting axis spans at least this share of the processing axis
+
+
+def no_visit_text(step: Mapping[str, Any] | None) -> str:
+    """What the empty row of a step (``kpis.json`` step row) in the step chart means: no
+    measured case got through it (its waiting and processing count finished visits only), with
+    the share of the measured cases still waiting there when the run stopped
+    (``waiting_at_end``, kpis.json ``unfinished``) where there are any, or that none reached
+    it. An empty row beside the step the title names as the bottleneck read as the step where
+    nobody waits (QA retest19 #2)."""
+    step = step or {}
+    left = _ci(step.get("waiting_at_end"))[0]
+    if math.isfinite(left) and left > 0:
+        return (
+            f"no measured case got through: {_pct_text(left)} of the cases were still "
+            "waiting here when the run stopped (unfinished)"
+        )
+    reached = _ci(step.get("reached"))[0]
+    if math.isfinite(reached) and reached > 0:
+        return "no measured case got through"
+    return "no measured case reached it"
+
+
+def _no_visit_notes(
+    ax: Axes, y: np.ndarray, steps: Sequence[str], texts: Mapping[str, str], marked: set[str]
+) -> None:
+    """``texts[step]`` on the empty rows (at ``y``) of the waiting panel ``ax``, in ink on the
+    rows ``marked`` (the bottleneck and the steps tied with it), grey on the others."""
+    from matplotlib.transforms import blended_transform_factory
+
+    at = blended_transform_factory(ax.transAxes, ax.transData)
+    for row, s in zip(y, steps, strict=True):
+        if s in texts:
+            ax.text(
+                0.01,
+                row,
+                "\n".join(textwrap.wrap(texts[s], NO_VISIT_WIDTH)),
+                transform=at,
+                ha="left",
+                va="center",
+                fontsize=7.5,
+                color=INK if s in marked else MUTED,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+                gid=NO_VISIT_GID,
+            )
 
 
 def duration_unit(top: float, unit: str) -> tuple[float, str]:
@@ -717,6 +763,18 @@ def plot_step_times(
         if not any(v.notna().any() for v in values):  # blank axes read as "no waiting"
             _no_data(ax, NO_FINISHED_STEP, width=30)
     tied = [t for t in bottleneck_tied_with(report) if t in set(df["step"])]
+    if any(v.notna().any() for v in waits):  # else the panel's own note says it
+        # a row no measured case got through says why it is empty, and where they wait
+        rows = {r["step"]: r for r in report.get("steps", ())}
+        empty = pd.concat([v.isna().reset_index(drop=True) for v in waits], axis=1).all(axis=1)
+        texts = {
+            s: no_visit_text(rows.get(s) if compare is None else None)
+            for s, e in zip(df["step"], empty, strict=True)
+            if e
+        }
+        if compare is not None:  # two runs: which one's cases still wait is not one number
+            texts = dict.fromkeys(texts, "no measured case got through in either run")
+        _no_visit_notes(ax_w, y, list(df["step"]), texts, {bottleneck, *tied})
     for lab, s in zip(ax_w.get_yticklabels(), df["step"], strict=False):
         if s == bottleneck or s in tied:
             lab.set_fontweight("bold")

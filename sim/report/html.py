@@ -1162,6 +1162,27 @@ def _unfinished_text(k: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def _bottleneck_wait_text(k: Mapping[str, Any], b: Mapping[str, Any]) -> str:
+    """The Bottlenecks paragraph's words before "queue for its staff": how long cases wait
+    before the bottleneck on average; when no measured case got through it (no finished wait
+    to average, QA retest19 #2: "cases wait – before it"), that, with the share of the
+    measured cases still waiting there when the run stopped (``unfinished``)."""
+    if (b.get("waiting_mean") or {}).get("mean") is not None:
+        wait, wait_ci = _ci_text(b["waiting_mean"], "h")
+        return f"cases wait {wait} {wait_ci} before it on average, and"
+    at = next(
+        (w for w in (k.get("unfinished") or {}).get("waiting_at") or () if w["step"] == b["step"]),
+        None,
+    )
+    if at is None:
+        return "no measured case got through it; cases"
+    share, share_ci = _ci_text(at.get("share"), "%")
+    return (
+        f"no measured case got through it ({share} {share_ci} of the measured cases were still "
+        "waiting there when the run stopped); cases"
+    )
+
+
 def _bottleneck_section(rf: RunFiles) -> Section:
     from sim.report.charts import plot_funnel, plot_step_times, plot_utilisation
 
@@ -1184,12 +1205,11 @@ def _bottleneck_section(rf: RunFiles) -> Section:
         )
     elif b:
         queue, queue_ci = _ci_text(b.get("queue_share") or b.get("waiting_share"), "%")
-        wait, wait_ci = _ci_text(b.get("waiting_mean"), "h")
         utils = ", ".join(f"{_esc(r)} {_num(u, '%')}" for r, u in (b.get("roles") or {}).items())
         parts.append(
-            f"<p>The bottleneck is <strong>{_esc(pretty(b['step']))}</strong>: cases wait "
-            f"{wait} {wait_ci} before it on average, and queue for its staff "
-            f"{queue} {queue_ci} of the cycle time"
+            f"<p>The bottleneck is <strong>{_esc(pretty(b['step']))}</strong>: "
+            f"{_bottleneck_wait_text(k, b)} queue for its staff {queue} {queue_ci} of the "
+            "cycle time"
             + (f"; its staff are busy {utils} of their scheduled time" if utils else "")
             + ".</p>"
         )
