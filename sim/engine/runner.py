@@ -14,7 +14,9 @@ Semantics worth knowing (also in the README):
   start: a person who finishes at (or after) the end of their shift takes none, nor does one of
   a step of several roles while their shared hours are closed. The case stays queued, its
   patience running, and the opening serves the queue and the cases that came while it was
-  closed in one order (priority, then first come; ``_Pool``).
+  closed in one order (priority, then first ready for the step: a case that waited outside
+  the queue for the opening keeps its place; ``_Pool``). The end of a shift is found with
+  rounding in mind (``_open_span``): a shift ending at 17:20 closes at 17:20 in every week.
 * **Several people at once.** A step with several roles takes one person of each, in one global
   order of roles (so two such steps can never deadlock): scarcest first, by the chance that a
   case finds all the role's people busy (Erlang C of its headcount and the model's offered work,
@@ -47,7 +49,8 @@ Semantics worth knowing (also in the README):
   (or waiting for a shift or a hand-off) or in service, are recorded apart (``Trace.open_*``:
   when the case reached the step, when its work started, who does it). A case that gave up in
   one parallel branch while another was still under way is in progress at the stop, but its
-  abandonment is recorded (``Trace.case_dropped_*``) as a drain would record it.
+  abandonment is recorded (``Trace.case_dropped_*``) as a drain would record it. A case whose
+  patience runs out at the stop's very instant, at no other step, is abandoned there.
 * **Arrivals.** A time change of the unscaled inter-arrival process by the rate profile x
   ``arrival_scale`` (``warmup_arrival_scale`` before the warm-up ends): a gap that spans a change
   of rate runs at each rate for its own part.
@@ -191,18 +194,32 @@ _OPEN_TOLERANCE = 1e-7  # hours: a shift opening this close to now is open now
 _AFTER_THE_INSTANT = simpy.core.NORMAL + 1
 
 
+def _open_span(cal: WeeklyRate, week_t: float) -> tuple[float, float]:
+    """``cal.open_span(week_t)`` (week time), with the last instant of an open piece (up to
+    ``ROUNDING_HOURS``) counted as closed: work that ends at closing time ends there, a hair
+    early or late, and nothing starts then. So at that instant, the next open piece:
+    ``(week_t, its end)`` when the shift goes on in it (across the week's wrap), else ``(its
+    opening, its end)``.
+
+    ``open_span`` reduces ``week_t`` modulo the week, and past the first week the remainder of
+    a closing time that is not a binary fraction of an hour (17:20) can fall a few ulps before
+    the piece's end: asked at the end itself, the piece that just closed read as open (QA
+    engineprop19 #1). The next piece is therefore looked up ``ROUNDING_HOURS`` past the end."""
+    opens, closes = cal.open_span(week_t)
+    if opens > week_t or closes - week_t > ROUNDING_HOURS:
+        return opens, closes
+    opens, nxt = cal.open_span(closes + ROUNDING_HOURS)
+    if opens - closes <= _OPEN_TOLERANCE:  # the shift goes on in the next piece
+        return week_t, nxt
+    return opens, nxt
+
+
 def _closed_until(cal: WeeklyRate, now: float, offset: float) -> float | None:
     """None while calendar ``cal`` is open at clock time ``now``, else when it next opens
-    (clock time). Its last instant (up to a rounding error) counts as closed: work that ends
-    at closing time ends there, a hair early or late."""
+    (clock time). Its last instant (up to a rounding error) counts as closed (``_open_span``)."""
     week_now = now + offset
-    opens, closes = cal.open_span(week_now)
-    if opens - week_now > _OPEN_TOLERANCE:
-        return opens - offset
-    if closes - week_now > ROUNDING_HOURS:
-        return None
-    opens = cal.open_span(closes)[0]  # the shift may go on in the next piece of the week
-    return None if opens <= closes else opens - offset
+    opens = _open_span(cal, week_now)[0]
+    return None if opens - week_now <= _OPEN_TOLERANCE else opens - offset
 
 
 class _Pool:
@@ -215,7 +232,12 @@ class _Pool:
     a ``job`` ``(serve, plan, scale, slot)``: the release then starts that work at once
     (``serve(plan, scale, slot)`` -> ``(delay, value)``) and wakes the case when it is done.
     Requests that patience withdrew stay in the heap, already triggered, and are skipped on
-    release.
+    release. First come means first ready: a request is ordered by ``since``, when its case
+    became ready to queue here (after any hand-off delay, before any wait outside the queue
+    for the shift to open), then as queued. Without calendars every request is queued when
+    it is ready, and that is the order SimPy keeps; with them, a case of the role's own step
+    that waited outside the queue for the opening keeps its place ahead of a case of a step
+    the role is an alternative for that came later and queued at once (QA engineprop19 #2).
 
     Nobody takes a request whose work cannot start: with the role's ``calendar``, a person off
     shift takes none (one who finishes at or after the end of their shift goes free), and a
@@ -241,7 +263,7 @@ class _Pool:
         self.env = env
         self.capacity = capacity
         self.busy = 0
-        # heap of (priority, seq, event, job or None, shared hours or None)
+        # heap of (priority, since, seq, event, job or None, shared hours or None)
         self.queue: list[tuple] = []
         self._seq = 0
         self.calendar = calendar  # the people's shifts (None: around the clock)
@@ -262,12 +284,17 @@ class _Pool:
         return None if cal is None else _closed_until(cal, self.env.now, self.offset)
 
     def request(
-        self, priority: float = 0, job: tuple | None = None, shared: WeeklyRate | None = None
+        self,
+        priority: float = 0,
+        job: tuple | None = None,
+        shared: WeeklyRate | None = None,
+        since: float | None = None,
     ) -> _Grant:
         """An event that succeeds when a person is assigned: already triggered if one is free,
         nobody queues and the work can start (on shift; within ``shared``, the hours the roles
-        of a step of several roles share), else queued (with a ``job``, only call this when
-        ``free_now()`` is false)."""
+        of a step of several roles share), else queued in ``(priority, since)`` order (``since``:
+        when the case became ready for this queue; None: now) (with a ``job``, only call this
+        when ``free_now()`` is false)."""
         ev = _Grant(self.env)
         if (
             self.busy < self.capacity
@@ -278,17 +305,25 @@ class _Pool:
             self.busy += 1
             ev.succeed()
         else:
-            self.enqueue(ev, priority, job, shared)
+            self.enqueue(ev, priority, job, shared, since)
         return ev
 
     def enqueue(
-        self, ev: _Grant, priority: float, job: tuple | None, shared: WeeklyRate | None = None
+        self,
+        ev: _Grant,
+        priority: float,
+        job: tuple | None,
+        shared: WeeklyRate | None = None,
+        since: float | None = None,
     ) -> None:
         """Queue a request (also one that waits in several pools at once: the first of them to
-        serve it does, and the others skip it, as a withdrawn one). With somebody free (off
-        shift, or others queue for a drain now), a ``_drain`` serves it when it can start."""
+        serve it does, and the others skip it, as a withdrawn one), by priority, then ``since``
+        (when the case became ready for this queue; None: now), then as queued. With somebody
+        free (off shift, or others queue for a drain now), a ``_drain`` serves it when it can
+        start."""
         self._seq += 1
-        heapq.heappush(self.queue, (priority, self._seq, ev, job, shared))
+        entry = (priority, self.env.now if since is None else since, self._seq, ev, job, shared)
+        heapq.heappush(self.queue, entry)
         if self.busy < self.capacity:
             opens = self.off_shift()
             self.wake(self.env.now if opens is None else opens)
@@ -316,10 +351,10 @@ class _Pool:
         served = False
         while queue:
             entry = heapq.heappop(queue)
-            ev = entry[2]
+            ev = entry[3]
             if ev.triggered:  # withdrawn (patience ran out) or served by another pool
                 continue
-            shared = entry[4]
+            shared = entry[5]
             if shared is not None:
                 opens = _closed_until(shared, self.env.now, self.offset)
                 if opens is not None:
@@ -328,7 +363,7 @@ class _Pool:
                     later.append(entry)
                     first = min(first, opens)
                     continue
-            job = entry[3]
+            job = entry[4]
             if job is None:
                 ev.succeed()
             else:
@@ -761,6 +796,19 @@ class Replication:
         if self.open_cases == 0 and self.arrivals_done:
             self.all_done.succeed()  # drained: nothing left to simulate
 
+    def _book_left_at_stop(self) -> None:
+        """Book as abandoned the cases whose patience ran out at the stop's very instant and
+        that are at no step: the stop took effect before their walks' ends (``_case_done``, a
+        parallel block's join) were processed, so they were neither finished nor under way at
+        an open step (QA engineprop19 #3). A case that gave up in one parallel branch while
+        another is still at a step stays in progress."""
+        under_way = {c for c, a in zip(self.at_case, self.at_step, strict=True) if a >= 0}
+        for cid, (idx, _enabled, _ready, _left) in self.left_queue.items():
+            if self.c_outcome[cid] == IN_PROGRESS and cid not in under_way:
+                self.c_end[cid] = self.env.now
+                self.c_outcome[cid] = self.abandon_code
+                self.c_dropped[cid] = idx
+
     def _slot(self, cid: int) -> int:
         """A new walk of case ``cid`` (the case's own, or a parallel branch): its slot in
         the ``at_*`` records, at no step yet."""
@@ -840,7 +888,7 @@ class Replication:
                 closes = None  # when the open piece of the calendar ends, if open now
                 if cal is not None:
                     week_now = now + offset
-                    opens, closes = cal.open_span(week_now)
+                    opens, closes = _open_span(cal, week_now)
                     # compare in week time: (now + offset) - offset may differ from now by a
                     # rounding error, which would create a wait while the shift is open
                     if opens > week_now:
@@ -865,7 +913,9 @@ class Replication:
                             yield env.timeout(0)
                         now = env.now
                 if p.alts is not None:  # the first person free of any of several roles
-                    got = yield from self._any_of(p, order, slot, prio, rank, scale, deadline)
+                    got = yield from self._any_of(
+                        p, order, slot, prio, rank, scale, deadline, ready
+                    )
                     if got is None:
                         return self._leave(cid, slot, p.idx, enabled, ready)
                     w, start, end, a = got
@@ -891,14 +941,18 @@ class Replication:
                             # the next case start before this one ended
                             end = env.now if env.now > start else start
                     else:  # the release that frees someone starts the work; wake when done
-                        w, start, end = yield single.request(prio, (self._serve, p, scale, slot))
+                        w, start, end = yield single.request(
+                            prio, (self._serve, p, scale, slot), None, ready
+                        )
                         end = env.now if env.now > start else start
                     p.free1.append(w)  # before the release, which may hand them on at once
                     single.release()
                 else:
                     reqs = []
                     for j, res in enumerate(p.resources):
-                        req = res.request(prio, None, p.shared)
+                        # the first role's queue from when the case was ready (it may have
+                        # waited for the shared hours), the next ones' from now
+                        req = res.request(prio, None, p.shared, ready if j == 0 else None)
                         if deadline is None:
                             if not req.triggered:
                                 yield req
@@ -996,6 +1050,7 @@ class Replication:
         rank: int,
         scale: float,
         deadline,
+        ready: float,
     ):
         """Get step ``p`` done by the first person free of any of its roles, asked in ``order``
         (``_first_choice``). A role counts only while its shift is open; when nobody is free, the
@@ -1015,7 +1070,7 @@ class Replication:
                 if a.calendar is None:
                     open_now.append((a, None))
                     continue
-                opens, closes = a.calendar.open_span(week_now)
+                opens, closes = _open_span(a.calendar, week_now)
                 # a shift that opens within a rounding error of now is open (we may just have
                 # woken for it: now + (opens - now) can miss opens)
                 if opens - week_now > _OPEN_TOLERANCE:
@@ -1055,7 +1110,7 @@ class Replication:
                 yield env.timeout(0)
         ev = _Grant(env)
         for a in p.alts:  # a role free off shift serves it when its shift opens (_Pool.wake)
-            a.single.enqueue(ev, prio, (self._serve, a, scale, slot))
+            a.single.enqueue(ev, prio, (self._serve, a, scale, slot), None, ready)
         if deadline is not None:
             env.timeout(max(deadline - now, 0.0)).callbacks.append(partial(_expire, ev))
         got = yield ev
@@ -1081,7 +1136,7 @@ class Replication:
         start = now
         if closes is None:
             week_start = now + offset
-            opens, closes = cal.open_span(week_start)
+            opens, closes = _open_span(cal, week_start)
             # compare in week time: (now + offset) - offset may differ from now by a rounding
             # error, which would create a wait while the shift is open
             if opens > week_start:
@@ -1151,6 +1206,7 @@ class Replication:
         env.process(self._arrivals())
         # stop at the limit, or earlier once arrivals have stopped and every case has finished
         env.run(until=env.any_of([self.all_done, env.timeout(sc.run_limit_hours)]))
+        self._book_left_at_stop()
         ev = self.events
         n = len(ev)
         cols = np.fromiter(chain.from_iterable(ev), dtype=float, count=7 * n).reshape(n, 7)

@@ -293,7 +293,10 @@ def _share_rows(
                 end=at["end"].fillna(stop),
             )
         )
-    out = pd.concat([p for p in parts if len(p)], ignore_index=True)
+    parts = [p for p in parts if len(p)]
+    if not parts:  # no step executed, none under way at the stop (QA engineprop19 #3)
+        return ev
+    out = pd.concat(parts, ignore_index=True)
     if out["ready"].isna().any():  # a log without ready times: ready when enabled
         out["ready"] = out["ready"].fillna(out["enabled"])
     return out
