@@ -1593,7 +1593,7 @@ def _standardise(
     attributes = _attribute_columns(
         raw,
         skip=mapped | {CASE_OPEN},
-        taken=set(frame.columns) | {CASE_OPEN, ROW, SHIFT},
+        taken=set(frame.columns) | {CASE_OPEN, ROW, SHIFT, END_SHIFT},
         xes_types=xes_types,
         notes=notes,
         date_offsets=date_offsets,
@@ -1723,11 +1723,12 @@ def _put_on_clock(frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str
     has no exact duration (the other end's zone is unknown): each end is read as written (QA
     2026-12-04: '08:07+01:00' to '08:15' became 08:07 to 09:15). Returns how many such events
     there are. Adds each row's ``SHIFT`` (``_clock_shifts``), by which lifecycle events are
-    paired and rows ordered on their exact instants."""
+    paired and rows ordered on their exact instants, and its ``END_SHIFT``, by which the end of
+    an event that spans the change is compared on the clock it was written in."""
     utc = {name: frame[name] for name in offsets}
     for name, offset in offsets.items():
         frame[name] = on_clock(utc[name], offset, clock)
-    frame[SHIFT] = _clock_shifts(frame, utc, offsets)
+    frame[SHIFT], frame[END_SHIFT] = _clock_shifts(frame, utc, offsets)
     if C.START not in offsets or C.END not in offsets:
         return 0
     both = utc[C.START].notna() & utc[C.END].notna()
@@ -1762,17 +1763,21 @@ def _naive_as_utc(
 
 
 SHIFT = "_shift"  # internal: a row's exact instant minus its time on the log's clock
+END_SHIFT = "_end_shift"  # internal: the same for its end, on the clock the end was written in
 
 
 def _clock_shifts(
     frame: pd.DataFrame, utc: dict[str, pd.Series], offsets: dict[str, pd.Series]
-) -> pd.Series:
+) -> tuple[pd.Series, pd.Series]:
     """Each row's exact instant minus its time on the clock (``frame``, already moved there),
     from its start, or its end where it has none; missing where that time was written without
     a UTC offset (its instant is unknown). The instants are counted from the clock's most
     common offset, so the shift is zero but in the other season: on the clock a start at 02:50
     +02:00 comes after a completion at 02:05 +01:00, on the instants (clock plus shift) before
-    it. End times need none: an end with an offset is its start plus its exact duration."""
+    it. An end with an offset is its start plus its exact duration, so on its start's clock;
+    the second series is its own shift (missing without an offset), by which the end of an
+    event that spans the change (Fri 16:00 +02:00 to Mon 08:30 +01:00, on the clock Mon
+    09:30) is compared, at 08:30, with times written after it (QA newuser19 #3)."""
     ahead = {
         name: (frame[name] - utc[name]).where(offsets[name].notna())
         for name in (C.START, C.END)
@@ -1780,11 +1785,12 @@ def _clock_shifts(
     }
     seen = pd.concat(list(ahead.values())).dropna()
     usual = seen.value_counts().idxmax() if len(seen) else pd.Timedelta(0)
-    shift = (usual - ahead[C.END]).astype(OFFSET_DTYPE)
+    end_shift = (usual - ahead[C.END]).astype(OFFSET_DTYPE)
+    shift = end_shift
     if C.START in ahead:
         start_shift = (usual - ahead[C.START]).astype(OFFSET_DTYPE)
         shift = start_shift.where(frame[C.START].notna(), shift)
-    return shift
+    return shift, end_shift
 
 
 def _clock_note(zones: ZoneCount, report: CleaningReport, *, explicit: bool) -> str:
@@ -2063,7 +2069,7 @@ def _finish(
     frame = (
         frame.assign(_sort=sort_time)
         .sort_values([C.CASE, "_sort", C.END, ROW], kind="stable")
-        .drop(columns=["_sort", ROW, SHIFT])
+        .drop(columns=["_sort", ROW, SHIFT, END_SHIFT])
         .reset_index(drop=True)
     )
     if std.had_case_open:
@@ -2159,14 +2165,17 @@ def _keep_case_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     in the wrong order (QA tzdst: 3 routing decisions that are not in the log). Such a row,
     one that begins before the start of an earlier row of its case (by the true instants), or
     before the end of one that ended before it began, is read on that row's clock: its start
-    and end move later by the change of the clock (the difference of their UTC offsets, as the
-    end of an event that spans the change is read on its start's clock), so its duration and
-    its distance from that row stay exact. Only rows of cases with a row in the repeated hour
-    are looked at, one by one (a few). Times of several places read on the clocks they were
-    written in (``timezone='local'``, shifts more than ``ONE_PLACE_SPREAD`` apart, or in use
-    side by side rather than one after the other: ``clock_changes``) are left as they are: their
-    hand-overs run backwards by the hours between the clocks, by that choice. No hour repeats in
-    a log whose clock does not change.
+    and end move later by the change of the clock (the difference of their UTC offsets), so its
+    duration and its distance from that row stay exact. An end is compared on the clock it was
+    written in, not on its start's (where an event that spans the change ends, to keep its
+    duration exact): an event written at Mon 09:00 +01:00, after one that ran from Fri 16:00
+    +02:00 to Mon 08:30 +01:00, is neither in a repeated hour nor moved (QA newuser19 #3).
+    Only rows of cases with a row in the repeated hour are looked at, one by one (a few).
+    Times of several places read on the clocks they were written in (``timezone='local'``,
+    shifts more than ``ONE_PLACE_SPREAD`` apart, or in use side by side rather than one after
+    the other: ``clock_changes``) are left as they are: their hand-overs run backwards by the
+    hours between the clocks, by that choice. No hour repeats in a log whose clock does not
+    change.
     """
     zero = pd.Timedelta(0)
     known = frame[SHIFT].dropna()
@@ -2176,18 +2185,20 @@ def _keep_case_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     begin = frame[C.START].fillna(frame[C.END])
     if not clock_changes(begin + shift, frame[SHIFT]):
         return frame, 0, 0  # no change of the clock in the log (QA crmexport16 #1: Z and +01:00)
-    repeated = _in_repeated_hour(frame, begin, shift)
+    span = _end_span(frame)
+    repeated = _in_repeated_hour(frame, begin, shift, span)
     if not repeated.any():
         return frame, 0, 0
     cases = frame[C.CASE].isin(frame.loc[repeated, C.CASE])
     new_shift = shift.copy()
-    look = frame.loc[cases].assign(_b=begin + shift, _e=frame[C.END] + shift, _s=shift)
+    look = frame.loc[cases].assign(_b=begin + shift, _e=frame[C.END] + shift, _s=shift, _span=span)
     look = look.sort_values([C.CASE, "_b", "_e", ROW], kind="stable")
     for _, rows in look.groupby(C.CASE, sort=False, observed=True):
         b, e, s = rows["_b"].to_numpy(), rows["_e"].to_numpy(), rows["_s"].to_numpy().copy()
+        written = rows["_span"].to_numpy()
         for i in range(1, len(rows)):
             starts = b[:i] - s[:i]  # the earlier rows' starts and ends on the clock, as moved
-            ends = e[:i] - s[:i]
+            ends = e[:i] - s[:i] - written[:i]  # each end on the clock it was written in
             own = b[i] - s[i]
             late = ((own < starts) | ((own == starts) & (b[i] > b[:i]))) | (
                 (e[:i] <= b[i]) & (own < ends)
@@ -2205,16 +2216,30 @@ def _keep_case_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     return frame, int(repeated.sum()), int(moved.sum())
 
 
-def _in_repeated_hour(frame: pd.DataFrame, begin: pd.Series, shift: pd.Series) -> pd.Series:
+def _end_span(frame: pd.DataFrame) -> pd.Series:
+    """How much later each row's end lies on the clock (its start's, to keep its duration
+    exact) than as written: the change of the clock between its start and its end (an hour
+    for an event that spans it), zero where either was written without a UTC offset."""
+    return (frame[END_SHIFT] - frame[SHIFT]).fillna(pd.Timedelta(0)).astype(OFFSET_DTYPE)
+
+
+def _in_repeated_hour(
+    frame: pd.DataFrame, begin: pd.Series, shift: pd.Series, span: pd.Series
+) -> pd.Series:
     """Rows written with a UTC offset whose begin or end falls in the hour that repeats when the
     clocks go back: with all such times in the order of their true instants, a time the clock
-    shows earlier than (or as) an earlier instant, or later than a later one."""
+    shows earlier than (or as) an earlier instant, or later than a later one. Each end is taken
+    as written (``span`` earlier than on the clock, ``_end_span``): the end of an event that
+    spans the change lies on its start's clock, an hour away from the times written after it."""
     known = frame[SHIFT].notna().to_numpy()
     if not known.any():
         return pd.Series(False, index=frame.index)
     rows = np.flatnonzero(known)
-    clock = np.concatenate([begin.to_numpy()[known], frame[C.END].to_numpy()[known]])
-    exact = clock + np.concatenate([shift.to_numpy()[known]] * 2)
+    ends = frame[C.END] - span
+    clock = np.concatenate([begin.to_numpy()[known], ends.to_numpy()[known]])
+    exact = np.concatenate(
+        [(begin + shift).to_numpy()[known], (frame[C.END] + shift).to_numpy()[known]]
+    )
     which = np.concatenate([rows, rows])
     order = np.lexsort((clock, exact))
     clock, exact, which = clock[order], exact[order], which[order]

@@ -782,7 +782,9 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     notes = "".join(
         f'<p class="missing"><b>{_esc(n)}</b></p>' for n in comparison_notes(comparison, scenarios)
     )
-    n_tests = len(kpis) * max(len(order) - 1, 1)
+    # the rows this page shows (waiting of steps that changed in no scenario is left off)
+    shown = dict.fromkeys([*head, *util, *waits_moved, *by_segment])
+    n_tests = len(shown) * max(len(order) - 1, 1)
     parts = [
         "<p>Each scenario against the baseline "
         f"<b>{_esc(base)}</b>: its value (mean over replications) and, below it, its change "
