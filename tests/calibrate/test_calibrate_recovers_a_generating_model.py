@@ -54,10 +54,13 @@ def test_calibration_recovers_the_pharmacy_models_mean_cycle_time(shared_data):
     log = trace_to_event_log(run_replication(truth, scenario, seed=1))
     log = log[["case_id", "activity", "start_time", "end_time", "resource"]]
     cal = calibrate_model(log, seed=1)
-    kw = dict(replications=20, seed=1, distances=False, baseline=False)
+    kw = dict(replications=40, seed=1, distances=False, baseline=False)
     per_rep = []
     for model in (cal.model, truth):
         res = backtest(model, log, log, **kw).to_dict()
         per_rep.append(res["model"]["cycle_time_mean"]["per_replication"])
     err, lo, hi = relative_difference(*per_rep)
-    assert -0.05 <= lo and hi <= 0.05, (err, lo, hi)  # -0.3 % [-3.2, +2.5] with these seeds
+    # +1.6 % [-0.6, +3.7] with these seeds and 40 replications; 20 gave -0.3 % [-3.2, +2.5]
+    # until the engine's shift ends were read safely from rounding (7d99162: Pharmacy's odd-minute
+    # shift ends), then +2.0 % [-1.2, +5.3]: the same error, an interval too wide for the bar
+    assert -0.05 <= lo and hi <= 0.05, (err, lo, hi)
