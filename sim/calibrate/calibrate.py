@@ -444,6 +444,41 @@ def _roles_together(
     return out
 
 
+#: the share of a step's instances with a known enabling time that must start at once
+INSTANT_MARKER_SHARE = 0.95
+#: "at once": within this many hours of being enabled (a minute)
+INSTANT_MARKER_WAIT = 1.0 / 60.0
+
+
+def instant_markers(
+    ev: pd.DataFrame, enabled: np.ndarray, act_role: Mapping[str, str], *, min_n: int = 5
+) -> list[str]:
+    """The staffed steps of ``act_role`` that are markers, not work: every instance an instant
+    (start = end), and at least ``INSTANT_MARKER_SHARE`` of those whose enabling time is known
+    (``enabled``, NaN where not, e.g. a case's first events; at least ``min_n`` and half of
+    them) started within ``INSTANT_MARKER_WAIT`` of it. A CRM's "Closed Won" stamped by the
+    owner when the last stage ends (QA newuser19 #2): as a staffed step every case queued about
+    1.2 h for a free person to record a zero-time close the log shows recorded at once; they
+    are modelled without staff (their outcome mapping is unchanged)."""
+    s = ev["start"].to_numpy(dtype=float)
+    e = ev["end"].to_numpy(dtype=float)
+    acts = ev["activity"].to_numpy()
+    enabled = np.asarray(enabled, dtype=float)
+    out = []
+    for a in sorted(act_role):
+        m = acts == a
+        if not m.any() or np.any(e[m] - s[m] > 1e-9):
+            continue
+        known = m & np.isfinite(enabled)
+        n = int(known.sum())
+        if n < max(min_n, 0.5 * m.sum()):
+            continue
+        at_once = float(np.mean(s[known] - enabled[known] <= INSTANT_MARKER_WAIT))
+        if at_once >= INSTANT_MARKER_SHARE:
+            out.append(str(a))
+    return out
+
+
 def _known_enabled(ev: pd.DataFrame, enabled: np.ndarray) -> np.ndarray:
     """``enabled`` with NaN for each case's first activities, which routing enables at their own
     start because a log does not hold the arrival: their waits are unknown, not zero."""
@@ -945,6 +980,17 @@ def calibrate_model(
         notes.append(twice)
     act_role = {st: act_role[a] for st, a in step_activity.items() if a in act_role}
     act_roles = {st: act_roles[a] for st, a in step_activity.items() if a in act_roles}
+    if not (isinstance(log, EventLog) and log.start_times_estimated):
+        markers = instant_markers(ev, _known_enabled(ev, routing.enabled), act_role)
+        if markers:
+            act_role = {a: r for a, r in act_role.items() if a not in markers}
+            act_roles = {a: r for a, r in act_roles.items() if a not in markers}
+            notes.append(
+                "steps recorded as instants at the moment they became due ("
+                + ", ".join(f"'{a}'" for a in markers)
+                + "): modelled without staff, so cases do not queue for a free person to record "
+                "them (their people were there: the step before had just ended)"
+            )
     timings["staff"] = time.perf_counter() - t
 
     # ---- waiting, extraneous delays, processing
@@ -975,6 +1021,15 @@ def calibrate_model(
             act_roles=act_roles,
         )
         ready, delay = detect(missing=missing)
+        unowned = ev["resource"].isna() & ev["activity"].isin(list(act_role))
+        if unowned.any():  # QA newuser19 #1: said only in cleaning.json
+            notes.append(
+                f"{int(unowned.sum())} row(s) of staffed steps ({unowned.mean():.1%} of the "
+                "events) name no resource: each is counted as busy time of one person of its "
+                "step's role when telling waiting for staff from extraneous delays (headcounts "
+                "and working hours come from the named rows only); fill in the owners where "
+                "the log has them"
+            )
         if missing is not None:  # say what the missing work explained
             _, seen = detect()
             acts_ = ev["activity"].to_numpy()

@@ -731,6 +731,8 @@ def _print_cleaning(log: Any, path: Any, *, keys: Callable[[str], str] = config_
             or "like a lifecycle column" in note
             # an XES key given twice in an event (two resources): the later values not read
             or "more than once in one event" in note
+            # rows naming nobody: their work is missing from the staff's (QA newuser19 #1)
+            or "no resource: " in note
         ):
             print(f"  cleaning: {keys(note)}")
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
 import pandas as pd
 
 from sim.eventlog.lifecycle import ABORTED_SUFFIX
@@ -47,11 +46,25 @@ DEFAULT_MIN_LAST_RATIO = 0.5
 DEFAULT_MIN_END_SHARE = 0.15
 
 
+def _by_end(events: pd.DataFrame) -> pd.DataFrame:
+    """``events`` in the order they ended; of rows ending together, the later-starting one last
+    (an instant close stamped when the stage before it ends comes after that stage, QA
+    newuser19 #4), then in the log's order."""
+    keys = pd.DataFrame({"end": events[C.END].to_numpy()})
+    if C.START in events.columns:
+        keys["start"] = events[C.START].fillna(events[C.END]).to_numpy()
+    order = keys.sort_values(list(keys.columns), kind="stable", na_position="first").index
+    return events.iloc[order.to_numpy()]
+
+
+def _last_rows(events: pd.DataFrame) -> pd.DataFrame:
+    """Per case (index): its last-ending row (``_by_end``'s order)."""
+    return _by_end(events).groupby(C.CASE, sort=False, observed=True).tail(1).set_index(C.CASE)
+
+
 def _last_events(events: pd.DataFrame) -> pd.DataFrame:
     """Per case (index): the activity and end time of its last-ending row."""
-    order = np.argsort(events[C.END].to_numpy(), kind="stable")
-    by_end = events.iloc[order]
-    return by_end.groupby(C.CASE, sort=False, observed=True)[[C.ACTIVITY, C.END]].last()
+    return _by_end(events).groupby(C.CASE, sort=False, observed=True)[[C.ACTIVITY, C.END]].last()
 
 
 def _ending_together(events: pd.DataFrame, last: pd.DataFrame) -> pd.Series:
@@ -59,13 +72,7 @@ def _ending_together(events: pd.DataFrame, last: pd.DataFrame) -> pd.Series:
     of its rows that were running when its last-ending row started (ending after that start): a
     case that ends in parallel work (a decline beside an audit that finished later) ends with
     each of them."""
-    start_of_last = (
-        events.loc[
-            events.groupby(C.CASE, sort=False, observed=True)[C.END].idxmax(), [C.CASE, C.START]
-        ].set_index(C.CASE)[C.START]
-        if C.START in events.columns
-        else last[C.END]
-    )
+    start_of_last = _last_rows(events)[C.START] if C.START in events.columns else last[C.END]
     ends_after = events[C.END].to_numpy() > events[C.CASE].map(start_of_last).to_numpy()
     together = events.loc[ends_after].groupby(C.CASE, sort=False, observed=True)[C.ACTIVITY]
     sets = together.agg(lambda a: frozenset(map(str, a))).reindex(last.index)

@@ -2117,11 +2117,12 @@ def _finish(
             f"{_plural(report.rows_without_resource, 'row')} "
             f"({report.rows_without_resource / len(frame):.1%}) "
             + (
-                "has no resource: it is kept, but its work"
+                "has no resource: it is kept; calibration counts its work as busy time of its"
                 if report.rows_without_resource == 1
-                else "have no resource: they are kept, but their work"
+                else "have no resource: they are kept; calibration counts their work as busy time "
+                "of their"
             )
-            + " is nobody's busy time, so the staff look idler than they were."
+            + " step's role, but in nobody's headcount or working hours."
         )
     report.resource_spellings = _spelling_variants(frame[C.RESOURCE].dropna().unique())
     report.activity_spellings = _spelling_variants(frame[C.ACTIVITY].dropna().unique())
