@@ -419,6 +419,12 @@ def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
     job order, as the sweep compared them itself: job folders an older sweep left there
     (``sim.cli.sweep.last_launch``) and those holding no finished run (a failed job) are left
     out, each kind named in a note; a ``ConfigError`` when fewer than two remain."""
+    return _sweep_runs(sweep_dir, key)[0]
+
+
+def _sweep_runs(sweep_dir: Path, key: str) -> tuple[list[SimulateRun], list[str]]:
+    """``sweep_runs`` and the notes naming the job folders it left out (for the comparison's
+    notes: QA compare19 #4, the saved page did not say a job was missing)."""
     if not sweep_dir.is_dir():
         raise ConfigError(f"{key}={sweep_dir}: no such directory")
     jobs = job_folders(sweep_dir)
@@ -430,6 +436,7 @@ def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
         )
     jobs, older = last_launch(sweep_dir, jobs)
     done = [p for p in jobs if all((p / n).is_file() for n in NEEDED)]
+    failed = [p for p in jobs if p not in done]
     left_out = [
         f"{_folders(sweep_dir, dirs)} left out: {why}"
         for dirs, why in (
@@ -439,8 +446,9 @@ def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
                 "earlier sweep in this directory",
             ),
             (
-                [p for p in jobs if p not in done],
-                f"no finished simulate run (no {' or '.join(NEEDED)}: a failed job)",
+                failed,
+                f"no finished simulate run (no {' or '.join(NEEDED)}: a failed job)"
+                + _set_with(sweep_dir, failed, done[0] if done else None),
             ),
         )
         if dirs
@@ -456,17 +464,45 @@ def sweep_runs(sweep_dir: Path, key: str = "sweep") -> list[SimulateRun]:
             f"among the jobs of its last launch ({'; '.join(left_out)}); a comparison needs two "
             "or more: give the runs to compare as runs=[a,b,...]"
         )
-    for why in left_out:
-        print(f"note: {key}={sweep_dir}: {why}", file=sys.stderr)
-    return [
+    notes = [f"{key}={sweep_dir}: {why}" for why in left_out]
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    runs = [
         read_simulate_run(p, f"{key}={sweep_dir}: job {p.relative_to(sweep_dir)}") for p in done
     ]
+    return runs, notes
 
 
 def _folders(sweep_dir: Path, dirs: Sequence[Path]) -> str:
     """``job folder 2`` or ``job folders 1, job_3``: named by their path in the sweep."""
-    names = ", ".join(str(d.relative_to(sweep_dir)) for d in dirs)
+    names = ", ".join(_in_sweep(sweep_dir, d) for d in dirs)
     return f"job folder{'' if len(dirs) == 1 else 's'} {names}"
+
+
+def _in_sweep(sweep_dir: Path, folder: Path) -> str:
+    """A job folder's path in its sweep directory (the whole path when outside it)."""
+    try:
+        return str(folder.resolve().relative_to(sweep_dir.resolve()))
+    except ValueError:
+        return str(folder)
+
+
+def _set_with(sweep_dir: Path, dirs: Sequence[Path], reference: Path | None) -> str:
+    """``, set with scenario.staffing.server=0``: the overrides the jobs of ``dirs`` ran with
+    that the finished job ``reference`` did not (the sweep's values they stood for); per folder
+    when there are several, '' when none is known."""
+
+    def typed(folder: Path) -> list[str]:  # as typed: ``++`` is how sim passes a staffing key
+        return [o.lstrip("+") for o in _run_overrides(folder)]
+
+    ref = set(typed(reference)) if reference is not None else set()
+    own = {d: [o for o in typed(d) if o not in ref] for d in dirs}
+    if not any(own.values()):
+        return ""
+    if len(dirs) == 1:
+        return f", set with {' '.join(own[dirs[0]])}"
+    parts = [f"{' '.join(o)} ({_in_sweep(sweep_dir, d)})" for d, o in own.items() if o]
+    return f", set with {', '.join(parts)}"
 
 
 def job_folders(sweep_dir: Path) -> list[Path]:
@@ -506,12 +542,19 @@ def pairable(run: SimulateRun, base: SimulateRun) -> bool:
 
 
 def write_comparison(
-    runs: Sequence[SimulateRun], out_dir: Path, *, baseline: Any = None, report: bool = True
+    runs: Sequence[SimulateRun],
+    out_dir: Path,
+    *,
+    baseline: Any = None,
+    report: bool = True,
+    left_out: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Compare ``runs`` against the baseline; write ``comparison.csv``, ``scenarios.json``,
     ``comparison.md`` (and with ``report`` ``report.html``) into ``out_dir``; print the
-    headline changes and the notes that qualify them."""
-    return _write(_Compared.of(runs, baseline), out_dir, report=report)
+    headline changes and the notes that qualify them. ``left_out``: notes naming the sweep's
+    jobs that are not among ``runs`` (failed), kept in ``scenarios.json`` (the baseline's
+    ``left_out``) for the notes of comparison.md and report.html."""
+    return _write(_Compared.of(runs, baseline, left_out=left_out), out_dir, report=report)
 
 
 @dataclass(frozen=True)
@@ -524,9 +567,12 @@ class _Compared:
     scenarios: list[dict[str, Any]]
 
     @classmethod
-    def of(cls, runs: Sequence[SimulateRun], baseline: Any = None) -> _Compared:
+    def of(
+        cls, runs: Sequence[SimulateRun], baseline: Any = None, *, left_out: Sequence[str] = ()
+    ) -> _Compared:
         """Compare ``runs`` against ``baseline``; ``ConfigError`` for fewer than two runs or a
-        baseline that is none of them."""
+        baseline that is none of them. ``left_out`` (notes naming a sweep's jobs that are not
+        among ``runs``) goes with the baseline's scenario."""
         if len(runs) < 2:
             raise ConfigError(f"compare: {len(runs)} run given; give two or more to compare")
         settings = scenario_settings(runs)
@@ -555,6 +601,8 @@ class _Compared:
             {"label": label, "baseline": i == b, "settings": own, **r.describe()}
             for i, (label, own, r) in enumerate(zip(labels, settings, runs, strict=True))
         ]
+        if left_out:
+            scenarios[b]["left_out"] = [str(n) for n in left_out]
         return cls(comparison, list(labels), b, scenarios)
 
 
@@ -568,8 +616,10 @@ def _write(c: _Compared, out_dir: Path, *, report: bool) -> pd.DataFrame:
     write_json(out_dir / "scenarios.json", scenarios)
     write_text_whole(out_dir / "comparison.md", comparison_markdown(comparison, scenarios))
     print(format_comparison(comparison, labels, labels[b]))
+    said = set(scenarios[b].get("left_out") or ())  # the sweep's jobs left out: said above
     for note in comparison_notes(comparison, scenarios):
-        print(f"note: {note}")
+        if note not in said:
+            print(f"note: {note}")
     print(f"\ncomparison in {out_dir}")
     if report:
         from sim.cli.report import build
@@ -649,13 +699,14 @@ def _change_lines(rows: pd.DataFrame, *, indent: int = 2, segment: bool = False)
     return lines
 
 
-def _run_dirs(cfg: DictConfig) -> list[SimulateRun]:
+def _run_dirs(cfg: DictConfig) -> tuple[list[SimulateRun], list[str]]:
+    """The runs ``runs=`` or ``sweep=`` names, and notes naming a sweep's jobs left out."""
     runs_value = cfg.get("runs")
     sweep = cfg.get("sweep")
     if runs_value and sweep:
         raise ConfigError("runs= and sweep=: give one of them, not both")
     if sweep:
-        return sweep_runs(Path(str(sweep)).expanduser())
+        return _sweep_runs(Path(str(sweep)).expanduser(), "sweep")
     if not runs_value:
         raise ConfigError(
             "runs: give the simulate runs to compare, e.g. runs=[out/today,out/two_more_legal], "
@@ -669,7 +720,7 @@ def _run_dirs(cfg: DictConfig) -> list[SimulateRun]:
         read_simulate_run(Path(str(p)).expanduser(), f"runs[{i}]") for i, p in enumerate(runs_value)
     ]
     _refuse_repeated_runs(runs)
-    return runs
+    return runs, []
 
 
 def _refuse_repeated_runs(runs: Sequence[SimulateRun]) -> None:
@@ -688,13 +739,13 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     overwrite = config_bool(cfg, "output.overwrite")
     guard_run_dir(run_dir, RESULTS, overwrite=overwrite)
     report = config_bool(cfg, "output.report")
-    runs = _run_dirs(cfg)
+    runs, left_out = _run_dirs(cfg)
     for r in runs:
         if r.run_dir.resolve() == run_dir.resolve():
             raise ConfigError(f"hydra.run.dir: {run_dir} is one of the runs compared; give another")
     # compared (and the baseline checked) before the earlier run's files go: a refused
     # comparison leaves the earlier one as it was
-    compared = _Compared.of(runs, cfg.get("baseline"))
+    compared = _Compared.of(runs, cfg.get("baseline"), left_out=left_out)
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
         clear_earlier_run(run_dir)
     write_run_record(
@@ -741,6 +792,30 @@ class CompareSweep(SweepJobs):
             first = all_dirs.index(dirs[0])
             print(f"\n=== the {len(runs)} scenarios of the sweep against job {first} ===")
             output = config.get("output") or {}
-            write_comparison(runs, sweep_dir, report=bool(output.get("report", True)))
+            write_comparison(
+                runs,
+                sweep_dir,
+                report=bool(output.get("report", True)),
+                left_out=self._left_out(sweep_dir, all_dirs, dirs),
+            )
         except SimError as exc:
             print(f"note: no scenario comparison written: {exc}", file=sys.stderr)
+
+    def _left_out(self, sweep_dir: Path, all_dirs: list[Path], dirs: list[Path]) -> list[str]:
+        """Notes naming the sweep's jobs that did not finish (``finished`` named them on the
+        console), for the comparison's notes."""
+        failed = [d for d in dict.fromkeys(all_dirs) if d not in dirs]
+        # jobs that wrote into another's folder, or left none of their own
+        others = max(len(all_dirs), self.launched or 0) - len(dirs) - len(failed)
+        notes = []
+        if failed:
+            notes.append(
+                f"{_folders(sweep_dir, failed)} left out: the job did not finish (its error was "
+                f"printed when the sweep ran){_set_with(sweep_dir, failed, dirs[0])}"
+            )
+        if others > 0:
+            notes.append(
+                f"{others} more of the sweep's jobs left out: they did not finish in a folder "
+                "of their own (hydra.sweep.subdir names them alike)"
+            )
+        return notes

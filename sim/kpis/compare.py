@@ -81,6 +81,10 @@ VOLUME_KPIS = frozenset(
 """KPIs that follow the arrival volume: with more demand more cases finish and more are in
 progress, and the staff's cost (paid whether busy or not) is spread over more cases, so cost
 and margin per case move too; which is neither better nor worse in itself."""
+ONE_REPLICATION = "no CI (1 replication)"
+"""The verdict of a KPI compared between runs of which one has a single replication: no
+confidence interval, nothing tested (``row_verdict``; a KPI measured in only one of a run's
+several replications says so instead)."""
 NO_CHANGE = "no change"
 """The verdict of a KPI equal in the scenario and the baseline in every replication (a
 headcount nobody changed): not noise, there is no difference at all."""
@@ -201,16 +205,34 @@ def identical(row: Mapping[str, float]) -> bool:
     return row["diff"] == 0 and row["ci_low"] == 0 and row["ci_high"] == 0
 
 
-def row_verdict(kpi: str, row: Mapping[str, float], *, neutral: bool = False) -> str:
+def row_verdict(
+    kpi: str,
+    row: Mapping[str, float],
+    *,
+    neutral: bool = False,
+    replications: tuple[int, int] | None = None,
+) -> str:
     """The verdict of one comparison row: ``n/a`` when the KPI is missing in the baseline or
-    the scenario, ``no CI (1 replication)`` when there is no interval to test, ``no change``
-    when both sides are equal in every replication, else ``verdict`` (``changed`` for a
-    significant change of a KPI made ``neutral``)."""
+    the scenario, ``ONE_REPLICATION`` when there is no interval to test because a run has one
+    replication, ``no CI (measured in 1 of 8 replications)`` when the runs have more
+    (``replications``: the baseline's and the scenario's) but the KPI was measured in only one
+    of them (a step a rare branch reached once), ``no change`` when both sides are equal in
+    every replication, else ``verdict`` (``changed`` for a significant change of a KPI made
+    ``neutral``)."""
     if not (np.isfinite(row["base"]) and np.isfinite(row["alt"])) or row["n"] == 0:
         return "n/a"
-    n = int(min(row["n"], row.get("n_base", row["n"])))
+    n_base = int(row.get("n_base", row["n"]))
+    n = int(min(row["n"], n_base))
     if n < 2:
-        return f"no CI ({n} replication)"
+        if replications is None:
+            return ONE_REPLICATION
+        # the run whose replications measured it fewer times (paired: the pairs, equal runs)
+        n_alt = int(row.get("n_alt", n_base))
+        runs = replications[0] if n_base <= n_alt else replications[1]
+        if runs <= n:
+            return ONE_REPLICATION
+        whose = "the baseline's " if n_base < n_alt else ""
+        return f"no CI (measured in {n} of {whose}{runs} replications)"
     if identical(row):
         return NO_CHANGE
     if neutral and row["significant"] and row["diff"] != 0:
@@ -367,6 +389,7 @@ def compare_scenarios(
                 r,
                 neutral=name in measured_otherwise
                 or (name in volume_differs and r["kpi"] in VOLUME_KPIS),
+                replications=(len(base), len(table)),
             )
             for r in cmp.to_dict("records")
         ]

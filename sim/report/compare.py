@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from sim.errors import ConfigError
-from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE, WINDOW_EDGE
+from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE, ONE_REPLICATION, WINDOW_EDGE
 from sim.kpis.summary import segment_key, segments_in, split_segment_key
 from sim.kpis.units import value_decimals
 from sim.model.markdown_text import md_text
@@ -458,16 +458,26 @@ def _model_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
 def _volume_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
     """A note when some scenario's arrival volume differs from the baseline's."""
     base = next(s for s in scenarios if s.get("baseline"))
-    differ = [
-        s["label"] for s in scenarios if (s.get("arrivals") or {}) != (base.get("arrivals") or {})
-    ]
+    ref = base.get("arrivals") or {}
+    differ = []
+    for s in scenarios:
+        own = s.get("arrivals") or {}
+        if own == ref:
+            continue
+        keys = list(dict.fromkeys([*ref, *own]))
+        diffs = [
+            f"scenario.{k}={_setting(own.get(k))} against {_setting(ref.get(k))}"
+            for k in keys
+            if own.get(k) != ref.get(k)
+        ]
+        differ.append(f"{s['label']} ({', '.join(diffs)})")
     if not differ:
         return None
     return (
-        f"the arrival volume (scenario.arrival_scale, max_cases) of {', '.join(differ)} differs "
-        "from the baseline's: throughput and work in progress follow the demand, and so do cost "
-        "and margin per case (the staff's cost is spread over more or fewer cases), so their "
-        "change is 'changed', neither better nor worse"
+        f"the arrival volume of {'; '.join(differ)} differs from the baseline's: throughput "
+        "and work in progress follow the demand, and so do cost and margin per case (the "
+        "staff's cost is spread over more or fewer cases), so their change is 'changed', "
+        "neither better nor worse"
     )
 
 
@@ -584,17 +594,21 @@ def segment_notes(comparison: pd.DataFrame) -> list[str]:
 
 def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> list[str]:
     """What qualifies the comparison: different models, arrival volumes or measurement windows
-    that differ, scenarios without a confidence interval, throughput changes of the window's
-    edges only (``window_edge_notes``), segments a scenario harms while it is not worse overall
-    (``segment_notes``), and each run's own warnings (a saturated role)."""
+    that differ, a sweep's jobs left out of it (the baseline's ``left_out`` in
+    ``scenarios.json``: they failed), scenarios of one replication (no confidence interval),
+    throughput changes of the window's edges only (``window_edge_notes``), segments a scenario
+    harms while it is not worse overall (``segment_notes``), and each run's own warnings (a
+    saturated role)."""
     notes = [
         n
         for n in (_model_note(scenarios), _volume_note(scenarios), _measurement_note(scenarios))
         if n
     ]
-    no_ci = sorted(
-        set(comparison.loc[comparison["verdict"].astype(str).str.startswith("no CI"), "scenario"])
-    )
+    for s in scenarios:  # a sweep's jobs not compared (failed): the baseline's ``left_out``
+        left_out = s.get("left_out")
+        notes += [str(n) for n in left_out] if isinstance(left_out, list) else []
+    # only a run of one replication: a KPI measured in one of many has its own verdict
+    no_ci = sorted(set(comparison.loc[comparison["verdict"] == ONE_REPLICATION, "scenario"]))
     if no_ci:
         notes.append(
             f"{', '.join(map(str, no_ci))}: one replication (here or in the baseline), so no "
@@ -782,9 +796,14 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     notes = "".join(
         f'<p class="missing"><b>{_esc(n)}</b></p>' for n in comparison_notes(comparison, scenarios)
     )
-    # the rows this page shows (waiting of steps that changed in no scenario is left off)
-    shown = dict.fromkeys([*head, *util, *waits_moved, *by_segment])
-    n_tests = len(shown) * max(len(order) - 1, 1)
+    # the tests on this page: its rows (waiting of steps that changed in no scenario is left
+    # off) with an interval of some width; a row equal in every replication (no change, a
+    # headcount set) or without an interval (n/a, no CI) cannot be a false positive
+    shown = comparison[
+        (comparison["scenario"] != base)
+        & comparison["kpi"].isin([*head, *util, *waits_moved, *by_segment])
+    ]
+    n_tests = int((shown["ci_high"].astype(float) > shown["ci_low"].astype(float)).sum())
     parts = [
         "<p>Each scenario against the baseline "
         f"<b>{_esc(base)}</b>: its value (mean over replications) and, below it, its change "
@@ -796,9 +815,13 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
         "other), n/a = missing in the baseline or the scenario. "
         f"{how}</p>",
         notes,
-        f'<p class="muted">With {n_tests} comparisons on this page, about one in twenty that '
-        "are really zero will still look significant: trust the large and the consistent "
-        "ones, and confirm a close call with more replications.</p>",
+        (
+            f'<p class="muted">With {_count(n_tests, "comparison")} on this page, about one in '
+            "twenty that are really zero will still look significant: trust the large and the "
+            "consistent ones, and confirm a close call with more replications.</p>"
+            if n_tests
+            else ""
+        ),
         _scenario_rows(scenarios),
     ]
     settings = _settings(scenarios)
