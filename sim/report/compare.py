@@ -464,13 +464,7 @@ def _volume_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
         own = s.get("arrivals") or {}
         if own == ref:
             continue
-        keys = list(dict.fromkeys([*ref, *own]))
-        diffs = [
-            f"scenario.{k}={_setting(own.get(k))} against {_setting(ref.get(k))}"
-            for k in keys
-            if own.get(k) != ref.get(k)
-        ]
-        differ.append(f"{s['label']} ({', '.join(diffs)})")
+        differ.append(f"{s['label']} ({_settings_that_differ(own, ref)})")
     if not differ:
         return None
     return (
@@ -478,6 +472,17 @@ def _volume_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
         "and work in progress follow the demand, and so do cost and margin per case (the "
         "staff's cost is spread over more or fewer cases), so their change is 'changed', "
         "neither better nor worse"
+    )
+
+
+def _settings_that_differ(own: Mapping[str, Any], ref: Mapping[str, Any]) -> str:
+    """``scenario.<key>=<own> against <ref>`` for each setting of ``own`` and the baseline's
+    ``ref`` that differs, in their order."""
+    keys = dict.fromkeys([*ref, *own])
+    return ", ".join(
+        f"scenario.{k}={_setting(own.get(k))} against {_setting(ref.get(k))}"
+        for k in keys
+        if own.get(k) != ref.get(k)
     )
 
 
@@ -497,13 +502,7 @@ def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
         if s is base or not own or own == ref:
             continue
         drain_differs |= own.get("drain") != ref.get("drain")
-        keys = list(dict.fromkeys([*ref, *own]))
-        diffs = [
-            f"scenario.{k}={_setting(own.get(k))} against {_setting(ref.get(k))}"
-            for k in keys
-            if own.get(k) != ref.get(k)
-        ]
-        lines.append(f"{s['label']} ({', '.join(diffs)})")
+        lines.append(f"{s['label']} ({_settings_that_differ(own, ref)})")
     if not lines:
         return None
     undrained = (

@@ -217,3 +217,22 @@ def one_candidate_markdown(
         simulations=extra.pop("simulations", 0),
         **extra,
     )
+
+
+def unconfirmed_candidates(space, choices) -> list:
+    """A ``Candidate`` per choice of ``space`` as the search hands them on (trial and rank in
+    the order given, no one-off cost, search values 0), for ``confirm`` to judge."""
+    from sim.optimize import Candidate
+
+    return [
+        Candidate(
+            trial=i,
+            choice=dict(choice),
+            changes=space.describe(choice),
+            one_off_cost=0.0,
+            search_values=[0.0, 0.0],
+            rank=i + 1,
+            search_rank=i + 1,
+        )
+        for i, choice in enumerate(choices)
+    ]

@@ -17,10 +17,11 @@ from __future__ import annotations
 import pytest
 
 from sim.model import from_dict
-from sim.optimize import Candidate, Evaluator, Objective, confirm
+from sim.optimize import Evaluator, Objective, confirm
 from sim.optimize.confirm import NEGLIGIBLE_CHANGE, is_recommended, mark_dominated
 from sim.optimize.outputs import recommendations_markdown
 from sim.redesign import SearchSpace
+from tests.optimize.conftest import unconfirmed_candidates
 from tests.optimize.test_window_edge_ablation import (
     CONFIRM_REPS,
     EDGE_SCENARIO,
@@ -146,18 +147,7 @@ def test_a_negligible_lead_is_no_lead():
     the other's lead on headcount is not, so that one dominates (was: neither did)."""
     model, space = desk_and_check()
     with Evaluator(model=model, space=space, scenario=EDGE_SCENARIO, seed=0, workers=1) as ev:
-        both, clerk = (
-            Candidate(
-                trial=i,
-                choice=choice,
-                changes=space.describe(choice),
-                one_off_cost=0.0,
-                search_values=[0.0, 0.0],
-                rank=i + 1,
-                search_rank=i + 1,
-            )
-            for i, choice in enumerate((dict(FOUND), {CLERK: 2, CHECKER: 1}))
-        )
+        both, clerk = unconfirmed_candidates(space, (dict(FOUND), {CLERK: 2, CHECKER: 1}))
         base = confirm(
             [both, clerk], ev, OBJECTIVES, (), replications=CONFIRM_REPS, start=SEARCH_REPS
         )

@@ -8,9 +8,10 @@ about 0.0007 h of a 3.1 h cycle time, significantly and negligibly, at a person 
 
 from __future__ import annotations
 
-from sim.optimize import Candidate, Evaluator, confirm
+from sim.optimize import Evaluator, confirm
 from sim.optimize.confirm import NEGLIGIBLE_CHANGE
 from sim.optimize.outputs import recommendations_markdown
+from tests.optimize.conftest import unconfirmed_candidates
 from tests.optimize.test_negligible_ablation import (
     CHECKER,
     CLERK,
@@ -23,17 +24,8 @@ from tests.optimize.test_window_edge_ablation import CONFIRM_REPS, EDGE_SCENARIO
 def test_a_worse_redesign_with_a_negligible_gain_names_what_makes_it_worse():
     model, space = desk_and_check()
     with Evaluator(model=model, space=space, scenario=EDGE_SCENARIO, seed=0, workers=1) as ev:
-        clerk, checker = (
-            Candidate(
-                trial=i,
-                choice=choice,
-                changes=space.describe(choice),
-                one_off_cost=0.0,
-                search_values=[0.0, 0.0],
-                rank=i + 1,
-                search_rank=i + 1,
-            )
-            for i, choice in enumerate(({CLERK: 2, CHECKER: 1}, {CLERK: 1, CHECKER: 2}))
+        clerk, checker = unconfirmed_candidates(
+            space, ({CLERK: 2, CHECKER: 1}, {CLERK: 1, CHECKER: 2})
         )
         base = confirm(
             [clerk, checker], ev, OBJECTIVES, (), replications=CONFIRM_REPS, start=SEARCH_REPS
