@@ -989,7 +989,8 @@ def calibrate_model(
                 "steps recorded as instants at the moment they became due ("
                 + ", ".join(f"'{a}'" for a in markers)
                 + "): modelled without staff, so cases do not queue for a free person to record "
-                "them (their people were there: the step before had just ended)"
+                "them (every instance took no time and started within a minute of becoming "
+                "due)"
             )
     timings["staff"] = time.perf_counter() - t
 

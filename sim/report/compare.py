@@ -480,10 +480,20 @@ def _settings_that_differ(own: Mapping[str, Any], ref: Mapping[str, Any]) -> str
     ``ref`` that differs, in their order."""
     keys = dict.fromkeys([*ref, *own])
     return ", ".join(
-        f"scenario.{k}={_setting(own.get(k))} against {_setting(ref.get(k))}"
+        f"scenario.{k}={_setting_of(k, own)} against {_setting_of(k, ref)}"
         for k in keys
         if own.get(k) != ref.get(k)
     )
+
+
+def _setting_of(key: str, settings: Mapping[str, Any]) -> str:
+    """``settings[key]`` as typed (``_setting``); a null ``warmup_arrival_scale`` says that it
+    is the window's ``arrival_scale``, and which (QA latefix19: "1.3 against null")."""
+    v = settings.get(key)
+    if key == "warmup_arrival_scale" and v is None:
+        scale = settings.get("arrival_scale")
+        return "null (as arrival_scale" + (f", {_setting(scale)})" if scale is not None else ")")
+    return _setting(v)
 
 
 def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:

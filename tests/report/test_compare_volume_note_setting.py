@@ -50,3 +50,18 @@ def test_each_scenario_names_its_own_setting():
     note = _volume_note(comparison_notes(comparison, scenarios))
     assert "b (scenario.arrival_scale=1.2 against 1.0)" in note
     assert "c (scenario.max_cases=500 against null)" in note
+
+
+def test_a_null_warm_up_scale_says_it_is_the_windows():
+    """QA latefix19 #3: "warmup_arrival_scale=1.3 against null" left the reader to guess the
+    baseline's warm-up ran at its arrival_scale, 1.0."""
+    from sim.report.compare import comparison_notes
+
+    comparison = pd.DataFrame({"scenario": ["a", "b"], "kpi": "x", "verdict": "changed"})
+    same = {"arrival_scale": 1.0, "max_cases": None}
+    scenarios = [
+        {"label": "a", "baseline": True, "arrivals": same | {"warmup_arrival_scale": None}},
+        {"label": "b", "arrivals": same | {"warmup_arrival_scale": 1.3}},
+    ]
+    note = _volume_note(comparison_notes(comparison, scenarios))
+    assert "b (scenario.warmup_arrival_scale=1.3 against null (as arrival_scale, 1.0))" in note
