@@ -21,7 +21,7 @@ from sim.kpis.summary import replication_kpis
 from sim.model.interchange import BpmnImportWarning, load_bpmn, save_bpmn
 from sim.model.scenario import Scenario
 
-LOAN = Path("/work/shared/data/synth_loan_application/Loan_Application.bpmn")
+LOAN = "synth_loan_application/Loan_Application.bpmn"  # under the shared data folder
 
 
 def load_noting(path, **kw):
@@ -152,12 +152,11 @@ def test_our_own_export_says_each_end_itself_and_gets_no_note(tmp_path):
     assert not [n for n in notes if ": end events: " in n]
 
 
-@pytest.mark.skipif(not LOAN.is_file(), reason="the shared Loan_Application model is not here")
-def test_the_loan_application_example_can_name_its_rejections_and_cancellations():
+def test_the_loan_application_example_can_name_its_rejections_and_cancellations(shared_data):
     """Its data README: 502 of 1,000 cases rejected, 167 cancelled, behind one end event."""
-    model, notes = load_noting(LOAN)
+    model, notes = load_noting(shared_data / LOAN)
     assert "Every case ends in a success" in end_note(notes)
-    model, _ = load_noting(LOAN, dropoff=["Reject application", "Cancel application"])
+    model, _ = load_noting(shared_data / LOAN, dropoff=["Reject application", "Cancel application"])
     assert {e.outcome: e.success for e in model.ends.values()} == {
         "Loan application finished": True,
         "Reject application": False,

@@ -12,8 +12,6 @@ that became a join) were called "not tasks of the BPMN process", as if the files
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -22,7 +20,7 @@ from sim.model.interchange import load_bpmn
 from tests.interchange.interchange_testkit import bpmn, el, fix, flows, params, write
 from tests.interchange.test_bpmn_two_pools import PARAMS, TWO_POOLS, _cycles, load_noting
 
-LOAN = Path("/work/shared/data/synth_loan_application/Loan_Application.bpmn")
+LOAN = "synth_loan_application/Loan_Application.bpmn"  # under the shared data folder
 
 
 def _message_end(xml: str) -> str:
@@ -96,17 +94,17 @@ def test_a_near_miss_of_a_pool_name_is_named(tmp_path, typed, meant):
 @pytest.mark.parametrize(
     "typed", ["Reject aplication", "reject application", "REJECT  APPLICATION"]
 )
-def test_a_near_miss_of_a_dropoff_name_is_named(typed):
+def test_a_near_miss_of_a_dropoff_name_is_named(typed, shared_data):
     with pytest.raises(ModelError, match="dropoff names") as info:
-        load_bpmn(LOAN, dropoff=[typed, "Cancel application"])
+        load_bpmn(shared_data / LOAN, dropoff=[typed, "Cancel application"])
     text = str(info.value)
     assert f"dropoff names [{typed!r}] (did you mean 'Reject application'?), which" in text
     assert "'Approve application'?" not in text  # the same name in another case, not a near one
 
 
-def test_several_near_misses_of_dropoff_names_are_each_named():
+def test_several_near_misses_of_dropoff_names_are_each_named(shared_data):
     with pytest.raises(ModelError) as info:
-        load_bpmn(LOAN, dropoff=["Reject aplication", "Cancel aplication", "zzz"])
+        load_bpmn(shared_data / LOAN, dropoff=["Reject aplication", "Cancel aplication", "zzz"])
     assert (
         "dropoff names ['Reject aplication', 'Cancel aplication', 'zzz'] ('Reject aplication': "
         "did you mean 'Reject application'?; 'Cancel aplication': did you mean 'Cancel "
