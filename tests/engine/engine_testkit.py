@@ -159,3 +159,34 @@ def time_average_in_system(trace: Trace) -> float:
     end = np.where(np.isnan(trace.case_end), trace.run_end, trace.case_end)
     overlap = np.clip(np.minimum(end, w1) - np.maximum(trace.case_arrival, w0), 0.0, None)
     return float(overlap.sum() / (w1 - w0))
+
+
+NIGHT_SHIFT = {"every_day": ["22:00-24:00", "00:00-06:00"]}
+
+
+def day_and_night_clerks(
+    day: dict[str, Any],
+    *,
+    start_date: str,
+    interarrival: float = 0.5,
+    before: dict[str, dict[str, Any]] | None = None,
+) -> ProcessModel:
+    """Step ``review`` (fixed 1 h) of a day clerk on calendar ``day``, with a night clerk on
+    ``NIGHT_SHIFT`` (22-06) as its alternative, one person each; fixed gaps of ``interarrival``
+    hours; ``before``: steps that come first (e.g. a timer that moves the cases on)."""
+    review = {
+        "role": "dayclerk",
+        "duration": fixed(1.0),
+        "next": "done",
+        "alternatives": {"nightclerk": {"duration": fixed(1.0)}},
+    }
+    return build(
+        {**(before or {}), "review": review},
+        roles={
+            "dayclerk": {"headcount": 1, "calendar": "day"},
+            "nightclerk": {"headcount": 1, "calendar": "night"},
+        },
+        interarrival=fixed(interarrival),
+        calendars={"day": day, "night": NIGHT_SHIFT},
+        start_date=start_date,
+    )

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
-from engine_testkit import build, cases, fixed, open_rows, rows
+from engine_testkit import build, cases, day_and_night_clerks, fixed, open_rows, rows
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -37,23 +37,10 @@ def _clerks(close: str, weeks: int, start: datetime):
     """The day clerk (Mon-Fri 09:00-``close``) and a night clerk as an alternative (22-06), 1 h
     a case, a case every half hour; a timer of ``weeks`` weeks before the step moves the cases
     to that week."""
-    return build(
-        {
-            "wait": {"duration": fixed(168.0 * weeks), "next": "review"},
-            "review": {
-                "role": "dayclerk",
-                "duration": fixed(1.0),
-                "next": DONE,
-                "alternatives": {"nightclerk": {"duration": fixed(1.0)}},
-            },
-        },
-        roles={
-            "dayclerk": {"headcount": 1, "calendar": "day"},
-            "nightclerk": {"headcount": 1, "calendar": "night"},
-        },
-        interarrival=fixed(0.5),
-        calendars={"day": {"weekdays": [f"09:00-{close}"]}, "night": NIGHT},
+    return day_and_night_clerks(
+        {"weekdays": [f"09:00-{close}"]},
         start_date=start.isoformat(),
+        before={"wait": {"duration": fixed(168.0 * weeks), "next": "review"}},
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from engine_testkit import build, cases, fixed, rows
+from engine_testkit import build, cases, day_and_night_clerks, fixed, rows
 
 from sim.engine import run_replication
 from sim.model.scenario import Scenario
@@ -37,23 +37,7 @@ def test_an_idle_alternative_on_shift_takes_the_case_not_the_clerk_who_went_home
     # shift is closed), and the night clerk takes it when the night shift opens, Mon 22:00
     # (6.5 h): cycle times 1 h and 6.5 h, mean 3.75 h. Before, the day clerk, done at 17:00,
     # was handed it for Tuesday 09:00 (17.5 h): mean 9.25 h.
-    model = build(
-        {
-            "review": {
-                "role": "dayclerk",
-                "duration": fixed(1.0),
-                "next": DONE,
-                "alternatives": {"nightclerk": {"duration": fixed(1.0)}},
-            }
-        },
-        roles={
-            "dayclerk": {"headcount": 1, "calendar": "day"},
-            "nightclerk": {"headcount": 1, "calendar": "night"},
-        },
-        interarrival=fixed(0.5),
-        calendars={"day": DAY, "night": NIGHT},
-        start_date="2026-01-05T15:30:00",
-    )
+    model = day_and_night_clerks(DAY, start_date="2026-01-05T15:30:00")
     trace = first_cases(model, 2)
     assert rows(trace) == [
         (0, "review", "dayclerk_1", 0.5, 0.5, 1.5),
@@ -128,23 +112,7 @@ def test_a_case_that_came_as_a_shift_opens_queues_behind_those_waiting_for_it():
     # waits for the day shift; the third comes at 09:00, as it opens: first come, first served,
     # the second 09-10 and the third 10-11. Before, the case that came at the opening took the
     # day clerk ahead of the one waiting since 06:00.
-    model = build(
-        {
-            "review": {
-                "role": "dayclerk",
-                "duration": fixed(1.0),
-                "next": DONE,
-                "alternatives": {"nightclerk": {"duration": fixed(1.0)}},
-            }
-        },
-        roles={
-            "dayclerk": {"headcount": 1, "calendar": "day"},
-            "nightclerk": {"headcount": 1, "calendar": "night"},
-        },
-        interarrival=fixed(3.0),
-        calendars={"day": DAY, "night": NIGHT},
-        start_date="2026-01-05T00:00:00",
-    )
+    model = day_and_night_clerks(DAY, start_date="2026-01-05T00:00:00", interarrival=3.0)
     assert rows(first_cases(model, 3)) == [
         (0, "review", "nightclerk_1", 3.0, 3.0, 4.0),
         (1, "review", "dayclerk_1", 6.0, 9.0, 10.0),
