@@ -204,16 +204,26 @@ def one_candidate_markdown(
 ) -> str:
     """``recommendations.md`` of one confirmed ``candidate`` of a one-trial search without
     constraints (``extra``: ``simulations``, ``models`` ...; ``simulations`` 0 by default)."""
+    return candidates_markdown(
+        [candidate], baseline, objectives, replications, model_name=model_name, **extra
+    )
+
+
+def candidates_markdown(
+    candidates, baseline, objectives, replications: int, *, model_name: str = "tiny", **extra
+) -> str:
+    """``recommendations.md`` of confirmed ``candidates`` of a search of as many trials,
+    without constraints (``extra`` as ``one_candidate_markdown``'s)."""
     from sim.optimize.outputs import recommendations_markdown
 
     return recommendations_markdown(
         model_name=model_name,
-        candidates=[candidate],
+        candidates=list(candidates),
         baseline=baseline,
         objectives=objectives,
         constraints=(),
         confirm_replications=replications,
-        n_trials=extra.pop("n_trials", 1),
+        n_trials=extra.pop("n_trials", len(candidates)),
         simulations=extra.pop("simulations", 0),
         **extra,
     )

@@ -19,9 +19,8 @@ import pytest
 from sim.model import from_dict
 from sim.optimize import Evaluator, Objective, confirm
 from sim.optimize.confirm import NEGLIGIBLE_CHANGE, is_recommended, mark_dominated
-from sim.optimize.outputs import recommendations_markdown
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import unconfirmed_candidates
+from tests.optimize.conftest import candidates_markdown, unconfirmed_candidates
 from tests.optimize.test_window_edge_ablation import (
     CONFIRM_REPS,
     EDGE_SCENARIO,
@@ -163,15 +162,8 @@ def test_a_negligible_lead_is_no_lead():
     assert d is not None and d["trial"] == clerk.trial and clerk.dominated_by is None
     assert d["better_on"] == ["headcount"] and d["negligible"] == ["cycle_time_mean"]
     assert not is_recommended(both)
-    md = recommendations_markdown(
-        model_name="desk_and_check",
-        candidates=[clerk, both],
-        baseline=base,
-        objectives=OBJECTIVES,
-        constraints=(),
-        confirm_replications=CONFIRM_REPS,
-        n_trials=2,
-        simulations=0,
+    md = candidates_markdown(
+        [clerk, both], base, OBJECTIVES, CONFIRM_REPS, model_name="desk_and_check"
     )
     assert (
         f"their difference in mean cycle time is negligible ({FLOOR}), neither a lead nor a "

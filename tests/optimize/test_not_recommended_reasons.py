@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from sim.optimize import Evaluator, confirm
 from sim.optimize.confirm import NEGLIGIBLE_CHANGE
-from sim.optimize.outputs import recommendations_markdown
-from tests.optimize.conftest import unconfirmed_candidates
+from tests.optimize.conftest import candidates_markdown, unconfirmed_candidates
 from tests.optimize.test_negligible_ablation import (
     CHECKER,
     CLERK,
@@ -37,15 +36,8 @@ def test_a_worse_redesign_with_a_negligible_gain_names_what_makes_it_worse():
     assert -cycle["diff"] < NEGLIGIBLE_CHANGE * cycle["base"]
     assert people["significant"] and people["diff"] == 1
     assert checker.verdict == "worse"
-    md = recommendations_markdown(
-        model_name="desk_and_check",
-        candidates=[clerk, checker],
-        baseline=base,
-        objectives=OBJECTIVES,
-        constraints=(),
-        confirm_replications=CONFIRM_REPS,
-        n_trials=2,
-        simulations=0,
+    md = candidates_markdown(
+        [clerk, checker], base, OBJECTIVES, CONFIRM_REPS, model_name="desk_and_check"
     )
     line = next(x for x in md.splitlines() if x.startswith("Not recommended:"))
     assert line == (

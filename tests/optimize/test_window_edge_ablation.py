@@ -27,10 +27,9 @@ from sim.model import from_dict
 from sim.model.scenario import Scenario
 from sim.optimize import Candidate, Evaluator, FollowUp, Objective, SamplerSpec, confirm
 from sim.optimize.confirm import is_recommended, mark_dominated, window_edge
-from sim.optimize.outputs import recommendations_markdown
 from sim.optimize.pipeline import optimize_redesign
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import search_job
+from tests.optimize.conftest import candidates_markdown, search_job
 
 TWO_DESKS = {
     "name": "two_desks",
@@ -236,16 +235,7 @@ def test_dominance_on_a_real_gain_names_the_window_edge_beside_it(rivals):
     (reason,) = d["window_edge"].values()
     assert list(d["window_edge"]) == ["throughput_per_week"]
     assert reason.startswith("the cases that arrived in the window were won as often")
-    md = recommendations_markdown(
-        model_name="two_desks",
-        candidates=[three, two],
-        baseline=base,
-        objectives=objectives,
-        constraints=(),
-        confirm_replications=CONFIRM_REPS,
-        n_trials=2,
-        simulations=0,
-    )
+    md = candidates_markdown([three, two], base, objectives, CONFIRM_REPS, model_name="two_desks")
     assert (
         f"their difference in throughput is the measurement window's edges ({WINDOW_EDGE}: "
         f"{reason}), neither better nor worse), so this one is no trade-off worth choosing" in md
