@@ -10,15 +10,20 @@ from tests.interchange.test_bpmn_two_pools import PARAMS, TWO_POOLS
 from tests.simcli import QUICK_SIMULATE, run_sim
 
 
-def test_pool_and_end_notes_on_the_command_line(tmp_path):
+def _simulate_two_pools(tmp_path, option: str):
+    """``simulate`` of the two-pool BPMN written into ``tmp_path`` with ``option``."""
     path = write(tmp_path, "two_pools", TWO_POOLS, PARAMS)
-    res = run_sim(
+    return run_sim(
         "simulate",
         f"process={path}",
-        "process.pool=Customer",
+        option,
         *QUICK_SIMULATE,
         f"hydra.run.dir={tmp_path / 'run'}",
     )
+
+
+def test_pool_and_end_notes_on_the_command_line(tmp_path):
+    res = _simulate_two_pools(tmp_path, "process.pool=Customer")
     assert res.returncode == 0, res.stderr
     assert "process.dropoff=[...] on the command line" in res.stderr
     assert "not tasks of the BPMN process" not in res.stderr
@@ -26,14 +31,7 @@ def test_pool_and_end_notes_on_the_command_line(tmp_path):
 
 
 def test_a_list_for_process_pool_is_refused_saying_it_takes_one(tmp_path):
-    path = write(tmp_path, "two_pools", TWO_POOLS, PARAMS)
-    res = run_sim(
-        "simulate",
-        f"process={path}",
-        "process.pool=[Customer]",
-        *QUICK_SIMULATE,
-        f"hydra.run.dir={tmp_path / 'run'}",
-    )
+    res = _simulate_two_pools(tmp_path, "process.pool=[Customer]")
     assert res.returncode == 2, res.stderr
     assert (
         "process.pool: takes one pool, by its pool name or process id (process.pool=Customer), "
@@ -43,14 +41,7 @@ def test_a_list_for_process_pool_is_refused_saying_it_takes_one(tmp_path):
 
 
 def test_a_misspelt_pool_gets_did_you_mean(tmp_path):
-    path = write(tmp_path, "two_pools", TWO_POOLS, PARAMS)
-    res = run_sim(
-        "simulate",
-        f"process={path}",
-        "process.pool=customer",
-        *QUICK_SIMULATE,
-        f"hydra.run.dir={tmp_path / 'run'}",
-    )
+    res = _simulate_two_pools(tmp_path, "process.pool=customer")
     assert res.returncode != 0
     assert "pool='customer' names no pool (by pool name or process id) (did you mean " in (
         res.stderr
