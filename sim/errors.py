@@ -23,6 +23,16 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
 
 
+def did_you_mean_any_case(name: str, names: Iterable[str]) -> str:
+    """``did_you_mean`` for a name a modeller types as shown (a BPMN pool, end event, task):
+    one of ``names`` that differs from ``name`` only in case or spacing first ("reject
+    application", "REJECT  APPLICATION"), else the near misses."""
+    pool = list(dict.fromkeys(str(n) for n in names))
+    key = " ".join(str(name).split()).casefold()
+    same = [k for k in pool if " ".join(k.split()).casefold() == key]
+    return f" (did you mean {same[0]!r}?)" if same else did_you_mean(name, pool)
+
+
 class SimError(Exception):
     """Base class of all user-facing errors."""
 

@@ -27,7 +27,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from sim.errors import ModelError, did_you_mean
+from sim.errors import ModelError, did_you_mean_any_case
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SIM_NS = "https://sim-redesign.dev/schema/bpmn-extension/1"
@@ -469,15 +469,6 @@ class _Reader:
         self.sub_exits[cid] = exit_id
 
     sub_exits: dict[str, str]
-
-
-def did_you_mean_any_case(name: str, names: list[str]) -> str:
-    """``did_you_mean`` for a name the modeller shows (a pool, an end event, a task): one of
-    ``names`` that differs from ``name`` only in case or spacing first ("reject application",
-    "REJECT APPLICATION"), else the near misses."""
-    key = " ".join(name.split()).casefold()
-    same = [k for k in dict.fromkeys(names) if " ".join(k.split()).casefold() == key]
-    return f" (did you mean {same[0]!r}?)" if same else did_you_mean(name, names)
 
 
 def _pool_name(root: Element, process_id: str) -> str:

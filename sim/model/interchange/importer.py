@@ -81,11 +81,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.errors import ModelError
+from sim.errors import ModelError, did_you_mean_any_case
 from sim.model.calendar import WeeklyRate
 from sim.model.distributions import Distribution
 from sim.model.interchange import prosimos as P
-from sim.model.interchange.bpmn_read import Graph, did_you_mean_any_case, read_bpmn
+from sim.model.interchange.bpmn_read import Graph, read_bpmn
 from sim.model.interchange.structure import (
     DECISION,
     END,
