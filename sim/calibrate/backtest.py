@@ -86,7 +86,7 @@ import math
 import os
 import time
 from collections.abc import Collection, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,7 +107,7 @@ from sim.calibrate.routing import discover_routing
 from sim.calibrate.segments import case_segments
 from sim.calibrate.truncation import truncation_and_open_cases, weighted_resample
 from sim.engine import available_cores, exit_with_parent, run_replications, stop_pool
-from sim.engine.replications import pool_processes, worker_death
+from sim.engine.replications import pool_processes, results_as_done, worker_death
 from sim.errors import ConfigError, EventLogError
 from sim.eventlog import CASE_OPEN, EventLog, flag_open_cases, infer_end_activities
 from sim.eventlog.open_cases import DEFAULT_TAIL_FRACTION, cases_with_outcome, tail_cutoff
@@ -630,11 +630,12 @@ def score_distances(
                 max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
             )
             try:
-                futures = {
-                    pool.submit(_distances, real, df, **extra(i)): i for i, df in enumerate(logs)
-                }
-                for fut in as_completed(futures):
-                    out[futures[fut]] = fut.result()
+
+                def start(i: int) -> Future:
+                    return pool.submit(_distances, real, logs[i], **extra(i))
+
+                for i, fut in results_as_done(start, range(n), window=n):
+                    out[i] = fut.result()
                     bar.update(1)
             except BrokenProcessPool as exc:  # a worker killed (out of memory) or crashed
                 # what ended it, read before stop_pool, whose kill() of a worker slow to stop

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from multiprocessing.process import BaseProcess
 from numbers import Integral
+from typing import TypeVar
 
 from tqdm.auto import tqdm
 
@@ -20,6 +24,8 @@ from sim.errors import CRASH_SIGNALS, ConfigError, WorkerDied, WorkerKilled
 from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario
 from sim.model.trace import Trace
+
+J = TypeVar("J")
 
 
 def available_cores() -> int:
@@ -94,6 +100,40 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
             with contextlib.suppress(OSError):
                 results._writer.close()
             manager.join(timeout=2.0)
+
+
+def results_as_done(
+    start: Callable[[J], Future], jobs: Iterable[J], *, window: int
+) -> Iterator[tuple[J, Future]]:
+    """Start each of ``jobs`` (``start(job)`` submits it to a pool and returns its future), at
+    most ``window`` at once, and yield ``(job, future)`` as each one completes (in the order
+    they complete).
+
+    Not ``concurrent.futures.as_completed`` (nor ``wait``): they take the lock of every future
+    they watch in a Python loop, and a signal handler's exception (Ctrl-C, a sweep's SIGTERM)
+    raised inside that loop leaves some taken for ever; the pool's manager thread then waits
+    on them and the interpreter's exit waits for that thread (a sweep stopped by SIGTERM did
+    not exit: 1 CI dry run in ~60). Here this thread only waits on a queue that the futures'
+    done-callbacks fill. The window also keeps a long run's pool from holding every job at
+    once; ``2 x workers`` keeps each worker's next job queued."""
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ValueError(f"window: expected an integer >= 1, got {window!r}")
+    done: queue.SimpleQueue[Future] = queue.SimpleQueue()
+    job_of: dict[Future, J] = {}
+    waiting = iter(jobs)
+
+    def submit(n: int) -> None:
+        for job in itertools.islice(waiting, n):
+            fut = start(job)
+            job_of[fut] = job
+            fut.add_done_callback(done.put)
+
+    submit(window)
+    while job_of:
+        fut = done.get()
+        job = job_of.pop(fut)
+        submit(1)  # before handing this one over: the workers stay busy meanwhile
+        yield job, fut
 
 
 def pool_processes(pool: ProcessPoolExecutor) -> list[BaseProcess]:
@@ -187,7 +227,7 @@ def run_replications(
     check_scenario(model, scenario)  # fail fast on bad staffing, before any worker starts
     workers = max(1, min(int(available_cores() if workers is None else workers), n))
     numbers = range(first, first + n)
-    jobs = [(model, scenario, seed, r) for r in numbers]
+    jobs = ((model, scenario, seed, r) for r in numbers)
     bar = tqdm(total=n, desc=f"{model.name}: replications", unit="rep", disable=not progress)
     traces: dict[int, Trace] = {}
     try:
@@ -204,9 +244,10 @@ def run_replications(
                 max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
             )
             try:
-                # no list of the futures kept here: each holds its trace, and as_completed
-                # lets go of one once it has been handed over (keep=False frees it then)
-                for fut in as_completed([pool.submit(_one, job) for job in jobs]):
+                # each future holds its trace: results_as_done lets go of one once it has
+                # been handed over (keep=False frees it then)
+                start = partial(pool.submit, _one)
+                for _, fut in results_as_done(start, jobs, window=2 * workers):
                     rep, trace = fut.result()
                     if keep:
                         traces[rep] = trace
