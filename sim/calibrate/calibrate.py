@@ -299,6 +299,23 @@ def list_outcomes(log: EventLog | pd.DataFrame | Prepared) -> list[str]:
     return sorted({str(o) for o in case_outcomes(p).dropna()})
 
 
+#: a log's arrivals get a flat profile when a constant rate over the hours of the week explains
+#: their counts at least this well (the chi-square test's p-value)
+FLAT_PROFILE_P = 0.05
+
+
+def _flat_rate_pvalue(counts: np.ndarray, exposure: np.ndarray) -> float | None:
+    """p-value of the chi-square test that ``counts`` per hour slot come from one rate over
+    the slots' ``exposure`` (hours observed); ``None`` where no slot is observed or too few
+    arrivals leave the test without meaning (under 5 expected per slot on average)."""
+    seen = exposure > 0
+    total = float(counts[seen].sum())
+    if seen.sum() < 2 or total < 5 * seen.sum():
+        return None
+    expected = exposure[seen] / exposure[seen].sum() * total
+    return float(stats.chisquare(counts[seen], expected).pvalue)
+
+
 def _arrival_profile(
     arrivals: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[Any, dict[str, Any]]:
@@ -307,6 +324,8 @@ def _arrival_profile(
     Counts are divided by how long each hour-slot was observed (the log's first and last
     arrivals, widened by half a mean gap, cut the first and last days and weeks short), so
     that partly observed hours at the edges do not look quieter or busier than they are.
+    Where those rates vary no more than chance (``_flat_rate_pvalue`` at least
+    ``FLAT_PROFILE_P``), the profile is flat: 168 free rates would be fitted to noise.
     """
     week = np.floor(arrivals / HOURS_PER_WEEK)
     n_weeks = int(week.max() - week.min() + 1)
@@ -341,6 +360,15 @@ def _arrival_profile(
         hourly = np.bincount(slot, weights=weights, minlength=168).astype(float)
         counts = np.where(expo > 0, hourly / np.where(expo > 0, expo, 1.0), 0.0)
         rule = "arrivals per observed hour of the week, normalised to mean 1"
+        p_flat = _flat_rate_pvalue(hourly, expo)
+        if p_flat is not None and p_flat >= FLAT_PROFILE_P:
+            # 168 free rates fitted to chance (QA parallel20: a 24/7 Poisson log read 0.62-1.42)
+            counts = (expo > 0).astype(float)
+            rule = (
+                f"flat over the observed hours of the week: the arrivals per hour vary no more "
+                f"than chance (chi-square test of a constant rate, p = {p_flat:.2f} >= "
+                f"{FLAT_PROFILE_P})"
+            )
     spec = {d: [float(c) for c in counts[i * 24 : (i + 1) * 24]] for i, d in enumerate(DAYS)}
     profile = profile_from_dict(spec, where="calibrated arrival profile")
     return profile, {"n": int(arrivals.size), "weeks_observed": n_weeks, "rule": rule}

@@ -1,0 +1,59 @@
+"""A log whose arrivals do not vary over the week gets a flat arrival profile, not 168 rates
+fitted to chance (QA parallel20 #3: a 24/7 Poisson log of 28 weeks read 0.62-1.42); a log
+whose rate does vary keeps its profile."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibrate import calibrate_model
+
+WEEKS = 20
+
+
+def _poisson_log(rate_at, seed: int) -> pd.DataFrame:
+    """Two-step cases arriving by thinning a Poisson process of at most 2 an hour by
+    ``rate_at(hour of the week)`` (a share of 0..1), over ``WEEKS`` weeks from a Monday."""
+    rng = np.random.default_rng(seed)
+    hours = np.cumsum(rng.exponential(0.5, size=int(WEEKS * 168 * 2.4)))
+    hours = hours[hours < WEEKS * 168]
+    keep = rng.random(hours.size) < np.array([rate_at(h % 168) for h in hours])
+    t0 = pd.Timestamp("2024-01-01")
+    starts = t0 + pd.to_timedelta(hours[keep], unit="h")
+    rows = []
+    for i, t in enumerate(starts):
+        rows.append((f"c{i}", "a", t, t + pd.Timedelta(minutes=1), "r1"))
+        rows.append((f"c{i}", "b", t + pd.Timedelta(minutes=2), t + pd.Timedelta(minutes=3), "r2"))
+    return pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+
+
+def _profile_and_rule(df: pd.DataFrame) -> tuple[np.ndarray, str]:
+    m = calibrate_model(df, dropoff_outcomes=[], seed=0).model
+    rates = np.array([m.arrivals.profile.rate_at(h + 0.5) for h in range(168)])
+    return rates, m.metadata["arrival_profile"]["rule"]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_arrivals_at_a_constant_rate_get_a_flat_profile(seed):
+    rates, rule = _profile_and_rule(_poisson_log(lambda h: 1.0, seed))
+    assert rates.max() / rates.min() == pytest.approx(1.0)
+    assert rule.startswith("flat over the observed hours of the week")
+
+
+def test_arrivals_twice_as_many_on_mondays_keep_their_profile():
+    rates, rule = _profile_and_rule(_poisson_log(lambda h: 1.0 if h < 24 else 0.5, seed=3))
+    assert "flat" not in rule
+    monday, rest = rates[:24].mean(), rates[24:].mean()
+    assert monday / rest == pytest.approx(2.0, rel=0.1)
+
+
+def test_office_hour_arrivals_keep_their_profile():
+    def office(h: float) -> float:
+        return 1.0 if h < 120 and 9 <= h % 24 < 17 else 0.0
+
+    rates, rule = _profile_and_rule(_poisson_log(office, seed=4))
+    assert "flat" not in rule
+    assert rates[[3, 20, 130]].max() == 0.0  # nights and the weekend: no arrivals
+    assert rates[10] > 0
