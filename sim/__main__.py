@@ -1,12 +1,35 @@
 """``python -m sim``: the command line (see ``sim.cli``)."""
 
+import signal
 import sys
 
+
+class _TerminatedWhileLoading(KeyboardInterrupt):
+    """SIGTERM while the command line loads, before ``main`` handles it from its start."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _TerminatedWhileLoading
+
+
+if __name__ == "__main__":  # not where a launcher's process imports this module (__mp_main__)
+    signal.signal(signal.SIGTERM, _terminated)  # its default action said nothing (QA signals20)
 try:
     from sim.cli.main import main
-except KeyboardInterrupt:  # Ctrl-C while the command line loads: nothing has started
-    print("interrupted before any run started; nothing was written", file=sys.stderr)
-    sys.exit(130)
+except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM as the command line loads: nothing started
+    terminated = isinstance(exc, _TerminatedWhileLoading)
+    stopped = "terminated (SIGTERM)" if terminated else "interrupted"
+    print(f"{stopped} before any run started; nothing was written", file=sys.stderr)
+    sys.exit(143 if terminated else 130)
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        # The exit status main chose stands. A Ctrl-C that landed in code Python ran from a
+        # string (a dataclass's generated methods, as scipy or pandas is imported), even when
+        # handled (exit status 130, one line), left CPython's "unhandled KeyboardInterrupt"
+        # flag set, and ``python -m`` then ended by SIGINT (status -2 to a script: QA
+        # signals20). Running a string clears the flag; a Ctrl-C main lets through sets it
+        # again as it leaves ``runpy``, so that one still ends by SIGINT.
+        exec("")  # noqa: S102 - an empty string, run only for the side effect above

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sim.cli.column_keys import COLUMN_TEXT_KEYS
 from sim.errors import ConfigError, SimError, WorkerDied, WorkerKilled, did_you_mean, redact
@@ -1873,7 +1873,15 @@ def _section_keys(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``python -m sim`` and the ``sim`` script."""
+    """Entry point of ``python -m sim`` and the ``sim`` script: the command ``argv`` names
+    (``sys.argv[1:]`` when None), a stop before its run handles one itself said in one line
+    (``_stop_before_any_run``)."""
+    with _stop_before_any_run():
+        _command(argv)
+
+
+def _command(argv: list[str] | None) -> None:
+    """The command ``argv`` names: the checks before Hydra, then its Hydra app (``_launch``)."""
     args = list(sys.argv[1:] if argv is None else argv)
     from sim.cli import common
 
@@ -1906,7 +1914,7 @@ def main(argv: list[str] | None = None) -> None:
         args = ["--multirun", *(a for a in args if a not in ("-m", "--multirun"))]
     locked: Path | None = None
     try:
-        with _nothing_written_on_ctrl_c(), _refusals_exit_2():
+        with _refusals_exit_2():
             check_hydra_flags(args)
             args = config_path_made_absolute(args)
             configs = primary_config_dir(args)
@@ -1952,17 +1960,65 @@ def _refusals_exit_2() -> Iterator[None]:
 
 
 @contextmanager
-def _nothing_written_on_ctrl_c() -> Iterator[None]:
-    """Ctrl-C before Hydra starts the app (reading the configs, the checks before it, importing
-    Hydra; the first seconds of a command): exit status 130 with one line, not a traceback
-    through whatever import it landed in (QA). Nothing was written by then: the lock of a
-    directory named on the command line goes when ``main`` ends, with the directory when the
-    lock made it, and an earlier run's files there were only read."""
+def _nothing_written_on_a_stop() -> Iterator[None]:
+    """Ctrl-C or SIGTERM (``RunTerminated``) before Hydra starts the app (importing the tool's
+    modules, reading the configs, the checks before it, importing Hydra; the first seconds of a
+    command): exit status 130 (143) with one line (``_say_nothing_written``)."""
     try:
         yield
-    except KeyboardInterrupt:
-        print("\ninterrupted before any run started; nothing was written", file=sys.stderr)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _say_nothing_written(exc)
+
+
+def _say_nothing_written(stop: KeyboardInterrupt) -> NoReturn:
+    """Exit status 130 (143 for SIGTERM, ``RunTerminated``) with one line saying that ``stop``
+    came before any run started, not a traceback through whatever import it landed in (QA).
+    Nothing was written by then: the lock of a directory named on the command line goes when
+    ``main`` ends, with the directory when the lock made it, and an earlier run's files there
+    were only read."""
+    terminated = isinstance(stop, RunTerminated)
+    stopped = "terminated (SIGTERM)" if terminated else "interrupted"
+    print(f"\n{stopped} before any run started; nothing was written", file=sys.stderr)
+    sys.exit(143 if terminated else 130)
+
+
+@contextmanager
+def _stop_before_any_run() -> Iterator[None]:
+    """From a command's start until its run handles a stop itself (``install_signal_handlers``,
+    as ``_launch`` starts Hydra's app): Ctrl-C or SIGTERM ends the command in one line
+    (``_say_nothing_written``), wherever it lands; it printed a traceback through the import it
+    landed in, and SIGTERM's default action ended the command without a word (QA signals20).
+
+    Until the run's handlers replace it, SIGTERM raises ``RunTerminated`` in this process; a
+    process forked meanwhile ends on it at once, as by default (a replication worker is forked
+    later and inherits the run's handlers: ``_in_a_worker``). When the command ends before
+    (``--help``, a refusal), SIGTERM's handler is put back as it was."""
+    import signal
+
+    owner = os.getpid()
+
+    def terminated(signum: int, frame: object) -> None:
+        if os.getpid() != owner:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise RunTerminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+
+    def put_back() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if signal.getsignal(signal.SIGTERM) is not terminated:  # the run said what stopped it
+            raise
+        put_back()  # a second SIGTERM as it says so ends it as by default
+        _say_nothing_written(exc)
+    finally:
+        if signal.getsignal(signal.SIGTERM) is terminated:  # no run took over
+            put_back()
 
 
 def _check_shell_completion(args: list[str]) -> None:
@@ -2207,13 +2263,16 @@ def _sim_callback(target: object) -> bool:
     """Whether ``target`` names a Hydra ``Callback`` class defined in this tool (``sim.*``)."""
     if not isinstance(target, str) or not target.startswith("sim."):
         return False
-    import pydoc
+    import importlib
 
     from hydra.experimental.callback import Callback
 
+    module, _, name = target.rpartition(".")
     try:  # imports modules of this tool only: the name starts with sim.
-        found = pydoc.locate(target)
-    except pydoc.ErrorDuringImport:
+        found = getattr(importlib.import_module(module), name, None)
+    except Exception:  # noqa: BLE001 - no such module, or one failing: no callback of the tool
+        # a stop landing in the import (Ctrl-C, SIGTERM) is no Exception: it stops the command
+        # (pydoc.locate wrapped it in ErrorDuringImport, read as a foreign callback: QA)
         return False
     return (
         isinstance(found, type)
@@ -2329,7 +2388,7 @@ def _check_callbacks_before_hydra_makes_them() -> None:
 def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> None:
     """Run the command's Hydra app; exit status 130 on Ctrl-C, 143 on SIGTERM during a sweep,
     2 when jobs of a sweep failed."""
-    with _nothing_written_on_ctrl_c():
+    with _nothing_written_on_a_stop():
         import hydra
 
         from sim.cli.sweep import SweepRefused
@@ -2339,8 +2398,8 @@ def _launch(command: str, args: list[str], configs: Path, *, multirun: bool) -> 
         app = hydra.main(config_path=str(configs), config_name=command, version_base="1.3")(
             _task(command)
         )
-    install_signal_handlers(multirun=multirun)
-    try:
+    try:  # from here on a stop is this run's (main's _stop_before_any_run: until the handlers)
+        install_signal_handlers(multirun=multirun)
         _run_app(app, command, args, configs)
     # a launcher running jobs in other processes (joblib) lands here, and Hydra before its jobs
     except KeyboardInterrupt as exc:  # RunTerminated too: a single run's SIGTERM at start-up
