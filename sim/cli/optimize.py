@@ -147,6 +147,48 @@ def _earlier_study(run_dir: Path) -> tuple[str | None, object] | None:
     return name, optimizer["storage"]
 
 
+STORAGE_KEYS = ("optimizer.storage=", "+optimizer.storage=", "++optimizer.storage=")
+
+
+def _recorded_storage_override(run_dir: Path) -> str | None:
+    """The ``optimizer.storage`` override of the optimize run recorded in ``run_dir`` as it was
+    typed, when it was an interpolation (``'optimizer.storage=${oc.env:SIM_STORAGE_URL}'``,
+    quoted for the shell): the record's ``overrides`` keep it unresolved, where its ``storage``
+    holds the URL it resolved to, password masked. None when the record has no such override."""
+    try:
+        record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    overrides = record.get("overrides") if isinstance(record, dict) else None
+    for item in overrides if isinstance(overrides, list) else ():
+        key = next((k for k in STORAGE_KEYS if str(item).startswith(k)), None)
+        if key is None:
+            continue
+        value = str(item)[len(key) :]
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]  # Hydra's quotes around the value
+        if "${" in value:
+            return f"'optimizer.storage={value}'"
+    return None
+
+
+def _storage_fix(was: object, run_dir: Path) -> str:
+    """How to rerun with the storage ``was`` (as recorded, password masked) that the run in
+    ``run_dir`` used: its override as typed when it was an interpolation, else the masked URL
+    with word that its password goes in place of ``***`` (QA rdb20 #7: the suggested
+    override held ``***`` and could not be pasted)."""
+    typed = _recorded_storage_override(run_dir)
+    if typed is not None:
+        return typed
+    override = storage_override(was)
+    if "***" not in override:
+        return override
+    return (
+        f"{override}, its password in place of *** (best from the environment: "
+        "'optimizer.storage=${oc.env:SIM_STORAGE_URL}' with SIM_STORAGE_URL set to the URL)"
+    )
+
+
 def check_same_study(run_dir: Path, job: SearchJob, storage: object) -> None:
     """Refuse (``ConfigError`` naming ``optimizer.study_name`` and/or ``optimizer.storage``)
     a rerun into a directory whose optimize run searched another study: another study name, or
@@ -174,7 +216,9 @@ def check_same_study(run_dir: Path, job: SearchJob, storage: object) -> None:
     if not keys:
         return
     fix = " ".join(
-        f"optimizer.study_name={name}" if k == "optimizer.study_name" else storage_override(was)
+        f"optimizer.study_name={name}"
+        if k == "optimizer.study_name"
+        else _storage_fix(was, run_dir)
         for k in keys
     )
     if keys == ["optimizer.study_name"]:

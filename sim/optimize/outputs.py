@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 import pandas as pd
@@ -32,6 +32,9 @@ from sim.optimize.confirm import (
 from sim.optimize.evaluate import Evaluator
 from sim.optimize.objectives import Constraint, Objective, derived_value
 from sim.optimize.prune import CHANGED_NOTHING, COSTLY_NOISE, HARM, NOISE
+
+if TYPE_CHECKING:
+    from sim.optimize.study import StudySnapshot
 
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
 #: Today's process as the search simulated it, beside the redesigns in ``best/``.
@@ -60,8 +63,11 @@ def _name(kpi: str) -> str:
     return md_text(LABELS.get(kpi, (kpi,))[0])
 
 
-def trials_table(study: optuna.Study, objectives: Sequence[Objective]) -> pd.DataFrame:
-    """One row per trial: state, objective values, one-off cost, changes, flags."""
+def trials_table(
+    study: optuna.Study | StudySnapshot, objectives: Sequence[Objective]
+) -> pd.DataFrame:
+    """One row per trial of ``study`` (or of a snapshot of it): state, objective values,
+    one-off cost, changes, flags."""
     rows = []
     for t in study.get_trials(deepcopy=False):
         row: dict[str, Any] = {"trial": t.number, "state": t.state.name}
@@ -214,7 +220,7 @@ def constraint_breaches(means: Mapping[str, float], constraints: Sequence[Constr
 
 
 def search_feasibility(
-    study: optuna.Study, evaluator: Evaluator, constraints: Sequence[Constraint]
+    study: optuna.Study | StudySnapshot, evaluator: Evaluator, constraints: Sequence[Constraint]
 ) -> dict[str, Any]:
     """How many completed trials met the constraints and, when none did, the nearest: the
     trial whose largest violation, relative to its bound, is smallest, with the constraints it
@@ -1296,7 +1302,8 @@ def _search_counts(n_trials: int, refused: int, stopped: int) -> str:
         )
     if stopped:
         more.append(
-            f"{_count(stopped, 'trial')} stopped before its result by an interrupted run "
+            f"{_count(stopped, 'trial')} stopped before {'its' if stopped == 1 else 'their'} "
+            "result by an interrupted run "
             "(state FAIL, under failed)"
         )
     return text + (", and " + _and(more) if more else "")

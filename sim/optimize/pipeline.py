@@ -44,6 +44,7 @@ from sim.optimize.prune import PASSES, drop_duplicates, prune
 from sim.optimize.study import (
     SearchJob,
     SearchStart,
+    StudySnapshot,
     check_job_kpis,
     finished_trials,
     integer_setting,
@@ -110,7 +111,9 @@ def optimize_redesign(
     numbers; a resumed run re-simulates them identically.
 
     Writes ``trials.csv``, ``pareto.csv``, ``best/<rank>.yaml``, ``confirmation.json`` and
-    ``recommendations.md`` into ``run_dir`` and returns the confirmation summary. With
+    ``recommendations.md`` into ``run_dir``, all of them from the study's trials as the search
+    ended (``StudySnapshot``: another process sharing the study may add trials meanwhile), and
+    returns the confirmation summary. With
     ``progress``, each phase after the search (confirmation, ablation, pruning) prints one line
     to stderr as it starts, so the minutes after the search's progress bar are not silent.
 
@@ -153,8 +156,11 @@ def optimize_redesign(
                 sys.stderr.write(f"{warning}\n")
                 sys.stderr.flush()
         sims_today = ev.simulations - sims_today
-        study, sims_search = run_search(job, ev, progress=progress, on_start=on_search_start)
+        live, sims_search = run_search(job, ev, progress=progress, on_start=on_search_start)
         sims_search += sims_today
+        # every file of this run describes the same trials: another process searching the
+        # study may finish (or start) trials while the follow-up runs (QA rdb20 #4)
+        study = StudySnapshot.of(live)
         trials = trials_csv_table(study, job, baseline_key=ev.key({}))
         with written_whole(run_dir / "trials.csv") as part:
             trials.to_csv(part, index=False)
@@ -330,7 +336,9 @@ PARAM_PREFIX = "param:"
 CONSTRAINT_PREFIX = "constraint:"
 
 
-def trials_csv_table(study: optuna.Study, job: SearchJob, *, baseline_key: str) -> pd.DataFrame:
+def trials_csv_table(
+    study: optuna.Study | StudySnapshot, job: SearchJob, *, baseline_key: str
+) -> pd.DataFrame:
     """``trials.csv``: ``trials_table``'s columns, then ``is_baseline`` (the trial is today's
     process: the redesign of key ``baseline_key``, no change), one ``param:<name>`` column per
     search variable with the value Optuna's ``trial.params`` holds (the search space's variables

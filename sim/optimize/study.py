@@ -20,6 +20,7 @@ it is then answered from that trial (``duplicate_of``), not simulated again.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib
 import json
@@ -458,7 +459,9 @@ GRACE_PERIOD_S = 120
 
 
 def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
-    """An RDB storage with heartbeats (a killed worker's trial is failed and retried)."""
+    """An RDB storage with heartbeats (a killed worker's trial is failed and retried). A URL
+    that cannot be opened, or a SQLite database that cannot be written (``refuse_unwritable``),
+    is refused with a ``ConfigError`` naming ``optimizer.storage``, the password masked."""
     if url is None:
         return None
     _, _, rest = url.partition("://")
@@ -475,6 +478,7 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
             "template field ({SCHEMA_VERSION}): in a user name or password, write '{' as %7B "
             "and '}' as %7D (and '$' as %24)"
         ) from None
+    refuse_unwritable(url)  # else said at its first write, as a lost connection (QA rdb20 #3)
     import inspect
 
     # Optuna >= 4.9 renamed the stale-trial hook; use whichever this version has.
@@ -657,20 +661,113 @@ def refuse_other_study(
         )
 
 
+def _directions_text(directions: Sequence[str]) -> str:
+    """``1 objective (maximize)``, ``3 objectives (minimize, minimize, maximize)``."""
+    n = len(directions)
+    return f"{n} objective{'' if n == 1 else 's'} ({', '.join(directions)})"
+
+
+def refuse_foreign_study(
+    attrs: Mapping[str, Any],
+    *,
+    study_name: str,
+    storage: str | None,
+    directions: Sequence[str],
+    objectives: Sequence[Objective],
+    n_trials: int,
+) -> None:
+    """Refuse (``ConfigError`` naming ``optimizer.study_name`` and the storage, its password
+    masked) a stored study that this search cannot take over: one whose objectives
+    (``directions``, Optuna's ``minimize``/``maximize`` per objective) are not this search's
+    ``objectives``, and one without the ``fingerprint`` sim optimize records (plain Optuna's, or
+    another tool's) that holds trials (``n_trials`` of them) or user attributes (``attrs``).
+    Such a study was adopted: its trials counted towards ``optimizer.n_trials``, every trial
+    this search told Optuna failed when the numbers of objectives differed, sim's attributes
+    were stamped on it and the run ended in a traceback (QA rdb20 #1). An empty study with no
+    attribute and this search's directions passes (a run that created it was stopped before
+    recording its fingerprint), and so does one with a fingerprint (``refuse_other_study``
+    compares that). Called when the study is opened, before anything is written to it, and
+    earlier by ``check_study``."""
+    wanted = [o.direction for o in objectives]
+    said = []
+    if list(directions) != wanted:
+        said.append(
+            f"it has {_directions_text(directions)}, not this search's {_directions_text(wanted)} "
+            "(optimizer.objectives)"
+        )
+    if attrs.get("fingerprint") is None and (n_trials or attrs):
+        held = [f"{n_trials} trial{'' if n_trials == 1 else 's'}"] if n_trials else []
+        if attrs:
+            names = sorted(attrs)
+            shown = ", ".join(repr(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
+            held.append(f"the user attribute{'' if len(names) == 1 else 's'} {shown}")
+        said.append(
+            "it was not made by sim optimize (it has no fingerprint of a search) and holds "
+            + " and ".join(held)
+        )
+    if not said:
+        return
+    where = f"{redact(storage)} (optimizer.storage)" if storage else "this storage"
+    raise ConfigError(
+        f"optimizer.study_name: the study '{study_name}' in {where} is not one this search can "
+        f"resume: {'; '.join(said)}; it is left as it is: give this search its own study "
+        f"(optimizer.study_name={study_name}_2) or another optimizer.storage"
+    )
+
+
+def _sqlite_unwritable(url: str | None) -> str:
+    """Why the SQLite database ``url`` names cannot be written, or "" (another database, an
+    in-memory one, or one that can be written as far as the file system tells): the file is
+    read-only (its mode, an immutable flag, a read-only mount), or its folder is, where SQLite
+    writes its journal beside the file (and creates the file when it does not exist yet). A
+    search writes as it starts (it registers with the study), so such a storage failed only at
+    the first write, reported as a lost connection with "rerun the same command to resume",
+    which failed the same way (QA rdb20 #3)."""
+    database = sqlite_file(url)
+    if database is None:
+        return ""
+    folder = database.parent
+    if database.exists() and not os.access(database, os.W_OK):
+        return f"the database file {database.resolve()} is read-only"
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        if database.exists():
+            return (
+                f"its folder {folder.resolve()} is read-only, and SQLite writes a journal file "
+                "beside the database"
+            )
+        return f"its folder {folder.resolve()} is read-only: the database file cannot be created"
+    return ""
+
+
+def refuse_unwritable(url: str | None) -> None:
+    """Refuse (``ConfigError`` naming ``optimizer.storage``, the password masked) a SQLite
+    storage that cannot be written (``_sqlite_unwritable``), before anything is written."""
+    reason = _sqlite_unwritable(url)
+    if reason:
+        raise ConfigError(
+            f"optimizer.storage: cannot write {redact(str(url))!r}: {reason}; a search writes "
+            "its trials into the study: give a database this run can write (another path, or "
+            "make this one writable)"
+        )
+
+
 def check_study(job: SearchJob) -> None:
     """Open the job's storage once, without creating anything in it, and refuse what
     ``run_search`` would refuse when it opens the study: a storage that cannot be opened
-    (``open_storage``) and a study of the same name made for another search or with another
-    sampler (``refuse_other_study``). For a check before anything is written; the storage's
-    connections are closed again. A SQLite file that does not exist yet is not opened (that
-    would create it, and Optuna's tables in it, before the checks that may still refuse the
-    run: QA, a refused run left a new database behind); only its folder is checked."""
+    (``open_storage``) or written (a read-only SQLite file or folder), a study of the same name
+    made for another search or with another sampler (``refuse_other_study``), and one that
+    another tool made or whose objectives differ (``refuse_foreign_study``). For a check before
+    anything is written; the storage's connections are closed again. A SQLite file that does
+    not exist yet is not opened (that would create it, and Optuna's tables in it, before the
+    checks that may still refuse the run: QA, a refused run left a new database behind); only
+    its folder is checked."""
     url = job.settings.storage
     database = sqlite_file(url)
     if url is not None and database is not None and not database.exists():
         missing = _sqlite_missing_directory(url)
         if missing:
             raise ConfigError(f"optimizer.storage: cannot open {redact(url)!r}: {missing}")
+        refuse_unwritable(url)
         return  # no study there yet: this search will create it
     storage = open_storage(url)
     if storage is None:
@@ -680,12 +777,21 @@ def check_study(job: SearchJob) -> None:
             study_id = storage.get_study_id_from_name(job.settings.study_name)
         except KeyError:  # no such study yet: this search will create it
             return
+        attrs = storage.get_study_user_attrs(study_id)
         refuse_other_study(
-            storage.get_study_user_attrs(study_id),
+            attrs,
             study_name=job.settings.study_name,
             study_fingerprint=job.fingerprint,
             sampler_name=job.sampler.name,
             fingerprint_parts=job.fingerprint_parts,
+        )
+        refuse_foreign_study(
+            attrs,
+            study_name=job.settings.study_name,
+            storage=url,
+            directions=[d.name.lower() for d in storage.get_study_directions(study_id)],
+            objectives=job.objectives,
+            n_trials=storage.get_n_trials(study_id),
         )
     finally:
         engine = getattr(storage, "engine", None)
@@ -704,8 +810,11 @@ def open_study(
     fingerprint_parts: Mapping[str, Any] | None = None,
 ) -> optuna.Study:
     """Create the study, or load it to resume (refusing one made for a different search or with
-    another sampler). ``fail_running``: only this run uses the storage, so trials still RUNNING
-    were left by a killed run; they are failed (they do not count towards ``n_trials``)."""
+    another sampler, ``refuse_other_study``, and one another tool made or whose objectives
+    differ, ``refuse_foreign_study``; a storage that cannot be written is refused as it is
+    opened, ``open_storage``). ``fail_running``: only this run uses the storage, so trials
+    still RUNNING were left by a killed run; they are failed (they do not count towards
+    ``n_trials``)."""
     with deferred():  # an interrupt waits until the storage is written (sim.optimize.interrupts)
         return _open_study(
             storage=storage,
@@ -737,14 +846,25 @@ def _open_study(
         load_if_exists=True,
     )
     sampler_name = type(sampler).__name__
+    attrs = study.user_attrs
     refuse_other_study(
-        study.user_attrs,
+        attrs,
         study_name=study_name,
         study_fingerprint=study_fingerprint,
         sampler_name=sampler_name,
         fingerprint_parts=fingerprint_parts,
     )
-    if study.user_attrs.get("fingerprint") is None:
+    # before anything is stamped on it: create_study(load_if_exists=True) loads a study of
+    # this name whatever its directions
+    refuse_foreign_study(
+        attrs,
+        study_name=study_name,
+        storage=storage,
+        directions=[d.name.lower() for d in study.directions],
+        objectives=objectives,
+        n_trials=len(study.get_trials(deepcopy=False)),
+    )
+    if attrs.get("fingerprint") is None:
         study.set_user_attr("fingerprint", study_fingerprint)
         if fingerprint_parts:  # what a refusal names when another search opens the study
             study.set_user_attr("fingerprint_parts", json.loads(_canonical(fingerprint_parts)))
@@ -1119,9 +1239,34 @@ def _open(
     )
 
 
-def finished_trials(study: optuna.Study) -> list[FrozenTrial]:
+def finished_trials(study: optuna.Study | StudySnapshot) -> list[FrozenTrial]:
     """Completed and pruned trials (the ones that count towards ``n_trials``)."""
     return study.get_trials(deepcopy=False, states=FINISHED)
+
+
+@dataclass(frozen=True)
+class StudySnapshot:
+    """The trials of a study as they were at one moment (``of``), read like the study
+    (``get_trials``) by what describes a search's results. Every file of one run is written
+    from one snapshot: with another process searching the same study, trials.csv listed a
+    trial as RUNNING while recommendations.md, confirmation.json and report.html, re-read from
+    the live study after the confirmation, counted it among the finished ones (QA rdb20 #4)."""
+
+    study_name: str
+    trials: tuple[FrozenTrial, ...]
+
+    @classmethod
+    def of(cls, study: optuna.Study) -> StudySnapshot:
+        """``study``'s trials now (copies: a later change in the storage leaves them alone)."""
+        return cls(study_name=study.study_name, trials=tuple(study.get_trials(deepcopy=True)))
+
+    def get_trials(
+        self, deepcopy: bool = False, states: Sequence[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        """The snapshot's trials in ``states`` (all when None), in trial order, as
+        ``optuna.Study.get_trials`` gives them (``deepcopy``: copies)."""
+        out = [t for t in self.trials if states is None or t.state in states]
+        return copy.deepcopy(out) if deepcopy else out
 
 
 def distinct_redesigns(study: optuna.Study, baseline_key: str) -> int:
