@@ -59,6 +59,16 @@ class TooManyRows(EventLogError):
         self.limit = limit
 
 
+class FailedAfterWork(SimError):
+    """A run that failed after doing work kept outside its directory (a search's trials in a
+    shared study's database): its directory keeps its record, marked failed, and is not tidied
+    away as a run refused before it began."""
+
+
+class StorageLost(FailedAfterWork, ConfigError):
+    """The study's database was lost during the search (message names ``optimizer.storage``)."""
+
+
 class RedesignRefused(SimError):
     """A redesign operator cannot be applied to this model; the message says why."""
 

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sim.cli.column_keys import COLUMN_TEXT_KEYS
-from sim.errors import ConfigError, SimError, WorkerDied, WorkerKilled, did_you_mean, redact
+from sim.errors import (
+    ConfigError,
+    FailedAfterWork,
+    SimError,
+    WorkerDied,
+    WorkerKilled,
+    did_you_mean,
+    redact,
+)
 
 COMMANDS: dict[str, str] = {
     "simulate": "simulate a process model; KPIs with 95 % confidence intervals (default command)",
@@ -939,7 +947,8 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
 
         finish_run_record(run_dir)
     except SimError as exc:
-        _refused(hc, run_dir)
+        if not isinstance(exc, FailedAfterWork):  # else its work is elsewhere: record kept
+            _refused(hc, run_dir)
         fail_run_record(run_dir, str(exc))
         print(f"error: {job}{exc}", file=sys.stderr)
         if not job:

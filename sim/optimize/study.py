@@ -53,6 +53,7 @@ from sim.errors import (
     ConfigError,
     RedesignRefused,
     SimError,
+    StorageLost,
     WorkerDied,
     did_you_mean,
     redact,
@@ -1337,7 +1338,7 @@ def reporting_lost_storage(url: str | None) -> Iterator[None]:
         lost = _lost_storage(exc)
         if lost is None:
             raise
-        raise ConfigError(
+        raise StorageLost(
             "optimizer.storage: lost the connection to the study's database "
             f"({redact_secrets_of(url or '', _database_reason(lost))}); rerun the same command "
             "to resume"

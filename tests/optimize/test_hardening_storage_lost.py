@@ -147,15 +147,20 @@ def _complete_trials(db) -> int:
         return 0
 
 
-def test_the_command_exits_2_with_one_line_and_marks_its_run_failed(tmp_path):
-    """``python -m sim optimize`` whose study.db (the run directory's own) is spoiled while it
-    searches."""
+@pytest.mark.parametrize("shared", [False, True], ids=["own study.db", "shared storage"])
+def test_the_command_exits_2_with_one_line_and_marks_its_run_failed(tmp_path, shared):
+    """``python -m sim optimize`` whose study (the run directory's own study.db, or a shared
+    storage outside it) is spoiled while it searches. With a shared storage the run's folder
+    holds no result file: its record was tidied away as a refused run's (QA rdb20 #2)."""
     space = {
         "model": "tiny",
         "staffing": {"clerk": {"min": 1, "max": 30}, "expert": {"min": 1, "max": 30}},
     }
     run = tmp_path / "run"
+    db = tmp_path / "shared.db" if shared else run / "study.db"
     args = quick_search_args(tmp_path, 500, space) + [f"hydra.run.dir={run}"]
+    if shared:
+        args.append(f"optimizer.storage=sqlite:///{db}")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", *args],
@@ -167,11 +172,11 @@ def test_the_command_exits_2_with_one_line_and_marks_its_run_failed(tmp_path):
     )
     try:
         deadline = time.monotonic() + 240
-        while _complete_trials(run / "study.db") < 2:
+        while _complete_trials(db) < 2:
             assert proc.poll() is None, proc.stderr.read()
             assert time.monotonic() < deadline, "no trial finished"
             time.sleep(0.1)
-        _spoil(run / "study.db")
+        _spoil(db)
         _, err = proc.communicate(timeout=240)
     finally:
         if proc.poll() is None:
@@ -185,3 +190,4 @@ def test_the_command_exits_2_with_one_line_and_marks_its_run_failed(tmp_path):
     record = json.loads((run / "run.json").read_text(encoding="utf-8"))
     assert record["status"] == "failed"
     assert LOST in record["error"]
+    assert (run / "config.yaml").is_file()  # what it ran with, beside the record
