@@ -2062,7 +2062,8 @@ def _fit_patience_after_delays(
     more likely have been served, so abandoned cases had longer delays than the delays no
     longer than their time (the plain conditional) say. Stochastic EM, seeded: one draw per
     abandoned case (the first from ``f_D S_Q`` of the served waits alone), the patience refitted
-    on the rest, ``PATIENCE_DELAY_ROUNDS`` rounds."""
+    on the rest, ``PATIENCE_DELAY_ROUNDS`` rounds. The mean's ``mean_ci95`` is the last round's,
+    given its drawn delays (its ``mean_ci_method`` says so)."""
     rng = np.random.default_rng(seed)
     flags = np.r_[np.ones(total.size, bool), np.zeros(served.size, bool)]
     queue = _survival(served, np.ones(served.size, bool))
@@ -2083,6 +2084,17 @@ def _fit_patience_after_delays(
         # the queue waits: observed where served, censored at their patience where abandoned
         queue = _survival(np.r_[total - d, served], ~flags)
     assert res is not None
+    if "mean_ci95" in res.extra:  # the last round's interval takes its drawn delays as known
+        method = (
+            f"{res.extra['mean_ci_method']}; given the delays drawn for the abandoned cases "
+            "(the noise of that draw is not in it)"
+        )
+        prov = dict(res.distribution.provenance or {}) | {"mean_ci_method": method}
+        res = dataclasses.replace(
+            res,
+            extra=res.extra | {"mean_ci_method": method},
+            distribution=dataclasses.replace(res.distribution, provenance=prov),
+        )
     return res
 
 

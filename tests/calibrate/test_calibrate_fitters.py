@@ -195,3 +195,20 @@ def test_the_mean_interval_holds_the_sample_mean_and_none_for_a_fixed_duration()
     assert lo < x.mean() < hi and hi - lo == pytest.approx(2 * 1.966 * x.std(ddof=1) / 20, rel=0.01)
     assert mean_interval(np.array([1.0])) == {}
     assert "mean_ci95" not in fit_distribution(np.full(50, 0.25)).distribution.provenance
+
+
+def test_a_point_mass_fit_gives_the_same_n_and_mean_in_its_fits_row_as_in_model_yaml():
+    # QA parallel20 #4: the chosen row said n 2267 and the positive part's mean where model.yaml
+    # said n 4698 and the mean of every value
+    rng = np.random.default_rng(6)
+    x = rng.exponential(0.3, 2000)
+    x[:900] = 0.0
+    res = fit_distribution(x, target="t")
+    (row,) = [r for r in res.rows() if r["chosen"]]
+    prov = res.distribution.provenance
+    assert row["n"] == prov["n"] == 2000
+    assert row["n_zero"] == 900 and row["n_positive"] == 1100
+    assert row["mean"] == pytest.approx(res.distribution.mean(), rel=1e-9)
+    assert row["mean_positive"] == pytest.approx(row["mean"] / (1 - 900 / 2000), rel=1e-9)
+    lo, hi = prov["mean_ci95"]
+    assert lo < row["mean"] < hi
