@@ -11,21 +11,18 @@ The approach (a directly-follows graph with concurrency from overlapping interva
 2. **Parallel groups.** Connected components of the concurrency graph. Inside a group, the
    activities that never overlap (overlap share at most ``sequence_tolerance``) are sequential and
    belong to the same *branch* (connected components of that relation), except that two
-   activities stay in different branches when they are concurrent (step 1: an instant step
+   activities with concurrency evidence (step 1) stay in different branches: an instant step
    beside the branch docs -> extra overlaps docs only while it waits and never extra, which
-   would otherwise join it to docs through extra) or when they are done *in turn*: they never
-   overlap, but among the group's visits with both, each appears exactly once in all but
-   ``sequence_tolerance`` of them and the rarer order of the two is at least
-   ``order_threshold`` (two branches one person takes one after the other in either order; a
-   sequence keeps its order, rework repeats an activity). Where that splits a component, the
-   pairs whose one activity most often handed the case on to the other (the latest to end
-   before it started) are joined first, so a branch's next step goes with the step before it.
-   A group with fewer than two branches is dropped (its activities stay ordinary steps). Limit:
-   two activities one person does in turn with the rarer order under ``order_threshold`` stay
-   one branch, a sequence whose rare reversed order the first-order routing of step 4 turns
-   into a choice (a simulated case may then skip one of them or do it twice); and two steps of
-   one branch that really are done in either order, each once, become two branches, which the
-   log cannot tell apart from them.
+   would otherwise join it to docs through extra. Where that splits a component, the pairs
+   whose one activity most often handed the case on to the other (the latest to end before it
+   started) are joined first, so a branch's next step goes with the step before it. A group
+   with fewer than two branches is dropped (its activities stay ordinary steps). Limit: two
+   activities that never overlap stay one branch even when done in either order (one person
+   taking two branches in turn reads as a sequence whose order the first-order routing of step
+   4 draws as a choice, so a simulated case may skip one of them or do it twice); read as two
+   branches instead, the same log from one person doing a sequence in either order made their
+   waits for that person into timers and let the simulated person do both at once, which
+   misjudged a redesign of either step (QA retest20 #1).
 3. **Abstract sequences.** Each case's events, ordered by start time, become a sequence of items:
    an activity, or one *visit* of a parallel group (a maximal run of consecutive events of the
    group's activities). Transitions between consecutive items (plus start and end) give the
@@ -199,49 +196,6 @@ def _group_visits(events: pd.DataFrame, acts: set[str]) -> list[np.ndarray]:
     return np.split(idx, cut)
 
 
-def _interleaved(
-    events: pd.DataFrame,
-    acts: set[str],
-    candidates: list[tuple[str, str]],
-    *,
-    order_threshold: float,
-    tolerance: float,
-    min_cases: int,
-) -> set[tuple[str, str]]:
-    """The ``candidates`` (pairs ``(a, b)``, ``a < b``, that never overlap) done in turn, not in
-    sequence: among the group's visits with both (at least ``min_cases``), each appears exactly
-    once in all but ``tolerance`` of them, and the rarer order of their first occurrences is at
-    least ``order_threshold`` of them. A sequence keeps its order and rework repeats an
-    activity; two branches taken in turn by one person do neither."""
-    act = events["activity"].to_numpy()
-    wanted = set(candidates)
-    both: Counter = Counter()
-    once: Counter = Counter()
-    a_first: Counter = Counter()
-    for run in _group_visits(events, acts):
-        counts = Counter(act[run])
-        if len(counts) < 2:
-            continue
-        first: dict[str, int] = {}
-        for m in run:
-            first.setdefault(act[m], m)
-        names = sorted(counts)
-        for i, x in enumerate(names):
-            for y in names[i + 1 :]:
-                if (x, y) not in wanted:
-                    continue
-                both[(x, y)] += 1
-                once[(x, y)] += counts[x] == 1 and counts[y] == 1
-                a_first[(x, y)] += first[x] < first[y]
-    return {
-        ab
-        for ab in candidates
-        if both[ab] >= min_cases
-        and once[ab] >= (1.0 - tolerance) * both[ab]
-        and min(a_first[ab], both[ab] - a_first[ab]) >= order_threshold * both[ab]
-    }
-
-
 def _handed_on(events: pd.DataFrame, acts: set[str]) -> Counter:
     """Per ordered pair ``(p, m)`` of ``acts``: the events of ``m`` whose latest-ending earlier
     event of the same visit (and another activity) that had ended by their start was one of
@@ -295,19 +249,8 @@ def discover_groups(
         cset = set(comp)
         inner = [(a, b) for a, b in seq_edges if a in cset and b in cset]
         # concurrent activities never share a branch, even through a third activity that
-        # overlaps neither (an instant step beside a branch whose later step it always precedes);
-        # nor do two activities one person does in turn, in either order
+        # overlaps neither (an instant step beside a branch whose later step it always precedes)
         apart = {(a, b) for a, b in conc_edges if a in cset}
-        if inner:
-            apart |= _interleaved(
-                events,
-                cset,
-                inner,
-                order_threshold=order_threshold,
-                tolerance=sequence_tolerance,
-                min_cases=min_cases,
-            )
-            inner = [ab for ab in inner if ab not in apart]
         branches = _components(sorted(comp), inner)
         if any((x, y) in apart for b in branches for x in b for y in b if x < y):
             # join first the activities that most often hand the case on to one another: a
