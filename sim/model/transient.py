@@ -11,6 +11,12 @@ approaches the stationary mean as ``1 - c(t)`` with the closed form (Abate & Whi
 in canonical time (drift -1, variance 1), where the relaxation time is 2: ``c`` decays like
 ``exp(-t / 2)``, and its mean is 1/2, a quarter of the relaxation time. A queue whose relaxation
 time is ``tau`` days (``RoleLoad.settling_days``) runs on ``t = 2 days / tau``.
+
+A queue offered more work than its hours that cases giving up hold down
+(``RoleLoad.relaxes_exponentially``) is no such limit: it approaches its level as ``exp(-days /
+tau)`` (Erlang-A's fluid limit, for ``tau`` the mean patience; ``tau`` here the longer of it and
+the mean job, ``RoleLoad.patience_settling_days``), which ``window_deficit(...,
+exponential=True)`` takes.
 """
 
 from __future__ import annotations
@@ -29,10 +35,14 @@ def empty_start_deficit_at(t: float) -> float:
     return 2.0 * ((1.0 + t) * stats.norm.sf(s) - s * stats.norm.pdf(s))
 
 
-def window_deficit(settling_days: float, warmup_days: float, horizon_days: float) -> float:
+def window_deficit(
+    settling_days: float, warmup_days: float, horizon_days: float, *, exponential: bool = False
+) -> float:
     """The share of its steady-state mean queue that a queue started empty is short of on
     average over the window ``[warmup_days, warmup_days + horizon_days]``, for a relaxation
-    time of ``settling_days`` (0 when it settles at once, NaN when unknown).
+    time of ``settling_days`` (0 when it settles at once, NaN when unknown): on the
+    heavy-traffic curve ``empty_start_deficit_at``, or with ``exponential`` on ``exp(-days /
+    settling_days)`` (an overloaded queue that cases giving up hold down).
 
     A heavy-traffic order of magnitude: the M/M/1 at 90 % with 8 h jobs (relaxation time 127
     days) gives 0.28 after a 14-day warm-up and a 42-day window, where two runs of 100
@@ -41,6 +51,12 @@ def window_deficit(settling_days: float, warmup_days: float, horizon_days: float
         return math.nan
     if settling_days <= 0:
         return 0.0
+    if exponential:
+        start = math.exp(-warmup_days / settling_days)
+        if horizon_days <= 0:
+            return start
+        ratio = settling_days / horizon_days
+        return min(start * ratio * -math.expm1(-horizon_days / settling_days), 1.0)
     scale = 2.0 / settling_days
     lo, hi = warmup_days * scale, (warmup_days + horizon_days) * scale
     if hi <= lo:

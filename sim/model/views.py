@@ -209,6 +209,10 @@ class RoleLoad:
     hours can look overloaded and keep up (QA manager15: clerks offered 136 % of their hours,
     74.9 % busy in the run, the part-timers who may take their step the rest):
     ``pooled_utilisation`` and ``relieved`` judge it with them.
+
+    ``patience_hours``: the longest mean patience (hours of the clock) of the steps the role
+    works (as one of their roles or an alternative), or infinity where one of them has none:
+    cases giving up bound its queue (``settling_days``).
     """
 
     role: str
@@ -225,6 +229,7 @@ class RoleLoad:
     jobs_per_week: float = math.nan  # executions of its steps a week (one per person a step needs)
     job_square_hours: float = math.nan  # E[duration^2] of those executions, in hours^2
     arrival_scv: float = 1.0  # squared coefficient of variation of the model's inter-arrival times
+    patience_hours: float = math.inf  # longest mean patience of its steps; inf: one has none
 
     @property
     def relief_roles(self) -> tuple[str, ...]:
@@ -279,16 +284,77 @@ class RoleLoad:
         arrivals and the jobs (1 when both are exponential, 0 when both are fixed: as the
         heavy-traffic limit's, whose time scale is proportional to it), on the clock in
         proportion to the role's weekly hours (its queue waits while it is off shift). An order
-        of magnitude for a warm-up, not a bound: it grows without limit as rho nears 1. NaN
-        without work, people or hours, or saturated (rho >= 1: its queue never settles)."""
+        of magnitude for a warm-up, not a bound: it grows without limit as rho nears 1.
+
+        Where every step of the role has a patience (``patience_hours`` finite), the shorter
+        ``patience_settling_days`` instead when it is (``settled_by_patience``), at any rho:
+        cases giving up bound the queue. Where only some of its steps have one, the M/M/c
+        estimate stands (cases with no patience can still pile up). NaN without work, people or
+        hours, or saturated (rho >= 1) without a patience on every step: its queue never
+        settles."""
+        mmc, bound = self._mmc_settling_days, self.patience_settling_days
+        best = bound if math.isnan(mmc) else min(mmc, bound)
+        return best if math.isfinite(best) else math.nan
+
+    @property
+    def _mmc_settling_days(self) -> float:
+        """``settling_days`` from the M/M/c relaxation time alone: infinite when saturated,
+        NaN without work, people or hours, or without the variability."""
         rho, job = self.utilisation, self.mean_job_hours
-        if not (0 < rho < 1 and job > 0 and self.headcount > 0 and self.hours_per_person > 0):
+        if not (rho > 0 and job > 0 and self.headcount > 0 and self.hours_per_person > 0):
             return math.nan
+        if rho >= 1:
+            return math.inf
         variability = (self.arrival_scv + self.job_scv) / 2
         if not math.isfinite(variability):
             return math.nan
         working = variability * job / (self.headcount * (1 - math.sqrt(rho)) ** 2)
         return working * HOURS_PER_WEEK / self.hours_per_person / 24.0
+
+    @property
+    def patience_settling_days(self) -> float:
+        """A bound on the days of the clock the role's queue takes to forget an empty start
+        where every step of it has a patience: the longer of its ``mean_job_hours`` (on the
+        clock, in proportion to its weekly hours) and ``patience_hours`` (patience runs on the
+        clock). Infinite where a step of it has no patience; NaN without work, people or hours.
+
+        In the M/M/c+M queue (Erlang-A) the number of cases leaves n at rate ``min(n, c) / S +
+        max(n - c, 0) / patience``, which grows by at least ``min(1 / S, 1 / patience)`` with
+        each case, whatever the load: two copies of the queue started apart draw together at
+        least that fast (its coarse Ricci curvature, Joulin 2007; Chen 1996 for the spectral
+        gap), so the mean started empty is short of the stationary one by at most ``exp(-t /
+        tau)`` of it, ``tau = max(S, patience)``. Offered its hours or more, the queue does
+        approach its level so (Erlang-A's fluid limit: ``exp(-t / patience)``), and
+        ``relaxes_exponentially`` takes that curve; below them it relaxes faster than the
+        bound, and the heavy-traffic curve with it as the time constant
+        (``sim.model.transient``) came within a factor of 2 of the exact birth-death chain
+        (90-97 % offered, patience 24-168 h) where ``exp(-t / tau)`` said up to 10 times the
+        deficit after a week's warm-up. An M/M/1+M at 97 % with a patience of 1 h (S 0.97 h)
+        settles in about an hour, where the M/M/c estimate said 177 days (QA abandon20 #2)."""
+        job = self.mean_job_hours
+        if not (job > 0 and self.headcount > 0 and self.hours_per_person > 0):
+            return math.nan
+        if not math.isfinite(self.patience_hours):
+            return math.inf
+        clock = job * HOURS_PER_WEEK / self.hours_per_person
+        return max(clock, self.patience_hours) / 24.0
+
+    @property
+    def settled_by_patience(self) -> bool:
+        """Whether ``settling_days`` is the patience's bound (``patience_settling_days``), not
+        the M/M/c estimate."""
+        bound = self.patience_settling_days
+        return math.isfinite(bound) and not self._mmc_settling_days <= bound
+
+    @property
+    def relaxes_exponentially(self) -> bool:
+        """Whether the role's queue approaches its steady state from an empty start as
+        ``exp(-t / settling_days)``: offered its hours or more (``utilisation`` 1 or more) and
+        held down by a patience on every step (``settled_by_patience``), as Erlang-A's fluid
+        limit does (the exact chain's deficit over a window at 120 % with a patience of 168 h
+        came within 1.3 times of it). Otherwise the heavy-traffic curve
+        (``sim.model.transient.empty_start_deficit_at``) is the better estimate."""
+        return self.settled_by_patience and self.utilisation >= 1.0
 
     @property
     def scheduled_utilisation(self) -> float:
@@ -510,6 +576,7 @@ def offered_load(
                     * alt.duration.second_moment()
                 )
     heads = {r: int(staffing.get(r, role.headcount)) for r, role in model.roles.items()}
+    patience = longest_patience(model)
     loads = {}
     for name in model.roles:
         own_hours = model.calendar_of(name).weekly_total
@@ -522,6 +589,7 @@ def offered_load(
             jobs_per_week=jobs[name],
             job_square_hours=squares[name] / jobs[name] if jobs[name] > 0 else math.nan,
             arrival_scv=model.arrivals.interarrival.scv(),
+            patience_hours=patience.get(name, math.inf),
         )
         load = _bound_by_people_together(model, load, at_step[name])
         loads[name] = _bound_by_joint_hours(model, load, at_step[name])
@@ -712,22 +780,29 @@ up an hour as the role falls behind, approaching that level as ``1 - exp(-t / me
 lets the queue grow through a run as if cases never gave up."""
 
 
-def impatient_roles(model: ProcessModel) -> dict[str, float]:
-    """The roles every step of which (as one of its roles or an alternative) has a ``patience``
-    of mean at most ``PATIENCE_BOUNDS_QUEUE_HOURS``, each with the longest of those means in
-    hours. Cases that give up waiting bound their queues: offered more work than its hours,
-    such a role is busy all of them and loses the rest of its cases instead of queueing them
-    for as long as cases arrive."""
+def longest_patience(model: ProcessModel) -> dict[str, float]:
+    """The roles every step of which (as one of its roles or an alternative) has a
+    ``patience``, each with the longest of those means in hours of the clock."""
     out: dict[str, float] = {}
     for role in model.roles:
         steps = [s for s in model.steps.values() if role in s.all_roles]
-        means = [
-            s.patience.mean() * model.time_factor if s.patience is not None else math.inf
-            for s in steps
-        ]
-        if means and all(m <= PATIENCE_BOUNDS_QUEUE_HOURS for m in means):
-            out[role] = max(means)
+        if steps and all(s.patience is not None for s in steps):
+            out[role] = max(s.patience.mean() * model.time_factor for s in steps)
     return out
+
+
+def impatient_roles(model: ProcessModel) -> dict[str, float]:
+    """The roles every step of which (as one of its roles or an alternative) has a ``patience``
+    of mean at most ``PATIENCE_BOUNDS_QUEUE_HOURS``, each with the longest of those means in
+    hours (``longest_patience``). Cases that give up waiting bound their queues: offered more
+    work than its hours, such a role loses the rest of its cases instead of queueing them for
+    as long as cases arrive (it is not busy all its hours for that: its people run out of work
+    whenever its queue empties, which a short patience makes frequent)."""
+    return {
+        role: mean
+        for role, mean in longest_patience(model).items()
+        if mean <= PATIENCE_BOUNDS_QUEUE_HOURS
+    }
 
 
 def off_shift_stretches(calendar: WeeklyRate) -> list[tuple[float, float]]:
@@ -840,10 +915,11 @@ def impatient_overloads(
     """The roles with people whose offered load (``offered_load``) fills all the hours they can
     work or more while every step of theirs has a short patience (``impatient_roles``), with
     their loads: their queues stay bounded, held down by cases giving up, so they are not
-    ``overloaded_roles``, but they stay busy all their hours and lose at least the share
-    ``1 - 1 / utilisation`` of the work offered to them. Left out: a role the roles that may
-    take its steps' cases could relieve (``RoleLoad.relieved``), and routing where cases can
-    loop for ever (no mean work)."""
+    ``overloaded_roles``, but they lose at least the share ``1 - 1 / utilisation`` of the work
+    offered to them (that share were they busy all their hours, which they are not; more the
+    less busy they are: QA abandon20, an M/M/3+M offered 120 % was 79.5 % busy and lost 33 %
+    of its cases). Left out: a role the roles that may take its steps' cases could relieve
+    (``RoleLoad.relieved``), and routing where cases can loop for ever (no mean work)."""
     try:
         loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
     except ValueError:
@@ -1015,9 +1091,10 @@ def overload_warning(
 def _impatient_text(model: ProcessModel, loads: list[RoleLoad]) -> str:
     """That the roles of ``loads`` (``impatient_overloads``) are offered more work than their
     hours, that cases giving up waiting will relieve them, the least share of their work so
-    lost, and the staffing that would carry it (``RoleLoad.headcount_for``); for a role whose
-    cases give up mostly while it is off shift (``_lost_off_shift``), that instead, with no
-    staffing (``_off_shift_text``)."""
+    lost (``1 - 1 / utilisation``: the loss were they busy all their hours, which they are not,
+    so it says more is lost the less busy they are), and the staffing that would carry it
+    (``RoleLoad.headcount_for``); for a role whose cases give up mostly while it is off shift
+    (``_lost_off_shift``), that instead, with no staffing (``_off_shift_text``)."""
     from sim.model.scenario import staffing_overrides  # the scenario module imports views
 
     gone = _lost_off_shift(model, loads)
@@ -1041,10 +1118,12 @@ def _impatient_text(model: ProcessModel, loads: list[RoleLoad]) -> str:
         f"patience (the longest mean: {waits}): cases that give up waiting will relieve "
         f"{'it' if one else 'them'}, so {'its queue stays' if one else 'their queues stay'} "
         "bounded, but at a loss: "
-        f"{'it' if one else 'they'} will be busy all {its} hours and at least {lost} of the "
-        f"work offered to {'it' if one else 'them'} goes undone, {its} cases abandoned "
-        "(abandon_rate and dropoff_at in the run's results; the steps after get fewer cases "
-        f"than the model offers them). To serve those cases, add staff, e.g. "
+        f"at least {lost} of the work offered to {'it' if one else 'them'} goes undone, {its} "
+        f"cases abandoned, and more the less busy {'it is' if one else 'they are'}: {its} "
+        f"people run out of work whenever {its} {'queue empties' if one else 'queues empty'}, "
+        "which a short patience makes frequent (utilisation, abandon_rate and dropoff_at in "
+        "the run's results; the steps after get fewer cases than the model offers them). To "
+        "serve those cases, add staff, e.g. "
         f"{staffing_overrides(more)} (an estimate from the model's mean work: at most "
         f"{100 * TARGET_UTILISATION:.0f} % busy), or lower scenario.arrival_scale."
     )

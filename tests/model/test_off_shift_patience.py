@@ -96,7 +96,8 @@ def test_a_weekday_role_whose_cases_arrive_on_shift_keeps_its_headcount_advice()
     text = overload_warning(from_dict(_leads(WEEKDAYS, gap=0.5)))  # 336 h of work for 120 h
     assert text is not None
     assert "off shift" not in text
-    assert "it will be busy all its hours" in text and "scenario.staffing.sdr=" in text
+    assert "of the work offered to it goes undone" in text and "busy all" not in text
+    assert "scenario.staffing.sdr=" in text
 
 
 def test_more_people_do_not_save_the_cases_lost_off_shift():

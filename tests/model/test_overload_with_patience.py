@@ -77,8 +77,8 @@ def test_a_role_that_cases_giving_up_relieve_is_named_with_the_loss():
         "The work the model offers fills more than the hours of sdr (315 % of the 8 h a week "
         "its 1 person is on shift), and each of its steps has a patience (the longest mean: "
         "sdr's 168 h): cases that give up waiting will relieve it, so its queue stays bounded, "
-        "but at a loss: it will be busy all its hours and at least 68 % of the work offered to "
-        "it goes undone" in flat
+        "but at a loss: at least 68 % of the work offered to it goes undone, its cases "
+        "abandoned, and more the less busy it is" in flat
     )
     assert "scenario.staffing.sdr=4" in flat  # 3.15 people of work at most 85 % busy
     assert text in pre_run_warnings(model, Scenario())
