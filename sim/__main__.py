@@ -1,5 +1,6 @@
 """``python -m sim``: the command line (see ``sim.cli``)."""
 
+import os
 import signal
 import sys
 
@@ -22,9 +23,23 @@ except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM as the command line loads:
     print(f"{stopped} before any run started; nothing was written", file=sys.stderr)
     sys.exit(143 if terminated else 130)
 
+
+def _output_reader_gone() -> None:
+    """Exit quietly when the reader of this process's output stopped (``sim --help | head -1``):
+    Python's own report was a traceback (BrokenPipeError), and its flush at exit another one."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush into the closed pipe
+    sys.exit(1)
+
+
 if __name__ == "__main__":
     try:
-        main()
+        try:
+            main()
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe can still be answered
+    except BrokenPipeError:
+        _output_reader_gone()
     finally:
         # The exit status main chose stands. A Ctrl-C that landed in code Python ran from a
         # string (a dataclass's generated methods, as scipy or pandas is imported), even when
