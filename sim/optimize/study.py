@@ -34,7 +34,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -626,6 +626,16 @@ def _same_search(stored: Any, current: Mapping[str, Any] | None) -> bool:
     return used(stored) == used(current)
 
 
+def _free_name(wanted: str, taken: Collection[str]) -> str:
+    """``wanted``, or ``wanted_2``, ``wanted_3``... the first that no study in the storage has
+    (``taken``): a refusal's suggestion that is itself refused helps nobody (QA retest20 #4)."""
+    name, k = wanted, 1
+    while name in taken:
+        k += 1
+        name = f"{wanted}_{k}"
+    return name
+
+
 def refuse_other_study(
     attrs: Mapping[str, Any],
     *,
@@ -633,13 +643,15 @@ def refuse_other_study(
     study_fingerprint: str,
     sampler_name: str,
     fingerprint_parts: Mapping[str, Any] | None = None,
+    taken: Collection[str] = (),
 ) -> None:
     """Refuse (``ConfigError`` naming ``optimizer.study_name``) to resume a stored study whose
     attributes ``attrs`` record another search (``fingerprint``: model, search space,
     objectives, constraints, scenario, seed, replications) or another sampler. A study without
     them (new) passes, and so does one that differs only in scenario keys a search does not use
-    (``UNUSED_SCENARIO_KEYS``, told by its ``fingerprint_parts``). Used when the study is
-    opened and, earlier, by ``check_study``."""
+    (``UNUSED_SCENARIO_KEYS``, told by its ``fingerprint_parts``). The study name suggested
+    is one no study of the storage has (``taken``: their names). Used when the study is opened
+    and, earlier, by ``check_study``."""
     old = attrs.get("fingerprint")
     parts = attrs.get("fingerprint_parts")
     if old is not None and old != study_fingerprint and not _same_search(parts, fingerprint_parts):
@@ -648,7 +660,8 @@ def refuse_other_study(
             f"optimizer.study_name: the study '{study_name}' in this storage was made for a "
             "different model, search space, objectives, constraints, scenario, seed or "
             f"optimizer.replications{what}; give this search its "
-            f"own study (optimizer.study_name={study_name}_2, or in a sweep over seeds "
+            f"own study (optimizer.study_name={_free_name(f'{study_name}_2', taken)}, or in a "
+            "sweep over seeds "
             f"'optimizer.study_name={study_name}_${{seed}}') or, with the default storage, "
             "another hydra.run.dir"
         )
@@ -657,7 +670,8 @@ def refuse_other_study(
         raise ConfigError(
             f"optimizer.study_name: the study '{study_name}' in this storage was made with "
             f"{made_with}, not {sampler_name}; give this search its own study, e.g. "
-            f"optimizer.study_name={study_name}_{_short(sampler_name)} (in a sweep over samplers: "
+            f"optimizer.study_name={_free_name(f'{study_name}_{_short(sampler_name)}', taken)} "
+            "(in a sweep over samplers: "
             f"'optimizer.study_name={study_name}_${{hydra:runtime.choices.optimizer}}')"
         )
 
@@ -676,6 +690,7 @@ def refuse_foreign_study(
     directions: Sequence[str],
     objectives: Sequence[Objective],
     n_trials: int,
+    taken: Collection[str] = (),
 ) -> None:
     """Refuse (``ConfigError`` naming ``optimizer.study_name`` and the storage, its password
     masked) a stored study that this search cannot take over: one whose objectives
@@ -712,7 +727,8 @@ def refuse_foreign_study(
     raise ConfigError(
         f"optimizer.study_name: the study '{study_name}' in {where} is not one this search can "
         f"resume: {'; '.join(said)}; it is left as it is: give this search its own study "
-        f"(optimizer.study_name={study_name}_2) or another optimizer.storage"
+        f"(optimizer.study_name={_free_name(f'{study_name}_2', taken)}) or another "
+        "optimizer.storage"
     )
 
 
@@ -779,12 +795,14 @@ def check_study(job: SearchJob) -> None:
         except KeyError:  # no such study yet: this search will create it
             return
         attrs = storage.get_study_user_attrs(study_id)
+        taken = {s.study_name for s in storage.get_all_studies()}
         refuse_other_study(
             attrs,
             study_name=job.settings.study_name,
             study_fingerprint=job.fingerprint,
             sampler_name=job.sampler.name,
             fingerprint_parts=job.fingerprint_parts,
+            taken=taken,
         )
         refuse_foreign_study(
             attrs,
@@ -793,6 +811,7 @@ def check_study(job: SearchJob) -> None:
             directions=[d.name.lower() for d in storage.get_study_directions(study_id)],
             objectives=job.objectives,
             n_trials=storage.get_n_trials(study_id),
+            taken=taken,
         )
     finally:
         engine = getattr(storage, "engine", None)
@@ -848,12 +867,14 @@ def _open_study(
     )
     sampler_name = type(sampler).__name__
     attrs = study.user_attrs
+    taken = {s.study_name for s in optuna.get_all_study_summaries(st)} if st is not None else set()
     refuse_other_study(
         attrs,
         study_name=study_name,
         study_fingerprint=study_fingerprint,
         sampler_name=sampler_name,
         fingerprint_parts=fingerprint_parts,
+        taken=taken,
     )
     # before anything is stamped on it: create_study(load_if_exists=True) loads a study of
     # this name whatever its directions
@@ -864,6 +885,7 @@ def _open_study(
         directions=[d.name.lower() for d in study.directions],
         objectives=objectives,
         n_trials=len(study.get_trials(deepcopy=False)),
+        taken=taken,
     )
     if attrs.get("fingerprint") is None:
         study.set_user_attr("fingerprint", study_fingerprint)

@@ -258,3 +258,16 @@ def test_every_file_of_a_run_counts_the_trials_trials_csv_lists(tmp_path, make_j
 )
 def test_stopped_trials_are_counted_in_good_grammar(stopped, says):
     assert says + " by an interrupted run" in _search_counts(10, 0, stopped)
+
+
+def test_the_study_name_suggested_is_free_in_the_storage(tmp_path, make_job):
+    """QA retest20 #4: 't_2' was suggested when a study 't_2' existed, so the suggested rerun
+    was refused too."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    for name in ("t", "t_2", "t_2_2"):
+        _plain_optuna_study(url, name, directions=["maximize"], trials=1)
+    job = make_job(storage=url, n_trials=4)
+    for refusal in (lambda: check_study(job), lambda: run_search(job, _evaluator(job))):
+        with pytest.raises(ConfigError) as caught:
+            refusal()
+        assert "(optimizer.study_name=t_2_3) or another optimizer.storage" in str(caught.value)
