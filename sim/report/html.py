@@ -1250,13 +1250,19 @@ def _bottleneck_section(rf: RunFiles) -> Section:
     target = 100 * float(suggestion.get("target") or TARGET_UTILISATION)
     offered = suggestion.get("offered_load") or {}
     for role in k.get("above_target_roles") or ():
-        if offered_beyond_hours(suggestion, [role]):
+        if offered_beyond_hours(suggestion, [role]) and offered[role].get("relieved_by_patience"):
+            fills = offered[role]["utilisation"]
+            why = (
+                f"the work the model offers fills {100 * float(fills):.0f} % of its hours, and "
+                "cases that give up waiting at its steps hold its queue down, so waits do not "
+                "grow with the horizon, but the work not done is lost (abandon_rate, dropoff_at)"
+            )
+        elif offered_beyond_hours(suggestion, [role]):
             fills = offered[role]["utilisation"]
             why = (
                 f"but the work the model offers fills {100 * float(fills):.0f} % of its hours, so "
-                "it does not keep up in the long run: its queue grows with the horizon (unless "
-                "cases that give up waiting relieve it) and waits depend on "
-                "<code>scenario.horizon_days</code>"
+                "it does not keep up in the long run: its queue grows with the horizon and waits "
+                "depend on <code>scenario.horizon_days</code>"
             )
         else:
             why = (
