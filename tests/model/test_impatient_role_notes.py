@@ -74,3 +74,32 @@ def test_the_run_measures_the_loss_above_the_bound_and_the_role_well_below_all_i
     half = stats.t.ppf(0.975, n - 1) * busy.std(ddof=1) / math.sqrt(n)
     assert busy.mean() + half < 0.9
     assert np.all(lost > 1 - 1 / 1.2)
+
+
+def test_a_role_offered_exactly_its_hours_is_not_said_to_lose_at_least_0_percent():
+    """QA retest20b #8: at 100 % offered the bound 1 - 1/utilisation is 0 %, and the warning
+    said "at least 0 %" of a role whose run lost 26.5 % of its cases."""
+    from sim.model.views import offered_load
+
+    spec = {
+        "name": "mm2m100",
+        "time_unit": "hours",
+        "start": "s",
+        "arrivals": {"interarrival": {"dist": "exponential", "mean": 0.5}},
+        "roles": {"server": {"headcount": 2}},
+        "steps": {
+            "s": {
+                "role": "server",
+                "duration": {"dist": "exponential", "mean": 1.0},
+                "patience": {"dist": "exponential", "mean": 0.5},
+                "next": "done",
+            }
+        },
+        "ends": {"done": {"success": True}},
+    }
+    model = from_dict(spec, source="test")
+    assert offered_load(model)["server"].utilisation == 1.0
+    assert "server" in impatient_overloads(model)
+    text = " ".join(overload_warning(model).split())
+    assert "at least 0 %" not in text
+    assert "some of the work offered to it goes undone" in text
