@@ -16,12 +16,10 @@ The overloaded M/M/3+M of ``tests/model/test_impatient_role_notes.py`` (120 % of
 from __future__ import annotations
 
 import html
-import json
 import math
 
 import numpy as np
 import pytest
-import yaml
 from scipy import stats
 
 from sim.engine import run_replications
@@ -30,51 +28,13 @@ from sim.model import from_dict
 from sim.model.scenario import Scenario
 from sim.model.transient import window_deficit
 from sim.model.views import offered_load
-from tests.simcli import run_sim
-
-MM1 = """
-name: mm1m97
-time_unit: hours
-start: s
-arrivals:
-  interarrival: {{dist: exponential, mean: 1.0}}
-roles:
-  server: {{headcount: 1}}
-steps:
-  s:
-    role: server
-    duration: {{dist: exponential, mean: {job}}}
-    next: done
-ends:
-  done: {{success: true}}
-"""
+from tests.erlang_a import mmc_spec, simulate_spec
 
 
 def _spec(patience: float | None, job: float = 0.97) -> dict:
-    spec = yaml.safe_load(MM1.format(job=job))
-    if patience is not None:
-        spec["steps"]["s"]["patience"] = {"dist": "exponential", "mean": patience}
-    return spec
-
-
-def _simulate(tmp_path, name: str, spec: dict, *extra: str):
-    path = tmp_path / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
-    run = tmp_path / name
-    res = run_sim(
-        "simulate",
-        f"process={path}",
-        "scenario.replications=5",
-        "scenario.horizon_days=7",
-        "scenario.warmup_days=2",
-        "seed=8",
-        "workers=1",
-        "progress=false",
-        *extra,
-        f"hydra.run.dir={run}",
+    return mmc_spec(
+        "mm1m97", interarrival_hours=1.0, job_hours=job, servers=1, patience_hours=patience
     )
-    assert res.returncode == 0, res.stderr
-    return json.loads((run / "kpis.json").read_text(encoding="utf-8")), res.stdout, run
 
 
 def test_a_patience_on_every_step_bounds_the_settling_time():
@@ -102,11 +62,11 @@ def test_a_patience_on_some_steps_only_keeps_the_mmc_estimate():
 
 
 def test_the_warm_up_note_is_not_said_of_a_queue_bounded_by_patience(tmp_path):
-    report, out, _ = _simulate(tmp_path, "patient", _spec(1.0), "output.report=false")
+    report, out, _ = simulate_spec(tmp_path, "patient", _spec(1.0), "output.report=false")
     assert "warm-up may be too short" not in out
     assert not any("warm-up" in w for w in report["warnings"])
     # the same model without patience: months to settle, and said
-    report, out, _ = _simulate(tmp_path, "plain", _spec(None), "output.report=false")
+    report, out, _ = simulate_spec(tmp_path, "plain", _spec(None), "output.report=false")
     flat = " ".join(out.split())
     assert "note: the warm-up may be too short" in flat
     assert "time constant of roughly 177 days" in flat
@@ -114,23 +74,8 @@ def test_the_warm_up_note_is_not_said_of_a_queue_bounded_by_patience(tmp_path):
 
 
 def test_the_overloaded_impatient_role_gets_no_warm_up_note_and_a_true_warning(tmp_path):
-    spec = {
-        "name": "mm3m",
-        "time_unit": "hours",
-        "start": "s",
-        "arrivals": {"interarrival": {"dist": "exponential", "mean": 1 / 3}},
-        "roles": {"server": {"headcount": 3}},
-        "steps": {
-            "s": {
-                "role": "server",
-                "duration": {"dist": "exponential", "mean": 1.2},
-                "patience": {"dist": "exponential", "mean": 0.5},
-                "next": "done",
-            }
-        },
-        "ends": {"done": {"success": True}},
-    }
-    report, out, run = _simulate(tmp_path, "mm3m", spec)
+    spec = mmc_spec("mm3m", interarrival_hours=1 / 3, job_hours=1.2, servers=3, patience_hours=0.5)
+    report, out, run = simulate_spec(tmp_path, "mm3m", spec)
     assert "warm-up may be too short" not in out
     said = [w for w in report["warnings"] if "cases that give up waiting will relieve" in w]
     assert len(said) == 1 and "busy all" not in said[0]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import yaml
 from scipy import stats
 
 from sim.engine import run_replications
@@ -23,28 +22,12 @@ from sim.kpis import kpi_table
 from sim.model import from_dict
 from sim.model.scenario import Scenario
 from sim.model.views import impatient_overloads, overload_warning, pre_run_warnings
-
-MM3M = """
-name: mm3m
-time_unit: hours
-start: s
-arrivals:
-  interarrival: {dist: exponential, mean: 0.3333333333333333}
-roles:
-  server: {headcount: 3}
-steps:
-  s:
-    role: server
-    duration: {dist: exponential, mean: 1.2}
-    patience: {dist: exponential, mean: 0.5}
-    next: done
-ends:
-  done: {success: true}
-"""
+from tests.erlang_a import mmc_spec
 
 
 def _model():
-    return from_dict(yaml.safe_load(MM3M), source="mm3m")
+    spec = mmc_spec("mm3m", interarrival_hours=1 / 3, job_hours=1.2, servers=3, patience_hours=0.5)
+    return from_dict(spec, source="mm3m")
 
 
 def test_the_warning_keeps_the_lower_bound_and_claims_no_busy_hours():
@@ -81,22 +64,7 @@ def test_a_role_offered_exactly_its_hours_is_not_said_to_lose_at_least_0_percent
     said "at least 0 %" of a role whose run lost 26.5 % of its cases."""
     from sim.model.views import offered_load
 
-    spec = {
-        "name": "mm2m100",
-        "time_unit": "hours",
-        "start": "s",
-        "arrivals": {"interarrival": {"dist": "exponential", "mean": 0.5}},
-        "roles": {"server": {"headcount": 2}},
-        "steps": {
-            "s": {
-                "role": "server",
-                "duration": {"dist": "exponential", "mean": 1.0},
-                "patience": {"dist": "exponential", "mean": 0.5},
-                "next": "done",
-            }
-        },
-        "ends": {"done": {"success": True}},
-    }
+    spec = mmc_spec("mm2m100", interarrival_hours=0.5, job_hours=1.0, servers=2, patience_hours=0.5)
     model = from_dict(spec, source="test")
     assert offered_load(model)["server"].utilisation == 1.0
     assert "server" in impatient_overloads(model)
