@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -224,3 +225,10 @@ def write_searched_run(
 def pareto_points(fig) -> dict[str, set[tuple[float, float]]]:
     """The Pareto figure's points by legend label (``plot_pareto``'s scatter collections)."""
     return {c.get_label(): {tuple(p) for p in c.get_offsets()} for c in fig.axes[0].collections}
+
+
+def html_section(page: str, sid: str) -> str:
+    """The inside of report.html's ``<section id="sid">`` (asserting it is there)."""
+    m = re.search(rf'<section id="{sid}">(.*?)</section>', page, flags=re.S)
+    assert m, f"no section {sid}"
+    return m.group(1)

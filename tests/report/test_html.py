@@ -12,6 +12,7 @@ import subprocess
 import numpy as np
 import pytest
 from report_testkit import (
+    html_section,
     pareto_points,
     write_calibrate_run,
     write_optimize_run,
@@ -37,12 +38,6 @@ def _images(page: str) -> list[bytes]:
     return [base64.b64decode(d) for d in re.findall(r'src="data:image/png;base64,([^"]+)"', page)]
 
 
-def _section(page: str, sid: str) -> str:
-    m = re.search(rf'<section id="{sid}">(.*?)</section>', page, flags=re.S)
-    assert m, sid
-    return m.group(1)
-
-
 def test_simulate_run_report(tmp_path, crm):
     run = write_simulate_run(tmp_path / "run", crm)
     out = build_report(run, save_figures=True)
@@ -58,18 +53,18 @@ def test_simulate_run_report(tmp_path, crm):
     assert len(images) == 7
     assert 'class="zoom"' in page and "full size (scroll sideways)" in page
     assert all(img.startswith(PNG) for img in images)
-    summary = _section(page, "summary")
+    summary = html_section(page, "summary")
     assert "Mean cycle time" in summary and "95 % CI" in summary
     assert "confirmation.json" not in summary  # nor that it has no optimisation results
-    assert "The bottleneck is" in _section(page, "bottlenecks")
+    assert "The bottleneck is" in html_section(page, "bottlenecks")
     assert "python -m sim optimize" not in page and "backtest.json" not in page
-    repro = _section(page, "reproducibility")
+    repro = html_section(page, "reproducibility")
     assert "python -m sim simulate seed=0" in repro and "abc123" in repro
-    assert "flowchart LR" in _section(page, "map")  # the Mermaid text to copy
+    assert "flowchart LR" in html_section(page, "map")  # the Mermaid text to copy
     saved = sorted((run / "report").glob("*.png"))
     assert len(saved) == 7  # the map once, although the page shows it twice
     assert [p.name for p in saved if p.name.endswith("_working_calendars.png")]
-    assert "one panel per calendar" in _section(page, "bottlenecks")
+    assert "one panel per calendar" in html_section(page, "bottlenecks")
     assert {p.read_bytes() for p in saved} == set(images)
     assert "full_size" not in " ".join(p.name for p in saved)
     assert "<script" not in page  # no script: opens anywhere
@@ -80,12 +75,12 @@ def test_optimize_run_report(tmp_path, crm):
     redesigned = op.change_staffing(redesigned, "legal", headcount=2)
     run = write_optimize_run(tmp_path / "opt", crm, redesigned)
     page = build_report(run).read_text(encoding="utf-8")
-    summary = _section(page, "summary")
+    summary = html_section(page, "summary")
     assert "Baseline vs recommended" in summary
     assert "-70 h" in summary and "[-90 h, -50 h]" in summary
     assert 'class="good">-70 h' in summary  # significant and better
     assert 'class="muted">+10' in summary  # not significant
-    rec = _section(page, "recommendations")
+    rec = html_section(page, "recommendations")
     assert "Remove &#x27;contract_review&#x27;" in rec or "Remove 'contract_review'" in rec
     assert "&lt;script&gt;" in rec and "<script>" not in rec  # markdown is escaped
     assert len(_images(rec)) == 2  # the diff map and the Pareto front
@@ -93,13 +88,13 @@ def test_optimize_run_report(tmp_path, crm):
     # calibration results
     assert '<section id="bottlenecks">' not in page and '<section id="calibration">' not in page
     assert "kpis.json" not in summary and 'class="missing"' not in page
-    assert "config.yaml (process)" in _section(page, "map")
+    assert "config.yaml (process)" in html_section(page, "map")
 
 
 def test_calibrate_run_report(tmp_path, crm):
     run = write_calibrate_run(tmp_path / "cal", crm)
     page = build_report(run).read_text(encoding="utf-8")
-    cal = _section(page, "calibration")
+    cal = html_section(page, "calibration")
     assert "Back-test" in cal and "naive baseline" in cal
     assert "11 h" in cal and "[9.9 h, 12.1 h]" in cal  # model mean with its CI
     assert 'within 10 % of the history (point estimate): <span class="good">yes' in cal
@@ -136,7 +131,7 @@ def test_a_model_with_repetitions_is_drawn_one_step_per_activity(tmp_path, crm):
     run.mkdir()
     save(model, run / "model.yaml")
     page = build_report(run).read_text(encoding="utf-8")
-    section = _section(page, "map")
+    section = html_section(page, "map")
     assert "one step per activity" in section
     assert f"The model's own {len(crm.steps)} steps</summary>" in section  # in a fold
     assert len(_images(section)) == 2  # the view; the model's map
@@ -157,14 +152,14 @@ def test_a_staffing_redesign_of_a_calibrated_model_is_drawn_on_its_activities(tm
     model = dataclasses.replace(crm, metadata={**crm.metadata, "step_activity": merged})
     staffed = op.change_staffing(model, "legal", headcount=2)
     page = build_report(write_optimize_run(tmp_path / "opt", model, staffed)).read_text("utf-8")
-    rec = _section(page, "recommendations")
+    rec = html_section(page, "recommendations")
     assert "changes only headcounts" in rec and "drawn on the log's activities" in rec
     assert f"On the model's own {len(crm.steps)} steps" in rec  # the full map, in a fold
     assert len(_images(rec)) == 3  # the view; the full diff map; Pareto
     # a change that names the model's steps keeps the model's own map only
     removed = op.remove_step(staffed, "contract_review")
     page = build_report(write_optimize_run(tmp_path / "opt2", model, removed)).read_text("utf-8")
-    rec = _section(page, "recommendations")
+    rec = html_section(page, "recommendations")
     assert "changes only headcounts" not in rec and len(_images(rec)) == 2  # diff map, Pareto
 
 
@@ -174,8 +169,8 @@ def test_empty_run_says_what_is_missing(tmp_path):
     page = build_report(run).read_text(encoding="utf-8")
     assert _images(page) == []
     for sid in SECTIONS:
-        assert 'class="missing"' in _section(page, sid) or sid == "reproducibility"
-    assert "run.json" in _section(page, "reproducibility")
+        assert 'class="missing"' in html_section(page, sid) or sid == "reproducibility"
+    assert "run.json" in html_section(page, "reproducibility")
 
 
 def test_damaged_file_is_reported_not_fatal(tmp_path, crm):
@@ -184,7 +179,7 @@ def test_damaged_file_is_reported_not_fatal(tmp_path, crm):
     page = build_report(run).read_text(encoding="utf-8")
     assert "kpis.json: could not be read" in page
     # the KPIs are rebuilt from replications.csv and the model
-    assert "The bottleneck is" in _section(page, "bottlenecks")
+    assert "The bottleneck is" in html_section(page, "bottlenecks")
 
 
 def test_markdown_subset():
@@ -315,7 +310,7 @@ def test_a_waiting_difference_without_a_ci_is_shown_but_not_as_significant(tmp_p
     (run / "confirmation.json").write_text(json.dumps(conf))
 
     page = build_report(run).read_text(encoding="utf-8")
-    rec = _section(page, "recommendations")
+    rec = html_section(page, "recommendations")
     assert len(_images(rec)) == 2  # the diff map, the Pareto front
     assert "1 step(s) (Contract review) were reached in too few paired replications" in rec
 
@@ -368,7 +363,7 @@ def test_the_pareto_front_is_drawn_over_feasible_trials_only(tmp_path, crm):
     assert set(line.get_xdata()) == {120.0, 130.0}
     assert "2 crossed-out trial(s) broke a constraint (highest utilisation &lt;= 90.0 %)" in caption
     # and the page shows it with that caption
-    rec = _section(build_report(run).read_text(encoding="utf-8"), "recommendations")
+    rec = html_section(build_report(run).read_text(encoding="utf-8"), "recommendations")
     assert "crossed-out trial(s) broke a constraint" in rec
 
 
@@ -409,8 +404,8 @@ def test_a_rank_one_candidate_that_is_not_recommended_is_not_called_recommended(
     conf["candidates"][0].update(verdict="within noise", recommended=False)
     (run / "confirmation.json").write_text(json.dumps(conf))
     page = build_report(run, save_figures=True).read_text(encoding="utf-8")
-    assert "Baseline vs the best candidate tried (not recommended)" in _section(page, "summary")
-    rec = _section(page, "recommendations")
+    assert "Baseline vs the best candidate tried (not recommended)" in html_section(page, "summary")
+    rec = html_section(page, "recommendations")
     assert "changes of the best candidate tried (rank 1, not recommended)" in rec
     # nor is its figure file (QA 9b: 'what_the_recommended_redesign_changes.png')
     names = [f.name for f in (run / "report").glob("*.png")]
@@ -448,7 +443,7 @@ def test_the_bottleneck_section_says_none_names_timers_and_saturated_roles(tmp_p
     }
     k["saturated_roles"] = ["sales_rep"]
     (run / "kpis.json").write_text(json.dumps(k))
-    text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
+    text = html_section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
     assert "The bottleneck is" not in text and "No bottleneck" in text
     assert "92.7 % [90.0 %, 95.5 %] of the cycle time; the largest is delay:Closed" in text
     assert "scenario.staffing.sales_rep=..." in text and "busy nearly all its hours" in text
@@ -460,7 +455,7 @@ def test_the_bottleneck_section_says_none_names_timers_and_saturated_roles(tmp_p
         "offered_load": {"sales_rep": {"people": 3.9}, "legal": {"people": 1.2}},
     }
     (run / "kpis.json").write_text(json.dumps(k))
-    text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
+    text = html_section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
     assert "<code>scenario.staffing.sales_rep=5</code>" in text
     assert "<code>scenario.staffing.sales_rep=5 scenario.staffing.legal=2</code>" in text
     assert "at most 85 % busy" in text
@@ -468,7 +463,7 @@ def test_the_bottleneck_section_says_none_names_timers_and_saturated_roles(tmp_p
     k["saturated_roles"] = []
     k["above_target_roles"] = ["legal"]
     (run / "kpis.json").write_text(json.dumps(k))
-    text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
+    text = html_section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
     assert "busy nearly all its hours" not in text
     assert "is busy above the 85 % target:</b> it keeps up with the work" in text
     assert "(<code>scenario.staffing.legal=2</code>)" in text
@@ -476,7 +471,7 @@ def test_the_bottleneck_section_says_none_names_timers_and_saturated_roles(tmp_p
     # QA 2026-12-04 #1: below saturation in the run, but offered more work than its hours
     k["staffing_suggestion"]["offered_load"]["legal"]["utilisation"] = 1.047
     (run / "kpis.json").write_text(json.dumps(k))
-    text = _section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
+    text = html_section(build_report(run).read_text(encoding="utf-8"), "bottlenecks")
     assert "keeps up" not in text
     assert "the work the model offers fills 105 % of its hours, so it does not keep up" in text
 
@@ -490,7 +485,7 @@ def test_reproducibility_names_uncommitted_code_start_time_and_inputs(tmp_path, 
         "inputs": [{"path": "log.csv", "bytes": 10, "sha256": "ab12"}],
     }
     (run / "run.json").write_text(json.dumps(record))
-    text = _section(build_report(run).read_text(encoding="utf-8"), "reproducibility")
+    text = html_section(build_report(run).read_text(encoding="utf-8"), "reproducibility")
     assert "yes: the code differs from that commit" in text
     assert "2026-12-03T02:00:00+00:00" in text and "ab12" in text
 
@@ -502,7 +497,7 @@ def test_the_summary_states_the_runs_warnings_before_its_figures(tmp_path, crm):
     k = json.loads((run / "kpis.json").read_text())
     k["warnings"] = ["warning: the model is saturated: sales_rep is busy 100.0 %"]
     (run / "kpis.json").write_text(json.dumps(k))
-    summary = _section(build_report(run).read_text(encoding="utf-8"), "summary")
+    summary = html_section(build_report(run).read_text(encoding="utf-8"), "summary")
     assert summary.index("the model is saturated") < summary.index("Mean cycle time")
 
 
@@ -583,7 +578,7 @@ def test_a_calibrate_run_whose_backtest_did_not_finish_says_so(tmp_path, crm):
     run = write_calibrate_run(tmp_path / "cal", crm)
     (run / "backtest.json").unlink(missing_ok=True)
     (run / "trace_1.csv.gz").write_bytes(b"")
-    text = _section(build_report(run).read_text(encoding="utf-8"), "calibration")
+    text = html_section(build_report(run).read_text(encoding="utf-8"), "calibration")
     assert "the back-test did not finish" in text
 
 
@@ -680,7 +675,7 @@ def test_the_summary_table_shows_holms_decision_and_colours_by_it(tmp_path, crm)
         p_value=0.4, p_adjusted=1.0, significant_adjusted=False
     )
     (run / "confirmation.json").write_text(json.dumps(conf))
-    summary = _section(build_report(run).read_text(encoding="utf-8"), "summary")
+    summary = html_section(build_report(run).read_text(encoding="utf-8"), "summary")
     assert "after Holm" in summary and "no (p = 0.062)" in summary
     assert 'class="good">-70 h' not in summary  # not an improvement the verdict counts
     assert "<th>recommended</th>" not in summary and "<th>candidate</th>" in summary
@@ -698,11 +693,11 @@ def test_fits_on_estimated_start_times_are_marked_as_estimated(tmp_path, crm):
     save(estimated, run / "model.yaml", overwrite=True)
     fits = pd.read_csv(run / "fits.csv")
     fits.assign(start_times="estimated").to_csv(run / "fits.csv", index=False)
-    text = _section(build_report(run).read_text(encoding="utf-8"), "calibration")
+    text = html_section(build_report(run).read_text(encoding="utf-8"), "calibration")
     assert "steps.signing.duration (estimated)" in text
     assert 'alt="fitted vs estimated"' in text and "fitted vs observed" not in text
     plain = write_calibrate_run(tmp_path / "plain", crm)
-    text = _section(build_report(plain).read_text(encoding="utf-8"), "calibration")
+    text = html_section(build_report(plain).read_text(encoding="utf-8"), "calibration")
     assert "(estimated)" not in text and 'alt="fitted vs observed"' in text
 
 

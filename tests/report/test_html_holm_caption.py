@@ -12,19 +12,13 @@ two more tests in the family.
 from __future__ import annotations
 
 import html
-import re
 
 import pytest
+from report_testkit import html_section
 
 from sim.report.html import build_report
 from tests.optimize.test_negligible_ablation import FOUND, OBJECTIVES, desk_and_check
 from tests.optimize.test_window_edge_ablation import edge_run
-
-
-def _section(page: str, sid: str) -> str:
-    m = re.search(rf'<section id="{sid}">(.*?)</section>', page, flags=re.S)
-    assert m, sid
-    return m.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +43,13 @@ def test_the_summary_counts_holms_family_as_recommendations_md_does(report):
         "version repeats on the same data counted once"
     )
     assert words in md
-    summary = _section(page, "summary")
+    summary = html_section(page, "summary")
     assert html.escape(words) in summary
     assert "(every candidate on every objective)" not in summary
 
 
 def test_the_summarys_after_holm_cells_are_escaped(report):
     _conf, _md, page = report
-    summary = _section(page, "summary")
+    summary = html_section(page, "summary")
     assert "yes (p &lt; 0.001)" in summary
     assert "p < 0.001" not in summary

@@ -15,6 +15,7 @@ import html
 import re
 
 import pytest
+from report_testkit import html_section
 
 from sim.kpis.compare import WINDOW_EDGE
 from sim.report.html import build_report
@@ -26,12 +27,6 @@ from tests.optimize.test_window_edge_ablation import (
     hires_space,
     two_desks,
 )
-
-
-def _section(page: str, sid: str) -> str:
-    m = re.search(rf'<section id="{sid}">(.*?)</section>', page, flags=re.S)
-    assert m, sid
-    return m.group(1)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +49,7 @@ def test_the_summary_marks_a_window_edge_as_recommendations_md_does(report):
     assert reason.startswith("the cases that arrived in the window were won as often")
     # recommendations.md: the mark in the row and the reason below the table
     assert f"; {WINDOW_EDGE}: neither better nor worse |" in md and reason in md
-    summary = _section(page, "summary")
+    summary = html_section(page, "summary")
     cells = re.search(r"<tr><td>Throughput</td>(.*?)</tr>", summary).group(1)
     assert f"; {WINDOW_EDGE}: neither better nor worse</td>" in cells
     assert 'class="muted">+' in cells and 'class="good"' not in cells  # no improvement

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from report_testkit import fake_trace, write_simulate_run
+from report_testkit import fake_trace, html_section, write_simulate_run
 
 from sim.cli.report import _build_and_say
 from sim.model import load
@@ -28,12 +28,6 @@ from sim.report.html import (
 @pytest.fixture(scope="module")
 def crm(crm_path):
     return load(crm_path)
-
-
-def _section(page: str, sid: str) -> str:
-    m = re.search(rf'<section id="{sid}">(.*?)</section>', page, flags=re.S)
-    assert m, f"no section {sid}"
-    return m.group(1)
 
 
 def _with_open_cases(model) -> pd.DataFrame:
@@ -61,7 +55,7 @@ def test_the_trace_csv_is_read_in_chunks_of_the_figures_columns_only(tmp_path, c
     for call in loads:
         assert set(call.get("usecols") or ()) <= set(TRACE_COLUMNS), call
         assert call.get("chunksize"), call
-    assert 'alt="arrivals by hour and weekday"' in _section(page, "bottlenecks")
+    assert 'alt="arrivals by hour and weekday"' in html_section(page, "bottlenecks")
 
 
 def test_the_trace_parquet_is_read_in_batches_of_the_figures_columns_only(
@@ -117,7 +111,7 @@ def test_a_damaged_trace_is_said_in_its_section_and_on_the_console(tmp_path, crm
     fake_trace(crm).to_csv(whole, index=False)
     (run / "trace.csv.gz").write_bytes(whole.read_bytes()[:600])  # cut short
     _build_and_say(run, figures=False)
-    section = _section((run / "report.html").read_text(encoding="utf-8"), "bottlenecks")
+    section = html_section((run / "report.html").read_text(encoding="utf-8"), "bottlenecks")
     assert "No simulated event log" not in section
     assert "is here, but trace.csv.gz could not be read (EOFError" in section
     assert "no cycle-time distribution or arrival heatmap" in section
@@ -141,7 +135,7 @@ def test_a_trace_too_large_for_memory_keeps_the_measured_cycle_times(tmp_path, c
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReportReadWarning)
         page = build_report(run).read_text(encoding="utf-8")
-    section = _section(page, "bottlenecks")
+    section = html_section(page, "bottlenecks")
     assert "trace.csv.gz could not be read (MemoryError: Unable to allocate 512. MiB)" in section
     assert "no arrival heatmap" in section and "No simulated event log" not in section
     assert 'alt="cycle time distribution"' in section

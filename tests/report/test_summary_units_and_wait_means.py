@@ -8,7 +8,7 @@ import re
 
 import pandas as pd
 import pytest
-from report_testkit import write_calibrate_run, write_simulate_run
+from report_testkit import html_section, write_calibrate_run, write_simulate_run
 
 from sim.kpis.summary import HEADLINE
 from sim.model import load
@@ -19,12 +19,6 @@ from sim.report.html import _summary_label, build_report
 @pytest.fixture(scope="module")
 def crm(crm_path):
     return load(crm_path)
-
-
-def _section(page: str, sid: str) -> str:
-    m = re.search(rf'<section id="{sid}">(.*?)</section>', page, flags=re.S)
-    assert m, sid
-    return m.group(1)
 
 
 @pytest.mark.parametrize("key", HEADLINE)
@@ -46,7 +40,7 @@ def test_the_summary_names_waiting_per_case_and_counts_in_cases(tmp_path, crm):
         "cases_arrived": {"mean": 248.9, "ci_low": 240.0, "ci_high": 258.0},
     }
     (run / "kpis.json").write_text(json.dumps(kpis))
-    summary = _section(build_report(run).read_text(encoding="utf-8"), "summary")
+    summary = html_section(build_report(run).read_text(encoding="utf-8"), "summary")
     rows = {
         m.group(1): m.group(2)
         for m in re.finditer(r"<tr><td>([^<]*)</td><td[^>]*>([^<]*)</td>", summary)
@@ -64,7 +58,7 @@ def test_the_backtest_table_shows_the_cases_finished_per_week(tmp_path, crm):
     backtest["test"]["kpis"]["cases_finished_per_week"] = 383.75
     backtest["model"]["cases_finished_per_week"] = {"mean": 390.5, "ci_low": 362, "ci_high": 419}
     (run / "backtest.json").write_text(json.dumps(backtest))
-    section = _section(build_report(run).read_text(encoding="utf-8"), "calibration")
+    section = html_section(build_report(run).read_text(encoding="utf-8"), "calibration")
     row = re.search(r"<tr><td>Cases finished per week, completed or dropped.*?</tr>", section)
     assert row and "383.8 cases/week" in row.group(0) and "390.5 cases/week" in row.group(0)
 
