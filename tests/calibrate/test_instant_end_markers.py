@@ -23,22 +23,21 @@ def _crm_log(*, close_after: float = 0.0) -> pd.DataFrame:
     t0 = pd.Timestamp("2024-01-01")
     free = {"Sam": 0.0, "Sue": 0.0, "Ann": 0.0, "Bob": 0.0}
     rows = []
+
+    def work(case: str, stage: str, ready: float, team: str, people: tuple, hours: float):
+        """The stage done by the first of ``people`` free, from ``ready`` on: its end, and who."""
+        who = min(people, key=free.get)
+        s = max(ready, free[who])
+        free[who] = s + hours
+        rows.append((case, stage, s, s + hours, who, team))
+        return s + hours, who
+
     for i in range(600):
-        t = 0.75 * i
-        sdr = min(("Sam", "Sue"), key=free.get)
-        s = max(t, free[sdr])
-        e = s + 0.5
-        free[sdr] = e
-        rows.append((f"c{i}", "Qualify", s, e, sdr, "SDR"))
-        who, team = sdr, "SDR"
-        outcome = "Lost"
+        e, who = work(f"c{i}", "Qualify", 0.75 * i, "SDR", ("Sam", "Sue"), 0.5)
+        team, outcome = "SDR", "Lost"
         if rng.random() < 0.5:
-            ae = min(("Ann", "Bob"), key=free.get)
-            s = max(e, free[ae])
-            e = s + 2.0
-            free[ae] = e
-            rows.append((f"c{i}", "Negotiate", s, e, ae, "AE"))
-            who, team = ae, "AE"
+            e, who = work(f"c{i}", "Negotiate", e, "AE", ("Ann", "Bob"), 2.0)
+            team = "AE"
             outcome = "Won" if rng.random() < 0.6 else "Lost"
         c = e + close_after
         rows.append((f"c{i}", f"Closed {outcome}", c, c, who, team))
