@@ -23,12 +23,20 @@ sends SIGINT to the whole process group, and a worker forked while the command l
 were installed ran them too, dying with a ``Process ForkProcess-N: Traceback ...
 KeyboardInterrupt`` beside the main process's tidy message (QA). The main process handles the
 interrupt and stops its workers.
+
+Search worker processes (``optimizer.n_jobs`` > 1) write to the storage themselves, so they start
+with ``search_worker_signals()``: SIGINT ignored too, and SIGTERM (how the main process stops
+them) routed through ``interrupt`` like the command line's, bounded by ``STOP_GRACE_S``. Killed
+at once, a worker stopped between Optuna creating a trial and the objective marking it with its
+process left that trial RUNNING for good (CI, 1 run in many).
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -43,6 +51,31 @@ def worker_signals() -> None:
     handlers the process inherited."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class WorkerStopped(KeyboardInterrupt):
+    """SIGTERM in a search worker process (``search_worker_signals``): a ``KeyboardInterrupt``,
+    so that Optuna fails the trial in flight."""
+
+
+#: seconds a search worker stopped by SIGTERM has to reach a safe point before it exits at once
+STOP_GRACE_S = 5.0
+
+
+def search_worker_signals() -> None:
+    """In a search worker process: ignore SIGINT (the main process, which gets a terminal's
+    Ctrl-C too, stops the workers) and make SIGTERM ``interrupt(WorkerStopped())``: raised at
+    once in a simulation, kept through a storage write (``deferred``). A worker that has not
+    stopped ``STOP_GRACE_S`` seconds after the signal (a hung database) exits at once."""
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        timer = threading.Timer(STOP_GRACE_S, os._exit, (128 + signal.SIGTERM,))
+        timer.daemon = True
+        timer.start()
+        interrupt(WorkerStopped())
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def interrupt(exc: BaseException) -> None:

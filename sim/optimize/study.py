@@ -28,6 +28,7 @@ import math
 import multiprocessing as mp
 import operator
 import os
+import signal
 import socket
 import sys
 import threading
@@ -63,7 +64,12 @@ from sim.kpis import paired_comparison
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
 from sim.optimize.evaluate import Evaluator, objective_values
-from sim.optimize.interrupts import checkpoint, deferred
+from sim.optimize.interrupts import (
+    WorkerStopped,
+    checkpoint,
+    deferred,
+    search_worker_signals,
+)
 from sim.optimize.objectives import (
     Constraint,
     Objective,
@@ -1460,14 +1466,21 @@ def job_evaluator(job: SearchJob, *, workers: int | None) -> Evaluator:
 
 
 def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
-    with optuna_verbosity(optuna.logging.WARNING):
-        study = _open(job, worker=worker, trials_before=trials_before, run=run)
-        with (
-            reporting_lost_storage(job.settings.storage),
-            job_evaluator(job, workers=1) as ev,
-        ):
-            _run_trials(job, ev, study, progress=False)
-            return ev.simulations
+    """A search worker process's share of the search (``optimizer.n_jobs`` > 1): its trials'
+    replications. Stopped by SIGTERM (the main process's ``pool.terminate()``), it fails the
+    trial in flight and exits quietly with status 143 (``search_worker_signals``)."""
+    search_worker_signals()
+    try:
+        with optuna_verbosity(optuna.logging.WARNING):
+            study = _open(job, worker=worker, trials_before=trials_before, run=run)
+            with (
+                reporting_lost_storage(job.settings.storage),
+                job_evaluator(job, workers=1) as ev,
+            ):
+                _run_trials(job, ev, study, progress=False)
+                return ev.simulations
+    except WorkerStopped:
+        raise SystemExit(128 + signal.SIGTERM) from None  # no traceback: the parent stopped it
 
 
 def run_search(

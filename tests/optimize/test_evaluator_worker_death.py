@@ -22,6 +22,7 @@ import optuna
 import pytest
 
 import sim.optimize.evaluate as evaluate
+import sim.optimize.study as search_study
 from sim.errors import WorkerDied, WorkerKilled
 from sim.model.scenario import Scenario
 from sim.optimize import run_search
@@ -154,3 +155,31 @@ def test_a_killed_search_worker_ends_the_search(make_job, tmp_path):
     assert unfinished == [optuna.trial.TrialState.FAIL]
     assert all(t.state != optuna.trial.TrialState.RUNNING for t in study.trials)
     assert [p for p in multiprocessing.active_children() if "PoolWorker" in p.name] == []
+
+
+@FORK
+def test_a_search_worker_stopped_as_its_trial_is_created_fails_that_trial(
+    make_job, tmp_path, monkeypatch
+):
+    """A search worker process stopped by SIGTERM (the main process's ``pool.terminate()``)
+    between Optuna creating a trial and the objective recording its process: killed at once, it
+    left that trial RUNNING for good, since nothing told whose it was (CI, once in many runs of
+    the test above). It now fails the trial and exits quietly with status 143."""
+    db = tmp_path / "stopped.db"
+    job = make_job(storage=f"sqlite:///{db}", n_trials=3, replications=2)
+    real_ask = optuna.Study.ask
+
+    def ask_then_stopped(self, *args, **kwargs):
+        trial = real_ask(self, *args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # the trial is RUNNING, its process not yet marked
+        return trial
+
+    monkeypatch.setattr(optuna.Study, "ask", ask_then_stopped)
+    worker = multiprocessing.get_context("fork").Process(
+        target=search_study._worker, args=(job, 0, 0, 0)
+    )
+    worker.start()
+    worker.join(timeout=60)
+    assert worker.exitcode == 128 + signal.SIGTERM
+    study = optuna.load_study(study_name="t", storage=job.settings.storage)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL]
