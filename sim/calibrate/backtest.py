@@ -634,7 +634,7 @@ def score_distances(
                 def start(i: int) -> Future:
                     return pool.submit(_distances, real, logs[i], **extra(i))
 
-                for i, fut in results_as_done(start, range(n), window=n):
+                for i, fut in results_as_done(start, range(n), window=2 * workers):
                     out[i] = fut.result()
                     bar.update(1)
             except BrokenProcessPool as exc:  # a worker killed (out of memory) or crashed

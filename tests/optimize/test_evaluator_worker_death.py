@@ -98,8 +98,11 @@ def _simulating(db: Path) -> tuple[int, int] | None:
 
 
 def _kill_a_search_worker(db: Path) -> int:
-    """SIGKILL a search worker process in the middle of a trial; that process's pid (the trial
-    seen running may have ended just before the kill: the worker's next one is killed then)."""
+    """SIGKILL a search worker process in the middle of a trial; that process's pid. The worker
+    is frozen (SIGSTOP) and its trial seen still running before the kill: a test thread paused
+    between reading the trial and the kill let the trial end first, and the kill then landed
+    between two trials (no trial of it failed) or between Optuna creating the next one and the
+    objective marking it (left RUNNING with no owner: nothing can defer a SIGKILL) (QA flaky21)."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -108,10 +111,27 @@ def _kill_a_search_worker(db: Path) -> int:
             found = None  # not created yet
         if found is not None:
             _, pid = found
-            os.kill(pid, signal.SIGKILL)
-            return pid
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                still = _simulating_trial(db, found[0])
+            except sqlite3.Error:  # locked by the other worker: try again
+                still = False
+            if still:
+                os.kill(pid, signal.SIGKILL)
+                return pid
+            os.kill(pid, signal.SIGCONT)
         time.sleep(0.02)
     raise AssertionError("no trial ran")
+
+
+def _simulating_trial(db: Path, number: int) -> bool:
+    """Whether trial ``number`` is still RUNNING in the study."""
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
+    try:
+        row = con.execute("SELECT state FROM trials WHERE number = ?", (number,)).fetchone()
+    finally:
+        con.close()
+    return row is not None and row[0] == "RUNNING"
 
 
 def test_a_killed_search_worker_ends_the_search(make_job, tmp_path):
