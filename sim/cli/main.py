@@ -915,6 +915,7 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     status 2, or the sweep goes on past this job), a bug raised (or printed in a sweep)."""
     from omegaconf.errors import OmegaConfBaseException
 
+    from sim.cli.closed_output import keep_running_if_output_closed
     from sim.cli.common import (
         config_error_text,
         fail_run_record,
@@ -923,6 +924,7 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         release_run_dir,
     )
 
+    keep_running_if_output_closed()  # the results go to files: a closed pipe stops nothing
     known = _known_keys(command, _primary_source(hc))
     unknown = sorted(set(cfg) - known)
     if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
