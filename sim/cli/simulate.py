@@ -33,6 +33,7 @@ from sim.kpis import (
 from sim.kpis.frames import with_integer_counts
 from sim.kpis.summary import SATURATED, offered_beyond_hours, roles_to_staff
 from sim.model import ProcessModel, save
+from sim.model.off_shift import off_shift_note
 from sim.model.scenario import Scenario, staffing_overrides
 from sim.model.transient import window_deficit
 from sim.model.validate import uncosted_roles_note
@@ -41,6 +42,7 @@ from sim.model.views import (
     capped_arrivals_note,
     impatient_roles,
     joint_hours_warning,
+    off_shift_warned_roles,
     offered_load,
     overload_warning,
     overloaded_roles,
@@ -413,6 +415,15 @@ def offered_load_warning(report: dict, model: ProcessModel, scenario: Scenario) 
     return found + capped_arrivals_note(model, scenario) if found else None
 
 
+def first_step_off_shift_note(model: ProcessModel, scenario: Scenario) -> str | None:
+    """The note of the first steps that lose cases to their roles' off-shift hours
+    (``sim.model.off_shift.off_shift_note``), but for roles the overload warning says so of."""
+    said = off_shift_warned_roles(
+        model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
+    )
+    return off_shift_note(model, leave_out=said)
+
+
 def idle_roles_note(report: dict, model: ProcessModel) -> str | None:
     """A note naming the roles with people who did no work in the run (0 % busy in every
     replication): no step of the model needs them (a redesign removed or automated theirs, an
@@ -641,6 +652,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     check_scenario(model, scenario)  # e.g. scenario.staffing of an unknown role: before removing
     for warning in pre_run_warnings(model, scenario):  # refuses absurd arrivals, too
         print(warning)
+    if lost_off_shift := first_step_off_shift_note(model, scenario):
+        print(lost_off_shift)
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
         clear_earlier_run(run_dir)
     inputs = process_inputs(cfg)
@@ -722,6 +735,7 @@ def _results(
                 model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
             ),
             offered_load_warning(report, model, scenario),
+            first_step_off_shift_note(model, scenario),  # said before the run too
         )
         if w
     ]

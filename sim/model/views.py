@@ -934,6 +934,19 @@ def impatient_overloads(
     }
 
 
+def off_shift_warned_roles(
+    model: ProcessModel,
+    *,
+    arrival_scale: float = 1.0,
+    staffing: Mapping[str, int] | None = None,
+) -> frozenset[str]:
+    """The roles ``overload_warning`` says lose their cases while they are off shift
+    (``_lost_off_shift`` of ``impatient_overloads``), which ``sim.model.off_shift``'s note then
+    leaves out."""
+    losing = impatient_overloads(model, arrival_scale=arrival_scale, staffing=staffing)
+    return frozenset(_lost_off_shift(model, list(losing.values())))
+
+
 def relieved_roles(
     model: ProcessModel,
     *,
@@ -1107,16 +1120,14 @@ def _impatient_text(model: ProcessModel, loads: list[RoleLoad]) -> str:
     its = "its" if one else "their"
     patience = impatient_roles(model)
     waits = " and ".join(f"{ld.role}'s {patience[ld.role]:.4g} h" for ld in loads)
-    lost = " and ".join(
-        f"{100 * (1 - 1 / ld.utilisation):.0f} %" + ("" if one else f" for {ld.role}")
-        for ld in loads
-    )
-    # at exactly its hours the bound is 0 %: "at least 0 %" said nothing (QA retest20b #8:
-    # 26.5 % of the cases of such a role gave up)
-    if all(round(100 * (1 - 1 / ld.utilisation)) == 0 for ld in loads):
-        lost = "some"
-    else:
-        lost = f"at least {lost}"
+
+    def least(ld: RoleLoad) -> str:
+        # at exactly its hours the bound is 0 %: "at least 0 %" said nothing (QA retest20b #8:
+        # 26.5 % of the cases of such a role gave up; coderev21 #2: beside another role)
+        bound = f"{100 * (1 - 1 / ld.utilisation):.0f}"
+        return "some" if bound in ("0", "-0") else f"at least {bound} %"
+
+    lost = " and ".join(least(ld) + ("" if one else f" for {ld.role}") for ld in loads)
     more = {ld.role: ld.headcount_for(TARGET_UTILISATION) or "<n>" for ld in loads}
     return (
         f"the work the model offers fills more than the hours of "
@@ -1659,6 +1670,7 @@ __all__ = [
     "most_visited_part",
     "off_shift_share",
     "off_shift_stretches",
+    "off_shift_warned_roles",
     "offered_load",
     "overload_warning",
     "overloaded_roles",

@@ -71,3 +71,16 @@ def test_a_role_offered_exactly_its_hours_is_not_said_to_lose_at_least_0_percent
     text = " ".join(overload_warning(model).split())
     assert "at least 0 %" not in text
     assert "some of the work offered to it goes undone" in text
+
+
+def test_a_role_offered_its_hours_beside_another_is_not_said_to_lose_at_least_0_percent():
+    """QA coderev21 #2: one role offered 100.2 % of its hours and one 150 %, every step with a
+    patience: "at least 0 % for a and 33 % for b" (the run lost 60 % of its cases)."""
+    spec = mmc_spec("tandem", interarrival_hours=1.0, job_hours=1.002, servers=1, patience_hours=1)
+    spec["roles"] = {"a": {"headcount": 1}, "b": {"headcount": 1}}
+    first = dict(spec["steps"]["s"], role="a", next="s2")
+    second = dict(first, role="b", duration={"dist": "exponential", "mean": 1.5}, next="done")
+    spec["steps"] = {"s": first, "s2": second}
+    text = " ".join(overload_warning(from_dict(spec, source="test")).split())
+    assert "at least 0 %" not in text
+    assert "some for a and at least 33 % for b of the work offered to them goes undone" in text
