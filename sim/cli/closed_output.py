@@ -1,11 +1,14 @@
-"""A run goes on when the reader of its output stops (``sim simulate ... | head -1``).
+"""A run goes on when the reader of its output stops (``sim simulate ... | head -1``, or
+``2>&1 | head -1``).
 
 Python raises ``BrokenPipeError`` at the first ``print`` after the reader of standard output
 has gone. Inside a run that ended it on a traceback from Hydra, with the run record left
 "running", or was read as a failed report build while the report had been written (QA
-coderev21). The run's results go to files, not to the closed pipe: ``keep_running_if_output_closed``
-makes standard output swallow that error and send the rest of the output to the null device,
-so the run finishes, its record too, with the exit status it would have had.
+coderev21); on standard error (the progress bar) it ended the run silently, with no results
+(QA retest21). The run's results go to files, not to the closed pipe:
+``keep_running_if_output_closed`` makes both streams swallow that error and send the rest of
+their output to the null device, so the run finishes, its record too, with the exit status it
+would have had.
 """
 
 from __future__ import annotations
@@ -47,13 +50,20 @@ class _OutputReaderSafe:
 
 
 def keep_running_if_output_closed() -> None:
-    """Make ``sys.stdout`` outlive its reader (``_OutputReaderSafe``), once per process; a
-    stream without a file descriptor (a test's captured output) is left as it is."""
-    stream = sys.stdout
+    """Make ``sys.stdout`` and ``sys.stderr`` outlive their readers (``_OutputReaderSafe``),
+    once per process, before Hydra sets up its logging (whose handlers keep the streams they
+    are given: a sweep's launch lines met the closed pipe in a logging handler, which printed
+    a traceback of it). A stream without a file descriptor (a test's captured output) is left
+    as it is."""
+    sys.stdout = _safe(sys.stdout)  # type: ignore[assignment]
+    sys.stderr = _safe(sys.stderr)  # type: ignore[assignment]
+
+
+def _safe(stream: Any) -> Any:
     if stream is None or isinstance(stream, _OutputReaderSafe):
-        return
+        return stream
     try:
         stream.fileno()
     except (AttributeError, OSError, ValueError):
-        return
-    sys.stdout = _OutputReaderSafe(stream)  # type: ignore[assignment]
+        return stream
+    return _OutputReaderSafe(stream)

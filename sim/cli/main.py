@@ -915,7 +915,6 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     status 2, or the sweep goes on past this job), a bug raised (or printed in a sweep)."""
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.cli.closed_output import keep_running_if_output_closed
     from sim.cli.common import (
         config_error_text,
         fail_run_record,
@@ -924,7 +923,6 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         release_run_dir,
     )
 
-    keep_running_if_output_closed()  # the results go to files: a closed pipe stops nothing
     known = _known_keys(command, _primary_source(hc))
     unknown = sorted(set(cfg) - known)
     if unknown:  # '+experiment=foo' or a typo added with '+': Hydra accepts any new key
@@ -1887,6 +1885,9 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of ``python -m sim`` and the ``sim`` script: the command ``argv`` names
     (``sys.argv[1:]`` when None), a stop before its run handles one itself said in one line
     (``_stop_before_any_run``)."""
+    from sim.cli.closed_output import keep_running_if_output_closed
+
+    keep_running_if_output_closed()  # the results go to files: a closed pipe stops nothing
     with _stop_before_any_run():
         _command(argv)
 
