@@ -66,9 +66,17 @@ def search_worker_signals() -> None:
     """In a search worker process: ignore SIGINT (the main process, which gets a terminal's
     Ctrl-C too, stops the workers) and make SIGTERM ``interrupt(WorkerStopped())``: raised at
     once in a simulation, kept through a storage write (``deferred``). A worker that has not
-    stopped ``STOP_GRACE_S`` seconds after the signal (a hung database) exits at once."""
+    stopped ``STOP_GRACE_S`` seconds after the signal (a hung database) exits at once; a
+    second SIGTERM changes nothing (that timer bounds the stop)."""
+
+    stopping = threading.Event()
 
     def on_sigterm(signum: int, frame: object) -> None:
+        # a second SIGTERM (a group's, then the pool's terminate()) waits like the first: raised
+        # at once inside a storage write it left the trial RUNNING with no owner (QA signals21)
+        if stopping.is_set():
+            return
+        stopping.set()
         timer = threading.Timer(STOP_GRACE_S, os._exit, (128 + signal.SIGTERM,))
         timer.daemon = True
         timer.start()

@@ -21,6 +21,7 @@ it is then answered from that trial (``duplicate_of``), not simulated again.
 from __future__ import annotations
 
 import copy
+import datetime
 import hashlib
 import importlib
 import json
@@ -68,6 +69,7 @@ from sim.optimize.interrupts import (
     WorkerStopped,
     checkpoint,
     deferred,
+    routed,
     search_worker_signals,
 )
 from sim.optimize.objectives import (
@@ -982,6 +984,18 @@ def _process_ended(trial: FrozenTrial) -> bool:
     return False
 
 
+def _never_marked(trial: FrozenTrial) -> bool:
+    """Whether ``trial`` is RUNNING without the process attribute its objective records first
+    (``mark_process``) ``GRACE_PERIOD_S`` after it started: a process that ended between
+    Optuna creating the trial and the objective starting (a SIGKILL, a second signal), which
+    records no heartbeat either, so Optuna never fails it (QA signals21 #2: still RUNNING
+    after 11 minutes and two reruns, where the note promised a retry)."""
+    if trial.system_attrs.get(PROCESS_ATTR) is not None or trial.datetime_start is None:
+        return False
+    age = datetime.datetime.now() - trial.datetime_start  # Optuna's clock: local, naive
+    return age.total_seconds() > GRACE_PERIOD_S
+
+
 def _stale_heartbeats(study: optuna.Study) -> set[int]:
     """The ids of the RUNNING trials of ``study`` whose heartbeat is older than the grace period
     (none for a storage without heartbeats)."""
@@ -999,12 +1013,15 @@ def fail_ended(study: optuna.Study, *, stale_too: bool) -> None:
     (and retries) stale trials only as it starts one, so a study already full kept a killed
     run's trial RUNNING for good, listed so in trials.csv (QA hydrapower). Failed here they are
     not retried: they do not count towards ``optimizer.n_trials`` and the sampler proposes
-    others."""
+    others.
+
+    Also failed, whatever ``stale_too``: a trial that has not named its process
+    (``mark_process``) ``GRACE_PERIOD_S`` after it started (``_never_marked``)."""
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     if not running:
         return
     stale = _stale_heartbeats(study) if stale_too else set()
-    ended = [t for t in running if t._trial_id in stale or _process_ended(t)]
+    ended = [t for t in running if t._trial_id in stale or _process_ended(t) or _never_marked(t)]
     if not ended:
         return
     _fail_and_say(study, ended, "a process that has ended", why="a killed run's or worker's")
@@ -1468,10 +1485,11 @@ def job_evaluator(job: SearchJob, *, workers: int | None) -> Evaluator:
 def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
     """A search worker process's share of the search (``optimizer.n_jobs`` > 1): its trials'
     replications. Stopped by SIGTERM (the main process's ``pool.terminate()``), it fails the
-    trial in flight and exits quietly with status 143 (``search_worker_signals``)."""
+    trial in flight and then ends by that signal, quietly (``search_worker_signals``)."""
     search_worker_signals()
     try:
-        with optuna_verbosity(optuna.logging.WARNING):
+        # routed: a SIGTERM landing in a garbage collector's callback was lost (QA signals21)
+        with optuna_verbosity(optuna.logging.WARNING), routed():
             study = _open(job, worker=worker, trials_before=trials_before, run=run)
             with (
                 reporting_lost_storage(job.settings.storage),
@@ -1480,7 +1498,11 @@ def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
                 _run_trials(job, ev, study, progress=False)
                 return ev.simulations
     except WorkerStopped:
-        raise SystemExit(128 + signal.SIGTERM) from None  # no traceback: the parent stopped it
+        # the trial in flight is failed: end as SIGTERM would have, so that the main process,
+        # when it did not send it, says a signal came from outside (QA retest21 #9)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise SystemExit(128 + signal.SIGTERM) from None  # not reached
 
 
 def run_search(
@@ -1597,9 +1619,9 @@ def _run_search(
         return study, evaluator.simulations - before
     remaining = job.settings.n_trials - len(finished_trials(study))
     ctx = mp.get_context("spawn")
-    with ctx.Pool(
-        job.settings.n_jobs, initializer=exit_with_parent, initargs=(os.getpid(),)
-    ) as pool:
+    with _starting_without_sigint():
+        pool = ctx.Pool(job.settings.n_jobs, initializer=exit_with_parent, initargs=(os.getpid(),))
+    with pool:
         result = pool.starmap_async(
             _worker, [(job, w, trials_before, run) for w in range(job.settings.n_jobs)]
         )
@@ -1625,6 +1647,23 @@ def _run_search(
     study = _open(job)
     _settle(job, study)
     return study, sims
+
+
+@contextmanager
+def _starting_without_sigint() -> Iterator[None]:
+    """SIGINT ignored while the search worker processes start, so that they start with it
+    ignored (an ignored signal stays so across exec, and Python then installs no handler): a
+    terminal's Ctrl-C in their first seconds, as they imported the tool, printed their
+    KeyboardInterrupt tracebacks (QA signals21 #4). The main process's handler is back as
+    soon as the pool has started them; a Ctrl-C in between is lost. Only in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _settle(job: SearchJob, study: optuna.Study) -> None:

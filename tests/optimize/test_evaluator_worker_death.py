@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import optuna
@@ -184,7 +185,9 @@ def test_a_search_worker_stopped_as_its_trial_is_created_fails_that_trial(
     """A search worker process stopped by SIGTERM (the main process's ``pool.terminate()``)
     between Optuna creating a trial and the objective recording its process: killed at once, it
     left that trial RUNNING for good, since nothing told whose it was (CI, once in many runs of
-    the test above). It now fails the trial and exits quietly with status 143."""
+    the test above). It now fails the trial and then ends by the signal, quietly, so that the
+    main process, had it not sent it, says a signal came from outside (QA retest21 #9: its exit
+    status 143 got the advice to rerun with workers=1)."""
     db = tmp_path / "stopped.db"
     job = make_job(storage=f"sqlite:///{db}", n_trials=3, replications=2)
     real_ask = optuna.Study.ask
@@ -200,6 +203,120 @@ def test_a_search_worker_stopped_as_its_trial_is_created_fails_that_trial(
     )
     worker.start()
     worker.join(timeout=60)
-    assert worker.exitcode == 128 + signal.SIGTERM
+    assert worker.exitcode == -signal.SIGTERM
     study = optuna.load_study(study_name="t", storage=job.settings.storage)
     assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL]
+
+
+def _stopped_worker(job, monkeypatch, stop) -> int:
+    """Run ``_worker`` of ``job`` in a forked process whose ``Study.ask`` calls ``stop()`` once
+    it has created the trial (RUNNING, its process not yet marked); its exit code."""
+    real_ask = optuna.Study.ask
+
+    def ask_then_stopped(self, *args, **kwargs):
+        trial = real_ask(self, *args, **kwargs)
+        stop()
+        return trial
+
+    monkeypatch.setattr(optuna.Study, "ask", ask_then_stopped)
+    worker = multiprocessing.get_context("fork").Process(
+        target=search_study._worker, args=(job, 0, 0, 0)
+    )
+    worker.start()
+    worker.join(timeout=60)
+    return worker.exitcode
+
+
+@FORK
+def test_a_second_sigterm_to_a_search_worker_waits_like_the_first(make_job, tmp_path, monkeypatch):
+    """A process group's SIGTERM (systemd, Slurm) and then the main process's
+    ``pool.terminate()``: the first was kept through a storage write, the second raised at once
+    inside Optuna's ``ask`` and left the trial RUNNING with no owner (QA signals21 #1)."""
+    job = make_job(storage=f"sqlite:///{tmp_path / 'twice.db'}", n_trials=3, replications=2)
+
+    def twice() -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    assert _stopped_worker(job, monkeypatch, twice) == -signal.SIGTERM
+    study = optuna.load_study(study_name="t", storage=job.settings.storage)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL]
+
+
+@FORK
+def test_a_sigterm_in_a_garbage_collector_callback_still_stops_the_worker(
+    make_job, tmp_path, monkeypatch
+):
+    """A SIGTERM whose handler ran inside a weakref callback: Python printed "Exception
+    ignored" and dropped it, the worker searched on until the grace timer's ``os._exit`` left
+    its trial RUNNING (QA signals21 #3). Kept (``routed``), it stops the worker at the next
+    safe point."""
+    job = make_job(storage=f"sqlite:///{tmp_path / 'gc.db'}", n_trials=3, replications=2)
+
+    def in_a_callback() -> None:
+        class Thing:
+            pass
+
+        def callback(ref: object) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            sum(range(1000))  # the handler runs here, inside the callback
+
+        thing = Thing()
+        ref = weakref.ref(thing, callback)  # noqa: F841 - kept alive until the object goes
+        del thing  # the callback runs now
+
+    started = time.monotonic()
+    assert _stopped_worker(job, monkeypatch, in_a_callback) == -signal.SIGTERM
+    assert time.monotonic() - started < 30
+    study = optuna.load_study(study_name="t", storage=job.settings.storage)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL]
+
+
+def test_a_trial_never_marked_by_its_process_is_failed_after_the_grace_period(tmp_path, capsys):
+    """A process that ended between Optuna creating a trial and the objective marking it left a
+    trial with no process and no heartbeat, which Optuna never fails: still RUNNING after 11
+    minutes and two reruns (QA signals21 #2). Older than the grace period it is failed."""
+    from sim.optimize.study import GRACE_PERIOD_S, fail_ended
+
+    db = tmp_path / "ownerless.db"
+    study = optuna.create_study(study_name="t", storage=f"sqlite:///{db}")
+    young, old = study.ask(), study.ask()
+    con = sqlite3.connect(db)
+    with con:
+        con.execute(
+            "UPDATE trials SET datetime_start = datetime(datetime_start, ?) WHERE number = ?",
+            (f"-{GRACE_PERIOD_S + 5} seconds", old.number),
+        )
+    con.close()
+    fail_ended(study, stale_too=False)
+    states = {t.number: t.state for t in study.get_trials(deepcopy=False)}
+    assert states == {
+        young.number: optuna.trial.TrialState.RUNNING,
+        old.number: optuna.trial.TrialState.FAIL,
+    }
+    assert "1 trial(s) left running by a process that has ended (#1" in capsys.readouterr().err
+
+
+def _ignores_sigint(pid: int) -> bool:
+    """Whether process ``pid`` ignores SIGINT (Linux: the SigIgn mask of /proc/<pid>/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    raise AssertionError("no SigIgn line")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc (Linux)")
+def test_search_worker_processes_start_with_sigint_ignored():
+    """A terminal's Ctrl-C in the search workers' first seconds, while they imported the tool,
+    printed their KeyboardInterrupt tracebacks (QA signals21 #4): they start with SIGINT
+    ignored, and the main process gets its own handler back."""
+    handler = signal.getsignal(signal.SIGINT)
+    with search_study._starting_without_sigint():
+        pool = multiprocessing.get_context("spawn").Pool(1)
+    try:
+        assert signal.getsignal(signal.SIGINT) is handler
+        (worker,) = pool._pool
+        assert _ignores_sigint(worker.pid)
+    finally:
+        pool.terminate()
+        pool.join()
