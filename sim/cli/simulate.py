@@ -421,7 +421,7 @@ def first_step_off_shift_note(model: ProcessModel, scenario: Scenario) -> str | 
     said = off_shift_warned_roles(
         model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
     )
-    return off_shift_note(model, leave_out=said)
+    return off_shift_note(model, staffing=scenario.staffing, leave_out=said)
 
 
 def idle_roles_note(report: dict, model: ProcessModel) -> str | None:
