@@ -9,24 +9,14 @@ import pandas as pd
 import pytest
 
 from sim.calibrate import calibrate_model
+from tests.arrival_logs import poisson_log
 
 WEEKS = 20
 
 
 def _poisson_log(rate_at, seed: int) -> pd.DataFrame:
-    """Two-step cases arriving by thinning a Poisson process of at most 2 an hour by
-    ``rate_at(hour of the week)`` (a share of 0..1), over ``WEEKS`` weeks from a Monday."""
-    rng = np.random.default_rng(seed)
-    hours = np.cumsum(rng.exponential(0.5, size=int(WEEKS * 168 * 2.4)))
-    hours = hours[hours < WEEKS * 168]
-    keep = rng.random(hours.size) < np.array([rate_at(h % 168) for h in hours])
-    t0 = pd.Timestamp("2024-01-01")
-    starts = t0 + pd.to_timedelta(hours[keep], unit="h")
-    rows = []
-    for i, t in enumerate(starts):
-        rows.append((f"c{i}", "a", t, t + pd.Timedelta(minutes=1), "r1"))
-        rows.append((f"c{i}", "b", t + pd.Timedelta(minutes=2), t + pd.Timedelta(minutes=3), "r2"))
-    return pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+    """Arrivals of at most 2 an hour, thinned by ``rate_at``, over ``WEEKS`` weeks."""
+    return poisson_log(rate_at, weeks=WEEKS, peak_per_hour=2.0, seed=seed)
 
 
 def _profile_and_rule(df: pd.DataFrame) -> tuple[np.ndarray, str]:

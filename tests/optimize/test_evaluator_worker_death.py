@@ -178,36 +178,6 @@ def test_a_killed_search_worker_ends_the_search(make_job, tmp_path):
     assert [p for p in multiprocessing.active_children() if "PoolWorker" in p.name] == []
 
 
-@FORK
-def test_a_search_worker_stopped_as_its_trial_is_created_fails_that_trial(
-    make_job, tmp_path, monkeypatch
-):
-    """A search worker process stopped by SIGTERM (the main process's ``pool.terminate()``)
-    between Optuna creating a trial and the objective recording its process: killed at once, it
-    left that trial RUNNING for good, since nothing told whose it was (CI, once in many runs of
-    the test above). It now fails the trial and then ends by the signal, quietly, so that the
-    main process, had it not sent it, says a signal came from outside (QA retest21 #9: its exit
-    status 143 got the advice to rerun with workers=1)."""
-    db = tmp_path / "stopped.db"
-    job = make_job(storage=f"sqlite:///{db}", n_trials=3, replications=2)
-    real_ask = optuna.Study.ask
-
-    def ask_then_stopped(self, *args, **kwargs):
-        trial = real_ask(self, *args, **kwargs)
-        os.kill(os.getpid(), signal.SIGTERM)  # the trial is RUNNING, its process not yet marked
-        return trial
-
-    monkeypatch.setattr(optuna.Study, "ask", ask_then_stopped)
-    worker = multiprocessing.get_context("fork").Process(
-        target=search_study._worker, args=(job, 0, 0, 0)
-    )
-    worker.start()
-    worker.join(timeout=60)
-    assert worker.exitcode == -signal.SIGTERM
-    study = optuna.load_study(study_name="t", storage=job.settings.storage)
-    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL]
-
-
 def _stopped_worker(job, monkeypatch, stop) -> int:
     """Run ``_worker`` of ``job`` in a forked process whose ``Study.ask`` calls ``stop()`` once
     it has created the trial (RUNNING, its process not yet marked); its exit code."""
@@ -225,6 +195,27 @@ def _stopped_worker(job, monkeypatch, stop) -> int:
     worker.start()
     worker.join(timeout=60)
     return worker.exitcode
+
+
+@FORK
+def test_a_search_worker_stopped_as_its_trial_is_created_fails_that_trial(
+    make_job, tmp_path, monkeypatch
+):
+    """A search worker process stopped by SIGTERM (the main process's ``pool.terminate()``)
+    between Optuna creating a trial and the objective recording its process: killed at once, it
+    left that trial RUNNING for good, since nothing told whose it was (CI, once in many runs of
+    the test above). It now fails the trial and then ends by the signal, quietly, so that the
+    main process, had it not sent it, says a signal came from outside (QA retest21 #9: its exit
+    status 143 got the advice to rerun with workers=1)."""
+    db = tmp_path / "stopped.db"
+    job = make_job(storage=f"sqlite:///{db}", n_trials=3, replications=2)
+
+    def once() -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # the trial is RUNNING, its process not yet marked
+
+    assert _stopped_worker(job, monkeypatch, once) == -signal.SIGTERM
+    study = optuna.load_study(study_name="t", storage=job.settings.storage)
+    assert [t.state for t in study.trials] == [optuna.trial.TrialState.FAIL]
 
 
 @FORK
