@@ -36,6 +36,7 @@ OFF_SHIFT_LOSS_NOTED = 0.01
 
 _QUANTILES = 20_000  # points of the patience's distribution (``_patience_points``)
 _GRID_PER_HOUR = 60  # arrival instants per hour of the week the loss is averaged over
+_MOST_STARTS = 4096  # ways a case starts beyond which no estimate is made (``_starts``)
 
 # one way a case can start: the probability, and the first steps it reaches with the hours
 # it takes to reach each (the mean time of the always-open steps before it)
@@ -176,7 +177,8 @@ def off_shift_loss(
     and give up before someone is, whatever the headcount (they wait for the shift, not for
     people), and the first steps with a patience that are closed part of the week. Averaged
     over arrival instants a minute apart, weighted by the arrival profile; ``staffing``: the
-    scenario's overrides (a role staffed by nobody takes no case)."""
+    scenario's overrides (a role staffed by nobody takes no case). No estimate (0, no steps)
+    where a case can start in more than ``_MOST_STARTS`` ways."""
     instants = (np.arange(int(HOURS_PER_WEEK * _GRID_PER_HOUR)) + 0.5) / _GRID_PER_HOUR
     profile = model.arrivals.profile
     density = (
@@ -211,12 +213,21 @@ def off_shift_loss(
                 )
         return cache[name, delay]
 
-    for segment in model.arrivals.segments:
-        for p, reached in _starts(model, model.start, segment.name, frozenset()):
+    ways: list[tuple[float, list[_Start]]] = []
+    try:
+        for segment in model.arrivals.segments:
+            starts = _starts(model, model.start, segment.name, frozenset())
+            if len(starts) > _MOST_STARTS:
+                return 0.0, []  # a maze of automated steps and splits: no estimate
+            ways.append((segment.share, starts))
+    except RecursionError:  # a chain of thousands of automated steps: no estimate
+        return 0.0, []
+    for share_of_segment, starts in ways:
+        for p, reached in starts:
             kept = np.ones(instants.size)
             for name, delay in reached.items():
                 kept *= 1.0 - give_up(name, delay)
-            lost += segment.share * p * (1.0 - kept)
+            lost += share_of_segment * p * (1.0 - kept)
     share = float(np.dot(lost, density) / density.sum())
     return share, sorted(steps.values(), key=lambda s: s.step)
 

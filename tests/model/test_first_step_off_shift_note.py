@@ -215,3 +215,23 @@ def test_the_estimate_agrees_with_simulated_abandonment_in_other_shapes(
     rate = kpis["all"]["abandon_rate"]
     share = _share(spec, staffing=staffing)
     assert rate["ci_low"] - TOL <= share <= rate["ci_high"] + TOL, (share, rate)
+
+
+def test_a_maze_of_automated_steps_before_the_desk_gets_no_estimate_and_no_crash():
+    """Thirteen two-way decisions between automated steps: 8,192 ways to start, beyond the
+    bound; a chain of 1,500 automated steps: deeper than Python's recursion. Neither is
+    estimated (no note), and neither fails the run."""
+    maze = _office_desk()
+    maze["start"] = "d0"
+    maze["decisions"], auto = {}, {"duration": {"dist": "fixed", "value": 0.0}}
+    for i in range(13):
+        nxt = f"d{i + 1}" if i < 12 else "s"
+        maze["steps"][f"a{i}"] = dict(auto, next=nxt)
+        maze["steps"][f"b{i}"] = dict(auto, next=nxt)
+        maze["decisions"][f"d{i}"] = {"branches": {f"a{i}": 0.5, f"b{i}": 0.5}}
+    assert off_shift_loss(from_dict(maze)) == (0.0, [])
+    chain = _office_desk()
+    chain["start"] = "c0"
+    for i in range(1500):
+        chain["steps"][f"c{i}"] = dict(auto, next=f"c{i + 1}" if i < 1499 else "s")
+    assert off_shift_loss(from_dict(chain)) == (0.0, [])
