@@ -1,20 +1,24 @@
 """Cases lost at their first steps because the people there are off shift for longer than cases
 wait.
 
-A case that arrives while the role of its first step is off shift waits for the shift to start,
-its patience running. Where the role is off for longer than that patience (nights, weekends),
-most of the cases that arrive then give up, however many people the role has and however idle
-they are in their hours (QA: a role off shift for 16 h with a mean patience of 1 h lost most of
-its night arrivals at 80 % offered load, with no word). ``off_shift_loss`` estimates the share
-of all cases lost so; ``off_shift_note`` says it.
+A case that reaches its first staffed step while nobody there is on shift waits for the shift to
+start, its patience running. Where the step is closed for longer than that patience (nights,
+weekends), most of the cases that come then give up, however idle its people are in their hours
+(QA: a role off shift for 16 h with a mean patience of 1 h lost most of its night arrivals at
+80 % offered load, with no word). ``off_shift_loss`` estimates the share of all cases lost so;
+``off_shift_note`` says it. It is the loss to the shift alone: a step with few people loses more,
+as the queue at the shift's start adds to it.
 
 The first steps are those a case reaches from its arrival through decisions (each segment's own
 probabilities), parallel splits (every branch; an inclusive split's branches as the engine draws
-them, the likeliest when none is drawn) and steps that are always open (automated steps, roles on
-shift round the clock), whose mean time delays the case. A case reaching several at once (a
-parallel split) is lost at the first whose patience runs out. Later steps are left out: their
-cases come when the steps before them end, within those roles' hours, which the arrival profile
-does not say.
+them, the likeliest when none is drawn) and steps that never close (automated steps and timers,
+steps whose people are on shift round the clock), whose times (each segment's scale, a timer from
+the arrival, the hand-off delay) delay the case: drawn, not their means. Their queues are left
+out, and a loop among them counts where it leads, not the time it takes. A timer on a calendar of
+its own ends the walk with no estimate for the cases that go through it. A case reaching several
+first steps at once (a parallel split) is lost at the first whose patience runs out. Later steps
+are left out: their cases come when the steps before them end, within those roles' hours, which
+the arrival profile does not say.
 """
 
 from __future__ import annotations
@@ -38,9 +42,14 @@ _QUANTILES = 20_000  # points of the patience's distribution (``_patience_points
 _GRID_PER_HOUR = 60  # arrival instants per hour of the week the loss is averaged over
 _MOST_STARTS = 4096  # ways a case starts beyond which no estimate is made (``_starts``)
 
-# one way a case can start: the probability, and the first steps it reaches with the hours
-# it takes to reach each (the mean time of the always-open steps before it)
-_Start = tuple[float, dict[str, float]]
+_DELAY_DRAWS = 256  # draws of a random time before a first step (``_delays``)
+
+# what delays a case before a first step: ("add", time, scale) or ("arrival", timer, scale), a
+# timer that ends its time after the arrival (at once if that has passed)
+_Delay = tuple[str, Distribution, float]
+# one way a case can start: the probability, and the first steps it reaches with what delays it
+# on the way to each (None: a timer of its own calendar, no estimate)
+_Start = tuple[float, dict[str, tuple[_Delay, ...] | None]]
 
 
 @dataclass(frozen=True)
@@ -79,39 +88,70 @@ def step_hours(
     return hours
 
 
-def _always_open(model: ProcessModel, step: Step) -> bool:
-    """An automated step (no roles, no calendar of its own) or one whose roles all work round
-    the clock: it delays a case by its time but never holds it for a shift."""
+def _always_open(model: ProcessModel, step: Step, staffing: Mapping[str, int] | None) -> bool:
+    """An automated step or timer, or a step that someone can start at any hour (its roles, or
+    an alternative's, on shift round the clock): it delays a case but never holds it for a
+    shift."""
     if not step.all_roles:
-        return step.calendar is None and step.measured_from == "enabled"
-    return all(not off_shift_stretches(model.calendar_of(r)) for r in step.all_roles)
+        return True
+    hours = step_hours(model, step, staffing)
+    return hours is not None and not off_shift_stretches(hours)
 
 
-def _starts(model: ProcessModel, node: str, segment: str, seen: frozenset[str]) -> list[_Start]:
-    """The ways a case of ``segment`` at ``node`` goes on to its first steps (``_Start``)."""
+@dataclass(frozen=True)
+class _Walk:
+    """What ``_starts`` needs along the way: the model, the segment's scales, the staffing."""
+
+    model: ProcessModel
+    segment: str
+    duration_scale: float
+    timer_scale: float
+    staffing: Mapping[str, int] | None
+
+
+def _starts(
+    walk: _Walk,
+    node: str,
+    seen: frozenset[str],
+    delays: tuple[_Delay, ...],
+    last_roles: frozenset[str] | None,
+) -> list[_Start]:
+    """The ways a case at ``node`` goes on to its first steps (``_Start``), delayed on the way
+    by ``delays``, its last staffed step done by ``last_roles`` (for the hand-off delay). A
+    revisit (a loop) leads nowhere: ``off_shift_loss`` scales the rest up."""
+    model = walk.model
     if node in seen:
-        return [(1.0, {})]
+        return []
     seen = seen | {node}
     kind = model.node_kind(node)
     if kind == "step":
         step = model.steps[node]
-        if not _always_open(model, step):
-            return [(1.0, {node: 0.0})]
-        delay = step.duration.mean() * model.time_factor
-        return [
-            (p, {s: h + delay for s, h in reached.items()})
-            for p, reached in _starts(model, step.next, segment, seen)
-        ]
+        roles = frozenset(step.all_roles)
+        handoff: tuple[_Delay, ...] = ()
+        if roles and model.handoff_delay is not None and last_roles and not roles & last_roles:
+            handoff = (("add", model.handoff_delay, 1.0),)
+        if not _always_open(model, step, walk.staffing):
+            return [(1.0, {node: delays + handoff})]
+        if not roles:
+            if step.calendar is not None:  # working time of its own calendar: no estimate
+                return [(1.0, {node: None})]
+            how = "arrival" if step.measured_from == "arrival" else "add"
+            own: tuple[_Delay, ...] = ((how, step.duration, walk.timer_scale),)
+        else:
+            own = (*handoff, ("add", step.duration, walk.duration_scale))
+        return _starts(walk, step.next, seen, delays + own, roles or last_roles)
     if kind == "decision":
         decision = model.decisions[node]
         out: list[_Start] = []
-        for branch, q in zip(decision.branches, decision.probabilities(segment), strict=True):
+        chances = decision.probabilities(walk.segment)
+        for branch, q in zip(decision.branches, chances, strict=True):
             if q > 0:
-                out += [(q * p, r) for p, r in _starts(model, branch.to, segment, seen)]
+                ways = _starts(walk, branch.to, seen, delays, last_roles)
+                out += [(q * p, r) for p, r in ways]
         return out
     if kind == "parallel":
         block = model.parallels[node]
-        ways = [_starts(model, b, segment, seen) for b in block.branches]
+        ways = [_starts(walk, b, seen, delays, last_roles) for b in block.branches]
         if block.probabilities is None:
             subsets = [(1.0, tuple(range(len(ways))))]
         else:  # each branch drawn on its own; none drawn: the likeliest runs
@@ -126,7 +166,7 @@ def _starts(model: ProcessModel, node: str, segment: str, seen: frozenset[str]) 
         out = []
         for p, chosen in subsets:
             for combo in itertools.product(*(ways[i] for i in chosen)):
-                reached: dict[str, float] = {}
+                reached: dict[str, tuple[_Delay, ...] | None] = {}
                 for _, r in combo:
                     reached.update(r)
                 out.append((p * float(np.prod([q for q, _ in combo])), reached))
@@ -163,22 +203,60 @@ def _gives_up(points: np.ndarray, cumulative: np.ndarray, waits: np.ndarray) -> 
     return np.where(at > 0, cumulative[np.maximum(at - 1, 0)], 0.0)
 
 
-def _waits(hours: WeeklyRate | None, instants: np.ndarray) -> np.ndarray:
-    """Hours from each of ``instants`` until ``hours`` is open (0 when open; inf: never)."""
+def _closed_for(hours: WeeklyRate | None, instants: np.ndarray) -> np.ndarray:
+    """Hours from each of ``instants`` (those of the week's grid) until ``hours`` is open: 0
+    when open, inf when never."""
     if hours is None:
         return np.full(instants.size, np.inf)
     return np.array([hours.next_positive(float(t)) - t for t in instants])
 
 
+def _delays(delays: tuple[_Delay, ...], hours: float, rng: np.random.Generator) -> np.ndarray:
+    """Draws of the hours ``delays`` hold a case before a first step (one draw, 0, for none;
+    one for fixed times): a Latin hypercube of ``_DELAY_DRAWS`` (each scipy family's quantiles
+    at the midpoints of equal slices, shuffled against the others'), whose sums and maxima are
+    far less noisy than as many random draws (256 of those missed an exponential 3 h check's
+    loss by 4 points)."""
+    random = any(d.name != "fixed" for _, d, _ in delays)
+    n = _DELAY_DRAWS if random else 1
+    mid = (np.arange(n) + 0.5) / n
+    elapsed = np.zeros(n)
+    for how, dist, scale in delays:
+        if dist.scipy is not None and not dist.p_zero:
+            drawn = np.maximum(np.asarray(dist.scipy.ppf(rng.permutation(mid)), dtype=float), 0)
+            drawn = drawn * dist.multiplier
+        else:
+            drawn = dist.sample(rng, n)
+        drawn = drawn * scale * hours
+        elapsed = np.maximum(elapsed, drawn) if how == "arrival" else elapsed + drawn
+    return elapsed
+
+
+def _waits_after(closed: np.ndarray, delays: np.ndarray) -> np.ndarray:
+    """For each instant of the week's grid (rows) and each delay (columns), the hours a case
+    arriving then and delayed so waits for the step to open (``closed``: the wait from each
+    instant of the grid, within a minute)."""
+    per_hour = _GRID_PER_HOUR
+    instants = (np.arange(closed.size) + 0.5) / per_hour
+    at = (instants[:, None] + delays[None, :]) % HOURS_PER_WEEK
+    slot = np.minimum((at * per_hour).astype(np.int64), closed.size - 1)
+    left = closed[slot] + ((slot + 0.5) / per_hour - at)  # from the slot's middle to the instant
+    return np.where(closed[slot] > 0, np.maximum(left, 0.0), 0.0)
+
+
 def off_shift_loss(
-    model: ProcessModel, *, staffing: Mapping[str, int] | None = None
+    model: ProcessModel,
+    *,
+    staffing: Mapping[str, int] | None = None,
+    leave_out: frozenset[str] = frozenset(),
 ) -> tuple[float, list[FirstStep]]:
     """The estimated share of all cases that reach a first step while nobody there is on shift
-    and give up before someone is, whatever the headcount (they wait for the shift, not for
-    people), and the first steps with a patience that are closed part of the week. Averaged
-    over arrival instants a minute apart, weighted by the arrival profile; ``staffing``: the
-    scenario's overrides (a role staffed by nobody takes no case). No estimate (0, no steps)
-    where a case can start in more than ``_MOST_STARTS`` ways."""
+    and give up before someone is (the loss to the shift alone: few people lose more, to the
+    queue at the shift's start), and the first steps with a patience that are closed part of
+    the week. Averaged over arrival instants a minute apart, weighted by the arrival profile;
+    ``staffing``: the scenario's overrides (a role staffed by nobody takes no case);
+    ``leave_out``: roles whose steps are not counted (another warning speaks of them). No
+    estimate (0, no steps) where a case can start in more than ``_MOST_STARTS`` ways."""
     instants = (np.arange(int(HOURS_PER_WEEK * _GRID_PER_HOUR)) + 0.5) / _GRID_PER_HOUR
     profile = model.arrivals.profile
     density = (
@@ -188,46 +266,62 @@ def off_shift_loss(
     )
     if density.sum() <= 0:
         return 0.0, []
+    ways: list[tuple[float, list[_Start]]] = []
+    try:
+        for segment in model.arrivals.segments:
+            walk = _Walk(
+                model, segment.name, segment.duration_scale, segment.timers_scale, staffing
+            )
+            starts = _starts(walk, model.start, frozenset(), (), None)
+            if len(starts) > _MOST_STARTS:
+                return 0.0, []  # a maze of automated steps and splits: no estimate
+            ways.append((segment.share, starts))
+    except RecursionError:  # a chain of thousands of automated steps: no estimate
+        return 0.0, []
     steps: dict[str, FirstStep] = {}
-    lost = np.zeros(instants.size)
-    cache: dict[tuple[str, float], np.ndarray] = {}
+    closed: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray] | None] = {}
+    rng = np.random.default_rng(0)
 
-    def give_up(name: str, delay: float) -> np.ndarray:
-        """Per arrival instant, the chance a case that reaches ``name`` ``delay`` hours later
-        gives up waiting for its shift."""
-        if (name, delay) not in cache:
+    def desk(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """The step's waits from each instant of the grid and its patience's points, or None
+        where it loses no case to its hours (no patience, always open, left out)."""
+        if name not in closed:
             step = model.steps[name]
             hours = step_hours(model, step, staffing)
-            if step.patience is None or (hours is not None and not off_shift_stretches(hours)):
-                cache[name, delay] = np.zeros(instants.size)
+            stretches = off_shift_stretches(hours) if hours is not None else []
+            if (
+                step.patience is None
+                or (hours is not None and not stretches)
+                or set(step.all_roles) <= leave_out
+            ):
+                closed[name] = None
             else:
-                points, cumulative = _patience_points(step.patience, model.time_factor)
-                waits = _waits(hours, instants + delay)
-                cache[name, delay] = _gives_up(points, cumulative, waits)
-                stretches = off_shift_stretches(hours) if hours is not None else []
+                closed[name] = (
+                    _closed_for(hours, instants),
+                    *_patience_points(step.patience, model.time_factor),
+                )
                 steps[name] = FirstStep(
                     step=name,
                     who=_who(model, step, staffing),
                     longest_off_hours=max((b - a for a, b in stretches), default=np.inf),
                     patience_mean_hours=step.patience.mean() * model.time_factor,
                 )
-        return cache[name, delay]
+        return closed[name]
 
-    ways: list[tuple[float, list[_Start]]] = []
-    try:
-        for segment in model.arrivals.segments:
-            starts = _starts(model, model.start, segment.name, frozenset())
-            if len(starts) > _MOST_STARTS:
-                return 0.0, []  # a maze of automated steps and splits: no estimate
-            ways.append((segment.share, starts))
-    except RecursionError:  # a chain of thousands of automated steps: no estimate
-        return 0.0, []
+    lost = np.zeros(instants.size)
     for share_of_segment, starts in ways:
+        total = sum(p for p, _ in starts)  # below 1 where a loop was cut: its exits scaled up
         for p, reached in starts:
             kept = np.ones(instants.size)
-            for name, delay in reached.items():
-                kept *= 1.0 - give_up(name, delay)
-            lost += share_of_segment * p * (1.0 - kept)
+            for name, delays in reached.items():
+                found = desk(name) if delays is not None else None
+                if found is None:
+                    continue
+                waits_from, points, cumulative = found
+                drawn = _delays(delays, model.time_factor, rng)
+                gives_up = _gives_up(points, cumulative, _waits_after(waits_from, drawn))
+                kept *= 1.0 - gives_up.mean(axis=1)
+            lost += share_of_segment * p / total * (1.0 - kept)
     share = float(np.dot(lost, density) / density.sum())
     return share, sorted(steps.values(), key=lambda s: s.step)
 
@@ -253,12 +347,11 @@ def off_shift_note(
 ) -> str | None:
     """A note of the share of all cases lost to their first steps' off-shift hours
     (``off_shift_loss``) when it is at least ``OFF_SHIFT_LOSS_NOTED``, naming those steps, who
-    does them, the longest stretch each is closed and its mean patience; ``None`` otherwise, or
-    when every such step is done by roles of ``leave_out`` (which another warning already says
-    this of: ``sim.model.views.overload_warning``)."""
-    share, steps = off_shift_loss(model, staffing=staffing)
-    named = [s for s in steps if not set(model.steps[s.step].all_roles) <= (leave_out or set())]
-    if share < OFF_SHIFT_LOSS_NOTED or not named:
+    does them, the longest stretch each is closed and its mean patience; ``None`` otherwise.
+    Steps done only by roles of ``leave_out`` (which another warning already says this of:
+    ``sim.model.views.overload_warning``) are left out of both."""
+    share, steps = off_shift_loss(model, staffing=staffing, leave_out=leave_out)
+    if share < OFF_SHIFT_LOSS_NOTED or not steps:
         return None
     parts = [
         f"{s.step} (done by {s.who}, "
@@ -267,14 +360,15 @@ def off_shift_note(
             if np.isfinite(s.longest_off_hours)
             else "never on shift"
         )
-        + f", mean patience {s.patience_mean_hours:.3g} h)"
-        for s in named
+        + f", mean patience {s.patience_mean_hours:.4g} h)"
+        for s in steps
     ]
     return (
-        "note: cases that arrive while nobody at their first step is on shift wait for the "
-        "shift, and those whose patience runs out first give up, however many people the step "
-        f"has: about {100 * share:.0f} % of all cases, at {' and '.join(parts)} (an estimate "
-        "from the arrival profile; abandon_rate and dropoff_at in the run's results). Longer "
-        "hours (the roles' calendars), arrivals within those hours or a longer patience keep "
-        "them; more people do not."
+        "note: cases that reach their first step while nobody there is on shift wait for the "
+        "shift, and those whose patience runs out first give up: about "
+        f"{100 * share:.0f} % of all cases, at {' and '.join(parts)}, from the shift alone (an "
+        "estimate from the arrival profile; a step with few people loses more, to the queue at "
+        "the shift's start; abandon_rate and dropoff_at in the run's results). Longer hours "
+        "(the roles' calendars) or a longer patience keep them; more people save only those "
+        "that queue at the shift's start."
     )

@@ -1150,7 +1150,7 @@ def _impatient_text(model: ProcessModel, loads: list[RoleLoad]) -> str:
 
 def _off_shift_text(model: ProcessModel, load: RoleLoad, share: float) -> str:
     """That ``load``'s role (``_lost_off_shift``) loses its cases while it is off shift, which
-    more people do not change, and what does."""
+    more people change only at the shift's start, and what does."""
     role = load.role
     patience = impatient_roles(model)[role]
     longest = max(b - a for a, b in off_shift_stretches(model.calendar_of(role)))
@@ -1160,8 +1160,9 @@ def _off_shift_text(model: ProcessModel, load: RoleLoad, share: float) -> str:
         f"patience of its steps ({patience:.4g} h): about {100 * share:.0f} % of the cases "
         f"arrive while {role} is off and give up before it is back, however many people it "
         "has, and those that can wait for it do not fill its hours (abandon_rate and "
-        f"dropoff_at in the run's results). More people do not help; longer hours for {role} "
-        "(its calendar) or a longer patience do."
+        "dropoff_at in the run's results). More people save only the cases that queue at "
+        f"the shift's start (a few people lose more there); longer hours for {role} (its "
+        "calendar) or a longer patience save the rest."
     )
 
 

@@ -86,9 +86,10 @@ def test_a_role_off_shift_for_longer_than_the_patience_gets_no_headcount_advice(
     assert "sdr (350 % of the 24 h a week its 3 people are on shift)" in flat
     assert "sdr is off shift for up to 160 h at a stretch, longer than the mean patience" in flat
     assert "about 80 % of the cases arrive while sdr is off and give up before it is back" in flat
-    assert (
-        "More people do not help; longer hours for sdr (its calendar) or a longer patience" in flat
-    )
+    # more people do save the cases that queue at the shift's start: with one person the run
+    # lost 54.7 % [53.1, 56.4], with two 40.9 % [38.7, 43.0] (QA retest21b #7)
+    assert "More people save only the cases that queue at the shift's start" in flat
+    assert "longer hours for sdr (its calendar) or a longer patience save the rest" in flat
     assert "scenario.staffing" not in flat and "busy all its hours" not in flat
 
 
