@@ -99,3 +99,45 @@ def test_the_fit_matches_every_days_and_every_hours_total():
     np.testing.assert_allclose(mu.sum(1), n.sum(1), rtol=1e-8)
     np.testing.assert_allclose(mu.sum(0), n.sum(0), rtol=1e-8)
     assert 0.0 <= p <= 1.0
+
+
+def _saturday_mornings(h: float) -> float:
+    day, hour = int(h // 24), h % 24
+    if day < 5:
+        return 1.0 if 9 <= hour < 17 else 0.0
+    return 1.0 if day == 5 and 9 <= hour < 13 else 0.0
+
+
+def test_a_small_log_keeps_closed_the_hours_its_shape_opened_but_it_never_saw_used():
+    """QA arrivals21 #1: 6 weeks of a shop open on Saturday mornings only: the product shape
+    kept (too few cases to reject it) opened Saturday afternoons, and 5.6 % of the simulated
+    cases arrived there to wait 42 h for Monday. A row of empty hours the shape expects at
+    least 3 arrivals in stays closed; the rule says how many hours."""
+    rates, rule = _calibrated(_log(_saturday_mornings, weeks=6, peak_per_hour=0.5, seed=11))
+    assert rule.startswith("a rate per day of the week times")
+    assert "hour(s) of the week closed where the log had no arrival" in rule
+    assert rates[5 * 24 + 10] > 0  # Saturday 10:00
+    assert rates[5 * 24 + 13 : 5 * 24 + 17].max() == 0.0  # Saturday afternoon
+
+
+def test_the_weights_of_a_truncated_log_do_not_decide_the_tests():
+    """QA arrivals21 #3: weighted counts were tested as plain counts, so doubling every weight
+    (the same shape) turned a kept product shape into free rates. The tests now count the
+    cases; the fit is the same at any scale."""
+    from sim.calibrate.calibrate import _arrival_profile
+
+    df = _log(_office, weeks=10, peak_per_hour=1.0, seed=12)
+    first = df.groupby("case_id")["start_time"].min().sort_values()
+    hours = ((first - pd.Timestamp("2024-01-01")).dt.total_seconds() / 3600).to_numpy()
+    rules = set()
+    for scale in (0.5, 1.0, 2.0, 7.0):
+        profile, meta = _arrival_profile(hours, np.full(hours.size, scale))
+        rules.add(meta["rule"])
+    assert len(rules) == 1 and next(iter(rules)).startswith("a rate per day of the week times")
+
+
+def test_free_rates_say_why():
+    """QA arrivals21 #4: the free-rates rule gave no reason."""
+    _, rule = _calibrated(_log(_saturday_mornings, weeks=20, peak_per_hour=2.0, seed=5))
+    assert rule.startswith("arrivals per observed hour of the week, normalised to mean 1 (")
+    assert "a day-times-hour shape rejected, bootstrap p = " in rule
