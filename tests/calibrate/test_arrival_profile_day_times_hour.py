@@ -111,13 +111,42 @@ def _saturday_mornings(h: float) -> float:
 def test_a_small_log_keeps_closed_the_hours_its_shape_opened_but_it_never_saw_used():
     """QA arrivals21 #1: 6 weeks of a shop open on Saturday mornings only: the product shape
     kept (too few cases to reject it) opened Saturday afternoons, and 5.6 % of the simulated
-    cases arrived there to wait 42 h for Monday. A row of empty hours the shape expects at
-    least 3 arrivals in stays closed; the rule says how many hours."""
+    cases arrived there to wait 42 h for Monday. Each day stays open only from its first to its
+    last hour with arrivals; the rule says how many hours that closed."""
     rates, rule = _calibrated(_log(_saturday_mornings, weeks=6, peak_per_hour=0.5, seed=11))
     assert rule.startswith("a rate per day of the week times")
-    assert "hour(s) of the week closed where the log had no arrival" in rule
+    assert "each day open only from its first to its last hour with arrivals (" in rule
     assert rates[5 * 24 + 10] > 0  # Saturday 10:00
     assert rates[5 * 24 + 13 : 5 * 24 + 17].max() == 0.0  # Saturday afternoon
+
+
+def _monday_differs(h: float) -> float:
+    """Mondays 08-12 only, the other weekdays 09-16 (not a product of a day and an hour)."""
+    day, hour = int(h // 24), h % 24
+    if day == 0:
+        return 1.0 if 8 <= hour < 12 else 0.0
+    return 1.0 if day < 5 and 9 <= hour < 16 else 0.0
+
+
+def test_no_day_opens_earlier_or_later_than_the_log_saw_it():
+    """QA retest21c #7: 79 cases of a different Monday: the product opened Friday 16:00-17:00
+    (the Monday's hours), where the calibrated calendars were closed, and 9.9 % of the simulated
+    cases arrived in hours the log never used. A quiet hour inside a day stays open."""
+    df = _log(_monday_differs, weeks=6, peak_per_hour=0.4, seed=18)  # 80 cases, shape kept
+    first = df.groupby("case_id")["start_time"].min()
+    hours = ((first - pd.Timestamp("2024-01-01")).dt.total_seconds() / 3600).to_numpy()
+    slot = np.floor(hours % 168).astype(int)
+    rates, rule = _calibrated(df)
+    assert rule.startswith("a rate per day of the week times")
+    for day in range(7):
+        used = slot[slot // 24 == day] % 24
+        open_hours = np.flatnonzero(rates[day * 24 : day * 24 + 24] > 0)
+        if used.size == 0:
+            assert open_hours.size == 0
+        else:
+            assert open_hours.min() >= used.min() and open_hours.max() <= used.max()
+    inside = [h for h in range(24) if slot[slot // 24 == 2].size and 10 <= h < 15]
+    assert all(rates[2 * 24 + h] > 0 for h in inside)  # Wednesday's quiet hours stay open
 
 
 def test_the_weights_of_a_truncated_log_do_not_decide_the_tests():
@@ -140,4 +169,4 @@ def test_free_rates_say_why():
     """QA arrivals21 #4: the free-rates rule gave no reason."""
     _, rule = _calibrated(_log(_saturday_mornings, weeks=20, peak_per_hour=2.0, seed=5))
     assert rule.startswith("arrivals per observed hour of the week, normalised to mean 1 (")
-    assert "a day-times-hour shape rejected, bootstrap p = " in rule
+    assert "a day-times-hour shape rejected, bootstrap p <= 0.005" in rule  # its least p
