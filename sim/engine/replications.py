@@ -149,6 +149,12 @@ def signal_text(number: int) -> str:
         return f"signal {number}"
 
 
+def _as_signal(code: int) -> int:
+    """An exit code, with 143 (128 + SIGTERM: how a search worker that handled SIGTERM ends,
+    ``sim.optimize.interrupts.search_worker_signals``) read as SIGTERM's -15."""
+    return -signal.SIGTERM if code == 128 + signal.SIGTERM else code
+
+
 def _breaking_exitcode(processes: list[BaseProcess], *, wait: float = 1.0) -> int | None:
     """The exit code of the worker whose end broke its pool, waiting up to ``wait`` s for it.
 
@@ -158,7 +164,7 @@ def _breaking_exitcode(processes: list[BaseProcess], *, wait: float = 1.0) -> in
     it too), so a SIGTERM alone is waited past, up to ``wait``."""
     deadline = time.monotonic() + wait
     while True:
-        codes = [p.exitcode for p in processes if p.exitcode is not None]
+        codes = [_as_signal(p.exitcode) for p in processes if p.exitcode is not None]
         own = [c for c in codes if c != -signal.SIGTERM]
         if own:
             return own[0]

@@ -919,7 +919,8 @@ def note_running(study: optuna.Study) -> None:
     print(
         f"note: {len(running)} trial(s) of this study are running as this run starts "
         f"(#{numbers}): another process's, or a killed run's, which is marked failed and "
-        f"retried once its heartbeat is {GRACE_PERIOD_S} s old",
+        f"retried once its heartbeat is {GRACE_PERIOD_S} s old (one that never recorded its "
+        f"process: failed, not retried, once it is {OWNERLESS_AFTER_S // 60} minutes old)",
         file=sys.stderr,
     )
 
@@ -984,16 +985,23 @@ def _process_ended(trial: FrozenTrial) -> bool:
     return False
 
 
+#: seconds after which a RUNNING trial that never recorded its process is taken as abandoned
+#: (``_never_marked``): far beyond any sampler's time in ``ask``, so no live trial is failed
+OWNERLESS_AFTER_S = 3600
+
+
 def _never_marked(trial: FrozenTrial) -> bool:
     """Whether ``trial`` is RUNNING without the process attribute its objective records first
-    (``mark_process``) ``GRACE_PERIOD_S`` after it started: a process that ended between
+    (``mark_process``) ``OWNERLESS_AFTER_S`` after it started: a process that ended between
     Optuna creating the trial and the objective starting (a SIGKILL, a second signal), which
     records no heartbeat either, so Optuna never fails it (QA signals21 #2: still RUNNING
-    after 11 minutes and two reruns, where the note promised a retry)."""
+    after 11 minutes and two reruns, where the note promised a retry). Not the heartbeat's
+    grace period: a run held 135 s in a slow sampler's ``ask`` had its live trial failed and
+    crashed (QA signals21b #2)."""
     if trial.system_attrs.get(PROCESS_ATTR) is not None or trial.datetime_start is None:
         return False
     age = datetime.datetime.now() - trial.datetime_start  # Optuna's clock: local, naive
-    return age.total_seconds() > GRACE_PERIOD_S
+    return age.total_seconds() > OWNERLESS_AFTER_S
 
 
 def _stale_heartbeats(study: optuna.Study) -> set[int]:
@@ -1485,7 +1493,7 @@ def job_evaluator(job: SearchJob, *, workers: int | None) -> Evaluator:
 def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
     """A search worker process's share of the search (``optimizer.n_jobs`` > 1): its trials'
     replications. Stopped by SIGTERM (the main process's ``pool.terminate()``), it fails the
-    trial in flight and then ends by that signal, quietly (``search_worker_signals``)."""
+    trial in flight and exits quietly with status 143 (``search_worker_signals``)."""
     search_worker_signals()
     try:
         # routed: a SIGTERM landing in a garbage collector's callback was lost (QA signals21)
@@ -1498,11 +1506,10 @@ def _worker(job: SearchJob, worker: int, trials_before: int, run: int) -> int:
                 _run_trials(job, ev, study, progress=False)
                 return ev.simulations
     except WorkerStopped:
-        # the trial in flight is failed: end as SIGTERM would have, so that the main process,
-        # when it did not send it, says a signal came from outside (QA retest21 #9)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-        raise SystemExit(128 + signal.SIGTERM) from None  # not reached
+        # the trial in flight is failed; 143, which the main process reads as SIGTERM when it
+        # did not send it (QA retest21 #9): ended by the signal itself, the worker skipped its
+        # clean-up, and every stop warned of leaked semaphores (QA signals21b #1)
+        raise SystemExit(128 + signal.SIGTERM) from None
 
 
 def run_search(
@@ -1655,10 +1662,14 @@ def _starting_without_sigint() -> Iterator[None]:
     ignored (an ignored signal stays so across exec, and Python then installs no handler): a
     terminal's Ctrl-C in their first seconds, as they imported the tool, printed their
     KeyboardInterrupt tracebacks (QA signals21 #4). The main process's handler is back as
-    soon as the pool has started them; a Ctrl-C in between is lost. Only in the main thread."""
+    soon as the pool has started them (13-59 ms); a Ctrl-C in between is lost. Only in the
+    main thread."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    # only the disposition SIG_IGN survives exec; blocking the signal in this thread would not
+    # hold one another thread of the process takes (tqdm's, Optuna's), so a Ctrl-C in these
+    # milliseconds is lost (QA signals21b #3: about 0.3 % of random Ctrl-Cs; a second works)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         yield
