@@ -27,6 +27,7 @@ import dataclasses
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -118,12 +119,17 @@ def _starts(
 ) -> list[_Start]:
     """The ways a case at ``node`` goes on to its first steps (``_Start``), delayed on the way
     by ``delays``, its last staffed step done by ``last_roles`` (for the hand-off delay). A
-    revisit (a loop) leads nowhere: ``off_shift_loss`` scales the rest up."""
+    revisit (a loop) leads nowhere, and each step or decision scales up what is left of its
+    ways (``_rescaled``): a loop counts where it leads, not its time. A join is reached as
+    ``_JOIN`` with the delays on the way to it, which the block then goes on from when none
+    of its branches reached a first step (``_past_the_join``)."""
     model = walk.model
     if node in seen:
         return []
     seen = seen | {node}
     kind = model.node_kind(node)
+    if kind == "join":
+        return [(1.0, {_JOIN: delays})]
     if kind == "step":
         step = model.steps[node]
         roles = frozenset(step.all_roles)
@@ -139,7 +145,7 @@ def _starts(
             own: tuple[_Delay, ...] = ((how, step.duration, walk.timer_scale),)
         else:
             own = (*handoff, ("add", step.duration, walk.duration_scale))
-        return _starts(walk, step.next, seen, delays + own, roles or last_roles)
+        return _rescaled(_starts(walk, step.next, seen, delays + own, roles or last_roles))
     if kind == "decision":
         decision = model.decisions[node]
         out: list[_Start] = []
@@ -148,7 +154,7 @@ def _starts(
             if q > 0:
                 ways = _starts(walk, branch.to, seen, delays, last_roles)
                 out += [(q * p, r) for p, r in ways]
-        return out
+        return _rescaled(out)
     if kind == "parallel":
         block = model.parallels[node]
         ways = [_starts(walk, b, seen, delays, last_roles) for b in block.branches]
@@ -166,12 +172,49 @@ def _starts(
         out = []
         for p, chosen in subsets:
             for combo in itertools.product(*(ways[i] for i in chosen)):
+                chance = p * float(np.prod([q for q, _ in combo]))
                 reached: dict[str, tuple[_Delay, ...] | None] = {}
+                at_join = []
                 for _, r in combo:
-                    reached.update(r)
-                out.append((p * float(np.prod([q for q, _ in combo])), reached))
+                    at_join += [r[_JOIN]] if _JOIN in r else []
+                    reached.update({k: v for k, v in r.items() if k != _JOIN})
+                if reached or not at_join:
+                    out.append((chance, reached))
+                else:  # every branch automated: on from the join once the slowest is there
+                    out += _past_the_join(walk, block, seen, delays, at_join, chance, last_roles)
         return out
-    return [(1.0, {})]  # an end, or a join: nothing more before the later steps
+    return [(1.0, {})]  # an end: nothing more
+
+
+_JOIN = "\x00join"  # the key under which ``_starts`` returns the delays on the way to a join
+
+
+def _rescaled(ways: list[_Start]) -> list[_Start]:
+    """``ways`` scaled up to a total chance of 1 where revisits (loops) cut some off."""
+    total = sum(p for p, _ in ways)
+    if 0 < total < 1 - 1e-12:
+        return [(p / total, r) for p, r in ways]
+    return ways
+
+
+def _past_the_join(
+    walk: _Walk,
+    block: Any,
+    seen: frozenset[str],
+    delays: tuple[_Delay, ...],
+    at_join: list[tuple[_Delay, ...] | None],
+    chance: float,
+    last_roles: frozenset[str] | None,
+) -> list[_Start]:
+    """The ways on from ``block``'s join when every branch reached it without a first step:
+    delayed by ``delays`` and then the slowest branch (``("max", ...)``, each branch's delays
+    after ``delays``); none where a branch went through a timer of its own calendar."""
+    if any(d is None for d in at_join):
+        return [(chance, {block.join: None})]
+    branches = tuple(tuple(d[len(delays) :]) for d in at_join if d is not None)
+    slowest: _Delay = ("max", branches, 1.0)  # type: ignore[assignment]
+    on = _starts(walk, block.next, seen, (*delays, slowest), last_roles)
+    return [(chance * p, r) for p, r in on]
 
 
 def _patience_points(patience: Distribution, hours: float) -> tuple[np.ndarray, np.ndarray]:
@@ -217,16 +260,39 @@ def _delays(delays: tuple[_Delay, ...], hours: float, rng: np.random.Generator) 
     at the midpoints of equal slices, shuffled against the others'), whose sums and maxima are
     far less noisy than as many random draws (256 of those missed an exponential 3 h check's
     loss by 4 points)."""
-    random = any(d.name != "fixed" for _, d, _ in delays)
-    n = _DELAY_DRAWS if random else 1
+    n = _DELAY_DRAWS if _random(delays) else 1
+    return _elapsed(delays, np.zeros(n), hours, rng)
+
+
+def _random(delays: tuple[_Delay, ...]) -> bool:
+    """Whether any time in ``delays`` (those of a parallel block's branches too) is random."""
+    for how, what, _ in delays:
+        if how == "max":
+            if any(_random(branch) for branch in what):  # type: ignore[union-attr]
+                return True
+        elif what.name != "fixed":  # type: ignore[union-attr]
+            return True
+    return False
+
+
+def _elapsed(
+    delays: tuple[_Delay, ...], start: np.ndarray, hours: float, rng: np.random.Generator
+) -> np.ndarray:
+    """The hours since the arrival after ``delays``, from ``start`` (draws, one per column)."""
+    n = start.size
     mid = (np.arange(n) + 0.5) / n
-    elapsed = np.zeros(n)
-    for how, dist, scale in delays:
-        if dist.scipy is not None and not dist.p_zero:
-            drawn = np.maximum(np.asarray(dist.scipy.ppf(rng.permutation(mid)), dtype=float), 0)
-            drawn = drawn * dist.multiplier
+    elapsed = start
+    for how, what, scale in delays:
+        if how == "max":  # a parallel block: on once its slowest branch is done
+            ends = [_elapsed(branch, elapsed, hours, rng) for branch in what]  # type: ignore[union-attr]
+            elapsed = np.max(ends, axis=0)
+            continue
+        dist = what
+        if dist.scipy is not None and not dist.p_zero:  # type: ignore[union-attr]
+            ppf = dist.scipy.ppf(rng.permutation(mid))  # type: ignore[union-attr]
+            drawn = np.maximum(np.asarray(ppf, dtype=float), 0) * dist.multiplier  # type: ignore[union-attr]
         else:
-            drawn = dist.sample(rng, n)
+            drawn = dist.sample(rng, n)  # type: ignore[union-attr]
         drawn = drawn * scale * hours
         elapsed = np.maximum(elapsed, drawn) if how == "arrival" else elapsed + drawn
     return elapsed
@@ -310,7 +376,7 @@ def off_shift_loss(
 
     lost = np.zeros(instants.size)
     for share_of_segment, starts in ways:
-        total = sum(p for p, _ in starts)  # below 1 where a loop was cut: its exits scaled up
+        total = sum(p for p, _ in starts)  # 1, but where the arrival leads straight to a loop
         for p, reached in starts:
             kept = np.ones(instants.size)
             for name, delays in reached.items():
@@ -367,8 +433,9 @@ def off_shift_note(
         "note: cases that reach their first step while nobody there is on shift wait for the "
         "shift, and those whose patience runs out first give up: about "
         f"{100 * share:.0f} % of all cases, at {' and '.join(parts)}, from the shift alone (an "
-        "estimate from the arrival profile; a step with few people loses more, to the queue at "
-        "the shift's start; abandon_rate and dropoff_at in the run's results). Longer hours "
+        "estimate from the arrival profile, and a floor: queues lose more, at the shift's start "
+        "where a step has few people and at the steps before; abandon_rate and dropoff_at in "
+        "the run's results). Longer hours "
         "(the roles' calendars) or a longer patience keep them; more people save only those "
         "that queue at the shift's start."
     )
