@@ -119,13 +119,13 @@ def _starts(
 ) -> list[_Start]:
     """The ways a case at ``node`` goes on to its first steps (``_Start``), delayed on the way
     by ``delays``, its last staffed step done by ``last_roles`` (for the hand-off delay). A
-    revisit (a loop) leads nowhere, and each step or decision scales up what is left of its
-    ways (``_rescaled``): a loop counts where it leads, not its time. A join is reached as
+    revisit (a loop) comes back as ``_LOOP``, which the node it came back to closes
+    (``_closing_loops``): a loop counts where it leads, not its time. A join is reached as
     ``_JOIN`` with the delays on the way to it, which the block then goes on from when none
     of its branches reached a first step (``_past_the_join``)."""
     model = walk.model
     if node in seen:
-        return []
+        return [(1.0, {_LOOP: node})]  # type: ignore[dict-item]
     seen = seen | {node}
     kind = model.node_kind(node)
     if kind == "join":
@@ -145,7 +145,8 @@ def _starts(
             own: tuple[_Delay, ...] = ((how, step.duration, walk.timer_scale),)
         else:
             own = (*handoff, ("add", step.duration, walk.duration_scale))
-        return _rescaled(_starts(walk, step.next, seen, delays + own, roles or last_roles))
+        ways = _starts(walk, step.next, seen, delays + own, roles or last_roles)
+        return _closing_loops(ways, node)
     if kind == "decision":
         decision = model.decisions[node]
         out: list[_Start] = []
@@ -154,7 +155,7 @@ def _starts(
             if q > 0:
                 ways = _starts(walk, branch.to, seen, delays, last_roles)
                 out += [(q * p, r) for p, r in ways]
-        return _rescaled(out)
+        return _closing_loops(out, node)
     if kind == "parallel":
         block = model.parallels[node]
         ways = [_starts(walk, b, seen, delays, last_roles) for b in block.branches]
@@ -177,7 +178,7 @@ def _starts(
                 at_join = []
                 for _, r in combo:
                     at_join += [r[_JOIN]] if _JOIN in r else []
-                    reached.update({k: v for k, v in r.items() if k != _JOIN})
+                    reached.update({k: v for k, v in r.items() if k != _JOIN})  # _LOOP goes up
                 if reached or not at_join:
                     out.append((chance, reached))
                 else:  # every branch automated: on from the join once the slowest is there
@@ -189,12 +190,19 @@ def _starts(
 _JOIN = "\x00join"  # the key under which ``_starts`` returns the delays on the way to a join
 
 
-def _rescaled(ways: list[_Start]) -> list[_Start]:
-    """``ways`` scaled up to a total chance of 1 where revisits (loops) cut some off."""
-    total = sum(p for p, _ in ways)
-    if 0 < total < 1 - 1e-12:
-        return [(p / total, r) for p, r in ways]
-    return ways
+_LOOP = "\x00loop"  # the key of a way that comes back to the node it names (a loop)
+
+
+def _closing_loops(ways: list[_Start], node: str) -> list[_Start]:
+    """``ways`` from ``node`` without those that come back to it, the others scaled up by the
+    chance of not coming back: a case goes round the loop until it leaves, and leaves as the
+    ways that do not come back say (a geometric series; the loop's time is left out). Ways
+    back to a node before this one are kept for that node to close."""
+    back = sum(p for p, r in ways if r.get(_LOOP) == node)
+    if back <= 0:
+        return ways
+    rest = [(p, r) for p, r in ways if r.get(_LOOP) != node]
+    return [(p / (1 - back), r) for p, r in rest] if back < 1 - 1e-12 else []
 
 
 def _past_the_join(
@@ -376,10 +384,14 @@ def off_shift_loss(
 
     lost = np.zeros(instants.size)
     for share_of_segment, starts in ways:
-        total = sum(p for p, _ in starts)  # 1, but where the arrival leads straight to a loop
+        total = sum(p for p, _ in starts)  # 1 (loops closed where they come back)
+        if total <= 0:
+            continue
         for p, reached in starts:
             kept = np.ones(instants.size)
             for name, delays in reached.items():
+                if name.startswith("\x00"):  # a loop's or join's marker: no step
+                    continue
                 found = desk(name) if delays is not None else None
                 if found is None:
                     continue
@@ -434,8 +446,8 @@ def off_shift_note(
         "shift, and those whose patience runs out first give up: about "
         f"{100 * share:.0f} % of all cases, at {' and '.join(parts)}, from the shift alone (an "
         "estimate from the arrival profile, and a floor: queues lose more, at the shift's start "
-        "where a step has few people and at the steps before; abandon_rate and dropoff_at in "
-        "the run's results). Longer hours "
+        "where a step has few people and at the steps before, and so does the time loops before "
+        "it take; abandon_rate and dropoff_at in the run's results). Longer hours "
         "(the roles' calendars) or a longer patience keep them; more people save only those "
         "that queue at the shift's start."
     )

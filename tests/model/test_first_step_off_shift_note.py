@@ -343,3 +343,17 @@ def test_a_loop_inside_one_branch_counts_only_that_branchs_share():
     }
     spec["steps"]["check"] = {"duration": {"dist": "fixed", "value": 0.0}, "next": "complete"}
     assert _share(spec) == pytest.approx(0.5 * _closed_form(1.0), abs=TOL)
+
+
+def test_a_loop_back_to_a_decision_with_another_way_out_leaves_as_that_decision_says():
+    """QA retest21d #1: a decision sends half the cases to an end and half to a check that
+    sends half of them back to the decision: P(desk) = 1/4 + P(desk)/4 = 1/3, 24.4 % lost,
+    24.1 % [22.7, 25.5] simulated; scaling the loop at the inner decision said 37 %."""
+    spec = _office_desk()
+    spec["start"] = "x"
+    spec["decisions"] = {
+        "x": {"branches": {"done": 0.5, "check": 0.5}},
+        "y": {"branches": {"x": 0.5, "s": 0.5}},
+    }
+    spec["steps"]["check"] = {"duration": {"dist": "fixed", "value": 0.0}, "next": "y"}
+    assert _share(spec) == pytest.approx(_closed_form(1.0) / 3, abs=TOL)
