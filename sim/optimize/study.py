@@ -1024,7 +1024,7 @@ def fail_ended(study: optuna.Study, *, stale_too: bool) -> None:
     others.
 
     Also failed, whatever ``stale_too``: a trial that has not named its process
-    (``mark_process``) ``GRACE_PERIOD_S`` after it started (``_never_marked``)."""
+    (``mark_process``) ``OWNERLESS_AFTER_S`` after it started (``_never_marked``)."""
     running = study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     if not running:
         return
