@@ -69,6 +69,11 @@ class StorageLost(FailedAfterWork, ConfigError):
     """The study's database was lost during the search (message names ``optimizer.storage``)."""
 
 
+class TrialFailedElsewhere(FailedAfterWork):
+    """Another run failed a trial of this one while this one was held (suspended with Ctrl-Z,
+    stalled): Optuna then refuses to record it."""
+
+
 class RedesignRefused(SimError):
     """A redesign operator cannot be applied to this model; the message says why."""
 

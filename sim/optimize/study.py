@@ -56,6 +56,7 @@ from sim.errors import (
     RedesignRefused,
     SimError,
     StorageLost,
+    TrialFailedElsewhere,
     WorkerDied,
     did_you_mean,
     redact,
@@ -1452,9 +1453,31 @@ def _run_trials(
                 ],
                 catch=(Refused,),
             )
+    except (ValueError, AssertionError, optuna.exceptions.UpdateFinishedTrialError) as exc:
+        if not _failed_elsewhere(exc):
+            raise
+        # QA signals21c #1: held (Ctrl-Z) beyond the heartbeat's grace period, this run's trial
+        # was failed by another run, and Optuna's refusal to record it ended in a traceback
+        raise TrialFailedElsewhere(
+            "optimizer.storage: another run on this study marked a trial of this run failed "
+            "while this run was held (suspended, e.g. with Ctrl-Z, or stalled) for longer than "
+            f"the heartbeat's {GRACE_PERIOD_S} s grace period; the finished trials are kept in "
+            "the study: rerun the command to resume"
+        ) from None
     finally:
         optuna.logging.set_verbosity(level)
         bar.close()
+
+
+def _failed_elsewhere(exc: BaseException) -> bool:
+    """Whether ``exc``, out of ``study.optimize``, is Optuna refusing to record a trial that
+    another process has finished meanwhile: ``ValueError("Cannot tell a FAIL trial.")``, or the
+    ``AssertionError("Should not reach.")`` Optuna 5.1's own clean-up raises over it, or a
+    refused attribute of a finished trial."""
+    if isinstance(exc, optuna.exceptions.UpdateFinishedTrialError):
+        return True
+    told = exc if isinstance(exc, ValueError) else exc.__context__
+    return isinstance(told, ValueError) and str(told).startswith("Cannot tell a ")
 
 
 def _worker_ended(pool: Any, seen: dict[int, Any]) -> WorkerDied | None:

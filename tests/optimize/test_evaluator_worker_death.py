@@ -324,3 +324,35 @@ def test_a_search_worker_that_exits_143_is_said_as_stopped_by_sigterm():
     died = worker_death([SimpleNamespace(exitcode=143)], what="a search worker process")
     assert died.exitcode == -signal.SIGTERM
     assert "it was killed (signal 15, SIGTERM)" in str(died)
+
+
+def test_a_run_whose_trial_another_run_failed_meanwhile_stops_with_a_message(
+    make_job, tmp_path, monkeypatch
+):
+    """QA signals21c #1: a run held (Ctrl-Z) beyond the heartbeat's grace period had its trial
+    failed by another run's start; continued, it ended on Optuna's raw ``ValueError: Cannot
+    tell a FAIL trial.`` with its record left "running". It now raises ``TrialFailedElsewhere``
+    (a user error the command line words, exit 2), and the finished trials stay."""
+    from sim.errors import TrialFailedElsewhere
+    from sim.optimize.study import RedesignObjective
+
+    job = make_job(storage=f"sqlite:///{tmp_path / 'held.db'}", n_trials=6, replications=2)
+    real = RedesignObjective.__call__
+    calls = []
+
+    def failed_meanwhile(self, trial):
+        value = real(self, trial)
+        calls.append(trial.number)
+        if len(calls) == 3:  # another run fails this trial before it is told
+            trial.storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+        return value
+
+    monkeypatch.setattr(RedesignObjective, "__call__", failed_meanwhile)
+    with (
+        Evaluator(model=job.model, space=job.space, scenario=job.scenario, seed=1, workers=1) as ev,
+        pytest.raises(TrialFailedElsewhere, match="another run on this study marked a trial"),
+    ):
+        run_search(job, ev, progress=False)
+    study = optuna.load_study(study_name="t", storage=job.settings.storage)
+    states = [t.state for t in study.trials]
+    assert states.count(optuna.trial.TrialState.COMPLETE) == 2
