@@ -679,7 +679,9 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         )
         taken.close()
         table = taken.kpi_table()
-        report, warnings = _results(table, taken, model, scenario, seed=seed, first=first)
+        report, warnings = _results(
+            table, taken, model, scenario, seed=seed, first=first, lost_off_shift=lost_off_shift
+        )
         # each file under its own name only once whole: a stop while writing leaves none
         with written_whole(run_dir / "replications.csv") as part:
             with_integer_counts(table).to_csv(part, index=False)
@@ -708,9 +710,11 @@ def _results(
     *,
     seed: int,
     first: int,
+    lost_off_shift: str | None = None,
 ) -> tuple[dict, list[str]]:
     """``kpis.json``'s report of the replications ``taken`` (their KPIs: ``table``), and the
-    run's warnings."""
+    run's warnings; ``lost_off_shift``: the off-shift note said before the run
+    (``first_step_off_shift_note``), said again among them."""
     report = kpi_report(table, model, headcount=taken.staffing)
     report["seed"] = seed
     report["first_replication"] = first
@@ -735,7 +739,7 @@ def _results(
                 model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
             ),
             offered_load_warning(report, model, scenario),
-            first_step_off_shift_note(model, scenario),  # said before the run too
+            lost_off_shift,  # said before the run too
         )
         if w
     ]
