@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sim.cli import stop_requests
 from sim.cli.column_keys import COLUMN_TEXT_KEYS
 from sim.errors import (
     ConfigError,
@@ -732,7 +733,7 @@ def _terminate_sweep(signum: int, frame: object) -> None:
     if _idle_launcher_worker(signal.SIGTERM):
         return
     _let_launcher_workers_stop(signal.SIGTERM)
-    raise SweepTerminated
+    raise _noted(SweepTerminated())
 
 
 def _idle_launcher_worker(signum: int) -> bool:
@@ -765,7 +766,14 @@ def _let_launcher_workers_stop(signum: int) -> None:
 
 def _terminate_run(signum: int, frame: object) -> None:
     if not _in_a_worker():
-        raise RunTerminated
+        raise _noted(RunTerminated())
+
+
+def _noted(stop: BaseException) -> BaseException:
+    """``stop``, noted before a handler raises it: raised where Python drops it, it is raised
+    again at the run's next safe point (``sim.cli.stop_requests``)."""
+    stop_requests.request(stop)
+    return stop
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -779,7 +787,7 @@ def _interrupt(signum: int, frame: object) -> None:
         if _idle_launcher_worker(signal.SIGINT):
             return
         _let_launcher_workers_stop(signal.SIGINT)
-        raise KeyboardInterrupt
+        raise _noted(KeyboardInterrupt())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -834,42 +842,47 @@ def _run_task(command: str, cfg: Any) -> None:
 
 @contextmanager
 def _kept_interrupts(*, stop_after: bool) -> Iterator[None]:
-    """Ctrl-C (or a sweep's SIGTERM) that Python ignored is kept: a signal handler raises
-    wherever the main thread is, also inside a weakref callback or a ``__del__``, where Python
-    prints "Exception ignored in ..." and goes on (``sys.unraisablehook``), so a sweep ran on to
-    its end (QA4a: 2 of 8 tries). When the job ends (its own work complete) it is raised if
-    ``stop_after`` (a sweep: it stops before its next job), else said in a note. (A search's
-    trials are safe points: ``sim.optimize.interrupts.routed``; importing it here would load
-    Optuna.)"""
-    kept: list[BaseException] = []
+    """A stop (Ctrl-C, SIGTERM) that Python dropped is kept (``sim.cli.stop_requests``): a
+    signal handler raises wherever the main thread is, also inside a weakref callback or a
+    ``__del__``, where Python prints "Exception ignored in ..." and goes on
+    (``sys.unraisablehook``), and inside C code that clears what it raised, silently; a sweep
+    ran on to its end (QA4a: 2 of 8 tries; CI). The job raises it at its next replication; if
+    it ends first, it is raised then if ``stop_after`` (a sweep: it stops before its next job),
+    else said in a note. (A search's trials are safe points too:
+    ``sim.optimize.interrupts.routed``; importing it here would load Optuna.)"""
     previous = sys.unraisablehook
+    said: list[bool] = []
 
     def keep(unraisable: Any) -> None:
         if isinstance(unraisable.exc_value, KeyboardInterrupt | SweepTerminated):
-            if not kept:  # said at once: the job runs on, maybe for hours (QA retest)
-                then = "the sweep stops after this job" if stop_after else "this run goes on"
+            if not said:  # said at once: the job runs on, maybe for hours (QA retest)
+                then = "the sweep" if stop_after else "the run"
                 print(
                     f"\nnote: the stop came where Python could not act on it (a clean-up "
-                    f"callback): {then}; Ctrl-C again to stop now",
+                    f"callback): {then} stops at its next replication, or when this job ends; "
+                    f"Ctrl-C again to stop now",
                     file=sys.stderr,
                 )
-            kept.append(unraisable.exc_value)
+                said.append(True)
+            stop_requests.request(unraisable.exc_value)
             return
         previous(unraisable)
 
-    sys.unraisablehook = keep
-    try:
-        yield
-    finally:
-        sys.unraisablehook = previous
-    if kept and stop_after:
-        raise kept[0]
-    if kept:
-        print(
-            "note: Ctrl-C came where Python could not act on it (a clean-up callback); the "
-            "run went on and finished",
-            file=sys.stderr,
-        )
+    with stop_requests.job_scope():
+        sys.unraisablehook = keep
+        try:
+            yield
+        finally:
+            sys.unraisablehook = previous
+        stop = stop_requests.requested()
+        if stop is not None and stop_after:
+            raise stop.with_traceback(None)
+        if stop is not None:
+            print(
+                "note: the stop came where Python could not act on it; the run went on and "
+                "finished",
+                file=sys.stderr,
+            )
 
 
 def _lock_job_dir(run_dir: Path, command: str, *, job: str, multirun: bool) -> bool | None:
