@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from tqdm.auto import tqdm
 
+from sim.engine.dropped_stops import keeping_dropped_stops
 from sim.engine.runner import Replication, check_run, check_staffing
 from sim.errors import CRASH_SIGNALS, ConfigError, WorkerDied, WorkerKilled
 from sim.model.process import ProcessModel
@@ -192,6 +193,44 @@ def worker_death(
     return WorkerDied(f"{said}{how} ({signal_text(-code)})", exitcode=code)
 
 
+def _run_in_pool(
+    jobs: Iterator[tuple[ProcessModel, Scenario, int, int]],
+    workers: int,
+    traces: dict[int, Trace],
+    keep: bool,
+    on_result: Callable[[int, Trace], None] | None,
+    bar: tqdm,
+    safe_point: Callable[[], None],
+) -> None:
+    """``run_replications``'s jobs on a pool of ``workers`` processes, each trace handed over as
+    it arrives (kept in ``traces`` if ``keep``)."""
+    pool = ProcessPoolExecutor(
+        max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
+    )
+    try:
+        # each future holds its trace: results_as_done lets go of one once it has been
+        # handed over (keep=False frees it then)
+        start = partial(pool.submit, _one)
+        for _, fut in results_as_done(start, jobs, window=2 * workers):
+            rep, trace = fut.result()
+            if keep:
+                traces[rep] = trace
+            if on_result:
+                on_result(rep, trace)
+            bar.update()
+            safe_point()
+    except BrokenProcessPool as exc:
+        # what ended the worker, read before stop_pool, whose kill() of a worker slow to stop
+        # would look like the out-of-memory killer's SIGKILL
+        died = worker_death(pool_processes(pool))
+        stop_pool(pool)
+        raise died from exc
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
 def run_replications(
     model: ProcessModel,
     scenario: Scenario,
@@ -216,7 +255,8 @@ def run_replications(
 
     The arguments are checked once, before any replication starts (``check_run``: an invalid
     model raises ``ModelError`` listing its problems; a bad ``seed`` or ``workers``,
-    ``ConfigError``).
+    ``ConfigError``). A Ctrl-C that Python reported instead of raising (``keeping_dropped_stops``)
+    is raised after the replication under way.
     """
     if not keep and on_result is None:
         raise ValueError("keep=False needs an on_result to take the traces")
@@ -236,40 +276,21 @@ def run_replications(
     jobs = ((model, scenario, seed, r) for r in numbers)
     bar = tqdm(total=n, desc=f"{model.name}: replications", unit="rep", disable=not progress)
     traces: dict[int, Trace] = {}
-    try:
-        if workers == 1:
-            for job in jobs:
-                rep, trace = _one(job)
-                if keep:
-                    traces[rep] = trace
-                if on_result:
-                    on_result(rep, trace)
-                bar.update()
-        else:
-            pool = ProcessPoolExecutor(
-                max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
-            )
-            try:
-                # each future holds its trace: results_as_done lets go of one once it has
-                # been handed over (keep=False frees it then)
-                start = partial(pool.submit, _one)
-                for _, fut in results_as_done(start, jobs, window=2 * workers):
-                    rep, trace = fut.result()
+    # a Ctrl-C Python reported instead of raising (in a garbage-collector callback, or as the
+    # pool forks its workers) stops the run at the next replication, not at its end
+    with keeping_dropped_stops() as safe_point:
+        try:
+            if workers == 1:
+                for job in jobs:
+                    rep, trace = _one(job)
                     if keep:
                         traces[rep] = trace
                     if on_result:
                         on_result(rep, trace)
                     bar.update()
-            except BrokenProcessPool as exc:
-                # what ended the worker, read before stop_pool, whose kill() of a worker slow
-                # to stop would look like the out-of-memory killer's SIGKILL
-                died = worker_death(pool_processes(pool))
-                stop_pool(pool)
-                raise died from exc
-            except BaseException:
-                stop_pool(pool)
-                raise
-            pool.shutdown(wait=True)
-    finally:
-        bar.close()
+                    safe_point()
+            else:
+                _run_in_pool(jobs, workers, traces, keep, on_result, bar, safe_point)
+        finally:
+            bar.close()
     return [traces[r] for r in numbers] if keep else []
