@@ -707,6 +707,10 @@ def install_signal_handlers(*, multirun: bool) -> None:
     signal.signal(signal.SIGTERM, _terminate_sweep if multirun else _terminate_run)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not where it is ignored
         signal.signal(signal.SIGINT, _interrupt)
+    from sim.engine.dropped_stops import check_also
+
+    # a stop these handlers noted, which C code then dropped, ends a run after its replication
+    check_also(stop_requests.raise_if_requested)
 
 
 def _handlers_in_job_process(*, multirun: bool) -> None:

@@ -15,7 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from sim.cli.stop_requests import raise_if_requested
 from sim.eventlog import REPRODUCIBLE_GZIP
 from sim.kpis import (
     cycle_time_part,
@@ -56,7 +55,6 @@ class StreamedReplications:
         self._parquet: Any = None  # pyarrow.parquet.ParquetWriter once the first part is in
 
     def __call__(self, replication: int, trace: Trace) -> None:
-        raise_if_requested()  # a safe point: a stop Python dropped ends the run here
         self.rows[replication] = kpi_row(trace, self.model, replication)
         self.simulated_cases += trace.n_cases
         if replication == self._first:

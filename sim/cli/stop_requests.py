@@ -10,7 +10,8 @@ stop vanished and the run went on to its end:
 CI saw the second: a sweep stopped by Ctrl-C half a second into a 5,000-replication job ran on,
 silent, for minutes (about 1 Ctrl-C in 100 under load). So the handlers note each stop here
 before raising it (``request``), and while a job runs (``job_scope``) the run raises a noted stop
-again at its next safe point (``raise_if_requested``: each finished replication)."""
+again at its next safe point (``raise_if_requested``, which every run of replications calls after
+each one: ``sim.engine.dropped_stops.check_also``)."""
 
 from __future__ import annotations
 

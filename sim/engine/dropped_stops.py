@@ -4,7 +4,12 @@ A signal handler raises wherever the main thread is, also in code whose exceptio
 reports ("Exception ignored in ...", ``sys.unraisablehook``): a weakref callback, a ``__del__``,
 a simulation's generator closed by the garbage collector, or a callback ``os.fork`` runs (logging
 releases its lock there as a replication pool forks its workers). The stop was lost and the run
-went on to its end (1 Ctrl-C in 10-20 under load, most as the pool started)."""
+went on to its end (1 Ctrl-C in 10-20 under load, most as the pool started).
+
+C code that calls Python code and clears what it raised (``PyDict_GetItem``) drops a stop without
+a word; only the signal handler knows of it. A caller whose handlers note their stops
+(the command line's: ``sim.cli.stop_requests``) registers its check with ``check_also``, and every
+run's safe points call it."""
 
 from __future__ import annotations
 
@@ -13,6 +18,15 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+#: checks every safe point calls (``check_also``)
+_other_checks: list[Callable[[], None]] = []
+
+
+def check_also(check: Callable[[], None]) -> None:
+    """Have every run's safe points call ``check`` too (it raises a stop its caller noted)."""
+    if check not in _other_checks:
+        _other_checks.append(check)
 
 
 @contextmanager
@@ -36,6 +50,8 @@ def keeping_dropped_stops() -> Iterator[Callable[[], None]]:
     def safe_point() -> None:
         if kept:
             raise kept[0].with_traceback(None)
+        for check in _other_checks:
+            check()
 
     sys.unraisablehook = keep
     try:

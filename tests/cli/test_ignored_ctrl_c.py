@@ -4,11 +4,14 @@ sweep ran on to its end)."""
 
 from __future__ import annotations
 
+import json
+import os
 import weakref
 
 import pytest
 
 from sim.cli import main as cli
+from tests.conftest import REPO
 
 
 def _interrupt_python_ignores() -> None:
@@ -125,35 +128,53 @@ main(sys.argv[1:])
 """
 
 
+def _run_losing_the_stop(tmp_path, *args: str):
+    """``python -m sim <args>`` whose replication 2 gets a Ctrl-C that is then dropped."""
+    import subprocess
+    import sys
+
+    driver = tmp_path / "driver.py"
+    driver.write_text(_SWALLOWING_DRIVER)
+    return subprocess.run(
+        [sys.executable, str(driver), *args],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 @pytest.mark.parametrize("sweep", [False, True], ids=["single run", "sweep"])
 def test_a_ctrl_c_python_dropped_silently_stops_the_run_at_its_next_replication(tmp_path, sweep):
     """CI: a Ctrl-C that C code cleared was lost without a word, and the sweep ran on through
     its 5,000 replications. The handler notes each stop; the next replication raises it."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    repo = Path(__file__).resolve().parents[2]
-    driver = tmp_path / "driver.py"
-    driver.write_text(_SWALLOWING_DRIVER)
     out = tmp_path / "out"
     args = ["process=mmc", "scenario.horizon_days=2", "scenario.replications=400"]
     args += ["workers=1", "progress=false", "output.report=false"]
     args += (
         ["--multirun", f"hydra.sweep.dir={out}", "seed=1,2"] if sweep else [f"hydra.run.dir={out}"]
     )
-    res = subprocess.run(
-        [sys.executable, str(driver), *args],
-        cwd=tmp_path,
-        env={**__import__("os").environ, "PYTHONPATH": str(repo)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    res = _run_losing_the_stop(tmp_path, *args)
     assert res.returncode == 130, res.stderr
     assert "interrupted" in res.stderr
     job = out / "0" if sweep else out
     assert json.loads((job / "run.json").read_text())["status"] == "interrupted"
     assert not (job / "kpis.json").exists()  # stopped at replication 3 of 400, not at the end
     assert not (out / "1").exists()
+
+
+def test_a_ctrl_c_python_dropped_in_a_back_test_stops_calibrate_at_its_next_replication(tmp_path):
+    log = tmp_path / "log.csv"
+    lines = ["case_id,activity,start_time,end_time,resource"]
+    for i in range(200):
+        day, h = f"2020-01-{1 + i // 8:02d}", 9 + i % 8
+        lines += [f"{i},a,{day} {h}:00,{day} {h}:10,r1", f"{i},b,{day} {h}:20,{day} {h}:40,r2"]
+    log.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out"
+    args = ["calibrate", f"log={log}", "backtest.replications=400", "backtest.in_sample=false"]
+    args += ["workers=1", "progress=false", "output.report=false", f"hydra.run.dir={out}"]
+    res = _run_losing_the_stop(tmp_path, *args)
+    assert res.returncode == 130, res.stderr
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    assert (out / "model.yaml").is_file() and not (out / "backtest.json").exists()
