@@ -82,6 +82,7 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     results = getattr(pool, "_result_queue", None)
     if calls is not None:  # replications no worker will take: do not wait to hand them over
         calls.cancel_join_thread()
+    _release_locks_left_taken(pool)
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
@@ -92,7 +93,7 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
         if proc.is_alive():
             proc.kill()
             proc.join(timeout=2.0)
-    if manager is not None and results is not None:
+    if manager is not None and results is not None and _started(manager):
         manager.join(timeout=1.0)
         if manager.is_alive():
             # it is reading a result a killed worker had half sent, and this process holds the
@@ -101,6 +102,28 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
             with contextlib.suppress(OSError):
                 results._writer.close()
             manager.join(timeout=2.0)
+
+
+def _started(thread: threading.Thread, wait: float = 2.0) -> bool:
+    """Whether ``thread`` has started, waiting up to ``wait`` seconds for one that is starting:
+    a stop can land inside ``Thread.start()`` as the pool starts its manager thread, and
+    ``join`` raised ``RuntimeError: cannot join thread before it is started`` in place of the
+    stop (QA flaky22: 2 of 200 stops under load)."""
+    started = getattr(thread, "_started", None)
+    return started is None or started.wait(wait)
+
+
+def _release_locks_left_taken(pool: ProcessPoolExecutor) -> None:
+    """Release the lock of each replication not yet done that this thread still holds.
+
+    A stop that lands just after this thread took a future's lock (``add_done_callback`` takes
+    it), before the ``with`` block that releases it begins, leaves it taken: the pool's manager
+    thread then waited for it for ever as it cancelled that future, and the interpreter's exit
+    waited for the manager (QA signals22: 2 Ctrl-Cs in 145 left ``simulate`` hung)."""
+    for item in list(getattr(pool, "_pending_work_items", {}).values()):
+        condition = item.future._condition
+        while condition._is_owned():
+            condition.release()
 
 
 def results_as_done(
@@ -196,14 +219,10 @@ def worker_death(
 def _run_in_pool(
     jobs: Iterator[tuple[ProcessModel, Scenario, int, int]],
     workers: int,
-    traces: dict[int, Trace],
-    keep: bool,
-    on_result: Callable[[int, Trace], None] | None,
-    bar: tqdm,
-    safe_point: Callable[[], None],
+    take: Callable[[int, Trace], None],
 ) -> None:
-    """``run_replications``'s jobs on a pool of ``workers`` processes, each trace handed over as
-    it arrives (kept in ``traces`` if ``keep``)."""
+    """``run_replications``'s jobs on a pool of ``workers`` processes, each trace handed to
+    ``take`` as it arrives."""
     pool = ProcessPoolExecutor(
         max_workers=workers, initializer=exit_with_parent, initargs=(os.getpid(),)
     )
@@ -212,13 +231,7 @@ def _run_in_pool(
         # handed over (keep=False frees it then)
         start = partial(pool.submit, _one)
         for _, fut in results_as_done(start, jobs, window=2 * workers):
-            rep, trace = fut.result()
-            if keep:
-                traces[rep] = trace
-            if on_result:
-                on_result(rep, trace)
-            bar.update()
-            safe_point()
+            take(*fut.result())
     except BrokenProcessPool as exc:
         # what ended the worker, read before stop_pool, whose kill() of a worker slow to stop
         # would look like the out-of-memory killer's SIGKILL
@@ -258,6 +271,26 @@ def run_replications(
     ``ConfigError``). A Ctrl-C that Python reported instead of raising (``keeping_dropped_stops``)
     is raised after the replication under way.
     """
+    # from the first line on: a stop that lands in a weakref callback of a bar or a trace
+    # collected as this run starts is kept as well as one that lands as the pool forks
+    with keeping_dropped_stops() as safe_point:
+        return _run_replications(
+            model, scenario, seed, workers, progress, on_result, first, keep, safe_point
+        )
+
+
+def _run_replications(
+    model: ProcessModel,
+    scenario: Scenario,
+    seed: int,
+    workers: int | None,
+    progress: bool,
+    on_result: Callable[[int, Trace], None] | None,
+    first: int,
+    keep: bool,
+    safe_point: Callable[[], None],
+) -> list[Trace]:
+    """``run_replications``, calling ``safe_point`` after each replication."""
     if not keep and on_result is None:
         raise ValueError("keep=False needs an on_result to take the traces")
     if isinstance(first, bool) or not isinstance(first, int) or first < 0:
@@ -276,21 +309,21 @@ def run_replications(
     jobs = ((model, scenario, seed, r) for r in numbers)
     bar = tqdm(total=n, desc=f"{model.name}: replications", unit="rep", disable=not progress)
     traces: dict[int, Trace] = {}
-    # a Ctrl-C Python reported instead of raising (in a garbage-collector callback, or as the
-    # pool forks its workers) stops the run at the next replication, not at its end
-    with keeping_dropped_stops() as safe_point:
-        try:
-            if workers == 1:
-                for job in jobs:
-                    rep, trace = _one(job)
-                    if keep:
-                        traces[rep] = trace
-                    if on_result:
-                        on_result(rep, trace)
-                    bar.update()
-                    safe_point()
-            else:
-                _run_in_pool(jobs, workers, traces, keep, on_result, bar, safe_point)
-        finally:
-            bar.close()
+
+    def take(rep: int, trace: Trace) -> None:
+        if keep:
+            traces[rep] = trace
+        if on_result:
+            on_result(rep, trace)
+        bar.update()
+        safe_point()
+
+    try:
+        if workers == 1:
+            for job in jobs:
+                take(*_one(job))
+        else:
+            _run_in_pool(jobs, workers, take)
+    finally:
+        bar.close()
     return [traces[r] for r in numbers] if keep else []

@@ -62,6 +62,66 @@ _STOP_WHILE_TAKING_LOCKS = _SETUP + textwrap.dedent(
     """
 )
 
+#: a stop landing just after this thread took a pending future's lock (``add_done_callback``
+#: takes it), before the block that releases it: QA signals22, 2 hangs in 145 Ctrl-Cs
+_STOP_AFTER_TAKING_A_FUTURES_LOCK = _SETUP + textwrap.dedent(
+    """
+    from concurrent.futures import Future
+
+    real = Future.add_done_callback
+    calls = 0
+
+    def add_done_callback(self, fn):
+        global calls
+        calls += 1
+        if calls == 6:  # a job submitted after the first results: still pending
+            self._condition.acquire()
+            raise KeyboardInterrupt
+        return real(self, fn)
+
+    Future.add_done_callback = add_done_callback
+    try:
+        run(200)
+    except KeyboardInterrupt:
+        pass
+    print("returned", flush=True)
+    """
+)
+
+#: a stop landing inside ``Thread.start()`` as the pool starts its manager thread, on a machine
+#: slow to schedule the new thread (QA flaky22: 2 of 200 stops under load raised RuntimeError)
+_STOP_AS_THE_MANAGER_THREAD_STARTS = _SETUP + textwrap.dedent(
+    """
+    import threading
+    import concurrent.futures.process as cfp
+
+    bootstrap = threading.Thread._bootstrap
+
+    def slow_bootstrap(self):
+        if isinstance(self, cfp._ExecutorManagerThread):
+            time.sleep(0.5)  # not scheduled yet: two busy cores
+        bootstrap(self)
+
+    threading.Thread._bootstrap = slow_bootstrap
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGALRM, stop)
+    start_manager = cfp.ProcessPoolExecutor._start_executor_manager_thread
+
+    def start_then_stop(self):
+        signal.setitimer(signal.ITIMER_REAL, 0.2)  # inside Thread.start()
+        start_manager(self)
+
+    cfp.ProcessPoolExecutor._start_executor_manager_thread = start_then_stop
+    try:
+        run(200)
+    except KeyboardInterrupt:
+        print("returned", flush=True)
+    """
+)
+
 #: Ctrl-C (SIGALRM's handler raising KeyboardInterrupt) at random instants of many runs
 _STOP_AT_RANDOM_INSTANTS = _SETUP + textwrap.dedent(
     """
@@ -101,6 +161,14 @@ def _exits(script: str, *args: str, timeout: float) -> str:
 
 def test_a_stop_while_the_futures_locks_are_taken_lets_the_process_exit():
     assert _exits(_STOP_WHILE_TAKING_LOCKS, timeout=90) == "returned"
+
+
+def test_a_stop_just_after_a_pending_futures_lock_was_taken_lets_the_process_exit():
+    assert _exits(_STOP_AFTER_TAKING_A_FUTURES_LOCK, timeout=60) == "returned"
+
+
+def test_a_stop_as_the_pools_manager_thread_starts_reaches_the_caller():
+    assert _exits(_STOP_AS_THE_MANAGER_THREAD_STARTS, timeout=60) == "returned"
 
 
 @pytest.mark.slow
