@@ -73,3 +73,12 @@ def shared_data() -> Path:
 def crm_path() -> Path:
     """The bundled CRM example model."""
     return CONFIGS / "process" / "crm_sales.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _no_stop_noted_by_an_earlier_test():
+    """A test that calls a command line's signal handler directly leaves its stop noted
+    (``sim.cli.stop_requests``); the next test in the same process starts without it."""
+    from sim.cli import stop_requests
+
+    stop_requests.forget()

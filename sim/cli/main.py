@@ -709,6 +709,7 @@ def install_signal_handlers(*, multirun: bool) -> None:
         signal.signal(signal.SIGINT, _interrupt)
     from sim.engine.dropped_stops import check_also
 
+    stop_requests.forget()  # one an earlier command in this process noted (the tests)
     # a stop these handlers noted, which C code then dropped, ends a run after its replication
     check_also(stop_requests.raise_if_requested)
 
@@ -734,7 +735,7 @@ def _terminate_sweep(signum: int, frame: object) -> None:
         return
     import signal
 
-    if _idle_launcher_worker(signal.SIGTERM):
+    if _idle_launcher_worker(signal.SIGTERM) or stop_requests.being_handled():
         return
     _let_launcher_workers_stop(signal.SIGTERM)
     raise _noted(SweepTerminated())
@@ -769,7 +770,7 @@ def _let_launcher_workers_stop(signum: int) -> None:
 
 
 def _terminate_run(signum: int, frame: object) -> None:
-    if not _in_a_worker():
+    if not _in_a_worker() and not stop_requests.being_handled():
         raise _noted(RunTerminated())
 
 
@@ -788,7 +789,7 @@ def _interrupt(signum: int, frame: object) -> None:
     import signal
 
     if _HANDLER_OWNER is None or os.getpid() == _HANDLER_OWNER:
-        if _idle_launcher_worker(signal.SIGINT):
+        if _idle_launcher_worker(signal.SIGINT) or stop_requests.being_handled():
             return
         _let_launcher_workers_stop(signal.SIGINT)
         raise _noted(KeyboardInterrupt())
@@ -869,6 +870,7 @@ def _kept_interrupts(*, stop_after: bool) -> Iterator[None]:
                 )
                 said.append(True)
             stop_requests.request(unraisable.exc_value)
+            stop_requests.mark_dropped()  # "Ctrl-C again" then stops at once
             return
         previous(unraisable)
 

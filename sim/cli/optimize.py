@@ -527,13 +527,23 @@ def _in_a_worker(signum: int) -> bool:
 def _on_sigterm(signum: int, frame: object) -> None:
     if not _in_a_worker(signum):
         ignore_further(signum)  # a sweep's job: its sweep passes the signal on, once more
-        interrupt(Terminated())  # raised at once, or after the storage write under way
+        interrupt(_noted(Terminated()))  # raised at once, or after the storage write under way
 
 
 def _on_sigint(signum: int, frame: object) -> None:
     if not _in_a_worker(signum):
         ignore_further(signum)
-        interrupt(KeyboardInterrupt())
+        interrupt(_noted(KeyboardInterrupt()))
+
+
+def _noted(stop: BaseException) -> BaseException:
+    """``stop``, noted (``sim.cli.stop_requests``): where C code drops it without a word, the
+    next replication of a trial or of the confirmation raises it again (QA signals22: the search
+    and its confirmation ran on to the end, exit 0)."""
+    from sim.cli import stop_requests
+
+    stop_requests.request(stop)
+    return stop
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:

@@ -15,18 +15,46 @@ each one: ``sim.engine.dropped_stops.check_also``)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+#: seconds after a stop during which another signal is taken for the same stop (a second Ctrl-C
+#: pressed while the first one's clean-up runs) and ignored, unless Python dropped the first
+HANDLING_S = 5.0
+
 _requested: BaseException | None = None
+_noted_at = 0.0
+_dropped = False  # Python was seen dropping the noted stop (``mark_dropped``)
 _scopes = 0  # nesting of job_scope() blocks in force
 
 
 def request(stop: BaseException) -> None:
     """Note ``stop`` (the exception a signal handler is about to raise); the first one counts."""
-    global _requested
+    global _requested, _noted_at, _dropped
     if _requested is None:
-        _requested = stop
+        _requested, _noted_at, _dropped = stop, time.monotonic(), False
+
+
+def mark_dropped() -> None:
+    """Note that Python dropped the noted stop (it reported it as "Exception ignored")."""
+    global _dropped
+    _dropped = True
+
+
+def being_handled() -> bool:
+    """Whether a stop noted less than ``HANDLING_S`` ago is on its way out: a second Ctrl-C or
+    SIGTERM then is ignored, so that it cannot cut short the first one's clean-up (QA signals22:
+    cut there, a replication pool's stop left a thread the exit waited on for ever, and the
+    run-directory unlock raised a traceback). A stop Python was seen dropping, or an older one
+    (the run is still going: it was dropped without a word), does not hold the next back."""
+    return _requested is not None and not _dropped and time.monotonic() - _noted_at < HANDLING_S
+
+
+def forget() -> None:
+    """Forget any noted stop (a command starts)."""
+    global _requested, _dropped
+    _requested, _dropped = None, False
 
 
 def requested() -> BaseException | None:
@@ -37,16 +65,19 @@ def requested() -> BaseException | None:
 @contextmanager
 def job_scope() -> Iterator[None]:
     """While one job runs: its safe points raise a stop noted meanwhile. A stop noted before
-    (an earlier command run in the same process, as the tests do) is forgotten as it starts,
-    and the job's own is forgotten as it ends, raised or not."""
-    global _requested, _scopes
-    _requested = None
+    (an earlier job or command run in the same process, as the tests do) is forgotten as it
+    starts; the job's own is forgotten when the job ends normally, and kept while a stop or an
+    error ends it (``being_handled``)."""
+    global _scopes
+    forget()
     _scopes += 1
     try:
         yield
-    finally:
+    except BaseException:
         _scopes -= 1
-        _requested = None
+        raise
+    _scopes -= 1
+    forget()
 
 
 def raise_if_requested() -> None:

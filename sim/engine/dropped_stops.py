@@ -29,6 +29,13 @@ def check_also(check: Callable[[], None]) -> None:
         _other_checks.append(check)
 
 
+def raise_noted_stop() -> None:
+    """A safe point outside ``run_replications`` (a search's own replications): run the checks
+    registered with ``check_also``."""
+    for check in _other_checks:
+        check()
+
+
 @contextmanager
 def keeping_dropped_stops() -> Iterator[Callable[[], None]]:
     """While the block runs: a ``KeyboardInterrupt`` Python reported instead of raising is kept.
@@ -50,8 +57,7 @@ def keeping_dropped_stops() -> Iterator[Callable[[], None]]:
     def safe_point() -> None:
         if kept:
             raise kept[0].with_traceback(None)
-        for check in _other_checks:
-            check()
+        raise_noted_stop()
 
     sys.unraisablehook = keep
     try:

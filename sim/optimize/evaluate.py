@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from sim.engine import available_cores, exit_with_parent, run_replication, stop_pool
+from sim.engine.dropped_stops import raise_noted_stop
 from sim.engine.replications import pool_processes, worker_death
 from sim.kpis import replication_kpis
 from sim.kpis.summary import replication_segment_kpis, timer_steps
@@ -258,7 +259,11 @@ class Evaluator:
         with allowed():  # Ctrl-C / SIGTERM stop a simulation at once (sim.optimize.interrupts)
             self.simulations += len(jobs)
             if self.workers == 1 or len(jobs) == 1:
-                return [_simulate_kpis(j) for j in jobs]
+                done = []
+                for job in jobs:
+                    done.append(_simulate_kpis(job))
+                    raise_noted_stop()  # one C code dropped ends the search here
+                return done
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.workers,
@@ -266,7 +271,9 @@ class Evaluator:
                     initargs=(os.getpid(),),
                 )
             try:
-                return sorted(self._pool.map(_simulate_kpis, jobs), key=lambda x: x[0])
+                done = sorted(self._pool.map(_simulate_kpis, jobs), key=lambda x: x[0])
+                raise_noted_stop()
+                return done
             except BrokenProcessPool as exc:  # a worker killed (out of memory) or crashed
                 # what ended it, read before the pool is stopped, whose kill() of a worker slow
                 # to stop would look like the out-of-memory killer's SIGKILL

@@ -12,35 +12,20 @@ import pytest
 
 from sim.cli import main as cli
 from tests.conftest import REPO
-
-
-def _interrupt_python_ignores() -> None:
-    """Raise KeyboardInterrupt where Python only reports it (``sys.unraisablehook``), as a
-    signal handler does when Ctrl-C lands in a weakref callback."""
-
-    class Box:
-        pass
-
-    def callback(_ref: object) -> None:
-        raise KeyboardInterrupt
-
-    box = Box()
-    ref = weakref.ref(box, callback)
-    del box  # the callback runs now; what it raises does not propagate
-    assert ref() is None
+from tests.dropped_stop_kit import stop_python_only_reports
 
 
 def test_an_ignored_interrupt_is_raised_when_a_sweeps_job_ends():
     went_on = []
     with pytest.raises(KeyboardInterrupt), cli._kept_interrupts(stop_after=True):
-        _interrupt_python_ignores()
+        stop_python_only_reports()
         went_on.append("the job's own work")
     assert went_on == ["the job's own work"]  # the job finished its work first
 
 
 def test_a_single_run_finishes_and_says_the_interrupt_was_not_acted_on(capsys):
     with cli._kept_interrupts(stop_after=False):
-        _interrupt_python_ignores()
+        stop_python_only_reports()
     assert "could not act on it" in capsys.readouterr().err
 
 
@@ -69,7 +54,7 @@ def test_a_sweep_stops_after_the_job_where_python_ignored_ctrl_c(tmp_path, monke
     def run(cfg, run_dir, **kwargs):
         out = real(cfg, run_dir, **kwargs)
         if int(cfg.seed) == 1:
-            _interrupt_python_ignores()
+            stop_python_only_reports()
         return out
 
     monkeypatch.setattr(simulate, "run", run)
@@ -97,7 +82,7 @@ def test_a_sweep_stops_after_the_job_where_python_ignored_ctrl_c(tmp_path, monke
 def test_an_ignored_interrupt_is_said_at_once_not_only_when_the_job_ends(capsys):
     """QA retest: a Ctrl-C kept for the job's end was silent until then (6 s, or hours)."""
     with pytest.raises(KeyboardInterrupt), cli._kept_interrupts(stop_after=True):
-        _interrupt_python_ignores()
+        stop_python_only_reports()
         said_before_the_end = capsys.readouterr().err
     assert "the sweep stops at its next replication, or when this job ends; Ctrl-C again" in (
         said_before_the_end
@@ -128,13 +113,39 @@ main(sys.argv[1:])
 """
 
 
-def _run_losing_the_stop(tmp_path, *args: str):
+_SWALLOWING_IN_A_SEARCH = """
+import os, signal, sys
+import sim.optimize.evaluate as evaluate
+
+simulate = evaluate._simulate_kpis
+calls = []
+
+
+def losing_the_stop(args):
+    calls.append(args)
+    if len(calls) == 5:  # the fifth replication of the search: Ctrl-C, then dropped
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            sum(range(1000))
+        except KeyboardInterrupt:
+            pass
+    return simulate(args)
+
+
+evaluate._simulate_kpis = losing_the_stop
+from sim.cli.main import main
+
+main(sys.argv[1:])
+"""
+
+
+def _run_losing_the_stop(tmp_path, *args: str, driver_text: str = _SWALLOWING_DRIVER):
     """``python -m sim <args>`` whose replication 2 gets a Ctrl-C that is then dropped."""
     import subprocess
     import sys
 
     driver = tmp_path / "driver.py"
-    driver.write_text(_SWALLOWING_DRIVER)
+    driver.write_text(driver_text)
     return subprocess.run(
         [sys.executable, str(driver), *args],
         cwd=tmp_path,
@@ -178,3 +189,41 @@ def test_a_ctrl_c_python_dropped_in_a_back_test_stops_calibrate_at_its_next_repl
     assert res.returncode == 130, res.stderr
     assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
     assert (out / "model.yaml").is_file() and not (out / "backtest.json").exists()
+
+
+def test_a_ctrl_c_python_dropped_in_a_search_stops_optimize_at_its_next_replication(tmp_path):
+    """QA signals22: the search and its confirmation ran on to the end, exit 0, not a word."""
+    out = tmp_path / "out"
+    args = ["optimize", "process=crm_sales", "optimizer.n_trials=15", "scenario.horizon_days=14"]
+    args += ["scenario.warmup_days=3", "workers=1", "progress=false", "output.report=false"]
+    res = _run_losing_the_stop(
+        tmp_path, *args, f"hydra.run.dir={out}", driver_text=_SWALLOWING_IN_A_SEARCH
+    )
+    assert res.returncode == 130, res.stderr
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+
+
+def test_a_second_ctrl_c_while_the_first_is_handled_is_ignored(monkeypatch):
+    """QA signals22: a second Ctrl-C 5-50 ms after the first cut its clean-up short (a hang, a
+    traceback from the run-directory unlock, or a false "before the run started" line)."""
+    from sim.cli import stop_requests
+
+    stop_requests.forget()
+    with pytest.raises(KeyboardInterrupt):
+        cli._interrupt(2, None)
+    assert cli._interrupt(2, None) is None  # the same stop, on its way out
+    assert cli._terminate_run(15, None) is None
+    now = stop_requests.time.monotonic()
+    monkeypatch.setattr(stop_requests.time, "monotonic", lambda: now + stop_requests.HANDLING_S + 1)
+    with pytest.raises(KeyboardInterrupt):  # still running long after: the first was lost
+        cli._interrupt(2, None)
+
+
+def test_a_second_ctrl_c_after_python_dropped_the_first_stops_at_once():
+    from sim.cli import stop_requests
+
+    stop_requests.forget()
+    with cli._kept_interrupts(stop_after=False):
+        stop_python_only_reports()  # the first: Python only reported it
+        with pytest.raises(KeyboardInterrupt):  # "Ctrl-C again to stop now"
+            cli._interrupt(2, None)

@@ -14,22 +14,7 @@ from engine_testkit import build, expo
 
 from sim.engine import run_replications
 from sim.model.scenario import Scenario
-
-
-def _stop_python_only_reports() -> None:
-    """Raise KeyboardInterrupt where Python only reports it, as a signal handler does when
-    Ctrl-C lands in a weakref callback."""
-
-    class Box:
-        pass
-
-    def callback(_ref: object) -> None:
-        raise KeyboardInterrupt
-
-    box = Box()
-    ref = weakref.ref(box, callback)
-    del box  # the callback runs now; what it raises does not propagate
-    assert ref() is None
+from tests.dropped_stop_kit import stop_python_only_reports
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -41,7 +26,7 @@ def test_a_stop_python_only_reported_ends_the_run_at_the_next_replication(worker
     def take(rep: int, _trace: object) -> None:
         taken.append(rep)
         if len(taken) == 3:
-            _stop_python_only_reports()
+            stop_python_only_reports()
 
     with pytest.raises(KeyboardInterrupt):
         run_replications(model, scenario, seed=1, workers=workers, on_result=take, keep=False)
