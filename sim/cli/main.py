@@ -1476,9 +1476,6 @@ def _run_app_reporting_errors(
     app: Callable[[], Any], command: str, args: list[str], configs: Path
 ) -> None:
     """``_run_app`` once its streams are set up."""
-    from hydra.errors import CompactHydraException
-    from omegaconf.errors import OmegaConfBaseException
-
     if os.environ.get("HYDRA_FULL_ERROR"):
         app()
         return
@@ -1487,7 +1484,34 @@ def _run_app_reporting_errors(
         app()
     except ForeignCallback:  # a refusal, said by ``_launch``
         raise
-    except (CompactHydraException, OmegaConfBaseException) as exc:
+    except Exception as exc:
+        stop = _stop_behind(exc)
+        if stop is None:
+            _report_app_error(exc, command, args, configs)
+        raise stop from None  # said as the stop it was
+    finally:
+        os.environ.pop("HYDRA_FULL_ERROR", None)
+
+
+def _stop_behind(exc: BaseException) -> BaseException | None:
+    """The Ctrl-C or SIGTERM behind ``exc``: a stop that landed in a library's clean-up, which
+    then failed on what the stop left half done (QA signals22: OmegaConf's ``flag_override``
+    raised AttributeError, and a sweep's Ctrl-C ended in a traceback with exit status 1)."""
+    seen = exc.__context__
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt | SweepTerminated):
+            return seen
+        seen = seen.__context__
+    return None
+
+
+def _report_app_error(exc: Exception, command: str, args: list[str], configs: Path) -> NoReturn:
+    """Say what ``_run_app_reporting_errors``'s app raised (``exc``) and exit 2, or print it as
+    Hydra does and exit 1 (a bug)."""
+    from hydra.errors import CompactHydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    if isinstance(exc, CompactHydraException | OmegaConfBaseException):
         said = (
             _sweeper_params_override(exc)
             or _override_into_a_list(exc)
@@ -1495,35 +1519,33 @@ def _run_app_reporting_errors(
         )
         print(f"error: config: {redact(said)}", file=sys.stderr)
         sys.exit(2)
-    except Exception as exc:  # noqa: BLE001 - a bug: reported as Hydra does, exit 1
-        killed = _launcher_worker_death_text(exc, command, args)
-        if killed is not None:
-            print(f"error: {redact(killed)}", file=sys.stderr)
-            sys.exit(2)
-        unmade = _directory_not_made(exc, args)
-        if unmade is not None:  # a read-only current directory, a file on the way
-            print(f"error: {redact(unmade)}", file=sys.stderr)
-            sys.exit(2)
-        said = _sweeper_params_override(exc) or _override_into_a_list(exc)
-        if said is not None:  # OmegaConf's ValueError/TypeError for a key into a list
-            print(f"error: config: {redact(said)}", file=sys.stderr)
-            sys.exit(2)
-        import traceback
+    # a bug: reported as Hydra does, exit 1
+    killed = _launcher_worker_death_text(exc, command, args)
+    if killed is not None:
+        print(f"error: {redact(killed)}", file=sys.stderr)
+        sys.exit(2)
+    unmade = _directory_not_made(exc, args)
+    if unmade is not None:  # a read-only current directory, a file on the way
+        print(f"error: {redact(unmade)}", file=sys.stderr)
+        sys.exit(2)
+    said = _sweeper_params_override(exc) or _override_into_a_list(exc)
+    if said is not None:  # OmegaConf's ValueError/TypeError for a key into a list
+        print(f"error: config: {redact(said)}", file=sys.stderr)
+        sys.exit(2)
+    import traceback
 
-        tb = exc.__traceback__
-        frames = tb
-        while frames is not None and frames.tb_frame.f_code.co_name != "run_job":
-            frames = frames.tb_next
-        # from the task down, as Hydra prints it (its own frames left out), passwords masked
-        shown = "".join(traceback.format_exception(type(exc), exc, (frames or tb).tb_next or tb))
-        print(redact(shown), file=sys.stderr, end="")
-        print(
-            "\nSet the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.",
-            file=sys.stderr,
-        )
-        sys.exit(1)
-    finally:
-        os.environ.pop("HYDRA_FULL_ERROR", None)
+    tb = exc.__traceback__
+    frames = tb
+    while frames is not None and frames.tb_frame.f_code.co_name != "run_job":
+        frames = frames.tb_next
+    # from the task down, as Hydra prints it (its own frames left out), passwords masked
+    shown = "".join(traceback.format_exception(type(exc), exc, (frames or tb).tb_next or tb))
+    print(redact(shown), file=sys.stderr, end="")
+    print(
+        "\nSet the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.",
+        file=sys.stderr,
+    )
+    sys.exit(1)
 
 
 # Hydra's functions that make the directory a run writes into: a job's (``run_job``, which

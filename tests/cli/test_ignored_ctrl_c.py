@@ -227,3 +227,29 @@ def test_a_second_ctrl_c_after_python_dropped_the_first_stops_at_once():
         stop_python_only_reports()  # the first: Python only reported it
         with pytest.raises(KeyboardInterrupt):  # "Ctrl-C again to stop now"
             cli._interrupt(2, None)
+
+
+def test_an_error_a_stop_caused_in_a_librarys_clean_up_is_said_as_the_stop(monkeypatch, tmp_path):
+    """QA signals22: Ctrl-C in OmegaConf's ``flag_override`` made its clean-up raise
+    AttributeError; the sweep ended in a traceback with exit status 1, not as interrupted."""
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+
+    def app() -> None:
+        try:
+            raise KeyboardInterrupt
+        finally:
+            raise AttributeError("'NoneType' object has no attribute '_invalidate_flags_cache'")
+
+    with pytest.raises(KeyboardInterrupt):
+        cli._run_app_reporting_errors(app, "simulate", [], tmp_path)
+
+
+def test_an_error_with_no_stop_behind_it_is_still_reported_as_a_bug(monkeypatch, tmp_path, capsys):
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)
+
+    def app() -> None:
+        raise AttributeError("a bug")
+
+    with pytest.raises(SystemExit) as ended:
+        cli._run_app_reporting_errors(app, "simulate", [], tmp_path)
+    assert ended.value.code == 1 and "AttributeError: a bug" in capsys.readouterr().err
