@@ -49,10 +49,15 @@ def keeping_dropped_stops() -> Iterator[Callable[[], None]]:
     previous = sys.unraisablehook
 
     def keep(unraisable: Any) -> None:
-        if isinstance(unraisable.exc_value, KeyboardInterrupt):
-            kept.append(unraisable.exc_value)
+        if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+            previous(unraisable)
             return
-        previous(unraisable)
+        kept.append(unraisable.exc_value)
+        # a caller's own hook (the command line's: "Ctrl-C again to stop now") still hears of
+        # it (QA retest22: a second Ctrl-C was taken for the first's and ignored); Python's
+        # default one would print a traceback for a stop that is acted on now
+        if previous is not sys.__unraisablehook__:
+            previous(unraisable)
 
     def safe_point() -> None:
         if kept:

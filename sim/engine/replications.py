@@ -82,7 +82,7 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
     results = getattr(pool, "_result_queue", None)
     if calls is not None:  # replications no worker will take: do not wait to hand them over
         calls.cancel_join_thread()
-    _release_locks_left_taken(pool)
+    release_locks_left_taken(pool)
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
         if proc.is_alive():
@@ -113,7 +113,7 @@ def _started(thread: threading.Thread, wait: float = 2.0) -> bool:
     return started is None or started.wait(wait)
 
 
-def _release_locks_left_taken(pool: ProcessPoolExecutor) -> None:
+def release_locks_left_taken(pool: ProcessPoolExecutor) -> None:
     """Release the lock of each replication not yet done that this thread still holds.
 
     A stop that lands just after this thread took a future's lock (``add_done_callback`` takes

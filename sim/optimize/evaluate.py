@@ -25,7 +25,7 @@ import pandas as pd
 
 from sim.engine import available_cores, exit_with_parent, run_replication, stop_pool
 from sim.engine.dropped_stops import raise_noted_stop
-from sim.engine.replications import pool_processes, worker_death
+from sim.engine.replications import pool_processes, release_locks_left_taken, worker_death
 from sim.kpis import replication_kpis
 from sim.kpis.summary import replication_segment_kpis, timer_steps
 from sim.model import ProcessModel
@@ -296,6 +296,8 @@ class Evaluator:
     def close(self, *, cancel: bool = False) -> None:
         """Stop the worker processes (``cancel``: drop the replications not started yet)."""
         if self._pool is not None:
+            if cancel:  # a stop may have left a future's lock taken: the shutdown waited for ever
+                release_locks_left_taken(self._pool)
             self._pool.shutdown(cancel_futures=cancel)
             self._pool = None
 

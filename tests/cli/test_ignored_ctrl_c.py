@@ -253,3 +253,60 @@ def test_an_error_with_no_stop_behind_it_is_still_reported_as_a_bug(monkeypatch,
     with pytest.raises(SystemExit) as ended:
         cli._run_app_reporting_errors(app, "simulate", [], tmp_path)
     assert ended.value.code == 1 and "AttributeError: a bug" in capsys.readouterr().err
+
+
+def test_a_ctrl_c_python_dropped_during_replications_lets_the_next_one_stop_at_once(capsys):
+    """QA retest22: the engine kept the dropped stop to itself; the command line's hook never
+    heard of it, so the "Ctrl-C again to stop now" it promised was ignored for 5 s."""
+    import weakref
+
+    from sim.engine.dropped_stops import keeping_dropped_stops
+
+    class Box:
+        pass
+
+    with cli._kept_interrupts(stop_after=False):
+        with pytest.raises(KeyboardInterrupt), keeping_dropped_stops():
+            box = Box()
+            ref = weakref.ref(box, lambda _ref: cli._interrupt(2, None))  # the handler, there
+            del box  # its KeyboardInterrupt is dropped: Python only reports it
+            assert ref() is None
+            assert "Ctrl-C again to stop now" in capsys.readouterr().err
+            cli._interrupt(2, None)  # again: raised at once
+            pytest.fail("the second Ctrl-C was ignored")
+
+
+def test_a_second_ctrl_c_as_the_run_exits_still_ends_it_with_status_130(tmp_path):
+    """QA retest22: a second Ctrl-C 50 ms after the first landed as the interpreter shut down,
+    where SIGINT has its default action again, and ended the process by SIGINT (-2, 12 of 12)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    args = ["process=mmc", "scenario.horizon_days=2", "scenario.replications=5000", "workers=1"]
+    args += ["progress=false", "output.report=false", f"hydra.run.dir={out}"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        record = out / "run.json"
+        if record.is_file() and '"command"' in record.read_text():
+            break
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the replications
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.count("interrupted") == 1, err

@@ -207,3 +207,31 @@ def test_results_as_done_keeps_at_most_its_window_in_flight_and_yields_every_job
 def test_results_as_done_refuses_a_window_that_is_not_a_positive_integer(window):
     with pytest.raises(ValueError, match="window: expected an integer >= 1"):
         next(results_as_done(lambda job: Future(), [1], window=window))
+
+
+def test_release_locks_left_taken_frees_a_pending_futures_lock_this_thread_holds():
+    """What ``stop_pool`` and optimize's Evaluator do before shutting a pool down."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.engine.replications import release_locks_left_taken
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    try:
+        futures = [pool.submit(time.sleep, 0.2) for _ in range(4)]
+        left = futures[-1]._condition
+        left.acquire()  # as a stop landing just after add_done_callback took it
+        left.acquire()
+        release_locks_left_taken(pool)
+        got = []
+
+        def take_and_give_back() -> None:
+            got.append(left.acquire(timeout=5))
+            if got[-1]:
+                left.release()
+
+        other = threading.Thread(target=take_and_give_back)
+        other.start()
+        other.join()
+        assert got == [True]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
