@@ -64,12 +64,14 @@ def requested() -> BaseException | None:
 
 @contextmanager
 def job_scope() -> Iterator[None]:
-    """While one job runs: its safe points raise a stop noted meanwhile. A stop noted before
-    (an earlier job or command run in the same process, as the tests do) is forgotten as it
-    starts; the job's own is forgotten when the job ends normally, and kept while a stop or an
+    """While one job runs: its safe points raise a stop noted meanwhile. A stop noted since the
+    command started (``forget``) and dropped before the job (between a sweep's jobs, as Hydra
+    composes a run's config) is raised as it starts (QA signals22: the sweep ran every job
+    left). The job's own is forgotten when the job ends normally, and kept while a stop or an
     error ends it (``being_handled``)."""
     global _scopes
-    forget()
+    if _requested is not None:
+        raise _requested.with_traceback(None)
     _scopes += 1
     try:
         yield

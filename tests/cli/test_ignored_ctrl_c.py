@@ -310,3 +310,40 @@ def test_a_second_ctrl_c_as_the_run_exits_still_ends_it_with_status_130(tmp_path
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.count("interrupted") == 1, err
+
+
+_SWALLOWING_BETWEEN_JOBS = """
+import os, signal, sys
+import sim.cli.main as cli
+
+run_task = cli._run_task
+done = []
+
+
+def losing_the_stop_after_a_job(command, cfg):
+    run_task(command, cfg)
+    done.append(command)
+    if len(done) == 1:  # between jobs 0 and 1: Ctrl-C, then dropped
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            sum(range(1000))
+        except KeyboardInterrupt:
+            pass
+
+
+cli._run_task = losing_the_stop_after_a_job
+cli.main(sys.argv[1:])
+"""
+
+
+def test_a_ctrl_c_python_dropped_between_two_jobs_stops_the_sweep_before_the_next(tmp_path):
+    """QA signals22: the next job forgot the stop, and every job left ran, exit 0."""
+    out = tmp_path / "out"
+    args = ["simulate", "--multirun", "process=mmc", "scenario.horizon_days=2", "seed=1,2,3"]
+    args += ["scenario.replications=5", "workers=1", "progress=false", "output.report=false"]
+    res = _run_losing_the_stop(
+        tmp_path, *args, f"hydra.sweep.dir={out}", driver_text=_SWALLOWING_BETWEEN_JOBS
+    )
+    assert res.returncode == 130, res.stderr
+    assert (out / "0" / "kpis.json").is_file()
+    assert not (out / "1" / "kpis.json").exists() and not (out / "2").exists()
