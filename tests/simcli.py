@@ -326,3 +326,30 @@ def as_nobody() -> list[str] | None:
     prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
     ok = subprocess.run([*prefix, sys.executable, "-c", "import sim"], capture_output=True)
     return prefix if ok.returncode == 0 else None
+
+
+def start_sim_until_its_task_runs(*args: str, record: Path) -> subprocess.Popen:
+    """``python -m sim <args>`` started in the background (its stderr piped, as text), returned
+    once its run record ``record`` names its command (the run's task has started); the test
+    fails if the process ends first or 120 s pass."""
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", *args],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if '"command"' in record.read_text(encoding="utf-8"):
+                return proc
+        except OSError:
+            pass
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.05)
+    proc.kill()
+    raise AssertionError(f"{record} did not name its command within 120 s: {proc.communicate()}")

@@ -13,6 +13,7 @@ import pytest
 from sim.cli import main as cli
 from tests.conftest import REPO
 from tests.dropped_stop_kit import stop_python_only_reports
+from tests.simcli import start_sim_until_its_task_runs
 
 
 def test_an_ignored_interrupt_is_raised_when_a_sweeps_job_ends():
@@ -280,28 +281,12 @@ def test_a_second_ctrl_c_as_the_run_exits_still_ends_it_with_status_130(tmp_path
     """QA retest22: a second Ctrl-C 50 ms after the first landed as the interpreter shut down,
     where SIGINT has its default action again, and ended the process by SIGINT (-2, 12 of 12)."""
     import signal
-    import subprocess
-    import sys
     import time
 
     out = tmp_path / "out"
     args = ["process=mmc", "scenario.horizon_days=2", "scenario.replications=5000", "workers=1"]
     args += ["progress=false", "output.report=false", f"hydra.run.dir={out}"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", *args],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        record = out / "run.json"
-        if record.is_file() and '"command"' in record.read_text():
-            break
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.05)
+    proc = start_sim_until_its_task_runs(*args, record=out / "run.json")
     time.sleep(0.5)  # into the replications
     proc.send_signal(signal.SIGINT)
     time.sleep(0.05)

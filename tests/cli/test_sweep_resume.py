@@ -6,18 +6,15 @@ as one uninterrupted sweep's would (QA: the rerun was refused, "already holds fi
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
-from tests.simcli import run_sim
+from tests.simcli import run_sim, start_sim_until_its_task_runs
 
 TINY = [
     "process=mmc",
@@ -135,19 +132,13 @@ def test_a_calibrate_sweep_resumes_and_keeps_a_job_whose_log_changed_since(tmp_p
 def test_a_sweep_stopped_by_ctrl_c_says_a_rerun_resumes_it(tmp_path):
     s = tmp_path / "s"
     args = ["process=mmc", "scenario.horizon_days=2", "workers=1", "progress=false"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "--multirun", *args, "scenario.replications=5000,2"]
-        + [f"hydra.sweep.dir={s}"],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = start_sim_until_its_task_runs(
+        "--multirun",
+        *args,
+        "scenario.replications=5000,2",
+        f"hydra.sweep.dir={s}",
+        record=s / "0" / "run.json",
     )
-    deadline = time.monotonic() + 120
-    while '"command"' not in _text(s / "0" / "run.json") and time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.1)
     time.sleep(0.5)  # into the replications
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
@@ -155,13 +146,6 @@ def test_a_sweep_stopped_by_ctrl_c_says_a_rerun_resumes_it(tmp_path):
     assert "interrupted: job 0 (" in err and "did not finish" in err
     assert "rerun the same command to run the sweep" in err and "kept" not in err
     assert json.loads((s / "0" / "run.json").read_text())["status"] == "interrupted"
-
-
-def _text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
 
 
 def test_a_simulate_sweep_whose_model_file_changed_since_does_not_keep_its_jobs(tmp_path):
