@@ -16,38 +16,15 @@ from pathlib import Path
 import pytest
 
 from sim.cli.common import CLAIM, guard_run_dir, interrupt_run_record, write_json
-from tests.conftest import REPO
+from tests.simcli import start_sim_until_its_task_runs
 
 
 def _started_simulation(run: Path) -> subprocess.Popen:
     """A long simulate run into ``run``, once it has written its run record."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "simulate",
-            "scenario.replications=200",
-            "workers=1",
-            "progress=false",
-            f"hydra.run.dir={run}",
-        ],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        record = run / CLAIM
-        if record.is_file() and "command" in record.read_text(encoding="utf-8"):
-            time.sleep(1.0)  # into the replications
-            return proc
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("the run wrote no record in time")
+    args = ["simulate", "scenario.replications=200", "workers=1", "progress=false"]
+    proc = start_sim_until_its_task_runs(*args, f"hydra.run.dir={run}", record=run / CLAIM)
+    time.sleep(1.0)  # into the replications
+    return proc
 
 
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
