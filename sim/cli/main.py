@@ -993,7 +993,7 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     except (KeyboardInterrupt, SweepTerminated) as exc:  # a sweep's SIGTERM: recorded too
         terminated = isinstance(exc, RunTerminated | SweepTerminated)
         try:
-            said = _interrupted_text(command, run_dir, terminated)
+            said = _interrupted_text(command, cfg, run_dir, terminated)
             if job:  # a sweep's job: the sweep resumes, not this run alone
                 stopped = "terminated (SIGTERM)" if terminated else "interrupted"
                 said = _stopped_job_text(command, job, run_dir, stopped)
@@ -1307,14 +1307,17 @@ def _take_over_unfinished(command: str, cfg: Any, hc: Any, run_dir: Path) -> Non
     )
 
 
-def _interrupted_text(command: str, run_dir: Path, terminated: bool) -> str:
+def _interrupted_text(command: str, cfg: Any, run_dir: Path, terminated: bool) -> str:
     """What an interrupted run says: optimize's study keeps its finished trials (a rerun
-    resumes it); simulate and calibrate write their results when they end, so nothing is saved."""
+    resumes it; ``sim.cli.optimize.stopped_search_text``); simulate and calibrate write their
+    results when they end, so nothing is saved."""
     from sim.cli.common import BEFORE_RESULTS, HYDRA_OWN
 
     stopped = "terminated (SIGTERM)" if terminated else "interrupted"
     if command == "optimize":
-        return f"{stopped}; finished work is saved in {run_dir}; rerun the same command to resume"
+        from sim.cli.optimize import stopped_search_text, storage_value
+
+        return stopped_search_text(stopped, storage_value(cfg), run_dir)
     skip = BEFORE_RESULTS | HYDRA_OWN
     written = (
         sorted(p.name for p in run_dir.iterdir() if p.name not in skip) if run_dir.is_dir() else []

@@ -103,6 +103,40 @@ def storage_words(value: object) -> str:
     return f"{redact(str(value))} (optimizer.storage)"
 
 
+def stopped_search_text(stopped: str, storage: object, run_dir: Path) -> str:
+    """What a search stopped by Ctrl-C or SIGTERM (``stopped``: "interrupted", ...) says of its
+    finished trials: where they are saved, and that a rerun resumes them. A search in memory
+    (``optimizer.storage=memory``) saves none, nor one stopped before the run directory's own
+    study.db was made; a database's study is not in ``run_dir`` (QA 2026-12-06: all three said
+    "finished work is saved in <run dir>; rerun the same command to resume")."""
+    try:
+        url = storage_url(storage, run_dir)
+    except ConfigError:  # not a URL any run accepts: said as before, of the run directory
+        url = storage_url(None, run_dir)
+    if url is None:
+        return (
+            f"{stopped}; the search ran in memory (optimizer.storage=memory), so no trial is "
+            "saved: rerun the command to start again"
+        )
+    if url != storage_url(None, run_dir):
+        return (
+            f"{stopped}; finished work is saved in the study at {redact(url)} "
+            "(optimizer.storage); rerun the same command to resume"
+        )
+    if not (run_dir / "study.db").exists():
+        return f"{stopped} before the search saved a trial; rerun the command to start again"
+    return f"{stopped}; finished work is saved in {run_dir}; rerun the same command to resume"
+
+
+def storage_value(cfg: DictConfig) -> object:
+    """``optimizer.storage`` of ``cfg``, resolved; ``None`` (the run directory's study.db)
+    where it is missing or does not resolve (an unset environment variable)."""
+    try:
+        return OmegaConf.select(cfg, "optimizer.storage", default=None)
+    except Exception:  # noqa: BLE001 - said while stopping: never a second error
+        return None
+
+
 def same_storage(a: object, b: object, run_dir: Path) -> bool:
     """Whether the ``optimizer.storage`` values ``a`` and ``b`` name one storage for a run in
     ``run_dir`` (``null`` and the URL of its study.db do). Passwords are not compared: a run
@@ -568,11 +602,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         with routed():
             return _run(cfg, run_dir, process_choice=process_choice)
     except Terminated:
-        print(
-            f"\nterminated (SIGTERM); finished work is saved in {run_dir}; rerun the same "
-            "command to resume",
-            file=sys.stderr,
-        )
+        said = stopped_search_text("terminated (SIGTERM)", storage_value(cfg), run_dir)
+        print(f"\n{said}", file=sys.stderr)
         sys.exit(143)
     finally:
         for sig, handler in previous.items():

@@ -1,0 +1,54 @@
+"""A search stopped by Ctrl-C or SIGTERM says where its finished trials are, and whether a rerun
+resumes them (QA 2026-12-06: a search in memory, one stopped before its study.db was made and
+one in a database all said "finished work is saved in <run dir>; rerun the same command to
+resume", which was false for each)."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+
+from sim.cli.optimize import stopped_search_text
+from tests.optimize.conftest import quick_search_args
+from tests.simcli import start_sim_until_its_task_runs
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stopped_search_in_memory_says_no_trial_is_saved(tmp_path, sig, status):
+    run = tmp_path / "run"
+    args = [*quick_search_args(tmp_path, 5000), "optimizer.storage=memory", f"hydra.run.dir={run}"]
+    proc = start_sim_until_its_task_runs(*args, record=run / "run.json")
+    try:
+        time.sleep(1.0)  # into the search's trials
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == status, err
+    assert "optimizer.storage=memory" in err and "no trial is saved" in err, err
+    assert "finished work is saved" not in err and "resume" not in err, err
+    assert not (run / "study.db").exists()
+
+
+def test_the_run_directorys_study_is_said_saved_only_once_it_exists(tmp_path):
+    before = stopped_search_text("interrupted", None, tmp_path)
+    assert "before the search saved a trial" in before and "resume" not in before
+    (tmp_path / "study.db").write_bytes(b"")
+    after = stopped_search_text("interrupted", None, tmp_path)
+    assert after == (
+        f"interrupted; finished work is saved in {tmp_path}; rerun the same command to resume"
+    )
+    # the URL of the directory's own study.db is the same storage as null
+    own = f"sqlite:///{(tmp_path / 'study.db').resolve()}"
+    assert stopped_search_text("interrupted", own, tmp_path) == after
+
+
+def test_a_database_study_is_said_saved_in_the_database_with_its_password_masked(tmp_path):
+    said = stopped_search_text(
+        "terminated (SIGTERM)", "postgresql://ana:s3cret@db.example/studies", tmp_path
+    )
+    assert "s3cret" not in said and "db.example/studies" in said
+    assert str(tmp_path) not in said and said.endswith("rerun the same command to resume")
