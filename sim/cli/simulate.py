@@ -630,6 +630,53 @@ def unfinished_warning(table: pd.DataFrame, scenario: Scenario) -> str | None:
     )
 
 
+BACKLOG_NOTICED = 0.10
+"""The growth of work in progress, as a share of the arrivals, from which a run is said not to
+keep up (``backlog_warning``): a stable process still filling from the run's empty start grows
+by a few cases, far below a tenth of its arrivals."""
+
+
+def backlog_warning(table: pd.DataFrame, model: ProcessModel, scenario: Scenario) -> str | None:
+    """A warning when the run's own work in progress grew through the measured window by
+    ``BACKLOG_NOTICED`` of the arrivals or more, with a 95 % interval above 0 (``wip_change``
+    over the lag between the parts it compares: the growth per week, against each replication's
+    ``arrivals_per_week``). The saturation and offered-load warnings judge the model's mean work
+    and cannot see people a step of several roles holds while they wait for each other: on a
+    model where no role was busy 85 % of its hours, 150 cases a week finished against 213
+    arriving, cycle times grew through the run and nothing was said (QA, 2026-12-06). ``None``
+    under 2 replications or when the growth is not shown."""
+    from sim.kpis.measures import WEEK, wip_change_lag
+    from sim.kpis.stats import confidence_interval
+
+    if not {"wip_change", "arrivals_per_week"} <= set(table.columns):
+        return None
+    lag = wip_change_lag(scenario.horizon_days * 24.0)
+    arriving = table["arrivals_per_week"].astype(float)
+    growth = table["wip_change"].astype(float) / lag * WEEK
+    share = confidence_interval((growth / arriving.where(arriving > 0)).to_numpy())
+    if share["n"] < 2 or not (share["ci_low"] > 0 and share["mean"] >= BACKLOG_NOTICED):
+        return None
+    several = [name for name, step in model.steps.items() if len(step.roles) > 1]
+    why = (
+        f" (a step of several roles, {', '.join(several)}, holds its people while they wait "
+        "for each other: time that utilisation and the staffing advice leave out)"
+        if several
+        else ""
+    )
+    return (
+        f"warning: work in progress grew through the measured window by about "
+        f"{growth.mean():.3g} cases a week, {share['mean']:.0%} [{share['ci_low']:.0%}, "
+        f"{share['ci_high']:.0%}] of the {arriving.mean():.3g} arriving a week (wip_change), "
+        f"though no role was found saturated: the process does not keep up with its "
+        f"arrivals{why}, or the run is still filling up from its empty start (cases that take "
+        f"longer than scenario.warmup_days={scenario.warmup_days:g} days). Either way its cycle "
+        "time and waiting are not steady-state figures and grow with scenario.horizon_days; a "
+        "longer scenario.warmup_days tells which (a run that fills up stops growing). Where "
+        "the process does not keep up, add people where cases queue (the bottleneck) or lower "
+        "scenario.arrival_scale"
+    )
+
+
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     """Simulate, write ``kpis.json``, ``replications.csv``, ``model.yaml`` and the run record.
 
@@ -724,13 +771,18 @@ def _results(
         report["staffing_suggestion"] = suggestion
     # said at load too; kept with the cost per case that leaves their hours out (QA cost17)
     uncosted = uncosted_roles_note(model)
+    saturated = saturation_warning(report, scenario.horizon_days, suggestion, model=model)
+    overloaded = offered_load_warning(report, model, scenario)
+    # where neither judgement of the model's work saw it (steps of several roles)
+    backlog = None if saturated or overloaded else backlog_warning(table, model, scenario)
     warnings = [
         w
         for w in (
             empty_window_warning(table, scenario, simulated_cases=taken.simulated_cases),
             unfinished_warning(table, scenario),
-            saturation_warning(report, scenario.horizon_days, suggestion, model=model),
-            warmup_warning(report, model, scenario),
+            saturated,
+            backlog,
+            None if backlog else warmup_warning(report, model, scenario),
             above_target_note(report, suggestion),
             idle_roles_note(report, model),
             f"note: {uncosted}" if uncosted else None,
@@ -738,7 +790,7 @@ def _results(
             joint_hours_warning(
                 model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
             ),
-            offered_load_warning(report, model, scenario),
+            overloaded,
             lost_off_shift,  # said before the run too
         )
         if w

@@ -522,8 +522,21 @@ def wip_change(cases: pd.DataFrame, window: tuple[float, float]) -> float:
     lo, hi = window
     if hi <= lo:
         return np.nan
-    part = np.floor((hi - lo) / 2 / WEEK) * WEEK or (hi - lo) / 2
+    part = _wip_part(hi - lo)
     return wip_mean(cases, (hi - part, hi)) - wip_mean(cases, (lo, lo + part))
+
+
+def wip_change_lag(span: float) -> float:
+    """How far apart (hours) the two parts of a window ``span`` hours long that ``wip_change``
+    compares begin: where work in progress grows at a steady rate, ``wip_change`` is that rate
+    times this lag."""
+    return float(span - _wip_part(span))
+
+
+def _wip_part(span: float) -> float:
+    """The length of each part ``wip_change`` compares: whole weeks where the window holds two
+    weeks or more, else its halves."""
+    return np.floor(span / 2 / WEEK) * WEEK or span / 2
 
 
 def _explode_people(events: pd.DataFrame) -> pd.DataFrame:
