@@ -1356,8 +1356,12 @@ def recommendations_markdown(
     refused: int = 0,
     stopped: int = 0,
     search_simulations: int | None = None,
+    resumable: bool = True,
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
+
+    ``resumable``: whether a rerun resumes the search (False for a study in memory,
+    ``optimizer.storage=memory``, which a rerun starts again).
 
     ``n_trials``: the search's finished trials; ``refused``: its proposals the search space
     refused (failed trials with ``refused`` in trials.csv, which count as no trial) and
@@ -1501,9 +1505,15 @@ def recommendations_markdown(
                 + f"); the nearest, trial {nearest['trial']}, had "
                 + md_text("; ".join(nearest["broken"]))
                 + ". The space may hold such redesigns that the search did not reach: raise "
-                "optimizer.n_trials (a rerun into this directory resumes the search), or check "
-                "that the space can meet them (redesign) and loosen optimizer.constraints if it "
-                "cannot."
+                + (
+                    "optimizer.n_trials (a rerun into this directory resumes the search)"
+                    if resumable
+                    else "optimizer.n_trials (this search ran in memory, optimizer.storage="
+                    "memory, so a rerun starts it again; with a saved study, the default "
+                    "optimizer.storage=null, a rerun resumes it)"
+                )
+                + ", or check that the space can meet them (redesign) and loosen "
+                "optimizer.constraints if it cannot."
             )
         elif (feasibility or {}).get("feasible"):
             lines.append(

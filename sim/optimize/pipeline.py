@@ -249,6 +249,7 @@ def optimize_redesign(
             search_simulations=sims_search,
             refused=n_refused,
             stopped=len(failed) - n_refused,
+            resumable=job.settings.storage is not None,
             search_replications=search_reps,
             search_baseline=dict(
                 zip([o.kpi for o in job.objectives], baseline_values, strict=True)

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from sim.optimize import Objective, is_recommended, rank_confirmed
 from sim.optimize.confirm import Candidate
@@ -298,3 +299,25 @@ def test_a_baseline_where_no_case_finished_says_so_not_an_empty_line():
     )
     line = next(ln for ln in md.splitlines() if ln.startswith("Baseline (confirmation"))
     assert "): no KPI has a value: no case of today's process finished" in line
+
+
+@pytest.mark.parametrize("in_memory", [True, False])
+def test_no_feasible_trial_says_a_rerun_resumes_only_a_saved_study(tmp_path, make_job, in_memory):
+    """A search in memory (optimizer.storage=memory) told the user "raise optimizer.n_trials (a
+    rerun into this directory resumes the search)": a rerun starts it again (2026-12-06)."""
+    import dataclasses
+
+    from sim.optimize import FollowUp, optimize_redesign
+
+    storage = None if in_memory else f"sqlite:///{tmp_path / 'study.db'}"
+    job = dataclasses.replace(
+        make_job(n_trials=3, replications=2, storage=storage),
+        constraints=(Constraint("utilisation_max", high=0.01),),
+    )
+    follow = FollowUp(confirm_replications=2, top_k=1, ablate_top=0)
+    optimize_redesign(job, run_dir=tmp_path, follow_up=follow, progress=False, workers=1)
+    md = (tmp_path / "recommendations.md").read_text()
+    assert "No redesign in the search met the constraints" in md
+    resumes = "a rerun into this directory resumes the search" in md
+    restarts = "optimizer.storage=memory, so a rerun starts it again" in md
+    assert (resumes, restarts) == ((False, True) if in_memory else (True, False)), md
