@@ -22,6 +22,7 @@ from sim.calibrate.backtest_reading import held_out_extract_note
 from sim.calibrate.prepare import RUNAWAY_ADVICE, drop_runaway_cases, find_runaway_cases
 from sim.cli.column_keys import COLUMN_TEXT_KEYS
 from sim.cli.common import (
+    TYPED_PROGRAM,
     config_bool,
     config_float,
     config_int,
@@ -747,17 +748,19 @@ NOT_THE_BACKTEST = (
 
 def next_steps(model_path: Path, *, staffed: bool = True, backtested: bool = False) -> str:
     """The commands that use the calibrated model: simulate it, search its staffing (where the
-    model has staff to search). ``backtested``: and why simulate's figures differ from the
-    back-test's just printed."""
+    model has staff to search), with the program the user typed (``TYPED_PROGRAM``: ``sim`` or
+    ``python -m sim``). ``backtested``: and why simulate's figures differ from the back-test's
+    just printed."""
+    program = " ".join(TYPED_PROGRAM)
     process = shlex.quote(f"process={model_path}")
     note = "\n" + textwrap.fill(NOT_THE_BACKTEST, width=100) if backtested else ""
     if not staffed:
-        return f"next: simulate it:\n  python -m sim simulate {process}{note}"
+        return f"next: simulate it:\n  {program} simulate {process}{note}"
     objectives = shlex.quote("optimizer.objectives=[{kpi: cycle_time_mean},{kpi: headcount}]")
     return (
         "next: simulate it, or search how many people each role needs:\n"
-        f"  python -m sim simulate {process}\n"
-        f"  python -m sim optimize {process} redesign=staffing {objectives}{note}"
+        f"  {program} simulate {process}\n"
+        f"  {program} optimize {process} redesign=staffing {objectives}{note}"
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
+from sim.cli.common import TYPED_PROGRAM
 from sim.errors import ConfigError
 
 
@@ -41,7 +42,7 @@ def build(run_dir: Path, *, figures: bool = False) -> Path | None:
     except Exception as exc:  # noqa: BLE001 - the run's results are written; say what failed
         print(
             f"warning: could not build the report in {run_dir}: {type(exc).__name__}: {exc}; "
-            f"the results are written; 'python -m sim report run={run_dir}' retries it",
+            f"the results are written; '{' '.join(TYPED_PROGRAM)} report run={run_dir}' retries it",
             file=sys.stderr,
         )
         return None

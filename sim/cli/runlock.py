@@ -87,8 +87,10 @@ def lock_run_dir(
     and the run holding it if another run (process or thread) does. Returns whether the lock was
     taken now (``False``: this thread held it already, and its note of ``.hydra/`` is updated);
     a ``True`` is undone with ``unlock_run_dir``. ``argv`` (the command line as typed, after
-    ``python -m sim``) and ``key`` (the setting naming the directory) are for the message."""
-    line = " ".join(["python -m sim", *(argv or [command])])
+    the program, ``sim.cli.common.TYPED_PROGRAM``) and ``key`` (the setting naming the directory) are for the message."""
+    from sim.cli.common import TYPED_PROGRAM  # common imports this module
+
+    line = " ".join([*TYPED_PROGRAM, *(argv or [command])])
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"{key}={run_dir}: is a file; expected a directory for the results")
     refuse_links(run_dir, key)

@@ -47,6 +47,7 @@ from sim.report.html import (
     html_page,
     kpi_label,
     missing_glyphs_note,
+    run_program,
     unit_text,
 )
 
@@ -642,7 +643,21 @@ def _how_paired(comparison: pd.DataFrame, base: str) -> tuple[list[str], list[st
     return paired, welch
 
 
+#: said after how the differences were computed: each change is of the unrounded figures
+ROUNDING_NOTE = (
+    " Each change and its interval are computed from the unrounded figures (comparison.csv "
+    "keeps them), so a change can differ in its last digit from the difference of the two "
+    "rounded values beside it."
+)
+
+
 def _how_text(comparison: pd.DataFrame, base: str) -> str:
+    """How the differences were computed, in words (per scenario when the modes are mixed),
+    and that the changes are of the unrounded figures (``ROUNDING_NOTE``)."""
+    return _how_differences(comparison, base) + ROUNDING_NOTE
+
+
+def _how_differences(comparison: pd.DataFrame, base: str) -> str:
     """How the differences were computed, in words (per scenario when the modes are mixed)."""
     paired, welch = _how_paired(comparison, base)
     if not welch:
@@ -783,6 +798,16 @@ def read_comparison(run_dir: Path) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     return out[0], out[1]
 
 
+def _run_record(run_dir: Path) -> dict[str, Any] | None:
+    """The comparison's ``run.json`` (``python -m sim compare`` writes it), None where it is
+    missing or cannot be read (the page says nothing of it but the command to rebuild it)."""
+    try:
+        record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = None) -> Path:
     """Write ``report.html`` for a comparison directory (``comparison.csv`` and
     ``scenarios.json``; or to ``out``): the scenarios, the headline KPIs' changes against the
@@ -878,12 +903,13 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     if models is not None:
         sections.append(models)
     heading = f"Scenario comparison: {_count(len(order) - 1, 'scenario')} against {base}"
+    program = run_program(_run_record(run_dir))
     page = html_page(
         heading,
         f"Directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by <code>sim.report</code> "
         f"from <code>{COMPARISON_CSV}</code> and <code>{SCENARIOS_JSON}</code> (no simulation "
-        f"was run). Rebuild it: <code>python -m sim report run={_esc(run_dir)}</code>"
-        + missing_glyphs_note(missing),
+        f"was run). Rebuild it: <code>{program} report run={_esc(run_dir)}</code>"
+        + missing_glyphs_note(missing, program=program),
         sections,
     )
     target = Path(out) if out is not None else run_dir / "report.html"

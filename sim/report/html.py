@@ -83,6 +83,20 @@ FIGURES_DIR = "report"  # the images as PNG files, when asked for (save_figures)
 # the lock of the run writing into the directory (``sim.cli.runlock.LOCK``): it goes when the
 # run ends, so the report built during the run does not list it
 RUN_LOCK = ".sim-run.lock"
+DEFAULT_PROGRAM = "python -m sim"
+CONSOLE_SCRIPTS = ("sim", "sim.exe")  # pip's script for pyproject's [project.scripts] sim
+
+
+def run_program(run: Mapping[str, Any] | None) -> str:
+    """The program a run was started with, for the commands its pages tell to run next: the
+    installed script (``sim``) when its ``run.json`` (``run``) records that program first in
+    ``argv`` (``sim.cli.common`` writes the program as typed there), else ``python -m sim``
+    (also for a run without that record)."""
+    argv = (run or {}).get("argv")
+    first = argv[0] if isinstance(argv, list) and argv else None
+    return first if first in CONSOLE_SCRIPTS else DEFAULT_PROGRAM
+
+
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
 HEADLINE_LABELS = labelled(
     {
@@ -1369,7 +1383,7 @@ def _unread_trace(rf: RunFiles) -> str:
         cycle = None
         rf.problems.append(f"cycle_times.csv.gz: could not be read ({type(exc).__name__}: {exc})")
     lost = "arrival heatmap" if cycle is not None else "cycle-time distribution or arrival heatmap"
-    rebuild = f"<code>python -m sim report run={_esc(rf.run_dir)}</code>"
+    rebuild = f"<code>{run_program(rf.run)} report run={_esc(rf.run_dir)}</code>"
     if _trace_out_of_memory(rf):
         advice = f"Rebuild this page with more memory free ({rebuild})."
     else:  # damaged (cut short: EOFError), or unreadable otherwise: memory is not the matter
@@ -1491,10 +1505,10 @@ def _recommendation_section(rf: RunFiles) -> Section:
                 "to recommend yet. "
                 + (
                     "Its search stopped before writing them; <code>study.db</code> holds the "
-                    "trials it finished: rerun the same <code>python -m sim optimize</code> "
-                    "command into this directory to resume it."
+                    f"trials it finished: rerun the same <code>{run_program(rf.run)} optimize"
+                    "</code> command into this directory to resume it."
                     if stopped
-                    else "Run <code>python -m sim optimize</code>."
+                    else f"Run <code>{run_program(rf.run)} optimize</code>."
                 )
             )
         )
@@ -2408,7 +2422,9 @@ def _reproducibility_section(rf: RunFiles, run_dir: Path) -> Section:
         + (" …" if len(present) > 40 else "")
         + ".</p>"
     )
-    parts.append(f"<p>Rebuild this page: <code>python -m sim report run={_esc(run_dir)}</code></p>")
+    parts.append(
+        f"<p>Rebuild this page: <code>{run_program(rf.run)} report run={_esc(run_dir)}</code></p>"
+    )
     if rf.problems:
         parts.append(
             "<p>Problems met while reading the results:</p><ul>"
@@ -2489,7 +2505,7 @@ def build_report(
         heading,
         f"Run directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by "
         "<code>sim.report</code> from the results the run saved (building it simulates "
-        "nothing)." + missing_glyphs_note(missing),
+        "nothing)." + missing_glyphs_note(missing, program=run_program(rf.run)),
         sections,
     )
     target = Path(out) if out is not None else run_dir / REPORT_NAME
@@ -2498,7 +2514,7 @@ def build_report(
     if save_figures:
         _save_embedded(page, run_dir / FIGURES_DIR)
     if rf.trace_error is not None:
-        rebuild = f"'python -m sim report run={run_dir}'"
+        rebuild = f"'{run_program(rf.run)} report run={run_dir}'"
         advice = (
             f"{rebuild} with more memory free rebuilds it"
             if _trace_out_of_memory(rf)
@@ -2515,8 +2531,9 @@ def build_report(
     return target
 
 
-def missing_glyphs_note(missing: set[str]) -> str:
-    """The warning that the figures draw some characters of the run's names as empty boxes."""
+def missing_glyphs_note(missing: set[str], *, program: str = DEFAULT_PROGRAM) -> str:
+    """The warning that the figures draw some characters of the run's names as empty boxes;
+    ``program``: the run's (``run_program``), in the command that rebuilds the page."""
     if not missing:
         return ""
     shown = " ".join(sorted(missing)[:12]) + (" ..." if len(missing) > 12 else "")
@@ -2525,7 +2542,7 @@ def missing_glyphs_note(missing: set[str]) -> str:
         f"this run ({_esc(shown)}): no font installed here has them, so they show as empty "
         "boxes; the tables show the names. Install a font that has them (matplotlib tries "
         f"{_esc(', '.join(FALLBACK_FONTS[:3]))} and others) and rebuild the page with "
-        "<code>python -m sim report run=...</code>.</span>"
+        f"<code>{_esc(program)} report run=...</code>.</span>"
     )
 
 
