@@ -176,6 +176,11 @@ def _names(
 def settings(cfg: DictConfig) -> dict[str, Any]:
     """Every value ``run`` uses, typed and checked before any log is read or file written:
     a bad one raises ``ConfigError`` naming its key."""
+    if isinstance(OmegaConf.select(cfg, "backtest"), bool):  # backtest=false: a section replaced
+        raise ConfigError(
+            "backtest: a section of settings, not true or false; to skip the back-test, set "
+            "backtest.enabled=false (backtest.enabled=true runs it)"
+        )
     calibration = {
         "rare_path_threshold": config_float(cfg, "calibration.rare_path_threshold"),
         "parallel_threshold": config_float(cfg, "calibration.parallel_threshold"),
