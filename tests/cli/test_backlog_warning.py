@@ -99,3 +99,88 @@ def test_growth_is_said_only_when_large_and_shown_by_its_interval():
     assert backlog_warning(_table([-0.3, big, 0.6], scenario), model, scenario) is None
     # one replication gives no interval
     assert backlog_warning(_table([big * 3], scenario), model, scenario) is None
+
+
+def test_a_window_under_two_weeks_is_not_judged():
+    """Halves of a shorter window differ by a weekly pattern (a weekend's backlog in one of
+    them): a stable office read as not keeping up in 20 of 20 seeds (QA backlog23 #1)."""
+    model = from_dict(_held_model(1.0))
+    short = Scenario(horizon_days=10.0)
+    assert backlog_warning(_table([0.5, 0.6, 0.7], short), model, short) is None
+    whole = Scenario(horizon_days=14.0)
+    assert backlog_warning(_table([0.5, 0.6, 0.7], whole), model, whole) is not None
+
+
+def test_the_text_names_the_warm_up_that_may_explain_the_growth():
+    model = from_dict(_held_model(1.0))
+    shares = [0.2, 0.25, 0.3]
+    plain = backlog_warning(_table(shares, Scenario()), model, Scenario())
+    assert "scenario.warmup_days=14 days" in plain and "a step of several roles, s2," in plain
+    assert plain.endswith(".")
+    # a quiet warm-up, not its length, is what a run fills up after (QA backlog23 #4)
+    quiet = Scenario(warmup_arrival_scale=0.01)
+    said = backlog_warning(_table(shares, quiet), model, quiet)
+    assert "scenario.warmup_arrival_scale=0.01" in said and "warmup_days" not in said
+    two = from_dict(
+        _held_model(1.0)
+        | {
+            "steps": _held_model(1.0)["steps"]
+            | {
+                "s3": {
+                    "roles": ["b", "c"],
+                    "duration": {"dist": "fixed", "value": 0.3},
+                    "next": "done",
+                }
+            }
+        }
+    )
+    assert "steps of several roles, s2, s3, hold their people" in backlog_warning(
+        _table(shares, Scenario()), two, Scenario()
+    )
+
+
+def test_no_backlog_warning_where_the_joint_hours_warning_says_why(tmp_path):
+    """Two roles that share five hours a week: the joint-hours warning says the step cannot
+    keep up; the backlog warning gave a second, wrong, cause (QA backlog23 #5)."""
+    spec = {
+        "schema_version": 1,
+        "name": "overlap",
+        "time_unit": "hours",
+        "start_date": "2026-01-05T00:00:00",
+        "start": "meet",
+        "arrivals": {"interarrival": {"dist": "exponential", "mean": 14.0}},
+        "calendars": {
+            "morning": {"weekdays": ["09:00-13:00"]},
+            "afternoon": {"weekdays": ["12:00-16:00"]},
+        },
+        "roles": {
+            "a": {"headcount": 1, "calendar": "morning"},
+            "b": {"headcount": 1, "calendar": "afternoon"},
+        },
+        "steps": {
+            "meet": {
+                "roles": ["a", "b"],
+                "duration": {"dist": "exponential", "mean": 0.5},
+                "next": "done",
+            }
+        },
+        "ends": {"done": {"success": True}},
+    }
+    model = tmp_path / "overlap.yaml"
+    model.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    run = tmp_path / "run"
+    res = run_sim(
+        "simulate",
+        f"process={model}",
+        "scenario.replications=10",
+        "progress=false",
+        "output.report=false",
+        f"hydra.run.dir={run}",
+    )
+    assert res.returncode == 0, res.stderr
+    warnings = json.loads((run / "kpis.json").read_text(encoding="utf-8"))["warnings"]
+    assert any("cannot keep up" in w for w in warnings), warnings
+    assert not any("work in progress grew" in w for w in warnings), warnings
+    # though the run's growth alone would have been said
+    table = pd.read_csv(run / "replications.csv")
+    assert backlog_warning(table, from_dict(spec), Scenario()) is not None
