@@ -471,6 +471,12 @@ def _measure(
     }
 
 
+def _start_times_of(log: EventLog | pd.DataFrame) -> str:
+    """``"estimated"`` for an event log whose start times were estimated from its completion
+    times (``EventLog.start_times_estimated``), else ``"recorded"``."""
+    return "estimated" if isinstance(log, EventLog) and log.start_times_estimated else "recorded"
+
+
 def _relerr(sim: float, real: float) -> float:
     if real is None or sim is None or not np.isfinite(real) or not np.isfinite(sim) or real == 0:
         return math.nan
@@ -1006,6 +1012,9 @@ def backtest(
             "dropoff_outcomes": dropoff,
             "log_distance_measures": log_distance_measures_available(),
             "open_case_rule": None if rule is None else rule.to_dict(),
+            # the history's (and so history.csv.gz's) start times: read from the log, or
+            # estimated from its completions, so its waiting/processing figures are too
+            "history_start_times": _start_times_of(test),
         },
         "test": {
             "cases": n_test,

@@ -38,3 +38,19 @@ def test_a_log_without_measured_cases_says_nothing_of_visits():
     history = _log({"visits_per_case:review": 0.5}, 200)
     out = _compare(_log({}, 0), history)
     assert math.isnan(out["visits_per_case:review"])
+
+
+def test_backtest_json_says_whether_the_historys_starts_were_estimated():
+    """QA scoring23: history.csv.gz of a completion-only log held estimated start times, and
+    nothing in backtest.json said so."""
+    import pandas as pd
+
+    from sim.calibrate.backtest import _start_times_of
+    from sim.eventlog import EventLog
+    from sim.eventlog.log import CleaningReport
+
+    frame = pd.DataFrame({"case_id": ["1"], "activity": ["a"]})
+    assert _start_times_of(frame) == "recorded"
+    estimated = EventLog(frame, CleaningReport(), start_times_estimated=True)
+    assert _start_times_of(estimated) == "estimated"
+    assert _start_times_of(EventLog(frame, CleaningReport())) == "recorded"
