@@ -677,15 +677,16 @@ def backlog_warning(table: pd.DataFrame, model: ProcessModel, scenario: Scenario
             "each other"
         ) + ": time that utilisation and the staffing advice leave out)"
     scale = scenario.warmup_arrival_scale
+    quiet = scale is not None and scale < 1  # a busier warm-up leaves more, not less, in progress
     filling = (
         f"the warm-up's arrivals at scenario.warmup_arrival_scale={scale:g} of the rate"
-        if scale is not None and scale != 1
+        if quiet
         else "the run's empty start (cases that take longer than "
         f"scenario.warmup_days={scenario.warmup_days:g} days)"
     )
     check = (
         "scenario.warmup_arrival_scale=null tells which"
-        if scale is not None and scale != 1
+        if quiet
         else "a longer scenario.warmup_days tells which (a run that fills up stops growing)"
     )
     return (

@@ -121,6 +121,8 @@ def test_the_text_names_the_warm_up_that_may_explain_the_growth():
     quiet = Scenario(warmup_arrival_scale=0.01)
     said = backlog_warning(_table(shares, quiet), model, quiet)
     assert "scenario.warmup_arrival_scale=0.01" in said and "warmup_days" not in said
+    busy = Scenario(warmup_arrival_scale=1.5)  # a busier warm-up leaves more in progress
+    assert "scenario.warmup_days=14 days" in backlog_warning(_table(shares, busy), model, busy)
     two = from_dict(
         _held_model(1.0)
         | {
