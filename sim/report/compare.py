@@ -47,6 +47,7 @@ from sim.report.html import (
     html_page,
     kpi_label,
     missing_glyphs_note,
+    report_command,
     run_program,
     unit_text,
 )
@@ -908,7 +909,7 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
         heading,
         f"Directory <code>{_esc(run_dir)}</code>; page built {{stamp}} by <code>sim.report</code> "
         f"from <code>{COMPARISON_CSV}</code> and <code>{SCENARIOS_JSON}</code> (no simulation "
-        f"was run). Rebuild it: <code>{program} report run={_esc(run_dir)}</code>"
+        f"was run). Rebuild it: <code>{_esc(report_command(program, run_dir))}</code>"
         + missing_glyphs_note(missing, program=program),
         sections,
     )

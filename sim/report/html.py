@@ -33,6 +33,7 @@ import html
 import json
 import math
 import re
+import shlex
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -95,6 +96,14 @@ def run_program(run: Mapping[str, Any] | None) -> str:
     argv = (run or {}).get("argv")
     first = argv[0] if isinstance(argv, list) and argv else None
     return first if first in CONSOLE_SCRIPTS else DEFAULT_PROGRAM
+
+
+def report_command(program: str, run_dir: Path | str) -> str:
+    """The command that rebuilds the report of ``run_dir`` with ``program`` (``run_program``),
+    ready to paste into a shell: ``run=<dir>`` is one word, quoted where the shell would split
+    or read it (a space, a quote, ``$``: ``'run=/tmp/with space/r1'``, ``shlex.quote``) and as
+    it is otherwise. Plain text: a page escapes it (``_esc``) like any other."""
+    return f"{program} report {shlex.quote(f'run={run_dir}')}"
 
 
 #: KPI -> (name, unit); the units are sim.kpis.units' (one place for every report)
@@ -1383,7 +1392,7 @@ def _unread_trace(rf: RunFiles) -> str:
         cycle = None
         rf.problems.append(f"cycle_times.csv.gz: could not be read ({type(exc).__name__}: {exc})")
     lost = "arrival heatmap" if cycle is not None else "cycle-time distribution or arrival heatmap"
-    rebuild = f"<code>{run_program(rf.run)} report run={_esc(rf.run_dir)}</code>"
+    rebuild = f"<code>{_esc(report_command(run_program(rf.run), rf.run_dir))}</code>"
     if _trace_out_of_memory(rf):
         advice = f"Rebuild this page with more memory free ({rebuild})."
     else:  # damaged (cut short: EOFError), or unreadable otherwise: memory is not the matter
@@ -2370,7 +2379,8 @@ def _reproducibility_section(rf: RunFiles, run_dir: Path) -> Section:
     run = rf.run
     if run:
         argv = run.get("argv")
-        cmd = " ".join(str(a) for a in argv) if isinstance(argv, list) else run.get("command")
+        # as typed into a shell: an argument with a space (a path, a BPMN role) quoted (QA hints23)
+        cmd = shlex.join(str(a) for a in argv) if isinstance(argv, list) else run.get("command")
         rows = [
             ["command", _esc(run.get("command", "–"))],
             ["arguments", f"<code>{_esc(cmd)}</code>"],
@@ -2423,7 +2433,8 @@ def _reproducibility_section(rf: RunFiles, run_dir: Path) -> Section:
         + ".</p>"
     )
     parts.append(
-        f"<p>Rebuild this page: <code>{run_program(rf.run)} report run={_esc(run_dir)}</code></p>"
+        "<p>Rebuild this page: "
+        f"<code>{_esc(report_command(run_program(rf.run), run_dir))}</code></p>"
     )
     if rf.problems:
         parts.append(
@@ -2514,7 +2525,9 @@ def build_report(
     if save_figures:
         _save_embedded(page, run_dir / FIGURES_DIR)
     if rf.trace_error is not None:
-        rebuild = f"'{run_program(rf.run)} report run={run_dir}'"
+        command = report_command(run_program(rf.run), run_dir)
+        # set apart by quotes, unless it has its own (a directory with a space)
+        rebuild = command if "'" in command else f"'{command}'"
         advice = (
             f"{rebuild} with more memory free rebuilds it"
             if _trace_out_of_memory(rf)
