@@ -29,6 +29,7 @@ import math
 import multiprocessing as mp
 import operator
 import os
+import shlex
 import signal
 import socket
 import sys
@@ -645,6 +646,38 @@ def _free_name(wanted: str, taken: Collection[str]) -> str:
     return name
 
 
+def _another_run_dir(run_dir: Path, suffix: str) -> str:
+    """``hydra.run.dir=runs/opt_tpe``: the override, quoted for the shell, of a new or empty
+    directory beside ``run_dir`` (``<name>_<suffix>``, or ``_2``, ``_3``... after it, the first
+    not taken), relative to the current directory when inside it. The advice of a refusal in a
+    run directory's own study.db: a directory holds one search, so another study there is
+    refused too (QA hints23 #4)."""
+    parent = run_dir.parent
+
+    def empty_dir(path: Path) -> bool:
+        try:
+            return path.is_dir() and not any(path.iterdir())
+        except OSError:
+            return False
+
+    try:
+        taken = {p.name for p in parent.iterdir() if not empty_dir(p)}
+    except OSError:
+        taken = set()
+    path = parent / _free_name(f"{run_dir.name}_{suffix}", taken)
+    try:
+        path = path.relative_to(Path.cwd())
+    except ValueError:
+        pass  # outside the current directory: said in full
+    return shlex.quote(f"hydra.run.dir={path}")
+
+
+def _own_run_dir(storage: str | None) -> Path | None:
+    """The run directory whose own study.db is the SQLite ``storage`` (its folder), or None."""
+    database = sqlite_file(storage)
+    return None if database is None else database.resolve().parent
+
+
 def refuse_other_study(
     attrs: Mapping[str, Any],
     *,
@@ -653,22 +686,47 @@ def refuse_other_study(
     sampler_name: str,
     fingerprint_parts: Mapping[str, Any] | None = None,
     taken: Collection[str] = (),
+    run_dir: Path | None = None,
 ) -> None:
     """Refuse (``ConfigError`` naming ``optimizer.study_name``) to resume a stored study whose
     attributes ``attrs`` record another search (``fingerprint``: model, search space,
     objectives, constraints, scenario, seed, replications) or another sampler. A study without
     them (new) passes, and so does one that differs only in scenario keys a search does not use
     (``UNUSED_SCENARIO_KEYS``, told by its ``fingerprint_parts``). The study name suggested
-    is one no study of the storage has (``taken``: their names). Used when the study is opened
-    and, earlier, by ``check_study``."""
+    is one no study of the storage has (``taken``: their names). ``run_dir``: the storage is
+    that run directory's own study.db (``optimizer.storage=null``), which holds one search:
+    another study name there is refused as well (``sim.cli.optimize.check_same_study``), so the
+    advice is another hydra.run.dir, named. Used when the study is opened and, earlier, by
+    ``check_study``."""
+    where = (
+        "this storage"
+        if run_dir is None
+        else f"{run_dir / 'study.db'} (the run directory's own, optimizer.storage=null)"
+    )
+    # a directory holds one search: a rerun in it resumes its study only
+    elsewhere = (
+        "; a run directory holds one search, resumed only with {again}: choose another "
+        "hydra.run.dir (a new or empty directory) for this search, e.g. {override}"
+    )
     old = attrs.get("fingerprint")
     parts = attrs.get("fingerprint_parts")
     if old is not None and old != study_fingerprint and not _same_search(parts, fingerprint_parts):
         what = _what_differs(parts, fingerprint_parts)
-        raise ConfigError(
-            f"optimizer.study_name: the study '{study_name}' in this storage was made for a "
+        said = (
+            f"optimizer.study_name: the study '{study_name}' in {where} was made for a "
             "different model, search space, objectives, constraints, scenario, seed or "
-            f"optimizer.replications{what}; give this search its "
+            f"optimizer.replications{what}"
+        )
+        if run_dir is not None:
+            raise ConfigError(
+                said
+                + elsewhere.format(
+                    again="its settings",
+                    override=_another_run_dir(run_dir, "2"),
+                )
+            )
+        raise ConfigError(
+            f"{said}; give this search its "
             f"own study (optimizer.study_name={_free_name(f'{study_name}_2', taken)}, or in a "
             "sweep over seeds "
             f"'optimizer.study_name={study_name}_${{seed}}') or, with the default storage, "
@@ -676,9 +734,20 @@ def refuse_other_study(
         )
     made_with = attrs.get("sampler")
     if made_with is not None and made_with != sampler_name:
+        said = (
+            f"optimizer.study_name: the study '{study_name}' in {where} was made with "
+            f"{made_with}, not {sampler_name}"
+        )
+        if run_dir is not None:
+            raise ConfigError(
+                said
+                + elsewhere.format(
+                    again=f"its sampler ({made_with})",
+                    override=_another_run_dir(run_dir, _short(sampler_name)),
+                )
+            )
         raise ConfigError(
-            f"optimizer.study_name: the study '{study_name}' in this storage was made with "
-            f"{made_with}, not {sampler_name}; give this search its own study, e.g. "
+            f"{said}; give this search its own study, e.g. "
             f"optimizer.study_name={_free_name(f'{study_name}_{_short(sampler_name)}', taken)} "
             "(in a sweep over samplers: "
             f"'optimizer.study_name={study_name}_${{hydra:runtime.choices.optimizer}}')"
@@ -812,6 +881,7 @@ def check_study(job: SearchJob) -> None:
             sampler_name=job.sampler.name,
             fingerprint_parts=job.fingerprint_parts,
             taken=taken,
+            run_dir=_own_run_dir(url) if job.settings.owns_storage else None,
         )
         refuse_foreign_study(
             attrs,
@@ -841,9 +911,10 @@ def open_study(
     """Create the study, or load it to resume (refusing one made for a different search or with
     another sampler, ``refuse_other_study``, and one another tool made or whose objectives
     differ, ``refuse_foreign_study``; a storage that cannot be written is refused as it is
-    opened, ``open_storage``). ``fail_running``: only this run uses the storage, so trials
-    still RUNNING were left by a killed run; they are failed (they do not count towards
-    ``n_trials``)."""
+    opened, ``open_storage``). ``fail_running``: only this run uses the storage (the run
+    directory's own study.db), so trials still RUNNING were left by a killed run; they are
+    failed (they do not count towards ``n_trials``), and a refusal advises another run
+    directory rather than another study name."""
     with deferred():  # an interrupt waits until the storage is written (sim.optimize.interrupts)
         return _open_study(
             storage=storage,
@@ -884,6 +955,7 @@ def _open_study(
         sampler_name=sampler_name,
         fingerprint_parts=fingerprint_parts,
         taken=taken,
+        run_dir=_own_run_dir(storage) if fail_running else None,
     )
     # before anything is stamped on it: create_study(load_if_exists=True) loads a study of
     # this name whatever its directions
