@@ -72,7 +72,8 @@ Simulated and baseline logs are returned as standard event tables (same columns 
 log), so the caller can write them next to ``backtest.json``; their ``outcome`` column is empty
 for a case the cut at the extract's end stopped (a baseline case's outcome is its training
 case's, or its last activity as the measure reads it), so that with ``open_case_rule`` every
-figure can be recomputed from the written files. Where the model's patience was
+figure of the held-out period can be recomputed from the written files (the in-sample figures,
+``result["in_sample"]``, are not: their simulated logs are not returned). Where the model's patience was
 calibrated from abandonment events (``abandonment_activity``), a simulated case that gave up has
 such an event too, an instant one at the moment it left, so that abandoned cases are measured
 until they left and the activity shares count the abandonments, as in the history.
