@@ -12,7 +12,7 @@ import functools
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -405,9 +405,15 @@ def rewrite_process_override(
     """
     multirun = bool({"-m", "--multirun"} & set(args))
     searched = config_search_dirs(args, configs, command)
+    # a group the command has not is left to Hydra's "simulate has no 'redesign' options"
+    # (QA hints23 #3: "did you mean 'staffing'?" for a redesign simulate cannot take)
+    groups = _primary_groups(args, configs, command)
     out: list[str] = []
     for a in args:
         name, _, raw = a.partition("=")
+        if name in FILE_GROUPS and groups and name not in groups:
+            out.append(a)
+            continue
         if name in FILE_GROUPS and "=" in a and not a.endswith("=_from_file"):
             value = _unquoted(raw)
             items = [_unquoted(v) for v in _sweep_items(raw, multirun) or [raw]]
@@ -452,6 +458,40 @@ def rewrite_process_override(
                 a = f"process.params={quote_path(str(Path(value).expanduser().resolve()))}"
         out.append(a)
     return out
+
+
+def _primary_groups(args: list[str], configs: Path, command: str) -> set[str]:
+    """The config groups of the command's primary config (``--config-name``/``-cn`` when
+    ``args`` name one) in ``configs``; empty when it cannot be read."""
+    primary = (_option_values(args, "--config-name", "-cn") or [command])[-1]
+    return _config_groups(configs, primary)
+
+
+def check_deleted_and_set(args: list[str], groups: Collection[str]) -> None:
+    """Refuse (``SimError``) an override that sets a key the same command deletes with ``~``
+    (``'~scenario.horizon_days' scenario.horizon_days=42``), or chooses an option of a config
+    group it deletes (``'~scenario' scenario=default``): Hydra deletes the group whatever
+    option is given, and the key's deletion either fails the set or undoes it, by their order
+    (QA hints23 #5: "unknown key 'horizon_days' (did you mean 'horizon_days'?)"). A key of an
+    open mapping is given with ``++`` (``rewrite_process_override``), which puts back a key
+    deleted before it: left to Hydra."""
+    deleted = {a.partition("=")[0][1:]: a for a in args if a.startswith("~")}
+    for a in args:
+        name, sep, _ = a.partition("=")
+        key = name.lstrip("+")
+        if not sep or key not in deleted or a.lstrip("+").startswith(OPEN_MAPPINGS):
+            continue
+        gone = deleted[key]
+        if key in groups:
+            raise SimError(
+                f"{a}: the config group {key} is deleted in the same command ({gone}), and "
+                f"then left out whatever option is given; drop {gone} to choose {a}"
+            )
+        if name == key:  # '+key=' after '~key' adds it back
+            raise SimError(
+                f"{key}: deleted in the same command ({gone}); drop {gone} to set it "
+                f"({a}), or drop {a}"
+            )
 
 
 def _option_values(args: list[str], long: str, short: str) -> list[str]:
@@ -1716,24 +1756,69 @@ def _list_example(node: Any) -> str:
 _NOT_OVERRIDDEN = re.compile(r"Could not (?:override|append to config)[^']*'([^']+)'")
 
 
-def unreadable_override_hint(override: str, args: list[str]) -> str:
+def _typed_word(override: str, typed: list[str]) -> int | None:
+    """Where the word Hydra could not read (``override``, as rewritten: ``++`` before a key of
+    an open mapping) is in ``typed``, the words as the user typed them; None if not there."""
+    bare = override.lstrip("+")
+    return next((i for i, w in enumerate(typed) if w == override or w.lstrip("+") == bare), None)
+
+
+def _split_override_hint(override: str, typed: list[str], known: Collection[str] = ()) -> str:
+    """The hint of ``unreadable_override_hint`` for a word without ``=``: the override the shell
+    split at its spaces quoted whole, from the words the user typed (``typed``): the value of the
+    override before it (``columns.resource=Mein Feld``), or, for a word that starts a key of an
+    open mapping, that key and the words after it up to its ``=`` (``scenario.staffing.Call
+    Centre Operator=39``, a BPMN lane's name), unless that ``=`` is of an override of its own,
+    one of the ``known`` top-level keys (``hydra.run.dir=...``). ``""`` when there is none."""
+    import shlex
+
+    at = _typed_word(override, typed)
+    if at is None:
+        return ""
+    word = typed[at]
+
+    def loose(w: str) -> bool:  # a word the shell split off an override
+        return "=" not in w and not w.startswith("-")
+
+    if word.lstrip("+").startswith(OPEN_MAPPINGS):
+        end = next((j for j in range(at + 1, len(typed)) if not loose(typed[j])), None)
+        if end is None or typed[end].startswith("-"):
+            return ""
+        if typed[end].partition("=")[0].lstrip("+~").split(".")[0] in known:
+            return ""  # 'scenario.staffing.Call Centre Operator hydra.run.dir=...': no value
+        words = typed[at : end + 1]
+        what = "the start of a name with spaces (a role's, which the shell splits into words)"
+    else:
+        start = next((i for i in range(at - 1, -1, -1) if not loose(typed[i])), None)
+        if start is None or typed[start].startswith("-"):
+            return ""
+        end = at + 1
+        while (
+            end < len(typed)
+            and loose(typed[end])
+            and not typed[end].lstrip("+").startswith(OPEN_MAPPINGS)
+        ):
+            end += 1
+        words = typed[start:end]
+        what = "part of the value before it (a name with spaces, which the shell splits into words)"
+    return (
+        f"; '{word}' has no '=': if it is {what}, quote the override whole, "
+        f"{shlex.quote(' '.join(words))}"
+    )
+
+
+def unreadable_override_hint(override: str, args: list[str], known: Collection[str] = ()) -> str:
     """How to write an override Hydra's grammar could not read, as ``"; ..."`` (or ``""``): a
     word without ``=`` the shell split off the value before it (``columns.resource=Mein Feld``
-    unquoted), a role named in other letters, or a value Hydra reads only in quotes (letters
-    outside ASCII, brackets, quotes, ``=``, ``#``: ``columns.activity=Tätigkeit``)."""
+    unquoted) or off the rest of a role's name (``scenario.staffing.Call Centre Operator=39``),
+    quoted as the user typed it (``args``, the words typed); a role named in other letters, or
+    a value Hydra reads only in quotes (letters outside ASCII, brackets, quotes, ``=``, ``#``:
+    ``columns.activity=Tätigkeit``). ``known``: the command's top-level keys."""
     import shlex
 
     name, equals, value = override.partition("=")
     if not equals:
-        before = args[: args.index(override)] if override in args else []
-        split = next((i for i in range(len(before) - 1, -1, -1) if "=" in before[i]), None)
-        if split is None:
-            return ""
-        whole = shlex.quote(" ".join([*before[split:], override]))
-        return (
-            f"; '{override}' has no '=': if it is part of the value before it (a name with "
-            f"spaces, which the shell splits into words), quote the override whole, {whole}"
-        )
+        return _split_override_hint(override, args, known)
     if name.lstrip("+").startswith(OPEN_MAPPING_KEYS):
         if override.isascii():
             return ""
@@ -1761,8 +1846,21 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
 
     text = str(exc).strip()
     if isinstance(exc, OverrideParseException) and exc.override:
-        hint = unreadable_override_hint(str(exc.override), args)
-        return f"{exc.override}: cannot be read as an override: {text}{hint}"
+        from sim.cli import common
+
+        # the words as typed, not as rewritten for Hydra (QA hints23 #2: the hint quoted
+        # 'process.path=... ++scenario.staffing.Call', words the user never typed)
+        override = str(exc.override)
+        found = _typed_word(override, common.TYPED_ARGV) is not None
+        typed = common.TYPED_ARGV if found else args
+        at = _typed_word(override, typed) if "=" not in override else None
+        shown = typed[at] if at is not None else override
+        try:
+            known = _known_keys(command, configs) | {"hydra"}
+        except Exception:  # noqa: BLE001 - a hint only: the keys of hydra's settings
+            known = {"hydra"}
+        hint = unreadable_override_hint(override, typed, known)
+        return f"{shown}: cannot be read as an override: {text}{hint}"
     if isinstance(exc, MissingConfigException) and exc.missing_cfg_file and exc.options:
         group, _, option = str(exc.missing_cfg_file).rpartition("/")
         options = sorted(o for o in exc.options if not o.startswith("_"))
@@ -1817,22 +1915,34 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
                         f"{did_you_mean(parts[i], keys)}; the keys there are {keys}"
                     )
         where = f"section '{section}'" if section else f"the top level of {command}'s config"
-        if section and name in (valid or ()) and f"~{section}" in args:
-            # a known key whose section the same command deleted (QA: "did you mean" itself)
+        gone = _deleted_by(shown, args) if name in (valid or ()) else None
+        if gone is not None:
+            # a known key the same command deleted, or its section (QA: "did you mean" itself)
+            what = "deleted" if gone.partition("=")[0] == f"~{shown}" else "its section was deleted"
             return (
-                f"{shown}: its section was deleted in the same command (~{section}); drop "
-                f"~{section} to set it, or drop {shown}"
+                f"{shown}: {what} in the same command ({gone}); drop {gone} to set it, or "
+                f"drop {shown}"
             )
         if section == "process" and name in ("params", "dropoff", "pool"):
             # keys of a BPMN file only (configs/process/_from_file.yaml), not of a bundled model
             return f"{shown}: only used with a BPMN process (process=model.bpmn)"
         listed = f"; the keys of {where} are {valid}" if valid is not None else ""
-        hint = did_you_mean(name, valid or ())
+        hint = did_you_mean(name, [k for k in valid or () if k != name])  # never itself
         return f"{shown}: unknown key '{name}' in {where}{hint}{listed}"
     if hydra_key := _unknown_hydra_key(exc, text + cause):
         return hydra_key
     first = text.splitlines()[0] if text else type(exc).__name__
     return f"{first} {cause}".strip() if cause and cause not in text else text
+
+
+def _deleted_by(key: str, args: list[str]) -> str | None:
+    """The override of ``args`` that deletes ``key`` or a section around it (``~scenario``,
+    ``~scenario=default``, ``~scenario.horizon_days``), as given; None if none does."""
+    for a in args:
+        name = a.partition("=")[0]
+        if name.startswith("~") and (key == name[1:] or key.startswith(f"{name[1:]}.")):
+            return a
+    return None
 
 
 def _unknown_hydra_key(exc: BaseException, text: str) -> str | None:
@@ -1900,7 +2010,9 @@ def _section_keys(
     command: str, args: list[str], configs: Path, bad: str, section: str
 ) -> list[str] | None:
     """The keys of ``section`` ('' for the top level) in the command's config composed with the
-    overrides but ``bad`` (with none if those fail too); None if it cannot be composed."""
+    overrides but ``bad`` and deletions (``~scenario=default``: the keys it may have, which
+    ``_deleted_by`` then names as deleted), with none if those fail too; None if it cannot be
+    composed."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import DictConfig, OmegaConf
@@ -1908,7 +2020,7 @@ def _section_keys(
     kept = [
         a
         for a in args
-        if not a.startswith("-")
+        if not a.startswith(("-", "~"))
         and "=" in a
         and a.partition("=")[0].lstrip("+~") != bad
         and not a.lstrip("+~").startswith("hydra.")
@@ -1974,6 +2086,7 @@ def _command(argv: list[str] | None) -> None:
             check_hydra_flags(args)
             args = config_path_made_absolute(args)
             configs = primary_config_dir(args)
+            check_deleted_and_set(args, _primary_groups(args, configs, command))
             args = rewrite_process_override(args, configs, command)
             args = check_experiment(command, args, configs)
             _check_shell_completion(args)
