@@ -1877,7 +1877,9 @@ def composition_error(exc: BaseException, command: str, args: list[str], configs
         group = found.group(1)
         keys = _section_keys(command, args, configs, group, "") or []
         users = [c for c in COMMANDS if c != command and group in _config_groups(configs, c)]
-        hint = did_you_mean(group, keys)
+        # another command's group is no misspelling of one of this command's keys ("calibrate
+        # has no 'process' options (did you mean 'progress'?)")
+        hint = "" if users else did_you_mean(group, keys)
         return (
             f"{group}: {command} has no '{group}' options{hint}"
             + (

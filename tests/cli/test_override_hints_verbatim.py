@@ -80,6 +80,8 @@ def test_a_group_the_command_has_not_is_said_so_first(tmp_path, command, misspel
     assert res.returncode == 2, res.stderr
     assert f"{command} has no '{group}' options" in res.stderr
     assert f"did you mean '{option}'" not in res.stderr
+    # nor is another command's group a misspelling of one of this one's keys ('progress')
+    assert "did you mean" not in res.stderr
     # the value, spelt right or a file, does not change what is said
     res = run_sim(command, f"{group}={option}", f"hydra.run.dir={tmp_path / 'b'}")
     assert f"{command} has no '{group}' options" in res.stderr
