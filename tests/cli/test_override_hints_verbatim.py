@@ -136,3 +136,28 @@ def test_a_key_of_a_section_deleted_with_its_option_is_named_as_deleted(tmp_path
     assert "scenario.replications: its section was deleted in the same command" in res.stderr
     assert "drop ~scenario=default to set it" in res.stderr
     assert "did you mean" not in res.stderr and "unknown" not in res.stderr
+
+
+def test_a_list_of_runs_with_a_quote_in_a_path_gets_each_item_quoted(tmp_path):
+    """QA hints23a: for `runs=[<dir with it's>,<dir>]` the hint quoted the whole list as a
+    string, which compare refused ("runs: expected a list of run directories"); each item is
+    quoted for Hydra instead, and the hint pasted through a shell compares the two runs."""
+    odd, plain = tmp_path / "it's a run" / "r1", tmp_path / "r2"
+    for run in (odd, plain):
+        res = run_sim(
+            "simulate",
+            "scenario.replications=2",
+            "scenario.horizon_days=7",
+            "scenario.warmup_days=0",
+            "progress=false",
+            "output.report=false",
+            f"hydra.run.dir={run}",
+        )
+        assert res.returncode == 0, res.stderr
+    res = run_sim("compare", f"runs=[{odd},{plain}]", f"hydra.run.dir={tmp_path / 'cmp'}")
+    assert res.returncode == 2, res.stderr
+    words = _suggested(res.stderr, r"for the shell, (.+)$")
+    assert len(words) == 1 and words[0].startswith("runs=[")
+    res = run_sim("compare", *words, f"hydra.run.dir={tmp_path / 'cmp'}")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "cmp" / "comparison.csv").is_file()
