@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from sim.report.html import ReportReadWarning, build_report
+from tests.simcli import run_sim
 
 REPO = Path(__file__).resolve().parents[2]
 # the shell's ``python`` is this one: the pages say ``python -m sim``
@@ -30,14 +31,7 @@ QUICK = ["process=mmc", "scenario.replications=2", "progress=false"]
 
 def _sim(cwd: Path, *args: str) -> None:
     """``python -m sim ARGS`` as a user runs it (no shell: each arg one word)."""
-    res = subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=300,
-    )
+    res = run_sim(*args, cwd=cwd, env=ENV, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
 
 
