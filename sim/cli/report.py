@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 import warnings
 from pathlib import Path
@@ -40,9 +41,12 @@ def build(run_dir: Path, *, figures: bool = False) -> Path | None:
     try:
         return _build_and_say(run_dir, figures)
     except Exception as exc:  # noqa: BLE001 - the run's results are written; say what failed
+        # shell-quoted: pasted, it runs for a directory with a space or a quote (QA retest23b)
+        command = shlex.join([*TYPED_PROGRAM, "report", f"run={run_dir}"])
+        shown = command if "'" in command else f"'{command}'"
         print(
             f"warning: could not build the report in {run_dir}: {type(exc).__name__}: {exc}; "
-            f"the results are written; '{' '.join(TYPED_PROGRAM)} report run={run_dir}' retries it",
+            f"the results are written; {shown} retries it",
             file=sys.stderr,
         )
         return None

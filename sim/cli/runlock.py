@@ -23,6 +23,7 @@ import contextlib
 import errno
 import json
 import os
+import shlex
 import socket
 import sys
 import threading
@@ -90,7 +91,7 @@ def lock_run_dir(
     the program, ``sim.cli.common.TYPED_PROGRAM``) and ``key`` (the setting naming the directory) are for the message."""
     from sim.cli.common import TYPED_PROGRAM  # common imports this module
 
-    line = " ".join([*TYPED_PROGRAM, *(argv or [command])])
+    line = shlex.join([*TYPED_PROGRAM, *(argv or [command])])  # pasted, it runs
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"{key}={run_dir}: is a file; expected a directory for the results")
     refuse_links(run_dir, key)
