@@ -1037,6 +1037,12 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
             if job:  # a sweep's job: the sweep resumes, not this run alone
                 stopped = "terminated (SIGTERM)" if terminated else "interrupted"
                 said = _stopped_job_text(command, job, run_dir, stopped)
+                if command == "optimize":
+                    from sim.cli import optimize as opt
+
+                    said += opt.stopped_job_search_note(
+                        opt.storage_value(cfg), run_dir, opt.study_name_value(cfg)
+                    )
             print(f"\n{said}", file=sys.stderr)
         finally:
             # last: a joblib sweep's process waits for this record before its workers are
@@ -1355,9 +1361,9 @@ def _interrupted_text(command: str, cfg: Any, run_dir: Path, terminated: bool) -
 
     stopped = "terminated (SIGTERM)" if terminated else "interrupted"
     if command == "optimize":
-        from sim.cli.optimize import stopped_search_text, storage_value
+        from sim.cli.optimize import stopped_search_text, storage_value, study_name_value
 
-        return stopped_search_text(stopped, storage_value(cfg), run_dir)
+        return stopped_search_text(stopped, storage_value(cfg), run_dir, study_name_value(cfg))
     skip = BEFORE_RESULTS | HYDRA_OWN
     written = (
         sorted(p.name for p in run_dir.iterdir() if p.name not in skip) if run_dir.is_dir() else []

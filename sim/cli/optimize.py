@@ -103,29 +103,80 @@ def storage_words(value: object) -> str:
     return f"{redact(str(value))} (optimizer.storage)"
 
 
-def stopped_search_text(stopped: str, storage: object, run_dir: Path) -> str:
+def stopped_search_text(
+    stopped: str, storage: object, run_dir: Path, study_name: str | None = None
+) -> str:
     """What a search stopped by Ctrl-C or SIGTERM (``stopped``: "interrupted", ...) says of its
     finished trials: where they are saved, and that a rerun resumes them. A search in memory
-    (``optimizer.storage=memory``) saves none, nor one stopped before the run directory's own
-    study.db was made; a database's study is not in ``run_dir`` (QA 2026-12-06: all three said
-    "finished work is saved in <run dir>; rerun the same command to resume")."""
+    (``optimizer.storage=memory``) saves none, nor one stopped before its SQLite study held a
+    finished trial (``finished_trials``); a database's study is not in ``run_dir`` (QA
+    2026-12-06: all of them said "finished work is saved in <run dir>; rerun the same command
+    to resume")."""
+    kept = _kept_trials(storage, run_dir, study_name)
+    if kept == "memory":
+        return (
+            f"{stopped}; the search ran in memory (optimizer.storage=memory), so no trial is "
+            "saved: rerun the command to start again"
+        )
+    if kept == "none":
+        return f"{stopped} before the search saved a trial; rerun the command to start again"
+    return f"{stopped}; finished work is saved in {kept}; rerun the same command to resume"
+
+
+def stopped_job_search_note(storage: object, run_dir: Path, study_name: str | None = None) -> str:
+    """What a sweep's stopped optimize job says of its search's trials (``"; ..."``): saved
+    where, or none (QA retest23a: "did not finish" alone, though its study.db held 9 finished
+    trials that a rerun of the sweep into its directory resumed)."""
+    kept = _kept_trials(storage, run_dir, study_name)
+    if kept == "memory":
+        return "; its search ran in memory (optimizer.storage=memory), so no trial is saved"
+    if kept == "none":
+        return "; its search had saved no trial"
+    return (
+        f"; its finished trials are saved in {kept}, and a rerun of the sweep into the same "
+        "sweep directory (hydra.sweep.dir) resumes them"
+    )
+
+
+def _kept_trials(storage: object, run_dir: Path, study_name: str | None) -> str:
+    """Where a stopped search's finished trials are kept, in words, or ``"memory"`` / ``"none"``
+    (a SQLite study without a finished trial)."""
     try:
         url = storage_url(storage, run_dir)
     except ConfigError:  # not a URL any run accepts: said as before, of the run directory
         url = storage_url(None, run_dir)
     if url is None:
-        return (
-            f"{stopped}; the search ran in memory (optimizer.storage=memory), so no trial is "
-            "saved: rerun the command to start again"
-        )
+        return "memory"
+    if finished_trials(url, study_name) == 0:
+        return "none"
     if url != storage_url(None, run_dir):
-        return (
-            f"{stopped}; finished work is saved in the study at {redact(url)} "
-            "(optimizer.storage); rerun the same command to resume"
-        )
-    if not (run_dir / "study.db").exists():
-        return f"{stopped} before the search saved a trial; rerun the command to start again"
-    return f"{stopped}; finished work is saved in {run_dir}; rerun the same command to resume"
+        return f"the study at {redact(url)} (optimizer.storage)"
+    return str(run_dir)
+
+
+def finished_trials(url: str, study_name: str | None = None) -> int | None:
+    """The finished (COMPLETE) trials in the SQLite storage ``url`` (of study ``study_name``,
+    or of every study in it), read without writing; 0 where the file is missing; ``None`` for
+    another database or a file that cannot be read as one."""
+    import sqlite3
+
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = Path(url[len(prefix) :].split("?", 1)[0])
+    if not path.is_file():
+        return 0
+    query = "SELECT COUNT(*) FROM trials t JOIN studies s ON t.study_id = s.study_id "
+    query += "WHERE t.state = 'COMPLETE'" + (" AND s.study_name = ?" if study_name else "")
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1.0)
+        try:
+            (n,) = con.execute(query, (study_name,) if study_name else ()).fetchone()
+        finally:
+            con.close()
+    except sqlite3.Error:  # not yet a study (created, tables not yet made), or not SQLite
+        return 0 if path.stat().st_size == 0 else None
+    return int(n)
 
 
 def storage_value(cfg: DictConfig) -> object:
@@ -135,6 +186,15 @@ def storage_value(cfg: DictConfig) -> object:
         return OmegaConf.select(cfg, "optimizer.storage", default=None)
     except Exception:  # noqa: BLE001 - said while stopping: never a second error
         return None
+
+
+def study_name_value(cfg: DictConfig) -> str | None:
+    """``optimizer.study_name`` of ``cfg`` as text, ``None`` where it is unset or unreadable."""
+    try:
+        name = OmegaConf.select(cfg, "optimizer.study_name", default=None)
+    except Exception:  # noqa: BLE001 - said while stopping: never a second error
+        return None
+    return None if name is None else str(name)
 
 
 def same_storage(a: object, b: object, run_dir: Path) -> bool:
@@ -602,7 +662,9 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         with routed():
             return _run(cfg, run_dir, process_choice=process_choice)
     except Terminated:
-        said = stopped_search_text("terminated (SIGTERM)", storage_value(cfg), run_dir)
+        said = stopped_search_text(
+            "terminated (SIGTERM)", storage_value(cfg), run_dir, study_name_value(cfg)
+        )
         print(f"\n{said}", file=sys.stderr)
         sys.exit(143)
     finally:

@@ -33,17 +33,32 @@ def test_a_stopped_search_in_memory_says_no_trial_is_saved(tmp_path, sig, status
     assert not (run / "study.db").exists()
 
 
-def test_the_run_directorys_study_is_said_saved_only_once_it_exists(tmp_path):
+def test_the_run_directorys_study_is_said_saved_only_once_it_holds_a_finished_trial(tmp_path):
+    """QA retest23a #2: a study.db made but without a finished trial was said to hold
+    "finished work", and the rerun started again."""
+    import optuna
+
     before = stopped_search_text("interrupted", None, tmp_path)
     assert "before the search saved a trial" in before and "resume" not in before
-    (tmp_path / "study.db").write_bytes(b"")
+    url = f"sqlite:///{(tmp_path / 'study.db').resolve()}"
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(storage=url, study_name="s")
+    assert "before the search saved a trial" in stopped_search_text("interrupted", None, tmp_path)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
     after = stopped_search_text("interrupted", None, tmp_path)
     assert after == (
         f"interrupted; finished work is saved in {tmp_path}; rerun the same command to resume"
     )
     # the URL of the directory's own study.db is the same storage as null
-    own = f"sqlite:///{(tmp_path / 'study.db').resolve()}"
-    assert stopped_search_text("interrupted", own, tmp_path) == after
+    assert stopped_search_text("interrupted", url, tmp_path) == after
+    # another study of the same file has none of its own
+    assert "before the search" in stopped_search_text("interrupted", url, tmp_path, "other")
+
+
+def test_a_sqlite_study_elsewhere_is_said_saved_only_where_it_holds_a_finished_trial(tmp_path):
+    url = f"sqlite:///{(tmp_path / 'shared.db').resolve()}"
+    run = tmp_path / "run"
+    assert "before the search saved a trial" in stopped_search_text("interrupted", url, run)
 
 
 def test_a_database_study_is_said_saved_in_the_database_with_its_password_masked(tmp_path):
@@ -52,3 +67,32 @@ def test_a_database_study_is_said_saved_in_the_database_with_its_password_masked
     )
     assert "s3cret" not in said and "db.example/studies" in said
     assert str(tmp_path) not in said and said.endswith("rerun the same command to resume")
+
+
+def test_a_stopped_optimize_sweep_job_says_its_trials_are_saved(tmp_path):
+    """QA retest23a #1: a stopped optimize sweep said only "job 0 (...): did not finish", though
+    the job's study.db held finished trials that a rerun of the sweep into its directory
+    resumed."""
+    from sim.cli.optimize import finished_trials
+
+    sweep = tmp_path / "sweep"
+    args = [
+        *quick_search_args(tmp_path, 5000),
+        "--multirun",
+        "seed=1,2",
+        f"hydra.sweep.dir={sweep}",
+    ]
+    proc = start_sim_until_its_task_runs(*args, record=sweep / "0" / "run.json")
+    try:
+        url = f"sqlite:///{(sweep / '0' / 'study.db').resolve()}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not finished_trials(url):
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "its finished trials are saved in" in err and "hydra.sweep.dir" in err, err
