@@ -677,7 +677,9 @@ def backlog_warning(table: pd.DataFrame, model: ProcessModel, scenario: Scenario
             "each other"
         ) + ": time that utilisation and the staffing advice leave out)"
     scale = scenario.warmup_arrival_scale
-    quiet = scale is not None and scale < 1  # a busier warm-up leaves more, not less, in progress
+    # both scales are of the model's rate: a warm-up quieter than the window leaves less in
+    # progress, a busier one more (QA retest23a #3)
+    quiet = scale is not None and scale < scenario.arrival_scale
     filling = (
         f"the warm-up's arrivals at scenario.warmup_arrival_scale={scale:g} of the rate"
         if quiet

@@ -123,6 +123,11 @@ def test_the_text_names_the_warm_up_that_may_explain_the_growth():
     assert "scenario.warmup_arrival_scale=0.01" in said and "warmup_days" not in said
     busy = Scenario(warmup_arrival_scale=1.5)  # a busier warm-up leaves more in progress
     assert "scenario.warmup_days=14 days" in backlog_warning(_table(shares, busy), model, busy)
+    # the scales are of the model's rate: a warm-up at 1 before a window at 2 is the quieter
+    doubled = Scenario(arrival_scale=2.0, warmup_arrival_scale=1.0)
+    assert "warmup_arrival_scale=1" in backlog_warning(_table(shares, doubled), model, doubled)
+    busier = Scenario(arrival_scale=0.95, warmup_arrival_scale=0.99)
+    assert "warmup_days=14 days" in backlog_warning(_table(shares, busier), model, busier)
     two = from_dict(
         _held_model(1.0)
         | {
