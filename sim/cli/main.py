@@ -2067,8 +2067,19 @@ def main(argv: list[str] | None = None) -> None:
     from sim.cli.closed_output import keep_running_if_output_closed
 
     keep_running_if_output_closed()  # the results go to files: a closed pipe stops nothing
+    _headless_matplotlib()
     with _stop_before_any_run():
         _command(argv)
+
+
+def _headless_matplotlib() -> None:
+    """The command line draws every figure on Agg canvases and opens no window, so the user's
+    ``MPLBACKEND`` (a notebook's, or one not installed here) is of no use to its processes; an
+    unusable one stopped compare, report and export with a traceback at ``import matplotlib``
+    and left compare's run record "running" (QA retest23b #8). Set before matplotlib is
+    imported; a library caller's own backend is left alone."""
+    if os.environ.get("MPLBACKEND", "agg").lower() != "agg":
+        os.environ["MPLBACKEND"] = "agg"
 
 
 def _command(argv: list[str] | None) -> None:
