@@ -334,8 +334,14 @@ def _open_mapping_override(arg: str, multirun: bool) -> str:
     if not dot or not value or HYDRA_KEY.match(key) or path:
         return "++" + arg
     mapping += dot[:-1]
-    key = key.translate(_DICT_KEY_ESCAPES)
     items = _sweep_items(value, multirun) or [value]
+    kpi, sep, bound = key.rpartition(".")
+    if dot == ".constraints." and sep and kpi and bound in ("max", "min"):
+        # a bound of a constraint on a KPI Hydra cannot read in a path (a role's utilisation:
+        # 'optimizer.constraints.utilisation:server.max=0.8', QA retest23b #3)
+        kpi = kpi.translate(_DICT_KEY_ESCAPES)
+        return f"++{mapping}=" + ",".join(f"{{{kpi}: {{{bound}: {v}}}}}" for v in items)
+    key = key.translate(_DICT_KEY_ESCAPES)
     return f"++{mapping}=" + ",".join(f"{{{key}: {v}}}" for v in items)
 
 
@@ -1792,7 +1798,15 @@ def _split_override_hint(override: str, typed: list[str], known: Collection[str]
             return ""
         if typed[end].partition("=")[0].lstrip("+~").split(".")[0] in known:
             return ""  # 'scenario.staffing.Call Centre Operator hydra.run.dir=...': no value
-        words = typed[at : end + 1]
+        # and the words the shell split off its value ('={max: 0.8}', QA retest23b #2)
+        stop = end + 1
+        while (
+            stop < len(typed)
+            and loose(typed[stop])
+            and not typed[stop].lstrip("+").startswith(OPEN_MAPPINGS)
+        ):
+            stop += 1
+        words = typed[at:stop]
         what = "the start of a name with spaces (a role's, which the shell splits into words)"
     else:
         start = next((i for i in range(at - 1, -1, -1) if not loose(typed[i])), None)

@@ -161,3 +161,52 @@ def test_a_list_of_runs_with_a_quote_in_a_path_gets_each_item_quoted(tmp_path):
     res = run_sim("compare", *words, f"hydra.run.dir={tmp_path / 'cmp'}")
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "cmp" / "comparison.csv").is_file()
+
+
+QUICK_SEARCH = [
+    "redesign=staffing",
+    "optimizer.n_trials=2",
+    "optimizer.replications=2",
+    "optimizer.min_replications=2",
+    "optimizer.confirm_replications=2",
+    "scenario.horizon_days=7",
+    "scenario.warmup_days=1",
+    "progress=false",
+    "output.report=false",
+]
+
+
+def test_a_role_constraint_split_in_name_and_value_is_quoted_whole(tmp_path, spaced_role_model):
+    """QA retest23b #2: 'optimizer.constraints.utilisation:Call Centre Operator={max: 0.8}'
+    typed unquoted got the advice to quote '...Operator={max:', which pasted failed again."""
+    split = f"optimizer.constraints.utilisation:{ROLE}={{max: 0.8}}".split()
+    head = ["optimize", f"process={spaced_role_model}", *QUICK_SEARCH]
+    res = run_sim(*head, *split, f"hydra.run.dir={tmp_path / 'a'}")
+    assert res.returncode == 2, res.stderr
+    advice = _quoted_advice(res.stderr)
+    assert advice == [f"optimizer.constraints.utilisation:{ROLE}={{max: 0.8}}"]
+    res = run_sim(*head, *advice, f"hydra.run.dir={tmp_path / 'b'}")
+    assert res.returncode == 0, res.stderr
+    saved = yaml.safe_load((tmp_path / "b" / "config.yaml").read_text(encoding="utf-8"))
+    assert saved["optimizer"]["constraints"][f"utilisation:{ROLE}"] == {"max": 0.8}
+
+
+@pytest.mark.parametrize("role", ["server", ROLE])
+def test_a_bound_of_a_role_constraint_is_read_from_its_dotted_path(tmp_path, role):
+    """QA retest23b #3: 'optimizer.constraints.utilisation:server.max=0.8' (also the hint's
+    quoted form for a role with spaces) was refused: "expected {max: <number>} and/or {min:
+    <number>}", though max was given."""
+    text = (REPO / "configs" / "process" / "mmc.yaml").read_text(encoding="utf-8")
+    model = tmp_path / "model.yaml"
+    model.write_text(text.replace("server", role), encoding="utf-8")
+    run = tmp_path / "run"
+    res = run_sim(
+        "optimize",
+        f"process={model}",
+        *QUICK_SEARCH,
+        f"optimizer.constraints.utilisation:{role}.max=0.8",
+        f"hydra.run.dir={run}",
+    )
+    assert res.returncode == 0, res.stderr
+    saved = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8"))
+    assert saved["optimizer"]["constraints"][f"utilisation:{role}"] == {"max": 0.8}
