@@ -13,6 +13,7 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from sim.cli.common import (
+    TYPED_PROGRAM,
     config_bool,
     config_int,
     config_str,
@@ -810,6 +811,7 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         workers=workers,
         baseline_warning=partial(baseline_warning, job=job),
         on_search_start=partial(record_search_start, run_dir),
+        program=" ".join(TYPED_PROGRAM),
     )
     print((run_dir / "recommendations.md").read_text(encoding="utf-8"))
     if report:

@@ -1357,8 +1357,11 @@ def recommendations_markdown(
     stopped: int = 0,
     search_simulations: int | None = None,
     resumable: bool = True,
+    program: str = "python -m sim",
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
+
+    ``program``: the command line's (``sim`` or ``python -m sim``), in the check command.
 
     ``resumable``: whether a rerun resumes the search (False for a study in memory,
     ``optimizer.storage=memory``, which a rerun starts again).
@@ -1480,7 +1483,7 @@ def recommendations_markdown(
     if check_args:
         lines += [
             "To check these figures yourself, from this run directory: "
-            f"`python -m sim simulate process=best/{TODAY_FILE} {check_args} "
+            f"`{program} simulate process=best/{TODAY_FILE} {check_args} "
             "hydra.run.dir=check/today` simulates today's process over the confirmation's "
             "replications with the same random numbers (the same means as the baseline above), "
             "and `process=best/<rank>.yaml hydra.run.dir=check/<rank>` a redesign below (the "

@@ -100,6 +100,7 @@ def optimize_redesign(
     workers: int | None = None,
     baseline_warning: Callable[[pd.DataFrame], str | None] | None = None,
     on_search_start: Callable[[SearchStart], None] | None = None,
+    program: str = "python -m sim",
 ) -> dict[str, Any]:
     """Run (or resume) the search, then confirm, re-rank and ablate the best redesigns, and
     (``follow_up.prune_harm``) recommend them without the changes the ablation rates harm when
@@ -113,7 +114,8 @@ def optimize_redesign(
     Writes ``trials.csv``, ``pareto.csv``, ``best/<rank>.yaml``, ``confirmation.json`` and
     ``recommendations.md`` into ``run_dir``, all of them from the study's trials as the search
     ended (``StudySnapshot``: another process sharing the study may add trials meanwhile), and
-    returns the confirmation summary. With
+    returns the confirmation summary. ``program``: the command line's, in the command
+    recommendations.md gives to check its figures (``sim`` for the installed script). With
     ``progress``, each phase after the search (confirmation, ablation, pruning) prints one line
     to stderr as it starts, so the minutes after the search's progress bar are not silent.
 
@@ -264,6 +266,7 @@ def optimize_redesign(
             },
             scenario=job.scenario,
             check_args=check_command(job.scenario, seed=job.seed, first=start, replications=reps),
+            program=program,
             warnings=[w for w in [baseline_warning and baseline_warning(baseline)] if w],
         )
         write_text_whole(run_dir / "recommendations.md", md)

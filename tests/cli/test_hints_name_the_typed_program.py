@@ -121,3 +121,26 @@ def test_the_program_read_from_a_run_record():
     assert run_program(None) == "python -m sim"
     assert "<code>sim report run=...</code>" in missing_glyphs_note({"加"}, program="sim")
     assert "<code>python -m sim report run=...</code>" in missing_glyphs_note({"加"})
+
+
+def test_a_search_by_the_sim_script_says_sim_in_its_check_command(tmp_path):
+    """QA retest23b #4: recommendations.md's "To check these figures yourself" said
+    ``python -m sim simulate`` to a user of ``sim``."""
+    run = tmp_path / "opt"
+    _sim(
+        tmp_path,
+        "optimize",
+        "process=mmc",
+        "redesign=staffing",
+        "optimizer.n_trials=2",
+        "optimizer.replications=2",
+        "optimizer.min_replications=2",
+        "optimizer.confirm_replications=2",
+        "scenario.horizon_days=7",
+        "scenario.warmup_days=1",
+        "progress=false",
+        "output.report=false",
+        f"hydra.run.dir={run}",
+    )
+    text = (run / "recommendations.md").read_text(encoding="utf-8")
+    assert "`sim simulate process=best/" in text and "python -m sim" not in text
