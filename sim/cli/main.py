@@ -1047,7 +1047,7 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
                     from sim.cli import optimize as opt
 
                     said += opt.stopped_job_search_note(
-                        opt.storage_value(cfg), run_dir, opt.study_name_value(cfg)
+                        opt.storage_value(cfg), run_dir, opt.study_name_value(cfg, run_dir)
                     )
             print(f"\n{said}", file=sys.stderr)
         finally:
@@ -1369,7 +1369,9 @@ def _interrupted_text(command: str, cfg: Any, run_dir: Path, terminated: bool) -
     if command == "optimize":
         from sim.cli.optimize import stopped_search_text, storage_value, study_name_value
 
-        return stopped_search_text(stopped, storage_value(cfg), run_dir, study_name_value(cfg))
+        return stopped_search_text(
+            stopped, storage_value(cfg), run_dir, study_name_value(cfg, run_dir)
+        )
     skip = BEFORE_RESULTS | HYDRA_OWN
     written = (
         sorted(p.name for p in run_dir.iterdir() if p.name not in skip) if run_dir.is_dir() else []

@@ -189,12 +189,20 @@ def storage_value(cfg: DictConfig) -> object:
         return None
 
 
-def study_name_value(cfg: DictConfig) -> str | None:
-    """``optimizer.study_name`` of ``cfg`` as text, ``None`` where it is unset or unreadable."""
+def study_name_value(cfg: DictConfig, run_dir: Path | None = None) -> str | None:
+    """The study a search of ``cfg`` uses: ``optimizer.study_name`` as text, else (unset: the
+    model's name) the name ``run_dir``'s run record gives (QA retest23c: a shared SQLite file's
+    other study was counted as this search's trials); ``None`` where neither says."""
     try:
         name = OmegaConf.select(cfg, "optimizer.study_name", default=None)
     except Exception:  # noqa: BLE001 - said while stopping: never a second error
-        return None
+        name = None
+    if name is None and run_dir is not None:
+        try:
+            record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+            name = record.get("study_name") if isinstance(record, dict) else None
+        except (OSError, ValueError):
+            name = None
     return None if name is None else str(name)
 
 
@@ -664,7 +672,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             return _run(cfg, run_dir, process_choice=process_choice)
     except Terminated:
         said = stopped_search_text(
-            "terminated (SIGTERM)", storage_value(cfg), run_dir, study_name_value(cfg)
+            "terminated (SIGTERM)", storage_value(cfg), run_dir, study_name_value(cfg, run_dir)
         )
         print(f"\n{said}", file=sys.stderr)
         sys.exit(143)

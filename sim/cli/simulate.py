@@ -679,7 +679,7 @@ def backlog_warning(table: pd.DataFrame, model: ProcessModel, scenario: Scenario
     scale = scenario.warmup_arrival_scale
     # both scales are of the model's rate: a warm-up quieter than the window leaves less in
     # progress, a busier one more (QA retest23a #3)
-    quiet = scale is not None and scale < scenario.arrival_scale
+    quiet = scale is not None and scale < scenario.arrival_scale and scenario.warmup_days > 0
     filling = (
         f"the warm-up's arrivals at scenario.warmup_arrival_scale={scale:g} of the rate"
         if quiet

@@ -126,6 +126,10 @@ def test_the_text_names_the_warm_up_that_may_explain_the_growth():
     # the scales are of the model's rate: a warm-up at 1 before a window at 2 is the quieter
     doubled = Scenario(arrival_scale=2.0, warmup_arrival_scale=1.0)
     assert "warmup_arrival_scale=1" in backlog_warning(_table(shares, doubled), model, doubled)
+    no_warmup = Scenario(warmup_days=0.0, warmup_arrival_scale=0.01)  # a scale of nothing
+    assert "warmup_arrival_scale" not in backlog_warning(
+        _table(shares, no_warmup), model, no_warmup
+    )
     busier = Scenario(arrival_scale=0.95, warmup_arrival_scale=0.99)
     assert "warmup_days=14 days" in backlog_warning(_table(shares, busier), model, busier)
     two = from_dict(

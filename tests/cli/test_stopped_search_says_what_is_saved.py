@@ -96,3 +96,26 @@ def test_a_stopped_optimize_sweep_job_says_its_trials_are_saved(tmp_path):
             proc.kill()
     assert proc.returncode == 130, err
     assert "its finished trials are saved in" in err and "hydra.sweep.dir" in err, err
+
+
+def test_the_study_of_an_unnamed_search_is_read_from_its_run_record(tmp_path):
+    """QA retest23c #1: with optimizer.study_name unset (the model's name), another study's
+    finished trials in a shared SQLite file were said to be this search's."""
+    import json
+
+    import optuna
+    from omegaconf import OmegaConf
+
+    from sim.cli.optimize import study_name_value
+
+    url = f"sqlite:///{(tmp_path / 'shared.db').resolve()}"
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    other = optuna.create_study(storage=url, study_name="another_model")
+    other.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"study_name": "crm_sales"}), encoding="utf-8")
+    cfg = OmegaConf.create({"optimizer": {"storage": url, "study_name": None}})
+    assert study_name_value(cfg, run) == "crm_sales"
+    said = stopped_search_text("interrupted", url, run, study_name_value(cfg, run))
+    assert "before the search saved a trial" in said, said
