@@ -81,7 +81,14 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
                 "them",
                 file=sys.stderr,
             )
-        return _build_and_say(target, figures)
+        try:
+            return _build_and_say(target, figures)
+        except OSError as exc:  # report.html a directory, a full disk, no write permission
+            path = exc.filename2 or exc.filename  # a move from .partial/: where it went
+            where = f" ({path})" if path else ""
+            raise ConfigError(
+                f"run={target}: could not write the report: {exc.strerror or exc}{where}"
+            ) from exc
     finally:
         if locked:
             unlock_run_dir(target)

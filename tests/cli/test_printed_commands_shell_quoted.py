@@ -55,3 +55,21 @@ def test_the_busy_message_shows_the_holders_command_as_it_pastes(tmp_path):
         holder.wait()
     assert lock_run_dir(run, command="simulate")
     unlock_run_dir(run)
+
+
+def test_report_says_why_it_could_not_write_the_page(tmp_path):
+    """QA retest23c #5: `sim report run=<dir>`, which the retry warning suggests, stopped with a
+    traceback (exit 1) where report.html could not be written (here: a directory)."""
+    from tests.simcli import run_sim
+
+    run = tmp_path / "run"
+    quick = ["process=mmc", "scenario.replications=2", "scenario.horizon_days=7"]
+    res = run_sim(
+        "simulate", *quick, "progress=false", "output.report=false", f"hydra.run.dir={run}"
+    )
+    assert res.returncode == 0, res.stderr
+    (run / "report.html").mkdir()
+    res = run_sim("report", f"run={run}")
+    assert res.returncode == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    assert f"could not write the report: Is a directory ({run / 'report.html'})" in res.stderr
