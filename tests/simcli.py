@@ -38,6 +38,18 @@ QUICK_SIMULATE = (
     "progress=false",
     "output.report=false",
 )
+#: the quickest real search of a small model's staffing (``optimize process=<model> ...``)
+QUICK_SEARCH = (
+    "redesign=staffing",
+    "optimizer.n_trials=2",
+    "optimizer.replications=2",
+    "optimizer.min_replications=2",
+    "optimizer.confirm_replications=2",
+    "scenario.horizon_days=7",
+    "scenario.warmup_days=1",
+    "progress=false",
+    "output.report=false",
+)
 
 # Variables read while Python and the libraries start (not when ``sim`` runs): a run whose
 # environment differs from the fork server's in one of these gets a fresh interpreter.

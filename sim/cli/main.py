@@ -1794,6 +1794,15 @@ def _split_override_hint(override: str, typed: list[str], known: Collection[str]
     def loose(w: str) -> bool:  # a word the shell split off an override
         return "=" not in w and not w.startswith("-")
 
+    def past_loose(i: int) -> int:  # after the words from i on the shell split off a value
+        while (
+            i < len(typed)
+            and loose(typed[i])
+            and not typed[i].lstrip("+").startswith(OPEN_MAPPINGS)
+        ):
+            i += 1
+        return i
+
     if word.lstrip("+").startswith(OPEN_MAPPINGS):
         end = next((j for j in range(at + 1, len(typed)) if not loose(typed[j])), None)
         if end is None or typed[end].startswith("-"):
@@ -1801,27 +1810,13 @@ def _split_override_hint(override: str, typed: list[str], known: Collection[str]
         if typed[end].partition("=")[0].lstrip("+~").split(".")[0] in known:
             return ""  # 'scenario.staffing.Call Centre Operator hydra.run.dir=...': no value
         # and the words the shell split off its value ('={max: 0.8}', QA retest23b #2)
-        stop = end + 1
-        while (
-            stop < len(typed)
-            and loose(typed[stop])
-            and not typed[stop].lstrip("+").startswith(OPEN_MAPPINGS)
-        ):
-            stop += 1
-        words = typed[at:stop]
+        words = typed[at : past_loose(end + 1)]
         what = "the start of a name with spaces (a role's, which the shell splits into words)"
     else:
         start = next((i for i in range(at - 1, -1, -1) if not loose(typed[i])), None)
         if start is None or typed[start].startswith("-"):
             return ""
-        end = at + 1
-        while (
-            end < len(typed)
-            and loose(typed[end])
-            and not typed[end].lstrip("+").startswith(OPEN_MAPPINGS)
-        ):
-            end += 1
-        words = typed[start:end]
+        words = typed[start : past_loose(at + 1)]
         what = "part of the value before it (a name with spaces, which the shell splits into words)"
     return (
         f"; '{word}' has no '=': if it is {what}, quote the override whole, "

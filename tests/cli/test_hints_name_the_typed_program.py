@@ -23,6 +23,7 @@ from sim.report.html import (
     missing_glyphs_note,
     run_program,
 )
+from tests.simcli import QUICK_SEARCH
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("sim")  # pip's console script beside this Python
@@ -131,15 +132,7 @@ def test_a_search_by_the_sim_script_says_sim_in_its_check_command(tmp_path):
         tmp_path,
         "optimize",
         "process=mmc",
-        "redesign=staffing",
-        "optimizer.n_trials=2",
-        "optimizer.replications=2",
-        "optimizer.min_replications=2",
-        "optimizer.confirm_replications=2",
-        "scenario.horizon_days=7",
-        "scenario.warmup_days=1",
-        "progress=false",
-        "output.report=false",
+        *QUICK_SEARCH,
         f"hydra.run.dir={run}",
     )
     text = (run / "recommendations.md").read_text(encoding="utf-8")

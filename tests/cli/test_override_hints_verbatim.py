@@ -11,7 +11,7 @@ import shlex
 import pytest
 import yaml
 
-from tests.simcli import QUICK_SIMULATE, REPO, run_sim
+from tests.simcli import QUICK_SEARCH, QUICK_SIMULATE, REPO, run_sim
 
 ROLE = "Call Centre Operator"
 
@@ -161,19 +161,6 @@ def test_a_list_of_runs_with_a_quote_in_a_path_gets_each_item_quoted(tmp_path):
     res = run_sim("compare", *words, f"hydra.run.dir={tmp_path / 'cmp'}")
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "cmp" / "comparison.csv").is_file()
-
-
-QUICK_SEARCH = [
-    "redesign=staffing",
-    "optimizer.n_trials=2",
-    "optimizer.replications=2",
-    "optimizer.min_replications=2",
-    "optimizer.confirm_replications=2",
-    "scenario.horizon_days=7",
-    "scenario.warmup_days=1",
-    "progress=false",
-    "output.report=false",
-]
 
 
 def test_a_role_constraint_split_in_name_and_value_is_quoted_whole(tmp_path, spaced_role_model):
