@@ -1848,26 +1848,20 @@ def unreadable_override_hint(override: str, args: list[str], known: Collection[s
     listed = value.strip()
     if listed.startswith("[") and listed.endswith("]"):  # runs=[a,b]: each item quoted, not the
         # list (a quoted list is text: "runs: expected a list of run directories")
-        items = ",".join(_hydra_quoted(i.strip()) for i in listed[1:-1].split(","))
         return (
             "; Hydra reads a list item with letters outside ASCII, brackets, quotes, '=' or '#' "
             "only in quotes, and the shell takes away the quotes it is given: quote each such "
-            f"item for Hydra and the override whole for the shell, {shlex.quote(f'{name}=[{items}]')}"
+            "item for Hydra and the override whole for the shell, "
+            + shlex.quote(f"{name}={_quoted_list(listed)}")
         )
-    typed = shlex.quote(f"{name}={_hydra_quoted(value.strip())}")
+    text = value.strip().strip("'\"")
+    mark = "'" if '"' in text and "'" not in text else '"'
+    typed = shlex.quote(f"{name}={mark}{text.replace(mark, chr(92) + mark)}{mark}")
     return (
         "; Hydra reads a value with letters outside ASCII, brackets, quotes, '=' or '#' only "
         "in quotes, and the shell takes away the quotes it is given: to give it as text, quote "
         f"the value for Hydra and the override whole for the shell, {typed}"
     )
-
-
-def _hydra_quoted(text: str) -> str:
-    """``text`` (its own outer quotes taken off) in the quotes Hydra reads a value in: double,
-    or single where it holds a double quote and no single one; the quote inside escaped."""
-    text = text.strip("'\"")
-    mark = "'" if '"' in text and "'" not in text else '"'
-    return f"{mark}{text.replace(mark, chr(92) + mark)}{mark}"
 
 
 def composition_error(exc: BaseException, command: str, args: list[str], configs: Path) -> str:

@@ -46,7 +46,7 @@ from sim.optimize import (
     routed,
 )
 from sim.optimize.objectives import check_kpi_names, model_kpi_names
-from sim.optimize.study import SearchStart
+from sim.optimize.study import SearchStart, sqlite_file
 from sim.redesign import SearchSpace, candidates_text, staffing_space
 
 FOLLOW_UP_KEYS = ("confirm_replications", "top_k", "ablate_top", "prune_harm")
@@ -161,10 +161,9 @@ def finished_trials(url: str, study_name: str | None = None) -> int | None:
     another database or a file that cannot be read as one."""
     import sqlite3
 
-    prefix = "sqlite:///"
-    if not url.startswith(prefix):
+    path = sqlite_file(url)
+    if path is None:
         return None
-    path = Path(url[len(prefix) :].split("?", 1)[0])
     if not path.is_file():
         return 0
     query = "SELECT COUNT(*) FROM trials t JOIN studies s ON t.study_id = s.study_id "
@@ -198,11 +197,7 @@ def study_name_value(cfg: DictConfig, run_dir: Path | None = None) -> str | None
     except Exception:  # noqa: BLE001 - said while stopping: never a second error
         name = None
     if name is None and run_dir is not None:
-        try:
-            record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-            name = record.get("study_name") if isinstance(record, dict) else None
-        except (OSError, ValueError):
-            name = None
+        name = (_earlier_study(run_dir) or (None,))[0]
     return None if name is None else str(name)
 
 

@@ -2081,16 +2081,12 @@ def _ci_cell(d: Any, unit: str) -> str:
         return _num(d, unit)
     mean, ci = _ci_text(d, unit)
     runs = d.get("per_replication")
-    if isinstance(runs, list) and runs and _finite_number(d.get("mean")):
-        k = sum(1 for v in runs if _finite_number(v))
+    if isinstance(runs, list) and runs and finite_number(d.get("mean")):
+        k = sum(1 for v in runs if finite_number(v))
         if k < len(runs):
             ci = f"{ci} " if ci and k > 1 else ""
             ci += f"({'no CI, ' if k == 1 else ''}measured in {k} of {len(runs)} replications)"
     return f"{mean} <span class='muted'>{ci}</span>" if ci else mean
-
-
-def _finite_number(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _backtest_html(bt: Mapping[str, Any]) -> str:
