@@ -85,7 +85,7 @@ from sim.eventlog.timestamps import (
     parse_timestamps,
     whole_minutes,
 )
-from sim.eventlog.xes import read_xes_table
+from sim.eventlog.xes import EventLocator, read_xes_table
 from sim.model import columns as C
 from sim.model.io import UNSAFE_NAME_CHARACTERS, visible_name
 
@@ -1083,10 +1083,7 @@ def read_event_log(
         row_label = lines.label  # the physical line (after blank lines, multi-line values)
     elif suffix in (".xes", ".xes.gz"):
         raw, xes_types = read_xes_table(p, max_rows=max_rows)
-
-        def row_label(i: int) -> str:
-            return f"event {i + 1}"
-
+        row_label = EventLocator(p)  # "event 6 (line 12, trace 'c1')"
     else:
         raw = _read_parquet(p, max_rows)
 
@@ -1094,6 +1091,8 @@ def read_event_log(
             return f"row {i + 1}"
 
     shared_ids = int(raw.attrs.get("traces_sharing_an_id", 0))
+    if len(raw) == 0:  # before the columns: an empty XES has none to map (QA spec24 #4)
+        raise _empty_log(str(p), traces=raw.attrs.get("traces"))
     mapping = resolve_columns(raw.columns, source=str(p), keys=keys)
     if not keep_attributes and ATTRIBUTES_HASH not in raw.columns:  # XES, parquet
         keep = _key_columns(raw.columns, mapping)
@@ -1540,6 +1539,19 @@ def _attribute_columns(
     return out
 
 
+def _empty_log(source: str, *, traces: int | None = None) -> EventLogError:
+    """The refusal of a log without a row or event; ``traces``: the number of ``<trace>``
+    elements of an XES log (none holding an event), named so the file's content is clear."""
+    if traces is None:
+        held = ""
+    elif traces:
+        element = "<trace> element holds" if traces == 1 else "<trace> elements hold"
+        held = f": its {traces:,} {element} no <event>"
+    else:
+        held = ": it holds no <trace> and no <event>"
+    return EventLogError(f"{source}: the log is empty (no rows/events){held}; expected event rows")
+
+
 def _standardise(
     raw: pd.DataFrame,
     *,
@@ -1558,7 +1570,7 @@ def _standardise(
     # read twice (the missing-value words' note, then the placeholders): not a one-pass iterator
     no_resource = [no_resource] if isinstance(no_resource, str) else list(no_resource)
     if len(raw) == 0:
-        raise EventLogError(f"{source}: the log is empty (no rows/events); expected event rows")
+        raise _empty_log(source)
     if not 0.0 <= open_tail_fraction < 1.0:
         raise EventLogError(f"{source}: open_tail_fraction={open_tail_fraction} must be in [0, 1)")
     notes.extend(raw.attrs.get(READ_NOTES, []))
@@ -1903,15 +1915,14 @@ def _finish(
     # --- 6. lifecycle pairing -------------------------------------------------------------------
     if use_lifecycle:
         frame, pc = pair_lifecycle(frame, mapping[LIFECYCLE], shift=SHIFT)
-        report.lifecycle_events_merged = pc.merged
+        # a suspend/resume pair's two events are folded into their instance's row too: the
+        # note names both parts, so it gives the count cleaning.json has (QA spec24 #5)
+        report.lifecycle_events_merged = pc.merged + 2 * pc.suspensions
+        report.suspensions_paired += pc.suspensions
         report.unmatched_starts_removed = pc.unmatched_starts
         report.lifecycle_events_removed = pc.removed_other + pc.unmatched_schedules
-        if pc.merged:
-            notes.append(
-                f"Merged {_plural(pc.merged, 'start/schedule event')} into the row of the "
-                "completion (or abort) they belong to (per case and activity, and resource where "
-                "the events name one)."
-            )
+        if report.lifecycle_events_merged:
+            notes.append(_merged_note(pc.merged, pc.suspensions))
         if pc.skewed:
             notes.append(
                 f"Paired {_plural(pc.skewed, 'start event')} with a completion recorded up to "
@@ -1929,8 +1940,6 @@ def _finish(
         report.missing_end_mid_case += pc.unmatched_starts_mid_case
         in_progress.update(pc.unmatched_start_cases)
         if suspended := suspension_note(pc):
-            report.lifecycle_events_merged += 2 * pc.suspensions
-            report.suspensions_paired += pc.suspensions
             notes.append(suspended)
         if aborted := abort_note(pc):
             notes.append(aborted)
@@ -2615,3 +2624,21 @@ def _column_order(columns: Iterable[str]) -> list[str]:
     cols = list(columns)
     first = [c for c in C.STANDARD if c in cols] + [CASE_OPEN]
     return first + [c for c in cols if c not in first]
+
+
+def _merged_note(starts: int, suspensions: int) -> str:
+    """The note on the lifecycle events folded into the rows of their activity instances:
+    ``starts`` start/schedule events and the two events of each of ``suspensions``
+    suspend/resume pairs, with the total (``CleaningReport.lifecycle_events_merged``)."""
+    where = (
+        "into the row of the completion (or abort) they belong to (per case and activity, and "
+        "resource where the events name one)"
+    )
+    if not suspensions:
+        return f"Merged {_plural(starts, 'start/schedule event')} {where}."
+    parts = [_plural(starts, "start/schedule event")] if starts else []
+    parts.append(
+        f"{_plural(2 * suspensions, 'suspend/resume event')} ({_plural(suspensions, 'pair')})"
+    )
+    total = _plural(starts + 2 * suspensions, "lifecycle event")
+    return f"Merged {total} {where}: {' and '.join(parts)}."
