@@ -109,6 +109,9 @@ class Node:
     documentation: str = ""
     ext: dict[str, Any] = field(default_factory=dict)  # our sim:* extension attributes
     requires: tuple[str, ...] = ()
+    # our exports' sim:alternative elements of a task: the attributes (role, share) and the
+    # ids of the Prosimos resources of the task that are that alternative's role
+    alternatives: tuple[tuple[dict[str, str], tuple[str, ...]], ...] = ()
     timer: str | None = None  # ISO 8601 timeDuration of a timer event
     event: str = ""  # event definition (timer, message, terminate, error, ...)
     join_ok: bool = False  # parallel branches may end here (end events, sub-process exits)
@@ -304,6 +307,11 @@ class _Reader:
                     continue
                 if tag == "requires":
                     node.requires = (*node.requires, _text(item))
+                elif tag == "alternative":
+                    ids = tuple(
+                        r.get("id", "") for r in item if _local(r.tag) == (SIM_NS, "resource")
+                    )
+                    node.alternatives = (*node.alternatives, (dict(item.attrib), ids))
                 else:
                     node.ext.update(item.attrib)
         return node

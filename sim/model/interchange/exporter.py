@@ -12,7 +12,10 @@ stacked top to bottom: plain but readable in bpmn.io, Camunda Modeler or Signavi
 Things only our model has and that do not change what Prosimos simulates (step cost, value
 adding, mandatory, requires, descriptions, end outcomes and values, the time unit and start date,
 and whether a step without a role is a timer of ``metadata["timer_steps"]``) travel in
-``extensionElements`` of our namespace, so an import gives them back.
+``extensionElements`` of our namespace, so an import gives them back. So do a step's
+``alternatives``: Prosimos gets them as more resources of the task, each at its own pace, and a
+``sim:alternative`` element (its role, its ``share`` and the ids of those resources) lets an
+import give the step its own role and the alternatives back, instead of pooling the roles.
 
 What neither BPMN nor Prosimos can express makes ``save_bpmn``/``to_prosimos_json`` refuse with
 the list of what would be lost, unless ``allow_loss=True``, which exports the nearest model and
@@ -173,6 +176,9 @@ class _Plan:
         self.flows: list[_Flow] = []
         self.flow_prob: dict[str, float] = {}
         self.timer_steps = set((model.metadata or {}).get("timer_steps") or ())
+        # role -> its resource ids in the Prosimos JSON (``_Params.profiles`` fills it; the
+        # sim:alternative elements of the BPMN name them)
+        self.entries_of_role: dict[str, list[str]] = {}
         self.visits = segment_visits(model) if len(model.arrivals.segments) > 1 else {}
         self._merge_segments()
         self._check_losses()
@@ -276,10 +282,16 @@ class _Plan:
                     f"resource, so only '{s.roles[0]}' is kept" + _idle_roles(idle)
                 )
             if s.alternatives:
+                shares = (
+                    " nor sends the alternatives' shares of the cases to them first"
+                    if any(a.share for a in s.alternatives)
+                    else ""
+                )
                 self.lost.append(
                     f"steps.{s.name}.alternatives: kept as more resources of the task, each at "
                     f"its own pace, but Prosimos does not prefer '{s.roles[0]}' when several "
-                    "are free"
+                    f"are free{shares}; our import of the export gives the step its roles and "
+                    "alternatives back (sim:alternative), so a re-import simulates as this model"
                 )
             if s.patience is not None:
                 self.lost.append(f"steps.{s.name}.patience: Prosimos cases never abandon; dropped")
@@ -678,6 +690,7 @@ class _Params:
                     by_id[p["id"]]["resource_list"].extend(p["resource_list"])
                 else:
                     by_id[p["id"]] = p
+        self.plan.entries_of_role = entries_of_role
         calendars = []
         for name in {**dict.fromkeys(m.calendars), **used_cals}:
             cal = ALWAYS if name == "24/7" else m.calendars[name]
@@ -911,6 +924,11 @@ def _node_details(plan: _Plan, el: _El, node: ET.Element) -> None:
             req = ET.Element(_q(SIM_NS, "requires"))
             req.text = r
             ext_items.append(req)
+        for alt in s.alternatives:  # which resources of the task are the alternative's role
+            a = ET.Element(_q(SIM_NS, "alternative"), {"role": alt.role, "share": repr(alt.share)})
+            for rid in plan.entries_of_role.get(alt.role, ()):
+                ET.SubElement(a, _q(SIM_NS, "resource"), {"id": rid})
+            ext_items.append(a)
     elif el.node in m.decisions:
         dec = m.decisions[el.node]
         doc = dec.description

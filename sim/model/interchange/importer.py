@@ -7,10 +7,14 @@ Decisions (also in the package docstring and the README of ``experiments/prosimo
   that can do one of their tasks (connected components of the task-resource graph). In Prosimos'
   own examples each task names one pool, so a role is exactly one resource profile, with
   ``headcount`` = the sum of its resources' ``amount``. When tasks name overlapping but different
-  sets of resources, the role is their union and any of its people may do any of its tasks (a
-  warning lists where Prosimos is stricter). Only when the parameters have no
-  ``resource_profiles`` at all do the lanes become the roles (one person each, working 24/7);
-  otherwise a warning names the tasks whose lane is not their pool.
+  sets of resources, the role is their union and any of its people may do any of its tasks, so
+  their capacity is pooled (a warning per such role names its profiles and the tasks Prosimos
+  gives fewer people). Our own export marks the resources of a step's ``alternatives`` with
+  ``sim:alternative`` (role, share, resource ids): those resources are left out of the union, so
+  the step gets its own role back and each alternative its role, pace and share (a note says
+  when the parameters no longer allow it: the resources are then pooled as above). Only when the
+  parameters have no ``resource_profiles`` at all do the lanes become the roles (one person
+  each, working 24/7); otherwise a warning names the tasks whose lane is not their pool.
 * **A role's calendar** is the calendar of most of its people (by headcount; ties go to the one
   with more working hours); a warning names the people whose calendar differs. Its hourly cost
   is the headcount-weighted mean.
@@ -98,6 +102,7 @@ from sim.model.interchange.structure import (
 from sim.model.io import visible_name
 from sim.model.process import (
     TIME_UNITS,
+    Alternative,
     Arrivals,
     Branch,
     Decision,
@@ -298,6 +303,8 @@ class _Importer:
         self.classed: list[str] = []  # how each end became a success or a drop-off (a note)
         self.notes: list[str] = list(graph.notes)
         self.changed: list[str] = []  # names of the parameters written visibly (``visible``)
+        # task id -> its alternatives restored from our export (role, share, resource ids)
+        self.task_alternatives: dict[str, list[tuple[str, float, list[str]]]] = {}
         unit = graph.model_ext.get("time_unit", "seconds")
         if unit not in TIME_UNITS:
             raise ModelError(f"{graph.source}: sim:model time_unit {unit!r} is unknown")
@@ -492,15 +499,9 @@ class _Importer:
             for t in tasks:
                 self.task_items(t, table)
             return self.lane_roles(tasks)
-        parent = {rid: rid for rid in self.entries}
-
-        def find(x: str) -> str:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
         task_entries: dict[str, list[str]] = {}
+        # tasks of our own export with alternatives: its own resources and each alternative's
+        split: dict[str, list[tuple[str, float, list[str]]]] = {}
         for t in tasks:
             tid = t.bpmn.id
             items = self.task_items(t, table)
@@ -514,8 +515,40 @@ class _Importer:
                     )
                 ids.append(rid)
             task_entries[tid] = ids
-            for rid in ids[1:]:
-                parent[find(rid)] = find(ids[0])
+            alts = self.alternative_entries(t, ids)
+            if alts:
+                split[tid] = alts
+        names = {t.bpmn.id: t.name for t in tasks}
+        parent: dict[str, str] = {}
+
+        def find(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        while True:  # until every split task's own role and alternatives are different roles
+            parent.clear()
+            parent.update({rid: rid for rid in self.entries})
+            for tid, ids in task_entries.items():
+                for group in _task_groups(ids, split.get(tid, [])):
+                    for rid in group[1:]:
+                        parent[find(rid)] = find(group[0])
+            joined = []
+            for tid, alts in split.items():
+                groups = _task_groups(task_entries[tid], alts)
+                if len({find(g[0]) for g in groups}) < len(groups):
+                    joined.append(tid)
+            if not joined:
+                break
+            for tid in joined:
+                roles_named = [a[0] for a in split.pop(tid)]
+                self.notes.append(
+                    f"{self.src}: task '{names[tid]}': the resources of its alternatives "
+                    f"{roles_named} (sim:alternative) share other tasks with its own resources, "
+                    "so they are one role here, any of whose people may do the task: its "
+                    "capacity is pooled, as for any Prosimos file whose tasks share resources"
+                )
         comps: dict[str, list[str]] = {}
         for rid in self.entries:
             comps.setdefault(find(rid), []).append(rid)
@@ -553,19 +586,76 @@ class _Importer:
                 for r in group:
                     role_of_entry[r] = name
         role_of_task: dict[str, str] = {}
+        fewer: dict[str, list[tuple[str, int]]] = {}  # role -> tasks fewer of its people may do
         for t in tasks:
             tid = t.bpmn.id
-            role = role_of_entry[task_entries[tid][0]]
+            own = _task_groups(task_entries[tid], split.get(tid, []))[0]
+            role = role_of_entry[own[0]]
             role_of_task[tid] = role
-            n_task = sum(self.entries[r]["amount"] for r in dict.fromkeys(task_entries[tid]))
+            if tid in split:
+                self.task_alternatives[tid] = [
+                    (role_of_entry[ids[0]], share, ids) for _, share, ids in split[tid]
+                ]
+            n_task = sum(self.entries[r]["amount"] for r in dict.fromkeys(own))
             if n_task < roles[role].headcount:
-                self.notes.append(
-                    f"{self.src}: task '{t.name}' can be done by {n_task} of the "
-                    f"{roles[role].headcount} people of role '{role}' in Prosimos; here by any of them"
-                )
+                fewer.setdefault(role, []).append((t.name, n_task))
+        for role, few in fewer.items():
+            self.notes.append(self.pooled_note(roles[role], few))
         self.task_entries = task_entries
         self.lane_differences(tasks, role_of_task)
         return roles, role_of_task
+
+    def alternative_entries(self, t: Any, ids: list[str]) -> list[tuple[str, float, list[str]]]:
+        """The alternatives our export wrote for task ``t`` (``sim:alternative``): each one's
+        role (as the export named it), share and resources among the task's resources ``ids``.
+        Empty when the task has none, or when they no longer match the task's resources (the
+        parameters were edited): then a note says the task's resources are one role."""
+        b = t.bpmn
+        out: list[tuple[str, float, list[str]]] = []
+        taken: set[str] = set()
+        problem = ""
+        for attrs, rids in b.alternatives:
+            role = visible_name(str(attrs.get("role", "")))
+            where = f"{self.g.source}: task {b.label()} sim:alternative '{role}'"
+            share = _float(attrs.get("share", 0.0), f"{where} share")
+            if not 0.0 <= share <= 1.0:
+                raise ModelError(f"{where}: share must be between 0 and 1, got {share:g}")
+            missing = [r for r in rids if r not in ids]
+            if not rids or missing or taken & set(rids):
+                problem = (
+                    f"its sim:alternative '{role}' names resources "
+                    f"{[visible_name(r) for r in missing or rids]} that {self.src} does not give "
+                    "the task (or no resources, or those of another alternative)"
+                )
+                break
+            taken |= set(rids)
+            out.append((role, share, list(rids)))
+        if not problem and out and all(r in taken for r in ids):
+            problem = "its sim:alternative elements name all of its resources, none is its own"
+        if problem:
+            self.notes.append(
+                f"{self.src}: task '{t.name}': {problem}; its resources are one role, as for any "
+                "Prosimos file whose tasks share resources"
+            )
+            return []
+        return out
+
+    def pooled_note(self, role: Role, few: list[tuple[str, int]]) -> str:
+        """The note on a role that pools resources: ``few`` are its tasks (step name, people)
+        that Prosimos gives fewer of its people than its headcount."""
+        profs = [p["name"] for p in (role.provenance or {}).get("prosimos", {}).get("profiles", [])]
+        shown = f"{profs[:8]}" + (f" and {len(profs) - 8} more" if len(profs) > 8 else "")
+        n = role.headcount
+        (first, k), *rest = few
+        others = "".join(f", '{name}' by {people}" for name, people in rest[:7])
+        more = f" and {len(rest) - 7} more tasks" if len(rest) > 7 else ""
+        return (
+            f"{self.src}: role '{role.name}' pools the resources of profiles {shown} ({n} people) "
+            "because tasks share them: here any of its people may do any of its tasks, so "
+            f"capacity is pooled: in Prosimos task '{first}' can be done by {k} of the {n} "
+            f"people{others}{more}; here each by any of the {n} (more people than Prosimos gives "
+            "them, so shorter queues)"
+        )
 
     def lane_differences(self, tasks: list[Any], role_of_task: dict[str, str]) -> None:
         """A note naming the tasks whose lane is not the pool the parameters give them."""
@@ -943,9 +1033,26 @@ class _Importer:
     ) -> Step:
         b = n.bpmn
         where = f"{self.src}: task {b.label()}"
+        alternatives: tuple[Alternative, ...] = ()
         if b.kind == "task":
-            duration = P.mixture_from_prosimos(table[b.id], where=where)
+            alts = self.task_alternatives.get(b.id, [])
+            theirs = {r for _, _, ids in alts for r in ids}
+            own = [it for it in table[b.id] if str(it.get("resource_id")) not in theirs]
+            duration = P.mixture_from_prosimos(own, where=where)
             roles: tuple[str, ...] = (role_of_task[b.id],)
+            alternatives = tuple(
+                Alternative(
+                    role=role,
+                    duration=self.duration(
+                        P.mixture_from_prosimos(
+                            [it for it in table[b.id] if str(it.get("resource_id")) in ids],
+                            where=f"{where} (alternative '{role}')",
+                        )
+                    ),
+                    share=share,
+                )
+                for role, share, ids in alts
+            )
         else:  # an intermediate catch event: a delay
             where = f"{self.src}: event '{b.id}'"
             named = f" ['{b.id}' is {b.name!r}]" if b.name else ""
@@ -989,6 +1096,7 @@ class _Importer:
             requires=b.requires,
             description=b.documentation,
             provenance=self.provenance(b),
+            alternatives=alternatives,
         )
 
     def provenance(self, b: Any) -> dict[str, Any]:
@@ -1164,6 +1272,15 @@ class _Importer:
             "resources work (as in Prosimos)"
         )
         return P._merge(WeeklyRate(tuple(points), tuple(rates)))
+
+
+def _task_groups(
+    ids: list[str], alternatives: list[tuple[str, float, list[str]]]
+) -> list[list[str]]:
+    """A task's resource ids in groups that are one role each: its own, then each of its
+    ``alternatives``' (all of them one group when it has none)."""
+    theirs = {r for _, _, a in alternatives for r in a}
+    return [[r for r in ids if r not in theirs], *(a for _, _, a in alternatives)]
 
 
 def _float(value: Any, where: str) -> float:
