@@ -25,6 +25,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 import numpy as np
@@ -808,8 +809,12 @@ def calibrate_model(
       ``None`` (default) fits no patience but names, in the notes, the drop-off activities whose
       names read like cancellation or withdrawal (not outcome-column values, nor in a log
       without start times: neither can be fitted).
-    * ``rare_path_threshold``: branches with a probability below it are removed (the others are
-      renormalised), unless the model would lose its way to an end.
+    * ``rare_path_threshold``: branches with a probability at their decision below it are
+      removed (the others are renormalised), except a decision's most probable branch(es) (where
+      every branch is below it) and a branch without which a step would lose its way to an end;
+      a higher threshold removes every branch a lower one does (``filter_rare_paths``). Notes
+      name the branches removed, those kept below the threshold and why, and any end no longer
+      reached.
     * ``parallel_threshold``: share of cases in which two activities overlap in time for them to
       count as concurrent (see ``sim.calibrate.routing``); above 1 disables parallel blocks. The
       default 0.05 (2.5 times the 2 % of overlap still read as a sequence) takes overlap as the
@@ -2362,19 +2367,145 @@ def _fit_patience(
 RARE_BRANCHES_NAMED = 12
 
 
+def _branch_text(decision: str, target: str, share: float) -> str:
+    """A branch in a rare-path note: ``after:A -> 'B', 4.1 %`` (an end: ``-> end 'lost'``)."""
+    return (
+        f"{decision} -> "
+        + (f"end '{target[len(END_PREFIX) :]}'" if target.startswith(END_PREFIX) else f"'{target}'")
+        + f", {100 * share:.1f} %"
+    )
+
+
 def _removed_branches_text(branches: Sequence[tuple[str, str, float, bool]]) -> str:
     """The rare-path note's list of removed branches: per (decision, target, probability, whether
     the target leads back to the decision: a loop), ``after:A -> B, 4.1 % (a loop back)``."""
-    parts = [
-        f"{decision} -> "
-        + (f"end '{t[len(END_PREFIX) :]}'" if t.startswith(END_PREFIX) else f"'{t}'")
-        + f", {100 * share:.1f} %"
-        + (" (a loop back)" if loop else "")
-        for decision, t, share, loop in branches[:RARE_BRANCHES_NAMED]
-    ]
-    if len(branches) > RARE_BRANCHES_NAMED:
-        parts.append(f"and {len(branches) - RARE_BRANCHES_NAMED} more (in model.yaml's provenance)")
-    return "; ".join(parts)
+    return _listed(
+        [
+            _branch_text(decision, t, share) + (" (a loop back)" if loop else "")
+            for decision, t, share, loop in branches
+        ]
+    )
+
+
+def _listed(parts: Sequence[str]) -> str:
+    """A rare-path note's list: the first ``RARE_BRANCHES_NAMED`` items, the rest counted."""
+    named = list(parts[:RARE_BRANCHES_NAMED])
+    if len(parts) > RARE_BRANCHES_NAMED:
+        named.append(f"and {len(parts) - RARE_BRANCHES_NAMED} more (in model.yaml's provenance)")
+    return "; ".join(named)
+
+
+def _at_most(x: float) -> str:
+    """``x`` rounded down to 3 significant digits: a threshold that is not above ``x``."""
+    if x <= 0:
+        return "0"
+    d = Decimal(x)
+    return f"{d.quantize(Decimal(1).scaleb(d.adjusted() - 2), rounding=ROUND_FLOOR).normalize():f}"
+
+
+@dataclass
+class RarePaths:
+    """What ``filter_rare_paths`` did. ``kept``: each decision point's branches left (target ->
+    weighted count); ``removed``: per point, the branches removed (target -> weighted count);
+    ``shares``: each branch's probability at its point before the filter, per (point, target);
+    ``kept_below``: the branches below the threshold that stay, per (point, target): None for a
+    point's most probable branch (all of its branches below the threshold; ties all stay), else
+    the node that would lose its way to an end without it; ``lost_ends``: the ends no longer
+    reached from the start, each with the probability of the branch whose removal cut it off
+    (a threshold at or below it keeps the end)."""
+
+    kept: dict[str, Counter]
+    removed: dict[str, dict[str, float]] = field(default_factory=dict)
+    shares: dict[tuple[str, str], float] = field(default_factory=dict)
+    kept_below: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    lost_ends: dict[str, float] = field(default_factory=dict)
+
+
+def filter_rare_paths(
+    points: Mapping[str, Mapping[str, float]],
+    rare: float,
+    *,
+    fixed: Mapping[str, Sequence[str]] | None = None,
+    start: str = "<start>",
+) -> RarePaths:
+    """Remove the branches whose probability at their decision point is below ``rare``.
+
+    ``points``: decision point -> target -> (weighted) count; a target named ``end:...`` is an
+    end. ``fixed``: the nodes whose successors are not decided (a timer's step, a parallel
+    block's branch entry points and its join); any other node goes where ``points`` says.
+    The branches below ``rare`` are taken from the least probable up (a point's branches of
+    equal probability together), and each is removed unless it is its point's most probable
+    (where every branch of a point is below ``rare``, its most probable ones stay, ties
+    included) or a node that could reach an end would have no way to one without it. The order
+    does not depend on ``rare``, so the set removed grows with it: a higher threshold removes
+    every branch a lower one removes (QA spec24: 0.6 kept what 0.5 removed)."""
+    fixed = fixed or {}
+    kept = {k: Counter(v) for k, v in points.items()}
+    out = RarePaths(kept=kept)
+    if rare <= 0:
+        return out
+    nodes = set(kept) | {t for c in kept.values() for t in c} | set(fixed)
+    nodes |= {t for ts in fixed.values() for t in ts}
+
+    def successors(node: str) -> Sequence[str]:
+        if node.startswith(END_PREFIX):
+            return ()
+        return fixed[node] if node in fixed else tuple(kept.get(node, ()))
+
+    def reaching_an_end() -> set[str]:
+        pred: dict[str, list[str]] = {}
+        for n in nodes:
+            for s_ in successors(n):
+                pred.setdefault(s_, []).append(n)
+        found = {n for n in nodes if n.startswith(END_PREFIX)}
+        todo = list(found)
+        while todo:
+            for q in pred.get(todo.pop(), ()):
+                if q not in found:
+                    found.add(q)
+                    todo.append(q)
+        return found
+
+    def ends_reached() -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            if (n := todo.pop()) not in seen:
+                seen.add(n)
+                todo.extend(successors(n))
+        return {n for n in seen if n.startswith(END_PREFIX)}
+
+    candidates: list[tuple[float, str, tuple[str, ...]]] = []
+    for k, c in kept.items():
+        tot = sum(c.values())
+        if not c or tot <= 0:
+            continue
+        top = max(c.values())
+        below: dict[float, list[str]] = {}
+        for t, n in c.items():
+            out.shares[(k, t)] = n / tot
+            if n / tot < rare:
+                if n == top:
+                    out.kept_below[(k, t)] = None
+                else:
+                    below.setdefault(n, []).append(t)
+        candidates += [(n / tot, k, tuple(sorted(ts))) for n, ts in below.items()]
+    ways = reaching_an_end()
+    ends = ends_reached()
+    for share, k, targets in sorted(candidates):
+        for t in targets:
+            del kept[k][t]
+        if stuck := ways - reaching_an_end():
+            kept[k] = Counter(
+                {t: n for t, n in points[k].items() if t not in out.removed.get(k, {})}
+            )
+            for t in targets:
+                out.kept_below[(k, t)] = k if k in stuck else min(stuck)
+            continue
+        out.removed.setdefault(k, {}).update({t: points[k][t] for t in targets})
+        now = ends_reached()
+        out.lost_ends.update({e: share for e in ends - now})
+        ends = now
+    return out
 
 
 def _point_label(node: tuple[str, str] | None) -> str | None:
@@ -2538,18 +2669,15 @@ def _assemble(
             point_decision[a] = f"after:{a}"
             notes.append(f"'{a}' never leads anywhere in closed cases: routed to '{default_end}'")
 
-    # rare-path filter with a way back when it would trap a node
-    kept = {k: Counter(v) for k, v in points.items()}
-    dropped: dict[str, dict[str, int]] = {}
-    dropped_share: dict[tuple[str, str], float] = {}  # a removed branch's probability
-    if rare > 0:
-        for k, c in kept.items():
-            tot = sum(c.values())
-            small = [t for t, n in c.items() if n / tot < rare]
-            if len(small) < len(c):
-                for t in small:
-                    dropped_share[(k, t)] = c[t] / tot
-                    dropped.setdefault(k, {})[t] = c.pop(t)
+    # rare-path filter (``filter_rare_paths``): never a decision's most probable branch(es) nor
+    # a node's last way to an end, and a higher threshold removes all that a lower one does
+    filtered = filter_rare_paths(
+        points,
+        rare,
+        fixed={t: [a] for t, a in timer_of.items()}
+        | {g: [*branch_entry_points[g], join[g]] for g in groups},
+    )
+    kept, dropped, dropped_share = filtered.kept, filtered.removed, filtered.shares
 
     def successors_of(node: str) -> list[str]:
         if node.startswith(END_PREFIX):
@@ -2561,28 +2689,6 @@ def _assemble(
         if node == "<start>" or node in kept:
             return list(kept.get(node, ()))
         return []
-
-    for _ in range(100):
-        reach_end: set[str] = set()
-        nodes = set(kept) | {t for c in kept.values() for t in c} | set(groups)
-        nodes |= set(timer_of)
-        pred: dict[str, set[str]] = {n: set() for n in nodes}
-        for n in nodes:
-            for s_ in successors_of(n):
-                pred.setdefault(s_, set()).add(n)
-        queue = deque(n for n in pred if n.startswith(END_PREFIX))
-        reach_end |= set(queue)
-        while queue:
-            n = queue.popleft()
-            for q in pred.get(n, ()):
-                if q not in reach_end:
-                    reach_end.add(q)
-                    queue.append(q)
-        trapped = [k for k in kept if k not in reach_end and k in dropped]
-        if not trapped:
-            break
-        for k in trapped:
-            kept[k].update(dropped.pop(k))
 
     def reachable(node: str) -> set[str]:
         """The nodes a case at ``node`` may go on to (itself included)."""
@@ -2605,6 +2711,55 @@ def _assemble(
                     for k in dropped
                     for t in sorted(dropped[k], key=lambda t: -dropped_share[(k, t)])
                 ]
+            )
+        )
+    if filtered.kept_below:  # say which branches below the threshold stay, and why
+        tops = Counter(k for (k, _), why in filtered.kept_below.items() if why is None)
+
+        def why_kept(k: str, why: str | None) -> str:
+            if why is None:
+                return "most probable, tied" if tops[k] > 1 else "most probable"
+            node = point_label[why] if why.startswith("<") and why in point_label else f"'{why}'"
+            return f"without it {node} would have no way to an end"
+
+        notes.append(
+            f"rare paths below {rare:.3g} kept ({len(filtered.kept_below)} branch(es); a "
+            "decision whose branches are all below the threshold keeps its most probable, and "
+            "no step loses its last way to an end): "
+            + _listed(
+                [
+                    f"{_branch_text(point_decision.get(k, k), t, dropped_share[(k, t)])} "
+                    f"({why_kept(k, why)})"
+                    for (k, t), why in sorted(
+                        filtered.kept_below.items(),
+                        key=lambda kv: (
+                            point_decision.get(kv[0][0], kv[0][0]),
+                            -dropped_share[kv[0]],
+                            kv[0][1],
+                        ),
+                    )
+                ]
+            )
+        )
+    if filtered.lost_ends:  # an end (a drop-off, say) gone with the rare paths is said
+        left = {n for n in reachable("<start>") if n.startswith(END_PREFIX)}
+        lost = sorted(filtered.lost_ends.items(), key=lambda kv: (-kv[1], kv[0]))
+        drop_lost = any(e[len(END_PREFIX) :] in dropoff for e, _ in lost)
+        gone = [
+            f"end '{e[len(END_PREFIX) :]}' ("
+            + ("a drop-off; " if e[len(END_PREFIX) :] in dropoff else "")
+            + f"rare_path_threshold={_at_most(share)} or lower keeps it)"
+            for e, share in lost
+        ]
+        notes.append(
+            "rare paths: with them removed no case reaches "
+            + (", ".join(gone[:-1]) + " or " if len(gone) > 1 else "")
+            + gone[-1]
+            + ": the model has no such outcome"
+            + (
+                ", and no drop-off at all"
+                if drop_lost and not any(e[len(END_PREFIX) :] in dropoff for e in left)
+                else ""
             )
         )
 
@@ -2687,6 +2842,10 @@ def _assemble(
             )
         if point in dropped:
             prov["rare_removed"] = {t: int(raw[t]) for t in dropped[point]}
+        if below := {t: why for (k, t), why in filtered.kept_below.items() if k == point}:
+            prov["rare_kept"] = {  # below the threshold, and why they stay
+                t: "most probable" if why is None else "a way to an end" for t, why in below.items()
+            }
         by_segment: dict[str, tuple[float, ...]] = {}
         if segment_points:  # branches that depend on the case's segment (sim.calibrate.segments)
             by_segment, seg_evidence = segment_branches(
