@@ -489,8 +489,41 @@ def _tvd(p: dict[str, float], q: dict[str, float]) -> float:
     return 0.5 * math.fsum(abs(p.get(k, 0.0) - q.get(k, 0.0)) for k in keys)
 
 
-def _compare(sim: dict[str, Any], real: dict[str, Any]) -> dict[str, Any]:
-    """Per-replication comparison figures of one simulated log with the historical one."""
+#: the shares of finished cases a back-test gives per outcome and per step lost at
+#: (``sim.kpis``' ``outcome_share:<outcome>``, ``dropoff_at:<step>``), and of events per
+#: activity (``activity_share:<activity>``), for the history, the model and the baseline
+CASE_SHARES = ("outcome_share", "dropoff_at")
+ACTIVITY_SHARE = "activity_share"
+
+
+def _activity_shares(measured: Mapping[str, Any]) -> dict[str, float]:
+    """A measured log's share of events per activity as ``activity_share:<activity>``."""
+    shares = measured.get("activity_share") or {}
+    return {f"{ACTIVITY_SHARE}:{a}": float(v) for a, v in shares.items()}
+
+
+def share_keys(measured: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The share figures (``CASE_SHARES``, ``ACTIVITY_SHARE``) any of the ``measured`` logs
+    (``_measure``'s) has, the first log's first: every replication of the model or the baseline
+    is given each of them, so that a share one replication never showed is 0 in it, not left out
+    of the mean over replications."""
+    keys: dict[str, None] = {}
+    for m in measured:
+        kpis = m.get("kpis") or {}
+        keys |= dict.fromkeys(k for k in kpis if k.split(":", 1)[0] in CASE_SHARES)
+        keys |= dict.fromkeys(_activity_shares(m))
+    return list(keys)
+
+
+def _compare(
+    sim: dict[str, Any], real: dict[str, Any], shares: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Per-replication comparison figures of one simulated log with the historical one.
+
+    ``shares``: the share figures to give (``share_keys`` of every replication and the history;
+    default: this log's and the history's), each with its absolute error against the history's
+    (``<key>_abserr``). A share the log does not show is 0 where it has finished cases (an
+    outcome or drop-off share) or events (an activity share), else undefined (NaN)."""
     sk, rk = sim["kpis"], real["kpis"]
     out: dict[str, Any] = {}
     for k in ("cycle_time_mean", "cycle_time_p90", "cycle_time_median"):
@@ -514,6 +547,21 @@ def _compare(sim: dict[str, Any], real: dict[str, Any]) -> dict[str, Any]:
     ro = {k: v for k, v in rk.items() if k.startswith("outcome_share:")}
     out["outcome_share_tvd"] = _tvd(so, ro)
     out["activity_share_tvd"] = _tvd(sim.get("activity_share", {}), real.get("activity_share", {}))
+    if shares is None:
+        shares = share_keys([real, sim])
+    sa, ra = _activity_shares(sim), _activity_shares(real)
+    # a share of finished cases is defined where some finished (dropoff_rate is their share lost)
+    sim_finished = np.isfinite(sk.get("dropoff_rate", math.nan))
+    real_finished = np.isfinite(rk.get("dropoff_rate", math.nan))
+    for key in shares:
+        if key.startswith(f"{ACTIVITY_SHARE}:"):
+            value = sa.get(key, 0.0 if sa else math.nan)
+            history = ra.get(key, 0.0 if ra else math.nan)
+        else:
+            value = sk.get(key, 0.0 if sim_finished else math.nan)
+            history = rk.get(key, 0.0 if real_finished else math.nan)
+        out[key] = value
+        out[key + "_abserr"] = abs(value - history)
     sw, rw = sim["weekly"], real["weekly"]
     n = min(sw.size, rw.size)
     out["cases_finished_per_week"] = sk.get("cases_finished_per_week", math.nan)
@@ -539,6 +587,13 @@ def _compare(sim: dict[str, Any], real: dict[str, Any]) -> dict[str, Any]:
             else:
                 out[key + "_relerr"] = _relerr(out[key], rk[key])
     return out
+
+
+def _compare_all(measured: Sequence[dict[str, Any]], real: dict[str, Any]) -> list[dict[str, Any]]:
+    """``_compare`` of each replication's measured log with the history's, every one given the
+    share figures any of them or the history has (``share_keys``)."""
+    shares = share_keys([real, *measured])
+    return [_compare(m, real, shares) for m in measured]
 
 
 def _distances(
@@ -676,6 +731,7 @@ def backtest_domain(key: str) -> Bounds | None:
     if key.endswith(("_abserr", "_tvd")) or name in (
         "cycle_time_ks_pvalue",
         "cycle_time_ks_statistic",
+        ACTIVITY_SHARE,
     ):
         return _UNIT
     if key.endswith(("_emd", "_h", "_mae")) or key.startswith("ngram") or key == "cases":
@@ -986,7 +1042,7 @@ def backtest(
     finished: list[set[str]] = []  # per simulated then baseline log: its finished cases
 
     def score(logs: list[pd.DataFrame]) -> list[dict[str, Any]]:
-        rows = []
+        metas = []
         for i, df in enumerate(logs):
             meas = _measure(
                 df,
@@ -997,10 +1053,10 @@ def backtest(
                 blocks=blocks,
                 segments=segments,
             )
-            rows.append(_compare(meas, real))
+            metas.append(meas)
             measured.append(("model", i + 1, meas["cycle_times"]))
             finished.append(meas["finished"])
-        return rows
+        return _compare_all(metas, real)
 
     m_rows = score(sims)
     result: dict[str, Any] = {
@@ -1030,9 +1086,13 @@ def backtest(
             "cycle_time_mean_noise95": _mean_noise95(real["cycle_times"]),
             "truncation": test_truncation,
             "kpis": {
-                k: v
-                for k, v in real["kpis"].items()
-                if not k.startswith(("reached:", "waiting_share:"))
+                **{
+                    k: v
+                    for k, v in real["kpis"].items()
+                    if not k.startswith(("reached:", "waiting_share:"))
+                },
+                # its share of events per activity, as the model's and the baseline's
+                **_activity_shares(real),
             },
         },
         "model": {
@@ -1064,8 +1124,8 @@ def backtest(
             first_h = np.sort(first_h)
         arrivals = pd.Series(pt.origin + first_h * HOUR)
         rng = np.random.default_rng(seed)
-        b_rows = []
-        for _ in range(replications):
+        b_metas = []
+        for rep in range(replications):
             b_log = resample_cases(train_closed, arrivals, rng=rng)
             if not complete:  # a case cut at the extract's end has no outcome, as in a trace
                 b_log, late = _cut(b_log, extract_end)
@@ -1082,10 +1142,10 @@ def backtest(
                 blocks=blocks,
                 segments=segments,
             )
-            b_rows.append(_compare(meas, real))
-            measured.append(("naive baseline", len(b_rows), meas["cycle_times"]))
+            b_metas.append(meas)
+            measured.append(("naive baseline", rep + 1, meas["cycle_times"]))
             finished.append(meas["finished"])
-        result["baseline"] = _summarise(b_rows)
+        result["baseline"] = _summarise(_compare_all(b_metas, real))
     if distances:  # the slow part: every simulated and baseline log against the history
         dists = score_distances(
             hist,

@@ -2139,6 +2139,8 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
                     _ci_cell(base.get(key), unit),
                 ]
             )
+        if key == "dropoff_rate":
+            rows += _outcome_share_rows(tk, model, base)
     ins = bt.get("in_sample") or {}
     if rows and ins.get("model"):
         rows.insert(
@@ -2189,6 +2191,34 @@ def _backtest_html(bt: Mapping[str, Any]) -> str:
             + "</details>"
         )
     return "\n".join(parts)
+
+
+def _outcome_share_rows(
+    history: Mapping[str, Any], model: Mapping[str, Any], base: Mapping[str, Any]
+) -> list[list[str]]:
+    """The back-test table's rows of the share of finished cases ending in each outcome
+    (``outcome_share:<outcome>``): the history's beside the model's and the baseline's, the
+    history's outcomes first; none for a ``backtest.json`` whose model has no such shares."""
+    prefix = "outcome_share:"
+    # the model's and the baseline's share figures are those with an error against the history
+    simulated = [k for d in (model, base) for k in d if k.startswith(prefix) and f"{k}_abserr" in d]
+    if not simulated:
+        return []
+    keys = dict.fromkeys([*(k for k in history if k.startswith(prefix)), *simulated])
+    # an outcome the history's finished cases never ended in: 0 of them
+    none = 0.0 if finite_number(history.get("dropoff_rate")) else None
+    rows = []
+    for key in keys:
+        label, unit = kpi_label(key)
+        rows.append(
+            [
+                _esc(label[:1].upper() + label[1:]),
+                _num(history.get(key, none), unit),
+                _ci_cell(model.get(key), unit),
+                _ci_cell(base.get(key), unit),
+            ]
+        )
+    return rows
 
 
 def _informative_fits(
