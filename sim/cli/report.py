@@ -52,11 +52,34 @@ def build(run_dir: Path, *, figures: bool = False) -> Path | None:
         return None
 
 
+def _record(run_dir: Path) -> dict:
+    """``run_dir``'s record (``run.json``), or ``{}`` without a readable one."""
+    import json
+
+    try:
+        record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path | None:
     """Rebuild the report of an existing run directory."""
     target = Path(str(cfg.run)).expanduser()
     if not target.is_dir():
         raise ConfigError(f"run={cfg.run}: no such run directory")
+    record = _record(target)
+    if record.get("command") == "export":  # QA walk24 #2: a page of empty sections
+        exported = record.get("path")
+        how = (
+            f": {shlex.join([*TYPED_PROGRAM, 'simulate', f'process={exported}'])}"
+            if isinstance(exported, str)
+            else ""
+        )
+        raise ConfigError(
+            f"run={cfg.run}: an export run has no results to report (it wrote the exported "
+            f"model); simulate the exported model to get a report{how}"
+        )
     figures = cfg.get("figures")
     if figures is None:  # PNGs of an earlier build must not outlive the page they came from
         from sim.report.html import FIGURES_DIR
