@@ -40,6 +40,7 @@ from sim.errors import ConfigError, EventLogError, SimError, TooManyRows
 from sim.eventlog import (
     DATE_ONLY_DUPLICATES,
     REPRODUCIBLE_GZIP,
+    CleaningReport,
     EventLog,
     read_event_log,
     split_by_time,
@@ -278,8 +279,9 @@ def _runaway_cases(cfg: DictConfig) -> str:
 
 
 def runaway_cases(log: EventLog, mode: str, key: str) -> tuple[EventLog, dict[str, Any] | None]:
-    """``log`` without its runaway cases (``mode`` ``drop``) or with them (``keep``), a note in
-    its report either way, and what they were for cleaning.json (None where there are none);
+    """``log`` without its runaway cases (``mode`` ``drop``: their rows counted in its report's
+    ``runaway_rows_removed``, its rows kept and cases recounted) or with them (``keep``), a note
+    in its report either way, and what they were for cleaning.json (None where there are none);
     ``key`` names the log (``log``, ``backtest.log``)."""
     held_out = key == "backtest.log"
     if mode == "drop":
@@ -288,6 +290,8 @@ def runaway_cases(log: EventLog, mode: str, key: str) -> tuple[EventLog, dict[st
             keep_hint=f"{RUNAWAY_KEY}=keep keeps them"
             + ("; the back-test's history leaves them out too" if held_out else ""),
         )
+        if found is not None:  # the report counts their rows: it describes the table calibrated
+            log = dataclasses.replace(log, report=log.report.with_runaway_cases_removed(log.events))
     else:
         found = find_runaway_cases(log.events)
         if found is not None:
@@ -546,11 +550,19 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
     write_run_record(
         run_dir, cfg, command="calibrate", extra={"log": str(cfg.log), "inputs": inputs}
     )
+    # the notes in the keys that read each log, as on the console (columns.timezone=, not the
+    # library's timezone=)
     write_json(
         run_dir / "cleaning.json",
-        {"log": log.report.to_dict() | {"runaway_cases": runaway}}
+        {"log": _cleaning_json(log.report, runaway, config_key_text)}
         | (
-            {"backtest_log": test.report.to_dict() | {"runaway_cases": held_out_runaway}}
+            {
+                "backtest_log": _cleaning_json(
+                    test.report,
+                    held_out_runaway,
+                    lambda text: held_out_key_text(text, _inherited(cfg)),
+                )
+            }
             if test is not None and bt.log is not None
             else {}
         ),
@@ -625,6 +637,17 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         )
     )
     return result
+
+
+def _cleaning_json(
+    report: CleaningReport, runaway: dict[str, Any] | None, keys: Callable[[str], str]
+) -> dict[str, Any]:
+    """One log's entry of cleaning.json: its cleaning report with its runaway cases
+    (``runaway_cases``), the notes naming the library's arguments by the config keys ``keys``
+    gives (``config_key_text``, ``held_out_key_text``)."""
+    out = report.to_dict() | {"runaway_cases": runaway}
+    out["notes"] = [keys(note) for note in report.notes]
+    return out
 
 
 def _write_table(table: pd.DataFrame, path: Path, **options: Any) -> None:

@@ -4,12 +4,13 @@ Bookkeeping rule (tested as a property): every input row is accounted for exactl
 
     rows_read == rows_kept + lifecycle_events_merged + removed()
 
-where ``removed()`` is the sum of the ``*_removed`` counts. ``lifecycle_events_merged`` counts
-``start``/``schedule`` events of an XES-style log that were folded into the row of their
-``complete`` event, or of the ``ate_abort``/``pi_abort`` that ended their instance (one activity
-instance = one row; an abort's row is an instance of ``"<activity> (aborted)"``), and the
-``suspend``/``resume`` events recorded in their instance's ``suspended_intervals``
-(``sim.eventlog.lifecycle``), so they are not lost either.
+where ``removed()`` is the sum of the ``*_removed`` counts (``runaway_rows_removed`` among them:
+rows of runaway cases left out after reading, ``CleaningReport.with_runaway_cases_removed``).
+``lifecycle_events_merged`` counts ``start``/``schedule`` events of an XES-style log that were
+folded into the row of their ``complete`` event, or of the ``ate_abort``/``pi_abort`` that ended
+their instance (one activity instance = one row; an abort's row is an instance of
+``"<activity> (aborted)"``), and the ``suspend``/``resume`` events recorded in their instance's
+``suspended_intervals`` (``sim.eventlog.lifecycle``), so they are not lost either.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ class CleaningReport:
     date_only_duplicates_kept: bool = False
     end_before_start_removed: int = 0
     implausible_timestamps_removed: int = 0
+    # rows of runaway cases left out before calibration (``sim.calibrate.prepare``), after reading
+    runaway_rows_removed: int = 0
     rows_kept: int = 0
     missing_start: int = 0
     # of those, rows of an activity whose starts are recorded elsewhere: start estimated
@@ -96,6 +99,7 @@ class CleaningReport:
             + self.duplicates_removed
             + self.end_before_start_removed
             + self.implausible_timestamps_removed
+            + self.runaway_rows_removed
         )
 
     def removal_text(self) -> str:
@@ -108,8 +112,48 @@ class CleaningReport:
             "rows of cases with an implausible timestamp": self.implausible_timestamps_removed,
             "lifecycle events": self.lifecycle_events_removed,
             "starts never completed": self.unmatched_starts_removed,
+            "rows of runaway cases": self.runaway_rows_removed,
         }
         return ", ".join(f"{k}: {v}" for k, v in parts.items() if v) or "none"
+
+    def with_runaway_cases_removed(self, events: pd.DataFrame) -> CleaningReport:
+        """A copy of the report for ``events``: the table it was made for less the rows of
+        runaway cases left out after reading (``sim.calibrate.prepare.drop_runaway_cases``).
+        Those rows count in ``runaway_rows_removed`` (so ``rows_read == rows_kept +
+        lifecycle_events_merged + removed()`` still holds); ``rows_kept``, ``cases``,
+        ``activities``, ``resources`` and ``open_cases`` are recounted from ``events``, and the
+        reading's notes that gave them ("Read N rows; kept M.", "C cases, A activities, ...")
+        say the new counts. The counts of values read (time zones, missing starts, rows without
+        a resource) stay the reading's."""
+        gone = self.rows_kept - len(events)
+        if gone < 0:
+            raise ValueError(
+                f"{self.source}: {len(events)} rows given, more than the {self.rows_kept} the "
+                "report kept: expected the kept table less the rows of runaway cases"
+            )
+        new = dataclasses.replace(
+            self,
+            runaway_rows_removed=self.runaway_rows_removed + gone,
+            rows_kept=len(events),
+            cases=int(events[C.CASE].nunique()),
+            activities=int(events[C.ACTIVITY].nunique()),
+            resources=int(events[C.RESOURCE].nunique()),
+            open_cases=int(events.loc[events[CASE_OPEN].astype(bool), C.CASE].nunique())
+            if CASE_OPEN in events.columns
+            else 0,
+        )
+        # the reading's notes (sim.eventlog.read) as written there, with the new counts
+        read, read_now = f"; kept {self.rows_kept}.", f"; kept {new.rows_kept}."
+        held, held_now = _counts_text(self), _counts_text(new)
+        new.notes = [
+            n[: -len(read)] + read_now
+            if n.startswith("Read ") and n.endswith(read)
+            else held_now + n[len(held) :]
+            if n.startswith(held)
+            else n
+            for n in self.notes
+        ]
+        return new
 
     def to_dict(self) -> dict[str, Any]:
         """The report as a JSON-serialisable dict (ints, floats, bools, strings, lists, dicts)."""
@@ -120,6 +164,16 @@ class CleaningReport:
     def summary(self) -> str:
         """The notes as one paragraph of text."""
         return " ".join(self.notes)
+
+
+def _counts_text(r: CleaningReport) -> str:
+    """The start of the reading's note on what the log holds: ``"200 cases, 4 activities, 12
+    resources; 3 cases flagged open ("``."""
+    open_cases = f"{r.open_cases} case{'' if r.open_cases == 1 else 's'}"
+    return (
+        f"{r.cases} cases, {r.activities} activities, {r.resources} resources; "
+        f"{open_cases} flagged open ("
+    )
 
 
 @dataclass(eq=False)
