@@ -68,6 +68,22 @@ class SimulateRun:
         values are that its ``config.yaml`` does not repeat (``_read_model``)."""
         return _read_model(self.run_dir / "model.yaml")
 
+    @cached_property
+    def cycle_times(self) -> pd.DataFrame | None:
+        """The cases of the run's pooled cycle-time percentiles (``cycle_times.csv.gz``), or
+        ``None`` for a run that has none of its replications' (written by an older version
+        only with a trace): its percentiles are then compared as each replication's,
+        averaged. A file that cannot be read is a ``ConfigError`` naming it."""
+        path = self.run_dir / "cycle_times.csv.gz"
+        if not path.is_file():
+            return None
+        try:
+            table = pd.read_csv(path, usecols=["replication", "cycle_time_h"])
+        except (OSError, ValueError, EOFError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from exc
+        own = set(self.table["replication"]) if "replication" in self.table else set()
+        return table if set(table["replication"]) <= own else None
+
     @property
     def arrival_volume(self) -> dict[str, Any]:
         """The scenario settings that set how many cases arrive."""
@@ -594,6 +610,7 @@ class _Compared:
                 # runs of an older version record no measurement: not judged otherwise
                 if r.measurement and base.measurement and r.measurement != base.measurement
             },
+            cycle_times={label: r.cycle_times for label, r in zip(labels, runs, strict=True)},
         )
         # the label's parts, so that the report can name a scenario by what it sets
         # otherwise than the baseline without splitting the label at its spaces

@@ -752,18 +752,26 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         )
         taken.close()
         table = taken.kpi_table()
+        cycle_times = taken.cycle_time_table()
         report, warnings = _results(
-            table, taken, model, scenario, seed=seed, first=first, lost_off_shift=lost_off_shift
+            table,
+            taken,
+            model,
+            scenario,
+            seed=seed,
+            first=first,
+            lost_off_shift=lost_off_shift,
+            cycle_times=cycle_times,
         )
         # each file under its own name only once whole: a stop while writing leaves none
         with written_whole(run_dir / "replications.csv") as part:
             with_integer_counts(table).to_csv(part, index=False)
         write_json(run_dir / "kpis.json", report)
         save(model, run_dir / "model.yaml", overwrite=True)
-        if trace:
-            # the cases the cycle-time KPIs count (after the warm-up, finished): the report's figure
-            with written_whole(run_dir / "cycle_times.csv.gz") as part:
-                taken.cycle_time_table().to_csv(part, index=False, compression=REPRODUCIBLE_GZIP)
+        # the cases the cycle-time KPIs count (after the warm-up, finished): their pooled
+        # percentiles, the report's figure, compare's percentiles
+        with written_whole(run_dir / "cycle_times.csv.gz") as part:
+            cycle_times.to_csv(part, index=False, compression=REPRODUCIBLE_GZIP)
     print(format_report(report))
     for warning in warnings:
         print(f"\n{warning}")
@@ -784,11 +792,13 @@ def _results(
     seed: int,
     first: int,
     lost_off_shift: str | None = None,
+    cycle_times: pd.DataFrame | None = None,
 ) -> tuple[dict, list[str]]:
-    """``kpis.json``'s report of the replications ``taken`` (their KPIs: ``table``), and the
-    run's warnings; ``lost_off_shift``: the off-shift note said before the run
+    """``kpis.json``'s report of the replications ``taken`` (their KPIs: ``table``; their
+    cases' cycle times: ``cycle_times``, for the pooled percentiles), and the run's warnings;
+    ``lost_off_shift``: the off-shift note said before the run
     (``first_step_off_shift_note``), said again among them."""
-    report = kpi_report(table, model, headcount=taken.staffing)
+    report = kpi_report(table, model, headcount=taken.staffing, cycle_times=cycle_times)
     report["seed"] = seed
     report["first_replication"] = first
     report["scenario"] = scenario.to_dict()

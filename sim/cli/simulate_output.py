@@ -59,9 +59,10 @@ class StreamedReplications:
         self.simulated_cases += trace.n_cases
         if replication == self._first:
             self.staffing = trace.meta.get("staffing")
+        # the cases kpis.json's pooled percentiles are of (a few bytes a case, unlike the trace)
+        self.cycle_parts[replication] = cycle_time_part(trace, replication)
         if self.trace_file is None:
             return
-        self.cycle_parts[replication] = cycle_time_part(trace, replication)
         self._waiting[replication] = trace
         while self._next in self._waiting:
             self._write(self._next, self._waiting.pop(self._next))
@@ -72,7 +73,7 @@ class StreamedReplications:
         return kpi_rows_table([self.rows[r] for r in sorted(self.rows)])
 
     def cycle_time_table(self) -> pd.DataFrame:
-        """``sim.kpis.cycle_time_table`` of the replications taken (with a trace file only)."""
+        """``sim.kpis.cycle_time_table`` of the replications taken so far, in replication order."""
         return cycle_time_parts_table([self.cycle_parts[r] for r in sorted(self.cycle_parts)])
 
     def close(self) -> None:

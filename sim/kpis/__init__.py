@@ -35,6 +35,8 @@ from sim.kpis.stats import (
 from sim.kpis.summary import (
     HEADLINE,
     SEGMENT_KPIS,
+    TIME_IN_PROCESS,
+    averaged_cycle_time_kpis,
     cycle_time_kpis,
     cycle_time_part,
     cycle_time_parts_table,
@@ -47,16 +49,20 @@ from sim.kpis.summary import (
     kpi_table,
     log_kpis,
     main_path_order,
+    pooled_estimates,
     replication_kpis,
     segment_kpis,
     split_segment_key,
+    summarize_kpis,
     time_per_case,
 )
 
 __all__ = [
     "HEADLINE",
     "SEGMENT_KPIS",
+    "TIME_IN_PROCESS",
     "Bounds",
+    "averaged_cycle_time_kpis",
     "better_direction",
     "clip_to_domain",
     "compare_scenarios",
@@ -74,6 +80,8 @@ __all__ = [
     "kpi_row",
     "kpi_rows_table",
     "kpi_table",
+    "pooled_estimates",
+    "summarize_kpis",
     "log_cases",
     "log_kpis",
     "main_path_order",

@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.stats as st
 
 from sim.kpis.stats import LEVEL, confidence_interval
-from sim.kpis.summary import split_segment_key
+from sim.kpis.summary import pooled_estimates, split_segment_key
 
 COMPARED_HEADLINE = (
     "cycle_time_mean",
@@ -331,6 +331,26 @@ def _kpi_names(tables: Mapping[str, pd.DataFrame], baseline: str) -> list[str]:
     return names
 
 
+def _pooled_rows(
+    cmp: pd.DataFrame, base: Mapping[str, float], alt: Mapping[str, float]
+) -> pd.DataFrame:
+    """``cmp`` (one row per KPI, as ``matched_comparison`` gives them) with the KPIs pooled on
+    both sides (``base`` and ``alt``: ``pooled_estimates``) compared as pooled values: their
+    difference, with the replications' interval of the difference (paired or Welch's) moved
+    to centre on it: a sectioning interval (``stats.sectioning_interval``)."""
+    out = cmp.copy()
+    for k in cmp.index:
+        if k not in base or k not in alt:
+            continue
+        r = cmp.loc[k]
+        shift = (alt[k] - base[k]) - float(r["diff"])
+        low, high = (float(r[c]) + shift for c in ("ci_low", "ci_high"))
+        sizes = {c: int(r[c]) for c in ("n", "n_base", "n_alt")}
+        row = _row(base[k], alt[k], low, high, **sizes)  # no interval before: none now
+        out.loc[k, list(row)] = list(row.values())
+    return out
+
+
 def _baseline_rows(table: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
     """The baseline against itself: its mean, a zero change and no interval, in either mode."""
     rows = {}
@@ -350,6 +370,7 @@ def compare_scenarios(
     level: float = LEVEL,
     volume_differs: Collection[str] = (),
     measured_otherwise: Collection[str] = (),
+    cycle_times: Mapping[str, pd.DataFrame | None] | None = None,
 ) -> pd.DataFrame:
     """Every scenario of ``tables`` (name -> replications table) against ``baseline``.
 
@@ -365,6 +386,12 @@ def compare_scenarios(
     ``note`` (``window_edge_note``; ``note`` is empty on every other row). ``kpis`` defaults to
     ``compared_kpis`` of the baseline's columns, plus those only other scenarios have (a role
     added in one scenario).
+
+    The KPIs ``kpis.json`` pools over the replications (``summary.pooled_estimates``: the time
+    shares; the cycle-time percentiles where ``cycle_times`` has both scenarios' cases,
+    ``cycle_times.csv.gz``) are compared as it gives them: each side's pooled value, the
+    difference of the two, and the interval of the replications' differences centred on it
+    (``_pooled_rows``).
     """
     if baseline not in tables:
         raise KeyError(f"baseline {baseline!r} is not one of the scenarios {list(tables)}")
@@ -380,6 +407,11 @@ def compare_scenarios(
             cmp = _baseline_rows(base, kpis)
         else:
             cmp = (matched_comparison if pair else unpaired_comparison)(base, table, kpis, level)
+        cmp = _pooled_rows(
+            cmp,
+            pooled_estimates(base, (cycle_times or {}).get(baseline)),
+            pooled_estimates(table, (cycle_times or {}).get(name)),
+        )
         cmp = cmp.rename_axis("kpi").reset_index()
         cmp["verdict"] = [
             "baseline"

@@ -13,7 +13,13 @@ import pandas as pd
 
 from sim.kpis import measures as m
 from sim.kpis.frames import trace_cases, trace_events, trace_open_steps
-from sim.kpis.stats import Bounds, confidence_interval, summarize
+from sim.kpis.stats import (
+    Bounds,
+    confidence_interval,
+    pooled_quantiles,
+    sectioning_interval,
+    summarize,
+)
 from sim.kpis.units import kpi_unit
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
@@ -85,12 +91,24 @@ DOMAINS: dict[str, Bounds] = {
     "value_added_ratio": _SHARE,  # parallel value-adding work counts its common time once
     "conversion_rate": _SHARE,
     "waiting_per_case": _COUNT,
+    "time_in_process": _COUNT,
 }
 """The domain of each KPI that ``log_kpis`` builds, by name (``waiting_mean`` for every
 ``waiting_mean:<step>``); confidence intervals are clipped to it. KPIs not listed (revenue,
 margin) can have either sign and are not clipped."""
 NEGLIGIBLE_QUEUE = 0.01  # a bottleneck whose cases queue under 1 % of cycle time is none
 SATURATED = 0.98  # a role busy this share of its scheduled hours or more is saturated
+
+
+TIME_IN_PROCESS = "time_in_process"
+"""The replications table's column of each replication's hours in the process (finished cases'
+cycle times, and the time until the stop of those in progress): the denominator of its shares,
+their weight in the pooled share (``pooled_estimates``)."""
+POOLED_SHARES = ("waiting_share", "queue_share", "timer_share")
+"""The time shares (``<kpi>`` and ``<kpi>:<step>``) ``kpis.json`` gives pooled: every
+replication's waiting over every replication's time in the process."""
+POOLED_PERCENTILES = {"cycle_time_median": 0.5, "cycle_time_p90": 0.9, "cycle_time_p95": 0.95}
+"""The cycle-time percentiles ``kpis.json`` gives pooled: of every replication's cases together."""
 
 
 SEGMENT_KPIS = (
@@ -197,6 +215,7 @@ def log_kpis(
     out |= m.throughput(cases, window)
     out["wip_mean"] = m.wip_mean(cases, window)
     out["wip_change"] = m.wip_change(cases, window)
+    out[TIME_IN_PROCESS] = m.time_in_process(cases, stop)
     table = m.step_table(events, cases, open_steps)
     shares = m.waiting_shares(events, cases, open_steps=open_steps, stop=stop)
     n = max(out["cases_arrived"], 1.0)
@@ -369,19 +388,99 @@ def cycle_time_part(trace: Trace, index: int = 0) -> pd.DataFrame:
 
 def cycle_time_kpis(cycle_times: pd.DataFrame) -> dict[str, float]:
     """The cycle-time KPIs (``cycle_time_mean``, ``_median``, ``_p90``, ``_p95``) of a
-    ``cycle_time_table`` (``cycle_times.csv.gz``) as ``kpi_report``'s headline gives them: each
-    replication's ``measures.cycle_time_stats``, averaged over the replications (not the
-    percentiles of every replication's cases pooled)."""
-    per_rep = pd.DataFrame(
+    ``cycle_time_table`` (``cycle_times.csv.gz``) as ``kpi_report``'s headline gives them: the
+    mean of each replication's mean, and the percentiles of every replication's cases pooled
+    (``pooled_estimates``)."""
+    per_rep = per_replication_cycle_time_kpis(cycle_times)
+    if per_rep.empty:
+        return dict.fromkeys(m.CYCLE_TIME_KPIS, math.nan)
+    means = {k: float(per_rep[k].mean()) for k in m.CYCLE_TIME_KPIS}
+    return means | pooled_estimates(per_rep, cycle_times)
+
+
+def averaged_cycle_time_kpis(cycle_times: pd.DataFrame) -> dict[str, float]:
+    """The cycle-time KPIs of a ``cycle_time_table`` as ``backtest.json`` gives them: each
+    replication's own (a simulated period, like the one held-out period it is compared with),
+    averaged over the replications."""
+    per_rep = per_replication_cycle_time_kpis(cycle_times)
+    if per_rep.empty:
+        return dict.fromkeys(m.CYCLE_TIME_KPIS, math.nan)
+    return {k: float(per_rep[k].mean()) for k in m.CYCLE_TIME_KPIS}
+
+
+def per_replication_cycle_time_kpis(cycle_times: pd.DataFrame) -> pd.DataFrame:
+    """Each replication's ``measures.cycle_time_summary`` of a ``cycle_time_table``, one row per
+    replication in sorted order."""
+    return pd.DataFrame(
         [
             m.cycle_time_summary(group["cycle_time_h"].to_numpy(dtype=float))
             for _rep, group in cycle_times.groupby("replication", sort=True)
         ]
     )
-    if per_rep.empty:
-        return dict.fromkeys(m.CYCLE_TIME_KPIS, math.nan)
-    summary = summarize(per_rep)
-    return {k: float(summary.loc[k, "mean"]) for k in m.CYCLE_TIME_KPIS}
+
+
+def _pooled_share(table: pd.DataFrame, column: str) -> float:
+    """``column``'s shares of every replication together: each weighted by its replication's
+    time in the process (``TIME_IN_PROCESS``), i.e. total over total; a replication that never
+    visited the step (no share) waited there 0 h of its time. NaN where no replication has a
+    share, or none spent time in the process."""
+    v = table[column].to_numpy(dtype=float)
+    w = table[TIME_IN_PROCESS].to_numpy(dtype=float)
+    ok = np.isfinite(w) & (w > 0)
+    if not (ok & np.isfinite(v)).any():
+        return math.nan
+    return float(np.average(np.nan_to_num(v[ok], nan=0.0), weights=w[ok]))
+
+
+def pooled_estimates(
+    table: pd.DataFrame, cycle_times: pd.DataFrame | None = None
+) -> dict[str, float]:
+    """The KPIs of a replications ``table`` that are estimated over every replication together
+    rather than averaged (a percentile or a ratio taken per replication keeps each one's
+    small-sample bias, which more replications do not remove: ``experiments/ci_coverage/``):
+
+    - the time shares (``POOLED_SHARES``), where the table has ``TIME_IN_PROCESS``: total
+      waiting over total time in the process;
+    - the cycle-time percentiles (``POOLED_PERCENTILES``), given the replications' cases
+      (``cycle_times``, a ``cycle_time_table`` of the same replications): their percentiles.
+
+    An older table (no ``TIME_IN_PROCESS``) or no ``cycle_times`` leaves those out: they are
+    then averaged as every other KPI."""
+    out: dict[str, float] = {}
+    if TIME_IN_PROCESS in table.columns:
+        for c in table.columns:
+            if c.split(":")[0] in POOLED_SHARES:
+                out[c] = _pooled_share(table, c)
+    if cycle_times is not None:
+        qs = list(POOLED_PERCENTILES.values())
+        pooled, _per_rep = pooled_quantiles(cycle_times, qs, value="cycle_time_h")
+        out |= {k: float(q) for k, q in zip(POOLED_PERCENTILES, pooled, strict=True)}
+    return out
+
+
+def summarize_kpis(table: pd.DataFrame, cycle_times: pd.DataFrame | None = None) -> pd.DataFrame:
+    """``stats.summarize`` of a replications ``table``, each interval clipped to its KPI's
+    domain (``kpi_domain``), with the ``pooled_estimates`` in place of the averages: centred on
+    the pooled value, their half width from the replications' own values
+    (``stats.sectioning_interval``)."""
+    bounds = {c: kpi_domain(c) for c in table.columns}
+    summary = summarize(table, bounds=bounds)
+    for k, centre in pooled_estimates(table, cycle_times).items():
+        if k in summary.index:
+            ci = sectioning_interval(centre, table[k].to_numpy(dtype=float), bounds=bounds.get(k))
+            summary.loc[k, list(ci)] = list(ci.values())
+    return summary
+
+
+def estimators(table: pd.DataFrame, cycle_times: pd.DataFrame | None = None) -> dict[str, str]:
+    """How ``kpis.json`` estimated its percentiles and time shares: ``pooled`` (every
+    replication together, ``pooled_estimates``) or ``averaged`` (each replication's, averaged:
+    an older replications table, or no cycle times); the other KPIs are always averaged."""
+    return {
+        "cycle_time_percentiles": "pooled" if cycle_times is not None else "averaged",
+        "time_shares": "pooled" if TIME_IN_PROCESS in table.columns else "averaged",
+        "other_kpis": "averaged",
+    }
 
 
 def _roles_busy(roles: list[dict[str, Any]], at: float, below: float = math.inf) -> list[str]:
@@ -545,19 +644,28 @@ def _largest(summary: pd.DataFrame, prefix: str, names: list[str]) -> str | None
 
 
 def _tied_with(table: pd.DataFrame, prefix: str, top: str, steps: list[str]) -> list[str]:
-    """The steps whose ``<prefix>:<step>`` is not significantly below ``top``'s: the paired 95 %
-    CI of ``top - step`` over the replications reaches 0 (largest first)."""
+    """The steps whose ``<prefix>:<step>`` is not significantly below ``top``'s: the 95 % CI of
+    ``top - step`` reaches 0 (largest first). Its centre is the pooled difference where the
+    table has ``TIME_IN_PROCESS`` (as ``kpis.json`` gives the shares), its half width that of
+    the replications' paired differences (``stats.sectioning_interval``)."""
     col = f"{prefix}:{top}"
     if col not in table or len(table) < 2:
         return []
+    pooled = TIME_IN_PROCESS in table.columns
     tied = []
     for s in steps:
         other = f"{prefix}:{s}"
         if s == top or other not in table:
             continue
-        ci = confidence_interval((table[col] - table[other]).to_numpy(dtype=float))
+        diffs = (table[col] - table[other]).to_numpy(dtype=float)
+        if pooled:
+            value = _pooled_share(table, other)
+            ci = sectioning_interval(_pooled_share(table, col) - value, diffs)
+        else:
+            value = float(table[other].mean())
+            ci = confidence_interval(diffs)
         if ci["n"] > 1 and ci["ci_low"] <= 0:
-            tied.append((float(table[other].mean()), s))
+            tied.append((value, s))
     return [s for _, s in sorted(tied, reverse=True)]
 
 
@@ -601,8 +709,10 @@ def _role_view(
             members[role] = mine
     if not per_rep or prefix != "queue_share":  # an older table: no queue shares to add up
         return None
+    if TIME_IN_PROCESS in table.columns:  # a role's pooled share: its steps' pooled shares summed
+        per_rep[TIME_IN_PROCESS] = table[TIME_IN_PROCESS]
     sums = pd.DataFrame(per_rep)
-    summary = summarize(sums, bounds=dict.fromkeys(per_rep, _SHARE))
+    summary = summarize_kpis(sums)
     top = _largest(summary, prefix, list(members))
     if top is None:
         return None
@@ -684,16 +794,24 @@ def _segment_view(summary: pd.DataFrame, columns: Iterable[str]) -> list[dict[st
 
 
 def kpi_report(
-    table: pd.DataFrame, model: ProcessModel, *, headcount: dict[str, int] | None = None
+    table: pd.DataFrame,
+    model: ProcessModel,
+    *,
+    headcount: dict[str, int] | None = None,
+    cycle_times: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The structured summary written to ``kpis.json``: every KPI with its 95 % CI (clipped to
     the KPI's domain, ``kpi_domain``), plus views; ``by_segment`` (a model of two or more
     segments only): each segment's ``SEGMENT_KPIS``.
 
+    The time shares, and with ``cycle_times`` (the replications' ``cycle_time_table``) the
+    cycle-time percentiles, are pooled over the replications (``summarize_kpis``);
+    ``estimators`` says which were.
+
     Each role's headcount is ``headcount``'s; without it, the one the replications were
     simulated with (``kpi_table`` keeps it in ``table.attrs["staffing"]``: a scenario's
     ``staffing``, not the model's), else the model's."""
-    summary = summarize(table, bounds={c: kpi_domain(c) for c in table.columns})
+    summary = summarize_kpis(table, cycle_times)
     if not headcount:
         headcount = {r.name: r.headcount for r in model.roles.values()}
         headcount |= dict(table.attrs.get("staffing") or {})
@@ -738,6 +856,7 @@ def kpi_report(
         "model": model.name,
         "replications": int(len(table)),
         "confidence_level": 0.95,
+        "estimators": estimators(table, cycle_times),
         "time_unit": "hours",
         "headline": {k: _ci(summary, k) for k in HEADLINE if k in summary.index},
         **({"by_segment": segments} if segments else {}),

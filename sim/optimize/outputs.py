@@ -179,6 +179,19 @@ def write_best_models(
     return paths
 
 
+def free_check_folder(run_dir: Path) -> str:
+    """The folder of ``run_dir`` that recommendations.md's check commands write to: ``check``,
+    or where an earlier confirmation's checks are there (a resumed or extended search),
+    ``check-2``, ``check-3``, ...: the first that does not exist, so that the printed command
+    runs as printed (a simulate run refuses a directory holding results)."""
+    if not (run_dir / "check").exists():
+        return "check"
+    n = 2
+    while (run_dir / f"check-{n}").exists():
+        n += 1
+    return f"check-{n}"
+
+
 def check_command(scenario: Scenario, *, seed: int, first: int, replications: int) -> str:
     """The ``python -m sim simulate`` arguments (all but ``process=``) that simulate a model of
     ``best/`` over replications ``first..first+replications-1`` of the search's scenario: the
@@ -1358,10 +1371,12 @@ def recommendations_markdown(
     search_simulations: int | None = None,
     resumable: bool = True,
     program: str = "python -m sim",
+    check_folder: str = "check",
 ) -> str:
     """The changes in plain words, with the evidence that they are better (or not).
 
-    ``program``: the command line's (``sim`` or ``python -m sim``), in the check command.
+    ``program``: the command line's (``sim`` or ``python -m sim``), in the check command;
+    ``check_folder``: the folder of the run directory its results go to (``free_check_folder``).
 
     ``resumable``: whether a rerun resumes the search (False for a study in memory,
     ``optimizer.storage=memory``, which a rerun starts again).
@@ -1484,10 +1499,20 @@ def recommendations_markdown(
         lines += [
             "To check these figures yourself, from this run directory: "
             f"`{program} simulate process=best/{TODAY_FILE} {check_args} "
-            "hydra.run.dir=check/today` simulates today's process over the confirmation's "
-            "replications with the same random numbers (the same means as the baseline above), "
-            "and `process=best/<rank>.yaml hydra.run.dir=check/<rank>` a redesign below (the "
-            "results go to check/ in this run directory).",
+            f"hydra.run.dir={check_folder}/today` simulates today's process over the "
+            "confirmation's replications with the same random numbers (the same means as the "
+            f"baseline above), and `process=best/<rank>.yaml hydra.run.dir={check_folder}/<rank>` "
+            f"a redesign below (the results go to {check_folder}/ in this run directory"
+            + (
+                "; check/ holds the checks of an earlier confirmation of this directory"
+                if check_folder != "check"
+                else ""
+            )
+            + "). Its kpis.json gives the cycle-time "
+            "percentiles and the waiting, queue and timer shares pooled over every "
+            "replication's cases, where this search averages each replication's own, so "
+            "those can differ a little from the figures here; `replications.csv` there holds "
+            "each replication's.",
             "",
         ]
     today_broken = constraint_breaches(base_means, constraints)

@@ -34,6 +34,7 @@ from sim.optimize.confirm import (
 from sim.optimize.evaluate import objective_values
 from sim.optimize.outputs import (
     check_command,
+    free_check_folder,
     pareto_table,
     recommendations_markdown,
     search_feasibility,
@@ -267,6 +268,7 @@ def optimize_redesign(
             scenario=job.scenario,
             check_args=check_command(job.scenario, seed=job.seed, first=start, replications=reps),
             program=program,
+            check_folder=free_check_folder(run_dir),
             warnings=[w for w in [baseline_warning and baseline_warning(baseline)] if w],
         )
         write_text_whole(run_dir / "recommendations.md", md)

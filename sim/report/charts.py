@@ -341,17 +341,22 @@ def _beyond(v: np.ndarray, hi: float) -> str:
     return f"\n{k:,} case{'s' if k > 1 else ''} ({share}) beyond the axis, not drawn"
 
 
-def _series_stats(v: np.ndarray, rep: np.ndarray | None) -> tuple[dict[str, float], int]:
+def _series_stats(
+    v: np.ndarray, rep: np.ndarray | None, *, pooled: bool = True
+) -> tuple[dict[str, float], int]:
     """The mean, median and p90 a cycle-time series prints, and over how many replications:
-    with two or more replications the KPIs' own (``sim.kpis.cycle_time_kpis``: each
-    replication's value, averaged), else the sample's."""
-    from sim.kpis import cycle_time_kpis
+    with two or more replications the KPIs' own: ``kpis.json``'s (``sim.kpis.cycle_time_kpis``:
+    the mean of each replication's mean, the percentiles of every case pooled), or with
+    ``pooled=False`` ``backtest.json``'s (``sim.kpis.averaged_cycle_time_kpis``: each
+    replication's, averaged); else the sample's."""
+    from sim.kpis import averaged_cycle_time_kpis, cycle_time_kpis
     from sim.kpis.measures import cycle_time_summary
 
     if rep is None or np.unique(rep).size < 2:
         return cycle_time_summary(v), 1
     table = pd.DataFrame({"replication": rep, "cycle_time_h": v})
-    return cycle_time_kpis(table), int(np.unique(rep).size)
+    kpis = cycle_time_kpis if pooled else averaged_cycle_time_kpis
+    return kpis(table), int(np.unique(rep).size)
 
 
 def _mean_text(stats: Mapping[str, float], n_rep: int, unit: str) -> str:
@@ -383,6 +388,11 @@ KPI_QUANTILES_NOTE = (
     "p50, p90, mean: each replication's own, averaged over the {n} replications, as in {where} "
     "(the curves pool every case)"
 )
+#: the same note where the percentiles pool the replications' cases, as ``kpis.json``'s do
+POOLED_QUANTILES_NOTE = (
+    "p50, p90: of every case of the {n} replications pooled; mean: of the replications' means; "
+    "as in {where}"
+)
 
 
 @with_fallback_fonts
@@ -395,6 +405,7 @@ def plot_cycle_times(
     replications: Mapping[str, Sequence[int] | np.ndarray] | None = None,
     empty: str = NO_FINISHED_CASE,
     kpis_in: str = "the KPI table",
+    pooled_kpis: bool = True,
     path: str | Path | None = None,
 ) -> Figure:
     """Distributions of cycle time, one series per name (baseline vs scenario, simulated vs
@@ -404,9 +415,10 @@ def plot_cycle_times(
     beyond it out (its density stays that of every case) and its legend counts them.
 
     ``replications`` (per name, each value's replication) makes that series' mean, median and
-    p90 the KPIs' (``sim.kpis.cycle_time_kpis``: each replication's value, averaged, the numbers
-    of ``kpis.json`` and the KPI table) instead of those of every case pooled; a note under the
-    plot says so, and that they are those of ``kpis_in`` (``backtest.json`` for a back-test).
+    p90 the KPIs' of ``kpis_in``: with ``pooled_kpis`` those of ``kpis.json`` and the KPI table
+    (``sim.kpis.cycle_time_kpis``: the percentiles of every case pooled, the mean of the
+    replications' means), without it those of ``backtest.json`` (each replication's value,
+    averaged); a note under the plot says which, and where they are.
 
     A series without values is named in the legend with ``empty`` (why there are none); with
     none at all, both panels say ``empty`` instead of showing blank axes."""
@@ -434,7 +446,7 @@ def plot_cycle_times(
         if v.size == 0:
             empties.append((name, c))
             continue
-        stats, n_rep = _series_stats(v, reps.get(name))
+        stats, n_rep = _series_stats(v, reps.get(name), pooled=pooled_kpis)
         kpi_reps = max(kpi_reps, n_rep if n_rep > 1 else 0)
         drawn = np.clip(v[~_past(v, hi)], 0, hi)
         beyond = _beyond(v, hi)
@@ -504,7 +516,9 @@ def plot_cycle_times(
         fig.text(
             0.98,
             0.1 / fig.get_figheight(),
-            KPI_QUANTILES_NOTE.format(n=kpi_reps, where=kpis_in),
+            (POOLED_QUANTILES_NOTE if pooled_kpis else KPI_QUANTILES_NOTE).format(
+                n=kpi_reps, where=kpis_in
+            ),
             fontsize=7.5,
             color=MUTED,
             ha="right",

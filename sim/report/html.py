@@ -353,8 +353,17 @@ def read_run(run_dir: str | Path) -> RunFiles:
     if rf.kpis is None and rf.replications is not None and rf.model is not None:
         from sim.kpis import kpi_report
 
+        # the cases of its pooled percentiles, where the run wrote them
+        cycle = run_dir / "cycle_times.csv.gz"
         rf.kpis = attempt(
-            "replications.csv (KPI summary)", lambda: kpi_report(rf.replications, rf.model)
+            "replications.csv (KPI summary)",
+            lambda: kpi_report(
+                rf.replications,
+                rf.model,
+                cycle_times=pd.read_csv(cycle, usecols=["replication", "cycle_time_h"])
+                if cycle.is_file()
+                else None,
+            ),
         )
     return rf
 
@@ -1369,6 +1378,13 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             parts.append(_missing(f"The trace could not be summarised ({_esc(exc)})."))
     elif rf.trace_error is not None:
         parts.append(_unread_trace(rf))
+    elif (cycle := _simulated_cycle_times(rf.run_dir, None)) is not None:
+        # cycle_times.csv.gz is written without a trace too (the KPIs' pooled percentiles)
+        parts.append(_img(cycle, alt="cycle time distribution"))
+        parts.append(
+            '<p class="muted">No simulated event log (<code>trace.csv.gz</code>) in this run: '
+            "no arrival heatmap (simulate with <code>output.trace=true</code>).</p>"
+        )
     else:
         parts.append(
             '<p class="muted">No simulated event log (<code>trace.csv.gz</code>) in this run: '
@@ -1379,7 +1395,7 @@ def _bottleneck_section(rf: RunFiles) -> Section:
 
 
 #: What the simulate report's cycle-time figure draws: the cases the cycle-time KPIs count (its
-#: curves pool the replications; its mean, p50 and p90 are the KPIs', per replication averaged).
+#: curves pool the replications; its mean, p50 and p90 are the KPIs': the percentiles pooled).
 MEASURED_CASES = "finished cases that arrived after the warm-up, every replication"
 
 
@@ -1418,7 +1434,7 @@ def _trace_out_of_memory(rf: RunFiles) -> bool:
 def _simulated_cycle_times(run_dir: Path, trace: TraceSummary | None) -> Figure | None:
     """The simulated cycle-time figure: the cases the KPIs measured (``cycle_times.csv.gz``, the
     same selection as ``kpis.json``'s cycle time), every replication's pooled in the curves,
-    with the KPIs' mean, p50 and p90 (each replication's, averaged). Runs from before
+    with the KPIs' mean, p50 and p90 (``sim.kpis.cycle_time_kpis``). Runs from before
     that file draw every finished case of the trace and say that the warm-up is in it; None
     with neither."""
     from sim.report.charts import plot_cycle_times
@@ -2319,6 +2335,7 @@ def _backtest_cycle_times(
         series,
         replications=replications,
         kpis_in="backtest.json",
+        pooled_kpis=False,
         title="Cycle time: simulated vs history (simulated curves: every replication's cases "
         "pooled)",
     )

@@ -31,8 +31,9 @@ def victim(folder: Path) -> dict[str, str]:
     return contents(folder)
 
 
-def contents(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): p.read_text() for p in folder.rglob("*") if p.is_file()}
+def contents(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` and its bytes (a run's gzipped files too)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 def earlier_simulate(run: Path) -> None:
@@ -108,13 +109,13 @@ def test_report_figures_are_not_written_through_links(tmp_path):
     (tmp_path / "report").symlink_to(tmp_path / "v")
     with pytest.raises(ConfigError, match="is a symbolic link"):
         _save_embedded("", tmp_path / "report")
-    assert contents(tmp_path / "v") == {"01_mine.png": "p"}
+    assert contents(tmp_path / "v") == {"01_mine.png": b"p"}
     real = tmp_path / "real"
     real.mkdir()
     (real / "02_map.png").symlink_to(tmp_path / "v" / "01_mine.png")
     with pytest.raises(ConfigError, match="02_map.png: is a symbolic link"):
         _save_embedded("", real)
-    assert contents(tmp_path / "v") == {"01_mine.png": "p"}
+    assert contents(tmp_path / "v") == {"01_mine.png": b"p"}
 
 
 @pytest.mark.parametrize("name", [LOCK, "main.log"])
@@ -138,7 +139,7 @@ def test_a_run_does_not_write_through_a_linked_hydra_folder(tmp_path):
     res = run_sim(*SIMULATE, "output.report=false", f"hydra.run.dir={run}")
     assert res.returncode == 2, res.stderr
     assert f"{run / '.hydra'}: is a symbolic link" in res.stderr
-    assert contents(tmp_path / "hyd") == {"config.yaml": "mine"}
+    assert contents(tmp_path / "hyd") == {"config.yaml": b"mine"}
 
 
 def test_the_lock_file_is_never_opened_through_a_link(tmp_path):

@@ -114,7 +114,9 @@ def test_the_study_of_an_unnamed_search_is_read_from_its_run_record(tmp_path):
     other.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
     run = tmp_path / "run"
     run.mkdir()
-    (run / "run.json").write_text(json.dumps({"command": "optimize", "study_name": "crm_sales"}), encoding="utf-8")
+    (run / "run.json").write_text(
+        json.dumps({"command": "optimize", "study_name": "crm_sales"}), encoding="utf-8"
+    )
     cfg = OmegaConf.create({"optimizer": {"storage": url, "study_name": None}})
     assert study_name_value(cfg, run) == "crm_sales"
     said = stopped_search_text("interrupted", url, run, study_name_value(cfg, run))

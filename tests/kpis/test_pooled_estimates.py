@@ -15,7 +15,7 @@ import pytest
 import scipy.stats as st
 
 from sim.engine import run_replications
-from sim.kpis import confidence_interval, cycle_time_table, kpi_table
+from sim.kpis import confidence_interval, cycle_time_table, kpi_report, kpi_table
 from sim.kpis.stats import pooled_quantiles, sectioning_interval
 from sim.model import from_dict
 from sim.model.scenario import Scenario
@@ -120,12 +120,19 @@ def _mm1(rho: float):
     )
 
 
+def _report_figures(report: dict) -> dict[str, dict]:
+    """The p90 cycle time and the waiting share of the M/M/1's one step in ``kpis.json``."""
+    (service,) = [s for s in report["steps"] if s["step"] == "service"]
+    return {"p90": report["headline"]["cycle_time_p90"], "share": service["waiting_share"]}
+
+
 @pytest.mark.slow
-def test_pooling_removes_the_short_horizon_bias_of_an_mm1():
+def test_kpis_json_pools_and_removes_the_short_horizon_bias_of_an_mm1():
     """Over a 2-day window (about 48 cases a replication) each replication's p90 and waiting
-    share are far below the M/M/1's (p90 about -30 %, as kpi_report averages them); the pooled
-    estimates are not, and their sectioning intervals cover the closed forms where the
-    averaged intervals, narrowed by 30 replications around the bias, do not."""
+    share are far below the M/M/1's (p90 about -30 %); ``kpi_report`` (``kpis.json``) pools
+    them, so its estimates are not, and their sectioning intervals cover the closed forms where
+    the per-replication averages (what it gives without the cases and the time in process: an
+    older replications.csv), narrowed by 30 replications around the bias, do not."""
     rho, runs = 0.8, 6
     model = _mm1(rho)
     w = rho / (1 - rho)
@@ -137,13 +144,18 @@ def test_pooling_removes_the_short_horizon_bias_of_an_mm1():
     for seed in range(runs):
         traces = run_replications(model, scenario, seed=seed, workers=1)
         table = kpi_table(traces, model)
-        (p90,), per = pooled_quantiles(cycle_time_table(traces), [0.9], value="cycle_time_h")
-        total = table["cycle_time_mean"] * (table["cases_completed"] + table["cases_dropped"])
-        shares = table["waiting_share:service"]
-        share = float((shares * total).sum() / total.sum())
-        for key, pooled, values in (("p90", p90, per[0.9]), ("share", share, shares)):
-            ci = sectioning_interval(pooled, values)
-            avg = confidence_interval(values)
+        cases = cycle_time_table(traces)
+        report = kpi_report(table, model, cycle_times=cases)
+        assert report["estimators"]["cycle_time_percentiles"] == "pooled"
+        assert report["estimators"]["time_shares"] == "pooled"
+        pooled = _report_figures(report)
+        older = _report_figures(kpi_report(table.drop(columns=["time_in_process"]), model))
+        (p90,), per = pooled_quantiles(cases, [0.9], value="cycle_time_h")
+        assert pooled["p90"]["mean"] == pytest.approx(p90, rel=1e-12)
+        sectioned = sectioning_interval(p90, per[0.9], bounds=(0.0, None))
+        assert pooled["p90"]["ci_low"] == pytest.approx(sectioned["ci_low"], rel=1e-12)
+        for key in truth:
+            ci, avg = pooled[key], older[key]
             estimates[key].append(ci["mean"])
             averaged[key].append(avg["mean"])
             covered[key] += ci["ci_low"] <= truth[key] <= ci["ci_high"]
@@ -153,3 +165,56 @@ def test_pooling_removes_the_short_horizon_bias_of_an_mm1():
         assert np.mean(averaged[key]) < t * 0.92  # the bias pooling removes
         assert covered[key] >= runs - 2, covered
         assert covered[f"avg_{key}"] <= 1, covered
+
+
+def test_kpis_json_time_shares_are_total_waiting_over_total_time(crm_path):
+    """Each replication's row keeps its time in the process (the shares' denominator), and
+    ``kpis.json``'s waiting share of a step is every replication's waiting there over every
+    replication's time in the process, with the replications' own shares' half width."""
+    from sim.kpis import measures as m
+    from sim.kpis.frames import trace_cases, trace_events, trace_open_steps
+    from sim.model import load
+
+    model = load(crm_path)
+    traces = run_replications(
+        model, Scenario(horizon_days=6, warmup_days=1, replications=4), seed=5, workers=1
+    )
+    table = kpi_table(traces, model)
+    report = kpi_report(table, model)
+    waits, times = [], []
+    for t in traces:
+        cases = trace_cases(t)
+        times.append(m.time_in_process(cases, t.run_end))
+        shares = m.waiting_shares(
+            trace_events(t), cases, open_steps=trace_open_steps(t), stop=t.run_end
+        )
+        waits.append(shares * times[-1])
+    assert table["time_in_process"].to_numpy() == pytest.approx(times, rel=1e-12)
+    total = pd.concat(waits, axis=1).fillna(0.0).sum(axis=1) / sum(times)
+    for step in report["steps"]:
+        if step["step"] not in total.index:
+            continue
+        share = step["waiting_share"]
+        assert share["mean"] == pytest.approx(total[step["step"]], rel=1e-9, abs=1e-12)
+        own = confidence_interval(table[f"waiting_share:{step['step']}"])["half_width"]
+        assert share["half_width"] == pytest.approx(own, rel=1e-12)
+    assert report["estimators"]["time_shares"] == "pooled"
+    assert report["estimators"]["cycle_time_percentiles"] == "averaged"  # no cases given
+
+
+def test_a_replication_that_never_visited_a_step_adds_its_time_and_no_waiting():
+    """A step visited in one replication only: its pooled share is its waiting over both
+    replications' time (not over the visiting one's alone, as an average of shares would)."""
+    from sim.kpis import pooled_estimates
+
+    table = pd.DataFrame(
+        {
+            "replication": [0, 1],
+            "time_in_process": [100.0, 300.0],
+            "waiting_share:rare": [0.2, np.nan],
+            "waiting_share:never": [np.nan, np.nan],
+        }
+    )
+    pooled = pooled_estimates(table)
+    assert pooled["waiting_share:rare"] == pytest.approx(20.0 / 400.0)
+    assert math.isnan(pooled["waiting_share:never"])

@@ -1,0 +1,25 @@
+"""recommendations.md's check commands run as printed after a resumed search: where an earlier
+confirmation's checks are in ``check/``, they name a free folder (QA walk24 #4: the printed
+``hydra.run.dir=check/today`` was refused, holding the previous confirmation's check)."""
+
+from __future__ import annotations
+
+from sim.optimize.outputs import free_check_folder
+from tests.optimize.test_recommendations import _candidates, _markdown
+
+
+def test_the_first_free_check_folder_is_named(tmp_path):
+    assert free_check_folder(tmp_path) == "check"
+    (tmp_path / "check" / "today").mkdir(parents=True)
+    assert free_check_folder(tmp_path) == "check-2"
+    (tmp_path / "check-2").mkdir()
+    assert free_check_folder(tmp_path) == "check-3"
+
+
+def test_the_check_commands_write_to_the_folder_given():
+    md = _markdown(_candidates(), check_args="seed=0", check_folder="check-2")
+    assert "hydra.run.dir=check-2/today`" in md
+    assert "hydra.run.dir=check-2/<rank>`" in md
+    assert "check/ holds the checks of an earlier confirmation" in md
+    plain = _markdown(_candidates(), check_args="seed=0")
+    assert "hydra.run.dir=check/today`" in plain and "earlier confirmation" not in plain
