@@ -23,7 +23,7 @@ import math
 import re
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
@@ -2421,6 +2421,17 @@ class RarePaths:
     lost_ends: dict[str, float] = field(default_factory=dict)
 
 
+def _reached(sources: Iterable[str], successors: Callable[[str], Iterable[str]]) -> set[str]:
+    """The nodes reached from ``sources`` along ``successors`` (the sources included)."""
+    seen: set[str] = set()
+    todo = list(sources)
+    while todo:
+        if (n := todo.pop()) not in seen:
+            seen.add(n)
+            todo.extend(successors(n))
+    return seen
+
+
 def filter_rare_paths(
     points: Mapping[str, Mapping[str, float]],
     rare: float,
@@ -2457,22 +2468,11 @@ def filter_rare_paths(
         for n in nodes:
             for s_ in successors(n):
                 pred.setdefault(s_, []).append(n)
-        found = {n for n in nodes if n.startswith(END_PREFIX)}
-        todo = list(found)
-        while todo:
-            for q in pred.get(todo.pop(), ()):
-                if q not in found:
-                    found.add(q)
-                    todo.append(q)
-        return found
+        ends = [n for n in nodes if n.startswith(END_PREFIX)]
+        return _reached(ends, lambda n: pred.get(n, ()))
 
     def ends_reached() -> set[str]:
-        seen, todo = set(), [start]
-        while todo:
-            if (n := todo.pop()) not in seen:
-                seen.add(n)
-                todo.extend(successors(n))
-        return {n for n in seen if n.startswith(END_PREFIX)}
+        return {n for n in _reached([start], successors) if n.startswith(END_PREFIX)}
 
     candidates: list[tuple[float, str, tuple[str, ...]]] = []
     for k, c in kept.items():
@@ -2692,12 +2692,7 @@ def _assemble(
 
     def reachable(node: str) -> set[str]:
         """The nodes a case at ``node`` may go on to (itself included)."""
-        seen, todo = set(), [node]
-        while todo:
-            if (n := todo.pop()) not in seen:
-                seen.add(n)
-                todo.extend(successors_of(n))
-        return seen
+        return _reached([node], successors_of)
 
     if dropped:
         notes.append(
