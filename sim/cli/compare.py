@@ -61,6 +61,7 @@ class SimulateRun:
     roles: list[str] = field(default_factory=list)
     headcounts: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    pooled_percentiles: bool = False
 
     @cached_property
     def simulated_model(self) -> dict[str, Any]:
@@ -71,14 +72,17 @@ class SimulateRun:
     @cached_property
     def cycle_times(self) -> pd.DataFrame | None:
         """The cases of the run's pooled cycle-time percentiles (``cycle_times.csv.gz``), or
-        ``None`` for a run that has none of its replications' (written by an older version
-        only with a trace): its percentiles are then compared as each replication's,
-        averaged. A file that cannot be read is a ``ConfigError`` naming it."""
+        ``None`` for a run whose kpis.json did not pool them (an older version's, which wrote
+        the file only with a trace and averaged each replication's): its percentiles are then
+        compared as kpis.json gives them. A file that cannot be read is a ``ConfigError``
+        naming it."""
         path = self.run_dir / "cycle_times.csv.gz"
-        if not path.is_file():
+        if not self.pooled_percentiles or not path.is_file():
             return None
         try:
-            table = pd.read_csv(path, usecols=["replication", "cycle_time_h"])
+            table = pd.read_csv(
+                path, usecols=["replication", "cycle_time_h"], dtype={"cycle_time_h": float}
+            )
         except (OSError, ValueError, EOFError) as exc:
             raise ConfigError(f"cannot read {path}: {exc}") from exc
         own = set(self.table["replication"]) if "replication" in self.table else set()
@@ -127,8 +131,10 @@ def read_simulate_run(run_dir: Path, key: str) -> SimulateRun:
         )
     kpis = _read_kpis(run_dir / "kpis.json", key)
     table = _read_replications(run_dir / "replications.csv", key)
+    estimators = kpis.get("estimators") if isinstance(kpis.get("estimators"), dict) else {}
     return SimulateRun(
         run_dir=run_dir,
+        pooled_percentiles=estimators.get("cycle_time_percentiles") == "pooled",
         table=table,
         model=str(kpis.get("model", "?")),
         seed=kpis.get("seed"),
@@ -610,7 +616,11 @@ class _Compared:
                 # runs of an older version record no measurement: not judged otherwise
                 if r.measurement and base.measurement and r.measurement != base.measurement
             },
-            cycle_times={label: r.cycle_times for label, r in zip(labels, runs, strict=True)},
+            # pooled only where every run's are: a percentile pooled in one run and averaged in
+            # another is no comparison (QA pooled24 #2: one baseline, two p90s in one table)
+            cycle_times={label: r.cycle_times for label, r in zip(labels, runs, strict=True)}
+            if all(r.cycle_times is not None for r in runs)
+            else None,
         )
         # the label's parts, so that the report can name a scenario by what it sets
         # otherwise than the baseline without splitting the label at its spaces
@@ -620,6 +630,14 @@ class _Compared:
         ]
         if left_out:
             scenarios[b]["left_out"] = [str(n) for n in left_out]
+        averaged = [label for label, r in zip(labels, runs, strict=True) if r.cycle_times is None]
+        if averaged and len(averaged) < len(runs):
+            scenarios[b]["notes"] = [
+                f"{', '.join(averaged)}: written by an earlier version, whose kpis.json averages "
+                "each replication's cycle-time percentiles; so that all are measured alike, "
+                "the percentiles of every run here are those averages, not the pooled ones of "
+                "the other runs' kpis.json"
+            ]
         return cls(comparison, list(labels), b, scenarios)
 
 

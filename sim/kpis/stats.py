@@ -114,7 +114,9 @@ def pooled_quantiles(
     of its ``sectioning_interval`` (e.g. a ``cycle_time_table``, ``value="cycle_time_h"``)."""
     x = table[value].to_numpy(dtype=float)
     pooled = np.quantile(x, qs) if x.size else np.full(len(qs), np.nan)
-    per = table.groupby(by, sort=True)[value].quantile(list(qs)).unstack()
+    # as floats: a file of no case reads as an empty column of another dtype (QA pooled24 #1)
+    values = pd.Series(x, index=table.index, name=value)
+    per = values.groupby(table[by], sort=True).quantile(list(qs)).unstack()
     return np.asarray(pooled, dtype=float), per
 
 

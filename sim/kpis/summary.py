@@ -347,13 +347,22 @@ def kpi_table(traces: list[Trace], model: ProcessModel) -> pd.DataFrame:
 def kpi_rows_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """``kpi_table`` of rows ``kpi_row`` gave, in their order."""
     table = pd.DataFrame(rows)
-    # KPIs absent in a replication (no drop-off at a step, an outcome that never happened) are 0
-    fill_zero = [
-        c
-        for c in table.columns
-        if c.split(":")[0] in ("dropoff_at", "outcome_share", "waiting_at_end")
-    ]
-    table[fill_zero] = table[fill_zero].fillna(0.0)
+    # KPIs absent in a replication (no drop-off at a step, an outcome that never happened) are
+    # 0, where it had cases to measure them over: finished ones for the shares of outcomes and
+    # drop-off steps, measured ones for waiting_at_end (QA pooled24 #6: a replication that
+    # finished no case read 0 % for every outcome, beside a conversion rate of 100 %)
+    over = {
+        "dropoff_at": ("cases_completed", "cases_dropped"),
+        "outcome_share": ("cases_completed", "cases_dropped"),
+        "waiting_at_end": ("cases_arrived",),
+    }
+    for c in table.columns:
+        counts = over.get(c.split(":")[0])
+        if counts is None:
+            continue
+        present = [k for k in counts if k in table.columns]
+        cases = table[present].sum(axis=1) if present else pd.Series(1.0, index=table.index)
+        table[c] = table[c].where(table[c].notna() | ~(cases > 0), 0.0)
     return table
 
 

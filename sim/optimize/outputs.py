@@ -42,7 +42,9 @@ TODAY_FILE = "today.yaml"
 LABELS = labelled(
     {
         "cycle_time_mean": "mean cycle time",
+        "cycle_time_median": "median cycle time",
         "cycle_time_p90": "p90 cycle time",
+        "cycle_time_p95": "p95 cycle time",
         "dropoff_rate": "drop-off rate",
         "cost_per_case": "cost per case",
         "throughput_per_week": "throughput",
@@ -55,6 +57,32 @@ LABELS = labelled(
 
 MONEY_NOTE = " Costs are in the model's own cost units (a model names no currency)."
 """Said under the baseline: what unit the costs of the tables below are in."""
+
+
+#: the KPI families kpis.json pools over the replications and a search averages
+POOLED_IN_KPIS_JSON = (
+    "cycle_time_median",
+    "cycle_time_p90",
+    "cycle_time_p95",
+    "waiting_share",
+    "queue_share",
+    "timer_share",
+)
+
+
+def _averaged_note(kpis: Sequence[str]) -> str:
+    """Said after the objectives where one of them (or a constraint) is a percentile or a time
+    share: the search takes each replication's and averages them, where a simulate run's
+    kpis.json pools every replication's cases (QA pooled24 #5: p95 209.3 here, 235.5 in the
+    check run's kpis.json over a 7-day horizon)."""
+    named = [k for k in dict.fromkeys(kpis) if k.split(":")[0] in POOLED_IN_KPIS_JSON]
+    if not named:
+        return ""
+    return (
+        f" {', '.join(_name(k) for k in named)}: each replication's own, averaged over the "
+        "replications, as the search compares them (a simulate run's kpis.json pools every "
+        "replication's cases instead, which can differ, most over a short horizon)."
+    )
 
 
 def _name(kpi: str) -> str:
@@ -1479,7 +1507,8 @@ def recommendations_markdown(
             if constraints
             else ""
         )
-        + ".",
+        + "."
+        + _averaged_note([o.kpi for o in objectives] + [c.kpi for c in constraints]),
         "",
         f"Baseline (confirmation, {reps_label}; every comparison below is against it): "
         + (
@@ -1508,11 +1537,10 @@ def recommendations_markdown(
                 if check_folder != "check"
                 else ""
             )
-            + "). Its kpis.json gives the cycle-time "
-            "percentiles and the waiting, queue and timer shares pooled over every "
-            "replication's cases, where this search averages each replication's own, so "
-            "those can differ a little from the figures here; `replications.csv` there holds "
-            "each replication's.",
+            + "). Its kpis.json gives the cycle-time percentiles and the waiting, queue and "
+            "timer shares pooled over every replication's cases, where this search averages "
+            "each replication's own: those can differ from the figures here, most over a short "
+            "horizon (the means agree); `replications.csv` there holds each replication's.",
             "",
         ]
     today_broken = constraint_breaches(base_means, constraints)

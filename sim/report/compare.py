@@ -606,7 +606,8 @@ def segment_notes(comparison: pd.DataFrame) -> list[str]:
 def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> list[str]:
     """What qualifies the comparison: different models, arrival volumes or measurement windows
     that differ, a sweep's jobs left out of it (the baseline's ``left_out`` in
-    ``scenarios.json``: they failed), scenarios of one replication (no confidence interval),
+    ``scenarios.json``: they failed) and its ``notes`` (percentiles averaged to compare a run of
+    an earlier version), scenarios of one replication (no confidence interval),
     throughput changes of the window's edges only (``window_edge_notes``), segments a scenario
     harms while it is not worse overall (``segment_notes``), and each run's own warnings (a
     saturated role)."""
@@ -616,8 +617,9 @@ def comparison_notes(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, 
         if n
     ]
     for s in scenarios:  # a sweep's jobs not compared (failed): the baseline's ``left_out``
-        left_out = s.get("left_out")
-        notes += [str(n) for n in left_out] if isinstance(left_out, list) else []
+        for key in ("left_out", "notes"):  # ``notes``: how the runs were made comparable
+            said = s.get(key)
+            notes += [str(n) for n in said] if isinstance(said, list) else []
     # only a run of one replication: a KPI measured in one of many has its own verdict
     no_ci = sorted(set(comparison.loc[comparison["verdict"] == ONE_REPLICATION, "scenario"]))
     if no_ci:
@@ -841,7 +843,8 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     n_tests = int((shown["ci_high"].astype(float) > shown["ci_low"].astype(float)).sum())
     parts = [
         "<p>Each scenario against the baseline "
-        f"<b>{_esc(base)}</b>: its value (mean over replications) and, below it, its change "
+        f"<b>{_esc(base)}</b>: its value (mean over replications; percentiles of every "
+        "replication's cases pooled, as in kpis.json) and, below it, its change "
         "with the 95 % confidence interval; green = better, red = worse, grey = within noise "
         f"(the interval includes 0) or no change (equal in every replication), blue = changed "
         "(neither good nor bad in itself), hollow blue = window edge (a throughput change the "

@@ -360,7 +360,9 @@ def read_run(run_dir: str | Path) -> RunFiles:
             lambda: kpi_report(
                 rf.replications,
                 rf.model,
-                cycle_times=pd.read_csv(cycle, usecols=["replication", "cycle_time_h"])
+                cycle_times=pd.read_csv(
+                    cycle, usecols=["replication", "cycle_time_h"], dtype={"cycle_time_h": float}
+                )
                 if cycle.is_file()
                 else None,
             ),
@@ -706,7 +708,9 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
         reps = k.get("replications")
         parts.append(
             f"<p>{_esc(reps)} replications of model <code>{_esc(k.get('model', '?'))}</code>; "
-            "values are means over replications with their 95 % confidence intervals.</p>"
+            "values are means over replications with their 95 % confidence intervals"
+            + _estimators_text(k.get("estimators"))
+            + "</p>"
         )
         for warning in k.get("warnings") or ():  # before the figures they qualify
             parts.append(f'<p class="missing"><b>{_esc(warning)}</b></p>')
@@ -1349,7 +1353,11 @@ def _bottleneck_section(rf: RunFiles) -> Section:
         from sim.report.charts import plot_arrivals
 
         try:
-            if (cycle := _simulated_cycle_times(rf.run_dir, rf.trace)) is not None:
+            if (
+                cycle := _simulated_cycle_times(
+                    rf.run_dir, rf.trace, pooled=_pooled_percentiles(rf)
+                )
+            ) is not None:
                 parts.append(_img(cycle, alt="cycle time distribution"))
             gave_up = ((k.get("all") or {}).get("abandon_rate") or {}).get("mean")
             parts.append(
@@ -1378,7 +1386,9 @@ def _bottleneck_section(rf: RunFiles) -> Section:
             parts.append(_missing(f"The trace could not be summarised ({_esc(exc)})."))
     elif rf.trace_error is not None:
         parts.append(_unread_trace(rf))
-    elif (cycle := _simulated_cycle_times(rf.run_dir, None)) is not None:
+    elif (
+        cycle := _simulated_cycle_times(rf.run_dir, None, pooled=_pooled_percentiles(rf))
+    ) is not None:
         # cycle_times.csv.gz is written without a trace too (the KPIs' pooled percentiles)
         parts.append(_img(cycle, alt="cycle time distribution"))
         parts.append(
@@ -1399,11 +1409,40 @@ def _bottleneck_section(rf: RunFiles) -> Section:
 MEASURED_CASES = "finished cases that arrived after the warm-up, every replication"
 
 
+def _estimators_text(estimators: Any) -> str:
+    """What the summary says of the KPIs ``kpis.json`` pooled over the replications (its
+    ``estimators``): nothing for a run of an earlier version, which averaged every one."""
+    if not isinstance(estimators, dict):
+        return ""
+    pooled = [
+        what
+        for key, what in (
+            (
+                "cycle_time_percentiles",
+                "the cycle-time percentiles are of every replication's cases together",
+            ),
+            (
+                "time_shares",
+                "the waiting, queue and timer shares are every replication's "
+                "waiting over every replication's time in the process",
+            ),
+        )
+        if estimators.get(key) == "pooled"
+    ]
+    if not pooled:
+        return ""
+    return (
+        ", except the pooled ones: "
+        + "; ".join(pooled)
+        + " (each interval centred on the pooled value, its width from the replications')"
+    )
+
+
 def _unread_trace(rf: RunFiles) -> str:
     """What the bottlenecks section says of a trace that is there but could not be read: why,
     and the cycle-time figure when ``cycle_times.csv.gz`` (which does not need the trace) is."""
     try:
-        cycle = _simulated_cycle_times(rf.run_dir, None)
+        cycle = _simulated_cycle_times(rf.run_dir, None, pooled=_pooled_percentiles(rf))
     except Exception as exc:  # noqa: BLE001 - listed under the problems, the page still builds
         cycle = None
         rf.problems.append(f"cycle_times.csv.gz: could not be read ({type(exc).__name__}: {exc})")
@@ -1431,7 +1470,18 @@ def _trace_out_of_memory(rf: RunFiles) -> bool:
     return re.search(r"could not be read \(\w*MemoryError:", error) is not None
 
 
-def _simulated_cycle_times(run_dir: Path, trace: TraceSummary | None) -> Figure | None:
+def _pooled_percentiles(rf: RunFiles) -> bool:
+    """Whether the run's KPI table gives the cycle-time percentiles pooled over the
+    replications (``kpis.json``'s ``estimators``; a rebuild from replications.csv pools them
+    where ``cycle_times.csv.gz`` is there), not each replication's averaged (an earlier
+    version's run), so that the cycle-time figure prints the table's numbers."""
+    estimators = (rf.kpis or {}).get("estimators")
+    return isinstance(estimators, dict) and estimators.get("cycle_time_percentiles") == "pooled"
+
+
+def _simulated_cycle_times(
+    run_dir: Path, trace: TraceSummary | None, *, pooled: bool = True
+) -> Figure | None:
     """The simulated cycle-time figure: the cases the KPIs measured (``cycle_times.csv.gz``, the
     same selection as ``kpis.json``'s cycle time), every replication's pooled in the curves,
     with the KPIs' mean, p50 and p90 (``sim.kpis.cycle_time_kpis``). Runs from before
@@ -1440,10 +1490,13 @@ def _simulated_cycle_times(run_dir: Path, trace: TraceSummary | None) -> Figure 
     from sim.report.charts import plot_cycle_times
 
     if (path := run_dir / "cycle_times.csv.gz").is_file():
-        measured = pd.read_csv(path, usecols=["cycle_time_h", "replication"])
+        measured = pd.read_csv(
+            path, usecols=["cycle_time_h", "replication"], dtype={"cycle_time_h": float}
+        )
         return plot_cycle_times(
             {"simulated": measured["cycle_time_h"].to_numpy(float)},
             replications={"simulated": measured["replication"].to_numpy()},
+            pooled_kpis=pooled,
             title=f"Cycle time: {MEASURED_CASES}",
         )
     if trace is None:

@@ -68,3 +68,31 @@ def test_report_draws_the_cycle_times_of_a_run_without_a_trace(tmp_path):
     assert list((run / "report").glob("*_cycle_time_distribution.png"))
     page = (run / "report.html").read_text(encoding="utf-8")
     assert "no arrival heatmap" in page and "no cycle-time distribution" not in page
+
+
+def test_a_run_of_an_earlier_version_is_compared_with_averaged_percentiles(tmp_path):
+    """A run whose kpis.json averaged each replication's percentiles (an earlier version's: no
+    ``estimators``), even with a cycle_times.csv.gz, is compared as its kpis.json gave it, and
+    so is every other run of the comparison, with a note (QA pooled24 #2, #3: one baseline
+    read two p90s in one table, an old run's p90 another than its own kpis.json's)."""
+    base = _simulate(tmp_path, "base")
+    old = _simulate(tmp_path, "old", "scenario.arrival_scale=1.2")
+    kpis = json.loads((old / "kpis.json").read_text())
+    del kpis["estimators"]
+    (old / "kpis.json").write_text(json.dumps(kpis))
+    out = tmp_path / "cmp"
+    res = run_sim("compare", f"runs=[{base},{old}]", f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    table = pd.read_csv(out / "comparison.csv")
+    rows = table[table["kpi"] == "cycle_time_p90"].set_index("scenario")
+    averaged = [pd.read_csv(r / "replications.csv")["cycle_time_p90"].mean() for r in (base, old)]
+    assert rows["base"].tolist() == pytest.approx([averaged[0]] * 2, rel=1e-9)
+    assert rows["alt"].iloc[-1] == pytest.approx(averaged[1], rel=1e-9)
+    assert "written by an earlier version" in res.stdout
+    assert "written by an earlier version" in (out / "comparison.md").read_text()
+
+
+def test_the_report_summary_says_which_kpis_are_pooled(tmp_path):
+    run = _simulate(tmp_path, "run", "output.report=true")
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "except the pooled ones: the cycle-time percentiles are of every replication" in page

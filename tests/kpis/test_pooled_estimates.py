@@ -7,6 +7,7 @@ half width on it. M/M/1 closed forms: sojourn time exponential with mean W = S /
 its p90 is W ln 10; the share of it spent waiting is Wq / W = rho.
 """
 
+import io
 import math
 
 import numpy as np
@@ -218,3 +219,32 @@ def test_a_replication_that_never_visited_a_step_adds_its_time_and_no_waiting():
     pooled = pooled_estimates(table)
     assert pooled["waiting_share:rare"] == pytest.approx(20.0 / 400.0)
     assert math.isnan(pooled["waiting_share:never"])
+
+
+def test_pooled_quantiles_of_a_file_of_no_case():
+    """A run that finished no case writes a cycle_times.csv.gz of its header only, which reads
+    as empty columns of no float dtype (QA pooled24 #1: compare stopped with a TypeError)."""
+    empty = pd.read_csv(io.StringIO("replication,cycle_time_h\n"))
+    pooled, per = pooled_quantiles(empty, [0.5, 0.9], value="cycle_time_h")
+    assert np.isnan(pooled).all() and per.empty
+
+
+def test_a_replication_that_finished_no_case_has_no_outcome_shares():
+    """Outcome and drop-off-step shares absent in a replication are 0 where it finished cases,
+    and no value where it finished none (QA pooled24 #6: 0 % beside a 100 % conversion)."""
+    from sim.kpis import kpi_rows_table
+
+    table = kpi_rows_table(
+        [
+            {"replication": 0, "cases_arrived": 5.0, "cases_completed": 4.0,
+             "cases_dropped": 0.0, "outcome_share:done": 1.0},
+            {"replication": 1, "cases_arrived": 2.0, "cases_completed": 0.0,
+             "cases_dropped": 1.0, "dropoff_at:s": 1.0},
+            {"replication": 2, "cases_arrived": 1.0, "cases_completed": 0.0,
+             "cases_dropped": 0.0, "waiting_at_end:s": 1.0},
+        ]
+    )  # fmt: skip
+    assert table["outcome_share:done"].tolist()[:2] == [1.0, 0.0]
+    assert math.isnan(table["outcome_share:done"][2]) and math.isnan(table["dropoff_at:s"][2])
+    assert table["dropoff_at:s"].tolist()[:2] == [0.0, 1.0]
+    assert table["waiting_at_end:s"].tolist() == [0.0, 0.0, 1.0]  # all three measured cases
