@@ -5,6 +5,7 @@ replication's cases pooled, not each replication's p90 averaged."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -30,9 +31,15 @@ def _simulate(tmp_path, name: str, *extra: str):
     return run
 
 
-def test_compare_gives_kpis_json_pooled_p90_with_a_sectioning_interval(tmp_path):
-    base = _simulate(tmp_path, "base")
-    more = _simulate(tmp_path, "more", "scenario.arrival_scale=1.2")
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """Today's process and one with 20 % more arrivals, simulated once for this module."""
+    folder = tmp_path_factory.mktemp("runs")
+    return _simulate(folder, "base"), _simulate(folder, "more", "scenario.arrival_scale=1.2")
+
+
+def test_compare_gives_kpis_json_pooled_p90_with_a_sectioning_interval(tmp_path, two_runs):
+    base, more = two_runs
     assert not (base / "trace.csv.gz").exists()
     cases = pd.read_csv(base / "cycle_times.csv.gz")
     kpis = json.loads((base / "kpis.json").read_text())
@@ -62,21 +69,23 @@ def test_compare_gives_kpis_json_pooled_p90_with_a_sectioning_interval(tmp_path)
 
 def test_report_draws_the_cycle_times_of_a_run_without_a_trace(tmp_path):
     """The cases of the pooled percentiles are written without a trace: the report's
-    cycle-time figure is drawn from them (the arrival heatmap still needs the trace)."""
+    cycle-time figure is drawn from them (the arrival heatmap still needs the trace), and its
+    summary says which KPIs are pooled."""
     run = _simulate(tmp_path, "run", "output.report=true", "output.figures=true")
     assert not (run / "trace.csv.gz").exists()
     assert list((run / "report").glob("*_cycle_time_distribution.png"))
     page = (run / "report.html").read_text(encoding="utf-8")
     assert "no arrival heatmap" in page and "no cycle-time distribution" not in page
+    assert "except the pooled ones: the cycle-time percentiles are of every replication" in page
 
 
-def test_a_run_of_an_earlier_version_is_compared_with_averaged_percentiles(tmp_path):
+def test_a_run_of_an_earlier_version_is_compared_with_averaged_percentiles(tmp_path, two_runs):
     """A run whose kpis.json averaged each replication's percentiles (an earlier version's: no
     ``estimators``), even with a cycle_times.csv.gz, is compared as its kpis.json gave it, and
     so is every other run of the comparison, with a note (QA pooled24 #2, #3: one baseline
     read two p90s in one table, an old run's p90 another than its own kpis.json's)."""
-    base = _simulate(tmp_path, "base")
-    old = _simulate(tmp_path, "old", "scenario.arrival_scale=1.2")
+    base = two_runs[0]
+    old = shutil.copytree(two_runs[1], tmp_path / "old")
     kpis = json.loads((old / "kpis.json").read_text())
     del kpis["estimators"]
     (old / "kpis.json").write_text(json.dumps(kpis))
@@ -90,9 +99,3 @@ def test_a_run_of_an_earlier_version_is_compared_with_averaged_percentiles(tmp_p
     assert rows["alt"].iloc[-1] == pytest.approx(averaged[1], rel=1e-9)
     assert "written by an earlier version" in res.stdout
     assert "written by an earlier version" in (out / "comparison.md").read_text()
-
-
-def test_the_report_summary_says_which_kpis_are_pooled(tmp_path):
-    run = _simulate(tmp_path, "run", "output.report=true")
-    page = (run / "report.html").read_text(encoding="utf-8")
-    assert "except the pooled ones: the cycle-time percentiles are of every replication" in page
