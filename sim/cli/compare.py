@@ -630,15 +630,39 @@ class _Compared:
         ]
         if left_out:
             scenarios[b]["left_out"] = [str(n) for n in left_out]
-        averaged = [label for label, r in zip(labels, runs, strict=True) if r.cycle_times is None]
-        if averaged and len(averaged) < len(runs):
-            scenarios[b]["notes"] = [
-                f"{', '.join(averaged)}: written by an earlier version, whose kpis.json averages "
-                "each replication's cycle-time percentiles; so that all are measured alike, "
-                "the percentiles of every run here are those averages, not the pooled ones of "
-                "the other runs' kpis.json"
-            ]
+        pooled = all(r.cycle_times is not None for r in runs)
+        # how the percentiles were compared: the page says it in its header
+        scenarios[b]["percentiles"] = "pooled" if pooled else "averaged"
+        if not pooled and any(r.cycle_times is not None for r in runs):
+            scenarios[b]["notes"] = [_averaged_note(labels, runs)]
         return cls(comparison, list(labels), b, scenarios)
+
+
+def _averaged_note(labels: Sequence[str], runs: Sequence[SimulateRun]) -> str:
+    """Why a comparison's percentiles are each replication's, averaged, in every run: the runs
+    whose pooled percentiles it cannot have, and why (QA retest24b #2: a run of today's version
+    without its cycle_times.csv.gz was said to be an earlier version's)."""
+    older = [lb for lb, r in zip(labels, runs, strict=True) if not r.pooled_percentiles]
+    lost = [
+        lb
+        for lb, r in zip(labels, runs, strict=True)
+        if r.pooled_percentiles and r.cycle_times is None
+    ]
+    why = []
+    if older:
+        why.append(
+            f"{', '.join(older)}: written by an earlier version, whose kpis.json averages each "
+            "replication's cycle-time percentiles"
+        )
+    if lost:
+        why.append(
+            f"{', '.join(lost)}: no cycle_times.csv.gz (or one of other replications), the "
+            "cases of its kpis.json's pooled percentiles"
+        )
+    return (
+        "; ".join(why) + "; so that all are measured alike, the percentiles of every run here "
+        "are each replication's, averaged, not the pooled ones of kpis.json"
+    )
 
 
 def _write(c: _Compared, out_dir: Path, *, report: bool) -> pd.DataFrame:

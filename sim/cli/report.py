@@ -5,7 +5,9 @@ from __future__ import annotations
 import shlex
 import sys
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig
 
@@ -52,6 +54,23 @@ def build(run_dir: Path, *, figures: bool = False) -> Path | None:
         return None
 
 
+#: the export formats that simulate reads back (the others are pictures and diagrams)
+SIMULABLE_SUFFIXES = (".yaml", ".yml", ".json", ".bpmn")
+
+
+def _simulable_model(record: Mapping[str, Any]) -> str | None:
+    """The model an export run's record names that ``simulate`` reads: the exported file where
+    it is a model (YAML, JSON, BPMN), else the ``process=`` the export read (QA retest24 #2: a
+    mermaid, dot or picture export was named, which simulate cannot read)."""
+    exported = record.get("path")
+    if isinstance(exported, str) and exported.lower().endswith(SIMULABLE_SUFFIXES):
+        return exported
+    for item in record.get("overrides") or ():
+        if isinstance(item, str) and item.startswith("process="):
+            return item.removeprefix("process=")
+    return None
+
+
 def _record(run_dir: Path) -> dict:
     """``run_dir``'s record (``run.json``), or ``{}`` without a readable one."""
     import json
@@ -70,15 +89,11 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         raise ConfigError(f"run={cfg.run}: no such run directory")
     record = _record(target)
     if record.get("command") == "export":  # QA walk24 #2: a page of empty sections
-        exported = record.get("path")
-        how = (
-            f": {shlex.join([*TYPED_PROGRAM, 'simulate', f'process={exported}'])}"
-            if isinstance(exported, str)
-            else ""
-        )
+        model = _simulable_model(record)
+        how = shlex.join([*TYPED_PROGRAM, "simulate", f"process={model}"]) if model else ""
         raise ConfigError(
             f"run={cfg.run}: an export run has no results to report (it wrote the exported "
-            f"model); simulate the exported model to get a report{how}"
+            f"model); simulate the model to get a report" + (f": {how}" if how else "")
         )
     figures = cfg.get("figures")
     if figures is None:  # PNGs of an earlier build must not outlive the page they came from

@@ -220,6 +220,22 @@ def free_check_folder(run_dir: Path) -> str:
     return f"check-{n}"
 
 
+def _earlier_checks_text(check_folder: str) -> str:
+    """What recommendations.md says of the folders of earlier confirmations' checks, beside the
+    free one (``free_check_folder``) its check commands write to (QA retest24 #8: a third
+    confirmation named check/ only, where check-2/ held one too)."""
+    if check_folder == "check":
+        return ""
+    n = int(check_folder.removeprefix("check-"))
+    earlier = ["check/", *(f"check-{k}/" for k in range(2, n))]
+    if len(earlier) == 1:
+        return "; check/ holds the checks of an earlier confirmation of this directory"
+    return (
+        f"; {', '.join(earlier[:-1])} and {earlier[-1]} hold the checks of earlier "
+        "confirmations of this directory"
+    )
+
+
 def check_command(scenario: Scenario, *, seed: int, first: int, replications: int) -> str:
     """The ``python -m sim simulate`` arguments (all but ``process=``) that simulate a model of
     ``best/`` over replications ``first..first+replications-1`` of the search's scenario: the
@@ -1532,11 +1548,7 @@ def recommendations_markdown(
             "confirmation's replications with the same random numbers (the same means as the "
             f"baseline above), and `process=best/<rank>.yaml hydra.run.dir={check_folder}/<rank>` "
             f"a redesign below (the results go to {check_folder}/ in this run directory"
-            + (
-                "; check/ holds the checks of an earlier confirmation of this directory"
-                if check_folder != "check"
-                else ""
-            )
+            + _earlier_checks_text(check_folder)
             + "). Its kpis.json gives the cycle-time percentiles and the waiting, queue and "
             "timer shares pooled over every replication's cases, where this search averages "
             "each replication's own: those can differ from the figures here, most over a short "

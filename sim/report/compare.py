@@ -811,6 +811,15 @@ def _run_record(run_dir: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) else None
 
 
+def _percentiles_text(scenarios: Sequence[Mapping[str, Any]]) -> str:
+    """How the comparison's percentiles were measured, from the baseline's ``percentiles`` in
+    ``scenarios.json`` (a comparison from before it: averaged, as every KPI was)."""
+    base = next((s for s in scenarios if s.get("baseline")), {})
+    if base.get("percentiles") == "pooled":
+        return "percentiles of every replication's cases pooled, as in kpis.json"
+    return "percentiles each replication's, averaged"
+
+
 def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = None) -> Path:
     """Write ``report.html`` for a comparison directory (``comparison.csv`` and
     ``scenarios.json``; or to ``out``): the scenarios, the headline KPIs' changes against the
@@ -843,8 +852,9 @@ def build_comparison_report(run_dir: str | Path, *, out: str | Path | None = Non
     n_tests = int((shown["ci_high"].astype(float) > shown["ci_low"].astype(float)).sum())
     parts = [
         "<p>Each scenario against the baseline "
-        f"<b>{_esc(base)}</b>: its value (mean over replications; percentiles of every "
-        "replication's cases pooled, as in kpis.json) and, below it, its change "
+        f"<b>{_esc(base)}</b>: its value (mean over replications; "
+        + _percentiles_text(scenarios)
+        + ") and, below it, its change "
         "with the 95 % confidence interval; green = better, red = worse, grey = within noise "
         f"(the interval includes 0) or no change (equal in every replication), blue = changed "
         "(neither good nor bad in itself), hollow blue = window edge (a throughput change the "

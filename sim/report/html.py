@@ -710,7 +710,7 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
             f"<p>{_esc(reps)} replications of model <code>{_esc(k.get('model', '?'))}</code>; "
             "values are means over replications with their 95 % confidence intervals"
             + _estimators_text(k.get("estimators"))
-            + "</p>"
+            + ".</p>"
         )
         for warning in k.get("warnings") or ():  # before the figures they qualify
             parts.append(f'<p class="missing"><b>{_esc(warning)}</b></p>')

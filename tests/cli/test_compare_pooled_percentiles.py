@@ -99,3 +99,24 @@ def test_a_run_of_an_earlier_version_is_compared_with_averaged_percentiles(tmp_p
     assert rows["alt"].iloc[-1] == pytest.approx(averaged[1], rel=1e-9)
     assert "written by an earlier version" in res.stdout
     assert "written by an earlier version" in (out / "comparison.md").read_text()
+
+
+def test_a_run_without_its_cycle_times_is_named_for_that_and_the_page_says_averaged(
+    tmp_path, two_runs
+):
+    """QA retest24b #1, #2: a run of today's version without its cycle_times.csv.gz was said to
+    be an earlier version's, and the compare page said "pooled" of averaged percentiles."""
+    base = two_runs[0]
+    lost = shutil.copytree(two_runs[1], tmp_path / "lost")
+    (lost / "cycle_times.csv.gz").unlink()
+    out = tmp_path / "cmp"
+    res = run_sim("compare", f"runs=[{base},{lost}]", f"hydra.run.dir={out}")
+    assert res.returncode == 0, res.stderr
+    assert "no cycle_times.csv.gz" in res.stdout and "earlier version" not in res.stdout
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "percentiles each replication&#x27;s, averaged" in page or (
+        "percentiles each replication's, averaged" in page
+    )
+    assert "cases pooled, as in kpis.json" not in page
+    scenarios = json.loads((out / "scenarios.json").read_text())
+    assert [s.get("percentiles") for s in scenarios if s["baseline"]] == ["averaged"]

@@ -25,3 +25,13 @@ def test_a_report_of_an_export_run_is_refused_naming_the_simulate_command(tmp_pa
         f"hydra.run.dir={tmp_path / 'sim'}",
     )
     assert res.returncode == 0, res.stderr
+
+
+def test_a_diagram_export_names_the_model_it_was_exported_from(tmp_path):
+    """QA retest24 #2: a mermaid export named its .mmd file, which simulate cannot read."""
+    run = tmp_path / "diagram"
+    res = run_sim("export", "process=crm_sales", "format=mermaid", f"hydra.run.dir={run}")
+    assert res.returncode == 0, res.stderr
+    res = run_sim("report", f"run={run}")
+    assert res.returncode == 2
+    assert res.stderr.rstrip().endswith("simulate process=crm_sales")

@@ -46,3 +46,8 @@ def test_a_percentile_objective_is_said_to_be_averaged_per_replication():
     assert "p95 cycle time: each replication's own, averaged over the replications" in md
     plain = _markdown(_candidates())
     assert "averaged over the replications, as the search" not in plain
+
+
+def test_every_earlier_check_folder_is_named():
+    md = _markdown(_candidates(), check_args="seed=0", check_folder="check-3")
+    assert "check/ and check-2/ hold the checks of earlier confirmations" in md
