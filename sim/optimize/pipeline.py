@@ -54,6 +54,7 @@ from sim.optimize.study import (
     reporting_lost_storage,
     run_search,
 )
+from sim.redesign import SearchSpace
 
 
 @dataclass(frozen=True)
@@ -347,12 +348,13 @@ def trials_csv_table(
 ) -> pd.DataFrame:
     """``trials.csv``: ``trials_table``'s columns, then ``is_baseline`` (the trial is today's
     process: the redesign of key ``baseline_key``, no change), one ``param:<name>`` column per
-    search variable with the value Optuna's ``trial.params`` holds (the search space's variables
-    in order, then any other parameter a trial has), and, for a search with constraints, one
-    ``constraint:<kpi>`` column per constrained KPI with its value on the trial's search
-    replications (``feasible`` says whether they are within bounds). ``replications`` and
-    ``duplicate_of`` are integers with gaps (QA researcher17 #5: the search variables and the
-    constraint values were only in study.db, today's process unmarked, ``duplicate_of`` 3.0)."""
+    search variable with the value the trial's redesign gives it (``used_params``; the search
+    space's variables in order, then any other parameter a trial has), and, for a search with
+    constraints, one ``constraint:<kpi>`` column per constrained KPI with its value on the
+    trial's search replications (``feasible`` says whether they are within bounds).
+    ``replications`` and ``duplicate_of`` are integers with gaps (QA researcher17 #5: the search
+    variables and the constraint values were only in study.db, today's process unmarked,
+    ``duplicate_of`` 3.0)."""
     table = trials_table(study, job.objectives)
     if "trial" not in table:  # no trial at all: no column either
         return table
@@ -361,9 +363,10 @@ def trials_csv_table(
     table["is_baseline"] = [t.user_attrs.get("key") == baseline_key for t in rows]
     names = [v.name for v in job.space.variables]
     names += sorted({n for t in rows for n in t.params} - set(names))
+    used = [used_params(t, job.space) for t in rows]
     for name in names:
         table[f"{PARAM_PREFIX}{name}"] = as_integers(
-            pd.Series([t.params.get(name) for t in rows], index=table.index, dtype=object)
+            pd.Series([u.get(name) for u in used], index=table.index, dtype=object)
         )
     for kpi in dict.fromkeys(c.kpi for c in job.constraints):
         table[f"{CONSTRAINT_PREFIX}{kpi}"] = pd.Series(
@@ -373,6 +376,24 @@ def trials_csv_table(
         if name in table:
             table[name] = as_integers(table[name], whole_floats=True)
     return table
+
+
+def used_params(trial: FrozenTrial, space: SearchSpace) -> dict[str, Any]:
+    """The values ``trial``'s redesign gives the variables Optuna proposed for it
+    (``SearchSpace.effective``, as confirmation.json's ``choice``): Optuna's proposal, except a
+    hire into a role that the trial's other changes leave without work, which is the model's
+    headcount (the redesign hires nobody there; the trial's ``params`` in the study keep the
+    proposal). A variable Optuna was not asked (it conflicts with a change before it, or its
+    cheapest change no longer fits the budget) has no value; a parameter the space does not
+    know, or every parameter of a trial the space cannot read (a value outside its domain),
+    keeps Optuna's value (QA leftovers23 #25: trials.csv showed the dropped hire)."""
+    known = {v.name for v in space.variables}
+    proposed = {n: v for n, v in trial.params.items() if n in known}
+    try:
+        used = space.effective(proposed)
+    except ConfigError:
+        return dict(trial.params)
+    return {n: used.get(n, v) for n, v in trial.params.items()}
 
 
 def _constraint_value(trial: FrozenTrial, kpi: str) -> float:
