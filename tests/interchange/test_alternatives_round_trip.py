@@ -175,3 +175,41 @@ def test_foreign_file_pooling_says_capacity_is_pooled(tmp_path):
     assert back.roles["pool_1"].headcount == 7
     assert "role 'pool_1' pools the resources of profiles ['junior', 'senior'] (7 people)" in text
     assert "capacity is pooled: in Prosimos task 'intake' can be done by 1 of the 7 people" in text
+
+
+def test_an_alternatives_person_given_a_task_of_another_role_is_pooled_with_a_note(tmp_path):
+    """QA retest24 F1: the parameters edited so that the expert, intake's alternative, also
+    does the seniors' review. The expert and the seniors can then only be one role, and that
+    role's people all take intake's alternative (Prosimos gives it to the expert alone): the
+    import says so, in the note it writes for any task whose resources are fewer than its
+    role's people, instead of handing the alternative to the seniors silently."""
+    spec = copy.deepcopy(ALT)
+    spec["roles"] = {
+        "junior": {"headcount": 2, "hourly_cost": 20},
+        "senior": {"headcount": 3, "hourly_cost": 50},
+        "expert": {"headcount": 1, "hourly_cost": 80},
+    }
+    del spec["steps"]["review"]["alternatives"]
+    spec["steps"]["intake"]["alternatives"] = {
+        "expert": {"duration": {"dist": "exponential", "mean": 0.5}, "share": 0.2}
+    }
+    res = save_bpmn(from_dict(spec), tmp_path / "alt3.bpmn", allow_loss=True)
+    prm = json.loads(res.params.read_text(encoding="utf-8"))
+    (intake,) = [t for t in prm["task_resource_distribution"] if t["task_id"] == "intake"]
+    (expert,) = [r for r in intake["resources"] if r["resource_id"].startswith("expert")]
+    (review,) = [t for t in prm["task_resource_distribution"] if t["task_id"] == "review"]
+    review["resources"].append({**review["resources"][0], "resource_id": expert["resource_id"]})
+    res.params.write_text(json.dumps(prm), encoding="utf-8")
+    with pytest.warns(BpmnImportWarning) as rec:
+        back = load_bpmn(res.bpmn)
+    text = " ".join(str(w.message) for w in rec)
+    ((alt_role, share),) = [(a.role, a.share) for a in back.steps["intake"].alternatives]
+    assert back.steps["intake"].roles == ("junior",) and share == pytest.approx(0.2)
+    assert back.roles[alt_role].headcount == 4  # the expert pooled with the three seniors
+    assert back.steps["review"].roles == (alt_role,)
+    pooled = f"role '{alt_role}' pools the resources of profiles ['senior', 'expert'] (4 people)"
+    assert pooled in text
+    assert (
+        "capacity is pooled: in Prosimos task 'intake' (as its alternative 'expert') can be done "
+        "by 1 of the 4 people; here each by any of the 4"
+    ) in text

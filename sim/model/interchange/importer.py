@@ -586,7 +586,12 @@ class _Importer:
                 for r in group:
                     role_of_entry[r] = name
         role_of_task: dict[str, str] = {}
-        fewer: dict[str, list[tuple[str, int]]] = {}  # role -> tasks fewer of its people may do
+        # role -> tasks (and alternatives) fewer of its people may do, as quoted labels
+        fewer: dict[str, list[tuple[str, int]]] = {}
+
+        def people(ids: list[str]) -> int:
+            return sum(self.entries[r]["amount"] for r in dict.fromkeys(ids))
+
         for t in tasks:
             tid = t.bpmn.id
             own = _task_groups(task_entries[tid], split.get(tid, []))[0]
@@ -596,9 +601,16 @@ class _Importer:
                 self.task_alternatives[tid] = [
                     (role_of_entry[ids[0]], share, ids) for _, share, ids in split[tid]
                 ]
-            n_task = sum(self.entries[r]["amount"] for r in dict.fromkeys(own))
-            if n_task < roles[role].headcount:
-                fewer.setdefault(role, []).append((t.name, n_task))
+                # an alternative's resources are its role only when they are all of that role's
+                # people: else (they also do a task of another role) its role pools them
+                for named, _, ids in split[tid]:
+                    alt_role = role_of_entry[ids[0]]
+                    if people(ids) < roles[alt_role].headcount:
+                        fewer.setdefault(alt_role, []).append(
+                            (f"'{t.name}' (as its alternative '{named}')", people(ids))
+                        )
+            if people(own) < roles[role].headcount:
+                fewer.setdefault(role, []).append((f"'{t.name}'", people(own)))
         for role, few in fewer.items():
             self.notes.append(self.pooled_note(roles[role], few))
         self.task_entries = task_entries
@@ -641,18 +653,19 @@ class _Importer:
         return out
 
     def pooled_note(self, role: Role, few: list[tuple[str, int]]) -> str:
-        """The note on a role that pools resources: ``few`` are its tasks (step name, people)
-        that Prosimos gives fewer of its people than its headcount."""
+        """The note on a role that pools resources: ``few`` are its tasks, or a task's
+        alternative, that Prosimos gives fewer of its people than its headcount, each as
+        (quoted label, people), e.g. ("'intake' (as its alternative 'expert')", 1)."""
         profs = [p["name"] for p in (role.provenance or {}).get("prosimos", {}).get("profiles", [])]
         shown = f"{profs[:8]}" + (f" and {len(profs) - 8} more" if len(profs) > 8 else "")
         n = role.headcount
         (first, k), *rest = few
-        others = "".join(f", '{name}' by {people}" for name, people in rest[:7])
+        others = "".join(f", {label} by {people}" for label, people in rest[:7])
         more = f" and {len(rest) - 7} more tasks" if len(rest) > 7 else ""
         return (
             f"{self.src}: role '{role.name}' pools the resources of profiles {shown} ({n} people) "
             "because tasks share them: here any of its people may do any of its tasks, so "
-            f"capacity is pooled: in Prosimos task '{first}' can be done by {k} of the {n} "
+            f"capacity is pooled: in Prosimos task {first} can be done by {k} of the {n} "
             f"people{others}{more}; here each by any of the {n} (more people than Prosimos gives "
             "them, so shorter queues)"
         )
