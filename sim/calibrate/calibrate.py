@@ -2366,6 +2366,11 @@ def _fit_patience(
 #: At most this many removed branches are named in the rare-path note (the rest counted).
 RARE_BRANCHES_NAMED = 12
 
+#: Where every branch the rare-path filter removed or kept below its threshold is recorded: a
+#: decision left with one branch is no decision in model.yaml, so its provenance (``rare_removed``,
+#: ``rare_kept``) goes with it (QA retest24 F3: "and 66 more" were recorded nowhere).
+RARE_RECORD = "model.yaml's metadata.rare_paths"
+
 
 def _branch_text(decision: str, target: str, share: float) -> str:
     """A branch in a rare-path note: ``after:A -> 'B', 4.1 %`` (an end: ``-> end 'lost'``)."""
@@ -2383,15 +2388,17 @@ def _removed_branches_text(branches: Sequence[tuple[str, str, float, bool]]) -> 
         [
             _branch_text(decision, t, share) + (" (a loop back)" if loop else "")
             for decision, t, share, loop in branches
-        ]
+        ],
+        "removed",
     )
 
 
-def _listed(parts: Sequence[str]) -> str:
-    """A rare-path note's list: the first ``RARE_BRANCHES_NAMED`` items, the rest counted."""
+def _listed(parts: Sequence[str], key: str) -> str:
+    """A rare-path note's list: the first ``RARE_BRANCHES_NAMED`` items, the rest counted, with
+    where all of them are recorded (``RARE_RECORD``'s ``key``)."""
     named = list(parts[:RARE_BRANCHES_NAMED])
     if len(parts) > RARE_BRANCHES_NAMED:
-        named.append(f"and {len(parts) - RARE_BRANCHES_NAMED} more (in model.yaml's provenance)")
+        named.append(f"and {len(parts) - RARE_BRANCHES_NAMED} more (all in {RARE_RECORD}.{key})")
     return "; ".join(named)
 
 
@@ -2399,7 +2406,9 @@ def _at_most(x: float) -> str:
     """``x`` rounded down to 3 significant digits: a threshold that is not above ``x``."""
     if x <= 0:
         return "0"
-    d = Decimal(x)
+    # the shortest decimal that reads back as ``x`` (0.498, not 0.49799...: a threshold of 0.498
+    # keeps a branch of 498 in 1,000), so the figure is the highest one of its digits
+    d = Decimal(str(float(x)))
     return f"{d.quantize(Decimal(1).scaleb(d.adjusted() - 2), rounding=ROUND_FLOOR).normalize():f}"
 
 
@@ -2694,22 +2703,41 @@ def _assemble(
         """The nodes a case at ``node`` may go on to (itself included)."""
         return _reached([node], successors_of)
 
+    # every branch removed or kept below the threshold, in model.yaml's metadata.rare_paths (a
+    # decision left with one branch takes its provenance with it: QA retest24 F3)
+    rare_record: dict[str, Any] = {}
+    removed_list = [
+        (k, t, point_decision.get(k, k), dropped_share[(k, t)], k in reachable(t))
+        for k in dropped
+        for t in sorted(dropped[k], key=lambda t: -dropped_share[(k, t)])
+    ]
     if dropped:
         notes.append(
             f"rare paths (branches whose probability at their decision is below {rare:.3g}) "
             f"removed at {len(dropped)} decision(s) "
             # weighted counts where a truncated log's cases are weighted: whole transitions
             f"({sum(sum(v.values()) for v in dropped.values()):,.0f} transitions): "
-            + _removed_branches_text(
-                [
-                    (point_decision.get(k, k), t, dropped_share[(k, t)], k in reachable(t))
-                    for k in dropped
-                    for t in sorted(dropped[k], key=lambda t: -dropped_share[(k, t)])
-                ]
-            )
+            + _removed_branches_text([(d, t, sh, loop) for _, t, d, sh, loop in removed_list])
         )
+        rare_record["removed"] = [
+            {
+                "decision": d,
+                "to": t,
+                "probability": _r(sh, 4),
+                "transitions": int(raw_points.get(k, Counter())[t]),
+                "loop_back": loop,
+            }
+            for k, t, d, sh, loop in removed_list
+        ]
     if filtered.kept_below:  # say which branches below the threshold stay, and why
         tops = Counter(k for (k, _), why in filtered.kept_below.items() if why is None)
+        from_start = reachable("<start>")
+        # a decision no case reaches any more (cut off by the removals) is not said: its
+        # branches stay in the routing only (QA retest24 F4); a parallel block's branch entry
+        # is reached with its block
+        reached = from_start | {
+            pt for g, pts in branch_entry_points.items() if g in from_start for pt in pts
+        }
 
         def why_kept(k: str, why: str | None) -> str:
             if why is None:
@@ -2717,46 +2745,74 @@ def _assemble(
             node = point_label[why] if why.startswith("<") and why in point_label else f"'{why}'"
             return f"without it {node} would have no way to an end"
 
-        notes.append(
-            f"rare paths below {rare:.3g} kept ({len(filtered.kept_below)} branch(es); a "
-            "decision whose branches are all below the threshold keeps its most probable, and "
-            "no step loses its last way to an end): "
-            + _listed(
-                [
-                    f"{_branch_text(point_decision.get(k, k), t, dropped_share[(k, t)])} "
-                    f"({why_kept(k, why)})"
-                    for (k, t), why in sorted(
-                        filtered.kept_below.items(),
-                        key=lambda kv: (
-                            point_decision.get(kv[0][0], kv[0][0]),
-                            -dropped_share[kv[0]],
-                            kv[0][1],
-                        ),
-                    )
-                ]
+        below = [
+            (k, t, point_decision.get(k, k), dropped_share[(k, t)], why_kept(k, why))
+            for (k, t), why in sorted(
+                filtered.kept_below.items(),
+                key=lambda kv: (
+                    point_decision.get(kv[0][0], kv[0][0]),
+                    -dropped_share[kv[0]],
+                    kv[0][1],
+                ),
             )
-        )
+        ]
+        rare_record["kept_below"] = [
+            {"decision": d, "to": t, "probability": _r(sh, 4), "why": why, "reached": k in reached}
+            for k, t, d, sh, why in below
+        ]
+        if said := [(d, t, sh, why) for k, t, d, sh, why in below if k in reached]:
+            notes.append(
+                f"rare paths below {rare:.3g} kept ({len(said)} branch(es); a decision whose "
+                "branches are all below the threshold keeps its most probable, and no step "
+                "loses its last way to an end): "
+                + _listed(
+                    [f"{_branch_text(d, t, sh)} ({why})" for d, t, sh, why in said], "kept_below"
+                )
+            )
     if filtered.lost_ends:  # an end (a drop-off, say) gone with the rare paths is said
         left = {n for n in reachable("<start>") if n.startswith(END_PREFIX)}
         lost = sorted(filtered.lost_ends.items(), key=lambda kv: (-kv[1], kv[0]))
-        drop_lost = any(e[len(END_PREFIX) :] in dropoff for e, _ in lost)
+
+        def is_dropoff(e: str) -> bool:
+            return e[len(END_PREFIX) :] in dropoff
+
         gone = [
             f"end '{e[len(END_PREFIX) :]}' ("
-            + ("a drop-off; " if e[len(END_PREFIX) :] in dropoff else "")
+            + ("a drop-off; " if is_dropoff(e) else "a success; " if dropoff else "")
             + f"rare_path_threshold={_at_most(share)} or lower keeps it)"
             for e, share in lost
         ]
+        none_left = ""
+        if any(map(is_dropoff, filtered.lost_ends)) and not any(map(is_dropoff, left)):
+            none_left = ", and no drop-off at all"
+        elif (
+            (won := [sh for e, sh in lost if not is_dropoff(e)])
+            and left
+            and all(map(is_dropoff, left))
+        ):
+            # every case ends as a drop-off (QA retest24 F5): the most probable lost success's
+            # branch is the last removed of them, a threshold at or below it keeps that end
+            none_left = (
+                ", and no success at all: every case ends as a drop-off "
+                f"(rare_path_threshold={_at_most(max(won))} or lower keeps a success)"
+            )
         notes.append(
             "rare paths: with them removed no case reaches "
             + (", ".join(gone[:-1]) + " or " if len(gone) > 1 else "")
             + gone[-1]
             + ": the model has no such outcome"
-            + (
-                ", and no drop-off at all"
-                if drop_lost and not any(e[len(END_PREFIX) :] in dropoff for e in left)
-                else ""
-            )
+            + none_left
         )
+        rare_record["lost_ends"] = [
+            {
+                "end": e,
+                "success": not is_dropoff(e),
+                "kept_by_threshold_at_most": float(_at_most(share)),
+            }
+            for e, share in lost
+        ]
+    if rare_record:
+        rare_record = {"threshold": rare} | rare_record
 
     # reachable nodes from the start
     reach: set[str] = set()
@@ -3038,6 +3094,8 @@ def _assemble(
         "arrival_profile": _safe(prof_prov),
         "notes": list(notes),
     }
+    if rare_record:
+        metadata["rare_paths"] = _safe(rare_record)
     arrivals = Arrivals(interarrival=inter, profile=profile)
     if segment_fit is not None and segment_shares is not None:
         arrivals = dataclasses.replace(arrivals, segments=segment_fit.segments(segment_shares))

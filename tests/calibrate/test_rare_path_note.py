@@ -64,7 +64,8 @@ def test_many_removed_branches_are_counted_beyond_the_named_ones():
 
     branches = [(f"after:S{i}", f"T{i}", 0.01, False) for i in range(15)]
     text = _removed_branches_text(branches + [("after:X", "end:lost", 0.02, False)])
-    assert text.count(" -> ") == 12 and text.endswith("and 4 more (in model.yaml's provenance)")
+    assert text.count(" -> ") == 12
+    assert text.endswith("and 4 more (all in model.yaml's metadata.rare_paths.removed)")
     assert _removed_branches_text([("after:X", "end:lost", 0.02, False)]) == (
         "after:X -> end 'lost', 2.0 %"
     )

@@ -2,9 +2,13 @@
 threshold removes every branch a lower one removed; a decision whose branches are all below it
 keeps its most probable one(s), ties included; a branch is kept where a step would otherwise
 lose its way to an end; the notes say which branches below the threshold stay and why, and
-which ends (drop-offs) the model no longer reaches."""
+which ends (drop-offs) the model no longer reaches. Every branch removed or kept below it is
+recorded in model.yaml's metadata.rare_paths, the kept note leaves out decisions no case reaches
+any more, and losing every success end is said (QA retest24 F3-F5)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,7 +21,7 @@ from scipy.sparse.csgraph import shortest_path
 from sim.calibrate import calibrate_model
 from sim.calibrate.calibrate import END_PREFIX, filter_rare_paths
 from sim.eventlog import read_event_log
-from sim.model import ProcessModel
+from sim.model import ProcessModel, load, save
 
 QUIET = {"extraneous_delays": False, "hidden_delays": False, "max_repeats": 1}
 
@@ -170,3 +174,95 @@ def test_loan_log_at_0_5_and_0_6(loan):
         for outcome in ("Reject application", "Cancel application"):
             assert f"end '{outcome}' (a drop-off; rare_path_threshold=0.4" in gone
         assert gone.endswith("and no drop-off at all")
+
+
+# ---- QA retest24 F3-F5: where the removed branches are recorded, what the notes leave out
+
+
+def _log_of(paths: Sequence[tuple[int, Sequence[str]]]) -> pd.DataFrame:
+    """A log of ``n`` cases per (n, activities), one case after another, each step half an
+    hour with a minute between steps, each activity done by its own person."""
+    rows, t, i = [], pd.Timestamp("2024-01-01"), 0
+    for n, acts in paths:
+        for _ in range(n):
+            clock, i = t, i + 1
+            for a in acts:
+                rows.append((f"c{i}", a, clock, clock + pd.Timedelta(minutes=30), f"r{a}"))
+                clock += pd.Timedelta(minutes=31)
+            t += pd.Timedelta(minutes=17)
+    return pd.DataFrame(rows, columns=["case_id", "activity", "start_time", "end_time", "resource"])
+
+
+def _note(cal, start: str) -> str | None:
+    return next((n for n in cal.notes if n.startswith(start)), None)
+
+
+def test_every_removed_branch_is_in_model_yaml_although_its_decision_is_gone(tmp_path):
+    """F3: 15 rare ways out of the start (0.5 % each) leave it with one branch, a plain
+    ``start``: no decision keeps their ``rare_removed``. The note names 12 and counts 3 more
+    in model.yaml's metadata.rare_paths, which holds all 15 (also after a save and load)."""
+    log = _log_of([(1000, ["A", "Done"])] + [(5, [f"R{i:02d}", "Done"]) for i in range(15)])
+    cal = calibrate_model(log, dropoff_outcomes=[], rare_path_threshold=0.05, **QUIET)
+    assert cal.model.start == "A" and not cal.model.decisions  # the decision is gone
+    note = _note(cal, "rare paths (")
+    assert note.count(" -> ") == 12
+    assert note.endswith("and 3 more (all in model.yaml's metadata.rare_paths.removed)")
+    save(cal.model, tmp_path / "model.yaml")
+    record = load(tmp_path / "model.yaml").metadata["rare_paths"]
+    assert record["threshold"] == 0.05
+    removed = {(r["decision"], r["to"]): r for r in record["removed"]}
+    assert set(removed) == {("start", f"R{i:02d}") for i in range(15)}
+    for r in removed.values():
+        assert r["transitions"] == 5 and r["probability"] == pytest.approx(5 / 1075, abs=1e-4)
+    # the named ones are the record's first 12, in the note's order
+    for r in record["removed"][:12]:
+        assert f"start -> '{r['to']}'" in note
+
+
+def test_the_kept_note_leaves_out_decisions_no_case_reaches_any_more():
+    """F4: at 0.5 the start's way to Z (20 %) goes, so no case reaches Z's decision, whose
+    branches (40/30/30 %) are all below 0.5 and keep their most probable: that one is not
+    said to be kept (model.yaml's record marks it not reached); A's, still reached, is."""
+    log = _log_of(
+        [(8, ["Z", "P", "Done"]), (6, ["Z", "Q", "Done"]), (6, ["Z"])]
+        + [(36, ["A", "B", "Done"]), (28, ["A", "C", "Done"]), (16, ["A", "D", "Done"])]
+    )
+    cal = calibrate_model(log, dropoff_outcomes=[], rare_path_threshold=0.5, **QUIET)
+    assert "Z" not in cal.model.steps and "P" not in cal.model.steps
+    kept = _note(cal, "rare paths below 0.5 kept (1 branch(es);")
+    assert kept is not None and "after:A -> 'B', 45.0 % (most probable)" in kept
+    assert "after:Z" not in kept
+    record = {(r["decision"], r["to"]): r for r in cal.model.metadata["rare_paths"]["kept_below"]}
+    assert record[("after:A", "B")]["reached"] is True
+    assert record[("after:Z", "P")] == {
+        "decision": "after:Z",
+        "to": "P",
+        "probability": 0.4,
+        "why": "most probable",
+        "reached": False,
+    }
+    gone = _note(cal, "rare paths: with them removed")
+    assert "end 'Z'" in gone  # the lost end is said, and the kept note does not contradict it
+
+
+def test_losing_every_success_end_is_said_with_the_threshold_that_keeps_one():
+    """F5: 249 of 500 cases are accepted (49.8 %), the rest rejected, a drop-off. At 0.5 the
+    accepting branch goes and every case ends as a drop-off: the note says so and gives the
+    highest threshold of 3 digits that keeps a success (0.498; 0.499 does not)."""
+    log = _log_of([(249, ["Apply", "Accept"]), (251, ["Apply", "Reject"])])
+    cal = calibrate_model(log, dropoff_outcomes=["Reject"], rare_path_threshold=0.5, **QUIET)
+    assert {e.success for e in cal.model.ends.values()} == {False}
+    gone = _note(cal, "rare paths: with them removed")
+    assert "end 'Accept' (a success; rare_path_threshold=0.498 or lower keeps it)" in gone
+    assert gone.endswith(
+        ", and no success at all: every case ends as a drop-off "
+        "(rare_path_threshold=0.498 or lower keeps a success)"
+    )
+    assert cal.model.metadata["rare_paths"]["lost_ends"] == [
+        {"end": "end:Accept", "success": True, "kept_by_threshold_at_most": 0.498}
+    ]
+    for threshold, success in ((0.498, True), (0.499, False)):
+        other = calibrate_model(
+            log, dropoff_outcomes=["Reject"], rare_path_threshold=threshold, **QUIET
+        )
+        assert any(e.success for e in other.model.ends.values()) is success, threshold
