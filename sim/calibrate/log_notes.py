@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.calibrate.staff import RoleFit
+from sim.calibrate.staff import RoleFit, works_on_the_clock_verdict
 from sim.eventlog import EventLog
 from sim.eventlog.read import LIFECYCLE
 from sim.model import columns as C
@@ -25,13 +25,23 @@ def long_weeks_note(roles: Mapping[str, RoleFit]) -> str | None:
     open longer than ``LONG_WEEK_HOURS`` a week: the model has each of their people work all
     of it, so where people work shifts its headcount counts shifts' people as always there
     and a staffing what-if moves people of that many hours (QA 2026-12-05 #3: BPIC's role_1
-    open 75.5 h a week, and optimize recommended 2 people for a role of 5 without a word)."""
+    open 75.5 h a week, and optimize recommended 2 people for a role of 5 without a word).
+
+    A role whose work runs on the clock (``works_on_the_clock_verdict``: a customer filling in
+    a form, a supplier, a fixed lead time) is no one's working week: its 24/7 calendar is when
+    its work runs on, not hours people are at work, so it is not named (QA leftovers23 #34:
+    the loan log's Applicant role was said to work "around the clock")."""
+    staff = {
+        name: r
+        for name, r in sorted(roles.items())
+        if not works_on_the_clock_verdict(r.provenance.get("calendar") or {})
+    }
     long = {
         name: r.calendar.weekly_total
-        for name, r in sorted(roles.items())
+        for name, r in staff.items()
         if not r.calendar.is_constant and r.calendar.weekly_total > LONG_WEEK_HOURS
     }
-    constant = [n for n, r in sorted(roles.items()) if r.calendar.is_constant and r.members]
+    constant = [n for n, r in staff.items() if r.calendar.is_constant and r.members]
     if not long and not constant:
         return None
     hours = "; ".join(f"{n} {h:.1f} h" for n, h in long.items())
