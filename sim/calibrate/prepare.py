@@ -404,19 +404,21 @@ def drop_runaway_cases(
     log: EventLog,
     *,
     keep_hint: str = "calibrate the log as read to keep them",
+    removed_from: str = "before calibration",
 ) -> tuple[EventLog, RunawayCases | None]:
     """``log`` without its runaway cases (``find_runaway_cases``) and what they were (None, and
     ``log`` itself, when it has none). The copy's report keeps the reading's counts and adds a
     note that names the cases removed, their events and the share of each activity's instances
-    they held, ending with ``keep_hint`` (how to keep them)."""
+    they held, ending with ``keep_hint`` (how to keep them); ``removed_from`` says where they
+    are removed (a held-out log's from the back-test's history)."""
     found = find_runaway_cases(log.events)
     if found is None:
         return log, None
     gone = log.events[C.CASE].astype(str).isin(found.events)
     n = len(found.events)
     note = (
-        f"Removed {n} runaway case{'' if n == 1 else 's'} ({found.rows:,} rows) before "
-        f"calibration: {found.describe()} ({keep_hint})."
+        f"Removed {n} runaway case{'' if n == 1 else 's'} ({found.rows:,} rows) "
+        f"{removed_from}: {found.describe()} ({keep_hint})."
     )
     kept = log.events.loc[~gone].reset_index(drop=True)
     report = dataclasses.replace(log.report, notes=[*log.report.notes, note])

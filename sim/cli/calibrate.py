@@ -287,8 +287,9 @@ def runaway_cases(log: EventLog, mode: str, key: str) -> tuple[EventLog, dict[st
     if mode == "drop":
         log, found = drop_runaway_cases(
             log,
-            keep_hint=f"{RUNAWAY_KEY}=keep keeps them"
-            + ("; the back-test's history leaves them out too" if held_out else ""),
+            keep_hint=f"{RUNAWAY_KEY}=keep keeps them",
+            # the held-out log is the back-test's history, not calibrated from (QA retest24 #7)
+            removed_from="from the back-test's history" if held_out else "before calibration",
         )
         if found is not None:  # the report counts their rows: it describes the table calibrated
             log = dataclasses.replace(log, report=log.report.with_runaway_cases_removed(log.events))
