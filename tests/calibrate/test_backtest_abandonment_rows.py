@@ -21,8 +21,9 @@ from sim.model.scenario import Scenario
 GAVE_UP = "gave up"
 
 
-def _model(metadata: dict | None = None):
-    """a -> b, with patience while waiting for b (a busy single server: about a third give up)."""
+def _model(metadata: dict | None = None, *, done_outcome: str | None = None):
+    """a -> b, with patience while waiting for b (a busy single server: about a third give up);
+    ``done_outcome``: the outcome of its one end, where not its name."""
     return from_dict(
         {
             "name": "impatient",
@@ -39,7 +40,9 @@ def _model(metadata: dict | None = None):
                     "next": "done",
                 },
             },
-            "ends": {"done": {"success": True}},
+            "ends": {
+                "done": {"success": True} | ({"outcome": done_outcome} if done_outcome else {})
+            },
             "metadata": {
                 "dropoff_outcomes": [GAVE_UP],
                 "abandonment_outcomes": [GAVE_UP],

@@ -19,9 +19,10 @@ import pytest
 from sim.calibrate.backtest import backtest
 from sim.engine import run_replications
 from sim.kpis import trace_cases, trace_to_event_log
-from sim.model import ABANDONED, from_dict
+from sim.model import ABANDONED
 from sim.model import columns as C
 from sim.model.scenario import Scenario
+from tests.calibrate.test_backtest_abandonment_rows import _model as impatient_model
 
 GAVE_UP = "gave up"
 WITHDRAWN = "withdrawn"
@@ -29,27 +30,8 @@ SPLIT = pd.Timestamp("2024-01-21")
 
 
 def _model(metadata: dict):
-    """a -> b, a busy single expert at b whose waiting cases give up (about a quarter of them)."""
-    return from_dict(
-        {
-            "name": "impatient",
-            "start": "a",
-            "start_date": "2024-01-01T00:00:00",
-            "arrivals": {"interarrival": {"dist": "exponential", "mean": 1.0}},
-            "roles": {"clerk": {"headcount": 2}, "expert": {"headcount": 1}},
-            "steps": {
-                "a": {"role": "clerk", "duration": {"dist": "fixed", "value": 0.2}, "next": "b"},
-                "b": {
-                    "role": "expert",
-                    "duration": {"dist": "exponential", "mean": 0.95},
-                    "patience": {"dist": "exponential", "mean": 3.0},
-                    "next": "done",
-                },
-            },
-            "ends": {"done": {"success": True, "outcome": "b"}},
-            "metadata": metadata,
-        }
-    )
+    """a -> b, a busy single expert at b whose waiting cases give up; its end's outcome is "b"."""
+    return impatient_model(metadata, done_outcome="b")
 
 
 def _history(names: list[str]) -> pd.DataFrame:
