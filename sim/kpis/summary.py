@@ -401,17 +401,20 @@ def cycle_time_kpis(cycle_times: pd.DataFrame) -> dict[str, float]:
     mean of each replication's mean, and the percentiles of every replication's cases pooled
     (``pooled_estimates``)."""
     per_rep = per_replication_cycle_time_kpis(cycle_times)
-    if per_rep.empty:
-        return dict.fromkeys(m.CYCLE_TIME_KPIS, math.nan)
-    means = {k: float(per_rep[k].mean()) for k in m.CYCLE_TIME_KPIS}
-    return means | pooled_estimates(per_rep, cycle_times)
+    averaged = _replications_mean(per_rep)
+    return averaged if per_rep.empty else averaged | pooled_estimates(per_rep, cycle_times)
 
 
 def averaged_cycle_time_kpis(cycle_times: pd.DataFrame) -> dict[str, float]:
     """The cycle-time KPIs of a ``cycle_time_table`` as ``backtest.json`` gives them: each
     replication's own (a simulated period, like the one held-out period it is compared with),
     averaged over the replications."""
-    per_rep = per_replication_cycle_time_kpis(cycle_times)
+    return _replications_mean(per_replication_cycle_time_kpis(cycle_times))
+
+
+def _replications_mean(per_rep: pd.DataFrame) -> dict[str, float]:
+    """The mean over replications of each cycle-time KPI of ``per_replication_cycle_time_kpis``
+    (NaN without a replication)."""
     if per_rep.empty:
         return dict.fromkeys(m.CYCLE_TIME_KPIS, math.nan)
     return {k: float(per_rep[k].mean()) for k in m.CYCLE_TIME_KPIS}
@@ -661,6 +664,7 @@ def _tied_with(table: pd.DataFrame, prefix: str, top: str, steps: list[str]) -> 
     if col not in table or len(table) < 2:
         return []
     pooled = TIME_IN_PROCESS in table.columns
+    top_share = _pooled_share(table, col) if pooled else math.nan
     tied = []
     for s in steps:
         other = f"{prefix}:{s}"
@@ -669,7 +673,7 @@ def _tied_with(table: pd.DataFrame, prefix: str, top: str, steps: list[str]) -> 
         diffs = (table[col] - table[other]).to_numpy(dtype=float)
         if pooled:
             value = _pooled_share(table, other)
-            ci = sectioning_interval(_pooled_share(table, col) - value, diffs)
+            ci = sectioning_interval(top_share - value, diffs)
         else:
             value = float(table[other].mean())
             ci = confidence_interval(diffs)

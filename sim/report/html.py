@@ -360,11 +360,7 @@ def read_run(run_dir: str | Path) -> RunFiles:
             lambda: kpi_report(
                 rf.replications,
                 rf.model,
-                cycle_times=pd.read_csv(
-                    cycle, usecols=["replication", "cycle_time_h"], dtype={"cycle_time_h": float}
-                )
-                if cycle.is_file()
-                else None,
+                cycle_times=_measured_cases(cycle) if cycle.is_file() else None,
             ),
         )
     return rf
@@ -1470,6 +1466,12 @@ def _trace_out_of_memory(rf: RunFiles) -> bool:
     return re.search(r"could not be read \(\w*MemoryError:", error) is not None
 
 
+def _measured_cases(path: Path) -> pd.DataFrame:
+    """A simulate run's ``cycle_times.csv.gz``: ``replication`` and ``cycle_time_h`` (as floats:
+    a run that finished no case writes its header only)."""
+    return pd.read_csv(path, usecols=["replication", "cycle_time_h"], dtype={"cycle_time_h": float})
+
+
 def _pooled_percentiles(rf: RunFiles) -> bool:
     """Whether the run's KPI table gives the cycle-time percentiles pooled over the
     replications (``kpis.json``'s ``estimators``; a rebuild from replications.csv pools them
@@ -1490,9 +1492,7 @@ def _simulated_cycle_times(
     from sim.report.charts import plot_cycle_times
 
     if (path := run_dir / "cycle_times.csv.gz").is_file():
-        measured = pd.read_csv(
-            path, usecols=["cycle_time_h", "replication"], dtype={"cycle_time_h": float}
-        )
+        measured = _measured_cases(path)
         return plot_cycle_times(
             {"simulated": measured["cycle_time_h"].to_numpy(float)},
             replications={"simulated": measured["replication"].to_numpy()},
