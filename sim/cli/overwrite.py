@@ -9,9 +9,14 @@ its first file, and after every check that can refuse this run (its config, its 
 losses of an export with ``allow_loss=false``): a refused run leaves the earlier one as it was.
 
 What is removed is recognised from the earlier run's record (``run.json``, which every command
-writes first): the files its command writes, by name. A directory without a run record was not
-written by this tool and nothing in it is removed; a user's own files beside a run's results stay
-too. An ``optimize`` run is refused rather than removed: its study is work a rerun resumes.
+writes first): the files its command writes, by name; a file its command writes only with a key on
+(``SWITCHED``: ``output.trace``, ``output.figures``, ...) only where its resolved ``config.yaml``
+had that key on, else it is a user's (QA hydra25: a ``trace.csv.gz`` of one's own beside a run
+without a trace was removed). A record that does not say (an older run, an unreadable
+``config.yaml``) removes it by name, as before, and the console names every file removed. A
+directory without a run record was not written by this tool and nothing in it is removed; a
+user's own files beside a run's results stay too. An ``optimize`` run is refused rather than
+removed: its study is work a rerun resumes.
 """
 
 from __future__ import annotations
@@ -19,8 +24,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from sim.cli.common import HYDRA_OWN
 from sim.cli.runlock import link_refusal, refuse_links
@@ -54,20 +62,43 @@ RESULT_FILES: dict[str, tuple[str, ...]] = {
     "compare": ("comparison.csv", "comparison.md", "scenarios.json"),
     "export": (),  # the exported files are named in its record (``path``)
 }
+FIGURES = {"output.report": True, "output.figures": True}
+BACKTEST_TRACES = {"backtest.enabled": True, "backtest.write_traces": True}
+#: the results a command writes only with these keys of its ``config.yaml`` at these values
+SWITCHED: dict[str, dict[str, Mapping[str, object]]] = {
+    "simulate": {
+        "trace.csv.gz": {"output.trace": True, "output.trace_format": "csv.gz"},
+        "trace.parquet": {"output.trace": True, "output.trace_format": "parquet"},
+        "report/[0-9][0-9]_*.png": FIGURES,
+    },
+    "calibrate": {
+        "trace_[0-9]*.csv.gz": BACKTEST_TRACES,
+        "baseline_[0-9]*.csv.gz": BACKTEST_TRACES,
+        "report/[0-9][0-9]_*.png": FIGURES,
+    },
+}
+#: said of the files removed where the record does not say which of them its run wrote
+GUESSED = "by name, its run.json and config.yaml not saying which of its optional results it wrote"
 
 
 def earlier_results(run_dir: Path) -> list[Path]:
     """The files of the earlier run in ``run_dir`` that ``output.overwrite=true`` removes ([] for
     a directory without a run record); ``ConfigError`` for an ``optimize`` run."""
+    return _earlier_results(run_dir)[0]
+
+
+def _earlier_results(run_dir: Path) -> tuple[list[Path], bool]:
+    """``earlier_results``, and whether some of them are removed by name only: the record does
+    not say whether its run wrote them (``_written``)."""
     record_path = run_dir / RECORD
     if not record_path.is_file():
-        return []
+        return [], False
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []  # not a record this tool wrote: leave the directory alone
+        return [], False  # not a record this tool wrote: leave the directory alone
     if not isinstance(record, dict):
-        return []
+        return [], False
     command = record.get("command")
     if command == "optimize":
         raise ConfigError(
@@ -80,14 +111,65 @@ def earlier_results(run_dir: Path) -> list[Path]:
         # the claim of a run that stopped before writing its record: its command is unknown
         patterns = COMMON + tuple(p for ps in RESULT_FILES.values() for p in ps)
     else:
-        return []
+        return [], False
+    config = _saved_config(run_dir)
+    written = {p: _written(command, p, config) for p in patterns}
     # a link too, to a file or to none: refused by ``clear_earlier_run``, which never removes one
     found = {
-        p for pattern in patterns for p in run_dir.glob(pattern) if p.is_file() or p.is_symlink()
+        p
+        for pattern in patterns
+        if written[pattern] is not False
+        for p in run_dir.glob(pattern)
+        if p.is_file() or p.is_symlink()
     }
+    guessed = any(
+        p.is_file() or p.is_symlink()
+        for pattern, said in written.items()
+        if said is None
+        for p in run_dir.glob(pattern)
+    )
     if command == "export":
         found |= _exported_files(run_dir, record)
-    return sorted(found)
+    return sorted(found), guessed
+
+
+def _saved_config(run_dir: Path) -> Mapping[str, Any] | None:
+    """The earlier run's resolved ``config.yaml`` in ``run_dir`` (written with its record, before
+    its results; Hydra's ``.hydra/config.yaml`` is this run's by now), or None without a
+    readable one."""
+    try:
+        config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    return config if isinstance(config, Mapping) else None
+
+
+def _written(command: str | None, pattern: str, config: Mapping[str, Any] | None) -> bool | None:
+    """Whether a run of ``command`` with ``config`` wrote the files ``pattern`` names: True for
+    one it writes always, False where a key of ``SWITCHED`` was off, None where its record does
+    not say (no ``config.yaml``, a key it has not: an older run; a run of unknown command)."""
+    if command is None:
+        return None
+    keys = SWITCHED.get(command, {}).get(pattern)
+    if keys is None:
+        return True
+    if config is None:
+        return None
+    said = {key: _config_value(config, key) for key in keys}
+    # a value of another type than the run accepts: not a config.yaml it wrote
+    if any(type(said[key]) is not type(want) for key, want in keys.items()):
+        return None
+    return all(said[key] == want for key, want in keys.items())
+
+
+def _config_value(config: Mapping[str, Any], key: str) -> object:
+    """The value of the dotted ``key`` in ``config``; None where it has none."""
+    value: object = config
+    for part in key.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
 
 
 def _exported_files(run_dir: Path, record: dict) -> set[Path]:
@@ -115,7 +197,7 @@ def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
     ``ConfigError`` before anything is removed: this tool never makes one, and removing
     through it removed the files of the folder it named (QA 2026-12-05)."""
     refuse_links(run_dir)
-    files = earlier_results(run_dir)
+    files, guessed = _earlier_results(run_dir)
     for f in files:
         if f.is_symlink():
             raise ConfigError(link_refusal(f, run_dir))
@@ -141,8 +223,14 @@ def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
     also = (
         f"; kept {len(kept)} other file(s) ({', '.join(kept[:5])}{' ...' if len(kept) > 5 else ''})"
     )
+    named = f" ({', '.join(_names(files, run_dir))}: {GUESSED})" if guessed else ""
     print(
         f"output.overwrite=true: removed {n} file{'' if n == 1 else 's'} of the earlier run in "
-        f"{run_dir}{also if kept else ''}"
+        f"{run_dir}{named}{also if kept else ''}"
     )
     return n
+
+
+def _names(files: Sequence[Path], run_dir: Path) -> list[str]:
+    """``files`` by their path in ``run_dir`` (``report/01_map.png``), for a message."""
+    return [f.relative_to(run_dir).as_posix() for f in files]
