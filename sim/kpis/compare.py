@@ -155,16 +155,34 @@ def _paired_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
     return row | {"n_base": pairs, "n_alt": pairs}
 
 
+def _variance(x: np.ndarray) -> float:
+    """The sample variance of ``x`` (2+ values): exactly 0 when all are equal, where numpy's
+    gives rounding noise (three 0.1s: about 1e-33) and scipy warns of lost precision."""
+    return 0.0 if bool(np.all(x == x[0])) else float(x.var(ddof=1))
+
+
+def _welch_interval(b: np.ndarray, a: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
+    """Welch's t-interval of ``mean(a) - mean(b)`` (each of 2+ values): the difference plus or
+    minus ``t_df * se``, ``se**2 = var(a)/n_a + var(b)/n_b``, ``df`` Welch-Satterthwaite's. A
+    constant side adds no variance, so the interval is the other side's one-sample t-interval
+    (``df = n - 1``) moved by the constant; two constant sides give a zero-width interval at
+    the difference."""
+    diff = float(a.mean() - b.mean())
+    parts = [_variance(x) / x.size for x in (a, b)]
+    se2 = sum(parts)
+    if se2 == 0:  # equal in every replication on both sides: no spread at all
+        return diff, diff
+    df = se2**2 / sum(v**2 / (x.size - 1) for v, x in zip(parts, (a, b), strict=True))
+    half = float(st.t.ppf(0.5 + level / 2, df) * np.sqrt(se2))
+    return diff - half, diff + half
+
+
 def _welch_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
     """Independent samples: each side's mean and Welch's t-interval of the difference."""
     b, a = b[np.isfinite(b)], a[np.isfinite(a)]
     low = high = np.nan
     if a.size > 1 and b.size > 1:
-        if a.std() == 0 and b.std() == 0:  # equal in every replication: no spread at all
-            low = high = float(a.mean() - b.mean())
-        else:
-            ci = st.ttest_ind(a, b, equal_var=False).confidence_interval(level)
-            low, high = float(ci.low), float(ci.high)
+        low, high = _welch_interval(b, a, level)
     return _row(_mean(b), _mean(a), low, high, n=int(a.size), n_base=int(b.size), n_alt=int(a.size))
 
 

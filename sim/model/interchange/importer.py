@@ -113,7 +113,7 @@ from sim.model.process import (
     Step,
 )
 from sim.model.safe_files import load_json, read_text
-from sim.model.validate import validate
+from sim.model.validate import MAX_HEADCOUNT, validate
 
 DROP_OFF_WORDS = (
     "reject",
@@ -426,9 +426,10 @@ class _Importer:
                         f"resource_calendars {sorted(self.cal_name)}"
                     )
                 amount = P.number(f"{wr}.amount", r.get("amount", 1))
-                if amount < 0 or amount != int(amount):
+                if amount < 0 or amount != int(amount) or amount > MAX_HEADCOUNT:
                     raise ModelError(
-                        f"{wr}.amount: expected an integer >= 0, got {r.get('amount')!r}"
+                        f"{wr}.amount (profile '{pid}', resource '{rid}'): expected a whole "
+                        f"number of people from 0 to {MAX_HEADCOUNT:,}, got {r.get('amount')!r}"
                     )
                 cost = P.number(f"{wr}.cost_per_hour", r.get("cost_per_hour", 0))
                 if cost < 0:
@@ -595,6 +596,9 @@ class _Importer:
         for t in tasks:
             tid = t.bpmn.id
             own = _task_groups(task_entries[tid], split.get(tid, []))[0]
+            self.check_people(t, own)
+            for named, _, ids in split.get(tid, []):
+                self.check_people(t, ids, alternative=named)
             role = role_of_entry[own[0]]
             role_of_task[tid] = role
             if tid in split:
@@ -616,6 +620,26 @@ class _Importer:
         self.task_entries = task_entries
         self.lane_differences(tasks, role_of_task)
         return roles, role_of_task
+
+    def check_people(self, t: Any, ids: list[str], *, alternative: str = "") -> None:
+        """Refuse task ``t`` (or its ``alternative``) when its resources ``ids`` have no people
+        (every ``amount`` 0): nobody could ever do it. Naming the parameters' fields, not the
+        role the model would get (its validation would blame the BPMN file)."""
+        if any(self.entries[r]["amount"] for r in ids):
+            return
+        fields = "; ".join(
+            f"resource_profiles '{self.entries[r]['profile']}' resource '{r}': amount 0"
+            for r in dict.fromkeys(ids)
+        )
+        b = t.bpmn
+        whose = f"task '{b.id}'" + (f" ({b.name})" if b.name and b.name != b.id else "")
+        if alternative:
+            whose += f" as its alternative '{alternative}'"
+        which = "it is the only resource" if len(set(ids)) == 1 else "they are all the resources"
+        raise ModelError(
+            f"{self.src}: {fields}, expected a whole number >= 1: {which} of {whose}, which "
+            "nobody could do"
+        )
 
     def alternative_entries(self, t: Any, ids: list[str]) -> list[tuple[str, float, list[str]]]:
         """The alternatives our export wrote for task ``t`` (``sim:alternative``): each one's
