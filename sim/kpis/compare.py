@@ -162,19 +162,22 @@ def _variance(x: np.ndarray) -> float:
 
 
 def _welch_interval(b: np.ndarray, a: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    """Welch's t-interval of ``mean(a) - mean(b)`` (each of 2+ values): the difference plus or
-    minus ``t_df * se``, ``se**2 = var(a)/n_a + var(b)/n_b``, ``df`` Welch-Satterthwaite's. A
-    constant side adds no variance, so the interval is the other side's one-sample t-interval
-    (``df = n - 1``) moved by the constant; two constant sides give a zero-width interval at
-    the difference."""
+    """Welch's t-interval of ``mean(a) - mean(b)`` (each of 2+ values). A constant side adds no
+    variance, so the interval is the other side's one-sample t-interval (``df = n - 1``) moved by
+    the constant (``ttest_ind`` would warn of lost precision there); two constant sides give a
+    zero-width interval at the difference."""
     diff = float(a.mean() - b.mean())
-    parts = [_variance(x) / x.size for x in (a, b)]
-    se2 = sum(parts)
-    if se2 == 0:  # equal in every replication on both sides: no spread at all
+    a_flat, b_flat = _variance(a) == 0, _variance(b) == 0
+    if a_flat and b_flat:  # equal in every replication on both sides: no spread at all
         return diff, diff
-    df = se2**2 / sum(v**2 / (x.size - 1) for v, x in zip(parts, (a, b), strict=True))
-    half = float(st.t.ppf(0.5 + level / 2, df) * np.sqrt(se2))
-    return diff - half, diff + half
+    if b_flat:
+        ci = st.ttest_1samp(a, 0.0).confidence_interval(level)
+        return float(ci.low) - float(b[0]), float(ci.high) - float(b[0])
+    if a_flat:
+        ci = st.ttest_1samp(b, 0.0).confidence_interval(level)
+        return float(a[0]) - float(ci.high), float(a[0]) - float(ci.low)
+    ci = st.ttest_ind(a, b, equal_var=False).confidence_interval(level)
+    return float(ci.low), float(ci.high)
 
 
 def _welch_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
