@@ -55,6 +55,7 @@ UNSEEN = "#e0e0e0"  # arrival heatmap: an hour of the week the log never covered
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.text import Text
 
     from sim.model import Distribution
 
@@ -120,14 +121,22 @@ class _FitLabels(LayoutEngine):
     """Lays a figure out when it is drawn, at the resolution it is drawn at (text widths do not
     scale exactly with dpi): ``margins`` (``subplots_adjust`` keywords), then a left margin wide
     enough for the tick labels (long step names), and with ``gap`` (indices of two side-by-side
-    axes) a space between them wide enough for the right one's labels."""
+    axes) a space between them wide enough for the right one's labels. With ``title`` (the
+    title ``_title`` drew, and its wordings fullest first) the title is the one
+    ``fitted_title`` picks, the top margin lowered for each line it wraps onto."""
 
     _adjust_compatible = True
     _colorbar_gridspec = False
 
-    def __init__(self, *, margins: Mapping[str, float], gap: tuple[int, int] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        margins: Mapping[str, float],
+        gap: tuple[int, int] | None = None,
+        title: tuple[Text, Sequence[str]] | None = None,
+    ) -> None:
         super().__init__()
-        self._params = {"margins": dict(margins), "gap": gap}
+        self._params = {"margins": dict(margins), "gap": gap, "title": title}
 
     def set(self, *, margins: Mapping[str, float] | None = None) -> None:
         """Replace the margins laid out before the labels are fitted."""
@@ -136,17 +145,59 @@ class _FitLabels(LayoutEngine):
 
     def execute(self, fig: Figure) -> None:
         """Apply the margins, then widen them until the labels fit."""
-        fig.subplots_adjust(**self._params["margins"])
+        margins = dict(self._params["margins"])
+        if self._params["title"] is not None:
+            heading, options = self._params["title"]
+            heading.set_text(fitted_title(fig, options))
+            margins["top"] -= TITLE_LINE * heading.get_text().count("\n") / fig.get_figheight()
+        fig.subplots_adjust(**margins)
         _fit_left(fig)
         if self._params["gap"] is not None:
             i, j = self._params["gap"]
             _fit_gap(fig, fig.axes[i], fig.axes[j])
 
 
-def _title(fig: Figure, text: str) -> None:
+TITLE_FONT = {"fontsize": 11, "fontweight": "bold"}
+TITLE_X = 0.02  # the title's left edge, a share of the figure's width
+TITLE_ROOM = 1 - 2 * TITLE_X  # its longest line's share: as much margin right as left
+TITLE_LINE = 0.2  # inches each further line of a wrapped title takes
+
+
+def _title(fig: Figure, text: str) -> Text:
     """The figure's title at its top left, 0.12 inch from the top however tall the figure."""
     y = 1 - 0.12 / fig.get_figheight()
-    fig.suptitle(text, fontsize=11, fontweight="bold", color=INK, x=0.02, y=y, ha="left", va="top")
+    return fig.suptitle(text, color=INK, x=TITLE_X, y=y, ha="left", va="top", **TITLE_FONT)
+
+
+def _title_width(fig: Figure, text: str) -> float:
+    """The width ``_title`` draws ``text`` at (its longest line), a share of the figure's."""
+    probe = fig.text(0, 0, text, **TITLE_FONT)
+    width = probe.get_window_extent(fig.canvas.get_renderer()).width
+    probe.remove()
+    return width / fig.bbox.width
+
+
+def _title_lines(fig: Figure, text: str) -> list[str]:
+    """``text`` broken into the fewest lines that each fit across ``fig`` as ``_title`` draws
+    them (a word longer than that alone on its line)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _title_width(fig, f"{lines[-1]} {word}") <= TITLE_ROOM:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def fitted_title(fig: Figure, options: Sequence[str]) -> str:
+    """The first of ``options`` (fullest first) that fits on one line across ``fig`` as
+    ``_title`` draws it, else the first that fits on two, else the last on as many as it
+    needs: a title is never cut off at the figure's right edge (QA hydra25 F4)."""
+    for text in options:
+        if _title_width(fig, text) <= TITLE_ROOM:
+            return text
+    wrapped = [_title_lines(fig, text) for text in options]
+    return "\n".join(next((w for w in wrapped if len(w) <= 2), wrapped[-1]))
 
 
 def _finish(fig: Figure, path: str | Path | None) -> Figure:
@@ -793,15 +844,12 @@ def plot_step_times(
         if s == bottleneck or s in tied:
             lab.set_fontweight("bold")
             lab.set_color(DROP)
-    named = (
-        f" (bottleneck: {pretty(bottleneck)}"
-        + (f", statistically tied with {', '.join(pretty(t) for t in tied)}" if tied else "")
-        + ", in red)"
-        if bottleneck
-        else ""
-    )
-    heading = title or "Waiting and processing per step" + named
-    _title(fig, heading)
+    options = [title] if title else step_chart_titles(bottleneck, tied)
+    # room for the lines the title takes here; the layout picks it again when the figure is
+    # drawn, at the resolution it is drawn at (text widths do not scale exactly with dpi)
+    heading = fitted_title(fig, options)
+    fig.set_figheight(fig.get_figheight() + TITLE_LINE * heading.count("\n"))
+    heading_text = _title(fig, heading)
     if note:
         _hidden_note(fig, note)
     margins = {
@@ -811,8 +859,31 @@ def plot_step_times(
         "top": 1 - 0.45 / fig.get_figheight(),
         "wspace": 0.06,
     }
-    fig.set_layout_engine(_FitLabels(margins=margins))
+    fig.set_layout_engine(_FitLabels(margins=margins, title=(heading_text, options)))
     return _finish(fig, path)
+
+
+def step_chart_titles(bottleneck: str | None, tied: Sequence[str]) -> list[str]:
+    """The step chart's title, fullest first (``fitted_title`` takes the first that fits):
+    every step ``tied`` with the bottleneck named, then two, one, none of them with the others
+    counted; each keeps "in red", the key to the red labels."""
+    head = "Waiting and processing per step"
+    if not bottleneck:
+        return [head]
+    names = [pretty(t) for t in tied]
+    out = []
+    # "A, B and 1 more" is hardly shorter than naming the third: the others count two at least
+    for k in sorted({len(names), *(k for k in (2, 1) if k < len(names) - 1), 0}, reverse=True):
+        rest = len(names) - k
+        if not rest:
+            who = " and ".join([", ".join(names[:-1]), names[-1]] if k > 1 else names)
+        elif k:
+            who = f"{', '.join(names[:k])} and {rest} more"
+        else:
+            who = f"{rest} other step{'s' if rest > 1 else ''}"
+        tie = f", statistically tied with {who}" if who else ""
+        out.append(f"{head} (bottleneck: {pretty(bottleneck)}{tie}, in red)")
+    return out
 
 
 # ----------------------------------------------------------------------- utilisation

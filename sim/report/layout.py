@@ -107,20 +107,29 @@ def title_name(name: str) -> str:
 
 _GENERATED_ID = re.compile(
     r"^(sid-[0-9A-Fa-f-]{8,}|(Exclusive|Parallel|Inclusive|Event[a-zA-Z]*)?Gateway_[0-9A-Za-z]{4,}"
-    r"|Event_[0-9A-Za-z]{4,}|Activity_[0-9A-Za-z]{4,}|(node_)?[0-9a-fA-F-]{20,})$"
+    r"|Event_[0-9A-Za-z]{4,}|Activity_[0-9A-Za-z]{4,}|(node[_-])?[0-9a-fA-F-]{20,})$"
 )
+# the importer's " [<id>]" after a name two elements share (sim.model.interchange.structure)
+_ID_SUFFIX = re.compile(r"^(?P<name>.*\S) \[(?P<id>[^\]]+)\]$")
 
 
 def is_generated_id(name: str) -> bool:
     """Whether ``name`` is a tool-generated element id (``sid-1A2B...``, ``Gateway_0eqakhv``,
-    Simod's ``node_11610778-7d17-...``)."""
+    Simod's ``node_11610778-7d17-...``, or ``node-51dc818f-aa53-...`` as Apromore writes it)."""
     return bool(_GENERATED_ID.match(name))
+
+
+def without_generated_id(name: str) -> str:
+    """``name`` without the generated id the importer appends to a name two elements share
+    (``Analyze request [node-f8267d2c-...]`` -> ``Analyze request``); any other name as is."""
+    m = _ID_SUFFIX.match(name)
+    return m["name"] if m and is_generated_id(m["id"]) else name
 
 
 def end_label(model: ProcessModel, name: str) -> str:
     """The text in an end event: its outcome (else its name), or ``End`` when that is a
     generated id (a BPMN end event without a name)."""
-    text = model.ends[name].outcome or name
+    text = without_generated_id(model.ends[name].outcome or name)
     return "End" if is_generated_id(text) else pretty(text)
 
 
@@ -128,7 +137,7 @@ def gateway_label(model: ProcessModel, name: str) -> str:
     """The text under a decision: its name, or its description when the name is a generated id
     (nothing when it has neither)."""
     if not is_generated_id(name):
-        return pretty(name)
+        return pretty(without_generated_id(name))
     dec = model.decisions.get(name)
     desc = dec.description if dec is not None else ""
     return "" if not desc or is_generated_id(desc) else desc
