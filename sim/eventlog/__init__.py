@@ -21,9 +21,10 @@ Decisions (details in each module's docstring):
 * Time zones (``timezone``): times are read on the clock they were written in when their UTC
   offsets are one place's (at most an hour apart), else converted to UTC, or converted to a zone
   the caller names; values without an offset are taken as written (or, with
-  ``naive_times='UTC'``, as UTC); every event keeps its exact
-  duration. The result is tz-naive; the clock, the counts and the offsets seen are in the report
-  (``sim.eventlog.timestamps``).
+  ``naive_times='UTC'``, as UTC), one beside a start or end with an offset on that one's clock
+  unless a zone is named; every event keeps its exact duration (its written one where only one
+  of its times has an offset). The result is tz-naive; the clock, the counts and the offsets
+  seen are in the report (``sim.eventlog.timestamps``).
 * Lifecycle logs (XES ``lifecycle:transition``): start/complete paired per case and
   activity (a completion with the latest start still open, its resource's first; overlapping
   instances in order); schedule gives ``enabled_time``; complete-only events keep a missing start

@@ -12,7 +12,8 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
    hash for step 5;
 3. parse timestamps to tz-naive times on one clock (``timezone``: by default the clock they were
    written in when their offsets are one place's, else UTC; see ``sim.eventlog.timestamps``),
-   every event keeping its exact duration;
+   every event keeping its exact duration, and one with an offset on one of start and end only
+   its written duration (the other time read on that one's clock, ``_put_on_clock``);
 4. remove rows with no case id or activity, then rows with no end timestamp;
 5. remove exact duplicate rows (a first column without a name that numbers the rows, a table's
    index written by ``to_csv()``, is left out: ``_drop_row_numbers``; so are the row and case
@@ -38,7 +39,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -1047,7 +1048,9 @@ def read_event_log(
     None (auto) the clock the times were written in when their UTC offsets are one place's (at
     most an hour apart), else UTC; ``'local'`` the written clock always; or an IANA zone
     (``'UTC'``, ``'Europe/Amsterdam'``) that values with an offset are converted to. Values
-    without an offset are taken as written; every event keeps its exact duration.
+    without an offset are taken as written (with a named zone: on its clock); one beside a
+    start or end with an offset is, unless a zone is named, read on that one's clock. Every
+    event keeps its exact duration, or its written one where only one of its times has an offset.
     ``naive_times='UTC'`` says that values written without an offset are UTC (a database
     export's): they are then read as if written with ``Z``, so ``timezone`` moves them too.
     ``date_only_duplicates`` says what becomes of exact duplicate rows whose times carry a date
@@ -1432,6 +1435,10 @@ class _Standard:
     row_label: Callable[[int], str] = lambda i: f"row {i + 1}"
     input_columns: tuple[str, ...] = ()  # the file's column names, hashed ones included
     time_like: tuple[str, ...] = ()  # columns no key names whose values look like timestamps
+    # the ROW numbers of the events with a UTC offset on one of start and end only, and whether
+    # their time without one was read on the clock of the one with it (``_put_on_clock``)
+    one_sided_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    naive_on_partner: bool = True
 
 
 def _clean(
@@ -1670,14 +1677,10 @@ def _standardise(
             zones.add(count)
     times = {name: frame[name] for name in offsets}
     report.clock = choose_clock(offsets, timezone, source=source, times=times)
-    one_sided = _put_on_clock(frame, offsets, report.clock)
-    if one_sided:
-        notes.append(
-            f"{_plural(one_sided, 'event')} {'carries' if one_sided == 1 else 'carry'} a UTC "
-            "offset on one of start and end only: "
-            "each end is read as written (the other's zone is unknown), so check that the two "
-            "columns are on one clock."
-        )
+    on_partner = _naive_on_partner_clock(timezone, report.clock)
+    one_sided = _put_on_clock(frame, offsets, report.clock, on_partner=on_partner)
+    if one_sided.any():
+        notes.append(_one_sided_note(int(one_sided.sum()), report.clock, on_partner=on_partner))
     for name, offset in date_offsets.items():  # an XES date attribute (case:REG_DATE): the same
         frame[name] = on_clock(frame[name], offset, report.clock)
     if C.START not in frame.columns:
@@ -1697,7 +1700,8 @@ def _standardise(
     report.timezone_naive_values = zones.naive
     report.timezone_offsets = dict(sorted(zones.offsets.items()))
     if zones.aware:
-        notes.append(_clock_note(zones, report, explicit=timezone is not None))
+        borrowed = int(one_sided.sum()) if on_partner else 0
+        notes.append(_clock_note(zones, report, explicit=timezone is not None, borrowed=borrowed))
 
     return _Standard(
         frame=frame,
@@ -1712,6 +1716,8 @@ def _standardise(
             if c != ATTRIBUTES_HASH
         ),
         time_like=tuple(c for c, kind in kinds.items() if kind == KIND_TIME),
+        one_sided_rows=frame.loc[one_sided, ROW].to_numpy(),
+        naive_on_partner=on_partner,
     )
 
 
@@ -1727,27 +1733,112 @@ def _day_month_note(time_format: str) -> str:
     )
 
 
-def _put_on_clock(frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str) -> int:
+def _put_on_clock(
+    frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str, *, on_partner: bool
+) -> pd.Series:
     """Move the time columns (parsed as UTC) onto ``clock``, in place. An event whose start
     and end both carry an offset ends at its start plus its exact duration, so one that spans a
     change of the clock (summer time), or lies in the hour that repeats when it ends, neither
     gains nor loses an hour nor ends before it starts. An event with an offset on one end only
-    has no exact duration (the other end's zone is unknown): each end is read as written (QA
-    2026-12-04: '08:07+01:00' to '08:15' became 08:07 to 09:15). Returns how many such events
-    there are. Adds each row's ``SHIFT`` (``_clock_shifts``), by which lifecycle events are
-    paired and rows ordered on their exact instants, and its ``END_SHIFT``, by which the end of
-    an event that spans the change is compared on the clock it was written in."""
+    has no exact duration; with ``on_partner`` its time without an offset is read on the clock
+    of the one with it (takes its offset), so the event keeps its written duration on every
+    clock (QA 2026-12-04: '08:07+01:00' to '08:15' became 08:07 to 09:15; QA calib25: '10:04'
+    to '10:10+01:00' became 10:04 to 09:10 UTC and was removed); without it (a zone the caller
+    named) it is taken to be on ``clock`` already. Returns which events are such. Adds each
+    row's ``SHIFT`` (``_clock_shifts``), by which lifecycle events are paired and rows ordered
+    on their exact instants, and its ``END_SHIFT``, by which the end of an event that spans the
+    change is compared on the clock it was written in."""
     utc = {name: frame[name] for name in offsets}
-    for name, offset in offsets.items():
-        frame[name] = on_clock(utc[name], offset, clock)
+    one_sided = _one_sided(frame.index, utc, offsets)
+    read, read_offsets = utc, offsets
+    if on_partner and one_sided.any():
+        read, read_offsets = _on_partner_clock(utc, offsets, one_sided)
+    for name, offset in read_offsets.items():
+        frame[name] = on_clock(read[name], offset, clock)
+    # from the written offsets: a time that took its partner's has no instant of its own
     frame[SHIFT], frame[END_SHIFT] = _clock_shifts(frame, utc, offsets)
     if C.START not in offsets or C.END not in offsets:
-        return 0
+        return one_sided
     both = utc[C.START].notna() & utc[C.END].notna()
-    aware = offsets[C.START].notna() & offsets[C.END].notna()
-    kept = frame[C.START] + (utc[C.END] - utc[C.START])
+    aware = read_offsets[C.START].notna() & read_offsets[C.END].notna()
+    kept = frame[C.START] + (read[C.END] - read[C.START])
     frame[C.END] = kept.where(both & aware, frame[C.END]).astype(TIME_DTYPE)
-    return int((both & (offsets[C.START].notna() != offsets[C.END].notna())).sum())
+    return one_sided
+
+
+def _one_sided(
+    index: pd.Index, utc: dict[str, pd.Series], offsets: dict[str, pd.Series]
+) -> pd.Series:
+    """The rows with a start and an end of which exactly one carries a UTC offset."""
+    if C.START not in offsets or C.END not in offsets:
+        return pd.Series(False, index=index)
+    both = utc[C.START].notna() & utc[C.END].notna()
+    return both & (offsets[C.START].notna() != offsets[C.END].notna())
+
+
+def _on_partner_clock(
+    utc: dict[str, pd.Series], offsets: dict[str, pd.Series], one_sided: pd.Series
+) -> tuple[dict[str, pd.Series], dict[str, pd.Series]]:
+    """``utc`` and ``offsets`` with the time without an offset of each of ``one_sided`` given
+    the offset of its event's other time (a time without one was parsed as written, so its
+    instant is that minus the offset)."""
+    utc, moved = dict(utc), dict(offsets)
+    for name, other in ((C.START, C.END), (C.END, C.START)):
+        naive = one_sided & offsets[name].isna()
+        taken = offsets[other].where(naive)
+        utc[name] = (utc[name] - taken).where(naive, utc[name]).astype(TIME_DTYPE)
+        moved[name] = offsets[name].where(~naive, taken).astype(OFFSET_DTYPE)
+    return utc, moved
+
+
+def _naive_on_partner_clock(timezone: str | None, clock: str) -> bool:
+    """Whether a time without an offset beside one with it is read on that one's clock: unless
+    the caller named a zone, whose clock the times without an offset are then taken to be on."""
+    auto = timezone is None or str(timezone).strip().lower() == "auto"
+    return auto or clock == WRITTEN
+
+
+def _one_sided_note(n: int, clock: str, *, on_partner: bool) -> str:
+    """The note on the ``n`` events with a UTC offset on one of start and end only."""
+    verb = "carries" if n == 1 else "carry"
+    head = f"{_plural(n, 'event')} {verb} a UTC offset on one of start and end only: "
+    if on_partner:
+        return head + (
+            "the time without one was read on the clock of the one with it (its offset taken), "
+            "so each event keeps its duration as written; check that the two columns are on one "
+            "clock."
+        )
+    return head + (
+        f"the time without one was taken to be on the clock of timezone={clock!r} and the one "
+        "with it converted to that clock; check that the times without an offset were written "
+        "on it (timezone=null reads each on the clock of the time beside it)."
+    )
+
+
+def _one_sided_backwards(frame: pd.DataFrame, backwards: pd.Series, std: _Standard) -> str:
+    """What to say of the ``backwards`` rows (end before start) with a UTC offset on one of
+    start and end only, after "12 of them" ("" without such rows): their time without an offset
+    is on another clock than the one it was read on, which ``timezone=`` names."""
+    mask = backwards & frame[ROW].isin(std.one_sided_rows)
+    n = int(mask.sum())
+    if not n:
+        return ""
+    shown = _rows_shown(frame, mask, std.row_label, activity=False)
+    offsets = ", ".join(std.report.timezone_offsets)
+    if std.naive_on_partner:
+        read = "as written, their time without one read on the clock of the one with it"
+        other = ""
+    else:
+        zone = f"timezone={std.report.clock!r}"
+        read = f"with their time without one taken to be on the clock of {zone}"
+        other = ", or null to read each on the clock of the time beside it"
+    return (
+        f"{n} of them {'carries' if n == 1 else 'carry'} a UTC offset on one of start and end "
+        f"only and {'ends' if n == 1 else 'end'} before {'its' if n == 1 else 'their'} start "
+        f"{read} ({shown}): the times without an offset were written on another clock than "
+        f"those with one (the log's offsets: {offsets}); pass timezone= the zone they were "
+        f"written in (e.g. 'Europe/Amsterdam'){other}"
+    )
 
 
 #: The offset key counting values written without an offset and read as UTC (``naive_times``).
@@ -1805,12 +1896,16 @@ def _clock_shifts(
     return shift, end_shift
 
 
-def _clock_note(zones: ZoneCount, report: CleaningReport, *, explicit: bool) -> str:
-    """What was done with the timestamps' UTC offsets, and how to choose otherwise."""
+def _clock_note(
+    zones: ZoneCount, report: CleaningReport, *, explicit: bool, borrowed: int = 0
+) -> str:
+    """What was done with the timestamps' UTC offsets, and how to choose otherwise;
+    ``borrowed`` of the values without one were read on the clock of the other time of their
+    event (``_put_on_clock``)."""
     from sim.eventlog.utc_clock import apart_text, is_utc, offset_hours  # it reads EventLogs
 
     shown = ", ".join(f"{k} ({v})" for k, v in report.timezone_offsets.items())
-    naive = f"; {zones.naive} had none and were taken as written" if zones.naive else ""
+    naive = _naive_text(zones.naive, borrowed)
     if report.clock == WRITTEN and all(is_utc(k) for k in report.timezone_offsets):
         # the clock they were written in is UTC itself, no office's (QA tzdst #4, #5)
         return (
@@ -1864,6 +1959,19 @@ def _clock_note(zones: ZoneCount, report: CleaningReport, *, explicit: bool) -> 
             "one place's times written on two clocks)."
         )
     return f"{zones.aware} timestamps carried a UTC offset [{shown}]: converted to {report.clock}{naive}."
+
+
+def _naive_text(naive: int, borrowed: int) -> str:
+    """The clause of ``_clock_note`` on the ``naive`` values without an offset, ``borrowed`` of
+    them read on the clock of the other time of their event."""
+    if not naive:
+        return ""
+    if not borrowed:
+        return f"; {naive} had none and were taken as written"
+    beside = "the clock of the other time of their event"
+    if borrowed == naive:
+        return f"; {naive} had none and were read on {beside}"
+    return f"; {naive} had none: {borrowed} of them were read on {beside}, the rest as written"
 
 
 def _finish(
@@ -1974,12 +2082,15 @@ def _finish(
     # --- 7. end before start --------------------------------------------------------------------
     backwards = frame[C.START].notna() & (frame[C.END] < frame[C.START])
     report.end_before_start_removed = int(backwards.sum())
+    clock_hint = _one_sided_backwards(frame, backwards, std)
     if backwards.any():
         notes.append(
             f"Removed {_plural(report.end_before_start_removed, 'row')} whose end is before "
-            "its start."
+            "its start" + (f": {clock_hint}." if clock_hint else ".")
         )
         frame = frame.loc[~backwards]
+    # why a log left empty or with one case or activity lost its rows, if the clocks did it
+    clock_hint = f"; {clock_hint}" if clock_hint else ""
 
     # --- 7b. timestamps far outside the log's period (a year typed wrong) ------------------------
     # the whole case goes: without the row its case would show a path of its own, and with a
@@ -2011,21 +2122,22 @@ def _finish(
     if frame.empty:
         raise EventLogError(
             f"{source}: no usable rows: all {report.rows_read} rows were removed "
-            f"({report.removed()} removed: {report.removal_text()})"
+            f"({report.removed()} removed: {report.removal_text()}){clock_hint}"
         )
     n_cases = frame[C.CASE].nunique()
     if n_cases < 2:
         only = frame[C.CASE].iloc[0]
         raise EventLogError(
-            f"{source}: the log has a single case ({only!r}){_after_cleaning(report)}; expected "
-            "at least two cases to learn arrivals and variation from"
+            f"{source}: the log has a single case ({only!r}){_after_cleaning(report)}"
+            f"{clock_hint}; expected at least two cases to learn arrivals and variation from"
         )
     n_acts = frame[C.ACTIVITY].nunique()
     if n_acts < 2:
         only = frame[C.ACTIVITY].iloc[0]
         raise EventLogError(
-            f"{source}: the log has a single activity ({only!r}){_after_cleaning(report)}; "
-            "expected at least two activities (is activity_key= naming the right column?)"
+            f"{source}: the log has a single activity ({only!r}){_after_cleaning(report)}"
+            f"{clock_hint}; expected at least two activities (is activity_key= naming the right "
+            "column?)"
         )
 
     # --- 7c. the hour that repeats when the clocks go back ----------------------------------------
