@@ -242,6 +242,31 @@ def _names(where: str, value: Any) -> tuple[str, ...]:
     return tuple(_safe_name(where, v) for v in value)
 
 
+def _model_mapping(source: str, spec: Any) -> dict[str, Any]:
+    """``spec`` when it is a mapping; else a ``ModelError`` saying a process model was expected
+    and what ``source`` held instead ("expected a mapping, got str" said neither)."""
+    if isinstance(spec, dict):
+        return spec
+    held = (
+        "nothing (an empty file)"
+        if spec is None
+        else "a list"
+        if isinstance(spec, list)
+        else f"text ({_shortened(spec)!r})"
+        if isinstance(spec, str)
+        else f"a single value ({spec!r})"
+    )
+    raise ModelError(
+        f"{source}: expected a process model (a mapping with steps, roles, arrivals, ends, ...: "
+        f"see configs/process/crm_sales.yaml), got {held}"
+    )
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    """The first ``limit`` characters of ``text``, '...' marking the cut."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _opt_dict(where: str, value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -303,7 +328,7 @@ def from_dict(spec: Any, *, source: str = "model", check: bool = True) -> Proces
     reported, all in one ``ModelError``. ``check=False`` skips the graph validation (for tools
     that build a model step by step and validate at the end).
     """
-    spec = _mapping(source, spec)
+    spec = _model_mapping(source, spec)
     found = _Problems(source)
     found.attempt(lambda: _keys(source, spec, TOP_KEYS), None)
     version = spec.get("schema_version", SCHEMA_VERSION)
@@ -763,7 +788,8 @@ def _end_dict(e: End) -> dict[str, Any]:
 def load(path: str | Path) -> ProcessModel:
     """Read a model from a YAML or JSON file (safely: no arbitrary objects, size-bounded; UTF-8
     only; no key given twice, no alias bomb: ``sim.model.safe_files``). A ``.bpmn`` file is
-    refused, pointing to ``sim.model.interchange.load_bpmn``."""
+    refused, pointing to ``sim.model.interchange.load_bpmn``; an event log, pointing to
+    ``calibrate``; a Prosimos parameters file, pointing to ``process=<model>.bpmn``."""
     path = Path(path)
     # the call as it works, this file's path in it (params_path is keyword-only: QA
     # researcher17 #4, "load_bpmn(path, params_path=None)" read as a signature and the
@@ -779,18 +805,81 @@ def load(path: str | Path) -> ProcessModel:
         raise ModelError(f"{path}: a BPMN file, not a model file (YAML or JSON); {bpmn}")
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
+    _refuse_event_log(path)
     size = path.stat().st_size
     if size > MAX_MODEL_BYTES:
         raise ModelError(f"{path}: {size} bytes is larger than the {MAX_MODEL_BYTES} bytes allowed")
     text = read_text(path, "model file")
     head = text.lstrip("\ufeff \t\r\n")[:2]
     if head.startswith("<") and head != "<<":  # an XML tag (a BPMN file named .xml), not "<<:"
+        if XES_LOG.search(text[:4096]):
+            raise ModelError(_event_log_message(path, "an XES log (its XML holds a <log> element)"))
         raise ModelError(f"{path}: an XML file, not a model file (YAML or JSON); {bpmn}")
     if path.suffix.lower() == ".json":
         data = load_json(text, str(path))
     else:
         data = load_yaml(text, str(path))
+    _refuse_prosimos_parameters(path, data)
     return from_dict(data, source=str(path))
+
+
+#: Names of event-log files (those ``sim.eventlog.read`` reads), refused as models by name.
+EVENT_LOG_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".xes", ".xes.gz", ".parquet", ".pq")
+GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
+XES_LOG = re.compile(r"<(?:\w+:)?log[\s>/]")
+#: Top-level keys of a Prosimos (Simod) simulation parameters file; a model file has none.
+PROSIMOS_KEYS = (
+    "resource_profiles",
+    "arrival_time_distribution",
+    "task_resource_distribution",
+    "arrival_time_calendar",
+    "resource_calendars",
+    "gateway_branching_probabilities",
+)
+
+
+def _refuse_event_log(path: Path) -> None:
+    """Raise when ``path`` is an event log by its name (``EVENT_LOG_SUFFIXES``) or its first
+    bytes (gzip, parquet): parsed as YAML, a CSV log read as one string ("expected a mapping,
+    got str") and a gzip file was "not UTF-8 ... save it as UTF-8" (QA hydra25 F7)."""
+    name = path.name.lower()
+    suffix = next((s for s in EVENT_LOG_SUFFIXES if name.endswith(s)), None)
+    with path.open("rb") as file:
+        magic = file.read(4)
+    if suffix is not None:
+        why = f"named {suffix}"
+    elif magic.startswith(GZIP_MAGIC):
+        why = "gzip-compressed: it starts with the bytes 1f 8b; a model file is plain text"
+    elif magic.startswith(PARQUET_MAGIC):
+        why = "a parquet file: it starts with the bytes PAR1"
+    else:
+        return
+    raise ModelError(_event_log_message(path, why))
+
+
+def _event_log_message(path: Path, why: str) -> str:
+    return (
+        f"{path}: this looks like an event log ({why}), not a process model (YAML or JSON); "
+        f"calibrate a model from it: python -m sim calibrate log={path}"
+    )
+
+
+def _refuse_prosimos_parameters(path: Path, data: Any) -> None:
+    """Raise when ``data`` is a Prosimos parameters file (``PROSIMOS_KEYS``, no ``steps``),
+    pointing to the BPMN model it goes with: read as a model, it was a list of unknown fields."""
+    if not isinstance(data, dict) or "steps" in data:
+        return
+    found = [key for key in PROSIMOS_KEYS if key in data]
+    if not found:
+        return
+    keys = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+    beside = path.with_suffix(".bpmn")
+    bpmn = str(beside) if beside.is_file() else "<model>.bpmn"
+    raise ModelError(
+        f"{path}: this is a Prosimos parameters file (it has {keys}), not a process model; "
+        f"give the BPMN model with it: process={bpmn} process.params={path}"
+    )
 
 
 class _Dumper(yaml.SafeDumper):

@@ -27,8 +27,14 @@ MAX_DEPTH = 60
 
 def read_text(path: Path, what: str = "file") -> str:
     """The text of ``path`` decoded as UTF-8 (a byte-order mark is allowed); a ``ModelError``
-    naming the file, line and byte when it is not UTF-8."""
+    naming the file, line and byte when it is not UTF-8 (or, for a gzip file, saying so: "save
+    it as UTF-8" is no advice for one)."""
     data = path.read_bytes()
+    if data.startswith(b"\x1f\x8b"):
+        raise ModelError(
+            f"{path}: a gzip-compressed file (it starts with the bytes 1f 8b), not the {what} as "
+            "text; decompress it (gunzip) and give the file it holds"
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
