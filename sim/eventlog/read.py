@@ -88,7 +88,7 @@ from sim.eventlog.timestamps import (
 )
 from sim.eventlog.xes import EventLocator, read_xes_table
 from sim.model import columns as C
-from sim.model.io import UNSAFE_NAME_CHARACTERS, visible_name
+from sim.model.io import EVENT_LOG_SUFFIXES, UNSAFE_NAME_CHARACTERS, visible_name
 
 LIFECYCLE = "lifecycle"  # internal role name of the lifecycle column
 LIFECYCLE_WORDS = START_WORDS | COMPLETE_WORDS  # the values that make a column a lifecycle column
@@ -131,7 +131,7 @@ KEY_ARGUMENT = {
 REQUIRED_KEYS = (C.CASE, C.ACTIVITY, C.END)
 TIME_KEYS = (C.START, C.END, C.ENABLED)
 STRING_KEYS = (C.CASE, C.ACTIVITY, C.RESOURCE, C.ROLE, C.SEGMENT, C.OUTCOME)
-SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".xes", ".xes.gz", ".parquet", ".pq")
+SUFFIXES = EVENT_LOG_SUFFIXES  # the model reader refuses these as process files too
 TEXT_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 STRING_DTYPE = pd.StringDtype()  # missing values are pd.NA
 #: What to do with exact duplicate rows whose times carry a date and no time of day.
