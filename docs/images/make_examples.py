@@ -2,10 +2,13 @@
 
     python docs/images/make_examples.py [--shared ../shared/data]
 
-It simulates the bundled CRM model and one redesign of it with the same random numbers (this
-script may simulate; ``sim.report`` never does), then draws with ``sim.report``:
+It simulates the bundled CRM model and one redesign of it with the same random numbers (seed 0,
+10 replications of 28 days after 7 of warm-up: ``SEED`` and ``SCENARIO`` below; this script may
+simulate, ``sim.report`` never does), then draws with ``sim.report``:
 
-* ``process_map_crm.png``: the CRM map coloured by waiting share of cycle time;
+* ``process_map_crm.png``: the CRM map as ``report.html`` draws it: coloured by waiting share of
+  cycle time, the bottleneck the KPI report names with a heavy border and the steps tied with it
+  dashed;
 * ``diff_map_crm.png``: what a redesign changes, coloured where waiting changes significantly;
 * ``step_times_crm.png``: waiting and processing per step with 95 % confidence intervals;
 * ``process_map_procure_to_pay.png``: the Prosimos procure-to-pay model (24 activities, loops),
@@ -21,10 +24,38 @@ import subprocess
 import sys
 import tempfile
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sim.model import ProcessModel
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+#: the random numbers of every simulation here (the CLI's default seed)
+SEED = 0
+#: horizon, warm-up (days) and replications of every simulation here
+SCENARIO = {"horizon_days": 28, "warmup_days": 7, "replications": 10}
+
+
+def crm_process_map(model: ProcessModel, report: Mapping[str, Any]) -> Figure:
+    """The map of ``model`` as ``report.html`` draws it from the KPI ``report``: steps coloured
+    by waiting share, the bottleneck the report names (not the darkest step) with a heavy border
+    and the steps statistically tied with it dashed (``sim.report.html._map_section``)."""
+    from sim.report import draw_process_map, waiting_share_kpi
+    from sim.report.charts import bottleneck_step, bottleneck_tied_with
+
+    bottleneck = bottleneck_step(report)
+    return draw_process_map(
+        model,
+        kpi=waiting_share_kpi(report) or None,
+        bottleneck=bottleneck,
+        mark_bottleneck=bottleneck is not None,
+        tied_with=bottleneck_tied_with(report) if bottleneck else [],
+    )
 
 
 def main() -> None:
@@ -44,16 +75,13 @@ def main() -> None:
         draw_process_map,
         plot_step_times,
         save_figure,
-        waiting_share_kpi,
     )
 
     model = load(ROOT / "configs" / "process" / "crm_sales.yaml")
-    scenario = Scenario(horizon_days=28, warmup_days=7, replications=10)
-    base_table = kpi_table(run_replications(model, scenario, seed=0), model)
+    scenario = Scenario(**SCENARIO)
+    base_table = kpi_table(run_replications(model, scenario, seed=SEED), model)
     report = kpi_report(base_table, model)
-    save_figure(
-        draw_process_map(model, kpi=waiting_share_kpi(report)), HERE / "process_map_crm.png", dpi=72
-    )
+    save_figure(crm_process_map(model, report), HERE / "process_map_crm.png", dpi=72)
     save_figure(plot_step_times(report), HERE / "step_times_crm.png", dpi=80)
 
     redesign = op.remove_step(model, "contract_review", one_off_cost=1000)
@@ -62,7 +90,7 @@ def main() -> None:
     )
     # one account exec more than the model's 8 (the same headcount would be no change)
     redesign = op.change_staffing(redesign, "account_exec", headcount=9)
-    alt_table = kpi_table(run_replications(redesign, scenario, seed=0), redesign)
+    alt_table = kpi_table(run_replications(redesign, scenario, seed=SEED), redesign)
     diffs = paired_comparison(base_table, alt_table)
     save_figure(
         draw_diff_map(model, redesign, waiting_diff=diffs), HERE / "diff_map_crm.png", dpi=72
