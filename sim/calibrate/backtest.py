@@ -55,7 +55,9 @@
    abandonment outcomes are named: a log does not mark who gave up waiting), activity
    frequencies, and the distances of the ``log-distance-measures`` package that Simod reports
    (optional extra; reported as "not installed" without it; its cycle-time EMD over the finished
-   cases, as every other cycle-time figure, its other distances over every case's events).
+   cases, as every other cycle-time figure, its other distances over every case's events; an
+   EMD whose bins hold every value of both logs in one bin is null, with a ``<distance>_note``:
+   ``ONE_BIN_NOTES``).
    Where the history has two or more case segments (a ``segment`` column), each segment's
    cases, mean cycle time, drop-off rate and waiting per case are compared too
    (``segment:<segment>:<kpi>``, ``sim.kpis.summary.segment_kpis``, the same rules as the
@@ -155,6 +157,17 @@ DISTANCES = (
     "relative_emd",
     "cycle_time_emd",
 )
+#: Why a Simod distance is null (``<distance>_note``) where its bins hold every value of both
+#: logs in one bin: it is 0 then whatever the logs are, "cannot measure", not "the same"
+#: (pharmacy: every cycle time under an hour, the model's cycle-time EMD 0 beside the
+#: baseline's 0.276; QA calib25 F4)
+ONE_BIN_NOTES = {
+    "cycle_time_emd": f"all cycle times fall in one {EMD_BIN_HOURS}-hour bin",
+    "relative_emd": "all cases last under 1 hour, so all their events fall in one 1-hour bin",
+    "absolute_emd": "all events fall in one clock hour",
+    "arrival_emd": "all arrivals fall in one clock hour",
+    "circadian_emd": "all events fall in one hour of one weekday",
+}
 
 
 @dataclass
@@ -653,6 +666,7 @@ def _distances(
     a_fin = a if real_finished is None else a[a[C.CASE].astype(str).isin(set(real_finished))]
     b_fin = b if sim_finished is None else b[b[C.CASE].astype(str).isin(set(sim_finished))]
     out: dict[str, Any] = {}
+    one_bin = set(one_bin_distances(a, b, a_fin, b_fin))
     calls = {
         "ngram_3": lambda: n_gram_distribution_distance(a, ids, b, ids, n=3),
         "absolute_emd": lambda: absolute_event_distribution_distance(a, ids, b, ids),
@@ -668,10 +682,52 @@ def _distances(
         ),
     }
     for k, f in calls.items():
+        if k in one_bin:  # nothing to measure: 0 whatever the logs are
+            out[k] = math.nan
+            continue
         try:
             out[k] = float(f())
         except Exception as exc:  # a third-party failure must not sink the report
             out[k] = f"failed: {type(exc).__name__}: {exc}"
+    return out | {f"{k}_note": ONE_BIN_NOTES[k] for k in DISTANCES if k in one_bin}
+
+
+def _case_spans(df: pd.DataFrame) -> pd.Series:
+    """Per case of a standard event table: its last end minus its first start."""
+    by_case = df.groupby(C.CASE, sort=False)
+    return by_case[C.END].max() - by_case[C.START].min()
+
+
+def _within_an_hour_of_its_hour(times: pd.Series) -> bool:
+    """Whether every one of ``times`` falls in the clock hour of the earliest (``times`` not
+    empty), as ``log-distance-measures`` bins absolute times: hours from that hour's start."""
+    return bool(times.max() - times.min().floor("h") < HOUR)
+
+
+def one_bin_distances(
+    real: pd.DataFrame, sim: pd.DataFrame, real_fin: pd.DataFrame, sim_fin: pd.DataFrame
+) -> list[str]:
+    """The EMDs of ``DISTANCES`` whose bins, as ``log-distance-measures`` draws them, put
+    every value of both logs (standard event tables, neither empty; ``real_fin`` and
+    ``sim_fin``: their finished cases' events) in one bin, where they are 0 whatever the logs
+    are. Cycle time: bins of ``EMD_BIN_HOURS`` from the shortest case of both, so one bin when
+    the longest is less than that longer; relative: hours from each case's start, so one bin
+    when every case lasts under an hour; absolute and arrival: hours from the clock hour of the
+    first start; circadian: an hour of a weekday."""
+    out = []
+    spans = pd.concat([_case_spans(real_fin), _case_spans(sim_fin)])
+    if len(real_fin) and len(sim_fin) and spans.max() - spans.min() < EMD_BIN_HOURS * HOUR:
+        out.append("cycle_time_emd")
+    if max(_case_spans(real).max(), _case_spans(sim).max()) < HOUR:
+        out.append("relative_emd")
+    times = pd.concat([real[C.START], real[C.END], sim[C.START], sim[C.END]], ignore_index=True)
+    if _within_an_hour_of_its_hour(times):
+        out.append("absolute_emd")
+    arrivals = pd.concat([df.groupby(C.CASE)[C.START].min() for df in (real, sim)])
+    if _within_an_hour_of_its_hour(arrivals):
+        out.append("arrival_emd")
+    if len(set(zip(times.dt.day_of_week, times.dt.hour, strict=True))) == 1:
+        out.append("circadian_emd")
     return out
 
 
@@ -771,6 +827,19 @@ def _summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             }
         else:
             out[k] = vals[0] if len(set(map(str, vals))) == 1 else vals
+    return out
+
+
+def summarise_distances(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """``_summarise`` of each replication's Simod distances (``_distances``), a distance's
+    note of one bin (``ONE_BIN_NOTES``) kept once, with the replications it holds for where it
+    does not hold for all of them (null in the others' ``per_replication``)."""
+    out = _summarise(rows)
+    for key, note in out.items():
+        if key.endswith("_note") and isinstance(note, list):
+            text = next(str(n) for n in note if n is not None)
+            reps = [str(i + 1) for i, n in enumerate(note) if n is not None]
+            out[key] = f"{text} (replication{'s' * (len(reps) > 1)} {', '.join(reps)})"
     return out
 
 
@@ -1193,9 +1262,9 @@ def backtest(
             workers=workers,
             progress=progress,
         )
-        result["model"]["distances"] = _summarise(dists[: len(sims)])
+        result["model"]["distances"] = summarise_distances(dists[: len(sims)])
         if baseline:
-            result["baseline"]["distances"] = _summarise(dists[len(sims) :])
+            result["baseline"]["distances"] = summarise_distances(dists[len(sims) :])
     else:
         result["model"]["distances"] = {}
         if baseline:
@@ -1346,7 +1415,11 @@ def _verdict(result: dict[str, Any]) -> dict[str, Any]:
         p90 = result.get("test", {}).get("kpis", {}).get("cycle_time_p90")
         coarse = p90 is not None and p90 < EMD_BIN_HOURS
         tie = md["mean"] == bd["mean"]
+        # (null: not measurable, one of its bins holding every cycle time: ONE_BIN_NOTES)
+        measured = all(
+            isinstance(d.get("mean"), int | float) and math.isfinite(d["mean"]) for d in (md, bd)
+        )
         out["cycle_time_emd_below_baseline"] = (
-            None if tie or coarse else bool(md["mean"] < bd["mean"])
+            bool(md["mean"] < bd["mean"]) if measured and not (tie or coarse) else None
         )
     return out

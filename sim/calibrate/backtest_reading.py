@@ -24,6 +24,8 @@ from sim.kpis import holm
 
 # an error beyond this (absolute, relative) is a miss worth naming
 READING_TOLERANCE = 0.05
+# ``_error_class``es that leave open whether the model is within the tolerance
+UNDECIDED = ("unsure", "single")
 
 
 def _finite(x: Any) -> bool:
@@ -34,14 +36,14 @@ def _error_class(section: dict[str, Any] | None, history: Any = None) -> tuple[s
     """ "within" (95 % CI inside +-READING_TOLERANCE), "miss" (CI wholly outside it), "chance"
     (CI wholly outside it, but the history's mean ``history`` lies inside the 95 % prediction
     interval of a single run of the model: one period of the process varies that much, so the
-    gap does not show the model wrong), "unsure" (CI across its edge, or no CI: one
+    gap does not show the model wrong), "unsure" (CI across its edge), "single" (no CI: one
     replication) or "" (no figure), with the mean error."""
     v = (section or {}).get("cycle_time_mean_relerr")
     if not isinstance(v, dict) or not _finite(v.get("mean")):
         return "", math.nan
     lo, hi = v.get("ci_low"), v.get("ci_high")
     if not (_finite(lo) and _finite(hi)):  # one replication: a point says nothing of its noise
-        return "unsure", float(v["mean"])
+        return "single", float(v["mean"])
     tol = READING_TOLERANCE
     if -tol <= lo and hi <= tol:
         return "within", float(v["mean"])
@@ -142,6 +144,26 @@ def _chance_text(
     )
 
 
+def _undecided_why(periods: list[tuple[str, str, dict[str, Any] | None]]) -> str:
+    """Why the periods' errors (name, ``_error_class``, section) leave the tolerance open: the
+    95 % intervals that cross its line, and "one replication gives no interval" for a period
+    without one (QA calib25 F3: it spoke of crossing intervals where every one was null)."""
+    crossing = [
+        f"{name} period's 95 % interval{_interval_text(section)}"
+        for name, cls, section in periods
+        if cls == "unsure"
+    ]
+    single = [name for name, cls, _ in periods if cls == "single"]
+    parts = []
+    if crossing:
+        cross = "crosses" if len(crossing) == 1 else "cross"
+        parts.append(f"the {' and the '.join(crossing)} {cross} that line")
+    if single:
+        whose = "" if len(single) == len(periods) else f"the {single[0]} period's "
+        parts.append(f"{whose}one replication gives no interval")
+    return "; ".join(parts)
+
+
 def fit_reading(result: dict[str, Any]) -> str:
     """What the held-out and in-sample cycle-time errors say together ("" without both): does
     the model miss the history it was fitted on, or only the held-out period? Decided on the
@@ -164,7 +186,7 @@ def fit_reading(result: dict[str, Any]) -> str:
         held_model.get("cycle_time_mean_prediction95"),
         "held-out",
         held_model,
-        explained=held == "chance" and ins != "unsure",
+        explained=held == "chance" and ins not in UNDECIDED,
     )
     noise = (result.get("test") or {}).get("cycle_time_mean_noise95")
     noise_txt = f" (its mean is uncertain by ±{100 * noise:.1f} %)" if _finite(noise) else ""
@@ -200,7 +222,7 @@ def fit_reading(result: dict[str, Any]) -> str:
             "also misses the history it was calibrated on needs more replications (raise "
             "backtest.replications)." + chance
         )
-    if "chance" in (held, ins) and "unsure" not in (held, ins):
+    if "chance" in (held, ins) and not set(UNDECIDED) & {held, ins}:
         which = " and ".join(
             name for name, cls in (("training", ins), ("held-out", held)) if cls == "chance"
         )
@@ -211,17 +233,17 @@ def fit_reading(result: dict[str, Any]) -> str:
             f"wrong, and a back-test on these periods cannot hold it to {tol}; a longer held-out "
             "period can." + chance
         )
-    crossing = [
-        f"{name} period's 95 % interval{_interval_text(section)}"
-        for name, cls, section in (
-            ("training", ins, insample.get("model")),
-            ("held-out", held, result.get("model")),
-        )
-        if cls == "unsure"
-    ]
-    cross = "crosses" if len(crossing) == 1 else "cross"
-    which = f"the {' and the '.join(crossing)} {cross} that line"
+    which = _undecided_why(
+        [("training", ins, insample.get("model")), ("held-out", held, result.get("model"))]
+    )
     if _finite(noise) and noise > READING_TOLERANCE:
+        if "single" in (held, ins):  # an interval first, though it cannot settle it alone
+            return (
+                f"Unclear whether the model is within {tol} ({fig}; {which}; raise "
+                "backtest.replications), though more replications alone cannot settle it: the "
+                f"held-out history's own mean is uncertain by ±{100 * noise:.1f} %, more than "
+                f"{tol}; a longer held-out period can." + chance
+            )
         return (
             f"Unclear whether the model is within {tol} ({fig}; {which}), and more "
             f"replications cannot settle it: the held-out history's own mean is "

@@ -870,6 +870,29 @@ def _segment_rows(hist: dict, model: dict, base: dict) -> list[tuple[str, str, s
     return rows
 
 
+def _fmt_emd(section: dict) -> str:
+    """A section's cycle-time EMD for the console: ``n/a`` where it is null for want of more
+    than one of its bins (``cycle_time_emd_note``), a 0 that would read as a perfect fit
+    (QA calib25 F4); else ``fmt_num``'s."""
+    dist = section.get("distances") or {}
+    if dist.get("cycle_time_emd_note") and fmt_num(dist.get("cycle_time_emd")) == "-":
+        return "n/a"
+    return fmt_num(dist.get("cycle_time_emd"))
+
+
+def _emd_notes(model: dict, base: dict) -> list[str]:
+    """One line per section whose cycle-time EMD was not measured (in some replications or
+    all): why."""
+    lines = []
+    for who, section in (("model", model), ("naive baseline", base)):
+        note = (section.get("distances") or {}).get("cycle_time_emd_note")
+        if note:
+            lines.append(
+                f"cycle-time EMD n/a for the {who}: {note}, where it is 0 whatever the logs are"
+            )
+    return lines
+
+
 def backtest_lines(b: dict) -> list[str]:
     """The back-test's headline figures as aligned lines: history, model, naive baseline."""
     hist = (b.get("test") or {}).get("kpis") or {}
@@ -912,9 +935,10 @@ def backtest_lines(b: dict) -> list[str]:
     md = (model.get("distances") or {}).get("cycle_time_emd")
     bd = (base.get("distances") or {}).get("cycle_time_emd")
     if md is not None or bd is not None:
-        rows.append(("cycle-time EMD (Simod)", "", fmt_num(md), fmt_num(bd)))
+        rows.append(("cycle-time EMD (Simod)", "", _fmt_emd(model), _fmt_emd(base)))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines += _emd_notes(model, base)
     v = b.get("verdict") or {}
 
     def yes(key: str) -> str:
