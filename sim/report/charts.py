@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.layout_engine import LayoutEngine
 
+from sim.calibrate.fitting import FixedFitter
 from sim.calibrate.staff import (
     evidence_times,
     slots_per_hour,
@@ -2761,22 +2762,10 @@ def plot_fits(
         ax_h.set_xlabel(f"duration ({unit})", fontsize=8)
         ax_h.set_ylabel(f"density (per {unit})", fontsize=8)
         ax_h.legend(fontsize=7, frameon=False, loc="upper right")
-        q = (np.arange(1, min(v.size, 200) + 1) - 0.5) / min(v.size, 200)
-        emp = np.quantile(v, q)
-        mod = model_quantiles(dist, q)
-        top = float(max(np.max(emp), np.max(mod), 1e-9))
-        bottom = float(min(np.min(emp), np.min(mod)))
-        bottom = 0.0 if bottom < 0.3 * top else bottom
-        pad = 0.03 * (top - bottom or 1.0)
-        ax_q.plot([bottom, top], [bottom, top], color=MUTED, lw=1, ls="--")
-        ax_q.scatter(mod, emp, s=9, color=SCENARIO, zorder=3)
-        ax_q.set_xlim(bottom - pad, top + pad)
-        ax_q.set_ylim(bottom - pad, top + pad)
-        ax_q.set_xlabel(f"fitted quantile ({unit})", fontsize=8)
-        ax_q.set_ylabel(f"{observed} quantile ({unit})", fontsize=8)
-        ax_q.set_title("Q-Q plot", fontsize=8.5, color=MUTED, loc="left")
+        _draw_qq(ax_q, v, dist, unit=unit, observed=observed)
         for a in (ax_h, ax_q):
             _style(a)
+            _plain_ticks(a)
     fig.suptitle(title, fontsize=11, fontweight="bold", color=INK, x=0.02, ha="left")
     for i, line in enumerate(lines):
         fig.text(0.02, 1 - (0.8 + 0.17 * i) / fig.get_figheight(), line, fontsize=7.5, color=MUTED)
@@ -2792,6 +2781,72 @@ def plot_fits(
     for ax_h, top in zip(drawn, tops, strict=True):
         _room_for_legend(ax_h, top)
     return _finish(fig, path)
+
+
+def _draw_qq(ax: Axes, v: np.ndarray, dist: Distribution, *, unit: str, observed: str) -> None:
+    """The Q-Q plot of the observed values ``v`` against ``dist`` on ``ax``. Where every
+    observed value and every fitted quantile are each one value (a fixed fit of equal
+    durations), one point and a note saying so: their float noise (1e-14 h) is not drawn as a spread."""
+    q = (np.arange(1, min(v.size, 200) + 1) - 0.5) / min(v.size, 200)
+    emp = np.quantile(v, q)
+    mod = model_quantiles(dist, q)
+    seen, fitted = _one_value(v), _one_value(mod)
+    if seen is not None and fitted is not None:
+        emp, mod = np.array([seen]), np.array([fitted])
+        kind = "fixed" if dist.name == "fixed" else "every quantile"
+        ax.text(
+            0.03,
+            0.95,
+            f"all {v.size:,} {observed} values equal {_duration_text(seen, unit)}; "
+            f"fitted: {kind} {_duration_text(fitted, unit)}",
+            transform=ax.transAxes,
+            ha="left",
+            va="top",
+            fontsize=7.5,
+            color=MUTED,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+        )
+    bottom, top = _qq_range(emp, mod)
+    pad = 0.03 * (top - bottom)
+    ax.plot([bottom, top], [bottom, top], color=MUTED, lw=1, ls="--")
+    ax.scatter(mod, emp, s=9, color=SCENARIO, zorder=3)
+    ax.set_xlim(bottom - pad, top + pad)
+    ax.set_ylim(bottom - pad, top + pad)
+    ax.set_xlabel(f"fitted quantile ({unit})", fontsize=8)
+    ax.set_ylabel(f"{observed} quantile ({unit})", fontsize=8)
+    ax.set_title("Q-Q plot", fontsize=8.5, color=MUTED, loc="left")
+
+
+def _qq_range(emp: np.ndarray, mod: np.ndarray) -> tuple[float, float]:
+    """The Q-Q axes' limits (the same on both): from 0 where the quantiles start near it; a
+    range nil beside its values widened to 10 % of them on either side (0 to 0.001 at 0)."""
+    top = float(max(np.max(emp), np.max(mod)))
+    bottom = float(min(np.min(emp), np.min(mod)))
+    if _one_value(np.array([bottom, top])) is not None:
+        half = 0.1 * abs(top) or 1e-3
+        bottom, top = bottom - half, top + half
+    return (0.0 if bottom < 0.3 * top else bottom), top
+
+
+def _one_value(values: np.ndarray) -> float | None:
+    """The median of ``values`` where they are all one value to calibration's tolerance (a
+    relative spread within ``FixedFitter.rtol``, which fits them as ``fixed``), else None."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if hi - lo > FixedFitter.rtol * max(abs(lo), abs(hi)):
+        return None
+    return float(np.median(values))
+
+
+def _duration_text(x: float, unit: str) -> str:
+    """``x`` (in ``unit``) with the unit ``duration_unit`` picks: 0.000277778 h -> ``1 s``."""
+    factor, shown = duration_unit(abs(x), unit)
+    return f"{x * factor:.4g} {shown}"
+
+
+def _plain_ticks(ax: Axes) -> None:
+    """Tick labels written out in full on both linear axes: matplotlib's offset
+    (``1e-15+2.777e-4``) and scientific notation read as a spread where values barely differ."""
+    ax.ticklabel_format(axis="both", style="plain", useOffset=False)
 
 
 def _room_for_legend(ax: Axes, top: float) -> None:
