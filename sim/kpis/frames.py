@@ -278,10 +278,19 @@ def as_integers(column: pd.Series, *, whole_floats: bool = False) -> pd.Series:
 
 
 def with_integer_counts(table: pd.DataFrame) -> pd.DataFrame:
-    """A copy of a replications table whose count columns (``COUNT_COLUMNS``) hold integers
-    where every value is whole, as ``replications.csv`` writes them (``233``, not ``233.0``)."""
+    """A copy of a replications table whose count columns (``COUNT_COLUMNS``, and each
+    segment's ``cases_arrived``) hold integers where every value is whole, as
+    ``replications.csv`` writes them (``233``, not ``233.0``)."""
     table = table.copy()
-    for name in COUNT_COLUMNS:
-        if name in table:
+    for name in table.columns:
+        if _counts(str(name)):
             table[name] = as_integers(table[name], whole_floats=True)
     return table
+
+
+def _counts(name: str) -> bool:
+    """Whether replications-table column ``name`` counts cases or people: a ``COUNT_COLUMNS``
+    one, or a segment's (``segment:<segment>:cases_arrived``)."""
+    if name.startswith("segment:"):
+        name = name.rpartition(":")[2]
+    return name in COUNT_COLUMNS

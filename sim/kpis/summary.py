@@ -903,7 +903,19 @@ def _number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
+#: the KPIs that count cases: printed whole when their value is (``1,793``, not ``1,790``)
+COUNT_KPIS = frozenset({"cases_arrived", "cases_completed", "cases_dropped", "cases_in_progress"})
+
+
+def _mean_text(mean: float, digits: int, whole: bool) -> str:
+    """``mean`` to ``digits`` significant digits (``_sig``), or with ``whole`` and a whole
+    ``mean`` every digit of it (an exact count is not rounded)."""
+    if whole and np.isfinite(mean) and mean == round(mean):
+        return f"{round(mean):,}"
+    return _sig(mean, digits)
+
+
+def _fmt(ci: dict[str, float] | None, pct: bool = False, *, count: bool = False) -> str:
     if not ci or ci.get("mean") is None:
         return "-"
     scale = 100.0 if pct else 1.0
@@ -911,13 +923,13 @@ def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
     hw = ci.get("half_width")
     unit = " %" if pct else ""
     if hw is None or not np.isfinite(hw):
-        return f"{_sig(mean, 3)}{unit}"
+        return f"{_mean_text(mean, 3, count)}{unit}"
     if hw * scale <= 1e-9 * max(abs(mean), 1.0):  # the same in every replication (rounding)
-        return f"{_sig(mean, 4)} ± 0{unit}"
+        return f"{_mean_text(mean, 4, count)} ± 0{unit}"
     lo, hi = ci.get("ci_low"), ci.get("ci_high")
     if lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi):
         if hi - lo < 2 * hw * (1 - 1e-9):  # clipped to the KPI's range: say the interval
-            shown = _sig(mean, 4)
+            shown = _mean_text(mean, 4, count)
             a, b = _sig(lo * scale, 2), _sig(hi * scale, 2)
             if not _number(a) <= _number(shown) <= _number(b) or a == b:
                 # two digits rounded the bounds past the mean shown ('99.98 [100, 100] %' for a
@@ -925,7 +937,7 @@ def _fmt(ci: dict[str, float] | None, pct: bool = False) -> str:
                 places = len(shown.split(".")[1]) if "." in shown else 0
                 a, b = f"{lo * scale:,.{places}f}", f"{hi * scale:,.{places}f}"
             return f"{shown} [{a}, {b}]{unit}"
-    return f"{_sig(mean, 4)} ± {_sig(hw * scale, 2)}{unit}"
+    return f"{_mean_text(mean, 4, count)} ± {_sig(hw * scale, 2)}{unit}"
 
 
 def time_per_case(step: Mapping[str, Any]) -> float:
@@ -1126,7 +1138,8 @@ def _segment_lines(report: dict[str, Any], *, max_columns: int = 3) -> list[str]
             lines += ["", f"  segment {r['segment']}"]
             for k in SEGMENT_KPIS:
                 unit, pct = _console_unit(k)
-                lines.append(f"    {k:<24} {_fmt(r.get(k), pct):>24} {unit}")
+                shown = _fmt(r.get(k), pct, count=k in COUNT_KPIS)
+                lines.append(f"    {k:<24} {shown:>24} {unit}")
         return lines
     names = [str(r["segment"]) for r in rows]
     width = max([24, *(display_width(n) for n in names)])
@@ -1134,9 +1147,22 @@ def _segment_lines(report: dict[str, Any], *, max_columns: int = 3) -> list[str]
     lines = ["", f"  {'by segment':<26} " + " ".join(cells)]
     for k in SEGMENT_KPIS:
         unit, pct = _console_unit(k)
-        values = [_fmt(r.get(k), pct) for r in rows]
+        values = [_fmt(r.get(k), pct, count=k in COUNT_KPIS) for r in rows]
         lines.append(f"  {k:<26} " + " ".join(f"{v:>{width}}" for v in values) + f" {unit}")
     return lines
+
+
+def _header_line(report: Mapping[str, Any]) -> str:
+    """The console table's first line: the model, its replications and what the ± means (one
+    replication has no spread, so no confidence interval)."""
+    n = report["replications"]
+    if n == 1:
+        return (
+            f"{report['model']}: 1 replication (no confidence intervals: one replication has "
+            "no spread; raise scenario.replications)"
+        )
+    level = 100 * float(report.get("confidence_level", 0.95))
+    return f"{report['model']}: {n} replications, {level:g} % confidence intervals"
 
 
 def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
@@ -1146,14 +1172,12 @@ def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
     lists the ``max_steps`` at which cases spend the most time; ``kpis.json`` has them all. A
     report with a ``by_segment`` view shows it after the headline, a column per segment.
     """
-    lines = [
-        f"{report['model']}: {report['replications']} replications, 95 % confidence intervals",
-        "",
-    ]
+    lines = [_header_line(report), ""]
     pct = {"dropoff_rate", "abandon_rate", "value_added_ratio"}
     for k, ci in report["headline"].items():
         unit = UNITS.get(k, "")
-        lines.append(f"  {k:<26} {_fmt(ci, k in pct):>24} {'' if k in pct else unit}")
+        shown = _fmt(ci, k in pct, count=k in COUNT_KPIS)
+        lines.append(f"  {k:<26} {shown:>24} {'' if k in pct else unit}")
     lines += _segment_lines(report)
     steps = list(report["steps"])
     if len(steps) > max_steps:

@@ -1664,7 +1664,17 @@ def _legend_entries(axes: Sequence[Axes], *, beyond: str | None = None) -> list[
                 lb = beyond
             if lb not in out and (not hasattr(h, "get_offsets") or len(h.get_offsets())):
                 out[lb] = h
+    if any(t.get_gid() == ARROW_GID for ax in axes for t in ax.texts):
+        out[ARROW_LEGEND] = _arrow_handle()
     return [(h, lb) for lb, h in out.items()]
+
+
+def _arrow_handle() -> Any:
+    """A legend handle for the arrow from the baseline to recommended #1 (a legend takes no
+    annotation): a dashed line like it, drawn in no axes (``ax.lines`` holds the front only)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color=ARROW_STYLE["color"], lw=ARROW_STYLE["lw"], ls="--")
 
 
 @dataclass(frozen=True)
@@ -1838,12 +1848,18 @@ def _owners(ax: Axes, points: Sequence[tuple[float, float]]) -> list[int]:
     return owner
 
 
+#: the dashed arrow from the baseline to recommended #1: its look, its gid, its legend entry
+ARROW_STYLE = {"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"}
+ARROW_GID = "pareto-arrow"
+ARROW_LEGEND = "from the baseline to recommended #1"
+
+
 def _draw_recommended(
     ax: Axes, rec: Recommended, r: tuple[float, float], b: tuple[float, float] | None
 ) -> None:
     """One recommended redesign: a diamond (hollow when it is not a trial; a better rank drawn
     over a worse one) and from the baseline an arrow to the first (labelled by
-    ``_pareto_labels``)."""
+    ``_pareto_labels``; in the legend ``ARROW_LEGEND``)."""
     ax.scatter(
         [r[0]],
         [r[1]],
@@ -1860,7 +1876,8 @@ def _draw_recommended(
             "",
             r,
             xytext=b,
-            arrowprops={"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"},
+            arrowprops=dict(ARROW_STYLE),
+            gid=ARROW_GID if tuple(r) != tuple(b) else None,  # one of no length is not drawn
         )
 
 
