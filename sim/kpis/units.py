@@ -49,6 +49,7 @@ PREFIX_UNITS: dict[str, str] = {
     "waiting_share": "%",
     "queue_share": "%",
     "timer_share": "%",
+    "waiting_at_end": "%",  # the share of the measured cases still waiting at a step
     "visits_per_case": "visits",
 }
 

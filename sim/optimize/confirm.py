@@ -1106,10 +1106,11 @@ def ablate(
             if o.kpi not in comp.index:
                 continue
             r = comp.loc[o.kpi]
-            # without - full, sign-adjusted: positive means taking the change out makes it worse
-            lo, hi = sorted((r["ci_low"] * o.sign, r["ci_high"] * o.sign))
+            # without - full, sign-adjusted: positive means taking the change out makes it worse;
+            # + 0.0: a maximised objective's 0 flipped is -0.0, which would read "-0.00"
+            lo, hi = sorted((r["ci_low"] * o.sign + 0.0, r["ci_high"] * o.sign + 0.0))
             contrib[o.kpi] = {
-                "improvement": _py(r["diff"] * o.sign),
+                "improvement": _py(r["diff"] * o.sign + 0.0),
                 "ci_low": _py(lo),
                 "ci_high": _py(hi),
                 "significant": bool(r["significant"]),

@@ -46,6 +46,12 @@ LABELS = labelled(
         "cycle_time_p90": "p90 cycle time",
         "cycle_time_p95": "p95 cycle time",
         "dropoff_rate": "drop-off rate",
+        # every share of cases or of time, so that it reads in % and its change in pp like the
+        # drop-off rate (QA optim25 F5: conversion_rate read 0.433, -0.0016)
+        "conversion_rate": "conversion rate",
+        "abandon_rate": "abandon rate",
+        "value_added_ratio": "value-added ratio",
+        "timer_share": "timer share of cycle time",
         "cost_per_case": "cost per case",
         "throughput_per_week": "throughput",
         "utilisation_max": "highest utilisation",
@@ -319,7 +325,7 @@ def _fmt(kpi: str, v: float | None) -> str:
     ``-`` for none."""
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return "-"
-    unit = _unit(kpi)
+    unit, v = _unit(kpi), v + 0.0  # + 0.0: a -0.0 reads 0, never "-0.0"
     if unit == "%":
         x = v * 100
         return f"{x:.{change_decimals([x], least=1)}f} %"
@@ -330,7 +336,8 @@ def _fmt(kpi: str, v: float | None) -> str:
 def _signed(values: Sequence[float], least: int = 2) -> list[str]:
     """``values`` with a sign, thousands separators and ``change_decimals`` decimals (None: ``-``)."""
     d = change_decimals(values, least)
-    return ["-" if v is None else f"{v:+,.{d}f}" for v in values]
+    # + 0.0: a change of 0 flipped for a maximised objective is -0.0, which reads "+0.00"
+    return ["-" if v is None else f"{v + 0.0:+,.{d}f}" for v in values]
 
 
 def _fmt_change(kpi: str, row: pd.Series, replications: int | None = None) -> str:
@@ -361,7 +368,7 @@ def _relative_text(row: pd.Series) -> str:
         bounds = [row["ci_low"] * 100 / base, row["ci_high"] * 100 / base]
         values += [v for v in bounds if pd.notna(v)]
     d = change_decimals(values, 1)
-    return f"{values[0]:+,.{d}f}"
+    return f"{values[0] + 0.0:+,.{d}f}"  # + 0.0: -0.0 reads +0.0
 
 
 VERDICT_TEXT = {
@@ -1094,6 +1101,7 @@ def _candidate_lines(
                 for k in _negligible_objectives(a, objectives)
             )
         )
+        shares = [o.kpi for o in objectives if _unit(o.kpi) == "%"]
         lines += [
             "",
             "(unadjusted 95 % CIs; * significant after Holm's adjustment over the ablation's "
@@ -1121,7 +1129,8 @@ def _candidate_lines(
             )
             + f"; noise = no effect significant after the adjustment with {replications} "
             "replications, not shown to be none (a ° effect is one the adjustment does not "
-            "establish); drop-off in percentage points"
+            "establish)"
+            + (f"; {_labels(shares)} in percentage points" if shares else "")
             + (
                 "; one-off cost: known, the change's own, with no interval and no test, and not "
                 "part of the role"
