@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +34,8 @@ from sim.kpis.frames import with_integer_counts
 from sim.kpis.summary import SATURATED, offered_beyond_hours, roles_to_staff
 from sim.model import ProcessModel, save
 from sim.model.off_shift import off_shift_note
-from sim.model.scenario import Scenario, staffing_overrides
+from sim.model.scenario import HOURS_PER_DAY, Scenario, staffing_overrides
+from sim.model.trace import Trace
 from sim.model.transient import window_deficit
 from sim.model.validate import uncosted_roles_note
 from sim.model.views import (
@@ -556,6 +557,44 @@ def empty_window_warning(
     return None
 
 
+def capped_window_warning(window_ends: Collection[float], scenario: Scenario) -> str | None:
+    """A warning when ``scenario.max_cases`` stopped the arrivals inside the measurement window
+    of a replication (``window_ends``: each replication's window end in hours, which the engine
+    moves there): its KPIs are then of a shorter window than the horizon, rates per week over
+    that window. ``None`` where the cap stopped no replication's arrivals after the warm-up (a
+    cap reached in the warm-up is ``empty_window_warning``'s to say)."""
+    end = scenario.arrivals_end_hours
+    stops = [e for e in window_ends if e < end]
+    if scenario.max_cases is None or not stops:
+        return None
+    days = sum(stops) / len(stops) / HOURS_PER_DAY
+    n = len(window_ends)
+    some = "" if len(stops) == n else f" in {len(stops)} of {n} replications"
+    return (
+        f"warning: scenario.max_cases={scenario.max_cases} stopped the arrivals after about "
+        f"{days:.3g} days (replication mean){some}; the measurement "
+        f"window ends there: the KPIs are of the cases that arrived from day "
+        f"{scenario.warmup_days:g} to about day {days:.3g}, not of the whole "
+        f"scenario.horizon_days={scenario.horizon_days:g} after "
+        f"scenario.warmup_days={scenario.warmup_days:g}, and throughput, arrivals, "
+        "utilisation, work in progress and costs per week are over that shorter window; raise "
+        "scenario.max_cases (or shorten scenario.horizon_days) for a window the cap does not cut"
+    )
+
+
+def noting_window_ends(
+    take: Callable[[int, Trace], None], window_ends: dict[int, float]
+) -> Callable[[int, Trace], None]:
+    """``take`` (an ``on_result`` of ``run_replications``) that first notes each replication's
+    measurement window end in ``window_ends`` (``capped_window_warning``)."""
+
+    def on_result(replication: int, trace: Trace) -> None:
+        window_ends[replication] = float(trace.window[1])
+        take(replication, trace)
+
+    return on_result
+
+
 UNFINISHED_NOTICED = 0.01
 """The share of measured cases still in progress at the stop above which the KPIs are said to
 lean towards short cases (``unfinished_warning``)."""
@@ -643,7 +682,12 @@ model 3.7-4.7 % at the defaults), one that falls 8 % short of its arrivals by 4.
 BACKLOG_MIN_DAYS = 14.0
 
 
-def backlog_warning(table: pd.DataFrame, model: ProcessModel, scenario: Scenario) -> str | None:
+def backlog_warning(
+    table: pd.DataFrame,
+    model: ProcessModel,
+    scenario: Scenario,
+    window_ends: Mapping[int, float] | None = None,
+) -> str | None:
     """A warning when the run's own work in progress grew through the measured window by
     ``BACKLOG_NOTICED`` of the arrivals or more, with a 95 % interval above 0 (``wip_change``
     over the lag between the parts it compares: the growth per week, against each replication's
@@ -652,15 +696,17 @@ def backlog_warning(table: pd.DataFrame, model: ProcessModel, scenario: Scenario
     model where no role was busy 85 % of its hours, 150 cases a week finished against 213
     arriving, cycle times grew through the run and nothing was said (QA, 2026-12-06). ``None``
     under 2 replications, for a window under ``BACKLOG_MIN_DAYS``, or when the growth is not
-    shown."""
+    shown. ``window_ends``: each replication's window end in hours, where ``scenario.max_cases``
+    may have cut its window short (``capped_window_warning``)."""
     from sim.kpis.measures import WEEK, wip_change_lag
     from sim.kpis.stats import confidence_interval
 
     if not {"wip_change", "arrivals_per_week"} <= set(table.columns):
         return None
-    if scenario.horizon_days < BACKLOG_MIN_DAYS:
+    spans = _window_hours(table, scenario, window_ends)
+    if spans.min() < BACKLOG_MIN_DAYS * HOURS_PER_DAY:
         return None
-    lag = wip_change_lag(scenario.horizon_days * 24.0)
+    lag = spans.map(wip_change_lag)
     arriving = table["arrivals_per_week"].astype(float)
     growth = table["wip_change"].astype(float) / lag * WEEK
     share = confidence_interval((growth / arriving.where(arriving > 0)).to_numpy())
@@ -703,6 +749,23 @@ def backlog_warning(table: pd.DataFrame, model: ProcessModel, scenario: Scenario
     )
 
 
+def _window_hours(
+    table: pd.DataFrame, scenario: Scenario, window_ends: Mapping[int, float] | None
+) -> pd.Series:
+    """Each row's measurement window length in hours: the horizon, or up to where
+    ``scenario.max_cases`` stopped that replication's arrivals (``window_ends``)."""
+    full = scenario.horizon_days * HOURS_PER_DAY
+    if not window_ends or "replication" not in table:
+        return pd.Series(full, index=table.index)
+    end = scenario.arrivals_end_hours
+
+    def span(replication: int) -> float:
+        stop = window_ends.get(int(replication), end)
+        return full if stop >= end else stop - scenario.warmup_hours
+
+    return table["replication"].map(span).astype(float)
+
+
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
     """Simulate, write ``kpis.json``, ``replications.csv``, ``model.yaml`` and the run record.
 
@@ -740,6 +803,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         # the trace file is written as the replications finish, under .partial/ until whole
         trace_file = files.enter_context(written_whole(run_dir / f"trace.{fmt}")) if trace else None
         taken = StreamedReplications(model, first=first, trace_file=trace_file, fmt=fmt)
+        window_ends: dict[int, float] = {}
         run_replications(
             model,
             scenario,
@@ -747,7 +811,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             workers=workers,
             progress=progress,
             first=first,
-            on_result=taken,
+            on_result=noting_window_ends(taken, window_ends),
             keep=False,
         )
         taken.close()
@@ -762,6 +826,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             first=first,
             lost_off_shift=lost_off_shift,
             cycle_times=cycle_times,
+            window_ends=window_ends,
         )
         # each file under its own name only once whole: a stop while writing leaves none
         with written_whole(run_dir / "replications.csv") as part:
@@ -793,11 +858,13 @@ def _results(
     first: int,
     lost_off_shift: str | None = None,
     cycle_times: pd.DataFrame | None = None,
+    window_ends: Mapping[int, float] | None = None,
 ) -> tuple[dict, list[str]]:
     """``kpis.json``'s report of the replications ``taken`` (their KPIs: ``table``; their
     cases' cycle times: ``cycle_times``, for the pooled percentiles), and the run's warnings;
     ``lost_off_shift``: the off-shift note said before the run
-    (``first_step_off_shift_note``), said again among them."""
+    (``first_step_off_shift_note``), said again among them; ``window_ends``: each
+    replication's measurement window end in hours (``noting_window_ends``)."""
     report = kpi_report(table, model, headcount=taken.staffing, cycle_times=cycle_times)
     report["seed"] = seed
     report["first_replication"] = first
@@ -814,11 +881,12 @@ def _results(
     )
     # where no judgement of the model's work saw it (steps of several roles)
     judged = saturated or overloaded or joint
-    backlog = None if judged else backlog_warning(table, model, scenario)
+    backlog = None if judged else backlog_warning(table, model, scenario, window_ends)
     warnings = [
         w
         for w in (
             empty_window_warning(table, scenario, simulated_cases=taken.simulated_cases),
+            capped_window_warning(list((window_ends or {}).values()), scenario),
             unfinished_warning(table, scenario),
             saturated,
             backlog,

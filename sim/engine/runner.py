@@ -53,7 +53,8 @@ Semantics worth knowing (also in the README):
   patience runs out at the stop's very instant, at no other step, is abandoned there.
 * **Arrivals.** A time change of the unscaled inter-arrival process by the rate profile x
   ``arrival_scale`` (``warmup_arrival_scale`` before the warm-up ends): a gap that spans a change
-  of rate runs at each rate for its own part.
+  of rate runs at each rate for its own part. ``max_cases`` that stops them after the warm-up
+  ends the measurement window (``Trace.window``) where the next case would have arrived.
 """
 
 from __future__ import annotations
@@ -755,7 +756,7 @@ class Replication:
         seg_cum = self.segment_cum
         draw_seg = self.segment_draw
         start = self.node_index[self.model.start]
-        while limit is None or n < limit:
+        while True:
             u += self.interarrival()
             x = u / warm_scale if u <= warm_u else warm_ops + (u - warm_u) / scale
             t = x if profile is None else profile.inverse(x + c0) - offset
@@ -766,6 +767,9 @@ class Replication:
                 t = profile.next_positive(offset) - offset
             t = max(t, env.now)
             if t >= end:
+                break
+            if limit is not None and n >= limit:
+                self.capped_at = self._capped_window_end(t)
                 break
             yield env.timeout(t - env.now)
             seg = bisect.bisect_right(seg_cum, draw_seg()) if seg_cum else 0
@@ -784,6 +788,19 @@ class Replication:
         self.arrivals_done = True
         if self.open_cases == 0:
             self.all_done.succeed()
+
+    def _capped_window_end(self, next_arrival: float) -> float:
+        """Where the measurement window ends when ``scenario.max_cases`` stopped the arrivals
+        before ``arrivals_end_hours``: the instant the next case would have arrived.
+
+        The window then spans whole gaps between arrivals (cases over hours estimates the
+        arrival rate without bias, where ending at the last arrival would leave its gap out),
+        and ``[warm-up end, end)`` holds every capped case that arrived after the warm-up. The
+        gap is one more draw of the ``arrivals`` stream, which nothing else reads, so no other
+        draw moves. A gap of 0 (``p_zero``) would put that instant on the last arrival: the
+        window then ends just after it, so that case is measured too."""
+        last = self.c_arrival[-1]
+        return max(next_arrival, math.nextafter(last, math.inf))
 
     def _case_done(self, cid: int, proc: simpy.Process) -> None:
         """A case's walk ended: book an abandonment, and notice when every case is done."""
@@ -1202,6 +1219,7 @@ class Replication:
         env = self.env
         self.open_cases = 0
         self.arrivals_done = False
+        self.capped_at: float | None = None  # set when scenario.max_cases stops the arrivals
         self.all_done = env.event()
         env.process(self._arrivals())
         # stop at the limit, or earlier once arrivals have stopped and every case has finished
@@ -1244,7 +1262,7 @@ class Replication:
             case_dropped_left=waited[:, 2].copy(),
             case_value=np.array(self.c_value, dtype=float),
             **open_steps,
-            window=(sc.warmup_hours, sc.arrivals_end_hours),
+            window=self._window(),
             run_end=float(self.env.now),
             start_date=self.model.start_date,
             meta={
@@ -1254,6 +1272,17 @@ class Replication:
                 "staffing": {r: self.res_roles.count(r) for r in self.model.roles},
             },
         )
+
+    def _window(self) -> tuple[float, float]:
+        """The measurement window: from the warm-up's end until arrivals stop, at
+        ``arrivals_end_hours`` or where ``scenario.max_cases`` stopped them. A cap whose cases
+        all arrived in the warm-up leaves the whole window, with no case in it (simulate's
+        ``empty_window_warning`` says so)."""
+        sc = self.scenario
+        lo, hi = sc.warmup_hours, sc.arrivals_end_hours
+        if self.capped_at is not None and self.c_arrival[-1] >= lo:
+            hi = min(hi, self.capped_at)
+        return (lo, hi)
 
 
 def check_count(key: str, value: object, *, low: int = 0) -> None:

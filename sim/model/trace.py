@@ -58,7 +58,10 @@ class Trace:
     # extra people of open multi-person steps: (open row index, resource index)
     open_extra: np.ndarray  # int64, shape (k, 2)
     # run
-    window: tuple[float, float]  # measurement window [warm-up end, arrivals end) in hours
+    # measurement window [warm-up end, arrivals' stop) in hours: the stop is the scenario's
+    # arrivals end, or, where scenario.max_cases stopped the arrivals after the warm-up, the
+    # instant the next case would have arrived (every capped case after the warm-up is in it)
+    window: tuple[float, float]
     run_end: float  # clock time when the run stopped
     start_date: str
     meta: dict[str, Any] = field(default_factory=dict)
