@@ -466,9 +466,17 @@ def guard_run_dir(
     ``stale_claim``) leaves its partial results, and a rerun of that command takes the directory
     over, removing them (``_unfinished_results``). A finished run, a live one, a killed one
     that wrote a result, another command's, or one beside files it did not write, stays refused.
+    A single run's directory (``key`` hydra.run.dir) holding a ``--multirun`` sweep is refused
+    even with ``overwrite`` (``sim.cli.sweep.sweep_folder_refusal``).
     """
     _not_a_file(run_dir, key)
     refuse_links(run_dir, key)
+    if key == "hydra.run.dir":  # a sweep's folder: refused even with output.overwrite=true
+        from sim.cli.sweep import sweep_folder_refusal
+
+        refused = sweep_folder_refusal(run_dir, key)
+        if refused is not None:
+            raise ConfigError(refused)
     if overwrite:
         return
     held = _held(run_dir)

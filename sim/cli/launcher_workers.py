@@ -6,7 +6,8 @@ writing ``"interrupted"`` into its ``run.json`` was cut off and left ``"running"
 under ``kill -TERM -- -<pgid>``), and a job whose worker never got the signal (``docker stop``
 and ``systemctl stop`` signal the main process only) was killed part-way without a word. The
 sweep's process now passes SIGTERM on to its launcher's workers and waits, up to
-``GRACE_SECONDS``, until none of the jobs they hold is still stopping."""
+``GRACE_SECONDS``, until none of the jobs they hold is still stopping. A launcher's config that
+cannot run jobs is refused before any is launched (``launcher_refusal``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
 
 #: whether this process is a launcher's worker running a sweep's jobs (joblib's), not the
 #: command line's (``mark_launcher_worker``)
@@ -132,3 +136,23 @@ def _stopping_in(sweep_dir: Path, pids: set[int]) -> bool:
         if record.get("status") == "running" or (path.parent / PARTIAL).exists():
             return True
     return False
+
+
+def launcher_refusal(config: Any) -> str | None:
+    """Why the sweep's launcher cannot run ``config``'s jobs, said of its key, before Hydra
+    launches any: joblib's ``hydra.launcher.n_jobs=0`` ended in a traceback from inside joblib
+    ("n_jobs == 0 in Parallel has no meaning", QA hydra25 F8). joblib takes a whole number
+    >= 1 of jobs at once, or a negative one counted from the cores (-1 every core, -2 all but
+    one); Hydra's own config schema refuses a value that is not a whole number. None when the
+    launcher has no ``n_jobs`` (the basic launcher) or its value is one of those."""
+    try:
+        n_jobs = OmegaConf.select(config, "hydra.launcher.n_jobs")
+    except Exception:  # noqa: BLE001 - an interpolation not resolvable here: Hydra's to report
+        return None
+    if n_jobs != 0 or isinstance(n_jobs, bool):
+        return None
+    return (
+        "hydra.launcher.n_jobs: expected a whole number >= 1 (the jobs run at once) or a "
+        "negative one counted from the cores (-1: every core, -2: all but one), got 0; "
+        "no job was run"
+    )

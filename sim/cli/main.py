@@ -2560,6 +2560,24 @@ def refuse_foreign_logging(conf: Any, key: str) -> None:
                 )
 
 
+def refuse_launcher_config(config: Any) -> None:
+    """``SweepRefused`` (exit status 2, the error printed) for a ``--multirun`` whose launcher's
+    config cannot run its jobs (``sim.cli.launcher_workers.launcher_refusal``), before any is
+    launched: every command, ``compare`` and ``export`` too, which have no ``SweepJobs``
+    callback to check it (QA hydra25 F8)."""
+    from hydra.types import RunMode
+
+    from sim.cli.launcher_workers import launcher_refusal
+    from sim.cli.sweep import SweepRefused
+
+    if config.hydra.get("mode") != RunMode.MULTIRUN:  # a single run launches no jobs
+        return
+    refused = launcher_refusal(config)
+    if refused is not None:
+        print(f"error: {refused}", file=sys.stderr)
+        raise SweepRefused(refused)
+
+
 def _check_callbacks_before_hydra_makes_them() -> None:
     """Have Hydra check the composed config's callbacks (``refuse_foreign_callbacks``) before
     it makes them. Hydra makes them in ``Hydra.run``/``Hydra.multirun`` right after composing
@@ -2581,6 +2599,7 @@ def _check_callbacks_before_hydra_makes_them() -> None:
                 refuse_foreign_callbacks(config)
                 # the job's logging is set up later, in each job: checked here, before any
                 refuse_foreign_logging(config.hydra.get("job_logging"), "hydra.job_logging")
+                refuse_launcher_config(config)
             super().__init__(config)
 
     runner.Callbacks = CheckedCallbacks

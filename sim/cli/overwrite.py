@@ -16,7 +16,8 @@ without a trace was removed). A record that does not say (an older run, an unrea
 ``config.yaml``) removes it by name, as before, and the console names every file removed. A
 directory without a run record was not written by this tool and nothing in it is removed; a
 user's own files beside a run's results stay too. An ``optimize`` run is refused rather than
-removed: its study is work a rerun resumes.
+removed: its study is work a rerun resumes; so is a ``--multirun`` sweep's folder (its jobs and
+comparison, which a rerun of the sweep resumes: QA hydra25 F6).
 """
 
 from __future__ import annotations
@@ -83,13 +84,20 @@ GUESSED = "by name, its run.json and config.yaml not saying which of its optiona
 
 def earlier_results(run_dir: Path) -> list[Path]:
     """The files of the earlier run in ``run_dir`` that ``output.overwrite=true`` removes ([] for
-    a directory without a run record); ``ConfigError`` for an ``optimize`` run."""
+    a directory without a run record); ``ConfigError`` for an ``optimize`` run, and for a
+    directory holding a ``--multirun`` sweep."""
     return _earlier_results(run_dir)[0]
 
 
 def _earlier_results(run_dir: Path) -> tuple[list[Path], bool]:
     """``earlier_results``, and whether some of them are removed by name only: the record does
     not say whether its run wrote them (``_written``)."""
+    from sim.cli.sweep import sweep_folder_refusal
+
+    # a sweep's folder has no run record of its own: without this, a run wrote beside its jobs
+    refused = sweep_folder_refusal(run_dir)
+    if refused is not None:
+        raise ConfigError(refused)
     record_path = run_dir / RECORD
     if not record_path.is_file():
         return [], False

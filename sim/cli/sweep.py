@@ -25,6 +25,7 @@ import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from sim.cli.launcher_workers import launcher_refusal
 from sim.cli.runlock import LOCK
 from sim.errors import ConfigError, redact
 
@@ -88,18 +89,21 @@ class SweepJobs(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Forget the jobs of an earlier multirun of this process, note the files an earlier
         sweep left in the sweep directory (``output.overwrite=true``), and refuse the sweep
-        (``SweepRefused``, exit status 2) when two of its jobs would write into one folder, or
-        when the directory holds an earlier launch of another sweep (``sweep_difference``); an
-        earlier launch of this sweep is resumed (its finished jobs kept)."""
+        (``SweepRefused``, exit status 2) when two of its jobs would write into one folder, when
+        the directory holds an earlier launch of another sweep (``sweep_difference``), or when
+        its launcher's config cannot run jobs (``launcher_refusal``); an earlier launch of this
+        sweep is resumed (its finished jobs kept)."""
         self.jobs = []
         self.kept = {}
         self.planned = set()
         self.sweep_dir = Path(str(config.hydra.sweep.dir))
-        too_long = folder_name_refusal("hydra.sweep.dir", self.sweep_dir, "no job was run")
-        if too_long is not None:  # before anything looks into it (an OSError traceback)
-            print(f"error: {too_long}", file=sys.stderr)
+        refused = folder_name_refusal("hydra.sweep.dir", self.sweep_dir, "no job was run")
+        if refused is None:  # else before anything looks into it (an OSError traceback)
+            refused = launcher_refusal(config)
+        if refused is not None:
+            print(f"error: {refused}", file=sys.stderr)
             FAILED_JOBS[:] = [self.sweep_dir]
-            raise SweepRefused(too_long)
+            raise SweepRefused(refused)
         self.before = _file_states(self.sweep_dir)
         LAUNCHED[:] = [self.sweep_dir]
         FAILED_JOBS.clear()
@@ -472,6 +476,45 @@ def earlier_sweep(sweep_dir: Path) -> bool:
     if not (sweep_dir / "multirun.yaml").is_file():
         return False
     return all(p.is_dir() or p.name in SWEEP_OUTPUTS for p in sweep_dir.iterdir())
+
+
+def sweep_marks(folder: Path) -> list[str]:
+    """What shows ``folder`` to hold a ``--multirun`` sweep: its ``multirun.yaml``, and its job
+    folders named by their number (``hydra.sweep.subdir``'s default) that hold a job's run
+    record or Hydra's record of the job; [] for any other folder (a single run's)."""
+    try:
+        jobs = [
+            p
+            for p in folder.iterdir()
+            if p.name.isdecimal()  # int() reads it (not so '²', which isdigit)
+            and p.is_dir()
+            and ((p / "run.json").is_file() or (p / ".hydra" / "hydra.yaml").is_file())
+        ]
+    except OSError:  # no such folder (a new run's), or one not to be read: the run says so
+        return []
+    marks = ["multirun.yaml"] if (folder / "multirun.yaml").is_file() else []
+    return marks + [p.name for p in sorted(jobs, key=lambda p: int(p.name))]
+
+
+def sweep_folder_refusal(run_dir: Path, key: str = "hydra.run.dir") -> str | None:
+    """Why a single run may not write into ``run_dir`` (the folder ``key`` names) when it holds
+    a sweep (``sweep_marks``), even with ``output.overwrite=true``: the run's files would lie
+    beside the sweep's job folders and comparison, and its report page would be the sweep's
+    (QA hydra25 F6). None for any other folder."""
+    marks = sweep_marks(run_dir)
+    if not marks:
+        return None
+    jobs = [m for m in marks if m != "multirun.yaml"]
+    shown = [m for m in marks if m == "multirun.yaml"]
+    if jobs:
+        more = f" and {len(jobs) - 5} more" if len(jobs) > 5 else ""
+        shown.append(f"job folder{'s' if len(jobs) > 1 else ''} {', '.join(jobs[:5])}{more}")
+    return (
+        f"{key}={run_dir}: holds a --multirun sweep ({', '.join(shown)}); a single run does not "
+        "write into a sweep's folder, not even with output.overwrite=true: choose another "
+        f"{key} (a new or empty directory), or rerun the sweep with --multirun "
+        f"hydra.sweep.dir={run_dir} to resume it"
+    )
 
 
 def sweep_difference(earlier: Path, config: DictConfig, command: str) -> str | None:

@@ -2575,6 +2575,21 @@ def html_page(heading: str, subtitle: str, sections: Sequence[Section]) -> str:
     )
 
 
+def _comparison_page(run_dir: Path, comparison_csv: str) -> bool:
+    """Whether ``run_dir``'s page is a scenario comparison (``python -m sim compare``, or a
+    ``simulate --multirun``'s folder): its ``comparison_csv`` is there and its ``run.json``, if
+    any, is a compare run's. Another command's record wins over a comparison lying beside it
+    (QA hydra25 F6: a simulate run's page was an earlier sweep's comparison)."""
+    if not (run_dir / comparison_csv).is_file():
+        return False
+    try:
+        record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none (a sweep's folder), or unreadable: the files decide
+        return True
+    command = record.get("command") if isinstance(record, dict) else None
+    return command in (None, "compare")
+
+
 def build_report(
     run_dir: str | Path,
     *,
@@ -2597,7 +2612,7 @@ def build_report(
         raise ConfigError(f"run: {run_dir} is not a directory")
     from sim.report.compare import COMPARISON_CSV, build_comparison_report
 
-    if (run_dir / COMPARISON_CSV).is_file():  # a scenario comparison (python -m sim compare)
+    if _comparison_page(run_dir, COMPARISON_CSV):
         target = build_comparison_report(run_dir, out=out)
         if save_figures:
             _save_embedded(target.read_text(encoding="utf-8"), run_dir / FIGURES_DIR)
