@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Mapping
 from functools import partial
@@ -46,7 +47,7 @@ from sim.optimize import (
     routed,
 )
 from sim.optimize.objectives import check_kpi_names, model_kpi_names
-from sim.optimize.study import SearchStart, sqlite_file
+from sim.optimize.study import SearchStart, in_memory_sqlite, sqlite_file
 from sim.redesign import SearchSpace, candidates_text, staffing_space
 
 FOLLOW_UP_KEYS = ("confirm_replications", "top_k", "ablate_top", "prune_harm")
@@ -77,7 +78,8 @@ def _bundled_spaces() -> str:
 
 
 def storage_url(value: object, run_dir: Path) -> str | None:
-    """``null`` -> a SQLite file in the run directory; ``memory`` -> in memory; else the URL."""
+    """``null`` -> a SQLite file in the run directory; ``memory`` -> in memory; else the URL,
+    a SQLite file's relative path made absolute (``absolute_sqlite``)."""
     if value is None:
         return f"sqlite:///{(run_dir / 'study.db').resolve()}"
     text = str(value)
@@ -87,7 +89,34 @@ def storage_url(value: object, run_dir: Path) -> str | None:
         raise ConfigError(
             f"optimizer.storage: expected a URL such as sqlite:///study.db or postgresql://..., got {redact(text)!r}"
         )
-    return text
+    return absolute_sqlite(text)
+
+
+def launch_dir() -> Path:
+    """The directory the command was started in: Hydra's original working directory (where
+    ``hydra.job.chdir=true`` moved the job away from it), else the current one."""
+    from hydra.utils import get_original_cwd
+
+    try:
+        return Path(get_original_cwd())
+    except ValueError:  # not in a Hydra job (a library call)
+        return Path.cwd()
+
+
+def absolute_sqlite(url: str) -> str:
+    """A SQLite ``url`` whose file path is relative (``sqlite:///x.db``: three slashes) with that
+    path made absolute against the directory the command was started in (``launch_dir``); any
+    other URL as it is. Resolved once: a rerun started elsewhere, or a job Hydra moved, opened
+    another, new file there, and the run record could not tell which (QA optim25 F4)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme.lower().startswith("sqlite") or in_memory_sqlite(url):
+        return url
+    if not rest.startswith("/"):
+        return url
+    path, query_sep, query = rest[1:].partition("?")
+    if not path or Path(path).is_absolute() or path.startswith("file:"):
+        return url
+    return f"{scheme}:///{os.path.normpath(launch_dir() / path)}{query_sep}{query}"
 
 
 def storage_override(value: object) -> str:
@@ -676,7 +705,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
             signal.signal(sig, handler)
 
 
-def check_storage(job: SearchJob, run_dir: Path) -> None:
+def check_storage(job: SearchJob, run_dir: Path) -> int:
     """Refuse before the run record is written (``ConfigError``, the password masked) what the
     search would refuse when it opens its study: a storage that cannot be opened (an
     unreachable database, a missing driver, a bad URL) and a study of the same name that another
@@ -684,23 +713,27 @@ def check_storage(job: SearchJob, run_dir: Path) -> None:
     ``sim.optimize.study.check_study``, the check the search itself makes). So a refused run
     leaves no new run directory behind, and a resumed one's record is not rewritten. The run
     directory's own ``study.db`` is opened only when an earlier run left one (opening it would
-    create it before the record)."""
+    create it before the record). Returns the finished trials the study already has (0 for a
+    study not made yet, or in memory)."""
     settings = job.settings
     if settings.storage is None:
-        return
+        return 0
     if settings.owns_storage and not (run_dir / "study.db").exists():
-        return
-    check_study(job)
+        return 0
+    return check_study(job)
 
 
 #: what a run's follow-up (confirmation, ablation, pruning) writes from the finished study;
 #: a resumed run removes the earlier run's before it starts (``clear_follow_up_results``)
 FOLLOW_UP_RESULTS = ("confirmation.json", "recommendations.md", "pareto.csv", "report.html")
+#: the report's figures, which ``report ... figures=true`` writes into ``report/`` (numbered)
+REPORT_FIGURES = "[0-9][0-9]_*.png"
 
 
-def resume_notes(run_dir: Path, job: SearchJob, follow: FollowUp) -> list[str]:
+def resume_notes(run_dir: Path, job: SearchJob, follow: FollowUp, finished: int = 0) -> list[str]:
     """What a resumed run changes in a directory that holds a finished run's results: the
-    trials asked for when the study already has as many, a confirmation redone with other
+    trials asked for when the study already has as many (``finished``: its finished trials,
+    counted in the study this run opens, ``check_storage``), a confirmation redone with other
     replications (QA 2026-12-04 #4: a 20-replication confirmation was replaced by a
     5-replication one without a word). Empty for a new directory."""
     try:
@@ -710,13 +743,11 @@ def resume_notes(run_dir: Path, job: SearchJob, follow: FollowUp) -> list[str]:
     if not isinstance(done, dict):
         return []
     notes = []
-    trials = done.get("trials_finished")
-    # only of the study this run resumes (check_same_study refuses another; a search in
-    # memory resumes nothing)
-    same = done.get("study_name") == job.settings.study_name and job.settings.storage is not None
-    if same and isinstance(trials, int) and trials >= job.settings.n_trials:
+    # of the study opened, not the earlier run's confirmation.json: a relative SQLite path
+    # rerun from another directory opened a new, empty study (QA optim25 F4)
+    if job.settings.storage is not None and finished and finished >= job.settings.n_trials:
         notes.append(
-            f"the study already has {trials} finished trials, so optimizer.n_trials="
+            f"the study already has {finished} finished trials, so optimizer.n_trials="
             f"{job.settings.n_trials} adds none (raise it to search further); the follow-up "
             "is run again"
         )
@@ -730,17 +761,36 @@ def resume_notes(run_dir: Path, job: SearchJob, follow: FollowUp) -> list[str]:
     return notes
 
 
-def clear_follow_up_results(run_dir: Path) -> None:
-    """Remove an earlier run's follow-up results (``FOLLOW_UP_RESULTS`` and ``best/``) before a
-    resumed run adds trials: they are written anew from the study at the end, and a run killed
-    in between must not leave them beside a study they no longer describe (QA 2026-12-04 #3:
-    recommendations of 12 trials beside a trials.csv of 16, and a report showing both)."""
+def clear_follow_up_results(run_dir: Path) -> int:
+    """Remove an earlier run's follow-up results (``FOLLOW_UP_RESULTS``, ``best/`` and the
+    report's figures in ``report/``) before a resumed run adds trials: they are written anew
+    from the study at the end, and a run killed in between must not leave them beside a study
+    they no longer describe (QA 2026-12-04 #3: recommendations of 12 trials beside a trials.csv
+    of 16, and a report showing both). Returns how many figures were removed."""
     import shutil
+
+    from sim.report.html import FIGURES_DIR
 
     for name in FOLLOW_UP_RESULTS:
         (run_dir / name).unlink(missing_ok=True)
     if (run_dir / "best").is_dir():
         shutil.rmtree(run_dir / "best")
+    return _clear_report_figures(run_dir / FIGURES_DIR)
+
+
+def _clear_report_figures(folder: Path) -> int:
+    """Remove the numbered PNG files the report wrote into ``folder`` (the Pareto front and diff
+    maps of a study the resumed search extends: QA optim25 F6), then the folder if that left it
+    empty; a user's other files stay, and nothing is removed through a symbolic link (which this
+    tool never makes). Returns how many were removed."""
+    if folder.is_symlink() or not folder.is_dir():
+        return 0
+    figures = [p for p in folder.glob(REPORT_FIGURES) if p.is_file() and not p.is_symlink()]
+    for path in figures:
+        path.unlink()
+    if figures and not any(folder.iterdir()):
+        folder.rmdir()
+    return len(figures)
 
 
 def record_search_start(run_dir: Path, start: SearchStart) -> None:
@@ -761,7 +811,7 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         config_bool(cfg, k) for k in ("progress", "output.report", "output.figures")
     )
     job, follow, spec = build_job(cfg, run_dir, process_choice=process_choice)
-    check_storage(job, run_dir)  # first: a storage that cannot be opened is said as such
+    finished = check_storage(job, run_dir)  # first: a storage that cannot be opened is said
     storage = OmegaConf.to_container(cfg.optimizer, resolve=True).get("storage")
     check_same_study(run_dir, job, storage)
     # the KPI names must exist: simulate the baseline once (cheap) and check
@@ -786,10 +836,16 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         + unseeded_sampler(job)
         + random_first_generation(job)
         + unused_scenario_replications(job, follow)
-        + resume_notes(run_dir, job, follow)
+        + resume_notes(run_dir, job, follow, finished)
     ):
         print(f"note: {note}")
-    clear_follow_up_results(run_dir)
+    figures_removed = clear_follow_up_results(run_dir)
+    if figures_removed:
+        print(
+            f"note: removed the {figures_removed} figure(s) in {run_dir / 'report'} that the "
+            "report drew from the study before this run; output.figures=true (or "
+            f"{' '.join(TYPED_PROGRAM)} report run=... figures=true) draws them anew"
+        )
     write_run_record(
         run_dir,
         cfg,
@@ -799,7 +855,8 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
             "study_name": job.settings.study_name,
             # where the study is (password masked): a rerun into this directory must search
             # the same one (check_same_study)
-            "storage": None if storage is None else redact(str(storage)),
+            # a relative SQLite path as the absolute one it was opened at
+            "storage": None if storage is None else redact(job.settings.storage or "memory"),
             # the configured seed of the sampler (${seed} unless set apart; null: unseeded);
             # the seeds it was given, derived from it for a resumed or extended study, are
             # added as the search starts (record_search_start: sampler_seeds_used)

@@ -39,7 +39,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -407,6 +407,39 @@ def fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _option_parameters(option: Any) -> dict[str, Any]:
+    """Every parameter of a search-space option, plain: its operator and each field (target,
+    steps, one-off cost, duration, cost per execution, error rate, check and catch rate, setup
+    saving, duration factor, bounds). Not its config key: where it is written, not what it does."""
+    out: dict[str, Any] = {"operator": option.operator}
+    for f in fields(option):
+        if f.name != "key":
+            value = getattr(option, f.name)
+            out[f.name] = value.to_dict() if hasattr(value, "to_dict") else value
+    return out
+
+
+def space_description(space: SearchSpace) -> dict[str, Any]:
+    """The search space as a plain mapping: its budget and each option's parameters, in
+    canonical order. ``SearchJob.fingerprint`` hashes it, so a redesign file whose operators'
+    parameters were edited makes another search (QA optim25 F2: hashing the variables' names
+    and bounds only, a rerun resumed the old study and reused its trials' results)."""
+    return {"budget": space.budget, "options": [_option_parameters(o) for o in space.options]}
+
+
+def _space_part(space: SearchSpace) -> dict[str, Any]:
+    """The search space in ``fingerprint_parts``: the hash of its description, its budget and a
+    hash per variable, so that a refusal can name the variables whose options differ."""
+    described = space_description(space)["options"]
+    return {
+        "hash": fingerprint(described, space.budget),
+        "budget": space.budget,
+        "variables": {
+            o.name: fingerprint(d) for o, d in zip(space.options, described, strict=True)
+        },
+    }
+
+
 def in_memory_sqlite(url: str) -> bool:
     """Whether ``url`` names an in-memory SQLite database (``sqlite://``, ``sqlite:///:memory:``,
     ``file::memory:``, ``mode=memory``), which no other connection or process sees."""
@@ -539,9 +572,29 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage | None:
             ) from None
         raise ConfigError(
             f"optimizer.storage: cannot open {redact(url)!r}: "
-            + redact_secrets_of(url, f"{type(exc).__name__}: {exc}")
+            + redact_secrets_of(url, _opening_reason(exc))
             + _dialect_hint(url)
         ) from None
+
+
+def _opening_reason(exc: BaseException) -> str:
+    """Why a storage could not be opened, in one line: the database's own reason where ``exc``
+    wraps it (``__cause__`` / ``__context__``; QA optim25 F1: Optuna's StorageInternalError said
+    "invalid data in the commit, e.g. exceeding max length" for PostgreSQL's "permission
+    denied for table version_info"); else ``exc`` itself, with the last error of its chain."""
+    from sqlalchemy.exc import DBAPIError
+
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    root = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        if isinstance(link, DBAPIError):
+            return _database_reason(link)  # the driver's own words
+        root = link
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+    said = f"{type(exc).__name__}: {exc}"
+    return said if root is exc else f"{said} (caused by {_database_reason(root)})"
 
 
 def _dialect_hint(url: str) -> str:
@@ -608,7 +661,9 @@ def _what_differs(stored: Any, current: Mapping[str, Any] | None) -> str:
                 for k in sorted(set(then) | set(now))
                 if _canonical(then.get(k)) != _canonical(now.get(k))
             ]
-        elif name in ("model", "search space"):
+        elif name == "search space":
+            said.append(_space_differs(then, now))
+        elif name == "model":
             said.append(f"the {name} is another")
         else:
             said.append(f"{name} is {now!r}, the study's {then!r}")
@@ -617,6 +672,105 @@ def _what_differs(stored: Any, current: Mapping[str, Any] | None) -> str:
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
+
+
+def _space_differs(then: Any, now: Any) -> str:
+    """``the search space is another (the parameters of automate:intake differ)``: the
+    variables whose options differ, are new or are left out, and the budget, where the study
+    recorded them per variable (``_space_part``; a study made before recorded one hash)."""
+    if not isinstance(then, Mapping) or not isinstance(now, Mapping):
+        return "the search space is another"
+    before, after = then.get("variables") or {}, now.get("variables") or {}
+    bits = []
+    if _canonical(then.get("budget")) != _canonical(now.get("budget")):
+        bits.append(f"redesign.budget is {now.get('budget')!r}, the study's {then.get('budget')!r}")
+    changed = [n for n in after if n in before and before[n] != after[n]]
+    if changed:
+        bits.append(f"the parameters of {', '.join(changed)} differ")
+    added = [n for n in after if n not in before]
+    if added:
+        bits.append(f"{', '.join(added)} {'is' if len(added) == 1 else 'are'} new")
+    gone = [n for n in before if n not in after]
+    if gone:
+        bits.append(f"{', '.join(gone)} {'is' if len(gone) == 1 else 'are'} left out")
+    return "the search space is another" + (f" ({'; '.join(bits)})" if bits else "")
+
+
+@dataclass(frozen=True)
+class EarlierFingerprint:
+    """A search as sim optimize identified it before its fingerprint covered the operators'
+    parameters (QA optim25 F2): the search space by its variables' names and domains and its
+    budget only. A study recorded so cannot tell whether the redesign file's costs, durations
+    or rates were edited since; it is resumed when its trials' recorded changes read the same
+    with ``space`` (``_edited_changes``), and then stamped with the full fingerprint."""
+
+    fingerprint: str
+    parts: dict[str, Any]
+    space: SearchSpace
+
+
+def _made_before(attrs: Mapping[str, Any], earlier: EarlierFingerprint | None) -> bool:
+    """Whether a study's attributes ``attrs`` record this search as ``earlier`` identified it."""
+    return earlier is not None and (
+        attrs.get("fingerprint") == earlier.fingerprint
+        or _same_search(attrs.get("fingerprint_parts"), earlier.parts)
+    )
+
+
+def _edited_changes(trials: Sequence[FrozenTrial], space: SearchSpace) -> str:
+    """``""`` when every trial among ``trials`` reads the changes and one-off cost it recorded
+    (``changes``, ``one_off_cost``) with ``space``; else what an edited operator made differ,
+    for the first trial that shows it."""
+    seen: set[str] = set()
+    for t in trials:
+        if "changes" not in t.user_attrs:
+            continue
+        choice = _canonical(t.params)
+        if choice in seen:
+            continue
+        seen.add(choice)
+        try:
+            now, cost = space.describe(t.params), space.one_off_cost(t.params)
+        except ConfigError as exc:
+            return f"trial {t.number}'s redesign is not one of this search space ({exc})"
+        then = list(t.user_attrs["changes"])
+        if then != now:
+            return (
+                f"the operators' parameters differ: trial {t.number} of the study reads "
+                f"{'; '.join(then)!r}, this search space {'; '.join(now)!r}"
+            )
+        if not math.isclose(float(t.user_attrs.get("one_off_cost", cost)), cost, abs_tol=1e-6):
+            return (
+                f"the operators' one-off costs differ: trial {t.number} of the study cost "
+                f"{t.user_attrs['one_off_cost']!r}, with this search space {cost!r}"
+            )
+    return ""
+
+
+def _other_search(
+    attrs: Mapping[str, Any],
+    *,
+    study_fingerprint: str,
+    fingerprint_parts: Mapping[str, Any] | None,
+    earlier: EarlierFingerprint | None,
+    trials: Callable[[], Sequence[FrozenTrial]],
+) -> str | None:
+    """What a study's attributes ``attrs`` record of another search than this one: ``""`` when
+    it cannot be named, ``": here ..."`` when it can; None for this search's study (or a new
+    one)."""
+    old = attrs.get("fingerprint")
+    parts = attrs.get("fingerprint_parts")
+    if old is None or old == study_fingerprint or _same_search(parts, fingerprint_parts):
+        return None
+    if _made_before(attrs, earlier):
+        assert earlier is not None
+        edited = _edited_changes(trials(), earlier.space)
+        return f": here {edited}" if edited else None
+    # parts recorded before the search space's were per variable: compared as they were made
+    recorded_space = parts.get("search space") if isinstance(parts, Mapping) else None
+    if earlier is not None and isinstance(recorded_space, str):
+        fingerprint_parts = earlier.parts
+    return _what_differs(parts, fingerprint_parts)
 
 
 def _same_search(stored: Any, current: Mapping[str, Any] | None) -> bool:
@@ -687,12 +841,16 @@ def refuse_other_study(
     fingerprint_parts: Mapping[str, Any] | None = None,
     taken: Collection[str] = (),
     run_dir: Path | None = None,
+    earlier: EarlierFingerprint | None = None,
+    trials: Callable[[], Sequence[FrozenTrial]] = tuple,
 ) -> None:
     """Refuse (``ConfigError`` naming ``optimizer.study_name``) to resume a stored study whose
-    attributes ``attrs`` record another search (``fingerprint``: model, search space,
-    objectives, constraints, scenario, seed, replications) or another sampler. A study without
-    them (new) passes, and so does one that differs only in scenario keys a search does not use
-    (``UNUSED_SCENARIO_KEYS``, told by its ``fingerprint_parts``). The study name suggested
+    attributes ``attrs`` record another search (``fingerprint``: model, search space with its
+    operators' parameters, objectives, constraints, scenario, seed, replications) or another
+    sampler. A study without them (new) passes, and so does one that differs only in scenario
+    keys a search does not use (``UNUSED_SCENARIO_KEYS``, told by its ``fingerprint_parts``),
+    and one made before the fingerprint covered the operators' parameters (``earlier``) whose
+    ``trials`` read the same with this search space. The study name suggested
     is one no study of the storage has (``taken``: their names). ``run_dir``: the storage is
     that run directory's own study.db (``optimizer.storage=null``), which holds one search:
     another study name there is refused as well (``sim.cli.optimize.check_same_study``), so the
@@ -708,10 +866,14 @@ def refuse_other_study(
         "; a run directory holds one search, resumed only with {again}: choose another "
         "hydra.run.dir (a new or empty directory) for this search, e.g. {override}"
     )
-    old = attrs.get("fingerprint")
-    parts = attrs.get("fingerprint_parts")
-    if old is not None and old != study_fingerprint and not _same_search(parts, fingerprint_parts):
-        what = _what_differs(parts, fingerprint_parts)
+    what = _other_search(
+        attrs,
+        study_fingerprint=study_fingerprint,
+        fingerprint_parts=fingerprint_parts,
+        earlier=earlier,
+        trials=trials,
+    )
+    if what is not None:
         said = (
             f"optimizer.study_name: the study '{study_name}' in {where} was made for a "
             "different model, search space, objectives, constraints, scenario, seed or "
@@ -846,7 +1008,7 @@ def refuse_unwritable(url: str | None) -> None:
         )
 
 
-def check_study(job: SearchJob) -> None:
+def check_study(job: SearchJob) -> int:
     """Open the job's storage once, without creating anything in it, and refuse what
     ``run_search`` would refuse when it opens the study: a storage that cannot be opened
     (``open_storage``) or written (a read-only SQLite file or folder), a study of the same name
@@ -855,7 +1017,8 @@ def check_study(job: SearchJob) -> None:
     anything is written; the storage's connections are closed again. A SQLite file that does
     not exist yet is not opened (that would create it, and Optuna's tables in it, before the
     checks that may still refuse the run: QA, a refused run left a new database behind); only
-    its folder is checked."""
+    its folder is checked. Returns the study's finished trials (complete or pruned; 0 for a
+    study not made yet): what a resumed run says the study already has."""
     url = job.settings.storage
     database = sqlite_file(url)
     if url is not None and database is not None and not database.exists():
@@ -863,15 +1026,15 @@ def check_study(job: SearchJob) -> None:
         if missing:
             raise ConfigError(f"optimizer.storage: cannot open {redact(url)!r}: {missing}")
         refuse_unwritable(url)
-        return  # no study there yet: this search will create it
+        return 0  # no study there yet: this search will create it
     storage = open_storage(url)
     if storage is None:
-        return
+        return 0
     try:
         try:
             study_id = storage.get_study_id_from_name(job.settings.study_name)
         except KeyError:  # no such study yet: this search will create it
-            return
+            return 0
         attrs = storage.get_study_user_attrs(study_id)
         taken = {s.study_name for s in storage.get_all_studies()}
         refuse_other_study(
@@ -882,6 +1045,8 @@ def check_study(job: SearchJob) -> None:
             fingerprint_parts=job.fingerprint_parts,
             taken=taken,
             run_dir=_own_run_dir(url) if job.settings.owns_storage else None,
+            earlier=job.earlier,
+            trials=lambda: storage.get_all_trials(study_id, deepcopy=False),
         )
         refuse_foreign_study(
             attrs,
@@ -892,6 +1057,7 @@ def check_study(job: SearchJob) -> None:
             n_trials=storage.get_n_trials(study_id),
             taken=taken,
         )
+        return len(storage.get_all_trials(study_id, deepcopy=False, states=FINISHED))
     finally:
         engine = getattr(storage, "engine", None)
         if engine is not None:
@@ -907,6 +1073,7 @@ def open_study(
     study_fingerprint: str,
     fail_running: bool = False,
     fingerprint_parts: Mapping[str, Any] | None = None,
+    earlier: EarlierFingerprint | None = None,
 ) -> optuna.Study:
     """Create the study, or load it to resume (refusing one made for a different search or with
     another sampler, ``refuse_other_study``, and one another tool made or whose objectives
@@ -914,7 +1081,8 @@ def open_study(
     opened, ``open_storage``). ``fail_running``: only this run uses the storage (the run
     directory's own study.db), so trials still RUNNING were left by a killed run; they are
     failed (they do not count towards ``n_trials``), and a refusal advises another run
-    directory rather than another study name."""
+    directory rather than another study name. ``earlier``: this search as a study made before
+    the fingerprint covered the operators' parameters records it (``EarlierFingerprint``)."""
     with deferred():  # an interrupt waits until the storage is written (sim.optimize.interrupts)
         return _open_study(
             storage=storage,
@@ -924,6 +1092,7 @@ def open_study(
             study_fingerprint=study_fingerprint,
             fail_running=fail_running,
             fingerprint_parts=fingerprint_parts,
+            earlier=earlier,
         )
 
 
@@ -936,6 +1105,7 @@ def _open_study(
     study_fingerprint: str,
     fail_running: bool,
     fingerprint_parts: Mapping[str, Any] | None = None,
+    earlier: EarlierFingerprint | None = None,
 ) -> optuna.Study:
     st = open_storage(storage)
     study = optuna.create_study(
@@ -956,6 +1126,8 @@ def _open_study(
         fingerprint_parts=fingerprint_parts,
         taken=taken,
         run_dir=_own_run_dir(storage) if fail_running else None,
+        earlier=earlier,
+        trials=lambda: study.get_trials(deepcopy=False),
     )
     # before anything is stamped on it: create_study(load_if_exists=True) loads a study of
     # this name whatever its directions
@@ -968,10 +1140,14 @@ def _open_study(
         n_trials=len(study.get_trials(deepcopy=False)),
         taken=taken,
     )
-    if attrs.get("fingerprint") is None:
+    new = attrs.get("fingerprint") is None
+    # a study made before the fingerprint covered the operators' parameters, resumed above:
+    # from now on an edit of them is told by the fingerprint itself
+    if new or _made_before(attrs, earlier):
         study.set_user_attr("fingerprint", study_fingerprint)
         if fingerprint_parts:  # what a refusal names when another search opens the study
             study.set_user_attr("fingerprint_parts", json.loads(_canonical(fingerprint_parts)))
+    if new:
         study.set_user_attr("objectives", [o.kpi for o in objectives])
     if study.user_attrs.get("sampler") is None:
         study.set_user_attr("sampler", sampler_name)
@@ -1309,15 +1485,13 @@ class SearchJob:
     settings: SearchSettings
     sampler: SamplerSpec
 
-    @property
-    def fingerprint(self) -> str:
-        """What identifies the study (a resumed study must match it)."""
+    def _hashed(self, *space: Any) -> str:
+        """The fingerprint of this search with ``space`` standing for its search space."""
         from sim.model import to_dict
 
         return fingerprint(
             to_dict(self.model),
-            [repr(v) for v in self.space.variables],
-            self.space.budget,
+            *space,
             [o.__dict__ for o in self.objectives],
             [c.__dict__ for c in self.constraints],
             _fingerprinted_scenario(self.scenario),
@@ -1326,14 +1500,33 @@ class SearchJob:
         )
 
     @property
+    def fingerprint(self) -> str:
+        """What identifies the study (a resumed study must match it): the model, the search
+        space with every operator's parameters (``space_description``), the objectives,
+        constraints, scenario, seed and replications."""
+        return self._hashed(space_description(self.space))
+
+    @property
+    def earlier(self) -> EarlierFingerprint:
+        """This search as sim optimize identified it before QA optim25 F2: its search space by
+        the variables (names, domains) and the budget only."""
+        variables = [repr(v) for v in self.space.variables]
+        return EarlierFingerprint(
+            fingerprint=self._hashed(variables, self.space.budget),
+            parts=self.fingerprint_parts
+            | {"search space": fingerprint(variables, self.space.budget)},
+            space=self.space,
+        )
+
+    @property
     def fingerprint_parts(self) -> dict[str, Any]:
         """The parts of ``fingerprint``, for a refusal to name the one that differs: the model
-        and the search space as hashes, the rest as given."""
+        as a hash, the search space as hashes (``_space_part``), the rest as given."""
         from sim.model import to_dict
 
         return {
             "model": fingerprint(to_dict(self.model)),
-            "search space": fingerprint([repr(v) for v in self.space.variables], self.space.budget),
+            "search space": _space_part(self.space),
             "objectives": [o.__dict__ for o in self.objectives],
             "constraints": [c.__dict__ for c in self.constraints],
             "scenario": search_scenario(self.scenario),
@@ -1363,6 +1556,7 @@ def _open(
         study_fingerprint=job.fingerprint,
         fail_running=fail_running,
         fingerprint_parts=job.fingerprint_parts,
+        earlier=job.earlier,
     )
 
 
@@ -1435,7 +1629,7 @@ def _database_reason(error: BaseException) -> str:
     """What the database said, in one line: a driver's message (pg8000 gives a mapping of fields,
     whose ``M`` is the message), else the first line of the error."""
     orig = getattr(error, "orig", None) or error
-    said = orig.args[0] if orig.args else orig
+    said = orig.args[0] if orig.args and isinstance(orig.args[0], dict) else orig
     if isinstance(said, dict) and said.get("M"):
         said = said["M"]
     first = (str(said).strip().splitlines() or [""])[0]
