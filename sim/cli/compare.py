@@ -682,10 +682,10 @@ def _write(c: _Compared, out_dir: Path, *, report: bool) -> pd.DataFrame:
     print(f"\ncomparison in {out_dir}")
     if report:
         from sim.cli.report import build
-        from sim.report.html import FIGURES_DIR
+        from sim.report.html import FIGURE_FILES, FIGURES_DIR
 
         # PNGs of an earlier comparison in this directory must not outlive the page
-        build(out_dir, figures=any((out_dir / FIGURES_DIR).glob("[0-9][0-9]_*.png")))
+        build(out_dir, figures=any((out_dir / FIGURES_DIR).glob(FIGURE_FILES)))
     return comparison
 
 

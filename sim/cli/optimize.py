@@ -726,8 +726,6 @@ def check_storage(job: SearchJob, run_dir: Path) -> int:
 #: what a run's follow-up (confirmation, ablation, pruning) writes from the finished study;
 #: a resumed run removes the earlier run's before it starts (``clear_follow_up_results``)
 FOLLOW_UP_RESULTS = ("confirmation.json", "recommendations.md", "pareto.csv", "report.html")
-#: the report's figures, which ``report ... figures=true`` writes into ``report/`` (numbered)
-REPORT_FIGURES = "[0-9][0-9]_*.png"
 
 
 def resume_notes(run_dir: Path, job: SearchJob, follow: FollowUp, finished: int = 0) -> list[str]:
@@ -769,23 +767,23 @@ def clear_follow_up_results(run_dir: Path) -> int:
     of 16, and a report showing both). Returns how many figures were removed."""
     import shutil
 
-    from sim.report.html import FIGURES_DIR
+    from sim.report.html import FIGURE_FILES, FIGURES_DIR
 
     for name in FOLLOW_UP_RESULTS:
         (run_dir / name).unlink(missing_ok=True)
     if (run_dir / "best").is_dir():
         shutil.rmtree(run_dir / "best")
-    return _clear_report_figures(run_dir / FIGURES_DIR)
+    return _clear_report_figures(run_dir / FIGURES_DIR, FIGURE_FILES)
 
 
-def _clear_report_figures(folder: Path) -> int:
-    """Remove the numbered PNG files the report wrote into ``folder`` (the Pareto front and diff
+def _clear_report_figures(folder: Path, names: str) -> int:
+    """Remove the numbered PNG files (``names``) the report wrote into ``folder`` (the Pareto front and diff
     maps of a study the resumed search extends: QA optim25 F6), then the folder if that left it
     empty; a user's other files stay, and nothing is removed through a symbolic link (which this
     tool never makes). Returns how many were removed."""
     if folder.is_symlink() or not folder.is_dir():
         return 0
-    figures = [p for p in folder.glob(REPORT_FIGURES) if p.is_file() and not p.is_symlink()]
+    figures = [p for p in folder.glob(names) if p.is_file() and not p.is_symlink()]
     for path in figures:
         path.unlink()
     if figures and not any(folder.iterdir()):

@@ -18,7 +18,7 @@ from sim.errors import ConfigError
 def _build_and_say(run_dir: Path, figures: bool) -> Path:
     """Build the report (and its PNG figures with ``figures``) and say where they went."""
     from sim.report import build_report
-    from sim.report.html import FIGURES_DIR, ReportReadWarning
+    from sim.report.html import FIGURE_FILES, FIGURES_DIR, ReportReadWarning
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReportReadWarning)
@@ -30,7 +30,7 @@ def _build_and_say(run_dir: Path, figures: bool) -> Path:
         else:  # not ours to hold back
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     # the numbered files the report writes (a user's own PNGs in report/ are not counted)
-    pngs = sorted((run_dir / FIGURES_DIR).glob("[0-9][0-9]_*.png")) if figures else []
+    pngs = sorted((run_dir / FIGURES_DIR).glob(FIGURE_FILES)) if figures else []
     if pngs:
         n = len(pngs)
         print(f"figures: {run_dir / FIGURES_DIR}/ ({n} PNG file{'' if n == 1 else 's'})")
@@ -97,9 +97,9 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         )
     figures = cfg.get("figures")
     if figures is None:  # PNGs of an earlier build must not outlive the page they came from
-        from sim.report.html import FIGURES_DIR
+        from sim.report.html import FIGURE_FILES, FIGURES_DIR
 
-        figures = any((target / FIGURES_DIR).glob("[0-9][0-9]_*.png"))
+        figures = any((target / FIGURES_DIR).glob(FIGURE_FILES))
     elif not isinstance(figures, bool):
         raise ConfigError(f"figures: expected true, false or null, got {figures!r}")
     # a run still writing there (an optimize search, a calibration) would be read half-written

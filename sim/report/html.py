@@ -81,6 +81,7 @@ VERDICT_LABELS = {
     "cycle_time_emd_below_baseline": "Cycle-time EMD (Simod) below the naive baseline's",
 }
 FIGURES_DIR = "report"  # the images as PNG files, when asked for (save_figures)
+FIGURE_FILES = "[0-9][0-9]_*.png"  # their names in FIGURES_DIR (numbered in report order)
 # the lock of the run writing into the directory (``sim.cli.runlock.LOCK``): it goes when the
 # run ends, so the report built during the run does not list it
 RUN_LOCK = ".sim-run.lock"
@@ -2687,7 +2688,7 @@ def _save_embedded(page: str, folder: Path) -> None:
     """Write the page's images as numbered PNG files into ``folder`` (``report/`` of the run),
     replacing an earlier build's. ``ConfigError`` when ``folder`` or one of those files is a
     symbolic link: this tool never makes one, and the files went where it pointed (QA)."""
-    stale = sorted(folder.glob("[0-9][0-9]_*.png")) if not folder.is_symlink() else []
+    stale = sorted(folder.glob(FIGURE_FILES)) if not folder.is_symlink() else []
     for link in (folder, *stale):
         if link.is_symlink():
             from sim.errors import ConfigError
