@@ -178,6 +178,20 @@ def tiny_with_slow_intake_and_spare():
     return from_dict(m)
 
 
+def clerk_and_spare_space(model):
+    """A search space of ``TINY`` with a role 'spare' (``model``): one or two clerks and spares."""
+    from sim.redesign import SearchSpace
+
+    return SearchSpace.from_dict(
+        {
+            "model": "tiny",
+            "budget": 10000,
+            "staffing": {"clerk": {"min": 1, "max": 2}, "spare": {"min": 1, "max": 2}},
+        },
+        model,
+    )
+
+
 def confirmed_and_ablated(model, space, choice: dict, objectives, scenario, replications: int):
     """A candidate of ``choice`` confirmed and ablated on ``replications`` fresh replications,
     as the follow-up does: ``(candidate, baseline table, its redesigned model)``."""

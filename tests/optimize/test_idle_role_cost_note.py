@@ -13,8 +13,8 @@ from sim.model.process import ProcessModel
 from sim.model.scenario import Scenario
 from sim.optimize import Candidate, Objective
 from sim.optimize.outputs import idle_roles
-from sim.redesign import SearchSpace
 from tests.optimize.conftest import (
+    clerk_and_spare_space,
     confirmed_and_ablated,
     one_candidate_markdown,
     tiny_with_slow_intake_and_spare,
@@ -32,14 +32,7 @@ def measured():
     """The redesign FOUND confirmed and ablated on REPS replications: (candidate, baseline
     table, its model)."""
     model = tiny_with_slow_intake_and_spare()
-    space = SearchSpace.from_dict(
-        {
-            "model": "tiny",
-            "budget": 10000,
-            "staffing": {"clerk": {"min": 1, "max": 2}, "spare": {"min": 1, "max": 2}},
-        },
-        model,
-    )
+    space = clerk_and_spare_space(model)
     return confirmed_and_ablated(model, space, FOUND, OBJECTIVES, SCENARIO, REPS)
 
 

@@ -20,8 +20,8 @@ from sim.model.scenario import Scenario
 from sim.optimize import Objective
 from sim.optimize.confirm import NEGLIGIBLE_CHANGE, negligible
 from sim.optimize.outputs import _floor, _fmt, _fmt_change, _signed, _unit
-from sim.redesign import SearchSpace
 from tests.optimize.conftest import (
+    clerk_and_spare_space,
     confirmed_and_ablated,
     one_candidate_markdown,
     tiny_with_slow_intake_and_spare,
@@ -47,14 +47,7 @@ def ablated():
     """TINY with a slow intake and a spare role, two clerks and two spares: every case ends
     in success, so the conversion rate is 100 % with and without each change (identical)."""
     model = tiny_with_slow_intake_and_spare()
-    space = SearchSpace.from_dict(
-        {
-            "model": "tiny",
-            "budget": 10000,
-            "staffing": {"clerk": {"min": 1, "max": 2}, "spare": {"min": 1, "max": 2}},
-        },
-        model,
-    )
+    space = clerk_and_spare_space(model)
     c, base, _ = confirmed_and_ablated(model, space, CHOICE, OBJECTIVES, SCENARIO, REPS)
     return c, one_candidate_markdown(c, base, OBJECTIVES, REPS, simulations=3 * REPS)
 

@@ -26,7 +26,7 @@ from sim.optimize.objectives import Constraint
 from sim.optimize.outputs import recommendations_markdown
 from sim.optimize.prune import prune
 from sim.redesign import SearchSpace
-from tests.optimize.conftest import search_job
+from tests.optimize.conftest import clerk_and_spare_space, search_job
 
 OBJECTIVES = (Objective("cycle_time_mean"), Objective("headcount"))
 SCENARIO = Scenario(horizon_days=3, warmup_days=0.5)
@@ -44,14 +44,7 @@ def model(tiny_with_spare):
 
 @pytest.fixture
 def space(model):
-    return SearchSpace.from_dict(
-        {
-            "model": "tiny",
-            "budget": 10000,
-            "staffing": {"clerk": {"min": 1, "max": 2}, "spare": {"min": 1, "max": 2}},
-        },
-        model,
-    )
+    return clerk_and_spare_space(model)
 
 
 def _job(model, space, constraints=()):
