@@ -1182,23 +1182,31 @@ def kaplan_meier(times: np.ndarray, observed: np.ndarray) -> pd.DataFrame:
 
 
 def _censored_nll(family: str, theta: np.ndarray, t: np.ndarray, d: np.ndarray) -> float:
-    dist = _patience_frozen(family, theta)
+    rv, shape = _patience_family(family, theta)
     with np.errstate(all="ignore"):
-        ll = np.sum(dist.logpdf(t[d])) + np.sum(dist.logsf(t[~d]))
+        ll = np.sum(rv.logpdf(t[d], **shape)) + np.sum(rv.logsf(t[~d], **shape))
     return -float(ll) if math.isfinite(ll) else 1e300
 
 
-def _patience_frozen(family: str, theta: np.ndarray) -> Any:
+def _patience_family(family: str, theta: np.ndarray) -> tuple[Any, dict[str, float]]:
+    """The scipy.stats family of a patience fit and its parameters at ``theta`` (logs of the
+    parameters). The likelihood and the delta method call it thousands of times per fit, where
+    freezing a distribution each time (it builds its docstring) was most of a fit's time."""
     a, b = math.exp(theta[0]), math.exp(theta[1]) if len(theta) > 1 else 0.0
     if family == "exponential":
-        return st.expon(scale=a)
+        return st.expon, {"scale": a}
     if family == "weibull":
-        return st.weibull_min(c=a, scale=b)
+        return st.weibull_min, {"c": a, "scale": b}
     if family == "gamma":
-        return st.gamma(a=a, scale=b)
+        return st.gamma, {"a": a, "scale": b}
     if family == "lognormal":
-        return st.lognorm(s=a, scale=b)
+        return st.lognorm, {"s": a, "scale": b}
     raise FitError(f"unknown patience family {family!r}")
+
+
+def _patience_frozen(family: str, theta: np.ndarray) -> Any:
+    rv, shape = _patience_family(family, theta)
+    return rv(**shape)
 
 
 def _patience_dist(family: str, theta: np.ndarray) -> Distribution:
@@ -1264,7 +1272,8 @@ def _censored_mean_se(family: str, theta: np.ndarray, t: np.ndarray, d: np.ndarr
         return _censored_nll(family, th, t, d)
 
     def mean(th: np.ndarray) -> float:
-        return float(_patience_frozen(family, th).mean())
+        rv, shape = _patience_family(family, th)
+        return float(rv.mean(**shape))
 
     # second-order differences from a 1 % step of the log-parameters, to 4 significant digits:
     # scipy's defaults (8th order, machine precision) failed to converge on likelihoods of a few
