@@ -22,6 +22,7 @@ from sim.model.process import (
     Segment,
     Step,
 )
+from sim.model.scenario import Scenario
 from sim.model.validate import problems, validate
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Parallel",
     "ProcessModel",
     "Role",
+    "Scenario",
     "Segment",
     "Step",
     "WeeklyRate",
