@@ -197,6 +197,7 @@ def saturation_warning(
     suggestion: dict | None = None,
     *,
     model: ProcessModel | None = None,
+    capped: str | None = None,
 ) -> str | None:
     """A warning naming the roles busy nearly all their scheduled hours (``saturated_roles`` of
     ``kpis.json``), that the KPIs then depend on the horizon, and the staffing keys that would
@@ -204,7 +205,9 @@ def saturation_warning(
     a role whose queue cases giving up waiting held down (``_held_by_abandonment``) is said to
     be so instead, with the loss: its queue does not grow with the horizon (QA: 54 % of the
     leads abandoned, a cycle time of 18.1 h at 42 days and 18.3 h at 84, and the warning said
-    it grew)."""
+    it grew). ``capped``: where ``scenario.max_cases`` stopped the arrivals inside the window
+    (``cap_stop_text``), which the KPIs then depend on instead of the horizon (QA rt_engine F8:
+    the note before the run said so, the warning after it named the horizon)."""
     names = report.get("saturated_roles") or []
     if not names:
         return None
@@ -216,8 +219,12 @@ def saturation_warning(
         parts.append(
             f"the model is saturated: {_busy_roles_text(rows, growing)}. Work arrives at least "
             "as fast as they can do it, so queues grow for as long as cases arrive and cycle "
-            f"time and waiting depend on the horizon (scenario.horizon_days={horizon_days:g}); "
-            "they are not steady-state figures."
+            + (
+                f"time and waiting depend on the horizon (scenario.horizon_days={horizon_days:g})"
+                if capped is None
+                else f"time and waiting depend on max_cases rather than on the horizon: {capped}"
+            )
+            + "; they are not steady-state figures."
         )
     if held:
         text = _held_text(report, held, suggestion, steady=not growing)
@@ -318,7 +325,9 @@ def warmup_shortfall(
     return sum(parts.values()), parts
 
 
-def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str | None:
+def warmup_warning(
+    report: dict, model: ProcessModel, scenario: Scenario, window_days: float | None = None
+) -> str | None:
     """A note when the run's empty start may leave the cycle time short of its steady state by
     ``WARMUP_SHORTFALL_NOTED`` or more (``warmup_shortfall``, from each role's relaxation time
     ``RoleLoad.settling_days`` at its offered load, bounded by the patience where every step of
@@ -333,7 +342,13 @@ def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str
     from 120 (99.0 +- 3.5 h and 97.0 +- 3.3 h). Nor is a high load whose cases give up: an
     M/M/1+M offered 97 % with a patience of 1 h forgets its empty start in hours, where the
     M/M/c estimate said 177 days and a 329-day warm-up (QA abandon20 #2: 400 replications
-    measured a start-up bias of -0.2 %)."""
+    measured a start-up bias of -0.2 %).
+
+    ``window_days``: the window the run measured where ``scenario.max_cases`` cut it short
+    (``measured_window_days``), in place of the horizon; the suggested warm-up then keeps that
+    window, as a horizon without the cap (QA rt_engine F3: the note judged the 42-day horizon
+    of a window cut to 8 days, and its advice, followed with the cap, left no case to
+    measure)."""
     if report.get("saturated_roles"):
         return None
     try:
@@ -344,7 +359,7 @@ def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str
         return None
     settling = {r: load.settling_days for r, load in loads.items()}
     exponential = {r for r, load in loads.items() if load.relaxes_exponentially}
-    horizon = scenario.horizon_days
+    horizon = scenario.horizon_days if window_days is None else window_days
     total, parts = warmup_shortfall(
         report, settling, scenario.warmup_days, horizon, exponential=exponential
     )
@@ -366,7 +381,8 @@ def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str
     others = "" if len(parts) == 1 else f"; all roles' queues together: {100 * total:.2g} %"
     suggestion = (
         f"For steady-state figures, warm up about scenario.warmup_days={longer:g}, where that "
-        f"estimate falls to {100 * WARMUP_SHORTFALL_SUGGESTED:g} %."
+        f"estimate falls to {100 * WARMUP_SHORTFALL_SUGGESTED:g} %"
+        + ("." if window_days is None else _cap_for_warmup(horizon))
         if longer is not None
         else "Warm up much longer for steady-state figures."
     )
@@ -391,14 +407,32 @@ def warmup_warning(report: dict, model: ProcessModel, scenario: Scenario) -> str
             "S / (c (1 - sqrt(rho))^2) working hours scaled by the variability of the arrivals "
             "and job times"
         )
+    window = (
+        ""
+        if window_days is None
+        else f" and a measured window of about {horizon:.3g} days (scenario.max_cases cut it)"
+    )
     return (
         "note: the warm-up may be too short for a steady state: a run starts empty, and "
         f"{slowest} (offered {100 * load.utilisation:.0f} % of its hours in jobs of "
         f"{load.mean_job_hours:.3g} h on average) forgets that start with a time constant of "
-        f"roughly {constant}, against scenario.warmup_days={scenario.warmup_days:g}: "
+        f"roughly {constant}, against scenario.warmup_days={scenario.warmup_days:g}{window}: "
         f"from its queue alone, the steady-state cycle time may be about "
         f"{100 * parts[slowest]:.2g} % longer than this run's{others}, and waiting and "
         f"utilisation higher ({how}). {suggestion}"
+    )
+
+
+def _cap_for_warmup(window_days: float) -> str:
+    """The end of ``warmup_warning``'s advice under ``scenario.max_cases``: the measured window
+    (``window_days``) as a horizon without the cap. Under the same cap a longer warm-up takes
+    its cases and leaves less to measure, or nothing; and a cap that matched the longer
+    warm-up's expected arrivals would still leave the window's length to chance (an M/M/1 at
+    90 % warmed up 300 days measured nothing in 2 of 10 replications with that cap)."""
+    return (
+        f", with scenario.max_cases=null scenario.horizon_days={window_days:.3g} to measure "
+        "the same window after it (under the same cap, the longer warm-up takes its cases and "
+        "leaves less to measure, or nothing)."
     )
 
 
@@ -557,29 +591,63 @@ def empty_window_warning(
     return None
 
 
-def capped_window_warning(window_ends: Collection[float], scenario: Scenario) -> str | None:
-    """A warning when ``scenario.max_cases`` stopped the arrivals inside the measurement window
-    of a replication (``window_ends``: each replication's window end in hours, which the engine
-    moves there): its KPIs are then of a shorter window than the horizon, rates per week over
-    that window. ``None`` where the cap stopped no replication's arrivals after the warm-up (a
-    cap reached in the warm-up is ``empty_window_warning``'s to say)."""
-    end = scenario.arrivals_end_hours
-    stops = [e for e in window_ends if e < end]
-    if scenario.max_cases is None or not stops:
+def cap_stops(window_ends: Collection[float], scenario: Scenario) -> tuple[list[float], int]:
+    """Where ``scenario.max_cases`` stopped the arrivals in the replications whose measurement
+    windows end at ``window_ends`` (hours): the ends it moved inside the window, and how many
+    windows it left empty (its cases all arrived in the warm-up: ``Trace.measured``)."""
+    if scenario.max_cases is None:
+        return [], 0
+    lo, end = scenario.warmup_hours, scenario.arrivals_end_hours
+    return [e for e in window_ends if lo < e < end], sum(e <= lo for e in window_ends)
+
+
+def cap_stop_text(window_ends: Collection[float], scenario: Scenario) -> str | None:
+    """'stopped the arrivals after about 33.9 days (replication mean)' (and 'in 3 of 10
+    replications' where not in all): where ``scenario.max_cases`` cut the measurement windows
+    ending at ``window_ends`` (``cap_stops``), else ``None``."""
+    stops, _ = cap_stops(window_ends, scenario)
+    if not stops:
         return None
     days = sum(stops) / len(stops) / HOURS_PER_DAY
     n = len(window_ends)
     some = "" if len(stops) == n else f" in {len(stops)} of {n} replications"
-    return (
-        f"warning: scenario.max_cases={scenario.max_cases} stopped the arrivals after about "
-        f"{days:.3g} days (replication mean){some}; the measurement "
-        f"window ends there: the KPIs are of the cases that arrived from day "
-        f"{scenario.warmup_days:g} to about day {days:.3g}, not of the whole "
-        f"scenario.horizon_days={scenario.horizon_days:g} after "
-        f"scenario.warmup_days={scenario.warmup_days:g}, and throughput, arrivals, "
-        "utilisation, work in progress and costs per week are over that shorter window; raise "
-        "scenario.max_cases (or shorten scenario.horizon_days) for a window the cap does not cut"
-    )
+    return f"stopped the arrivals after about {days:.3g} days (replication mean){some}"
+
+
+def capped_window_warning(window_ends: Collection[float], scenario: Scenario) -> str | None:
+    """A warning when ``scenario.max_cases`` stopped the arrivals inside the measurement window
+    of a replication (``window_ends``: each replication's window end in hours, which the engine
+    moves there): its KPIs are then of a shorter window than the horizon, rates per week over
+    that window; and when it left some replications' windows empty, their cases all arrived in
+    the warm-up: they measured nothing, their KPIs are missing and the figures are of the
+    others (QA rt_engine F1: their zeros were averaged in and the warning did not say). ``None``
+    where the cap cut no window, or left every one empty (``empty_window_warning``'s to say)."""
+    stops, empty = cap_stops(window_ends, scenario)
+    n = len(window_ends)
+    cap = f"scenario.max_cases={scenario.max_cases}"
+    said = []
+    if 0 < empty < n:
+        said.append(
+            f"{cap} was reached in the warm-up in {empty} of {n} replications: their cases "
+            f"all arrived before day {scenario.warmup_days:g}, so they have no measurement "
+            "window and measured nothing; their KPIs are missing (empty in replications.csv) "
+            f"and left out of the means and intervals, which are of the {n - empty} measured "
+            "replications; raise scenario.max_cases or shorten scenario.warmup_days to measure "
+            "every replication"
+        )
+    stopped = cap_stop_text(window_ends, scenario)
+    if stopped:
+        days = sum(stops) / len(stops) / HOURS_PER_DAY
+        said.append(
+            f"{'It' if said else cap} {stopped}; the measurement window ends there: the KPIs "
+            f"are of the cases that arrived from day {scenario.warmup_days:g} to about day "
+            f"{days:.3g}, not of the whole scenario.horizon_days={scenario.horizon_days:g} after "
+            f"scenario.warmup_days={scenario.warmup_days:g}, and throughput, arrivals, "
+            "utilisation, work in progress and costs per week are over that shorter window; "
+            "raise scenario.max_cases (or shorten scenario.horizon_days) for a window the cap "
+            "does not cut"
+        )
+    return f"warning: {'. '.join(said)}" if said else None
 
 
 def noting_window_ends(
@@ -704,7 +772,9 @@ def backlog_warning(
     if not {"wip_change", "arrivals_per_week"} <= set(table.columns):
         return None
     spans = _window_hours(table, scenario, window_ends)
-    if spans.min() < BACKLOG_MIN_DAYS * HOURS_PER_DAY:
+    measured = spans > 0  # a cap reached in the warm-up leaves a window that measured nothing
+    table, spans = table[measured], spans[measured]
+    if spans.empty or spans.min() < BACKLOG_MIN_DAYS * HOURS_PER_DAY:
         return None
     lag = spans.map(wip_change_lag)
     arriving = table["arrivals_per_week"].astype(float)
@@ -753,7 +823,8 @@ def _window_hours(
     table: pd.DataFrame, scenario: Scenario, window_ends: Mapping[int, float] | None
 ) -> pd.Series:
     """Each row's measurement window length in hours: the horizon, or up to where
-    ``scenario.max_cases`` stopped that replication's arrivals (``window_ends``)."""
+    ``scenario.max_cases`` stopped that replication's arrivals (``window_ends``; 0 for a window
+    it left empty)."""
     full = scenario.horizon_days * HOURS_PER_DAY
     if not window_ends or "replication" not in table:
         return pd.Series(full, index=table.index)
@@ -764,6 +835,19 @@ def _window_hours(
         return full if stop >= end else stop - scenario.warmup_hours
 
     return table["replication"].map(span).astype(float)
+
+
+def measured_window_days(
+    table: pd.DataFrame, scenario: Scenario, window_ends: Mapping[int, float] | None
+) -> float | None:
+    """The mean length in days of the measurement windows that ``scenario.max_cases`` cut short
+    and of the others measured (``_window_hours``), where it cut one (``cap_stops``); ``None``
+    where every window measured was the horizon."""
+    if not cap_stops(list((window_ends or {}).values()), scenario)[0]:
+        return None
+    spans = _window_hours(table, scenario, window_ends)
+    spans = spans[spans > 0]
+    return float(spans.mean()) / HOURS_PER_DAY if len(spans) else None
 
 
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> dict:
@@ -874,7 +958,15 @@ def _results(
         report["staffing_suggestion"] = suggestion
     # said at load too; kept with the cost per case that leaves their hours out (QA cost17)
     uncosted = uncosted_roles_note(model)
-    saturated = saturation_warning(report, scenario.horizon_days, suggestion, model=model)
+    ends = list((window_ends or {}).values())
+    stopped = cap_stop_text(ends, scenario)
+    saturated = saturation_warning(
+        report,
+        scenario.horizon_days,
+        suggestion,
+        model=model,
+        capped=f"scenario.max_cases={scenario.max_cases} {stopped}" if stopped else None,
+    )
     overloaded = offered_load_warning(report, model, scenario)
     joint = joint_hours_warning(
         model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
@@ -886,11 +978,15 @@ def _results(
         w
         for w in (
             empty_window_warning(table, scenario, simulated_cases=taken.simulated_cases),
-            capped_window_warning(list((window_ends or {}).values()), scenario),
+            capped_window_warning(ends, scenario),
             unfinished_warning(table, scenario),
             saturated,
             backlog,
-            None if backlog else warmup_warning(report, model, scenario),
+            None
+            if backlog
+            else warmup_warning(
+                report, model, scenario, measured_window_days(table, scenario, window_ends)
+            ),
             above_target_note(report, suggestion),
             idle_roles_note(report, model),
             f"note: {uncosted}" if uncosted else None,

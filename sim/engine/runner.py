@@ -54,7 +54,8 @@ Semantics worth knowing (also in the README):
 * **Arrivals.** A time change of the unscaled inter-arrival process by the rate profile x
   ``arrival_scale`` (``warmup_arrival_scale`` before the warm-up ends): a gap that spans a change
   of rate runs at each rate for its own part. ``max_cases`` that stops them after the warm-up
-  ends the measurement window (``Trace.window``) where the next case would have arrived.
+  ends the measurement window (``Trace.window``) where the next case would have arrived; one
+  whose cases all arrived in the warm-up leaves the window empty (nothing measured).
 """
 
 from __future__ import annotations
@@ -1276,12 +1277,14 @@ class Replication:
     def _window(self) -> tuple[float, float]:
         """The measurement window: from the warm-up's end until arrivals stop, at
         ``arrivals_end_hours`` or where ``scenario.max_cases`` stopped them. A cap whose cases
-        all arrived in the warm-up leaves the whole window, with no case in it (simulate's
-        ``empty_window_warning`` says so)."""
+        all arrived in the warm-up leaves an empty window, ``(warm-up end, warm-up end)``: the
+        replication measured nothing (``Trace.measured``), and its KPIs are missing, not 0
+        (QA rt_engine F1: such replications' zeros halved the throughput and utilisation of
+        the others)."""
         sc = self.scenario
         lo, hi = sc.warmup_hours, sc.arrivals_end_hours
-        if self.capped_at is not None and self.c_arrival[-1] >= lo:
-            hi = min(hi, self.capped_at)
+        if self.capped_at is not None:
+            hi = min(hi, self.capped_at) if self.c_arrival[-1] >= lo else lo
         return (lo, hi)
 
 

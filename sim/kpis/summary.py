@@ -274,9 +274,32 @@ def _queue_and_timer_shares(
     return out
 
 
+SET_NOT_MEASURED = frozenset({"headcount"})
+"""The KPIs of a replication that its scenario sets rather than its window measures: kept in a
+replication that measured nothing (``unmeasured``)."""
+
+
+def unmeasured(kpis: Mapping[str, float]) -> dict[str, float]:
+    """``kpis`` of a replication with no measurement window (``Trace.measured``: the cases of
+    ``scenario.max_cases`` all arrived in the warm-up): each one missing (NaN), so that it is
+    left out of the means and intervals, but ``SET_NOT_MEASURED``. Its counts and rates read 0
+    before, and halved the others' (QA rt_engine F1: 37 cases a week for 84, 21 % busy for
+    50 %, the only step reached by 50 % of the cases)."""
+    return {k: v if k in SET_NOT_MEASURED else math.nan for k, v in kpis.items()}
+
+
+def measured_replications(table: pd.DataFrame) -> int:
+    """How many rows of a replications table measured something: all but those of an empty
+    window (``unmeasured``), the only rows whose ``cases_arrived`` is missing."""
+    if "cases_arrived" not in table.columns:
+        return int(len(table))
+    return int(table["cases_arrived"].notna().sum())
+
+
 def replication_kpis(trace: Trace, model: ProcessModel) -> dict[str, float]:
-    """Every KPI of one simulated replication."""
-    return log_kpis(
+    """Every KPI of one simulated replication (missing where it measured nothing:
+    ``unmeasured``)."""
+    kpis = log_kpis(
         trace_events(trace),
         trace_cases(trace),
         model=model,
@@ -285,6 +308,7 @@ def replication_kpis(trace: Trace, model: ProcessModel) -> dict[str, float]:
         open_steps=trace_open_steps(trace),
         stop=trace.run_end,
     )
+    return kpis if trace.measured else unmeasured(kpis)
 
 
 def segment_kpis(
@@ -320,7 +344,8 @@ def replication_segment_kpis(trace: Trace) -> dict[str, float]:
     """``segment_kpis`` of one simulated replication (``{}`` for a model of one segment)."""
     if len(trace.segments) < 2:
         return {}
-    return segment_kpis(trace_events(trace), trace_cases(trace), trace.segments)
+    kpis = segment_kpis(trace_events(trace), trace_cases(trace), trace.segments)
+    return kpis if trace.measured else unmeasured(kpis)
 
 
 def kpi_row(trace: Trace, model: ProcessModel, index: int = 0) -> dict[str, Any]:
@@ -865,9 +890,12 @@ def kpi_report(
         f["conversion"] = f["reached"] if prev is None else (f["reached"] / prev if prev else None)
         prev = f["reached"]
     segments = _segment_view(summary, table.columns)
+    measured = measured_replications(table)
     return {
         "model": model.name,
         "replications": int(len(table)),
+        # only where some measured nothing: a run where all did keeps its kpis.json as it was
+        **({"measured_replications": measured} if measured < len(table) else {}),
         "confidence_level": 0.95,
         "estimators": estimators(table, cycle_times),
         "time_unit": "hours",
@@ -1156,6 +1184,17 @@ def _header_line(report: Mapping[str, Any]) -> str:
     """The console table's first line: the model, its replications and what the ± means (one
     replication has no spread, so no confidence interval)."""
     n = report["replications"]
+    measured = report.get("measured_replications", n)
+    if 0 < measured < n:
+        # the others' windows were empty (``unmeasured``): the figures are of these only
+        head = (
+            f"{report['model']}: {n} replications, {measured} measured (the others' cases all "
+            "arrived in the warm-up: see the warning)"
+        )
+        if measured == 1:
+            return f"{head}, no confidence intervals: one replication has no spread"
+        level = 100 * float(report.get("confidence_level", 0.95))
+        return f"{head}, {level:g} % confidence intervals over those {measured}"
     if n == 1:
         return (
             f"{report['model']}: 1 replication (no confidence intervals: one replication has "

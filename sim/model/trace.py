@@ -60,7 +60,8 @@ class Trace:
     # run
     # measurement window [warm-up end, arrivals' stop) in hours: the stop is the scenario's
     # arrivals end, or, where scenario.max_cases stopped the arrivals after the warm-up, the
-    # instant the next case would have arrived (every capped case after the warm-up is in it)
+    # instant the next case would have arrived (every capped case after the warm-up is in it);
+    # empty (the warm-up end twice) where the cap's cases all arrived in the warm-up
     window: tuple[float, float]
     run_end: float  # clock time when the run stopped
     start_date: str
@@ -87,3 +88,9 @@ class Trace:
     def n_events(self) -> int:
         """Number of activity instances."""
         return int(self.ev_case.shape[0])
+
+    @property
+    def measured(self) -> bool:
+        """Whether the replication has a measurement window: ``False`` for the empty one of a
+        ``scenario.max_cases`` whose cases all arrived in the warm-up (its KPIs are missing)."""
+        return self.window[1] > self.window[0]

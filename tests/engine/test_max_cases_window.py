@@ -103,10 +103,12 @@ def test_a_cap_not_reached_changes_nothing():
             assert replication_kpis(free, model) == replication_kpis(capped, model)
 
 
-def test_a_cap_reached_in_the_warm_up_leaves_the_window():
+def test_a_cap_reached_in_the_warm_up_leaves_the_window_empty():
+    """Nothing measured (its KPIs are missing: tests/cli/test_cap_inside_warmup.py)."""
     scenario = Scenario(warmup_days=2.0, horizon_days=14.0, max_cases=5)
     trace = run_replication(_mm1(), scenario, seed=1)
-    assert trace.window == (scenario.warmup_hours, scenario.arrivals_end_hours)
+    assert trace.window == (scenario.warmup_hours, scenario.warmup_hours)
+    assert not trace.measured
     assert _measured(trace) == 0
 
 
