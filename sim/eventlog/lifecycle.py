@@ -478,6 +478,62 @@ def abort_note(counts: PairingCounts) -> str | None:
     )
 
 
+def _transitions(events: pd.DataFrame, lifecycle: str) -> pd.Series:
+    """The transition of each event of ``events``: column ``lifecycle`` stripped, lower case."""
+    return events[lifecycle].astype("string").str.strip().str.lower()
+
+
+def _transition_kinds(words: pd.Series) -> tuple[np.ndarray, ...]:
+    """Which of ``words`` (``_transitions``) are starts, schedules, aborts and other transitions
+    of the standard model that an instance table cannot hold."""
+    is_abort = words.isin(ABORT_WORDS).to_numpy()
+    return (
+        words.isin(START_WORDS).to_numpy(),
+        words.isin(SCHEDULE_WORDS).to_numpy(),
+        is_abort,
+        words.isin(OTHER_STANDARD_WORDS).to_numpy() & ~is_abort,
+    )
+
+
+def _matched(
+    ev: pd.DataFrame, starts: np.ndarray
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, int]:
+    """Pair the start events of ``ev`` (``starts``) with its other events (completions and
+    aborts; ``C.END`` is each one's time): ``ev`` sorted for matching (with its ``_kind`` and
+    ``_g`` columns), which of its rows are starts, the position of the start each other row is
+    paired with or -1 (``_match_starts``, then ``_pair_skewed``), and how many of those pairs
+    end before their start (clocks out of step)."""
+    ev = ev.assign(_kind=np.where(starts, 0, 1))
+    ev["_g"] = _group_ids(ev)
+    ev = ev.sort_values(["_g", C.END, "_kind", ROW], kind="stable")
+    opener = (ev["_kind"] == 0).to_numpy()
+    who = None
+    if C.RESOURCE in ev.columns:
+        who = pd.factorize(ev[C.RESOURCE].astype("string"), use_na_sentinel=True)[0]
+    match = _match_starts(ev["_g"].to_numpy(), opener, who)
+    skewed = _pair_skewed(ev["_g"].to_numpy(), ev[C.END].to_numpy(), opener, match)
+    return ev, opener, match, skewed
+
+
+def start_completion_pairs(events: pd.DataFrame, lifecycle: str) -> tuple[np.ndarray, np.ndarray]:
+    """The start events ``pair_lifecycle`` would pair with a completion (or abort) in
+    ``events``, matched on the times in ``C.END`` (``ROW``: the events' order in the file): the
+    positions in ``events`` of each paired start and of its completion. A caller reads a pair's
+    two times together with it before the events are paired (``sim.eventlog.read`` reads a time
+    written without a UTC offset on the clock of its partner's)."""
+    none = np.empty(0, dtype=np.int64)
+    words = _transitions(events, lifecycle)
+    is_start, is_sched, _, is_other = _transition_kinds(words)
+    kept = ~is_other & ~is_sched
+    if not is_start.any():
+        return none, none
+    ev = events.loc[kept].assign(_pos=np.flatnonzero(kept))
+    ev, _, match, _ = _matched(ev, is_start[kept])
+    closers = np.flatnonzero(match >= 0)
+    pos = ev["_pos"].to_numpy()
+    return pos[match[closers]], pos[closers]
+
+
 def pair_lifecycle(
     events: pd.DataFrame, lifecycle: str, shift: str | None = None
 ) -> tuple[pd.DataFrame, PairingCounts]:
@@ -497,11 +553,8 @@ def pair_lifecycle(
     if shift is not None:
         events = events.assign(**{C.END: events[C.END] + events[shift].fillna(pd.Timedelta(0))})
     counts = PairingCounts()
-    words = events[lifecycle].astype("string").str.strip().str.lower()
-    is_start = words.isin(START_WORDS).to_numpy()
-    is_sched = words.isin(SCHEDULE_WORDS).to_numpy()
-    is_abort = words.isin(ABORT_WORDS).to_numpy()
-    is_other = words.isin(OTHER_STANDARD_WORDS).to_numpy() & ~is_abort
+    words = _transitions(events, lifecycle)
+    is_start, is_sched, is_abort, is_other = _transition_kinds(words)
     seen = set(words.dropna().unique().tolist())
     standard_only = seen <= STANDARD_WORDS
     counts.kept_lifecycle_column = not standard_only
@@ -518,15 +571,7 @@ def pair_lifecycle(
     starts_mask = is_start[kept]
     applied = np.zeros(int(is_other.sum()), dtype=bool)
     if starts_mask.any():
-        ev["_kind"] = np.where(starts_mask, 0, 1)
-        ev["_g"] = _group_ids(ev)
-        ev = ev.sort_values(["_g", C.END, "_kind", ROW], kind="stable")
-        opener = (ev["_kind"] == 0).to_numpy()
-        who = None
-        if C.RESOURCE in ev.columns:
-            who = pd.factorize(ev[C.RESOURCE].astype("string"), use_na_sentinel=True)[0]
-        match = _match_starts(ev["_g"].to_numpy(), opener, who)
-        counts.skewed = _pair_skewed(ev["_g"].to_numpy(), ev[C.END].to_numpy(), opener, match)
+        ev, opener, match, counts.skewed = _matched(ev, starts_mask)
         closers = ev.loc[~opener].copy()
         m = match[~opener]
         has = m >= 0

@@ -20,7 +20,8 @@ Pipeline (each step counts what it removes; see ``CleaningReport``):
    numbers pm4py adds, ``@@index`` and the other ``@@`` columns: ``_drop_pm4py_columns``);
 6. lifecycle logs (a ``lifecycle:transition`` column and no start column): pair start/complete
    events on their exact instants into one row per activity instance, put on the clock as
-   in step 3 (``sim.eventlog.lifecycle``);
+   in step 3 (``sim.eventlog.lifecycle``); a start and its completion with a UTC offset on one
+   of them only are read as such a row is, the other on that one's clock (``_lifecycle_pairs``);
 7. remove rows whose end is before their start, and the cases of implausible timestamps;
 8. if the log has no start times at all, estimate them (``sim.eventlog.estimate``);
 9. refuse logs that are empty, have one case only or one activity only;
@@ -69,6 +70,7 @@ from sim.eventlog.lifecycle import (
     SUSPEND,
     abort_note,
     pair_lifecycle,
+    start_completion_pairs,
     suspension_note,
 )
 from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
@@ -78,6 +80,7 @@ from sim.eventlog.timestamps import (
     ONE_PLACE_SPREAD,
     TIME_DTYPE,
     WRITTEN,
+    ClockChange,
     ZoneCount,
     choose_clock,
     clock_changes,
@@ -1678,9 +1681,14 @@ def _standardise(
     times = {name: frame[name] for name in offsets}
     report.clock = choose_clock(offsets, timezone, source=source, times=times)
     on_partner = _naive_on_partner_clock(timezone, report.clock)
-    one_sided = _put_on_clock(frame, offsets, report.clock, on_partner=on_partner)
+    pairs = _lifecycle_pairs(frame, offsets, mapping[LIFECYCLE]) if use_lifecycle else None
+    one_sided = _put_on_clock(frame, offsets, report.clock, on_partner=on_partner, pairs=pairs)
     if one_sided.any():
-        notes.append(_one_sided_note(int(one_sided.sum()), report.clock, on_partner=on_partner))
+        notes.append(
+            _one_sided_note(
+                int(one_sided.sum()), report.clock, on_partner=on_partner, paired=use_lifecycle
+            )
+        )
     for name, offset in date_offsets.items():  # an XES date attribute (case:REG_DATE): the same
         frame[name] = on_clock(frame[name], offset, report.clock)
     if C.START not in frame.columns:
@@ -1734,7 +1742,12 @@ def _day_month_note(time_format: str) -> str:
 
 
 def _put_on_clock(
-    frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str, *, on_partner: bool
+    frame: pd.DataFrame,
+    offsets: dict[str, pd.Series],
+    clock: str,
+    *,
+    on_partner: bool,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.Series:
     """Move the time columns (parsed as UTC) onto ``clock``, in place. An event whose start
     and end both carry an offset ends at its start plus its exact duration, so one that spans a
@@ -1747,16 +1760,32 @@ def _put_on_clock(
     named) it is taken to be on ``clock`` already. Returns which events are such. Adds each
     row's ``SHIFT`` (``_clock_shifts``), by which lifecycle events are paired and rows ordered
     on their exact instants, and its ``END_SHIFT``, by which the end of an event that spans the
-    change is compared on the clock it was written in."""
+    change is compared on the clock it was written in.
+
+    ``pairs`` (``_lifecycle_pairs``: a lifecycle log's start events and their completions, one
+    event a row) are such events too, their two times in two rows (QA rt_calib F1: a start at
+    '09:04' completed at '09:10+01:00' had been read as completed before it started, so removed
+    as never completed); the returned rows are their completions. The ``SHIFT`` of the event
+    without an offset is then its partner's, so the two are paired in their written order."""
     utc = {name: frame[name] for name in offsets}
     one_sided = _one_sided(frame.index, utc, offsets)
     read, read_offsets = utc, offsets
-    if on_partner and one_sided.any():
+    partner = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    if pairs is not None:
+        one_sided, read, read_offsets, partner = _paired_on_partner_clock(
+            utc, offsets, pairs, on_partner=on_partner
+        )
+    elif on_partner and one_sided.any():
         read, read_offsets = _on_partner_clock(utc, offsets, one_sided)
     for name, offset in read_offsets.items():
         frame[name] = on_clock(read[name], offset, clock)
     # from the written offsets: a time that took its partner's has no instant of its own
     frame[SHIFT], frame[END_SHIFT] = _clock_shifts(frame, utc, offsets)
+    if len(partner[0]):
+        naive, other = partner
+        shift = frame[SHIFT].to_numpy(copy=True)
+        shift[naive] = shift[other]
+        frame[SHIFT] = pd.Series(shift, index=frame.index, dtype=OFFSET_DTYPE)
     if C.START not in offsets or C.END not in offsets:
         return one_sided
     both = utc[C.START].notna() & utc[C.END].notna()
@@ -1774,6 +1803,68 @@ def _one_sided(
         return pd.Series(False, index=index)
     both = utc[C.START].notna() & utc[C.END].notna()
     return both & (offsets[C.START].notna() != offsets[C.END].notna())
+
+
+def _lifecycle_pairs(
+    frame: pd.DataFrame, offsets: dict[str, pd.Series], lifecycle: str
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The start events of a lifecycle log (one event a row, ``C.END`` its time as parsed) that
+    are paired with a completion, and those completions: their positions in ``frame``, paired
+    as ``pair_lifecycle`` pairs them but on the times as written, each on its own clock (a pair
+    with an offset on one of its times only keeps its written duration: ``_put_on_clock``).
+    None where no event has a UTC offset, or every event has one: no pair has it on one side."""
+    offset, times = offsets[C.END], frame[C.END]
+    if not (offset.notna().any() and (offset.isna() & times.notna()).any()):
+        return None
+    written = (times + offset.fillna(pd.Timedelta(0))).astype(TIME_DTYPE)
+    usable = (written.notna() & frame[C.CASE].notna() & frame[C.ACTIVITY].notna()).to_numpy()
+    keep = [c for c in (C.CASE, C.ACTIVITY, C.RESOURCE, INSTANCE, ROW) if c in frame.columns]
+    events = frame.loc[usable, list(dict.fromkeys([*keep, lifecycle]))]
+    starts, ends = start_completion_pairs(events.assign(**{C.END: written[usable]}), lifecycle)
+    rows = np.flatnonzero(usable)
+    return rows[starts], rows[ends]
+
+
+def _paired_on_partner_clock(
+    utc: dict[str, pd.Series],
+    offsets: dict[str, pd.Series],
+    pairs: tuple[np.ndarray, np.ndarray],
+    *,
+    on_partner: bool,
+) -> tuple[pd.Series, dict[str, pd.Series], dict[str, pd.Series], tuple[np.ndarray, np.ndarray]]:
+    """``_one_sided`` and ``_on_partner_clock`` for ``pairs`` of lifecycle events (positions of
+    start events and their completions, all times in ``C.END``): the completions of the pairs
+    with a UTC offset on one of their times only, ``utc`` and ``offsets`` with each such pair's
+    time without one read on its partner's clock (with ``on_partner``), and the positions of
+    those times and of their partners."""
+    starts, ends = pairs
+    index = utc[C.END].index
+    wide = pd.RangeIndex(len(starts))
+
+    def two(values: pd.Series) -> dict[str, pd.Series]:
+        return {
+            C.START: pd.Series(values.to_numpy()[starts], index=wide, dtype=values.dtype),
+            C.END: pd.Series(values.to_numpy()[ends], index=wide, dtype=values.dtype),
+        }
+
+    pair_utc, pair_offsets = two(utc[C.END]), two(offsets[C.END])
+    one = _one_sided(wide, pair_utc, pair_offsets).to_numpy()
+    completed = np.zeros(len(index), dtype=bool)
+    completed[ends[one]] = True
+    naive_start = pair_offsets[C.START].isna().to_numpy()[one]
+    naive = np.where(naive_start, starts[one], ends[one])
+    other = np.where(naive_start, ends[one], starts[one])
+    read, read_offsets = utc, offsets
+    if on_partner and one.any():
+        moved, moved_offsets = _on_partner_clock(pair_utc, pair_offsets, pd.Series(one, wide))
+        times = utc[C.END].to_numpy(copy=True)
+        given = offsets[C.END].to_numpy(copy=True)
+        for name, at in ((C.START, starts), (C.END, ends)):
+            times[at] = moved[name].to_numpy()
+            given[at] = moved_offsets[name].to_numpy()
+        read = {**utc, C.END: pd.Series(times, index=index, dtype=TIME_DTYPE)}
+        read_offsets = {**offsets, C.END: pd.Series(given, index=index, dtype=OFFSET_DTYPE)}
+    return pd.Series(completed, index=index), read, read_offsets, (naive, other)
 
 
 def _on_partner_clock(
@@ -1798,15 +1889,19 @@ def _naive_on_partner_clock(timezone: str | None, clock: str) -> bool:
     return auto or clock == WRITTEN
 
 
-def _one_sided_note(n: int, clock: str, *, on_partner: bool) -> str:
-    """The note on the ``n`` events with a UTC offset on one of start and end only."""
+def _one_sided_note(n: int, clock: str, *, on_partner: bool, paired: bool = False) -> str:
+    """The note on the ``n`` events with a UTC offset on one of start and end only; ``paired``:
+    lifecycle start events and their completions (``_lifecycle_pairs``)."""
     verb = "carries" if n == 1 else "carry"
-    head = f"{_plural(n, 'event')} {verb} a UTC offset on one of start and end only: "
+    head = f"{_plural(n, 'event')} {verb} a UTC offset on one of start and end only"
+    if paired:
+        head += " (a start event and its completion)"
+    head += ": "
+    same = "the start and complete events are" if paired else "the two columns are"
     if on_partner:
         return head + (
             "the time without one was read on the clock of the one with it (its offset taken), "
-            "so each event keeps its duration as written; check that the two columns are on one "
-            "clock."
+            f"so each event keeps its duration as written; check that {same} on one clock."
         )
     return head + (
         f"the time without one was taken to be on the clock of timezone={clock!r} and the one "
@@ -1825,20 +1920,60 @@ def _one_sided_backwards(frame: pd.DataFrame, backwards: pd.Series, std: _Standa
         return ""
     shown = _rows_shown(frame, mask, std.row_label, activity=False)
     offsets = ", ".join(std.report.timezone_offsets)
-    if std.naive_on_partner:
-        read = "as written, their time without one read on the clock of the one with it"
-        other = ""
-    else:
-        zone = f"timezone={std.report.clock!r}"
-        read = f"with their time without one taken to be on the clock of {zone}"
-        other = ", or null to read each on the clock of the time beside it"
-    return (
+    head = (
         f"{n} of them {'carries' if n == 1 else 'carry'} a UTC offset on one of start and end "
         f"only and {'ends' if n == 1 else 'end'} before {'its' if n == 1 else 'their'} start "
-        f"{read} ({shown}): the times without an offset were written on another clock than "
-        f"those with one (the log's offsets: {offsets}); pass timezone= the zone they were "
-        f"written in (e.g. 'Europe/Amsterdam'){other}"
     )
+    if std.naive_on_partner:
+        return (
+            f"{head}as written, their time without one read on the clock of the one with it "
+            f"({shown}): the times without an offset were written on another clock than those "
+            f"with one (the log's offsets: {offsets}); pass timezone= the zone they were "
+            "written in (e.g. 'Europe/Amsterdam')"
+        )
+    # a zone was named: advise no zone, and say where its clock cannot place a time (QA rt_calib F4)
+    zone = std.report.clock
+    its = "its" if n == 1 else "their"
+    head += f"with {its} time without one taken to be on the clock of timezone={zone!r} ({shown})"
+    naive = frame[C.START].where(frame[SHIFT].isna(), frame[C.END])[mask]
+    twice = _repeated_hours(naive, zone)
+    other = (
+        f"the times without an offset were not written on that clock (the log's offsets: "
+        f"{offsets}): pass timezone= the zone they were written in, or null to read each on the "
+        "clock of the time beside it"
+    )
+    if not twice:
+        return f"{head}: {other}"
+    k = sum(twice.values())
+    if k == n:
+        which = "its time without an offset falls" if n == 1 else "their times without one fall"
+    else:
+        which = f"the time without an offset of {k} of them {'falls' if k == 1 else 'fall'}"
+    text = (
+        f"{head}: {which} in the hour that repeats when that clock goes back "
+        f"({'; '.join(twice)}), where a time of the clock names two instants, one before the "
+        "change and one after: write such times with their UTC offset"
+    )
+    return text + (f"; for the others, {other}" if k < n else "")
+
+
+def _repeated_hours(times: pd.Series, zone: str) -> dict[str, int]:
+    """The hours that repeat on the clock of IANA ``zone`` when it goes back (each as
+    ``'2024-10-27 02:00 to 03:00'``) in which some of ``times`` (on that clock) fall, with how
+    many; empty for ``'UTC'``, the written clock, or none in such an hour."""
+    if zone in ("UTC", WRITTEN) or times.empty:
+        return {}
+    ambiguous = times.dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward").isna()
+    found: Counter[str] = Counter()
+    for t in times[ambiguous & times.notna()]:
+        # the minutes around it that name two instants: the repeated hour it lies in
+        near = pd.Series(
+            pd.date_range(t.floor("min") - pd.Timedelta(hours=3), periods=361, freq="min")
+        )
+        twice = near[near.dt.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward").isna()]
+        first, end = twice.iloc[0], twice.iloc[-1] + pd.Timedelta(minutes=1)
+        found[f"{first:%Y-%m-%d %H:%M} to {end:%H:%M}"] += 1
+    return dict(found)
 
 
 #: The offset key counting values written without an offset and read as UTC (``naive_times``).
@@ -1970,8 +2105,9 @@ def _naive_text(naive: int, borrowed: int) -> str:
         return f"; {naive} had none and were taken as written"
     beside = "the clock of the other time of their event"
     if borrowed == naive:
-        return f"; {naive} had none and were read on {beside}"
-    return f"; {naive} had none: {borrowed} of them were read on {beside}, the rest as written"
+        return f"; {naive} had none and {'was' if naive == 1 else 'were'} read on {beside}"
+    were = "was" if borrowed == 1 else "were"
+    return f"; {naive} had none: {borrowed} of them {were} read on {beside}, the rest as written"
 
 
 def _finish(
@@ -2023,6 +2159,10 @@ def _finish(
     # --- 6. lifecycle pairing -------------------------------------------------------------------
     if use_lifecycle:
         frame, pc = pair_lifecycle(frame, mapping[LIFECYCLE], shift=SHIFT)
+        # a start without an offset was paired on its completion's shift (``_put_on_clock``):
+        # its instant is unknown, as in a row with a start and an end column
+        started_naive = frame[ROW].isin(std.one_sided_rows) & frame[END_SHIFT].notna()
+        frame[SHIFT] = frame[SHIFT].mask(started_naive & frame[C.START].notna())
         # a suspend/resume pair's two events are folded into their instance's row too: the
         # note names both parts, so it gives the count cleaning.json has (QA spec24 #5)
         report.lifecycle_events_merged = pc.merged + 2 * pc.suspensions
@@ -2142,7 +2282,10 @@ def _finish(
 
     # --- 7c. the hour that repeats when the clocks go back ----------------------------------------
     frame = frame.reset_index(drop=True)
-    frame, repeated, moved = _keep_case_order(frame)
+    borrowed = std.one_sided_rows if std.naive_on_partner else np.empty(0, dtype=np.int64)
+    frame, repeated, moved, across = _keep_case_order(frame, borrowed)
+    if across.any():
+        notes.append(_across_change_note(frame, across, std.row_label))
     if repeated:
         notes.append(_repeated_hour_note(repeated, moved))
 
@@ -2278,9 +2421,14 @@ def _finish(
     )
 
 
-def _keep_case_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
+def _keep_case_order(
+    frame: pd.DataFrame, borrowed: np.ndarray | None = None
+) -> tuple[pd.DataFrame, int, int, pd.Series]:
     """``frame`` with no case's times running backwards on the clock, how many rows fall in the
-    hour that repeats when the clocks go back (``_in_repeated_hour``) and how many were moved.
+    hour that repeats when the clocks go back (``_in_repeated_hour``), how many were moved, and
+    which of the rows ``borrowed`` (``ROW`` numbers of rows whose time without a UTC offset was
+    read on the clock of the other: ``_put_on_clock``) took an offset not in use at that time
+    (``_across_change``).
 
     There an event written at 02:25 +01:00 follows one of its case written at 02:30 +02:00: on
     the clock it begins first, and every later step (which sorts by start) saw its case's path
@@ -2300,17 +2448,22 @@ def _keep_case_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
     change.
     """
     zero = pd.Timedelta(0)
+    across = pd.Series(False, index=frame.index)
     known = frame[SHIFT].dropna()
     if known.empty or known.max() - known.min() > ONE_PLACE_SPREAD:
-        return frame, 0, 0
+        return frame, 0, 0, across
     shift = frame[SHIFT].fillna(zero)
     begin = frame[C.START].fillna(frame[C.END])
-    if not clock_changes(begin + shift, frame[SHIFT]):
-        return frame, 0, 0  # no change of the clock in the log (QA crmexport16 #1: Z and +01:00)
+    changes = clock_changes(begin + shift, frame[SHIFT])
+    if not changes:
+        # no change of the clock in the log (QA crmexport16 #1: Z and +01:00)
+        return frame, 0, 0, across
+    if borrowed is not None and len(borrowed):
+        across = _across_change(frame, changes, borrowed)
     span = _end_span(frame)
     repeated = _in_repeated_hour(frame, begin, shift, span)
     if not repeated.any():
-        return frame, 0, 0
+        return frame, 0, 0, across
     cases = frame[C.CASE].isin(frame.loc[repeated, C.CASE])
     new_shift = shift.copy()
     look = frame.loc[cases].assign(_b=begin + shift, _e=frame[C.END] + shift, _s=shift, _span=span)
@@ -2335,7 +2488,52 @@ def _keep_case_order(frame: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:
         for name in (C.START, C.END):
             frame[name] = (frame[name] + delta).astype(TIME_DTYPE)
         frame[SHIFT] = frame[SHIFT].where(~moved, new_shift)
-    return frame, int(repeated.sum()), int(moved.sum())
+    return frame, int(repeated.sum()), int(moved.sum()), across
+
+
+def _across_change(
+    frame: pd.DataFrame, changes: list[ClockChange], borrowed: np.ndarray
+) -> pd.Series:
+    """Which rows of ``borrowed`` (``ROW`` numbers: a time without a UTC offset read on the
+    clock of the other time of its row) lie, so read, where the log's times written with an
+    offset carry another one (``changes``: ``clock_changes`` of their shifts): the clock changed
+    between the row's two times, and its time without an offset took the offset of before the
+    change (or after). Rows whose time lies between a change's last time with the old offset
+    and its first with the new one are not known to be such."""
+    rows = frame[ROW].isin(borrowed)
+    naive_end = rows & frame[SHIFT].notna() & frame[END_SHIFT].isna()
+    naive_start = rows & frame[SHIFT].isna() & frame[END_SHIFT].notna()
+    # the time without an offset on the instants, by the shift it took from its partner
+    taken = frame[SHIFT].where(naive_end, frame[END_SHIFT])
+    at = (frame[C.END] + taken).where(naive_end, frame[C.START] + taken)
+    in_use = pd.Series(pd.NaT, index=frame.index, dtype=OFFSET_DTYPE)
+    in_use = in_use.mask(at <= changes[0].old_until, changes[0].before)
+    for change, following in zip(changes, [*changes[1:], None], strict=True):
+        after = at >= change.new_from
+        if following is not None:
+            after &= at <= following.old_until
+        in_use = in_use.mask(after, change.after)
+    return (naive_end | naive_start) & in_use.notna() & (in_use != taken)
+
+
+def _across_change_note(
+    frame: pd.DataFrame, across: pd.Series, row_label: Callable[[int], str]
+) -> str:
+    """The note on the ``across`` rows (``_across_change``): a time without a UTC offset read on
+    the clock of the other time of its event across a change of the clock (QA rt_calib F3: such
+    rows had been said to fall in the hour that repeats when the clocks go back, on a night the
+    clocks went forward)."""
+    n = int(across.sum())
+    one = n == 1
+    shown = _rows_shown(frame, across, row_label, activity=True)
+    return (
+        f"{_plural(n, 'event')} with a UTC offset on one of start and end only "
+        f"{'spans' if one else 'span'} a change of the clock ({shown}): "
+        f"{'its' if one else 'their'} time without an offset was read on the clock of the one "
+        "with it, whose offset the log's other times no longer (or not yet) carry at that time, "
+        f"so {'its' if one else 'their'} written duration may be off the true one by the change "
+        "of the clock; write both times with their UTC offset to keep the exact duration."
+    )
 
 
 def _end_span(frame: pd.DataFrame) -> pd.Series:
@@ -2356,13 +2554,17 @@ def _in_repeated_hour(
     known = frame[SHIFT].notna().to_numpy()
     if not known.any():
         return pd.Series(False, index=frame.index)
-    rows = np.flatnonzero(known)
+    # an end written without an offset beside a start with one has no instant of its own: read
+    # on its start's clock, it can seem to overlap times written after a change of the clock
+    # although no hour repeats (QA rt_calib F3: '01:30+01:00' to '03:30' the night the clocks
+    # went forward)
+    own_end = known & frame[END_SHIFT].notna().to_numpy()
     ends = frame[C.END] - span
-    clock = np.concatenate([begin.to_numpy()[known], ends.to_numpy()[known]])
+    clock = np.concatenate([begin.to_numpy()[known], ends.to_numpy()[own_end]])
     exact = np.concatenate(
-        [(begin + shift).to_numpy()[known], (frame[C.END] + shift).to_numpy()[known]]
+        [(begin + shift).to_numpy()[known], (frame[C.END] + shift).to_numpy()[own_end]]
     )
-    which = np.concatenate([rows, rows])
+    which = np.concatenate([np.flatnonzero(known), np.flatnonzero(own_end)])
     order = np.lexsort((clock, exact))
     clock, exact, which = clock[order], exact[order], which[order]
     ints, at = clock.view(np.int64), exact.view(np.int64)
