@@ -91,7 +91,12 @@ from sim.eventlog.timestamps import (
 )
 from sim.eventlog.xes import EventLocator, read_xes_table
 from sim.model import columns as C
-from sim.model.io import EVENT_LOG_SUFFIXES, UNSAFE_NAME_CHARACTERS, visible_name
+from sim.model.io import (
+    EVENT_LOG_SUFFIXES,
+    UNSAFE_NAME_CHARACTERS,
+    event_log_name_by_content,
+    visible_name,
+)
 
 LIFECYCLE = "lifecycle"  # internal role name of the lifecycle column
 LIFECYCLE_WORDS = START_WORDS | COMPLETE_WORDS  # the values that make a column a lifecycle column
@@ -284,9 +289,11 @@ def _suffix(path: Path) -> str:
             "UTF-8' (Excel: File > Save As; LibreOffice: Save As 'Text CSV') and read the .csv "
             f"file (expected one of {', '.join(SUFFIXES)})"
         )
+    found = event_log_name_by_content(path) if path.is_file() else None
+    hint = f"; the file holds {found[1]}: rename it {found[0].name}" if found else ""
     raise EventLogError(
         f"{path}: unknown file type; expected one of {', '.join(SUFFIXES)} "
-        "(CSV, gzip CSV, tab-separated text, XES, gzip XES, parquet)"
+        f"(CSV, gzip CSV, tab-separated text, XES, gzip XES, parquet){hint}"
     )
 
 

@@ -7,11 +7,15 @@ complete commented example, in ``configs/process/crm_sales.yaml`` and the README
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 import math
 import numbers
 import re
+import shlex
 import unicodedata
+import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -812,13 +816,17 @@ def load(path: str | Path) -> ProcessModel:
     text = read_text(path, "model file")
     head = text.lstrip("\ufeff \t\r\n")[:2]
     if head.startswith("<") and head != "<<":  # an XML tag (a BPMN file named .xml), not "<<:"
-        if XES_LOG.search(text[:4096]):
-            raise ModelError(_event_log_message(path, "an XES log (its XML holds a <log> element)"))
         raise ModelError(f"{path}: an XML file, not a model file (YAML or JSON); {bpmn}")
-    if path.suffix.lower() == ".json":
-        data = load_json(text, str(path))
-    else:
-        data = load_yaml(text, str(path))
+    try:
+        if path.suffix.lower() == ".json":
+            data = load_json(text, str(path))
+        else:
+            data = load_yaml(text, str(path))
+    except ModelError:
+        _refuse_event_log(path, csv_text=True)
+        raise
+    if not isinstance(data, dict):  # a CSV log is YAML text: "expected a mapping, got text"
+        _refuse_event_log(path, csv_text=True)
     _refuse_prosimos_parameters(path, data)
     return from_dict(data, source=str(path))
 
@@ -839,29 +847,111 @@ PROSIMOS_KEYS = (
 )
 
 
-def _refuse_event_log(path: Path) -> None:
-    """Raise when ``path`` is an event log by its name (``EVENT_LOG_SUFFIXES``) or its first
-    bytes (gzip, parquet): parsed as YAML, a CSV log read as one string ("expected a mapping,
-    got str") and a gzip file was "not UTF-8 ... save it as UTF-8" (QA hydra25 F7)."""
+def _refuse_event_log(path: Path, *, csv_text: bool = False) -> None:
+    """Raise when ``path`` is an event log by its name (``EVENT_LOG_SUFFIXES``) or its content
+    (``event_log_name_by_content``: gzip, parquet, XES; CSV text only with ``csv_text``, once
+    the file did not read as a model): parsed as YAML, a CSV log read as one string ("expected a
+    mapping, got str") and a gzip file was "not UTF-8 ... save it as UTF-8" (QA hydra25 F7)."""
     name = path.name.lower()
     suffix = next((s for s in EVENT_LOG_SUFFIXES if name.endswith(s)), None)
-    with path.open("rb") as file:
-        magic = file.read(4)
     if suffix is not None:
-        why = f"named {suffix}"
-    elif magic.startswith(GZIP_MAGIC):
-        why = "gzip-compressed: it starts with the bytes 1f 8b; a model file is plain text"
-    elif magic.startswith(PARQUET_MAGIC):
-        why = "a parquet file: it starts with the bytes PAR1"
-    else:
+        raise ModelError(_event_log_message(path, f"named {suffix}"))
+    found = event_log_name_by_content(path, csv_text=csv_text)
+    if found is None:
         return
-    raise ModelError(_event_log_message(path, why))
+    log, why = found
+    raise ModelError(_event_log_message(path, why, log))
 
 
-def _event_log_message(path: Path, why: str) -> str:
+#: Names dropped before a log's suffix is put on (``loan.txt`` -> ``loan.csv``).
+OTHER_SUFFIXES = (".gz", ".txt", ".text", ".yaml", ".yml", ".json", ".xml", ".dat", ".log")
+SNIFFED_BYTES = 1 << 16
+
+
+def event_log_name_by_content(path: Path, *, csv_text: bool = True) -> tuple[Path, str] | None:
+    """The name ``path`` needs for ``sim.eventlog`` (which knows a log by its name) to read it,
+    and what its content is, when its first bytes are an event log: gzip-compressed CSV or XES
+    (``x.csv.gz``, ``x.xes.gz``), parquet (``x.parquet``), XES (``x.xes``) or, unless
+    ``csv_text`` is false, CSV text whose first lines are a header of names and rows of as many
+    fields (``x.csv``); else ``None``."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(SNIFFED_BYTES)
+    except OSError:
+        return None  # the reader names what keeps it from the file
+    if head.startswith(PARQUET_MAGIC):
+        return _log_name(path, ".parquet"), "a parquet file: it starts with the bytes PAR1"
+    if head.startswith(GZIP_MAGIC):
+        try:
+            with gzip.open(path, "rb") as file:
+                inner = file.read(SNIFFED_BYTES)
+        except (OSError, EOFError, zlib.error):
+            return None
+        kind = _text_log_kind(inner, csv_text=True)
+        if kind is None:
+            return None
+        return _log_name(path, kind[0] + ".gz"), f"gzip-compressed {kind[1]}"
+    kind = _text_log_kind(head, csv_text=csv_text)
+    return None if kind is None else (_log_name(path, kind[0]), kind[1])
+
+
+def _text_log_kind(data: bytes, *, csv_text: bool) -> tuple[str, str] | None:
+    """``(".xes", why)`` for an XES log's bytes, ``(".csv", why)`` for a CSV table's (looked
+    for with ``csv_text`` only)."""
+    if b"\x00" in data:
+        return None
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
+    if text.startswith("<"):
+        if XES_LOG.search(text[:4096]):
+            return ".xes", "an XES log: its XML holds a <log> element"
+        return None
+    lines = [line for line in text.splitlines()[:5] if line.strip()]
+    if not csv_text or len(lines) < 2:
+        return None
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|")
+    except csv.Error:
+        return None
+    rows = list(csv.reader(lines, dialect))
+    width = len(rows[0])
+    if width < 2 or any(len(row) != width for row in rows):
+        return None
+    if not all(any(c.isalpha() for c in field) for field in rows[0]):
+        return None  # a header names its columns
+    return ".csv", f"CSV text: a header line of {width} column names, then rows of {width} fields"
+
+
+def _log_name(path: Path, suffix: str) -> Path:
+    """``path`` named as a log of ``suffix``: ``loan.gz`` -> ``loan.csv.gz``, ``help.xml`` ->
+    ``help.xes``, ``rparq`` -> ``rparq.parquet``."""
+    name = path.name
+    for other in OTHER_SUFFIXES:  # .gz first: loan.txt.gz -> loan
+        if name.lower().endswith(other) and len(name) > len(other):
+            name = name[: -len(other)]
+    return path.with_name(name + suffix)
+
+
+def _event_log_message(path: Path, why: str, log: Path | None = None) -> str:
+    """Says ``path`` is an event log and the ``calibrate`` command that reads it, pasteable
+    (shell-quoted); ``log`` is the name it needs first (calibrate knows a log by its name)."""
+    if log is None:
+        how = "calibrate a model from it"
+        log = path
+    else:
+        taken = ""
+        if log.exists():
+            suffix = next(s for s in EVENT_LOG_SUFFIXES if log.name.endswith(s))
+            taken = (
+                " (a file of that name is there already: if it is not this log, give it another "
+                f"name ending in {suffix})"
+            )
+        how = (
+            f"calibrate knows a log by its name: rename it {log.name}{taken}, then calibrate a "
+            "model from it"
+        )
     return (
         f"{path}: this looks like an event log ({why}), not a process model (YAML or JSON); "
-        f"calibrate a model from it: python -m sim calibrate log={path}"
+        f"{how}: python -m sim calibrate {shlex.quote(f'log={log}')}"
     )
 
 
@@ -875,10 +965,10 @@ def _refuse_prosimos_parameters(path: Path, data: Any) -> None:
         return
     keys = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
     beside = path.with_suffix(".bpmn")
-    bpmn = str(beside) if beside.is_file() else "<model>.bpmn"
+    bpmn = shlex.quote(f"process={beside}") if beside.is_file() else "process=<model>.bpmn"
     raise ModelError(
         f"{path}: this is a Prosimos parameters file (it has {keys}), not a process model; "
-        f"give the BPMN model with it: process={bpmn} process.params={path}"
+        f"give the BPMN model with it: {bpmn} {shlex.quote(f'process.params={path}')}"
     )
 
 

@@ -30,9 +30,13 @@ def _refusal(path: Path) -> str:
     return message
 
 
-def _says_event_log(message: str, path: Path) -> None:
+def _says_event_log(message: str, path: Path, renamed: str | None = None) -> None:
+    """``renamed``: the name calibrate needs (it knows a log by its name: QA rt_files F7)."""
     assert "this looks like an event log" in message, message
-    assert f"calibrate a model from it: python -m sim calibrate log={path}" in message, message
+    log = path if renamed is None else path.with_name(renamed)
+    if renamed is not None:
+        assert f"rename it {renamed}," in message, message
+    assert f"calibrate a model from it: python -m sim calibrate log={log}" in message, message
     assert "expected a mapping" not in message and "UTF-8" not in message, message
 
 
@@ -67,15 +71,15 @@ def test_a_gzip_file_of_any_name_is_known_by_its_first_bytes(tmp_path):
     path = tmp_path / "model.yaml"
     path.write_bytes(gzip.compress(b"case,activity,timestamp\n1,a,2026-01-05\n"))
     message = _refusal(path)
-    _says_event_log(message, path)
-    assert "gzip-compressed: it starts with the bytes 1f 8b" in message
+    _says_event_log(message, path, "model.csv.gz")
+    assert "gzip-compressed CSV text" in message
 
 
 def test_a_parquet_file_of_any_name_is_known_by_its_first_bytes(tmp_path):
     path = tmp_path / "model.yml"
     path.write_bytes(b"PAR1" + bytes(range(256)))
     message = _refusal(path)
-    _says_event_log(message, path)
+    _says_event_log(message, path, "model.parquet")
     assert "a parquet file: it starts with the bytes PAR1" in message
 
 
@@ -83,7 +87,7 @@ def test_an_xes_log_named_xml_is_an_event_log_not_bpmn(tmp_path):
     path = tmp_path / "log.xml"
     path.write_text('<?xml version="1.0"?>\n<log xes.version="1.0">\n</log>\n', encoding="utf-8")
     message = _refusal(path)
-    _says_event_log(message, path)
+    _says_event_log(message, path, "log.xes")
     assert "load_bpmn" not in message
 
 

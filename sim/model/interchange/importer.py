@@ -80,6 +80,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -425,7 +426,13 @@ class _Importer:
                         f"{self.src}: resource '{rid}' has calendar '{cal}', which is not in "
                         f"resource_calendars {sorted(self.cal_name)}"
                     )
-                amount = P.number(f"{wr}.amount", r.get("amount", 1))
+                if "amount" not in r:  # Prosimos reads int(r["amount"]): it has no default
+                    raise ModelError(
+                        f"{wr}.amount (profile '{pid}', resource '{rid}'): missing; expected a "
+                        f"whole number of people from 0 to {MAX_HEADCOUNT:,} (Prosimos has no "
+                        "default for it)"
+                    )
+                amount = P.number(f"{wr}.amount", r["amount"])
                 if amount < 0 or amount != int(amount) or amount > MAX_HEADCOUNT:
                     raise ModelError(
                         f"{wr}.amount (profile '{pid}', resource '{rid}'): expected a whole "
@@ -1376,6 +1383,25 @@ def from_prosimos_json(
     return model
 
 
+def _other_case(params_path: Path) -> str:
+    """Names the files beside ``params_path`` spelled as it is in other letter cases
+    (``LOAN.JSON`` for ``LOAN.json``: the name is matched exactly, as Prosimos and Simod do),
+    with the option that gives one, shell-quoted; else nothing."""
+    try:
+        found = sorted(
+            p
+            for p in params_path.parent.iterdir()
+            if p.name.lower() == params_path.name.lower() and p.is_file()
+        )
+    except OSError:
+        return ""
+    return "".join(
+        f" ({p.name} is there: give it, {shlex.quote(f'process.params={p}')}, or rename it "
+        f"{params_path.name})"
+        for p in found
+    )
+
+
 def load_bpmn(
     bpmn_path: str | Path,
     *,
@@ -1410,7 +1436,7 @@ def load_bpmn(
                     f"{bpmn_path}: simulation parameters are needed (durations, staff, arrivals, "
                     "branching probabilities): give their Prosimos JSON file (process.params="
                     "<file>.json on the command line, params_path= in Python), or put them in "
-                    f"{params_path.name} next to the BPMN file"
+                    f"{params_path.name} next to the BPMN file{_other_case(params_path)}"
                 )
             )
     return from_prosimos_json(params_path, bpmn_path=bpmn_path, dropoff=dropoff, pool=pool)
