@@ -288,15 +288,26 @@ class UniformFitter(Fitter):
 
 
 class FixedFitter(Fitter):
-    """A constant: chosen when every value is the same (relative spread below ``rtol``)."""
+    """A constant: chosen when every value is the same (``is_constant``)."""
 
     family = "fixed"
     k = 1
     rtol = 1e-6
+    #: hours. Durations are differences of float hours counted from the log's start, so equal
+    #: durations differ by that count's rounding: np.spacing(17_500.0) = 3.6e-12 h two years in
+    #: (1.3e-6 of 10 ms, above ``rtol``), 1.2e-10 h a century in. 1e-9 h is 3.6 microseconds,
+    #: a thousandth of ``ZERO_TOL``.
+    atol = 1e-9
+
+    @classmethod
+    def is_constant(cls, x: np.ndarray) -> bool:
+        """Whether the values ``x`` (hours) are one value: their spread is within ``rtol`` of
+        the largest magnitude or within ``atol`` (the float noise of hours since a log's start)."""
+        x = np.asarray(x, dtype=float)
+        return math.isclose(float(np.min(x)), float(np.max(x)), rel_tol=cls.rtol, abs_tol=cls.atol)
 
     def fit_params(self, x: np.ndarray) -> dict[str, float]:
-        lo, hi = float(np.min(x)), float(np.max(x))
-        if hi - lo > self.rtol * max(abs(hi), 1e-12):
+        if not self.is_constant(x):
             raise FitError("fixed needs (almost) identical values")
         return {"value": float(np.median(x))}
 
@@ -949,7 +960,7 @@ def fit_truncated(
     pos, bpos, gpos = x[~zero], b[~zero], g[~zero]
     if pos.size == 0:
         return None, "every value is an instant"
-    if np.ptp(pos) <= FixedFitter.rtol * max(abs(float(pos.max())), 1e-12):
+    if FixedFitter.is_constant(pos):
         return None, "a constant (fixed) duration"
     if pos.size < min_sample:
         return None, f"only {pos.size} positive values (empirical)"

@@ -49,7 +49,7 @@ from sim.report._mpl import (
     save_figure,
     with_fallback_fonts,
 )
-from sim.report.layout import finite_number, pretty
+from sim.report.layout import finite_number, outcome_label, pretty
 
 UNSEEN = "#e0e0e0"  # arrival heatmap: an hour of the week the log never covered
 
@@ -84,7 +84,12 @@ def axis_label(name: str, limit: int = LABEL_MAX) -> str:
     """``pretty(name)`` for an axis, at most ``limit`` characters: a longer name keeps its start
     and its end (a repetition's ``#3 (last)``, a timer's ``(after ...)``) around an ellipsis.
     The full names are in ``kpis.json`` and the report's tables."""
-    text = pretty(name)
+    return _ellipsized(pretty(name), limit)
+
+
+def _ellipsized(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` (2 or more) characters: its start and its end (a third of
+    them) around an ellipsis."""
     if len(text) <= limit:
         return text
     head = (limit - 1) * 2 // 3
@@ -178,11 +183,24 @@ def _title_width(fig: Figure, text: str) -> float:
     return width / fig.bbox.width
 
 
+def _title_word(fig: Figure, word: str) -> str:
+    """``word`` as wide as a title's line at most: a wider one (a long step name without
+    spaces) keeps its start and its end around an ellipsis."""
+    limit = len(word)
+    while limit > 2:
+        excess = _title_width(fig, _ellipsized(word, limit)) / TITLE_ROOM
+        if excess <= 1:
+            break
+        # widths are about proportional to lengths: shorten by the excess, a character at least
+        limit = max(min(limit - 1, int(limit / excess)), 2)
+    return _ellipsized(word, limit)
+
+
 def _title_lines(fig: Figure, text: str) -> list[str]:
     """``text`` broken into the fewest lines that each fit across ``fig`` as ``_title`` draws
-    them (a word longer than that alone on its line)."""
+    them (a word longer than that alone on its line, shortened in its middle to fit)."""
     lines: list[str] = []
-    for word in text.split():
+    for word in (_title_word(fig, w) for w in text.split()):
         if lines and _title_width(fig, f"{lines[-1]} {word}") <= TITLE_ROOM:
             lines[-1] += f" {word}"
         else:
@@ -828,7 +846,8 @@ def plot_step_times(
     for ax, values in ((ax_w, waits), (ax_p, [df["processing_mean"]])):
         if not any(v.notna().any() for v in values):  # blank axes read as "no waiting"
             _no_data(ax, NO_FINISHED_STEP, width=30)
-    tied = [t for t in bottleneck_tied_with(report) if t in set(df["step"])]
+    every_tied = bottleneck_tied_with(report)
+    tied = [t for t in every_tied if t in set(df["step"])]
     if any(v.notna().any() for v in waits):  # else the panel's own note says it
         # a row no measured case got through says why it is empty, and where they wait
         rows = {r["step"]: r for r in report.get("steps", ())}
@@ -845,7 +864,7 @@ def plot_step_times(
         if s == bottleneck or s in tied:
             lab.set_fontweight("bold")
             lab.set_color(DROP)
-    options = [title] if title else step_chart_titles(bottleneck, tied)
+    options = [title] if title else step_chart_titles(bottleneck, tied, len(every_tied) - len(tied))
     # room for the lines the title takes here; the layout picks it again when the figure is
     # drawn, at the resolution it is drawn at (text widths do not scale exactly with dpi)
     heading = fitted_title(fig, options)
@@ -864,24 +883,28 @@ def plot_step_times(
     return _finish(fig, path)
 
 
-def step_chart_titles(bottleneck: str | None, tied: Sequence[str]) -> list[str]:
+def step_chart_titles(bottleneck: str | None, tied: Sequence[str], not_drawn: int = 0) -> list[str]:
     """The step chart's title, fullest first (``fitted_title`` takes the first that fits):
-    every step ``tied`` with the bottleneck named, then two, one, none of them with the others
-    counted; each keeps "in red", the key to the red labels."""
+    every step ``tied`` with the bottleneck (those drawn) named, then two, one, none of them
+    with the others counted; each keeps "in red", the key to the red labels. ``not_drawn``
+    more steps tied with it are counted too, and the title says how many of all are drawn."""
     head = "Waiting and processing per step"
     if not bottleneck:
         return [head]
     names = [pretty(t) for t in tied]
+    total = len(names) + not_drawn
+    drawn = f" ({len(names) or 'none'} of them drawn)" if not_drawn else ""
     out = []
     # "A, B and 1 more" is hardly shorter than naming the third: the others count two at least
-    for k in sorted({len(names), *(k for k in (2, 1) if k < len(names) - 1), 0}, reverse=True):
-        rest = len(names) - k
+    shorter = (k for k in (2, 1) if k < min(len(names), total - 1))
+    for k in sorted({len(names), *shorter, 0}, reverse=True):
+        rest = total - k
         if not rest:
             who = " and ".join([", ".join(names[:-1]), names[-1]] if k > 1 else names)
         elif k:
-            who = f"{', '.join(names[:k])} and {rest} more"
+            who = f"{', '.join(names[:k])} and {rest} more{drawn}"
         else:
-            who = f"{rest} other step{'s' if rest > 1 else ''}"
+            who = f"{rest} other step{'s' if rest > 1 else ''}{drawn}"
         tie = f", statistically tied with {who}" if who else ""
         out.append(f"{head} (bottleneck: {pretty(bottleneck)}{tie}, in red)")
     return out
@@ -1132,7 +1155,7 @@ def plot_funnel(
         if math.isfinite(m):
             _value_label(ax_o, max(m, top) if math.isfinite(top) else m, yv, f"{m:.0%}")
     ax_o.set_yticks(yo)
-    ax_o.set_yticklabels([axis_label(k) for k in names], fontsize=8)
+    ax_o.set_yticklabels([axis_label(outcome_label(k)) for k in names], fontsize=8)
     ax_o.set_ylim(-0.7, rows - 0.3)  # as the funnel, row for row
     ax_o.set_xlim(0, 1.15)
     from matplotlib.ticker import PercentFormatter
@@ -2803,7 +2826,8 @@ def plot_fits(
 def _draw_qq(ax: Axes, v: np.ndarray, dist: Distribution, *, unit: str, observed: str) -> None:
     """The Q-Q plot of the observed values ``v`` against ``dist`` on ``ax``. Where every
     observed value and every fitted quantile are each one value (a fixed fit of equal
-    durations), one point and a note saying so: their float noise (1e-14 h) is not drawn as a spread."""
+    durations), one point and a note saying so: their float noise (up to
+    ``FixedFitter.atol``) is not drawn as a spread."""
     q = (np.arange(1, min(v.size, 200) + 1) - 0.5) / min(v.size, 200)
     emp = np.quantile(v, q)
     mod = model_quantiles(dist, q)
@@ -2846,10 +2870,9 @@ def _qq_range(emp: np.ndarray, mod: np.ndarray) -> tuple[float, float]:
 
 
 def _one_value(values: np.ndarray) -> float | None:
-    """The median of ``values`` where they are all one value to calibration's tolerance (a
-    relative spread within ``FixedFitter.rtol``, which fits them as ``fixed``), else None."""
-    lo, hi = float(np.min(values)), float(np.max(values))
-    if hi - lo > FixedFitter.rtol * max(abs(lo), abs(hi)):
+    """The median of ``values`` where they are all one value to calibration's tolerance
+    (``FixedFitter.is_constant``, which fits them as ``fixed``), else None."""
+    if not FixedFitter.is_constant(values):
         return None
     return float(np.median(values))
 

@@ -129,7 +129,13 @@ def without_generated_id(name: str) -> str:
 def end_label(model: ProcessModel, name: str) -> str:
     """The text in an end event: its outcome (else its name), or ``End`` when that is a
     generated id (a BPMN end event without a name)."""
-    text = without_generated_id(model.ends[name].outcome or name)
+    return outcome_label(model.ends[name].outcome or name)
+
+
+def outcome_label(outcome: str) -> str:
+    """An end's outcome (a KPI report's ``outcomes`` key) as the map writes it: ``End`` for a
+    generated id (a BPMN end event without a name), else ``pretty`` of it."""
+    text = without_generated_id(outcome)
     return "End" if is_generated_id(text) else pretty(text)
 
 
