@@ -488,7 +488,7 @@ def sweep_marks(folder: Path) -> list[str]:
             for p in folder.iterdir()
             if p.name.isdecimal()  # int() reads it (not so '²', which isdigit)
             and p.is_dir()
-            and ((p / "run.json").is_file() or (p / ".hydra" / "hydra.yaml").is_file())
+            and _holds_a_run(p)
         ]
     except OSError:  # no such folder (a new run's), or one not to be read: the run says so
         return []
@@ -500,10 +500,11 @@ def sweep_folder_refusal(run_dir: Path, key: str = "hydra.run.dir") -> str | Non
     """Why a single run may not write into ``run_dir`` (the folder ``key`` names) when it holds
     a sweep (``sweep_marks``), even with ``output.overwrite=true``: the run's files would lie
     beside the sweep's job folders and comparison, and its report page would be the sweep's
-    (QA hydra25 F6). None for any other folder."""
+    (QA hydra25 F6); or when it is a folder of a sweep (``_job_folder_refusal``). None for any
+    other folder."""
     marks = sweep_marks(run_dir)
     if not marks:
-        return None
+        return _job_folder_refusal(run_dir, key)
     jobs = [m for m in marks if m != "multirun.yaml"]
     shown = [m for m in marks if m == "multirun.yaml"]
     if jobs:
@@ -515,6 +516,58 @@ def sweep_folder_refusal(run_dir: Path, key: str = "hydra.run.dir") -> str | Non
         f"{key} (a new or empty directory), or rerun the sweep with --multirun "
         f"hydra.sweep.dir={run_dir} to resume it"
     )
+
+
+def _holds_a_run(folder: Path) -> bool:
+    """Whether ``folder`` holds a run record (``run.json``) or Hydra's record of a job."""
+    return (folder / "run.json").is_file() or (folder / ".hydra" / "hydra.yaml").is_file()
+
+
+def enclosing_sweep(folder: Path) -> Path | None:
+    """The folder (resolved) of the ``--multirun`` sweep that ``folder`` lies in: the nearest
+    folder above it holding a sweep's ``multirun.yaml`` (its jobs' folders are below it, where
+    ``hydra.sweep.subdir`` puts them); None when there is none."""
+    try:
+        for above in folder.resolve().parents:
+            if (above / "multirun.yaml").is_file():
+                return above
+    except (OSError, RuntimeError):  # a name too long, a loop of links: the run says so
+        return None
+    return None
+
+
+def _job_folder_refusal(run_dir: Path, key: str) -> str | None:
+    """Why a single run may not write into ``run_dir`` when it lies in a sweep's folder
+    (``enclosing_sweep``), e.g. job 0's, with ``output.overwrite=true`` or not: the sweep's
+    comparison and report would go on showing the job's earlier run, and a rerun of the sweep
+    would refuse the folder as another run's (QA rt_files F6). None for a folder in no sweep,
+    and in a ``--multirun`` job (it writes into its own folder of its sweep)."""
+    sweep = enclosing_sweep(run_dir)
+    if sweep is None or _in_a_sweep_job():
+        return None
+    inside = run_dir.resolve().relative_to(sweep)
+    ups = run_dir.parents  # the sweep's folder as given, where it is (not through a link)
+    typed = ups[len(inside.parts) - 1] if len(inside.parts) <= len(ups) else Path()
+    shown = typed if typed != Path() and typed.resolve() == sweep else sweep
+    job = _holds_a_run(run_dir) or (len(inside.parts) == 1 and inside.name.isdecimal())
+    what = f"job folder {inside}" if job else f"folder {inside}"
+    return (
+        f"{key}={run_dir}: is {what} of the --multirun sweep in {shown} (its multirun.yaml); a "
+        "single run does not write into a sweep's folders, not even with "
+        "output.overwrite=true (the sweep's comparison and report would not show it, and a "
+        f"rerun of the sweep would refuse its folder): choose another {key} (a new or empty "
+        f"directory), or rerun the sweep with --multirun hydra.sweep.dir={shown} to resume it "
+        "(other overrides: into another hydra.sweep.dir)"
+    )
+
+
+def _in_a_sweep_job() -> bool:
+    """Whether this process runs a job of a ``--multirun`` (Hydra's run mode)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from sim.cli.main import in_multirun
+
+    return HydraConfig.initialized() and in_multirun(HydraConfig.get())
 
 
 def sweep_difference(earlier: Path, config: DictConfig, command: str) -> str | None:

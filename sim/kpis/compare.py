@@ -9,6 +9,7 @@ against the baseline.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Collection, Mapping, Sequence
 from typing import Literal
 
@@ -143,50 +144,74 @@ def _row(base_mean: float, alt_mean: float, low: float, high: float, **sizes: in
 
 def _paired_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
     """Replication r of both paired; the means and the difference over the same complete pairs
-    (a replication where either value is missing is left out of all three)."""
+    (a replication where either value is missing is left out of all three). Pairs equal up to
+    float rounding (``_same``) are equal: no change, not one of 1e-17."""
     n = min((x.size for x in (a, b) if x.size), default=0)  # a KPI one side lacks: all NaN
     b, a = (np.full(n, np.nan) if x.size == 0 else x[:n] for x in (b, a))
     both = np.isfinite(a) & np.isfinite(b)
     if not both.any():  # no pair: each side's own mean, no difference
         return _row(_mean(b), _mean(a), np.nan, np.nan, n=0, n_base=0, n_alt=0)
-    ci = confidence_interval(a[both] - b[both], level)
     pairs = int(both.sum())
+    if pairs > 1 and _same(a[both], b[both]):
+        mean = float(b[both].mean())
+        return _row(mean, mean, 0.0, 0.0, n=pairs, n_base=pairs, n_alt=pairs)
+    ci = confidence_interval(a[both] - b[both], level)
     row = _row(float(b[both].mean()), float(a[both].mean()), ci["ci_low"], ci["ci_high"], n=pairs)
     return row | {"n_base": pairs, "n_alt": pairs}
 
 
-def _variance(x: np.ndarray) -> float:
-    """The sample variance of ``x`` (2+ values): exactly 0 when all are equal, where numpy's
-    gives rounding noise (three 0.1s: about 1e-33) and scipy warns of lost precision."""
-    return 0.0 if bool(np.all(x == x[0])) else float(x.var(ddof=1))
+ROUNDING = 1e-12
+"""Values that differ by less than this share of their size are one value: float rounding (a
+revenue of 0.1 per case averaged over a replication's cases reads 0.1 or 0.10000000000000002),
+not a spread or a change (QA rt_files F5)."""
+
+
+def _same(x: np.ndarray | float, y: np.ndarray | float) -> bool:
+    """Whether ``x`` and ``y`` (arrays of one shape, or one of them a number) are equal up to
+    float rounding (``ROUNDING`` of their size)."""
+    return bool(np.allclose(x, y, rtol=ROUNDING, atol=0.0))
+
+
+def _flat(x: np.ndarray) -> bool:
+    """Whether the values ``x`` (2+) have no spread: all equal up to float rounding (``_same``),
+    where scipy warns of lost precision and its interval is rounding noise."""
+    return _same(x, x[0])
 
 
 def _welch_interval(b: np.ndarray, a: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
-    """Welch's t-interval of ``mean(a) - mean(b)`` (each of 2+ values). A constant side adds no
-    variance, so the interval is the other side's one-sample t-interval (``df = n - 1``) moved by
-    the constant (``ttest_ind`` would warn of lost precision there); two constant sides give a
-    zero-width interval at the difference."""
+    """Welch's t-interval of ``mean(a) - mean(b)`` (each of 2+ values). A constant side (up to
+    float rounding: ``_flat``) adds no variance, so the interval is the other side's one-sample
+    t-interval (``df = n - 1``) moved by the constant (``ttest_ind`` would warn of lost
+    precision there); two constant sides give a zero-width interval at the difference."""
     diff = float(a.mean() - b.mean())
-    a_flat, b_flat = _variance(a) == 0, _variance(b) == 0
+    a_flat, b_flat = _flat(a), _flat(b)
     if a_flat and b_flat:  # equal in every replication on both sides: no spread at all
         return diff, diff
-    if b_flat:
-        ci = st.ttest_1samp(a, 0.0).confidence_interval(level)
-        return float(ci.low) - float(b[0]), float(ci.high) - float(b[0])
-    if a_flat:
-        ci = st.ttest_1samp(b, 0.0).confidence_interval(level)
-        return float(a[0]) - float(ci.high), float(a[0]) - float(ci.low)
-    ci = st.ttest_ind(a, b, equal_var=False).confidence_interval(level)
+    with warnings.catch_warnings():
+        # scipy's lost-precision warning (a path into site-packages) is not the user's to read;
+        # the flat sides it warns of are handled above
+        warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+        if b_flat:
+            ci = st.ttest_1samp(a, 0.0).confidence_interval(level)
+            return float(ci.low) - float(b.mean()), float(ci.high) - float(b.mean())
+        if a_flat:
+            ci = st.ttest_1samp(b, 0.0).confidence_interval(level)
+            return float(a.mean()) - float(ci.high), float(a.mean()) - float(ci.low)
+        ci = st.ttest_ind(a, b, equal_var=False).confidence_interval(level)
     return float(ci.low), float(ci.high)
 
 
 def _welch_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
     """Independent samples: each side's mean and Welch's t-interval of the difference."""
     b, a = b[np.isfinite(b)], a[np.isfinite(a)]
+    sizes = {"n": int(a.size), "n_base": int(b.size), "n_alt": int(a.size)}
+    if a.size > 1 and b.size > 1 and _flat(a) and _flat(b) and _same(a.mean(), b.mean()):
+        # one value on both sides up to rounding: no change, not a "significant" 1e-17
+        return _row(_mean(b), _mean(b), 0.0, 0.0, **sizes)
     low = high = np.nan
     if a.size > 1 and b.size > 1:
         low, high = _welch_interval(b, a, level)
-    return _row(_mean(b), _mean(a), low, high, n=int(a.size), n_base=int(b.size), n_alt=int(a.size))
+    return _row(_mean(b), _mean(a), low, high, **sizes)
 
 
 def unpaired_comparison(
@@ -358,7 +383,8 @@ def _pooled_rows(
     """``cmp`` (one row per KPI, as ``matched_comparison`` gives them) with the KPIs pooled on
     both sides (``base`` and ``alt``: ``pooled_estimates``) compared as pooled values: their
     difference, with the replications' interval of the difference (paired or Welch's) moved
-    to centre on it: a sectioning interval (``stats.sectioning_interval``)."""
+    to centre on it: a sectioning interval (``stats.sectioning_interval``). A KPI equal on both
+    sides in every replication stays so where its pooled values differ by rounding only."""
     out = cmp.copy()
     for k in cmp.index:
         if k not in base or k not in alt:
@@ -367,7 +393,10 @@ def _pooled_rows(
         shift = (alt[k] - base[k]) - float(r["diff"])
         low, high = (float(r[c]) + shift for c in ("ci_low", "ci_high"))
         sizes = {c: int(r[c]) for c in ("n", "n_base", "n_alt")}
-        row = _row(base[k], alt[k], low, high, **sizes)  # no interval before: none now
+        if identical(r) and _same(alt[k], base[k]):  # pooled sums that differ by rounding only
+            row = _row(base[k], base[k], 0.0, 0.0, **sizes)
+        else:
+            row = _row(base[k], alt[k], low, high, **sizes)  # no interval before: none now
         out.loc[k, list(row)] = list(row.values())
     return out
 
