@@ -38,7 +38,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -652,7 +652,9 @@ def _what_differs(stored: Any, current: Mapping[str, Any] | None) -> str:
     said = []
     for name, now in current.items():
         then = stored.get(name)
-        if then is None or _canonical(then) == _canonical(now):
+        if then is None or _canonical(_order_free(name, then)) == _canonical(
+            _order_free(name, now)
+        ):
             continue
         if name == "scenario" and isinstance(then, Mapping) and isinstance(now, Mapping):
             then, now = search_scenario(then), search_scenario(now)
@@ -674,12 +676,29 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def _order_free(name: str, part: Any) -> Any:
+    """A part of ``fingerprint_parts`` as a resume compares it: the search space
+    (``_space_part``) by its budget and each variable's parameters, by name, without the hash
+    of its options in the file's order, so that the same entries in another order are the same
+    search (QA rt_optim F2: two staffing lines swapped were refused as "the search space is
+    another", naming nothing). Names are unique (``<operator>:<entry>``, an entry once per
+    section), so that is the whole space. Any other part (a space recorded as one hash, by a
+    study made before) as it is."""
+    if name == "search space" and isinstance(part, Mapping) and "variables" in part:
+        return {k: v for k, v in part.items() if k != "hash"}
+    return part
+
+
 def _space_differs(then: Any, now: Any) -> str:
     """``the search space is another (the parameters of automate:intake differ)``: the
     variables whose options differ, are new or are left out, and the budget, where the study
-    recorded them per variable (``_space_part``; a study made before recorded one hash)."""
+    recorded them per variable (``_space_part``; a study made before recorded one hash, of
+    the variables in the file's order, which cannot tell which)."""
     if not isinstance(then, Mapping) or not isinstance(now, Mapping):
-        return "the search space is another"
+        return (
+            "the search space is another (the study recorded it as one hash: a variable, its "
+            "domain or the budget differs, or the entries of a section are in another order)"
+        )
     before, after = then.get("variables") or {}, now.get("variables") or {}
     bits = []
     if _canonical(then.get("budget")) != _canonical(now.get("budget")):
@@ -776,12 +795,15 @@ def _other_search(
 def _same_search(stored: Any, current: Mapping[str, Any] | None) -> bool:
     """Whether a study's recorded ``fingerprint_parts`` and this search's are the same search
     but for the scenario keys a search does not use (``UNUSED_SCENARIO_KEYS``): a study made
-    with another ``scenario.replications`` hashed it into its fingerprint. False when either is
-    missing (a study older than its parts: only its fingerprint can tell)."""
+    with another ``scenario.replications`` hashed it into its fingerprint; and but for the
+    order of the search space's entries (``_order_free``), which the fingerprint hashes too.
+    False when either is missing (a study older than its parts: only its fingerprint can
+    tell)."""
     if not isinstance(stored, Mapping) or not current or set(stored) != set(current):
         return False
 
     def used(parts: Mapping[str, Any]) -> str:
+        parts = {name: _order_free(name, part) for name, part in parts.items()}
         scenario = parts.get("scenario")
         if isinstance(scenario, Mapping):
             parts = {**parts, "scenario": search_scenario(scenario)}
@@ -1008,12 +1030,107 @@ def refuse_unwritable(url: str | None) -> None:
         )
 
 
+#: SQLSTATE of a statement the database user lacks the privilege for (PostgreSQL's
+#: insufficient_privilege), and MySQL's error numbers for a database, table or column denied
+INSUFFICIENT_PRIVILEGE = "42501"
+MYSQL_ACCESS_DENIED = frozenset({1044, 1142, 1143})
+
+
+def _write_denied(error: BaseException) -> bool:
+    """Whether the database error ``error`` (a SQLAlchemy ``DBAPIError`` or the driver's own)
+    says the database user may not do what was asked (PostgreSQL's "permission denied for
+    table ...", MySQL's "... command denied", SQLite's "attempt to write a readonly
+    database"), rather than that the database was lost."""
+    orig = getattr(error, "orig", None) or error
+    first = orig.args[0] if orig.args else None
+    code = (
+        (first.get("C") if isinstance(first, dict) else None)  # pg8000: the server's fields
+        or getattr(orig, "sqlstate", None)  # psycopg
+        or getattr(orig, "pgcode", None)  # psycopg2
+    )
+    if code == INSUFFICIENT_PRIVILEGE:
+        return True
+    if isinstance(first, int) and first in MYSQL_ACCESS_DENIED:
+        return True
+    return str(getattr(orig, "sqlite_errorname", "")).startswith("SQLITE_READONLY")
+
+
+def _first_writes(storage: RDBStorage) -> None:
+    """Write what a search writes into its study, through Optuna's own storage calls: a study
+    with a user and a system attribute, and a trial with a parameter, its attributes, a
+    heartbeat (recorded twice: added, then updated) and its end with a value."""
+    from optuna.distributions import CategoricalDistribution
+
+    study_id = storage.create_new_study(
+        [optuna.study.StudyDirection.MINIMIZE], f"sim-write-check-{uuid.uuid4().hex}"
+    )
+    storage.set_study_user_attr(study_id, "sim:write-check", True)
+    storage.set_study_system_attr(study_id, "sim:write-check", True)
+    trial_id = storage.create_new_trial(study_id)
+    storage.set_trial_param(trial_id, "check", 0.0, CategoricalDistribution((False, True)))
+    storage.set_trial_user_attr(trial_id, "sim:write-check", True)
+    storage.set_trial_system_attr(trial_id, "sim:write-check", True)
+    storage.record_heartbeat(trial_id)
+    storage.record_heartbeat(trial_id)
+    storage.set_trial_state_values(trial_id, TrialState.COMPLETE, [0.0])
+
+
+def _write_refusal(storage: RDBStorage) -> str:
+    """The database's reason for refusing a search's writes (``_first_writes``), or "" when
+    it takes them. They are made on one connection in a transaction that is rolled back, so
+    nothing stays in the database (Optuna's sessions commit to a savepoint inside it). A
+    database user that may read Optuna's tables but not write them was let through, and the
+    search failed at its first write, after the run directory was written, as "lost the
+    connection ...; rerun the same command to resume" (QA rt_optim F1)."""
+    from sqlalchemy import orm
+
+    own_sessions = storage.scoped_session
+    with storage.engine.connect() as connection:
+        transaction = connection.begin()
+        storage.scoped_session = orm.scoped_session(
+            orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        try:
+            with optuna_verbosity(optuna.logging.WARNING):  # not "A new study created ..."
+                _first_writes(storage)
+        except Exception as exc:
+            refused = _lost_storage(exc)
+            if refused is None:  # not the database's answer: the search's own writes will tell
+                return ""
+            return _database_reason(refused)
+        finally:
+            storage.scoped_session.remove()
+            storage.scoped_session = own_sessions
+            with suppress(Exception):  # a connection gone took its uncommitted writes along
+                transaction.rollback()
+    return ""
+
+
+def refuse_read_only(url: str, storage: RDBStorage) -> None:
+    """Refuse (``ConfigError`` naming ``optimizer.storage``, the password masked) a database
+    that opens but refuses a search's writes (``_write_refusal``): a user that may read the
+    study's tables but not write them. Not for SQLite, whose file and folder are checked
+    instead (``refuse_unwritable``): writing would wait on a search writing the same file."""
+    if sqlite_file(url) is not None or in_memory_sqlite(url):
+        return
+    reason = _write_refusal(storage)
+    if not reason:
+        return
+    said = redact_secrets_of(url, reason)
+    raise ConfigError(
+        f"optimizer.storage: cannot write {redact(url)!r}: the database refused a search's "
+        f"first writes ({said}); a search writes its trials into the study: give a database "
+        "user that may write (insert and update) Optuna's tables, or another storage"
+    )
+
+
 def check_study(job: SearchJob) -> int:
     """Open the job's storage once, without creating anything in it, and refuse what
     ``run_search`` would refuse when it opens the study: a storage that cannot be opened
-    (``open_storage``) or written (a read-only SQLite file or folder), a study of the same name
-    made for another search or with another sampler (``refuse_other_study``), and one that
-    another tool made or whose objectives differ (``refuse_foreign_study``). For a check before
+    (``open_storage``) or written (a read-only SQLite file or folder; another database that
+    refuses a search's writes, tried and rolled back: ``refuse_read_only``), a study of the
+    same name made for another search or with another sampler (``refuse_other_study``), and one
+    that another tool made or whose objectives differ (``refuse_foreign_study``). For a check before
     anything is written; the storage's connections are closed again. A SQLite file that does
     not exist yet is not opened (that would create it, and Optuna's tables in it, before the
     checks that may still refuse the run: QA, a refused run left a new database behind); only
@@ -1031,6 +1148,7 @@ def check_study(job: SearchJob) -> int:
     if storage is None:
         return 0
     try:
+        refuse_read_only(url, storage)
         try:
             study_id = storage.get_study_id_from_name(job.settings.study_name)
         except KeyError:  # no such study yet: this search will create it
@@ -1640,7 +1758,9 @@ def _database_reason(error: BaseException) -> str:
 def reporting_lost_storage(url: str | None) -> Iterator[None]:
     """Turn the study's storage failing under the search (``_lost_storage``) into one
     ``ConfigError`` naming ``optimizer.storage``, with the database's reason and the password
-    masked, instead of the drivers', SQLAlchemy's and Optuna's tracebacks."""
+    masked, instead of the drivers', SQLAlchemy's and Optuna's tracebacks. A write the database
+    user may not make (``_write_denied``: its rights changed during the search) is said as
+    that, not as a lost connection."""
     previous_hook = threading.excepthook
 
     def quiet_heartbeat(args: threading.ExceptHookArgs) -> None:
@@ -1658,10 +1778,16 @@ def reporting_lost_storage(url: str | None) -> Iterator[None]:
         lost = _lost_storage(exc)
         if lost is None:
             raise
+        reason = redact_secrets_of(url or "", _database_reason(lost))
+        if _write_denied(lost):  # nothing was lost: rerun as it is, it is refused again
+            raise StorageLost(
+                f"optimizer.storage: the study's database refused a write ({reason}): this run "
+                "may not write the study (the database user's rights, or a read-only file); "
+                "once it may, rerun the same command to resume"
+            ) from None
         raise StorageLost(
-            "optimizer.storage: lost the connection to the study's database "
-            f"({redact_secrets_of(url or '', _database_reason(lost))}); rerun the same command "
-            "to resume"
+            f"optimizer.storage: lost the connection to the study's database ({reason}); rerun "
+            "the same command to resume"
         ) from None
     finally:
         threading.excepthook = previous_hook
