@@ -547,7 +547,7 @@ def _run(cfg: DictConfig, run_dir: Path) -> dict:
         reads = [Path(str(cfg.log)).expanduser()]
         if bt.log is not None:
             reads.append(Path(str(bt.log)).expanduser())
-        clear_earlier_run(run_dir, reads=reads)
+        clear_earlier_run(run_dir, cfg, command="calibrate", reads=reads)
     write_run_record(
         run_dir, cfg, command="calibrate", extra={"log": str(cfg.log), "inputs": inputs}
     )

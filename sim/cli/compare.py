@@ -39,10 +39,14 @@ from sim.model.scenario import name_of_ascii_key
 
 RESULTS = ("comparison.csv", "scenarios.json", "comparison.md")
 NEEDED = ("replications.csv", "kpis.json")
-VOLUME_KEYS = ("arrival_scale", "warmup_arrival_scale", "max_cases")
+VOLUME_KEYS = ("arrival_scale", "warmup_arrival_scale")
 """Scenario settings that change the arrival volume (throughput and WIP follow it)."""
-MEASUREMENT_KEYS = ("horizon_days", "warmup_days", "drain", "drain_days")
-"""Scenario settings that change which cases the KPIs count, and until when."""
+MEASUREMENT_KEYS = ("horizon_days", "warmup_days", "max_cases", "drain", "drain_days")
+"""Scenario settings that change which cases the KPIs count, and until when. ``max_cases`` is
+one: where the cap stops the arrivals after the warm-up the measurement window ends there, so
+another cap is another window, as another ``horizon_days`` is (its rates per week are over that
+window, not of another demand: QA rt_engine F2, a cap read as a volume change let compare call
+the cycle time of a queue still filling up "better")."""
 
 
 @dataclass
@@ -601,6 +605,7 @@ class _Compared:
         labels = scenario_labels(runs, settings)
         b = pick_baseline(baseline, labels, runs)
         base = runs[b]
+        measured = measurements(runs, base)
         comparison = compare_scenarios(
             {label: r.table for label, r in zip(labels, runs, strict=True)},
             baseline=labels[b],
@@ -612,9 +617,9 @@ class _Compared:
             },
             measured_otherwise={
                 label
-                for label, r in zip(labels, runs, strict=True)
+                for label, m in zip(labels, measured, strict=True)
                 # runs of an older version record no measurement: not judged otherwise
-                if r.measurement and base.measurement and r.measurement != base.measurement
+                if m and measured[b] and m != measured[b]
             },
             # pooled only where every run's are: a percentile pooled in one run and averaged in
             # another is no comparison (QA pooled24 #2: one baseline, two p90s in one table)
@@ -626,7 +631,10 @@ class _Compared:
         # otherwise than the baseline without splitting the label at its spaces
         scenarios = [
             {"label": label, "baseline": i == b, "settings": own, **r.describe()}
-            for i, (label, own, r) in enumerate(zip(labels, settings, runs, strict=True))
+            | {"measurement": m}
+            for i, (label, own, r, m) in enumerate(
+                zip(labels, settings, runs, measured, strict=True)
+            )
         ]
         if left_out:
             scenarios[b]["left_out"] = [str(n) for n in left_out]
@@ -636,6 +644,16 @@ class _Compared:
         if not pooled and any(r.cycle_times is not None for r in runs):
             scenarios[b]["notes"] = [_averaged_note(labels, runs)]
         return cls(comparison, list(labels), b, scenarios)
+
+
+def measurements(runs: Sequence[SimulateRun], base: SimulateRun) -> list[dict[str, Any]]:
+    """Each run's ``measurement`` as compared with the baseline ``base``'s (and recorded in
+    ``scenarios.json``): with the arrival volume's settings too where ``base`` caps the cases
+    (``max_cases``), since under one cap another volume reaches it at another time, which ends
+    the window elsewhere (``arrival_scale``; ``warmup_arrival_scale`` moves capped cases into or
+    out of the warm-up). A run of an older version, which records no measurement, keeps none."""
+    capped = base.scenario.get("max_cases") is not None
+    return [r.measurement | (r.arrival_volume if capped and r.measurement else {}) for r in runs]
 
 
 def _averaged_note(labels: Sequence[str], runs: Sequence[SimulateRun]) -> str:
@@ -806,7 +824,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     # comparison leaves the earlier one as it was
     compared = _Compared.of(runs, cfg.get("baseline"), left_out=left_out)
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
-        clear_earlier_run(run_dir)
+        clear_earlier_run(run_dir, cfg, command="compare")
     write_run_record(
         run_dir, cfg, command="compare", extra={"runs": [str(r.run_dir) for r in runs]}
     )

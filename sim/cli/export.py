@@ -138,7 +138,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         else:
             text = (to_mermaid if fmt == "mermaid" else to_dot)(model)
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
-        clear_earlier_run(run_dir)
+        clear_earlier_run(run_dir, cfg, command="export")
     run_dir.mkdir(parents=True, exist_ok=True)
     if fmt == "bpmn":
         res = save_bpmn(model, run_dir / f"{name}.bpmn", overwrite=overwrite, allow_loss=allow_loss)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -25,8 +26,14 @@ from sim.cli.common import (
     write_text_whole,
 )
 from sim.cli.launcher_workers import ignore_further
-from sim.cli.simulate import scenario_of, unfinished_warning
+from sim.cli.simulate import (
+    capped_window_warning,
+    empty_window_warning,
+    scenario_of,
+    unfinished_warning,
+)
 from sim.errors import ConfigError, SimError, redact
+from sim.kpis.measures import WEEK
 from sim.model.io import dump_yaml
 from sim.model.process import ProcessModel
 from sim.model.safe_files import load_yaml, read_text
@@ -567,16 +574,52 @@ def costless_objectives(job: SearchJob) -> list[str]:
     ]
 
 
-def baseline_warning(table: pd.DataFrame, job: SearchJob) -> str | None:
+def baseline_warning(
+    table: pd.DataFrame, job: SearchJob, *, simulated_cases: int = 0
+) -> str | None:
     """What recommendations.md says in bold under today's figures (``optimize_redesign``'s
-    ``baseline_warning``, on stderr before the search too): measured cases still in progress
-    when the runs stopped (``unfinished_warning`` of today's replications ``table``) and the
-    roles whose hours the cost per case leaves out, having no ``hourly_cost`` beside roles with
-    one (``uncosted_roles_note``: said at load, and kept with the results, QA cost17); one
-    line each, or None."""
+    ``baseline_warning``, on stderr before the search too), as simulate says it of today's
+    replications ``table``: no case in the measurement window (``empty_window_warning``; a
+    ``scenario.max_cases`` reached in the warm-up where ``simulated_cases``, the cases a
+    replication of today's process simulated, is not 0), a window the cap cut short
+    (``capped_window_warning``: every trial's and the confirmation's KPIs are of that window;
+    QA rt_engine F5, only the check command said it), measured cases still in progress when the
+    runs stopped (``unfinished_warning``) and the roles whose hours the cost per case leaves
+    out, having no ``hourly_cost`` beside roles with one (``uncosted_roles_note``: said at
+    load, and kept with the results, QA cost17); one line each, or None."""
+    scenario = job.scenario
     uncosted = uncosted_roles_note(job.model)
-    said = [unfinished_warning(table, job.scenario), f"note: {uncosted}" if uncosted else None]
+    said = [
+        empty_window_warning(table, scenario, simulated_cases=simulated_cases),
+        capped_window_warning(window_ends(table, scenario), scenario),
+        unfinished_warning(table, scenario),
+        f"note: {uncosted}" if uncosted else None,
+    ]
     return "\n".join(w for w in said if w) or None
+
+
+def window_ends(table: pd.DataFrame, scenario: Scenario) -> list[float]:
+    """Each replication's measurement window end in hours (``Trace.window``'s, which
+    ``capped_window_warning`` reads), from its KPIs where ``scenario.max_cases`` may have moved
+    it: the window's length is its arrivals over their rate (``arrivals_per_week``, arrivals
+    per hour of the window: ``sim.kpis.measures.throughput``). A replication that measured
+    nothing (``cases_arrived`` missing: the cap's cases all arrived in the warm-up) ends at the
+    warm-up's end; one whose window held no case, and every one of an uncapped scenario, where
+    the arrivals end."""
+    end = scenario.arrivals_end_hours
+    if scenario.max_cases is None or not {"cases_arrived", "arrivals_per_week"} <= set(table):
+        return [end] * len(table)
+    arrived = table["cases_arrived"].to_numpy(dtype=float)
+    rate = table["arrivals_per_week"].to_numpy(dtype=float)
+    ends = []
+    for n, per_week in zip(arrived, rate, strict=True):
+        if math.isnan(n):
+            ends.append(scenario.warmup_hours)
+            continue
+        stop = scenario.warmup_hours + n / per_week * WEEK if n > 0 and per_week > 0 else end
+        # the length back from its rate is off by rounding: a window the cap did not cut is whole
+        ends.append(stop if stop < end and not math.isclose(stop, end, rel_tol=1e-9) else end)
+    return ends
 
 
 def unseeded_sampler(job: SearchJob) -> list[str]:
@@ -867,7 +910,7 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
         follow_up=follow,
         progress=progress,
         workers=workers,
-        baseline_warning=partial(baseline_warning, job=job),
+        baseline_warning=partial(baseline_warning, job=job, simulated_cases=baseline.n_cases),
         on_search_start=partial(record_search_start, run_dir),
         program=" ".join(TYPED_PROGRAM),
     )

@@ -8,37 +8,55 @@ describes them wrongly. So the results the earlier run wrote are removed before 
 its first file, and after every check that can refuse this run (its config, its model, the
 losses of an export with ``allow_loss=false``): a refused run leaves the earlier one as it was.
 
-What is removed is recognised from the earlier run's record (``run.json``, which every command
-writes first): the files its command writes, by name; a file its command writes only with a key on
-(``SWITCHED``: ``output.trace``, ``output.figures``, ...) only where its resolved ``config.yaml``
-had that key on, else it is a user's (QA hydra25: a ``trace.csv.gz`` of one's own beside a run
-without a trace was removed). A record that does not say (an older run, an unreadable
-``config.yaml``) removes it by name, as before, and the console names every file removed. A
-directory without a run record was not written by this tool and nothing in it is removed; a
-user's own files beside a run's results stay too. An ``optimize`` run is refused rather than
-removed: its study is work a rerun resumes; so is a ``--multirun`` sweep's folder (its jobs and
-comparison, which a rerun of the sweep resumes: QA hydra25 F6).
+One rule says which files are the earlier run's: what its records say it wrote
+(``run_wrote``). Its ``run.json`` names its command, whose files are ``RESULT_FILES``; a file
+its command writes only with a key on (``SWITCHED``: ``output.trace``, ``output.report``,
+``backtest.enabled``, ...) is its own only where its resolved ``config.yaml`` had that key on;
+the report's files (``report.html``, ``report/NN_*.png``) are its own where ``run.json``'s
+``report_files`` lists them (every report build adds what it writes, ``python -m sim report``
+too: ``note_report_files``; a record older than that list goes by ``config.yaml``). Everything
+else is kept and named (QA hydra25, rt_files F2, F4: a user's trace, report.html, figures or
+back-test files beside a run that never wrote them were removed; figures a later ``report``
+wrote were kept as the user's). A record that does not say (an older run, an unreadable
+``config.yaml``) removes such a file by name, as before, and the console names every file
+removed. A directory without a run record was not written by this tool and nothing in it is
+removed. A file kept that this run writes itself (a user's ``trace.csv.gz`` beside a run
+without a trace, rerun with ``output.trace=true``) is refused before anything is removed: it
+would be replaced, not kept (rt_files F3). The report reads only what the run wrote
+(``run_wrote``: ``sim.report.html``). An ``optimize`` run is refused rather than removed: its
+study is work a rerun resumes; so is a ``--multirun`` sweep's folder (its jobs and comparison,
+which a rerun of the sweep resumes: QA hydra25 F6).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from sim.cli.common import HYDRA_OWN
+from sim.cli.common import HYDRA_OWN, write_json
 from sim.cli.runlock import link_refusal, refuse_links
 from sim.errors import ConfigError
 from sim.model.whole_files import PARTIAL
 
 RECORD = "run.json"
-# what every command writes: its record and its report (the report's numbered PNG files only)
-COMMON = (RECORD, "config.yaml", "report.html", "report/[0-9][0-9]_*.png")
+#: what every command writes: its record
+COMMON = (RECORD, "config.yaml")
+#: the report's files (``sim.report.html``: ``REPORT_NAME``, ``FIGURES_DIR``/``FIGURE_FILES``)
+REPORT_PAGE = "report.html"
+REPORT_FIGURES = "report/[0-9][0-9]_*.png"
+REPORT_PATTERNS = (REPORT_PAGE, REPORT_FIGURES)
+#: the key of ``run.json`` listing the report's files its report builds wrote
+REPORT_FILES = "report_files"
+#: every file each command may write (``SWITCHED``: only with some keys of its config on)
 RESULT_FILES: dict[str, tuple[str, ...]] = {
     "simulate": (
         "kpis.json",
@@ -47,6 +65,7 @@ RESULT_FILES: dict[str, tuple[str, ...]] = {
         "trace.csv.gz",
         "trace.parquet",
         "cycle_times.csv.gz",
+        *REPORT_PATTERNS,
     ),
     "calibrate": (
         "model.yaml",
@@ -59,25 +78,40 @@ RESULT_FILES: dict[str, tuple[str, ...]] = {
         "cycle_times.csv.gz",
         "trace_[0-9]*.csv.gz",
         "baseline_[0-9]*.csv.gz",
+        *REPORT_PATTERNS,
     ),
-    "compare": ("comparison.csv", "comparison.md", "scenarios.json"),
-    "export": (),  # the exported files are named in its record (``path``)
+    "compare": ("comparison.csv", "comparison.md", "scenarios.json", *REPORT_PATTERNS),
+    "export": (),  # the exported files are named in its record (``path``); it writes no report
 }
+REPORT = {"output.report": True}
 FIGURES = {"output.report": True, "output.figures": True}
+BACKTEST = {"backtest.enabled": True}
 BACKTEST_TRACES = {"backtest.enabled": True, "backtest.write_traces": True}
+#: a file no key of the config says the command writes: only its record's ``report_files`` does
+#: (compare rebuilds report/'s numbered figures only where some are there: ``REWRITES``)
+BY_RECORD: Mapping[str, object] = {}
 #: the results a command writes only with these keys of its ``config.yaml`` at these values
 SWITCHED: dict[str, dict[str, Mapping[str, object]]] = {
     "simulate": {
         "trace.csv.gz": {"output.trace": True, "output.trace_format": "csv.gz"},
         "trace.parquet": {"output.trace": True, "output.trace_format": "parquet"},
-        "report/[0-9][0-9]_*.png": FIGURES,
+        REPORT_PAGE: REPORT,
+        REPORT_FIGURES: FIGURES,
     },
     "calibrate": {
+        "backtest.json": BACKTEST,
+        "history.csv.gz": BACKTEST,
+        "cycle_times.csv.gz": BACKTEST,
         "trace_[0-9]*.csv.gz": BACKTEST_TRACES,
         "baseline_[0-9]*.csv.gz": BACKTEST_TRACES,
-        "report/[0-9][0-9]_*.png": FIGURES,
+        REPORT_PAGE: REPORT,
+        REPORT_FIGURES: FIGURES,
     },
+    "compare": {REPORT_PAGE: REPORT, REPORT_FIGURES: BY_RECORD},
 }
+#: what a run about to write replaces besides ``SWITCHED``'s: compare's report rebuilds every
+#: numbered figure in report/ where it finds some (``sim.cli.compare``: none left stale)
+REWRITES: dict[str, dict[str, Mapping[str, object]]] = {"compare": {REPORT_FIGURES: REPORT}}
 #: said of the files removed where the record does not say which of them its run wrote
 GUESSED = "by name, its run.json and config.yaml not saying which of its optional results it wrote"
 
@@ -98,30 +132,21 @@ def _earlier_results(run_dir: Path) -> tuple[list[Path], bool]:
     refused = sweep_folder_refusal(run_dir)
     if refused is not None:
         raise ConfigError(refused)
-    record_path = run_dir / RECORD
-    if not record_path.is_file():
-        return [], False
-    try:
-        record = json.loads(record_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    records = _records(run_dir)
+    if records is None:
         return [], False  # not a record this tool wrote: leave the directory alone
-    if not isinstance(record, dict):
-        return [], False
-    command = record.get("command")
+    command, record, config = records
     if command == "optimize":
         raise ConfigError(
             f"{run_dir}: holds an optimize run (its study, which a rerun resumes); "
             "output.overwrite=true does not remove a search: choose another hydra.run.dir"
         )
-    if command in RESULT_FILES:
-        patterns = COMMON + RESULT_FILES[command]
-    elif command is None and record.get("status") == "running":
-        # the claim of a run that stopped before writing its record: its command is unknown
-        patterns = COMMON + tuple(p for ps in RESULT_FILES.values() for p in ps)
-    else:
+    if command is None and record.get("status") != "running":
+        return [], False  # a record of no command that no run is writing: not ours
+    patterns = _patterns(command)
+    if patterns is None:
         return [], False
-    config = _saved_config(run_dir)
-    written = {p: _written(command, p, config) for p in patterns}
+    written = {p: _written(command, p, config, record.get(REPORT_FILES)) for p in patterns}
     # a link too, to a file or to none: refused by ``clear_earlier_run``, which never removes one
     found = {
         p
@@ -141,6 +166,74 @@ def _earlier_results(run_dir: Path) -> tuple[list[Path], bool]:
     return sorted(found), guessed
 
 
+def run_wrote(run_dir: str | Path, name: str) -> bool | None:
+    """Whether the run whose record is in ``run_dir`` wrote its file ``name`` (a path in it,
+    ``trace.csv.gz``, ``report/01_map.png``), as its records say: True; False where they say it
+    did not (a key of ``SWITCHED`` off, a report file its ``report_files`` does not list); None
+    where they do not say (no readable ``run.json``, a command this table does not know, an
+    older record, a file its command never writes: results copied in)."""
+    records = _records(Path(run_dir))
+    if records is None:
+        return None
+    command, record, config = records
+    patterns = _patterns(command)
+    if command is None or patterns is None:
+        return None
+    if command == "export":
+        own = name in COMMON or name in {p.name for p in _exported_files(Path(run_dir), record)}
+        return True if own else None
+    said = {
+        _written(command, p, config, record.get(REPORT_FILES))
+        for p in patterns
+        if fnmatchcase(name, p)
+    }
+    if True in said:
+        return True
+    return False if said == {False} else None
+
+
+def _records(run_dir: Path) -> tuple[str | None, dict[str, Any], Mapping[str, Any] | None] | None:
+    """The command, ``run.json`` and resolved ``config.yaml`` of the run in ``run_dir`` (None
+    without a readable record; the config None without a readable one), read once per version
+    of the two files (``sim.report.html`` asks for one file after another)."""
+
+    def stamp(name: str) -> tuple[int, int] | None:
+        try:
+            st = (run_dir / name).stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    return _read_records(str(run_dir.absolute()), stamp(RECORD), stamp("config.yaml"))
+
+
+@functools.lru_cache(maxsize=8)
+def _read_records(
+    run_dir: str, record_stamp: object, config_stamp: object
+) -> tuple[str | None, dict[str, Any], Mapping[str, Any] | None] | None:
+    """``_records`` for one version (``*_stamp``: modified time and size) of the two files."""
+    try:
+        record = json.loads((Path(run_dir) / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    command = record.get("command")
+    if command is not None and not isinstance(command, str):
+        return None
+    return command, record, _saved_config(Path(run_dir))
+
+
+def _patterns(command: str | None) -> tuple[str, ...] | None:
+    """The files a run of ``command`` may write (None for a command without its table); for the
+    claim of a run that stopped before writing its record (command unknown), every command's."""
+    if command is None:
+        return COMMON + tuple(dict.fromkeys(p for ps in RESULT_FILES.values() for p in ps))
+    if command in RESULT_FILES:
+        return COMMON + RESULT_FILES[command]
+    return None
+
+
 def _saved_config(run_dir: Path) -> Mapping[str, Any] | None:
     """The earlier run's resolved ``config.yaml`` in ``run_dir`` (written with its record, before
     its results; Hydra's ``.hydra/config.yaml`` is this run's by now), or None without a
@@ -152,22 +245,43 @@ def _saved_config(run_dir: Path) -> Mapping[str, Any] | None:
     return config if isinstance(config, Mapping) else None
 
 
-def _written(command: str | None, pattern: str, config: Mapping[str, Any] | None) -> bool | None:
+def _written(
+    command: str | None, pattern: str, config: Mapping[str, Any] | None, listed: object
+) -> bool | None:
     """Whether a run of ``command`` with ``config`` wrote the files ``pattern`` names: True for
     one it writes always, False where a key of ``SWITCHED`` was off, None where its record does
-    not say (no ``config.yaml``, a key it has not: an older run; a run of unknown command)."""
+    not say (no ``config.yaml``, a key it has not: an older run; a run of unknown command).
+    The report's files: as ``listed`` (its record's ``report_files``) says, where it is a list."""
     if command is None:
         return None
+    if pattern in REPORT_PATTERNS and isinstance(listed, list):
+        return pattern in listed
     keys = SWITCHED.get(command, {}).get(pattern)
     if keys is None:
         return True
-    if config is None:
+    if keys is BY_RECORD or config is None:
         return None
+    return _switched_on(config, keys)
+
+
+def _switched_on(config: Mapping[str, Any], keys: Mapping[str, object]) -> bool | None:
+    """Whether ``config`` has every key of ``keys`` at its value; None where one of them is of
+    another type than a run accepts (not a config.yaml it wrote) or missing (an older run)."""
     said = {key: _config_value(config, key) for key in keys}
-    # a value of another type than the run accepts: not a config.yaml it wrote
     if any(type(said[key]) is not type(want) for key, want in keys.items()):
         return None
     return all(said[key] == want for key, want in keys.items())
+
+
+def _writes(command: str, pattern: str, config: Mapping[str, Any]) -> bool:
+    """Whether this run (``command``, its ``config``) writes or replaces the files ``pattern``
+    names; where its config does not say, it may."""
+    keys = (SWITCHED.get(command, {}) | REWRITES.get(command, {})).get(pattern)
+    if keys is None:
+        return True
+    if keys is BY_RECORD:
+        return False
+    return _switched_on(config, keys) is not False
 
 
 def _config_value(config: Mapping[str, Any], key: str) -> object:
@@ -193,13 +307,49 @@ def _exported_files(run_dir: Path, record: dict) -> set[Path]:
     return {p for p in names if p.is_file() or p.is_symlink()}
 
 
-def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
+def note_report_files(run_dir: Path, *, figures: bool) -> None:
+    """Add to the run record in ``run_dir`` (``run.json``'s ``report_files``) the files a report
+    build is about to write there: ``report.html`` and, with ``figures``, the numbered PNGs of
+    ``report/``; so ``output.overwrite=true`` removes them with the run, and keeps a user's
+    (``python -m sim report run=R figures=true`` on a run without figures: rt_files F4). A
+    record older than that list starts it with what its ``config.yaml`` says its own report
+    wrote. No record (a sweep's folder), or one that cannot be written: nothing recorded (a
+    later overwrite keeps those files, as a user's)."""
+    path = run_dir / RECORD
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(record, dict) or not isinstance(record.get("command"), str):
+        return
+    command = record["command"]
+    listed = record.get(REPORT_FILES)
+    if isinstance(listed, list):
+        before = {p for p in listed if p in REPORT_PATTERNS}
+    else:
+        config = _saved_config(run_dir)
+        before = {p for p in REPORT_PATTERNS if _written(command, p, config, None) is True}
+    wanted = sorted(before | {REPORT_PAGE} | ({REPORT_FIGURES} if figures else set()))
+    if wanted != listed:
+        with contextlib.suppress(OSError):  # the build then says why it cannot write either
+            write_json(path, record | {REPORT_FILES: wanted})
+
+
+def clear_earlier_run(
+    run_dir: Path,
+    config: Mapping[str, Any] | None = None,
+    *,
+    command: str | None = None,
+    reads: Sequence[Path] = (),
+) -> int:
     """Remove the earlier run's results from ``run_dir`` (``earlier_results``), say how many on
     the console, and return that number. Other files stay. ``ConfigError`` (nothing removed)
     when one of them is a file this run ``reads`` (a calibration of the earlier run's
-    ``history.csv.gz``: QA 2026-12-04, the log was gone and run.json held its hash). The files
-    the earlier run had not finished writing (its ``.partial/`` folder: killed while writing)
-    go too; one this run does not write stayed there for good.
+    ``history.csv.gz``: QA 2026-12-04, the log was gone and run.json held its hash), and when
+    a file that stays is one this run (``command`` with its ``config``) writes itself: it would
+    be replaced, not kept (QA rt_files F3). The files the earlier run had not finished writing
+    (its ``.partial/`` folder: killed while writing) go too; one this run does not write stayed
+    there for good.
 
     A symbolic link among them, or as ``.partial`` or ``report`` (``refuse_links``), is a
     ``ConfigError`` before anything is removed: this tool never makes one, and removing
@@ -209,6 +359,8 @@ def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
     for f in files:
         if f.is_symlink():
             raise ConfigError(link_refusal(f, run_dir))
+    if command is not None and config is not None:
+        _refuse_replacing_kept_files(run_dir, files, command, config)
     if not files:
         return 0
     partial = run_dir / PARTIAL
@@ -237,6 +389,37 @@ def clear_earlier_run(run_dir: Path, *, reads: Sequence[Path] = ()) -> int:
         f"{run_dir}{named}{also if kept else ''}"
     )
     return n
+
+
+def _refuse_replacing_kept_files(
+    run_dir: Path, removed: Sequence[Path], command: str, config: Mapping[str, Any]
+) -> None:
+    """``ConfigError`` naming the files of ``run_dir`` that no record says this tool wrote (not
+    among ``removed``) and that this run writes or replaces: a user's ``trace.csv.gz`` beside
+    a run without a trace, rerun with ``output.trace=true``; a user's ``report/01_x.png``
+    where this run writes figures (every numbered one is replaced)."""
+    patterns = _patterns(command) or COMMON
+    gone = set(removed)
+    clash = sorted(
+        p
+        for pattern in patterns
+        if _writes(command, pattern, config)
+        for p in run_dir.glob(pattern)
+        if (p.is_file() or p.is_symlink()) and p not in gone
+    )
+    if not clash:
+        return
+    shown = ", ".join(_names(clash[:6], run_dir)) + (" ..." if len(clash) > 6 else "")
+    one = len(clash) == 1
+    it, yours, name = ("it", "a file", "that name") if one else ("them", "files", "those names")
+    figures = any(p.parent.name == "report" for p in clash)
+    raise ConfigError(
+        f"{run_dir}: holds {shown}, which no run record there says this tool wrote ({yours} "
+        f"of yours?); this {command} run writes {yours} of {name}"
+        f"{' (in report/ it replaces every numbered figure)' if figures else ''}, so "
+        f"output.overwrite=true would replace {it}, not keep {it}: move {it} out of {run_dir} "
+        "first, or choose another hydra.run.dir"
+    )
 
 
 def _names(files: Sequence[Path], run_dir: Path) -> list[str]:

@@ -17,9 +17,12 @@ from sim.errors import ConfigError
 
 def _build_and_say(run_dir: Path, figures: bool) -> Path:
     """Build the report (and its PNG figures with ``figures``) and say where they went."""
+    from sim.cli.overwrite import note_report_files
     from sim.report import build_report
     from sim.report.html import FIGURE_FILES, FIGURES_DIR, ReportReadWarning
 
+    # recorded first: a build that fails part-way may have written some of them
+    note_report_files(run_dir, figures=figures)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReportReadWarning)
         path = build_report(run_dir, save_figures=figures)

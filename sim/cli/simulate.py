@@ -875,7 +875,7 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
     if lost_off_shift := first_step_off_shift_note(model, scenario):
         print(lost_off_shift)
     if overwrite:  # the earlier run's files go: none may outlive it beside this run's record
-        clear_earlier_run(run_dir)
+        clear_earlier_run(run_dir, cfg, command="simulate")
     inputs = process_inputs(cfg)
     write_run_record(
         run_dir,

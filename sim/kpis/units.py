@@ -36,6 +36,8 @@ KPI_UNITS: dict[str, str] = {
     "utilisation_max": "%",
     "one_off_cost": "money",
     "timer_share": "%",  # every timer step's share of the cycle time together
+    # the hours cases spent in the process (the shares' denominator): an objective one may pick
+    "time_in_process": "h",
 }
 #: units of per-step / per-role KPIs, by the part of the name before ``:``
 PREFIX_UNITS: dict[str, str] = {

@@ -57,6 +57,21 @@ LABELS = labelled(
         "utilisation_max": "highest utilisation",
         "margin_per_case": "margin per case",
         "one_off_cost": "one-off cost",
+        # every other KPI an objective may name, so that none reads as its key and without
+        # its unit (QA rt_optim F5: "headcount 4.0", "waiting_per_case 0.961")
+        "headcount": "headcount",
+        "waiting_per_case": "waiting per case",
+        "processing_cost_per_case": "processing cost per case",
+        "revenue_per_case": "revenue per case",
+        "throughput_per_day": "throughput per day",
+        "arrivals_per_week": "arrivals",
+        "wip_mean": "work in progress",
+        "wip_change": "change in work in progress",
+        "cases_arrived": "cases arrived",
+        "cases_completed": "cases completed",
+        "cases_dropped": "cases dropped",
+        "cases_in_progress": "cases in progress",
+        "time_in_process": "hours in the process",
     }
 )
 
@@ -310,11 +325,12 @@ def search_feasibility(
 
 
 def _unit(kpi: str) -> str:
-    """The unit a KPI is shown in here: ``LABELS``'s; a case segment's KPI its KPI's, a step's
-    or role's KPI its family's (``waiting_mean:review`` in h)."""
+    """The unit a KPI is shown in here: ``LABELS``'s; any other KPI's ``kpi_unit`` (a case
+    segment's KPI its KPI's, a step's or role's KPI its family's: ``waiting_mean:review`` in
+    h)."""
     if kpi in LABELS:
         return LABELS[kpi][1]
-    return kpi_unit(kpi) if ":" in kpi else ""
+    return kpi_unit(kpi)
 
 
 def _fmt(kpi: str, v: float | None) -> str:
@@ -329,7 +345,7 @@ def _fmt(kpi: str, v: float | None) -> str:
     if unit == "%":
         x = v * 100
         return f"{x:.{change_decimals([x], least=1)}f} %"
-    d = value_decimals(v, 0 if unit == "money" else 1)
+    d = value_decimals(v, 0 if unit in ("money", "people") else 1)  # "4 people", not 4.0
     return f"{v:,.{d}f}" if unit == "money" else f"{v:,.{d}f} {unit}".strip()
 
 
@@ -1375,6 +1391,28 @@ def _search_counts(n_trials: int, refused: int, stopped: int) -> str:
     return text + (", and " + _and(more) if more else "")
 
 
+def _pruned_text(pruned: Mapping[str, int]) -> str:
+    """Why no redesign of a search whose every simulated trial was pruned could be judged: the
+    reason each was pruned with (trials.csv's ``refused``), the one all of them share, or each
+    with its count (QA rt_engine F5: "none was feasible", where only trials.csv said that no
+    case finished in any of them)."""
+    n = sum(pruned.values())
+    where = " (trials.csv, under refused)"
+    if len(pruned) == 1:
+        (reason,) = pruned
+        every = "the one trial" if n == 1 else f"every one of its {n} trials"
+        return (
+            f"No redesign in the search could be judged: {every} was pruned, for the same "
+            f"reason: {md_text(reason)}{where}."
+        )
+    reasons = sorted(pruned.items(), key=lambda item: -item[1])
+    return (
+        f"No redesign in the search could be judged: its {n} trials were pruned: "
+        + "; ".join(f"{md_text(r)} ({_count(k, 'trial')})" for r, k in reasons)
+        + f"{where}."
+    )
+
+
 def _simulations_text(simulations: int, search: int | None) -> str:
     """``145 replications (none for the search, 145 to confirm, ablate and prune its
     candidates; a resumed search counts only its own)``."""
@@ -1413,6 +1451,7 @@ def recommendations_markdown(
     search_baseline: Mapping[str, float] | None = None,
     comparisons: int | None = None,
     feasibility: Mapping[str, Any] | None = None,
+    pruned: Mapping[str, int] | None = None,
     check_args: str | None = None,
     models: Mapping[int, ProcessModel] | None = None,
     scenario: Scenario | None = None,
@@ -1442,6 +1481,10 @@ def recommendations_markdown(
 
     ``warnings``: what qualifies the baseline's figures (cases still in progress at the stop),
     each in bold under the baseline.
+
+    ``pruned``: the reasons of the trials pruned with an objective undefined (``refused`` in
+    trials.csv), with how many had each; where no trial completed they are why no redesign
+    could be judged (``_pruned_text``), said in place of "none was feasible".
 
     ``comparisons``: the tests of the confirmation's Holm family; ``identical``: those left out
     of it because their paired differences were 0 in every replication
@@ -1599,6 +1642,8 @@ def recommendations_markdown(
                 "process was at least as good as each of them on every objective (the search's "
                 "estimates, trials.csv), so none was worth confirming."
             )
+        elif pruned and not (feasibility or {}).get("completed"):
+            lines.append(_pruned_text(pruned))
         else:
             lines.append("No redesign in the search was feasible and different from the baseline.")
         return "\n".join(lines) + "\n"

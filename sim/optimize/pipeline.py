@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,6 +242,11 @@ def optimize_redesign(
         n_finished = len(finished_trials(study))
         failed = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
         n_refused = sum(1 for t in failed if t.user_attrs.get("refused"))
+        # pruned: an objective undefined, the reason under refused in trials.csv
+        pruned = Counter(
+            str(t.user_attrs.get("refused") or "an objective KPI is undefined")
+            for t in study.get_trials(deepcopy=False, states=(TrialState.PRUNED,))
+        )
         md = recommendations_markdown(
             model_name=job.model.name,
             candidates=candidates,
@@ -261,6 +267,7 @@ def optimize_redesign(
             comparisons=n_comparisons,
             identical=n_identical,
             feasibility=feasibility,
+            pruned=pruned,
             models={c.rank: ev.redesigned(c.choice) for c in candidates},
             # measured, not estimated: whether a role of a redesign has work (idle_roles)
             utilisation={

@@ -1845,11 +1845,12 @@ STAR_SIZE = 220.0  # the baseline star's
 def _recommended_texts(
     ax: Axes, recs: Sequence[tuple[Recommended, tuple[float, float]]]
 ) -> list[str | None]:
-    """The label of each recommended diamond (``recs`` best rank first): ``recommended``
-    alone, else ``recommended #2``; a diamond on the spot of a better-ranked one (within
-    ``COINCIDE_PT``) is named in that one's label (``recommended #1, #2``) and gets none."""
+    """The label of each recommended diamond (``recs`` best rank first): ``recommended #1``,
+    ``recommended #2`` (alone too: the legend's ``ARROW_LEGEND`` names #1, QA rt_optim F3); a
+    diamond on the spot of a better-ranked one (within ``COINCIDE_PT``) is named in that one's
+    label (``recommended #1, #2``) and gets none."""
     if len(recs) < 2:
-        return ["recommended"] * len(recs)
+        return [f"recommended #{rec.rank}" for rec, _ in recs]
     owner = _owners(ax, [r for _, r in recs])
     texts: list[str | None] = []
     for i in range(len(recs)):
@@ -1875,6 +1876,9 @@ def _owners(ax: Axes, points: Sequence[tuple[float, float]]) -> list[int]:
 ARROW_STYLE = {"arrowstyle": "->", "color": ACCENT, "lw": 1.2, "ls": "--"}
 ARROW_GID = "pareto-arrow"
 ARROW_LEGEND = "from the baseline to recommended #1"
+#: points of the arrow that must show outside the star and the diamond (a dash and its head)
+#: for it to be drawn and explained in the legend; a shorter one is hidden under them
+ARROW_SEEN_PT = 10.0
 
 
 def _draw_recommended(
@@ -1900,13 +1904,16 @@ def _draw_recommended(
             r,
             xytext=b,
             arrowprops=dict(ARROW_STYLE),
-            gid=ARROW_GID if tuple(r) != tuple(b) else None,  # one of no length is not drawn
+            gid=ARROW_GID,  # left out once laid out when too short to see (``_pareto_labels``)
         )
 
 
 def _pareto_labels(ax: Axes, marks: _PanelMarks) -> bool:
     """Label a laid-out panel's recommended diamonds (``_recommended_texts``) and place them
-    and the baseline's label (``_place_labels``). Returns whether the labels are ranks only."""
+    and the baseline's label (``_place_labels``). The arrow to #1 is left out where too little
+    of it would show (``_arrow_seen``), so that the legend does not explain it (QA rt_optim F3:
+    the star and the diamond 10 px apart, the legend named an arrow no one could see). Returns
+    whether the labels are ranks only."""
     points = [r for _, r in marks.points]
     labels = [
         ax.annotate(
@@ -1924,7 +1931,20 @@ def _pareto_labels(ax: Axes, marks: _PanelMarks) -> bool:
     arrow = None
     if marks.baseline is not None and marks.points and marks.points[0][0].rank == 1:
         arrow = (marks.baseline, points[0])
+        if not _arrow_seen(ax, *arrow):
+            for t in [t for t in ax.texts if t.get_gid() == ARROW_GID]:
+                t.remove()
+            arrow = None
     return _place_labels(ax, labels, points, marks.baseline, marks.baseline_label, arrow=arrow)
+
+
+def _arrow_seen(ax: Axes, start: tuple[float, float], end: tuple[float, float]) -> bool:
+    """Whether the arrow from the star at ``start`` to the diamond at ``end`` (data
+    coordinates, on ``ax`` laid out) shows ``ARROW_SEEN_PT`` points at least beyond the two
+    markers, which are drawn over it."""
+    ends = ax.transData.transform([start, end]) * 72 / ax.figure.dpi
+    length = float(np.hypot(*(ends[1] - ends[0])))
+    return length - STAR_HALF - DIAMOND_HALF >= ARROW_SEEN_PT
 
 
 #: where a label may sit, best first: its offset from its point (points), ha, va; written for

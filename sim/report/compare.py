@@ -500,7 +500,9 @@ def _setting_of(key: str, settings: Mapping[str, Any]) -> str:
 
 def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
     """A note when some scenario measures other cases, or until another time, than the
-    baseline: another horizon or warm-up, or runs left undrained where the other drained
+    baseline: another horizon, warm-up or cap (``max_cases`` ends the window where it stops the
+    arrivals; under the baseline's cap another arrival volume reaches it at another time:
+    ``sim.cli.compare.measurements``), or runs left undrained where the other drained
     (an undrained run's cycle times are its finished, quicker cases only). Runs of an older
     version, with no ``measurement`` recorded, are not compared."""
     base = next(s for s in scenarios if s.get("baseline"))
@@ -527,8 +529,8 @@ def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
         + "; ".join(lines)
         + f". Its KPIs count other cases or stop at another time{undrained}, so a change may "
         "be the measurement's, not the process's: its changes are 'changed', neither better "
-        "nor worse; simulate both with the same horizon_days, warmup_days and drain settings "
-        "for a verdict"
+        "nor worse; simulate both with the same horizon_days, warmup_days, max_cases and drain "
+        "settings for a verdict"
     )
 
 

@@ -193,11 +193,31 @@ class RunFiles:
 
 
 def _first(run_dir: Path, *names: str) -> Path | None:
+    """The first of ``names`` (one result's alternative files) in ``run_dir``; where its run's
+    records say which of them it wrote (``sim.cli.overwrite.run_wrote``), only that one: the
+    others are someone else's, such as a user's kept there by ``output.overwrite=true`` (QA
+    rt_files F1: a trace.parquet beside a csv.gz run, a trace beside a run with
+    ``output.trace=false``, were drawn as its own). A file its command never writes (results
+    copied in) is read as any other."""
+    from sim.cli.overwrite import run_wrote
+
+    said = [run_wrote(run_dir, n) for n in names]
+    if any(s is not None for s in said):
+        names = tuple(n for n, s in zip(names, said, strict=True) if s)
     for n in names:
         p = run_dir / n
         if p.is_file():
             return p
     return None
+
+
+def _own(run_dir: Path, pattern: str) -> list[Path]:
+    """The files ``pattern`` names in ``run_dir`` but those its records say its run did not
+    write (``_first``)."""
+    from sim.cli.overwrite import run_wrote
+
+    found = sorted(run_dir.glob(pattern))
+    return [p for p in found if run_wrote(run_dir, p.relative_to(run_dir).as_posix()) is not False]
 
 
 #: The columns of a simulated trace the report draws from (arrivals, cycle times of a run from
@@ -702,13 +722,8 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
     k = rf.kpis
     if k:
         head = k.get("headline") or {}
-        reps = k.get("replications")
-        parts.append(
-            f"<p>{_esc(reps)} replications of model <code>{_esc(k.get('model', '?'))}</code>; "
-            "values are means over replications with their 95 % confidence intervals"
-            + _estimators_text(k.get("estimators"))
-            + ".</p>"
-        )
+        one = _measured(k) == 1
+        parts.append(f"<p>{_replications_text(k)}.</p>")
         for warning in k.get("warnings") or ():  # before the figures they qualify
             parts.append(f'<p class="missing"><b>{_esc(warning)}</b></p>')
         cards = []
@@ -716,9 +731,10 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
             if key in head and head[key]:
                 label, unit = _summary_label(key)
                 mean, ci = _ci_text(head[key], unit)
+                interval = "" if one else f'<div class="l">95 % CI {ci or "–"}</div>'
                 cards.append(
                     f'<div class="card"><div class="l">{_esc(label)}</div>'
-                    f'<div class="v">{mean}</div><div class="l">95 % CI {ci or "–"}</div></div>'
+                    f'<div class="v">{mean}</div>{interval}</div>'
                 )
         if cards:
             parts.append('<div class="cards">' + "".join(cards) + "</div>")
@@ -726,10 +742,11 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
         for key, ci in head.items():
             label, unit = _summary_label(key)
             mean, rng = _ci_text(ci, unit)
-            rows.append([_esc(label), mean, rng])
+            rows.append([_esc(label), mean] if one else [_esc(label), mean, rng])
         if rows:
-            parts.append(_table(["KPI", "mean", "95 % CI"], rows, numeric={1, 2}))
-        parts += _segment_table(k.get("by_segment"))
+            headers = ["KPI", "value"] if one else ["KPI", "mean", "95 % CI"]
+            parts.append(_table(headers, rows, numeric={1} if one else {1, 2}))
+        parts += _segment_table(k.get("by_segment"), one=one)
     elif results is None or "kpis" in results:
         parts.append(
             _missing(
@@ -878,9 +895,48 @@ def window_edge_text(label: str, reason: str) -> str:
     )
 
 
-def _segment_table(rows: Any) -> list[str]:
+def _measured(k: Mapping[str, Any]) -> Any:
+    """How many replications ``kpis.json``'s values are of: its ``measured_replications`` where
+    some measured nothing (a ``scenario.max_cases`` reached in their warm-up), else all."""
+    return k.get("measured_replications", k.get("replications"))
+
+
+def _replications_text(k: Mapping[str, Any]) -> str:
+    """The summary's first sentence (HTML): how many replications of which model (and how many
+    measured, where some measured nothing), and what its values are: means with their 95 %
+    confidence intervals, or, of one replication, that one's values without any (as the
+    console's header says: QA rt_engine F6, the page read "1 replications ... with their 95 %
+    confidence intervals" above cards of "95 % CI –")."""
+    reps, measured = k.get("replications"), _measured(k)
+    model = f"<code>{_esc(k.get('model', '?'))}</code>"
+    head = (
+        f"1 replication of model {model}"
+        if reps == 1
+        else f"{_esc(reps)} replications of model {model}"
+    )
+    over = "replications"
+    if measured != reps and measured:
+        head += (
+            f", {_esc(measured)} measured (the others' cases all arrived in the warm-up: see the "
+            "warning)"
+        )
+        over = f"those {_esc(measured)}"
+    if measured == 1:
+        more = " (raise scenario.replications for them)" if reps == 1 else ""
+        return (
+            f"{head}; values are that replication's, with no confidence intervals: one "
+            f"replication has no spread{more}"
+        )
+    return (
+        f"{head}; values are means over {over} with their 95 % confidence intervals"
+        + _estimators_text(k.get("estimators"))
+    )
+
+
+def _segment_table(rows: Any, *, one: bool = False) -> list[str]:
     """``kpis.json``'s ``by_segment`` view (a model of two or more segments) as a heading and a
-    table, a column per segment; [] without one."""
+    table, a column per segment; [] without one. ``one``: a run of one replication, whose
+    values have no interval."""
     if not isinstance(rows, list) or not rows:
         return []
     names = [str(r.get("segment")) for r in rows]
@@ -896,8 +952,13 @@ def _segment_table(rows: Any) -> list[str]:
         "<h3>By segment</h3>",
         '<p class="muted">The same KPIs for each case segment\'s own cases (measured as the '
         "overall ones: cases that arrived after the warm-up; the means and rates over those "
-        "that finished), with their 95 % confidence intervals over replications. A change that "
-        "helps the whole can harm one segment.</p>",
+        "that finished)"
+        + (
+            " in the one replication"
+            if one
+            else ", with their 95 % confidence intervals over replications"
+        )
+        + ". A change that helps the whole can harm one segment.</p>",
         _table(["KPI", *map(_esc, names)], body, numeric=set(range(1, len(names) + 1))),
     ]
 
@@ -1978,7 +2039,7 @@ DISTANCE_ROWS = (
 
 def _calibration_section(rf: RunFiles) -> Section:
     parts = []
-    if not rf.backtest and any(rf.run_dir.glob("trace_*.csv.gz")):
+    if not rf.backtest and any(_own(rf.run_dir, "trace_*.csv.gz")):
         parts.append(
             _missing(
                 "No <code>backtest.json</code>, although the back-test's simulated logs "

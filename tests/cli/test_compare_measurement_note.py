@@ -59,7 +59,7 @@ def test_a_longer_horizon_and_warm_up_are_named_in_the_baseline_order():
         "scenario.warmup_days=0 against 14). Its KPIs count other cases or stop at another "
         "time, so a change may be the measurement's, not the process's: its changes are "
         "'changed', neither better nor worse; simulate both with the same horizon_days, "
-        "warmup_days and drain settings for a verdict"
+        "warmup_days, max_cases and drain settings for a verdict"
     ]
 
 

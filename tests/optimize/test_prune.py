@@ -101,7 +101,7 @@ def test_a_change_rated_harm_is_dropped_and_the_smaller_redesign_recommended(
     assert f"- {GAIN}" in changes and HARM not in changes
     assert "**Dropped: the change rated harm by the ablation.**" in section
     assert f"- {HARM} (harm): dropped" in section
-    assert re.search(r"\| headcount \| 5\.0 \| 4\.0 \| -1\.00 .*\| yes \|", section)
+    assert re.search(r"\| headcount \| 5 people \| 4 people \| -1\.00 .*\| yes \|", section)
     assert "**Recommended without it**: not significantly worse on any objective" in section
     assert "dropping this change is expected to do better" not in md
     # QA 10 #4: pareto.csv's (search) figures are the smaller redesign's own, on the search's

@@ -70,8 +70,9 @@ def test_large_values_keep_their_separators_and_decimals() -> None:
     assert _fmt("cost_per_case", 134.2) == "134"
     assert _fmt("cycle_time_mean", 1_234.56) == f"{1_234.56:,.1f} h"
     assert _fmt("cycle_time_mean", 0.0) == "0.0 h" and _fmt("cost_per_case", 0.0) == "0"
-    # a whole number is exact as it is: no trailing zeros for a headcount
-    assert _fmt("headcount", 5.0) == "5.0" and _fmt("cost_per_case", 42.0) == "42"
+    # a whole number is exact as it is: no trailing zeros for a headcount, in people (QA
+    # rt_optim F5: "headcount 4.0" had no unit)
+    assert _fmt("headcount", 5.0) == "5 people" and _fmt("cost_per_case", 42.0) == "42"
     assert _fmt("dropoff_rate", 0.099) == "9.9 %"
     assert _fmt("dropoff_rate", 0.0004) != "0.0 %"  # not 0 for a share that is not
 
