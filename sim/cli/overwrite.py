@@ -9,8 +9,8 @@ its first file, and after every check that can refuse this run (its config, its 
 losses of an export with ``allow_loss=false``): a refused run leaves the earlier one as it was.
 
 One rule says which files are the earlier run's: what its records say it wrote
-(``run_wrote``). Its ``run.json`` names its command, whose files are ``RESULT_FILES``; a file
-its command writes only with a key on (``SWITCHED``: ``output.trace``, ``output.report``,
+(``sim.model.run_records``: ``run_wrote``). Its ``run.json`` names its command, whose files are
+``RESULT_FILES``; a file its command writes only with a key on (``SWITCHED``: ``output.trace``, ``output.report``,
 ``backtest.enabled``, ...) is its own only where its resolved ``config.yaml`` had that key on;
 the report's files (``report.html``, ``report/NN_*.png``) are its own where ``run.json``'s
 ``report_files`` lists them (every report build adds what it writes, ``python -m sim report``
@@ -31,88 +31,32 @@ which a rerun of the sweep resumes: QA hydra25 F6).
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from sim.cli.common import HYDRA_OWN, write_json
 from sim.cli.runlock import link_refusal, refuse_links
 from sim.errors import ConfigError
+from sim.model.run_records import (
+    COMMON,
+    RECORD,
+    REPORT_FIGURES,
+    REPORT_FILES,
+    REPORT_PAGE,
+    REPORT_PATTERNS,
+    _exported_files,
+    _patterns,
+    _records,
+    _saved_config,
+    _writes,
+    _written,
+)
 from sim.model.whole_files import PARTIAL
 
-RECORD = "run.json"
-#: what every command writes: its record
-COMMON = (RECORD, "config.yaml")
-#: the report's files (``sim.report.html``: ``REPORT_NAME``, ``FIGURES_DIR``/``FIGURE_FILES``)
-REPORT_PAGE = "report.html"
-REPORT_FIGURES = "report/[0-9][0-9]_*.png"
-REPORT_PATTERNS = (REPORT_PAGE, REPORT_FIGURES)
-#: the key of ``run.json`` listing the report's files its report builds wrote
-REPORT_FILES = "report_files"
-#: every file each command may write (``SWITCHED``: only with some keys of its config on)
-RESULT_FILES: dict[str, tuple[str, ...]] = {
-    "simulate": (
-        "kpis.json",
-        "replications.csv",
-        "model.yaml",
-        "trace.csv.gz",
-        "trace.parquet",
-        "cycle_times.csv.gz",
-        *REPORT_PATTERNS,
-    ),
-    "calibrate": (
-        "model.yaml",
-        "fits.csv",
-        "cleaning.json",
-        "calibration.json",
-        "instances.csv.gz",
-        "backtest.json",
-        "history.csv.gz",
-        "cycle_times.csv.gz",
-        "trace_[0-9]*.csv.gz",
-        "baseline_[0-9]*.csv.gz",
-        *REPORT_PATTERNS,
-    ),
-    "compare": ("comparison.csv", "comparison.md", "scenarios.json", *REPORT_PATTERNS),
-    "export": (),  # the exported files are named in its record (``path``); it writes no report
-}
-REPORT = {"output.report": True}
-FIGURES = {"output.report": True, "output.figures": True}
-BACKTEST = {"backtest.enabled": True}
-BACKTEST_TRACES = {"backtest.enabled": True, "backtest.write_traces": True}
-#: a file no key of the config says the command writes: only its record's ``report_files`` does
-#: (compare rebuilds report/'s numbered figures only where some are there: ``REWRITES``)
-BY_RECORD: Mapping[str, object] = {}
-#: the results a command writes only with these keys of its ``config.yaml`` at these values
-SWITCHED: dict[str, dict[str, Mapping[str, object]]] = {
-    "simulate": {
-        "trace.csv.gz": {"output.trace": True, "output.trace_format": "csv.gz"},
-        "trace.parquet": {"output.trace": True, "output.trace_format": "parquet"},
-        REPORT_PAGE: REPORT,
-        REPORT_FIGURES: FIGURES,
-    },
-    "calibrate": {
-        "backtest.json": BACKTEST,
-        "history.csv.gz": BACKTEST,
-        "cycle_times.csv.gz": BACKTEST,
-        "trace_[0-9]*.csv.gz": BACKTEST_TRACES,
-        "baseline_[0-9]*.csv.gz": BACKTEST_TRACES,
-        REPORT_PAGE: REPORT,
-        REPORT_FIGURES: FIGURES,
-    },
-    "compare": {REPORT_PAGE: REPORT, REPORT_FIGURES: BY_RECORD},
-}
-#: what a run about to write replaces besides ``SWITCHED``'s: compare's report rebuilds every
-#: numbered figure in report/ where it finds some (``sim.cli.compare``: none left stale)
-REWRITES: dict[str, dict[str, Mapping[str, object]]] = {"compare": {REPORT_FIGURES: REPORT}}
-#: said of the files removed where the record does not say which of them its run wrote
 GUESSED = "by name, its run.json and config.yaml not saying which of its optional results it wrote"
 
 
@@ -164,147 +108,6 @@ def _earlier_results(run_dir: Path) -> tuple[list[Path], bool]:
     if command == "export":
         found |= _exported_files(run_dir, record)
     return sorted(found), guessed
-
-
-def run_wrote(run_dir: str | Path, name: str) -> bool | None:
-    """Whether the run whose record is in ``run_dir`` wrote its file ``name`` (a path in it,
-    ``trace.csv.gz``, ``report/01_map.png``), as its records say: True; False where they say it
-    did not (a key of ``SWITCHED`` off, a report file its ``report_files`` does not list); None
-    where they do not say (no readable ``run.json``, a command this table does not know, an
-    older record, a file its command never writes: results copied in)."""
-    records = _records(Path(run_dir))
-    if records is None:
-        return None
-    command, record, config = records
-    patterns = _patterns(command)
-    if command is None or patterns is None:
-        return None
-    if command == "export":
-        own = name in COMMON or name in {p.name for p in _exported_files(Path(run_dir), record)}
-        return True if own else None
-    said = {
-        _written(command, p, config, record.get(REPORT_FILES))
-        for p in patterns
-        if fnmatchcase(name, p)
-    }
-    if True in said:
-        return True
-    return False if said == {False} else None
-
-
-def _records(run_dir: Path) -> tuple[str | None, dict[str, Any], Mapping[str, Any] | None] | None:
-    """The command, ``run.json`` and resolved ``config.yaml`` of the run in ``run_dir`` (None
-    without a readable record; the config None without a readable one), read once per version
-    of the two files (``sim.report.html`` asks for one file after another)."""
-
-    def stamp(name: str) -> tuple[int, int] | None:
-        try:
-            st = (run_dir / name).stat()
-        except OSError:
-            return None
-        return st.st_mtime_ns, st.st_size
-
-    return _read_records(str(run_dir.absolute()), stamp(RECORD), stamp("config.yaml"))
-
-
-@functools.lru_cache(maxsize=8)
-def _read_records(
-    run_dir: str, record_stamp: object, config_stamp: object
-) -> tuple[str | None, dict[str, Any], Mapping[str, Any] | None] | None:
-    """``_records`` for one version (``*_stamp``: modified time and size) of the two files."""
-    try:
-        record = json.loads((Path(run_dir) / RECORD).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(record, dict):
-        return None
-    command = record.get("command")
-    if command is not None and not isinstance(command, str):
-        return None
-    return command, record, _saved_config(Path(run_dir))
-
-
-def _patterns(command: str | None) -> tuple[str, ...] | None:
-    """The files a run of ``command`` may write (None for a command without its table); for the
-    claim of a run that stopped before writing its record (command unknown), every command's."""
-    if command is None:
-        return COMMON + tuple(dict.fromkeys(p for ps in RESULT_FILES.values() for p in ps))
-    if command in RESULT_FILES:
-        return COMMON + RESULT_FILES[command]
-    return None
-
-
-def _saved_config(run_dir: Path) -> Mapping[str, Any] | None:
-    """The earlier run's resolved ``config.yaml`` in ``run_dir`` (written with its record, before
-    its results; Hydra's ``.hydra/config.yaml`` is this run's by now), or None without a
-    readable one."""
-    try:
-        config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
-        return None
-    return config if isinstance(config, Mapping) else None
-
-
-def _written(
-    command: str | None, pattern: str, config: Mapping[str, Any] | None, listed: object
-) -> bool | None:
-    """Whether a run of ``command`` with ``config`` wrote the files ``pattern`` names: True for
-    one it writes always, False where a key of ``SWITCHED`` was off, None where its record does
-    not say (no ``config.yaml``, a key it has not: an older run; a run of unknown command).
-    The report's files: as ``listed`` (its record's ``report_files``) says, where it is a list."""
-    if command is None:
-        return None
-    if pattern in REPORT_PATTERNS and isinstance(listed, list):
-        return pattern in listed
-    keys = SWITCHED.get(command, {}).get(pattern)
-    if keys is None:
-        return True
-    if keys is BY_RECORD or config is None:
-        return None
-    return _switched_on(config, keys)
-
-
-def _switched_on(config: Mapping[str, Any], keys: Mapping[str, object]) -> bool | None:
-    """Whether ``config`` has every key of ``keys`` at its value; None where one of them is of
-    another type than a run accepts (not a config.yaml it wrote) or missing (an older run)."""
-    said = {key: _config_value(config, key) for key in keys}
-    if any(type(said[key]) is not type(want) for key, want in keys.items()):
-        return None
-    return all(said[key] == want for key, want in keys.items())
-
-
-def _writes(command: str, pattern: str, config: Mapping[str, Any]) -> bool:
-    """Whether this run (``command``, its ``config``) writes or replaces the files ``pattern``
-    names; where its config does not say, it may."""
-    keys = (SWITCHED.get(command, {}) | REWRITES.get(command, {})).get(pattern)
-    if keys is None:
-        return True
-    if keys is BY_RECORD:
-        return False
-    return _switched_on(config, keys) is not False
-
-
-def _config_value(config: Mapping[str, Any], key: str) -> object:
-    """The value of the dotted ``key`` in ``config``; None where it has none."""
-    value: object = config
-    for part in key.split("."):
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(part)
-    return value
-
-
-def _exported_files(run_dir: Path, record: dict) -> set[Path]:
-    """An export's files: the one its record names and, for BPMN, the Prosimos JSON and the
-    list of losses beside it; only files directly in ``run_dir``."""
-    path = record.get("path")
-    if not isinstance(path, str):
-        return set()
-    exported = run_dir / Path(path).name
-    names = [exported]
-    if record.get("format") == "bpmn":
-        names += [exported.with_suffix(".json"), exported.with_suffix(".export_losses.txt")]
-    return {p for p in names if p.is_file() or p.is_symlink()}
 
 
 def note_report_files(run_dir: Path, *, figures: bool) -> None:

@@ -60,6 +60,7 @@ from sim.kpis.units import (
     unit_text,
     value_decimals,
 )
+from sim.model.run_records import run_wrote
 from sim.model.scenario import staffing_overrides, with_staffing
 from sim.model.views import TARGET_UTILISATION
 from sim.model.whole_files import write_text_whole
@@ -194,13 +195,11 @@ class RunFiles:
 
 def _first(run_dir: Path, *names: str) -> Path | None:
     """The first of ``names`` (one result's alternative files) in ``run_dir``; where its run's
-    records say which of them it wrote (``sim.cli.overwrite.run_wrote``), only that one: the
+    records say which of them it wrote (``sim.model.run_records.run_wrote``), only that one: the
     others are someone else's, such as a user's kept there by ``output.overwrite=true`` (QA
     rt_files F1: a trace.parquet beside a csv.gz run, a trace beside a run with
     ``output.trace=false``, were drawn as its own). A file its command never writes (results
     copied in) is read as any other."""
-    from sim.cli.overwrite import run_wrote
-
     said = [run_wrote(run_dir, n) for n in names]
     if any(s is not None for s in said):
         names = tuple(n for n, s in zip(names, said, strict=True) if s)
@@ -214,8 +213,6 @@ def _first(run_dir: Path, *names: str) -> Path | None:
 def _own(run_dir: Path, pattern: str) -> list[Path]:
     """The files ``pattern`` names in ``run_dir`` but those its records say its run did not
     write (``_first``)."""
-    from sim.cli.overwrite import run_wrote
-
     found = sorted(run_dir.glob(pattern))
     return [p for p in found if run_wrote(run_dir, p.relative_to(run_dir).as_posix()) is not False]
 

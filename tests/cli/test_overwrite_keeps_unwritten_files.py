@@ -96,7 +96,7 @@ def test_files_the_records_say_the_run_did_not_write_stay(
 def test_figures_a_later_report_wrote_are_the_runs(tmp_path):
     """F4: ``report run=R figures=true`` on a run without figures records them; an overwrite
     removes them with the run (they stayed, stale: legal (1) beside a legal=3 run)."""
-    from sim.cli.overwrite import run_wrote
+    from sim.model.run_records import run_wrote
 
     run = tmp_path / "run"
     quick = ["simulate", "process=mmc", *QUICK_SIMULATE, f"hydra.run.dir={run}"]
@@ -117,7 +117,8 @@ def test_figures_a_later_report_wrote_are_the_runs(tmp_path):
 def test_a_report_on_an_older_record_keeps_what_its_own_report_wrote(tmp_path):
     """A record from before ``report_files``: the list starts with what its config.yaml says its
     own report wrote, so a rebuild without figures does not disown the run's figures."""
-    from sim.cli.overwrite import note_report_files, run_wrote
+    from sim.cli.overwrite import note_report_files
+    from sim.model.run_records import run_wrote
 
     run = tmp_path / "run"
     config = "output: {trace: false, trace_format: csv.gz, report: true, figures: true}"

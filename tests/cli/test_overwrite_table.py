@@ -1,4 +1,4 @@
-"""The table of what each command writes (``sim.cli.overwrite.RESULT_FILES``) is kept by hand;
+"""The table of what each command writes (``sim.model.run_records.RESULT_FILES``) is kept by hand;
 ``output.overwrite=true`` removes what it lists. Every file a run writes with all its outputs on
 must be in it, or a rerun would leave that file of the earlier run beside its own record."""
 
@@ -82,7 +82,7 @@ def test_every_file_a_run_writes_is_in_the_overwrite_table(tmp_path, make):
     run = make(tmp_path)
     files = written(run)
     assert "run.json" in files and len(files) > 2  # a real run, not an empty directory
-    assert files - listed(run) == set(), "add these to sim.cli.overwrite.RESULT_FILES"
+    assert files - listed(run) == set(), "add these to sim.model.run_records.RESULT_FILES"
 
 
 def test_overwrite_refuses_to_remove_a_file_this_run_reads(tmp_path):
