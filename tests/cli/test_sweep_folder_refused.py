@@ -2,7 +2,13 @@
 wrote its run.json and kpis.json beside the sweep's job folders, multirun.yaml and comparison,
 and its report.html was the sweep's comparison page. A folder holding a sweep is now refused for
 a single run, with or without ``output.overwrite=true``, and a run's report page follows the
-command its ``run.json`` records, not a ``comparison.csv`` lying beside it."""
+command its ``run.json`` records, not a ``comparison.csv`` lying beside it.
+
+QA rt_files F6: ``simulate hydra.run.dir=SW/0 output.overwrite=true scenario.staffing...=5``,
+a single run into a job folder of a sweep, ran: the sweep's comparison and report still said job
+0 was the sweep's first point, and the rerun of the sweep then failed job 0. Any folder of a
+sweep is now refused for a single run as the sweep's own folder is; the sweep's own jobs (a
+rerun, with or without ``output.overwrite=true``) still write into them."""
 
 from __future__ import annotations
 
@@ -92,3 +98,60 @@ def test_a_simulate_runs_page_follows_its_record(finished_sweep, tmp_path):
     # the sweep's own folder, without a run record, keeps its comparison page
     sweep_page = build_report(finished_sweep, out=tmp_path / "sweep.html")
     assert "Scenario comparison" in sweep_page.read_text(encoding="utf-8")
+
+
+def _refusal(run_dir: str, what: str, sweep: Path) -> str:
+    return (
+        f"error: hydra.run.dir={run_dir}: is {what} of the --multirun sweep in {sweep} (its "
+        "multirun.yaml); a single run does not write into a sweep's folders, not even with "
+        "output.overwrite=true (the sweep's comparison and report would not show it, and a "
+        "rerun of the sweep would refuse its folder): choose another hydra.run.dir (a new or "
+        f"empty directory), or rerun the sweep with --multirun hydra.sweep.dir={sweep} to "
+        "resume it (other overrides: into another hydra.sweep.dir)"
+    )
+
+
+@pytest.mark.parametrize("overwrite", [True, False])
+def test_a_single_run_into_a_sweeps_job_folder_is_refused(sweep_dir, overwrite):
+    before = _files(sweep_dir)
+    extra = ["output.overwrite=true"] if overwrite else []
+    job = sweep_dir / "0"
+    res = run_sim(
+        "simulate",
+        "process=mmc",
+        *QUICK_SIMULATE,
+        f"hydra.run.dir={job}",
+        "scenario.staffing.server=5",
+        *extra,
+    )
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "Traceback" not in res.stderr
+    assert res.stderr.strip() == _refusal(str(job), "job folder 0", sweep_dir)
+    assert _files(sweep_dir) == before  # job 0 is still the sweep's, .hydra/ too
+    # so the sweep, rerun as advised, resumes with both its jobs kept
+    res = run_sim(*SWEEP, f"hydra.sweep.dir={sweep_dir}")
+    assert res.returncode == 0, res.stderr
+    assert f"resumed the sweep in {sweep_dir}: 2 of its 2 jobs" in res.stderr
+
+
+def test_a_new_folder_in_a_sweep_is_refused_too(sweep_dir, tmp_path, monkeypatch):
+    # a folder the next job would take, given from inside the sweep
+    monkeypatch.chdir(sweep_dir)
+    res = run_sim("simulate", "process=mmc", *QUICK_SIMULATE, "hydra.run.dir=2")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert res.stderr.strip() == _refusal("2", "job folder 2", sweep_dir)
+    assert not (sweep_dir / "2").exists()
+    # any folder of it: the sweep's comparison counts every job record below it
+    res = run_sim("simulate", "process=mmc", *QUICK_SIMULATE, f"hydra.run.dir={tmp_path}/sw/x")
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert res.stderr.strip() == _refusal(f"{tmp_path}/sw/x", "folder x", sweep_dir)
+
+
+def test_the_sweeps_own_jobs_still_run_again(sweep_dir):
+    records = [(sweep_dir / job / "run.json").read_bytes() for job in ("0", "1")]
+    res = run_sim(*SWEEP, f"hydra.sweep.dir={sweep_dir}", "output.overwrite=true")
+    assert res.returncode == 0, res.stderr
+    assert "error" not in res.stderr
+    # each job ran again in its own folder of the sweep (a new run record)
+    assert [(sweep_dir / job / "run.json").read_bytes() for job in ("0", "1")] != records
+    assert all(b"finished" in (sweep_dir / job / "run.json").read_bytes() for job in ("0", "1"))

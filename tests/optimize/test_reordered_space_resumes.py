@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import copy
 
-import optuna
 import pytest
 
 from sim.errors import ConfigError
 from sim.optimize import check_study
-from sim.optimize.study import open_study
 from sim.redesign import SearchSpace
 from tests.optimize.conftest import search_job
-from tests.optimize.test_fingerprint_operator_params import _study_as_made_before
+from tests.optimize.test_fingerprint_operator_params import _open, _study_as_made_before
 
 SPACE = {
     "model": "tiny",
@@ -49,34 +47,21 @@ def _job(tiny_model, space: dict, url: str):
     return search_job(tiny_model, SearchSpace.from_dict(space, tiny_model), storage=url)
 
 
-def _made(job) -> None:
-    """The job's study, made and stamped as a search makes it."""
-    open_study(
-        storage=job.settings.storage,
-        study_name=job.settings.study_name,
-        objectives=job.objectives,
-        sampler=optuna.samplers.RandomSampler(seed=1),
-        study_fingerprint=job.fingerprint,
-        fingerprint_parts=job.fingerprint_parts,
-        earlier=job.earlier,
-    )
-
-
 def test_a_file_with_its_entries_reordered_resumes_the_study(tmp_path, tiny_model):
     url = f"sqlite:///{tmp_path / 'study.db'}"
     made = _job(tiny_model, SPACE, url)
-    _made(made)
+    _open(made)
     swapped = _job(tiny_model, _reordered(SPACE), url)
     # the entries are in another order, so the variables are (file order), the search is not
     assert [v.name for v in swapped.space.variables] != [v.name for v in made.space.variables]
     assert check_study(swapped) == 0
-    _made(swapped)  # and as the search opens it
+    _open(swapped)  # and as the search opens it
     check_study(_job(tiny_model, copy.deepcopy(SPACE), url))  # the unchanged file still resumes
 
 
 def test_a_reordered_file_with_an_edit_is_refused_naming_the_edit_only(tmp_path, tiny_model):
     url = f"sqlite:///{tmp_path / 'study.db'}"
-    _made(_job(tiny_model, SPACE, url))
+    _open(_job(tiny_model, SPACE, url))
     edited = _reordered(SPACE)
     edited["staffing"]["expert"]["one_off_cost_per_hire"] = 400
     with pytest.raises(ConfigError) as refused:
@@ -88,7 +73,7 @@ def test_a_reordered_file_with_an_edit_is_refused_naming_the_edit_only(tmp_path,
 
 def test_another_seed_with_reordered_entries_names_the_seed_alone(tmp_path, tiny_model):
     url = f"sqlite:///{tmp_path / 'study.db'}"
-    _made(_job(tiny_model, SPACE, url))
+    _open(_job(tiny_model, SPACE, url))
     space = SearchSpace.from_dict(_reordered(SPACE), tiny_model)
     with pytest.raises(ConfigError) as refused:
         check_study(search_job(tiny_model, space, storage=url, seed=7))
