@@ -619,7 +619,7 @@ def _who(record: dict[str, Any]) -> str:
 def _command_of(results: tuple[str, ...]) -> str | None:
     """The command whose results ``results`` are (``sim.model.run_records.RESULT_FILES``; None for
     none or several): the run checking a directory before its command is passed on."""
-    from sim.cli.overwrite import RESULT_FILES
+    from sim.model.run_records import RESULT_FILES
 
     if not results:
         return None
