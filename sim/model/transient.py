@@ -21,9 +21,12 @@ exponential=True)`` takes.
 
 from __future__ import annotations
 
+import functools
 import math
 
-from scipy import integrate, stats
+from scipy import integrate, special
+
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 
 
 def empty_start_deficit_at(t: float) -> float:
@@ -32,9 +35,15 @@ def empty_start_deficit_at(t: float) -> float:
     if t <= 0:
         return 1.0
     s = math.sqrt(t)
-    return 2.0 * ((1.0 + t) * stats.norm.sf(s) - s * stats.norm.pdf(s))
+    # the standard normal's tail and density as scipy.stats.norm computes them (ndtr(-s),
+    # exp(-s^2 / 2) / sqrt(2 pi)), without its per-call argument handling: ~100 us a call, and
+    # the warm-up note integrates this thousands of times a run (1.2 s of a 2.6 s short run)
+    tail = float(special.ndtr(-s))
+    density = math.exp(-s * s / 2.0) / _SQRT_2PI
+    return 2.0 * ((1.0 + t) * tail - s * density)
 
 
+@functools.lru_cache(maxsize=4096)  # the warm-up note asks again for each step of a role
 def window_deficit(
     settling_days: float, warmup_days: float, horizon_days: float, *, exponential: bool = False
 ) -> float:
