@@ -438,7 +438,13 @@ class _Importer:
                         f"{wr}.amount (profile '{pid}', resource '{rid}'): expected a whole "
                         f"number of people from 0 to {MAX_HEADCOUNT:,}, got {r.get('amount')!r}"
                     )
-                cost = P.number(f"{wr}.cost_per_hour", r.get("cost_per_hour", 0))
+                if "cost_per_hour" not in r:  # Prosimos reads float(r["cost_per_hour"]) too
+                    raise ModelError(
+                        f"{wr}.cost_per_hour (profile '{pid}', resource '{rid}'): missing; "
+                        "expected a cost per hour >= 0 (0 for no cost; Prosimos has no default "
+                        "for it)"
+                    )
+                cost = P.number(f"{wr}.cost_per_hour", r["cost_per_hour"])
                 if cost < 0:
                     raise ModelError(f"{wr}.cost_per_hour: must be >= 0, got {cost}")
                 info = {
