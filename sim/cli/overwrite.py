@@ -175,8 +175,7 @@ def clear_earlier_run(
                 f"output.overwrite=true would remove {f}, which this run reads: copy it out of "
                 f"{run_dir} first, or choose another hydra.run.dir"
             )
-    for f in files:
-        f.unlink(missing_ok=True)
+    _remove_all_or_none(files, run_dir)
     shutil.rmtree(partial, ignore_errors=True)
     figures = run_dir / "report"
     if figures.is_dir() and not any(figures.iterdir()):
@@ -194,30 +193,80 @@ def clear_earlier_run(
     return n
 
 
+def _remove_all_or_none(files: Sequence[Path], run_dir: Path) -> None:
+    """Remove ``files`` (of ``run_dir``), all of them or none: each is first moved into a
+    hidden folder of ``run_dir``, which goes once every move worked; a file that cannot be
+    moved (immutable, a folder that may not be written, a name taken) puts the moved ones back
+    and is a ``ConfigError`` naming it (QA rt27_files F4: a ``PermissionError`` traceback,
+    after three of the earlier run's results had gone and its run.json still said finished)."""
+    import tempfile
+
+    if not files:
+        return
+    bin_dir = Path(tempfile.mkdtemp(prefix=".overwrite-", dir=run_dir))
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for i, f in enumerate(files):
+            if not (f.is_file() or f.is_symlink()):
+                continue  # gone since it was listed
+            target = bin_dir / str(i)
+            try:
+                os.replace(f, target)
+            except OSError as exc:
+                for back_from, back_to in reversed(moved):
+                    with contextlib.suppress(OSError):
+                        os.replace(back_from, back_to)
+                raise ConfigError(
+                    f"output.overwrite=true could not remove {f}: {exc.strerror or exc}; nothing "
+                    f"of the earlier run in {run_dir} was removed: make it removable, or choose "
+                    "another hydra.run.dir"
+                ) from None
+            moved.append((target, f))
+    finally:
+        shutil.rmtree(bin_dir, ignore_errors=True)
+
+
 def _refuse_replacing_kept_files(
     run_dir: Path, removed: Sequence[Path], command: str, config: Mapping[str, Any]
 ) -> None:
     """``ConfigError`` naming the files of ``run_dir`` that no record says this tool wrote (not
     among ``removed``) and that this run writes or replaces: a user's ``trace.csv.gz`` beside
     a run without a trace, rerun with ``output.trace=true``; a user's ``report/01_x.png``
-    where this run writes figures (every numbered one is replaced)."""
+    where this run writes figures (every numbered one is replaced); a folder where this run
+    writes a file of its name (QA rt27_files F4: ``kpis.json/`` ended the run in a traceback
+    after the earlier run had been removed)."""
     patterns = _patterns(command) or COMMON
     gone = set(removed)
-    clash = sorted(
+    found = sorted(
         p
         for pattern in patterns
         if _writes(command, pattern, config)
         for p in run_dir.glob(pattern)
-        if (p.is_file() or p.is_symlink()) and p not in gone
+        if p not in gone
     )
+    folders = [p for p in found if p.is_dir() and not p.is_symlink()]
+    if folders:
+        shown = ", ".join(f"{n}/" for n in _names(folders[:6], run_dir))
+        raise ConfigError(
+            f"{run_dir}: holds the folder(s) {shown}, where this {command} run writes a file of "
+            "that name: move them out of the way first, or choose another hydra.run.dir "
+            "(nothing was removed)"
+        )
+    clash = [p for p in found if p.is_file() or p.is_symlink()]
     if not clash:
         return
     shown = ", ".join(_names(clash[:6], run_dir)) + (" ..." if len(clash) > 6 else "")
     one = len(clash) == 1
     it, yours, name = ("it", "a file", "that name") if one else ("them", "files", "those names")
     figures = any(p.parent.name == "report" for p in clash)
+    unreadable = (run_dir / RECORD).is_file() and _records(run_dir) is None
+    why = (
+        f" (its {RECORD} cannot be read as a run record: not a JSON object naming a command)"
+        if unreadable
+        else ""
+    )
     raise ConfigError(
-        f"{run_dir}: holds {shown}, which no run record there says this tool wrote ({yours} "
+        f"{run_dir}: holds {shown}, which no run record there says this tool wrote{why} ({yours} "
         f"of yours?); this {command} run writes {yours} of {name}"
         f"{' (in report/ it replaces every numbered figure)' if figures else ''}, so "
         f"output.overwrite=true would replace {it}, not keep {it}: move {it} out of {run_dir} "
