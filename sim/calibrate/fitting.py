@@ -89,10 +89,12 @@ class Fitter:
         """The model's ``Distribution`` for ``params``."""
         raise NotImplementedError
 
-    def loglik(self, x: np.ndarray, params: dict[str, float]) -> float:
-        """Log-likelihood of ``x`` under ``params``."""
+    def loglik(self, x: np.ndarray, params: dict[str, float], frozen: Any = None) -> float:
+        """Log-likelihood of ``x`` under ``params`` (``frozen``: ``self.frozen(params)``, where
+        the caller has it: freezing a scipy distribution costs more than most fits' scoring)."""
+        frozen = self.frozen(params) if frozen is None else frozen
         with np.errstate(all="ignore"):
-            ll = float(np.sum(self.frozen(params).logpdf(x)))
+            ll = float(np.sum(frozen.logpdf(x)))
         return ll if math.isfinite(ll) else -math.inf
 
     def fit(self, x: np.ndarray) -> FamilyFit:
@@ -100,11 +102,12 @@ class Fitter:
         x = np.asarray(x, dtype=float)
         n = int(x.size)
         params = self.fit_params(x)
-        ll = self.loglik(x, params)
+        frozen = self.frozen(params)
+        ll = self.loglik(x, params, frozen)
         aic = 2 * self.k - 2 * ll
         bic = self.k * math.log(max(n, 1)) - 2 * ll
         with np.errstate(all="ignore"):
-            ks = st.kstest(x, self.frozen(params).cdf)
+            ks = st.kstest(x, frozen.cdf)
         return FamilyFit(
             family=self.family,
             params={k: float(v) for k, v in params.items()},
@@ -314,7 +317,7 @@ class FixedFitter(Fitter):
     def frozen(self, params: dict[str, float]) -> Any:
         return None
 
-    def loglik(self, x: np.ndarray, params: dict[str, float]) -> float:
+    def loglik(self, x: np.ndarray, params: dict[str, float], frozen: Any = None) -> float:
         return math.inf  # a point mass: infinitely likely against any density
 
     def fit(self, x: np.ndarray) -> FamilyFit:
@@ -655,11 +658,12 @@ def fit_distribution(
         f = FITTERS[fam]
         try:
             params = f.fit_params(pos if f.whole_sample else fit_x)
-            ll = f.loglik(pos, params)
+            frozen = f.frozen(params)  # once: the likelihood and the KS test share it
+            ll = f.loglik(pos, params, frozen)
             if not math.isfinite(ll):
                 raise FitError("zero likelihood")
             with np.errstate(all="ignore"):
-                ks = st.kstest(pos, f.frozen(params).cdf)
+                ks = st.kstest(pos, frozen.cdf)
             cands.append(
                 FamilyFit(
                     family=fam,
