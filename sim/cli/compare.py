@@ -35,7 +35,7 @@ from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
 from sim.kpis.summary import SEGMENT_KPIS, segment_key, split_segment_key
 from sim.model.io import MAX_MODEL_BYTES
 from sim.model.safe_files import load_yaml, read_text
-from sim.model.scenario import name_of_ascii_key
+from sim.model.scenario import Scenario, name_of_ascii_key
 
 RESULTS = ("comparison.csv", "scenarios.json", "comparison.md")
 NEEDED = ("replications.csv", "kpis.json")
@@ -101,6 +101,28 @@ class SimulateRun:
     def measurement(self) -> dict[str, Any]:
         """The scenario settings that set which cases are measured, and until when."""
         return {k: self.scenario.get(k) for k in MEASUREMENT_KEYS if k in self.scenario}
+
+    @cached_property
+    def cap_reached(self) -> bool | None:
+        """Whether the run's ``scenario.max_cases`` stopped the arrivals in some replication
+        (inside its window, or in its warm-up, leaving it unmeasured), as its replications table
+        tells (``sim.cli.optimize.window_ends``: each window's length is its arrivals over their
+        rate; ``sim.cli.simulate.cap_stops``); ``None`` for a run without a cap, or one whose
+        records cannot tell (a table without ``cases_arrived`` and ``arrivals_per_week``, a
+        scenario this version cannot read)."""
+        if self.scenario.get("max_cases") is None:
+            return None
+        if not {"cases_arrived", "arrivals_per_week"} <= set(self.table.columns):
+            return None
+        from sim.cli.optimize import window_ends
+        from sim.cli.simulate import cap_stops
+
+        try:
+            scenario = Scenario.from_dict(self.scenario)
+        except (SimError, TypeError, ValueError):
+            return None
+        stops, empty = cap_stops(window_ends(self.table, scenario), scenario)
+        return bool(stops) or empty > 0
 
     def describe(self) -> dict[str, Any]:
         """What ``scenarios.json`` records of the run (besides its label)."""
@@ -605,28 +627,7 @@ class _Compared:
         labels = scenario_labels(runs, settings)
         b = pick_baseline(baseline, labels, runs)
         base = runs[b]
-        measured = measurements(runs, base)
-        comparison = compare_scenarios(
-            {label: r.table for label, r in zip(labels, runs, strict=True)},
-            baseline=labels[b],
-            paired={label: pairable(r, base) for label, r in zip(labels, runs, strict=True)},
-            volume_differs={
-                label
-                for label, r in zip(labels, runs, strict=True)
-                if r.arrival_volume != base.arrival_volume
-            },
-            measured_otherwise={
-                label
-                for label, m in zip(labels, measured, strict=True)
-                # runs of an older version record no measurement: not judged otherwise
-                if m and measured[b] and m != measured[b]
-            },
-            # pooled only where every run's are: a percentile pooled in one run and averaged in
-            # another is no comparison (QA pooled24 #2: one baseline, two p90s in one table)
-            cycle_times={label: r.cycle_times for label, r in zip(labels, runs, strict=True)}
-            if all(r.cycle_times is not None for r in runs)
-            else None,
-        )
+        measured = measurements(runs)
         # the label's parts, so that the report can name a scenario by what it sets
         # otherwise than the baseline without splitting the label at its spaces
         scenarios = [
@@ -636,6 +637,28 @@ class _Compared:
                 zip(labels, settings, runs, measured, strict=True)
             )
         ]
+        from sim.report.compare import measured_otherwise_by
+
+        comparison = compare_scenarios(
+            {label: r.table for label, r in zip(labels, runs, strict=True)},
+            baseline=labels[b],
+            paired={label: pairable(r, base) for label, r in zip(labels, runs, strict=True)},
+            volume_differs={
+                label
+                for label, r in zip(labels, runs, strict=True)
+                if r.arrival_volume != base.arrival_volume
+            },
+            # judged as the note judges them (runs of an older version, which record no
+            # measurement, are not judged otherwise)
+            measured_otherwise={
+                s["label"] for s in scenarios if measured_otherwise_by(s, scenarios[b])
+            },
+            # pooled only where every run's are: a percentile pooled in one run and averaged in
+            # another is no comparison (QA pooled24 #2: one baseline, two p90s in one table)
+            cycle_times={label: r.cycle_times for label, r in zip(labels, runs, strict=True)}
+            if all(r.cycle_times is not None for r in runs)
+            else None,
+        )
         if left_out:
             scenarios[b]["left_out"] = [str(n) for n in left_out]
         pooled = all(r.cycle_times is not None for r in runs)
@@ -646,14 +669,19 @@ class _Compared:
         return cls(comparison, list(labels), b, scenarios)
 
 
-def measurements(runs: Sequence[SimulateRun], base: SimulateRun) -> list[dict[str, Any]]:
-    """Each run's ``measurement`` as compared with the baseline ``base``'s (and recorded in
-    ``scenarios.json``): with the arrival volume's settings too where ``base`` caps the cases
-    (``max_cases``), since under one cap another volume reaches it at another time, which ends
-    the window elsewhere (``arrival_scale``; ``warmup_arrival_scale`` moves capped cases into or
-    out of the warm-up). A run of an older version, which records no measurement, keeps none."""
-    capped = base.scenario.get("max_cases") is not None
-    return [r.measurement | (r.arrival_volume if capped and r.measurement else {}) for r in runs]
+def measurements(runs: Sequence[SimulateRun]) -> list[dict[str, Any]]:
+    """Each run's ``measurement`` as ``scenarios.json`` records it and compare judges it
+    (``sim.report.compare.measured_otherwise_by``, with the arrival volume, ``arrivals``, which
+    under a cap ends the window elsewhere): with ``cap_reached`` where the run has a cap and its
+    table tells whether the cap stopped the arrivals in any replication (a cap reached in none
+    is no cap: QA rt27_engine F6, max_cases=100000 was 'measured otherwise' beside every row's
+    "no change"). A run of an older version, which records no measurement, keeps none."""
+    return [
+        r.measurement | ({"cap_reached": r.cap_reached} if r.cap_reached is not None else {})
+        if r.measurement
+        else {}
+        for r in runs
+    ]
 
 
 def _averaged_note(labels: Sequence[str], runs: Sequence[SimulateRun]) -> str:

@@ -19,6 +19,7 @@ import scipy.stats as st
 
 from sim.kpis.stats import LEVEL, confidence_interval
 from sim.kpis.summary import pooled_estimates, split_segment_key
+from sim.kpis.units import kpi_unit
 
 COMPARED_HEADLINE = (
     "cycle_time_mean",
@@ -142,17 +143,17 @@ def _row(base_mean: float, alt_mean: float, low: float, high: float, **sizes: in
     }
 
 
-def _paired_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
+def _paired_row(b: np.ndarray, a: np.ndarray, level: float, scale: float = 0.0) -> dict:
     """Replication r of both paired; the means and the difference over the same complete pairs
     (a replication where either value is missing is left out of all three). Pairs equal up to
-    float rounding (``_same``) are equal: no change, not one of 1e-17."""
+    float rounding (``_same`` at ``scale``) are equal: no change, not one of 1e-17."""
     n = min((x.size for x in (a, b) if x.size), default=0)  # a KPI one side lacks: all NaN
     b, a = (np.full(n, np.nan) if x.size == 0 else x[:n] for x in (b, a))
     both = np.isfinite(a) & np.isfinite(b)
     if not both.any():  # no pair: each side's own mean, no difference
         return _row(_mean(b), _mean(a), np.nan, np.nan, n=0, n_base=0, n_alt=0)
     pairs = int(both.sum())
-    if pairs > 1 and _same(a[both], b[both]):
+    if pairs > 1 and _same(a[both], b[both], scale):
         mean = float(b[both].mean())
         return _row(mean, mean, 0.0, 0.0, n=pairs, n_base=pairs, n_alt=pairs)
     ci = confidence_interval(a[both] - b[both], level)
@@ -161,30 +162,73 @@ def _paired_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
 
 
 ROUNDING = 1e-12
-"""Values that differ by less than this share of their size are one value: float rounding (a
+"""Values that differ by less than this share of their scale are one value: float rounding (a
 revenue of 0.1 per case averaged over a replication's cases reads 0.1 or 0.10000000000000002),
-not a spread or a change (QA rt_files F5)."""
+not a spread or a change (QA rt_files F5). The scale is a KPI's ``rounding_scales``: that of
+the figures it is computed from, not only its own (a margin of 0 is a difference of costs of
+0.6)."""
 
 
-def _same(x: np.ndarray | float, y: np.ndarray | float) -> bool:
+def rounding_scales(tables: Sequence[pd.DataFrame], kpis: Sequence[str]) -> dict[str, float]:
+    """Per KPI of ``kpis``, the size its float rounding is relative to: the largest magnitude
+    in ``tables`` (the runs compared) among the values of every KPI of its unit
+    (``sim.kpis.units.kpi_unit``: hours, money, cases, shares), or of its own where its unit
+    is unknown.
+
+    A KPI's rounding error is relative to the figures it is computed from, which are of its
+    unit, not to its own value: a margin is revenue - cost (0.6 - 0.6000000000000001 is
+    -1.1e-16, a margin of "0" apart from another by 2 ulp of 0.6, QA rt27_files F5), a waiting
+    is a start minus an arrival on a clock of hundreds of hours. Near 0 a tolerance relative to
+    the KPI's own values is none at all; one relative to the largest of its unit is still far
+    below anything a KPI can mean (1e-12 of a 1,000 h cycle time is 4 microseconds), and grows
+    with the runs' own figures, where a fixed constant per unit would fit one model only."""
+    cache: dict[str, float] = {}
+
+    def largest(columns: Collection[str]) -> float:
+        tops = [
+            float(np.abs(x[np.isfinite(x)]).max(initial=0.0))
+            for t in tables
+            for c in columns
+            if c in t and (x := t[c].to_numpy(dtype=float)).size
+        ]
+        return max(tops, default=0.0)
+
+    out = {}
+    for k in kpis:
+        unit = kpi_unit(k)
+        if not unit:
+            out[k] = largest([k])
+            continue
+        if unit not in cache:
+            cache[unit] = largest(
+                {str(c) for t in tables for c in t.columns if kpi_unit(str(c)) == unit}
+            )
+        out[k] = cache[unit]
+    return out
+
+
+def _same(x: np.ndarray | float, y: np.ndarray | float, scale: float = 0.0) -> bool:
     """Whether ``x`` and ``y`` (arrays of one shape, or one of them a number) are equal up to
-    float rounding (``ROUNDING`` of their size)."""
-    return bool(np.allclose(x, y, rtol=ROUNDING, atol=0.0))
+    float rounding: ``ROUNDING`` of their size or of ``scale`` (``rounding_scales``), which is
+    larger."""
+    return bool(np.allclose(x, y, rtol=ROUNDING, atol=ROUNDING * scale))
 
 
-def _flat(x: np.ndarray) -> bool:
-    """Whether the values ``x`` (2+) have no spread: all equal up to float rounding (``_same``),
-    where scipy warns of lost precision and its interval is rounding noise."""
-    return _same(x, x[0])
+def _flat(x: np.ndarray, scale: float = 0.0) -> bool:
+    """Whether the values ``x`` (2+) have no spread: all equal up to float rounding (``_same``
+    at ``scale``), where scipy warns of lost precision and its interval is rounding noise."""
+    return _same(x, x[0], scale)
 
 
-def _welch_interval(b: np.ndarray, a: np.ndarray, level: float = LEVEL) -> tuple[float, float]:
+def _welch_interval(
+    b: np.ndarray, a: np.ndarray, level: float = LEVEL, scale: float = 0.0
+) -> tuple[float, float]:
     """Welch's t-interval of ``mean(a) - mean(b)`` (each of 2+ values). A constant side (up to
     float rounding: ``_flat``) adds no variance, so the interval is the other side's one-sample
     t-interval (``df = n - 1``) moved by the constant (``ttest_ind`` would warn of lost
     precision there); two constant sides give a zero-width interval at the difference."""
     diff = float(a.mean() - b.mean())
-    a_flat, b_flat = _flat(a), _flat(b)
+    a_flat, b_flat = _flat(a, scale), _flat(b, scale)
     if a_flat and b_flat:  # equal in every replication on both sides: no spread at all
         return diff, diff
     with warnings.catch_warnings():
@@ -201,16 +245,18 @@ def _welch_interval(b: np.ndarray, a: np.ndarray, level: float = LEVEL) -> tuple
     return float(ci.low), float(ci.high)
 
 
-def _welch_row(b: np.ndarray, a: np.ndarray, level: float) -> dict:
-    """Independent samples: each side's mean and Welch's t-interval of the difference."""
+def _welch_row(b: np.ndarray, a: np.ndarray, level: float, scale: float = 0.0) -> dict:
+    """Independent samples: each side's mean and Welch's t-interval of the difference (sides
+    compared up to float rounding at ``scale``: ``_same``)."""
     b, a = b[np.isfinite(b)], a[np.isfinite(a)]
     sizes = {"n": int(a.size), "n_base": int(b.size), "n_alt": int(a.size)}
-    if a.size > 1 and b.size > 1 and _flat(a) and _flat(b) and _same(a.mean(), b.mean()):
+    flat = a.size > 1 and b.size > 1 and _flat(a, scale) and _flat(b, scale)
+    if flat and _same(a.mean(), b.mean(), scale):
         # one value on both sides up to rounding: no change, not a "significant" 1e-17
         return _row(_mean(b), _mean(b), 0.0, 0.0, **sizes)
     low = high = np.nan
     if a.size > 1 and b.size > 1:
-        low, high = _welch_interval(b, a, level)
+        low, high = _welch_interval(b, a, level, scale)
     return _row(_mean(b), _mean(a), low, high, **sizes)
 
 
@@ -218,8 +264,10 @@ def unpaired_comparison(
     base: pd.DataFrame, alt: pd.DataFrame, kpis: Sequence[str], level: float = LEVEL
 ) -> pd.DataFrame:
     """Per KPI: ``mean(alt) - mean(base)`` of independent replications and its Welch
-    t-interval; ``n_base``/``n_alt`` the replications of each, ``n`` the scenario's."""
-    rows = {k: _welch_row(_values(base, k), _values(alt, k), level) for k in kpis}
+    t-interval; ``n_base``/``n_alt`` the replications of each, ``n`` the scenario's. Sides
+    equal up to float rounding (``rounding_scales``) are no change."""
+    scales = rounding_scales((base, alt), kpis)
+    rows = {k: _welch_row(_values(base, k), _values(alt, k), level, scales[k]) for k in kpis}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -228,8 +276,9 @@ def matched_comparison(
 ) -> pd.DataFrame:
     """Per KPI: the mean difference over paired replications (common random numbers) and its
     t-interval, with ``base`` and ``alt`` the means over the same complete pairs; ``n`` the
-    number of pairs."""
-    rows = {k: _paired_row(_values(base, k), _values(alt, k), level) for k in kpis}
+    number of pairs. Pairs equal up to float rounding (``rounding_scales``) are no change."""
+    scales = rounding_scales((base, alt), kpis)
+    rows = {k: _paired_row(_values(base, k), _values(alt, k), level, scales[k]) for k in kpis}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -378,13 +427,17 @@ def _kpi_names(tables: Mapping[str, pd.DataFrame], baseline: str) -> list[str]:
 
 
 def _pooled_rows(
-    cmp: pd.DataFrame, base: Mapping[str, float], alt: Mapping[str, float]
+    cmp: pd.DataFrame,
+    base: Mapping[str, float],
+    alt: Mapping[str, float],
+    scales: Mapping[str, float],
 ) -> pd.DataFrame:
     """``cmp`` (one row per KPI, as ``matched_comparison`` gives them) with the KPIs pooled on
     both sides (``base`` and ``alt``: ``pooled_estimates``) compared as pooled values: their
     difference, with the replications' interval of the difference (paired or Welch's) moved
     to centre on it: a sectioning interval (``stats.sectioning_interval``). A KPI equal on both
-    sides in every replication stays so where its pooled values differ by rounding only."""
+    sides in every replication stays so where its pooled values differ by rounding only (at
+    ``scales``: ``rounding_scales``)."""
     out = cmp.copy()
     for k in cmp.index:
         if k not in base or k not in alt:
@@ -393,7 +446,8 @@ def _pooled_rows(
         shift = (alt[k] - base[k]) - float(r["diff"])
         low, high = (float(r[c]) + shift for c in ("ci_low", "ci_high"))
         sizes = {c: int(r[c]) for c in ("n", "n_base", "n_alt")}
-        if identical(r) and _same(alt[k], base[k]):  # pooled sums that differ by rounding only
+        scale = float(np.nanmax([scales.get(k, 0.0), abs(base[k]), abs(alt[k])]))
+        if identical(r) and _same(alt[k], base[k], scale):  # pooled sums: rounding only
             row = _row(base[k], base[k], 0.0, 0.0, **sizes)
         else:
             row = _row(base[k], alt[k], low, high, **sizes)  # no interval before: none now
@@ -461,6 +515,7 @@ def compare_scenarios(
             cmp,
             pooled_estimates(base, (cycle_times or {}).get(baseline)),
             pooled_estimates(table, (cycle_times or {}).get(name)),
+            rounding_scales((base, table), kpis),
         )
         cmp = cmp.rename_axis("kpi").reset_index()
         cmp["verdict"] = [

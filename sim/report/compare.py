@@ -373,8 +373,10 @@ def _wrap(parts: Sequence[str], width: int) -> str:
     return "\n".join([*lines, line])
 
 
-def _cell(r: Mapping[str, Any], unit: str) -> str:
-    """``2.3<br>+1.2 [+0.4, +2.0]`` coloured by verdict; the baseline's own value as it is."""
+def _cell(r: Mapping[str, Any], unit: str, baseline: Mapping[str, Any] | None = None) -> str:
+    """``2.3<br>+1.2 [+0.4, +2.0]`` coloured by verdict, and the baseline the change is against
+    where it is not the one its column shows (``other_base``); the baseline's own value as it
+    is."""
     if r["verdict"] == "baseline":
         return f"<b>{plain(r['alt'], unit)}</b>"
     diff, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
@@ -382,10 +384,30 @@ def _cell(r: Mapping[str, Any], unit: str) -> str:
     cls = VERDICT_CLASS.get(verdict, "muted")
     why = _note(r)
     title = f' title="{_esc(why)}"' if why else ""
+    against = other_base(r, baseline, unit)
     return (
         f'{plain(r["alt"], unit)}<br><span class="{cls}">{diff} {_esc(ci)}</span>'
         f'<br><span class="{cls}"{title}>{_esc(verdict)}</span>'
+        + (f'<br><span class="muted">{_esc(against)}</span>' if against else "")
     )
+
+
+def other_base(r: Mapping[str, Any], baseline: Mapping[str, Any] | None, unit: str) -> str:
+    """``against the baseline's 1.963 over the 5 replications both runs measured``: the base
+    of comparison row ``r``'s change where, rounded, it is not the baseline's own value
+    ``baseline`` (its row) that the baseline's column shows, else ''. A paired change is over
+    the replications both runs measured: where a scenario measured fewer (a cap reached in the
+    warm-up of some), its baseline is the mean over those, and the column's mean over all would
+    not add up with it (QA rt27_engine F7: "1.593: -0.37" beside 1.889, over pairs of 1.963)."""
+    if baseline is None or str(r["verdict"]) in ("baseline", "n/a"):
+        return ""
+    own = plain(r["base"], unit)
+    if own in ("–", plain(baseline["alt"], unit)):
+        return ""
+    n, everyone = r.get("n_base"), baseline.get("n")
+    fewer = pd.notna(n) and pd.notna(everyone) and int(n) < int(everyone)
+    over = f" over the {int(n)} replications both runs measured" if fewer else ""
+    return f"against the baseline's {own}{over}"
 
 
 def _note(r: Mapping[str, Any]) -> str:
@@ -412,14 +434,21 @@ def window_edge_notes(comparison: pd.DataFrame) -> list[str]:
     return notes
 
 
+def _baseline_row(by: pd.DataFrame) -> pd.Series | None:
+    """The baseline's row among one KPI's rows (``by``: indexed by scenario), None without."""
+    own = by[by["verdict"].astype(str) == "baseline"]
+    return own.iloc[0] if len(own) else None
+
+
 def _kpi_table(comparison: pd.DataFrame, kpis: Sequence[str], order: Sequence[str]) -> str:
     rows = []
     for kpi in kpis:
         label, unit = kpi_label(kpi)
         by = comparison[comparison["kpi"] == kpi].set_index("scenario")
+        base = _baseline_row(by)
         rows.append(
             [_esc(unit_title(label, unit))]
-            + [_cell(by.loc[s], unit) if s in by.index else "–" for s in order]
+            + [_cell(by.loc[s], unit, base) if s in by.index else "–" for s in order]
         )
     return _table(["KPI", *(_esc(s) for s in order)], rows, numeric=set(range(1, len(order) + 1)))
 
@@ -498,25 +527,105 @@ def _setting_of(key: str, settings: Mapping[str, Any]) -> str:
     return _setting(v)
 
 
+CAP = "max_cases"
+"""The measurement setting that ends a window where it stops the arrivals: another only where
+it was reached (``scenarios.json``'s ``cap_reached``), and one at which another arrival volume
+ends another window."""
+WINDOW_SETTINGS = ("horizon_days", "warmup_days", "drain", "drain_days")
+"""The measurement settings other than the cap: the same wherever they are set alike."""
+
+
+def _cap(s: Mapping[str, Any]) -> Any:
+    """The cap that ended scenario ``s``'s windows (a ``scenarios.json`` record): its
+    ``max_cases``, ``None`` where it was reached in none of its replications (``cap_reached``
+    false; a record without it, of a run whose table cannot tell or of an older version, keeps
+    its cap)."""
+    m = s.get("measurement") or {}
+    return None if m.get("cap_reached") is False else m.get(CAP)
+
+
+def _arrivals(s: Mapping[str, Any]) -> dict[str, Any]:
+    """Scenario ``s``'s arrival volume settings (``arrival_scale``, ``warmup_arrival_scale``)."""
+    own = s.get("arrivals")
+    return dict(own) if isinstance(own, Mapping) else {}
+
+
+def measured_otherwise_by(own: Mapping[str, Any], ref: Mapping[str, Any]) -> list[str]:
+    """The settings by which scenario ``own`` is measured otherwise than the baseline ``ref``
+    (``scenarios.json`` records), in the baseline's order; [] for the same measurement or a
+    record without one (an older version's, which recorded none).
+
+    ``horizon_days``, ``warmup_days``, ``drain`` and ``drain_days`` where they differ;
+    ``max_cases`` where the caps that ended the windows differ (``_cap``: one reached in no
+    replication is none, so 100000 against null is no difference, QA rt27_engine F6); and,
+    where either run's cap was reached, the arrival volume's settings that differ: under one
+    cap another volume reaches it at another time, which ends the window elsewhere. A record of
+    an older version may hold the volume in its ``measurement`` too: it is read from
+    ``arrivals`` only."""
+    mine, theirs = own.get("measurement"), ref.get("measurement")
+    if not mine or not theirs:
+        return []
+    volume = {*_arrivals(own), *_arrivals(ref)}
+    keys = [k for k in dict.fromkeys([*theirs, *mine]) if k != "cap_reached" and k not in volume]
+    differ = [
+        k for k in keys if (_cap(own) != _cap(ref) if k == CAP else mine.get(k) != theirs.get(k))
+    ]
+    if _cap(own) is not None or _cap(ref) is not None:
+        a, b = _arrivals(own), _arrivals(ref)
+        differ += [k for k in dict.fromkeys([*b, *a]) if a.get(k) != b.get(k)]
+    return differ
+
+
+def _cap_text(s: Mapping[str, Any]) -> str:
+    """A scenario's ``max_cases`` as typed, and whether it was reached where the record says it
+    was not."""
+    m = s.get("measurement") or {}
+    unreached = m.get("cap_reached") is False
+    return _setting(m.get(CAP)) + (" (reached in no replication)" if unreached else "")
+
+
+def _measured_text(own: Mapping[str, Any], ref: Mapping[str, Any], keys: Sequence[str]) -> str:
+    """``scenario.<key>=<own> against <ref>`` for each of ``keys``
+    (``measured_otherwise_by``)."""
+    parts = []
+    for k in keys:
+        if k == CAP:
+            mine, theirs = _cap_text(own), _cap_text(ref)
+        elif k in WINDOW_SETTINGS or k not in {*_arrivals(own), *_arrivals(ref)}:
+            mine, theirs = (_setting((s.get("measurement") or {}).get(k)) for s in (own, ref))
+        else:
+            mine, theirs = _setting_of(k, _arrivals(own)), _setting_of(k, _arrivals(ref))
+        parts.append(f"scenario.{k}={mine} against {theirs}")
+    return ", ".join(parts)
+
+
+def _and(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" and {words[-1]}"
+
+
 def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
     """A note when some scenario measures other cases, or until another time, than the
-    baseline: another horizon, warm-up or cap (``max_cases`` ends the window where it stops the
-    arrivals; under the baseline's cap another arrival volume reaches it at another time:
-    ``sim.cli.compare.measurements``), or runs left undrained where the other drained
-    (an undrained run's cycle times are its finished, quicker cases only). Runs of an older
-    version, with no ``measurement`` recorded, are not compared."""
+    baseline (``measured_otherwise_by``): another horizon or warm-up, another cap reached
+    (``max_cases`` ends the window where it stops the arrivals), another arrival volume under a
+    cap reached (it reaches the cap at another time), or runs left undrained where the other
+    drained (an undrained run's cycle times are its finished, quicker cases only). It advises
+    the settings that differ only: the same ones where they are settings of the window, no cap
+    where a cap differs (two runs under one cap at other volumes have the same settings
+    already: QA rt27_engine F6). Runs of an older version, with no ``measurement`` recorded,
+    are not compared."""
     base = next(s for s in scenarios if s.get("baseline"))
-    ref = base.get("measurement")
-    if not ref:
-        return None
-    lines = []
+    lines, same, capped, volume = [], [], False, False
     drain_differs = False
     for s in scenarios:
-        own = s.get("measurement")
-        if s is base or not own or own == ref:
+        keys = [] if s is base else measured_otherwise_by(s, base)
+        if not keys:
             continue
-        drain_differs |= own.get("drain") != ref.get("drain")
-        lines.append(f"{s['label']} ({_settings_that_differ(own, ref)})")
+        drain_differs |= "drain" in keys
+        same += [k for k in keys if k in WINDOW_SETTINGS and k not in same]
+        capped |= any(k not in WINDOW_SETTINGS for k in keys)
+        volume |= any(k not in (*WINDOW_SETTINGS, CAP) for k in keys)
+        lines.append(f"{s['label']} ({_measured_text(s, base, keys)})")
     if not lines:
         return None
     undrained = (
@@ -524,13 +633,19 @@ def _measurement_note(scenarios: Sequence[Mapping[str, Any]]) -> str | None:
         if drain_differs
         else ""
     )
+    advice = [f"with the same {_and(same)}"] if same else []
+    if capped:
+        why = ": under one cap another arrival volume reaches it at another time" if volume else ""
+        advice.append(
+            f"without a cap that ends a window (scenario.max_cases=null, or one neither run "
+            f"reaches{why})"
+        )
     return (
         "measured otherwise than the baseline: "
         + "; ".join(lines)
         + f". Its KPIs count other cases or stop at another time{undrained}, so a change may "
-        "be the measurement's, not the process's: its changes are 'changed', neither better "
-        "nor worse; simulate both with the same horizon_days, warmup_days, max_cases and drain "
-        "settings for a verdict"
+        "be the measurement's, not the process's: a change of its reads 'changed', neither "
+        f"better nor worse; simulate both {', and '.join(advice)} for a verdict"
     )
 
 
@@ -688,14 +803,19 @@ def _how_differences(comparison: pd.DataFrame, base: str) -> str:
     )
 
 
-def _md_cell(r: Mapping[str, Any], unit: str) -> str:
-    """One scenario's value, change, interval and verdict (no unit: it is in the KPI column)."""
+def _md_cell(r: Mapping[str, Any], unit: str, baseline: Mapping[str, Any] | None = None) -> str:
+    """One scenario's value, change, interval and verdict (no unit: it is in the KPI column),
+    and the baseline the change is against where it is not the one its column shows
+    (``other_base``)."""
     if r["verdict"] == "baseline":
         return plain(r["alt"], unit)
     if r["verdict"] == "n/a":
         return f"{plain(r['alt'], unit)}: n/a"
     diff, ci = change_text(r["diff"], r["ci_low"], r["ci_high"], unit)
-    return f"{plain(r['alt'], unit)}: {diff}{' ' + ci if ci else ''} {md_text(r['verdict'])}"
+    against = other_base(r, baseline, unit)
+    return f"{plain(r['alt'], unit)}: {diff}{' ' + ci if ci else ''} {md_text(r['verdict'])}" + (
+        f" ({md_text(against)})" if against else ""
+    )
 
 
 def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[str, Any]]) -> str:
@@ -731,7 +851,8 @@ def comparison_markdown(comparison: pd.DataFrame, scenarios: Sequence[Mapping[st
             continue
         label, unit = kpi_label(kpi)
         by = comparison[comparison["kpi"] == kpi].set_index("scenario")
-        cells = [_md_cell(by.loc[s], unit) if s in by.index else "–" for s in order]
+        base_row = _baseline_row(by)
+        cells = [_md_cell(by.loc[s], unit, base_row) if s in by.index else "–" for s in order]
         lines.append(f"| {md_text(unit_title(label, unit))} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -57,9 +57,9 @@ def test_a_longer_horizon_and_warm_up_are_named_in_the_baseline_order():
     assert notes == [
         "measured otherwise than the baseline: long (scenario.horizon_days=84 against 42, "
         "scenario.warmup_days=0 against 14). Its KPIs count other cases or stop at another "
-        "time, so a change may be the measurement's, not the process's: its changes are "
-        "'changed', neither better nor worse; simulate both with the same horizon_days, "
-        "warmup_days, max_cases and drain settings for a verdict"
+        "time, so a change may be the measurement's, not the process's: a change of its reads "
+        "'changed', neither better nor worse; simulate both with the same horizon_days and "
+        "warmup_days for a verdict"
     ]
 
 
