@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import textwrap
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,20 +176,24 @@ def _title(fig: Figure, text: str) -> Text:
     return fig.suptitle(text, color=INK, x=TITLE_X, y=y, ha="left", va="top", **TITLE_FONT)
 
 
-def _title_width(fig: Figure, text: str) -> float:
-    """The width ``_title`` draws ``text`` at (its longest line), a share of the figure's."""
-    probe = fig.text(0, 0, text, **TITLE_FONT)
+def _title_width(fig: Figure, text: str, font: Mapping[str, Any] = TITLE_FONT) -> float:
+    """The width ``_title`` draws ``text`` at (its longest line), a share of the figure's; in
+    ``font``, the width of a panel's title (``panel_title``)."""
+    probe = fig.text(0, 0, text, **font)
     width = probe.get_window_extent(fig.canvas.get_renderer()).width
     probe.remove()
     return width / fig.bbox.width
 
 
-def _title_word(fig: Figure, word: str) -> str:
-    """``word`` as wide as a title's line at most: a wider one (a long step name without
-    spaces) keeps its start and its end around an ellipsis."""
+def _title_word(
+    fig: Figure, word: str, *, font: Mapping[str, Any] = TITLE_FONT, room: float = TITLE_ROOM
+) -> str:
+    """``word`` as wide as a title's line at most (``room``, a share of the figure's width): a
+    wider one (a long step name without spaces) keeps its start and its end around an
+    ellipsis."""
     limit = len(word)
     while limit > 2:
-        excess = _title_width(fig, _ellipsized(word, limit)) / TITLE_ROOM
+        excess = _title_width(fig, _ellipsized(word, limit), font) / room
         if excess <= 1:
             break
         # widths are about proportional to lengths: shorten by the excess, a character at least
@@ -196,16 +201,59 @@ def _title_word(fig: Figure, word: str) -> str:
     return _ellipsized(word, limit)
 
 
-def _title_lines(fig: Figure, text: str) -> list[str]:
+def _title_lines(
+    fig: Figure, text: str, *, font: Mapping[str, Any] = TITLE_FONT, room: float = TITLE_ROOM
+) -> list[str]:
     """``text`` broken into the fewest lines that each fit across ``fig`` as ``_title`` draws
-    them (a word longer than that alone on its line, shortened in its middle to fit)."""
+    them (or in ``font``, within ``room``, a share of the figure's width), a word longer than
+    that alone on its line, shortened in its middle to fit."""
     lines: list[str] = []
-    for word in (_title_word(fig, w) for w in text.split()):
-        if lines and _title_width(fig, f"{lines[-1]} {word}") <= TITLE_ROOM:
+    for word in (_title_word(fig, w, font=font, room=room) for w in text.split()):
+        if lines and _title_width(fig, f"{lines[-1]} {word}", font) <= room:
             lines[-1] += f" {word}"
         else:
             lines.append(word)
     return lines
+
+
+PANEL_TITLE_FONT = {"fontsize": 9, "fontweight": "bold"}
+PANEL_TITLE_LINES = 2  # lines a panel's title takes at most; a longer name is shortened
+PANEL_TITLE_ROOM = 0.97  # of its axes' width: text widths do not scale exactly with the dpi
+PANEL_TITLE_LINE = 0.15  # inches each further line of a panel's title takes
+
+
+def panel_title(ax: Axes, name: str, *, lines: int = PANEL_TITLE_LINES) -> Text:
+    """``pretty(name)`` as the bold title at the top left of ``ax`` (a small multiple of one
+    activity), on at most ``lines`` lines each as wide as the axes: a longer name keeps its
+    start and its end (``(check 01)``) around an ellipsis, a word wider than a line is
+    shortened as the step chart's title does (``_title_word``). Set it once the axes have their
+    place (``subplots_adjust``): long activity names ran over the next panel's title and off
+    the figure (QA rt27_calib F5)."""
+    fig = ax.figure
+    room = PANEL_TITLE_ROOM * ax.get_position().width
+    text = pretty(name)
+
+    def wrap(limit: int) -> list[str]:
+        return _title_lines(fig, _ellipsized(text, limit), font=PANEL_TITLE_FONT, room=room)
+
+    limit = len(text)
+    wrapped = wrap(limit)
+    while len(wrapped) > lines and limit > 2:
+        # widths are about proportional to lengths: as long as ``lines`` full lines, less a
+        # tenth for the ends of lines a word does not fill; a character shorter at least
+        share = lines * room / _title_width(fig, _ellipsized(text, limit), PANEL_TITLE_FONT)
+        limit = max(min(limit - 1, int(0.9 * share * limit)), 2)
+        wrapped = wrap(limit)
+    return ax.set_title("\n".join(wrapped), loc="left", color=INK, **PANEL_TITLE_FONT)
+
+
+def _panel_title_room(fig: Figure, axes: Sequence[Axes]) -> None:
+    """Lower the top of the axes so that the titles of ``axes`` (the top row's) wrapped onto
+    more lines than one stay clear of what is above them (the figure's title)."""
+    extra = max((ax.get_title(loc="left").count("\n") for ax in axes), default=0)
+    if extra:
+        top = fig.subplotpars.top - extra * PANEL_TITLE_LINE / fig.get_figheight()
+        fig.subplots_adjust(top=top)
 
 
 def fitted_title(fig: Figure, options: Sequence[str]) -> str:
@@ -247,15 +295,24 @@ def _err(mean: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
 
 CI_TEXT = "95 % CI"
 NO_CI_TEXT = "1 replication: no CI"
+NOTHING_MEASURED_CI_TEXT = "no replication measured: no CI"
+
+
+def measured_count(report: Mapping[str, Any]) -> Any:
+    """How many replications a KPI report's (``kpis.json``) values are of: its
+    ``measured_replications`` where some measured nothing (``scenario.max_cases`` reached in
+    their warm-up), else all its ``replications``."""
+    return report.get("measured_replications", report.get("replications"))
 
 
 def ci_text(*reports: Mapping[str, Any] | None) -> str:
     """What a chart's error bars are: ``95 % CI``, or ``1 replication: no CI`` when every
-    report given is of one replication (no interval, so no bar, can be drawn)."""
-    given = [r for r in reports if r]
-    if given and all(r.get("replications") == 1 for r in given):
-        return NO_CI_TEXT
-    return CI_TEXT
+    report given has the values of one replication at most (``measured_count``: of 3 run, 1
+    measured is no interval either), ``no replication measured: no CI`` when none has any."""
+    measured = [measured_count(r) for r in reports if r]
+    if not measured or not all(isinstance(m, int | float) and m <= 1 for m in measured):
+        return CI_TEXT
+    return NO_CI_TEXT if any(m == 1 for m in measured) else NOTHING_MEASURED_CI_TEXT
 
 
 NO_FINISHED_CASE = "no case finished in the measured window"
@@ -617,8 +674,12 @@ def most_relevant(
     keep: Sequence[str] = (),
 ) -> list[str]:
     """The ``limit`` of ``names`` with the highest ``score`` (missing or NaN: lowest), the names
-    in ``keep`` among them whatever their score, in the order of ``names``."""
-    kept = [n for n in names if n in set(keep)][:limit]
+    in ``keep`` among them whatever their score, in the order of ``names``. ``keep`` is in order
+    of priority: where more than ``limit`` of them are among ``names``, its first ``limit`` are
+    kept, wherever they stand in ``names`` (cut in the model's order, a bottleneck late in it
+    fell off the chart whose title named it, QA rt27_calib F3)."""
+    present = set(names)
+    kept = list(dict.fromkeys(n for n in keep if n in present))[:limit]
 
     def rank(n: str) -> float:
         v = score.get(n)
@@ -629,13 +690,72 @@ def most_relevant(
     return [n for n in names if n in chosen]
 
 
-def hidden_steps_text(shown: int, total: int, ranked_by: str, rest_in: str) -> str:
+def hidden_steps_text(
+    shown: int,
+    total: int,
+    ranked_by: str,
+    rest_in: str,
+    *,
+    first: Sequence[tuple[str, int]] = (),
+    rest: str = "",
+) -> str:
     """The note under a chart that draws ``shown`` of ``total`` steps: which, and where the
-    others are."""
-    return (
-        f"{shown} of {total} steps shown: those with the most {ranked_by}. "
-        f"The other {total - shown} are in {rest_in}."
-    )
+    others are. ``first``: the steps drawn whatever their rank, each a phrase and how many
+    steps it names (``("the bottleneck", 1)``), said before the others, those with the most
+    ``ranked_by``; ``rest``: what the steps left out are besides ("each tied with it too")."""
+    ranked = shown - sum(k for _, k in first)
+    parts = [phrase for phrase, _ in first]
+    if ranked > 0:
+        parts.append(
+            f"the {ranked} other{'s' if ranked > 1 else ''} with the most {ranked_by}"
+            if parts
+            else f"those with the most {ranked_by}"
+        )
+    which = parts[-1] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    left = total - shown
+    aside = f" ({rest})" if rest else ""
+    where = f"The other one{aside} is" if left == 1 else f"The other {left}{aside} are"
+    return f"{shown} of {total} steps shown: {which}. {where} in {rest_in}."
+
+
+def step_chart_note(
+    names: Sequence[str],
+    shown: Sequence[str],
+    score: Mapping[str, float],
+    bottleneck: str | None,
+    tied: Sequence[str],
+    rest_in: str,
+) -> str:
+    """The step chart's note when it draws ``shown`` of the steps ``names``: those with the most
+    time per case (``score``), unless the ``bottleneck`` and the steps ``tied`` with it (drawn
+    whatever their time, the tied ones where cases queue longest first) took the place of
+    others, which it then names first; and how many of the steps left out are tied too."""
+    drawn = set(shown)
+    first: list[tuple[str, int]] = []
+    if bottleneck and drawn != set(most_relevant(names, score, len(shown))):
+        first = [("the bottleneck", 1)] if bottleneck in drawn else []
+        tied_in = [t for t in tied if t in drawn]
+        if len(tied_in) == len(tied) > 0:
+            first.append(
+                (
+                    f"the {'step' if len(tied) == 1 else f'{len(tied)} steps'} tied with it",
+                    len(tied),
+                )
+            )
+        elif tied_in:
+            which = (
+                f"{len(tied_in)} of the {len(tied)} steps tied with it (where cases queue longest)"
+            )
+            first.append((which, len(tied_in)))
+    out = len([t for t in tied if t not in drawn])
+    left = len(names) - len(shown)
+    rest = ""
+    if out == left:
+        rest = "tied with the bottleneck too" if left == 1 else "each tied with the bottleneck too"
+    elif out:
+        rest = f"{out} of them tied with the bottleneck"
+    ranked_by = "time per case (waiting + processing)"
+    return hidden_steps_text(len(shown), len(names), ranked_by, rest_in, first=first, rest=rest)
 
 
 def _hidden_note(fig: Figure, text: str, *, y: float = 0.08) -> None:
@@ -754,16 +874,17 @@ def plot_step_times(
     df = step_frame(report)
     bottleneck = bottleneck_step(report)
     total = len(df)
+    note = None
     if max_steps is not None and total > max_steps:
         score = {s["step"]: time_per_case(s) for s in report.get("steps", ())}
-        keep = [bottleneck or "", *bottleneck_tied_with(report)]
-        shown = most_relevant(list(df["step"]), score, max_steps, keep=keep)
+        # the bottleneck first, then the steps tied with it, where cases queue longest first
+        keep = [bottleneck, *bottleneck_tied_with(report)] if bottleneck else []
+        names = list(df["step"])
+        shown = most_relevant(names, score, max_steps, keep=keep)
+        note = step_chart_note(
+            names, shown, score, bottleneck, bottleneck_tied_with(report), rest_in
+        )
         df = df[df["step"].isin(shown)].reset_index(drop=True)
-    note = (
-        hidden_steps_text(len(df), total, "time per case (waiting + processing)", rest_in)
-        if len(df) < total
-        else None
-    )
     other = None
     if compare is not None:
         other = step_frame(compare).set_index("step").reindex(df["step"])
@@ -1069,17 +1190,24 @@ def plot_funnel(
         if (s.get("dropoff_at") or {}).get("mean") is not None
     }
     total = len(stages)
+    hidden = ""
     if max_steps is not None and total > max_steps:
         names = [f["stage"] for f in stages]
-        lost = [k for k in names if lost_at.get(k, 0.0) > LOST_SHOWN]
+        # the steps losing the largest share first, should there be more than rows
+        lost = sorted(
+            (k for k in names if lost_at.get(k, 0.0) > LOST_SHOWN), key=lambda k: -lost_at[k]
+        )
         reach = {f["stage"]: float(f["reached"]) for f in stages}
-        shown = set(most_relevant(names, reach, max_steps, keep=lost))
-        stages = [f for f in stages if f["stage"] in shown]
-    hidden = (
-        "\n" + hidden_steps_text(len(stages), total, "cases reaching them", rest_in)
-        if len(stages) < total
-        else ""
-    )
+        shown = most_relevant(names, reach, max_steps, keep=lost)
+        first = []
+        if set(shown) != set(most_relevant(names, reach, len(shown))):  # kept, not ranked
+            k = len(set(lost) & set(shown))
+            which = f"the {k} steps" if k > 1 else "the step"
+            first = [(f"{which} where cases are lost (in red)", k)]
+        hidden = "\n" + hidden_steps_text(
+            len(shown), total, "cases reaching them", rest_in, first=first
+        )
+        stages = [f for f in stages if f["stage"] in set(shown)]
     n = max(len(stages), 1)
     extra = 0.15 if hidden else 0.0
     fig = new_figure(11, 1.3 + extra + 0.4 * n)
@@ -1127,8 +1255,8 @@ def plot_funnel(
         0.08 / fig.get_figheight(),
         "Width: share of all cases reaching the step. Steps are in the model's order, so "
         "alternative branches sit one under the other: a narrower row is not a loss.\n"
-        "Red: share of finished cases lost at the step (dropped, or ended unsuccessfully there)."
-        + hidden,
+        "Red: share of finished cases lost at the step (dropped, or ended unsuccessfully there). "
+        "Outcomes: green successful, red unsuccessful." + hidden,
         fontsize=8,
         color=INK,
         ha="left",
@@ -1155,7 +1283,7 @@ def plot_funnel(
         if math.isfinite(m):
             _value_label(ax_o, max(m, top) if math.isfinite(top) else m, yv, f"{m:.0%}")
     ax_o.set_yticks(yo)
-    ax_o.set_yticklabels([axis_label(outcome_label(k)) for k in names], fontsize=8)
+    ax_o.set_yticklabels(funnel_outcome_labels(names, report, success_outcomes), fontsize=8)
     ax_o.set_ylim(-0.7, rows - 0.3)  # as the funnel, row for row
     ax_o.set_xlim(0, 1.15)
     from matplotlib.ticker import PercentFormatter
@@ -1177,6 +1305,27 @@ def plot_funnel(
     }
     fig.set_layout_engine(_FitLabels(margins=margins, gap=(0, 1)))
     return _finish(fig, path)
+
+
+def funnel_outcome_labels(
+    outcomes: Sequence[str], report: Mapping[str, Any], success: Sequence[str] | None = None
+) -> list[str]:
+    """The funnel's labels of ``outcomes`` (keys of ``report``'s): an outcome named after a step
+    of ``report`` (a calibrated model ends its cases after their last activity) as that step's
+    row reads, else as the map writes its end (``outcome_label``: ``End`` for a generated id).
+    Labels that would read alike say whether the outcome is successful (``success``, as the
+    bars' colours), then its own name: two unnamed ends read "End" twice, and a calibrated end
+    read "End" beside its step's "Activity_9zz8yy7 30 % lost here" (QA rt27_calib F7)."""
+    steps = {s["step"] for s in report.get("steps", ())}
+    base = [axis_label(k) if k in steps else axis_label(outcome_label(k)) for k in outcomes]
+    kinds = ["successful" if _is_success(k, success) else "unsuccessful" for k in outcomes]
+    alike = Counter(base)
+    labels = [f"{b} ({kind})" if alike[b] > 1 else b for b, kind in zip(base, kinds, strict=True)]
+    alike = Counter(labels)
+    return [
+        f"{b} ({kind}: {axis_label(k, LABEL_MAX // 2)})" if alike[lab] > 1 else lab
+        for b, kind, k, lab in zip(base, kinds, outcomes, labels, strict=True)
+    ]
 
 
 def _is_success(outcome: str, success: Sequence[str] | None) -> bool:
@@ -2479,7 +2628,6 @@ def plot_step_waits(
         ax.set_xscale("log")
         _readable_log_ticks(ax)
         ax.set_ylim(0, 1.02)
-        ax.set_title(pretty(act), fontsize=9, color=INK, loc="left", fontweight="bold")
         # the jump at the left edge is the visits that did not wait (QA plots18 #12)
         at = f"; 0 drawn at {WAIT_FLOOR:g}" if floored else ""
         ax.set_xlabel(f"waiting ({unit}, log scale{at})", fontsize=8)
@@ -2533,6 +2681,9 @@ def plot_step_waits(
         bottom=(0.75 + below) / fig.get_figheight(),
         top=1 - 0.7 / fig.get_figheight(),
     )
+    for act, ax in zip(acts, axes.ravel(), strict=False):  # as wide as its panel, once placed
+        panel_title(ax, act)
+    _panel_title_room(fig, axes[0])
     return _finish(fig, path)
 
 
@@ -2775,19 +2926,25 @@ def plot_fits(
     fig = new_figure(10, 0.7 + extra + 0.17 * max(len(lines) - 1, 0) + 2.3 * n)
     axes = fig.subplots(n, 2, squeeze=False, gridspec_kw={"hspace": 0.65, "wspace": 0.22})
     tops: list[float] = []  # per histogram drawn, the highest bar or density it shows
-    for (name, (values, dist)), (ax_h, ax_q) in zip(items, axes, strict=False):
-        v = np.asarray(values, dtype=float)
-        v = v[np.isfinite(v)]
-        if v.size == 0:
+    for (_name, (values, dist)), (ax_h, ax_q) in zip(items, axes, strict=False):
+        hours = np.asarray(values, dtype=float)
+        hours = hours[np.isfinite(hours)]
+        if hours.size == 0:
             ax_h.text(0.5, 0.5, "no observations", ha="center", transform=ax_h.transAxes)
             continue
+        # a step of a tenth of a second is drawn in seconds, not as 0.0000277 h (QA rt27_calib
+        # F6); one value to calibration's tolerance is judged on the values as fitted
+        one = _one_value(hours) is not None
+        factor, shown = duration_unit(float(np.quantile(hours, 0.99)) or float(hours.max()), unit)
+        v, fitted = hours * factor, dist.scaled(factor) if factor != 1.0 else dist
         hi = float(np.quantile(v, 0.99)) or float(v.max()) or 1.0
         lo = float(np.quantile(v, 0.005))
         lo = 0.0 if lo < 0.3 * hi else lo - 0.05 * (hi - lo)
-        if hi - lo <= 1e-9 * max(1.0, abs(hi)):  # all values equal
-            half = 0.1 * abs(hi) + 1e-3
+        one = one or hi - lo <= 1e-9 * max(1.0, abs(hi))
+        if one:  # all values equal: a bar in the middle of the axis, on the value
+            half = 0.1 * abs(hi) or 1e-3
             lo, hi = max(0.0, hi - half), hi + half
-        bins = np.linspace(lo, hi, 35)
+        bins = np.linspace(lo, hi, 36 if one else 35)
         # values beyond the axis are left out, not piled into the last bin (which then looked
         # like a bump in the tail), and the density stays that of all values
         inside = v[(v >= lo) & (v <= hi)]
@@ -2803,26 +2960,23 @@ def plot_fits(
         )
         xs = np.linspace(lo, hi, 300)
         top = float(np.max(heights, initial=0.0))
+        label = f"fitted: {fit_text(dist, unit, factor, shown)}"
         if dist.name == "fixed":
             ax_h.axvline(
-                dist.params["value"] * dist.multiplier,
-                color=SCENARIO,
-                lw=1.8,
-                label=f"fitted: {dist.describe()}",
+                fitted.params["value"] * fitted.multiplier, color=SCENARIO, lw=1.8, label=label
             )
         else:
-            dens = _model_density(dist, xs, bins)
-            ax_h.plot(xs, dens, color=SCENARIO, lw=1.8, label=f"fitted: {dist.describe()}")
+            dens = _model_density(fitted, xs, bins)
+            ax_h.plot(xs, dens, color=SCENARIO, lw=1.8, label=label)
             # a density that shoots up at 0 would flatten the histogram: cut at its 98th percentile
             finite = dens[np.isfinite(dens)]
             top = max(top, float(np.quantile(finite, 0.98)) if finite.size else 0)
         tops.append(top)
         ax_h.set_xlim(lo, hi)
-        ax_h.set_title(pretty(name), fontsize=9, color=INK, loc="left", fontweight="bold")
-        ax_h.set_xlabel(f"duration ({unit})", fontsize=8)
-        ax_h.set_ylabel(f"density (per {unit})", fontsize=8)
+        ax_h.set_xlabel(f"duration ({shown})", fontsize=8)
+        ax_h.set_ylabel(f"density (per {shown})", fontsize=8)
         ax_h.legend(fontsize=7, frameon=False, loc="upper right")
-        _draw_qq(ax_q, v, dist, unit=unit, observed=observed)
+        _draw_qq(ax_q, hours, dist, unit=unit, observed=observed, factor=factor, shown=shown)
         for a in (ax_h, ax_q):
             _style(a)
             _plain_ticks(a)
@@ -2837,14 +2991,50 @@ def plot_fits(
         bottom=(0.5 + extra) / fig.get_figheight(),
         top=1 - (1.2 + 0.17 * max(len(lines) - 1, 0)) / fig.get_figheight(),
     )
+    for (name, _pair), (ax_h, ax_q) in zip(items, axes, strict=False):  # once placed
+        panel_title(ax_h, name)
+        if ax_h.get_legend() is not None:  # drawn
+            _uncrowded_xticks(ax_h)
+            _uncrowded_xticks(ax_q)
+    _panel_title_room(fig, axes[0][:1])
     drawn = [row[0] for row in axes if row[0].get_legend() is not None]
     for ax_h, top in zip(drawn, tops, strict=True):
         _room_for_legend(ax_h, top)
     return _finish(fig, path)
 
 
-def _draw_qq(ax: Axes, v: np.ndarray, dist: Distribution, *, unit: str, observed: str) -> None:
-    """The Q-Q plot of the observed values ``v`` against ``dist`` on ``ax``. Where every
+def fit_text(dist: Distribution, unit: str, factor: float = 1.0, shown: str = "") -> str:
+    """A fitted distribution (its parameters in ``unit``) for a legend: ``dist.describe()``, or
+    where the values are drawn in ``shown`` (``factor`` times ``unit``: seconds for a step of a
+    tenth of a second), a fixed value or an empirical mean in that unit (``fixed 0.1 s``, as the
+    Q-Q note says it, not ``fixed 2.77778e-05``), another family's mean beside its parameters."""
+    if factor == 1.0:
+        return dist.describe()
+    if dist.name == "fixed":
+        text = f"fixed {dist.params['value'] * factor:.4g} {shown}"
+    elif dist.name == "empirical":
+        text = f"empirical (n={len(dist.values)}, mean={np.mean(dist.values) * factor:.3g} {shown})"
+    else:
+        return f"{dist.describe()} in {unit}: mean {dist.mean() * factor:.3g} {shown}"
+    if dist.p_zero:
+        text += f" with P(0)={dist.p_zero:.2g}"
+    if dist.multiplier != 1.0:
+        text += f" x{dist.multiplier:.3g}"
+    return text
+
+
+def _draw_qq(
+    ax: Axes,
+    v: np.ndarray,
+    dist: Distribution,
+    *,
+    unit: str,
+    observed: str,
+    factor: float = 1.0,
+    shown: str | None = None,
+) -> None:
+    """The Q-Q plot of the observed values ``v`` against ``dist`` (both in ``unit``) on ``ax``,
+    drawn in ``shown`` (``factor`` times ``unit``; ``unit`` itself without). Where every
     observed value and every fitted quantile are each one value (a fixed fit of equal
     durations), one point and a note saying so: their float noise (up to
     ``FixedFitter.atol``) is not drawn as a spread."""
@@ -2867,14 +3057,16 @@ def _draw_qq(ax: Axes, v: np.ndarray, dist: Distribution, *, unit: str, observed
             color=MUTED,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
         )
+    emp, mod = emp * factor, mod * factor
+    shown = shown or unit
     bottom, top = _qq_range(emp, mod)
     pad = 0.03 * (top - bottom)
     ax.plot([bottom, top], [bottom, top], color=MUTED, lw=1, ls="--")
     ax.scatter(mod, emp, s=9, color=SCENARIO, zorder=3)
     ax.set_xlim(bottom - pad, top + pad)
     ax.set_ylim(bottom - pad, top + pad)
-    ax.set_xlabel(f"fitted quantile ({unit})", fontsize=8)
-    ax.set_ylabel(f"{observed} quantile ({unit})", fontsize=8)
+    ax.set_xlabel(f"fitted quantile ({shown})", fontsize=8)
+    ax.set_ylabel(f"{observed} quantile ({shown})", fontsize=8)
     ax.set_title("Q-Q plot", fontsize=8.5, color=MUTED, loc="left")
 
 
@@ -2907,6 +3099,37 @@ def _plain_ticks(ax: Axes) -> None:
     """Tick labels written out in full on both linear axes: matplotlib's offset
     (``1e-15+2.777e-4``) and scientific notation read as a spread where values barely differ."""
     ax.ticklabel_format(axis="both", style="plain", useOffset=False)
+
+
+TICK_GAP_PT = 6.0  # points between two x tick labels at least
+
+
+def _uncrowded_xticks(ax: Axes) -> None:
+    """Fewer x ticks on ``ax`` where its labels, written out in full (``_plain_ticks``), would
+    run into each other: ``0.0999900`` beside ``0.0999925`` s read as one string (QA rt27_calib
+    F6). Call it once the axes have their size and limits; ticks that fit are left alone."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import MaxNLocator
+
+    renderer = ax.figure.canvas.get_renderer()
+    width = ax.get_window_extent(renderer).width
+    size = ax.xaxis.get_major_ticks()[0].label1.get_fontsize()
+    gap = TICK_GAP_PT * ax.figure.dpi / 72
+    lo, hi = sorted(ax.get_xlim())
+
+    def fits() -> bool:
+        ticks = [t for t in ax.xaxis.get_major_locator()() if lo <= t <= hi]
+        labels = ax.xaxis.get_major_formatter().format_ticks(ticks)
+        widths = [
+            renderer.get_text_width_height_descent(t, FontProperties(size=size), ismath=False)[0]
+            for t in labels
+        ]
+        return len(ticks) < 2 or len(ticks) * (max(widths) + gap) <= width
+
+    for bins in range(8, 1, -1):
+        if fits():
+            return
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]))
 
 
 def _room_for_legend(ax: Axes, top: float) -> None:
