@@ -22,13 +22,15 @@ Decisions (details in each module's docstring):
   offsets are one place's (at most an hour apart), else converted to UTC, or converted to a zone
   the caller names; values without an offset are taken as written (or, with
   ``naive_times='UTC'``, as UTC), one beside a start or end with an offset on that one's clock
-  unless a zone is named; every event keeps its exact duration (its written one where only one
-  of its times has an offset). The result is tz-naive; the clock, the counts and the offsets
-  seen are in the report (``sim.eventlog.timestamps``).
+  unless a zone is named, whose clock they are then read on (their instant known, but in the
+  hour it repeats or skips); every event keeps its exact duration (its written one where only
+  one of its times has an instant). The result is tz-naive; the clock, the counts and the
+  offsets seen are in the report (``sim.eventlog.timestamps``).
 * Lifecycle logs (XES ``lifecycle:transition``): start/complete paired per case and
   activity (a completion with the latest start still open, its resource's first; overlapping
-  instances in order); schedule gives ``enabled_time``; complete-only events keep a missing start
-  (``sim.eventlog.lifecycle``).
+  instances in order) on their exact instants, an event without an offset on its partner's
+  clock, else on that of its case's nearest event with one; schedule gives ``enabled_time``;
+  complete-only events keep a missing start (``sim.eventlog.lifecycle``).
 * No start times at all: estimated as max(end of the case's previous activity, end of the
   resource's previous activity); a case's first activity, which nothing enables, lasts its
   activity's median where enabled, else nothing (start = end) (``sim.eventlog.estimate``).

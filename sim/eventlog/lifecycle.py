@@ -25,7 +25,11 @@ from the log's clock, so a change of the clock reorders nothing: ``pair_lifecycl
   where its activity's starts are recorded elsewhere: ``sim.eventlog.read``).
 * A ``start`` left over whose group has an unmatched ``complete`` at most ``CLOCK_SKEW`` (5 min)
   before it is paired with that completion (clocks out of step); the row ends before it starts
-  and is removed and counted as such by the caller.
+  and is removed and counted as such by the caller. Where the caller marks the events written without a
+  UTC offset (``naive``), a start and a completion of which exactly one is such are paired so
+  up to ``naive_reach`` apart: the time without an offset was read on another clock than it was
+  written in (QA rt27_calib F4: a start at '02:30' in the hour that repeats, completed at
+  '02:10+01:00'), which a row with a start and an end column shows as its end before its start.
 * A ``start`` never completed is removed and counted (``unmatched_starts_removed``). When it is
   its case's last activity (no instance of the case begins after it) the activity was in
   progress at extraction: its case is returned (``PairingCounts.unmatched_start_cases``) to be
@@ -121,6 +125,9 @@ class PairingCounts:
     kept_lifecycle_column: bool = True
     unmatched_start_cases: list[str] = field(default_factory=list)  # in progress at extraction
     skewed: int = 0  # starts paired with a completion recorded just before them (CLOCK_SKEW)
+    # starts paired with a completion recorded before them, one of the two written without a
+    # UTC offset (``naive_reach``): their rows end before they start
+    one_sided_backwards: int = 0
     # starts never completed although their case went on: a completion missing from the data
     unmatched_starts_mid_case: int = 0
     # suspend/resume pairs within an instance, recorded in its SUSPENDED column
@@ -244,10 +251,18 @@ as never completed. A longer gap is taken as two instances (a completion whose s
 and an activity in progress)."""
 
 
-def _pair_skewed(group: np.ndarray, time: np.ndarray, opener: np.ndarray, match: np.ndarray) -> int:
+def _pair_skewed(
+    group: np.ndarray,
+    time: np.ndarray,
+    opener: np.ndarray,
+    match: np.ndarray,
+    naive: np.ndarray | None = None,
+    naive_reach: pd.Timedelta = CLOCK_SKEW,
+) -> tuple[int, int]:
     """Match, in place in ``match``, each start left unmatched by ``_match_starts`` with the
-    latest unmatched completion of its group recorded up to ``CLOCK_SKEW`` before it; returns how
-    many.
+    latest unmatched completion of its group recorded up to ``CLOCK_SKEW`` before it, or up to
+    ``naive_reach`` where exactly one of the two is written without a UTC offset (``naive``);
+    returns how many of each kind.
 
     After matching every unmatched completion of a group precedes its unmatched starts, so these
     are the only pairs left; they are few, so a loop over them is cheap.
@@ -257,23 +272,28 @@ def _pair_skewed(group: np.ndarray, time: np.ndarray, opener: np.ndarray, match:
     left = np.flatnonzero(opener & ~used)
     loose = np.flatnonzero(~opener & (match < 0))
     if not len(left) or not len(loose):
-        return 0
+        return 0, 0
     skew = np.timedelta64(CLOCK_SKEW.to_timedelta64())
+    wide = np.timedelta64(max(naive_reach, CLOCK_SKEW).to_timedelta64())
     by_group: dict[object, list[int]] = {}
     for c in loose.tolist():  # in time order within a group (the caller's sort)
         by_group.setdefault(group[c], []).append(c)
-    paired = 0
+    skewed = one_sided = 0
+    sides = np.zeros(len(match), dtype=bool) if naive is None else naive
     for o in left.tolist():
         near = [
             c
             for c in by_group.get(group[o], ())
-            if time[c] <= time[o] and time[o] - time[c] <= skew
+            if time[c] <= time[o] and time[o] - time[c] <= (wide if sides[c] != sides[o] else skew)
         ]
         if near:
             match[near[-1]] = o
             by_group[group[o]].remove(near[-1])
-            paired += 1
-    return paired
+            if sides[near[-1]] != sides[o]:
+                one_sided += 1
+            else:
+                skewed += 1
+    return skewed, one_sided
 
 
 INSTANCE = "concept:instance"  # XES: which instance of an activity an event belongs to
@@ -496,13 +516,17 @@ def _transition_kinds(words: pd.Series) -> tuple[np.ndarray, ...]:
 
 
 def _matched(
-    ev: pd.DataFrame, starts: np.ndarray
-) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, int]:
+    ev: pd.DataFrame,
+    starts: np.ndarray,
+    naive: str | None = None,
+    naive_reach: pd.Timedelta = CLOCK_SKEW,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, int, int]:
     """Pair the start events of ``ev`` (``starts``) with its other events (completions and
     aborts; ``C.END`` is each one's time): ``ev`` sorted for matching (with its ``_kind`` and
     ``_g`` columns), which of its rows are starts, the position of the start each other row is
     paired with or -1 (``_match_starts``, then ``_pair_skewed``), and how many of those pairs
-    end before their start (clocks out of step)."""
+    end before their start: clocks out of step, and one of the two written without a UTC offset
+    (the boolean column ``naive``, up to ``naive_reach`` apart)."""
     ev = ev.assign(_kind=np.where(starts, 0, 1))
     ev["_g"] = _group_ids(ev)
     ev = ev.sort_values(["_g", C.END, "_kind", ROW], kind="stable")
@@ -511,16 +535,30 @@ def _matched(
     if C.RESOURCE in ev.columns:
         who = pd.factorize(ev[C.RESOURCE].astype("string"), use_na_sentinel=True)[0]
     match = _match_starts(ev["_g"].to_numpy(), opener, who)
-    skewed = _pair_skewed(ev["_g"].to_numpy(), ev[C.END].to_numpy(), opener, match)
-    return ev, opener, match, skewed
+    skewed, one_sided = _pair_skewed(
+        ev["_g"].to_numpy(),
+        ev[C.END].to_numpy(),
+        opener,
+        match,
+        None if naive is None else ev[naive].to_numpy(dtype=bool),
+        naive_reach,
+    )
+    return ev, opener, match, skewed, one_sided
 
 
-def start_completion_pairs(events: pd.DataFrame, lifecycle: str) -> tuple[np.ndarray, np.ndarray]:
+def start_completion_pairs(
+    events: pd.DataFrame,
+    lifecycle: str,
+    *,
+    naive: str | None = None,
+    naive_reach: pd.Timedelta = CLOCK_SKEW,
+) -> tuple[np.ndarray, np.ndarray]:
     """The start events ``pair_lifecycle`` would pair with a completion (or abort) in
-    ``events``, matched on the times in ``C.END`` (``ROW``: the events' order in the file): the
-    positions in ``events`` of each paired start and of its completion. A caller reads a pair's
-    two times together with it before the events are paired (``sim.eventlog.read`` reads a time
-    written without a UTC offset on the clock of its partner's)."""
+    ``events``, matched on the times in ``C.END`` (``ROW``: the events' order in the file; and
+    ``naive``, ``naive_reach`` as ``pair_lifecycle`` takes them): the positions in ``events`` of
+    each paired start and of its completion. A caller reads a pair's two times together with it
+    before the events are paired (``sim.eventlog.read`` reads a time written without a UTC
+    offset on the clock of its partner's)."""
     none = np.empty(0, dtype=np.int64)
     words = _transitions(events, lifecycle)
     is_start, is_sched, _, is_other = _transition_kinds(words)
@@ -528,14 +566,20 @@ def start_completion_pairs(events: pd.DataFrame, lifecycle: str) -> tuple[np.nda
     if not is_start.any():
         return none, none
     ev = events.loc[kept].assign(_pos=np.flatnonzero(kept))
-    ev, _, match, _ = _matched(ev, is_start[kept])
+    ev, _, match, _, _ = _matched(ev, is_start[kept], naive, naive_reach)
     closers = np.flatnonzero(match >= 0)
     pos = ev["_pos"].to_numpy()
     return pos[match[closers]], pos[closers]
 
 
 def pair_lifecycle(
-    events: pd.DataFrame, lifecycle: str, shift: str | None = None
+    events: pd.DataFrame,
+    lifecycle: str,
+    shift: str | None = None,
+    *,
+    naive: str | None = None,
+    naive_reach: pd.Timedelta = CLOCK_SKEW,
+    borrowed: str | None = None,
 ) -> tuple[pd.DataFrame, PairingCounts]:
     """Pair lifecycle events of ``events`` (column ``C.END`` holds each event's timestamp).
 
@@ -549,6 +593,15 @@ def pair_lifecycle(
     events are then ordered and paired on their exact instants, which a change of the clock does
     not reorder (a start at 02:50 +02:00 is before a completion at 02:05 +01:00), and each row is
     put back on the clock by ``_back_on_clock``; the column then holds the row's shift.
+
+    ``naive`` names a boolean column marking the events written without a UTC offset: a start
+    left unmatched and an unmatched completion of its group before it, of which exactly one is
+    such, are paired up to ``naive_reach`` apart, as a row with a start and an end would show
+    them (ending before it starts; counted in ``PairingCounts.one_sided_backwards``).
+    ``borrowed`` names a boolean column marking the events whose ``shift`` was taken from
+    another event (they have no instant of their own): a row's end is its start plus the exact
+    duration only where neither of its events is such, and a row whose shift would come from
+    such an event has none (missing).
     """
     if shift is not None:
         events = events.assign(**{C.END: events[C.END] + events[shift].fillna(pd.Timedelta(0))})
@@ -571,7 +624,9 @@ def pair_lifecycle(
     starts_mask = is_start[kept]
     applied = np.zeros(int(is_other.sum()), dtype=bool)
     if starts_mask.any():
-        ev, opener, match, counts.skewed = _matched(ev, starts_mask)
+        ev, opener, match, counts.skewed, counts.one_sided_backwards = _matched(
+            ev, starts_mask, naive, naive_reach
+        )
         closers = ev.loc[~opener].copy()
         m = match[~opener]
         has = m >= 0
@@ -582,6 +637,10 @@ def pair_lifecycle(
             start_shift = pd.Series(pd.NaT, index=closers.index, dtype=ev[shift].dtype)
             start_shift[has] = ev[shift].to_numpy()[m[has]]
             closers[_START_SHIFT] = start_shift
+        if borrowed is not None:
+            start_borrowed = np.zeros(len(closers), dtype=bool)
+            start_borrowed[has] = ev[borrowed].to_numpy(dtype=bool)[m[has]]
+            closers[_START_BORROWED] = start_borrowed
         if C.RESOURCE in ev.columns:
             start_res = pd.Series(pd.NA, index=closers.index, dtype=ev[C.RESOURCE].dtype)
             start_res[has] = ev[C.RESOURCE].to_numpy()[m[has]]
@@ -592,6 +651,8 @@ def pair_lifecycle(
             closers[C.START] = closers[C.START].where(~alone, closers[C.END])
             if shift is not None:
                 closers[_START_SHIFT] = closers[_START_SHIFT].where(~alone, closers[shift])
+            if borrowed is not None:
+                closers[_START_BORROWED] = closers[_START_BORROWED].where(~alone, closers[borrowed])
         counts.aborted_with_start = int((aborted & has).sum())
         counts.aborted_instants = int(alone.sum())
         counts.merged += int(has.sum())
@@ -622,6 +683,8 @@ def pair_lifecycle(
         inst[C.START] = pd.Series(pd.NaT, index=inst.index, dtype=ev[C.END].dtype)
         if shift is not None:
             inst[_START_SHIFT] = pd.Series(pd.NaT, index=inst.index, dtype=ev[shift].dtype)
+        if borrowed is not None:
+            inst[_START_BORROWED] = False
     removed = words[is_other][~applied]
     counts.removed_other = len(removed)
     counts.removed_by_word = {str(k): int(v) for k, v in removed.value_counts().items()}
@@ -656,8 +719,15 @@ def pair_lifecycle(
         counts.unmatched_schedules = int(opener.sum()) - int(has.sum())
 
     if shift is not None:
-        inst = _back_on_clock(inst, shift)
+        inst = _back_on_clock(inst, shift, borrowed)
     inst = _suspension_column(inst, found, shift)
+    if borrowed is not None:
+        if shift is not None:  # a shift taken from another event is no instant of the row's
+            started = inst[C.START].notna()
+            own = inst[borrowed].fillna(False).astype(bool)
+            taken = inst[_START_BORROWED].fillna(False).astype(bool).where(started, own)
+            inst[shift] = inst[shift].mask(taken.to_numpy(dtype=bool))
+        inst = inst.drop(columns=_START_BORROWED)
     ended = inst[_ABORTED].eq(True).to_numpy()
     if ended.any():
         act = inst[C.ACTIVITY].astype("string")
@@ -669,19 +739,23 @@ def pair_lifecycle(
 
 
 _START_SHIFT = "_start_shift"  # the shift (see ``pair_lifecycle``) of a row's start event
+_START_BORROWED = "_start_borrowed"  # whether a row's start event's shift was another's
 
 
-def _back_on_clock(inst: pd.DataFrame, shift: str) -> pd.DataFrame:
+def _back_on_clock(inst: pd.DataFrame, shift: str, borrowed: str | None = None) -> pd.DataFrame:
     """Paired rows, timed on exact instants, back on the log's clock: the start at its start
     event's time on the clock (moved later by any suspension), the end at the start plus the
-    exact duration where both events carry a UTC offset, else as written, as a row with a start
-    and an end column is read (``sim.eventlog.read._put_on_clock``); a row without a start at
-    its completion's time. ``shift`` then holds each row's shift: its start event's, else its
-    completion's."""
+    exact duration where both events have an instant (a shift of their own, not ``borrowed``),
+    else as written, as a row with a start and an end column is read
+    (``sim.eventlog.read._put_on_clock``); a row without a start at its completion's time.
+    ``shift`` then holds each row's shift: its start event's, else its completion's."""
     zero = pd.Timedelta(0)
     own, from_start = inst[shift], inst[_START_SHIFT]
     started = inst[C.START].notna()
     exact = started & own.notna() & from_start.notna()
+    if borrowed is not None:
+        exact &= ~inst[borrowed].fillna(False).astype(bool)
+        exact &= ~inst[_START_BORROWED].fillna(False).astype(bool)
     inst = inst.copy()
     inst[C.START] = inst[C.START] - from_start.fillna(zero)
     inst[C.END] = (inst[C.END] - from_start.fillna(zero)).where(

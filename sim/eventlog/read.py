@@ -1449,6 +1449,9 @@ class _Standard:
     # their time without one was read on the clock of the one with it (``_put_on_clock``)
     one_sided_rows: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     naive_on_partner: bool = True
+    # how far before its start a lifecycle start's completion may lie, one of the two written
+    # without an offset, to be paired with it (``_one_sided_reach``)
+    naive_reach: pd.Timedelta = CLOCK_SKEW
 
 
 def _clean(
@@ -1622,7 +1625,7 @@ def _standardise(
     attributes = _attribute_columns(
         raw,
         skip=mapped | {CASE_OPEN},
-        taken=set(frame.columns) | {CASE_OPEN, ROW, SHIFT, END_SHIFT},
+        taken=set(frame.columns) | {CASE_OPEN, ROW, SHIFT, END_SHIFT, NAIVE, BORROWED},
         xes_types=xes_types,
         notes=notes,
         date_offsets=date_offsets,
@@ -1688,12 +1691,22 @@ def _standardise(
     times = {name: frame[name] for name in offsets}
     report.clock = choose_clock(offsets, timezone, source=source, times=times)
     on_partner = _naive_on_partner_clock(timezone, report.clock)
-    pairs = _lifecycle_pairs(frame, offsets, mapping[LIFECYCLE]) if use_lifecycle else None
-    one_sided = _put_on_clock(frame, offsets, report.clock, on_partner=on_partner, pairs=pairs)
+    reach = _one_sided_reach(offsets)
+    if use_lifecycle:  # as written: a named zone's offset below is no offset written
+        frame[NAIVE] = offsets[C.END].isna()
+    zoned = _naive_in_zone(frame, offsets, report.clock)
+    pairs = _lifecycle_pairs(frame, offsets, mapping[LIFECYCLE], reach) if use_lifecycle else None
+    one_sided, by_case = _put_on_clock(
+        frame, offsets, report.clock, on_partner=on_partner, pairs=pairs
+    )
     if one_sided.any():
         notes.append(
             _one_sided_note(
-                int(one_sided.sum()), report.clock, on_partner=on_partner, paired=use_lifecycle
+                int(one_sided.sum()),
+                report.clock,
+                on_partner=on_partner,
+                paired=use_lifecycle,
+                zoned=_zone_places(report.clock),
             )
         )
     for name, offset in date_offsets.items():  # an XES date attribute (case:REG_DATE): the same
@@ -1714,9 +1727,31 @@ def _standardise(
     report.timezone_aware_values = zones.aware
     report.timezone_naive_values = zones.naive
     report.timezone_offsets = dict(sorted(zones.offsets.items()))
+    if zoned and not zones.aware:
+        notes.append(
+            f"{_plural(zoned, 'timestamp')} without a UTC offset (none of the log's carries one) "
+            f"{_was(zoned)} read as {'a time' if zoned == 1 else 'times'} of "
+            f"timezone={report.clock!r}, so an event across a change of its clock keeps its exact "
+            "duration"
+            + (
+                f"; {_plural(zones.naive - zoned, 'other')} in an hour that clock repeats or "
+                f"skips {_was(zones.naive - zoned)} taken as written."
+                if zones.naive > zoned
+                else "."
+            )
+        )
     if zones.aware:
         borrowed = int(one_sided.sum()) if on_partner else 0
-        notes.append(_clock_note(zones, report, explicit=timezone is not None, borrowed=borrowed))
+        notes.append(
+            _clock_note(
+                zones,
+                report,
+                explicit=timezone is not None,
+                borrowed=borrowed,
+                zoned=zoned,
+                by_case=by_case,
+            )
+        )
 
     return _Standard(
         frame=frame,
@@ -1733,6 +1768,7 @@ def _standardise(
         time_like=tuple(c for c, kind in kinds.items() if kind == KIND_TIME),
         one_sided_rows=frame.loc[one_sided, ROW].to_numpy(),
         naive_on_partner=on_partner,
+        naive_reach=reach,
     )
 
 
@@ -1755,7 +1791,7 @@ def _put_on_clock(
     *,
     on_partner: bool,
     pairs: tuple[np.ndarray, np.ndarray] | None = None,
-) -> pd.Series:
+) -> tuple[pd.Series, int]:
     """Move the time columns (parsed as UTC) onto ``clock``, in place. An event whose start
     and end both carry an offset ends at its start plus its exact duration, so one that spans a
     change of the clock (summer time), or lies in the hour that repeats when it ends, neither
@@ -1764,7 +1800,9 @@ def _put_on_clock(
     of the one with it (takes its offset), so the event keeps its written duration on every
     clock (QA 2026-12-04: '08:07+01:00' to '08:15' became 08:07 to 09:15; QA calib25: '10:04'
     to '10:10+01:00' became 10:04 to 09:10 UTC and was removed); without it (a zone the caller
-    named) it is taken to be on ``clock`` already. Returns which events are such. Adds each
+    named) it is taken to be on ``clock`` already (``_naive_in_zone`` gave those it could an
+    offset before). Returns which events are such, and how many lifecycle events took the
+    ``SHIFT`` of their case's nearest event (``_case_clock_shifts``). Adds each
     row's ``SHIFT`` (``_clock_shifts``), by which lifecycle events are paired and rows ordered
     on their exact instants, and its ``END_SHIFT``, by which the end of an event that spans the
     change is compared on the clock it was written in.
@@ -1773,7 +1811,8 @@ def _put_on_clock(
     event a row) are such events too, their two times in two rows (QA rt_calib F1: a start at
     '09:04' completed at '09:10+01:00' had been read as completed before it started, so removed
     as never completed); the returned rows are their completions. The ``SHIFT`` of the event
-    without an offset is then its partner's, so the two are paired in their written order."""
+    without an offset is then its partner's, so the two are paired in their written order; that of
+    another event without one, its case's nearest event's with one."""
     utc = {name: frame[name] for name in offsets}
     one_sided = _one_sided(frame.index, utc, offsets)
     read, read_offsets = utc, offsets
@@ -1793,13 +1832,53 @@ def _put_on_clock(
         shift = frame[SHIFT].to_numpy(copy=True)
         shift[naive] = shift[other]
         frame[SHIFT] = pd.Series(shift, index=frame.index, dtype=OFFSET_DTYPE)
+    by_case = 0
+    if pairs is not None:
+        frame[SHIFT], by_case = _case_clock_shifts(frame, utc, offsets)
     if C.START not in offsets or C.END not in offsets:
-        return one_sided
+        return one_sided, by_case
     both = utc[C.START].notna() & utc[C.END].notna()
     aware = read_offsets[C.START].notna() & read_offsets[C.END].notna()
     kept = frame[C.START] + (read[C.END] - read[C.START])
     frame[C.END] = kept.where(both & aware, frame[C.END]).astype(TIME_DTYPE)
-    return one_sided
+    return one_sided, by_case
+
+
+def _case_clock_shifts(
+    frame: pd.DataFrame, utc: dict[str, pd.Series], offsets: dict[str, pd.Series]
+) -> tuple[pd.Series, int]:
+    """``frame``'s ``SHIFT`` (a lifecycle log's, one event a row) with each event that has none
+    (written without a UTC offset, not paired with one that has one) given the shift it would
+    have on the offset of its case's nearest event written with one (by their times on the
+    clock), and how many were. Lifecycle events are paired on their shifted instants: with the
+    shift missing (taken as zero, the clock's most common offset) a start at '19:04' completed
+    at '19:21' interleaved with its case's '20:07+02:00' to '20:08+02:00' in a log mostly at
+    +01:00, and the two instances became one of 64 minutes (QA rt27_calib F1). A case without
+    an event with an offset keeps them missing: its events are all on one clock."""
+    shift = frame[SHIFT]
+    known = (offsets[C.END].notna() & frame[C.END].notna() & frame[C.CASE].notna()).to_numpy()
+    lacking = (shift.isna() & frame[C.END].notna() & frame[C.CASE].notna()).to_numpy()
+    if not known.any() or not lacking.any():
+        return shift, 0
+    case = pd.factorize(frame[C.CASE])[0]
+    # an event's shift on an offset o: the clock's usual offset (its own shift plus how far its
+    # clock is ahead of its instant) less o
+    taken = shift + (frame[C.END] - utc[C.END]) - offsets[C.END]
+    right = pd.DataFrame(
+        {"_c": case[known], "_t": frame[C.END].to_numpy()[known], "_s": taken.to_numpy()[known]}
+    ).sort_values("_t", kind="stable")
+    left = pd.DataFrame(
+        {
+            "_c": case[lacking],
+            "_t": frame[C.END].to_numpy()[lacking],
+            "_at": np.flatnonzero(lacking),
+        }
+    ).sort_values("_t", kind="stable")
+    near = pd.merge_asof(left, right, on="_t", by="_c", direction="nearest")
+    found = near["_s"].notna().to_numpy()
+    values = shift.to_numpy(copy=True)
+    values[near["_at"].to_numpy()[found]] = near["_s"].to_numpy()[found]
+    return pd.Series(values, index=frame.index, dtype=OFFSET_DTYPE), int(found.sum())
 
 
 def _one_sided(
@@ -1813,13 +1892,18 @@ def _one_sided(
 
 
 def _lifecycle_pairs(
-    frame: pd.DataFrame, offsets: dict[str, pd.Series], lifecycle: str
+    frame: pd.DataFrame,
+    offsets: dict[str, pd.Series],
+    lifecycle: str,
+    reach: pd.Timedelta = CLOCK_SKEW,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The start events of a lifecycle log (one event a row, ``C.END`` its time as parsed) that
     are paired with a completion, and those completions: their positions in ``frame``, paired
     as ``pair_lifecycle`` pairs them but on the times as written, each on its own clock (a pair
-    with an offset on one of its times only keeps its written duration: ``_put_on_clock``).
-    None where no event has a UTC offset, or every event has one: no pair has it on one side."""
+    with an offset on one of its times only keeps its written duration: ``_put_on_clock``; one
+    whose completion lies up to ``reach`` before its start, as written, is paired to be removed
+    as a row that ends before it starts is). None where no event has a UTC offset, or every
+    event has one: no pair has it on one side."""
     offset, times = offsets[C.END], frame[C.END]
     if not (offset.notna().any() and (offset.isna() & times.notna()).any()):
         return None
@@ -1827,7 +1911,8 @@ def _lifecycle_pairs(
     usable = (written.notna() & frame[C.CASE].notna() & frame[C.ACTIVITY].notna()).to_numpy()
     keep = [c for c in (C.CASE, C.ACTIVITY, C.RESOURCE, INSTANCE, ROW) if c in frame.columns]
     events = frame.loc[usable, list(dict.fromkeys([*keep, lifecycle]))]
-    starts, ends = start_completion_pairs(events.assign(**{C.END: written[usable]}), lifecycle)
+    events = events.assign(**{C.END: written[usable], NAIVE: offset.isna()[usable]})
+    starts, ends = start_completion_pairs(events, lifecycle, naive=NAIVE, naive_reach=reach)
     rows = np.flatnonzero(usable)
     return rows[starts], rows[ends]
 
@@ -1889,6 +1974,61 @@ def _on_partner_clock(
     return utc, moved
 
 
+def _naive_in_zone(frame: pd.DataFrame, offsets: dict[str, pd.Series], clock: str) -> int:
+    """With ``clock`` a zone the caller named (not UTC or the written clock), give each time
+    written without a UTC offset the offset that zone's clock has at that time, in place (the
+    time columns of ``frame`` hold instants, ``offsets`` each value's offset): a time of a named
+    zone's clock is one instant, so an event that spans a change of the clock keeps its exact
+    duration, whether an offset was written with one of its times, both or none (QA rt27_calib
+    F2: '01:40' to '03:20+02:00' the night the clocks went forward lasted 1 h 40 on the clock,
+    its twin from '01:40+01:00' 40 minutes). A time in the hour the clock repeats going back
+    (two instants) or skips going forward (none) is left without one. Returns how many got one.
+    """
+    if not _zone_places(clock):
+        return 0
+    placed = 0
+    for name, offset in offsets.items():
+        naive = offset.isna() & frame[name].notna()
+        if not naive.any():
+            continue
+        written = frame[name][naive]  # parsed as if UTC: as written
+        local = written.dt.tz_localize(clock, ambiguous="NaT", nonexistent="NaT")
+        found = local.notna()
+        if not found.any():
+            continue
+        at = written.index[found.to_numpy()]
+        instant = local[found].dt.tz_convert("UTC").dt.tz_localize(None).astype(TIME_DTYPE)
+        times = frame[name].copy()
+        times[at] = instant
+        frame[name] = times.astype(TIME_DTYPE)
+        given = offset.copy()
+        given[at] = (written[found] - instant).astype(OFFSET_DTYPE)
+        offsets[name] = given.astype(OFFSET_DTYPE)
+        placed += int(found.sum())
+    return placed
+
+
+def _zone_places(clock: str) -> bool:
+    """Whether ``clock`` is a named zone whose clock changes may place a time written without
+    a UTC offset (``_naive_in_zone``): not UTC, nor the written clock."""
+    return clock not in (WRITTEN, "UTC")
+
+
+def _one_sided_reach(offsets: dict[str, pd.Series]) -> pd.Timedelta:
+    """How far apart, at most, the clock a time without a UTC offset was written in and the one
+    it is read on may be: the span of the log's offsets and UTC (times without an offset are
+    often UTC), at least the hour of a change of the clock. A lifecycle start and a completion
+    before it, one of the two without an offset, are paired up to this far apart
+    (``sim.eventlog.lifecycle.pair_lifecycle``)."""
+    seen = [o.dropna() for o in offsets.values()]
+    hours = [
+        pd.Timedelta(0),
+        *(o.min() for o in seen if len(o)),
+        *(o.max() for o in seen if len(o)),
+    ]
+    return max(ONE_PLACE_SPREAD, max(hours) - min(hours))
+
+
 def _naive_on_partner_clock(timezone: str | None, clock: str) -> bool:
     """Whether a time without an offset beside one with it is read on that one's clock: unless
     the caller named a zone, whose clock the times without an offset are then taken to be on."""
@@ -1896,14 +2036,26 @@ def _naive_on_partner_clock(timezone: str | None, clock: str) -> bool:
     return auto or clock == WRITTEN
 
 
-def _one_sided_note(n: int, clock: str, *, on_partner: bool, paired: bool = False) -> str:
+def _one_sided_note(
+    n: int, clock: str, *, on_partner: bool, paired: bool = False, zoned: bool = False
+) -> str:
     """The note on the ``n`` events with a UTC offset on one of start and end only; ``paired``:
-    lifecycle start events and their completions (``_lifecycle_pairs``)."""
+    lifecycle start events and their completions (``_lifecycle_pairs``); ``zoned``: the times
+    without an offset that the named zone ``clock`` could place were given its offset
+    (``_naive_in_zone``), so these are events with a time it could not place (in an hour its
+    clock repeats or skips), whatever was written with the other."""
+    pair = " (a start event and its completion)" if paired else ""
+    if zoned:
+        has = "has" if n == 1 else "have"
+        return (
+            f"{_plural(n, 'event')}{pair} {has} one of start and end written without a UTC "
+            f"offset in an hour that the clock of timezone={clock!r} repeats or skips when it "
+            "changes, which names no one instant of it: that time was taken as written on that "
+            "clock, so the event keeps its duration as written, not its exact one; write such "
+            "times with their UTC offset."
+        )
     verb = "carries" if n == 1 else "carry"
-    head = f"{_plural(n, 'event')} {verb} a UTC offset on one of start and end only"
-    if paired:
-        head += " (a start event and its completion)"
-    head += ": "
+    head = f"{_plural(n, 'event')} {verb} a UTC offset on one of start and end only{pair}: "
     same = "the start and complete events are" if paired else "the two columns are"
     if on_partner:
         return head + (
@@ -2009,6 +2161,8 @@ def _naive_as_utc(
 
 SHIFT = "_shift"  # internal: a row's exact instant minus its time on the log's clock
 END_SHIFT = "_end_shift"  # internal: the same for its end, on the clock the end was written in
+NAIVE = "_naive"  # internal: a lifecycle event written without a UTC offset
+BORROWED = "_borrowed"  # internal: a lifecycle event whose SHIFT is another event's
 
 
 def _clock_shifts(
@@ -2039,15 +2193,24 @@ def _clock_shifts(
 
 
 def _clock_note(
-    zones: ZoneCount, report: CleaningReport, *, explicit: bool, borrowed: int = 0
+    zones: ZoneCount,
+    report: CleaningReport,
+    *,
+    explicit: bool,
+    borrowed: int = 0,
+    zoned: int = 0,
+    by_case: int = 0,
 ) -> str:
-    """What was done with the timestamps' UTC offsets, and how to choose otherwise;
-    ``borrowed`` of the values without one were read on the clock of the other time of their
-    event (``_put_on_clock``)."""
+    """What was done with the timestamps' UTC offsets, and how to choose otherwise; of the
+    values without one, ``borrowed`` were read on the clock of the other time of their event
+    (``_put_on_clock``), ``zoned`` as times of the named zone (``_naive_in_zone``), and
+    ``by_case`` lifecycle events paired on the clock of their case's nearest event with one
+    (``_case_clock_shifts``)."""
     from sim.eventlog.utc_clock import apart_text, is_utc, offset_hours  # it reads EventLogs
 
     shown = ", ".join(f"{k} ({v})" for k, v in report.timezone_offsets.items())
-    naive = _naive_text(zones.naive, borrowed)
+    zone = report.clock if _zone_places(report.clock) else ""
+    naive = _naive_text(zones.naive, borrowed, zoned=zoned, zone=zone, by_case=by_case)
     if report.clock == WRITTEN and all(is_utc(k) for k in report.timezone_offsets):
         # the clock they were written in is UTC itself, no office's (QA tzdst #4, #5)
         return (
@@ -2103,18 +2266,49 @@ def _clock_note(
     return f"{zones.aware} timestamps carried a UTC offset [{shown}]: converted to {report.clock}{naive}."
 
 
-def _naive_text(naive: int, borrowed: int) -> str:
-    """The clause of ``_clock_note`` on the ``naive`` values without an offset, ``borrowed`` of
-    them read on the clock of the other time of their event."""
+def _naive_text(
+    naive: int, borrowed: int, *, zoned: int = 0, zone: str = "", by_case: int = 0
+) -> str:
+    """The clause of ``_clock_note`` on the ``naive`` values without an offset: ``borrowed`` of
+    them read on the clock of the other time of their event, ``zoned`` as times of the named
+    ``zone`` (with a zone, the rest lie in an hour its clock repeats or skips), the rest as
+    written (``by_case`` of them paired on the clock of their case's nearest event with one)."""
     if not naive:
         return ""
-    if not borrowed:
-        return f"; {naive} had none and were taken as written"
-    beside = "the clock of the other time of their event"
-    if borrowed == naive:
-        return f"; {naive} had none and {'was' if naive == 1 else 'were'} read on {beside}"
-    were = "was" if borrowed == 1 else "were"
-    return f"; {naive} had none: {borrowed} of them {were} read on {beside}, the rest as written"
+    rest = naive - borrowed - zoned
+
+    def its(k: int) -> str:
+        return "its" if k == 1 else "their"
+
+    written = "taken as written"
+    if zone:
+        written += f" (in an hour that the clock of {zone} repeats or skips)"
+    if by_case:
+        some = "" if by_case == rest else f"{by_case} of them "
+        written += (
+            f", {some}paired with {its(by_case)} case's other events on the clock of its nearest "
+            "event with an offset"
+        )
+    one = zoned == 1
+    parts = [
+        (borrowed, f"read on the clock of the other time of {its(borrowed)} event"),
+        (
+            zoned,
+            f"read as {'a time' if one else 'times'} of {zone} (check that "
+            f"{'it was' if one else 'they were'} written on its clock)",
+        ),
+        (rest, written),
+    ]
+    parts = [(k, what) for k, what in parts if k]
+    if len(parts) == 1:
+        return f"; {naive} had none and {_was(naive)} {parts[0][1]}"
+    shown = ", ".join(f"{k} {_was(k)} {what}" for k, what in parts)
+    return f"; {naive} had none: {shown}"
+
+
+def _was(n: int) -> str:
+    """'was' for one, 'were' for several."""
+    return "was" if n == 1 else "were"
 
 
 def _finish(
@@ -2165,11 +2359,18 @@ def _finish(
 
     # --- 6. lifecycle pairing -------------------------------------------------------------------
     if use_lifecycle:
-        frame, pc = pair_lifecycle(frame, mapping[LIFECYCLE], shift=SHIFT)
-        # a start without an offset was paired on its completion's shift (``_put_on_clock``):
-        # its instant is unknown, as in a row with a start and an end column
-        started_naive = frame[ROW].isin(std.one_sided_rows) & frame[END_SHIFT].notna()
-        frame[SHIFT] = frame[SHIFT].mask(started_naive & frame[C.START].notna())
+        # an event without an instant of its own is paired on a shift it took from another
+        # event (``_put_on_clock``): its instant is unknown, as in a row with a start and an end
+        frame[BORROWED] = frame[END_SHIFT].isna()
+        frame, pc = pair_lifecycle(
+            frame,
+            mapping[LIFECYCLE],
+            shift=SHIFT,
+            naive=NAIVE,
+            naive_reach=std.naive_reach,
+            borrowed=BORROWED,
+        )
+        frame = frame.drop(columns=[NAIVE, BORROWED])
         # a suspend/resume pair's two events are folded into their instance's row too: the
         # note names both parts, so it gives the count cleaning.json has (QA spec24 #5)
         report.lifecycle_events_merged = pc.merged + 2 * pc.suspensions

@@ -12,7 +12,8 @@ one clock, the clock its calendars and arrival hours are read in (``timezone``):
   them).
 * ``"local"``: the clock the times were written in, whatever their offsets.
 * an IANA zone (``"UTC"``, ``"Europe/Amsterdam"``): values with an offset are converted to that
-  zone's clock; values without one are taken to be on it already.
+  zone's clock; values without one are taken to be on it already (``sim.eventlog.read`` gives
+  them the zone's offset at that time, where one hour of its clock is not repeated or skipped).
 
 Values without an offset are taken as written on every clock. ISO 8601 may put a comma before
 the fraction of a second, and Excel serial days may carry a decimal comma (``40833,3388``); a
