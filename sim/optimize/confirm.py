@@ -22,6 +22,11 @@
   An improvement smaller than ``NEGLIGIBLE_CHANGE`` of today's mean (or than that many units of
   a share) is negligible (``negligible``): significant or not, it counts as no improvement (QA:
   a third person for a step of 0.01 h saved 0.00004 h of 11.9, "better than today").
+* **Nothing measured**: where every confirmation replication of today's process (or of a
+  candidate) measured nothing (its cases all arrived in the warm-up: a ``scenario.max_cases``
+  reached there), the candidate is ``NOT_MEASURED``, neither better nor worse, and its
+  ``feasible`` None where a constraint's KPI is undefined for that reason alone
+  (``constraints_met``): not measured is not broken (QA rt27_engine F1).
 * **Window edge**: a significant throughput change that the cases arriving in the measurement
   window do not show (``sim.kpis.compare.window_edge_note``: they were won as often, the change
   is in the cases in progress at the window's start or end) is an effect of the window, not of
@@ -80,10 +85,11 @@ from sim.kpis.compare import (
     WINDOW_EDGE_COLUMNS,
     window_edge_note,
 )
+from sim.kpis.summary import measured_replications
 from sim.kpis.units import kpi_unit
 from sim.model.views import TARGET_UTILISATION, overloaded_roles
 from sim.optimize.evaluate import Evaluator
-from sim.optimize.objectives import Constraint, Objective, derived_value
+from sim.optimize.objectives import Constraint, Objective, constraints_met, derived_value
 from sim.redesign import SearchSpace
 from sim.redesign.space import StaffingOption
 
@@ -120,7 +126,8 @@ class Candidate:
     search_values: list[float]
     rank: int = 0
     verdict: str = ""
-    feasible: bool = True
+    # None: not judged, the confirmation's replications measured nothing (``confirm``)
+    feasible: bool | None = True
     search_rank: int = 0  # the rank the search gave it, before confirmation re-ranked it
     comparison: pd.DataFrame | None = None  # per KPI: base, alt, diff, CI, significant
     ablation: list[dict[str, Any]] = field(default_factory=list)  # of the redesign as found
@@ -143,6 +150,10 @@ class Candidate:
     # roles whose work the redesign offers fills all their hours or more, with the share
     # (``sim.model.views.overloaded_roles``): queues grow with the horizon (``mark_overloaded``)
     overloaded: dict[str, float] = field(default_factory=dict)
+    # the confirmation's replications that measured something on both sides (``confirm``):
+    # with 0, every case arrived in the warm-up (a ``scenario.max_cases`` reached there), and
+    # the verdict is ``NOT_MEASURED``; None before confirmation
+    measured: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -153,6 +164,7 @@ class Candidate:
             "trial": self.trial,
             "verdict": self.verdict,
             "feasible": self.feasible,
+            "measured_replications": self.measured,
             "overloaded": {r: round(u, 4) for r, u in self.overloaded.items()},
             "recommended": is_recommended(self),
             "changes": self.changes,
@@ -338,7 +350,13 @@ def window_edge(row: Mapping[str, Any] | pd.Series) -> str:
     return note if isinstance(note, str) else ""
 
 
-VERDICT_ORDER = {"better": 0, "trade-off": 1, "within noise": 2, "worse": 3}
+NOT_MEASURED = "not measured"
+"""The verdict of a candidate whose confirmation measured nothing (``Candidate.measured`` 0):
+no KPI a window measures has a value, so it is neither better nor worse than today, and
+meets or breaks no constraint on such a KPI (QA rt27_engine F1: "worse than today", "breaks a
+constraint once confirmed", on its headcount alone)."""
+
+VERDICT_ORDER = {"better": 0, "trade-off": 1, "within noise": 2, "worse": 3, NOT_MEASURED: 4}
 
 
 def is_recommended(candidate: Candidate) -> bool:
@@ -347,7 +365,7 @@ def is_recommended(candidate: Candidate) -> bool:
     (``mark_overloaded``), and not dominated by another recommended candidate's confirmed
     values (``mark_dominated``)."""
     return (
-        candidate.feasible
+        bool(candidate.feasible)  # None: not judged (its confirmation measured nothing)
         and not candidate.overloaded
         and candidate.verdict in ("better", "trade-off")
         and candidate.dominated_by is None
@@ -551,7 +569,7 @@ def adjust_verdicts(
     )
     for c, t in zip(candidates, tables, strict=True):
         c.comparison = t
-        c.verdict = verdict(t, objectives)
+        c.verdict = NOT_MEASURED if c.measured == 0 else verdict(t, objectives)
     # the replaced versions' records carry this family's adjustment too, not the smaller one
     # they were first adjusted over (QA 2026-12-04 #6: 'p_adjusted' over 3 tests beside
     # 'comparisons: 6'), and the redesign as found its verdict on it; a repeated test carries
@@ -789,11 +807,15 @@ def confirm(
     ones, see the module docstring).
 
     Fills each candidate's ``comparison``, ``verdict`` (Holm-adjusted over these candidates x
-    objectives: ``adjust_verdicts``), ``feasible`` and ``overloaded`` (``mark_overloaded``);
-    returns the baseline's KPI table. Each ``choice`` becomes the one its redesign reads
-    (``effective_choice``).
+    objectives: ``adjust_verdicts``), ``measured``, ``feasible`` and ``overloaded``
+    (``mark_overloaded``); returns the baseline's KPI table. Each ``choice`` becomes the one its
+    redesign reads (``effective_choice``). Where today's or the candidate's replications all
+    measured nothing (their cases all arrived in the warm-up), its verdict is ``NOT_MEASURED``
+    and ``feasible`` None unless a value they do have (a headcount) breaks a constraint
+    (``constraints_met``).
     """
     base = evaluator.table({}, replications, start=start)
+    base_measured = measured_replications(base)
     for c in candidates:
         effective_choice(c, evaluator.space)
         c.comparison = compare_redesigns(
@@ -804,8 +826,15 @@ def confirm(
             replications=replications,
             start=start,
         )
-        c.feasible = not broken_constraints(
-            evaluator, c.choice, c.one_off_cost, constraints, replications=replications, start=start
+        c.measured = min(
+            base_measured,
+            measured_replications(evaluator.table(c.choice, replications, start=start)),
+        )
+        c.feasible = constraints_met(
+            confirmed_means(
+                evaluator, c.choice, c.one_off_cost, replications=replications, start=start
+            ),
+            constraints,
         )
         c.per_replication = objective_replications(
             evaluator, objectives, c.choice, c.one_off_cost, replications=replications, start=start
@@ -956,11 +985,24 @@ def broken_constraints(
 ) -> list[Constraint]:
     """The constraints a redesign's means over replications ``start..start+replications-1``
     break."""
+    means = confirmed_means(evaluator, choice, one_off_cost, replications=replications, start=start)
+    return [cn for cn in constraints if cn.violation(derived_value(means, cn.kpi)) > 0]
+
+
+def confirmed_means(
+    evaluator: Evaluator,
+    choice: Mapping[str, Any],
+    one_off_cost: float,
+    *,
+    replications: int,
+    start: int,
+) -> dict[str, float]:
+    """A redesign's KPI means over replications ``start..start+replications-1``, with
+    ``utilisation_max`` and ``one_off_cost`` (``_with_derived``)."""
     table = _with_derived(
         evaluator.table(choice, replications, start=start), one_off_cost=one_off_cost
     )
-    means = {k: float(table[k].mean()) for k in table.columns if k != "replication"}
-    return [cn for cn in constraints if cn.violation(derived_value(means, cn.kpi)) > 0]
+    return {k: float(table[k].mean()) for k in table.columns if k != "replication"}
 
 
 def _with_derived(table: pd.DataFrame, *, one_off_cost: float) -> pd.DataFrame:

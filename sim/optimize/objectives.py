@@ -75,6 +75,33 @@ def derived_value(kpis: Mapping[str, float], name: str) -> float:
     return float(kpis.get(name, math.nan))
 
 
+def measured_nothing(means: Mapping[str, float]) -> bool:
+    """Whether KPI means are over replications that all measured nothing: their cases all
+    arrived in the warm-up (a ``scenario.max_cases`` reached there), so every KPI a window
+    measures is missing (``sim.kpis.summary.unmeasured``). Their ``cases_arrived`` is then
+    missing, which no measured replication's is (``sim.kpis.summary.measured_replications``);
+    means without that KPI count as measured."""
+    value = means.get("cases_arrived")
+    return value is not None and math.isnan(float(value))
+
+
+def constraints_met(means: Mapping[str, float], constraints: Sequence[Constraint]) -> bool | None:
+    """Whether KPI means meet ``constraints``: False when a value breaks one (an undefined value
+    counts as broken, as in the search), True when none does. Where the replications measured
+    nothing (``measured_nothing``), an undefined value was not measured, which breaks nothing:
+    None (not judged) when such a value is the only doubt (QA rt27_engine F1: "Today's process
+    itself breaks the constraints: utilisation_max undefined")."""
+    unmeasured = measured_nothing(means)
+    judged: list[bool] = []
+    for c in constraints:
+        value = derived_value(means, c.kpi)
+        if not (unmeasured and math.isnan(value)):
+            judged.append(c.violation(value) <= 0)
+    if not all(judged):
+        return False
+    return True if len(judged) == len(constraints) else None
+
+
 def parse_objectives(spec: Any, *, key: str = "optimizer.objectives") -> tuple[Objective, ...]:
     """``[{kpi: cycle_time_mean, direction: minimize}, ...]`` or ``{cycle_time_mean: minimize}``."""
     if isinstance(spec, Mapping):

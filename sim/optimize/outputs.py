@@ -23,6 +23,7 @@ from sim.model.views import offered_load
 from sim.optimize.confirm import (
     IDENTICAL,
     NEGLIGIBLE_CHANGE,
+    NOT_MEASURED,
     Candidate,
     is_recommended,
     negligible,
@@ -30,7 +31,13 @@ from sim.optimize.confirm import (
     window_edge,
 )
 from sim.optimize.evaluate import Evaluator
-from sim.optimize.objectives import Constraint, Objective, derived_value
+from sim.optimize.objectives import (
+    Constraint,
+    Objective,
+    constraints_met,
+    derived_value,
+    measured_nothing,
+)
 from sim.optimize.prune import CHANGED_NOTHING, COSTLY_NOISE, HARM, NOISE
 
 if TYPE_CHECKING:
@@ -158,7 +165,8 @@ def pareto_table(
     values those the trials are relative to and its ``(confirmed)`` values
     ``baseline_confirmed`` (the confirmation's baseline, which every ``change`` is against);
     ``feasible`` says whether it meets ``constraints`` on the confirmed means (on the search's
-    without them)."""
+    without them): empty where they are not measured (``constraints_met``: the confirmation's
+    replications measured nothing), as it is for such a candidate."""
     rows = []
     for c in candidates:
         row: dict[str, Any] = {
@@ -192,7 +200,7 @@ def pareto_table(
             "trial": None,
             "is_baseline": True,
             "verdict": "baseline",
-            "feasible": all(cn.violation(derived_value(judged, cn.kpi)) <= 0 for cn in constraints),
+            "feasible": constraints_met(judged, constraints),
             "recommended": False,
             "search_rank": None,
         }
@@ -280,13 +288,16 @@ def _bound(c: Constraint) -> str:
 
 def constraint_breaches(means: Mapping[str, float], constraints: Sequence[Constraint]) -> list[str]:
     """The constraints that KPI means break, each with its value (``utilisation_max`` with its
-    busiest role): ``["utilisation_max 1 (busiest role: Appraiser), where <= 0.9 is required"]``."""
+    busiest role): ``["utilisation_max 1 (busiest role: Appraiser), where <= 0.9 is required"]``.
+    An undefined value breaks its constraint, as in the search; of replications that measured
+    nothing (``measured_nothing``) it says so."""
     out = []
+    unmeasured = " (its replications measured nothing)" if measured_nothing(means) else ""
     for c in constraints:
         value = derived_value(means, c.kpi)
         if c.violation(value) <= 0:
             continue
-        text = f"{c.kpi} {value:.3g}" if value == value else f"{c.kpi} undefined"
+        text = f"{c.kpi} {value:.3g}" if value == value else f"{c.kpi} undefined{unmeasured}"
         if c.kpi == "utilisation_max" and value == value:
             busiest = max(
                 (k for k in means if k.startswith("utilisation:") and means[k] == means[k]),
@@ -392,6 +403,7 @@ VERDICT_TEXT = {
     "trade-off": "a trade-off (better on some objectives, worse on others)",
     "within noise": "within noise (not shown to differ from today)",
     "worse": "worse than today",
+    NOT_MEASURED: "not judged (its confirmation measured nothing)",
 }
 WHY_NOT = {
     "within noise": "no objective changed significantly in the paired replications (after "
@@ -1413,6 +1425,23 @@ def _pruned_text(pruned: Mapping[str, int]) -> str:
     )
 
 
+def _unmeasured_text(replications: str, scenario: Scenario | None) -> str:
+    """Why ``replications`` (``replications #2-#3``) measured nothing, and what to do: a
+    ``scenario.max_cases`` reached in their warm-up (the only way a replication measures
+    nothing: ``sim.kpis.summary.unmeasured``)."""
+    cap = (
+        f"scenario.max_cases={scenario.max_cases} was reached in their warm-up "
+        f"(scenario.warmup_days={scenario.warmup_days:g}), which is simulated but not measured"
+        if scenario is not None and scenario.max_cases is not None
+        else "a scenario.max_cases was reached in their warm-up, which is simulated but not "
+        "measured"
+    )
+    return (
+        f"{replications} measured nothing, as {cap}; set scenario.warmup_days=0 or raise "
+        "scenario.max_cases"
+    )
+
+
 def _simulations_text(simulations: int, search: int | None) -> str:
     """``145 replications (none for the search, 145 to confirm, ablate and prune its
     candidates; a resumed search counts only its own)``."""
@@ -1607,11 +1636,25 @@ def recommendations_markdown(
             "horizon (the means agree); `replications.csv` there holds each replication's.",
             "",
         ]
-    today_broken = constraint_breaches(base_means, constraints)
+    unmeasured = measured_nothing(base_means)
+    # a KPI the confirmation did not measure is not a breach (QA rt27_engine F1)
+    unjudged = [
+        c for c in constraints if unmeasured and math.isnan(derived_value(base_means, c.kpi))
+    ]
+    today_broken = constraint_breaches(base_means, [c for c in constraints if c not in unjudged])
     if today_broken:
         lines += [
             "Today's process itself breaks the constraints: "
             + md_text("; ".join(today_broken))
+            + ".",
+            "",
+        ]
+    if unjudged:
+        lines += [
+            "Today's process could not be checked against "
+            + ", ".join(md_text(c.describe()) for c in unjudged)
+            + " (not measured, which breaks no constraint): the confirmation's "
+            + md_text(_unmeasured_text(reps_label, scenario))
             + ".",
             "",
         ]
@@ -1650,7 +1693,15 @@ def recommendations_markdown(
     good = [c for c in candidates if is_recommended(c)]
     rest = [c for c in candidates if not is_recommended(c)]
     lines += ["## Recommended", ""]
-    if not good:
+    if not good and all(c.verdict == NOT_MEASURED for c in candidates):
+        lines += [
+            "None. No candidate of the search could be judged: the confirmation's "
+            + md_text(_unmeasured_text(reps_label, scenario))
+            + f". The {len(rest)} tried are listed below; their models are in "
+            "`best/<rank>.yaml` for checking: none of them is a recommendation.",
+            "",
+        ]
+    elif not good:
         lines += [
             f"None. No candidate of the search was better than today or a trade-off within the "
             f"constraints, with staff that carry its work, once re-simulated with {confirm_replications} paired replications; "
@@ -1684,7 +1735,12 @@ def recommendations_markdown(
         why = []
         if c.dominated_by is not None:
             why.append(_dominated_text(c, candidates))
-        if not c.feasible:
+        if c.verdict == NOT_MEASURED:
+            why.append(
+                f"it could not be judged: {reps_label} measured nothing (their cases all "
+                "arrived in the warm-up), so no KPI but those the scenario sets has a value"
+            )
+        if c.feasible is not None and not c.feasible:  # None: not judged, nothing measured
             why.append("breaks a constraint once confirmed")
         if c.overloaded:
             why.append(md_text(overload_text(c.overloaded)))

@@ -16,6 +16,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from sim.errors import ConfigError
 from sim.kpis.frames import as_integers
+from sim.kpis.summary import measured_replications
 from sim.model.jsonio import write_json
 from sim.model.whole_files import write_text_whole, written_whole
 from sim.optimize.confirm import (
@@ -299,6 +300,9 @@ def optimize_redesign(
             "baseline_confirmation": {
                 "replications": [start, start + reps - 1],
                 "values": _means(baseline, [o.kpi for o in job.objectives]),
+                # 0: every case arrived in the warm-up (a scenario.max_cases reached there),
+                # nothing was measured and no candidate could be judged
+                "measured_replications": measured_replications(baseline),
             },
             "confirm_replications": reps,
             "search_replications": search_reps,
