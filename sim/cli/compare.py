@@ -29,7 +29,7 @@ from sim.cli.common import (
     written_whole,
 )
 from sim.cli.overwrite import clear_earlier_run
-from sim.cli.sweep import SweepJobs, last_launch
+from sim.cli.sweep import SweepJobs, last_launch, sweep_job_record
 from sim.errors import ConfigError, SimError
 from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
 from sim.kpis.summary import SEGMENT_KPIS, segment_key, split_segment_key
@@ -557,13 +557,14 @@ def job_folders(sweep_dir: Path) -> list[Path]:
     """The job folders of a sweep directory in job order: each folder below it whose
     ``.hydra/hydra.yaml`` Hydra wrote for a job (wherever ``hydra.sweep.subdir`` put it,
     ``job_${hydra.job.num}`` or nested), ordered by its job number; and folders named 0, 1, ...
-    (a job's without its ``.hydra/``)."""
+    (a job's without its ``.hydra/``). A single run's folder below it is none of them
+    (``sweep_job_record``: a default ``outputs/simulate/<date>`` after a sweep into ``outputs``)."""
     import yaml
 
     found: dict[Path, tuple[int, str]] = {}
     for f in sweep_dir.glob("**/.hydra/hydra.yaml"):
         job = f.parent.parent
-        if job == sweep_dir:
+        if job == sweep_dir or sweep_job_record(job) is False:
             continue
         try:
             num = int(yaml.safe_load(f.read_text(encoding="utf-8"))["hydra"]["job"]["num"])

@@ -281,7 +281,9 @@ def _model_file(group: str, value: str, configs: Sequence[Path]) -> str | None:
     searches them: ``config_search_dirs``); raises ``SimError`` for neither."""
     if any((d / group / f"{value}.yaml").is_file() for d in configs):
         return None
-    if value.lower().endswith(FILE_GROUPS[group]) or os.sep in value or Path(value).is_dir():
+    # a bare name of a file here (a log, loan.gz) is that file: its reader says what it holds
+    named = value.lower().endswith(FILE_GROUPS[group]) or os.sep in value
+    if named or Path(value).is_dir() or Path(value).expanduser().is_file():
         path = Path(value).expanduser()
         if path.is_dir():  # a run directory given for the model it wrote (QA 9a #9)
             inside = path / ("model.yaml" if group == "process" else f"{group}.yaml")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -261,21 +262,25 @@ class SweepJobs(Callback):
         self.finished(self.job_dirs(Path(str(config.hydra.sweep.dir))))
 
 
-def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
+def sweep_jobs(config: DictConfig, *, note: bool = True) -> list[list[str]] | None:
     """The overrides of each job the sweep of ``config`` launches, in job order, as Hydra's
     basic sweeper expands them (``hydra.sweeper.params`` and the command line's sweeps); None
-    for another sweeper, or a config that cannot be expanded here (Hydra reports it)."""
+    for another sweeper, or a config that cannot be expanded here (Hydra reports it). Also of
+    a sweep's ``multirun.yaml`` outside Hydra (a sweep function over config groups, ``glob``,
+    then cannot be expanded); ``note`` says when this Hydra's sweeper cannot be read."""
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     sweeper = OmegaConf.select(config, "hydra.sweeper", default=None)
-    if sweeper is None or sweeper.get("_target_") != _BASIC_SWEEPER:
+    if not isinstance(sweeper, DictConfig) or sweeper.get("_target_") != _BASIC_SWEEPER:
         return None
     try:  # Hydra's own expansion, not public API: where it moved, say what is not checked
         from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
 
         split = BasicSweeper.split_arguments
     except (ImportError, AttributeError):
+        if not note:
+            return None
         print(
             "note: this Hydra version's basic sweeper could not be read, so the sweep's job "
             "folders are not checked ahead (two jobs in one folder, a password in a folder "
@@ -287,7 +292,8 @@ def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
         params = sweeper.get("params") or {}
         typed = OmegaConf.to_container(config.hydra.overrides.task, resolve=False)
         args = [f"{k}={v}" for k, v in params.items()] + list(typed)
-        loader = GlobalHydra.instance().config_loader()
+        hydra = GlobalHydra.instance()
+        loader = hydra.config_loader() if hydra.is_initialized() else None
         parsed = OverridesParser.create(config_loader=loader).parse_overrides(args)
         batches = split(parsed, None)
     except Exception:  # noqa: BLE001 - a sweep Hydra cannot expand: Hydra itself reports it
@@ -536,21 +542,124 @@ def enclosing_sweep(folder: Path) -> Path | None:
     return None
 
 
+def sweep_job_record(folder: Path) -> bool | None:
+    """Whether ``folder`` holds the record of a ``--multirun`` job: its ``.hydra/hydra.yaml``
+    says so (``hydra.mode: MULTIRUN``; before Hydra 1.2, a job number), or, without one, its run
+    record (``run.json``) is of a command typed with ``--multirun``. False for a single run's
+    record, None for a folder holding neither. A ``hydra.yaml`` that cannot be read counts as a
+    job's (nothing says it is not)."""
+    hydra_yaml = folder / ".hydra" / "hydra.yaml"
+    if hydra_yaml.is_file():
+        try:
+            hydra = yaml.safe_load(hydra_yaml.read_text(encoding="utf-8"))["hydra"]
+            mode = hydra.get("mode")
+            if mode is not None:
+                return str(mode) == "MULTIRUN"
+            return isinstance(hydra["job"]["num"], int)
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+            return True
+    record = _record(folder)
+    if record is None:
+        return None
+    argv = record.get("argv")
+    argv = [str(a) for a in argv] if isinstance(argv, list) else []
+    command = str(record.get("command"))
+    typed = argv[argv.index(command) + 1 :] if command in argv else argv  # not python's -m
+    return "--multirun" in typed or "-m" in typed
+
+
+_INTERPOLATION = re.compile(r"\$\{([^{}]*)\}")
+_JOB_NUMBER = ("hydra.job.num", "hydra.job.id", "hydra:job.num", "hydra:job.id")
+
+
+def _job_folder_pattern(sweep: Path) -> re.Pattern[str] | None:
+    """The folders (relative to ``sweep``, ``/``-separated) that the jobs of the sweep whose
+    ``multirun.yaml`` lies in ``sweep`` write into: its ``hydra.sweep.subdir`` with its job
+    numbers (``sweep_jobs``: 0 to n - 1, any number where they cannot be counted) for
+    ``${hydra.job.num}`` and ``${hydra.job.id}``, any one name for another interpolation;
+    None for a subdir that cannot be read so (nested interpolations)."""
+    subdir: Any = "${hydra.job.num}"  # Hydra's default
+    count = None
+    try:
+        config = OmegaConf.load(sweep / "multirun.yaml")
+        if isinstance(config, DictConfig):
+            subdir = _plain(config, "hydra.sweep.subdir") or subdir
+            jobs = sweep_jobs(config, note=False)
+            count = None if jobs is None else len(jobs)
+    except Exception:  # noqa: BLE001 - an unreadable record: the jobs' own records still tell
+        pass
+    subdir = os.path.normpath(str(subdir)).strip("/")
+    if "${" in _INTERPOLATION.sub("", subdir):
+        return None
+    numbers = r"\d+" if count is None else "|".join(map(str, range(count))) or "(?!)"
+    pattern, at = "", 0
+    for found in _INTERPOLATION.finditer(subdir):
+        pattern += re.escape(subdir[at : found.start()])
+        key = found.group(1).replace(" ", "")
+        pattern += f"(?:{numbers})" if key in _JOB_NUMBER else "[^/]+"
+        at = found.end()
+    return re.compile(pattern + re.escape(subdir[at:]))
+
+
+def _job_folder_of(sweep: Path, inside: Path) -> Path | None:
+    """The job folder of the sweep in ``sweep`` that its folder ``inside`` (relative) is or
+    lies in, as the sweep's records tell: a folder on the way holding a job's record
+    (``sweep_job_record``), or named as the sweep's jobs are (``_job_folder_pattern``: a job
+    not run yet); None for a folder in no job's."""
+    pattern = _job_folder_pattern(sweep)
+    parts = inside.parts
+    for n in range(1, len(parts) + 1):
+        job = Path(*parts[:n])
+        if sweep_job_record(sweep / job) or (
+            pattern is not None and pattern.fullmatch(job.as_posix())
+        ):
+            return job
+    return None
+
+
+def _as_typed(run_dir: Path, sweep: Path) -> Path:
+    """The sweep's folder ``sweep`` (resolved) as ``run_dir`` names it: the nearest of its
+    folders that is the sweep's (not through a link), without ``..`` in it (``SW/0/../1``:
+    ``SW``); ``sweep`` itself when there is none (``hydra.run.dir=2`` typed in the sweep)."""
+    for above in (run_dir, *run_dir.parents):
+        if above == Path() or ".." in above.parts:
+            continue
+        try:
+            if above.resolve() == sweep:
+                return above
+        except (OSError, RuntimeError):
+            continue
+    return sweep
+
+
 def _job_folder_refusal(run_dir: Path, key: str) -> str | None:
-    """Why a single run may not write into ``run_dir`` when it lies in a sweep's folder
-    (``enclosing_sweep``), e.g. job 0's, with ``output.overwrite=true`` or not: the sweep's
-    comparison and report would go on showing the job's earlier run, and a rerun of the sweep
-    would refuse the folder as another run's (QA rt_files F6). None for a folder in no sweep,
-    and in a ``--multirun`` job (it writes into its own folder of its sweep)."""
+    """Why a single run may not write into ``run_dir`` when it is a folder of a sweep
+    (``enclosing_sweep``), with ``output.overwrite=true`` or not: a job folder of the sweep
+    (``_job_folder_of``: the sweep's comparison and report would go on showing the job's
+    earlier run, and a rerun of the sweep would refuse the folder as another run's, QA rt_files
+    F6) or a folder in one, or a folder in the sweep's own folder beside its jobs. None for a
+    folder in no sweep, one deeper in a sweep's folder but in none of its jobs (a single run's
+    default ``outputs/simulate/<date>`` after a sweep into ``outputs``: QA rt27 F6), and in a
+    ``--multirun`` job (it writes into its own folder of its sweep)."""
     sweep = enclosing_sweep(run_dir)
     if sweep is None or _in_a_sweep_job():
         return None
     inside = run_dir.resolve().relative_to(sweep)
-    ups = run_dir.parents  # the sweep's folder as given, where it is (not through a link)
-    typed = ups[len(inside.parts) - 1] if len(inside.parts) <= len(ups) else Path()
-    shown = typed if typed != Path() and typed.resolve() == sweep else sweep
-    job = _holds_a_run(run_dir) or (len(inside.parts) == 1 and inside.name.isdecimal())
-    what = f"job folder {inside}" if job else f"folder {inside}"
+    if not inside.parts:
+        return None  # the sweep's folder itself: sweep_marks
+    job = _job_folder_of(sweep, inside)
+    if job is None and len(inside.parts) > 1:
+        return None
+    shown = _as_typed(run_dir, sweep)
+    if job is None:
+        own = " (the sweep's own)" if inside.name in SWEEP_OUTPUTS else ""
+        return (
+            f"{key}={run_dir}: is folder {inside}{own} in the folder of the --multirun sweep in "
+            f"{shown} (its multirun.yaml), not one of its job folders; a single run does not "
+            "write into a sweep's folder, beside its jobs, not even with "
+            f"output.overwrite=true: choose another {key} (a new or empty directory)"
+        )
+    what = f"job folder {job}" if job == inside else f"folder {inside} in job folder {job}"
     return (
         f"{key}={run_dir}: is {what} of the --multirun sweep in {shown} (its multirun.yaml); a "
         "single run does not write into a sweep's folders, not even with "

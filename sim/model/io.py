@@ -890,7 +890,9 @@ def event_log_name_by_content(path: Path, *, csv_text: bool = True) -> tuple[Pat
         kind = _text_log_kind(inner, csv_text=True)
         if kind is None:
             return None
-        return _log_name(path, kind[0] + ".gz"), f"gzip-compressed {kind[1]}"
+        what = kind[1].removeprefix("an ")  # "an XES log" -> "a gzip-compressed XES log"
+        article = "a " if what != kind[1] else ""
+        return _log_name(path, kind[0] + ".gz"), f"{article}gzip-compressed {what}"
     kind = _text_log_kind(head, csv_text=csv_text)
     return None if kind is None else (_log_name(path, kind[0]), kind[1])
 
@@ -923,12 +925,16 @@ def _text_log_kind(data: bytes, *, csv_text: bool) -> tuple[str, str] | None:
 
 def _log_name(path: Path, suffix: str) -> Path:
     """``path`` named as a log of ``suffix``: ``loan.gz`` -> ``loan.csv.gz``, ``help.xml`` ->
-    ``help.xes``, ``rparq`` -> ``rparq.parquet``."""
+    ``help.xes``, ``rparq`` -> ``rparq.parquet``; every suffix of another type or of a log
+    dropped first, in any case (``loan.CSV.GZ.txt`` -> ``loan.csv.gz``, not
+    ``loan.CSV.GZ.csv.gz``)."""
+    dropped = sorted({*OTHER_SUFFIXES, *EVENT_LOG_SUFFIXES}, key=len, reverse=True)
     name = path.name
-    for other in OTHER_SUFFIXES:  # .gz first: loan.txt.gz -> loan
-        if name.lower().endswith(other) and len(name) > len(other):
-            name = name[: -len(other)]
-    return path.with_name(name + suffix)
+    while True:
+        cut = next((s for s in dropped if name.lower().endswith(s) and len(name) > len(s)), None)
+        if cut is None:
+            return path.with_name(name + suffix)
+        name = name[: -len(cut)]
 
 
 def _event_log_message(path: Path, why: str, log: Path | None = None) -> str:

@@ -134,17 +134,27 @@ def test_a_single_run_into_a_sweeps_job_folder_is_refused(sweep_dir, overwrite):
     assert f"resumed the sweep in {sweep_dir}: 2 of its 2 jobs" in res.stderr
 
 
+def _beside_the_jobs(run_dir: str, name: str, sweep: Path) -> str:
+    return (
+        f"error: hydra.run.dir={run_dir}: is folder {name} in the folder of the --multirun "
+        f"sweep in {sweep} (its multirun.yaml), not one of its job folders; a single run does "
+        "not write into a sweep's folder, beside its jobs, not even with "
+        "output.overwrite=true: choose another hydra.run.dir (a new or empty directory)"
+    )
+
+
 def test_a_new_folder_in_a_sweep_is_refused_too(sweep_dir, tmp_path, monkeypatch):
-    # a folder the next job would take, given from inside the sweep
+    # a numbered folder beside the jobs, given from inside the sweep: none of its two jobs'
+    # (QA rt27_files F8: no "a rerun of the sweep would refuse its folder" for it)
     monkeypatch.chdir(sweep_dir)
     res = run_sim("simulate", "process=mmc", *QUICK_SIMULATE, "hydra.run.dir=2")
     assert res.returncode == 2, res.stdout + res.stderr
-    assert res.stderr.strip() == _refusal("2", "job folder 2", sweep_dir)
+    assert res.stderr.strip() == _beside_the_jobs("2", "2", sweep_dir)
     assert not (sweep_dir / "2").exists()
-    # any folder of it: the sweep's comparison counts every job record below it
+    # any folder in the sweep's own folder
     res = run_sim("simulate", "process=mmc", *QUICK_SIMULATE, f"hydra.run.dir={tmp_path}/sw/x")
     assert res.returncode == 2, res.stdout + res.stderr
-    assert res.stderr.strip() == _refusal(f"{tmp_path}/sw/x", "folder x", sweep_dir)
+    assert res.stderr.strip() == _beside_the_jobs(f"{tmp_path}/sw/x", "x", sweep_dir)
 
 
 def test_the_sweeps_own_jobs_still_run_again(sweep_dir):
