@@ -1116,7 +1116,7 @@ def write_run_record(
             "git_dirty": git_dirty(),
             "platform": platform.platform(),
             # the report's files its builds write, each build adding its own
-            # (``sim.cli.overwrite.note_report_files``): none yet
+            # (``sim.cli.report.note_report_files``): none yet
             "report_files": [],
         }
         | (extra or {})

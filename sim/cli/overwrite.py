@@ -13,8 +13,10 @@ One rule says which files are the earlier run's: what its records say it wrote
 ``RESULT_FILES``; a file its command writes only with a key on (``SWITCHED``: ``output.trace``, ``output.report``,
 ``backtest.enabled``, ...) is its own only where its resolved ``config.yaml`` had that key on;
 the report's files (``report.html``, ``report/NN_*.png``) are its own where ``run.json``'s
-``report_files`` lists them (every report build adds what it writes, ``python -m sim report``
-too: ``note_report_files``; a record older than that list goes by ``config.yaml``). Everything
+``report_files`` lists them (every report build adds what it writes, by name, ``python -m sim
+report`` too: ``sim.cli.report.note_report_files``; a record older than that list goes by
+``config.yaml``); its back-test logs are those numbered 1 to its ``backtest.replications``
+(QA rt27_files F3: a ``trace_0.csv.gz`` or ``trace_7.csv.gz`` beside a run of 2). Everything
 else is kept and named (QA hydra25, rt_files F2, F4: a user's trace, report.html, figures or
 back-test files beside a run that never wrote them were removed; figures a later ``report``
 wrote were kept as the user's). A record that does not say (an older run, an unreadable
@@ -31,29 +33,24 @@ which a rerun of the sweep resumes: QA hydra25 F6).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.cli.common import HYDRA_OWN, write_json
+from sim.cli.common import HYDRA_OWN
 from sim.cli.runlock import link_refusal, refuse_links
 from sim.errors import ConfigError
 from sim.model.run_records import (
     COMMON,
     RECORD,
-    REPORT_FIGURES,
     REPORT_FILES,
-    REPORT_PAGE,
-    REPORT_PATTERNS,
     _exported_files,
     _patterns,
     _records,
-    _saved_config,
     _writes,
-    _written,
+    _wrote,
 )
 from sim.model.whole_files import PARTIAL
 
@@ -69,7 +66,7 @@ def earlier_results(run_dir: Path) -> list[Path]:
 
 def _earlier_results(run_dir: Path) -> tuple[list[Path], bool]:
     """``earlier_results``, and whether some of them are removed by name only: the record does
-    not say whether its run wrote them (``_written``)."""
+    not say whether its run wrote them (``_wrote``)."""
     from sim.cli.sweep import sweep_folder_refusal
 
     # a sweep's folder has no run record of its own: without this, a run wrote beside its jobs
@@ -90,52 +87,21 @@ def _earlier_results(run_dir: Path) -> tuple[list[Path], bool]:
     patterns = _patterns(command)
     if patterns is None:
         return [], False
-    written = {p: _written(command, p, config, record.get(REPORT_FILES)) for p in patterns}
+    # each file by its name: a report/99_mine.png added after the run's figures, a
+    # trace_7.csv.gz beside a back-test of 2, is not the run's (QA rt27_files F3, F8)
     # a link too, to a file or to none: refused by ``clear_earlier_run``, which never removes one
-    found = {
-        p
+    listed = record.get(REPORT_FILES)
+    said = {
+        p: _wrote(command, p.relative_to(run_dir).as_posix(), config, listed)
         for pattern in patterns
-        if written[pattern] is not False
         for p in run_dir.glob(pattern)
         if p.is_file() or p.is_symlink()
     }
-    guessed = any(
-        p.is_file() or p.is_symlink()
-        for pattern, said in written.items()
-        if said is None
-        for p in run_dir.glob(pattern)
-    )
+    found = {p for p, wrote in said.items() if wrote is not False}
+    guessed = None in said.values()
     if command == "export":
         found |= _exported_files(run_dir, record)
     return sorted(found), guessed
-
-
-def note_report_files(run_dir: Path, *, figures: bool) -> None:
-    """Add to the run record in ``run_dir`` (``run.json``'s ``report_files``) the files a report
-    build is about to write there: ``report.html`` and, with ``figures``, the numbered PNGs of
-    ``report/``; so ``output.overwrite=true`` removes them with the run, and keeps a user's
-    (``python -m sim report run=R figures=true`` on a run without figures: rt_files F4). A
-    record older than that list starts it with what its ``config.yaml`` says its own report
-    wrote. No record (a sweep's folder), or one that cannot be written: nothing recorded (a
-    later overwrite keeps those files, as a user's)."""
-    path = run_dir / RECORD
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(record, dict) or not isinstance(record.get("command"), str):
-        return
-    command = record["command"]
-    listed = record.get(REPORT_FILES)
-    if isinstance(listed, list):
-        before = {p for p in listed if p in REPORT_PATTERNS}
-    else:
-        config = _saved_config(run_dir)
-        before = {p for p in REPORT_PATTERNS if _written(command, p, config, None) is True}
-    wanted = sorted(before | {REPORT_PAGE} | ({REPORT_FIGURES} if figures else set()))
-    if wanted != listed:
-        with contextlib.suppress(OSError):  # the build then says why it cannot write either
-            write_json(path, record | {REPORT_FILES: wanted})
 
 
 def clear_earlier_run(
@@ -240,9 +206,8 @@ def _refuse_replacing_kept_files(
     found = sorted(
         p
         for pattern in patterns
-        if _writes(command, pattern, config)
         for p in run_dir.glob(pattern)
-        if p not in gone
+        if p not in gone and _writes(command, pattern, config, p.relative_to(run_dir).as_posix())
     )
     folders = [p for p in found if p.is_dir() and not p.is_symlink()]
     if folders:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 import warnings
@@ -16,28 +17,94 @@ from sim.errors import ConfigError
 
 
 def _build_and_say(run_dir: Path, figures: bool) -> Path:
-    """Build the report (and its PNG figures with ``figures``) and say where they went."""
-    from sim.cli.overwrite import note_report_files
+    """Build the report (and its PNG figures with ``figures``) and say where they went;
+    ``ConfigError`` before anything is written where the figures would replace a user's
+    (``refuse_replacing_figures``)."""
     from sim.report import build_report
-    from sim.report.html import FIGURE_FILES, FIGURES_DIR, ReportReadWarning
+    from sim.report.html import ReportReadWarning, refuse_replacing_figures
 
-    # recorded first: a build that fails part-way may have written some of them
-    note_report_files(run_dir, figures=figures)
+    if figures:
+        refuse_replacing_figures(run_dir, without="figures=false")
+    # report.html recorded first: a build that fails part-way may have written it; the figures
+    # once written (their names are the page's), whether or not the build then failed
+    note_report_files(run_dir)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReportReadWarning)
-        path = build_report(run_dir, save_figures=figures)
+        try:
+            path = build_report(run_dir, save_figures=figures)
+        finally:
+            if figures:
+                note_report_files(run_dir, figures=_written_figures(run_dir))
     print(f"report: {path}")
     for w in caught:  # a result file the page could not draw from: said here, not only on it
         if issubclass(w.category, ReportReadWarning):
             print(f"warning: {w.message}", file=sys.stderr)
         else:  # not ours to hold back
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    # the numbered files the report writes (a user's own PNGs in report/ are not counted)
-    pngs = sorted((run_dir / FIGURES_DIR).glob(FIGURE_FILES)) if figures else []
+    pngs = _written_figures(run_dir) if figures else []
     if pngs:
         n = len(pngs)
-        print(f"figures: {run_dir / FIGURES_DIR}/ ({n} PNG file{'' if n == 1 else 's'})")
+        print(f"figures: {pngs[0].parent}/ ({n} PNG file{'' if n == 1 else 's'})")
     return path
+
+
+def _written_figures(run_dir: Path) -> list[Path]:
+    """The numbered PNGs of ``report/`` after a build with figures: every one there is the
+    build's, as a user's numbered PNG was refused before it (a build that failed before its
+    figures leaves the earlier build's, also the run's)."""
+    from sim.report.html import FIGURE_FILES, FIGURES_DIR
+
+    return sorted((run_dir / FIGURES_DIR).glob(FIGURE_FILES))
+
+
+def note_report_files(run_dir: Path, *, figures: list[Path] | None = None) -> None:
+    """Add to the run record in ``run_dir`` (``run.json``'s ``report_files``) the files a report
+    build writes there: ``report.html`` and, given ``figures`` (what a build with figures
+    wrote), those PNGs by name in place of every earlier build's, which it removed. So
+    ``output.overwrite=true`` removes them with the run and keeps a user's, and one added
+    later is not the run's (QA rt27_files F8: the list named a pattern, which took a user's
+    ``report/99_mine.png`` for a figure of the run). A record older than that list starts it
+    with what its ``config.yaml`` says its own report wrote, and one that names its figures by
+    that pattern, with the figures there now. No record (a sweep's folder), or one that cannot
+    be written: nothing recorded (a later overwrite keeps those files, as a user's)."""
+    import contextlib
+
+    from sim.cli.common import write_json
+    from sim.model.run_records import (
+        RECORD,
+        REPORT_FIGURES,
+        REPORT_FILES,
+        REPORT_PAGE,
+        _listed_as,
+        _saved_config,
+        _written,
+    )
+
+    path = run_dir / RECORD
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(record, dict) or not isinstance(record.get("command"), str):
+        return
+    listed = record.get(REPORT_FILES)
+    if not isinstance(listed, list):  # an older record: its figures where config.yaml may say
+        said = _written(record["command"], REPORT_FIGURES, _saved_config(run_dir), None)
+        listed = [REPORT_FIGURES] if said is not False else []
+    pngs = {x for x in listed if _listed_as(x, REPORT_FIGURES)}
+    if REPORT_FIGURES in listed:  # the figures there now, not any added later
+        pngs |= {_in_run(p, run_dir) for p in _written_figures(run_dir)}
+    if figures is not None:  # the build's replace every earlier one's
+        pngs = {_in_run(p, run_dir) for p in figures}
+    wanted = sorted({REPORT_PAGE, *pngs})
+    if wanted != record.get(REPORT_FILES):
+        with contextlib.suppress(OSError):  # the build then says why it cannot write either
+            write_json(path, record | {REPORT_FILES: wanted})
+
+
+def _in_run(path: Path, run_dir: Path) -> str:
+    """``path`` as ``report_files`` names it: relative to ``run_dir`` (``report/01_map.png``)."""
+    return path.relative_to(run_dir).as_posix()
 
 
 def build(run_dir: Path, *, figures: bool = False) -> Path | None:
@@ -76,8 +143,6 @@ def _simulable_model(record: Mapping[str, Any]) -> str | None:
 
 def _record(run_dir: Path) -> dict:
     """``run_dir``'s record (``run.json``), or ``{}`` without a readable one."""
-    import json
-
     try:
         record = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -100,9 +165,10 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         )
     figures = cfg.get("figures")
     if figures is None:  # PNGs of an earlier build must not outlive the page they came from
-        from sim.report.html import FIGURE_FILES, FIGURES_DIR
+        from sim.report.html import own_figures
 
-        figures = any((target / FIGURES_DIR).glob(FIGURE_FILES))
+        # an earlier build's: a user's numbered PNG there asks for none (QA rt27_files F2)
+        figures = any(own_figures(target))
     elif not isinstance(figures, bool):
         raise ConfigError(f"figures: expected true, false or null, got {figures!r}")
     # a run still writing there (an optimize search, a calibration) would be read half-written

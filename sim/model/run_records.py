@@ -21,8 +21,18 @@ COMMON = (RECORD, "config.yaml")
 REPORT_PAGE = "report.html"
 REPORT_FIGURES = "report/[0-9][0-9]_*.png"
 REPORT_PATTERNS = (REPORT_PAGE, REPORT_FIGURES)
-#: the key of ``run.json`` listing the report's files its report builds wrote
+#: the key of ``run.json`` listing the report's files its report builds wrote: by name
+#: (``report/01_map.png``); a record from before names its figures by ``REPORT_FIGURES``
 REPORT_FILES = "report_files"
+#: calibrate's back-test logs (``BacktestResult.event_logs``), numbered 1 to its replications
+TRACE_FILES = "trace_[0-9]*.csv.gz"
+BASELINE_FILES = "baseline_[0-9]*.csv.gz"
+#: the files of a numbered pattern: the name of the k-th, and the config key saying how many
+#: (1..n): a ``trace_0.csv.gz`` or ``trace_7.csv.gz`` beside a run of 2 is not its
+NUMBERED: dict[str, tuple[str, str]] = {
+    TRACE_FILES: ("trace_{}.csv.gz", "backtest.replications"),
+    BASELINE_FILES: ("baseline_{}.csv.gz", "backtest.replications"),
+}
 #: every file each command may write (``SWITCHED``: only with some keys of its config on)
 RESULT_FILES: dict[str, tuple[str, ...]] = {
     "simulate": (
@@ -43,8 +53,8 @@ RESULT_FILES: dict[str, tuple[str, ...]] = {
         "backtest.json",
         "history.csv.gz",
         "cycle_times.csv.gz",
-        "trace_[0-9]*.csv.gz",
-        "baseline_[0-9]*.csv.gz",
+        TRACE_FILES,
+        BASELINE_FILES,
         *REPORT_PATTERNS,
     ),
     "compare": ("comparison.csv", "comparison.md", "scenarios.json", *REPORT_PATTERNS),
@@ -69,8 +79,8 @@ SWITCHED: dict[str, dict[str, Mapping[str, object]]] = {
         "backtest.json": BACKTEST,
         "history.csv.gz": BACKTEST,
         "cycle_times.csv.gz": BACKTEST,
-        "trace_[0-9]*.csv.gz": BACKTEST_TRACES,
-        "baseline_[0-9]*.csv.gz": BACKTEST_TRACES,
+        TRACE_FILES: BACKTEST_TRACES,
+        BASELINE_FILES: BACKTEST_TRACES,
         REPORT_PAGE: REPORT,
         REPORT_FIGURES: FIGURES,
     },
@@ -85,23 +95,31 @@ REWRITES: dict[str, dict[str, Mapping[str, object]]] = {"compare": {REPORT_FIGUR
 def run_wrote(run_dir: str | Path, name: str) -> bool | None:
     """Whether the run whose record is in ``run_dir`` wrote its file ``name`` (a path in it,
     ``trace.csv.gz``, ``report/01_map.png``), as its records say: True; False where they say it
-    did not (a key of ``SWITCHED`` off, a report file its ``report_files`` does not list); None
-    where they do not say (no readable ``run.json``, a command this table does not know, an
-    older record, a file its command never writes: results copied in)."""
+    did not (a key of ``SWITCHED`` off, a report file its ``report_files`` does not list, a
+    back-test log numbered beyond its ``backtest.replications``); None where they do not say
+    (no readable ``run.json``, a command this table does not know, an older record, a file its
+    command never writes: results copied in)."""
     records = _records(Path(run_dir))
     if records is None:
         return None
     command, record, config = records
-    patterns = _patterns(command)
-    if command is None or patterns is None:
-        return None
     if command == "export":
         own = name in COMMON or name in {p.name for p in _exported_files(Path(run_dir), record)}
         return True if own else None
+    return _wrote(command, name, config, record.get(REPORT_FILES))
+
+
+def _wrote(
+    command: str | None, name: str, config: Mapping[str, Any] | None, listed: object
+) -> bool | None:
+    """``run_wrote`` for a run of ``command`` with ``config`` and ``report_files`` ``listed``:
+    of every pattern of its files that ``name`` matches (``_written_name``), True where one
+    says so, False where all say not, else None."""
+    patterns = _patterns(command)
+    if patterns is None:
+        return None
     said = {
-        _written(command, p, config, record.get(REPORT_FILES))
-        for p in patterns
-        if fnmatchcase(name, p)
+        _written_name(command, p, name, config, listed) for p in patterns if fnmatchcase(name, p)
     }
     if True in said:
         return True
@@ -164,20 +182,59 @@ def _saved_config(run_dir: Path) -> Mapping[str, Any] | None:
 def _written(
     command: str | None, pattern: str, config: Mapping[str, Any] | None, listed: object
 ) -> bool | None:
-    """Whether a run of ``command`` with ``config`` wrote the files ``pattern`` names: True for
+    """Whether a run of ``command`` with ``config`` wrote files ``pattern`` names: True for
     one it writes always, False where a key of ``SWITCHED`` was off, None where its record does
     not say (no ``config.yaml``, a key it has not: an older run; a run of unknown command).
-    The report's files: as ``listed`` (its record's ``report_files``) says, where it is a list."""
+    The report's files: as ``listed`` (its record's ``report_files``) says, where it is a list
+    (the pattern, or a file it names). Which of them: ``_written_name``."""
     if command is None:
         return None
     if pattern in REPORT_PATTERNS and isinstance(listed, list):
-        return pattern in listed
+        return any(x == pattern or _listed_as(x, pattern) for x in listed)
     keys = SWITCHED.get(command, {}).get(pattern)
     if keys is None:
         return True
     if keys is BY_RECORD or config is None:
         return None
     return _switched_on(config, keys)
+
+
+def _written_name(
+    command: str | None,
+    pattern: str,
+    name: str,
+    config: Mapping[str, Any] | None,
+    listed: object,
+) -> bool | None:
+    """``_written`` for the file ``name`` that ``pattern`` names: a report's file only where
+    ``listed`` names it (or the pattern, in a record from before names), a numbered back-test
+    log only within its ``config``'s count (``NUMBERED``)."""
+    said = _written(command, pattern, config, listed)
+    if said is False or command is None:  # no command: a claim of a run that stopped early
+        return said
+    if pattern in REPORT_PATTERNS and isinstance(listed, list):
+        return pattern in listed or name in listed
+    names = _numbered(pattern, config)
+    if names is not None and name not in names:
+        return False
+    return said
+
+
+def _listed_as(listed: object, pattern: str) -> bool:
+    """Whether ``listed`` (an entry of ``report_files``) is a file ``pattern`` names."""
+    return isinstance(listed, str) and fnmatchcase(listed, pattern)
+
+
+def _numbered(pattern: str, config: Mapping[str, Any] | None) -> set[str] | None:
+    """The files of a numbered pattern (``NUMBERED``) a run with ``config`` writes; None for
+    another pattern, or where its config does not say how many (an older run)."""
+    if pattern not in NUMBERED or config is None:
+        return None
+    name, key = NUMBERED[pattern]
+    n = _config_value(config, key)
+    if type(n) is not int:  # a bool is no count; another type: not a config.yaml it wrote
+        return None
+    return {name.format(k) for k in range(1, n + 1)}
 
 
 def _switched_on(config: Mapping[str, Any], keys: Mapping[str, object]) -> bool | None:
@@ -189,10 +246,14 @@ def _switched_on(config: Mapping[str, Any], keys: Mapping[str, object]) -> bool 
     return all(said[key] == want for key, want in keys.items())
 
 
-def _writes(command: str, pattern: str, config: Mapping[str, Any]) -> bool:
+def _writes(command: str, pattern: str, config: Mapping[str, Any], name: str | None = None) -> bool:
     """Whether this run (``command``, its ``config``) writes or replaces the files ``pattern``
-    names; where its config does not say, it may."""
+    names (with ``name``, that one of them: a numbered back-test log within its count); where
+    its config does not say, it may."""
     keys = (SWITCHED.get(command, {}) | REWRITES.get(command, {})).get(pattern)
+    names = _numbered(pattern, config) if name is not None else None
+    if names is not None and name not in names:
+        return False
     if keys is None:
         return True
     if keys is BY_RECORD:

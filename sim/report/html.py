@@ -60,7 +60,7 @@ from sim.kpis.units import (
     unit_text,
     value_decimals,
 )
-from sim.model.run_records import run_wrote
+from sim.model.run_records import BASELINE_FILES, TRACE_FILES, run_wrote
 from sim.model.scenario import staffing_overrides, with_staffing
 from sim.model.views import TARGET_UTILISATION
 from sim.model.whole_files import write_text_whole
@@ -215,6 +215,38 @@ def _own(run_dir: Path, pattern: str) -> list[Path]:
     write (``_first``)."""
     found = sorted(run_dir.glob(pattern))
     return [p for p in found if run_wrote(run_dir, p.relative_to(run_dir).as_posix()) is not False]
+
+
+def own_figures(run_dir: Path) -> list[Path]:
+    """The numbered PNGs of ``report/`` in ``run_dir`` but those its run's records say it did
+    not write (``_own``): the figures of its report builds."""
+    return _own(run_dir, f"{FIGURES_DIR}/{FIGURE_FILES}")
+
+
+def refuse_replacing_figures(run_dir: Path, *, without: str = "save_figures=False") -> None:
+    """``ConfigError``, before anything is written, where ``report/`` of ``run_dir`` holds
+    numbered PNGs that its run's records say it did not write (a user's ``report/01_x.png``):
+    a build with figures removes every earlier build's, so it would remove them too (QA
+    rt27_files F2, as ``output.overwrite=true`` refuses them). ``without``: how to build
+    without figures, named in the message."""
+    if (run_dir / FIGURES_DIR).is_symlink():  # refused as a link (``_save_embedded``)
+        return
+    own = set(own_figures(run_dir))
+    theirs = [p for p in sorted(run_dir.glob(f"{FIGURES_DIR}/{FIGURE_FILES}")) if p not in own]
+    if not theirs:
+        return
+    from sim.errors import ConfigError
+
+    shown = ", ".join(p.relative_to(run_dir).as_posix() for p in theirs[:6])
+    one = len(theirs) == 1
+    it, yours = ("it", "a file") if one else ("them", "files")
+    raise ConfigError(
+        f"{run_dir}: holds {shown}{' ...' if len(theirs) > 6 else ''}, which no run record "
+        f"there says this tool wrote ({yours} of yours?); a report build with figures replaces "
+        f"every numbered figure in {FIGURES_DIR}/, so it would remove {it}, not keep {it}: move "
+        f"{it} out of {run_dir / FIGURES_DIR} first, or build the report without figures "
+        f"({without})"
+    )
 
 
 #: The columns of a simulated trace the report draws from (arrivals, cycle times of a run from
@@ -719,7 +751,7 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
     k = rf.kpis
     if k:
         head = k.get("headline") or {}
-        one = _measured(k) == 1
+        one = _measured(k) in (0, 1)  # no interval: one replication, or none, measured
         parts.append(f"<p>{_replications_text(k)}.</p>")
         for warning in k.get("warnings") or ():  # before the figures they qualify
             parts.append(f'<p class="missing"><b>{_esc(warning)}</b></p>')
@@ -911,6 +943,12 @@ def _replications_text(k: Mapping[str, Any]) -> str:
         if reps == 1
         else f"{_esc(reps)} replications of model {model}"
     )
+    if measured == 0:  # QA rt27_engine F3: read as "not given", it promised 95 % intervals
+        which = "not measured (its" if reps == 1 else "none measured (their"
+        return (
+            f"{head}, {which} cases all arrived in the warm-up: see the warning); no KPI of "
+            "the measurement window has a value, and none has a confidence interval"
+        )
     over = "replications"
     if measured != reps and measured:
         head += (
@@ -1108,8 +1146,16 @@ def _map_section(rf: RunFiles) -> Section:
     parts += [
         full,
         f'<p class="muted">Model read from <code>{_esc(rf.model_source)}</code>: '
-        f"{len(rf.model.steps)} steps, {len(rf.model.decisions)} decisions, "
-        f"{len(rf.model.parallels)} parallel blocks, {len(rf.model.roles)} roles.</p>",
+        + ", ".join(
+            f"{n} {word if n == 1 else word + 's'}"
+            for n, word in (
+                (len(rf.model.steps), "step"),
+                (len(rf.model.decisions), "decision"),
+                (len(rf.model.parallels), "parallel block"),
+                (len(rf.model.roles), "role"),
+            )
+        )
+        + ".</p>",
         "<details><summary>The map as Mermaid text (paste into Markdown)</summary><pre>"
         + _esc(to_mermaid(rf.model))
         + "</pre></details>",
@@ -1952,6 +1998,16 @@ def _pareto_note(
         else ""
     )
     early = "; a trial the search stopped early, on the first of them" if stopped_early else ""
+    if fresh and (conf.get("baseline_confirmation") or {}).get("measured_replications") == 0:
+        # nothing to rest on (QA rt27_engine F1: the star read "borderline: breaks a constraint
+        # in the confirmation's replications", where they measured nothing)
+        return note + (
+            f"Every point is measured on the search's replications (#{search[0]}-#{search[1]}"
+            f"{early}): the trials, {drawn}. The confirmation's fresh replications "
+            f"(#{fresh[0]}-#{fresh[1]}) measured nothing (every case arrived in the warm-up: "
+            "see the recommendations), so no redesign could be judged there, and today's process "
+            "is neither shown to meet nor to break the constraints in them. "
+        )
     confirmed = (
         f", on fresh replications (#{fresh[0]}-#{fresh[1]}), with today's process re-simulated "
         "beside them"
@@ -2036,7 +2092,7 @@ DISTANCE_ROWS = (
 
 def _calibration_section(rf: RunFiles) -> Section:
     parts = []
-    if not rf.backtest and any(_own(rf.run_dir, "trace_*.csv.gz")):
+    if not rf.backtest and any(_own(rf.run_dir, TRACE_FILES)):
         parts.append(
             _missing(
                 "No <code>backtest.json</code>, although the back-test's simulated logs "
@@ -2047,8 +2103,10 @@ def _calibration_section(rf: RunFiles) -> Section:
     if rf.backtest:
         parts.append(_backtest_html(rf.backtest))
         hist = _history_log(rf)
-        sims = [pd.read_csv(f) for f in sorted(rf.run_dir.glob("trace_*.csv.gz"))]
-        bases = [pd.read_csv(f) for f in sorted(rf.run_dir.glob("baseline_*.csv.gz"))]
+        # the logs its records say it wrote: not a user's trace_old.csv.gz, trace_7.csv.gz
+        # beside a run of 2, or trace_1.csv.gz beside one without (QA rt27_files F1)
+        sims = [pd.read_csv(f) for f in _own(rf.run_dir, TRACE_FILES)]
+        bases = [pd.read_csv(f) for f in _own(rf.run_dir, BASELINE_FILES)]
         fig = _backtest_cycle_times(rf.run_dir, hist, sims, bases)
         if hist is not None and len(hist):
             from sim.report.charts import arrival_times_from_log, plot_arrivals
@@ -2662,13 +2720,17 @@ def build_report(
     recommended changes, calibration quality and reproducibility; a section whose files are
     missing says which files it needs, or is left out when the run's command does not write
     them (``COMMAND_RESULTS``). With ``save_figures`` the images are also written as
-    PNG files under ``run_dir/report/`` (for slides and documents).
+    PNG files under ``run_dir/report/`` (for slides and documents), replacing an earlier
+    build's; ``ConfigError`` before anything is written where ``report/`` holds numbered PNGs
+    the run's records say it did not write (``refuse_replacing_figures``).
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         from sim.errors import ConfigError
 
         raise ConfigError(f"run: {run_dir} is not a directory")
+    if save_figures:  # before anything is written
+        refuse_replacing_figures(run_dir)
     from sim.report.compare import COMPARISON_CSV, build_comparison_report
 
     if _comparison_page(run_dir, COMPARISON_CSV):
@@ -2744,9 +2806,10 @@ def missing_glyphs_note(missing: set[str], *, program: str = DEFAULT_PROGRAM) ->
 
 def _save_embedded(page: str, folder: Path) -> None:
     """Write the page's images as numbered PNG files into ``folder`` (``report/`` of the run),
-    replacing an earlier build's. ``ConfigError`` when ``folder`` or one of those files is a
+    replacing an earlier build's (not those the run's records say it did not write: a user's,
+    ``refuse_replacing_figures``). ``ConfigError`` when ``folder`` or one of those files is a
     symbolic link: this tool never makes one, and the files went where it pointed (QA)."""
-    stale = sorted(folder.glob(FIGURE_FILES)) if not folder.is_symlink() else []
+    stale = _own(folder.parent, f"{folder.name}/{FIGURE_FILES}") if not folder.is_symlink() else []
     for link in (folder, *stale):
         if link.is_symlink():
             from sim.errors import ConfigError

@@ -103,11 +103,14 @@ def test_figures_a_later_report_wrote_are_the_runs(tmp_path):
     assert run_sim(*quick).returncode == 0
     built = run_sim("report", f"run={run}", "figures=true")
     assert built.returncode == 0, built.stderr
-    assert sorted(json.loads((run / "run.json").read_text())["report_files"]) == [
+    figures = sorted(p.relative_to(run).as_posix() for p in (run / "report").glob("*.png"))
+    # by name (rt27_files F8: a pattern took a user's PNG added later for the run's)
+    assert json.loads((run / "run.json").read_text())["report_files"] == [
         "report.html",
-        "report/[0-9][0-9]_*.png",
+        *figures,
     ]
-    assert run_wrote(run, "report/01_x.png") and run_wrote(run, "report.html")
+    assert figures and all(run_wrote(run, f) for f in figures) and run_wrote(run, "report.html")
+    assert run_wrote(run, "report/99_x.png") is False
     again = run_sim(*quick, "output.overwrite=true", "scenario.staffing.server=3")
     assert again.returncode == 0, again.stderr
     assert not (run / "report").exists() and not (run / "report.html").exists()
@@ -117,16 +120,16 @@ def test_figures_a_later_report_wrote_are_the_runs(tmp_path):
 def test_a_report_on_an_older_record_keeps_what_its_own_report_wrote(tmp_path):
     """A record from before ``report_files``: the list starts with what its config.yaml says its
     own report wrote, so a rebuild without figures does not disown the run's figures."""
-    from sim.cli.overwrite import note_report_files
+    from sim.cli.report import note_report_files
     from sim.model.run_records import run_wrote
 
     run = tmp_path / "run"
     config = "output: {trace: false, trace_format: csv.gz, report: true, figures: true}"
     _earlier_run(run, {"command": "simulate"}, config, ["report.html", "report/01_map.png"], [])
-    note_report_files(run, figures=False)
+    note_report_files(run)
     assert json.loads((run / "run.json").read_text())["report_files"] == [
         "report.html",
-        "report/[0-9][0-9]_*.png",
+        "report/01_map.png",
     ]
     assert run_wrote(run, "report/01_map.png") is True
 
@@ -167,3 +170,40 @@ def test_simulate_refuses_to_replace_a_users_trace(tmp_path):
     assert "holds trace.csv.gz, which no run record there says this tool wrote" in res.stderr
     assert (run / "trace.csv.gz").read_text() == MINE
     assert (run / "kpis.json").is_file()
+
+
+def test_back_test_logs_numbered_beyond_the_runs_stay(tmp_path, capsys):
+    """rt27_files F3: a back-test of 2 writes trace_1 and trace_2; a user's trace_0 and trace_7
+    were removed with them, unnamed, and a kept trace_0 was refused as a file "this calibrate
+    run writes"."""
+    run = tmp_path / "run"
+    config = (
+        "backtest: {enabled: true, write_traces: true, replications: 2}\noutput: {report: false}"
+    )
+    files = ["model.yaml", "backtest.json", "trace_1.csv.gz", "trace_2.csv.gz", "baseline_2.csv.gz"]
+    mine = ["trace_0.csv.gz", "trace_7.csv.gz", "baseline_3.csv.gz"]
+    _earlier_run(run, {"command": "calibrate", "report_files": []}, config, files, mine)
+    backtest = {"enabled": True, "write_traces": True, "replications": 8}
+    cfg = OmegaConf.create({"backtest": backtest, "output": {"report": False, "figures": False}})
+    # a run of 8 writes trace_7 and baseline_3, never trace_0: those two are refused
+    with pytest.raises(ConfigError, match=r"holds baseline_3\.csv\.gz, trace_7\.csv\.gz, wh"):
+        clear_earlier_run(run, cfg, command="calibrate")
+    assert (run / "trace_1.csv.gz").is_file()  # nothing removed
+    cfg.backtest.replications = 2  # writes trace_1, trace_2 only: the user's stay, no refusal
+    assert clear_earlier_run(run, cfg, command="calibrate") == len(files) + 2
+    assert all((run / name).read_text() == MINE for name in mine)
+    assert "kept 3 other file(s)" in capsys.readouterr().out
+
+
+def test_a_users_figure_added_after_the_runs_stays(tmp_path, capsys):
+    """rt27_files F8: ``report_files`` names the figures its builds wrote; a user's
+    report/99_mine.png added later was removed with them, unnamed."""
+    run = tmp_path / "run"
+    record = {"command": "simulate", "report_files": ["report.html", "report/01_map.png"]}
+    config = "output: {trace: false, trace_format: csv.gz, report: true, figures: true}"
+    files = ["kpis.json", "report.html", "report/01_map.png"]
+    _earlier_run(run, record, config, files, ["report/99_mine.png"])
+    assert clear_earlier_run(run) == len(files) + 2
+    assert (run / "report/99_mine.png").read_text() == MINE
+    assert not (run / "report/01_map.png").exists()
+    assert "kept 1 other file(s) (report)" in capsys.readouterr().out
