@@ -45,7 +45,9 @@ Semantics worth knowing (also in the README):
   ``measured_from="arrival"``, from the case's arrival (a deadline: at once if that moment has
   passed); on the clock, or in working hours of its ``calendar`` ("2 business days").
 * **The stop.** Without drain (or when ``drain_days`` runs out) the run stops with cases under
-  way. The trace's events are the executed steps only; the steps cases were at then, queueing
+  way: when arrivals stop (``drain_days`` after), at the horizon's end or where ``max_cases``
+  stopped them (the instant the next case would have arrived, the window's end). The trace's
+  events are the executed steps only; the steps cases were at then, queueing
   (or waiting for a shift or a hand-off) or in service, are recorded apart (``Trace.open_*``:
   when the case reached the step, when its work started, who does it). A case that gave up in
   one parallel branch while another was still under way is in progress at the stop, but its
@@ -789,6 +791,12 @@ class Replication:
         self.arrivals_done = True
         if self.open_cases == 0:
             self.all_done.succeed()
+        if self.capped_at is not None:
+            # the stop, or the drain's limit, counts from where the cap stopped the arrivals,
+            # not from the horizon's end (QA rt27_engine F5: drain=false drained to the horizon)
+            sc = self.scenario
+            yield env.timeout(self.capped_at + sc.run_limit_hours - sc.arrivals_end_hours - env.now)
+            self.cap_stop.succeed()
 
     def _capped_window_end(self, next_arrival: float) -> float:
         """Where the measurement window ends when ``scenario.max_cases`` stopped the arrivals
@@ -1222,9 +1230,13 @@ class Replication:
         self.arrivals_done = False
         self.capped_at: float | None = None  # set when scenario.max_cases stops the arrivals
         self.all_done = env.event()
+        # the limit counted from a scenario.max_cases stop (``_arrivals``); never triggered,
+        # and no event scheduled, in a run the cap does not stop
+        self.cap_stop = env.event()
         env.process(self._arrivals())
         # stop at the limit, or earlier once arrivals have stopped and every case has finished
-        env.run(until=env.any_of([self.all_done, env.timeout(sc.run_limit_hours)]))
+        limit = env.timeout(sc.run_limit_hours)
+        env.run(until=env.any_of([self.all_done, limit, self.cap_stop]))
         self._book_left_at_stop()
         ev = self.events
         n = len(ev)

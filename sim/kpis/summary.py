@@ -1182,9 +1182,20 @@ def _segment_lines(report: dict[str, Any], *, max_columns: int = 3) -> list[str]
 
 def _header_line(report: Mapping[str, Any]) -> str:
     """The console table's first line: the model, its replications and what the ± means (one
-    replication has no spread, so no confidence interval)."""
+    replication has no spread, so no confidence interval); how many were measured where a
+    ``scenario.max_cases`` reached in the warm-up left some, or all, with nothing to measure."""
     n = report["replications"]
     measured = report.get("measured_replications", n)
+    if measured == 0:
+        # every window empty: 0 is no count to fall through on (QA rt27_engine F3: the line
+        # promised 95 % intervals, and one replication's advice was more replications)
+        cap = (report.get("scenario") or {}).get("max_cases")
+        cause = f"scenario.max_cases={cap}" if cap is not None else "scenario.max_cases"
+        return (
+            f"{report['model']}: {n} {'replication' if n == 1 else 'replications'}, none "
+            f"measured ({cause} was reached in the warm-up: see the warning), so no values "
+            "and no confidence intervals"
+        )
     if 0 < measured < n:
         # the others' windows were empty (``unmeasured``): the figures are of these only
         head = (

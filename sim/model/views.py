@@ -1063,11 +1063,18 @@ def joint_hours_warning(
     )
 
 
+#: what an overloaded role's waits depend on (``overload_warning``): the horizon, or where a
+#: ``scenario.max_cases`` stops the arrivals before it (``capped_overload_warning``)
+HORIZON = "scenario.horizon_days"
+CAPPED = "scenario.max_cases (where it stops the arrivals)"
+
+
 def overload_warning(
     model: ProcessModel,
     *,
     arrival_scale: float = 1.0,
     staffing: Mapping[str, int] | None = None,
+    depends_on: str = HORIZON,
 ) -> str | None:
     """A warning naming each role whose offered load fills all the hours it can work or more
     (``overloaded_roles``) that ``joint_hours_warning`` does not name, the share it fills of
@@ -1081,7 +1088,11 @@ def overload_warning(
     A run can measure such a role far below 100 % busy: a step of several roles holds its
     people, uncounted, while it waits for the others, and cases queued before a role's steps
     do not reach them (QA retest14: offered 104.5 % and 134 %, measured 78 % and 10 %, a cycle
-    time that grew from 1,401 h to 2,478 h with the horizon, and no warning)."""
+    time that grew from 1,401 h to 2,478 h with the horizon, and no warning).
+
+    ``depends_on``: what the queues' growth, and so the waits, depend on: ``HORIZON``, or
+    ``CAPPED`` where ``scenario.max_cases`` stops the arrivals early
+    (``capped_overload_warning``)."""
     over = overloaded_roles(model, arrival_scale=arrival_scale, staffing=staffing)
     helped = relieved_roles(model, arrival_scale=arrival_scale, staffing=staffing)
     joint = joint_hours_overloads(model, arrival_scale=arrival_scale, staffing=staffing)
@@ -1093,10 +1104,10 @@ def overload_warning(
     if not roles and not relieved and not impatient:
         return None
     loads = offered_load(model, arrival_scale=arrival_scale, staffing=staffing)
-    parts = [_overload_text(model, loads, roles)] if roles else []
+    parts = [_overload_text(model, loads, roles, depends_on)] if roles else []
     for text in (
         _impatient_text(model, impatient) if impatient else None,
-        _relieved_text(relieved) if relieved else None,
+        _relieved_text(relieved, depends_on) if relieved else None,
     ):
         if text:
             parts.append(text[0].upper() + text[1:] if parts else text)
@@ -1166,9 +1177,15 @@ def _off_shift_text(model: ProcessModel, load: RoleLoad, share: float) -> str:
     )
 
 
-def _overload_text(model: ProcessModel, loads: Mapping[str, RoleLoad], roles: list[str]) -> str:
-    """Why the roles ``roles`` (``overloaded_roles``) do not keep up, and the staffing that
-    would carry their work (``RoleLoad.headcount_for``)."""
+def _overload_text(
+    model: ProcessModel,
+    loads: Mapping[str, RoleLoad],
+    roles: list[str],
+    depends_on: str = HORIZON,
+) -> str:
+    """Why the roles ``roles`` (``overloaded_roles``) do not keep up, that their waits depend on
+    ``depends_on`` (``overload_warning``), and the staffing that would carry their work
+    (``RoleLoad.headcount_for``)."""
     from sim.model.scenario import staffing_overrides  # the scenario module imports views
 
     fills = " and ".join(_hours_filled(loads[r]) for r in roles)
@@ -1183,7 +1200,7 @@ def _overload_text(model: ProcessModel, loads: Mapping[str, RoleLoad], roles: li
         f"the work the model offers fills more than the hours of {fills}. "
         f"{'It does' if one else 'They do'} not keep up: queues grow for as long as cases "
         f"arrive{relief}, so waits, cycle time and throughput depend on "
-        "scenario.horizon_days, however low the utilisation a run measures (it leaves out the "
+        f"{depends_on}, however low the utilisation a run measures (it leaves out the "
         "time a step of several roles holds people while it waits for the others, and cases "
         f"queued before {'its' if one else 'their'} steps do not reach them). Add staff, e.g. "
         f"{staffing_overrides(more)} (an estimate from the model's mean work: at most "
@@ -1192,9 +1209,10 @@ def _overload_text(model: ProcessModel, loads: Mapping[str, RoleLoad], roles: li
     )
 
 
-def _relieved_text(loads: list[RoleLoad]) -> str:
+def _relieved_text(loads: list[RoleLoad], depends_on: str = HORIZON) -> str:
     """That the roles of ``loads`` (``relieved_roles``) keep up only if the roles that may take
-    their steps' cases take the overflow, and that the run's utilisation tells."""
+    their steps' cases take the overflow, and that the run's utilisation tells; where not,
+    their queues grow with ``depends_on`` (``overload_warning``)."""
     one = len(loads) == 1
     its = "its" if one else "their"
     fills = " and ".join(_hours_filled(ld) for ld in loads)
@@ -1210,7 +1228,7 @@ def _relieved_text(loads: list[RoleLoad]) -> str:
         f"could keep up only if {its} alternatives take the overflow, which the model's mean "
         "work cannot tell (it counts an alternative only for its share of the cases): check the "
         "run's utilisation; a role near 100 % busy there does not keep up, and its queues grow "
-        "with scenario.horizon_days."
+        f"with {depends_on}."
     )
 
 
@@ -1346,11 +1364,27 @@ def capped_arrivals_note(model: ProcessModel, scenario: Scenario) -> str:
     if not (0 < per_day < math.inf) or scenario.max_cases >= per_day * run_days:
         return ""
     days = scenario.max_cases / per_day
+    after = "and drain after" if scenario.drain else "and the run stops then (scenario.drain=false)"
     return (
         f" With scenario.max_cases={scenario.max_cases} arrivals stop after about {days:.3g} "
-        f"days of the run's {run_days:g}: its queues grow only until then and drain after, so "
-        "the figures depend on max_cases rather than on the horizon."
+        f"days of the run's {run_days:g}: its queues grow only until then {after}, so the "
+        "figures depend on max_cases rather than on the horizon."
     )
+
+
+def capped_overload_warning(model: ProcessModel, scenario: Scenario) -> str | None:
+    """``overload_warning`` under the scenario's arrival scale and staffing; where its
+    ``scenario.max_cases`` stops the arrivals before the warm-up and horizon end
+    (``capped_arrivals_note``, added after it), the waits depend on the cap throughout, not on
+    the horizon (QA rt27_engine F8: the warning said both in one paragraph)."""
+    capped = capped_arrivals_note(model, scenario)
+    found = overload_warning(
+        model,
+        arrival_scale=scenario.arrival_scale,
+        staffing=scenario.staffing,
+        depends_on=CAPPED if capped else HORIZON,
+    )
+    return found + capped if found else None
 
 
 def pre_run_warnings(model: ProcessModel, scenario: Scenario) -> list[str]:
@@ -1363,10 +1397,9 @@ def pre_run_warnings(model: ProcessModel, scenario: Scenario) -> list[str]:
     scale, staffing = scenario.arrival_scale, scenario.staffing
     found = (
         joint_hours_warning(model, arrival_scale=scale, staffing=staffing),
-        overload_warning(model, arrival_scale=scale, staffing=staffing),
+        capped_overload_warning(model, scenario),
     )
-    capped = capped_arrivals_note(model, scenario)
-    return [w + (capped if w is found[1] else "") for w in found if w]
+    return [w for w in found if w]
 
 
 def delay_timers(model: ProcessModel) -> set[str]:

@@ -258,9 +258,13 @@ def test_report_rebuilds_from_saved_results(tmp_path):
     assert run_sim("report", f"run={run}", "figures=true").returncode == 0
     pngs = sorted((run / "report").glob("*.png"))
     assert pngs and all(p.read_bytes().startswith(b"\x89PNG") for p in pngs)
-    # once a run has figures, a plain rebuild rewrites them: none outlives its page
+    # once a run has figures, a plain rebuild rewrites them: none outlives its page (an earlier
+    # build's is in the run's record, report_files; a PNG no record names is a user's, kept)
     stale = run / "report" / "99_from_an_earlier_build.png"
     stale.write_bytes(b"old")
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    record["report_files"] = [*record["report_files"], "report/99_from_an_earlier_build.png"]
+    (run / "run.json").write_text(json.dumps(record), encoding="utf-8")
     assert run_sim("report", f"run={run}", "figures=false").returncode == 0
     assert stale.exists()  # asked not to touch them
     assert run_sim("report", f"run={run}", "progress=false").returncode == 0

@@ -798,7 +798,8 @@ def test_the_stop_records_the_steps_still_under_way(patience):
 
 def test_the_stop_records_each_branch_under_way_and_every_person_of_its_step():
     # a: r1, 1 h; then b (an r2 and an r3 person together, 30 h) beside the timer c (40 h).
-    # Case 0 arrives at 1: a 1-2, b and c from 2, both under way at the stop (24). Case 1
+    # Case 0 arrives at 1: a 1-2, b and c from 2, both under way at the stop (24: a drain of
+    # 21 h after the cap stopped the arrivals at 3, where a third case would have come). Case 1
     # arrives at 2: a 2-3, then c from 3 and b queueing from 3 for r2 (busy with case 0 till
     # 32), holding nobody.
     m = build(
@@ -811,7 +812,7 @@ def test_the_stop_records_each_branch_under_way_and_every_person_of_its_step():
         roles={"r1": 1, "r2": 1, "r3": 1},
         parallel={"split": {"branches": ["b", "c"], "join": "j", "next": "d"}},
     )
-    t = run(m, max_cases=2, drain=False)
+    t = run(m, max_cases=2, drain_days=0.875)
     assert t.run_end == 24.0
     assert rows(t) == [(0, "a", "r1_1", 1.0, 1.0, 2.0), (1, "a", "r1_1", 2.0, 2.0, 3.0)]
     assert open_rows(t) == [
@@ -825,8 +826,9 @@ def test_the_stop_records_each_branch_under_way_and_every_person_of_its_step():
 def test_the_stop_records_where_a_case_gave_up_while_another_branch_was_under_way():
     # One case at 1: 'w' takes the one r-person 1-6, 'x' (r, patience 1 h) queues behind it
     # and gives up at 2, the timer 't' runs 1-41. Drained, the case leaves at 41, abandoned at
-    # x. Stopped at 24, it is in progress with 't' under way, and its abandonment at x is
-    # recorded all the same (where, when it was ready, when it left).
+    # x. Stopped at 23 (a drain of 21 h after the cap stopped the arrivals at 2), it is in
+    # progress with 't' under way, and its abandonment at x is recorded all the same (where,
+    # when it was ready, when it left).
     m = build(
         {
             "w": {"role": "r", "duration": fixed(5), "next": "j"},
@@ -837,10 +839,10 @@ def test_the_stop_records_where_a_case_gave_up_while_another_branch_was_under_wa
         roles={"r": 1},
         parallel={"split": {"branches": ["w", "x", "t"], "join": "j", "next": DONE}},
     )
-    t = run(m, max_cases=1)
+    t = run(m, max_cases=1, drain_days=2)
     assert cases(t) == [(1.0, 41.0, "abandoned", "x")]
-    t = run(m, max_cases=1, drain=False)
-    assert t.run_end == 24.0
+    t = run(m, max_cases=1, drain_days=0.875)
+    assert t.run_end == 23.0
     assert rows(t) == [(0, "w", "r_1", 1.0, 1.0, 6.0)]
     assert open_rows(t) == [(0, "t", None, 1.0, 1.0)]
     assert cases(t) == [(1.0, None, "in_progress", "x")]

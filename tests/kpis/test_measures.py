@@ -292,9 +292,10 @@ def test_a_case_at_a_step_when_the_run_stopped_reached_it():
 
 def test_a_case_that_gave_up_in_a_branch_reached_that_step_whatever_the_drain():
     # One case at 1 h, three branches: 'w' takes the one clerk 1-6, 'x' (clerk, patience 1 h)
-    # queues behind it and gives up at 2, the timer 't' runs 1-41. Without drain the run stops
-    # at 24 with 't' under way: the case is in progress, yet it entered x's queue and left it,
-    # so it reached x, as in the drained run (where it ends at 41, abandoned at x).
+    # queues behind it and gives up at 2, the timer 't' runs 1-41. With a drain cut short the
+    # run stops at 14 (12 h after the cap stopped the arrivals at 2) with 't' under way: the
+    # case is in progress, yet it entered x's queue and left it, so it reached x, as in the
+    # drained run (where it ends at 41, abandoned at x).
     model = from_dict(
         {
             "name": "gave_up_in_a_branch",
@@ -312,13 +313,13 @@ def test_a_case_that_gave_up_in_a_branch_reached_that_step_whatever_the_drain():
     )
     reached = {}
     for drain in (True, False):
-        sc = Scenario(horizon_days=1, warmup_days=0, max_cases=1, drain=drain)
+        sc = Scenario(horizon_days=1, warmup_days=0, max_cases=1, drain_days=2 if drain else 0.5)
         k = replication_kpis(run_replication(model, sc, seed=0), model)
         assert k["cases_in_progress"] == (0 if drain else 1)
         reached[drain] = {s: k[f"reached:{s}"] for s in ("w", "x", "t")}
     assert reached[True] == reached[False] == {"w": 1.0, "x": 1.0, "t": 1.0}
     # the in-progress case is no drop-off yet: the drop-off rate counts finished cases only
-    sc = Scenario(horizon_days=1, warmup_days=0, max_cases=1, drain=False)
+    sc = Scenario(horizon_days=1, warmup_days=0, max_cases=1, drain_days=0.5)
     k = replication_kpis(run_replication(model, sc, seed=0), model)
     assert k["cases_dropped"] == 0 and np.isnan(k["dropoff_rate"])
 
@@ -455,7 +456,9 @@ def test_a_timer_on_a_calendar_processes_its_working_hours():
             "ends": {"done": {"success": True}},
         }
     )
-    trace = run_replication(model, Scenario(horizon_days=3, warmup_days=0, max_cases=1), seed=0)
+    # the drain counts from where the cap stopped the arrivals (at 20): 4 days for the reply
+    scenario = Scenario(horizon_days=3, warmup_days=0, max_cases=1, drain_days=4)
+    trace = run_replication(model, scenario, seed=0)
     k = replication_kpis(trace, model)
     # Friday 10:00 -> Tuesday 10:00: Friday 7 h, Monday 8 h, Tuesday 1 h of the office
     assert trace.ev_end[0] - trace.ev_start[0] == pytest.approx(96.0)
