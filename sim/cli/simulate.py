@@ -293,6 +293,15 @@ WARMUP_SHORTFALL_SUGGESTED = 0.005
 """The note suggests the shortest warm-up whose estimated shortfall is at most this share."""
 
 
+def _role_loads(model: ProcessModel, scenario: Scenario) -> dict | None:
+    """Each role's offered load in ``scenario`` (``offered_load``); None for a routing whose
+    cases can loop for ever (said elsewhere)."""
+    try:
+        return offered_load(model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing)
+    except ValueError:
+        return None
+
+
 def warmup_shortfall(
     report: dict,
     settling: Mapping[str, float],
@@ -350,11 +359,8 @@ def warmup_warning(
     measure)."""
     if report.get("saturated_roles"):
         return None
-    try:
-        loads = offered_load(
-            model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
-        )
-    except ValueError:  # routing where cases can loop for ever: said elsewhere
+    loads = _role_loads(model, scenario)
+    if loads is None:
         return None
     settling = {r: load.settling_days for r, load in loads.items()}
     exponential = {r for r, load in loads.items() if load.relaxes_exponentially}
@@ -880,11 +886,8 @@ def short_window_note(
     stops, empty = cap_stops(ends, scenario)
     if not stops or report.get("saturated_roles"):
         return None
-    try:
-        loads = offered_load(
-            model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
-        )
-    except ValueError:  # routing where cases can loop for ever: said elsewhere
+    loads = _role_loads(model, scenario)
+    if loads is None:
         return None
     settling = {r: ld.settling_days for r, ld in loads.items() if math.isfinite(ld.settling_days)}
     days = measured_window_days(table, scenario, window_ends)

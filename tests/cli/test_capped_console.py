@@ -29,29 +29,9 @@ from sim.engine import run_replication
 from sim.kpis import replication_kpis
 from sim.model import from_dict
 from sim.model.scenario import Scenario
+from tests.cli.test_cap_inside_warmup import _mm1  # the QA's mm1.yaml (2, 1), mm1_sat.yaml (0.8, 1)
 from tests.conftest import REPO
 from tests.simcli import run_sim
-
-
-def _mm1(gap: float, job: float) -> dict:
-    """One server, exponential gaps of mean ``gap`` h and jobs of mean ``job`` h (the QA's
-    mm1.yaml for 2 and 1, mm1_sat.yaml for 0.8 and 1)."""
-    return {
-        "schema_version": 1,
-        "name": "mm1",
-        "time_unit": "hours",
-        "start": "service",
-        "arrivals": {"interarrival": {"dist": "exponential", "mean": gap}},
-        "roles": {"server": {"headcount": 1, "hourly_cost": 10}},
-        "steps": {
-            "service": {
-                "role": "server",
-                "duration": {"dist": "exponential", "mean": job},
-                "next": "done",
-            }
-        },
-        "ends": {"done": {"success": True}},
-    }
 
 
 def _simulate(tmp_path, *overrides: str) -> tuple[str, dict]:

@@ -19,25 +19,11 @@ import pytest
 
 from sim.eventlog import read_event_log
 from sim.model import columns as C
+from tests.eventlog.test_lifecycle_one_sided_offsets import as_events, write
 
 ROWS = "case_id,activity,start_time,end_time,resource"
 EVENTS = "case_id,activity,timestamp,lifecycle,resource"
 AMSTERDAM = "Europe/Amsterdam"
-
-
-def write(path: Path, header: str, rows: list[str]) -> Path:
-    path.write_text("\n".join([header, *rows]) + "\n")
-    return path
-
-
-def as_events(rows: list[str]) -> list[str]:
-    """``case,activity,start,end,resource`` rows as start and complete events."""
-    out = []
-    for row in rows:
-        case, activity, start, end, resource = row.split(",")
-        out += [f"{case},{activity},{start},start,{resource}"]
-        out += [f"{case},{activity},{end},complete,{resource}"]
-    return out
 
 
 def both_layouts(tmp_path: Path, rows: list[str]) -> list[Path]:
