@@ -16,40 +16,28 @@ F3, F4, F5, F8, F9).
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
-import yaml
 
 from sim.engine import run_replication
 from sim.kpis import replication_kpis
 from sim.model import from_dict
 from sim.model.scenario import Scenario
-from tests.cli.test_cap_inside_warmup import _mm1  # the QA's mm1.yaml (2, 1), mm1_sat.yaml (0.8, 1)
+
+# the QA's mm1.yaml is _mm1(2, 1), its mm1_sat.yaml _mm1(0.8, 1)
+from tests.cli.test_cap_inside_warmup import _mm1
+from tests.cli.test_cap_inside_warmup import _simulate as simulate_model
 from tests.conftest import REPO
-from tests.simcli import run_sim
 
 
 def _simulate(tmp_path, *overrides: str) -> tuple[str, dict]:
     """simulate the M/M/1 at 50 % with the QA's 14-day warm-up: its console and kpis.json."""
-    model = tmp_path / "mm1.yaml"
-    model.write_text(yaml.safe_dump(_mm1(2.0, 1.0)), encoding="utf-8")
-    run = tmp_path / "run"
-    res = run_sim(
-        "simulate",
-        f"process={model}",
-        *overrides,
-        "workers=1",
-        "progress=false",
-        "output.report=false",
-        f"hydra.run.dir={run}",
-    )
-    assert res.returncode == 0, res.stderr
-    return res.stdout, json.loads((run / "kpis.json").read_text(encoding="utf-8"))
+    out, _, report = simulate_model(tmp_path, _mm1(2.0, 1.0), *overrides)
+    return out, report
 
 
 def test_with_nothing_measured_the_first_line_promises_no_intervals_and_names_the_cap(tmp_path):
