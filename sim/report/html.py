@@ -925,9 +925,10 @@ def window_edge_text(label: str, reason: str) -> str:
 
 
 def _measured(k: Mapping[str, Any]) -> Any:
-    """How many replications ``kpis.json``'s values are of: its ``measured_replications`` where
-    some measured nothing (a ``scenario.max_cases`` reached in their warm-up), else all."""
-    return k.get("measured_replications", k.get("replications"))
+    """How many replications ``kpis.json``'s values are of (``charts.measured_count``)."""
+    from sim.report.charts import measured_count
+
+    return measured_count(k)
 
 
 def _replications_text(k: Mapping[str, Any]) -> str:
