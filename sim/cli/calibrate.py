@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import os
 import re
 import shlex
 import sys
@@ -397,6 +398,46 @@ def _read(path: Any, cfg: DictConfig, key: str, max_rows: int | None, *, held: i
         raise
 
 
+# ``${oc.env:NAME}`` or ``${oc.env:NAME,default}`` in a value as the config writes it
+_ENV_INTERPOLATION = re.compile(
+    r"\$\{oc\.env:\s*(?P<name>[^,}\s]+)\s*(?:,\s*(?P<default>[^}]*))?\}"
+)
+
+
+def _environment_hint(cfg: DictConfig, key: str) -> str:
+    """For a missing file at ``key``: the environment variables its path was built from
+    (``${oc.env:SIM_SHARED_DATA,../shared/data}`` in an experiment) and what they were, so that
+    an unset one's default, relative to this directory, is not taken for the user's path; ""
+    where the value names no variable."""
+    from sim.cli.sweep import _plain  # the value as the config wrote it
+
+    raw = _plain(cfg, key)
+    found = list(_ENV_INTERPOLATION.finditer(raw)) if isinstance(raw, str) else []
+    if not found:
+        return ""
+    said = []
+    for m in found:
+        name, default = m["name"], m["default"]
+        if name in os.environ:
+            said.append(f"{name} is set to {os.environ[name]}")
+        elif default is not None:
+            said.append(
+                f"{name} is not set, so its default {default.strip()} was used, relative to "
+                f"{Path.cwd()}"
+            )
+    names = " and ".join(dict.fromkeys(m["name"] for m in found))
+    rest = raw[found[0].end() :].lstrip("/")
+    folder = (
+        f"the folder that holds {rest}"
+        if len(found) == 1 and found[0].start() == 0 and rest
+        else "the folder it stands for"
+    )
+    return (
+        f"; the config reads it from {raw}, and {'; '.join(said)}: set {names} to {folder}, "
+        f"or give {key}=<file>"
+    )
+
+
 def _read_log(
     path: Any,
     cfg: DictConfig,
@@ -411,7 +452,7 @@ def _read_log(
     if p.is_dir():
         raise ConfigError(f"{key}={path}: is a directory; expected an event log file")
     if not p.is_file():
-        raise ConfigError(f"{key}={path}: no such file")
+        raise ConfigError(f"{key}={path}: no such file{_environment_hint(cfg, key)}")
     backtest = config_bool(cfg, "backtest.enabled")
     available = available_memory_bytes() if max_rows is None else None
     jobs = jobs_at_once()  # parallel jobs of a sweep each get their share, not all of it

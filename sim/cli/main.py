@@ -1473,6 +1473,44 @@ _GROUPS_BLOCK = re.compile(
     r"== Configuration groups ==\n[^\n]*\n\n(?P<groups>.*?)\n\n+(?=== Config ==)", re.S
 )
 _HELP_FLAGS = ("--help", "-h")
+# ... and then the composed config, up to its closing lines
+_CONFIG_BLOCK = re.compile(
+    r"(?<=== Config ==\n)(?P<head>[^\n]*\n\n)(?P<config>.*?)(?=\n+Powered by Hydra)", re.S
+)
+# keys of a file group's block that are settings to override (process=<file>'s path, params, ...;
+# redesign=staffing's generate, spread, ...), not the body of a bundled model or search space
+_SETTINGS_KEYS = ("path", "generate")
+
+
+def _bodies_left_out(config: str) -> str:
+    """The config ``--help`` prints with the body of each bundled model or redesign space
+    (``process:``: the CRM model's 290 lines, between the groups and the command's own keys) in
+    one line saying how to print it (QA walk28: 330 lines, mostly the model's YAML)."""
+    lines = config.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        group = line.removesuffix(":")
+        if group not in FILE_GROUPS or group == line:
+            out.append(line)
+            continue
+        body = []
+        while i < len(lines) and lines[i].startswith((" ", "-")):
+            body.append(lines[i])
+            i += 1
+        children = {b[2:].partition(":")[0]: b for b in body if b[2:3] not in (" ", "-", "")}
+        if any(k in children for k in _SETTINGS_KEYS):
+            out += [line, *body]
+            continue
+        name = children.get("name", "").partition(": ")[2]
+        what = "model" if group == "process" else f"{group} space"
+        out.append(
+            f"{group}:  # {what}{' ' + name if name else ''}, {len(body)} lines: "
+            f"--cfg job --package {group} (in place of --help) prints it"
+        )
+    return "\n".join(out)
 
 
 def command_help(text: str, command: str, configs: Path) -> str:
@@ -1508,7 +1546,8 @@ def command_help(text: str, command: str, configs: Path) -> str:
         head = match[0][: match.start("groups") - match.start()]
         return head + "\n".join(lines) + "\n\n\n"
 
-    return _GROUPS_BLOCK.sub(groups, text, count=1)
+    text = _GROUPS_BLOCK.sub(groups, text, count=1)
+    return _CONFIG_BLOCK.sub(lambda m: m["head"] + _bodies_left_out(m["config"]), text, count=1)
 
 
 def _run_app(app: Callable[[], Any], command: str, args: list[str], configs: Path) -> None:

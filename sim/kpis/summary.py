@@ -20,7 +20,7 @@ from sim.kpis.stats import (
     sectioning_interval,
     summarize,
 )
-from sim.kpis.units import kpi_unit
+from sim.kpis.units import kpi_unit, unit_text
 from sim.model.process import ProcessModel
 from sim.model.trace import Trace
 from sim.model.views import TARGET_UTILISATION, joint_calendar, steps_by_activity
@@ -42,20 +42,6 @@ HEADLINE = (
     "margin_per_case",
     "cases_arrived",
 )
-UNITS = {
-    "cycle_time_mean": "h",
-    "cycle_time_median": "h",
-    "cycle_time_p90": "h",
-    "cycle_time_p95": "h",
-    "waiting_per_case": "h",
-    "wip_mean": "cases",
-    "throughput_per_week": "cases/week",
-    # a model states rates and values without a currency: its own cost units
-    "cost_per_case": "cost units",
-    "processing_cost_per_case": "cost units",
-    "revenue_per_case": "cost units",
-    "margin_per_case": "cost units",
-}
 
 _COUNT: Bounds = (0.0, None)  # times, counts, rates, money that cannot be negative
 _SHARE: Bounds = (0.0, 1.0)  # shares of cases or of time, probabilities
@@ -1150,7 +1136,13 @@ def _console_unit(kpi: str) -> tuple[str, bool]:
     """A KPI's unit as the console prints it (``sim.kpis.units``: money in the model's own cost
     units) and whether it is a share, printed as a percentage."""
     unit = kpi_unit(kpi)
-    return ("cost units" if unit == "money" else "" if unit == "%" else unit), unit == "%"
+    return ("" if unit == "%" else unit_text(unit)), unit == "%"
+
+
+def _with_unit(line: str, unit: str) -> str:
+    """A console row and its unit after it; without one the row ends at its value, not in a
+    blank (QA walk28: '57.49 ± 1.8 % ' for a percentage, whose ``%`` is in the value)."""
+    return f"{line} {unit}" if unit else line
 
 
 def _segment_lines(report: dict[str, Any], *, max_columns: int = 3) -> list[str]:
@@ -1167,7 +1159,7 @@ def _segment_lines(report: dict[str, Any], *, max_columns: int = 3) -> list[str]
             for k in SEGMENT_KPIS:
                 unit, pct = _console_unit(k)
                 shown = _fmt(r.get(k), pct, count=k in COUNT_KPIS)
-                lines.append(f"    {k:<24} {shown:>24} {unit}")
+                lines.append(_with_unit(f"    {k:<24} {shown:>24}", unit))
         return lines
     names = [str(r["segment"]) for r in rows]
     width = max([24, *(display_width(n) for n in names)])
@@ -1176,7 +1168,7 @@ def _segment_lines(report: dict[str, Any], *, max_columns: int = 3) -> list[str]
     for k in SEGMENT_KPIS:
         unit, pct = _console_unit(k)
         values = [_fmt(r.get(k), pct, count=k in COUNT_KPIS) for r in rows]
-        lines.append(f"  {k:<26} " + " ".join(f"{v:>{width}}" for v in values) + f" {unit}")
+        lines.append(_with_unit(f"  {k:<26} " + " ".join(f"{v:>{width}}" for v in values), unit))
     return lines
 
 
@@ -1223,11 +1215,10 @@ def format_report(report: dict[str, Any], *, max_steps: int = 30) -> str:
     report with a ``by_segment`` view shows it after the headline, a column per segment.
     """
     lines = [_header_line(report), ""]
-    pct = {"dropoff_rate", "abandon_rate", "value_added_ratio"}
     for k, ci in report["headline"].items():
-        unit = UNITS.get(k, "")
-        shown = _fmt(ci, k in pct, count=k in COUNT_KPIS)
-        lines.append(f"  {k:<26} {shown:>24} {'' if k in pct else unit}")
+        unit, pct = _console_unit(k)  # the by-segment table's units: cases_arrived in cases
+        shown = _fmt(ci, pct, count=k in COUNT_KPIS)
+        lines.append(_with_unit(f"  {k:<26} {shown:>24}", unit))
     lines += _segment_lines(report)
     steps = list(report["steps"])
     if len(steps) > max_steps:

@@ -1144,19 +1144,20 @@ def _map_section(rf: RunFiles) -> Section:
             f"<details><summary>The model's own {len(rf.model.steps)} steps{shown}</summary>"
             f"{full}</details>"
         )
+    from sim.report.compare import _count  # compare imports this module
+
+    counts = [
+        _count(len(rf.model.steps), "step"),
+        _count(len(rf.model.decisions), "decision"),
+        _count(len(rf.model.parallels), "parallel block"),
+        _count(len(rf.model.roles), "role"),
+    ]
     parts += [
         full,
-        f'<p class="muted">Model read from <code>{_esc(rf.model_source)}</code>: '
-        + ", ".join(
-            f"{n} {word if n == 1 else word + 's'}"
-            for n, word in (
-                (len(rf.model.steps), "step"),
-                (len(rf.model.decisions), "decision"),
-                (len(rf.model.parallels), "parallel block"),
-                (len(rf.model.roles), "role"),
-            )
-        )
-        + ".</p>",
+        # no punctuation right after the file name: its padded code box read as
+        # "model.yaml : 13 steps" (QA walk28)
+        f'<p class="muted">The model in <code>{_esc(rf.model_source)}</code> has '
+        f"{', '.join(counts[:-1])} and {counts[-1]}.</p>",
         "<details><summary>The map as Mermaid text (paste into Markdown)</summary><pre>"
         + _esc(to_mermaid(rf.model))
         + "</pre></details>",
