@@ -26,7 +26,20 @@
   candidate) measured nothing (its cases all arrived in the warm-up: a ``scenario.max_cases``
   reached there), the candidate is ``NOT_MEASURED``, neither better nor worse, and its
   ``feasible`` None where a constraint's KPI is undefined for that reason alone
-  (``constraints_met``): not measured is not broken (QA rt27_engine F1).
+  (``constraints_met``): not measured is not broken (QA rt27_engine F1). So it is where only
+  one replication measured something (``MIN_PAIRS``): no KPI the window measures has a test,
+  and a verdict on the KPIs the scenario sets alone (a headcount) would be one on the cost of a
+  redesign without its effect.
+* **Partly measured**: where some confirmation replications measured nothing (or a KPI has no
+  value on one side of some pairs: a step no case reached), a KPI is judged on the pairs with a
+  value on both sides, ``n`` in its comparison row, and the candidate's ``judged_on`` gives that
+  count per objective beside ``replications``, the confirmation's: recommendations.md says
+  "judged on 4 of 9 paired replications". A test of fewer than ``MIN_PAIRS`` pairs is no test:
+  no interval, no p-value, never significant, out of Holm's family.
+* **Float rounding**: pairs equal up to float rounding (``sim.kpis.compare``'s rule:
+  ``rounding_scales``, as ``matched_comparison`` applies it) are equal (``paired_changes``): a
+  cost of 0.6 against 0.6000000000000001 in every replication is no change, not a significant
+  worsening of 1.1e-16 (the paired t-test of a constant difference gives p = 0).
 * **Window edge**: a significant throughput change that the cases arriving in the measurement
   window do not show (``sim.kpis.compare.window_edge_note``: they were won as often, the change
   is in the cases in progress at the window's start or end) is an effect of the window, not of
@@ -83,6 +96,8 @@ from sim.kpis.compare import (
     NEGLIGIBLE_CHANGE,
     THROUGHPUT_KPIS,
     WINDOW_EDGE_COLUMNS,
+    identical,
+    matched_comparison,
     window_edge_note,
 )
 from sim.kpis.summary import measured_replications
@@ -95,6 +110,11 @@ from sim.redesign.space import StaffingOption
 
 ALPHA = 0.05
 """Family-wise error rate of the confirmation's tests (Holm), and the level of every CI shown."""
+
+MIN_PAIRS = 2
+"""The fewest paired replications a test is run on (``sim.kpis.paired_comparison``: one
+difference has no spread, so no interval and no p-value); a candidate whose confirmation
+measured fewer is not judged (``NOT_MEASURED``)."""
 
 # ``NEGLIGIBLE_CHANGE`` (``sim.kpis.compare``, shared with the window-edge rule's backlog
 # test): an improvement smaller than this share of today's mean (0.1 % of a time, a cost, a rate
@@ -154,6 +174,11 @@ class Candidate:
     # with 0, every case arrived in the warm-up (a ``scenario.max_cases`` reached there), and
     # the verdict is ``NOT_MEASURED``; None before confirmation
     measured: int | None = None
+    # the confirmation's paired replications (``confirm``); None before confirmation
+    replications: int | None = None
+    # per objective, the pairs its test was run on (``pairs_judged``: fewer than
+    # ``replications`` where some measured nothing or had no value on one side)
+    judged_on: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
@@ -165,6 +190,10 @@ class Candidate:
             "verdict": self.verdict,
             "feasible": self.feasible,
             "measured_replications": self.measured,
+            "replications": self.replications,
+            "judged_on": self.judged_on,
+            # the verdict's qualifier where it rests on fewer pairs (report.html's summary)
+            "judged": judged_words(self) or None,
             "overloaded": {r: round(u, 4) for r, u in self.overloaded.items()},
             "recommended": is_recommended(self),
             "changes": self.changes,
@@ -354,9 +383,53 @@ NOT_MEASURED = "not measured"
 """The verdict of a candidate whose confirmation measured nothing (``Candidate.measured`` 0):
 no KPI a window measures has a value, so it is neither better nor worse than today, and
 meets or breaks no constraint on such a KPI (QA rt27_engine F1: "worse than today", "breaks a
-constraint once confirmed", on its headcount alone)."""
+constraint once confirmed", on its headcount alone). Also of one whose confirmation measured
+one replication only (``unjudged``): such a KPI has a value but no test."""
 
 VERDICT_ORDER = {"better": 0, "trade-off": 1, "within noise": 2, "worse": 3, NOT_MEASURED: 4}
+
+
+def unjudged(candidate: Candidate) -> bool:
+    """Whether a confirmed candidate's confirmation measured too little to judge it: fewer
+    than ``MIN_PAIRS`` replications measured something on both sides (``Candidate.measured``;
+    0: nothing), so no KPI the measurement window measures has a test. False before
+    confirmation."""
+    return candidate.measured is not None and candidate.measured < MIN_PAIRS
+
+
+def partly_judged(candidate: Candidate) -> dict[str, int]:
+    """The objectives a judged candidate's verdict rests on fewer pairs than its
+    confirmation's replications for (``Candidate.judged_on``), with those pairs; {} for a
+    candidate not judged (``unjudged``) or judged on every pair."""
+    if not candidate.replications or unjudged(candidate):
+        return {}
+    return {k: n for k, n in candidate.judged_on.items() if n < candidate.replications}
+
+
+def judged_words(candidate: Candidate) -> str:
+    """On how many pairs a judged candidate's verdict rests where an objective had fewer than
+    the confirmation's replications (``partly_judged``): ``judged on 4 of 9 paired
+    replications`` (``4 to 7 of 9`` where they differ), '' where every objective had all."""
+    partly = partly_judged(candidate)
+    if not partly:
+        return ""
+    low, high = min(partly.values()), max(partly.values())
+    pairs = f"{low}" if low == high else f"{low} to {high}"
+    return f"judged on {pairs} of {candidate.replications} paired replications"
+
+
+def pairs_judged(
+    comparison: pd.DataFrame | None, objectives: Sequence[Objective]
+) -> dict[str, int]:
+    """Per objective of ``comparison`` (a paired comparison), the pairs its test was run on
+    (``n``: the replications with a value on both sides)."""
+    if comparison is None or "n" not in comparison.columns:
+        return {}
+    return {
+        o.kpi: int(comparison.loc[o.kpi, "n"])
+        for o in objectives
+        if o.kpi in comparison.index and pd.notna(comparison.loc[o.kpi, "n"])
+    }
 
 
 def is_recommended(candidate: Candidate) -> bool:
@@ -556,7 +629,9 @@ def adjust_verdicts(
     of a test carries the one adjustment this family gives it: the pruning record of the
     version a candidate reports too (it kept the adjustment of the smaller family it was adopted
     in: QA, p_adjusted 9.45e-7 there beside 1.01e-6 in the candidate's own comparison). Returns
-    the number of comparisons in the family."""
+    the number of comparisons in the family. A candidate whose confirmation measured fewer
+    than ``MIN_PAIRS`` replications is ``NOT_MEASURED`` (``unjudged``); each candidate's
+    ``judged_on`` is set from its comparison (``pairs_judged``)."""
     per_candidate = [_replaced_tests(c, objectives) for c in candidates]
     counted = [(t, k, p) for tests in per_candidate for t, k, p, same in tests if same is None]
     replaced_adjusted: list[tuple[float, bool]] = []
@@ -569,7 +644,8 @@ def adjust_verdicts(
     )
     for c, t in zip(candidates, tables, strict=True):
         c.comparison = t
-        c.verdict = NOT_MEASURED if c.measured == 0 else verdict(t, objectives)
+        c.verdict = NOT_MEASURED if unjudged(c) else verdict(t, objectives)
+        c.judged_on = pairs_judged(t, objectives)
     # the replaced versions' records carry this family's adjustment too, not the smaller one
     # they were first adjusted over (QA 2026-12-04 #6: 'p_adjusted' over 3 tests beside
     # 'comparisons: 6'), and the redesign as found its verdict on it; a repeated test carries
@@ -746,7 +822,7 @@ def mark_dominated(
 
 
 def _paired_tables(first: Candidate, second: Candidate, kpis: Sequence[str]) -> pd.DataFrame | None:
-    """``paired_comparison`` of two candidates' per-replication objective values, paired by
+    """``paired_changes`` of two candidates' per-replication objective values, paired by
     replication index (``second - first``), with ``window_edge`` (``mark_window_edges``, from
     the window's columns kept beside them; '' without them), or None when either has none."""
     tables = []
@@ -768,7 +844,7 @@ def _paired_tables(first: Candidate, second: Candidate, kpis: Sequence[str]) -> 
     if common.empty:
         return None
     a, b = (t.loc[common].reset_index(drop=True) for t in tables)
-    return mark_window_edges(paired_comparison(a, b, list(kpis)), a, b).assign(p_adjusted=np.nan)
+    return mark_window_edges(paired_changes(a, b, list(kpis)), a, b).assign(p_adjusted=np.nan)
 
 
 def rank_confirmed(candidates: Sequence[Candidate]) -> list[Candidate]:
@@ -807,11 +883,12 @@ def confirm(
     ones, see the module docstring).
 
     Fills each candidate's ``comparison``, ``verdict`` (Holm-adjusted over these candidates x
-    objectives: ``adjust_verdicts``), ``measured``, ``feasible`` and ``overloaded``
-    (``mark_overloaded``); returns the baseline's KPI table. Each ``choice`` becomes the one its
-    redesign reads (``effective_choice``). Where today's or the candidate's replications all
-    measured nothing (their cases all arrived in the warm-up), its verdict is ``NOT_MEASURED``
-    and ``feasible`` None unless a value they do have (a headcount) breaks a constraint
+    objectives: ``adjust_verdicts``), ``measured``, ``replications``, ``judged_on``,
+    ``feasible`` and ``overloaded`` (``mark_overloaded``); returns the baseline's KPI table.
+    Each ``choice`` becomes the one its redesign reads (``effective_choice``). Where today's or
+    the candidate's replications all measured nothing (their cases all arrived in the warm-up),
+    or only one did (``unjudged``), its verdict is ``NOT_MEASURED``; where they all measured
+    nothing, ``feasible`` is None unless a value they do have (a headcount) breaks a constraint
     (``constraints_met``).
     """
     base = evaluator.table({}, replications, start=start)
@@ -830,6 +907,7 @@ def confirm(
             base_measured,
             measured_replications(evaluator.table(c.choice, replications, start=start)),
         )
+        c.replications = replications
         c.feasible = constraints_met(
             confirmed_means(
                 evaluator, c.choice, c.one_off_cost, replications=replications, start=start
@@ -952,8 +1030,31 @@ def compare_redesigns(
     b = _with_derived(evaluator.table(second[0], replications, start=start), one_off_cost=second[1])
     waiting = sorted({k for k in (*a.columns, *b.columns) if k.startswith("waiting_mean:")})
     kpis = list(dict.fromkeys([o.kpi for o in objectives] + list(COMPARED) + waiting))
-    comp = paired_comparison(a, b, [k for k in kpis if k in a and k in b])
+    comp = paired_changes(a, b, [k for k in kpis if k in a and k in b])
     return mark_window_edges(comp, a, b)
+
+
+def paired_changes(first: pd.DataFrame, second: pd.DataFrame, kpis: Sequence[str]) -> pd.DataFrame:
+    """``sim.kpis.paired_comparison`` of ``second - first`` (replications paired by position)
+    on ``kpis``, where pairs equal up to float rounding are equal: the KPIs whose rows
+    ``sim.kpis.compare.matched_comparison`` finds ``identical`` (its rule: ``rounding_scales``)
+    are compared with ``second``'s values of the complete pairs set to ``first``'s, so their
+    row is the one of no difference in any replication (``no_difference``: p-value 1, out of
+    Holm's family). Without it a cost of 0.6 against 0.6000000000000001 in every replication
+    was a worsening of 1.1e-16 with p = 0 (the t-test of a constant difference), and the
+    redesign "worse than today"."""
+    kpis = list(kpis)
+    rounding = matched_comparison(first, second, kpis)
+    same = [k for k in kpis if k in first and k in second and identical(rounding.loc[k])]
+    if same:
+        n = min(len(first), len(second))
+        second = second.copy()
+        for k in same:
+            b, a = first[k].to_numpy(dtype=float)[:n], second[k].to_numpy(dtype=float)[:n]
+            apart = np.flatnonzero(np.isfinite(a) & np.isfinite(b) & (a != b))
+            if apart.size:
+                second.iloc[apart, second.columns.get_loc(k)] = b[apart]
+    return paired_comparison(first, second, kpis)
 
 
 def mark_window_edges(
@@ -1141,7 +1242,7 @@ def ablate(
         entry["one_off_cost"] = space.one_off_cost(candidate.choice) - space.one_off_cost(without)
         alt = evaluator.table(without, replications, start=start)
         comp = mark_window_edges(
-            paired_comparison(full, alt, [o.kpi for o in objectives if o.kpi in full]), full, alt
+            paired_changes(full, alt, [o.kpi for o in objectives if o.kpi in full]), full, alt
         )
         contrib = {}
         for o in objectives:

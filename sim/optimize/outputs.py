@@ -22,12 +22,15 @@ from sim.model.scenario import Scenario, staffing_overrides
 from sim.model.views import offered_load
 from sim.optimize.confirm import (
     IDENTICAL,
+    MIN_PAIRS,
     NEGLIGIBLE_CHANGE,
     NOT_MEASURED,
     Candidate,
     is_recommended,
+    judged_words,
     negligible,
     overload_text,
+    partly_judged,
     window_edge,
 )
 from sim.optimize.evaluate import Evaluator
@@ -369,7 +372,9 @@ def _signed(values: Sequence[float], least: int = 2) -> list[str]:
 
 def _fmt_change(kpi: str, row: pd.Series, replications: int | None = None) -> str:
     """A comparison row's change with its CI, and how many of the ``replications`` pairs had
-    a value on both sides when some had none (a step no case reached in a replication)."""
+    a value on both sides when some had none (a step no case reached in a replication, a
+    replication that measured nothing); a change of one pair has no interval, said so (it
+    read "[+nan, +nan]")."""
     n = row.get("n")
     if pd.isna(row["diff"]):
         return "- (no replication has a value on both sides)"
@@ -380,9 +385,21 @@ def _fmt_change(kpi: str, row: pd.Series, replications: int | None = None) -> st
     )
     unit = _unit(kpi)
     scale, suffix = (100.0, " pp") if unit == "%" else (1.0, "")
-    d, lo, hi = _signed([row["diff"] * scale, row["ci_low"] * scale, row["ci_high"] * scale])
+    if pd.isna(row["ci_low"]) or pd.isna(row["ci_high"]):
+        (d,) = _signed([row["diff"] * scale])
+        interval = f"[no interval: a test needs {MIN_PAIRS} pairs]"
+    else:
+        d, lo, hi = _signed([row["diff"] * scale, row["ci_low"] * scale, row["ci_high"] * scale])
+        interval = f"[{lo}, {hi}]"
     rel = f" ({_relative_text(row)} %)" if pd.notna(row.get("relative")) else ""
-    return f"{d}{suffix}{rel} [{lo}, {hi}]{pairs}"
+    return f"{d}{suffix}{rel} {interval}{pairs}"
+
+
+def _untested(row: Mapping[str, Any] | pd.Series) -> bool:
+    """Whether a comparison row has a change but no test: fewer than ``MIN_PAIRS`` pairs with a
+    value on both sides (``sim.kpis.paired_comparison``: no interval, no p-value)."""
+    n, diff = row.get("n"), row.get("diff")
+    return diff is not None and pd.notna(diff) and n is not None and pd.notna(n) and n < MIN_PAIRS
 
 
 def _relative_text(row: pd.Series) -> str:
@@ -485,10 +502,68 @@ def _window_edge_why(c: Candidate, objectives: Sequence[Objective]) -> str:
 
 def _tag(c: Candidate, objectives: Sequence[Objective]) -> str:
     """A candidate's verdict in words; ``within noise`` with a negligible significant gain is
-    no practical difference, not 'not shown to differ'."""
+    no practical difference, not 'not shown to differ'; a verdict on fewer pairs than the
+    confirmation's replications says on how many (``judged_words``); a candidate not judged
+    because one replication only measured something (``unjudged``) says so."""
+    if c.verdict == NOT_MEASURED and c.measured:
+        return (
+            f"not judged (its confirmation measured {c.measured} of {c.replications} "
+            f"replications: a paired test needs {MIN_PAIRS})"
+        )
     if c.verdict == "within noise" and negligible_gains(c, objectives):
-        return "no practical difference from today (a significant but negligible change)"
-    return VERDICT_TEXT.get(c.verdict, c.verdict)
+        text = "no practical difference from today (a significant but negligible change)"
+    else:
+        text = VERDICT_TEXT.get(c.verdict, c.verdict)
+    judged = judged_words(c)
+    return f"{text}, {judged}" if judged else text
+
+
+def _judged_on_lines(c: Candidate, reps_label: str, scenario: Scenario | None) -> list[str]:
+    """What a verdict on fewer pairs than the confirmation's replications rests on, per
+    objective, and why the others are missing: replications that measured nothing (the cap
+    named, with what to do) or no value on one side (a step no case reached); [] where every
+    objective was judged on every pair."""
+    partly = partly_judged(c)
+    if not partly:
+        return []
+    n = c.replications
+    whole = [k for k, pairs in c.judged_on.items() if k not in partly]
+    each = "; ".join(
+        f"{_name(k)} on {pairs}"
+        + (": no test, neither better nor worse" if pairs < MIN_PAIRS else "")
+        for k, pairs in partly.items()
+    )
+    text = f"Judged on fewer than the confirmation's {n} paired replications: {each}" + (
+        f" ({_labels(whole)} on all {n})" if whole else ""
+    )
+    text += (
+        ". Its intervals, tests and verdict are of the pairs with a value on both sides, which "
+        f"detect less than {n} would"
+    )
+    missing = n - (c.measured if c.measured is not None else n)
+    if missing:
+        text += "; " + md_text(_unmeasured_text(f"{missing} of {reps_label}", scenario))
+    if c.measured is not None and any(pairs < c.measured for pairs in partly.values()):
+        text += (
+            f"; of the {c.measured} that measured something, those left out had no value of "
+            "the KPI on one side (no case reached the step, or none finished)"
+        )
+    return [text + ".", ""]
+
+
+def _unjudged_why(c: Candidate, reps_label: str, scenario: Scenario | None) -> str:
+    """Why a ``NOT_MEASURED`` candidate could not be judged (``unjudged``)."""
+    if not c.measured:
+        return (
+            f"it could not be judged: {reps_label} measured nothing (their cases all "
+            "arrived in the warm-up), so no KPI but those the scenario sets has a value"
+        )
+    others = (c.replications or c.measured) - c.measured
+    return (
+        f"it could not be judged: only {c.measured} of {reps_label} measured something, and a "
+        f"paired test needs {MIN_PAIRS}, so no KPI but those the scenario sets has a test; "
+        + md_text(_unmeasured_text(f"the other {others}", scenario))
+    )
 
 
 def _negligible_why(c: Candidate, objectives: Sequence[Objective]) -> str:
@@ -1024,8 +1099,11 @@ def _candidate_lines(
             if k == "one_off_cost" and k not in {o.kpi for o in objectives}:  # said above
                 continue
             holm_cell = "-"
+            untested = _untested(r)  # one pair: no interval, no p-value, never significant
             if adjusted and r.get("identical") is True:  # left out of the family: no test
                 holm_cell = f"no change ({IDENTICAL}: no test)"
+            elif untested and r.get("significant_adjusted") is not None:
+                holm_cell = f"no test ({_count(int(r['n']), 'pair')})"
             elif adjusted and r.get("significant_adjusted") is not None:
                 holm_cell = "yes" if r["significant_adjusted"] else "no"
                 if pd.notna(r.get("p_adjusted")):
@@ -1035,9 +1113,10 @@ def _candidate_lines(
             if edge := window_edge(r):
                 holm_cell += f"; {WINDOW_EDGE}: neither better nor worse"
                 edges.append((k, edge))
+            significant = "no test" if untested else "yes" if r["significant"] else "no"
             lines.append(
                 f"| {_name(k)} | {_fmt(k, r['base'])} | {_fmt(k, r['alt'])} | "
-                f"{_fmt_change(k, r, replications)} | {'yes' if r['significant'] else 'no'} | {holm_cell} |"
+                f"{_fmt_change(k, r, replications)} | {significant} | {holm_cell} |"
             )
             if ":" in k and (_fmt(k, r["base"]) == "-" or _fmt(k, r["alt"]) == "-"):
                 unreached.append(k)
@@ -1130,6 +1209,13 @@ def _candidate_lines(
             )
         )
         shares = [o.kpi for o in objectives if _unit(o.kpi) == "%"]
+        # the ablation pairs the confirmation's replications: those that measured nothing
+        # are no pair there either
+        ablated = (
+            f"the {c.measured} of {replications}"
+            if c.measured is not None and c.measured < replications
+            else f"{replications}"
+        )
         lines += [
             "",
             "(unadjusted 95 % CIs; * significant after Holm's adjustment over the ablation's "
@@ -1155,7 +1241,7 @@ def _candidate_lines(
                 if small
                 else ""
             )
-            + f"; noise = no effect significant after the adjustment with {replications} "
+            + f"; noise = no effect significant after the adjustment with {ablated} "
             "replications, not shown to be none (a ° effect is one the adjustment does not "
             "establish)"
             + (f"; {_labels(shares)} in percentage points" if shares else "")
@@ -1694,11 +1780,17 @@ def recommendations_markdown(
     rest = [c for c in candidates if not is_recommended(c)]
     lines += ["## Recommended", ""]
     if not good and all(c.verdict == NOT_MEASURED for c in candidates):
+        why = (
+            "the confirmation's " + md_text(_unmeasured_text(reps_label, scenario))
+            if not any(c.measured for c in candidates)
+            # one replication measured something: a value, but no test (``MIN_PAIRS``)
+            else f"the confirmation measured too few of {reps_label} on both sides for a "
+            f"paired test ({MIN_PAIRS} at least; each says why below)"
+        )
         lines += [
-            "None. No candidate of the search could be judged: the confirmation's "
-            + md_text(_unmeasured_text(reps_label, scenario))
-            + f". The {len(rest)} tried are listed below; their models are in "
-            "`best/<rank>.yaml` for checking: none of them is a recommendation.",
+            f"None. No candidate of the search could be judged: {why}. The {len(rest)} tried "
+            "are listed below; their models are in `best/<rank>.yaml` for checking: none of "
+            "them is a recommendation.",
             "",
         ]
     elif not good:
@@ -1711,6 +1803,7 @@ def recommendations_markdown(
         ]
     for c in good:
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {_tag(c, objectives)}", ""]
+        lines += _judged_on_lines(c, reps_label, scenario)
         lines += _indistinguishable_lines(c, candidates)
         lines += _candidate_lines(
             c,
@@ -1736,10 +1829,7 @@ def recommendations_markdown(
         if c.dominated_by is not None:
             why.append(_dominated_text(c, candidates))
         if c.verdict == NOT_MEASURED:
-            why.append(
-                f"it could not be judged: {reps_label} measured nothing (their cases all "
-                "arrived in the warm-up), so no KPI but those the scenario sets has a value"
-            )
+            why.append(_unjudged_why(c, reps_label, scenario))
         if c.feasible is not None and not c.feasible:  # None: not judged, nothing measured
             why.append("breaks a constraint once confirmed")
         if c.overloaded:
@@ -1757,5 +1847,6 @@ def recommendations_markdown(
             why.append(WHY_NOT[c.verdict])
         lines += [f"### {c.rank}. Redesign from trial {c.trial}: {tag}", ""]
         lines += [f"Not recommended: {'; '.join(why)}.", ""]
+        lines += _judged_on_lines(c, reps_label, scenario)
         lines += _candidate_lines(c, objectives, constraints, confirm_replications)
     return "\n".join(lines) + "\n"

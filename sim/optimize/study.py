@@ -63,9 +63,9 @@ from sim.errors import (
     redact,
     redact_secrets_of,
 )
-from sim.kpis import paired_comparison
 from sim.model import ProcessModel
 from sim.model.scenario import Scenario
+from sim.optimize.confirm import paired_changes
 from sim.optimize.evaluate import Evaluator, objective_values
 from sim.optimize.interrupts import (
     WorkerStopped,
@@ -1545,8 +1545,9 @@ class RedesignObjective:
         return values[0] if len(values) == 1 else list(values)
 
     def _clearly_worse(self, base: pd.DataFrame, cand: pd.DataFrame) -> bool:
-        """Significantly worse than the baseline on every objective (paired CI)."""
-        comp = paired_comparison(base, cand, [o.kpi for o in self.objectives if o.kpi in cand])
+        """Significantly worse than the baseline on every objective (paired CI; pairs equal up
+        to float rounding are equal: ``paired_changes``)."""
+        comp = paired_changes(base, cand, [o.kpi for o in self.objectives if o.kpi in cand])
         if len(comp) < len(self.objectives):
             return False
         for o in self.objectives:

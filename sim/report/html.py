@@ -792,9 +792,12 @@ def _summary(rf: RunFiles, results: Collection[str] | None = None) -> Section:
             else "the best candidate tried (not recommended)"
         )
         pruned = ", without the changes dropped after the ablation" if comp.get("original") else ""
+        # "judged on 4 of 9 paired replications" where some measured nothing
+        # (``sim.optimize.confirm.judged_words``; None or absent otherwise)
+        judged = f", {comp['judged']}" if comp.get("judged") else ""
         parts.append(
             f"<h3>Baseline vs {what} (rank 1, trial {_esc(comp.get('trial'))}{pruned}: "
-            f"{_esc(verdict)})</h3>"
+            f"{_esc(verdict)}{_esc(judged)})</h3>"
         )
         rows: list[list[str]] = []
         small: list[list[str]] = []  # per-step changes too small to matter: folded away
