@@ -150,6 +150,29 @@ def _record(run_dir: Path) -> dict:
     return record if isinstance(record, dict) else {}
 
 
+def _figures_to_rebuild(run_dir: Path) -> bool:
+    """Whether ``report run=`` without ``figures=`` rebuilds the figures of ``run_dir``: where
+    ``report/`` holds an earlier build's (``own_figures``). Without them, the numbered PNGs
+    there that no record says this tool wrote (a user's, or any where ``run.json`` is missing
+    or names no command) are kept, and the console says so (QA rt28_files F1: they were
+    deleted, unnamed)."""
+    from sim.report.html import FIGURE_FILES, FIGURES_DIR, own_figures
+
+    own = own_figures(run_dir)
+    if own:
+        return True  # a user's beside them is refused by name (``refuse_replacing_figures``)
+    kept = sorted((run_dir / FIGURES_DIR).glob(FIGURE_FILES))
+    if kept:
+        shown = ", ".join(p.relative_to(run_dir).as_posix() for p in kept[:6])
+        it, they = ("it", "it is") if len(kept) == 1 else ("them", "they are")
+        print(
+            f"note: kept {shown}{' ...' if len(kept) > 6 else ''}: no run record in {run_dir} "
+            f"says this tool wrote {it}, so the report is built without figures; figures=true "
+            f"builds them once {they} moved out of {run_dir / FIGURES_DIR}"
+        )
+    return False
+
+
 def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -> Path | None:
     """Rebuild the report of an existing run directory."""
     target = Path(str(cfg.run)).expanduser()
@@ -165,10 +188,8 @@ def run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) ->
         )
     figures = cfg.get("figures")
     if figures is None:  # PNGs of an earlier build must not outlive the page they came from
-        from sim.report.html import own_figures
-
         # an earlier build's: a user's numbered PNG there asks for none (QA rt27_files F2)
-        figures = any(own_figures(target))
+        figures = _figures_to_rebuild(target)
     elif not isinstance(figures, bool):
         raise ConfigError(f"figures: expected true, false or null, got {figures!r}")
     # a run still writing there (an optimize search, a calibration) would be read half-written

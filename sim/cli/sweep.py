@@ -486,15 +486,16 @@ def earlier_sweep(sweep_dir: Path) -> bool:
 
 def sweep_marks(folder: Path) -> list[str]:
     """What shows ``folder`` to hold a ``--multirun`` sweep: its ``multirun.yaml``, and its job
-    folders named by their number (``hydra.sweep.subdir``'s default) that hold a job's run
-    record or Hydra's record of the job; [] for any other folder (a single run's)."""
+    folders named by their number (``hydra.sweep.subdir``'s default) that hold a job's record
+    (``sweep_job_record``: not a single run's folder named by a number, QA rt28_files F5); []
+    for any other folder (a single run's)."""
     try:
         jobs = [
             p
             for p in folder.iterdir()
             if p.name.isdecimal()  # int() reads it (not so '²', which isdigit)
             and p.is_dir()
-            and _holds_a_run(p)
+            and sweep_job_record(p)
         ]
     except OSError:  # no such folder (a new run's), or one not to be read: the run says so
         return []
@@ -516,17 +517,21 @@ def sweep_folder_refusal(run_dir: Path, key: str = "hydra.run.dir") -> str | Non
     if jobs:
         more = f" and {len(jobs) - 5} more" if len(jobs) > 5 else ""
         shown.append(f"job folder{'s' if len(jobs) > 1 else ''} {', '.join(jobs[:5])}{more}")
+    sweep = None if "multirun.yaml" in marks else enclosing_sweep(run_dir)
+    if sweep is not None:  # jobs in a folder of their sweep (``hydra.sweep.subdir=jobs/...``)
+        typed = _as_typed(run_dir, sweep)
+        return (
+            f"{key}={run_dir}: holds the {shown[0]} of the --multirun sweep in {typed} (its "
+            "multirun.yaml); a single run does not write into a sweep's folders, not even with "
+            f"output.overwrite=true: choose another {key} (a new or empty directory), or rerun "
+            f"the sweep with --multirun hydra.sweep.dir={typed} to resume it"
+        )
     return (
         f"{key}={run_dir}: holds a --multirun sweep ({', '.join(shown)}); a single run does not "
         "write into a sweep's folder, not even with output.overwrite=true: choose another "
         f"{key} (a new or empty directory), or rerun the sweep with --multirun "
         f"hydra.sweep.dir={run_dir} to resume it"
     )
-
-
-def _holds_a_run(folder: Path) -> bool:
-    """Whether ``folder`` holds a run record (``run.json``) or Hydra's record of a job."""
-    return (folder / "run.json").is_file() or (folder / ".hydra" / "hydra.yaml").is_file()
 
 
 def enclosing_sweep(folder: Path) -> Path | None:

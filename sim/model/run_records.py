@@ -58,6 +58,20 @@ RESULT_FILES: dict[str, tuple[str, ...]] = {
         *REPORT_PATTERNS,
     ),
     "compare": ("comparison.csv", "comparison.md", "scenarios.json", *REPORT_PATTERNS),
+    # ``sim.cli.optimize`` (redesign.yaml; study.db with ``optimizer.storage=null``) and
+    # ``sim.optimize.pipeline`` (``best/``: ``sim.optimize.outputs.TODAY_FILE`` and one model a
+    # rank): named here, as this layer may not import them (QA rt28_files F1)
+    "optimize": (
+        "redesign.yaml",
+        "study.db",
+        "trials.csv",
+        "pareto.csv",
+        "best/today.yaml",
+        "best/[0-9]*.yaml",
+        "recommendations.md",
+        "confirmation.json",
+        *REPORT_PATTERNS,
+    ),
     "export": (),  # the exported files are named in its record (``path``); it writes no report
 }
 REPORT = {"output.report": True}
@@ -85,6 +99,7 @@ SWITCHED: dict[str, dict[str, Mapping[str, object]]] = {
         REPORT_FIGURES: FIGURES,
     },
     "compare": {REPORT_PAGE: REPORT, REPORT_FIGURES: BY_RECORD},
+    "optimize": {REPORT_PAGE: REPORT, REPORT_FIGURES: FIGURES},
 }
 #: what a run about to write replaces besides ``SWITCHED``'s: compare's report rebuilds every
 #: numbered figure in report/ where it finds some (``sim.cli.compare``: none left stale)
@@ -98,15 +113,37 @@ def run_wrote(run_dir: str | Path, name: str) -> bool | None:
     did not (a key of ``SWITCHED`` off, a report file its ``report_files`` does not list, a
     back-test log numbered beyond its ``backtest.replications``); None where they do not say
     (no readable ``run.json``, a command this table does not know, an older record, a file its
-    command never writes: results copied in)."""
+    command never writes: results copied in). A numbered report figure where no record names a
+    command this table knows: False (``_unrecorded``)."""
     records = _records(Path(run_dir))
     if records is None:
-        return None
+        return _unrecorded(run_dir, name)
     command, record, config = records
+    if command not in RESULT_FILES:
+        return _unrecorded(run_dir, name)
     if command == "export":
         own = name in COMMON or name in {p.name for p in _exported_files(Path(run_dir), record)}
         return True if own else None
     return _wrote(command, name, config, record.get(REPORT_FILES))
+
+
+SWEEP_RECORD = "multirun.yaml"
+"""Hydra's record of a ``--multirun`` sweep in its folder, which has no ``run.json``: the
+figures a report build writes there (``python -m sim report run=<sweep> figures=true``) have
+no record to be listed in."""
+
+
+def _unrecorded(run_dir: str | Path, name: str) -> bool | None:
+    """``run_wrote`` for ``name`` in a directory whose records name no command this table
+    knows (no readable ``run.json``, one without ``command``): a numbered report figure is not
+    known to be the run's, so it is taken for someone else's (False): a build with figures
+    would replace it, so it is kept or refused by name, never removed (QA rt28_files F1: a
+    user's ``report/99_mine.png`` went); any other file None. In a sweep's folder
+    (``SWEEP_RECORD``) a figure is not said either (None): the sweep's own report builds
+    write them there with nowhere to record them, and a rebuild replaces them."""
+    if Path(run_dir, SWEEP_RECORD).is_file():
+        return None
+    return False if fnmatchcase(name, REPORT_FIGURES) else None
 
 
 def _wrote(
@@ -161,8 +198,11 @@ def _read_records(
 def _patterns(command: str | None) -> tuple[str, ...] | None:
     """The files a run of ``command`` may write (None for a command without its table); for the
     claim of a run that stopped before writing its record (command unknown), every command's."""
-    if command is None:
-        return COMMON + tuple(dict.fromkeys(p for ps in RESULT_FILES.values() for p in ps))
+    if command is None:  # not optimize's: it writes its results after its record (and its
+        # study is never removed by name)
+        return COMMON + tuple(
+            dict.fromkeys(p for c, ps in RESULT_FILES.items() if c != "optimize" for p in ps)
+        )
     if command in RESULT_FILES:
         return COMMON + RESULT_FILES[command]
     return None
