@@ -42,6 +42,7 @@ from sim.optimize.objectives import (
     measured_nothing,
 )
 from sim.optimize.prune import CHANGED_NOTHING, COSTLY_NOISE, HARM, NOISE
+from sim.optimize.study import running_whose
 
 if TYPE_CHECKING:
     from sim.optimize.study import StudySnapshot
@@ -1471,8 +1472,9 @@ def _idle_lines(
     return [text, ""]
 
 
-def _search_counts(n_trials: int, refused: int, stopped: int) -> str:
-    """``24 trials, and 6 proposals the search space refused (...)``: what trials.csv's rows are."""
+def _search_counts(n_trials: int, refused: int, stopped: int, running: Sequence[int] = ()) -> str:
+    """``24 trials, and 6 proposals the search space refused (...)``: what trials.csv's rows are,
+    the trials ``running`` (their numbers) as the search ended among them."""
     text = _count(n_trials, "trial")
     more = []
     if refused:
@@ -1485,6 +1487,15 @@ def _search_counts(n_trials: int, refused: int, stopped: int) -> str:
             f"{_count(stopped, 'trial')} stopped before {'its' if stopped == 1 else 'their'} "
             "result by an interrupted run "
             "(state FAIL, under failed)"
+        )
+    if running:
+        # another run's, or one a lost run left: trials.csv lists them (QA walk28_research F3)
+        numbers = ", ".join(f"#{n}" for n in running)
+        one = len(running) == 1
+        more.append(
+            f"{_count(len(running), 'trial')} still running in the study as the search ended "
+            f"({numbers}, state RUNNING in trials.csv; not counted as "
+            f"{'a trial' if one else 'trials'}, having no result: {running_whose()})"
         )
     return text + (", and " + _and(more) if more else "")
 
@@ -1575,6 +1586,7 @@ def recommendations_markdown(
     utilisation: Mapping[int, Mapping[str, float]] | None = None,
     refused: int = 0,
     stopped: int = 0,
+    running: Sequence[int] = (),
     search_simulations: int | None = None,
     resumable: bool = True,
     program: str = "python -m sim",
@@ -1590,7 +1602,9 @@ def recommendations_markdown(
 
     ``n_trials``: the search's finished trials; ``refused``: its proposals the search space
     refused (failed trials with ``refused`` in trials.csv, which count as no trial) and
-    ``stopped``: its trials cut short by an interrupted run, each said beside it.
+    ``stopped``: its trials cut short by an interrupted run, each said beside it; ``running``:
+    the numbers of the study's trials still RUNNING as the search ended (trials.csv's), named
+    with why they count as no trial.
     ``simulations``: the replications this run simulated, of which ``search_simulations``
     (when given) for the search, the rest for the confirmation, ablation and pruning.
 
@@ -1679,7 +1693,7 @@ def recommendations_markdown(
     lines = [
         f"# Redesigns for {md_code(model_name)}",
         "",
-        f"Search: {_search_counts(n_trials, refused, stopped)}; this run simulated "
+        f"Search: {_search_counts(n_trials, refused, stopped, running)}; this run simulated "
         f"{_simulations_text(simulations, search_simulations)}. Each candidate was {fresh}; the "
         "brackets are 95 % confidence intervals of the paired difference (unadjusted)." + family,
         "",

@@ -260,6 +260,8 @@ def optimize_redesign(
             search_simulations=sims_search,
             refused=n_refused,
             stopped=len(failed) - n_refused,
+            # the snapshot's, as trials.csv lists them (QA walk28_research F3)
+            running=[t.number for t in study.get_trials(states=(TrialState.RUNNING,))],
             resumable=job.settings.storage is not None,
             search_replications=search_reps,
             search_baseline=dict(

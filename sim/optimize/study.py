@@ -1274,6 +1274,18 @@ def _open_study(
     return study
 
 
+def running_whose() -> str:
+    """Whose a trial RUNNING in a shared study may be, and when a later run fails it: said of
+    the trials running as a run starts (``note_running``) and of those still running as its
+    search ended (recommendations.md, QA walk28_research F3)."""
+    return (
+        "another run's or worker's, still under way, or a killed run's, which is marked failed "
+        f"and retried once its heartbeat is {GRACE_PERIOD_S} s old; one that never recorded its "
+        "process, as a run killed or cut off from its database as the trial began leaves it, "
+        f"is failed, not retried, once it is {OWNERLESS_AFTER_S // 60} minutes old"
+    )
+
+
 def note_running(study: optuna.Study) -> None:
     """In a shared storage, say on the console how many trials are RUNNING as this run starts:
     another process's, or a killed run's that the heartbeat fails only once stale (QA long jobs:
@@ -1285,9 +1297,7 @@ def note_running(study: optuna.Study) -> None:
     numbers = ", ".join(str(t.number) for t in running)
     print(
         f"note: {len(running)} trial(s) of this study are running as this run starts "
-        f"(#{numbers}): another process's, or a killed run's, which is marked failed and "
-        f"retried once its heartbeat is {GRACE_PERIOD_S} s old (one that never recorded its "
-        f"process: failed, not retried, once it is {OWNERLESS_AFTER_S // 60} minutes old)",
+        f"(#{numbers}): {running_whose()}",
         file=sys.stderr,
     )
 
