@@ -94,6 +94,15 @@ def change_decimals(values: Sequence[float | None], least: int = 2) -> int:
     return max([least, *(1 - math.floor(math.log10(v)) for v in hidden)])
 
 
+def signed_number(x: float, decimals: int) -> str:
+    """A change ``x`` with its sign, thousands separators and ``decimals`` decimals (from
+    ``change_decimals``); one that reads 0 at them is written 0 without a sign: ``0.00``, never
+    ``-0.00`` (QA walk28_research F2: an interval's bound of -0.0003 read "-0.0")."""
+    if round(x, decimals) == 0:
+        return f"{0.0:,.{decimals}f}"
+    return f"{x:+,.{decimals}f}"
+
+
 def kpi_unit(kpi: str) -> str:
     """The unit of a KPI (``""`` when unknown), e.g. ``h`` for ``waiting_mean:review`` and for
     a case segment's ``segment:key_account:cycle_time_mean`` (its KPI's, after the last ``:``)."""

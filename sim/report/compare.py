@@ -21,8 +21,8 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.errors import ConfigError
 from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE, ONE_REPLICATION, WINDOW_EDGE
-from sim.kpis.summary import segment_key, segments_in, split_segment_key
-from sim.kpis.units import value_decimals
+from sim.kpis.summary import _mean_text, segment_key, segments_in, split_segment_key
+from sim.kpis.units import change_decimals, signed_number, value_decimals
 from sim.model.markdown_text import md_text
 from sim.model.whole_files import write_text_whole
 from sim.report._mpl import (
@@ -42,7 +42,6 @@ from sim.report.html import (
     Section,
     _esc,
     _img,
-    _num,
     _table,
     html_page,
     kpi_label,
@@ -99,30 +98,43 @@ def _decimals(values: Sequence[float], digits: int = 3) -> int:
     return max(0, digits - 1 - math.floor(math.log10(max(finite))))
 
 
+VALUE_DIGITS = 4
+"""Significant digits of a value compare shows (money and shares aside), those of a mean on
+simulate's console: ``9.600``, not ``9.6`` beside ``4.276`` (QA walk28_research F2)."""
+
+
 def plain(v: Any, unit: str) -> str:
-    """A value without its unit (the unit is in the KPI's name): percentages as 0-100."""
+    """A value without its unit (the unit is in the KPI's name), the one rule of the console,
+    comparison.md and report.html: as simulate's console writes a mean (``VALUE_DIGITS``
+    significant digits with their trailing zeros, a whole number of people or cases exact);
+    money as the optimize outputs write it (``value_decimals``: 0.012 is not 0.01);
+    percentages as 0-100 with one decimal, more where a share that is not 0 would read 0.0
+    (``change_decimals``)."""
     try:
-        x = float(v)
+        x = float(v) + 0.0  # + 0.0: a -0.0 reads 0, never "-0"
     except (TypeError, ValueError):
         return "–"
     if not math.isfinite(x):
         return "–"
     if unit == "%":
-        return f"{100 * x:.1f}"
-    if unit == "money":  # as _num writes money, without its unit: 0.012 is not 0.01 (QA)
+        return f"{100 * x:.{change_decimals([100 * x], least=1)}f}"
+    if unit == "money":
         return f"{x:,.{value_decimals(x, 0)}f}"
-    return _num(x)
+    return _mean_text(x, VALUE_DIGITS, unit in ("people", "cases"))
 
 
 def change_text(diff: Any, low: Any, high: Any, unit: str) -> tuple[str, str]:
     """A signed change and its interval ``[low, high]`` ('' without one) with the same
-    precision and no unit; percentages as percentage points."""
+    precision and no unit; percentages as percentage points. The precision is three
+    significant digits of the largest (one decimal for percentage points), more where one
+    that is not 0 would read 0 (the README's rule, ``change_decimals``: -0.028, not -0.0); one
+    that still reads 0 is written 0 without a sign (``signed_number``)."""
     k = _scale(unit)
     values = [float(v) * k if v is not None else math.nan for v in (diff, low, high)]
-    d = 1 if unit == "%" else _decimals(values)
+    d = change_decimals(values, least=1 if unit == "%" else _decimals(values))
 
     def fmt(x: float) -> str:
-        return f"{x:+,.{d}f}" if math.isfinite(x) else "–"
+        return signed_number(x, d) if math.isfinite(x) else "–"
 
     ci = f"[{fmt(values[1])}, {fmt(values[2])}]" if all(map(math.isfinite, values[1:])) else ""
     return fmt(values[0]), ci

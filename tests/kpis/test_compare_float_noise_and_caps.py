@@ -162,9 +162,9 @@ def test_comparison_md_shows_the_baseline_the_change_is_over():
         for line in comparison_markdown(comparison, scenarios).splitlines()
         if line.startswith("| Mean cycle time")
     )
-    # 2.5 over all 4; the change, -0.7, is over the pairs 2 and 4, whose mean is 3
-    assert row.startswith("| Mean cycle time (h) | 2.5 | 2.3: -0.70")
-    assert "baseline's 3 over the 2 replications both runs measured" in row
+    # 2.500 over all 4; the change, -0.70, is over the pairs 2 and 4, whose mean is 3.000
+    assert row.startswith("| Mean cycle time (h) | 2.500 | 2.300: -0.70")
+    assert "baseline's 3.000 over the 2 replications both runs measured" in row
 
 
 def test_report_html_shows_the_baseline_the_change_is_over(tmp_path):
@@ -177,4 +177,4 @@ def test_report_html_shows_the_baseline_the_change_is_over(tmp_path):
     comparison.to_csv(tmp_path / "comparison.csv", index=False)
     (tmp_path / "scenarios.json").write_text(json.dumps(scenarios), encoding="utf-8")
     page = html.unescape(build_comparison_report(tmp_path).read_text(encoding="utf-8"))
-    assert "baseline's 3 over the 2 replications both runs measured" in page
+    assert "baseline's 3.000 over the 2 replications both runs measured" in page
