@@ -33,6 +33,7 @@ from sim.cli.sweep import SweepJobs, last_launch, sweep_job_record
 from sim.errors import ConfigError, SimError
 from sim.kpis.compare import COMPARED_HEADLINE, compare_scenarios
 from sim.kpis.summary import SEGMENT_KPIS, segment_key, split_segment_key
+from sim.kpis.window import cap_stops, window_ends
 from sim.model.io import MAX_MODEL_BYTES
 from sim.model.safe_files import load_yaml, read_text
 from sim.model.scenario import Scenario, name_of_ascii_key
@@ -106,17 +107,14 @@ class SimulateRun:
     def cap_reached(self) -> bool | None:
         """Whether the run's ``scenario.max_cases`` stopped the arrivals in some replication
         (inside its window, or in its warm-up, leaving it unmeasured), as its replications table
-        tells (``sim.cli.optimize.window_ends``: each window's length is its arrivals over their
-        rate; ``sim.cli.simulate.cap_stops``); ``None`` for a run without a cap, or one whose
+        tells (``sim.kpis.window.window_ends``: each window's length is its arrivals over their
+        rate; ``sim.kpis.window.cap_stops``); ``None`` for a run without a cap, or one whose
         records cannot tell (a table without ``cases_arrived`` and ``arrivals_per_week``, a
         scenario this version cannot read)."""
         if self.scenario.get("max_cases") is None:
             return None
         if not {"cases_arrived", "arrivals_per_week"} <= set(self.table.columns):
             return None
-        from sim.cli.optimize import window_ends
-        from sim.cli.simulate import cap_stops
-
         try:
             scenario = Scenario.from_dict(self.scenario)
         except (SimError, TypeError, ValueError):
@@ -896,7 +894,13 @@ class CompareSweep(SweepJobs):
                 for d in dirs
             ]
             first = all_dirs.index(dirs[0])
-            print(f"\n=== the {len(runs)} scenarios of the sweep against job {first} ===")
+            # counted and named as report.html's heading: the scenarios against the baseline
+            # (the first: write_comparison's default)
+            n, base = len(runs) - 1, scenario_labels(runs)[0]
+            print(
+                f"\n=== {n} scenario{'' if n == 1 else 's'} of the sweep against {base} "
+                f"(job {first}) ==="
+            )
             output = config.get("output") or {}
             write_comparison(
                 runs,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from collections.abc import Mapping
@@ -33,7 +32,7 @@ from sim.cli.simulate import (
     unfinished_warning,
 )
 from sim.errors import ConfigError, SimError, redact
-from sim.kpis.measures import WEEK
+from sim.kpis.window import window_ends
 from sim.model.io import dump_yaml
 from sim.model.process import ProcessModel
 from sim.model.safe_files import load_yaml, read_text
@@ -596,30 +595,6 @@ def baseline_warning(
         f"note: {uncosted}" if uncosted else None,
     ]
     return "\n".join(w for w in said if w) or None
-
-
-def window_ends(table: pd.DataFrame, scenario: Scenario) -> list[float]:
-    """Each replication's measurement window end in hours (``Trace.window``'s, which
-    ``capped_window_warning`` reads), from its KPIs where ``scenario.max_cases`` may have moved
-    it: the window's length is its arrivals over their rate (``arrivals_per_week``, arrivals
-    per hour of the window: ``sim.kpis.measures.throughput``). A replication that measured
-    nothing (``cases_arrived`` missing: the cap's cases all arrived in the warm-up) ends at the
-    warm-up's end; one whose window held no case, and every one of an uncapped scenario, where
-    the arrivals end."""
-    end = scenario.arrivals_end_hours
-    if scenario.max_cases is None or not {"cases_arrived", "arrivals_per_week"} <= set(table):
-        return [end] * len(table)
-    arrived = table["cases_arrived"].to_numpy(dtype=float)
-    rate = table["arrivals_per_week"].to_numpy(dtype=float)
-    ends = []
-    for n, per_week in zip(arrived, rate, strict=True):
-        if math.isnan(n):
-            ends.append(scenario.warmup_hours)
-            continue
-        stop = scenario.warmup_hours + n / per_week * WEEK if n > 0 and per_week > 0 else end
-        # the length back from its rate is off by rounding: a window the cap did not cut is whole
-        ends.append(stop if stop < end and not math.isclose(stop, end, rel_tol=1e-9) else end)
-    return ends
 
 
 def unseeded_sampler(job: SearchJob) -> list[str]:

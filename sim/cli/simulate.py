@@ -31,7 +31,13 @@ from sim.kpis import (
     kpi_report,
 )
 from sim.kpis.frames import with_integer_counts
-from sim.kpis.summary import SATURATED, offered_beyond_hours, roles_to_staff
+from sim.kpis.summary import (
+    SATURATED,
+    _fmt,  # the console's mean-and-interval format
+    offered_beyond_hours,
+    roles_to_staff,
+)
+from sim.kpis.window import cap_stops
 from sim.model import ProcessModel, save
 from sim.model.off_shift import off_shift_note
 from sim.model.scenario import HOURS_PER_DAY, Scenario, staffing_overrides
@@ -40,9 +46,9 @@ from sim.model.transient import window_deficit
 from sim.model.validate import uncosted_roles_note
 from sim.model.views import (
     TARGET_UTILISATION,
+    capped_joint_hours_warning,
     capped_overload_warning,
     impatient_roles,
-    joint_hours_warning,
     off_shift_warned_roles,
     offered_load,
     overloaded_roles,
@@ -97,6 +103,9 @@ def staffing_suggestion(model: ProcessModel, scenario: Scenario, report: dict) -
                 # every step of it has a short patience: cases giving up bound its queue
                 # (sim.model.views.impatient_roles)
                 "relieved_by_patience": r in impatient,
+                # the mean work's own headcount: where ``staffing`` is more, the rule of one
+                # more person for a role measured above the target gave it (``_staffing_advice``)
+                "headcount_at_target": loads[r].headcount_for(TARGET_UTILISATION),
             }
             for r, n in staffing.items()
             if n is not None
@@ -182,11 +191,86 @@ def _staffing_advice(report: dict, names: list[str], suggestion: dict | None) ->
     also = f" ({'; '.join(notes)})" if notes else ""
     unknown = [r for r in names if r not in staffing]
     none = f"; no estimate for {', '.join(unknown)}: add people there too" if unknown else ""
+    ruled = [r for r in staffing if r in rows and _more_than_estimate(r, staffing, load)]
+    if not ruled:
+        return (
+            f"Add staff: {keys}{also}{none}. This is an estimate from the model's mean work "
+            f"(in people busy all their hours: {work}): the fewest people that keep each role "
+            f"at most {target:.0f} % busy; queues may still be long near {target:.0f} %, so "
+            "simulate again with them. Or lower scenario.arrival_scale."
+        )
+    # QA walk27 F2: a role's +1 from the rule was credited to the estimate
+    estimated = {r: n for r, n in staffing.items() if r not in ruled}
+    said = [_ruled_text(report, r, staffing, load, target) for r in ruled]
+    if estimated:
+        one = len(estimated) == 1
+        said.insert(
+            0,
+            f"{staffing_overrides(estimated)} {'is an estimate' if one else 'are estimates'} "
+            "from the model's mean work (in people busy all their hours: "
+            f"{_people_text({r: n for r, n in estimated.items() if r in rows}, load)}): the "
+            f"fewest people that keep {'the role' if one else 'each role'} at most "
+            f"{target:.0f} % busy.",
+        )
     return (
-        f"Add staff: {keys}{also}{none}. This is an estimate from the model's mean work "
-        f"(in people busy all their hours: {work}): the fewest people that keep each role at "
-        f"most {target:.0f} % busy; queues may still be long near {target:.0f} %, so simulate "
-        "again with them. Or lower scenario.arrival_scale."
+        f"Add staff: {keys}{also}{none}. {' '.join(said)} Queues may still be long near "
+        f"{target:.0f} %, so simulate again with them. Or lower scenario.arrival_scale."
+    )
+
+
+def _more_than_estimate(role: str, staffing: Mapping[str, int], load: Mapping[str, dict]) -> bool:
+    """Whether the suggestion (``staffing_suggestion``) gives ``role`` more people than the
+    model's mean work needs at the target (``headcount_at_target``): the rule of at least one
+    more person for a role measured saturated or above the target gave its number
+    (``sim.model.views.suggest_staffing``). False where the suggestion does not say."""
+    need = (load.get(role) or {}).get("headcount_at_target")
+    return isinstance(need, int) and staffing[role] > need
+
+
+def _ruled_text(
+    report: dict, role: str, staffing: Mapping[str, int], load: Mapping[str, dict], target: float
+) -> str:
+    """Why ``role``'s suggested headcount is not the estimate (``_more_than_estimate``): the
+    rule of one more person (group) for a role the run measured saturated or above the target,
+    with that measurement and its 95 % interval, and whether it lies significantly above the
+    target; and what the model's mean work alone keeps the role at."""
+    row = next(r for r in report["roles"] if r["role"] == role)
+    have = row["headcount"]
+    extra = staffing[role] - have if isinstance(have, int) else None
+    more = (
+        "one more person"
+        if extra == 1
+        else "one more group of the people a step takes at once"
+        if extra
+        else "more people"
+    )
+    saturated = role in (report.get("saturated_roles") or [])
+    measured = "saturated" if saturated else f"above the {target:.0f} % target"
+    busy = row.get("utilisation") or {}
+    runs = busy.get("n")
+    shown = f"{_fmt(busy, True)}{f' over {runs} replications' if runs else ''}"
+    low, hw = busy.get("ci_low"), busy.get("half_width")
+    if hw is None or not math.isfinite(hw):
+        judged = "; one replication gives no interval to tell whether it is above the target"
+    elif low is not None and 100 * low <= target:
+        judged = (
+            f", not significantly above the target: its 95 % interval reaches down to "
+            f"{100 * low:.1f} %"
+        )
+    else:
+        judged = ""
+    mine = load.get(role) or {}
+    keeps = (
+        f"keeps its {have} at {100 * mine['utilisation']:.1f} % busy"
+        if not mine.get("shares_cases_with") and mine.get("utilisation") is not None
+        else f"needs no more than its {have} at the target"
+    )
+    key = staffing_overrides({role: staffing[role]}) if len(staffing) > 1 else "This"
+    return (
+        f"{key} is not from the model's mean work, which "
+        f"({mine.get('people', math.nan):.1f} people busy all their hours) {keeps}: it is "
+        f"{more} than {role} has, the least the suggestion adds to a role the run measured "
+        f"{measured} ({role} {shown}{judged})."
     )
 
 
@@ -596,16 +680,6 @@ def empty_window_warning(
             "shares are missing; lengthen scenario.horizon_days (or scenario.drain_days)"
         )
     return None
-
-
-def cap_stops(window_ends: Collection[float], scenario: Scenario) -> tuple[list[float], int]:
-    """Where ``scenario.max_cases`` stopped the arrivals in the replications whose measurement
-    windows end at ``window_ends`` (hours): the ends it moved inside the window, and how many
-    windows it left empty (its cases all arrived in the warm-up: ``Trace.measured``)."""
-    if scenario.max_cases is None:
-        return [], 0
-    lo, end = scenario.warmup_hours, scenario.arrivals_end_hours
-    return [e for e in window_ends if lo < e < end], sum(e <= lo for e in window_ends)
 
 
 def cap_stop_text(window_ends: Collection[float], scenario: Scenario) -> str | None:
@@ -1053,9 +1127,7 @@ def _results(
         capped=f"scenario.max_cases={scenario.max_cases} {stopped}" if stopped else None,
     )
     overloaded = offered_load_warning(report, model, scenario)
-    joint = joint_hours_warning(
-        model, arrival_scale=scenario.arrival_scale, staffing=scenario.staffing
-    )
+    joint = capped_joint_hours_warning(model, scenario)
     # where no judgement of the model's work saw it (steps of several roles)
     judged = saturated or overloaded or joint
     backlog = None if judged else backlog_warning(table, model, scenario, window_ends)

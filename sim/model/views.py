@@ -1018,11 +1018,19 @@ def _within_shared_hours(model: ProcessModel, step: str, load: RoleLoad) -> Role
     )
 
 
+#: what an overloaded role's waits depend on (``overload_warning``, ``joint_hours_warning``):
+#: the horizon, or where a ``scenario.max_cases`` stops the arrivals before it
+#: (``capped_overload_warning``, ``capped_joint_hours_warning``)
+HORIZON = "scenario.horizon_days"
+CAPPED = "scenario.max_cases (where it stops the arrivals)"
+
+
 def joint_hours_warning(
     model: ProcessModel,
     *,
     arrival_scale: float = 1.0,
     staffing: Mapping[str, int] | None = None,
+    depends_on: str = HORIZON,
 ) -> str | None:
     """A warning naming each step of several roles whose work fills all the hours its roles
     are on shift together (``joint_hours_overloads``), those hours per week, and the staffing
@@ -1030,7 +1038,11 @@ def joint_hours_warning(
 
     A run cannot show it in utilisation, which counts each role's own hours: the step's queue
     grows without bound while its roles look idle (QA fuzz14 #2: 24 % and 33 % busy, a cycle
-    time of 879 h that grew with the horizon, and no warning)."""
+    time of 879 h that grew with the horizon, and no warning).
+
+    ``depends_on``: what the queue's growth, and so the waits, depend on: ``HORIZON``, or
+    ``CAPPED`` where ``scenario.max_cases`` stops the arrivals early
+    (``capped_joint_hours_warning``)."""
     from sim.model.scenario import staffing_overrides  # the scenario module imports views
 
     over = joint_hours_overloads(model, arrival_scale=arrival_scale, staffing=staffing)
@@ -1053,20 +1065,15 @@ def joint_hours_warning(
         )
         for ld in loads:
             more[ld.role] = ld.headcount_for(TARGET_UTILISATION) or "<n>"
+    grows = "without bound" if depends_on == HORIZON else "for as long as cases arrive"
     return (
-        f"warning: {'; '.join(parts)}. It cannot keep up: its queue grows without bound, so "
-        "waits, cycle time and throughput depend on scenario.horizon_days, while utilisation, "
+        f"warning: {'; '.join(parts)}. It cannot keep up: its queue grows {grows}, so "
+        f"waits, cycle time and throughput depend on {depends_on}, while utilisation, "
         "measured against each role's own hours, stays low. Add staff, e.g. "
         f"{staffing_overrides(more)} (an estimate from the model's mean work: at most "
         f"{100 * TARGET_UTILISATION:.0f} % busy in the shared hours), make the calendars "
         "overlap more, or lower scenario.arrival_scale."
     )
-
-
-#: what an overloaded role's waits depend on (``overload_warning``): the horizon, or where a
-#: ``scenario.max_cases`` stops the arrivals before it (``capped_overload_warning``)
-HORIZON = "scenario.horizon_days"
-CAPPED = "scenario.max_cases (where it stops the arrivals)"
 
 
 def overload_warning(
@@ -1387,16 +1394,31 @@ def capped_overload_warning(model: ProcessModel, scenario: Scenario) -> str | No
     return found + capped if found else None
 
 
+def capped_joint_hours_warning(model: ProcessModel, scenario: Scenario) -> str | None:
+    """``joint_hours_warning`` under the scenario's arrival scale and staffing; where its
+    ``scenario.max_cases`` stops the arrivals before the warm-up and horizon end
+    (``capped_arrivals_note``, added after it), the waits depend on the cap, not on the horizon,
+    as ``capped_overload_warning`` says of other roles."""
+    capped = capped_arrivals_note(model, scenario)
+    found = joint_hours_warning(
+        model,
+        arrival_scale=scenario.arrival_scale,
+        staffing=scenario.staffing,
+        depends_on=CAPPED if capped else HORIZON,
+    )
+    return found + capped if found else None
+
+
 def pre_run_warnings(model: ProcessModel, scenario: Scenario) -> list[str]:
     """The check ``simulate`` makes before its replications: refuses absurd arrivals
     (``check_arrivals``, a ``ConfigError``), and returns what the offered load shows a run may
     not (``joint_hours_warning``: a step whose queue grows without bound while its roles look
-    idle; ``overload_warning``: any other role offered more work than its hours), to be said
-    before the run."""
+    idle; ``overload_warning``: any other role offered more work than its hours; each naming
+    ``scenario.max_cases`` instead of the horizon where it stops the arrivals early:
+    ``capped_joint_hours_warning``, ``capped_overload_warning``), to be said before the run."""
     check_arrivals(model, scenario)
-    scale, staffing = scenario.arrival_scale, scenario.staffing
     found = (
-        joint_hours_warning(model, arrival_scale=scale, staffing=staffing),
+        capped_joint_hours_warning(model, scenario),
         capped_overload_warning(model, scenario),
     )
     return [w for w in found if w]
@@ -1693,6 +1715,7 @@ __all__ = [
     "PATIENCE_BOUNDS_QUEUE_HOURS",
     "absurd_arrivals",
     "activity_view",
+    "capped_joint_hours_warning",
     "cases_per_week",
     "check_arrivals",
     "delay_timers",

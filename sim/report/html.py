@@ -1418,11 +1418,29 @@ def _bottleneck_section(rf: RunFiles) -> Section:
         )
     if any(r in staffing for r in roles_to_staff(k)):
         keys = staffing_overrides(staffing)
+        # a headcount above the mean work's own is the rule's: one more person for a role
+        # measured above the target (QA walk27 F2: credited to the estimate)
+        ruled = {
+            r: n
+            for r, n in staffing.items()
+            if isinstance((offered.get(r) or {}).get("headcount_at_target"), int)
+            and n > offered[r]["headcount_at_target"]
+        }
+        rule = (
+            f"; not {_esc(staffing_overrides(ruled))}: the mean work keeps "
+            + " and ".join(
+                f"{_esc(pretty(r))} within the target at {offered[r]['headcount_at_target']}"
+                for r in ruled
+            )
+            + ", it is one more person for a role the run measured above the target"
+            if ruled
+            else ""
+        )
         parts.append(
             f"<p>Staffing that carries the work: <code>{_esc(keys)}</code>, an estimate from "
             f"the model's mean work per role (the fewest people it keeps at most {target:.0f} % "
-            "busy, a role starved by a saturated one before it included); queues may still be "
-            "long near that, so simulate again with it.</p>"
+            f"busy, a role starved by a saturated one before it included{rule}); queues may "
+            "still be long near that, so simulate again with it.</p>"
         )
     a = k.get("bottleneck_activity")
     if a and len(a.get("steps") or ()) > 1:

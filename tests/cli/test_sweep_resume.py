@@ -73,7 +73,7 @@ def test_a_rerun_of_an_interrupted_sweep_keeps_its_finished_jobs_and_runs_the_re
     # the numbers of one uninterrupted sweep: same seeds, same results, same comparison
     assert {j: (s / j / "kpis.json").read_bytes() for j in ("1", "2")} == results
     assert {n: (s / n).read_bytes() for n in whole} == whole
-    assert "=== the 3 scenarios of the sweep against job 0 ===" in again.stdout
+    assert "=== 2 scenarios of the sweep against seed=1 (job 0) ===" in again.stdout
     record = json.loads((s / "2" / "run.json").read_text(encoding="utf-8"))
     assert record["status"] == "finished"
     assert record["overrides"][-1] == "seed=3"  # the job's own values...

@@ -24,9 +24,9 @@ CAPPED_SEARCH = [
 def test_the_window_ends_read_from_the_kpis_are_the_traces():
     """What ``capped_window_warning`` is given: each replication's window end, as simulate
     notes it from the trace, here read back from the replication's KPIs."""
-    from sim.cli.optimize import window_ends
     from sim.engine import run_replication
     from sim.kpis import replication_kpis
+    from sim.kpis.window import window_ends
     from sim.model import load
     from sim.model.scenario import Scenario
 
