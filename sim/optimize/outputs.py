@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 
 from sim.kpis.compare import WINDOW_EDGE
 from sim.kpis.summary import SEGMENT_PREFIX
-from sim.kpis.units import change_decimals, kpi_unit, labelled, value_decimals
+from sim.kpis.units import change_decimals, kpi_unit, labelled, signed_number, value_decimals
 from sim.model import save
 from sim.model.calendar import HOURS_PER_WEEK
 from sim.model.markdown_text import md_code, md_text
@@ -365,10 +365,10 @@ def _fmt(kpi: str, v: float | None) -> str:
 
 
 def _signed(values: Sequence[float], least: int = 2) -> list[str]:
-    """``values`` with a sign, thousands separators and ``change_decimals`` decimals (None: ``-``)."""
+    """``values`` with a sign, thousands separators and ``change_decimals`` decimals (None: ``-``);
+    one that reads 0 at them is ``0.00``, never ``-0.00`` (``signed_number``)."""
     d = change_decimals(values, least)
-    # + 0.0: a change of 0 flipped for a maximised objective is -0.0, which reads "+0.00"
-    return ["-" if v is None else f"{v + 0.0:+,.{d}f}" for v in values]
+    return ["-" if v is None else signed_number(v, d) for v in values]
 
 
 def _fmt_change(kpi: str, row: pd.Series, replications: int | None = None) -> str:
@@ -406,14 +406,13 @@ def _untested(row: Mapping[str, Any] | pd.Series) -> bool:
 def _relative_text(row: pd.Series) -> str:
     """A comparison row's relative change in per cent, with the decimals its interval needs
     (the interval over today's mean): float noise of a change that is 0 reads 0.0, not
-    -0.0000000000000020 (QA confirmedge18)."""
+    -0.0000000000000020 (QA confirmedge18), nor -0.0 (``signed_number``)."""
     values = [row["relative"] * 100]
     base = row.get("base")
     if base is not None and pd.notna(base) and base != 0:
         bounds = [row["ci_low"] * 100 / base, row["ci_high"] * 100 / base]
         values += [v for v in bounds if pd.notna(v)]
-    d = change_decimals(values, 1)
-    return f"{values[0] + 0.0:+,.{d}f}"  # + 0.0: -0.0 reads +0.0
+    return signed_number(values[0], change_decimals(values, 1))
 
 
 VERDICT_TEXT = {

@@ -57,6 +57,7 @@ from sim.kpis.units import (
     change_decimals,
     kpi_unit,
     labelled,
+    signed_number,
     unit_text,
     value_decimals,
 )
@@ -526,7 +527,8 @@ def change_cells(diff: Any, low: Any, high: Any, unit: str) -> tuple[str, str]:
     """A change and its 95 % interval ``[low, high]``, each with its unit, rounded as
     recommendations.md rounds them: ``CHANGE_DECIMALS`` decimals, more where all three would
     read 0 and one is not (``change_decimals``; none when all three are whole numbers, a
-    headcount), percentages as percentage points; ``–`` for a missing number."""
+    headcount), percentages as percentage points; ``–`` for a missing number; one that reads 0
+    is ``0.00``, never ``-0.00`` (``signed_number``)."""
     scale = 100.0 if unit == "%" else 1.0
     values = [float(v) * scale if finite_number(v) else None for v in (diff, low, high)]
     numbers = [v for v in values if v is not None]
@@ -538,7 +540,7 @@ def change_cells(diff: Any, low: Any, high: Any, unit: str) -> tuple[str, str]:
     shown = "pp" if unit == "%" else "" if unit == "cases" else unit_text(unit)
 
     def fmt(x: float | None) -> str:
-        return "–" if x is None else f"{x:+,.{decimals}f} {shown}".strip()
+        return "–" if x is None else f"{signed_number(x, decimals)} {shown}".strip()
 
     return fmt(values[0]), f"[{fmt(values[1])}, {fmt(values[2])}]"
 

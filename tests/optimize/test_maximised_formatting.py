@@ -63,12 +63,13 @@ def test_an_identical_maximised_objective_has_no_negative_zero_in_the_ablation(a
         assert '"improvement": 0.0' in json.dumps(v)
 
 
-def test_the_ablation_table_reads_plus_zero_for_an_identical_maximised_objective(ablated):
+def test_the_ablation_table_reads_zero_for_an_identical_maximised_objective(ablated):
     _c, md = ablated
     rows = [line for line in md.splitlines() if line.startswith("| Staff ")]
     assert len(rows) == 2
     for row in rows:
-        assert "| +0.00 [+0.00, +0.00] = |" in row, row
+        # a change that reads 0 is written 0 without a sign (README; signed_number)
+        assert "| 0.00 [0.00, 0.00] = |" in row, row
     assert "-0.00" not in md
 
 
@@ -112,6 +113,7 @@ def test_conversion_rate_has_the_floor_of_a_share():
 
 
 def test_a_negative_zero_is_written_as_zero():
-    assert _signed([-0.0, -0.0, -0.0]) == ["+0.00", "+0.00", "+0.00"]
+    assert _signed([-0.0, -0.0, -0.0]) == ["0.00", "0.00", "0.00"]
+    assert _signed([-0.0004, -0.5, 0.5]) == ["0.00", "-0.50", "+0.50"]  # never -0.00
     assert _fmt("conversion_rate", -0.0) == "0.0 %"
     assert _fmt("cycle_time_mean", -0.0) == "0.0 h"

@@ -57,7 +57,7 @@ def test_the_change_and_its_interval_show_their_size() -> None:
     big = _comparison({"cycle_time_mean": (26.8, -22.73, -23.30, -22.16)}).loc["cycle_time_mean"]
     assert _fmt_change("cycle_time_mean", big) == "-22.73 (-84.8 %) [-23.30, -22.16]"
     zero = _comparison({"cost_per_case": (1205.0, 0.0, 0.0, 0.0)}).loc["cost_per_case"]
-    assert _fmt_change("cost_per_case", zero) == "+0.00 (+0.0 %) [+0.00, +0.00]"
+    assert _fmt_change("cost_per_case", zero) == "0.00 (0.0 %) [0.00, 0.00]"  # no sign: 0
 
 
 @pytest.mark.parametrize(

@@ -166,7 +166,7 @@ def test_recommendations_mark_the_ablations_window_edge_with_the_reason(ablated)
     (c,) = conf["candidates"]
     clerk = next(a for a in c["ablation"] if a["variable"] == CLERK)
     row = next(x for x in md.splitlines() if x.startswith(f"| {clerk['change']} |"))
-    assert row.endswith(f"* {WINDOW_EDGE} | +0.00 [+0.00, +0.00] = | noise |")
+    assert row.endswith(f"* {WINDOW_EDGE} | 0.00 [0.00, 0.00] = | noise |")
     reason = window_edge(clerk["contribution"]["throughput_per_week"])
     assert (
         f"({WINDOW_EDGE}, {clerk['change']}: the throughput change without it is the "

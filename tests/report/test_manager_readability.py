@@ -64,7 +64,8 @@ def test_summary_numbers_read_like_recommendations_md(tmp_path, crm):
     body = _summary(read_run(_staff_run(tmp_path, crm))).body
     assert not re.search(r"\d[eE][-+]\d", body)
     cycle = next(r for r in _rows(body) if "Mean cycle time" in r)
-    assert "-0.00 h" in cycle and "[-0.34 h, +0.34 h]" in cycle
+    # -0.001352 reads 0 at two decimals: written 0, never -0.00 (README; signed_number)
+    assert " 0.00 h" in cycle and "-0.00" not in cycle and "[-0.34 h, +0.34 h]" in cycle
     people = next(r for r in _rows(body) if "People on staff" in r)
     assert "-14 people" in people and "[-14 people, -14 people]" in people
 
