@@ -785,23 +785,26 @@ def clear_follow_up_results(run_dir: Path) -> int:
     of 16, and a report showing both). Returns how many figures were removed."""
     import shutil
 
-    from sim.report.html import FIGURE_FILES, FIGURES_DIR
+    from sim.report.html import FIGURES_DIR
 
     for name in FOLLOW_UP_RESULTS:
         (run_dir / name).unlink(missing_ok=True)
     if (run_dir / "best").is_dir():
         shutil.rmtree(run_dir / "best")
-    return _clear_report_figures(run_dir / FIGURES_DIR, FIGURE_FILES)
+    return _clear_report_figures(run_dir / FIGURES_DIR)
 
 
-def _clear_report_figures(folder: Path, names: str) -> int:
-    """Remove the numbered PNG files (``names``) the report wrote into ``folder`` (the Pareto front and diff
-    maps of a study the resumed search extends: QA optim25 F6), then the folder if that left it
-    empty; a user's other files stay, and nothing is removed through a symbolic link (which this
-    tool never makes). Returns how many were removed."""
+def _clear_report_figures(folder: Path) -> int:
+    """Remove the numbered PNG files the run's report builds wrote into ``folder`` (the Pareto
+    front and diff maps of a study the resumed search extends: QA optim25 F6), as its record
+    names them (``own_figures``: not a user's ``report/99_mine.png``, QA rt28_files F1), then
+    the folder if that left it empty; a user's other files stay, and nothing is removed
+    through a symbolic link (which this tool never makes). Returns how many were removed."""
+    from sim.report.html import own_figures
+
     if folder.is_symlink() or not folder.is_dir():
         return 0
-    figures = [p for p in folder.glob(names) if p.is_file() and not p.is_symlink()]
+    figures = [p for p in own_figures(folder.parent) if p.is_file() and not p.is_symlink()]
     for path in figures:
         path.unlink()
     if figures and not any(folder.iterdir()):
@@ -826,6 +829,10 @@ def _run(cfg: DictConfig, run_dir: Path, *, process_choice: str | None = None) -
     progress, report, figures = (
         config_bool(cfg, k) for k in ("progress", "output.report", "output.figures")
     )
+    if report and figures:  # before the search: its report build would refuse them at the end
+        from sim.report.html import refuse_replacing_figures
+
+        refuse_replacing_figures(run_dir, without="output.figures=false")
     job, follow, spec = build_job(cfg, run_dir, process_choice=process_choice)
     finished = check_storage(job, run_dir)  # first: a storage that cannot be opened is said
     storage = OmegaConf.to_container(cfg.optimizer, resolve=True).get("storage")

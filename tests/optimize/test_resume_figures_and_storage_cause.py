@@ -11,6 +11,9 @@ version_info".
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import optuna
 import pytest
 import sqlalchemy.exc
@@ -28,12 +31,15 @@ FIGURES = ("01_process_map.png", "03_pareto_front.png", "04_diff_map_1.png")
 def test_a_resume_removes_the_report_figures_only(tmp_path):
     run = tmp_path / "run"
     (run / "report").mkdir(parents=True)
-    for name in (*FIGURES, "my_chart.png", "notes.txt", "1_draft.png"):
+    listed = [f"report/{name}" for name in FIGURES]
+    (run / "run.json").write_text(json.dumps({"command": "optimize", "report_files": listed}))
+    for name in (*FIGURES, "99_mine.png", "my_chart.png", "notes.txt", "1_draft.png"):
         (run / "report" / name).write_text("x")
     assert clear_follow_up_results(run) == len(FIGURES)
     left = sorted(p.name for p in (run / "report").iterdir())
-    assert left == ["1_draft.png", "my_chart.png", "notes.txt"]
-    for name in ("my_chart.png", "notes.txt", "1_draft.png"):
+    # a numbered PNG its record does not name is a user's (QA rt28_files F1)
+    assert left == ["1_draft.png", "99_mine.png", "my_chart.png", "notes.txt"]
+    for name in ("99_mine.png", "my_chart.png", "notes.txt", "1_draft.png"):
         (run / "report" / name).unlink()
     (run / "report" / FIGURES[0]).write_text("x")
     assert clear_follow_up_results(run) == 1
@@ -63,6 +69,40 @@ def test_a_resumed_search_leaves_no_earlier_figures(tmp_path):
     assert res.returncode == 0, res.stderr
     assert not (run / "report").exists()
     assert f"note: removed the {len(drawn)} figure(s) in {run / 'report'}" in res.stdout
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file below ``folder`` but Hydra's (``.hydra/``, ``main.log``), with its content."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.relative_to(folder).parts[0] not in (".hydra", "main.log")
+    }
+
+
+def test_a_resume_keeps_a_users_png_or_refuses_it_before_it_searches(tmp_path):
+    """QA rt28_files F1: the rerun (resume) of a search deleted a user's report/99_mine.png."""
+    run = tmp_path / "run"
+    args = [
+        *(
+            a.replace("output.report=false", "output.report=true")
+            for a in quick_search_args(tmp_path, 2)
+        ),
+        "output.figures=true",
+        f"hydra.run.dir={run}",
+    ]
+    assert run_sim(*args).returncode == 0
+    (run / "report" / "99_mine.png").write_bytes(b"mine")
+    before = _files(run)
+    resume = [a.replace("n_trials=2", "n_trials=3") for a in args]
+    res = run_sim(*resume)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert f"error: {run}: holds report/99_mine.png, which no run record" in res.stderr
+    assert "(output.figures=false)" in res.stderr
+    assert _files(run) == before
+    res = run_sim(*resume, "output.figures=false")
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in (run / "report").iterdir()) == ["99_mine.png"]
 
 
 class ProgrammingError(Exception):
