@@ -1767,9 +1767,16 @@ def calibrate_model(
     if isinstance(log, EventLog) and p.clock == "local" and written_in_utc(log.report):
         # the clock they were written in is UTC itself (QA tzdst #5: model.yaml said local)
         model = dataclasses.replace(model, metadata={**(model.metadata or {}), "clock": "UTC"})
-    elif isinstance(log, EventLog) and p.clock != "local" and not log.report.timezone_aware_values:
+    elif (
+        isinstance(log, EventLog)
+        and p.clock != "local"
+        and not log.report.timezone_aware_values
+        and not log.report.timezone_zoned_values
+    ):
         # a zone given for times without an offset moved none: they are read as written (QA
-        # retest: model.yaml said Europe/Amsterdam beside the note that nothing moved)
+        # retest: model.yaml said Europe/Amsterdam beside the note that nothing moved); one whose
+        # clock read them (an event across its change keeps its exact duration) is the model's
+        # clock, as cleaning.json says (QA rt28_calib F4: model.yaml said local)
         model = dataclasses.replace(model, metadata={**(model.metadata or {}), "clock": "local"})
     if estimated:
         model = _marked_estimated(model)

@@ -27,9 +27,14 @@ from the log's clock, so a change of the clock reorders nothing: ``pair_lifecycl
   before it is paired with that completion (clocks out of step); the row ends before it starts
   and is removed and counted as such by the caller. Where the caller marks the events written without a
   UTC offset (``naive``), a start and a completion of which exactly one is such are paired so
-  up to ``naive_reach`` apart: the time without an offset was read on another clock than it was
-  written in (QA rt27_calib F4: a start at '02:30' in the hour that repeats, completed at
-  '02:10+01:00'), which a row with a start and an end column shows as its end before its start.
+  up to ``naive_reach`` apart (``NaiveReach``: one reach where the completion is the one
+  without, one where the start is, as far as a clock of the log can put it behind or ahead):
+  the time without an offset was read on another clock than it was written in (QA rt27_calib
+  F4: a start at '02:30' in the hour that repeats, completed at '02:10+01:00'), which a row
+  with a start and an end column shows as its end before its start.
+* Where the caller has paired some groups' events already (``partner``: a start's completion
+  and a completion's start, decided on another reading of their times), those groups are
+  paired so and only the others by the rules above.
 * A ``start`` never completed is removed and counted (``unmatched_starts_removed``). When it is
   its case's last activity (no instance of the case begins after it) the activity was in
   progress at extraction: its case is returned (``PairingCounts.unmatched_start_cases``) to be
@@ -76,7 +81,9 @@ cumulative minimum), and ``start_match`` pairs the k-th such opener with the k-t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -251,18 +258,36 @@ as never completed. A longer gap is taken as two instances (a completion whose s
 and an activity in progress)."""
 
 
+class NaiveReach(NamedTuple):
+    """How far before its start a completion may lie and still be paired with it, where exactly
+    one of the two is written without a UTC offset (``_pair_skewed``): ``completion`` where the
+    completion is the one without (a clock behind the start's can write it so), ``start`` where
+    the start is (a clock ahead of the completion's). Never less than ``CLOCK_SKEW``."""
+
+    completion: pd.Timedelta = CLOCK_SKEW
+    start: pd.Timedelta = CLOCK_SKEW
+
+
+def _reach(naive_reach: NaiveReach | pd.Timedelta) -> NaiveReach:
+    """``naive_reach`` as a ``NaiveReach`` (one ``Timedelta``: the same both ways)."""
+    if isinstance(naive_reach, NaiveReach):
+        return naive_reach
+    return NaiveReach(naive_reach, naive_reach)
+
+
 def _pair_skewed(
     group: np.ndarray,
     time: np.ndarray,
     opener: np.ndarray,
     match: np.ndarray,
     naive: np.ndarray | None = None,
-    naive_reach: pd.Timedelta = CLOCK_SKEW,
+    naive_reach: NaiveReach | pd.Timedelta = CLOCK_SKEW,
 ) -> tuple[int, int]:
     """Match, in place in ``match``, each start left unmatched by ``_match_starts`` with the
     latest unmatched completion of its group recorded up to ``CLOCK_SKEW`` before it, or up to
-    ``naive_reach`` where exactly one of the two is written without a UTC offset (``naive``);
-    returns how many of each kind.
+    ``naive_reach`` where exactly one of the two is written without a UTC offset (``naive``;
+    ``NaiveReach.completion`` where that is the completion, ``NaiveReach.start`` where it is the
+    start); returns how many of each kind.
 
     After matching every unmatched completion of a group precedes its unmatched starts, so these
     are the only pairs left; they are few, so a loop over them is cheap.
@@ -274,7 +299,12 @@ def _pair_skewed(
     if not len(left) or not len(loose):
         return 0, 0
     skew = np.timedelta64(CLOCK_SKEW.to_timedelta64())
-    wide = np.timedelta64(max(naive_reach, CLOCK_SKEW).to_timedelta64())
+    reach = _reach(naive_reach)
+    # the reach where the completion is the one without an offset, and where the start is
+    wide = {
+        True: np.timedelta64(max(reach.completion, CLOCK_SKEW).to_timedelta64()),
+        False: np.timedelta64(max(reach.start, CLOCK_SKEW).to_timedelta64()),
+    }
     by_group: dict[object, list[int]] = {}
     for c in loose.tolist():  # in time order within a group (the caller's sort)
         by_group.setdefault(group[c], []).append(c)
@@ -284,7 +314,8 @@ def _pair_skewed(
         near = [
             c
             for c in by_group.get(group[o], ())
-            if time[c] <= time[o] and time[o] - time[c] <= (wide if sides[c] != sides[o] else skew)
+            if time[c] <= time[o]
+            and time[o] - time[c] <= (wide[bool(sides[c])] if sides[c] != sides[o] else skew)
         ]
         if near:
             match[near[-1]] = o
@@ -519,31 +550,79 @@ def _matched(
     ev: pd.DataFrame,
     starts: np.ndarray,
     naive: str | None = None,
-    naive_reach: pd.Timedelta = CLOCK_SKEW,
+    naive_reach: NaiveReach | pd.Timedelta = CLOCK_SKEW,
+    partner: str | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, int, int]:
     """Pair the start events of ``ev`` (``starts``) with its other events (completions and
     aborts; ``C.END`` is each one's time): ``ev`` sorted for matching (with its ``_kind`` and
     ``_g`` columns), which of its rows are starts, the position of the start each other row is
     paired with or -1 (``_match_starts``, then ``_pair_skewed``), and how many of those pairs
     end before their start: clocks out of step, and one of the two written without a UTC offset
-    (the boolean column ``naive``, up to ``naive_reach`` apart)."""
+    (the boolean column ``naive``, up to ``naive_reach`` apart). The groups whose pairs the
+    caller decided (``partner``: ``_decided``) are paired so."""
     ev = ev.assign(_kind=np.where(starts, 0, 1))
     ev["_g"] = _group_ids(ev)
     ev = ev.sort_values(["_g", C.END, "_kind", ROW], kind="stable")
     opener = (ev["_kind"] == 0).to_numpy()
+    group = ev["_g"].to_numpy()
+    sides = None if naive is None else ev[naive].to_numpy(dtype=bool)
+    match = np.full(len(ev), -1, dtype=np.int64)
+    decided = np.zeros(len(ev), dtype=bool)
+    if partner is not None:
+        decided, linked = _decided(ev, group, partner)
+        match[~opener & (linked >= 0)] = linked[~opener & (linked >= 0)]
+    rest = np.flatnonzero(~decided)
     who = None
     if C.RESOURCE in ev.columns:
-        who = pd.factorize(ev[C.RESOURCE].astype("string"), use_na_sentinel=True)[0]
-    match = _match_starts(ev["_g"].to_numpy(), opener, who)
+        who = pd.factorize(ev[C.RESOURCE].astype("string"), use_na_sentinel=True)[0][rest]
+    sub = _match_starts(group[rest], opener[rest], who)
     skewed, one_sided = _pair_skewed(
-        ev["_g"].to_numpy(),
-        ev[C.END].to_numpy(),
-        opener,
-        match,
-        None if naive is None else ev[naive].to_numpy(dtype=bool),
+        group[rest],
+        ev[C.END].to_numpy()[rest],
+        opener[rest],
+        sub,
+        None if sides is None else sides[rest],
         naive_reach,
     )
+    hit = sub >= 0
+    match[rest[hit]] = rest[sub[hit]]
+    # the decided pairs that end before their start, by the same two kinds
+    closer = np.flatnonzero(decided & (match >= 0))
+    time = ev[C.END].to_numpy()
+    back = closer[time[closer] < time[match[closer]]]
+    if len(back):
+        across = (
+            np.zeros(len(back), dtype=bool) if sides is None else sides[back] != sides[match[back]]
+        )
+        one_sided += int(across.sum())
+        skewed += int((~across).sum())
     return ev, opener, match, skewed, one_sided
+
+
+def _decided(ev: pd.DataFrame, group: np.ndarray, partner: str) -> tuple[np.ndarray, np.ndarray]:
+    """Which events of ``ev`` (sorted for matching, ``group`` its groups) the caller paired
+    already, and the position in ``ev`` of each one's partner (-1: none). ``partner`` holds each
+    event's partner's ``ROW`` (-1: paired with none; missing: not decided). A group in which an
+    event's partner is not there (removed since, as an exact duplicate) or names another partner
+    is not decided: it is paired by the rules."""
+    given = ev[partner]
+    decided = given.notna().to_numpy()
+    want = given.fillna(-1).to_numpy(dtype=np.int64)
+    rows = ev[ROW].to_numpy(dtype=np.int64)
+    where = pd.Series(np.arange(len(ev)), index=rows)
+    linked = np.full(len(ev), -1, dtype=np.int64)
+    named = np.flatnonzero(decided & (want >= 0))
+    found = where.reindex(want[named]).to_numpy()
+    there = ~np.isnan(found)
+    linked[named[there]] = found[there].astype(np.int64)
+    broken = np.zeros(len(ev), dtype=bool)
+    broken[named[~there]] = True
+    mutual = named[there]
+    broken[mutual[want[linked[mutual]] != rows[mutual]]] = True
+    if broken.any():
+        decided = decided & ~np.isin(group, group[broken])
+    linked[~decided] = -1
+    return decided, linked
 
 
 def start_completion_pairs(
@@ -551,7 +630,7 @@ def start_completion_pairs(
     lifecycle: str,
     *,
     naive: str | None = None,
-    naive_reach: pd.Timedelta = CLOCK_SKEW,
+    naive_reach: NaiveReach | pd.Timedelta = CLOCK_SKEW,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The start events ``pair_lifecycle`` would pair with a completion (or abort) in
     ``events``, matched on the times in ``C.END`` (``ROW``: the events' order in the file; and
@@ -572,14 +651,79 @@ def start_completion_pairs(
     return pos[match[closers]], pos[closers]
 
 
+def surest_pairs(
+    events: pd.DataFrame,
+    lifecycle: str,
+    readings: Sequence[str],
+    *,
+    exact: str,
+    written: str,
+    naive: str,
+    naive_reach: NaiveReach | pd.Timedelta = CLOCK_SKEW,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pair the events of the groups (case and activity) of ``events`` that hold an event
+    written without a UTC offset (the boolean column ``naive``), which their times do not put
+    in one order: ``start_completion_pairs`` on each of ``readings`` (columns of times: ways of
+    reading them), and per group the pairs of the reading of which most end no earlier than
+    they start, then the most pairs (one that ends before it starts is removed as a row that
+    does, its two events told apart from a start never completed and a completion without its
+    start), then the first reading. A pair ends before it
+    starts by ``exact`` (the events' instants) where both of its events have one, else by
+    ``written`` (their times as written: a time without an offset read on its partner's
+    clock). In the hour that repeats when the clocks go back the times as written interleave:
+    '02:10' to '02:40' and '02:50+02:00' to '02:20+01:00' paired as written are '02:10' to
+    '02:20+01:00' and a completion 10 minutes before its start (QA rt28_calib F1); read on
+    their case's clock, each instance keeps its own completion.
+
+    Returns the positions in ``events`` of the paired starts and of their completions, and
+    which events lie in such a group (their pairing is decided: ``pair_lifecycle``'s
+    ``partner``)."""
+    none = np.empty(0, dtype=np.int64)
+    words = _transitions(events, lifecycle)
+    is_start, is_sched, _, is_other = _transition_kinds(words)
+    kept = ~is_other & ~is_sched
+    group = np.full(len(events), -1, dtype=np.int64)
+    group[kept] = _group_ids(events.loc[kept])
+    decided = kept & np.isin(group, group[kept & events[naive].to_numpy(dtype=bool)])
+    if not is_start[decided].any():
+        return none, none, decided
+    at = np.flatnonzero(decided)  # the other groups are left to pair_lifecycle
+    sub, group = events.iloc[at], group[at]
+    has_exact = sub[exact].notna().to_numpy()
+    exact_time, written_time = sub[exact].to_numpy(), sub[written].to_numpy()
+    found = []
+    for k, reading in enumerate(readings):
+        starts, ends = start_completion_pairs(
+            sub.assign(**{C.END: sub[reading]}), lifecycle, naive=naive, naive_reach=naive_reach
+        )
+        forward = np.where(
+            has_exact[starts] & has_exact[ends],
+            exact_time[ends] >= exact_time[starts],
+            written_time[ends] >= written_time[starts],
+        )
+        found.append(
+            pd.DataFrame({"g": group[starts], "k": k, "s": starts, "e": ends, "ok": forward})
+        )
+    pairs = pd.concat(found, ignore_index=True)
+    # every group under every reading, one that pairs nothing there scoring no pairs
+    every = pd.MultiIndex.from_product([np.unique(group), range(len(readings))], names=["g", "k"])
+    score = pairs.groupby(["g", "k"])["ok"].agg(good="sum", n="size").reindex(every, fill_value=0)
+    best = score.reset_index().sort_values(
+        ["g", "good", "n", "k"], ascending=[True, False, False, True]
+    )
+    chosen = pairs.merge(best.drop_duplicates("g")[["g", "k"]], on=["g", "k"])
+    return at[chosen["s"].to_numpy(np.int64)], at[chosen["e"].to_numpy(np.int64)], decided
+
+
 def pair_lifecycle(
     events: pd.DataFrame,
     lifecycle: str,
     shift: str | None = None,
     *,
     naive: str | None = None,
-    naive_reach: pd.Timedelta = CLOCK_SKEW,
+    naive_reach: NaiveReach | pd.Timedelta = CLOCK_SKEW,
     borrowed: str | None = None,
+    partner: str | None = None,
 ) -> tuple[pd.DataFrame, PairingCounts]:
     """Pair lifecycle events of ``events`` (column ``C.END`` holds each event's timestamp).
 
@@ -601,7 +745,10 @@ def pair_lifecycle(
     ``borrowed`` names a boolean column marking the events whose ``shift`` was taken from
     another event (they have no instant of their own): a row's end is its start plus the exact
     duration only where neither of its events is such, and a row whose shift would come from
-    such an event has none (missing).
+    such an event has none (missing). ``partner`` names a column of the pairs the caller
+    decided (``surest_pairs``): each event's partner's ``ROW``, -1 where it has none, missing
+    where the caller left it to these rules; those groups are paired so (a group whose decided
+    partner was removed since is paired by the rules).
     """
     if shift is not None:
         events = events.assign(**{C.END: events[C.END] + events[shift].fillna(pd.Timedelta(0))})
@@ -625,7 +772,7 @@ def pair_lifecycle(
     applied = np.zeros(int(is_other.sum()), dtype=bool)
     if starts_mask.any():
         ev, opener, match, counts.skewed, counts.one_sided_backwards = _matched(
-            ev, starts_mask, naive, naive_reach
+            ev, starts_mask, naive, naive_reach, partner
         )
         closers = ev.loc[~opener].copy()
         m = match[~opener]

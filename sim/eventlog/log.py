@@ -65,6 +65,9 @@ class CleaningReport:
     timezone_aware_values: int = 0
     timezone_naive_values: int = 0
     timezone_offsets: dict[str, int] = field(default_factory=dict)
+    # of the values without an offset, those read as times of the zone ``clock`` names (its
+    # clock gave each its offset at that time; not one in an hour it repeats or skips)
+    timezone_zoned_values: int = 0
     # the clock the times are on: 'local' (as written) or an IANA zone ('UTC', 'Europe/Paris')
     clock: str = "local"
     cases: int = 0

@@ -68,9 +68,10 @@ from sim.eventlog.lifecycle import (
     ROW,
     START_WORDS,
     SUSPEND,
+    NaiveReach,
     abort_note,
     pair_lifecycle,
-    start_completion_pairs,
+    surest_pairs,
     suspension_note,
 )
 from sim.eventlog.log import CASE_OPEN, READ_NOTES, CleaningReport, EventLog
@@ -1451,7 +1452,7 @@ class _Standard:
     naive_on_partner: bool = True
     # how far before its start a lifecycle start's completion may lie, one of the two written
     # without an offset, to be paired with it (``_one_sided_reach``)
-    naive_reach: pd.Timedelta = CLOCK_SKEW
+    naive_reach: NaiveReach = NaiveReach(CLOCK_SKEW, CLOCK_SKEW)
 
 
 def _clean(
@@ -1625,7 +1626,7 @@ def _standardise(
     attributes = _attribute_columns(
         raw,
         skip=mapped | {CASE_OPEN},
-        taken=set(frame.columns) | {CASE_OPEN, ROW, SHIFT, END_SHIFT, NAIVE, BORROWED},
+        taken=set(frame.columns) | {CASE_OPEN, ROW, SHIFT, END_SHIFT, NAIVE, BORROWED, PARTNER},
         xes_types=xes_types,
         notes=notes,
         date_offsets=date_offsets,
@@ -1727,6 +1728,7 @@ def _standardise(
     report.timezone_aware_values = zones.aware
     report.timezone_naive_values = zones.naive
     report.timezone_offsets = dict(sorted(zones.offsets.items()))
+    report.timezone_zoned_values = zoned
     if zoned and not zones.aware:
         notes.append(
             f"{_plural(zoned, 'timestamp')} without a UTC offset (none of the log's carries one) "
@@ -1812,7 +1814,9 @@ def _put_on_clock(
     '09:04' completed at '09:10+01:00' had been read as completed before it started, so removed
     as never completed); the returned rows are their completions. The ``SHIFT`` of the event
     without an offset is then its partner's, so the two are paired in their written order; that of
-    another event without one, its case's nearest event's with one."""
+    another event without one, its case's nearest event's with one (both events of a pair
+    without one take its start's: ``pair_lifecycle`` keeps to ``pairs``, and counts those of
+    them that end before they start by their written times)."""
     utc = {name: frame[name] for name in offsets}
     one_sided = _one_sided(frame.index, utc, offsets)
     read, read_offsets = utc, offsets
@@ -1835,6 +1839,13 @@ def _put_on_clock(
     by_case = 0
     if pairs is not None:
         frame[SHIFT], by_case = _case_clock_shifts(frame, utc, offsets)
+        # a pair of two events without an offset on one clock, its start's: paired as written
+        starts, ends = pairs
+        alike = offsets[C.END].isna().to_numpy()
+        alike = alike[starts] & alike[ends]
+        shift = frame[SHIFT].to_numpy(copy=True)
+        shift[ends[alike]] = shift[starts[alike]]
+        frame[SHIFT] = pd.Series(shift, index=frame.index, dtype=OFFSET_DTYPE)
     if C.START not in offsets or C.END not in offsets:
         return one_sided, by_case
     both = utc[C.START].notna() & utc[C.END].notna()
@@ -1860,25 +1871,31 @@ def _case_clock_shifts(
     lacking = (shift.isna() & frame[C.END].notna() & frame[C.CASE].notna()).to_numpy()
     if not known.any() or not lacking.any():
         return shift, 0
-    case = pd.factorize(frame[C.CASE])[0]
     # an event's shift on an offset o: the clock's usual offset (its own shift plus how far its
     # clock is ahead of its instant) less o
     taken = shift + (frame[C.END] - utc[C.END]) - offsets[C.END]
+    case = pd.factorize(frame[C.CASE])[0]
+    at, found = _nearest_in_case(case, frame[C.END].to_numpy(), known, taken, lacking)
+    values = shift.to_numpy(copy=True)
+    values[at] = found
+    return pd.Series(values, index=frame.index, dtype=OFFSET_DTYPE), len(at)
+
+
+def _nearest_in_case(
+    case: np.ndarray, time: np.ndarray, known: np.ndarray, values: pd.Series, lacking: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For the ``lacking`` rows, the ``values`` of their case's nearest ``known`` row by
+    ``time`` (``case``: a code per row, -1 where missing): the positions of those whose case has
+    one, and those values."""
     right = pd.DataFrame(
-        {"_c": case[known], "_t": frame[C.END].to_numpy()[known], "_s": taken.to_numpy()[known]}
+        {"_c": case[known], "_t": time[known], "_s": values.to_numpy()[known]}
     ).sort_values("_t", kind="stable")
     left = pd.DataFrame(
-        {
-            "_c": case[lacking],
-            "_t": frame[C.END].to_numpy()[lacking],
-            "_at": np.flatnonzero(lacking),
-        }
+        {"_c": case[lacking], "_t": time[lacking], "_at": np.flatnonzero(lacking)}
     ).sort_values("_t", kind="stable")
     near = pd.merge_asof(left, right, on="_t", by="_c", direction="nearest")
-    found = near["_s"].notna().to_numpy()
-    values = shift.to_numpy(copy=True)
-    values[near["_at"].to_numpy()[found]] = near["_s"].to_numpy()[found]
-    return pd.Series(values, index=frame.index, dtype=OFFSET_DTYPE), int(found.sum())
+    found = (near["_s"].notna() & (near["_c"] >= 0)).to_numpy()
+    return near["_at"].to_numpy()[found], near["_s"].to_numpy()[found]
 
 
 def _one_sided(
@@ -1895,26 +1912,62 @@ def _lifecycle_pairs(
     frame: pd.DataFrame,
     offsets: dict[str, pd.Series],
     lifecycle: str,
-    reach: pd.Timedelta = CLOCK_SKEW,
+    reach: NaiveReach | pd.Timedelta = CLOCK_SKEW,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """The start events of a lifecycle log (one event a row, ``C.END`` its time as parsed) that
-    are paired with a completion, and those completions: their positions in ``frame``, paired
-    as ``pair_lifecycle`` pairs them but on the times as written, each on its own clock (a pair
-    with an offset on one of its times only keeps its written duration: ``_put_on_clock``; one
-    whose completion lies up to ``reach`` before its start, as written, is paired to be removed
-    as a row that ends before it starts is). None where no event has a UTC offset, or every
-    event has one: no pair has it on one side."""
+    are paired with a completion, and those completions: their positions in ``frame``. None
+    where no event has a UTC offset, or every event has one: no pair has it on one side.
+
+    The pairs of a case's activity with an event without an offset are decided here, once
+    (``surest_pairs``; ``frame``'s ``PARTNER`` column, which ``pair_lifecycle`` keeps to): on
+    the times as written, each on its own clock (a pair with an offset on one of its times only
+    keeps its written duration: ``_put_on_clock``; one whose completion lies up to ``reach``
+    before its start, as written, is paired to be removed as a row that ends before it starts
+    is), or where another reading leaves more of its pairs in time order, on that one: the
+    instants, a time without an offset read on the clock of its case's nearest event with one
+    (``_nearest_in_case``), or on one of the log's clocks (or UTC). Paired again on
+    the instants after ``_put_on_clock``, a start at '01:56+01:00' completed at '03:14' (read
+    on its clock) was paired, the night the clocks went forward, with the next instance's
+    '03:40+02:00' completion, and that instance's start with '03:14' (QA rt28_calib F1)."""
     offset, times = offsets[C.END], frame[C.END]
     if not (offset.notna().any() and (offset.isna() & times.notna()).any()):
         return None
     written = (times + offset.fillna(pd.Timedelta(0))).astype(TIME_DTYPE)
     usable = (written.notna() & frame[C.CASE].notna() & frame[C.ACTIVITY].notna()).to_numpy()
+    naive = (offset.isna() & times.notna()).to_numpy()
     keep = [c for c in (C.CASE, C.ACTIVITY, C.RESOURCE, INSTANCE, ROW) if c in frame.columns]
     events = frame.loc[usable, list(dict.fromkeys([*keep, lifecycle]))]
-    events = events.assign(**{C.END: written[usable], NAIVE: offset.isna()[usable]})
-    starts, ends = start_completion_pairs(events, lifecycle, naive=NAIVE, naive_reach=reach)
+    # the readings: as written; the instants, a time without an offset on its case's nearest
+    # event's clock; on each clock of the log's (and UTC)
+    on_case_clock = times.to_numpy(copy=True)
+    case = pd.factorize(frame[C.CASE])[0]
+    at, nearest = _nearest_in_case(case, written.to_numpy(), ~naive & usable, offset, naive)
+    on_case_clock[at] = on_case_clock[at] - nearest
+    readings = {"_written": written, "_on_case_clock": pd.Series(on_case_clock, index=frame.index)}
+    clocks = offset.value_counts().index.tolist()
+    for k, o in enumerate([*clocks, *([pd.Timedelta(0)] if pd.Timedelta(0) not in clocks else [])]):
+        readings[f"_on_clock_{k}"] = times.where(~naive, times - o)
+    events = events.assign(
+        **{name: values[usable] for name, values in readings.items()},
+        **{C.END: written[usable], NAIVE: naive[usable], "_exact": times.where(~naive)[usable]},
+    )
+    starts, ends, decided = surest_pairs(
+        events,
+        lifecycle,
+        list(readings),
+        exact="_exact",
+        written="_written",
+        naive=NAIVE,
+        naive_reach=reach,
+    )
     rows = np.flatnonzero(usable)
-    return rows[starts], rows[ends]
+    starts, ends = rows[starts], rows[ends]
+    partner = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    partner.iloc[rows[decided]] = -1
+    row = frame[ROW].to_numpy()
+    partner.iloc[starts], partner.iloc[ends] = row[ends], row[starts]
+    frame[PARTNER] = partner
+    return starts, ends
 
 
 def _paired_on_partner_clock(
@@ -2014,19 +2067,25 @@ def _zone_places(clock: str) -> bool:
     return clock not in (WRITTEN, "UTC")
 
 
-def _one_sided_reach(offsets: dict[str, pd.Series]) -> pd.Timedelta:
-    """How far apart, at most, the clock a time without a UTC offset was written in and the one
-    it is read on may be: the span of the log's offsets and UTC (times without an offset are
-    often UTC), at least the hour of a change of the clock. A lifecycle start and a completion
-    before it, one of the two without an offset, are paired up to this far apart
-    (``sim.eventlog.lifecycle.pair_lifecycle``)."""
+def _one_sided_reach(offsets: dict[str, pd.Series]) -> NaiveReach:
+    """How far before its start a lifecycle completion may lie and still be paired with it
+    (``sim.eventlog.lifecycle.pair_lifecycle``), one of the two written without a UTC offset:
+    as far as a clock of the log's offsets or UTC (times without an offset are often UTC) can
+    be behind the clock of the one with it (a completion without one), or ahead of it (a start
+    without one), and at least the hour of a change of the clock. In a log all at -05:00 a
+    completion without an offset read 4 hours before a start with one is on no clock after it:
+    it was paired with it and removed, and its case's activity in progress lost (QA rt28_calib
+    F2); a start without one, as UTC, reads up to 5 hours after its completion."""
     seen = [o.dropna() for o in offsets.values()]
-    hours = [
-        pd.Timedelta(0),
-        *(o.min() for o in seen if len(o)),
-        *(o.max() for o in seen if len(o)),
-    ]
-    return max(ONE_PLACE_SPREAD, max(hours) - min(hours))
+    lows = [o.min() for o in seen if len(o)]
+    highs = [o.max() for o in seen if len(o)]
+    if not highs:
+        return NaiveReach(ONE_PLACE_SPREAD, ONE_PLACE_SPREAD)
+    zero = pd.Timedelta(0)
+    return NaiveReach(
+        completion=max(ONE_PLACE_SPREAD, max(highs) - min(*lows, zero)),
+        start=max(ONE_PLACE_SPREAD, max(*highs, zero) - min(lows)),
+    )
 
 
 def _naive_on_partner_clock(timezone: str | None, clock: str) -> bool:
@@ -2162,6 +2221,7 @@ def _naive_as_utc(
 SHIFT = "_shift"  # internal: a row's exact instant minus its time on the log's clock
 END_SHIFT = "_end_shift"  # internal: the same for its end, on the clock the end was written in
 NAIVE = "_naive"  # internal: a lifecycle event written without a UTC offset
+PARTNER = "_partner"  # internal: the ROW of a lifecycle event's decided partner (_lifecycle_pairs)
 BORROWED = "_borrowed"  # internal: a lifecycle event whose SHIFT is another event's
 
 
@@ -2369,8 +2429,9 @@ def _finish(
             naive=NAIVE,
             naive_reach=std.naive_reach,
             borrowed=BORROWED,
+            partner=PARTNER if PARTNER in frame.columns else None,
         )
-        frame = frame.drop(columns=[NAIVE, BORROWED])
+        frame = frame.drop(columns=[NAIVE, BORROWED, PARTNER], errors="ignore")
         # a suspend/resume pair's two events are folded into their instance's row too: the
         # note names both parts, so it gives the count cleaning.json has (QA spec24 #5)
         report.lifecycle_events_merged = pc.merged + 2 * pc.suspensions
@@ -2672,7 +2733,11 @@ def _keep_case_order(
     repeated = _in_repeated_hour(frame, begin, shift, span)
     if not repeated.any():
         return frame, 0, 0, across
-    cases = frame[C.CASE].isin(frame.loc[repeated, C.CASE])
+    # a row none of whose times carries an offset is taken as written: neither moved nor the
+    # reason another is (QA rt28_calib F1: '02:10' to '02:40' was moved an hour later, after
+    # its case's '02:50+02:00'); one with an offset on one side only stays on that one's clock
+    none = frame[SHIFT].isna() & ~frame[ROW].isin([] if borrowed is None else borrowed)
+    cases = frame[C.CASE].isin(frame.loc[repeated, C.CASE]) & ~none
     new_shift = shift.copy()
     look = frame.loc[cases].assign(_b=begin + shift, _e=frame[C.END] + shift, _s=shift, _span=span)
     look = look.sort_values([C.CASE, "_b", "_e", ROW], kind="stable")
@@ -2961,7 +3026,7 @@ def _remove_duplicates(
     a date and no time of day, or every time is written to the minute, a copy and a second
     visit in the same day (minute) look alike: those duplicates are said to be maybe real (the
     date-only ones counted apart), and kept with ``keep_date_only``."""
-    content = [c for c in frame.columns if c != ROW]
+    content = [c for c in frame.columns if c not in (ROW, PARTNER)]  # a copy has its own
     dup = frame.duplicated(subset=content, keep="first")
     dates = _no_time_of_day(frame) if report.date_only_values else dup & False
     # times of day without seconds throughout (QA crmexport16 #5: 15:50:03 and 15:50:22 of one

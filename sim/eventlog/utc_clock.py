@@ -112,9 +112,11 @@ def utc_clock_notes(log: EventLog, *, timezone_given: bool) -> list[str]:
       office's hours move by one across its change of the clock (``_clock_changes`` names the
       zones whose change explains a shift of the log's working hours, and says where each puts
       the working day);
-    * every timestamp written without an offset: a ``timezone=`` zone moved none of them, and
-      working hours that move across a change of the clock say they are UTC times (which only
-      an offset written with each lets ``timezone=`` read on an office's clock).
+    * every timestamp written without an offset: a ``timezone=`` zone read them as times of its
+      clock (their hours as written, an event across its change keeping its exact duration),
+      or moved none of them (UTC, or none it could place), and working hours that move across
+      a change of the clock say they are UTC times (which only an offset written with each lets
+      ``timezone=`` read on an office's clock).
     """
     r = log.report
     if not r.timezone_aware_values and r.timezone_naive_values:
@@ -146,7 +148,23 @@ def _naive_notes(log: EventLog, *, timezone_given: bool) -> list[str]:
     r = log.report
     n = r.timezone_naive_values
     said = []
-    if timezone_given and r.clock != WRITTEN:
+    if timezone_given and r.clock != WRITTEN and r.timezone_zoned_values:
+        # the zone's clock placed them: an event across its change keeps its exact duration
+        # (QA rt28_calib F4: '01:40' to '03:20' the night the clocks went forward lasted 40
+        # minutes, and this note said the zone moved no time)
+        rest = n - r.timezone_zoned_values
+        said.append(
+            f"timezone={r.clock} read the {n:,} timestamps, none of which carries a UTC offset, "
+            "as times of its clock"
+            + (
+                f" ({rest:,} in an hour that clock repeats or skips taken as written)"
+                if rest
+                else ""
+            )
+            + f": {UTC_NOTE} the hours as written, and an event across a change of that clock "
+            "keeps its exact duration, not its duration as written"
+        )
+    elif timezone_given and r.clock != WRITTEN:
         said.append(
             f"timezone={r.clock} moved no time: none of the {n:,} timestamps carries a UTC "
             f"offset, and a time without one is read as written, {UTC_NOTE} the hours as written"

@@ -9,6 +9,7 @@ value a confidence interval ``{mean, ci_low, ci_high, half_width, n}``.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import textwrap
@@ -36,6 +37,7 @@ from sim.kpis.summary import SATURATED
 from sim.kpis.units import unit_text
 from sim.model.calendar import HOURS_PER_WEEK, observed_span, slot_exposure
 from sim.model.columns import PEOPLE_SEPARATOR
+from sim.model.distributions import SCIPY_CONTINUOUS, _scipy_param_names
 from sim.model.views import TARGET_UTILISATION
 from sim.report._mpl import (
     ACCENT,
@@ -2999,6 +3001,7 @@ def plot_fits(
     _panel_title_room(fig, axes[0][:1])
     drawn = [row[0] for row in axes if row[0].get_legend() is not None]
     for ax_h, top in zip(drawn, tops, strict=True):
+        _legend_within(ax_h)
         _room_for_legend(ax_h, top)
     return _finish(fig, path)
 
@@ -3006,21 +3009,59 @@ def plot_fits(
 def fit_text(dist: Distribution, unit: str, factor: float = 1.0, shown: str = "") -> str:
     """A fitted distribution (its parameters in ``unit``) for a legend: ``dist.describe()``, or
     where the values are drawn in ``shown`` (``factor`` times ``unit``: seconds for a step of a
-    tenth of a second), a fixed value or an empirical mean in that unit (``fixed 0.1 s``, as the
-    Q-Q note says it, not ``fixed 2.77778e-05``), another family's mean beside its parameters."""
+    tenth of a second), with its parameters in that unit (``_in_unit``): a fixed value or an
+    empirical mean as the Q-Q note says it (``fixed 0.1 s``, not ``fixed 2.77778e-05``),
+    another family's parameters followed by the unit (``expon(loc=0.003665, scale=0.1038) in
+    s``: 'expon(loc=1.018e-06, scale=2.884e-05) ... in h: mean 0.104 s' ran out of its panel,
+    QA rt28_calib F3)."""
     if factor == 1.0:
         return dist.describe()
+    drawn = _in_unit(dist, factor)
     if dist.name == "fixed":
-        text = f"fixed {dist.params['value'] * factor:.4g} {shown}"
+        text = f"fixed {drawn.params['value']:.4g} {shown}"
     elif dist.name == "empirical":
-        text = f"empirical (n={len(dist.values)}, mean={np.mean(dist.values) * factor:.3g} {shown})"
+        text = f"empirical (n={len(dist.values)}, mean={np.mean(drawn.values):.3g} {shown})"
     else:
-        return f"{dist.describe()} in {unit}: mean {dist.mean() * factor:.3g} {shown}"
+        bare = dataclasses.replace(drawn, p_zero=0.0, multiplier=1.0)
+        text = f"{bare.describe()} in {shown}"
     if dist.p_zero:
         text += f" with P(0)={dist.p_zero:.2g}"
     if dist.multiplier != 1.0:
         text += f" x{dist.multiplier:.3g}"
     return text
+
+
+def _in_unit(dist: Distribution, factor: float) -> Distribution:
+    """``dist`` with its parameters in a unit ``factor`` times its own (its draws times
+    ``factor``, its multiplier kept): a scipy family's ``loc`` and ``scale`` (not its shapes),
+    an alias's moments and bounds, a fixed value and empirical values times ``factor``, a
+    ``rate`` divided by it; a sum's parts each so."""
+    shapes = set(_scipy_param_names(dist.name)[:-2]) if dist.name in SCIPY_CONTINUOUS else set()
+    params = {
+        k: v if k in shapes else v / factor if k == "rate" else v * factor
+        for k, v in dist.params.items()
+    }
+    return dataclasses.replace(
+        dist,
+        params=params,
+        values=tuple(v * factor for v in dist.values),
+        parts=tuple(_in_unit(p, factor) for p in dist.parts),
+    )
+
+
+def _legend_within(ax: Axes) -> None:
+    """Wrap the texts of ``ax``'s legend onto more lines, as few as it takes for the legend to
+    be no wider than ``ax`` (a long fitted distribution's ran over the y axis' labels)."""
+    renderer = ax.figure.canvas.get_renderer()
+    legend = ax.get_legend()
+    room = ax.get_window_extent(renderer).width
+    texts = legend.get_texts()
+    whole = [t.get_text() for t in texts]
+    chars = max(len(w) for w in whole)
+    while legend.get_window_extent(renderer).width > room and chars > 20:
+        chars -= 4
+        for t, w in zip(texts, whole, strict=True):
+            t.set_text(textwrap.fill(w, chars, break_long_words=False))
 
 
 def _draw_qq(

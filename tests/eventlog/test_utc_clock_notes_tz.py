@@ -49,15 +49,21 @@ def written(frame: pd.DataFrame, path: Path, layout: str) -> Path:
     return path
 
 
-def test_a_zone_given_for_times_without_an_offset_is_said_to_move_none(tmp_path):
+def test_a_zone_given_for_times_without_an_offset_is_said_to_read_them_on_its_clock(tmp_path):
     """QA #3: timezone=Europe/Amsterdam on a log of UTC times written without an offset changed
-    nothing, silently; the working hours' move across both changes of the clock went unsaid."""
+    nothing, silently; the working hours' move across both changes of the clock went unsaid.
+    The zone reads them as times of its clock (QA rt28_calib F4: the note said it moved none,
+    while an event across a change of the clock kept its exact duration)."""
     path = written(amsterdam_office(), tmp_path / "naive.csv", "naive")
     log = read_event_log(path, timezone="Europe/Amsterdam")
     first = log.events[C.START].min()
-    assert first == pd.Timestamp("2025-02-03 08:00")  # as written: UTC, not moved
+    assert first == pd.Timestamp("2025-02-03 08:00")  # the hour as written
     (note,) = utc_clock_notes(log, timezone_given=True)
-    assert note.startswith("timezone=Europe/Amsterdam moved no time: none of the 6,880 timestamps")
+    assert note.startswith(
+        "timezone=Europe/Amsterdam read the 6,880 timestamps, none of which carries a UTC offset, "
+        "as times of its clock: "
+    )
+    assert "keeps its exact duration" in note
     assert UTC_NOTE in note  # so the console prints it
     assert "1.0 h earlier across a change of the clock of Europe/London, Europe/Berlin" in note
     assert "(2025-03-30)" in note and "later across that of" in note and "(2025-10-26)" in note
