@@ -29,6 +29,7 @@ from sim.cli.simulate import (
     capped_window_warning,
     empty_window_warning,
     scenario_of,
+    short_window_note,
     unfinished_warning,
 )
 from sim.errors import ConfigError, SimError, redact
@@ -582,15 +583,29 @@ def baseline_warning(
     ``scenario.max_cases`` reached in the warm-up where ``simulated_cases``, the cases a
     replication of today's process simulated, is not 0), a window the cap cut short
     (``capped_window_warning``: every trial's and the confirmation's KPIs are of that window;
-    QA rt_engine F5, only the check command said it), measured cases still in progress when the
-    runs stopped (``unfinished_warning``) and the roles whose hours the cost per case leaves
-    out, having no ``hourly_cost`` beside roles with one (``uncosted_roles_note``: said at
-    load, and kept with the results, QA cost17); one line each, or None."""
+    QA rt_engine F5, only the check command said it), windows it cut too short for
+    steady-state figures (``short_window_note``, as simulate says it: QA rt28_engine F4),
+    measured cases still in progress when the runs stopped (``unfinished_warning``) and the
+    roles whose hours the cost per case leaves out, having no ``hourly_cost`` beside roles with
+    one (``uncosted_roles_note``: said at load, and kept with the results, QA cost17); one line
+    each, or None."""
+    from sim.kpis import kpi_report
+
     scenario = job.scenario
     uncosted = uncosted_roles_note(job.model)
+    ends = window_ends(table, scenario)
+    # each replication's window end, as simulate notes it from the trace
+    by_replication = (
+        dict(zip(table["replication"].astype(int), ends, strict=True))
+        if "replication" in table
+        else None
+    )
     said = [
         empty_window_warning(table, scenario, simulated_cases=simulated_cases),
-        capped_window_warning(window_ends(table, scenario), scenario),
+        capped_window_warning(ends, scenario),
+        short_window_note(table, kpi_report(table, job.model), job.model, scenario, by_replication)
+        if scenario.max_cases is not None
+        else None,
         unfinished_warning(table, scenario),
         f"note: {uncosted}" if uncosted else None,
     ]

@@ -19,11 +19,12 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, SimError
 from sim.kpis.compare import COMPARED_HEADLINE, NO_CHANGE, ONE_REPLICATION, WINDOW_EDGE
 from sim.kpis.summary import _mean_text, segment_key, segments_in, split_segment_key
 from sim.kpis.units import change_decimals, signed_number, value_decimals
 from sim.model.markdown_text import md_text
+from sim.model.scenario import Scenario
 from sim.model.whole_files import write_text_whole
 from sim.report._mpl import (
     BASELINE,
@@ -562,12 +563,38 @@ def _arrivals(s: Mapping[str, Any]) -> dict[str, Any]:
     return dict(own) if isinstance(own, Mapping) else {}
 
 
+DRAIN_DAYS = "drain_days"
+
+
+def _drain_differs(mine: Mapping[str, Any], theirs: Mapping[str, Any]) -> bool:
+    """Whether two runs' ``drain_days`` (their ``measurement`` records) measure otherwise:
+    only where both drain (under ``scenario.drain=false`` it is not read), and by the drain's
+    length it sets (``Scenario.run_limit_hours``: null is warm-up + horizon, so 56 against null
+    with 14 + 42 days is the same: QA rt28_engine F3). One typed alike on both sides is the
+    same (two nulls over other horizons differ by the horizon, which is named). Records this
+    version cannot read as a scenario are compared as typed."""
+    if mine.get(DRAIN_DAYS) == theirs.get(DRAIN_DAYS):
+        return False
+    try:
+        a, b = (
+            Scenario.from_dict({k: m[k] for k in WINDOW_SETTINGS if k in m}) for m in (mine, theirs)
+        )
+    except (SimError, TypeError, ValueError):
+        return True  # typed otherwise (above)
+    if not (a.drain and b.drain):
+        return False
+    return not math.isclose(
+        a.run_limit_hours - a.arrivals_end_hours, b.run_limit_hours - b.arrivals_end_hours
+    )
+
+
 def measured_otherwise_by(own: Mapping[str, Any], ref: Mapping[str, Any]) -> list[str]:
     """The settings by which scenario ``own`` is measured otherwise than the baseline ``ref``
     (``scenarios.json`` records), in the baseline's order; [] for the same measurement or a
     record without one (an older version's, which recorded none).
 
-    ``horizon_days``, ``warmup_days``, ``drain`` and ``drain_days`` where they differ;
+    ``horizon_days``, ``warmup_days`` and ``drain`` where they differ, ``drain_days`` where
+    both drain for another length (``_drain_differs``);
     ``max_cases`` where the caps that ended the windows differ (``_cap``: one reached in no
     replication is none, so 100000 against null is no difference, QA rt27_engine F6); and,
     where either run's cap was reached, the arrival volume's settings that differ: under one
@@ -580,7 +607,15 @@ def measured_otherwise_by(own: Mapping[str, Any], ref: Mapping[str, Any]) -> lis
     volume = {*_arrivals(own), *_arrivals(ref)}
     keys = [k for k in dict.fromkeys([*theirs, *mine]) if k != "cap_reached" and k not in volume]
     differ = [
-        k for k in keys if (_cap(own) != _cap(ref) if k == CAP else mine.get(k) != theirs.get(k))
+        k
+        for k in keys
+        if (
+            _cap(own) != _cap(ref)
+            if k == CAP
+            else _drain_differs(mine, theirs)
+            if k == DRAIN_DAYS
+            else mine.get(k) != theirs.get(k)
+        )
     ]
     if _cap(own) is not None or _cap(ref) is not None:
         a, b = _arrivals(own), _arrivals(ref)
@@ -603,12 +638,24 @@ def _measured_text(own: Mapping[str, Any], ref: Mapping[str, Any], keys: Sequenc
     for k in keys:
         if k == CAP:
             mine, theirs = _cap_text(own), _cap_text(ref)
+        elif k == DRAIN_DAYS:
+            mine, theirs = (_drain_days_text(s.get("measurement") or {}) for s in (own, ref))
         elif k in WINDOW_SETTINGS or k not in {*_arrivals(own), *_arrivals(ref)}:
             mine, theirs = (_setting((s.get("measurement") or {}).get(k)) for s in (own, ref))
         else:
             mine, theirs = _setting_of(k, _arrivals(own)), _setting_of(k, _arrivals(ref))
         parts.append(f"scenario.{k}={mine} against {theirs}")
     return ", ".join(parts)
+
+
+def _drain_days_text(m: Mapping[str, Any]) -> str:
+    """A ``measurement``'s ``drain_days`` as typed; a null one says the days it stands for
+    (warm-up + horizon), which another run may have typed."""
+    v = m.get(DRAIN_DAYS)
+    days = (m.get("warmup_days"), m.get("horizon_days"))
+    if v is not None or not all(isinstance(d, int | float) for d in days):
+        return _setting(v)
+    return f"null (warm-up + horizon, {sum(days):g})"
 
 
 def _and(words: Sequence[str]) -> str:
