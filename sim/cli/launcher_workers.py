@@ -7,7 +7,13 @@ under ``kill -TERM -- -<pgid>``), and a job whose worker never got the signal (`
 and ``systemctl stop`` signal the main process only) was killed part-way without a word. The
 sweep's process now passes SIGTERM on to its launcher's workers and waits, up to
 ``GRACE_SECONDS``, until none of the jobs they hold is still stopping. A launcher's config that
-cannot run jobs is refused before any is launched (``launcher_refusal``)."""
+cannot run jobs is refused before any is launched (``launcher_refusal``).
+
+A sweep's process killed outright (SIGKILL: the out-of-memory killer, ``kill -9``) passes
+nothing on: its workers, re-parented, ran their jobs on to the end (no comparison written) and
+then idled for good (QA walk28_research F1). Each worker watches its sweep's process
+(``exit_with_sweep``): once it is gone, the job under way stops as on SIGTERM and the worker
+exits."""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,12 +39,28 @@ _LAUNCHER_WORKER = False
 #: whether a task of the sweep runs in this process now (``job_running``)
 _JOB_RUNS = False
 
+#: whether this launcher worker's sweep process is gone (``exit_with_sweep``): no job starts
+#: any more; the lock makes that and ``_JOB_RUNS`` change together
+_SWEEP_GONE = False
+_SWEEP_GONE_LOCK = threading.Lock()
+
+#: how often a launcher's worker looks whether its sweep's process is still there
+SWEEP_POLL_SECONDS = 1.0
+
+#: the process whose watching thread is started (``exit_with_sweep``): one per worker
+_WATCHING_IN: int | None = None
+
 
 @contextmanager
 def job_running() -> Iterator[None]:
-    """Note, while the block runs, that this process runs a task of the sweep (a job)."""
+    """Note, while the block runs, that this process runs a task of the sweep (a job). In a
+    launcher's worker whose sweep's process is gone, exit instead: a job joblib had already
+    handed over would run with no one to compare it."""
     global _JOB_RUNS
-    _JOB_RUNS = True
+    with _SWEEP_GONE_LOCK:
+        if _SWEEP_GONE:
+            os._exit(1)
+        _JOB_RUNS = True
     try:
         yield
     finally:
@@ -50,9 +73,66 @@ def job_runs() -> bool:
 
 
 def mark_launcher_worker() -> None:
-    """Note that this process is a launcher's worker (its jobs run without ``main()``)."""
+    """Note that this process is a launcher's worker (its jobs run without ``main()``), and
+    watch its sweep's process (``exit_with_sweep``)."""
     global _LAUNCHER_WORKER
     _LAUNCHER_WORKER = True
+    exit_with_sweep()
+
+
+def exit_with_sweep() -> None:
+    """In a launcher's worker (a process that ``multiprocessing`` or joblib's loky started):
+    watch, in a daemon thread, the sweep's process that started it; once it is gone (killed
+    outright), stop the job under way as SIGTERM does (its record says "interrupted", a rerun
+    resumes it), within ``GRACE_SECONDS``, and exit. Nothing in another process, nor twice.
+
+    As ``sim.engine.exit_with_parent`` watches for replication and search workers, but that
+    one exits at once, which would leave the job's record "running" and its ``.partial/``."""
+    global _WATCHING_IN
+    sweep = multiprocessing.parent_process()
+    if sweep is None or _WATCHING_IN == os.getpid():
+        return
+    _WATCHING_IN = os.getpid()
+    threading.Thread(
+        target=_stop_when_gone, args=(sweep.pid,), name="exit-with-sweep", daemon=True
+    ).start()
+
+
+def _stop_when_gone(sweep_pid: int) -> None:
+    """The watching thread of ``exit_with_sweep``: re-parented, this worker's sweep is gone."""
+    global _SWEEP_GONE
+    while os.getppid() == sweep_pid:
+        time.sleep(SWEEP_POLL_SECONDS)
+    with _SWEEP_GONE_LOCK:
+        _SWEEP_GONE = True
+        stopping = _JOB_RUNS
+    if stopping:
+        # the main thread's SIGTERM handler stops the job (and ignores a second signal);
+        # never sent while holding the lock, which job_running takes in the main thread
+        os.kill(os.getpid(), signal.SIGTERM)
+        deadline = time.monotonic() + GRACE_SECONDS
+        while _JOB_RUNS and time.monotonic() < deadline:
+            time.sleep(0.05)
+    # what a finished job printed, in a thread: a pipe no one reads any more would block it
+    flushing = threading.Thread(target=_flush_output, name="flush-output", daemon=True)
+    flushing.start()
+    flushing.join(1.0)
+    os._exit(1)
+
+
+def _flush_output() -> None:
+    """Write out what this process's stdout and stderr still hold."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe, whose reader went with the sweep
+            pass
+
+
+def sweep_gone() -> bool:
+    """Whether this launcher worker's sweep process is gone (``exit_with_sweep``): its job is
+    being stopped for that, not by a signal to the sweep."""
+    return _SWEEP_GONE
 
 
 def is_launcher_worker() -> bool:

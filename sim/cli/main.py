@@ -1096,6 +1096,13 @@ def _stopped_job_text(command: str, job: str, run_dir: Path, stopped: str) -> st
     if command in FINISHED and job_finished(run_dir, command):
         # stopped after its record said finished (its report written): kept on a rerun
         return f"{stopped}: {job}finished just before; the jobs that finished are saved{hint}"
+    from sim.cli.launcher_workers import sweep_gone
+
+    if sweep_gone():  # its sweep's process was killed outright: nothing else will say it
+        return (
+            f"{stopped}: {job}did not finish: the sweep's process is gone (killed), so no "
+            "comparison is written; rerun the same command to resume the sweep"
+        )
     if not LAUNCHED:
         return (
             f"{stopped}: {job}did not finish (the sweep runs its jobs at once, in other "
