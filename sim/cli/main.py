@@ -988,6 +988,7 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
         interrupt_run_record,
         redact_hydra_files,
         release_run_dir,
+        restore_run_dir,
     )
 
     known = _known_keys(command, _primary_source(hc))
@@ -1041,7 +1042,10 @@ def _run_job(command: str, cfg: Any, hc: Any, run_dir: Path, job: str) -> None:
     except (KeyboardInterrupt, SweepTerminated) as exc:  # a sweep's SIGTERM: recorded too
         terminated = isinstance(exc, RunTerminated | SweepTerminated)
         try:
-            said = _interrupted_text(command, cfg, run_dir, terminated)
+            # stopped before this run wrote its record (an output.overwrite=true stopped while
+            # it removed the earlier run puts that run's files back): its .hydra/ goes back too
+            earlier = not job and command != "optimize" and restore_run_dir(run_dir)
+            said = _interrupted_text(command, cfg, run_dir, terminated, earlier=earlier)
             if job:  # a sweep's job: the sweep resumes, not this run alone
                 stopped = "terminated (SIGTERM)" if terminated else "interrupted"
                 said = _stopped_job_text(command, job, run_dir, stopped)
@@ -1368,10 +1372,14 @@ def _take_over_unfinished(command: str, cfg: Any, hc: Any, run_dir: Path) -> Non
     )
 
 
-def _interrupted_text(command: str, cfg: Any, run_dir: Path, terminated: bool) -> str:
+def _interrupted_text(
+    command: str, cfg: Any, run_dir: Path, terminated: bool, *, earlier: bool = False
+) -> str:
     """What an interrupted run says: optimize's study keeps its finished trials (a rerun
     resumes it; ``sim.cli.optimize.stopped_search_text``); simulate and calibrate write their
-    results when they end, so nothing is saved."""
+    results when they end, so nothing is saved. ``earlier``: ``run_dir`` holds the earlier run
+    it was to replace, as it was (``sim.cli.common.restore_run_dir``), not this run's files
+    (QA rt28_files F3: they were listed as "what it wrote so far")."""
     from sim.cli.common import BEFORE_RESULTS, HYDRA_OWN
 
     stopped = "terminated (SIGTERM)" if terminated else "interrupted"
@@ -1380,6 +1388,11 @@ def _interrupted_text(command: str, cfg: Any, run_dir: Path, terminated: bool) -
 
         return stopped_search_text(
             stopped, storage_value(cfg), run_dir, study_name_value(cfg, run_dir)
+        )
+    if earlier:
+        return (
+            f"{stopped} before the run wrote anything: {run_dir} holds the earlier run as it "
+            "was (output.overwrite=true removed none of it); rerun the command to start again"
         )
     skip = BEFORE_RESULTS | HYDRA_OWN
     written = (

@@ -32,9 +32,10 @@ which a rerun of the sweep resumes: QA hydra25 F6).
 
 from __future__ import annotations
 
-import contextlib
 import os
+import shlex
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,16 +46,20 @@ from sim.errors import ConfigError
 from sim.model.run_records import (
     COMMON,
     RECORD,
+    REPORT_FIGURES,
     REPORT_FILES,
     _exported_files,
     _patterns,
     _records,
     _writes,
+    _written,
     _wrote,
 )
 from sim.model.whole_files import PARTIAL
 
 GUESSED = "by name, its run.json and config.yaml not saying which of its optional results it wrote"
+# the hidden folder the earlier run's files are moved into, under their own paths, until all are
+MOVED_ASIDE = ".overwrite-"
 
 
 def earlier_results(run_dir: Path) -> list[Path]:
@@ -122,12 +127,18 @@ def clear_earlier_run(
 
     A symbolic link among them, or as ``.partial`` or ``report`` (``refuse_links``), is a
     ``ConfigError`` before anything is removed: this tool never makes one, and removing
-    through it removed the files of the folder it named (QA 2026-12-05)."""
+    through it removed the files of the folder it named (QA 2026-12-05). So is a file where
+    this run writes a folder (``.partial``; ``report`` when it writes figures: QA rt28_files F2,
+    F4), and the earlier results an overwrite stopped mid-way left (``moved_aside_refusal``)."""
     refuse_links(run_dir)
+    refused = moved_aside_refusal(run_dir)
+    if refused is not None:
+        raise ConfigError(refused)
     files, guessed = _earlier_results(run_dir)
     for f in files:
         if f.is_symlink():
             raise ConfigError(link_refusal(f, run_dir))
+    _refuse_files_where_folders_go(run_dir, command, config)
     if command is not None and config is not None:
         _refuse_replacing_kept_files(run_dir, files, command, config)
     if not files:
@@ -147,7 +158,7 @@ def clear_earlier_run(
     if figures.is_dir() and not any(figures.iterdir()):
         figures.rmdir()
     n = len(files)
-    kept = sorted(p.name for p in run_dir.iterdir() if p.name not in HYDRA_OWN)
+    kept = _kept_files(run_dir)
     also = (
         f"; kept {len(kept)} other file(s) ({', '.join(kept[:5])}{' ...' if len(kept) > 5 else ''})"
     )
@@ -161,35 +172,159 @@ def clear_earlier_run(
 
 def _remove_all_or_none(files: Sequence[Path], run_dir: Path) -> None:
     """Remove ``files`` (of ``run_dir``), all of them or none: each is first moved into a
-    hidden folder of ``run_dir``, which goes once every move worked; a file that cannot be
-    moved (immutable, a folder that may not be written, a name taken) puts the moved ones back
-    and is a ``ConfigError`` naming it (QA rt27_files F4: a ``PermissionError`` traceback,
-    after three of the earlier run's results had gone and its run.json still said finished)."""
+    hidden folder of ``run_dir`` (``MOVED_ASIDE``) under its own path there, and the folder goes
+    once every move worked. A file that cannot be moved (immutable, a folder that may not be
+    written, a name taken) puts the moved ones back and is a ``ConfigError`` naming it (QA
+    rt27_files F4); so does any other exception, Ctrl-C and SIGTERM too, which is then raised
+    again (QA rt28_files F3: the moved files were deleted for good). A process killed outright
+    leaves the folder, its files under their own names: a later run says what it is and how to
+    put them back (``moved_aside_refusal``)."""
     import tempfile
 
     if not files:
         return
-    bin_dir = Path(tempfile.mkdtemp(prefix=".overwrite-", dir=run_dir))
-    moved: list[tuple[Path, Path]] = []
+    aside = Path(tempfile.mkdtemp(prefix=MOVED_ASIDE, dir=run_dir))
+    failed: tuple[Path, OSError] | None = None
     try:
-        for i, f in enumerate(files):
+        for f in files:
             if not (f.is_file() or f.is_symlink()):
                 continue  # gone since it was listed
-            target = bin_dir / str(i)
+            target = aside / f.relative_to(run_dir)
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(f, target)
             except OSError as exc:
-                for back_from, back_to in reversed(moved):
-                    with contextlib.suppress(OSError):
-                        os.replace(back_from, back_to)
-                raise ConfigError(
-                    f"output.overwrite=true could not remove {f}: {exc.strerror or exc}; nothing "
-                    f"of the earlier run in {run_dir} was removed: make it removable, or choose "
-                    "another hydra.run.dir"
-                ) from None
-            moved.append((target, f))
-    finally:
-        shutil.rmtree(bin_dir, ignore_errors=True)
+                failed = (f, exc)
+                break
+    except BaseException:
+        moved, stuck = _put_back(aside, run_dir)
+        print(
+            f"note: output.overwrite=true was stopped while it removed the earlier run in "
+            f"{run_dir}: "
+            + (
+                f"the {moved} file(s) it had moved were put back; the earlier run is as it was"
+                if not stuck
+                else f"{len(stuck)} of its file(s) could not be put back: they are in {aside}"
+            ),
+            file=sys.stderr,
+        )
+        raise
+    if failed is not None:
+        f, exc = failed
+        _, stuck = _put_back(aside, run_dir)
+        lost = f" ({len(stuck)} could not be put back: they are in {aside})" if stuck else ""
+        raise ConfigError(
+            f"output.overwrite=true could not remove {f}: {exc.strerror or exc}; nothing "
+            f"of the earlier run in {run_dir} was removed{lost}: make it removable, or choose "
+            "another hydra.run.dir"
+        )
+    try:
+        shutil.rmtree(aside)
+    except BaseException:  # a stop now: the earlier run is gone, leave no half of it behind
+        shutil.rmtree(aside, ignore_errors=True)
+        raise
+
+
+def _put_back(aside: Path, run_dir: Path) -> tuple[int, list[str]]:
+    """Move every file in ``aside`` back to its path in ``run_dir``; the number moved back and
+    the paths that could not be (kept in ``aside``, which goes when none is left)."""
+    moved, stuck = 0, []
+    for top, _, names in os.walk(aside):
+        for name in names:
+            source = Path(top, name)
+            target = run_dir / source.relative_to(aside)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if target.exists() or target.is_symlink():  # never over a file of this run
+                    raise FileExistsError(target)
+                os.replace(source, target)
+                moved += 1
+            except OSError:
+                stuck.append(source.relative_to(aside).as_posix())
+    if not stuck:
+        shutil.rmtree(aside, ignore_errors=True)
+    return moved, stuck
+
+
+def moved_aside_refusal(run_dir: Path, key: str = "hydra.run.dir") -> str | None:
+    """The message refusing ``run_dir`` when it holds a hidden ``MOVED_ASIDE`` folder: the
+    earlier run's results an ``output.overwrite=true`` had moved aside when its process was
+    killed (SIGKILL, out of memory), under their own paths; None without one. Nothing is
+    removed: they may be all that is left of that run (QA rt28_files F3: later runs kept the
+    folder for good, as "other file", without saying what it was)."""
+    if not run_dir.is_dir():
+        return None
+    found = sorted(p for p in run_dir.glob(f"{MOVED_ASIDE}*") if p.is_dir() and not p.is_symlink())
+    if not found:
+        return None
+    aside = found[0]
+    names = sorted(
+        Path(top, n).relative_to(aside).as_posix() for top, _, ns in os.walk(aside) for n in ns
+    )
+    shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+    source, folder = shlex.quote(str(aside)), shlex.quote(str(run_dir))
+    back = shlex.quote(f"{aside}/.")
+    said = (
+        f"{run_dir}: holds {aside.name}/, the earlier run's results that an "
+        "output.overwrite=true run had moved aside to remove them and left there, stopped "
+        f"mid-way (its process killed): {len(names)} file(s) ({shown or 'none'})"
+    )
+    if names and all(n.isdigit() for n in names):  # moved by a version that numbered them
+        return (
+            f"{said}, named by number: their own names are lost. Nothing was written or "
+            f"removed. Look at them, then remove the folder (rm -r {source}) and rerun, or "
+            f"choose another {key}"
+        )
+    return (
+        f"{said}, under their own paths. Nothing was written or removed. To put them back "
+        f"(the earlier run as it was): cp -a {back} {folder}/ && rm -r {source}; to discard "
+        f"them: rm -r {source}. Then rerun, or choose another {key}"
+    )
+
+
+def _refuse_files_where_folders_go(
+    run_dir: Path, command: str | None, config: Mapping[str, Any] | None
+) -> None:
+    """``ConfigError`` naming a file (not a folder) of ``run_dir`` where this run writes a
+    folder of that name: ``.partial`` (every file is written whole there first), ``report``
+    where it writes figures. Refused before anything is removed: it ended the run in a
+    traceback once the earlier run had gone (QA rt28_files F2), or in a report without
+    figures (F4)."""
+    folders = {PARTIAL: "where each file is written until it is whole"}
+    if command is not None and config is not None:
+        if _written(command, REPORT_FIGURES, config, None) is True:
+            folders["report"] = "for its figures: output.figures=true"
+            folders[f"report/{PARTIAL}"] = "where each figure is written until it is whole"
+    this = f"this {command} run" if command else "this run"
+    for name, what in folders.items():
+        path = run_dir / name
+        if path.is_symlink():
+            raise ConfigError(link_refusal(path, run_dir))
+        if path.exists() and not path.is_dir():
+            raise ConfigError(
+                f"{run_dir}: holds a file named {name}, where {this} writes a folder of that "
+                f"name ({what}): move it out of the way first, or choose another "
+                "hydra.run.dir (nothing was removed)"
+            )
+
+
+def _kept_files(run_dir: Path) -> list[str]:
+    """What stays in ``run_dir`` beside Hydra's own files, each file by its path there (a
+    user's ``report/99_mine.png``, not ``report``); an empty folder as ``name/``."""
+    kept: list[str] = []
+    for entry in sorted(run_dir.iterdir()):
+        if entry.name in HYDRA_OWN:
+            continue
+        if not entry.is_dir() or entry.is_symlink():
+            kept.append(entry.name)
+            continue
+        inside = sorted(
+            Path(top, n).relative_to(run_dir).as_posix()
+            for top, _, names in os.walk(entry)
+            for n in names
+        )
+        kept += inside or [f"{entry.name}/"]
+    return kept
 
 
 def _refuse_replacing_kept_files(

@@ -44,6 +44,10 @@ LOCK = ".sim-run.lock"
 LINKS_REFUSED = (".hydra", "main.log", LOCK, ".partial", "report", "multirun.yaml")
 # the folders among them whose entries are written through too (the report's numbered figures)
 LINKS_REFUSED_IN = {".hydra": "*", ".partial": "*", "report": "[0-9][0-9]_*.png"}
+# what Hydra (in a single run's directory) and the lock write there, and what Hydra writes is
+# for: a folder where a file goes, or the reverse, ended the run in a traceback (QA rt28_files F6)
+HYDRA_FOLDERS = {".hydra": "Hydra's record of the run's config"}
+HYDRA_FILES = {"main.log": "the run's log"}
 
 
 class RunDirBusy(ConfigError):
@@ -95,6 +99,7 @@ def lock_run_dir(
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(f"{key}={run_dir}: is a file; expected a directory for the results")
     refuse_links(run_dir, key)
+    refuse_wrong_kinds(run_dir, key)
     where = run_dir.resolve()
     with _GUARD:
         held = _HELD.get(where)
@@ -155,6 +160,33 @@ def refuse_links(run_dir: Path, key: str = "hydra.run.dir") -> None:
     for path in links:
         if path.is_symlink():
             raise ConfigError(link_refusal(path, run_dir, key))
+
+
+def refuse_wrong_kinds(run_dir: Path, key: str = "hydra.run.dir") -> None:
+    """``ConfigError`` naming what in ``run_dir`` stands where Hydra or this tool writes
+    something of another kind, before either writes there: a file ``.hydra``, a folder
+    ``main.log`` (in a single run's directory, ``key`` hydra.run.dir), a folder named like the
+    lock; and the earlier run's results an interrupted ``output.overwrite=true`` left aside
+    (``sim.cli.overwrite.moved_aside_refusal``). Nothing is written or removed."""
+    from sim.cli.overwrite import moved_aside_refusal  # overwrite imports this module
+
+    kinds = {LOCK: (False, "the lock of the run writing there")}
+    if key == "hydra.run.dir":
+        kinds |= {n: (True, what) for n, what in HYDRA_FOLDERS.items()}
+        kinds |= {n: (False, what) for n, what in HYDRA_FILES.items()}
+    for name, (folder, what) in kinds.items():
+        path = run_dir / name
+        if path.is_symlink() or not path.exists() or path.is_dir() == folder:
+            continue  # a link: refuse_links says so
+        there, wanted = ("a file", "folder") if folder else ("a folder", "file")
+        raise ConfigError(
+            f"{key}={run_dir}: holds {there} named {name}, where a run writes a {wanted} of "
+            f"that name ({what}): move it out of the way first, or choose another {key} "
+            "(nothing was written or removed)"
+        )
+    refused = moved_aside_refusal(run_dir, key)
+    if refused is not None:
+        raise ConfigError(refused)
 
 
 def link_refusal(path: Path, run_dir: Path, key: str = "hydra.run.dir") -> str:

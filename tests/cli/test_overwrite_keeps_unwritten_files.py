@@ -206,4 +206,4 @@ def test_a_users_figure_added_after_the_runs_stays(tmp_path, capsys):
     assert clear_earlier_run(run) == len(files) + 2
     assert (run / "report/99_mine.png").read_text() == MINE
     assert not (run / "report/01_map.png").exists()
-    assert "kept 1 other file(s) (report)" in capsys.readouterr().out
+    assert "kept 1 other file(s) (report/99_mine.png)" in capsys.readouterr().out

@@ -40,7 +40,7 @@ def test_a_users_trace_and_figures_beside_a_run_without_them_stay(tmp_path):
     assert gzip.decompress((run / "trace.csv.gz").read_bytes()) == b"user data\n"
     assert (run / "report" / "01_mine.png").read_text() == "my figure"
     said = next(x for x in again.stdout.splitlines() if x.startswith("output.overwrite=true"))
-    assert "kept 2 other file(s) (report, trace.csv.gz)" in said
+    assert "kept 2 other file(s) (report/01_mine.png, trace.csv.gz)" in said
     assert {"kpis.json", "replications.csv", "run.json"} <= {p.name for p in run.iterdir()}
 
 
