@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -1379,34 +1379,34 @@ def capped_arrivals_note(model: ProcessModel, scenario: Scenario) -> str:
     )
 
 
-def capped_overload_warning(model: ProcessModel, scenario: Scenario) -> str | None:
-    """``overload_warning`` under the scenario's arrival scale and staffing; where its
-    ``scenario.max_cases`` stops the arrivals before the warm-up and horizon end
-    (``capped_arrivals_note``, added after it), the waits depend on the cap throughout, not on
-    the horizon (QA rt27_engine F8: the warning said both in one paragraph)."""
+def _under_cap(
+    warning: Callable[..., str | None], model: ProcessModel, scenario: Scenario
+) -> str | None:
+    """``warning`` (``overload_warning``, ``joint_hours_warning``) under the scenario's arrival
+    scale and staffing; where its ``scenario.max_cases`` stops the arrivals before the warm-up
+    and horizon end (``capped_arrivals_note``, added after it), the waits depend on the cap
+    throughout, not on the horizon (QA rt27_engine F8: the warning said both in one
+    paragraph)."""
     capped = capped_arrivals_note(model, scenario)
-    found = overload_warning(
+    found = warning(
         model,
         arrival_scale=scenario.arrival_scale,
         staffing=scenario.staffing,
         depends_on=CAPPED if capped else HORIZON,
     )
     return found + capped if found else None
+
+
+def capped_overload_warning(model: ProcessModel, scenario: Scenario) -> str | None:
+    """``overload_warning`` under the scenario, naming the cap where it ends the arrivals
+    (``_under_cap``)."""
+    return _under_cap(overload_warning, model, scenario)
 
 
 def capped_joint_hours_warning(model: ProcessModel, scenario: Scenario) -> str | None:
-    """``joint_hours_warning`` under the scenario's arrival scale and staffing; where its
-    ``scenario.max_cases`` stops the arrivals before the warm-up and horizon end
-    (``capped_arrivals_note``, added after it), the waits depend on the cap, not on the horizon,
-    as ``capped_overload_warning`` says of other roles."""
-    capped = capped_arrivals_note(model, scenario)
-    found = joint_hours_warning(
-        model,
-        arrival_scale=scenario.arrival_scale,
-        staffing=scenario.staffing,
-        depends_on=CAPPED if capped else HORIZON,
-    )
-    return found + capped if found else None
+    """``joint_hours_warning`` under the scenario, naming the cap where it ends the arrivals
+    (``_under_cap``), as ``capped_overload_warning`` says of other roles."""
+    return _under_cap(joint_hours_warning, model, scenario)
 
 
 def pre_run_warnings(model: ProcessModel, scenario: Scenario) -> list[str]:

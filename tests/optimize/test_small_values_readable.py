@@ -29,6 +29,25 @@ COMPARISON = {
 }  # fmt: skip
 
 
+def optimize_summary(tmp_path, objectives, comparison: dict, *, verdict: str, trial: int) -> str:
+    """The body of report.html's summary table for an optimize run whose confirmation.json
+    holds one candidate with ``comparison`` (per KPI: base, alt, diff, interval, ...)."""
+    run = tmp_path / "opt"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"command": "optimize", "seed": 0}))
+    (run / "confirmation.json").write_text(
+        json.dumps(
+            {
+                "objectives": [{"kpi": o.kpi, "direction": o.direction} for o in objectives],
+                "candidates": [
+                    {"rank": 1, "trial": trial, "verdict": verdict, "comparison": comparison}
+                ],
+            }
+        )
+    )
+    return _summary(read_run(run)).body
+
+
 def _markdown() -> str:
     comparison = pd.DataFrame(COMPARISON).T
     candidate = Candidate(
@@ -91,20 +110,7 @@ def test_recommendations_show_a_small_cost_and_its_change() -> None:
 def test_report_summary_rounds_values_and_changes_as_recommendations_md(tmp_path) -> None:
     """The optimize report's summary table and recommendations.md show the same numbers (the
     page adds the unit of money, ``cost units``)."""
-    run = tmp_path / "opt"
-    run.mkdir()
-    (run / "run.json").write_text(json.dumps({"command": "optimize", "seed": 0}))
-    (run / "confirmation.json").write_text(
-        json.dumps(
-            {
-                "objectives": [{"kpi": o.kpi, "direction": o.direction} for o in OBJECTIVES],
-                "candidates": [
-                    {"rank": 1, "trial": 3, "verdict": "trade-off", "comparison": COMPARISON}
-                ],
-            }
-        )
-    )
-    body = _summary(read_run(run)).body
+    body = optimize_summary(tmp_path, OBJECTIVES, COMPARISON, verdict="trade-off", trial=3)
     rows = {
         cells[0]: cells
         for r in re.findall(r"<tr>(.*?)</tr>", body, re.S)

@@ -4,7 +4,6 @@ with an interval of +-0.5 h read "-0.00 (-0.0 %) [-0.50, +0.50]"."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pandas as pd
@@ -13,7 +12,7 @@ from sim.kpis.units import change_decimals
 from sim.optimize import Objective
 from sim.optimize.confirm import Candidate
 from sim.optimize.outputs import recommendations_markdown
-from sim.report.html import _summary, read_run
+from tests.optimize.test_small_values_readable import optimize_summary
 
 OBJECTIVES = (Objective("cycle_time_mean"),)
 # under a thousandth of the interval's bound: change_decimals keeps 2 decimals, so it reads 0
@@ -50,20 +49,7 @@ def test_recommendations_md_writes_a_tiny_negative_change_as_zero() -> None:
 
 
 def test_report_html_writes_a_tiny_negative_change_as_zero(tmp_path) -> None:
-    run = tmp_path / "opt"
-    run.mkdir()
-    (run / "run.json").write_text(json.dumps({"command": "optimize", "seed": 0}))
-    (run / "confirmation.json").write_text(
-        json.dumps(
-            {
-                "objectives": [{"kpi": o.kpi, "direction": o.direction} for o in OBJECTIVES],
-                "candidates": [
-                    {"rank": 1, "trial": 1, "verdict": "no difference", "comparison": COMPARISON}
-                ],
-            }
-        )
-    )
-    body = _summary(read_run(run)).body
+    body = optimize_summary(tmp_path, OBJECTIVES, COMPARISON, verdict="no difference", trial=1)
     row = next(r for r in body.split("<tr>") if "Mean cycle time" in r)
     cells = [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
     assert "0.00 h" in cells and "[-0.50 h, +0.50 h]" in cells, cells
