@@ -712,8 +712,9 @@ def capped_window_warning(window_ends: Collection[float], scenario: Scenario) ->
             f"{cap} was reached in the warm-up in {empty} of {n} replications: their cases "
             f"all arrived before day {scenario.warmup_days:g}, so they have no measurement "
             "window and measured nothing; their KPIs are missing (empty in replications.csv) "
-            f"and left out of the means and intervals, which are of the {n - empty} measured "
-            "replications; raise scenario.max_cases or shorten scenario.warmup_days to measure "
+            "and left out of the means and intervals, which are of the "
+            f"{'one measured replication' if n - empty == 1 else f'{n - empty} measured replications'}"
+            "; raise scenario.max_cases or shorten scenario.warmup_days to measure "
             "every replication"
         )
     stopped = cap_stop_text(window_ends, scenario)

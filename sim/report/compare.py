@@ -239,7 +239,10 @@ def plot_scenario_differences(
             ax.set_xlim(-1.0, 1.0)
         ax.axvline(0, color=BASELINE, lw=1)
         base = float(rows["base"].iloc[0]) if len(rows) else math.nan
-        shown = f"{plain(base, unit)} {unit_text(unit)}".strip() if unit else plain(base, unit)
+        shown = plain(base, unit)
+        if unit:  # one person, not "1 people" (QA rt28_engine F6)
+            one = unit == "people" and shown == "1"
+            shown = f"{shown} {'person' if one else unit_text(unit)}".strip()
         ax.set_title(f"{label} (baseline {shown})", fontsize=8.5, color=INK, loc="left")
         ax.set_yticks(y)
         ax.set_yticklabels(names if i % ncols == 0 else [], fontsize=7.5)
