@@ -255,12 +255,14 @@ def moved_aside_refusal(run_dir: Path, key: str = "hydra.run.dir") -> str | None
     if not run_dir.is_dir():
         return None
     found = sorted(p for p in run_dir.glob(f"{MOVED_ASIDE}*") if p.is_dir() and not p.is_symlink())
+    held = {a: _files_in(a) for a in found}
+    for empty in [a for a, names in held.items() if not names]:  # killed before a file moved:
+        shutil.rmtree(empty, ignore_errors=True)  # nothing of the earlier run is in it
+    found = [a for a in found if held[a]]
     if not found:
         return None
     aside = found[0]
-    names = sorted(
-        Path(top, n).relative_to(aside).as_posix() for top, _, ns in os.walk(aside) for n in ns
-    )
+    names = held[aside]
     shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
     source, folder = shlex.quote(str(aside)), shlex.quote(str(run_dir))
     back = shlex.quote(f"{aside}/.")
@@ -279,6 +281,13 @@ def moved_aside_refusal(run_dir: Path, key: str = "hydra.run.dir") -> str | None
         f"{said}, under their own paths. Nothing was written or removed. To put them back "
         f"(the earlier run as it was): cp -a {back} {folder}/ && rm -r {source}; to discard "
         f"them: rm -r {source}. Then rerun, or choose another {key}"
+    )
+
+
+def _files_in(folder: Path) -> list[str]:
+    """The files under ``folder``, as paths relative to it, sorted."""
+    return sorted(
+        Path(top, n).relative_to(folder).as_posix() for top, _, ns in os.walk(folder) for n in ns
     )
 
 

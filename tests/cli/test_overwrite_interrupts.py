@@ -165,3 +165,18 @@ def test_a_leftover_folder_of_numbered_files_is_not_offered_back_under_those_num
         clear_earlier_run(run)
     assert "cp -a" not in str(info.value) and f"rm -r {aside}" in str(info.value)
     assert sorted(p.name for p in aside.iterdir()) == ["0", "1", "2"]
+
+
+def test_an_empty_folder_of_a_run_killed_before_any_move_is_no_refusal(tmp_path):
+    """A process killed between creating the hidden folder and its first move leaves it empty:
+    nothing of the earlier run is in it, so it is removed, not a reason to refuse the folder."""
+    from sim.cli.overwrite import MOVED_ASIDE, moved_aside_refusal
+
+    empty = tmp_path / f"{MOVED_ASIDE}abc123"
+    (empty / "report").mkdir(parents=True)
+    assert moved_aside_refusal(tmp_path) is None
+    assert not empty.exists()
+    held = tmp_path / f"{MOVED_ASIDE}def456"
+    held.mkdir()
+    (held / "kpis.json").write_text("{}", encoding="utf-8")
+    assert "kpis.json" in moved_aside_refusal(tmp_path)
